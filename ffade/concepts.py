@@ -1,0 +1,133 @@
+"""Concept spaces: the grid of concept combinations, and the moves an explorer can make on it.
+
+A *state* is one index per concept. Macroscopic actions pick any state at once; microscopic
+actions move one concept one grid step up or down, or stop. Nothing here allocates per-state
+tensors, so grids of 10^6 or more combinations cost only what is sampled from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ffade.errors import ConceptValueError
+from ffade.plugin_api import Concept
+
+STOP = 0
+"""Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
+
+
+class ConceptSpace:
+    """The product grid of several concepts, with index <-> values <-> coordinates maps."""
+
+    def __init__(self, concepts: Sequence[Concept]) -> None:
+        if not concepts:
+            raise ConceptValueError("task.concepts must list at least one concept")
+        labels = [c.label for c in concepts]
+        duplicates = sorted({x for x in labels if labels.count(x) > 1})
+        if duplicates:
+            raise ConceptValueError(
+                f"concept labels repeat: {', '.join(duplicates)}; give each a distinct 'label'"
+            )
+        self.concepts = list(concepts)
+        self.labels = labels
+        self.sizes = np.array([len(c.values) for c in concepts], dtype=np.int64)
+        self.num_states = int(np.prod(self.sizes.astype(object)))
+        self._coords = [c.coordinates().astype(np.float32) for c in concepts]
+        self.neutral = np.array([c.neutral_index() for c in concepts], dtype=np.int64)
+        # row-major strides turn an index tuple into one integer key for memoization and records
+        self._strides = np.array(
+            [int(np.prod(self.sizes[i + 1 :].astype(object))) for i in range(len(concepts))],
+            dtype=np.int64,
+        )
+
+    @property
+    def num_concepts(self) -> int:
+        return len(self.concepts)
+
+    @property
+    def num_moves(self) -> int:
+        """Microscopic action count: stop, plus down and up for each concept."""
+        return 1 + 2 * self.num_concepts
+
+    def flat(self, states: np.ndarray) -> np.ndarray:
+        """State index tuples (..., k) to flat integers (...)."""
+        return np.asarray(states, dtype=np.int64) @ self._strides
+
+    def unflat(self, flat: np.ndarray | int) -> np.ndarray:
+        """Flat integers (...) to state index tuples (..., k)."""
+        flat = np.asarray(flat, dtype=np.int64)
+        return (flat[..., None] // self._strides) % self.sizes
+
+    def values(self, state: Sequence[int]) -> dict[str, Any]:
+        """One state as {concept label: value}, the form records and reports use."""
+        return {c.label: c.values[int(i)] for c, i in zip(self.concepts, state, strict=True)}
+
+    def index_of(self, values: dict[str, Any]) -> np.ndarray:
+        """The state whose values are ``values``; concepts not named take their neutral value."""
+        unknown = sorted(set(values) - set(self.labels))
+        if unknown:
+            raise ConceptValueError(
+                f"unknown concept {', '.join(unknown)}; concepts: {', '.join(self.labels)}"
+            )
+        state = self.neutral.copy()
+        for i, concept in enumerate(self.concepts):
+            if concept.label in values:
+                value = values[concept.label]
+                if value not in concept.values:
+                    raise ConceptValueError(
+                        f"concept '{concept.label}': value {value!r} is not on its grid; "
+                        f"allowed: {concept.values}"
+                    )
+                state[i] = concept.values.index(value)
+        return state
+
+    def coordinates(self, states: np.ndarray) -> np.ndarray:
+        """States (..., k) to normalized coordinates in [0, 1] (..., k): the ground metric."""
+        states = np.asarray(states, dtype=np.int64)
+        return np.stack([self._coords[i][states[..., i]] for i in range(self.num_concepts)], -1)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` uniformly random states (n, k)."""
+        return rng.integers(0, self.sizes, size=(n, self.num_concepts))
+
+    def move(self, states: np.ndarray, moves: np.ndarray) -> np.ndarray:
+        """Apply microscopic moves (n,) to states (n, k); moves off the grid stay put."""
+        states = np.array(states, dtype=np.int64, copy=True)
+        moves = np.asarray(moves, dtype=np.int64)
+        active = moves != STOP
+        concept = (moves - 1) // 2
+        step = np.where((moves - 1) % 2 == 0, -1, 1)
+        rows = np.nonzero(active)[0]
+        cols = concept[active]
+        states[rows, cols] = np.clip(states[rows, cols] + step[active], 0, self.sizes[cols] - 1)
+        return states
+
+    def valid_moves(self, states: np.ndarray) -> np.ndarray:
+        """Boolean mask (n, num_moves): stop is always valid, a move is valid if it stays on grid."""
+        states = np.asarray(states, dtype=np.int64)
+        mask = np.ones((states.shape[0], self.num_moves), dtype=bool)
+        mask[:, 1::2] = states > 0
+        mask[:, 2::2] = states < self.sizes - 1
+        return mask
+
+    def neighbours(self, state: np.ndarray) -> list[np.ndarray]:
+        """States one grid step away along one concept: the adjacency that defines regions."""
+        out = []
+        for i in range(self.num_concepts):
+            for step in (-1, 1):
+                j = state[i] + step
+                if 0 <= j < self.sizes[i]:
+                    nxt = np.array(state, copy=True)
+                    nxt[i] = j
+                    out.append(nxt)
+        return out
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Each concept's label, plugin and grid, as summary.json records it."""
+        return [
+            {"label": c.label, "plugin": c.plugin_name, "values": list(c.values)}
+            for c in self.concepts
+        ]

@@ -1,0 +1,217 @@
+"""The plugin contract: the base classes a target, concept, reward or dataset plugin subclasses.
+
+Core code only talks to these interfaces, so a task (images, text, prompts) is added by publishing a
+package with entry points, never by editing core. docs/plugins.md explains them with an example.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from ffade.errors import ConceptValueError
+
+SPLITS = ("discovery", "finetune", "heldout")
+"""Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
+
+
+class Concept(ABC):
+    """A named change to inputs with a declared grid of values.
+
+    Subclasses set ``neutral`` (the value that changes nothing) and implement :meth:`apply`, which
+    changes a whole batch at once on the batch's device, and may narrow :meth:`check_value`.
+    Numeric concepts have numbers as values; discrete concepts (text edits, prompt words) have
+    strings, and their grid order is the order the user gave.
+
+    Args:
+        values: the grid the explorer may choose from, in order; each value is checked.
+        label: the name this concept goes by in records and reports (default: the plugin name).
+    """
+
+    plugin_name: ClassVar[str] = ""
+    neutral: ClassVar[Any] = 0.0
+    default_values: ClassVar[Sequence[Any]] = ()
+
+    def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
+        values = list(self.default_values if values is None else values)
+        self.label = label or self.plugin_name or type(self).__name__.lower()
+        if not values:
+            raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
+        for value in values:
+            self.check_value(value)
+        if len(set(map(repr, values))) != len(values):
+            raise ConceptValueError(f"concept '{self.label}': values repeat: {values}")
+        self.values: list[Any] = values
+
+    @property
+    def is_numeric(self) -> bool:
+        return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in self.values)
+
+    def check_value(self, value: Any) -> None:
+        """Raise :class:`ConceptValueError` naming the value and what is allowed.
+
+        The default accepts any finite number; subclasses narrow it (a range, a set of operators).
+        """
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected a finite number"
+            )
+
+    def coordinates(self) -> np.ndarray:
+        """Each grid value's position in [0, 1], the ground metric for distances and the network.
+
+        Numeric grids are placed by value, so unevenly spaced grids keep their geometry;
+        discrete grids are placed evenly in the order given.
+        """
+        n = len(self.values)
+        if n == 1:
+            return np.zeros(1)
+        if self.is_numeric:
+            v = np.asarray(self.values, dtype=float)
+            span = v.max() - v.min()
+            return (v - v.min()) / span if span > 0 else np.zeros(n)
+        return np.linspace(0.0, 1.0, n)
+
+    def neutral_index(self) -> int:
+        """The grid index that changes the input least: the neutral value, else the closest one."""
+        if self.neutral in self.values:
+            return self.values.index(self.neutral)
+        if self.is_numeric and isinstance(self.neutral, (int, float)):
+            return int(np.argmin([abs(v - self.neutral) for v in self.values]))
+        return 0
+
+    @abstractmethod
+    def apply(self, inputs: Any, value: Any) -> Any:
+        """Return ``inputs`` changed by ``value``; one value for the whole batch."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(label={self.label!r}, values={self.values!r})"
+
+
+class Target(ABC):
+    """A model under test: loads, moves to a device, and runs batches without gradients.
+
+    Args:
+        device: where the model and the inputs it receives live ("cpu", "cuda", "cuda:1").
+    """
+
+    plugin_name: ClassVar[str] = ""
+    modality: ClassVar[str] = "generic"
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = torch.device(device)
+
+    @abstractmethod
+    def predict(self, inputs: Any) -> Any:
+        """Run the model on a batch already on :attr:`device` and return its outputs."""
+
+    def features(self, inputs: Any) -> torch.Tensor:
+        """A fixed-size vector per input that the explorer may observe (e.g. an embedding).
+
+        It must not reveal whether the model fails; the default is no features at all.
+        """
+        return torch.zeros(_batch_size(inputs), 0)
+
+    def to_device(self, inputs: Any) -> Any:
+        """Move a collated batch to :attr:`device` (tensors, and dicts or lists of them)."""
+        return _move(inputs, self.device)
+
+
+@dataclass
+class Scores:
+    """What a reward says of each input of a batch: a metric, a failure decision, an RL reward."""
+
+    metric: torch.Tensor
+    failed: torch.Tensor
+    reward: torch.Tensor
+
+    def __post_init__(self) -> None:
+        self.metric = torch.as_tensor(self.metric, dtype=torch.float32).detach().cpu()
+        self.failed = torch.as_tensor(self.failed, dtype=torch.bool).detach().cpu()
+        self.reward = torch.as_tensor(self.reward, dtype=torch.float32).detach().cpu()
+
+
+class Reward(ABC):
+    """Turns outputs (and references) into a per-input metric, failure decision and reward.
+
+    Set ``needs_clean_outputs`` when the judgement compares against the model's own output on the
+    unchanged input (an accuracy or BLEU *drop*); the environment then passes them, computed once.
+    """
+
+    plugin_name: ClassVar[str] = ""
+    needs_clean_outputs: ClassVar[bool] = False
+
+    @abstractmethod
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        """Score one batch: ``outputs[i]`` is the model's answer for input ``i``."""
+
+
+class Dataset(ABC):
+    """Inputs with their references, in three disjoint seeded splits (see :data:`SPLITS`).
+
+    Args:
+        seed: fixes the split, so discovery, fine-tuning and held-out inputs never overlap.
+    """
+
+    plugin_name: ClassVar[str] = ""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    @abstractmethod
+    def split(self, name: str) -> Sequence[tuple[Any, Any]]:
+        """The (input, reference) pairs of one split."""
+
+    def collate(self, items: Sequence[tuple[Any, Any]]) -> tuple[Any, Any]:
+        """Stack a list of (input, reference) pairs into one batch of inputs and of references."""
+        inputs, references = zip(*items, strict=True)
+        return _stack(list(inputs)), _stack(list(references))
+
+
+def disjoint_split_indices(
+    n: int, fractions: Sequence[float], seed: int
+) -> dict[str, np.ndarray]:
+    """Shuffle ``range(n)`` with ``seed`` and cut it into the named splits, disjoint by design."""
+    if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or sum(fractions) > 1 + 1e-9:
+        raise ConceptValueError(
+            f"split fractions {list(fractions)} must be {len(SPLITS)} non-negative numbers "
+            f"summing to at most 1 (for {', '.join(SPLITS)})"
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    bounds = np.cumsum([0, *(round(f * n) for f in fractions)])
+    return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
+
+
+def _batch_size(inputs: Any) -> int:
+    if isinstance(inputs, torch.Tensor):
+        return inputs.shape[0]
+    if isinstance(inputs, dict):
+        return _batch_size(next(iter(inputs.values())))
+    return len(inputs)
+
+
+def _move(obj: Any, device: torch.device) -> Any:
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=True)
+    if isinstance(obj, dict):
+        return {k: _move(v, device) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)) and obj and isinstance(obj[0], torch.Tensor):
+        return type(obj)(_move(v, device) for v in obj)
+    return obj
+
+
+def _stack(values: list[Any]) -> Any:
+    first = values[0]
+    if isinstance(first, torch.Tensor):
+        return torch.stack(values)
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return torch.tensor(values)
+    if isinstance(first, dict):
+        return {k: _stack([v[k] for v in values]) for k in first}
+    return values
