@@ -1,0 +1,345 @@
+"""The explorer base: a LightningModule that drives the failure environment within a budget.
+
+Each training step is one environment step of ``num_envs`` episodes: pick inputs for episodes
+that ended, choose actions, step, and let the subclass learn from what came back. Training ends
+when the budget of target evaluations is spent. Subclasses implement :meth:`act` (and, to learn,
+:meth:`observe`); the records, the summary and the checkpointed state are shared.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from lightning.pytorch import LightningModule
+from torch.utils.data import DataLoader, IterableDataset
+from typing_extensions import override
+
+from ffade.env import Evaluator, FailureVectorEnv
+from ffade.errors import FfadeError
+from ffade.records import EVALUATIONS_FILE, POLICY_FILE, RunRecorder
+from ffade.task import Task, TaskSpec, build_task, spec_dict
+
+MACROSCOPIC, MICROSCOPIC = "macroscopic", "microscopic"
+
+
+class _Ticks(IterableDataset):
+    """An endless stream of step numbers: explorers make their own data, the budget ends it."""
+
+    def __iter__(self):
+        step = 0
+        while True:
+            yield step
+            step += 1
+
+
+class Explorer(LightningModule):
+    """Shared machinery of every explorer; see the module docstring.
+
+    Args:
+        task: what to explore (target, dataset, reward, concepts, mode).
+        budget: target evaluations to spend; memoized repeats are free.
+        num_envs: episodes stepped together; the target sees them as one batch.
+        eval_batch_size: inputs per forward pass of the target.
+        max_steps: microscopic episode step limit.
+        step_penalty: microscopic cost per step (favours the smallest failing change).
+        novelty_bonus: extra reward for a failure never seen before.
+        start_state: microscopic start, as {concept label: value}; default the neutral state.
+        max_idle_steps: stop after this many consecutive steps without a new evaluation.
+    """
+
+    name = "explorer"
+    supported_modes: tuple[str, ...] = (MACROSCOPIC, MICROSCOPIC)
+
+    def __init__(
+        self,
+        task: TaskSpec,
+        budget: int = 1000,
+        num_envs: int = 32,
+        eval_batch_size: int = 256,
+        max_steps: int = 10,
+        step_penalty: float = 0.1,
+        novelty_bonus: float = 1.0,
+        start_state: dict[str, Any] | None = None,
+        max_idle_steps: int = 200,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.automatic_optimization = False
+        if budget < 1:
+            raise FfadeError(f"model.init_args.budget must be at least 1, got {budget}")
+        if num_envs < 1:
+            raise FfadeError(f"model.init_args.num_envs must be at least 1, got {num_envs}")
+        mode = task["mode"] if isinstance(task, dict) else task.mode
+        if mode not in self.supported_modes:
+            raise FfadeError(
+                f"the {self.name} explorer supports task.mode {' or '.join(self.supported_modes)}, "
+                f"not '{mode}'"
+            )
+        self.task_spec = task
+        self.mode = mode
+        self.budget = budget
+        self.num_envs = num_envs
+        self.task: Task | None = None
+        self.evaluator: Evaluator | None = None
+        self.env: FailureVectorEnv | None = None
+        self.recorder: RunRecorder | None = None
+        self.gradient_updates = 0
+        self.iterations = 0
+        self.idle_steps = 0
+        self.failing_flat_states: set[int] = set()
+        self.smallest_failures: dict[int, tuple[int, list[int]]] = {}
+        self.wall_seconds = 0.0
+        self._started = 0.0
+        self._restored: dict[str, Any] | None = None
+        self._done = np.ones(num_envs, bool)
+        self._obs: dict[str, np.ndarray] | None = None
+        self.seed = 0
+        self.rng = np.random.default_rng(0)
+        self.status = "created"
+
+    # ---- building the world -----------------------------------------------------------------
+    @override
+    def setup(self, stage: str) -> None:
+        if self.task is not None:
+            return
+        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
+        self.rng = np.random.default_rng(self.seed)
+        self.task = build_task(self.task_spec)
+        run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+        self.recorder = RunRecorder(run_dir)
+        self.evaluator = Evaluator(
+            self.task, self.hparams.eval_batch_size, self.budget, self.recorder
+        )
+        start = None
+        if self.hparams.start_state is not None:
+            start = self.task.space.index_of(self.hparams.start_state)
+        self.env = FailureVectorEnv(
+            self.evaluator, self.num_envs, self.mode, self.hparams.max_steps,
+            self.hparams.step_penalty, self.hparams.novelty_bonus, start,
+        )
+        self.env.reset(seed=self.seed)
+        self.build(self.task)
+
+    def build(self, task: Task) -> None:
+        """Create networks or tables that depend on the task (called once, in setup)."""
+
+    @property
+    def space(self):
+        return self.task.space
+
+    @override
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(_Ticks(), batch_size=None)
+
+    @override
+    def configure_optimizers(self):
+        return None
+
+    # ---- the loop ---------------------------------------------------------------------------
+    @override
+    def on_train_start(self) -> None:
+        if self._restored is not None:
+            self._copy_restored_log(self._restored)
+        self._started = time.monotonic()
+        self.status = "running"
+        self.write_summary()
+
+    @override
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
+        exhausted = self.evaluator.evaluations >= self.evaluator.num_inputs * self.space.num_states
+        if self.evaluator.remaining == 0 or exhausted or self.idle_steps >= self.hparams.max_idle_steps:
+            return -1  # ends the epoch, and with max_epochs=1 the run
+        return None
+
+    @override
+    def training_step(self, batch: Any, batch_idx: int) -> None:
+        if self._done.any():
+            count = int(self._done.sum())
+            self._obs, _ = self.env.reset(
+                options={"reset_mask": self._done, "input_ids": self.choose_inputs(count)}
+            )
+        obs = self._obs
+        before = self.evaluator.evaluations
+        actions = self.act(obs)
+        next_obs, rewards, terminated, truncated, info = self.env.step(actions)
+        self.observe(obs, actions, rewards, next_obs, terminated, truncated, info)
+        self._track_failures(next_obs, info)
+        self._obs = next_obs
+        self._done = terminated | truncated
+        self.iterations += 1
+        new = self.evaluator.evaluations - before
+        self.idle_steps = 0 if new else self.idle_steps + 1
+        self.log_dict(
+            {
+                "discovery/evaluations": float(self.evaluator.evaluations),
+                "discovery/failures_found": float(self.evaluator.failures),
+                "discovery/failing_concept_states": float(len(self.failing_flat_states)),
+                "train/reward": float(rewards[info["evaluated"]].mean()) if new else 0.0,
+                "train/gradient_updates": float(self.gradient_updates),
+            },
+            on_step=True,
+        )
+        if self.iterations % 20 == 0:
+            self.write_summary()
+
+    def choose_inputs(self, count: int) -> np.ndarray:
+        """Inputs for episodes about to start; uniformly random unless a subclass knows better."""
+        return self.rng.integers(0, self.evaluator.num_inputs, count)
+
+    def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        """One action per episode: a state (macroscopic) or a move (microscopic)."""
+        raise NotImplementedError
+
+    def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
+        """Learn from one environment step; baselines that do not learn ignore it."""
+
+    def _track_failures(self, next_obs: dict[str, np.ndarray], info: dict[str, np.ndarray]) -> None:
+        failed = info["new_failure"]
+        if not failed.any():
+            return
+        states = next_obs["state"][failed]
+        self.failing_flat_states.update(self.space.flat(states).tolist())
+        if self.mode == MICROSCOPIC:  # remember the smallest failing change per input
+            start = self.env.start_state
+            for input_id, state in zip(self.env.input_ids[failed], states, strict=True):
+                size = int(np.abs(state - start).sum())
+                best = self.smallest_failures.get(int(input_id))
+                if best is None or size < best[0]:
+                    self.smallest_failures[int(input_id)] = (size, state.tolist())
+
+    # ---- records ----------------------------------------------------------------------------
+    def action_probabilities(self) -> np.ndarray | None:
+        """The explorer's probability of choosing each flat state (macroscopic); None if too many.
+
+        Uniform here, which is exactly what random and exhaustive search do; learners override.
+        """
+        if self.space.num_states > 200_000:
+            return None
+        return np.full(self.space.num_states, 1.0 / self.space.num_states)
+
+    def summary(self) -> dict[str, Any]:
+        ev = self.evaluator
+        summary = {
+            "explorer": self.name,
+            "status": self.status,
+            "mode": self.mode,
+            "seed": self.seed,
+            "budget": self.budget,
+            "evaluations": ev.evaluations if ev else 0,
+            "failures": ev.failures if ev else 0,
+            "distinct_failure_states": ev.failures if ev else 0,
+            "failing_concept_states": len(self.failing_flat_states),
+            "failure_rate": (ev.failures / ev.evaluations) if ev and ev.evaluations else 0.0,
+            "gradient_updates": self.gradient_updates,
+            "iterations": self.iterations,
+            "wall_seconds": round(self.wall_seconds + self._elapsed(), 3),
+            "num_inputs": ev.num_inputs if ev else 0,
+            "num_states": self.space.num_states if self.task else 0,
+            "concepts": self.space.describe() if self.task else [],
+            "neutral_state": self.space.neutral.tolist() if self.task else [],
+            "task": spec_dict(self.task_spec),
+            "hyperparameters": {k: v for k, v in self.hparams.items() if k != "task"},
+        }
+        if self.mode == MICROSCOPIC and self.task:
+            summary["start_state"] = self.env.start_state.tolist()
+            summary["smallest_failing_changes"] = [
+                {"input_id": i, "steps": size, "concepts": self.space.values(state)}
+                for i, (size, state) in sorted(self.smallest_failures.items(), key=lambda x: x[1][0])
+            ][:20]
+        return summary
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started if self._started else 0.0
+
+    def write_summary(self) -> None:
+        if self.recorder is not None:
+            self.recorder.write_summary(self.summary())
+
+    def _finish(self, status: str) -> None:
+        if self.recorder is None:
+            return
+        self.status = status
+        if status == "finished" and self.mode == MACROSCOPIC:
+            probs = self.action_probabilities()
+            if probs is not None:
+                np.save(self.recorder.run_dir / POLICY_FILE, probs.astype(np.float32))
+        self.wall_seconds += self._elapsed()
+        self._started = 0.0
+        self.write_summary()
+        self.recorder.close()
+
+    @override
+    def on_train_end(self) -> None:
+        self._finish("finished")
+
+    @override
+    def on_exception(self, exception: BaseException) -> None:
+        self._finish("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
+
+    # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
+    @override
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["ffade"] = {
+            "evaluator": self.evaluator.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "env_rng": self.env.np_random.bit_generator.state,
+            "gradient_updates": self.gradient_updates,
+            "iterations": self.iterations,
+            "failing_flat_states": sorted(self.failing_flat_states),
+            "smallest_failures": self.smallest_failures,
+            "wall_seconds": self.wall_seconds + self._elapsed(),
+            "run_dir": str(self.recorder.run_dir),
+            "explorer": self.explorer_state(),
+        }
+
+    @override
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._restored = checkpoint["ffade"]
+
+    @override
+    def on_fit_start(self) -> None:
+        if self._restored is None:
+            return
+        state = self._restored
+        self.evaluator.load_state_dict(state["evaluator"])
+        self.rng.bit_generator.state = state["rng"]
+        self.env.np_random.bit_generator.state = state["env_rng"]
+        self.gradient_updates = state["gradient_updates"]
+        self.iterations = state["iterations"]
+        self.failing_flat_states = set(state["failing_flat_states"])
+        self.smallest_failures = dict(state["smallest_failures"])
+        self.wall_seconds = state["wall_seconds"]
+        self.load_explorer_state(state["explorer"])
+
+    def _copy_restored_log(self, state: dict[str, Any]) -> None:
+        """Start the resumed run's log with the evaluations its checkpoint already counts."""
+        old = Path(state["run_dir"]) / EVALUATIONS_FILE
+        if old.resolve() == (self.recorder.run_dir / EVALUATIONS_FILE).resolve() or not old.is_file():
+            return
+        with open(old, encoding="utf-8") as lines:
+            kept = [line for _, line in zip(range(self.evaluator.evaluations), lines, strict=False)]
+        with open(self.recorder.run_dir / EVALUATIONS_FILE, "w", encoding="utf-8") as log:
+            log.writelines(kept)
+        self.recorder.close()
+        self.recorder = RunRecorder(self.recorder.run_dir)
+        self.evaluator.recorder = self.recorder
+
+    def explorer_state(self) -> dict[str, Any]:
+        """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""
+        return {}
+
+    def load_explorer_state(self, state: dict[str, Any]) -> None:
+        """Inverse of :meth:`explorer_state`."""
+
+    def features_and_coords(self, obs: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Observation as tensors: input features, and the state's normalized coordinates."""
+        features = torch.as_tensor(obs["features"], dtype=torch.float32, device=self.device)
+        coords = torch.as_tensor(
+            self.space.coordinates(obs["state"]), dtype=torch.float32, device=self.device
+        )
+        return features, coords

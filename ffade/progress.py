@@ -1,0 +1,32 @@
+"""A progress bar that counts what costs: target evaluations against the budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lightning.pytorch.callbacks import TQDMProgressBar
+from typing_extensions import override
+
+
+class BudgetProgressBar(TQDMProgressBar):
+    """Lightning's bar, advanced by evaluations (memoized repeats are free), total = budget."""
+
+    @override
+    def on_train_epoch_start(self, trainer: Any, pl_module: Any, *_: Any) -> None:
+        super().on_train_epoch_start(trainer, pl_module)
+        evaluator = getattr(pl_module, "evaluator", None)
+        if evaluator is not None and evaluator.budget is not None:
+            self.train_progress_bar.reset(total=evaluator.budget)
+            self.train_progress_bar.set_description("evaluations")
+            self.train_progress_bar.n = evaluator.evaluations
+
+    @override
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        evaluator = getattr(pl_module, "evaluator", None)
+        if evaluator is None:
+            return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+        bar = self.train_progress_bar
+        bar.n = evaluator.evaluations
+        bar.set_postfix(failures=evaluator.failures, updates=getattr(pl_module, "gradient_updates", 0))
+        bar.refresh()
+        return None

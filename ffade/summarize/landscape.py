@@ -1,0 +1,295 @@
+"""The failure landscape of a run: counts, failure rates and the explorer's policy per state.
+
+A run's log is a list of evaluations; a person needs, for each combination of concept values, how
+often the target failed there and how sure we are of it. This module turns the log into dense
+arrays shaped like the concept grid (one axis per concept, row-major, the order of
+:meth:`ffade.concepts.ConceptSpace.flat`), so that regions, plots and optimal transport all read the
+same numbers. It needs no plugin: everything comes from ``summary.json`` and ``evaluations.jsonl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ffade.errors import FfadeError
+from ffade.records import POLICY_FILE, read_evaluations, read_summary
+
+Z_95 = 1.959963984540054
+"""The normal quantile for a two-sided 95% interval."""
+
+NEUTRAL_VALUES = (0, "none", "identity")
+"""Grid values taken as "no change" when summary.json names no ``neutral_state``."""
+
+
+def is_numeric(values: Sequence[Any]) -> bool:
+    """Whether a grid is numeric, by the rule of :attr:`ffade.plugin_api.Concept.is_numeric`."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def grid_coordinates(values: Sequence[Any]) -> np.ndarray:
+    """Each grid value's position in [0, 1], as :meth:`ffade.plugin_api.Concept.coordinates` does.
+
+    Reproduced from the values alone so a report needs no plugin installed: numeric grids are
+    placed by value (uneven grids keep their geometry), discrete grids evenly in the given order.
+    """
+    n = len(values)
+    if n == 1:
+        return np.zeros(1)
+    if is_numeric(values):
+        v = np.asarray(values, dtype=float)
+        span = v.max() - v.min()
+        return (v - v.min()) / span if span > 0 else np.zeros(n)
+    return np.linspace(0.0, 1.0, n)
+
+
+def wilson_interval(
+    failures: np.ndarray | int, evaluations: np.ndarray | int, z: float = Z_95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a failure rate; NaN where there are no evaluations.
+
+    Wilson rather than the normal approximation because failure rates sit near 0 and 1 and counts
+    per state are small, where the normal interval leaves [0, 1] or collapses to zero width.
+    """
+    k = np.asarray(failures, dtype=float)
+    n = np.asarray(evaluations, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denominator = 1 + z**2 / n
+        center = (p + z**2 / (2 * n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
+    low = np.where(n > 0, np.clip(center - half, 0.0, 1.0), np.nan)
+    high = np.where(n > 0, np.clip(center + half, 0.0, 1.0), np.nan)
+    return low, high
+
+
+@dataclass
+class Landscape:
+    """Evaluation and failure counts (and optionally the policy) over a concept grid.
+
+    Arrays have one axis per concept, in grid order. A state never evaluated has count 0 and an
+    undefined (NaN) failure rate: the log says nothing about it, which is not the same as passing.
+
+    Attributes:
+        labels: concept labels, one per axis.
+        values: each concept's grid values.
+        evaluations: evaluations per state (int array shaped like the grid).
+        failures: failed evaluations per state.
+        policy: the explorer's action probabilities per state (sums to 1), or None.
+        neutral: the state that changes nothing (one index per concept).
+        mode: "macroscopic" or "microscopic", from summary.json.
+        source: where it came from, for messages.
+        pooled: labels of concepts pooled away by :meth:`marginal`.
+    """
+
+    labels: list[str]
+    values: list[list[Any]]
+    evaluations: np.ndarray
+    failures: np.ndarray
+    policy: np.ndarray | None = None
+    neutral: tuple[int, ...] = ()
+    mode: str = "macroscopic"
+    source: str = ""
+    pooled: list[str] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.values)
+
+    @property
+    def num_concepts(self) -> int:
+        return len(self.labels)
+
+    @property
+    def failure_rate(self) -> np.ndarray:
+        """Failures / evaluations per state; NaN where never evaluated."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.evaluations > 0, self.failures / self.evaluations, np.nan)
+
+    @property
+    def confidence_interval(self) -> tuple[np.ndarray, np.ndarray]:
+        """Wilson 95% interval of the failure rate per state (NaN where never evaluated)."""
+        return wilson_interval(self.failures, self.evaluations)
+
+    def coordinates(self, states: np.ndarray) -> np.ndarray:
+        """States (m, k) to normalized coordinates (m, k) in [0, 1]: the ground metric of OT."""
+        states = np.asarray(states, dtype=np.int64).reshape(-1, self.num_concepts)
+        axes = [grid_coordinates(v) for v in self.values]
+        return np.stack([axes[i][states[:, i]] for i in range(self.num_concepts)], axis=-1)
+
+    def axis(self, concept: int | str) -> int:
+        """A concept's axis from its index or label; the error lists the labels allowed."""
+        if isinstance(concept, str):
+            if concept not in self.labels:
+                raise FfadeError(
+                    f"unknown concept '{concept}' in {self.source or 'landscape'}; "
+                    f"concepts: {', '.join(self.labels)}"
+                )
+            return self.labels.index(concept)
+        if not 0 <= concept < self.num_concepts:
+            raise FfadeError(f"concept axis {concept} out of range 0..{self.num_concepts - 1}")
+        return int(concept)
+
+    def marginal(self, concepts: Sequence[int | str]) -> Landscape:
+        """The landscape over the chosen concepts, the others pooled.
+
+        Counts are summed over the pooled axes, so a state's rate is the failure rate over every
+        evaluation with those values whatever the other concepts were; the policy is summed too,
+        giving the probability of choosing those values. Axes come out in the order asked.
+        """
+        keep = [self.axis(c) for c in concepts]
+        if len(set(keep)) != len(keep):
+            raise FfadeError(f"concepts repeat in {list(concepts)}; name each at most once")
+        drop = tuple(i for i in range(self.num_concepts) if i not in keep)
+        order = np.argsort(np.argsort(keep))  # where each kept axis sits after summing
+
+        def pool(array: np.ndarray) -> np.ndarray:
+            return np.transpose(array.sum(axis=drop), order) if drop else np.transpose(array, order)
+
+        return Landscape(
+            labels=[self.labels[i] for i in keep],
+            values=[self.values[i] for i in keep],
+            evaluations=pool(self.evaluations),
+            failures=pool(self.failures),
+            policy=None if self.policy is None else pool(self.policy),
+            neutral=tuple(self.neutral[i] for i in keep) if self.neutral else (),
+            mode=self.mode,
+            source=self.source,
+            pooled=[*self.pooled, *(self.labels[i] for i in drop)],
+        )
+
+    def state_values(self, state: Sequence[int]) -> dict[str, Any]:
+        """One state as {label: value}."""
+        return {
+            label: grid[int(i)]
+            for label, grid, i in zip(self.labels, self.values, state, strict=True)
+        }
+
+    def same_grid(self, other: Landscape) -> bool:
+        return self.labels == other.labels and self.values == other.values
+
+    def grid_text(self) -> str:
+        """The grid as "label [values]; ...", for messages about mismatched grids."""
+        return "; ".join(
+            f"{label} {values}" for label, values in zip(self.labels, self.values, strict=True)
+        )
+
+
+def neutral_state(summary: dict[str, Any], values: list[list[Any]]) -> tuple[int, ...]:
+    """The state that changes nothing: summary.json's ``neutral_state``, else a no-op value.
+
+    Without ``neutral_state``, each concept's neutral index is that of value 0, "none" or
+    "identity" if its grid has one, else 0 (the first value).
+    """
+    given = summary.get("neutral_state")
+    if given is not None:
+        sizes = [len(v) for v in values]
+        if len(given) != len(values) or not all(
+            isinstance(i, int) and 0 <= i < n for i, n in zip(given, sizes, strict=False)
+        ):
+            raise FfadeError(
+                f"summary.json 'neutral_state' {given} must list one grid index per concept "
+                f"within the grid sizes {sizes}"
+            )
+        return tuple(given)
+    state = []
+    for grid in values:
+        index = 0
+        for neutral in NEUTRAL_VALUES:
+            matches = [
+                i
+                for i, v in enumerate(grid)
+                if (is_numeric([v]) and is_numeric([neutral]) and v == neutral)
+                or (isinstance(v, str) and isinstance(neutral, str) and v.lower() == neutral)
+            ]
+            if matches:
+                index = matches[0]
+                break
+        state.append(index)
+    return tuple(state)
+
+
+def read_grid(summary: dict[str, Any], source: str) -> tuple[list[str], list[list[Any]]]:
+    """Concept labels and grids from summary.json, checked so later errors cannot be cryptic."""
+    concepts = summary.get("concepts")
+    if not isinstance(concepts, list) or not concepts:
+        raise FfadeError(
+            f"{source}: summary.json key 'concepts' is missing or empty; expected a list of "
+            "{'label', 'plugin', 'values'} in grid order"
+        )
+    labels, values = [], []
+    for i, concept in enumerate(concepts):
+        if not isinstance(concept, dict) or "label" not in concept or not concept.get("values"):
+            raise FfadeError(
+                f"{source}: summary.json 'concepts'[{i}] needs a 'label' and a non-empty "
+                f"'values' list; got {concept!r}"
+            )
+        labels.append(str(concept["label"]))
+        values.append(list(concept["values"]))
+    return labels, values
+
+
+def load_landscape(run_dir: str | Path) -> Landscape:
+    """Read a run directory into a :class:`Landscape` (works on running and crashed runs too).
+
+    Raises:
+        FfadeError: the directory is missing or not a run directory, the grid in summary.json is
+            malformed, a record's state lies off the grid, or policy.npy does not match the grid.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FfadeError(f"run directory '{run_dir}' does not exist or is not a directory")
+    summary = read_summary(run_dir)
+    labels, values = read_grid(summary, str(run_dir))
+    shape = tuple(len(v) for v in values)
+    size = int(np.prod(shape))
+
+    states, failed = [], []
+    for line, record in enumerate(read_evaluations(run_dir), start=1):
+        if len(record.state) != len(shape) or not all(
+            0 <= int(i) < n for i, n in zip(record.state, shape, strict=False)
+        ):
+            raise FfadeError(
+                f"{run_dir / 'evaluations.jsonl'} record {line}: state {record.state} is off the "
+                f"grid of summary.json (sizes {list(shape)} for {', '.join(labels)})"
+            )
+        states.append(record.state)
+        failed.append(bool(record.failed))
+    flat = (
+        np.ravel_multi_index(np.asarray(states, dtype=np.int64).T, shape)
+        if states
+        else np.zeros(0, dtype=np.int64)
+    )
+    evaluations = np.bincount(flat, minlength=size).reshape(shape)
+    failures = np.bincount(flat, weights=np.asarray(failed, dtype=float), minlength=size)
+    failures = failures.astype(np.int64).reshape(shape)
+
+    return Landscape(
+        labels=labels,
+        values=values,
+        evaluations=evaluations,
+        failures=failures,
+        policy=_read_policy(run_dir, shape),
+        neutral=neutral_state(summary, values),
+        mode=str(summary.get("mode", "macroscopic")),
+        source=str(run_dir),
+    )
+
+
+def _read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:
+    path = run_dir / POLICY_FILE
+    if not path.is_file():
+        return None
+    policy = np.load(path).astype(float).ravel()
+    if policy.size != int(np.prod(shape)):
+        raise FfadeError(
+            f"{path} holds {policy.size} probabilities but the concept grid has "
+            f"{int(np.prod(shape))} states ({' x '.join(map(str, shape))}); it needs one per state"
+        )
+    if not np.all(np.isfinite(policy)) or np.any(policy < 0) or policy.sum() <= 0:
+        raise FfadeError(f"{path} must hold finite non-negative probabilities with a positive sum")
+    return (policy / policy.sum()).reshape(shape)

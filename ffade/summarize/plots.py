@@ -1,0 +1,216 @@
+"""Pictures of a landscape: failure rates and action probabilities over up to three concepts.
+
+Three concepts are drawn as a 3D scatter (colour and size by value, as in the paper's figures),
+two as a heatmap, one as bars (failure rates with their Wilson 95% intervals). Grids with more
+concepts are shown over the chosen axes with the others pooled (:meth:`Landscape.marginal`). Axis
+ticks show the concept values, text for discrete operators, so a picture reads without a legend.
+
+Figures are built on matplotlib's object API with the Agg canvas, never pyplot: no global backend
+is switched and no window is opened, so this runs on servers and in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ffade.summarize.landscape import Landscape
+from ffade.summarize.regions import format_value
+
+Kind = Literal["failure", "policy"]
+
+MAX_TICKS = 12
+"""Beyond this many grid values, label every n-th tick so labels stay legible."""
+
+MAX_ANNOTATED_CELLS = 100
+"""Heatmaps up to this many cells print each cell's value."""
+
+
+def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
+    """The ``count`` concepts along which the failure rate varies most, in grid order.
+
+    With more concepts than a picture shows, the informative default is the concepts that change
+    the outcome: those whose pooled one-concept failure rate has the widest range.
+    """
+    if landscape.num_concepts <= count:
+        return list(range(landscape.num_concepts))
+    spread = []
+    for axis in range(landscape.num_concepts):
+        rate = landscape.marginal([axis]).failure_rate
+        spread.append(float(np.nanmax(rate) - np.nanmin(rate)) if np.any(~np.isnan(rate)) else 0.0)
+    chosen = np.argsort(-np.asarray(spread), kind="stable")[:count]
+    return sorted(int(i) for i in chosen)
+
+
+def plot_landscape(
+    landscape: Landscape, kind: Kind = "failure", axes: Sequence[int | str] | None = None
+) -> Figure:
+    """One picture of a landscape's failure rates or action probabilities.
+
+    Args:
+        landscape: the landscape to draw.
+        kind: "failure" (failure rate per state; unevaluated states left blank) or "policy".
+        axes: up to three concepts (indices or labels) to draw; others are pooled. Default:
+            :func:`default_axes`.
+    """
+    axes = default_axes(landscape) if axes is None else list(axes)
+    if not 1 <= len(axes) <= 3:
+        raise ValueError(f"plot_landscape draws 1 to 3 concepts; got axes={list(axes)}")
+    view = landscape.marginal(axes)
+    if kind == "policy":
+        if view.policy is None:
+            raise ValueError(f"{landscape.source}: no policy to plot (no policy.npy)")
+        values, name = view.policy, "action probability"
+    else:
+        values, name = view.failure_rate, "failure rate"
+
+    title = f"{name.capitalize()} by {', '.join(view.labels)}"
+    if view.pooled:
+        title += f"\n(pooled over {', '.join(view.pooled)})"
+    draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
+    figure = draw(view, values, kind, name)
+    figure.suptitle(title, fontsize=10)
+    return figure
+
+
+def landscape_figures(
+    landscape: Landscape, axes: Sequence[int | str] | None = None
+) -> dict[str, Figure]:
+    """The standard pictures of a run: failure rates, and action probabilities if logged."""
+    figures = {"failure_rate": plot_landscape(landscape, "failure", axes)}
+    if landscape.policy is not None:
+        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes)
+    return figures
+
+
+def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
+    """Render a figure to PNG with the Agg canvas."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(figure)
+    figure.savefig(path, format="png", dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> None:
+    """Add PNGs to the run's TensorBoard log (the run directory is the logger's log_dir).
+
+    Logs the saved PNGs rather than re-rendering figures, so TensorBoard shows exactly what the
+    report shows. Imported lazily: torch is heavy and only this needs it.
+    """
+    import matplotlib.image
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(run_dir))
+    try:
+        for tag, path in images.items():
+            pixels = matplotlib.image.imread(path)[..., :3]
+            writer.add_image(f"summarize/{tag}", pixels, global_step=step, dataformats="HWC")
+    finally:
+        writer.close()
+
+
+def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any]) -> None:
+    every = max(1, int(np.ceil(len(grid) / MAX_TICKS)))
+    positions = list(range(0, len(grid), every))
+    ax_set_ticks(positions)
+    text = any(isinstance(v, str) for v in grid)
+    ax_set_labels(
+        [format_value(grid[i]) for i in positions],
+        rotation=45 if text else 0,
+        ha="right" if text else "center",
+        fontsize=8,
+    )
+
+
+def _limits(values: np.ndarray, kind: Kind) -> tuple[float, float]:
+    if kind == "failure":
+        return 0.0, 1.0
+    top = float(np.nanmax(values)) if np.any(np.isfinite(values)) else 1.0
+    return 0.0, top if top > 0 else 1.0
+
+
+def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+    figure = Figure(figsize=(6, 4))
+    ax = figure.add_subplot()
+    positions = np.arange(view.shape[0])
+    heights = np.nan_to_num(values, nan=0.0)
+    if kind == "failure":
+        low, high = view.confidence_interval
+        errors = np.nan_to_num(np.stack([heights - low, high - heights]), nan=0.0)
+        ax.bar(positions, heights, yerr=errors, capsize=3, color="tab:red", alpha=0.8)
+        ax.set_ylim(0, 1.05)
+    else:
+        ax.bar(positions, heights, color="tab:blue", alpha=0.8)
+    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
+    ax.set_xlabel(view.labels[0])
+    ax.set_ylabel(name)
+    return figure
+
+
+def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+    figure = Figure(figsize=(6.5, 5))
+    ax = figure.add_subplot()
+    low, high = _limits(values, kind)
+    image = ax.imshow(
+        np.ma.masked_invalid(values.T),
+        origin="lower",
+        aspect="auto",
+        cmap="magma_r" if kind == "failure" else "viridis",
+        vmin=low,
+        vmax=high,
+    )
+    image.cmap.set_bad("lightgrey")
+    if values.size <= MAX_ANNOTATED_CELLS:
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                text = f"{value:.0%}" if kind == "failure" else f"{value:.2g}"
+                # magma_r is dark at the top of its range, viridis at the bottom
+                dark = ((value - low) / (high - low) > 0.5) == (kind == "failure")
+                shade = "white" if dark else "black"
+                ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
+    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
+    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1])
+    ax.set_xlabel(view.labels[0])
+    ax.set_ylabel(view.labels[1])
+    figure.colorbar(
+        image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
+    )
+    return figure
+
+
+def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
+    figure = Figure(figsize=(7, 6))
+    ax = figure.add_subplot(projection="3d")
+    states = np.argwhere(np.isfinite(values))
+    shown = values[tuple(states.T)]
+    low, high = _limits(values, kind)
+    points = ax.scatter(
+        states[:, 0],
+        states[:, 1],
+        states[:, 2],
+        c=shown,
+        s=10 + 190 * (shown - low) / (high - low),
+        cmap="magma_r" if kind == "failure" else "viridis",
+        vmin=low,
+        vmax=high,
+        depthshade=False,
+        edgecolors="black",
+        linewidths=0.3,
+    )
+    for i, (set_ticks, set_labels, set_label) in enumerate(
+        [
+            (ax.set_xticks, ax.set_xticklabels, ax.set_xlabel),
+            (ax.set_yticks, ax.set_yticklabels, ax.set_ylabel),
+            (ax.set_zticks, ax.set_zticklabels, ax.set_zlabel),
+        ]
+    ):
+        _ticks(set_ticks, set_labels, view.values[i])
+        set_label(view.labels[i])
+    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name)
+    return figure

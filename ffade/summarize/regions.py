@@ -1,0 +1,331 @@
+"""Failure regions: connected groups of failing concept states, named in plain language.
+
+A person acts on "rotation >= 30 and brightness <= 0.4 fails 87% of the time", not on a list of
+states. A state *fails* when its failure rate reaches ``threshold`` over at least
+``min_evaluations`` evaluations; failing states one grid step apart along one concept belong to
+the same region. Each region is described by the range each concept spans in it (concepts whose
+whole grid is covered are left out: they do not matter to the failure), with the pooled failure
+rate and its Wilson 95% interval over all evaluations of the region's states.
+
+For microscopic runs, which search for the smallest change that makes the target fail,
+:func:`smallest_failing_changes` reports the failing state closest to neutral along each concept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from ffade.errors import FfadeError
+from ffade.summarize.landscape import Landscape, grid_coordinates, is_numeric, wilson_interval
+
+
+@dataclass
+class Region:
+    """One connected failure region.
+
+    Attributes:
+        id: stable name derived from the grid and the member states, so the same region gets the
+            same id in every report and in every run that finds exactly it.
+        states: member states, one row of grid indices each (m, k), in row-major order.
+        evaluations: evaluations pooled over the members.
+        failures: failed evaluations pooled over the members.
+        conditions: the concept ranges that define it, e.g. "rotation >= 30 and blur <= 0.4".
+    """
+
+    id: str
+    states: np.ndarray
+    evaluations: int
+    failures: int
+    conditions: str
+
+    @property
+    def failure_rate(self) -> float:
+        return self.failures / self.evaluations
+
+    @property
+    def confidence_interval(self) -> tuple[float, float]:
+        low, high = wilson_interval(self.failures, self.evaluations)
+        return float(low), float(high)
+
+    @property
+    def num_states(self) -> int:
+        return len(self.states)
+
+    @property
+    def description(self) -> str:
+        """The one line a person reads: where, how often, how sure, on how much evidence."""
+        return f"{self.conditions}: {describe_rate(self.failures, self.evaluations)}"
+
+    def to_dict(self, landscape: Landscape) -> dict[str, Any]:
+        """JSON-ready form, with member states both as indices and as concept values."""
+        low, high = self.confidence_interval
+        return {
+            "id": self.id,
+            "description": self.description,
+            "conditions": self.conditions,
+            "num_states": self.num_states,
+            "evaluations": self.evaluations,
+            "failures": self.failures,
+            "failure_rate": self.failure_rate,
+            "ci_low": low,
+            "ci_high": high,
+            "states": self.states.tolist(),
+            "state_values": [landscape.state_values(s) for s in self.states],
+        }
+
+
+def format_value(value: Any) -> str:
+    """A grid value as a person writes it: 30 not 30.0, 0.25 not 0.250000, text as is."""
+    if is_numeric([value]):
+        return f"{value:g}"
+    return str(value)
+
+
+def describe_rate(failures: int, evaluations: int) -> str:
+    """E.g. "87% failure (95% CI 80-92%), 140 evaluations"."""
+    low, high = wilson_interval(failures, evaluations)
+    return (
+        f"{failures / evaluations:.0%} failure (95% CI {float(low) * 100:.0f}-"
+        f"{float(high) * 100:.0f}%), {evaluations} evaluation{'s' if evaluations != 1 else ''}"
+    )
+
+
+def failing_states(landscape: Landscape, threshold: float, min_evaluations: int) -> np.ndarray:
+    """Boolean grid: rate >= threshold on at least ``min_evaluations`` evaluations."""
+    if not 0 < threshold <= 1:
+        raise FfadeError(f"threshold {threshold} must be in (0, 1]: a failure rate")
+    if min_evaluations < 1:
+        raise FfadeError(f"min_evaluations {min_evaluations} must be at least 1")
+    n = landscape.evaluations
+    # compare counts, not rates, so no NaN and no rounding near the threshold
+    return (n >= min_evaluations) & (landscape.failures >= threshold * n - 1e-9)
+
+
+def find_regions(
+    landscape: Landscape, threshold: float = 0.5, min_evaluations: int = 1
+) -> list[Region]:
+    """Connected failure regions, most severe first.
+
+    Ranked by the lower end of the pooled rate's 95% interval (how bad the region is *for sure*),
+    so a large, well-tested region at 90% outranks a single state that failed its only two
+    evaluations; ties go to the larger region.
+
+    Args:
+        landscape: the run's landscape (all concepts; regions are found on the full grid).
+        threshold: failure rate at which a state counts as failing.
+        min_evaluations: evaluations a state needs before it can count as failing.
+    """
+    failing = failing_states(landscape, threshold, min_evaluations)
+    # connectivity 1: neighbours differ by one grid step along exactly one concept
+    structure = ndimage.generate_binary_structure(landscape.num_concepts, 1)
+    labels, count = ndimage.label(failing, structure=structure)
+    flat_labels = labels.ravel()
+    members = np.flatnonzero(flat_labels)
+    members = members[np.argsort(flat_labels[members], kind="stable")]
+    groups = np.split(members, np.flatnonzero(np.diff(flat_labels[members])) + 1) if count else []
+
+    evaluations = landscape.evaluations.ravel()
+    failures = landscape.failures.ravel()
+    regions = []
+    for flat in groups:
+        states = np.stack(np.unravel_index(flat, landscape.shape), axis=-1)
+        regions.append(
+            Region(
+                id=_region_id(landscape.shape, flat),
+                states=states,
+                evaluations=int(evaluations[flat].sum()),
+                failures=int(failures[flat].sum()),
+                conditions=describe_states(landscape, states),
+            )
+        )
+    regions.sort(key=lambda r: (-r.confidence_interval[0], -r.num_states, r.id))
+    return regions
+
+
+def describe_states(landscape: Landscape, states: np.ndarray) -> str:
+    """The concept ranges a set of states spans, joined with "and".
+
+    Numeric concepts read ">= a", "<= b", "between a and b" or "= a"; discrete ones "= a" or
+    "in {a, b}". A concept whose whole grid is covered is left out; if all are, "anywhere".
+    """
+    parts = []
+    for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
+        used = np.unique(states[:, axis])
+        if len(used) == len(grid):
+            continue
+        if len(used) == 1:
+            parts.append(f"{label} = {format_value(grid[used[0]])}")
+        elif not is_numeric(grid):
+            parts.append(f"{label} in {{{', '.join(format_value(grid[i]) for i in used)}}}")
+        else:
+            # by value, not index: a grid may be given unsorted, and "between" must hold for
+            # every grid value in the range, so a gap in the range makes it a set
+            chosen = sorted(grid[i] for i in used)
+            low, high = chosen[0], chosen[-1]
+            if len(chosen) < sum(low <= v <= high for v in grid):
+                parts.append(f"{label} in {{{', '.join(format_value(v) for v in chosen)}}}")
+            elif high == max(grid):
+                parts.append(f"{label} >= {format_value(low)}")
+            elif low == min(grid):
+                parts.append(f"{label} <= {format_value(high)}")
+            else:
+                parts.append(f"{label} between {format_value(low)} and {format_value(high)}")
+    return " and ".join(parts) if parts else "anywhere"
+
+
+def smallest_failing_changes(
+    landscape: Landscape, threshold: float = 0.5, min_evaluations: int = 1
+) -> dict[str, Any]:
+    """The smallest change from neutral that fails: along each concept alone, and overall.
+
+    Per concept, among states that differ from the neutral state in that concept only, the failing
+    one closest to neutral in that concept's normalized coordinate. Overall, the failing state
+    closest to neutral in Euclidean distance over all normalized coordinates (any combination).
+    What microscopic explorers look for: how little it takes to break the target.
+    """
+    failing = failing_states(landscape, threshold, min_evaluations)
+    neutral = np.asarray(landscape.neutral or (0,) * landscape.num_concepts)
+    per_concept = []
+    for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
+        coordinates = grid_coordinates(grid)
+        best = None
+        for index in np.argsort(np.abs(coordinates - coordinates[neutral[axis]]), kind="stable"):
+            state = neutral.copy()
+            state[axis] = index
+            if index != neutral[axis] and failing[tuple(state)]:
+                best = state
+                break
+        entry: dict[str, Any] = {
+            "concept": label,
+            "neutral_value": grid[neutral[axis]],
+            "value": None,
+        }
+        if best is None:
+            entry["description"] = f"{label}: no failing change of {label} alone found"
+        else:
+            entry.update(_state_entry(landscape, best, neutral))
+            entry["value"] = grid[best[axis]]
+            entry["description"] = (
+                f"{label} = {format_value(grid[best[axis]])} "
+                f"(neutral {format_value(grid[neutral[axis]])}): {entry['rate_text']}"
+            )
+        per_concept.append(entry)
+
+    overall = None
+    candidates = np.argwhere(failing)
+    if len(candidates):
+        distances = np.linalg.norm(
+            landscape.coordinates(candidates) - landscape.coordinates(neutral[None]), axis=1
+        )
+        best = candidates[int(np.argmin(distances))]
+        changed = best != neutral
+        overall = _state_entry(landscape, best, neutral)
+        names = " and ".join(
+            f"{landscape.labels[i]} = {format_value(landscape.values[i][best[i]])}"
+            for i in np.flatnonzero(changed)
+        )
+        overall["description"] = (
+            f"{names or 'the neutral state'} (distance {overall['distance']:.3g} from neutral): "
+            f"{overall['rate_text']}"
+        )
+    return {
+        "neutral_state": neutral.tolist(),
+        "neutral_values": landscape.state_values(neutral),
+        "per_concept": per_concept,
+        "overall": overall,
+    }
+
+
+def _state_entry(landscape: Landscape, state: np.ndarray, neutral: np.ndarray) -> dict[str, Any]:
+    key = tuple(state)
+    n, k = int(landscape.evaluations[key]), int(landscape.failures[key])
+    low, high = wilson_interval(k, n)
+    distance = np.linalg.norm(landscape.coordinates(state) - landscape.coordinates(neutral))
+    return {
+        "state": state.tolist(),
+        "state_values": landscape.state_values(state),
+        "distance": float(distance),
+        "evaluations": n,
+        "failures": k,
+        "failure_rate": k / n,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "rate_text": describe_rate(k, n),
+    }
+
+
+def _region_id(shape: tuple[int, ...], flat: np.ndarray) -> str:
+    digest = hashlib.sha1(
+        (",".join(map(str, shape)) + ":" + ",".join(map(str, flat.tolist()))).encode()
+    ).hexdigest()
+    return f"R-{digest[:8]}"
+
+
+def compare_regions(
+    first: Landscape,
+    first_regions: list[Region],
+    second: Landscape,
+    second_regions: list[Region],
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+) -> dict[str, list[dict[str, Any]]]:
+    """How the first run's regions fare in the second run (e.g. after mitigation).
+
+    Each region of the first run is *still failing* if any of its states fails in the second run,
+    *fixed* if none does and the second run evaluated at least one of its states at least
+    ``min_evaluations`` times, and *not retested* otherwise: a second run that never looked there
+    says nothing, which must not read as "fixed". Regions of the second run that share no state
+    with any region of the first are *new*. Each entry carries the second run's pooled counts over
+    the region's states, so the evidence behind "fixed" is visible.
+    """
+    second_failing = failing_states(second, threshold, min_evaluations)
+    owner = {}
+    for region in second_regions:
+        for state in map(tuple, region.states):
+            owner[state] = region.id
+    first_states = set()
+    shifts: dict[str, list[dict[str, Any]]] = {
+        "still_failing": [],
+        "fixed": [],
+        "not_retested": [],
+        "new": [],
+    }
+    for region in first_regions:
+        keys = [tuple(s) for s in region.states]
+        first_states.update(keys)
+        index = tuple(region.states.T)
+        n = int(second.evaluations[index].sum())
+        k = int(second.failures[index].sum())
+        still = int(second_failing[index].sum())
+        if still:
+            status = "still_failing"
+        elif int(second.evaluations[index].max()) >= min_evaluations:
+            status = "fixed"
+        else:
+            status = "not_retested"
+        low, high = wilson_interval(k, n)
+        shifts[status].append(
+            {
+                "id": region.id,
+                "description": region.description,
+                "status": status.replace("_", " "),
+                "failing_states_now": still,
+                "num_states": region.num_states,
+                "evaluations_now": n,
+                "failures_now": k,
+                "failure_rate_now": k / n if n else None,
+                "ci_low_now": None if n == 0 else float(low),
+                "ci_high_now": None if n == 0 else float(high),
+                "now": describe_rate(k, n) if n else "not evaluated",
+                "overlapping": sorted({owner[s] for s in keys if s in owner}),
+            }
+        )
+    for region in second_regions:
+        if not any(tuple(s) in first_states for s in region.states):
+            shifts["new"].append(region.to_dict(second))
+    return shifts

@@ -1,0 +1,437 @@
+"""``ffade report RUN_DIR [--compare OTHER_RUN_DIR] [--out DIR]``: what a person reads after a run.
+
+Writes three files with the same numbers: ``report.md`` (for a repository or a PR),
+``report.html`` (one self-contained file: images inlined as data URIs, no external CSS or JS, so
+it opens offline and can be mailed), and ``report.json`` (for tools and CI). They hold the run's
+figures from summary.json, the failure regions ranked by severity, the pictures of the landscape,
+the worst failing examples when the run saved some, and for microscopic runs the smallest failing
+change. With ``--compare`` they add the Wasserstein distance between the two landscapes and which
+regions were fixed, still fail, or are new. The pictures are also logged to the run's TensorBoard.
+
+Run ``ffade report --help`` for the options; docs/report.md says how to read a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ffade.errors import FfadeError
+from ffade.records import read_summary, write_json_atomic
+from ffade.summarize.landscape import Landscape, load_landscape
+from ffade.summarize.plots import landscape_figures, log_images, plot_landscape, save_figure
+from ffade.summarize.regions import compare_regions, find_regions, smallest_failing_changes
+from ffade.summarize.transport import Kind, wasserstein_distance
+
+RUN_FIGURES = (
+    "explorer",
+    "mode",
+    "status",
+    "seed",
+    "budget",
+    "evaluations",
+    "failures",
+    "distinct_failure_states",
+    "gradient_updates",
+    "wall_seconds",
+)
+"""summary.json keys shown in the run table, in this order, when present."""
+
+MAX_EXAMPLES = 12
+"""Worst failing examples shown; more make the HTML heavy without telling more."""
+
+EXAMPLE_FILE_KEYS = ("file", "path", "image", "png", "filename")
+"""Keys of an examples.json entry that may name its image; the other keys become its caption."""
+
+
+def build_report(
+    run_dir: str | Path,
+    compare: str | Path | None = None,
+    out: str | Path | None = None,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    axes: list[str] | None = None,
+    tensorboard: bool = True,
+) -> dict[str, Any]:
+    """Write report.md, report.html, report.json and the pictures; return the report's data.
+
+    Args:
+        run_dir: the run to report on.
+        compare: a second run over the same concept grid (e.g. after mitigation).
+        out: where to write (default: the run directory).
+        threshold: failure rate at which a state fails (see :func:`find_regions`).
+        min_evaluations: evaluations a state needs before it can fail.
+        axes: concepts to draw (up to three); default those that change the failure rate most.
+        tensorboard: also log the pictures to the run's TensorBoard files.
+
+    Raises:
+        FfadeError: a run directory is missing or malformed, or the two grids differ.
+    """
+    run_dir = Path(run_dir)
+    landscape = load_landscape(run_dir)
+    summary = read_summary(run_dir)
+    out = Path(out) if out is not None else run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    regions = find_regions(landscape, threshold, min_evaluations)
+
+    images = {
+        name: save_figure(figure, out / "figures" / f"{name}.png")
+        for name, figure in landscape_figures(landscape, axes).items()
+    }
+    report: dict[str, Any] = {
+        "run": str(run_dir),
+        "threshold": threshold,
+        "min_evaluations": min_evaluations,
+        "run_figures": _run_figures(summary, landscape),
+        "concepts": [
+            {"label": label, "values": values}
+            for label, values in zip(landscape.labels, landscape.values, strict=True)
+        ],
+        "regions": [region.to_dict(landscape) for region in regions],
+        "smallest_failing_changes": (
+            smallest_failing_changes(landscape, threshold, min_evaluations)
+            if landscape.mode == "microscopic"
+            else None
+        ),
+        "examples": _examples(run_dir),
+        "compare": None,
+    }
+
+    if compare is not None:
+        other_dir = Path(compare)
+        other = load_landscape(other_dir)
+        if not landscape.same_grid(other):
+            raise FfadeError(
+                f"--compare: '{other_dir / 'summary.json'}' key 'concepts' differs from "
+                f"'{run_dir / 'summary.json'}' ({other.grid_text()} vs {landscape.grid_text()}); "
+                "only runs over the same concept grid can be compared"
+            )
+        other_regions = find_regions(other, threshold, min_evaluations)
+        if landscape.failures.sum() and other.failures.sum():
+            images["compare_failure_rate"] = save_figure(
+                plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
+            )
+        report["compare"] = {
+            "run": str(other_dir),
+            "run_figures": _run_figures(read_summary(other_dir), other),
+            "wasserstein": {
+                "failure": _distance(landscape, other, "failure"),
+                "policy": _distance(landscape, other, "policy"),
+            },
+            "regions": [region.to_dict(other) for region in other_regions],
+            "region_shift": compare_regions(
+                landscape, regions, other, other_regions, threshold, min_evaluations
+            ),
+        }
+
+    report["images"] = {name: _relative(path, out) for name, path in images.items()}
+    if tensorboard:
+        log_images(run_dir, images)
+    write_json_atomic(out / "report.json", report)
+    (out / "report.md").write_text(_markdown(report, out), encoding="utf-8")
+    (out / "report.html").write_text(_html(report, out), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str]) -> int:
+    """The ``ffade report`` command; returns the exit code (2 for bad input, no traceback)."""
+    parser = argparse.ArgumentParser(
+        prog="ffade report",
+        description="Summarize a run directory into report.md, report.html and report.json.",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run directory to report on")
+    parser.add_argument(
+        "--compare",
+        metavar="OTHER_RUN_DIR",
+        help="a second run over the same concepts: adds the Wasserstein distance and which "
+        "regions were fixed, still fail, or are new",
+    )
+    parser.add_argument("--out", metavar="DIR", help="where to write (default: RUN_DIR)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="failure rate at which a concept state counts as failing (default 0.5)",
+    )
+    parser.add_argument(
+        "--min-evaluations",
+        type=int,
+        default=1,
+        help="evaluations a state needs before it can count as failing (default 1)",
+    )
+    parser.add_argument(
+        "--axes",
+        nargs="+",
+        metavar="CONCEPT",
+        help="up to three concept labels to draw (others pooled); default: those that change "
+        "the failure rate most",
+    )
+    parser.add_argument(
+        "--no-tensorboard", action="store_true", help="do not log the pictures to TensorBoard"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.axes is not None and not 1 <= len(args.axes) <= 3:
+            raise FfadeError(f"--axes takes 1 to 3 concept labels; got {len(args.axes)}")
+        report = build_report(
+            args.run_dir,
+            compare=args.compare,
+            out=args.out,
+            threshold=args.threshold,
+            min_evaluations=args.min_evaluations,
+            axes=args.axes,
+            tensorboard=not args.no_tensorboard,
+        )
+    except FfadeError as error:
+        print(f"ffade report: error: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out or args.run_dir)
+    print(f"{len(report['regions'])} failure regions; wrote {out / 'report.html'}")
+    return 0
+
+
+def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any]:
+    figures = {key: summary[key] for key in RUN_FIGURES if key in summary}
+    evaluated = int((landscape.evaluations > 0).sum())
+    figures["grid_states"] = int(landscape.evaluations.size)
+    figures["states_evaluated"] = evaluated
+    total = int(landscape.evaluations.sum())
+    figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
+    return figures
+
+
+def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]:
+    """A distance, or why there is none: one run without failures must not sink the report."""
+    try:
+        return {"value": wasserstein_distance(first, second, kind), "note": None}
+    except FfadeError as error:
+        return {"value": None, "note": str(error)}
+
+
+def _examples(run_dir: Path) -> list[dict[str, Any]]:
+    """The worst failing examples saved by the run: examples.json's list, else the PNGs."""
+    folder = run_dir / "examples"
+    if not folder.is_dir():
+        return []
+    listing = folder / "examples.json"
+    entries: list[Any] = []
+    if listing.is_file():
+        try:
+            data = json.loads(listing.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise FfadeError(f"{listing} is not valid JSON ({error}); expected a list") from error
+        entries = data.get("examples", []) if isinstance(data, dict) else data
+    else:
+        entries = sorted(p.name for p in folder.glob("*.png"))
+    examples = []
+    for entry in entries:
+        if isinstance(entry, str):
+            name, caption = entry, {}
+        elif isinstance(entry, dict):
+            key = next((k for k in EXAMPLE_FILE_KEYS if k in entry), None)
+            if key is None:
+                continue
+            name = str(entry[key])
+            caption = {k: v for k, v in entry.items() if k != key}
+        else:
+            continue
+        path = next((p for p in (folder / name, run_dir / name) if p.is_file()), None)
+        if path is not None:
+            examples.append({"path": str(path), "caption": caption})
+        if len(examples) == MAX_EXAMPLES:
+            break
+    return examples
+
+
+def _relative(path: Path | str, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or np.isnan(value) else f"{value:.0%}"
+
+
+def _caption(example: dict[str, Any]) -> str:
+    return "; ".join(f"{k}: {_fmt(v)}" for k, v in example["caption"].items())
+
+
+# --- tables: one definition, rendered to both Markdown and HTML ---------------------------------
+
+
+def _tables(report: dict[str, Any]) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """(section title, html id, header, rows) for every table in the report, in order."""
+    tables = [
+        (
+            "Run",
+            "run",
+            ["figure", "value"],
+            [[key, _fmt(value)] for key, value in report["run_figures"].items()],
+        ),
+        ("Failure regions", "regions", *_region_table(report["regions"])),
+    ]
+    changes = report["smallest_failing_changes"]
+    if changes is not None:
+        rows = [[entry["concept"], entry["description"]] for entry in changes["per_concept"]]
+        overall = changes["overall"]
+        rows.append(["any combination", overall["description"] if overall else "none found"])
+        tables.append(("Smallest failing change", "smallest-change", ["concept", "change"], rows))
+    compare = report["compare"]
+    if compare is not None:
+        distances = [
+            [kind, _fmt(entry["value"]), entry["note"] or ""]
+            for kind, entry in compare["wasserstein"].items()
+        ]
+        tables.append(
+            ("Wasserstein distance", "wasserstein", ["landscape", "distance", "note"], distances)
+        )
+        shift_rows = []
+        for status in ("still_failing", "fixed", "not_retested"):
+            for entry in compare["region_shift"][status]:
+                shift_rows.append(
+                    [
+                        entry["status"],
+                        entry["id"],
+                        entry["description"],
+                        entry["now"],
+                        ", ".join(entry["overlapping"]) or "-",
+                    ]
+                )
+        for entry in compare["region_shift"]["new"]:
+            shift_rows.append(["new", entry["id"], "-", entry["description"], "-"])
+        tables.append(
+            (
+                "Region shift",
+                "region-shift",
+                ["status", "region", "first run", "second run", "overlapping regions now"],
+                shift_rows,
+            )
+        )
+    return tables
+
+
+def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    header = ["rank", "id", "where", "failure rate", "95% CI", "evaluations", "states"]
+    rows = [
+        [
+            str(rank),
+            region["id"],
+            region["conditions"],
+            _pct(region["failure_rate"]),
+            f"{_pct(region['ci_low'])}-{_pct(region['ci_high'])}",
+            str(region["evaluations"]),
+            str(region["num_states"]),
+        ]
+        for rank, region in enumerate(regions, start=1)
+    ]
+    return header, rows
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    notes = []
+    status = report["run_figures"].get("status")
+    if status not in (None, "finished"):
+        notes.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
+    notes.append(
+        f"A concept state fails when at least {report['threshold']:.0%} of at least "
+        f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
+        "one grid step apart along one concept."
+    )
+    if not report["regions"]:
+        notes.append("No failure region was found.")
+    return notes
+
+
+def _markdown(report: dict[str, Any], out: Path) -> str:
+    lines = [f"# ffade report: {report['run']}", ""]
+    lines += [f"> {note}" for note in _notes(report)] + [""]
+    for title, _, header, rows in _tables(report):
+        lines += [f"## {title}", ""]
+        if not rows:
+            lines += ["(none)", ""]
+            continue
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        lines += [
+            "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows
+        ]
+        lines.append("")
+    lines += ["## Pictures", ""]
+    lines += [f"![{name}]({path})" for name, path in report["images"].items()] + [""]
+    if report["examples"]:
+        lines += ["## Worst failing examples", ""]
+        for example in report["examples"]:
+            lines.append(f"![{_caption(example)}]({_relative(example['path'], out)})")
+            lines.append(f"*{_caption(example)}*")
+            lines.append("")
+    return "\n".join(lines)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; font-size: 0.9em; }
+th { background: #f2f2f2; }
+.note { background: #fff8e1; padding: 0.5em 1em; border-left: 4px solid #f0b400; }
+figure { display: inline-block; margin: 0.5em; vertical-align: top; }
+figure img { max-width: 520px; border: 1px solid #ddd; }
+figcaption { font-size: 0.8em; max-width: 520px; }
+"""
+
+
+def _html(report: dict[str, Any], out: Path) -> str:
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>ffade report: {html.escape(report['run'])}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>ffade report: {html.escape(report['run'])}</h1>",
+    ]
+    parts += [f'<p class="note">{html.escape(note)}</p>' for note in _notes(report)]
+    for title, table_id, header, rows in _tables(report):
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        if not rows:
+            parts.append("<p>(none)</p>")
+            continue
+        parts.append(f'<table id="{table_id}"><thead><tr>')
+        parts += [f"<th>{html.escape(cell)}</th>" for cell in header]
+        parts.append("</tr></thead><tbody>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append('<h2>Pictures</h2><div id="pictures">')
+    for name, path in report["images"].items():
+        parts.append(_figure(out / path, name, name.replace("_", " ")))
+    parts.append("</div>")
+    if report["examples"]:
+        parts.append('<h2>Worst failing examples</h2><div id="examples">')
+        for example in report["examples"]:
+            parts.append(_figure(Path(example["path"]), "example", _caption(example)))
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _figure(path: Path, alt: str, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )

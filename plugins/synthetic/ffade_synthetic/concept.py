@@ -1,0 +1,50 @@
+"""The one synthetic concept: set an input's position on one axis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from ffade.errors import ConceptValueError
+from ffade.plugin_api import Concept
+
+
+class Axis(Concept):
+    """Move inputs to position ``value`` in [0, 1] on axis ``index``.
+
+    Args:
+        index: which axis (0-based) this concept moves.
+        values: grid of positions in [0, 1]; default ten evenly spaced.
+        label: name in records (default ``axis<index>``).
+    """
+
+    neutral = 0.0
+    default_values = tuple(round(i / 9, 3) for i in range(10))
+
+    def __init__(
+        self, index: int = 0, values: Sequence[float] | None = None, label: str | None = None
+    ) -> None:
+        if index < 0:
+            raise ConceptValueError(f"concept 'axis': index {index} must be >= 0")
+        self.index = index
+        if label in (None, "axis"):
+            label = f"axis{index}"
+        super().__init__(values, label)
+
+    def check_value(self, value: float) -> None:
+        super().check_value(value)
+        if not 0.0 <= value <= 1.0:
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected a position in [0, 1]"
+            )
+
+    def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:
+        coords = inputs["coords"].clone()
+        if self.index >= coords.shape[1]:
+            raise ConceptValueError(
+                f"concept '{self.label}': index {self.index} is beyond the dataset's "
+                f"{coords.shape[1]} axes (dataset num_axes)"
+            )
+        coords[:, self.index] = value
+        return {**inputs, "coords": coords}

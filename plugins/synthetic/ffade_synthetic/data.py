@@ -1,0 +1,44 @@
+"""Synthetic inputs: a feature vector each, all starting at position 0 on every axis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ffade.plugin_api import Dataset, disjoint_split_indices
+
+
+class SyntheticDataset(Dataset):
+    """Random feature vectors, split into disjoint seeded discovery/finetune/heldout sets.
+
+    Args:
+        num_inputs: inputs in total, before splitting.
+        feature_dim: length of each input's feature vector.
+        num_axes: concept axes each input carries a position on.
+        fractions: shares of the discovery, fine-tuning and held-out splits.
+        seed: fixes both the features and the split.
+    """
+
+    def __init__(
+        self,
+        num_inputs: int = 64,
+        feature_dim: int = 8,
+        num_axes: int = 8,
+        fractions: tuple[float, float, float] = (0.5, 0.25, 0.25),
+        seed: int = 0,
+    ) -> None:
+        super().__init__(seed)
+        generator = torch.Generator().manual_seed(seed)
+        self.features = torch.randn(num_inputs, feature_dim, generator=generator)
+        self.num_axes = num_axes
+        self.indices = disjoint_split_indices(num_inputs, fractions, seed)
+
+    def split(self, name: str) -> list[tuple[dict[str, torch.Tensor], int]]:
+        return [
+            ({"features": self.features[i], "coords": torch.zeros(self.num_axes)}, 0)
+            for i in self.indices[name].tolist()
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        return {name: len(idx) for name, idx in self.indices.items()}

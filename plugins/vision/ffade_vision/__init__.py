@@ -1,0 +1,9 @@
+"""ffade-vision: image concepts, torchvision classifier targets, image datasets and rewards.
+
+Everything here is found by ffade through the entry points in this distribution's setup.cfg;
+importing this package registers nothing by itself.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""What every image concept shares: a numeric range check and the neutral short cut."""
+
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import ConceptValueError
+from ffade.plugin_api import Concept
+
+
+class RangeConcept(Concept):
+    """A numeric concept whose values must lie in ``[low, high]`` (or ``(low, high]``).
+
+    Subclasses set the bounds and ``unit`` (how the error message names a value, e.g. "degrees")
+    and implement :meth:`transform`. :meth:`apply` checks the value and returns an unchanged copy
+    for the neutral value, so "no change" is exact rather than "changed by rounding error".
+    """
+
+    low: ClassVar[float] = -math.inf
+    high: ClassVar[float] = math.inf
+    low_inclusive: ClassVar[bool] = True
+    unit: ClassVar[str] = "a number"
+
+    @property
+    def allowed(self) -> str:
+        """The allowed values in words, for error messages and docs."""
+        opening = "[" if self.low_inclusive else "("
+        return f"{self.unit} in {opening}{self.low:g}, {self.high:g}]"
+
+    def check_value(self, value: Any) -> None:
+        """Accept only finite numbers inside the declared range."""
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        in_range = (
+            is_number
+            and math.isfinite(value)
+            and (value >= self.low if self.low_inclusive else value > self.low)
+            and value <= self.high
+        )
+        if not in_range:
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected {self.allowed}"
+            )
+
+    def apply(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        """Change ``inputs`` (float in [0, 1], shaped (..., C, H, W)) by ``value``."""
+        self.check_value(value)
+        if value == self.neutral:
+            return inputs.clone()
+        # not in place: some kernels return their input unchanged (e.g. saturation of gray images)
+        return self.transform(inputs, float(value)).clamp(0.0, 1.0)
+
+    @abstractmethod
+    def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        """The change itself, for a valid non-neutral value; returns a new tensor."""

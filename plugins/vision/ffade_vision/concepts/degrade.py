@@ -1,0 +1,119 @@
+"""Degradation concepts: gaussian blur, gaussian noise, occlusion.
+
+Noise and occlusion are random in appearance but deterministic in fact: a generator seeded from
+the constructor's ``seed`` draws one noise pattern (or one occluder position) per image shape,
+and the value only sets its strength (or size). So the same (input, value) always gives the same
+image, whatever batch it arrives in, which memoized evaluations rely on; and neighbouring grid
+values are neighbouring images (more noise of the same pattern, a larger square around the same
+spot), which keeps failure regions on the grid connected instead of scattered by re-drawn noise.
+Change ``seed`` to search a different pattern.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import ClassVar
+
+import torch
+from torchvision.transforms.v2 import functional as F
+
+from ffade.errors import ConceptValueError
+from ffade_vision.concepts._base import RangeConcept
+
+
+class GaussianBlur(RangeConcept):
+    """Blur with a gaussian kernel of standard deviation ``value`` pixels.
+
+    The kernel spans three standard deviations each side, trimmed to fit small images (the
+    border is reflected, which needs the kernel radius to stay below the image size).
+    """
+
+    plugin_name: ClassVar[str] = "gaussian_blur"
+    neutral: ClassVar[float] = 0.0
+    default_values: ClassVar[Sequence[float]] = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+    low, high, unit = 0.0, 20.0, "a sigma in pixels"
+
+    def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        largest = 2 * min(inputs.shape[-2:]) - 1
+        size = min(2 * math.ceil(3 * value) + 1, largest)
+        return F.gaussian_blur(inputs, kernel_size=[size, size], sigma=[value, value])
+
+
+class _SeededConcept(RangeConcept):
+    """Shared constructor for concepts drawn from a seeded generator.
+
+    Args:
+        values: the grid the explorer may choose from (default: the class's ``default_values``).
+        label: the name in records and reports (default: the plugin name).
+        seed: fixes the pattern (or position); the same seed always gives the same images.
+    """
+
+    def __init__(
+        self, values: Sequence[float] | None = None, label: str | None = None, seed: int = 0
+    ) -> None:
+        super().__init__(values, label)
+        self.seed = int(seed)
+
+    def _generator(self) -> torch.Generator:
+        # drawn on the CPU and moved once, so CPU and GPU runs see the very same pattern
+        return torch.Generator().manual_seed(self.seed)
+
+
+class GaussianNoise(_SeededConcept):
+    """Add ``value`` times a fixed standard-normal pattern, then clip to [0, 1].
+
+    Every image of a batch gets the same pattern (drawn once per image shape from ``seed``).
+    """
+
+    plugin_name: ClassVar[str] = "gaussian_noise"
+    neutral: ClassVar[float] = 0.0
+    default_values: ClassVar[Sequence[float]] = (0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3)
+    low, high, unit = 0.0, 1.0, "a noise standard deviation"
+
+    def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        pattern = torch.randn(inputs.shape[-3:], generator=self._generator())
+        return inputs + value * pattern.to(device=inputs.device, dtype=inputs.dtype)
+
+
+class Occlusion(_SeededConcept):
+    """Cover ``value`` of the image area with a gray square at a seeded position.
+
+    The square's relative position is drawn once from ``seed``, and it grows around that spot:
+    a larger value's square contains a smaller value's. On non-square images the side is capped
+    at the shorter edge, so large values cover less than asked.
+
+    Args:
+        values: the grid (default: 0 to 40% of the area).
+        label: the name in records and reports.
+        seed: fixes where the square sits.
+        fill: gray level of the square, in [0, 1].
+    """
+
+    plugin_name: ClassVar[str] = "occlusion"
+    neutral: ClassVar[float] = 0.0
+    default_values: ClassVar[Sequence[float]] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+    low, high, unit = 0.0, 1.0, "a fraction of the image area"
+
+    def __init__(
+        self,
+        values: Sequence[float] | None = None,
+        label: str | None = None,
+        seed: int = 0,
+        fill: float = 0.5,
+    ) -> None:
+        super().__init__(values, label, seed)
+        if not 0.0 <= fill <= 1.0:
+            raise ConceptValueError(
+                f"concept '{self.label}': fill {fill!r} is not allowed; expected a gray level "
+                "in [0, 1]"
+            )
+        self.fill = float(fill)
+
+    def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        height, width = inputs.shape[-2:]
+        side = min(max(1, round(math.sqrt(value * height * width))), height, width)
+        down, right = torch.rand(2, generator=self._generator()).tolist()
+        top, left = round(down * (height - side)), round(right * (width - side))
+        gray = torch.tensor(self.fill, dtype=inputs.dtype, device=inputs.device)
+        return F.erase(inputs, top, left, side, side, gray)

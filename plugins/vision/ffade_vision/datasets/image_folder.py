@@ -1,0 +1,139 @@
+"""Images in class folders (``root/<class name>/<image>``), the layout ImageNet uses.
+
+The class index of each folder is what the model's outputs mean, so it must match the model:
+sorted folder names match torchvision's ImageNet models when the folders are named by WordNet
+id (n01440764, ...); otherwise pass the model's class list (or a file holding it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+from PIL import Image
+from torchvision.transforms.v2 import functional as F
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import Dataset
+from ffade_vision.datasets._splits import check_split_name, split_indices
+
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+class ImageFolderDataset(Dataset):
+    """Class-folder images, resized and center-cropped to ``image_size``, as floats in [0, 1].
+
+    Images are decoded when a split is first read and kept (as bytes) if ``cache`` is set, so
+    repeated evaluations do not decode again.
+
+    Args:
+        root: the folder holding one sub-folder per class.
+        classes: class names in index order: a list, or a path to a JSON file (a list of names,
+            or a {name: index} object) or a text file (one name per line). Folders must be
+            among them; classes without a folder are fine (a subset of ImageNet, say).
+            Default: the sorted folder names.
+        image_size: side of the square center crop; the shorter edge is resized to it first.
+        seed: fixes which images go to which split.
+        fractions: shares of the discovery, fine-tune and held-out splits (sum at most 1).
+        cache: keep decoded images in memory (uint8, 3 x image_size^2 bytes each).
+    """
+
+    plugin_name: ClassVar[str] = "image_folder"
+
+    def __init__(
+        self,
+        root: str,
+        classes: Sequence[str] | str | None = None,
+        image_size: int = 224,
+        seed: int = 0,
+        fractions: Sequence[float] = (0.4, 0.4, 0.2),
+        cache: bool = True,
+    ) -> None:
+        super().__init__(seed)
+        self.root = Path(root).expanduser()
+        if not self.root.is_dir():
+            raise FfadeError(f"dataset 'image_folder': root {str(self.root)!r} is not a folder")
+        folders = sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        self.classes = _read_classes(classes) if classes is not None else folders
+        if len(set(self.classes)) != len(self.classes):
+            raise FfadeError("dataset 'image_folder': classes repeat a name; each must be unique")
+        index = {name: i for i, name in enumerate(self.classes)}
+        unknown = [name for name in folders if name not in index]
+        if unknown:
+            raise FfadeError(
+                f"dataset 'image_folder': folders {unknown[:5]} are not in classes; add them to "
+                "classes or move them out of root"
+            )
+        self.files: list[Path] = []
+        self.labels: list[int] = []
+        for name in folders:
+            for path in sorted((self.root / name).iterdir()):
+                if path.suffix.lower() in EXTENSIONS:
+                    self.files.append(path)
+                    self.labels.append(index[name])
+        if not self.files:
+            raise FfadeError(
+                f"dataset 'image_folder': no images ({', '.join(EXTENSIONS)}) in class folders "
+                f"under {str(self.root)!r}"
+            )
+        self.image_size = int(image_size)
+        self.cache = cache
+        self._decoded: dict[int, torch.Tensor] = {}
+        self._indices = split_indices("image_folder", len(self.files), fractions, seed)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
+        """The (image (3, image_size, image_size), class index) pairs of one split."""
+        check_split_name("image_folder", name)
+        return [(self.image(int(i)), self.labels[i]) for i in self._indices[name]]
+
+    def image(self, i: int) -> torch.Tensor:
+        """Image ``i`` as a float tensor in [0, 1], decoded once if caching."""
+        pixels = self._decoded.get(i)
+        if pixels is None:
+            pixels = self._decode(self.files[i])
+            if self.cache:
+                self._decoded[i] = pixels
+        return F.to_dtype(pixels, torch.float32, scale=True)
+
+    def _decode(self, path: Path) -> torch.Tensor:
+        try:
+            with Image.open(path) as img:
+                pixels = F.pil_to_tensor(img.convert("RGB"))
+        except OSError as exc:
+            raise FfadeError(f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}") from exc
+        pixels = F.resize(pixels, [self.image_size], antialias=True)
+        return F.center_crop(pixels, [self.image_size, self.image_size])
+
+
+def _read_classes(classes: Sequence[str] | str) -> list[str]:
+    """Class names in index order from a list, a JSON file or a text file."""
+    if not isinstance(classes, str):
+        return [str(c) for c in classes]
+    path = Path(classes).expanduser()
+    if not path.is_file():
+        raise FfadeError(
+            f"dataset 'image_folder': classes file {classes!r} does not exist; pass a list of "
+            "class names or a .json/.txt file"
+        )
+    if path.suffix.lower() != ".json":
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    data = json.loads(path.read_text())
+    if isinstance(data, list):
+        return [str(c) for c in data]
+    # {name: index}, or {"index": name} / {"index": [wordnet id, name]} (imagenet_class_index.json)
+    if all(isinstance(v, int) for v in data.values()):
+        by_index = {int(i): name for name, i in data.items()}
+    else:
+        by_index = {int(i): v[0] if isinstance(v, list) else v for i, v in data.items()}
+    if sorted(by_index) != list(range(len(by_index))):
+        raise FfadeError(
+            f"dataset 'image_folder': class indices in {classes!r} must be 0..{len(by_index) - 1}"
+        )
+    return [str(by_index[i]) for i in range(len(by_index))]

@@ -1,0 +1,147 @@
+"""Classification rewards: misclassification log-odds, accuracy drop, confidence drop.
+
+All take logits (B, num_classes) and integer labels (B,). The RL reward follows the paper: a
+miss earns ``scale * |log-odds|`` of the top-1 probability (a confident miss is worth more), a
+pass costs ``pass_reward`` (-1), so the explorer is paid for failures it is sure of.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import Reward, Scores
+
+
+def top1_log_odds(logits: torch.Tensor) -> torch.Tensor:
+    """ln(p / (1 - p)) of the top-1 softmax probability p, per row, without overflow.
+
+    Computed as the top logit minus the log-sum-exp of the others, which stays finite when p
+    rounds to 1 in float32 (where ln(p / (1 - p)) would be infinite).
+    """
+    top = logits.max(dim=-1)
+    others = logits.scatter(-1, top.indices[:, None], float("-inf"))
+    return top.values - torch.logsumexp(others, dim=-1)
+
+
+def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    logits = torch.as_tensor(outputs).float()
+    labels = torch.as_tensor(references, device=logits.device).long().reshape(-1)
+    if logits.dim() != 2 or logits.shape[0] != labels.shape[0]:
+        raise FfadeError(
+            f"classification rewards need logits (B, num_classes) and labels (B,); got "
+            f"{tuple(logits.shape)} and {tuple(labels.shape)}"
+        )
+    return logits, labels
+
+
+def _true_class_probability(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return logits.softmax(-1).gather(-1, labels[:, None]).squeeze(-1)
+
+
+def _clean(reward: Reward, clean_outputs: Any | None, like: torch.Tensor) -> torch.Tensor:
+    if clean_outputs is None:
+        raise FfadeError(
+            f"reward '{reward.plugin_name}' compares with the model's outputs on unchanged "
+            "images, but none were given (clean_outputs=None)"
+        )
+    clean = torch.as_tensor(clean_outputs, device=like.device).float()
+    if clean.shape != like.shape:
+        raise FfadeError(
+            f"reward '{reward.plugin_name}': clean outputs {tuple(clean.shape)} do not match "
+            f"outputs {tuple(like.shape)}"
+        )
+    return clean
+
+
+class _ClassificationReward(Reward):
+    """Shared constructor for the paper-style reward scale.
+
+    Args:
+        scale: multiplies the log-odds (or the drop) of a failure (the paper uses 10).
+        pass_reward: the reward of an input that did not fail (the paper uses -1).
+    """
+
+    def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
+        self.scale = float(scale)
+        self.pass_reward = float(pass_reward)
+
+    def _reward(self, failed: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
+        return torch.where(failed, self.scale * amount.abs(), torch.full_like(amount, self.pass_reward))
+
+
+class Misclassification(_ClassificationReward):
+    """Fails when the top-1 class is not the label.
+
+    metric: the probability the model gives the true class (1 is perfect, lower is worse).
+    reward: ``scale * |ln(p / (1 - p))|`` of the top-1 probability p on a miss, else
+    ``pass_reward``.
+    """
+
+    plugin_name: ClassVar[str] = "misclassification"
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        logits, labels = _prepare(outputs, references)
+        failed = logits.argmax(-1) != labels
+        metric = _true_class_probability(logits, labels)
+        return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
+
+
+class AccuracyDrop(_ClassificationReward):
+    """Fails when the change turned a correct prediction into a wrong one.
+
+    Images the model already got wrong unchanged are not failures of the change, so searching
+    with this reward finds what the concepts break, not what was broken before.
+
+    metric: the accuracy drop of the input, clean-correct minus changed-correct (-1, 0 or 1).
+    reward: as :class:`Misclassification` on a failure, else ``pass_reward``.
+    """
+
+    plugin_name: ClassVar[str] = "accuracy_drop"
+    needs_clean_outputs: ClassVar[bool] = True
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        logits, labels = _prepare(outputs, references)
+        clean = _clean(self, clean_outputs, logits)
+        was_correct = clean.argmax(-1) == labels
+        is_correct = logits.argmax(-1) == labels
+        failed = was_correct & ~is_correct
+        metric = was_correct.float() - is_correct.float()
+        return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
+
+
+class ConfidenceDrop(_ClassificationReward):
+    """Fails when the true class's probability fell by more than ``threshold``.
+
+    Catches changes that shake the model without (yet) flipping its answer.
+
+    Args:
+        threshold: the drop in true-class probability, in [0, 1), that counts as a failure.
+        scale: multiplies the drop into the reward of a failure.
+        pass_reward: the reward of an input that did not fail.
+
+    metric: the drop, clean minus changed true-class probability (negative if it rose).
+    reward: ``scale * drop`` on a failure, else ``pass_reward``.
+    """
+
+    plugin_name: ClassVar[str] = "confidence_drop"
+    needs_clean_outputs: ClassVar[bool] = True
+
+    def __init__(self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        super().__init__(scale, pass_reward)
+        if not 0.0 <= threshold < 1.0:
+            raise FfadeError(
+                f"reward 'confidence_drop': threshold {threshold!r} is not allowed; expected a "
+                "probability drop in [0, 1)"
+            )
+        self.threshold = float(threshold)
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        logits, labels = _prepare(outputs, references)
+        clean = _clean(self, clean_outputs, logits)
+        drop = _true_class_probability(clean, labels) - _true_class_probability(logits, labels)
+        failed = drop > self.threshold
+        return Scores(drop, failed, self._reward(failed, drop))

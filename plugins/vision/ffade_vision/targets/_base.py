@@ -1,0 +1,151 @@
+"""What image classifier targets share: preprocessing, logits, embeddings, checkpoint files.
+
+Inputs arrive as float images in [0, 1] (already changed by concepts); the target adapts them to
+its model here (channels, size, normalization), so concepts never need to know the model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from torchvision.transforms.v2 import functional as F
+
+from ffade.errors import PluginError
+from ffade.plugin_api import Target
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class ImageClassifier(Target):
+    """A classifier over images: ``predict`` gives logits, ``features`` its head's input.
+
+    Fine-tuners train ``model`` on ``preprocess(images)``; that pair is the differentiable path,
+    while ``predict`` and ``features`` run without gradients.
+
+    Args:
+        model: the network; it is moved to ``device`` and put in eval mode.
+        mean: per-channel normalization mean, as the model was trained with.
+        std: per-channel normalization standard deviation.
+        input_size: (height, width) the model is fed; other sizes are resized (None: any size).
+        in_channels: channels the model expects (1 or 3); gray and RGB inputs are converted.
+        device: where the model and its inputs live.
+    """
+
+    modality: ClassVar[str] = "image"
+
+    def __init__(
+        self,
+        model: nn.Module,
+        mean: Sequence[float],
+        std: Sequence[float],
+        input_size: tuple[int, int] | None,
+        in_channels: int,
+        device: str = "cpu",
+    ) -> None:
+        super().__init__(device)
+        self.model = model.to(self.device).eval()
+        self.mean, self.std = list(mean), list(std)
+        self.input_size = input_size
+        self.in_channels = in_channels
+        self.head = _head(model)
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) in [0, 1] -> the model's input: channels, size, normalization."""
+        channels = inputs.shape[-3]
+        if channels == 1 and self.in_channels == 3:
+            inputs = inputs.expand(*inputs.shape[:-3], 3, *inputs.shape[-2:])
+        elif channels == 3 and self.in_channels == 1:
+            inputs = F.rgb_to_grayscale(inputs)
+        elif channels != self.in_channels:
+            raise PluginError(
+                f"target '{self.plugin_name}': got images with {channels} channels; the model "
+                f"takes {self.in_channels} (1 or 3 are converted)"
+            )
+        if self.input_size is not None and tuple(inputs.shape[-2:]) != self.input_size:
+            inputs = F.resize(inputs, list(self.input_size), antialias=True)
+        return F.normalize(inputs, self.mean, self.std)
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Logits (B, num_classes) for a batch of images already on :attr:`device`."""
+        with torch.inference_mode():
+            return self.model(self.preprocess(inputs)).float()
+
+    def features(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The input of the classifier head (B, d): what the image looks like to the model.
+
+        It carries no label, so the explorer cannot read correctness off it. Spatial maps (heads
+        that are convolutions) are averaged over positions.
+        """
+        captured: list[torch.Tensor] = []
+        handle = self.head.register_forward_pre_hook(lambda _, args: captured.append(args[0]))
+        try:
+            with torch.inference_mode():
+                self.model(self.preprocess(inputs))
+        finally:
+            handle.remove()
+        embedding = captured[-1]
+        if embedding.dim() > 2:
+            embedding = embedding.flatten(2).mean(-1)
+        return embedding.flatten(1).float()
+
+
+def _head(model: nn.Module) -> nn.Module:
+    """The module that turns the embedding into logits: the last Linear, else the last child."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if linears:
+        return linears[-1]
+    children = list(model.children())
+    return children[-1] if children else model
+
+
+def load_checkpoint(model: nn.Module, path: str | Path, plugin: str) -> None:
+    """Load a state dict file (torch or safetensors) into ``model``, with one-line errors.
+
+    Torch files are read with ``weights_only=True``, so a checkpoint cannot run code. A dict with
+    a ``state_dict`` entry (as some trainers save) is unwrapped.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise PluginError(f"target '{plugin}': checkpoint {str(path)!r} does not exist")
+    state = _read_state_dict(path, plugin)
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise PluginError(
+            f"target '{plugin}': checkpoint {str(path)!r} holds a {type(state).__name__}, "
+            "not a state dict; save model.state_dict()"
+        )
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in first[:3])
+        raise PluginError(
+            f"target '{plugin}': checkpoint {str(path)!r} does not fit the model "
+            f"(check the model name and num_classes): {detail}"
+        ) from exc
+
+
+def _read_state_dict(path: Path, plugin: str) -> Any:
+    if path.suffix == ".safetensors":
+        if importlib.util.find_spec("safetensors") is None:
+            raise PluginError(
+                f"target '{plugin}': reading {path.name} needs the safetensors package; "
+                "pip install safetensors (or ffade-vision[safetensors])"
+            )
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device="cpu")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # pickle and zip errors have no common base
+        raise PluginError(
+            f"target '{plugin}': cannot read checkpoint {str(path)!r} as a weights-only torch "
+            f"file: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc

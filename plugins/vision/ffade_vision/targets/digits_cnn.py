@@ -1,0 +1,78 @@
+"""A small CNN for 28x28 digits whose trained weights ship with this package (the quickstart).
+
+The weights come from ``plugins/vision/scripts/train_digits_cnn.py``, trained on the digits
+dataset's fine-tune split only, so discovery searches images the model has never seen.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from ffade.errors import PluginError
+from ffade_vision.targets._base import ImageClassifier, load_checkpoint
+
+BUNDLED = "bundled"
+"""The ``weights`` value that selects the checkpoint shipped in ``ffade_vision/checkpoints``."""
+
+
+class DigitsCNN(nn.Module):
+    """Three conv blocks (28 -> 14 -> 7 -> 3 pixels) and a two-layer head; about 33k weights.
+
+    Args:
+        num_classes: output classes (10 digits).
+        embedding_dim: width of the head's hidden layer, the embedding ``features`` returns.
+    """
+
+    def __init__(self, num_classes: int = 10, embedding_dim: int = 64) -> None:
+        super().__init__()
+
+        def block(c_in: int, c_out: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+
+        self.features = nn.Sequential(block(1, 16), block(16, 32), block(32, 32), nn.Flatten())
+        self.classifier = nn.Sequential(
+            nn.Linear(32 * 3 * 3, embedding_dim), nn.ReLU(), nn.Linear(embedding_dim, num_classes)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+class DigitsCNNTarget(ImageClassifier):
+    """The digits CNN as an ffade target: gray 28x28 inputs (RGB and other sizes are converted).
+
+    Args:
+        weights: "bundled" for the shipped checkpoint, a local state-dict path, or None for
+            random weights (tests, or training from scratch).
+        device: where the model runs.
+    """
+
+    plugin_name: ClassVar[str] = "digits_cnn"
+    image_size: ClassVar[int] = 28
+    mean: ClassVar[tuple[float]] = (0.5,)
+    std: ClassVar[tuple[float]] = (0.5,)
+
+    def __init__(self, weights: str | None = BUNDLED, device: str = "cpu") -> None:
+        network = DigitsCNN()
+        if weights == BUNDLED:
+            with as_file(files("ffade_vision") / "checkpoints" / "digits_cnn.pt") as path:
+                if not path.is_file():
+                    raise PluginError(
+                        "target 'digits_cnn': the bundled checkpoint is missing; reinstall "
+                        "ffade-vision or run plugins/vision/scripts/train_digits_cnn.py"
+                    )
+                load_checkpoint(network, path, self.plugin_name)
+        elif weights is not None:
+            load_checkpoint(network, weights, self.plugin_name)
+        super().__init__(
+            network,
+            mean=self.mean,
+            std=self.std,
+            input_size=(self.image_size, self.image_size),
+            in_channels=1,
+            device=device,
+        )

@@ -1,0 +1,125 @@
+"""Any torchvision classification model, by name, with pretrained, local or random weights."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+import torchvision
+from torchvision.models import get_model, get_model_weights, list_models
+
+from ffade.errors import PluginError
+from ffade_vision.targets._base import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    ImageClassifier,
+    load_checkpoint,
+)
+
+_CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
+
+
+class TorchvisionClassifier(ImageClassifier):
+    """A ``torchvision.models`` classifier (alexnet, resnet50, efficientnet_v2_l, vit_b_16, ...).
+
+    Preprocessing follows the weights' own transforms: their mean and std, and a resize to their
+    crop size (the dataset has already cropped, so the resize only matches the resolution).
+    Local checkpoints and random weights use ImageNet's mean and std.
+
+    Args:
+        model: a torchvision classification model name (``torchvision.models.list_models``).
+        weights: a torchvision weights name ("ResNet50_Weights.IMAGENET1K_V2", "IMAGENET1K_V1"
+            or "DEFAULT"), loaded through torchvision (from the torch hub cache when present);
+            a local state-dict file (.pt/.pth, or .safetensors with the safetensors package);
+            or None for random weights, as tests use.
+        num_classes: output classes for random weights or a local checkpoint (default 1000).
+        image_size: side the model is fed; default the weights' crop size, else the input's own.
+        device: where the model runs ("cpu", "cuda", "cuda:1").
+    """
+
+    plugin_name: ClassVar[str] = "torchvision_classifier"
+
+    def __init__(
+        self,
+        model: str = "resnet18",
+        weights: str | None = None,
+        num_classes: int | None = None,
+        image_size: int | None = None,
+        device: str = "cpu",
+    ) -> None:
+        _check_model_name(model)
+        self.model_name = model
+        self.weights = weights
+        self.categories: list[str] | None = None
+        mean, std, crop = IMAGENET_MEAN, IMAGENET_STD, None
+        if weights is None or _is_path(weights):
+            network = get_model(model, weights=None, num_classes=num_classes or 1000)
+            if weights is not None:
+                load_checkpoint(network, weights, self.plugin_name)
+        else:
+            if num_classes is not None:
+                raise PluginError(
+                    f"target '{self.plugin_name}': num_classes applies to random weights or a "
+                    f"local checkpoint; {weights!r} fixes the classes its weights were trained on"
+                )
+            enum = _weights_enum(model, weights)
+            network = _load_pretrained(model, enum)
+            preset = enum.transforms()
+            mean, std, crop = preset.mean, preset.std, preset.crop_size[0]
+            self.categories = list(enum.meta.get("categories", [])) or None
+        side = image_size or crop
+        super().__init__(
+            network,
+            mean=mean,
+            std=std,
+            input_size=(side, side) if side else None,
+            in_channels=3,
+            device=device,
+        )
+
+
+def _is_path(weights: str) -> bool:
+    return Path(weights).suffix in _CHECKPOINT_SUFFIXES or "/" in weights or "\\" in weights
+
+
+def _check_model_name(name: str) -> None:
+    known = list_models(module=torchvision.models)
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise PluginError(
+            f"target 'torchvision_classifier': unknown model {name!r}; {hint}"
+            "see torchvision.models.list_models(torchvision.models)"
+        )
+
+
+def _weights_enum(model: str, weights: str) -> torchvision.models.WeightsEnum:
+    enum_class = get_model_weights(model)
+    try:
+        return enum_class.verify(weights)
+    except KeyError:
+        names = ", ".join(["DEFAULT", *(f"{enum_class.__name__}.{w.name}" for w in enum_class)])
+        raise PluginError(
+            f"target 'torchvision_classifier': {weights!r} is not a weights name of model "
+            f"{model!r}; allowed: {names}, a checkpoint path, or None for random weights"
+        ) from None
+
+
+def _load_pretrained(model: str, enum: torchvision.models.WeightsEnum) -> torch.nn.Module:
+    """Build the model with pretrained weights; torchvision reads its hub cache first."""
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(enum.url).name
+    try:
+        return get_model(model, weights=enum)
+    except (OSError, RuntimeError) as exc:
+        where = (
+            f"the cached file {str(cached)!r} failed to load"
+            if cached.exists()
+            else f"they are not in the torch hub cache ({str(cached)!r}) and could not be downloaded"
+        )
+        raise PluginError(
+            f"target 'torchvision_classifier': weights {enum} of {model!r} are unavailable: "
+            f"{where} ({type(exc).__name__}: {exc}); fetch them once where the network is "
+            "reachable, or pass a local checkpoint path as weights"
+        ) from exc
