@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from ffade.errors import FfadeError
+from ffade.summarize.landscape import Landscape, load_landscape
+from ffade.summarize.transport import barycenter, distribution, wasserstein_distance
+
+GRID = {"rotation": [0, 10, 20, 30, 40], "blur": [0.0, 0.5, 1.0]}
+"""Normalized coordinates: rotation 0, .25, .5, .75, 1; blur 0, .5, 1."""
+
+
+def point_mass(state: tuple[int, ...], values: dict = GRID, policy: bool = False) -> Landscape:
+    """A landscape whose only failure (or policy mass) is at ``state``."""
+    shape = tuple(len(v) for v in values.values())
+    evaluations = np.ones(shape, dtype=np.int64)
+    failures = np.zeros(shape, dtype=np.int64)
+    failures[state] = 1
+    return Landscape(
+        labels=list(values),
+        values=list(values.values()),
+        evaluations=evaluations,
+        failures=failures,
+        policy=failures.astype(float) if policy else None,
+        source=f"point mass at {state}",
+    )
+
+
+def random_landscape(seed: int, shape: tuple[int, ...] = (5, 3)) -> Landscape:
+    rng = np.random.default_rng(seed)
+    evaluations = rng.integers(1, 20, size=shape)
+    return Landscape(
+        labels=list(GRID),
+        values=list(GRID.values()),
+        evaluations=evaluations,
+        failures=rng.binomial(evaluations, rng.uniform(0, 1, size=shape)),
+        policy=rng.dirichlet(np.ones(int(np.prod(shape)))).reshape(shape),
+    )
+
+
+def test_identical_landscapes_are_at_distance_zero(image_run) -> None:
+    landscape = load_landscape(image_run)
+    assert wasserstein_distance(landscape, landscape) == pytest.approx(0.0, abs=1e-12)
+    assert wasserstein_distance(point_mass((2, 1)), point_mass((2, 1))) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "distance"),
+    [
+        ((1, 0), (3, 0), 0.5),  # rotation 10 -> 30: half the rotation range
+        ((0, 0), (0, 2), 1.0),  # blur 0 -> 1: the whole blur range
+        ((0, 0), (4, 2), np.sqrt(2)),  # opposite corners
+        ((1, 1), (4, 0), np.hypot(0.75, 0.5)),
+    ],
+)
+def test_a_shifted_point_mass_moves_by_the_shift(first, second, distance) -> None:
+    assert wasserstein_distance(point_mass(first), point_mass(second)) == pytest.approx(distance)
+    moved = wasserstein_distance(point_mass(first, policy=True), point_mass(second, policy=True))
+    assert moved == pytest.approx(distance)
+
+
+def test_uneven_grids_keep_their_geometry() -> None:
+    values = {"gamma": [0.0, 1.0, 10.0]}
+    assert wasserstein_distance(
+        point_mass((0,), values), point_mass((1,), values)
+    ) == pytest.approx(0.1)
+
+
+def test_mass_is_attached_to_states_not_pooled_as_samples() -> None:
+    """The paper's bug: the same rates at swapped states looked identical as a bag of numbers."""
+    first = random_landscape(0)
+    second = random_landscape(0)
+    second.failures = second.failures[::-1].copy()
+    second.evaluations = second.evaluations[::-1].copy()
+    rates = np.sort(first.failure_rate.ravel()), np.sort(second.failure_rate.ravel())
+    np.testing.assert_allclose(*rates)
+    assert wasserstein_distance(first, second) > 0.05
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("kind", ["failure", "policy"])
+def test_distance_is_symmetric(seed, kind) -> None:
+    first, second = random_landscape(seed), random_landscape(seed + 100)
+    there = wasserstein_distance(first, second, kind)
+    assert there == pytest.approx(wasserstein_distance(second, first, kind))
+    assert there > 0
+
+
+def test_barycenter_of_two_point_masses_is_their_midpoint() -> None:
+    result = barycenter([point_mass((0, 0)), point_mass((4, 2))])
+    np.testing.assert_allclose(result.coordinates, [[0.5, 0.5]] * len(result.mass))
+    assert result.grid_mass[2, 1] == pytest.approx(1.0)
+    assert result.grid_mass.sum() == pytest.approx(1.0)
+
+
+def test_weighted_barycenter_moves_toward_the_heavier_landscape() -> None:
+    result = barycenter([point_mass((0, 0)), point_mass((4, 0))], weights=[3, 1])
+    np.testing.assert_allclose(result.coordinates[:, 0], 0.25)
+    assert result.grid_mass[1, 0] == pytest.approx(1.0)
+
+
+def test_barycenter_of_identical_landscapes_is_the_landscape(image_run) -> None:
+    landscape = load_landscape(image_run)
+    result = barycenter([landscape, landscape], max_iterations=5)
+    mass = np.nan_to_num(landscape.failure_rate)
+    np.testing.assert_allclose(result.grid_mass, mass / mass.sum(), atol=1e-9)
+
+
+def test_no_failures_means_no_distance_with_a_clear_message() -> None:
+    empty = point_mass((0, 0))
+    empty.failures[:] = 0
+    with pytest.raises(FfadeError, match=r"no evaluation failed.*undefined"):
+        wasserstein_distance(empty, point_mass((1, 1)))
+    with pytest.raises(FfadeError, match=r"no policy.npy"):
+        wasserstein_distance(point_mass((0, 0)), point_mass((1, 1)), kind="policy")
+
+
+def test_different_grids_cannot_be_compared() -> None:
+    other = point_mass((0,), {"rotation": [0, 10, 20, 30, 40]})
+    with pytest.raises(FfadeError, match="concept grids differ"):
+        wasserstein_distance(point_mass((0, 0)), other)
+    with pytest.raises(FfadeError, match="at least two"):
+        barycenter([other])
+
+
+def test_only_states_with_mass_enter_the_problem() -> None:
+    values = {f"c{i}": list(range(100)) for i in range(3)}  # a 10^6-state grid
+    first, second = point_mass((0, 0, 0), values), point_mass((0, 0, 0), values)
+    first.failures[10, 20, 30] = 1
+    second.failures[99, 0, 0] = 1
+    start = time.perf_counter()
+    assert len(distribution(first).mass) == 2
+    assert wasserstein_distance(first, second) == pytest.approx(
+        0.5 * np.linalg.norm(np.array([89, -20, -30]) / 99)
+    )
+    assert time.perf_counter() - start < 5
+
+
+def test_spread_out_mass_is_cut_to_max_support_and_says_how_much() -> None:
+    landscape = random_landscape(1, shape=(5, 3))
+    cut = distribution(landscape, "policy", max_support=5)
+    assert len(cut.mass) == 5
+    assert cut.mass.sum() == pytest.approx(1.0)
+    kept = np.sort(landscape.policy.ravel())[-5:].sum()
+    assert cut.dropped_mass == pytest.approx(1 - kept)
