@@ -187,7 +187,7 @@ def neutral_state(summary: dict[str, Any], values: list[list[Any]]) -> tuple[int
     "identity" if its grid has one, else 0 (the first value).
     """
     given = summary.get("neutral_state")
-    if given is not None:
+    if given:  # absent, null or [] (a run written before its task was known): fall back
         sizes = [len(v) for v in values]
         if len(given) != len(values) or not all(
             isinstance(i, int) and 0 <= i < n for i, n in zip(given, sizes, strict=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -128,6 +129,11 @@ def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any]) -> None:
     )
 
 
+def _colormap(kind: Kind) -> str:
+    """Failures dark on light (what matters stands out); probabilities in viridis."""
+    return "magma_r" if kind == "failure" else "viridis"
+
+
 def _limits(values: np.ndarray, kind: Kind) -> tuple[float, float]:
     if kind == "failure":
         return 0.0, 1.0
@@ -161,11 +167,10 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
         np.ma.masked_invalid(values.T),
         origin="lower",
         aspect="auto",
-        cmap="magma_r" if kind == "failure" else "viridis",
+        cmap=colormaps[_colormap(kind)].with_extremes(bad="lightgrey"),
         vmin=low,
         vmax=high,
     )
-    image.cmap.set_bad("lightgrey")
     if values.size <= MAX_ANNOTATED_CELLS:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
@@ -196,7 +201,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         states[:, 2],
         c=shown,
         s=10 + 190 * (shown - low) / (high - low),
-        cmap="magma_r" if kind == "failure" else "viridis",
+        cmap=_colormap(kind),
         vmin=low,
         vmax=high,
         depthshade=False,

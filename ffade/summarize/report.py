@@ -40,10 +40,18 @@ RUN_FIGURES = (
     "evaluations",
     "failures",
     "distinct_failure_states",
+    "failing_concept_states",
+    "num_inputs",
     "gradient_updates",
     "wall_seconds",
 )
 """summary.json keys shown in the run table, in this order, when present."""
+
+IMAGE_CAPTIONS = {
+    "failure_rate": "Failure rate per concept state (this run)",
+    "action_probabilities": "The explorer's action probabilities (this run)",
+    "compare_failure_rate": "Failure rate per concept state (compared run)",
+}
 
 MAX_EXAMPLES = 12
 """Worst failing examples shown; more make the HTML heavy without telling more."""
@@ -101,6 +109,9 @@ def build_report(
             if landscape.mode == "microscopic"
             else None
         ),
+        "explorer_smallest_failures": summary.get("smallest_failing_changes")
+        if landscape.mode == "microscopic"
+        else None,
         "examples": _examples(run_dir),
         "compare": None,
     }
@@ -282,8 +293,7 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, str, list[str], list[list
         (
             "Run",
             "run",
-            ["figure", "value"],
-            [[key, _fmt(value)] for key, value in report["run_figures"].items()],
+            *_run_table(report),
         ),
         ("Failure regions", "regions", *_region_table(report["regions"])),
     ]
@@ -293,6 +303,20 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, str, list[str], list[list
         overall = changes["overall"]
         rows.append(["any combination", overall["description"] if overall else "none found"])
         tables.append(("Smallest failing change", "smallest-change", ["concept", "change"], rows))
+    per_input = report.get("explorer_smallest_failures")
+    if per_input:
+        rows = [
+            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _fmt(e.get("concepts"))]
+            for e in per_input
+        ]
+        tables.append(
+            (
+                "Smallest failing change per input (the explorer's)",
+                "smallest-change-per-input",
+                ["input", "steps from start", "failing state"],
+                rows,
+            )
+        )
     compare = report["compare"]
     if compare is not None:
         distances = [
@@ -327,6 +351,16 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, str, list[str], list[list
     return tables
 
 
+def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    first = report["run_figures"]
+    if report["compare"] is None:
+        return ["figure", "value"], [[key, _fmt(value)] for key, value in first.items()]
+    second = report["compare"]["run_figures"]
+    keys = [*first, *(key for key in second if key not in first)]
+    rows = [[key, _fmt(first.get(key)), _fmt(second.get(key))] for key in keys]
+    return ["figure", "this run", "compared run"], rows
+
+
 def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     header = ["rank", "id", "where", "failure rate", "95% CI", "evaluations", "states"]
     rows = [
@@ -356,6 +390,12 @@ def _notes(report: dict[str, Any]) -> list[str]:
     )
     if not report["regions"]:
         notes.append("No failure region was found.")
+    if report["compare"] is not None:
+        notes.append(
+            f"Compared with {report['compare']['run']}: distances are in normalized concept "
+            "coordinates (1 = one concept's whole range); region shift follows this run's regions "
+            "into the compared run."
+        )
     return notes
 
 
@@ -374,7 +414,8 @@ def _markdown(report: dict[str, Any], out: Path) -> str:
         ]
         lines.append("")
     lines += ["## Pictures", ""]
-    lines += [f"![{name}]({path})" for name, path in report["images"].items()] + [""]
+    for name, path in report["images"].items():
+        lines += [f"![{IMAGE_CAPTIONS.get(name, name)}]({path})", ""]
     if report["examples"]:
         lines += ["## Worst failing examples", ""]
         for example in report["examples"]:
@@ -389,6 +430,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; 
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; font-size: 0.9em; }
 th { background: #f2f2f2; }
+#regions td:nth-child(2), #region-shift td:nth-child(2) { white-space: nowrap; }
 .note { background: #fff8e1; padding: 0.5em 1em; border-left: 4px solid #f0b400; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 520px; border: 1px solid #ddd; }
@@ -418,7 +460,7 @@ def _html(report: dict[str, Any], out: Path) -> str:
         parts.append("</tbody></table>")
     parts.append('<h2>Pictures</h2><div id="pictures">')
     for name, path in report["images"].items():
-        parts.append(_figure(out / path, name, name.replace("_", " ")))
+        parts.append(_figure(out / path, name, IMAGE_CAPTIONS.get(name, name)))
     parts.append("</div>")
     if report["examples"]:
         parts.append('<h2>Worst failing examples</h2><div id="examples">')

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ffade.summarize.landscape import load_landscape
+from ffade.summarize.plots import default_axes, landscape_figures, plot_landscape, save_figure
+
+TEXT_GRID = {"edit": ["none", "negate", "shuffle words"], "strength": [1, 2]}
+
+
+def tick_texts(axis_labels) -> list[str]:
+    return [label.get_text() for label in axis_labels]
+
+
+def test_three_concepts_give_a_3d_scatter_with_value_ticks(image_run, tmp_path) -> None:
+    figure = plot_landscape(load_landscape(image_run))
+    ax = figure.axes[0]
+    assert ax.name == "3d"
+    assert tick_texts(ax.get_xticklabels()) == ["0", "10", "20", "30", "40"]
+    assert tick_texts(ax.get_zticklabels()) == ["0", "1", "2"]
+    assert [ax.get_xlabel(), ax.get_ylabel(), ax.get_zlabel()] == ["rotation", "brightness", "blur"]
+    path = save_figure(figure, tmp_path / "scatter.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_two_concepts_give_a_heatmap_with_text_ticks(make_run) -> None:
+    run = make_run("text", TEXT_GRID, lambda s: (4, 3 * (s[0] == 1)), policy=np.ones(6))
+    figures = landscape_figures(load_landscape(run))
+    assert set(figures) == {"failure_rate", "action_probabilities"}
+    ax = figures["failure_rate"].axes[0]
+    assert tick_texts(ax.get_xticklabels()) == TEXT_GRID["edit"]
+    assert tick_texts(ax.get_yticklabels()) == ["1", "2"]
+    assert "75%" in [t.get_text() for t in ax.texts]
+
+
+def test_one_concept_gives_bars(make_run) -> None:
+    run = make_run("one", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]))
+    ax = plot_landscape(load_landscape(run)).axes[0]
+    assert len(ax.patches) == 3
+    assert [round(p.get_height(), 2) for p in ax.patches] == [0, 0.25, 0.5]
+
+
+def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concepts) -> None:
+    grid = {**image_concepts, "hue": [-0.1, 0.0, 0.1]}
+    run = make_run("four", grid, lambda s: (2, 2 * (s[3] == 2 and s[0] >= 3)))
+    landscape = load_landscape(run)
+    assert default_axes(landscape, 2) == [0, 3]
+    figure = plot_landscape(landscape, axes=["hue", "rotation"])
+    assert "pooled over brightness, blur" in figure._suptitle.get_text()
+    with pytest.raises(ValueError, match="1 to 3 concepts"):
+        plot_landscape(landscape, axes=[0, 1, 2, 3])

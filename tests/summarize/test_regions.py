@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ffade.errors import FfadeError
+from ffade.summarize.landscape import load_landscape
+from ffade.summarize.regions import (
+    compare_regions,
+    describe_states,
+    find_regions,
+    smallest_failing_changes,
+)
+
+PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
+LONE = "rotation = 0 and brightness = 1 and blur = 2: 100% failure (95% CI 34-100%), 2 evaluations"
+
+
+def test_planted_regions_are_found_named_and_ranked(image_run) -> None:
+    regions = find_regions(load_landscape(image_run))
+    assert [r.description for r in regions] == [PLANTED, LONE]
+    big = regions[0]
+    assert big.num_states == 12
+    assert (big.evaluations, big.failures) == (120, 108)
+    assert {tuple(s) for s in big.states} == {
+        (rotation, brightness, blur)
+        for rotation in (3, 4)
+        for brightness in (0, 1)
+        for blur in (0, 1, 2)
+    }
+    low, high = big.confidence_interval
+    assert low == pytest.approx(0.8333, abs=1e-4) and high == pytest.approx(0.9419, abs=1e-4)
+
+
+def test_region_ids_are_stable(image_run, make_run, image_concepts) -> None:
+    first = find_regions(load_landscape(image_run))
+    again = find_regions(load_landscape(image_run))
+    assert [r.id for r in first] == [r.id for r in again]
+    assert len({r.id for r in first}) == len(first)
+    # another run failing on exactly the big region's states gives it the same id
+    only_big = make_run(
+        "only_big", image_concepts, lambda s: (5, 5) if s[0] >= 3 and s[1] <= 1 else (5, 0)
+    )
+    assert find_regions(load_landscape(only_big))[0].id == first[0].id
+
+
+def test_threshold_and_min_evaluations_decide_what_fails(image_run) -> None:
+    landscape = load_landscape(image_run)
+    assert [r.description for r in find_regions(landscape, min_evaluations=3)] == [PLANTED]
+    assert find_regions(landscape, threshold=0.95, min_evaluations=3) == []
+    # at 10% every evaluated state fails, so the whole grid is one region
+    (everything,) = find_regions(landscape, threshold=0.1)
+    assert everything.conditions == "anywhere"
+    with pytest.raises(FfadeError, match="threshold"):
+        find_regions(landscape, threshold=0)
+
+
+def test_diagonal_states_are_separate_regions(make_run) -> None:
+    grid = {"a": [0, 1, 2], "b": [0, 1, 2]}
+    run = make_run("diagonal", grid, {(0, 0): (4, 4), (1, 1): (4, 4), (2, 1): (4, 3)})
+    regions = find_regions(load_landscape(run))
+    assert [r.conditions for r in regions] == ["a >= 1 and b = 1", "a = 0 and b = 0"]
+
+
+def test_describe_numeric_ranges_and_discrete_sets(make_run) -> None:
+    grid = {
+        "edit": ["none", "lowercase", "negate", "shuffle words", "typo"],
+        "gamma": [0.5, 0.8, 1.0, 1.5, 2.0],
+    }
+    landscape = load_landscape(make_run("text", grid, {}))
+
+    def describe(*states: tuple[int, int]) -> str:
+        return describe_states(landscape, np.array(states))
+
+    assert (
+        describe((2, 1), (3, 1), (3, 2))
+        == "edit in {negate, shuffle words} and gamma between 0.8 and 1"
+    )
+    assert describe((2, 3), (2, 4)) == "edit = negate and gamma >= 1.5"
+    assert describe((0, 0), (1, 0), (2, 0), (3, 0), (4, 0), (4, 1)) == "gamma <= 0.8"
+
+
+def test_unsorted_numeric_grid_is_described_by_value(make_run) -> None:
+    landscape = load_landscape(make_run("unsorted", {"rotation": [0, 30, 10, 20]}, {}))
+    assert describe_states(landscape, np.array([[1], [3]])) == "rotation >= 20"
+    assert describe_states(landscape, np.array([[1], [2]])) == "rotation in {10, 30}"
+
+
+def test_smallest_failing_change_per_concept_and_overall(make_run) -> None:
+    grid = {"rotation": [-20, -10, 0, 10, 20], "blur": [0, 1, 2, 3], "edit": ["typo", "none"]}
+    counts = {
+        (4, 0, 1): (5, 4),  # rotation 20 alone fails
+        (0, 0, 1): (5, 5),  # rotation -20 alone fails too: as far as 20, lower index wins
+        (2, 3, 1): (5, 3),  # blur 3 alone fails
+        (3, 1, 1): (5, 5),  # rotation 10 with blur 1: the closest failure overall
+        (2, 0, 0): (5, 1),  # typo alone passes
+    }
+    run = make_run("micro", grid, counts, mode="microscopic")
+    changes = smallest_failing_changes(load_landscape(run))
+    assert changes["neutral_values"] == {"rotation": 0, "blur": 0, "edit": "none"}
+    rotation, blur, edit = changes["per_concept"]
+    assert rotation["value"] == -20 and rotation["failure_rate"] == 1.0
+    assert blur["description"] == "blur = 3 (neutral 0): 60% failure (95% CI 23-88%), 5 evaluations"
+    assert edit["value"] is None and "no failing change of edit alone" in edit["description"]
+    overall = changes["overall"]
+    assert overall["state_values"] == {"rotation": 10, "blur": 1, "edit": "none"}
+    assert overall["description"].startswith("rotation = 10 and blur = 1 (distance 0.417")
+
+
+def test_compare_regions_fixed_still_failing_not_retested_new(make_run) -> None:
+    grid = {"a": list(range(6)), "b": list(range(6))}
+    before = {(0, 0): (4, 4), (0, 1): (4, 4), (3, 3): (4, 4), (5, 0): (4, 4), (5, 5): (4, 0)}
+    after = {
+        (0, 0): (4, 0),  # the first region is retested and passes: fixed
+        (0, 1): (4, 1),
+        (3, 3): (4, 3),  # still fails, now as part of a larger region
+        (3, 4): (4, 4),
+        (5, 5): (4, 4),  # fails now, overlapping nothing that failed before: new
+    }  # (5, 0) is never evaluated again: not retested
+    first, second = (
+        load_landscape(make_run("before", grid, before)),
+        load_landscape(make_run("after", grid, after)),
+    )
+    first_regions, second_regions = find_regions(first), find_regions(second)
+    shift = compare_regions(first, first_regions, second, second_regions)
+    by_id = {r.id: r for r in first_regions}
+
+    (fixed,) = shift["fixed"]
+    assert {tuple(s) for s in by_id[fixed["id"]].states} == {(0, 0), (0, 1)}
+    assert fixed["now"] == "12% failure (95% CI 2-47%), 8 evaluations"
+    (still,) = shift["still_failing"]
+    assert still["failing_states_now"] == 1 and len(still["overlapping"]) == 1
+    (untested,) = shift["not_retested"]
+    assert untested["now"] == "not evaluated"
+    (new,) = shift["new"]
+    assert new["conditions"] == "a = 5 and b = 5"

@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from ffade.summarize.report import main
+
+PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class _Page(HTMLParser):
+    """The parts of a report page the tests look at: table rows by table id, and images."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.images: list[dict[str, str]] = []
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "table":
+            self._table = attributes.get("id", "")
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "img":
+            self.images.append(attributes)
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            self.tables[self._table][-1].append("".join(self._cell))
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+
+def parse(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    return page
+
+
+def decoded_images(page: _Page) -> list[bytes]:
+    prefix = "data:image/png;base64,"
+    assert all(image["src"].startswith(prefix) for image in page.images)
+    return [base64.b64decode(image["src"][len(prefix) :]) for image in page.images]
+
+
+def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys) -> None:
+    out = tmp_path / "report"
+    assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
+    assert "2 failure regions" in capsys.readouterr().out
+
+    data = json.loads((out / "report.json").read_text())
+    assert data["regions"][0]["description"] == PLANTED
+    assert data["run_figures"]["evaluations"] == 742
+    assert set(data["images"]) == {"failure_rate"}
+    assert (out / data["images"]["failure_rate"]).read_bytes().startswith(PNG_MAGIC)
+
+    markdown = (out / "report.md").read_text()
+    assert "| rank | id | where | failure rate | 95% CI | evaluations | states |" in markdown
+    region = data["regions"][0]
+    assert f"| 1 | {region['id']} | rotation >= 30 and brightness <= 0.4 | 90% | 83%-94% |" in (
+        markdown
+    )
+    assert "](figures/failure_rate.png)" in markdown
+
+    page = parse((out / "report.html").read_text())
+    rows = page.tables["regions"]
+    assert rows[0][:3] == ["rank", "id", "where"]
+    assert rows[1][2] == "rotation >= 30 and brightness <= 0.4"
+    assert [len(image) > 0 and image.startswith(PNG_MAGIC) for image in decoded_images(page)] == [
+        True
+    ]
+    assert not re.search(r"<(link|script)\b|src=\"http", (out / "report.html").read_text())
+
+
+def test_pictures_are_logged_to_tensorboard(image_run) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert main([str(image_run)]) == 0
+    events = EventAccumulator(str(image_run), size_guidance={"images": 0})
+    events.Reload()
+    assert "summarize/failure_rate" in events.Tags()["images"]
+
+
+def test_compare_reports_distance_and_region_shift(image_run, make_run, image_concepts) -> None:
+    def after(state: tuple[int, ...]) -> tuple[int, int]:  # rotation 30 fixed, 40 still fails
+        return (10, 9) if state[0] == 4 and state[1] <= 1 else (10, 0)
+
+    other = make_run("after", image_concepts, after)
+    assert main([str(image_run), "--compare", str(other), "--no-tensorboard"]) == 0
+    compare = json.loads((image_run / "report.json").read_text())["compare"]
+    assert compare["run"] == str(other)
+    assert compare["wasserstein"]["failure"]["value"] > 0
+    assert compare["wasserstein"]["policy"] == {
+        "value": None,
+        "note": f"{image_run}: no policy.npy, so there is no policy landscape; use kind='failure'",
+    }
+    shift = compare["region_shift"]
+    assert [e["description"] for e in shift["still_failing"]] == [PLANTED]
+    assert len(shift["fixed"]) == 1 and shift["new"] == []
+    page = parse((image_run / "report.html").read_text())
+    statuses = [row[0] for row in page.tables["region-shift"][1:]]
+    assert statuses == ["still failing", "fixed"]
+    assert page.tables["run"][0] == ["figure", "this run", "compared run"]
+    assert len(decoded_images(page)) == 2  # this run's and the compared run's failure rates
+
+    assert main([str(image_run), "--compare", str(image_run), "--no-tensorboard"]) == 0
+    compare = json.loads((image_run / "report.json").read_text())["compare"]
+    assert compare["wasserstein"]["failure"]["value"] == pytest.approx(0.0, abs=1e-12)
+    assert len(compare["region_shift"]["still_failing"]) == 2
+
+
+def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -> None:
+    run = make_run(
+        "micro",
+        image_concepts,
+        {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3), (0, 0, 2): (4, 4)},
+        mode="microscopic",
+        status="interrupted",
+        smallest_failing_changes=[{"input_id": 3, "steps": 2, "concepts": {"rotation": 20}}],
+    )
+    (run / "examples").mkdir()
+    matplotlib.image.imsave(run / "examples" / "worst_0.png", np.zeros((4, 4, 3)))
+    listing = [{"file": "worst_0.png", "input_id": 3, "concepts": {"rotation": 20}, "metric": 9.5}]
+    (run / "examples" / "examples.json").write_text(json.dumps(listing))
+
+    assert main([str(run), "--no-tensorboard"]) == 0
+    markdown = (run / "report.md").read_text()
+    assert "status is 'interrupted'" in markdown
+    assert (
+        "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
+    )
+    assert "| 3 | 2 | rotation: 20 |" in markdown
+    assert "![input_id: 3; concepts: rotation: 20; metric: 9.5](examples/worst_0.png)" in markdown
+    page = parse((run / "report.html").read_text())
+    assert len(decoded_images(page)) == 2
+    assert page.tables["smallest-change"][1][0] == "rotation"
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("missing", r"run directory '.*missing' does not exist"),
+        ("empty", r".*empty/summary.json not found: is '.*empty' an ffade run directory\?"),
+        ("other_grid", r"--compare: '.*other/summary.json' key 'concepts' differs from"),
+        ("axes", r"unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
+        ("threshold", r"threshold 1.5 must be in \(0, 1\]"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    case, expected, image_run, make_run, tmp_path, capsys
+) -> None:
+    (tmp_path / "empty").mkdir()
+    other = make_run("other", {"rotation": [0, 10]}, {})
+    argv = {
+        "missing": [str(tmp_path / "missing")],
+        "empty": [str(tmp_path / "empty")],
+        "other_grid": [str(image_run), "--compare", str(other)],
+        "axes": [str(image_run), "--axes", "hue"],
+        "threshold": [str(image_run), "--threshold", "1.5"],
+    }[case]
+    assert main([*argv, "--no-tensorboard"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert re.match(r"ffade report: error: " + expected, err)
+
+
+PROBE = """<script>window.addEventListener("load", () => {
+  for (const img of document.images) {
+    img.setAttribute("data-shown", img.complete && img.naturalWidth > 0 ? "yes" : "no");
+  }
+});</script>"""
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="needs Debian's chromium: apt-get update && apt-get install -y chromium",
+)
+def test_report_renders_in_headless_chromium(image_run, make_run, image_concepts, tmp_path) -> None:
+    """The HTML opens offline in a real browser, with its table and every image decoded."""
+    run = make_run("policy", image_concepts, {(4, 0, 0): (5, 5)}, policy=np.ones(75))
+    assert main([str(image_run), "--compare", str(run), "--no-tensorboard"]) == 0
+    report = image_run / "report.html"
+    # a copy with a probe script that marks which images the browser decoded
+    probe = tmp_path / "probe.html"
+    probe.write_text(report.read_text().replace("</body>", PROBE + "</body>"))
+    chromium = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    dom = subprocess.run(
+        [*chromium, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    page = parse(dom)
+    assert page.tables["regions"][1][2] == "rotation >= 30 and brightness <= 0.4"
+    assert "still failing" in [row[0] for row in page.tables["region-shift"]]
+    assert len(page.images) == 2
+    assert [image["data-shown"] for image in page.images] == ["yes", "yes"]
+    assert all(len(image) > 1000 for image in decoded_images(page))
+
+    screenshot = tmp_path / "report.png"
+    subprocess.run(
+        [*chromium, f"--screenshot={screenshot}", "--window-size=1200,1600", report.as_uri()],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    pixels = matplotlib.image.imread(screenshot)
+    assert pixels.shape[:2] == (1600, 1200)
+    assert pixels[..., :3].std() > 0.05  # not a blank page
+
+
+def test_help_names_the_command(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: ffade report [-h]")
+
+
+def test_paths_in_markdown_are_relative_to_the_output(image_run, tmp_path) -> None:
+    out = tmp_path / "elsewhere"
+    assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
+    for link in re.findall(r"\]\(([^)]+)\)", (out / "report.md").read_text()):
+        assert (out / Path(link)).is_file()
