@@ -57,6 +57,15 @@ class Region:
         return len(self.states)
 
     @property
+    def range_states(self) -> int:
+        """States in the ranges the description names (all value combinations in them).
+
+        A connected region need not fill its ranges: "a >= 2 and b >= 2" may hold an L-shape.
+        Reports show "12 of 48" so a reader does not assume every combination was seen to fail.
+        """
+        return int(np.prod([len(np.unique(column)) for column in self.states.T]))
+
+    @property
     def description(self) -> str:
         """The one line a person reads: where, how often, how sure, on how much evidence."""
         return f"{self.conditions}: {describe_rate(self.failures, self.evaluations)}"
@@ -69,6 +78,7 @@ class Region:
             "description": self.description,
             "conditions": self.conditions,
             "num_states": self.num_states,
+            "range_states": self.range_states,
             "evaluations": self.evaluations,
             "failures": self.failures,
             "failure_rate": self.failure_rate,
@@ -280,8 +290,10 @@ def compare_regions(
     *fixed* if none does and the second run evaluated at least one of its states at least
     ``min_evaluations`` times, and *not retested* otherwise: a second run that never looked there
     says nothing, which must not read as "fixed". Regions of the second run that share no state
-    with any region of the first are *new*. Each entry carries the second run's pooled counts over
-    the region's states, so the evidence behind "fixed" is visible.
+    with any region of the first are *new*. Each entry carries the other run's pooled counts over
+    the region's states (``now`` for the first run's regions, ``before`` for new ones), so the
+    evidence behind "fixed" is visible, and so is whether a "new" region had passed before or had
+    simply never been evaluated.
     """
     second_failing = failing_states(second, threshold, min_evaluations)
     owner = {}
@@ -327,5 +339,13 @@ def compare_regions(
         )
     for region in second_regions:
         if not any(tuple(s) in first_states for s in region.states):
-            shifts["new"].append(region.to_dict(second))
+            index = tuple(region.states.T)
+            n, k = int(first.evaluations[index].sum()), int(first.failures[index].sum())
+            entry = region.to_dict(second)
+            entry.update(
+                evaluations_before=n,
+                failures_before=k,
+                before=describe_rate(k, n) if n else "not evaluated",
+            )
+            shifts["new"].append(entry)
     return shifts

@@ -339,7 +339,7 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, str, list[str], list[list
                     ]
                 )
         for entry in compare["region_shift"]["new"]:
-            shift_rows.append(["new", entry["id"], "-", entry["description"], "-"])
+            shift_rows.append(["new", entry["id"], entry["before"], entry["description"], "-"])
         tables.append(
             (
                 "Region shift",
@@ -371,7 +371,9 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
             _pct(region["failure_rate"]),
             f"{_pct(region['ci_low'])}-{_pct(region['ci_high'])}",
             str(region["evaluations"]),
-            str(region["num_states"]),
+            str(region["num_states"])
+            if region["num_states"] == region["range_states"]
+            else f"{region['num_states']} of {region['range_states']}",
         ]
         for rank, region in enumerate(regions, start=1)
     ]

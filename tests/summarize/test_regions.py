@@ -134,3 +134,12 @@ def test_compare_regions_fixed_still_failing_not_retested_new(make_run) -> None:
     assert untested["now"] == "not evaluated"
     (new,) = shift["new"]
     assert new["conditions"] == "a = 5 and b = 5"
+    assert new["before"] == "0% failure (95% CI 0-49%), 4 evaluations"  # it passed before
+
+
+def test_a_region_that_does_not_fill_its_ranges_says_so(make_run) -> None:
+    grid = {"a": [0, 1, 2], "b": [0, 1, 2]}
+    run = make_run("ell", grid, {(1, 1): (2, 2), (2, 1): (2, 2), (2, 2): (2, 2), (0, 0): (2, 0)})
+    (region,) = find_regions(load_landscape(run))
+    assert region.conditions == "a >= 1 and b >= 1"
+    assert (region.num_states, region.range_states) == (3, 4)
