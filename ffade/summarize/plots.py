@@ -28,6 +28,9 @@ Kind = Literal["failure", "policy"]
 MAX_TICKS = 12
 """Beyond this many grid values, label every n-th tick so labels stay legible."""
 
+MAX_POINTS = 4000
+"""A 3D scatter shows at most this many states, the highest values: more are slow and unreadable."""
+
 MAX_ANNOTATED_CELLS = 100
 """Heatmaps up to this many cells print each cell's value."""
 
@@ -194,6 +197,10 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     ax = figure.add_subplot(projection="3d")
     states = np.argwhere(np.isfinite(values))
     shown = values[tuple(states.T)]
+    if len(shown) > MAX_POINTS:
+        top = np.sort(np.argsort(-shown, kind="stable")[:MAX_POINTS])
+        ax.set_title(f"the {MAX_POINTS} highest of {len(shown)} states shown", fontsize=8)
+        states, shown = states[top], shown[top]
     low, high = _limits(values, kind)
     points = ax.scatter(
         states[:, 0],

@@ -29,7 +29,12 @@ from ffade.records import read_summary, write_json_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.plots import landscape_figures, log_images, plot_landscape, save_figure
 from ffade.summarize.regions import compare_regions, find_regions, smallest_failing_changes
-from ffade.summarize.transport import Kind, wasserstein_distance
+from ffade.summarize.transport import (
+    MAX_SUPPORT,
+    Kind,
+    distribution,
+    transport_cost,
+)
 
 RUN_FIGURES = (
     "explorer",
@@ -52,6 +57,9 @@ IMAGE_CAPTIONS = {
     "action_probabilities": "The explorer's action probabilities (this run)",
     "compare_failure_rate": "Failure rate per concept state (compared run)",
 }
+
+MAX_TABLE_ROWS = 50
+"""Rows of a regions table in report.md/html; report.json keeps them all."""
 
 MAX_EXAMPLES = 12
 """Worst failing examples shown; more make the HTML heavy without telling more."""
@@ -221,10 +229,18 @@ def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any
 
 def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]:
     """A distance, or why there is none: one run without failures must not sink the report."""
-    try:
-        return {"value": wasserstein_distance(first, second, kind), "note": None}
+    try:  # the grids were checked by the caller; what remains is a run without mass
+        a, b = distribution(first, kind), distribution(second, kind)
     except FfadeError as error:
         return {"value": None, "note": str(error)}
+    note = None
+    if a.moved_mass or b.moved_mass:
+        note = (
+            f"approximate: mass beyond each run's {MAX_SUPPORT} heaviest states "
+            f"({a.moved_mass:.1%} and {b.moved_mass:.1%}) was moved to the nearest kept state, "
+            f"so the distance may be off by up to {a.approximation + b.approximation:.3g}"
+        )
+    return {"value": transport_cost(a, b), "note": note}
 
 
 def _examples(run_dir: Path) -> list[dict[str, Any]]:
@@ -348,7 +364,17 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, str, list[str], list[list
                 shift_rows,
             )
         )
-    return tables
+    return [
+        (title, table_id, header, _truncate(rows, len(header)))
+        for title, table_id, header, rows in tables
+    ]
+
+
+def _truncate(rows: list[list[str]], width: int) -> list[list[str]]:
+    if len(rows) <= MAX_TABLE_ROWS:
+        return rows
+    more = f"... {len(rows) - MAX_TABLE_ROWS} more rows in report.json"
+    return [*rows[:MAX_TABLE_ROWS], [more] + [""] * (width - 1)]
 
 
 def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:

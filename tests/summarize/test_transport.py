@@ -7,7 +7,12 @@ import pytest
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, load_landscape
-from ffade.summarize.transport import barycenter, distribution, wasserstein_distance
+from ffade.summarize.transport import (
+    barycenter,
+    distribution,
+    transport_cost,
+    wasserstein_distance,
+)
 
 GRID = {"rotation": [0, 10, 20, 30, 40], "blur": [0.0, 0.5, 1.0]}
 """Normalized coordinates: rotation 0, .25, .5, .75, 1; blur 0, .5, 1."""
@@ -139,10 +144,17 @@ def test_only_states_with_mass_enter_the_problem() -> None:
     assert time.perf_counter() - start < 5
 
 
-def test_spread_out_mass_is_cut_to_max_support_and_says_how_much() -> None:
+def test_spread_out_mass_is_moved_to_the_heaviest_states_and_says_how_much() -> None:
     landscape = random_landscape(1, shape=(5, 3))
+    exact = distribution(landscape, "policy")
     cut = distribution(landscape, "policy", max_support=5)
-    assert len(cut.mass) == 5
+    assert len(cut.mass) == 5 and len(exact.mass) == 15
     assert cut.mass.sum() == pytest.approx(1.0)
     kept = np.sort(landscape.policy.ravel())[-5:].sum()
-    assert cut.dropped_mass == pytest.approx(1 - kept)
+    assert cut.moved_mass == pytest.approx(1 - kept)
+    # the approximation bounds the error of any distance computed on the cut distribution
+    other = distribution(random_landscape(2), "policy")
+    error = abs(transport_cost(cut, other) - transport_cost(exact, other))
+    assert 0 < cut.approximation < cut.moved_mass * np.sqrt(2)
+    assert error <= cut.approximation + 1e-12
+    assert transport_cost(cut, exact) == pytest.approx(cut.approximation)
