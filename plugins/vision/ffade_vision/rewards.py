@@ -69,7 +69,9 @@ class _ClassificationReward(Reward):
         self.pass_reward = float(pass_reward)
 
     def _reward(self, failed: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
-        return torch.where(failed, self.scale * amount.abs(), torch.full_like(amount, self.pass_reward))
+        return torch.where(
+            failed, self.scale * amount.abs(), torch.full_like(amount, self.pass_reward)
+        )
 
 
 class Misclassification(_ClassificationReward):
@@ -129,7 +131,8 @@ class ConfidenceDrop(_ClassificationReward):
     plugin_name: ClassVar[str] = "confidence_drop"
     needs_clean_outputs: ClassVar[bool] = True
 
-    def __init__(self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
+    def __init__(
+        self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
     ) -> None:
         super().__init__(scale, pass_reward)
         if not 0.0 <= threshold < 1.0:

@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 import torch
-from torch import nn
-
 from ffade_vision.datasets.digits import DigitsDataset
 from ffade_vision.targets.digits_cnn import DigitsCNNTarget
+from torch import nn
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "ffade_vision" / "checkpoints" / "digits_cnn.pt"
 
@@ -33,7 +32,7 @@ def accuracy(target: DigitsCNNTarget, images: torch.Tensor, labels: torch.Tensor
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0, help="seeds the weights and the shuffling")

@@ -70,7 +70,7 @@ class Gamma(RangeConcept):
     plugin_name: ClassVar[str] = "gamma"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
-    low, high, low_inclusive, unit = 0.0, 10.0, False, "a gamma exponent"
+    low, high, unit = 0.05, 10.0, "a gamma exponent"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_gamma(inputs, value)

@@ -35,9 +35,11 @@ class GaussianBlur(RangeConcept):
     low, high, unit = 0.0, 20.0, "a sigma in pixels"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        # below 0.1 px the kernel is already a single 1 in float32; tinier sigmas underflow to NaN
+        sigma = max(value, 0.1)
         largest = 2 * min(inputs.shape[-2:]) - 1
-        size = min(2 * math.ceil(3 * value) + 1, largest)
-        return F.gaussian_blur(inputs, kernel_size=[size, size], sigma=[value, value])
+        size = min(2 * math.ceil(3 * sigma) + 1, largest)
+        return F.gaussian_blur(inputs, kernel_size=[size, size], sigma=[sigma, sigma])
 
 
 class _SeededConcept(RangeConcept):

@@ -58,7 +58,7 @@ class Scale(_GeometryConcept):
     plugin_name: ClassVar[str] = "scale"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
-    low, high, low_inclusive, unit = 0.0, 4.0, False, "a zoom factor"
+    low, high, unit = 0.1, 4.0, "a zoom factor"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.affine(
@@ -78,7 +78,7 @@ class Translation(_GeometryConcept):
     The shift is rounded to whole pixels, so the image moves without resampling blur.
 
     Args:
-        values: the grid (default: -0.3..0.3 of the image size).
+        values: the grid (default: -0.2..0.2 of the image size).
         label: the name in records and reports.
         fill: gray level in [0, 1] for the uncovered strip.
         axis: "x" for horizontal shifts, "y" for vertical ones (down is positive).
@@ -86,7 +86,17 @@ class Translation(_GeometryConcept):
 
     plugin_name: ClassVar[str] = "translation"
     neutral: ClassVar[float] = 0.0
-    default_values: ClassVar[Sequence[float]] = (-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3)
+    default_values: ClassVar[Sequence[float]] = (
+        -0.2,
+        -0.15,
+        -0.1,
+        -0.05,
+        0.0,
+        0.05,
+        0.1,
+        0.15,
+        0.2,
+    )
     low, high, unit = -1.0, 1.0, "a fraction of the image size"
 
     def __init__(

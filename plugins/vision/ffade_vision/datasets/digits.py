@@ -24,9 +24,15 @@ class DigitsDataset(Dataset):
     Args:
         seed: fixes which images go to which split.
         fractions: shares of the discovery, fine-tune and held-out splits (sum at most 1).
-        image_size: side length after bilinear upscaling from 8 pixels.
+        image_size: side length of the square image.
+        margin: empty border (pixels each side) around the digit, which is upscaled (bilinear)
+            from 8 pixels to ``image_size - 2 * margin``; as in MNIST (20 + 2 * 4 = 28), it
+            leaves room to rotate, shrink or shift the digit without cutting it off.
         channels: 1 for gray images, 3 to repeat the gray into RGB (for color concepts or
             models that expect three channels; the bundled targets accept either).
+
+    Attributes:
+        indices: each split's positions in the whole dataset, for provenance and checks.
     """
 
     plugin_name: ClassVar[str] = "digits"
@@ -37,22 +43,28 @@ class DigitsDataset(Dataset):
         seed: int = 0,
         fractions: Sequence[float] = (0.4, 0.4, 0.2),
         image_size: int = 28,
+        margin: int = 4,
         channels: int = 1,
     ) -> None:
         super().__init__(seed)
         if channels not in (1, 3):
             raise FfadeError(f"dataset 'digits': channels must be 1 or 3, got {channels!r}")
-        if image_size < 8:
-            raise FfadeError(f"dataset 'digits': image_size must be at least 8, got {image_size!r}")
+        digit_size = image_size - 2 * margin
+        if margin < 0 or digit_size < 8:
+            raise FfadeError(
+                f"dataset 'digits': image_size {image_size!r} and margin {margin!r} leave "
+                f"{digit_size} pixels for the digit; it needs at least 8 (and margin >= 0)"
+            )
         bunch = load_digits()
         images = torch.from_numpy(bunch.images).float().div_(16.0).unsqueeze(1)
-        images = F.resize(images, [image_size, image_size], antialias=True).clamp_(0.0, 1.0)
+        images = F.resize(images, [digit_size, digit_size], antialias=True).clamp_(0.0, 1.0)
+        images = F.pad(images, [margin], fill=0.0)
         self.images = images.expand(-1, channels, -1, -1).contiguous()
         self.labels = [int(y) for y in bunch.target]
         self.fractions = tuple(fractions)
-        self._indices = split_indices("digits", len(self.labels), self.fractions, seed)
+        self.indices = split_indices("digits", len(self.labels), self.fractions, seed)
 
     def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
         """The (image (C, H, W), digit) pairs of one split, in a seeded order."""
         check_split_name("digits", name)
-        return [(self.images[i], self.labels[i]) for i in self._indices[name]]
+        return [(self.images[i], self.labels[i]) for i in self.indices[name]]

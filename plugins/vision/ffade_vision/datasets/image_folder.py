@@ -39,6 +39,9 @@ class ImageFolderDataset(Dataset):
         seed: fixes which images go to which split.
         fractions: shares of the discovery, fine-tune and held-out splits (sum at most 1).
         cache: keep decoded images in memory (uint8, 3 x image_size^2 bytes each).
+
+    Attributes:
+        indices: each split's positions in the whole dataset, for provenance and checks.
     """
 
     plugin_name: ClassVar[str] = "image_folder"
@@ -82,7 +85,7 @@ class ImageFolderDataset(Dataset):
         self.image_size = int(image_size)
         self.cache = cache
         self._decoded: dict[int, torch.Tensor] = {}
-        self._indices = split_indices("image_folder", len(self.files), fractions, seed)
+        self.indices = split_indices("image_folder", len(self.files), fractions, seed)
 
     @property
     def num_classes(self) -> int:
@@ -91,7 +94,7 @@ class ImageFolderDataset(Dataset):
     def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
         """The (image (3, image_size, image_size), class index) pairs of one split."""
         check_split_name("image_folder", name)
-        return [(self.image(int(i)), self.labels[i]) for i in self._indices[name]]
+        return [(self.image(int(i)), self.labels[i]) for i in self.indices[name]]
 
     def image(self, i: int) -> torch.Tensor:
         """Image ``i`` as a float tensor in [0, 1], decoded once if caching."""
@@ -107,7 +110,9 @@ class ImageFolderDataset(Dataset):
             with Image.open(path) as img:
                 pixels = F.pil_to_tensor(img.convert("RGB"))
         except OSError as exc:
-            raise FfadeError(f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}") from exc
+            raise FfadeError(
+                f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}"
+            ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
 

@@ -116,7 +116,7 @@ def _load_pretrained(model: str, enum: torchvision.models.WeightsEnum) -> torch.
         where = (
             f"the cached file {str(cached)!r} failed to load"
             if cached.exists()
-            else f"they are not in the torch hub cache ({str(cached)!r}) and could not be downloaded"
+            else f"not in the torch hub cache ({str(cached)!r}) and the download failed"
         )
         raise PluginError(
             f"target 'torchvision_classifier': weights {enum} of {model!r} are unavailable: "

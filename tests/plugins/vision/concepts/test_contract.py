@@ -1,0 +1,163 @@
+"""Properties every image concept must have, checked with hypothesis on random images.
+
+Shape, dtype and the [0, 1] range for any allowed value; the neutral value changes nothing;
+the input is never modified; the same (input, value) always gives the same image, whatever
+batch it is in; values outside the range raise ConceptValueError naming the value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from ffade_vision.concepts import (
+    Brightness,
+    Contrast,
+    Gamma,
+    GaussianBlur,
+    GaussianNoise,
+    Hue,
+    Occlusion,
+    Rotation,
+    Saturation,
+    Scale,
+    Translation,
+)
+from ffade_vision.concepts._base import RangeConcept
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ffade.errors import ConceptValueError
+
+CONCEPTS = [
+    Rotation,
+    Scale,
+    Translation,
+    Brightness,
+    Saturation,
+    Contrast,
+    Hue,
+    Gamma,
+    GaussianBlur,
+    GaussianNoise,
+    Occlusion,
+]
+PROPERTY = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.differing_executors]
+)
+
+
+@st.composite
+def images(draw: st.DrawFn) -> torch.Tensor:
+    """Batches (B, C, H, W) of random, black or white images in [0, 1], some tiny."""
+    shape = (
+        draw(st.integers(1, 3)),
+        draw(st.sampled_from([1, 3])),
+        draw(st.integers(2, 12)),
+        draw(st.integers(2, 12)),
+    )
+    kind = draw(st.sampled_from(["random", "black", "white"]))
+    if kind == "black":
+        return torch.zeros(shape)
+    if kind == "white":
+        return torch.ones(shape)
+    generator = torch.Generator().manual_seed(draw(st.integers(0, 2**31)))
+    return torch.rand(shape, generator=generator)
+
+
+def allowed(cls: type[RangeConcept]) -> st.SearchStrategy[float]:
+    return st.floats(cls.low, cls.high, exclude_min=not cls.low_inclusive, allow_nan=False)
+
+
+def not_allowed(cls: type[RangeConcept]) -> st.SearchStrategy[object]:
+    return st.one_of(
+        st.floats(max_value=cls.low, exclude_max=cls.low_inclusive),
+        st.floats(min_value=cls.high, exclude_min=True),
+        st.sampled_from([math.nan, math.inf, -math.inf, True, None, "10", [1.0]]),
+    )
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+def test_default_grid_is_valid_and_holds_neutral(cls: type[RangeConcept]) -> None:
+    concept = cls()
+    assert concept.values == list(cls.default_values)
+    assert cls.neutral in concept.values
+    assert concept.label == cls.plugin_name
+    assert len(concept.values) >= 5, "a grid needs tails and a passing middle"
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+@PROPERTY
+@given(batch=images(), data=st.data())
+def test_any_allowed_value_keeps_shape_dtype_and_range(
+    cls: type[RangeConcept], batch: torch.Tensor, data: st.DataObject
+) -> None:
+    value = data.draw(allowed(cls), label="value")
+    original = batch.clone()
+    out = cls().apply(batch, value)
+    assert out.shape == batch.shape
+    assert out.dtype == batch.dtype
+    assert out.device == batch.device
+    assert torch.isfinite(out).all()
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert torch.equal(batch, original), "apply must not change its input in place"
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+@PROPERTY
+@given(batch=images())
+def test_neutral_value_changes_nothing(cls: type[RangeConcept], batch: torch.Tensor) -> None:
+    out = cls().apply(batch, cls.neutral)
+    assert torch.equal(out, batch)
+    assert out is not batch
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+@PROPERTY
+@given(batch=images(), data=st.data())
+def test_same_input_and_value_give_same_image_in_any_batch(
+    cls: type[RangeConcept], batch: torch.Tensor, data: st.DataObject
+) -> None:
+    value = data.draw(allowed(cls), label="value")
+    whole = cls().apply(batch, value)
+    one_by_one = torch.cat([cls().apply(batch[i : i + 1], value) for i in range(len(batch))])
+    torch.testing.assert_close(whole, one_by_one, atol=1e-6, rtol=0)
+    torch.testing.assert_close(cls().apply(batch, value), whole, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+@PROPERTY
+@given(value=st.data())
+def test_values_outside_the_range_raise_naming_the_value(
+    cls: type[RangeConcept], value: st.DataObject
+) -> None:
+    bad = value.draw(not_allowed(cls), label="bad value")
+    with pytest.raises(ConceptValueError, match=f"concept '{cls.plugin_name}'") as grid_error:
+        cls(values=[cls.neutral, bad])
+    assert repr(bad) in str(grid_error.value)
+    assert "expected" in str(grid_error.value)
+    with pytest.raises(ConceptValueError) as apply_error:
+        cls().apply(torch.rand(1, 3, 4, 4), bad)
+    assert repr(bad) in str(apply_error.value)
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+def test_label_and_values_pass_through(cls: type[RangeConcept]) -> None:
+    concept = cls(values=[cls.neutral], label="mine")
+    assert concept.label == "mine"
+    assert concept.values == [cls.neutral]
+    with pytest.raises(ConceptValueError, match="'mine'"):
+        cls(values=[cls.high + 1], label="mine")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.plugin_name)
+def test_applies_on_the_batch_device_like_on_cpu(cls: type[RangeConcept]) -> None:
+    batch = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    value = (
+        cls.default_values[0] if cls.default_values[0] != cls.neutral else cls.default_values[-1]
+    )
+    on_gpu = cls().apply(batch.cuda(), value)
+    assert on_gpu.device.type == "cuda"
+    torch.testing.assert_close(on_gpu.cpu(), cls().apply(batch, value), atol=1e-4, rtol=0)

@@ -1,0 +1,53 @@
+"""What rotation, scale and translation do to known images."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from ffade_vision.concepts import Rotation, Scale, Translation
+
+from ffade.errors import ConceptValueError
+
+
+def test_rotation_by_90_degrees_is_a_counter_clockwise_quarter_turn() -> None:
+    image = torch.rand(2, 3, 7, 7, generator=torch.Generator().manual_seed(0))
+    turned = Rotation(values=[90]).apply(image, 90)
+    torch.testing.assert_close(turned, torch.rot90(image, 1, dims=(-2, -1)), atol=1e-5, rtol=0)
+
+
+def test_rotation_fills_the_uncovered_corners() -> None:
+    white = torch.ones(1, 1, 9, 9)
+    assert Rotation(fill=0.0).apply(white, 45)[0, 0, 0, 0] == 0.0
+    assert Rotation(fill=1.0).apply(white, 45)[0, 0, 0, 0] == 1.0
+
+
+def test_translation_shifts_by_whole_pixels_along_its_axis() -> None:
+    image = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    right = Translation().apply(image, 0.25)  # 2 of 8 pixels
+    torch.testing.assert_close(right[..., 2:], image[..., :-2])
+    assert (right[..., :2] == 0).all()
+    down = Translation(axis="y", fill=0.5).apply(image, -0.25)  # 2 pixels up
+    torch.testing.assert_close(down[..., :-2, :], image[..., 2:, :])
+    assert (down[..., -2:, :] == 0.5).all()
+
+
+def test_scale_below_one_shrinks_toward_the_center() -> None:
+    white = torch.ones(1, 1, 16, 16)
+    shrunk = Scale().apply(white, 0.5)
+    assert shrunk[0, 0, 8, 8] == 1.0
+    assert (shrunk[0, 0, :3] == 0).all() and (shrunk[0, 0, :, -3:] == 0).all()
+    torch.testing.assert_close(Scale().apply(white, 2.0), white)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: Rotation(fill=2.0), "fill 2.0"),
+        (lambda: Translation(axis="z"), "axis 'z'"),
+        (lambda: Scale(values=[0.0]), r"value 0.0 is not allowed; expected a zoom factor in \[0.1"),
+        (lambda: Rotation(values=[400]), r"value 400 .*degrees in \[-180, 180\]"),
+    ],
+)
+def test_bad_arguments_say_what_is_allowed(make, match: str) -> None:
+    with pytest.raises(ConceptValueError, match=match):
+        make()

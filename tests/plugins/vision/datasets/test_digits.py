@@ -1,0 +1,69 @@
+"""scikit-learn digits as an ffade dataset: image format and seeded, disjoint splits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from ffade_vision.datasets import DigitsDataset
+from ffade_vision.datasets._splits import split_indices
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS
+
+
+@pytest.fixture(scope="module")
+def digits() -> DigitsDataset:
+    return DigitsDataset()
+
+
+def test_images_are_gray_28px_in_unit_range_with_a_blank_margin(digits: DigitsDataset) -> None:
+    image, label = digits.split("discovery")[0]
+    assert image.shape == (1, 28, 28) and image.dtype == torch.float32
+    assert image.min() >= 0.0 and image.max() <= 1.0 and image.max() > 0.5
+    assert isinstance(label, int) and 0 <= label <= 9
+    assert (digits.images[:, :, :4] == 0).all() and (digits.images[:, :, :, -4:] == 0).all()
+
+
+def test_splits_are_disjoint_cover_the_fractions_and_collate(digits: DigitsDataset) -> None:
+    sizes = {name: len(digits.split(name)) for name in SPLITS}
+    assert sizes == {"discovery": 719, "finetune": 719, "heldout": 359}
+    seen = np.concatenate([digits.indices[name] for name in SPLITS])
+    assert len(np.unique(seen)) == len(seen)
+    images, labels = digits.collate(digits.split("heldout")[:5])
+    assert images.shape == (5, 1, 28, 28) and labels.shape == (5,)
+
+
+def test_the_seed_fixes_the_split() -> None:
+    first, again, other = DigitsDataset(seed=1), DigitsDataset(seed=1), DigitsDataset(seed=2)
+    assert np.array_equal(first.indices["finetune"], again.indices["finetune"])
+    assert not np.array_equal(first.indices["finetune"], other.indices["finetune"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    fractions=st.lists(st.floats(0, 1), min_size=3, max_size=3).filter(lambda f: sum(f) <= 1),
+)
+def test_any_seed_and_fractions_give_disjoint_splits(seed: int, fractions: list[float]) -> None:
+    indices = split_indices("digits", 1797, fractions, seed)
+    everything = np.concatenate(list(indices.values()))
+    assert len(np.unique(everything)) == len(everything)
+    assert everything.min(initial=0) >= 0 and everything.max(initial=0) < 1797
+
+
+def test_options_and_errors() -> None:
+    rgb = DigitsDataset(channels=3, image_size=16, margin=0)
+    image, _ = rgb.split("finetune")[0]
+    assert image.shape == (3, 16, 16)
+    torch.testing.assert_close(image[0], image[2])
+    with pytest.raises(FfadeError, match="channels must be 1 or 3"):
+        DigitsDataset(channels=2)
+    with pytest.raises(FfadeError, match="leave 4 pixels"):
+        DigitsDataset(image_size=12, margin=4)
+    with pytest.raises(FfadeError, match="dataset 'digits': split fractions"):
+        DigitsDataset(fractions=(0.5, 0.5, 0.5))
+    with pytest.raises(FfadeError, match="unknown split 'train'"):
+        DigitsDataset().split("train")

@@ -1,0 +1,76 @@
+"""Class-folder images: class mapping, resizing and cropping, seeded disjoint splits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from ffade_vision.datasets import ImageFolderDataset
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS
+
+
+def test_images_are_square_crops_in_unit_range(image_root: Path) -> None:
+    data = ImageFolderDataset(str(image_root), image_size=32, fractions=(0.5, 0.25, 0.25))
+    assert data.classes == ["cat", "dog", "fox"] and data.num_classes == 3
+    assert len(data.files) == 12, "notes.txt is not an image"
+    pairs = [pair for name in SPLITS for pair in data.split(name)]
+    assert len(pairs) == 12
+    for image, label in pairs:
+        assert image.shape == (3, 32, 32) and image.dtype == torch.float32
+        assert image.min() >= 0.0 and image.max() <= 1.0
+        assert label in (0, 1, 2)
+    seen = np.concatenate([data.indices[name] for name in SPLITS])
+    assert len(np.unique(seen)) == 12
+    first = data.split("discovery")[0][0]
+    assert torch.equal(first, data.split("discovery")[0][0])  # cached decode, same tensor values
+
+
+def test_labels_follow_the_folder_of_each_file(image_root: Path) -> None:
+    data = ImageFolderDataset(str(image_root), classes=["fox", "dog", "cat", "owl"])
+    for path, label in zip(data.files, data.labels, strict=True):
+        assert data.classes[label] == path.parent.name
+
+
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    [
+        ("classes.json", json.dumps(["fox", "dog", "cat"])),
+        ("classes.json", json.dumps({"cat": 2, "dog": 1, "fox": 0})),
+        (
+            "classes.json",
+            json.dumps({"0": ["fox", "red fox"], "1": ["dog", "x"], "2": ["cat", "y"]}),
+        ),
+        ("classes.txt", "fox\ndog\ncat\n"),
+    ],
+)
+def test_class_mapping_files(tmp_path: Path, image_root: Path, filename: str, content: str) -> None:
+    mapping = tmp_path / filename
+    mapping.write_text(content)
+    assert ImageFolderDataset(str(image_root), classes=str(mapping)).classes == [
+        "fox",
+        "dog",
+        "cat",
+    ]
+
+
+def test_errors_name_the_problem(tmp_path: Path, image_root: Path) -> None:
+    with pytest.raises(FfadeError, match=r"folders \['fox'\] are not in classes"):
+        ImageFolderDataset(str(image_root), classes=["cat", "dog"])
+    with pytest.raises(FfadeError, match="is not a folder"):
+        ImageFolderDataset(str(tmp_path / "nowhere"))
+    (tmp_path / "empty" / "cat").mkdir(parents=True)
+    with pytest.raises(FfadeError, match="no images"):
+        ImageFolderDataset(str(tmp_path / "empty"))
+    with pytest.raises(FfadeError, match=r"classes file 'missing\.json' does not exist"):
+        ImageFolderDataset(str(image_root), classes="missing.json")
+    with pytest.raises(FfadeError, match="repeat"):
+        ImageFolderDataset(str(image_root), classes=["cat", "dog", "fox", "cat"])
+    (image_root / "cat" / "broken.png").write_bytes(b"not a png")
+    data = ImageFolderDataset(str(image_root), fractions=(1.0, 0.0, 0.0))
+    with pytest.raises(FfadeError, match="cannot read image"):
+        data.split("discovery")

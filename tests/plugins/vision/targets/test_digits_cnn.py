@@ -1,0 +1,50 @@
+"""The bundled digits CNN: its shipped checkpoint loads and is as accurate as its training said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_vision.datasets import DigitsDataset
+from ffade_vision.targets import DigitsCNN, DigitsCNNTarget
+
+from ffade.errors import PluginError
+
+
+@pytest.fixture(scope="module")
+def heldout() -> tuple[torch.Tensor, torch.Tensor]:
+    data = DigitsDataset()
+    return data.collate(data.split("heldout"))
+
+
+def test_bundled_checkpoint_is_small_and_accurate_on_heldout(heldout) -> None:
+    images, labels = heldout
+    target = DigitsCNNTarget()
+    accuracy = (target.predict(images).argmax(-1) == labels).float().mean().item()
+    assert accuracy >= 0.95
+    assert target.features(images[:3]).shape == (3, 64)
+    checkpoint = Path(__file__).parents[4] / "plugins/vision/ffade_vision/checkpoints/digits_cnn.pt"
+    assert checkpoint.stat().st_size < 300_000
+
+
+def test_rgb_and_larger_inputs_are_converted(heldout) -> None:
+    images, _ = heldout
+    target = DigitsCNNTarget()
+    gray = target.predict(images[:8])
+    rgb = target.predict(images[:8].expand(-1, 3, -1, -1))
+    torch.testing.assert_close(rgb, gray, atol=1e-2, rtol=1e-3)  # luma weights sum to 0.9999
+    big = torch.nn.functional.interpolate(images[:8], size=56, mode="bilinear")
+    assert (target.predict(big).argmax(-1) == gray.argmax(-1)).float().mean() >= 0.75
+
+
+def test_random_and_local_weights(tmp_path: Path, heldout) -> None:
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    torch.save(model.state_dict(), tmp_path / "digits.pt")
+    local = DigitsCNNTarget(weights=str(tmp_path / "digits.pt"))
+    random = DigitsCNNTarget(weights=None)
+    assert local.predict(heldout[0][:2]).shape == random.predict(heldout[0][:2]).shape == (2, 10)
+    assert torch.equal(local.model.classifier[0].weight, model.classifier[0].weight)
+    with pytest.raises(PluginError, match="does not exist"):
+        DigitsCNNTarget(weights=str(tmp_path / "missing.pt"))

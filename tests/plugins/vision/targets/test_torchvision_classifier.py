@@ -1,0 +1,139 @@
+"""torchvision classifiers as targets, with random weights at small resolution (offline, fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.error import URLError
+
+import pytest
+import torch
+import torchvision
+from ffade_vision.datasets import ImageFolderDataset
+from ffade_vision.targets import TorchvisionClassifier
+from ffade_vision.targets._base import IMAGENET_MEAN
+from torchvision.models import get_model
+
+from ffade.errors import PluginError
+
+EMBEDDING = {"resnet18": 512, "alexnet": 4096, "efficientnet_b0": 1280}
+
+
+@pytest.fixture
+def batch(image_root: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    data = ImageFolderDataset(str(image_root), image_size=64, fractions=(0.5, 0.25, 0.25))
+    return data.collate(data.split("discovery")[:2])
+
+
+@pytest.mark.parametrize("name", list(EMBEDDING))
+def test_random_weights_give_logits_and_embeddings(name: str, batch) -> None:
+    images, _ = batch
+    torch.manual_seed(0)
+    target = TorchvisionClassifier(name, num_classes=5)
+    assert target.modality == "image" and not target.model.training
+    logits = target.predict(images)
+    assert logits.shape == (2, 5) and logits.dtype == torch.float32
+    assert torch.isfinite(logits).all() and not logits.requires_grad
+    embedding = target.features(images)
+    assert embedding.shape == (2, EMBEDDING[name])
+    torch.testing.assert_close(target.predict(images), logits)  # eval mode: deterministic
+
+
+def test_gray_images_and_other_sizes_are_adapted(batch) -> None:
+    images, _ = batch
+    target = TorchvisionClassifier("resnet18", num_classes=3, image_size=32)
+    assert target.preprocess(images).shape == (2, 3, 32, 32)
+    assert target.predict(images[:, :1]).shape == (2, 3)
+    with pytest.raises(PluginError, match="2 channels"):
+        target.predict(images[:, :2])
+
+
+def test_local_checkpoint_reproduces_the_saved_model(tmp_path: Path, batch) -> None:
+    images, _ = batch
+    torch.manual_seed(1)
+    original = TorchvisionClassifier("resnet18", num_classes=4)
+    path = tmp_path / "fixed.pt"
+    torch.save(original.model.state_dict(), path)
+    loaded = TorchvisionClassifier("resnet18", weights=str(path), num_classes=4)
+    torch.testing.assert_close(loaded.predict(images), original.predict(images))
+    torch.save({"state_dict": original.model.state_dict(), "epoch": 3}, tmp_path / "wrapped.pth")
+    wrapped = TorchvisionClassifier(
+        "resnet18", weights=str(tmp_path / "wrapped.pth"), num_classes=4
+    )
+    torch.testing.assert_close(wrapped.predict(images), original.predict(images))
+
+
+def test_safetensors_checkpoint(tmp_path: Path, batch) -> None:
+    safetensors = pytest.importorskip("safetensors.torch")
+    original = TorchvisionClassifier("resnet18", num_classes=2)
+    path = tmp_path / "fixed.safetensors"
+    safetensors.save_file(original.model.state_dict(), str(path))
+    loaded = TorchvisionClassifier("resnet18", weights=str(path), num_classes=2)
+    torch.testing.assert_close(loaded.predict(batch[0]), original.predict(batch[0]))
+
+
+def test_checkpoint_errors_are_one_line_and_name_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "resnet.pt"
+    torch.save(get_model("resnet18", num_classes=4).state_dict(), path)
+    with pytest.raises(PluginError, match=r"does not fit the model.*num_classes"):
+        TorchvisionClassifier("resnet18", weights=str(path), num_classes=7)
+    with pytest.raises(PluginError, match="does not exist"):
+        TorchvisionClassifier("resnet18", weights=str(tmp_path / "missing.pt"))
+    torch.save([1, 2, 3], tmp_path / "list.pt")
+    with pytest.raises(PluginError, match="not a state dict"):
+        TorchvisionClassifier("resnet18", weights=str(tmp_path / "list.pt"))
+    (tmp_path / "junk.pt").write_text("junk")
+    with pytest.raises(PluginError, match="weights-only torch file"):
+        TorchvisionClassifier("resnet18", weights=str(tmp_path / "junk.pt"))
+
+
+def test_pretrained_weights_load_from_the_hub_cache_with_their_preprocessing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    weights = torchvision.models.ResNet18_Weights.DEFAULT
+    cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
+    cached.parent.mkdir(parents=True)
+    torch.save(get_model("resnet18").state_dict(), cached)  # stands in for the real download
+    target = TorchvisionClassifier("resnet18", weights="ResNet18_Weights.IMAGENET1K_V1")
+    assert target.input_size == (224, 224)
+    assert target.mean == list(IMAGENET_MEAN)
+    assert target.categories is not None and len(target.categories) == 1000
+    assert target.predict(batch[0]).shape == (2, 1000)
+
+
+def test_unavailable_pretrained_weights_raise_a_plugin_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise URLError("Name or service not known")
+
+    monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", offline)
+    with pytest.raises(PluginError, match="unavailable: not in the torch hub cache") as error:
+        TorchvisionClassifier("resnet18", weights="DEFAULT")
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"model": "resnet19"}, "unknown model 'resnet19'; did you mean resnet18"),
+        (
+            {"model": "resnet18", "weights": "ResNet50_Weights.IMAGENET1K_V2"},
+            "not a weights name of model 'resnet18'; allowed: DEFAULT, ResNet18_Weights",
+        ),
+        ({"model": "resnet18", "weights": "DEFAULT", "num_classes": 10}, "num_classes applies"),
+    ],
+)
+def test_bad_names_say_what_is_allowed(kwargs: dict, match: str) -> None:
+    with pytest.raises(PluginError, match=match):
+        TorchvisionClassifier(**kwargs)
+
+
+@pytest.mark.gpu
+def test_runs_on_cuda(batch) -> None:
+    target = TorchvisionClassifier("resnet18", num_classes=3, device="cuda")
+    images = target.to_device(batch[0])
+    assert target.predict(images).device.type == "cuda"
+    assert target.features(images).shape == (2, 512)
