@@ -50,3 +50,12 @@ def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concept
     assert "pooled over brightness, blur" in figure._suptitle.get_text()
     with pytest.raises(ValueError, match="1 to 3 concepts"):
         plot_landscape(landscape, axes=[0, 1, 2, 3])
+
+
+def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypatch) -> None:
+    import ffade.summarize.plots as plots
+
+    monkeypatch.setattr(plots, "MAX_POINTS", 10)
+    ax = plot_landscape(load_landscape(image_run)).axes[0]
+    assert ax.get_title() == "the 10 highest of 75 states shown"
+    assert len(ax.collections[0].get_offsets()) == 10

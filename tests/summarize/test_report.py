@@ -243,3 +243,13 @@ def test_paths_in_markdown_are_relative_to_the_output(image_run, tmp_path) -> No
     assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
     for link in re.findall(r"\]\(([^)]+)\)", (out / "report.md").read_text()):
         assert (out / Path(link)).is_file()
+
+
+def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
+    import ffade.summarize.report as report
+
+    monkeypatch.setattr(report, "MAX_TABLE_ROWS", 1)
+    assert main([str(image_run), "--no-tensorboard"]) == 0
+    rows = parse((image_run / "report.html").read_text()).tables["regions"]
+    assert len(rows) == 3 and rows[2][0] == "... 1 more rows in report.json"
+    assert len(json.loads((image_run / "report.json").read_text())["regions"]) == 2
