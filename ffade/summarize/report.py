@@ -97,6 +97,15 @@ def build_report(
     out = Path(out) if out is not None else run_dir
     out.mkdir(parents=True, exist_ok=True)
     regions = find_regions(landscape, threshold, min_evaluations)
+    other = None
+    if compare is not None:  # validated before anything is written
+        other = load_landscape(compare)
+        if not landscape.same_grid(other):
+            raise FfadeError(
+                f"--compare: '{Path(compare) / 'summary.json'}' key 'concepts' differs from "
+                f"'{run_dir / 'summary.json'}' ({other.grid_text()} vs {landscape.grid_text()}); "
+                "only runs over the same concept grid can be compared"
+            )
 
     images = {
         name: save_figure(figure, out / "figures" / f"{name}.png")
@@ -124,17 +133,10 @@ def build_report(
         "compare": None,
     }
 
-    if compare is not None:
+    if compare is not None and other is not None:
         other_dir = Path(compare)
-        other = load_landscape(other_dir)
-        if not landscape.same_grid(other):
-            raise FfadeError(
-                f"--compare: '{other_dir / 'summary.json'}' key 'concepts' differs from "
-                f"'{run_dir / 'summary.json'}' ({other.grid_text()} vs {landscape.grid_text()}); "
-                "only runs over the same concept grid can be compared"
-            )
         other_regions = find_regions(other, threshold, min_evaluations)
-        if landscape.failures.sum() and other.failures.sum():
+        if other.evaluations.sum():
             images["compare_failure_rate"] = save_figure(
                 plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
             )
@@ -416,7 +418,9 @@ def _notes(report: dict[str, Any]) -> list[str]:
         f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
         "one grid step apart along one concept."
     )
-    if not report["regions"]:
+    if not report["run_figures"]["states_evaluated"]:
+        notes.append("The evaluations log holds no evaluation yet.")
+    elif not report["regions"]:
         notes.append("No failure region was found.")
     if report["compare"] is not None:
         notes.append(

@@ -76,8 +76,8 @@ def distribution(
     elif kind == "policy":
         if landscape.policy is None:
             raise FfadeError(
-                f"{landscape.source or 'landscape'}: no policy.npy, so there is no policy "
-                "landscape; use kind='failure'"
+                f"{landscape.source or 'landscape'}: no policy.npy (the explorer wrote no action "
+                "probabilities), so there is no policy landscape; compare failure landscapes"
             )
         values = landscape.policy
     else:

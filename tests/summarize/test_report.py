@@ -113,7 +113,8 @@ def test_compare_reports_distance_and_region_shift(image_run, make_run, image_co
     assert compare["wasserstein"]["failure"]["value"] > 0
     assert compare["wasserstein"]["policy"] == {
         "value": None,
-        "note": f"{image_run}: no policy.npy, so there is no policy landscape; use kind='failure'",
+        "note": f"{image_run}: no policy.npy (the explorer wrote no action probabilities), so "
+        "there is no policy landscape; compare failure landscapes",
     }
     shift = compare["region_shift"]
     assert [e["description"] for e in shift["still_failing"]] == [PLANTED]
@@ -253,3 +254,14 @@ def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypat
     rows = parse((image_run / "report.html").read_text()).tables["regions"]
     assert len(rows) == 3 and rows[2][0] == "... 1 more rows in report.json"
     assert len(json.loads((image_run / "report.json").read_text())["regions"]) == 2
+
+
+def test_runs_without_evaluations_or_failures_still_report(make_run, image_concepts) -> None:
+    empty = make_run("empty", image_concepts, {})
+    passing = make_run("passing", image_concepts, lambda s: (2, 0))
+    assert main([str(passing), "--compare", str(empty), "--no-tensorboard"]) == 0
+    data = json.loads((passing / "report.json").read_text())
+    assert data["regions"] == [] and data["compare"]["wasserstein"]["failure"]["value"] is None
+    assert "no evaluation failed" in data["compare"]["wasserstein"]["failure"]["note"]
+    assert main([str(empty), "--no-tensorboard"]) == 0
+    assert "holds no evaluation yet" in (empty / "report.md").read_text()
