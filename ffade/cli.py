@@ -8,7 +8,12 @@ one line naming the key or value and what is allowed, and exit status 2; never a
 
 from __future__ import annotations
 
+import difflib
+import importlib
+import inspect
+import re
 import sys
+import warnings
 from collections.abc import Callable
 
 from jsonargparse import ArgumentError
@@ -45,6 +50,10 @@ class FfadeCLI(LightningCLI):
 
 
 def run_lightning(args: list[str]) -> None:
+    # explorers update inside training_step by design; Lightning's advice about it is noise here
+    warnings.filterwarnings("ignore", message=".*pre-optimization state.*")
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*args parameter is intended.*")
     from lightning.pytorch import LightningModule
 
     import ffade.explore  # noqa: F401  (makes the explorers known by their short class names)
@@ -91,12 +100,63 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
 }
 
 
+_NOISE = (
+    "Given value",
+    "Subtypes:",
+    "Does not validate",
+    "Errors:",
+    "Expected a <class 'NoneType'>",
+    "Subclass types expect",
+    "a class path",
+    "a dict with",
+    "a dict without",
+)
+
+
 def _one_line(message: str) -> str:
-    """jsonargparse nests reasons across lines; the user needs the first and the innermost."""
-    lines = [ln.strip(" -") for ln in str(message).splitlines() if ln.strip(" -")]
-    if len(lines) <= 1:
-        return lines[0] if lines else "invalid arguments"
-    return f"{lines[0]} {lines[-1]}" if lines[-1] not in lines[0] else lines[0]
+    """jsonargparse explains a bad config over many nested lines; say it in one.
+
+    Keeps the deepest key and the first real reason, and for an option a class does not take,
+    lists the options it does take (with the closest match first).
+    """
+    lines = [ln.strip(" -") for ln in str(message).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(_NOISE)]
+    keys = [ln.rstrip(":") for ln in lines if ln.startswith("Parser key")]
+    classes = re.findall(r"Problem with given class_path '([\w.]+)'", message)
+    reasons = [
+        ln for ln in lines if not ln.startswith(("Parser key", "Problem with given class_path"))
+    ]
+    reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
+    unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
+    if unknown and classes:
+        allowed = _init_parameters(classes[-1])
+        if allowed:
+            close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
+    return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+def _init_parameters(class_path: str) -> list[str]:
+    module_name, _, name = class_path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return []
+    names: list[str] = []
+    for klass in cls.__mro__:  # explorers pass **kwargs up to their base
+        if "__init__" in vars(klass):
+            params = inspect.signature(klass.__init__).parameters
+            names += [
+                p
+                for p, v in params.items()
+                if p != "self"
+                and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)
+                and p not in names
+            ]
+            if not any(v.kind is v.VAR_KEYWORD for v in params.values()):
+                break
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:

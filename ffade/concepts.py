@@ -106,7 +106,7 @@ class ConceptSpace:
         return states
 
     def valid_moves(self, states: np.ndarray) -> np.ndarray:
-        """Boolean mask (n, num_moves): stop is always valid, a move is valid if it stays on grid."""
+        """Mask (n, num_moves): stop is always valid; a move is valid if it stays on the grid."""
         states = np.asarray(states, dtype=np.int64)
         mask = np.ones((states.shape[0], self.num_moves), dtype=bool)
         mask[:, 1::2] = states > 0

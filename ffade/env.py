@@ -10,7 +10,7 @@ step, so the target sees full batches); :class:`FailureEnv` is the same thing fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -112,8 +112,11 @@ class Evaluator:
         fresh_keys = {int(keys[r]) for r in fresh}
         n = len(keys)
         out = Outcome(
-            np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(n, bool),
-            np.zeros(n, bool), np.zeros(n, bool),
+            np.zeros(n, np.float32),
+            np.zeros(n, np.float32),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
         )
         for row, key in enumerate(keys.tolist()):
             if key in self.memo:
@@ -136,14 +139,20 @@ class Evaluator:
                 scores = self.task.reward.score(outputs, references, clean)
             for i, key in enumerate(keys[part].tolist()):
                 metric, reward, failed = (
-                    float(scores.metric[i]), float(scores.reward[i]), bool(scores.failed[i])
+                    float(scores.metric[i]),
+                    float(scores.reward[i]),
+                    bool(scores.failed[i]),
                 )
                 self.memo[key] = (metric, reward, failed)
                 self.failures += failed
                 records.append(
                     EvaluationRecord(
-                        step=step, input_id=int(ids[i]), state=st[i].tolist(),
-                        concepts=self.space.values(st[i]), metric=metric, reward=reward,
+                        step=step,
+                        input_id=int(ids[i]),
+                        state=st[i].tolist(),
+                        concepts=self.space.values(st[i]),
+                        metric=metric,
+                        reward=reward,
                         failed=failed,
                     )
                 )
@@ -250,7 +259,7 @@ class FailureVectorEnv(VectorEnv):
         start_state: where microscopic episodes start (default: the neutral state).
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.DISABLED}
+    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.DISABLED}
 
     def __init__(
         self,
@@ -347,7 +356,7 @@ class FailureVectorEnv(VectorEnv):
 class FailureEnv(gym.Env):
     """One failure-finding episode: the single-episode face of :class:`FailureVectorEnv`."""
 
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
     def __init__(self, evaluator: Evaluator, **kwargs: Any) -> None:
         self.vector = FailureVectorEnv(evaluator, num_envs=1, **kwargs)
@@ -369,7 +378,10 @@ class FailureEnv(gym.Env):
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
         obs, rewards, terminated, truncated, info = self.vector.step(np.asarray([action]))
         return (
-            _first(obs), float(rewards[0]), bool(terminated[0]), bool(truncated[0]),
+            _first(obs),
+            float(rewards[0]),
+            bool(terminated[0]),
+            bool(truncated[0]),
             {k: v[0].item() for k, v in info.items()},
         )
 

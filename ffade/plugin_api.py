@@ -39,7 +39,10 @@ class Concept(ABC):
     default_values: ClassVar[Sequence[Any]] = ()
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
-        values = list(self.default_values if values is None else values)
+        values = [
+            v.item() if hasattr(v, "item") else v
+            for v in (self.default_values if values is None else values)
+        ]
         self.label = label or self.plugin_name or type(self).__name__.lower()
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
@@ -58,7 +61,11 @@ class Concept(ABC):
 
         The default accepts any finite number; subclasses narrow it (a range, a set of operators).
         """
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
             raise ConceptValueError(
                 f"concept '{self.label}': value {value!r} is not allowed; expected a finite number"
             )
@@ -174,9 +181,7 @@ class Dataset(ABC):
         return _stack(list(inputs)), _stack(list(references))
 
 
-def disjoint_split_indices(
-    n: int, fractions: Sequence[float], seed: int
-) -> dict[str, np.ndarray]:
+def disjoint_split_indices(n: int, fractions: Sequence[float], seed: int) -> dict[str, np.ndarray]:
     """Shuffle ``range(n)`` with ``seed`` and cut it into the named splits, disjoint by design."""
     if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or sum(fractions) > 1 + 1e-9:
         raise ConceptValueError(

@@ -21,12 +21,19 @@ class BudgetProgressBar(TQDMProgressBar):
             self.train_progress_bar.n = evaluator.evaluations
 
     @override
-    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+    def on_train_batch_end(
+        self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
         evaluator = getattr(pl_module, "evaluator", None)
         if evaluator is None:
             return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
         bar = self.train_progress_bar
+        if bar.total != evaluator.budget:  # a resumed run skips on_train_epoch_start
+            bar.reset(total=evaluator.budget)
+            bar.set_description("evaluations")
         bar.n = evaluator.evaluations
-        bar.set_postfix(failures=evaluator.failures, updates=getattr(pl_module, "gradient_updates", 0))
+        bar.set_postfix(
+            failures=evaluator.failures, updates=getattr(pl_module, "gradient_updates", 0)
+        )
         bar.refresh()
         return None

@@ -47,9 +47,7 @@ def _entries(kind: str) -> list[EntryPoint]:
 def available(kind: str | None = None) -> list[PluginInfo]:
     """Every installed plugin (of one kind, or all), without importing any of them."""
     kinds = [kind] if kind else list(KINDS)
-    return [
-        PluginInfo(k, e.name, _distribution(e), e.value) for k in kinds for e in _entries(k)
-    ]
+    return [PluginInfo(k, e.name, _distribution(e), e.value) for k in kinds for e in _entries(k)]
 
 
 def load(kind: str, name: str) -> type:

@@ -119,8 +119,13 @@ class Explorer(LightningModule):
         if self.hparams.start_state is not None:
             start = self.task.space.index_of(self.hparams.start_state)
         self.env = FailureVectorEnv(
-            self.evaluator, self.num_envs, self.mode, self.hparams.max_steps,
-            self.hparams.step_penalty, self.hparams.novelty_bonus, start,
+            self.evaluator,
+            self.num_envs,
+            self.mode,
+            self.hparams.max_steps,
+            self.hparams.step_penalty,
+            self.hparams.novelty_bonus,
+            start,
         )
         self.env.reset(seed=self.seed)
         self.build(self.task)
@@ -152,7 +157,11 @@ class Explorer(LightningModule):
     @override
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
         exhausted = self.evaluator.evaluations >= self.evaluator.num_inputs * self.space.num_states
-        if self.evaluator.remaining == 0 or exhausted or self.idle_steps >= self.hparams.max_idle_steps:
+        if (
+            self.evaluator.remaining == 0
+            or exhausted
+            or self.idle_steps >= self.hparams.max_idle_steps
+        ):
             return -1  # ends the epoch, and with max_epochs=1 the run
         return None
 
@@ -243,13 +252,17 @@ class Explorer(LightningModule):
             "concepts": self.space.describe() if self.task else [],
             "neutral_state": self.space.neutral.tolist() if self.task else [],
             "task": spec_dict(self.task_spec),
-            "hyperparameters": {k: v for k, v in self.hparams.items() if k != "task"},
+            "hyperparameters": {
+                k: v for k, v in self.hparams.items() if k != "task" and not k.startswith("_")
+            },
         }
         if self.mode == MICROSCOPIC and self.task:
             summary["start_state"] = self.env.start_state.tolist()
             summary["smallest_failing_changes"] = [
                 {"input_id": i, "steps": size, "concepts": self.space.values(state)}
-                for i, (size, state) in sorted(self.smallest_failures.items(), key=lambda x: x[1][0])
+                for i, (size, state) in sorted(
+                    self.smallest_failures.items(), key=lambda x: x[1][0]
+                )
             ][:20]
         return summary
 
@@ -319,7 +332,10 @@ class Explorer(LightningModule):
     def _copy_restored_log(self, state: dict[str, Any]) -> None:
         """Start the resumed run's log with the evaluations its checkpoint already counts."""
         old = Path(state["run_dir"]) / EVALUATIONS_FILE
-        if old.resolve() == (self.recorder.run_dir / EVALUATIONS_FILE).resolve() or not old.is_file():
+        if (
+            old.resolve() == (self.recorder.run_dir / EVALUATIONS_FILE).resolve()
+            or not old.is_file()
+        ):
             return
         with open(old, encoding="utf-8") as lines:
             kept = [line for _, line in zip(range(self.evaluator.evaluations), lines, strict=False)]

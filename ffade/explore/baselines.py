@@ -91,7 +91,9 @@ class EpsilonGreedyExplorer(Explorer):
         ranked = sorted(self.pulls, key=lambda a: self.reward_sum[a] / self.pulls[a], reverse=True)
         for row in np.nonzero(self.rng.random(n) >= self.epsilon)[0]:
             for arm in ranked[:64]:
-                key = self.evaluator.keys(self.env.input_ids[row : row + 1], self.space.unflat([arm]))
+                key = self.evaluator.keys(
+                    self.env.input_ids[row : row + 1], self.space.unflat([arm])
+                )
                 if not self.evaluator.is_evaluated(key)[0]:
                     actions[row] = self.space.unflat(arm)
                     break
@@ -100,7 +102,9 @@ class EpsilonGreedyExplorer(Explorer):
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
         arms = self.space.flat(next_obs["state"])
-        for arm, reward, evaluated in zip(arms.tolist(), rewards.tolist(), info["evaluated"], strict=True):
+        for arm, reward, evaluated in zip(
+            arms.tolist(), rewards.tolist(), info["evaluated"], strict=True
+        ):
             if evaluated:
                 self.reward_sum[arm] = self.reward_sum.get(arm, 0.0) + reward
                 self.pulls[arm] = self.pulls.get(arm, 0) + 1

@@ -14,6 +14,8 @@ actions among the 1 + 2k moves.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,7 @@ from ffade.task import Task, TaskSpec
 
 
 class QNetwork(nn.Module):
-    """Q(features, state coordinates, action features) -> scalar, an MLP over their concatenation."""
+    """Q(features, state coordinates, action features) -> scalar: an MLP over all three."""
 
     def __init__(self, feature_dim: int, num_concepts: int, hidden_dim: int) -> None:
         super().__init__()
@@ -40,9 +42,10 @@ class QNetwork(nn.Module):
             nn.Linear(hidden_dim, 1),
         )
 
-    def forward(self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
+    ) -> torch.Tensor:
         """features (..., d), coords (..., k), actions (..., m, k+1) -> Q values (..., m)."""
-        m = actions.shape[-2]
         obs = torch.cat([features, coords], -1).unsqueeze(-2).expand(*actions.shape[:-1], -1)
         return self.net(torch.cat([obs, actions], -1)).squeeze(-1)
 
@@ -82,6 +85,24 @@ class ReplayBuffer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.data, self.size, self.position = state["data"], state["size"], state["position"]
+
+
+@contextmanager
+def small_math(device: torch.device) -> Iterator[None]:
+    """Run the Q-network's tiny matrices on one CPU thread.
+
+    Splitting a 128x128 product across threads costs more than it saves (20x slower when the
+    cores are busy); the target model, outside this block, keeps every thread.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> float:
@@ -141,8 +162,15 @@ class DQNExplorer(Explorer):
         hidden_dim: int = 128,
     ) -> None:
         super().__init__(
-            task, budget, num_envs, eval_batch_size, max_steps, step_penalty, novelty_bonus,
-            start_state, max_idle_steps,
+            task,
+            budget,
+            num_envs,
+            eval_batch_size,
+            max_steps,
+            step_penalty,
+            novelty_bonus,
+            start_state,
+            max_idle_steps,
         )
         if learning_starts >= budget:
             raise FfadeError(
@@ -150,7 +178,9 @@ class DQNExplorer(Explorer):
                 f"({budget}), or the agent never makes a gradient update"
             )
         if not 0 <= end_e <= start_e <= 1:
-            raise FfadeError(f"need 0 <= end_e <= start_e <= 1, got start_e={start_e}, end_e={end_e}")
+            raise FfadeError(
+                f"need 0 <= end_e <= start_e <= 1, got start_e={start_e}, end_e={end_e}"
+            )
         self.q_network: QNetwork | None = None
         self.target_network: QNetwork | None = None
         self.buffer: ReplayBuffer | None = None
@@ -197,10 +227,16 @@ class DQNExplorer(Explorer):
 
     @override
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        with small_math(self.device):
+            return self._act(obs)
+
+    def _act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         n = len(obs["state"])
         self.epsilon = linear_schedule(
-            self.hparams.start_e, self.hparams.end_e,
-            self.hparams.exploration_fraction * self.budget, self.evaluator.evaluations,
+            self.hparams.start_e,
+            self.hparams.end_e,
+            self.hparams.exploration_fraction * self.budget,
+            self.evaluator.evaluations,
         )
         features = self._features(obs["features"])
         coords = torch.as_tensor(self.space.coordinates(obs["state"]), dtype=torch.float32)
@@ -208,11 +244,16 @@ class DQNExplorer(Explorer):
         if self.mode == MACROSCOPIC:
             c = self.hparams.num_candidates
             candidates = self.space.sample(self.rng, n * c).reshape(n, c, -1)
-            keys = self.evaluator.keys(np.repeat(self.env.input_ids, c), candidates.reshape(n * c, -1))
+            keys = self.evaluator.keys(
+                np.repeat(self.env.input_ids, c), candidates.reshape(n * c, -1)
+            )
             seen = torch.as_tensor(self.evaluator.is_evaluated(keys).reshape(n, c))
             with torch.no_grad():
-                q = self.q_network(features, coords.to(self.device),
-                                   self._action_features(candidates, np.zeros((n, c))))
+                q = self.q_network(
+                    features,
+                    coords.to(self.device),
+                    self._action_features(candidates, np.zeros((n, c))),
+                )
             q = q.cpu().masked_fill(seen, -torch.inf)
             # a random unseen candidate when exploring, the best unseen one otherwise
             noise = torch.rand(n, c, generator=self.generator).masked_fill(seen, -torch.inf)
@@ -220,10 +261,15 @@ class DQNExplorer(Explorer):
             return candidates[np.arange(n), choice]
         nxt, valid = self._move_candidates(obs["state"])
         with torch.no_grad():
-            q = self.q_network(features, coords.to(self.device),
-                               self._action_features(nxt, np.eye(nxt.shape[1])[0][None].repeat(n, 0)))
+            q = self.q_network(
+                features,
+                coords.to(self.device),
+                self._action_features(nxt, np.eye(nxt.shape[1])[0][None].repeat(n, 0)),
+            )
         q = q.cpu().masked_fill(~torch.as_tensor(valid), -torch.inf)
-        noise = torch.rand(q.shape, generator=self.generator).masked_fill(~torch.as_tensor(valid), -torch.inf)
+        noise = torch.rand(q.shape, generator=self.generator).masked_fill(
+            ~torch.as_tensor(valid), -torch.inf
+        )
         return torch.where(torch.as_tensor(explore), noise.argmax(1), q.argmax(1)).numpy()
 
     # ---- learning ---------------------------------------------------------------------------
@@ -247,14 +293,20 @@ class DQNExplorer(Explorer):
         h = self.hparams
         if self.transitions < h.learning_starts or self.iterations % h.train_frequency:
             return
-        for _ in range(h.gradient_steps):
-            self.learn()
+        with small_math(self.device):
+            for _ in range(h.gradient_steps):
+                self.learn()
 
     def learn(self) -> None:
         """One gradient update on a replay minibatch: the heart of DQN, in one screen."""
         h = self.hparams
-        batch = {k: v.to(self.device) for k, v in self.buffer.sample(h.batch_size, self.generator).items()}
-        q = self.q_network(batch["features"], batch["coords"], batch["action"].unsqueeze(1)).squeeze(1)
+        batch = {
+            k: v.to(self.device)
+            for k, v in self.buffer.sample(h.batch_size, self.generator).items()
+        }
+        q = self.q_network(
+            batch["features"], batch["coords"], batch["action"].unsqueeze(1)
+        ).squeeze(1)
         with torch.no_grad():
             td_target = batch["reward"].clone()
             live = batch["done"] < 0.5  # only microscopic episodes continue after a step
@@ -264,7 +316,9 @@ class DQNExplorer(Explorer):
                 stop = np.zeros(nxt.shape[:2])
                 stop[:, 0] = 1
                 actions = self._action_features(nxt, stop)
-                next_coords = torch.as_tensor(self.space.coordinates(nxt_states), dtype=torch.float32)
+                next_coords = torch.as_tensor(
+                    self.space.coordinates(nxt_states), dtype=torch.float32
+                )
                 next_coords = next_coords.to(self.device)
                 mask = torch.as_tensor(valid, device=self.device)
                 online = self.q_network(batch["next_features"][live], next_coords, actions)
@@ -279,23 +333,33 @@ class DQNExplorer(Explorer):
         optimizer.step()
         self.gradient_updates += 1
         if self.gradient_updates % h.target_network_frequency == 0:
-            for target, online in zip(self.target_network.parameters(), self.q_network.parameters(), strict=True):
+            for target, online in zip(
+                self.target_network.parameters(), self.q_network.parameters(), strict=True
+            ):
                 target.data.copy_(h.tau * online.data + (1.0 - h.tau) * target.data)
         self.log_dict(
-            {"train/td_loss": loss.detach(), "train/q_values": q.detach().mean(),
-             "train/epsilon": self.epsilon},
-            on_step=True, prog_bar=False,
+            {
+                "train/td_loss": loss.detach(),
+                "train/q_values": q.detach().mean(),
+                "train/epsilon": self.epsilon,
+            },
+            on_step=True,
+            prog_bar=False,
         )
 
     # ---- records ----------------------------------------------------------------------------
     @override
-    def action_probabilities(self, max_inputs: int = 16, max_states: int = 200_000) -> np.ndarray | None:
+    def action_probabilities(
+        self, max_inputs: int = 16, max_states: int = 200_000
+    ) -> np.ndarray | None:
         """Softmax of Q over the whole grid, averaged over (up to ``max_inputs``) inputs."""
         if self.space.num_states > max_states:
             return None
         inputs = np.arange(min(self.evaluator.num_inputs, max_inputs))
         features = self._features(self.evaluator.features(inputs))
-        coords = torch.as_tensor(self.space.coordinates(self.space.neutral[None]), dtype=torch.float32)
+        coords = torch.as_tensor(
+            self.space.coordinates(self.space.neutral[None]), dtype=torch.float32
+        )
         probs = torch.zeros(self.space.num_states)
         with torch.no_grad():
             q = torch.empty(len(inputs), self.space.num_states)
@@ -303,7 +367,8 @@ class DQNExplorer(Explorer):
                 flat = np.arange(start, min(start + 8192, self.space.num_states))
                 actions = self._action_features(self.space.unflat(flat), np.zeros(len(flat)))
                 q[:, flat] = self.q_network(
-                    features, coords.expand(len(inputs), -1).to(self.device),
+                    features,
+                    coords.expand(len(inputs), -1).to(self.device),
                     actions.unsqueeze(0).expand(len(inputs), -1, -1),
                 ).cpu()
             probs = torch.softmax(q, dim=1).mean(0)

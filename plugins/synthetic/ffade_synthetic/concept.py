@@ -36,7 +36,8 @@ class Axis(Concept):
         super().check_value(value)
         if not 0.0 <= value <= 1.0:
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected a position in [0, 1]"
+                f"concept '{self.label}': value {value!r} is not allowed; "
+                "expected a position in [0, 1]"
             )
 
     def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:

@@ -42,13 +42,15 @@ class SyntheticTarget(Target):
         for region in self.regions:
             for axis, (lo, hi) in region.items():
                 if lo > hi:
-                    raise FfadeError(f"target 'synthetic': region axis {axis} has low {lo} > high {hi}")
+                    raise FfadeError(
+                        f"target 'synthetic': region axis {axis} has low {lo} > high {hi}"
+                    )
         self.fragility_growth = fragility_growth
         generator = torch.Generator().manual_seed(seed + 1)
         self.direction = torch.randn(feature_dim, generator=generator).to(self.device)
 
     def fragility(self, features: torch.Tensor) -> torch.Tensor:
-        """In (0, 1): how much an input's boxes grow. Hidden from the explorer; implied by features."""
+        """In (0, 1): how much an input's boxes grow; hidden, though implied by the features."""
         return torch.sigmoid(features @ self.direction)
 
     def predict(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -61,7 +63,9 @@ class SyntheticTarget(Target):
             inside = torch.full_like(margin, float("inf"))
             for axis, (lo, hi) in region.items():
                 x = coords[:, axis]
-                outside = torch.maximum(outside, torch.clamp(lo - x, min=0) + torch.clamp(x - hi, min=0))
+                outside = torch.maximum(
+                    outside, torch.clamp(lo - x, min=0) + torch.clamp(x - hi, min=0)
+                )
                 inside = torch.minimum(inside, torch.minimum(x - lo, hi - x))
             signed = torch.where(outside > 0, outside, -inside.clamp(min=0))
             margin = torch.minimum(margin, signed)

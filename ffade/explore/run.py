@@ -1,0 +1,43 @@
+"""Run an explorer from Python (benchmarks, pipelines, notebooks) the way ``ffade fit`` does."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch.loggers import TensorBoardLogger
+
+from ffade.explore.base import Explorer
+
+
+def discover(
+    explorer: Explorer,
+    save_dir: str | Path,
+    seed: int = 0,
+    name: str = "ffade",
+    progress: bool = False,
+    checkpoints: bool = False,
+) -> Explorer:
+    """Seed, then fit ``explorer`` until its budget is spent; the run lands in ``save_dir/name``."""
+    from ffade.cli import trainer_defaults
+
+    if not progress:  # quiet: no device banner or tips when called from code
+        logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    seed_everything(seed, verbose=False)
+    settings = trainer_defaults()
+    callbacks = [
+        c for c in settings.pop("callbacks") if checkpoints or "Checkpoint" not in type(c).__name__
+    ]
+    if not progress:
+        callbacks = [c for c in callbacks if "ProgressBar" not in type(c).__name__]
+    settings.pop("logger")
+    trainer = Trainer(
+        **settings,
+        callbacks=callbacks,
+        logger=TensorBoardLogger(str(save_dir), name=name),
+        enable_progress_bar=progress,
+        enable_checkpointing=checkpoints,
+    )
+    trainer.fit(explorer)
+    return explorer

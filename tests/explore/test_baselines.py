@@ -1,0 +1,43 @@
+"""Baselines share the interface and records, and do what their names say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ffade.errors import FfadeError
+from ffade.explore import EpsilonGreedyExplorer, GridExplorer, RandomExplorer
+from ffade.explore.run import discover
+from tests.helpers import synthetic_spec
+
+
+def test_grid_evaluates_every_pair_exactly_once(tmp_path: Path) -> None:
+    spec = synthetic_spec(num_concepts=2, num_inputs=8)  # 4 discovery inputs x 100 states
+    explorer = discover(GridExplorer(task=spec, budget=10_000, num_envs=64), tmp_path)
+    assert explorer.evaluator.evaluations == 4 * 100
+    assert explorer.status == "finished"
+
+
+def test_grid_refuses_microscopic_mode() -> None:
+    with pytest.raises(
+        FfadeError, match=r"grid explorer supports task\.mode macroscopic, not 'microscopic'"
+    ):
+        GridExplorer(task=synthetic_spec(mode="microscopic"))
+
+
+def test_random_and_epsilon_greedy_spend_the_budget_exactly(tmp_path: Path) -> None:
+    for cls in (RandomExplorer, EpsilonGreedyExplorer):
+        explorer = discover(
+            cls(task=synthetic_spec(), budget=100, num_envs=16), tmp_path, name=cls.name
+        )
+        summary = explorer.summary()
+        assert summary["evaluations"] == 100
+        assert summary["gradient_updates"] == 0
+        assert summary["explorer"] == cls.name
+
+
+def test_random_walks_in_microscopic_mode(tmp_path: Path) -> None:
+    explorer = RandomExplorer(task=synthetic_spec(mode="microscopic"), budget=60, num_envs=8)
+    discover(explorer, tmp_path)
+    assert explorer.evaluator.evaluations == 60

@@ -1,0 +1,181 @@
+"""The CLI, driven exactly as a user types it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO, ffade, write_config
+
+
+def run_dir(root: Path) -> Path:
+    dirs = sorted((root / "test").glob("version_*"))
+    assert dirs, f"no run directory under {root}"
+    return dirs[-1]
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+
+
+def test_fit_leaves_a_complete_run_directory(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=120)
+    result = ffade("fit", "--config", str(config))
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = run_dir(tmp_path / "runs")
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 120
+    assert summary["gradient_updates"] > 0
+    assert (run / "config.yaml").is_file() and list(run.glob("events.out.tfevents.*"))
+    assert len((run / "evaluations.jsonl").read_text().splitlines()) == 120
+    assert "evaluations: 100%" in result.stdout  # the progress bar counts the budget
+
+
+def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=60)
+    result = ffade(
+        "fit",
+        "--config",
+        str(config),
+        "--model",
+        "ffade.explore.EpsilonGreedyExplorer",
+        "--model.init_args.epsilon",
+        "0.3",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((run_dir(tmp_path / "runs") / "summary.json").read_text())
+    assert summary["explorer"] == "epsilon_greedy" and summary["evaluations"] == 60
+
+
+def test_help_and_print_config(tmp_path: Path) -> None:
+    assert "--ckpt_path" in ffade("fit", "--help").stdout
+    config = write_config(tmp_path / "c.yaml")
+    printed = ffade("fit", "--config", str(config), "--print_config")
+    assert printed.returncode == 0
+    resolved = yaml.safe_load(printed.stdout)
+    assert resolved["model"]["init_args"]["learning_starts"] == 64
+    assert resolved["model"]["init_args"]["task"]["reward"]["name"] == "margin"
+
+
+def test_plugins_lists_kind_and_distribution() -> None:
+    result = ffade("plugins")
+    assert result.returncode == 0
+    assert (
+        "rewards:" in result.stdout
+        and "margin" in result.stdout
+        and "ffade-synthetic" in result.stdout
+    )
+
+
+def edit(config: Path, change) -> Path:
+    data = yaml.safe_load(config.read_text())
+    change(data["model"]["init_args"])
+    config.write_text(yaml.safe_dump(data))
+    return config
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (
+            lambda a: a["task"]["reward"].update(name="margn"),
+            ["unknown reward 'margn'", "known rewards:", "margin"],
+        ),
+        (
+            lambda a: a["task"]["concepts"][0]["args"].update(values=[0.0, 1.5]),
+            ["concept 'axis0': value 1.5 is not allowed", "[0, 1]"],
+        ),
+        (
+            lambda a: a.update(budgett=a.pop("budget")),
+            ["'budgett'", "did you mean 'budget'", "allowed:"],
+        ),
+        (
+            lambda a: a["task"]["concepts"][0]["args"].update(valuess=[0.0]),
+            ["'valuess'", "allowed: index, values, label"],
+        ),
+        (lambda a: a["task"].update(mode="macro"), ["task.mode", "macroscopic", "macro"]),
+    ],
+)
+def test_bad_config_gets_one_clear_line(tmp_path: Path, change, fragments: list[str]) -> None:
+    config = edit(write_config(tmp_path / "c.yaml"), change)
+    assert_one_line_error(ffade("fit", "--config", str(config)), *fragments)
+
+
+def test_state_off_the_grid_names_the_allowed_values(tmp_path: Path) -> None:
+    def micro(args):
+        args["task"]["mode"] = "microscopic"
+        args["start_state"] = {"axis0": 0.5}
+
+    config = edit(write_config(tmp_path / "c.yaml"), micro)
+    assert_one_line_error(
+        ffade("fit", "--config", str(config)), "value 0.5 is not on its grid", "allowed:"
+    )
+
+
+def test_missing_files_get_one_clear_line(tmp_path: Path) -> None:
+    assert_one_line_error(ffade("fit", "--config", str(tmp_path / "nope.yaml")), "nope.yaml")
+    config = write_config(tmp_path / "c.yaml")
+    assert_one_line_error(
+        ffade("fit", "--config", str(config), "--ckpt_path", str(tmp_path / "gone.ckpt")),
+        "gone.ckpt",
+    )
+
+
+def test_malformed_yaml_gets_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed\n")
+    assert_one_line_error(ffade("fit", "--config", str(bad)), "config")
+
+
+def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=1200)
+    exe = Path(sys.executable).parent / "ffade"
+    process = subprocess.Popen(
+        [str(exe), "fit", "--config", str(config)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    first = tmp_path / "runs" / "test" / "version_0"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        log = first / "evaluations.jsonl"
+        if (
+            (first / "checkpoints" / "last.ckpt").is_file()
+            and log.is_file()
+            and len(log.read_bytes().splitlines()) > 300
+        ):
+            break
+        time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    logged = [
+        json.loads(line)
+        for line in (first / "evaluations.jsonl").read_text().splitlines()
+        if line.endswith("}")
+    ]
+    assert len(logged) > 300  # everything flushed before the kill is still there
+    result = ffade(
+        "fit", "--config", str(config), "--ckpt_path", str(first / "checkpoints" / "last.ckpt")
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "test" / "version_1" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 1200
+    resumed = (
+        (tmp_path / "runs" / "test" / "version_1" / "evaluations.jsonl").read_text().splitlines()
+    )
+    assert len(resumed) == 1200
+    keys = {(r["input_id"], tuple(r["state"])) for r in map(json.loads, resumed)}
+    assert len(keys) == 1200  # nothing evaluated twice across the kill

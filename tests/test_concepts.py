@@ -1,0 +1,83 @@
+"""Concept spaces: index <-> values, macroscopic and microscopic actions, huge grids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ffade import registry
+from ffade.concepts import STOP, ConceptSpace
+from ffade.errors import ConceptValueError
+
+
+def space(sizes: list[int]) -> ConceptSpace:
+    concepts = [
+        registry.create(
+            "concept", "axis", {"index": i, "values": list(np.linspace(0, 1, n).round(4))}
+        )
+        for i, n in enumerate(sizes)
+    ]
+    return ConceptSpace(concepts)
+
+
+@given(st.lists(st.integers(1, 7), min_size=1, max_size=5), st.data())
+def test_flat_index_round_trips(sizes: list[int], data: st.DataObject) -> None:
+    s = space(sizes)
+    flat = data.draw(st.integers(0, s.num_states - 1))
+    state = s.unflat(flat)
+    assert s.flat(state) == flat
+    assert np.all((state >= 0) & (state < s.sizes))
+
+
+def test_values_and_index_of_are_inverse() -> None:
+    s = space([3, 4])
+    state = np.array([2, 1])
+    assert s.values(state) == {"axis0": 1.0, "axis1": 0.3333}
+    assert s.index_of(s.values(state)).tolist() == [2, 1]
+
+
+def test_index_of_names_the_value_and_grid() -> None:
+    with pytest.raises(
+        ConceptValueError,
+        match=r"'axis0': value 0.7 is not on its grid; allowed: \[0.0, 0.5, 1.0\]",
+    ):
+        space([3]).index_of({"axis0": 0.7})
+
+
+def test_value_outside_allowed_range_is_refused() -> None:
+    with pytest.raises(
+        ConceptValueError,
+        match=r"'axis0': value 2.0 is not allowed; expected a position in \[0, 1\]",
+    ):
+        registry.create("concept", "axis", {"index": 0, "values": [0.0, 2.0]})
+
+
+def test_microscopic_moves_step_one_concept_and_stay_on_grid() -> None:
+    s = space([3, 3])
+    states = np.array([[0, 0], [0, 0], [2, 1]])
+    moved = s.move(states, np.array([2, 4, 2]))  # axis0 up, axis1 up, axis0 up (at the top)
+    assert moved.tolist() == [[1, 0], [0, 1], [2, 1]]
+    assert s.move(states, np.array([STOP] * 3)).tolist() == states.tolist()
+    valid = s.valid_moves(np.array([[0, 2]]))
+    assert valid.tolist() == [[True, False, True, True, False]]
+
+
+def test_a_million_states_cost_only_what_is_sampled() -> None:
+    s = space([10] * 6)
+    assert s.num_states == 10**6
+    states = s.sample(np.random.default_rng(0), 256)
+    assert s.coordinates(states).shape == (256, 6)
+    assert len(s.neighbours(states[0])) <= 12
+
+
+def test_duplicate_labels_are_refused() -> None:
+    a = registry.create("concept", "axis", {"index": 0})
+    with pytest.raises(ConceptValueError, match="labels repeat: axis0"):
+        ConceptSpace([a, a])
+
+
+def test_uneven_numeric_grids_keep_their_geometry() -> None:
+    concept = registry.create("concept", "axis", {"index": 0, "values": [0.0, 0.1, 1.0]})
+    assert concept.coordinates().tolist() == pytest.approx([0.0, 0.1, 1.0])

@@ -1,0 +1,83 @@
+"""The failure environment: gymnasium's API, memoized batches, budgets, rewards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from ffade.env import Evaluator, FailureEnv, FailureVectorEnv
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
+
+
+@pytest.fixture
+def evaluator() -> Evaluator:
+    return Evaluator(build_task(synthetic_spec()), batch_size=8)
+
+
+@pytest.mark.parametrize("mode", ["macroscopic", "microscopic"])
+def test_gymnasium_env_checker_passes(evaluator: Evaluator, mode: str) -> None:
+    check_env(FailureEnv(evaluator, mode=mode), skip_render_check=True)
+
+
+def test_observation_holds_features_and_state_but_not_the_answer(evaluator: Evaluator) -> None:
+    env = FailureEnv(evaluator)
+    obs, _ = env.reset(seed=0, options={"input_id": 3})
+    assert set(obs) == {"features", "state"}
+    assert np.allclose(obs["features"], evaluator.task.inputs[3][0]["features"].numpy())
+    assert obs["state"].tolist() == evaluator.space.neutral.tolist()
+
+
+def test_repeats_are_memoized_and_free(evaluator: Evaluator) -> None:
+    ids = np.array([0, 1, 0])
+    states = np.array([[9, 9, 0], [0, 0, 0], [9, 9, 0]])
+    first = evaluator.evaluate(ids, states)
+    assert evaluator.evaluations == 2  # the repeated pair in one call is evaluated once
+    assert first.new_failure.tolist() == [True, False, False]
+    again = evaluator.evaluate(ids, states)
+    assert evaluator.evaluations == 2
+    assert again.failed.tolist() == first.failed.tolist()
+    assert not again.new_failure.any()
+
+
+def test_batched_results_match_one_by_one(evaluator: Evaluator) -> None:
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, evaluator.num_inputs, 40)
+    states = evaluator.space.sample(rng, 40)
+    batched = evaluator.evaluate(ids, states)
+    single = Evaluator(evaluator.task, batch_size=1)
+    for i in range(40):
+        one = single.evaluate(ids[i : i + 1], states[i : i + 1])
+        assert one.metric[0] == pytest.approx(batched.metric[i])
+
+
+def test_budget_is_never_exceeded(evaluator: Evaluator) -> None:
+    evaluator.budget = 5
+    states = evaluator.space.sample(np.random.default_rng(1), 8)
+    out = evaluator.evaluate(np.arange(8), states)
+    assert evaluator.evaluations == 5
+    assert out.evaluated.sum() == 5
+
+
+def test_macroscopic_episodes_last_one_step_and_reward_new_failures(evaluator: Evaluator) -> None:
+    env = FailureVectorEnv(evaluator, num_envs=2, novelty_bonus=5.0)
+    env.reset(options={"input_ids": [0, 0]})
+    _, rewards, terminated, truncated, info = env.step(np.array([[9, 9, 0], [9, 9, 0]]))
+    assert terminated.all() and not truncated.any()
+    assert info["failed"].all()
+    assert rewards[0] == pytest.approx(rewards[1] + 5.0)  # the second copy found nothing new
+
+
+def test_microscopic_steps_pay_a_penalty_and_end_on_failure(evaluator: Evaluator) -> None:
+    env = FailureVectorEnv(evaluator, num_envs=1, mode="microscopic", step_penalty=0.5, max_steps=3)
+    env.reset(options={"input_ids": [0]})
+    _, reward, terminated, truncated, info = env.step(np.array([2]))  # axis0 one step up: passes
+    assert not info["failed"][0] and not terminated[0]
+    assert reward[0] == pytest.approx(-1.0 - 0.5)
+    env.step(np.array([2]))
+    _, _, terminated, truncated, _ = env.step(np.array([2]))
+    assert truncated[0]  # the step limit
+    env.reset(options={"input_ids": [0], "states": [[9, 8, 0]]})
+    _, reward, terminated, _, info = env.step(np.array([4]))  # axis1 up into the corner region
+    assert info["failed"][0] and terminated[0] and reward[0] > 0

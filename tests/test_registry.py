@@ -1,0 +1,94 @@
+"""The registry finds plugins through entry points and isolates the broken ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ffade import registry
+from ffade.errors import PluginError
+from ffade.plugin_api import Reward, Scores
+
+
+class GoodReward(Reward):
+    def score(self, outputs, references, clean_outputs=None) -> Scores:
+        return Scores(outputs, outputs < 0, outputs)
+
+
+NOT_A_PLUGIN = object()
+
+
+def make_distribution(root: Path, name: str, entry_points: str) -> None:
+    """Install a real (metadata-only) distribution on sys.path, as pip would leave it."""
+    info = root / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
+@pytest.fixture
+def fake_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    make_distribution(
+        tmp_path,
+        "fake-good",
+        "[ffade.rewards]\ngood = tests.test_registry:GoodReward\n"
+        "dup = tests.test_registry:GoodReward\n",
+    )
+    make_distribution(
+        tmp_path,
+        "fake-broken",
+        "[ffade.rewards]\nbroken = no_such_module_anywhere:Thing\n"
+        "wrongkind = tests.test_registry:NOT_A_PLUGIN\n"
+        "dup = tests.test_registry:GoodReward\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_lists_plugins_with_their_distribution(fake_plugins: Path) -> None:
+    rows = {(r.kind, r.name): r for r in registry.available("reward")}
+    assert rows[("reward", "good")].distribution == "fake-good 1.0"
+    assert ("reward", "margin") in rows  # the installed synthetic plugin is listed too
+
+
+def test_loads_a_good_plugin(fake_plugins: Path) -> None:
+    assert registry.load("reward", "good") is GoodReward
+
+
+def test_unknown_name_lists_known_names(fake_plugins: Path) -> None:
+    with pytest.raises(PluginError, match=r"unknown reward 'nope'; known rewards: .*good.*margin"):
+        registry.load("reward", "nope")
+
+
+def test_broken_plugin_is_named_and_others_keep_working(fake_plugins: Path) -> None:
+    with pytest.raises(PluginError, match=r"reward 'broken' from fake-broken 1.0 failed to import"):
+        registry.load("reward", "broken")
+    assert registry.load("reward", "good") is GoodReward
+
+
+def test_wrong_kind_of_object_is_reported(fake_plugins: Path) -> None:
+    with pytest.raises(
+        PluginError, match=r"'wrongkind' from fake-broken 1.0 .*not a subclass of .*Reward"
+    ):
+        registry.load("reward", "wrongkind")
+
+
+def test_duplicate_names_are_an_error(fake_plugins: Path) -> None:
+    with pytest.raises(
+        PluginError,
+        match=r"registered more than once.*fake-broken.*fake-good|fake-good.*fake-broken",
+    ):
+        registry.load("reward", "dup")
+
+
+def test_create_rejects_misspelled_arguments() -> None:
+    with pytest.raises(
+        PluginError, match=r"reward 'margin' has no argument 'scal'; allowed: scale"
+    ):
+        registry.create("reward", "margin", {"scal": 2.0})
+
+
+def test_unknown_kind() -> None:
+    with pytest.raises(PluginError, match="known kinds: target, concept, reward, dataset"):
+        registry.available("metric")
