@@ -21,7 +21,7 @@ class Brightness(RangeConcept):
 
     plugin_name: ClassVar[str] = "brightness"
     neutral: ClassVar[float] = 1.0
-    default_values: ClassVar[Sequence[float]] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    default_values: ClassVar[Sequence[float]] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     low, high, unit = 0.0, 4.0, "a brightness factor"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:

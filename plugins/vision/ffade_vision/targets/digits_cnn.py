@@ -18,6 +18,9 @@ from ffade_vision.targets._base import ImageClassifier, load_checkpoint
 BUNDLED = "bundled"
 """The ``weights`` value that selects the checkpoint shipped in ``ffade_vision/checkpoints``."""
 
+IMAGE_SIZE = 28
+"""The side the CNN is built for: its head expects 3x3 maps after three 2x poolings."""
+
 
 class DigitsCNN(nn.Module):
     """Three conv blocks (28 -> 14 -> 7 -> 3 pixels) and a two-layer head; about 33k weights.
@@ -56,9 +59,6 @@ class DigitsCNNTarget(ImageClassifier):
     """
 
     plugin_name: ClassVar[str] = "digits_cnn"
-    image_size: ClassVar[int] = 28
-    mean: ClassVar[tuple[float]] = (0.5,)
-    std: ClassVar[tuple[float]] = (0.5,)
 
     def __init__(self, weights: str | None = BUNDLED, device: str = "cpu") -> None:
         network = DigitsCNN()
@@ -74,9 +74,9 @@ class DigitsCNNTarget(ImageClassifier):
             load_checkpoint(network, weights, self.plugin_name)
         super().__init__(
             network,
-            mean=self.mean,
-            std=self.std,
-            input_size=(self.image_size, self.image_size),
+            mean=(0.5,),  # maps [0, 1] to [-1, 1]; training used the same preprocess
+            std=(0.5,),
+            input_size=(IMAGE_SIZE, IMAGE_SIZE),
             in_channels=1,
             device=device,
         )

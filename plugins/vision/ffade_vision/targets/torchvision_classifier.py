@@ -81,7 +81,8 @@ class TorchvisionClassifier(ImageClassifier):
 
 
 def _is_path(weights: str) -> bool:
-    return Path(weights).suffix in _CHECKPOINT_SUFFIXES or "/" in weights or "\\" in weights
+    path = Path(weights)
+    return path.suffix in _CHECKPOINT_SUFFIXES or "/" in weights or path.is_file()
 
 
 def _check_model_name(name: str) -> None:
