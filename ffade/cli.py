@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import logging
 import re
 import sys
 import warnings
@@ -49,7 +50,12 @@ class FfadeCLI(LightningCLI):
     """LightningCLI whose model is any LightningModule ffade or a plugin provides."""
 
 
+def _not_an_advert(record: logging.LogRecord) -> bool:
+    return "litlogger" not in record.getMessage()
+
+
 def run_lightning(args: list[str]) -> None:
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_an_advert)
     # explorers update inside training_step by design; Lightning's advice about it is noise here
     warnings.filterwarnings("ignore", message=".*pre-optimization state.*")
     warnings.filterwarnings("ignore", message=".*LeafSpec.*")

@@ -179,3 +179,25 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     assert len(resumed) == 1200
     keys = {(r["input_id"], tuple(r["state"])) for r in map(json.loads, resumed)}
     assert len(keys) == 1200  # nothing evaluated twice across the kill
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=100_000)
+    exe = Path(sys.executable).parent / "ffade"
+    process = subprocess.Popen(
+        [str(exe), "fit", "--config", str(config)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log = tmp_path / "runs" / "test" / "version_0" / "evaluations.jsonl"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not (
+        log.is_file() and len(log.read_bytes().splitlines()) > 100
+    ):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) != 0
+    summary = json.loads((log.parent / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert summary["evaluations"] == len(log.read_text().splitlines()) > 100

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from lightning.pytorch import LightningModule
+from lightning.pytorch import Callback, LightningModule
 from torch.utils.data import DataLoader, IterableDataset
 from typing_extensions import override
 
@@ -35,6 +35,14 @@ class _Ticks(IterableDataset):
         while True:
             yield step
             step += 1
+
+
+class _RecordOnException(Callback):
+    """Lightning tells callbacks, not modules, about Ctrl-C and crashes: close the records then."""
+
+    @override
+    def on_exception(self, trainer: Any, pl_module: Explorer, exception: BaseException) -> None:
+        pl_module._finish("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
 
 
 class Explorer(LightningModule):
@@ -256,7 +264,7 @@ class Explorer(LightningModule):
                 k: v for k, v in self.hparams.items() if k != "task" and not k.startswith("_")
             },
         }
-        if self.mode == MICROSCOPIC and self.task:
+        if self.mode == MICROSCOPIC and self.env is not None:
             summary["start_state"] = self.env.start_state.tolist()
             summary["smallest_failing_changes"] = [
                 {"input_id": i, "steps": size, "concepts": self.space.values(state)}
@@ -291,8 +299,8 @@ class Explorer(LightningModule):
         self._finish("finished")
 
     @override
-    def on_exception(self, exception: BaseException) -> None:
-        self._finish("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
+    def configure_callbacks(self) -> list[Callback]:
+        return [_RecordOnException()]
 
     # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
     @override
