@@ -2,12 +2,16 @@
 
     python benchmarks/discovery.py --task synthetic            # 3 seeds, budget = 10% of the grid
     python benchmarks/discovery.py --task synthetic --large    # DQN, 10^6-state grid: peak memory
+    python benchmarks/discovery.py --task digits               # the quickstart's CNN, 1,080 states
+    python benchmarks/discovery.py --task resnet50 --device cuda --throughput-only
 
-The grid's ground truth comes from evaluating every (input, state) pair. Each explorer then gets a
-budget of 10% of those evaluations (memoized repeats are free) and is scored on distinct failing
-pairs found, oracle-normalized efficiency (found / min(budget, failing pairs): random search scores
-about the base rate, a perfect searcher 1.0) and recall of failure regions (connected areas of the
-grid where at least half the inputs fail).
+The grid's ground truth comes from the exhaustive grid explorer evaluating every (input, state)
+pair; for image models the same run is timed against the raw batched forward pass of the model on
+the very same changed inputs (``throughput_ratio``: 1.0 means ffade adds no overhead at all).
+Each explorer then gets a budget of 10% of those evaluations (memoized repeats are free) and is
+scored on distinct failing pairs found, oracle-normalized efficiency (found / min(budget, failing
+pairs): random search scores about the base rate, a perfect searcher 1.0) and recall of failure
+regions (connected areas of the grid where at least half the inputs fail).
 """
 
 from __future__ import annotations
@@ -19,12 +23,11 @@ import time
 from typing import Any
 
 import numpy as np
+import torch
 from scipy import ndimage
 
-from ffade.env import Evaluator
-from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, RandomExplorer
+from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
-from ffade.task import build_task
 
 EXPLORERS = {"dqn": DQNExplorer, "random": RandomExplorer, "epsilon_greedy": EpsilonGreedyExplorer}
 
@@ -41,22 +44,82 @@ def synthetic_task(num_concepts: int = 3, num_inputs: int = 16) -> dict[str, Any
     }
 
 
-TASKS = {"synthetic": synthetic_task}
+def digits_task(device: str = "cpu", num_inputs: int = 32) -> dict[str, Any]:
+    """The quickstart's grid: 9 x 4 x 5 x 6 = 1,080 states on held-apart digits."""
+    return {
+        "target": {"name": "digits_cnn", "args": {"device": device}},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification"},
+        "concepts": DIGITS_CONCEPTS,
+        "max_inputs": num_inputs,
+    }
 
 
-def ground_truth(task_spec: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Failure of every (input, state) pair (inputs, states), and the grid's failure regions."""
-    task = build_task(task_spec)
-    evaluator = Evaluator(task, batch_size=4096)
-    space, n = task.space, evaluator.num_inputs
-    flat = np.arange(space.num_states)
-    failed = np.zeros((n, space.num_states), bool)
-    for i in range(n):
-        out = evaluator.evaluate(np.full(len(flat), i), space.unflat(flat))
-        failed[i] = out.failed
+def resnet50_task(device: str = "cpu", num_inputs: int = 16) -> dict[str, Any]:
+    """ResNet-50 with random weights on 224 px RGB digits: a throughput check for big models."""
+    return {
+        "target": {
+            "name": "torchvision_classifier",
+            "args": {"model": "resnet50", "weights": None, "num_classes": 10, "device": device},
+        },
+        "dataset": {"name": "digits", "args": {"seed": 0, "image_size": 224, "channels": 3}},
+        "reward": {"name": "misclassification"},
+        "concepts": DIGITS_CONCEPTS,
+        "max_inputs": num_inputs,
+    }
+
+
+DIGITS_CONCEPTS = [
+    {"name": "rotation", "args": {"values": [-20, -15, -10, -5, 0, 5, 10, 15, 20]}},
+    {"name": "brightness", "args": {"values": [0.7, 0.8, 0.9, 1.0]}},
+    {"name": "contrast", "args": {"values": [0.8, 0.9, 1.0, 1.1, 1.2]}},
+    {"name": "gaussian_blur", "args": {"values": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]}},
+]
+
+TASKS = {"synthetic": synthetic_task, "digits": digits_task, "resnet50": resnet50_task}
+MODEL_TASKS = {"digits", "resnet50"}
+"""Tasks with a real model, whose evaluation speed is worth comparing with its raw forward pass."""
+
+
+def ground_truth(
+    task_spec: dict[str, Any], save_dir: str
+) -> tuple[np.ndarray, np.ndarray, GridExplorer]:
+    """Failure of every (input, state) pair, by the grid explorer; the grid's failure regions."""
+    explorer = GridExplorer(
+        task={**task_spec, "mode": "macroscopic"}, budget=10**9, num_envs=1024, eval_batch_size=1024
+    )
+    discover(explorer, save_dir, name="ground_truth")
+    space, evaluator = explorer.space, explorer.evaluator
+    failed = np.zeros((evaluator.num_inputs, space.num_states), bool)
+    for key, (_, _, fail) in evaluator.memo.items():
+        failed[divmod(key, space.num_states)] = fail
     rate = failed.mean(0).reshape(tuple(space.sizes))
     regions, _ = ndimage.label(rate >= 0.5)  # default structure: neighbours one step along one axis
-    return failed, regions.reshape(-1)
+    return failed, regions.reshape(-1), explorer
+
+
+def raw_forward_seconds(explorer: GridExplorer) -> float:
+    """Time the model alone on the same changed inputs, in the same batches, prepared beforehand."""
+    evaluator, space = explorer.evaluator, explorer.space
+    pairs = np.arange(evaluator.num_inputs * space.num_states)
+    batches = [
+        evaluator.changed_inputs(chunk // space.num_states, space.unflat(chunk % space.num_states))
+        for chunk in np.array_split(pairs, max(1, len(pairs) // evaluator.batch_size))
+    ]
+    target = evaluator.task.target
+    with torch.inference_mode():
+        target.predict(batches[0])  # warm-up: kernels chosen, memory allocated
+        _synchronize(target.device)
+        start = time.perf_counter()
+        for batch in batches:
+            target.predict(batch)
+        _synchronize(target.device)
+    return time.perf_counter() - start
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def score(explorer: DQNExplorer, regions: np.ndarray) -> dict[str, float]:
@@ -75,19 +138,32 @@ def score(explorer: DQNExplorer, regions: np.ndarray) -> dict[str, float]:
     }
 
 
-def run(task_name: str, seeds: int, budget_fraction: float) -> None:
-    spec = TASKS[task_name]()
-    failed, regions = ground_truth(spec)
-    pairs, failing = failed.size, int(failed.sum())
-    budget = int(budget_fraction * pairs)
-    num_regions = int(regions.max())
-    print(
-        f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states = {pairs} pairs; "
-        f"{failing} fail (base rate {failing / pairs:.3f}); {num_regions} failure regions; "
-        f"budget {budget} evaluations ({budget_fraction:.0%})"
-    )
-    results: dict[str, list[dict[str, float]]] = {}
+def run(
+    task_name: str, seeds: int, budget_fraction: float, device: str, throughput_only: bool
+) -> None:
+    spec = TASKS[task_name]() if task_name == "synthetic" else TASKS[task_name](device)
     with tempfile.TemporaryDirectory() as tmp:
+        failed, regions, grid = ground_truth(spec, tmp)
+        pairs, failing = failed.size, int(failed.sum())
+        budget = int(budget_fraction * pairs)
+        num_regions = int(regions.max())
+        print(
+            f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states "
+            f"= {pairs} pairs; "
+            f"{failing} fail (base rate {failing / pairs:.3f}); {num_regions} failure regions; "
+            f"budget {budget} evaluations ({budget_fraction:.0%})"
+        )
+        if task_name in MODEL_TASKS:
+            explorer_rate = pairs / grid.summary()["wall_seconds"]
+            raw_rate = pairs / raw_forward_seconds(grid)
+            print(
+                f"\nevaluations per second on {device}: explorer (grid, whole pipeline) "
+                f"{explorer_rate:,.0f}; raw batched forward, same changed inputs {raw_rate:,.0f}"
+            )
+            print(f"throughput_ratio: {explorer_rate / raw_rate:.2f}")
+        if throughput_only:
+            return
+        results: dict[str, list[dict[str, float]]] = {}
         for name, cls in EXPLORERS.items():
             for seed in range(seeds):
                 explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget, num_envs=16)
@@ -143,11 +219,15 @@ def main() -> None:
         "--large", action="store_true", help="10^6-state grid, DQN only, peak memory"
     )
     parser.add_argument("--large-budget", type=int, default=4000)
+    parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
+    parser.add_argument(
+        "--throughput-only", action="store_true", help="skip the explorer comparison"
+    )
     args = parser.parse_args()
     if args.large:
         run_large(args.large_budget)
     else:
-        run(args.task, args.seeds, args.budget_fraction)
+        run(args.task, args.seeds, args.budget_fraction, args.device, args.throughput_only)
 
 
 if __name__ == "__main__":

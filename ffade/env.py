@@ -43,6 +43,7 @@ class Evaluator:
         batch_size: inputs per forward pass of the target.
         budget: the most target evaluations allowed (memoized repeats are free); None: no limit.
         recorder: where evaluations are appended; None keeps them in memory only.
+        cache_bytes: keep the whole split collated on the target's device if it fits in this.
     """
 
     def __init__(
@@ -51,8 +52,11 @@ class Evaluator:
         batch_size: int = 64,
         budget: int | None = None,
         recorder: RunRecorder | None = None,
+        cache_bytes: int = 2**30,
     ) -> None:
         self.task = task
+        self.cache_bytes = cache_bytes
+        self._cache: tuple[Any, Any] | bool | None = None
         self.space = task.space
         self.batch_size = batch_size
         self.budget = budget
@@ -126,8 +130,12 @@ class Evaluator:
                 fresh_keys.discard(key)  # a pair repeated within one call is new only once
         return out
 
+    def changed_inputs(self, input_ids: np.ndarray, states: np.ndarray) -> Any:
+        """The inputs as the target saw them at these states (for pictures and fine-tuning)."""
+        inputs, _ = self._batch(np.asarray(input_ids, np.int64))
+        return self._apply_concepts(inputs, np.asarray(states, np.int64))
+
     def _run(self, input_ids: np.ndarray, states: np.ndarray, keys: np.ndarray, step: int) -> None:
-        records = []
         for start in range(0, len(keys), self.batch_size):
             part = slice(start, start + self.batch_size)
             ids, st = input_ids[part], states[part]
@@ -137,31 +145,49 @@ class Evaluator:
                 outputs = self.task.target.predict(inputs)
                 clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
                 scores = self.task.reward.score(outputs, references, clean)
-            for i, key in enumerate(keys[part].tolist()):
-                metric, reward, failed = (
-                    float(scores.metric[i]),
-                    float(scores.reward[i]),
-                    bool(scores.failed[i]),
+            results = list(
+                zip(
+                    scores.metric.tolist(),
+                    scores.reward.tolist(),
+                    scores.failed.tolist(),
+                    strict=True,
                 )
-                self.memo[key] = (metric, reward, failed)
-                self.failures += failed
-                records.append(
+            )
+            self.memo.update(zip(keys[part].tolist(), results, strict=True))
+            self.failures += int(scores.failed.sum())
+            if self.recorder is not None:
+                self.recorder.append(
                     EvaluationRecord(
-                        step=step,
-                        input_id=int(ids[i]),
-                        state=st[i].tolist(),
-                        concepts=self.space.values(st[i]),
-                        metric=metric,
-                        reward=reward,
-                        failed=failed,
+                        step, i, state, self.space.values(state), metric, reward, failed
+                    )
+                    for i, state, (metric, reward, failed) in zip(
+                        ids.tolist(), st.tolist(), results, strict=True
                     )
                 )
         self.evaluations += len(keys)
-        if self.recorder is not None:
-            self.recorder.append(records)
 
     def _batch(self, ids: Any) -> tuple[Any, Any]:
+        """Inputs and references of ``ids``, on the target's device.
+
+        The whole split is collated and moved once when it is tensors that fit in
+        ``cache_bytes``; then a batch is one indexing operation, not a collate and a copy.
+        """
+        if self._cache is None:
+            self._cache = self._collate_split()
+        if self._cache is not False:
+            inputs, references = self._cache
+            index = torch.as_tensor(np.asarray(ids, np.int64), device=self.task.target.device)
+            return _take(inputs, index), _take(references, index)
         inputs, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
+        target = self.task.target
+        return target.to_device(inputs), target.to_device(references)
+
+    def _collate_split(self) -> tuple[Any, Any] | bool:
+        inputs, references = self.task.dataset.collate(self.task.inputs)
+        if not (_is_tensors(inputs) and _is_tensors(references)):
+            return False
+        if _nbytes(inputs) + _nbytes(references) > self.cache_bytes:
+            return False
         target = self.task.target
         return target.to_device(inputs), target.to_device(references)
 
@@ -173,16 +199,18 @@ class Evaluator:
         """
         for c, concept in enumerate(self.task.space.concepts):
             column = states[:, c]
+            groups = []
             for index in np.unique(column):
                 value = concept.values[int(index)]
                 if value == concept.neutral:
                     continue
                 rows = np.nonzero(column == index)[0]
                 if len(rows) == len(column):
-                    inputs = concept.apply(inputs, value)
-                else:
-                    changed = concept.apply(_take(inputs, rows), value)
-                    inputs = _put(inputs, rows, changed)
+                    groups = [(None, concept.apply(inputs, value))]
+                    break
+                groups.append((rows, concept.apply(_take(inputs, rows), value)))
+            if groups:
+                inputs = groups[0][1] if groups[0][0] is None else _put(inputs, groups)
         return inputs
 
     def _clean(self, ids: np.ndarray) -> Any:
@@ -207,24 +235,43 @@ class Evaluator:
         self.failures = int(state["failures"])
 
 
+def _is_tensors(batch: Any) -> bool:
+    if isinstance(batch, dict):
+        return all(_is_tensors(v) for v in batch.values())
+    return isinstance(batch, torch.Tensor)
+
+
+def _nbytes(batch: Any) -> int:
+    if isinstance(batch, dict):
+        return sum(_nbytes(v) for v in batch.values())
+    return batch.numel() * batch.element_size()
+
+
 def _take(batch: Any, rows: Any) -> Any:
     if isinstance(batch, torch.Tensor):
-        return batch[torch.as_tensor(np.asarray(rows), dtype=torch.long, device=batch.device)]
+        if not isinstance(rows, torch.Tensor) or rows.device != batch.device:
+            rows = torch.as_tensor(np.asarray(rows), dtype=torch.long, device=batch.device)
+        return batch[rows]
     if isinstance(batch, dict):
         return {k: _take(v, rows) for k, v in batch.items()}
     return [batch[int(r)] for r in rows]
 
 
-def _put(batch: Any, rows: np.ndarray, values: Any) -> Any:
+def _put(batch: Any, groups: list[tuple[np.ndarray, Any]]) -> Any:
+    """A copy of ``batch`` with each group's rows replaced by its values (one copy in all)."""
     if isinstance(batch, torch.Tensor):
         batch = batch.clone()
-        batch[torch.as_tensor(rows, dtype=torch.long, device=batch.device)] = values
+        for rows, values in groups:
+            batch[torch.as_tensor(rows, dtype=torch.long, device=batch.device)] = values
         return batch
     if isinstance(batch, dict):
-        return {k: _put(v, rows, values[k]) for k, v in batch.items()}
+        return {
+            k: _put(v, [(rows, values[k]) for rows, values in groups]) for k, v in batch.items()
+        }
     batch = list(batch)
-    for r, v in zip(rows, values, strict=True):
-        batch[int(r)] = v
+    for rows, values in groups:
+        for r, v in zip(rows, values, strict=True):
+            batch[int(r)] = v
     return batch
 
 

@@ -129,6 +129,17 @@ class Target(ABC):
         """Move a collated batch to :attr:`device` (tensors, and dicts or lists of them)."""
         return _move(inputs, self.device)
 
+    def render(self, inputs: Any) -> torch.Tensor | None:
+        """Images (B, 3, H, W) in [0, 1] showing inputs as a person sees them; None if not images.
+
+        Reports and TensorBoard show the worst failing examples with it.
+        """
+        return None
+
+    def describe_outputs(self, outputs: Any) -> list[str] | None:
+        """A short caption per output (e.g. "predicted 7 (p=0.93)"); None to show none."""
+        return None
+
 
 @dataclass
 class Scores:

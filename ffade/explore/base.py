@@ -285,8 +285,11 @@ class Explorer(LightningModule):
         if self.recorder is None:
             return
         self.status = status
-        if status == "finished" and self.mode == MACROSCOPIC:
-            probs = self.action_probabilities()
+        if status == "finished":
+            from ffade.summarize.examples import save_worst_examples
+
+            save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
+            probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:
                 np.save(self.recorder.run_dir / POLICY_FILE, probs.astype(np.float32))
         self.wall_seconds += self._elapsed()

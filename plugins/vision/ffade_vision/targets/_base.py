@@ -76,6 +76,22 @@ class ImageClassifier(Target):
         with torch.inference_mode():
             return self.model(self.preprocess(inputs)).float()
 
+    def render(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The images themselves, gray ones as RGB, for example grids."""
+        if inputs.shape[-3] == 1:
+            inputs = inputs.expand(*inputs.shape[:-3], 3, *inputs.shape[-2:])
+        return inputs.clamp(0, 1)
+
+    def describe_outputs(self, outputs: torch.Tensor) -> list[str]:
+        """ "predicted <class> (p=<probability>)" per image, with category names when known."""
+        probabilities = outputs.softmax(-1)
+        confidence, predicted = probabilities.max(-1)
+        names = getattr(self, "categories", None)
+        return [
+            f"predicted {names[i] if names and i < len(names) else i} (p={p:.2f})"
+            for i, p in zip(predicted.tolist(), confidence.tolist(), strict=True)
+        ]
+
     def features(self, inputs: torch.Tensor) -> torch.Tensor:
         """The input of the classifier head (B, d): what the image looks like to the model.
 
