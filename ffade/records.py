@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,8 @@ class RunRecorder:
 
     def append(self, records: Iterable[EvaluationRecord]) -> None:
         """Write records and flush them to the OS, so a killed process keeps them."""
-        for record in records:
-            self._log.write(json.dumps(asdict(record)) + "\n")
+        for record in records:  # vars(), not asdict(): asdict deep-copies every field
+            self._log.write(json.dumps(vars(record)) + "\n")
         self._log.flush()
         os.fsync(self._log.fileno())
 

@@ -282,9 +282,11 @@ class Explorer(LightningModule):
             self.recorder.write_summary(self.summary())
 
     def _finish(self, status: str) -> None:
-        if self.recorder is None:
+        if self.recorder is None or self.status in ("finished", "interrupted", "failed"):
             return
         self.status = status
+        self.wall_seconds += self._elapsed()  # the discovery loop; pictures below are extra
+        self._started = 0.0
         if status == "finished":
             from ffade.summarize.examples import save_worst_examples
 
@@ -292,8 +294,6 @@ class Explorer(LightningModule):
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:
                 np.save(self.recorder.run_dir / POLICY_FILE, probs.astype(np.float32))
-        self.wall_seconds += self._elapsed()
-        self._started = 0.0
         self.write_summary()
         self.recorder.close()
 

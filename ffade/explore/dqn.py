@@ -154,11 +154,11 @@ class DQNExplorer(Explorer):
         batch_size: int = 128,
         start_e: float = 1.0,
         end_e: float = 0.05,
-        exploration_fraction: float = 0.3,
+        exploration_fraction: float = 0.2,
         learning_starts: int = 64,
         train_frequency: int = 1,
         gradient_steps: int = 4,
-        num_candidates: int = 256,
+        num_candidates: int = 1024,
         hidden_dim: int = 128,
     ) -> None:
         super().__init__(
@@ -225,6 +225,45 @@ class DQNExplorer(Explorer):
         nxt = self.space.move(np.repeat(states, m, 0), moves).reshape(n, m, -1)
         return nxt, self.space.valid_moves(states)
 
+    def _score_candidates(
+        self, input_ids: np.ndarray, count: int
+    ) -> tuple[np.ndarray, torch.Tensor]:
+        """Sample ``count`` states per input and score them with Q; pairs already evaluated get
+        -inf, since a repeat finds nothing new. Returns states (n, count, k) and Q (n, count)."""
+        n = len(input_ids)
+        candidates = self.space.sample(self.rng, n * count).reshape(n, count, -1)
+        keys = self.evaluator.keys(np.repeat(input_ids, count), candidates.reshape(n * count, -1))
+        seen = torch.as_tensor(self.evaluator.is_evaluated(keys).reshape(n, count))
+        features = self._features(self.evaluator.features(input_ids))
+        start = torch.as_tensor(self.space.coordinates(self.env.start_state), dtype=torch.float32)
+        with torch.no_grad():
+            q = self.q_network(
+                features,
+                start.expand(n, -1).to(self.device),
+                self._action_features(candidates, np.zeros((n, count))),
+            )
+        return candidates, q.cpu().masked_fill(seen, -torch.inf)
+
+    @override
+    def choose_inputs(self, count: int) -> np.ndarray:
+        """Macroscopic: probe the inputs whose best unevaluated state promises most.
+
+        Inputs differ: some fail under many concept states, some under none. Ranking inputs by
+        the Q-value of their best sampled unevaluated state spends the budget where failures are
+        left to find; with probability epsilon a slot takes a uniformly random input instead.
+        """
+        if self.mode != MACROSCOPIC or self.transitions < self.hparams.learning_starts:
+            return super().choose_inputs(count)
+        n = self.evaluator.num_inputs
+        pool = np.arange(n) if n <= 256 else self.rng.choice(n, 256, replace=False)
+        with small_math(self.device):
+            _, q = self._score_candidates(pool, 32)
+        ranked = pool[np.argsort(-q.max(1).values.numpy(), kind="stable")]
+        chosen = np.resize(ranked, count)
+        explore = self.rng.random(count) < self.epsilon
+        chosen[explore] = self.rng.integers(0, n, int(explore.sum()))
+        return chosen
+
     @override
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         with small_math(self.device):
@@ -242,21 +281,10 @@ class DQNExplorer(Explorer):
         coords = torch.as_tensor(self.space.coordinates(obs["state"]), dtype=torch.float32)
         explore = self.rng.random(n) < self.epsilon
         if self.mode == MACROSCOPIC:
-            c = self.hparams.num_candidates
-            candidates = self.space.sample(self.rng, n * c).reshape(n, c, -1)
-            keys = self.evaluator.keys(
-                np.repeat(self.env.input_ids, c), candidates.reshape(n * c, -1)
-            )
-            seen = torch.as_tensor(self.evaluator.is_evaluated(keys).reshape(n, c))
-            with torch.no_grad():
-                q = self.q_network(
-                    features,
-                    coords.to(self.device),
-                    self._action_features(candidates, np.zeros((n, c))),
-                )
-            q = q.cpu().masked_fill(seen, -torch.inf)
+            candidates, q = self._score_candidates(self.env.input_ids, self.hparams.num_candidates)
             # a random unseen candidate when exploring, the best unseen one otherwise
-            noise = torch.rand(n, c, generator=self.generator).masked_fill(seen, -torch.inf)
+            unseen = torch.isfinite(q)
+            noise = torch.rand(q.shape, generator=self.generator).masked_fill(~unseen, -torch.inf)
             choice = torch.where(torch.as_tensor(explore), noise.argmax(1), q.argmax(1)).numpy()
             return candidates[np.arange(n), choice]
         nxt, valid = self._move_candidates(obs["state"])
