@@ -49,6 +49,18 @@ def trainer_defaults() -> dict:
 class FfadeCLI(LightningCLI):
     """LightningCLI whose model is any LightningModule ffade or a plugin provides."""
 
+    def instantiate_classes(self) -> None:
+        """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest."""
+        try:
+            super().instantiate_classes()
+        except (ValueError, TypeError) as exc:
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, FfadeError):
+                cause = cause.__cause__ or cause.__context__
+            if cause is not None:
+                raise cause from None
+            raise FfadeError(_one_line(str(exc))) from exc
+
 
 def _not_an_advert(record: logging.LogRecord) -> bool:
     return "litlogger" not in record.getMessage()

@@ -201,3 +201,10 @@ def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: P
     summary = json.loads((log.parent / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     assert summary["evaluations"] == len(log.read_text().splitlines()) > 100
+
+
+def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=50, learning_starts=100)
+    assert_one_line_error(
+        ffade("fit", "--config", str(config)), "learning_starts (100) must be below the budget (50)"
+    )
