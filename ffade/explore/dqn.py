@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -110,6 +111,37 @@ def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> 
     return max(slope * t + start_e, end_e)
 
 
+def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch.Tensor]:
+    """The Q-network weights of an earlier run's checkpoint, checked against ``q_network``."""
+    path = Path(path)
+    checkpoint = path / "checkpoints" / "last.ckpt" if path.is_dir() else path
+    if not checkpoint.is_file():
+        raise FfadeError(
+            f"model.init_args.warm_start: no checkpoint at '{checkpoint}'; give a run directory "
+            "with checkpoints/last.ckpt (ffade fit saves one) or a .ckpt file"
+        )
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True).get("state_dict", {})
+    prefix = "q_network."
+    weights = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+    if not weights:
+        raise FfadeError(
+            f"model.init_args.warm_start: '{checkpoint}' holds no Q-network; warm starts need a "
+            "checkpoint of a DQNExplorer run"
+        )
+    expected = {k: tuple(v.shape) for k, v in q_network.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in weights.items()}
+    if found != expected:
+        first = expected["net.0.weight"]  # (hidden_dim, features + 2 x concepts + 1)
+        theirs = found.get("net.0.weight", ("?", "?"))
+        raise FfadeError(
+            f"model.init_args.warm_start: the Q-network in '{checkpoint}' takes {theirs[-1]} "
+            f"inputs with width {theirs[0]}; this run needs {first[1]} with width {first[0]} "
+            "(features + 2 x concepts + 1, and hidden_dim): warm-start from a run with the same "
+            "concept count, feature size and hidden_dim"
+        )
+    return weights
+
+
 class DQNExplorer(Explorer):
     """Double DQN over concept states; see the module docstring.
 
@@ -131,6 +163,9 @@ class DQNExplorer(Explorer):
         gradient_steps: gradient updates per learning phase.
         num_candidates: states scored per macroscopic decision.
         hidden_dim: width of the Q-network.
+        warm_start: an earlier run directory (its ``checkpoints/last.ckpt``) or checkpoint file
+            whose Q-network starts this one, so rediscovery after a fix begins from what the
+            first search learned; it must explore as many concepts, with features as wide.
     """
 
     name = "dqn"
@@ -160,6 +195,7 @@ class DQNExplorer(Explorer):
         gradient_steps: int = 4,
         num_candidates: int = 1024,
         hidden_dim: int = 128,
+        warm_start: str | None = None,
     ) -> None:
         super().__init__(
             task,
@@ -181,6 +217,11 @@ class DQNExplorer(Explorer):
             raise FfadeError(
                 f"need 0 <= end_e <= start_e <= 1, got start_e={start_e}, end_e={end_e}"
             )
+        if warm_start is not None and not Path(warm_start).exists():
+            raise FfadeError(
+                f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "
+                "directory or its checkpoint file"
+            )
         self.q_network: QNetwork | None = None
         self.target_network: QNetwork | None = None
         self.buffer: ReplayBuffer | None = None
@@ -200,6 +241,8 @@ class DQNExplorer(Explorer):
         dim, k = all_features.shape[1], task.space.num_concepts
         self.q_network = QNetwork(dim, k, h.hidden_dim)
         self.target_network = QNetwork(dim, k, h.hidden_dim)
+        if h.warm_start is not None:
+            self.q_network.load_state_dict(warm_start_weights(h.warm_start, self.q_network))
         self.target_network.load_state_dict(self.q_network.state_dict())
         self.buffer = ReplayBuffer(h.buffer_size, dim, k)
 
