@@ -418,6 +418,12 @@ def _notes(report: dict[str, Any]) -> list[str]:
         f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
         "one grid step apart along one concept."
     )
+    if report["run_figures"].get("explorer") not in (None, "grid", "random"):
+        notes.append(
+            "Rates count what this explorer chose to evaluate. A learning explorer seeks out "
+            "fragile inputs and failing states, so its rates overstate how often the model fails "
+            "on typical inputs; run the grid or random explorer for unbiased rates."
+        )
     if not report["run_figures"]["states_evaluated"]:
         notes.append("The evaluations log holds no evaluation yet.")
     elif not report["regions"]:
