@@ -112,9 +112,23 @@ def report_command(args: list[str]) -> int:
     return report_main(args)
 
 
+def feedback_command(args: list[str]) -> int:
+    from ffade.feedback.command import main as feedback_main
+
+    return feedback_main(args)
+
+
+def loop_command(args: list[str]) -> int:
+    from ffade.loop import main as loop_main
+
+    return loop_main(args)
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "plugins": plugins_command,
     "report": report_command,
+    "feedback": feedback_command,
+    "loop": loop_command,
 }
 
 

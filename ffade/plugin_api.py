@@ -10,7 +10,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -139,6 +139,29 @@ class Target(ABC):
     def describe_outputs(self, outputs: Any) -> list[str] | None:
         """A short caption per output (e.g. "predicted 7 (p=0.93)"); None to show none."""
         return None
+
+
+@runtime_checkable
+class TrainableTarget(Protocol):
+    """Optional: what a target offers so that fine-tuners can fix the failures found on it.
+
+    A :class:`Target` that also has these members can be trained by ffade's fine-tuners (e.g.
+    :class:`ffade.mitigate.ClassifierFineTuner`); targets without them are still explored and
+    reported as usual. Nothing needs to subclass this: having the members is enough.
+
+    - ``model``: the ``torch.nn.Module`` whose parameters are trained (and saved).
+    - ``preprocess(inputs)``: the differentiable path from a batch of (concept-changed) inputs to
+      ``model``'s input, so ``model(preprocess(inputs))`` gives outputs with gradients
+      (``predict`` runs without them).
+    - ``head`` (optional): the module to train when fine-tuning only the head (default: the last
+      ``torch.nn.Linear`` of ``model``).
+    - The constructor accepts ``weights``: a path to a ``torch.save(model.state_dict())`` file,
+      read with ``torch.load(weights_only=True)``, so a fixed model is used by naming it there.
+    """
+
+    model: torch.nn.Module
+
+    def preprocess(self, inputs: Any) -> Any: ...
 
 
 @dataclass

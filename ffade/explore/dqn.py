@@ -346,6 +346,7 @@ class DQNExplorer(Explorer):
     # ---- learning ---------------------------------------------------------------------------
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
+        self.log("train/epsilon", self.epsilon, on_step=True)
         stop = info["stopped"]
         keep = info["evaluated"] | stop
         if not keep.any():
@@ -409,11 +410,7 @@ class DQNExplorer(Explorer):
             ):
                 target.data.copy_(h.tau * online.data + (1.0 - h.tau) * target.data)
         self.log_dict(
-            {
-                "train/td_loss": loss.detach(),
-                "train/q_values": q.detach().mean(),
-                "train/epsilon": self.epsilon,
-            },
+            {"train/td_loss": loss.detach(), "train/q_values": q.detach().mean()},
             on_step=True,
             prog_bar=False,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.explore.base import Explorer
@@ -18,23 +18,27 @@ def discover(
     name: str = "ffade",
     progress: bool = False,
     checkpoints: bool = False,
+    callbacks: list[Callback] | None = None,
 ) -> Explorer:
-    """Seed, then fit ``explorer`` until its budget is spent; the run lands in ``save_dir/name``."""
+    """Seed, then fit ``explorer`` until its budget is spent; the run lands in ``save_dir/name``.
+
+    ``callbacks`` are added to the run's own (a benchmark's timer, say).
+    """
     from ffade.cli import trainer_defaults
 
     if not progress:  # quiet: no device banner or tips when called from code
         logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
     seed_everything(seed, verbose=False)
     settings = trainer_defaults()
-    callbacks = [
+    defaults = [
         c for c in settings.pop("callbacks") if checkpoints or "Checkpoint" not in type(c).__name__
     ]
     if not progress:
-        callbacks = [c for c in callbacks if "ProgressBar" not in type(c).__name__]
+        defaults = [c for c in defaults if "ProgressBar" not in type(c).__name__]
     settings.pop("logger")
     trainer = Trainer(
         **settings,
-        callbacks=callbacks,
+        callbacks=defaults + list(callbacks or []),
         logger=TensorBoardLogger(str(save_dir), name=name),
         enable_progress_bar=progress,
         enable_checkpointing=checkpoints,

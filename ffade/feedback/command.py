@@ -1,0 +1,179 @@
+"""``ffade feedback RUN_DIR``: a person gives each failure region of a run a priority.
+
+Interactive by default (one prompt per region, most severe first, with example pictures saved
+under ``RUN_DIR/feedback/``); ``--from priorities.yaml`` applies a file instead (see
+:mod:`ffade.feedback.from_file`). Either way the answers land in ``RUN_DIR/feedback.yaml`` (or
+``--out``), which a fine-tuner config names to fix the prioritized regions.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from ffade.errors import FfadeError
+from ffade.feedback.from_file import read_priorities
+from ffade.feedback.pictures import RegionPictures
+from ffade.feedback.priorities import (
+    FEEDBACK_FILE,
+    Feedback,
+    RegionFeedback,
+    load_regions,
+    new_feedback,
+    read_feedback,
+)
+from ffade.feedback.review import review
+from ffade.summarize.regions import Region
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ffade feedback",
+        description="Give each failure region of a run a priority (high, medium, low or skip); "
+        "saves RUN_DIR/feedback.yaml after every answer.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a discovery run directory")
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="take priorities from a YAML file instead of asking (regions by id, rank or a state "
+        "they contain; see docs/feedback.md)",
+    )
+    p.add_argument("--out", metavar="FILE", help="where to save (default RUN_DIR/feedback.yaml)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="failure rate at which a concept state fails, as in ffade report (default 0.5)",
+    )
+    p.add_argument(
+        "--min-evaluations",
+        type=int,
+        default=1,
+        help="evaluations a state needs before it can fail, as in ffade report (default 1)",
+    )
+    p.add_argument(
+        "--max-regions",
+        type=int,
+        default=10,
+        help="ask about the N most severe regions (default 10); the rest are left unanswered",
+    )
+    p.add_argument("--examples", type=int, default=8, help="example images per region (default 8)")
+    p.add_argument("--no-examples", action="store_true", help="save no example pictures")
+    p.add_argument(
+        "--redo", action="store_true", help="ask again about regions feedback.yaml already answers"
+    )
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run the command; returns the exit code. User mistakes raise :class:`FfadeError`."""
+    args = parser().parse_args(argv)
+    run_dir = Path(args.run_dir)
+    if args.max_regions < 1:
+        raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")
+    out = Path(args.out) if args.out else run_dir / FEEDBACK_FILE
+    pictures = _pictures(run_dir, 0 if args.no_examples else args.examples)
+    if args.from_file:
+        feedback = feedback_from_file(
+            run_dir, args.from_file, out, args.threshold, args.min_evaluations, pictures
+        )
+        print(_saved(feedback, out, len(feedback.regions)))
+        return 0
+
+    landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations)
+
+    feedback = _resume(out, run_dir, landscape, args)
+    shown = regions[: args.max_regions]
+    print(
+        f"{run_dir}: {len(regions)} failure region{'s' if len(regions) != 1 else ''} "
+        f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}); "
+        f"asking about the {len(shown)} most severe."
+    )
+    if not shown:
+        feedback.save(out)
+        print(f"nothing to review; saved {out}")
+        return 0
+    print(
+        "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
+        f"Every answer is saved to {out} at once."
+    )
+    complete = review(shown, feedback, lambda answers: answers.save(out), pictures)
+    feedback.save(out)
+    print()
+    if not complete:
+        print("stopped; answers so far are saved. Run the same command again to continue.")
+    print(_saved(feedback, out, len(regions)))
+    return 0
+
+
+def feedback_from_file(
+    run_dir: str | Path,
+    priorities: str | Path,
+    out: str | Path | None = None,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    pictures: Callable[[Region], str | None] | None = None,
+) -> Feedback:
+    """Apply a priorities file to a run's regions and save feedback.yaml; no prompts.
+
+    Example pictures are made for the prioritized regions only (``pictures``; default 8 each).
+    """
+    run_dir = Path(run_dir)
+    out = Path(out) if out else run_dir / FEEDBACK_FILE
+    landscape, regions = load_regions(run_dir, threshold, min_evaluations)
+    pictures = pictures or _pictures(run_dir, 8)
+    feedback = new_feedback(run_dir, landscape, threshold, min_evaluations)
+    for region, priority, source in read_priorities(priorities, landscape, regions):
+        picture = pictures(region) if priority != "skip" else None
+        feedback.answer(RegionFeedback.of(region, priority, source, picture))
+    feedback.save(out)
+    return feedback
+
+
+def _pictures(run_dir: Path, count: int) -> Callable[[Region], str | None]:
+    """A function that makes a region's picture and returns its path relative to the run."""
+    if count < 1:
+        return lambda region: None
+    maker = RegionPictures(run_dir, count)
+    broken: list[str] = []
+
+    def picture(region: Region) -> str | None:
+        if broken:
+            return None
+        try:
+            path = maker.save(region)
+        except FfadeError as exc:  # pictures help a person; missing plugins must not block them
+            broken.append(str(exc))
+            print(f"no example pictures: {exc}")
+            return None
+        return None if path is None else str(path.relative_to(run_dir))
+
+    return picture
+
+
+def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:
+    fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations)
+    if args.redo or not out.is_file():
+        return fresh
+    saved = read_feedback(out)
+    if (saved.threshold, saved.min_evaluations) != (args.threshold, args.min_evaluations):
+        raise FfadeError(
+            f"{out} holds answers for regions found with threshold {saved.threshold:g} and "
+            f"min evaluations {saved.min_evaluations}; pass those to continue it, or --redo to "
+            "start over"
+        )
+    fresh.regions = saved.regions
+    return fresh
+
+
+def _saved(feedback: Feedback, out: Path, total: int) -> str:
+    counts = feedback.counts()
+    parts = ", ".join(f"{n} {p}" for p, n in counts.items())
+    return (
+        f"saved priorities for {len(feedback.regions)} of {total} regions to {out} ({parts}); "
+        f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        f"--model.init_args.run {feedback.run}"
+    )

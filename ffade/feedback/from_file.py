@@ -1,0 +1,139 @@
+"""Priorities from a file: ``ffade feedback RUN_DIR --from priorities.yaml``, without prompts.
+
+A priorities file lists regions and a priority for each. A region is named in one of three ways,
+so a file can be written for one run (by id) or kept in a repository and applied to any run of
+the same task (by rank or by a state it contains)::
+
+    regions:
+      - {id: R-76157059, priority: high}          # the id `ffade report` shows
+      - {rank: 2, priority: medium}               # the 2nd most severe region
+      - {contains: {rotation: 20, gaussian_blur: 2.5}, priority: low}
+                                                  # the region holding this state (concepts not
+                                                  # named take their neutral value)
+    default: skip                                 # regions not listed (the default is skip)
+
+Each mistake (an unknown key, a missing or unknown priority, an id that is no region of the run,
+a rank past the last region, a state no region contains, a region chosen twice) is one line that
+names the entry and what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ffade.errors import FfadeError
+from ffade.feedback.priorities import PRIORITIES, check_priority
+from ffade.summarize.landscape import Landscape
+from ffade.summarize.regions import Region
+
+SELECTORS = ("id", "rank", "contains")
+ENTRY_KEYS = (*SELECTORS, "priority", "note")
+
+
+def read_priorities(
+    path: str | Path, landscape: Landscape, regions: list[Region]
+) -> list[tuple[Region, str, str]]:
+    """(region, priority, source) for every region of the run, from a priorities file.
+
+    Regions the file does not list take its ``default`` priority (skip unless it says otherwise).
+
+    Raises:
+        FfadeError: the file is missing or malformed; see the module docstring for the checks.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FfadeError(f"--from: priorities file '{path}' not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
+        raise FfadeError(
+            f"{path}: expected a mapping with a 'regions' list, e.g. "
+            "regions: [{rank: 1, priority: high}]"
+        )
+    unknown = sorted(set(data) - {"regions", "default", "run", "threshold", "min_evaluations"})
+    if unknown:
+        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default")
+    default = check_priority(data.get("default", "skip"), f"{path}: default")
+
+    chosen: dict[str, tuple[Region, str, str]] = {}
+    for i, entry in enumerate(data["regions"]):
+        where = f"{path}: regions[{i}]"
+        if not isinstance(entry, dict):
+            raise FfadeError(f"{where}: expected a mapping like {{rank: 1, priority: high}}")
+        extra = sorted(set(entry) - set(ENTRY_KEYS) - _INFORMATIONAL)
+        if extra:
+            raise FfadeError(f"{where}: unknown key {extra[0]!r}; allowed: {', '.join(ENTRY_KEYS)}")
+        if "priority" not in entry:
+            raise FfadeError(f"{where}: 'priority' is missing; give one of {', '.join(PRIORITIES)}")
+        priority = check_priority(entry["priority"], where)
+        given = [k for k in SELECTORS if k in entry]
+        if len(given) != 1:
+            raise FfadeError(
+                f"{where}: name the region with exactly one of {', '.join(SELECTORS)}; "
+                f"got {', '.join(given) or 'none'}"
+            )
+        region = _select(given[0], entry[given[0]], landscape, regions, where)
+        if region.id in chosen:
+            raise FfadeError(
+                f"{where}: region {region.id} ({region.conditions}) is already given a priority "
+                f"by {chosen[region.id][2]}; list each region once"
+            )
+        chosen[region.id] = (region, priority, f"{path.name} regions[{i}] ({given[0]})")
+    return [chosen.get(region.id, (region, default, f"{path.name} default")) for region in regions]
+
+
+_INFORMATIONAL = {"conditions", "description", "num_states", "source", "examples", "states"}
+"""Keys feedback.yaml adds to an entry; accepted and ignored, so it can serve as a --from file."""
+
+
+def _select(
+    kind: str, value: Any, landscape: Landscape, regions: list[Region], where: str
+) -> Region:
+    if kind == "id":
+        for region in regions:
+            if region.id == str(value):
+                return region
+        shown = ", ".join(r.id for r in regions[:8]) + (", ..." if len(regions) > 8 else "")
+        raise FfadeError(
+            f"{where}: id {value!r} is not a failure region of {landscape.source}; "
+            f"its regions: {shown or 'none'}"
+        )
+    if kind == "rank":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
+        if value > len(regions):
+            raise FfadeError(
+                f"{where}: rank {value} is past the last region; {landscape.source} has "
+                f"{len(regions)} failure region{'s' if len(regions) != 1 else ''}"
+            )
+        return regions[value - 1]
+    if not isinstance(value, dict) or not value:
+        raise FfadeError(f"{where}: contains must map concept labels to grid values")
+    state = _state_of(value, landscape, where)
+    for region in regions:
+        if np.any(np.all(region.states == state, axis=1)):
+            return region
+    raise FfadeError(
+        f"{where}: no failure region of {landscape.source} contains {landscape.state_values(state)}"
+    )
+
+
+def _state_of(values: dict[str, Any], landscape: Landscape, where: str) -> np.ndarray:
+    state = np.asarray(landscape.neutral or (0,) * landscape.num_concepts, dtype=np.int64).copy()
+    for label, value in values.items():
+        if label not in landscape.labels:
+            raise FfadeError(
+                f"{where}: unknown concept {label!r}; concepts: {', '.join(landscape.labels)}"
+            )
+        axis = landscape.labels.index(label)
+        grid = landscape.values[axis]
+        if value not in grid:
+            raise FfadeError(f"{where}: {label} = {value!r} is not on its grid; allowed: {grid}")
+        state[axis] = grid.index(value)
+    return state

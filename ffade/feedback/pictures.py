@@ -1,0 +1,109 @@
+"""Example pictures of a failure region: its worst failing inputs, as the target saw them.
+
+A person judges "gaussian_blur >= 2 and rotation >= 15" better with eight blurred, tilted digits
+and the model's wrong answers in front of them. The run's log says which (input, concept state)
+pairs failed and how badly; this rebuilds those inputs with the run's own task (from
+summary.json), renders them with the target's :meth:`~ffade.plugin_api.Target.render`, captions
+them with :meth:`~ffade.plugin_api.Target.describe_outputs`, and saves one grid per region under
+``RUN_DIR/feedback/``. Targets that are not images (``render`` returns None) get no pictures.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from ffade.env import Evaluator
+from ffade.records import read_evaluations, read_summary
+from ffade.summarize.plots import save_figure
+from ffade.summarize.regions import Region
+from ffade.task import build_task
+
+PICTURES_DIR = "feedback"
+"""Where region pictures go, inside the run directory."""
+
+
+class RegionPictures:
+    """Renders region example grids for one run; builds the run's task once, on first use.
+
+    Args:
+        run_dir: the discovery run whose regions are pictured.
+        count: examples per region (its worst failures, distinct inputs first).
+    """
+
+    def __init__(self, run_dir: str | Path, count: int = 8) -> None:
+        self.run_dir = Path(run_dir)
+        self.count = count
+        self._evaluator: Evaluator | None = None
+        self._failures: list[tuple[int, tuple[int, ...], float]] | None = None
+
+    def _setup(self) -> Evaluator:
+        if self._evaluator is None:
+            task = build_task(read_summary(self.run_dir)["task"])
+            self._evaluator = Evaluator(task, batch_size=64)
+            self._failures = [
+                (r.input_id, tuple(r.state), r.reward)
+                for r in read_evaluations(self.run_dir)
+                if r.failed
+            ]
+        return self._evaluator
+
+    def save(self, region: Region) -> Path | None:
+        """Save ``feedback/<region id>.png``; None when the target draws no pictures."""
+        evaluator = self._setup()
+        members = set(map(tuple, region.states.tolist()))
+        failures = sorted(
+            (f for f in self._failures if f[1] in members and f[0] < evaluator.num_inputs),
+            key=lambda f: -f[2],
+        )
+        chosen, seen, rest = [], set(), []
+        for input_id, state, reward in failures:
+            (rest if input_id in seen else chosen).append((input_id, state, reward))
+            seen.add(input_id)
+        chosen = (chosen + rest)[: self.count]
+        if not chosen:
+            return None
+        ids = np.array([c[0] for c in chosen], dtype=np.int64)
+        states = np.array([c[1] for c in chosen], dtype=np.int64)
+        target = evaluator.task.target
+        with torch.inference_mode():
+            inputs = evaluator.changed_inputs(ids, states)
+            images = target.render(inputs)
+            if images is None:
+                return None
+            captions = target.describe_outputs(target.predict(inputs)) or [""] * len(chosen)
+        pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
+        labels = [
+            _caption(evaluator.task.inputs[int(i)][1], caption, evaluator.space.values(state))
+            for i, state, caption in zip(ids, states, captions, strict=True)
+        ]
+        figure = _grid(pictures, labels, f"{region.id}: {region.description}")
+        return save_figure(figure, self.run_dir / PICTURES_DIR / f"{region.id}.png")
+
+
+def _caption(reference: Any, output: str, concepts: dict[str, Any]) -> str:
+    if isinstance(reference, torch.Tensor) and reference.numel() == 1:
+        reference = reference.item()
+    values = ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in concepts.items()
+    )
+    return "\n".join([f"label {reference}: {output}", *textwrap.wrap(values, 44)])
+
+
+def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
+    columns = min(4, len(pictures))
+    rows = math.ceil(len(pictures) / columns)
+    figure = Figure(figsize=(3.0 * columns, 3.2 * rows + 0.4), layout="constrained")
+    for i, (picture, caption) in enumerate(zip(pictures, captions, strict=True)):
+        axes = figure.add_subplot(rows, columns, i + 1)
+        axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
+        axes.axis("off")
+        axes.set_title(caption, fontsize=7)
+    figure.suptitle(title, fontsize=9)
+    return figure

@@ -1,0 +1,248 @@
+"""Priorities a person gave to a run's failure regions, and the feedback.yaml that keeps them.
+
+A priority says how much a failure region matters to the person who owns the model: ``high``,
+``medium`` or ``low`` ask the fine-tuner to fix it (with that much weight), ``skip`` says leave it
+alone. feedback.yaml records each answered region with everything the fine-tuner needs (its
+member concept states) and what the person saw (its description and example picture), so it
+stays meaningful even if regions are later recomputed with other settings. It is rewritten
+atomically after every answer: an interrupted review loses nothing already entered.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ffade.errors import FfadeError
+from ffade.summarize.landscape import Landscape, load_landscape
+from ffade.summarize.regions import Region, find_regions
+
+FEEDBACK_FILE = "feedback.yaml"
+"""Where ``ffade feedback`` saves priorities, inside the run directory."""
+
+PRIORITY_WEIGHTS = {"high": 3.0, "medium": 2.0, "low": 1.0, "skip": 0.0}
+"""Each priority and how much training weight it asks for (skip: none); most important first."""
+
+PRIORITIES = tuple(PRIORITY_WEIGHTS)
+
+
+def check_priority(value: Any, where: str) -> str:
+    """The priority ``value`` names, or a one-line error saying which ones exist."""
+    if isinstance(value, str) and value.strip().lower() in PRIORITY_WEIGHTS:
+        return value.strip().lower()
+    raise FfadeError(f"{where}: priority {value!r} is not allowed; choose {', '.join(PRIORITIES)}")
+
+
+@dataclass
+class RegionFeedback:
+    """One region as the person judged it.
+
+    Attributes:
+        id: the region's stable id (as ``ffade report`` shows it).
+        priority: high, medium, low or skip.
+        conditions: the concept ranges that define it, in plain language.
+        description: the line the person read (ranges, failure rate, interval, evidence).
+        num_states: failing concept states in the region.
+        source: where the answer came from ("interactive", or the priorities file and entry).
+        examples: the example picture shown, relative to the run directory (None: none made).
+        states: member concept states, one grid index per concept; what the fine-tuner trains on.
+    """
+
+    id: str
+    priority: str
+    conditions: str
+    description: str
+    num_states: int
+    source: str
+    examples: str | None = None
+    states: list[list[int]] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, region: Region, priority: str, source: str, examples: str | None = None
+    ) -> RegionFeedback:
+        return cls(
+            id=region.id,
+            priority=priority,
+            conditions=region.conditions,
+            description=region.description,
+            num_states=region.num_states,
+            source=source,
+            examples=examples,
+            states=region.states.tolist(),
+        )
+
+    @property
+    def weight(self) -> float:
+        return PRIORITY_WEIGHTS[self.priority]
+
+
+@dataclass
+class Feedback:
+    """Everything feedback.yaml holds: which run, how regions were found, and the answers.
+
+    Attributes:
+        run: the run directory the regions come from.
+        threshold: failure rate at which a concept state counted as failing.
+        min_evaluations: evaluations a state needed before it could count as failing.
+        concepts: the grid the states index, as {label: values}.
+        regions: the answered regions, most severe first.
+    """
+
+    run: str
+    threshold: float
+    min_evaluations: int
+    concepts: dict[str, list[Any]]
+    regions: list[RegionFeedback] = field(default_factory=list)
+
+    @property
+    def prioritized(self) -> list[RegionFeedback]:
+        """The regions the person wants fixed (any priority but skip)."""
+        return [r for r in self.regions if r.priority != "skip"]
+
+    def answer(self, entry: RegionFeedback) -> None:
+        """Record (or replace) one region's answer."""
+        self.regions = [r for r in self.regions if r.id != entry.id] + [entry]
+
+    def counts(self) -> dict[str, int]:
+        return {p: sum(r.priority == p for r in self.regions) for p in PRIORITIES}
+
+    def save(self, path: str | Path) -> Path:
+        """Write feedback.yaml atomically (temporary file, then rename): never half a file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = asdict(self)
+        header = (
+            "# ffade feedback: priorities given to this run's failure regions.\n"
+            "# priority: high, medium or low asks `ffade fit` with a fine-tuner to fix the region\n"
+            "# (weighted 3:2:1); skip leaves it alone. states index the concepts' values below.\n"
+        )
+        text = header + yaml.dump(data, Dumper=_FlowListDumper, sort_keys=False, width=100)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+class _FlowListDumper(yaml.SafeDumper):
+    """Block style for mappings, flow style for lists of scalars: states stay one line each."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(x, (dict, list)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_FlowListDumper.add_representer(list, _represent_list)
+
+
+def load_regions(
+    run_dir: str | Path, threshold: float = 0.5, min_evaluations: int = 1
+) -> tuple[Landscape, list[Region]]:
+    """A run's landscape and failure regions, most severe first, exactly as reports find them."""
+    landscape = load_landscape(run_dir)
+    return landscape, find_regions(landscape, threshold, min_evaluations)
+
+
+def new_feedback(
+    run_dir: str | Path, landscape: Landscape, threshold: float, min_evaluations: int
+) -> Feedback:
+    return Feedback(
+        run=str(Path(run_dir)),
+        threshold=threshold,
+        min_evaluations=min_evaluations,
+        concepts=dict(zip(landscape.labels, landscape.values, strict=True)),
+    )
+
+
+def read_feedback(path: str | Path) -> Feedback:
+    """Load and check a feedback.yaml, so a fine-tuner never trains on a malformed one.
+
+    Raises:
+        FfadeError: the file is missing or not YAML, a key is missing or unknown, a priority is
+            not one of :data:`PRIORITIES`, or a state does not index the grid in ``concepts``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FfadeError(
+            f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
+            "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(data, dict):
+        raise FfadeError(f"{path}: expected a mapping with keys run, concepts and regions")
+    missing = [k for k in ("run", "threshold", "min_evaluations", "concepts") if k not in data]
+    if missing:
+        raise FfadeError(f"{path}: key {missing[0]!r} is missing; `ffade feedback` writes it")
+    concepts = data["concepts"]
+    if not isinstance(concepts, dict) or not all(
+        isinstance(v, list) and v for v in concepts.values()
+    ):
+        raise FfadeError(f"{path}: 'concepts' must map each concept label to its grid values")
+    sizes = [len(v) for v in concepts.values()]
+    allowed = {f for f in RegionFeedback.__dataclass_fields__}
+    regions = []
+    for i, entry in enumerate(data.get("regions") or []):
+        where = f"{path}: regions[{i}]"
+        if not isinstance(entry, dict):
+            raise FfadeError(f"{where}: expected a mapping with id, priority and states")
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            raise FfadeError(
+                f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+            )
+        for key in ("id", "priority", "states"):
+            if key not in entry:
+                raise FfadeError(f"{where}: key {key!r} is missing")
+        priority = check_priority(entry["priority"], where)
+        states = entry["states"]
+        if (
+            not isinstance(states, list)
+            or not states
+            or not all(
+                isinstance(s, list)
+                and len(s) == len(sizes)
+                and all(isinstance(j, int) and 0 <= j < n for j, n in zip(s, sizes, strict=True))
+                for s in states
+            )
+        ):
+            raise FfadeError(
+                f"{where}: 'states' must be a non-empty list of grid indices, one per concept "
+                f"within sizes {sizes} ({', '.join(concepts)})"
+            )
+        regions.append(
+            RegionFeedback(
+                id=str(entry["id"]),
+                priority=priority,
+                conditions=str(entry.get("conditions", "")),
+                description=str(entry.get("description", "")),
+                num_states=int(entry.get("num_states", len(states))),
+                source=str(entry.get("source", "")),
+                examples=entry.get("examples"),
+                states=[list(map(int, s)) for s in states],
+            )
+        )
+    return Feedback(
+        run=str(data["run"]),
+        threshold=float(data["threshold"]),
+        min_evaluations=int(data["min_evaluations"]),
+        concepts={str(k): list(v) for k, v in concepts.items()},
+        regions=regions,
+    )
+
+
+def region_states(regions: list[RegionFeedback]) -> np.ndarray:
+    """All member states of some regions (m, k), without repeats, in first-seen order."""
+    seen: dict[tuple[int, ...], None] = {}
+    for region in regions:
+        for state in region.states:
+            seen.setdefault(tuple(state), None)
+    return np.asarray(list(seen), dtype=np.int64)

@@ -1,0 +1,83 @@
+"""The interactive review: one prompt per failure region, every answer saved as it is given.
+
+The prompt shows what a person needs to judge a region (its concept ranges, failure rate with its
+95% interval and evidence, how many states it holds, where its example picture is) and accepts a
+priority by word or first letter. A wrong answer is explained and asked again; ``q``, end of
+input or Ctrl-C stops the review with every earlier answer already saved, and running the
+command again asks only what is still unanswered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback
+from ffade.summarize.regions import Region
+
+SHORT = {p[0]: p for p in PRIORITIES}
+"""One-letter answers: h, m, l, s."""
+
+QUIT = ("q", "quit")
+
+
+def parse_answer(text: str) -> str | None:
+    """The priority an answer names, "quit" to stop, or None if it names neither."""
+    answer = text.strip().lower()
+    if answer in QUIT:
+        return "quit"
+    if answer in PRIORITIES:
+        return answer
+    return SHORT.get(answer)
+
+
+def review(
+    regions: list[Region],
+    feedback: Feedback,
+    save: Callable[[Feedback], Path],
+    pictures: Callable[[Region], str | None],
+    ask: Callable[[str], str] = input,
+    say: Callable[[str], None] = print,
+) -> bool:
+    """Ask for a priority for each region, saving after every answer; True if all were answered.
+
+    Args:
+        regions: the regions to ask about, most severe first.
+        feedback: answers so far; regions it already answers are not asked again.
+        save: writes the feedback (called after each answer).
+        pictures: makes a region's example picture and returns where it is (None: no picture).
+        ask: reads one answer (``input`` in a terminal; tests pass a script).
+        say: prints a line.
+    """
+    answered = {r.id for r in feedback.regions}
+    todo = [r for r in regions if r.id not in answered]
+    if answered:
+        done = len(regions) - len(todo)
+        say(f"{done} of these regions are already answered (--redo to ask again)")
+    letters = "/".join(p[0] for p in PRIORITIES)
+    for number, region in enumerate(todo, start=1):
+        picture = pictures(region)
+        say("")
+        say(f"[{number}/{len(todo)}] {region.id}  {region.description}")
+        say(
+            f"    {region.num_states} failing concept state{'s' if region.num_states != 1 else ''}"
+            f" (of {region.range_states} in these ranges)"
+            + (f"; examples: {picture}" if picture else "")
+        )
+        while True:
+            try:
+                text = ask(f"priority [{letters}, q to stop]: ")
+            except (EOFError, KeyboardInterrupt):
+                text = "quit"
+            answer = parse_answer(text)
+            if answer is not None:
+                break
+            say(
+                f"    {text.strip()!r} is not a priority; type one of "
+                f"{', '.join(f'{p[0]} ({p})' for p in PRIORITIES)}, or q to stop"
+            )
+        if answer == "quit":
+            return False
+        feedback.answer(RegionFeedback.of(region, answer, "interactive", picture))
+        save(feedback)
+    return True

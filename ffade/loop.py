@@ -1,0 +1,251 @@
+"""``ffade loop --config configs/loop_digits.yaml``: discover, prioritize, fix, rediscover, compare.
+
+The whole loop the paper promises, in one process and one run directory per loop
+(``OUT/version_N/``):
+
+1. ``discover/``: ``ffade fit`` with the discovery config (it keeps its checkpoint).
+2. ``discover/feedback.yaml``: the priorities file applied to its failure regions.
+3. ``mitigate/``: ``ffade fit`` with the fine-tuner config, pointed at that run and feedback;
+   writes mitigation.json and, if the guard accepts the fix, model.pt.
+4. ``rediscover/``: the discovery config again, on the fixed model (the target's ``weights``),
+   warm-started from the first explorer's Q-network when the explorer takes ``warm_start``.
+5. ``report/``: ``ffade report discover --compare rediscover``: regions fixed, still failing, new.
+
+The loop config::
+
+    discover: configs/quickstart.yaml        # an `ffade fit` config for an explorer
+    feedback: configs/feedback_digits.yaml   # a priorities file (see `ffade feedback --from`)
+    mitigate: configs/mitigate_digits.yaml   # an `ffade fit` config for a fine-tuner
+    rediscover: {start_e: 0.5}               # optional: explorer init_args for step 4
+    out: runs/loop_digits                    # optional (default runs/loop)
+    threshold: 0.5                           # optional: as in `ffade report`
+    min_evaluations: 1                       # optional: as in `ffade report`
+
+Every stage runs in this process (LightningCLI, as ``ffade fit`` does); a mistake in any file
+stops the loop with one line naming the key or the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ffade.errors import FfadeError
+from ffade.feedback.command import feedback_from_file
+from ffade.mitigate.base import MITIGATION_FILE
+from ffade.records import read_summary, write_json_atomic
+
+STAGES = ("discover", "mitigate", "rediscover", "report")
+
+
+@dataclass
+class LoopConfig:
+    """The loop config's keys; see the module docstring."""
+
+    discover: Path
+    feedback: Path
+    mitigate: Path
+    rediscover: dict[str, Any] = field(default_factory=dict)
+    out: Path = Path("runs/loop")
+    threshold: float = 0.5
+    min_evaluations: int = 1
+
+
+def read_loop_config(path: str | Path) -> LoopConfig:
+    """Load and check a loop config before anything runs: every file named must exist."""
+    path = Path(path)
+    if not path.is_file():
+        raise FfadeError(f"--config: loop config '{path}' not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    allowed = list(LoopConfig.__dataclass_fields__)
+    if not isinstance(data, dict):
+        raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    for key in ("discover", "feedback", "mitigate"):
+        if not data.get(key):
+            raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
+        if not Path(data[key]).is_file():
+            raise FfadeError(f"{path}: {key} file '{data[key]}' not found")
+    rediscover = data.get("rediscover") or {}
+    if not isinstance(rediscover, dict):
+        raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
+    return LoopConfig(
+        discover=Path(data["discover"]),
+        feedback=Path(data["feedback"]),
+        mitigate=Path(data["mitigate"]),
+        rediscover=rediscover,
+        out=Path(data.get("out") or "runs/loop"),
+        threshold=float(data.get("threshold", 0.5)),
+        min_evaluations=int(data.get("min_evaluations", 1)),
+    )
+
+
+def next_loop_dir(out: Path) -> Path:
+    """``out/version_N`` with the first N not taken, so a loop never appends to an older one."""
+    n = 0
+    while (out / f"version_{n}").exists():
+        n += 1
+    return out / f"version_{n}"
+
+
+def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
+    """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it."""
+    from ffade.cli import run_lightning
+
+    logger = {
+        "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
+        "init_args": {"save_dir": str(run_dir.parent), "name": "", "version": run_dir.name},
+    }
+    args = ["fit", "--config", str(config), "--trainer.logger", json.dumps(logger)]
+    for key, value in overrides.items():
+        args += [f"--model.init_args.{key}", json.dumps(value)]
+    run_lightning(args)
+    return run_dir
+
+
+def takes_warm_start(config: Path) -> bool:
+    """Whether the explorer a discovery config names accepts ``warm_start``."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    class_path = ((data.get("model") or {}).get("class_path")) or ""
+    module, _, name = class_path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module or "ffade.explore"), name)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return "warm_start" in inspect.signature(cls.__init__).parameters
+
+
+def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
+    """Run the five stages; returns what loop.json records (paths, numbers, verdict)."""
+    started = time.monotonic()
+    loop_dir = next_loop_dir(config.out)
+    loop_dir.mkdir(parents=True)
+    record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
+
+    def save(status: str) -> None:
+        record["status"] = status
+        record["wall_seconds"] = round(time.monotonic() - started, 1)
+        write_json_atomic(loop_dir / "loop.json", record)
+
+    say(f"[1/5] discover: {config.discover} -> {loop_dir / 'discover'}")
+    first = fit(config.discover, loop_dir / "discover", {})
+    _check_finished(first, "discover")
+    record["discover"] = str(first)
+    save("discovered")
+
+    say(f"[2/5] feedback: {config.feedback} -> {first / 'feedback.yaml'}")
+    feedback = feedback_from_file(
+        first, config.feedback, None, config.threshold, config.min_evaluations
+    )
+    counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
+    say(f"      {len(feedback.regions)} regions: {counts}")
+    record["feedback"] = str(first / "feedback.yaml")
+    save("prioritized")
+
+    say(f"[3/5] mitigate: {config.mitigate} -> {loop_dir / 'mitigate'}")
+    fixed = fit(
+        config.mitigate,
+        loop_dir / "mitigate",
+        {"run": str(first), "feedback": str(first / "feedback.yaml")},
+    )
+    mitigation_path = fixed / MITIGATION_FILE
+    if not mitigation_path.is_file():
+        raise FfadeError(f"loop step mitigate: {mitigation_path} was not written")
+    mitigation = json.loads(mitigation_path.read_text(encoding="utf-8"))
+    record["mitigate"] = str(fixed)
+    record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
+    say(f"      {_numbers(mitigation)}")
+    if not mitigation["accepted"]:
+        save("rejected")
+        say(f"      fix rejected: {mitigation['reason']}; stopping before rediscovery")
+        return record
+    save("mitigated")
+
+    say(f"[4/5] rediscover on the fixed model -> {loop_dir / 'rediscover'}")
+    overrides = dict(config.rediscover)
+    task = (yaml.safe_load(config.discover.read_text()) or {})["model"]["init_args"]["task"]
+    overrides["task"] = dict(task, target=mitigation["fixed_target"])
+    if takes_warm_start(config.discover):
+        overrides["warm_start"] = str(first)
+    else:
+        say("      (the explorer takes no warm_start; rediscovery starts from scratch)")
+    second = fit(config.discover, loop_dir / "rediscover", overrides)
+    _check_finished(second, "rediscover")
+    record["rediscover"] = str(second)
+    save("rediscovered")
+
+    say(f"[5/5] report: {first} --compare {second} -> {loop_dir / 'report'}")
+    from ffade.summarize.report import build_report
+
+    report = build_report(
+        first, second, loop_dir / "report", config.threshold, config.min_evaluations
+    )
+    shift = report["compare"]["region_shift"]
+    record["report"] = str(loop_dir / "report" / "report.html")
+    record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
+    save("finished")
+    return record
+
+
+def _check_finished(run_dir: Path, stage: str) -> None:
+    status = read_summary(run_dir).get("status")
+    if status != "finished":
+        raise FfadeError(f"loop step {stage}: {run_dir} ended with status '{status}'")
+
+
+def _numbers(m: dict[str, Any]) -> str:
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{x * 100:.1f}%"
+
+    return (
+        f"{m['status']}: clean accuracy {pct(m['clean_accuracy_before'])} -> "
+        f"{pct(m['clean_accuracy_after'])}; targeted failure rate "
+        f"{pct(m['targeted_failure_rate_before'])} -> {pct(m['targeted_failure_rate_after'])}; "
+        f"untargeted {pct(m['untargeted_failure_rate_before'])} -> "
+        f"{pct(m['untargeted_failure_rate_after'])} (held-out)"
+    )
+
+
+def _plain(config: LoopConfig) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(config).items()}
+
+
+def main(argv: list[str]) -> int:
+    """The ``ffade loop`` command; returns 0 when the fix is accepted and verified, else 1."""
+    parser = argparse.ArgumentParser(
+        prog="ffade loop",
+        description="Discover failures, apply priorities from a file, fine-tune, discover again "
+        "on the fixed model and report what shifted, in one command.",
+    )
+    parser.add_argument("--config", required=True, metavar="LOOP.yaml", help="the loop config")
+    parser.add_argument("--out", metavar="DIR", help="where loops go (overrides the config's out)")
+    args = parser.parse_args(argv)
+    config = read_loop_config(args.config)
+    if args.out:
+        config.out = Path(args.out)
+    record = run_loop(config)
+    print()
+    print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")
+    for stage in ("discover", "feedback", "mitigate", "rediscover", "report"):
+        if stage in record:
+            print(f"  {stage:<10} {record[stage]}")
+    if "region_shift" in record:
+        shift = record["region_shift"]
+        print(
+            "  regions: "
+            + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
+        )
+    return 0 if record["status"] == "finished" else 1

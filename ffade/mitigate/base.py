@@ -1,0 +1,355 @@
+"""The fine-tuner base: a LightningModule that fixes prioritized failures, guarded on held-out data.
+
+Run it like an explorer, with ``ffade fit --config configs/mitigate_digits.yaml``. It reads a
+discovery run and the feedback a person gave (:mod:`.plan`), trains the run's target on the
+**finetune** split with the prioritized regions' concept states applied (:mod:`.data`), and
+measures the model on the **heldout** split before and after (:mod:`.guard`): discovery, training
+and judging never share an input. A fix that costs more clean accuracy than ``clean_tolerance`` is
+rejected and the original weights are put back; an accepted one is saved as ``model.pt`` (a
+state dict the target loads through its ``weights`` argument). Either way the run directory gets
+``mitigation.json`` (the numbers and the verdict) and ``summary.json``; TensorBoard gets the
+training loss and accuracy and the guard's numbers.
+
+Subclasses say how to train (:meth:`FineTuner.training_loss`, ``configure_optimizers``) and
+what counts as right on a clean input (:meth:`FineTuner.clean_correct`); see
+:class:`~ffade.mitigate.classifier.ClassifierFineTuner`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from lightning.pytorch import Callback, LightningModule
+from torch.utils.data import DataLoader
+from typing_extensions import override
+
+from ffade.env import Evaluator
+from ffade.errors import FfadeError
+from ffade.mitigate.data import TrainingPairs
+from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure
+from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
+from ffade.records import write_json_atomic
+from ffade.task import Task, build_task
+
+MITIGATION_FILE = "mitigation.json"
+MODEL_FILE = "model.pt"
+
+
+class _RecordOnException(Callback):
+    """Lightning tells callbacks, not modules, about Ctrl-C and crashes: record the status then."""
+
+    @override
+    def on_exception(self, trainer: Any, pl_module: FineTuner, exception: BaseException) -> None:
+        interrupted = isinstance(exception, KeyboardInterrupt)
+        pl_module.write_summary("interrupted" if interrupted else "failed")
+
+
+class FineTuner(LightningModule):
+    """Shared machinery of every fine-tuner; see the module docstring.
+
+    Args:
+        run: the discovery run whose failures to fix.
+        feedback: its feedback.yaml (default: ``RUN/feedback.yaml``).
+        clean_share: share of each epoch's fine-tuning inputs left unchanged, against forgetting.
+        batch_size: training inputs per step.
+        clean_tolerance: the most held-out clean accuracy a fix may lose (0.01 = one point).
+        guard_pairs: the most (input, state) pairs per guard failure rate (a seeded sample).
+        eval_batch_size: inputs per forward pass when measuring the guard.
+        priority_weights: training weight per priority, default high 3, medium 2, low 1.
+        max_finetune_inputs: use only the first N inputs of the finetune split (None: all).
+    """
+
+    name = "finetuner"
+
+    def __init__(
+        self,
+        run: str,
+        feedback: str | None = None,
+        clean_share: float = 0.5,
+        batch_size: int = 64,
+        clean_tolerance: float = 0.01,
+        guard_pairs: int = 4096,
+        eval_batch_size: int = 512,
+        priority_weights: dict[str, float] | None = None,
+        max_finetune_inputs: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        if not 0.0 <= clean_tolerance <= 1.0:
+            raise FfadeError(
+                f"model.init_args.clean_tolerance must be in [0, 1] (a share of accuracy, "
+                f"0.01 = one point); got {clean_tolerance}"
+            )
+        if guard_pairs < 1:
+            raise FfadeError(f"model.init_args.guard_pairs must be at least 1, got {guard_pairs}")
+        if not 0.0 <= clean_share < 1.0:
+            raise FfadeError(
+                f"model.init_args.clean_share must be in [0, 1): the share of unchanged "
+                f"fine-tuning inputs; got {clean_share}"
+            )
+        self.plan: MitigationPlan = make_plan(run, feedback, priority_weights)
+        self.task: Task | None = None
+        self.heldout: Task | None = None
+        self.network: torch.nn.Module | None = None
+        self.run_dir: Path | None = None
+        self.seed = 0
+        self.before: GuardResult | None = None
+        self.after: GuardResult | None = None
+        self.result: dict[str, Any] | None = None
+        self._pairs: GuardPairs | None = None
+        self._builder: Evaluator | None = None
+        self._data: TrainingPairs | None = None
+        self._original: dict[str, torch.Tensor] | None = None
+        self._started = 0.0
+        self.wall_seconds = 0.0
+
+    # ---- what subclasses provide -------------------------------------------------------------
+    def training_loss(self, inputs: Any, references: Any) -> tuple[torch.Tensor, dict[str, Any]]:
+        """The loss on a batch of (concept-changed) inputs, and metrics to log with it."""
+        raise NotImplementedError
+
+    def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
+        """Per input, whether the model is right on it unchanged: by default, not failed."""
+        return ~self.task.reward.score(outputs, references).failed
+
+    def select_parameters(self) -> None:
+        """Freeze what must not train (all trains by default)."""
+
+    # ---- building ----------------------------------------------------------------------------
+    @property
+    def target(self):
+        return self.task.target
+
+    @override
+    def setup(self, stage: str) -> None:
+        if self.task is not None:
+            return
+        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
+        spec = dict(self.plan.task_spec)
+        self.task = build_task(
+            dict(spec, split="finetune", max_inputs=self.hparams.max_finetune_inputs)
+        )
+        name = spec["target"]["name"]
+        check_trainable(self.task.target, name)
+        heldout = list(self.task.dataset.split("heldout"))
+        if not heldout:
+            raise FfadeError(f"dataset '{spec['dataset']['name']}' has no heldout inputs to guard")
+        t = self.task
+        self.heldout = Task(
+            dict(spec, split="heldout"), t.target, t.dataset, t.reward, t.space, heldout
+        )
+        self.network = self.task.target.model  # registered, so Lightning moves and saves it
+        self.select_parameters()
+        self._builder = Evaluator(self.task, batch_size=self.hparams.eval_batch_size)
+        space = self.task.space
+        if (self.plan.states >= space.sizes).any():
+            raise FfadeError(f"{self.plan.feedback_path}: a state lies off the run's grid")
+        self._data = TrainingPairs(
+            len(self.task.inputs),
+            self.plan.states,
+            self.plan.weights,
+            space.neutral,
+            self.hparams.clean_share,
+            self.hparams.batch_size,
+            self.seed,
+        )
+        self._pairs = guard_pairs(
+            len(heldout),
+            space,
+            self.plan.states,
+            self.plan.state_region,
+            self.hparams.guard_pairs,
+            self.seed,
+        )
+        self.run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    @override
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(self._data, batch_size=None)
+
+    @override
+    def configure_callbacks(self) -> list[Callback]:
+        return [_RecordOnException()]
+
+    # ---- the guard before, training, the guard after -----------------------------------------
+    def measure_guard(self) -> GuardResult:
+        """The guard's numbers for the model as it is now (in eval mode, then back)."""
+        training = self.network.training
+        self.network.eval()
+        try:
+            return measure(
+                self.heldout,
+                self._pairs,
+                len(self.plan.regions),
+                self.clean_correct,
+                self.hparams.eval_batch_size,
+            )
+        finally:
+            self.network.train(training)
+
+    @override
+    def on_fit_start(self) -> None:
+        self.task.target.device = self.device  # Lightning placed the model; inputs follow it
+        self._started = time.monotonic()
+        self._original = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
+        self.write_summary("measuring")
+        self.before = self.measure_guard()
+        self._log_guard(self.before, "before")
+        self.network.train()  # targets hand their model over in eval mode
+        self.write_summary("training")
+
+    @override
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
+        ids, states = (b.cpu().numpy() for b in batch)
+        with torch.no_grad():
+            inputs = self._builder.changed_inputs(ids, states)
+            _, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
+        loss, metrics = self.training_loss(inputs, self.target.to_device(references))
+        changed = float((states != self.task.space.neutral).any(1).mean())
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True)
+        self.log_dict(
+            {**{f"train/{k}": v for k, v in metrics.items()}, "train/changed_share": changed},
+            on_step=True,
+        )
+        return loss
+
+    @override
+    def on_train_end(self) -> None:
+        self.after = self.measure_guard()
+        self._log_guard(self.after, "after")
+        self.result = self.decide()
+        write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
+        self.write_summary(self.result["status"])
+
+    def decide(self) -> dict[str, Any]:
+        """Accept or reject the fix, save or restore the weights, and say why in numbers."""
+        before, after = self.before, self.after
+        tolerance = self.hparams.clean_tolerance
+        loss = before.clean_accuracy - after.clean_accuracy
+        accepted = loss <= tolerance + 1e-12
+        spec = self.plan.task_spec["target"]
+        if accepted:
+            weights = self.run_dir / MODEL_FILE
+            torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, weights)
+            fixed_target = {
+                "name": spec["name"],
+                "args": {**spec.get("args", {}), "weights": str(weights.resolve())},
+            }
+            reason = (
+                f"clean accuracy changed by {-loss * 100:+.2f} points, within the tolerance of "
+                f"{tolerance * 100:.2f}"
+            )
+        else:
+            self.network.load_state_dict(self._original)
+            weights, fixed_target = None, spec
+            reason = (
+                f"clean accuracy fell {loss * 100:.2f} points, more than the tolerance of "
+                f"{tolerance * 100:.2f}; the original model is kept"
+            )
+        regions = [
+            {
+                "id": region.id,
+                "priority": region.priority,
+                "conditions": region.conditions,
+                "num_states": len(region.states),
+                "failure_rate_before": rate_before,
+                "failure_rate_after": rate_after,
+            }
+            for region, rate_before, rate_after in zip(
+                self.plan.regions,
+                before.region_failure_rates,
+                after.region_failure_rates,
+                strict=True,
+            )
+        ]
+        pairs = self._pairs
+        return {
+            "status": "accepted" if accepted else "rejected",
+            "accepted": accepted,
+            "reason": reason,
+            **before.as_dict("before"),
+            **after.as_dict("after"),
+            "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
+            "targeted_failure_rate_relative_change": _relative(
+                before.targeted_failure_rate, after.targeted_failure_rate
+            ),
+            "untargeted_failure_rate_change": None
+            if before.untargeted_failure_rate is None
+            else after.untargeted_failure_rate - before.untargeted_failure_rate,
+            "clean_tolerance": tolerance,
+            "run": str(self.plan.run_dir),
+            "feedback": str(self.plan.feedback_path),
+            "regions": regions,
+            "guard": {
+                "split": "heldout",
+                "inputs": pairs.num_inputs,
+                "targeted_states": pairs.num_targeted_states,
+                "targeted_pairs": len(pairs.targeted_ids),
+                "untargeted_states": pairs.num_untargeted_states,
+                "untargeted_pairs": len(pairs.untargeted_ids),
+                "definitions": {
+                    "clean_accuracy": "share of unchanged held-out inputs the model gets right",
+                    "targeted_failure_rate": "failed share of (held-out input, state) pairs over "
+                    "the member states of the prioritized regions",
+                    "untargeted_failure_rate": "failed share of (held-out input, state) pairs "
+                    "over every other grid state except the neutral one",
+                },
+            },
+            "training": {
+                "finetuner": self.name,
+                "split": "finetune",
+                "inputs": len(self.task.inputs),
+                "clean_share": self.hparams.clean_share,
+                "epochs": self.current_epoch,
+                "steps": self.global_step,
+                "hyperparameters": self._hyperparameters(),
+            },
+            "fixed_weights": None if weights is None else str(weights.resolve()),
+            "fixed_target": fixed_target,
+            "wall_seconds": round(self._elapsed(), 3),
+        }
+
+    # ---- records -----------------------------------------------------------------------------
+    def _elapsed(self) -> float:
+        return self.wall_seconds + (time.monotonic() - self._started if self._started else 0.0)
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {k: v for k, v in self.hparams.items() if not k.startswith("_")}
+
+    def _log_guard(self, result: GuardResult, when: str) -> None:
+        if self.logger is None:
+            return
+        metrics = {f"guard/{k}": v for k, v in result.as_dict(when).items() if v is not None}
+        self.logger.log_metrics(metrics, step=self.global_step)
+
+    def write_summary(self, status: str) -> None:
+        """summary.json for this run: what was fixed, with what, how long, how it ended."""
+        if self.run_dir is None:
+            return
+        summary = {
+            "finetuner": self.name,
+            "status": status,
+            "seed": self.seed,
+            "run": str(self.plan.run_dir),
+            "feedback": str(self.plan.feedback_path),
+            "regions": [r.id for r in self.plan.regions],
+            "targeted_states": len(self.plan.states),
+            "epochs": self.current_epoch if self._trainer is not None else 0,
+            "steps": self.global_step if self._trainer is not None else 0,
+            "wall_seconds": round(self._elapsed(), 3),
+            "task": dict(self.plan.task_spec, split="finetune"),
+            "hyperparameters": self._hyperparameters(),
+        }
+        if self.result is not None:
+            summary.update({k: v for k, v in self.result.items() if k not in ("regions", "guard")})
+        write_json_atomic(self.run_dir / "summary.json", summary)
+
+
+def _relative(before: float, after: float) -> float | None:
+    """(after - before) / before: -0.6 means the rate fell by 60%; None when before is 0."""
+    return None if before == 0 else (after - before) / before

@@ -1,0 +1,79 @@
+"""Training pairs for a fine-tuner: which fine-tuning input, under which concept state.
+
+The data is (input id, concept state) pairs, not images: the fine-tuner rebuilds each batch's
+inputs with the task's concepts on the target's device (as discovery did), so nothing is stored
+and every epoch can draw fresh states. Each epoch visits every input of the fine-tuning split
+once, in a new seeded order; exactly ``clean_share`` of them stay unchanged (the neutral state),
+which keeps the model good at what it already did, and the rest take a targeted state drawn by
+the plan's weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset
+
+from ffade.errors import FfadeError
+
+
+class TrainingPairs(IterableDataset):
+    """Batches of (input ids (B,), states (B, k)), a fresh draw each epoch; see the module doc.
+
+    Args:
+        num_inputs: inputs in the fine-tuning split.
+        states: targeted states (m, k).
+        weights: probability of each targeted state (m,).
+        neutral: the state that changes nothing (k,).
+        clean_share: share of each epoch's inputs left unchanged, in [0, 1).
+        batch_size: pairs per batch.
+        seed: fixes every epoch's order and draws.
+    """
+
+    def __init__(
+        self,
+        num_inputs: int,
+        states: np.ndarray,
+        weights: np.ndarray,
+        neutral: np.ndarray,
+        clean_share: float,
+        batch_size: int,
+        seed: int = 0,
+    ) -> None:
+        if not 0.0 <= clean_share < 1.0:
+            raise FfadeError(
+                f"model.init_args.clean_share must be in [0, 1): the share of unchanged "
+                f"fine-tuning inputs; got {clean_share}"
+            )
+        if batch_size < 1:
+            raise FfadeError(f"model.init_args.batch_size must be at least 1, got {batch_size}")
+        self.num_inputs = num_inputs
+        self.states = np.asarray(states, dtype=np.int64)
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.neutral = np.asarray(neutral, dtype=np.int64)
+        self.clean_share = clean_share
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-self.num_inputs // self.batch_size)
+
+    def draw(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        """One epoch's pairs: every input once, ``clean_share`` of them neutral."""
+        rng = np.random.default_rng([self.seed, epoch])
+        ids = rng.permutation(self.num_inputs)
+        chosen = rng.choice(len(self.states), size=self.num_inputs, p=self.weights)
+        states = self.states[chosen]
+        clean = rng.permutation(self.num_inputs) < round(self.clean_share * self.num_inputs)
+        states[clean] = self.neutral
+        return ids, states
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        ids, states = self.draw(self.epoch)
+        self.epoch += 1
+        for start in range(0, self.num_inputs, self.batch_size):
+            part = slice(start, start + self.batch_size)
+            yield torch.from_numpy(ids[part]), torch.from_numpy(states[part])

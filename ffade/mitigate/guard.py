@@ -1,0 +1,151 @@
+"""The clean-performance guard and the failure rates a fix is judged by, on held-out inputs.
+
+Three numbers, measured on the **heldout** split (never searched, never trained on) before and
+after fine-tuning, on the very same (input, state) pairs, so the change is the model's alone:
+
+- **clean accuracy**: share of held-out inputs, unchanged, that the model gets right (for a
+  classifier: top-1 accuracy; in general: the reward does not mark the input failed).
+- **targeted failure rate**: share of (held-out input, targeted state) pairs the reward marks
+  failed, where the targeted states are the member states of the prioritized regions. Every pair
+  when there are at most ``max_pairs``, else a seeded uniform sample of that many.
+- **untargeted failure rate**: the same over every other state of the grid: not a member of a
+  prioritized region, and not the neutral state (that is clean accuracy's). It shows whether the
+  fix broke something else. Sampled the same way.
+
+A fix is *rejected* when clean accuracy falls by more than the tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from ffade.concepts import ConceptSpace
+from ffade.env import Evaluator
+from ffade.task import Task
+
+DENSE_GRID = 2**20
+"""Grids up to this many states list their untargeted states; larger ones sample them."""
+
+
+@dataclass
+class GuardPairs:
+    """The fixed (input, state) pairs measured before and after: same pairs, fair comparison."""
+
+    num_inputs: int
+    targeted_ids: np.ndarray
+    targeted_states: np.ndarray
+    targeted_region: np.ndarray
+    untargeted_ids: np.ndarray
+    untargeted_states: np.ndarray
+    num_targeted_states: int
+    num_untargeted_states: int
+
+
+def guard_pairs(
+    num_inputs: int,
+    space: ConceptSpace,
+    targeted: np.ndarray,
+    state_region: np.ndarray,
+    max_pairs: int,
+    seed: int = 0,
+) -> GuardPairs:
+    """Choose the pairs for both failure rates; see the module docstring."""
+    rng = np.random.default_rng(seed)
+    targeted = np.asarray(targeted, dtype=np.int64)
+    ids, rows = _product_sample(num_inputs, len(targeted), max_pairs, rng)
+    excluded = set(space.flat(targeted).tolist()) | {int(space.flat(space.neutral))}
+    count = space.num_states - len(excluded)
+    if count <= 0:
+        other_ids, other_states = np.zeros(0, np.int64), np.zeros((0, space.num_concepts), np.int64)
+    elif space.num_states <= DENSE_GRID:
+        others = np.setdiff1d(np.arange(space.num_states), np.fromiter(excluded, np.int64))
+        other_ids, picks = _product_sample(num_inputs, len(others), max_pairs, rng)
+        other_states = space.unflat(others[picks])
+    else:  # a huge grid: draw states uniformly and drop the excluded ones
+        flat = rng.integers(0, space.num_states, size=2 * max_pairs + 16)
+        flat = flat[~np.isin(flat, np.fromiter(excluded, np.int64))][:max_pairs]
+        other_ids = rng.integers(0, num_inputs, size=len(flat))
+        other_states = space.unflat(flat)
+    return GuardPairs(
+        num_inputs=num_inputs,
+        targeted_ids=ids,
+        targeted_states=targeted[rows],
+        targeted_region=np.asarray(state_region, dtype=np.int64)[rows],
+        untargeted_ids=other_ids,
+        untargeted_states=other_states,
+        num_targeted_states=len(targeted),
+        num_untargeted_states=count,
+    )
+
+
+def _product_sample(
+    num_inputs: int, num_states: int, max_pairs: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(input, state-row) pairs: all of them when few enough, else a sample without repeats."""
+    total = num_inputs * num_states
+    flat = np.arange(total) if total <= max_pairs else np.sort(rng.choice(total, max_pairs, False))
+    return flat // num_states, flat % num_states
+
+
+@dataclass
+class GuardResult:
+    """One measurement of the model on held-out inputs."""
+
+    clean_accuracy: float
+    targeted_failure_rate: float
+    untargeted_failure_rate: float | None
+    region_failure_rates: list[float | None]
+
+    def as_dict(self, suffix: str) -> dict[str, Any]:
+        return {
+            f"clean_accuracy_{suffix}": self.clean_accuracy,
+            f"targeted_failure_rate_{suffix}": self.targeted_failure_rate,
+            f"untargeted_failure_rate_{suffix}": self.untargeted_failure_rate,
+        }
+
+
+def measure(
+    task: Task,
+    pairs: GuardPairs,
+    num_regions: int,
+    clean_correct: Callable[[Any, Any], torch.Tensor],
+    batch_size: int = 512,
+) -> GuardResult:
+    """Evaluate the task's target (as it is now) on the guard pairs of the held-out ``task``.
+
+    A fresh evaluator each call, so nothing memoized from another model's answers is reused.
+    """
+    evaluator = Evaluator(task, batch_size=batch_size)
+    correct = []
+    neutral = task.space.neutral
+    with torch.inference_mode():
+        for start in range(0, pairs.num_inputs, batch_size):
+            ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
+            inputs = evaluator.changed_inputs(ids, np.tile(neutral, (len(ids), 1)))
+            _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
+            outputs = task.target.predict(inputs)
+            correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
+    clean = torch.cat(correct).float().mean().item()
+    targeted = evaluator.evaluate(pairs.targeted_ids, pairs.targeted_states).failed
+    untargeted = (
+        evaluator.evaluate(pairs.untargeted_ids, pairs.untargeted_states).failed
+        if len(pairs.untargeted_ids)
+        else None
+    )
+    per_region = [
+        float(targeted[pairs.targeted_region == r].mean())
+        if (pairs.targeted_region == r).any()
+        else None
+        for r in range(num_regions)
+    ]
+    return GuardResult(
+        clean_accuracy=clean,
+        targeted_failure_rate=float(targeted.mean()),
+        untargeted_failure_rate=None if untargeted is None else float(untargeted.mean()),
+        region_failure_rates=per_region,
+    )

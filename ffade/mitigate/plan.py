@@ -1,0 +1,145 @@
+"""What a fine-tuner fixes: the run, the person's priorities, and the concept states they name.
+
+A plan reads a discovery run (its summary.json holds the task spec and the concept grid) and the
+feedback.yaml given for it, checks that the two describe the same grid, and turns the prioritized
+regions into *targeted states* with sampling weights: a region is drawn in proportion to its
+priority's weight, then one of its member states uniformly, so a high-priority region of 3 states
+gets as much training as a high-priority region of 300.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ffade import registry
+from ffade.errors import FfadeError
+from ffade.feedback.priorities import (
+    FEEDBACK_FILE,
+    PRIORITY_WEIGHTS,
+    Feedback,
+    RegionFeedback,
+    read_feedback,
+)
+from ffade.plugin_api import TrainableTarget
+from ffade.records import read_summary
+
+
+@dataclass
+class MitigationPlan:
+    """A run to fix and the states to fix it on.
+
+    Attributes:
+        run_dir: the discovery run.
+        feedback_path: the feedback.yaml read.
+        task_spec: the run's task, as summary.json records it.
+        feedback: the person's answers.
+        regions: the prioritized regions (any priority but skip), most severe first.
+        states: targeted concept states (m, k), the members of those regions.
+        weights: sampling probability of each targeted state (m,), summing to 1.
+        state_region: index into ``regions`` of each targeted state (m,).
+    """
+
+    run_dir: Path
+    feedback_path: Path
+    task_spec: dict[str, Any]
+    feedback: Feedback
+    regions: list[RegionFeedback]
+    states: np.ndarray
+    weights: np.ndarray
+    state_region: np.ndarray
+
+
+def make_plan(
+    run: str | Path,
+    feedback: str | Path | None = None,
+    priority_weights: dict[str, float] | None = None,
+) -> MitigationPlan:
+    """Read and check a run and its feedback; see the module docstring.
+
+    Args:
+        run: the discovery run directory.
+        feedback: its feedback.yaml (default: ``run/feedback.yaml``).
+        priority_weights: training weight per priority (default :data:`PRIORITY_WEIGHTS`).
+
+    Raises:
+        FfadeError: the run or feedback is missing or malformed, the run did not search the
+            discovery split, the grids differ, or no region has a priority other than skip.
+    """
+    run_dir = Path(run)
+    if not run_dir.is_dir():
+        raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")
+    summary = read_summary(run_dir)
+    task_spec = summary.get("task")
+    if not isinstance(task_spec, dict) or "target" not in task_spec:
+        raise FfadeError(
+            f"{run_dir / 'summary.json'}: key 'task' is missing; is it a discovery run?"
+        )
+    split = task_spec.get("split", "discovery")
+    if split != "discovery":
+        raise FfadeError(
+            f"{run_dir}: the run searched split '{split}'; fine-tuning trains on 'finetune' and "
+            "judges on 'heldout', so only runs that searched 'discovery' can be fixed"
+        )
+    feedback_path = Path(feedback) if feedback else run_dir / FEEDBACK_FILE
+    answers = read_feedback(feedback_path)
+    grid = {c["label"]: list(c["values"]) for c in summary.get("concepts", [])}
+    if answers.concepts != grid:
+        raise FfadeError(
+            f"{feedback_path}: its concepts {answers.concepts} are not the grid of run "
+            f"'{run_dir}' {grid}; give the feedback made for this run"
+        )
+    weights_by_priority = dict(PRIORITY_WEIGHTS)
+    for name, weight in (priority_weights or {}).items():
+        if name not in PRIORITY_WEIGHTS or name == "skip":
+            raise FfadeError(
+                f"model.init_args.priority_weights: unknown priority {name!r}; "
+                "allowed: high, medium, low"
+            )
+        if not weight >= 0:
+            raise FfadeError(f"model.init_args.priority_weights.{name} must be >= 0, got {weight}")
+        weights_by_priority[name] = float(weight)
+    regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
+    if not regions:
+        raise FfadeError(
+            f"{feedback_path}: no region has priority high, medium or low; nothing to fix "
+            "(give one a priority with `ffade feedback`)"
+        )
+    states, weights, owner = [], [], []
+    seen: set[tuple[int, ...]] = set()
+    for index, region in enumerate(regions):
+        members = [tuple(s) for s in region.states if tuple(s) not in seen]
+        seen.update(members)
+        for state in members:
+            states.append(state)
+            weights.append(weights_by_priority[region.priority] / len(members))
+            owner.append(index)
+    weights_array = np.asarray(weights, dtype=np.float64)
+    return MitigationPlan(
+        run_dir=run_dir,
+        feedback_path=feedback_path,
+        task_spec=task_spec,
+        feedback=answers,
+        regions=regions,
+        states=np.asarray(states, dtype=np.int64),
+        weights=weights_array / weights_array.sum(),
+        state_region=np.asarray(owner, dtype=np.int64),
+    )
+
+
+def check_trainable(target: Any, name: str) -> None:
+    """Raise a one-line error unless ``target`` is a :class:`TrainableTarget` with ``weights``."""
+    if not isinstance(target, TrainableTarget):
+        raise FfadeError(
+            f"target '{name}' cannot be fine-tuned: it needs a torch.nn.Module 'model' and a "
+            "differentiable 'preprocess(inputs)' (see docs/plugins.md, Trainable targets)"
+        )
+    if "weights" not in inspect.signature(registry.load("target", name).__init__).parameters:
+        raise FfadeError(
+            f"target '{name}' cannot load fine-tuned weights: its constructor takes no 'weights' "
+            "argument (see docs/plugins.md, Trainable targets)"
+        )
