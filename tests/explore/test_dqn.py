@@ -71,3 +71,17 @@ def test_microscopic_finds_small_failing_changes(tmp_path: Path) -> None:
     assert changes, "no failure reached from the start state"
     # from axis0=0.889 one step of axis1 is far from the corner region; the smallest change is found
     assert min(c["steps"] for c in changes) <= 8
+
+
+def test_tensorboard_shows_reward_epsilon_td_loss_and_failures(tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    explorer = DQNExplorer(task=synthetic_spec(), budget=160, num_envs=16, learning_starts=32)
+    discover(explorer, tmp_path, seed=0, name="tb")
+    events = EventAccumulator(str(explorer.recorder.run_dir))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    for tag in ("train/reward", "train/epsilon", "train/td_loss", "discovery/failures_found"):
+        assert tag in tags, tags
+    assert len(events.Scalars("discovery/failures_found")) >= 10  # one point per step
+    assert "discovery/worst_failures" not in tags  # synthetic inputs are not images
