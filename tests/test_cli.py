@@ -139,8 +139,8 @@ def test_malformed_yaml_gets_one_clear_line(tmp_path: Path) -> None:
     assert_one_line_error(ffade("fit", "--config", str(bad)), "config")
 
 
-def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "c.yaml", budget=1200)
+def start_fit_and_wait(config: Path, run: Path, lines: int, checkpoint: bool) -> subprocess.Popen:
+    """Start ``ffade fit`` in the background; return once its log (and checkpoint) exist."""
     exe = Path(sys.executable).parent / "ffade"
     process = subprocess.Popen(
         [str(exe), "fit", "--config", str(config)],
@@ -148,17 +148,19 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    first = tmp_path / "runs" / "test" / "version_0"
-    deadline = time.monotonic() + 240
+    log, deadline = run / "evaluations.jsonl", time.monotonic() + 240
     while time.monotonic() < deadline:
-        log = first / "evaluations.jsonl"
-        if (
-            (first / "checkpoints" / "last.ckpt").is_file()
-            and log.is_file()
-            and len(log.read_bytes().splitlines()) > 300
-        ):
+        ready = log.is_file() and len(log.read_bytes().splitlines()) > lines
+        if ready and (not checkpoint or (run / "checkpoints" / "last.ckpt").is_file()):
             break
         time.sleep(0.5)
+    return process
+
+
+def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=1200)
+    first = tmp_path / "runs" / "test" / "version_0"
+    process = start_fit_and_wait(config, first, lines=300, checkpoint=True)
     process.send_signal(signal.SIGKILL)
     process.wait()
     logged = [
@@ -183,19 +185,9 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
 
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=100_000)
-    exe = Path(sys.executable).parent / "ffade"
-    process = subprocess.Popen(
-        [str(exe), "fit", "--config", str(config)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    log = tmp_path / "runs" / "test" / "version_0" / "evaluations.jsonl"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not (
-        log.is_file() and len(log.read_bytes().splitlines()) > 100
-    ):
-        time.sleep(0.5)
+    run = tmp_path / "runs" / "test" / "version_0"
+    process = start_fit_and_wait(config, run, lines=100, checkpoint=False)
+    log = run / "evaluations.jsonl"
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) != 0
     summary = json.loads((log.parent / "summary.json").read_text())
