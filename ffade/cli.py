@@ -11,10 +11,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
-import logging
 import re
 import sys
-import warnings
 from collections.abc import Callable
 
 from jsonargparse import ArgumentError
@@ -22,7 +20,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
 from ffade.errors import FfadeError
-from ffade.progress import BudgetProgressBar
+from ffade.progress import BudgetProgressBar, quiet_lightning
 
 
 def trainer_defaults() -> dict:
@@ -62,16 +60,8 @@ class FfadeCLI(LightningCLI):
             raise FfadeError(_one_line(str(exc))) from exc
 
 
-def _not_an_advert(record: logging.LogRecord) -> bool:
-    return "litlogger" not in record.getMessage()
-
-
 def run_lightning(args: list[str]) -> None:
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_an_advert)
-    # explorers update inside training_step by design; Lightning's advice about it is noise here
-    warnings.filterwarnings("ignore", message=".*pre-optimization state.*")
-    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-    warnings.filterwarnings("ignore", message=".*args parameter is intended.*")
+    quiet_lightning()
     from lightning.pytorch import LightningModule
 
     import ffade.explore  # noqa: F401  (makes the explorers known by their short class names)

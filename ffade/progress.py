@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import Any
 
 from lightning.pytorch.callbacks import TQDMProgressBar
@@ -37,3 +39,23 @@ class BudgetProgressBar(TQDMProgressBar):
         )
         bar.refresh()
         return None
+
+
+def _not_an_advert(record: logging.LogRecord) -> bool:
+    return "litlogger" not in record.getMessage()
+
+
+def quiet_lightning() -> None:
+    """Hide Lightning's messages that say nothing about an ffade run.
+
+    Explorers update inside training_step and may have no optimizer by design, so Lightning's
+    advice about both is noise here, as are its adverts and internal deprecations.
+    """
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_an_advert)
+    for message in (
+        ".*pre-optimization state.*",
+        ".*LeafSpec.*",
+        ".*args parameter is intended.*",
+        ".*configure_optimizers. returned .None.*",
+    ):
+        warnings.filterwarnings("ignore", message=message)

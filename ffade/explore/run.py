@@ -25,8 +25,10 @@ def discover(
     ``callbacks`` are added to the run's own (a benchmark's timer, say).
     """
     from ffade.cli import trainer_defaults
+    from ffade.progress import quiet_lightning
 
-    if not progress:  # quiet: no device banner or tips when called from code
+    quiet_lightning()
+    if not progress:  # from code: no device banner either
         logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
     seed_everything(seed, verbose=False)
     settings = trainer_defaults()
