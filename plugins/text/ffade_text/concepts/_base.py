@@ -1,0 +1,64 @@
+"""What every text-edit concept shares: a grid of severities and batch application.
+
+A value is a *severity*: how many edits are made to each text (0, the neutral value, makes
+none). Numbers rather than named operators give the grid a geometry: the DQN generalizes from
+"2 typos" to "3 typos", and a microscopic step adds exactly one edit, since severity ``n + 1`` is
+severity ``n`` plus one more edit at a seeded site (see ``ffade_text.functional._spans``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from ffade.errors import ConceptValueError
+from ffade.plugin_api import Concept
+
+MAX_SEVERITY = 1000
+"""More edits than any article has sites for; a larger value is a config mistake."""
+
+
+class TextEdit(Concept):
+    """A concept that makes ``value`` edits of one kind to each text of a batch of strings.
+
+    Subclasses implement :meth:`edit`, usually a call to one ``ffade_text.functional`` function.
+
+    Args:
+        values: severities, whole numbers in [0, 1000] (default 0..4).
+        label: the name in records and reports (default: the plugin name).
+        seed: picks the edit sites; the same (text, severity, seed) always gives the same text.
+    """
+
+    neutral: ClassVar[Any] = 0
+    default_values: ClassVar[Sequence[Any]] = (0, 1, 2, 3, 4)
+
+    def __init__(
+        self, values: Sequence[int] | None = None, label: str | None = None, seed: int = 0
+    ) -> None:
+        super().__init__(values, label)
+        self.seed = int(seed)
+
+    def check_value(self, value: Any) -> None:
+        """Accept whole numbers of edits in [0, MAX_SEVERITY]."""
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not (whole and 0 <= value <= MAX_SEVERITY):
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected a whole number "
+                f"of edits in [0, {MAX_SEVERITY}]"
+            )
+
+    def apply(self, inputs: Sequence[str], value: int) -> list[str]:
+        """Each text of the batch with ``value`` edits; the neutral 0 returns them unchanged."""
+        self.check_value(value)
+        if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):
+            raise ConceptValueError(
+                f"concept '{self.label}': inputs must be a list of strings, got "
+                f"{type(inputs).__name__}"
+            )
+        if value == self.neutral:
+            return list(inputs)
+        return [self.edit(text, value) for text in inputs]
+
+    def edit(self, text: str, count: int) -> str:
+        """One text with ``count`` edits."""
+        raise NotImplementedError

@@ -1,0 +1,91 @@
+"""Grammar concepts: negation, singular/plural, verb tense (``functional.grammar``).
+
+Nouns and verbs are recognized from word lists; the ``nouns`` and ``verbs`` arguments add to the
+built-in ones, so a domain's own vocabulary can be edited too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ffade.errors import ConceptValueError
+from ffade_text.concepts._base import TextEdit
+from ffade_text.functional import grammar
+from ffade_text.functional.lexicon import NOUNS, VERBS
+
+
+def _verb_table(label: str, extra: Sequence[Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
+    rows = tuple(tuple(w.lower() for w in row) for row in (extra or ()))
+    for row in rows:
+        if len(row) != 3:
+            raise ConceptValueError(
+                f"concept '{label}': verbs entry {list(row)} is not allowed; expected "
+                "[base, third person present, past], e.g. [approve, approves, approved]"
+            )
+    return (*VERBS, *rows)
+
+
+class Negate(TextEdit):
+    """Negate one sentence per edit: "approved" -> "did not approve", "was" -> "was not".
+
+    Args:
+        values, label, seed: as :class:`~ffade_text.concepts._base.TextEdit`.
+        verbs: extra [base, present, past] triples, added to the built-in verbs.
+    """
+
+    def __init__(
+        self,
+        values: Sequence[int] | None = None,
+        label: str | None = None,
+        seed: int = 0,
+        verbs: Sequence[Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__(values, label, seed)
+        self.verbs = _verb_table(self.label, verbs)
+
+    def edit(self, text: str, count: int) -> str:
+        return grammar.negate(text, count, self.seed, self.verbs)
+
+
+class SingularPlural(TextEdit):
+    """Flip one listed noun between singular and plural per edit: "city" <-> "cities".
+
+    Args:
+        values, label, seed: as :class:`~ffade_text.concepts._base.TextEdit`.
+        nouns: extra singular nouns, added to the built-in list (plurals from ``inflect``).
+    """
+
+    def __init__(
+        self,
+        values: Sequence[int] | None = None,
+        label: str | None = None,
+        seed: int = 0,
+        nouns: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(values, label, seed)
+        self.forms = grammar.number_forms((*NOUNS, *(nouns or ())))
+
+    def edit(self, text: str, count: int) -> str:
+        return grammar.singular_plural(text, count, self.seed, self.forms)
+
+
+class VerbTense(TextEdit):
+    """Move one listed verb between past and present per edit: "approved" <-> "approves".
+
+    Args:
+        values, label, seed: as :class:`~ffade_text.concepts._base.TextEdit`.
+        verbs: extra [base, present, past] triples, added to the built-in verbs.
+    """
+
+    def __init__(
+        self,
+        values: Sequence[int] | None = None,
+        label: str | None = None,
+        seed: int = 0,
+        verbs: Sequence[Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__(values, label, seed)
+        self.verbs = _verb_table(self.label, verbs)
+
+    def edit(self, text: str, count: int) -> str:
+        return grammar.verb_tense(text, count, self.seed, self.verbs)

@@ -1,0 +1,100 @@
+"""What every text edit shares: a per-text seeded generator, choosing edit sites, splicing.
+
+Determinism matters twice. ffade memoizes evaluations, so an edit must give the same text for the
+same (text, severity, seed) in every process: the generator is seeded from ``zlib.crc32`` of the
+text, never from Python's salted ``hash()``. And the microscopic explorer adds one edit per step,
+so severity ``n + 1`` must be severity ``n`` plus one more edit: sites are drawn as one shuffled
+order per text and an edit of severity ``n`` takes its first ``n`` sites.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
+"""A word: letters and digits, with inner apostrophes (don't, council's)."""
+
+SENTENCE = re.compile(r"[^.!?\s][^.!?]*(?:[.!?]+|$)")
+"""A sentence: from its first visible character up to and including its end marks."""
+
+
+def generator(text: str, seed: int, edit: str) -> random.Random:
+    """A generator fixed by the text, the seed and the edit's name, stable across processes."""
+    return random.Random(f"{edit}|{seed}|{zlib.crc32(text.encode('utf-8'))}")
+
+
+def first_sites(candidates: Iterable[T], count: int, rng: random.Random) -> list[T]:
+    """The first ``count`` candidates of one seeded shuffle: severity n+1 extends severity n."""
+    order = list(candidates)
+    rng.shuffle(order)
+    return order[: max(count, 0)]
+
+
+def disjoint_sites(
+    candidates: Iterable[tuple[int, int]], count: int, rng: random.Random
+) -> list[tuple[int, int]]:
+    """Like :func:`first_sites` for (start, end) spans, skipping spans that touch chosen ones."""
+    order = list(candidates)
+    rng.shuffle(order)
+    chosen: list[tuple[int, int]] = []
+    for start, end in order:
+        if len(chosen) == count:
+            break
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+    return chosen
+
+
+def splice(
+    text: str, spans: Sequence[tuple[int, int]], change: Callable[[str, int, int], str]
+) -> str:
+    """Apply ``change(text, start, end) -> text`` at each span, rightmost first.
+
+    Working right to left keeps every span's offsets valid: each change only moves text to the
+    right of the spans still waiting.
+    """
+    for start, end in sorted(spans, reverse=True):
+        text = change(text, start, end)
+    return text
+
+
+def replace(replacement: Callable[[str], str]) -> Callable[[str, int, int], str]:
+    """A splice change that replaces the span's text by ``replacement(span_text)``."""
+    return lambda text, start, end: text[:start] + replacement(text[start:end]) + text[end:]
+
+
+def remove_word(text: str, start: int, end: int) -> str:
+    """Delete a word and one side's whitespace, so no double space or space before a stop is left.
+
+    The following whitespace goes when there is some; otherwise (the word ends the text or stands
+    before punctuation) the preceding whitespace does.
+    """
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    if after > end and (after == len(text) or text[after].isalnum() or text[after] in "\"'("):
+        return text[:start] + text[after:]
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    return text[:before] + text[end:]
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every word."""
+    return [m.span() for m in WORD.finditer(text)]
+
+
+def match_case(original: str, new: str) -> str:
+    """``new`` written in the case pattern of ``original`` (UPPER, Capitalized or as is)."""
+    if len(original) > 1 and original.isupper():
+        return new.upper()
+    if original[:1].isupper():
+        return new[:1].upper() + new[1:]
+    return new

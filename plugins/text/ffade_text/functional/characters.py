@@ -1,0 +1,78 @@
+"""Character edits: the slips of a typing hand, ``count`` of them per text.
+
+Each function takes ``(text, count, seed)`` and returns the edited text; ``count`` 0 returns the
+text unchanged, and a text with fewer sites than ``count`` gets an edit at every site. Only
+letters inside words of at least two letters are touched, so the edits read as typos rather than
+as deleted or invented words.
+"""
+
+from __future__ import annotations
+
+import string
+
+from ffade_text.functional._spans import (
+    disjoint_sites,
+    first_sites,
+    generator,
+    replace,
+    splice,
+    words,
+)
+from ffade_text.functional.lexicon import KEYBOARD_NEIGHBOURS
+
+
+def _letters(text: str) -> list[int]:
+    """Indices of letters inside words of two or more letters."""
+    return [
+        i
+        for start, end in words(text)
+        if end - start > 1
+        for i in range(start, end)
+        if text[i].isalpha()
+    ]
+
+
+def delete_char(text: str, count: int, seed: int = 0) -> str:
+    """Delete ``count`` letters: "council" -> "counil"."""
+    sites = first_sites(_letters(text), count, generator(text, seed, "delete_char"))
+    return splice(text, [(i, i + 1) for i in sites], replace(lambda _: ""))
+
+
+def repeat_char(text: str, count: int, seed: int = 0) -> str:
+    """Type ``count`` letters twice: "council" -> "counncil"."""
+    sites = first_sites(_letters(text), count, generator(text, seed, "repeat_char"))
+    return splice(text, [(i, i + 1) for i in sites], replace(lambda c: c + c))
+
+
+def insert_char(text: str, count: int, seed: int = 0) -> str:
+    """Insert ``count`` random lowercase letters between two letters of a word: "coquncil"."""
+    letters = set(_letters(text))
+    gaps = [i for i in sorted(letters) if i - 1 in letters]
+    rng = generator(text, seed, "insert_char")
+    sites = first_sites(gaps, count, rng)
+    inserted = {i: rng.choice(string.ascii_lowercase) for i in sites}
+    return splice(text, [(i, i) for i in sites], lambda t, i, _: t[:i] + inserted[i] + t[i:])
+
+
+def swap_char(text: str, count: int, seed: int = 0) -> str:
+    """Swap ``count`` pairs of neighbouring letters that differ: "council" -> "cuoncil"."""
+    letters = set(_letters(text))
+    pairs = [
+        (i, i + 2)
+        for i in sorted(letters)
+        if i + 1 in letters and text[i].lower() != text[i + 1].lower()
+    ]
+    sites = disjoint_sites(pairs, count, generator(text, seed, "swap_char"))
+    return splice(text, sites, replace(lambda pair: pair[::-1]))
+
+
+def keyboard_typo(text: str, count: int, seed: int = 0) -> str:
+    """Replace ``count`` letters by a key next to them on a QWERTY keyboard: "coumcil"."""
+    candidates = [i for i in _letters(text) if text[i].lower() in KEYBOARD_NEIGHBOURS]
+    rng = generator(text, seed, "keyboard_typo")
+    sites = first_sites(candidates, count, rng)
+    typed = {}
+    for i in sites:
+        key = rng.choice(KEYBOARD_NEIGHBOURS[text[i].lower()])
+        typed[i] = key.upper() if text[i].isupper() else key
+    return splice(text, [(i, i + 1) for i in sites], lambda t, i, _: t[:i] + typed[i] + t[i + 1 :])

@@ -1,0 +1,140 @@
+"""Grammar edits: negate sentences, flip nouns between singular and plural, change verb tense.
+
+Without a parser, nouns and verbs are recognized from word lists (see ``lexicon``), which callers
+may extend. Each function takes ``(text, count, seed, ...)`` and returns the edited text;
+``count`` 0 returns it unchanged, and a text with fewer sites gets an edit at every site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+import inflect
+
+from ffade_text.functional._spans import (
+    SENTENCE,
+    first_sites,
+    generator,
+    match_case,
+    replace,
+    splice,
+    words,
+)
+from ffade_text.functional.lexicon import AUXILIARIES, NOUNS, VERBS
+
+_CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
+_NOT = re.compile(r"\bnot\s+", re.IGNORECASE)
+_AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
+_IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall"}
+_PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
+
+
+@cache
+def _inflect() -> inflect.engine:
+    return inflect.engine()
+
+
+def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> str:
+    """Flip one sentence's polarity, by the first rule that applies.
+
+    1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is".
+    2. "not" follows the first auxiliary: "was approved" -> "was not approved".
+    3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
+    4. Otherwise: "It is not true that ..." before the sentence.
+    """
+    contracted = _CONTRACTED.search(sentence)
+    if contracted:
+        stem = contracted.group(1)
+        positive = match_case(stem, _IRREGULAR_CONTRACTIONS.get(stem.lower(), stem))
+        return sentence[: contracted.start()] + positive + sentence[contracted.end() :]
+    negation = _NOT.search(sentence)
+    if negation:
+        return sentence[: negation.start()] + sentence[negation.end() :]
+    auxiliary = _AUXILIARY.search(sentence)
+    if auxiliary:
+        return sentence[: auxiliary.end()] + " not" + sentence[auxiliary.end() :]
+    forms = {}
+    for base, present, past in verbs:
+        forms[past] = ("did", base)
+        forms[present] = ("does", base)
+    for start, end in words(sentence):
+        word = sentence[start:end]
+        if word.lower() in forms:
+            helper, base = forms[word.lower()]
+            return sentence[:start] + match_case(word, f"{helper} not {base}") + sentence[end:]
+    return "It is not true that " + sentence[:1].lower() + sentence[1:]
+
+
+def negate(
+    text: str, count: int, seed: int = 0, verbs: Iterable[tuple[str, str, str]] = VERBS
+) -> str:
+    """Negate ``count`` sentences (see :func:`negate_sentence`)."""
+    verbs = tuple(verbs)
+    sentences = [m.span() for m in SENTENCE.finditer(text)]
+    sites = first_sites(sentences, count, generator(text, seed, "negate"))
+    return splice(text, sites, replace(lambda sentence: negate_sentence(sentence, verbs)))
+
+
+def number_forms(nouns: Iterable[str] = NOUNS) -> dict[str, str]:
+    """singular -> plural and plural -> singular for each noun, plurals from ``inflect``."""
+    engine = _inflect()
+    forms: dict[str, str] = {}
+    for noun in nouns:
+        plural = engine.plural_noun(noun.lower())
+        if plural and plural != noun.lower():
+            forms[noun.lower()] = plural
+            forms.setdefault(plural, noun.lower())
+    return forms
+
+
+@cache
+def _default_number_forms() -> dict[str, str]:
+    return number_forms()
+
+
+def singular_plural(
+    text: str, count: int, seed: int = 0, forms: dict[str, str] | None = None
+) -> str:
+    """Flip ``count`` listed nouns between singular and plural: "city" <-> "cities".
+
+    ``forms`` maps each form to the other (see :func:`number_forms`); default: the built-in nouns.
+    """
+    forms = _default_number_forms() if forms is None else forms
+    candidates = [(s, e) for s, e in words(text) if text[s:e].lower() in forms]
+    sites = first_sites(candidates, count, generator(text, seed, "singular_plural"))
+    return splice(text, sites, replace(lambda word: match_case(word, forms[word.lower()])))
+
+
+def tense_forms(verbs: Iterable[tuple[str, str, str]] = VERBS) -> dict[str, str]:
+    """past -> present (third person) and present -> past, for each listed verb.
+
+    Base forms are left out: after "did not" or "to" they are not a tense, and many double as
+    nouns ("vote", "plan").
+    """
+    forms: dict[str, str] = {}
+    for _base, present, past in verbs:
+        forms[past] = present
+        forms[present] = past
+    return forms
+
+
+def verb_tense(
+    text: str, count: int, seed: int = 0, verbs: Iterable[tuple[str, str, str]] = VERBS
+) -> str:
+    """Move ``count`` listed verbs between past and present: "approved" <-> "approves".
+
+    A verb right after "has", "was", "been"... is skipped: it is a participle ("has approved"),
+    and turning it into "has approves" is noise rather than a change of tense.
+    """
+    forms = tense_forms(verbs)
+    spans = words(text)
+    candidates = [
+        (s, e)
+        for k, (s, e) in enumerate(spans)
+        if text[s:e].lower() in forms
+        and (k == 0 or text[slice(*spans[k - 1])].lower() not in _PERFECT_OR_PASSIVE)
+    ]
+    sites = first_sites(candidates, count, generator(text, seed, "verb_tense"))
+    return splice(text, sites, replace(lambda word: match_case(word, forms[word.lower()])))

@@ -1,0 +1,99 @@
+"""Word edits: delete, repeat, shuffle, drop stop words, misspell; ``count`` words per text.
+
+Each function takes ``(text, count, seed)`` (plus an optional word list) and returns the edited
+text; ``count`` 0 returns it unchanged, and a text with fewer sites gets an edit at every site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ffade_text.functional._spans import (
+    SENTENCE,
+    first_sites,
+    generator,
+    match_case,
+    remove_word,
+    replace,
+    splice,
+    words,
+)
+from ffade_text.functional.lexicon import MISSPELLINGS, SPELLING_RULES, STOP_WORDS
+
+
+def delete_word(text: str, count: int, seed: int = 0) -> str:
+    """Delete ``count`` words with the space beside each: "the city council" -> "the council"."""
+    sites = first_sites(words(text), count, generator(text, seed, "delete_word"))
+    return splice(text, sites, remove_word)
+
+
+def repeat_word(text: str, count: int, seed: int = 0) -> str:
+    """Write ``count`` words twice: "the city council" -> "the city city council"."""
+    sites = first_sites(words(text), count, generator(text, seed, "repeat_word"))
+    return splice(text, sites, replace(lambda word: f"{word} {word}"))
+
+
+def drop_stopwords(
+    text: str, count: int, seed: int = 0, stop_words: Iterable[str] = STOP_WORDS
+) -> str:
+    """Delete ``count`` stop words ("the", "of", "was", ...): "the mayor of Riverton" ->
+    "mayor of Riverton"."""
+    stop = {w.lower() for w in stop_words}
+    candidates = [(s, e) for s, e in words(text) if text[s:e].lower() in stop]
+    sites = first_sites(candidates, count, generator(text, seed, "drop_stopwords"))
+    return splice(text, sites, remove_word)
+
+
+def misspelling(word: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """A plausible misspelling of ``word``, or None when neither the lists nor the rules apply.
+
+    A known real-world misspelling is preferred; otherwise the first sound-alike rule that
+    applies rewrites the word's first match (never its first letter, which readers anchor on).
+    """
+    lower = word.lower()
+    known = {**MISSPELLINGS, **(extra or {})}
+    if lower in known:
+        return match_case(word, known[lower])
+    for old, new in SPELLING_RULES:
+        at = lower.find(old, 1)
+        if at > 0:
+            return match_case(word, lower[:at] + new + lower[at + len(old) :])
+    return None
+
+
+def misspell(text: str, count: int, seed: int = 0, extra: Mapping[str, str] | None = None) -> str:
+    """Misspell ``count`` words that have a known or rule-made misspelling: "recieved"."""
+    candidates = [(s, e) for s, e in words(text) if misspelling(text[s:e], extra) is not None]
+    sites = first_sites(candidates, count, generator(text, seed, "misspell"))
+    return splice(text, sites, replace(lambda word: misspelling(word, extra) or word))
+
+
+def shuffle_words(text: str, count: int, seed: int = 0) -> str:
+    """Swap ``count`` pairs of different words within a sentence; each word moves at most once.
+
+    "The council approved the budget." -> "The budget approved the council." Words keep their
+    places' punctuation, and swaps stay inside sentences so the text keeps its sentence count.
+    """
+    spans = words(text)
+    pairs = []
+    for sentence in SENTENCE.finditer(text):
+        inside = [
+            i for i, (s, e) in enumerate(spans) if sentence.start() <= s and e <= sentence.end()
+        ]
+        pairs += [
+            (i, j)
+            for a, i in enumerate(inside)
+            for j in inside[a + 1 :]
+            if text[slice(*spans[i])].lower() != text[slice(*spans[j])].lower()
+        ]
+    order = first_sites(pairs, len(pairs), generator(text, seed, "shuffle_words"))
+    used: set[int] = set()
+    placed: dict[tuple[int, int], str] = {}
+    for i, j in order:
+        if len(placed) == 2 * count:
+            break
+        if i not in used and j not in used:
+            used.update((i, j))
+            placed[spans[i]] = text[slice(*spans[j])]
+            placed[spans[j]] = text[slice(*spans[i])]
+    return splice(text, list(placed), lambda t, s, e: t[:s] + placed[(s, e)] + t[e:])

@@ -1,0 +1,175 @@
+"""Summary rewards: BLEU (sacrebleu) and ROUGE-L (rouge-score) against the reference summary.
+
+``bleu`` and ``rougel`` judge a summary by its own score: it fails below ``threshold``.
+``bleu_drop`` and ``rougel_drop`` judge what the edit did: the score of the summary of the
+unedited article minus that of the edited one, so an article the model never summarized well is
+not blamed on the edit; it fails when the drop exceeds ``threshold``.
+
+Units are each library's own: BLEU in [0, 100] points, ROUGE-L F1 in [0, 1]. The RL reward
+follows the paper's shape: a failure earns ``scale`` times its depth on [0, 1] (BLEU divided by
+100), a pass costs ``pass_reward``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import Reward, Scores
+
+
+def sentence_bleu(hypothesis: str, reference: str) -> float:
+    """sacrebleu's sentence BLEU in [0, 100], with its default smoothing (exp)."""
+    import sacrebleu
+
+    return float(sacrebleu.sentence_bleu(hypothesis, [reference]).score)
+
+
+@cache
+def _rouge_scorer() -> Any:
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+
+
+def rouge_l(hypothesis: str, reference: str) -> float:
+    """ROUGE-L F1 in [0, 1] (longest common subsequence of stemmed, lowercased words)."""
+    return float(_rouge_scorer().score(reference, hypothesis)["rougeL"].fmeasure)
+
+
+def corpus_scores(hypotheses: Sequence[str], references: Sequence[str]) -> tuple[float, float]:
+    """Mean sentence BLEU and mean ROUGE-L F1 over pairs: the numbers fine-tuning guards."""
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise FfadeError(
+            f"need as many summaries as references (and at least one); got {len(hypotheses)} "
+            f"and {len(references)}"
+        )
+    pairs = list(zip(hypotheses, references, strict=True))
+    bleu = sum(sentence_bleu(h, r) for h, r in pairs) / len(pairs)
+    rouge = sum(rouge_l(h, r) for h, r in pairs) / len(pairs)
+    return bleu, rouge
+
+
+def _texts(name: str, what: str, values: Any, count: int | None = None) -> list[str]:
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise FfadeError(f"reward '{name}': {what} must be a list of strings")
+    values = list(values)
+    if count is not None and len(values) != count:
+        raise FfadeError(f"reward '{name}': got {len(values)} {what} for {count} summaries")
+    return values
+
+
+class _SummaryReward(Reward):
+    """Shared scoring of summaries against references with one metric.
+
+    Args:
+        threshold: where failure starts (see the subclass).
+        scale: multiplies the depth of a failure on [0, 1] (the paper uses 10).
+        pass_reward: the reward of a summary that did not fail (the paper uses -1).
+    """
+
+    metric_name: ClassVar[str] = ""
+    full_scale: ClassVar[float] = 1.0  # the metric's maximum: 100 for BLEU, 1 for ROUGE-L
+    default_threshold: ClassVar[float] = 0.0
+
+    def __init__(
+        self, threshold: float | None = None, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        threshold = self.default_threshold if threshold is None else float(threshold)
+        if not 0 <= threshold <= self.full_scale:
+            raise FfadeError(
+                f"reward '{self.plugin_name or type(self).__name__}': threshold {threshold!r} is "
+                f"not allowed; expected {self.metric_name} in [0, {self.full_scale:g}]"
+            )
+        self.threshold = threshold
+        self.scale = float(scale)
+        self.pass_reward = float(pass_reward)
+
+    def metric(self, hypothesis: str, reference: str) -> float:
+        raise NotImplementedError
+
+    def _scores(self, outputs: Any, references: Any) -> torch.Tensor:
+        name = self.plugin_name or type(self).__name__
+        outputs = _texts(name, "summaries", outputs)
+        references = _texts(name, "references", references, len(outputs))
+        return torch.tensor(
+            [self.metric(h, r) for h, r in zip(outputs, references, strict=True)],
+            dtype=torch.float32,
+        )
+
+    def _reward(self, failed: torch.Tensor, depth: torch.Tensor) -> torch.Tensor:
+        depth = (depth / self.full_scale).clamp(min=0)
+        return torch.where(failed, self.scale * depth, torch.full_like(depth, self.pass_reward))
+
+
+class _Absolute(_SummaryReward):
+    """metric: the summary's score; failed: score below ``threshold``."""
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        scores = self._scores(outputs, references)
+        failed = scores < self.threshold
+        return Scores(scores, failed, self._reward(failed, self.threshold - scores))
+
+
+class _Drop(_SummaryReward):
+    """metric: clean score minus edited score; failed: the drop exceeds ``threshold``."""
+
+    needs_clean_outputs: ClassVar[bool] = True
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        name = self.plugin_name or type(self).__name__
+        if clean_outputs is None:
+            raise FfadeError(
+                f"reward '{name}' compares with the summaries of the unedited articles, but none "
+                "were given (clean_outputs=None)"
+            )
+        clean = _texts(name, "clean summaries", clean_outputs, len(outputs))
+        drop = self._scores(clean, references) - self._scores(outputs, references)
+        failed = drop > self.threshold
+        return Scores(drop, failed, self._reward(failed, drop))
+
+
+class Bleu(_Absolute):
+    """Fails when the summary's sentence BLEU is below ``threshold`` (default 20 points)."""
+
+    metric_name = "BLEU"
+    full_scale = 100.0
+    default_threshold = 20.0
+
+    def metric(self, hypothesis: str, reference: str) -> float:
+        return sentence_bleu(hypothesis, reference)
+
+
+class RougeL(_Absolute):
+    """Fails when the summary's ROUGE-L F1 is below ``threshold`` (default 0.3)."""
+
+    metric_name = "ROUGE-L F1"
+    default_threshold = 0.3
+
+    def metric(self, hypothesis: str, reference: str) -> float:
+        return rouge_l(hypothesis, reference)
+
+
+class BleuDrop(_Drop):
+    """Fails when the edit costs more than ``threshold`` BLEU points (default 20)."""
+
+    metric_name = "BLEU"
+    full_scale = 100.0
+    default_threshold = 20.0
+
+    def metric(self, hypothesis: str, reference: str) -> float:
+        return sentence_bleu(hypothesis, reference)
+
+
+class RougeLDrop(_Drop):
+    """Fails when the edit costs more than ``threshold`` ROUGE-L F1 (default 0.2)."""
+
+    metric_name = "ROUGE-L F1"
+    default_threshold = 0.2
+
+    def metric(self, hypothesis: str, reference: str) -> float:
+        return rouge_l(hypothesis, reference)

@@ -1,0 +1,215 @@
+"""Hugging Face seq2seq summarizers (BART, T5, ...) as ffade targets.
+
+Inputs are lists of articles (strings, already edited by concepts); ``predict`` returns one
+summary string per article, generated in batches on the target's device with the generation
+settings from the config. ``features`` is the mean of the encoder's last hidden states over the
+article's tokens: what the article looks like to the model, with nothing about its summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import FfadeError, PluginError
+from ffade.plugin_api import Target
+
+BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
+"""The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+GENERATION_KEYS = (
+    "max_new_tokens",
+    "min_new_tokens",
+    "num_beams",
+    "do_sample",
+    "length_penalty",
+    "no_repeat_ngram_size",
+    "early_stopping",
+    "repetition_penalty",
+)
+"""Generation settings a config may set; sampling stays off unless asked, for memoization."""
+
+
+class Seq2SeqSummarizer(Target):
+    """Any ``AutoModelForSeq2SeqLM`` summarizer, from a hub id or a local directory.
+
+    Args:
+        model: a hub id ("facebook/bart-large-cnn") or a directory saved by ``save_pretrained``.
+        tokenizer: where the tokenizer lives, when not beside the model.
+        generation: settings for ``generate`` (max_new_tokens, num_beams, ...); see
+            :data:`GENERATION_KEYS`.
+        prefix: text put before each article, e.g. "summarize: " for T5.
+        max_input_tokens: articles are truncated to this many tokens.
+        trust_remote_code: run code shipped with a hub model; off unless the config turns it on.
+        local_files_only: never reach the hub (always true for a local directory).
+        device: where the model and its inputs live.
+        dtype: "float32", "bfloat16" or "float16".
+        cpu_threads: torch CPU threads while this model runs (None: torch's default). Small
+            models on a CPU run fastest on one; the setting is restored after each call.
+    """
+
+    modality: ClassVar[str] = "text"
+
+    def __init__(
+        self,
+        model: str,
+        tokenizer: str | None = None,
+        generation: dict[str, Any] | None = None,
+        prefix: str = "",
+        max_input_tokens: int = 512,
+        trust_remote_code: bool = False,
+        local_files_only: bool = False,
+        device: str = "cpu",
+        dtype: str = "float32",
+        cpu_threads: int | None = None,
+    ) -> None:
+        super().__init__(device)
+        if dtype not in DTYPES:
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': dtype {dtype!r} is not allowed; "
+                f"choose one of {', '.join(DTYPES)}"
+            )
+        unknown = sorted(set(generation or {}) - set(GENERATION_KEYS))
+        if unknown:
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': generation key {', '.join(map(repr, unknown))} is "
+                f"not allowed; allowed: {', '.join(GENERATION_KEYS)}"
+            )
+        if max_input_tokens < 1:
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': max_input_tokens must be at least 1, "
+                f"got {max_input_tokens}"
+            )
+        if cpu_threads is not None and cpu_threads < 1:
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': cpu_threads must be at least 1 (or null for "
+                f"torch's default), got {cpu_threads}"
+            )
+        self.cpu_threads = cpu_threads
+        self.name = str(model)
+        self.generation = {"max_new_tokens": 64, "num_beams": 1, **(generation or {})}
+        self.prefix = prefix
+        self.max_input_tokens = max_input_tokens
+        self.model, self.tokenizer = load(
+            str(model),
+            tokenizer,
+            trust_remote_code=trust_remote_code,
+            local_files_only=local_files_only,
+            dtype=DTYPES[dtype],
+        )
+        self.model.to(self.device).eval()
+
+    def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
+        """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""
+        if isinstance(articles, str):
+            raise FfadeError("target 'seq2seq_summarizer': inputs must be a list of articles")
+        batch = self.tokenizer(
+            [self.prefix + a for a in articles],
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_tokens,
+            return_tensors="pt",
+        )
+        return {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
+
+    @contextmanager
+    def threads(self) -> Iterator[None]:
+        """Run the block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
+        if self.cpu_threads is None or self.device.type != "cpu":
+            yield
+            return
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.cpu_threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+    def predict(self, inputs: Sequence[str]) -> list[str]:
+        """One summary per article, generated as one batch."""
+        batch = self.encode(inputs)
+        with torch.inference_mode(), self.threads():
+            ids = self.model.generate(**batch, **self.generation)
+        return [s.strip() for s in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+    def features(self, inputs: Sequence[str]) -> torch.Tensor:
+        """Mean-pooled encoder states (B, d_model) of the articles."""
+        batch = self.encode(inputs)
+        with torch.inference_mode(), self.threads():
+            states = self.model.get_encoder()(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        return ((states * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
+
+    def describe_outputs(self, outputs: Sequence[str]) -> list[str]:
+        """Each summary, shortened to 80 characters."""
+        return [s if len(s) <= 80 else s[:77] + "..." for s in outputs]
+
+
+class TinyNewsBart(Seq2SeqSummarizer):
+    """The bundled tiny BART summarizer of the tiny news corpus; no download needed.
+
+    Args:
+        generation: settings for ``generate``.
+        device: where the model and its inputs live.
+        cpu_threads: torch CPU threads while it runs; one suits a model this small.
+    """
+
+    def __init__(
+        self,
+        generation: dict[str, Any] | None = None,
+        device: str = "cpu",
+        cpu_threads: int | None = 1,
+    ) -> None:
+        super().__init__(
+            str(BUNDLED_MODEL),
+            generation={"max_new_tokens": 32, **(generation or {})},
+            max_input_tokens=256,
+            device=device,
+            cpu_threads=cpu_threads,
+        )
+
+
+def load(
+    model: str,
+    tokenizer: str | None = None,
+    trust_remote_code: bool = False,
+    local_files_only: bool = False,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[Any, Any]:
+    """Load a seq2seq model and its tokenizer; a missing one is a one-line FfadeError.
+
+    A local directory is read with ``local_files_only`` so that nothing is fetched by surprise.
+    """
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    local = Path(model).expanduser().is_dir()
+    if not local and model.startswith((".", "/", "~")):
+        raise PluginError(f"target 'seq2seq_summarizer': model directory {model!r} does not exist")
+    only_local = local_files_only or local
+    source = str(Path(model).expanduser()) if local else model
+    try:
+        net = AutoModelForSeq2SeqLM.from_pretrained(
+            source,
+            dtype=dtype,
+            trust_remote_code=trust_remote_code,
+            local_files_only=only_local,
+        )
+        tok = AutoTokenizer.from_pretrained(
+            tokenizer or source,
+            trust_remote_code=trust_remote_code,
+            local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
+        )
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PluginError(
+            f"target 'seq2seq_summarizer': cannot load {model!r} "
+            f"({'local directory' if local else 'hub id; offline runs need it in the HF cache'}): "
+            f"{first}"
+        ) from exc
+    return net, tok

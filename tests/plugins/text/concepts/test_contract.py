@@ -1,0 +1,59 @@
+"""Every text concept honours the plugin contract: grid checks, batches of strings, neutral 0."""
+
+from __future__ import annotations
+
+import pytest
+from ffade_text import concepts, functional
+
+from ffade import registry
+from ffade.errors import ConceptValueError
+
+NAMES = sorted(functional.__all__)
+BATCH = [
+    "The mayor of Riverton approved the new budget on Monday.",
+    "Storm floods 40 homes in Harlow. Officials warned residents.",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registered_concept_applies_one_severity_to_a_batch(name: str) -> None:
+    concept = registry.create("concept", name, {"values": [0, 1, 3], "seed": 5})
+    assert isinstance(concept, concepts.TextEdit)
+    assert concept.label == name and concept.values == [0, 1, 3] and concept.is_numeric
+    assert concept.apply(BATCH, 0) == BATCH
+    edited = concept.apply(BATCH, 3)
+    assert edited == [getattr(functional, name)(text, 3, 5) for text in BATCH]
+    assert edited != BATCH
+    assert concept.apply(BATCH, 3) == edited  # memoization relies on it
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "two", 1001])
+def test_severity_must_be_a_whole_number_of_edits(value: object) -> None:
+    with pytest.raises(ConceptValueError, match=r"concept 'typo': value .* whole number of edits"):
+        concepts.KeyboardTypo(values=[0, value], label="typo")
+
+
+def test_inputs_must_be_strings() -> None:
+    with pytest.raises(ConceptValueError, match="list of strings"):
+        concepts.DeleteChar().apply("one article, not a batch", 1)
+
+
+def test_default_grid_is_zero_to_four_edits() -> None:
+    concept = concepts.Negate()
+    assert concept.values == [0, 1, 2, 3, 4] and concept.neutral_index() == 0
+
+
+def test_word_lists_extend_from_the_config() -> None:
+    plural = concepts.SingularPlural(nouns=["ferry"])
+    assert plural.apply(["The ferry left."], 1) == ["The ferries left."]
+    tense = concepts.VerbTense(verbs=[["sail", "sails", "sailed"]])
+    assert tense.apply(["The ferry sailed."], 1) == ["The ferry sails."]
+    misspell = concepts.Misspell(misspellings={"ferry": "fery"})
+    assert misspell.apply(["ferry"], 1) == ["fery"]
+    stops = concepts.DropStopwords(stop_words=["ferry"])
+    assert stops.apply(["the ferry left"], 1) == ["the left"]
+
+
+def test_bad_verb_rows_are_named() -> None:
+    with pytest.raises(ConceptValueError, match=r"verbs entry \['sail'\] is not allowed"):
+        concepts.Negate(verbs=[["sail"]])

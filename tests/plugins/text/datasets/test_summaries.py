@@ -1,0 +1,73 @@
+"""Summary datasets: JSONL and CSV files, disjoint seeded splits, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from ffade_text.datasets import SummaryDataset, TinyNewsDataset
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS
+
+
+def write_jsonl(path: Path, count: int) -> Path:
+    path.write_text(
+        "".join(
+            json.dumps({"text": f"Article {i}.", "highlights": f"Summary {i}."}) + "\n"
+            for i in range(count)
+        )
+    )
+    return path
+
+
+def test_jsonl_splits_are_disjoint_and_seeded(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "pairs.jsonl", 50)
+    data = SummaryDataset(str(path), "text", "highlights", (0.2, 0.6, 0.2), seed=3)
+    splits = {name: data.split(name) for name in SPLITS}
+    assert [len(splits[n]) for n in SPLITS] == [10, 30, 10]
+    articles = [{a for a, _ in splits[n]} for n in SPLITS]
+    assert not (articles[0] & articles[1] or articles[0] & articles[2] or articles[1] & articles[2])
+    again = SummaryDataset(str(path), "text", "highlights", (0.2, 0.6, 0.2), seed=3)
+    assert again.split("discovery") == splits["discovery"]
+    other = SummaryDataset(str(path), "text", "highlights", (0.2, 0.6, 0.2), seed=4)
+    assert other.split("discovery") != splits["discovery"]
+    article, summary = splits["discovery"][0]
+    assert summary == article.replace("Article", "Summary")
+
+
+def test_csv(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.csv"
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["article", "summary"])
+        writer.writerows([[f"A, {i}.", f"S {i}"] for i in range(10)])
+    data = SummaryDataset(str(path), fractions=(0.5, 0.5, 0.0))
+    assert len(data.split("discovery")) == 5 and data.split("heldout") == []
+    inputs, references = data.collate(data.split("discovery"))
+    assert isinstance(inputs, list) and all(isinstance(a, str) for a in inputs)
+    assert [a.split()[1] for a in inputs] == [r.split()[1] + "." for r in references]
+
+
+def test_errors_name_the_problem(tmp_path: Path) -> None:
+    with pytest.raises(FfadeError, match="does not exist"):
+        SummaryDataset(str(tmp_path / "missing.jsonl"))
+    path = write_jsonl(tmp_path / "pairs.jsonl", 3)
+    with pytest.raises(FfadeError, match=r"line 1 has no text field 'article'.*'text'"):
+        SummaryDataset(str(path))
+    odd = tmp_path / "pairs.txt"
+    odd.write_text("x")
+    with pytest.raises(FfadeError, match="format 'txt' is not allowed"):
+        SummaryDataset(str(odd))
+    with pytest.raises(FfadeError, match="split 'train' is not allowed"):
+        SummaryDataset(str(path), "text", "highlights").split("train")
+
+
+def test_bundled_corpus() -> None:
+    data = TinyNewsDataset()
+    sizes = [len(data.split(n)) for n in SPLITS]
+    assert sizes == [120, 560, 120]
+    article, summary = data.split("discovery")[0]
+    assert len(article.split()) > 2 * len(summary.split())

@@ -1,0 +1,123 @@
+# ruff: noqa: E501  (golden strings are kept whole, one per line, to read as the texts they are)
+"""Golden tests: each edit, at seed 0, does to one sentence pair exactly what its name says.
+
+Severity 2 is severity 1 plus one more edit, which is what lets the microscopic explorer add one
+edit per step; every golden pair below shows it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ffade_text import functional as F
+
+TEXT = (
+    "The mayor of Riverton approved the new budget on Monday. "
+    "Critics said the plan was unfair to families."
+)
+
+GOLDEN = {
+    "delete_char": (
+        "The mayor of Riverton approved the new budget on Monday. Critics said the plan was nfair to families.",
+        "The mayor of Riverton approved the new budget on Monday. Critics said the plan was nfar to families.",
+    ),
+    "insert_char": (
+        "The mayor of Riverton approved the new budget on Monday. Critics said the plaln was unfair to families.",
+        "The mayor of Riverton approved the new budget on Monday. Critics said the plaln was unfair to familieks.",
+    ),
+    "swap_char": (
+        "The mayor of Riverton approved the nwe budget on Monday. Critics said the plan was unfair to families.",
+        "The mayor of Riverton approved the nwe budget on Monday. Critics said the plan was unfair to famiiles.",
+    ),
+    "repeat_char": (
+        "The mayor of Riverton approved the new budget on Monday. Critics ssaid the plan was unfair to families.",
+        "The mayor of Riverton approved the new budget on Monday. Critics ssaid the plan was unfair to famillies.",
+    ),
+    "keyboard_typo": (
+        "The mayor of Riverton approved the new budget on Monday. Critics said the plsn was unfair to families.",
+        "The mayor of Riverton approved the new budget on Monday. Critics saif the plsn was unfair to families.",
+    ),
+    "misspell": (
+        "The mayor of Riverton aproved the new budget on Monday. Critics said the plan was unfair to families.",
+        "The mayor of Riverton aproved the new budget on Mondey. Critics said the plan was unfair to families.",
+    ),
+    "delete_word": (
+        "The mayor of Riverton approved the new budget on Monday. Critics said plan was unfair to families.",
+        "The of Riverton approved the new budget on Monday. Critics said plan was unfair to families.",
+    ),
+    "repeat_word": (
+        "The mayor of Riverton approved the new budget on on Monday. Critics said the plan was unfair to families.",
+        "The mayor of Riverton Riverton approved the new budget on on Monday. Critics said the plan was unfair to families.",
+    ),
+    "shuffle_words": (
+        "The mayor of on approved the new budget Riverton Monday. Critics said the plan was unfair to families.",
+        "The mayor of on approved the new budget Riverton Monday. Critics said the plan to unfair was families.",
+    ),
+    "drop_stopwords": (
+        "The mayor of Riverton approved new budget on Monday. Critics said the plan was unfair to families.",
+        "The mayor Riverton approved new budget on Monday. Critics said the plan was unfair to families.",
+    ),
+    "lowercase": (
+        "the mayor of Riverton approved the new budget on Monday. Critics said the plan was unfair to families.",
+        "the mayor of Riverton approved the new budget on monday. Critics said the plan was unfair to families.",
+    ),
+    "remove_punctuation": (
+        "The mayor of Riverton approved the new budget on Monday Critics said the plan was unfair to families.",
+        "The mayor of Riverton approved the new budget on Monday Critics said the plan was unfair to families",
+    ),
+    "negate": (
+        "The mayor of Riverton approved the new budget on Monday. Critics said the plan was not unfair to families.",
+        "The mayor of Riverton did not approve the new budget on Monday. Critics said the plan was not unfair to families.",
+    ),
+    "singular_plural": (
+        "The mayors of Riverton approved the new budget on Monday. Critics said the plan was unfair to families.",
+        "The mayors of Riverton approved the new budget on Monday. Critics said the plan was unfair to family.",
+    ),
+    "verb_tense": (
+        "The mayor of Riverton approved the new budget on Monday. Critics says the plan was unfair to families.",
+        "The mayor of Riverton approves the new budget on Monday. Critics says the plan was unfair to families.",
+    ),
+}
+
+
+def test_every_edit_has_a_golden_pair() -> None:
+    assert sorted(GOLDEN) == sorted(F.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden(name: str) -> None:
+    edit = getattr(F, name)
+    one, two = GOLDEN[name]
+    assert edit(TEXT, 0, 0) == TEXT
+    assert edit(TEXT, 1, 0) == one
+    assert edit(TEXT, 2, 0) == two
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("The council did not approve it.", "The council did approve it."),
+        ("Voters won't return.", "Voters will return."),
+        ("The plan isn't fair.", "The plan is fair."),
+        ("The storm was strong.", "The storm was not strong."),
+        ("Lopez won the vote.", "Lopez did not win the vote."),
+        ("The team scores often.", "The team does not score often."),
+        ("Heavy rain today.", "It is not true that heavy rain today."),
+    ],
+)
+def test_negation_rules(sentence: str, negated: str) -> None:
+    assert F.negate(sentence, 1, 0) == negated
+
+
+def test_irregular_plurals_and_case() -> None:
+    assert F.singular_plural("Children play in the City.", 2, 0) == "Child play in the Cities."
+    assert F.singular_plural("The PERSON left.", 1, 0) == "The PEOPLE left."
+
+
+def test_participles_keep_their_tense() -> None:
+    # "has approved" is a participle, not a past tense: nothing to change
+    assert F.verb_tense("The council has approved it.", 3, 0) == "The council has approved it."
+
+
+def test_word_deletion_leaves_clean_spacing() -> None:
+    assert F.delete_word("Rain fell.", 1, 0) in {"fell.", "Rain."}
+    assert F.delete_word("Rain fell.", 2, 0) == "."

@@ -1,0 +1,86 @@
+"""Seq2seq summarizer targets: tiny BART and T5 from configs, the bundled model, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_text.datasets import TinyNewsDataset
+from ffade_text.targets import Seq2SeqSummarizer
+
+from ffade import registry
+from ffade.errors import FfadeError
+
+ARTICLES = [
+    "The city council of Harlow approved a new budget on Monday.",
+    "A storm hit Upton on Friday night. Heavy rain flooded 40 homes near the river.",
+    "Rovers defeated Lions 3 to 1.",
+]
+
+
+@pytest.mark.parametrize("kind", ["tiny_bart", "tiny_t5"])
+def test_predict_and_features_in_batches(kind: str, request: pytest.FixtureRequest) -> None:
+    folder = request.getfixturevalue(kind)
+    target = registry.create(
+        "target",
+        "seq2seq_summarizer",
+        {"model": str(folder), "generation": {"max_new_tokens": 6, "num_beams": 2}},
+    )
+    assert target.modality == "text" and not target.model.training
+    summaries = target.predict(ARTICLES)
+    assert isinstance(summaries, list) and len(summaries) == 3
+    assert all(isinstance(s, str) for s in summaries)
+    assert target.predict(ARTICLES) == summaries  # greedy/beam search: memoizable
+    features = target.features(ARTICLES)
+    assert features.shape == (3, target.model.config.d_model) and features.dtype == torch.float32
+    # padding must not leak into an article's embedding
+    assert torch.allclose(target.features(ARTICLES[:1])[0], features[0], atol=1e-5)
+
+
+def test_describe_outputs_shortens(tiny_bart: Path) -> None:
+    target = Seq2SeqSummarizer(str(tiny_bart))
+    assert target.describe_outputs(["short", "x" * 200]) == ["short", "x" * 77 + "..."]
+
+
+def test_bundled_tiny_news_bart_summarizes_unseen_articles() -> None:
+    target = registry.create("target", "tiny_news_bart")
+    article, reference = TinyNewsDataset().split("heldout")[0]
+    assert target.predict([article]) == [reference]
+    assert target.cpu_threads == 1 and torch.get_num_threads() >= 1
+
+
+def test_remote_code_stays_off_unless_asked(
+    tiny_bart: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import transformers
+
+    seen = []
+    real = transformers.AutoModelForSeq2SeqLM.from_pretrained
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transformers.AutoModelForSeq2SeqLM, "from_pretrained", spy)
+    Seq2SeqSummarizer(str(tiny_bart))
+    Seq2SeqSummarizer(str(tiny_bart), trust_remote_code=True)
+    assert [k["trust_remote_code"] for k in seen] == [False, True]
+    assert all(k["local_files_only"] for k in seen)  # a local directory never reaches the hub
+
+
+def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
+    with pytest.raises(FfadeError, match=r"model directory '\./nowhere' does not exist"):
+        Seq2SeqSummarizer("./nowhere")
+    with pytest.raises(FfadeError, match=r"cannot load 'no-such-org/no-such-model' \(hub id"):
+        Seq2SeqSummarizer("no-such-org/no-such-model", local_files_only=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FfadeError, match="local directory"):
+        Seq2SeqSummarizer(str(empty))
+    with pytest.raises(FfadeError, match="generation key 'temperature' is not allowed"):
+        Seq2SeqSummarizer(str(tiny_bart), generation={"temperature": 0.7})
+    with pytest.raises(FfadeError, match="dtype 'int8' is not allowed"):
+        Seq2SeqSummarizer(str(tiny_bart), dtype="int8")
+    with pytest.raises(FfadeError, match="cpu_threads must be at least 1"):
+        Seq2SeqSummarizer(str(tiny_bart), cpu_threads=0)

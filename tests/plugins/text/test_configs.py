@@ -1,0 +1,75 @@
+"""The shipped text configs run as a user types them: the quickstart, and the code paths of
+configs/bart.yaml and configs/t5.yaml on tiny BART and T5 models built here (no download)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helpers import REPO, ffade
+
+
+def shrink(config: dict[str, Any], save_dir: Path, **args: Any) -> dict[str, Any]:
+    """The same config on a small budget, logging under ``save_dir``."""
+    init = config["model"]["init_args"]
+    init.update({"budget": 48, "num_envs": 8, "learning_starts": 16, "buffer_size": 1000})
+    init["task"]["max_inputs"] = 6
+    init["task"]["target"].setdefault("args", {}).update(args)
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(save_dir)
+    return config
+
+
+def run(config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade("fit", "--config", str(path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    name = config["trainer"]["logger"]["init_args"]["name"]
+    return json.loads((tmp_path / "runs" / name / "version_0" / "summary.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "fixture"), [("bart", "tiny_bart"), ("t5", "tiny_t5")])
+def test_paper_model_config_code_path(
+    name: str, fixture: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    config = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
+    target = config["model"]["init_args"]["task"]["target"]
+    assert target["name"] == "seq2seq_summarizer"
+    assert target["args"]["trust_remote_code"] is False
+    generation = dict(target["args"]["generation"], max_new_tokens=4)
+    folder = request.getfixturevalue(fixture)
+    config = shrink(config, tmp_path / "runs", model=str(folder), generation=generation)
+    summary = run(config, tmp_path)
+    assert summary["status"] == "finished" and summary["evaluations"] == 48
+    assert summary["mode"] == "microscopic" and "smallest_failing_changes" in summary
+    assert len(summary["concepts"]) == 15
+
+
+def test_quickstart_config_small_budget(tmp_path: Path) -> None:
+    config = yaml.safe_load((REPO / "configs" / "text_quickstart.yaml").read_text())
+    summary = run(shrink(config, tmp_path / "runs"), tmp_path)
+    assert summary["status"] == "finished" and summary["evaluations"] == 48
+    assert summary["gradient_updates"] > 0
+
+
+@pytest.mark.slow
+def test_quickstart_as_shipped(tmp_path: Path) -> None:
+    """The whole quickstart: under five minutes on two CPU cores, failures with their sizes."""
+    result = ffade(
+        "fit",
+        "--config",
+        "configs/text_quickstart.yaml",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run_dir = tmp_path / "runs" / "text_quickstart" / "version_0"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["evaluations"] == 3000 and summary["wall_seconds"] < 300
+    assert summary["failing_concept_states"] > 100
+    assert summary["smallest_failing_changes"][0]["steps"] == 1

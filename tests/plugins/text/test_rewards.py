@@ -1,0 +1,54 @@
+"""BLEU and ROUGE-L rewards: absolute scores, drops from the clean summary, thresholds."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from ffade_text.rewards import corpus_scores, rouge_l, sentence_bleu
+
+from ffade import registry
+from ffade.errors import FfadeError
+
+REFERENCE = "Riverton council approves 40 million dollar budget for schools and roads."
+GOOD = REFERENCE
+BAD = "Storm floods homes."
+
+
+def test_metrics_range() -> None:
+    assert sentence_bleu(GOOD, REFERENCE) == pytest.approx(100.0)
+    assert rouge_l(GOOD, REFERENCE) == pytest.approx(1.0)
+    assert sentence_bleu(BAD, REFERENCE) < 10 and rouge_l(BAD, REFERENCE) < 0.2
+    bleu, rouge = corpus_scores([GOOD, BAD], [REFERENCE, REFERENCE])
+    assert 45 < bleu < 60 and rouge == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", ["bleu", "rougel"])
+def test_absolute_rewards(name: str) -> None:
+    reward = registry.create("reward", name)
+    assert not reward.needs_clean_outputs
+    scores = reward.score([GOOD, BAD], [REFERENCE, REFERENCE])
+    assert scores.failed.tolist() == [False, True]
+    assert scores.reward[0] == -1 and scores.reward[1] > 0
+
+
+@pytest.mark.parametrize(("name", "threshold"), [("bleu_drop", 20.0), ("rougel_drop", 0.2)])
+def test_drop_rewards_compare_with_the_clean_summary(name: str, threshold: float) -> None:
+    reward = registry.create("reward", name, {"threshold": threshold})
+    assert reward.needs_clean_outputs
+    # edited summaries: unchanged, broken, and broken where the clean one was already bad
+    scores = reward.score([GOOD, BAD, BAD], [REFERENCE] * 3, clean_outputs=[GOOD, GOOD, BAD])
+    assert scores.failed.tolist() == [False, True, False]
+    assert scores.metric[0] == 0 and scores.metric[2] == 0 and scores.metric[1] > threshold
+    assert torch.equal(scores.reward[[0, 2]], torch.tensor([-1.0, -1.0]))
+    assert 0 < scores.reward[1] <= 10
+
+
+def test_reward_errors() -> None:
+    with pytest.raises(FfadeError, match="clean_outputs=None"):
+        registry.create("reward", "bleu_drop").score([GOOD], [REFERENCE])
+    with pytest.raises(
+        FfadeError, match=r"threshold 150.0 is not allowed; expected BLEU in \[0, 100\]"
+    ):
+        registry.create("reward", "bleu", {"threshold": 150})
+    with pytest.raises(FfadeError, match="got 1 references for 2 summaries"):
+        registry.create("reward", "rougel").score([GOOD, BAD], [REFERENCE])
