@@ -25,9 +25,20 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
         path.write_text(text)
     site = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(site), str(package)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     ffade = str(Path(sys.executable).parent / "ffade")
@@ -35,7 +46,11 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
     assert re.search(r"shift_x\s+ffade-points 0\.1\.0", listed.stdout), listed.stdout
     run = subprocess.run(
         [ffade, "fit", "--config", str(tmp_path / "points.yaml")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     summary = json.loads((tmp_path / "runs" / "ffade" / "version_0" / "summary.json").read_text())
