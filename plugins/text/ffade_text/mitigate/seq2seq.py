@@ -1,0 +1,224 @@
+"""Fine-tune a seq2seq summarizer on its prioritized failures: edited articles, reference summaries.
+
+The paper's recipe for summarizers (AdamW, learning rate 2e-5) on ffade's fine-tuner base: the
+finetune split's articles are edited with the prioritized regions' concept states (half of them
+stay unedited, against forgetting), the model learns to produce each article's *reference*
+summary from the edited article (teacher forcing, token cross-entropy), and the held-out split
+judges the fix. Full fine-tuning, or LoRA adapters through ``peft`` that are merged into the
+weights at the end, so the fixed model is a plain state dict the target loads via ``weights``.
+
+The guard is the classifier fine-tuner's, with "right on a clean input" graded by sentence BLEU:
+``clean_accuracy_*`` in mitigation.json is the mean sentence BLEU / 100 of the summaries of the
+unedited held-out articles (so ``clean_tolerance: 0.01`` allows one BLEU point), and the same
+numbers appear in the summarizer's own units as ``clean_bleu_*`` and ``clean_rougel_*``.
+
+    ffade fit --config configs/text_mitigate.yaml
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from typing_extensions import override
+
+from ffade.errors import FfadeError
+from ffade.mitigate.base import FineTuner, TrainingBatch
+from ffade.mitigate.guard import GuardResult
+from ffade_text.rewards import rouge_l, sentence_bleu
+
+
+class Seq2SeqFineTuner(FineTuner):
+    """Token cross-entropy fine-tuning of a seq2seq summarizer; see the module docstring.
+
+    Args:
+        run, feedback, clean_share, batch_size, clean_tolerance, guard_pairs, eval_batch_size,
+            priority_weights, max_finetune_inputs: as :class:`~ffade.mitigate.base.FineTuner`;
+            ``clean_tolerance`` is in BLEU / 100 (0.01 = one BLEU point).
+        train: "full" trains every weight; "lora" trains low-rank adapters (peft) on the
+            attention projections and merges them into the weights when training ends.
+        learning_rate: AdamW step size (the paper uses 2e-5 for BART and T5).
+        weight_decay: AdamW weight decay.
+        schedule: "constant", or "linear" decay to zero by the last step.
+        max_target_tokens: reference summaries are truncated to this many tokens.
+        lora_r: LoRA rank.
+        lora_alpha: LoRA scaling numerator (the update is scaled by alpha / r).
+        lora_dropout: dropout on the LoRA path.
+        lora_target_modules: module names to adapt (None: peft's default for the architecture,
+            the query and value projections for BART and T5).
+    """
+
+    name = "seq2seq"
+
+    def __init__(
+        self,
+        run: str,
+        feedback: str | None = None,
+        train: Literal["full", "lora"] = "full",
+        learning_rate: float = 2e-5,
+        weight_decay: float = 0.0,
+        schedule: Literal["constant", "linear"] = "constant",
+        max_target_tokens: int = 128,
+        lora_r: int = 8,
+        lora_alpha: float = 16.0,
+        lora_dropout: float = 0.05,
+        lora_target_modules: list[str] | None = None,
+        clean_share: float = 0.5,
+        batch_size: int = 16,
+        clean_tolerance: float = 0.01,
+        guard_pairs: int = 1024,
+        eval_batch_size: int = 64,
+        priority_weights: dict[str, float] | None = None,
+        max_finetune_inputs: int | None = None,
+    ) -> None:
+        if train not in ("full", "lora"):
+            raise FfadeError(f"model.init_args.train {train!r} is not allowed; choose full or lora")
+        if schedule not in ("constant", "linear"):
+            raise FfadeError(
+                f"model.init_args.schedule {schedule!r} is not allowed; choose constant or linear"
+            )
+        if not learning_rate > 0:
+            raise FfadeError(f"model.init_args.learning_rate must be > 0, got {learning_rate}")
+        if max_target_tokens < 1 or lora_r < 1:
+            raise FfadeError(
+                f"model.init_args.max_target_tokens and lora_r must be at least 1; got "
+                f"{max_target_tokens} and {lora_r}"
+            )
+        super().__init__(
+            run,
+            feedback,
+            clean_share,
+            batch_size,
+            clean_tolerance,
+            guard_pairs,
+            eval_batch_size,
+            priority_weights,
+            max_finetune_inputs,
+        )
+        self.save_hyperparameters()
+        self.clean_scores: list[dict[str, float]] = []
+        self._batch_scores: dict[str, list[float]] = {"bleu": [], "rougel": []}
+        self._base_weights: dict[str, torch.Tensor] | None = None
+
+    # ---- what to train -----------------------------------------------------------------------
+    @override
+    def select_parameters(self) -> None:
+        if self.hparams.train != "lora":
+            return
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        h = self.hparams
+        self._base_weights = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
+        config = LoraConfig(
+            task_type=TaskType.SEQ_2_SEQ_LM,
+            r=h.lora_r,
+            lora_alpha=h.lora_alpha,
+            lora_dropout=h.lora_dropout,
+            target_modules=h.lora_target_modules,
+        )
+        try:
+            self.network = get_peft_model(self.network, config)  # adapters go into target.model
+        except ValueError as exc:
+            raise FfadeError(f"model.init_args.lora_target_modules: {exc}") from exc
+
+    @override
+    def configure_optimizers(self) -> Any:
+        h = self.hparams
+        optimizer = torch.optim.AdamW(
+            [p for p in self.network.parameters() if p.requires_grad],
+            lr=h.learning_rate,
+            weight_decay=h.weight_decay,
+        )
+        if h.schedule == "constant":
+            return optimizer
+        steps = max(int(self.trainer.estimated_stepping_batches), 1)
+        linear = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1 - s / steps))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": linear, "interval": "step"}}
+
+    @override
+    def on_fit_start(self) -> None:
+        super().on_fit_start()
+        if self._base_weights is not None:  # a rejected fix restores the weights without adapters
+            self._original = self._base_weights
+
+    @override
+    def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
+        tokenizer = self.target.tokenizer
+        labels = tokenizer(
+            text_target=list(batch.references),
+            padding=True,
+            truncation=True,
+            max_length=self.hparams.max_target_tokens,
+            return_tensors="pt",
+        ).input_ids.to(self.device)
+        labels[labels == tokenizer.pad_token_id] = -100
+        out = self.network(**self.target.preprocess(list(batch.inputs)), labels=labels)
+        known = labels != -100
+        right = (out.logits.argmax(-1) == labels) & known
+        return out.loss, {"token_accuracy": (right.sum() / known.sum()).detach()}
+
+    @override
+    def on_train_end(self) -> None:
+        if self.hparams.train == "lora":  # fold the adapters in: the fix is a plain state dict
+            merged = self.network.merge_and_unload()
+            self.network = merged
+            self.target.model = merged
+        super().on_train_end()
+
+    # ---- the guard, in BLEU and ROUGE-L ------------------------------------------------------
+    @override
+    def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
+        """Sentence BLEU / 100 per unedited article: correctness graded, not all or nothing."""
+        bleu = [sentence_bleu(h, r) for h, r in zip(outputs, references, strict=True)]
+        self._batch_scores["bleu"] += bleu
+        self._batch_scores["rougel"] += [
+            rouge_l(h, r) for h, r in zip(outputs, references, strict=True)
+        ]
+        return torch.tensor(bleu, dtype=torch.float32) / 100.0
+
+    @override
+    def measure_guard(self) -> GuardResult:
+        self._batch_scores = {"bleu": [], "rougel": []}
+        result = super().measure_guard()
+        scores = self._batch_scores
+        self.clean_scores.append(
+            {
+                "bleu": sum(scores["bleu"]) / len(scores["bleu"]),
+                "rougel": sum(scores["rougel"]) / len(scores["rougel"]),
+            }
+        )
+        if self.logger is not None:
+            when = "before" if len(self.clean_scores) == 1 else "after"
+            self.logger.log_metrics(
+                {f"guard/clean_bleu_{when}": self.clean_scores[-1]["bleu"]}, step=self.global_step
+            )
+        return result
+
+    @override
+    def decide(self) -> dict[str, Any]:
+        result = super().decide()
+        before, after = self.clean_scores[0], self.clean_scores[-1]
+        change = after["bleu"] - before["bleu"]
+        tolerance = 100 * self.hparams.clean_tolerance
+        result.update(
+            {
+                "clean_bleu_before": before["bleu"],
+                "clean_bleu_after": after["bleu"],
+                "clean_bleu_change": change,
+                "clean_rougel_before": before["rougel"],
+                "clean_rougel_after": after["rougel"],
+                "clean_rougel_change": after["rougel"] - before["rougel"],
+                "reason": (
+                    f"clean BLEU changed by {change:+.2f} points, within the tolerance of "
+                    f"{tolerance:.2f}"
+                    if result["accepted"]
+                    else f"clean BLEU fell {-change:.2f} points, more than the tolerance of "
+                    f"{tolerance:.2f}; the original model is kept"
+                ),
+            }
+        )
+        result["guard"]["definitions"]["clean_accuracy"] = (
+            "mean sentence BLEU / 100 of the summaries of unedited held-out articles "
+            "(clean_bleu_* give it in BLEU points, clean_rougel_* as ROUGE-L F1)"
+        )
+        return result

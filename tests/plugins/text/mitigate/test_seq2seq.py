@@ -1,0 +1,126 @@
+"""The seq2seq fine-tuner: trains on edited finetune articles, guards clean BLEU on heldout.
+
+A small real discovery run on the bundled tiny summarizer, its most severe region prioritized,
+then full and LoRA fine-tuning; the fixed weights load back into the target by name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ffade_text.mitigate import Seq2SeqFineTuner
+from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch.loggers import TensorBoardLogger
+
+from ffade import registry
+from ffade.errors import FfadeError
+from ffade.explore import DQNExplorer
+from ffade.explore.run import discover
+from ffade.feedback.command import feedback_from_file
+from tests.helpers import REPO
+
+SMALL = {"max_finetune_inputs": 32, "guard_pairs": 48, "batch_size": 16, "eval_batch_size": 64}
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    values = [0, 1, 2, 3]
+    task = {
+        "target": {"name": "tiny_news_bart"},
+        "dataset": {"name": "tiny_news"},
+        "reward": {"name": "bleu_drop", "args": {"pass_reward": 0.0}},
+        "concepts": [
+            {"name": "keyboard_typo", "args": {"values": values}},
+            {"name": "delete_word", "args": {"values": values}},
+        ],
+        "mode": "macroscopic",
+        "max_inputs": 12,
+    }
+    explorer = DQNExplorer(task, budget=120, num_envs=12, learning_starts=24, buffer_size=500)
+    root = tmp_path_factory.mktemp("text_discovery")
+    discover(explorer, root, seed=0, name="discover")
+    run = Path(explorer.recorder.run_dir)
+    feedback_from_file(run, REPO / "configs" / "feedback_text.yaml", pictures=lambda r: None)
+    return run
+
+
+def fine_tune(run: Path, root: Path, **args: Any) -> Seq2SeqFineTuner:
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    seed_everything(0, verbose=False)
+    tuner = Seq2SeqFineTuner(run=str(run), **{**SMALL, **args})
+    Trainer(
+        max_epochs=1,
+        logger=TensorBoardLogger(str(root), name="mitigate"),
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+    ).fit(tuner)
+    return tuner
+
+
+@pytest.mark.parametrize("train", ["full", "lora"])
+def test_fix_is_guarded_and_loads_back(text_run: Path, tmp_path: Path, train: str) -> None:
+    tuner = fine_tune(
+        text_run, tmp_path, train=train, learning_rate=5e-4, clean_tolerance=1.0, lora_r=4
+    )
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    for when in ("before", "after"):
+        assert 0 <= result[f"clean_bleu_{when}"] <= 100
+        assert 0 <= result[f"clean_rougel_{when}"] <= 1
+        assert result[f"clean_accuracy_{when}"] == pytest.approx(result[f"clean_bleu_{when}"] / 100)
+        assert 0 <= result[f"targeted_failure_rate_{when}"] <= 1
+    assert result["clean_bleu_before"] > 90  # the bundled model summarizes held-out articles
+    assert result["status"] == "accepted" and result["training"]["finetuner"] == "seq2seq"
+    assert result["training"]["split"] == "finetune" and result["guard"]["split"] == "heldout"
+    fixed = result["fixed_target"]
+    assert fixed["name"] == "tiny_news_bart" and fixed["args"]["weights"].endswith("model.pt")
+    target = registry.create("target", fixed["name"], fixed["args"])
+    state = tuner.network.state_dict()
+    assert all(
+        target.model.state_dict()[k].equal(v.cpu()) for k, v in state.items()
+    )  # LoRA adapters are merged: the saved file is a plain state dict of the model
+
+
+def test_a_costly_fix_is_rejected(text_run: Path, tmp_path: Path) -> None:
+    tuner = fine_tune(text_run, tmp_path, learning_rate=0.05, clean_tolerance=0.0)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["status"] == "rejected" and result["fixed_weights"] is None
+    assert "clean BLEU fell" in result["reason"]
+    assert not (tuner.run_dir / "model.pt").exists()
+
+
+def test_bad_arguments_are_one_line(text_run: Path) -> None:
+    with pytest.raises(FfadeError, match="train 'adapter' is not allowed; choose full or lora"):
+        Seq2SeqFineTuner(run=str(text_run), train="adapter")
+    with pytest.raises(FfadeError, match="schedule 'cosine' is not allowed"):
+        Seq2SeqFineTuner(run=str(text_run), schedule="cosine")
+
+
+def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) -> None:
+    from tests.helpers import ffade
+
+    result = ffade(
+        "fit",
+        "--config",
+        "configs/text_mitigate.yaml",
+        "--model.init_args.run",
+        str(text_run),
+        "--model.init_args.max_finetune_inputs",
+        "16",
+        "--model.init_args.guard_pairs",
+        "32",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    mitigation = json.loads(
+        (tmp_path / "text_mitigate" / "version_0" / "mitigation.json").read_text()
+    )
+    assert mitigation["status"] in ("accepted", "rejected") and "clean_bleu_after" in mitigation
