@@ -111,7 +111,8 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
     }
     args = ["fit", "--config", str(config), "--trainer.logger", json.dumps(logger)]
     for key, value in overrides.items():
-        args += [f"--model.init_args.{key}", json.dumps(value)]
+        text = value if isinstance(value, str) else json.dumps(value)  # str as typed
+        args += [f"--model.init_args.{key}", text]
     run_lightning(args)
     return run_dir
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.explore import GridExplorer
 from ffade.explore.run import discover
@@ -52,6 +54,16 @@ def run(run_dir: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def in_process(
+    *args: str, answers: str = "", monkeypatch: pytest.MonkeyPatch, capsys
+) -> tuple[int, str, str]:
+    """``ffade ...`` through the same entry point, without a new interpreter: (code, out, err)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(answers))
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def regions_of(run: Path) -> list:
     return load_regions(run)[1]
 
@@ -76,18 +88,32 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(run: Path) -
     assert "stopped; answers so far are saved" in result.stdout
 
 
-def test_input_ending_early_loses_nothing_and_the_next_session_continues(run: Path) -> None:
+def test_input_ending_early_loses_nothing_and_the_next_session_continues(
+    run: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     regions = regions_of(run)
-    first = typed("feedback", str(run), answers="m\n")  # then end of input, as Ctrl-D
-    assert first.returncode == 0, first.stderr
+    code, _, _ = in_process(
+        "feedback", str(run), answers="m\n", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0  # the input ended after one answer, as with Ctrl-D
     assert [r.priority for r in read_feedback(run / "feedback.yaml").regions] == ["medium"]
-    second = typed("feedback", str(run), "--max-regions", "2", answers="low\n")
-    assert "1 of these regions are already answered" in second.stdout
+    code, out, _ = in_process(
+        "feedback",
+        str(run),
+        "--max-regions",
+        "2",
+        answers="low\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert "1 of these regions are already answered" in out
     answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
 
-def test_from_file_by_rank_id_and_state(run: Path, tmp_path: Path) -> None:
+def test_from_file_by_rank_id_and_state(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     regions = regions_of(run)
     member = regions[2].states[0] if len(regions) > 2 else None
     entries = [{"rank": 1, "priority": "high"}, {"id": regions[1].id, "priority": "low"}]
@@ -96,8 +122,11 @@ def test_from_file_by_rank_id_and_state(run: Path, tmp_path: Path) -> None:
         entries.append({"contains": landscape.state_values(member), "priority": "medium"})
     priorities = tmp_path / "priorities.yaml"
     priorities.write_text(yaml.safe_dump({"regions": entries}))
-    result = ffade("feedback", str(run), "--from", str(priorities))
-    assert result.returncode == 0, result.stderr
+    code, out, err = in_process(
+        "feedback", str(run), "--from", str(priorities), monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0, err
+    assert f"saved priorities for {len(regions)} of {len(regions)} regions" in out
     feedback = read_feedback(run / "feedback.yaml")
     answers = {r.id: r.priority for r in feedback.regions}
     assert len(answers) == len(regions)  # the unlisted ones are recorded as skipped
@@ -150,30 +179,53 @@ def test_the_command_prints_a_bad_entry_as_one_line_and_saves_nothing(
     assert not (run / "feedback.yaml").exists()
 
 
-def test_missing_files_are_one_line_errors(run: Path, tmp_path: Path) -> None:
-    result = ffade("feedback", str(run), "--from", str(tmp_path / "nope.yaml"))
-    assert result.returncode == 2 and "priorities file" in result.stderr
-    result = ffade("feedback", str(tmp_path / "no-run"))
-    assert result.returncode == 2 and "no-run" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_missing_files_are_one_line_errors(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    code, _, err = in_process(
+        "feedback",
+        str(run),
+        "--from",
+        str(tmp_path / "nope.yaml"),
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert code == 2 and err.startswith("ffade: error: --from: priorities file")
+    code, _, err = in_process(
+        "feedback", str(tmp_path / "no-run"), monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 2 and "no-run" in err
+    assert len(err.strip().splitlines()) == 1
 
 
-def test_feedback_yaml_is_checked_when_read(run: Path) -> None:
-    typed("feedback", str(run), answers="h\nq\n")
+def test_feedback_yaml_is_checked_when_read(
+    run: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    in_process("feedback", str(run), answers="h\nq\n", monkeypatch=monkeypatch, capsys=capsys)
     path = run / "feedback.yaml"
     data = yaml.safe_load(path.read_text())
     data["regions"][0]["priority"] = "asap"
-    path.write_text(yaml.safe_dump(data))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(FfadeError, match=r"regions\[0\]: priority 'asap' is not allowed"):
         read_feedback(path)
     data["regions"][0].update(priority="high", states=[[0, 99]])
-    path.write_text(yaml.safe_dump(data))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(FfadeError, match=r"'states' must be a non-empty list of grid indices"):
         read_feedback(path)
 
 
-def test_a_different_threshold_does_not_silently_mix_answers(run: Path) -> None:
-    typed("feedback", str(run), answers="h\nq\n")
-    result = typed("feedback", str(run), "--threshold", "0.9", answers="q\n")
-    assert result.returncode == 2
-    assert "threshold 0.5" in result.stderr and "--redo" in result.stderr
+def test_a_different_threshold_does_not_silently_mix_answers(
+    run: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    in_process("feedback", str(run), answers="h\nq\n", monkeypatch=monkeypatch, capsys=capsys)
+    code, _, err = in_process(
+        "feedback",
+        str(run),
+        "--threshold",
+        "0.9",
+        answers="q\n",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert code == 2
+    assert "threshold 0.5" in err and "--redo" in err

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from lightning.pytorch import Callback, LightningModule
 from torch.utils.data import DataLoader
@@ -35,8 +38,31 @@ from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
 from ffade.records import write_json_atomic
 from ffade.task import Task, build_task
 
+# TrainingPairs knows its length and is read in this process only (no workers), which is the
+# case Lightning's warning about iterable datasets with __len__ does not concern
+warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
+
 MITIGATION_FILE = "mitigation.json"
 MODEL_FILE = "model.pt"
+
+
+@dataclass
+class TrainingBatch:
+    """One training batch: the changed inputs, their references, and where they came from.
+
+    Attributes:
+        inputs: the inputs with each row's concept state applied, on the target's device.
+        references: what the model should answer, on the target's device.
+        input_ids: each row's index in the finetune split (B,).
+        states: each row's concept state (B, k).
+        clean: rows left unchanged (the neutral state), as a bool tensor (B,) on the device.
+    """
+
+    inputs: Any
+    references: Any
+    input_ids: np.ndarray
+    states: np.ndarray
+    clean: torch.Tensor
 
 
 class _RecordOnException(Callback):
@@ -108,7 +134,7 @@ class FineTuner(LightningModule):
         self.wall_seconds = 0.0
 
     # ---- what subclasses provide -------------------------------------------------------------
-    def training_loss(self, inputs: Any, references: Any) -> tuple[torch.Tensor, dict[str, Any]]:
+    def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
         """The loss on a batch of (concept-changed) inputs, and metrics to log with it."""
         raise NotImplementedError
 
@@ -203,17 +229,25 @@ class FineTuner(LightningModule):
         self.network.train()  # targets hand their model over in eval mode
         self.write_summary("training")
 
-    @override
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
-        ids, states = (b.cpu().numpy() for b in batch)
+    def make_batch(self, ids: np.ndarray, states: np.ndarray) -> TrainingBatch:
+        """Rebuild the inputs of (input, state) pairs of the finetune split, on the device."""
         with torch.no_grad():
             inputs = self._builder.changed_inputs(ids, states)
             _, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
-        loss, metrics = self.training_loss(inputs, self.target.to_device(references))
-        changed = float((states != self.task.space.neutral).any(1).mean())
+        clean = torch.as_tensor((states == self.task.space.neutral).all(1), device=self.device)
+        return TrainingBatch(inputs, self.target.to_device(references), ids, states, clean)
+
+    @override
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
+        ids, states = (b.cpu().numpy() for b in batch)
+        pairs = self.make_batch(ids, states)
+        loss, metrics = self.training_loss(pairs)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True)
         self.log_dict(
-            {**{f"train/{k}": v for k, v in metrics.items()}, "train/changed_share": changed},
+            {
+                **{f"train/{k}": v for k, v in metrics.items()},
+                "train/clean_share": float(pairs.clean.float().mean()),
+            },
             on_step=True,
         )
         return loss
@@ -232,13 +266,14 @@ class FineTuner(LightningModule):
         tolerance = self.hparams.clean_tolerance
         loss = before.clean_accuracy - after.clean_accuracy
         accepted = loss <= tolerance + 1e-12
-        spec = self.plan.task_spec["target"]
+        given = self.plan.task_spec["target"]
+        spec = {"name": given["name"], "args": dict(given.get("args") or {})}
         if accepted:
             weights = self.run_dir / MODEL_FILE
             torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, weights)
             fixed_target = {
                 "name": spec["name"],
-                "args": {**spec.get("args", {}), "weights": str(weights.resolve())},
+                "args": {**spec["args"], "weights": str(weights.resolve())},
             }
             reason = (
                 f"clean accuracy changed by {-loss * 100:+.2f} points, within the tolerance of "

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
 from ffade.errors import FfadeError
-from ffade.mitigate.base import FineTuner
+from ffade.mitigate.base import FineTuner, TrainingBatch
 
 
 class ClassifierFineTuner(FineTuner):
@@ -32,6 +33,12 @@ class ClassifierFineTuner(FineTuner):
         learning_rate: SGD step size.
         momentum: SGD momentum.
         weight_decay: SGD weight decay.
+        schedule: "constant" keeps the learning rate; "cosine" lowers it to zero by the last
+            step, so the fix ends settled rather than wherever the last noisy step left it.
+        distill_weight: weight of a distillation loss on the clean rows: the KL divergence from
+            the original model's answers (learning without forgetting), so the fix keeps what
+            the model did right; 0 turns it off.
+        distill_temperature: softmax temperature of that distillation.
     """
 
     name = "classifier"
@@ -44,6 +51,7 @@ class ClassifierFineTuner(FineTuner):
         learning_rate: float = 1e-3,
         momentum: float = 0.9,
         weight_decay: float = 0.0,
+        schedule: Literal["constant", "cosine"] = "cosine",
         clean_share: float = 0.5,
         batch_size: int = 64,
         clean_tolerance: float = 0.01,
@@ -51,9 +59,15 @@ class ClassifierFineTuner(FineTuner):
         eval_batch_size: int = 512,
         priority_weights: dict[str, float] | None = None,
         max_finetune_inputs: int | None = None,
+        distill_weight: float = 1.0,
+        distill_temperature: float = 2.0,
     ) -> None:
         if train not in ("full", "head"):
             raise FfadeError(f"model.init_args.train {train!r} is not allowed; choose full or head")
+        if schedule not in ("constant", "cosine"):
+            raise FfadeError(
+                f"model.init_args.schedule {schedule!r} is not allowed; choose constant or cosine"
+            )
         if not learning_rate > 0:
             raise FfadeError(f"model.init_args.learning_rate must be > 0, got {learning_rate}")
         super().__init__(
@@ -67,7 +81,13 @@ class ClassifierFineTuner(FineTuner):
             priority_weights,
             max_finetune_inputs,
         )
+        if distill_weight < 0 or distill_temperature <= 0:
+            raise FfadeError(
+                f"model.init_args.distill_weight must be >= 0 and distill_temperature > 0; got "
+                f"{distill_weight} and {distill_temperature}"
+            )
         self.save_hyperparameters()
+        self._teacher: torch.Tensor | None = None
 
     def head(self) -> nn.Module:
         """The target's ``head`` if it names one, else the last ``nn.Linear`` of the model."""
@@ -95,22 +115,60 @@ class ClassifierFineTuner(FineTuner):
             self.head().train()
 
     @override
-    def configure_optimizers(self) -> torch.optim.Optimizer:
+    def configure_optimizers(self) -> Any:
         h = self.hparams
-        return torch.optim.SGD(
+        optimizer = torch.optim.SGD(
             [p for p in self.network.parameters() if p.requires_grad],
             lr=h.learning_rate,
             momentum=h.momentum,
             weight_decay=h.weight_decay,
         )
+        if h.schedule == "constant":
+            return optimizer
+        steps = max(int(self.trainer.estimated_stepping_batches), 1)
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": cosine, "interval": "step"}}
 
     @override
-    def training_loss(self, inputs: Any, references: Any) -> tuple[torch.Tensor, dict[str, Any]]:
-        logits = self.network(self.target.preprocess(inputs))
-        labels = torch.as_tensor(references, device=logits.device).long().reshape(-1)
+    def on_fit_start(self) -> None:
+        super().on_fit_start()
+        if self.hparams.distill_weight > 0:  # the original model's answers on clean inputs
+            self._teacher = self._clean_logits()
+
+    def _clean_logits(self) -> torch.Tensor:
+        """Logits of the model as it is now on every unchanged finetune input (N, classes)."""
+        training = self.network.training
+        self.network.eval()
+        chunks = []
+        size = self.hparams.eval_batch_size
+        with torch.no_grad():
+            for start in range(0, len(self.task.inputs), size):
+                ids = np.arange(start, min(start + size, len(self.task.inputs)))
+                batch = self.make_batch(ids, np.tile(self.task.space.neutral, (len(ids), 1)))
+                chunks.append(self.network(self.target.preprocess(batch.inputs)).float())
+        self.network.train(training)
+        return torch.cat(chunks)
+
+    @override
+    def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
+        logits = self.network(self.target.preprocess(batch.inputs))
+        labels = torch.as_tensor(batch.references, device=logits.device).long().reshape(-1)
         loss = F.cross_entropy(logits, labels)
-        accuracy = (logits.argmax(-1) == labels).float().mean()
-        return loss, {"accuracy": accuracy.detach()}
+        metrics = {"accuracy": (logits.argmax(-1) == labels).float().mean().detach()}
+        h = self.hparams
+        if h.distill_weight > 0 and batch.clean.any():
+            t = h.distill_temperature
+            teacher = self._teacher[torch.as_tensor(batch.input_ids[batch.clean.cpu().numpy()])]
+            student = logits[batch.clean]
+            distill = F.kl_div(
+                F.log_softmax(student / t, -1),
+                F.log_softmax(teacher.to(student.device) / t, -1),
+                log_target=True,
+                reduction="batchmean",
+            ) * (t * t)
+            loss = loss + h.distill_weight * distill
+            metrics["distill_loss"] = distill.detach()
+        return loss, metrics
 
     @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:

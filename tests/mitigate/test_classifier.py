@@ -1,0 +1,145 @@
+"""The classifier fine-tuner: trains on finetune, judges on heldout, saves or rejects the fix."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch.loggers import TensorBoardLogger
+
+from ffade import registry
+from ffade.mitigate import ClassifierFineTuner
+from tests.helpers import REPO, ffade
+
+SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
+KEYS = [
+    f"{name}_{when}"
+    for name in ("clean_accuracy", "targeted_failure_rate", "untargeted_failure_rate")
+    for when in ("before", "after")
+]
+
+
+def fine_tune(run: Path, root: Path, epochs: int = 1, **args: Any) -> ClassifierFineTuner:
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    seed_everything(0, verbose=False)
+    tuner = ClassifierFineTuner(run=str(run), **{**SMALL, **args})
+    trainer = Trainer(
+        max_epochs=epochs,
+        logger=TensorBoardLogger(str(root), name="mitigate"),
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+    )
+    trainer.fit(tuner)
+    return tuner
+
+
+@pytest.fixture(scope="module")
+def accepted(digits_run: Path, tmp_path_factory: pytest.TempPathFactory) -> ClassifierFineTuner:
+    return fine_tune(digits_run, tmp_path_factory.mktemp("accepted"), epochs=2, clean_tolerance=1)
+
+
+def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None:
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    for key in KEYS:
+        assert 0.0 <= result[key] <= 1.0, key
+    assert result["status"] == "accepted" and result["accepted"] is True
+    assert result["guard"]["split"] == "heldout" and result["training"]["split"] == "finetune"
+    assert result["guard"]["targeted_pairs"] <= 256
+    assert result["training"]["steps"] == 2 * 2  # 64 inputs in batches of 32, two epochs
+    summary = json.loads((accepted.run_dir / "summary.json").read_text())
+    assert summary["status"] == "accepted" and summary["finetuner"] == "classifier"
+    assert list(accepted.run_dir.glob("events.out.tfevents.*"))
+
+
+def test_the_fixed_model_loads_through_the_targets_weights_argument(accepted) -> None:
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    fixed = result["fixed_target"]
+    assert fixed["name"] == "digits_cnn"
+    assert fixed["args"]["weights"] == str((accepted.run_dir / "model.pt").resolve())
+    state = torch.load(fixed["args"]["weights"], weights_only=True)
+    assert set(state) == set(accepted.network.state_dict())
+    target = registry.create("target", fixed["name"], fixed["args"])
+    images = torch.rand(4, 1, 28, 28)
+    accepted.network.eval()
+    assert torch.allclose(target.predict(images), accepted.target.predict(images))
+
+
+def test_training_guard_and_discovery_inputs_never_overlap(accepted) -> None:
+    dataset = accepted.task.dataset
+    splits = {name: set(dataset.indices[name].tolist()) for name in dataset.indices}
+    assert not splits["discovery"] & splits["finetune"]
+    assert not splits["discovery"] & splits["heldout"]
+    assert not splits["finetune"] & splits["heldout"]
+    finetune = dataset.split("finetune")
+    assert all(
+        torch.equal(a[0], b[0]) for a, b in zip(accepted.task.inputs, finetune[:64], strict=True)
+    )
+    heldout = dataset.split("heldout")
+    assert len(accepted.heldout.inputs) == len(heldout)
+    assert torch.equal(accepted.heldout.inputs[0][0], heldout[0][0])
+
+
+def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    tuner = fine_tune(digits_run, tmp_path, learning_rate=5.0, clean_tolerance=0.0)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["status"] == "rejected" and not result["accepted"]
+    assert result["clean_accuracy_after"] < result["clean_accuracy_before"]
+    assert "the original model is kept" in result["reason"]
+    assert result["fixed_weights"] is None
+    assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
+    assert not (tuner.run_dir / "model.pt").exists()
+    original = registry.create("target", "digits_cnn").model.state_dict()
+    for name, value in tuner.network.state_dict().items():
+        assert torch.equal(value, original[name]), name
+
+
+def test_head_only_training_changes_only_the_head(digits_run: Path, tmp_path: Path) -> None:
+    tuner = fine_tune(digits_run, tmp_path, train="head", learning_rate=0.05, clean_tolerance=1)
+    original = registry.create("target", "digits_cnn").model.state_dict()
+    changed = {k for k, v in tuner.network.state_dict().items() if not torch.equal(v, original[k])}
+    assert changed == {"classifier.2.weight", "classifier.2.bias"}
+
+
+def test_ffade_fit_runs_the_mitigation_config(digits_run: Path, tmp_path: Path) -> None:
+    result = ffade(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run",
+        str(digits_run),
+        "--model.init_args.max_finetune_inputs",
+        "32",
+        "--model.init_args.guard_pairs",
+        "128",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    mitigation = json.loads(
+        (tmp_path / "mitigate_digits" / "version_0" / "mitigation.json").read_text()
+    )
+    assert all(key in mitigation for key in KEYS)
+
+
+def test_ffade_fit_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
+    result = ffade(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run",
+        str(tmp_path),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
+    assert len(errors) == 1 and "summary.json not found" in errors[0], result.stderr

@@ -1,0 +1,62 @@
+"""Training pairs: every fine-tuning input once per epoch, an exact clean share, targeted states."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ffade.errors import FfadeError
+from ffade.mitigate.data import TrainingPairs
+
+TARGETED = np.array([[1, 2], [3, 0], [2, 2]])
+NEUTRAL = np.array([0, 0])
+
+
+def epoch(pairs: TrainingPairs) -> tuple[np.ndarray, np.ndarray]:
+    batches = list(pairs)
+    assert len(batches) == len(pairs)
+    ids = np.concatenate([b[0].numpy() for b in batches])
+    states = np.concatenate([b[1].numpy() for b in batches])
+    return ids, states
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    num_inputs=st.integers(1, 200),
+    clean_share=st.floats(0.0, 0.99),
+    batch_size=st.integers(1, 64),
+    seed=st.integers(0, 10),
+)
+def test_each_epoch_visits_every_input_once_with_the_exact_clean_share(
+    num_inputs: int, clean_share: float, batch_size: int, seed: int
+) -> None:
+    pairs = TrainingPairs(
+        num_inputs, TARGETED, np.full(3, 1 / 3), NEUTRAL, clean_share, batch_size, seed
+    )
+    ids, states = epoch(pairs)
+    assert sorted(ids.tolist()) == list(range(num_inputs))
+    clean = (states == NEUTRAL).all(1)
+    assert clean.sum() == round(clean_share * num_inputs)
+    targeted = {tuple(s) for s in TARGETED}
+    assert all(tuple(s) in targeted for s in states[~clean])
+
+
+def test_states_follow_the_weights_and_epochs_draw_afresh() -> None:
+    pairs = TrainingPairs(3000, TARGETED, np.array([0.7, 0.3, 0.0]), NEUTRAL, 0.5, 100, seed=0)
+    ids, states = epoch(pairs)
+    changed = states[~(states == NEUTRAL).all(1)]
+    share = (changed == TARGETED[0]).all(1).mean()
+    assert 0.65 < share < 0.75
+    assert not (changed == TARGETED[2]).all(1).any()
+    again, _ = epoch(pairs)
+    assert not np.array_equal(ids, again)
+    same = TrainingPairs(3000, TARGETED, np.array([0.7, 0.3, 0.0]), NEUTRAL, 0.5, 100, seed=0)
+    assert np.array_equal(epoch(same)[0], ids)
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.0, 1.5])
+def test_a_clean_share_outside_zero_to_one_is_refused(share: float) -> None:
+    with pytest.raises(FfadeError, match=r"clean_share must be in \[0, 1\)"):
+        TrainingPairs(10, TARGETED, np.full(3, 1 / 3), NEUTRAL, share, 4)

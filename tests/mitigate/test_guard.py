@@ -1,0 +1,46 @@
+"""Guard pairs: the same fixed pairs before and after; targeted and untargeted never overlap."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ffade import registry
+from ffade.concepts import ConceptSpace
+from ffade.mitigate.guard import guard_pairs
+
+
+def space(sizes: tuple[int, ...] = (5, 4)) -> ConceptSpace:
+    return ConceptSpace(
+        [
+            registry.create(
+                "concept", "axis", {"index": i, "values": [j / (n - 1) for j in range(n)]}
+            )
+            for i, n in enumerate(sizes)
+        ]
+    )
+
+
+def test_few_pairs_are_all_taken_and_untargeted_excludes_targeted_and_neutral() -> None:
+    grid = space()
+    targeted = np.array([[4, 3], [4, 2], [3, 3]])
+    pairs = guard_pairs(3, grid, targeted, np.array([0, 0, 1]), max_pairs=10_000, seed=0)
+    assert len(pairs.targeted_ids) == 3 * 3
+    assert pairs.num_untargeted_states == 5 * 4 - 3 - 1
+    assert len(pairs.untargeted_ids) == 3 * pairs.num_untargeted_states
+    untargeted = {tuple(s) for s in pairs.untargeted_states}
+    assert not untargeted & {tuple(s) for s in targeted}
+    assert tuple(grid.neutral) not in untargeted
+    assert sorted(pairs.targeted_region.tolist()) == [0] * 6 + [1] * 3
+
+
+def test_many_pairs_are_a_seeded_sample_without_repeats() -> None:
+    grid = space((10, 10, 10))
+    targeted = grid.unflat(np.arange(200, 400))
+    first = guard_pairs(500, grid, targeted, np.zeros(200, int), max_pairs=1000, seed=3)
+    second = guard_pairs(500, grid, targeted, np.zeros(200, int), max_pairs=1000, seed=3)
+    assert len(first.targeted_ids) == len(first.untargeted_ids) == 1000
+    keys = first.targeted_ids * 1000 + grid.flat(first.targeted_states)
+    assert len(np.unique(keys)) == 1000
+    assert np.array_equal(first.untargeted_states, second.untargeted_states)
+    flat = set(grid.flat(first.untargeted_states).tolist())
+    assert not flat & set(range(200, 400))

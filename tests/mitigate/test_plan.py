@@ -1,0 +1,93 @@
+"""The plan: a run and its feedback become targeted states with weights, or one clear error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from ffade import registry
+from ffade.errors import FfadeError
+from ffade.feedback import read_feedback
+from ffade.mitigate.plan import check_trainable, make_plan
+
+
+@pytest.fixture
+def run(digits_run: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(digits_run, copy, ignore=shutil.ignore_patterns("checkpoints", "events*"))
+    return copy
+
+
+def rewrite_feedback(run: Path, change) -> Path:
+    path = run / "feedback.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))  # concepts keep grid order
+    return path
+
+
+def test_targets_the_prioritized_regions_states(run: Path) -> None:
+    plan = make_plan(run)
+    feedback = read_feedback(run / "feedback.yaml")
+    high = [r for r in feedback.regions if r.priority == "high"]
+    assert [r.id for r in plan.regions] == [r.id for r in high]
+    assert plan.states.tolist() == high[0].states
+    assert np.isclose(plan.weights.sum(), 1.0)
+    assert plan.task_spec.get("split", "discovery") == "discovery"
+
+
+def test_regions_are_drawn_by_priority_whatever_their_size(run: Path) -> None:
+    def two_regions(data: dict) -> None:
+        data["regions"][0]["priority"] = "high"
+        data["regions"][1]["priority"] = "low"
+
+    rewrite_feedback(run, two_regions)
+    plan = make_plan(run)
+    assert len(plan.regions) == 2
+    per_region = [plan.weights[plan.state_region == r].sum() for r in range(2)]
+    assert np.allclose(per_region, [0.75, 0.25])
+    half = make_plan(run, priority_weights={"low": 3.0})
+    assert np.allclose([half.weights[half.state_region == r].sum() for r in range(2)], 0.5)
+
+
+def test_nothing_to_fix_is_an_error(run: Path) -> None:
+    rewrite_feedback(run, lambda d: [r.update(priority="skip") for r in d["regions"]])
+    with pytest.raises(FfadeError, match="no region has priority high, medium or low"):
+        make_plan(run)
+
+
+def test_missing_feedback_says_how_to_make_it(run: Path) -> None:
+    (run / "feedback.yaml").unlink()
+    with pytest.raises(FfadeError, match=r"feedback file .* not found; make one with"):
+        make_plan(run)
+
+
+def test_feedback_of_another_grid_is_refused(run: Path) -> None:
+    doubled = lambda d: d["concepts"].update(rotation=[2 * v for v in d["concepts"]["rotation"]])  # noqa: E731
+    rewrite_feedback(run, doubled)
+    with pytest.raises(FfadeError, match="are not the grid of run"):
+        make_plan(run)
+
+
+def test_only_runs_that_searched_discovery_can_be_fixed(run: Path) -> None:
+    summary = json.loads((run / "summary.json").read_text())
+    summary["task"]["split"] = "heldout"
+    (run / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(FfadeError, match="searched split 'heldout'"):
+        make_plan(run)
+
+
+def test_unknown_priority_weight_is_refused(run: Path) -> None:
+    with pytest.raises(FfadeError, match="unknown priority 'urgent'"):
+        make_plan(run, priority_weights={"urgent": 5.0})
+
+
+def test_targets_without_a_trainable_model_are_refused() -> None:
+    target = registry.create("target", "synthetic")
+    with pytest.raises(FfadeError, match="target 'synthetic' cannot be fine-tuned"):
+        check_trainable(target, "synthetic")

@@ -1,0 +1,131 @@
+"""``ffade loop``: discover, prioritize, fix, rediscover warm-started, compare, in one command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ffade.cli import main
+from tests.helpers import REPO, ffade
+
+
+def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None) -> Path:
+    config = yaml.safe_load((REPO / "configs" / source).read_text())
+    config["model"]["init_args"].update(init_args)
+    config["trainer"].update(trainer or {})
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The digits loop on 32 discovery images, one short epoch and a small guard."""
+    root = tmp_path_factory.mktemp("loop")
+    discover = shrink("quickstart.yaml", root / "discover.yaml", {"budget": 320})
+    config = yaml.safe_load(discover.read_text())
+    config["model"]["init_args"]["task"]["max_inputs"] = 32
+    discover.write_text(yaml.safe_dump(config, sort_keys=False))
+    mitigate = shrink(
+        "mitigate_digits.yaml",
+        root / "mitigate.yaml",
+        {"max_finetune_inputs": 64, "guard_pairs": 128, "clean_tolerance": 1.0},
+        {"max_epochs": 1},
+    )
+    loop = root / "loop.yaml"
+    loop.write_text(
+        yaml.safe_dump(
+            {
+                "discover": str(discover),
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "mitigate": str(mitigate),
+                "rediscover": {"start_e": 0.5},
+                "out": str(root / "loops"),
+            }
+        )
+    )
+    result = ffade("loop", "--config", str(loop), timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return root / "loops" / "version_0", loop
+
+
+def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
+    loop_dir, _ = small_loop
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["status"] == "finished"
+    for stage in ("discover", "mitigate", "rediscover"):
+        assert Path(record[stage]) == loop_dir / stage
+    assert (loop_dir / "discover" / "feedback.yaml").is_file()
+    assert (loop_dir / "mitigate" / "mitigation.json").is_file()
+    report = json.loads((loop_dir / "report" / "report.json").read_text())
+    shift = report["compare"]["region_shift"]
+    assert set(shift) == {"fixed", "still_failing", "not_retested", "new"}
+    assert record["region_shift"] == {k: len(v) for k, v in shift.items()}
+    assert (loop_dir / "report" / "report.html").is_file()
+
+
+def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
+    loop_dir, _ = small_loop
+    summary = json.loads((loop_dir / "rediscover" / "summary.json").read_text())
+    mitigation = json.loads((loop_dir / "mitigate" / "mitigation.json").read_text())
+    assert summary["status"] == "finished"
+    assert summary["hyperparameters"]["warm_start"] == str(loop_dir / "discover")
+    assert summary["hyperparameters"]["start_e"] == 0.5
+    weights = summary["task"]["target"]["args"]["weights"]
+    assert (
+        weights
+        == mitigation["fixed_weights"]
+        == str((loop_dir / "mitigate" / "model.pt").resolve())
+    )
+
+
+def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) -> None:
+    loop_dir, loop = small_loop
+    config = yaml.safe_load(loop.read_text())
+    config["feedback"] = str(loop.parent / "missing.yaml")
+    bad = loop.parent / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    assert main(["loop", "--config", str(bad)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {bad}: feedback file '{loop.parent / 'missing.yaml'}' not found"
+    ]
+    assert not (loop_dir.parent / "version_1").exists()  # checked before anything ran
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nfixup: 1\n", "unknown key 'fixup'"),
+        ("feedback: b.yaml\n", "key 'discover' is missing"),
+        ("- a\n", "expected a mapping"),
+    ],
+)
+def test_bad_loop_configs_are_one_line_errors(
+    tmp_path: Path, capsys, content: str, message: str
+) -> None:
+    config = tmp_path / "loop.yaml"
+    config.write_text(content)
+    assert main(["loop", "--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+@pytest.mark.slow
+def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
+    """The README's claim: the quickstart loop, as committed, fixes what it targets."""
+    result = ffade(
+        "loop",
+        "--config",
+        str(REPO / "configs" / "loop_digits.yaml"),
+        "--out",
+        str(tmp_path),
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    m = json.loads((tmp_path / "version_0" / "mitigate" / "mitigation.json").read_text())
+    assert m["accepted"]
+    assert m["targeted_failure_rate_after"] <= 0.5 * m["targeted_failure_rate_before"]
+    assert m["clean_accuracy_after"] >= m["clean_accuracy_before"] - 0.01
+    assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02
