@@ -23,6 +23,8 @@ BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
+OFFLINE_HINT = "hub id; offline it must be in the Hugging Face cache, HF_HUB_OFFLINE=1 fails fast"
+
 GENERATION_KEYS = (
     "max_new_tokens",
     "min_new_tokens",
@@ -211,6 +213,9 @@ def load(
             dtype=dtype,
             trust_remote_code=trust_remote_code,
             local_files_only=only_local,
+            # transformers does not pass local_files_only on to its LoRA-adapter lookup when
+            # peft is installed; without this an offline hub id waits through retries
+            adapter_kwargs={"local_files_only": only_local},
         )
         tok = AutoTokenizer.from_pretrained(
             tokenizer or source,
@@ -221,7 +226,7 @@ def load(
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PluginError(
             f"target 'seq2seq_summarizer': cannot load {model!r} "
-            f"({'local directory' if local else 'hub id; offline runs need it in the HF cache'}): "
+            f"({'local directory' if local else OFFLINE_HINT}): "
             f"{first}"
         ) from exc
     return net, tok

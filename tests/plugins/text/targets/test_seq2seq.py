@@ -84,3 +84,14 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         Seq2SeqSummarizer(str(tiny_bart), dtype="int8")
     with pytest.raises(FfadeError, match="cpu_threads must be at least 1"):
         Seq2SeqSummarizer(str(tiny_bart), cpu_threads=0)
+
+
+@pytest.mark.gpu
+def test_cuda_and_bfloat16(tiny_bart: Path) -> None:
+    target = Seq2SeqSummarizer(
+        str(tiny_bart), device="cuda", dtype="bfloat16", generation={"max_new_tokens": 4}
+    )
+    assert next(target.model.parameters()).device.type == "cuda"
+    assert len(target.predict(ARTICLES)) == 3
+    features = target.features(ARTICLES)
+    assert features.dtype == torch.float32 and features.shape[0] == 3
