@@ -234,6 +234,10 @@ def read_grid(summary: dict[str, Any], source: str) -> tuple[list[str], list[lis
     return labels, values
 
 
+MAX_DENSE_STATES = 20_000_000
+"""Landscapes are dense arrays over the grid (two int64 counts per state): 320 MB at this size."""
+
+
 def load_landscape(run_dir: str | Path) -> Landscape:
     """Read a run directory into a :class:`Landscape` (works on running and crashed runs too).
 
@@ -247,7 +251,13 @@ def load_landscape(run_dir: str | Path) -> Landscape:
     summary = read_summary(run_dir)
     labels, values = read_grid(summary, str(run_dir))
     shape = tuple(len(v) for v in values)
-    size = int(np.prod(shape))
+    size = int(np.prod([float(n) for n in shape]))
+    if size > MAX_DENSE_STATES:
+        raise FfadeError(
+            f"{run_dir}: the concept grid has {size:.3g} states ({' x '.join(map(str, shape))}), "
+            f"more than the {MAX_DENSE_STATES:,} a landscape holds; summarize a run over fewer "
+            "concepts or coarser grids"
+        )
 
     states, failed = [], []
     for line, record in enumerate(read_evaluations(run_dir), start=1):

@@ -132,3 +132,21 @@ def test_bad_run_directories_say_what_is_wrong(tmp_path, make_run, image_concept
     no_concepts = make_run("noconcepts", image_concepts, {}, concepts=[])
     with pytest.raises(FfadeError, match="key 'concepts' is missing or empty"):
         load_landscape(no_concepts)
+
+
+def test_a_grid_too_large_for_a_landscape_is_one_clear_error(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from ffade.errors import FfadeError
+    from ffade.records import RunRecorder
+    from ffade.summarize.landscape import load_landscape
+
+    recorder = RunRecorder(tmp_path)
+    grid = [{"label": f"edit{i}", "plugin": "x", "values": list(range(10))} for i in range(9)]
+    recorder.write_summary({"explorer": "dqn", "mode": "macroscopic", "concepts": grid})
+    recorder.close()
+    assert json.loads((tmp_path / "summary.json").read_text())["concepts"]
+    with pytest.raises(FfadeError, match=r"1e\+09 states .* more than the 20,000,000"):
+        load_landscape(tmp_path)
