@@ -22,6 +22,7 @@ from gymnasium.vector.utils import batch_space
 from ffade.concepts import STOP
 from ffade.records import EvaluationRecord, RunRecorder
 from ffade.task import Task
+from ffade.threads import one_thread
 
 
 @dataclass
@@ -140,11 +141,13 @@ class Evaluator:
             part = slice(start, start + self.batch_size)
             ids, st = input_ids[part], states[part]
             inputs, references = self._batch(ids)
-            inputs = self._apply_concepts(inputs, st)
+            with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
+                inputs = self._apply_concepts(inputs, st)
             with torch.inference_mode():
                 outputs = self.task.target.predict(inputs)
                 clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
-                scores = self.task.reward.score(outputs, references, clean)
+                with one_thread(self.task.target.device):
+                    scores = self.task.reward.score(outputs, references, clean)
             results = list(
                 zip(
                     scores.metric.tolist(),

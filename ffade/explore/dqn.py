@@ -14,8 +14,6 @@ actions among the 1 + 2k moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from typing_extensions import override
 from ffade.errors import FfadeError
 from ffade.explore.base import MACROSCOPIC, Explorer
 from ffade.task import Task, TaskSpec
+from ffade.threads import one_thread
 
 
 class QNetwork(nn.Module):
@@ -86,24 +85,6 @@ class ReplayBuffer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.data, self.size, self.position = state["data"], state["size"], state["position"]
-
-
-@contextmanager
-def small_math(device: torch.device) -> Iterator[None]:
-    """Run the Q-network's tiny matrices on one CPU thread.
-
-    Splitting a 128x128 product across threads costs more than it saves (20x slower when the
-    cores are busy); the target model, outside this block, keeps every thread.
-    """
-    if device.type != "cpu":
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> float:
@@ -299,7 +280,7 @@ class DQNExplorer(Explorer):
             return super().choose_inputs(count)
         n = self.evaluator.num_inputs
         pool = np.arange(n) if n <= 256 else self.rng.choice(n, 256, replace=False)
-        with small_math(self.device):
+        with one_thread(self.device):
             _, q = self._score_candidates(pool, 32)
         ranked = pool[np.argsort(-q.max(1).values.numpy(), kind="stable")]
         chosen = np.resize(ranked, count)
@@ -309,7 +290,7 @@ class DQNExplorer(Explorer):
 
     @override
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
-        with small_math(self.device):
+        with one_thread(self.device):
             return self._act(obs)
 
     def _act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
@@ -365,7 +346,7 @@ class DQNExplorer(Explorer):
         h = self.hparams
         if self.transitions < h.learning_starts or self.iterations % h.train_frequency:
             return
-        with small_math(self.device):
+        with one_thread(self.device):
             for _ in range(h.gradient_steps):
                 self.learn()
 
