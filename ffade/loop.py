@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonargparse import ArgumentError
 
 from ffade.errors import FfadeError
 from ffade.feedback.command import feedback_from_file
@@ -79,6 +80,13 @@ def read_loop_config(path: str | Path) -> LoopConfig:
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
         if not Path(data[key]).is_file():
             raise FfadeError(f"{path}: {key} file '{data[key]}' not found")
+        try:
+            yaml.safe_load(Path(data[key]).read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            first = str(exc).splitlines()[0]
+            raise FfadeError(
+                f"{path}: {key} file '{data[key]}' is not valid YAML ({first})"
+            ) from exc
     rediscover = data.get("rediscover") or {}
     if not isinstance(rediscover, dict):
         raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
@@ -103,7 +111,7 @@ def next_loop_dir(out: Path) -> Path:
 
 def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
     """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it."""
-    from ffade.cli import run_lightning
+    from ffade.cli import _one_line, run_lightning
 
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
@@ -113,7 +121,10 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
     for key, value in overrides.items():
         text = value if isinstance(value, str) else json.dumps(value)  # str as typed
         args += [f"--model.init_args.{key}", text]
-    run_lightning(args)
+    try:
+        run_lightning(args)
+    except ArgumentError as exc:  # say which of the loop's configs it was
+        raise FfadeError(f"{config}: {_one_line(str(exc))}") from exc
     return run_dir
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import torch
+import yaml
 from lightning.pytorch import Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
@@ -143,3 +144,18 @@ def test_ffade_fit_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
     assert len(errors) == 1 and "summary.json not found" in errors[0], result.stderr
+
+
+def test_the_digits_fix_meets_its_targets_on_held_out_inputs(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """configs/mitigate_digits.yaml's settings, on a smaller discovery run: item 6's numbers."""
+    config = yaml.safe_load((REPO / "configs" / "mitigate_digits.yaml").read_text())
+    args = {k: v for k, v in config["model"]["init_args"].items() if k not in ("run", "feedback")}
+    args.update(max_finetune_inputs=None, eval_batch_size=512)  # the whole finetune split
+    tuner = fine_tune(digits_run, tmp_path, epochs=config["trainer"]["max_epochs"], **args)
+    m = tuner.result
+    assert m["accepted"], m["reason"]
+    assert m["targeted_failure_rate_after"] <= 0.5 * m["targeted_failure_rate_before"], m
+    assert m["clean_accuracy_after"] >= m["clean_accuracy_before"] - 0.01, m
+    assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02, m
