@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
         dest="from_file",
         metavar="FILE",
         help="take priorities from a YAML file instead of asking (regions by id, rank or a state "
-        "they contain; see docs/feedback.md)",
+        "they contain; see docs/mitigation.md)",
     )
     p.add_argument("--out", metavar="FILE", help="where to save (default RUN_DIR/feedback.yaml)")
     p.add_argument(
