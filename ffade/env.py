@@ -20,7 +20,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ffade.concepts import STOP
-from ffade.records import EvaluationRecord, RunRecorder
+from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
 
@@ -62,6 +62,7 @@ class Evaluator:
         self.batch_size = batch_size
         self.budget = budget
         self.recorder = recorder
+        self._encoder = EvaluationEncoder([(c.label, c.values) for c in self.space.concepts])
         self.memo: dict[int, tuple[float, float, bool]] = {}
         self.evaluations = 0
         self.failures = 0
@@ -133,39 +134,27 @@ class Evaluator:
 
     def changed_inputs(self, input_ids: np.ndarray, states: np.ndarray) -> Any:
         """The inputs as the target saw them at these states (for pictures and fine-tuning)."""
-        inputs, _ = self._batch(np.asarray(input_ids, np.int64))
-        return self._apply_concepts(inputs, np.asarray(states, np.int64))
+        return self._changed(np.asarray(input_ids, np.int64), np.asarray(states, np.int64))[0]
 
     def _run(self, input_ids: np.ndarray, states: np.ndarray, keys: np.ndarray, step: int) -> None:
         for start in range(0, len(keys), self.batch_size):
             part = slice(start, start + self.batch_size)
             ids, st = input_ids[part], states[part]
-            inputs, references = self._batch(ids)
             with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
-                inputs = self._apply_concepts(inputs, st)
+                inputs, references = self._changed(ids, st)
             with torch.inference_mode():
                 outputs = self.task.target.predict(inputs)
                 clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
                 with one_thread(self.task.target.device):
                     scores = self.task.reward.score(outputs, references, clean)
-            results = list(
-                zip(
-                    scores.metric.tolist(),
-                    scores.reward.tolist(),
-                    scores.failed.tolist(),
-                    strict=True,
-                )
-            )
+            metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
+            failed = scores.failed.tolist()
+            results = zip(metrics, rewards, failed, strict=True)
             self.memo.update(zip(keys[part].tolist(), results, strict=True))
-            self.failures += int(scores.failed.sum())
+            self.failures += sum(failed)
             if self.recorder is not None:
-                self.recorder.append(
-                    EvaluationRecord(
-                        step, i, state, self.space.values(state), metric, reward, failed
-                    )
-                    for i, state, (metric, reward, failed) in zip(
-                        ids.tolist(), st.tolist(), results, strict=True
-                    )
+                self.recorder.append_lines(
+                    self._encoder.lines(step, ids.tolist(), st.tolist(), metrics, rewards, failed)
                 )
         self.evaluations += len(keys)
 
@@ -194,27 +183,29 @@ class Evaluator:
         target = self.task.target
         return target.to_device(inputs), target.to_device(references)
 
-    def _apply_concepts(self, inputs: Any, states: np.ndarray) -> Any:
-        """Apply each concept in turn, once per distinct value in the batch, to that value's rows.
+    def _changed(self, input_ids: np.ndarray, states: np.ndarray) -> tuple[Any, Any]:
+        """Inputs changed by their states, and their references, one row per requested pair.
 
-        Grouping by one concept's value at a time keeps kernel calls at (values per concept),
-        not (distinct combinations), so a batch of 256 different states costs little more than one.
+        Concepts apply in turn, each once per distinct value, and only to the distinct rows
+        (input, values of the concepts so far): pairs that share an input and the first concepts'
+        values share that work. A grid sweep or a microscopic episode, whose pairs differ mostly
+        in the last concepts, then costs about one kernel call per value of the last concept.
         """
-        for c, concept in enumerate(self.task.space.concepts):
-            column = states[:, c]
-            groups = []
-            for index in np.unique(column):
+        unique_ids, rows = np.unique(input_ids, return_inverse=True)
+        inputs, references = self._batch(unique_ids)
+        references = _take(references, rows)
+        distinct = len(unique_ids)  # rows of `inputs`; `rows` maps each pair to one of them
+        for c, concept in enumerate(self.space.concepts):
+            # distinct (value, row so far) keys, sorted by value: each value's rows are one run
+            keys, rows = np.unique(states[:, c] * distinct + rows, return_inverse=True)
+            values, parents = np.divmod(keys, distinct)
+            pieces = []
+            for index in np.unique(values):
                 value = concept.values[int(index)]
-                if value == concept.neutral:
-                    continue
-                rows = np.nonzero(column == index)[0]
-                if len(rows) == len(column):
-                    groups = [(None, concept.apply(inputs, value))]
-                    break
-                groups.append((rows, concept.apply(_take(inputs, rows), value)))
-            if groups:
-                inputs = groups[0][1] if groups[0][0] is None else _put(inputs, groups)
-        return inputs
+                part = _take(inputs, parents[values == index])
+                pieces.append(part if value == concept.neutral else concept.apply(part, value))
+            inputs, distinct = _concat(pieces), len(keys)
+        return _take(inputs, rows), references
 
     def _clean(self, ids: np.ndarray) -> Any:
         """The target's outputs on the unchanged inputs, computed once per input."""
@@ -258,24 +249,6 @@ def _take(batch: Any, rows: Any) -> Any:
     if isinstance(batch, dict):
         return {k: _take(v, rows) for k, v in batch.items()}
     return [batch[int(r)] for r in rows]
-
-
-def _put(batch: Any, groups: list[tuple[np.ndarray, Any]]) -> Any:
-    """A copy of ``batch`` with each group's rows replaced by its values (one copy in all)."""
-    if isinstance(batch, torch.Tensor):
-        batch = batch.clone()
-        for rows, values in groups:
-            batch[torch.as_tensor(rows, dtype=torch.long, device=batch.device)] = values
-        return batch
-    if isinstance(batch, dict):
-        return {
-            k: _put(v, [(rows, values[k]) for rows, values in groups]) for k, v in batch.items()
-        }
-    batch = list(batch)
-    for rows, values in groups:
-        for r, v in zip(rows, values, strict=True):
-            batch[int(r)] = v
-    return batch
 
 
 def _concat(parts: list[Any]) -> Any:

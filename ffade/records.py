@@ -17,8 +17,9 @@ Layout of a run directory::
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,12 @@ class RunRecorder:
 
     def append(self, records: Iterable[EvaluationRecord]) -> None:
         """Write records and flush them to the OS, so a killed process keeps them."""
-        for record in records:  # vars(), not asdict(): asdict deep-copies every field
-            self._log.write(json.dumps(vars(record)) + "\n")
+        # vars(), not asdict(): asdict deep-copies every field
+        self.append_lines(json.dumps(vars(record)) for record in records)
+
+    def append_lines(self, lines: Iterable[str]) -> None:
+        """Write already encoded records (see :class:`EvaluationEncoder`), then flush and sync."""
+        self._log.writelines(line + "\n" for line in lines)
         self._log.flush()
         os.fsync(self._log.fileno())
 
@@ -65,6 +70,51 @@ class RunRecorder:
     def close(self) -> None:
         if not self._log.closed:
             self._log.close()
+
+
+class EvaluationEncoder:
+    """Encodes evaluations as the JSON lines :meth:`RunRecorder.append` would write, only faster.
+
+    A batch of a thousand evaluations of a small model is scored in milliseconds, and building a
+    record and a dict per evaluation for ``json.dumps`` cost as much again. Here each concept's
+    ``"label": value`` text is encoded once per grid value, and a line is a join of ready text.
+
+    Args:
+        concepts: (label, grid values) per concept, in state order.
+    """
+
+    def __init__(self, concepts: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        self._fragments = [
+            [f"{json.dumps(label)}: {json.dumps(value, default=_jsonable)}" for value in values]
+            for label, values in concepts
+        ]
+
+    def lines(
+        self,
+        step: int,
+        input_ids: Sequence[int],
+        states: Sequence[Sequence[int]],
+        metrics: Sequence[float],
+        rewards: Sequence[float],
+        failed: Sequence[bool],
+    ) -> Iterator[str]:
+        fragments = self._fragments
+        for input_id, state, metric, reward, fail in zip(
+            input_ids, states, metrics, rewards, failed, strict=True
+        ):
+            values = ", ".join(fragments[c][i] for c, i in enumerate(state))
+            yield (
+                f'{{"step": {int(step)}, "input_id": {int(input_id)}, '
+                f'"state": [{", ".join(str(int(i)) for i in state)}], "concepts": {{{values}}}, '
+                f'"metric": {_number(metric)}, "reward": {_number(reward)}, '
+                f'"failed": {"true" if fail else "false"}}}'
+            )
+
+
+def _number(value: float) -> str:
+    """A float as json.dumps writes it (repr, or NaN / Infinity / -Infinity)."""
+    value = float(value)
+    return repr(value) if math.isfinite(value) else json.dumps(value)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:

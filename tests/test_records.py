@@ -10,7 +10,13 @@ import pytest
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
-from ffade.records import EvaluationRecord, RunRecorder, read_evaluations, read_summary
+from ffade.records import (
+    EvaluationEncoder,
+    EvaluationRecord,
+    RunRecorder,
+    read_evaluations,
+    read_summary,
+)
 from tests.helpers import synthetic_spec
 
 REQUIRED = {
@@ -38,6 +44,23 @@ def test_a_run_leaves_log_summary_policy_and_tensorboard(tmp_path: Path) -> None
     assert set(records[0].concepts) == {"axis0", "axis1", "axis2"}
     assert (run / "policy.npy").is_file()
     assert list(run.glob("events.out.tfevents.*"))
+
+
+def test_encoded_lines_are_what_json_dumps_writes() -> None:
+    """The fast encoder must write byte for byte the line a record's json.dumps gives."""
+    concepts = [("rotation", [-10, 0, 12.5]), ('a "quoted" label', ["typo", None, True])]
+    encoder = EvaluationEncoder(concepts)
+    rows = [
+        (0, [0, 1], 0.1, -1.0, False),
+        (7, [2, 2], float("nan"), float("inf"), True),
+        (3, [1, 0], -float("inf"), 1e-300, True),
+    ]
+    ids, states, metrics, rewards, failed = zip(*rows, strict=True)
+    lines = list(encoder.lines(4, ids, states, metrics, rewards, failed))
+    for line, (input_id, state, metric, reward, fail) in zip(lines, rows, strict=True):
+        values = {label: grid[i] for (label, grid), i in zip(concepts, state, strict=True)}
+        record = EvaluationRecord(4, input_id, state, values, metric, reward, fail)
+        assert line == json.dumps(vars(record))
 
 
 def test_a_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import itertools
 import pytest
 import torch
 from ffade_vision.concepts import GaussianBlur, GaussianNoise, Occlusion
+from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
 
@@ -24,6 +25,14 @@ def test_blur_spreads_a_point() -> None:
     point[..., 4, 4] = 1.0
     blurred = GaussianBlur().apply(point, 1.0)
     assert 0 < blurred[0, 0, 4, 4] < 1 and blurred[0, 0, 4, 5] > 0
+
+
+@pytest.mark.parametrize(("sigma", "size"), [(0.5, 5), (2.5, 17), (20.0, 19)])
+def test_separable_blur_is_torchvisions_square_kernel_blur(sigma: float, size: int) -> None:
+    """Two 1-D passes must give the image one k x k kernel gives, borders included."""
+    images = torch.rand(3, 3, 10, 14, generator=torch.Generator().manual_seed(0))
+    square = F.gaussian_blur(images, kernel_size=[size, size], sigma=[sigma, sigma])
+    torch.testing.assert_close(GaussianBlur().apply(images, sigma), square.clamp(0, 1))
 
 
 def test_noise_is_one_seeded_pattern_scaled_by_the_value() -> None:
