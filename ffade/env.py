@@ -191,6 +191,8 @@ class Evaluator:
         values share that work. A grid sweep or a microscopic episode, whose pairs differ mostly
         in the last concepts, then costs about one kernel call per value of the last concept.
         """
+        if len(input_ids) == 0:
+            return self._batch(input_ids)
         unique_ids, rows = np.unique(input_ids, return_inverse=True)
         inputs, references = self._batch(unique_ids)
         references = _take(references, rows)

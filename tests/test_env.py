@@ -81,3 +81,30 @@ def test_microscopic_steps_pay_a_penalty_and_end_on_failure(evaluator: Evaluator
     env.reset(options={"input_ids": [0], "states": [[9, 8, 0]]})
     _, reward, terminated, _, info = env.step(np.array([4]))  # axis1 up into the corner region
     assert info["failed"][0] and terminated[0] and reward[0] > 0
+
+
+def test_shared_work_gives_each_pair_its_own_image() -> None:
+    """Concepts applied once per distinct (input, values so far) must match row-by-row changes."""
+    spec = {
+        "target": {"name": "digits_cnn"},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification"},
+        "concepts": [
+            {"name": "rotation", "args": {"values": [-20, 0, 20]}},
+            {"name": "contrast", "args": {"values": [0.8, 1.0]}},
+            {"name": "gaussian_blur", "args": {"values": [0.0, 1.5]}},
+        ],
+        "max_inputs": 4,
+    }
+    evaluator = Evaluator(build_task(spec))
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 3, 30)  # repeated inputs and repeated prefixes of states
+    states = evaluator.space.sample(rng, 30)
+    changed = evaluator.changed_inputs(ids, states)
+    assert changed.shape[0] == 30
+    for row, (input_id, state) in enumerate(zip(ids, states, strict=True)):
+        image = evaluator.task.inputs[int(input_id)][0].unsqueeze(0)
+        for concept, index in zip(evaluator.space.concepts, state, strict=True):
+            image = concept.apply(image, concept.values[int(index)])
+        np.testing.assert_allclose(changed[row : row + 1].numpy(), image.numpy(), atol=1e-6)
+    assert len(evaluator.changed_inputs(np.zeros(0, np.int64), states[:0])) == 0

@@ -99,6 +99,7 @@ class Explorer(LightningModule):
         self.gradient_updates = 0
         self.iterations = 0
         self.idle_steps = 0
+        self.step_scalars: dict[str, float] = {}  # subclasses add theirs; logged once per step
         self.failing_flat_states: set[int] = set()
         self.smallest_failures: dict[int, tuple[int, list[int]]] = {}
         self.wall_seconds = 0.0
@@ -191,16 +192,20 @@ class Explorer(LightningModule):
         self.iterations += 1
         new = self.evaluator.evaluations - before
         self.idle_steps = 0 if new else self.idle_steps + 1
-        self.log_dict(
+        self.step_scalars.update(
             {
                 "discovery/evaluations": float(self.evaluator.evaluations),
                 "discovery/failures_found": float(self.evaluator.failures),
                 "discovery/failing_concept_states": float(len(self.failing_flat_states)),
                 "train/reward": float(rewards[info["evaluated"]].mean()) if new else 0.0,
                 "train/gradient_updates": float(self.gradient_updates),
-            },
-            on_step=True,
+            }
         )
+        if self.logger is not None:
+            # straight to TensorBoard: Lightning's self.log moves and reduces a result collection
+            # every step, which costs as much as a small model's whole evaluation batch
+            self.logger.log_metrics(self.step_scalars, step=self.iterations)
+        self.step_scalars = {}
         if self.iterations % 20 == 0:
             self.write_summary()
 

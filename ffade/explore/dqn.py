@@ -327,7 +327,7 @@ class DQNExplorer(Explorer):
     # ---- learning ---------------------------------------------------------------------------
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
-        self.log("train/epsilon", self.epsilon, on_step=True)
+        self.step_scalars["train/epsilon"] = self.epsilon
         stop = info["stopped"]
         keep = info["evaluated"] | stop
         if not keep.any():
@@ -390,11 +390,8 @@ class DQNExplorer(Explorer):
                 self.target_network.parameters(), self.q_network.parameters(), strict=True
             ):
                 target.data.copy_(h.tau * online.data + (1.0 - h.tau) * target.data)
-        self.log_dict(
-            {"train/td_loss": loss.detach(), "train/q_values": q.detach().mean()},
-            on_step=True,
-            prog_bar=False,
-        )
+        self.step_scalars["train/td_loss"] = loss.item()
+        self.step_scalars["train/q_values"] = q.detach().mean().item()
 
     # ---- records ----------------------------------------------------------------------------
     @override
