@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable
 
 from jsonargparse import ArgumentError
-from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
+from ffade.checkpoint import LastCheckpoint
 from ffade.errors import FfadeError
 from ffade.progress import BudgetProgressBar, quiet_lightning
 
@@ -39,8 +39,9 @@ def trainer_defaults() -> dict:
         "num_sanity_val_steps": 0,
         "callbacks": [
             BudgetProgressBar(),
-            ModelCheckpoint(every_n_train_steps=10, save_last=True, save_top_k=0),
+            LastCheckpoint(every_n_steps=10),
         ],
+        "enable_checkpointing": False,  # Lightning's own ModelCheckpoint: see LastCheckpoint
     }
 
 
@@ -57,7 +58,7 @@ class FfadeCLI(LightningCLI):
                 cause = cause.__cause__ or cause.__context__
             if cause is not None:
                 raise cause from None
-            raise FfadeError(_one_line(str(exc))) from exc
+            raise FfadeError(config_error_line(str(exc))) from exc
 
 
 def run_lightning(args: list[str]) -> None:
@@ -135,7 +136,7 @@ _NOISE = (
 )
 
 
-def _one_line(message: str) -> str:
+def config_error_line(message: str) -> str:
     """jsonargparse explains a bad config over many nested lines; say it in one.
 
     Keeps the deepest key and the first real reason, and for an option a class does not take,
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[args[0]](args[1:])
         run_lightning(args)
     except ArgumentError as exc:
-        print(f"ffade: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"ffade: error: {config_error_line(str(exc))}", file=sys.stderr)
         return 2
     except FfadeError as exc:
         print(f"ffade: error: {exc}", file=sys.stderr)

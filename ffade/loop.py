@@ -111,7 +111,7 @@ def next_loop_dir(out: Path) -> Path:
 
 def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
     """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it."""
-    from ffade.cli import _one_line, run_lightning
+    from ffade.cli import config_error_line, run_lightning
 
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
@@ -124,7 +124,7 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
     try:
         run_lightning(args)
     except ArgumentError as exc:  # say which of the loop's configs it was
-        raise FfadeError(f"{config}: {_one_line(str(exc))}") from exc
+        raise FfadeError(f"{config}: {config_error_line(str(exc))}") from exc
     return run_dir
 
 

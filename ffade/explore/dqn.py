@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
+from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.errors import FfadeError
 from ffade.explore.base import MACROSCOPIC, Explorer
 from ffade.task import Task, TaskSpec
@@ -95,7 +96,7 @@ def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> 
 def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch.Tensor]:
     """The Q-network weights of an earlier run's checkpoint, checked against ``q_network``."""
     path = Path(path)
-    checkpoint = path / "checkpoints" / "last.ckpt" if path.is_dir() else path
+    checkpoint = path / LAST_CHECKPOINT if path.is_dir() else path
     if not checkpoint.is_file():
         raise FfadeError(
             f"model.init_args.warm_start: no checkpoint at '{checkpoint}'; give a run directory "

@@ -43,7 +43,6 @@ def discover(
         callbacks=defaults + list(callbacks or []),
         logger=TensorBoardLogger(str(save_dir), name=name),
         enable_progress_bar=progress,
-        enable_checkpointing=checkpoints,
     )
     trainer.fit(explorer)
     return explorer

@@ -1,0 +1,42 @@
+"""``checkpoints/last.ckpt``: what a killed run resumes from and what a warm start loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch import Callback, LightningModule, Trainer
+from typing_extensions import override
+
+LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+
+
+class LastCheckpoint(Callback):
+    """Saves the run's ``checkpoints/last.ckpt`` every ``every_n_steps`` steps and when it ends.
+
+    Lightning's ModelCheckpoint counts optimizer steps: an explorer without an optimizer (random,
+    grid, ε-greedy search) never takes one, so it never saved, and a learner's final Q-network was
+    up to ``every_n_steps`` steps newer than its checkpoint. This counts training steps, and
+    saves once more at the end, so a finished run's checkpoint is its final state. Lightning
+    writes the file atomically: a kill mid-save leaves the previous checkpoint whole.
+    """
+
+    def __init__(self, every_n_steps: int = 10) -> None:
+        self.every_n_steps = every_n_steps
+        self._steps = 0
+
+    @staticmethod
+    def path(trainer: Trainer) -> Path:
+        return Path(trainer.log_dir or trainer.default_root_dir) / LAST_CHECKPOINT
+
+    @override
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, *args: Any, **kwargs: Any
+    ) -> None:
+        self._steps += 1
+        if self._steps % self.every_n_steps == 0:
+            trainer.save_checkpoint(self.path(trainer))
+
+    @override
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        trainer.save_checkpoint(self.path(trainer))
