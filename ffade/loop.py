@@ -21,15 +21,18 @@ The loop config::
     threshold: 0.5                           # optional: as in `ffade report`
     min_evaluations: 1                       # optional: as in `ffade report`
 
-Every stage runs in this process (LightningCLI, as ``ffade fit`` does); a mistake in any file
-stops the loop with one line naming the key or the file.
+Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Every file is read and
+both ``ffade fit`` configs are validated before the first stage runs, so a mistake in any of them
+stops the loop at once, with one line naming the key and the file.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
+import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -109,8 +112,13 @@ def next_loop_dir(out: Path) -> Path:
     return out / f"version_{n}"
 
 
-def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
-    """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it."""
+def fit(config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = False) -> Path:
+    """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it.
+
+    ``check``: only parse and validate the config as ``ffade fit`` would (``--print_config``,
+    output discarded), so a mistake in a later stage's file stops the loop before the first
+    stage spends minutes.
+    """
     from ffade.cli import config_error_line, run_lightning
 
     logger = {
@@ -122,7 +130,11 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
         text = value if isinstance(value, str) else json.dumps(value)  # str as typed
         args += [f"--model.init_args.{key}", text]
     try:
-        run_lightning(args)
+        if check:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+                run_lightning([*args, "--print_config"])
+        else:
+            run_lightning(args)
     except ArgumentError as exc:  # say which of the loop's configs it was
         raise FfadeError(f"{config}: {config_error_line(str(exc))}") from exc
     return run_dir
@@ -143,6 +155,9 @@ def takes_warm_start(config: Path) -> bool:
 def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     """Run the five stages; returns what loop.json records (paths, numbers, verdict)."""
     started = time.monotonic()
+    placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
+    fit(config.discover, config.out / "check", config.rediscover, check=True)
+    fit(config.mitigate, config.out / "check", placeholders, check=True)
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}

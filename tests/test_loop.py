@@ -129,3 +129,21 @@ def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
     assert m["targeted_failure_rate_after"] <= 0.5 * m["targeted_failure_rate_before"]
     assert m["clean_accuracy_after"] >= m["clean_accuracy_before"] - 0.01
     assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02
+
+
+def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(
+    small_loop, capsys
+) -> None:
+    loop_dir, loop = small_loop
+    config = yaml.safe_load(loop.read_text())
+    mitigate = Path(config["mitigate"])
+    broken = mitigate.with_name("broken_mitigate.yaml")
+    broken.write_text(mitigate.read_text().replace("learning_rate", "learning_rat"))
+    config["mitigate"] = str(broken)
+    bad = loop.parent / "bad_mitigate_loop.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    assert main(["loop", "--config", str(bad)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and str(broken) in lines[0], lines
+    assert "did you mean 'learning_rate'" in lines[0]
+    assert not (loop_dir.parent / "version_1").exists()  # checked before discovery ran
