@@ -65,7 +65,9 @@ def run_lightning(args: list[str]) -> None:
     quiet_lightning()
     from lightning.pytorch import LightningModule
 
-    import ffade.explore  # noqa: F401  (makes the explorers known by their short class names)
+    # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
+    import ffade.explore
+    import ffade.mitigate  # noqa: F401
 
     FfadeCLI(
         LightningModule,

@@ -69,6 +69,20 @@ def test_help_and_print_config(tmp_path: Path) -> None:
     assert resolved["model"]["init_args"]["task"]["reward"]["name"] == "margin"
 
 
+@pytest.mark.parametrize(
+    ("config", "short"),
+    [("quickstart.yaml", "RandomExplorer"), ("mitigate_digits.yaml", "ClassifierFineTuner")],
+)
+def test_short_class_names_resolve(tmp_path: Path, config: str, short: str) -> None:
+    data = yaml.safe_load((REPO / "configs" / config).read_text())
+    data["model"]["class_path"] = short
+    (tmp_path / config).write_text(yaml.safe_dump(data))
+    printed = ffade("fit", "--config", str(tmp_path / config), "--print_config")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    class_path = yaml.safe_load(printed.stdout)["model"]["class_path"]
+    assert class_path.startswith("ffade.") and class_path.endswith(f".{short}")
+
+
 def test_plugins_lists_kind_and_distribution() -> None:
     result = ffade("plugins")
     assert result.returncode == 0

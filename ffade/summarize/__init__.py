@@ -8,17 +8,24 @@ pictures (:mod:`.plots`), and the ``ffade report`` command that writes them all 
 
 from __future__ import annotations
 
-from ffade.summarize.landscape import Landscape, load_landscape, wilson_interval
-from ffade.summarize.regions import Region, find_regions, smallest_failing_changes
-from ffade.summarize.transport import barycenter, wasserstein_distance
+import importlib
+from typing import Any
 
-__all__ = [
-    "Landscape",
-    "Region",
-    "barycenter",
-    "find_regions",
-    "load_landscape",
-    "smallest_failing_changes",
-    "wasserstein_distance",
-    "wilson_interval",
-]
+_MODULE_OF = {
+    "Landscape": "landscape",
+    "load_landscape": "landscape",
+    "wilson_interval": "landscape",
+    "Region": "regions",
+    "find_regions": "regions",
+    "smallest_failing_changes": "regions",
+    "barycenter": "transport",
+    "wasserstein_distance": "transport",
+}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    """Import on first use: POT alone takes most of a second, and ``ffade fit`` rarely needs it."""
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'ffade.summarize' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ffade.summarize.{_MODULE_OF[name]}"), name)
