@@ -140,6 +140,13 @@ class Target(ABC):
         """A short caption per output (e.g. "predicted 7 (p=0.93)"); None to show none."""
         return None
 
+    def describe_inputs(self, inputs: Any) -> list[str] | None:
+        """A short text per input as the target saw it (an edited article); None for none.
+
+        Worst failing examples of targets that :meth:`render` no pictures of show this instead.
+        """
+        return None
+
 
 @runtime_checkable
 class TrainableTarget(Protocol):

@@ -3,7 +3,9 @@
 After discovery, the deepest failures (highest reward, one per input first, so the grid shows
 many inputs rather than one input many times) are rebuilt from their input and concept state,
 rendered by the target, and saved as ``examples/*.png`` with ``examples/examples.json``, plus one
-grid image in TensorBoard. Targets that are not images (``render`` returns None) save nothing.
+grid image in TensorBoard. Targets that are not images (``render`` returns None) save the texts
+``describe_inputs`` gives instead: in examples.json and as a table in TensorBoard's text tab.
+Targets with neither save nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def worst_failures(evaluator: Evaluator, count: int) -> list[tuple[int, np.ndarr
 def save_worst_examples(
     evaluator: Evaluator, run_dir: Path, count: int = 16, logger: Any = None
 ) -> int:
-    """Render and save the worst failures; returns how many were saved."""
+    """Save the worst failures (pictures, else texts); returns how many were saved."""
     worst = worst_failures(evaluator, count)
     if not worst:
         return 0
@@ -47,36 +49,50 @@ def save_worst_examples(
     with torch.inference_mode():
         inputs = evaluator.changed_inputs(ids, states)
         images = target.render(inputs)
-        if images is None:
+        texts = target.describe_inputs(inputs) if images is None else None
+        if images is None and texts is None:
             return 0
         captions = target.describe_outputs(target.predict(inputs)) or [""] * len(worst)
     folder = run_dir / "examples"
     folder.mkdir(exist_ok=True)
+    pictures = None if images is None else images.detach().float().cpu().permute(0, 2, 3, 1)
     entries = []
-    pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
-    for i, ((input_id, state, metric, reward), picture) in enumerate(
-        zip(worst, pictures, strict=True)
-    ):
-        name = f"failure_{i:02d}.png"
-        _save_png(picture, folder / name)
-        reference = evaluator.task.inputs[int(input_id)][1]
-        entries.append(
-            {
-                "file": name,
-                "input_id": int(input_id),
-                "reference": _short(reference),
-                "concepts": evaluator.space.values(state),
-                "metric": round(float(metric), 4),
-                "reward": round(float(reward), 3),
-                "output": captions[i],
-            }
-        )
+    for i, (input_id, state, metric, reward) in enumerate(worst):
+        entry: dict[str, Any] = {
+            "input_id": int(input_id),
+            "reference": _short(evaluator.task.inputs[int(input_id)][1]),
+            "concepts": evaluator.space.values(state),
+            "metric": round(float(metric), 4),
+            "reward": round(float(reward), 3),
+            "output": captions[i],
+        }
+        if pictures is not None:
+            entry = {"file": f"failure_{i:02d}.png", **entry}
+            _save_png(pictures[i].numpy(), folder / entry["file"])
+        else:
+            entry["input"] = texts[i]
+        entries.append(entry)
     (folder / "examples.json").write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
-    grid = _grid_figure(pictures, entries)
-    grid.savefig(folder / "worst_failures.png", dpi=100)
+    if pictures is not None:
+        grid = _grid_figure(pictures.numpy(), entries)
+        grid.savefig(folder / "worst_failures.png", dpi=100)
     if logger is not None and hasattr(logger, "experiment"):
-        logger.experiment.add_figure("discovery/worst_failures", grid, global_step=0)
+        if pictures is not None:
+            logger.experiment.add_figure("discovery/worst_failures", grid, global_step=0)
+        else:
+            logger.experiment.add_text("discovery/worst_failures", _text_table(entries), 0)
     return len(entries)
+
+
+def _text_table(entries: list[dict[str, Any]]) -> str:
+    """The examples as a Markdown table, which TensorBoard's text tab renders."""
+    rows = ["| input | concepts | output | reference |", "|---|---|---|---|"]
+    for entry in entries:
+        values = ", ".join(f"{k}={_short(v)}" for k, v in entry["concepts"].items())
+        cells = [entry["input"], values, entry["output"], str(entry["reference"])]
+        cells = [c.replace("|", "\\|").replace("\n", " ") for c in cells]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def _save_png(picture: np.ndarray, path: Path) -> None:

@@ -266,14 +266,19 @@ def _examples(run_dir: Path) -> list[dict[str, Any]]:
             name, caption = entry, {}
         elif isinstance(entry, dict):
             key = next((k for k in EXAMPLE_FILE_KEYS if k in entry), None)
-            if key is None:
+            if key is None and isinstance(entry.get("input"), str):  # a text, no picture
+                caption = {k: v for k, v in entry.items() if k != "input"}
+                examples.append({"text": entry["input"], "caption": caption})
+                name = None
+            elif key is None:
                 continue
-            name = str(entry[key])
-            caption = {k: v for k, v in entry.items() if k != key}
+            else:
+                name = str(entry[key])
+                caption = {k: v for k, v in entry.items() if k != key}
         else:
             continue
-        path = next((p for p in (folder / name, run_dir / name) if p.is_file()), None)
-        if path is not None:
+        path = name and next((p for p in (folder / name, run_dir / name) if p.is_file()), None)
+        if path:
             examples.append({"path": str(path), "caption": caption})
         if len(examples) == MAX_EXAMPLES:
             break
@@ -457,7 +462,10 @@ def _markdown(report: dict[str, Any], out: Path) -> str:
     if report["examples"]:
         lines += ["## Worst failing examples", ""]
         for example in report["examples"]:
-            lines.append(f"![{_caption(example)}]({_relative(example['path'], out)})")
+            if "text" in example:
+                lines.append("> " + example["text"].replace("\n", " "))
+            else:
+                lines.append(f"![{_caption(example)}]({_relative(example['path'], out)})")
             lines.append(f"*{_caption(example)}*")
             lines.append("")
     return "\n".join(lines)
@@ -473,6 +481,7 @@ th { background: #f2f2f2; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 520px; border: 1px solid #ddd; }
 figcaption { font-size: 0.8em; max-width: 520px; }
+figure blockquote { max-width: 520px; margin: 0; padding: 0.5em; background: #f7f7f7; }
 """
 
 
@@ -503,7 +512,13 @@ def _html(report: dict[str, Any], out: Path) -> str:
     if report["examples"]:
         parts.append('<h2>Worst failing examples</h2><div id="examples">')
         for example in report["examples"]:
-            parts.append(_figure(Path(example["path"]), "example", _caption(example)))
+            if "text" in example:
+                parts.append(
+                    f"<figure><blockquote>{html.escape(example['text'])}</blockquote>"
+                    f"<figcaption>{html.escape(_caption(example))}</figcaption></figure>"
+                )
+            else:
+                parts.append(_figure(Path(example["path"]), "example", _caption(example)))
         parts.append("</div>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -158,6 +158,20 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     assert page.tables["smallest-change"][1][0] == "rotation"
 
 
+def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) -> None:
+    run = make_run("text", image_concepts, {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3)})
+    (run / "examples").mkdir()
+    listing = [{"input_id": 1, "input": "Teh <b>council</b> met.", "output": "A summary."}]
+    (run / "examples" / "examples.json").write_text(json.dumps(listing))
+
+    assert main([str(run), "--no-tensorboard"]) == 0
+    markdown = (run / "report.md").read_text()
+    assert "> Teh <b>council</b> met.\n*input_id: 1; output: A summary.*" in markdown
+    page = (run / "report.html").read_text()
+    assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
+    assert "<figcaption>input_id: 1; output: A summary.</figcaption>" in page
+
+
 @pytest.mark.parametrize(
     ("case", "expected"),
     [

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.helpers import REPO, ffade
 
@@ -54,6 +55,15 @@ def test_quickstart_config_small_budget(tmp_path: Path) -> None:
     summary = run(shrink(config, tmp_path / "runs"), tmp_path)
     assert summary["status"] == "finished" and summary["evaluations"] == 48
     assert summary["gradient_updates"] > 0
+    assert summary["failures"] > 0
+    examples = tmp_path / "runs" / "text_quickstart" / "version_0" / "examples"
+    saved = json.loads((examples / "examples.json").read_text())
+    assert len(saved) == min(summary["failures"], 16) and not list(examples.glob("*.png"))
+    for example in saved:  # the edited article the model saw, and the summary it wrote
+        assert example["input"] and isinstance(example["output"], str)
+    events = EventAccumulator(str(examples.parent))
+    events.Reload()
+    assert "discovery/worst_failures/text_summary" in events.Tags()["tensors"]
 
 
 @pytest.mark.slow

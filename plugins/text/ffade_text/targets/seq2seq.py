@@ -159,7 +159,15 @@ class Seq2SeqSummarizer(Target):
 
     def describe_outputs(self, outputs: Sequence[str]) -> list[str]:
         """Each summary, shortened to 80 characters."""
-        return [s if len(s) <= 80 else s[:77] + "..." for s in outputs]
+        return [_shorten(s, 80) for s in outputs]
+
+    def describe_inputs(self, inputs: Sequence[str]) -> list[str]:
+        """Each (edited) article, shortened to 400 characters."""
+        return [_shorten(a, 400) for a in inputs]
+
+
+def _shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 3] + "..."
 
 
 class TinyNewsBart(Seq2SeqSummarizer):
