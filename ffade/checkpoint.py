@@ -35,8 +35,12 @@ class LastCheckpoint(Callback):
     ) -> None:
         self._steps += 1
         if self._steps % self.every_n_steps == 0:
-            trainer.save_checkpoint(self.path(trainer))
+            self.save(trainer)
 
     @override
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        trainer.save_checkpoint(self.path(trainer))
+        self.save(trainer)
+
+    def save(self, trainer: Trainer) -> None:
+        # the whole state (loops, callbacks, optimizers), not the weights alone: a run resumes
+        trainer.save_checkpoint(self.path(trainer), weights_only=False)
