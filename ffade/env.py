@@ -271,7 +271,8 @@ class FailureVectorEnv(VectorEnv):
     one concept one step down/up); an episode ends on a failure, on stop, or after ``max_steps``.
 
     Reward: the reward plugin's value, plus ``novelty_bonus`` for a failure not seen before, minus
-    ``step_penalty`` per microscopic step. Episodes reset only when the explorer asks
+    ``step_penalty`` per microscopic step; a stop is paid as staying at its state until
+    ``max_steps``. Episodes reset only when the explorer asks
     (``options={"reset_mask": ..., "input_ids": ..., "states": ...}``): it picks the inputs.
 
     Args:
@@ -359,7 +360,11 @@ class FailureVectorEnv(VectorEnv):
         outcome = self.evaluator.evaluate(self.input_ids, self.states, self.global_step)
         rewards = outcome.reward + self.novelty_bonus * outcome.new_failure
         if self.mode == "microscopic":
-            rewards = np.where(stopped, 0.0, rewards) - self.step_penalty
+            # a stop stays at its state for the rest of the episode, and is paid for every step
+            # of it: were it free, any negative pass reward would make stopping the best policy
+            remaining = self.max_steps - self.steps + 1
+            stay = np.where(outcome.failed, 0.0, outcome.reward) - self.step_penalty
+            rewards = np.where(stopped, remaining * stay, rewards - self.step_penalty)
             terminated = stopped | outcome.failed
             truncated = self.steps >= self.max_steps
         else:
