@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,7 @@ class FineTuner(LightningModule):
         self._builder: Evaluator | None = None
         self._data: TrainingPairs | None = None
         self._original: dict[str, torch.Tensor] | None = None
+        self._restored: dict[str, Any] | None = None
         self._started = 0.0
         self.wall_seconds = 0.0
 
@@ -222,12 +223,26 @@ class FineTuner(LightningModule):
     def on_fit_start(self) -> None:
         self.task.target.device = self.device  # Lightning placed the model; inputs follow it
         self._started = time.monotonic()
-        self._original = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
-        self.write_summary("measuring")
-        self.before = self.measure_guard()
-        self._log_guard(self.before, "before")
+        if self._restored is not None:  # resumed: the weights are half trained, the baseline not
+            self._original = self._restored["original"]
+            self.before = GuardResult(**self._restored["before"])
+        else:
+            self._original = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
+            self.write_summary("measuring")
+            self.before = self.measure_guard()
+            self._log_guard(self.before, "before")
         self.network.train()  # targets hand their model over in eval mode
         self.write_summary("training")
+
+    @override
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Keep the original weights and their guard numbers: a resumed run judges against them."""
+        if self.before is not None:
+            checkpoint["ffade"] = {"before": asdict(self.before), "original": self._original}
+
+    @override
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._restored = checkpoint.get("ffade")
 
     def make_batch(self, ids: np.ndarray, states: np.ndarray) -> TrainingBatch:
         """Rebuild the inputs of (input, state) pairs of the finetune split, on the device."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import torch
 import yaml
-from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade import registry
@@ -25,19 +25,27 @@ KEYS = [
 ]
 
 
-def fine_tune(run: Path, root: Path, epochs: int = 1, **args: Any) -> ClassifierFineTuner:
+def fine_tune(
+    run: Path,
+    root: Path,
+    epochs: int = 1,
+    callbacks: list[Callback] | None = None,
+    ckpt_path: Path | None = None,
+    **args: Any,
+) -> ClassifierFineTuner:
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
     seed_everything(0, verbose=False)
     tuner = ClassifierFineTuner(run=str(run), **{**SMALL, **args})
     trainer = Trainer(
         max_epochs=epochs,
         logger=TensorBoardLogger(str(root), name="mitigate"),
+        callbacks=callbacks,
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
         log_every_n_steps=1,
     )
-    trainer.fit(tuner)
+    trainer.fit(tuner, ckpt_path=ckpt_path)
     return tuner
 
 
@@ -101,6 +109,38 @@ def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(
     original = registry.create("target", "digits_cnn").model.state_dict()
     for name, value in tuner.network.state_dict().items():
         assert torch.equal(value, original[name]), name
+
+
+class _SaveAfterFirstStep(Callback):
+    """A checkpoint from the middle of training, as a kill would leave one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_train_batch_end(self, trainer: Trainer, *args: Any) -> None:
+        if trainer.global_step == 1:
+            trainer.save_checkpoint(self.path, weights_only=False)
+
+
+def test_a_resumed_fine_tune_judges_against_the_original_model(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """Resumed half trained, the guard's baseline and the weights a rejection restores must be
+    the original model's, not the half-trained one's."""
+    ruinous = {"learning_rate": 5.0, "clean_tolerance": 0.0}
+    checkpoint = tmp_path / "middle.ckpt"
+    whole = fine_tune(digits_run, tmp_path / "a", 2, [_SaveAfterFirstStep(checkpoint)], **ruinous)
+    resumed = fine_tune(digits_run, tmp_path / "b", 2, ckpt_path=checkpoint, **ruinous)
+    first, second = (
+        json.loads((t.run_dir / "mitigation.json").read_text()) for t in (whole, resumed)
+    )
+    assert second["status"] == "rejected"
+    assert second["clean_accuracy_before"] == first["clean_accuracy_before"]
+    assert second["targeted_failure_rate_before"] == first["targeted_failure_rate_before"]
+    assert second["training"]["steps"] == first["training"]["steps"] == 4
+    original = registry.create("target", "digits_cnn").model.state_dict()
+    for name, value in resumed.network.state_dict().items():
+        assert torch.equal(value.cpu(), original[name]), name
 
 
 def test_head_only_training_changes_only_the_head(digits_run: Path, tmp_path: Path) -> None:
