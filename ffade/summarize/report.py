@@ -61,6 +61,10 @@ IMAGE_CAPTIONS = {
 MAX_TABLE_ROWS = 50
 """Rows of a regions table in report.md/html; report.json keeps them all."""
 
+MIN_TABLE_EVALUATIONS = 3
+"""Regions with fewer evaluations are counted in one row of the table, not listed (rank by the CI
+puts them last anyway: one or two evaluations say little)."""
+
 MAX_EXAMPLES = 12
 """Worst failing examples shown; more make the HTML heavy without telling more."""
 
@@ -395,7 +399,9 @@ def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Regions with enough evaluations to judge; the rest in one closing row (all in the JSON)."""
     header = ["rank", "id", "where", "failure rate", "95% CI", "evaluations", "states"]
+    thin = sum(region["evaluations"] < MIN_TABLE_EVALUATIONS for region in regions)
     rows = [
         [
             str(rank),
@@ -409,7 +415,14 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
             else f"{region['num_states']} of {region['range_states']}",
         ]
         for rank, region in enumerate(regions, start=1)
+        if region["evaluations"] >= MIN_TABLE_EVALUATIONS
     ]
+    if thin:
+        note = (
+            f"... {thin} more regions of fewer than {MIN_TABLE_EVALUATIONS} evaluations each, too "
+            "few to judge: in report.json"
+        )
+        rows.append(["", "", note, "", "", "", ""])
     return header, rows
 
 

@@ -158,6 +158,17 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     assert page.tables["smallest-change"][1][0] == "rotation"
 
 
+def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concepts) -> None:
+    counts = {(0, 0, 0): (6, 0), (4, 4, 2): (5, 5), (2, 0, 2): (1, 1), (0, 4, 0): (2, 2)}
+    run = make_run("thin", image_concepts, counts)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    regions = json.loads((run / "report.json").read_text())["regions"]
+    assert len(regions) == 3  # all of them in the JSON
+    rows = parse((run / "report.html").read_text()).tables["regions"][1:]
+    assert [row[5] for row in rows[:-1]] == ["5"]  # only the region with 5 evaluations listed
+    assert "2 more regions of fewer than 3 evaluations each" in rows[-1][2]
+
+
 def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) -> None:
     run = make_run("text", image_concepts, {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3)})
     (run / "examples").mkdir()
