@@ -14,6 +14,7 @@ For microscopic runs, which search for the smallest change that makes the target
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +162,8 @@ def describe_states(landscape: Landscape, states: np.ndarray) -> str:
     """The concept ranges a set of states spans, joined with "and".
 
     Numeric concepts read ">= a", "<= b", "between a and b" or "= a"; discrete ones "= a" or
-    "in {a, b}". A concept whose whole grid is covered is left out; if all are, "anywhere".
+    "in {a, b}". A concept whose whole grid is covered is left out; if all are, "anywhere" when
+    the states are the whole grid, else "spread over the whole grid".
     """
     parts = []
     for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
@@ -185,7 +187,10 @@ def describe_states(landscape: Landscape, states: np.ndarray) -> str:
                 parts.append(f"{label} <= {format_value(high)}")
             else:
                 parts.append(f"{label} between {format_value(low)} and {format_value(high)}")
-    return " and ".join(parts) if parts else "anywhere"
+    if parts:
+        return " and ".join(parts)
+    grid_size = math.prod(len(grid) for grid in landscape.values)
+    return "anywhere" if len(states) == grid_size else "spread over the whole grid"
 
 
 def smallest_failing_changes(

@@ -55,6 +55,14 @@ def test_threshold_and_min_evaluations_decide_what_fails(image_run) -> None:
         find_regions(landscape, threshold=0)
 
 
+def test_a_region_touching_every_value_but_not_every_state_is_not_anywhere(make_run) -> None:
+    grid = {"a": [0, 1, 2], "b": [0, 1, 2]}
+    cross = {(0, 1), (1, 1), (2, 1), (1, 0), (1, 2)}
+    run = make_run("cross", grid, lambda s: (4, 4) if tuple(s) in cross else (4, 0))
+    (region,) = find_regions(load_landscape(run))
+    assert region.conditions == "spread over the whole grid" and region.num_states == 5
+
+
 def test_diagonal_states_are_separate_regions(make_run) -> None:
     grid = {"a": [0, 1, 2], "b": [0, 1, 2]}
     run = make_run("diagonal", grid, {(0, 0): (4, 4), (1, 1): (4, 4), (2, 1): (4, 3)})
