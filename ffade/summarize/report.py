@@ -133,7 +133,7 @@ def build_report(
         "explorer_smallest_failures": summary.get("smallest_failing_changes")
         if landscape.mode == "microscopic"
         else None,
-        "examples": _examples(run_dir),
+        "examples": _examples(run_dir, _neutral_values(landscape)),
         "compare": None,
     }
 
@@ -249,8 +249,29 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
     return {"value": transport_cost(a, b), "note": note}
 
 
-def _examples(run_dir: Path) -> list[dict[str, Any]]:
-    """The worst failing examples saved by the run: examples.json's list, else the PNGs."""
+def _neutral_values(landscape: Landscape) -> dict[str, Any]:
+    if not landscape.neutral:
+        return {}
+    return {
+        label: grid[index]
+        for label, grid, index in zip(
+            landscape.labels, landscape.values, landscape.neutral, strict=True
+        )
+    }
+
+
+def _changed_only(concepts: Any, neutral: dict[str, Any]) -> Any:
+    """An example's concept values without those left neutral: fifteen zeros hide the one edit."""
+    if not isinstance(concepts, dict):
+        return concepts
+    return {k: v for k, v in concepts.items() if k not in neutral or neutral[k] != v} or "none"
+
+
+def _examples(run_dir: Path, neutral: dict[str, Any]) -> list[dict[str, Any]]:
+    """The worst failing examples saved by the run: examples.json's list, else the PNGs.
+
+    Captions name only the concepts an example changed (``neutral``: each label's no-op value).
+    """
     folder = run_dir / "examples"
     if not folder.is_dir():
         return []
@@ -266,27 +287,35 @@ def _examples(run_dir: Path) -> list[dict[str, Any]]:
         entries = sorted(p.name for p in folder.glob("*.png"))
     examples = []
     for entry in entries:
-        if isinstance(entry, str):
-            name, caption = entry, {}
-        elif isinstance(entry, dict):
-            key = next((k for k in EXAMPLE_FILE_KEYS if k in entry), None)
-            if key is None and isinstance(entry.get("input"), str):  # a text, no picture
-                caption = {k: v for k, v in entry.items() if k != "input"}
-                examples.append({"text": entry["input"], "caption": caption})
-                name = None
-            elif key is None:
-                continue
-            else:
-                name = str(entry[key])
-                caption = {k: v for k, v in entry.items() if k != key}
-        else:
+        example = _example(entry, folder, run_dir)
+        if example is None:
             continue
-        path = name and next((p for p in (folder / name, run_dir / name) if p.is_file()), None)
-        if path:
-            examples.append({"path": str(path), "caption": caption})
+        if "concepts" in example["caption"]:
+            example["caption"]["concepts"] = _changed_only(example["caption"]["concepts"], neutral)
+        examples.append(example)
         if len(examples) == MAX_EXAMPLES:
             break
     return examples
+
+
+def _example(entry: Any, folder: Path, run_dir: Path) -> dict[str, Any] | None:
+    """One examples.json entry (or PNG name) as {"path" or "text", "caption"}; None if unusable."""
+    if isinstance(entry, str):
+        name, caption = entry, {}
+    elif not isinstance(entry, dict):
+        return None
+    else:
+        key = next((k for k in EXAMPLE_FILE_KEYS if k in entry), None)
+        if key is None:  # a text (the changed input), no picture
+            if not isinstance(entry.get("input"), str):
+                return None
+            return {
+                "text": entry["input"],
+                "caption": {k: v for k, v in entry.items() if k != "input"},
+            }
+        name, caption = str(entry[key]), {k: v for k, v in entry.items() if k != key}
+    path = next((p for p in (folder / name, run_dir / name) if p.is_file()), None)
+    return None if path is None else {"path": str(path), "caption": caption}
 
 
 def _relative(path: Path | str, start: Path) -> str:

@@ -172,15 +172,23 @@ def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concep
 def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) -> None:
     run = make_run("text", image_concepts, {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3)})
     (run / "examples").mkdir()
-    listing = [{"input_id": 1, "input": "Teh <b>council</b> met.", "output": "A summary."}]
+    listing = [
+        {
+            "input_id": 1,
+            "input": "Teh <b>council</b> met.",
+            "concepts": {"rotation": 0, "blur": 2},  # rotation 0 changes nothing: not shown
+            "output": "A summary.",
+        }
+    ]
     (run / "examples" / "examples.json").write_text(json.dumps(listing))
 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
-    assert "> Teh <b>council</b> met.\n*input_id: 1; output: A summary.*" in markdown
+    caption = "input_id: 1; concepts: blur: 2; output: A summary."
+    assert f"> Teh <b>council</b> met.\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
-    assert "<figcaption>input_id: 1; output: A summary.</figcaption>" in page
+    assert f"<figcaption>{caption}</figcaption>" in page
 
 
 @pytest.mark.parametrize(
