@@ -46,6 +46,7 @@ from ffade.errors import FfadeError
 from ffade.feedback.command import feedback_from_file
 from ffade.mitigate.base import MITIGATION_FILE
 from ffade.records import read_summary, write_json_atomic
+from ffade.yamlfile import read_yaml
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 
@@ -66,12 +67,7 @@ class LoopConfig:
 def read_loop_config(path: str | Path) -> LoopConfig:
     """Load and check a loop config before anything runs: every file named must exist."""
     path = Path(path)
-    if not path.is_file():
-        raise FfadeError(f"--config: loop config '{path}' not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    data = read_yaml(path, f"--config: loop config '{path}' not found")
     allowed = list(LoopConfig.__dataclass_fields__)
     if not isinstance(data, dict):
         raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
@@ -81,15 +77,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
-        if not Path(data[key]).is_file():
-            raise FfadeError(f"{path}: {key} file '{data[key]}' not found")
-        try:
-            yaml.safe_load(Path(data[key]).read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            first = str(exc).splitlines()[0]
-            raise FfadeError(
-                f"{path}: {key} file '{data[key]}' is not valid YAML ({first})"
-            ) from exc
+        read_yaml(Path(data[key]), f"{path}: {key} file '{data[key]}' not found")
     rediscover = data.get("rediscover") or {}
     if not isinstance(rediscover, dict):
         raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")

@@ -24,7 +24,7 @@ from ffade.feedback.priorities import (
     read_feedback,
 )
 from ffade.feedback.review import review
-from ffade.summarize.regions import Region
+from ffade.summarize.regions import Region, add_region_arguments
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,18 +42,7 @@ def parser() -> argparse.ArgumentParser:
         "they contain; see docs/mitigation.md)",
     )
     p.add_argument("--out", metavar="FILE", help="where to save (default RUN_DIR/feedback.yaml)")
-    p.add_argument(
-        "--threshold",
-        type=float,
-        default=0.5,
-        help="failure rate at which a concept state fails, as in ffade report (default 0.5)",
-    )
-    p.add_argument(
-        "--min-evaluations",
-        type=int,
-        default=1,
-        help="evaluations a state needs before it can fail, as in ffade report (default 1)",
-    )
+    add_region_arguments(p)
     p.add_argument(
         "--max-regions",
         type=int,

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import PRIORITIES, check_priority
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
+from ffade.yamlfile import read_yaml
 
 SELECTORS = ("id", "rank", "contains")
 ENTRY_KEYS = (*SELECTORS, "priority", "note")
@@ -45,12 +45,7 @@ def read_priorities(
         FfadeError: the file is missing or malformed; see the module docstring for the checks.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FfadeError(f"--from: priorities file '{path}' not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    data = read_yaml(path, f"--from: priorities file '{path}' not found")
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
         raise FfadeError(
             f"{path}: expected a mapping with a 'regions' list, e.g. "

@@ -21,6 +21,7 @@ import yaml
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.regions import Region, find_regions
+from ffade.yamlfile import read_yaml
 
 FEEDBACK_FILE = "feedback.yaml"
 """Where ``ffade feedback`` saves priorities, inside the run directory."""
@@ -168,15 +169,11 @@ def read_feedback(path: str | Path) -> Feedback:
             not one of :data:`PRIORITIES`, or a state does not index the grid in ``concepts``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FfadeError(
-            f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
-            "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`"
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    data = read_yaml(
+        path,
+        f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
+        "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
+    )
     if not isinstance(data, dict):
         raise FfadeError(f"{path}: expected a mapping with keys run, concepts and regions")
     missing = [k for k in ("run", "threshold", "min_evaluations", "concepts") if k not in data]

@@ -13,6 +13,7 @@ For microscopic runs, which search for the smallest change that makes the target
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import math
 from dataclasses import dataclass
@@ -156,6 +157,23 @@ def find_regions(
         )
     regions.sort(key=lambda r: (-r.confidence_interval[0], -r.num_states, r.id))
     return regions
+
+
+def add_region_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--threshold`` and ``--min-evaluations``: what makes a concept state fail, for every
+    command that finds regions (``ffade report``, ``ffade feedback``), so they agree."""
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="failure rate at which a concept state counts as failing (default 0.5)",
+    )
+    parser.add_argument(
+        "--min-evaluations",
+        type=int,
+        default=1,
+        help="evaluations a state needs before it can count as failing (default 1)",
+    )
 
 
 def describe_states(landscape: Landscape, states: np.ndarray) -> str:

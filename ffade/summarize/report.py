@@ -28,7 +28,12 @@ from ffade.errors import FfadeError
 from ffade.records import read_summary, write_json_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.plots import landscape_figures, log_images, plot_landscape, save_figure
-from ffade.summarize.regions import compare_regions, find_regions, smallest_failing_changes
+from ffade.summarize.regions import (
+    add_region_arguments,
+    compare_regions,
+    find_regions,
+    smallest_failing_changes,
+)
 from ffade.summarize.transport import (
     MAX_SUPPORT,
     Kind,
@@ -180,18 +185,7 @@ def main(argv: list[str]) -> int:
         "regions were fixed, still fail, or are new",
     )
     parser.add_argument("--out", metavar="DIR", help="where to write (default: RUN_DIR)")
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=0.5,
-        help="failure rate at which a concept state counts as failing (default 0.5)",
-    )
-    parser.add_argument(
-        "--min-evaluations",
-        type=int,
-        default=1,
-        help="evaluations a state needs before it can count as failing (default 1)",
-    )
+    add_region_arguments(parser)
     parser.add_argument(
         "--axes",
         nargs="+",
