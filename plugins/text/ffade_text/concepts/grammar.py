@@ -25,8 +25,8 @@ def _verb_table(label: str, extra: Sequence[Sequence[str]] | None) -> tuple[tupl
     return (*VERBS, *rows)
 
 
-class Negate(TextEdit):
-    """Negate one sentence per edit: "approved" -> "did not approve", "was" -> "was not".
+class _VerbEdit(TextEdit):
+    """Shared constructor of the edits that work on verbs: the built-in table plus ``verbs``.
 
     Args:
         values, label, seed: as :class:`~ffade_text.concepts._base.TextEdit`.
@@ -42,6 +42,13 @@ class Negate(TextEdit):
     ) -> None:
         super().__init__(values, label, seed)
         self.verbs = _verb_table(self.label, verbs)
+
+
+class Negate(_VerbEdit):
+    """Negate one sentence per edit: "approved" -> "did not approve", "was" -> "was not".
+
+    Args: as :class:`_VerbEdit`.
+    """
 
     def edit(self, text: str, count: int) -> str:
         return grammar.negate(text, count, self.seed, self.verbs)
@@ -69,23 +76,11 @@ class SingularPlural(TextEdit):
         return grammar.singular_plural(text, count, self.seed, self.forms)
 
 
-class VerbTense(TextEdit):
+class VerbTense(_VerbEdit):
     """Move one listed verb between past and present per edit: "approved" <-> "approves".
 
-    Args:
-        values, label, seed: as :class:`~ffade_text.concepts._base.TextEdit`.
-        verbs: extra [base, present, past] triples, added to the built-in verbs.
+    Args: as :class:`_VerbEdit`.
     """
-
-    def __init__(
-        self,
-        values: Sequence[int] | None = None,
-        label: str | None = None,
-        seed: int = 0,
-        verbs: Sequence[Sequence[str]] | None = None,
-    ) -> None:
-        super().__init__(values, label, seed)
-        self.verbs = _verb_table(self.label, verbs)
 
     def edit(self, text: str, count: int) -> str:
         return grammar.verb_tense(text, count, self.seed, self.verbs)
