@@ -29,3 +29,18 @@ def test_a_finished_learner_saves_its_final_q_network(tmp_path: Path) -> None:
     assert checkpoint["ffade"]["gradient_updates"] == explorer.gradient_updates > 0
     for name, value in explorer.q_network.state_dict().items():
         assert torch.equal(checkpoint["state_dict"][f"q_network.{name}"], value), name
+
+
+def test_a_learners_checkpoint_does_not_grow_with_feature_width(tmp_path: Path) -> None:
+    """Replay keeps input indices: wide features (AlexNet's 4,096) once made checkpoints 1.6 GB."""
+    sizes = {}
+    for width in (8, 2048):
+        spec = synthetic_spec()
+        spec["target"]["args"] = {"feature_dim": width}
+        spec["dataset"]["args"]["feature_dim"] = width
+        explorer = DQNExplorer(task=spec, budget=64, num_envs=4, learning_starts=16)
+        discover(explorer, tmp_path, name=f"width{width}", checkpoints=True)
+        sizes[width] = (explorer.recorder.run_dir / LAST_CHECKPOINT).stat().st_size
+    # the Q-network's first layer grows with the width (2048 x 128 floats = 1 MiB); a buffer of
+    # features would add 50,000 x 2 x 2048 floats = 800 MB
+    assert sizes[2048] - sizes[8] < 2 * 2048 * 128 * 4 * 3, sizes

@@ -52,19 +52,23 @@ class QNetwork(nn.Module):
 
 
 class ReplayBuffer:
-    """A fixed-size ring of transitions, stored as tensors."""
+    """A fixed-size ring of transitions, stored as tensors.
 
-    def __init__(self, capacity: int, feature_dim: int, num_concepts: int) -> None:
+    A transition keeps its input's index, not its features: an episode's input is the same before
+    and after a step, and features can be thousands wide (two copies of AlexNet's 4,096 per
+    transition made the default buffer 1.6 GB, in memory and in every checkpoint).
+    """
+
+    def __init__(self, capacity: int, num_concepts: int) -> None:
         self.capacity = capacity
         self.size = 0
         self.position = 0
         k = num_concepts
         self.data = {
-            "features": torch.zeros(capacity, feature_dim),
+            "input_id": torch.zeros(capacity, dtype=torch.long),
             "coords": torch.zeros(capacity, k),
             "action": torch.zeros(capacity, k + 1),
             "reward": torch.zeros(capacity),
-            "next_features": torch.zeros(capacity, feature_dim),
             "next_state": torch.zeros(capacity, k, dtype=torch.long),
             "done": torch.zeros(capacity),
         }
@@ -215,9 +219,10 @@ class DQNExplorer(Explorer):
     def build(self, task: Task) -> None:
         h = self.hparams
         all_features = self.evaluator.features(np.arange(self.evaluator.num_inputs))
-        # standardize features so embeddings of any scale reach the network comparably
-        self.register_buffer("feature_mean", all_features.mean(0))
-        self.register_buffer("feature_std", all_features.std(0, unbiased=False).clamp(min=1e-6))
+        # standardized, so embeddings of any scale reach the network comparably; acting and
+        # replay look an input's features up here (rebuilt from the task, never saved)
+        mean, std = all_features.mean(0), all_features.std(0, unbiased=False).clamp(min=1e-6)
+        self.register_buffer("input_features", (all_features - mean) / std, persistent=False)
         torch.manual_seed(self.seed)
         self.generator.manual_seed(self.seed)
         dim, k = all_features.shape[1], task.space.num_concepts
@@ -226,17 +231,13 @@ class DQNExplorer(Explorer):
         if h.warm_start is not None:
             self.q_network.load_state_dict(warm_start_weights(h.warm_start, self.q_network))
         self.target_network.load_state_dict(self.q_network.state_dict())
-        self.buffer = ReplayBuffer(h.buffer_size, dim, k)
+        self.buffer = ReplayBuffer(h.buffer_size, k)
 
     @override
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.Adam(self.q_network.parameters(), lr=self.hparams.learning_rate)
 
     # ---- acting -----------------------------------------------------------------------------
-    def _features(self, obs_features: np.ndarray | torch.Tensor) -> torch.Tensor:
-        f = torch.as_tensor(obs_features, dtype=torch.float32, device=self.device)
-        return (f - self.feature_mean) / self.feature_std
-
     def _action_features(self, next_states: np.ndarray, stop: np.ndarray) -> torch.Tensor:
         """Action encoding: the coordinates of the state it leads to, and whether it stops."""
         coords = torch.as_tensor(self.space.coordinates(next_states), dtype=torch.float32)
@@ -259,7 +260,7 @@ class DQNExplorer(Explorer):
         candidates = self.space.sample(self.rng, n * count).reshape(n, count, -1)
         keys = self.evaluator.keys(np.repeat(input_ids, count), candidates.reshape(n * count, -1))
         seen = torch.as_tensor(self.evaluator.is_evaluated(keys).reshape(n, count))
-        features = self._features(self.evaluator.features(input_ids))
+        features = self.input_features[torch.as_tensor(input_ids)]
         start = torch.as_tensor(self.space.coordinates(self.env.start_state), dtype=torch.float32)
         with torch.no_grad():
             q = self.q_network(
@@ -302,7 +303,7 @@ class DQNExplorer(Explorer):
             self.hparams.exploration_fraction * self.budget,
             self.evaluator.evaluations,
         )
-        features = self._features(obs["features"])
+        features = self.input_features[torch.as_tensor(self.env.input_ids)]
         coords = torch.as_tensor(self.space.coordinates(obs["state"]), dtype=torch.float32)
         explore = self.rng.random(n) < self.epsilon
         if self.mode == MACROSCOPIC:
@@ -335,11 +336,10 @@ class DQNExplorer(Explorer):
             return
         states_after = next_obs["state"]
         self.buffer.add(
-            features=self._features(obs["features"][keep]).cpu(),
+            input_id=torch.as_tensor(self.env.input_ids[keep]),
             coords=torch.as_tensor(self.space.coordinates(obs["state"][keep]), dtype=torch.float32),
             action=self._action_features(states_after[keep], stop[keep]).cpu(),
             reward=torch.as_tensor(rewards[keep]),
-            next_features=self._features(next_obs["features"][keep]).cpu(),
             next_state=torch.as_tensor(states_after[keep]),
             done=torch.as_tensor(terminated[keep], dtype=torch.float32),
         )
@@ -358,9 +358,8 @@ class DQNExplorer(Explorer):
             k: v.to(self.device)
             for k, v in self.buffer.sample(h.batch_size, self.generator).items()
         }
-        q = self.q_network(
-            batch["features"], batch["coords"], batch["action"].unsqueeze(1)
-        ).squeeze(1)
+        features = self.input_features[batch["input_id"]]
+        q = self.q_network(features, batch["coords"], batch["action"].unsqueeze(1)).squeeze(1)
         with torch.no_grad():
             td_target = batch["reward"].clone()
             live = batch["done"] < 0.5  # only microscopic episodes continue after a step
@@ -375,9 +374,9 @@ class DQNExplorer(Explorer):
                 )
                 next_coords = next_coords.to(self.device)
                 mask = torch.as_tensor(valid, device=self.device)
-                online = self.q_network(batch["next_features"][live], next_coords, actions)
+                online = self.q_network(features[live], next_coords, actions)
                 best = online.masked_fill(~mask, -torch.inf).argmax(1, keepdim=True)  # double DQN
-                target_q = self.target_network(batch["next_features"][live], next_coords, actions)
+                target_q = self.target_network(features[live], next_coords, actions)
                 td_target[live] += h.gamma * target_q.gather(1, best).squeeze(1)
         loss = F.smooth_l1_loss(q, td_target)
         optimizer = self.optimizers()
@@ -403,7 +402,7 @@ class DQNExplorer(Explorer):
         if self.space.num_states > max_states:
             return None
         inputs = np.arange(min(self.evaluator.num_inputs, max_inputs))
-        features = self._features(self.evaluator.features(inputs))
+        features = self.input_features[torch.as_tensor(inputs)]
         coords = torch.as_tensor(
             self.space.coordinates(self.space.neutral[None]), dtype=torch.float32
         )

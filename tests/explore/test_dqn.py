@@ -22,7 +22,8 @@ def test_makes_gradient_updates_that_change_the_network(tmp_path: Path) -> None:
     summary = json.loads((Path(explorer.recorder.run_dir) / "summary.json").read_text())
     assert summary["gradient_updates"] == explorer.gradient_updates
     torch.manual_seed(explorer.seed)  # how the explorer seeded its initial network
-    fresh = type(explorer.q_network)(explorer.feature_mean.numel(), 3, explorer.hparams.hidden_dim)
+    width = explorer.input_features.shape[1]
+    fresh = type(explorer.q_network)(width, 3, explorer.hparams.hidden_dim)
     changed = any(
         not torch.equal(a, b)
         for a, b in zip(fresh.parameters(), explorer.q_network.parameters(), strict=True)
