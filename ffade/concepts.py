@@ -65,6 +65,18 @@ class ConceptSpace:
         """One state as {concept label: value}, the form records and reports use."""
         return {c.label: c.values[int(i)] for c, i in zip(self.concepts, state, strict=True)}
 
+    def changes(self, state: Sequence[int]) -> dict[str, Any]:
+        """The values in ``state`` that change an input: those other than their concept's no-op.
+
+        What a caption should name: a text example under fifteen edit concepts has one edit, and
+        a grid without the no-op (brightness 0.5 to 0.9) changes the input even at its mildest.
+        """
+        return {
+            c.label: c.values[int(i)]
+            for c, i in zip(self.concepts, state, strict=True)
+            if c.values[int(i)] != c.neutral
+        }
+
     def index_of(self, values: dict[str, Any]) -> np.ndarray:
         """The state whose values are ``values``; concepts not named take their neutral value."""
         unknown = sorted(set(values) - set(self.labels))

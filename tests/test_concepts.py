@@ -38,6 +38,16 @@ def test_values_and_index_of_are_inverse() -> None:
     assert s.index_of(s.values(state)).tolist() == [2, 1]
 
 
+def test_changes_name_what_differs_from_the_no_op_not_from_the_grids_mildest_value() -> None:
+    axes = [
+        registry.create("concept", "axis", {"index": 0, "values": [0.0, 0.5, 1.0]}),
+        registry.create("concept", "axis", {"index": 1, "values": [0.25, 0.5]}),  # no 0: no no-op
+    ]
+    s = ConceptSpace(axes)
+    assert s.changes(s.neutral) == {"axis1": 0.25}
+    assert s.changes(np.array([2, 1])) == {"axis0": 1.0, "axis1": 0.5}
+
+
 def test_index_of_names_the_value_and_grid() -> None:
     with pytest.raises(
         ConceptValueError,

@@ -62,6 +62,7 @@ def save_worst_examples(
             "input_id": int(input_id),
             "reference": _short(evaluator.task.inputs[int(input_id)][1]),
             "concepts": evaluator.space.values(state),
+            "changed": evaluator.space.changes(state),
             "metric": round(float(metric), 4),
             "reward": round(float(reward), 3),
             "output": captions[i],
@@ -86,10 +87,9 @@ def save_worst_examples(
 
 def _text_table(entries: list[dict[str, Any]]) -> str:
     """The examples as a Markdown table, which TensorBoard's text tab renders."""
-    rows = ["| input | concepts | output | reference |", "|---|---|---|---|"]
+    rows = ["| input | changes | output | reference |", "|---|---|---|---|"]
     for entry in entries:
-        values = ", ".join(f"{k}={_short(v)}" for k, v in entry["concepts"].items())
-        cells = [entry["input"], values, entry["output"], str(entry["reference"])]
+        cells = [entry["input"], _changes(entry), entry["output"], str(entry["reference"])]
         cells = [c.replace("|", "\\|").replace("\n", " ") for c in cells]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -111,11 +111,14 @@ def _grid_figure(pictures: np.ndarray, entries: list[dict[str, Any]]) -> Figure:
         axes = figure.add_subplot(rows, columns, i + 1)
         axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
         axes.axis("off")
-        values = ", ".join(f"{k}={_short(v)}" for k, v in entry["concepts"].items())
         title = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
-        axes.set_title(f"{title}\n{values}", fontsize=7)
+        axes.set_title(f"{title}\n{_changes(entry)}", fontsize=7)
     figure.suptitle("Worst failing examples")
     return figure
+
+
+def _changes(entry: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_short(v)}" for k, v in entry["changed"].items()) or "no change"
 
 
 def _short(value: Any) -> str:

@@ -138,7 +138,7 @@ def build_report(
         "explorer_smallest_failures": summary.get("smallest_failing_changes")
         if landscape.mode == "microscopic"
         else None,
-        "examples": _examples(run_dir, _neutral_values(landscape)),
+        "examples": _examples(run_dir),
         "compare": None,
     }
 
@@ -243,28 +243,11 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
     return {"value": transport_cost(a, b), "note": note}
 
 
-def _neutral_values(landscape: Landscape) -> dict[str, Any]:
-    if not landscape.neutral:
-        return {}
-    return {
-        label: grid[index]
-        for label, grid, index in zip(
-            landscape.labels, landscape.values, landscape.neutral, strict=True
-        )
-    }
-
-
-def _changed_only(concepts: Any, neutral: dict[str, Any]) -> Any:
-    """An example's concept values without those left neutral: fifteen zeros hide the one edit."""
-    if not isinstance(concepts, dict):
-        return concepts
-    return {k: v for k, v in concepts.items() if k not in neutral or neutral[k] != v} or "none"
-
-
-def _examples(run_dir: Path, neutral: dict[str, Any]) -> list[dict[str, Any]]:
+def _examples(run_dir: Path) -> list[dict[str, Any]]:
     """The worst failing examples saved by the run: examples.json's list, else the PNGs.
 
-    Captions name only the concepts an example changed (``neutral``: each label's no-op value).
+    Captions name only the concepts that changed an example (its ``changed`` values, which
+    examples.json lists beside the full state): fifteen zeros would hide a text's one edit.
     """
     folder = run_dir / "examples"
     if not folder.is_dir():
@@ -284,8 +267,13 @@ def _examples(run_dir: Path, neutral: dict[str, Any]) -> list[dict[str, Any]]:
         example = _example(entry, folder, run_dir)
         if example is None:
             continue
-        if "concepts" in example["caption"]:
-            example["caption"]["concepts"] = _changed_only(example["caption"]["concepts"], neutral)
+        caption = example["caption"]
+        if "changed" in caption:
+            example["caption"] = {
+                ("changes" if k == "changed" else k): (v or "none") if k == "changed" else v
+                for k, v in caption.items()
+                if k != "concepts"
+            }
         examples.append(example)
         if len(examples) == MAX_EXAMPLES:
             break

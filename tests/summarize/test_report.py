@@ -176,7 +176,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         {
             "input_id": 1,
             "input": "Teh <b>council</b> met.",
-            "concepts": {"rotation": 0, "blur": 2},  # rotation 0 changes nothing: not shown
+            "concepts": {"rotation": 0, "blur": 2},
+            "changed": {"blur": 2},  # what the caption names
             "output": "A summary.",
         }
     ]
@@ -184,7 +185,7 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
-    caption = "input_id: 1; concepts: blur: 2; output: A summary."
+    caption = "input_id: 1; changes: blur: 2; output: A summary."
     assert f"> Teh <b>council</b> met.\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page

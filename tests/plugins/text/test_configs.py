@@ -61,6 +61,9 @@ def test_quickstart_config_small_budget(tmp_path: Path) -> None:
     assert len(saved) == min(summary["failures"], 16) and not list(examples.glob("*.png"))
     for example in saved:  # the edited article the model saw, and the summary it wrote
         assert example["input"] and isinstance(example["output"], str)
+        # the edits it made, out of fifteen concepts
+        assert 0 < len(example["changed"]) < len(example["concepts"])
+        assert example["changed"].items() <= example["concepts"].items()
     events = EventAccumulator(str(examples.parent))
     events.Reload()
     assert "discovery/worst_failures/text_summary" in events.Tags()["tensors"]
