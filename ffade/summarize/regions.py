@@ -181,34 +181,60 @@ def describe_states(landscape: Landscape, states: np.ndarray) -> str:
 
     Numeric concepts read ">= a", "<= b", "between a and b" or "= a"; discrete ones "= a" or
     "in {a, b}". A concept whose whole grid is covered is left out; if all are, "anywhere" when
-    the states are the whole grid, else "spread over the whole grid".
+    the states are the whole grid, else "spread over the whole grid" and, where one concept's
+    range holds clearly more of them than its share of the grid, where they concentrate.
     """
-    parts = []
-    for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
-        used = np.unique(states[:, axis])
-        if len(used) == len(grid):
-            continue
-        if len(used) == 1:
-            parts.append(f"{label} = {format_value(grid[used[0]])}")
-        elif not is_numeric(grid):
-            parts.append(f"{label} in {{{', '.join(format_value(grid[i]) for i in used)}}}")
-        else:
-            # by value, not index: a grid may be given unsorted, and "between" must hold for
-            # every grid value in the range, so a gap in the range makes it a set
-            chosen = sorted(grid[i] for i in used)
-            low, high = chosen[0], chosen[-1]
-            if len(chosen) < sum(low <= v <= high for v in grid):
-                parts.append(f"{label} in {{{', '.join(format_value(v) for v in chosen)}}}")
-            elif high == max(grid):
-                parts.append(f"{label} >= {format_value(low)}")
-            elif low == min(grid):
-                parts.append(f"{label} <= {format_value(high)}")
-            else:
-                parts.append(f"{label} between {format_value(low)} and {format_value(high)}")
+    parts = [
+        describe_values(label, grid, np.unique(states[:, axis]))
+        for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True))
+        if len(np.unique(states[:, axis])) < len(grid)
+    ]
     if parts:
         return " and ".join(parts)
-    grid_size = math.prod(len(grid) for grid in landscape.values)
-    return "anywhere" if len(states) == grid_size else "spread over the whole grid"
+    if len(states) == math.prod(landscape.shape):
+        return "anywhere"
+    densest = _densest_range(landscape, states)
+    return "spread over the whole grid" + (f", most where {densest}" if densest else "")
+
+
+def describe_values(label: str, grid: list[Any], used: np.ndarray) -> str:
+    """One concept's grid values at indices ``used`` as a condition, e.g. "blur >= 1.5"."""
+    if len(used) == 1:
+        return f"{label} = {format_value(grid[used[0]])}"
+    if not is_numeric(grid):
+        return f"{label} in {{{', '.join(format_value(grid[i]) for i in used)}}}"
+    # by value, not index: a grid may be given unsorted, and "between" must hold for every grid
+    # value in the range, so a gap in the range makes it a set
+    chosen = sorted(grid[i] for i in used)
+    low, high = chosen[0], chosen[-1]
+    if len(chosen) < sum(low <= v <= high for v in grid):
+        return f"{label} in {{{', '.join(format_value(v) for v in chosen)}}}"
+    if high == max(grid):
+        return f"{label} >= {format_value(low)}"
+    if low == min(grid):
+        return f"{label} <= {format_value(high)}"
+    return f"{label} between {format_value(low)} and {format_value(high)}"
+
+
+def _densest_range(landscape: Landscape, states: np.ndarray, min_lift: float = 0.2) -> str | None:
+    """Where a region touching every value of every concept concentrates, if anywhere.
+
+    Per concept, the values holding more of the region's states than the region's density over
+    the whole grid; the concept whose values hold the largest share of the states beyond their
+    share of the grid (at least ``min_lift``) names it, e.g. "blur >= 1.5 (120 of its 170
+    states)". None when the states are spread evenly.
+    """
+    best: tuple[float, str] | None = None
+    density = len(states) / math.prod(landscape.shape)
+    for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
+        counts = np.bincount(states[:, axis], minlength=len(grid))
+        dense = np.flatnonzero(counts / (math.prod(landscape.shape) / len(grid)) > density)
+        held = int(counts[dense].sum())
+        lift = held / len(states) - len(dense) / len(grid)
+        if lift >= min_lift and (best is None or lift > best[0]):
+            text = f"{describe_values(label, grid, dense)} ({held} of its {len(states)} states)"
+            best = (lift, text)
+    return None if best is None else best[1]
 
 
 def smallest_failing_changes(

@@ -60,7 +60,13 @@ def test_a_region_touching_every_value_but_not_every_state_is_not_anywhere(make_
     cross = {(0, 1), (1, 1), (2, 1), (1, 0), (1, 2)}
     run = make_run("cross", grid, lambda s: (4, 4) if tuple(s) in cross else (4, 0))
     (region,) = find_regions(load_landscape(run))
-    assert region.conditions == "spread over the whole grid" and region.num_states == 5
+    assert region.num_states == 5
+    assert region.conditions == "spread over the whole grid, most where a = 1 (3 of its 5 states)"
+    # a ring round the centre concentrates nowhere: no range holds much beyond its share
+    ring = {(a, b) for a in range(3) for b in range(3)} - {(1, 1)}
+    run = make_run("ring", grid, lambda s: (4, 4) if tuple(s) in ring else (4, 0))
+    (region,) = find_regions(load_landscape(run))
+    assert region.conditions == "spread over the whole grid" and region.num_states == 8
 
 
 def test_diagonal_states_are_separate_regions(make_run) -> None:
