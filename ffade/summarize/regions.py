@@ -225,10 +225,10 @@ def _densest_range(landscape: Landscape, states: np.ndarray, min_lift: float = 0
     states)". None when the states are spread evenly.
     """
     best: tuple[float, str] | None = None
-    density = len(states) / math.prod(landscape.shape)
     for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
         counts = np.bincount(states[:, axis], minlength=len(grid))
-        dense = np.flatnonzero(counts / (math.prod(landscape.shape) / len(grid)) > density)
+        # a value's share of its grid slice, against the region's share of the whole grid
+        dense = np.flatnonzero(counts * len(grid) > len(states))
         held = int(counts[dense].sum())
         lift = held / len(states) - len(dense) / len(grid)
         if lift >= min_lift and (best is None or lift > best[0]):
