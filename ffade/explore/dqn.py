@@ -303,8 +303,6 @@ class DQNExplorer(Explorer):
             self.hparams.exploration_fraction * self.budget,
             self.evaluator.evaluations,
         )
-        features = self.input_features[torch.as_tensor(self.env.input_ids)]
-        coords = torch.as_tensor(self.space.coordinates(obs["state"]), dtype=torch.float32)
         explore = self.rng.random(n) < self.epsilon
         if self.mode == MACROSCOPIC:
             candidates, q = self._score_candidates(self.env.input_ids, self.hparams.num_candidates)
@@ -314,9 +312,10 @@ class DQNExplorer(Explorer):
             choice = torch.where(torch.as_tensor(explore), noise.argmax(1), q.argmax(1)).numpy()
             return candidates[np.arange(n), choice]
         nxt, valid = self._move_candidates(obs["state"])
+        coords = torch.as_tensor(self.space.coordinates(obs["state"]), dtype=torch.float32)
         with torch.no_grad():
             q = self.q_network(
-                features,
+                self.input_features[torch.as_tensor(self.env.input_ids)],
                 coords.to(self.device),
                 self._action_features(nxt, np.eye(nxt.shape[1])[0][None].repeat(n, 0)),
             )
