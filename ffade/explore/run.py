@@ -8,6 +8,7 @@ from pathlib import Path
 from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
+from ffade.checkpoint import LastCheckpoint
 from ffade.explore.base import Explorer
 
 
@@ -25,7 +26,7 @@ def discover(
     ``callbacks`` are added to the run's own (a benchmark's timer, say).
     """
     from ffade.cli import trainer_defaults
-    from ffade.progress import quiet_lightning
+    from ffade.progress import BudgetProgressBar, quiet_lightning
 
     quiet_lightning()
     if not progress:  # from code: no device banner either
@@ -33,10 +34,11 @@ def discover(
     seed_everything(seed, verbose=False)
     settings = trainer_defaults()
     defaults = [
-        c for c in settings.pop("callbacks") if checkpoints or "Checkpoint" not in type(c).__name__
+        c
+        for c in settings.pop("callbacks")
+        if (checkpoints or not isinstance(c, LastCheckpoint))
+        and (progress or not isinstance(c, BudgetProgressBar))
     ]
-    if not progress:
-        defaults = [c for c in defaults if "ProgressBar" not in type(c).__name__]
     settings.pop("logger")
     trainer = Trainer(
         **settings,
