@@ -24,6 +24,9 @@ from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
 
+MAX_BITMAP_PAIRS = 2**27
+"""Up to this many (input, state) pairs (128 MB) membership is a bitmap; beyond, the memo."""
+
 
 @dataclass
 class Outcome:
@@ -64,6 +67,10 @@ class Evaluator:
         self.recorder = recorder
         self._encoder = EvaluationEncoder([(c.label, c.values) for c in self.space.concepts])
         self.memo: dict[int, tuple[float, float, bool]] = {}
+        # is_evaluated runs on every candidate an explorer scores: a flat bitmap answers a whole
+        # array at once, where a dict lookup per key cost more than the rest of a DQN decision
+        pairs = self.num_inputs * self.space.num_states
+        self._evaluated = np.zeros(pairs, bool) if pairs <= MAX_BITMAP_PAIRS else None
         self.evaluations = 0
         self.failures = 0
         self._features: torch.Tensor | None = None
@@ -82,6 +89,8 @@ class Evaluator:
         return np.asarray(input_ids, np.int64) * self.space.num_states + self.space.flat(states)
 
     def is_evaluated(self, keys: np.ndarray) -> np.ndarray:
+        if self._evaluated is not None:
+            return self._evaluated[keys]
         return np.fromiter((int(k) in self.memo for k in keys.ravel()), bool, keys.size).reshape(
             keys.shape
         )
@@ -151,6 +160,8 @@ class Evaluator:
             failed = scores.failed.tolist()
             results = zip(metrics, rewards, failed, strict=True)
             self.memo.update(zip(keys[part].tolist(), results, strict=True))
+            if self._evaluated is not None:
+                self._evaluated[keys[part]] = True
             self.failures += sum(failed)
             if self.recorder is not None:
                 self.recorder.append_lines(
@@ -227,6 +238,9 @@ class Evaluator:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.memo = dict(state["memo"])
+        if self._evaluated is not None:
+            self._evaluated[:] = False
+            self._evaluated[np.fromiter(self.memo, np.int64, len(self.memo))] = True
         self.evaluations = int(state["evaluations"])
         self.failures = int(state["failures"])
 
@@ -324,7 +338,8 @@ class FailureVectorEnv(VectorEnv):
         self.steps = np.zeros(num_envs, np.int64)
         self.global_step = 0
 
-    def _obs(self) -> dict[str, np.ndarray]:
+    def observation(self) -> dict[str, np.ndarray]:
+        """What the explorer sees of every episode now."""
         features = self.evaluator.features(self.input_ids).numpy().astype(np.float32)
         return {"features": features, "state": self.states.copy()}
 
@@ -344,7 +359,7 @@ class FailureVectorEnv(VectorEnv):
         self.input_ids[mask] = ids
         self.states[mask] = states
         self.steps[mask] = 0
-        return self._obs(), {}
+        return self.observation(), {}
 
     def step(self, actions: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict]:
         actions = np.asarray(actions)
@@ -380,7 +395,7 @@ class FailureVectorEnv(VectorEnv):
             "metric": outcome.metric,
             "stopped": stopped,
         }
-        return self._obs(), rewards, terminated & ~truncated, truncated, info
+        return self.observation(), rewards, terminated & ~truncated, truncated, info
 
 
 class FailureEnv(gym.Env):

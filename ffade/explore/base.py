@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from lightning.pytorch import Callback, LightningModule
 from torch.utils.data import DataLoader, IterableDataset
 from typing_extensions import override
@@ -25,6 +24,8 @@ from ffade.records import EVALUATIONS_FILE, POLICY_FILE, RunRecorder
 from ffade.task import Task, TaskSpec, build_task, spec_dict
 
 MACROSCOPIC, MICROSCOPIC = "macroscopic", "microscopic"
+MAX_POLICY_STATES = 200_000
+"""Grids up to this size get ``policy.npy``; beyond it a per-state table is too big to be useful."""
 
 
 class _Ticks(IterableDataset):
@@ -240,7 +241,7 @@ class Explorer(LightningModule):
 
         Uniform here, which is exactly what random and exhaustive search do; learners override.
         """
-        if self.space.num_states > 200_000:
+        if self.space.num_states > MAX_POLICY_STATES:
             return None
         return np.full(self.space.num_states, 1.0 / self.space.num_states)
 
@@ -323,6 +324,13 @@ class Explorer(LightningModule):
             "smallest_failures": self.smallest_failures,
             "wall_seconds": self.wall_seconds + self._elapsed(),
             "run_dir": str(self.recorder.run_dir),
+            "episodes": {  # episodes under way: a resumed microscopic run continues them
+                "input_ids": self.env.input_ids.tolist(),
+                "states": self.env.states.tolist(),
+                "steps": self.env.steps.tolist(),
+                "global_step": self.env.global_step,
+                "done": self._done.tolist(),
+            },
             "explorer": self.explorer_state(),
         }
 
@@ -343,6 +351,13 @@ class Explorer(LightningModule):
         self.failing_flat_states = set(state["failing_flat_states"])
         self.smallest_failures = dict(state["smallest_failures"])
         self.wall_seconds = state["wall_seconds"]
+        episodes = state["episodes"]
+        self.env.input_ids[:] = episodes["input_ids"]
+        self.env.states[:] = episodes["states"]
+        self.env.steps[:] = episodes["steps"]
+        self.env.global_step = episodes["global_step"]
+        self._done = np.array(episodes["done"], bool)
+        self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
 
     def _copy_restored_log(self, state: dict[str, Any]) -> None:
@@ -367,11 +382,3 @@ class Explorer(LightningModule):
 
     def load_explorer_state(self, state: dict[str, Any]) -> None:
         """Inverse of :meth:`explorer_state`."""
-
-    def features_and_coords(self, obs: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Observation as tensors: input features, and the state's normalized coordinates."""
-        features = torch.as_tensor(obs["features"], dtype=torch.float32, device=self.device)
-        coords = torch.as_tensor(
-            self.space.coordinates(obs["state"]), dtype=torch.float32, device=self.device
-        )
-        return features, coords
