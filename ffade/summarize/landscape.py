@@ -105,8 +105,9 @@ class Landscape:
     def coordinates(self, states: np.ndarray) -> np.ndarray:
         """States (m, k) to normalized coordinates (m, k) in [0, 1]: the ground metric of OT."""
         states = np.asarray(states, dtype=np.int64).reshape(-1, self.num_concepts)
-        axes = self.grid_coordinates
-        return np.stack([axes[i][states[:, i]] for i in range(self.num_concepts)], axis=-1)
+        return np.stack(
+            [axis[states[:, i]] for i, axis in enumerate(self.grid_coordinates)], axis=-1
+        )
 
     def axis(self, concept: int | str) -> int:
         """A concept's axis from its index or label; the error lists the labels allowed."""
