@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ffade import registry
@@ -24,6 +24,7 @@ def space(sizes: list[int]) -> ConceptSpace:
     return ConceptSpace(concepts)
 
 
+@settings(deadline=None)  # building concepts through the registry, not the check, takes the time
 @given(st.lists(st.integers(1, 7), min_size=1, max_size=5), st.data())
 def test_flat_index_round_trips(sizes: list[int], data: st.DataObject) -> None:
     s = space(sizes)
