@@ -105,7 +105,7 @@ class RawForwardTimer(Callback):
         evaluator, size = explorer.evaluator, explorer.evaluator.batch_size
         ids, states = explorer.env.input_ids, explorer.env.states
         batches = [
-            evaluator.changed_inputs(ids[i : i + size], states[i : i + size])
+            evaluator.changes.inputs(ids[i : i + size], states[i : i + size])
             for i in range(0, len(ids), size)
         ]
         with torch.inference_mode():

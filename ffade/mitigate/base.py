@@ -30,7 +30,7 @@ from lightning.pytorch import Callback, LightningModule
 from torch.utils.data import DataLoader
 from typing_extensions import override
 
-from ffade.env import Evaluator
+from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.mitigate.data import TrainingPairs
 from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure
@@ -127,7 +127,7 @@ class FineTuner(LightningModule):
         self.after: GuardResult | None = None
         self.result: dict[str, Any] | None = None
         self._pairs: GuardPairs | None = None
-        self._builder: Evaluator | None = None
+        self._changes: ChangedInputs | None = None
         self._data: TrainingPairs | None = None
         self._original: dict[str, torch.Tensor] | None = None
         self._restored: dict[str, Any] | None = None
@@ -171,7 +171,7 @@ class FineTuner(LightningModule):
         )
         self.network = self.task.target.model  # registered, so Lightning moves and saves it
         self.select_parameters()
-        self._builder = Evaluator(self.task, batch_size=self.hparams.eval_batch_size)
+        self._changes = ChangedInputs(self.task)
         space = self.task.space
         if (self.plan.states >= space.sizes).any():
             raise FfadeError(f"{self.plan.feedback_path}: a state lies off the run's grid")
@@ -247,7 +247,7 @@ class FineTuner(LightningModule):
     def make_batch(self, ids: np.ndarray, states: np.ndarray) -> TrainingBatch:
         """Rebuild the inputs of (input, state) pairs of the finetune split, on the device."""
         with torch.no_grad():
-            inputs = self._builder.changed_inputs(ids, states)
+            inputs = self._changes.inputs(ids, states)
             _, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
         clean = torch.as_tensor((states == self.task.space.neutral).all(1), device=self.device)
         return TrainingBatch(inputs, self.target.to_device(references), ids, states, clean)

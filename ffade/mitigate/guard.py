@@ -126,7 +126,7 @@ def measure(
     with torch.inference_mode():
         for start in range(0, pairs.num_inputs, batch_size):
             ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
-            inputs = evaluator.changed_inputs(ids, np.tile(neutral, (len(ids), 1)))
+            inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
             _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
             outputs = task.target.predict(inputs)
             correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())

@@ -47,7 +47,7 @@ def save_worst_examples(
     states = np.stack([w[1] for w in worst])
     target = evaluator.task.target
     with torch.inference_mode():
-        inputs = evaluator.changed_inputs(ids, states)
+        inputs = evaluator.changes.inputs(ids, states)
         images = target.render(inputs)
         texts = target.describe_inputs(inputs) if images is None else None
         if images is None and texts is None:
