@@ -21,6 +21,7 @@ from typing_extensions import override
 
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
+from ffade.explore.examples import save_worst_examples
 from ffade.records import EVALUATIONS_FILE, POLICY_FILE, RunRecorder
 from ffade.task import Task, TaskSpec, build_task, spec_dict
 
@@ -293,8 +294,6 @@ class Explorer(LightningModule):
         self.wall_seconds += self._elapsed()  # the discovery loop; pictures below are extra
         self._started = 0.0
         if status == "finished":
-            from ffade.summarize.examples import save_worst_examples
-
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:
