@@ -118,7 +118,7 @@ class RawForwardTimer(Callback):
         ids, flat = np.divmod(keys[::-1], explorer.space.num_states)
         states = explorer.space.unflat(flat)
         batches = [
-            evaluator.changed_inputs(ids[i : i + size], states[i : i + size])
+            evaluator.changes.inputs(ids[i : i + size], states[i : i + size])
             for i in range(0, fresh, size)
         ]
         target = evaluator.task.target
