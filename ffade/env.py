@@ -216,6 +216,8 @@ class FailureVectorEnv(VectorEnv):
         step_penalty: cost per microscopic step; makes small changes worth more.
         novelty_bonus: added when a failure is new, so repeats are not worth chasing.
         start_state: where microscopic episodes start (default: the neutral state).
+        reward_clip: bound the reward plugin's value to [-clip, clip] before the bonus, penalty
+            and stop payment are added; None keeps it whole.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.DISABLED}
@@ -229,8 +231,10 @@ class FailureVectorEnv(VectorEnv):
         step_penalty: float = 0.1,
         novelty_bonus: float = 1.0,
         start_state: np.ndarray | None = None,
+        reward_clip: float | None = None,
     ) -> None:
         self.evaluator = evaluator
+        self.reward_clip = reward_clip
         self.space = evaluator.space
         self.num_envs = num_envs
         self.mode = mode
@@ -256,11 +260,14 @@ class FailureVectorEnv(VectorEnv):
         self.states = np.tile(self.start_state, (num_envs, 1))
         self.steps = np.zeros(num_envs, np.int64)
         self.global_step = 0
+        self._feature_table: np.ndarray | None = None
 
     def observation(self) -> dict[str, np.ndarray]:
         """What the explorer sees of every episode now."""
-        features = self.evaluator.features(self.input_ids).numpy().astype(np.float32)
-        return {"features": features, "state": self.states.copy()}
+        if self._feature_table is None:  # a view of the evaluator's: numpy rows index fast
+            every_input = np.arange(self.evaluator.num_inputs)
+            self._feature_table = self.evaluator.features(every_input).numpy()
+        return {"features": self._feature_table[self.input_ids], "state": self.states.copy()}
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -292,12 +299,15 @@ class FailureVectorEnv(VectorEnv):
         self.steps += 1
         self.global_step += 1
         outcome = self.evaluator.evaluate(self.input_ids, self.states, self.global_step)
-        rewards = outcome.reward + self.novelty_bonus * outcome.new_failure
+        reward = outcome.reward
+        if self.reward_clip is not None:
+            reward = np.clip(reward, -self.reward_clip, self.reward_clip)
+        rewards = reward + self.novelty_bonus * outcome.new_failure
         if self.mode == "microscopic":
             # a stop stays at its state for the rest of the episode, and is paid for every step
             # of it: were it free, any negative pass reward would make stopping the best policy
             remaining = self.max_steps - self.steps + 1
-            stay = np.where(outcome.failed, 0.0, outcome.reward) - self.step_penalty
+            stay = np.where(outcome.failed, 0.0, reward) - self.step_penalty
             rewards = np.where(stopped, remaining * stay, rewards - self.step_penalty)
             terminated = stopped | outcome.failed
             truncated = self.steps >= self.max_steps

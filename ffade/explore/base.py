@@ -51,6 +51,8 @@ class Explorer(RunModule):
         novelty_bonus: extra reward for a failure never seen before.
         start_state: microscopic start, as {concept label: value}; default the neutral state.
         max_idle_steps: stop after this many consecutive steps without a new evaluation.
+        reward_clip: bound the reward plugin's value to [-clip, clip] before the novelty bonus
+            and step penalty are added (None: unbounded); see FailureVectorEnv.
     """
 
     name = "explorer"
@@ -67,6 +69,7 @@ class Explorer(RunModule):
         novelty_bonus: float = 1.0,
         start_state: dict[str, Any] | None = None,
         max_idle_steps: int = 200,
+        reward_clip: float | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -122,6 +125,7 @@ class Explorer(RunModule):
             self.hparams.step_penalty,
             self.hparams.novelty_bonus,
             start,
+            self.hparams.reward_clip,
         )
         self.env.reset(seed=self.seed)
         self.build(self.task)

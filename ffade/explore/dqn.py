@@ -33,6 +33,8 @@ from ffade.threads import one_thread
 
 INPUT_POOL = 256
 """Inputs scored per macroscopic decision when the split has more (a fresh sample each step)."""
+DEFAULT_STEPS, MIN_DEFAULT_ENVS, MAX_DEFAULT_ENVS = 32, 16, 256
+"""Without ``num_envs``, a run takes about 32 steps, of 16 to 256 episodes each."""
 MAX_GRAD_NORM = 10.0
 """Gradient norm clip of each update: one large TD error must not undo what was learned."""
 
@@ -113,10 +115,14 @@ class ReplayBuffer:
         return {key: value[rows] for key, value in self.data.items()}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"data": self.data, "size": self.size, "position": self.position}
+        """The filled rows only: a checkpoint early in a run need not carry the empty capacity."""
+        data = {key: value[: self.size].clone() for key, value in self.data.items()}
+        return {"data": data, "size": self.size, "position": self.position}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.data, self.size, self.position = state["data"], state["size"], state["position"]
+        self.size, self.position = state["size"], state["position"]
+        for key, value in state["data"].items():
+            self.data[key][: self.size] = value
 
 
 def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> float:
@@ -161,6 +167,15 @@ class DQNExplorer(Explorer):
     Args:
         task, budget, num_envs, eval_batch_size, max_steps, step_penalty, novelty_bonus,
             start_state, max_idle_steps: as :class:`~ffade.explore.base.Explorer`.
+        num_envs: as the Explorer's; by default the budget over 32, between 16 and 256. A step's
+            fixed costs (gradient updates, concept kernels, records) are shared by its
+            evaluations, so large steps are fast; but the agent learns between steps, and with
+            too few of them it learns little (a 1,600-evaluation run in 6 steps of 256 found
+            fewer failures than random search; in 25 steps of 64, twice as many).
+        reward_clip: as the Explorer's, but 1.0 by default, as Atari DQN clipped its rewards:
+            Q then learns where failures are rather than chasing the rare deepest one (the
+            paper's 10 |log-odds| reward spans two orders of magnitude). On the digits grid this
+            took distinct failures from about 2,630 to 3,070 of 3,456 evaluations.
         learning_rate: Adam step size.
         buffer_size: replay buffer capacity (transitions).
         gamma: discount (microscopic episodes; macroscopic ones last one step).
@@ -188,22 +203,23 @@ class DQNExplorer(Explorer):
         self,
         task: TaskSpec,
         budget: int = 1000,
-        num_envs: int = 128,
+        num_envs: int | None = None,
         eval_batch_size: int = 256,
         max_steps: int = 10,
         step_penalty: float = 0.1,
         novelty_bonus: float = 1.0,
         start_state: dict[str, Any] | None = None,
         max_idle_steps: int = 200,
-        learning_rate: float = 1e-3,
+        reward_clip: float | None = 1.0,
+        learning_rate: float = 3e-3,
         buffer_size: int = 50_000,
         gamma: float = 0.9,
         tau: float = 1.0,
         target_network_frequency: int = 50,
-        batch_size: int = 128,
+        batch_size: int = 256,
         start_e: float = 1.0,
         end_e: float = 0.05,
-        exploration_fraction: float = 0.2,
+        exploration_fraction: float = 0.1,
         learning_starts: int = 64,
         train_frequency: int = 1,
         gradient_steps: int = 4,
@@ -212,6 +228,8 @@ class DQNExplorer(Explorer):
         embedding_dim: int = 64,
         warm_start: str | None = None,
     ) -> None:
+        if num_envs is None:
+            num_envs = min(max(budget // DEFAULT_STEPS, MIN_DEFAULT_ENVS), MAX_DEFAULT_ENVS)
         super().__init__(
             task,
             budget,
@@ -222,6 +240,7 @@ class DQNExplorer(Explorer):
             novelty_bonus,
             start_state,
             max_idle_steps,
+            reward_clip,
         )
         if learning_starts >= budget:
             raise FfadeError(
