@@ -135,9 +135,7 @@ def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
-def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(
-    small_loop, capsys
-) -> None:
+def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_loop, capsys) -> None:
     loop_dir, loop = small_loop
     config = yaml.safe_load(loop.read_text())
     mitigate = Path(config["mitigate"])
