@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -77,12 +78,33 @@ def test_microscopic_moves_step_one_concept_and_stay_on_grid() -> None:
     assert valid.tolist() == [[True, False, True, True, False]]
 
 
-def test_a_million_states_cost_only_what_is_sampled() -> None:
-    s = space([10] * 6)
-    assert s.num_states == 10**6
+def sample_and_measure(axes: list) -> tuple[ConceptSpace, np.ndarray, np.ndarray, np.ndarray]:
+    """Build a space, sample 256 states and map them: (space, states, coordinates, round trip)."""
+    s = ConceptSpace(axes)
     states = s.sample(np.random.default_rng(0), 256)
-    assert s.coordinates(states).shape == (256, 6)
-    assert len(s.neighbours(states[0])) <= 12
+    return s, states, s.coordinates(states), s.unflat(s.flat(states))
+
+
+def test_a_million_states_cost_only_what_is_sampled() -> None:
+    axes = [registry.create("concept", "axis", {"index": i}) for i in range(6)]  # 10 values each
+    sample_and_measure(axes[:2])  # first calls import lazily; keep that out of the measurement
+    tracemalloc.start()  # numpy reports its buffers to tracemalloc
+    try:
+        s, states, coords, back = sample_and_measure(axes)
+        corner, inner = s.neighbours(np.zeros(6, np.int64)), s.neighbours(np.full(6, 4))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert s.num_states == 10**6
+    assert peak < 500_000, f"{peak} bytes; one byte per state alone would take 1,000,000"
+    assert np.array_equal(back, states)
+    # row-major on a 10^6 grid: a state's indices are the digits of its flat index
+    assert s.flat(states).tolist() == [int("".join(map(str, x))) for x in states.tolist()]
+    assert coords == pytest.approx(states / 9, abs=1e-3)  # default grid: 0, 0.111, ..., 1
+    assert (len(corner), len(inner)) == (6, 12)
+    assert {tuple(n - 4) for n in inner} == {
+        tuple(step * np.eye(6, dtype=np.int64)[i]) for i in range(6) for step in (-1, 1)
+    }
 
 
 def test_duplicate_labels_are_refused() -> None:

@@ -51,6 +51,7 @@ def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root / "loops" / "version_0", loop
 
 
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
 def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     loop_dir, _ = small_loop
     record = json.loads((loop_dir / "loop.json").read_text())
@@ -66,6 +67,7 @@ def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     assert (loop_dir / "report" / "report.html").is_file()
 
 
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
 def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
     loop_dir, _ = small_loop
     summary = json.loads((loop_dir / "rediscover" / "summary.json").read_text())
@@ -81,6 +83,7 @@ def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
     )
 
 
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
 def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) -> None:
     loop_dir, loop = small_loop
     config = yaml.safe_load(loop.read_text())
@@ -131,6 +134,7 @@ def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
     assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02
 
 
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
 def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_loop, capsys) -> None:
     loop_dir, loop = small_loop
     config = yaml.safe_load(loop.read_text())

@@ -187,6 +187,7 @@ def test_ffade_fit_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
     assert len(errors) == 1 and "summary.json not found" in errors[0], result.stderr
 
 
+@pytest.mark.slow  # ten epochs over the whole fine-tuning split
 def test_the_digits_fix_meets_its_targets_on_held_out_inputs(
     digits_run: Path, tmp_path: Path
 ) -> None:

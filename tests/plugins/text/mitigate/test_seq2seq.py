@@ -120,7 +120,17 @@ def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) 
         str(tmp_path),
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    mitigation = json.loads(
-        (tmp_path / "text_mitigate" / "version_0" / "mitigation.json").read_text()
-    )
-    assert mitigation["status"] in ("accepted", "rejected") and "clean_bleu_after" in mitigation
+    run_dir = tmp_path / "text_mitigate" / "version_0"
+    mitigation = json.loads((run_dir / "mitigation.json").read_text())
+    # the config's settings and the command line's overrides reach the fine-tuner and its guard
+    training, guard = mitigation["training"], mitigation["guard"]
+    assert (training["inputs"], training["epochs"], training["steps"]) == (16, 1, 1)
+    assert (guard["targeted_pairs"], guard["untargeted_pairs"]) == (32, 32)
+    assert training["hyperparameters"]["learning_rate"] == 0.0005
+    # one small step at the config's learning rate keeps clean BLEU within its 1-point tolerance
+    assert mitigation["clean_tolerance"] == 0.01
+    assert abs(mitigation["clean_bleu_change"]) <= 1.0, mitigation["reason"]
+    assert mitigation["status"] == "accepted" and mitigation["accepted"] is True
+    assert "within the tolerance of 1.00" in mitigation["reason"]
+    assert mitigation["fixed_weights"] == str(run_dir / "model.pt")
+    assert (run_dir / "model.pt").is_file()

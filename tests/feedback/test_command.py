@@ -1,0 +1,136 @@
+"""``ffade feedback RUN_DIR``: typed at the prompt or read from a file, saved as answers come."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from ffade.feedback import read_feedback
+from ffade.summarize.regions import Region
+from tests.helpers import REPO, ffade
+
+
+def typed(*args: str, answers: str) -> subprocess.CompletedProcess:
+    """The installed ``ffade`` with ``answers`` on its standard input, as a person types them."""
+    exe = Path(sys.executable).parent / "ffade"
+    return subprocess.run(
+        [str(exe), *args],
+        cwd=REPO,
+        input=answers,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
+    run: Path, regions: list[Region]
+) -> None:
+    result = typed("feedback", str(run), answers="urgent\nh\nskip\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); "
+        "asking about the 3 most severe."
+    )
+    assert "'urgent' is not a priority" in result.stdout
+    assert regions[0].id in result.stdout and regions[0].conditions in result.stdout
+    feedback = read_feedback(run / "feedback.yaml")
+    assert [(r.id, r.priority) for r in feedback.regions] == [
+        (regions[0].id, "high"),
+        (regions[1].id, "skip"),
+    ]
+    assert feedback.regions[0].states == regions[0].states.tolist()
+    assert feedback.regions[0].source == "interactive"
+    assert feedback.regions[0].examples is None  # the synthetic target draws no pictures
+    assert "stopped; answers so far are saved" in result.stdout
+
+
+def test_input_ending_early_loses_nothing_and_the_next_session_continues(
+    run: Path, regions: list[Region], in_process
+) -> None:
+    code, _, _ = in_process("feedback", str(run), answers="m\n")
+    assert code == 0  # the input ended after one answer, as with Ctrl-D
+    assert [r.priority for r in read_feedback(run / "feedback.yaml").regions] == ["medium"]
+    code, out, _ = in_process("feedback", str(run), "--max-regions", "2", answers="low\n")
+    assert "1 of these regions are already answered" in out
+    answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
+    assert answers == {regions[0].id: "medium", regions[1].id: "low"}
+
+
+def test_redo_asks_again_from_the_start(run: Path, regions: list[Region], in_process) -> None:
+    in_process("feedback", str(run), answers="h\nh\nh\n")
+    code, out, _ = in_process("feedback", str(run), "--redo", answers="l\nq\n")
+    assert code == 0 and "already answered" not in out
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "low")]
+
+
+def test_from_file_saves_every_region_and_says_how_to_fix_them(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(yaml.safe_dump({"regions": [{"rank": 2, "priority": "high"}]}))
+    out = tmp_path / "elsewhere" / "answers.yaml"
+    code, stdout, err = in_process(
+        "feedback", str(run), "--from", str(priorities), "--out", str(out)
+    )
+    assert code == 0, err
+    assert stdout.strip() == (
+        f"saved priorities for 3 of 3 regions to {out} (1 high, 0 medium, 0 low, 2 skip); "
+        f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        f"--model.init_args.run {run}"
+    )
+    feedback = read_feedback(out)
+    assert [(r.id, r.priority) for r in feedback.regions] == [
+        (regions[0].id, "skip"),
+        (regions[1].id, "high"),
+        (regions[2].id, "skip"),
+    ]
+    assert feedback.regions[1].source == "priorities.yaml regions[0] (rank)"
+    assert not (run / "feedback.yaml").exists()
+
+
+def test_the_command_prints_a_bad_entry_as_one_line_and_saves_nothing(
+    run: Path, tmp_path: Path
+) -> None:
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: urgent}\n")
+    result = ffade("feedback", str(run), "--from", str(priorities))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: {priorities}: regions[0]: priority 'urgent' is not allowed; "
+        "choose high, medium, low, skip"
+    ]
+    assert not (run / "feedback.yaml").exists()
+
+
+def test_missing_files_are_one_line_errors(run: Path, tmp_path: Path, in_process) -> None:
+    code, _, err = in_process("feedback", str(run), "--from", str(tmp_path / "nope.yaml"))
+    assert code == 2 and err.startswith("ffade: error: --from: priorities file")
+    code, _, err = in_process("feedback", str(tmp_path / "no-run"))
+    assert code == 2 and "no-run" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_max_regions_must_be_positive(run: Path, in_process) -> None:
+    code, _, err = in_process("feedback", str(run), "--max-regions", "0")
+    assert code == 2
+    assert err.strip() == "ffade: error: --max-regions must be at least 1, got 0"
+
+
+def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_process) -> None:
+    code, out, _ = in_process("feedback", str(run), "--min-evaluations", "2")
+    assert code == 0 and f"nothing to review; saved {run / 'feedback.yaml'}" in out
+    assert read_feedback(run / "feedback.yaml").regions == []
+
+
+def test_a_different_threshold_does_not_silently_mix_answers(run: Path, in_process) -> None:
+    in_process("feedback", str(run), answers="h\nq\n")
+    code, _, err = in_process("feedback", str(run), "--threshold", "0.9", answers="q\n")
+    assert code == 2
+    assert "threshold 0.5" in err and "--redo" in err

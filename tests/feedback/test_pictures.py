@@ -1,0 +1,67 @@
+"""Region pictures: a grid of a region's worst failing inputs, as the target saw them."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+import yaml
+
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
+from ffade.feedback.pictures import PICTURES_DIR, RegionPictures
+from ffade.feedback.priorities import load_regions
+from ffade.records import read_evaluations
+from ffade.summarize.regions import Region
+from tests.helpers import REPO
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short random search of the quickstart grid on 16 digits: enough failing regions."""
+    config = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    spec = {**config["model"]["init_args"]["task"], "max_inputs": 16}
+    explorer = RandomExplorer(task=spec, budget=256, num_envs=64)
+    discover(explorer, tmp_path_factory.mktemp("pictures"), seed=0)
+    return Path(explorer.recorder.run_dir)
+
+
+def biggest(run: Path) -> Region:
+    """The region with the most failures, so it has examples to spare."""
+    return max(load_regions(run)[1], key=lambda region: region.failures)
+
+
+def test_an_image_target_gets_one_grid_per_region_in_the_run(digits_run: Path) -> None:
+    region = biggest(digits_run)
+    path = RegionPictures(digits_run, count=4).save(region)
+    assert path == digits_run / PICTURES_DIR / f"{region.id}.png"
+    picture = matplotlib.image.imread(path)
+    assert picture.ndim == 3 and picture.shape[1] > picture.shape[0]  # a row of examples
+    assert np.ptp(picture[..., :3]) > 0.5  # drawn digits, not a blank page
+
+
+def test_examples_beyond_a_row_of_four_start_a_second_row(digits_run: Path) -> None:
+    region = biggest(digits_run)
+    assert region.failures >= 5, "the fixture's biggest region should hold five failures or more"
+    one_row = matplotlib.image.imread(RegionPictures(digits_run, count=4).save(region))
+    two_rows = matplotlib.image.imread(RegionPictures(digits_run, count=8).save(region))
+    assert two_rows.shape[0] > 1.5 * one_row.shape[0]
+    assert two_rows.shape[1] == pytest.approx(one_row.shape[1], rel=0.05)  # still 4 columns
+
+
+def test_a_region_with_no_logged_failure_has_no_picture(digits_run: Path) -> None:
+    failing = {tuple(r.state) for r in read_evaluations(digits_run) if r.failed}
+    passing = next(
+        s for s in itertools.product(range(9), range(4), range(5), range(6)) if s not in failing
+    )
+    unseen = dataclasses.replace(biggest(digits_run), states=np.array([passing]))
+    assert RegionPictures(digits_run).save(unseen) is None
+
+
+def test_a_target_that_draws_nothing_gets_no_picture(run: Path, regions: list[Region]) -> None:
+    assert RegionPictures(run).save(regions[0]) is None  # the synthetic target renders None
+    assert not (run / PICTURES_DIR).exists()

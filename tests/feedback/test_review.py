@@ -1,0 +1,121 @@
+"""The interactive review: one prompt per region, answers saved one by one, q stops it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ffade.feedback.priorities import Feedback, RegionFeedback
+from ffade.feedback.review import parse_answer, review
+from ffade.summarize.regions import Region
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("h", "high"),
+        (" M\n", "medium"),
+        ("low", "low"),
+        ("SKIP", "skip"),
+        ("s", "skip"),
+        ("q", "quit"),
+        ("quit", "quit"),
+        ("urgent", None),
+        ("", None),
+        ("hi", None),
+    ],
+)
+def test_answers_name_a_priority_by_word_or_first_letter(text: str, answer: str | None) -> None:
+    assert parse_answer(text) == answer
+
+
+class Session:
+    """A scripted person: answers in order, then end of input (as Ctrl-D); records the rest."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self._answers: Iterator[str] = iter(answers)
+        self.prompts: list[str] = []
+        self.lines: list[str] = []
+        self.saved: list[list[tuple[str, str]]] = []
+
+    def ask(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        answer = next(self._answers, None)
+        if answer is None:
+            raise EOFError
+        return answer
+
+    def save(self, feedback: Feedback) -> Path:
+        self.saved.append([(r.id, r.priority) for r in feedback.regions])
+        return Path("feedback.yaml")
+
+    def run(
+        self,
+        regions: list[Region],
+        feedback: Feedback,
+        pictures: Callable[[Region], str | None] = lambda region: None,
+    ) -> bool:
+        return review(regions, feedback, self.save, pictures, self.ask, self.lines.append)
+
+
+def empty() -> Feedback:
+    return Feedback(run="run", threshold=0.5, min_evaluations=1, concepts={})
+
+
+def test_every_answer_is_saved_as_it_is_given(regions: list[Region]) -> None:
+    session = Session(["h", "skip", "l"])
+    feedback = empty()
+    assert session.run(regions, feedback) is True
+    ids = [r.id for r in regions]
+    assert session.saved == [
+        [(ids[0], "high")],
+        [(ids[0], "high"), (ids[1], "skip")],
+        [(ids[0], "high"), (ids[1], "skip"), (ids[2], "low")],
+    ]
+    assert session.prompts == ["priority [h/m/l/s, q to stop]: "] * 3
+    assert all(r.source == "interactive" for r in feedback.regions)
+
+
+def test_a_wrong_answer_is_explained_and_asked_again(regions: list[Region]) -> None:
+    session = Session(["urgent", "m", "q"])
+    assert session.run(regions, empty()) is False
+    assert len(session.prompts) == 3
+    assert (
+        "    'urgent' is not a priority; type one of h (high), m (medium), l (low), s (skip), "
+        "or q to stop" in session.lines
+    )
+    assert session.saved == [[(regions[0].id, "medium")]]
+
+
+def test_end_of_input_stops_with_earlier_answers_kept(regions: list[Region]) -> None:
+    session = Session(["l"])
+    feedback = empty()
+    assert session.run(regions, feedback) is False
+    assert [(r.id, r.priority) for r in feedback.regions] == [(regions[0].id, "low")]
+
+
+def test_regions_already_answered_are_not_asked_again(regions: list[Region]) -> None:
+    feedback = empty()
+    feedback.answer(RegionFeedback.of(regions[1], "high", "interactive"))
+    session = Session(["s", "s"])
+    assert session.run(regions, feedback) is True
+    assert session.lines[0] == "1 of these regions are already answered (--redo to ask again)"
+    assert [line for line in session.lines if line.startswith("[")] == [
+        f"[1/2] {regions[0].id}  {regions[0].description}",
+        f"[2/2] {regions[2].id}  {regions[2].description}",
+    ]
+
+
+def test_the_prompt_shows_the_region_size_and_its_picture(regions: list[Region]) -> None:
+    session = Session(["h", "h", "h"])
+    pictures = {regions[0].id: "feedback/first.png"}
+    feedback = empty()
+    session.run(regions, feedback, lambda region: pictures.get(region.id))
+    assert (
+        "    40 failing concept states (of 40 in these ranges); examples: feedback/first.png"
+        in session.lines
+    )
+    assert "    1 failing concept state (of 1 in these ranges)" in session.lines
+    assert [r.examples for r in feedback.regions] == ["feedback/first.png", None, None]

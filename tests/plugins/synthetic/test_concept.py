@@ -1,0 +1,59 @@
+"""The axis concept: moves every input of a batch to one position on one axis, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from ffade_synthetic.concept import Axis
+
+from ffade.errors import ConceptValueError
+
+
+def test_defaults_are_ten_even_positions_with_the_neutral_first() -> None:
+    axis = Axis(index=2)
+    assert axis.label == "axis2"
+    assert axis.values == [0.0, 0.111, 0.222, 0.333, 0.444, 0.556, 0.667, 0.778, 0.889, 1.0]
+    assert axis.neutral_index() == 0
+    assert Axis(index=1, label="axis").label == "axis1"  # the plugin name gets the index
+    assert Axis(index=1, label="depth").label == "depth"
+
+
+def test_apply_moves_only_its_axis_and_leaves_the_inputs_alone() -> None:
+    coords = torch.zeros(3, 4)
+    features = torch.randn(3, 8)
+    inputs = {"features": features, "coords": coords}
+    out = Axis(index=1).apply(inputs, 0.75)
+    assert out["coords"].tolist() == [[0.0, 0.75, 0.0, 0.0]] * 3
+    assert out["features"] is features
+    assert coords.eq(0).all()  # a copy was changed, not the caller's batch
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"index": -1}, "concept 'axis': index -1 must be >= 0"),
+        (
+            {"index": 0, "values": [0.0, 1.5]},
+            "concept 'axis0': value 1.5 is not allowed; expected a position in [0, 1]",
+        ),
+        (
+            {"index": 0, "values": [0.0, "far"]},
+            "concept 'axis0': value 'far' is not allowed; expected a finite number",
+        ),
+        ({"index": 0, "values": []}, "concept 'axis0': values must list at least one value"),
+        ({"index": 0, "values": [0.5, 0.5]}, "concept 'axis0': values repeat: [0.5, 0.5]"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(args: dict, message: str) -> None:
+    with pytest.raises(ConceptValueError) as error:
+        Axis(**args)
+    assert str(error.value) == message
+
+
+def test_an_axis_beyond_the_dataset_says_which_setting_to_change() -> None:
+    inputs = {"features": torch.zeros(2, 8), "coords": torch.zeros(2, 3)}
+    with pytest.raises(ConceptValueError) as error:
+        Axis(index=3).apply(inputs, 0.5)
+    assert str(error.value) == (
+        "concept 'axis3': index 3 is beyond the dataset's 3 axes (dataset num_axes)"
+    )

@@ -1,0 +1,91 @@
+"""The synthetic target fails exactly inside its planted boxes, grown for fragile inputs."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from ffade_synthetic.concept import Axis
+from ffade_synthetic.target import DEFAULT_REGIONS, SyntheticTarget
+
+from ffade.errors import FfadeError
+
+GRID = Axis.default_values  # ten positions per axis, as the default concept grid has them
+
+
+def batch(coords: list[list[float]], features: torch.Tensor) -> dict[str, torch.Tensor]:
+    return {
+        "features": features.expand(len(coords), -1),
+        "coords": torch.tensor(coords, dtype=torch.float32),
+    }
+
+
+def features_with_fragility(target: SyntheticTarget, sign: float) -> torch.Tensor:
+    """Features far along (+1) or against (-1) the hidden fragile direction: fragility ~1 or ~0."""
+    return sign * 10 * target.direction / target.direction.norm()
+
+
+def failing_grid_states(target: SyntheticTarget, features: torch.Tensor) -> set[tuple]:
+    states = list(itertools.product(GRID, repeat=3))
+    margins = target.predict(batch([list(s) for s in states], features))
+    return {s for s, m in zip(states, margins.tolist(), strict=True) if m < 0}
+
+
+def in_boxes(state: tuple, grown_by: float) -> bool:
+    """Inside a planted box, each side moved out by ``grown_by`` (open beyond the box)."""
+    return any(
+        all(
+            lo <= state[axis] <= hi or lo - grown_by < state[axis] < hi + grown_by
+            for axis, (lo, hi) in box.items()
+        )
+        for box in DEFAULT_REGIONS
+    )
+
+
+def test_a_robust_input_fails_exactly_on_the_planted_boxes() -> None:
+    target = SyntheticTarget()
+    failing = failing_grid_states(target, features_with_fragility(target, -1))
+    expected = {s for s in itertools.product(GRID, repeat=3) if in_boxes(s, 0.0)}
+    assert failing == expected
+    assert len(failing) == 81  # band 2x10x2 + corner 2x2x10 + a one-state island
+
+
+def test_a_fragile_input_fails_on_boxes_grown_by_fragility_growth() -> None:
+    target = SyntheticTarget()
+    robust = failing_grid_states(target, features_with_fragility(target, -1))
+    fragile = failing_grid_states(target, features_with_fragility(target, +1))
+    assert fragile == {s for s in itertools.product(GRID, repeat=3) if in_boxes(s, 0.12)}
+    assert robust < fragile
+    assert (0.444, 0.222, 0.667) in fragile - robust  # the island grew to its neighbours
+
+
+def test_the_margin_is_the_signed_distance_to_the_nearest_box_less_the_growth() -> None:
+    target = SyntheticTarget()
+    neutral = torch.zeros(8)  # fragility 1/2: every box grows by 0.06
+    margins = target.predict(batch([[0.9, 0.9, 0.5], [0.0, 0.0, 0.0], [0.55, 0.25, 0.65]], neutral))
+    # 0.1 deep in the corner; 0.3 left of the band; 0.05 deep in the island
+    assert margins.tolist() == pytest.approx([-0.1 - 0.06, 0.3 - 0.06, -0.05 - 0.06], abs=1e-6)
+    assert target.fragility(neutral[None]).tolist() == pytest.approx([0.5])
+
+
+def test_custom_regions_from_a_config_replace_the_planted_ones() -> None:
+    # YAML mapping keys may arrive as strings, bounds as lists
+    target = SyntheticTarget(regions=[{"1": [0.0, 0.5]}], fragility_growth=0.0)
+    margins = target.predict(batch([[0.9, 0.25, 0.0], [0.0, 0.75, 0.0]], torch.zeros(8)))
+    assert margins.tolist() == pytest.approx([-0.25, 0.25])
+
+
+def test_a_box_with_low_above_high_is_a_one_line_error() -> None:
+    with pytest.raises(FfadeError) as error:
+        SyntheticTarget(regions=[{0: [0.0, 0.1]}, {2: [0.6, 0.4]}])
+    assert str(error.value) == "target 'synthetic': region axis 2 has low 0.6 > high 0.4"
+
+
+def test_the_seed_fixes_which_inputs_are_fragile_and_the_explorer_sees_features() -> None:
+    assert torch.equal(SyntheticTarget(seed=3).direction, SyntheticTarget(seed=3).direction)
+    assert not torch.equal(SyntheticTarget(seed=3).direction, SyntheticTarget(seed=4).direction)
+    assert SyntheticTarget(feature_dim=5).direction.shape == (5,)
+    inputs = batch([[0.0, 0.0, 0.0]], torch.ones(8))
+    assert SyntheticTarget().features(inputs) is inputs["features"]
+    assert SyntheticTarget().modality == "synthetic"
