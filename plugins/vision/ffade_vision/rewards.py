@@ -42,15 +42,16 @@ def _true_class_probability(logits: torch.Tensor, labels: torch.Tensor) -> torch
 
 
 def _clean(reward: Reward, clean_outputs: Any | None, like: torch.Tensor) -> torch.Tensor:
+    name = reward.plugin_name or type(reward).__name__
     if clean_outputs is None:
         raise FfadeError(
-            f"reward '{reward.plugin_name}' compares with the model's outputs on unchanged "
+            f"reward '{name}' compares with the model's outputs on unchanged "
             "images, but none were given (clean_outputs=None)"
         )
     clean = torch.as_tensor(clean_outputs, device=like.device).float()
     if clean.shape != like.shape:
         raise FfadeError(
-            f"reward '{reward.plugin_name}': clean outputs {tuple(clean.shape)} do not match "
+            f"reward '{name}': clean outputs {tuple(clean.shape)} do not match "
             f"outputs {tuple(like.shape)}"
         )
     return clean
@@ -82,8 +83,6 @@ class Misclassification(_ClassificationReward):
     ``pass_reward``.
     """
 
-    plugin_name: ClassVar[str] = "misclassification"
-
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         logits, labels = _prepare(outputs, references)
         failed = logits.argmax(-1) != labels
@@ -101,7 +100,6 @@ class AccuracyDrop(_ClassificationReward):
     reward: as :class:`Misclassification` on a failure, else ``pass_reward``.
     """
 
-    plugin_name: ClassVar[str] = "accuracy_drop"
     needs_clean_outputs: ClassVar[bool] = True
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
@@ -128,7 +126,6 @@ class ConfidenceDrop(_ClassificationReward):
     reward: ``scale * drop`` on a failure, else ``pass_reward``.
     """
 
-    plugin_name: ClassVar[str] = "confidence_drop"
     needs_clean_outputs: ClassVar[bool] = True
 
     def __init__(

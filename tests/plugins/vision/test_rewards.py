@@ -10,6 +10,7 @@ from ffade_vision.rewards import AccuracyDrop, ConfidenceDrop, Misclassification
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ffade import registry
 from ffade.errors import FfadeError
 
 # row 0: confident and right; row 1: wrong (predicts class 1, label 0)
@@ -51,7 +52,7 @@ def test_accuracy_drop_counts_only_answers_the_change_broke() -> None:
     assert scores.metric.tolist() == [1.0, 0.0, 0.0, -1.0]
     assert scores.reward.tolist() == pytest.approx([10.0, -1.0, -1.0, -1.0])  # |ln(e/1)| = 1
     with pytest.raises(FfadeError, match=r"reward 'accuracy_drop'.*clean_outputs=None"):
-        reward.score(changed, labels)
+        registry.create("reward", "accuracy_drop").score(changed, labels)
 
 
 def test_confidence_drop_uses_the_threshold() -> None:
