@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ffade_vision import concepts, datasets, rewards, targets
+from ffade_vision.targets.efficientnet_lite import EfficientNetLite
 
 from ffade import registry
 
@@ -11,6 +12,7 @@ EXPECTED = {
     "target": {
         "torchvision_classifier": targets.TorchvisionClassifier,
         "digits_cnn": targets.DigitsCNNTarget,
+        "efficientnet_lite": EfficientNetLite,
     },
     "concept": {
         "rotation": concepts.Rotation,
@@ -30,7 +32,11 @@ EXPECTED = {
         "accuracy_drop": rewards.AccuracyDrop,
         "confidence_drop": rewards.ConfidenceDrop,
     },
-    "dataset": {"digits": datasets.DigitsDataset, "image_folder": datasets.ImageFolderDataset},
+    "dataset": {
+        "digits": datasets.DigitsDataset,
+        "image_folder": datasets.ImageFolderDataset,
+        "sample_photos": datasets.SamplePhotosDataset,
+    },
 }
 CASES = [(kind, name, cls) for kind, names in EXPECTED.items() for name, cls in names.items()]
 
