@@ -2,20 +2,24 @@
 
 Core code only talks to these interfaces, so a task (images, text, prompts) is added by publishing a
 package with entry points, never by editing core. docs/plugins.md explains them with an example.
+A plugin's name has one source, its entry point: the registry sets ``plugin_name`` on each
+instance it creates, and plugin classes do not restate it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, PluginError
 
 SPLITS = ("discovery", "finetune", "heldout")
 """Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
@@ -31,10 +35,12 @@ class Concept(ABC):
 
     Args:
         values: the grid the explorer may choose from, in order; each value is checked.
-        label: the name this concept goes by in records and reports (default: the plugin name).
+        label: the name this concept goes by in records and reports; the registry passes the
+            plugin name (default here: the class name in lower case).
     """
 
-    plugin_name: ClassVar[str] = ""
+    plugin_name: str = ""
+    """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     neutral: ClassVar[Any] = 0.0
     default_values: ClassVar[Sequence[Any]] = ()
 
@@ -43,7 +49,7 @@ class Concept(ABC):
             v.item() if hasattr(v, "item") else v
             for v in (self.default_values if values is None else values)
         ]
-        self.label = label or self.plugin_name or type(self).__name__.lower()
+        self.label = label or type(self).__name__.lower()
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for value in values:
@@ -108,7 +114,8 @@ class Target(ABC):
         device: where the model and the inputs it receives live ("cpu", "cuda", "cuda:1").
     """
 
-    plugin_name: ClassVar[str] = ""
+    plugin_name: str = ""
+    """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     modality: ClassVar[str] = "generic"
 
     def __init__(self, device: str = "cpu") -> None:
@@ -163,7 +170,7 @@ class TrainableTarget(Protocol):
     - ``head`` (optional): the module to train when fine-tuning only the head (default: the last
       ``torch.nn.Linear`` of ``model``).
     - The constructor accepts ``weights``: a path to a ``torch.save(model.state_dict())`` file,
-      read with ``torch.load(weights_only=True)``, so a fixed model is used by naming it there.
+      read with :func:`load_weights`, so a fixed model is used by naming it there.
     """
 
     model: torch.nn.Module
@@ -192,7 +199,8 @@ class Reward(ABC):
     unchanged input (an accuracy or BLEU *drop*); the environment then passes them, computed once.
     """
 
-    plugin_name: ClassVar[str] = ""
+    plugin_name: str = ""
+    """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     needs_clean_outputs: ClassVar[bool] = False
 
     @abstractmethod
@@ -207,7 +215,8 @@ class Dataset(ABC):
         seed: fixes the split, so discovery, fine-tuning and held-out inputs never overlap.
     """
 
-    plugin_name: ClassVar[str] = ""
+    plugin_name: str = ""
+    """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
@@ -232,6 +241,65 @@ def disjoint_split_indices(n: int, fractions: Sequence[float], seed: int) -> dic
     order = np.random.default_rng(seed).permutation(n)
     bounds = np.cumsum([0, *(round(f * n) for f in fractions)])
     return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
+
+
+def load_weights(
+    model: torch.nn.Module,
+    path: str | Path,
+    plugin: str,
+    fit_hint: str = "is it a state dict of this model?",
+) -> None:
+    """Load a state-dict file into ``model``: what a trainable target's ``weights`` argument reads.
+
+    Torch files are read with ``weights_only=True``, so a checkpoint cannot run code; a dict with
+    a ``state_dict`` entry (as some trainers save) is unwrapped; ``.safetensors`` files need the
+    safetensors package. Every problem is a one-line :class:`PluginError` naming the target.
+
+    Args:
+        model: the network the weights belong to.
+        path: the file, as the user gave it (``~`` is expanded).
+        plugin: the target's name, for messages.
+        fit_hint: what to check when the weights do not fit, e.g. the model name and classes.
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise PluginError(f"target '{plugin}': weights file {str(file)!r} does not exist")
+    state = _read_state_dict(file, plugin)
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise PluginError(
+            f"target '{plugin}': weights file {str(file)!r} holds a {type(state).__name__}, "
+            "not a state dict; save model.state_dict()"
+        )
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        detail = " ".join(line.strip() for line in str(exc).strip().splitlines()[:3])
+        raise PluginError(
+            f"target '{plugin}': weights file {str(file)!r} does not fit the model "
+            f"({fit_hint}): {detail}"
+        ) from exc
+
+
+def _read_state_dict(file: Path, plugin: str) -> Any:
+    if file.suffix == ".safetensors":
+        if importlib.util.find_spec("safetensors") is None:
+            raise PluginError(
+                f"target '{plugin}': reading {file.name} needs the safetensors package; "
+                "pip install safetensors"
+            )
+        from safetensors.torch import load_file
+
+        return load_file(str(file), device="cpu")
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as exc:  # pickle and zip errors have no common base
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise PluginError(
+            f"target '{plugin}': cannot read weights file {str(file)!r} as a weights-only torch "
+            f"file: {type(exc).__name__}: {first}"
+        ) from exc
 
 
 def _batch_size(inputs: Any) -> int:

@@ -1,12 +1,15 @@
-"""The contract's shared helpers."""
+"""The contract's shared helpers: disjoint splits and the trainable targets' weight loader."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import torch
 
-from ffade.errors import FfadeError
-from ffade.plugin_api import disjoint_split_indices
+from ffade.errors import FfadeError, PluginError
+from ffade.plugin_api import disjoint_split_indices, load_weights
 
 
 @pytest.mark.parametrize("n", [10, 97, 1797])
@@ -21,3 +24,50 @@ def test_splits_are_disjoint_and_seeded(n: int) -> None:
 def test_bad_fractions_are_refused() -> None:
     with pytest.raises(FfadeError, match="summing to at most 1"):
         disjoint_split_indices(10, (0.8, 0.3, 0.2), seed=0)
+
+
+@pytest.fixture
+def linear_file(tmp_path: Path) -> tuple[torch.nn.Linear, Path]:
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    path = tmp_path / "linear.pt"
+    torch.save(model.state_dict(), path)
+    return model, path
+
+
+def test_load_weights_reads_plain_and_wrapped_state_dicts(linear_file, tmp_path: Path) -> None:
+    saved, path = linear_file
+    fresh = torch.nn.Linear(3, 2)
+    load_weights(fresh, path, "toy")
+    assert torch.equal(fresh.weight, saved.weight) and torch.equal(fresh.bias, saved.bias)
+    wrapped = tmp_path / "wrapped.ckpt"
+    torch.save({"state_dict": saved.state_dict(), "epoch": 3}, wrapped)
+    again = torch.nn.Linear(3, 2)
+    load_weights(again, wrapped, "toy")
+    assert torch.equal(again.weight, saved.weight)
+
+
+def test_load_weights_reads_safetensors(linear_file, tmp_path: Path) -> None:
+    safetensors = pytest.importorskip("safetensors.torch")
+    saved, _ = linear_file
+    path = tmp_path / "linear.safetensors"
+    safetensors.save_file(saved.state_dict(), str(path))
+    fresh = torch.nn.Linear(3, 2)
+    load_weights(fresh, path, "toy")
+    assert torch.equal(fresh.weight, saved.weight)
+
+
+def test_load_weights_errors_are_one_line_and_name_the_target(linear_file, tmp_path) -> None:
+    _, path = linear_file
+    torch.save([1, 2], tmp_path / "list.pt")
+    (tmp_path / "junk.pt").write_text("junk")
+    cases = [
+        (torch.nn.Linear(3, 2), tmp_path / "missing.pt", "does not exist"),
+        (torch.nn.Linear(3, 2), tmp_path / "list.pt", "holds a list, not a state dict"),
+        (torch.nn.Linear(3, 2), tmp_path / "junk.pt", "as a weights-only torch file"),
+        (torch.nn.Linear(4, 2), path, r"does not fit the model \(same width\?\): .*size mismatch"),
+    ]
+    for model, file, match in cases:
+        with pytest.raises(PluginError, match=rf"^target 'toy': .*{match}") as error:
+            load_weights(model, file, "toy", fit_hint="same width?")
+        assert "\n" not in str(error.value)

@@ -1,8 +1,10 @@
 """Classification rewards: misclassification log-odds, accuracy drop, confidence drop.
 
-All take logits (B, num_classes) and integer labels (B,). The RL reward follows the paper: a
-miss earns ``scale * |log-odds|`` of the top-1 probability (a confident miss is worth more), a
-pass costs ``pass_reward`` (-1), so the explorer is paid for failures it is sure of.
+All take logits (B, num_classes) and references that are either integer labels (B,) or a
+boolean mask (B, num_classes) of the classes that count as right (a photo of a tabby cat is
+right as "tabby" or "tiger cat"). The RL reward follows the paper: a miss earns
+``scale * |log-odds|`` of the top-1 probability (a confident miss is worth more), a pass costs
+``pass_reward`` (-1), so the explorer is paid for failures it is sure of.
 """
 
 from __future__ import annotations
@@ -27,30 +29,43 @@ def top1_log_odds(logits: torch.Tensor) -> torch.Tensor:
 
 
 def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits (B, C) and the mask (B, C) of the classes that count as right for each input."""
     logits = torch.as_tensor(outputs).float()
-    labels = torch.as_tensor(references, device=logits.device).long().reshape(-1)
-    if logits.dim() != 2 or logits.shape[0] != labels.shape[0]:
+    accepted = torch.as_tensor(references, device=logits.device)
+    is_labels = accepted.dtype != torch.bool and logits.dim() == 2
+    if is_labels and accepted.numel() == logits.shape[0]:
+        accepted = torch.nn.functional.one_hot(accepted.long().reshape(-1), logits.shape[-1])
+        accepted = accepted.bool()
+    if logits.dim() != 2 or accepted.shape != logits.shape or accepted.dtype != torch.bool:
         raise FfadeError(
-            f"classification rewards need logits (B, num_classes) and labels (B,); got "
-            f"{tuple(logits.shape)} and {tuple(labels.shape)}"
+            f"classification rewards need logits (B, num_classes) and labels (B,) or a mask of "
+            f"accepted classes (B, num_classes); got {tuple(logits.shape)} and "
+            f"{tuple(torch.as_tensor(references).shape)}"
         )
-    return logits, labels
+    return logits, accepted
 
 
-def _true_class_probability(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return logits.softmax(-1).gather(-1, labels[:, None]).squeeze(-1)
+def _is_correct(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
+    """Whether the top-1 class is one that counts as right, per input."""
+    return accepted.gather(-1, logits.argmax(-1, keepdim=True)).squeeze(-1)
+
+
+def _accepted_probability(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
+    """The probability the model gives the right classes: the true class's, for one label."""
+    return logits.softmax(-1).masked_fill(~accepted, 0.0).sum(-1)
 
 
 def _clean(reward: Reward, clean_outputs: Any | None, like: torch.Tensor) -> torch.Tensor:
+    name = reward.plugin_name or type(reward).__name__
     if clean_outputs is None:
         raise FfadeError(
-            f"reward '{reward.plugin_name}' compares with the model's outputs on unchanged "
+            f"reward '{name}' compares with the model's outputs on unchanged "
             "images, but none were given (clean_outputs=None)"
         )
     clean = torch.as_tensor(clean_outputs, device=like.device).float()
     if clean.shape != like.shape:
         raise FfadeError(
-            f"reward '{reward.plugin_name}': clean outputs {tuple(clean.shape)} do not match "
+            f"reward '{name}': clean outputs {tuple(clean.shape)} do not match "
             f"outputs {tuple(like.shape)}"
         )
     return clean
@@ -77,17 +92,16 @@ class _ClassificationReward(Reward):
 class Misclassification(_ClassificationReward):
     """Fails when the top-1 class is not the label.
 
-    metric: the probability the model gives the true class (1 is perfect, lower is worse).
+    metric: the probability the model gives the true class, or the accepted classes together
+    (1 is perfect, lower is worse).
     reward: ``scale * |ln(p / (1 - p))|`` of the top-1 probability p on a miss, else
     ``pass_reward``.
     """
 
-    plugin_name: ClassVar[str] = "misclassification"
-
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
-        logits, labels = _prepare(outputs, references)
-        failed = logits.argmax(-1) != labels
-        metric = _true_class_probability(logits, labels)
+        logits, accepted = _prepare(outputs, references)
+        failed = ~_is_correct(logits, accepted)
+        metric = _accepted_probability(logits, accepted)
         return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
 
 
@@ -101,21 +115,20 @@ class AccuracyDrop(_ClassificationReward):
     reward: as :class:`Misclassification` on a failure, else ``pass_reward``.
     """
 
-    plugin_name: ClassVar[str] = "accuracy_drop"
     needs_clean_outputs: ClassVar[bool] = True
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
-        logits, labels = _prepare(outputs, references)
+        logits, accepted = _prepare(outputs, references)
         clean = _clean(self, clean_outputs, logits)
-        was_correct = clean.argmax(-1) == labels
-        is_correct = logits.argmax(-1) == labels
+        was_correct = _is_correct(clean, accepted)
+        is_correct = _is_correct(logits, accepted)
         failed = was_correct & ~is_correct
         metric = was_correct.float() - is_correct.float()
         return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
 
 
 class ConfidenceDrop(_ClassificationReward):
-    """Fails when the true class's probability fell by more than ``threshold``.
+    """Fails when the true (or accepted) classes' probability fell by more than ``threshold``.
 
     Catches changes that shake the model without (yet) flipping its answer.
 
@@ -128,7 +141,6 @@ class ConfidenceDrop(_ClassificationReward):
     reward: ``scale * drop`` on a failure, else ``pass_reward``.
     """
 
-    plugin_name: ClassVar[str] = "confidence_drop"
     needs_clean_outputs: ClassVar[bool] = True
 
     def __init__(
@@ -143,8 +155,8 @@ class ConfidenceDrop(_ClassificationReward):
         self.threshold = float(threshold)
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
-        logits, labels = _prepare(outputs, references)
+        logits, accepted = _prepare(outputs, references)
         clean = _clean(self, clean_outputs, logits)
-        drop = _true_class_probability(clean, labels) - _true_class_probability(logits, labels)
+        drop = _accepted_probability(clean, accepted) - _accepted_probability(logits, accepted)
         failed = drop > self.threshold
         return Scores(drop, failed, self._reward(failed, drop))

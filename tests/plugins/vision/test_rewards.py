@@ -10,6 +10,7 @@ from ffade_vision.rewards import AccuracyDrop, ConfidenceDrop, Misclassification
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ffade import registry
 from ffade.errors import FfadeError
 
 # row 0: confident and right; row 1: wrong (predicts class 1, label 0)
@@ -51,7 +52,7 @@ def test_accuracy_drop_counts_only_answers_the_change_broke() -> None:
     assert scores.metric.tolist() == [1.0, 0.0, 0.0, -1.0]
     assert scores.reward.tolist() == pytest.approx([10.0, -1.0, -1.0, -1.0])  # |ln(e/1)| = 1
     with pytest.raises(FfadeError, match=r"reward 'accuracy_drop'.*clean_outputs=None"):
-        reward.score(changed, labels)
+        registry.create("reward", "accuracy_drop").score(changed, labels)
 
 
 def test_confidence_drop_uses_the_threshold() -> None:
@@ -74,3 +75,32 @@ def test_shapes_are_checked() -> None:
         Misclassification().score(torch.zeros(3), torch.zeros(3))
     with pytest.raises(FfadeError, match="do not match"):
         AccuracyDrop().score(LOGITS, LABELS, LOGITS[:1])
+    with pytest.raises(FfadeError, match=r"mask of accepted classes"):
+        Misclassification().score(LOGITS, torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_a_mask_of_accepted_classes_counts_any_of_them_as_right() -> None:
+    # row 0 predicts class 0, row 1 class 1; both accept {0, 1}, row 2 only {2}
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 3.0, 0.0]])
+    accepted = torch.tensor([[True, True, False], [True, True, False], [False, False, True]])
+    scores = Misclassification().score(logits, accepted)
+    assert scores.failed.tolist() == [False, False, True]
+    probabilities = logits.softmax(-1)
+    expected = [probabilities[0, :2].sum(), probabilities[1, :2].sum(), probabilities[2, 2]]
+    assert scores.metric.tolist() == pytest.approx([float(p) for p in expected], rel=1e-6)
+    clean = torch.tensor([[0.0, 2.0, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 2.0]])
+    drop = AccuracyDrop().score(logits, accepted, clean)
+    assert drop.failed.tolist() == [False, False, True]  # row 1 was already wrong
+    assert drop.metric.tolist() == [0.0, -1.0, 1.0]
+
+
+def test_labels_score_exactly_as_the_true_class_probability() -> None:
+    """Integer labels keep their meaning bit for bit: same metric, same failures as before sets."""
+    logits = torch.randn(64, 1000, generator=torch.Generator().manual_seed(0)) * 4
+    labels = torch.randint(0, 1000, (64,), generator=torch.Generator().manual_seed(1))
+    labels[:8] = logits[:8].argmax(-1)
+    scores = Misclassification().score(logits, labels)
+    assert torch.equal(scores.metric, logits.softmax(-1).gather(-1, labels[:, None]).squeeze(-1))
+    assert torch.equal(scores.failed, logits.argmax(-1) != labels)
+    mask = torch.nn.functional.one_hot(labels, 1000).bool()
+    assert torch.equal(Misclassification().score(logits, mask).metric, scores.metric)

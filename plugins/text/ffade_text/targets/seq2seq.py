@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, PluginError
-from ffade.plugin_api import Target
+from ffade.plugin_api import Target, load_weights
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
 """The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
@@ -109,7 +109,7 @@ class Seq2SeqSummarizer(Target):
             dtype=DTYPES[dtype],
         )
         if weights is not None:
-            load_weights(self.model, weights)
+            load_weights(self.model, weights, "seq2seq_summarizer")
         self.model.to(self.device).eval()
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
@@ -238,19 +238,3 @@ def load(
             f"{first}"
         ) from exc
     return net, tok
-
-
-def load_weights(model: torch.nn.Module, path: str) -> None:
-    """Load a state dict file into ``model`` with one-line errors (weights only: no code runs)."""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise PluginError(f"target 'seq2seq_summarizer': weights file {path!r} does not exist")
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-        model.load_state_dict(state)
-    except Exception as exc:  # pickle, zip and shape errors share no base class
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PluginError(
-            f"target 'seq2seq_summarizer': weights file {path!r} does not fit the model "
-            f"(is it a state dict of this model?): {first}"
-        ) from exc

@@ -19,7 +19,6 @@ from ffade_vision.concepts._base import RangeConcept
 class Brightness(RangeConcept):
     """Multiply every pixel by ``value``: the paper darkens with 1 - {0.1, ..., 0.5}."""
 
-    plugin_name: ClassVar[str] = "brightness"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     low, high, unit = 0.0, 4.0, "a brightness factor"
@@ -31,7 +30,6 @@ class Brightness(RangeConcept):
 class Saturation(RangeConcept):
     """Blend with the grayscale image: 0 is gray, 1 unchanged, above 1 more vivid."""
 
-    plugin_name: ClassVar[str] = "saturation"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     low, high, unit = 0.0, 10.0, "a saturation factor"
@@ -43,7 +41,6 @@ class Saturation(RangeConcept):
 class Contrast(RangeConcept):
     """Blend with the image's mean gray: 0 is flat gray, 1 unchanged, above 1 harsher."""
 
-    plugin_name: ClassVar[str] = "contrast"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     low, high, unit = 0.0, 10.0, "a contrast factor"
@@ -55,7 +52,6 @@ class Contrast(RangeConcept):
 class Hue(RangeConcept):
     """Rotate hue by ``value`` of a full turn (0.5 and -0.5 both give complementary colors)."""
 
-    plugin_name: ClassVar[str] = "hue"
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (-0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, 0.3)
     low, high, unit = -0.5, 0.5, "a hue shift (fraction of a turn)"
@@ -67,7 +63,6 @@ class Hue(RangeConcept):
 class Gamma(RangeConcept):
     """Raise pixels to the power ``value``: above 1 darkens mid-tones, below 1 lightens them."""
 
-    plugin_name: ClassVar[str] = "gamma"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
     low, high, unit = 0.05, 10.0, "a gamma exponent"

@@ -37,7 +37,6 @@ class GaussianBlur(RangeConcept):
     (50 times slower at 28 px, 5 times at 224 px).
     """
 
-    plugin_name: ClassVar[str] = "gaussian_blur"
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
     low, high, unit = 0.0, 20.0, "a sigma in pixels"
@@ -67,7 +66,7 @@ class _SeededConcept(RangeConcept):
 
     Args:
         values: the grid the explorer may choose from (default: the class's ``default_values``).
-        label: the name in records and reports (default: the plugin name).
+        label: the name in records and reports (the registry passes the plugin name).
         seed: fixes the pattern (or position); the same seed always gives the same images.
     """
 
@@ -88,7 +87,6 @@ class GaussianNoise(_SeededConcept):
     Every image of a batch gets the same pattern (drawn once per image shape from ``seed``).
     """
 
-    plugin_name: ClassVar[str] = "gaussian_noise"
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3)
     low, high, unit = 0.0, 1.0, "a noise standard deviation"
@@ -112,7 +110,6 @@ class Occlusion(_SeededConcept):
         fill: gray level of the square, in [0, 1].
     """
 
-    plugin_name: ClassVar[str] = "occlusion"
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
     low, high, unit = 0.0, 1.0, "a fraction of the image area"

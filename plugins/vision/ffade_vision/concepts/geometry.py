@@ -24,7 +24,7 @@ class _GeometryConcept(RangeConcept):
 
     Args:
         values: the grid the explorer may choose from (default: the class's ``default_values``).
-        label: the name in records and reports (default: the plugin name).
+        label: the name in records and reports (the registry passes the plugin name).
         fill: gray level in [0, 1] for pixels moved in from outside the image.
     """
 
@@ -43,7 +43,6 @@ class _GeometryConcept(RangeConcept):
 class Rotation(_GeometryConcept):
     """Rotate counter-clockwise about the image center by ``value`` degrees."""
 
-    plugin_name: ClassVar[str] = "rotation"
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (-40, -30, -20, -10, 0, 10, 20, 30, 40)
     low, high, unit = -180.0, 180.0, "degrees"
@@ -55,7 +54,6 @@ class Rotation(_GeometryConcept):
 class Scale(_GeometryConcept):
     """Zoom about the image center by ``value`` (below 1 shrinks, above 1 enlarges and crops)."""
 
-    plugin_name: ClassVar[str] = "scale"
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
     low, high, unit = 0.1, 4.0, "a zoom factor"
@@ -84,7 +82,6 @@ class Translation(_GeometryConcept):
         axis: "x" for horizontal shifts, "y" for vertical ones (down is positive).
     """
 
-    plugin_name: ClassVar[str] = "translation"
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (
         -0.2,

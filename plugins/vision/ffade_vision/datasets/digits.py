@@ -35,7 +35,6 @@ class DigitsDataset(Dataset):
         indices: each split's positions in the whole dataset, for provenance and checks.
     """
 
-    plugin_name: ClassVar[str] = "digits"
     num_classes: ClassVar[int] = 10
 
     def __init__(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
 
 import torch
 from PIL import Image
@@ -43,8 +42,6 @@ class ImageFolderDataset(Dataset):
     Attributes:
         indices: each split's positions in the whole dataset, for provenance and checks.
     """
-
-    plugin_name: ClassVar[str] = "image_folder"
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""What image classifier targets share: preprocessing, logits, embeddings, checkpoint files.
+"""What image classifier targets share: preprocessing, logits and embeddings.
 
 Inputs arrive as float images in [0, 1] (already changed by concepts); the target adapts them to
 its model here (channels, size, normalization), so concepts never need to know the model.
@@ -6,10 +6,8 @@ its model here (channels, size, normalization), so concepts never need to know t
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -63,8 +61,9 @@ class ImageClassifier(Target):
         elif channels == 3 and self.in_channels == 1:
             inputs = F.rgb_to_grayscale(inputs)
         elif channels != self.in_channels:
+            name = self.plugin_name or type(self).__name__
             raise PluginError(
-                f"target '{self.plugin_name}': got images with {channels} channels; the model "
+                f"target '{name}': got images with {channels} channels; the model "
                 f"takes {self.in_channels} (1 or 3 are converted)"
             )
         if self.input_size is not None and tuple(inputs.shape[-2:]) != self.input_size:
@@ -118,50 +117,3 @@ def _head(model: nn.Module) -> nn.Module:
         return linears[-1]
     children = list(model.children())
     return children[-1] if children else model
-
-
-def load_checkpoint(model: nn.Module, path: str | Path, plugin: str) -> None:
-    """Load a state dict file (torch or safetensors) into ``model``, with one-line errors.
-
-    Torch files are read with ``weights_only=True``, so a checkpoint cannot run code. A dict with
-    a ``state_dict`` entry (as some trainers save) is unwrapped.
-    """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise PluginError(f"target '{plugin}': checkpoint {str(path)!r} does not exist")
-    state = _read_state_dict(path, plugin)
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise PluginError(
-            f"target '{plugin}': checkpoint {str(path)!r} holds a {type(state).__name__}, "
-            "not a state dict; save model.state_dict()"
-        )
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()
-        detail = " ".join(line.strip() for line in first[:3])
-        raise PluginError(
-            f"target '{plugin}': checkpoint {str(path)!r} does not fit the model "
-            f"(check the model name and num_classes): {detail}"
-        ) from exc
-
-
-def _read_state_dict(path: Path, plugin: str) -> Any:
-    if path.suffix == ".safetensors":
-        if importlib.util.find_spec("safetensors") is None:
-            raise PluginError(
-                f"target '{plugin}': reading {path.name} needs the safetensors package; "
-                "pip install safetensors (or ffade-vision[safetensors])"
-            )
-        from safetensors.torch import load_file
-
-        return load_file(str(path), device="cpu")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # pickle and zip errors have no common base
-        raise PluginError(
-            f"target '{plugin}': cannot read checkpoint {str(path)!r} as a weights-only torch "
-            f"file: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        ) from exc

@@ -7,13 +7,13 @@ dataset's fine-tune split only, so discovery searches images the model has never
 from __future__ import annotations
 
 from importlib.resources import as_file, files
-from typing import ClassVar
 
 import torch
 from torch import nn
 
 from ffade.errors import PluginError
-from ffade_vision.targets._base import ImageClassifier, load_checkpoint
+from ffade.plugin_api import load_weights
+from ffade_vision.targets._base import ImageClassifier
 
 BUNDLED = "bundled"
 """The ``weights`` value that selects the checkpoint shipped in ``ffade_vision/checkpoints``."""
@@ -58,8 +58,6 @@ class DigitsCNNTarget(ImageClassifier):
         device: where the model runs.
     """
 
-    plugin_name: ClassVar[str] = "digits_cnn"
-
     def __init__(self, weights: str | None = BUNDLED, device: str = "cpu") -> None:
         network = DigitsCNN()
         if weights == BUNDLED:
@@ -69,9 +67,9 @@ class DigitsCNNTarget(ImageClassifier):
                         "target 'digits_cnn': the bundled checkpoint is missing; reinstall "
                         "ffade-vision or run plugins/vision/scripts/train_digits_cnn.py"
                     )
-                load_checkpoint(network, path, self.plugin_name)
+                load_weights(network, path, "digits_cnn")
         elif weights is not None:
-            load_checkpoint(network, weights, self.plugin_name)
+            load_weights(network, weights, "digits_cnn")
         super().__init__(
             network,
             mean=(0.5,),  # maps [0, 1] to [-1, 1]; training used the same preprocess

