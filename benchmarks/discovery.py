@@ -283,8 +283,9 @@ def run(
     )
     found = {name: np.mean([r["found"] for r in rows]) for name, rows in results.items()}
     print(f"dqn_vs_random_distinct_failures: {found['dqn'] / found['random']:.2f}")
-    per_second = {
-        name: np.mean([r["found"] / r["loop"] for r in rows]) for name, rows in results.items()
+    per_second = {  # pooled over seeds: one run slowed by a busy machine weighs by its time
+        name: sum(r["found"] for r in rows) / sum(r["loop"] for r in rows)
+        for name, rows in results.items()
     }
     print(f"failures_per_second_dqn_vs_random: {per_second['dqn'] / per_second['random']:.2f}")
     if task_name == "digits":

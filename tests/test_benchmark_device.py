@@ -29,4 +29,5 @@ def test_throughput_on_cuda() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "evaluations per second on cuda" in result.stdout
-    assert "throughput_ratio:" in result.stdout
+    assert "grid_throughput_ratio:" in result.stdout
+    assert "dqn_throughput_ratio:" in result.stdout
