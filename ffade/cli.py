@@ -11,6 +11,7 @@ Lightning (and torchmetrics, which it imports) is imported only for the commands
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +101,14 @@ def usage() -> str:
     )
 
 
+def unknown_command(name: str) -> str:
+    """The error for a command ffade does not have, with the closest one it does."""
+    known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -113,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args[0] in COMMANDS:
             return COMMANDS[args[0]].run(args[1:])
+        if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
+            # said at once, not after Lightning takes seconds to load and reject it
+            raise FfadeError(unknown_command(args[0]))
         from ffade.lightning_run import run_lightning
 
         run_lightning(args)

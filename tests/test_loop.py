@@ -79,6 +79,8 @@ def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
         == mitigation["fixed_weights"]
         == str((loop_dir / "mitigate" / "model.pt").resolve())
     )
+    discovered = json.loads((loop_dir / "discover" / "summary.json").read_text())["task"]
+    assert summary["task"] == dict(discovered, target=mitigation["fixed_target"])  # one task
 
 
 def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) -> None:
@@ -131,9 +133,7 @@ def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
     assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02
 
 
-def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(
-    small_loop, capsys
-) -> None:
+def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_loop, capsys) -> None:
     loop_dir, loop = small_loop
     config = yaml.safe_load(loop.read_text())
     mitigate = Path(config["mitigate"])
