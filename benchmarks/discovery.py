@@ -6,20 +6,31 @@
     python benchmarks/discovery.py --task resnet50 --device cuda --throughput-only
 
 The grid's ground truth comes from the exhaustive grid explorer evaluating every (input, state)
-pair; for image models the same run is timed against the raw batched forward pass of the model on
-the very same changed inputs (``throughput_ratio``: 1.0 means ffade adds no overhead at all).
-Each explorer then gets a budget of 10% of those evaluations (memoized repeats are free) and is
-scored on distinct failing pairs found, oracle-normalized efficiency (found / min(budget, failing
-pairs): random search scores about the base rate, a perfect searcher 1.0) and recall of failure
-regions (connected areas of the grid where at least half the inputs fail).
+pair. Each explorer then gets a budget of 10% of those evaluations (memoized repeats are free) and
+is scored on distinct failing pairs found, oracle-normalized efficiency (found / min(budget,
+failing pairs): random search scores about the base rate, a perfect searcher 1.0) and recall of
+failure regions (connected areas of the grid where at least half the inputs fail).
+
+Speed is timed as a user meets it. Each explorer runs as ``ffade fit`` runs it (default
+arguments, checkpoints on), and its whole discovery loop (acting, learning, evaluating, records)
+is timed against the model's raw forward pass on the very pairs each step evaluated, interleaved
+step by step under the same load: ``dqn_throughput_ratio`` (1.0: the DQN adds nothing to the
+model's own time) and ``grid_throughput_ratio`` for the grid sweep. ``failures_per_second_dqn_vs_
+random`` divides distinct failures per second of loop. Start-up and final pictures are reported
+apart, and on digits ``startup_seconds`` is how long ``ffade fit`` on the quickstart config takes
+from launch to its first evaluation.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -83,55 +94,82 @@ MODEL_TASKS = {"digits", "resnet50"}
 
 
 class RawForwardTimer(Callback):
-    """Times each explorer step, then the model alone on that step's changed inputs, back to back.
+    """After each explorer step, times the model alone on the pairs that step evaluated.
 
-    Interleaving keeps both timings under the same load on a shared machine; the raw pass gets
-    its inputs prepared outside the clock, in the explorer's own batch size.
+    The pairs' changed inputs are prepared outside the clock and run in the explorer's own
+    evaluation batch size, interleaved with the explorer's steps so that both are timed under the
+    same load on a shared machine. ``callback_seconds`` is all the time spent in here, so that
+    the explorer's loop time can be told apart from the timer's.
     """
 
     def __init__(self) -> None:
-        self.explorer_seconds = 0.0
         self.raw_seconds = 0.0
-        self._start = 0.0
+        self.callback_seconds = 0.0
+        self._evaluations = 0
 
     def on_train_batch_start(self, trainer: Any, explorer: Any, *args: Any) -> None:
-        _synchronize(explorer.evaluator.task.target.device)
-        self._start = time.perf_counter()
+        self._evaluations = explorer.evaluator.evaluations
 
     def on_train_batch_end(self, trainer: Any, explorer: Any, *args: Any) -> None:
-        target = explorer.evaluator.task.target
-        _synchronize(target.device)
-        self.explorer_seconds += time.perf_counter() - self._start
+        entered = time.perf_counter()
         evaluator, size = explorer.evaluator, explorer.evaluator.batch_size
-        ids, states = explorer.env.input_ids, explorer.env.states
+        fresh = evaluator.evaluations - self._evaluations
+        keys = np.fromiter(itertools.islice(reversed(evaluator.memo), fresh), np.int64, fresh)
+        ids, flat = np.divmod(keys[::-1], explorer.space.num_states)
+        states = explorer.space.unflat(flat)
         batches = [
-            evaluator.changed_inputs(ids[i : i + size], states[i : i + size])
-            for i in range(0, len(ids), size)
+            evaluator.changes.inputs(ids[i : i + size], states[i : i + size])
+            for i in range(0, fresh, size)
         ]
+        target = evaluator.task.target
+        _synchronize(target.device)
         with torch.inference_mode():
             start = time.perf_counter()
             for batch in batches:
                 target.predict(batch)
             _synchronize(target.device)
         self.raw_seconds += time.perf_counter() - start
+        self.callback_seconds += time.perf_counter() - entered
+
+
+class LoopClock(RawForwardTimer):
+    """The raw forward timer, plus the explorer's start-up and final pictures, timed apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.startup_seconds = 0.0
+        self.pictures_seconds = 0.0
+        self._fit_start = 0.0
+
+    def on_fit_start(self, trainer: Any, explorer: Any) -> None:
+        self._fit_start = time.perf_counter()
+
+    def on_train_start(self, trainer: Any, explorer: Any) -> None:
+        self.startup_seconds = time.perf_counter() - self._fit_start
+
+    def on_train_end(self, trainer: Any, explorer: Any) -> None:
+        self._end = time.perf_counter()  # the explorer writes its pictures after this hook
+
+    def on_fit_end(self, trainer: Any, explorer: Any) -> None:
+        self.pictures_seconds = time.perf_counter() - self._end
 
 
 def ground_truth(
     task_spec: dict[str, Any], save_dir: str
-) -> tuple[np.ndarray, np.ndarray, RawForwardTimer]:
+) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """Failure of every (input, state) pair, by the grid explorer; the grid's failure regions."""
     explorer = GridExplorer(
         task={**task_spec, "mode": "macroscopic"}, budget=10**9, num_envs=1024, eval_batch_size=1024
     )
-    timer = RawForwardTimer()
-    discover(explorer, save_dir, name="ground_truth", callbacks=[timer])
+    clock = LoopClock()
+    discover(explorer, save_dir, name="ground_truth", callbacks=[clock])
     space, evaluator = explorer.space, explorer.evaluator
     failed = np.zeros((evaluator.num_inputs, space.num_states), bool)
     for key, (_, _, fail) in evaluator.memo.items():
         failed[divmod(key, space.num_states)] = fail
     rate = failed.mean(0).reshape(tuple(space.sizes))
     regions, _ = ndimage.label(rate >= 0.5)  # default structure: neighbours one step along one axis
-    return failed, regions.reshape(-1), timer
+    return failed, regions.reshape(-1), timing(explorer, clock)
 
 
 def _synchronize(device: torch.device) -> None:
@@ -139,7 +177,18 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def score(explorer: DQNExplorer, regions: np.ndarray) -> dict[str, float]:
+def timing(explorer: Any, clock: LoopClock) -> dict[str, float]:
+    """Seconds of the explorer's whole loop (acting, learning, evaluating, records), of the raw
+    forward pass on the same changed inputs, and of start-up and final pictures, apart."""
+    return {
+        "loop": explorer.summary()["wall_seconds"] - clock.callback_seconds,
+        "raw": clock.raw_seconds,
+        "startup": clock.startup_seconds,
+        "pictures": clock.pictures_seconds,
+    }
+
+
+def score(explorer: Any, regions: np.ndarray, clock: LoopClock) -> dict[str, float]:
     memo = explorer.evaluator.memo
     num_states = explorer.space.num_states
     failing_keys = [k for k, (_, _, failed) in memo.items() if failed]
@@ -151,16 +200,46 @@ def score(explorer: DQNExplorer, regions: np.ndarray) -> dict[str, float]:
         "found": len(failing_keys),
         "regions_found": len(found_regions),
         "updates": explorer.gradient_updates,
-        "seconds": explorer.summary()["wall_seconds"],
+        **timing(explorer, clock),
     }
 
 
+def fit_startup_seconds(config: str = "configs/quickstart.yaml") -> float:
+    """Seconds from launching ``ffade fit --config CONFIG`` to its first logged evaluation."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            sys.executable,
+            "-m",
+            "ffade",
+            "fit",
+            "--config",
+            config,
+            "--trainer.logger.init_args.save_dir",
+            tmp,
+        ]
+        start = time.perf_counter()
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+            while run.poll() is None:
+                logs = list(Path(tmp).glob("*/version_*/evaluations.jsonl"))
+                if logs and logs[0].stat().st_size:
+                    elapsed = time.perf_counter() - start
+                    run.kill()
+                    return elapsed
+                time.sleep(0.01)
+    raise RuntimeError(f"ffade fit --config {config} ended before its first evaluation")
+
+
 def run(
-    task_name: str, seeds: int, budget_fraction: float, device: str, throughput_only: bool
+    task_name: str,
+    seeds: int,
+    budget_fraction: float,
+    device: str,
+    throughput_only: bool,
+    explorers: list[str],
 ) -> None:
     spec = TASKS[task_name]() if task_name == "synthetic" else TASKS[task_name](device)
     with tempfile.TemporaryDirectory() as tmp:
-        failed, regions, timer = ground_truth(spec, tmp)
+        failed, regions, grid = ground_truth(spec, tmp)
         pairs, failing = failed.size, int(failed.sum())
         budget = int(budget_fraction * pairs)
         num_regions = int(regions.max())
@@ -171,26 +250,72 @@ def run(
             f"budget {budget} evaluations ({budget_fraction:.0%})"
         )
         if task_name in MODEL_TASKS:
-            explorer_rate = pairs / timer.explorer_seconds
-            raw_rate = pairs / timer.raw_seconds
             print(
-                f"\nevaluations per second on {device}: explorer (grid, whole pipeline) "
-                f"{explorer_rate:,.0f}; raw batched forward, same changed inputs {raw_rate:,.0f}"
+                f"\nevaluations per second on {device}: grid explorer, whole pipeline "
+                f"{pairs / grid['loop']:,.0f}; raw batched forward, same changed inputs "
+                f"{pairs / grid['raw']:,.0f}"
             )
-            print(f"throughput_ratio: {explorer_rate / raw_rate:.2f}")
-        if throughput_only:
-            return
+            print(f"grid_throughput_ratio: {grid['raw'] / grid['loop']:.2f}")
         results: dict[str, list[dict[str, float]]] = {}
-        for name, cls in EXPLORERS.items():
-            for seed in range(seeds):
-                explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget, num_envs=16)
-                discover(explorer, tmp, seed=seed, name=f"{name}_{seed}")
-                results.setdefault(name, []).append(score(explorer, regions))
-    oracle = min(budget, failing)
+        chosen = {"dqn"} if throughput_only else {*explorers, "dqn", "random"}
+        explorers = {name: cls for name, cls in EXPLORERS.items() if name in chosen}
+        for name, cls in explorers.items():
+            for seed in range(1 if throughput_only else seeds):
+                explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget)
+                clock = LoopClock()
+                discover(
+                    explorer,
+                    tmp,
+                    seed=seed,
+                    name=f"{name}_{seed}",
+                    checkpoints=True,
+                    callbacks=[clock],
+                )
+                results.setdefault(name, []).append(score(explorer, regions, clock))
+    if task_name in MODEL_TASKS:
+        print_speed(results, device)
+    if throughput_only:
+        return
+    print_discovery(results, num_regions, min(budget, failing))
+    print(
+        f"\nbase_rate: {failing / pairs:.4f}  "
+        f"(the ratio to random can never exceed {pairs / failing:.1f})"
+    )
+    found = {name: np.mean([r["found"] for r in rows]) for name, rows in results.items()}
+    print(f"dqn_vs_random_distinct_failures: {found['dqn'] / found['random']:.2f}")
+    per_second = {
+        name: np.mean([r["found"] / r["loop"] for r in rows]) for name, rows in results.items()
+    }
+    print(f"failures_per_second_dqn_vs_random: {per_second['dqn'] / per_second['random']:.2f}")
+    if task_name == "digits":
+        print(f"startup_seconds: {fit_startup_seconds():.1f}  (ffade fit, quickstart config)")
+
+
+def print_speed(results: dict[str, list[dict[str, float]]], device: str) -> None:
+    """Each explorer's evaluations per second over the raw forward pass's, whole loop included."""
+    print(
+        f"\n{'explorer':<16}{'loop s':>9}{'raw s':>9}{'ratio':>8}"
+        f"{'start-up s':>12}{'pictures s':>12}"
+    )
+    for name, rows in results.items():
+        loop, raw = sum(r["loop"] for r in rows), sum(r["raw"] for r in rows)
+        print(
+            f"{name:<16}{loop / len(rows):>9.2f}{raw / len(rows):>9.2f}{raw / loop:>8.2f}"
+            f"{np.mean([r['startup'] for r in rows]):>12.2f}"
+            f"{np.mean([r['pictures'] for r in rows]):>12.2f}"
+        )
+    dqn = results["dqn"]
+    ratio = sum(r["raw"] for r in dqn) / sum(r["loop"] for r in dqn)
+    print(f"dqn_throughput_ratio: {ratio:.2f}  (on {device})")
+
+
+def print_discovery(
+    results: dict[str, list[dict[str, float]]], num_regions: int, oracle: int
+) -> None:
     random_found = np.mean([r["found"] for r in results["random"]])
     print(
         f"\n{'explorer':<16}{'distinct failures':>20}{'efficiency':>12}{'vs random':>11}"
-        f"{'region recall':>15}{'updates':>9}{'seconds':>9}"
+        f"{'region recall':>15}{'updates':>9}{'loop s':>9}"
     )
     for name, rows in results.items():
         found = np.array([r["found"] for r in rows], float)
@@ -199,14 +324,8 @@ def run(
             f"{name:<16}{found.mean():>12.1f} ± {found.std():<5.1f}{found.mean() / oracle:>12.3f}"
             f"{found.mean() / random_found:>11.2f}{recall:>15.2f}"
             f"{np.mean([r['updates'] for r in rows]):>9.0f}"
-            f"{np.mean([r['seconds'] for r in rows]):>9.1f}"
+            f"{np.mean([r['loop'] for r in rows]):>9.2f}"
         )
-    dqn_found = np.mean([r["found"] for r in results["dqn"]])
-    print(
-        f"\nbase_rate: {failing / pairs:.4f}  "
-        f"(the ratio to random can never exceed {pairs / failing:.1f})"
-    )
-    print(f"dqn_vs_random_distinct_failures: {dqn_found / random_found:.2f}")
 
 
 def run_large(budget: int) -> None:
@@ -231,6 +350,13 @@ def main() -> None:
     )
     parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--explorers",
+        nargs="+",
+        choices=sorted(EXPLORERS),
+        default=sorted(EXPLORERS),
+        help="which explorers to compare (random is always run: ratios are against it)",
+    )
     parser.add_argument("--budget-fraction", type=float, default=0.1)
     parser.add_argument(
         "--large", action="store_true", help="10^6-state grid, DQN only, peak memory"
@@ -244,7 +370,14 @@ def main() -> None:
     if args.large:
         run_large(args.large_budget)
     else:
-        run(args.task, args.seeds, args.budget_fraction, args.device, args.throughput_only)
+        run(
+            args.task,
+            args.seeds,
+            args.budget_fraction,
+            args.device,
+            args.throughput_only,
+            args.explorers,
+        )
 
 
 if __name__ == "__main__":

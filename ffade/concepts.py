@@ -138,8 +138,22 @@ class ConceptSpace:
         return out
 
     def describe(self) -> list[dict[str, Any]]:
-        """Each concept's label, plugin and grid, as summary.json records it."""
+        """Each concept's label, plugin, grid and geometry, as summary.json records it.
+
+        The geometry travels with the grid so that readers of a run directory (reports, feedback)
+        use the coordinates and the neutral state the explorer used, without the plugin installed
+        and without re-deriving them: ``coordinates`` places each grid value in [0, 1] (the
+        ground metric), ``neutral`` is the value that changes nothing (which may lie off the grid)
+        and ``neutral_index`` the grid index that stands for it (:attr:`neutral`).
+        """
         return [
-            {"label": c.label, "plugin": c.plugin_name, "values": list(c.values)}
-            for c in self.concepts
+            {
+                "label": concept.label,
+                "plugin": concept.plugin_name,
+                "values": list(concept.values),
+                "coordinates": concept.coordinates().tolist(),
+                "neutral": concept.neutral,
+                "neutral_index": int(neutral_index),
+            }
+            for concept, neutral_index in zip(self.concepts, self.neutral, strict=True)
         ]

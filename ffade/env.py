@@ -1,8 +1,9 @@
 """The failure environment: the explorer acts, the target is evaluated, a reward comes back.
 
-:class:`Evaluator` owns everything that costs target time: it changes inputs with concepts,
-runs the target in batches, scores with the reward plugin, memoizes each (input, state) pair so
-repeats are free, enforces the evaluation budget and appends every evaluation to the run log.
+:class:`Evaluator` owns everything that costs target time: it runs the target in batches on
+inputs changed by concepts (built by :class:`~ffade.changes.ChangedInputs`), scores with the
+reward plugin, memoizes each (input, state) pair so repeats are free, enforces the evaluation
+budget and appends every evaluation to the run log.
 :class:`FailureVectorEnv` is the gymnasium vector environment explorers drive (many episodes per
 step, so the target sees full batches); :class:`FailureEnv` is the same thing for one episode.
 """
@@ -19,10 +20,14 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs, concat, take
 from ffade.concepts import STOP
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
+
+MAX_BITMAP_PAIRS = 2**27
+"""Up to this many (input, state) pairs (128 MB) membership is a bitmap; beyond, the memo."""
 
 
 @dataclass
@@ -45,6 +50,9 @@ class Evaluator:
         budget: the most target evaluations allowed (memoized repeats are free); None: no limit.
         recorder: where evaluations are appended; None keeps them in memory only.
         cache_bytes: keep the whole split collated on the target's device if it fits in this.
+
+    Attributes:
+        changes: builds the changed inputs the target is run on (also for pictures of them).
     """
 
     def __init__(
@@ -53,17 +61,20 @@ class Evaluator:
         batch_size: int = 64,
         budget: int | None = None,
         recorder: RunRecorder | None = None,
-        cache_bytes: int = 2**30,
+        cache_bytes: int = DEVICE_CACHE_BYTES,
     ) -> None:
         self.task = task
-        self.cache_bytes = cache_bytes
-        self._cache: tuple[Any, Any] | bool | None = None
+        self.changes = ChangedInputs(task, cache_bytes)
         self.space = task.space
         self.batch_size = batch_size
         self.budget = budget
         self.recorder = recorder
         self._encoder = EvaluationEncoder([(c.label, c.values) for c in self.space.concepts])
         self.memo: dict[int, tuple[float, float, bool]] = {}
+        # is_evaluated runs on every candidate an explorer scores: a flat bitmap answers a whole
+        # array at once, where a dict lookup per key cost more than the rest of a DQN decision
+        pairs = self.num_inputs * self.space.num_states
+        self._evaluated = np.zeros(pairs, bool) if pairs <= MAX_BITMAP_PAIRS else None
         self.evaluations = 0
         self.failures = 0
         self._features: torch.Tensor | None = None
@@ -82,6 +93,8 @@ class Evaluator:
         return np.asarray(input_ids, np.int64) * self.space.num_states + self.space.flat(states)
 
     def is_evaluated(self, keys: np.ndarray) -> np.ndarray:
+        if self._evaluated is not None:
+            return self._evaluated[keys]
         return np.fromiter((int(k) in self.memo for k in keys.ravel()), bool, keys.size).reshape(
             keys.shape
         )
@@ -91,7 +104,8 @@ class Evaluator:
         if self._features is None:
             chunks = []
             for start in range(0, self.num_inputs, self.batch_size):
-                inputs, _ = self._batch(range(start, min(start + self.batch_size, self.num_inputs)))
+                ids = range(start, min(start + self.batch_size, self.num_inputs))
+                inputs, _ = self.changes.unchanged(ids)
                 with torch.inference_mode():
                     chunks.append(self.task.target.features(inputs).float().cpu())
             self._features = torch.cat(chunks)
@@ -132,16 +146,12 @@ class Evaluator:
                 fresh_keys.discard(key)  # a pair repeated within one call is new only once
         return out
 
-    def changed_inputs(self, input_ids: np.ndarray, states: np.ndarray) -> Any:
-        """The inputs as the target saw them at these states (for pictures and fine-tuning)."""
-        return self._changed(np.asarray(input_ids, np.int64), np.asarray(states, np.int64))[0]
-
     def _run(self, input_ids: np.ndarray, states: np.ndarray, keys: np.ndarray, step: int) -> None:
         for start in range(0, len(keys), self.batch_size):
             part = slice(start, start + self.batch_size)
             ids, st = input_ids[part], states[part]
             with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
-                inputs, references = self._changed(ids, st)
+                inputs, references = self.changes.build(ids, st)
             with torch.inference_mode():
                 outputs = self.task.target.predict(inputs)
                 clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
@@ -151,63 +161,14 @@ class Evaluator:
             failed = scores.failed.tolist()
             results = zip(metrics, rewards, failed, strict=True)
             self.memo.update(zip(keys[part].tolist(), results, strict=True))
+            if self._evaluated is not None:
+                self._evaluated[keys[part]] = True
             self.failures += sum(failed)
             if self.recorder is not None:
                 self.recorder.append_lines(
                     self._encoder.lines(step, ids.tolist(), st.tolist(), metrics, rewards, failed)
                 )
         self.evaluations += len(keys)
-
-    def _batch(self, ids: Any) -> tuple[Any, Any]:
-        """Inputs and references of ``ids``, on the target's device.
-
-        The whole split is collated and moved once when it is tensors that fit in
-        ``cache_bytes``; then a batch is one indexing operation, not a collate and a copy.
-        """
-        if self._cache is None:
-            self._cache = self._collate_split()
-        if self._cache is not False:
-            inputs, references = self._cache
-            index = torch.as_tensor(np.asarray(ids, np.int64), device=self.task.target.device)
-            return _take(inputs, index), _take(references, index)
-        inputs, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
-        target = self.task.target
-        return target.to_device(inputs), target.to_device(references)
-
-    def _collate_split(self) -> tuple[Any, Any] | bool:
-        inputs, references = self.task.dataset.collate(self.task.inputs)
-        if not (_is_tensors(inputs) and _is_tensors(references)):
-            return False
-        if _nbytes(inputs) + _nbytes(references) > self.cache_bytes:
-            return False
-        target = self.task.target
-        return target.to_device(inputs), target.to_device(references)
-
-    def _changed(self, input_ids: np.ndarray, states: np.ndarray) -> tuple[Any, Any]:
-        """Inputs changed by their states, and their references, one row per requested pair.
-
-        Concepts apply in turn, each once per distinct value, and only to the distinct rows
-        (input, values of the concepts so far): pairs that share an input and the first concepts'
-        values share that work. A grid sweep or a microscopic episode, whose pairs differ mostly
-        in the last concepts, then costs about one kernel call per value of the last concept.
-        """
-        if len(input_ids) == 0:
-            return self._batch(input_ids)
-        unique_ids, rows = np.unique(input_ids, return_inverse=True)
-        inputs, references = self._batch(unique_ids)
-        references = _take(references, rows)
-        distinct = len(unique_ids)  # rows of `inputs`; `rows` maps each pair to one of them
-        for c, concept in enumerate(self.space.concepts):
-            # distinct (value, row so far) keys, sorted by value: each value's rows are one run
-            keys, rows = np.unique(states[:, c] * distinct + rows, return_inverse=True)
-            values, parents = np.divmod(keys, distinct)
-            pieces = []
-            for index in np.unique(values):
-                value = concept.values[int(index)]
-                part = _take(inputs, parents[values == index])
-                pieces.append(part if value == concept.neutral else concept.apply(part, value))
-            inputs, distinct = _concat(pieces), len(keys)
-        return _take(inputs, rows), references
 
     def _clean(self, ids: np.ndarray) -> Any:
         """The target's outputs on the unchanged inputs, computed once per input."""
@@ -216,50 +177,22 @@ class Evaluator:
         missing = [int(i) for i in ids if self._clean_outputs[int(i)] is None]
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start : start + self.batch_size]
-            inputs, _ = self._batch(chunk)
+            inputs, _ = self.changes.unchanged(chunk)
             outputs = self.task.target.predict(inputs)
             for j, i in enumerate(chunk):
-                self._clean_outputs[i] = _take(outputs, [j])
-        return _concat([self._clean_outputs[int(i)] for i in ids])
+                self._clean_outputs[i] = take(outputs, [j])
+        return concat([self._clean_outputs[int(i)] for i in ids])
 
     def state_dict(self) -> dict[str, Any]:
         return {"memo": self.memo, "evaluations": self.evaluations, "failures": self.failures}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.memo = dict(state["memo"])
+        if self._evaluated is not None:
+            self._evaluated[:] = False
+            self._evaluated[np.fromiter(self.memo, np.int64, len(self.memo))] = True
         self.evaluations = int(state["evaluations"])
         self.failures = int(state["failures"])
-
-
-def _is_tensors(batch: Any) -> bool:
-    if isinstance(batch, dict):
-        return all(_is_tensors(v) for v in batch.values())
-    return isinstance(batch, torch.Tensor)
-
-
-def _nbytes(batch: Any) -> int:
-    if isinstance(batch, dict):
-        return sum(_nbytes(v) for v in batch.values())
-    return batch.numel() * batch.element_size()
-
-
-def _take(batch: Any, rows: Any) -> Any:
-    if isinstance(batch, torch.Tensor):
-        if not isinstance(rows, torch.Tensor) or rows.device != batch.device:
-            rows = torch.as_tensor(np.asarray(rows), dtype=torch.long, device=batch.device)
-        return batch[rows]
-    if isinstance(batch, dict):
-        return {k: _take(v, rows) for k, v in batch.items()}
-    return [batch[int(r)] for r in rows]
-
-
-def _concat(parts: list[Any]) -> Any:
-    first = parts[0]
-    if isinstance(first, torch.Tensor):
-        return torch.cat(parts)
-    if isinstance(first, dict):
-        return {k: _concat([p[k] for p in parts]) for k in first}
-    return [x for p in parts for x in p]
 
 
 class FailureVectorEnv(VectorEnv):
@@ -324,7 +257,8 @@ class FailureVectorEnv(VectorEnv):
         self.steps = np.zeros(num_envs, np.int64)
         self.global_step = 0
 
-    def _obs(self) -> dict[str, np.ndarray]:
+    def observation(self) -> dict[str, np.ndarray]:
+        """What the explorer sees of every episode now."""
         features = self.evaluator.features(self.input_ids).numpy().astype(np.float32)
         return {"features": features, "state": self.states.copy()}
 
@@ -344,7 +278,7 @@ class FailureVectorEnv(VectorEnv):
         self.input_ids[mask] = ids
         self.states[mask] = states
         self.steps[mask] = 0
-        return self._obs(), {}
+        return self.observation(), {}
 
     def step(self, actions: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict]:
         actions = np.asarray(actions)
@@ -380,7 +314,7 @@ class FailureVectorEnv(VectorEnv):
             "metric": outcome.metric,
             "stopped": stopped,
         }
-        return self._obs(), rewards, terminated & ~truncated, truncated, info
+        return self.observation(), rewards, terminated & ~truncated, truncated, info
 
 
 class FailureEnv(gym.Env):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ffade import registry
@@ -22,6 +24,7 @@ def space(sizes: list[int]) -> ConceptSpace:
     return ConceptSpace(concepts)
 
 
+@settings(deadline=None)  # building concepts through the registry, not the check, takes the time
 @given(st.lists(st.integers(1, 7), min_size=1, max_size=5), st.data())
 def test_flat_index_round_trips(sizes: list[int], data: st.DataObject) -> None:
     s = space(sizes)
@@ -91,3 +94,25 @@ def test_duplicate_labels_are_refused() -> None:
 def test_uneven_numeric_grids_keep_their_geometry() -> None:
     concept = registry.create("concept", "axis", {"index": 0, "values": [0.0, 0.1, 1.0]})
     assert concept.coordinates().tolist() == pytest.approx([0.0, 0.1, 1.0])
+
+
+def test_describe_records_each_concepts_grid_and_geometry() -> None:
+    """What summary.json holds, so readers never re-derive coordinates or the neutral state."""
+    axes = [
+        registry.create("concept", "axis", {"index": 0, "values": [0.2, 0.3, 1.0]}),  # no no-op
+        registry.create("concept", "axis", {"index": 1, "values": [1.0, 0.0, 0.5]}),
+    ]
+    s = ConceptSpace(axes)
+    first, second = json.loads(json.dumps(s.describe()))
+    assert first == {
+        "label": "axis0",
+        "plugin": "axis",
+        "values": [0.2, 0.3, 1.0],
+        "coordinates": pytest.approx([0.0, 0.125, 1.0]),
+        "neutral": 0.0,
+        "neutral_index": 0,  # 0.2, the value closest to the no-op 0.0
+    }
+    assert second["coordinates"] == [1.0, 0.0, 0.5] and second["neutral_index"] == 1
+    recorded = np.array([first["coordinates"], second["coordinates"]]).T
+    assert [first["neutral_index"], second["neutral_index"]] == s.neutral.tolist()
+    np.testing.assert_allclose(s.coordinates(np.array([[0, 0], [1, 1], [2, 2]])), recorded)

@@ -95,30 +95,3 @@ def test_a_microscopic_stop_is_paid_for_the_rest_of_the_episode(evaluator: Evalu
     _, reward, terminated, _, info = env.step(np.array([0]))  # stop there, 3 steps before the end
     assert terminated[0] and info["stopped"][0] and not info["failed"][0]
     assert reward[0] == pytest.approx(3 * (-1.0 - 0.5))
-
-
-def test_shared_work_gives_each_pair_its_own_image() -> None:
-    """Concepts applied once per distinct (input, values so far) must match row-by-row changes."""
-    spec = {
-        "target": {"name": "digits_cnn"},
-        "dataset": {"name": "digits", "args": {"seed": 0}},
-        "reward": {"name": "misclassification"},
-        "concepts": [
-            {"name": "rotation", "args": {"values": [-20, 0, 20]}},
-            {"name": "contrast", "args": {"values": [0.8, 1.0]}},
-            {"name": "gaussian_blur", "args": {"values": [0.0, 1.5]}},
-        ],
-        "max_inputs": 4,
-    }
-    evaluator = Evaluator(build_task(spec))
-    rng = np.random.default_rng(0)
-    ids = rng.integers(0, 3, 30)  # repeated inputs and repeated prefixes of states
-    states = evaluator.space.sample(rng, 30)
-    changed = evaluator.changed_inputs(ids, states)
-    assert changed.shape[0] == 30
-    for row, (input_id, state) in enumerate(zip(ids, states, strict=True)):
-        image = evaluator.task.inputs[int(input_id)][0].unsqueeze(0)
-        for concept, index in zip(evaluator.space.concepts, state, strict=True):
-            image = concept.apply(image, concept.values[int(index)])
-        np.testing.assert_allclose(changed[row : row + 1].numpy(), image.numpy(), atol=1e-6)
-    assert len(evaluator.changed_inputs(np.zeros(0, np.int64), states[:0])) == 0

@@ -3,28 +3,29 @@
 Each training step is one environment step of ``num_envs`` episodes: pick inputs for episodes
 that ended, choose actions, step, and let the subclass learn from what came back. Training ends
 when the budget of target evaluations is spent. Subclasses implement :meth:`act` (and, to learn,
-:meth:`observe`); the records, the summary and the checkpointed state are shared.
+:meth:`observe`); the records, the summary and the checkpointed state are shared, and the seed,
+run directory, clock and crash handling come from :class:`~ffade.run_base.RunModule`.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from lightning.pytorch import Callback, LightningModule
 from torch.utils.data import DataLoader, IterableDataset
 from typing_extensions import override
 
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
+from ffade.explore.examples import save_worst_examples
 from ffade.records import EVALUATIONS_FILE, POLICY_FILE, RunRecorder
+from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, build_task, spec_dict
 
 MACROSCOPIC, MICROSCOPIC = "macroscopic", "microscopic"
+MAX_POLICY_STATES = 200_000
+"""Grids up to this size get ``policy.npy``; beyond it a per-state table is too big to be useful."""
 
 
 class _Ticks(IterableDataset):
@@ -37,15 +38,7 @@ class _Ticks(IterableDataset):
             step += 1
 
 
-class _RecordOnException(Callback):
-    """Lightning tells callbacks, not modules, about Ctrl-C and crashes: close the records then."""
-
-    @override
-    def on_exception(self, trainer: Any, pl_module: Explorer, exception: BaseException) -> None:
-        pl_module._finish("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
-
-
-class Explorer(LightningModule):
+class Explorer(RunModule):
     """Shared machinery of every explorer; see the module docstring.
 
     Args:
@@ -102,25 +95,19 @@ class Explorer(LightningModule):
         self.step_scalars: dict[str, float] = {}  # subclasses add theirs; logged once per step
         self.failing_flat_states: set[int] = set()
         self.smallest_failures: dict[int, tuple[int, list[int]]] = {}
-        self.wall_seconds = 0.0
-        self._started = 0.0
         self._restored: dict[str, Any] | None = None
         self._done = np.ones(num_envs, bool)
         self._obs: dict[str, np.ndarray] | None = None
-        self.seed = 0
         self.rng = np.random.default_rng(0)
-        self.status = "created"
 
     # ---- building the world -----------------------------------------------------------------
     @override
     def setup(self, stage: str) -> None:
         if self.task is not None:
             return
-        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
-        self.rng = np.random.default_rng(self.seed)
         self.task = build_task(self.task_spec)
-        run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
-        self.recorder = RunRecorder(run_dir)
+        self.recorder = RunRecorder(self.start_run())
+        self.rng = np.random.default_rng(self.seed)
         self.evaluator = Evaluator(
             self.task, self.hparams.eval_batch_size, self.budget, self.recorder
         )
@@ -159,9 +146,8 @@ class Explorer(LightningModule):
     def on_train_start(self) -> None:
         if self._restored is not None:
             self._copy_restored_log(self._restored)
-        self._started = time.monotonic()
-        self.status = "running"
-        self.write_summary()
+        self.start_clock()
+        self.write_summary("running")
 
     @override
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
@@ -240,7 +226,7 @@ class Explorer(LightningModule):
 
         Uniform here, which is exactly what random and exhaustive search do; learners override.
         """
-        if self.space.num_states > 200_000:
+        if self.space.num_states > MAX_POLICY_STATES:
             return None
         return np.full(self.space.num_states, 1.0 / self.space.num_states)
 
@@ -259,7 +245,7 @@ class Explorer(LightningModule):
             "failure_rate": (ev.failures / ev.evaluations) if ev and ev.evaluations else 0.0,
             "gradient_updates": self.gradient_updates,
             "iterations": self.iterations,
-            "wall_seconds": round(self.wall_seconds + self._elapsed(), 3),
+            "wall_seconds": round(self.elapsed_seconds(), 3),
             "num_inputs": ev.num_inputs if ev else 0,
             "num_states": self.space.num_states if self.task else 0,
             "concepts": self.space.describe() if self.task else [],
@@ -279,22 +265,14 @@ class Explorer(LightningModule):
             ][:20]
         return summary
 
-    def _elapsed(self) -> float:
-        return time.monotonic() - self._started if self._started else 0.0
-
-    def write_summary(self) -> None:
-        if self.recorder is not None:
-            self.recorder.write_summary(self.summary())
-
-    def _finish(self, status: str) -> None:
+    @override
+    def end_run(self, status: str) -> None:
+        """Once: save a finished run's worst examples and policy, the summary, and close the log."""
         if self.recorder is None or self.status in ("finished", "interrupted", "failed"):
             return
         self.status = status
-        self.wall_seconds += self._elapsed()  # the discovery loop; pictures below are extra
-        self._started = 0.0
+        self.stop_clock()  # the discovery loop; pictures below are extra
         if status == "finished":
-            from ffade.summarize.examples import save_worst_examples
-
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:
@@ -304,11 +282,7 @@ class Explorer(LightningModule):
 
     @override
     def on_train_end(self) -> None:
-        self._finish("finished")
-
-    @override
-    def configure_callbacks(self) -> list[Callback]:
-        return [_RecordOnException()]
+        self.end_run("finished")
 
     # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
     @override
@@ -321,8 +295,15 @@ class Explorer(LightningModule):
             "iterations": self.iterations,
             "failing_flat_states": sorted(self.failing_flat_states),
             "smallest_failures": self.smallest_failures,
-            "wall_seconds": self.wall_seconds + self._elapsed(),
+            "wall_seconds": self.elapsed_seconds(),
             "run_dir": str(self.recorder.run_dir),
+            "episodes": {  # episodes under way: a resumed microscopic run continues them
+                "input_ids": self.env.input_ids.tolist(),
+                "states": self.env.states.tolist(),
+                "steps": self.env.steps.tolist(),
+                "global_step": self.env.global_step,
+                "done": self._done.tolist(),
+            },
             "explorer": self.explorer_state(),
         }
 
@@ -343,6 +324,13 @@ class Explorer(LightningModule):
         self.failing_flat_states = set(state["failing_flat_states"])
         self.smallest_failures = dict(state["smallest_failures"])
         self.wall_seconds = state["wall_seconds"]
+        episodes = state["episodes"]
+        self.env.input_ids[:] = episodes["input_ids"]
+        self.env.states[:] = episodes["states"]
+        self.env.steps[:] = episodes["steps"]
+        self.env.global_step = episodes["global_step"]
+        self._done = np.array(episodes["done"], bool)
+        self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
 
     def _copy_restored_log(self, state: dict[str, Any]) -> None:
@@ -367,11 +355,3 @@ class Explorer(LightningModule):
 
     def load_explorer_state(self, state: dict[str, Any]) -> None:
         """Inverse of :meth:`explorer_state`."""
-
-    def features_and_coords(self, obs: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Observation as tensors: input features, and the state's normalized coordinates."""
-        features = torch.as_tensor(obs["features"], dtype=torch.float32, device=self.device)
-        coords = torch.as_tensor(
-            self.space.coordinates(obs["state"]), dtype=torch.float32, device=self.device
-        )
-        return features, coords

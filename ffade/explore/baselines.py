@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from typing_extensions import override
 
-from ffade.explore.base import MACROSCOPIC, Explorer
+from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.task import Task
 
 
@@ -111,7 +111,7 @@ class EpsilonGreedyExplorer(Explorer):
 
     @override
     def action_probabilities(self) -> np.ndarray | None:
-        if self.space.num_states > 200_000:
+        if self.space.num_states > MAX_POLICY_STATES:
             return None
         probs = np.full(self.space.num_states, self.epsilon / self.space.num_states)
         if self.pulls:

@@ -7,10 +7,11 @@ The Q-network scores an (observation, action) pair from *features*, not from an 
 action: the observation is the input's features and the current state's concept coordinates, the
 action is the coordinates of the state it leads to (plus a stop flag). So what it learns about
 "rotation 30, blur 1.2" carries over to "rotation 35, blur 1.2", and a 10^6-state grid costs only
-the candidates scored each step. Macroscopic actions are chosen among ``num_candidates`` states
-sampled uniformly (skipping pairs already evaluated: repeats find nothing new); microscopic
-actions among the 1 + 2k moves.
-"""
+the candidates scored each step. Q is the dot product of an observation embedding and an action
+embedding, so a step embeds its inputs and its candidates once each and scores every pair with
+one matrix product. A macroscopic step picks its (input, state) pairs together, the best
+unevaluated ones among ``num_candidates`` shared states (repeats find nothing new); microscopic
+actions are chosen among the 1 + 2k moves."""
 
 from __future__ import annotations
 
@@ -24,31 +25,57 @@ from torch.nn import functional as F
 from typing_extensions import override
 
 from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.concepts import STOP
 from ffade.errors import FfadeError
-from ffade.explore.base import MACROSCOPIC, Explorer
+from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.task import Task, TaskSpec
 from ffade.threads import one_thread
 
+INPUT_POOL = 256
+"""Inputs scored per macroscopic decision when the split has more (a fresh sample each step)."""
+MAX_GRAD_NORM = 10.0
+"""Gradient norm clip of each update: one large TD error must not undo what was learned."""
+
 
 class QNetwork(nn.Module):
-    """Q(features, state coordinates, action features) -> scalar: an MLP over all three."""
+    """Q(observation, action) as a dot product of two towers: phi(features, coords) . psi(action).
 
-    def __init__(self, feature_dim: int, num_concepts: int, hidden_dim: int) -> None:
+    A decision scores every input of a step against the same candidate actions. With one MLP over
+    the concatenation, that is (inputs x candidates) passes through the whole network, which
+    took most of a step's time on cheap models. Factored, each input and each candidate is
+    embedded once and a decision is one matrix product; the rank-``embedding_dim`` product still
+    lets the network learn which concept states fail which inputs.
+    """
+
+    def __init__(
+        self, feature_dim: int, num_concepts: int, hidden_dim: int, embedding_dim: int = 64
+    ) -> None:
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(feature_dim + 2 * num_concepts + 1, hidden_dim),
+        self.observation_tower = nn.Sequential(
+            nn.Linear(feature_dim + num_concepts, hidden_dim),
             nn.ReLU(),
-            nn.Linear(hidden_dim, hidden_dim),
-            nn.ReLU(),
-            nn.Linear(hidden_dim, 1),
+            nn.Linear(hidden_dim, embedding_dim),
         )
+        self.action_tower = nn.Sequential(
+            nn.Linear(num_concepts + 1, hidden_dim),
+            nn.ReLU(),
+            nn.Linear(hidden_dim, embedding_dim),
+        )
+
+    def embed_observations(self, features: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+        """features (..., d), coords (..., k) -> (..., embedding_dim)."""
+        return self.observation_tower(torch.cat([features, coords], -1))
+
+    def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        """actions (..., k+1): coordinates of the state reached, and a stop flag."""
+        return self.action_tower(actions)
 
     def forward(
         self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
     ) -> torch.Tensor:
         """features (..., d), coords (..., k), actions (..., m, k+1) -> Q values (..., m)."""
-        obs = torch.cat([features, coords], -1).unsqueeze(-2).expand(*actions.shape[:-1], -1)
-        return self.net(torch.cat([obs, actions], -1)).squeeze(-1)
+        observations = self.embed_observations(features, coords).unsqueeze(-1)
+        return (self.embed_actions(actions) @ observations).squeeze(-1)
 
 
 class ReplayBuffer:
@@ -117,13 +144,13 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
     expected = {k: tuple(v.shape) for k, v in q_network.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in weights.items()}
     if found != expected:
-        first = expected["net.0.weight"]  # (hidden_dim, features + 2 x concepts + 1)
-        theirs = found.get("net.0.weight", ("?", "?"))
+        ours = expected["observation_tower.0.weight"]  # (hidden_dim, features + concepts)
+        theirs = found.get("observation_tower.0.weight", ("?", "?"))
         raise FfadeError(
-            f"model.init_args.warm_start: the Q-network in '{checkpoint}' takes {theirs[-1]} "
-            f"inputs with width {theirs[0]}; this run needs {first[1]} with width {first[0]} "
-            "(features + 2 x concepts + 1, and hidden_dim): warm-start from a run with the same "
-            "concept count, feature size and hidden_dim"
+            f"model.init_args.warm_start: the Q-network in '{checkpoint}' observes {theirs[-1]} "
+            f"values with width {theirs[0]}; this run needs {ours[1]} with width {ours[0]} "
+            "(features + concepts, and hidden_dim), and the same embedding_dim: warm-start from "
+            "a run with the same concept count, feature size and network sizes"
         )
     return weights
 
@@ -147,8 +174,9 @@ class DQNExplorer(Explorer):
             (the original paper's agents never trained because theirs was not).
         train_frequency: environment steps between learning phases.
         gradient_steps: gradient updates per learning phase.
-        num_candidates: states scored per macroscopic decision.
-        hidden_dim: width of the Q-network.
+        num_candidates: states scored per macroscopic decision, shared by the step's inputs.
+        hidden_dim: width of the Q-network's hidden layers.
+        embedding_dim: width of the observation and action embeddings whose dot product is Q.
         warm_start: an earlier run directory (its ``checkpoints/last.ckpt``) or checkpoint file
             whose Q-network starts this one, so rediscovery after a fix begins from what the
             first search learned; it must explore as many concepts, with features as wide.
@@ -160,7 +188,7 @@ class DQNExplorer(Explorer):
         self,
         task: TaskSpec,
         budget: int = 1000,
-        num_envs: int = 32,
+        num_envs: int = 128,
         eval_batch_size: int = 256,
         max_steps: int = 10,
         step_penalty: float = 0.1,
@@ -181,6 +209,7 @@ class DQNExplorer(Explorer):
         gradient_steps: int = 4,
         num_candidates: int = 1024,
         hidden_dim: int = 128,
+        embedding_dim: int = 64,
         warm_start: str | None = None,
     ) -> None:
         super().__init__(
@@ -214,6 +243,7 @@ class DQNExplorer(Explorer):
         self.epsilon = start_e
         self.transitions = 0
         self.generator = torch.Generator()
+        self._planned_states: np.ndarray | None = None
 
     @override
     def build(self, task: Task) -> None:
@@ -226,8 +256,8 @@ class DQNExplorer(Explorer):
         torch.manual_seed(self.seed)
         self.generator.manual_seed(self.seed)
         dim, k = all_features.shape[1], task.space.num_concepts
-        self.q_network = QNetwork(dim, k, h.hidden_dim)
-        self.target_network = QNetwork(dim, k, h.hidden_dim)
+        self.q_network = QNetwork(dim, k, h.hidden_dim, h.embedding_dim)
+        self.target_network = QNetwork(dim, k, h.hidden_dim, h.embedding_dim)
         if h.warm_start is not None:
             self.q_network.load_state_dict(warm_start_weights(h.warm_start, self.q_network))
         self.target_network.load_state_dict(self.q_network.state_dict())
@@ -244,86 +274,84 @@ class DQNExplorer(Explorer):
         stop = torch.as_tensor(stop, dtype=torch.float32).unsqueeze(-1)
         return torch.cat([coords, stop], -1).to(self.device)
 
-    def _move_candidates(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every microscopic move from each state: next states (n, m, k) and validity (n, m)."""
+    def _coords(self, states: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(self.space.coordinates(states), dtype=torch.float32).to(self.device)
+
+    def _update_epsilon(self) -> None:
+        """Epsilon follows the evaluations spent, so a resumed run picks up the same schedule."""
+        h = self.hparams
+        self.epsilon = linear_schedule(
+            h.start_e, h.end_e, h.exploration_fraction * self.budget, self.evaluator.evaluations
+        )
+
+    def _move_q(
+        self, network: QNetwork, features: torch.Tensor, states: np.ndarray
+    ) -> torch.Tensor:
+        """Q of every microscopic move from each state (n, 1 + 2k); moves off the grid -inf."""
         n, m = len(states), self.space.num_moves
         moves = np.tile(np.arange(m), n)
-        nxt = self.space.move(np.repeat(states, m, 0), moves).reshape(n, m, -1)
-        return nxt, self.space.valid_moves(states)
+        next_states = self.space.move(np.repeat(states, m, 0), moves).reshape(n, m, -1)
+        stop = np.broadcast_to(np.arange(m) == STOP, (n, m))
+        q = network(features, self._coords(states), self._action_features(next_states, stop))
+        valid = torch.as_tensor(self.space.valid_moves(states), device=q.device)
+        return q.masked_fill(~valid, -torch.inf)
 
-    def _score_candidates(
-        self, input_ids: np.ndarray, count: int
-    ) -> tuple[np.ndarray, torch.Tensor]:
-        """Sample ``count`` states per input and score them with Q; pairs already evaluated get
-        -inf, since a repeat finds nothing new. Returns states (n, count, k) and Q (n, count)."""
-        n = len(input_ids)
-        candidates = self.space.sample(self.rng, n * count).reshape(n, count, -1)
-        keys = self.evaluator.keys(np.repeat(input_ids, count), candidates.reshape(n * count, -1))
-        seen = torch.as_tensor(self.evaluator.is_evaluated(keys).reshape(n, count))
-        features = self.input_features[torch.as_tensor(input_ids)]
-        start = torch.as_tensor(self.space.coordinates(self.env.start_state), dtype=torch.float32)
+    def _plan_macroscopic_step(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The step's (input, state) pairs, chosen together: the most promising unevaluated ones.
+
+        Candidate states are sampled once and shared by a pool of inputs; every (input,
+        candidate) pair not yet evaluated is scored by one matrix product of the two towers'
+        embeddings. The best ``count`` pairs win, wherever they are: an input with many states
+        left to fail takes many slots, one that never fails takes none (unless explored). With
+        probability epsilon a slot goes to a uniformly random unevaluated pair instead.
+        """
+        h, n = self.hparams, self.evaluator.num_inputs
+        pool = np.arange(n) if n <= INPUT_POOL else self.rng.choice(n, INPUT_POOL, replace=False)
+        flat = self.rng.choice(
+            self.space.num_states, min(h.num_candidates, self.space.num_states), replace=False
+        )
+        candidates = self.space.unflat(flat)  # distinct: a repeated candidate wastes a slot
+        keys = pool[:, None] * self.space.num_states + flat[None, :]
+        unseen = torch.as_tensor(~self.evaluator.is_evaluated(keys))
         with torch.no_grad():
-            q = self.q_network(
-                features,
-                start.expand(n, -1).to(self.device),
-                self._action_features(candidates, np.zeros((n, count))),
+            start = self._coords(self.env.start_state[None]).expand(len(pool), -1)
+            observations = self.q_network.embed_observations(
+                self.input_features[torch.as_tensor(pool)], start
             )
-        return candidates, q.cpu().masked_fill(seen, -torch.inf)
+            actions = self.q_network.embed_actions(
+                self._action_features(candidates, np.zeros(len(candidates)))
+            )
+            q = (observations @ actions.T).cpu().masked_fill(~unseen, -torch.inf).flatten()
+        explore = int((self.rng.random(count) < self.epsilon).sum())
+        greedy = q.topk(min(count - explore, int(unseen.sum()))).indices
+        q[greedy] = -torch.inf  # taken: the random slots draw from what is left
+        noise = torch.rand(q.shape, generator=self.generator).masked_fill(q == -torch.inf, -1.0)
+        chosen = torch.cat([greedy, noise.topk(count - len(greedy)).indices]).numpy()
+        rows, columns = np.divmod(chosen, len(candidates))
+        return pool[rows], candidates[columns]
 
     @override
     def choose_inputs(self, count: int) -> np.ndarray:
-        """Macroscopic: probe the inputs whose best unevaluated state promises most.
-
-        Inputs differ: some fail under many concept states, some under none. Ranking inputs by
-        the Q-value of their best sampled unevaluated state spends the budget where failures are
-        left to find; with probability epsilon a slot takes a uniformly random input instead.
-        """
-        if self.mode != MACROSCOPIC or self.transitions < self.hparams.learning_starts:
+        """Macroscopic: the inputs of the step's planned pairs; microscopic: uniformly random."""
+        if self.mode != MACROSCOPIC:
             return super().choose_inputs(count)
-        n = self.evaluator.num_inputs
-        pool = np.arange(n) if n <= 256 else self.rng.choice(n, 256, replace=False)
+        self._update_epsilon()
         with one_thread(self.device):
-            _, q = self._score_candidates(pool, 32)
-        ranked = pool[np.argsort(-q.max(1).values.numpy(), kind="stable")]
-        chosen = np.resize(ranked, count)
-        explore = self.rng.random(count) < self.epsilon
-        chosen[explore] = self.rng.integers(0, n, int(explore.sum()))
-        return chosen
+            input_ids, self._planned_states = self._plan_macroscopic_step(count)
+        return input_ids
 
     @override
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
-        with one_thread(self.device):
-            return self._act(obs)
-
-    def _act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
-        n = len(obs["state"])
-        self.epsilon = linear_schedule(
-            self.hparams.start_e,
-            self.hparams.end_e,
-            self.hparams.exploration_fraction * self.budget,
-            self.evaluator.evaluations,
-        )
-        explore = self.rng.random(n) < self.epsilon
-        if self.mode == MACROSCOPIC:
-            candidates, q = self._score_candidates(self.env.input_ids, self.hparams.num_candidates)
-            # a random unseen candidate when exploring, the best unseen one otherwise
-            unseen = torch.isfinite(q)
-            noise = torch.rand(q.shape, generator=self.generator).masked_fill(~unseen, -torch.inf)
-            choice = torch.where(torch.as_tensor(explore), noise.argmax(1), q.argmax(1)).numpy()
-            return candidates[np.arange(n), choice]
-        nxt, valid = self._move_candidates(obs["state"])
-        coords = torch.as_tensor(self.space.coordinates(obs["state"]), dtype=torch.float32)
-        with torch.no_grad():
-            q = self.q_network(
-                self.input_features[torch.as_tensor(self.env.input_ids)],
-                coords.to(self.device),
-                self._action_features(nxt, np.eye(nxt.shape[1])[0][None].repeat(n, 0)),
-            )
-        q = q.cpu().masked_fill(~torch.as_tensor(valid), -torch.inf)
-        noise = torch.rand(q.shape, generator=self.generator).masked_fill(
-            ~torch.as_tensor(valid), -torch.inf
-        )
-        return torch.where(torch.as_tensor(explore), noise.argmax(1), q.argmax(1)).numpy()
+        if self.mode == MACROSCOPIC:  # every episode was just reset by choose_inputs' plan
+            states, self._planned_states = self._planned_states, None
+            return states
+        self._update_epsilon()
+        with one_thread(self.device), torch.no_grad():
+            features = self.input_features[torch.as_tensor(self.env.input_ids)]
+            q = self._move_q(self.q_network, features, obs["state"]).cpu()
+        noise = torch.rand(q.shape, generator=self.generator).masked_fill(q == -torch.inf, -1.0)
+        explore = torch.as_tensor(self.rng.random(len(q)) < self.epsilon)
+        return torch.where(explore, noise.argmax(1), q.argmax(1)).numpy()
 
     # ---- learning ---------------------------------------------------------------------------
     @override
@@ -363,25 +391,16 @@ class DQNExplorer(Explorer):
             td_target = batch["reward"].clone()
             live = batch["done"] < 0.5  # only microscopic episodes continue after a step
             if live.any():
-                nxt_states = batch["next_state"][live].cpu().numpy()
-                nxt, valid = self._move_candidates(nxt_states)
-                stop = np.zeros(nxt.shape[:2])
-                stop[:, 0] = 1
-                actions = self._action_features(nxt, stop)
-                next_coords = torch.as_tensor(
-                    self.space.coordinates(nxt_states), dtype=torch.float32
-                )
-                next_coords = next_coords.to(self.device)
-                mask = torch.as_tensor(valid, device=self.device)
-                online = self.q_network(features[live], next_coords, actions)
-                best = online.masked_fill(~mask, -torch.inf).argmax(1, keepdim=True)  # double DQN
-                target_q = self.target_network(features[live], next_coords, actions)
+                next_states = batch["next_state"][live].cpu().numpy()
+                online = self._move_q(self.q_network, features[live], next_states)
+                best = online.argmax(1, keepdim=True)  # double DQN: online picks, target rates
+                target_q = self._move_q(self.target_network, features[live], next_states)
                 td_target[live] += h.gamma * target_q.gather(1, best).squeeze(1)
         loss = F.smooth_l1_loss(q, td_target)
         optimizer = self.optimizers()
         optimizer.zero_grad()
         self.manual_backward(loss)
-        nn.utils.clip_grad_norm_(self.q_network.parameters(), 10.0)
+        nn.utils.clip_grad_norm_(self.q_network.parameters(), MAX_GRAD_NORM)
         optimizer.step()
         self.gradient_updates += 1
         if self.gradient_updates % h.target_network_frequency == 0:
@@ -394,30 +413,20 @@ class DQNExplorer(Explorer):
 
     # ---- records ----------------------------------------------------------------------------
     @override
-    def action_probabilities(
-        self, max_inputs: int = 16, max_states: int = 200_000
-    ) -> np.ndarray | None:
+    def action_probabilities(self, max_inputs: int = 16) -> np.ndarray | None:
         """Softmax of Q over the whole grid, averaged over (up to ``max_inputs``) inputs."""
-        if self.space.num_states > max_states:
+        if self.space.num_states > MAX_POLICY_STATES:
             return None
-        inputs = np.arange(min(self.evaluator.num_inputs, max_inputs))
-        features = self.input_features[torch.as_tensor(inputs)]
-        coords = torch.as_tensor(
-            self.space.coordinates(self.space.neutral[None]), dtype=torch.float32
-        )
-        probs = torch.zeros(self.space.num_states)
+        inputs = torch.arange(min(self.evaluator.num_inputs, max_inputs))
+        start = self._coords(self.space.neutral[None]).expand(len(inputs), -1)
         with torch.no_grad():
-            q = torch.empty(len(inputs), self.space.num_states)
-            for start in range(0, self.space.num_states, 8192):
-                flat = np.arange(start, min(start + 8192, self.space.num_states))
-                actions = self._action_features(self.space.unflat(flat), np.zeros(len(flat)))
-                q[:, flat] = self.q_network(
-                    features,
-                    coords.expand(len(inputs), -1).to(self.device),
-                    actions.unsqueeze(0).expand(len(inputs), -1, -1),
-                ).cpu()
-            probs = torch.softmax(q, dim=1).mean(0)
-        return probs.numpy()
+            observations = self.q_network.embed_observations(self.input_features[inputs], start)
+            flat = np.arange(self.space.num_states)
+            actions = self.q_network.embed_actions(
+                self._action_features(self.space.unflat(flat), np.zeros(len(flat)))
+            )
+            q = (observations @ actions.T).cpu()
+        return torch.softmax(q, dim=1).mean(0).numpy()
 
     @override
     def explorer_state(self) -> dict[str, Any]:

@@ -22,10 +22,12 @@ def discover(
     progress: bool = False,
     checkpoints: bool = False,
     callbacks: list[Callback] | None = None,
+    ckpt_path: str | Path | None = None,
 ) -> Explorer:
     """Seed, then fit ``explorer`` until its budget is spent; the run lands in ``save_dir/name``.
 
-    ``callbacks`` are added to the run's own (a benchmark's timer, say).
+    ``callbacks`` are added to the run's own (a benchmark's timer, say); ``ckpt_path`` resumes
+    a run from its ``checkpoints/last.ckpt``, as ``ffade fit --ckpt_path`` does.
     """
     quiet_lightning()
     if not progress:  # from code: no device banner either
@@ -45,5 +47,5 @@ def discover(
         logger=TensorBoardLogger(str(save_dir), name=name),
         enable_progress_bar=progress,
     )
-    trainer.fit(explorer)
+    trainer.fit(explorer, ckpt_path=ckpt_path)
     return explorer

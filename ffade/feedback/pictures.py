@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ffade.env import Evaluator
+from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
@@ -42,26 +42,25 @@ class RegionPictures:
     def __init__(self, run_dir: str | Path, count: int = 8) -> None:
         self.run_dir = Path(run_dir)
         self.count = count
-        self._evaluator: Evaluator | None = None
+        self._changes: ChangedInputs | None = None
         self._failures: list[tuple[int, tuple[int, ...], float]] | None = None
 
-    def _setup(self) -> Evaluator:
-        if self._evaluator is None:
-            task = build_task(read_summary(self.run_dir)["task"])
-            self._evaluator = Evaluator(task, batch_size=64)
+    def _setup(self) -> ChangedInputs:
+        if self._changes is None:
+            self._changes = ChangedInputs(build_task(read_summary(self.run_dir)["task"]))
             self._failures = [
                 (r.input_id, tuple(r.state), r.reward)
                 for r in read_evaluations(self.run_dir)
                 if r.failed
             ]
-        return self._evaluator
+        return self._changes
 
     def save(self, region: Region) -> Path | None:
         """Save ``feedback/<region id>.png``; None when the target draws no pictures."""
-        evaluator = self._setup()
+        changes = self._setup()
         members = set(map(tuple, region.states.tolist()))
         failures = sorted(
-            (f for f in self._failures if f[1] in members and f[0] < evaluator.num_inputs),
+            (f for f in self._failures if f[1] in members and f[0] < changes.num_inputs),
             key=lambda f: -f[2],
         )
         chosen, seen, rest = [], set(), []
@@ -73,16 +72,16 @@ class RegionPictures:
             return None
         ids = np.array([c[0] for c in chosen], dtype=np.int64)
         states = np.array([c[1] for c in chosen], dtype=np.int64)
-        target = evaluator.task.target
+        target = changes.task.target
         with torch.inference_mode():
-            inputs = evaluator.changed_inputs(ids, states)
+            inputs = changes.inputs(ids, states)
             images = target.render(inputs)
             if images is None:
                 return None
             captions = target.describe_outputs(target.predict(inputs)) or [""] * len(chosen)
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
         labels = [
-            _caption(evaluator.task.inputs[int(i)][1], caption, evaluator.space.values(state))
+            _caption(changes.task.inputs[int(i)][1], caption, changes.space.values(state))
             for i, state, caption in zip(ids, states, captions, strict=True)
         ]
         figure = _grid(pictures, labels, f"{region.id}: {region.description}")

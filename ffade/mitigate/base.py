@@ -8,17 +8,17 @@ and judging never share an input. A fix that costs more clean accuracy than ``cl
 rejected and the original weights are put back; an accepted one is saved as ``model.pt`` (a
 state dict the target loads through its ``weights`` argument). Either way the run directory gets
 ``mitigation.json`` (the numbers and the verdict) and ``summary.json``; TensorBoard gets the
-training loss and accuracy and the guard's numbers.
+training loss and accuracy and the guard's numbers. The seed, run directory, clock and crash
+handling come from :class:`~ffade.run_base.RunModule`, as for explorers.
 
 Subclasses say how to train (:meth:`FineTuner.training_loss`, ``configure_optimizers``) and
-what counts as right on a clean input (:meth:`FineTuner.clean_correct`); see
+what counts as right on a clean input (:meth:`FineTuner.clean_correct`), and take the base's
+arguments through ``**kwargs`` (``ffade fit --model.help`` still lists them); see
 :class:`~ffade.mitigate.classifier.ClassifierFineTuner`.
 """
 
 from __future__ import annotations
 
-import os
-import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,16 +26,22 @@ from typing import Any
 
 import numpy as np
 import torch
-from lightning.pytorch import Callback, LightningModule
 from torch.utils.data import DataLoader
 from typing_extensions import override
 
-from ffade.env import Evaluator
+from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.mitigate.data import TrainingPairs
-from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure
+from ffade.mitigate.guard import (
+    GuardPairs,
+    GuardResult,
+    guard_pairs,
+    measure,
+    region_failure_rates,
+)
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
 from ffade.records import write_json_atomic
+from ffade.run_base import RunModule
 from ffade.task import Task, build_task
 
 # TrainingPairs knows its length and is read in this process only (no workers), which is the
@@ -65,16 +71,20 @@ class TrainingBatch:
     clean: torch.Tensor
 
 
-class _RecordOnException(Callback):
-    """Lightning tells callbacks, not modules, about Ctrl-C and crashes: record the status then."""
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """A fine-tuner argument that must be one of ``allowed``: one line naming it otherwise."""
+    if value not in allowed:
+        raise FfadeError(
+            f"model.init_args.{name} {value!r} is not allowed; choose {' or '.join(allowed)}"
+        )
 
-    @override
-    def on_exception(self, trainer: Any, pl_module: FineTuner, exception: BaseException) -> None:
-        interrupted = isinstance(exception, KeyboardInterrupt)
-        pl_module.write_summary("interrupted" if interrupted else "failed")
+
+def check_positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise FfadeError(f"model.init_args.{name} must be > 0, got {value}")
 
 
-class FineTuner(LightningModule):
+class FineTuner(RunModule):
     """Shared machinery of every fine-tuner; see the module docstring.
 
     Args:
@@ -121,18 +131,14 @@ class FineTuner(LightningModule):
         self.task: Task | None = None
         self.heldout: Task | None = None
         self.network: torch.nn.Module | None = None
-        self.run_dir: Path | None = None
-        self.seed = 0
         self.before: GuardResult | None = None
         self.after: GuardResult | None = None
         self.result: dict[str, Any] | None = None
         self._pairs: GuardPairs | None = None
-        self._builder: Evaluator | None = None
+        self._changes: ChangedInputs | None = None
         self._data: TrainingPairs | None = None
         self._original: dict[str, torch.Tensor] | None = None
         self._restored: dict[str, Any] | None = None
-        self._started = 0.0
-        self.wall_seconds = 0.0
 
     # ---- what subclasses provide -------------------------------------------------------------
     def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
@@ -155,7 +161,7 @@ class FineTuner(LightningModule):
     def setup(self, stage: str) -> None:
         if self.task is not None:
             return
-        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
+        self.start_run()
         spec = dict(self.plan.task_spec)
         self.task = build_task(
             dict(spec, split="finetune", max_inputs=self.hparams.max_finetune_inputs)
@@ -171,7 +177,7 @@ class FineTuner(LightningModule):
         )
         self.network = self.task.target.model  # registered, so Lightning moves and saves it
         self.select_parameters()
-        self._builder = Evaluator(self.task, batch_size=self.hparams.eval_batch_size)
+        self._changes = ChangedInputs(self.task)
         space = self.task.space
         if (self.plan.states >= space.sizes).any():
             raise FfadeError(f"{self.plan.feedback_path}: a state lies off the run's grid")
@@ -192,16 +198,10 @@ class FineTuner(LightningModule):
             self.hparams.guard_pairs,
             self.seed,
         )
-        self.run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
 
     @override
     def train_dataloader(self) -> DataLoader:
         return DataLoader(self._data, batch_size=None)
-
-    @override
-    def configure_callbacks(self) -> list[Callback]:
-        return [_RecordOnException()]
 
     # ---- the guard before, training, the guard after -----------------------------------------
     def measure_guard(self) -> GuardResult:
@@ -222,7 +222,7 @@ class FineTuner(LightningModule):
     @override
     def on_fit_start(self) -> None:
         self.task.target.device = self.device  # Lightning placed the model; inputs follow it
-        self._started = time.monotonic()
+        self.start_clock()
         if self._restored is not None:  # resumed: the weights are half trained, the baseline not
             self._original = self._restored["original"]
             self.before = GuardResult(**self._restored["before"])
@@ -247,7 +247,7 @@ class FineTuner(LightningModule):
     def make_batch(self, ids: np.ndarray, states: np.ndarray) -> TrainingBatch:
         """Rebuild the inputs of (input, state) pairs of the finetune split, on the device."""
         with torch.no_grad():
-            inputs = self._builder.changed_inputs(ids, states)
+            inputs = self._changes.inputs(ids, states)
             _, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
         clean = torch.as_tensor((states == self.task.space.neutral).all(1), device=self.device)
         return TrainingBatch(inputs, self.target.to_device(references), ids, states, clean)
@@ -273,55 +273,49 @@ class FineTuner(LightningModule):
         self._log_guard(self.after, "after")
         self.result = self.decide()
         write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
-        self.write_summary(self.result["status"])
+        self.end_run(self.result["status"])
 
     def decide(self) -> dict[str, Any]:
-        """Accept or reject the fix, save or restore the weights, and say why in numbers."""
-        before, after = self.before, self.after
+        """Judge the fix, keep or undo it, and return what mitigation.json says of it."""
+        accepted = self.accepts_fix()
+        weights = self.keep_or_undo(accepted)
+        return self.mitigation_record(accepted, weights)
+
+    def accepts_fix(self) -> bool:
+        """The verdict: a fix may cost at most ``clean_tolerance`` of clean accuracy."""
+        loss = self.before.clean_accuracy - self.after.clean_accuracy
+        return loss <= self.hparams.clean_tolerance + 1e-12
+
+    def reason(self, accepted: bool) -> str:
+        """The verdict in words and numbers (subclasses may say it in their own units)."""
+        loss = self.before.clean_accuracy - self.after.clean_accuracy
         tolerance = self.hparams.clean_tolerance
-        loss = before.clean_accuracy - after.clean_accuracy
-        accepted = loss <= tolerance + 1e-12
-        given = self.plan.task_spec["target"]
-        spec = {"name": given["name"], "args": dict(given.get("args") or {})}
         if accepted:
-            weights = self.run_dir / MODEL_FILE
-            torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, weights)
-            fixed_target = {
-                "name": spec["name"],
-                "args": {**spec["args"], "weights": str(weights.resolve())},
-            }
-            reason = (
+            return (
                 f"clean accuracy changed by {-loss * 100:+.2f} points, within the tolerance of "
                 f"{tolerance * 100:.2f}"
             )
-        else:
+        return (
+            f"clean accuracy fell {loss * 100:.2f} points, more than the tolerance of "
+            f"{tolerance * 100:.2f}; the original model is kept"
+        )
+
+    def keep_or_undo(self, accepted: bool) -> Path | None:
+        """Save an accepted fix as ``model.pt`` and return its path; else restore the original."""
+        if not accepted:
             self.network.load_state_dict(self._original)
-            weights, fixed_target = None, spec
-            reason = (
-                f"clean accuracy fell {loss * 100:.2f} points, more than the tolerance of "
-                f"{tolerance * 100:.2f}; the original model is kept"
-            )
-        regions = [
-            {
-                "id": region.id,
-                "priority": region.priority,
-                "conditions": region.conditions,
-                "num_states": len(region.states),
-                "failure_rate_before": rate_before,
-                "failure_rate_after": rate_after,
-            }
-            for region, rate_before, rate_after in zip(
-                self.plan.regions,
-                before.region_failure_rates,
-                after.region_failure_rates,
-                strict=True,
-            )
-        ]
-        pairs = self._pairs
+            return None
+        weights = self.run_dir / MODEL_FILE
+        torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, weights)
+        return weights
+
+    def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
+        """mitigation.json: the verdict, the guard's numbers before and after, and the fix."""
+        before, after = self.before, self.after
         return {
             "status": "accepted" if accepted else "rejected",
             "accepted": accepted,
-            "reason": reason,
+            "reason": self.reason(accepted),
             **before.as_dict("before"),
             **after.as_dict("after"),
             "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
@@ -331,25 +325,11 @@ class FineTuner(LightningModule):
             "untargeted_failure_rate_change": None
             if before.untargeted_failure_rate is None
             else after.untargeted_failure_rate - before.untargeted_failure_rate,
-            "clean_tolerance": tolerance,
+            "clean_tolerance": self.hparams.clean_tolerance,
             "run": str(self.plan.run_dir),
             "feedback": str(self.plan.feedback_path),
-            "regions": regions,
-            "guard": {
-                "split": "heldout",
-                "inputs": pairs.num_inputs,
-                "targeted_states": pairs.num_targeted_states,
-                "targeted_pairs": len(pairs.targeted_ids),
-                "untargeted_states": pairs.num_untargeted_states,
-                "untargeted_pairs": len(pairs.untargeted_ids),
-                "definitions": {
-                    "clean_accuracy": "share of unchanged held-out inputs the model gets right",
-                    "targeted_failure_rate": "failed share of (held-out input, state) pairs over "
-                    "the member states of the prioritized regions",
-                    "untargeted_failure_rate": "failed share of (held-out input, state) pairs "
-                    "over every other grid state except the neutral one",
-                },
-            },
+            "regions": region_failure_rates(self.plan.regions, before, after),
+            "guard": self._pairs.describe(),
             "training": {
                 "finetuner": self.name,
                 "split": "finetune",
@@ -360,14 +340,19 @@ class FineTuner(LightningModule):
                 "hyperparameters": self._hyperparameters(),
             },
             "fixed_weights": None if weights is None else str(weights.resolve()),
-            "fixed_target": fixed_target,
-            "wall_seconds": round(self._elapsed(), 3),
+            "fixed_target": self._fixed_target(weights),
+            "wall_seconds": round(self.elapsed_seconds(), 3),
         }
 
-    # ---- records -----------------------------------------------------------------------------
-    def _elapsed(self) -> float:
-        return self.wall_seconds + (time.monotonic() - self._started if self._started else 0.0)
+    def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
+        """The run's target as a spec, loading the fixed weights when there are some."""
+        given = self.plan.task_spec["target"]
+        args = dict(given.get("args") or {})
+        if weights is not None:
+            args["weights"] = str(weights.resolve())
+        return {"name": given["name"], "args": args}
 
+    # ---- records -----------------------------------------------------------------------------
     def _hyperparameters(self) -> dict[str, Any]:
         return {k: v for k, v in self.hparams.items() if not k.startswith("_")}
 
@@ -377,13 +362,12 @@ class FineTuner(LightningModule):
         metrics = {f"guard/{k}": v for k, v in result.as_dict(when).items() if v is not None}
         self.logger.log_metrics(metrics, step=self.global_step)
 
-    def write_summary(self, status: str) -> None:
-        """summary.json for this run: what was fixed, with what, how long, how it ended."""
-        if self.run_dir is None:
-            return
+    @override
+    def summary(self) -> dict[str, Any]:
+        """What was fixed, with what, how long, how it ended."""
         summary = {
             "finetuner": self.name,
-            "status": status,
+            "status": self.status,
             "seed": self.seed,
             "run": str(self.plan.run_dir),
             "feedback": str(self.plan.feedback_path),
@@ -391,13 +375,13 @@ class FineTuner(LightningModule):
             "targeted_states": len(self.plan.states),
             "epochs": self.current_epoch if self._trainer is not None else 0,
             "steps": self.global_step if self._trainer is not None else 0,
-            "wall_seconds": round(self._elapsed(), 3),
+            "wall_seconds": round(self.elapsed_seconds(), 3),
             "task": dict(self.plan.task_spec, split="finetune"),
             "hyperparameters": self._hyperparameters(),
         }
         if self.result is not None:
             summary.update({k: v for k, v in self.result.items() if k not in ("regions", "guard")})
-        write_json_atomic(self.run_dir / "summary.json", summary)
+        return summary
 
 
 def _relative(before: float, after: float) -> float | None:

@@ -19,15 +19,13 @@ from torch.nn import functional as F
 from typing_extensions import override
 
 from ffade.errors import FfadeError
-from ffade.mitigate.base import FineTuner, TrainingBatch
+from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice, check_positive
 
 
 class ClassifierFineTuner(FineTuner):
     """Cross-entropy fine-tuning of a classifier target; see the module docstring.
 
     Args:
-        run, feedback, clean_share, batch_size, clean_tolerance, guard_pairs, eval_batch_size,
-            priority_weights, max_finetune_inputs: as :class:`~ffade.mitigate.base.FineTuner`.
         train: "full" trains every weight; "head" only the classifier head (the target's
             ``head``, else the last ``nn.Linear``), the rest frozen and kept in eval mode.
         learning_rate: SGD step size.
@@ -39,54 +37,33 @@ class ClassifierFineTuner(FineTuner):
             the original model's answers (learning without forgetting), so the fix keeps what
             the model did right; 0 turns it off.
         distill_temperature: softmax temperature of that distillation.
+        **kwargs: the run to fix and the rest of :class:`~ffade.mitigate.base.FineTuner`'s
+            arguments.
     """
 
     name = "classifier"
 
     def __init__(
         self,
-        run: str,
-        feedback: str | None = None,
+        *args: Any,
         train: Literal["full", "head"] = "full",
         learning_rate: float = 1e-3,
         momentum: float = 0.9,
         weight_decay: float = 0.0,
         schedule: Literal["constant", "cosine"] = "cosine",
-        clean_share: float = 0.5,
-        batch_size: int = 64,
-        clean_tolerance: float = 0.01,
-        guard_pairs: int = 4096,
-        eval_batch_size: int = 512,
-        priority_weights: dict[str, float] | None = None,
-        max_finetune_inputs: int | None = None,
         distill_weight: float = 1.0,
         distill_temperature: float = 2.0,
+        **kwargs: Any,
     ) -> None:
-        if train not in ("full", "head"):
-            raise FfadeError(f"model.init_args.train {train!r} is not allowed; choose full or head")
-        if schedule not in ("constant", "cosine"):
-            raise FfadeError(
-                f"model.init_args.schedule {schedule!r} is not allowed; choose constant or cosine"
-            )
-        if not learning_rate > 0:
-            raise FfadeError(f"model.init_args.learning_rate must be > 0, got {learning_rate}")
-        super().__init__(
-            run,
-            feedback,
-            clean_share,
-            batch_size,
-            clean_tolerance,
-            guard_pairs,
-            eval_batch_size,
-            priority_weights,
-            max_finetune_inputs,
-        )
+        check_choice("train", train, ("full", "head"))
+        check_choice("schedule", schedule, ("constant", "cosine"))
+        check_positive("learning_rate", learning_rate)
         if distill_weight < 0 or distill_temperature <= 0:
             raise FfadeError(
                 f"model.init_args.distill_weight must be >= 0 and distill_temperature > 0; got "
                 f"{distill_weight} and {distill_temperature}"
             )
-        self.save_hyperparameters()
+        super().__init__(*args, **kwargs)  # saves these arguments as hyperparameters too
         self._teacher: torch.Tensor | None = None
 
     def head(self) -> nn.Module:

@@ -26,10 +26,20 @@ import torch
 
 from ffade.concepts import ConceptSpace
 from ffade.env import Evaluator
+from ffade.feedback.priorities import RegionFeedback
 from ffade.task import Task
 
 DENSE_GRID = 2**20
 """Grids up to this many states list their untargeted states; larger ones sample them."""
+
+DEFINITIONS = {
+    "clean_accuracy": "share of unchanged held-out inputs the model gets right",
+    "targeted_failure_rate": "failed share of (held-out input, state) pairs over "
+    "the member states of the prioritized regions",
+    "untargeted_failure_rate": "failed share of (held-out input, state) pairs "
+    "over every other grid state except the neutral one",
+}
+"""What each guard number means, as mitigation.json says it."""
 
 
 @dataclass
@@ -44,6 +54,18 @@ class GuardPairs:
     untargeted_states: np.ndarray
     num_targeted_states: int
     num_untargeted_states: int
+
+    def describe(self) -> dict[str, Any]:
+        """The pairs' counts and what each number measured on them means, for mitigation.json."""
+        return {
+            "split": "heldout",
+            "inputs": self.num_inputs,
+            "targeted_states": self.num_targeted_states,
+            "targeted_pairs": len(self.targeted_ids),
+            "untargeted_states": self.num_untargeted_states,
+            "untargeted_pairs": len(self.untargeted_ids),
+            "definitions": dict(DEFINITIONS),
+        }
 
 
 def guard_pairs(
@@ -126,7 +148,7 @@ def measure(
     with torch.inference_mode():
         for start in range(0, pairs.num_inputs, batch_size):
             ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
-            inputs = evaluator.changed_inputs(ids, np.tile(neutral, (len(ids), 1)))
+            inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
             _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
             outputs = task.target.predict(inputs)
             correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
@@ -149,3 +171,22 @@ def measure(
         untargeted_failure_rate=None if untargeted is None else float(untargeted.mean()),
         region_failure_rates=per_region,
     )
+
+
+def region_failure_rates(
+    regions: list[RegionFeedback], before: GuardResult, after: GuardResult
+) -> list[dict[str, Any]]:
+    """Each prioritized region and its targeted failure rate before and after the fix."""
+    return [
+        {
+            "id": region.id,
+            "priority": region.priority,
+            "conditions": region.conditions,
+            "num_states": len(region.states),
+            "failure_rate_before": rate_before,
+            "failure_rate_after": rate_after,
+        }
+        for region, rate_before, rate_after in zip(
+            regions, before.region_failure_rates, after.region_failure_rates, strict=True
+        )
+    ]

@@ -4,7 +4,9 @@ A run's log is a list of evaluations; a person needs, for each combination of co
 often the target failed there and how sure we are of it. This module turns the log into dense
 arrays shaped like the concept grid (one axis per concept, row-major, the order of
 :meth:`ffade.concepts.ConceptSpace.flat`), so that regions, plots and optimal transport all read the
-same numbers. It needs no plugin: everything comes from ``summary.json`` and ``evaluations.jsonl``.
+same numbers. It needs no plugin: everything comes from ``summary.json`` and ``evaluations.jsonl``,
+including the grid's geometry (each value's coordinate and the neutral state), which the explorer
+recorded from the concepts themselves (:meth:`ffade.concepts.ConceptSpace.describe`).
 """
 
 from __future__ import annotations
@@ -22,29 +24,10 @@ from ffade.records import POLICY_FILE, read_evaluations, read_summary
 Z_95 = 1.959963984540054
 """The normal quantile for a two-sided 95% interval."""
 
-NEUTRAL_VALUES = (0, "none", "identity")
-"""Grid values taken as "no change" when summary.json names no ``neutral_state``."""
-
 
 def is_numeric(values: Sequence[Any]) -> bool:
     """Whether a grid is numeric, by the rule of :attr:`ffade.plugin_api.Concept.is_numeric`."""
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-
-
-def grid_coordinates(values: Sequence[Any]) -> np.ndarray:
-    """Each grid value's position in [0, 1], as :meth:`ffade.plugin_api.Concept.coordinates` does.
-
-    Reproduced from the values alone so a report needs no plugin installed: numeric grids are
-    placed by value (uneven grids keep their geometry), discrete grids evenly in the given order.
-    """
-    n = len(values)
-    if n == 1:
-        return np.zeros(1)
-    if is_numeric(values):
-        v = np.asarray(values, dtype=float)
-        span = v.max() - v.min()
-        return (v - v.min()) / span if span > 0 else np.zeros(n)
-    return np.linspace(0.0, 1.0, n)
 
 
 def wilson_interval(
@@ -78,10 +61,12 @@ class Landscape:
     Attributes:
         labels: concept labels, one per axis.
         values: each concept's grid values.
+        grid_coordinates: each grid value's position in [0, 1], per concept (summary.json's
+            ``coordinates``): the ground metric of regions and optimal transport.
         evaluations: evaluations per state (int array shaped like the grid).
         failures: failed evaluations per state.
-        policy: the explorer's action probabilities per state (sums to 1), or None.
         neutral: the state that changes nothing (one index per concept).
+        policy: the explorer's action probabilities per state (sums to 1), or None.
         mode: "macroscopic" or "microscopic", from summary.json.
         source: where it came from, for messages.
         pooled: labels of concepts pooled away by :meth:`marginal`.
@@ -89,10 +74,11 @@ class Landscape:
 
     labels: list[str]
     values: list[list[Any]]
+    grid_coordinates: list[np.ndarray]
     evaluations: np.ndarray
     failures: np.ndarray
+    neutral: tuple[int, ...]
     policy: np.ndarray | None = None
-    neutral: tuple[int, ...] = ()
     mode: str = "macroscopic"
     source: str = ""
     pooled: list[str] = field(default_factory=list)
@@ -119,8 +105,9 @@ class Landscape:
     def coordinates(self, states: np.ndarray) -> np.ndarray:
         """States (m, k) to normalized coordinates (m, k) in [0, 1]: the ground metric of OT."""
         states = np.asarray(states, dtype=np.int64).reshape(-1, self.num_concepts)
-        axes = [grid_coordinates(v) for v in self.values]
-        return np.stack([axes[i][states[:, i]] for i in range(self.num_concepts)], axis=-1)
+        return np.stack(
+            [axis[states[:, i]] for i, axis in enumerate(self.grid_coordinates)], axis=-1
+        )
 
     def axis(self, concept: int | str) -> int:
         """A concept's axis from its index or label; the error lists the labels allowed."""
@@ -154,10 +141,11 @@ class Landscape:
         return Landscape(
             labels=[self.labels[i] for i in keep],
             values=[self.values[i] for i in keep],
+            grid_coordinates=[self.grid_coordinates[i] for i in keep],
             evaluations=pool(self.evaluations),
             failures=pool(self.failures),
+            neutral=tuple(self.neutral[i] for i in keep),
             policy=None if self.policy is None else pool(self.policy),
-            neutral=tuple(self.neutral[i] for i in keep) if self.neutral else (),
             mode=self.mode,
             source=self.source,
             pooled=[*self.pooled, *(self.labels[i] for i in drop)],
@@ -171,7 +159,15 @@ class Landscape:
         }
 
     def same_grid(self, other: Landscape) -> bool:
-        return self.labels == other.labels and self.values == other.values
+        """Same labels, values and coordinates: only then are states and distances comparable."""
+        return (
+            self.labels == other.labels
+            and self.values == other.values
+            and all(
+                np.array_equal(a, b)
+                for a, b in zip(self.grid_coordinates, other.grid_coordinates, strict=True)
+            )
+        )
 
     def grid_text(self) -> str:
         """The grid as "label [values]; ...", for messages about mismatched grids."""
@@ -180,58 +176,79 @@ class Landscape:
         )
 
 
-def neutral_state(summary: dict[str, Any], values: list[list[Any]]) -> tuple[int, ...]:
-    """The state that changes nothing: summary.json's ``neutral_state``, else a no-op value.
+@dataclass
+class Grid:
+    """The concept grid of a run as summary.json records it: labels, values and geometry."""
 
-    Without ``neutral_state``, each concept's neutral index is that of value 0, "none" or
-    "identity" if its grid has one, else 0 (the first value).
+    labels: list[str]
+    values: list[list[Any]]
+    coordinates: list[np.ndarray]
+    neutral: tuple[int, ...]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.values)
+
+
+GEOMETRY_KEYS = ("coordinates", "neutral_index")
+"""Keys of each summary.json concept that ffade writes since it records the grid's geometry."""
+
+
+def read_grid(summary: dict[str, Any], source: str) -> Grid:
+    """The concept grid from summary.json, checked so later errors cannot be cryptic.
+
+    Runs written before summary.json recorded the geometry are refused with one line that says
+    so, rather than guessed: a guessed neutral state or coordinate would change every distance.
     """
-    given = summary.get("neutral_state")
-    if given:  # absent, null or [] (a run written before its task was known): fall back
-        sizes = [len(v) for v in values]
-        if len(given) != len(values) or not all(
-            isinstance(i, int) and 0 <= i < n for i, n in zip(given, sizes, strict=False)
-        ):
-            raise FfadeError(
-                f"summary.json 'neutral_state' {given} must list one grid index per concept "
-                f"within the grid sizes {sizes}"
-            )
-        return tuple(given)
-    state = []
-    for grid in values:
-        index = 0
-        for neutral in NEUTRAL_VALUES:
-            matches = [
-                i
-                for i, v in enumerate(grid)
-                if (is_numeric([v]) and is_numeric([neutral]) and v == neutral)
-                or (isinstance(v, str) and isinstance(neutral, str) and v.lower() == neutral)
-            ]
-            if matches:
-                index = matches[0]
-                break
-        state.append(index)
-    return tuple(state)
-
-
-def read_grid(summary: dict[str, Any], source: str) -> tuple[list[str], list[list[Any]]]:
-    """Concept labels and grids from summary.json, checked so later errors cannot be cryptic."""
     concepts = summary.get("concepts")
     if not isinstance(concepts, list) or not concepts:
         raise FfadeError(
             f"{source}: summary.json key 'concepts' is missing or empty; expected a list of "
-            "{'label', 'plugin', 'values'} in grid order"
+            "{'label', 'plugin', 'values', 'coordinates', 'neutral', 'neutral_index'} in grid order"
         )
-    labels, values = [], []
+    labels, values, coordinates, neutral = [], [], [], []
     for i, concept in enumerate(concepts):
+        where = f"{source}: summary.json 'concepts'[{i}]"
         if not isinstance(concept, dict) or "label" not in concept or not concept.get("values"):
             raise FfadeError(
-                f"{source}: summary.json 'concepts'[{i}] needs a 'label' and a non-empty "
-                f"'values' list; got {concept!r}"
+                f"{where} needs a 'label' and a non-empty 'values' list; got {concept!r}"
+            )
+        missing = [key for key in GEOMETRY_KEYS if key not in concept]
+        if missing:
+            raise FfadeError(
+                f"{where} ('{concept['label']}') lacks {' and '.join(map(repr, missing))}: the run "
+                "was written by an older ffade, which did not record the grid's geometry; run "
+                "discovery again to summarize it"
             )
         labels.append(str(concept["label"]))
         values.append(list(concept["values"]))
-    return labels, values
+        coordinates.append(_read_coordinates(concept, where))
+        neutral.append(_read_neutral_index(concept, where))
+    return Grid(labels, values, coordinates, tuple(neutral))
+
+
+def _read_coordinates(concept: dict[str, Any], where: str) -> np.ndarray:
+    coordinates = concept["coordinates"]
+    if (
+        not isinstance(coordinates, list)
+        or len(coordinates) != len(concept["values"])
+        or not is_numeric(coordinates)
+        or not all(0.0 <= c <= 1.0 for c in coordinates)
+    ):
+        raise FfadeError(
+            f"{where} 'coordinates' {coordinates!r} must list one number in [0, 1] per value "
+            f"of {concept['values']!r}"
+        )
+    return np.asarray(coordinates, dtype=float)
+
+
+def _read_neutral_index(concept: dict[str, Any], where: str) -> int:
+    index, size = concept["neutral_index"], len(concept["values"])
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < size:
+        raise FfadeError(
+            f"{where} 'neutral_index' {index!r} must be a grid index from 0 to {size - 1}"
+        )
+    return index
 
 
 MAX_DENSE_STATES = 20_000_000
@@ -249,8 +266,8 @@ def load_landscape(run_dir: str | Path) -> Landscape:
     if not run_dir.is_dir():
         raise FfadeError(f"run directory '{run_dir}' does not exist or is not a directory")
     summary = read_summary(run_dir)
-    labels, values = read_grid(summary, str(run_dir))
-    shape = tuple(len(v) for v in values)
+    grid = read_grid(summary, str(run_dir))
+    shape = grid.shape
     size = int(np.prod([float(n) for n in shape]))
     if size > MAX_DENSE_STATES:
         raise FfadeError(
@@ -266,7 +283,7 @@ def load_landscape(run_dir: str | Path) -> Landscape:
         ):
             raise FfadeError(
                 f"{run_dir / 'evaluations.jsonl'} record {line}: state {record.state} is off the "
-                f"grid of summary.json (sizes {list(shape)} for {', '.join(labels)})"
+                f"grid of summary.json (sizes {list(shape)} for {', '.join(grid.labels)})"
             )
         states.append(record.state)
         failed.append(bool(record.failed))
@@ -280,12 +297,13 @@ def load_landscape(run_dir: str | Path) -> Landscape:
     failures = failures.astype(np.int64).reshape(shape)
 
     return Landscape(
-        labels=labels,
-        values=values,
+        labels=grid.labels,
+        values=grid.values,
+        grid_coordinates=grid.coordinates,
         evaluations=evaluations,
         failures=failures,
+        neutral=grid.neutral,
         policy=_read_policy(run_dir, shape),
-        neutral=neutral_state(summary, values),
         mode=str(summary.get("mode", "macroscopic")),
         source=str(run_dir),
     )

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import ndimage
 
 from ffade.errors import FfadeError
-from ffade.summarize.landscape import Landscape, grid_coordinates, is_numeric, wilson_interval
+from ffade.summarize.landscape import Landscape, is_numeric, wilson_interval
 
 
 @dataclass
@@ -248,10 +248,10 @@ def smallest_failing_changes(
     What microscopic explorers look for: how little it takes to break the target.
     """
     failing = failing_states(landscape, threshold, min_evaluations)
-    neutral = np.asarray(landscape.neutral or (0,) * landscape.num_concepts)
+    neutral = np.asarray(landscape.neutral)
     per_concept = []
     for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
-        coordinates = grid_coordinates(grid)
+        coordinates = landscape.grid_coordinates[axis]
         best = None
         for index in np.argsort(np.abs(coordinates - coordinates[neutral[axis]]), kind="stable"):
             state = neutral.copy()

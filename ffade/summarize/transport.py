@@ -28,7 +28,7 @@ import ot
 from scipy.spatial import cKDTree
 
 from ffade.errors import FfadeError
-from ffade.summarize.landscape import Landscape, grid_coordinates
+from ffade.summarize.landscape import Landscape
 
 Kind = Literal["failure", "policy"]
 
@@ -219,8 +219,7 @@ def _snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np
     """Move each atom's mass to the nearest grid state (per concept: the grid is a product)."""
     grid = np.zeros(landscape.shape)
     indices = []
-    for i, values in enumerate(landscape.values):
-        axis = grid_coordinates(values)
+    for i, axis in enumerate(landscape.grid_coordinates):
         indices.append(np.abs(coordinates[:, i, None] - axis[None, :]).argmin(axis=1))
     np.add.at(grid, tuple(indices), mass)
     return grid

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from lightning.pytorch import Callback
 
+from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.errors import FfadeError
-from ffade.explore import DQNExplorer, RandomExplorer
+from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import read_evaluations
 from tests.helpers import synthetic_spec
@@ -23,7 +26,8 @@ def test_makes_gradient_updates_that_change_the_network(tmp_path: Path) -> None:
     assert summary["gradient_updates"] == explorer.gradient_updates
     torch.manual_seed(explorer.seed)  # how the explorer seeded its initial network
     width = explorer.input_features.shape[1]
-    fresh = type(explorer.q_network)(width, 3, explorer.hparams.hidden_dim)
+    h = explorer.hparams
+    fresh = type(explorer.q_network)(width, 3, h.hidden_dim, h.embedding_dim)
     changed = any(
         not torch.equal(a, b)
         for a, b in zip(fresh.parameters(), explorer.q_network.parameters(), strict=True)
@@ -86,3 +90,46 @@ def test_tensorboard_shows_reward_epsilon_td_loss_and_failures(tmp_path: Path) -
         assert tag in tags, tags
     assert len(events.Scalars("discovery/failures_found")) >= 10  # one point per step
     assert "discovery/worst_failures" not in tags  # synthetic inputs are not images
+
+
+def test_budget_goes_to_inputs_that_can_fail(tmp_path: Path) -> None:
+    """Half the inputs never fail (negative growth shrinks their boxes away); they get less."""
+    spec = synthetic_spec(num_inputs=32)
+    spec["target"]["args"] = {"fragility_growth": -0.3}
+    grid = discover(GridExplorer(task=spec, budget=10**6, num_envs=1000), tmp_path, name="grid")
+    num_states = grid.space.num_states
+    failures = np.bincount(
+        [k // num_states for k, (_, _, failed) in grid.evaluator.memo.items() if failed],
+        minlength=grid.evaluator.num_inputs,
+    )
+    never = failures == 0
+    assert 0 < never.sum() < len(never)
+    explorer = discover(DQNExplorer(task=spec, budget=1600), tmp_path, seed=0, name="dqn")
+    spent = np.bincount([k // num_states for k in explorer.evaluator.memo], minlength=len(never))
+    # uniform spending would give every input 100 evaluations
+    assert spent[never].mean() < 0.6 * spent[~never].mean(), (spent[never], spent[~never])
+
+
+def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path) -> None:
+    """Killed after its checkpoint at step 20 and resumed, a run logs what an unbroken one does."""
+
+    class Crash(Callback):
+        def on_train_batch_end(self, trainer, explorer, *args) -> None:
+            if explorer.iterations == 25:
+                raise RuntimeError("killed")
+
+    def explorer() -> DQNExplorer:
+        return DQNExplorer(task=synthetic_spec(), budget=640, num_envs=16, learning_starts=32)
+
+    whole = discover(explorer(), tmp_path, seed=3, name="whole", checkpoints=True)
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(explorer(), tmp_path, seed=3, name="killed", checkpoints=True, callbacks=[Crash()])
+    checkpoint = tmp_path / "killed" / "version_0" / LAST_CHECKPOINT
+    resumed = discover(explorer(), tmp_path, seed=3, name="resumed", ckpt_path=checkpoint)
+    logs = [
+        (run.recorder.run_dir / "evaluations.jsonl").read_text().splitlines()
+        for run in (whole, resumed)
+    ]
+    assert len(logs[0]) == 640
+    assert logs[1] == logs[0]
+    assert resumed.gradient_updates == whole.gradient_updates

@@ -14,6 +14,7 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade import registry
+from ffade.errors import FfadeError
 from ffade.mitigate import ClassifierFineTuner
 from tests.helpers import REPO, ffade
 
@@ -199,3 +200,18 @@ def test_the_digits_fix_meets_its_targets_on_held_out_inputs(
     assert m["targeted_failure_rate_after"] <= 0.5 * m["targeted_failure_rate_before"], m
     assert m["clean_accuracy_after"] >= m["clean_accuracy_before"] - 0.01, m
     assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02, m
+
+
+def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path) -> None:
+    """The fine-tuner passes the base's arguments through **kwargs: help and hparams keep them."""
+    result = ffade("fit", "--model.help", "ffade.mitigate.ClassifierFineTuner")
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ("run RUN", "clean_tolerance", "guard_pairs", "train", "distill_weight"):
+        assert f"--model.{name}" in result.stdout, name
+    assert "(required, type: str)" in " ".join(result.stdout.split())  # run
+    tuner = ClassifierFineTuner(str(digits_run), train="head", batch_size=8)
+    assert tuner.hparams["run"] == str(digits_run)
+    assert (tuner.hparams["train"], tuner.hparams["batch_size"]) == ("head", 8)
+    assert (tuner.hparams["guard_pairs"], tuner.hparams["distill_weight"]) == (4096, 1.0)
+    with pytest.raises(FfadeError, match="schedule 'linear' is not allowed; choose constant or"):
+        ClassifierFineTuner(str(digits_run), schedule="linear")

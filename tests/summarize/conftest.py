@@ -2,6 +2,8 @@
 
 Tests plant a known landscape (how many evaluations and failures each concept state gets) and
 check that summaries recover it, so every expected number in a test is known by construction.
+The grid in summary.json, geometry included, is the core's own
+(:meth:`ffade.concepts.ConceptSpace.describe`), as an explorer writes it.
 """
 
 from __future__ import annotations
@@ -9,15 +11,43 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 
+from ffade.concepts import ConceptSpace
+from ffade.plugin_api import Concept
 from ffade.records import POLICY_FILE, EvaluationRecord, RunRecorder
 
 Counts = Callable[[tuple[int, ...]], tuple[int, int]]
 """state -> (evaluations, failures) planted there."""
+
+
+class PlantedConcept(Concept):
+    """A concept with any grid (numbers or operators) and a chosen no-op; it changes nothing."""
+
+    plugin_name: ClassVar[str] = "planted"
+
+    def __init__(self, values: list[Any], label: str, neutral: Any = 0) -> None:
+        super().__init__(values, label)
+        self.neutral = neutral
+
+    def check_value(self, value: Any) -> None:
+        pass
+
+    def apply(self, inputs: Any, value: Any) -> Any:
+        return inputs
+
+
+def planted_space(
+    grid_values: dict[str, list[Any]], neutral: dict[str, Any] | None = None
+) -> ConceptSpace:
+    """The concept space of ``grid_values``, each concept's no-op 0 unless ``neutral`` names it."""
+    neutral = neutral or {}
+    return ConceptSpace(
+        [PlantedConcept(v, label, neutral.get(label, 0)) for label, v in grid_values.items()]
+    )
 
 
 def write_run(
@@ -25,10 +55,15 @@ def write_run(
     grid_values: dict[str, list[Any]],
     counts: Counts | dict[tuple[int, ...], tuple[int, int]],
     policy: np.ndarray | None = None,
+    neutral: dict[str, Any] | None = None,
     **summary: Any,
 ) -> Path:
-    """Write a run whose state ``s`` has ``counts(s)`` evaluations and failures (inputs 0..n-1)."""
+    """Write a run whose state ``s`` has ``counts(s)`` evaluations and failures (inputs 0..n-1).
+
+    ``neutral`` sets concepts' no-op values (default 0); ``summary`` adds or replaces keys.
+    """
     lookup = counts if callable(counts) else (lambda s: counts.get(s, (0, 0)))
+    space = planted_space(grid_values, neutral)
     recorder = RunRecorder(run_dir)
     grid = list(grid_values.values())
     step = failures = 0
@@ -60,10 +95,8 @@ def write_run(
         {
             "explorer": "grid",
             "mode": "macroscopic",
-            "concepts": [
-                {"label": label, "plugin": label, "values": values}
-                for label, values in grid_values.items()
-            ],
+            "concepts": space.describe(),
+            "neutral_state": space.neutral.tolist(),
             "evaluations": step,
             "failures": failures,
             "distinct_failure_states": failing_states,
@@ -80,8 +113,14 @@ def write_run(
 
 
 @pytest.fixture
+def space_of() -> Callable[..., ConceptSpace]:
+    """``space_of(concepts, neutral=None)`` -> the core's concept space of a planted grid."""
+    return planted_space
+
+
+@pytest.fixture
 def make_run(tmp_path: Path) -> Callable[..., Path]:
-    """``make_run(name, concepts, counts, policy=None, **summary)`` -> a run directory."""
+    """``make_run(name, concepts, counts, policy=None, neutral=None, **summary)`` -> a run dir."""
 
     def make(name: str, *args: Any, **kwargs: Any) -> Path:
         return write_run(tmp_path / name, *args, **kwargs)

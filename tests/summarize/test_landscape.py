@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -9,22 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from ffade.concepts import ConceptSpace
 from ffade.errors import FfadeError
-from ffade.plugin_api import Concept
-from ffade.summarize.landscape import grid_coordinates, load_landscape, wilson_interval
-
-
-class _Stub(Concept):
-    """A concept with a given grid, to check our coordinates against the core's."""
-
-    plugin_name: ClassVar[str] = "stub"
-
-    def check_value(self, value: Any) -> None:
-        pass
-
-    def apply(self, inputs: Any, value: Any) -> Any:
-        return inputs
+from ffade.summarize.landscape import load_landscape, wilson_interval
 
 
 @pytest.mark.parametrize(("failures", "evaluations"), [(0, 10), (5, 10), (10, 10), (108, 120)])
@@ -48,11 +33,50 @@ def test_wilson_contains_the_rate(counts: tuple[int, int]) -> None:
     assert 0 <= low <= failures / evaluations <= high <= 1
 
 
+GEOMETRY = {"rotation": [-10, 0, 30], "edit": ["typo", "none", "negate"], "gamma": [0.5, 2.0]}
+"""An uneven numeric grid, an operator grid whose no-op is not first, and a grid without its no-op
+(gamma 1.0), so no guess from the values alone gets the geometry right."""
+
+
+def test_geometry_is_read_from_the_summary_not_guessed(make_run, space_of) -> None:
+    neutral = {"edit": "none", "gamma": 1.0}
+    space = space_of(GEOMETRY, neutral)
+    landscape = load_landscape(make_run("geometry", GEOMETRY, {}, neutral=neutral))
+    assert landscape.neutral == (1, 1, 0) == tuple(space.neutral)
+    states = np.array([[0, 0, 0], [1, 2, 1], [2, 1, 0]])
+    np.testing.assert_array_equal(landscape.coordinates(states), space.coordinates(states))
+    assert landscape.coordinates(states)[1].tolist() == [0.25, 1.0, 1.0]  # rotation 0 of -10..30
+    view = landscape.marginal(["gamma", "rotation"])
+    assert view.neutral == (0, 1)
+    assert [c.tolist() for c in view.grid_coordinates] == [[0.0, 1.0], [0.0, 0.25, 1.0]]
+
+
+def test_a_summary_without_geometry_is_one_clear_error(make_run) -> None:
+    old = [{"label": "rotation", "plugin": "rotation", "values": [0, 10]}]
+    run = make_run("old", {"rotation": [0, 10]}, {}, concepts=old, neutral_state=[0])
+    with pytest.raises(
+        FfadeError,
+        match=r"summary.json 'concepts'\[0\] \('rotation'\) lacks 'coordinates' and "
+        r"'neutral_index': the run was written by an older ffade",
+    ):
+        load_landscape(run)
+
+
 @pytest.mark.parametrize(
-    "values", [[0, 10, 40], [5.0, -5.0, 0.0], ["lowercase", "negate", "typo"], [3], [0.5, 0.5001]]
+    ("change", "expected"),
+    [
+        ({"coordinates": [0.0, 1.0]}, r"'coordinates' \[0.0, 1.0\] must list one number"),
+        ({"coordinates": [0.0, 0.5, 2.0]}, r"'coordinates' \[0.0, 0.5, 2.0\] must list one"),
+        ({"coordinates": [0.0, "a", 1.0]}, r"'coordinates' \[0.0, 'a', 1.0\] must list one"),
+        ({"neutral_index": 3}, r"'neutral_index' 3 must be a grid index from 0 to 2"),
+        ({"neutral_index": True}, r"'neutral_index' True must be a grid index"),
+    ],
 )
-def test_grid_coordinates_match_the_core(values: list[Any]) -> None:
-    np.testing.assert_allclose(grid_coordinates(values), _Stub(values).coordinates())
+def test_malformed_geometry_is_refused(make_run, space_of, change, expected) -> None:
+    concept = {**space_of({"rotation": [0, 10, 20]}).describe()[0], **change}
+    run = make_run("bad", {"rotation": [0, 10, 20]}, {}, concepts=[concept])
+    with pytest.raises(FfadeError, match=r"summary.json 'concepts'\[0\] " + expected):
+        load_landscape(run)
 
 
 def test_counts_rates_and_unvisited_states(make_run, image_concepts, image_run) -> None:
@@ -92,23 +116,14 @@ def test_marginal_rejects_unknown_and_repeated_concepts(image_run) -> None:
         landscape.marginal(["blur", 2])
 
 
-def test_policy_is_row_major_like_concept_space(make_run, image_concepts) -> None:
+def test_policy_is_row_major_like_concept_space(make_run, image_concepts, space_of) -> None:
     policy = np.arange(75, dtype=float)
     run = make_run("policy", image_concepts, {}, policy=policy)
     landscape = load_landscape(run)
-    space = ConceptSpace([_Stub(v, label=k) for k, v in image_concepts.items()])
+    space = space_of(image_concepts)
     state = np.array([3, 1, 2])
     assert landscape.policy[tuple(state)] == pytest.approx(policy[space.flat(state)] / policy.sum())
     assert landscape.marginal(["rotation"]).policy.sum() == pytest.approx(1.0)
-
-
-def test_neutral_state(make_run) -> None:
-    concepts = {"rotation": [-10, 0, 10], "edit": ["typo", "none"], "gamma": [0.5, 2.0]}
-    assert load_landscape(make_run("a", concepts, {})).neutral == (1, 1, 0)
-    given_run = make_run("b", concepts, {}, neutral_state=[2, 0, 1])
-    assert load_landscape(given_run).neutral == (2, 0, 1)
-    with pytest.raises(FfadeError, match="'neutral_state'"):
-        load_landscape(make_run("c", concepts, {}, neutral_state=[3, 0, 0]))
 
 
 def test_bad_run_directories_say_what_is_wrong(tmp_path, make_run, image_concepts) -> None:
@@ -134,7 +149,7 @@ def test_bad_run_directories_say_what_is_wrong(tmp_path, make_run, image_concept
         load_landscape(no_concepts)
 
 
-def test_a_grid_too_large_for_a_landscape_is_one_clear_error(tmp_path) -> None:
+def test_a_grid_too_large_for_a_landscape_is_one_clear_error(tmp_path, space_of) -> None:
     import json
 
     import pytest
@@ -144,7 +159,7 @@ def test_a_grid_too_large_for_a_landscape_is_one_clear_error(tmp_path) -> None:
     from ffade.summarize.landscape import load_landscape
 
     recorder = RunRecorder(tmp_path)
-    grid = [{"label": f"edit{i}", "plugin": "x", "values": list(range(10))} for i in range(9)]
+    grid = space_of({f"edit{i}": list(range(10)) for i in range(9)}).describe()
     recorder.write_summary({"explorer": "dqn", "mode": "macroscopic", "concepts": grid})
     recorder.close()
     assert json.loads((tmp_path / "summary.json").read_text())["concepts"]

@@ -109,7 +109,7 @@ def test_smallest_failing_change_per_concept_and_overall(make_run) -> None:
         (3, 1, 1): (5, 5),  # rotation 10 with blur 1: the closest failure overall
         (2, 0, 0): (5, 1),  # typo alone passes
     }
-    run = make_run("micro", grid, counts, mode="microscopic")
+    run = make_run("micro", grid, counts, neutral={"edit": "none"}, mode="microscopic")
     changes = smallest_failing_changes(load_landscape(run))
     assert changes["neutral_values"] == {"rotation": 0, "blur": 0, "edit": "none"}
     rotation, blur, edit = changes["per_concept"]

@@ -142,7 +142,19 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     )
     (run / "examples").mkdir()
     matplotlib.image.imsave(run / "examples" / "worst_0.png", np.zeros((4, 4, 3)))
-    listing = [{"file": "worst_0.png", "input_id": 3, "concepts": {"rotation": 20}, "metric": 9.5}]
+    listing = [  # as ffade.summarize.examples writes it
+        {
+            "file": "worst_0.png",
+            "input_id": 3,
+            "reference": 7,
+            "concepts": {"rotation": 20, "brightness": 0.2, "blur": 0},
+            "changed": {"rotation": 20, "brightness": 0.2},
+            "metric": 9.5,
+            "reward": 9.5,
+            "output": "1",
+        },
+        {"file": "deleted_since.png", "input_id": 4, "concepts": {}, "changed": {}},
+    ]
     (run / "examples" / "examples.json").write_text(json.dumps(listing))
 
     assert main([str(run), "--no-tensorboard"]) == 0
@@ -152,7 +164,12 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
         "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
     )
     assert "| 3 | 2 | rotation: 20 |" in markdown
-    assert "![input_id: 3; concepts: rotation: 20; metric: 9.5](examples/worst_0.png)" in markdown
+    caption = (
+        "input_id: 3; reference: 7; changes: rotation: 20, brightness: 0.2; metric: 9.5; "
+        "reward: 9.5; output: 1"
+    )
+    assert f"![{caption}](examples/worst_0.png)\n*{caption}*" in markdown
+    assert "deleted_since" not in markdown  # a picture deleted since is left out
     page = parse((run / "report.html").read_text())
     assert len(decoded_images(page)) == 2
     assert page.tables["smallest-change"][1][0] == "rotation"
@@ -281,9 +298,9 @@ def test_paths_in_markdown_are_relative_to_the_output(image_run, tmp_path) -> No
 
 
 def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
-    import ffade.summarize.report as report
+    import ffade.summarize.report_render as render
 
-    monkeypatch.setattr(report, "MAX_TABLE_ROWS", 1)
+    monkeypatch.setattr(render, "MAX_TABLE_ROWS", 1)
     assert main([str(image_run), "--no-tensorboard"]) == 0
     rows = parse((image_run / "report.html").read_text()).tables["regions"]
     assert len(rows) == 3 and rows[2][0] == "... 1 more rows in report.json"

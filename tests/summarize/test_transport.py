@@ -15,10 +15,16 @@ from ffade.summarize.transport import (
 )
 
 GRID = {"rotation": [0, 10, 20, 30, 40], "blur": [0.0, 0.5, 1.0]}
-"""Normalized coordinates: rotation 0, .25, .5, .75, 1; blur 0, .5, 1."""
+COORDINATES = [np.array([0.0, 0.25, 0.5, 0.75, 1.0]), np.array([0.0, 0.5, 1.0])]
+"""GRID's normalized coordinates, as summary.json records them."""
 
 
-def point_mass(state: tuple[int, ...], values: dict = GRID, policy: bool = False) -> Landscape:
+def point_mass(
+    state: tuple[int, ...],
+    values: dict = GRID,
+    policy: bool = False,
+    coordinates: list[np.ndarray] = COORDINATES,
+) -> Landscape:
     """A landscape whose only failure (or policy mass) is at ``state``."""
     shape = tuple(len(v) for v in values.values())
     evaluations = np.ones(shape, dtype=np.int64)
@@ -27,8 +33,10 @@ def point_mass(state: tuple[int, ...], values: dict = GRID, policy: bool = False
     return Landscape(
         labels=list(values),
         values=list(values.values()),
+        grid_coordinates=coordinates,
         evaluations=evaluations,
         failures=failures,
+        neutral=(0,) * len(values),
         policy=failures.astype(float) if policy else None,
         source=f"point mass at {state}",
     )
@@ -40,8 +48,10 @@ def random_landscape(seed: int, shape: tuple[int, ...] = (5, 3)) -> Landscape:
     return Landscape(
         labels=list(GRID),
         values=list(GRID.values()),
+        grid_coordinates=COORDINATES,
         evaluations=evaluations,
         failures=rng.binomial(evaluations, rng.uniform(0, 1, size=shape)),
+        neutral=(0, 0),
         policy=rng.dirichlet(np.ones(int(np.prod(shape)))).reshape(shape),
     )
 
@@ -67,11 +77,12 @@ def test_a_shifted_point_mass_moves_by_the_shift(first, second, distance) -> Non
     assert moved == pytest.approx(distance)
 
 
-def test_uneven_grids_keep_their_geometry() -> None:
+def test_uneven_grids_keep_their_geometry(make_run) -> None:
+    """The coordinates the core recorded in summary.json (by value: 0, 0.1, 1) are the metric."""
     values = {"gamma": [0.0, 1.0, 10.0]}
-    assert wasserstein_distance(
-        point_mass((0,), values), point_mass((1,), values)
-    ) == pytest.approx(0.1)
+    first = load_landscape(make_run("first", values, {(0,): (1, 1)}))
+    second = load_landscape(make_run("second", values, {(1,): (1, 1)}))
+    assert wasserstein_distance(first, second) == pytest.approx(0.1)
 
 
 def test_mass_is_attached_to_states_not_pooled_as_samples() -> None:
@@ -124,7 +135,7 @@ def test_no_failures_means_no_distance_with_a_clear_message() -> None:
 
 
 def test_different_grids_cannot_be_compared() -> None:
-    other = point_mass((0,), {"rotation": [0, 10, 20, 30, 40]})
+    other = point_mass((0,), {"rotation": [0, 10, 20, 30, 40]}, coordinates=COORDINATES[:1])
     with pytest.raises(FfadeError, match="concept grids differ"):
         wasserstein_distance(point_mass((0, 0)), other)
     with pytest.raises(FfadeError, match="at least two"):
@@ -133,7 +144,9 @@ def test_different_grids_cannot_be_compared() -> None:
 
 def test_only_states_with_mass_enter_the_problem() -> None:
     values = {f"c{i}": list(range(100)) for i in range(3)}  # a 10^6-state grid
-    first, second = point_mass((0, 0, 0), values), point_mass((0, 0, 0), values)
+    coordinates = [np.linspace(0.0, 1.0, 100)] * 3
+    first = point_mass((0, 0, 0), values, coordinates=coordinates)
+    second = point_mass((0, 0, 0), values, coordinates=coordinates)
     first.failures[10, 20, 30] = 1
     second.failures[99, 0, 0] = 1
     start = time.perf_counter()

@@ -17,13 +17,14 @@ numbers appear in the summarizer's own units as ``clean_bleu_*`` and ``clean_rou
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import torch
 from typing_extensions import override
 
 from ffade.errors import FfadeError
-from ffade.mitigate.base import FineTuner, TrainingBatch
+from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice, check_positive
 from ffade.mitigate.guard import GuardResult
 from ffade_text.rewards import rouge_l, sentence_bleu
 
@@ -32,9 +33,6 @@ class Seq2SeqFineTuner(FineTuner):
     """Token cross-entropy fine-tuning of a seq2seq summarizer; see the module docstring.
 
     Args:
-        run, feedback, clean_share, batch_size, clean_tolerance, guard_pairs, eval_batch_size,
-            priority_weights, max_finetune_inputs: as :class:`~ffade.mitigate.base.FineTuner`;
-            ``clean_tolerance`` is in BLEU / 100 (0.01 = one BLEU point).
         train: "full" trains every weight; "lora" trains low-rank adapters (peft) on the
             attention projections and merges them into the weights when training ends.
         learning_rate: AdamW step size (the paper uses 2e-5 for BART and T5).
@@ -46,14 +44,19 @@ class Seq2SeqFineTuner(FineTuner):
         lora_dropout: dropout on the LoRA path.
         lora_target_modules: module names to adapt (None: peft's default for the architecture,
             the query and value projections for BART and T5).
+        batch_size: training articles per step (fewer than for images: articles are long).
+        guard_pairs: the most (input, state) pairs per guard failure rate (each one a generated
+            summary, so fewer than for a classifier).
+        eval_batch_size: articles per generation when measuring the guard.
+        **kwargs: the run to fix and the rest of :class:`~ffade.mitigate.base.FineTuner`'s
+            arguments; ``clean_tolerance`` is in BLEU / 100 (0.01 = one BLEU point).
     """
 
     name = "seq2seq"
 
     def __init__(
         self,
-        run: str,
-        feedback: str | None = None,
+        *args: Any,
         train: Literal["full", "lora"] = "full",
         learning_rate: float = 2e-5,
         weight_decay: float = 0.0,
@@ -63,39 +66,26 @@ class Seq2SeqFineTuner(FineTuner):
         lora_alpha: float = 16.0,
         lora_dropout: float = 0.05,
         lora_target_modules: list[str] | None = None,
-        clean_share: float = 0.5,
         batch_size: int = 16,
-        clean_tolerance: float = 0.01,
         guard_pairs: int = 1024,
         eval_batch_size: int = 64,
-        priority_weights: dict[str, float] | None = None,
-        max_finetune_inputs: int | None = None,
+        **kwargs: Any,
     ) -> None:
-        if train not in ("full", "lora"):
-            raise FfadeError(f"model.init_args.train {train!r} is not allowed; choose full or lora")
-        if schedule not in ("constant", "linear"):
-            raise FfadeError(
-                f"model.init_args.schedule {schedule!r} is not allowed; choose constant or linear"
-            )
-        if not learning_rate > 0:
-            raise FfadeError(f"model.init_args.learning_rate must be > 0, got {learning_rate}")
+        check_choice("train", train, ("full", "lora"))
+        check_choice("schedule", schedule, ("constant", "linear"))
+        check_positive("learning_rate", learning_rate)
         if max_target_tokens < 1 or lora_r < 1:
             raise FfadeError(
                 f"model.init_args.max_target_tokens and lora_r must be at least 1; got "
                 f"{max_target_tokens} and {lora_r}"
             )
-        super().__init__(
-            run,
-            feedback,
-            clean_share,
-            batch_size,
-            clean_tolerance,
-            guard_pairs,
-            eval_batch_size,
-            priority_weights,
-            max_finetune_inputs,
+        super().__init__(  # saves these arguments as hyperparameters too
+            *args,
+            batch_size=batch_size,
+            guard_pairs=guard_pairs,
+            eval_batch_size=eval_batch_size,
+            **kwargs,
         )
-        self.save_hyperparameters()
         self.clean_scores: list[dict[str, float]] = []
         self._batch_scores: dict[str, list[float]] = {"bleu": [], "rougel": []}
         self._base_weights: dict[str, torch.Tensor] | None = None
@@ -195,26 +185,32 @@ class Seq2SeqFineTuner(FineTuner):
         return result
 
     @override
-    def decide(self) -> dict[str, Any]:
-        result = super().decide()
-        before, after = self.clean_scores[0], self.clean_scores[-1]
-        change = after["bleu"] - before["bleu"]
+    def reason(self, accepted: bool) -> str:
+        """The verdict in clean BLEU points, the summarizer's own units."""
+        change = self.clean_scores[-1]["bleu"] - self.clean_scores[0]["bleu"]
         tolerance = 100 * self.hparams.clean_tolerance
+        if accepted:
+            return (
+                f"clean BLEU changed by {change:+.2f} points, within the tolerance of "
+                f"{tolerance:.2f}"
+            )
+        return (
+            f"clean BLEU fell {-change:.2f} points, more than the tolerance of "
+            f"{tolerance:.2f}; the original model is kept"
+        )
+
+    @override
+    def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
+        result = super().mitigation_record(accepted, weights)
+        before, after = self.clean_scores[0], self.clean_scores[-1]
         result.update(
             {
                 "clean_bleu_before": before["bleu"],
                 "clean_bleu_after": after["bleu"],
-                "clean_bleu_change": change,
+                "clean_bleu_change": after["bleu"] - before["bleu"],
                 "clean_rougel_before": before["rougel"],
                 "clean_rougel_after": after["rougel"],
                 "clean_rougel_change": after["rougel"] - before["rougel"],
-                "reason": (
-                    f"clean BLEU changed by {change:+.2f} points, within the tolerance of "
-                    f"{tolerance:.2f}"
-                    if result["accepted"]
-                    else f"clean BLEU fell {-change:.2f} points, more than the tolerance of "
-                    f"{tolerance:.2f}; the original model is kept"
-                ),
             }
         )
         result["guard"]["definitions"]["clean_accuracy"] = (

@@ -1,11 +1,13 @@
 """The worst failing examples of a run, as pictures a person can look at.
 
-After discovery, the deepest failures (highest reward, one per input first, so the grid shows
-many inputs rather than one input many times) are rebuilt from their input and concept state,
-rendered by the target, and saved as ``examples/*.png`` with ``examples/examples.json``, plus one
-grid image in TensorBoard. Targets that are not images (``render`` returns None) save the texts
-``describe_inputs`` gives instead: in examples.json and as a table in TensorBoard's text tab.
-Targets with neither save nothing.
+Written by the explorer when discovery finishes, while its evaluator (the memo of scores, and the
+changed inputs) is still alive; reports only read what lands in the run directory. The deepest
+failures (highest reward, one per input first, so the grid shows many inputs rather than one
+input many times) are rebuilt from their input and concept state, rendered by the target, and
+saved as ``examples/*.png`` with ``examples/examples.json``, plus one grid image in TensorBoard.
+Targets that are not images (``render`` returns None) save the texts ``describe_inputs`` gives
+instead: in examples.json and as a table in TensorBoard's text tab. Targets with neither save
+nothing.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def save_worst_examples(
     states = np.stack([w[1] for w in worst])
     target = evaluator.task.target
     with torch.inference_mode():
-        inputs = evaluator.changed_inputs(ids, states)
+        inputs = evaluator.changes.inputs(ids, states)
         images = target.render(inputs)
         texts = target.describe_inputs(inputs) if images is None else None
         if images is None and texts is None:

@@ -1,0 +1,126 @@
+"""Inputs changed by concept states: what the target sees at an (input, concept state) pair.
+
+Evaluation, fine-tuning, the guard and the pictures of failures all need the same thing: the
+task's inputs with concept values applied, on the target's device. :class:`ChangedInputs` builds
+them, sharing work between pairs (see :meth:`ChangedInputs.build`) and keeping the whole split
+collated on the device when it fits, so building costs indexing rather than collating.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ffade.task import Task
+
+DEVICE_CACHE_BYTES = 2**30
+"""The whole split is kept collated on the target's device when it takes at most this much."""
+
+
+class ChangedInputs:
+    """Builds a task's inputs as changed by concept states, on the target's device.
+
+    Args:
+        task: the built task (its inputs, dataset, target and concept space).
+        cache_bytes: keep the whole split collated on the target's device if it fits in this.
+    """
+
+    def __init__(self, task: Task, cache_bytes: int = DEVICE_CACHE_BYTES) -> None:
+        self.task = task
+        self.space = task.space
+        self.cache_bytes = cache_bytes
+        self._cache: tuple[Any, Any] | bool | None = None
+
+    @property
+    def num_inputs(self) -> int:
+        return len(self.task.inputs)
+
+    def inputs(self, input_ids: np.ndarray, states: np.ndarray) -> Any:
+        """The inputs as the target sees them at these states (for pictures and fine-tuning)."""
+        return self.build(np.asarray(input_ids, np.int64), np.asarray(states, np.int64))[0]
+
+    def build(self, input_ids: np.ndarray, states: np.ndarray) -> tuple[Any, Any]:
+        """Inputs changed by their states, and their references, one row per requested pair.
+
+        Concepts apply in turn, each once per distinct value, and only to the distinct rows
+        (input, values of the concepts so far): pairs that share an input and the first concepts'
+        values share that work. A grid sweep or a microscopic episode, whose pairs differ mostly
+        in the last concepts, then costs about one kernel call per value of the last concept.
+        """
+        if len(input_ids) == 0:
+            return self.unchanged(input_ids)
+        unique_ids, rows = np.unique(input_ids, return_inverse=True)
+        inputs, references = self.unchanged(unique_ids)
+        references = take(references, rows)
+        distinct = len(unique_ids)  # rows of `inputs`; `rows` maps each pair to one of them
+        for c, concept in enumerate(self.space.concepts):
+            # distinct (value, row so far) keys, sorted by value: each value's rows are one run
+            keys, rows = np.unique(states[:, c] * distinct + rows, return_inverse=True)
+            values, parents = np.divmod(keys, distinct)
+            pieces = []
+            for index in np.unique(values):
+                value = concept.values[int(index)]
+                part = take(inputs, parents[values == index])
+                pieces.append(part if value == concept.neutral else concept.apply(part, value))
+            inputs, distinct = concat(pieces), len(keys)
+        return take(inputs, rows), references
+
+    def unchanged(self, ids: Any) -> tuple[Any, Any]:
+        """Inputs and references of ``ids``, on the target's device.
+
+        The whole split is collated and moved once when it is tensors that fit in
+        ``cache_bytes``; then a batch is one indexing operation, not a collate and a copy.
+        """
+        if self._cache is None:
+            self._cache = self._collate_split()
+        if self._cache is not False:
+            inputs, references = self._cache
+            index = torch.as_tensor(np.asarray(ids, np.int64), device=self.task.target.device)
+            return take(inputs, index), take(references, index)
+        inputs, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
+        target = self.task.target
+        return target.to_device(inputs), target.to_device(references)
+
+    def _collate_split(self) -> tuple[Any, Any] | bool:
+        inputs, references = self.task.dataset.collate(self.task.inputs)
+        if not (_is_tensors(inputs) and _is_tensors(references)):
+            return False
+        if _nbytes(inputs) + _nbytes(references) > self.cache_bytes:
+            return False
+        target = self.task.target
+        return target.to_device(inputs), target.to_device(references)
+
+
+def take(batch: Any, rows: Any) -> Any:
+    """The rows of a batch (a tensor, a dict of them, or a list), in the order given."""
+    if isinstance(batch, torch.Tensor):
+        if not isinstance(rows, torch.Tensor) or rows.device != batch.device:
+            rows = torch.as_tensor(np.asarray(rows), dtype=torch.long, device=batch.device)
+        return batch[rows]
+    if isinstance(batch, dict):
+        return {k: take(v, rows) for k, v in batch.items()}
+    return [batch[int(r)] for r in rows]
+
+
+def concat(parts: list[Any]) -> Any:
+    """Batches of one kind (tensors, dicts of them, or lists) joined row-wise, in order."""
+    first = parts[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat(parts)
+    if isinstance(first, dict):
+        return {k: concat([p[k] for p in parts]) for k in first}
+    return [x for p in parts for x in p]
+
+
+def _is_tensors(batch: Any) -> bool:
+    if isinstance(batch, dict):
+        return all(_is_tensors(v) for v in batch.values())
+    return isinstance(batch, torch.Tensor)
+
+
+def _nbytes(batch: Any) -> int:
+    if isinstance(batch, dict):
+        return sum(_nbytes(v) for v in batch.values())
+    return batch.numel() * batch.element_size()

@@ -1,0 +1,86 @@
+"""What every ffade run shares: seed, run directory, clock, crash handling and summary.json.
+
+Explorers and fine-tuners are LightningModules a Trainer fits; both write a run directory that
+tools read. :class:`RunModule` holds the plumbing they have in common, so that a run of either
+kind records how it ended, even on Ctrl-C or a crash, and a new kind of run gets it for free.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch import Callback, LightningModule
+from typing_extensions import override
+
+from ffade.records import SUMMARY_FILE, write_json_atomic
+
+
+class _EndRunOnException(Callback):
+    """Lightning tells callbacks, not modules, about Ctrl-C and crashes: end the run's records."""
+
+    @override
+    def on_exception(self, trainer: Any, pl_module: RunModule, exception: BaseException) -> None:
+        pl_module.end_run("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
+
+
+class RunModule(LightningModule):
+    """Base of explorers and fine-tuners: seed, run directory, wall clock, status and summary.
+
+    Subclasses call :meth:`start_run` in ``setup``, say what their summary holds
+    (:meth:`summary`), and extend :meth:`end_run` when ending means more than a last summary.
+
+    Attributes:
+        seed: the seed ``seed_everything`` set (``ffade fit``'s ``seed_everything``), else 0.
+        run_dir: the run directory (the logger's), None until :meth:`start_run`.
+        status: how far the run got; summary.json says it.
+        wall_seconds: time counted before the clock last started (e.g. by a resumed run).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seed = 0
+        self.run_dir: Path | None = None
+        self.status = "created"
+        self.wall_seconds = 0.0
+        self._started = 0.0
+
+    def start_run(self) -> Path:
+        """Take the seed Lightning was given and create the run directory (the logger's)."""
+        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
+        self.run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        return self.run_dir
+
+    def start_clock(self) -> None:
+        self._started = time.monotonic()
+
+    def stop_clock(self) -> None:
+        """Bank the running time in ``wall_seconds``: what follows is not the run's own work."""
+        self.wall_seconds = self.elapsed_seconds()
+        self._started = 0.0
+
+    def elapsed_seconds(self) -> float:
+        """Wall seconds of the run so far: banked time plus the running clock."""
+        return self.wall_seconds + (time.monotonic() - self._started if self._started else 0.0)
+
+    def summary(self) -> dict[str, Any]:
+        """What summary.json says of the run now."""
+        raise NotImplementedError
+
+    def write_summary(self, status: str | None = None) -> None:
+        """Write summary.json, after setting ``status`` if given; nothing before the run starts."""
+        if status is not None:
+            self.status = status
+        if self.run_dir is not None:
+            write_json_atomic(self.run_dir / SUMMARY_FILE, self.summary())
+
+    def end_run(self, status: str) -> None:
+        """Record how the run ended ("finished", "interrupted", "failed", or a verdict)."""
+        self.write_summary(status)
+
+    @override
+    def configure_callbacks(self) -> list[Callback]:
+        return [_EndRunOnException()]

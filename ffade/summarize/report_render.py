@@ -1,0 +1,295 @@
+"""How a report reads: the report's data (what report.json holds) as Markdown and as one HTML page.
+
+Both renderings come from one definition of the tables and notes (``_tables`` and ``_notes``),
+so report.md and report.html never disagree; only the markup differs. The HTML inlines every
+picture as a data URI and uses no external CSS or JS, so it opens offline and can be mailed.
+:mod:`.report` assembles the data and writes the files.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Table = tuple[str, str, list[str], list[list[str]]]
+"""(section title, html id, header, rows)."""
+
+IMAGE_CAPTIONS = {
+    "failure_rate": "Failure rate per concept state (this run)",
+    "action_probabilities": "The explorer's action probabilities (this run)",
+    "compare_failure_rate": "Failure rate per concept state (compared run)",
+}
+
+MAX_TABLE_ROWS = 50
+"""Rows of a regions table in report.md/html; report.json keeps them all."""
+
+MIN_TABLE_EVALUATIONS = 3
+"""Regions with fewer evaluations are counted in one row of the table, not listed (rank by the CI
+puts them last anyway: one or two evaluations say little)."""
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; font-size: 0.9em; }
+th { background: #f2f2f2; }
+#regions td:nth-child(2), #region-shift td:nth-child(2) { white-space: nowrap; }
+.note { background: #fff8e1; padding: 0.5em 1em; border-left: 4px solid #f0b400; }
+figure { display: inline-block; margin: 0.5em; vertical-align: top; }
+figure img { max-width: 520px; border: 1px solid #ddd; }
+figcaption { font-size: 0.8em; max-width: 520px; }
+figure blockquote { max-width: 520px; margin: 0; padding: 0.5em; background: #f7f7f7; }
+"""
+
+
+def markdown(report: dict[str, Any], out: Path) -> str:
+    """report.md: notes as quotes, tables, pictures and examples linked relative to ``out``."""
+    lines = [f"# ffade report: {report['run']}", ""]
+    lines += [f"> {note}" for note in _notes(report)] + [""]
+    for title, _, header, rows in _tables(report):
+        lines += [f"## {title}", ""]
+        if not rows:
+            lines += ["(none)", ""]
+            continue
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        lines += [
+            "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows
+        ]
+        lines.append("")
+    lines += ["## Pictures", ""]
+    for name, path in report["images"].items():
+        lines += [f"![{IMAGE_CAPTIONS.get(name, name)}]({path})", ""]
+    if report["examples"]:
+        lines += ["## Worst failing examples", ""]
+        for example in report["examples"]:
+            if "text" in example:
+                lines.append("> " + example["text"].replace("\n", " "))
+            else:
+                lines.append(f"![{_caption(example)}]({relative_path(example['path'], out)})")
+            lines.append(f"*{_caption(example)}*")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def html_page(report: dict[str, Any], out: Path) -> str:
+    """report.html: the same content as :func:`markdown`, pictures inlined from under ``out``."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>ffade report: {html.escape(report['run'])}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>ffade report: {html.escape(report['run'])}</h1>",
+    ]
+    parts += [f'<p class="note">{html.escape(note)}</p>' for note in _notes(report)]
+    for title, table_id, header, rows in _tables(report):
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        if not rows:
+            parts.append("<p>(none)</p>")
+            continue
+        parts.append(f'<table id="{table_id}"><thead><tr>')
+        parts += [f"<th>{html.escape(cell)}</th>" for cell in header]
+        parts.append("</tr></thead><tbody>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append('<h2>Pictures</h2><div id="pictures">')
+    for name, path in report["images"].items():
+        parts.append(_figure(out / path, name, IMAGE_CAPTIONS.get(name, name)))
+    parts.append("</div>")
+    if report["examples"]:
+        parts.append('<h2>Worst failing examples</h2><div id="examples">')
+        for example in report["examples"]:
+            if "text" in example:
+                parts.append(
+                    f"<figure><blockquote>{html.escape(example['text'])}</blockquote>"
+                    f"<figcaption>{html.escape(_caption(example))}</figcaption></figure>"
+                )
+            else:
+                parts.append(_figure(Path(example["path"]), "example", _caption(example)))
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def relative_path(path: Path | str, start: Path) -> str:
+    """``path`` as a link from a file in ``start``, with forward slashes on every platform."""
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    """What a reader must know before the numbers: status, the failure rule, biases, gaps."""
+    found = []
+    status = report["run_figures"].get("status")
+    if status not in (None, "finished"):
+        found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
+    found.append(
+        f"A concept state fails when at least {report['threshold']:.0%} of at least "
+        f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
+        "one grid step apart along one concept."
+    )
+    if report["run_figures"].get("explorer") not in (None, "grid", "random"):
+        found.append(
+            "Rates count what this explorer chose to evaluate. A learning explorer seeks out "
+            "fragile inputs and failing states, so its rates overstate how often the model fails "
+            "on typical inputs; run the grid or random explorer for unbiased rates."
+        )
+    if not report["run_figures"]["states_evaluated"]:
+        found.append("The evaluations log holds no evaluation yet.")
+    elif not report["regions"]:
+        found.append("No failure region was found.")
+    if report["compare"] is not None:
+        found.append(
+            f"Compared with {report['compare']['run']}: distances are in normalized concept "
+            "coordinates (1 = one concept's whole range); region shift follows this run's regions "
+            "into the compared run."
+        )
+    return found
+
+
+def _tables(report: dict[str, Any]) -> list[Table]:
+    """Every table of the report, in order, long ones cut to :data:`MAX_TABLE_ROWS` rows."""
+    found: list[Table] = [
+        ("Run", "run", *_run_table(report)),
+        ("Failure regions", "regions", *_region_table(report["regions"])),
+        *_smallest_change_tables(report),
+    ]
+    if report["compare"] is not None:
+        found += _compare_tables(report["compare"])
+    return [
+        (title, table_id, header, _truncate(rows, len(header)))
+        for title, table_id, header, rows in found
+    ]
+
+
+def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    first = report["run_figures"]
+    if report["compare"] is None:
+        return ["figure", "value"], [[key, _fmt(value)] for key, value in first.items()]
+    second = report["compare"]["run_figures"]
+    keys = [*first, *(key for key in second if key not in first)]
+    rows = [[key, _fmt(first.get(key)), _fmt(second.get(key))] for key in keys]
+    return ["figure", "this run", "compared run"], rows
+
+
+def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Regions with enough evaluations to judge; the rest in one closing row (all in the JSON)."""
+    header = ["rank", "id", "where", "failure rate", "95% CI", "evaluations", "states"]
+    thin = sum(region["evaluations"] < MIN_TABLE_EVALUATIONS for region in regions)
+    rows = [
+        [
+            str(rank),
+            region["id"],
+            region["conditions"],
+            _pct(region["failure_rate"]),
+            f"{_pct(region['ci_low'])}-{_pct(region['ci_high'])}",
+            str(region["evaluations"]),
+            str(region["num_states"])
+            if region["num_states"] == region["range_states"]
+            else f"{region['num_states']} of {region['range_states']}",
+        ]
+        for rank, region in enumerate(regions, start=1)
+        if region["evaluations"] >= MIN_TABLE_EVALUATIONS
+    ]
+    if thin:
+        note = (
+            f"... {thin} more regions of fewer than {MIN_TABLE_EVALUATIONS} evaluations each, too "
+            "few to judge: in report.json"
+        )
+        rows.append(["", "", note, "", "", "", ""])
+    return header, rows
+
+
+def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
+    """Microscopic runs: the smallest failing change on the grid, then the explorer's per input."""
+    found: list[Table] = []
+    changes = report["smallest_failing_changes"]
+    if changes is not None:
+        rows = [[entry["concept"], entry["description"]] for entry in changes["per_concept"]]
+        overall = changes["overall"]
+        rows.append(["any combination", overall["description"] if overall else "none found"])
+        found.append(("Smallest failing change", "smallest-change", ["concept", "change"], rows))
+    per_input = report.get("explorer_smallest_failures")
+    if per_input:
+        rows = [
+            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _fmt(e.get("concepts"))]
+            for e in per_input
+        ]
+        found.append(
+            (
+                "Smallest failing change per input (the explorer's)",
+                "smallest-change-per-input",
+                ["input", "steps from start", "failing state"],
+                rows,
+            )
+        )
+    return found
+
+
+def _compare_tables(compare: dict[str, Any]) -> list[Table]:
+    """The Wasserstein distances and where each region went in the compared run."""
+    distances = [
+        [kind, _fmt(entry["value"]), entry["note"] or ""]
+        for kind, entry in compare["wasserstein"].items()
+    ]
+    shift = compare["region_shift"]
+    shift_rows = [
+        [
+            entry["status"],
+            entry["id"],
+            entry["description"],
+            entry["now"],
+            ", ".join(entry["overlapping"]) or "-",
+        ]
+        for status in ("still_failing", "fixed", "not_retested")
+        for entry in shift[status]
+    ]
+    shift_rows += [
+        ["new", entry["id"], entry["before"], entry["description"], "-"] for entry in shift["new"]
+    ]
+    return [
+        ("Wasserstein distance", "wasserstein", ["landscape", "distance", "note"], distances),
+        (
+            "Region shift",
+            "region-shift",
+            ["status", "region", "first run", "second run", "overlapping regions now"],
+            shift_rows,
+        ),
+    ]
+
+
+def _truncate(rows: list[list[str]], width: int) -> list[list[str]]:
+    if len(rows) <= MAX_TABLE_ROWS:
+        return rows
+    more = f"... {len(rows) - MAX_TABLE_ROWS} more rows in report.json"
+    return [*rows[:MAX_TABLE_ROWS], [more] + [""] * (width - 1)]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or np.isnan(value) else f"{value:.0%}"
+
+
+def _caption(example: dict[str, Any]) -> str:
+    return "; ".join(f"{k}: {_fmt(v)}" for k, v in example["caption"].items())
+
+
+def _figure(path: Path, alt: str, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )

@@ -1,0 +1,57 @@
+"""Changed inputs: shared work between pairs gives each pair exactly its own changed input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ffade.changes import ChangedInputs
+from ffade.task import build_task
+
+
+@pytest.fixture(scope="module")
+def changes() -> ChangedInputs:
+    spec = {
+        "target": {"name": "digits_cnn"},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification"},
+        "concepts": [
+            {"name": "rotation", "args": {"values": [-20, 0, 20]}},
+            {"name": "contrast", "args": {"values": [0.8, 1.0]}},
+            {"name": "gaussian_blur", "args": {"values": [0.0, 1.5]}},
+        ],
+        "max_inputs": 4,
+    }
+    return ChangedInputs(build_task(spec))
+
+
+def pairs(changes: ChangedInputs) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 3, 30)  # repeated inputs and repeated prefixes of states
+    return ids, changes.space.sample(rng, 30)
+
+
+def test_shared_work_gives_each_pair_its_own_image(changes: ChangedInputs) -> None:
+    """Concepts applied once per distinct (input, values so far) must match row-by-row changes."""
+    ids, states = pairs(changes)
+    changed = changes.inputs(ids, states)
+    assert changed.shape[0] == 30
+    for row, (input_id, state) in enumerate(zip(ids, states, strict=True)):
+        image = changes.task.inputs[int(input_id)][0].unsqueeze(0)
+        for concept, index in zip(changes.space.concepts, state, strict=True):
+            image = concept.apply(image, concept.values[int(index)])
+        np.testing.assert_allclose(changed[row : row + 1].numpy(), image.numpy(), atol=1e-6)
+    assert len(changes.inputs(np.zeros(0, np.int64), states[:0])) == 0
+
+
+def test_the_device_cache_changes_nothing_but_speed(changes: ChangedInputs) -> None:
+    """A split too big to keep collated is collated per batch, with the same inputs and labels."""
+    uncached = ChangedInputs(changes.task, cache_bytes=0)
+    ids, states = pairs(changes)
+    inputs, references = changes.build(ids, states)
+    plain_inputs, plain_references = uncached.build(ids, states)
+    assert changes._cache is not False and uncached._cache is False
+    assert torch.equal(inputs, plain_inputs)
+    assert torch.equal(references, plain_references)
+    assert references.tolist() == [changes.task.inputs[int(i)][1] for i in ids]
