@@ -1,7 +1,10 @@
-"""``python -m ffade``: the same as the ``ffade`` command."""
+"""``python -m ffade ARGS`` is ``ffade ARGS``: the same commands, output and exit status."""
+
+from __future__ import annotations
 
 import sys
 
 from ffade.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

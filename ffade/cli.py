@@ -4,81 +4,27 @@
 Lightning user expects (``--help``, ``--print_config``, ``--ckpt_path`` to resume). A user's
 mistake — an unknown plugin, a value off the grid, a misspelled key, a missing file — ends with
 one line naming the key or value and what is allowed, and exit status 2; never a traceback.
+
+Lightning (and torchmetrics, which it imports) is imported only for the commands that train:
+``ffade --help``, ``plugins``, ``report`` and ``feedback`` start in a fraction of the time.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
-import inspect
-import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from jsonargparse import ArgumentError
-from lightning.pytorch.cli import LightningCLI
-
-from ffade.checkpoint import LastCheckpoint
 from ffade.errors import FfadeError
-from ffade.progress import BudgetProgressBar, quiet_lightning
 
-
-def trainer_defaults() -> dict:
-    """Explorers make their own data and end when the budget is spent: one 'epoch', logged per step.
-
-    Fresh callback objects each call, so several runs in one process never share state.
-    """
-    return {
-        "max_epochs": 1,
-        "logger": {
-            "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
-            "init_args": {"save_dir": "runs", "name": "ffade"},
-        },
-        "log_every_n_steps": 1,
-        "enable_model_summary": False,
-        "num_sanity_val_steps": 0,
-        "callbacks": [
-            BudgetProgressBar(),
-            LastCheckpoint(every_n_steps=10),
-        ],
-        "enable_checkpointing": False,  # Lightning's own ModelCheckpoint: see LastCheckpoint
-    }
-
-
-class FfadeCLI(LightningCLI):
-    """LightningCLI whose model is any LightningModule ffade or a plugin provides."""
-
-    def instantiate_classes(self) -> None:
-        """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest."""
-        try:
-            super().instantiate_classes()
-        except (ValueError, TypeError) as exc:
-            cause: BaseException | None = exc
-            while cause is not None and not isinstance(cause, FfadeError):
-                cause = cause.__cause__ or cause.__context__
-            if cause is not None:
-                raise cause from None
-            raise FfadeError(config_error_line(str(exc))) from exc
-
-
-def run_lightning(args: list[str]) -> None:
-    quiet_lightning()
-    from lightning.pytorch import LightningModule
-
-    # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
-    import ffade.explore
-    import ffade.mitigate  # noqa: F401
-
-    FfadeCLI(
-        LightningModule,
-        subclass_mode_model=True,
-        seed_everything_default=0,
-        trainer_defaults=trainer_defaults(),
-        save_config_kwargs={"overwrite": True},
-        parser_kwargs={"exit_on_error": False, "prog": "ffade"},
-        auto_configure_optimizers=False,
-        args=args,
-    )
+LIGHTNING_COMMANDS = {
+    "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
+    "validate": "Lightning's validate loop on a config's model",
+    "test": "Lightning's test loop on a config's model",
+    "predict": "Lightning's predict loop on a config's model",
+}
+"""What LightningCLI runs, with the summaries ``ffade --help`` shows without importing it."""
 
 
 def plugins_command(args: list[str]) -> int:
@@ -117,82 +63,71 @@ def loop_command(args: list[str]) -> int:
     return loop_main(args)
 
 
-COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "plugins": plugins_command,
-    "report": report_command,
-    "feedback": feedback_command,
-    "loop": loop_command,
+@dataclass(frozen=True)
+class Command:
+    """One of ffade's own subcommands: the function that runs it and its line in ``--help``."""
+
+    run: Callable[[list[str]], int]
+    summary: str
+
+
+COMMANDS = {
+    "report": Command(report_command, "write a run's failure landscape and regions as a report"),
+    "feedback": Command(feedback_command, "give each failure region of a run a priority"),
+    "loop": Command(loop_command, "discover, prioritize, fine-tune, rediscover, compare"),
+    "plugins": Command(plugins_command, "list the installed plugins"),
 }
 
 
-_NOISE = (
-    "Given value",
-    "Subtypes:",
-    "Does not validate",
-    "Errors:",
-    "Expected a <class 'NoneType'>",
-    "Subclass types expect",
-    "a class path",
-    "a dict with",
-    "a dict without",
-)
+def usage() -> str:
+    """The top-level help: every command, LightningCLI's and ffade's own."""
+    summaries = {**LIGHTNING_COMMANDS, **{n: c.summary for n, c in COMMANDS.items()}}
+    width = max(map(len, summaries))
+    rows = [f"  {name:<{width}}  {summary}" for name, summary in summaries.items()]
+    return "\n".join(
+        [
+            f"usage: ffade {{{','.join(summaries)}}} ...",
+            "",
+            "Find where a model fails as its inputs change, then fine-tune the failures away.",
+            "",
+            "Lightning's commands, run from a config (ffade fit --help lists its options):",
+            *rows[: len(LIGHTNING_COMMANDS)],
+            "",
+            "ffade's own commands (ffade COMMAND --help):",
+            *rows[len(LIGHTNING_COMMANDS) :],
+            "",
+            "Start with: ffade fit --config configs/quickstart.yaml",
+        ]
+    )
 
 
-def config_error_line(message: str) -> str:
-    """jsonargparse explains a bad config over many nested lines; say it in one.
-
-    Keeps the deepest key and the first real reason, and for an option a class does not take,
-    lists the options it does take (with the closest match first).
-    """
-    lines = [ln.strip(" -") for ln in str(message).splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith(_NOISE)]
-    keys = [ln.rstrip(":") for ln in lines if ln.startswith("Parser key")]
-    classes = re.findall(r"Problem with given class_path '([\w.]+)'", message)
-    reasons = [
-        ln for ln in lines if not ln.startswith(("Parser key", "Problem with given class_path"))
-    ]
-    reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
-    unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
-    if unknown and classes:
-        allowed = _init_parameters(classes[-1])
-        if allowed:
-            close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
-    return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
-
-
-def _init_parameters(class_path: str) -> list[str]:
-    module_name, _, name = class_path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError):
-        return []
-    names: list[str] = []
-    for klass in cls.__mro__:  # explorers pass **kwargs up to their base
-        if "__init__" in vars(klass):
-            params = inspect.signature(klass.__init__).parameters
-            names += [
-                p
-                for p, v in params.items()
-                if p != "self"
-                and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)
-                and p not in names
-            ]
-            if not any(v.kind is v.VAR_KEYWORD for v in params.values()):
-                break
-    return names
+def unknown_command(name: str) -> str:
+    """The error for a command ffade does not have, with the closest one it does."""
+    known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if args and args[0] in COMMANDS:
-            return COMMANDS[args[0]](args[1:])
-        run_lightning(args)
-    except ArgumentError as exc:
-        print(f"ffade: error: {config_error_line(str(exc))}", file=sys.stderr)
+    if not args:
+        print(usage(), file=sys.stderr)
+        print("ffade: error: name a command", file=sys.stderr)
         return 2
+    if args[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    try:
+        if args[0] in COMMANDS:
+            return COMMANDS[args[0]].run(args[1:])
+        if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
+            # said at once, not after Lightning takes seconds to load and reject it
+            raise FfadeError(unknown_command(args[0]))
+        from ffade.lightning_run import run_lightning
+
+        run_lightning(args)
     except FfadeError as exc:
         print(f"ffade: error: {exc}", file=sys.stderr)
         return 2

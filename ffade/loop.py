@@ -7,8 +7,9 @@ The whole loop the paper promises, in one process and one run directory per loop
 2. ``discover/feedback.yaml``: the priorities file applied to its failure regions.
 3. ``mitigate/``: ``ffade fit`` with the fine-tuner config, pointed at that run and feedback;
    writes mitigation.json and, if the guard accepts the fix, model.pt.
-4. ``rediscover/``: the discovery config again, on the fixed model (the target's ``weights``),
-   warm-started from the first explorer's Q-network when the explorer takes ``warm_start``.
+4. ``rediscover/``: the discovery config again, on the task step 1 ran (its summary.json) with
+   the fixed model (the target's ``weights``), warm-started from the first explorer's Q-network
+   when the explorer takes ``warm_start``.
 5. ``report/``: ``ffade report discover --compare rediscover``: regions fixed, still failing, new.
 
 The loop config::
@@ -40,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonargparse import ArgumentError
 
 from ffade.errors import FfadeError
-from ffade.feedback.command import feedback_from_file
+from ffade.feedback.from_file import feedback_from_file
+from ffade.lightning_run import ConfigError, run_lightning
 from ffade.mitigate.base import MITIGATION_FILE
 from ffade.records import read_summary, write_json_atomic
 from ffade.yamlfile import read_yaml
@@ -107,8 +108,6 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = Fa
     output discarded), so a mistake in a later stage's file stops the loop before the first
     stage spends minutes.
     """
-    from ffade.cli import config_error_line, run_lightning
-
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
         "init_args": {"save_dir": str(run_dir.parent), "name": "", "version": run_dir.name},
@@ -123,8 +122,8 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = Fa
                 run_lightning([*args, "--print_config"])
         else:
             run_lightning(args)
-    except ArgumentError as exc:  # say which of the loop's configs it was
-        raise FfadeError(f"{config}: {config_error_line(str(exc))}") from exc
+    except ConfigError as exc:  # say which of the loop's configs it was
+        raise FfadeError(f"{config}: {exc}") from exc
     return run_dir
 
 
@@ -191,7 +190,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
 
     say(f"[4/5] rediscover on the fixed model -> {loop_dir / 'rediscover'}")
     overrides = dict(config.rediscover)
-    task = (yaml.safe_load(config.discover.read_text()) or {})["model"]["init_args"]["task"]
+    task = read_summary(first)["task"]  # the task discovery ran, as feedback and mitigate read it
     overrides["task"] = dict(task, target=mitigation["fixed_target"])
     if takes_warm_start(config.discover):
         overrides["warm_start"] = str(first)

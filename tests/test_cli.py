@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, ffade, write_config
+from tests.summarize.conftest import write_run
 
 
 def run_dir(root: Path) -> Path:
@@ -57,6 +58,64 @@ def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads((run_dir(tmp_path / "runs") / "summary.json").read_text())
     assert summary["explorer"] == "epsilon_greedy" and summary["evaluations"] == 60
+
+
+TRAINING_LIBRARIES = ("lightning", "lightning_fabric", "pytorch_lightning", "torchmetrics")
+
+
+def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """``python -X importtime -m ffade ARGS``: its result and every module it imported."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ffade", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return result, imported
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["report", "--help"], ["feedback", "--help"], ["plugins"]],
+    ids=" ".join,
+)
+def test_commands_that_do_not_train_never_import_lightning(args: list[str]) -> None:
+    result, imported = python_m_ffade(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ffade.cli" in imported  # importtime reports what it should
+    training = sorted(m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES)
+    assert training == [], training[:5]
+
+
+def test_report_on_a_run_never_imports_lightning(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, {(2,): (4, 3), (1,): (4, 0)})
+    result, imported = python_m_ffade("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (run / "report.md").is_file()
+    assert not [m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES]
+
+
+def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -> None:
+    result = ffade("--help")
+    assert result.returncode == 0
+    for command in ("fit", "validate", "test", "predict", "report", "feedback", "loop", "plugins"):
+        assert f"\n  {command} " in result.stdout, command
+    assert python_m_ffade("--help")[0].stdout == result.stdout
+    bare = ffade()
+    assert bare.returncode == 2 and "ffade: error: name a command" in bare.stderr
+    assert "report" in bare.stderr
+    typo = ffade("reprot", "runs")
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == (
+        "ffade: error: unknown command 'reprot' (did you mean 'report'?); "
+        "commands: fit, validate, test, predict, report, feedback, loop, plugins"
+    )
 
 
 def test_help_and_print_config(tmp_path: Path) -> None:

@@ -81,6 +81,8 @@ def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
         == mitigation["fixed_weights"]
         == str((loop_dir / "mitigate" / "model.pt").resolve())
     )
+    discovered = json.loads((loop_dir / "discover" / "summary.json").read_text())["task"]
+    assert summary["task"] == dict(discovered, target=mitigation["fixed_target"])  # one task
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)

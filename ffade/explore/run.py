@@ -10,6 +10,8 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.checkpoint import LastCheckpoint
 from ffade.explore.base import Explorer
+from ffade.progress import BudgetProgressBar, quiet_lightning
+from ffade.trainer import trainer_defaults
 
 
 def discover(
@@ -27,9 +29,6 @@ def discover(
     ``callbacks`` are added to the run's own (a benchmark's timer, say); ``ckpt_path`` resumes
     a run from its ``checkpoints/last.ckpt``, as ``ffade fit --ckpt_path`` does.
     """
-    from ffade.cli import trainer_defaults
-    from ffade.progress import BudgetProgressBar, quiet_lightning
-
     quiet_lightning()
     if not progress:  # from code: no device banner either
         logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)

@@ -9,22 +9,20 @@ under ``RUN_DIR/feedback/``); ``--from priorities.yaml`` applies a file instead 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.feedback.from_file import read_priorities
-from ffade.feedback.pictures import RegionPictures
+from ffade.feedback.from_file import feedback_from_file
+from ffade.feedback.pictures import picture_maker
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     Feedback,
-    RegionFeedback,
     load_regions,
     new_feedback,
     read_feedback,
 )
 from ffade.feedback.review import review
-from ffade.summarize.regions import Region, add_region_arguments
+from ffade.summarize.regions import add_region_arguments
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,7 +62,7 @@ def main(argv: list[str]) -> int:
     if args.max_regions < 1:
         raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")
     out = Path(args.out) if args.out else run_dir / FEEDBACK_FILE
-    pictures = _pictures(run_dir, 0 if args.no_examples else args.examples)
+    pictures = picture_maker(run_dir, 0 if args.no_examples else args.examples)
     if args.from_file:
         feedback = feedback_from_file(
             run_dir, args.from_file, out, args.threshold, args.min_evaluations, pictures
@@ -96,51 +94,6 @@ def main(argv: list[str]) -> int:
         print("stopped; answers so far are saved. Run the same command again to continue.")
     print(_saved(feedback, out, len(regions)))
     return 0
-
-
-def feedback_from_file(
-    run_dir: str | Path,
-    priorities: str | Path,
-    out: str | Path | None = None,
-    threshold: float = 0.5,
-    min_evaluations: int = 1,
-    pictures: Callable[[Region], str | None] | None = None,
-) -> Feedback:
-    """Apply a priorities file to a run's regions and save feedback.yaml; no prompts.
-
-    Example pictures are made for the prioritized regions only (``pictures``; default 8 each).
-    """
-    run_dir = Path(run_dir)
-    out = Path(out) if out else run_dir / FEEDBACK_FILE
-    landscape, regions = load_regions(run_dir, threshold, min_evaluations)
-    pictures = pictures or _pictures(run_dir, 8)
-    feedback = new_feedback(run_dir, landscape, threshold, min_evaluations)
-    for region, priority, source in read_priorities(priorities, landscape, regions):
-        picture = pictures(region) if priority != "skip" else None
-        feedback.answer(RegionFeedback.of(region, priority, source, picture))
-    feedback.save(out)
-    return feedback
-
-
-def _pictures(run_dir: Path, count: int) -> Callable[[Region], str | None]:
-    """A function that makes a region's picture and returns its path relative to the run."""
-    if count < 1:
-        return lambda region: None
-    maker = RegionPictures(run_dir, count)
-    broken: list[str] = []
-
-    def picture(region: Region) -> str | None:
-        if broken:
-            return None
-        try:
-            path = maker.save(region)
-        except FfadeError as exc:  # pictures help a person; missing plugins must not block them
-            broken.append(str(exc))
-            print(f"no example pictures: {exc}")
-            return None
-        return None if path is None else str(path.relative_to(run_dir))
-
-    return picture
 
 
 def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:

@@ -1,5 +1,7 @@
 """Priorities from a file: ``ffade feedback RUN_DIR --from priorities.yaml``, without prompts.
 
+:func:`feedback_from_file` is what the command and ``ffade loop`` call; it saves feedback.yaml.
+
 A priorities file lists regions and a priority for each. A region is named in one of three ways,
 so a file can be written for one run (by id) or kept in a repository and applied to any run of
 the same task (by rank or by a state it contains)::
@@ -19,19 +21,53 @@ names the entry and what is allowed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.feedback.priorities import PRIORITIES, check_priority
+from ffade.feedback.pictures import picture_maker
+from ffade.feedback.priorities import (
+    FEEDBACK_FILE,
+    PRIORITIES,
+    Feedback,
+    RegionFeedback,
+    check_priority,
+    load_regions,
+    new_feedback,
+)
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
 from ffade.yamlfile import read_yaml
 
 SELECTORS = ("id", "rank", "contains")
 ENTRY_KEYS = (*SELECTORS, "priority", "note")
+
+
+def feedback_from_file(
+    run_dir: str | Path,
+    priorities: str | Path,
+    out: str | Path | None = None,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    pictures: Callable[[Region], str | None] | None = None,
+) -> Feedback:
+    """Apply a priorities file to a run's regions and save feedback.yaml; no prompts.
+
+    Example pictures are made for the prioritized regions only (``pictures``; default 8 each).
+    """
+    run_dir = Path(run_dir)
+    out = Path(out) if out else run_dir / FEEDBACK_FILE
+    landscape, regions = load_regions(run_dir, threshold, min_evaluations)
+    pictures = pictures or picture_maker(run_dir, 8)
+    feedback = new_feedback(run_dir, landscape, threshold, min_evaluations)
+    for region, priority, source in read_priorities(priorities, landscape, regions):
+        picture = pictures(region) if priority != "skip" else None
+        feedback.answer(RegionFeedback.of(region, priority, source, picture))
+    feedback.save(out)
+    return feedback
 
 
 def read_priorities(

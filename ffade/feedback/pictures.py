@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
+from ffade.errors import FfadeError
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region
@@ -106,3 +108,29 @@ def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
         axes.set_title(caption, fontsize=7)
     figure.suptitle(title, fontsize=9)
     return figure
+
+
+def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
+    """A function that saves a region's pictures and returns their path relative to the run.
+
+    ``count`` examples per region; 0 makes none. The first failure (a plugin missing, say) is
+    printed once and later regions get no pictures: they help a person decide, and must not stop
+    the answers from being saved.
+    """
+    if count < 1:
+        return lambda region: None
+    maker = RegionPictures(run_dir, count)
+    broken: list[str] = []
+
+    def picture(region: Region) -> str | None:
+        if broken:
+            return None
+        try:
+            path = maker.save(region)
+        except FfadeError as exc:  # pictures help a person; missing plugins must not block them
+            broken.append(str(exc))
+            print(f"no example pictures: {exc}")
+            return None
+        return None if path is None else str(path.relative_to(run_dir))
+
+    return picture

@@ -1,0 +1,128 @@
+"""``ffade fit`` (validate, test, predict) as a library call: LightningCLI, ffade's defaults.
+
+The ``ffade`` command and ``ffade loop`` both run Lightning through :func:`run_lightning`, so
+neither imports the other, and the commands that train nothing never import Lightning at all. A
+user's mistake in a config (an unknown plugin, a value off the grid, a misspelled key) comes back
+as one :class:`ConfigError` line naming the key or value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import re
+
+from jsonargparse import ArgumentError
+from lightning.pytorch import LightningModule
+from lightning.pytorch.cli import LightningCLI
+
+from ffade.errors import FfadeError
+from ffade.progress import quiet_lightning
+from ffade.trainer import trainer_defaults
+
+
+class ConfigError(FfadeError):
+    """Arguments or a config jsonargparse rejected, in one line (:func:`config_error_line`)."""
+
+
+class FfadeCLI(LightningCLI):
+    """LightningCLI whose model is any LightningModule ffade or a plugin provides."""
+
+    def instantiate_classes(self) -> None:
+        """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest."""
+        try:
+            super().instantiate_classes()
+        except (ValueError, TypeError) as exc:
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, FfadeError):
+                cause = cause.__cause__ or cause.__context__
+            if cause is not None:
+                raise cause from None
+            raise FfadeError(config_error_line(str(exc))) from exc
+
+
+def run_lightning(args: list[str]) -> None:
+    """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process.
+
+    Raises:
+        ConfigError: jsonargparse rejected the arguments or the config they name.
+        FfadeError: a constructor rejected a value (an unknown plugin, a value off the grid).
+    """
+    quiet_lightning()
+    # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
+    import ffade.explore
+    import ffade.mitigate  # noqa: F401
+
+    try:
+        FfadeCLI(
+            LightningModule,
+            subclass_mode_model=True,
+            seed_everything_default=0,
+            trainer_defaults=trainer_defaults(),
+            save_config_kwargs={"overwrite": True},
+            parser_kwargs={"exit_on_error": False, "prog": "ffade"},
+            auto_configure_optimizers=False,
+            args=args,
+        )
+    except ArgumentError as exc:
+        raise ConfigError(config_error_line(str(exc))) from exc
+
+
+_NOISE = (
+    "Given value",
+    "Subtypes:",
+    "Does not validate",
+    "Errors:",
+    "Expected a <class 'NoneType'>",
+    "Subclass types expect",
+    "a class path",
+    "a dict with",
+    "a dict without",
+)
+
+
+def config_error_line(message: str) -> str:
+    """jsonargparse explains a bad config over many nested lines; say it in one.
+
+    Keeps the deepest key and the first real reason, and for an option a class does not take,
+    lists the options it does take (with the closest match first).
+    """
+    lines = [ln.strip(" -") for ln in str(message).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(_NOISE)]
+    keys = [ln.rstrip(":") for ln in lines if ln.startswith("Parser key")]
+    classes = re.findall(r"Problem with given class_path '([\w.]+)'", message)
+    reasons = [
+        ln for ln in lines if not ln.startswith(("Parser key", "Problem with given class_path"))
+    ]
+    reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
+    unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
+    if unknown and classes:
+        allowed = _init_parameters(classes[-1])
+        if allowed:
+            close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
+    return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+def _init_parameters(class_path: str) -> list[str]:
+    module_name, _, name = class_path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return []
+    names: list[str] = []
+    for klass in cls.__mro__:  # explorers pass **kwargs up to their base
+        if "__init__" in vars(klass):
+            params = inspect.signature(klass.__init__).parameters
+            names += [
+                p
+                for p, v in params.items()
+                if p != "self"
+                and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)
+                and p not in names
+            ]
+            if not any(v.kind is v.VAR_KEYWORD for v in params.values()):
+                break
+    return names
