@@ -1,0 +1,83 @@
+"""The DQN's Q-network, and warm starts that load one from an earlier run's checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.errors import FfadeError
+
+
+class QNetwork(nn.Module):
+    """Q(observation, action) as a dot product of two towers: phi(features, coords) . psi(action).
+
+    A decision scores every input of a step against the same candidate actions. With one MLP over
+    the concatenation, that is (inputs x candidates) passes through the whole network, which
+    took most of a step's time on cheap models. Factored, each input and each candidate is
+    embedded once and a decision is one matrix product; the rank-``embedding_dim`` product still
+    lets the network learn which concept states fail which inputs.
+    """
+
+    def __init__(
+        self, feature_dim: int, num_concepts: int, hidden_dim: int, embedding_dim: int = 64
+    ) -> None:
+        super().__init__()
+        self.observation_tower = nn.Sequential(
+            nn.Linear(feature_dim + num_concepts, hidden_dim),
+            nn.ReLU(),
+            nn.Linear(hidden_dim, embedding_dim),
+        )
+        self.action_tower = nn.Sequential(
+            nn.Linear(num_concepts + 1, hidden_dim),
+            nn.ReLU(),
+            nn.Linear(hidden_dim, embedding_dim),
+        )
+
+    def embed_observations(self, features: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+        """features (..., d), coords (..., k) -> (..., embedding_dim)."""
+        return self.observation_tower(torch.cat([features, coords], -1))
+
+    def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        """actions (..., k+1): coordinates of the state reached, and a stop flag."""
+        return self.action_tower(actions)
+
+    def forward(
+        self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
+    ) -> torch.Tensor:
+        """features (..., d), coords (..., k), actions (..., m, k+1) -> Q values (..., m)."""
+        observations = self.embed_observations(features, coords).unsqueeze(-1)
+        return (self.embed_actions(actions) @ observations).squeeze(-1)
+
+
+def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch.Tensor]:
+    """The Q-network weights of an earlier run's checkpoint, checked against ``q_network``."""
+    path = Path(path)
+    checkpoint = path / LAST_CHECKPOINT if path.is_dir() else path
+    if not checkpoint.is_file():
+        raise FfadeError(
+            f"model.init_args.warm_start: no checkpoint at '{checkpoint}'; give a run directory "
+            "with checkpoints/last.ckpt (ffade fit saves one) or a .ckpt file"
+        )
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True).get("state_dict", {})
+    prefix = "q_network."
+    weights = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+    if not weights:
+        raise FfadeError(
+            f"model.init_args.warm_start: '{checkpoint}' holds no Q-network; warm starts need a "
+            "checkpoint of a DQNExplorer run"
+        )
+    expected = {k: tuple(v.shape) for k, v in q_network.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in weights.items()}
+    if found != expected:
+        ours = expected["observation_tower.0.weight"]  # (hidden_dim, features + concepts)
+        theirs = found.get("observation_tower.0.weight", ("?", "?"))
+        raise FfadeError(
+            f"model.init_args.warm_start: the Q-network in '{checkpoint}' observes {theirs[-1]} "
+            f"values with width {theirs[0]}; this run needs {ours[1]} with width {ours[0]} "
+            "(features + concepts, and hidden_dim), and the same embedding_dim: warm-start from "
+            "a run with the same concept count, feature size and network sizes"
+        )
+    return weights
