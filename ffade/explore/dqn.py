@@ -93,8 +93,7 @@ class DQNExplorer(Explorer):
     """Double DQN over concept states; see the module docstring.
 
     Args:
-        task, budget, num_envs, eval_batch_size, max_steps, step_penalty, novelty_bonus,
-            start_state, max_idle_steps: as :class:`~ffade.explore.base.Explorer`.
+        task, budget: as :class:`~ffade.explore.base.Explorer`.
         num_envs: as the Explorer's; by default the budget over 32, between 16 and 256. A step's
             fixed costs (gradient updates, concept kernels, records) are shared by its
             evaluations, so large steps are fast; but the agent learns between steps, and with
@@ -102,8 +101,9 @@ class DQNExplorer(Explorer):
             fewer failures than random search; in 25 steps of 64, twice as many).
         reward_clip: as the Explorer's, but 1.0 by default, as Atari DQN clipped its rewards:
             Q then learns where failures are rather than chasing the rare deepest one (the
-            paper's 10 |log-odds| reward spans two orders of magnitude). On the digits grid this
-            took distinct failures from about 2,630 to 3,070 of 3,456 evaluations.
+            paper's 10 |log-odds| reward spans two orders of magnitude). On the digits grid, in
+            steps of 256, this took distinct failures from about 2,630 to 3,070 of 3,456
+            evaluations.
         learning_rate: Adam step size.
         buffer_size: replay buffer capacity (transitions).
         gamma: discount (microscopic episodes; macroscopic ones last one step).
@@ -123,6 +123,8 @@ class DQNExplorer(Explorer):
         warm_start: an earlier run directory (its ``checkpoints/last.ckpt``) or checkpoint file
             whose Q-network starts this one, so rediscovery after a fix begins from what the
             first search learned; it must explore as many concepts, with features as wide.
+        **kwargs: the rest of :class:`~ffade.explore.base.Explorer`'s arguments
+            (eval_batch_size, max_steps, step_penalty, novelty_bonus, start_state, ...).
     """
 
     name = "dqn"
@@ -132,12 +134,6 @@ class DQNExplorer(Explorer):
         task: TaskSpec,
         budget: int = 1000,
         num_envs: int | None = None,
-        eval_batch_size: int = 256,
-        max_steps: int = 10,
-        step_penalty: float = 0.1,
-        novelty_bonus: float = 1.0,
-        start_state: dict[str, Any] | None = None,
-        max_idle_steps: int = 200,
         reward_clip: float | None = 1.0,
         learning_rate: float = 3e-3,
         buffer_size: int = 50_000,
@@ -155,20 +151,12 @@ class DQNExplorer(Explorer):
         hidden_dim: int = 128,
         embedding_dim: int = 64,
         warm_start: str | None = None,
+        **kwargs: Any,
     ) -> None:
         if num_envs is None:
             num_envs = min(max(budget // DEFAULT_STEPS, MIN_DEFAULT_ENVS), MAX_DEFAULT_ENVS)
         super().__init__(
-            task,
-            budget,
-            num_envs,
-            eval_batch_size,
-            max_steps,
-            step_penalty,
-            novelty_bonus,
-            start_state,
-            max_idle_steps,
-            reward_clip,
+            task=task, budget=budget, num_envs=num_envs, reward_clip=reward_clip, **kwargs
         )
         if learning_starts >= budget:
             raise FfadeError(
