@@ -143,9 +143,9 @@ def _targeted_states(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each region's states, their sampling probabilities and their region's index.
 
-    A region's weight is split evenly among the states it adds, so regions weigh by priority, not by
-    size (see the module docstring). A state in two regions counts once, for the first that
-    lists it, so overlapping regions do not train it twice as often.
+    A region's weight is split evenly among the states it adds, so regions weigh by priority,
+    not by size (see the module docstring). A state in two regions counts once, for the first
+    that lists it, so overlapping regions do not train it twice as often.
     """
     states, weights, owner = [], [], []
     seen: set[tuple[int, ...]] = set()
