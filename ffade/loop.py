@@ -140,7 +140,10 @@ def takes_warm_start(config: Path) -> bool:
 
 
 def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
-    """Run the five stages; returns what loop.json records (paths, numbers, verdict)."""
+    """Run the five stages; returns what loop.json records (paths, numbers, verdict).
+
+    loop.json is rewritten after every stage, so an interrupted loop still says how far it got.
+    """
     started = time.monotonic()
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
     fit(config.discover, config.out / "check", config.rediscover, check=True)
@@ -154,31 +157,14 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
         record["wall_seconds"] = round(time.monotonic() - started, 1)
         write_json_atomic(loop_dir / "loop.json", record)
 
-    say(f"[1/5] discover: {config.discover} -> {loop_dir / 'discover'}")
-    first = fit(config.discover, loop_dir / "discover", {})
-    _check_finished(first, "discover")
+    first = _discover(config, loop_dir, say)
     record["discover"] = str(first)
     save("discovered")
 
-    say(f"[2/5] feedback: {config.feedback} -> {first / 'feedback.yaml'}")
-    feedback = feedback_from_file(
-        first, config.feedback, None, config.threshold, config.min_evaluations
-    )
-    counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
-    say(f"      {len(feedback.regions)} regions: {counts}")
-    record["feedback"] = str(first / "feedback.yaml")
+    record["feedback"] = str(_prioritize(config, first, say))
     save("prioritized")
 
-    say(f"[3/5] mitigate: {config.mitigate} -> {loop_dir / 'mitigate'}")
-    fixed = fit(
-        config.mitigate,
-        loop_dir / "mitigate",
-        {"run": str(first), "feedback": str(first / "feedback.yaml")},
-    )
-    mitigation_path = fixed / MITIGATION_FILE
-    if not mitigation_path.is_file():
-        raise FfadeError(f"loop step mitigate: {mitigation_path} was not written")
-    mitigation = json.loads(mitigation_path.read_text(encoding="utf-8"))
+    fixed, mitigation = _mitigate(config, loop_dir, first, say)
     record["mitigate"] = str(fixed)
     record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
     say(f"      {_numbers(mitigation)}")
@@ -188,30 +174,86 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
         return record
     save("mitigated")
 
+    second = _rediscover(config, loop_dir, first, mitigation["fixed_target"], say)
+    record["rediscover"] = str(second)
+    save("rediscovered")
+
+    shift = _report(config, loop_dir, first, second, say)
+    record["report"] = str(loop_dir / "report" / "report.html")
+    record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
+    save("finished")
+    return record
+
+
+def _discover(config: LoopConfig, loop_dir: Path, say) -> Path:
+    """Stage 1: the discovery run on the original model."""
+    say(f"[1/5] discover: {config.discover} -> {loop_dir / 'discover'}")
+    first = fit(config.discover, loop_dir / "discover", {})
+    _check_finished(first, "discover")
+    return first
+
+
+def _prioritize(config: LoopConfig, first: Path, say) -> Path:
+    """Stage 2: the priorities file applied to the first run's regions; returns feedback.yaml."""
+    say(f"[2/5] feedback: {config.feedback} -> {first / 'feedback.yaml'}")
+    feedback = feedback_from_file(
+        first, config.feedback, None, config.threshold, config.min_evaluations
+    )
+    counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
+    say(f"      {len(feedback.regions)} regions: {counts}")
+    return first / "feedback.yaml"
+
+
+def _mitigate(config: LoopConfig, loop_dir: Path, first: Path, say) -> tuple[Path, dict[str, Any]]:
+    """Stage 3: the fine-tuner on the first run and its feedback; returns its run and verdict.
+
+    Raises:
+        FfadeError: the fine-tuner wrote no mitigation.json, so there is no verdict to act on.
+    """
+    say(f"[3/5] mitigate: {config.mitigate} -> {loop_dir / 'mitigate'}")
+    fixed = fit(
+        config.mitigate,
+        loop_dir / "mitigate",
+        {"run": str(first), "feedback": str(first / "feedback.yaml")},
+    )
+    mitigation_path = fixed / MITIGATION_FILE
+    if not mitigation_path.is_file():
+        raise FfadeError(f"loop step mitigate: {mitigation_path} was not written")
+    return fixed, json.loads(mitigation_path.read_text(encoding="utf-8"))
+
+
+def _rediscover(
+    config: LoopConfig, loop_dir: Path, first: Path, fixed_target: dict[str, Any], say
+) -> Path:
+    """Stage 4: discovery again, on the task the first run searched with the fixed target.
+
+    Warm-started from the first run when the explorer takes ``warm_start``, so it begins from
+    what the first explorer learned instead of from scratch.
+    """
     say(f"[4/5] rediscover on the fixed model -> {loop_dir / 'rediscover'}")
     overrides = dict(config.rediscover)
     task = read_summary(first)["task"]  # the task discovery ran, as feedback and mitigate read it
-    overrides["task"] = dict(task, target=mitigation["fixed_target"])
+    overrides["task"] = dict(task, target=fixed_target)
     if takes_warm_start(config.discover):
         overrides["warm_start"] = str(first)
     else:
         say("      (the explorer takes no warm_start; rediscovery starts from scratch)")
     second = fit(config.discover, loop_dir / "rediscover", overrides)
     _check_finished(second, "rediscover")
-    record["rediscover"] = str(second)
-    save("rediscovered")
+    return second
 
+
+def _report(
+    config: LoopConfig, loop_dir: Path, first: Path, second: Path, say
+) -> dict[str, list[dict[str, Any]]]:
+    """Stage 5: ``ffade report first --compare second``; returns how the regions shifted."""
     say(f"[5/5] report: {first} --compare {second} -> {loop_dir / 'report'}")
     from ffade.summarize.report import build_report
 
     report = build_report(
         first, second, loop_dir / "report", config.threshold, config.min_evaluations
     )
-    shift = report["compare"]["region_shift"]
-    record["report"] = str(loop_dir / "report" / "report.html")
-    record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
-    save("finished")
-    return record
+    return report["compare"]["region_shift"]
 
 
 def _check_finished(run_dir: Path, stage: str) -> None:

@@ -174,6 +174,25 @@ def read_feedback(path: str | Path) -> Feedback:
         f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
         "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
     )
+    concepts = _checked_concepts(path, data)
+    regions = [
+        _read_region_entry(entry, f"{path}: regions[{i}]", concepts)
+        for i, entry in enumerate(data.get("regions") or [])
+    ]
+    return Feedback(
+        run=str(data["run"]),
+        threshold=float(data["threshold"]),
+        min_evaluations=int(data["min_evaluations"]),
+        concepts={str(k): list(v) for k, v in concepts.items()},
+        regions=regions,
+    )
+
+
+def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
+    """The file's ``concepts`` grid, once its top-level keys are known to be all there.
+
+    Checked before any region, since every region's states are checked against this grid.
+    """
     if not isinstance(data, dict):
         raise FfadeError(f"{path}: expected a mapping with keys run, concepts and regions")
     missing = [k for k in ("run", "threshold", "min_evaluations", "concepts") if k not in data]
@@ -184,56 +203,60 @@ def read_feedback(path: str | Path) -> Feedback:
         isinstance(v, list) and v for v in concepts.values()
     ):
         raise FfadeError(f"{path}: 'concepts' must map each concept label to its grid values")
-    sizes = [len(v) for v in concepts.values()]
-    allowed = {f for f in RegionFeedback.__dataclass_fields__}
-    regions = []
-    for i, entry in enumerate(data.get("regions") or []):
-        where = f"{path}: regions[{i}]"
-        if not isinstance(entry, dict):
-            raise FfadeError(f"{where}: expected a mapping with id, priority and states")
-        unknown = sorted(set(entry) - allowed)
-        if unknown:
-            raise FfadeError(
-                f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
-            )
-        for key in ("id", "priority", "states"):
-            if key not in entry:
-                raise FfadeError(f"{where}: key {key!r} is missing")
-        priority = check_priority(entry["priority"], where)
-        states = entry["states"]
-        if (
-            not isinstance(states, list)
-            or not states
-            or not all(
-                isinstance(s, list)
-                and len(s) == len(sizes)
-                and all(isinstance(j, int) and 0 <= j < n for j, n in zip(s, sizes, strict=True))
-                for s in states
-            )
-        ):
-            raise FfadeError(
-                f"{where}: 'states' must be a non-empty list of grid indices, one per concept "
-                f"within sizes {sizes} ({', '.join(concepts)})"
-            )
-        regions.append(
-            RegionFeedback(
-                id=str(entry["id"]),
-                priority=priority,
-                conditions=str(entry.get("conditions", "")),
-                description=str(entry.get("description", "")),
-                num_states=int(entry.get("num_states", len(states))),
-                source=str(entry.get("source", "")),
-                examples=entry.get("examples"),
-                states=[list(map(int, s)) for s in states],
-            )
+    return concepts
+
+
+def _read_region_entry(entry: Any, where: str, concepts: dict[Any, list[Any]]) -> RegionFeedback:
+    """One entry of ``regions``, checked key by key; ``where`` names it in every error.
+
+    Only id, priority and states are required: the rest is what the person saw, which a
+    hand-written file may leave out without changing what the fine-tuner trains on.
+    """
+    if not isinstance(entry, dict):
+        raise FfadeError(f"{where}: expected a mapping with id, priority and states")
+    allowed = set(RegionFeedback.__dataclass_fields__)
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise FfadeError(
+            f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
         )
-    return Feedback(
-        run=str(data["run"]),
-        threshold=float(data["threshold"]),
-        min_evaluations=int(data["min_evaluations"]),
-        concepts={str(k): list(v) for k, v in concepts.items()},
-        regions=regions,
+    for key in ("id", "priority", "states"):
+        if key not in entry:
+            raise FfadeError(f"{where}: key {key!r} is missing")
+    priority = check_priority(entry["priority"], where)
+    states = entry["states"]
+    _check_states(states, where, concepts)
+    return RegionFeedback(
+        id=str(entry["id"]),
+        priority=priority,
+        conditions=str(entry.get("conditions", "")),
+        description=str(entry.get("description", "")),
+        num_states=int(entry.get("num_states", len(states))),
+        source=str(entry.get("source", "")),
+        examples=entry.get("examples"),
+        states=[list(map(int, s)) for s in states],
     )
+
+
+def _check_states(states: Any, where: str, concepts: dict[Any, list[Any]]) -> None:
+    """Raise unless ``states`` is a non-empty list of grid indices, one within each concept's
+    values: a state off the grid would make the fine-tuner train on a concept value that the
+    run never searched."""
+    sizes = [len(v) for v in concepts.values()]
+    if (
+        not isinstance(states, list)
+        or not states
+        or not all(
+            isinstance(s, list)
+            and len(s) == len(sizes)
+            and all(isinstance(j, int) and 0 <= j < n for j, n in zip(s, sizes, strict=True))
+            for s in states
+        )
+    ):
+        raise FfadeError(
+            f"{where}: 'states' must be a non-empty list of grid indices, one per concept "
+            f"within sizes {sizes} ({', '.join(concepts)})"
+        )
 
 
 def region_states(regions: list[RegionFeedback]) -> np.ndarray:

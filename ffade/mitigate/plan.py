@@ -71,6 +71,41 @@ def make_plan(
             discovery split, the grids differ, or no region has a priority other than skip.
     """
     run_dir = Path(run)
+    summary = _read_discovery_summary(run_dir)
+    feedback_path = Path(feedback) if feedback else run_dir / FEEDBACK_FILE
+    answers = read_feedback(feedback_path)
+    grid = {c["label"]: list(c["values"]) for c in summary.get("concepts", [])}
+    if answers.concepts != grid:
+        raise FfadeError(
+            f"{feedback_path}: its concepts {answers.concepts} are not the grid of run "
+            f"'{run_dir}' {grid}; give the feedback made for this run"
+        )
+    weights_by_priority = _weights_by_priority(priority_weights)
+    regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
+    if not regions:
+        raise FfadeError(
+            f"{feedback_path}: no region has priority high, medium or low; nothing to fix "
+            "(give one a priority with `ffade feedback`)"
+        )
+    states, weights, owner = _targeted_states(regions, weights_by_priority)
+    return MitigationPlan(
+        run_dir=run_dir,
+        feedback_path=feedback_path,
+        task_spec=summary["task"],
+        feedback=answers,
+        regions=regions,
+        states=states,
+        weights=weights,
+        state_region=owner,
+    )
+
+
+def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
+    """The summary.json of a run that searched 'discovery', with its task spec under 'task'.
+
+    Checked before the feedback is read, so pointing a fine-tuner at the wrong directory is
+    reported as that, not as a problem with the feedback.
+    """
     if not run_dir.is_dir():
         raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")
     summary = read_summary(run_dir)
@@ -85,14 +120,11 @@ def make_plan(
             f"{run_dir}: the run searched split '{split}'; fine-tuning trains on 'finetune' and "
             "judges on 'heldout', so only runs that searched 'discovery' can be fixed"
         )
-    feedback_path = Path(feedback) if feedback else run_dir / FEEDBACK_FILE
-    answers = read_feedback(feedback_path)
-    grid = {c["label"]: list(c["values"]) for c in summary.get("concepts", [])}
-    if answers.concepts != grid:
-        raise FfadeError(
-            f"{feedback_path}: its concepts {answers.concepts} are not the grid of run "
-            f"'{run_dir}' {grid}; give the feedback made for this run"
-        )
+    return summary
+
+
+def _weights_by_priority(priority_weights: dict[str, float] | None) -> dict[str, float]:
+    """:data:`PRIORITY_WEIGHTS` with the config's overrides, which may not make skip count."""
     weights_by_priority = dict(PRIORITY_WEIGHTS)
     for name, weight in (priority_weights or {}).items():
         if name not in PRIORITY_WEIGHTS or name == "skip":
@@ -103,12 +135,18 @@ def make_plan(
         if not weight >= 0:
             raise FfadeError(f"model.init_args.priority_weights.{name} must be >= 0, got {weight}")
         weights_by_priority[name] = float(weight)
-    regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
-    if not regions:
-        raise FfadeError(
-            f"{feedback_path}: no region has priority high, medium or low; nothing to fix "
-            "(give one a priority with `ffade feedback`)"
-        )
+    return weights_by_priority
+
+
+def _targeted_states(
+    regions: list[RegionFeedback], weights_by_priority: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each region's states, their sampling probabilities and their region's index.
+
+    A region's weight is split evenly among the states it adds, so regions weigh by priority,
+    not by size (see the module docstring). A state in two regions counts once, for the first
+    that lists it, so overlapping regions do not train it twice as often.
+    """
     states, weights, owner = [], [], []
     seen: set[tuple[int, ...]] = set()
     for index, region in enumerate(regions):
@@ -119,15 +157,10 @@ def make_plan(
             weights.append(weights_by_priority[region.priority] / len(members))
             owner.append(index)
     weights_array = np.asarray(weights, dtype=np.float64)
-    return MitigationPlan(
-        run_dir=run_dir,
-        feedback_path=feedback_path,
-        task_spec=task_spec,
-        feedback=answers,
-        regions=regions,
-        states=np.asarray(states, dtype=np.int64),
-        weights=weights_array / weights_array.sum(),
-        state_region=np.asarray(owner, dtype=np.int64),
+    return (
+        np.asarray(states, dtype=np.int64),
+        weights_array / weights_array.sum(),
+        np.asarray(owner, dtype=np.int64),
     )
 
 

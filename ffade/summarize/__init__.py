@@ -2,8 +2,9 @@
 
 The log of a discovery run becomes what a person acts on: failure rates with confidence intervals
 per concept state (:mod:`.landscape`), connected failure regions named in plain language
-(:mod:`.regions`), Wasserstein distances and barycenters between landscapes (:mod:`.transport`),
-pictures (:mod:`.plots`), and the ``ffade report`` command that writes them all (:mod:`.report`).
+(:mod:`.regions`) and how they shift between two runs (:mod:`.region_shift`), Wasserstein
+distances and barycenters between landscapes (:mod:`.transport`), pictures (:mod:`.plots`), and
+the ``ffade report`` command that writes them all (:mod:`.report`).
 """
 
 from __future__ import annotations

@@ -249,55 +249,76 @@ def smallest_failing_changes(
     """
     failing = failing_states(landscape, threshold, min_evaluations)
     neutral = np.asarray(landscape.neutral)
-    per_concept = []
-    for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True)):
-        coordinates = landscape.grid_coordinates[axis]
-        best = None
-        for index in np.argsort(np.abs(coordinates - coordinates[neutral[axis]]), kind="stable"):
-            state = neutral.copy()
-            state[axis] = index
-            if index != neutral[axis] and failing[tuple(state)]:
-                best = state
-                break
-        entry: dict[str, Any] = {
-            "concept": label,
-            "neutral_value": grid[neutral[axis]],
-            "value": None,
-        }
-        if best is None:
-            entry["description"] = f"{label}: no failing change of {label} alone found"
-        else:
-            entry.update(_state_entry(landscape, best, neutral))
-            entry["value"] = grid[best[axis]]
-            entry["description"] = (
-                f"{label} = {format_value(grid[best[axis]])} "
-                f"(neutral {format_value(grid[neutral[axis]])}): {entry['rate_text']}"
-            )
-        per_concept.append(entry)
-
-    overall = None
-    candidates = np.argwhere(failing)
-    if len(candidates):
-        distances = np.linalg.norm(
-            landscape.coordinates(candidates) - landscape.coordinates(neutral[None]), axis=1
-        )
-        best = candidates[int(np.argmin(distances))]
-        changed = best != neutral
-        overall = _state_entry(landscape, best, neutral)
-        names = " and ".join(
-            f"{landscape.labels[i]} = {format_value(landscape.values[i][best[i]])}"
-            for i in np.flatnonzero(changed)
-        )
-        overall["description"] = (
-            f"{names or 'the neutral state'} (distance {overall['distance']:.3g} from neutral): "
-            f"{overall['rate_text']}"
-        )
     return {
         "neutral_state": neutral.tolist(),
         "neutral_values": landscape.state_values(neutral),
-        "per_concept": per_concept,
-        "overall": overall,
+        "per_concept": [
+            _smallest_change_along(landscape, failing, neutral, axis)
+            for axis in range(len(landscape.labels))
+        ],
+        "overall": _smallest_change_overall(landscape, failing, neutral),
     }
+
+
+def _smallest_change_along(
+    landscape: Landscape, failing: np.ndarray, neutral: np.ndarray, axis: int
+) -> dict[str, Any]:
+    """The failing state closest to neutral that changes only concept ``axis``.
+
+    Always an entry, with value None when no such state fails, so every concept is listed and
+    "no change of this concept alone fails" is said rather than left out.
+    """
+    label, grid = landscape.labels[axis], landscape.values[axis]
+    coordinates = landscape.grid_coordinates[axis]
+    best = None
+    for index in np.argsort(np.abs(coordinates - coordinates[neutral[axis]]), kind="stable"):
+        state = neutral.copy()
+        state[axis] = index
+        if index != neutral[axis] and failing[tuple(state)]:
+            best = state
+            break
+    entry: dict[str, Any] = {
+        "concept": label,
+        "neutral_value": grid[neutral[axis]],
+        "value": None,
+    }
+    if best is None:
+        entry["description"] = f"{label}: no failing change of {label} alone found"
+    else:
+        entry.update(_state_entry(landscape, best, neutral))
+        entry["value"] = grid[best[axis]]
+        entry["description"] = (
+            f"{label} = {format_value(grid[best[axis]])} "
+            f"(neutral {format_value(grid[neutral[axis]])}): {entry['rate_text']}"
+        )
+    return entry
+
+
+def _smallest_change_overall(
+    landscape: Landscape, failing: np.ndarray, neutral: np.ndarray
+) -> dict[str, Any] | None:
+    """The failing state closest to neutral in normalized coordinates; None if none fails.
+
+    Its description names only the concepts it changes, since those are the change.
+    """
+    candidates = np.argwhere(failing)
+    if not len(candidates):
+        return None
+    distances = np.linalg.norm(
+        landscape.coordinates(candidates) - landscape.coordinates(neutral[None]), axis=1
+    )
+    best = candidates[int(np.argmin(distances))]
+    changed = best != neutral
+    overall = _state_entry(landscape, best, neutral)
+    names = " and ".join(
+        f"{landscape.labels[i]} = {format_value(landscape.values[i][best[i]])}"
+        for i in np.flatnonzero(changed)
+    )
+    overall["description"] = (
+        f"{names or 'the neutral state'} (distance {overall['distance']:.3g} from neutral): "
+        f"{overall['rate_text']}"
+    )
+    return overall
 
 
 def _state_entry(landscape: Landscape, state: np.ndarray, neutral: np.ndarray) -> dict[str, Any]:
@@ -323,78 +344,3 @@ def _region_id(shape: tuple[int, ...], flat: np.ndarray) -> str:
         (",".join(map(str, shape)) + ":" + ",".join(map(str, flat.tolist()))).encode()
     ).hexdigest()
     return f"R-{digest[:8]}"
-
-
-def compare_regions(
-    first: Landscape,
-    first_regions: list[Region],
-    second: Landscape,
-    second_regions: list[Region],
-    threshold: float = 0.5,
-    min_evaluations: int = 1,
-) -> dict[str, list[dict[str, Any]]]:
-    """How the first run's regions fare in the second run (e.g. after mitigation).
-
-    Each region of the first run is *still failing* if any of its states fails in the second run,
-    *fixed* if none does and the second run evaluated at least one of its states at least
-    ``min_evaluations`` times, and *not retested* otherwise: a second run that never looked there
-    says nothing, which must not read as "fixed". Regions of the second run that share no state
-    with any region of the first are *new*. Each entry carries the other run's pooled counts over
-    the region's states (``now`` for the first run's regions, ``before`` for new ones), so the
-    evidence behind "fixed" is visible, and so is whether a "new" region had passed before or had
-    simply never been evaluated.
-    """
-    second_failing = failing_states(second, threshold, min_evaluations)
-    owner = {}
-    for region in second_regions:
-        for state in map(tuple, region.states):
-            owner[state] = region.id
-    first_states = set()
-    shifts: dict[str, list[dict[str, Any]]] = {
-        "still_failing": [],
-        "fixed": [],
-        "not_retested": [],
-        "new": [],
-    }
-    for region in first_regions:
-        keys = [tuple(s) for s in region.states]
-        first_states.update(keys)
-        index = tuple(region.states.T)
-        n = int(second.evaluations[index].sum())
-        k = int(second.failures[index].sum())
-        still = int(second_failing[index].sum())
-        if still:
-            status = "still_failing"
-        elif int(second.evaluations[index].max()) >= min_evaluations:
-            status = "fixed"
-        else:
-            status = "not_retested"
-        low, high = wilson_interval(k, n)
-        shifts[status].append(
-            {
-                "id": region.id,
-                "description": region.description,
-                "status": status.replace("_", " "),
-                "failing_states_now": still,
-                "num_states": region.num_states,
-                "evaluations_now": n,
-                "failures_now": k,
-                "failure_rate_now": k / n if n else None,
-                "ci_low_now": None if n == 0 else float(low),
-                "ci_high_now": None if n == 0 else float(high),
-                "now": describe_rate(k, n) if n else "not evaluated",
-                "overlapping": sorted({owner[s] for s in keys if s in owner}),
-            }
-        )
-    for region in second_regions:
-        if not any(tuple(s) in first_states for s in region.states):
-            index = tuple(region.states.T)
-            n, k = int(first.evaluations[index].sum()), int(first.failures[index].sum())
-            entry = region.to_dict(second)
-            entry.update(
-                evaluations_before=n,
-                failures_before=k,
-                before=describe_rate(k, n) if n else "not evaluated",
-            )
-            shifts["new"].append(entry)
-    return shifts

@@ -25,10 +25,10 @@ from ffade.errors import FfadeError
 from ffade.records import read_summary, write_json_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.plots import landscape_figures, log_images, plot_landscape, save_figure
+from ffade.summarize.region_shift import compare_regions
 from ffade.summarize.regions import (
     Region,
     add_region_arguments,
-    compare_regions,
     find_regions,
     smallest_failing_changes,
 )

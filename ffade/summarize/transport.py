@@ -176,6 +176,28 @@ def barycenter(
     Raises:
         FfadeError: fewer than two landscapes, grids differ, weights malformed, or no mass.
     """
+    w = _barycenter_weights(landscapes, weights)
+    parts = [distribution(x, kind, max_support) for x in landscapes]
+    start_states, start_mass = _mixture(parts, w)
+    first = landscapes[0]
+    atoms = ot.lp.free_support_barycenter(
+        [p.coordinates for p in parts],
+        [p.mass for p in parts],
+        first.coordinates(start_states),
+        b=start_mass,
+        weights=w,
+        numItermax=max_iterations,
+    )
+    return Barycenter(coordinates=atoms, mass=start_mass, grid_mass=_snap(first, atoms, start_mass))
+
+
+def _barycenter_weights(
+    landscapes: Sequence[Landscape], weights: Sequence[float] | None
+) -> np.ndarray:
+    """The landscapes' weights, normalized to sum 1, once the landscapes can be averaged at all.
+
+    Checked before any distribution is built, so a wrong call fails fast with what is wrong.
+    """
     if len(landscapes) < 2:
         raise FfadeError(f"a barycenter needs at least two landscapes; got {len(landscapes)}")
     first = landscapes[0]
@@ -193,9 +215,15 @@ def barycenter(
             f"weights {list(weights)} must be one non-negative number per landscape "
             f"({len(landscapes)}), not all zero"
         )
-    w = w / w.sum()
+    return w / w.sum()
 
-    parts = [distribution(x, kind, max_support) for x in landscapes]
+
+def _mixture(parts: Sequence[Distribution], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted mixture of the distributions: its states (sorted) and masses (summing 1).
+
+    Where the solver's atoms start: every state that carries mass in some input, so no failure
+    is lost before the atoms move.
+    """
     mixture: dict[tuple[int, ...], float] = {}
     for part, weight in zip(parts, w, strict=True):
         for state, mass in zip(map(tuple, part.states), part.mass, strict=True):
@@ -203,16 +231,7 @@ def barycenter(
     start_states = np.array(sorted(mixture), dtype=np.int64)
     start_mass = np.array([mixture[tuple(s)] for s in start_states])
     start_mass /= start_mass.sum()
-
-    atoms = ot.lp.free_support_barycenter(
-        [p.coordinates for p in parts],
-        [p.mass for p in parts],
-        first.coordinates(start_states),
-        b=start_mass,
-        weights=w,
-        numItermax=max_iterations,
-    )
-    return Barycenter(coordinates=atoms, mass=start_mass, grid_mass=_snap(first, atoms, start_mass))
+    return start_states, start_mass
 
 
 def _snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np.ndarray:

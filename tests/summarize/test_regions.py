@@ -6,7 +6,6 @@ import pytest
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import load_landscape
 from ffade.summarize.regions import (
-    compare_regions,
     describe_states,
     find_regions,
     smallest_failing_changes,
@@ -119,36 +118,6 @@ def test_smallest_failing_change_per_concept_and_overall(make_run) -> None:
     overall = changes["overall"]
     assert overall["state_values"] == {"rotation": 10, "blur": 1, "edit": "none"}
     assert overall["description"].startswith("rotation = 10 and blur = 1 (distance 0.417")
-
-
-def test_compare_regions_fixed_still_failing_not_retested_new(make_run) -> None:
-    grid = {"a": list(range(6)), "b": list(range(6))}
-    before = {(0, 0): (4, 4), (0, 1): (4, 4), (3, 3): (4, 4), (5, 0): (4, 4), (5, 5): (4, 0)}
-    after = {
-        (0, 0): (4, 0),  # the first region is retested and passes: fixed
-        (0, 1): (4, 1),
-        (3, 3): (4, 3),  # still fails, now as part of a larger region
-        (3, 4): (4, 4),
-        (5, 5): (4, 4),  # fails now, overlapping nothing that failed before: new
-    }  # (5, 0) is never evaluated again: not retested
-    first, second = (
-        load_landscape(make_run("before", grid, before)),
-        load_landscape(make_run("after", grid, after)),
-    )
-    first_regions, second_regions = find_regions(first), find_regions(second)
-    shift = compare_regions(first, first_regions, second, second_regions)
-    by_id = {r.id: r for r in first_regions}
-
-    (fixed,) = shift["fixed"]
-    assert {tuple(s) for s in by_id[fixed["id"]].states} == {(0, 0), (0, 1)}
-    assert fixed["now"] == "12% failure (95% CI 2-47%), 8 evaluations"
-    (still,) = shift["still_failing"]
-    assert still["failing_states_now"] == 1 and len(still["overlapping"]) == 1
-    (untested,) = shift["not_retested"]
-    assert untested["now"] == "not evaluated"
-    (new,) = shift["new"]
-    assert new["conditions"] == "a = 5 and b = 5"
-    assert new["before"] == "0% failure (95% CI 0-49%), 4 evaluations"  # it passed before
 
 
 def test_a_region_that_does_not_fill_its_ranges_says_so(make_run) -> None:

@@ -1,0 +1,112 @@
+"""How a run's failure regions fare in a second run over the same grid, e.g. after mitigation.
+
+Kept apart from :mod:`.regions`, which finds and names one run's regions, because comparing two
+runs is a job of its own: ``ffade report --compare`` (and through it ``ffade loop``) does it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ffade.summarize.landscape import Landscape, wilson_interval
+from ffade.summarize.regions import Region, describe_rate, failing_states
+
+
+def compare_regions(
+    first: Landscape,
+    first_regions: list[Region],
+    second: Landscape,
+    second_regions: list[Region],
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+) -> dict[str, list[dict[str, Any]]]:
+    """How the first run's regions fare in the second run (e.g. after mitigation).
+
+    Each region of the first run is *still failing* if any of its states fails in the second run,
+    *fixed* if none does and the second run evaluated at least one of its states at least
+    ``min_evaluations`` times, and *not retested* otherwise: a second run that never looked there
+    says nothing, which must not read as "fixed". Regions of the second run that share no state
+    with any region of the first are *new*. Each entry carries the other run's pooled counts over
+    the region's states (``now`` for the first run's regions, ``before`` for new ones), so the
+    evidence behind "fixed" is visible, and so is whether a "new" region had passed before or had
+    simply never been evaluated.
+    """
+    second_failing = failing_states(second, threshold, min_evaluations)
+    owner = {}
+    for region in second_regions:
+        for state in map(tuple, region.states):
+            owner[state] = region.id
+    first_states = set()
+    shifts: dict[str, list[dict[str, Any]]] = {
+        "still_failing": [],
+        "fixed": [],
+        "not_retested": [],
+        "new": [],
+    }
+    for region in first_regions:
+        first_states.update(tuple(s) for s in region.states)
+        status, entry = _retest(region, second, second_failing, owner, min_evaluations)
+        shifts[status].append(entry)
+    for region in second_regions:
+        if not any(tuple(s) in first_states for s in region.states):
+            shifts["new"].append(_new_region_entry(region, first, second))
+    return shifts
+
+
+def _retest(
+    region: Region,
+    second: Landscape,
+    second_failing: np.ndarray,
+    owner: dict[tuple[int, ...], str],
+    min_evaluations: int,
+) -> tuple[str, dict[str, Any]]:
+    """What the second run says about one of the first run's regions: its status and entry.
+
+    ``owner`` maps each state of a second-run region to that region's id, so the entry can say
+    which of the second run's regions overlap it.
+    """
+    keys = [tuple(s) for s in region.states]
+    index = tuple(region.states.T)
+    n = int(second.evaluations[index].sum())
+    k = int(second.failures[index].sum())
+    still = int(second_failing[index].sum())
+    if still:
+        status = "still_failing"
+    elif int(second.evaluations[index].max()) >= min_evaluations:
+        status = "fixed"
+    else:
+        status = "not_retested"
+    low, high = wilson_interval(k, n)
+    return status, {
+        "id": region.id,
+        "description": region.description,
+        "status": status.replace("_", " "),
+        "failing_states_now": still,
+        "num_states": region.num_states,
+        "evaluations_now": n,
+        "failures_now": k,
+        "failure_rate_now": k / n if n else None,
+        "ci_low_now": None if n == 0 else float(low),
+        "ci_high_now": None if n == 0 else float(high),
+        "now": describe_rate(k, n) if n else "not evaluated",
+        "overlapping": sorted({owner[s] for s in keys if s in owner}),
+    }
+
+
+def _new_region_entry(region: Region, first: Landscape, second: Landscape) -> dict[str, Any]:
+    """A second-run region new to the first run, with the first run's counts on its states.
+
+    Those counts tell a region that passed before (a regression) from one the first run never
+    evaluated.
+    """
+    index = tuple(region.states.T)
+    n, k = int(first.evaluations[index].sum()), int(first.failures[index].sum())
+    entry = region.to_dict(second)
+    entry.update(
+        evaluations_before=n,
+        failures_before=k,
+        before=describe_rate(k, n) if n else "not evaluated",
+    )
+    return entry
