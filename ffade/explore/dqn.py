@@ -261,7 +261,9 @@ class DQNExplorer(Explorer):
         greedy = q.topk(min(count - explore, int(unseen.sum()))).indices
         q[greedy] = -torch.inf  # taken: the random slots draw from what is left
         noise = torch.rand(q.shape, generator=self.generator).masked_fill(q == -torch.inf, -1.0)
-        chosen = torch.cat([greedy, noise.topk(count - len(greedy)).indices]).numpy()
+        rest = noise.topk(min(count - len(greedy), len(noise))).indices
+        # a grid smaller than a step repeats pairs, which the memo answers for free
+        chosen = np.resize(torch.cat([greedy, rest]).numpy(), count)
         rows, columns = np.divmod(chosen, len(candidates))
         return pool[rows], candidates[columns]
 

@@ -133,3 +133,12 @@ def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path) -> None:
     assert len(logs[0]) == 640
     assert logs[1] == logs[0]
     assert resumed.gradient_updates == whole.gradient_updates
+
+
+def test_a_grid_smaller_than_a_step_is_covered_once(tmp_path: Path) -> None:
+    spec = synthetic_spec(num_concepts=1, num_inputs=8)
+    spec["concepts"][0]["args"]["values"] = [0.0, 0.5, 1.0]
+    explorer = DQNExplorer(task=spec, budget=100, num_envs=64, learning_starts=8)
+    discover(explorer, tmp_path, seed=0)
+    pairs = explorer.evaluator.num_inputs * 3
+    assert explorer.evaluator.evaluations == len(explorer.evaluator.memo) == pairs
