@@ -3,8 +3,10 @@
 Written by the explorer when discovery finishes, while its evaluator (the memo of scores, and the
 changed inputs) is still alive; reports only read what lands in the run directory. The deepest
 failures (highest reward, one per input first, so the grid shows many inputs rather than one
-input many times) are rebuilt from their input and concept state, rendered by the target, and
-saved as ``examples/*.png`` with ``examples/examples.json``, plus one grid image in TensorBoard.
+input many times) are rebuilt from their input and concept state, rendered by the target beside
+the unchanged input (a failure only says something next to what the change did), and saved as
+``examples/*.png`` (original left, changed right) with ``examples/examples.json``, plus one grid
+image of the pairs, also in TensorBoard.
 Targets that are not images (``render`` returns None) save the texts ``describe_inputs`` gives
 instead: in examples.json and as a table in TensorBoard's text tab. Targets with neither save
 nothing.
@@ -14,14 +16,19 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 
 from ffade.env import Evaluator
+
+MIN_PAIR_HEIGHT = 128
+"""Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
 
 
 def worst_failures(evaluator: Evaluator, count: int) -> list[tuple[int, np.ndarray, float, float]]:
@@ -55,9 +62,11 @@ def save_worst_examples(
         if images is None and texts is None:
             return 0
         captions = target.describe_outputs(target.predict(inputs)) or [""] * len(worst)
+        unchanged = None if images is None else target.render(evaluator.changes.unchanged(ids)[0])
     folder = run_dir / "examples"
     folder.mkdir(exist_ok=True)
-    pictures = None if images is None else images.detach().float().cpu().permute(0, 2, 3, 1)
+    pictures = None if images is None else _channels_last(images)
+    originals = None if unchanged is None else _channels_last(unchanged)
     entries = []
     for i, (input_id, state, metric, reward) in enumerate(worst):
         entry: dict[str, Any] = {
@@ -71,13 +80,13 @@ def save_worst_examples(
         }
         if pictures is not None:
             entry = {"file": f"failure_{i:02d}.png", **entry}
-            _save_png(pictures[i].numpy(), folder / entry["file"])
+            _save_pair_png(originals[i], pictures[i], folder / entry["file"])
         else:
             entry["input"] = texts[i]
         entries.append(entry)
     (folder / "examples.json").write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
     if pictures is not None:
-        grid = _grid_figure(pictures.numpy(), entries)
+        grid = _grid_figure(originals, pictures, entries)
         grid.savefig(folder / "worst_failures.png", dpi=100)
     if logger is not None and hasattr(logger, "experiment"):
         if pictures is not None:
@@ -97,25 +106,45 @@ def _text_table(entries: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
-def _save_png(picture: np.ndarray, path: Path) -> None:
-    figure = Figure(figsize=(2, 2))
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
-    axes.axis("off")
-    figure.savefig(path, dpi=64)
+def _channels_last(images: torch.Tensor) -> np.ndarray:
+    """Rendered (B, 3, H, W) images as (B, H, W, 3) arrays in [0, 1], as matplotlib draws them."""
+    return np.clip(images.detach().float().cpu().permute(0, 2, 3, 1).numpy(), 0, 1)
 
 
-def _grid_figure(pictures: np.ndarray, entries: list[dict[str, Any]]) -> Figure:
+def _side_by_side(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """The two pictures in one array, original left, a white gap, changed right, each enlarged by
+    a whole factor (pixels repeated, not blurred) to at least ``MIN_PAIR_HEIGHT`` rows.
+    """
+    scale = max(1, math.ceil(MIN_PAIR_HEIGHT / original.shape[0]))
+    gap = np.ones((original.shape[0], max(1, original.shape[1] // 16), 3))
+    pair = np.concatenate([original, gap, changed], axis=1)
+    return pair.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def _save_pair_png(original: np.ndarray, changed: np.ndarray, path: Path) -> None:
+    imsave(path, _side_by_side(original, changed))
+
+
+def _grid_figure(
+    originals: np.ndarray, pictures: np.ndarray, entries: list[dict[str, Any]]
+) -> Figure:
+    """Each failure as a pair of panels, the original and the changed input the target failed on,
+    under one caption: the input, its label and what the target predicted.
+    """
     columns = min(4, len(entries))
     rows = math.ceil(len(entries) / columns)
-    figure = Figure(figsize=(3.2 * columns, 3.4 * rows), layout="constrained")
-    for i, (picture, entry) in enumerate(zip(pictures, entries, strict=True)):
-        axes = figure.add_subplot(rows, columns, i + 1)
-        axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
-        axes.axis("off")
-        title = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
-        axes.set_title(f"{title}\n{_changes(entry)}", fontsize=7)
-    figure.suptitle("Worst failing examples")
+    figure = Figure(figsize=(4.4 * columns, 2.9 * rows), layout="constrained")
+    cells = figure.subfigures(rows, columns, squeeze=False).flat
+    for cell, original, picture, entry in zip(cells, originals, pictures, entries, strict=False):
+        left, right = cell.subplots(1, 2)
+        for axes, image in ((left, original), (right, picture)):
+            axes.imshow(image, interpolation="nearest")
+            axes.axis("off")
+        left.set_title("original", fontsize=7)
+        right.set_title(textwrap.fill(_changes(entry), 34), fontsize=7)
+        label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+        cell.suptitle(label, fontsize=8)
+    figure.suptitle("Worst failing examples: original, and changed as the target failed on it")
     return figure
 
 

@@ -1,0 +1,47 @@
+"""The worst failing examples: each changed picture saved beside its original."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from matplotlib.image import imread
+
+from ffade.env import Evaluator
+from ffade.explore.examples import MIN_PAIR_HEIGHT, save_worst_examples
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
+
+SIDE = 4
+"""Pixels per side of the pictures the synthetic target is given here."""
+
+
+def _render(inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Pictures of synthetic inputs: each colour channel shows one concept axis's coordinate."""
+    colours = torch.sigmoid(inputs["coords"][:, :3])
+    return colours[:, :, None, None].expand(-1, -1, SIDE, SIDE)
+
+
+def test_each_example_png_shows_the_original_left_and_the_changed_input_right(
+    tmp_path: Path,
+) -> None:
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    ids, states = np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]])
+    assert evaluator.evaluate(ids, states).failed.any()
+    assert save_worst_examples(evaluator, tmp_path) >= 1
+    entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
+    scale = MIN_PAIR_HEIGHT // SIDE
+    for entry in entries:
+        png = imread(tmp_path / "examples" / entry["file"])[::scale, ::scale, :3]
+        assert png.shape == (SIDE, 2 * SIDE + 1, 3)  # original, a one-pixel gap, changed
+        one = np.array([entry["input_id"]])
+        state = np.array([evaluator.space.index_of(entry["concepts"])])
+        original = _render(evaluator.changes.unchanged(one)[0])[0].permute(1, 2, 0).numpy()
+        changed = _render(evaluator.changes.inputs(one, state))[0].permute(1, 2, 0).numpy()
+        assert not np.allclose(original, changed, atol=0.05)
+        assert np.allclose(png[:, :SIDE], original, atol=1 / 255)
+        assert np.allclose(png[:, SIDE + 1 :], changed, atol=1 / 255)
+    assert (tmp_path / "examples" / "worst_failures.png").stat().st_size > 5_000
