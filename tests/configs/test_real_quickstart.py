@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.helpers import REPO, ffade
 
 
+@pytest.mark.slow  # about 45 s: CI runs it in its slow step
 def test_real_quickstart_finds_failures_of_the_real_model_offline(tmp_path: Path) -> None:
     config = yaml.safe_load((REPO / "configs" / "real_quickstart.yaml").read_text())
     args = config["model"]["init_args"]

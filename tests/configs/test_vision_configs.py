@@ -40,6 +40,7 @@ def finished_run(tmp_path: Path, name: str) -> Path:
     return run
 
 
+@pytest.mark.slow  # 25-40 s each: CI runs them in its slow step
 @pytest.mark.parametrize("name", ["alexnet", "resnet50", "efficientnet"])
 def test_paper_model_configs_run_with_random_weights(name: str, tmp_path: Path) -> None:
     root = image_folder(tmp_path / "images")
