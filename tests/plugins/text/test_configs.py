@@ -33,6 +33,7 @@ def run(config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     return json.loads((tmp_path / "runs" / name / "version_0" / "summary.json").read_text())
 
 
+@pytest.mark.slow  # 20 s each, like the vision paper configs: CI runs them in its slow step
 @pytest.mark.parametrize(("name", "fixture"), [("bart", "tiny_bart"), ("t5", "tiny_t5")])
 def test_paper_model_config_code_path(
     name: str, fixture: str, tmp_path: Path, request: pytest.FixtureRequest
