@@ -93,19 +93,23 @@ MODEL_TASKS = {"digits", "resnet50"}
 """Tasks with a real model, whose evaluation speed is worth comparing with its raw forward pass."""
 
 
-class RawForwardTimer(Callback):
-    """After each explorer step, times the model alone on the pairs that step evaluated.
+class LoopClock(Callback):
+    """Times the model alone on each step's pairs, and the explorer's start-up and pictures apart.
 
-    The pairs' changed inputs are prepared outside the clock and run in the explorer's own
-    evaluation batch size, interleaved with the explorer's steps so that both are timed under the
-    same load on a shared machine. ``callback_seconds`` is all the time spent in here, so that
-    the explorer's loop time can be told apart from the timer's.
+    After each explorer step, the pairs it evaluated have their changed inputs prepared outside
+    the clock and run in the explorer's own evaluation batch size, interleaved with the explorer's
+    steps so that both are timed under the same load on a shared machine. ``callback_seconds`` is
+    all the time spent in the step hook, so that the explorer's loop time can be told apart.
     """
 
     def __init__(self) -> None:
         self.raw_seconds = 0.0
         self.callback_seconds = 0.0
+        self.startup_seconds = 0.0
+        self.pictures_seconds = 0.0
         self._evaluations = 0
+        self._fit_start = 0.0
+        self._train_end = 0.0
 
     def on_train_batch_start(self, trainer: Any, explorer: Any, *args: Any) -> None:
         self._evaluations = explorer.evaluator.evaluations
@@ -131,16 +135,6 @@ class RawForwardTimer(Callback):
         self.raw_seconds += time.perf_counter() - start
         self.callback_seconds += time.perf_counter() - entered
 
-
-class LoopClock(RawForwardTimer):
-    """The raw forward timer, plus the explorer's start-up and final pictures, timed apart."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.startup_seconds = 0.0
-        self.pictures_seconds = 0.0
-        self._fit_start = 0.0
-
     def on_fit_start(self, trainer: Any, explorer: Any) -> None:
         self._fit_start = time.perf_counter()
 
@@ -148,10 +142,10 @@ class LoopClock(RawForwardTimer):
         self.startup_seconds = time.perf_counter() - self._fit_start
 
     def on_train_end(self, trainer: Any, explorer: Any) -> None:
-        self._end = time.perf_counter()  # the explorer writes its pictures after this hook
+        self._train_end = time.perf_counter()  # the explorer writes its pictures after this hook
 
     def on_fit_end(self, trainer: Any, explorer: Any) -> None:
-        self.pictures_seconds = time.perf_counter() - self._end
+        self.pictures_seconds = time.perf_counter() - self._train_end
 
 
 def ground_truth(
