@@ -1,5 +1,47 @@
-"""ffade: find where vision and language models fail, then fade those failures."""
+"""ffade: find where vision and language models fail, then fade those failures.
+
+The Python API mirrors the command line::
+
+    import ffade
+    run = ffade.discover(target=..., dataset="digits", reward="misclassification",
+                         concepts=["rotation", "gaussian_blur"], budget=500)
+    run.report()
+
+Names are imported on first use, so ``import ffade`` (and ``ffade --help``) stays light: torch
+and Lightning load only when a run needs them.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "discover": "ffade.api.calls",
+    "report": "ffade.api.calls",
+    "mitigate": "ffade.api.calls",
+    "Run": "ffade.api.run",
+    "register": "ffade.registry",
+    "FfadeError": "ffade.errors",
+    "CallableTarget": "ffade.callable_target",
+    "Target": "ffade.plugin_api",
+    "Concept": "ffade.plugin_api",
+    "Reward": "ffade.plugin_api",
+    "Dataset": "ffade.plugin_api",
+    "Scores": "ffade.plugin_api",
+}
+"""Public name -> the module that defines it, imported by :func:`__getattr__` on first use."""
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'ffade' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -12,6 +12,7 @@ import difflib
 import importlib
 import inspect
 import re
+from typing import Any
 
 from jsonargparse import ArgumentError
 from lightning.pytorch import LightningModule
@@ -42,8 +43,12 @@ class FfadeCLI(LightningCLI):
             raise FfadeError(config_error_line(str(exc))) from exc
 
 
-def run_lightning(args: list[str]) -> None:
+def run_lightning(args: list[str] | dict[str, Any]) -> LightningCLI:
     """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process.
+
+    ``args`` may also be a config as a dict under its subcommand (``{"fit": {...}}``), as the
+    Python API (:mod:`ffade.api`) passes it; returns the CLI, whose ``trainer`` and ``model``
+    say where the run went.
 
     Raises:
         ConfigError: jsonargparse rejected the arguments or the config they name.
@@ -55,7 +60,7 @@ def run_lightning(args: list[str]) -> None:
     import ffade.mitigate  # noqa: F401
 
     try:
-        FfadeCLI(
+        return FfadeCLI(
             LightningModule,
             subclass_mode_model=True,
             seed_everything_default=0,

@@ -1,11 +1,16 @@
-"""Find plugins through ``importlib.metadata`` entry points, one group per kind.
+"""Find plugins through ``importlib.metadata`` entry points, one group per kind, or in-process.
 
 Loading is lazy: listing plugins imports nothing, and a plugin that fails to import is reported
 with its name and distribution while every other plugin keeps working.
+
+Two ways skip packaging, for a notebook or a script: :func:`register` names a class (or a ready
+instance) for the rest of this Python process, and a name written ``module:attribute`` imports
+that class directly (``{name: my_package.models:MyTarget}`` in a config).
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -21,6 +26,12 @@ KINDS: dict[str, tuple[str, type]] = {
     "dataset": ("ffade.datasets", Dataset),
 }
 """kind -> (entry-point group, base class every plugin of that kind subclasses)."""
+
+IN_PROCESS = "in-process"
+"""The distribution ``ffade plugins`` shows for plugins registered with :func:`register`."""
+
+_registered: dict[tuple[str, str], Any] = {}
+"""(kind, name) -> the class or instance :func:`register` was given, for this process only."""
 
 
 @dataclass(frozen=True)
@@ -44,15 +55,97 @@ def _entries(kind: str) -> list[EntryPoint]:
     return sorted(entry_points(group=KINDS[kind][0]), key=lambda e: e.name)
 
 
+def _qualified(obj: Any) -> str:
+    cls = obj if inspect.isclass(obj) else type(obj)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
 def available(kind: str | None = None) -> list[PluginInfo]:
-    """Every installed plugin (of one kind, or all), without importing any of them."""
+    """Every plugin (of one kind, or all), installed or registered, without importing any."""
     kinds = [kind] if kind else list(KINDS)
-    return [PluginInfo(k, e.name, _distribution(e), e.value) for k in kinds for e in _entries(k)]
+    installed = [
+        PluginInfo(k, e.name, _distribution(e), e.value) for k in kinds for e in _entries(k)
+    ]
+    registered = [
+        PluginInfo(k, n, IN_PROCESS, _qualified(obj))
+        for (k, n), obj in sorted(_registered.items(), key=lambda item: item[0])
+        if k in kinds
+    ]
+    return installed + registered
+
+
+def register(kind: str, name: str, plugin: Any) -> None:
+    """Make ``plugin`` usable by ``name`` for the rest of this process: no package, no entry point.
+
+    ``plugin`` is a class (configs give it arguments, as for any plugin) or a ready instance
+    (used as it is; it takes no arguments). Registering a name again replaces it, so a notebook
+    cell that redefines a class can run twice; a name an installed plugin already has is
+    refused, so a config never means two things.
+
+    Raises:
+        PluginError: an unknown kind, an empty name, a taken name, or a plugin that is not a
+            subclass (or an instance of one) of the kind's base class.
+    """
+    if kind not in KINDS:
+        raise PluginError(f"unknown plugin kind '{kind}'; known kinds: {', '.join(KINDS)}")
+    base = KINDS[kind][1]
+    if not isinstance(name, str) or not name or ":" in name:
+        raise PluginError(f"{kind} name {name!r} is not allowed; give a non-empty name without ':'")
+    is_class = inspect.isclass(plugin) and issubclass(plugin, base)
+    if not (is_class or isinstance(plugin, base)):
+        raise PluginError(
+            f"{kind} '{name}': {plugin!r} is neither a subclass of ffade.plugin_api."
+            f"{base.__name__} nor an instance of one"
+        )
+    installed = [e for e in _entries(kind) if e.name == name]
+    if installed:
+        raise PluginError(
+            f"{kind} '{name}' is already installed from {_distribution(installed[0])}; "
+            "register yours under another name"
+        )
+    _registered[(kind, name)] = plugin
+
+
+def unregister(kind: str, name: str) -> None:
+    """Forget a plugin :func:`register` was given (nothing happens if there is none)."""
+    _registered.pop((kind, name), None)
+
+
+def registered(kind: str, name: str) -> Any | None:
+    """The class or instance registered as ``name`` in this process, else None."""
+    return _registered.get((kind, name))
+
+
+def import_attribute(kind: str, name: str) -> Any:
+    """``module:attribute`` -> that attribute, with one-line errors naming what is missing."""
+    module_name, _, attribute = name.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise PluginError(f"{kind} '{name}': cannot import module '{module_name}': {exc}") from exc
+    for part in attribute.split("."):
+        if not hasattr(obj, part):
+            raise PluginError(f"{kind} '{name}': module '{module_name}' has no '{attribute}'")
+        obj = getattr(obj, part)
+    return obj
 
 
 def load(kind: str, name: str) -> type:
-    """Import the plugin class ``name`` of ``kind``, checking it is what the kind requires."""
+    """The plugin class ``name`` of ``kind``, checking it is what the kind requires.
+
+    In order: a class or instance :func:`register` was given, ``module:Class``, an entry point.
+    """
     group, base = KINDS.get(kind, (None, None))
+    if base is not None and (kind, name) in _registered:
+        obj = _registered[(kind, name)]
+        return obj if inspect.isclass(obj) else type(obj)
+    if base is not None and ":" in name:
+        obj = import_attribute(kind, name)
+        if not (inspect.isclass(obj) and issubclass(obj, base)):
+            raise PluginError(
+                f"{kind} '{name}' is {obj!r}, not a subclass of ffade.plugin_api.{base.__name__}"
+            )
+        return obj
     matches = [e for e in _entries(kind) if e.name == name]
     if not matches:
         known = ", ".join(sorted({e.name for e in _entries(kind)})) or "none installed"
@@ -82,8 +175,18 @@ def load(kind: str, name: str) -> type:
 def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any:
     """Load a plugin and construct it, checking its arguments against its signature first.
 
-    Misspelled arguments get an error that lists the allowed ones, rather than a TypeError.
+    Misspelled arguments get an error that lists the allowed ones, rather than a TypeError. A
+    registered instance is returned as it is.
     """
+    instance = _registered.get((kind, name))
+    if instance is not None and not inspect.isclass(instance):
+        if init_args:
+            raise PluginError(
+                f"{kind} '{name}' is an instance registered in this process; it takes no "
+                f"arguments (got {', '.join(map(repr, init_args))}); register its class instead"
+            )
+        instance.plugin_name = name
+        return instance
     cls = load(kind, name)
     init_args = dict(init_args or {})
     params = inspect.signature(cls.__init__).parameters

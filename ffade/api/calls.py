@@ -1,0 +1,176 @@
+"""``ffade.discover``, ``ffade.report`` and ``ffade.mitigate``: the CLI's commands as functions.
+
+Each builds the config ``ffade fit`` would read and hands it to the same LightningCLI
+(:func:`ffade.lightning_run.run_lightning`), so a run made from Python is the run the command
+makes: same checks, same one-line errors (raised as :class:`~ffade.errors.FfadeError`), same
+progress bar, same run directory, the same evaluations for the same seed. Nothing reads
+``sys.argv`` and nothing starts a subprocess, so they work in a notebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ffade.api.pieces import (
+    EXPLORERS,
+    FINETUNERS,
+    logger_config,
+    module_config,
+    task_config,
+)
+from ffade.api.run import Run
+from ffade.errors import FfadeError
+
+DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
+"""What :func:`mitigate` fixes when told nothing: the most severe failure region."""
+
+
+def fit(config: dict[str, Any]) -> Run:
+    """``ffade fit`` on a config given as a dict; returns the run it wrote."""
+    from ffade.lightning_run import run_lightning
+
+    cli = run_lightning({"fit": config})
+    return Run(Path(cli.trainer.log_dir))
+
+
+def discover(
+    task: Any = None,
+    *,
+    target: Any = None,
+    dataset: Any = None,
+    reward: Any = None,
+    concepts: Any = None,
+    mode: str | None = None,
+    max_inputs: int | None = None,
+    explorer: Any = "dqn",
+    budget: int = 1000,
+    seed: int = 0,
+    save_dir: str | Path = "runs",
+    name: str = "ffade",
+    trainer: dict[str, Any] | None = None,
+    **explorer_args: Any,
+) -> Run:
+    """Search where a target fails, as ``ffade fit --config`` with an explorer config does.
+
+    Args:
+        task: the config's ``task`` section (a dict or a TaskSpec); the keywords below fill in
+            or override its keys.
+        target, dataset, reward: a plugin name, ``{name, args}``, or a plugin class or instance
+            (registered for this process, see :func:`ffade.register`).
+        concepts: a list of those, one per concept axis.
+        mode: "macroscopic" or "microscopic".
+        max_inputs: search only the first N inputs of the discovery split.
+        explorer: "dqn", "random", "grid", "epsilon_greedy", a class name or path, an Explorer
+            class, or ``{class_path, init_args}``.
+        budget: target evaluations to spend.
+        seed: ``seed_everything``; the same seed gives the same evaluations as the CLI.
+        save_dir, name: the run lands in ``save_dir/name/version_N``.
+        trainer: Lightning Trainer arguments, as the config's ``trainer`` section.
+        **explorer_args: the explorer's other arguments (``num_envs``, ``start_e``, ...).
+
+    Raises:
+        FfadeError: what ``ffade fit`` reports in one line (an unknown plugin, a value off the
+            grid, a misspelled argument).
+    """
+    pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
+    pieces.update(mode=mode, max_inputs=max_inputs)
+    model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
+    model["init_args"].update(task=task_config(task, pieces), budget=budget, **explorer_args)
+    return fit(_config(model, seed, save_dir, name, trainer))
+
+
+def report(
+    run: Run | str | Path,
+    compare: Run | str | Path | None = None,
+    out: str | Path | None = None,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    axes: list[str] | None = None,
+    tensorboard: bool = True,
+) -> Run:
+    """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does.
+
+    Returns the run; its ``regions`` and ``report_data()`` read what was written.
+    """
+    from ffade.summarize.report import build_report
+
+    run = Run.of(run)
+    if axes is not None and not 1 <= len(axes) <= 3:
+        raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
+    other = None if compare is None else Run.of(compare).dir
+    build_report(run.dir, other, out, threshold, min_evaluations, axes, tensorboard)
+    return run if out is None else Run(Path(out))
+
+
+def mitigate(
+    run: Run | str | Path,
+    priorities: dict[str, Any] | str | Path | None = None,
+    *,
+    finetuner: Any = "classifier",
+    max_epochs: int = 10,
+    seed: int = 0,
+    save_dir: str | Path = "runs",
+    name: str = "mitigate",
+    trainer: dict[str, Any] | None = None,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    **finetuner_args: Any,
+) -> Run:
+    """Fine-tune a run's target on its prioritized failure regions, as ``ffade fit`` with a
+    fine-tuner config does, after ``ffade feedback RUN --from PRIORITIES``.
+
+    Args:
+        run: the discovery run whose failures to fix.
+        priorities: a priorities file or the same as a dict (``{"regions": [{"rank": 1,
+            "priority": "high"}], "default": "skip"}``); default: the run's feedback.yaml if
+            ``ffade feedback`` wrote one, else the most severe region, high.
+        finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
+            FineTuner class, or ``{class_path, init_args}``.
+        max_epochs: fine-tuning epochs (the Trainer's).
+        seed, save_dir, name, trainer: as for :func:`discover`.
+        threshold, min_evaluations: how regions are found, as ``ffade report``'s options.
+        **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
+
+    Returns:
+        the fine-tuning run; its ``mitigation`` holds mitigation.json (before and after
+        failure rates on held-out inputs, accepted or rejected).
+    """
+    from ffade.feedback.from_file import feedback_from_file
+    from ffade.feedback.priorities import FEEDBACK_FILE
+
+    run = Run.of(run)
+    feedback = run.dir / FEEDBACK_FILE
+    if priorities is not None or not feedback.is_file():
+        feedback_from_file(
+            run.dir, _priorities_file(run, priorities), feedback, threshold, min_evaluations
+        )
+    model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
+    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
+    trainer = {"max_epochs": max_epochs, **(trainer or {})}
+    return fit(_config(model, seed, save_dir, name, trainer))
+
+
+def _priorities_file(run: Run, priorities: dict[str, Any] | str | Path | None) -> Path:
+    """A priorities file: the one given, or the dict written beside the run's feedback."""
+    import yaml
+
+    if isinstance(priorities, (str, Path)):
+        return Path(priorities)
+    data = DEFAULT_PRIORITIES if priorities is None else priorities
+    if not isinstance(data, dict):
+        raise FfadeError(f"priorities: expected a mapping or a file path, got {data!r}")
+    path = run.dir / "priorities.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _config(
+    model: dict[str, Any], seed: int, save_dir: str | Path, name: str, trainer: dict | None
+) -> dict[str, Any]:
+    """The whole ``ffade fit`` config around a model section."""
+    return {
+        "seed_everything": seed,
+        "model": model,
+        "trainer": {"logger": logger_config(str(save_dir), name), **(trainer or {})},
+    }

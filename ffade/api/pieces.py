@@ -1,0 +1,145 @@
+"""Turn what a Python user passes (names, dicts, classes, instances) into a config's pieces.
+
+The API runs the same LightningCLI as ``ffade fit``, so every piece must become what a config
+says: a plugin ``{name, args}``, an explorer ``{class_path, init_args}``. Plugin classes and
+instances are registered in this process (:func:`ffade.registry.register`) under a free name, so
+the config can name them and every check the CLI makes still runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from ffade import registry
+from ffade.errors import FfadeError
+
+EXPLORERS = {
+    "dqn": "ffade.explore.DQNExplorer",
+    "random": "ffade.explore.RandomExplorer",
+    "grid": "ffade.explore.GridExplorer",
+    "epsilon_greedy": "ffade.explore.EpsilonGreedyExplorer",
+}
+"""Short explorer names the API takes, besides class names and class paths."""
+
+FINETUNERS = {"classifier": "ffade.mitigate.ClassifierFineTuner"}
+"""Short fine-tuner names; plugins' fine-tuners go by class path (ffade_text.mitigate....)."""
+
+TASK_KEYS = ("target", "dataset", "reward", "concepts", "mode", "split", "max_inputs")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def in_process_name(kind: str, plugin: Any) -> str:
+    """Register a plugin class or instance for this process; returns the name it goes by.
+
+    The same object keeps its name; a new one gets its own label (concepts), its class's name in
+    snake case, or that with a number added when the name is taken.
+    """
+    for info in registry.available(kind):
+        same = registry.registered(kind, info.name) is plugin
+        if same and info.distribution == registry.IN_PROCESS:
+            return info.name
+    cls = plugin if inspect.isclass(plugin) else type(plugin)
+    base = getattr(plugin, "label", None) if not inspect.isclass(plugin) else None
+    base = base if isinstance(base, str) and base else _snake(cls.__name__)
+    taken = {info.name for info in registry.available(kind)}
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}_{number}"
+    registry.register(kind, name, plugin)
+    return name
+
+
+def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
+    """A task piece as a config spells it, ``{"name": ..., "args": {...}}``.
+
+    Takes a plugin name, a ``{name, args}`` dict (or PluginSpec) whose name may be a class, or a
+    plugin class or instance itself.
+    """
+    base = registry.KINDS[kind][1]
+    if is_dataclass(piece) and not inspect.isclass(piece):
+        piece = asdict(piece)
+    if isinstance(piece, dict):
+        unknown = sorted(set(piece) - {"name", "args"})
+        if unknown or "name" not in piece:
+            raise FfadeError(
+                f"{where}: expected {{name, args}}; "
+                + (f"unknown key {unknown[0]!r}" if unknown else "'name' is missing")
+            )
+        args = piece.get("args") or {}
+        if not isinstance(args, dict):
+            raise FfadeError(f"{where}.args: expected a mapping of arguments, got {args!r}")
+        name = piece["name"]
+        if not isinstance(name, str):
+            name = plugin_spec(kind, name, f"{where}.name")["name"]
+        return {"name": name, "args": dict(args)}
+    if isinstance(piece, str):
+        return {"name": piece, "args": {}}
+    if (inspect.isclass(piece) and issubclass(piece, base)) or isinstance(piece, base):
+        return {"name": in_process_name(kind, piece), "args": {}}
+    raise FfadeError(
+        f"{where}: {piece!r} is not a {kind} name, a {{name, args}} mapping, or a "
+        f"ffade.plugin_api.{base.__name__} class or instance"
+    )
+
+
+def task_config(task: Any, pieces: dict[str, Any]) -> dict[str, Any]:
+    """The config's ``task`` section from a task (dict or TaskSpec) and pieces that override it."""
+    if task is None:
+        task = {}
+    elif is_dataclass(task) and not inspect.isclass(task):
+        task = {key: getattr(task, key) for key in TASK_KEYS}
+    elif not isinstance(task, dict):
+        raise FfadeError(f"task: expected a mapping or a TaskSpec, got {type(task).__name__}")
+    task = {**task, **{k: v for k, v in pieces.items() if v is not None}}
+    unknown = sorted(set(task) - set(TASK_KEYS))
+    if unknown:
+        raise FfadeError(f"task: unknown key {unknown[0]!r}; allowed: {', '.join(TASK_KEYS)}")
+    for key in ("target", "dataset", "reward", "concepts"):
+        if task.get(key) is None:
+            raise FfadeError(f"task.{key} is missing; name a {key.rstrip('s')} plugin")
+    concepts = task["concepts"]
+    if not isinstance(concepts, (list, tuple)):
+        concepts = [concepts]
+    return {
+        **task,
+        **{k: plugin_spec(k, task[k], f"task.{k}") for k in ("target", "dataset", "reward")},
+        "concepts": [
+            plugin_spec("concept", c, f"task.concepts[{i}]") for i, c in enumerate(concepts)
+        ],
+    }
+
+
+def module_config(piece: Any, aliases: dict[str, str], default_module: str, where: str) -> dict:
+    """An explorer or fine-tuner as ``{class_path, init_args}``, from a name, class or dict."""
+    if isinstance(piece, dict):
+        unknown = sorted(set(piece) - {"class_path", "init_args"})
+        if unknown or "class_path" not in piece:
+            raise FfadeError(
+                f"{where}: expected {{class_path, init_args}}; "
+                + (f"unknown key {unknown[0]!r}" if unknown else "'class_path' is missing")
+            )
+        config = module_config(piece["class_path"], aliases, default_module, where)
+        return {**config, "init_args": dict(piece.get("init_args") or {})}
+    if inspect.isclass(piece):
+        return {"class_path": f"{piece.__module__}.{piece.__qualname__}", "init_args": {}}
+    if not isinstance(piece, str) or not piece:
+        raise FfadeError(
+            f"{where}: {piece!r} is not a name ({', '.join(aliases)}), a class path or a class"
+        )
+    path = aliases.get(piece, piece if "." in piece else f"{default_module}.{piece}")
+    return {"class_path": path, "init_args": {}}
+
+
+def logger_config(save_dir: str, name: str) -> dict[str, Any]:
+    """The TensorBoard logger ``ffade fit`` uses, writing to ``save_dir/name/version_N``."""
+    return {
+        "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
+        "init_args": {"save_dir": str(save_dir), "name": name},
+    }

@@ -1,0 +1,113 @@
+"""A run directory seen from Python: what ``ffade.discover`` and friends return.
+
+Everything is read from the directory, the same files ``ffade report`` and CI read, so a Run of a
+directory written by ``ffade fit`` yesterday is as good as one just made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ffade.errors import FfadeError
+
+REPORT_JSON = "report.json"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run directory: discovery, mitigation or a report's.
+
+    Attributes:
+        dir: the run directory (``runs/NAME/version_N``).
+    """
+
+    dir: Path
+
+    @classmethod
+    def of(cls, run: Run | str | Path) -> Run:
+        """A Run from a Run or a path; the directory must exist."""
+        run = run if isinstance(run, Run) else cls(Path(run))
+        if not run.dir.is_dir():
+            raise FfadeError(f"run directory '{run.dir}' does not exist")
+        return run
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """summary.json: explorer, evaluations, failures, seed, the concepts' grids, ..."""
+        from ffade.records import read_summary
+
+        return read_summary(self.dir)
+
+    @property
+    def evaluations(self) -> list[Any]:
+        """Every evaluation of evaluations.jsonl (input id, concept values, metric, failed)."""
+        from ffade.records import read_evaluations
+
+        return list(read_evaluations(self.dir))
+
+    @property
+    def examples(self) -> list[dict[str, Any]]:
+        """The worst failing examples the run saved (examples/examples.json), worst first.
+
+        Picture entries name their PNG as an absolute ``file``; text entries hold the ``input``.
+        """
+        listing = self.dir / "examples" / "examples.json"
+        if not listing.is_file():
+            return []
+        entries = json.loads(listing.read_text(encoding="utf-8"))
+        return [
+            {**e, "file": str(listing.parent / e["file"])} if "file" in e else e for e in entries
+        ]
+
+    @property
+    def regions(self) -> list[dict[str, Any]]:
+        """The failure regions (slices of the concept grid), most severe first, as report.json
+        lists them; the report is written first if the run has none yet.
+        """
+        return self.report_data()["regions"]
+
+    slices = regions
+
+    @property
+    def mitigation(self) -> dict[str, Any] | None:
+        """mitigation.json of a fine-tuning run (before/after rates, status), else None."""
+        from ffade.mitigate.base import MITIGATION_FILE
+
+        path = self.dir / MITIGATION_FILE
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def report(self, compare: Run | str | Path | None = None, **options: Any) -> Path:
+        """Write report.md, report.html and report.json here, as ``ffade report`` does.
+
+        Args:
+            compare: a second run over the same grid (``--compare``).
+            **options: ``threshold``, ``min_evaluations``, ``axes``, ``tensorboard``, as the
+                command's options.
+
+        Returns:
+            the path of report.html.
+        """
+        from ffade.api.calls import report
+
+        report(self, compare=compare, **options)
+        return self.dir / "report.html"
+
+    def report_data(self) -> dict[str, Any]:
+        """report.json's data, writing the report first if the run has none."""
+        path = self.dir / REPORT_JSON
+        if not path.is_file():
+            self.report()
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.dir)!r})"
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a run as its headline numbers."""
+        summary = self.summary
+        keys = ("explorer", "status", "evaluations", "failures", "distinct_failure_states")
+        rows = "".join(f"<tr><td>{k}</td><td>{summary[k]}</td></tr>" for k in keys if k in summary)
+        return f"<b>{self.dir}</b><table>{rows}</table>"

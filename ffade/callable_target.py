@@ -1,0 +1,129 @@
+"""The ``callable`` target: any plain function (or ``torch.nn.Module``) as the model under test.
+
+It lets a user search their own model without writing a Target class: ffade hands the function
+each batch as the dataset collates it (concept-changed, on the target's device) and reads back
+labels or scores. It knows no modality, so it lives in core; the dataset, concepts and reward it
+is combined with decide what the inputs are.
+
+From Python::
+
+    ffade.discover(target=CallableTarget(predict=my_predict, num_classes=10), ...)
+
+From a config, by import path::
+
+    target: {name: callable, args: {predict: "my_module:predict", num_classes: 10}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from ffade import registry
+from ffade.errors import PluginError
+from ffade.plugin_api import Target, load_weights
+
+LABEL_FLOOR = 1e-4
+"""The probability a label output gives every other class: its scores are log-probabilities."""
+
+
+def resolve_function(value: Callable[..., Any] | str, argument: str) -> Callable[..., Any]:
+    """A callable, or ``module:function`` imported; one-line errors name the argument."""
+    function = registry.import_attribute("target", value) if isinstance(value, str) else value
+    if not callable(function):
+        raise PluginError(f"target 'callable': {argument} {value!r} is not callable")
+    return function
+
+
+class CallableTarget(Target):
+    """Wraps ``predict(batch) -> labels or scores`` (numpy or torch), with optional features.
+
+    Outputs are turned into what rewards read: scores (B, num_classes), or one score per input
+    (B,) of floats, are passed on as floats; labels (B,) of integers become one-hot
+    log-probabilities (every other class gets ``LABEL_FLOOR``), which needs ``num_classes``.
+    When ``predict`` is a ``torch.nn.Module``, the target is trainable too (``model`` is that
+    module, ``preprocess`` hands it the batch), so ``ffade.mitigate`` can fine-tune it.
+
+    Args:
+        predict: the function, a ``torch.nn.Module``, or ``"module:function"``.
+        features: optional ``features(batch) -> (B, d)``: what the explorer may observe of each
+            input (e.g. an embedding); it must not reveal whether the model is right.
+        num_classes: needed when ``predict`` returns labels.
+        numpy: hand ``predict`` and ``features`` numpy arrays instead of torch tensors.
+        weights: a state-dict file loaded into ``predict`` when it is a ``torch.nn.Module``
+            (how a fix saved by ``ffade.mitigate`` is loaded).
+        device: where the batch (and a module) are put.
+    """
+
+    def __init__(
+        self,
+        predict: Callable[[Any], Any] | str,
+        features: Callable[[Any], Any] | str | None = None,
+        num_classes: int | None = None,
+        numpy: bool = False,
+        weights: str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        super().__init__(device)
+        self.function = resolve_function(predict, "predict")
+        self.feature_function = None if features is None else resolve_function(features, "features")
+        if num_classes is not None and num_classes < 2:
+            raise PluginError(
+                f"target 'callable': num_classes must be at least 2, got {num_classes}"
+            )
+        self.num_classes = num_classes
+        self.numpy = numpy
+        if isinstance(self.function, torch.nn.Module):
+            self.model = self.function.to(self.device).eval()
+            if weights is not None:
+                load_weights(self.model, weights, "callable")
+        elif weights is not None:
+            raise PluginError("target 'callable': weights needs predict to be a torch.nn.Module")
+
+    def _argument(self, inputs: Any) -> Any:
+        if not self.numpy:
+            return inputs
+        if isinstance(inputs, torch.Tensor):
+            return inputs.detach().cpu().numpy()
+        if isinstance(inputs, dict):
+            return {k: self._argument(v) for k, v in inputs.items()}
+        return inputs
+
+    def preprocess(self, inputs: Any) -> Any:
+        """The batch as the module takes it (unchanged): the fine-tuners' differentiable path."""
+        return inputs
+
+    def predict(self, inputs: Any) -> torch.Tensor:
+        """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
+        with torch.inference_mode():
+            outputs = self.function(self._argument(inputs))
+        return self.scores(outputs)
+
+    def scores(self, outputs: Any) -> torch.Tensor:
+        """What ``predict`` returned as float scores, (B, C) or (B,), wherever it computed them."""
+        tensor = torch.as_tensor(np.asarray(outputs) if isinstance(outputs, list) else outputs)
+        if tensor.dim() in (1, 2) and tensor.is_floating_point():
+            return tensor.float()
+        if tensor.dim() == 1 and not tensor.is_floating_point():
+            if self.num_classes is None:
+                raise PluginError(
+                    "target 'callable': predict returned labels (B,); pass num_classes so "
+                    "they can be scored, or return scores (B, num_classes)"
+                )
+            one_hot = torch.nn.functional.one_hot(tensor.long(), self.num_classes).float()
+            return one_hot.clamp_min(LABEL_FLOOR).log()
+        raise PluginError(
+            f"target 'callable': predict must return labels (B,) of integers, or scores "
+            f"(B, num_classes) or (B,) of floats; got {tuple(tensor.shape)} of {tensor.dtype}"
+        )
+
+    def features(self, inputs: Any) -> torch.Tensor:
+        """The ``features`` function's vectors (B, d), or none when it was not given."""
+        if self.feature_function is None:
+            return super().features(inputs)
+        with torch.inference_mode():
+            vectors = torch.as_tensor(self.feature_function(self._argument(inputs)))
+        return vectors.flatten(1).float()

@@ -1,0 +1,100 @@
+"""ffade.discover / report / mitigate: the CLI's runs, from Python, with in-process plugins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_synthetic.target import SyntheticTarget
+
+import ffade
+from ffade import registry
+from ffade.cli import main
+from ffade.plugin_api import Reward, Scores
+from tests.helpers import synthetic_spec, write_config
+
+
+@pytest.fixture(autouse=True)
+def _forget_registrations():
+    before = dict(registry._registered)
+    yield
+    registry._registered.clear()
+    registry._registered.update(before)
+
+
+def test_api_and_cli_write_identical_evaluations(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=96, save_dir=tmp_path / "cli")
+    assert main(["fit", "--config", str(config)]) == 0
+    run = ffade.discover(
+        task=synthetic_spec(),
+        budget=96,
+        num_envs=16,
+        seed=0,
+        save_dir=tmp_path / "api",
+        name="test",
+    )
+    cli_log = (tmp_path / "cli" / "test" / "version_0" / "evaluations.jsonl").read_bytes()
+    assert run.dir == tmp_path / "api" / "test" / "version_0"
+    assert (run.dir / "evaluations.jsonl").read_bytes() == cli_log
+    assert len(cli_log.splitlines()) == 96
+    assert run.summary["evaluations"] == 96 and run.summary["seed"] == 0
+    assert len(run.evaluations) == 96
+
+
+def test_run_reports_and_lists_regions(tmp_path: Path) -> None:
+    run = ffade.discover(
+        task=synthetic_spec(num_concepts=2, num_inputs=4),
+        explorer="grid",
+        budget=1000,
+        num_envs=64,
+        save_dir=tmp_path,
+    )
+    html = run.report()
+    assert html == run.dir / "report.html" and html.is_file()
+    assert (run.dir / "report.md").is_file()
+    regions = run.regions
+    assert regions and regions == run.slices
+    assert regions[0]["failure_rate"] >= regions[-1]["failure_rate"] or len(regions) == 1
+    assert ffade.report(run.dir).dir == run.dir
+
+
+def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
+    class HalfMargin(Reward):
+        """Fails below half the synthetic margin's zero: a reward defined in the notebook."""
+
+        def score(self, outputs, references, clean_outputs=None) -> Scores:
+            failed = outputs < 0
+            return Scores(outputs, failed, torch.where(failed, 1.0, -1.0))
+
+    spec = synthetic_spec(num_concepts=2)
+    run = ffade.discover(
+        task=spec,
+        target=SyntheticTarget(seed=0),
+        reward=HalfMargin,
+        explorer="random",
+        budget=40,
+        save_dir=tmp_path,
+    )
+    task = run.summary["task"]
+    assert task["reward"]["name"] == "half_margin" and task["target"]["name"] == "synthetic_target"
+    assert run.summary["evaluations"] == 40
+    names = {(p.kind, p.name) for p in registry.available() if p.distribution == "in-process"}
+    assert {("reward", "half_margin"), ("target", "synthetic_target")} <= names
+
+
+def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
+    spec = synthetic_spec()
+    with pytest.raises(ffade.FfadeError, match="unknown target 'nope'; known targets:"):
+        ffade.discover(task=spec, target="nope", explorer="random", budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"learning_starts .* must be below the budget"):
+        ffade.discover(task=spec, budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"num_env.*allowed:") as error:
+        ffade.discover(task=spec, explorer="random", budget=10, num_env=4, save_dir=tmp_path)
+    assert "\n" not in str(error.value)
+    with pytest.raises(ffade.FfadeError, match="task: unknown key 'targets'"):
+        ffade.discover(task={**spec, "targets": "x"}, budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"task.reward: 3 is not a reward name"):
+        ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"run directory .* does not exist"):
+        ffade.report(tmp_path / "missing")
