@@ -8,7 +8,27 @@ the heldout split (:mod:`.guard`), and mitigation.json. :class:`ClassifierFineTu
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from ffade.mitigate.base import MITIGATION_FILE, MODEL_FILE, FineTuner
 from ffade.mitigate.classifier import ClassifierFineTuner
 
 __all__ = ["MITIGATION_FILE", "MODEL_FILE", "ClassifierFineTuner", "FineTuner"]
+
+
+class _CallablePackage(types.ModuleType):
+    """``ffade.mitigate`` is both this package and the API's ``ffade.mitigate(run, ...)``.
+
+    Importing a subpackage sets it as an attribute of its parent, which would hide the function
+    once anything imported this package; so the package answers the call itself.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from ffade.api.calls import mitigate
+
+        return mitigate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
