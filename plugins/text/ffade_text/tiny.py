@@ -93,6 +93,27 @@ def build_t5(vocab_size: int, d_model: int = 64, layers: int = 2):
     return T5ForConditionalGeneration(config)
 
 
+def build_classifier(vocab_size: int, labels: list[str], hidden: int = 64, layers: int = 2):
+    """A small ``BertForSequenceClassification`` whose pad id matches :data:`SPECIAL_TOKENS`.
+
+    It pools the first token, which :func:`build_tokenizer`'s ``<s>`` always is.
+    """
+    from transformers import BertConfig, BertForSequenceClassification
+
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=256,
+        pad_token_id=1,
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    return BertForSequenceClassification(config)
+
+
 def save_tiny(kind: str, texts: Iterable[str], folder: str | Path, seed: int = 0) -> Path:
     """Build an untrained tiny ``kind`` ("bart" or "t5") with a tokenizer and save both.
 

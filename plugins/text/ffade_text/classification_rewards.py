@@ -1,0 +1,113 @@
+"""Text classification rewards: a label flip, and a confidence drop, caused by an edit.
+
+Both compare the classifier's scores on the edited text with its scores on the unedited one
+(``needs_clean_outputs``), so a text the model got wrong before any edit is not blamed on the
+edit. Outputs are scores (B, num_classes) whose softmax is the model's probabilities (the
+``hf_pipeline`` target returns log-probabilities); references are class indices (B,).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import Reward, Scores
+
+
+def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Probabilities (B, C) and class indices (B,), checked; one-line errors name the reward."""
+    scores = torch.as_tensor(outputs).float()
+    labels = torch.as_tensor(references).long().reshape(-1)
+    if scores.dim() != 2 or labels.shape[0] != scores.shape[0]:
+        raise FfadeError(
+            f"reward '{name}' needs scores (B, num_classes) and labels (B,); got "
+            f"{tuple(scores.shape)} and {tuple(labels.shape)}"
+        )
+    return scores.softmax(-1), labels.to(scores.device)
+
+
+class _EditReward(Reward):
+    """Shared arguments: how a failure and a pass are rewarded.
+
+    Args:
+        scale: multiplies the drop in the label's probability into a failure's reward.
+        pass_reward: the reward of an input that did not fail.
+    """
+
+    needs_clean_outputs: ClassVar[bool] = True
+    name = "label_flip"
+
+    def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
+        self.scale = float(scale)
+        self.pass_reward = float(pass_reward)
+
+    def _inputs(self, outputs: Any, references: Any, clean_outputs: Any | None):
+        name = self.plugin_name or self.name
+        if clean_outputs is None:
+            raise FfadeError(
+                f"reward '{name}' compares with the unedited texts' outputs; none given"
+            )
+        edited, labels = probabilities(name, outputs, references)
+        clean, _ = probabilities(name, clean_outputs, references)
+        if clean.shape != edited.shape:
+            raise FfadeError(
+                f"reward '{name}': clean outputs {tuple(clean.shape)} do not match outputs "
+                f"{tuple(edited.shape)}"
+            )
+        return edited, clean, labels
+
+    def _scores(self, failed: torch.Tensor, drop: torch.Tensor) -> Scores:
+        reward = torch.where(
+            failed, 1.0 + self.scale * drop.abs(), torch.full_like(drop, self.pass_reward)
+        )
+        return Scores(drop, failed, reward)
+
+
+class LabelFlip(_EditReward):
+    """Fails when the edit changed a right answer into a wrong one.
+
+    metric: the drop in the right label's probability, unedited minus edited.
+    reward: ``1 + scale * |drop|`` on a failure, else ``pass_reward``.
+    """
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        edited, clean, labels = self._inputs(outputs, references, clean_outputs)
+        failed = (clean.argmax(-1) == labels) & (edited.argmax(-1) != labels)
+        drop = clean.gather(-1, labels[:, None]).squeeze(-1) - edited.gather(
+            -1, labels[:, None]
+        ).squeeze(-1)
+        return self._scores(failed, drop)
+
+
+class LabelConfidenceDrop(_EditReward):
+    """Fails when the right label's probability fell by more than ``threshold``.
+
+    Catches edits that shake the classifier before they flip it.
+
+    Args:
+        threshold: the drop in probability, in [0, 1), that counts as a failure.
+        scale: multiplies the drop into a failure's reward.
+        pass_reward: the reward of an input that did not fail.
+    """
+
+    name = "label_confidence_drop"
+
+    def __init__(
+        self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        super().__init__(scale, pass_reward)
+        if not 0.0 <= threshold < 1.0:
+            raise FfadeError(
+                f"reward 'label_confidence_drop': threshold {threshold!r} is not allowed; "
+                "expected a probability drop in [0, 1)"
+            )
+        self.threshold = float(threshold)
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        edited, clean, labels = self._inputs(outputs, references, clean_outputs)
+        drop = clean.gather(-1, labels[:, None]).squeeze(-1) - edited.gather(
+            -1, labels[:, None]
+        ).squeeze(-1)
+        return self._scores(drop > self.threshold, drop)

@@ -1,0 +1,70 @@
+"""(text, label) pairs from a JSONL or CSV file for text classifiers, in disjoint seeded splits.
+
+References are class indices into ``labels`` (the dataset's label names, in order), the form the
+classification rewards read; a classifier target maps its own label names onto the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices
+from ffade_text.datasets.summaries import read_pairs
+
+BUNDLED_SENTIMENT = Path(__file__).resolve().parents[1] / "data" / "tiny_sentiment.jsonl"
+"""800 templated reviews labelled negative or positive (see scripts/make_tiny_sentiment.py)."""
+
+
+class TextClassificationDataset(Dataset):
+    """Texts with their labels, read from a JSONL or CSV file.
+
+    Args:
+        path: a ``.jsonl`` file (one JSON object per line) or a ``.csv`` file with a header.
+        text_field: the field holding the text.
+        label_field: the field holding its label name.
+        labels: every label name, in the order of the class indices the references use
+            (default: the names found, sorted).
+        fractions: shares of the pairs for discovery, fine-tuning and held-out.
+        seed: fixes the split.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        text_field: str = "text",
+        label_field: str = "label",
+        labels: Sequence[str] | None = None,
+        fractions: Sequence[float] = (0.2, 0.6, 0.2),
+        seed: int = 0,
+    ) -> None:
+        super().__init__(seed)
+        pairs = read_pairs(path, text_field, label_field)
+        self.labels = list(labels) if labels is not None else sorted({y for _, y in pairs})
+        unknown = sorted({y for _, y in pairs} - set(self.labels))
+        if unknown:
+            raise FfadeError(
+                f"dataset path {path!r}: label {unknown[0]!r} is not one of labels "
+                f"{self.labels}; list every label name"
+            )
+        self.pairs = [(text, self.labels.index(label)) for text, label in pairs]
+        self.indices = disjoint_split_indices(len(self.pairs), fractions, seed)
+
+    def split(self, name: str) -> list[tuple[str, int]]:
+        if name not in SPLITS:
+            raise FfadeError(f"split {name!r} is not allowed; choose one of {', '.join(SPLITS)}")
+        return [self.pairs[i] for i in self.indices[name].tolist()]
+
+
+class TinySentimentDataset(TextClassificationDataset):
+    """The bundled tiny sentiment corpus: labels ``negative`` (0) and ``positive`` (1).
+
+    The bundled ``tiny_sentiment`` classifier was trained on its fine-tune split at ``seed=0``
+    with the default fractions; keep those to search reviews it has never seen.
+    """
+
+    def __init__(self, fractions: Sequence[float] = (0.2, 0.6, 0.2), seed: int = 0) -> None:
+        super().__init__(
+            str(BUNDLED_SENTIMENT), labels=["negative", "positive"], fractions=fractions, seed=seed
+        )

@@ -1,0 +1,200 @@
+"""Hugging Face ``pipeline`` targets for text: ``text-classification`` and ``summarization``.
+
+The model is read from a local directory, a hub id already in the Hugging Face cache, or a name
+of a model bundled here (``tiny_sentiment``, ``tiny_news_bart``); nothing is downloaded unless
+``local_files_only`` is turned off, and a model that is not there is a one-line error.
+
+``text-classification`` returns log-probabilities (B, num_classes) whose columns follow
+``labels``, the dataset's label names in reference order, so rewards compare them with the
+dataset's class indices (``label_flip``, ``label_confidence_drop``). ``summarization`` returns
+one summary string per text, for the BLEU and ROUGE rewards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import PluginError
+from ffade.plugin_api import Target, load_weights
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+BUNDLED = {"tiny_sentiment": MODELS / "tiny_sentiment", "tiny_news_bart": MODELS / "tiny_news_bart"}
+"""Models shipped with ffade-text, usable by name as ``model``."""
+
+TASKS = ("text-classification", "summarization")
+NAME = "hf_pipeline"
+
+
+def model_source(model: str) -> tuple[str, bool]:
+    """The path or hub id to load, and whether it is a local directory."""
+    if model in BUNDLED:
+        return str(BUNDLED[model]), True
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path), True
+    if model.startswith((".", "/", "~")):
+        raise PluginError(f"target '{NAME}': model directory {model!r} does not exist")
+    return model, False
+
+
+class HFTextPipeline(Target):
+    """A ``transformers.pipeline`` for a text task, as an ffade target.
+
+    Args:
+        task: "text-classification" or "summarization".
+        model: a local directory, a hub id in the Hugging Face cache, or a bundled model name.
+        labels: text-classification only: the dataset's label names in reference order, each
+            one of the model's labels (case does not matter); default the model's own order.
+        generation: summarization only: settings for ``generate`` (max_new_tokens, ...).
+        max_input_tokens: texts are truncated to this many tokens.
+        local_files_only: never reach the hub (on by default: runs are offline).
+        batch_size: texts per forward pass inside the pipeline.
+        weights: a ``torch.save(model.state_dict())`` file loaded over the model.
+        device: where the model runs ("cpu", "cuda", "cuda:1").
+    """
+
+    modality: ClassVar[str] = "text"
+
+    def __init__(
+        self,
+        task: str,
+        model: str,
+        labels: Sequence[str] | None = None,
+        generation: dict[str, Any] | None = None,
+        max_input_tokens: int = 512,
+        local_files_only: bool = True,
+        batch_size: int = 64,
+        weights: str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        super().__init__(device)
+        if task not in TASKS:
+            hint = (
+                "; image-classification is ffade-vision's hf_image_pipeline"
+                if "image" in task
+                else ""
+            )
+            raise PluginError(
+                f"target '{NAME}': task {task!r} is not allowed; choose one of "
+                f"{', '.join(TASKS)}{hint}"
+            )
+        if labels is not None and task != "text-classification":
+            raise PluginError(f"target '{NAME}': labels are for text-classification only")
+        self.task = task
+        self.generation = {"max_new_tokens": 64, **(generation or {})}
+        self.max_input_tokens = max_input_tokens
+        self.batch_size = batch_size
+        self.model, self.tokenizer = _load(task, model, local_files_only)
+        if weights is not None:
+            load_weights(self.model, weights, NAME)
+        self.model.to(self.device).eval()
+        self.columns = self._columns(labels) if task == "text-classification" else []
+
+    def _columns(self, labels: Sequence[str] | None) -> list[int]:
+        """For each dataset label, the model's class index with that name."""
+        names = [str(self.model.config.id2label[i]) for i in range(self.model.config.num_labels)]
+        if labels is None:
+            return list(range(len(names)))
+        lowered = [n.lower() for n in names]
+        missing = [label for label in labels if str(label).lower() not in lowered]
+        if missing:
+            raise PluginError(
+                f"target '{NAME}': label {missing[0]!r} is not one of the model's labels "
+                f"({', '.join(names)})"
+            )
+        return [lowered.index(str(label).lower()) for label in labels]
+
+    @property
+    def pipeline(self) -> Any:
+        """The ``transformers.pipeline`` over the loaded model, made on first use."""
+        if not hasattr(self, "_pipeline"):
+            from transformers import pipeline
+
+            self._pipeline = pipeline(
+                self.task, model=self.model, tokenizer=self.tokenizer, device=self.device
+            )
+        return self._pipeline
+
+    def _texts(self, inputs: Sequence[str]) -> list[str]:
+        if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):
+            raise PluginError(f"target '{NAME}': inputs must be a list of texts")
+        return list(inputs)
+
+    def predict(self, inputs: Sequence[str]) -> torch.Tensor | list[str]:
+        """Log-probabilities (B, len(labels)) for classification; summaries for summarization."""
+        texts = self._texts(inputs)
+        options = {"truncation": True, "batch_size": self.batch_size}
+        with torch.inference_mode():
+            if self.task == "summarization":
+                out = self.pipeline(texts, **options, **self.generation)
+                return [o["summary_text"].strip() for o in out]
+            out = self.pipeline(texts, top_k=None, max_length=self.max_input_tokens, **options)
+        label2id = {str(k): v for k, v in self.model.config.label2id.items()}
+        table = torch.zeros(len(texts), self.model.config.num_labels)
+        for row, scores in enumerate(out):
+            for entry in scores:
+                table[row, label2id[str(entry["label"])]] = entry["score"]
+        return table[:, self.columns].clamp_min(1e-8).log()
+
+    def features(self, inputs: Sequence[str]) -> torch.Tensor:
+        """Mean-pooled last hidden states (B, d) of the texts (the encoder's, for seq2seq)."""
+        batch = self.tokenizer(
+            self._texts(inputs),
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_tokens,
+            return_tensors="pt",
+        )
+        batch = {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
+        with torch.inference_mode():
+            if self.model.config.is_encoder_decoder:
+                states = self.model.get_encoder()(**batch).last_hidden_state
+            else:
+                states = self.model(**batch, output_hidden_states=True).hidden_states[-1]
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        return ((states * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
+
+    def describe_outputs(self, outputs: Any) -> list[str]:
+        """ "predicted <label> (p=...)" per text, or each summary shortened."""
+        if self.task == "summarization":
+            return [s if len(s) <= 80 else s[:77] + "..." for s in outputs]
+        names = [self.model.config.id2label[c] for c in self.columns]
+        confidence, predicted = outputs.softmax(-1).max(-1)
+        return [
+            f"predicted {names[i]} (p={p:.2f})"
+            for i, p in zip(predicted.tolist(), confidence.tolist(), strict=True)
+        ]
+
+    def describe_inputs(self, inputs: Sequence[str]) -> list[str]:
+        """Each (edited) text, shortened to 400 characters."""
+        return [t if len(t) <= 400 else t[:397] + "..." for t in inputs]
+
+
+def _load(task: str, model: str, local_files_only: bool) -> tuple[Any, Any]:
+    """The model for ``task`` and its tokenizer; a missing one is a one-line PluginError."""
+    from transformers import (
+        AutoModelForSeq2SeqLM,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
+
+    source, local = model_source(model)
+    auto = AutoModelForSeq2SeqLM if task == "summarization" else AutoModelForSequenceClassification
+    only_local = local_files_only or local
+    try:
+        net = auto.from_pretrained(
+            source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
+        )
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = "local directory" if local else "hub id, not in the Hugging Face cache"
+        raise PluginError(
+            f"target '{NAME}': cannot load {model!r} for {task} ({where}; runs are offline "
+            f"unless local_files_only is false): {first}"
+        ) from exc
+    return net, tokenizer
