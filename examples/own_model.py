@@ -6,11 +6,11 @@ reported, and the worst one is fine-tuned away. Runs land in runs/own_model*/ver
 """
 
 import torch
+from ffade_vision.datasets.digits import DigitsDataset
 from torch import nn
 from torch.nn import functional as F
 
 import ffade
-from ffade_vision.datasets.digits import DigitsDataset
 
 torch.manual_seed(0)
 data = DigitsDataset(seed=0)  # the same seeded splits ffade's "digits" dataset uses

@@ -4,10 +4,12 @@ The model is read from a local directory, a hub id already in the Hugging Face c
 of a model bundled here (``tiny_sentiment``, ``tiny_news_bart``); nothing is downloaded unless
 ``local_files_only`` is turned off, and a model that is not there is a one-line error.
 
-``text-classification`` returns log-probabilities (B, num_classes) whose columns follow
-``labels``, the dataset's label names in reference order, so rewards compare them with the
-dataset's class indices (``label_flip``, ``label_confidence_drop``). ``summarization`` returns
-one summary string per text, for the BLEU and ROUGE rewards.
+``text-classification`` runs ``transformers.pipeline`` and returns log-probabilities
+(B, num_classes) whose columns follow ``labels``, the dataset's label names in reference order,
+so rewards compare them with the dataset's class indices (``label_flip``,
+``label_confidence_drop``). ``summarization`` returns one summary string per text, for the BLEU
+and ROUGE rewards; transformers 5 dropped its summarization pipeline, so it runs what that
+pipeline ran, tokenize, ``generate``, decode, through :class:`Seq2SeqSummarizer`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 
 from ffade.errors import PluginError
 from ffade.plugin_api import Target, load_weights
+from ffade_text.targets.seq2seq import Seq2SeqSummarizer
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 BUNDLED = {"tiny_sentiment": MODELS / "tiny_sentiment", "tiny_news_bart": MODELS / "tiny_news_bart"}
@@ -84,15 +87,30 @@ class HFTextPipeline(Target):
             )
         if labels is not None and task != "text-classification":
             raise PluginError(f"target '{NAME}': labels are for text-classification only")
+        if generation is not None and task != "summarization":
+            raise PluginError(f"target '{NAME}': generation is for summarization only")
         self.task = task
-        self.generation = {"max_new_tokens": 64, **(generation or {})}
         self.max_input_tokens = max_input_tokens
         self.batch_size = batch_size
-        self.model, self.tokenizer = _load(task, model, local_files_only)
+        self.summarizer: Seq2SeqSummarizer | None = None
+        self.columns: list[int] = []
+        if task == "summarization":
+            source, _ = model_source(model)
+            self.summarizer = Seq2SeqSummarizer(
+                source,
+                generation=generation,
+                max_input_tokens=max_input_tokens,
+                local_files_only=local_files_only,
+                device=device,
+                weights=weights,
+            )
+            self.model, self.tokenizer = self.summarizer.model, self.summarizer.tokenizer
+            return
+        self.model, self.tokenizer = _load(model, local_files_only)
         if weights is not None:
             load_weights(self.model, weights, NAME)
         self.model.to(self.device).eval()
-        self.columns = self._columns(labels) if task == "text-classification" else []
+        self.columns = self._columns(labels)
 
     def _columns(self, labels: Sequence[str] | None) -> list[int]:
         """For each dataset label, the model's class index with that name."""
@@ -127,11 +145,10 @@ class HFTextPipeline(Target):
     def predict(self, inputs: Sequence[str]) -> torch.Tensor | list[str]:
         """Log-probabilities (B, len(labels)) for classification; summaries for summarization."""
         texts = self._texts(inputs)
+        if self.summarizer is not None:
+            return self.summarizer.predict(texts)
         options = {"truncation": True, "batch_size": self.batch_size}
         with torch.inference_mode():
-            if self.task == "summarization":
-                out = self.pipeline(texts, **options, **self.generation)
-                return [o["summary_text"].strip() for o in out]
             out = self.pipeline(texts, top_k=None, max_length=self.max_input_tokens, **options)
         label2id = {str(k): v for k, v in self.model.config.label2id.items()}
         table = torch.zeros(len(texts), self.model.config.num_labels)
@@ -142,6 +159,8 @@ class HFTextPipeline(Target):
 
     def features(self, inputs: Sequence[str]) -> torch.Tensor:
         """Mean-pooled last hidden states (B, d) of the texts (the encoder's, for seq2seq)."""
+        if self.summarizer is not None:
+            return self.summarizer.features(self._texts(inputs))
         batch = self.tokenizer(
             self._texts(inputs),
             padding=True,
@@ -151,17 +170,14 @@ class HFTextPipeline(Target):
         )
         batch = {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
         with torch.inference_mode():
-            if self.model.config.is_encoder_decoder:
-                states = self.model.get_encoder()(**batch).last_hidden_state
-            else:
-                states = self.model(**batch, output_hidden_states=True).hidden_states[-1]
+            states = self.model(**batch, output_hidden_states=True).hidden_states[-1]
         mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
         return ((states * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
 
     def describe_outputs(self, outputs: Any) -> list[str]:
         """ "predicted <label> (p=...)" per text, or each summary shortened."""
-        if self.task == "summarization":
-            return [s if len(s) <= 80 else s[:77] + "..." for s in outputs]
+        if self.summarizer is not None:
+            return self.summarizer.describe_outputs(outputs)
         names = [self.model.config.id2label[c] for c in self.columns]
         confidence, predicted = outputs.softmax(-1).max(-1)
         return [
@@ -174,19 +190,14 @@ class HFTextPipeline(Target):
         return [t if len(t) <= 400 else t[:397] + "..." for t in inputs]
 
 
-def _load(task: str, model: str, local_files_only: bool) -> tuple[Any, Any]:
-    """The model for ``task`` and its tokenizer; a missing one is a one-line PluginError."""
-    from transformers import (
-        AutoModelForSeq2SeqLM,
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-    )
+def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
+    """A sequence classifier and its tokenizer; a missing one is a one-line PluginError."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     source, local = model_source(model)
-    auto = AutoModelForSeq2SeqLM if task == "summarization" else AutoModelForSequenceClassification
     only_local = local_files_only or local
     try:
-        net = auto.from_pretrained(
+        net = AutoModelForSequenceClassification.from_pretrained(
             source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
         )
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
@@ -194,7 +205,7 @@ def _load(task: str, model: str, local_files_only: bool) -> tuple[Any, Any]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "local directory" if local else "hub id, not in the Hugging Face cache"
         raise PluginError(
-            f"target '{NAME}': cannot load {model!r} for {task} ({where}; runs are offline "
-            f"unless local_files_only is false): {first}"
+            f"target '{NAME}': cannot load {model!r} for text-classification ({where}; runs "
+            f"are offline unless local_files_only is false): {first}"
         ) from exc
     return net, tokenizer

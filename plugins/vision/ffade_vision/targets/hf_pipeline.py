@@ -1,0 +1,136 @@
+"""Hugging Face image classifiers (ViT, ConvNeXt, ...) as ffade targets: ``hf_image_pipeline``.
+
+It runs what ``transformers.pipeline("image-classification")`` runs, the model and its image
+processor's resizing and normalization, but on the concept-changed image tensors directly, in
+batches on the target's device and without a round trip through PIL, so the target is also
+trainable (``ffade.mitigate`` fine-tunes it). The model is read from a local directory or a hub
+id already in the Hugging Face cache; nothing is downloaded unless ``local_files_only`` is off,
+and a model that is not there is a one-line error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ffade.errors import PluginError
+from ffade.plugin_api import load_weights
+from ffade_vision.targets._base import ImageClassifier
+
+NAME = "hf_image_pipeline"
+TASKS = ("image-classification",)
+
+
+class _Logits(nn.Module):
+    """The transformers model as ``images -> logits (B, len(columns))``: the dataset's classes."""
+
+    def __init__(self, network: nn.Module, columns: list[int]) -> None:
+        super().__init__()
+        self.network = network
+        self.register_buffer("columns", torch.tensor(columns), persistent=False)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self.network(pixel_values=pixel_values).logits[:, self.columns]
+
+
+class HFImagePipeline(ImageClassifier):
+    """An ``AutoModelForImageClassification`` with its image processor's preprocessing.
+
+    Args:
+        model: a local directory (``save_pretrained``) or a hub id in the Hugging Face cache.
+        task: "image-classification", the only task (text tasks are ffade-text's hf_pipeline).
+        labels: the dataset's class names in reference order, each one of the model's labels
+            (case does not matter); default the model's own order (references index it).
+        local_files_only: never reach the hub (on by default: runs are offline).
+        weights: a ``torch.save(model.state_dict())`` file, e.g. a fix ffade.mitigate saved.
+        device: where the model runs.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        task: str = "image-classification",
+        labels: Sequence[str] | None = None,
+        local_files_only: bool = True,
+        weights: str | None = None,
+        device: str = "cpu",
+    ) -> None:
+        if task not in TASKS:
+            raise PluginError(
+                f"target '{NAME}': task {task!r} is not allowed; choose {TASKS[0]} (text tasks "
+                "are ffade-text's hf_pipeline)"
+            )
+        network, processor = _load(model, local_files_only)
+        names = [str(network.config.id2label[i]) for i in range(network.config.num_labels)]
+        self.categories = names if labels is None else list(labels)
+        wrapped = _Logits(network, _columns(names, labels))
+        if weights is not None:
+            load_weights(wrapped, weights, NAME)
+        super().__init__(
+            wrapped,
+            mean=processor.image_mean,
+            std=processor.image_std,
+            input_size=_input_size(processor.size),
+            in_channels=network.config.num_channels,
+            device=device,
+        )
+
+
+def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
+    """For each dataset class, the model's output index with that name."""
+    if labels is None:
+        return list(range(len(names)))
+    lowered = [n.lower() for n in names]
+    missing = [label for label in labels if str(label).lower() not in lowered]
+    if missing:
+        raise PluginError(
+            f"target '{NAME}': label {missing[0]!r} is not one of the model's labels "
+            f"({', '.join(names[:20])}{', ...' if len(names) > 20 else ''})"
+        )
+    return [lowered.index(str(label).lower()) for label in labels]
+
+
+def _input_size(size: dict[str, int] | int) -> tuple[int, int]:
+    """(height, width) from an image processor's ``size`` (height/width or shortest_edge)."""
+    if isinstance(size, int):
+        return size, size
+    if "height" in size and "width" in size:
+        return size["height"], size["width"]
+    edge = size.get("shortest_edge")
+    if edge is None:
+        raise PluginError(f"target '{NAME}': cannot read an input size from {size!r}")
+    return edge, edge
+
+
+def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
+    """The model and its image processor; a missing one is a one-line PluginError."""
+    try:
+        from transformers import AutoImageProcessor, AutoModelForImageClassification
+    except ImportError as exc:
+        raise PluginError(
+            f"target '{NAME}' needs transformers: pip install 'ffade-vision[hf]'"
+        ) from exc
+
+    path = Path(model).expanduser()
+    local = path.is_dir()
+    if not local and model.startswith((".", "/", "~")):
+        raise PluginError(f"target '{NAME}': model directory {model!r} does not exist")
+    source = str(path) if local else model
+    only_local = local_files_only or local
+    try:
+        network = AutoModelForImageClassification.from_pretrained(
+            source, local_files_only=only_local
+        )
+        processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = "local directory" if local else "hub id, not in the Hugging Face cache"
+        raise PluginError(
+            f"target '{NAME}': cannot load {model!r} ({where}; runs are offline unless "
+            f"local_files_only is false): {first}"
+        ) from exc
+    return network, processor

@@ -1,0 +1,56 @@
+"""hf_pipeline: the bundled tiny sentiment classifier and a tiny BART, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_text.datasets.classification import TinySentimentDataset
+from ffade_text.targets.pipeline import HFTextPipeline
+
+from ffade import registry
+from ffade.errors import PluginError
+
+
+@pytest.fixture(scope="module")
+def sentiment() -> HFTextPipeline:
+    return HFTextPipeline("text-classification", "tiny_sentiment", labels=["negative", "positive"])
+
+
+def test_classifier_scores_follow_the_dataset_labels(sentiment: HFTextPipeline) -> None:
+    texts, labels = zip(*TinySentimentDataset().split("discovery")[:32], strict=True)
+    scores = sentiment.predict(list(texts))
+    assert scores.shape == (32, 2)
+    assert torch.allclose(scores.exp().sum(-1), torch.ones(32), atol=1e-4)
+    accuracy = (scores.argmax(-1) == torch.tensor(labels)).float().mean()
+    assert accuracy >= 0.85  # the bundled model's held-out accuracy is 0.94
+    swapped = HFTextPipeline(
+        "text-classification", "tiny_sentiment", labels=["POSITIVE", "negative"]
+    )
+    assert torch.equal(swapped.predict(list(texts[:4])), scores[:4].flip(-1))
+    assert sentiment.features(list(texts[:3])).shape == (3, 64)
+    assert sentiment.describe_outputs(scores[:1])[0].startswith("predicted ")
+
+
+def test_summarization_returns_summaries(tmp_path: Path) -> None:
+    target = HFTextPipeline("summarization", "tiny_news_bart", generation={"max_new_tokens": 8})
+    summaries = target.predict(["The council of Belmont approved a budget on Monday."])
+    assert len(summaries) == 1 and isinstance(summaries[0], str) and summaries[0]
+    assert target.features(["a short article"]).shape == (1, 128)
+
+
+def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match=r"task 'image-classification' is not allowed.*hf_image"):
+        HFTextPipeline("image-classification", "tiny_sentiment")
+    with pytest.raises(PluginError, match="label 'neutral' is not one of the model's labels"):
+        HFTextPipeline("text-classification", "tiny_sentiment", labels=["neutral"])
+    with pytest.raises(PluginError, match="does not exist"):
+        HFTextPipeline("text-classification", str(tmp_path / "missing"))
+    with pytest.raises(PluginError, match="not in the Hugging Face cache") as error:
+        HFTextPipeline("text-classification", "nobody/no-such-model-here")
+    assert "\n" not in str(error.value)
+
+
+def test_registered_by_name() -> None:
+    assert registry.load("target", "hf_pipeline") is HFTextPipeline

@@ -1,0 +1,52 @@
+"""Text classification data and rewards: label_flip, label_confidence_drop, tiny_sentiment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_text.classification_rewards import LabelConfidenceDrop, LabelFlip
+from ffade_text.datasets.classification import TextClassificationDataset, TinySentimentDataset
+
+from ffade.errors import FfadeError
+
+
+def log_probs(*rows: list[float]) -> torch.Tensor:
+    return torch.tensor(rows).log()
+
+
+def test_label_flip_fails_only_when_a_right_answer_turns_wrong() -> None:
+    clean = log_probs([0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.6, 0.4])
+    edited = log_probs([0.3, 0.7], [0.8, 0.2], [0.9, 0.1], [0.45, 0.55])
+    scores = LabelFlip().score(edited, torch.tensor([0, 0, 0, 1]), clean)
+    # 1: right -> wrong; 2: still right; 3: was wrong already; 4: wrong -> right
+    assert scores.failed.tolist() == [True, False, False, False]
+    assert scores.metric.tolist() == pytest.approx([0.6, 0.1, -0.7, -0.15], abs=1e-5)
+    assert scores.reward.tolist() == pytest.approx([7.0, -1.0, -1.0, -1.0], abs=1e-4)
+
+
+def test_confidence_drop_fails_past_its_threshold() -> None:
+    clean = log_probs([0.9, 0.1], [0.9, 0.1])
+    edited = log_probs([0.55, 0.45], [0.7, 0.3])
+    scores = LabelConfidenceDrop(threshold=0.3).score(edited, torch.tensor([0, 0]), clean)
+    assert scores.failed.tolist() == [True, False]
+    with pytest.raises(FfadeError, match=r"threshold 1\.5 is not allowed"):
+        LabelConfidenceDrop(threshold=1.5)
+    with pytest.raises(FfadeError, match="none given"):
+        LabelFlip().score(edited, torch.tensor([0, 0]))
+
+
+def test_dataset_maps_label_names_to_indices(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    rows = [{"text": f"t{i}", "label": "pos" if i % 2 else "neg"} for i in range(10)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    data = TextClassificationDataset(str(path), labels=["pos", "neg"], fractions=(0.5, 0.3, 0.2))
+    pairs = [p for split in ("discovery", "finetune", "heldout") for p in data.split(split)]
+    assert sorted(t for t, _ in pairs) == sorted(r["text"] for r in rows)
+    assert all(y == (0 if int(t[1:]) % 2 else 1) for t, y in pairs)
+    with pytest.raises(FfadeError, match="label 'neg' is not one of labels"):
+        TextClassificationDataset(str(path), labels=["pos"])
+    assert TinySentimentDataset().labels == ["negative", "positive"]
+    assert len(TinySentimentDataset().split("discovery")) == 160

@@ -1,0 +1,56 @@
+"""hf_image_pipeline on a tiny ViT built from a config and saved here: offline, in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_vision.datasets.digits import DigitsDataset
+from ffade_vision.targets.hf_pipeline import HFImagePipeline
+
+from ffade.errors import PluginError
+from ffade.plugin_api import TrainableTarget
+
+transformers = pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def tiny_vit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    config = transformers.ViTConfig(
+        image_size=32, patch_size=8, num_channels=3, hidden_size=32, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=64, num_labels=10,
+        id2label={i: f"digit {i}" for i in range(10)},
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("tiny_vit")
+    transformers.ViTForImageClassification(config).save_pretrained(folder)
+    processor = transformers.ViTImageProcessor(
+        size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3
+    )
+    processor.save_pretrained(folder)
+    return folder
+
+
+def test_logits_follow_the_dataset_classes(tiny_vit: Path) -> None:
+    images, _ = DigitsDataset().collate(DigitsDataset().split("discovery")[:4])
+    target = HFImagePipeline(str(tiny_vit))
+    logits = target.predict(images)
+    assert logits.shape == (4, 10)
+    reordered = HFImagePipeline(str(tiny_vit), labels=["Digit 3", "digit 1"])
+    assert torch.allclose(reordered.predict(images), logits[:, [3, 1]], atol=1e-5)
+    assert target.features(images).shape == (4, 32)
+    assert isinstance(target, TrainableTarget)
+    assert target.describe_outputs(logits)[0].startswith("predicted digit ")
+
+
+def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match="label 'cat' is not one of the model's labels"):
+        HFImagePipeline(str(tiny_vit), labels=["cat"])
+    with pytest.raises(PluginError, match="task 'summarization' is not allowed"):
+        HFImagePipeline(str(tiny_vit), task="summarization")
+    with pytest.raises(PluginError, match="not in the Hugging Face cache") as error:
+        HFImagePipeline("nobody/no-such-vit")
+    assert "\n" not in str(error.value)
+    with pytest.raises(PluginError, match="does not exist"):
+        HFImagePipeline(str(tmp_path / "missing"))
