@@ -1,0 +1,38 @@
+"""configs/text_classification.yaml: the tiny sentiment model's failures under text edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ffade.cli import main
+from tests.helpers import REPO
+
+
+def run(tmp_path: Path, **init_args) -> dict:
+    config = yaml.safe_load((REPO / "configs" / "text_classification.yaml").read_text())
+    config["model"]["init_args"].update(init_args)
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["fit", "--config", str(path)]) == 0
+    run_dir = tmp_path / "runs" / "text_classification" / "version_0"
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def test_small_budget_finds_label_flips(tmp_path: Path) -> None:
+    summary = run(tmp_path, budget=64, learning_starts=16, num_envs=16)
+    assert summary["status"] == "finished" and summary["evaluations"] == 64
+    assert summary["task"]["target"]["name"] == "hf_pipeline"
+    assert summary["failures"] > 0
+
+
+@pytest.mark.slow  # the committed budget: about 35 s of discovery on two idle CPU cores
+def test_committed_config_finds_failures(tmp_path: Path) -> None:
+    summary = run(tmp_path)
+    assert summary["evaluations"] == 1000 and summary["gradient_updates"] > 0
+    assert summary["failing_concept_states"] >= 20
+    assert main(["report", str(tmp_path / "runs" / "text_classification" / "version_0")]) == 0

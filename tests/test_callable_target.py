@@ -1,0 +1,65 @@
+"""The callable target: a plain function or torch module as the model, from Python or YAML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from ffade.callable_target import CallableTarget
+from ffade.cli import main
+from ffade.errors import PluginError
+from ffade.plugin_api import TrainableTarget
+from tests.helpers import write_config
+
+
+def test_labels_become_log_probabilities_and_scores_pass_through() -> None:
+    labels = CallableTarget(lambda x: np.array([2, 0]), num_classes=3).predict(torch.zeros(2, 4))
+    assert labels.shape == (2, 3) and labels.argmax(-1).tolist() == [2, 0]
+    assert labels.softmax(-1)[0, 2] > 0.99
+    summed = CallableTarget(lambda x: x.sum(-1, keepdim=True).repeat(1, 2))
+    scores = summed.predict(torch.ones(3, 2))
+    assert scores.dtype == torch.float32 and scores.tolist() == [[2.0, 2.0]] * 3
+    seen = []
+    CallableTarget(lambda x: seen.append(type(x)) or np.zeros(1), numpy=True).predict(torch.ones(1))
+    assert seen == [np.ndarray]
+
+
+def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
+    with pytest.raises(PluginError, match="pass num_classes"):
+        CallableTarget(lambda x: np.array([1, 0])).predict(torch.zeros(2))
+    with pytest.raises(PluginError, match=r"got \(2, 2, 2\)"):
+        CallableTarget(lambda x: torch.zeros(2, 2, 2)).predict(torch.zeros(2))
+    with pytest.raises(PluginError, match="has no 'nope'"):
+        CallableTarget("tests.api.callables:nope")
+    with pytest.raises(PluginError, match="cannot import module 'no_such_module'"):
+        CallableTarget("no_such_module:f")
+    with pytest.raises(PluginError, match=r"weights needs predict to be a torch\.nn\.Module"):
+        CallableTarget(lambda x: x, weights="w.pt")
+
+
+def test_a_module_is_trainable_and_loads_weights(tmp_path: Path) -> None:
+    network = torch.nn.Linear(4, 3)
+    target = CallableTarget(network, features=lambda x: x * 2)
+    assert isinstance(target, TrainableTarget) and target.model is network
+    assert torch.equal(target.features(torch.ones(2, 4)), torch.full((2, 4), 2.0))
+    saved = {k: torch.zeros_like(v) for k, v in network.state_dict().items()}
+    torch.save(saved, tmp_path / "w.pt")
+    zeroed = CallableTarget(torch.nn.Linear(4, 3), weights=str(tmp_path / "w.pt"))
+    assert torch.equal(zeroed.predict(torch.ones(1, 4)), torch.zeros(1, 3))
+
+
+def test_a_config_names_a_function_as_module_colon_function(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=40)
+    data = yaml.safe_load(config.read_text())
+    target = {"predict": "tests.api.callables:margin", "features": "tests.api.callables:first_axis"}
+    data["model"]["init_args"]["task"]["target"] = {"name": "callable", "args": target}
+    config.write_text(yaml.safe_dump(data))
+    assert main(["fit", "--config", str(config)]) == 0
+    summary = json.loads((tmp_path / "runs/test/version_0/summary.json").read_text())
+    assert summary["evaluations"] == 40 and 0 < summary["failures"] < 40
+    assert summary["task"]["target"]["args"]["predict"] == "tests.api.callables:margin"

@@ -1,0 +1,59 @@
+"""ffade.register and module:Class names: plugins without a package or an entry point."""
+
+from __future__ import annotations
+
+import pytest
+from ffade_synthetic.reward import MarginReward
+
+import ffade
+from ffade import registry
+from ffade.errors import PluginError
+
+
+@pytest.fixture(autouse=True)
+def _forget_registrations():
+    before = dict(registry._registered)
+    yield
+    registry._registered.clear()
+    registry._registered.update(before)
+
+
+class Doubled(MarginReward):
+    """A reward defined outside any plugin package."""
+
+    def __init__(self, scale: float = 20.0) -> None:
+        super().__init__(scale)
+
+
+def test_a_registered_class_is_created_with_checked_arguments() -> None:
+    ffade.register("reward", "doubled", Doubled)
+    assert registry.create("reward", "doubled", {"scale": 3.0}).scale == 3.0
+    with pytest.raises(PluginError, match="has no argument 'scal'; allowed: scale"):
+        registry.create("reward", "doubled", {"scal": 3.0})
+    listed = [p for p in registry.available("reward") if p.name == "doubled"]
+    assert listed[0].distribution == "in-process" and listed[0].value.endswith(":Doubled")
+    ffade.register("reward", "doubled", MarginReward)  # a notebook cell run again replaces it
+    assert registry.load("reward", "doubled") is MarginReward
+
+
+def test_a_registered_instance_is_used_as_it_is() -> None:
+    reward = Doubled(5.0)
+    ffade.register("reward", "mine", reward)
+    assert registry.create("reward", "mine") is reward and reward.plugin_name == "mine"
+    with pytest.raises(PluginError, match="takes no arguments"):
+        registry.create("reward", "mine", {"scale": 1.0})
+
+
+def test_module_colon_class_needs_no_registration() -> None:
+    assert registry.load("reward", "tests.test_registry_in_process:Doubled") is Doubled
+    with pytest.raises(PluginError, match=r"not a subclass of ffade\.plugin_api\.Target"):
+        registry.load("target", "tests.test_registry_in_process:Doubled")
+
+
+def test_register_refuses_what_would_be_ambiguous() -> None:
+    with pytest.raises(PluginError, match="already installed from ffade-synthetic"):
+        ffade.register("reward", "margin", Doubled)
+    with pytest.raises(PluginError, match="neither a subclass"):
+        ffade.register("target", "x", Doubled)
+    with pytest.raises(PluginError, match="unknown plugin kind 'model'"):
+        ffade.register("model", "x", Doubled)
