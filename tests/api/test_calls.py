@@ -42,6 +42,7 @@ def test_api_and_cli_write_identical_evaluations(tmp_path: Path) -> None:
     assert len(run.evaluations) == 96
 
 
+@pytest.mark.slow  # 10-15 s: a grid sweep, then the report's pictures
 def test_run_reports_and_lists_regions(tmp_path: Path) -> None:
     run = ffade.discover(
         task=synthetic_spec(num_concepts=2, num_inputs=4),

@@ -23,6 +23,7 @@ def run(tmp_path: Path, **init_args) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
+@pytest.mark.slow  # 10-20 s with the model load: CI runs it in its slow step
 def test_small_budget_finds_label_flips(tmp_path: Path) -> None:
     summary = run(tmp_path, budget=64, learning_starts=16, num_envs=16)
     assert summary["status"] == "finished" and summary["evaluations"] == 64

@@ -123,7 +123,10 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     only_local = local_files_only or local
     try:
         network = AutoModelForImageClassification.from_pretrained(
-            source, local_files_only=only_local
+            source,
+            local_files_only=only_local,
+            # not passed on to the LoRA-adapter lookup when peft is installed (see ffade-text)
+            adapter_kwargs={"local_files_only": only_local},
         )
         processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
