@@ -63,11 +63,12 @@ def _target_from(text: str) -> dict[str, Any]:
 
 def table(results: list[CaseResult]) -> str:
     """The human-readable result: one row per case, then the verdict."""
-    rows = [("case", "pairs", "failed", "rate", "max", "result", "where")]
+    rows = [("case", "goal", "pairs", "failed", "rate", "max", "result", "where")]
     for r in results:
         rows.append(
             (
                 r.case.name,
+                r.case.goal,
                 str(r.pairs),
                 str(r.failures),
                 f"{r.failure_rate:.1%}",

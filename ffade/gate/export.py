@@ -3,13 +3,20 @@
 Each failure group of the run becomes a case: a seeded uniform sample of (input, state) pairs
 over the group's concept states, from the **discovery** split (the inputs the run searched) and
 the **heldout** split (inputs no search or fine-tune ever saw), measured on the run's own target
-here, with a pass threshold. The default threshold is the lower end of the 95% Wilson interval
-of that measured failure rate: a model passes a case only when it fails there clearly less often
-than the model the run searched, so the original fails every case and a real fix passes it.
-``--max-failure-rate`` sets one threshold for every case instead; the file is meant to be edited.
+here, with a pass threshold that depends on the case's goal:
 
-Failure groups are the run's failure regions today (:func:`failure_groups`); rule-based slices
-can replace them there without touching the rest.
+- ``fix``: the model must fail there clearly less often than the model the run searched: at most
+  the lower end of the 95% Wilson interval of the measured failure rate. The original model fails
+  such a case; a real fix passes it.
+- ``hold``: a region a person chose to leave alone (priority ``skip`` in the run's feedback.yaml):
+  the model must not fail there clearly more often: at most the interval's upper end.
+
+Without a feedback.yaml every region is a ``fix`` case. ``--max-failure-rate`` sets one threshold
+for every case instead; the file is meant to be edited.
+
+Failure groups are the run's failure regions today (:func:`failure_groups`, from feedback.yaml
+when the run has one, so the cases are the regions the person judged); rule-based slices can
+replace them there without touching the rest.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
+from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks
 from ffade.gate.suite import Case, Suite, write_suite
 from ffade.records import read_summary
@@ -42,15 +50,34 @@ class FailureGroup:
         name: stable name (a region's id, or a slice's).
         conditions: the group in words.
         states: grid indices of its states (m, k).
+        goal: "fix" (must fail clearly less than now) or "hold" (must not fail clearly more).
     """
 
     name: str
     conditions: str
     states: np.ndarray
+    goal: str = "fix"
 
 
-def failure_groups(run_dir: Path, threshold: float, min_evaluations: int) -> list[FailureGroup]:
-    """The run's failure regions, most severe first (the seam where slices plug in)."""
+def failure_groups(
+    run_dir: Path, threshold: float, min_evaluations: int, feedback: Path | None = None
+) -> list[FailureGroup]:
+    """The run's failure regions, most severe first (the seam where slices plug in).
+
+    From the feedback file when there is one (``feedback``, else RUN_DIR/feedback.yaml): its
+    regions, with skipped ones as ``hold`` cases. Otherwise found here, all ``fix`` cases.
+    """
+    feedback = feedback or run_dir / FEEDBACK_FILE
+    if feedback.is_file():
+        return [
+            FailureGroup(
+                r.id,
+                r.conditions,
+                np.asarray(r.states, np.int64),
+                "hold" if r.priority == "skip" else "fix",
+            )
+            for r in read_feedback(feedback).regions
+        ]
     landscape = load_landscape(run_dir)
     regions = find_regions(landscape, threshold, min_evaluations)
     return [FailureGroup(r.id, r.conditions, r.states) for r in regions]
@@ -78,8 +105,20 @@ def make_cases(
             for split, task in tasks.items()
         }
         states = [space.values(state) for state in group.states]
-        cases.append(Case(group.name, group.conditions, states, pairs, max_failure_rate=1.0))
+        cases.append(Case(group.name, group.conditions, states, pairs, 1.0, group.goal))
     return cases
+
+
+def default_threshold(failures: int, pairs: int, goal: str) -> float:
+    """A fix case's interval's lower end rounded down, a hold case's upper end rounded up.
+
+    Rounded to a tenth of a percent away from the measured rate, so the model the run searched
+    fails every fix case with a failure and passes every hold case.
+    """
+    low, high = wilson_interval(failures, pairs)
+    if goal == "fix":
+        return float(np.floor(float(low) * 1000) / 1000)
+    return float(np.ceil(float(high) * 1000) / 1000)
 
 
 def export_suite(
@@ -91,6 +130,7 @@ def export_suite(
     seed: int = 0,
     max_failure_rate: float | None = None,
     batch_size: int = 256,
+    feedback: str | Path | None = None,
 ) -> Suite:
     """Build, measure and write the suite; see the module docstring.
 
@@ -104,7 +144,9 @@ def export_suite(
     if max_failure_rate is not None and not 0 <= max_failure_rate <= 1:
         raise FfadeError(f"--max-failure-rate must be in [0, 1], got {max_failure_rate}")
     summary = read_summary(run_dir)
-    groups = failure_groups(run_dir, threshold, min_evaluations)
+    groups = failure_groups(
+        run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback)
+    )
     if not groups:
         raise FfadeError(
             f"{run_dir} has no failure region at --threshold {threshold}: nothing to guard"
@@ -114,9 +156,11 @@ def export_suite(
     for result in evaluate_cases(cases, tasks, batch_size):
         case = result.case
         case.measured = result.measured()
-        low, _ = wilson_interval(result.failures, result.pairs)
-        default = float(np.floor(float(low) * 1000) / 1000)  # rounded down: the original fails
-        case.max_failure_rate = default if max_failure_rate is None else max_failure_rate
+        case.max_failure_rate = (
+            default_threshold(result.failures, result.pairs, case.goal)
+            if max_failure_rate is None
+            else max_failure_rate
+        )
     source: dict[str, Any] = {
         "run": str(run_dir),
         "explorer": summary.get("explorer"),
@@ -153,6 +197,11 @@ def main(argv: list[str]) -> int:
         help="one pass threshold for every case (default: per case, the lower end of the 95%% "
         "interval of the run's target's failure rate there)",
     )
+    parser.add_argument(
+        "--feedback",
+        metavar="FEEDBACK.yaml",
+        help="whose regions and priorities to use (default RUN_DIR/feedback.yaml if it exists)",
+    )
     parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
     args = parser.parse_args(argv)
     suite = export_suite(
@@ -164,6 +213,7 @@ def main(argv: list[str]) -> int:
         args.seed,
         args.max_failure_rate,
         args.batch_size,
+        args.feedback,
     )
     pairs = sum(case.measured["pairs"] for case in suite.cases)
     print(f"{len(suite.cases)} cases, {pairs} pairs -> {args.to}", file=sys.stdout)

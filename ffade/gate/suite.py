@@ -15,6 +15,7 @@ file, so it can sit in a repository next to the model and be reviewed like code:
           discovery: [[3, 0], [17, 4], ...]
           heldout: [[0, 2], ...]
         measured: {pairs: 128, failures: 80, failure_rate: 0.625, discovery: ..., heldout: ...}
+        goal: fix                                            # or hold (see ffade.gate.export)
         max_failure_rate: 0.54                               # the pass threshold: edit it
 
 A case passes when the target fails on at most ``max_failure_rate`` of its pairs.
@@ -54,6 +55,8 @@ class Case:
         states: the concept states it covers, as {concept label: value}.
         pairs: per split, (input id, index into ``states``) rows to evaluate.
         max_failure_rate: the pass threshold: the share of pairs allowed to fail.
+        goal: "fix" (must fail less than the run's target) or "hold" (must not fail more); it
+            chose the default threshold and is shown in reports.
         measured: what the exporting run's target scored on these pairs.
     """
 
@@ -62,6 +65,7 @@ class Case:
     states: list[dict[str, Any]]
     pairs: dict[str, list[list[int]]]
     max_failure_rate: float
+    goal: str = "fix"
     measured: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +75,7 @@ class Case:
             "states": self.states,
             "pairs": self.pairs,
             "measured": self.measured,
+            "goal": self.goal,
             "max_failure_rate": self.max_failure_rate,
         }
 
@@ -167,5 +172,6 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         states=states,
         pairs=pairs,
         max_failure_rate=float(threshold),
+        goal=str(data.get("goal", "fix")),
         measured=data.get("measured") or {},
     )
