@@ -78,8 +78,10 @@ def evaluate_cases(
 
     Raises:
         FfadeError: a pair names an input the split does not have (the suite was exported from
-            a different dataset).
+            a different dataset), or the batch size is below 1.
     """
+    if batch_size < 1:
+        raise FfadeError(f"--batch-size must be at least 1, got {batch_size}")
     counts = [dict.fromkeys(SUITE_SPLITS, (0, 0)) for _ in cases]
     for split in SUITE_SPLITS:
         pieces = [case.split_pairs(split, tasks["discovery"].space) for case in cases]
