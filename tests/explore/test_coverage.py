@@ -66,6 +66,14 @@ def run_summary(tmp_path: Path, explorer: type, **kwargs) -> tuple[dict, list[st
     return summary, (run_dir / "evaluations.jsonl").read_text().splitlines()
 
 
+def last_scalars(run_dir: Path) -> dict[str, float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    return {tag: events.Scalars(tag)[-1].value for tag in events.Tags()["scalars"]}
+
+
 def test_a_run_with_probes_evaluates_exactly_what_it_would_without(tmp_path: Path) -> None:
     summary, log = run_summary(tmp_path / "a", RandomExplorer, budget=200)
     plain, plain_log = run_summary(tmp_path / "b", RandomExplorer, budget=200, coverage_probes=0)
@@ -76,6 +84,11 @@ def test_a_run_with_probes_evaluates_exactly_what_it_would_without(tmp_path: Pat
     assert 0 <= remaining["low"] <= remaining["estimate"] <= remaining["high"]
     assert remaining["unevaluated_pairs"] == summary["num_inputs"] * 1000 - 200
     assert summary["stop_reason"] == "budget spent"
+    scalars = last_scalars(tmp_path / "a" / "ffade" / "version_0")  # TensorBoard has it too
+    assert scalars["discovery/estimated_remaining"] == pytest.approx(remaining["estimate"], abs=0.1)
+    assert scalars["discovery/estimated_remaining_high"] == pytest.approx(
+        remaining["high"], abs=0.1
+    )
 
 
 def test_a_finished_grid_sweep_leaves_nothing_to_estimate(tmp_path: Path) -> None:
