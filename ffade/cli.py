@@ -57,6 +57,18 @@ def feedback_command(args: list[str]) -> int:
     return feedback_main(args)
 
 
+def export_command(args: list[str]) -> int:
+    from ffade.gate.export import main as export_main
+
+    return export_main(args)
+
+
+def check_command(args: list[str]) -> int:
+    from ffade.gate.check import main as check_main
+
+    return check_main(args)
+
+
 def loop_command(args: list[str]) -> int:
     from ffade.loop import main as loop_main
 
@@ -74,6 +86,8 @@ class Command:
 COMMANDS = {
     "report": Command(report_command, "write a run's failure landscape and regions as a report"),
     "feedback": Command(feedback_command, "give each failure region of a run a priority"),
+    "export": Command(export_command, "turn a run's failure regions into a regression suite"),
+    "check": Command(check_command, "run a regression suite on a model: exit 1 if any case fails"),
     "loop": Command(loop_command, "discover, prioritize, fine-tune, rediscover, compare"),
     "plugins": Command(plugins_command, "list the installed plugins"),
 }

@@ -48,6 +48,7 @@ RUN_FIGURES = (
     "num_inputs",
     "gradient_updates",
     "wall_seconds",
+    "stop_reason",
 )
 """summary.json keys shown in the run table, in this order, when present."""
 
@@ -226,6 +227,13 @@ def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any
     figures["states_evaluated"] = evaluated
     total = int(landscape.evaluations.sum())
     figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
+    remaining = summary.get("estimated_remaining_failures")
+    if remaining:  # failing pairs not found yet (ffade.explore.coverage)
+        point = "unknown" if remaining["estimate"] is None else f"{remaining['estimate']:,.0f}"
+        figures["estimated_remaining_failures"] = (
+            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
+            f"{remaining['probe_failures']} of {remaining['probes']} random probes failed)"
+        )
     return figures
 
 
