@@ -159,9 +159,14 @@ def find_regions(
     return regions
 
 
+SLICE_KINDS = ("rules", "regions")
+"""How failures are sliced for a person: rules (:mod:`.rules`) or connected regions."""
+
+
 def add_region_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--threshold`` and ``--min-evaluations``: what makes a concept state fail, for every
-    command that finds regions (``ffade report``, ``ffade feedback``), so they agree."""
+    """``--threshold``, ``--min-evaluations`` and ``--slices``: what makes a concept state fail
+    and how failures are described, for every command that finds them (``ffade report``,
+    ``ffade feedback``), so they agree."""
     parser.add_argument(
         "--threshold",
         type=float,
@@ -173,6 +178,13 @@ def add_region_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         help="evaluations a state needs before it can count as failing (default 1)",
+    )
+    parser.add_argument(
+        "--slices",
+        choices=SLICE_KINDS,
+        default="rules",
+        help="describe failures as rules over concept values (default; see docs/report.md) or as "
+        "connected regions of failing states",
     )
 
 
