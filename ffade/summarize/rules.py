@@ -80,12 +80,6 @@ class Rule(Region):
         """Whether the rule's failure rate reaches the threshold for sure (its CI's lower end)."""
         return self.confidence_interval[0] >= self.threshold - 1e-12
 
-    def counts_on(self, landscape: Landscape) -> tuple[int, int]:
-        """(evaluations, failures) pooled over every state the rule allows, in ``landscape``
-        (another run over the same grid: where a comparison follows the rule)."""
-        index = np.ix_(*[np.asarray(a, dtype=np.int64) for a in self.allowed])
-        return int(landscape.evaluations[index].sum()), int(landscape.failures[index].sum())
-
     def to_dict(self, landscape: Landscape) -> dict[str, Any]:
         entry = super().to_dict(landscape)
         entry.update(

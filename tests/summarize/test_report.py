@@ -12,7 +12,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ffade.summarize.report import main
+from ffade.summarize.report import build_report, main
+from tests.summarize.conftest import planted_image_counts
 
 PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -67,7 +68,13 @@ def decoded_images(page: _Page) -> list[bytes]:
 def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys) -> None:
     out = tmp_path / "report"
     assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
-    assert "2 failure regions" in capsys.readouterr().out
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        f"report: {out / 'report.html'}",
+        "evaluations: 742, failures: 172",
+        "1 failure rules cover 92% of 13 failing states; top: " + PLANTED,
+        f"next: ffade feedback {image_run}",
+    ]
 
     data = json.loads((out / "report.json").read_text())
     assert data["regions"][0]["description"] == PLANTED
@@ -117,18 +124,72 @@ def test_compare_reports_distance_and_region_shift(image_run, make_run, image_co
         "there is no policy landscape; compare failure landscapes",
     }
     shift = compare["region_shift"]
-    assert [e["description"] for e in shift["still_failing"]] == [PLANTED]
-    assert len(shift["fixed"]) == 1 and shift["new"] == []
+    # half the rule's range still fails: 54 of 120 (95% CI 36-54%) is neither fixed nor failing
+    assert [e["description"] for e in shift["unclear"]] == [PLANTED]
+    assert shift["unclear"][0]["now"] == "45% failure (95% CI 36-54%), 120 evaluations"
+    assert shift["fixed"] == shift["still_failing"] == shift["new"] == []
+    assert compare["compares"] == "runs" and compare["mitigation"] is None
     page = parse((image_run / "report.html").read_text())
     statuses = [row[0] for row in page.tables["region-shift"][1:]]
-    assert statuses == ["still failing", "fixed"]
+    assert statuses == ["unclear"]
     assert page.tables["run"][0] == ["figure", "this run", "compared run"]
     assert len(decoded_images(page)) == 2  # this run's and the compared run's failure rates
 
     assert main([str(image_run), "--compare", str(image_run), "--no-tensorboard"]) == 0
     compare = json.loads((image_run / "report.json").read_text())["compare"]
     assert compare["wasserstein"]["failure"]["value"] == pytest.approx(0.0, abs=1e-12)
-    assert len(compare["region_shift"]["still_failing"]) == 2
+    assert len(compare["region_shift"]["still_failing"]) == 1
+
+
+def test_a_slice_is_fixed_only_when_its_interval_is_below_the_threshold(
+    image_run, make_run, image_concepts
+) -> None:
+    def thin(state: tuple[int, ...]) -> tuple[int, int]:  # 0 of 2: 95% CI 0-66%
+        return (2, 0) if state == (3, 0, 0) else (0, 0)
+
+    def thorough(state: tuple[int, ...]) -> tuple[int, int]:  # 120 passing evaluations
+        return (10, 0) if state[0] >= 3 and state[1] <= 1 else (0, 0)
+
+    for counts, status in ((thin, "unclear"), (thorough, "fixed")):
+        other = make_run(counts.__name__, image_concepts, counts)
+        report = build_report(image_run, other, tensorboard=False)
+        shift = report["compare"]["region_shift"]
+        assert [e["description"] for e in shift[status]] == [PLANTED], status
+
+
+def test_comparing_explorers_on_one_model_says_so(image_run, make_run, image_concepts) -> None:
+    other = make_run("dqn", image_concepts, planted_image_counts, explorer="dqn")
+    report = build_report(image_run, other, tensorboard=False)
+    assert report["compare"]["compares"] == "explorers"
+    assert "compares search methods, not models" in (image_run / "report.md").read_text()
+
+
+def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
+    fixed = tmp_path / "mitigate"
+    fixed.mkdir()
+    (fixed / "mitigation.json").write_text(
+        json.dumps(
+            {
+                "status": "accepted",
+                "reason": "clean accuracy kept",
+                "clean_accuracy_before": 0.9,
+                "clean_accuracy_after": 0.89,
+                "targeted_failure_rate_before": 0.8,
+                "targeted_failure_rate_after": 0.2,
+                "regions": [],
+            }
+        )
+    )
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(fixed / "m.pt")}}}
+    other = make_run("after", image_concepts, planted_image_counts, task=task)
+    report = build_report(image_run, other, tensorboard=False)
+    assert report["compare"]["mitigation"]["targeted_failure_rate_after"] == 0.2
+    assert report["compare"]["compares"] == "models"
+    page = parse((image_run / "report.html").read_text())
+    first_table = next(iter(page.tables))
+    assert first_table == "held-out"
+    assert page.tables["held-out"][1][:2] == ["verdict", "accepted"]
+    assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
 
 
 def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -> None:
