@@ -36,6 +36,7 @@ from ffade.summarize.regions import (
     Region,
     add_region_arguments,
     find_regions,
+    format_value,
     smallest_failing_changes,
 )
 from ffade.summarize.report_render import html_page, markdown, relative_path
@@ -347,14 +348,19 @@ def _examples(run_dir: Path) -> list[dict[str, Any]]:
     return examples
 
 
-def _example_caption(entry: dict[str, Any]) -> dict[str, Any]:
-    """What an example's caption says: its entry without the picture, the input text and the full
-    state, naming only the concepts that changed it (fifteen zeros would hide a text's one edit).
+def _example_caption(entry: dict[str, Any]) -> str:
+    """What an example's caption says, in words: which input, what it should be, what changed
+    it (only the concepts that did: fifteen zeros would hide a text's one edit) and what the
+    target answered. The metric and reward are internals; report.json's listing keeps them.
     """
-    caption = {}
-    for key, value in entry.items():
-        if key == "changed":
-            caption["changes"] = value or "none"
-        elif key not in ("file", "input", "concepts"):
-            caption[key] = value
-    return caption
+    changes = entry.get("changed") or {}
+    changed = (
+        " and ".join(f"{label} {format_value(value)}" for label, value in changes.items())
+        if changes
+        else "no change"
+    )
+    subject = f"Input {entry.get('input_id', '?')}"
+    if entry.get("reference") not in (None, ""):
+        subject += f" (should be {entry['reference']})"
+    output = entry.get("output")
+    return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")

@@ -337,7 +337,7 @@ def _pct(value: float | None) -> str:
 
 
 def _caption(example: dict[str, Any]) -> str:
-    return "; ".join(f"{k}: {_fmt(v)}" for k, v in example["caption"].items())
+    return example["caption"]
 
 
 def _figure(path: Path, alt: str, caption: str) -> str:

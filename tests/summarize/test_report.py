@@ -225,10 +225,7 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
         "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
     )
     assert "| 3 | 2 | rotation: 20 |" in markdown
-    caption = (
-        "input_id: 3; reference: 7; changes: rotation: 20, brightness: 0.2; metric: 9.5; "
-        "reward: 9.5; output: 1"
-    )
+    caption = "Input 3 (should be 7), changed by rotation 20 and brightness 0.2: the target says 1"
     assert f"![{caption}](examples/worst_0.png)\n*{caption}*" in markdown
     assert "deleted_since" not in markdown  # a picture deleted since is left out
     page = parse((run / "report.html").read_text())
@@ -263,7 +260,7 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
-    caption = "input_id: 1; changes: blur: 2; output: A summary."
+    caption = "Input 1, changed by blur 2: the target says A summary."
     assert f"> Teh <b>council</b> met.\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
