@@ -24,6 +24,7 @@ from typing import Any
 from ffade.errors import FfadeError
 from ffade.records import read_summary, write_json_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
+from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
@@ -93,8 +94,10 @@ def build_report(
     landscape = load_landscape(run_dir)
     out = Path(out) if out is not None else run_dir
     out.mkdir(parents=True, exist_ok=True)
-    regions = find_regions(landscape, threshold, min_evaluations)
-    rules = find_rules(landscape, threshold, min_evaluations)
+    # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
+    kept, apart = split_by_meaning(landscape, meaning_changing(read_summary(run_dir)))
+    regions = find_regions(kept, threshold, min_evaluations)
+    rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
     # one choice of axes for both runs: pictures pooled over different concepts do not compare
     axes = default_axes(landscape) if axes is None else axes
@@ -104,6 +107,7 @@ def build_report(
     }
     report = assemble_report(run_dir, landscape, regions, threshold, min_evaluations)
     report["rules"] = rules.to_dict(landscape)
+    report["meaning_changing"] = apart
     if compare is not None and other is not None:
         if other.evaluations.sum():
             images["compare_failure_rate"] = save_figure(

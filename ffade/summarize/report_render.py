@@ -175,6 +175,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
         ("Run", "run", *_run_table(report)),
         ("Failure rules", "rules", *_rule_table(report.get("rules"))),
         ("Connected failure regions", "regions", *_region_table(report["regions"])),
+        *_meaning_table(report.get("meaning_changing")),
         *_smallest_change_tables(report),
     ]
     if compare is not None:
@@ -255,6 +256,15 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
         )
         rows.append(["", "", note, "", "", "", ""])
     return header, rows
+
+
+def _meaning_table(entries: list[dict[str, Any]] | None) -> list[Table]:
+    """Failures under edits that change the meaning, apart from the rules (none: no table)."""
+    if not entries:
+        return []
+    rows = [[entry["concept"], entry["description"]] for entry in entries]
+    title = "Edits that change the meaning (reported apart: the reference no longer fits)"
+    return [(title, "meaning-changing", ["concept", "when it applies"], rows)]
 
 
 def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:

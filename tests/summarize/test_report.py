@@ -374,3 +374,33 @@ def test_runs_without_evaluations_or_failures_still_report(make_run, image_conce
     assert "no evaluation failed" in data["compare"]["wasserstein"]["failure"]["note"]
     assert main([str(empty), "--no-tensorboard"]) == 0
     assert "holds no evaluation yet" in (empty / "report.md").read_text()
+
+
+def test_meaning_changing_failures_are_reported_apart(make_run) -> None:
+    grid = {"negate": [0, 1, 2], "typo": [0, 1, 2]}
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        negate, typo = state
+        if negate:  # the summary follows the negation: "fails" everywhere
+            return (10, 10)
+        return (10, 9) if typo == 2 else (10, 0)
+
+    run = make_run("text", grid, counts)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][0]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    report = build_report(run, tensorboard=False)
+    assert [r["conditions"] for r in report["rules"]["rules"]] == ["typo = 2"]
+    assert report["meaning_changing"] == [
+        {
+            "concept": "negate",
+            "evaluations": 60,
+            "failures": 60,
+            "description": "100% failure (95% CI 94-100%), 60 evaluations",
+        }
+    ]
+    page = parse((run / "report.html").read_text())
+    assert page.tables["meaning-changing"][1] == [
+        "negate",
+        "100% failure (95% CI 94-100%), 60 evaluations",
+    ]
