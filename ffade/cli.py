@@ -99,6 +99,15 @@ def unknown_command(name: str) -> str:
     return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
 
 
+def _with_hints(args: list[str], message: str) -> str:
+    """A Lightning command's error with "did you mean" for a misspelled model class."""
+    if args[0] not in LIGHTNING_COMMANDS:
+        return message
+    from ffade.fit_help import class_path_hint
+
+    return class_path_hint(message)
+
+
 def _print_ending(args: list[str], model: object) -> None:
     """After ``ffade fit``: where the run is, what it found and the next command to type."""
     run_dir = getattr(model, "run_dir", None)
@@ -133,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         model = run_lightning(args)
         _print_ending(args, model)
     except FfadeError as exc:
-        print(f"ffade: error: {exc}", file=sys.stderr)
+        print(f"ffade: error: {_with_hints(args, str(exc))}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ from the code.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 import textwrap
@@ -52,6 +53,43 @@ def fit_help() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+_UNKNOWN_CLASS = (
+    re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
+    re.compile(r"module '[\w.]+' has no attribute '(?P<name>\w+)'"),
+    re.compile(r"No module named '(?P<name>[\w.]+)'"),
+)
+
+
+def class_path_hint(message: str) -> str:
+    """``message`` with "did you mean" added when it is jsonargparse's word for a class path
+    that names no class, e.g. ``DQNExplorr`` -> "did you mean 'ffade.explore.DQNExplorer'?"."""
+    for pattern in _UNKNOWN_CLASS:
+        match = pattern.search(message)
+        if match:
+            break
+    else:
+        return message
+    known = _model_classes()
+    wrong = match.group("name").rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(wrong, list(known), n=1, cutoff=0.6)
+    if not close:
+        return f"{message}; model classes: {', '.join(known.values())}"
+    return f"{message} (did you mean '{known[close[0]]}'?)"
+
+
+def _model_classes() -> dict[str, str]:
+    """{class name: full class path} of every explorer and fine-tuner ffade provides."""
+    import ffade.explore as explore
+    import ffade.mitigate as mitigate
+
+    return {
+        name: f"{module.__name__}.{name}"
+        for module in (explore, mitigate)
+        for name in module.__all__
+        if name.endswith(("Explorer", "FineTuner")) and name not in ("Explorer", "FineTuner")
+    }
 
 
 def _argument_lines(cls: type) -> list[str]:

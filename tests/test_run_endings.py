@@ -50,3 +50,18 @@ def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
     assert "  budget                 (default 1000) target evaluations to spend" in text
     assert "  concepts               (required) the concept grid" in text
     assert "RandomExplorer" in text and "ClassifierFineTuner" in text
+
+
+def test_a_misspelled_model_class_gets_the_closest_one() -> None:
+    from ffade.fit_help import class_path_hint
+
+    assert class_path_hint('Parser key "model": Expected a dot import path string: DQNExplorr') == (
+        'Parser key "model": Expected a dot import path string: DQNExplorr '
+        "(did you mean 'ffade.explore.DQNExplorer'?)"
+    )
+    message = "Parser key \"model\": module 'ffade.explore' has no attribute 'RandomExplore'"
+    assert class_path_hint(message).endswith("(did you mean 'ffade.explore.RandomExplorer'?)")
+    assert "model classes: ffade.explore." in class_path_hint(
+        "Expected a dot import path string: Zzz"
+    )
+    assert class_path_hint("something else") == "something else"
