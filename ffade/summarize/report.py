@@ -73,6 +73,7 @@ def build_report(
     axes: list[str] | None = None,
     tensorboard: bool = True,
     mitigation: str | Path | None = None,
+    slices: str = "rules",
 ) -> dict[str, Any]:
     """Write report.md, report.html, report.json and the pictures; return the report's data.
 
@@ -86,6 +87,7 @@ def build_report(
         tensorboard: also log the pictures to the run's TensorBoard files.
         mitigation: the fine-tune's mitigation.json whose held-out numbers lead a comparison
             (default: the one beside the compared run's fixed weights, if any).
+        slices: what a comparison follows into the other run: "rules" or (connected) "regions".
 
     Raises:
         FfadeError: a run directory is missing or malformed, or the two grids differ.
@@ -114,7 +116,13 @@ def build_report(
                 plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
             )
         report["compare"] = assemble_comparison(
-            landscape, rules.rules, Path(compare), other, threshold, min_evaluations
+            landscape,
+            rules.rules if slices == "rules" else regions,
+            Path(compare),
+            other,
+            threshold,
+            min_evaluations,
+            slices,
         )
         report["compare"]["mitigation"] = held_out_numbers(Path(compare), mitigation)
         report["compare"]["compares"] = what_differs(read_summary(run_dir), read_summary(compare))
@@ -165,10 +173,14 @@ def assemble_comparison(
     other: Landscape,
     threshold: float,
     min_evaluations: int,
+    slices: str = "rules",
 ) -> dict[str, Any]:
-    """report.json's ``compare``: the other run's figures and rules, distances, and how this
-    run's slices (``regions``: rules or regions) fare in it."""
-    other_regions = find_rules(other, threshold, min_evaluations).rules
+    """report.json's ``compare``: the other run's figures and slices (``regions``: its rules or
+    its regions, as ``slices`` says), distances, and how this run's slices fare in it."""
+    if slices == "rules":
+        other_regions: list[Region] = list(find_rules(other, threshold, min_evaluations).rules)
+    else:
+        other_regions = find_regions(other, threshold, min_evaluations)
     return {
         "run": str(other_dir),
         "run_figures": _run_figures(read_summary(other_dir), other),
@@ -263,6 +275,7 @@ def main(argv: list[str]) -> int:
             axes=args.axes,
             tensorboard=not args.no_tensorboard,
             mitigation=args.mitigation,
+            slices=args.slices,
         )
     except FfadeError as error:
         print(f"ffade report: error: {error}", file=sys.stderr)

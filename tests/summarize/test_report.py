@@ -404,3 +404,17 @@ def test_meaning_changing_failures_are_reported_apart(make_run) -> None:
         "negate",
         "100% failure (95% CI 94-100%), 60 evaluations",
     ]
+
+
+def test_slices_regions_follows_connected_regions_into_the_compared_run(
+    image_run, make_run, image_concepts
+) -> None:
+    other = make_run("same", image_concepts, planted_image_counts)
+    assert (
+        main([str(image_run), "--compare", str(other), "--slices", "regions", "--no-tensorboard"])
+        == 0
+    )
+    compare = json.loads((image_run / "report.json").read_text())["compare"]
+    # both connected regions (the planted one and the lone state) are followed, not the one rule
+    assert len(compare["region_shift"]["still_failing"]) == 2
+    assert all(r["id"].startswith("R-") for r in compare["regions"])
