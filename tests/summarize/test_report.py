@@ -418,3 +418,29 @@ def test_slices_regions_follows_connected_regions_into_the_compared_run(
     # both connected regions (the planted one and the lone state) are followed, not the one rule
     assert len(compare["region_shift"]["still_failing"]) == 2
     assert all(r["id"].startswith("R-") for r in compare["regions"])
+
+
+def test_both_runs_are_drawn_on_the_same_axes(make_run, monkeypatch) -> None:
+    import ffade.summarize.plots as plots
+    import ffade.summarize.report as report_module
+
+    drawn = []
+    original = plots.plot_landscape
+
+    def recording(landscape, kind="failure", axes=None):
+        drawn.append((landscape.source, kind, list(axes)))
+        return original(landscape, kind, axes)
+
+    monkeypatch.setattr(plots, "plot_landscape", recording)
+    monkeypatch.setattr(report_module, "plot_landscape", recording)
+
+    grid = {"a": [0, 1, 2], "b": [0, 1, 2], "c": [0, 1, 2], "d": [0, 1, 2]}
+
+    def failing_along(axis: int):  # a run fails along one concept: default axes lead with it
+        return lambda state: (4, 4) if state[axis] == 2 else (4, 0)
+
+    first = make_run("first", grid, failing_along(0))
+    other = make_run("other", grid, failing_along(3))
+    build_report(first, other, tensorboard=False, axes=None)
+    failure_axes = [axes for _, kind, axes in drawn if kind == "failure"]
+    assert len(failure_axes) == 2 and failure_axes[0] == failure_axes[1]
