@@ -38,7 +38,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; 
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; font-size: 0.9em; }
 th { background: #f2f2f2; }
-#regions td:nth-child(2), #region-shift td:nth-child(2) { white-space: nowrap; }
+#rules td:nth-child(2), #regions td:nth-child(2),
+#region-shift td:nth-child(2) { white-space: nowrap; }
 .note { background: #fff8e1; padding: 0.5em 1em; border-left: 4px solid #f0b400; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 520px; border: 1px solid #ddd; }
