@@ -44,6 +44,10 @@ class Concept(ABC):
     """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     neutral: ClassVar[Any] = 0.0
     default_values: ClassVar[Sequence[Any]] = ()
+    keeps_meaning: ClassVar[bool] = True
+    """Whether the changed input still means what the original did, so the original's reference
+    (label, summary) still holds. False for an edit like negation: a summary that follows the
+    new meaning is right, not a failure, so reports set such failures apart (docs/report.md)."""
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
         values = [
