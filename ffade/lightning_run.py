@@ -43,12 +43,12 @@ class FfadeCLI(LightningCLI):
             raise FfadeError(config_error_line(str(exc))) from exc
 
 
-def run_lightning(args: list[str] | dict[str, Any]) -> LightningCLI:
-    """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process.
+def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
+    """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process;
+    returns the model it ran (its ``run_dir`` says where the run is).
 
     ``args`` may also be a config as a dict under its subcommand (``{"fit": {...}}``), as the
-    Python API (:mod:`ffade.api`) passes it; returns the CLI, whose ``trainer`` and ``model``
-    say where the run went.
+    Python API (:mod:`ffade.api`) passes it.
 
     Raises:
         ConfigError: jsonargparse rejected the arguments or the config they name.
@@ -60,7 +60,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningCLI:
     import ffade.mitigate  # noqa: F401
 
     try:
-        return FfadeCLI(
+        cli = FfadeCLI(
             LightningModule,
             subclass_mode_model=True,
             seed_everything_default=0,
@@ -72,6 +72,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningCLI:
         )
     except ArgumentError as exc:
         raise ConfigError(config_error_line(str(exc))) from exc
+    return cli.model
 
 
 _NOISE = (

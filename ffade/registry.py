@@ -10,6 +10,7 @@ that class directly (``{name: my_package.models:MyTarget}`` in a config).
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 from dataclasses import dataclass
@@ -148,8 +149,11 @@ def load(kind: str, name: str) -> type:
         return obj
     matches = [e for e in _entries(kind) if e.name == name]
     if not matches:
-        known = ", ".join(sorted({e.name for e in _entries(kind)})) or "none installed"
-        raise PluginError(f"unknown {kind} '{name}'; known {kind}s: {known}")
+        names = sorted({e.name for e in _entries(kind)})
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        known = ", ".join(names) or "none installed"
+        raise PluginError(f"unknown {kind} '{name}'{hint}; known {kind}s: {known}")
     if len(matches) > 1:
         dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
         raise PluginError(

@@ -30,8 +30,8 @@ def fit(config: dict[str, Any]) -> Run:
     """``ffade fit`` on a config given as a dict; returns the run it wrote."""
     from ffade.lightning_run import run_lightning
 
-    cli = run_lightning({"fit": config})
-    return Run(Path(cli.trainer.log_dir))
+    model = run_lightning({"fit": config})
+    return Run(Path(model.run_dir))
 
 
 def discover(
