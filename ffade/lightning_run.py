@@ -12,14 +12,20 @@ import difflib
 import importlib
 import inspect
 import re
+import shutil
+from pathlib import Path
+from typing import Any
 
-from jsonargparse import ArgumentError
-from lightning.pytorch import LightningModule
+from jsonargparse import ArgumentError, Namespace
+from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.cli import LightningCLI
 
 from ffade.errors import FfadeError
-from ffade.progress import quiet_lightning
+from ffade.progress import BudgetProgressBar, quiet_lightning
+from ffade.records import EVALUATIONS_FILE
+from ffade.resume import plan_resume
 from ffade.trainer import trainer_defaults
+from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
 
 class ConfigError(FfadeError):
@@ -41,6 +47,58 @@ class FfadeCLI(LightningCLI):
                 raise cause from None
             raise FfadeError(config_error_line(str(exc))) from exc
 
+    def parse_arguments(self, parser: Any, args: Any) -> None:
+        """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
+        super().parse_arguments(parser, args)
+        parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        for config_file in parsed.get("config") or []:
+            unknown = unparsed_empty_keys(config_file, parsed)
+            if unknown:
+                raise ConfigError(
+                    f"{config_file}: unknown key '{unknown}' (an empty mapping); remove it or "
+                    "spell it as ffade fit --help lists it"
+                )
+
+    def _parse_ckpt_path(self) -> None:
+        """Lightning replaces the config's model arguments with the checkpoint's, unsaid, and
+        reads the file before ffade can check it: :func:`ffade.resume.plan_resume` does both
+        in ``_run_subcommand`` instead, and refuses a checkpoint that differs from the config."""
+
+    def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
+        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it."""
+        if config.get("enable_progress_bar") is False:
+            self.trainer_defaults["callbacks"] = [
+                c for c in self.trainer_defaults["callbacks"] if not isinstance(c, BudgetProgressBar)
+            ]
+        return super()._instantiate_trainer(config, callbacks)
+
+    def _run_subcommand(self, subcommand: str) -> None:
+        """Check ``--ckpt_path`` first; leave no run directory behind a refused run."""
+        settings = self.config_init[subcommand]
+        if subcommand == "fit":
+            resume = plan_resume(settings.get("ckpt_path"), self.model)
+            if resume.finished:
+                print(f"ffade: {resume.finished}")
+                return
+            settings["ckpt_path"] = resume.ckpt_path
+            if resume.replay_dir is not None:
+                self.model.replay_from(resume.replay_dir)
+        if "weights_only" in settings and settings["weights_only"] is None:
+            settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
+        run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+        existed = run_dir.exists()
+        try:
+            super()._run_subcommand(subcommand)
+        except FfadeError:
+            if not existed and not _has_evaluations(run_dir):
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+
+
+def _has_evaluations(run_dir: Path) -> bool:
+    log = run_dir / EVALUATIONS_FILE
+    return log.is_file() and log.stat().st_size > 0
+
 
 def run_lightning(args: list[str]) -> None:
     """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process.
@@ -49,6 +107,7 @@ def run_lightning(args: list[str]) -> None:
         ConfigError: jsonargparse rejected the arguments or the config they name.
         FfadeError: a constructor rejected a value (an unknown plugin, a value off the grid).
     """
+    check_config_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
     import ffade.explore

@@ -78,6 +78,12 @@ class Explorer(RunModule):
             raise FfadeError(f"model.init_args.budget must be at least 1, got {budget}")
         if num_envs < 1:
             raise FfadeError(f"model.init_args.num_envs must be at least 1, got {num_envs}")
+        if max_steps < 1:
+            raise FfadeError(f"model.init_args.max_steps must be at least 1, got {max_steps}")
+        if max_idle_steps < 1:
+            raise FfadeError(
+                f"model.init_args.max_idle_steps must be at least 1, got {max_idle_steps}"
+            )
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
             raise FfadeError(
@@ -287,6 +293,16 @@ class Explorer(RunModule):
     @override
     def on_train_end(self) -> None:
         self.end_run("finished")
+
+    @override
+    def on_fit_end(self) -> None:
+        """A checkpoint saved as a run ended (killed before its summary): finish that run here.
+
+        Lightning sees its loop done and never starts training, so nothing else would.
+        """
+        if self._restored is not None and self.status == "created":
+            self._copy_restored_log(self._restored)
+            self.end_run("finished")
 
     # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
     @override
