@@ -67,8 +67,9 @@ class FfadeCLI(LightningCLI):
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
         """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it."""
         if config.get("enable_progress_bar") is False:
+            callbacks_ = self.trainer_defaults["callbacks"]
             self.trainer_defaults["callbacks"] = [
-                c for c in self.trainer_defaults["callbacks"] if not isinstance(c, BudgetProgressBar)
+                c for c in callbacks_ if not isinstance(c, BudgetProgressBar)
             ]
         return super()._instantiate_trainer(config, callbacks)
 

@@ -150,9 +150,9 @@ def _finished_line(path: Path, checkpoint: dict[str, Any]) -> str | None:
     if summary is None or summary.get("status") in RUNNING_STATUSES:
         return None
     state = checkpoint.get("ffade")
-    if isinstance(state, dict) and "evaluator" in state:  # an explorer: is this its final state?
-        if state["evaluator"].get("evaluations") != summary.get("evaluations"):
-            return None
+    explorer = isinstance(state, dict) and "evaluator" in state
+    if explorer and state["evaluator"].get("evaluations") != summary.get("evaluations"):
+        return None  # an earlier checkpoint of a run that went on: resume from it
     return (
         f"{run_dir} already finished (status {summary.get('status')}); nothing to resume. "
         f"Read it with: ffade report {run_dir}"
