@@ -42,6 +42,7 @@ class EvaluationRecord:
     metric: float
     reward: float
     failed: bool
+    invalid: bool = False  # the metric or reward was NaN or inf: neither a pass nor a failure
 
 
 class RunRecorder:
@@ -97,17 +98,21 @@ class EvaluationEncoder:
         metrics: Sequence[float],
         rewards: Sequence[float],
         failed: Sequence[bool],
+        invalid: Sequence[bool] | None = None,
     ) -> Iterator[str]:
+        """One line per evaluation; ``"invalid": true`` is added only where it holds."""
         fragments = self._fragments
-        for input_id, state, metric, reward, fail in zip(
-            input_ids, states, metrics, rewards, failed, strict=True
+        invalid = invalid if invalid is not None else [False] * len(failed)
+        for input_id, state, metric, reward, fail, bad in zip(
+            input_ids, states, metrics, rewards, failed, invalid, strict=True
         ):
             values = ", ".join(fragments[c][i] for c, i in enumerate(state))
+            flag = ', "invalid": true' if bad else ""
             yield (
                 f'{{"step": {int(step)}, "input_id": {int(input_id)}, '
                 f'"state": [{", ".join(str(int(i)) for i in state)}], "concepts": {{{values}}}, '
                 f'"metric": {_number(metric)}, "reward": {_number(reward)}, '
-                f'"failed": {"true" if fail else "false"}}}'
+                f'"failed": {"true" if fail else "false"}{flag}}}'
             )
 
 

@@ -192,6 +192,7 @@ class Explorer(RunModule):
             {
                 "discovery/evaluations": float(self.evaluator.evaluations),
                 "discovery/failures_found": float(self.evaluator.failures),
+                "discovery/invalid": float(self.evaluator.invalid),
                 "discovery/failing_concept_states": float(len(self.failing_flat_states)),
                 "train/reward": float(rewards[info["evaluated"]].mean()) if new else 0.0,
                 "train/gradient_updates": float(self.gradient_updates),
@@ -250,6 +251,7 @@ class Explorer(RunModule):
             "budget": self.budget,
             "evaluations": ev.evaluations if ev else 0,
             "failures": ev.failures if ev else 0,
+            "invalid": ev.invalid if ev else 0,
             "distinct_failure_states": ev.failures if ev else 0,
             "failing_concept_states": len(self.failing_flat_states),
             "failure_rate": (ev.failures / ev.evaluations) if ev and ev.evaluations else 0.0,
