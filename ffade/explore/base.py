@@ -19,7 +19,13 @@ from typing_extensions import override
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.examples import save_worst_examples
-from ffade.records import EVALUATIONS_FILE, POLICY_FILE, RunRecorder
+from ffade.records import (
+    EVALUATIONS_FILE,
+    POLICY_FILE,
+    RunRecorder,
+    atomic_path,
+    write_text_atomic,
+)
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, build_task, spec_dict
 
@@ -288,7 +294,8 @@ class Explorer(RunModule):
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:
-                np.save(self.recorder.run_dir / POLICY_FILE, probs.astype(np.float32))
+                with atomic_path(self.recorder.run_dir / POLICY_FILE) as tmp, open(tmp, "wb") as f:
+                    np.save(f, probs.astype(np.float32))
         self.write_summary()
         self.recorder.close()
 
@@ -365,8 +372,7 @@ class Explorer(RunModule):
             return
         with open(old, encoding="utf-8") as lines:
             kept = [line for _, line in zip(range(self.evaluator.evaluations), lines, strict=False)]
-        with open(self.recorder.run_dir / EVALUATIONS_FILE, "w", encoding="utf-8") as log:
-            log.writelines(kept)
+        write_text_atomic(self.recorder.run_dir / EVALUATIONS_FILE, "".join(kept))
         self.recorder.close()
         self.recorder = RunRecorder(self.recorder.run_dir)
         self.evaluator.recorder = self.recorder
