@@ -19,6 +19,7 @@ from typing_extensions import override
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.examples import save_worst_examples
+from ffade.explore.replay import replay_log
 from ffade.records import (
     EVALUATIONS_FILE,
     POLICY_FILE,
@@ -111,6 +112,7 @@ class Explorer(RunModule):
         self.failing_flat_states: set[int] = set()
         self.smallest_failures: dict[int, tuple[int, list[int]]] = {}
         self._restored: dict[str, Any] | None = None
+        self._replay_dir: Path | None = None
         self._done = np.ones(num_envs, bool)
         self._obs: dict[str, np.ndarray] | None = None
         self.rng = np.random.default_rng(0)
@@ -340,8 +342,20 @@ class Explorer(RunModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._restored = checkpoint["ffade"]
 
+    def replay_from(self, run_dir: str | Path) -> None:
+        """Resume a run killed before its first checkpoint from its evaluations log.
+
+        Called before fitting (``ffade fit --ckpt_path RUN_DIR``). The memo, the budget spent,
+        the failures and the log are rebuilt from the records, so nothing is evaluated (or paid)
+        twice; what only a checkpoint holds (a learner's network and replay buffer, the random
+        streams) starts afresh.
+        """
+        self._replay_dir = Path(run_dir)
+
     @override
     def on_fit_start(self) -> None:
+        if self._replay_dir is not None:
+            replay_log(self, self._replay_dir)
         if self._restored is None:
             return
         state = self._restored
