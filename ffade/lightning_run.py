@@ -156,6 +156,10 @@ def config_error_line(message: str) -> str:
         ln for ln in lines if not ln.startswith(("Parser key", "Problem with given class_path"))
     ]
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
+    if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
+        reason = _expected_types(message)
+    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "." not in keys[-1]:
+        keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = _init_parameters(classes[-1])
@@ -164,6 +168,14 @@ def config_error_line(message: str) -> str:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+def _expected_types(message: str) -> str:
+    """'expected int or bool, got 1.5' from jsonargparse's per-type complaints."""
+    types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
+    given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
+    got = f", got {given[0].strip()}" if given else ""
+    return f"expected {' or '.join(dict.fromkeys(types))}{got}"
 
 
 def _init_parameters(class_path: str) -> list[str]:
