@@ -26,6 +26,7 @@ import torch
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.errors import FfadeError
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE
+from ffade.task import PluginSpec, TaskSpec
 
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
 """summary.json statuses of a run that has not ended; any other status is how it ended."""
@@ -98,6 +99,8 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
     for key, value in saved.items():
         if key.startswith("_") or key not in now:
             continue
+        if key == "task":
+            value, now[key] = _task(value), _task(now[key])
         if _plain(value) != _plain(now[key]):
             raise FfadeError(
                 f"{where} was saved with model.init_args.{key} = {_short(value)}, but the config "
@@ -112,6 +115,19 @@ def _resolve(class_path: str) -> Any:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError, ValueError):
         return None
+
+
+def _task(spec: Any) -> Any:
+    """A task spec with its defaults filled in, as a dict: written out or not, they are equal."""
+    try:
+        spec = TaskSpec(**spec) if isinstance(spec, dict) else spec
+        spec.concepts = [PluginSpec(**c) if isinstance(c, dict) else c for c in spec.concepts]
+        for name in ("target", "dataset", "reward"):
+            plugin = getattr(spec, name)
+            setattr(spec, name, PluginSpec(**plugin) if isinstance(plugin, dict) else plugin)
+    except TypeError:
+        return spec  # not a task spec: compared as it is, and it differs
+    return asdict(spec)
 
 
 def _plain(value: Any) -> str:
