@@ -9,6 +9,7 @@ run directory, clock and crash handling come from :class:`~ffade.run_base.RunMod
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,11 @@ from typing_extensions import override
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.examples import save_worst_examples
-from ffade.explore.replay import replay_log
+from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.records import (
-    EVALUATIONS_FILE,
     POLICY_FILE,
     RunRecorder,
     atomic_path,
-    write_text_atomic,
 )
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, build_task, spec_dict
@@ -163,19 +162,24 @@ class Explorer(RunModule):
     @override
     def on_train_start(self) -> None:
         if self._restored is not None:
-            self._copy_restored_log(self._restored)
+            copy_checkpointed_log(self, Path(self._restored["run_dir"]))
         self.start_clock()
         self.write_summary("running")
 
     @override
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
         exhausted = self.evaluator.evaluations >= self.evaluator.num_inputs * self.space.num_states
-        if (
-            self.evaluator.remaining == 0
-            or exhausted
-            or self.idle_steps >= self.hparams.max_idle_steps
-        ):
+        if self.evaluator.remaining == 0 or exhausted:
             return -1  # ends the epoch, and with max_epochs=1 the run
+        if self.idle_steps >= self.hparams.max_idle_steps:
+            warnings.warn(  # said: the budget is not spent, and a user expects it to be
+                f"stopped after {self.idle_steps} steps without a new evaluation "
+                f"(model.init_args.max_idle_steps); {self.evaluator.remaining} of the budget "
+                "unspent: every state the explorer reaches has been evaluated (a microscopic "
+                "run with a small max_steps reaches few states)",
+                stacklevel=1,
+            )
+            return -1
         return None
 
     @override
@@ -312,7 +316,7 @@ class Explorer(RunModule):
         Lightning sees its loop done and never starts training, so nothing else would.
         """
         if self._restored is not None and self.status == "created":
-            self._copy_restored_log(self._restored)
+            copy_checkpointed_log(self, Path(self._restored["run_dir"]))
             self.end_run("finished")
 
     # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
@@ -375,21 +379,6 @@ class Explorer(RunModule):
         self._done = np.array(episodes["done"], bool)
         self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
-
-    def _copy_restored_log(self, state: dict[str, Any]) -> None:
-        """Start the resumed run's log with the evaluations its checkpoint already counts."""
-        old = Path(state["run_dir"]) / EVALUATIONS_FILE
-        if (
-            old.resolve() == (self.recorder.run_dir / EVALUATIONS_FILE).resolve()
-            or not old.is_file()
-        ):
-            return
-        with open(old, encoding="utf-8") as lines:
-            kept = [line for _, line in zip(range(self.evaluator.evaluations), lines, strict=False)]
-        write_text_atomic(self.recorder.run_dir / EVALUATIONS_FILE, "".join(kept))
-        self.recorder.close()
-        self.recorder = RunRecorder(self.recorder.run_dir)
-        self.evaluator.recorder = self.recorder
 
     def explorer_state(self) -> dict[str, Any]:
         """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""

@@ -1,4 +1,4 @@
-"""Resuming an explorer killed before its first checkpoint: replay its evaluations log.
+"""Resuming an explorer: the log of a checkpointed run, or a replay of one without a checkpoint.
 
 The log holds every evaluation the run paid for. Replayed, it rebuilds the memo, the budget
 spent, the failures found and the new run's log, so a resumed run never evaluates (or pays for)
@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.records import EvaluationRecord, read_evaluations
+from ffade.records import (
+    EVALUATIONS_FILE,
+    EvaluationRecord,
+    RunRecorder,
+    read_evaluations,
+    write_text_atomic,
+)
 
 if TYPE_CHECKING:
     from ffade.explore.base import Explorer
@@ -51,3 +57,16 @@ def replay_log(explorer: Explorer, run_dir: Path) -> None:
         explorer.failing_flat_states = set(space.flat(np.array(failing)).tolist())
     explorer.iterations = explorer.env.global_step = max((r.step for r in kept.values()), default=0)
     explorer.recorder.append(kept.values())
+
+
+def copy_checkpointed_log(explorer: Explorer, old_run_dir: Path) -> None:
+    """Start a run resumed from a checkpoint with the evaluations that checkpoint counts."""
+    old = old_run_dir / EVALUATIONS_FILE
+    new = explorer.recorder.run_dir / EVALUATIONS_FILE
+    if not old.is_file() or old.resolve() == new.resolve():
+        return
+    with open(old, encoding="utf-8") as lines:
+        kept = [line for _, line in zip(range(explorer.evaluator.evaluations), lines, strict=False)]
+    explorer.recorder.close()
+    write_text_atomic(new, "".join(kept))
+    explorer.recorder = explorer.evaluator.recorder = RunRecorder(explorer.recorder.run_dir)
