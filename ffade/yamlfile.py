@@ -53,7 +53,10 @@ def check_config_files(args: list[str]) -> None:
     for path in config_paths(args):
         if not path.is_file():
             continue
-        data = read_yaml(path, f"--config {path}: file not found")
+        try:
+            data = read_yaml(path, f"{path}: file not found")
+        except FfadeError as exc:
+            raise FfadeError(f"--config {exc}") from None
         if data is None:
             raise FfadeError(
                 f"--config {path}: the file is empty; a config maps keys such as model: and "
