@@ -3,7 +3,9 @@
 The ``ffade`` command and ``ffade loop`` both run Lightning through :func:`run_lightning`, so
 neither imports the other, and the commands that train nothing never import Lightning at all. A
 user's mistake in a config (an unknown plugin, a value off the grid, a misspelled key) comes back
-as one :class:`ConfigError` line naming the key or value and what is allowed.
+as one :class:`ConfigError` line naming the key or value and what is allowed. ``--ckpt_path`` is
+checked against the config before the Trainer runs (:mod:`ffade.resume`), and a refused run
+removes the run directory it created, so refusals never shift the next run's ``version_N``.
 """
 
 from __future__ import annotations
@@ -67,9 +69,9 @@ class FfadeCLI(LightningCLI):
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
         """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it."""
         if config.get("enable_progress_bar") is False:
-            callbacks_ = self.trainer_defaults["callbacks"]
+            defaults = self.trainer_defaults["callbacks"]
             self.trainer_defaults["callbacks"] = [
-                c for c in callbacks_ if not isinstance(c, BudgetProgressBar)
+                c for c in defaults if not isinstance(c, BudgetProgressBar)
             ]
         return super()._instantiate_trainer(config, callbacks)
 
