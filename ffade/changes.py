@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ffade.batch import take
 from ffade.task import Task
 
 DEVICE_CACHE_BYTES = 2**30
@@ -44,10 +45,10 @@ class ChangedInputs:
     def build(self, input_ids: np.ndarray, states: np.ndarray) -> tuple[Any, Any]:
         """Inputs changed by their states, and their references, one row per requested pair.
 
-        Concepts apply in turn, each once per distinct value, and only to the distinct rows
-        (input, values of the concepts so far): pairs that share an input and the first concepts'
-        values share that work. A grid sweep or a microscopic episode, whose pairs differ mostly
-        in the last concepts, then costs about one kernel call per value of the last concept.
+        Concepts apply in turn (:meth:`~ffade.plugin_api.Concept.apply_each`), each only to the
+        distinct rows (input, values of the concepts so far): pairs that share an input and the
+        first concepts' values share that work. A grid sweep or a microscopic episode, whose pairs
+        differ mostly in the last concepts, then changes few rows for all but the last concept.
         """
         if len(input_ids) == 0:
             return self.unchanged(input_ids)
@@ -59,12 +60,9 @@ class ChangedInputs:
             # distinct (value, row so far) keys, sorted by value: each value's rows are one run
             keys, rows = np.unique(states[:, c] * distinct + rows, return_inverse=True)
             values, parents = np.divmod(keys, distinct)
-            pieces = []
-            for index in np.unique(values):
-                value = concept.values[int(index)]
-                part = take(inputs, parents[values == index])
-                pieces.append(part if value == concept.neutral else concept.apply(part, value))
-            inputs, distinct = concat(pieces), len(keys)
+            grid = concept.values
+            inputs = concept.apply_each(take(inputs, parents), [grid[i] for i in values.tolist()])
+            distinct = len(keys)
         return take(inputs, rows), references
 
     def unchanged(self, ids: Any) -> tuple[Any, Any]:
@@ -91,27 +89,6 @@ class ChangedInputs:
             return False
         target = self.task.target
         return target.to_device(inputs), target.to_device(references)
-
-
-def take(batch: Any, rows: Any) -> Any:
-    """The rows of a batch (a tensor, a dict of them, or a list), in the order given."""
-    if isinstance(batch, torch.Tensor):
-        if not isinstance(rows, torch.Tensor) or rows.device != batch.device:
-            rows = torch.as_tensor(np.asarray(rows), dtype=torch.long, device=batch.device)
-        return batch[rows]
-    if isinstance(batch, dict):
-        return {k: take(v, rows) for k, v in batch.items()}
-    return [batch[int(r)] for r in rows]
-
-
-def concat(parts: list[Any]) -> Any:
-    """Batches of one kind (tensors, dicts of them, or lists) joined row-wise, in order."""
-    first = parts[0]
-    if isinstance(first, torch.Tensor):
-        return torch.cat(parts)
-    if isinstance(first, dict):
-        return {k: concat([p[k] for p in parts]) for k in first}
-    return [x for p in parts for x in p]
 
 
 def _is_tensors(batch: Any) -> bool:

@@ -28,21 +28,9 @@ LIGHTNING_COMMANDS = {
 
 
 def plugins_command(args: list[str]) -> int:
-    """``ffade plugins``: every installed plugin with its kind and distribution."""
-    from ffade import registry
+    from ffade.plugin_listing import main as plugins_main
 
-    rows = registry.available()
-    if not rows:
-        print("no ffade plugins installed")
-        return 0
-    width = max(len(r.name) for r in rows)
-    for kind in registry.KINDS:
-        kind_rows = [r for r in rows if r.kind == kind]
-        if kind_rows:
-            print(f"{kind}s:")
-            for r in kind_rows:
-                print(f"  {r.name:<{width}}  {r.distribution:<24}  {r.value}")
-    return 0
+    return plugins_main(args)
 
 
 def report_command(args: list[str]) -> int:
@@ -55,6 +43,18 @@ def feedback_command(args: list[str]) -> int:
     from ffade.feedback.command import main as feedback_main
 
     return feedback_main(args)
+
+
+def export_command(args: list[str]) -> int:
+    from ffade.gate.export import main as export_main
+
+    return export_main(args)
+
+
+def check_command(args: list[str]) -> int:
+    from ffade.gate.check import main as check_main
+
+    return check_main(args)
 
 
 def loop_command(args: list[str]) -> int:
@@ -74,8 +74,12 @@ class Command:
 COMMANDS = {
     "report": Command(report_command, "write a run's failure landscape and regions as a report"),
     "feedback": Command(feedback_command, "give each failure region of a run a priority"),
+    "export": Command(export_command, "turn a run's failure regions into a regression suite"),
+    "check": Command(check_command, "run a regression suite on a model: exit 1 if any case fails"),
     "loop": Command(loop_command, "discover, prioritize, fine-tune, rediscover, compare"),
-    "plugins": Command(plugins_command, "list the installed plugins"),
+    "plugins": Command(
+        plugins_command, "list the installed plugins: arguments, defaults, broken ones flagged"
+    ),
 }
 
 
@@ -109,6 +113,24 @@ def unknown_command(name: str) -> str:
     return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
 
 
+def _with_hints(args: list[str], message: str) -> str:
+    """A Lightning command's error with "did you mean" for a misspelled model class."""
+    if args[0] not in LIGHTNING_COMMANDS:
+        return message
+    from ffade.fit_help import class_path_hint
+
+    return class_path_hint(message)
+
+
+def _print_ending(args: list[str], model: object) -> None:
+    """After ``ffade fit``: where the run is, what it found and the next command to type."""
+    run_dir = getattr(model, "run_dir", None)
+    if args[0] == "fit" and run_dir is not None and (run_dir / "summary.json").is_file():
+        from ffade.run_endings import run_ending
+
+        print(run_ending(run_dir))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -125,11 +147,16 @@ def main(argv: list[str] | None = None) -> int:
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))
+        if args[0] == "fit" and ("-h" in args or "--help" in args):
+            from ffade.fit_help import fit_help
+
+            print(fit_help())
         from ffade.lightning_run import run_lightning
 
-        run_lightning(args)
+        model = run_lightning(args)
+        _print_ending(args, model)
     except FfadeError as exc:
-        print(f"ffade: error: {exc}", file=sys.stderr)
+        print(f"ffade: error: {_with_hints(args, str(exc))}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)

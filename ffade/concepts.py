@@ -144,7 +144,8 @@ class ConceptSpace:
         use the coordinates and the neutral state the explorer used, without the plugin installed
         and without re-deriving them: ``coordinates`` places each grid value in [0, 1] (the
         ground metric), ``neutral`` is the value that changes nothing (which may lie off the grid)
-        and ``neutral_index`` the grid index that stands for it (:attr:`neutral`).
+        and ``neutral_index`` the grid index that stands for it (:attr:`neutral`);
+        ``keeps_meaning`` whether the reference still holds for a changed input.
         """
         return [
             {
@@ -154,6 +155,7 @@ class ConceptSpace:
                 "coordinates": concept.coordinates().tolist(),
                 "neutral": concept.neutral,
                 "neutral_index": int(neutral_index),
+                "keeps_meaning": bool(concept.keeps_meaning),
             }
             for concept, neutral_index in zip(self.concepts, self.neutral, strict=True)
         ]

@@ -21,7 +21,8 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs, concat, take
+from ffade.batch import concat, take
+from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.concepts import STOP
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task

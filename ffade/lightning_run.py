@@ -103,8 +103,9 @@ def _has_evaluations(run_dir: Path) -> bool:
     return log.is_file() and log.stat().st_size > 0
 
 
-def run_lightning(args: list[str]) -> None:
-    """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process.
+def run_lightning(args: list[str]) -> LightningModule:
+    """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process;
+    returns the model it ran (its ``run_dir`` says where the run is).
 
     Raises:
         ConfigError: jsonargparse rejected the arguments or the config they name.
@@ -117,7 +118,7 @@ def run_lightning(args: list[str]) -> None:
     import ffade.mitigate  # noqa: F401
 
     try:
-        FfadeCLI(
+        cli = FfadeCLI(
             LightningModule,
             subclass_mode_model=True,
             seed_everything_default=0,
@@ -129,6 +130,7 @@ def run_lightning(args: list[str]) -> None:
         )
     except ArgumentError as exc:
         raise ConfigError(config_error_line(str(exc))) from exc
+    return cli.model
 
 
 _NOISE = (

@@ -263,16 +263,9 @@ def _check_finished(run_dir: Path, stage: str) -> None:
 
 
 def _numbers(m: dict[str, Any]) -> str:
-    def pct(x: float | None) -> str:
-        return "n/a" if x is None else f"{x * 100:.1f}%"
+    from ffade.run_endings import held_out_text
 
-    return (
-        f"{m['status']}: clean accuracy {pct(m['clean_accuracy_before'])} -> "
-        f"{pct(m['clean_accuracy_after'])}; targeted failure rate "
-        f"{pct(m['targeted_failure_rate_before'])} -> {pct(m['targeted_failure_rate_after'])}; "
-        f"untargeted {pct(m['untargeted_failure_rate_before'])} -> "
-        f"{pct(m['untargeted_failure_rate_after'])} (held-out)"
-    )
+    return held_out_text(m)
 
 
 def _plain(config: LoopConfig) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from ffade.batch import concat, take
 from ffade.errors import ConceptValueError, PluginError
 
 SPLITS = ("discovery", "finetune", "heldout")
@@ -43,6 +44,10 @@ class Concept(ABC):
     """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     neutral: ClassVar[Any] = 0.0
     default_values: ClassVar[Sequence[Any]] = ()
+    keeps_meaning: ClassVar[bool] = True
+    """Whether the changed input still means what the original did, so the original's reference
+    (label, summary) still holds. False for an edit like negation: a summary that follows the
+    new meaning is right, not a failure, so reports set such failures apart (docs/report.md)."""
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
         values = [
@@ -102,6 +107,29 @@ class Concept(ABC):
     @abstractmethod
     def apply(self, inputs: Any, value: Any) -> Any:
         """Return ``inputs`` changed by ``value``; one value for the whole batch."""
+
+    def apply_each(self, inputs: Any, values: Sequence[Any]) -> Any:
+        """Return ``inputs`` with row ``i`` changed by ``values[i]``.
+
+        An explorer's step holds many concept states, so one batch needs many values. This
+        default calls :meth:`apply` once per distinct value on that value's rows, and leaves rows
+        at :attr:`neutral` as they are (``apply`` never sees the neutral value). A concept whose
+        kernel can take a value per row (a brightness factor or a rotation matrix per image)
+        overrides it to change the whole batch in one call: with many values per batch, the
+        per-call overhead of small kernels costs more than the work itself.
+        """
+        groups: dict[Any, list[int]] = {}
+        for row, value in enumerate(values):
+            groups.setdefault(value, []).append(row)
+        order = [row for rows in groups.values() for row in rows]
+        pieces = [
+            part if value == self.neutral else self.apply(part, value)
+            for value, part in ((v, take(inputs, rows)) for v, rows in groups.items())
+        ]
+        changed = concat(pieces)
+        if order == list(range(len(order))):  # rows arrived grouped by value: already in order
+            return changed
+        return take(changed, np.argsort(order))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(label={self.label!r}, values={self.values!r})"

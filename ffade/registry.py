@@ -6,6 +6,7 @@ with its name and distribution while every other plugin keeps working.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -55,8 +56,11 @@ def load(kind: str, name: str) -> type:
     group, base = KINDS.get(kind, (None, None))
     matches = [e for e in _entries(kind) if e.name == name]
     if not matches:
-        known = ", ".join(sorted({e.name for e in _entries(kind)})) or "none installed"
-        raise PluginError(f"unknown {kind} '{name}'; known {kind}s: {known}")
+        names = sorted({e.name for e in _entries(kind)})
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        known = ", ".join(names) or "none installed"
+        raise PluginError(f"unknown {kind} '{name}'{hint}; known {kind}s: {known}")
     if len(matches) > 1:
         dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
         raise PluginError(

@@ -133,6 +133,7 @@ def test_describe_records_each_concepts_grid_and_geometry() -> None:
         "coordinates": pytest.approx([0.0, 0.125, 1.0]),
         "neutral": 0.0,
         "neutral_index": 0,  # 0.2, the value closest to the no-op 0.0
+        "keeps_meaning": True,
     }
     assert second["coordinates"] == [1.0, 0.0, 0.5] and second["neutral_index"] == 1
     recorded = np.array([first["coordinates"], second["coordinates"]]).T

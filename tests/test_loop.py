@@ -62,7 +62,7 @@ def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     assert (loop_dir / "mitigate" / "mitigation.json").is_file()
     report = json.loads((loop_dir / "report" / "report.json").read_text())
     shift = report["compare"]["region_shift"]
-    assert set(shift) == {"fixed", "still_failing", "not_retested", "new"}
+    assert set(shift) == {"fixed", "unclear", "still_failing", "not_retested", "new"}
     assert record["region_shift"] == {k: len(v) for k, v in shift.items()}
     assert (loop_dir / "report" / "report.html").is_file()
 

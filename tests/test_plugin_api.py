@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ffade.errors import FfadeError, PluginError
-from ffade.plugin_api import disjoint_split_indices, load_weights
+from ffade.plugin_api import Concept, disjoint_split_indices, load_weights
 
 
 @pytest.mark.parametrize("n", [10, 97, 1797])
@@ -71,3 +71,26 @@ def test_load_weights_errors_are_one_line_and_name_the_target(linear_file, tmp_p
         with pytest.raises(PluginError, match=rf"^target 'toy': .*{match}") as error:
             load_weights(model, file, "toy", fit_hint="same width?")
         assert "\n" not in str(error.value)
+
+
+class _Shift(Concept):
+    """Adds its value; counts the calls so the test can see one call per distinct value."""
+
+    neutral = 0
+
+    def __init__(self) -> None:
+        super().__init__([0, 1, 2])
+        self.calls: list[int] = []
+
+    def apply(self, inputs: torch.Tensor, value: int) -> torch.Tensor:
+        self.calls.append(value)
+        return inputs + value
+
+
+def test_apply_each_changes_each_row_by_its_value_once_per_value() -> None:
+    concept = _Shift()
+    rows = torch.arange(6.0)
+    changed = concept.apply_each(rows, [2, 0, 1, 2, 1, 0])
+    assert changed.tolist() == [2.0, 1.0, 3.0, 5.0, 5.0, 5.0]
+    assert sorted(concept.calls) == [1, 2]  # never the neutral value, each value once
+    assert concept.apply_each(["a", "b"], [0, 0]) == ["a", "b"]  # lists of inputs too

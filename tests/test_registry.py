@@ -61,6 +61,12 @@ def test_unknown_name_lists_known_names(fake_plugins: Path) -> None:
         registry.load("reward", "nope")
 
 
+def test_a_misspelled_name_gets_the_closest_one(fake_plugins: Path) -> None:
+    hint = r"unknown reward 'godo' \(did you mean 'good'\?\); known"
+    with pytest.raises(PluginError, match=hint):
+        registry.load("reward", "godo")
+
+
 def test_broken_plugin_is_named_and_others_keep_working(fake_plugins: Path) -> None:
     with pytest.raises(PluginError, match=r"reward 'broken' from fake-broken 1.0 failed to import"):
         registry.load("reward", "broken")

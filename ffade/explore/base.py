@@ -9,7 +9,6 @@ run directory, clock and crash handling come from :class:`~ffade.run_base.RunMod
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,11 @@ from typing_extensions import override
 
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
+from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.replay import copy_checkpointed_log, replay_log
-from ffade.records import (
-    POLICY_FILE,
-    RunRecorder,
-    atomic_path,
-)
+from ffade.explore.stopping import RecentFailures, parse_stop_rule, rule_value
+from ffade.records import POLICY_FILE, RunRecorder, atomic_path
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, build_task, spec_dict
 
@@ -59,6 +56,11 @@ class Explorer(RunModule):
         max_idle_steps: stop after this many consecutive steps without a new evaluation.
         reward_clip: bound the reward plugin's value to [-clip, clip] before the novelty bonus
             and step penalty are added (None: unbounded); see FailureVectorEnv.
+        coverage_probes: share of the budget spent, beyond it, on uniform random probes that
+            estimate the failing pairs not found yet (summary.json's
+            ``estimated_remaining_failures``; see ffade.explore.coverage); 0 turns it off.
+        stop_when: end the search early, e.g. "new_failures_per_1000 < 5" or
+            "estimated_remaining < 10" (see ffade.explore.stopping); None: spend the budget.
     """
 
     name = "explorer"
@@ -76,6 +78,8 @@ class Explorer(RunModule):
         start_state: dict[str, Any] | None = None,
         max_idle_steps: int = 200,
         reward_clip: float | None = None,
+        coverage_probes: float = 0.05,
+        stop_when: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -90,6 +94,11 @@ class Explorer(RunModule):
             raise FfadeError(
                 f"model.init_args.max_idle_steps must be at least 1, got {max_idle_steps}"
             )
+        if coverage_probes < 0:
+            raise FfadeError(
+                f"model.init_args.coverage_probes must be at least 0, got {coverage_probes}"
+            )
+        self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
             raise FfadeError(
@@ -103,6 +112,9 @@ class Explorer(RunModule):
         self.task: Task | None = None
         self.evaluator: Evaluator | None = None
         self.env: FailureVectorEnv | None = None
+        self.probes: CoverageProbes | None = None
+        self.recent_failures = RecentFailures()
+        self.stop_reason = "budget spent"
         self.recorder: RunRecorder | None = None
         self.gradient_updates = 0
         self.iterations = 0
@@ -141,6 +153,9 @@ class Explorer(RunModule):
             self.hparams.reward_clip,
         )
         self.env.reset(seed=self.seed)
+        probes = probe_count(self.hparams.coverage_probes, self.budget)
+        if probes:
+            self.probes = CoverageProbes(self.evaluator, probes, self.seed)
         self.build(self.task)
 
     def build(self, task: Task) -> None:
@@ -164,22 +179,31 @@ class Explorer(RunModule):
         if self._restored is not None:
             copy_checkpointed_log(self, Path(self._restored["run_dir"]))
         self.start_clock()
+        if self.probes is not None:
+            self.probes.evaluate(self.hparams.eval_batch_size)
         self.write_summary("running")
 
     @override
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
-        exhausted = self.evaluator.evaluations >= self.evaluator.num_inputs * self.space.num_states
-        if self.evaluator.remaining == 0 or exhausted:
+        reason = self._stop_reason()
+        if reason is not None:
+            self.stop_reason = reason
             return -1  # ends the epoch, and with max_epochs=1 the run
+        return None
+
+    def _stop_reason(self) -> str | None:
+        """Why the search should end now (summary.json's ``stop_reason``); None: go on."""
+        if self.evaluator.remaining == 0:
+            return "budget spent"
+        if self.evaluator.evaluations >= self.evaluator.num_inputs * self.space.num_states:
+            return "every (input, state) pair evaluated"
         if self.idle_steps >= self.hparams.max_idle_steps:
-            warnings.warn(  # said: the budget is not spent, and a user expects it to be
-                f"stopped after {self.idle_steps} steps without a new evaluation "
-                f"(model.init_args.max_idle_steps); {self.evaluator.remaining} of the budget "
-                "unspent: every state the explorer reaches has been evaluated (a microscopic "
-                "run with a small max_steps reaches few states)",
-                stacklevel=1,
-            )
-            return -1
+            return f"{self.idle_steps} steps without a new evaluation (max_idle_steps)"
+        if self.stop_rule is not None:
+            remaining = self.probes.estimate() if self.probes is not None else None
+            value = rule_value(self.stop_rule, self.recent_failures, remaining)
+            if self.stop_rule.met(value):
+                return self.stop_rule.reason(value)
         return None
 
     @override
@@ -200,6 +224,9 @@ class Explorer(RunModule):
         self.iterations += 1
         new = self.evaluator.evaluations - before
         self.idle_steps = 0 if new else self.idle_steps + 1
+        self.recent_failures.add(new, int(info["new_failure"].sum()))
+        if self.probes is not None:
+            self.step_scalars.update(self.probes.estimate().scalars())
         self.step_scalars.update(
             {
                 "discovery/evaluations": float(self.evaluator.evaluations),
@@ -279,6 +306,10 @@ class Explorer(RunModule):
                 k: v for k, v in self.hparams.items() if k != "task" and not k.startswith("_")
             },
         }
+        if self.status == "finished":
+            summary["stop_reason"] = self.stop_reason
+        if self.probes is not None and self.probes.evaluated:
+            summary["estimated_remaining_failures"] = self.probes.estimate().to_dict()
         if self.mode == MICROSCOPIC and self.env is not None:
             summary["start_state"] = self.env.start_state.tolist()
             summary["smallest_failing_changes"] = [

@@ -116,7 +116,10 @@ class DQNExplorer(Explorer):
         learning_starts: transitions collected before the first update; must be below the budget
             (the original paper's agents never trained because theirs was not).
         train_frequency: environment steps between learning phases.
-        gradient_steps: gradient updates per learning phase.
+        gradient_steps: gradient updates per learning phase. Updates cost a step more than its
+            evaluations on cheap models; on the digits grid 2 a step found as many failures as 4
+            (3,120 against 3,135 of 3,456, 3 seeds) for half the learning time, and 1 fewer
+            (2,963).
         num_candidates: states scored per macroscopic decision, shared by the step's inputs.
         hidden_dim: width of the Q-network's hidden layers.
         embedding_dim: width of the observation and action embeddings whose dot product is Q.
@@ -146,7 +149,7 @@ class DQNExplorer(Explorer):
         exploration_fraction: float = 0.1,
         learning_starts: int = 64,
         train_frequency: int = 1,
-        gradient_steps: int = 4,
+        gradient_steps: int = 2,
         num_candidates: int = 1024,
         hidden_dim: int = 128,
         embedding_dim: int = 64,
@@ -200,7 +203,11 @@ class DQNExplorer(Explorer):
 
     @override
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.q_network.parameters(), lr=self.hparams.learning_rate)
+        # fused: one kernel per update instead of a dozen per parameter tensor; the network is
+        # small enough that those calls, not arithmetic, set the cost of an update
+        return torch.optim.Adam(
+            self.q_network.parameters(), lr=self.hparams.learning_rate, fused=True
+        )
 
     # ---- acting -----------------------------------------------------------------------------
     def _action_features(self, next_states: np.ndarray, stop: np.ndarray) -> torch.Tensor:

@@ -65,19 +65,27 @@ def main(argv: list[str]) -> int:
     pictures = picture_maker(run_dir, 0 if args.no_examples else args.examples)
     if args.from_file:
         feedback = feedback_from_file(
-            run_dir, args.from_file, out, args.threshold, args.min_evaluations, pictures
+            run_dir,
+            args.from_file,
+            out,
+            args.threshold,
+            args.min_evaluations,
+            pictures,
+            args.slices,
         )
         print(_saved(feedback, out, len(feedback.regions)))
         return 0
 
-    landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations)
+    landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
 
     feedback = _resume(out, run_dir, landscape, args)
     shown = regions[: args.max_regions]
+    noun = "rule" if args.slices == "rules" else "region"
     print(
-        f"{run_dir}: {len(regions)} failure region{'s' if len(regions) != 1 else ''} "
-        f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}); "
-        f"asking about the {len(shown)} most severe."
+        f"{run_dir}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
+        f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}"
+        + (", each with enough evidence" if args.slices == "rules" else "")
+        + f"); asking about the first {len(shown)}."
     )
     if not shown:
         feedback.save(out)
@@ -97,15 +105,16 @@ def main(argv: list[str]) -> int:
 
 
 def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:
-    fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations)
+    fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations, args.slices)
     if args.redo or not out.is_file():
         return fresh
     saved = read_feedback(out)
-    if (saved.threshold, saved.min_evaluations) != (args.threshold, args.min_evaluations):
+    asked = (args.threshold, args.min_evaluations, args.slices)
+    if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
         raise FfadeError(
-            f"{out} holds answers for regions found with threshold {saved.threshold:g} and "
-            f"min evaluations {saved.min_evaluations}; pass those to continue it, or --redo to "
-            "start over"
+            f"{out} holds answers for {saved.slices} found with threshold {saved.threshold:g} "
+            f"and min evaluations {saved.min_evaluations}; pass those (--slices "
+            f"{saved.slices}) to continue it, or --redo to start over"
         )
     fresh.regions = saved.regions
     return fresh

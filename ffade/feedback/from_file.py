@@ -53,6 +53,7 @@ def feedback_from_file(
     threshold: float = 0.5,
     min_evaluations: int = 1,
     pictures: Callable[[Region], str | None] | None = None,
+    slices: str = "rules",
 ) -> Feedback:
     """Apply a priorities file to a run's regions and save feedback.yaml; no prompts.
 
@@ -60,9 +61,9 @@ def feedback_from_file(
     """
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / FEEDBACK_FILE
-    landscape, regions = load_regions(run_dir, threshold, min_evaluations)
+    landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     pictures = pictures or picture_maker(run_dir, 8)
-    feedback = new_feedback(run_dir, landscape, threshold, min_evaluations)
+    feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
     for region, priority, source in read_priorities(priorities, landscape, regions):
         picture = pictures(region) if priority != "skip" else None
         feedback.answer(RegionFeedback.of(region, priority, source, picture))
@@ -87,7 +88,9 @@ def read_priorities(
             f"{path}: expected a mapping with a 'regions' list, e.g. "
             "regions: [{rank: 1, priority: high}]"
         )
-    unknown = sorted(set(data) - {"regions", "default", "run", "threshold", "min_evaluations"})
+    unknown = sorted(
+        set(data) - {"regions", "default", "run", "threshold", "min_evaluations", "slices"}
+    )
     if unknown:
         raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default")
     default = check_priority(data.get("default", "skip"), f"{path}: default")

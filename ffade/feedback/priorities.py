@@ -21,6 +21,7 @@ import yaml
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.regions import Region, find_regions
+from ffade.summarize.rules import find_rules
 from ffade.yamlfile import read_yaml
 
 FEEDBACK_FILE = "feedback.yaml"
@@ -92,7 +93,9 @@ class Feedback:
         threshold: failure rate at which a concept state counted as failing.
         min_evaluations: evaluations a state needed before it could count as failing.
         concepts: the grid the states index, as {label: values}.
-        regions: the answered regions, most severe first.
+        regions: the answered slices (rules or regions), in rank order.
+        slices: "rules" or "regions": how the failures were described (files written before
+            rules existed hold regions).
     """
 
     run: str
@@ -100,6 +103,7 @@ class Feedback:
     min_evaluations: int
     concepts: dict[str, list[Any]]
     regions: list[RegionFeedback] = field(default_factory=list)
+    slices: str = "rules"
 
     @property
     def prioritized(self) -> list[RegionFeedback]:
@@ -143,21 +147,33 @@ _FlowListDumper.add_representer(list, _represent_list)
 
 
 def load_regions(
-    run_dir: str | Path, threshold: float = 0.5, min_evaluations: int = 1
+    run_dir: str | Path, threshold: float = 0.5, min_evaluations: int = 1, slices: str = "rules"
 ) -> tuple[Landscape, list[Region]]:
-    """A run's landscape and failure regions, most severe first, exactly as reports find them."""
+    """A run's landscape and failure slices in rank order, exactly as reports find them.
+
+    ``slices`` "rules" (the default) gives the rules of :func:`find_rules`, every one of which
+    has enough evidence to ask a person about; "regions" the connected regions, most severe
+    first.
+    """
     landscape = load_landscape(run_dir)
+    if slices == "rules":
+        return landscape, list(find_rules(landscape, threshold, min_evaluations).rules)
     return landscape, find_regions(landscape, threshold, min_evaluations)
 
 
 def new_feedback(
-    run_dir: str | Path, landscape: Landscape, threshold: float, min_evaluations: int
+    run_dir: str | Path,
+    landscape: Landscape,
+    threshold: float,
+    min_evaluations: int,
+    slices: str = "rules",
 ) -> Feedback:
     return Feedback(
         run=str(Path(run_dir)),
         threshold=threshold,
         min_evaluations=min_evaluations,
         concepts=dict(zip(landscape.labels, landscape.values, strict=True)),
+        slices=slices,
     )
 
 
@@ -185,6 +201,7 @@ def read_feedback(path: str | Path) -> Feedback:
         min_evaluations=int(data["min_evaluations"]),
         concepts={str(k): list(v) for k, v in concepts.items()},
         regions=regions,
+        slices=str(data.get("slices", "regions")),
     )
 
 

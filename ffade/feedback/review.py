@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback
 from ffade.summarize.regions import Region
+from ffade.summarize.rules import Rule
 
 SHORT = {p[0]: p for p in PRIORITIES}
 """One-letter answers: h, m, l, s."""
@@ -59,11 +60,7 @@ def review(
         picture = pictures(region)
         say("")
         say(f"[{number}/{len(todo)}] {region.id}  {region.description}")
-        say(
-            f"    {region.num_states} failing concept state{'s' if region.num_states != 1 else ''}"
-            f" (of {region.range_states} in these ranges)"
-            + (f"; examples: {picture}" if picture else "")
-        )
+        say(f"    {_evidence(region)}" + (f"; examples: {picture}" if picture else ""))
         while True:
             try:
                 text = ask(f"priority [{letters}, q to stop]: ")
@@ -81,3 +78,18 @@ def review(
         feedback.answer(RegionFeedback.of(region, answer, "interactive", picture))
         save(feedback)
     return True
+
+
+def _evidence(region: Region) -> str:
+    """How many states back a slice: a rule's failing states among those it holds, a region's
+    failing states among the combinations its ranges name."""
+    if isinstance(region, Rule):
+        return (
+            f"{region.failing_states} failing concept states among the {region.num_states} "
+            f"evaluated (of {region.range_states} the rule allows)"
+        )
+    plural = "s" if region.num_states != 1 else ""
+    return (
+        f"{region.num_states} failing concept state{plural} "
+        f"(of {region.range_states} in these ranges)"
+    )

@@ -1,10 +1,11 @@
 """Summarize a run: failure landscape, failure regions, optimal transport, pictures, report.
 
 The log of a discovery run becomes what a person acts on: failure rates with confidence intervals
-per concept state (:mod:`.landscape`), connected failure regions named in plain language
-(:mod:`.regions`) and how they shift between two runs (:mod:`.region_shift`), Wasserstein
-distances and barycenters between landscapes (:mod:`.transport`), pictures (:mod:`.plots`), and
-the ``ffade report`` command that writes them all (:mod:`.report`).
+per concept state (:mod:`.landscape`), failure rules over concept values (:mod:`.rules`),
+connected failure regions named in plain language (:mod:`.regions`) and how they shift
+between two runs (:mod:`.region_shift`), Wasserstein distances and barycenters between
+landscapes (:mod:`.transport`), pictures (:mod:`.plots`), and the ``ffade report`` command
+that writes them all (:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _MODULE_OF = {
     "Region": "regions",
     "find_regions": "regions",
     "smallest_failing_changes": "regions",
+    "Rule": "rules",
+    "find_rules": "rules",
     "barycenter": "transport",
     "wasserstein_distance": "transport",
 }

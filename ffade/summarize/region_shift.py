@@ -24,10 +24,13 @@ def compare_regions(
 ) -> dict[str, list[dict[str, Any]]]:
     """How the first run's regions fare in the second run (e.g. after mitigation).
 
-    Each region of the first run is *still failing* if any of its states fails in the second run,
-    *fixed* if none does and the second run evaluated at least one of its states at least
-    ``min_evaluations`` times, and *not retested* otherwise: a second run that never looked there
-    says nothing, which must not read as "fixed". Regions of the second run that share no state
+    Each slice (a rule or a region) of the first run is judged on the second run's evaluations
+    pooled over it (for a rule, every state its conditions allow): *fixed* only when the upper
+    end of that rate's 95% interval is below the threshold, *still failing* when the rate itself
+    reaches the threshold, *unclear* in between (too few evaluations to tell, or a rate just
+    under the threshold), and *not retested* when the second run evaluated none of its states
+    at least ``min_evaluations`` times: a second run that never looked there says nothing, which
+    must not read as "fixed". Slices of the second run that share no state
     with any region of the first are *new*. Each entry carries the other run's pooled counts over
     the region's states (``now`` for the first run's regions, ``before`` for new ones), so the
     evidence behind "fixed" is visible, and so is whether a "new" region had passed before or had
@@ -41,13 +44,14 @@ def compare_regions(
     first_states = set()
     shifts: dict[str, list[dict[str, Any]]] = {
         "still_failing": [],
+        "unclear": [],
         "fixed": [],
         "not_retested": [],
         "new": [],
     }
     for region in first_regions:
         first_states.update(tuple(s) for s in region.states)
-        status, entry = _retest(region, second, second_failing, owner, min_evaluations)
+        status, entry = _retest(region, second, second_failing, owner, threshold, min_evaluations)
         shifts[status].append(entry)
     for region in second_regions:
         if not any(tuple(s) in first_states for s in region.states):
@@ -60,6 +64,7 @@ def _retest(
     second: Landscape,
     second_failing: np.ndarray,
     owner: dict[tuple[int, ...], str],
+    threshold: float,
     min_evaluations: int,
 ) -> tuple[str, dict[str, Any]]:
     """What the second run says about one of the first run's regions: its status and entry.
@@ -68,17 +73,19 @@ def _retest(
     which of the second run's regions overlap it.
     """
     keys = [tuple(s) for s in region.states]
-    index = tuple(region.states.T)
+    index = _index(region)
     n = int(second.evaluations[index].sum())
     k = int(second.failures[index].sum())
     still = int(second_failing[index].sum())
-    if still:
-        status = "still_failing"
-    elif int(second.evaluations[index].max()) >= min_evaluations:
-        status = "fixed"
-    else:
-        status = "not_retested"
     low, high = wilson_interval(k, n)
+    if n == 0 or int(second.evaluations[index].max()) < min_evaluations:
+        status = "not_retested"
+    elif float(high) < threshold:
+        status = "fixed"
+    elif k >= threshold * n - 1e-9:
+        status = "still_failing"
+    else:
+        status = "unclear"
     return status, {
         "id": region.id,
         "description": region.description,
@@ -93,6 +100,15 @@ def _retest(
         "now": describe_rate(k, n) if n else "not evaluated",
         "overlapping": sorted({owner[s] for s in keys if s in owner}),
     }
+
+
+def _index(region: Region) -> tuple[np.ndarray, ...]:
+    """Where a slice lies on the grid: every state a rule's conditions allow (an open mesh), or
+    a region's member states."""
+    allowed = getattr(region, "allowed", None)
+    if allowed:
+        return np.ix_(*[np.asarray(a, dtype=np.int64) for a in allowed])
+    return tuple(region.states.T)
 
 
 def _new_region_entry(region: Region, first: Landscape, second: Landscape) -> dict[str, Any]:

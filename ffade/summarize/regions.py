@@ -159,9 +159,14 @@ def find_regions(
     return regions
 
 
+SLICE_KINDS = ("rules", "regions")
+"""How failures are sliced for a person: rules (:mod:`.rules`) or connected regions."""
+
+
 def add_region_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--threshold`` and ``--min-evaluations``: what makes a concept state fail, for every
-    command that finds regions (``ffade report``, ``ffade feedback``), so they agree."""
+    """``--threshold``, ``--min-evaluations`` and ``--slices``: what makes a concept state fail
+    and how failures are described, for every command that finds them (``ffade report``,
+    ``ffade feedback``), so they agree."""
     parser.add_argument(
         "--threshold",
         type=float,
@@ -173,6 +178,13 @@ def add_region_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         help="evaluations a state needs before it can count as failing (default 1)",
+    )
+    parser.add_argument(
+        "--slices",
+        choices=SLICE_KINDS,
+        default="rules",
+        help="describe failures as rules over concept values (default; see docs/report.md) or as "
+        "connected regions of failing states",
     )
 
 
@@ -265,25 +277,40 @@ def _smallest_change_along(
 ) -> dict[str, Any]:
     """The failing state closest to neutral that changes only concept ``axis``.
 
-    Always an entry, with value None when no such state fails, so every concept is listed and
-    "no change of this concept alone fails" is said rather than left out.
+    Always an entry, with value None when no such state fails, so every concept is listed. When
+    no state fails by the threshold but some evaluation along the concept failed, the closest
+    such state is described with its counts ("5 of 64 inputs fail, below the threshold"), so this
+    table and the explorer's per-input table never contradict each other; "no failure" is said
+    only when no evaluation of a change of this concept alone failed.
     """
     label, grid = landscape.labels[axis], landscape.values[axis]
     coordinates = landscape.grid_coordinates[axis]
-    best = None
+    best = some_failures = None
     for index in np.argsort(np.abs(coordinates - coordinates[neutral[axis]]), kind="stable"):
         state = neutral.copy()
         state[axis] = index
-        if index != neutral[axis] and failing[tuple(state)]:
+        if index == neutral[axis]:
+            continue
+        if failing[tuple(state)]:
             best = state
             break
+        if some_failures is None and landscape.failures[tuple(state)] > 0:
+            some_failures = state
     entry: dict[str, Any] = {
         "concept": label,
         "neutral_value": grid[neutral[axis]],
         "value": None,
     }
-    if best is None:
-        entry["description"] = f"{label}: no failing change of {label} alone found"
+    if best is None and some_failures is None:
+        entry["description"] = f"{label}: no failure from a change of {label} alone"
+    elif best is None:
+        # counted as the per-input table counts: failed evaluations, not only failing states
+        entry.update(_state_entry(landscape, some_failures, neutral))
+        entry["description"] = (
+            f"{label} = {format_value(grid[some_failures[axis]])} "
+            f"(neutral {format_value(grid[neutral[axis]])}): {entry['rate_text']}, below the "
+            "threshold for a failing state"
+        )
     else:
         entry.update(_state_entry(landscape, best, neutral))
         entry["value"] = grid[best[axis]]

@@ -24,15 +24,24 @@ from typing import Any
 from ffade.errors import FfadeError
 from ffade.records import log_problems, read_summary, write_json_atomic, write_text_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
-from ffade.summarize.plots import landscape_figures, log_images, plot_landscape, save_figure
+from ffade.summarize.meaning import meaning_changing, split_by_meaning
+from ffade.summarize.plots import (
+    default_axes,
+    landscape_figures,
+    log_images,
+    plot_landscape,
+    save_figure,
+)
 from ffade.summarize.region_shift import compare_regions
 from ffade.summarize.regions import (
     Region,
     add_region_arguments,
     find_regions,
+    format_value,
     smallest_failing_changes,
 )
 from ffade.summarize.report_render import html_page, markdown, relative_path
+from ffade.summarize.rules import find_rules
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, transport_cost
 
 RUN_FIGURES = (
@@ -49,6 +58,7 @@ RUN_FIGURES = (
     "num_inputs",
     "gradient_updates",
     "wall_seconds",
+    "stop_reason",
 )
 """summary.json keys shown in the run table, in this order, when present."""
 
@@ -64,6 +74,8 @@ def build_report(
     min_evaluations: int = 1,
     axes: list[str] | None = None,
     tensorboard: bool = True,
+    mitigation: str | Path | None = None,
+    slices: str = "rules",
 ) -> dict[str, Any]:
     """Write report.md, report.html, report.json and the pictures; return the report's data.
 
@@ -75,6 +87,9 @@ def build_report(
         min_evaluations: evaluations a state needs before it can fail.
         axes: concepts to draw (up to three); default those that change the failure rate most.
         tensorboard: also log the pictures to the run's TensorBoard files.
+        mitigation: the fine-tune's mitigation.json whose held-out numbers lead a comparison
+            (default: the one beside the compared run's fixed weights, if any).
+        slices: what a comparison follows into the other run: "rules" or (connected) "regions".
 
     Raises:
         FfadeError: a run directory is missing or malformed, or the two grids differ.
@@ -83,21 +98,36 @@ def build_report(
     landscape = load_landscape(run_dir)
     out = Path(out) if out is not None else run_dir
     out.mkdir(parents=True, exist_ok=True)
-    regions = find_regions(landscape, threshold, min_evaluations)
+    # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
+    kept, apart = split_by_meaning(landscape, meaning_changing(read_summary(run_dir)))
+    regions = find_regions(kept, threshold, min_evaluations)
+    rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
+    # one choice of axes for both runs: pictures pooled over different concepts do not compare
+    axes = default_axes(landscape) if axes is None else axes
     images = {  # drawn before the comparison is assembled: a bad --axes fails first
         name: save_figure(figure, out / "figures" / f"{name}.png")
         for name, figure in landscape_figures(landscape, axes).items()
     }
     report = assemble_report(run_dir, landscape, regions, threshold, min_evaluations)
+    report["rules"] = rules.to_dict(landscape)
+    report["meaning_changing"] = apart
     if compare is not None and other is not None:
         if other.evaluations.sum():
             images["compare_failure_rate"] = save_figure(
                 plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
             )
         report["compare"] = assemble_comparison(
-            landscape, regions, Path(compare), other, threshold, min_evaluations
+            landscape,
+            rules.rules if slices == "rules" else regions,
+            Path(compare),
+            other,
+            threshold,
+            min_evaluations,
+            slices,
         )
+        report["compare"]["mitigation"] = held_out_numbers(Path(compare), mitigation)
+        report["compare"]["compares"] = what_differs(read_summary(run_dir), read_summary(compare))
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}
     if tensorboard:
         log_images(run_dir, images)
@@ -146,9 +176,14 @@ def assemble_comparison(
     other: Landscape,
     threshold: float,
     min_evaluations: int,
+    slices: str = "rules",
 ) -> dict[str, Any]:
-    """report.json's ``compare``: the other run's figures and regions, distances, region shift."""
-    other_regions = find_regions(other, threshold, min_evaluations)
+    """report.json's ``compare``: the other run's figures and slices (``regions``: its rules or
+    its regions, as ``slices`` says), distances, and how this run's slices fare in it."""
+    if slices == "rules":
+        other_regions: list[Region] = list(find_rules(other, threshold, min_evaluations).rules)
+    else:
+        other_regions = find_regions(other, threshold, min_evaluations)
     return {
         "run": str(other_dir),
         "run_figures": _run_figures(read_summary(other_dir), other),
@@ -161,6 +196,42 @@ def assemble_comparison(
             landscape, regions, other, other_regions, threshold, min_evaluations
         ),
     }
+
+
+def held_out_numbers(compared: Path, mitigation: str | Path | None) -> dict[str, Any] | None:
+    """The fine-tune's verdict and held-out numbers, from ``mitigation`` or the mitigation.json
+    beside the compared run's fixed weights (its target's ``weights``); None if there is none.
+
+    Held-out data was never searched nor trained on, so these numbers are the comparison's most
+    trustworthy ones and lead the report.
+    """
+    if mitigation is None:
+        target = (read_summary(compared).get("task") or {}).get("target") or {}
+        weights = (target.get("args") or {}).get("weights")
+        if not weights or not (Path(weights).parent / "mitigation.json").is_file():
+            return None
+        mitigation = Path(weights).parent / "mitigation.json"
+    path = Path(mitigation)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise FfadeError(f"--mitigation: '{path}' not found") from error
+    except json.JSONDecodeError as error:
+        raise FfadeError(f"--mitigation: '{path}' is not valid JSON ({error})") from error
+    keys = [k for k in record if k.endswith(("_before", "_after", "_change")) or k == "status"]
+    return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
+
+
+def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:
+    """ "explorers" when both runs searched the same model and task with different explorers
+    (a comparison of search methods, not of models), "models" when the targets differ, else
+    "runs"."""
+    first_task, second_task = first.get("task") or {}, second.get("task") or {}
+    if first_task.get("target") != second_task.get("target"):
+        return "models"
+    if first.get("explorer") != second.get("explorer"):
+        return "explorers"
+    return "runs"
 
 
 def main(argv: list[str]) -> int:
@@ -186,6 +257,12 @@ def main(argv: list[str]) -> int:
         "the failure rate most",
     )
     parser.add_argument(
+        "--mitigation",
+        metavar="FILE",
+        help="with --compare: the fine-tune's mitigation.json, whose held-out numbers lead the "
+        "comparison (default: the one beside the compared run's fixed weights)",
+    )
+    parser.add_argument(
         "--no-tensorboard", action="store_true", help="do not log the pictures to TensorBoard"
     )
     args = parser.parse_args(argv)
@@ -200,6 +277,8 @@ def main(argv: list[str]) -> int:
             min_evaluations=args.min_evaluations,
             axes=args.axes,
             tensorboard=not args.no_tensorboard,
+            mitigation=args.mitigation,
+            slices=args.slices,
         )
     except FfadeError as error:
         print(f"ffade report: error: {error}", file=sys.stderr)
@@ -207,8 +286,24 @@ def main(argv: list[str]) -> int:
     for problem in report["log_problems"]:
         print(f"ffade report: warning: {problem}", file=sys.stderr)
     out = Path(args.out or args.run_dir)
-    print(f"{len(report['regions'])} failure regions; wrote {out / 'report.html'}")
+    print(ending(report, out / "report.html"))
     return 0
+
+
+def ending(report: dict[str, Any], page: Path) -> str:
+    """The lines a finished ``ffade report`` prints: where the report is, what it found, what
+    to type next."""
+    figures, rules = report["run_figures"], report["rules"]
+    top = rules["rules"][0]["description"] if rules["rules"] else "no failure rule"
+    lines = [
+        f"report: {page}",
+        f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
+        f"{len(rules['rules'])} failure rules cover {rules['coverage']:.0%} of "
+        f"{rules['failing_states']} failing states; top: {top}",
+    ]
+    if report["compare"] is None:
+        lines.append(f"next: ffade feedback {report['run']}")
+    return "\n".join(lines)
 
 
 def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Landscape:
@@ -230,6 +325,13 @@ def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any
     figures["states_evaluated"] = evaluated
     total = int(landscape.evaluations.sum())
     figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
+    remaining = summary.get("estimated_remaining_failures")
+    if remaining:  # failing pairs not found yet (ffade.explore.coverage)
+        point = "unknown" if remaining["estimate"] is None else f"{remaining['estimate']:,.0f}"
+        figures["estimated_remaining_failures"] = (
+            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
+            f"{remaining['probe_failures']} of {remaining['probes']} random probes failed)"
+        )
     return figures
 
 
@@ -275,14 +377,19 @@ def _examples(run_dir: Path) -> list[dict[str, Any]]:
     return examples
 
 
-def _example_caption(entry: dict[str, Any]) -> dict[str, Any]:
-    """What an example's caption says: its entry without the picture, the input text and the full
-    state, naming only the concepts that changed it (fifteen zeros would hide a text's one edit).
+def _example_caption(entry: dict[str, Any]) -> str:
+    """What an example's caption says, in words: which input, what it should be, what changed
+    it (only the concepts that did: fifteen zeros would hide a text's one edit) and what the
+    target answered. The metric and reward are internals; report.json's listing keeps them.
     """
-    caption = {}
-    for key, value in entry.items():
-        if key == "changed":
-            caption["changes"] = value or "none"
-        elif key not in ("file", "input", "concepts"):
-            caption[key] = value
-    return caption
+    changes = entry.get("changed") or {}
+    changed = (
+        " and ".join(f"{label} {format_value(value)}" for label, value in changes.items())
+        if changes
+        else "no change"
+    )
+    subject = f"Input {entry.get('input_id', '?')}"
+    if entry.get("reference") not in (None, ""):
+        subject += f" (should be {entry['reference']})"
+    output = entry.get("output")
+    return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")

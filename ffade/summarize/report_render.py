@@ -25,8 +25,9 @@ IMAGE_CAPTIONS = {
     "compare_failure_rate": "Failure rate per concept state (compared run)",
 }
 
-MAX_TABLE_ROWS = 50
-"""Rows of a regions table in report.md/html; report.json keeps them all."""
+MAX_TABLE_ROWS = 15
+"""Rows of a table in report.md/html; longer ones fold into one closing row, and report.json
+keeps them all."""
 
 MIN_TABLE_EVALUATIONS = 3
 """Regions with fewer evaluations are counted in one row of the table, not listed (rank by the CI
@@ -37,7 +38,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; 
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; font-size: 0.9em; }
 th { background: #f2f2f2; }
-#regions td:nth-child(2), #region-shift td:nth-child(2) { white-space: nowrap; }
+#rules td:nth-child(2), #regions td:nth-child(2),
+#region-shift td:nth-child(2) { white-space: nowrap; }
 .note { background: #fff8e1; padding: 0.5em 1em; border-left: 4px solid #f0b400; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 520px; border: 1px solid #ddd; }
@@ -156,6 +158,19 @@ def _notes(report: dict[str, Any]) -> list[str]:
         found.append("The evaluations log holds no evaluation yet.")
     elif not report["regions"]:
         found.append("No failure region was found.")
+    rules = report.get("rules")
+    if rules and rules["failing_states"]:
+        found.append(
+            f"{len(rules['rules'])} failure rules cover {rules['covered_failing_states']} of the "
+            f"{rules['failing_states']} failing states ({rules['coverage']:.0%}); every rule's "
+            "rate is known to reach the threshold, and no value inside a rule passes for sure."
+        )
+    if report["compare"] is not None and report["compare"].get("compares") == "explorers":
+        found.append(
+            "Both runs searched the same model and task with different explorers: this compares "
+            "search methods, not models; a slice one run found and the other did not is not "
+            "fixed, only found by one explorer."
+        )
     if report["compare"] is not None:
         found.append(
             f"Compared with {report['compare']['run']}: distances are in normalized concept "
@@ -167,13 +182,19 @@ def _notes(report: dict[str, Any]) -> list[str]:
 
 def _tables(report: dict[str, Any]) -> list[Table]:
     """Every table of the report, in order, long ones cut to :data:`MAX_TABLE_ROWS` rows."""
-    found: list[Table] = [
+    compare = report["compare"]
+    found: list[Table] = []
+    if compare is not None and compare.get("mitigation"):
+        found.append(("Held-out numbers (mitigation.json)", "held-out", *_held_out(compare)))
+    found += [
         ("Run", "run", *_run_table(report)),
-        ("Failure regions", "regions", *_region_table(report["regions"])),
+        ("Failure rules", "rules", *_rule_table(report.get("rules"))),
+        ("Connected failure regions", "regions", *_region_table(report["regions"])),
+        *_meaning_table(report.get("meaning_changing")),
         *_smallest_change_tables(report),
     ]
-    if report["compare"] is not None:
-        found += _compare_tables(report["compare"])
+    if compare is not None:
+        found += _compare_tables(compare)
     return [
         (title, table_id, header, _truncate(rows, len(header)))
         for title, table_id, header, rows in found
@@ -190,8 +211,41 @@ def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return ["figure", "this run", "compared run"], rows
 
 
+def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The fine-tune's verdict, then each held-out figure before and after."""
+    numbers = compare["mitigation"]
+    rows = [["verdict", numbers.get("status", "-"), numbers.get("reason") or "", ""]]
+    for key in numbers:
+        if key.endswith("_before"):
+            name = key.removesuffix("_before")
+            after = numbers.get(f"{name}_after")
+            rows.append([name.replace("_", " "), _pct(numbers[key]), _pct(after), ""])
+    rows[0][3] = numbers["file"]
+    return ["held-out figure", "before", "after", "source"], rows
+
+
+def _rule_table(rules: dict[str, Any] | None) -> tuple[list[str], list[list[str]]]:
+    """Every rule, in the order learned; the failing states each covers, and how many no
+    earlier rule covered."""
+    header = ["rank", "id", "rule", "failure rate", "95% CI", "evaluations", "failing states"]
+    rows = [
+        [
+            str(rank),
+            rule["id"],
+            rule["conditions"],
+            _pct(rule["failure_rate"]),
+            f"{_pct(rule['ci_low'])}-{_pct(rule['ci_high'])}",
+            str(rule["evaluations"]),
+            f"{rule['failing_states']} ({rule['new_failing_states']} new)",
+        ]
+        for rank, rule in enumerate((rules or {}).get("rules", []), start=1)
+    ]
+    return header, rows
+
+
 def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-    """Regions with enough evaluations to judge; the rest in one closing row (all in the JSON)."""
+    """Regions with enough evaluations to judge, ranked 1, 2, 3... among themselves; the rest
+    in one closing row (all in the JSON)."""
     header = ["rank", "id", "where", "failure rate", "95% CI", "evaluations", "states"]
     thin = sum(region["evaluations"] < MIN_TABLE_EVALUATIONS for region in regions)
     rows = [
@@ -206,8 +260,9 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
             if region["num_states"] == region["range_states"]
             else f"{region['num_states']} of {region['range_states']}",
         ]
-        for rank, region in enumerate(regions, start=1)
-        if region["evaluations"] >= MIN_TABLE_EVALUATIONS
+        for rank, region in enumerate(
+            (r for r in regions if r["evaluations"] >= MIN_TABLE_EVALUATIONS), start=1
+        )
     ]
     if thin:
         note = (
@@ -216,6 +271,15 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
         )
         rows.append(["", "", note, "", "", "", ""])
     return header, rows
+
+
+def _meaning_table(entries: list[dict[str, Any]] | None) -> list[Table]:
+    """Failures under edits that change the meaning, apart from the rules (none: no table)."""
+    if not entries:
+        return []
+    rows = [[entry["concept"], entry["description"]] for entry in entries]
+    title = "Edits that change the meaning (reported apart: the reference no longer fits)"
+    return [(title, "meaning-changing", ["concept", "when it applies"], rows)]
 
 
 def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
@@ -259,7 +323,7 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
             entry["now"],
             ", ".join(entry["overlapping"]) or "-",
         ]
-        for status in ("still_failing", "fixed", "not_retested")
+        for status in ("still_failing", "unclear", "fixed", "not_retested")
         for entry in shift[status]
     ]
     shift_rows += [
@@ -268,9 +332,9 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
     return [
         ("Wasserstein distance", "wasserstein", ["landscape", "distance", "note"], distances),
         (
-            "Region shift",
+            "Rule shift",
             "region-shift",
-            ["status", "region", "first run", "second run", "overlapping regions now"],
+            ["status", "rule", "first run", "second run", "overlapping rules now"],
             shift_rows,
         ),
     ]
@@ -298,7 +362,7 @@ def _pct(value: float | None) -> str:
 
 
 def _caption(example: dict[str, Any]) -> str:
-    return "; ".join(f"{k}: {_fmt(v)}" for k, v in example["caption"].items())
+    return example["caption"]
 
 
 def _figure(path: Path, alt: str, caption: str) -> str:

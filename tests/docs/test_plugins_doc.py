@@ -40,10 +40,15 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    # the installed package first, then whatever ffade this test runs (a worktree's, CI's)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
+    }
     ffade = str(Path(sys.executable).parent / "ffade")
     listed = subprocess.run([ffade, "plugins"], env=env, capture_output=True, text=True, check=True)
-    assert re.search(r"shift_x\s+ffade-points 0\.1\.0", listed.stdout), listed.stdout
+    assert re.search(r"shift_x\s+\(ffade-points 0\.1\.0", listed.stdout), listed.stdout
+    assert "mirror  (ffade-points 0.1.0" in listed.stdout and "BROKEN" not in listed.stdout
     run = subprocess.run(
         [ffade, "fit", "--config", str(tmp_path / "points.yaml")],
         cwd=tmp_path,
@@ -56,3 +61,33 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "runs" / "ffade" / "version_0" / "summary.json").read_text())
     assert summary["evaluations"] > 0 and summary["failures"] > 0
     assert summary["gradient_updates"] > 0
+    # the string-valued concept and the concept used twice, under their labels, in config order
+    concepts = [(c["label"], c["values"]) for c in summary["concepts"]]
+    assert concepts == [
+        ("shift_small", [-0.5, -0.25, 0.0, 0.25, 0.5]),
+        ("shift_large", [-2.0, -1.0, 0.0, 1.0, 2.0]),
+        ("mirror", ["none", "flip_y", "swap"]),
+    ]
+    assert "top failure rule:" in run.stdout and "next: ffade report" in run.stdout
+
+
+def test_the_flattening_wrapper_drives_the_environment_to_the_end_of_its_budget() -> None:
+    doc = (REPO / "docs" / "plugins.md").read_text()
+    namespace: dict = {}
+    exec(dict(BLOCK.findall(doc))["flat_actions.py"], namespace)  # the doc's own code
+    from ffade.env import Evaluator, FailureEnv
+    from ffade.task import build_task
+    from tests.helpers import synthetic_spec
+
+    evaluator = Evaluator(build_task(synthetic_spec(num_inputs=4)), budget=5)
+    env = namespace["FlatActions"](FailureEnv(evaluator, mode="macroscopic"))
+    assert env.action_space.n == 1000  # three concepts of ten values
+    assert list(env.action(123)) == [1, 2, 3]  # row-major: the last concept fastest
+    env.reset(seed=0)
+    rewards = []
+    for _ in range(8):
+        _, reward, _, truncated, info = env.step(env.action_space.sample())
+        rewards.append((reward, truncated, info["evaluated"]))
+        env.reset()
+    assert evaluator.remaining == 0
+    assert rewards[-1] == (0.0, True, False)  # past the budget: nothing evaluated, truncated

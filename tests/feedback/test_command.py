@@ -31,11 +31,10 @@ def typed(*args: str, answers: str) -> subprocess.CompletedProcess:
 def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
     run: Path, regions: list[Region]
 ) -> None:
-    result = typed("feedback", str(run), answers="urgent\nh\nskip\nq\n")
+    result = typed("feedback", str(run), "--slices", "regions", answers="urgent\nh\nskip\nq\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
-        f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); "
-        "asking about the 3 most severe."
+        f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); asking about the first 3."
     )
     assert "'urgent' is not a priority" in result.stdout
     assert regions[0].id in result.stdout and regions[0].conditions in result.stdout
@@ -53,18 +52,22 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
 def test_input_ending_early_loses_nothing_and_the_next_session_continues(
     run: Path, regions: list[Region], in_process
 ) -> None:
-    code, _, _ = in_process("feedback", str(run), answers="m\n")
+    code, _, _ = in_process("feedback", str(run), "--slices", "regions", answers="m\n")
     assert code == 0  # the input ended after one answer, as with Ctrl-D
     assert [r.priority for r in read_feedback(run / "feedback.yaml").regions] == ["medium"]
-    code, out, _ = in_process("feedback", str(run), "--max-regions", "2", answers="low\n")
+    code, out, _ = in_process(
+        "feedback", str(run), "--slices", "regions", "--max-regions", "2", answers="low\n"
+    )
     assert "1 of these regions are already answered" in out
     answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
 
 def test_redo_asks_again_from_the_start(run: Path, regions: list[Region], in_process) -> None:
-    in_process("feedback", str(run), answers="h\nh\nh\n")
-    code, out, _ = in_process("feedback", str(run), "--redo", answers="l\nq\n")
+    in_process("feedback", str(run), "--slices", "regions", answers="h\nh\nh\n")
+    code, out, _ = in_process(
+        "feedback", str(run), "--slices", "regions", "--redo", answers="l\nq\n"
+    )
     assert code == 0 and "already answered" not in out
     answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
     assert answers == [(regions[0].id, "low")]
@@ -77,7 +80,7 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     priorities.write_text(yaml.safe_dump({"regions": [{"rank": 2, "priority": "high"}]}))
     out = tmp_path / "elsewhere" / "answers.yaml"
     code, stdout, err = in_process(
-        "feedback", str(run), "--from", str(priorities), "--out", str(out)
+        "feedback", str(run), "--from", str(priorities), "--out", str(out), "--slices", "regions"
     )
     assert code == 0, err
     assert stdout.strip() == (
@@ -130,7 +133,24 @@ def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_proces
 
 
 def test_a_different_threshold_does_not_silently_mix_answers(run: Path, in_process) -> None:
-    in_process("feedback", str(run), answers="h\nq\n")
+    in_process("feedback", str(run), "--slices", "regions", answers="h\nq\n")
     code, _, err = in_process("feedback", str(run), "--threshold", "0.9", answers="q\n")
     assert code == 2
     assert "threshold 0.5" in err and "--redo" in err
+
+
+def test_by_default_feedback_asks_only_about_rules_with_enough_evidence(
+    run: Path, in_process
+) -> None:
+    """The planted single state (one evaluation) is a region but too thin for a rule."""
+    code, out, _ = in_process("feedback", str(run), answers="h\nl\n")
+    assert code == 0
+    assert "2 failure rules (threshold 0.5, min evaluations 1, each with enough evidence)" in out
+    feedback = read_feedback(run / "feedback.yaml")
+    assert feedback.slices == "rules"
+    assert sorted(r.conditions for r in feedback.regions) == [
+        "axis0 >= 0.889 and axis1 >= 0.889",
+        "axis0 between 0.333 and 0.444 and axis2 <= 0.111",
+    ]
+    code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
+    assert code == 2 and "--slices rules" in err

@@ -21,7 +21,7 @@ def write(path: Path, data: object) -> Path:
 def test_regions_are_named_by_rank_id_and_a_state_they_contain(
     run: Path, regions: list[Region], tmp_path: Path
 ) -> None:
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     entries = [
         {"rank": 1, "priority": "high"},
         {"id": regions[1].id, "priority": "low"},
@@ -38,7 +38,7 @@ def test_regions_are_named_by_rank_id_and_a_state_they_contain(
 def test_regions_not_listed_take_the_default_and_concepts_not_named_their_neutral_value(
     run: Path, regions: list[Region], tmp_path: Path
 ) -> None:
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     # axis1 is not named: neutral 0.0, inside the band low on axis 2 (which ignores axis 1)
     entries = [{"contains": {"axis0": 0.333, "axis2": 0.111}, "priority": "high"}]
     data = {"regions": entries, "default": "Low"}
@@ -56,7 +56,7 @@ def test_a_saved_feedback_yaml_serves_as_a_priorities_file(
     run: Path, regions: list[Region], tmp_path: Path
 ) -> None:
     """Entries carry feedback.yaml's informational keys (states, description...): ignored."""
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     entry = {
         "id": regions[2].id,
         "priority": "high",
@@ -100,7 +100,7 @@ def test_bad_priorities_files_are_one_line_errors(
     run: Path, regions: list[Region], tmp_path: Path, entries: list, message: str
 ) -> None:
     priorities = write(tmp_path / "p.yaml", {"regions": entries})
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     with pytest.raises(FfadeError) as error:
         read_priorities(priorities, landscape, regions)
     assert message in str(error.value)
@@ -111,7 +111,7 @@ def test_bad_priorities_files_are_one_line_errors(
 def test_the_rank_error_says_how_many_regions_there_are(
     run: Path, regions: list[Region], tmp_path: Path
 ) -> None:
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     priorities = write(tmp_path / "p.yaml", {"regions": [{"rank": 4, "priority": "high"}]})
     with pytest.raises(
         FfadeError, match=r"rank 4 is past the last region; .* has 3 failure regions"
@@ -130,7 +130,7 @@ def test_the_rank_error_says_how_many_regions_there_are(
 def test_a_malformed_file_is_one_line(
     run: Path, regions: list[Region], tmp_path: Path, data: object, message: str
 ) -> None:
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     with pytest.raises(FfadeError) as error:
         read_priorities(write(tmp_path / "p.yaml", data), landscape, regions)
     assert message in str(error.value) and "\n" not in str(error.value)

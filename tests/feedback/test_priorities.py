@@ -23,7 +23,7 @@ severe first: (conditions, failing states); the 81 failures of the exhaustive ru
 
 
 def feedback_for(run: Path, regions: list[Region], priorities: list[str]) -> Feedback:
-    landscape, _ = load_regions(run)
+    landscape, _ = load_regions(run, slices="regions")
     feedback = new_feedback(run, landscape, threshold=0.5, min_evaluations=1)
     for region, priority in zip(regions, priorities, strict=False):
         feedback.answer(RegionFeedback.of(region, priority, "test"))
@@ -31,7 +31,7 @@ def feedback_for(run: Path, regions: list[Region], priorities: list[str]) -> Fee
 
 
 def test_the_regions_to_review_are_exactly_the_planted_boxes(run: Path) -> None:
-    landscape, regions = load_regions(run)
+    landscape, regions = load_regions(run, slices="regions")
     assert [(r.conditions, r.num_states) for r in regions] == PLANTED
     assert landscape.labels == ["axis0", "axis1", "axis2"]
     island = regions[2].states.tolist()

@@ -119,3 +119,13 @@ def test_the_prompt_shows_the_region_size_and_its_picture(regions: list[Region])
     )
     assert "    1 failing concept state (of 1 in these ranges)" in session.lines
     assert [r.examples for r in feedback.regions] == ["feedback/first.png", None, None]
+
+
+def test_a_rule_says_how_many_of_its_states_fail(run) -> None:
+    from ffade.feedback.priorities import load_regions
+    from ffade.feedback.review import _evidence
+
+    _, rules = load_regions(run)
+    assert _evidence(rules[0]) == (
+        "40 failing concept states among the 40 evaluated (of 40 the rule allows)"
+    )

@@ -114,7 +114,13 @@ def test_smallest_failing_change_per_concept_and_overall(make_run) -> None:
     rotation, blur, edit = changes["per_concept"]
     assert rotation["value"] == -20 and rotation["failure_rate"] == 1.0
     assert blur["description"] == "blur = 3 (neutral 0): 60% failure (95% CI 23-88%), 5 evaluations"
-    assert edit["value"] is None and "no failing change of edit alone" in edit["description"]
+    # typo fails 1 of 5: no failing state, but said with its counts, as the per-input table would
+    assert edit["value"] is None and edit["description"] == (
+        "edit = typo (neutral none): 20% failure (95% CI 4-62%), 5 evaluations, below the "
+        "threshold for a failing state"
+    )
+    quiet = smallest_failing_changes(load_landscape(make_run("q", grid, {(2, 0, 0): (5, 0)})))
+    assert quiet["per_concept"][2]["description"] == "edit: no failure from a change of edit alone"
     overall = changes["overall"]
     assert overall["state_values"] == {"rotation": 10, "blur": 1, "edit": "none"}
     assert overall["description"].startswith("rotation = 10 and blur = 1 (distance 0.417")

@@ -12,7 +12,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ffade.summarize.report import main
+from ffade.summarize.report import build_report, main
+from tests.summarize.conftest import planted_image_counts
 
 PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -67,7 +68,13 @@ def decoded_images(page: _Page) -> list[bytes]:
 def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys) -> None:
     out = tmp_path / "report"
     assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
-    assert "2 failure regions" in capsys.readouterr().out
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        f"report: {out / 'report.html'}",
+        "evaluations: 742, failures: 172",
+        "1 failure rules cover 92% of 13 failing states; top: " + PLANTED,
+        f"next: ffade feedback {image_run}",
+    ]
 
     data = json.loads((out / "report.json").read_text())
     assert data["regions"][0]["description"] == PLANTED
@@ -117,18 +124,72 @@ def test_compare_reports_distance_and_region_shift(image_run, make_run, image_co
         "there is no policy landscape; compare failure landscapes",
     }
     shift = compare["region_shift"]
-    assert [e["description"] for e in shift["still_failing"]] == [PLANTED]
-    assert len(shift["fixed"]) == 1 and shift["new"] == []
+    # half the rule's range still fails: 54 of 120 (95% CI 36-54%) is neither fixed nor failing
+    assert [e["description"] for e in shift["unclear"]] == [PLANTED]
+    assert shift["unclear"][0]["now"] == "45% failure (95% CI 36-54%), 120 evaluations"
+    assert shift["fixed"] == shift["still_failing"] == shift["new"] == []
+    assert compare["compares"] == "runs" and compare["mitigation"] is None
     page = parse((image_run / "report.html").read_text())
     statuses = [row[0] for row in page.tables["region-shift"][1:]]
-    assert statuses == ["still failing", "fixed"]
+    assert statuses == ["unclear"]
     assert page.tables["run"][0] == ["figure", "this run", "compared run"]
     assert len(decoded_images(page)) == 2  # this run's and the compared run's failure rates
 
     assert main([str(image_run), "--compare", str(image_run), "--no-tensorboard"]) == 0
     compare = json.loads((image_run / "report.json").read_text())["compare"]
     assert compare["wasserstein"]["failure"]["value"] == pytest.approx(0.0, abs=1e-12)
-    assert len(compare["region_shift"]["still_failing"]) == 2
+    assert len(compare["region_shift"]["still_failing"]) == 1
+
+
+def test_a_slice_is_fixed_only_when_its_interval_is_below_the_threshold(
+    image_run, make_run, image_concepts
+) -> None:
+    def thin(state: tuple[int, ...]) -> tuple[int, int]:  # 0 of 2: 95% CI 0-66%
+        return (2, 0) if state == (3, 0, 0) else (0, 0)
+
+    def thorough(state: tuple[int, ...]) -> tuple[int, int]:  # 120 passing evaluations
+        return (10, 0) if state[0] >= 3 and state[1] <= 1 else (0, 0)
+
+    for counts, status in ((thin, "unclear"), (thorough, "fixed")):
+        other = make_run(counts.__name__, image_concepts, counts)
+        report = build_report(image_run, other, tensorboard=False)
+        shift = report["compare"]["region_shift"]
+        assert [e["description"] for e in shift[status]] == [PLANTED], status
+
+
+def test_comparing_explorers_on_one_model_says_so(image_run, make_run, image_concepts) -> None:
+    other = make_run("dqn", image_concepts, planted_image_counts, explorer="dqn")
+    report = build_report(image_run, other, tensorboard=False)
+    assert report["compare"]["compares"] == "explorers"
+    assert "compares search methods, not models" in (image_run / "report.md").read_text()
+
+
+def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
+    fixed = tmp_path / "mitigate"
+    fixed.mkdir()
+    (fixed / "mitigation.json").write_text(
+        json.dumps(
+            {
+                "status": "accepted",
+                "reason": "clean accuracy kept",
+                "clean_accuracy_before": 0.9,
+                "clean_accuracy_after": 0.89,
+                "targeted_failure_rate_before": 0.8,
+                "targeted_failure_rate_after": 0.2,
+                "regions": [],
+            }
+        )
+    )
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(fixed / "m.pt")}}}
+    other = make_run("after", image_concepts, planted_image_counts, task=task)
+    report = build_report(image_run, other, tensorboard=False)
+    assert report["compare"]["mitigation"]["targeted_failure_rate_after"] == 0.2
+    assert report["compare"]["compares"] == "models"
+    page = parse((image_run / "report.html").read_text())
+    first_table = next(iter(page.tables))
+    assert first_table == "held-out"
+    assert page.tables["held-out"][1][:2] == ["verdict", "accepted"]
+    assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
 
 
 def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -> None:
@@ -164,10 +225,7 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
         "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
     )
     assert "| 3 | 2 | rotation: 20 |" in markdown
-    caption = (
-        "input_id: 3; reference: 7; changes: rotation: 20, brightness: 0.2; metric: 9.5; "
-        "reward: 9.5; output: 1"
-    )
+    caption = "Input 3 (should be 7), changed by rotation 20 and brightness 0.2: the target says 1"
     assert f"![{caption}](examples/worst_0.png)\n*{caption}*" in markdown
     assert "deleted_since" not in markdown  # a picture deleted since is left out
     page = parse((run / "report.html").read_text())
@@ -202,7 +260,7 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
-    caption = "input_id: 1; changes: blur: 2; output: A summary."
+    caption = "Input 1, changed by blur 2: the target says A summary."
     assert f"> Teh <b>council</b> met.\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
@@ -316,6 +374,76 @@ def test_runs_without_evaluations_or_failures_still_report(make_run, image_conce
     assert "no evaluation failed" in data["compare"]["wasserstein"]["failure"]["note"]
     assert main([str(empty), "--no-tensorboard"]) == 0
     assert "holds no evaluation yet" in (empty / "report.md").read_text()
+
+
+def test_meaning_changing_failures_are_reported_apart(make_run) -> None:
+    grid = {"negate": [0, 1, 2], "typo": [0, 1, 2]}
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        negate, typo = state
+        if negate:  # the summary follows the negation: "fails" everywhere
+            return (10, 10)
+        return (10, 9) if typo == 2 else (10, 0)
+
+    run = make_run("text", grid, counts)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][0]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    report = build_report(run, tensorboard=False)
+    assert [r["conditions"] for r in report["rules"]["rules"]] == ["typo = 2"]
+    assert report["meaning_changing"] == [
+        {
+            "concept": "negate",
+            "evaluations": 60,
+            "failures": 60,
+            "description": "100% failure (95% CI 94-100%), 60 evaluations",
+        }
+    ]
+    page = parse((run / "report.html").read_text())
+    assert page.tables["meaning-changing"][1] == [
+        "negate",
+        "100% failure (95% CI 94-100%), 60 evaluations",
+    ]
+
+
+def test_slices_regions_follows_connected_regions_into_the_compared_run(
+    image_run, make_run, image_concepts
+) -> None:
+    other = make_run("same", image_concepts, planted_image_counts)
+    assert (
+        main([str(image_run), "--compare", str(other), "--slices", "regions", "--no-tensorboard"])
+        == 0
+    )
+    compare = json.loads((image_run / "report.json").read_text())["compare"]
+    # both connected regions (the planted one and the lone state) are followed, not the one rule
+    assert len(compare["region_shift"]["still_failing"]) == 2
+    assert all(r["id"].startswith("R-") for r in compare["regions"])
+
+
+def test_both_runs_are_drawn_on_the_same_axes(make_run, monkeypatch) -> None:
+    import ffade.summarize.plots as plots
+    import ffade.summarize.report as report_module
+
+    drawn = []
+    original = plots.plot_landscape
+
+    def recording(landscape, kind="failure", axes=None):
+        drawn.append((landscape.source, kind, list(axes)))
+        return original(landscape, kind, axes)
+
+    monkeypatch.setattr(plots, "plot_landscape", recording)
+    monkeypatch.setattr(report_module, "plot_landscape", recording)
+
+    grid = {"a": [0, 1, 2], "b": [0, 1, 2], "c": [0, 1, 2], "d": [0, 1, 2]}
+
+    def failing_along(axis: int):  # a run fails along one concept: default axes lead with it
+        return lambda state: (4, 4) if state[axis] == 2 else (4, 0)
+
+    first = make_run("first", grid, failing_along(0))
+    other = make_run("other", grid, failing_along(3))
+    build_report(first, other, tensorboard=False, axes=None)
+    failure_axes = [axes for _, kind, axes in drawn if kind == "failure"]
+    assert len(failure_axes) == 2 and failure_axes[0] == failure_axes[1]
 
 
 def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, capsys) -> None:

@@ -47,8 +47,13 @@ class _VerbEdit(TextEdit):
 class Negate(_VerbEdit):
     """Negate one sentence per edit: "approved" -> "did not approve", "was" -> "was not".
 
+    Changes what the article says, so the original's summary no longer fits it: a summary that
+    follows the negation is right. Reports set its failures apart (``keeps_meaning``).
+
     Args: as :class:`_VerbEdit`.
     """
+
+    keeps_meaning = False
 
     def edit(self, text: str, count: int) -> str:
         return grammar.negate(text, count, self.seed, self.verbs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -53,6 +54,30 @@ class RangeConcept(Concept):
         # not in place: some kernels return their input unchanged (e.g. saturation of gray images)
         return self.transform(inputs, float(value)).clamp(0.0, 1.0)
 
+    def apply_each(self, inputs: torch.Tensor, values: Sequence[Any]) -> torch.Tensor:
+        """Row ``i`` changed by ``values[i]``: in one kernel call when :meth:`transform_each` can.
+
+        Rows at the neutral value come back exactly as they were, as with :meth:`apply`.
+        """
+        distinct = set(values)
+        for value in distinct:
+            self.check_value(value)
+        if len(distinct) > 1:
+            per_row = torch.tensor(values, dtype=torch.float64, device=inputs.device)
+            changed = self.transform_each(inputs, per_row)
+            if changed is not None:
+                neutral = (per_row == self.neutral).view(-1, *[1] * (inputs.dim() - 1))
+                return torch.where(neutral, inputs, changed.clamp(0.0, 1.0))
+        return super().apply_each(inputs, values)
+
     @abstractmethod
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         """The change itself, for a valid non-neutral value; returns a new tensor."""
+
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor | None:
+        """The change with a value per row (``values``: float64, (N,)); None if the kernel can't.
+
+        Concepts whose kernel takes per-row parameters override it, so that a batch holding many
+        values is one call rather than one per value (see ``Concept.apply_each``).
+        """
+        return None

@@ -1,8 +1,10 @@
 """Color concepts: brightness, saturation, contrast, hue, gamma.
 
-Thin wrappers over torchvision's color kernels. Saturation and hue need color: on single-channel
-images (the digits dataset by default) torchvision leaves the image unchanged, so use
-``DigitsDataset(channels=3)`` or a color dataset to search them.
+Thin wrappers over torchvision's color kernels; brightness, saturation and contrast also take a
+value per image (the same blends, written out), so a batch of many values is one call.
+Saturation and hue need color: on single-channel images (the digits dataset by default)
+torchvision leaves the image unchanged, so use ``DigitsDataset(channels=3)`` or a color dataset
+to search them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class Brightness(RangeConcept):
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_brightness(inputs, value)
 
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        return inputs * _per_row(values, inputs)
+
 
 class Saturation(RangeConcept):
     """Blend with the grayscale image: 0 is gray, 1 unchanged, above 1 more vivid."""
@@ -37,6 +42,11 @@ class Saturation(RangeConcept):
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_saturation(inputs, value)
 
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        if inputs.shape[-3] == 1:  # as torchvision: a gray image has no saturation to change
+            return inputs.clone()
+        return _blend(inputs, F.rgb_to_grayscale(inputs), _per_row(values, inputs))
+
 
 class Contrast(RangeConcept):
     """Blend with the image's mean gray: 0 is flat gray, 1 unchanged, above 1 harsher."""
@@ -47,6 +57,11 @@ class Contrast(RangeConcept):
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_contrast(inputs, value)
+
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        gray = F.rgb_to_grayscale(inputs) if inputs.shape[-3] == 3 else inputs
+        mean = gray.mean(dim=(-3, -2, -1), keepdim=True)
+        return _blend(inputs, mean, _per_row(values, inputs))
 
 
 class Hue(RangeConcept):
@@ -69,3 +84,13 @@ class Gamma(RangeConcept):
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_gamma(inputs, value)
+
+
+def _per_row(values: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """(N,) values shaped to broadcast over (N, C, H, W) inputs."""
+    return values.to(inputs.dtype).view(-1, *[1] * (inputs.dim() - 1))
+
+
+def _blend(inputs: torch.Tensor, other: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
+    """``ratio`` of the image and the rest of ``other``, as torchvision's color kernels blend."""
+    return inputs * ratio + other * (1.0 - ratio)

@@ -1,16 +1,19 @@
 """Geometry concepts: rotation, scale, translation.
 
-Each is one call to a torchvision affine kernel with bilinear interpolation; pixels that come
-from outside the image take ``fill`` (0.0, black, which is also the background of the digits
-dataset).
+Each is one call to a torchvision affine kernel with bilinear interpolation (rotation and scale
+also take an angle or zoom per image: one resampling call for a batch of many values); pixels
+that come from outside the image take ``fill`` (0.0, black, which is also the background of the
+digits dataset).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
+from torch.nn.functional import grid_sample
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
@@ -50,6 +53,14 @@ class Rotation(_GeometryConcept):
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.rotate(inputs, value, interpolation=_BILINEAR, fill=[self.fill])
 
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        # torchvision's inverse map for a counter-clockwise turn by a: [[cos a, -sin a], [sin a,
+        # cos a]] from output to input pixels, about the center
+        turn = torch.deg2rad(values)
+        cos, sin, zero = turn.cos(), turn.sin(), torch.zeros_like(turn)
+        matrices = torch.stack([cos, -sin, zero, sin, cos, zero], -1).view(-1, 2, 3)
+        return _affine_each(inputs, matrices.to(inputs.dtype), self.fill)
+
 
 class Scale(_GeometryConcept):
     """Zoom about the image center by ``value`` (below 1 shrinks, above 1 enlarges and crops)."""
@@ -57,6 +68,11 @@ class Scale(_GeometryConcept):
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
     low, high, unit = 0.1, 4.0, "a zoom factor"
+
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        inverse, zero = 1.0 / values, torch.zeros_like(values)
+        matrices = torch.stack([inverse, zero, zero, zero, inverse, zero], -1).view(-1, 2, 3)
+        return _affine_each(inputs, matrices.to(inputs.dtype), self.fill)
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.affine(
@@ -122,3 +138,36 @@ class Translation(_GeometryConcept):
             interpolation=_BILINEAR,
             fill=[self.fill],
         )
+
+
+def _affine_each(inputs: torch.Tensor, matrices: torch.Tensor, fill: float) -> torch.Tensor:
+    """Each image (N, C, H, W) resampled through its own inverse affine map (N, 2, 3).
+
+    The maps take output pixel positions, centered on the image, to input ones, as torchvision's
+    affine kernels do; bilinear sampling in one ``grid_sample`` call for the whole batch, and a
+    ones channel sampled along with the image tells how much of each pixel came from outside,
+    which takes ``fill``. Equal to torchvision's per-value kernels (tested to 1e-5).
+    """
+    count, channels, height, width = inputs.shape
+    pixels = _centered_pixels(height, width, inputs.dtype, inputs.device)
+    half_size = torch.tensor([0.5 * width, 0.5 * height], dtype=inputs.dtype)
+    to_unit = (matrices.transpose(1, 2) / half_size).to(inputs.device)  # to input in [-1, 1]
+    # einsum, not a broadcast `pixels @ to_unit`: that copies the pixels once per image (10x slower)
+    grid = torch.einsum("pk,nkj->npj", pixels[0], to_unit).view(count, height, width, 2)
+    covered = torch.ones(count, 1, height, width, dtype=inputs.dtype, device=inputs.device)
+    sampled = grid_sample(
+        torch.cat([inputs, covered], 1), grid, "bilinear", "zeros", align_corners=False
+    )
+    image, inside = sampled[:, :channels], sampled[:, channels:]
+    return (image - fill) * inside + fill
+
+
+@functools.lru_cache(maxsize=16)
+def _centered_pixels(
+    height: int, width: int, dtype: torch.dtype, device: torch.device
+) -> torch.Tensor:
+    """(1, H * W, 3): each output pixel's (x, y, 1), from the image center, row by row."""
+    xs = torch.linspace((1.0 - width) * 0.5, (width - 1.0) * 0.5, width, dtype=dtype)
+    ys = torch.linspace((1.0 - height) * 0.5, (height - 1.0) * 0.5, height, dtype=dtype)
+    y, x = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack([x, y, torch.ones_like(x)], -1).view(1, height * width, 3).to(device)

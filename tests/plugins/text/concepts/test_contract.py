@@ -57,3 +57,15 @@ def test_word_lists_extend_from_the_config() -> None:
 def test_bad_verb_rows_are_named() -> None:
     with pytest.raises(ConceptValueError, match=r"verbs entry \['sail'\] is not allowed"):
         concepts.Negate(verbs=[["sail"]])
+
+
+def test_only_negation_declares_that_it_changes_the_meaning() -> None:
+    from ffade import registry
+
+    changing = [
+        name
+        for name in sorted(r.name for r in registry.available("concept"))
+        if registry.load("concept", name).__module__.startswith("ffade_text")
+        and not registry.load("concept", name).keeps_meaning
+    ]
+    assert changing == ["negate"]

@@ -160,3 +160,26 @@ def test_applies_on_the_batch_device_like_on_cpu(cls: type[RangeConcept]) -> Non
     on_gpu = cls().apply(batch.cuda(), value)
     assert on_gpu.device.type == "cuda"
     torch.testing.assert_close(on_gpu.cpu(), cls().apply(batch, value), atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.__name__)
+@PROPERTY
+@given(batch=images(), data=st.data())
+def test_a_value_per_row_equals_each_value_alone(
+    cls: type[RangeConcept], batch: torch.Tensor, data: st.DataObject
+) -> None:
+    """``apply_each`` (one kernel call for rows of many values, where a concept has one) gives
+    each row what ``apply`` gives it alone, and neutral rows exactly as they were."""
+    concept = cls()
+    grid = concept.values
+    values = data.draw(st.lists(st.sampled_from(grid), min_size=len(batch), max_size=len(batch)))
+    changed = concept.apply_each(batch, values)
+    for row, value in enumerate(values):
+        alone = (
+            batch[row : row + 1]
+            if value == concept.neutral
+            else concept.apply(batch[row : row + 1], value)
+        )
+        torch.testing.assert_close(changed[row : row + 1], alone, atol=1e-5, rtol=0)
+        if value == concept.neutral:
+            assert torch.equal(changed[row], batch[row])

@@ -1,0 +1,34 @@
+"""Rows of a batch: what every part that regroups inputs needs, whatever a batch is made of.
+
+A batch is a tensor, a dict of tensors (a tokenizer's output) or a list (texts, prompts).
+Concepts that apply each value to its own rows, and the builder of changed inputs, pick rows
+out of batches and join batches back, without knowing which kind they hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def take(batch: Any, rows: Any) -> Any:
+    """The rows of a batch (a tensor, a dict of them, or a list), in the order given."""
+    if isinstance(batch, torch.Tensor):
+        if not isinstance(rows, torch.Tensor) or rows.device != batch.device:
+            rows = torch.as_tensor(np.asarray(rows), dtype=torch.long, device=batch.device)
+        return batch[rows]
+    if isinstance(batch, dict):
+        return {k: take(v, rows) for k, v in batch.items()}
+    return [batch[int(r)] for r in rows]
+
+
+def concat(parts: list[Any]) -> Any:
+    """Batches of one kind (tensors, dicts of them, or lists) joined row-wise, in order."""
+    first = parts[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat(parts)
+    if isinstance(first, dict):
+        return {k: concat([p[k] for p in parts]) for k in first}
+    return [x for p in parts for x in p]

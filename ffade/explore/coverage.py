@@ -1,0 +1,143 @@
+"""How many failing (input, state) pairs has a run not found yet? Random probes, kept apart.
+
+At the start of a run a seeded, uniform sample of all (input, state) pairs (the *probes*) is
+evaluated on the target apart from the run: not logged, not memoized, not counted against the
+budget, and never shown to the explorer. Because the explorer cannot see them, the probes that
+it has not evaluated itself by step t are a uniform random sample of the pairs it has not
+evaluated by step t (whatever the explorer chose, it chose without knowing the probes). So at
+any step, with ``m`` such probes of which ``k`` failed and ``U`` pairs not yet evaluated, the
+failing pairs the run has not found are ``F = p * U`` for the failing share ``p`` of those
+pairs, and a Clopper-Pearson 95% interval for ``p`` from ``k`` of ``m`` bounds ``F``. Sampling
+without replacement only narrows the truth around the binomial's, so the interval is
+conservative; docs/gate.md gives the measured hit rate against exhaustive ground truth.
+
+The probes cost ``coverage_probes`` times the budget in extra target evaluations (5% by default);
+the evaluations log and every count of the run stay what they were without them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.stats import beta
+
+from ffade.env import Evaluator
+
+CONFIDENCE = 0.95
+"""The interval's coverage: two-sided Clopper-Pearson."""
+
+
+@dataclass(frozen=True)
+class RemainingEstimate:
+    """Failing pairs not found yet: a point estimate and a 95% interval, with its evidence.
+
+    Attributes:
+        estimate: the failing share of the probes the explorer has not evaluated, times the
+            pairs it has not evaluated; None when no such probe is left to say anything.
+        low: lower end of the 95% interval.
+        high: upper end of the 95% interval.
+        probes: probes among the pairs not evaluated yet (the sample the estimate rests on).
+        probe_failures: how many of those failed.
+        unevaluated: (input, state) pairs the run has not evaluated.
+    """
+
+    estimate: float | None
+    low: float
+    high: float
+    probes: int
+    probe_failures: int
+    unevaluated: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "estimate": None if self.estimate is None else round(self.estimate, 1),
+            "low": round(self.low, 1),
+            "high": round(self.high, 1),
+            "confidence": CONFIDENCE,
+            "method": "uniform random probes, Clopper-Pearson interval x unevaluated pairs",
+            "probes": self.probes,
+            "probe_failures": self.probe_failures,
+            "unevaluated_pairs": self.unevaluated,
+        }
+
+    def scalars(self) -> dict[str, float]:
+        """TensorBoard's view: the estimate (once there is one) and the interval's ends."""
+        scalars = {
+            "discovery/estimated_remaining_low": self.low,
+            "discovery/estimated_remaining_high": self.high,
+        }
+        if self.estimate is not None:
+            scalars["discovery/estimated_remaining"] = self.estimate
+        return scalars
+
+
+def clopper_pearson(successes: int, trials: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) two-sided interval for a binomial proportion."""
+    if trials == 0:
+        return 0.0, 1.0
+    tail = (1 - CONFIDENCE) / 2
+    failures = trials - successes
+    low = 0.0 if successes == 0 else beta.ppf(tail, successes, failures + 1)
+    high = 1.0 if failures == 0 else beta.ppf(1 - tail, successes + 1, failures)
+    return float(low), float(high)
+
+
+def remaining_failures(probe_failures: int, probes: int, unevaluated: int) -> RemainingEstimate:
+    """Scale the probes' failing share and its interval to the unevaluated pairs."""
+    low, high = clopper_pearson(probe_failures, probes)
+    estimate = None if probes == 0 else probe_failures / probes * unevaluated
+    if unevaluated == 0:  # everything evaluated: nothing can remain
+        estimate, low, high = 0.0, 0.0, 0.0
+    return RemainingEstimate(
+        estimate, low * unevaluated, high * unevaluated, probes, probe_failures, unevaluated
+    )
+
+
+class CoverageProbes:
+    """The probes of one run: drawn and evaluated once, then read at every step.
+
+    Args:
+        evaluator: the run's evaluator; the probes use its task and changed inputs, never its
+            memo, budget or log.
+        count: probes to draw (at most every pair there is).
+        seed: the run's seed; the probes use a generator of their own, so the explorer's random
+            draws are those of a run without probes.
+    """
+
+    def __init__(self, evaluator: Evaluator, count: int, seed: int) -> None:
+        self.evaluator = evaluator
+        self.total_pairs = evaluator.num_inputs * evaluator.space.num_states
+        count = min(count, self.total_pairs)
+        rng = np.random.default_rng([seed, 0xC0FE])
+        self.keys = np.sort(rng.choice(self.total_pairs, count, replace=False))
+        self.failed = np.zeros(count, bool)
+        self.evaluated = False
+
+    def evaluate(self, batch_size: int) -> None:
+        """Run the target on the probes, off the record; the torch random state is kept."""
+        self.evaluated = True
+        if not len(self.keys):
+            return
+        apart = Evaluator(self.evaluator.task, batch_size)
+        apart.changes = self.evaluator.changes  # share the inputs kept on the device
+        num_states = self.evaluator.space.num_states
+        input_ids, flat = np.divmod(self.keys, num_states)
+        device = torch.device(self.evaluator.task.target.device)
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):  # a sampling target must not shift the run
+            self.failed = apart.evaluate(input_ids, self.evaluator.space.unflat(flat)).failed
+
+    def estimate(self) -> RemainingEstimate:
+        """The remaining-failure estimate from the probes the explorer has not evaluated."""
+        fresh = ~self.evaluator.is_evaluated(self.keys)
+        unevaluated = self.total_pairs - self.evaluator.evaluations
+        return remaining_failures(int(self.failed[fresh].sum()), int(fresh.sum()), unevaluated)
+
+
+def probe_count(share: float, budget: int) -> int:
+    """Probes for a share of the budget: ``ceil(share * budget)``; 0 turns the estimate off."""
+    return math.ceil(share * budget) if share > 0 else 0

@@ -1,0 +1,103 @@
+"""``stop_when``: end a search early once it has stopped paying, and say why.
+
+A rule is one comparison, ``QUANTITY < NUMBER`` (or ``<=``):
+
+- ``new_failures_per_1000``: failing pairs found among the last 1,000 evaluations; judged only
+  once 1,000 evaluations have been made, so a run never stops on a short start.
+- ``estimated_remaining``: the upper end of the 95% interval of failing pairs not found yet
+  (:mod:`ffade.explore.coverage`): the search stops once it is sure few remain, not when the
+  point estimate merely happens to be small.
+
+Anything else is refused when the explorer is built, with one line saying what is allowed.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from ffade.errors import FfadeError
+from ffade.explore.coverage import RemainingEstimate
+
+WINDOW = 1000
+"""Evaluations ``new_failures_per_1000`` looks back over."""
+QUANTITIES = ("new_failures_per_1000", "estimated_remaining")
+OPERATORS = {"<": operator.lt, "<=": operator.le}
+_RULE = re.compile(r"\s*([a-z_0-9]+)\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?)\s*")
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """A parsed ``stop_when``: which quantity, which comparison, against what."""
+
+    quantity: str
+    operator: str
+    limit: float
+
+    def met(self, value: float | None) -> bool:
+        """Whether the rule ends the search at ``value`` (None: not known yet, go on)."""
+        return value is not None and OPERATORS[self.operator](value, self.limit)
+
+    def reason(self, value: float) -> str:
+        """The sentence summary.json keeps, e.g. "stop_when: new_failures_per_1000 = 3 < 5"."""
+        return f"stop_when: {self.quantity} = {value:g} {self.operator} {self.limit:g}"
+
+
+def parse_stop_rule(text: str | None, probes: bool = True) -> StopRule | None:
+    """Parse a ``stop_when`` string strictly; None when there is none.
+
+    ``probes``: whether the run has coverage probes, without which ``estimated_remaining`` is
+    never known.
+    """
+    if text is None:
+        return None
+    match = _RULE.fullmatch(str(text))
+    allowed = f"'QUANTITY < NUMBER' (or <=) with QUANTITY one of {', '.join(QUANTITIES)}"
+    if match is None:
+        raise FfadeError(f"model.init_args.stop_when {text!r} is not a rule; write {allowed}")
+    quantity, op, limit = match.groups()
+    if quantity not in QUANTITIES:
+        raise FfadeError(
+            f"model.init_args.stop_when: unknown quantity {quantity!r}; write {allowed}"
+        )
+    if quantity == "estimated_remaining" and not probes:
+        raise FfadeError(f"model.init_args.stop_when {text!r} needs coverage_probes above 0")
+    return StopRule(quantity, op, float(limit))
+
+
+class RecentFailures:
+    """New failures per evaluation over a sliding window of the last ``WINDOW`` evaluations."""
+
+    def __init__(self) -> None:
+        self._steps: deque[tuple[int, int]] = deque()  # (evaluations, new failures) per step
+        self._evaluations = 0
+        self._failures = 0
+
+    def add(self, evaluations: int, new_failures: int) -> None:
+        self._steps.append((evaluations, new_failures))
+        self._evaluations += evaluations
+        self._failures += new_failures
+        # drop whole steps while the rest still covers the window
+        while self._steps and self._evaluations - self._steps[0][0] >= WINDOW:
+            old_evaluations, old_failures = self._steps.popleft()
+            self._evaluations -= old_evaluations
+            self._failures -= old_failures
+
+    def per_1000(self) -> float | None:
+        """Failures per 1,000 evaluations over the window; None until it holds 1,000."""
+        if self._evaluations < WINDOW:
+            return None
+        return 1000 * self._failures / self._evaluations
+
+
+def rule_value(
+    rule: StopRule, recent: RecentFailures, remaining: RemainingEstimate | None
+) -> float | None:
+    """The quantity a rule compares, now; None when it cannot be known (yet)."""
+    if rule.quantity == "new_failures_per_1000":
+        return recent.per_1000()
+    if remaining is None:
+        return None
+    return remaining.high

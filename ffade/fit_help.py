@@ -1,0 +1,147 @@
+"""What ``ffade fit --help`` says first: the explorer's and the task's arguments.
+
+LightningCLI's own help lists hundreds of Trainer options and hides the model's behind
+``--model.help CLASS``. A person configuring a search needs the explorer's arguments and the
+task's keys first, so this text comes before Lightning's, built from the classes' signatures and
+their Google-style docstrings (the ``Args:`` / ``Attributes:`` sections), so it cannot drift
+from the code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+import textwrap
+from dataclasses import MISSING, fields
+
+DEFAULT_EXPLORER = "DQNExplorer"
+"""The explorer the quickstart uses, whose arguments are shown in full."""
+
+
+def fit_help() -> str:
+    """The preamble of ``ffade fit --help``."""
+    import ffade.explore as explore
+    import ffade.mitigate as mitigate
+    from ffade.task import TaskSpec
+
+    dqn = getattr(explore, DEFAULT_EXPLORER)
+    others = [n for n in explore.__all__ if n not in ("Explorer", DEFAULT_EXPLORER)]
+    lines = [
+        "ffade fit --config CONFIG.yaml [--model.init_args.NAME VALUE ...]",
+        "",
+        "The model is an explorer (discovery: where does the target fail?) or a fine-tuner "
+        "(mitigation: fix the prioritized failures).",
+        "",
+        f"{DEFAULT_EXPLORER} arguments (--model.init_args.NAME):",
+        *_argument_lines(dqn),
+        "",
+        "task keys (--model.init_args.task.KEY; plugins by name, `ffade plugins` lists them):",
+        *_task_lines(TaskSpec),
+        "",
+        "Other explorers (class_path), each with the arguments above that apply:",
+        *(f"  {name:<24} {_first_line(getattr(explore, name))}" for name in others),
+        "Fine-tuners (class_path):",
+        *(
+            f"  {name:<24} {_first_line(getattr(mitigate, name))}"
+            for name in mitigate.__all__
+            if name.endswith("FineTuner") and name != "FineTuner"
+        ),
+        "Any class's full options: ffade fit --model.help CLASS (e.g. RandomExplorer).",
+        "",
+        "Lightning's options follow (--trainer.*, --seed_everything, --ckpt_path, ...).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+_UNKNOWN_CLASS = (
+    re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
+    re.compile(r"module '[\w.]+' has no attribute '(?P<name>\w+)'"),
+    re.compile(r"No module named '(?P<name>[\w.]+)'"),
+)
+
+
+def class_path_hint(message: str) -> str:
+    """``message`` with "did you mean" added when it is jsonargparse's word for a class path
+    that names no class, e.g. ``DQNExplorr`` -> "did you mean 'ffade.explore.DQNExplorer'?"."""
+    for pattern in _UNKNOWN_CLASS:
+        match = pattern.search(message)
+        if match:
+            break
+    else:
+        return message
+    known = _model_classes()
+    wrong = match.group("name").rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(wrong, list(known), n=1, cutoff=0.6)
+    if not close:
+        return f"{message}; model classes: {', '.join(known.values())}"
+    return f"{message} (did you mean '{known[close[0]]}'?)"
+
+
+def _model_classes() -> dict[str, str]:
+    """{class name: full class path} of every explorer and fine-tuner ffade provides."""
+    import ffade.explore as explore
+    import ffade.mitigate as mitigate
+
+    return {
+        name: f"{module.__name__}.{name}"
+        for module in (explore, mitigate)
+        for name in module.__all__
+        if name.endswith(("Explorer", "FineTuner")) and name not in ("Explorer", "FineTuner")
+    }
+
+
+def _argument_lines(cls: type) -> list[str]:
+    """One line per constructor argument (over the class and its bases): default and meaning."""
+    described: dict[str, str] = {}
+    defaults: dict[str, object] = {}
+    for klass in reversed(cls.__mro__):
+        described.update(_docstring_section(klass.__doc__, "Args"))
+        if "__init__" in vars(klass):
+            for name, param in inspect.signature(klass.__init__).parameters.items():
+                if param.kind is param.KEYWORD_ONLY or param.kind is param.POSITIONAL_OR_KEYWORD:
+                    defaults[name] = param.default
+    return [
+        _row(name, None if default is inspect.Parameter.empty else repr(default), described)
+        for name, default in defaults.items()
+        if name != "self"
+    ]
+
+
+def _task_lines(spec: type) -> list[str]:
+    described = _docstring_section(spec.__doc__, "Attributes")
+    return [
+        _row(f.name, None if f.default is MISSING else repr(f.default), described)
+        for f in fields(spec)
+    ]
+
+
+def _row(name: str, default: str | None, described: dict[str, str]) -> str:
+    head = f"  {name:<22} " + ("(required)" if default is None else f"(default {default})")
+    text = described.get(name, "")
+    return head + (f" {text}" if text else "")
+
+
+def _docstring_section(doc: str | None, section: str) -> dict[str, str]:
+    """{name: first sentence} from a Google-style docstring's ``Args:`` or ``Attributes:``."""
+    if not doc:
+        return {}
+    text = textwrap.dedent("\n".join(doc.splitlines()[1:]))
+    match = re.search(rf"^{section}:\n((?:[ \t]+.*\n?|\n)+)", text, flags=re.MULTILINE)
+    if not match:
+        return {}
+    found: dict[str, str] = {}
+    name = None
+    for line in match.group(1).splitlines():
+        entry = re.match(r"^ {4}(\w+)(?: \(.*?\))?: ?(.*)$", line)
+        if entry:
+            name = entry.group(1)
+            found[name] = entry.group(2).strip()
+        elif name and line.strip():
+            found[name] += " " + line.strip()
+    return {k: v.split(". ")[0].rstrip(".") for k, v in found.items()}
+
+
+def _first_line(obj: object) -> str:
+    return (inspect.getdoc(obj) or "").split("\n", 1)[0]

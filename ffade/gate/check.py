@@ -1,0 +1,132 @@
+"""``ffade check --suite suite.yaml``: re-evaluate a suite's pairs and pass or fail each case.
+
+Exit status 0 when every case passes, 1 when any fails, 2 on bad input (one line saying what).
+``--target`` swaps the model under test: a fine-tuner's ``mitigation.json`` (or its run
+directory) for its ``fixed_target``, or a target spec such as ``{name: digits_cnn, args:
+{weights: ckpt.pt}}``; ``--target-arg KEY=VALUE`` then sets single arguments (a CI job's
+``--target-arg weights=$CHECKPOINT``). Prints a table and, with ``--junit``, writes JUnit XML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ffade.errors import FfadeError
+from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks
+from ffade.gate.junit import write_junit
+from ffade.gate.suite import read_suite
+
+MITIGATION_FILE = "mitigation.json"
+"""What a fine-tuner writes (:mod:`ffade.mitigate.base`), read here as plain JSON."""
+
+
+def resolve_target(target: str | None, target_args: list[str], suite_target: Any) -> Any:
+    """The target spec to check: the suite's, or ``--target``'s, with ``--target-arg`` applied."""
+    spec = dict(suite_target) if target is None else _target_from(target)
+    args = dict(spec.get("args") or {})
+    for item in target_args:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise FfadeError(f"--target-arg {item!r}: write KEY=VALUE, e.g. weights=model.pt")
+        args[key] = yaml.safe_load(text) if text else ""
+    return {**spec, "args": args}
+
+
+def _target_from(text: str) -> dict[str, Any]:
+    path = Path(text)
+    if path.is_dir():
+        path = path / MITIGATION_FILE
+    if path.suffix == ".json" or path.name == MITIGATION_FILE:
+        if not path.is_file():
+            raise FfadeError(f"--target: {path} not found")
+        fixed = json.loads(path.read_text(encoding="utf-8")).get("fixed_target")
+        if not fixed:
+            raise FfadeError(f"--target: {path} has no fixed_target (was the fix rejected?)")
+        return fixed
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError:
+        spec = None
+    if not isinstance(spec, dict) or "name" not in spec:
+        raise FfadeError(
+            f"--target {text!r}: give a mitigation.json, a fine-tuner's run directory, or a "
+            "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
+        )
+    return spec
+
+
+def table(results: list[CaseResult]) -> str:
+    """The human-readable result: one row per case, then the verdict."""
+    rows = [("case", "goal", "pairs", "failed", "rate", "max", "result", "where")]
+    for r in results:
+        rows.append(
+            (
+                r.case.name,
+                r.case.goal,
+                str(r.pairs),
+                str(r.failures),
+                f"{r.failure_rate:.1%}",
+                f"{r.case.max_failure_rate:.1%}",
+                "pass" if r.passed else "FAIL",
+                r.case.conditions,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
+    lines = [f"{line}  {row[-1]}" for line, row in zip(lines, rows, strict=True)]
+    failed = sum(not r.passed for r in results)
+    lines.append(f"{len(results) - failed} of {len(results)} cases passed")
+    return "\n".join(lines)
+
+
+def run_check(
+    suite_path: str | Path,
+    target: str | None = None,
+    target_args: list[str] | None = None,
+    junit: str | Path | None = None,
+    batch_size: int = 256,
+) -> list[CaseResult]:
+    """Evaluate the suite on the target it names (or the one given); write JUnit XML if asked."""
+    started = time.monotonic()
+    suite = read_suite(suite_path)
+    task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
+    results = evaluate_cases(suite.cases, split_tasks(task), batch_size)
+    if junit is not None:
+        name = f"ffade.{Path(suite_path).stem}"
+        write_junit(results, junit, name, time.monotonic() - started)
+    return results
+
+
+def main(argv: list[str]) -> int:
+    """The ``ffade check`` command: 0 all cases pass, 1 any fails (2 comes from bad input)."""
+    parser = argparse.ArgumentParser(
+        prog="ffade check",
+        description="Re-evaluate a regression suite (from `ffade export`) on the current or a "
+        "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input.",
+    )
+    parser.add_argument("--suite", required=True, metavar="SUITE.yaml", help="the suite file")
+    parser.add_argument(
+        "--target",
+        metavar="SPEC",
+        help="the model to check instead of the suite's: a mitigation.json, a fine-tuner's run "
+        "directory, or a target spec '{name: ..., args: {...}}'",
+    )
+    parser.add_argument(
+        "--target-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one target argument (repeatable), e.g. weights=ckpt.pt or device=cuda",
+    )
+    parser.add_argument("--junit", metavar="OUT.xml", help="also write JUnit XML here")
+    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
+    args = parser.parse_args(argv)
+    results = run_check(args.suite, args.target, args.target_arg, args.junit, args.batch_size)
+    print(table(results))
+    return 0 if all(r.passed for r in results) else 1

@@ -1,0 +1,115 @@
+"""Evaluate a suite's pairs on a target: plugins and the failure environment, no Trainer.
+
+``ffade export`` measures the original target on the pairs it chose, and ``ffade check`` the
+current (or a fixed) one on the same pairs; both come here. Nothing on this path imports
+Lightning: a CI job that gates a checkpoint pays for the target's forward passes and little else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ffade.env import Evaluator
+from ffade.errors import FfadeError
+from ffade.gate.suite import SUITE_SPLITS, Case
+from ffade.task import Task, build_task
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """How a target did on one case's pairs."""
+
+    case: Case
+    pairs: int
+    failures: int
+    per_split: dict[str, tuple[int, int]]  # split: (failures, pairs)
+
+    @property
+    def failure_rate(self) -> float:
+        return self.failures / self.pairs if self.pairs else 0.0
+
+    @property
+    def passed(self) -> bool:
+        # counts, not rates: no rounding decides a case that sits exactly on its threshold
+        return self.failures <= self.case.max_failure_rate * self.pairs + 1e-9
+
+    def measured(self) -> dict[str, Any]:
+        """The suite file's ``measured`` entry."""
+        entry: dict[str, Any] = {
+            "pairs": self.pairs,
+            "failures": self.failures,
+            "failure_rate": round(self.failure_rate, 4),
+        }
+        for split, (failures, pairs) in self.per_split.items():
+            entry[split] = {"pairs": pairs, "failures": failures}
+        return entry
+
+
+def split_tasks(task_spec: dict[str, Any]) -> dict[str, Task]:
+    """The task on each suite split, sharing one target, dataset and reward (loaded once).
+
+    The discovery split keeps the run's ``max_inputs`` (input ids index it as the run did); the
+    held-out split is whole, as the fine-tuner's guard reads it.
+    """
+    spec = dict(task_spec, split="discovery")
+    discovery = build_task(spec)
+    heldout_inputs = list(discovery.dataset.split("heldout"))
+    tasks = {"discovery": discovery}
+    if heldout_inputs:
+        d = discovery
+        tasks["heldout"] = Task(
+            dict(spec, split="heldout", max_inputs=None),
+            d.target,
+            d.dataset,
+            d.reward,
+            d.space,
+            heldout_inputs,
+        )
+    return tasks
+
+
+def evaluate_cases(
+    cases: list[Case], tasks: dict[str, Task], batch_size: int = 256
+) -> list[CaseResult]:
+    """Every case's pairs on the tasks' target, split by split, in batches.
+
+    Raises:
+        FfadeError: a pair names an input the split does not have (the suite was exported from
+            a different dataset), or the batch size is below 1.
+    """
+    if batch_size < 1:
+        raise FfadeError(f"--batch-size must be at least 1, got {batch_size}")
+    counts = [dict.fromkeys(SUITE_SPLITS, (0, 0)) for _ in cases]
+    for split in SUITE_SPLITS:
+        pieces = [case.split_pairs(split, tasks["discovery"].space) for case in cases]
+        if not any(len(ids) for ids, _ in pieces):
+            continue
+        if split not in tasks:
+            raise FfadeError(f"the suite has {split} pairs, but the dataset has no {split} split")
+        task = tasks[split]
+        ids = np.concatenate([ids for ids, _ in pieces])
+        if ids.max() >= len(task.inputs):
+            raise FfadeError(
+                f"the suite names {split} input {int(ids.max())}, but that split has "
+                f"{len(task.inputs)} inputs: was it exported from another dataset?"
+            )
+        states = np.concatenate([states for _, states in pieces])
+        failed = Evaluator(task, batch_size=batch_size).evaluate(ids, states).failed
+        ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])
+        for i, part in enumerate(np.split(failed, ends[:-1])):
+            counts[i][split] = (int(part.sum()), len(part))
+    results = []
+    for case, per_split in zip(cases, counts, strict=True):
+        kept = {split: c for split, c in per_split.items() if c[1]}
+        results.append(
+            CaseResult(
+                case=case,
+                pairs=sum(n for _, n in kept.values()),
+                failures=sum(k for k, _ in kept.values()),
+                per_split=kept,
+            )
+        )
+    return results

@@ -1,0 +1,220 @@
+"""``ffade export RUN_DIR --to suite.yaml``: a discovery run's failures as a regression suite.
+
+Each failure group of the run becomes a case: a seeded uniform sample of (input, state) pairs
+over the group's concept states, from the **discovery** split (the inputs the run searched) and
+the **heldout** split (inputs no search or fine-tune ever saw), measured on the run's own target
+here, with a pass threshold that depends on the case's goal:
+
+- ``fix``: the model must fail there clearly less often than the model the run searched: at most
+  the lower end of the 95% Wilson interval of the measured failure rate. The original model fails
+  such a case; a real fix passes it.
+- ``hold``: a region a person chose to leave alone (priority ``skip`` in the run's feedback.yaml):
+  the model must not fail there clearly more often: at most the interval's upper end.
+
+Without a feedback.yaml every region is a ``fix`` case. ``--max-failure-rate`` sets one threshold
+for every case instead; the file is meant to be edited.
+
+Failure groups are the run's failure regions today (:func:`failure_groups`, from feedback.yaml
+when the run has one, so the cases are the regions the person judged); rule-based slices can
+replace them there without touching the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ffade.errors import FfadeError
+from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
+from ffade.gate.evaluate import evaluate_cases, split_tasks
+from ffade.gate.suite import Case, Suite, write_suite
+from ffade.records import read_summary
+from ffade.summarize.landscape import load_landscape, wilson_interval
+from ffade.summarize.regions import add_region_arguments, find_regions
+from ffade.task import Task
+
+DEFAULT_PAIRS = 64
+"""Pairs per case and split: enough for a failure rate to within about ±12 points."""
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """A named set of concept states where the target fails: what a case is made from.
+
+    Attributes:
+        name: stable name (a region's id, or a slice's).
+        conditions: the group in words.
+        states: grid indices of its states (m, k).
+        goal: "fix" (must fail clearly less than now) or "hold" (must not fail clearly more).
+    """
+
+    name: str
+    conditions: str
+    states: np.ndarray
+    goal: str = "fix"
+
+
+def failure_groups(
+    run_dir: Path, threshold: float, min_evaluations: int, feedback: Path | None = None
+) -> list[FailureGroup]:
+    """The run's failure regions, most severe first (the seam where slices plug in).
+
+    From the feedback file when there is one (``feedback``, else RUN_DIR/feedback.yaml): its
+    regions, with skipped ones as ``hold`` cases. Otherwise found here, all ``fix`` cases.
+    """
+    feedback = feedback or run_dir / FEEDBACK_FILE
+    if feedback.is_file():
+        return [
+            FailureGroup(
+                r.id,
+                r.conditions,
+                np.asarray(r.states, np.int64),
+                "hold" if r.priority == "skip" else "fix",
+            )
+            for r in read_feedback(feedback).regions
+        ]
+    landscape = load_landscape(run_dir)
+    regions = find_regions(landscape, threshold, min_evaluations)
+    return [FailureGroup(r.id, r.conditions, r.states) for r in regions]
+
+
+def sample_pairs(
+    num_inputs: int, num_states: int, count: int, rng: np.random.Generator
+) -> list[list[int]]:
+    """``count`` distinct (input id, state index) rows, uniform over all of them, sorted."""
+    total = num_inputs * num_states
+    flat = np.sort(rng.choice(total, min(count, total), replace=False))
+    return [[int(i), int(s)] for i, s in zip(flat // num_states, flat % num_states, strict=True)]
+
+
+def make_cases(
+    groups: list[FailureGroup], tasks: dict[str, Task], pairs_per_split: int, seed: int
+) -> list[Case]:
+    """One case per group, its pairs drawn with a generator seeded by the suite seed and rank."""
+    space = tasks["discovery"].space
+    cases = []
+    for rank, group in enumerate(groups):
+        rng = np.random.default_rng([seed, rank])
+        pairs = {
+            split: sample_pairs(len(task.inputs), len(group.states), pairs_per_split, rng)
+            for split, task in tasks.items()
+        }
+        states = [space.values(state) for state in group.states]
+        cases.append(Case(group.name, group.conditions, states, pairs, 1.0, group.goal))
+    return cases
+
+
+def default_threshold(failures: int, pairs: int, goal: str) -> float:
+    """A fix case's interval's lower end rounded down, a hold case's upper end rounded up.
+
+    Rounded to a tenth of a percent away from the measured rate, so the model the run searched
+    fails every fix case with a failure and passes every hold case.
+    """
+    low, high = wilson_interval(failures, pairs)
+    if goal == "fix":
+        return float(np.floor(float(low) * 1000) / 1000)
+    return float(np.ceil(float(high) * 1000) / 1000)
+
+
+def export_suite(
+    run_dir: str | Path,
+    to: str | Path,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    pairs_per_split: int = DEFAULT_PAIRS,
+    seed: int = 0,
+    max_failure_rate: float | None = None,
+    batch_size: int = 256,
+    feedback: str | Path | None = None,
+) -> Suite:
+    """Build, measure and write the suite; see the module docstring.
+
+    Raises:
+        FfadeError: the run has no failure region (a suite would guard nothing), the pair count
+            or threshold is out of range.
+    """
+    run_dir = Path(run_dir)
+    if pairs_per_split < 1:
+        raise FfadeError(f"--pairs must be at least 1, got {pairs_per_split}")
+    if max_failure_rate is not None and not 0 <= max_failure_rate <= 1:
+        raise FfadeError(f"--max-failure-rate must be in [0, 1], got {max_failure_rate}")
+    summary = read_summary(run_dir)
+    groups = failure_groups(
+        run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback)
+    )
+    if not groups:
+        raise FfadeError(
+            f"{run_dir} has no failure region at --threshold {threshold}: nothing to guard"
+        )
+    tasks = split_tasks(summary["task"])
+    cases = make_cases(groups, tasks, pairs_per_split, seed)
+    for result in evaluate_cases(cases, tasks, batch_size):
+        case = result.case
+        case.measured = result.measured()
+        case.max_failure_rate = (
+            default_threshold(result.failures, result.pairs, case.goal)
+            if max_failure_rate is None
+            else max_failure_rate
+        )
+    source: dict[str, Any] = {
+        "run": str(run_dir),
+        "explorer": summary.get("explorer"),
+        "seed": summary.get("seed"),
+        "threshold": threshold,
+        "min_evaluations": min_evaluations,
+        "pairs_per_split": pairs_per_split,
+    }
+    suite = Suite(task=summary["task"], cases=cases, source=source, seed=seed)
+    write_suite(suite, to)
+    return suite
+
+
+def main(argv: list[str]) -> int:
+    """The ``ffade export`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ffade export",
+        description="Turn a discovery run's failure regions into a regression suite that "
+        "`ffade check` runs on any version of the model.",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
+    parser.add_argument("--to", required=True, metavar="SUITE.yaml", help="the suite file")
+    add_region_arguments(parser)
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=DEFAULT_PAIRS,
+        help=f"pairs per case from each split (default {DEFAULT_PAIRS})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the pair sample")
+    parser.add_argument(
+        "--max-failure-rate",
+        type=float,
+        help="one pass threshold for every case (default: per case, the lower end of the 95%% "
+        "interval of the run's target's failure rate there)",
+    )
+    parser.add_argument(
+        "--feedback",
+        metavar="FEEDBACK.yaml",
+        help="whose regions and priorities to use (default RUN_DIR/feedback.yaml if it exists)",
+    )
+    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
+    args = parser.parse_args(argv)
+    suite = export_suite(
+        args.run_dir,
+        args.to,
+        args.threshold,
+        args.min_evaluations,
+        args.pairs,
+        args.seed,
+        args.max_failure_rate,
+        args.batch_size,
+        args.feedback,
+    )
+    pairs = sum(case.measured["pairs"] for case in suite.cases)
+    print(f"{len(suite.cases)} cases, {pairs} pairs -> {args.to}", file=sys.stdout)
+    return 0

@@ -1,0 +1,60 @@
+"""JUnit XML for ``ffade check``: one test per case, so CI systems list and track each region."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ffade.gate.evaluate import CaseResult
+
+
+def failure_message(result: CaseResult) -> str:
+    """E.g. "failure rate 43.8% > max 25.0% (56 of 128 pairs)"."""
+    return (
+        f"failure rate {result.failure_rate:.1%} > max {result.case.max_failure_rate:.1%} "
+        f"({result.failures} of {result.pairs} pairs)"
+    )
+
+
+def junit_xml(results: list[CaseResult], suite_name: str, seconds: float) -> ET.ElementTree:
+    """A ``<testsuites>`` document with one ``<testsuite>`` and a ``<testcase>`` per case."""
+    failures = sum(not r.passed for r in results)
+    root = ET.Element("testsuites", tests=str(len(results)), failures=str(failures))
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite_name,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+        time=f"{seconds:.3f}",
+    )
+    for result in results:
+        case = ET.SubElement(
+            suite, "testcase", classname=suite_name, name=result.case.name, time="0"
+        )
+        properties = ET.SubElement(case, "properties")
+        for name, value in (
+            ("conditions", result.case.conditions),
+            ("failure_rate", f"{result.failure_rate:.4f}"),
+            ("max_failure_rate", f"{result.case.max_failure_rate:.4f}"),
+            ("pairs", str(result.pairs)),
+            ("failures", str(result.failures)),
+        ):
+            ET.SubElement(properties, "property", name=name, value=value)
+        if not result.passed:
+            failure = ET.SubElement(
+                case, "failure", message=failure_message(result), type="FailureRateAboveMax"
+            )
+            failure.text = f"{result.case.conditions}: {failure_message(result)}"
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def write_junit(results: list[CaseResult], path: str | Path, suite_name: str, seconds: float):
+    """Write the XML with its declaration, creating the folder if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    junit_xml(results, suite_name, seconds).write(path, encoding="utf-8", xml_declaration=True)
+    return path

@@ -1,0 +1,177 @@
+"""The regression suite file: which task, which cases, which pairs, which thresholds.
+
+``ffade export`` writes it and ``ffade check`` reads it; a person edits its thresholds. One YAML
+file, so it can sit in a repository next to the model and be reviewed like code::
+
+    format: ffade-suite/1
+    task: {target: ..., dataset: ..., reward: ..., concepts: [...], mode: ..., ...}
+    source: {run: runs/quickstart/version_0, explorer: dqn, seed: 0}
+    seed: 0
+    cases:
+      - name: R-1a2b3c4d
+        conditions: gaussian_blur >= 2 and rotation >= 15
+        states: [{rotation: 15, brightness: 0.7, ...}, ...]   # the case's concept states
+        pairs:                                                # [input id, index into states]
+          discovery: [[3, 0], [17, 4], ...]
+          heldout: [[0, 2], ...]
+        measured: {pairs: 128, failures: 80, failure_rate: 0.625, discovery: ..., heldout: ...}
+        goal: fix                                            # or hold (see ffade.gate.export)
+        max_failure_rate: 0.54                               # the pass threshold: edit it
+
+A case passes when the target fails on at most ``max_failure_rate`` of its pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ffade.concepts import ConceptSpace
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS
+from ffade.yamlfile import read_yaml
+
+FORMAT = "ffade-suite/1"
+SUITE_SPLITS = ("discovery", "heldout")
+"""Where a case's pairs come from: the inputs searched, and inputs never searched nor trained on."""
+HEADER = """\
+# An ffade regression suite: `ffade check --suite THIS_FILE` re-evaluates every case's pairs.
+# A case passes when the target fails on at most max_failure_rate of its pairs; edit the
+# thresholds freely. Written by `ffade export`; docs/gate.md explains every key.
+"""
+
+
+@dataclass
+class Case:
+    """One failure region (or slice) as a test.
+
+    Attributes:
+        name: the region's id (or the slice's name); the test's name in JUnit XML.
+        conditions: the region in words, e.g. "gaussian_blur >= 2".
+        states: the concept states it covers, as {concept label: value}.
+        pairs: per split, (input id, index into ``states``) rows to evaluate.
+        max_failure_rate: the pass threshold: the share of pairs allowed to fail.
+        goal: "fix" (must fail less than the run's target) or "hold" (must not fail more); it
+            chose the default threshold and is shown in reports.
+        measured: what the exporting run's target scored on these pairs.
+    """
+
+    name: str
+    conditions: str
+    states: list[dict[str, Any]]
+    pairs: dict[str, list[list[int]]]
+    max_failure_rate: float
+    goal: str = "fix"
+    measured: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "conditions": self.conditions,
+            "states": self.states,
+            "pairs": self.pairs,
+            "measured": self.measured,
+            "goal": self.goal,
+            "max_failure_rate": self.max_failure_rate,
+        }
+
+    def split_pairs(self, split: str, space: ConceptSpace) -> tuple[np.ndarray, np.ndarray]:
+        """The split's pairs as input ids (n,) and grid-index states (n, k) of ``space``."""
+        rows = self.pairs.get(split) or []
+        grid_states = np.array([space.index_of(values) for values in self.states], np.int64)
+        ids = np.array([row[0] for row in rows], np.int64)
+        picks = np.array([row[1] for row in rows], np.int64)
+        if not len(rows):
+            return ids, np.zeros((0, space.num_concepts), np.int64)
+        return ids, grid_states[picks]
+
+
+@dataclass
+class Suite:
+    """A task and the cases that gate it."""
+
+    task: dict[str, Any]
+    cases: list[Case]
+    source: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "task": self.task,
+            "source": self.source,
+            "seed": self.seed,
+            "cases": [case.to_dict() for case in self.cases],
+        }
+
+
+def write_suite(suite: Suite, path: str | Path) -> Path:
+    """Write the suite as YAML with a header saying how to use and edit it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(suite.to_dict(), sort_keys=False, default_flow_style=None, width=100)
+    path.write_text(HEADER + text, encoding="utf-8")
+    return path
+
+
+def read_suite(path: str | Path) -> Suite:
+    """Read and check a suite file; every mistake is one line naming the case and key."""
+    path = Path(path)
+    data = read_yaml(path, f"--suite: suite file '{path}' not found")
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
+    if not isinstance(data.get("task"), dict):
+        raise FfadeError(f"{path}: 'task' must be a mapping (target, dataset, reward, concepts)")
+    cases = data.get("cases")
+    if not isinstance(cases, list) or not cases:
+        raise FfadeError(f"{path}: 'cases' must be a non-empty list")
+    return Suite(
+        task=data["task"],
+        cases=[_read_case(path, i, case) for i, case in enumerate(cases)],
+        source=data.get("source") or {},
+        seed=int(data.get("seed", 0)),
+    )
+
+
+def _read_case(path: Path, index: int, data: Any) -> Case:
+    where = f"{path}: cases[{index}]"
+    if not isinstance(data, dict):
+        raise FfadeError(f"{where} must be a mapping")
+    for key in ("name", "states", "pairs", "max_failure_rate"):
+        if key not in data:
+            raise FfadeError(f"{where} has no '{key}'")
+    where = f"{path}: case '{data['name']}'"
+    threshold = data["max_failure_rate"]
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise FfadeError(f"{where}: max_failure_rate must be a number in [0, 1], got {threshold!r}")
+    if not 0 <= threshold <= 1:
+        raise FfadeError(f"{where}: max_failure_rate must be in [0, 1], got {threshold}")
+    states, pairs = data["states"], data["pairs"]
+    if not isinstance(states, list) or not all(isinstance(s, dict) for s in states) or not states:
+        raise FfadeError(f"{where}: states must be a non-empty list of {{concept: value}}")
+    if not isinstance(pairs, dict) or not set(pairs) <= set(SPLITS):
+        raise FfadeError(f"{where}: pairs must map splits ({', '.join(SUITE_SPLITS)}) to lists")
+    for split, rows in pairs.items():
+        ok = isinstance(rows, list) and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r) for r in rows
+        )
+        if not ok or any(not 0 <= r[1] < len(states) or r[0] < 0 for r in rows):
+            raise FfadeError(
+                f"{where}: pairs.{split} must be [input id, state index] rows, state index "
+                f"below {len(states)}"
+            )
+    if not any(pairs.values()):
+        raise FfadeError(f"{where}: no pairs to evaluate")
+    return Case(
+        name=str(data["name"]),
+        conditions=str(data.get("conditions", "")),
+        states=states,
+        pairs=pairs,
+        max_failure_rate=float(threshold),
+        goal=str(data.get("goal", "fix")),
+        measured=data.get("measured") or {},
+    )

@@ -1,0 +1,82 @@
+"""``ffade plugins [KIND] [--names]``: what is installed, what each plugin takes, which are broken.
+
+A person writing a config needs each plugin's name, its arguments with their defaults and what
+it does (the first line of its docstring); a plugin that cannot be imported is flagged with the
+reason rather than listed as if it worked. ``--names`` lists names only, importing nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from typing import Any
+
+from ffade import registry
+from ffade.errors import FfadeError
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ffade plugins",
+        description="List the installed ffade plugins: each one's arguments, defaults and "
+        "purpose; plugins that fail to import are flagged BROKEN with the reason.",
+    )
+    p.add_argument("kind", nargs="?", choices=list(registry.KINDS), help="list only this kind")
+    p.add_argument("--names", action="store_true", help="names only; imports no plugin")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run the command; returns the exit status (1 when a plugin is broken)."""
+    args = parser().parse_args(argv)
+    rows = registry.available(args.kind)
+    if not rows:
+        print("no ffade plugins installed")
+        return 0
+    broken = 0
+    for kind in registry.KINDS:
+        kind_rows = [r for r in rows if r.kind == kind]
+        if not kind_rows:
+            continue
+        print(f"{kind}s:")
+        for row in kind_rows:
+            if args.names:
+                print(f"  {row.name}")
+                continue
+            lines, ok = describe(row)
+            broken += not ok
+            print("\n".join(lines))
+    if broken:
+        print(f"{broken} plugin{'s' if broken != 1 else ''} BROKEN: see above; others work")
+    return 1 if broken else 0
+
+
+def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
+    """A plugin's lines (name, distribution, purpose, arguments) and whether it imports."""
+    head = f"  {row.name}  ({row.distribution}; {row.value})"
+    try:
+        cls = registry.load(row.kind, row.name)
+    except FfadeError as error:
+        return [f"{head}  BROKEN", f"      {error}"], False
+    summary = (inspect.getdoc(cls) or "").split("\n", 1)[0]
+    lines = [head]
+    if summary:
+        lines.append(f"      {summary}")
+    arguments = signature_text(cls)
+    lines.append(f"      args: {arguments or 'none'}")
+    return lines, True
+
+
+def signature_text(cls: type) -> str:
+    """``name=default`` for each constructor argument (``name`` alone when required)."""
+    parts = []
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        parts.append(name if param.default is param.empty else f"{name}={_short(param.default)}")
+    return ", ".join(parts)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

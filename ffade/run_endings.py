@@ -1,0 +1,84 @@
+"""What a finished ``ffade fit`` prints last: where the run is, what it found, what to type next.
+
+Lightning's own last line ("`Trainer.fit` stopped: `max_epochs=1` reached") says nothing about
+the run. A discovery ends with its evaluations, failures and top failure rule in words; a
+fine-tune with its verdict and the held-out numbers, which were never searched nor trained on.
+Read from the run directory, so the lines say what the files say.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from ffade.records import read_summary
+
+
+def run_ending(run_dir: str | Path) -> str:
+    """The closing lines for the run in ``run_dir`` (a discovery or a fine-tune)."""
+    from ffade.mitigate.base import MITIGATION_FILE
+
+    run_dir = Path(run_dir)
+    mitigation = run_dir / MITIGATION_FILE
+    if mitigation.is_file():
+        return _fine_tune_ending(run_dir, json.loads(mitigation.read_text(encoding="utf-8")))
+    return _discovery_ending(run_dir, read_summary(run_dir))
+
+
+def held_out_text(record: dict[str, Any]) -> str:
+    """mitigation.json's verdict and held-out numbers in one line."""
+
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{x * 100:.1f}%"
+
+    return (
+        f"{record['status']}: clean accuracy {pct(record.get('clean_accuracy_before'))} -> "
+        f"{pct(record.get('clean_accuracy_after'))}; targeted failure rate "
+        f"{pct(record.get('targeted_failure_rate_before'))} -> "
+        f"{pct(record.get('targeted_failure_rate_after'))}; untargeted "
+        f"{pct(record.get('untargeted_failure_rate_before'))} -> "
+        f"{pct(record.get('untargeted_failure_rate_after'))} (held-out)"
+    )
+
+
+def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
+    from ffade.summarize.landscape import load_landscape
+    from ffade.summarize.rules import find_rules
+
+    lines = [
+        f"run: {run_dir}",
+        f"evaluations: {summary.get('evaluations', 0)}, failures: {summary.get('failures', 0)}"
+        f" ({summary.get('failing_concept_states', '-')} failing concept states)",
+    ]
+    try:
+        rules = find_rules(load_landscape(run_dir))
+    except Exception as error:  # the ending must never hide the run it reports on
+        lines.append(f"no failure rules: {error}")
+    else:
+        top = rules.rules[0].description if rules.rules else "none (no failure rule found)"
+        lines.append(f"top failure rule: {top}")
+    lines.append(f"next: ffade report {shlex.quote(str(run_dir))}")
+    return "\n".join(lines)
+
+
+def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
+    lines = [
+        f"run: {run_dir}",
+        f"fix {held_out_text(record)}",
+        f"why: {record.get('reason', '-')}",
+    ]
+    target = record.get("fixed_target")
+    if record.get("accepted") and target:
+        lines.append(
+            "next: discover again on the fixed model: ffade fit --config DISCOVERY.yaml "
+            f"--model.init_args.task.target {shlex.quote(json.dumps(target))}"
+        )
+    else:
+        lines.append(
+            "next: the original model is kept; change the priorities "
+            f"({record.get('feedback', 'feedback.yaml')}) or the fine-tuner's settings and "
+            "run again"
+        )
+    return "\n".join(lines)

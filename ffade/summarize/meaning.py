@@ -1,0 +1,66 @@
+"""Failures under edits that change the input's meaning, set apart from the others.
+
+A text edit such as negation changes what the article says; the reference summary was written
+for the original, so a summary that follows the new meaning is *right* and still scores as a
+failure. ffade's decision: such failures are reported apart, not mixed into the failure rules.
+Concepts declare it (:attr:`ffade.plugin_api.Concept.keeps_meaning`, recorded in summary.json);
+rules and regions are found on the states where every meaning-changing concept is at its
+neutral value, and each meaning-changing concept gets its own line: how often the target
+"fails" once it applies. Runs recorded before the declaration count every concept as keeping
+the meaning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ffade.summarize.landscape import Landscape
+from ffade.summarize.regions import describe_rate
+
+
+def meaning_changing(summary: dict[str, Any]) -> list[str]:
+    """Labels of the concepts summary.json records as changing the input's meaning."""
+    return [
+        str(c["label"]) for c in summary.get("concepts") or [] if c.get("keeps_meaning") is False
+    ]
+
+
+def split_by_meaning(
+    landscape: Landscape, labels: list[str]
+) -> tuple[Landscape, list[dict[str, Any]]]:
+    """The landscape of meaning-keeping states, and one entry per meaning-changing concept.
+
+    The kept landscape has the grid's shape (so states and ids stay comparable) with no
+    evaluations where a meaning-changing concept is off its neutral value; each entry pools
+    the evaluations where that concept applies.
+    """
+    if not labels:
+        return landscape, []
+    changed = np.zeros(landscape.shape, dtype=bool)
+    entries = []
+    for label in labels:
+        axis = landscape.axis(label)
+        shape = [1] * landscape.num_concepts
+        shape[axis] = landscape.shape[axis]
+        applies = (np.arange(landscape.shape[axis]) != landscape.neutral[axis]).reshape(shape)
+        applies = np.broadcast_to(applies, landscape.shape)
+        changed |= applies
+        n = int(landscape.evaluations[applies].sum())
+        k = int(landscape.failures[applies].sum())
+        entries.append(
+            {
+                "concept": label,
+                "evaluations": n,
+                "failures": k,
+                "description": describe_rate(k, n) if n else "not evaluated",
+            }
+        )
+    kept = dataclasses.replace(
+        landscape,
+        evaluations=np.where(changed, 0, landscape.evaluations),
+        failures=np.where(changed, 0, landscape.failures),
+    )
+    return kept, entries

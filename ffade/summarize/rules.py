@@ -1,0 +1,362 @@
+"""Failure slices as rules: a short list of readable conditions over concept values.
+
+Connected regions (:mod:`.regions`) answer "which failing states touch?"; on a grid where most
+states fail they merge into one blob "spread over the whole grid". A person acts on a rule such
+as ``gaussian_blur >= 2 and contrast <= 0.9``: where the failures are, said in the concepts'
+own terms, with how often the target fails there and on how much evidence.
+
+The rules are learned by sequential covering (the idea of CN2 and RIPPER), over the evaluated
+states of a landscape, every state weighted by its evaluations:
+
+1. *Grow* a rule from "anywhere": at each step narrow one concept to a range of its values (a set
+   of values for a discrete concept), the narrowing with the largest FOIL gain — the failures it
+   keeps from states no earlier rule covers, times how much it raises the log failure rate.
+   Stop when the rule holds (see below) or no narrowing helps.
+2. *Trim* it so that it never drops a concept that changes the rate: while some value of a
+   concept, or some pair of values of two concepts, inside the rule fails confidently less often
+   than the threshold (the upper end of its Wilson 95% interval below it), remove that value.
+   A rule "dropout in {north, south, east}" whose ``drift = 0`` slice passes is cut to the drift
+   values that fail, and the slice that passes is left to no rule.
+3. *Widen* it: try dropping each condition again; keep the wider rule when it still holds.
+4. Keep the rule if it covers failing states no earlier rule covers and its failure rate is
+   known to reach the threshold (the lower end of its interval): that is "enough evidence", the
+   bar for asking a person about it. Then learn the next rule, until the rules cover
+   ``coverage`` of the failing states or ``max_rules`` are found.
+
+A rule *holds* when its pooled failure rate reaches the threshold and no single value or pair of
+values inside it passes confidently. Rules may overlap; each reports how many failing states it
+covers and how many of those no earlier rule covered, and the list says which failing states no
+rule covers. Everything is deterministic: the same landscape gives the same rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from ffade.summarize.landscape import Landscape, is_numeric, wilson_interval
+from ffade.summarize.regions import Region, describe_values, failing_states
+
+MAX_RULES = 6
+"""Rules learned by default: more than a person reads at a glance says the grid has no short
+description, which the uncovered share then shows."""
+
+COVERAGE = 0.95
+"""Share of failing states after which no further rule is learned."""
+
+
+@dataclass
+class Rule(Region):
+    """One failure slice: a conjunction of conditions, one per concept it narrows.
+
+    A :class:`Region` whose ``states`` are the evaluated states the rule holds (what a fine-tuner
+    trains on) and whose counts are pooled over them, so feedback and comparisons treat rules
+    and regions alike.
+
+    Attributes:
+        allowed: per concept, the grid indices the rule allows (all of them: not narrowed).
+        failing_states: failing states (by the report's threshold) the rule covers.
+        new_failing_states: of those, the ones no earlier rule covers.
+        threshold: failure rate at which a state fails; the bar for ``enough_evidence``.
+    """
+
+    allowed: tuple[tuple[int, ...], ...] = ()
+    failing_states: int = 0
+    new_failing_states: int = 0
+    threshold: float = 0.5
+
+    @property
+    def range_states(self) -> int:
+        """All value combinations the conditions allow, evaluated or not."""
+        return math.prod(len(a) for a in self.allowed)
+
+    @property
+    def enough_evidence(self) -> bool:
+        """Whether the rule's failure rate reaches the threshold for sure (its CI's lower end)."""
+        return self.confidence_interval[0] >= self.threshold - 1e-12
+
+    def to_dict(self, landscape: Landscape) -> dict[str, Any]:
+        entry = super().to_dict(landscape)
+        entry.update(
+            kind="rule",
+            failing_states=self.failing_states,
+            new_failing_states=self.new_failing_states,
+            enough_evidence=self.enough_evidence,
+            allowed={
+                label: [landscape.values[axis][i] for i in indices]
+                for axis, (label, indices) in enumerate(
+                    zip(landscape.labels, self.allowed, strict=True)
+                )
+                if len(indices) < len(landscape.values[axis])
+            },
+        )
+        return entry
+
+
+@dataclass
+class RuleList:
+    """The rules of one landscape and how much of its failing states they describe."""
+
+    rules: list[Rule]
+    failing_states: int
+    covered_failing_states: int
+    failed_evaluations: int
+    covered_failed_evaluations: int
+
+    @property
+    def coverage(self) -> float:
+        """Share of failing states some rule covers (1.0 when nothing fails)."""
+        return self.covered_failing_states / self.failing_states if self.failing_states else 1.0
+
+    def to_dict(self, landscape: Landscape) -> dict[str, Any]:
+        return {
+            "failing_states": self.failing_states,
+            "covered_failing_states": self.covered_failing_states,
+            "coverage": self.coverage,
+            "failed_evaluations": self.failed_evaluations,
+            "covered_failed_evaluations": self.covered_failed_evaluations,
+            "rules": [rule.to_dict(landscape) for rule in self.rules],
+        }
+
+
+class _Evaluated:
+    """The evaluated states of a landscape as flat arrays: what rules are fitted on.
+
+    Sparse on purpose: a grid may hold millions of states while a run evaluates thousands.
+    """
+
+    def __init__(self, landscape: Landscape, threshold: float, min_evaluations: int) -> None:
+        self.landscape = landscape
+        self.threshold = threshold
+        seen = np.argwhere(landscape.evaluations > 0)
+        self.states = seen
+        self.n = landscape.evaluations[tuple(seen.T)].astype(float)
+        self.f = landscape.failures[tuple(seen.T)].astype(float)
+        self.failing = failing_states(landscape, threshold, min_evaluations)[tuple(seen.T)]
+
+    def mask(self, allowed: list[np.ndarray]) -> np.ndarray:
+        """Which evaluated states a rule (one boolean array over each concept's grid) holds."""
+        inside = np.ones(len(self.states), dtype=bool)
+        for axis, values in enumerate(allowed):
+            inside &= values[self.states[:, axis]]
+        return inside
+
+    def holds(self, allowed: list[np.ndarray], apart: bool = True) -> bool:
+        """Whether a rule says something true and worth saying.
+
+        True: its pooled rate reaches the threshold and no value or pair of values inside it
+        passes confidently. Worth saying (``apart``): its rate is known (its CI's lower end) to
+        exceed the rate outside it, so "anywhere" is no rule, nor is a slice that fails no more
+        than the rest of the grid; a learning explorer that evaluates mostly failing states
+        leaves rates near 1 everywhere, and only such contrasts tell where failures gather.
+        """
+        inside = self.mask(allowed)
+        n, f = self.n[inside].sum(), self.f[inside].sum()
+        if n == 0 or f < self.threshold * n - 1e-9 or self._passing(inside) is not None:
+            return False
+        if not apart:
+            return True
+        rest_n, rest_f = self.n[~inside].sum(), self.f[~inside].sum()
+        low, _ = wilson_interval(f, n)
+        return rest_n > 0 and float(low) > rest_f / rest_n
+
+    def _passing(self, inside: np.ndarray) -> tuple[int, int] | None:
+        """(axis, index) of one value to remove because it, or it with one value of another
+        concept, passes confidently inside the rule; None if none does.
+
+        For a pair, the value removed is the one whose removal loses fewer failures.
+        """
+        states, n, f = self.states[inside], self.n[inside], self.f[inside]
+        shape = self.landscape.shape
+        for axis, size in enumerate(shape):
+            slice_n = np.bincount(states[:, axis], n, size)
+            slice_f = np.bincount(states[:, axis], f, size)
+            passing = self._confidently_passing(slice_f, slice_n)
+            if passing.size:
+                return axis, int(passing[0])
+        for a, b in combinations(range(len(shape)), 2):
+            cell = states[:, a] * shape[b] + states[:, b]
+            cell_n = np.bincount(cell, n, shape[a] * shape[b])
+            cell_f = np.bincount(cell, f, shape[a] * shape[b])
+            passing = self._confidently_passing(cell_f, cell_n)
+            if passing.size:
+                i, j = divmod(int(passing[0]), shape[b])
+                lose_a = f[states[:, a] == i].sum()
+                lose_b = f[states[:, b] == j].sum()
+                return (a, i) if lose_a <= lose_b else (b, j)
+        return None
+
+    def _confidently_passing(self, failures: np.ndarray, evaluations: np.ndarray) -> np.ndarray:
+        _, high = wilson_interval(failures, evaluations)
+        return np.flatnonzero((evaluations > 0) & (np.nan_to_num(high, nan=1.0) < self.threshold))
+
+
+def find_rules(
+    landscape: Landscape,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    max_rules: int = MAX_RULES,
+    coverage: float = COVERAGE,
+) -> RuleList:
+    """The failure rules of a landscape, in the order learned (each covers what earlier ones
+    left); see the module docstring for the method.
+
+    Args:
+        landscape: the run's landscape over all concepts.
+        threshold: failure rate at which a state, and a rule, fails.
+        min_evaluations: evaluations a state needs before it can count as failing.
+        max_rules: the most rules to learn.
+        coverage: stop once this share of failing states is covered.
+    """
+    data = _Evaluated(landscape, threshold, min_evaluations)
+    covered = np.zeros(len(data.states), dtype=bool)
+    rules: list[Rule] = []
+    while len(rules) < max_rules and data.failing.any():
+        if covered[data.failing].mean() >= coverage:
+            break
+        allowed = _widen(data, _trim(data, _grow(data, covered)), covered)
+        if allowed is None and not rules:
+            allowed = _everywhere(data)
+        if allowed is None:
+            break
+        inside = data.mask(allowed)
+        rule = _rule(data, allowed, inside, covered)
+        if not rule.new_failing_states or not rule.enough_evidence:
+            break
+        rules.append(rule)
+        covered |= inside
+    return RuleList(
+        rules=rules,
+        failing_states=int(data.failing.sum()),
+        covered_failing_states=int((covered & data.failing).sum()),
+        failed_evaluations=int(data.f.sum()),
+        covered_failed_evaluations=int(data.f[covered].sum()),
+    )
+
+
+def _grow(data: _Evaluated, covered: np.ndarray) -> list[np.ndarray]:
+    """Narrow one concept at a time by FOIL gain until the rule holds or nothing helps."""
+    allowed = [np.ones(size, dtype=bool) for size in data.landscape.shape]
+    # failures in failing states not yet covered: what a new rule is for
+    new_f = np.where(data.failing & ~covered, data.f, 0.0)
+    for _ in range(4 * len(allowed)):  # each step narrows; bounded so it always ends
+        if data.holds(allowed):
+            break
+        inside = data.mask(allowed)
+        rate = data.f[inside].sum() / data.n[inside].sum()
+        best, best_gain = None, 0.0
+        for axis in range(len(allowed)):
+            for candidate in _narrowings(data, allowed, axis, inside):
+                keep = inside & candidate[data.states[:, axis]]
+                positives, n, f = new_f[keep].sum(), data.n[keep].sum(), data.f[keep].sum()
+                if positives <= 0:
+                    continue
+                gain = positives * (math.log(f / n) - math.log(rate))
+                if gain > best_gain + 1e-9:
+                    best, best_gain = (axis, candidate), gain
+        if best is None:
+            break
+        allowed[best[0]] = best[1]
+    return allowed
+
+
+def _narrowings(
+    data: _Evaluated, allowed: list[np.ndarray], axis: int, inside: np.ndarray
+) -> list[np.ndarray]:
+    """The ways to narrow one concept: every range of its allowed values (numeric, by value),
+    or the values taken best-failing first (discrete: the optimal split's prefixes)."""
+    grid = data.landscape.values[axis]
+    indices = np.flatnonzero(allowed[axis])
+    if is_numeric(grid):
+        ordered = sorted(indices, key=lambda i: grid[i])
+        spans = [ordered[i:j] for i in range(len(ordered)) for j in range(i + 1, len(ordered) + 1)]
+    else:
+        column = data.states[inside, axis]
+        n = np.bincount(column, data.n[inside], len(grid))
+        f = np.bincount(column, data.f[inside], len(grid))
+        rate = np.divide(f, n, out=np.zeros_like(f), where=n > 0)
+        ordered = sorted(indices, key=lambda i: (-rate[i], i))
+        spans = [ordered[:j] for j in range(1, len(ordered) + 1)]
+    found = []
+    for span in spans:
+        if len(span) < len(indices):
+            mask = np.zeros(len(grid), dtype=bool)
+            mask[list(span)] = True
+            found.append(mask)
+    return found
+
+
+def _trim(data: _Evaluated, allowed: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Remove values that pass confidently inside the rule; None if nothing is left."""
+    allowed = [a.copy() for a in allowed]
+    while True:
+        inside = data.mask(allowed)
+        if not inside.any():
+            return None
+        passing = data._passing(inside)
+        if passing is None:
+            return allowed
+        axis, index = passing
+        allowed[axis][index] = False
+
+
+def _widen(
+    data: _Evaluated, allowed: list[np.ndarray] | None, covered: np.ndarray
+) -> list[np.ndarray] | None:
+    """Drop each condition in turn (then re-trim) while the wider rule still holds and keeps
+    every failing state the narrow one newly covers: shorter rules read better."""
+    if allowed is None:
+        return None
+    wanted = data.failing & ~covered
+    for axis in range(len(allowed)):
+        if allowed[axis].all():
+            continue
+        wider = [a.copy() for a in allowed]
+        wider[axis][:] = True
+        wider = _trim(data, wider)
+        if (
+            wider is not None
+            and data.holds(wider)
+            and not (data.mask(allowed) & wanted & ~data.mask(wider)).any()
+        ):
+            allowed = wider
+    return allowed if data.holds(allowed) else None
+
+
+def _everywhere(data: _Evaluated) -> list[np.ndarray] | None:
+    """ "Anywhere" as the one rule, when failures are so even that no slice stands apart and
+    the whole evaluated grid fails; None otherwise."""
+    allowed = [np.ones(size, dtype=bool) for size in data.landscape.shape]
+    return allowed if data.holds(allowed, apart=False) else None
+
+
+def _rule(
+    data: _Evaluated, allowed: list[np.ndarray], inside: np.ndarray, covered: np.ndarray
+) -> Rule:
+    landscape = data.landscape
+    indices = tuple(tuple(int(i) for i in np.flatnonzero(a)) for a in allowed)
+    parts = [
+        describe_values(label, grid, np.asarray(used))
+        for label, grid, used in zip(landscape.labels, landscape.values, indices, strict=True)
+        if len(used) < len(grid)
+    ]
+    states = data.states[inside]
+    digest = hashlib.sha1(
+        (",".join(map(str, landscape.shape)) + ":" + repr(indices)).encode()
+    ).hexdigest()
+    return Rule(
+        id=f"S-{digest[:8]}",
+        states=states,
+        evaluations=int(data.n[inside].sum()),
+        failures=int(data.f[inside].sum()),
+        conditions=" and ".join(parts) or "anywhere",
+        allowed=indices,
+        failing_states=int((inside & data.failing).sum()),
+        new_failing_states=int((inside & data.failing & ~covered).sum()),
+        threshold=data.threshold,
+    )

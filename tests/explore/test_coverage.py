@@ -1,0 +1,100 @@
+"""The remaining-failure estimate: exact interval math, probes kept apart from the explorer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ffade.env import Evaluator
+from ffade.explore import GridExplorer, RandomExplorer
+from ffade.explore.coverage import (
+    CoverageProbes,
+    clopper_pearson,
+    probe_count,
+    remaining_failures,
+)
+from ffade.explore.run import discover
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
+
+
+def test_clopper_pearson_matches_its_closed_forms() -> None:
+    # 0 of n: the upper end solves (1 - p)^n = 0.025; n of n: the lower end solves p^n = 0.025
+    low, high = clopper_pearson(0, 10)
+    assert low == 0.0 and high == pytest.approx(1 - 0.025 ** (1 / 10))
+    low, high = clopper_pearson(10, 10)
+    assert high == 1.0 and low == pytest.approx(0.025 ** (1 / 10))
+    low, high = clopper_pearson(5, 10)
+    assert low == pytest.approx(0.187086, abs=1e-6) and high == pytest.approx(0.812914, abs=1e-6)
+
+
+def test_remaining_scales_the_probes_share_to_the_unevaluated_pairs() -> None:
+    estimate = remaining_failures(probe_failures=5, probes=10, unevaluated=1000)
+    assert estimate.estimate == pytest.approx(500)
+    assert estimate.low == pytest.approx(187.086, abs=1e-3)
+    assert estimate.high == pytest.approx(812.914, abs=1e-3)
+    nothing_left = remaining_failures(probe_failures=0, probes=0, unevaluated=0)
+    assert (nothing_left.estimate, nothing_left.low, nothing_left.high) == (0.0, 0.0, 0.0)
+    unknown = remaining_failures(probe_failures=0, probes=0, unevaluated=40)
+    assert unknown.estimate is None and (unknown.low, unknown.high) == (0.0, 40.0)
+    assert probe_count(0.05, 801) == 41 and probe_count(0.0, 801) == 0
+
+
+def test_probes_drop_out_of_the_sample_once_the_explorer_evaluates_them() -> None:
+    task = build_task(synthetic_spec())
+    evaluator = Evaluator(task)
+    probes = CoverageProbes(evaluator, count=50, seed=3)
+    probes.evaluate(batch_size=64)
+    assert evaluator.evaluations == 0 and evaluator.memo == {}  # off the record
+    first = probes.estimate()
+    assert first.probes == 50 and first.unevaluated == evaluator.num_inputs * 1000
+    # the explorer evaluates half the probed pairs: they leave the sample, and the log has them
+    input_ids, flat = np.divmod(probes.keys[:25], task.space.num_states)
+    evaluator.evaluate(input_ids, task.space.unflat(flat))
+    later = probes.estimate()
+    assert later.probes == 25 and later.unevaluated == first.unevaluated - 25
+    assert later.probe_failures == int(probes.failed[25:].sum())
+
+
+def run_summary(tmp_path: Path, explorer: type, **kwargs) -> tuple[dict, list[str]]:
+    run = discover(explorer(task=synthetic_spec(), num_envs=16, **kwargs), tmp_path, seed=0)
+    run_dir = Path(run.recorder.run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    return summary, (run_dir / "evaluations.jsonl").read_text().splitlines()
+
+
+def last_scalars(run_dir: Path) -> dict[str, float]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    return {tag: events.Scalars(tag)[-1].value for tag in events.Tags()["scalars"]}
+
+
+def test_a_run_with_probes_evaluates_exactly_what_it_would_without(tmp_path: Path) -> None:
+    summary, log = run_summary(tmp_path / "a", RandomExplorer, budget=200)
+    plain, plain_log = run_summary(tmp_path / "b", RandomExplorer, budget=200, coverage_probes=0)
+    assert log == plain_log  # the same seed, the same evaluations: probes are kept apart
+    assert "estimated_remaining_failures" not in plain
+    remaining = summary["estimated_remaining_failures"]
+    assert remaining["probes"] == 10  # 5% of 200, none evaluated by the explorer by chance here
+    assert 0 <= remaining["low"] <= remaining["estimate"] <= remaining["high"]
+    assert remaining["unevaluated_pairs"] == summary["num_inputs"] * 1000 - 200
+    assert summary["stop_reason"] == "budget spent"
+    scalars = last_scalars(tmp_path / "a" / "ffade" / "version_0")  # TensorBoard has it too
+    assert scalars["discovery/estimated_remaining"] == pytest.approx(remaining["estimate"], abs=0.1)
+    assert scalars["discovery/estimated_remaining_high"] == pytest.approx(
+        remaining["high"], abs=0.1
+    )
+
+
+def test_a_finished_grid_sweep_leaves_nothing_to_estimate(tmp_path: Path) -> None:
+    spec = synthetic_spec(num_concepts=1, num_inputs=4)  # 2 discovery inputs x 10 states
+    run = discover(GridExplorer(task=spec, budget=1000, num_envs=8), tmp_path, seed=0)
+    summary = json.loads((Path(run.recorder.run_dir) / "summary.json").read_text())
+    remaining = summary["estimated_remaining_failures"]
+    assert (remaining["estimate"], remaining["low"], remaining["high"]) == (0.0, 0.0, 0.0)
+    assert summary["stop_reason"] == "every (input, state) pair evaluated"

@@ -1,0 +1,89 @@
+"""``stop_when``: parsed strictly, judged on a full window, and the reason lands in summary.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ffade.errors import FfadeError
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
+from ffade.explore.stopping import RecentFailures, StopRule, parse_stop_rule
+from tests.helpers import synthetic_spec
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("new_failures_per_1000 < 5", StopRule("new_failures_per_1000", "<", 5.0)),
+        ("estimated_remaining<=10.5", StopRule("estimated_remaining", "<=", 10.5)),
+        ("  estimated_remaining < 0 ", StopRule("estimated_remaining", "<", 0.0)),
+    ],
+)
+def test_rules_parse(text: str, rule: StopRule) -> None:
+    assert parse_stop_rule(text) == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("new_failures < 5", "unknown quantity 'new_failures'"),
+        ("estimated_remaining > 5", "is not a rule"),
+        ("estimated_remaining < ten", "is not a rule"),
+        ("estimated_remaining < 5 and new_failures_per_1000 < 1", "is not a rule"),
+        ("", "is not a rule"),
+    ],
+)
+def test_bad_rules_are_one_line_errors(text: str, says: str) -> None:
+    with pytest.raises(FfadeError, match=says) as error:
+        parse_stop_rule(text)
+    assert "\n" not in str(error.value) and "new_failures_per_1000" in str(error.value)
+
+
+def test_estimated_remaining_needs_probes() -> None:
+    with pytest.raises(FfadeError, match="needs coverage_probes above 0"):
+        RandomExplorer(
+            task=synthetic_spec(), stop_when="estimated_remaining < 5", coverage_probes=0
+        )
+
+
+def test_the_window_is_judged_only_once_full() -> None:
+    recent = RecentFailures()
+    recent.add(600, 30)
+    assert recent.per_1000() is None
+    recent.add(600, 0)
+    assert recent.per_1000() == pytest.approx(1000 * 30 / 1200)
+    recent.add(600, 6)  # the first step falls out: 600 + 600 still cover the window
+    assert recent.per_1000() == pytest.approx(1000 * 6 / 1200)
+
+
+def summary_of(run) -> dict:
+    return json.loads((Path(run.recorder.run_dir) / "summary.json").read_text())
+
+
+def test_a_rule_ends_the_search_early_and_says_why(tmp_path: Path) -> None:
+    rule = "new_failures_per_1000 < 1000"  # always true once 1,000 evaluations are in
+    run = discover(
+        RandomExplorer(task=synthetic_spec(), budget=4000, num_envs=100, stop_when=rule),
+        tmp_path,
+        seed=0,
+    )
+    summary = summary_of(run)
+    assert 1000 <= summary["evaluations"] < 1200 and summary["status"] == "finished"
+    assert summary["stop_reason"].startswith("stop_when: new_failures_per_1000 = ")
+    assert summary["stop_reason"].endswith("< 1000")
+
+
+def test_the_remaining_rule_compares_the_intervals_upper_end(tmp_path: Path) -> None:
+    # the synthetic grid has 8,000 pairs: the upper end is below 10^5 before the first step
+    run = discover(
+        RandomExplorer(task=synthetic_spec(), budget=400, stop_when="estimated_remaining < 100000"),
+        tmp_path,
+        seed=0,
+    )
+    summary = summary_of(run)
+    assert summary["evaluations"] == 0
+    assert summary["estimated_remaining_failures"]["high"] < 100000
+    assert summary["stop_reason"].startswith("stop_when: estimated_remaining = ")

@@ -1,0 +1,162 @@
+"""``ffade export`` and ``ffade check`` on the synthetic task: the suite, the verdicts, the XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ffade.cli import main
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
+from ffade.gate.export import export_suite
+from ffade.gate.suite import read_suite
+from ffade.summarize.landscape import wilson_interval
+from tests.helpers import synthetic_spec
+from tests.test_cli import TRAINING_LIBRARIES, python_m_ffade
+
+NO_FAILURES = "{name: synthetic, args: {regions: []}}"
+"""A synthetic target with no planted box: the perfect fix."""
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random search of the synthetic task: its planted boxes show up as regions."""
+    tmp = tmp_path_factory.mktemp("gate")
+    explorer = RandomExplorer(task=synthetic_spec(), budget=1500, num_envs=100)
+    return Path(discover(explorer, tmp, seed=0).recorder.run_dir)
+
+
+@pytest.fixture(scope="module")
+def suite_path(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("suite") / "suite.yaml"
+    assert main(["export", str(run_dir), "--to", str(path), "--pairs", "16"]) == 0
+    return path
+
+
+def test_export_writes_one_case_per_region_with_pairs_from_both_splits(
+    suite_path: Path, run_dir: Path
+) -> None:
+    suite = read_suite(suite_path)
+    assert suite.task["target"]["name"] == "synthetic" and suite.source["run"] == str(run_dir)
+    assert suite.cases
+    for case in suite.cases:
+        assert set(case.pairs) == {"discovery", "heldout"}
+        assert len(case.pairs["discovery"]) == min(16, 8 * len(case.states))
+        assert all(0 <= i < 4 for i, _ in case.pairs["heldout"])  # 4 held-out inputs of 16
+        assert case.goal == "fix"
+        # the default threshold: the 95% interval's lower end of the measured rate, rounded down
+        low, _ = wilson_interval(case.measured["failures"], case.measured["pairs"])
+        assert float(low) - 0.001 < case.max_failure_rate <= float(low)
+
+
+def test_export_is_seeded(run_dir: Path, suite_path: Path, tmp_path: Path) -> None:
+    again = export_suite(run_dir, tmp_path / "again.yaml", pairs_per_split=16)
+    assert again.to_dict() == read_suite(suite_path).to_dict()
+
+
+def test_check_fails_the_original_model_and_writes_junit(suite_path: Path, tmp_path: Path) -> None:
+    xml = tmp_path / "out" / "check.xml"
+    assert main(["check", "--suite", str(suite_path), "--junit", str(xml)]) == 1
+    suite = read_suite(suite_path)
+    root = ET.parse(xml).getroot()
+    cases = root.findall("./testsuite/testcase")
+    assert [c.get("name") for c in cases] == [case.name for case in suite.cases]
+    # every case with a failure fails against its own lower bound: the same pairs, the same model
+    failing = [case.name for case in suite.cases if case.measured["failures"]]
+    assert [c.get("name") for c in cases if c.find("failure") is not None] == failing
+    assert root.get("failures") == str(len(failing)) and root.get("tests") == str(len(cases))
+
+
+def test_check_passes_a_fixed_target(suite_path: Path, tmp_path: Path, capsys) -> None:
+    xml = tmp_path / "fixed.xml"
+    code = main(["check", "--suite", str(suite_path), "--target", NO_FAILURES, "--junit", str(xml)])
+    assert code == 0
+    assert ET.parse(xml).getroot().get("failures") == "0"
+    out = capsys.readouterr().out
+    assert f"{len(read_suite(suite_path).cases)} of {len(read_suite(suite_path).cases)}" in out
+
+
+def test_a_target_arg_overrides_one_argument(suite_path: Path) -> None:
+    # the suite's own target, with no planted boxes left
+    code = main(["check", "--suite", str(suite_path), "--target-arg", "regions=[]"])
+    assert code == 0
+
+
+def test_thresholds_are_editable(suite_path: Path, tmp_path: Path) -> None:
+    data = yaml.safe_load(suite_path.read_text())
+    for case in data["cases"]:
+        case["max_failure_rate"] = 1.0
+    edited = tmp_path / "lenient.yaml"
+    edited.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(edited)]) == 0
+
+
+def test_skipped_regions_become_hold_cases(run_dir: Path, tmp_path: Path) -> None:
+    feedback = tmp_path / "feedback.yaml"
+    args = ["--from", str(priorities(tmp_path)), "--out", str(feedback), "--no-examples"]
+    assert main(["feedback", str(run_dir), *args]) == 0
+    suite = export_suite(run_dir, tmp_path / "suite.yaml", pairs_per_split=16, feedback=feedback)
+    goals = [case.goal for case in suite.cases]
+    assert goals[0] == "fix" and set(goals[1:]) <= {"hold"}
+    for case in suite.cases[1:]:
+        _, high = wilson_interval(case.measured["failures"], case.measured["pairs"])
+        assert float(high) <= case.max_failure_rate < float(high) + 0.001
+
+
+def priorities(tmp_path: Path) -> Path:
+    path = tmp_path / "priorities.yaml"
+    path.write_text(
+        yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}], "default": "skip"})
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ({"max_failure_rate": 1.5}, "max_failure_rate must be in [0, 1]"),
+        ({"max_failure_rate": "low"}, "max_failure_rate must be a number"),
+        ({"pairs": {"discovery": [[0, 999]]}}, "pairs.discovery must be"),
+    ],
+)
+def test_a_malformed_suite_exits_2_with_one_line(
+    suite_path: Path, tmp_path: Path, capsys, edit: dict, says: str
+) -> None:
+    data = yaml.safe_load(suite_path.read_text())
+    data["cases"][0].update(edit)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--suite", "no/such/suite.yaml"],
+        ["--target", "not a spec"],
+        ["--target-arg", "weights"],
+        ["--target", "{name: no_such_target}"],
+    ],
+)
+def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
+    full = ["check", *(["--suite", str(suite_path)] if args[0] != "--suite" else []), *args]
+    assert main(full) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
+    # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
+    args = ["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), "--min-evaluations", "50"]
+    assert main(args) == 2
+    assert "nothing to guard" in capsys.readouterr().err
+
+
+def test_check_never_imports_lightning(suite_path: Path) -> None:
+    result, imported = python_m_ffade("check", "--suite", str(suite_path))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert not [m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES]

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import numpy as np
+
+from ffade.summarize.landscape import load_landscape
+from ffade.summarize.regions import find_regions
+from ffade.summarize.rules import find_rules
+
+C_GRID = {"sensor_dropout": ["none", "north", "south", "east", "west"], "drift": [-2, -1, 0, 1, 2]}
+
+
+def c_shaped(state: tuple[int, ...]) -> tuple[int, int]:
+    """West fails at every drift; north, south and east only away from drift 0; none never."""
+    dropout, drift = state
+    fails = dropout == 4 or (dropout in (1, 2, 3) and drift != 2)
+    return (20, 19) if fails else (20, 0)
+
+
+def test_a_rule_never_drops_a_concept_that_changes_the_rate(make_run) -> None:
+    landscape = load_landscape(make_run("c", C_GRID, c_shaped))
+    # connected regions see one C-shaped blob and name it by dropout alone
+    (region,) = find_regions(landscape)
+    assert region.conditions == "sensor_dropout in {north, south, east, west}"
+    found = find_rules(landscape)
+    assert found.coverage == 1.0
+    for rule in found.rules:
+        for dropout in (1, 2, 3):  # north, south and east pass at drift 0: no rule may hold them
+            assert not (dropout in rule.allowed[0] and 2 in rule.allowed[1]), rule.description
+    assert [r.conditions for r in found.rules] == [
+        "sensor_dropout in {north, south, east, west} and drift in {-2, -1, 1, 2}",
+        "sensor_dropout = west",
+    ]
+
+
+def test_rules_report_support_rate_interval_and_evidence(make_run) -> None:
+    grid = {"blur": [0, 1, 2, 3], "contrast": [0.8, 0.9, 1.0, 1.1]}
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        blur, contrast = state
+        return (10, 9) if blur >= 2 and contrast <= 1 else (10, 1)
+
+    landscape = load_landscape(make_run("planted", grid, counts))
+    (rule,) = find_rules(landscape).rules
+    assert rule.description == (
+        "blur >= 2 and contrast <= 0.9: 90% failure (95% CI 77-96%), 40 evaluations"
+    )
+    assert (rule.evaluations, rule.failures) == (40, 36)
+    assert rule.enough_evidence and rule.failing_states == rule.new_failing_states == 4
+    assert rule.range_states == 4 and rule.num_states == 4
+
+
+def test_a_grid_failing_evenly_everywhere_is_one_rule_anywhere(make_run) -> None:
+    found = find_rules(load_landscape(make_run("all", C_GRID, lambda s: (10, 9))))
+    assert [r.conditions for r in found.rules] == ["anywhere"]
+    assert found.coverage == 1.0
+
+
+def test_nothing_failing_means_no_rules(make_run) -> None:
+    found = find_rules(load_landscape(make_run("none", C_GRID, lambda s: (10, 0))))
+    assert found.rules == [] and found.coverage == 1.0
+
+
+def test_too_little_evidence_is_no_rule(make_run) -> None:
+    # one state failing its only two evaluations: its rate is not known to reach 50%
+    counts = {(4, 4): (2, 2), **{(0, d): (10, 0) for d in range(5)}}
+    found = find_rules(load_landscape(make_run("thin", C_GRID, counts)))
+    assert found.rules == [] and found.failing_states == 1 and found.coverage == 0.0
+
+
+def test_rules_are_deterministic_and_ids_stable(make_run) -> None:
+    run = make_run("c", C_GRID, c_shaped)
+    first, again = find_rules(load_landscape(run)), find_rules(load_landscape(run))
+    assert [(r.id, r.conditions) for r in first.rules] == [
+        (r.id, r.conditions) for r in again.rules
+    ]
+    assert all(r.id.startswith("S-") for r in first.rules)
+    assert np.array_equal(first.rules[0].states, again.rules[0].states)

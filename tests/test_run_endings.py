@@ -1,0 +1,67 @@
+"""What ``ffade fit`` prints last, and what ``ffade fit --help`` prints first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ffade.fit_help import fit_help
+from ffade.run_endings import run_ending
+from tests.summarize.conftest import write_run
+
+
+def test_a_discovery_ends_with_its_counts_top_rule_and_next_command(tmp_path: Path) -> None:
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    run = write_run(tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, counts, failing_concept_states=1)
+    assert run_ending(run).splitlines() == [
+        f"run: {run}",
+        "evaluations: 30, failures: 9 (1 failing concept states)",
+        "top failure rule: blur = 2: 90% failure (95% CI 60-98%), 10 evaluations",
+        f"next: ffade report {run}",
+    ]
+
+
+def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) -> None:
+    record = {
+        "status": "rejected",
+        "accepted": False,
+        "reason": "clean accuracy fell 5.00 points",
+        "clean_accuracy_before": 0.9,
+        "clean_accuracy_after": 0.85,
+        "targeted_failure_rate_before": 0.8,
+        "targeted_failure_rate_after": 0.1,
+        "untargeted_failure_rate_before": None,
+        "untargeted_failure_rate_after": None,
+        "feedback": "runs/x/feedback.yaml",
+    }
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    lines = run_ending(tmp_path).splitlines()
+    assert lines[1] == (
+        "fix rejected: clean accuracy 90.0% -> 85.0%; targeted failure rate 80.0% -> 10.0%; "
+        "untargeted n/a -> n/a (held-out)"
+    )
+    assert lines[2] == "why: clean accuracy fell 5.00 points"
+    assert "original model is kept" in lines[3]
+
+
+def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
+    text = fit_help()
+    assert text.index("DQNExplorer arguments") < text.index("task keys")
+    assert "  budget                 (default 1000) target evaluations to spend" in text
+    assert "  concepts               (required) the concept grid" in text
+    assert "RandomExplorer" in text and "ClassifierFineTuner" in text
+
+
+def test_a_misspelled_model_class_gets_the_closest_one() -> None:
+    from ffade.fit_help import class_path_hint
+
+    assert class_path_hint('Parser key "model": Expected a dot import path string: DQNExplorr') == (
+        'Parser key "model": Expected a dot import path string: DQNExplorr '
+        "(did you mean 'ffade.explore.DQNExplorer'?)"
+    )
+    message = "Parser key \"model\": module 'ffade.explore' has no attribute 'RandomExplore'"
+    assert class_path_hint(message).endswith("(did you mean 'ffade.explore.RandomExplorer'?)")
+    assert "model classes: ffade.explore." in class_path_hint(
+        "Expected a dot import path string: Zzz"
+    )
+    assert class_path_hint("something else") == "something else"
