@@ -342,10 +342,8 @@ class Explorer(RunModule):
 
     @override
     def on_fit_end(self) -> None:
-        """A checkpoint saved as a run ended (killed before its summary): finish that run here.
-
-        Lightning sees its loop done and never starts training, so nothing else would.
-        """
+        """Restored from a run's final checkpoint but killed before its summary: finish it here
+        (Lightning sees its loop done and never starts training, so nothing else would)."""
         if self._restored is not None and self.status == "created":
             copy_checkpointed_log(self, Path(self._restored["run_dir"]))
             self.end_run("finished")
@@ -378,13 +376,8 @@ class Explorer(RunModule):
         self._restored = checkpoint["ffade"]
 
     def replay_from(self, run_dir: str | Path) -> None:
-        """Resume a run killed before its first checkpoint from its evaluations log.
-
-        Called before fitting (``ffade fit --ckpt_path RUN_DIR``). The memo, the budget spent,
-        the failures and the log are rebuilt from the records, so nothing is evaluated (or paid)
-        twice; what only a checkpoint holds (a learner's network and replay buffer, the random
-        streams) starts afresh.
-        """
+        """Before fitting: resume a run killed before its first checkpoint from its log (see
+        :mod:`ffade.explore.replay`), as ``ffade fit --ckpt_path RUN_DIR`` does."""
         self._replay_dir = Path(run_dir)
 
     @override
