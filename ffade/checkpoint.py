@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 from typing_extensions import override
+
+from ffade.records import atomic_path
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 
@@ -17,8 +20,12 @@ class LastCheckpoint(Callback):
     Lightning's ModelCheckpoint counts optimizer steps: an explorer without an optimizer (random,
     grid, ε-greedy search) never takes one, so it never saved, and a learner's final Q-network was
     up to ``every_n_steps`` steps newer than its checkpoint. This counts training steps, and
-    saves once more at the end, so a finished run's checkpoint is its final state. Lightning
-    writes the file atomically: a kill mid-save leaves the previous checkpoint whole.
+    saves once more at the end, so a finished run's checkpoint is its final state.
+
+    The file is written beside itself and renamed (:func:`~ffade.records.atomic_path`): a kill
+    mid-save leaves the previous checkpoint whole and no stray copy elsewhere (Lightning's own
+    save stages the file in the system's temporary directory, where a kill left it behind).
+    Rank zero writes the whole state, as Lightning's single-device and DDP strategies do.
     """
 
     def __init__(self, every_n_steps: int = 10) -> None:
@@ -43,4 +50,10 @@ class LastCheckpoint(Callback):
 
     def save(self, trainer: Trainer) -> None:
         # the whole state (loops, callbacks, optimizers), not the weights alone: a run resumes
-        trainer.save_checkpoint(self.path(trainer), weights_only=False)
+        checkpoint = trainer._checkpoint_connector.dump_checkpoint(weights_only=False)
+        if trainer.is_global_zero:
+            path = self.path(trainer)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp:
+                torch.save(checkpoint, tmp)
+        trainer.strategy.barrier("LastCheckpoint.save")

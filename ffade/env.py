@@ -10,6 +10,7 @@ step, so the target sees full batches); :class:`FailureEnv` is the same thing fo
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -78,6 +79,7 @@ class Evaluator:
         self._evaluated = np.zeros(pairs, bool) if pairs <= MAX_BITMAP_PAIRS else None
         self.evaluations = 0
         self.failures = 0
+        self.invalid = 0  # evaluations whose metric or reward was NaN or inf
         self._features: torch.Tensor | None = None
         self._clean_outputs: list[Any] | None = None
 
@@ -160,16 +162,43 @@ class Evaluator:
                     scores = self.task.reward.score(outputs, references, clean)
             metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
             failed = scores.failed.tolist()
-            results = zip(metrics, rewards, failed, strict=True)
+            paid = rewards
+            invalid = self._invalid(metrics, rewards, ids, st)
+            if invalid.any():  # neither failed nor paid: no NaN reaches a learner
+                failed = (np.asarray(failed, bool) & ~invalid).tolist()
+                paid = np.where(invalid, 0.0, rewards).tolist()
+            results = zip(metrics, paid, failed, strict=True)
             self.memo.update(zip(keys[part].tolist(), results, strict=True))
             if self._evaluated is not None:
                 self._evaluated[keys[part]] = True
             self.failures += sum(failed)
+            self.invalid += int(invalid.sum())
             if self.recorder is not None:
                 self.recorder.append_lines(
-                    self._encoder.lines(step, ids.tolist(), st.tolist(), metrics, rewards, failed)
+                    self._encoder.lines(
+                        step, ids.tolist(), st.tolist(), metrics, rewards, failed, invalid.tolist()
+                    )
                 )
         self.evaluations += len(keys)
+
+    def _invalid(
+        self, metric: list[float], reward: list[float], input_ids: np.ndarray, states: np.ndarray
+    ) -> np.ndarray:
+        """Where the metric is NaN or the reward NaN or inf: neither a pass nor a failure.
+
+        Warned once per run. An infinite metric alone stays valid: a margin may be unbounded.
+        """
+        metric = np.asarray(metric, np.float64)
+        invalid = np.isnan(metric) | ~np.isfinite(np.asarray(reward, np.float64))
+        if invalid.any() and not self.invalid:
+            row = int(np.argmax(invalid))
+            warnings.warn(
+                f"the target's outputs scored {metric[row]} (not a finite number) on input "
+                f"{int(input_ids[row])} at {self.space.values(states[row])}; such evaluations "
+                "count as 'invalid' (summary.json), not as passes or failures",
+                stacklevel=2,
+            )
+        return invalid
 
     def _clean(self, ids: np.ndarray) -> Any:
         """The target's outputs on the unchanged inputs, computed once per input."""
@@ -185,7 +214,12 @@ class Evaluator:
         return concat([self._clean_outputs[int(i)] for i in ids])
 
     def state_dict(self) -> dict[str, Any]:
-        return {"memo": self.memo, "evaluations": self.evaluations, "failures": self.failures}
+        return {
+            "memo": self.memo,
+            "evaluations": self.evaluations,
+            "failures": self.failures,
+            "invalid": self.invalid,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.memo = dict(state["memo"])
@@ -194,6 +228,7 @@ class Evaluator:
             self._evaluated[np.fromiter(self.memo, np.int64, len(self.memo))] = True
         self.evaluations = int(state["evaluations"])
         self.failures = int(state["failures"])
+        self.invalid = int(state.get("invalid", 0))  # checkpoints from before 'invalid' existed
 
 
 class FailureVectorEnv(VectorEnv):

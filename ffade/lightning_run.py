@@ -3,7 +3,9 @@
 The ``ffade`` command and ``ffade loop`` both run Lightning through :func:`run_lightning`, so
 neither imports the other, and the commands that train nothing never import Lightning at all. A
 user's mistake in a config (an unknown plugin, a value off the grid, a misspelled key) comes back
-as one :class:`ConfigError` line naming the key or value and what is allowed.
+as one :class:`ConfigError` line naming the key or value and what is allowed. ``--ckpt_path`` is
+checked against the config before the Trainer runs (:mod:`ffade.resume`), and a refused run
+removes the run directory it created, so refusals never shift the next run's ``version_N``.
 """
 
 from __future__ import annotations
@@ -12,15 +14,20 @@ import difflib
 import importlib
 import inspect
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
-from jsonargparse import ArgumentError
-from lightning.pytorch import LightningModule
+from jsonargparse import ArgumentError, Namespace
+from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.cli import LightningCLI
 
 from ffade.errors import FfadeError
-from ffade.progress import quiet_lightning
+from ffade.progress import BudgetProgressBar, quiet_lightning
+from ffade.records import EVALUATIONS_FILE
+from ffade.resume import plan_resume
 from ffade.trainer import trainer_defaults
+from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
 
 class ConfigError(FfadeError):
@@ -42,6 +49,59 @@ class FfadeCLI(LightningCLI):
                 raise cause from None
             raise FfadeError(config_error_line(str(exc))) from exc
 
+    def parse_arguments(self, parser: Any, args: Any) -> None:
+        """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
+        super().parse_arguments(parser, args)
+        parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        for config_file in parsed.get("config") or []:
+            unknown = unparsed_empty_keys(config_file, parsed)
+            if unknown:
+                raise ConfigError(
+                    f"{config_file}: unknown key '{unknown}' (an empty mapping); remove it or "
+                    "spell it as ffade fit --help lists it"
+                )
+
+    def _parse_ckpt_path(self) -> None:
+        """Lightning replaces the config's model arguments with the checkpoint's, unsaid, and
+        reads the file before ffade can check it: :func:`ffade.resume.plan_resume` does both
+        in ``_run_subcommand`` instead, and refuses a checkpoint that differs from the config."""
+
+    def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
+        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it."""
+        if config.get("enable_progress_bar") is False:
+            defaults = self.trainer_defaults["callbacks"]
+            self.trainer_defaults["callbacks"] = [
+                c for c in defaults if not isinstance(c, BudgetProgressBar)
+            ]
+        return super()._instantiate_trainer(config, callbacks)
+
+    def _run_subcommand(self, subcommand: str) -> None:
+        """Check ``--ckpt_path`` first; leave no run directory behind a refused run."""
+        settings = self.config_init[subcommand]
+        if subcommand == "fit":
+            resume = plan_resume(settings.get("ckpt_path"), self.model)
+            if resume.finished:
+                print(f"ffade: {resume.finished}")
+                return
+            settings["ckpt_path"] = resume.ckpt_path
+            if resume.replay_dir is not None:
+                self.model.replay_from(resume.replay_dir)
+        if "weights_only" in settings and settings["weights_only"] is None:
+            settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
+        run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+        existed = run_dir.exists()
+        try:
+            super()._run_subcommand(subcommand)
+        except FfadeError:
+            if not existed and not _has_evaluations(run_dir):
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+
+
+def _has_evaluations(run_dir: Path) -> bool:
+    log = run_dir / EVALUATIONS_FILE
+    return log.is_file() and log.stat().st_size > 0
+
 
 def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
     """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process;
@@ -54,6 +114,8 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         ConfigError: jsonargparse rejected the arguments or the config they name.
         FfadeError: a constructor rejected a value (an unknown plugin, a value off the grid).
     """
+    if isinstance(args, list):  # a dict from the Python API names no config file
+        check_config_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
     import ffade.explore
@@ -102,6 +164,10 @@ def config_error_line(message: str) -> str:
         ln for ln in lines if not ln.startswith(("Parser key", "Problem with given class_path"))
     ]
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
+    if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
+        reason = _expected_types(message)
+    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "." not in keys[-1]:
+        keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = _init_parameters(classes[-1])
@@ -110,6 +176,14 @@ def config_error_line(message: str) -> str:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+def _expected_types(message: str) -> str:
+    """'expected int or bool, got 1.5' from jsonargparse's per-type complaints."""
+    types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
+    given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
+    got = f", got {given[0].strip()}" if given else ""
+    return f"expected {' or '.join(dict.fromkeys(types))}{got}"
 
 
 def _init_parameters(class_path: str) -> list[str]:

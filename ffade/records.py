@@ -20,6 +20,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,15 @@ class EvaluationRecord:
     metric: float
     reward: float
     failed: bool
+    invalid: bool = False  # the metric or reward was NaN or inf: neither a pass nor a failure
+
+
+def record_line(record: EvaluationRecord) -> str:
+    """The record's line in the log; ``invalid`` appears only when true, as older logs lack it."""
+    data = dict(vars(record))  # vars(), not asdict(): asdict deep-copies every field
+    if not data["invalid"]:
+        del data["invalid"]
+    return json.dumps(data)
 
 
 class RunRecorder:
@@ -54,8 +64,7 @@ class RunRecorder:
 
     def append(self, records: Iterable[EvaluationRecord]) -> None:
         """Write records and flush them to the OS, so a killed process keeps them."""
-        # vars(), not asdict(): asdict deep-copies every field
-        self.append_lines(json.dumps(vars(record)) for record in records)
+        self.append_lines(map(record_line, records))
 
     def append_lines(self, lines: Iterable[str]) -> None:
         """Write already encoded records (see :class:`EvaluationEncoder`), then flush and sync."""
@@ -97,17 +106,21 @@ class EvaluationEncoder:
         metrics: Sequence[float],
         rewards: Sequence[float],
         failed: Sequence[bool],
+        invalid: Sequence[bool] | None = None,
     ) -> Iterator[str]:
+        """One line per evaluation; ``"invalid": true`` is added only where it holds."""
         fragments = self._fragments
-        for input_id, state, metric, reward, fail in zip(
-            input_ids, states, metrics, rewards, failed, strict=True
+        invalid = invalid if invalid is not None else [False] * len(failed)
+        for input_id, state, metric, reward, fail, bad in zip(
+            input_ids, states, metrics, rewards, failed, invalid, strict=True
         ):
             values = ", ".join(fragments[c][i] for c, i in enumerate(state))
+            flag = ', "invalid": true' if bad else ""
             yield (
                 f'{{"step": {int(step)}, "input_id": {int(input_id)}, '
                 f'"state": [{", ".join(str(int(i)) for i in state)}], "concepts": {{{values}}}, '
                 f'"metric": {_number(metric)}, "reward": {_number(reward)}, '
-                f'"failed": {"true" if fail else "false"}}}'
+                f'"failed": {"true" if fail else "false"}{flag}}}'
             )
 
 
@@ -117,10 +130,30 @@ def _number(value: float) -> str:
     return repr(value) if math.isfinite(value) else json.dumps(value)
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write; renamed over ``path`` when the block ends.
+
+    Readers see the old file or the new one, never half of one. The temporary file sits in the
+    same directory (a rename across file systems is a copy), and is removed if the write fails;
+    a process killed mid-write leaves it there, where the next write of that file replaces it.
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
 
 
 def _jsonable(obj: Any) -> Any:
@@ -131,21 +164,69 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def read_evaluations(run_dir: str | Path) -> Iterator[EvaluationRecord]:
-    """Yield a run's evaluation records; a final line cut short by a kill is skipped."""
+def read_evaluations(
+    run_dir: str | Path, damaged: list[str] | None = None
+) -> Iterator[EvaluationRecord]:
+    """Yield a run's evaluation records, skipping lines that are not whole records.
+
+    A final line cut short by a kill is expected; any other damage is not. Each skipped line is
+    added to ``damaged`` (when given) as a sentence naming the file and the line number.
+    """
     path = Path(run_dir) / EVALUATIONS_FILE
     if not path.is_file():
         raise FfadeError(f"{path} not found: is '{run_dir}' an ffade run directory?")
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
+    with open(path, "rb") as lines:
+        for number, raw in enumerate(lines, start=1):
             try:
-                yield EvaluationRecord(**json.loads(line))
-            except (json.JSONDecodeError, TypeError):
-                continue
+                yield EvaluationRecord(**json.loads(raw.decode("utf-8")))
+            except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+                if damaged is not None:
+                    cut = not raw.endswith(b"\n")
+                    why = "cut short (the run was killed mid-write)" if cut else "damaged"
+                    damaged.append(f"{path} line {number}: {why}, skipped ({_why(exc)})")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, TypeError):
+        return "not an evaluation record"
+    return str(exc).splitlines()[0][:80]
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    """A run's summary.json; a damaged one is one line naming the file, not a traceback."""
     path = Path(run_dir) / SUMMARY_FILE
     if not path.is_file():
         raise FfadeError(f"{path} not found: is '{run_dir}' an ffade run directory?")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        summary = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FfadeError(f"{path} is damaged ({_why(exc)}); it is not JSON") from None
+    if not isinstance(summary, dict):
+        raise FfadeError(f"{path} is damaged: a JSON object was expected")
+    return summary
+
+
+def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
+    """What is wrong between a run's log and its summary: damaged lines, counts that differ.
+
+    The counts are compared only where the summary says it is final (status not ``running``):
+    a live run's summary trails its log by up to a few steps.
+    """
+    damaged: list[str] = []
+    evaluations = failures = invalid = 0
+    for record in read_evaluations(run_dir, damaged):
+        evaluations += 1
+        failures += bool(record.failed)
+        invalid += bool(record.invalid)
+    problems = damaged
+    if summary.get("status") in ("running", "created", "measuring", "training"):
+        return problems
+    counted = {"evaluations": evaluations, "failures": failures, "invalid": invalid}
+    for key, logged in counted.items():
+        claimed = summary.get(key)
+        if isinstance(claimed, int) and claimed != logged:
+            problems.append(
+                f"{Path(run_dir) / SUMMARY_FILE} says {claimed} {key} but "
+                f"{Path(run_dir) / EVALUATIONS_FILE} holds {logged}"
+            )
+    return problems

@@ -1,4 +1,4 @@
-"""Reading the YAML files users write (feedback, priorities, loop configs) with one-line errors."""
+"""Reading the YAML files users write (configs, feedback, priorities) with one-line errors."""
 
 from __future__ import annotations
 
@@ -10,11 +10,103 @@ import yaml
 from ffade.errors import FfadeError
 
 
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text; any other encoding is one line naming the file, line and byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FfadeError(
+            f"{path}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
+
+
 def read_yaml(path: Path, not_found: str) -> Any:
     """The file's data. A missing file raises ``not_found``; bad YAML names the file and why."""
     if not path.is_file():
         raise FfadeError(not_found)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+
+
+def config_paths(args: list[str]) -> list[Path]:
+    """The files named by ``--config FILE`` or ``--config=FILE`` in command-line arguments."""
+    paths = []
+    for i, arg in enumerate(args):
+        if arg == "--config" and i + 1 < len(args):
+            paths.append(Path(args[i + 1]))
+        elif arg.startswith("--config="):
+            paths.append(Path(arg.partition("=")[2]))
+    return paths
+
+
+def check_config_files(args: list[str]) -> None:
+    """Refuse, in one line, a ``--config`` file that is not UTF-8, not YAML, empty or no mapping.
+
+    jsonargparse would say "Unexpected config:" or raise a UnicodeDecodeError traceback. A
+    missing file is left to it: its message already names the file.
+    """
+    for path in config_paths(args):
+        if not path.is_file():
+            continue
+        try:
+            data = read_yaml(path, f"{path}: file not found")
+        except FfadeError as exc:
+            raise FfadeError(f"--config {exc}") from None
+        if data is None:
+            raise FfadeError(
+                f"--config {path}: the file is empty; a config maps keys such as model: and "
+                "trainer: to values (see configs/quickstart.yaml)"
+            )
+        if not isinstance(data, dict):
+            raise FfadeError(
+                f"--config {path}: a config maps keys (model:, trainer:, ...) to values, "
+                f"not a {type(data).__name__}"
+            )
+
+
+def unparsed_empty_keys(path: Any, parsed: Any) -> str | None:
+    """The first key of the YAML file whose value is ``{}`` and that the parsed config lacks.
+
+    jsonargparse flattens nested mappings into dotted keys, so an empty one (``argz: {}``, a
+    misspelled ``args``) adds no key and nothing rejects it: it would vanish without a word.
+    """
+    data = yaml.safe_load(read_text(Path(str(path))))
+    return _first_dropped(data, parsed, "")
+
+
+def _first_dropped(data: Any, parsed: Any, prefix: str) -> str | None:
+    if isinstance(data, dict) and _is_mapping(parsed):
+        for key, value in data.items():
+            name = f"{prefix}{key}"
+            if not _has(parsed, key):
+                if value == {}:
+                    return name
+                continue
+            found = _first_dropped(value, _get(parsed, key), f"{name}.")
+            if found:
+                return found
+    elif isinstance(data, list) and isinstance(parsed, list):
+        for i, (item, parsed_item) in enumerate(zip(data, parsed, strict=False)):
+            found = _first_dropped(item, parsed_item, f"{prefix.rstrip('.')}[{i}].")
+            if found:
+                return found
+    return None
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict) or hasattr(value, "__dict__")
+
+
+def _has(parsed: Any, key: Any) -> bool:
+    if isinstance(parsed, dict):
+        return key in parsed
+    return isinstance(key, str) and key in vars(parsed)
+
+
+def _get(parsed: Any, key: Any) -> Any:
+    return parsed[key] if isinstance(parsed, dict) else vars(parsed)[key]

@@ -234,8 +234,10 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     config = write_config(tmp_path / "c.yaml", budget=1200)
     first = tmp_path / "runs" / "test" / "version_0"
     process = start_fit_and_wait(config, first, lines=300, checkpoint=True)
+    assert process.poll() is None, "the run ended before it could be killed mid-run"
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    assert process.wait() == -signal.SIGKILL
+    assert json.loads((first / "summary.json").read_text())["status"] == "running"
     logged = [
         json.loads(line)
         for line in (first / "evaluations.jsonl").read_text().splitlines()
@@ -252,8 +254,12 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
         (tmp_path / "runs" / "test" / "version_1" / "evaluations.jsonl").read_text().splitlines()
     )
     assert len(resumed) == 1200
-    keys = {(r["input_id"], tuple(r["state"])) for r in map(json.loads, resumed)}
+    records = [json.loads(line) for line in resumed]
+    keys = {(r["input_id"], tuple(r["state"])) for r in records}
     assert len(keys) == 1200  # nothing evaluated twice across the kill
+    steps = [r["step"] for r in records]
+    assert steps == sorted(steps)  # the step goes on after the resume, never back to 1
+    assert not list(first.rglob("*.tmp")) and not list((first.parent / "version_1").rglob("*.tmp"))
 
 
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: Path) -> None:

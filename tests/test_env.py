@@ -95,3 +95,38 @@ def test_a_microscopic_stop_is_paid_for_the_rest_of_the_episode(evaluator: Evalu
     _, reward, terminated, _, info = env.step(np.array([0]))  # stop there, 3 steps before the end
     assert terminated[0] and info["stopped"][0] and not info["failed"][0]
     assert reward[0] == pytest.approx(3 * (-1.0 - 0.5))
+
+
+def test_nan_scores_are_invalid_not_passes(tmp_path, monkeypatch) -> None:
+    """A target that returns NaN has not passed: the evaluation is 'invalid', warned once."""
+    import json
+    import warnings
+
+    import torch
+
+    from ffade.records import RunRecorder, read_evaluations
+
+    task = build_task(synthetic_spec())
+    predict = task.target.predict
+
+    def half_nan(inputs):
+        out = predict(inputs)
+        return torch.where(inputs["coords"][:, 0] > 0.5, torch.nan, out)
+
+    monkeypatch.setattr(task.target, "predict", half_nan)
+    evaluator = Evaluator(task, batch_size=8, recorder=RunRecorder(tmp_path))
+    states = np.array([[i, 9, 0] for i in range(10)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = evaluator.evaluate(np.zeros(10, np.int64), states)
+        evaluator.evaluate(np.ones(10, np.int64), states)
+    assert len([w for w in caught if "invalid" in str(w.message)]) == 1
+    evaluator.recorder.close()
+    assert evaluator.invalid == 10  # axis0 > 0.5 on states 5..9, for two inputs
+    assert not outcome.failed[5:].any() and np.all(outcome.reward[5:] == 0.0)
+    records = list(read_evaluations(tmp_path))
+    assert sum(r.invalid for r in records) == 10
+    assert all(not r.failed for r in records if r.invalid)
+    assert evaluator.state_dict()["invalid"] == 10
+    line = (tmp_path / "evaluations.jsonl").read_text().splitlines()[0]
+    assert "invalid" not in json.loads(line)  # valid lines are as before

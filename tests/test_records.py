@@ -14,8 +14,10 @@ from ffade.records import (
     EvaluationEncoder,
     EvaluationRecord,
     RunRecorder,
+    log_problems,
     read_evaluations,
     read_summary,
+    record_line,
 )
 from tests.helpers import synthetic_spec
 
@@ -56,11 +58,15 @@ def test_encoded_lines_are_what_json_dumps_writes() -> None:
         (3, [1, 0], -float("inf"), 1e-300, True),
     ]
     ids, states, metrics, rewards, failed = zip(*rows, strict=True)
-    lines = list(encoder.lines(4, ids, states, metrics, rewards, failed))
-    for line, (input_id, state, metric, reward, fail) in zip(lines, rows, strict=True):
+    invalid = [False, True, False]
+    lines = list(encoder.lines(4, ids, states, metrics, rewards, failed, invalid))
+    for line, (input_id, state, metric, reward, fail), bad in zip(
+        lines, rows, invalid, strict=True
+    ):
         values = {label: grid[i] for (label, grid), i in zip(concepts, state, strict=True)}
-        record = EvaluationRecord(4, input_id, state, values, metric, reward, fail)
-        assert line == json.dumps(vars(record))
+        record = EvaluationRecord(4, input_id, state, values, metric, reward, fail, bad)
+        assert line == record_line(record)
+        assert ('"invalid": true' in line) == bad
 
 
 def test_a_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
@@ -83,3 +89,32 @@ def test_summary_is_written_atomically(tmp_path: Path) -> None:
     recorder.write_summary({"a": 2})
     assert json.loads((tmp_path / "summary.json").read_text()) == {"a": 2}
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_damaged_lines_are_named_by_number_and_counts_are_checked(tmp_path: Path) -> None:
+    recorder = RunRecorder(tmp_path)
+    record = EvaluationRecord(1, 0, [0], {"a": 0.0}, 0.5, -1.0, False)
+    recorder.append([record, record])
+    recorder.close()
+    with open(tmp_path / "evaluations.jsonl", "ab") as log:
+        log.write(b'{"step": 2, "inp\xff"}\n' + record_line(record).encode() + b'\n{"step"')
+    damaged: list[str] = []
+    assert len(list(read_evaluations(tmp_path, damaged))) == 3
+    assert [d.split(": ", 1)[0].rsplit(" ", 2)[1:] for d in damaged] == [
+        ["line", "3"],
+        ["line", "5"],
+    ]
+    assert "cut short" in damaged[1] and "cut short" not in damaged[0]
+    problems = log_problems(tmp_path, {"status": "finished", "evaluations": 64, "failures": 0})
+    assert problems[:2] == damaged
+    assert problems[2].endswith(
+        "says 64 evaluations but " + str(tmp_path / "evaluations.jsonl") + " holds 3"
+    )
+    assert log_problems(tmp_path, {"status": "running", "evaluations": 64}) == damaged
+
+
+@pytest.mark.parametrize("text", [b'{"status": "fin', b"\xff\xfe", b"[1, 2]"])
+def test_a_damaged_summary_is_one_line(tmp_path: Path, text: bytes) -> None:
+    (tmp_path / "summary.json").write_bytes(text)
+    with pytest.raises(FfadeError, match=r"summary\.json is damaged"):
+        read_summary(tmp_path)

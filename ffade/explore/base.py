@@ -20,8 +20,9 @@ from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
+from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.explore.stopping import RecentFailures, parse_stop_rule, rule_value
-from ffade.records import EVALUATIONS_FILE, POLICY_FILE, RunRecorder
+from ffade.records import POLICY_FILE, RunRecorder, atomic_path
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, build_task, spec_dict
 
@@ -87,6 +88,12 @@ class Explorer(RunModule):
             raise FfadeError(f"model.init_args.budget must be at least 1, got {budget}")
         if num_envs < 1:
             raise FfadeError(f"model.init_args.num_envs must be at least 1, got {num_envs}")
+        if max_steps < 1:
+            raise FfadeError(f"model.init_args.max_steps must be at least 1, got {max_steps}")
+        if max_idle_steps < 1:
+            raise FfadeError(
+                f"model.init_args.max_idle_steps must be at least 1, got {max_idle_steps}"
+            )
         if coverage_probes < 0:
             raise FfadeError(
                 f"model.init_args.coverage_probes must be at least 0, got {coverage_probes}"
@@ -116,6 +123,7 @@ class Explorer(RunModule):
         self.failing_flat_states: set[int] = set()
         self.smallest_failures: dict[int, tuple[int, list[int]]] = {}
         self._restored: dict[str, Any] | None = None
+        self._replay_dir: Path | None = None
         self._done = np.ones(num_envs, bool)
         self._obs: dict[str, np.ndarray] | None = None
         self.rng = np.random.default_rng(0)
@@ -169,7 +177,7 @@ class Explorer(RunModule):
     @override
     def on_train_start(self) -> None:
         if self._restored is not None:
-            self._copy_restored_log(self._restored)
+            copy_checkpointed_log(self, Path(self._restored["run_dir"]))
         self.start_clock()
         if self.probes is not None:
             self.probes.evaluate(self.hparams.eval_batch_size)
@@ -223,6 +231,7 @@ class Explorer(RunModule):
             {
                 "discovery/evaluations": float(self.evaluator.evaluations),
                 "discovery/failures_found": float(self.evaluator.failures),
+                "discovery/invalid": float(self.evaluator.invalid),
                 "discovery/failing_concept_states": float(len(self.failing_flat_states)),
                 "train/reward": float(rewards[info["evaluated"]].mean()) if new else 0.0,
                 "train/gradient_updates": float(self.gradient_updates),
@@ -281,6 +290,7 @@ class Explorer(RunModule):
             "budget": self.budget,
             "evaluations": ev.evaluations if ev else 0,
             "failures": ev.failures if ev else 0,
+            "invalid": ev.invalid if ev else 0,
             "distinct_failure_states": ev.failures if ev else 0,
             "failing_concept_states": len(self.failing_flat_states),
             "failure_rate": (ev.failures / ev.evaluations) if ev and ev.evaluations else 0.0,
@@ -321,13 +331,22 @@ class Explorer(RunModule):
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:
-                np.save(self.recorder.run_dir / POLICY_FILE, probs.astype(np.float32))
+                with atomic_path(self.recorder.run_dir / POLICY_FILE) as tmp, open(tmp, "wb") as f:
+                    np.save(f, probs.astype(np.float32))
         self.write_summary()
         self.recorder.close()
 
     @override
     def on_train_end(self) -> None:
         self.end_run("finished")
+
+    @override
+    def on_fit_end(self) -> None:
+        """Restored from a run's final checkpoint but killed before its summary: finish it here
+        (Lightning sees its loop done and never starts training, so nothing else would)."""
+        if self._restored is not None and self.status == "created":
+            copy_checkpointed_log(self, Path(self._restored["run_dir"]))
+            self.end_run("finished")
 
     # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
     @override
@@ -356,8 +375,15 @@ class Explorer(RunModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._restored = checkpoint["ffade"]
 
+    def replay_from(self, run_dir: str | Path) -> None:
+        """Before fitting: resume a run killed before its first checkpoint from its log (see
+        :mod:`ffade.explore.replay`), as ``ffade fit --ckpt_path RUN_DIR`` does."""
+        self._replay_dir = Path(run_dir)
+
     @override
     def on_fit_start(self) -> None:
+        if self._replay_dir is not None:
+            replay_log(self, self._replay_dir)
         if self._restored is None:
             return
         state = self._restored
@@ -377,22 +403,6 @@ class Explorer(RunModule):
         self._done = np.array(episodes["done"], bool)
         self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
-
-    def _copy_restored_log(self, state: dict[str, Any]) -> None:
-        """Start the resumed run's log with the evaluations its checkpoint already counts."""
-        old = Path(state["run_dir"]) / EVALUATIONS_FILE
-        if (
-            old.resolve() == (self.recorder.run_dir / EVALUATIONS_FILE).resolve()
-            or not old.is_file()
-        ):
-            return
-        with open(old, encoding="utf-8") as lines:
-            kept = [line for _, line in zip(range(self.evaluator.evaluations), lines, strict=False)]
-        with open(self.recorder.run_dir / EVALUATIONS_FILE, "w", encoding="utf-8") as log:
-            log.writelines(kept)
-        self.recorder.close()
-        self.recorder = RunRecorder(self.recorder.run_dir)
-        self.evaluator.recorder = self.recorder
 
     def explorer_state(self) -> dict[str, Any]:
         """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""

@@ -14,7 +14,6 @@ nothing.
 
 from __future__ import annotations
 
-import json
 import math
 import textwrap
 from pathlib import Path
@@ -26,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
+from ffade.records import atomic_path, write_json_atomic
 
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
@@ -84,10 +84,11 @@ def save_worst_examples(
         else:
             entry["input"] = texts[i]
         entries.append(entry)
-    (folder / "examples.json").write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    write_json_atomic(folder / "examples.json", entries)
     if pictures is not None:
         grid = _grid_figure(originals, pictures, entries)
-        grid.savefig(folder / "worst_failures.png", dpi=100)
+        with atomic_path(folder / "worst_failures.png") as tmp:
+            grid.savefig(tmp, format="png", dpi=100)
     if logger is not None and hasattr(logger, "experiment"):
         if pictures is not None:
             logger.experiment.add_figure("discovery/worst_failures", grid, global_step=0)

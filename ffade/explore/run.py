@@ -9,8 +9,10 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.checkpoint import LastCheckpoint
+from ffade.errors import FfadeError
 from ffade.explore.base import Explorer
 from ffade.progress import BudgetProgressBar, quiet_lightning
+from ffade.resume import plan_resume
 from ffade.trainer import trainer_defaults
 
 
@@ -27,7 +29,8 @@ def discover(
     """Seed, then fit ``explorer`` until its budget is spent; the run lands in ``save_dir/name``.
 
     ``callbacks`` are added to the run's own (a benchmark's timer, say); ``ckpt_path`` resumes
-    a run from its ``checkpoints/last.ckpt``, as ``ffade fit --ckpt_path`` does.
+    a run from its ``checkpoints/last.ckpt`` (or its run directory), as ``ffade fit --ckpt_path``
+    does, and raises FfadeError where that command would refuse or say the run already ended.
     """
     quiet_lightning()
     if not progress:  # from code: no device banner either
@@ -47,5 +50,10 @@ def discover(
         logger=TensorBoardLogger(str(save_dir), name=name),
         enable_progress_bar=progress,
     )
-    trainer.fit(explorer, ckpt_path=ckpt_path)
+    resume = plan_resume(ckpt_path, explorer)  # checked as ffade fit --ckpt_path checks it
+    if resume.finished:
+        raise FfadeError(resume.finished)
+    if resume.replay_dir is not None:
+        explorer.replay_from(resume.replay_dir)
+    trainer.fit(explorer, ckpt_path=resume.ckpt_path, weights_only=True)
     return explorer

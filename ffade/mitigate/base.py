@@ -40,7 +40,7 @@ from ffade.mitigate.guard import (
     region_failure_rates,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
-from ffade.records import write_json_atomic
+from ffade.records import atomic_path, write_json_atomic
 from ffade.run_base import RunModule
 from ffade.task import Task, build_task
 
@@ -306,7 +306,8 @@ class FineTuner(RunModule):
             self.network.load_state_dict(self._original)
             return None
         weights = self.run_dir / MODEL_FILE
-        torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, weights)
+        with atomic_path(weights) as tmp:
+            torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, tmp)
         return weights
 
     def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:

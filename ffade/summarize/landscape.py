@@ -285,6 +285,8 @@ def load_landscape(run_dir: str | Path) -> Landscape:
                 f"{run_dir / 'evaluations.jsonl'} record {line}: state {record.state} is off the "
                 f"grid of summary.json (sizes {list(shape)} for {', '.join(grid.labels)})"
             )
+        if record.invalid:  # a NaN score is neither a pass nor a failure
+            continue
         states.append(record.state)
         failed.append(bool(record.failed))
     flat = (

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
-from ffade.records import read_summary, write_json_atomic
+from ffade.records import log_problems, read_summary, write_json_atomic, write_text_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
@@ -52,6 +52,7 @@ RUN_FIGURES = (
     "budget",
     "evaluations",
     "failures",
+    "invalid",
     "distinct_failure_states",
     "failing_concept_states",
     "num_inputs",
@@ -131,8 +132,8 @@ def build_report(
     if tensorboard:
         log_images(run_dir, images)
     write_json_atomic(out / "report.json", report)
-    (out / "report.md").write_text(markdown(report, out), encoding="utf-8")
-    (out / "report.html").write_text(html_page(report, out), encoding="utf-8")
+    write_text_atomic(out / "report.md", markdown(report, out))
+    write_text_atomic(out / "report.html", html_page(report, out))
     return report
 
 
@@ -163,6 +164,7 @@ def assemble_report(
             summary.get("smallest_failing_changes") if microscopic else None
         ),
         "examples": _examples(run_dir),
+        "log_problems": log_problems(run_dir, summary),
         "compare": None,
     }
 
@@ -281,6 +283,8 @@ def main(argv: list[str]) -> int:
     except FfadeError as error:
         print(f"ffade report: error: {error}", file=sys.stderr)
         return 2
+    for problem in report["log_problems"]:
+        print(f"ffade report: warning: {problem}", file=sys.stderr)
     out = Path(args.out or args.run_dir)
     print(ending(report, out / "report.html"))
     return 0

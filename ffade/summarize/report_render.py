@@ -123,6 +123,10 @@ def relative_path(path: Path | str, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
+MAX_PROBLEMS = 5
+"""Log problems listed in the notes; report.json holds them all."""
+
+
 def _notes(report: dict[str, Any]) -> list[str]:
     """What a reader must know before the numbers: status, the failure rule, biases, gaps."""
     found = []
@@ -140,6 +144,16 @@ def _notes(report: dict[str, Any]) -> list[str]:
             "fragile inputs and failing states, so its rates overstate how often the model fails "
             "on typical inputs; run the grid or random explorer for unbiased rates."
         )
+    invalid = report["run_figures"].get("invalid")
+    if invalid:
+        found.append(
+            f"{invalid} evaluation(s) were invalid: the target's score was NaN or infinite. They "
+            "count as neither passes nor failures and are left out of every rate."
+        )
+    problems = report.get("log_problems") or []
+    found += [f"Log problem: {problem}." for problem in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        found.append(f"... and {len(problems) - MAX_PROBLEMS} more log problems (report.json).")
     if not report["run_figures"]["states_evaluated"]:
         found.append("The evaluations log holds no evaluation yet.")
     elif not report["regions"]:

@@ -444,3 +444,27 @@ def test_both_runs_are_drawn_on_the_same_axes(make_run, monkeypatch) -> None:
     build_report(first, other, tensorboard=False, axes=None)
     failure_axes = [axes for _, kind, axes in drawn if kind == "failure"]
     assert len(failure_axes) == 2 and failure_axes[0] == failure_axes[1]
+
+
+def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, capsys) -> None:
+    from tests.summarize.conftest import write_run
+
+    run = write_run(
+        tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, {(2,): (4, 3), (1,): (4, 0)}, evaluations=64
+    )
+    log = run / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    nan = json.loads(lines[0]) | {"metric": float("nan"), "failed": False, "invalid": True}
+    lines[2] = lines[2][:20]  # torn in the middle of the log
+    log.write_text("\n".join([*lines, json.dumps(nan)]) + "\n")
+    summary = json.loads((run / "summary.json").read_text()) | {"invalid": 1}
+    (run / "summary.json").write_text(json.dumps(summary))
+    assert main([str(run), "--no-tensorboard"]) == 0
+    err = capsys.readouterr().err
+    assert "evaluations.jsonl line 3: damaged" in err
+    assert "says 64 evaluations but" in err and "holds 8" in err
+    report = json.loads((run / "report.json").read_text())
+    assert len(report["log_problems"]) == 2  # the torn line (a pass), and evaluations differ
+    assert report["run_figures"]["invalid"] == 1
+    markdown = (run / "report.md").read_text()
+    assert "1 evaluation(s) were invalid" in markdown and "line 3: damaged" in markdown

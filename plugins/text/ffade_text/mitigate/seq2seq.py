@@ -86,7 +86,10 @@ class Seq2SeqFineTuner(FineTuner):
             eval_batch_size=eval_batch_size,
             **kwargs,
         )
-        self.clean_scores: list[dict[str, float]] = []
+        # clean BLEU and ROUGE-L of the model before and after training; "before" is measured
+        # once, before the first step, and travels in checkpoints: a resumed run never re-measures
+        # its half-trained model as if it were the original
+        self.clean_scores: dict[str, dict[str, float]] = {}
         self._batch_scores: dict[str, list[float]] = {"bleu": [], "rougel": []}
         self._base_weights: dict[str, torch.Tensor] | None = None
 
@@ -127,6 +130,13 @@ class Seq2SeqFineTuner(FineTuner):
 
     @override
     def on_fit_start(self) -> None:
+        if self._restored is not None:
+            if "before" not in self._restored.get("clean_scores", {}):
+                raise FfadeError(
+                    "--ckpt_path: this checkpoint predates the clean BLEU it needs to judge the "
+                    "fix against; start the fine-tune again without --ckpt_path"
+                )
+            self.clean_scores = dict(self._restored["clean_scores"])
         super().on_fit_start()
         if self._base_weights is not None:  # a rejected fix restores the weights without adapters
             self._original = self._base_weights
@@ -167,27 +177,32 @@ class Seq2SeqFineTuner(FineTuner):
         return torch.tensor(bleu, dtype=torch.float32) / 100.0
 
     @override
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        if "ffade" in checkpoint:
+            checkpoint["ffade"]["clean_scores"] = dict(self.clean_scores)
+
+    @override
     def measure_guard(self) -> GuardResult:
+        """The guard, plus clean BLEU and ROUGE-L, labelled by when: before training or after."""
+        when = "before" if self.before is None else "after"  # the base sets before once measured
         self._batch_scores = {"bleu": [], "rougel": []}
         result = super().measure_guard()
         scores = self._batch_scores
-        self.clean_scores.append(
-            {
-                "bleu": sum(scores["bleu"]) / len(scores["bleu"]),
-                "rougel": sum(scores["rougel"]) / len(scores["rougel"]),
-            }
-        )
+        self.clean_scores[when] = {
+            "bleu": sum(scores["bleu"]) / len(scores["bleu"]),
+            "rougel": sum(scores["rougel"]) / len(scores["rougel"]),
+        }
         if self.logger is not None:
-            when = "before" if len(self.clean_scores) == 1 else "after"
             self.logger.log_metrics(
-                {f"guard/clean_bleu_{when}": self.clean_scores[-1]["bleu"]}, step=self.global_step
+                {f"guard/clean_bleu_{when}": self.clean_scores[when]["bleu"]}, step=self.global_step
             )
         return result
 
     @override
     def reason(self, accepted: bool) -> str:
         """The verdict in clean BLEU points, the summarizer's own units."""
-        change = self.clean_scores[-1]["bleu"] - self.clean_scores[0]["bleu"]
+        change = self.clean_scores["after"]["bleu"] - self.clean_scores["before"]["bleu"]
         tolerance = 100 * self.hparams.clean_tolerance
         if accepted:
             return (
@@ -202,7 +217,7 @@ class Seq2SeqFineTuner(FineTuner):
     @override
     def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
         result = super().mitigation_record(accepted, weights)
-        before, after = self.clean_scores[0], self.clean_scores[-1]
+        before, after = self.clean_scores["before"], self.clean_scores["after"]
         result.update(
             {
                 "clean_bleu_before": before["bleu"],

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from ffade_text.mitigate import Seq2SeqFineTuner
-from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade import registry
@@ -48,18 +48,25 @@ def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
-def fine_tune(run: Path, root: Path, **args: Any) -> Seq2SeqFineTuner:
+def fine_tune(
+    run: Path,
+    root: Path,
+    callbacks: list[Callback] | None = None,
+    ckpt_path: Path | None = None,
+    **args: Any,
+) -> Seq2SeqFineTuner:
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
     seed_everything(0, verbose=False)
     tuner = Seq2SeqFineTuner(run=str(run), **{**SMALL, **args})
     Trainer(
         max_epochs=1,
         logger=TensorBoardLogger(str(root), name="mitigate"),
+        callbacks=callbacks,
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
         log_every_n_steps=1,
-    ).fit(tuner)
+    ).fit(tuner, ckpt_path=ckpt_path)
     return tuner
 
 
@@ -134,3 +141,32 @@ def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) 
     assert "within the tolerance of 1.00" in mitigation["reason"]
     assert mitigation["fixed_weights"] == str(run_dir / "model.pt")
     assert (run_dir / "model.pt").is_file()
+
+
+class _SaveAfterFirstStep(Callback):
+    """A checkpoint from the middle of training, as a kill would leave one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_train_batch_end(self, trainer: Trainer, *args: Any) -> None:
+        if trainer.global_step == 1:
+            trainer.save_checkpoint(self.path, weights_only=False)
+
+
+@pytest.mark.slow
+def test_a_resumed_fine_tune_keeps_the_clean_bleu_measured_before_training(
+    text_run: Path, tmp_path: Path
+) -> None:
+    """The "before" BLEU once came back from a checkpoint only as the guard's accuracy, and the
+    labels went by count: a resumed run reported clean_bleu_before equal to clean_bleu_after."""
+    ruinous = {"learning_rate": 0.05, "clean_tolerance": 0.0}
+    checkpoint = tmp_path / "middle.ckpt"
+    whole = fine_tune(text_run, tmp_path / "a", [_SaveAfterFirstStep(checkpoint)], **ruinous)
+    resumed = fine_tune(text_run, tmp_path / "b", ckpt_path=checkpoint, **ruinous)
+    first, second = (
+        json.loads((t.run_dir / "mitigation.json").read_text()) for t in (whole, resumed)
+    )
+    assert second["clean_bleu_before"] == first["clean_bleu_before"] > 90
+    assert second["clean_bleu_after"] < second["clean_bleu_before"]
+    assert second["status"] == first["status"] == "rejected"

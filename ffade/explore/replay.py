@@ -1,0 +1,72 @@
+"""Resuming an explorer: the log of a checkpointed run, or a replay of one without a checkpoint.
+
+The log holds every evaluation the run paid for. Replayed, it rebuilds the memo, the budget
+spent, the failures found and the new run's log, so a resumed run never evaluates (or pays for)
+a pair twice. What only a checkpoint holds (a learner's network and replay buffer, the random
+streams) starts afresh: a replayed run is complete, not identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ffade.errors import FfadeError
+from ffade.records import (
+    EVALUATIONS_FILE,
+    EvaluationRecord,
+    RunRecorder,
+    read_evaluations,
+    write_text_atomic,
+)
+
+if TYPE_CHECKING:
+    from ffade.explore.base import Explorer
+
+
+def replay_log(explorer: Explorer, run_dir: Path) -> None:
+    """Load ``run_dir``'s evaluations into a set-up explorer, up to its budget, and log them."""
+    evaluator, space = explorer.evaluator, explorer.space
+    records: dict[int, EvaluationRecord] = {}
+    for record in read_evaluations(run_dir):
+        on_grid = len(record.state) == space.num_concepts and all(
+            0 <= int(i) < n for i, n in zip(record.state, space.sizes, strict=True)
+        )
+        if not (on_grid and 0 <= record.input_id < evaluator.num_inputs):
+            raise FfadeError(
+                f"--ckpt_path {run_dir}: its log has input {record.input_id} at state "
+                f"{record.state}, which this config's task does not have; is it this run?"
+            )
+        key = int(evaluator.keys(np.array([record.input_id]), np.array([record.state]))[0])
+        records.setdefault(key, record)
+    kept = dict(list(records.items())[: explorer.budget])
+    evaluator.load_state_dict(
+        {
+            "memo": {
+                k: (r.metric, 0.0 if r.invalid else r.reward, r.failed) for k, r in kept.items()
+            },
+            "evaluations": len(kept),
+            "failures": sum(r.failed for r in kept.values()),
+            "invalid": sum(r.invalid for r in kept.values()),
+        }
+    )
+    failing = [r.state for r in kept.values() if r.failed]
+    if failing:
+        explorer.failing_flat_states = set(space.flat(np.array(failing)).tolist())
+    explorer.iterations = explorer.env.global_step = max((r.step for r in kept.values()), default=0)
+    explorer.recorder.append(kept.values())
+
+
+def copy_checkpointed_log(explorer: Explorer, old_run_dir: Path) -> None:
+    """Start a run resumed from a checkpoint with the evaluations that checkpoint counts."""
+    old = old_run_dir / EVALUATIONS_FILE
+    new = explorer.recorder.run_dir / EVALUATIONS_FILE
+    if not old.is_file() or old.resolve() == new.resolve():
+        return
+    with open(old, encoding="utf-8") as lines:
+        kept = [line for _, line in zip(range(explorer.evaluator.evaluations), lines, strict=False)]
+    explorer.recorder.close()
+    write_text_atomic(new, "".join(kept))
+    explorer.recorder = explorer.evaluator.recorder = RunRecorder(explorer.recorder.run_dir)

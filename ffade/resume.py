@@ -1,0 +1,215 @@
+"""``--ckpt_path``: check what a run resumes from before anything is created or loaded.
+
+A checkpoint is a pickle: read carelessly, a damaged or hostile file ends in a traceback deep in
+torch (or runs code). Here it is read once with ``weights_only=True`` and checked, before the
+Trainer makes a run directory, so every mistake is one line naming the file and the fix:
+
+- a missing, empty, truncated, random or non-checkpoint file is refused;
+- a checkpoint saved by another model class, or with other model arguments (task, concepts,
+  budget, any ``model.init_args``) than the config's, is refused, naming the first difference:
+  a resume continues *that* run, so it keeps every argument it was started with;
+- a run that already finished is not run again: it is said, and nothing is created;
+- ``--ckpt_path RUN_DIR`` (a run directory) resumes from its ``checkpoints/last.ckpt``, or, for an
+  explorer killed before its first checkpoint, replays its ``evaluations.jsonl``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.errors import FfadeError
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE
+from ffade.task import PluginSpec, TaskSpec
+
+RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
+"""summary.json statuses of a run that has not ended; any other status is how it ended."""
+
+
+@dataclass
+class Resume:
+    """What ``fit`` should do with a ``--ckpt_path``.
+
+    Attributes:
+        ckpt_path: the checkpoint file Lightning restores (None: start without one).
+        replay_dir: a run directory whose evaluations log the explorer replays first.
+        finished: set when the run already ended: the line to say instead of running it again.
+    """
+
+    ckpt_path: str | None = None
+    replay_dir: Path | None = None
+    finished: str | None = None
+
+
+def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
+    """Check ``ckpt_path`` against the model the config built; see the module docstring.
+
+    Raises:
+        FfadeError: the path is missing or unreadable, or not a checkpoint of this run.
+    """
+    if ckpt_path is None:
+        return Resume()
+    path = Path(ckpt_path)
+    if not path.exists():
+        raise FfadeError(f"--ckpt_path {path}: file not found")
+    if path.is_dir():
+        if (path / LAST_CHECKPOINT).is_file():
+            path = path / LAST_CHECKPOINT
+        else:
+            return _plan_replay(path, model)
+    checkpoint = read_checkpoint(path)
+    check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
+    finished = _finished_line(path, checkpoint)
+    return Resume(ckpt_path=str(path), finished=finished)
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The checkpoint's data, read with ``weights_only=True``: tensors and plain data, no code."""
+    fix = "point --ckpt_path at a run's checkpoints/last.ckpt (or its run directory)"
+    if path.stat().st_size == 0:
+        raise FfadeError(f"--ckpt_path {path}: the file is empty; {fix}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises anything from EOFError to UnpicklingError here
+        raise FfadeError(
+            f"--ckpt_path {path}: not a readable checkpoint (damaged, cut short, or not one "
+            f"ffade saved: {type(exc).__name__}); {fix}"
+        ) from None
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+    return checkpoint
+
+
+def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
+    """Refuse a resume whose model class or arguments differ from the run it continues."""
+    saved_class = saved.get("_class_path")
+    advice = "resume with that run's own config.yaml, or drop --ckpt_path to start a new run"
+    if saved_class and _resolve(saved_class) is not type(model):
+        raise FfadeError(
+            f"{where} was saved by {saved_class}, but the config runs "
+            f"{type(model).__module__}.{type(model).__qualname__}; {advice}"
+        )
+    now = dict(getattr(model, "hparams", {}))
+    for key, value in saved.items():
+        if key.startswith("_") or key not in now:
+            continue
+        if key == "task":
+            value, now[key] = _task(value), _task(now[key])
+        if _plain(value) != _plain(now[key]):
+            raise FfadeError(
+                f"{where} was saved with model.init_args.{key} = {_short(value)}, but the config "
+                f"says {_short(now[key])}; a resume keeps every argument of its run: {advice}"
+            )
+
+
+def _resolve(class_path: str) -> Any:
+    """The class a saved ``_class_path`` names (``ffade.explore.DQNExplorer``), None if gone."""
+    module, _, name = class_path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+def _task(spec: Any) -> Any:
+    """A task spec with its defaults filled in, as a dict: written out or not, they are equal."""
+    try:
+        spec = TaskSpec(**spec) if isinstance(spec, dict) else spec
+        spec.concepts = [PluginSpec(**c) if isinstance(c, dict) else c for c in spec.concepts]
+        for name in ("target", "dataset", "reward"):
+            plugin = getattr(spec, name)
+            setattr(spec, name, PluginSpec(**plugin) if isinstance(plugin, dict) else plugin)
+    except TypeError:
+        return spec  # not a task spec: compared as it is, and it differs
+    return asdict(spec)
+
+
+def _plain(value: Any) -> str:
+    """A comparable text of a config value: dataclasses (TaskSpec) and dicts alike."""
+    return json.dumps(_data(value), sort_keys=True, default=str)
+
+
+def _data(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_data(v) for v in value]
+    return value
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = _plain(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _run_dir_of(path: Path, checkpoint: dict[str, Any]) -> Path | None:
+    state = checkpoint.get("ffade")
+    if isinstance(state, dict) and state.get("run_dir"):
+        return Path(state["run_dir"])
+    if path.parent.name == LAST_CHECKPOINT.parent.name:
+        return path.parent.parent
+    return None
+
+
+def _finished_line(path: Path, checkpoint: dict[str, Any]) -> str | None:
+    """The line to say when the checkpoint is the final state of a run that ended, else None."""
+    run_dir = _run_dir_of(path, checkpoint)
+    summary = _summary(run_dir) if run_dir is not None else None
+    if summary is None or summary.get("status") in RUNNING_STATUSES:
+        return None
+    state = checkpoint.get("ffade")
+    explorer = isinstance(state, dict) and "evaluator" in state
+    if explorer and state["evaluator"].get("evaluations") != summary.get("evaluations"):
+        return None  # an earlier checkpoint of a run that went on: resume from it
+    return (
+        f"{run_dir} already finished (status {summary.get('status')}); nothing to resume. "
+        f"Read it with: ffade report {run_dir}"
+    )
+
+
+def _summary(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
+def _plan_replay(run_dir: Path, model: Any) -> Resume:
+    """A run directory without a checkpoint: an explorer replays its evaluations log."""
+    where = f"--ckpt_path {run_dir}"
+    if not (run_dir / EVALUATIONS_FILE).is_file():
+        raise FfadeError(
+            f"{where}: a directory with neither {LAST_CHECKPOINT} nor {EVALUATIONS_FILE}; "
+            "point it at an ffade run directory or its checkpoint"
+        )
+    if not hasattr(model, "replay_from"):
+        raise FfadeError(
+            f"{where} has no {LAST_CHECKPOINT}; a {type(model).__name__} resumes only from a "
+            "checkpoint"
+        )
+    summary = _summary(run_dir)
+    if summary is None:
+        raise FfadeError(f"{where}: {SUMMARY_FILE} is missing or damaged; cannot tell its task")
+    if summary.get("status") not in RUNNING_STATUSES:
+        return Resume(
+            finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
+            f"resume. Read it with: ffade report {run_dir}"
+        )
+    saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
+    if summary.get("explorer") != getattr(model, "name", None):
+        raise FfadeError(
+            f"{where} was run by the {summary.get('explorer')} explorer, but the config runs "
+            f"{getattr(model, 'name', type(model).__name__)}; resume with that run's own "
+            "config.yaml, or drop --ckpt_path to start a new run"
+        )
+    check_same_run(saved, model, where)
+    return Resume(replay_dir=run_dir)

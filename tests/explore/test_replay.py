@@ -1,0 +1,74 @@
+"""A run killed before its first checkpoint resumes from its evaluations log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lightning.pytorch import Callback
+
+from ffade.errors import FfadeError
+from ffade.explore import DQNExplorer, RandomExplorer
+from ffade.explore.run import discover
+from tests.helpers import synthetic_spec
+
+
+class Crash(Callback):
+    def on_train_batch_end(self, trainer, explorer, *args) -> None:
+        if explorer.iterations == 5:
+            raise RuntimeError("killed")
+
+
+def records(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "evaluations.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RandomExplorer(task=synthetic_spec(), budget=120, num_envs=8),
+        lambda: DQNExplorer(task=synthetic_spec(), budget=120, num_envs=8, learning_starts=16),
+    ],
+    ids=["random", "dqn"],
+)
+def test_replayed_log_is_neither_lost_nor_paid_twice(tmp_path: Path, make) -> None:
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(make(), tmp_path, name="killed", callbacks=[Crash()])
+    killed = tmp_path / "killed" / "version_0"
+    before = records(killed)
+    assert len(before) == 40 and not (killed / "checkpoints").exists()
+    resumed = discover(make(), tmp_path, name="resumed", ckpt_path=killed)
+    after = records(resumed.recorder.run_dir)
+    assert after[:40] == before  # the old log first, as it was
+    assert len(after) == 120 == resumed.evaluator.evaluations
+    assert len({(r["input_id"], tuple(r["state"])) for r in after}) == 120  # nothing twice
+    assert min(r["step"] for r in after[40:]) > max(r["step"] for r in before)  # step goes on
+    summary = json.loads((resumed.recorder.run_dir / "summary.json").read_text())
+    assert summary["status"] == "finished"
+    assert summary["failures"] == sum(r["failed"] for r in after)
+
+
+def test_a_finished_or_foreign_run_is_not_replayed(tmp_path: Path) -> None:
+    done = discover(RandomExplorer(task=synthetic_spec(), budget=16, num_envs=8), tmp_path)
+    with pytest.raises(FfadeError, match="already finished"):
+        discover(
+            RandomExplorer(task=synthetic_spec(), budget=16, num_envs=8),
+            tmp_path,
+            ckpt_path=done.recorder.run_dir,
+        )
+    (done.recorder.run_dir / "summary.json").write_text(
+        (done.recorder.run_dir / "summary.json").read_text().replace('"finished"', '"failed"')
+    )
+    with pytest.raises(FfadeError, match="budget"):
+        discover(
+            RandomExplorer(task=synthetic_spec(), budget=32, num_envs=8),
+            tmp_path,
+            ckpt_path=done.recorder.run_dir,
+        )
+    with pytest.raises(FfadeError, match="random explorer"):
+        discover(
+            DQNExplorer(task=synthetic_spec(), budget=16, learning_starts=8),
+            tmp_path,
+            ckpt_path=done.recorder.run_dir,
+        )

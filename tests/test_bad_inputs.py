@@ -1,0 +1,282 @@
+"""Bad input typed at the CLI: each one exit 2, one line naming the file or key, nothing left.
+
+Every case is ``ffade ARGS`` as a user types it, run in this process through :func:`ffade.cli.main`
+(a subprocess per case would take minutes). Each must end with exactly one ``ffade: error:`` line,
+no traceback, and no ``runs/<name>/version_N`` folder: a refused run leaves nothing behind to
+shift the next run's version number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import yaml
+
+from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.cli import main
+from ffade.explore import DQNExplorer
+from ffade.explore.run import discover
+from tests.helpers import synthetic_spec, write_config
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished DQN run of the test config's task (budget 40), with its checkpoint."""
+    root = tmp_path_factory.mktemp("finished")
+    explorer = DQNExplorer(task=synthetic_spec(), budget=40, num_envs=16, learning_starts=8)
+    discover(explorer, root, checkpoints=True)
+    return explorer.recorder.run_dir
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory, finished: Path) -> dict[str, Path]:
+    """Good and bad files a user might name: {name: path}; runs would go to its ``runs/``."""
+    tmp_path = tmp_path_factory.mktemp("files")
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    text = config.read_text()
+    ckpt = finished / LAST_CHECKPOINT
+    made: dict[str, Path] = {"root": tmp_path, "config": config, "ckpt": ckpt, "finished": finished}
+
+    def put(name: str, data: bytes | str) -> None:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+        made[name] = path
+
+    put("empty.ckpt", b"")
+    put("random.ckpt", os.urandom(4096))
+    put("truncated.ckpt", ckpt.read_bytes()[: ckpt.stat().st_size // 2])
+    put("pickle.ckpt", pickle.dumps({"state_dict": {}, "os": os.getcwd}))
+    put("text.ckpt", "not a checkpoint\n")
+    put("json.ckpt", json.dumps({"state_dict": {}}))
+    torch.save(torch.zeros(3), tmp_path / "tensor.ckpt")
+    made["tensor.ckpt"] = tmp_path / "tensor.ckpt"
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "nostate.ckpt")
+    made["nostate.ckpt"] = tmp_path / "nostate.ckpt"
+    (tmp_path / "emptydir").mkdir()
+    made["emptydir"] = tmp_path / "emptydir"
+    put("damagedrun/evaluations.jsonl", "")
+    put("damagedrun/summary.json", '{"status": "runn')
+    put("latin1.yaml", text.encode() + "# café\n".encode("latin-1"))
+    put("random.yaml", os.urandom(256))
+    put("empty.yaml", "")
+    put("blank.yaml", "\n\n   \n# only a comment\n")
+    put("list.yaml", "- model\n- trainer\n")
+    put("scalar.yaml", "quickstart\n")
+    put("malformed.yaml", "model: [unclosed\n")
+    put("tabs.yaml", "model:\n\tclass_path: x\n")
+    put("latin1.ckpt.yaml", text.replace("test", "t\u00e9st").encode("latin-1"))
+    for name, change in EDITS.items():
+        data = yaml.safe_load(text)
+        change(data)
+        put(f"{name}.yaml", yaml.safe_dump(data))
+    put("report_latin1/summary.json", b'{"status": "fini\xe9"}')
+    put("report_latin1/evaluations.jsonl", "")
+    put("report_cut/summary.json", '{"status": "finished", "conc')
+    put("report_cut/evaluations.jsonl", "")
+    put("report_list/summary.json", "[1, 2, 3]")
+    put("report_list/evaluations.jsonl", "")
+    put("report_nolog/summary.json", "{}")
+    return made
+
+
+def _args(data: dict[str, Any]) -> dict[str, Any]:
+    return data["model"]["init_args"]
+
+
+EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "argz_target": lambda d: _args(d)["task"]["target"].update(argz={}),
+    "argz_model": lambda d: _args(d).update(argz={}),
+    "argz_concept": lambda d: _args(d)["task"]["concepts"][0].update(argz={}),
+    "argz_trainer": lambda d: d["trainer"].update(callbackz={}),
+    "argz_top": lambda d: d.update(modle={}),
+    "unknown_top": lambda d: d.update(seed_everthing=1),
+    "unknown_trainer": lambda d: d["trainer"].update(max_epoch=2),
+    "unknown_model_arg": lambda d: _args(d).update(budgett=_args(d).pop("budget")),
+    "unknown_concept_arg": lambda d: _args(d)["task"]["concepts"][0]["args"].update(valuess=[0]),
+    "unknown_task_key": lambda d: _args(d)["task"].update(modes="macroscopic"),
+    "class_missing": lambda d: d["model"].update(class_path="ffade.explore.NoSuchExplorer"),
+    "class_short_typo": lambda d: d["model"].update(class_path="DQNExplorr"),
+    "reward_typo": lambda d: _args(d)["task"]["reward"].update(name="margn"),
+    "target_typo": lambda d: _args(d)["task"]["target"].update(name="synthetc"),
+    "dataset_typo": lambda d: _args(d)["task"]["dataset"].update(name="synthetik"),
+    "concept_typo": lambda d: _args(d)["task"]["concepts"][0].update(name="axes"),
+    "off_grid": lambda d: _args(d)["task"]["concepts"][0]["args"].update(values=[0.0, 1.5]),
+    "mode_typo": lambda d: _args(d)["task"].update(mode="macro"),
+    "split_typo": lambda d: _args(d)["task"].update(split="train"),
+    "max_inputs_zero": lambda d: _args(d)["task"].update(max_inputs=0),
+    "budget_zero": lambda d: _args(d).update(budget=0),
+    "budget_negative": lambda d: _args(d).update(budget=-5),
+    "budget_text": lambda d: _args(d).update(budget="ten"),
+    "num_envs_zero": lambda d: _args(d).update(num_envs=0),
+    "max_steps_zero": lambda d: _args(d).update(max_steps=0),
+    "max_idle_zero": lambda d: _args(d).update(max_idle_steps=0),
+    "learning_starts_over": lambda d: _args(d).update(learning_starts=100),
+    "start_state_off": lambda d: _args(d).update(start_state={"axis0": 0.5}),
+    "start_state_label": lambda d: _args(d).update(start_state={"nope": 0.0}),
+    "concepts_empty": lambda d: _args(d)["task"].update(concepts=[]),
+    "task_missing": lambda d: _args(d).pop("task"),
+    "model_missing": lambda d: d.pop("model"),
+    "seed_float": lambda d: d.update(seed_everything=1.5),
+}
+
+CKPT_CASES = {
+    "empty": ["empty.ckpt"],
+    "random": ["random.ckpt"],
+    "truncated": ["truncated.ckpt"],
+    "pickle": ["pickle.ckpt"],
+    "text": ["text.ckpt"],
+    "json": ["json.ckpt"],
+    "tensor": ["tensor.ckpt"],
+    "no_state_dict": ["nostate.ckpt"],
+    "empty_dir": ["emptydir"],
+    "run_with_damaged_summary": ["damagedrun/summary.json"],
+}
+
+MISMATCH_CASES = {
+    "other_budget": ["--model.init_args.budget", "300"],
+    "other_explorer": ["--model", "ffade.explore.RandomExplorer"],
+    "other_concepts": ["--config", "two_concepts"],
+    "other_num_envs": ["--model.init_args.num_envs", "8"],
+}
+
+OTHER_CASES: dict[str, tuple[list[str], str]] = {
+    "unknown_command": (["fitt"], "fit"),
+    "config_missing": (["fit", "--config", "{tmp}/nope.yaml"], "nope.yaml"),
+    "ckpt_missing": (["fit", "--config", "{config}", "--ckpt_path", "{tmp}/gone.ckpt"], "gone"),
+    "seed_text": (["fit", "--config", "{config}", "--seed_everything", "1.5"], "1.5"),
+    "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
+    "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
+    "unknown_option": (["fit", "--config", "{config}", "--trainer.max_epochz", "2"], "max_epochz"),
+    "report_missing": (["report", "{tmp}/no_run"], "no_run"),
+    "report_latin1_summary": (["report", "{tmp}/report_latin1", "--no-tensorboard"], "summary"),
+    "report_cut_summary": (["report", "{tmp}/report_cut", "--no-tensorboard"], "summary"),
+    "report_list_summary": (["report", "{tmp}/report_list", "--no-tensorboard"], "summary"),
+    "report_no_log": (["report", "{tmp}/report_nolog", "--no-tensorboard"], "report_nolog"),
+    "report_axes": (["report", "{finished}", "--axes", "a", "b", "c", "d"], "--axes"),
+}
+
+CONFIG_FILE_CASES = {
+    "latin1": ("latin1.yaml", "line 35"),
+    "random_bytes": ("random.yaml", "random.yaml"),
+    "empty": ("empty.yaml", "empty"),
+    "blank": ("blank.yaml", "empty"),
+    "list": ("list.yaml", "list"),
+    "scalar": ("scalar.yaml", "str"),
+    "malformed": ("malformed.yaml", "malformed.yaml"),
+    "tabs": ("tabs.yaml", "tabs.yaml"),
+    "latin1_everywhere": ("latin1.ckpt.yaml", "UTF-8"),
+}
+
+FRAGMENTS = {
+    "argz_target": "argz",
+    "argz_model": "argz",
+    "argz_concept": "argz",
+    "argz_trainer": "callbackz",
+    "argz_top": "modle",
+    "max_steps_zero": "max_steps",
+    "max_idle_zero": "max_idle_steps",
+    "budget_zero": "budget",
+    "seed_float": "1.5",
+}
+
+
+FAST = {
+    "random",
+    "truncated",
+    "pickle",
+    "empty_dir",
+    "other_explorer",
+    "other_concepts",
+    "argz_target",
+    "max_steps_zero",
+    "latin1",
+    "empty",
+    "report_cut_summary",
+    "seed_text",
+}
+"""The cases the default test run takes, one or two per kind; --runslow takes them all."""
+
+
+def cases(table: dict[str, Any]) -> list[Any]:
+    """The table's case names, all but :data:`FAST` marked slow (each is a CLI parse: ~1 s)."""
+    return [pytest.param(c, marks=() if c in FAST else pytest.mark.slow) for c in table]
+
+
+def refused(capsys: pytest.CaptureFixture[str], root: Path, args: list[str], *fragments: str):
+    """Run ``ffade ARGS``; assert exit 2, one error line holding ``fragments``, no run folder."""
+    code = main(args)
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert code == 2, err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+    assert len(errors) == 1 and "error:" in errors[0], err[-2000:]
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    assert not list(root.glob("runs/**/version_*")), "a refused run left a run folder"
+    return errors[0]
+
+
+@pytest.mark.parametrize("case", cases(CKPT_CASES))
+def test_unreadable_checkpoints(case: str, files, capsys) -> None:
+    path = files[CKPT_CASES[case][0]]
+    path = path.parent if path.name == "summary.json" else path
+    line = refused(
+        capsys, files["root"], ["fit", "--config", str(files["config"]), "--ckpt_path", str(path)]
+    )
+    assert path.name in line
+
+
+@pytest.mark.parametrize("case", cases(MISMATCH_CASES))
+def test_checkpoints_of_another_run(case: str, files, capsys) -> None:
+    extra = list(MISMATCH_CASES[case])
+    config = files["config"]
+    if extra[1] == "two_concepts":
+        data = yaml.safe_load(config.read_text())
+        data["model"]["init_args"]["task"] = synthetic_spec(num_concepts=2)
+        config = files["root"] / "two.yaml"
+        config.write_text(yaml.safe_dump(data))
+        extra = []
+    args = ["fit", "--config", str(config), "--ckpt_path", str(files["ckpt"]), *extra]
+    refused(capsys, files["root"], args, "last.ckpt", "config")
+
+
+@pytest.mark.parametrize("case", cases(EDITS))
+def test_bad_configs(case: str, files, capsys) -> None:
+    fragments = [FRAGMENTS[case]] if case in FRAGMENTS else []
+    refused(capsys, files["root"], ["fit", "--config", str(files[f"{case}.yaml"])], *fragments)
+
+
+@pytest.mark.parametrize("case", cases(CONFIG_FILE_CASES))
+def test_unreadable_config_files(case: str, files, capsys) -> None:
+    name, fragment = CONFIG_FILE_CASES[case]
+    refused(capsys, files["root"], ["fit", "--config", str(files[name])], fragment)
+
+
+@pytest.mark.parametrize("case", cases(OTHER_CASES))
+def test_other_commands(case: str, files, capsys) -> None:
+    template, fragment = OTHER_CASES[case]
+    places = {"tmp": files["root"], "config": files["config"], "finished": files["finished"]}
+    args = [arg.format(**places) for arg in template]
+    refused(capsys, files["root"], args, fragment)
+
+
+def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> None:
+    for ckpt in (files["ckpt"], files["finished"]):
+        code = main(["fit", "--config", str(files["config"]), "--ckpt_path", str(ckpt)])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err[-2000:]
+        assert "already finished" in captured.out and str(files["finished"]) in captured.out
+        assert not list(files["root"].glob("runs/**/version_*"))
+
+
+def test_there_are_at_least_sixty_cases() -> None:
+    cases = CKPT_CASES | MISMATCH_CASES | EDITS | CONFIG_FILE_CASES | OTHER_CASES
+    assert len(cases) >= 60, len(cases)
