@@ -104,7 +104,19 @@ def test_report_on_a_run_never_imports_lightning(tmp_path: Path) -> None:
 def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -> None:
     result = ffade("--help")
     assert result.returncode == 0
-    for command in ("fit", "validate", "test", "predict", "report", "feedback", "loop", "plugins"):
+    commands = (
+        "fit",
+        "validate",
+        "test",
+        "predict",
+        "report",
+        "feedback",
+        "export",
+        "check",
+        "loop",
+        "plugins",
+    )
+    for command in commands:
         assert f"\n  {command} " in result.stdout, command
     assert python_m_ffade("--help")[0].stdout == result.stdout
     bare = ffade()
@@ -114,7 +126,7 @@ def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -
     assert typo.returncode == 2
     assert typo.stderr.strip() == (
         "ffade: error: unknown command 'reprot' (did you mean 'report'?); "
-        "commands: fit, validate, test, predict, report, feedback, loop, plugins"
+        "commands: fit, validate, test, predict, report, feedback, export, check, loop, plugins"
     )
 
 
