@@ -1,7 +1,8 @@
 """Deep Q-learning explorer: learns which concept changes make the target fail.
 
-Read top to bottom like CleanRL's dqn.py: the Q-network, the replay buffer, acting with an
-epsilon schedule, and the learning step (double DQN, target network, Huber TD loss).
+Read top to bottom like CleanRL's dqn.py: acting with an epsilon schedule, and the learning
+step (double DQN, target network, Huber TD loss). The Q-network, the replay buffer and the
+optimism bonus live beside it (``q_network.py``, ``replay.py``, ``optimism.py``).
 
 The Q-network scores an (observation, action) pair from *features*, not from an output slot per
 action: the observation is the input's features and the current state's concept coordinates, the
@@ -30,6 +31,7 @@ from ffade.errors import FfadeError
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.optimism import FailureCounts
 from ffade.explore.q_network import QNetwork, warm_start_weights
+from ffade.explore.replay import ReplayBuffer
 from ffade.task import Task, TaskSpec
 from ffade.threads import one_thread
 
@@ -39,51 +41,6 @@ DEFAULT_STEPS, MIN_DEFAULT_ENVS, MAX_DEFAULT_ENVS = 32, 16, 256
 """Without ``num_envs``, a run takes about 32 steps, of 16 to 256 episodes each."""
 MAX_GRAD_NORM = 10.0
 """Gradient norm clip of each update: one large TD error must not undo what was learned."""
-
-
-class ReplayBuffer:
-    """A fixed-size ring of transitions, stored as tensors.
-
-    A transition keeps its input's index, not its features: an episode's input is the same before
-    and after a step, and features can be thousands wide (two copies of AlexNet's 4,096 per
-    transition made the default buffer 1.6 GB, in memory and in every checkpoint).
-    """
-
-    def __init__(self, capacity: int, num_concepts: int) -> None:
-        self.capacity = capacity
-        self.size = 0
-        self.position = 0
-        k = num_concepts
-        self.data = {
-            "input_id": torch.zeros(capacity, dtype=torch.long),
-            "coords": torch.zeros(capacity, k),
-            "action": torch.zeros(capacity, k + 1),
-            "reward": torch.zeros(capacity),
-            "next_state": torch.zeros(capacity, k, dtype=torch.long),
-            "done": torch.zeros(capacity),
-        }
-
-    def add(self, **batch: torch.Tensor) -> None:
-        n = len(batch["reward"])
-        rows = (self.position + torch.arange(n)) % self.capacity
-        for key, value in batch.items():
-            self.data[key][rows] = value.to(self.data[key].dtype).cpu()
-        self.position = int((self.position + n) % self.capacity)
-        self.size = min(self.size + n, self.capacity)
-
-    def sample(self, batch_size: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        rows = torch.randint(0, self.size, (batch_size,), generator=generator)
-        return {key: value[rows] for key, value in self.data.items()}
-
-    def state_dict(self) -> dict[str, Any]:
-        """The filled rows only: a checkpoint early in a run need not carry the empty capacity."""
-        data = {key: value[: self.size].clone() for key, value in self.data.items()}
-        return {"data": data, "size": self.size, "position": self.position}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.size, self.position = state["size"], state["position"]
-        for key, value in state["data"].items():
-            self.data[key][: self.size] = value
 
 
 def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> float:
@@ -123,13 +80,9 @@ class DQNExplorer(Explorer):
         hidden_dim: width of the Q-network's hidden layers.
         embedding_dim: width of the observation and action embeddings whose dot product is Q.
         exploration_bonus: weight of the optimism added to Q when a macroscopic step is
-            planned (:mod:`ffade.explore.optimism`): each candidate state scores, besides Q, an
-            upper confidence bound on the failure rate of its grid neighbourhood from counts,
-            and the neighbourhoods of recent failures join the candidates. After epsilon has
-            decayed this is what sends the agent back to regions it found a few hits in and to
-            areas it never tried. 0 turns both off. On five planted islands (the benchmark's
-            ``--task regions``) the DQN took 0-7% of three of them without it, 100% of every
-            island on 5 of 5 seeds with the default 8.
+            planned (see :mod:`ffade.explore.optimism`); 0 turns it off. Without it, on five
+            planted islands (``benchmarks/discovery.py --task regions``) the DQN took 0-7% of
+            three of them once epsilon had decayed; with 8, all of every island on 5 of 5 seeds.
         warm_start: an earlier run directory (its ``checkpoints/last.ckpt``) or checkpoint file
             whose Q-network starts this one, so rediscovery after a fix begins from what the
             first search learned; it must explore as many concepts, with features as wide.

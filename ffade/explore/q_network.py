@@ -47,6 +47,13 @@ class QNetwork(nn.Module):
     took most of a step's time on cheap models. Factored, each input and each candidate is
     embedded once and a decision is one matrix product; the rank-``embedding_dim`` product still
     lets the network learn which concept states fail which inputs.
+
+    The action tower sees each coordinate twice: as a number (so rotation 30 informs rotation 35)
+    and as bumps on its concept's grid values (``grids``; :func:`bump_centers`). From numbers
+    alone a small MLP needs many updates to carve out a box that pins three concepts to one
+    value each; with bumps one hidden unit does it (on five planted islands, distinct failures
+    found went from about 1,350 to 2,150-2,400 of 2,592). ``grids`` default: two bumps, at 0
+    and 1, per concept.
     """
 
     def __init__(
