@@ -163,7 +163,9 @@ class DQNExplorer(Explorer):
             self.q_network.load_state_dict(warm_start_weights(h.warm_start, self.q_network))
         self.target_network.load_state_dict(self.q_network.state_dict())
         self.buffer = ReplayBuffer(h.buffer_size, k)
-        self.failure_counts = FailureCounts(task.space, frontier_size=h.num_candidates)
+        self.failure_counts = FailureCounts(
+            task.space, self.evaluator.num_inputs, frontier_size=h.num_candidates
+        )
 
     @override
     def configure_optimizers(self) -> torch.optim.Optimizer:
@@ -231,7 +233,7 @@ class DQNExplorer(Explorer):
             )
             q = (observations @ actions.T).cpu()
         if h.exploration_bonus > 0:
-            q += torch.as_tensor(h.exploration_bonus * self.failure_counts.bonus(candidates))
+            q += torch.as_tensor(h.exploration_bonus * self.failure_counts.bonus(pool, candidates))
         q = q.masked_fill(~unseen, -torch.inf).flatten()
         explore = int((self.rng.random(count) < self.epsilon).sum())
         greedy = q.topk(min(count - explore, int(unseen.sum()))).indices
@@ -279,7 +281,10 @@ class DQNExplorer(Explorer):
         states_after = next_obs["state"]
         evaluated = info["evaluated"]
         self.failure_counts.add(
-            states_after[evaluated], info["failed"][evaluated], info["new_failure"][evaluated]
+            self.env.input_ids[evaluated],
+            states_after[evaluated],
+            info["failed"][evaluated],
+            info["new_failure"][evaluated],
         )
         self.buffer.add(
             input_id=torch.as_tensor(self.env.input_ids[keep]),

@@ -40,11 +40,13 @@ class FailureCounts:
 
     Args:
         space: the concept grid (its strides and sizes give each state's neighbours).
+        num_inputs: inputs of the discovery split (each has its own counts too).
         frontier_size: how many recent failing states the frontier keeps.
     """
 
-    def __init__(self, space: ConceptSpace, frontier_size: int) -> None:
+    def __init__(self, space: ConceptSpace, num_inputs: int, frontier_size: int) -> None:
         self.space = space
+        self.input_counts = np.zeros((2, num_inputs), np.int64)  # evaluations, failures
         self.frontier_size = frontier_size
         self.counts = np.zeros((2, min(space.num_states, MAX_COUNTED_STATES)), np.int64)
         k = space.num_concepts
@@ -54,8 +56,12 @@ class FailureCounts:
         self.weights[0] = 1.0  # the state's own evidence weighs as much as all its neighbours'
         self.frontier = np.zeros(0, np.int64)  # flat states, most recent failure first
 
-    def add(self, states: np.ndarray, failed: np.ndarray, new_failure: np.ndarray) -> None:
-        """Count evaluated ``states`` (n, k); put the newly failing ones first in the frontier."""
+    def add(
+        self, inputs: np.ndarray, states: np.ndarray, failed: np.ndarray, new_failure: np.ndarray
+    ) -> None:
+        """Count evaluated pairs; put the newly failing states first in the frontier."""
+        np.add.at(self.input_counts[0], inputs, 1)
+        np.add.at(self.input_counts[1], inputs, failed.astype(np.int64))
         cells = self.space.flat(states) % self.counts.shape[1]
         np.add.at(self.counts[0], cells, 1)
         np.add.at(self.counts[1], cells, failed.astype(np.int64))
@@ -74,13 +80,23 @@ class FailureCounts:
         counts = self.counts[:, flat % self.counts.shape[1]]
         return (np.where(inside, counts, 0) * self.weights).sum(-1)
 
-    def bonus(self, states: np.ndarray) -> np.ndarray:
+    def bonus(self, inputs: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """(inputs, states): the state's optimistic failure rate times the input's.
+
+        The product treats input and state as independent causes; the input's factor keeps the
+        bonus from spending budget on inputs that never fail (each is counted alone).
+        """
+        return np.outer(
+            _upper_bound(*self.input_counts[:, inputs], self._prior()), self.state_bonus(states)
+        )
+
+    def state_bonus(self, states: np.ndarray) -> np.ndarray:
         """Posterior mean plus one standard deviation of each state's failure rate, (n,)."""
-        evaluations, failures = self._near(*self._neighbourhoods(states))
-        total, failed = self.counts.sum(1)
-        prior = (failed + 1.0) / (total + 2.0)
-        mean = (failures + PRIOR_STRENGTH * prior) / (evaluations + PRIOR_STRENGTH)
-        return mean + np.sqrt(mean * (1 - mean) / (evaluations + PRIOR_STRENGTH + 1))
+        return _upper_bound(*self._near(*self._neighbourhoods(states)), self._prior())
+
+    def _prior(self) -> float:
+        total, failed = self.input_counts.sum(1)
+        return (failed + 1.0) / (total + 2.0)
 
     def frontier_states(self, num_inputs: int, limit: int) -> np.ndarray:
         """Up to ``limit`` flat states next to recent failures, the highest bonus first.
@@ -93,16 +109,28 @@ class FailureCounts:
         near = np.unique(flat[inside])
         near = near[self.counts[0, near % self.counts.shape[1]] < num_inputs]
         if len(near) > limit:
-            bonus = self.bonus(self.space.unflat(near))
+            bonus = self.state_bonus(self.space.unflat(near))
             near = near[np.sort(np.argpartition(-bonus, limit)[:limit])]
         return near
 
     def state_dict(self) -> dict[str, Any]:
         """Sparse: the counted cells, their counts, and the frontier."""
         cells = np.flatnonzero(self.counts[0])
-        return {"cells": cells, "counts": self.counts[:, cells], "frontier": self.frontier}
+        return {
+            "cells": cells,
+            "counts": self.counts[:, cells],
+            "input_counts": self.input_counts.copy(),
+            "frontier": self.frontier,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.counts[:] = 0
         self.counts[:, state["cells"]] = state["counts"]
+        self.input_counts[:] = state["input_counts"]
         self.frontier = np.asarray(state["frontier"], np.int64)
+
+
+def _upper_bound(evaluations: np.ndarray, failures: np.ndarray, prior: float) -> np.ndarray:
+    """Mean plus one standard deviation of a Beta posterior on a failure rate."""
+    mean = (failures + PRIOR_STRENGTH * prior) / (evaluations + PRIOR_STRENGTH)
+    return mean + np.sqrt(mean * (1 - mean) / (evaluations + PRIOR_STRENGTH + 1))
