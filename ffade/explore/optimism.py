@@ -23,9 +23,8 @@ index modulo the table size, as hashed counts do (Tang et al., #Exploration).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+import torch
 
 from ffade.concepts import ConceptSpace
 
@@ -113,21 +112,23 @@ class FailureCounts:
             near = near[np.sort(np.argpartition(-bonus, limit)[:limit])]
         return near
 
-    def state_dict(self) -> dict[str, Any]:
-        """Sparse: the counted cells, their counts, and the frontier."""
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Sparse: the counted cells and their counts, the inputs' counts, and the frontier
+        (as tensors: checkpoints are loaded with ``weights_only``, which refuses numpy arrays)."""
         cells = np.flatnonzero(self.counts[0])
-        return {
+        arrays = {
             "cells": cells,
             "counts": self.counts[:, cells],
-            "input_counts": self.input_counts.copy(),
+            "input_counts": self.input_counts,
             "frontier": self.frontier,
         }
+        return {key: torch.from_numpy(value.copy()) for key, value in arrays.items()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self.counts[:] = 0
-        self.counts[:, state["cells"]] = state["counts"]
-        self.input_counts[:] = state["input_counts"]
-        self.frontier = np.asarray(state["frontier"], np.int64)
+        self.counts[:, state["cells"].numpy()] = state["counts"].numpy()
+        self.input_counts[:] = state["input_counts"].numpy()
+        self.frontier = state["frontier"].numpy().copy()
 
 
 def _upper_bound(evaluations: np.ndarray, failures: np.ndarray, prior: float) -> np.ndarray:
