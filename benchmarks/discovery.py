@@ -3,6 +3,7 @@
     python benchmarks/discovery.py --task synthetic            # 3 seeds, budget = 10% of the grid
     python benchmarks/discovery.py --task synthetic --large    # DQN, 10^6-state grid: peak memory
     python benchmarks/discovery.py --task digits               # the quickstart's CNN, 1,080 states
+    python benchmarks/discovery.py --task regions              # 5 small islands, 5 seeds: recall
     python benchmarks/discovery.py --task resnet50 --device cuda --throughput-only
 
 The grid's ground truth comes from the exhaustive grid explorer evaluating every (input, state)
@@ -56,6 +57,25 @@ def synthetic_task(num_concepts: int = 3, num_inputs: int = 16) -> dict[str, Any
     }
 
 
+ISLAND_POSITIONS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def regions_task(num_inputs: int = 16) -> dict[str, Any]:
+    """Five small disjoint islands (the synthetic target's ``islands`` preset) in a 6^5 grid.
+
+    7,776 states, 4.2% failing for every input: a budget of 10% is 2.4 times all failing pairs,
+    so a searcher that keeps exploring can take nearly all of every island.
+    """
+    return {
+        "target": {"name": "synthetic", "args": {"regions": "islands"}},
+        "dataset": {"name": "synthetic", "args": {"num_inputs": num_inputs, "num_axes": 5}},
+        "reward": {"name": "margin"},
+        "concepts": [
+            {"name": "axis", "args": {"index": i, "values": ISLAND_POSITIONS}} for i in range(5)
+        ],
+    }
+
+
 def digits_task(device: str = "cpu", num_inputs: int = 32) -> dict[str, Any]:
     """The quickstart's grid: 9 x 4 x 5 x 6 = 1,080 states on held-apart digits."""
     return {
@@ -88,7 +108,12 @@ DIGITS_CONCEPTS = [
     {"name": "gaussian_blur", "args": {"values": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]}},
 ]
 
-TASKS = {"synthetic": synthetic_task, "digits": digits_task, "resnet50": resnet50_task}
+TASKS = {
+    "synthetic": synthetic_task,
+    "regions": regions_task,
+    "digits": digits_task,
+    "resnet50": resnet50_task,
+}
 MODEL_TASKS = {"digits", "resnet50"}
 """Tasks with a real model, whose evaluation speed is worth comparing with its raw forward pass."""
 
@@ -182,6 +207,17 @@ def timing(explorer: Any, clock: LoopClock) -> dict[str, float]:
     }
 
 
+def region_fractions(explorer: Any, failed: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Per failure region (1, 2, ...): the share of its failing pairs the explorer evaluated."""
+    keys = np.fromiter(explorer.evaluator.memo, np.int64, len(explorer.evaluator.memo))
+    taken = np.zeros_like(failed)
+    taken[np.divmod(keys, failed.shape[1])] = True
+    labels = np.broadcast_to(regions, failed.shape)[failed]
+    size = np.bincount(labels, minlength=regions.max() + 1)
+    hits = np.bincount(labels[taken[failed]], minlength=regions.max() + 1)
+    return hits[1:] / np.maximum(size[1:], 1)
+
+
 def score(explorer: Any, regions: np.ndarray, clock: LoopClock) -> dict[str, float]:
     memo = explorer.evaluator.memo
     num_states = explorer.space.num_states
@@ -231,7 +267,7 @@ def run(
     throughput_only: bool,
     explorers: list[str],
 ) -> None:
-    spec = TASKS[task_name]() if task_name == "synthetic" else TASKS[task_name](device)
+    spec = TASKS[task_name](device) if task_name in MODEL_TASKS else TASKS[task_name]()
     with tempfile.TemporaryDirectory() as tmp:
         failed, regions, grid = ground_truth(spec, tmp)
         pairs, failing = failed.size, int(failed.sum())
@@ -265,7 +301,12 @@ def run(
                     checkpoints=True,
                     callbacks=[clock],
                 )
-                results.setdefault(name, []).append(score(explorer, regions, clock))
+                results.setdefault(name, []).append(
+                    {
+                        **score(explorer, regions, clock),
+                        "region_fractions": region_fractions(explorer, failed, regions),
+                    }
+                )
     if task_name in MODEL_TASKS:
         print_speed(results, device)
     if throughput_only:
@@ -282,6 +323,8 @@ def run(
         for name, rows in results.items()
     }
     print(f"failures_per_second_dqn_vs_random: {per_second['dqn'] / per_second['random']:.2f}")
+    if task_name == "regions":
+        print_region_recall(results)
     if task_name == "digits":
         print(f"startup_seconds: {fit_startup_seconds():.1f}  (ffade fit, quickstart config)")
 
@@ -323,6 +366,22 @@ def print_discovery(
         )
 
 
+def print_region_recall(results: dict[str, list[dict[str, Any]]], enough: float = 0.8) -> None:
+    """Per seed, the share of each region's failing pairs taken; whether the DQN took them all.
+
+    A searcher that settles on the first regions it finds leaves the others: the DQN must take
+    at least ``enough`` of every region on every seed.
+    """
+    print(f"\nshare of each region's failing pairs taken (region 1, 2, ...; {enough:.0%} counts):")
+    for name, rows in results.items():
+        for seed, row in enumerate(rows):
+            shares = " ".join(f"{x:.2f}" for x in row["region_fractions"])
+            print(f"{name:<16}seed {seed}: {shares}   min {row['region_fractions'].min():.2f}")
+    dqn = [row["region_fractions"] for row in results["dqn"]]
+    print(f"min_region_recall: {min(x.min() for x in dqn):.2f}  (dqn, worst region of any seed)")
+    print(f"regions_all_found_seeds: {sum(x.min() >= enough for x in dqn)}/{len(dqn)}")
+
+
 def run_large(budget: int) -> None:
     """The DQN on a 10^6-state grid: nothing may allocate per-state tensors."""
     spec = {**synthetic_task(num_concepts=6, num_inputs=16), "mode": "macroscopic"}
@@ -344,7 +403,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, help="default 3 (5 for --task regions)")
     parser.add_argument(
         "--explorers",
         nargs="+",
@@ -367,7 +426,7 @@ def main() -> None:
     else:
         run(
             args.task,
-            args.seeds,
+            args.seeds or (5 if args.task == "regions" else 3),
             args.budget_fraction,
             args.device,
             args.throughput_only,

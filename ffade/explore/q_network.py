@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.errors import FfadeError
+
+MAX_CENTERS = 16
+"""Bumps per concept in the action encoding; a longer grid gets this many, evenly spaced."""
+
+
+def bump_centers(grids: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Centers, widths and concept of each bump of :class:`QNetwork`'s action encoding.
+
+    A concept's bumps sit on its grid coordinates (evenly spaced when it has more than
+    :data:`MAX_CENTERS`); each is half as wide as the gap to its nearest neighbour, so a grid
+    value lights its own bump and barely its neighbours'.
+    """
+    centers, widths, concepts = [], [], []
+    for i, grid in enumerate(grids):
+        grid = np.unique(np.asarray(grid, np.float64))
+        if len(grid) > MAX_CENTERS:
+            grid = np.linspace(grid.min(), grid.max(), MAX_CENTERS)
+        gaps = np.diff(grid)
+        nearest = np.minimum(np.append(gaps, np.inf), np.insert(gaps, 0, np.inf))
+        centers.append(grid)
+        widths.append(np.where(np.isfinite(nearest), nearest / 2, 1.0))
+        concepts.append(np.full(len(grid), i))
+    return tuple(
+        torch.as_tensor(np.concatenate(x), dtype=dtype)
+        for x, dtype in ((centers, torch.float32), (widths, torch.float32), (concepts, torch.long))
+    )
 
 
 class QNetwork(nn.Module):
@@ -19,19 +47,36 @@ class QNetwork(nn.Module):
     took most of a step's time on cheap models. Factored, each input and each candidate is
     embedded once and a decision is one matrix product; the rank-``embedding_dim`` product still
     lets the network learn which concept states fail which inputs.
+
+    The action tower sees each coordinate twice: as a number (so rotation 30 informs rotation 35)
+    and as bumps on its concept's grid values (``grids``; :func:`bump_centers`). From numbers
+    alone a small MLP needs many updates to carve out a box that pins three concepts to one
+    value each; with bumps one hidden unit does it (on five planted islands, distinct failures
+    found went from about 1,350 to 2,150-2,400 of 2,592). ``grids`` default: two bumps, at 0
+    and 1, per concept.
     """
 
     def __init__(
-        self, feature_dim: int, num_concepts: int, hidden_dim: int, embedding_dim: int = 64
+        self,
+        feature_dim: int,
+        num_concepts: int,
+        hidden_dim: int,
+        embedding_dim: int = 64,
+        grids: Sequence[np.ndarray] | None = None,
     ) -> None:
         super().__init__()
+        grids = grids if grids is not None else [np.linspace(0, 1, 2)] * num_concepts
+        centers, widths, concepts = bump_centers(grids)
+        self.register_buffer("centers", centers, persistent=False)
+        self.register_buffer("widths", widths, persistent=False)
+        self.register_buffer("bump_concept", concepts, persistent=False)
         self.observation_tower = nn.Sequential(
             nn.Linear(feature_dim + num_concepts, hidden_dim),
             nn.ReLU(),
             nn.Linear(hidden_dim, embedding_dim),
         )
         self.action_tower = nn.Sequential(
-            nn.Linear(num_concepts + 1, hidden_dim),
+            nn.Linear(num_concepts + 1 + len(centers), hidden_dim),
             nn.ReLU(),
             nn.Linear(hidden_dim, embedding_dim),
         )
@@ -42,7 +87,9 @@ class QNetwork(nn.Module):
 
     def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
         """actions (..., k+1): coordinates of the state reached, and a stop flag."""
-        return self.action_tower(actions)
+        coords = actions[..., self.bump_concept]
+        bumps = torch.exp(-(((coords - self.centers) / self.widths) ** 2))
+        return self.action_tower(torch.cat([actions, bumps], -1))
 
     def forward(
         self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor

@@ -142,3 +142,22 @@ def test_a_grid_smaller_than_a_step_is_covered_once(tmp_path: Path) -> None:
     discover(explorer, tmp_path, seed=0)
     pairs = explorer.evaluator.num_inputs * 3
     assert explorer.evaluator.evaluations == len(explorer.evaluator.memo) == pairs
+
+
+def test_the_exploration_bonus_brings_the_dqn_back_to_a_small_region(tmp_path: Path) -> None:
+    """A 2-state island beside a 20-state one: without optimism the DQN never returns to it."""
+    spec = synthetic_spec(num_concepts=3, num_inputs=8)
+    for concept in spec["concepts"]:
+        concept["args"]["values"] = [0.0, 0.25, 0.5, 0.75, 1.0]
+    big, small = {0: [0.7, 1.0], 1: [0.7, 1.0]}, {0: [0.0, 0.05], 1: [0.0, 0.05], 2: [0.45, 0.8]}
+    spec["target"]["args"] = {"regions": [big, small]}
+    taken = {}
+    for bonus in (0.0, 8.0):
+        explorer = DQNExplorer(task=spec, budget=240, num_envs=16, exploration_bonus=bonus)
+        discover(explorer, tmp_path, seed=2, name=f"bonus_{bonus}")
+        num_states = explorer.space.num_states
+        failing = [k for k, (_, _, failed) in explorer.evaluator.memo.items() if failed]
+        states = explorer.space.unflat(np.asarray(failing) % num_states)
+        taken[bonus] = int(((states[:, 0] == 0) & (states[:, 1] == 0)).sum())
+    # 4 discovery inputs x 2 island states = 8 failing pairs on the small island
+    assert taken[0.0] <= 2 and taken[8.0] >= 6, taken

@@ -14,12 +14,33 @@ DEFAULT_REGIONS: list[dict[int, tuple[float, float]]] = [
 ]
 """Boxes as {axis: (low, high)}; axes not named are unconstrained."""
 
+ISLAND_REGIONS: list[dict[int, tuple[float, float]]] = [
+    {0: (0.95, 1.0), 1: (0.95, 1.0), 2: (0.0, 0.45)},
+    {0: (0.0, 0.05), 3: (0.55, 0.85), 4: (0.15, 0.25)},
+    {1: (0.0, 0.05), 2: (0.95, 1.0), 4: (0.75, 1.0)},
+    {1: (0.35, 0.45), 3: (0.15, 0.25), 4: (0.55, 0.65)},
+    {0: (0.35, 0.45), 2: (0.35, 0.45), 3: (0.95, 1.0)},
+]
+"""Five small islands over five axes, each pinning three of them, no two touching.
+
+On a grid of six positions per axis (0, 0.2, ..., 1) they hold 108, 72, 72, 36 and 36 of the
+7,776 states (4.2%), and any two lie at least two steps apart on an axis both pin, so they
+stay five separate regions; every side lies 0.05 inside a step's gap, so
+fragility growth (up to 0.12 by default) leaves them unchanged on that grid. A searcher that
+settles on the first islands it finds leaves the others, which is what this landscape tests.
+"""
+
+REGION_PRESETS = {"default": DEFAULT_REGIONS, "islands": ISLAND_REGIONS}
+"""Named landscapes a config can ask for (``regions: islands``) instead of listing boxes."""
+
 
 class SyntheticTarget(Target):
     """Outputs a margin per input: negative inside a (fragility-inflated) planted box.
 
     Args:
-        regions: planted boxes, each {axis index: [low, high]}; default :data:`DEFAULT_REGIONS`.
+        regions: planted boxes, each {axis index: [low, high]}, or the name of a preset in
+            :data:`REGION_PRESETS` (``default``: :data:`DEFAULT_REGIONS`; ``islands``:
+            :data:`ISLAND_REGIONS`, five small disjoint boxes over five axes).
         fragility_growth: how far (in axis units) boxes grow for the most fragile inputs.
         seed: fixes which feature directions make an input fragile.
         feature_dim: must match the dataset's ``feature_dim``.
@@ -30,14 +51,21 @@ class SyntheticTarget(Target):
 
     def __init__(
         self,
-        regions: list[dict[int, list[float]]] | None = None,
+        regions: list[dict[int, list[float]]] | str | None = None,
         fragility_growth: float = 0.12,
         seed: int = 0,
         feature_dim: int = 8,
         device: str = "cpu",
     ) -> None:
         super().__init__(device)
-        raw = DEFAULT_REGIONS if regions is None else regions
+        raw = "default" if regions is None else regions
+        if isinstance(raw, str):
+            if raw not in REGION_PRESETS:
+                raise FfadeError(
+                    f"target 'synthetic': regions '{raw}' is not a preset; "
+                    f"allowed: {', '.join(REGION_PRESETS)}, or a list of boxes"
+                )
+            raw = REGION_PRESETS[raw]
         self.regions = [{int(a): (float(lo), float(hi)) for a, (lo, hi) in r.items()} for r in raw]
         for region in self.regions:
             for axis, (lo, hi) in region.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 from ffade_synthetic.concept import Axis
@@ -89,3 +90,26 @@ def test_the_seed_fixes_which_inputs_are_fragile_and_the_explorer_sees_features(
     inputs = batch([[0.0, 0.0, 0.0]], torch.ones(8))
     assert SyntheticTarget().features(inputs) is inputs["features"]
     assert SyntheticTarget().modality == "synthetic"
+
+
+def test_the_islands_preset_fails_on_five_separate_boxes_of_a_six_step_grid() -> None:
+    from scipy import ndimage
+
+    grid = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    states = torch.tensor(list(itertools.product(grid, repeat=5)), dtype=torch.float32)
+    for sign in (-1, 1):  # fragility growth (up to 0.12) never reaches the next grid step
+        target = SyntheticTarget(regions="islands")
+        features = features_with_fragility(target, sign).expand(len(states), -1)
+        failing = (target.predict({"features": features, "coords": states}) < 0).reshape((6,) * 5)
+        labels, count = ndimage.label(failing.numpy())
+        assert count == 5
+        assert sorted(np.bincount(labels.ravel())[1:].tolist()) == [36, 36, 72, 72, 108]
+
+
+def test_an_unknown_preset_is_a_one_line_error() -> None:
+    with pytest.raises(FfadeError) as error:
+        SyntheticTarget(regions="moons")
+    assert str(error.value) == (
+        "target 'synthetic': regions 'moons' is not a preset; allowed: default, islands, "
+        "or a list of boxes"
+    )

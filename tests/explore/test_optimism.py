@@ -1,0 +1,69 @@
+"""The optimism bonus ranks states by what their counts say; the frontier follows new failures."""
+
+from __future__ import annotations
+
+import numpy as np
+from ffade_synthetic.concept import Axis
+
+from ffade.concepts import ConceptSpace
+from ffade.explore.optimism import FailureCounts
+
+
+def counts_on_a_5x5_grid() -> FailureCounts:
+    space = ConceptSpace(
+        [Axis(0, [0.0, 0.25, 0.5, 0.75, 1.0]), Axis(1, [0.0, 0.25, 0.5, 0.75, 1.0])]
+    )
+    return FailureCounts(space, num_inputs=4, frontier_size=4)
+
+
+def test_hits_outrank_the_untried_which_outrank_misses() -> None:
+    counts = counts_on_a_5x5_grid()
+    misses = np.array([[4, 4], [4, 3], [3, 4]] * 3)
+    counts.add(np.zeros(9, int), misses, np.zeros(9, bool), np.zeros(9, bool))
+    counts.add(np.array([1]), np.array([[0, 0]]), np.array([True]), np.array([True]))
+    hit, untried, missed = counts.state_bonus(np.array([[0, 0], [2, 0], [4, 4]]))
+    assert hit > untried > missed
+    # a neighbour of the hit (one step along one concept) is brighter than an untried state
+    assert counts.state_bonus(np.array([[0, 1]]))[0] > untried
+
+
+def test_a_state_missed_for_one_input_dims_below_its_failing_neighbour() -> None:
+    """Own evidence weighs as much as all neighbours': the ring around a region is ruled out."""
+    counts = counts_on_a_5x5_grid()
+    counts.add(np.arange(4), np.array([[2, 2]] * 4), np.ones(4, bool), np.eye(4, dtype=bool)[0])
+    before = counts.state_bonus(np.array([[2, 3]]))[0]
+    counts.add(np.array([0]), np.array([[2, 3]]), np.array([False]), np.array([False]))
+    assert counts.state_bonus(np.array([[2, 3]]))[0] < before - 0.2
+
+
+def test_the_frontier_offers_the_neighbours_of_recent_failures_still_open() -> None:
+    counts = counts_on_a_5x5_grid()
+    counts.add(np.array([0, 0]), np.array([[2, 2], [0, 0]]), np.ones(2, bool), np.ones(2, bool))
+    offered = set(counts.frontier_states(num_inputs=1, limit=100).tolist())
+    flat = counts.space.flat
+    expected = {flat(np.array(s)).item() for s in ([1, 2], [3, 2], [2, 1], [2, 3], [1, 0], [0, 1])}
+    assert offered == expected  # the failing states themselves were evaluated for every input
+    assert len(counts.frontier_states(num_inputs=1, limit=3)) == 3
+
+
+def test_counts_and_frontier_survive_a_checkpoint() -> None:
+    counts = counts_on_a_5x5_grid()
+    states = np.array([[1, 1], [3, 3], [3, 3]])
+    counts.add(np.arange(3), states, np.array([True, False, True]), np.ones(3, bool))
+    restored = counts_on_a_5x5_grid()
+    restored.load_state_dict(counts.state_dict())
+    assert np.array_equal(restored.counts, counts.counts)
+    assert np.array_equal(restored.frontier, counts.frontier)
+    inputs, states = np.arange(4), np.array([[0, 0], [1, 2], [3, 4]])
+    assert np.array_equal(restored.bonus(inputs, states), counts.bonus(inputs, states))
+
+
+def test_an_input_that_never_fails_gets_less_bonus() -> None:
+    counts = counts_on_a_5x5_grid()
+    states = np.array([[i, j] for i in range(5) for j in range(5)])
+    failing = states.sum(1) >= 7  # 3 of 25 states fail for input 0; input 1 fails nowhere
+    for input_id in (0, 1):
+        failed = failing & (input_id == 0)
+        counts.add(np.full(25, input_id), states, failed, failed)
+    bonus = counts.bonus(np.array([0, 1]), np.array([[4, 4], [0, 0]]))
+    assert (bonus[0] > bonus[1]).all()
