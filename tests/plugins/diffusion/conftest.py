@@ -1,0 +1,14 @@
+"""Fixtures for the diffusion plugin tests: a tiny Stable Diffusion built from configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ffade_diffusion.tiny.pipeline import save_random_pipeline
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved tiny StableDiffusionPipeline (16 px, random weights, word-level CLIP tokenizer)."""
+    return save_random_pipeline(tmp_path_factory.mktemp("tiny_sd"))
