@@ -29,8 +29,8 @@ def read_rows(path: str | Path, file_format: str | None = None) -> list[dict[str
         raise FfadeError(
             f"dataset 'prompts': path {str(path)!r} does not exist; give a .jsonl or .csv file"
         )
-    file_format = (file_format or path.suffix.lower().lstrip(".")).replace("json", "jsonl", 1)
-    file_format = "jsonl" if file_format == "jsonll" else file_format
+    file_format = file_format or path.suffix.lower().lstrip(".")
+    file_format = "jsonl" if file_format == "json" else file_format
     if file_format not in FORMATS:
         raise FfadeError(
             f"dataset 'prompts': format {file_format!r} of {str(path)!r} is not allowed; use "
