@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Target
+from ffade.plugin_api import Target, load_weights
 from ffade_diffusion.prompts import Prompt
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -85,6 +85,8 @@ class DiffusersPipeline(Target):
         width: image width in pixels (None: the pipeline's default).
         negative_prompt: what guidance steers away from ("" by default).
         seed: mixed into every image's noise seed; change it to draw other images.
+        weights: a ``torch.save(unet.state_dict())`` file loaded over the UNet (what a full
+            fine-tune would save; the LoRA fine-tuner writes ``lora_weights`` instead).
         lora_weights: a directory with diffusers LoRA weights
             (``pytorch_lora_weights.safetensors``),
             loaded with ``load_lora_weights``: what the LoRA fine-tuner writes.
@@ -109,6 +111,7 @@ class DiffusersPipeline(Target):
         width: int | None = None,
         negative_prompt: str = "",
         seed: int = 0,
+        weights: str | None = None,
         lora_weights: str | None = None,
         local_files_only: bool = True,
         device: str = "cpu",
@@ -135,6 +138,8 @@ class DiffusersPipeline(Target):
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
         if scheduler is not None:
             set_scheduler(self.pipeline, scheduler, dict(scheduler_args or {}), name)
+        if weights is not None:
+            load_weights(self.pipeline.unet, weights, name)
         if lora_weights is not None:
             self.load_lora(lora_weights)
         self.pipeline.to(self.device)
@@ -147,6 +152,19 @@ class DiffusersPipeline(Target):
         self.negative_prompt = negative_prompt
         self.seed = int(seed)
         self.cpu_threads = cpu_threads
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The UNet: what fine-tuners train (see ffade.plugin_api.TrainableTarget)."""
+        return self.pipeline.unet
+
+    def preprocess(self, inputs: Sequence[Prompt]) -> torch.Tensor:
+        """The UNet's conditioning for each prompt: the text encoder's states (B, L, d)."""
+        _check_prompts(inputs)
+        ids = self.pipeline.tokenizer(
+            [p.text for p in inputs], padding="max_length", truncation=True, return_tensors="pt"
+        ).input_ids.to(self.device)
+        return self.pipeline.text_encoder(ids)[0]
 
     def load_lora(self, directory: str) -> None:
         """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""
@@ -275,6 +293,7 @@ class TinyDigitsT2I(DiffusersPipeline):
         num_inference_steps: sampler steps (at most 20 suffice).
         guidance_scale: classifier-free guidance.
         seed: mixed into every image's noise seed.
+        weights: a UNet state-dict file loaded over the bundled weights.
         lora_weights: a LoRA directory the fine-tuner wrote, loaded over the bundled weights.
         device: where it runs.
         cpu_threads: torch CPU threads while generating; one suits a model this small.
@@ -287,6 +306,7 @@ class TinyDigitsT2I(DiffusersPipeline):
         num_inference_steps: int = 10,
         guidance_scale: float = 3.0,
         seed: int = 0,
+        weights: str | None = None,
         lora_weights: str | None = None,
         device: str = "cpu",
         cpu_threads: int | None = 1,
@@ -301,6 +321,7 @@ class TinyDigitsT2I(DiffusersPipeline):
             num_inference_steps=num_inference_steps,
             guidance_scale=guidance_scale,
             seed=seed,
+            weights=weights,
             lora_weights=lora_weights,
             device=device,
             cpu_threads=cpu_threads,
