@@ -41,3 +41,15 @@ def test_bad_model_and_outputs_are_one_line_errors(tiny_clip: Path) -> None:
         ClipScore(str(tiny_clip), threshold=2.0)
     with pytest.raises(FfadeError, match="outputs must come from a text-to-image target"):
         ClipScore(str(tiny_clip)).score(torch.zeros(2, 10), [1, 2])
+
+
+def test_bundled_tiny_clip_matches_digits_with_their_captions() -> None:
+    from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
+
+    images, labels = digit_images(16)
+    images, labels = images[:40], labels[:40].tolist()
+    reward = ClipScore("tiny_digits_clip", threshold=0.3)
+    right = reward.cosine(images, [f"a handwritten {DIGIT_WORDS[y]}" for y in labels])
+    wrong = reward.cosine(images, [f"a handwritten {DIGIT_WORDS[(y + 5) % 10]}" for y in labels])
+    assert (right > wrong).float().mean() > 0.9
+    assert right.mean() > 0.5 > wrong.mean()
