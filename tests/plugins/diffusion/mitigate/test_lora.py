@@ -28,7 +28,7 @@ from ffade.feedback.command import feedback_from_file
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
 
 
-def _task(model: Path) -> dict[str, Any]:
+def _task(model: Path, reward: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "target": {
             "name": "diffusers_pipeline",
@@ -38,23 +38,40 @@ def _task(model: Path) -> dict[str, Any]:
             "name": "digit_prompts",
             "args": {"samples_per_prompt": 2, "fractions": [0.3, 0.4, 0.3]},
         },
-        "reward": {"name": "judge", "args": {"classifier": {"name": "digits_cnn"}}},
+        "reward": reward or {"name": "judge", "args": {"classifier": {"name": "digits_cnn"}}},
         "concepts": [{"name": "prompt_slot", "args": {"slot": "style", "values": ["", "thin"]}}],
         "mode": "macroscopic",
         "max_inputs": 3,
     }
 
 
-@pytest.fixture(scope="module")
-def t2i_run(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    explorer = RandomExplorer(_task(tiny_pipeline), budget=6, num_envs=6)
-    root = tmp_path_factory.mktemp("t2i_discovery")
+def _discover(task: dict[str, Any], root: Path) -> Path:
+    explorer = RandomExplorer(task, budget=6, num_envs=6)
     discover(explorer, root, seed=0, name="discover")
     run = Path(explorer.recorder.run_dir)
     feedback = root / "feedback.yaml"
     feedback.write_text("regions:\n  - {rank: 1, priority: high}\ndefault: skip\n")
     feedback_from_file(run, feedback, pictures=lambda r: None)
     return run
+
+
+@pytest.fixture(scope="module")
+def t2i_run(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _discover(_task(tiny_pipeline), tmp_path_factory.mktemp("t2i_discovery"))
+
+
+@pytest.fixture(scope="module")
+def rated_run(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A person rated every "thin" digit prompt unusable; every other image passes unrated."""
+    root = tmp_path_factory.mktemp("rated_discovery")
+    ratings = root / "ratings.jsonl"
+    rows = [{"prompt": f"a thin handwritten {w}", "bias": 1, "quality": 1} for w in DIGIT_WORDS]
+    ratings.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    reward = {
+        "name": "human",
+        "args": {"ratings_file": str(ratings), "interactive": False, "directory": str(root)},
+    }
+    return _discover(_task(tiny_pipeline, reward), root)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +142,16 @@ def test_lora_fix_is_guarded_saved_and_loads_back(
     assert not torch.allclose(before, after)
     target = registry.create("target", fixed["name"], fixed["args"])  # the fixed target by name
     assert target.pipeline.get_active_adapters()
+
+
+@pytest.mark.slow
+def test_drawn_images_fall_back_to_the_unchanged_prompt(rated_run: Path, tmp_path: Path) -> None:
+    tuner = fine_tune(rated_run, tmp_path, rank=2, tries=2, clean_tolerance=1.0)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["targeted_failure_rate_before"] == 1.0  # every "thin" prompt was rated bad
+    drawn = [image for image in tuner._accepted.values() if image is not None]
+    assert drawn and all(image.shape == (3, 16, 16) for image in drawn)
+    assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
 
 
 def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
