@@ -1,0 +1,155 @@
+"""Prompt concepts: fill a slot, add words around the prompt, turn a sampler knob.
+
+Each sets one field of every :class:`~ffade_diffusion.prompts.Prompt` of a batch, so the same
+(prompt, value) always gives the same prompt, and concepts of different fields commute. The
+paper's grid is three ``prompt_slot`` concepts over ``{descriptor} {profession} in {setting}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from ffade.errors import ConceptValueError
+from ffade.plugin_api import Concept
+from ffade_diffusion.prompts import Prompt
+
+POSITIONS = ("before", "after")
+
+
+class _PromptConcept(Concept):
+    """Checks that inputs are prompts; subclasses change one prompt at a time."""
+
+    def apply(self, inputs: Sequence[Prompt], value: Any) -> list[Prompt]:
+        """Every prompt of the batch changed by ``value``."""
+        self.check_value(value)
+        if not all(isinstance(p, Prompt) for p in inputs):
+            raise ConceptValueError(
+                f"concept '{self.label}': inputs must be prompts from a ffade-diffusion dataset "
+                "(prompts, digit_prompts)"
+            )
+        return [self.change(p, value) for p in inputs]
+
+    def change(self, prompt: Prompt, value: Any) -> Prompt:
+        raise NotImplementedError
+
+
+class _Words(_PromptConcept):
+    """Values are strings of words; the empty string is neutral."""
+
+    neutral: ClassVar[Any] = ""
+
+    def check_value(self, value: Any) -> None:
+        if not isinstance(value, str) or any(c in value for c in "{}"):
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected words (a "
+                "string without braces)"
+            )
+
+
+class PromptSlot(_Words):
+    """Fills the ``{slot}`` of each prompt's template with words, e.g. a descriptor.
+
+    Args:
+        slot: the slot's name in the templates (``descriptor`` for ``{descriptor}``).
+        values: the words to choose from, in order; "" leaves the slot empty (the neutral
+            value). A grid without "" (every profession a real word) has its first value as
+            the reference state that the explorer starts from and reports compare against.
+        label: the name in records and reports.
+    """
+
+    def __init__(
+        self, slot: str, values: Sequence[str] | None = None, label: str | None = None
+    ) -> None:
+        if not isinstance(slot, str) or not slot.isidentifier():
+            raise ConceptValueError(
+                f"concept 'prompt_slot': slot {slot!r} must be a name like 'descriptor'"
+            )
+        self.slot = slot
+        super().__init__([""] if values is None else values, label)
+
+    def change(self, prompt: Prompt, value: str) -> Prompt:
+        return prompt.with_slot(self.slot, value)
+
+
+class PromptWords(_Words):
+    """Adds words before or after each prompt ("in the style of", "at night").
+
+    Args:
+        position: "before" or "after" the prompt.
+        values: the words to choose from, in order; "" adds nothing.
+        label: the name in records and reports.
+    """
+
+    def __init__(
+        self, position: str = "after", values: Sequence[str] | None = None, label: str | None = None
+    ) -> None:
+        if position not in POSITIONS:
+            raise ConceptValueError(
+                f"concept 'prompt_words': position {position!r} is not allowed; choose one of "
+                f"{', '.join(POSITIONS)}"
+            )
+        self.position = position
+        super().__init__([""] if values is None else values, label)
+
+    def change(self, prompt: Prompt, value: str) -> Prompt:
+        return prompt.with_words(value, self.position) if value else prompt
+
+
+class GuidanceScale(_PromptConcept):
+    """Classifier-free guidance per prompt (1 is none; the paper's Stable Diffusion used 7.5).
+
+    Args:
+        values: guidance scales in [0, 100].
+        neutral: the target's own ``guidance_scale``: the value that changes nothing.
+        label: the name in records and reports.
+    """
+
+    default_values: ClassVar[Sequence[Any]] = (1.0, 2.0, 3.0, 5.0, 7.5)
+
+    def __init__(
+        self, values: Sequence[float] | None = None, neutral: float = 7.5, label: str | None = None
+    ) -> None:
+        self.neutral = neutral
+        super().__init__(values, label)
+
+    def check_value(self, value: Any) -> None:
+        super().check_value(value)
+        if not 0 <= value <= 100:
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected a guidance "
+                "scale in [0, 100]"
+            )
+
+    def change(self, prompt: Prompt, value: float) -> Prompt:
+        return replace(prompt, guidance_scale=float(value))
+
+
+class InferenceSteps(_PromptConcept):
+    """Sampler steps per prompt: fewer is faster and usually worse.
+
+    Args:
+        values: whole numbers of steps in [1, 1000].
+        neutral: the target's own ``num_inference_steps``: the value that changes nothing.
+        label: the name in records and reports.
+    """
+
+    default_values: ClassVar[Sequence[Any]] = (5, 10, 20, 50)
+
+    def __init__(
+        self, values: Sequence[int] | None = None, neutral: int = 50, label: str | None = None
+    ) -> None:
+        self.neutral = neutral
+        super().__init__(values, label)
+
+    def check_value(self, value: Any) -> None:
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not (whole and 1 <= value <= 1000):
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected a whole number "
+                "of steps in [1, 1000]"
+            )
+
+    def change(self, prompt: Prompt, value: int) -> Prompt:
+        return replace(prompt, num_inference_steps=int(value))

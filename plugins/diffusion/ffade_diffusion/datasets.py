@@ -1,0 +1,160 @@
+"""Base prompts, from a config list or a JSONL / CSV file, in three disjoint seeded splits.
+
+Each base prompt is drawn ``samples_per_prompt`` times (different noise): an input is a
+(prompt, sample) pair, and the splits are disjoint in those pairs. Discovery searches some,
+fine-tuning trains on others and held-out prompts and seeds judge the fix. A reference is the
+prompt's class (``label``) when it has one, for the ``judge`` reward; otherwise None.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices
+from ffade_diffusion.prompts import Prompt
+from ffade_diffusion.tiny.digits import DIGIT_WORDS
+
+FORMATS = ("jsonl", "csv")
+
+
+def read_rows(path: str | Path, file_format: str | None = None) -> list[dict[str, Any]]:
+    """Rows of a JSONL file (one object per line) or a CSV file with a header."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FfadeError(
+            f"dataset 'prompts': path {str(path)!r} does not exist; give a .jsonl or .csv file"
+        )
+    file_format = file_format or path.suffix.lower().lstrip(".")
+    file_format = "jsonl" if file_format == "json" else file_format
+    if file_format not in FORMATS:
+        raise FfadeError(
+            f"dataset 'prompts': format {file_format!r} of {str(path)!r} is not allowed; use "
+            f"one of "
+            f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
+        )
+    with open(path, encoding="utf-8", newline="") as file:
+        if file_format == "csv":
+            return list(csv.DictReader(file))
+        rows = []
+        for number, line in enumerate(file, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
+        return rows
+
+
+def _entry(row: Any, place: str, prompt_field: str, label_field: str) -> tuple[str, int | None]:
+    if isinstance(row, str):
+        return row, None
+    if not isinstance(row, dict) or not isinstance(row.get(prompt_field), str):
+        raise FfadeError(
+            f"dataset 'prompts': {place} must be a prompt string or an object with a "
+            f"{prompt_field!r} string (set prompt_field), got {row!r}"
+        )
+    label = row.get(label_field)
+    if label in (None, ""):
+        return row[prompt_field], None
+    try:
+        return row[prompt_field], int(label)
+    except (TypeError, ValueError) as exc:
+        raise FfadeError(
+            f"dataset 'prompts': {place} has {label_field!r} {label!r}; expected a class index"
+        ) from exc
+
+
+class PromptsDataset(Dataset):
+    """Prompts to generate from, with an optional class label each.
+
+    Args:
+        prompts: the base prompts inline: strings, or objects ``{prompt: ..., label: ...}``.
+        path: or a ``.jsonl`` / ``.csv`` file of such objects (not both).
+        samples_per_prompt: noise samples per base prompt; each is one input.
+        fractions: shares of the (prompt, sample) inputs for discovery, fine-tuning, held-out.
+        seed: fixes the split.
+        prompt_field: the field holding the prompt.
+        label_field: the field holding the class index (optional per row).
+        file_format: "jsonl" or "csv" when the suffix does not say.
+    """
+
+    def __init__(
+        self,
+        prompts: Sequence[str | dict[str, Any]] | None = None,
+        path: str | None = None,
+        samples_per_prompt: int = 1,
+        fractions: Sequence[float] = (0.4, 0.3, 0.3),
+        seed: int = 0,
+        prompt_field: str = "prompt",
+        label_field: str = "label",
+        file_format: str | None = None,
+    ) -> None:
+        super().__init__(seed)
+        if (prompts is None) == (path is None):
+            raise FfadeError(
+                "dataset 'prompts': give either 'prompts' (a list) or 'path' (a file), not both"
+            )
+        if samples_per_prompt < 1:
+            raise FfadeError(
+                "dataset 'prompts': samples_per_prompt must be at least 1, got "
+                f"{samples_per_prompt}"
+            )
+        if prompts is not None:
+            rows, places = list(prompts), [f"prompt {i}" for i in range(len(prompts))]
+        else:
+            rows = read_rows(path, file_format)
+            places = [f"{path} row {i + 1}" for i in range(len(rows))]
+        entries = [
+            _entry(r, p, prompt_field, label_field) for r, p in zip(rows, places, strict=True)
+        ]
+        if not entries:
+            raise FfadeError("dataset 'prompts': no prompts given")
+        self.items = [
+            (Prompt(text, sample), label)
+            for text, label in entries
+            for sample in range(samples_per_prompt)
+        ]
+        self.indices = disjoint_split_indices(len(self.items), fractions, seed)
+
+    def split(self, name: str) -> list[tuple[Prompt, int | None]]:
+        if name not in SPLITS:
+            raise FfadeError(f"split {name!r} is not allowed; choose one of {', '.join(SPLITS)}")
+        return [self.items[i] for i in sorted(self.indices[name].tolist())]
+
+    def collate(
+        self, items: Sequence[tuple[Prompt, int | None]]
+    ) -> tuple[list[Prompt], list[int | None]]:
+        """Prompts stay records (concepts set their fields); references stay a list."""
+        prompts, labels = zip(*items, strict=True)
+        return list(prompts), list(labels)
+
+
+class DigitPrompts(PromptsDataset):
+    """ "a {style} handwritten <digit>" for each digit, labelled, for the bundled tiny models.
+
+    The ``{style}`` slot is where a ``prompt_slot`` concept puts stroke and slant words.
+
+    Args:
+        samples_per_prompt: noise samples per digit.
+        fractions: shares for discovery, fine-tuning, held-out.
+        seed: fixes the split.
+    """
+
+    def __init__(
+        self,
+        samples_per_prompt: int = 10,
+        fractions: Sequence[float] = (0.4, 0.3, 0.3),
+        seed: int = 0,
+    ) -> None:
+        prompts = [
+            {"prompt": f"a {{style}} handwritten {w}", "label": i}
+            for i, w in enumerate(DIGIT_WORDS)
+        ]
+        super().__init__(
+            prompts, samples_per_prompt=samples_per_prompt, fractions=fractions, seed=seed
+        )

@@ -1,0 +1,275 @@
+"""Fix a text-to-image model's prioritized failures with LoRA on its UNet's attention.
+
+The paper's recipe for Stable Diffusion, on ffade's fine-tuner base: peft LoRA adapters on the
+UNet's attention projections (``to_q``, ``to_k``, ``to_v``, ``to_out.0``), trained with the
+denoising loss on images of the prioritized failure captioned with the failing prompts. The
+images come from a folder of captioned images (``image_folder``: ``name.png`` beside ``name.txt``,
+the paper used 20), or are drawn from the model itself: for each failing (finetune prompt,
+concept state) pair, the first of ``tries`` samples that the task's reward accepts, else the
+unchanged prompt's sample if accepted (so "a thin slanted seven" is taught with a seven the
+model can draw). Held-out prompts and seeds judge the fix, as for classifiers; an accepted fix
+is saved in diffusers' LoRA format, which ``pipeline.load_lora_weights(dir)`` loads unchanged,
+and ``fixed_target`` in mitigation.json names it as the target's ``lora_weights``.
+
+``clean_score_*`` in mitigation.json is the judge's accuracy on held-out prompts with no concept
+changed, or their mean CLIP score with ``clip_score``; ``clean_tolerance`` is in those units.
+
+    ffade fit --config configs/t2i_mitigate.yaml
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from typing_extensions import override
+
+from ffade.errors import FfadeError
+from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
+
+LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
+LORA_DIR = "lora"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+SAMPLE_OFFSET = 10_000
+"""Extra samples of a prompt are drawn at sample + k * SAMPLE_OFFSET: no dataset has that many."""
+
+
+def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[str, torch.Tensor]]:
+    """(caption, image (3, H, W) in [0, 1]) for each image with a same-named ``.txt`` caption."""
+    from PIL import Image
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FfadeError(f"model.init_args.image_folder {str(folder)!r} is not a directory")
+    pairs = []
+    for image_path in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+        caption = image_path.with_suffix(".txt")
+        if caption.is_file():
+            picture = Image.open(image_path).convert("RGB").resize(size[::-1])
+            pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
+            image = pixels.view(size[0], size[1], 3).permute(2, 0, 1).float() / 255
+            pairs.append((caption.read_text(encoding="utf-8").strip(), image))
+    if not pairs:
+        raise FfadeError(
+            f"model.init_args.image_folder {str(folder)!r} has no captioned images "
+            "(name.png beside name.txt)"
+        )
+    return pairs
+
+
+class DiffusionLoRAFineTuner(FineTuner):
+    """LoRA on a diffusers UNet's attention, trained on accepted images of the failures.
+
+    Args:
+        rank: LoRA rank (the paper's Stable Diffusion fix used 4).
+        alpha: LoRA scaling numerator (the update is scaled by alpha / rank; None: rank).
+        learning_rate: AdamW step size (diffusers' LoRA example uses 1e-4).
+        image_folder: captioned images of the failure to train on instead of drawn ones.
+        tries: samples drawn per failing pair to find one the reward accepts.
+        batch_size: training pairs per step.
+        guard_pairs: the most (input, state) pairs per guard failure rate (each one a
+            generation, so few).
+        eval_batch_size: prompts per generation when measuring the guard.
+        **kwargs: the run to fix and the rest of :class:`~ffade.mitigate.base.FineTuner`'s.
+    """
+
+    name = "diffusion_lora"
+
+    def __init__(
+        self,
+        *args: Any,
+        rank: int = 4,
+        alpha: float | None = None,
+        learning_rate: float = 1e-4,
+        image_folder: str | None = None,
+        tries: int = 4,
+        batch_size: int = 8,
+        guard_pairs: int = 256,
+        eval_batch_size: int = 32,
+        **kwargs: Any,
+    ) -> None:
+        check_positive("learning_rate", learning_rate)
+        if rank < 1 or tries < 1:
+            raise FfadeError(
+                f"model.init_args.rank and tries must be at least 1; got {rank} and {tries}"
+            )
+        super().__init__(
+            *args,
+            batch_size=batch_size,
+            guard_pairs=guard_pairs,
+            eval_batch_size=eval_batch_size,
+            **kwargs,
+        )
+        self._accepted: dict[str, torch.Tensor | None] = {}
+        self._folder: list[tuple[str, torch.Tensor]] | None = None
+        self._alphas: torch.Tensor | None = None
+
+    @override
+    def select_parameters(self) -> None:
+        """Freeze the UNet and add trainable LoRA adapters to its attention projections."""
+        from peft import LoraConfig
+
+        if not hasattr(self.target, "pipeline"):
+            raise FfadeError(
+                "model.init_args.run: the diffusion LoRA fine-tuner needs a diffusers target "
+                "(diffusers_pipeline, tiny_digits_t2i)"
+            )
+        h = self.hparams
+        self.network.requires_grad_(False)
+        config = LoraConfig(
+            r=h.rank,
+            lora_alpha=h.alpha or h.rank,
+            init_lora_weights="gaussian",
+            target_modules=list(LORA_MODULES),
+        )
+        self.network.add_adapter(config)
+        if h.image_folder is not None:
+            self._folder = read_image_folder(
+                h.image_folder, (self.target.height, self.target.width)
+            )
+
+    @override
+    def configure_optimizers(self) -> Any:
+        trainable = [p for p in self.network.parameters() if p.requires_grad]
+        return torch.optim.AdamW(trainable, lr=self.hparams.learning_rate)
+
+    # ---- training data: accepted images under the failing prompts -----------------------------
+    def accepted_images(self, prompts: list, references: list) -> list[torch.Tensor | None]:
+        """Per prompt, an image the reward accepts: another sample of it, else the unchanged one.
+
+        Drawn once per prompt with the adapters off (the model as it was) and cached.
+        """
+        missing = [i for i, p in enumerate(prompts) if p.key() not in self._accepted]
+        if missing:
+            self.network.disable_adapters()
+            try:
+                self._draw([prompts[i] for i in missing], [references[i] for i in missing])
+            finally:
+                self.network.enable_adapters()
+        return [self._accepted[p.key()] for p in prompts]
+
+    @torch.no_grad()
+    def _draw(self, prompts: list, references: list) -> None:
+        found: list[torch.Tensor | None] = [None] * len(prompts)
+        unchanged = [replace(p, slots=(), before="", after="") for p in prompts]
+        candidates = [
+            [replace(p, sample=p.sample + SAMPLE_OFFSET * (t + 1)) for p in prompts]
+            for t in range(self.hparams.tries)
+        ]
+        for group in [*candidates, unchanged]:
+            todo = [i for i in range(len(prompts)) if found[i] is None]
+            if not todo:
+                break
+            outputs = self.target.predict([group[i] for i in todo])
+            scores = self.task.reward.score(outputs, [references[i] for i in todo])
+            for j, i in enumerate(todo):
+                if not scores.failed[j]:
+                    found[i] = outputs["images"][j].detach().cpu()
+        for prompt, image in zip(prompts, found, strict=True):
+            self._accepted[prompt.key()] = image
+
+    def training_pairs(self, batch: TrainingBatch) -> tuple[list[str], torch.Tensor] | None:
+        """(captions, images) to learn from: the folder's, else accepted drawn images."""
+        if self._folder is not None:
+            rows = torch.as_tensor(batch.input_ids) % len(self._folder)
+            chosen = [self._folder[int(r)] for r in rows]
+            return [c for c, _ in chosen], torch.stack([im for _, im in chosen])
+        prompts = list(batch.inputs)
+        images = self.accepted_images(prompts, list(batch.references))
+        keep = [i for i, im in enumerate(images) if im is not None]
+        if not keep:
+            return None
+        return [prompts[i].text for i in keep], torch.stack([images[i] for i in keep])
+
+    # ---- the denoising loss ------------------------------------------------------------------
+    def alphas_cumprod(self, like: torch.Tensor) -> torch.Tensor:
+        """The training noise schedule's cumulative alphas, from the pipeline's scheduler config."""
+        if self._alphas is None:
+            from diffusers import DDPMScheduler
+
+            training = DDPMScheduler.from_config(self.target.pipeline.scheduler.config)
+            self._alphas = training.alphas_cumprod
+        return self._alphas.to(like.device, like.dtype)
+
+    @override
+    def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
+        pairs = self.training_pairs(batch)
+        if pairs is None:  # nothing accepted in this batch: a zero loss that keeps the graph
+            zero = sum(p.sum() * 0 for p in self.network.parameters() if p.requires_grad)
+            return zero, {"accepted_share": 0.0}
+        captions, images = pairs
+        pipeline = self.target.pipeline
+        with torch.no_grad():
+            pixels = images.to(self.device, pipeline.vae.dtype) * 2 - 1
+            latents = pipeline.vae.encode(pixels).latent_dist.sample()
+            latents = latents * pipeline.vae.config.scaling_factor
+            ids = pipeline.tokenizer(
+                captions, padding="max_length", truncation=True, return_tensors="pt"
+            ).input_ids.to(self.device)
+            states = pipeline.text_encoder(ids)[0]
+        noise = torch.randn_like(latents)
+        scheduler = pipeline.scheduler
+        steps = scheduler.config.num_train_timesteps
+        t = torch.randint(0, steps, (len(latents),), device=self.device)
+        alphas = self.alphas_cumprod(latents)[t].view(-1, 1, 1, 1)
+        noisy = alphas.sqrt() * latents + (1 - alphas).sqrt() * noise
+        prediction = self.network(noisy, t, states).sample
+        if scheduler.config.get("prediction_type", "epsilon") == "v_prediction":
+            target = alphas.sqrt() * noise - (1 - alphas).sqrt() * latents
+        else:
+            target = noise
+        loss = F.mse_loss(prediction.float(), target.float())
+        return loss, {"accepted_share": len(captions) / len(batch.input_ids)}
+
+    # ---- the guard in the reward's units, and the LoRA files ---------------------------------
+    @property
+    def _graded(self) -> bool:
+        """Whether the reward is CLIP score, whose clean score is a mean cosine, not accuracy."""
+        return self.plan.task_spec["reward"]["name"] == "clip_score"
+
+    @override
+    def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
+        """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score)."""
+        scores = self.task.reward.score(outputs, references)
+        if self._graded:
+            return scores.metric
+        return (~scores.failed).float()
+
+    @override
+    def keep_or_undo(self, accepted: bool) -> Path | None:
+        """Save an accepted fix in diffusers' LoRA format; else switch the adapters off."""
+        if not accepted:
+            self.network.disable_adapters()
+            return None
+        from diffusers.utils import convert_state_dict_to_diffusers
+        from peft.utils import get_peft_model_state_dict
+
+        directory = self.run_dir / LORA_DIR
+        layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(self.network))
+        type(self.target.pipeline).save_lora_weights(
+            save_directory=str(directory), unet_lora_layers=layers, safe_serialization=True
+        )
+        return directory
+
+    @override
+    def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
+        given = self.plan.task_spec["target"]
+        args = dict(given.get("args") or {})
+        if weights is not None:
+            args["lora_weights"] = str(weights.resolve())
+        return {"name": given["name"], "args": args}
+
+    @override
+    def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
+        result = super().mitigation_record(accepted, weights)
+        result["clean_score_before"] = result["clean_accuracy_before"]
+        result["clean_score_after"] = result["clean_accuracy_after"]
+        result["lora"] = {"rank": self.hparams.rank, "target_modules": list(LORA_MODULES)}
+        unit = "mean CLIP cosine" if self._graded else "judge accuracy"
+        result["guard"]["definitions"]["clean_accuracy"] = (
+            f"{unit} on held-out prompts with no concept changed (also clean_score_*)"
+        )
+        return result

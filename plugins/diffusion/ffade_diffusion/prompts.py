@@ -1,0 +1,92 @@
+"""A prompt as concepts change it: a template with slots, words around it and sampler knobs.
+
+Concepts never edit a prompt's text in place; each sets one field of a frozen :class:`Prompt`
+(a slot's words, words before or after, the guidance scale, the number of steps), and
+:attr:`Prompt.text` composes the final prompt. Fields are independent, so concepts commute,
+and the whole record identifies an evaluation: its :meth:`Prompt.key` seeds the latents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass, field, replace
+
+from ffade.errors import FfadeError
+
+
+def slot_names(template: str) -> list[str]:
+    """The ``{slot}`` names in a template, in order, e.g. ``["descriptor", "profession"]``."""
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as exc:
+        raise FfadeError(f"prompt {template!r} is not a valid template: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One text-to-image input: what to draw, and how to sample it.
+
+    Attributes:
+        template: the base prompt; ``{name}`` marks a slot that a ``prompt_slot`` concept fills
+            (an unfilled slot reads as nothing).
+        sample: which of the prompt's noise samples this is; the dataset gives each base prompt
+            several, so discovery, fine-tuning and held-out inputs differ in prompt *or* seed.
+        slots: filled slots, ``(name, words)`` pairs sorted by name.
+        before: words put before the prompt.
+        after: words put after it.
+        guidance_scale: classifier-free guidance for this input; None: the target's setting.
+        num_inference_steps: sampler steps for this input; None: the target's setting.
+    """
+
+    template: str
+    sample: int = 0
+    slots: tuple[tuple[str, str], ...] = field(default=())
+    before: str = ""
+    after: str = ""
+    guidance_scale: float | None = None
+    num_inference_steps: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The prompt the pipeline receives, single-spaced."""
+        fills = dict(self.slots)
+        body = self.template.format(
+            **{name: fills.get(name, "") for name in slot_names(self.template)}
+        )
+        return " ".join(f"{self.before} {body} {self.after}".split())
+
+    def with_slot(self, name: str, words: str) -> Prompt:
+        """This prompt with slot ``name`` filled by ``words``."""
+        if name not in slot_names(self.template):
+            raise FfadeError(
+                f"prompt {self.template!r} has no slot {{{name}}}; its slots: "
+                f"{', '.join(slot_names(self.template)) or 'none'}"
+            )
+        fills = dict(self.slots) | {name: words}
+        return replace(self, slots=tuple(sorted(fills.items())))
+
+    def with_words(self, words: str, position: str) -> Prompt:
+        """This prompt with ``words`` added at the start ("before") or the end ("after")."""
+        if position == "before":
+            return replace(self, before=f"{words} {self.before}".strip())
+        return replace(self, after=f"{self.after} {words}".strip())
+
+    def key(self) -> str:
+        """Everything that makes this evaluation what it is, as one stable string."""
+        return repr(
+            (
+                self.template,
+                self.sample,
+                self.slots,
+                self.before,
+                self.after,
+                self.guidance_scale,
+                self.num_inference_steps,
+            )
+        )
+
+    def seed(self, base_seed: int) -> int:
+        """The latents' seed: a hash of :meth:`key` and ``base_seed``, the same in every process."""
+        digest = hashlib.sha256(f"{base_seed}|{self.key()}".encode()).digest()
+        return int.from_bytes(digest[:8], "little") & (2**63 - 1)

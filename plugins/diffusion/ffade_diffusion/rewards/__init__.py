@@ -1,0 +1,1 @@
+"""Rewards for generated images: CLIP score, a classifier judge and a person's rating."""

@@ -1,0 +1,111 @@
+"""CLIP score: the cosine between an image and its prompt in a CLIP model's shared space.
+
+As in the paper, a generation fails when the cosine falls below a threshold (0.3 for OpenAI's
+CLIP ViT-B/32); the reward is ``scale * (1 - cosine)`` on a failure and -1 otherwise. The model
+is any transformers ``CLIPModel`` from a local directory (or a hub id in the Hugging Face cache);
+``tiny_digits_clip`` names the one bundled with this plugin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import Reward, Scores
+from ffade_diffusion.rewards._images import generated
+
+BUNDLED_CLIP = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_clip"
+"""The tiny CLIP trained by scripts/train_tiny_digits_clip.py on the captioned digits."""
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def projected(features: Any) -> torch.Tensor:
+    """The projected embedding from ``get_*_features`` (a tensor, or transformers 5's output)."""
+    return getattr(features, "pooler_output", features)
+
+
+def load_clip(model: str, local_files_only: bool) -> tuple[Any, Any, tuple, tuple]:
+    """The CLIP model, its tokenizer and the image normalization its processor config gives."""
+    from transformers import AutoTokenizer, CLIPImageProcessor, CLIPModel
+
+    path = BUNDLED_CLIP if model == "tiny_digits_clip" else Path(model).expanduser()
+    source = str(path) if path.is_dir() else model
+    local = local_files_only or path.is_dir()
+    try:
+        clip = CLIPModel.from_pretrained(source, local_files_only=local)
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FfadeError(
+            f"reward 'clip_score': cannot load CLIP model {model!r} (a local directory, or a hub "
+            f"id in the Hugging Face cache; local_files_only: false downloads it): {first}"
+        ) from exc
+    try:
+        processor = CLIPImageProcessor.from_pretrained(source, local_files_only=local)
+        mean, std = tuple(processor.image_mean), tuple(processor.image_std)
+    except OSError:  # no preprocessor_config.json: CLIP's own statistics
+        mean, std = OPENAI_MEAN, OPENAI_STD
+    return clip, tokenizer, mean, std
+
+
+class ClipScore(Reward):
+    """Failure when an image's CLIP cosine with its prompt is below ``threshold``.
+
+    Args:
+        model: a ``CLIPModel`` directory or cached hub id ("openai/clip-vit-base-patch32"), or
+            "tiny_digits_clip" for the bundled one.
+        threshold: cosine below which a generation fails (the paper's 0.3 suits ViT-B/32; each
+            CLIP model has its own range, so set it from clean generations).
+        scale: the reward on a failure is ``scale * (1 - cosine)``.
+        device: where CLIP runs.
+        local_files_only: never reach the hub.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        threshold: float = 0.3,
+        scale: float = 100.0,
+        device: str = "cpu",
+        local_files_only: bool = True,
+    ) -> None:
+        if not -1 <= threshold <= 1:
+            raise FfadeError(
+                f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {threshold}"
+            )
+        self.device = torch.device(device)
+        self.clip, self.tokenizer, mean, std = load_clip(model, local_files_only)
+        self.clip.to(self.device).eval()
+        self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, device=self.device).view(1, 3, 1, 1)
+        self.size = int(self.clip.config.vision_config.image_size)
+        self.threshold = float(threshold)
+        self.scale = float(scale)
+
+    def cosine(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
+        """Cosine of each image (B, 3, H, W) in [0, 1] with its prompt."""
+        pixels = F.interpolate(
+            images.to(self.device), size=(self.size, self.size), mode="bicubic", antialias=True
+        )
+        pixels = (pixels.clamp(0, 1) - self.mean) / self.std
+        text = self.tokenizer(prompts, padding=True, truncation=True, return_tensors="pt").to(
+            self.device
+        )
+        with torch.inference_mode():
+            image_embeds = self.clip.get_image_features(pixel_values=pixels)
+            text_embeds = self.clip.get_text_features(**text)
+        image_embeds, text_embeds = projected(image_embeds), projected(text_embeds)
+        return F.cosine_similarity(image_embeds.float(), text_embeds.float(), dim=-1).cpu()
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        images, prompts, _ = generated(outputs, "clip_score")
+        cosine = self.cosine(images, prompts)
+        failed = cosine < self.threshold
+        reward = torch.where(failed, self.scale * (1 - cosine), torch.full_like(cosine, -1.0))
+        return Scores(metric=cosine, failed=failed, reward=reward)

@@ -1,0 +1,76 @@
+"""A classifier judges whether each generated image shows the class its prompt asked for.
+
+The judge is any ffade target that classifies images, created through ffade's registry by its
+plugin name (e.g. ffade-vision's ``digits_cnn`` for the tiny digits model), so this plugin
+depends on no other plugin. A failure is an image the judge does not read as the prompt's
+class (the dataset's ``label``); the reward is the paper's classification reward,
+``10 * |ln(p / (1 - p))|`` of the judge's top probability on a miss, and -1 otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ffade import registry
+from ffade.errors import FfadeError
+from ffade.plugin_api import Reward, Scores
+from ffade_diffusion.rewards._images import generated
+
+
+class Judge(Reward):
+    """Failure when a registered image classifier does not see the intended class.
+
+    Args:
+        classifier: the judge as a config names a target: ``{name: digits_cnn, args: {...}}``.
+        min_probability: also a failure when the intended class's probability is below this
+            (0: only a wrong top class fails).
+    """
+
+    def __init__(self, classifier: dict[str, Any], min_probability: float = 0.0) -> None:
+        if not isinstance(classifier, dict) or not isinstance(classifier.get("name"), str):
+            raise FfadeError(
+                "reward 'judge': classifier must name a target, e.g. {name: digits_cnn, args: {}}"
+            )
+        unknown = sorted(set(classifier) - {"name", "args"})
+        if unknown:
+            raise FfadeError(
+                f"reward 'judge': classifier key {unknown[0]!r} is not allowed; use name, args"
+            )
+        if not 0 <= min_probability <= 1:
+            raise FfadeError(
+                f"reward 'judge': min_probability must be in [0, 1], got {min_probability}"
+            )
+        self.classifier = registry.create(
+            "target", classifier["name"], classifier.get("args") or {}
+        )
+        self.min_probability = float(min_probability)
+
+    def probabilities(self, images: torch.Tensor) -> torch.Tensor:
+        """The judge's class probabilities (B, classes) for images in [0, 1]."""
+        with torch.inference_mode():
+            logits = self.classifier.predict(self.classifier.to_device(images))
+        return torch.softmax(logits.float(), dim=-1).cpu()
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
+        images, _, _ = generated(outputs, "judge")
+        labels = list(references)
+        if any(label is None for label in labels):
+            raise FfadeError(
+                "reward 'judge': every prompt needs a class label; give the dataset a 'label' "
+                "per prompt"
+            )
+        probabilities = self.probabilities(images)
+        labels_t = torch.as_tensor(labels, dtype=torch.long)
+        if int(labels_t.max()) >= probabilities.shape[1] or int(labels_t.min()) < 0:
+            raise FfadeError(
+                "reward 'judge': labels must be class indices in "
+                f"[0, {probabilities.shape[1] - 1}] of the judge, got {sorted(set(labels))}"
+            )
+        intended = probabilities.gather(1, labels_t[:, None]).squeeze(1)
+        top, predicted = probabilities.max(1)
+        failed = (predicted != labels_t) | (intended < self.min_probability)
+        p = top.clamp(1e-6, 1 - 1e-6)
+        reward = torch.where(failed, 10 * torch.log(p / (1 - p)).abs(), torch.full_like(p, -1.0))
+        return Scores(metric=intended, failed=failed, reward=reward)

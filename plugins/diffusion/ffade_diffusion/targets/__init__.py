@@ -1,0 +1,1 @@
+"""Text-to-image targets: any diffusers pipeline, and the bundled tiny digits model."""

@@ -1,0 +1,328 @@
+"""Any diffusers text-to-image pipeline as an ffade target.
+
+Inputs are :class:`~ffade_diffusion.prompts.Prompt` records (already changed by concepts);
+``predict`` returns the generated images with the prompts they came from. Prompts that share a
+guidance scale and step count are generated as one batch. Each image's starting noise is drawn
+from a CPU generator seeded by the prompt's key (which encodes the input and the concept state)
+and the target's ``seed``, so an evaluation gives the same image on every run and device, and
+ffade may memoize it. ``features`` is the text encoder's mean-pooled embedding of the prompt
+as the dataset gave it, which says what is asked for and nothing of how the image turns out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from ffade.errors import FfadeError
+from ffade.plugin_api import Target, load_weights
+from ffade_diffusion.prompts import Prompt
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+BUNDLED_T2I = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_t2i"
+"""The tiny digits text-to-image pipeline trained by scripts/train_tiny_digits_t2i.py."""
+
+
+def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin: str) -> Any:
+    """``DiffusionPipeline.from_pretrained`` with one-line errors; no safety checker."""
+    from diffusers import DiffusionPipeline
+
+    local = Path(model).expanduser()
+    try:
+        pipeline = DiffusionPipeline.from_pretrained(
+            str(local) if local.is_dir() else model,
+            dtype=dtype,
+            local_files_only=local_files_only or local.is_dir(),
+            safety_checker=None,
+            requires_safety_checker=False,
+        )
+    except (OSError, ValueError) as exc:
+        where = "a local directory, or a hub id already in the Hugging Face cache"
+        raise FfadeError(
+            f"target '{plugin}': cannot load pipeline {model!r} (expected {where}; set "
+            f"local_files_only: false to download): {_first_line(exc)}"
+        ) from exc
+    if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
+        raise FfadeError(
+            f"target '{plugin}': {model!r} loads a {type(pipeline).__name__}, not a text-to-image "
+            "pipeline with a unet, text_encoder and tokenizer"
+        )
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
+def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -> None:
+    """Replace the pipeline's scheduler by diffusers' ``name``, from its config plus ``args``."""
+    import diffusers
+
+    cls = getattr(diffusers, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin)):
+        known = sorted(n for n in dir(diffusers) if n.endswith("Scheduler"))
+        raise FfadeError(
+            f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; e.g. "
+            f"{', '.join(known[:8])}, ..."
+        )
+    pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
+
+
+class DiffusersPipeline(Target):
+    """A diffusers text-to-image pipeline (Stable Diffusion and its kin), by path or hub id.
+
+    Args:
+        model: a directory saved by ``save_pretrained``, or a hub id
+            ("CompVis/stable-diffusion-v1-4").
+        scheduler: a diffusers scheduler class name to sample with ("DPMSolverMultistepScheduler");
+            None keeps the pipeline's.
+        scheduler_args: settings passed to that scheduler's ``from_config``.
+        num_inference_steps: sampler steps, unless a concept sets them per prompt.
+        guidance_scale: classifier-free guidance, unless a concept sets it per prompt.
+        height: image height in pixels (None: the pipeline's default).
+        width: image width in pixels (None: the pipeline's default).
+        negative_prompt: what guidance steers away from ("" by default).
+        seed: mixed into every image's noise seed; change it to draw other images.
+        weights: a ``torch.save(unet.state_dict())`` file loaded over the UNet (what a full
+            fine-tune would save; the LoRA fine-tuner writes ``lora_weights`` instead).
+        lora_weights: a directory with diffusers LoRA weights
+            (``pytorch_lora_weights.safetensors``),
+            loaded with ``load_lora_weights``: what the LoRA fine-tuner writes.
+        local_files_only: never reach the hub (a hub id must be in the Hugging Face cache).
+        device: where the pipeline runs.
+        dtype: "float32", "bfloat16" or "float16".
+        cpu_threads: torch CPU threads while generating (None: torch's default).
+    """
+
+    modality: ClassVar[str] = "text-to-image"
+    _name: ClassVar[str] = "diffusers_pipeline"
+    """The name errors use before the registry sets ``plugin_name``."""
+
+    def __init__(
+        self,
+        model: str,
+        scheduler: str | None = None,
+        scheduler_args: dict[str, Any] | None = None,
+        num_inference_steps: int = 50,
+        guidance_scale: float = 7.5,
+        height: int | None = None,
+        width: int | None = None,
+        negative_prompt: str = "",
+        seed: int = 0,
+        weights: str | None = None,
+        lora_weights: str | None = None,
+        local_files_only: bool = True,
+        device: str = "cpu",
+        dtype: str = "float32",
+        cpu_threads: int | None = None,
+    ) -> None:
+        super().__init__(device)
+        name = self._name
+        if dtype not in DTYPES:
+            raise FfadeError(
+                f"target '{name}': dtype {dtype!r} is not allowed; choose one of "
+                f"{', '.join(DTYPES)}"
+            )
+        if num_inference_steps < 1:
+            raise FfadeError(
+                f"target '{name}': num_inference_steps must be at least 1, "
+                f"got {num_inference_steps}"
+            )
+        if cpu_threads is not None and cpu_threads < 1:
+            raise FfadeError(
+                f"target '{name}': cpu_threads must be at least 1 or null, got {cpu_threads}"
+            )
+        self.model_name = str(model)
+        self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
+        if scheduler is not None:
+            set_scheduler(self.pipeline, scheduler, dict(scheduler_args or {}), name)
+        if weights is not None:
+            load_weights(self.pipeline.unet, weights, name)
+        if lora_weights is not None:
+            self.load_lora(lora_weights)
+        self.pipeline.to(self.device)
+        self.num_inference_steps = int(num_inference_steps)
+        self.guidance_scale = float(guidance_scale)
+        self.height = (
+            height or self.pipeline.unet.config.sample_size * self.pipeline.vae_scale_factor
+        )
+        self.width = width or self.pipeline.unet.config.sample_size * self.pipeline.vae_scale_factor
+        self.negative_prompt = negative_prompt
+        self.seed = int(seed)
+        self.cpu_threads = cpu_threads
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The UNet: what fine-tuners train (see ffade.plugin_api.TrainableTarget)."""
+        return self.pipeline.unet
+
+    def preprocess(self, inputs: Sequence[Prompt]) -> torch.Tensor:
+        """The UNet's conditioning for each prompt: the text encoder's states (B, L, d)."""
+        _check_prompts(inputs)
+        ids = self.pipeline.tokenizer(
+            [p.text for p in inputs], padding="max_length", truncation=True, return_tensors="pt"
+        ).input_ids.to(self.device)
+        return self.pipeline.text_encoder(ids)[0]
+
+    def load_lora(self, directory: str) -> None:
+        """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""
+        path = Path(directory).expanduser()
+        if not path.is_dir():
+            raise FfadeError(
+                f"target '{self._name}': lora_weights {str(path)!r} is not a directory"
+            )
+        try:
+            self.pipeline.load_lora_weights(str(path))
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise FfadeError(
+                f"target '{self._name}': cannot load LoRA weights from {str(path)!r}: "
+                f"{_first_line(exc)}"
+            ) from exc
+
+    @contextmanager
+    def threads(self) -> Iterator[None]:
+        """Run the block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
+        if self.cpu_threads is None or self.device.type != "cpu":
+            yield
+            return
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.cpu_threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+    def settings(self, prompt: Prompt) -> tuple[float, int]:
+        """The (guidance scale, steps) a prompt is sampled with: its own, else the target's."""
+        guidance = self.guidance_scale if prompt.guidance_scale is None else prompt.guidance_scale
+        steps = (
+            self.num_inference_steps
+            if prompt.num_inference_steps is None
+            else prompt.num_inference_steps
+        )
+        return guidance, steps
+
+    def latents(self, prompts: Sequence[Prompt]) -> torch.Tensor:
+        """Each prompt's starting noise, from a CPU generator seeded by its key and :attr:`seed`."""
+        shape = (
+            self.pipeline.unet.config.in_channels,
+            self.height // self.pipeline.vae_scale_factor,
+            self.width // self.pipeline.vae_scale_factor,
+        )
+        noise = [
+            torch.randn(shape, generator=torch.Generator().manual_seed(p.seed(self.seed)))
+            for p in prompts
+        ]
+        return torch.stack(noise).to(self.device, self.pipeline.unet.dtype)
+
+    def generate(self, prompts: Sequence[Prompt]) -> torch.Tensor:
+        """Images (B, 3, H, W) in [0, 1], one pipeline call per distinct (guidance, steps)."""
+        _check_prompts(prompts)
+        images: list[torch.Tensor | None] = [None] * len(prompts)
+        groups: dict[tuple[float, int], list[int]] = {}
+        for i, prompt in enumerate(prompts):
+            groups.setdefault(self.settings(prompt), []).append(i)
+        for (guidance, steps), rows in groups.items():
+            chosen = [prompts[i] for i in rows]
+            with self.threads():
+                out = self.pipeline(
+                    prompt=[p.text for p in chosen],
+                    negative_prompt=[self.negative_prompt] * len(chosen),
+                    num_inference_steps=steps,
+                    guidance_scale=guidance,
+                    height=self.height,
+                    width=self.width,
+                    latents=self.latents(chosen),
+                    output_type="pt",
+                ).images
+            for i, image in zip(rows, out, strict=True):
+                images[i] = image.float()
+        return torch.stack(images)  # type: ignore[arg-type]
+
+    def predict(self, inputs: Sequence[Prompt]) -> dict[str, Any]:
+        """The images, the prompt texts and each evaluation's key (prompt key and seed)."""
+        return {
+            "images": self.generate(inputs),
+            "prompts": [p.text for p in inputs],
+            "keys": [f"{p.key()}|seed={self.seed}" for p in inputs],
+        }
+
+    def features(self, inputs: Sequence[Prompt]) -> torch.Tensor:
+        """Mean-pooled text-encoder states (B, d) of each prompt as the dataset gave it."""
+        _check_prompts(inputs)
+        tokenizer, encoder = self.pipeline.tokenizer, self.pipeline.text_encoder
+        batch = tokenizer(
+            [p.text for p in inputs], padding="max_length", truncation=True, return_tensors="pt"
+        ).to(self.device)
+        with self.threads():
+            states = encoder(batch.input_ids).last_hidden_state.float()
+        mask = batch.attention_mask.unsqueeze(-1).to(states.dtype)
+        return (states * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+    def render(self, inputs: Sequence[Prompt]) -> torch.Tensor:
+        """The generated images: what a person looks at for examples and reports."""
+        return self.generate(inputs).cpu()
+
+    def describe_inputs(self, inputs: Sequence[Prompt]) -> list[str]:
+        return [p.text for p in inputs]
+
+    def describe_outputs(self, outputs: dict[str, Any]) -> list[str]:
+        """Each image's prompt, in quotes: the worst-failures grid is captioned with them."""
+        return [f'"{text}"' for text in outputs["prompts"]]
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_prompts(inputs: Any) -> None:
+    if isinstance(inputs, str) or not all(isinstance(p, Prompt) for p in inputs):
+        raise FfadeError(
+            "target 'diffusers_pipeline': inputs must be prompts from a ffade-diffusion dataset "
+            "(prompts, digit_prompts)"
+        )
+
+
+class TinyDigitsT2I(DiffusersPipeline):
+    """The bundled tiny digits text-to-image model (16 px, white digits on black); no download.
+
+    Args:
+        num_inference_steps: sampler steps (at most 20 suffice).
+        guidance_scale: classifier-free guidance.
+        seed: mixed into every image's noise seed.
+        weights: a UNet state-dict file loaded over the bundled weights.
+        lora_weights: a LoRA directory the fine-tuner wrote, loaded over the bundled weights.
+        device: where it runs.
+        cpu_threads: torch CPU threads while generating; one suits a model this small.
+    """
+
+    _name: ClassVar[str] = "tiny_digits_t2i"
+
+    def __init__(
+        self,
+        num_inference_steps: int = 10,
+        guidance_scale: float = 3.0,
+        seed: int = 0,
+        weights: str | None = None,
+        lora_weights: str | None = None,
+        device: str = "cpu",
+        cpu_threads: int | None = 1,
+    ) -> None:
+        if not (BUNDLED_T2I / "model_index.json").is_file():
+            raise FfadeError(
+                "target 'tiny_digits_t2i': the bundled model is missing; reinstall ffade-diffusion "
+                "or run plugins/diffusion/scripts/train_tiny_digits_t2i.py"
+            )
+        super().__init__(
+            str(BUNDLED_T2I),
+            num_inference_steps=num_inference_steps,
+            guidance_scale=guidance_scale,
+            seed=seed,
+            weights=weights,
+            lora_weights=lora_weights,
+            device=device,
+            cpu_threads=cpu_threads,
+        )

@@ -1,0 +1,106 @@
+"""A tiny Stable Diffusion pipeline built from configs, as diffusers' own tests build theirs.
+
+The bundled ``tiny_digits_t2i`` is this pipeline trained on captioned digits; tests save it
+with random weights and load it through the same ``DiffusionPipeline.from_pretrained`` path
+a real Stable Diffusion checkpoint takes, so every code path runs offline in seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from diffusers import (
+    AutoencoderKL,
+    DPMSolverMultistepScheduler,
+    StableDiffusionPipeline,
+    UNet2DConditionModel,
+)
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+from ffade_diffusion.tiny.digits import VOCABULARY
+from ffade_diffusion.tiny.tokenizer import write_word_tokenizer
+
+TRAIN_TIMESTEPS = 1000
+BETA_SCHEDULE = "squaredcos_cap_v2"
+
+
+def build_text_encoder(tokenizer: CLIPTokenizer) -> CLIPTextModel:
+    """A two-layer CLIP text encoder, 64 wide, over ``tokenizer``'s vocabulary."""
+    return CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            max_position_embeddings=tokenizer.model_max_length,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    )
+
+
+def build_vae() -> AutoencoderKL:
+    """16 px RGB to an 8x8x4 latent and back."""
+    return AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        block_out_channels=(16, 32),
+        layers_per_block=1,
+        latent_channels=4,
+        norm_num_groups=8,
+        sample_size=16,
+    )
+
+
+def build_unet() -> UNet2DConditionModel:
+    """A two-level UNet on 8x8x4 latents with cross-attention to 64-wide text states."""
+    return UNet2DConditionModel(
+        sample_size=8,
+        in_channels=4,
+        out_channels=4,
+        block_out_channels=(16, 32),
+        layers_per_block=1,
+        down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=64,
+        attention_head_dim=8,
+        norm_num_groups=8,
+    )
+
+
+def assemble(
+    tokenizer: CLIPTokenizer,
+    text_encoder: CLIPTextModel,
+    vae: AutoencoderKL,
+    unet: UNet2DConditionModel,
+) -> StableDiffusionPipeline:
+    """The parts as a Stable Diffusion pipeline sampling with DPM-Solver (good in few steps)."""
+    scheduler = DPMSolverMultistepScheduler(
+        num_train_timesteps=TRAIN_TIMESTEPS, beta_schedule=BETA_SCHEDULE, steps_offset=1
+    )
+    pipeline = StableDiffusionPipeline(
+        vae=vae.eval(),
+        text_encoder=text_encoder.eval(),
+        tokenizer=tokenizer,
+        unet=unet.eval(),
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
+def save_random_pipeline(directory: str | Path) -> Path:
+    """Save an untrained tiny pipeline to ``directory`` (tests load it like any checkpoint)."""
+    directory = Path(directory)
+    tokenizer = write_word_tokenizer(directory / "tokenizer", VOCABULARY)
+    assemble(tokenizer, build_text_encoder(tokenizer), build_vae(), build_unet()).save_pretrained(
+        directory
+    )
+    return directory

@@ -1,0 +1,159 @@
+"""The diffusion LoRA fine-tuner on a tiny pipeline built from configs: a real discovery run,
+its worst region prioritized, LoRA trained on captioned images, and the saved LoRA loaded back
+with diffusers' own ``load_lora_weights``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from diffusers import DiffusionPipeline
+from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
+from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
+from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch.loggers import TensorBoardLogger
+from PIL import Image
+
+from ffade import registry
+from ffade.errors import FfadeError
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
+from ffade.feedback.command import feedback_from_file
+
+SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
+
+
+def _task(model: Path, reward: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "target": {
+            "name": "diffusers_pipeline",
+            "args": {"model": str(model), "num_inference_steps": 2, "cpu_threads": 1},
+        },
+        "dataset": {
+            "name": "digit_prompts",
+            "args": {"samples_per_prompt": 2, "fractions": [0.3, 0.4, 0.3]},
+        },
+        "reward": reward or {"name": "judge", "args": {"classifier": {"name": "digits_cnn"}}},
+        "concepts": [{"name": "prompt_slot", "args": {"slot": "style", "values": ["", "thin"]}}],
+        "mode": "macroscopic",
+        "max_inputs": 3,
+    }
+
+
+def _discover(task: dict[str, Any], root: Path) -> Path:
+    explorer = RandomExplorer(task, budget=6, num_envs=6)
+    discover(explorer, root, seed=0, name="discover")
+    run = Path(explorer.recorder.run_dir)
+    feedback = root / "feedback.yaml"
+    feedback.write_text("regions:\n  - {rank: 1, priority: high}\ndefault: skip\n")
+    feedback_from_file(run, feedback, pictures=lambda r: None)
+    return run
+
+
+@pytest.fixture(scope="module")
+def t2i_run(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _discover(_task(tiny_pipeline), tmp_path_factory.mktemp("t2i_discovery"))
+
+
+@pytest.fixture(scope="module")
+def rated_run(tiny_pipeline: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A person rated every "thin" digit prompt unusable; every other image passes unrated."""
+    root = tmp_path_factory.mktemp("rated_discovery")
+    ratings = root / "ratings.jsonl"
+    rows = [{"prompt": f"a thin handwritten {w}", "bias": 1, "quality": 1} for w in DIGIT_WORDS]
+    ratings.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    reward = {
+        "name": "human",
+        "args": {"ratings_file": str(ratings), "interactive": False, "directory": str(root)},
+    }
+    return _discover(_task(tiny_pipeline, reward), root)
+
+
+@pytest.fixture(scope="module")
+def captioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("captioned")
+    images, labels = digit_images(16)
+    for i in range(4):
+        array = (images[i].permute(1, 2, 0).numpy() * 255).astype("uint8")
+        Image.fromarray(array).save(folder / f"{i}.png")
+        (folder / f"{i}.txt").write_text(f"a thin handwritten {DIGIT_WORDS[int(labels[i])]}")
+    return folder
+
+
+def fine_tune(run: Path, root: Path, **args: Any) -> DiffusionLoRAFineTuner:
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    seed_everything(0, verbose=False)
+    tuner = DiffusionLoRAFineTuner(run=str(run), **{**SMALL, **args})
+    Trainer(
+        max_epochs=1,
+        logger=TensorBoardLogger(str(root), name="mitigate"),
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+    ).fit(tuner)
+    return tuner
+
+
+@pytest.mark.slow
+def test_lora_fix_is_guarded_saved_and_loads_back(
+    t2i_run: Path, captioned: Path, tiny_pipeline: Path, tmp_path: Path
+) -> None:
+    tuner = fine_tune(
+        t2i_run,
+        tmp_path,
+        image_folder=str(captioned),
+        rank=2,
+        learning_rate=1e-2,
+        clean_tolerance=1.0,
+    )
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    for when in ("before", "after"):
+        assert 0 <= result[f"targeted_failure_rate_{when}"] <= 1
+        assert result[f"clean_score_{when}"] == result[f"clean_accuracy_{when}"]
+        assert f"untargeted_failure_rate_{when}" in result
+    assert result["status"] == "accepted" and result["training"]["finetuner"] == "diffusion_lora"
+    assert result["lora"] == {"rank": 2, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]}
+    fixed = result["fixed_target"]
+    assert fixed["name"] == "diffusers_pipeline" and fixed["args"]["model"] == str(tiny_pipeline)
+    lora = Path(fixed["args"]["lora_weights"])
+    assert (lora / "pytorch_lora_weights.safetensors").is_file()
+    # diffusers loads it unchanged, and it changes what the pipeline draws
+    pipeline = DiffusionPipeline.from_pretrained(str(tiny_pipeline))
+    pipeline.set_progress_bar_config(disable=True)
+    before = pipeline(
+        "a thin handwritten seven",
+        num_inference_steps=2,
+        output_type="pt",
+        generator=torch.Generator().manual_seed(0),
+    ).images
+    pipeline.load_lora_weights(str(lora))
+    after = pipeline(
+        "a thin handwritten seven",
+        num_inference_steps=2,
+        output_type="pt",
+        generator=torch.Generator().manual_seed(0),
+    ).images
+    assert not torch.allclose(before, after)
+    target = registry.create("target", fixed["name"], fixed["args"])  # the fixed target by name
+    assert target.pipeline.get_active_adapters()
+
+
+@pytest.mark.slow
+def test_drawn_images_fall_back_to_the_unchanged_prompt(rated_run: Path, tmp_path: Path) -> None:
+    tuner = fine_tune(rated_run, tmp_path, rank=2, tries=2, clean_tolerance=1.0)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["targeted_failure_rate_before"] == 1.0  # every "thin" prompt was rated bad
+    drawn = [image for image in tuner._accepted.values() if image is not None]
+    assert drawn and all(image.shape == (3, 16, 16) for image in drawn)
+    assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
+
+
+def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(FfadeError, match="rank and tries must be at least 1"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), rank=0)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_diffusion.rewards.clip_score import ClipScore
+
+from ffade.errors import FfadeError
+
+
+def _outputs(n: int = 4) -> dict:
+    images = torch.rand(n, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    return {"images": images, "prompts": ["a thin handwritten seven"] * n}
+
+
+def test_failure_is_cosine_below_threshold(tiny_clip: Path) -> None:
+    reward = ClipScore(str(tiny_clip), threshold=0.0)
+    scores = reward.score(_outputs(), [7] * 4)
+    cosine = reward.cosine(_outputs()["images"], _outputs()["prompts"])
+    assert torch.allclose(scores.metric, cosine)
+    assert torch.equal(scores.failed, cosine < 0.0)
+    expected = torch.where(cosine < 0.0, 100 * (1 - cosine), torch.tensor(-1.0))
+    assert torch.allclose(scores.reward, expected)
+    everything = ClipScore(str(tiny_clip), threshold=1.0).score(_outputs(), [7] * 4)
+    assert everything.failed.all() and (everything.reward > 0).all()
+
+
+def test_cosine_follows_the_prompt(tiny_clip: Path) -> None:
+    reward = ClipScore(str(tiny_clip))
+    images = _outputs(2)["images"][:1].repeat(2, 1, 1, 1)
+    cosine = reward.cosine(images, ["a thin handwritten seven", "a thick handwritten two"])
+    assert cosine.shape == (2,) and not torch.isclose(cosine[0], cosine[1])
+
+
+def test_bad_model_and_outputs_are_one_line_errors(tiny_clip: Path) -> None:
+    with pytest.raises(FfadeError, match="cannot load CLIP model 'no-such/clip'") as info:
+        ClipScore("no-such/clip")
+    assert "\n" not in str(info.value)
+    with pytest.raises(FfadeError, match="threshold must be a cosine"):
+        ClipScore(str(tiny_clip), threshold=2.0)
+    with pytest.raises(FfadeError, match="outputs must come from a text-to-image target"):
+        ClipScore(str(tiny_clip)).score(torch.zeros(2, 10), [1, 2])
+
+
+def test_bundled_tiny_clip_matches_digits_with_their_captions() -> None:
+    from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
+
+    images, labels = digit_images(16)
+    images, labels = images[:40], labels[:40].tolist()
+    reward = ClipScore("tiny_digits_clip", threshold=0.3)
+    right = reward.cosine(images, [f"a handwritten {DIGIT_WORDS[y]}" for y in labels])
+    wrong = reward.cosine(images, [f"a handwritten {DIGIT_WORDS[(y + 5) % 10]}" for y in labels])
+    assert (right > wrong).float().mean() > 0.9
+    assert right.mean() > 0.5 > wrong.mean()

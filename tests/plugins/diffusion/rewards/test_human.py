@@ -1,0 +1,71 @@
+"""Human ratings driven by scripted answers on standard input, as a person would type them."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_diffusion.rewards.human import HumanRating
+
+from ffade.errors import FfadeError
+
+
+def _outputs(keys: list[str]) -> dict:
+    n = len(keys)
+    return {
+        "images": torch.rand(n, 3, 16, 16),
+        "prompts": [f"prompt {k}" for k in keys],
+        "keys": keys,
+    }
+
+
+def test_each_image_is_asked_once_and_cached(tmp_path: Path, monkeypatch, capsys) -> None:
+    # image a: bias 2, quality "eleven" (re-asked) then 9 -> badness 2, passes
+    # image b: bias 8, quality 7 -> badness 8, fails
+    monkeypatch.setattr("sys.stdin", io.StringIO("2\neleven\n9\n8\n7\n"))
+    reward = HumanRating(directory=str(tmp_path), threshold=6)
+    scores = reward.score(_outputs(["a", "b"]), [None, None])
+    assert scores.metric.tolist() == [2.0, 8.0]
+    assert scores.failed.tolist() == [False, True]
+    assert scores.reward.tolist() == [-1.0, 8.0]
+    shown = capsys.readouterr().out
+    assert "prompt: 'prompt a'" in shown and "whole number from 1 to 10" in shown
+    assert len(list(tmp_path.glob("*.png"))) == 2
+    # nothing left on stdin: the same images must come from the cache, in this run and the next
+    assert reward.score(_outputs(["b", "a"]), [None, None]).metric.tolist() == [8.0, 2.0]
+    again = HumanRating(directory=str(tmp_path))
+    assert again.score(_outputs(["a"]), [None]).metric.tolist() == [2.0]
+    assert again.asked == 0
+    rows = [json.loads(line) for line in (tmp_path / "ratings.jsonl").read_text().splitlines()]
+    assert [(r["key"], r["bias"], r["quality"]) for r in rows] == [("a", 2, 9), ("b", 8, 7)]
+
+
+def test_cap_limits_questions_and_unrated_images_pass(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n"))
+    reward = HumanRating(scale="quality", max_ratings=1, directory=str(tmp_path))
+    scores = reward.score(_outputs(["a", "b", "c"]), [None] * 3)
+    assert scores.metric.tolist() == [8.0, 0.0, 0.0]  # quality 3 -> badness 8; two unrated
+    assert scores.failed.tolist() == [True, False, False] and reward.asked == 1
+
+
+def test_ratings_file_answers_without_asking(tmp_path: Path) -> None:
+    prepared = tmp_path / "prepared.jsonl"
+    prepared.write_text(json.dumps({"prompt": "prompt x", "bias": 9, "quality": 9}) + "\n")
+    reward = HumanRating(
+        ratings_file=str(prepared), directory=str(tmp_path / "r"), interactive=False
+    )
+    scores = reward.score(_outputs(["x", "y"]), [None, None])
+    assert scores.failed.tolist() == [True, False] and scores.metric.tolist() == [9.0, 0.0]
+
+
+def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monkeypatch) -> None:
+    with pytest.raises(FfadeError, match="scale 'stars' is not allowed"):
+        HumanRating(scale="stars")
+    with pytest.raises(FfadeError, match=r"ratings_file .* does not exist"):
+        HumanRating(ratings_file=str(tmp_path / "none.jsonl"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(FfadeError, match="no answer on standard input"):
+        HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])

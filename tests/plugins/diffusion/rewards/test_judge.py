@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from ffade_diffusion.rewards.judge import Judge
+from ffade_diffusion.tiny.digits import digit_images
+
+from ffade.errors import FfadeError, PluginError
+
+
+@pytest.fixture(scope="module")
+def judge() -> Judge:
+    return Judge({"name": "digits_cnn"})  # found through ffade's registry, not imported
+
+
+def test_the_shipped_classifier_reads_real_digits_at_16_px(judge: Judge) -> None:
+    images, labels = digit_images(16)
+    images, labels = images[:200], labels[:200].tolist()
+    scores = judge.score({"images": images, "prompts": [""] * 200}, labels)
+    assert scores.failed.float().mean() < 0.1  # the judge can read what the model must draw
+    wrong = judge.score(
+        {"images": images[:20], "prompts": [""] * 20}, [(y + 1) % 10 for y in labels[:20]]
+    )
+    assert wrong.failed.float().mean() > 0.9
+    assert (wrong.reward[wrong.failed] >= 0).all() and (scores.reward[~scores.failed] == -1).all()
+    assert torch.all((scores.metric >= 0) & (scores.metric <= 1))
+
+
+def test_labels_and_classifier_are_checked(judge: Judge) -> None:
+    outputs = {"images": torch.zeros(2, 3, 16, 16), "prompts": ["a", "b"]}
+    with pytest.raises(FfadeError, match="every prompt needs a class label"):
+        judge.score(outputs, [1, None])
+    with pytest.raises(FfadeError, match=r"class indices in \[0, 9\]"):
+        judge.score(outputs, [1, 12])
+    with pytest.raises(PluginError, match="unknown target 'no_such_classifier'"):
+        Judge({"name": "no_such_classifier"})
+    with pytest.raises(FfadeError, match="classifier must name a target"):
+        Judge("digits_cnn")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from ffade_diffusion.prompts import Prompt
+from ffade_diffusion.targets.pipeline import DiffusersPipeline
+
+from ffade.errors import FfadeError
+
+PROMPTS = [Prompt("a {style} handwritten seven", sample=s) for s in range(3)]
+
+
+@pytest.fixture(scope="module")
+def target(tiny_pipeline: Path) -> DiffusersPipeline:
+    return DiffusersPipeline(
+        str(tiny_pipeline), num_inference_steps=3, guidance_scale=2.0, cpu_threads=1
+    )
+
+
+def test_predict_gives_images_and_prompts(target: DiffusersPipeline) -> None:
+    out = target.predict(PROMPTS)
+    assert out["images"].shape == (3, 3, 16, 16)
+    assert out["images"].min() >= 0 and out["images"].max() <= 1
+    assert out["prompts"] == ["a handwritten seven"] * 3
+    assert len(set(out["keys"])) == 3
+    assert target.describe_outputs(out) == ['"a handwritten seven"'] * 3
+
+
+def test_images_are_seeded_per_input_and_state(target: DiffusersPipeline) -> None:
+    first = target.generate(PROMPTS)
+    assert torch.equal(first, target.generate(PROMPTS))
+    assert not torch.allclose(first[0], first[1])  # another sample: other noise
+    thin = PROMPTS[0].with_slot("style", "thin")
+    assert torch.equal(target.generate([thin, PROMPTS[0]])[1], first[0])  # batch-independent
+
+
+def test_batches_mix_settings_like_one_by_one(target: DiffusersPipeline) -> None:
+    mixed = [
+        PROMPTS[0],
+        Prompt("a {style} handwritten two", guidance_scale=1.0, num_inference_steps=2),
+    ]
+    together = target.generate(mixed)
+    alone = torch.cat([target.generate([p]) for p in mixed])
+    assert torch.allclose(together, alone, atol=1e-5)
+
+
+def test_features_embed_the_prompt_not_the_image(target: DiffusersPipeline) -> None:
+    features = target.features([*PROMPTS, Prompt("a handwritten two")])
+    assert features.shape == (4, 64)
+    assert torch.equal(features[0], features[1])  # samples of one prompt look alike
+    assert not torch.allclose(features[0], features[3])
+
+
+def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
+    target = DiffusersPipeline(
+        str(tiny_pipeline),
+        scheduler="EulerDiscreteScheduler",
+        num_inference_steps=2,
+        height=32,
+        width=32,
+        cpu_threads=1,
+    )
+    assert type(target.pipeline.scheduler).__name__ == "EulerDiscreteScheduler"
+    assert target.render(PROMPTS[:1]).shape == (1, 3, 32, 32)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"model": "no-such-org/no-such-model"},
+            "cannot load pipeline 'no-such-org/no-such-model'",
+        ),
+        ({"scheduler": "NoScheduler"}, "scheduler 'NoScheduler' is not a diffusers scheduler"),
+        ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
+        ({"lora_weights": "/no/such/dir"}, "is not a directory"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(tiny_pipeline: Path, kwargs: dict, message: str) -> None:
+    with pytest.raises(FfadeError, match=message) as info:
+        DiffusersPipeline(**{"model": str(tiny_pipeline), **kwargs})
+    assert "\n" not in str(info.value)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from ffade_diffusion.concepts import GuidanceScale, InferenceSteps, PromptSlot, PromptWords
+from ffade_diffusion.prompts import Prompt
+
+from ffade.errors import ConceptValueError, FfadeError
+
+PROMPTS = [Prompt("a {descriptor} {profession} in {setting}", sample=s) for s in range(3)]
+
+
+def test_paper_grid_fills_each_slot() -> None:
+    descriptor = PromptSlot("descriptor", ["old", "young", "female"])
+    profession = PromptSlot("profession", ["doctor", "nurse", "teacher"])
+    setting = PromptSlot("setting", ["a hospital", "a school", "a park"])
+    out = setting.apply(profession.apply(descriptor.apply(PROMPTS, "young"), "nurse"), "a park")
+    assert [p.text for p in out] == ["a young nurse in a park"] * 3
+    assert [p.sample for p in out] == [0, 1, 2]
+    assert descriptor.neutral_index() == 0  # no "" in the grid: the first value is the reference
+
+
+def test_words_before_and_after_and_neutral_changes_nothing() -> None:
+    before, after = (
+        PromptWords("before", ["", "a painting of"]),
+        PromptWords("after", ["", "at night"]),
+    )
+    assert after.apply(PROMPTS, "") == PROMPTS
+    out = after.apply(before.apply([Prompt("a cat")], "a painting of"), "at night")
+    assert out[0].text == "a painting of a cat at night"
+
+
+def test_knobs_set_per_prompt_fields() -> None:
+    guided = GuidanceScale([1.0, 3.0], neutral=3.0).apply(PROMPTS, 1.0)
+    stepped = InferenceSteps([5, 20], neutral=20).apply(guided, 5)
+    assert {(p.guidance_scale, p.num_inference_steps) for p in stepped} == {(1.0, 5)}
+    assert [p.text for p in stepped] == [p.text for p in PROMPTS]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: GuidanceScale([200.0]), "guidance scale in \\[0, 100\\]"),
+        (lambda: InferenceSteps([2.5]), "whole number of steps"),
+        (lambda: PromptWords("middle"), "position 'middle' is not allowed"),
+        (lambda: PromptSlot("descriptor", ["{x}"]), "without braces"),
+        (lambda: PromptSlot("not a name"), "must be a name"),
+    ],
+)
+def test_bad_values_name_what_is_allowed(build, message: str) -> None:
+    with pytest.raises(ConceptValueError, match=message):
+        build()
+
+
+def test_missing_slot_and_non_prompt_inputs_are_errors() -> None:
+    with pytest.raises(FfadeError, match="has no slot"):
+        PromptSlot("style", ["thin"]).apply([Prompt("a cat")], "thin")
+    with pytest.raises(ConceptValueError, match="inputs must be prompts"):
+        PromptWords("after", ["", "x"]).apply(["a cat"], "x")
