@@ -167,19 +167,22 @@ class Evaluator:
             if invalid.any():  # neither failed nor paid: no NaN reaches a learner
                 failed = (np.asarray(failed, bool) & ~invalid).tolist()
                 paid = np.where(invalid, 0.0, rewards).tolist()
+            lines = list(
+                self._encoder.lines(
+                    step, ids.tolist(), st.tolist(), metrics, rewards, failed, invalid.tolist()
+                )
+            )
+            # counted with its batch, just before its lines are written: a Ctrl-C in the log's
+            # fsync (the slow part, after the write) still leaves the summary counting the log
             results = zip(metrics, paid, failed, strict=True)
             self.memo.update(zip(keys[part].tolist(), results, strict=True))
             if self._evaluated is not None:
                 self._evaluated[keys[part]] = True
             self.failures += sum(failed)
             self.invalid += int(invalid.sum())
+            self.evaluations += len(ids)
             if self.recorder is not None:
-                self.recorder.append_lines(
-                    self._encoder.lines(
-                        step, ids.tolist(), st.tolist(), metrics, rewards, failed, invalid.tolist()
-                    )
-                )
-        self.evaluations += len(keys)
+                self.recorder.append_lines(lines)
 
     def _invalid(
         self, metric: list[float], reward: list[float], input_ids: np.ndarray, states: np.ndarray

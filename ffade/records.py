@@ -67,8 +67,12 @@ class RunRecorder:
         self.append_lines(map(record_line, records))
 
     def append_lines(self, lines: Iterable[str]) -> None:
-        """Write already encoded records (see :class:`EvaluationEncoder`), then flush and sync."""
-        self._log.writelines(line + "\n" for line in lines)
+        """Write already encoded records (see :class:`EvaluationEncoder`), then flush and sync.
+
+        One write call for the batch: a Ctrl-C between lines would leave part of a batch in the
+        buffer, flushed at close, that the summary does not count.
+        """
+        self._log.write("".join(line + "\n" for line in lines))
         self._log.flush()
         os.fsync(self._log.fileno())
 

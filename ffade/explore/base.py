@@ -56,8 +56,8 @@ class Explorer(RunModule):
         max_idle_steps: stop after this many consecutive steps without a new evaluation.
         reward_clip: bound the reward plugin's value to [-clip, clip] before the novelty bonus
             and step penalty are added (None: unbounded); see FailureVectorEnv.
-        coverage_probes: share of the budget spent, beyond it, on uniform random probes that
-            estimate the failing pairs not found yet (summary.json's
+        coverage_probes: share of the budget (or of all pairs, if fewer) spent, beyond it, on
+            uniform random probes that estimate the failing pairs not found yet (summary.json's
             ``estimated_remaining_failures``; see ffade.explore.coverage); 0 turns it off.
         stop_when: end the search early, e.g. "new_failures_per_1000 < 5" or
             "estimated_remaining < 10" (see ffade.explore.stopping); None: spend the budget.
@@ -153,7 +153,9 @@ class Explorer(RunModule):
             self.hparams.reward_clip,
         )
         self.env.reset(seed=self.seed)
-        probes = probe_count(self.hparams.coverage_probes, self.budget)
+        # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
+        payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
+        probes = probe_count(self.hparams.coverage_probes, payable)
         if probes:
             self.probes = CoverageProbes(self.evaluator, probes, self.seed)
         self.build(self.task)

@@ -42,28 +42,13 @@ class GaussianBlur(RangeConcept):
     low, high, unit = 0.0, 20.0, "a sigma in pixels"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
-        along_columns, along_rows = _blur_matrices(inputs, value)
+        # below 0.1 px the kernel is already a single 1 in float32; tinier sigmas underflow to NaN
+        sigma = max(value, 0.1)
+        height, width = inputs.shape[-2:]
+        size = min(2 * math.ceil(3 * sigma) + 1, 2 * min(height, width) - 1)
+        along_columns = _blur_matrix(height, size, sigma, inputs.dtype, inputs.device)
+        along_rows = _blur_matrix(width, size, sigma, inputs.dtype, inputs.device)
         return along_columns.T @ inputs @ along_rows
-
-    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-        sigmas, rows = torch.unique(values, return_inverse=True)
-        matrices = [_blur_matrices(inputs, sigma) for sigma in sigmas.tolist()]
-        rows = rows.to(inputs.device)
-        along_columns = torch.stack([m[0] for m in matrices])[rows].unsqueeze(1)  # (N, 1, H, H)
-        along_rows = torch.stack([m[1] for m in matrices])[rows].unsqueeze(1)
-        return along_columns.transpose(-1, -2) @ inputs @ along_rows
-
-
-def _blur_matrices(inputs: torch.Tensor, sigma: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """The blur of ``inputs``' columns and of its rows by ``sigma``, as two matrices."""
-    # below 0.1 px the kernel is already a single 1 in float32; tinier sigmas underflow to NaN
-    sigma = max(sigma, 0.1)
-    height, width = inputs.shape[-2:]
-    size = min(2 * math.ceil(3 * sigma) + 1, 2 * min(height, width) - 1)
-    return (
-        _blur_matrix(height, size, sigma, inputs.dtype, inputs.device),
-        _blur_matrix(width, size, sigma, inputs.dtype, inputs.device),
-    )
 
 
 @functools.lru_cache(maxsize=64)
