@@ -18,7 +18,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade import registry
 from ffade.errors import FfadeError
-from ffade.explore import DQNExplorer
+from ffade.explore import GridExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from tests.helpers import REPO
@@ -40,11 +40,15 @@ def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "mode": "macroscopic",
         "max_inputs": 12,
     }
-    explorer = DQNExplorer(task, budget=120, num_envs=12, learning_starts=24, buffer_size=500)
+    # every pair (12 inputs x 16 states): the fine-tuner needs regions, not a search that may miss
+    explorer = GridExplorer(task, budget=192, num_envs=64)
     root = tmp_path_factory.mktemp("text_discovery")
     discover(explorer, root, seed=0, name="discover")
     run = Path(explorer.recorder.run_dir)
-    feedback_from_file(run, REPO / "configs" / "feedback_text.yaml", pictures=lambda r: None)
+    # a population rate (the grid's), not a searcher's: 40% of these pairs fail, no state has half
+    feedback_from_file(
+        run, REPO / "configs" / "feedback_text.yaml", threshold=0.3, pictures=lambda r: None
+    )
     return run
 
 
