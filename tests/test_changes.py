@@ -41,7 +41,9 @@ def test_shared_work_gives_each_pair_its_own_image(changes: ChangedInputs) -> No
         image = changes.task.inputs[int(input_id)][0].unsqueeze(0)
         for concept, index in zip(changes.space.concepts, state, strict=True):
             image = concept.apply(image, concept.values[int(index)])
-        np.testing.assert_allclose(changed[row : row + 1].numpy(), image.numpy(), atol=1e-6)
+        # per-row kernels (one rotation for rows of many angles) sample on a grid computed once
+        # for all rows, torchvision's on one per angle: equal to 1e-5
+        np.testing.assert_allclose(changed[row : row + 1].numpy(), image.numpy(), atol=1e-5)
     assert len(changes.inputs(np.zeros(0, np.int64), states[:0])) == 0
 
 
