@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "discover": "ffade.api.calls",
-    "report": "ffade.api.calls",
+    "report": "ffade.api.run",
     "mitigate": "ffade.api.calls",
     "Run": "ffade.api.run",
     "register": "ffade.registry",

@@ -14,8 +14,18 @@ import pytest
 from tests.helpers import REPO
 
 PACKAGE = REPO / "ffade"
-COMMAND_LINE = ("ffade.cli", "ffade.loop", "ffade.lightning_run", "ffade.__main__")
-"""The top layer: the ``ffade`` command, ``ffade loop``, and how both run LightningCLI."""
+COMMAND_LINE = (
+    "ffade.cli",
+    "ffade.loop",
+    "ffade.lightning_run",
+    "ffade.__main__",
+    "ffade.api",
+    "ffade.api.calls",
+    "ffade.api.run",
+    "ffade.api.pieces",
+)
+"""The top layer: the ``ffade`` command, ``ffade loop``, how both run LightningCLI, and the
+Python API (``ffade.discover`` and friends), which runs the same LightningCLI from a dict."""
 
 
 def module_name(path: Path) -> str:
@@ -113,5 +123,11 @@ def test_a_planted_upward_import_is_found() -> None:
     assert upward_imports(planted) == ["ffade.explore.run imports ffade.cli"]
 
 
+CALLABLE_PACKAGE = "ffade.mitigate imports ffade.api.calls"
+"""The one allowed upward import: the package ``ffade.mitigate`` is also the API's call
+``ffade.mitigate(run, ...)`` (importing a subpackage would otherwise hide the function), so its
+``__call__`` imports the API lazily (see ffade/mitigate/__init__.py)."""
+
+
 def test_only_the_command_line_imports_the_command_line(graph) -> None:
-    assert upward_imports(graph) == []
+    assert [line for line in upward_imports(graph) if line != CALLABLE_PACKAGE] == []

@@ -6,7 +6,7 @@ classes or instances defined in the calling code (:mod:`ffade.api.pieces`).
 
 from __future__ import annotations
 
-from ffade.api.calls import discover, mitigate, report
-from ffade.api.run import Run
+from ffade.api.calls import discover, mitigate
+from ffade.api.run import Run, report
 
 __all__ = ["Run", "discover", "mitigate", "report"]

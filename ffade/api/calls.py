@@ -80,29 +80,6 @@ def discover(
     return fit(_config(model, seed, save_dir, name, trainer))
 
 
-def report(
-    run: Run | str | Path,
-    compare: Run | str | Path | None = None,
-    out: str | Path | None = None,
-    threshold: float = 0.5,
-    min_evaluations: int = 1,
-    axes: list[str] | None = None,
-    tensorboard: bool = True,
-) -> Run:
-    """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does.
-
-    Returns the run; its ``regions`` and ``report_data()`` read what was written.
-    """
-    from ffade.summarize.report import build_report
-
-    run = Run.of(run)
-    if axes is not None and not 1 <= len(axes) <= 3:
-        raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
-    other = None if compare is None else Run.of(compare).dir
-    build_report(run.dir, other, out, threshold, min_evaluations, axes, tensorboard)
-    return run if out is None else Run(Path(out))
-
-
 def mitigate(
     run: Run | str | Path,
     priorities: dict[str, Any] | str | Path | None = None,

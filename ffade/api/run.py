@@ -90,8 +90,6 @@ class Run:
         Returns:
             the path of report.html.
         """
-        from ffade.api.calls import report
-
         report(self, compare=compare, **options)
         return self.dir / "report.html"
 
@@ -111,3 +109,26 @@ class Run:
         keys = ("explorer", "status", "evaluations", "failures", "distinct_failure_states")
         rows = "".join(f"<tr><td>{k}</td><td>{summary[k]}</td></tr>" for k in keys if k in summary)
         return f"<b>{self.dir}</b><table>{rows}</table>"
+
+
+def report(
+    run: Run | str | Path,
+    compare: Run | str | Path | None = None,
+    out: str | Path | None = None,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    axes: list[str] | None = None,
+    tensorboard: bool = True,
+) -> Run:
+    """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does.
+
+    Returns the run; its ``regions`` and ``report_data()`` read what was written.
+    """
+    from ffade.summarize.report import build_report
+
+    run = Run.of(run)
+    if axes is not None and not 1 <= len(axes) <= 3:
+        raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
+    other = None if compare is None else Run.of(compare).dir
+    build_report(run.dir, other, out, threshold, min_evaluations, axes, tensorboard)
+    return run if out is None else Run(Path(out))

@@ -9,7 +9,7 @@ streams) starts afresh: a replayed run is complete, not identical to an uninterr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
@@ -22,11 +22,8 @@ from ffade.records import (
     write_text_atomic,
 )
 
-if TYPE_CHECKING:
-    from ffade.explore.base import Explorer
 
-
-def replay_log(explorer: Explorer, run_dir: Path) -> None:
+def replay_log(explorer: Any, run_dir: Path) -> None:
     """Load ``run_dir``'s evaluations into a set-up explorer, up to its budget, and log them."""
     evaluator, space = explorer.evaluator, explorer.space
     records: dict[int, EvaluationRecord] = {}
@@ -59,7 +56,7 @@ def replay_log(explorer: Explorer, run_dir: Path) -> None:
     explorer.recorder.append(kept.values())
 
 
-def copy_checkpointed_log(explorer: Explorer, old_run_dir: Path) -> None:
+def copy_checkpointed_log(explorer: Any, old_run_dir: Path) -> None:
     """Start a run resumed from a checkpoint with the evaluations that checkpoint counts."""
     old = old_run_dir / EVALUATIONS_FILE
     new = explorer.recorder.run_dir / EVALUATIONS_FILE

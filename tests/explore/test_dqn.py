@@ -153,7 +153,9 @@ def test_the_exploration_bonus_brings_the_dqn_back_to_a_small_region(tmp_path: P
     spec["target"]["args"] = {"regions": [big, small]}
     taken = {}
     for bonus in (0.0, 8.0):
-        explorer = DQNExplorer(task=spec, budget=240, num_envs=16, exploration_bonus=bonus)
+        explorer = DQNExplorer(
+            task=spec, budget=240, num_envs=16, exploration_bonus=bonus, gradient_steps=4
+        )
         discover(explorer, tmp_path, seed=2, name=f"bonus_{bonus}")
         num_states = explorer.space.num_states
         failing = [k for k, (_, _, failed) in explorer.evaluator.memo.items() if failed]
