@@ -51,7 +51,7 @@ def _discover(task: dict[str, Any], root: Path) -> Path:
     run = Path(explorer.recorder.run_dir)
     feedback = root / "feedback.yaml"
     feedback.write_text("regions:\n  - {rank: 1, priority: high}\ndefault: skip\n")
-    feedback_from_file(run, feedback, pictures=lambda r: None)
+    feedback_from_file(run, feedback, pictures=lambda r: None, slices="regions")
     return run
 
 
