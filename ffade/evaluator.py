@@ -1,0 +1,227 @@
+"""Evaluation of (input, concept state) pairs: batched, memoized, budgeted and logged.
+
+:class:`Evaluator` owns everything that costs target time: it runs the target in batches on
+inputs changed by concepts (built by :class:`~ffade.changes.ChangedInputs`), scores with the
+reward plugin, memoizes each pair so repeats are free, enforces the evaluation budget and
+appends every evaluation to the run log. The environments of :mod:`ffade.env` step on it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from ffade.batch import concat, take
+from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
+from ffade.records import EvaluationEncoder, RunRecorder
+from ffade.task import Task
+from ffade.threads import one_thread
+
+MAX_BITMAP_PAIRS = 2**27
+"""Up to this many (input, state) pairs (128 MB) membership is a bitmap; beyond, the memo."""
+
+
+@dataclass
+class Outcome:
+    """Per-pair results of :meth:`Evaluator.evaluate` (arrays of the request's length)."""
+
+    metric: np.ndarray
+    reward: np.ndarray
+    failed: np.ndarray
+    new_failure: np.ndarray  # failed, and evaluated for the first time by this call
+    evaluated: np.ndarray  # False where the budget ran out before this pair
+
+
+class Evaluator:
+    """Batched, memoized, budgeted, logged evaluation of (input, concept state) pairs.
+
+    Args:
+        task: the built task.
+        batch_size: inputs per forward pass of the target.
+        budget: the most target evaluations allowed (memoized repeats are free); None: no limit.
+        recorder: where evaluations are appended; None keeps them in memory only.
+        cache_bytes: keep the whole split collated on the target's device if it fits in this.
+
+    Attributes:
+        changes: builds the changed inputs the target is run on (also for pictures of them).
+    """
+
+    def __init__(
+        self,
+        task: Task,
+        batch_size: int = 64,
+        budget: int | None = None,
+        recorder: RunRecorder | None = None,
+        cache_bytes: int = DEVICE_CACHE_BYTES,
+    ) -> None:
+        self.task = task
+        self.changes = ChangedInputs(task, cache_bytes)
+        self.space = task.space
+        self.batch_size = batch_size
+        self.budget = budget
+        self.recorder = recorder
+        self._encoder = EvaluationEncoder([(c.label, c.values) for c in self.space.concepts])
+        self.memo: dict[int, tuple[float, float, bool]] = {}
+        # is_evaluated runs on every candidate an explorer scores: a flat bitmap answers a whole
+        # array at once, where a dict lookup per key cost more than the rest of a DQN decision
+        pairs = self.num_inputs * self.space.num_states
+        self._evaluated = np.zeros(pairs, bool) if pairs <= MAX_BITMAP_PAIRS else None
+        self.evaluations = 0
+        self.failures = 0
+        self.invalid = 0  # evaluations whose metric or reward was NaN or inf
+        self._features: torch.Tensor | None = None
+        self._clean_outputs: list[Any] | None = None
+
+    @property
+    def num_inputs(self) -> int:
+        return len(self.task.inputs)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.budget is None else max(self.budget - self.evaluations, 0)
+
+    def keys(self, input_ids: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """One integer per (input, state) pair: the memo key and the unit of 'distinct'."""
+        return np.asarray(input_ids, np.int64) * self.space.num_states + self.space.flat(states)
+
+    def is_evaluated(self, keys: np.ndarray) -> np.ndarray:
+        if self._evaluated is not None:
+            return self._evaluated[keys]
+        return np.fromiter((int(k) in self.memo for k in keys.ravel()), bool, keys.size).reshape(
+            keys.shape
+        )
+
+    def features(self, input_ids: np.ndarray) -> torch.Tensor:
+        """The target's features of the unchanged inputs (computed once for all, on CPU)."""
+        if self._features is None:
+            chunks = []
+            for start in range(0, self.num_inputs, self.batch_size):
+                ids = range(start, min(start + self.batch_size, self.num_inputs))
+                inputs, _ = self.changes.unchanged(ids)
+                with torch.inference_mode():
+                    chunks.append(self.task.target.features(inputs).float().cpu())
+            self._features = torch.cat(chunks)
+        return self._features[torch.as_tensor(np.asarray(input_ids), dtype=torch.long)]
+
+    @property
+    def feature_dim(self) -> int:
+        return self.features(np.zeros(1, np.int64)).shape[1]
+
+    def evaluate(self, input_ids: np.ndarray, states: np.ndarray, step: int = 0) -> Outcome:
+        """Evaluate pairs, new ones through the target in batches, repeats from the memo."""
+        input_ids = np.asarray(input_ids, np.int64)
+        states = np.asarray(states, np.int64).reshape(len(input_ids), self.space.num_concepts)
+        keys = self.keys(input_ids, states)
+        todo: dict[int, int] = {}
+        for row, key in enumerate(keys.tolist()):
+            if key not in self.memo and key not in todo:
+                todo[key] = row
+        fresh = list(todo.values())
+        if self.remaining is not None:
+            fresh = fresh[: self.remaining]
+        if fresh:
+            self._run(input_ids[fresh], states[fresh], keys[fresh], step)
+        fresh_keys = {int(keys[r]) for r in fresh}
+        n = len(keys)
+        out = Outcome(
+            np.zeros(n, np.float32),
+            np.zeros(n, np.float32),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+        )
+        for row, key in enumerate(keys.tolist()):
+            if key in self.memo:
+                out.metric[row], out.reward[row], out.failed[row] = self.memo[key]
+                out.evaluated[row] = True
+                out.new_failure[row] = out.failed[row] and key in fresh_keys
+                fresh_keys.discard(key)  # a pair repeated within one call is new only once
+        return out
+
+    def _run(self, input_ids: np.ndarray, states: np.ndarray, keys: np.ndarray, step: int) -> None:
+        for start in range(0, len(keys), self.batch_size):
+            part = slice(start, start + self.batch_size)
+            ids, st = input_ids[part], states[part]
+            with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
+                inputs, references = self.changes.build(ids, st)
+            with torch.inference_mode():
+                outputs = self.task.target.predict(inputs)
+                clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
+                with one_thread(self.task.target.device):
+                    scores = self.task.reward.score(outputs, references, clean)
+            metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
+            failed = scores.failed.tolist()
+            paid = rewards
+            invalid = self._invalid(metrics, rewards, ids, st)
+            if invalid.any():  # neither failed nor paid: no NaN reaches a learner
+                failed = (np.asarray(failed, bool) & ~invalid).tolist()
+                paid = np.where(invalid, 0.0, rewards).tolist()
+            lines = list(
+                self._encoder.lines(
+                    step, ids.tolist(), st.tolist(), metrics, rewards, failed, invalid.tolist()
+                )
+            )
+            # counted with its batch, just before its lines are written: a Ctrl-C in the log's
+            # fsync (the slow part, after the write) still leaves the summary counting the log
+            results = zip(metrics, paid, failed, strict=True)
+            self.memo.update(zip(keys[part].tolist(), results, strict=True))
+            if self._evaluated is not None:
+                self._evaluated[keys[part]] = True
+            self.failures += sum(failed)
+            self.invalid += int(invalid.sum())
+            self.evaluations += len(ids)
+            if self.recorder is not None:
+                self.recorder.append_lines(lines)
+
+    def _invalid(
+        self, metric: list[float], reward: list[float], input_ids: np.ndarray, states: np.ndarray
+    ) -> np.ndarray:
+        """Where the metric is NaN or the reward NaN or inf: neither a pass nor a failure.
+
+        Warned once per run. An infinite metric alone stays valid: a margin may be unbounded.
+        """
+        metric = np.asarray(metric, np.float64)
+        invalid = np.isnan(metric) | ~np.isfinite(np.asarray(reward, np.float64))
+        if invalid.any() and not self.invalid:
+            row = int(np.argmax(invalid))
+            warnings.warn(
+                f"the target's outputs scored {metric[row]} (not a finite number) on input "
+                f"{int(input_ids[row])} at {self.space.values(states[row])}; such evaluations "
+                "count as 'invalid' (summary.json), not as passes or failures",
+                stacklevel=2,
+            )
+        return invalid
+
+    def _clean(self, ids: np.ndarray) -> Any:
+        """The target's outputs on the unchanged inputs, computed once per input."""
+        if self._clean_outputs is None:
+            self._clean_outputs = [None] * self.num_inputs
+        missing = [int(i) for i in ids if self._clean_outputs[int(i)] is None]
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start : start + self.batch_size]
+            inputs, _ = self.changes.unchanged(chunk)
+            outputs = self.task.target.predict(inputs)
+            for j, i in enumerate(chunk):
+                self._clean_outputs[i] = take(outputs, [j])
+        return concat([self._clean_outputs[int(i)] for i in ids])
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "memo": self.memo,
+            "evaluations": self.evaluations,
+            "failures": self.failures,
+            "invalid": self.invalid,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.memo = dict(state["memo"])
+        if self._evaluated is not None:
+            self._evaluated[:] = False
+            self._evaluated[np.fromiter(self.memo, np.int64, len(self.memo))] = True
+        self.evaluations = int(state["evaluations"])
+        self.failures = int(state["failures"])
+        self.invalid = int(state.get("invalid", 0))  # checkpoints from before 'invalid' existed
