@@ -96,6 +96,21 @@ class FailureVectorEnv(VectorEnv):
             self._feature_table = self.evaluator.features(every_input).numpy()
         return {"features": self._feature_table[self.input_ids], "state": self.states.copy()}
 
+    def episodes_state(self) -> dict[str, Any]:
+        """The episodes under way, for checkpoints (plain lists: ``weights_only`` loads them)."""
+        return {
+            "input_ids": self.input_ids.tolist(),
+            "states": self.states.tolist(),
+            "steps": self.steps.tolist(),
+            "global_step": self.global_step,
+        }
+
+    def load_episodes_state(self, state: dict[str, Any]) -> None:
+        self.input_ids[:] = state["input_ids"]
+        self.states[:] = state["states"]
+        self.steps[:] = state["steps"]
+        self.global_step = state["global_step"]
+
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from torch.utils.data import DataLoader, IterableDataset
+from torch.utils.data import DataLoader
 from typing_extensions import override
 
 from ffade.env import Evaluator, FailureVectorEnv
@@ -22,6 +22,7 @@ from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.explore.stopping import RecentFailures, parse_stop_rule, rule_value
+from ffade.explore.ticks import Ticks
 from ffade.records import POLICY_FILE, RunRecorder, atomic_path
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, build_task, spec_dict
@@ -29,16 +30,6 @@ from ffade.task import Task, TaskSpec, build_task, spec_dict
 MACROSCOPIC, MICROSCOPIC = "macroscopic", "microscopic"
 MAX_POLICY_STATES = 200_000
 """Grids up to this size get ``policy.npy``; beyond it a per-state table is too big to be useful."""
-
-
-class _Ticks(IterableDataset):
-    """An endless stream of step numbers: explorers make their own data, the budget ends it."""
-
-    def __iter__(self):
-        step = 0
-        while True:
-            yield step
-            step += 1
 
 
 class Explorer(RunModule):
@@ -169,7 +160,7 @@ class Explorer(RunModule):
 
     @override
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(_Ticks(), batch_size=None)
+        return DataLoader(Ticks(), batch_size=None)
 
     @override
     def configure_optimizers(self):
@@ -363,13 +354,8 @@ class Explorer(RunModule):
             "smallest_failures": self.smallest_failures,
             "wall_seconds": self.elapsed_seconds(),
             "run_dir": str(self.recorder.run_dir),
-            "episodes": {  # episodes under way: a resumed microscopic run continues them
-                "input_ids": self.env.input_ids.tolist(),
-                "states": self.env.states.tolist(),
-                "steps": self.env.steps.tolist(),
-                "global_step": self.env.global_step,
-                "done": self._done.tolist(),
-            },
+            # episodes under way: a resumed microscopic run continues them
+            "episodes": {**self.env.episodes_state(), "done": self._done.tolist()},
             "explorer": self.explorer_state(),
         }
 
@@ -397,12 +383,8 @@ class Explorer(RunModule):
         self.failing_flat_states = set(state["failing_flat_states"])
         self.smallest_failures = dict(state["smallest_failures"])
         self.wall_seconds = state["wall_seconds"]
-        episodes = state["episodes"]
-        self.env.input_ids[:] = episodes["input_ids"]
-        self.env.states[:] = episodes["states"]
-        self.env.steps[:] = episodes["steps"]
-        self.env.global_step = episodes["global_step"]
-        self._done = np.array(episodes["done"], bool)
+        self.env.load_episodes_state(state["episodes"])
+        self._done = np.array(state["episodes"]["done"], bool)
         self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
 
