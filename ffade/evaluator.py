@@ -17,13 +17,10 @@ import torch
 
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
+from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
-
-MAX_BITMAP_PAIRS = 2**27
-"""Up to this many (input, state) pairs (128 MB) membership is a bitmap; beyond, the memo."""
-
 
 @dataclass
 class Outcome:
@@ -66,10 +63,9 @@ class Evaluator:
         self.recorder = recorder
         self._encoder = EvaluationEncoder([(c.label, c.values) for c in self.space.concepts])
         self.memo: dict[int, tuple[float, float, bool]] = {}
-        # is_evaluated runs on every candidate an explorer scores: a flat bitmap answers a whole
-        # array at once, where a dict lookup per key cost more than the rest of a DQN decision
+        # is_evaluated runs on every candidate an explorer scores: see ffade.evaluated_pairs
         pairs = self.num_inputs * self.space.num_states
-        self._evaluated = np.zeros(pairs, bool) if pairs <= MAX_BITMAP_PAIRS else None
+        self._evaluated = EvaluatedPairs(pairs) if pairs <= MAX_BITMAP_PAIRS else None
         self.evaluations = 0
         self.failures = 0
         self.invalid = 0  # evaluations whose metric or reward was NaN or inf
@@ -90,7 +86,7 @@ class Evaluator:
 
     def is_evaluated(self, keys: np.ndarray) -> np.ndarray:
         if self._evaluated is not None:
-            return self._evaluated[keys]
+            return self._evaluated.contains(keys)
         return np.fromiter((int(k) in self.memo for k in keys.ravel()), bool, keys.size).reshape(
             keys.shape
         )
@@ -170,7 +166,7 @@ class Evaluator:
             results = zip(metrics, paid, failed, strict=True)
             self.memo.update(zip(keys[part].tolist(), results, strict=True))
             if self._evaluated is not None:
-                self._evaluated[keys[part]] = True
+                self._evaluated.add(keys[part])
             self.failures += sum(failed)
             self.invalid += int(invalid.sum())
             self.evaluations += len(ids)
@@ -220,8 +216,7 @@ class Evaluator:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.memo = dict(state["memo"])
         if self._evaluated is not None:
-            self._evaluated[:] = False
-            self._evaluated[np.fromiter(self.memo, np.int64, len(self.memo))] = True
+            self._evaluated.replace(np.fromiter(self.memo, np.int64, len(self.memo)))
         self.evaluations = int(state["evaluations"])
         self.failures = int(state["failures"])
         self.invalid = int(state.get("invalid", 0))  # checkpoints from before 'invalid' existed
