@@ -22,6 +22,7 @@ from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
 
+
 @dataclass
 class Outcome:
     """Per-pair results of :meth:`Evaluator.evaluate` (arrays of the request's length)."""
