@@ -16,6 +16,7 @@ import numpy as np
 from torch.utils.data import DataLoader
 from typing_extensions import override
 
+from ffade.auto_batch import BatchSizeProbe, check_eval_batch_size, set_eval_batch_size
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.coverage import CoverageProbes, probe_count
@@ -39,7 +40,9 @@ class Explorer(RunModule):
         task: what to explore (target, dataset, reward, concepts, mode).
         budget: target evaluations to spend; memoized repeats are free.
         num_envs: episodes stepped together; the target sees them as one batch.
-        eval_batch_size: inputs per forward pass of the target.
+        eval_batch_size: inputs per forward pass of the target, or "auto": probe doubling
+            sizes on real inputs and keep the fastest (see ffade.auto_batch; summary.json's
+            ``eval_batch_size`` records the choice). A step evaluates at most ``num_envs`` pairs.
         max_steps: microscopic episode step limit.
         step_penalty: microscopic cost per step (favours the smallest failing change).
         novelty_bonus: extra reward for a failure never seen before.
@@ -62,7 +65,7 @@ class Explorer(RunModule):
         task: TaskSpec,
         budget: int = 1000,
         num_envs: int = 32,
-        eval_batch_size: int = 256,
+        eval_batch_size: int | str = 256,
         max_steps: int = 10,
         step_penalty: float = 0.1,
         novelty_bonus: float = 1.0,
@@ -75,20 +78,16 @@ class Explorer(RunModule):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
-        if budget < 1:
-            raise FfadeError(f"model.init_args.budget must be at least 1, got {budget}")
-        if num_envs < 1:
-            raise FfadeError(f"model.init_args.num_envs must be at least 1, got {num_envs}")
-        if max_steps < 1:
-            raise FfadeError(f"model.init_args.max_steps must be at least 1, got {max_steps}")
-        if max_idle_steps < 1:
-            raise FfadeError(
-                f"model.init_args.max_idle_steps must be at least 1, got {max_idle_steps}"
-            )
-        if coverage_probes < 0:
-            raise FfadeError(
-                f"model.init_args.coverage_probes must be at least 0, got {coverage_probes}"
-            )
+        for key, value, least in (
+            ("budget", budget, 1),
+            ("num_envs", num_envs, 1),
+            ("max_steps", max_steps, 1),
+            ("max_idle_steps", max_idle_steps, 1),
+            ("coverage_probes", coverage_probes, 0),
+        ):
+            if value < least:
+                raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
+        check_eval_batch_size(eval_batch_size)
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
@@ -104,6 +103,7 @@ class Explorer(RunModule):
         self.evaluator: Evaluator | None = None
         self.env: FailureVectorEnv | None = None
         self.probes: CoverageProbes | None = None
+        self.batch_size_probe: BatchSizeProbe | None = None
         self.recent_failures = RecentFailures()
         self.stop_reason = "budget spent"
         self.recorder: RunRecorder | None = None
@@ -127,9 +127,9 @@ class Explorer(RunModule):
         self.task = build_task(self.task_spec)
         self.recorder = RunRecorder(self.start_run())
         self.rng = np.random.default_rng(self.seed)
-        self.evaluator = Evaluator(
-            self.task, self.hparams.eval_batch_size, self.budget, self.recorder
-        )
+        self.evaluator = Evaluator(self.task, budget=self.budget, recorder=self.recorder)
+        size = self.hparams.eval_batch_size
+        self.batch_size_probe = set_eval_batch_size(self.evaluator, size, self.seed)
         start = None
         if self.hparams.start_state is not None:
             start = self.task.space.index_of(self.hparams.start_state)
@@ -173,7 +173,7 @@ class Explorer(RunModule):
             copy_checkpointed_log(self, Path(self._restored["run_dir"]))
         self.start_clock()
         if self.probes is not None:
-            self.probes.evaluate(self.hparams.eval_batch_size)
+            self.probes.evaluate(self.evaluator.batch_size)
         self.write_summary("running")
 
     @override
@@ -291,6 +291,7 @@ class Explorer(RunModule):
             "iterations": self.iterations,
             "wall_seconds": round(self.elapsed_seconds(), 3),
             "num_inputs": ev.num_inputs if ev else 0,
+            "eval_batch_size": ev.batch_size if ev else None,
             "num_states": self.space.num_states if self.task else 0,
             "concepts": self.space.describe() if self.task else [],
             "neutral_state": self.space.neutral.tolist() if self.task else [],
@@ -301,6 +302,8 @@ class Explorer(RunModule):
         }
         if self.status == "finished":
             summary["stop_reason"] = self.stop_reason
+        if self.batch_size_probe is not None:
+            summary["eval_batch_size_probe"] = self.batch_size_probe.to_dict()
         if self.probes is not None and self.probes.evaluated:
             summary["estimated_remaining_failures"] = self.probes.estimate().to_dict()
         if self.mode == MICROSCOPIC and self.env is not None:

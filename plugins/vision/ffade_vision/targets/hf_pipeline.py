@@ -48,6 +48,8 @@ class HFImagePipeline(ImageClassifier):
         local_files_only: never reach the hub (on by default: runs are offline).
         weights: a ``torch.save(model.state_dict())`` file, e.g. a fix ffade.mitigate saved.
         device: where the model runs.
+        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
+            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
     """
 
     def __init__(
@@ -58,6 +60,9 @@ class HFImagePipeline(ImageClassifier):
         local_files_only: bool = True,
         weights: str | None = None,
         device: str = "cpu",
+        precision: str = "32",
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
         if task not in TASKS:
             raise PluginError(
@@ -77,6 +82,9 @@ class HFImagePipeline(ImageClassifier):
             input_size=_input_size(processor.size),
             in_channels=network.config.num_channels,
             device=device,
+            precision=precision,
+            channels_last=channels_last,
+            compile=compile,
         )
 
 

@@ -32,6 +32,8 @@ class TorchvisionClassifier(ImageClassifier):
         num_classes: output classes for random weights or a local checkpoint (default 1000).
         image_size: side the model is fed; default the weights' crop size, else the input's own.
         device: where the model runs ("cpu", "cuda", "cuda:1").
+        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
+            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
     """
 
     def __init__(
@@ -41,6 +43,9 @@ class TorchvisionClassifier(ImageClassifier):
         num_classes: int | None = None,
         image_size: int | None = None,
         device: str = "cpu",
+        precision: str = "32",
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
         _check_model_name(model)
         self.model_name = model
@@ -75,6 +80,9 @@ class TorchvisionClassifier(ImageClassifier):
             input_size=(side, side) if side else None,
             in_channels=3,
             device=device,
+            precision=precision,
+            channels_last=channels_last,
+            compile=compile,
         )
 
 

@@ -1,0 +1,84 @@
+"""Speed options of a target's forward pass: bf16 autocast, channels_last, ``torch.compile``.
+
+Every torch target runs its model the same way during discovery: many batches, no gradients.
+:class:`FastForward` wraps that forward once with the options a user asked for, so a target
+takes three arguments (``precision``, ``channels_last``, ``compile``) and hands them here instead
+of re-implementing each. The options change speed, not what is computed, except that bf16
+rounds: outputs can differ in about the third significant digit, and a pair whose margin is that
+close to zero can flip between pass and failure. Measured effects: docs/discovery.md.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+import torch
+from torch import nn
+
+from ffade.errors import PluginError
+
+PRECISIONS = {"32": None, "bf16": torch.bfloat16}
+"""``precision`` values: full float32, or bfloat16 autocast (matrix products and convolutions)."""
+
+
+class FastForward:
+    """A model's inference forward with the speed options applied; call it on a batch.
+
+    Args:
+        model: the network; with ``channels_last`` its weights are converted in place (its
+            parameters stay the same objects, so fine-tuning the model keeps working).
+        device: where the model runs; autocast follows its type.
+        precision: "32" (default) or "bf16": run under ``torch.autocast`` in bfloat16. Fast on
+            GPUs with bf16 units (Ampere and later); on CPUs without AMX or AVX512-BF16 it can
+            be slower than float32.
+        channels_last: store 4-D weights and inputs as NHWC, the layout cuDNN's and oneDNN's
+            fastest convolutions use; no effect on models without convolutions.
+        compile: ``torch.compile`` the model on its first batch (slow start: seconds to
+            minutes; a new batch shape compiles again once).
+        target: the target's name, for error messages.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        device: torch.device,
+        precision: str | int = "32",
+        channels_last: bool = False,
+        compile: bool = False,
+        target: str = "target",
+    ) -> None:
+        precision = str(precision)
+        if precision not in PRECISIONS:
+            raise PluginError(
+                f"target '{target}': precision {precision!r} is not allowed; choose "
+                f"{' or '.join(PRECISIONS)}"
+            )
+        for name, value in (("channels_last", channels_last), ("compile", compile)):
+            if not isinstance(value, bool):
+                raise PluginError(f"target '{target}': {name} must be true or false, got {value!r}")
+        self.model = model
+        self.device = torch.device(device)
+        self.dtype = PRECISIONS[precision]
+        self.channels_last = channels_last
+        if channels_last:
+            model.to(memory_format=torch.channels_last)
+        self.compiled = torch.compile(model) if compile else None
+
+    def autocast(self) -> Any:
+        """The autocast context of ``precision`` (none for "32")."""
+        if self.dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
+    def inputs(self, batch: torch.Tensor) -> torch.Tensor:
+        """The batch in the model's memory format (NHWC for 4-D tensors under channels_last)."""
+        if self.channels_last and batch.dim() == 4:
+            return batch.contiguous(memory_format=torch.channels_last)
+        return batch
+
+    def __call__(self, batch: torch.Tensor, compiled: bool = True) -> Any:
+        """The model's outputs on ``batch``; ``compiled=False`` runs the plain model (hooks)."""
+        model = self.compiled if compiled and self.compiled is not None else self.model
+        with self.autocast():
+            return model(self.inputs(batch))
