@@ -25,6 +25,7 @@ import torch
 from ffade import registry
 from ffade.errors import PluginError
 from ffade.plugin_api import Target, load_weights
+from ffade.speed import FastForward
 
 LABEL_FLOOR = 1e-4
 """The probability a label output gives every other class: its scores are log-probabilities."""
@@ -56,6 +57,9 @@ class CallableTarget(Target):
         weights: a state-dict file loaded into ``predict`` when it is a ``torch.nn.Module``
             (how a fix saved by ``ffade.mitigate`` is loaded).
         device: where the batch (and a module) are put.
+        precision, channels_last, compile: speed options of ``predict`` ("32" or "bf16"
+            autocast, NHWC convolutions, ``torch.compile``; see :class:`ffade.speed.FastForward`);
+            they need torch inputs (``numpy: false``).
     """
 
     def __init__(
@@ -66,6 +70,9 @@ class CallableTarget(Target):
         numpy: bool = False,
         weights: str | None = None,
         device: str = "cpu",
+        precision: str = "32",
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
         super().__init__(device)
         self.function = resolve_function(predict, "predict")
@@ -82,6 +89,13 @@ class CallableTarget(Target):
                 load_weights(self.model, weights, "callable")
         elif weights is not None:
             raise PluginError("target 'callable': weights needs predict to be a torch.nn.Module")
+        if numpy and (str(precision) != "32" or channels_last or compile):
+            raise PluginError(
+                "target 'callable': precision, channels_last and compile need torch inputs; "
+                "set numpy: false"
+            )
+        options = (precision, channels_last, compile)
+        self.fast_forward = FastForward(self.function, self.device, *options, target="callable")
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:
@@ -99,7 +113,7 @@ class CallableTarget(Target):
     def predict(self, inputs: Any) -> torch.Tensor:
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         with torch.inference_mode():
-            outputs = self.function(self._argument(inputs))
+            outputs = self.fast_forward(self._argument(inputs))
         return self.scores(outputs)
 
     def scores(self, outputs: Any) -> torch.Tensor:

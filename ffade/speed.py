@@ -10,6 +10,7 @@ close to zero can flip between pass and failure. Measured effects: docs/discover
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
@@ -26,8 +27,9 @@ class FastForward:
     """A model's inference forward with the speed options applied; call it on a batch.
 
     Args:
-        model: the network; with ``channels_last`` its weights are converted in place (its
-            parameters stay the same objects, so fine-tuning the model keeps working).
+        model: the network (or any function of a batch); with ``channels_last`` a network's
+            weights are converted in place (its parameters stay the same objects, so
+            fine-tuning the model keeps working).
         device: where the model runs; autocast follows its type.
         precision: "32" (default) or "bf16": run under ``torch.autocast`` in bfloat16. Fast on
             GPUs with bf16 units (Ampere and later); on CPUs without AMX or AVX512-BF16 it can
@@ -41,7 +43,7 @@ class FastForward:
 
     def __init__(
         self,
-        model: nn.Module,
+        model: nn.Module | Callable[[Any], Any],
         device: torch.device,
         precision: str | int = "32",
         channels_last: bool = False,
@@ -61,7 +63,7 @@ class FastForward:
         self.device = torch.device(device)
         self.dtype = PRECISIONS[precision]
         self.channels_last = channels_last
-        if channels_last:
+        if channels_last and isinstance(model, nn.Module):
             model.to(memory_format=torch.channels_last)
         self.compiled = torch.compile(model) if compile else None
 
@@ -71,13 +73,13 @@ class FastForward:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
-    def inputs(self, batch: torch.Tensor) -> torch.Tensor:
+    def inputs(self, batch: Any) -> Any:
         """The batch in the model's memory format (NHWC for 4-D tensors under channels_last)."""
-        if self.channels_last and batch.dim() == 4:
+        if self.channels_last and isinstance(batch, torch.Tensor) and batch.dim() == 4:
             return batch.contiguous(memory_format=torch.channels_last)
         return batch
 
-    def __call__(self, batch: torch.Tensor, compiled: bool = True) -> Any:
+    def __call__(self, batch: Any, compiled: bool = True) -> Any:
         """The model's outputs on ``batch``; ``compiled=False`` runs the plain model (hooks)."""
         model = self.compiled if compiled and self.compiled is not None else self.model
         with self.autocast():

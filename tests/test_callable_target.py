@@ -63,3 +63,24 @@ def test_a_config_names_a_function_as_module_colon_function(tmp_path: Path) -> N
     summary = json.loads((tmp_path / "runs/test/version_0/summary.json").read_text())
     assert summary["evaluations"] == 40 and 0 < summary["failures"] < 40
     assert summary["task"]["target"]["args"]["predict"] == "tests.api.callables:margin"
+
+
+def test_speed_options_apply_to_a_module_and_keep_its_outputs() -> None:
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(), torch.nn.LazyLinear(3)
+    ).eval()
+    images = torch.rand(5, 3, 8, 8)
+    plain = CallableTarget(module).predict(images)
+    fast = CallableTarget(module, precision="bf16", channels_last=True)
+    assert module[0].weight.is_contiguous(memory_format=torch.channels_last)
+    outputs = fast.predict(images)
+    assert outputs.dtype == torch.float32
+    torch.testing.assert_close(outputs, plain, atol=0.05, rtol=0.05)
+
+
+def test_speed_options_with_numpy_inputs_are_a_one_line_error() -> None:
+    with pytest.raises(PluginError, match="need torch inputs; set numpy: false"):
+        CallableTarget(lambda x: x, numpy=True, precision="bf16")
+    with pytest.raises(PluginError, match="target 'callable': precision 'x' is not allowed"):
+        CallableTarget(lambda x: x, precision="x")

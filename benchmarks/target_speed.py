@@ -1,0 +1,92 @@
+"""What do the image targets' speed options buy? Images per second, each option against float32.
+
+    python benchmarks/target_speed.py                    # digits_cnn and resnet18, on CPU
+    python benchmarks/target_speed.py --device cuda      # the same on a GPU
+    python benchmarks/target_speed.py --no-compile       # skip torch.compile (minutes on CPU)
+
+Each target (the bundled digits CNN on 28 px digits; a torchvision ResNet-18 with random weights,
+``weights: null``, on 224 px images) is built once per option (precision bf16, channels_last,
+compile, and all three) and its ``predict`` timed on the same batch, best of ``REPEATS`` after a
+warm-up (which pays for compilation); the first line of each table is float32 as shipped. Then
+``eval_batch_size: auto``'s probe on the digits quickstart grid prints the size it picks.
+Benchmarks are never run as tests; docs/discovery.md quotes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import torch
+from discovery import digits_task  # benchmarks/discovery.py, beside this script
+
+from ffade import registry
+from ffade.auto_batch import probe_batch_size
+from ffade.evaluator import Evaluator
+from ffade.task import build_task
+
+REPEATS = 5
+OPTIONS: dict[str, dict[str, Any]] = {
+    "float32": {},
+    "bf16": {"precision": "bf16"},
+    "channels_last": {"channels_last": True},
+    "compile": {"compile": True},
+    "all three": {"precision": "bf16", "channels_last": True, "compile": True},
+}
+TARGETS = {
+    "digits_cnn": ({}, (256, 1, 28, 28)),
+    "torchvision_classifier": ({"model": "resnet18", "weights": None}, (32, 3, 224, 224)),
+}
+"""Target arguments, and the batch each is timed on (batch, channels, height, width)."""
+
+
+def images_per_second(target: Any, images: torch.Tensor) -> float:
+    target.predict(images)  # warm-up: lazy set-up and compilation
+    timings = []
+    for _ in range(REPEATS):
+        if images.is_cuda:
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        target.predict(images)
+        if images.is_cuda:
+            torch.cuda.synchronize()
+        timings.append(time.perf_counter() - start)
+    return len(images) / min(timings)
+
+
+def speed_table(name: str, device: str, compile_too: bool) -> None:
+    arguments, shape = TARGETS[name]
+    images = torch.rand(shape, generator=torch.Generator().manual_seed(0)).to(device)
+    print(f"{name} {dict(arguments)}, batch {shape[0]} of {shape[1:]}, {device}")
+    base = None
+    for option, extra in OPTIONS.items():
+        if "compile" in extra and not compile_too:
+            continue
+        target = registry.create("target", name, {**arguments, **extra, "device": device})
+        rate = images_per_second(target, images)
+        base = base or rate
+        print(f"  {option:>14}: {rate:9.0f} images/s  ({rate / base:.2f}x)", flush=True)
+
+
+def auto_batch(device: str) -> None:
+    task = build_task(digits_task(device=device, num_inputs=64))  # the quickstart's grid
+    probe = probe_batch_size(Evaluator(task, batch_size=1), seed=0)
+    rates = ", ".join(f"{s}: {r:.0f}" for s, r in probe.inputs_per_second.items())
+    print(f"eval_batch_size auto on the digits quickstart grid: {probe.batch_size}")
+    print(f"  inputs/s by size: {rates}; stopped: {probe.stopped}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    for name in TARGETS:
+        speed_table(name, args.device, not args.no_compile)
+    auto_batch(args.device)
+
+
+if __name__ == "__main__":
+    main()
