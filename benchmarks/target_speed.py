@@ -26,7 +26,7 @@ from ffade.auto_batch import probe_batch_size
 from ffade.evaluator import Evaluator
 from ffade.task import build_task
 
-REPEATS = 5
+REPEATS = 3
 OPTIONS: dict[str, dict[str, Any]] = {
     "float32": {},
     "bf16": {"precision": "bf16"},
@@ -36,7 +36,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 TARGETS = {
     "digits_cnn": ({}, (256, 1, 28, 28)),
-    "torchvision_classifier": ({"model": "resnet18", "weights": None}, (32, 3, 224, 224)),
+    "torchvision_classifier": ({"model": "resnet18", "weights": None}, (8, 3, 224, 224)),
 }
 """Target arguments, and the batch each is timed on (batch, channels, height, width)."""
 
@@ -66,7 +66,7 @@ def speed_table(name: str, device: str, compile_too: bool) -> None:
         target = registry.create("target", name, {**arguments, **extra, "device": device})
         rate = images_per_second(target, images)
         base = base or rate
-        print(f"  {option:>14}: {rate:9.0f} images/s  ({rate / base:.2f}x)", flush=True)
+        print(f"  {option:>14}: {rate:9.1f} images/s  ({rate / base:.2f}x)", flush=True)
 
 
 def auto_batch(device: str) -> None:
@@ -81,11 +81,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
+    parser.add_argument("--skip-auto", action="store_true", help="skip the auto batch probe")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    for name in TARGETS:
+    for name in args.targets:
         speed_table(name, args.device, not args.no_compile)
-    auto_batch(args.device)
+    if not args.skip_auto:
+        auto_batch(args.device)
 
 
 if __name__ == "__main__":

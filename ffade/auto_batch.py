@@ -23,6 +23,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.evaluator import Evaluator
+from ffade.threads import one_thread
 
 AUTO = "auto"
 FIRST_SIZE = 8
@@ -109,7 +110,8 @@ def _batch_seconds(
     timings = []
     for _ in range(3):  # the first run pays for lazy set-up (caches, kernels, compilation)
         start = time.perf_counter()
-        inputs, _ = evaluator.changes.build(input_ids, states)
+        with one_thread(device):  # as the evaluator builds them (see ffade.threads)
+            inputs, _ = evaluator.changes.build(input_ids, states)
         with torch.inference_mode():
             evaluator.task.target.predict(inputs)
         if device.type == "cuda":
