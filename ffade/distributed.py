@@ -15,10 +15,15 @@ See docs/scale.md for how to launch it on N GPUs and N nodes.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import torch
 import torch.distributed as dist
+
+from ffade.errors import FfadeError
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,43 @@ class Ranks:
         dist.all_gather_object(gathered, obj)
         return gathered
 
+    def check_same(self, digest: str, what: str) -> None:
+        """Raise on every rank if the ranks' ``digest`` differ: they no longer run one search.
+
+        Ranks that disagree would write rank 0's search alone and could wait on each other's
+        collectives forever. Every rank sees every digest, so all raise and none is left waiting.
+
+        Args:
+            digest: this rank's digest of what must be the same everywhere.
+            what: what differs, for the error ("chose different pairs at step 12").
+        """
+        if self.world_size == 1:
+            return
+        digests = self.gather(digest)
+        apart = [rank for rank, other in enumerate(digests) if other != digests[0]]
+        if apart:
+            raise FfadeError(
+                f"data-parallel ranks {apart} {what} than rank 0: every rank must decide the "
+                "same (same seed and config; on GPUs add --trainer.deterministic true)"
+            )
+
 
 SINGLE_PROCESS = Ranks()
+
+
+def keys_digest(keys: np.ndarray) -> str:
+    """A hash of an array of (input, state) keys: what a rank is about to evaluate."""
+    return hashlib.sha256(np.ascontiguousarray(keys, np.int64).tobytes()).hexdigest()
+
+
+def state_digest(module: torch.nn.Module, *values: Any) -> str:
+    """A hash of a module's parameters and buffers, bit for bit, and of ``values``' reprs."""
+    digest = hashlib.sha256()
+    for name, tensor in module.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    digest.update(repr(values).encode())
+    return digest.hexdigest()
 
 
 def trainer_ranks(trainer: Any) -> Ranks:

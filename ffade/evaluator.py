@@ -19,7 +19,7 @@ import torch
 
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
-from ffade.distributed import SINGLE_PROCESS, Ranks
+from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
@@ -133,6 +133,8 @@ class Evaluator:
         input_ids = np.asarray(input_ids, np.int64)
         states = np.asarray(states, np.int64).reshape(len(input_ids), self.space.num_concepts)
         keys = self.keys(input_ids, states)
+        if self.ranks.world_size > 1:  # one collective per call: ranks that diverged stop here
+            self.ranks.check_same(keys_digest(keys), f"chose different pairs at step {step}")
         todo: dict[int, int] = {}
         for row, key in enumerate(keys.tolist()):
             if key not in self.memo and key not in todo:

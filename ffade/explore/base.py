@@ -16,7 +16,7 @@ import numpy as np
 from torch.utils.data import DataLoader
 from typing_extensions import override
 
-from ffade.distributed import keep_module_unwrapped, trainer_ranks
+from ffade.distributed import keep_module_unwrapped, state_digest, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.coverage import CoverageProbes, probe_count
@@ -79,10 +79,8 @@ class Explorer(RunModule):
         at_least = {"budget": 1, "num_envs": 1, "eval_batch_size": 1, "max_steps": 1}
         at_least |= {"max_idle_steps": 1, "coverage_probes": 0}
         for key, least in at_least.items():
-            if self.hparams[key] < least:
-                raise FfadeError(
-                    f"model.init_args.{key} must be at least {least}, got {self.hparams[key]}"
-                )
+            if (value := self.hparams[key]) < least:
+                raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
@@ -333,6 +331,10 @@ class Explorer(RunModule):
 
     @override
     def on_train_end(self) -> None:
+        ev = self.evaluator
+        rngs = (self.rng.bit_generator.state, self.env.np_random.bit_generator.state)
+        counts = (ev.evaluations, ev.failures, ev.invalid, self.iterations, self.gradient_updates)
+        ev.ranks.check_same(state_digest(self, counts, rngs), "ended in a different state")
         self.end_run("finished")
 
     @override
