@@ -16,6 +16,7 @@ import numpy as np
 from torch.utils.data import DataLoader
 from typing_extensions import override
 
+from ffade.distributed import keep_module_unwrapped, state_digest, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.coverage import CoverageProbes, probe_count
@@ -75,20 +76,11 @@ class Explorer(RunModule):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
-        if budget < 1:
-            raise FfadeError(f"model.init_args.budget must be at least 1, got {budget}")
-        if num_envs < 1:
-            raise FfadeError(f"model.init_args.num_envs must be at least 1, got {num_envs}")
-        if max_steps < 1:
-            raise FfadeError(f"model.init_args.max_steps must be at least 1, got {max_steps}")
-        if max_idle_steps < 1:
-            raise FfadeError(
-                f"model.init_args.max_idle_steps must be at least 1, got {max_idle_steps}"
-            )
-        if coverage_probes < 0:
-            raise FfadeError(
-                f"model.init_args.coverage_probes must be at least 0, got {coverage_probes}"
-            )
+        at_least = {"budget": 1, "num_envs": 1, "eval_batch_size": 1, "max_steps": 1}
+        at_least |= {"max_idle_steps": 1, "coverage_probes": 0}
+        for key, least in at_least.items():
+            if (value := self.hparams[key]) < least:
+                raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
@@ -124,24 +116,27 @@ class Explorer(RunModule):
     def setup(self, stage: str) -> None:
         if self.task is not None:
             return
+        keep_module_unwrapped(self.trainer.strategy)  # see ffade.distributed
+        ranks = trainer_ranks(self.trainer)
         self.task = build_task(self.task_spec)
-        self.recorder = RunRecorder(self.start_run())
+        run_dir = self.start_run()
+        # every rank runs the search; rank 0 alone keeps the log (see ffade.distributed)
+        self.recorder = RunRecorder(run_dir) if ranks.is_global_zero else None
         self.rng = np.random.default_rng(self.seed)
         self.evaluator = Evaluator(
-            self.task, self.hparams.eval_batch_size, self.budget, self.recorder
+            self.task, self.hparams.eval_batch_size, self.budget, self.recorder, ranks=ranks
         )
-        start = None
-        if self.hparams.start_state is not None:
-            start = self.task.space.index_of(self.hparams.start_state)
+        h = self.hparams
+        start = None if h.start_state is None else self.task.space.index_of(h.start_state)
         self.env = FailureVectorEnv(
             self.evaluator,
             self.num_envs,
             self.mode,
-            self.hparams.max_steps,
-            self.hparams.step_penalty,
-            self.hparams.novelty_bonus,
+            h.max_steps,
+            h.step_penalty,
+            h.novelty_bonus,
             start,
-            self.hparams.reward_clip,
+            h.reward_clip,
         )
         self.env.reset(seed=self.seed)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
@@ -315,11 +310,16 @@ class Explorer(RunModule):
 
     @override
     def end_run(self, status: str) -> None:
-        """Once: save a finished run's worst examples and policy, the summary, and close the log."""
-        if self.recorder is None or self.status in ("finished", "interrupted", "failed"):
+        """Once: save a finished run's worst examples and policy, the summary, and close the log.
+
+        Every rank ends its run; only the rank that keeps the log (rank 0) writes.
+        """
+        if self.evaluator is None or self.status in ("finished", "interrupted", "failed"):
             return
         self.status = status
         self.stop_clock()  # the discovery loop; pictures below are extra
+        if self.recorder is None:
+            return
         if status == "finished":
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
@@ -331,6 +331,10 @@ class Explorer(RunModule):
 
     @override
     def on_train_end(self) -> None:
+        ev = self.evaluator
+        rngs = (self.rng.bit_generator.state, self.env.np_random.bit_generator.state)
+        counts = (ev.evaluations, ev.failures, ev.invalid, self.iterations, self.gradient_updates)
+        ev.ranks.check_same(state_digest(self, counts, rngs), "ended in a different state")
         self.end_run("finished")
 
     @override
@@ -353,7 +357,7 @@ class Explorer(RunModule):
             "failing_flat_states": sorted(self.failing_flat_states),
             "smallest_failures": self.smallest_failures,
             "wall_seconds": self.elapsed_seconds(),
-            "run_dir": str(self.recorder.run_dir),
+            "run_dir": str(self.run_dir),
             # episodes under way: a resumed microscopic run continues them
             "episodes": {**self.env.episodes_state(), "done": self._done.tolist()},
             "explorer": self.explorer_state(),
