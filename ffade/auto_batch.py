@@ -47,6 +47,14 @@ class BatchSizeProbe:
         return {"batch_size": self.batch_size, "inputs_per_second": rates, "stopped": self.stopped}
 
 
+def batch_size_summary(evaluator: Evaluator | None, probe: BatchSizeProbe | None) -> dict[str, Any]:
+    """summary.json's ``eval_batch_size``, and what ``auto`` measured when it chose it."""
+    summary: dict[str, Any] = {"eval_batch_size": evaluator.batch_size if evaluator else None}
+    if probe is not None:
+        summary["eval_batch_size_probe"] = probe.to_dict()
+    return summary
+
+
 def check_eval_batch_size(value: Any) -> None:
     """A positive integer or "auto"; anything else is a one-line FfadeError."""
     if value == AUTO or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
@@ -56,12 +64,13 @@ def check_eval_batch_size(value: Any) -> None:
     )
 
 
-def set_eval_batch_size(evaluator: Evaluator, value: int | str, seed: int) -> BatchSizeProbe | None:
+def choose(evaluator: Evaluator, value: int | str, seed: int) -> BatchSizeProbe | None:
     """Give ``evaluator`` the batch size ``value``, or the one probed for "auto" (then returned)."""
     if value != AUTO:
         evaluator.batch_size = value
         return None
-    probe = probe_batch_size(evaluator, seed)
+    # under data parallelism every rank must cut the same batches: rank 0's choice holds
+    probe = evaluator.ranks.gather(probe_batch_size(evaluator, seed))[0]
     evaluator.batch_size = probe.batch_size
     return probe
 

@@ -51,8 +51,8 @@ class LastCheckpoint(Callback):
     def save(self, trainer: Trainer) -> None:
         # the whole state (loops, callbacks, optimizers), not the weights alone: a run resumes
         checkpoint = trainer._checkpoint_connector.dump_checkpoint(weights_only=False)
+        path = self.path(trainer)  # on every rank: Trainer.log_dir is a broadcast from rank 0
         if trainer.is_global_zero:
-            path = self.path(trainer)
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(path) as tmp:
                 torch.save(checkpoint, tmp)

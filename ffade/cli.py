@@ -123,8 +123,13 @@ def _with_hints(args: list[str], message: str) -> str:
 
 
 def _print_ending(args: list[str], model: object) -> None:
-    """After ``ffade fit``: where the run is, what it found and the next command to type."""
+    """After ``ffade fit``: where the run is, what it found and the next command to type.
+
+    Said once: under data parallelism by rank 0, the rank that wrote the run directory.
+    """
     run_dir = getattr(model, "run_dir", None)
+    if getattr(model, "global_rank", 0) != 0:
+        return
     if args[0] == "fit" and run_dir is not None and (run_dir / "summary.json").is_file():
         from ffade.run_endings import run_ending
 

@@ -3,7 +3,9 @@
 :class:`Evaluator` owns everything that costs target time: it runs the target in batches on
 inputs changed by concepts (built by :class:`~ffade.changes.ChangedInputs`), scores with the
 reward plugin, memoizes each pair so repeats are free, enforces the evaluation budget and
-appends every evaluation to the run log. The environments of :mod:`ffade.env` step on it.
+appends every evaluation to the run log. The environments of :mod:`ffade.env` step on it. Under
+data parallelism the ranks share out its batches and all record every result
+(:mod:`ffade.distributed`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
+from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
@@ -34,6 +37,16 @@ class Outcome:
     evaluated: np.ndarray  # False where the budget ran out before this pair
 
 
+@dataclass
+class Scores:
+    """One batch's scores as plain lists: what a rank sends the others (see ``Evaluator._run``)."""
+
+    metric: list[float]
+    reward: list[float]
+    failed: list[bool]
+    invalid: list[bool]  # NaN metric, or NaN or infinite reward
+
+
 class Evaluator:
     """Batched, memoized, budgeted, logged evaluation of (input, concept state) pairs.
 
@@ -43,6 +56,8 @@ class Evaluator:
         budget: the most target evaluations allowed (memoized repeats are free); None: no limit.
         recorder: where evaluations are appended; None keeps them in memory only.
         cache_bytes: keep the whole split collated on the target's device if it fits in this.
+        ranks: the processes that share the evaluations (:mod:`ffade.distributed`); every rank
+            must call :meth:`evaluate` with the same pairs. Default: this process alone.
 
     Attributes:
         changes: builds the changed inputs the target is run on (also for pictures of them).
@@ -55,8 +70,10 @@ class Evaluator:
         budget: int | None = None,
         recorder: RunRecorder | None = None,
         cache_bytes: int = DEVICE_CACHE_BYTES,
+        ranks: Ranks = SINGLE_PROCESS,
     ) -> None:
         self.task = task
+        self.ranks = ranks
         self.changes = ChangedInputs(task, cache_bytes)
         self.space = task.space
         self.batch_size = batch_size
@@ -113,6 +130,8 @@ class Evaluator:
         input_ids = np.asarray(input_ids, np.int64)
         states = np.asarray(states, np.int64).reshape(len(input_ids), self.space.num_concepts)
         keys = self.keys(input_ids, states)
+        if self.ranks.world_size > 1:  # one collective per call: ranks that diverged stop here
+            self.ranks.check_same(keys_digest(keys), f"chose different pairs at step {step}")
         todo: dict[int, int] = {}
         for row, key in enumerate(keys.tolist()):
             if key not in self.memo and key not in todo:
@@ -140,58 +159,81 @@ class Evaluator:
         return out
 
     def _run(self, input_ids: np.ndarray, states: np.ndarray, keys: np.ndarray, step: int) -> None:
-        for start in range(0, len(keys), self.batch_size):
-            part = slice(start, start + self.batch_size)
-            ids, st = input_ids[part], states[part]
-            with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
-                inputs, references = self.changes.build(ids, st)
-            with torch.inference_mode():
-                outputs = self.task.target.predict(inputs)
-                clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
-                with one_thread(self.task.target.device):
-                    scores = self.task.reward.score(outputs, references, clean)
-            metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
-            failed = scores.failed.tolist()
-            paid = rewards
-            invalid = self._invalid(metrics, rewards, ids, st)
-            if invalid.any():  # neither failed nor paid: no NaN reaches a learner
-                failed = (np.asarray(failed, bool) & ~invalid).tolist()
-                paid = np.where(invalid, 0.0, rewards).tolist()
+        """Evaluate fresh pairs in batches, and record each batch as soon as it is scored.
+
+        The batches are those one process would run. Under data parallelism
+        (:mod:`ffade.distributed`) they are dealt round robin: each rank scores its batch of a
+        round, the round's scores are gathered, and every rank records every batch, in order.
+        """
+        batches = [slice(s, s + self.batch_size) for s in range(0, len(keys), self.batch_size)]
+        rank, world = self.ranks.rank, self.ranks.world_size
+        for first in range(0, len(batches), world):
+            round_ = batches[first : first + world]
+            mine = round_[rank] if rank < len(round_) else None
+            scored = None if mine is None else self._score(input_ids[mine], states[mine])
+            for part, scores in zip(round_, self.ranks.gather(scored), strict=False):
+                self._record(input_ids[part], states[part], keys[part], scores, step)
+
+    def _score(self, ids: np.ndarray, states: np.ndarray) -> Scores:
+        """Run the target on one batch of changed inputs and score it with the reward plugin."""
+        with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
+            inputs, references = self.changes.build(ids, states)
+        with torch.inference_mode():
+            outputs = self.task.target.predict(inputs)
+            clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
+            with one_thread(self.task.target.device):
+                scores = self.task.reward.score(outputs, references, clean)
+        metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
+        # NaN metric or NaN / inf reward: neither a pass nor a failure. An infinite metric alone
+        # stays valid: a margin may be unbounded
+        invalid = np.isnan(np.asarray(metrics, np.float64)) | ~np.isfinite(
+            np.asarray(rewards, np.float64)
+        )
+        return Scores(metrics, rewards, scores.failed.tolist(), invalid.tolist())
+
+    def _record(
+        self, ids: np.ndarray, states: np.ndarray, keys: np.ndarray, scores: Scores, step: int
+    ) -> None:
+        """Memoize, count and log one scored batch (on every rank; the log only where kept)."""
+        metrics, rewards, failed = scores.metric, scores.reward, scores.failed
+        invalid = np.asarray(scores.invalid, bool)
+        paid = rewards
+        if invalid.any():  # neither failed nor paid: no NaN reaches a learner
+            self._warn_invalid(invalid, metrics, ids, states)
+            failed = (np.asarray(failed, bool) & ~invalid).tolist()
+            paid = np.where(invalid, 0.0, rewards).tolist()
+        lines = None  # encoded only where the log is kept (rank 0)
+        if self.recorder is not None:
             lines = list(
                 self._encoder.lines(
-                    step, ids.tolist(), st.tolist(), metrics, rewards, failed, invalid.tolist()
+                    step, ids.tolist(), states.tolist(), metrics, rewards, failed, invalid.tolist()
                 )
             )
-            # counted with its batch, just before its lines are written: a Ctrl-C in the log's
-            # fsync (the slow part, after the write) still leaves the summary counting the log
-            results = zip(metrics, paid, failed, strict=True)
-            self.memo.update(zip(keys[part].tolist(), results, strict=True))
-            if self._evaluated is not None:
-                self._evaluated.add(keys[part])
-            self.failures += sum(failed)
-            self.invalid += int(invalid.sum())
-            self.evaluations += len(ids)
-            if self.recorder is not None:
-                self.recorder.append_lines(lines)
+        # counted with its batch, just before its lines are written: a Ctrl-C in the log's
+        # fsync (the slow part, after the write) still leaves the summary counting the log
+        results = zip(metrics, paid, failed, strict=True)
+        self.memo.update(zip(keys.tolist(), results, strict=True))
+        if self._evaluated is not None:
+            self._evaluated.add(keys)
+        self.failures += sum(failed)
+        self.invalid += int(invalid.sum())
+        self.evaluations += len(ids)
+        if lines is not None:
+            self.recorder.append_lines(lines)
 
-    def _invalid(
-        self, metric: list[float], reward: list[float], input_ids: np.ndarray, states: np.ndarray
-    ) -> np.ndarray:
-        """Where the metric is NaN or the reward NaN or inf: neither a pass nor a failure.
-
-        Warned once per run. An infinite metric alone stays valid: a margin may be unbounded.
-        """
-        metric = np.asarray(metric, np.float64)
-        invalid = np.isnan(metric) | ~np.isfinite(np.asarray(reward, np.float64))
-        if invalid.any() and not self.invalid:
-            row = int(np.argmax(invalid))
-            warnings.warn(
-                f"the target's outputs scored {metric[row]} (not a finite number) on input "
-                f"{int(input_ids[row])} at {self.space.values(states[row])}; such evaluations "
-                "count as 'invalid' (summary.json), not as passes or failures",
-                stacklevel=2,
-            )
-        return invalid
+    def _warn_invalid(
+        self, invalid: np.ndarray, metrics: list[float], ids: np.ndarray, states: np.ndarray
+    ) -> None:
+        """Say once per run (and once, on rank 0, under data parallelism) what was not valid."""
+        if self.invalid or not self.ranks.is_global_zero:
+            return
+        row = int(np.argmax(invalid))
+        warnings.warn(
+            f"the target's outputs scored {metrics[row]} (not a finite number) on input "
+            f"{int(ids[row])} at {self.space.values(states[row])}; such evaluations "
+            "count as 'invalid' (summary.json), not as passes or failures",
+            stacklevel=2,
+        )
 
     def _clean(self, ids: np.ndarray) -> Any:
         """The target's outputs on the unchanged inputs, computed once per input."""

@@ -34,24 +34,45 @@ class BudgetProgressBar(TQDMProgressBar):
             bar.reset(total=evaluator.budget)
             bar.set_description("evaluations")
         bar.n = evaluator.evaluations
-        bar.set_postfix(
-            failures=evaluator.failures, updates=getattr(pl_module, "gradient_updates", 0)
-        )
+        bar.set_postfix(self.get_metrics(trainer, pl_module))
         bar.refresh()
         return None
 
+    @override
+    def get_metrics(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
+        """What a search has found; Lightning's default adds its logger's version (``v_num``)."""
+        evaluator = getattr(pl_module, "evaluator", None)
+        if evaluator is None:
+            return super().get_metrics(trainer, pl_module)
+        return {
+            "failures": evaluator.failures,
+            "updates": getattr(pl_module, "gradient_updates", 0),
+        }
 
-def _not_an_advert(record: logging.LogRecord) -> bool:
-    return "litlogger" not in record.getMessage()
+
+NOISE = (
+    "litlogger",
+    "GPU available:",
+    "TPU available:",
+    "HPU available:",
+    "`Trainer.fit` stopped: `max_epochs=1` reached",
+)
+"""Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
+own ending, which ffade's (ffade.run_endings) replaces."""
+
+
+def _not_noise(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not any(part in message for part in NOISE)
 
 
 def quiet_lightning() -> None:
     """Hide Lightning's messages that say nothing about an ffade run.
 
     Explorers update inside training_step and may have no optimizer by design, so Lightning's
-    advice about both is noise here, as are its adverts and internal deprecations.
+    advice about both is noise here, as are its adverts, internal deprecations and ``NOISE``.
     """
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_an_advert)
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_noise)
     for message in (
         ".*pre-optimization state.*",
         ".*LeafSpec.*",

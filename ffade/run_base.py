@@ -48,10 +48,15 @@ class RunModule(LightningModule):
         self._started = 0.0
 
     def start_run(self) -> Path:
-        """Take the seed Lightning was given and create the run directory (the logger's)."""
+        """Take the seed Lightning was given and create the run directory (the logger's).
+
+        Under data parallelism every rank knows the directory (Lightning broadcasts rank 0's);
+        rank 0 alone creates it and writes in it.
+        """
         self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
         self.run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.global_rank == 0:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
         return self.run_dir
 
     def start_clock(self) -> None:
@@ -71,10 +76,11 @@ class RunModule(LightningModule):
         raise NotImplementedError
 
     def write_summary(self, status: str | None = None) -> None:
-        """Write summary.json, after setting ``status`` if given; nothing before the run starts."""
+        """Write summary.json, after setting ``status`` if given; nothing before the run starts,
+        and nothing on ranks other than 0."""
         if status is not None:
             self.status = status
-        if self.run_dir is not None:
+        if self.run_dir is not None and self.global_rank == 0:
             write_json_atomic(self.run_dir / SUMMARY_FILE, self.summary())
 
     def end_run(self, status: str) -> None:

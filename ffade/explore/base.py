@@ -16,7 +16,8 @@ import numpy as np
 from torch.utils.data import DataLoader
 from typing_extensions import override
 
-from ffade.auto_batch import BatchSizeProbe, check_eval_batch_size, set_eval_batch_size
+from ffade import auto_batch
+from ffade.distributed import keep_module_unwrapped, state_digest, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.coverage import CoverageProbes, probe_count
@@ -40,9 +41,8 @@ class Explorer(RunModule):
         task: what to explore (target, dataset, reward, concepts, mode).
         budget: target evaluations to spend; memoized repeats are free.
         num_envs: episodes stepped together; the target sees them as one batch.
-        eval_batch_size: inputs per forward pass of the target, or "auto": probe doubling
-            sizes on real inputs and keep the fastest (see ffade.auto_batch; summary.json's
-            ``eval_batch_size`` records the choice). A step evaluates at most ``num_envs`` pairs.
+        eval_batch_size: inputs per forward pass of the target, or "auto": the fastest size,
+            probed on real inputs (ffade.auto_batch). A step evaluates at most ``num_envs`` pairs.
         max_steps: microscopic episode step limit.
         step_penalty: microscopic cost per step (favours the smallest failing change).
         novelty_bonus: extra reward for a failure never seen before.
@@ -78,16 +78,12 @@ class Explorer(RunModule):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
-        for key, value, least in (
-            ("budget", budget, 1),
-            ("num_envs", num_envs, 1),
-            ("max_steps", max_steps, 1),
-            ("max_idle_steps", max_idle_steps, 1),
-            ("coverage_probes", coverage_probes, 0),
-        ):
-            if value < least:
+        auto_batch.check_eval_batch_size(eval_batch_size)
+        at_least = {"budget": 1, "num_envs": 1, "max_steps": 1, "max_idle_steps": 1}
+        at_least |= {"coverage_probes": 0}
+        for key, least in at_least.items():
+            if (value := self.hparams[key]) < least:
                 raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
-        check_eval_batch_size(eval_batch_size)
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
@@ -103,7 +99,7 @@ class Explorer(RunModule):
         self.evaluator: Evaluator | None = None
         self.env: FailureVectorEnv | None = None
         self.probes: CoverageProbes | None = None
-        self.batch_size_probe: BatchSizeProbe | None = None
+        self.batch_size_probe: auto_batch.BatchSizeProbe | None = None
         self.recent_failures = RecentFailures()
         self.stop_reason = "budget spent"
         self.recorder: RunRecorder | None = None
@@ -124,24 +120,26 @@ class Explorer(RunModule):
     def setup(self, stage: str) -> None:
         if self.task is not None:
             return
+        keep_module_unwrapped(self.trainer.strategy)  # see ffade.distributed
+        ranks = trainer_ranks(self.trainer)
         self.task = build_task(self.task_spec)
-        self.recorder = RunRecorder(self.start_run())
+        run_dir = self.start_run()
+        # every rank runs the search; rank 0 alone keeps the log (see ffade.distributed)
+        self.recorder = RunRecorder(run_dir) if ranks.is_global_zero else None
         self.rng = np.random.default_rng(self.seed)
-        self.evaluator = Evaluator(self.task, budget=self.budget, recorder=self.recorder)
-        size = self.hparams.eval_batch_size
-        self.batch_size_probe = set_eval_batch_size(self.evaluator, size, self.seed)
-        start = None
-        if self.hparams.start_state is not None:
-            start = self.task.space.index_of(self.hparams.start_state)
+        h = self.hparams
+        self.evaluator = Evaluator(self.task, 1, self.budget, self.recorder, ranks=ranks)
+        self.batch_size_probe = auto_batch.choose(self.evaluator, h.eval_batch_size, self.seed)
+        start = None if h.start_state is None else self.task.space.index_of(h.start_state)
         self.env = FailureVectorEnv(
             self.evaluator,
             self.num_envs,
             self.mode,
-            self.hparams.max_steps,
-            self.hparams.step_penalty,
-            self.hparams.novelty_bonus,
+            h.max_steps,
+            h.step_penalty,
+            h.novelty_bonus,
             start,
-            self.hparams.reward_clip,
+            h.reward_clip,
         )
         self.env.reset(seed=self.seed)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
@@ -291,7 +289,7 @@ class Explorer(RunModule):
             "iterations": self.iterations,
             "wall_seconds": round(self.elapsed_seconds(), 3),
             "num_inputs": ev.num_inputs if ev else 0,
-            "eval_batch_size": ev.batch_size if ev else None,
+            **auto_batch.batch_size_summary(ev, self.batch_size_probe),
             "num_states": self.space.num_states if self.task else 0,
             "concepts": self.space.describe() if self.task else [],
             "neutral_state": self.space.neutral.tolist() if self.task else [],
@@ -302,8 +300,6 @@ class Explorer(RunModule):
         }
         if self.status == "finished":
             summary["stop_reason"] = self.stop_reason
-        if self.batch_size_probe is not None:
-            summary["eval_batch_size_probe"] = self.batch_size_probe.to_dict()
         if self.probes is not None and self.probes.evaluated:
             summary["estimated_remaining_failures"] = self.probes.estimate().to_dict()
         if self.mode == MICROSCOPIC and self.env is not None:
@@ -318,11 +314,16 @@ class Explorer(RunModule):
 
     @override
     def end_run(self, status: str) -> None:
-        """Once: save a finished run's worst examples and policy, the summary, and close the log."""
-        if self.recorder is None or self.status in ("finished", "interrupted", "failed"):
+        """Once: save a finished run's worst examples and policy, the summary, and close the log.
+
+        Every rank ends its run; only the rank that keeps the log (rank 0) writes.
+        """
+        if self.evaluator is None or self.status in ("finished", "interrupted", "failed"):
             return
         self.status = status
         self.stop_clock()  # the discovery loop; pictures below are extra
+        if self.recorder is None:
+            return
         if status == "finished":
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
@@ -334,6 +335,10 @@ class Explorer(RunModule):
 
     @override
     def on_train_end(self) -> None:
+        ev = self.evaluator
+        rngs = (self.rng.bit_generator.state, self.env.np_random.bit_generator.state)
+        counts = (ev.evaluations, ev.failures, ev.invalid, self.iterations, self.gradient_updates)
+        ev.ranks.check_same(state_digest(self, counts, rngs), "ended in a different state")
         self.end_run("finished")
 
     @override
@@ -356,7 +361,7 @@ class Explorer(RunModule):
             "failing_flat_states": sorted(self.failing_flat_states),
             "smallest_failures": self.smallest_failures,
             "wall_seconds": self.elapsed_seconds(),
-            "run_dir": str(self.recorder.run_dir),
+            "run_dir": str(self.run_dir),
             # episodes under way: a resumed microscopic run continues them
             "episodes": {**self.env.episodes_state(), "done": self._done.tolist()},
             "explorer": self.explorer_state(),

@@ -122,12 +122,14 @@ class CoverageProbes:
         self.evaluated = True
         if not len(self.keys):
             return
-        apart = Evaluator(self.evaluator.task, batch_size)
+        apart = Evaluator(self.evaluator.task, batch_size, ranks=self.evaluator.ranks)
         apart.changes = self.evaluator.changes  # share the inputs kept on the device
         num_states = self.evaluator.space.num_states
         input_ids, flat = np.divmod(self.keys, num_states)
         device = torch.device(self.evaluator.task.target.device)
-        cuda = [device.index or 0] if device.type == "cuda" else []
+        if device.type == "cuda" and device.index is None:  # "cuda": this rank's current GPU
+            device = torch.device("cuda", torch.cuda.current_device())
+        cuda = [device.index] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda):  # a sampling target must not shift the run
             self.failed = apart.evaluate(input_ids, self.evaluator.space.unflat(flat)).failed
 

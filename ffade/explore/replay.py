@@ -53,11 +53,14 @@ def replay_log(explorer: Any, run_dir: Path) -> None:
     if failing:
         explorer.failing_flat_states = set(space.flat(np.array(failing)).tolist())
     explorer.iterations = explorer.env.global_step = max((r.step for r in kept.values()), default=0)
-    explorer.recorder.append(kept.values())
+    if explorer.recorder is not None:  # rank 0 keeps the log (see ffade.distributed)
+        explorer.recorder.append(kept.values())
 
 
 def copy_checkpointed_log(explorer: Any, old_run_dir: Path) -> None:
     """Start a run resumed from a checkpoint with the evaluations that checkpoint counts."""
+    if explorer.recorder is None:  # rank 0 keeps the log (see ffade.distributed)
+        return
     old = old_run_dir / EVALUATIONS_FILE
     new = explorer.recorder.run_dir / EVALUATIONS_FILE
     if not old.is_file() or old.resolve() == new.resolve():

@@ -41,3 +41,20 @@ def test_random_walks_in_microscopic_mode(tmp_path: Path) -> None:
     explorer = RandomExplorer(task=synthetic_spec(mode="microscopic"), budget=60, num_envs=8)
     discover(explorer, tmp_path)
     assert explorer.evaluator.evaluations == 60
+
+
+@pytest.mark.parametrize(
+    ("key", "least"),
+    [
+        ("budget", 1),
+        ("num_envs", 1),
+        ("eval_batch_size", 1),
+        ("max_steps", 1),
+        ("max_idle_steps", 1),
+        ("coverage_probes", 0),
+    ],
+)
+def test_counts_below_their_least_are_one_line_naming_the_key(key: str, least: int) -> None:
+    with pytest.raises(FfadeError) as error:
+        RandomExplorer(synthetic_spec(), **{key: least - 1})
+    assert str(error.value) == f"model.init_args.{key} must be at least {least}, got {least - 1}"

@@ -1,0 +1,134 @@
+"""``ffade fit`` on two CPU processes (Lightning's ddp strategy, gloo) equals a one-process run.
+
+Each test types the command as a user does, with ``--trainer.devices 2 --trainer.strategy ddp``,
+and compares the run directory with a one-process run of the same config and seed: the same
+evaluations.jsonl, line for line, the same summary counts, one run directory, one closing report.
+``eval_batch_size`` is small so that every step has batches for both ranks. Slow: two processes
+start Lightning each, on a machine whose cores are shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO, ffade, write_config
+
+pytestmark = pytest.mark.slow
+
+TWO_PROCESSES = ["--trainer.accelerator", "cpu", "--trainer.devices", "2"]
+TWO_PROCESSES += ["--trainer.strategy", "ddp"]
+ONE_PROCESS = ["--trainer.accelerator", "cpu", "--trainer.devices", "1"]
+SUMMARY_KEYS = (
+    "status",
+    "evaluations",
+    "failures",
+    "invalid",
+    "distinct_failure_states",
+    "failing_concept_states",
+    "gradient_updates",
+    "iterations",
+    "stop_reason",
+    "estimated_remaining_failures",
+)
+
+
+def fit(config: Path, save_dir: Path, *args: str) -> tuple[Path, str]:
+    """``ffade fit --config config ARGS`` logging under ``save_dir``: its one run dir and stdout."""
+    logger = f"--trainer.logger.init_args.save_dir={save_dir}"
+    result = ffade("fit", "--config", str(config), logger, *args, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = [path for path in save_dir.rglob("version_*") if path.is_dir()]
+    assert len(runs) == 1, runs  # both ranks ran one search in one run directory
+    return runs[0], result.stdout
+
+
+def assert_same_run(one: Path, two: Path) -> list[str]:
+    lines = (one / "evaluations.jsonl").read_text().splitlines()
+    assert lines, "the runs evaluated nothing"
+    assert (two / "evaluations.jsonl").read_text().splitlines() == lines
+    summaries = [json.loads((run / "summary.json").read_text()) for run in (one, two)]
+    for key in SUMMARY_KEYS:
+        assert summaries[0].get(key) == summaries[1].get(key), key
+    assert summaries[1]["status"] == "finished"
+    assert (two / "checkpoints" / "last.ckpt").is_file() and (two / "config.yaml").is_file()
+    return lines
+
+
+def quickstart(tmp_path: Path, explorer: str, **init_args: object) -> Path:
+    """configs/quickstart.yaml (digits, a small CNN) with another explorer and ``init_args``."""
+    config = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    config["model"]["class_path"] = explorer
+    config["model"]["init_args"].update(init_args)
+    path = tmp_path / "quickstart.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_dqn_on_two_processes_writes_what_one_process_writes(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=240, eval_batch_size=4)
+    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
+    two, stdout = fit(config, tmp_path / "two", *TWO_PROCESSES)
+    assert_same_run(one, two)
+    summary = json.loads((two / "summary.json").read_text())
+    assert summary["gradient_updates"] > 0  # the learner learned, identically on both ranks
+    assert stdout.count(f"run: {two}") == 1  # the closing report is said once, by rank 0
+
+
+def test_random_search_on_the_quickstart_digits_on_two_processes(tmp_path: Path) -> None:
+    config = quickstart(tmp_path, "ffade.explore.RandomExplorer", budget=256, eval_batch_size=16)
+    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
+    two, _ = fit(config, tmp_path / "two", *TWO_PROCESSES)
+    lines = assert_same_run(one, two)
+    assert len(lines) == 256
+
+
+def start_and_kill(config: Path, run: Path, lines: int) -> None:
+    """Start ``ffade fit`` on two processes; kill both once a checkpoint and ``lines`` exist."""
+    exe = Path(sys.executable).parent / "ffade"
+    process = subprocess.Popen(
+        [str(exe), "fit", "--config", str(config), *TWO_PROCESSES],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # rank 1 is its child: kill the group, as a scheduler would
+    )
+    log, checkpoint = run / "evaluations.jsonl", run / "checkpoints" / "last.ckpt"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if log.is_file() and len(log.read_bytes().splitlines()) > lines and checkpoint.is_file():
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be killed mid-run"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_a_killed_two_process_run_resumes_on_two_processes(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.yaml",
+        explorer="ffade.explore.RandomExplorer",
+        budget=3000,
+        eval_batch_size=8,
+        save_dir=tmp_path / "killed",
+    )
+    first = tmp_path / "killed" / "test" / "version_0"
+    start_and_kill(config, first, lines=300)
+    assert json.loads((first / "summary.json").read_text())["status"] == "running"
+    checkpoint = first / "checkpoints" / "last.ckpt"
+    result = ffade(
+        "fit", "--config", str(config), "--ckpt_path", str(checkpoint), *TWO_PROCESSES, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    resumed = first.parent / "version_1"
+    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
+    # the checkpoint holds the random streams: the resumed run is the uninterrupted one
+    assert len(assert_same_run(one, resumed)) == 3000
