@@ -48,7 +48,6 @@ def test_random_walks_in_microscopic_mode(tmp_path: Path) -> None:
     [
         ("budget", 1),
         ("num_envs", 1),
-        ("eval_batch_size", 1),
         ("max_steps", 1),
         ("max_idle_steps", 1),
         ("coverage_probes", 0),
