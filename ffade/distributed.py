@@ -89,6 +89,21 @@ def state_digest(module: torch.nn.Module, *values: Any) -> str:
     return digest.hexdigest()
 
 
+def check_ranks_ended_alike(explorer: Any) -> None:
+    """At the end of a search: every rank holds the same parameters, counts and random streams
+    (one FfadeError on every rank otherwise, rather than a log that one rank would contradict)."""
+    ev = explorer.evaluator
+    rngs = (explorer.rng.bit_generator.state, explorer.env.np_random.bit_generator.state)
+    counts = (
+        ev.evaluations,
+        ev.failures,
+        ev.invalid,
+        explorer.iterations,
+        explorer.gradient_updates,
+    )
+    ev.ranks.check_same(state_digest(explorer, counts, rngs), "ended in a different state")
+
+
 def trainer_ranks(trainer: Any) -> Ranks:
     """The Trainer's global rank and world size (set up before a LightningModule's ``setup``)."""
     return Ranks(int(trainer.global_rank), int(trainer.world_size))

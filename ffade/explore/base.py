@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader
 from typing_extensions import override
 
 from ffade import auto_batch
-from ffade.distributed import keep_module_unwrapped, state_digest, trainer_ranks
+from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError
 from ffade.explore.coverage import CoverageProbes, probe_count
@@ -79,8 +79,7 @@ class Explorer(RunModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         auto_batch.check_eval_batch_size(eval_batch_size)
-        at_least = {"budget": 1, "num_envs": 1, "max_steps": 1, "max_idle_steps": 1}
-        at_least |= {"coverage_probes": 0}
+        at_least = dict(budget=1, num_envs=1, max_steps=1, max_idle_steps=1, coverage_probes=0)
         for key, least in at_least.items():
             if (value := self.hparams[key]) < least:
                 raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
@@ -335,10 +334,7 @@ class Explorer(RunModule):
 
     @override
     def on_train_end(self) -> None:
-        ev = self.evaluator
-        rngs = (self.rng.bit_generator.state, self.env.np_random.bit_generator.state)
-        counts = (ev.evaluations, ev.failures, ev.invalid, self.iterations, self.gradient_updates)
-        ev.ranks.check_same(state_digest(self, counts, rngs), "ended in a different state")
+        check_ranks_ended_alike(self)
         self.end_run("finished")
 
     @override
