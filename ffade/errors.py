@@ -17,3 +17,10 @@ class PluginError(FfadeError):
 
 class ConceptValueError(FfadeError, ValueError):
     """A concept was given a value outside what it allows."""
+
+
+def require_at_least(least: int, **init_args: int) -> None:
+    """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
+    for key, value in init_args.items():
+        if value < least:
+            raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")

@@ -19,7 +19,7 @@ from typing_extensions import override
 from ffade import auto_batch
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_at_least
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.replay import copy_checkpointed_log, replay_log
@@ -79,10 +79,9 @@ class Explorer(RunModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         auto_batch.check_eval_batch_size(eval_batch_size)
-        at_least = dict(budget=1, num_envs=1, max_steps=1, max_idle_steps=1, coverage_probes=0)
-        for key, least in at_least.items():
-            if (value := self.hparams[key]) < least:
-                raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
+        require_at_least(1, budget=budget, num_envs=num_envs, max_steps=max_steps)
+        require_at_least(1, max_idle_steps=max_idle_steps)
+        require_at_least(0, coverage_probes=coverage_probes)
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:

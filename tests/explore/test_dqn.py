@@ -64,6 +64,15 @@ def test_learning_must_start_within_the_budget() -> None:
         DQNExplorer(task=synthetic_spec(), budget=500, learning_starts=1000)
 
 
+def test_num_envs_follows_the_budget_by_default() -> None:
+    """Without num_envs the DQN takes about 32 steps; arguments are checked as given, not as
+    Lightning saved them (the DQN's saved num_envs is None)."""
+    assert DQNExplorer(task=synthetic_spec(), budget=3200).num_envs == 100
+    assert DQNExplorer(task=synthetic_spec(), budget=100).num_envs == 16
+    with pytest.raises(FfadeError, match="num_envs must be at least 1, got 0"):
+        DQNExplorer(task=synthetic_spec(), budget=100, num_envs=0)
+
+
 def test_microscopic_finds_small_failing_changes(tmp_path: Path) -> None:
     spec = synthetic_spec(mode="microscopic")
     explorer = DQNExplorer(
