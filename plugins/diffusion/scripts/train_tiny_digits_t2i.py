@@ -11,7 +11,7 @@ the trained ones: with so few steps, both make the difference between smudges an
 Plain training on all 1797 digits: what the model gets wrong (rare style words, unknown words,
 few steps, low guidance) is its own weakness.
 
-Run from the repository root (about 20 minutes on one busy CPU thread):
+Run from the repository root (25 minutes on one CPU thread of a busy two-core machine):
 
     python plugins/diffusion/scripts/train_tiny_digits_t2i.py
 
