@@ -45,7 +45,7 @@ def test_sd14_config_runs_on_a_tiny_pipeline(
     assert len(records) == 8 and all(-1 <= r["metric"] <= 1 for r in records)
 
 
-@pytest.mark.slow  # about a minute on two busy cores: CI runs it in its slow step
+@pytest.mark.slow  # 146 s on two busy cores (a loop was running): CI runs it in its slow step
 def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
     """The bundled model, the judge and the digit prompts, on a small budget, from the CLI."""
     result = ffade(
