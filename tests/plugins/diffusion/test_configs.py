@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
 from tests.helpers import REPO, ffade
 
@@ -42,3 +43,28 @@ def test_sd14_config_runs_on_a_tiny_pipeline(
     assert summary["status"] == "finished" and summary["evaluations"] == 8
     records = [json.loads(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
     assert len(records) == 8 and all(-1 <= r["metric"] <= 1 for r in records)
+
+
+@pytest.mark.slow  # 146 s on two busy cores (a loop was running): CI runs it in its slow step
+def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
+    """The bundled model, the judge and the digit prompts, on a small budget, from the CLI."""
+    result = ffade(
+        "fit",
+        "--config",
+        "configs/t2i_quickstart.yaml",
+        "--model.init_args.budget",
+        "96",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = tmp_path / "runs" / "t2i_quickstart" / "version_0"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 96
+    assert summary["failures"] > 0
+    examples = json.loads((run / "examples" / "examples.json").read_text())
+    assert len(examples) == min(summary["failures"], 16)
+    for example in examples:  # captioned with the prompt that asked for the missing digit
+        assert example["output"].startswith('"a ')
+        assert DIGIT_WORDS[example["reference"]] in example["output"]
+    assert (run / "examples" / "worst_failures.png").is_file()

@@ -57,17 +57,21 @@ def build_vae() -> AutoencoderKL:
 
 
 def build_unet() -> UNet2DConditionModel:
-    """A two-level UNet on 8x8x4 latents with cross-attention to 64-wide text states."""
+    """A two-level UNet on 8x8x4 latents with cross-attention to 64-wide text states.
+
+    Attention runs only on the 4x4 level and the middle: at 8x8 it cost more than half of a
+    training step on CPU and added little for 16 px digits, while width (32, 64) did.
+    """
     return UNet2DConditionModel(
         sample_size=8,
         in_channels=4,
         out_channels=4,
-        block_out_channels=(16, 32),
+        block_out_channels=(32, 64),
         layers_per_block=1,
-        down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
         cross_attention_dim=64,
-        attention_head_dim=8,
+        attention_head_dim=16,
         norm_num_groups=8,
     )
 
