@@ -29,6 +29,7 @@ from typing_extensions import override
 
 from ffade.errors import FfadeError
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
+from ffade.plugin_api import read_text_lines
 
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 LORA_DIR = "lora"
@@ -51,7 +52,8 @@ def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[s
             picture = Image.open(image_path).convert("RGB").resize(size[::-1])
             pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
             image = pixels.view(size[0], size[1], 3).permute(2, 0, 1).float() / 255
-            pairs.append((caption.read_text(encoding="utf-8").strip(), image))
+            text = read_text_lines(caption, "model.init_args.image_folder caption")
+            pairs.append(("".join(text).strip(), image))
     if not pairs:
         raise FfadeError(
             f"model.init_args.image_folder {str(folder)!r} has no captioned images "
