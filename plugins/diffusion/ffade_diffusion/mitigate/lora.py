@@ -30,6 +30,7 @@ from typing_extensions import override
 from ffade.errors import FfadeError
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
 from ffade.plugin_api import read_text_lines
+from ffade.records import atomic_path
 
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 LORA_DIR = "lora"
@@ -246,14 +247,19 @@ class DiffusionLoRAFineTuner(FineTuner):
         if not accepted:
             self.network.disable_adapters()
             return None
+        from diffusers.loaders.lora_base import LORA_WEIGHT_NAME_SAFE
         from diffusers.utils import convert_state_dict_to_diffusers
         from peft.utils import get_peft_model_state_dict
 
         directory = self.run_dir / LORA_DIR
         layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(self.network))
-        type(self.target.pipeline).save_lora_weights(
-            save_directory=str(directory), unet_lora_layers=layers, safe_serialization=True
-        )
+        with atomic_path(directory / LORA_WEIGHT_NAME_SAFE) as tmp:  # the name load_lora reads
+            type(self.target.pipeline).save_lora_weights(
+                save_directory=str(directory),
+                unet_lora_layers=layers,
+                weight_name=tmp.name,
+                safe_serialization=True,
+            )
         return directory
 
     @override
