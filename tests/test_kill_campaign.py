@@ -164,11 +164,13 @@ def mitigation(run: Path) -> dict:
 
 def episode(campaign: Campaign, name: str, args: list[str], longest: float, kills: int) -> int:
     """Kill a fresh run, resume it (killed again up to ``kills`` times), then let it finish;
-    return how many kills landed (a kill drawn after the run ended is drawn again)."""
-    landed, attempts = 0, 0
-    while landed < kills and attempts < 4 * kills:
-        attempts += 1
-        landed += kill_at_random(campaign, args + resume_point(campaign, name), longest)
+    return how many kills landed. A kill drawn after the run ended ends the episode's kills: a
+    finished run has nothing left to kill (resuming it only says so)."""
+    landed = 0
+    while landed < kills:
+        if not kill_at_random(campaign, args + resume_point(campaign, name), longest):
+            break
+        landed += 1
     finish(campaign.fit(args + resume_point(campaign, name)), f"resuming {name}")
     return landed
 
