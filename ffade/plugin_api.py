@@ -271,6 +271,31 @@ def disjoint_split_indices(n: int, fractions: Sequence[float], seed: int) -> dic
     return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
 
 
+def read_text_lines(path: str | Path, what: str) -> list[str]:
+    """A UTF-8 text file's lines (ends kept, so ``csv`` reads quoted line breaks): what dataset
+    plugins read their JSONL, CSV and text files with.
+
+    A byte that is not UTF-8 is one :class:`PluginError` naming ``what``, the file, the line and
+    the fix, where ``open(path, encoding="utf-8")`` would raise a traceback naming neither.
+
+    Args:
+        path: the file (``~`` is expanded).
+        what: who reads it, for the message, e.g. ``"dataset 'summaries'"``.
+    """
+    path = Path(path).expanduser()
+    lines = []
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, 1):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise PluginError(
+                    f"{what}: {path} line {number} is not UTF-8 text (byte "
+                    f"{raw[exc.start]:#04x} at column {exc.start + 1}); save the file as UTF-8"
+                ) from None
+    return lines
+
+
 def load_weights(
     model: torch.nn.Module,
     path: str | Path,

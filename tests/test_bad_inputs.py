@@ -84,6 +84,16 @@ def files(tmp_path_factory: pytest.TempPathFactory, finished: Path) -> dict[str,
     put("report_list/summary.json", "[1, 2, 3]")
     put("report_list/evaluations.jsonl", "")
     put("report_nolog/summary.json", "{}")
+    good = '{"article": "a", "summary": "b", "text": "a", "label": 0, "prompt": "a cat"}\n'
+    latin1 = '{"article": "caf\u00e9", "summary": "b", "prompt": "a caf\u00e9"}\n'
+    for name in ("news.jsonl", "sentiment.jsonl", "prompts.jsonl"):
+        put(f"latin1_{name}", good.encode() + latin1.encode("latin-1"))
+    put("latin1_news.csv", "article,summary\na,b\ncaf\u00e9,b\n".encode("latin-1"))
+    put("latin1_prompts.csv", "prompt\na cat\na caf\u00e9\n".encode("latin-1"))
+    for case, (dataset, name, _) in DATA_FILE_CASES.items():
+        data = yaml.safe_load(text)
+        _args(data)["task"]["dataset"] = {"name": dataset, "args": {"path": str(made[name])}}
+        put(f"{case}.yaml", yaml.safe_dump(data))
     return made
 
 
@@ -175,6 +185,15 @@ CONFIG_FILE_CASES = {
     "latin1_everywhere": ("latin1.ckpt.yaml", "UTF-8"),
 }
 
+DATA_FILE_CASES = {
+    "summaries_jsonl_latin1": ("summaries", "latin1_news.jsonl", "line 2"),
+    "summaries_csv_latin1": ("summaries", "latin1_news.csv", "line 3"),
+    "classification_jsonl_latin1": ("text_classification", "latin1_sentiment.jsonl", "line 2"),
+    "prompts_jsonl_latin1": ("prompts", "latin1_prompts.jsonl", "line 2"),
+    "prompts_csv_latin1": ("prompts", "latin1_prompts.csv", "line 3"),
+}
+"""A dataset file that is not UTF-8: (dataset plugin, file, where the error must point)."""
+
 FRAGMENTS = {
     "argz_target": "argz",
     "argz_model": "argz",
@@ -201,6 +220,8 @@ FAST = {
     "empty",
     "report_cut_summary",
     "seed_text",
+    "summaries_jsonl_latin1",
+    "prompts_csv_latin1",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
@@ -260,6 +281,13 @@ def test_unreadable_config_files(case: str, files, capsys) -> None:
     refused(capsys, files["root"], ["fit", "--config", str(files[name])], fragment)
 
 
+@pytest.mark.parametrize("case", cases(DATA_FILE_CASES))
+def test_dataset_files_that_are_not_utf8(case: str, files, capsys) -> None:
+    _, name, where = DATA_FILE_CASES[case]
+    line = refused(capsys, files["root"], ["fit", "--config", str(files[f"{case}.yaml"])], where)
+    assert str(files[name]) in line and "save the file as UTF-8" in line
+
+
 @pytest.mark.parametrize("case", cases(OTHER_CASES))
 def test_other_commands(case: str, files, capsys) -> None:
     template, fragment = OTHER_CASES[case]
@@ -278,5 +306,5 @@ def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> N
 
 
 def test_there_are_at_least_sixty_cases() -> None:
-    cases = CKPT_CASES | MISMATCH_CASES | EDITS | CONFIG_FILE_CASES | OTHER_CASES
+    cases = CKPT_CASES | MISMATCH_CASES | EDITS | CONFIG_FILE_CASES | OTHER_CASES | DATA_FILE_CASES
     assert len(cases) >= 60, len(cases)

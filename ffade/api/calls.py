@@ -21,6 +21,7 @@ from ffade.api.pieces import (
 )
 from ffade.api.run import Run
 from ffade.errors import FfadeError
+from ffade.records import write_text_atomic
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the most severe failure region."""
@@ -138,7 +139,7 @@ def _priorities_file(run: Run, priorities: dict[str, Any] | str | Path | None) -
     if not isinstance(data, dict):
         raise FfadeError(f"priorities: expected a mapping or a file path, got {data!r}")
     path = run.dir / "priorities.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    write_text_atomic(path, yaml.safe_dump(data, sort_keys=False))
     return path
 
 

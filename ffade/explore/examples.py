@@ -126,7 +126,8 @@ def _side_by_side(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
 
 
 def _save_pair_png(original: np.ndarray, changed: np.ndarray, path: Path) -> None:
-    imsave(path, _side_by_side(original, changed))
+    with atomic_path(path) as tmp:
+        imsave(tmp, _side_by_side(original, changed), format="png")
 
 
 def _drawn(figure: Figure) -> np.ndarray:

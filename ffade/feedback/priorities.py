@@ -10,7 +10,6 @@ atomically after every answer: an interrupted review loses nothing already enter
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 import yaml
 
 from ffade.errors import FfadeError
+from ffade.records import write_text_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.regions import Region, find_regions
 from ffade.summarize.rules import find_rules
@@ -128,9 +128,7 @@ class Feedback:
             "# (weighted 3:2:1); skip leaves it alone. states index the concepts' values below.\n"
         )
         text = header + yaml.dump(data, Dumper=_FlowListDumper, sort_keys=False, width=100)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
         return path
 
 

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ffade.gate.evaluate import CaseResult
+from ffade.records import atomic_path
 
 
 def failure_message(result: CaseResult) -> str:
@@ -56,5 +57,6 @@ def write_junit(results: list[CaseResult], path: str | Path, suite_name: str, se
     """Write the XML with its declaration, creating the folder if needed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    junit_xml(results, suite_name, seconds).write(path, encoding="utf-8", xml_declaration=True)
+    with atomic_path(path) as tmp:
+        junit_xml(results, suite_name, seconds).write(tmp, encoding="utf-8", xml_declaration=True)
     return path

@@ -33,6 +33,7 @@ import yaml
 from ffade.concepts import ConceptSpace
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
+from ffade.records import write_text_atomic
 from ffade.yamlfile import read_yaml
 
 FORMAT = "ffade-suite/1"
@@ -114,7 +115,7 @@ def write_suite(suite: Suite, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(suite.to_dict(), sort_keys=False, default_flow_style=None, width=100)
-    path.write_text(HEADER + text, encoding="utf-8")
+    write_text_atomic(path, HEADER + text)
     return path
 
 

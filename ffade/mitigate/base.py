@@ -20,18 +20,17 @@ arguments through ``**kwargs`` (``ffade fit --model.help`` still lists them); se
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 from typing_extensions import override
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
-from ffade.mitigate.data import TrainingPairs
+from ffade.mitigate.data import TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import (
     GuardPairs,
     GuardResult,
@@ -41,34 +40,16 @@ from ffade.mitigate.guard import (
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
 from ffade.records import atomic_path, write_json_atomic
+from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
 from ffade.task import Task, build_task
 
-# TrainingPairs knows its length and is read in this process only (no workers), which is the
-# case Lightning's warning about iterable datasets with __len__ does not concern
-warnings.filterwarnings("ignore", message=r".*`IterableDataset` has `__len__` defined.*")
+# a fine-tune resumed mid-epoch positions its TrainingPairs itself (FineTuner.on_fit_start), so
+# Lightning's warning that the data cannot resume does not hold
+warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
 
 MITIGATION_FILE = "mitigation.json"
 MODEL_FILE = "model.pt"
-
-
-@dataclass
-class TrainingBatch:
-    """One training batch: the changed inputs, their references, and where they came from.
-
-    Attributes:
-        inputs: the inputs with each row's concept state applied, on the target's device.
-        references: what the model should answer, on the target's device.
-        input_ids: each row's index in the finetune split (B,).
-        states: each row's concept state (B, k).
-        clean: rows left unchanged (the neutral state), as a bool tensor (B,) on the device.
-    """
-
-    inputs: Any
-    references: Any
-    input_ids: np.ndarray
-    states: np.ndarray
-    clean: torch.Tensor
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
@@ -139,6 +120,7 @@ class FineTuner(RunModule):
         self._data: TrainingPairs | None = None
         self._original: dict[str, torch.Tensor] | None = None
         self._restored: dict[str, Any] | None = None
+        self._batches_trained = 0
 
     # ---- what subclasses provide -------------------------------------------------------------
     def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
@@ -200,8 +182,10 @@ class FineTuner(RunModule):
         )
 
     @override
-    def train_dataloader(self) -> DataLoader:
-        return DataLoader(self._data, batch_size=None)
+    def train_dataloader(self) -> TrainingPairs:
+        """The pairs themselves, already batched: a DataLoader would add nothing but a draw from
+        torch's generator at each epoch's start, which a resumed run would not repeat."""
+        return self._data
 
     # ---- the guard before, training, the guard after -----------------------------------------
     def measure_guard(self) -> GuardResult:
@@ -226,6 +210,8 @@ class FineTuner(RunModule):
         if self._restored is not None:  # resumed: the weights are half trained, the baseline not
             self._original = self._restored["original"]
             self.before = GuardResult(**self._restored["before"])
+            self._batches_trained = self._restored.get("batches_trained", 0)
+            self._data.resume_after(self._batches_trained)
         else:
             self._original = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
             self.write_summary("measuring")
@@ -235,10 +221,23 @@ class FineTuner(RunModule):
         self.write_summary("training")
 
     @override
+    def on_train_start(self) -> None:
+        """A resumed run draws on from where the checkpoint left the random generators."""
+        if self._restored is not None and "rng" in self._restored:
+            set_rng_states(self._restored["rng"])
+
+    @override
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Keep the original weights and their guard numbers: a resumed run judges against them."""
+        """Keep what a resumed run needs to go on as if never stopped: the original weights and
+        their guard numbers (it judges against them), how many batches it has trained on (its
+        data goes on from the next one) and the random generators' states."""
         if self.before is not None:
-            checkpoint["ffade"] = {"before": asdict(self.before), "original": self._original}
+            checkpoint["ffade"] = {
+                "before": asdict(self.before),
+                "original": self._original,
+                "batches_trained": self._batches_trained,
+                "rng": rng_states(),
+            }
 
     @override
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -257,6 +256,7 @@ class FineTuner(RunModule):
         ids, states = (b.cpu().numpy() for b in batch)
         pairs = self.make_batch(ids, states)
         loss, metrics = self.training_loss(pairs)
+        self._batches_trained += 1
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True)
         self.log_dict(
             {

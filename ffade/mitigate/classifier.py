@@ -110,7 +110,14 @@ class ClassifierFineTuner(FineTuner):
     def on_fit_start(self) -> None:
         super().on_fit_start()
         if self.hparams.distill_weight > 0:  # the original model's answers on clean inputs
-            self._teacher = self._clean_logits()
+            restored = (self._restored or {}).get("teacher")  # resumed: the model is half trained
+            self._teacher = restored if restored is not None else self._clean_logits()
+
+    @override
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        if "ffade" in checkpoint and self._teacher is not None:
+            checkpoint["ffade"]["teacher"] = self._teacher
 
     def _clean_logits(self) -> torch.Tensor:
         """Logits of the model as it is now on every unchanged finetune input (N, classes)."""

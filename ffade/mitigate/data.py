@@ -6,17 +6,42 @@ and every epoch can draw fresh states. Each epoch visits every input of the fine
 once, in a new seeded order; exactly ``clean_share`` of them stay unchanged (the neutral state),
 which keeps the model good at what it already did, and the rest take a targeted state drawn by
 the plan's weights.
+
+An epoch's pairs are a pure function of (seed, epoch), so a resumed fine-tune sees the very batches
+an uninterrupted one would: :meth:`TrainingPairs.resume_after` skips the batches its checkpoint
+had trained on, and the next iteration starts at the epoch and batch where training stopped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import IterableDataset
 
 from ffade.errors import FfadeError
+
+
+@dataclass
+class TrainingBatch:
+    """One training batch: the changed inputs, their references, and where they came from.
+
+    Attributes:
+        inputs: the inputs with each row's concept state applied, on the target's device.
+        references: what the model should answer, on the target's device.
+        input_ids: each row's index in the finetune split (B,).
+        states: each row's concept state (B, k).
+        clean: rows left unchanged (the neutral state), as a bool tensor (B,) on the device.
+    """
+
+    inputs: Any
+    references: Any
+    input_ids: np.ndarray
+    states: np.ndarray
+    clean: torch.Tensor
 
 
 class TrainingPairs(IterableDataset):
@@ -57,6 +82,16 @@ class TrainingPairs(IterableDataset):
         self.batch_size = batch_size
         self.seed = seed
         self.epoch = 0
+        self.first_batch = 0
+
+    def resume_after(self, batches_trained: int) -> None:
+        """Start the next iteration after ``batches_trained`` batches, counted from the first epoch.
+
+        Lightning resumes a checkpoint from the middle of an epoch by running only that epoch's
+        remaining batches, whatever the data yields: the data must yield those batches, not the
+        epoch's first ones (nor the first epoch's).
+        """
+        self.epoch, self.first_batch = divmod(batches_trained, len(self))
 
     def __len__(self) -> int:
         return -(-self.num_inputs // self.batch_size)
@@ -73,7 +108,8 @@ class TrainingPairs(IterableDataset):
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         ids, states = self.draw(self.epoch)
-        self.epoch += 1
-        for start in range(0, self.num_inputs, self.batch_size):
+        first = self.first_batch * self.batch_size
+        self.epoch, self.first_batch = self.epoch + 1, 0
+        for start in range(first, self.num_inputs, self.batch_size):
             part = slice(start, start + self.batch_size)
             yield torch.from_numpy(ids[part]), torch.from_numpy(states[part])

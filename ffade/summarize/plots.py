@@ -20,6 +20,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ffade.records import atomic_path
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import format_value
 
@@ -93,11 +94,12 @@ def landscape_figures(
 
 
 def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
-    """Render a figure to PNG with the Agg canvas."""
+    """Render a figure to PNG with the Agg canvas (a temporary file renamed over ``path``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(figure)
-    figure.savefig(path, format="png", dpi=dpi, bbox_inches="tight")
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     return path
 
 

@@ -127,7 +127,8 @@ def test_a_resumed_fine_tune_judges_against_the_original_model(
     digits_run: Path, tmp_path: Path
 ) -> None:
     """Resumed half trained, the guard's baseline and the weights a rejection restores must be
-    the original model's, not the half-trained one's."""
+    the original model's, not the half-trained one's; and the training goes on as if never
+    stopped (same batches, same random draws), so the numbers after it are the same too."""
     ruinous = {"learning_rate": 5.0, "clean_tolerance": 0.0}
     checkpoint = tmp_path / "middle.ckpt"
     whole = fine_tune(digits_run, tmp_path / "a", 2, [_SaveAfterFirstStep(checkpoint)], **ruinous)
@@ -135,9 +136,8 @@ def test_a_resumed_fine_tune_judges_against_the_original_model(
     first, second = (
         json.loads((t.run_dir / "mitigation.json").read_text()) for t in (whole, resumed)
     )
-    assert second["status"] == "rejected"
-    assert second["clean_accuracy_before"] == first["clean_accuracy_before"]
-    assert second["targeted_failure_rate_before"] == first["targeted_failure_rate_before"]
+    assert second["status"] == first["status"] == "rejected"
+    assert {k: second[k] for k in KEYS} == {k: first[k] for k in KEYS}  # before and after
     assert second["training"]["steps"] == first["training"]["steps"] == 4
     original = registry.create("target", "digits_cnn").model.state_dict()
     for name, value in resumed.network.state_dict().items():

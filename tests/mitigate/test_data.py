@@ -60,3 +60,21 @@ def test_states_follow_the_weights_and_epochs_draw_afresh() -> None:
 def test_a_clean_share_outside_zero_to_one_is_refused(share: float) -> None:
     with pytest.raises(FfadeError, match=r"clean_share must be in \[0, 1\)"):
         TrainingPairs(10, TARGETED, np.full(3, 1 / 3), NEUTRAL, share, 4)
+
+
+@pytest.mark.parametrize("trained", [0, 3, 5, 7, 12])
+def test_resumed_pairs_go_on_with_the_batch_after_those_trained(trained: int) -> None:
+    """Five batches an epoch (18 inputs by 4): a resume after any count, mid-epoch or at an
+    epoch's end, yields what an uninterrupted run would have yielded next."""
+
+    def pairs() -> TrainingPairs:
+        return TrainingPairs(18, TARGETED, np.full(3, 1 / 3), NEUTRAL, 0.5, 4, seed=3)
+
+    whole = pairs()
+    batches = [b for _ in range(3) for b in whole]
+    resumed = pairs()
+    resumed.resume_after(trained)
+    rest = [b for _ in range(3 - trained // len(resumed)) for b in resumed]
+    assert len(rest) == len(batches) - trained
+    for (ids, states), (want_ids, want_states) in zip(rest, batches[trained:], strict=True):
+        assert ids.tolist() == want_ids.tolist() and states.tolist() == want_states.tolist()

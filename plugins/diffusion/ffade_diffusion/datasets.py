@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices
+from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, read_text_lines
 from ffade_diffusion.prompts import Prompt
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
@@ -37,17 +37,17 @@ def read_rows(path: str | Path, file_format: str | None = None) -> list[dict[str
             f"one of "
             f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
         )
-    with open(path, encoding="utf-8", newline="") as file:
-        if file_format == "csv":
-            return list(csv.DictReader(file))
-        rows = []
-        for number, line in enumerate(file, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
-        return rows
+    lines = read_text_lines(path, "dataset 'prompts'")
+    if file_format == "csv":
+        return list(csv.DictReader(lines))
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
+    return rows
 
 
 def _entry(row: Any, place: str, prompt_field: str, label_field: str) -> tuple[str, int | None]:

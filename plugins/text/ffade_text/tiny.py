@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ffade.records import write_text_atomic
+
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 """Special tokens in BART's id order: bos 0, pad 1, eos 2, unk 3, mask 4."""
 
@@ -142,7 +144,7 @@ def save(model, tokenizer, folder: str | Path) -> Path:
     config_file = folder / "tokenizer_config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
     config["tokenizer_class"] = "PreTrainedTokenizerFast"
-    config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(config_file, json.dumps(config, indent=2) + "\n")
     for file in folder.iterdir():
         file.chmod(0o644)  # safetensors writes 0600; the bundled files must be readable by all
     return folder

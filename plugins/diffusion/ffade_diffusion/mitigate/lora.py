@@ -29,6 +29,8 @@ from typing_extensions import override
 
 from ffade.errors import FfadeError
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
+from ffade.plugin_api import read_text_lines
+from ffade.records import atomic_path
 
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 LORA_DIR = "lora"
@@ -51,7 +53,8 @@ def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[s
             picture = Image.open(image_path).convert("RGB").resize(size[::-1])
             pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
             image = pixels.view(size[0], size[1], 3).permute(2, 0, 1).float() / 255
-            pairs.append((caption.read_text(encoding="utf-8").strip(), image))
+            text = read_text_lines(caption, "model.init_args.image_folder caption")
+            pairs.append(("".join(text).strip(), image))
     if not pairs:
         raise FfadeError(
             f"model.init_args.image_folder {str(folder)!r} has no captioned images "
@@ -244,14 +247,19 @@ class DiffusionLoRAFineTuner(FineTuner):
         if not accepted:
             self.network.disable_adapters()
             return None
+        from diffusers.loaders.lora_base import LORA_WEIGHT_NAME_SAFE
         from diffusers.utils import convert_state_dict_to_diffusers
         from peft.utils import get_peft_model_state_dict
 
         directory = self.run_dir / LORA_DIR
         layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(self.network))
-        type(self.target.pipeline).save_lora_weights(
-            save_directory=str(directory), unet_lora_layers=layers, safe_serialization=True
-        )
+        with atomic_path(directory / LORA_WEIGHT_NAME_SAFE) as tmp:  # the name load_lora reads
+            type(self.target.pipeline).save_lora_weights(
+                save_directory=str(directory),
+                unet_lora_layers=layers,
+                weight_name=tmp.name,
+                safe_serialization=True,
+            )
         return directory
 
     @override

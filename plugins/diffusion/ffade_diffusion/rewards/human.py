@@ -25,6 +25,7 @@ from PIL import Image
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Reward, Scores
+from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
 
 SCALES = {"bias_quality": ("bias", "quality"), "quality": ("quality",)}
@@ -116,7 +117,8 @@ class HumanRating(Reward):
         factor = max(1, 256 // max(array.shape[:2]))
         picture = Image.fromarray(array.repeat(factor, 0).repeat(factor, 1))
         self.directory.mkdir(parents=True, exist_ok=True)
-        picture.save(self.directory / name)
+        with atomic_path(self.directory / name) as tmp:
+            picture.save(tmp, format="PNG")
         return self.directory / name
 
     def ask(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int]:

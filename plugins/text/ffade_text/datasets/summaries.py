@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices
+from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, read_text_lines
 
 BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "data" / "tiny_news.jsonl"
 """The synthetic news corpus that ships with ffade-text (see scripts/make_tiny_news.py)."""
@@ -38,19 +38,19 @@ def read_pairs(
             f"dataset path {str(path)!r}: format {file_format!r} is not allowed; use one of "
             f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
         )
-    with open(path, encoding="utf-8", newline="") as file:
-        if file_format == "csv":
-            rows = list(csv.DictReader(file))
-            where = [f"row {i + 2}" for i in range(len(rows))]  # row 1 is the header
-        else:
-            rows, where = [], []
-            for number, line in enumerate(file, 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
-                    where.append(f"line {number}")
+    lines = read_text_lines(path, "dataset")
+    if file_format == "csv":
+        rows = list(csv.DictReader(lines))
+        where = [f"row {i + 2}" for i in range(len(rows))]  # row 1 is the header
+    else:
+        rows, where = [], []
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
+                where.append(f"line {number}")
     pairs = []
     for row, place in zip(rows, where, strict=True):
         missing = [f for f in (article_field, summary_field) if not isinstance(row.get(f), str)]

@@ -16,7 +16,7 @@ from PIL import Image
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Dataset
+from ffade.plugin_api import Dataset, read_text_lines
 from ffade_vision.datasets._splits import check_split_name, split_indices
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -124,9 +124,10 @@ def _read_classes(classes: Sequence[str] | str) -> list[str]:
             f"dataset 'image_folder': classes file {classes!r} does not exist; pass a list of "
             "class names or a .json/.txt file"
         )
+    lines = read_text_lines(path, "dataset 'image_folder': classes file")
     if path.suffix.lower() != ".json":
-        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
-    data = json.loads(path.read_text())
+        return [line.strip() for line in lines if line.strip()]
+    data = json.loads("".join(lines))
     if isinstance(data, list):
         return [str(c) for c in data]
     # {name: index}, or {"index": name} / {"index": [wordnet id, name]} (imagenet_class_index.json)

@@ -1,0 +1,38 @@
+"""The global random generators' states as plain data, for a run that resumes where it stopped.
+
+Lightning's checkpoints keep weights, optimizers and loop counters, not the generators: a fine-tune
+resumed from the middle would draw other dropout masks, diffusion noise and timesteps than the
+run it continues, and could reach another verdict. The states are tensors, lists and tuples of
+ints, which a checkpoint read with ``weights_only=True`` accepts (a numpy array it refuses).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def rng_states() -> dict[str, Any]:
+    """The states of Python's, numpy's, torch's and (when in use) CUDA's global generators."""
+    name, key, position, has_gauss, gauss = np.random.get_state(legacy=True)
+    states: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": [name, key.tolist(), position, has_gauss, gauss],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def set_rng_states(states: dict[str, Any]) -> None:
+    """Put back what :func:`rng_states` returned (CUDA's only on a machine that uses CUDA)."""
+    random.setstate(states["python"])
+    name, key, position, has_gauss, gauss = states["numpy"]
+    np.random.set_state((name, np.asarray(key, dtype=np.uint32), position, has_gauss, gauss))
+    torch.set_rng_state(states["torch"].cpu())
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])

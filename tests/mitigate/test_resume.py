@@ -1,0 +1,83 @@
+"""A fine-tune killed mid-run and resumed with ``--ckpt_path`` reaches the uninterrupted verdict."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.helpers import REPO, ffade
+
+BATCHES_PER_EPOCH = 16  # 128 inputs in batches of 8
+EPOCHS = 6
+"""96 steps: the checkpoint every 10 steps lands mid-epoch (10, 20, ...), past the first epoch."""
+
+
+def fit_args(digits_run: Path, save_dir: Path) -> list[str]:
+    """``ffade fit`` of configs/mitigate_digits.yaml on the small run, as a user types it."""
+    return [
+        "fit",
+        "--config",
+        str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run",
+        str(digits_run),
+        "--model.init_args.max_finetune_inputs",
+        str(8 * BATCHES_PER_EPOCH),
+        "--model.init_args.batch_size",
+        "8",
+        "--model.init_args.guard_pairs",
+        "256",
+        "--trainer.max_epochs",
+        str(EPOCHS),
+        "--trainer.logger.init_args.save_dir",
+        str(save_dir),
+    ]
+
+
+def kill_after_second_checkpoint(args: list[str], run: Path) -> int:
+    """Start ``ffade fit``, SIGKILL it once its checkpoint was written twice (step 20, in the
+    second epoch); return the killed checkpoint's step."""
+    exe = Path(sys.executable).parent / "ffade"
+    process = subprocess.Popen([str(exe), *args], cwd=REPO, stdout=subprocess.DEVNULL)
+    checkpoint, seen = run / "checkpoints" / "last.ckpt", set()
+    deadline = time.monotonic() + 240
+    while len(seen) < 2 and process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError):
+            seen.add(os.stat(checkpoint).st_ino)  # each save renames a new file over it
+        time.sleep(0.01)
+    assert process.poll() is None, "the fine-tune ended before it could be killed mid-run"
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    assert not (run / "mitigation.json").exists()
+    return torch.load(checkpoint, map_location="cpu", weights_only=True)["global_step"]
+
+
+@pytest.mark.slow  # three fine-tunes through the CLI, about a minute
+def test_a_killed_fine_tune_resumes_to_the_uninterrupted_numbers_and_verdict(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    whole = ffade(*fit_args(digits_run, tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    killed = tmp_path / "killed" / "mitigate_digits" / "version_0"
+    step = kill_after_second_checkpoint(fit_args(digits_run, tmp_path / "killed"), killed)
+    assert BATCHES_PER_EPOCH < step < BATCHES_PER_EPOCH * EPOCHS  # past an epoch, not done
+    resumed = ffade(*fit_args(digits_run, tmp_path / "killed"), "--ckpt_path", str(killed))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+
+    runs = (tmp_path / "whole" / "mitigate_digits" / "version_0", killed.parent / "version_1")
+    first, second = (json.loads((r / "mitigation.json").read_text()) for r in runs)
+    for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
+        first.pop(key), second.pop(key)
+    assert second == first  # the verdict, the guard's numbers, the regions, the step count
+    assert first["training"]["steps"] == BATCHES_PER_EPOCH * EPOCHS
+    if first["accepted"]:
+        a, b = (torch.load(r / "model.pt", weights_only=True) for r in runs)
+        assert all(torch.equal(a[k], b[k]) for k in a)
