@@ -2,7 +2,7 @@
 
 Its failures under concepts are meant to be the model's own, so the tests pin that it loads the
 way any Stable Diffusion checkpoint does, draws at its documented 16 px, and draws the digit a
-plain prompt asks for far more often than chance (the shipped model: 42% of plain prompts, see
+plain prompt asks for far more often than chance (the shipped model: 80% of plain prompts, see
 plugins/diffusion/ffade_diffusion/models/tiny_digits_t2i/TRAINING.txt; chance is 10%).
 """
 
@@ -37,6 +37,7 @@ def test_shipped_pipeline_loads_with_from_pretrained_and_draws_at_16_px() -> Non
 
 
 def test_the_judge_reads_the_asked_digit_far_above_chance() -> None:
+    """The shipped model draws most digits right (23 of these 30; 80% of 200 in TRAINING.txt)."""
     target = registry.create("target", "tiny_digits_t2i")
     assert (target.height, target.width) == (SIZE, SIZE)
     assert target.num_inference_steps <= 20
@@ -46,4 +47,4 @@ def test_the_judge_reads_the_asked_digit_far_above_chance() -> None:
     labels = torch.arange(10).repeat_interleave(3)
     judge = registry.create("target", "digits_cnn")
     read = judge.predict(target.predict(prompts)["images"]).argmax(-1)
-    assert float((read == labels).float().mean()) >= 0.3
+    assert float((read == labels).float().mean()) >= 0.7
