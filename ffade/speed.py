@@ -5,7 +5,7 @@ Every torch target runs its model the same way during discovery: many batches, n
 takes three arguments (``precision``, ``channels_last``, ``compile``) and hands them here instead
 of re-implementing each. The options change speed, not what is computed, except that bf16
 rounds: outputs can differ in about the third significant digit, and a pair whose margin is that
-close to zero can flip between pass and failure. Measured effects: docs/discovery.md.
+close to zero can flip between pass and failure. Measured effects: plugins/vision/README.md.
 """
 
 from __future__ import annotations
