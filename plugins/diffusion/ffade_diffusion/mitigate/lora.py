@@ -4,12 +4,15 @@ The paper's recipe for Stable Diffusion, on ffade's fine-tuner base: peft LoRA a
 UNet's attention projections (``to_q``, ``to_k``, ``to_v``, ``to_out.0``), trained with the
 denoising loss on images of the prioritized failure captioned with the failing prompts. The
 images come from a folder of captioned images (``image_folder``: ``name.png`` beside ``name.txt``,
-the paper used 20), or are drawn from the model itself: for each failing (finetune prompt,
-concept state) pair, the first of ``tries`` samples that the task's reward accepts, else the
-unchanged prompt's sample if accepted (so "a thin slanted seven" is taught with a seven the
-model can draw). Held-out prompts and seeds judge the fix, as for classifiers; an accepted fix
-is saved in diffusers' LoRA format, which ``pipeline.load_lora_weights(dir)`` loads unchanged,
-and ``fixed_target`` in mitigation.json names it as the target's ``lora_weights``.
+the paper used 20), from images of each prompt's class (``class_images``: ``0/``, ``1/``, ...),
+or are drawn from the model itself: for each finetune prompt, the first of ``tries`` samples of
+it with nothing changed that the task's reward accepts. Class and drawn images are taught under
+every failing prompt made from their prompt (so "a thin slanted seven in red ink" is taught
+with a seven). Latents are the autoencoder's posterior mode, as the bundled model was trained
+on: sampled latents add noise the UNet never saw. Held-out prompts and seeds judge the fix, as
+for classifiers; an accepted fix is saved in diffusers' LoRA format, which
+``pipeline.load_lora_weights(dir)`` loads unchanged, and ``fixed_target`` in mitigation.json
+names it as the target's ``lora_weights``.
 
 ``clean_score_*`` in mitigation.json is the judge's accuracy on held-out prompts with no concept
 changed, or their mean CLIP score with ``clip_score``; ``clean_tolerance`` is in those units.
@@ -35,32 +38,70 @@ from ffade.records import atomic_path
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 LORA_DIR = "lora"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+SHIPPED_DIGITS = Path(__file__).parents[1] / "data" / "digits"
+"""Twenty real digits a class for ``class_images`` (scripts/write_digit_images.py wrote them)."""
 SAMPLE_OFFSET = 10_000
 """Extra samples of a prompt are drawn at sample + k * SAMPLE_OFFSET: no dataset has that many."""
 
 
-def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[str, torch.Tensor]]:
-    """(caption, image (3, H, W) in [0, 1]) for each image with a same-named ``.txt`` caption."""
+def unchanged(prompt: Any) -> Any:
+    """The prompt with no concept applied: no slot words, no added words, the target's sampler."""
+    return replace(
+        prompt, slots=(), before="", after="", guidance_scale=None, num_inference_steps=None
+    )
+
+
+def read_image(path: Path, size: tuple[int, int]) -> torch.Tensor:
+    """An image file as RGB (3, H, W) in [0, 1], resized to ``size`` (height, width)."""
     from PIL import Image
 
+    picture = Image.open(path).convert("RGB").resize(size[::-1])
+    pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
+    return pixels.view(size[0], size[1], 3).permute(2, 0, 1).float() / 255
+
+
+def _directory(folder: str | Path, key: str) -> Path:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise FfadeError(f"model.init_args.image_folder {str(folder)!r} is not a directory")
+        raise FfadeError(f"model.init_args.{key} {str(folder)!r} is not a directory")
+    return folder
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[str, torch.Tensor]]:
+    """(caption, image (3, H, W) in [0, 1]) for each image with a same-named ``.txt`` caption."""
+    folder = _directory(folder, "image_folder")
     pairs = []
-    for image_path in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+    for image_path in _images_in(folder):
         caption = image_path.with_suffix(".txt")
         if caption.is_file():
-            picture = Image.open(image_path).convert("RGB").resize(size[::-1])
-            pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
-            image = pixels.view(size[0], size[1], 3).permute(2, 0, 1).float() / 255
             text = read_text_lines(caption, "model.init_args.image_folder caption")
-            pairs.append(("".join(text).strip(), image))
+            pairs.append(("".join(text).strip(), read_image(image_path, size)))
     if not pairs:
         raise FfadeError(
             f"model.init_args.image_folder {str(folder)!r} has no captioned images "
             "(name.png beside name.txt)"
         )
     return pairs
+
+
+def read_class_images(folder: str | Path, size: tuple[int, int]) -> dict[int, torch.Tensor]:
+    """Images (n, 3, H, W) in [0, 1] per class index, from subfolders named 0, 1, 2, ..."""
+    folder = _directory(folder, "class_images")
+    classes = {}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
+        paths = _images_in(sub)
+        if paths:
+            classes[int(sub.name)] = torch.stack([read_image(p, size) for p in paths])
+    if not classes:
+        raise FfadeError(
+            f"model.init_args.class_images {str(folder)!r} has no class subfolders of images "
+            "(0/, 1/, ... named by the judge's class index)"
+        )
+    return classes
 
 
 class DiffusionLoRAFineTuner(FineTuner):
@@ -71,7 +112,14 @@ class DiffusionLoRAFineTuner(FineTuner):
         alpha: LoRA scaling numerator (the update is scaled by alpha / rank; None: rank).
         learning_rate: AdamW step size (diffusers' LoRA example uses 1e-4).
         image_folder: captioned images of the failure to train on instead of drawn ones.
-        tries: samples drawn per failing pair to find one the reward accepts.
+        class_images: or a folder of images per class index (``0/``, ``1/``, ...): each
+            failing prompt is taught with an image of its class (the judge's reference), under
+            its own text. Drawn images are the model's own, which at 16 px taught the bundled
+            model its own blur (clean judge accuracy 81% -> 33%); real ones did not.
+        caption_dropout: share of training captions replaced by the empty prompt, as diffusion
+            models are trained for classifier-free guidance: without it the LoRA moves only the
+            prompted prediction, and guidance multiplies that move.
+        tries: samples drawn per prompt to find one the reward accepts.
         batch_size: training pairs per step.
         guard_pairs: the most (input, state) pairs per guard failure rate (each one a
             generation, so few).
@@ -88,6 +136,8 @@ class DiffusionLoRAFineTuner(FineTuner):
         alpha: float | None = None,
         learning_rate: float = 1e-4,
         image_folder: str | None = None,
+        class_images: str | None = None,
+        caption_dropout: float = 0.1,
         tries: int = 4,
         batch_size: int = 8,
         guard_pairs: int = 256,
@@ -95,9 +145,19 @@ class DiffusionLoRAFineTuner(FineTuner):
         **kwargs: Any,
     ) -> None:
         check_positive("learning_rate", learning_rate)
+        if not 0.0 <= caption_dropout < 1.0:
+            raise FfadeError(
+                f"model.init_args.caption_dropout must be in [0, 1) (a share of captions); got "
+                f"{caption_dropout}"
+            )
         if rank < 1 or tries < 1:
             raise FfadeError(
                 f"model.init_args.rank and tries must be at least 1; got {rank} and {tries}"
+            )
+        if image_folder is not None and class_images is not None:
+            raise FfadeError(
+                "model.init_args.image_folder and class_images are two sources of training "
+                "images; give one of them"
             )
         super().__init__(
             *args,
@@ -108,6 +168,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         )
         self._accepted: dict[str, torch.Tensor | None] = {}
         self._folder: list[tuple[str, torch.Tensor]] | None = None
+        self._classes: dict[int, torch.Tensor] | None = None
         self._alphas: torch.Tensor | None = None
 
     @override
@@ -129,63 +190,78 @@ class DiffusionLoRAFineTuner(FineTuner):
             target_modules=list(LORA_MODULES),
         )
         self.network.add_adapter(config)
+        size = (self.target.height, self.target.width)
         if h.image_folder is not None:
-            self._folder = read_image_folder(
-                h.image_folder, (self.target.height, self.target.width)
-            )
+            self._folder = read_image_folder(h.image_folder, size)
+        if h.class_images is not None:
+            self._classes = read_class_images(h.class_images, size)
 
     @override
     def configure_optimizers(self) -> Any:
         trainable = [p for p in self.network.parameters() if p.requires_grad]
         return torch.optim.AdamW(trainable, lr=self.hparams.learning_rate)
 
-    # ---- training data: accepted images under the failing prompts -----------------------------
+    # ---- training data: accepted images, taught under the failing prompts ---------------------
     def accepted_images(self, prompts: list, references: list) -> list[torch.Tensor | None]:
-        """Per prompt, an image the reward accepts: another sample of it, else the unchanged one.
+        """Per prompt, an image of what it asks for that the reward accepts, or None.
 
-        Drawn once per prompt with the adapters off (the model as it was) and cached.
+        The image comes from the prompt's base input with nothing changed (no words, the
+        target's own sampler settings): the first of ``tries`` samples the reward accepts, drawn
+        with the adapters off (the model as it was) and cached per input. Every failing prompt
+        made from that input is taught with it, so the model learns to draw through the changed
+        words what it draws without them, and each input costs at most ``tries`` generations
+        however many states the batches pair it with.
         """
-        missing = [i for i, p in enumerate(prompts) if p.key() not in self._accepted]
+        bases = [unchanged(p) for p in prompts]
+        missing = {b.key(): (b, r) for b, r in zip(bases, references, strict=True)}
+        missing = {k: v for k, v in missing.items() if k not in self._accepted}
         if missing:
             self.network.disable_adapters()
             try:
-                self._draw([prompts[i] for i in missing], [references[i] for i in missing])
+                self._draw(*map(list, zip(*missing.values(), strict=True)))
             finally:
                 self.network.enable_adapters()
-        return [self._accepted[p.key()] for p in prompts]
+        return [self._accepted[b.key()] for b in bases]
 
     @torch.no_grad()
-    def _draw(self, prompts: list, references: list) -> None:
-        found: list[torch.Tensor | None] = [None] * len(prompts)
-        unchanged = [replace(p, slots=(), before="", after="") for p in prompts]
-        candidates = [
-            [replace(p, sample=p.sample + SAMPLE_OFFSET * (t + 1)) for p in prompts]
-            for t in range(self.hparams.tries)
-        ]
-        for group in [*candidates, unchanged]:
-            todo = [i for i in range(len(prompts)) if found[i] is None]
+    def _draw(self, bases: list, references: list) -> None:
+        found: list[torch.Tensor | None] = [None] * len(bases)
+        for t in range(self.hparams.tries):
+            todo = [i for i in range(len(bases)) if found[i] is None]
             if not todo:
                 break
-            outputs = self.target.predict([group[i] for i in todo])
+            group = [replace(bases[i], sample=bases[i].sample + SAMPLE_OFFSET * t) for i in todo]
+            outputs = self.target.predict(group)
             scores = self.task.reward.score(outputs, [references[i] for i in todo])
             for j, i in enumerate(todo):
                 if not scores.failed[j]:
                     found[i] = outputs["images"][j].detach().cpu()
-        for prompt, image in zip(prompts, found, strict=True):
-            self._accepted[prompt.key()] = image
+        for base, image in zip(bases, found, strict=True):
+            self._accepted[base.key()] = image
 
     def training_pairs(self, batch: TrainingBatch) -> tuple[list[str], torch.Tensor] | None:
-        """(captions, images) to learn from: the folder's, else accepted drawn images."""
+        """(captions, images) to learn from: the folder's, the class's or accepted drawn images."""
         if self._folder is not None:
             rows = torch.as_tensor(batch.input_ids) % len(self._folder)
             chosen = [self._folder[int(r)] for r in rows]
             return [c for c, _ in chosen], torch.stack([im for _, im in chosen])
         prompts = list(batch.inputs)
-        images = self.accepted_images(prompts, list(batch.references))
+        if self._classes is not None:
+            images = [self.class_image(r) for r in batch.references]
+        else:
+            images = self.accepted_images(prompts, list(batch.references))
         keep = [i for i, im in enumerate(images) if im is not None]
         if not keep:
             return None
         return [prompts[i].text for i in keep], torch.stack([images[i] for i in keep])
+
+    def class_image(self, reference: Any) -> torch.Tensor | None:
+        """A random image of the reference's class from ``class_images``; None if it has none."""
+        assert self._classes is not None
+        if reference is None or int(reference) not in self._classes:
+            return None
+        images = self._classes[int(reference)]
+        return images[int(torch.randint(len(images), ()))]
 
     # ---- the denoising loss ------------------------------------------------------------------
     def alphas_cumprod(self, like: torch.Tensor) -> torch.Tensor:
@@ -204,10 +280,12 @@ class DiffusionLoRAFineTuner(FineTuner):
             zero = sum(p.sum() * 0 for p in self.network.parameters() if p.requires_grad)
             return zero, {"accepted_share": 0.0}
         captions, images = pairs
+        dropped = torch.rand(len(captions)) < self.hparams.caption_dropout
+        captions = ["" if drop else c for c, drop in zip(captions, dropped.tolist(), strict=True)]
         pipeline = self.target.pipeline
         with torch.no_grad():
             pixels = images.to(self.device, pipeline.vae.dtype) * 2 - 1
-            latents = pipeline.vae.encode(pixels).latent_dist.sample()
+            latents = pipeline.vae.encode(pixels).latent_dist.mode()  # as the model learned
             latents = latents * pipeline.vae.config.scaling_factor
             ids = pipeline.tokenizer(
                 captions, padding="max_length", truncation=True, return_tensors="pt"

@@ -14,6 +14,7 @@ import pytest
 import torch
 from diffusers import DiffusionPipeline
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
+from ffade_diffusion.mitigate.lora import SHIPPED_DIGITS, read_class_images
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
 from lightning.pytorch import Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -144,16 +145,63 @@ def test_lora_fix_is_guarded_saved_and_loads_back(
     assert target.pipeline.get_active_adapters()
 
 
+@pytest.fixture(scope="module")
+def by_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two real digits of each class, in class_images' layout (0/, 1/, ...)."""
+    root = tmp_path_factory.mktemp("by_class")
+    images, labels = digit_images(16)
+    for digit in range(10):
+        (root / str(digit)).mkdir()
+        for n, row in enumerate(torch.nonzero(labels == digit).flatten()[:2].tolist()):
+            array = (images[row].permute(1, 2, 0).numpy() * 255).astype("uint8")
+            Image.fromarray(array).save(root / str(digit) / f"{n}.png")
+    return root
+
+
 @pytest.mark.slow
-def test_drawn_images_fall_back_to_the_unchanged_prompt(rated_run: Path, tmp_path: Path) -> None:
+def test_drawn_images_are_accepted_samples_of_the_unchanged_prompt(
+    rated_run: Path, tmp_path: Path
+) -> None:
     tuner = fine_tune(rated_run, tmp_path, rank=2, tries=2, clean_tolerance=1.0)
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["targeted_failure_rate_before"] == 1.0  # every "thin" prompt was rated bad
+    # drawn once per input, from the prompt with nothing changed (which the rater let pass)
+    assert tuner._accepted and all("thin" not in key for key in tuner._accepted)
     drawn = [image for image in tuner._accepted.values() if image is not None]
     assert drawn and all(image.shape == (3, 16, 16) for image in drawn)
+    assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
+
+
+@pytest.mark.slow
+def test_class_images_teach_each_prompt_its_class(
+    t2i_run: Path, by_class: Path, tmp_path: Path
+) -> None:
+    tuner = fine_tune(t2i_run, tmp_path, rank=2, class_images=str(by_class), clean_tolerance=1.0)
+    assert not tuner._accepted  # nothing drawn from the model
+    assert sorted(tuner._classes) == list(range(10))
+    seven = tuner.class_image(7)
+    assert any(torch.equal(seven, image) for image in tuner._classes[7])
+    assert tuner.class_image(None) is None and tuner.class_image(42) is None
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
 
 
 def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(FfadeError, match="rank and tries must be at least 1"):
         DiffusionLoRAFineTuner(run=str(tmp_path), rank=0)
+    with pytest.raises(FfadeError, match=r"image_folder and class_images .* give one of them"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), image_folder="a", class_images="b")
+    with pytest.raises(FfadeError, match=r"caption_dropout must be in \[0, 1\)"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), caption_dropout=1.0)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
+        read_class_images(tmp_path / "empty", (16, 16))
+    with pytest.raises(FfadeError, match=r"class_images .* is not a directory"):
+        read_class_images(tmp_path / "missing", (16, 16))
+
+
+def test_shipped_class_images_are_twenty_real_digits_a_class() -> None:
+    classes = read_class_images(SHIPPED_DIGITS, (16, 16))
+    assert sorted(classes) == list(range(10))
+    assert all(images.shape == (20, 3, 16, 16) for images in classes.values())
+    assert all(images.min() >= 0 and images.max() <= 1 for images in classes.values())
