@@ -29,7 +29,7 @@ import torch
 from typing_extensions import override
 
 from ffade.changes import ChangedInputs
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_at_least
 from ffade.mitigate.data import TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import (
     GuardPairs,
@@ -101,8 +101,7 @@ class FineTuner(RunModule):
                 f"model.init_args.clean_tolerance must be in [0, 1] (a share of accuracy, "
                 f"0.01 = one point); got {clean_tolerance}"
             )
-        if guard_pairs < 1:
-            raise FfadeError(f"model.init_args.guard_pairs must be at least 1, got {guard_pairs}")
+        require_at_least(1, guard_pairs=guard_pairs)
         if not 0.0 <= clean_share < 1.0:
             raise FfadeError(
                 f"model.init_args.clean_share must be in [0, 1): the share of unchanged "

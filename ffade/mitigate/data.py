@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_at_least
 
 
 @dataclass
@@ -72,8 +72,7 @@ class TrainingPairs(IterableDataset):
                 f"model.init_args.clean_share must be in [0, 1): the share of unchanged "
                 f"fine-tuning inputs; got {clean_share}"
             )
-        if batch_size < 1:
-            raise FfadeError(f"model.init_args.batch_size must be at least 1, got {batch_size}")
+        require_at_least(1, batch_size=batch_size)
         self.num_inputs = num_inputs
         self.states = np.asarray(states, dtype=np.int64)
         self.weights = np.asarray(weights, dtype=np.float64)

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_at_least
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
 from ffade.plugin_api import read_text_lines
 from ffade.records import atomic_path
@@ -150,10 +150,7 @@ class DiffusionLoRAFineTuner(FineTuner):
                 f"model.init_args.caption_dropout must be in [0, 1) (a share of captions); got "
                 f"{caption_dropout}"
             )
-        if rank < 1 or tries < 1:
-            raise FfadeError(
-                f"model.init_args.rank and tries must be at least 1; got {rank} and {tries}"
-            )
+        require_at_least(1, rank=rank, tries=tries)
         if image_folder is not None and class_images is not None:
             raise FfadeError(
                 "model.init_args.image_folder and class_images are two sources of training "

@@ -187,7 +187,7 @@ def test_class_images_teach_each_prompt_its_class(
 
 
 def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
-    with pytest.raises(FfadeError, match="rank and tries must be at least 1"):
+    with pytest.raises(FfadeError, match="rank must be at least 1, got 0"):
         DiffusionLoRAFineTuner(run=str(tmp_path), rank=0)
     with pytest.raises(FfadeError, match=r"image_folder and class_images .* give one of them"):
         DiffusionLoRAFineTuner(run=str(tmp_path), image_folder="a", class_images="b")
