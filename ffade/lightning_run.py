@@ -20,11 +20,12 @@ from typing import Any
 
 from jsonargparse import ArgumentError, Namespace
 from lightning.pytorch import Callback, LightningModule, Trainer
-from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from typing_extensions import override
 
 from ffade.errors import FfadeError
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from ffade.records import EVALUATIONS_FILE
+from ffade.records import EVALUATIONS_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.trainer import trainer_defaults
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
@@ -32,6 +33,23 @@ from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
 class ConfigError(FfadeError):
     """Arguments or a config jsonargparse rejected, in one line (:func:`config_error_line`)."""
+
+
+class AtomicSaveConfig(SaveConfigCallback):
+    """Lightning's config.yaml, written like every other ffade file: to NAME.tmp, then renamed,
+    so a run killed at its start never leaves half a config for ``--ckpt_path`` to resume from.
+    Every rank asks for ``trainer.log_dir`` (Lightning broadcasts it); rank 0 writes."""
+
+    @override
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        if self.already_saved:
+            return
+        log_dir = trainer.log_dir
+        if self.save_to_log_dir and log_dir is not None and trainer.is_global_zero:
+            path = Path(log_dir) / self.config_filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(path, self.parser.dump(self.config, skip_none=False))
+        self.already_saved = True
 
 
 class FfadeCLI(LightningCLI):
@@ -127,6 +145,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
             subclass_mode_model=True,
             seed_everything_default=0,
             trainer_defaults=trainer_defaults(),
+            save_config_callback=AtomicSaveConfig,
             save_config_kwargs={"overwrite": True},
             parser_kwargs={"exit_on_error": False, "prog": "ffade"},
             auto_configure_optimizers=False,
