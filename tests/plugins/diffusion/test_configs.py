@@ -68,3 +68,20 @@ def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
         assert example["output"].startswith('"a ')
         assert DIGIT_WORDS[example["reference"]] in example["output"]
     assert (run / "examples" / "worst_failures.png").is_file()
+
+
+@pytest.mark.slow  # about three minutes on two cores: CI runs it in its slow step
+def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
+    """README: LoRA on real digits lowers the red-ink rule's held-out failure rate; the guard
+    decides, and a rejected fix stops the loop before rediscovery with exit status 1."""
+    result = ffade("loop", "--config", "configs/loop_t2i.yaml", "--out", str(tmp_path), timeout=900)
+    loop_dir = tmp_path / "version_0"
+    record = json.loads((loop_dir / "loop.json").read_text())
+    m = json.loads((loop_dir / "mitigate" / "mitigation.json").read_text())
+    assert result.returncode == (0 if m["accepted"] else 1), result.stderr[-2000:]
+    assert record["status"] == m["status"]
+    assert m["training"]["steps"] == 300 and m["training"]["hyperparameters"]["class_images"]
+    assert m["targeted_failure_rate_after"] < m["targeted_failure_rate_before"]
+    assert m["clean_score_before"] == m["clean_accuracy_before"]
+    assert (loop_dir / "rediscover").is_dir() == m["accepted"]
+    assert (m["fixed_weights"] is not None) == m["accepted"]
