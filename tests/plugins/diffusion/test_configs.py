@@ -72,7 +72,7 @@ def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # about three minutes on two cores: CI runs it in its slow step
 def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
-    """README: LoRA on real digits lowers the red-ink rule's held-out failure rate; the guard
+    """README: LoRA on real digits lowers the targeted rule's held-out failure rate; the guard
     decides, and a rejected fix stops the loop before rediscovery with exit status 1."""
     result = ffade("loop", "--config", "configs/loop_t2i.yaml", "--out", str(tmp_path), timeout=900)
     loop_dir = tmp_path / "version_0"
