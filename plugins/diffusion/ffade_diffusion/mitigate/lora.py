@@ -105,7 +105,7 @@ def read_class_images(folder: str | Path, size: tuple[int, int]) -> dict[int, to
 
 
 class DiffusionLoRAFineTuner(FineTuner):
-    """LoRA on a diffusers UNet's attention, trained on accepted images of the failures.
+    """LoRA on a diffusers UNet's attention, taught what the failing prompts ask for.
 
     Args:
         rank: LoRA rank (the paper's Stable Diffusion fix used 4).
