@@ -80,7 +80,7 @@ def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
     m = json.loads((loop_dir / "mitigate" / "mitigation.json").read_text())
     assert result.returncode == (0 if m["accepted"] else 1), result.stderr[-2000:]
     assert record["status"] == ("finished" if m["accepted"] else "rejected")
-    assert m["training"]["steps"] == 300 and m["training"]["hyperparameters"]["class_images"]
+    assert m["training"]["steps"] == 600 and m["training"]["hyperparameters"]["class_images"]
     assert m["targeted_failure_rate_after"] < m["targeted_failure_rate_before"]
     assert m["clean_score_before"] == m["clean_accuracy_before"]
     assert (loop_dir / "rediscover").is_dir() == m["accepted"]
