@@ -210,12 +210,14 @@ class DiffusionLoRAFineTuner(FineTuner):
         however many states the batches pair it with.
         """
         bases = [unchanged(p) for p in prompts]
-        missing = {b.key(): (b, r) for b, r in zip(bases, references, strict=True)}
-        missing = {k: v for k, v in missing.items() if k not in self._accepted}
+        missing = {}  # one draw per input, however many of the batch's pairs share it
+        for base, reference in zip(bases, references, strict=True):
+            if base.key() not in self._accepted:
+                missing[base.key()] = (base, reference)
         if missing:
             self.network.disable_adapters()
             try:
-                self._draw(*map(list, zip(*missing.values(), strict=True)))
+                self._draw([b for b, _ in missing.values()], [r for _, r in missing.values()])
             finally:
                 self.network.enable_adapters()
         return [self._accepted[b.key()] for b in bases]
