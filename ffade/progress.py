@@ -40,10 +40,13 @@ class BudgetProgressBar(TQDMProgressBar):
 
     @override
     def get_metrics(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
-        """What a search has found; Lightning's default adds its logger's version (``v_num``)."""
+        """What a search has found, or what a fine-tuner logs to the bar; never Lightning's
+        logger version (``v_num``), which says nothing about the run and changes every run."""
         evaluator = getattr(pl_module, "evaluator", None)
         if evaluator is None:
-            return super().get_metrics(trainer, pl_module)
+            metrics = super().get_metrics(trainer, pl_module)
+            metrics.pop("v_num", None)
+            return metrics
         return {
             "failures": evaluator.failures,
             "updates": getattr(pl_module, "gradient_updates", 0),

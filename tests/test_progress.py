@@ -1,0 +1,42 @@
+from pathlib import Path
+
+import torch
+from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch.loggers import TensorBoardLogger
+
+from ffade.progress import BudgetProgressBar
+
+
+class Fitter(LightningModule):
+    """A module without an evaluator, as a fine-tuner is: it logs its loss to the bar."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(1))
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        loss = (self.weight * batch).pow(2).mean()
+        self.log("loss", loss, prog_bar=True)
+        return loss
+
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        return torch.utils.data.DataLoader(torch.ones(4, 1), batch_size=2)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def test_a_fine_tuners_bar_shows_its_metrics_without_the_logger_version(tmp_path: Path) -> None:
+    bar = BudgetProgressBar()
+    trainer = Trainer(
+        max_epochs=1,
+        callbacks=[bar],
+        logger=TensorBoardLogger(tmp_path),
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    module = Fitter()
+    trainer.fit(module)
+    metrics = bar.get_metrics(trainer, module)
+    assert "loss" in metrics
+    assert "v_num" not in metrics
