@@ -11,6 +11,7 @@ as the dataset gave it, which says what is asked for and nothing of how the imag
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -173,6 +174,10 @@ class DiffusersPipeline(Target):
             raise FfadeError(
                 f"target '{self._name}': lora_weights {str(path)!r} is not a directory"
             )
+        quiet = _NoTextEncoderLoRANotice()
+        loggers = [logging.getLogger(f"diffusers.loaders.{name}") for name in ("lora_base", "peft")]
+        for logger in loggers:  # a logger's filters see only the records logged to it
+            logger.addFilter(quiet)
         try:
             self.pipeline.load_lora_weights(str(path))
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -180,6 +185,9 @@ class DiffusersPipeline(Target):
                 f"target '{self._name}': cannot load LoRA weights from {str(path)!r}: "
                 f"{_first_line(exc)}"
             ) from exc
+        finally:
+            for logger in loggers:
+                logger.removeFilter(quiet)
 
     @contextmanager
     def threads(self) -> Iterator[None]:
@@ -326,3 +334,12 @@ class TinyDigitsT2I(DiffusersPipeline):
             device=device,
             cpu_threads=cpu_threads,
         )
+
+
+class _NoTextEncoderLoRANotice(logging.Filter):
+    """Drops diffusers' warning that a LoRA holds no text-encoder weights: the LoRA fine-tuner
+    trains the UNet alone, so every LoRA it writes would print it, saying nothing is wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("No LoRA keys associated to") and "TextModel" in message)
