@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from ffade import registry
@@ -31,6 +31,13 @@ class TaskSpec:
         mode: "macroscopic" jumps to any combination; "microscopic" steps one concept at a time.
         split: which dataset split discovery searches; fine-tuning and held-out stay untouched.
         max_inputs: use only the first N inputs of the split (None: all of them).
+        only_passing_inputs: search only the inputs on which the target does not fail with no
+            concept changed, so that every failure found is one the concepts caused. Explorers
+            find them at set-up (one evaluation of each unchanged input, outside the budget)
+            and record them as ``input_ids``.
+        input_ids: search only these inputs, by index into the split (after ``max_inputs``);
+            what ``only_passing_inputs`` wrote, so reports, feedback, the gate and a loop's
+            rediscovery rebuild the very inputs the run searched.
     """
 
     target: PluginSpec
@@ -40,6 +47,8 @@ class TaskSpec:
     mode: Literal["macroscopic", "microscopic"] = "macroscopic"
     split: Literal["discovery", "finetune", "heldout"] = "discovery"
     max_inputs: int | None = None
+    only_passing_inputs: bool = False
+    input_ids: list[int] | None = None
 
 
 @dataclass
@@ -75,9 +84,30 @@ def build_task(spec: TaskSpec | dict[str, Any]) -> Task:
         if spec.max_inputs < 1:
             raise FfadeError(f"task.max_inputs must be at least 1, got {spec.max_inputs}")
         inputs = inputs[: spec.max_inputs]
+    if spec.input_ids is not None:
+        inputs = _chosen(inputs, spec.input_ids, spec.split)
     if not inputs:
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs)
+
+
+def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:
+    outside = [i for i in ids if not 0 <= int(i) < len(inputs)]
+    if outside:
+        raise FfadeError(
+            f"task.input_ids: {outside[0]} is not an input of split '{split}', which has "
+            f"{len(inputs)} (ids run from 0 to {len(inputs) - 1})"
+        )
+    return [inputs[int(i)] for i in ids]
+
+
+def restrict_inputs(task: Task, ids: list[int]) -> Task:
+    """The task searching only ``ids`` of its inputs, with ``input_ids`` in its spec saying so."""
+    return replace(
+        task,
+        spec=replace(task.spec, input_ids=list(ids)),
+        inputs=[task.inputs[i] for i in ids],
+    )
 
 
 def spec_dict(spec: TaskSpec) -> dict[str, Any]:

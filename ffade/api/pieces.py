@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from ffade import registry
 from ffade.errors import FfadeError
+from ffade.task import TaskSpec
 
 EXPLORERS = {
     "dqn": "ffade.explore.DQNExplorer",
@@ -27,7 +28,7 @@ EXPLORERS = {
 FINETUNERS = {"classifier": "ffade.mitigate.ClassifierFineTuner"}
 """Short fine-tuner names; plugins' fine-tuners go by class path (ffade_text.mitigate....)."""
 
-TASK_KEYS = ("target", "dataset", "reward", "concepts", "mode", "split", "max_inputs")
+TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 
 
 def _snake(name: str) -> str:

@@ -22,12 +22,13 @@ from ffade.env import Evaluator, FailureVectorEnv
 from ffade.errors import FfadeError, require_at_least
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
+from ffade.explore.passing import searched_task
 from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.explore.stopping import RecentFailures, parse_stop_rule, rule_value
 from ffade.explore.ticks import Ticks
 from ffade.records import POLICY_FILE, RunRecorder, atomic_path
 from ffade.run_base import RunModule
-from ffade.task import Task, TaskSpec, build_task, spec_dict
+from ffade.task import Task, TaskSpec, spec_dict
 
 MACROSCOPIC, MICROSCOPIC = "macroscopic", "microscopic"
 MAX_POLICY_STATES = 200_000
@@ -85,10 +86,8 @@ class Explorer(RunModule):
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:
-            raise FfadeError(
-                f"the {self.name} explorer supports task.mode {' or '.join(self.supported_modes)}, "
-                f"not '{mode}'"
-            )
+            modes = " or ".join(self.supported_modes)
+            raise FfadeError(f"the {self.name} explorer supports task.mode {modes}, not '{mode}'")
         self.task_spec = task
         self.mode = mode
         self.budget = budget
@@ -101,11 +100,10 @@ class Explorer(RunModule):
         self.recent_failures = RecentFailures()
         self.stop_reason = "budget spent"
         self.recorder: RunRecorder | None = None
-        self.gradient_updates = 0
-        self.iterations = 0
-        self.idle_steps = 0
+        self.gradient_updates = self.iterations = self.idle_steps = 0
         self.step_scalars: dict[str, float] = {}  # subclasses add theirs; logged once per step
         self.failing_flat_states: set[int] = set()
+        self.inputs_failing_unchanged: int | None = None  # set by task.only_passing_inputs
         self.smallest_failures: dict[int, tuple[int, list[int]]] = {}
         self._restored: dict[str, Any] | None = None
         self._replay_dir: Path | None = None
@@ -120,7 +118,11 @@ class Explorer(RunModule):
             return
         keep_module_unwrapped(self.trainer.strategy)  # see ffade.distributed
         ranks = trainer_ranks(self.trainer)
-        self.task = build_task(self.task_spec)
+        self.task, self.inputs_failing_unchanged = searched_task(
+            self.task_spec, self.hparams.eval_batch_size
+        )
+        if self.inputs_failing_unchanged is not None:
+            self.task_spec = self.task.spec  # summary.json names the inputs searched
         run_dir = self.start_run()
         # every rank runs the search; rank 0 alone keeps the log (see ffade.distributed)
         self.recorder = RunRecorder(run_dir) if ranks.is_global_zero else None
@@ -261,10 +263,8 @@ class Explorer(RunModule):
 
     # ---- records ----------------------------------------------------------------------------
     def action_probabilities(self) -> np.ndarray | None:
-        """The explorer's probability of choosing each flat state (macroscopic); None if too many.
-
-        Uniform here, which is exactly what random and exhaustive search do; learners override.
-        """
+        """The explorer's probability of choosing each flat state (macroscopic), None if too
+        many: uniform here, exactly what random and exhaustive search do; learners override."""
         if self.space.num_states > MAX_POLICY_STATES:
             return None
         return np.full(self.space.num_states, 1.0 / self.space.num_states)
@@ -287,6 +287,7 @@ class Explorer(RunModule):
             "iterations": self.iterations,
             "wall_seconds": round(self.elapsed_seconds(), 3),
             "num_inputs": ev.num_inputs if ev else 0,
+            "inputs_failing_unchanged": self.inputs_failing_unchanged,
             **auto_batch.batch_size_summary(ev, self.batch_size_probe),
             "num_states": self.space.num_states if self.task else 0,
             "concepts": self.space.describe() if self.task else [],
@@ -302,12 +303,11 @@ class Explorer(RunModule):
             summary["estimated_remaining_failures"] = self.probes.estimate().to_dict()
         if self.mode == MICROSCOPIC and self.env is not None:
             summary["start_state"] = self.env.start_state.tolist()
+            smallest = sorted(self.smallest_failures.items(), key=lambda x: x[1][0])[:20]
             summary["smallest_failing_changes"] = [
                 {"input_id": i, "steps": size, "concepts": self.space.values(state)}
-                for i, (size, state) in sorted(
-                    self.smallest_failures.items(), key=lambda x: x[1][0]
-                )
-            ][:20]
+                for i, (size, state) in smallest
+            ]
         return summary
 
     @override

@@ -145,7 +145,13 @@ class FineTuner(RunModule):
         self.start_run()
         spec = dict(self.plan.task_spec)
         self.task = build_task(
-            dict(spec, split="finetune", max_inputs=self.hparams.max_finetune_inputs)
+            dict(  # the run's input_ids index its discovery split, not this one
+                spec,
+                split="finetune",
+                max_inputs=self.hparams.max_finetune_inputs,
+                only_passing_inputs=False,
+                input_ids=None,
+            )
         )
         name = spec["target"]["name"]
         check_trainable(self.task.target, name)

@@ -15,8 +15,13 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade import registry
 from ffade.errors import FfadeError
+from ffade.explore import DQNExplorer
+from ffade.explore.run import discover
+from ffade.feedback.command import feedback_from_file
 from ffade.mitigate import ClassifierFineTuner
+from ffade.records import read_summary
 from tests.helpers import REPO, ffade
+from tests.mitigate.conftest import digits_spec
 
 SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
 KEYS = [
@@ -94,6 +99,19 @@ def test_training_guard_and_discovery_inputs_never_overlap(accepted) -> None:
     heldout = dataset.split("heldout")
     assert len(accepted.heldout.inputs) == len(heldout)
     assert torch.equal(accepted.heldout.inputs[0][0], heldout[0][0])
+
+
+def test_a_run_on_passing_inputs_is_fixed_with_every_finetune_input(tmp_path: Path) -> None:
+    """The run's input_ids index its discovery split: fine-tuning and the guard ignore them."""
+    spec = {**digits_spec(), "only_passing_inputs": True}
+    explorer = DQNExplorer(task=spec, budget=320, num_envs=32, learning_starts=64)
+    discover(explorer, tmp_path, seed=0, name="discover")
+    run = Path(explorer.recorder.run_dir)
+    assert read_summary(run)["task"]["input_ids"] is not None
+    feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
+    tuner = fine_tune(run, tmp_path, clean_tolerance=1)
+    assert len(tuner.task.inputs) == SMALL["max_finetune_inputs"]
+    assert len(tuner.heldout.inputs) == len(tuner.task.dataset.split("heldout"))
 
 
 def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(

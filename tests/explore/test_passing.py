@@ -1,0 +1,72 @@
+"""task.only_passing_inputs: search only the inputs the target gets right with nothing changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ffade.errors import FfadeError
+from ffade.explore import GridExplorer
+from ffade.explore.run import discover
+from ffade.records import read_summary
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
+
+
+def spec_with(regions: list[dict[int, list[float]]], **task: Any) -> dict[str, Any]:
+    """The synthetic task on 2 concepts with these planted boxes; 16 discovery inputs."""
+    spec = synthetic_spec(num_concepts=2, num_inputs=32)
+    spec["target"] = {"name": "synthetic", "args": {"regions": regions}}
+    return {**spec, **task}
+
+
+# the first box stops 0.06 short of the unchanged position, and fragile inputs' boxes grow by up
+# to 0.12: they fail unchanged, the sturdy ones do not; the second box fails any input
+REGIONS = [{0: [-1.0, -0.06]}, {0: [0.8, 1.0], 1: [0.8, 1.0]}]
+
+
+def failing_unchanged(explorer: GridExplorer) -> set[int]:
+    neutral = int(explorer.space.flat(explorer.space.neutral))
+    num_states = explorer.space.num_states
+    return {
+        key // num_states
+        for key, (_, _, failed) in explorer.evaluator.memo.items()
+        if failed and key % num_states == neutral
+    }
+
+
+def test_only_the_inputs_that_pass_unchanged_are_searched(tmp_path: Path) -> None:
+    sweep = GridExplorer(task=spec_with(REGIONS), budget=10**6, num_envs=256)
+    everything = discover(sweep, tmp_path, name="all")
+    dropped = failing_unchanged(everything)
+    assert 0 < len(dropped) < 16
+
+    sweep = GridExplorer(task=spec_with(REGIONS, only_passing_inputs=True), budget=10**6)
+    kept = discover(sweep, tmp_path, name="kept")
+    summary = read_summary(Path(kept.recorder.run_dir))
+    assert summary["inputs_failing_unchanged"] == len(dropped)
+    assert summary["num_inputs"] == 16 - len(dropped)
+    assert summary["task"]["input_ids"] == sorted(set(range(16)) - dropped)
+    assert not failing_unchanged(kept)  # no failure the concepts did not cause
+    assert kept.evaluator.failures > 0  # the second box still fails every input kept
+    # reports, feedback pictures and the gate rebuild the very inputs searched
+    rebuilt = build_task(summary["task"])
+    original = everything.task.inputs
+    expected = [original[i][0]["features"] for i in summary["task"]["input_ids"]]
+    assert np.array_equal(
+        np.stack([x["features"].numpy() for x, _ in rebuilt.inputs]), np.stack(expected)
+    )
+
+
+def test_a_target_that_fails_every_unchanged_input_is_one_line(tmp_path: Path) -> None:
+    explorer = GridExplorer(task=spec_with([{0: [-1.0, 2.0]}], only_passing_inputs=True))
+    with pytest.raises(FfadeError, match="fails all 16 inputs of split 'discovery'"):
+        discover(explorer, tmp_path)
+
+
+def test_input_ids_off_the_split_are_one_line() -> None:
+    with pytest.raises(FfadeError, match=r"task.input_ids: 16 is not an input of split"):
+        build_task(spec_with(REGIONS, input_ids=[0, 16]))
