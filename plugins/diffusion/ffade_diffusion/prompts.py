@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import string
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ffade.errors import FfadeError
 
@@ -90,3 +91,27 @@ class Prompt:
         """The latents' seed: a hash of :meth:`key` and ``base_seed``, the same in every process."""
         digest = hashlib.sha256(f"{base_seed}|{self.key()}".encode()).digest()
         return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
+def tokenize_prompts(tokenizer: Any, texts: list[str], who: str, padding: Any = "max_length"):
+    """Token ids (and attention mask) of each prompt as tensors, its length checked first."""
+    batch = tokenizer(texts, padding=padding)
+    _check_lengths(texts, batch.input_ids, tokenizer.model_max_length, who)
+    return batch.convert_to_tensors("pt")
+
+
+def check_prompt_lengths(tokenizer: Any, texts: list[str], who: str) -> None:
+    """A prompt longer than the text encoder reads is a one-line error, not the tokenizer's
+    truncation: cut, its last words (often the very concept value under test, such as words
+    added after the prompt) would do nothing, and the search would call that value harmless."""
+    _check_lengths(texts, tokenizer(texts).input_ids, tokenizer.model_max_length, who)
+
+
+def _check_lengths(texts: list[str], ids: list[list[int]], limit: int, who: str) -> None:
+    for text, tokens in zip(texts, ids, strict=True):
+        if len(tokens) > limit:
+            raise FfadeError(
+                f"{who}: prompt {text!r} is {len(tokens)} tokens, but its text encoder reads at "
+                f"most {limit}; the words past that would do nothing: shorten the base prompts "
+                "or the words the concepts add (task.concepts)"
+            )

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Reward, Scores
+from ffade_diffusion.prompts import tokenize_prompts
 from ffade_diffusion.rewards._images import generated
 
 BUNDLED_CLIP = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_clip"
@@ -94,9 +95,8 @@ class ClipScore(Reward):
             images.to(self.device), size=(self.size, self.size), mode="bicubic", antialias=True
         )
         pixels = (pixels.clamp(0, 1) - self.mean) / self.std
-        text = self.tokenizer(prompts, padding=True, truncation=True, return_tensors="pt").to(
-            self.device
-        )
+        text = tokenize_prompts(self.tokenizer, prompts, "reward 'clip_score'", padding=True)
+        text = text.to(self.device)
         with torch.inference_mode():
             image_embeds = self.clip.get_image_features(pixel_values=pixels)
             text_embeds = self.clip.get_text_features(**text)

@@ -21,7 +21,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Target, load_weights
-from ffade_diffusion.prompts import Prompt
+from ffade_diffusion.prompts import Prompt, check_prompt_lengths, tokenize_prompts
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -162,10 +162,9 @@ class DiffusersPipeline(Target):
     def preprocess(self, inputs: Sequence[Prompt]) -> torch.Tensor:
         """The UNet's conditioning for each prompt: the text encoder's states (B, L, d)."""
         _check_prompts(inputs)
-        ids = self.pipeline.tokenizer(
-            [p.text for p in inputs], padding="max_length", truncation=True, return_tensors="pt"
-        ).input_ids.to(self.device)
-        return self.pipeline.text_encoder(ids)[0]
+        texts = [p.text for p in inputs]
+        ids = tokenize_prompts(self.pipeline.tokenizer, texts, f"target '{self._name}'").input_ids
+        return self.pipeline.text_encoder(ids.to(self.device))[0]
 
     def load_lora(self, directory: str) -> None:
         """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""
@@ -228,6 +227,8 @@ class DiffusersPipeline(Target):
     def generate(self, prompts: Sequence[Prompt]) -> torch.Tensor:
         """Images (B, 3, H, W) in [0, 1], one pipeline call per distinct (guidance, steps)."""
         _check_prompts(prompts)
+        texts = [p.text for p in prompts]
+        check_prompt_lengths(self.pipeline.tokenizer, texts, f"target '{self._name}'")
         images: list[torch.Tensor | None] = [None] * len(prompts)
         groups: dict[tuple[float, int], list[int]] = {}
         for i, prompt in enumerate(prompts):
@@ -261,9 +262,8 @@ class DiffusersPipeline(Target):
         """Mean-pooled text-encoder states (B, d) of each prompt as the dataset gave it."""
         _check_prompts(inputs)
         tokenizer, encoder = self.pipeline.tokenizer, self.pipeline.text_encoder
-        batch = tokenizer(
-            [p.text for p in inputs], padding="max_length", truncation=True, return_tensors="pt"
-        ).to(self.device)
+        texts = [p.text for p in inputs]
+        batch = tokenize_prompts(tokenizer, texts, f"target '{self._name}'").to(self.device)
         with self.threads():
             states = encoder(batch.input_ids).last_hidden_state.float()
         mask = batch.attention_mask.unsqueeze(-1).to(states.dtype)

@@ -53,3 +53,9 @@ def test_bundled_tiny_clip_matches_digits_with_their_captions() -> None:
     wrong = reward.cosine(images, [f"a handwritten {DIGIT_WORDS[(y + 5) % 10]}" for y in labels])
     assert (right > wrong).float().mean() > 0.9
     assert right.mean() > 0.5 > wrong.mean()
+
+
+def test_a_prompt_longer_than_clip_reads_is_one_line(tiny_clip: Path) -> None:
+    reward = ClipScore(str(tiny_clip))
+    with pytest.raises(FfadeError, match=r"reward 'clip_score': prompt .* text encoder reads"):
+        reward.cosine(torch.rand(1, 3, 16, 16), ["a thin handwritten seven" + " in red ink" * 5])

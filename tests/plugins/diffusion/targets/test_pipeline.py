@@ -82,3 +82,14 @@ def test_bad_settings_are_one_line_errors(tiny_pipeline: Path, kwargs: dict, mes
     with pytest.raises(FfadeError, match=message) as info:
         DiffusersPipeline(**{"model": str(tiny_pipeline), **kwargs})
     assert "\n" not in str(info.value)
+
+
+def test_a_prompt_longer_than_the_text_encoder_reads_is_one_line(
+    target: DiffusersPipeline,
+) -> None:
+    """Truncated, the words after the limit (here the concept's) would silently do nothing."""
+    long = Prompt("a {style} handwritten seven").with_words("in red ink " * 4, "after")
+    with pytest.raises(FfadeError, match=r"is 17 tokens, but its text encoder reads at most 16"):
+        target.predict([PROMPTS[0], long])
+    with pytest.raises(FfadeError, match="shorten the base prompts or the words the concepts add"):
+        target.features([long])
