@@ -62,6 +62,12 @@ def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["evaluations"] == 96
     assert summary["failures"] > 0
+    # only the prompts drawn right unchanged are searched: the neutral state never fails
+    assert summary["inputs_failing_unchanged"] > 0
+    assert len(summary["task"]["input_ids"]) == summary["num_inputs"]
+    records = [json.loads(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
+    unchanged = [r for r in records if r["state"] == summary["neutral_state"]]
+    assert not any(r["failed"] for r in unchanged)
     examples = json.loads((run / "examples" / "examples.json").read_text())
     assert len(examples) == min(summary["failures"], 16)
     for example in examples:  # captioned with the prompt that asked for the missing digit
@@ -84,4 +90,10 @@ def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
     assert m["targeted_failure_rate_after"] < m["targeted_failure_rate_before"]
     assert m["clean_score_before"] == m["clean_accuracy_before"]
     assert (loop_dir / "rediscover").is_dir() == m["accepted"]
+    if m["accepted"]:  # rediscovery searches the very prompts the first search did
+        first, second = (
+            json.loads((loop_dir / run / "summary.json").read_text())["task"]["input_ids"]
+            for run in ("discover", "rediscover")
+        )
+        assert first == second
     assert (m["fixed_weights"] is not None) == m["accepted"]
