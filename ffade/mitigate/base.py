@@ -138,21 +138,17 @@ class FineTuner(RunModule):
     def target(self):
         return self.task.target
 
+    def _spec_on(self, split: str) -> dict[str, Any]:
+        """The run's task on another split; its ``input_ids`` index the discovery split only."""
+        return dict(self.plan.task_spec, split=split, only_passing_inputs=False, input_ids=None)
+
     @override
     def setup(self, stage: str) -> None:
         if self.task is not None:
             return
         self.start_run()
-        spec = dict(self.plan.task_spec)
-        self.task = build_task(
-            dict(  # the run's input_ids index its discovery split, not this one
-                spec,
-                split="finetune",
-                max_inputs=self.hparams.max_finetune_inputs,
-                only_passing_inputs=False,
-                input_ids=None,
-            )
-        )
+        spec = self._spec_on("finetune")
+        self.task = build_task(dict(spec, max_inputs=self.hparams.max_finetune_inputs))
         name = spec["target"]["name"]
         check_trainable(self.task.target, name)
         heldout = list(self.task.dataset.split("heldout"))
@@ -160,7 +156,7 @@ class FineTuner(RunModule):
             raise FfadeError(f"dataset '{spec['dataset']['name']}' has no heldout inputs to guard")
         t = self.task
         self.heldout = Task(
-            dict(spec, split="heldout"), t.target, t.dataset, t.reward, t.space, heldout
+            self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout
         )
         self.network = self.task.target.model  # registered, so Lightning moves and saves it
         self.select_parameters()
@@ -382,7 +378,7 @@ class FineTuner(RunModule):
             "epochs": self.current_epoch if self._trainer is not None else 0,
             "steps": self.global_step if self._trainer is not None else 0,
             "wall_seconds": round(self.elapsed_seconds(), 3),
-            "task": dict(self.plan.task_spec, split="finetune"),
+            "task": self._spec_on("finetune"),
             "hyperparameters": self._hyperparameters(),
         }
         if self.result is not None:
