@@ -58,7 +58,8 @@ def save_clip(model: CLIPModel, tokenizer: CLIPTokenizer, directory: str | Path)
     return directory
 
 
-def save_random_clip(directory: str | Path) -> Path:
-    """An untrained tiny CLIP saved to ``directory`` (tests load it like any checkpoint)."""
-    tokenizer = write_word_tokenizer(directory, VOCABULARY)
+def save_random_clip(directory: str | Path, max_length: int = 16) -> Path:
+    """An untrained tiny CLIP saved to ``directory`` (tests load it like any checkpoint);
+    ``max_length``: the tokens its text tower reads (77 stands in for OpenAI's CLIP)."""
+    tokenizer = write_word_tokenizer(directory, VOCABULARY, max_length)
     return save_clip(build_clip(tokenizer), tokenizer, directory)

@@ -100,10 +100,11 @@ def assemble(
     return pipeline
 
 
-def save_random_pipeline(directory: str | Path) -> Path:
-    """Save an untrained tiny pipeline to ``directory`` (tests load it like any checkpoint)."""
+def save_random_pipeline(directory: str | Path, max_length: int = 16) -> Path:
+    """Save an untrained tiny pipeline to ``directory`` (tests load it like any checkpoint);
+    ``max_length``: the tokens its text encoder reads (77 stands in for Stable Diffusion's)."""
     directory = Path(directory)
-    tokenizer = write_word_tokenizer(directory / "tokenizer", VOCABULARY)
+    tokenizer = write_word_tokenizer(directory / "tokenizer", VOCABULARY, max_length)
     assemble(tokenizer, build_text_encoder(tokenizer), build_vae(), build_unet()).save_pretrained(
         directory
     )
