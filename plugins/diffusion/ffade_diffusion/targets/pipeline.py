@@ -12,8 +12,8 @@ as the dataset gave it, which says what is asked for and nothing of how the imag
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Target, load_weights
+from ffade.threads import cpu_threads
 from ffade_diffusion.prompts import Prompt, check_prompt_lengths, tokenize_prompts
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -188,18 +189,9 @@ class DiffusersPipeline(Target):
             for logger in loggers:
                 logger.removeFilter(quiet)
 
-    @contextmanager
-    def threads(self) -> Iterator[None]:
-        """Run the block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
-        if self.cpu_threads is None or self.device.type != "cpu":
-            yield
-            return
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.cpu_threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
+    def threads(self) -> AbstractContextManager[None]:
+        """Run a block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
+        return cpu_threads(self.device, self.cpu_threads)
 
     def settings(self, prompt: Prompt) -> tuple[float, int]:
         """The (guidance scale, steps) a prompt is sampled with: its own, else the target's."""

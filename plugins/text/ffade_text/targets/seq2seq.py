@@ -8,8 +8,8 @@ article's tokens: what the article looks like to the model, with nothing about i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +17,7 @@ import torch
 
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Target, load_weights
+from ffade.threads import cpu_threads
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
 """The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
@@ -125,18 +126,9 @@ class Seq2SeqSummarizer(Target):
         )
         return {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
 
-    @contextmanager
-    def threads(self) -> Iterator[None]:
-        """Run the block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
-        if self.cpu_threads is None or self.device.type != "cpu":
-            yield
-            return
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.cpu_threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
+    def threads(self) -> AbstractContextManager[None]:
+        """Run a block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
+        return cpu_threads(self.device, self.cpu_threads)
 
     def preprocess(self, inputs: Sequence[str]) -> dict[str, torch.Tensor]:
         """The differentiable path's input: ``model(**preprocess(articles), labels=...)``."""
