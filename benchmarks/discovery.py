@@ -5,6 +5,7 @@
     python benchmarks/discovery.py --task digits               # the quickstart's CNN, 1,080 states
     python benchmarks/discovery.py --task regions              # 5 small islands, 5 seeds: recall
     python benchmarks/discovery.py --task resnet50 --device cuda --throughput-only
+    python benchmarks/discovery.py --task t2i --device cuda --throughput-only   # generation
 
 The grid's ground truth comes from the exhaustive grid explorer evaluating every (input, state)
 pair. Each explorer then gets a budget of 10% of those evaluations (memoized repeats are free) and
@@ -20,6 +21,10 @@ model's own time) and ``grid_throughput_ratio`` for the grid sweep. ``failures_p
 random`` divides distinct failures per second of loop. Start-up and final pictures are reported
 apart, and on digits ``startup_seconds`` is how long ``ffade fit`` on the quickstart config takes
 from launch to its first evaluation.
+
+``--task t2i`` times generation: the DQN on the text-to-image quickstart's task (the bundled tiny
+model, judged by digits_cnn) against the diffusers pipeline called directly on the same prompts
+and noise seeds; it sweeps no grid (hours of generation on a CPU), so it measures speed only.
 """
 
 from __future__ import annotations
@@ -31,16 +36,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+import yaml
 from lightning.pytorch import Callback
 from scipy import ndimage
 
+from ffade.changes import ChangedInputs
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
+from ffade.task import build_task
 
 EXPLORERS = {"dqn": DQNExplorer, "random": RandomExplorer, "epsilon_greedy": EpsilonGreedyExplorer}
 
@@ -108,11 +117,52 @@ DIGITS_CONCEPTS = [
     {"name": "gaussian_blur", "args": {"values": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]}},
 ]
 
+T2I_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "t2i_quickstart.yaml"
+
+
+def t2i_task(device: str = "cpu") -> dict[str, Any]:
+    """The text-to-image quickstart's task (``configs/t2i_quickstart.yaml``) on ``device``."""
+    task = t2i_arguments()["task"]
+    target = task["target"]
+    return {**task, "target": {**target, "args": {**target.get("args", {}), "device": device}}}
+
+
+def t2i_arguments() -> dict[str, Any]:
+    """The text-to-image quickstart's explorer arguments, as ``ffade fit`` would pass them."""
+    return yaml.safe_load(T2I_CONFIG.read_text())["model"]["init_args"]
+
+
+def pipeline_images(target: Any, prompts: list[Any]) -> torch.Tensor:
+    """The diffusers pipeline called as a user would, without ffade: one call per (guidance,
+    steps), each image's noise from a generator seeded as the target seeds it."""
+    images: list[Any] = [None] * len(prompts)
+    groups: dict[tuple[float, int], list[int]] = {}
+    for row, prompt in enumerate(prompts):
+        groups.setdefault(target.settings(prompt), []).append(row)
+    for (guidance, steps), rows in groups.items():
+        seeds = [prompts[row].seed(target.seed) for row in rows]
+        with target.threads():
+            out = target.pipeline(
+                prompt=[prompts[row].text for row in rows],
+                negative_prompt=[target.negative_prompt] * len(rows),
+                num_inference_steps=steps,
+                guidance_scale=guidance,
+                height=target.height,
+                width=target.width,
+                generator=[torch.Generator().manual_seed(seed) for seed in seeds],
+                output_type="pt",
+            ).images
+        for row, image in zip(rows, out, strict=True):
+            images[row] = image.float()
+    return torch.stack(images)
+
+
 TASKS = {
     "synthetic": synthetic_task,
     "regions": regions_task,
     "digits": digits_task,
     "resnet50": resnet50_task,
+    "t2i": t2i_task,
 }
 MODEL_TASKS = {"digits", "resnet50"}
 """Tasks with a real model, whose evaluation speed is worth comparing with its raw forward pass."""
@@ -127,7 +177,8 @@ class LoopClock(Callback):
     all the time spent in the step hook, so that the explorer's loop time can be told apart.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, raw: Callable[[Any, Any], Any] | None = None) -> None:
+        self.raw = raw or (lambda target, batch: target.predict(batch))
         self.raw_seconds = 0.0
         self.callback_seconds = 0.0
         self.startup_seconds = 0.0
@@ -155,7 +206,7 @@ class LoopClock(Callback):
         with torch.inference_mode():
             start = time.perf_counter()
             for batch in batches:
-                target.predict(batch)
+                self.raw(target, batch)
             _synchronize(target.device)
         self.raw_seconds += time.perf_counter() - start
         self.callback_seconds += time.perf_counter() - entered
@@ -267,6 +318,9 @@ def run(
     throughput_only: bool,
     explorers: list[str],
 ) -> None:
+    if task_name == "t2i":
+        run_t2i(device, budget_fraction)
+        return
     spec = TASKS[task_name](device) if task_name in MODEL_TASKS else TASKS[task_name]()
     with tempfile.TemporaryDirectory() as tmp:
         failed, regions, grid = ground_truth(spec, tmp)
@@ -327,6 +381,38 @@ def run(
         print_region_recall(results)
     if task_name == "digits":
         print(f"startup_seconds: {fit_startup_seconds():.1f}  (ffade fit, quickstart config)")
+
+
+def run_t2i(device: str, budget_fraction: float) -> None:
+    """Generation inside ffade (the DQN's whole loop) against the raw pipeline call."""
+    spec = t2i_task(device)
+    task = build_task(spec)
+    pairs = len(task.inputs) * task.space.num_states
+    budget = max(int(budget_fraction * pairs), 1)
+    same = same_images(task)
+    print(
+        f"task t2i: {len(task.inputs)} prompts x {task.space.num_states} states = {pairs} pairs; "
+        f"budget {budget} images ({budget_fraction:.0%}); the pipeline called directly draws "
+        f"the target's images (max |difference| {same:.2g})"
+    )
+    clock = LoopClock(raw=pipeline_images)
+    with tempfile.TemporaryDirectory() as tmp:
+        arguments = {**t2i_arguments(), "task": spec, "budget": budget}
+        explorer = DQNExplorer(**arguments)
+        discover(explorer, tmp, name="dqn_t2i", checkpoints=True, callbacks=[clock])
+    print_speed({"dqn": [timing(explorer, clock)]}, device)
+
+
+def same_images(task: Any, count: int = 8) -> float:
+    """Largest pixel difference between the target's images and the raw pipeline call's, on a
+    few changed prompts: the raw figure must time the very same generation."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, len(task.inputs), count)
+    prompts = ChangedInputs(task).inputs(ids, task.space.sample(rng, count))
+    with torch.inference_mode():
+        ours = task.target.generate(prompts)
+        theirs = pipeline_images(task.target, prompts)
+    return float((ours - theirs).abs().max())
 
 
 def print_speed(results: dict[str, list[dict[str, float]]], device: str) -> None:
@@ -418,7 +504,9 @@ def main() -> None:
     parser.add_argument("--large-budget", type=int, default=4000)
     parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
     parser.add_argument(
-        "--throughput-only", action="store_true", help="skip the explorer comparison"
+        "--throughput-only",
+        action="store_true",
+        help="skip the explorer comparison (--task t2i always does)",
     )
     args = parser.parse_args()
     if args.large:

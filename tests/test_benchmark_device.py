@@ -1,7 +1,9 @@
-"""The discovery benchmark's --device cuda path (the GPU figures reported for resnet50)."""
+"""The discovery benchmark's speed paths: --device cuda (the GPU figures reported for resnet50
+and for generation) and the generation path's comparison with the raw pipeline call on a CPU."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -10,24 +12,36 @@ import pytest
 from tests.helpers import REPO
 
 
-@pytest.mark.gpu
-def test_throughput_on_cuda() -> None:
+def benchmark(*args: str) -> str:
     result = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/discovery.py",
-            "--task",
-            "resnet50",
-            "--device",
-            "cuda",
-            "--throughput-only",
-        ],
+        [sys.executable, "benchmarks/discovery.py", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "evaluations per second on cuda" in result.stdout
-    assert "grid_throughput_ratio:" in result.stdout
-    assert "dqn_throughput_ratio:" in result.stdout
+    return result.stdout
+
+
+@pytest.mark.gpu
+def test_throughput_on_cuda() -> None:
+    out = benchmark("--task", "resnet50", "--device", "cuda", "--throughput-only")
+    assert "evaluations per second on cuda" in out
+    assert "grid_throughput_ratio:" in out
+    assert "dqn_throughput_ratio:" in out
+
+
+@pytest.mark.gpu
+def test_generation_throughput_on_cuda() -> None:
+    out = benchmark("--task", "t2i", "--device", "cuda", "--throughput-only")
+    assert re.search(r"dqn_throughput_ratio: [0-9.]+ +\(on cuda\)", out)
+
+
+@pytest.mark.slow
+def test_generation_is_timed_against_the_same_images_from_the_pipeline_called_directly() -> None:
+    out = benchmark("--task", "t2i", "--budget-fraction", "0.005")
+    assert "budget 96 images" in out
+    assert re.search(r"max \|difference\| 0\)", out)  # the very same generation
+    ratio = float(re.search(r"dqn_throughput_ratio: ([0-9.]+)", out).group(1))
+    assert 0 < ratio < 1.5
