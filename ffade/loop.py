@@ -88,9 +88,22 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         mitigate=Path(data["mitigate"]),
         rediscover=rediscover,
         out=Path(data.get("out") or "runs/loop"),
-        threshold=float(data.get("threshold", 0.5)),
-        min_evaluations=int(data.get("min_evaluations", 1)),
+        threshold=_threshold(data.get("threshold", 0.5), path),
+        min_evaluations=_min_evaluations(data.get("min_evaluations", 1), path),
     )
+
+
+def _threshold(value: Any, path: Path) -> float:
+    """A failure rate in (0, 1], as ``ffade report --threshold`` takes."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise FfadeError(f"{path}: threshold {value!r} must be a failure rate in (0, 1]")
+    return float(value)
+
+
+def _min_evaluations(value: Any, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FfadeError(f"{path}: min_evaluations {value!r} must be a whole number from 1")
+    return value
 
 
 def next_loop_dir(out: Path) -> Path:

@@ -117,6 +117,27 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("threshold: high", "threshold 'high' must be a failure rate in (0, 1]"),
+        ("threshold: 0", "threshold 0 must be a failure rate in (0, 1]"),
+        ("min_evaluations: 2.5", "min_evaluations 2.5 must be a whole number from 1"),
+    ],
+)
+def test_a_bad_threshold_or_min_evaluations_is_a_one_line_error(
+    tmp_path: Path, capsys, setting: str, message: str
+) -> None:
+    stages = {}
+    for stage in ("discover", "feedback", "mitigate"):
+        stages[stage] = tmp_path / f"{stage}.yaml"
+        stages[stage].write_text("{}\n")
+    config = tmp_path / "loop.yaml"
+    config.write_text("".join(f"{k}: {v}\n" for k, v in stages.items()) + setting + "\n")
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"ffade: error: {config}: {message}"]
+
+
 @pytest.mark.slow
 def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
     """The README's claim: the quickstart loop, as committed, fixes what it targets."""
