@@ -258,7 +258,8 @@ class FineTuner(RunModule):
         pairs = self.make_batch(ids, states)
         loss, metrics = self.training_loss(pairs)
         self._batches_trained += 1
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True)
+        # on_step only: one TensorBoard tag, train/loss (with on_epoch too, _step and _epoch)
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=False)
         self.log_dict(
             {
                 **{f"train/{k}": v for k, v in metrics.items()},

@@ -73,6 +73,14 @@ def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None
     assert list(accepted.run_dir.glob("events.out.tfevents.*"))
 
 
+def test_tensorboard_has_the_documented_tags(accepted) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = set(EventAccumulator(str(accepted.run_dir)).Reload().Tags()["scalars"])
+    assert {"train/loss", "train/accuracy", "train/clean_share"} <= tags, tags
+    assert {"guard/clean_accuracy_before", "guard/clean_accuracy_after"} <= tags, tags
+
+
 def test_the_fixed_model_loads_through_the_targets_weights_argument(accepted) -> None:
     result = json.loads((accepted.run_dir / "mitigation.json").read_text())
     fixed = result["fixed_target"]
