@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.feedback.from_file import feedback_from_file
+from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.pictures import picture_maker
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -89,7 +89,10 @@ def main(argv: list[str]) -> int:
     )
     if not shown:
         feedback.save(out)
-        print(f"nothing to review; saved {out}")
+        hint = None
+        if args.slices == "rules":
+            hint = regions_instead(run_dir, args.threshold, args.min_evaluations)
+        print(f"nothing to review{f' ({hint})' if hint else ''}; saved {out}")
         return 0
     print(
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "

@@ -46,6 +46,18 @@ SELECTORS = ("id", "rank", "contains")
 ENTRY_KEYS = (*SELECTORS, "priority", "note")
 
 
+def regions_instead(run_dir: str | Path, threshold: float, min_evaluations: int) -> str | None:
+    """When a run has no failure rule but has failure regions, how to prioritize those."""
+    count = len(load_regions(run_dir, threshold, min_evaluations, "regions")[1])
+    if not count:
+        return None
+    regions = f"{count} failure region{'s' if count > 1 else ''}"
+    return (
+        "no failure rule has enough evidence to name (a microscopic run often has none); give "
+        f"--slices regions to prioritize its {regions} instead"
+    )
+
+
 def feedback_from_file(
     run_dir: str | Path,
     priorities: str | Path,
@@ -62,6 +74,9 @@ def feedback_from_file(
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / FEEDBACK_FILE
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
+    hint = regions_instead(run_dir, threshold, min_evaluations) if not regions else None
+    if hint and slices == "rules":
+        raise FfadeError(f"{run_dir}: {hint}")
     pictures = pictures or picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
     for region, priority, source in read_priorities(priorities, landscape, regions):

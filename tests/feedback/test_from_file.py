@@ -134,3 +134,21 @@ def test_a_malformed_file_is_one_line(
     with pytest.raises(FfadeError) as error:
         read_priorities(write(tmp_path / "p.yaml", data), landscape, regions)
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_process) -> None:
+    """A microscopic run's few evaluations per state back no rule: the error names the way out."""
+    log = run / "evaluations.jsonl"
+    failing = [line for line in log.read_text().splitlines() if '"failed": true' in line]
+    log.write_text(failing[0] + "\n")  # one failure: a region, but too little evidence for a rule
+    priorities = write(tmp_path / "p.yaml", {"regions": [{"rank": 1, "priority": "high"}]})
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"ffade: error: {run}: no failure rule has enough evidence to name (a microscopic run "
+        "often has none); give --slices regions to prioritize its 1 failure region instead"
+    ]
+    code, out, _ = in_process(
+        "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
+    )
+    assert code == 0 and (run / "feedback.yaml").exists(), out
