@@ -20,11 +20,11 @@ from ffade.errors import FfadeError
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
-    "validate": "Lightning's validate loop on a config's model",
-    "test": "Lightning's test loop on a config's model",
-    "predict": "Lightning's predict loop on a config's model",
 }
 """What LightningCLI runs, with the summaries ``ffade --help`` shows without importing it."""
+NOT_FITTING = ("validate", "test", "predict")
+"""LightningCLI's other loops: no explorer or fine-tuner has them (a fine-tuner's held-out guard
+runs inside ``fit``), so ffade refuses them in one line rather than let Lightning fail."""
 
 
 def plugins_command(args: list[str]) -> int:
@@ -108,6 +108,11 @@ def usage() -> str:
 def unknown_command(name: str) -> str:
     """The error for a command ffade does not have, with the closest one it does."""
     known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    if name in NOT_FITTING:
+        return (
+            f"ffade has no '{name}' command: explorers and fine-tuners only fit (a fine-tuner "
+            f"checks its fix on held-out data within fit); commands: {', '.join(known)}"
+        )
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"

@@ -1,4 +1,4 @@
-"""``ffade fit`` (validate, test, predict) as a library call: LightningCLI, ffade's defaults.
+"""``ffade fit`` as a library call: LightningCLI, ffade's defaults.
 
 The ``ffade`` command and ``ffade loop`` both run Lightning through :func:`run_lightning`, so
 neither imports the other, and the commands that train nothing never import Lightning at all. A
