@@ -10,6 +10,7 @@ removes the run directory it created, so refusals never shift the next run's ``v
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import inspect
@@ -21,6 +22,7 @@ from typing import Any
 from jsonargparse import ArgumentError, Namespace
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
 from ffade.errors import FfadeError
@@ -91,7 +93,10 @@ class FfadeCLI(LightningCLI):
             self.trainer_defaults["callbacks"] = [
                 c for c in defaults if not isinstance(c, BudgetProgressBar)
             ]
-        return super()._instantiate_trainer(config, callbacks)
+        try:
+            return super()._instantiate_trainer(config, callbacks)
+        except MisconfigurationException as exc:  # e.g. accelerator cuda on a machine without
+            raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
 
     def _run_subcommand(self, subcommand: str) -> None:
         """Check ``--ckpt_path`` first; leave no run directory behind a refused run."""
@@ -107,12 +112,16 @@ class FfadeCLI(LightningCLI):
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
         run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
-        existed = run_dir.exists()
+        # runs/NAME/version_N: the folders this run is about to make
+        fresh = [d for d in (run_dir, *run_dir.parents[:2]) if not d.exists()]
         try:
             super()._run_subcommand(subcommand)
         except FfadeError:
-            if not existed and not _has_evaluations(run_dir):
+            if run_dir in fresh and not _has_evaluations(run_dir):
                 shutil.rmtree(run_dir, ignore_errors=True)
+                for parent in fresh[1:]:  # unless something else is in them
+                    with contextlib.suppress(OSError):
+                        parent.rmdir()
             raise
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ffade.batch import concat, take
+from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, PluginError
 
 SPLITS = ("discovery", "finetune", "heldout")
@@ -147,7 +148,7 @@ class Target(ABC):
     modality: ClassVar[str] = "generic"
 
     def __init__(self, device: str = "cpu") -> None:
-        self.device = torch.device(device)
+        self.device = usable_device(device)
 
     @abstractmethod
     def predict(self, inputs: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ffade.devices import usable_device
 from ffade.errors import PluginError
 
 PRECISIONS = {"32": None, "bf16": torch.bfloat16}
@@ -60,7 +61,7 @@ class FastForward:
             if not isinstance(value, bool):
                 raise PluginError(f"target '{target}': {name} must be true or false, got {value!r}")
         self.model = model
-        self.device = torch.device(device)
+        self.device = usable_device(device)
         self.dtype = PRECISIONS[precision]
         self.channels_last = channels_last
         if channels_last and isinstance(model, nn.Module):

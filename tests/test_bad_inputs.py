@@ -171,6 +171,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "report_list_summary": (["report", "{tmp}/report_list", "--no-tensorboard"], "summary"),
     "report_no_log": (["report", "{tmp}/report_nolog", "--no-tensorboard"], "report_nolog"),
     "report_axes": (["report", "{finished}", "--axes", "a", "b", "c", "d"], "--axes"),
+    "device_absent": (
+        ["fit", "--config", "{config}", "--model.init_args.task.target.args.device", "cuda:64"],
+        "device 'cuda:64': this machine has",
+    ),
+    "device_malformed": (
+        ["fit", "--config", "{config}", "--model.init_args.task.target.args.device", "gpu"],
+        "device 'gpu' is not a device",
+    ),
+    "accelerator_absent": (
+        ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
+        "trainer: `MPSAccelerator` can not run",
+    ),
 }
 
 CONFIG_FILE_CASES = {
@@ -220,6 +232,7 @@ FAST = {
     "empty",
     "report_cut_summary",
     "seed_text",
+    "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
 }

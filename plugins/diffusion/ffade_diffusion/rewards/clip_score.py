@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Reward, Scores
+from ffade.plugin_api import Reward, Scores, usable_device
 from ffade_diffusion.prompts import tokenize_prompts
 from ffade_diffusion.rewards._images import generated
 
@@ -80,7 +80,7 @@ class ClipScore(Reward):
             raise FfadeError(
                 f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {threshold}"
             )
-        self.device = torch.device(device)
+        self.device = usable_device(device)
         self.clip, self.tokenizer, mean, std = load_clip(model, local_files_only)
         self.clip.to(self.device).eval()
         self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1)
