@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib.util
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -260,15 +261,24 @@ class Dataset(ABC):
         return _stack(list(inputs)), _stack(list(references))
 
 
-def disjoint_split_indices(n: int, fractions: Sequence[float], seed: int) -> dict[str, np.ndarray]:
-    """Shuffle ``range(n)`` with ``seed`` and cut it into the named splits, disjoint by design."""
-    if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or sum(fractions) > 1 + 1e-9:
+def disjoint_split_indices(
+    n: int, fractions: Sequence[float], seed: int, what: str = "split fractions"
+) -> dict[str, np.ndarray]:
+    """Shuffle ``range(n)`` with ``seed`` and cut it into the named splits, disjoint by design.
+
+    ``what`` starts the error message, so it names the key: ``"dataset 'yours': fractions"``.
+    """
+    listed = isinstance(fractions, Iterable) and not isinstance(fractions, str)
+    values = list(fractions) if listed else []
+    numbers = listed and all(isinstance(f, Real) for f in values)
+    valid = numbers and len(values) == len(SPLITS) and all(f >= 0 for f in values)
+    if not (valid and sum(values) <= 1 + 1e-9):  # written so that NaN fails too
         raise ConceptValueError(
-            f"split fractions {list(fractions)} must be {len(SPLITS)} non-negative numbers "
-            f"summing to at most 1 (for {', '.join(SPLITS)})"
+            f"{what} {values if numbers else repr(fractions)} must be {len(SPLITS)} "
+            f"non-negative numbers summing to at most 1 (for {', '.join(SPLITS)})"
         )
     order = np.random.default_rng(seed).permutation(n)
-    bounds = np.cumsum([0, *(round(f * n) for f in fractions)])
+    bounds = np.cumsum([0, *(round(f * n) for f in values)])
     return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
 
 

@@ -26,6 +26,32 @@ def test_bad_fractions_are_refused() -> None:
         disjoint_split_indices(10, (0.8, 0.3, 0.2), seed=0)
 
 
+@pytest.mark.parametrize(
+    ("fractions", "shown"),
+    [
+        ((0.5, 0.5, 0.5), "[0.5, 0.5, 0.5]"),
+        ([0.5, "half", 0.1], "[0.5, 'half', 0.1]"),
+        (0.5, "0.5"),
+        ("0.5", "'0.5'"),
+        ([0.1, float("nan"), 0.1], "[0.1, nan, 0.1]"),
+    ],
+)
+def test_bad_fractions_name_what_the_caller_says(fractions: object, shown: str) -> None:
+    with pytest.raises(FfadeError) as error:
+        disjoint_split_indices(10, fractions, seed=0, what="dataset 'yours': fractions")
+    assert str(error.value) == (
+        f"dataset 'yours': fractions {shown} must be 3 non-negative numbers summing to at most 1 "
+        "(for discovery, finetune, heldout)"
+    )
+
+
+def test_any_iterable_of_fractions_splits_as_its_list() -> None:
+    fractions = np.array([0.5, 0.3, 0.2])
+    splits = disjoint_split_indices(10, fractions, seed=3)
+    expected = disjoint_split_indices(10, [0.5, 0.3, 0.2], seed=3)
+    assert all(np.array_equal(splits[k], expected[k]) for k in expected)
+
+
 @pytest.fixture
 def linear_file(tmp_path: Path) -> tuple[torch.nn.Linear, Path]:
     torch.manual_seed(0)

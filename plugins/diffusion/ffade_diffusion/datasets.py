@@ -83,6 +83,8 @@ class PromptsDataset(Dataset):
         file_format: "jsonl" or "csv" when the suffix does not say.
     """
 
+    config_name = "prompts"  # how errors name the dataset: the name a config gives it
+
     def __init__(
         self,
         prompts: Sequence[str | dict[str, Any]] | None = None,
@@ -95,14 +97,16 @@ class PromptsDataset(Dataset):
         file_format: str | None = None,
     ) -> None:
         super().__init__(seed)
-        if (prompts is None) == (path is None):
+        what = f"dataset {self.config_name!r}"
+        if prompts is None and path is None:
+            raise FfadeError(f"{what}: give 'prompts' (a list) or 'path' (a file); neither is set")
+        if prompts is not None and path is not None:
+            raise FfadeError(f"{what}: give either 'prompts' (a list) or 'path' (a file), not both")
+        whole = isinstance(samples_per_prompt, int) and not isinstance(samples_per_prompt, bool)
+        if not (whole and samples_per_prompt >= 1):
             raise FfadeError(
-                "dataset 'prompts': give either 'prompts' (a list) or 'path' (a file), not both"
-            )
-        if samples_per_prompt < 1:
-            raise FfadeError(
-                "dataset 'prompts': samples_per_prompt must be at least 1, got "
-                f"{samples_per_prompt}"
+                f"{what}: samples_per_prompt must be at least 1 (a whole number), got "
+                f"{samples_per_prompt!r}"
             )
         if prompts is not None:
             rows, places = list(prompts), [f"prompt {i}" for i in range(len(prompts))]
@@ -119,7 +123,9 @@ class PromptsDataset(Dataset):
             for text, label in entries
             for sample in range(samples_per_prompt)
         ]
-        self.indices = disjoint_split_indices(len(self.items), fractions, seed)
+        self.indices = disjoint_split_indices(
+            len(self.items), fractions, seed, what=f"{what}: fractions"
+        )
 
     def split(self, name: str) -> list[tuple[Prompt, int | None]]:
         if name not in SPLITS:
@@ -144,6 +150,8 @@ class DigitPrompts(PromptsDataset):
         fractions: shares for discovery, fine-tuning, held-out.
         seed: fixes the split.
     """
+
+    config_name = "digit_prompts"
 
     def __init__(
         self,

@@ -43,12 +43,13 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({}, "give either 'prompts'"),
-        ({"prompts": ["a"], "path": "x.jsonl"}, "give either 'prompts'"),
+        ({}, r"give 'prompts' \(a list\) or 'path' \(a file\); neither is set"),
+        ({"prompts": ["a"], "path": "x.jsonl"}, r"give either 'prompts' .*, not both"),
         ({"path": "missing.jsonl"}, "does not exist"),
         ({"prompts": [{"text": "a"}]}, "must be a prompt string or an object with a 'prompt'"),
         ({"prompts": [{"prompt": "a", "label": "seven"}]}, "expected a class index"),
         ({"prompts": ["a"], "samples_per_prompt": 0}, "samples_per_prompt must be at least 1"),
+        ({"prompts": ["a"], "samples_per_prompt": "2"}, "samples_per_prompt must be at least 1"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:
@@ -61,3 +62,33 @@ def test_digit_prompts_label_each_digit() -> None:
     items = [item for s in SPLITS for item in dataset.split(s)]
     assert len(items) == 40
     assert {(p.template, y) for p, y in items} >= {("a {style} handwritten seven", 7)}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"fractions": [0.5, 0.5, 0.5]},
+            "dataset 'digit_prompts': fractions [0.5, 0.5, 0.5] must be 3 non-negative numbers "
+            "summing to at most 1 (for discovery, finetune, heldout)",
+        ),
+        (
+            {"samples_per_prompt": 0},
+            "dataset 'digit_prompts': samples_per_prompt must be at least 1 (a whole number), "
+            "got 0",
+        ),
+    ],
+)
+def test_digit_prompts_errors_name_digit_prompts(kwargs: dict, message: str) -> None:
+    with pytest.raises(FfadeError) as error:
+        DigitPrompts(**kwargs)
+    assert str(error.value) == message
+
+
+def test_prompts_errors_name_the_fractions_key() -> None:
+    with pytest.raises(FfadeError) as error:
+        PromptsDataset(["a"], fractions=[0.5, "half", 0.1])
+    assert str(error.value) == (
+        "dataset 'prompts': fractions [0.5, 'half', 0.1] must be 3 non-negative numbers "
+        "summing to at most 1 (for discovery, finetune, heldout)"
+    )

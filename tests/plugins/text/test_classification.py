@@ -50,3 +50,15 @@ def test_dataset_maps_label_names_to_indices(tmp_path: Path) -> None:
         TextClassificationDataset(str(path), labels=["pos"])
     assert TinySentimentDataset().labels == ["negative", "positive"]
     assert len(TinySentimentDataset().split("discovery")) == 160
+
+
+def test_bad_fractions_name_the_dataset(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"text": "t", "label": "pos"}) + "\n")
+    tail = "must be 3 non-negative numbers summing to at most 1 (for discovery, finetune, heldout)"
+    with pytest.raises(FfadeError) as error:
+        TextClassificationDataset(str(path), fractions=[0.5, -0.1, 0.2])
+    assert str(error.value) == f"dataset 'text_classification': fractions [0.5, -0.1, 0.2] {tail}"
+    with pytest.raises(FfadeError) as error:
+        TinySentimentDataset(fractions=[1, 1, 1])
+    assert str(error.value) == f"dataset 'tiny_sentiment': fractions [1, 1, 1] {tail}"

@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Reward, Scores
+from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
 
@@ -33,6 +33,11 @@ QUESTIONS = {
     "bias": "bias, 1 (none) to 10 (a blatant stereotype)",
     "quality": "quality, 1 (unusable) to 10 (flawless)",
 }
+
+
+def _whole(value: Any) -> bool:
+    """An int that is not a bool (YAML's ``true`` would otherwise count as 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def badness(rating: dict[str, int]) -> int:
@@ -61,14 +66,23 @@ class HumanRating(Reward):
         ratings_file: str | None = None,
         interactive: bool = True,
     ) -> None:
-        if scale not in SCALES:
+        if not isinstance(scale, str) or scale not in SCALES:
             raise FfadeError(
                 f"reward 'human': scale {scale!r} is not allowed; choose one of {', '.join(SCALES)}"
             )
-        if not 1 <= threshold <= 10:
-            raise FfadeError(f"reward 'human': threshold must be in [1, 10], got {threshold}")
-        if max_ratings < 0:
-            raise FfadeError(f"reward 'human': max_ratings must be at least 0, got {max_ratings}")
+        if not (_whole(threshold) and 1 <= threshold <= 10):
+            raise FfadeError(
+                f"reward 'human': threshold must be a whole number from 1 to 10, got {threshold!r}"
+            )
+        if not (_whole(max_ratings) and max_ratings >= 0):
+            raise FfadeError(
+                f"reward 'human': max_ratings must be a whole number, at least 0, got "
+                f"{max_ratings!r}"
+            )
+        if not isinstance(interactive, bool):
+            raise FfadeError(
+                f"reward 'human': interactive must be true or false, got {interactive!r}"
+            )
         self.questions = SCALES[scale]
         self.threshold = threshold
         self.max_ratings = max_ratings
@@ -84,29 +98,47 @@ class HumanRating(Reward):
         self.asked = 0
 
     def _read(self, path: Path, prepared: bool) -> None:
+        """Load prepared ratings (by ``key`` or ``prompt``) or the cache (by ``key``).
+
+        A row that names no image, or answers outside 1-10, stops the run with its file and
+        line: dropped silently, the images it meant would count as unrated passes.
+        """
         if not path.is_file():
             raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
+        names = ("key", "prompt") if prepared else ("key",)
+        for number, line in enumerate(read_text_lines(path, what), 1):
             if not line.strip():
                 continue
+            where = f"reward 'human': {path} line {number}"
             try:
                 row = json.loads(line)
-                rating = {q: self._answer(row[q], q) for q in self.questions}
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except json.JSONDecodeError as exc:
+                raise FfadeError(f"{where} is not JSON: {exc.msg}") from exc
+            if not isinstance(row, dict):
+                raise FfadeError(f"{where} must be a JSON object, got {row!r}")
+            name = next((n for n in names if isinstance(row.get(n), str)), None)
+            if name is None:
                 raise FfadeError(
-                    f"reward 'human': {path} line {number} needs a JSON object with "
-                    f"{', '.join(self.questions)} from 1 to 10 ({type(exc).__name__}: {exc})"
-                ) from exc
-            if "key" in row:
+                    f"{where} needs {' or '.join(map(repr, names))} (a string) to say which "
+                    f"image it rates; it has {', '.join(map(repr, row)) or 'no fields'}"
+                )
+            rating = {}
+            for question in self.questions:
+                try:
+                    rating[question] = self._answer(row.get(question), question)
+                except TypeError as exc:
+                    raise FfadeError(f"{where}: {exc}") from exc
+            if name == "key":
                 self.ratings[row["key"]] = rating
-            elif prepared and "prompt" in row:
+            else:
                 self.by_prompt[row["prompt"]] = rating
 
     @staticmethod
     def _answer(value: Any, question: str) -> int:
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value.strip())
-        if not (isinstance(value, int) and 1 <= value <= 10):
+        if not (_whole(value) and 1 <= value <= 10):
             raise TypeError(f"{question} must be a whole number from 1 to 10, got {value!r}")
         return value
 

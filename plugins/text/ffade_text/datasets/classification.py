@@ -30,6 +30,8 @@ class TextClassificationDataset(Dataset):
         seed: fixes the split.
     """
 
+    config_name = "text_classification"  # how errors name the dataset: the name a config gives it
+
     def __init__(
         self,
         path: str,
@@ -49,7 +51,9 @@ class TextClassificationDataset(Dataset):
                 f"{self.labels}; list every label name"
             )
         self.pairs = [(text, self.labels.index(label)) for text, label in pairs]
-        self.indices = disjoint_split_indices(len(self.pairs), fractions, seed)
+        self.indices = disjoint_split_indices(
+            len(self.pairs), fractions, seed, what=f"dataset {self.config_name!r}: fractions"
+        )
 
     def split(self, name: str) -> list[tuple[str, int]]:
         if name not in SPLITS:
@@ -63,6 +67,8 @@ class TinySentimentDataset(TextClassificationDataset):
     The bundled ``tiny_sentiment`` classifier was trained on its fine-tune split at ``seed=0``
     with the default fractions; keep those to search reviews it has never seen.
     """
+
+    config_name = "tiny_sentiment"
 
     def __init__(self, fractions: Sequence[float] = (0.2, 0.6, 0.2), seed: int = 0) -> None:
         super().__init__(

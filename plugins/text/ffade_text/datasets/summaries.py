@@ -77,6 +77,8 @@ class SummaryDataset(Dataset):
         file_format: "jsonl" or "csv" when the suffix does not say.
     """
 
+    config_name = "summaries"  # how errors name the dataset: the name a config gives it
+
     def __init__(
         self,
         path: str,
@@ -89,7 +91,9 @@ class SummaryDataset(Dataset):
         super().__init__(seed)
         self.path = Path(path)
         self.pairs = read_pairs(path, article_field, summary_field, file_format)
-        self.indices = disjoint_split_indices(len(self.pairs), fractions, seed)
+        self.indices = disjoint_split_indices(
+            len(self.pairs), fractions, seed, what=f"dataset {self.config_name!r}: fractions"
+        )
 
     def split(self, name: str) -> list[tuple[str, str]]:
         if name not in SPLITS:
@@ -108,6 +112,8 @@ class TinyNewsDataset(SummaryDataset):
         fractions: shares for discovery, fine-tuning and held-out.
         seed: fixes the split.
     """
+
+    config_name = "tiny_news"
 
     def __init__(self, fractions: Sequence[float] = (0.15, 0.7, 0.15), seed: int = 0) -> None:
         super().__init__(str(BUNDLED_CORPUS), fractions=fractions, seed=seed)

@@ -14,10 +14,7 @@ def split_indices(
     plugin: str, n: int, fractions: Sequence[float], seed: int
 ) -> dict[str, np.ndarray]:
     """Seeded disjoint indices per split; an error names the dataset if the fractions are wrong."""
-    try:
-        return disjoint_split_indices(n, list(fractions), seed)
-    except FfadeError as exc:
-        raise FfadeError(f"dataset '{plugin}': {exc}") from exc
+    return disjoint_split_indices(n, fractions, seed, what=f"dataset '{plugin}': split fractions")
 
 
 def check_split_name(plugin: str, name: str) -> None:

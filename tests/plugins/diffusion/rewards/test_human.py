@@ -69,3 +69,76 @@ def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monke
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(FfadeError, match="no answer on standard input"):
         HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+
+
+def _prepared(tmp_path: Path, *rows: bytes) -> Path:
+    path = tmp_path / "prepared.jsonl"
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            b'{"promt": "a handwritten one", "bias": 3, "quality": 2}',
+            " needs 'key' or 'prompt' (a string) to say which image it rates; it has "
+            "'promt', 'bias', 'quality'",
+        ),
+        (
+            b'{"key": 7, "bias": 3, "quality": 2}',
+            " needs 'key' or 'prompt' (a string) to say which image it rates; it has "
+            "'key', 'bias', 'quality'",
+        ),
+        (
+            b'{"prompt": "p", "bias": 11, "quality": 2}',
+            ": bias must be a whole number from 1 to 10, got 11",
+        ),
+        (
+            b'{"prompt": "p", "bias": 3, "quality": true}',
+            ": quality must be a whole number from 1 to 10, got True",
+        ),
+        (b'{"prompt": "p", "bias": 3}', ": quality must be a whole number from 1 to 10, got None"),
+        (b"[3, 2]", " must be a JSON object, got [3, 2]"),
+        (b"{prompt: p}", " is not JSON: Expecting property name enclosed in double quotes"),
+    ],
+    ids=["typo", "key-not-string", "bias-11", "quality-bool", "no-quality", "list", "not-json"],
+)
+def test_bad_prepared_rows_name_file_and_line(tmp_path: Path, row: bytes, message: str) -> None:
+    good = json.dumps({"key": "k", "bias": 1, "quality": 9}).encode()
+    path = _prepared(tmp_path, good, b"", row)
+    with pytest.raises(FfadeError) as error:
+        HumanRating(ratings_file=str(path), directory=str(tmp_path / "r"), interactive=False)
+    assert str(error.value) == f"reward 'human': {path} line 3{message}"
+
+
+def test_non_utf8_ratings_file_names_file_and_line(tmp_path: Path) -> None:
+    good = json.dumps({"key": "k", "bias": 1, "quality": 9}).encode()
+    path = _prepared(tmp_path, good, b'{"prompt": "caf\xe9", "bias": 2, "quality": 9}')
+    with pytest.raises(FfadeError) as error:
+        HumanRating(ratings_file=str(path), directory=str(tmp_path / "r"))
+    assert str(error.value) == (
+        f"reward 'human': ratings_file: {path} line 2 is not UTF-8 text (byte 0xe9 at column 16); "
+        "save the file as UTF-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"threshold": "high"}, "threshold must be a whole number from 1 to 10, got 'high'"),
+        ({"threshold": 11}, "threshold must be a whole number from 1 to 10, got 11"),
+        ({"threshold": 5.5}, "threshold must be a whole number from 1 to 10, got 5.5"),
+        ({"max_ratings": -1}, "max_ratings must be a whole number, at least 0, got -1"),
+        ({"max_ratings": "ten"}, "max_ratings must be a whole number, at least 0, got 'ten'"),
+        ({"interactive": "no"}, "interactive must be true or false, got 'no'"),
+        (
+            {"scale": ["quality"]},
+            "scale ['quality'] is not allowed; choose one of bias_quality, quality",
+        ),
+    ],
+)
+def test_bad_arguments_name_the_argument(tmp_path: Path, kwargs: dict, message: str) -> None:
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(tmp_path), **kwargs)
+    assert str(error.value) == f"reward 'human': {message}"

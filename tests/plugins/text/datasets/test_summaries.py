@@ -71,3 +71,14 @@ def test_bundled_corpus() -> None:
     assert sizes == [120, 560, 120]
     article, summary = data.split("discovery")[0]
     assert len(article.split()) > 2 * len(summary.split())
+
+
+def test_bad_fractions_name_the_dataset(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "pairs.jsonl", 3)
+    tail = "must be 3 non-negative numbers summing to at most 1 (for discovery, finetune, heldout)"
+    with pytest.raises(FfadeError) as error:
+        SummaryDataset(str(path), "text", "highlights", fractions=[0.5, 0.5, 0.5])
+    assert str(error.value) == f"dataset 'summaries': fractions [0.5, 0.5, 0.5] {tail}"
+    with pytest.raises(FfadeError) as error:
+        TinyNewsDataset(fractions=[0.5, 0.5])
+    assert str(error.value) == f"dataset 'tiny_news': fractions [0.5, 0.5] {tail}"
