@@ -24,7 +24,7 @@ BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
-OFFLINE_HINT = "hub id; offline it must be in the Hugging Face cache, HF_HUB_OFFLINE=1 fails fast"
+OFFLINE_HINT = "hub id, read from the Hugging Face cache only; local_files_only: false downloads it"
 
 GENERATION_KEYS = (
     "max_new_tokens",
@@ -50,7 +50,8 @@ class Seq2SeqSummarizer(Target):
         prefix: text put before each article, e.g. "summarize: " for T5.
         max_input_tokens: articles are truncated to this many tokens.
         trust_remote_code: run code shipped with a hub model; off unless the config turns it on.
-        local_files_only: never reach the hub (always true for a local directory).
+        local_files_only: never reach the hub (the default; always true for a local directory):
+            a hub id must be in the Hugging Face cache, so nothing is downloaded by surprise.
         device: where the model and its inputs live.
         dtype: "float32", "bfloat16" or "float16".
         cpu_threads: torch CPU threads while this model runs (None: torch's default). Small
@@ -69,7 +70,7 @@ class Seq2SeqSummarizer(Target):
         prefix: str = "",
         max_input_tokens: int = 512,
         trust_remote_code: bool = False,
-        local_files_only: bool = False,
+        local_files_only: bool = True,
         device: str = "cpu",
         dtype: str = "float32",
         cpu_threads: int | None = None,
@@ -193,7 +194,7 @@ def load(
     model: str,
     tokenizer: str | None = None,
     trust_remote_code: bool = False,
-    local_files_only: bool = False,
+    local_files_only: bool = True,
     dtype: torch.dtype = torch.float32,
 ) -> tuple[Any, Any]:
     """Load a seq2seq model and its tokenizer; a missing one is a one-line FfadeError.

@@ -115,18 +115,20 @@ def _weights_enum(model: str, weights: str) -> torchvision.models.WeightsEnum:
 
 
 def _load_pretrained(model: str, enum: torchvision.models.WeightsEnum) -> torch.nn.Module:
-    """Build the model with pretrained weights; torchvision reads its hub cache first."""
+    """Build the model with pretrained weights from the torch hub cache; nothing is downloaded
+    at run time (an offline machine would wait on the network, a shared one fetch unasked)."""
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(enum.url).name
+    where = f"target 'torchvision_classifier': weights {enum} of {model!r} are unavailable"
+    if not cached.exists():
+        raise PluginError(
+            f"{where}: not in the torch hub cache ({str(cached)!r}); fetch them once where the "
+            f"network is reachable (torchvision.models.get_model({model!r}, weights={str(enum)!r})"
+            ") or copy the file there, or pass a local checkpoint path as weights"
+        )
     try:
         return get_model(model, weights=enum)
     except (OSError, RuntimeError) as exc:
-        where = (
-            f"the cached file {str(cached)!r} failed to load"
-            if cached.exists()
-            else f"not in the torch hub cache ({str(cached)!r}) and the download failed"
-        )
         raise PluginError(
-            f"target 'torchvision_classifier': weights {enum} of {model!r} are unavailable: "
-            f"{where} ({type(exc).__name__}: {exc}); fetch them once where the network is "
-            "reachable, or pass a local checkpoint path as weights"
+            f"{where}: the cached file {str(cached)!r} failed to load ({type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
         ) from exc

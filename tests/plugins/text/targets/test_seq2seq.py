@@ -73,7 +73,7 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
     with pytest.raises(FfadeError, match=r"model directory '\./nowhere' does not exist"):
         Seq2SeqSummarizer("./nowhere")
     with pytest.raises(FfadeError, match=r"cannot load 'no-such-org/no-such-model' \(hub id"):
-        Seq2SeqSummarizer("no-such-org/no-such-model", local_files_only=True)
+        Seq2SeqSummarizer("no-such-org/no-such-model")  # cache only, by default: no download
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(FfadeError, match="local directory"):
