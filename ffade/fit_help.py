@@ -64,7 +64,10 @@ _UNKNOWN_CLASS = (
 
 def class_path_hint(message: str) -> str:
     """``message`` with "did you mean" added when it is jsonargparse's word for a class path
-    that names no class, e.g. ``DQNExplorr`` -> "did you mean 'ffade.explore.DQNExplorer'?"."""
+    that names no class, e.g. ``DQNExplorr`` -> "did you mean 'ffade.explore.DQNExplorer'?".
+    A plugin's own ``module:Class`` that does not import is not about model classes."""
+    if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
+        return message
     for pattern in _UNKNOWN_CLASS:
         match = pattern.search(message)
         if match:
@@ -140,7 +143,11 @@ def _docstring_section(doc: str | None, section: str) -> dict[str, str]:
             found[name] = entry.group(2).strip()
         elif name and line.strip():
             found[name] += " " + line.strip()
-    return {k: v.split(". ")[0].rstrip(".") for k, v in found.items()}
+    return {k: _FULL_STOP.split(v, maxsplit=1)[0].rstrip(".") for k, v in found.items()}
+
+
+_FULL_STOP = re.compile(r"(?<!e\.g)(?<!i\.e)\. ")
+"""A sentence's end: "e.g. " and "i.e. " are not one."""
 
 
 def _first_line(obj: object) -> str:

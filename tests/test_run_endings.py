@@ -50,6 +50,8 @@ def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
     assert "  budget                 (default 1000) target evaluations to spend" in text
     assert "  concepts               (required) the concept grid" in text
     assert "RandomExplorer" in text and "ClassifierFineTuner" in text
+    # a sentence ends at ". ", but not at "e.g. "
+    assert 'end the search early, e.g. "new_failures_per_1000 < 5" or' in text
 
 
 def test_a_misspelled_model_class_gets_the_closest_one() -> None:
@@ -65,3 +67,5 @@ def test_a_misspelled_model_class_gets_the_closest_one() -> None:
         "Expected a dot import path string: Zzz"
     )
     assert class_path_hint("something else") == "something else"
+    plugin = "reward 'x.y:Z': cannot import module 'x.y': No module named 'x'"
+    assert class_path_hint(plugin) == plugin  # a plugin's module, not a model class
