@@ -171,6 +171,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "report_list_summary": (["report", "{tmp}/report_list", "--no-tensorboard"], "summary"),
     "report_no_log": (["report", "{tmp}/report_nolog", "--no-tensorboard"], "report_nolog"),
     "report_axes": (["report", "{finished}", "--axes", "a", "b", "c", "d"], "--axes"),
+    "report_mitigation_alone": (
+        ["report", "{finished}", "--mitigation", "{tmp}/nope.json"],
+        "--mitigation leads a comparison: give --compare OTHER_RUN_DIR too",
+    ),
     "device_absent": (
         ["fit", "--config", "{config}", "--model.init_args.task.target.args.device", "cuda:64"],
         "device 'cuda:64': this machine has",

@@ -269,6 +269,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.axes is not None and not 1 <= len(args.axes) <= 3:
             raise FfadeError(f"--axes takes 1 to 3 concept labels; got {len(args.axes)}")
+        if args.mitigation and not args.compare:
+            raise FfadeError("--mitigation leads a comparison: give --compare OTHER_RUN_DIR too")
         report = build_report(
             args.run_dir,
             compare=args.compare,
