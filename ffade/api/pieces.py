@@ -8,6 +8,8 @@ the config can name them and every check the CLI makes still runs.
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import inspect
 import re
 from dataclasses import asdict, fields, is_dataclass
@@ -133,6 +135,17 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
     if not isinstance(piece, str) or not piece:
         raise FfadeError(
             f"{where}: {piece!r} is not a name ({', '.join(aliases)}), a class path or a class"
+        )
+    if (
+        piece not in aliases
+        and "." not in piece
+        and not hasattr(importlib.import_module(default_module), piece)
+    ):
+        close = difflib.get_close_matches(piece, list(aliases), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FfadeError(
+            f"{where}: unknown {where} {piece!r}{hint}; give {', '.join(aliases)}, a class name "
+            f"of {default_module}, a class path or a class"
         )
     path = aliases.get(piece, piece if "." in piece else f"{default_module}.{piece}")
     return {"class_path": path, "init_args": {}}

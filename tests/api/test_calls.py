@@ -95,6 +95,8 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     assert "\n" not in str(error.value)
     with pytest.raises(ffade.FfadeError, match="task: unknown key 'targets'"):
         ffade.discover(task={**spec, "targets": "x"}, budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"unknown explorer 'randm' \(did you mean 'rand"):
+        ffade.discover(task=spec, explorer="randm", budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"task.reward: 3 is not a reward name"):
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"run directory .* does not exist"):
