@@ -16,6 +16,7 @@ import importlib
 import inspect
 import re
 import shutil
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from ffade.errors import FfadeError
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, write_text_atomic
 from ffade.resume import plan_resume
+from ffade.task import TaskSpec
 from ffade.trainer import trainer_defaults
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
@@ -203,6 +205,12 @@ def config_error_line(message: str) -> str:
             close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
+    in_task = re.match(r"Group '[\w.]*task' does not accept option '(\w+)'", reason)
+    if in_task:  # the task is a dataclass, whose keys jsonargparse does not list
+        allowed = [f.name for f in fields(TaskSpec)]
+        close = difflib.get_close_matches(in_task.group(1), allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        reason = f"{reason}{hint}; task keys: {', '.join(allowed)}"
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
 
 

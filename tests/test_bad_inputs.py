@@ -211,6 +211,7 @@ DATA_FILE_CASES = {
 """A dataset file that is not UTF-8: (dataset plugin, file, where the error must point)."""
 
 FRAGMENTS = {
+    "unknown_task_key": "(did you mean 'mode'?); task keys: target, dataset,",
     "argz_target": "argz",
     "argz_model": "argz",
     "argz_concept": "argz",
@@ -231,6 +232,7 @@ FAST = {
     "other_explorer",
     "other_concepts",
     "argz_target",
+    "unknown_task_key",
     "max_steps_zero",
     "latin1",
     "empty",
