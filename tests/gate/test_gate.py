@@ -244,6 +244,12 @@ def test_a_target_that_cannot_run_here_exits_2_not_1(suite_path: Path, capsys) -
     assert "NVIDIA driver" in err or "not compiled with CUDA" in err
 
 
+@pytest.mark.gpu
+def test_a_working_gpu_is_no_setup_error(suite_path: Path) -> None:
+    # the guard must not fire where CUDA works: the same verdict as on the CPU
+    assert main(["check", "--suite", str(suite_path), "--target-arg", "device=cuda"]) == 1
+
+
 @pytest.mark.parametrize(
     "error",
     [
