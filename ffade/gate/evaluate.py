@@ -31,7 +31,9 @@ def target_setup_errors() -> Iterator[None]:
     """Turn torch's errors about a broken setup into one line, exit 2, as bad input is.
 
     ``ffade check`` exits 1 only when a case fails; a target that cannot be built or run on this
-    machine (``--target-arg device=cuda`` without a GPU) is a broken setup, not a failing case.
+    machine is a broken setup, not a failing case. A device the machine lacks is mostly refused
+    when the target is built (:func:`ffade.devices.usable_device`); this catches what torch says
+    only once the target runs (CUDA out of memory, a target that moves itself to a GPU).
     Kept narrow: only RuntimeError (and torch's AssertionError for a build without CUDA) whose
     text matches :data:`SETUP_ERROR`; anything else stays a traceback, as a bug should. The
     original's first line is kept, and the original chained for a debugger.
