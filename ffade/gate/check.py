@@ -1,6 +1,7 @@
 """``ffade check --suite suite.yaml``: re-evaluate a suite's pairs and pass or fail each case.
 
-Exit status 0 when every case passes, 1 when any fails, 2 on bad input (one line saying what).
+Exit status 0 when every case passes, 1 when any fails, 2 on bad input or a target that cannot
+be built or run here (no GPU for ``device=cuda``, weights that do not fit), said in one line.
 ``--target`` swaps the model under test: a fine-tuner's ``mitigation.json`` (or its run
 directory) for its ``fixed_target``, or a target spec such as ``{name: digits_cnn, args:
 {weights: ckpt.pt}}``; ``--target-arg KEY=VALUE`` then sets single arguments (a CI job's
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks
+from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
 
@@ -96,7 +97,8 @@ def run_check(
     started = time.monotonic()
     suite = read_suite(suite_path)
     task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
-    results = evaluate_cases(suite.cases, split_tasks(task), batch_size)
+    with target_setup_errors():
+        results = evaluate_cases(suite.cases, split_tasks(task), batch_size)
     if junit is not None:
         name = f"ffade.{Path(suite_path).stem}"
         write_junit(results, junit, name, time.monotonic() - started)

@@ -7,6 +7,9 @@ Lightning: a CI job that gates a checkpoint pays for the target's forward passes
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +19,35 @@ from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.gate.suite import SUITE_SPLITS, Case
 from ffade.task import Task, build_task
+
+SETUP_ERROR = re.compile(r"cuda|nvidia|\bmps\b|device|driver|state_dict|PytorchStreamReader", re.I)
+"""What torch says when the machine or the checkpoint is wrong, not the code: no GPU or driver
+("Found no NVIDIA driver", "Torch not compiled with CUDA enabled", "CUDA out of memory"), an
+unknown device string, weights that do not fit the network or are not a checkpoint."""
+
+
+@contextmanager
+def target_setup_errors() -> Iterator[None]:
+    """Turn torch's errors about a broken setup into one line, exit 2, as bad input is.
+
+    ``ffade check`` exits 1 only when a case fails; a target that cannot be built or run on this
+    machine is a broken setup, not a failing case. A device the machine lacks is mostly refused
+    when the target is built (:func:`ffade.devices.usable_device`); this catches what torch says
+    only once the target runs (CUDA out of memory, a target that moves itself to a GPU).
+    Kept narrow: only RuntimeError (and torch's AssertionError for a build without CUDA) whose
+    text matches :data:`SETUP_ERROR`; anything else stays a traceback, as a bug should. The
+    original's first line is kept, and the original chained for a debugger.
+    """
+    try:
+        yield
+    except (RuntimeError, AssertionError) as exc:
+        first_line = next((line for line in str(exc).splitlines() if line.strip()), "")
+        if not SETUP_ERROR.search(first_line):
+            raise
+        raise FfadeError(
+            f"the target could not be built or run here ({type(exc).__name__}: "
+            f"{first_line.strip()}); check its device and weights (--target-arg)"
+        ) from exc
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,16 @@ here, with a pass threshold that depends on the case's goal:
 - ``fix``: the model must fail there clearly less often than the model the run searched: at most
   the lower end of the 95% Wilson interval of the measured failure rate. The original model fails
   such a case; a real fix passes it.
-- ``hold``: a region a person chose to leave alone (priority ``skip`` in the run's feedback.yaml):
+- ``hold``: a slice a person chose to leave alone (priority ``skip`` in the run's feedback.yaml):
   the model must not fail there clearly more often: at most the interval's upper end.
 
-Without a feedback.yaml every region is a ``fix`` case. ``--max-failure-rate`` sets one threshold
+Without a feedback.yaml every slice is a ``fix`` case. ``--max-failure-rate`` sets one threshold
 for every case instead; the file is meant to be edited.
 
-Failure groups are the run's failure regions today (:func:`failure_groups`, from feedback.yaml
-when the run has one, so the cases are the regions the person judged); rule-based slices can
-replace them there without touching the rest.
+Failure groups (:func:`failure_groups`) are the run's failure slices as ``--slices`` says, the
+same as ``ffade report`` and ``ffade feedback``: rules by default, or connected regions. With a
+feedback.yaml they are the slices the person judged, so the file must describe the same kind of
+slices as ``--slices``: a mismatch is an error, never a silent switch to the other kind.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
-from ffade.gate.evaluate import evaluate_cases, split_tasks
+from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
+from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.suite import Case, Suite, write_suite
-from ffade.records import read_summary
-from ffade.summarize.landscape import load_landscape, wilson_interval
-from ffade.summarize.regions import add_region_arguments, find_regions
+from ffade.records import SUMMARY_FILE, read_summary
+from ffade.summarize.landscape import wilson_interval
+from ffade.summarize.regions import SLICE_KINDS, add_region_arguments
 from ffade.task import Task
 
 DEFAULT_PAIRS = 64
@@ -47,7 +48,7 @@ class FailureGroup:
     """A named set of concept states where the target fails: what a case is made from.
 
     Attributes:
-        name: stable name (a region's id, or a slice's).
+        name: stable name: a rule's id (``S-...``) or a region's (``R-...``).
         conditions: the group in words.
         states: grid indices of its states (m, k).
         goal: "fix" (must fail clearly less than now) or "hold" (must not fail clearly more).
@@ -60,15 +61,32 @@ class FailureGroup:
 
 
 def failure_groups(
-    run_dir: Path, threshold: float, min_evaluations: int, feedback: Path | None = None
+    run_dir: Path,
+    threshold: float,
+    min_evaluations: int,
+    feedback: Path | None = None,
+    slices: str = "rules",
 ) -> list[FailureGroup]:
-    """The run's failure regions, most severe first (the seam where slices plug in).
+    """The run's failure slices in rank order (rules or regions, as ``slices`` says).
 
     From the feedback file when there is one (``feedback``, else RUN_DIR/feedback.yaml): its
-    regions, with skipped ones as ``hold`` cases. Otherwise found here, all ``fix`` cases.
+    slices, with skipped ones as ``hold`` cases. Otherwise found here, all ``fix`` cases.
+
+    Raises:
+        FfadeError: ``feedback`` was given but is not a file, or the feedback file holds the
+            other kind of slices than ``slices`` (its answers would not be the slices asked for).
     """
+    if feedback is not None and not feedback.is_file():
+        raise FfadeError(f"--feedback: feedback file '{feedback}' not found")
     feedback = feedback or run_dir / FEEDBACK_FILE
     if feedback.is_file():
+        answered = read_feedback(feedback)
+        if answered.slices != slices:
+            raise FfadeError(
+                f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "
+                f"--slices {answered.slices} to export them, or make one for {slices} (`ffade "
+                f"feedback {run_dir} --slices {slices} --out FILE`) and pass --feedback FILE"
+            )
         return [
             FailureGroup(
                 r.id,
@@ -76,11 +94,10 @@ def failure_groups(
                 np.asarray(r.states, np.int64),
                 "hold" if r.priority == "skip" else "fix",
             )
-            for r in read_feedback(feedback).regions
+            for r in answered.regions
         ]
-    landscape = load_landscape(run_dir)
-    regions = find_regions(landscape, threshold, min_evaluations)
-    return [FailureGroup(r.id, r.conditions, r.states) for r in regions]
+    _, found = load_regions(run_dir, threshold, min_evaluations, slices)
+    return [FailureGroup(r.id, r.conditions, r.states) for r in found]
 
 
 def sample_pairs(
@@ -131,29 +148,42 @@ def export_suite(
     max_failure_rate: float | None = None,
     batch_size: int = 256,
     feedback: str | Path | None = None,
+    slices: str = "rules",
 ) -> Suite:
     """Build, measure and write the suite; see the module docstring.
 
     Raises:
-        FfadeError: the run has no failure region (a suite would guard nothing), the pair count
-            or threshold is out of range.
+        FfadeError: the run's summary.json has no task, the run has no failure slice (a suite
+            would guard nothing), the pair count or threshold is out of range, or the feedback
+            file is missing or holds other slices (:func:`failure_groups`).
     """
     run_dir = Path(run_dir)
     if pairs_per_split < 1:
         raise FfadeError(f"--pairs must be at least 1, got {pairs_per_split}")
     if max_failure_rate is not None and not 0 <= max_failure_rate <= 1:
         raise FfadeError(f"--max-failure-rate must be in [0, 1], got {max_failure_rate}")
+    if slices not in SLICE_KINDS:
+        raise FfadeError(f"--slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
     summary = read_summary(run_dir)
+    task = summary.get("task")
+    if not isinstance(task, dict):
+        raise FfadeError(
+            f"{run_dir / SUMMARY_FILE}: key 'task' is missing (or not a mapping); it names the "
+            "task a suite rebuilds: export a run written by `ffade fit`"
+        )
     groups = failure_groups(
-        run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback)
+        run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
     if not groups:
+        kind = "rule" if slices == "rules" else "region"
         raise FfadeError(
-            f"{run_dir} has no failure region at --threshold {threshold}: nothing to guard"
+            f"{run_dir} has no failure {kind} at --threshold {threshold}: nothing to guard"
         )
-    tasks = split_tasks(summary["task"])
-    cases = make_cases(groups, tasks, pairs_per_split, seed)
-    for result in evaluate_cases(cases, tasks, batch_size):
+    with target_setup_errors():
+        tasks = split_tasks(task)
+        cases = make_cases(groups, tasks, pairs_per_split, seed)
+        results = evaluate_cases(cases, tasks, batch_size)
+    for result in results:
         case = result.case
         case.measured = result.measured()
         case.max_failure_rate = (
@@ -167,9 +197,10 @@ def export_suite(
         "seed": summary.get("seed"),
         "threshold": threshold,
         "min_evaluations": min_evaluations,
+        "slices": slices,
         "pairs_per_split": pairs_per_split,
     }
-    suite = Suite(task=summary["task"], cases=cases, source=source, seed=seed)
+    suite = Suite(task=task, cases=cases, source=source, seed=seed)
     write_suite(suite, to)
     return suite
 
@@ -178,7 +209,7 @@ def main(argv: list[str]) -> int:
     """The ``ffade export`` command."""
     parser = argparse.ArgumentParser(
         prog="ffade export",
-        description="Turn a discovery run's failure regions into a regression suite that "
+        description="Turn a discovery run's failure slices into a regression suite that "
         "`ffade check` runs on any version of the model.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
@@ -200,7 +231,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--feedback",
         metavar="FEEDBACK.yaml",
-        help="whose regions and priorities to use (default RUN_DIR/feedback.yaml if it exists)",
+        help="whose slices and priorities to use (default RUN_DIR/feedback.yaml if it exists); "
+        "it must hold the kind of slices --slices names",
     )
     parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
     args = parser.parse_args(argv)
@@ -214,6 +246,7 @@ def main(argv: list[str]) -> int:
         args.max_failure_rate,
         args.batch_size,
         args.feedback,
+        args.slices,
     )
     pairs = sum(case.measured["pairs"] for case in suite.cases)
     print(f"{len(suite.cases)} cases, {pairs} pairs -> {args.to}", file=sys.stdout)

@@ -32,13 +32,16 @@ import yaml
 
 from ffade.concepts import ConceptSpace
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS
 from ffade.records import write_text_atomic
 from ffade.yamlfile import read_yaml
 
 FORMAT = "ffade-suite/1"
 SUITE_SPLITS = ("discovery", "heldout")
 """Where a case's pairs come from: the inputs searched, and inputs never searched nor trained on."""
+GOALS = ("fix", "hold")
+"""What a case asks (see :mod:`ffade.gate.export`): fail clearly less, or not clearly more."""
+SUITE_KEYS = ("format", "task", "source", "seed", "cases")
+CASE_KEYS = ("name", "conditions", "states", "pairs", "measured", "goal", "max_failure_rate")
 HEADER = """\
 # An ffade regression suite: `ffade check --suite THIS_FILE` re-evaluates every case's pairs.
 # A case passes when the target fails on at most max_failure_rate of its pairs; edit the
@@ -125,6 +128,7 @@ def read_suite(path: str | Path) -> Suite:
     data = read_yaml(path, f"--suite: suite file '{path}' not found")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
+    _check_keys(data, SUITE_KEYS, str(path))
     if not isinstance(data.get("task"), dict):
         raise FfadeError(f"{path}: 'task' must be a mapping (target, dataset, reward, concepts)")
     cases = data.get("cases")
@@ -146,6 +150,10 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         if key not in data:
             raise FfadeError(f"{where} has no '{key}'")
     where = f"{path}: case '{data['name']}'"
+    _check_keys(data, CASE_KEYS, where)
+    goal = data.get("goal", "fix")
+    if goal not in GOALS:
+        raise FfadeError(f"{where}: goal must be one of {', '.join(GOALS)}, got {goal!r}")
     threshold = data["max_failure_rate"]
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise FfadeError(f"{where}: max_failure_rate must be a number in [0, 1], got {threshold!r}")
@@ -154,7 +162,7 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     states, pairs = data["states"], data["pairs"]
     if not isinstance(states, list) or not all(isinstance(s, dict) for s in states) or not states:
         raise FfadeError(f"{where}: states must be a non-empty list of {{concept: value}}")
-    if not isinstance(pairs, dict) or not set(pairs) <= set(SPLITS):
+    if not isinstance(pairs, dict) or not set(pairs) <= set(SUITE_SPLITS):
         raise FfadeError(f"{where}: pairs must map splits ({', '.join(SUITE_SPLITS)}) to lists")
     for split, rows in pairs.items():
         ok = isinstance(rows, list) and all(
@@ -173,6 +181,13 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         states=states,
         pairs=pairs,
         max_failure_rate=float(threshold),
-        goal=str(data.get("goal", "fix")),
+        goal=goal,
         measured=data.get("measured") or {},
     )
+
+
+def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    """A misspelled key would be ignored and its default used: say so instead."""
+    unknown = [key for key in data if key not in allowed]
+    if unknown:
+        raise FfadeError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from ffade.cli import main
+from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
+from ffade.feedback.priorities import load_regions
+from ffade.gate.evaluate import target_setup_errors
 from ffade.gate.export import export_suite
 from ffade.gate.suite import read_suite
 from ffade.summarize.landscape import wilson_interval
@@ -120,6 +125,9 @@ def priorities(tmp_path: Path) -> Path:
         ({"max_failure_rate": 1.5}, "max_failure_rate must be in [0, 1]"),
         ({"max_failure_rate": "low"}, "max_failure_rate must be a number"),
         ({"pairs": {"discovery": [[0, 999]]}}, "pairs.discovery must be"),
+        ({"pairs": {"finetune": [[0, 0]]}}, "pairs must map splits (discovery, heldout)"),
+        ({"goal": "fixx"}, "goal must be one of fix, hold, got 'fixx'"),
+        ({"gaol": "hold"}, "unknown key 'gaol'; allowed: name, conditions"),
     ],
 )
 def test_a_malformed_suite_exits_2_with_one_line(
@@ -160,3 +168,105 @@ def test_check_never_imports_lightning(suite_path: Path) -> None:
     result, imported = python_m_ffade("check", "--suite", str(suite_path))
     assert result.returncode == 1, result.stderr[-2000:]
     assert not [m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES]
+
+
+def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) -> None:
+    data = yaml.safe_load(suite_path.read_text())
+    data["sead"] = 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown key 'sead'; allowed: format, task, source, seed, cases" in err
+    assert "\n" not in err
+
+
+@pytest.mark.parametrize("slices", ["rules", "regions"])
+def test_export_cases_are_the_slices_report_finds(
+    run_dir: Path, tmp_path: Path, slices: str
+) -> None:
+    args = ["--slices", slices] if slices == "regions" else []  # rules is the default
+    assert main(["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), *args]) == 0
+    suite = read_suite(tmp_path / "s.yaml")
+    _, found = load_regions(run_dir, slices=slices)
+    assert [case.name for case in suite.cases] == [r.id for r in found]
+    assert {case.name[:2] for case in suite.cases} == {"S-" if slices == "rules" else "R-"}
+    assert suite.source["slices"] == slices
+
+
+@pytest.mark.parametrize("slices", ["rules", "regions"])
+def test_export_takes_a_feedback_file_of_the_slices_asked_for(
+    run_dir: Path, tmp_path: Path, slices: str, capsys
+) -> None:
+    feedback = tmp_path / "feedback.yaml"
+    args = ["--from", str(priorities(tmp_path)), "--out", str(feedback), "--no-examples"]
+    assert main(["feedback", str(run_dir), *args, "--slices", slices]) == 0
+    _, found = load_regions(run_dir, slices=slices)
+    export = ["export", str(run_dir), "--feedback", str(feedback), "--pairs", "4"]
+    assert main([*export, "--to", str(tmp_path / "s.yaml"), "--slices", slices]) == 0
+    suite = read_suite(tmp_path / "s.yaml")
+    assert [case.name for case in suite.cases] == [r.id for r in found]
+    assert [case.goal for case in suite.cases] == ["fix"] + ["hold"] * (len(found) - 1)
+
+    other = "regions" if slices == "rules" else "rules"
+    capsys.readouterr()
+    assert main([*export, "--to", str(tmp_path / "no.yaml"), "--slices", other]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"holds priorities for {slices}, not {other}: pass --slices {slices}" in err
+    assert "\n" not in err and not (tmp_path / "no.yaml").exists()
+
+
+def test_export_with_a_missing_feedback_file_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run_dir), "--to", str(to), "--feedback", "nope.yaml"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--feedback: feedback file 'nope.yaml' not found" in err and "\n" not in err
+    assert not to.exists()
+
+
+def test_export_of_a_summary_without_task_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    del summary["task"]
+    broken = tmp_path / "run"
+    broken.mkdir()
+    (broken / "summary.json").write_text(json.dumps(summary))
+    assert main(["export", str(broken), "--to", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{broken / 'summary.json'}: key 'task' is missing" in err and "\n" not in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_target_that_cannot_run_here_exits_2_not_1(suite_path: Path, capsys) -> None:
+    assert main(["check", "--suite", str(suite_path), "--target-arg", "device=cuda"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cuda" in err.lower() and "\n" not in err
+
+
+@pytest.mark.gpu
+def test_a_working_gpu_is_no_setup_error(suite_path: Path) -> None:
+    # the guard must not fire where CUDA works: the same verdict as on the CPU
+    assert main(["check", "--suite", str(suite_path), "--target-arg", "device=cuda"]) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("Found no NVIDIA driver on your system. Please check ...\nmore"),
+        AssertionError("Torch not compiled with CUDA enabled"),
+        RuntimeError("Error(s) in loading state_dict for DigitsCNN:\n\tsize mismatch ..."),
+    ],
+)
+def test_setup_errors_become_one_line_with_their_first_line(error: Exception) -> None:
+    with pytest.raises(FfadeError) as raised, target_setup_errors():
+        raise error
+    assert str(error).splitlines()[0] in str(raised.value) and "\n" not in str(raised.value)
+    assert raised.value.__cause__ is error
+
+
+@pytest.mark.parametrize(
+    "error", [RuntimeError("mat1 and mat2 shapes cannot be multiplied"), AssertionError("x")]
+)
+def test_other_errors_stay_tracebacks(error: Exception) -> None:
+    with pytest.raises(type(error)) as raised, target_setup_errors():
+        raise error
+    assert raised.value is error
