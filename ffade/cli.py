@@ -12,6 +12,7 @@ Lightning (and torchmetrics, which it imports) is imported only for the commands
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,7 +144,14 @@ def _print_ending(args: list[str], model: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0
+
+
+def _main(args: list[str]) -> int:
     if not args:
         print(usage(), file=sys.stderr)
         print("ffade: error: name a command", file=sys.stderr)

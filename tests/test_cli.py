@@ -296,3 +296,19 @@ def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:
     assert_one_line_error(
         ffade("fit", "--config", str(config)), "learning_starts (100) must be below the budget (50)"
     )
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """``ffade plugins | head -1``: the pipe closes under the listing, which is not an error."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "ffade", "plugins"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as listing:
+        assert listing.stdout.readline()
+        listing.stdout.close()
+        _, err = listing.communicate(timeout=300)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err[-2000:]
+    assert listing.returncode == 0
