@@ -165,6 +165,11 @@ def _main(args: list[str]) -> int:
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))
+        if args == ["fit"]:  # said at once, in ffade's words rather than "required: fit.model"
+            raise FfadeError(
+                "ffade fit needs a config: ffade fit --config configs/quickstart.yaml "
+                "(ffade fit --help lists the options)"
+            )
         if args[0] == "fit" and ("-h" in args or "--help" in args):
             from ffade.fit_help import fit_help
 

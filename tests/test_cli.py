@@ -118,6 +118,11 @@ def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -
     assert python_m_ffade("--help")[0].stdout == result.stdout
     bare = ffade()
     assert bare.returncode == 2 and "ffade: error: name a command" in bare.stderr
+    bare_fit = ffade("fit")
+    assert bare_fit.returncode == 2 and bare_fit.stderr.strip() == (
+        "ffade: error: ffade fit needs a config: ffade fit --config configs/quickstart.yaml "
+        "(ffade fit --help lists the options)"
+    )
     assert "report" in bare.stderr
     typo = ffade("reprot", "runs")
     assert typo.returncode == 2
