@@ -33,9 +33,11 @@ def held_out_text(record: dict[str, Any]) -> str:
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{x * 100:.1f}%"
 
+    metric = record.get("clean_metric", "accuracy")  # BLEU / 100, CLIP cosine: not shares
+    clean = pct if metric.endswith("accuracy") else lambda x: "n/a" if x is None else f"{x:.3f}"
     return (
-        f"{record['status']}: clean accuracy {pct(record.get('clean_accuracy_before'))} -> "
-        f"{pct(record.get('clean_accuracy_after'))}; targeted failure rate "
+        f"{record['status']}: clean {metric} {clean(record.get('clean_accuracy_before'))} -> "
+        f"{clean(record.get('clean_accuracy_after'))}; targeted failure rate "
         f"{pct(record.get('targeted_failure_rate_before'))} -> "
         f"{pct(record.get('targeted_failure_rate_after'))}; untargeted "
         f"{pct(record.get('untargeted_failure_rate_before'))} -> "

@@ -42,6 +42,15 @@ def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) 
     )
     assert lines[2] == "why: clean accuracy fell 5.00 points"
     assert "original model is kept" in lines[3]
+    # a summarizer's clean score is BLEU / 100: said so, and not as a percentage
+    (tmp_path / "mitigation.json").write_text(json.dumps({**record, "clean_metric": "BLEU / 100"}))
+    assert (
+        run_ending(tmp_path)
+        .splitlines()[1]
+        .startswith(
+            "fix rejected: clean BLEU / 100 0.900 -> 0.850; targeted failure rate 80.0% -> 10.0%"
+        )
+    )
 
 
 def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:

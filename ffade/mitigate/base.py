@@ -81,6 +81,9 @@ class FineTuner(RunModule):
     """
 
     name = "finetuner"
+    clean_metric = "accuracy"
+    """What ``clean_accuracy_*`` measures (mitigation.json's ``clean_metric``): a share, shown
+    as a percentage, when it ends in "accuracy"; other scores are shown as numbers."""
 
     def __init__(
         self,
@@ -319,6 +322,7 @@ class FineTuner(RunModule):
             "status": "accepted" if accepted else "rejected",
             "accepted": accepted,
             "reason": self.reason(accepted),
+            "clean_metric": self.clean_metric,
             **before.as_dict("before"),
             **after.as_dict("after"),
             "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,

@@ -129,7 +129,7 @@ def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["status"] == "rejected" and not result["accepted"]
     assert result["clean_accuracy_after"] < result["clean_accuracy_before"]
-    assert "the original model is kept" in result["reason"]
+    assert "the original model is kept" in result["reason"] and result["clean_metric"] == "accuracy"
     assert result["fixed_weights"] is None
     assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
     assert not (tuner.run_dir / "model.pt").exists()

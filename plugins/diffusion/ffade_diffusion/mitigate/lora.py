@@ -354,6 +354,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         result["clean_score_after"] = result["clean_accuracy_after"]
         result["lora"] = {"rank": self.hparams.rank, "target_modules": list(LORA_MODULES)}
         unit = "mean CLIP cosine" if self._graded else "judge accuracy"
+        result["clean_metric"] = unit
         result["guard"]["definitions"]["clean_accuracy"] = (
             f"{unit} on held-out prompts with no concept changed (also clean_score_*)"
         )

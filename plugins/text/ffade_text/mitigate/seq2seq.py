@@ -228,6 +228,7 @@ class Seq2SeqFineTuner(FineTuner):
                 "clean_rougel_change": after["rougel"] - before["rougel"],
             }
         )
+        result["clean_metric"] = "BLEU / 100"
         result["guard"]["definitions"]["clean_accuracy"] = (
             "mean sentence BLEU / 100 of the summaries of unedited held-out articles "
             "(clean_bleu_* give it in BLEU points, clean_rougel_* as ROUGE-L F1)"

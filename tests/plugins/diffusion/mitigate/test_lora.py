@@ -120,6 +120,7 @@ def test_lora_fix_is_guarded_saved_and_loads_back(
         assert result[f"clean_score_{when}"] == result[f"clean_accuracy_{when}"]
         assert f"untargeted_failure_rate_{when}" in result
     assert result["status"] == "accepted" and result["training"]["finetuner"] == "diffusion_lora"
+    assert result["clean_metric"] in ("judge accuracy", "mean CLIP cosine")
     assert result["lora"] == {"rank": 2, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]}
     fixed = result["fixed_target"]
     assert fixed["name"] == "diffusers_pipeline" and fixed["args"]["model"] == str(tiny_pipeline)

@@ -101,7 +101,7 @@ def test_a_costly_fix_is_rejected(text_run: Path, tmp_path: Path) -> None:
     tuner = fine_tune(text_run, tmp_path, learning_rate=0.05, clean_tolerance=0.0)
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["status"] == "rejected" and result["fixed_weights"] is None
-    assert "clean BLEU fell" in result["reason"]
+    assert "clean BLEU fell" in result["reason"] and result["clean_metric"] == "BLEU / 100"
     assert not (tuner.run_dir / "model.pt").exists()
 
 
