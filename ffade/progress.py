@@ -39,6 +39,12 @@ class BudgetProgressBar(TQDMProgressBar):
         return None
 
     @override
+    def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        """Close the bar's line, so that the error printed next starts a line of its own."""
+        if self._train_progress_bar is not None:
+            self._train_progress_bar.close()
+
+    @override
     def get_metrics(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         """What a search has found, or what a fine-tuner logs to the bar; never Lightning's
         logger version (``v_num``), which says nothing about the run and changes every run."""
