@@ -53,6 +53,7 @@ class Seq2SeqFineTuner(FineTuner):
     """
 
     name = "seq2seq"
+    clean_metric = "BLEU / 100"  # clean_accuracy_* is mean sentence BLEU / 100
 
     def __init__(
         self,
@@ -228,7 +229,6 @@ class Seq2SeqFineTuner(FineTuner):
                 "clean_rougel_change": after["rougel"] - before["rougel"],
             }
         )
-        result["clean_metric"] = "BLEU / 100"
         result["guard"]["definitions"]["clean_accuracy"] = (
             "mean sentence BLEU / 100 of the summaries of unedited held-out articles "
             "(clean_bleu_* give it in BLEU points, clean_rougel_* as ROUGE-L F1)"
