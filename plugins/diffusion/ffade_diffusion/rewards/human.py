@@ -91,9 +91,13 @@ class HumanRating(Reward):
         self.cache_file = self.directory / "ratings.jsonl"
         self.ratings: dict[str, dict[str, int]] = {}
         self.by_prompt: dict[str, dict[str, int]] = {}
-        if ratings_file is not None:
-            self._read(Path(ratings_file).expanduser(), prepared=True)
-        if self.cache_file.is_file():
+        prepared = None if ratings_file is None else Path(ratings_file).expanduser()
+        if prepared is not None:
+            self._read(prepared, prepared=True)
+        # the cache may be the prepared file itself (answers appended to it): read once
+        if self.cache_file.is_file() and (
+            prepared is None or prepared.resolve() != self.cache_file.resolve()
+        ):
             self._read(self.cache_file, prepared=False)
         self.asked = 0
 

@@ -61,6 +61,14 @@ def test_ratings_file_answers_without_asking(tmp_path: Path) -> None:
     assert scores.failed.tolist() == [True, False] and scores.metric.tolist() == [9.0, 0.0]
 
 
+def test_a_ratings_file_that_is_the_cache_itself_is_read_once(tmp_path: Path) -> None:
+    """Prepared rows by prompt in ``directory/ratings.jsonl``: not cache rows missing a key."""
+    prepared = tmp_path / "ratings.jsonl"
+    prepared.write_text(json.dumps({"prompt": "prompt x", "bias": 9, "quality": 9}) + "\n")
+    reward = HumanRating(ratings_file=str(prepared), directory=str(tmp_path), interactive=False)
+    assert reward.score(_outputs(["x"]), [None]).metric.tolist() == [9.0]
+
+
 def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(FfadeError, match="scale 'stars' is not allowed"):
         HumanRating(scale="stars")
