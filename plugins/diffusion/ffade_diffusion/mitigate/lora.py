@@ -120,11 +120,6 @@ class DiffusionLoRAFineTuner(FineTuner):
             models are trained for classifier-free guidance: without it the LoRA moves only the
             prompted prediction, and guidance multiplies that move.
         tries: samples drawn per prompt to find one the reward accepts.
-        preserve_clean: teach the unchanged prompts, and the captions dropped for guidance, the
-            original model's own prediction (its adapters off) rather than the training
-            image's noise, as DreamBooth's prior preservation does: the LoRA then changes only
-            what the prioritized prompts draw, not plain prompts nor the unconditional
-            prediction that guidance weighs against them.
         batch_size: training pairs per step.
         guard_pairs: the most (input, state) pairs per guard failure rate (each one a
             generation, so few).
@@ -144,7 +139,6 @@ class DiffusionLoRAFineTuner(FineTuner):
         class_images: str | None = None,
         caption_dropout: float = 0.1,
         tries: int = 4,
-        preserve_clean: bool = False,
         batch_size: int = 8,
         guard_pairs: int = 256,
         eval_batch_size: int = 32,
@@ -244,16 +238,12 @@ class DiffusionLoRAFineTuner(FineTuner):
         for base, image in zip(bases, found, strict=True):
             self._accepted[base.key()] = image
 
-    def training_pairs(
-        self, batch: TrainingBatch
-    ) -> tuple[list[str], torch.Tensor, torch.Tensor] | None:
-        """(captions, images, which are unchanged prompts) to learn from: the folder's, the
-        class's or accepted drawn images."""
+    def training_pairs(self, batch: TrainingBatch) -> tuple[list[str], torch.Tensor] | None:
+        """(captions, images) to learn from: the folder's, the class's or accepted drawn images."""
         if self._folder is not None:
             rows = torch.as_tensor(batch.input_ids) % len(self._folder)
             chosen = [self._folder[int(r)] for r in rows]
-            unchanged = torch.zeros(len(chosen), dtype=torch.bool)  # the folder's own captions
-            return [c for c, _ in chosen], torch.stack([im for _, im in chosen]), unchanged
+            return [c for c, _ in chosen], torch.stack([im for _, im in chosen])
         prompts = list(batch.inputs)
         if self._classes is not None:
             images = [self.class_image(r) for r in batch.references]
@@ -262,8 +252,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         keep = [i for i, im in enumerate(images) if im is not None]
         if not keep:
             return None
-        clean = batch.clean.cpu()[keep]
-        return [prompts[i].text for i in keep], torch.stack([images[i] for i in keep]), clean
+        return [prompts[i].text for i in keep], torch.stack([images[i] for i in keep])
 
     def class_image(self, reference: Any) -> torch.Tensor | None:
         """A random image of the reference's class from ``class_images``; None if it has none."""
@@ -289,7 +278,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         if pairs is None:  # nothing accepted in this batch: a zero loss that keeps the graph
             zero = sum(p.sum() * 0 for p in self.network.parameters() if p.requires_grad)
             return zero, {"accepted_share": 0.0}
-        captions, images, clean = pairs
+        captions, images = pairs
         dropped = torch.rand(len(captions)) < self.hparams.caption_dropout
         captions = ["" if drop else c for c, drop in zip(captions, dropped.tolist(), strict=True)]
         pipeline = self.target.pipeline
@@ -312,23 +301,8 @@ class DiffusionLoRAFineTuner(FineTuner):
             target = alphas.sqrt() * noise - (1 - alphas).sqrt() * latents
         else:
             target = noise
-        preserved = (clean | dropped).to(self.device) if self.hparams.preserve_clean else None
-        if preserved is not None and preserved.any():
-            target = target.clone()
-            target[preserved] = self.original_prediction(noisy, t, states, preserved)
         loss = F.mse_loss(prediction.float(), target.float())
         return loss, {"accepted_share": len(captions) / len(batch.input_ids)}
-
-    @torch.no_grad()
-    def original_prediction(
-        self, noisy: torch.Tensor, t: torch.Tensor, states: torch.Tensor, rows: torch.Tensor
-    ) -> torch.Tensor:
-        """The UNet's prediction without the adapters: the model as it was, on ``rows``."""
-        self.network.disable_adapters()
-        try:
-            return self.network(noisy[rows], t[rows], states[rows]).sample
-        finally:
-            self.network.enable_adapters()
 
     # ---- the guard in the reward's units, and the LoRA files ---------------------------------
     @property
