@@ -389,11 +389,12 @@ def run_t2i(device: str, budget_fraction: float) -> None:
     task = build_task(spec)
     pairs = len(task.inputs) * task.space.num_states
     budget = max(int(budget_fraction * pairs), 1)
-    same = same_images(task)
+    difference = same_images(task)
+    agreement = "the same images as" if difference == 0 else "images that differ from"
     print(
         f"task t2i: {len(task.inputs)} prompts x {task.space.num_states} states = {pairs} pairs; "
         f"budget {budget} images ({budget_fraction:.0%}); the pipeline called directly draws "
-        f"the target's images (max |difference| {same:.2g})"
+        f"{agreement} the target's (max |difference| {difference:.2g})"
     )
     clock = LoopClock(raw=pipeline_images)
     with tempfile.TemporaryDirectory() as tmp:
