@@ -36,7 +36,12 @@ from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.suite import Case, Suite, write_suite
 from ffade.records import SUMMARY_FILE, read_summary
 from ffade.summarize.landscape import wilson_interval
-from ffade.summarize.regions import SLICE_KINDS, add_region_arguments
+from ffade.summarize.regions import (
+    DEFAULT_MIN_EVALUATIONS,
+    DEFAULT_THRESHOLD,
+    SLICE_KINDS,
+    add_region_arguments,
+)
 from ffade.task import Task
 
 DEFAULT_PAIRS = 64
@@ -60,44 +65,70 @@ class FailureGroup:
     goal: str = "fix"
 
 
+@dataclass
+class FailureSlices:
+    """The slices a suite guards, and the failure criterion that found them."""
+
+    groups: list[FailureGroup]
+    threshold: float
+    min_evaluations: int
+
+
 def failure_groups(
     run_dir: Path,
-    threshold: float,
-    min_evaluations: int,
+    threshold: float | None = None,
+    min_evaluations: int | None = None,
     feedback: Path | None = None,
     slices: str = "rules",
-) -> list[FailureGroup]:
+) -> FailureSlices:
     """The run's failure slices in rank order (rules or regions, as ``slices`` says).
 
     From the feedback file when there is one (``feedback``, else RUN_DIR/feedback.yaml): its
-    slices, with skipped ones as ``hold`` cases. Otherwise found here, all ``fix`` cases.
+    slices, with skipped ones as ``hold`` cases, found at the file's threshold and minimum
+    evaluations. Otherwise found here at ``threshold`` (default 0.5) and ``min_evaluations``
+    (default 1), all ``fix`` cases.
 
     Raises:
         FfadeError: ``feedback`` was given but is not a file, or the feedback file holds the
-            other kind of slices than ``slices`` (its answers would not be the slices asked for).
+            other kind of slices than ``slices``, or was found at another threshold or minimum
+            than one given (its answers would not be the slices asked for).
     """
     if feedback is not None and not feedback.is_file():
         raise FfadeError(f"--feedback: feedback file '{feedback}' not found")
     feedback = feedback or run_dir / FEEDBACK_FILE
-    if feedback.is_file():
-        answered = read_feedback(feedback)
-        if answered.slices != slices:
+    if not feedback.is_file():
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        min_evaluations = DEFAULT_MIN_EVALUATIONS if min_evaluations is None else min_evaluations
+        _, found = load_regions(run_dir, threshold, min_evaluations, slices)
+        groups = [FailureGroup(r.id, r.conditions, r.states) for r in found]
+        return FailureSlices(groups, threshold, min_evaluations)
+    answered = read_feedback(feedback)
+    if answered.slices != slices:
+        raise FfadeError(
+            f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "
+            f"--slices {answered.slices} to export them, or make one for {slices} (`ffade "
+            f"feedback {run_dir} --slices {slices} --out FILE`) and pass --feedback FILE"
+        )
+    for option, given, used in (
+        ("--threshold", threshold, answered.threshold),
+        ("--min-evaluations", min_evaluations, answered.min_evaluations),
+    ):
+        if given is not None and given != used:
             raise FfadeError(
-                f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "
-                f"--slices {answered.slices} to export them, or make one for {slices} (`ffade "
-                f"feedback {run_dir} --slices {slices} --out FILE`) and pass --feedback FILE"
+                f"{option} {given}: {feedback} holds slices found at {option} {used}; leave "
+                f"{option} out to export them, or make a feedback file at {given} (`ffade "
+                f"feedback {run_dir} {option} {given} --out FILE`) and pass --feedback FILE"
             )
-        return [
-            FailureGroup(
-                r.id,
-                r.conditions,
-                np.asarray(r.states, np.int64),
-                "hold" if r.priority == "skip" else "fix",
-            )
-            for r in answered.regions
-        ]
-    _, found = load_regions(run_dir, threshold, min_evaluations, slices)
-    return [FailureGroup(r.id, r.conditions, r.states) for r in found]
+    groups = [
+        FailureGroup(
+            r.id,
+            r.conditions,
+            np.asarray(r.states, np.int64),
+            "hold" if r.priority == "skip" else "fix",
+        )
+        for r in answered.regions
+    ]
+    return FailureSlices(groups, answered.threshold, answered.min_evaluations)
 
 
 def sample_pairs(
@@ -141,8 +172,8 @@ def default_threshold(failures: int, pairs: int, goal: str) -> float:
 def export_suite(
     run_dir: str | Path,
     to: str | Path,
-    threshold: float = 0.5,
-    min_evaluations: int = 1,
+    threshold: float | None = None,
+    min_evaluations: int | None = None,
     pairs_per_split: int = DEFAULT_PAIRS,
     seed: int = 0,
     max_failure_rate: float | None = None,
@@ -171,17 +202,17 @@ def export_suite(
             f"{run_dir / SUMMARY_FILE}: key 'task' is missing (or not a mapping); it names the "
             "task a suite rebuilds: export a run written by `ffade fit`"
         )
-    groups = failure_groups(
+    found = failure_groups(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
-    if not groups:
+    if not found.groups:
         kind = "rule" if slices == "rules" else "region"
         raise FfadeError(
-            f"{run_dir} has no failure {kind} at --threshold {threshold}: nothing to guard"
+            f"{run_dir} has no failure {kind} at --threshold {found.threshold}: nothing to guard"
         )
     with target_setup_errors():
         tasks = split_tasks(task)
-        cases = make_cases(groups, tasks, pairs_per_split, seed)
+        cases = make_cases(found.groups, tasks, pairs_per_split, seed)
         results = evaluate_cases(cases, tasks, batch_size)
     for result in results:
         case = result.case
@@ -195,8 +226,8 @@ def export_suite(
         "run": str(run_dir),
         "explorer": summary.get("explorer"),
         "seed": summary.get("seed"),
-        "threshold": threshold,
-        "min_evaluations": min_evaluations,
+        "threshold": found.threshold,
+        "min_evaluations": found.min_evaluations,
         "slices": slices,
         "pairs_per_split": pairs_per_split,
     }
@@ -215,6 +246,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
     parser.add_argument("--to", required=True, metavar="SUITE.yaml", help="the suite file")
     add_region_arguments(parser)
+    # None, not their defaults: a feedback file's slices come with their own criterion, and
+    # only a value the user typed can contradict it
+    parser.set_defaults(threshold=None, min_evaluations=None)
     parser.add_argument(
         "--pairs",
         type=int,

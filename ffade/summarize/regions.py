@@ -163,6 +163,11 @@ SLICE_KINDS = ("rules", "regions")
 """How failures are sliced for a person: rules (:mod:`.rules`) or connected regions."""
 
 
+DEFAULT_THRESHOLD = 0.5
+"""Failure rate at which a concept state counts as failing, unless a command is told otherwise."""
+DEFAULT_MIN_EVALUATIONS = 1
+
+
 def add_region_arguments(parser: argparse.ArgumentParser) -> None:
     """``--threshold``, ``--min-evaluations`` and ``--slices``: what makes a concept state fail
     and how failures are described, for every command that finds them (``ffade report``,
@@ -170,14 +175,16 @@ def add_region_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threshold",
         type=float,
-        default=0.5,
-        help="failure rate at which a concept state counts as failing (default 0.5)",
+        default=DEFAULT_THRESHOLD,
+        help="failure rate at which a concept state counts as failing "
+        f"(default {DEFAULT_THRESHOLD})",
     )
     parser.add_argument(
         "--min-evaluations",
         type=int,
-        default=1,
-        help="evaluations a state needs before it can count as failing (default 1)",
+        default=DEFAULT_MIN_EVALUATIONS,
+        help="evaluations a state needs before it can count as failing "
+        f"(default {DEFAULT_MIN_EVALUATIONS})",
     )
     parser.add_argument(
         "--slices",

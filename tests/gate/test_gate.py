@@ -216,6 +216,24 @@ def test_export_takes_a_feedback_file_of_the_slices_asked_for(
     assert "\n" not in err and not (tmp_path / "no.yaml").exists()
 
 
+def test_export_of_a_feedback_file_keeps_the_criterion_its_slices_were_found_at(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    feedback = tmp_path / "feedback.yaml"
+    made = ["--from", str(priorities(tmp_path)), "--out", str(feedback), "--no-examples"]
+    assert main(["feedback", str(run_dir), *made, "--threshold", "0.4"]) == 0
+    export = ["export", str(run_dir), "--feedback", str(feedback), "--pairs", "4"]
+    assert main([*export, "--to", str(tmp_path / "s.yaml")]) == 0
+    assert read_suite(tmp_path / "s.yaml").source["threshold"] == 0.4  # the file's, not 0.5
+
+    capsys.readouterr()
+    for option, value in (("--threshold", "0.6"), ("--min-evaluations", "3")):
+        assert main([*export, "--to", str(tmp_path / "no.yaml"), option, value]) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"{option} {value}: {feedback} holds slices found at {option} " in err
+        assert "\n" not in err and not (tmp_path / "no.yaml").exists()
+
+
 def test_export_with_a_missing_feedback_file_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     to = tmp_path / "s.yaml"
     assert main(["export", str(run_dir), "--to", str(to), "--feedback", "nope.yaml"]) == 2
