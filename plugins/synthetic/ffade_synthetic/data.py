@@ -32,7 +32,9 @@ class SyntheticDataset(Dataset):
         generator = torch.Generator().manual_seed(seed)
         self.features = torch.randn(num_inputs, feature_dim, generator=generator)
         self.num_axes = num_axes
-        self.indices = disjoint_split_indices(num_inputs, fractions, seed)
+        self.indices = disjoint_split_indices(
+            num_inputs, fractions, seed, what="dataset 'synthetic': fractions"
+        )
 
     def split(self, name: str) -> list[tuple[dict[str, torch.Tensor], int]]:
         return [

@@ -62,6 +62,6 @@ def test_bad_fractions_are_one_line_errors(fractions: tuple[float, ...]) -> None
     with pytest.raises(FfadeError) as error:
         SyntheticDataset(num_inputs=8, fractions=fractions)
     assert str(error.value) == (
-        f"split fractions {list(fractions)} must be 3 non-negative numbers summing to at most 1 "
-        "(for discovery, finetune, heldout)"
+        f"dataset 'synthetic': fractions {list(fractions)} must be 3 non-negative numbers "
+        "summing to at most 1 (for discovery, finetune, heldout)"
     )
