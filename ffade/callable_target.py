@@ -24,7 +24,7 @@ import torch
 
 from ffade import registry
 from ffade.errors import PluginError
-from ffade.plugin_api import Target, load_weights
+from ffade.plugin_api import Target, _batch_size, load_weights
 from ffade.speed import FastForward
 
 LABEL_FLOOR = 1e-4
@@ -114,7 +114,13 @@ class CallableTarget(Target):
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         with torch.inference_mode():
             outputs = self.fast_forward(self._argument(inputs))
-        return self.scores(outputs)
+        scores = self.scores(outputs)
+        if len(scores) != _batch_size(inputs):
+            raise PluginError(
+                f"target 'callable': predict returned {len(scores)} outputs for a batch of "
+                f"{_batch_size(inputs)} inputs; return one label or row of scores per input"
+            )
+        return scores
 
     def scores(self, outputs: Any) -> torch.Tensor:
         """What ``predict`` returned as float scores, (B, C) or (B,), wherever it computed them."""

@@ -38,6 +38,10 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget("tests.api.callables:nope")
     with pytest.raises(PluginError, match="cannot import module 'no_such_module'"):
         CallableTarget("no_such_module:f")
+    with pytest.raises(PluginError, match="predict returned 3 outputs for a batch of 2 inputs"):
+        CallableTarget(lambda x: torch.zeros(3, 4)).predict({"a": torch.zeros(2, 1), "b": 0})
+    with pytest.raises(PluginError, match="predict returned 1 outputs for a batch of 2 inputs"):
+        CallableTarget(lambda x: np.array([1]), num_classes=3).predict(torch.zeros(2, 4))
     with pytest.raises(PluginError, match=r"weights needs predict to be a torch\.nn\.Module"):
         CallableTarget(lambda x: x, weights="w.pt")
 
