@@ -76,6 +76,12 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
         f"next: ffade feedback {image_run}",
     ]
 
+    # the next command asks about the slices this report described
+    options = ["--slices", "regions", "--threshold", "0.6", "--min-evaluations", "2"]
+    assert main([str(image_run), "--out", str(tmp_path / "r2"), "--no-tensorboard", *options]) == 0
+    next_line = capsys.readouterr().out.splitlines()[-1]
+    assert next_line == f"next: ffade feedback {image_run} " + " ".join(options)
+
     data = json.loads((out / "report.json").read_text())
     assert data["regions"][0]["description"] == PLANTED
     assert data["run_figures"]["evaluations"] == 742
