@@ -2,7 +2,8 @@
 
 A small CNN defined here is trained for a few seconds on scikit-learn's digits (offline), then a
 DQN searches where rotation, darkening and blur make it misread them, the failure regions are
-reported, and the worst one is fine-tuned away. Runs land in runs/own_model*/version_N.
+reported, and the worst one is fine-tuned away. The search lands in runs/own_model/version_N,
+the fix in runs/mitigate/version_N.
 """
 
 import torch

@@ -24,7 +24,7 @@ import torch
 
 from ffade import registry
 from ffade.errors import PluginError
-from ffade.plugin_api import Target, load_weights
+from ffade.plugin_api import Target, _batch_size, load_weights
 from ffade.speed import FastForward
 
 LABEL_FLOOR = 1e-4
@@ -114,7 +114,13 @@ class CallableTarget(Target):
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         with torch.inference_mode():
             outputs = self.fast_forward(self._argument(inputs))
-        return self.scores(outputs)
+        scores = self.scores(outputs)
+        if len(scores) != _batch_size(inputs):
+            raise PluginError(
+                f"target 'callable': predict returned {len(scores)} outputs for a batch of "
+                f"{_batch_size(inputs)} inputs; return one label or row of scores per input"
+            )
+        return scores
 
     def scores(self, outputs: Any) -> torch.Tensor:
         """What ``predict`` returned as float scores, (B, C) or (B,), wherever it computed them."""
@@ -133,6 +139,29 @@ class CallableTarget(Target):
             f"target 'callable': predict must return labels (B,) of integers, or scores "
             f"(B, num_classes) or (B,) of floats; got {tuple(tensor.shape)} of {tensor.dtype}"
         )
+
+    def render(self, inputs: Any) -> torch.Tensor | None:
+        """Image batches (B, 1 or 3, H, W) of floats as RGB in [0, 1], so that a run saves its
+        worst failing examples as pictures (``run.examples``); None for any other input.
+        """
+        if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+            return None
+        if inputs.dim() != 4 or inputs.shape[1] not in (1, 3):
+            return None
+        return inputs.float().expand(-1, 3, -1, -1).clamp(0, 1)
+
+    def describe_inputs(self, inputs: Any) -> list[str] | None:
+        """Text batches (a list of strings) as the texts themselves, shortened to 400
+        characters, so that a text run saves its worst failing examples; None otherwise."""
+        if not isinstance(inputs, (list, tuple)) or not all(isinstance(t, str) for t in inputs):
+            return None
+        return [t if len(t) <= 400 else t[:397] + "..." for t in inputs]
+
+    def describe_outputs(self, outputs: Any) -> list[str] | None:
+        """ "predicted <class>" per input when the scores are per class (B, C); else none."""
+        if not isinstance(outputs, torch.Tensor) or outputs.dim() != 2:
+            return None
+        return [f"predicted {label}" for label in outputs.argmax(-1).tolist()]
 
     def features(self, inputs: Any) -> torch.Tensor:
         """The ``features`` function's vectors (B, d), or none when it was not given."""

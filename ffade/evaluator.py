@@ -58,6 +58,9 @@ class Evaluator:
         cache_bytes: keep the whole split collated on the target's device if it fits in this.
         ranks: the processes that share the evaluations (:mod:`ffade.distributed`); every rank
             must call :meth:`evaluate` with the same pairs. Default: this process alone.
+        warn_invalid: warn at the first invalid evaluation; False for evaluations off the
+            record (coverage probes, the unchanged check of ``only_passing_inputs``), so that a
+            run warns once, from the evaluations it counts.
 
     Attributes:
         changes: builds the changed inputs the target is run on (also for pictures of them).
@@ -71,9 +74,11 @@ class Evaluator:
         recorder: RunRecorder | None = None,
         cache_bytes: int = DEVICE_CACHE_BYTES,
         ranks: Ranks = SINGLE_PROCESS,
+        warn_invalid: bool = True,
     ) -> None:
         self.task = task
         self.ranks = ranks
+        self.warn_invalid = warn_invalid
         self.changes = ChangedInputs(task, cache_bytes)
         self.space = task.space
         self.batch_size = batch_size
@@ -225,7 +230,7 @@ class Evaluator:
         self, invalid: np.ndarray, metrics: list[float], ids: np.ndarray, states: np.ndarray
     ) -> None:
         """Say once per run (and once, on rank 0, under data parallelism) what was not valid."""
-        if self.invalid or not self.ranks.is_global_zero:
+        if self.invalid or not self.warn_invalid or not self.ranks.is_global_zero:
             return
         row = int(np.argmax(invalid))
         warnings.warn(

@@ -59,6 +59,8 @@ _UNKNOWN_CLASS = (
     re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
     re.compile(r"module '[\w.]+' has no attribute '(?P<name>\w+)'"),
     re.compile(r"No module named '(?P<name>[\w.]+)'"),
+    # --model ffade.explore.RandomExplorr on the command line
+    re.compile(r"Expected a path but (?P<name>[\w.]+) either not accessible or invalid"),
 )
 
 

@@ -38,6 +38,10 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget("tests.api.callables:nope")
     with pytest.raises(PluginError, match="cannot import module 'no_such_module'"):
         CallableTarget("no_such_module:f")
+    with pytest.raises(PluginError, match="predict returned 3 outputs for a batch of 2 inputs"):
+        CallableTarget(lambda x: torch.zeros(3, 4)).predict({"a": torch.zeros(2, 1), "b": 0})
+    with pytest.raises(PluginError, match="predict returned 1 outputs for a batch of 2 inputs"):
+        CallableTarget(lambda x: np.array([1]), num_classes=3).predict(torch.zeros(2, 4))
     with pytest.raises(PluginError, match=r"weights needs predict to be a torch\.nn\.Module"):
         CallableTarget(lambda x: x, weights="w.pt")
 
@@ -51,6 +55,45 @@ def test_a_module_is_trainable_and_loads_weights(tmp_path: Path) -> None:
     torch.save(saved, tmp_path / "w.pt")
     zeroed = CallableTarget(torch.nn.Linear(4, 3), weights=str(tmp_path / "w.pt"))
     assert torch.equal(zeroed.predict(torch.ones(1, 4)), torch.zeros(1, 3))
+
+
+def test_images_render_and_texts_describe_so_runs_save_examples() -> None:
+    target = CallableTarget(lambda x: torch.zeros(len(x), 10))
+    gray = torch.linspace(-1, 2, 2 * 8 * 8).reshape(2, 1, 8, 8)
+    pictures = target.render(gray)
+    assert pictures.shape == (2, 3, 8, 8) and pictures.min() == 0 and pictures.max() == 1
+    assert torch.equal(pictures[:, 0], pictures[:, 2])
+    assert target.render(torch.zeros(2, 4)) is None and target.render(["a"]) is None
+    assert target.describe_inputs(["short", "x" * 500]) == ["short", "x" * 397 + "..."]
+    assert target.describe_inputs(torch.zeros(2, 4)) is None
+    assert target.describe_outputs(torch.tensor([[0.1, 0.9], [2.0, 1.0]])) == [
+        "predicted 1",
+        "predicted 0",
+    ]
+    assert target.describe_outputs(torch.zeros(3)) is None
+
+
+def test_the_readme_module_target_saves_worst_examples(tmp_path: Path) -> None:
+    """README's Python API: ``run.examples[0]`` of a module searched on digits is a picture."""
+    import ffade
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(28 * 28, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10)
+    )
+    run = ffade.discover(
+        target=CallableTarget(model, features=model[:-1]),
+        dataset="digits",
+        reward="misclassification",
+        concepts=["rotation"],
+        max_inputs=8,
+        explorer="random",
+        budget=24,
+        save_dir=tmp_path,
+    )
+    assert run.summary["failures"] > 0
+    assert run.examples and Path(run.examples[0]["file"]).is_file()
+    assert run.examples[0]["output"].startswith("predicted ")
 
 
 def test_a_config_names_a_function_as_module_colon_function(tmp_path: Path) -> None:

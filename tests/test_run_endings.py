@@ -75,6 +75,11 @@ def test_a_misspelled_model_class_gets_the_closest_one() -> None:
     assert "model classes: ffade.explore." in class_path_hint(
         "Expected a dot import path string: Zzz"
     )
+    command_line = (  # --model ffade.explore.RandomExplorr
+        'Parser key "model": Expected a path but ffade.explore.RandomExplorr either not '
+        "accessible or invalid"
+    )
+    assert class_path_hint(command_line).endswith("(did you mean 'ffade.explore.RandomExplorer'?)")
     assert class_path_hint("something else") == "something else"
     plugin = "reward 'x.y:Z': cannot import module 'x.y': No module named 'x'"
     assert class_path_hint(plugin) == plugin  # a plugin's module, not a model class

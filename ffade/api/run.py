@@ -31,7 +31,7 @@ class Run:
         """A Run from a Run or a path; the directory must exist."""
         run = run if isinstance(run, Run) else cls(Path(run))
         if not run.dir.is_dir():
-            raise FfadeError(f"run directory '{run.dir}' does not exist")
+            raise FfadeError(f"run directory '{run.dir}' does not exist or is not a directory")
         return run
 
     @property

@@ -122,7 +122,9 @@ class CoverageProbes:
         self.evaluated = True
         if not len(self.keys):
             return
-        apart = Evaluator(self.evaluator.task, batch_size, ranks=self.evaluator.ranks)
+        apart = Evaluator(
+            self.evaluator.task, batch_size, ranks=self.evaluator.ranks, warn_invalid=False
+        )
         apart.changes = self.evaluator.changes  # share the inputs kept on the device
         num_states = self.evaluator.space.num_states
         input_ids, flat = np.divmod(self.keys, num_states)

@@ -182,7 +182,8 @@ class DQNExplorer(Explorer):
     def _action_features(self, next_states: np.ndarray, stop: np.ndarray) -> torch.Tensor:
         """Action encoding: the coordinates of the state it leads to, and whether it stops."""
         coords = torch.as_tensor(self.space.coordinates(next_states), dtype=torch.float32)
-        stop = torch.as_tensor(stop, dtype=torch.float32).unsqueeze(-1)
+        # torch.tensor copies: stop may be a read-only view, which as_tensor warns about
+        stop = torch.tensor(stop, dtype=torch.float32).unsqueeze(-1)
         return torch.cat([coords, stop], -1).to(self.device)
 
     def _coords(self, states: np.ndarray) -> torch.Tensor:

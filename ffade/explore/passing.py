@@ -45,7 +45,8 @@ def keep_passing_inputs(task: Task, batch_size: int | str) -> tuple[Task, int]:
     ids = np.arange(len(task.inputs))
     with torch.inference_mode():
         size = batch_size if isinstance(batch_size, int) else UNPROBED_BATCH_SIZE
-        outcome = Evaluator(task, size).evaluate(ids, np.tile(task.space.neutral, (len(ids), 1)))
+        unchanged = np.tile(task.space.neutral, (len(ids), 1))
+        outcome = Evaluator(task, size, warn_invalid=False).evaluate(ids, unchanged)
     kept = ids[~outcome.failed].tolist()
     if not kept:
         raise FfadeError(

@@ -34,6 +34,8 @@ from ffade.summarize.plots import (
 )
 from ffade.summarize.region_shift import compare_regions
 from ffade.summarize.regions import (
+    DEFAULT_MIN_EVALUATIONS,
+    DEFAULT_THRESHOLD,
     Region,
     add_region_arguments,
     find_regions,
@@ -288,13 +290,14 @@ def main(argv: list[str]) -> int:
     for problem in report["log_problems"]:
         print(f"ffade report: warning: {problem}", file=sys.stderr)
     out = Path(args.out or args.run_dir)
-    print(ending(report, out / "report.html"))
+    print(ending(report, out / "report.html", args.slices))
     return 0
 
 
-def ending(report: dict[str, Any], page: Path) -> str:
+def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     """The lines a finished ``ffade report`` prints: where the report is, what it found, what
-    to type next."""
+    to type next: ``ffade feedback`` with the report's own --threshold, --min-evaluations and
+    --slices when they are not the defaults, so that it asks about the slices just read."""
     figures, rules = report["run_figures"], report["rules"]
     top = rules["rules"][0]["description"] if rules["rules"] else "no failure rule"
     lines = [
@@ -304,7 +307,12 @@ def ending(report: dict[str, Any], page: Path) -> str:
         f"{rules['failing_states']} failing states; top: {top}",
     ]
     if report["compare"] is None:
-        lines.append(f"next: ffade feedback {report['run']}")
+        options = "" if slices == "rules" else f" --slices {slices}"
+        if report["threshold"] != DEFAULT_THRESHOLD:
+            options += f" --threshold {report['threshold']:g}"
+        if report["min_evaluations"] != DEFAULT_MIN_EVALUATIONS:
+            options += f" --min-evaluations {report['min_evaluations']}"
+        lines.append(f"next: ffade feedback {report['run']}{options}")
     return "\n".join(lines)
 
 

@@ -13,3 +13,9 @@ def margin(batch: dict) -> np.ndarray:
 def first_axis(batch: dict) -> np.ndarray:
     """Features: each input's own feature vector (what the synthetic target also exposes)."""
     return batch["features"]
+
+
+def nan_far_out(batch: dict) -> np.ndarray:
+    """:func:`margin`, but NaN (an invalid evaluation) beyond 0.5 on the first axis."""
+    coords = batch["coords"][:, 0].numpy()
+    return np.where(coords > 0.5, np.nan, 0.3 - coords)

@@ -99,5 +99,11 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
         ffade.discover(task=spec, explorer="randm", budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"task.reward: 3 is not a reward name"):
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
-    with pytest.raises(ffade.FfadeError, match=r"run directory .* does not exist"):
-        ffade.report(tmp_path / "missing")
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    for not_a_run in (tmp_path / "missing", a_file):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.mitigate(not_a_run)
+        # the line `ffade report` prints for the same path, after "ffade report: error: "
+        expected = f"run directory '{not_a_run}' does not exist or is not a directory"
+        assert str(error.value) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,16 @@ def test_a_finished_grid_sweep_leaves_nothing_to_estimate(tmp_path: Path) -> Non
     remaining = summary["estimated_remaining_failures"]
     assert (remaining["estimate"], remaining["low"], remaining["high"]) == (0.0, 0.0, 0.0)
     assert summary["stop_reason"] == "every (input, state) pair evaluated"
+
+
+def test_a_run_warns_once_about_invalid_evaluations_probes_or_not(tmp_path: Path) -> None:
+    """README: a run warns once, at its first invalid evaluation. The probes and the unchanged
+    check of only_passing_inputs have evaluators of their own, off the record: they warned too."""
+    spec = synthetic_spec(num_inputs=8)
+    spec["target"] = {"name": "callable", "args": {"predict": "tests.api.callables:nan_far_out"}}
+    explorer = RandomExplorer(task={**spec, "only_passing_inputs": True}, budget=200)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        discover(explorer, tmp_path, seed=0)
+    assert len([w for w in caught if "count as 'invalid'" in str(w.message)]) == 1
+    assert explorer.evaluator.invalid > 0

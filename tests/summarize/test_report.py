@@ -76,6 +76,12 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
         f"next: ffade feedback {image_run}",
     ]
 
+    # the next command asks about the slices this report described
+    options = ["--slices", "regions", "--threshold", "0.6", "--min-evaluations", "2"]
+    assert main([str(image_run), "--out", str(tmp_path / "r2"), "--no-tensorboard", *options]) == 0
+    next_line = capsys.readouterr().out.splitlines()[-1]
+    assert next_line == f"next: ffade feedback {image_run} " + " ".join(options)
+
     data = json.loads((out / "report.json").read_text())
     assert data["regions"][0]["description"] == PLANTED
     assert data["run_figures"]["evaluations"] == 742
@@ -83,6 +89,13 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
     assert (out / data["images"]["failure_rate"]).read_bytes().startswith(PNG_MAGIC)
 
     markdown = (out / "report.md").read_text()
+    # docs/report.md's Run section, whole, however many figures the summary has (a DQN run's
+    # 18 folded the last ones, failure_rate among them, into report.json)
+    from ffade.summarize.report_render import markdown as render_markdown
+
+    extra = {f"figure_{i}": i for i in range(20)}
+    many = {**data, "run_figures": {**extra, **data["run_figures"]}}
+    assert "| failure_rate |" in render_markdown(many, out)
     assert "| rank | id | where | failure rate | 95% CI | evaluations | states |" in markdown
     region = data["regions"][0]
     assert f"| 1 | {region['id']} | rotation >= 30 and brightness <= 0.4 | 90% | 83%-94% |" in (
