@@ -118,6 +118,25 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_config(
+    tmp_path: Path, capsys
+) -> None:
+    """The misspelled explorer argument is in the loop config's rediscover, not in discover's
+    file, which the error used to name alone."""
+    stages = {"discover": REPO / "configs" / "quickstart.yaml"}
+    for stage in ("feedback", "mitigate"):
+        stages[stage] = tmp_path / f"{stage}.yaml"
+        stages[stage].write_text("{}\n")
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        "".join(f"{k}: {v}\n" for k, v in stages.items()) + "rediscover: {budgett: 5}\n"
+    )
+    assert main(["loop", "--config", str(config), "--out", str(tmp_path / "loops")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "with the loop's rediscover {'budgett': 5}" in line
+    assert "did you mean 'budget'" in line
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
