@@ -114,12 +114,14 @@ def next_loop_dir(out: Path) -> Path:
     return out / f"version_{n}"
 
 
-def fit(config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = False) -> Path:
+def fit(
+    config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = False, where: str = ""
+) -> Path:
     """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it.
 
     ``check``: only parse and validate the config as ``ffade fit`` would (``--print_config``,
     output discarded), so a mistake in a later stage's file stops the loop before the first
-    stage spends minutes.
+    stage spends minutes. ``where``: what a config error names (default: ``config``).
     """
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
@@ -136,7 +138,7 @@ def fit(config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = Fa
         else:
             run_lightning(args)
     except ConfigError as exc:  # say which of the loop's configs it was
-        raise FfadeError(f"{config}: {exc}") from exc
+        raise FfadeError(f"{where or config}: {exc}") from exc
     return run_dir
 
 
@@ -159,7 +161,8 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     """
     started = time.monotonic()
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
-    fit(config.discover, config.out / "check", config.rediscover, check=True)
+    with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
+    fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)

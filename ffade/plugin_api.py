@@ -217,9 +217,14 @@ class Scores:
     reward: torch.Tensor
 
     def __post_init__(self) -> None:
-        self.metric = torch.as_tensor(self.metric, dtype=torch.float32).detach().cpu()
-        self.failed = torch.as_tensor(self.failed, dtype=torch.bool).detach().cpu()
-        self.reward = torch.as_tensor(self.reward, dtype=torch.float32).detach().cpu()
+        self.metric = torch.as_tensor(self.metric, dtype=torch.float32).detach().cpu().reshape(-1)
+        self.failed = torch.as_tensor(self.failed, dtype=torch.bool).detach().cpu().reshape(-1)
+        self.reward = torch.as_tensor(self.reward, dtype=torch.float32).detach().cpu().reshape(-1)
+        if len({len(self.metric), len(self.failed), len(self.reward)}) > 1:  # one per input
+            raise PluginError(
+                "Scores: metric, failed and reward need one entry per input each; got "
+                f"{len(self.metric)}, {len(self.failed)} and {len(self.reward)}"
+            )
 
 
 class Reward(ABC):

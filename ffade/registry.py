@@ -204,11 +204,12 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         )
     if issubclass(cls, Concept) and ("label" in allowed or takes_kwargs):
         init_args.setdefault("label", name)
-    try:
-        instance = cls(**init_args)
+    try:  # plugin_name is set before __init__, so the plugin's own errors can name it
+        instance = cls.__new__(cls)
+        instance.plugin_name = name
+        instance.__init__(**init_args)
     except FfadeError:
         raise
     except (TypeError, ValueError) as exc:
         raise PluginError(f"{kind} '{name}': {exc}") from exc
-    instance.plugin_name = name
     return instance

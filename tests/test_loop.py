@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,25 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_config(
+    tmp_path: Path, capsys
+) -> None:
+    """The misspelled explorer argument is in the loop config's rediscover, not in discover's
+    file, which the error used to name alone."""
+    stages = {"discover": REPO / "configs" / "quickstart.yaml"}
+    for stage in ("feedback", "mitigate"):
+        stages[stage] = tmp_path / f"{stage}.yaml"
+        stages[stage].write_text("{}\n")
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        "".join(f"{k}: {v}\n" for k, v in stages.items()) + "rediscover: {budgett: 5}\n"
+    )
+    assert main(["loop", "--config", str(config), "--out", str(tmp_path / "loops")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "with the loop's rediscover {'budgett': 5}" in line
+    assert "did you mean 'budget'" in line
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
@@ -155,6 +175,21 @@ def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
     assert m["targeted_failure_rate_after"] <= 0.5 * m["targeted_failure_rate_before"]
     assert m["clean_accuracy_after"] >= m["clean_accuracy_before"] - 0.01
     assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02
+    check_the_docs_priorities_example(tmp_path / "version_0" / "discover", tmp_path)
+
+
+def check_the_docs_priorities_example(run: Path, tmp_path: Path) -> None:
+    """docs/mitigation.md's `--from` example, as printed, applies to the quickstart's run."""
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    example = re.search(r"```yaml\n(regions:\n.*?)```", doc, re.DOTALL).group(1)
+    (tmp_path / "priorities.yaml").write_text(example)
+    out = tmp_path / "doc_feedback.yaml"
+    result = ffade(
+        "feedback", str(run), "--from", str(tmp_path / "priorities.yaml"), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    priorities = [r["priority"] for r in yaml.safe_load(out.read_text())["regions"]]
+    assert priorities[:2] == ["high", "medium"] and priorities.count("low") == 1, priorities
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)

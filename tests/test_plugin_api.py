@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ffade.errors import FfadeError, PluginError
-from ffade.plugin_api import Concept, disjoint_split_indices, load_weights
+from ffade.plugin_api import Concept, Scores, disjoint_split_indices, load_weights
 
 
 @pytest.mark.parametrize("n", [10, 97, 1797])
@@ -120,3 +120,13 @@ def test_apply_each_changes_each_row_by_its_value_once_per_value() -> None:
     assert changed.tolist() == [2.0, 1.0, 3.0, 5.0, 5.0, 5.0]
     assert sorted(concept.calls) == [1, 2]  # never the neutral value, each value once
     assert concept.apply_each(["a", "b"], [0, 0]) == ["a", "b"]  # lists of inputs too
+
+
+def test_scores_are_1d_cpu_tensors_with_one_entry_per_input() -> None:
+    """docs/plugins.md: Scores takes what torch.as_tensor accepts and stores 1-D CPU tensors.
+    A (B, 1) reward used to stay 2-D, and lengths that disagree were accepted silently."""
+    scores = Scores(metric=[1, 2], failed=np.array([[1], [0]]), reward=torch.ones(2, 1))
+    assert [s.shape for s in (scores.metric, scores.failed, scores.reward)] == [(2,)] * 3
+    assert (scores.metric.dtype, scores.failed.dtype) == (torch.float32, torch.bool)
+    with pytest.raises(PluginError, match="one entry per input each; got 2, 1 and 2"):
+        Scores(metric=[1.0, 2.0], failed=[True], reward=[1.0, -1.0])

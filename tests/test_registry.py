@@ -95,6 +95,14 @@ def test_create_rejects_misspelled_arguments() -> None:
         registry.create("reward", "margin", {"scal": 2.0})
 
 
+def test_a_plugin_knows_its_name_while_it_is_constructed() -> None:
+    """docs/plugins.md: the entry-point name is the plugin's only name. An error raised in
+    __init__ named the class instead (digits_cnn's bad precision said 'DigitsCNNTarget')."""
+    with pytest.raises(PluginError, match=r"^target 'digits_cnn': precision '16' is not allowed"):
+        registry.create("target", "digits_cnn", {"precision": "16"})
+    assert registry.create("reward", "margin").plugin_name == "margin"
+
+
 def test_unknown_kind() -> None:
     with pytest.raises(PluginError, match="known kinds: target, concept, reward, dataset"):
         registry.available("metric")

@@ -154,8 +154,10 @@ class DQNExplorer(Explorer):
         all_features = self.evaluator.features(np.arange(self.evaluator.num_inputs))
         # standardized, so embeddings of any scale reach the network comparably; acting and
         # replay look an input's features up here (rebuilt from the task, never saved)
-        mean, std = all_features.mean(0), all_features.std(0, unbiased=False).clamp(min=1e-6)
-        self.register_buffer("input_features", (all_features - mean) / std, persistent=False)
+        if all_features.shape[1]:  # a target without features (the default) has none to scale
+            mean, std = all_features.mean(0), all_features.std(0, unbiased=False).clamp(min=1e-6)
+            all_features = (all_features - mean) / std
+        self.register_buffer("input_features", all_features, persistent=False)
         torch.manual_seed(self.seed)
         self.generator.manual_seed(self.seed)
         dim, k = all_features.shape[1], task.space.num_concepts

@@ -36,6 +36,29 @@ def test_makes_gradient_updates_that_change_the_network(tmp_path: Path) -> None:
     assert changed
 
 
+def test_a_target_without_features_explores_without_warnings(tmp_path: Path) -> None:
+    """docs/plugins.md: features are optional. The default (no features, shape (B, 0)) once made
+    torch warn about std() degrees of freedom on stderr before every DQN run."""
+    from ffade_synthetic.target import SyntheticTarget
+
+    from ffade.plugin_api import Target
+    from ffade.registry import register, unregister
+
+    class Featureless(SyntheticTarget):
+        features = Target.features
+
+    register("target", "featureless", Featureless)
+    spec = {**synthetic_spec(), "target": {"name": "featureless"}}
+    explorer = DQNExplorer(task=spec, budget=64, num_envs=16, learning_starts=32)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*degrees of freedom")
+            discover(explorer, tmp_path, seed=0, name="featureless")
+    finally:
+        unregister("target", "featureless")
+    assert explorer.input_features.shape[1] == 0 and explorer.gradient_updates > 0
+
+
 def test_finds_more_failures_than_random_search(tmp_path: Path) -> None:
     found = {}
     for cls in (DQNExplorer, RandomExplorer):
