@@ -1,9 +1,8 @@
 """Your own PyTorch model, searched, reported and fixed in a few lines: python examples/own_model.py
 
-A small CNN defined here is trained for a few seconds on scikit-learn's digits (offline), then a
-DQN searches where rotation, darkening and blur make it misread them, the failure regions are
-reported, and the worst one is fine-tuned away. The search lands in runs/own_model/version_N,
-the fix in runs/mitigate/version_N.
+A small CNN is trained for seconds on scikit-learn's digits (offline), a DQN searches where
+rotation, darkening and blur make it misread them (runs/own_model/version_N), the failure
+regions are reported, and the worst is fine-tuned away (runs/mitigate/version_N).
 """
 
 import torch
