@@ -32,3 +32,12 @@ def concat(parts: list[Any]) -> Any:
     if isinstance(first, dict):
         return {k: concat([p[k] for p in parts]) for k in first}
     return [x for p in parts for x in p]
+
+
+def batch_size_of(inputs: Any) -> int:
+    """How many inputs a batch holds: a tensor's rows, a dict's first value's, a list's length."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs.shape[0]
+    if isinstance(inputs, dict):
+        return batch_size_of(next(iter(inputs.values())))
+    return len(inputs)

@@ -23,8 +23,9 @@ import numpy as np
 import torch
 
 from ffade import registry
+from ffade.batch import batch_size_of
 from ffade.errors import PluginError
-from ffade.plugin_api import Target, _batch_size, load_weights
+from ffade.plugin_api import Target, load_weights
 from ffade.speed import FastForward
 
 LABEL_FLOOR = 1e-4
@@ -114,11 +115,11 @@ class CallableTarget(Target):
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         with torch.inference_mode():
             outputs = self.fast_forward(self._argument(inputs))
-        scores = self.scores(outputs)
-        if len(scores) != _batch_size(inputs):
+        scores, expected = self.scores(outputs), batch_size_of(inputs)
+        if len(scores) != expected:
             raise PluginError(
                 f"target 'callable': predict returned {len(scores)} outputs for a batch of "
-                f"{_batch_size(inputs)} inputs; return one label or row of scores per input"
+                f"{expected} inputs; return one label or row of scores per input"
             )
         return scores
 

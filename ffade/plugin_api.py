@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ffade.batch import concat, take
+from ffade.batch import batch_size_of, concat, take
 from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, PluginError
 
@@ -160,7 +160,7 @@ class Target(ABC):
 
         It must not reveal whether the model fails; the default is no features at all.
         """
-        return torch.zeros(_batch_size(inputs), 0)
+        return torch.zeros(batch_size_of(inputs), 0)
 
     def to_device(self, inputs: Any) -> Any:
         """Move a collated batch to :attr:`device` (tensors, and dicts or lists of them)."""
@@ -369,14 +369,6 @@ def _read_state_dict(file: Path, plugin: str) -> Any:
             f"target '{plugin}': cannot read weights file {str(file)!r} as a weights-only torch "
             f"file: {type(exc).__name__}: {first}"
         ) from exc
-
-
-def _batch_size(inputs: Any) -> int:
-    if isinstance(inputs, torch.Tensor):
-        return inputs.shape[0]
-    if isinstance(inputs, dict):
-        return _batch_size(next(iter(inputs.values())))
-    return len(inputs)
 
 
 def _move(obj: Any, device: torch.device) -> Any:

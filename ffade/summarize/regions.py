@@ -195,6 +195,17 @@ def add_region_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def region_arguments(threshold: float, min_evaluations: int, slices: str) -> str:
+    """The options of :func:`add_region_arguments` that ask for these slices again, each one
+    only when it is not its default (" --slices regions --threshold 0.6", or "")."""
+    options = "" if slices == "rules" else f" --slices {slices}"
+    if threshold != DEFAULT_THRESHOLD:
+        options += f" --threshold {threshold:g}"
+    if min_evaluations != DEFAULT_MIN_EVALUATIONS:
+        options += f" --min-evaluations {min_evaluations}"
+    return options
+
+
 def describe_states(landscape: Landscape, states: np.ndarray) -> str:
     """The concept ranges a set of states spans, joined with "and".
 

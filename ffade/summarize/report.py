@@ -34,12 +34,11 @@ from ffade.summarize.plots import (
 )
 from ffade.summarize.region_shift import compare_regions
 from ffade.summarize.regions import (
-    DEFAULT_MIN_EVALUATIONS,
-    DEFAULT_THRESHOLD,
     Region,
     add_region_arguments,
     find_regions,
     format_value,
+    region_arguments,
     smallest_failing_changes,
 )
 from ffade.summarize.report_render import html_page, markdown, relative_path
@@ -295,9 +294,8 @@ def main(argv: list[str]) -> int:
 
 
 def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
-    """The lines a finished ``ffade report`` prints: where the report is, what it found, what
-    to type next: ``ffade feedback`` with the report's own --threshold, --min-evaluations and
-    --slices when they are not the defaults, so that it asks about the slices just read."""
+    """The lines a finished ``ffade report`` prints: where the report is, what it found, and
+    ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
     figures, rules = report["run_figures"], report["rules"]
     top = rules["rules"][0]["description"] if rules["rules"] else "no failure rule"
     lines = [
@@ -307,11 +305,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
         f"{rules['failing_states']} failing states; top: {top}",
     ]
     if report["compare"] is None:
-        options = "" if slices == "rules" else f" --slices {slices}"
-        if report["threshold"] != DEFAULT_THRESHOLD:
-            options += f" --threshold {report['threshold']:g}"
-        if report["min_evaluations"] != DEFAULT_MIN_EVALUATIONS:
-            options += f" --min-evaluations {report['min_evaluations']}"
+        options = region_arguments(report["threshold"], report["min_evaluations"], slices)
         lines.append(f"next: ffade feedback {report['run']}{options}")
     return "\n".join(lines)
 
