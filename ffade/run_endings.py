@@ -52,7 +52,7 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
     lines = [
         f"run: {run_dir}",
         f"evaluations: {summary.get('evaluations', 0)}, failures: {summary.get('failures', 0)}"
-        f" ({summary.get('failing_concept_states', '-')} failing concept states)",
+        f" (in {summary.get('failing_concept_states', '-')} concept states)",
     ]
     try:
         rules = find_rules(load_landscape(run_dir))

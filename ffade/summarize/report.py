@@ -302,7 +302,8 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
         f"report: {page}",
         f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
         f"{len(rules['rules'])} failure rules cover {rules['coverage']:.0%} of "
-        f"{rules['failing_states']} failing states; top: {top}",
+        f"{rules['failing_states']} failing states (failure rate >= {report['threshold']:.0%}); "
+        f"top: {top}",
     ]
     if report["compare"] is None:
         options = region_arguments(report["threshold"], report["min_evaluations"], slices)

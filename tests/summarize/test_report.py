@@ -72,7 +72,7 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
     assert printed == [
         f"report: {out / 'report.html'}",
         "evaluations: 742, failures: 172",
-        "1 failure rules cover 92% of 13 failing states; top: " + PLANTED,
+        "1 failure rules cover 92% of 13 failing states (failure rate >= 50%); top: " + PLANTED,
         f"next: ffade feedback {image_run}",
     ]
 
