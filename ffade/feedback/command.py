@@ -50,7 +50,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=8, help="example images per region (default 8)")
     p.add_argument("--no-examples", action="store_true", help="save no example pictures")
     p.add_argument(
-        "--redo", action="store_true", help="ask again about regions feedback.yaml already answers"
+        "--redo",
+        action="store_true",
+        help="ask again about every region, answered or not; an earlier answer stays until you "
+        "give a new one",
     )
     return p
 
@@ -98,8 +101,9 @@ def main(argv: list[str]) -> int:
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
         f"Every answer is saved to {out} at once."
     )
-    complete = review(shown, feedback, lambda answers: answers.save(out), pictures)
-    feedback.save(out)
+    complete = review(shown, feedback, lambda answers: answers.save(out), pictures, redo=args.redo)
+    if complete or not out.is_file():  # each answer was saved as given: stopping changes nothing
+        feedback.save(out)
     print()
     if not complete:
         print("stopped; answers so far are saved. Run the same command again to continue.")
@@ -108,12 +112,16 @@ def main(argv: list[str]) -> int:
 
 
 def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:
+    """The answers to continue: the saved ones, kept under ``--redo`` until each is replaced
+    (stopping early must not wipe them), unless they were found with other settings."""
     fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations, args.slices)
-    if args.redo or not out.is_file():
+    if not out.is_file():
         return fresh
     saved = read_feedback(out)
     asked = (args.threshold, args.min_evaluations, args.slices)
     if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
+        if args.redo:  # answers about other slices: start over, replacing the file at the first
+            return fresh
         raise FfadeError(
             f"{out} holds answers for {saved.slices} found with threshold {saved.threshold:g} "
             f"and min evaluations {saved.min_evaluations}; pass those (--slices "

@@ -39,18 +39,20 @@ def review(
     pictures: Callable[[Region], str | None],
     ask: Callable[[str], str] = input,
     say: Callable[[str], None] = print,
+    redo: bool = False,
 ) -> bool:
     """Ask for a priority for each region, saving after every answer; True if all were answered.
 
     Args:
         regions: the regions to ask about, most severe first.
-        feedback: answers so far; regions it already answers are not asked again.
+        feedback: answers so far; regions it already answers are not asked again, unless
+            ``redo`` (then a new answer replaces the old one, and stopping keeps the rest).
         save: writes the feedback (called after each answer).
         pictures: makes a region's example picture and returns where it is (None: no picture).
         ask: reads one answer (``input`` in a terminal; tests pass a script).
         say: prints a line.
     """
-    answered = {r.id for r in feedback.regions}
+    answered = set() if redo else {r.id for r in feedback.regions}
     todo = [r for r in regions if r.id not in answered]
     if answered:
         done = len(regions) - len(todo)

@@ -63,14 +63,33 @@ def test_input_ending_early_loses_nothing_and_the_next_session_continues(
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
 
-def test_redo_asks_again_from_the_start(run: Path, regions: list[Region], in_process) -> None:
+def test_redo_asks_again_from_the_start_and_stopping_keeps_earlier_answers(
+    run: Path, regions: list[Region], in_process
+) -> None:
     in_process("feedback", str(run), "--slices", "regions", answers="h\nh\nh\n")
     code, out, _ = in_process(
         "feedback", str(run), "--slices", "regions", "--redo", answers="l\nq\n"
     )
     assert code == 0 and "already answered" not in out
-    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
-    assert answers == [(regions[0].id, "low")]
+    answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
+    assert answers == {regions[0].id: "low", regions[1].id: "high", regions[2].id: "high"}
+
+    before = (run / "feedback.yaml").read_bytes()  # quitting at once leaves the file alone
+    in_process("feedback", str(run), "--slices", "regions", "--redo", answers="q\n")
+    assert (run / "feedback.yaml").read_bytes() == before
+
+
+def test_redo_with_other_settings_starts_over_at_the_first_answer(
+    run: Path, regions: list[Region], in_process
+) -> None:
+    in_process("feedback", str(run), "--slices", "regions", answers="h\nh\nh\n")
+    before = (run / "feedback.yaml").read_bytes()
+    options = ["--slices", "regions", "--threshold", "0.6", "--redo"]
+    in_process("feedback", str(run), *options, answers="q\n")
+    assert (run / "feedback.yaml").read_bytes() == before
+    in_process("feedback", str(run), *options, answers="l\nq\n")
+    saved = read_feedback(run / "feedback.yaml")
+    assert saved.threshold == 0.6 and [r.priority for r in saved.regions] == ["low"]
 
 
 def test_from_file_saves_every_region_and_says_how_to_fix_them(
