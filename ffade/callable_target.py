@@ -34,7 +34,14 @@ LABEL_FLOOR = 1e-4
 
 def resolve_function(value: Callable[..., Any] | str, argument: str) -> Callable[..., Any]:
     """A callable, or ``module:function`` imported; one-line errors name the argument."""
-    function = registry.import_attribute("target", value) if isinstance(value, str) else value
+    function = value
+    if isinstance(value, str):
+        if ":" not in value:
+            raise PluginError(
+                f"target 'callable': {argument} {value!r} is not a function; give one as "
+                "'module:function'"
+            )
+        function = registry.import_attribute(f"target 'callable': {argument}", value)
     if not callable(function):
         raise PluginError(f"target 'callable': {argument} {value!r} is not callable")
     return function

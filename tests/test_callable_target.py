@@ -34,10 +34,12 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget(lambda x: np.array([1, 0])).predict(torch.zeros(2))
     with pytest.raises(PluginError, match=r"got \(2, 2, 2\)"):
         CallableTarget(lambda x: torch.zeros(2, 2, 2)).predict(torch.zeros(2))
-    with pytest.raises(PluginError, match="has no 'nope'"):
+    with pytest.raises(PluginError, match=r"^target 'callable': predict .* has no 'nope'"):
         CallableTarget("tests.api.callables:nope")
-    with pytest.raises(PluginError, match="cannot import module 'no_such_module'"):
+    with pytest.raises(PluginError, match=r"^target 'callable': predict .* 'no_such_module'"):
         CallableTarget("no_such_module:f")
+    with pytest.raises(PluginError, match=r"predict 'no_colon' is not a function; .*module:"):
+        CallableTarget("no_colon")
     with pytest.raises(PluginError, match="predict returned 3 outputs for a batch of 2 inputs"):
         CallableTarget(lambda x: torch.zeros(3, 4)).predict({"a": torch.zeros(2, 1), "b": 0})
     with pytest.raises(PluginError, match="predict returned 1 outputs for a batch of 2 inputs"):
