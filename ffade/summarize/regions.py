@@ -190,8 +190,8 @@ def add_region_arguments(parser: argparse.ArgumentParser) -> None:
         "--slices",
         choices=SLICE_KINDS,
         default="rules",
-        help="describe failures as rules over concept values (default; see docs/report.md) or as "
-        "connected regions of failing states",
+        help="the failure slices to work with: rules over concept values (default; see "
+        "docs/report.md) or connected regions of failing states",
     )
 
 
