@@ -80,6 +80,8 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         ({"scheduler": "NoScheduler"}, "scheduler 'NoScheduler' is not a diffusers scheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
         ({"lora_weights": "/no/such/dir"}, "is not a directory"),
+        # configs/sd14.yaml's path before the download: not a hub id to fetch
+        ({"model": "~/no-such-models/sd14"}, "model '~/no-such-models/sd14' is not a directory"),
     ],
 )
 def test_bad_settings_are_one_line_errors(tiny_pipeline: Path, kwargs: dict, message: str) -> None:
