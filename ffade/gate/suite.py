@@ -134,11 +134,17 @@ def read_suite(path: str | Path) -> Suite:
     cases = data.get("cases")
     if not isinstance(cases, list) or not cases:
         raise FfadeError(f"{path}: 'cases' must be a non-empty list")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):  # int('abc') was a traceback, exit 1
+        raise FfadeError(f"{path}: 'seed' must be a whole number, got {seed!r}")
+    source = data.get("source") or {}
+    if not isinstance(source, dict):
+        raise FfadeError(f"{path}: 'source' must be a mapping (run, explorer, seed, ...)")
     return Suite(
         task=data["task"],
         cases=[_read_case(path, i, case) for i, case in enumerate(cases)],
-        source=data.get("source") or {},
-        seed=int(data.get("seed", 0)),
+        source=source,
+        seed=seed,
     )
 
 

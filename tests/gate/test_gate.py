@@ -181,6 +181,27 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
     assert "\n" not in err
 
 
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ({"seed": "abc"}, "'seed' must be a whole number, got 'abc'"),
+        ({"seed": 1.5}, "'seed' must be a whole number, got 1.5"),
+        ({"source": "runs/x"}, "'source' must be a mapping"),
+    ],
+)
+def test_a_malformed_suite_top_level_exits_2_with_one_line(
+    suite_path: Path, tmp_path: Path, capsys, edit: dict, says: str
+) -> None:
+    """A malformed suite is bad input (exit 2), never a traceback that CI reads as exit 1."""
+    data = yaml.safe_load(suite_path.read_text())
+    data.update(edit)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err
+
+
 @pytest.mark.parametrize("slices", ["rules", "regions"])
 def test_export_cases_are_the_slices_report_finds(
     run_dir: Path, tmp_path: Path, slices: str

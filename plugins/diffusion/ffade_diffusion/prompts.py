@@ -95,7 +95,7 @@ class Prompt:
 
 def tokenize_prompts(tokenizer: Any, texts: list[str], who: str, padding: Any = "max_length"):
     """Token ids (and attention mask) of each prompt as tensors, its length checked first."""
-    batch = tokenizer(texts, padding=padding)
+    batch = tokenizer(texts, padding=padding, verbose=False)  # too long: our error, not theirs
     _check_lengths(texts, batch.input_ids, tokenizer.model_max_length, who)
     return batch.convert_to_tensors("pt")
 
@@ -104,7 +104,10 @@ def check_prompt_lengths(tokenizer: Any, texts: list[str], who: str) -> None:
     """A prompt longer than the text encoder reads is a one-line error, not the tokenizer's
     truncation: cut, its last words (often the very concept value under test, such as words
     added after the prompt) would do nothing, and the search would call that value harmless."""
-    _check_lengths(texts, tokenizer(texts).input_ids, tokenizer.model_max_length, who)
+    # verbose=False: transformers' own warning about a long sequence would come first, and the
+    # one-line error below would be the second line on stderr
+    ids = tokenizer(texts, verbose=False).input_ids
+    _check_lengths(texts, ids, tokenizer.model_max_length, who)
 
 
 def _check_lengths(texts: list[str], ids: list[list[int]], limit: int, who: str) -> None:

@@ -6,8 +6,7 @@ down to the second figure; the rest fails for other reasons (the sampler setting
 holds). With ``--lora`` the same is measured on the fixed model.
 
     python plugins/diffusion/scripts/word_effect.py configs/t2i_quickstart.yaml \\
-        style=thin "medium=|with a pencil" "guidance_scale=3.0|1.5" \\
-        [--lora runs/loop_t2i/version_0/mitigate/lora]
+        style=thin "guidance_scale=3.0|1.5" [--lora runs/loop_t2i/version_0/mitigate/lora]
 
 The first condition names the concept and value whose effect is measured; the others restrict
 concepts to ``|``-separated values (concepts not named take every value of their grid).

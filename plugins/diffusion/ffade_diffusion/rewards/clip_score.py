@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Reward, Scores, usable_device
+from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import tokenize_prompts
 from ffade_diffusion.rewards._images import generated
 
@@ -35,6 +36,8 @@ def load_clip(model: str, local_files_only: bool) -> tuple[Any, Any, tuple, tupl
     """The CLIP model, its tokenizer and the image normalization its processor config gives."""
     from transformers import AutoTokenizer, CLIPImageProcessor, CLIPModel
 
+    if model != "tiny_digits_clip":
+        check_local_path(model, "reward 'clip_score'")
     path = BUNDLED_CLIP if model == "tiny_digits_clip" else Path(model).expanduser()
     source = str(path) if path.is_dir() else model
     local = local_files_only or path.is_dir()

@@ -22,6 +22,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads
+from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import Prompt, check_prompt_lengths, tokenize_prompts
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -34,6 +35,7 @@ def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin
     """``DiffusionPipeline.from_pretrained`` with one-line errors; no safety checker."""
     from diffusers import DiffusionPipeline
 
+    check_local_path(model, f"target '{plugin}'")
     local = Path(model).expanduser()
     try:
         pipeline = DiffusionPipeline.from_pretrained(

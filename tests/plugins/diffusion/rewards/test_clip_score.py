@@ -37,6 +37,8 @@ def test_bad_model_and_outputs_are_one_line_errors(tiny_clip: Path) -> None:
     with pytest.raises(FfadeError, match="cannot load CLIP model 'no-such/clip'") as info:
         ClipScore("no-such/clip")
     assert "\n" not in str(info.value)
+    with pytest.raises(FfadeError, match="model '~/no-such-models/clip' is not a directory"):
+        ClipScore("~/no-such-models/clip")  # a path not downloaded yet is not a hub id to fetch
     with pytest.raises(FfadeError, match="threshold must be a cosine"):
         ClipScore(str(tiny_clip), threshold=2.0)
     with pytest.raises(FfadeError, match="outputs must come from a text-to-image target"):

@@ -1,0 +1,21 @@
+"""Where the plugin's models are read from: a local directory, or a hub id in the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ffade.errors import FfadeError
+
+
+def check_local_path(model: str, who: str) -> None:
+    """A model written as a path (``~/models/sd14``, ``./sd``, ``/data/sd``) must be a directory.
+
+    Hub ids hold a slash too, so the loaders would try such a path as a hub id and suggest
+    ``local_files_only: false``, which cannot help: say the directory is missing instead.
+    """
+    if model.startswith(("~", "/", ".")) and not Path(model).expanduser().is_dir():
+        raise FfadeError(
+            f"{who}: model {model!r} is not a directory; download the weights there first "
+            "(huggingface-cli download HUB_ID --local-dir DIR), or give a hub id already in the "
+            "Hugging Face cache"
+        )
