@@ -216,7 +216,7 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
         first, config.feedback, None, config.threshold, config.min_evaluations
     )
     counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
-    say(f"      {len(feedback.regions)} regions: {counts}")
+    say(f"      {len(feedback.regions)} {feedback.slices}: {counts}")  # rules by default
     return first / "feedback.yaml"
 
 

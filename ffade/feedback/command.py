@@ -135,7 +135,8 @@ def _saved(feedback: Feedback, out: Path, total: int) -> str:
     counts = feedback.counts()
     parts = ", ".join(f"{n} {p}" for p, n in counts.items())
     return (
-        f"saved priorities for {len(feedback.regions)} of {total} regions to {out} ({parts}); "
+        f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out} "
+        f"({parts}); "
         f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {feedback.run}"
     )

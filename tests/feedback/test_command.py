@@ -92,6 +92,15 @@ def test_redo_with_other_settings_starts_over_at_the_first_answer(
     assert saved.threshold == 0.6 and [r.priority for r in saved.regions] == ["low"]
 
 
+def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) -> None:
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
+    code, stdout, err = in_process("feedback", str(run), "--from", str(priorities))
+    assert code == 0, err
+    rules = read_feedback(run / "feedback.yaml").regions
+    assert stdout.startswith(f"saved priorities for {len(rules)} of {len(rules)} rules to "), stdout
+
+
 def test_from_file_saves_every_region_and_says_how_to_fix_them(
     run: Path, regions: list[Region], tmp_path: Path, in_process
 ) -> None:
