@@ -28,7 +28,9 @@ def test_classifier_scores_follow_the_dataset_labels(sentiment: HFTextPipeline) 
     swapped = HFTextPipeline(
         "text-classification", "tiny_sentiment", labels=["POSITIVE", "negative"]
     )
-    assert torch.equal(swapped.predict(list(texts[:4])), scores[:4].flip(-1))
+    # the same scores with the labels swapped, up to float rounding: a batch of 4 is padded to
+    # another length than a batch of 32, which changes the last bits on some CPUs
+    torch.testing.assert_close(swapped.predict(list(texts[:4])), scores[:4].flip(-1))
     assert sentiment.features(list(texts[:3])).shape == (3, 64)
     assert sentiment.describe_outputs(scores[:1])[0].startswith("predicted ")
 
