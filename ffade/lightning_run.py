@@ -34,6 +34,9 @@ from ffade.task import TaskSpec
 from ffade.trainer import trainer_defaults
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
+MAX_SEED = 2**32 - 1
+"""The largest seed numpy (and so Lightning's seed_everything) accepts; the smallest is 0."""
+
 
 class ConfigError(FfadeError):
     """Arguments or a config jsonargparse rejected, in one line (:func:`config_error_line`)."""
@@ -82,6 +85,17 @@ class FfadeCLI(LightningCLI):
                     f"{config_file}: unknown key '{unknown}' (an empty mapping); remove it or "
                     "spell it as ffade fit --help lists it"
                 )
+
+    def _set_seed(self) -> None:
+        """numpy takes seeds 0 to 2^32 - 1; say so in one line instead of Lightning's traceback."""
+        subcommand = self.config.get("subcommand")
+        seed = (self.config.get(subcommand) if subcommand else self.config).get("seed_everything")
+        if not isinstance(seed, bool) and isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
+            raise ConfigError(
+                f"seed_everything must be true, false or a whole number in [0, {MAX_SEED}], "
+                f"got {seed}"
+            )
+        super()._set_seed()
 
     def _parse_ckpt_path(self) -> None:
         """Lightning replaces the config's model arguments with the checkpoint's, unsaid, and

@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, writable_dir
 from ffade.feedback.from_file import feedback_from_file
 from ffade.lightning_run import ConfigError, run_lightning
 from ffade.mitigate.base import MITIGATION_FILE
@@ -301,6 +301,7 @@ def main(argv: list[str]) -> int:
     config = read_loop_config(args.config)
     if args.out:
         config.out = Path(args.out)
+    writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
     record = run_loop(config)
     print()
     print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")

@@ -23,6 +23,7 @@ from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.cli import main
 from ffade.explore import DQNExplorer
 from ffade.explore.run import discover
+from ffade.records import read_summary
 from tests.helpers import synthetic_spec, write_config
 
 
@@ -84,6 +85,20 @@ def files(tmp_path_factory: pytest.TempPathFactory, finished: Path) -> dict[str,
     put("report_list/summary.json", "[1, 2, 3]")
     put("report_list/evaluations.jsonl", "")
     put("report_nolog/summary.json", "{}")
+    put("loop.yaml", yaml.safe_dump({k: str(config) for k in ("discover", "feedback", "mitigate")}))
+    put(
+        "none.yaml",  # a feedback file that answers nothing (an interactive session quit at once)
+        yaml.safe_dump(
+            {
+                "run": str(finished),
+                "threshold": 0.5,
+                "min_evaluations": 1,
+                "concepts": {c["label"]: c["values"] for c in read_summary(finished)["concepts"]},
+                "regions": [],
+                "slices": "rules",
+            }
+        ),
+    )
     good = '{"article": "a", "summary": "b", "text": "a", "label": 0, "prompt": "a cat"}\n'
     latin1 = '{"article": "caf\u00e9", "summary": "b", "prompt": "a caf\u00e9"}\n'
     for name in ("news.jsonl", "sentiment.jsonl", "prompts.jsonl"):
@@ -135,6 +150,24 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "task_missing": lambda d: _args(d).pop("task"),
     "model_missing": lambda d: d.pop("model"),
     "seed_float": lambda d: d.update(seed_everything=1.5),
+    "seed_negative": lambda d: d.update(seed_everything=-1),
+    "learning_rate_negative": lambda d: _args(d).update(learning_rate=-1.0),
+    "buffer_size_zero": lambda d: _args(d).update(buffer_size=0),
+    "num_candidates_zero": lambda d: _args(d).update(num_candidates=0),
+    "batch_size_zero": lambda d: _args(d).update(batch_size=0),
+    "gamma_over": lambda d: _args(d).update(gamma=1.5),
+    "tau_over": lambda d: _args(d).update(tau=2.0),
+    "exploration_fraction_over": lambda d: _args(d).update(exploration_fraction=2.0),
+    "exploration_bonus_negative": lambda d: _args(d).update(exploration_bonus=-1.0),
+    "coverage_probes_over": lambda d: _args(d).update(coverage_probes=1.5),
+    "step_penalty_negative": lambda d: _args(d).update(step_penalty=-1.0),
+    "novelty_bonus_negative": lambda d: _args(d).update(novelty_bonus=-1.0),
+    "reward_clip_zero": lambda d: _args(d).update(reward_clip=0.0),
+    "epsilon_over": lambda d: (
+        d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
+        _args(d).pop("learning_starts"),
+        _args(d).update(epsilon=1.5),
+    ),
 }
 
 CKPT_CASES = {
@@ -183,6 +216,35 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task.target.args.device", "gpu"],
         "device 'gpu' is not a device",
     ),
+    "report_out_file": (
+        ["report", "{finished}", "--out", "{config}", "--no-tensorboard"],
+        "--out {config}: a file is there, not a directory",
+    ),
+    "export_to_dir": (["export", "{finished}", "--to", "{tmp}"], "--to {tmp}: a directory"),
+    "export_seed_negative": (
+        ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--seed", "-1"],
+        "--seed must be at least 0, got -1",
+    ),
+    "export_feedback_answers_none": (
+        ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--feedback", "{tmp}/none.yaml"],
+        "none.yaml gives none of the run's rules a priority",
+    ),
+    "check_junit_dir": (
+        ["check", "--suite", "{config}", "--junit", "{tmp}"],
+        "--junit {tmp}: a directory",
+    ),
+    "feedback_out_dir": (
+        ["feedback", "{finished}", "--from", "{config}", "--out", "{tmp}"],
+        "--out {tmp}: a directory",
+    ),
+    "feedback_examples_negative": (
+        ["feedback", "{finished}", "--examples", "-1"],
+        "--examples must be at least 0 (0: no pictures), got -1",
+    ),
+    "loop_out_file": (
+        ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
+        "--out {config}: a file is there, not a directory",
+    ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
         "trainer: `MPSAccelerator` can not run",
@@ -221,6 +283,20 @@ FRAGMENTS = {
     "max_idle_zero": "max_idle_steps",
     "budget_zero": "budget",
     "seed_float": "1.5",
+    "seed_negative": "seed_everything must be true, false or a whole number in [0, 4294967295]",
+    "learning_rate_negative": "model.init_args.learning_rate must be above 0, got -1.0",
+    "buffer_size_zero": "model.init_args.buffer_size must be at least 1, got 0",
+    "num_candidates_zero": "model.init_args.num_candidates must be at least 1, got 0",
+    "batch_size_zero": "model.init_args.batch_size must be at least 1, got 0",
+    "gamma_over": "model.init_args.gamma must be in [0, 1], got 1.5",
+    "tau_over": "model.init_args.tau must be in [0, 1], got 2.0",
+    "exploration_fraction_over": "model.init_args.exploration_fraction must be in [0, 1]",
+    "exploration_bonus_negative": "model.init_args.exploration_bonus must be at least 0",
+    "coverage_probes_over": "model.init_args.coverage_probes must be in [0, 1], got 1.5",
+    "step_penalty_negative": "model.init_args.step_penalty must be at least 0, got -1.0",
+    "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
+    "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
+    "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
 }
 
 
@@ -238,6 +314,19 @@ FAST = {
     "empty",
     "report_cut_summary",
     "seed_text",
+    "seed_negative",
+    "learning_rate_negative",
+    "buffer_size_zero",
+    "gamma_over",
+    "epsilon_over",
+    "report_out_file",
+    "export_to_dir",
+    "export_seed_negative",
+    "export_feedback_answers_none",
+    "check_junit_dir",
+    "feedback_out_dir",
+    "feedback_examples_negative",
+    "loop_out_file",
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
@@ -312,7 +401,7 @@ def test_other_commands(case: str, files, capsys) -> None:
     template, fragment = OTHER_CASES[case]
     places = {"tmp": files["root"], "config": files["config"], "finished": files["finished"]}
     args = [arg.format(**places) for arg in template]
-    refused(capsys, files["root"], args, fragment)
+    refused(capsys, files["root"], args, fragment.format(**places))
 
 
 def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
@@ -95,6 +95,8 @@ def run_check(
 ) -> list[CaseResult]:
     """Evaluate the suite on the target it names (or the one given); write JUnit XML if asked."""
     started = time.monotonic()
+    if junit is not None:  # before the evaluations, which a failed write would throw away
+        writable_file(junit, "--junit")
     suite = read_suite(suite_path)
     task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
     with target_setup_errors():

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, writable_dir
 from ffade.records import log_problems, read_summary, write_json_atomic, write_text_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
@@ -98,7 +98,7 @@ def build_report(
     run_dir = Path(run_dir)
     landscape = load_landscape(run_dir)
     out = Path(out) if out is not None else run_dir
-    out.mkdir(parents=True, exist_ok=True)
+    writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
     kept, apart = split_by_meaning(landscape, meaning_changing(read_summary(run_dir)))
     regions = find_regions(kept, threshold, min_evaluations)
