@@ -103,7 +103,17 @@ class FfadeCLI(LightningCLI):
         in ``_run_subcommand`` instead, and refuses a checkpoint that differs from the config."""
 
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
-        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it."""
+        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it.
+
+        A zero ``max_epochs`` or ``max_steps`` is refused: Lightning would end at once with exit 0,
+        leaving a run directory that has a config but no summary.json for any tool to read.
+        """
+        for key in ("max_epochs", "max_steps"):
+            if config.get(key) == 0:
+                raise ConfigError(
+                    f"trainer.{key} 0 trains nothing; give at least 1, or leave it out (an "
+                    "explorer ends when its budget is spent)"
+                )
         if config.get("enable_progress_bar") is False:
             defaults = self.trainer_defaults["callbacks"]
             self.trainer_defaults["callbacks"] = [

@@ -196,6 +196,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "ckpt_missing": (["fit", "--config", "{config}", "--ckpt_path", "{tmp}/gone.ckpt"], "gone"),
     "seed_text": (["fit", "--config", "{config}", "--seed_everything", "1.5"], "1.5"),
     "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
+    "max_epochs_zero": (
+        ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
+        "trainer.max_epochs 0 trains nothing",
+    ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
     "unknown_option": (["fit", "--config", "{config}", "--trainer.max_epochz", "2"], "max_epochz"),
     "report_missing": (["report", "{tmp}/no_run"], "no_run"),
@@ -327,6 +331,7 @@ FAST = {
     "feedback_out_dir",
     "feedback_examples_negative",
     "loop_out_file",
+    "max_epochs_zero",
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
