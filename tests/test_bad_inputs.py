@@ -85,6 +85,13 @@ def files(tmp_path_factory: pytest.TempPathFactory, finished: Path) -> dict[str,
     put("report_list/summary.json", "[1, 2, 3]")
     put("report_list/evaluations.jsonl", "")
     put("report_nolog/summary.json", "{}")
+    put(  # what a fine-tune leaves: no concepts, no evaluations.jsonl
+        "finetune_run/summary.json",
+        json.dumps(
+            {"finetuner": "classifier", "run": "runs/discover", "task": {"target": {"name": "x"}}}
+        ),
+    )
+    put("finetune_run/mitigation.json", "{}")
     put("loop.yaml", yaml.safe_dump({k: str(config) for k in ("discover", "feedback", "mitigate")}))
     put(
         "none.yaml",  # a feedback file that answers nothing (an interactive session quit at once)
@@ -245,6 +252,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["feedback", "{finished}", "--examples", "-1"],
         "--examples must be at least 0 (0: no pictures), got -1",
     ),
+    "report_finetune_run": (
+        ["report", "{tmp}/finetune_run", "--no-tensorboard"],
+        "finetune_run is a fine-tune's run directory (mitigation.json), not a discovery run",
+    ),
+    "export_finetune_run": (
+        ["export", "{tmp}/finetune_run", "--to", "{tmp}/suite.yaml"],
+        "give the run it fixed (runs/discover)",
+    ),
+    "feedback_finetune_run": (
+        ["feedback", "{tmp}/finetune_run"],
+        "finetune_run is a fine-tune's run directory",
+    ),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
@@ -332,6 +351,7 @@ FAST = {
     "feedback_examples_negative",
     "loop_out_file",
     "max_epochs_zero",
+    "report_finetune_run",
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
