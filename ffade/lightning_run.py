@@ -229,7 +229,10 @@ def config_error_line(message: str) -> str:
             close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
-    in_task = re.match(r"Group '[\w.]*task' does not accept option '(\w+)'", reason)
+    in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
+        r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
+        reason,
+    )
     if in_task:  # the task is a dataclass, whose keys jsonargparse does not list
         allowed = [f.name for f in fields(TaskSpec)]
         close = difflib.get_close_matches(in_task.group(1), allowed, n=1)

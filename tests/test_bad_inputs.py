@@ -209,6 +209,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
     "unknown_option": (["fit", "--config", "{config}", "--trainer.max_epochz", "2"], "max_epochz"),
+    "unknown_task_key_cli": (
+        ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
+        "--task.modes=microscopic (did you mean 'mode'?); task keys: target, dataset,",
+    ),
     "report_missing": (["report", "{tmp}/no_run"], "no_run"),
     "report_latin1_summary": (["report", "{tmp}/report_latin1", "--no-tensorboard"], "summary"),
     "report_cut_summary": (["report", "{tmp}/report_cut", "--no-tensorboard"], "summary"),
@@ -352,6 +356,7 @@ FAST = {
     "loop_out_file",
     "max_epochs_zero",
     "report_finetune_run",
+    "unknown_task_key_cli",
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
