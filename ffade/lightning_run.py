@@ -220,8 +220,12 @@ def config_error_line(message: str) -> str:
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
     if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
         reason = _expected_types(message)
-    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "." not in keys[-1]:
+    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
+    choices = re.match(r"Expected a typing.Literal\[(.*)\]. Got value: (.*)$", reason)
+    if choices:  # "Expected a typing.Literal['full', 'head']": say it in words
+        allowed = ", ".join(c.strip(" '\"") for c in choices.group(1).split(","))
+        reason = f"{choices.group(2)!r} is not allowed; choose one of {allowed}"
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = _init_parameters(classes[-1])
