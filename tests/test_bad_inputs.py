@@ -268,6 +268,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["feedback", "{tmp}/finetune_run"],
         "finetune_run is a fine-tune's run directory",
     ),
+    "check_suite_dir": (["check", "--suite", "{tmp}"], "suite file '{tmp}' is a directory"),
+    "feedback_from_dir": (
+        ["feedback", "{finished}", "--from", "{tmp}", "--slices", "regions"],
+        "--from: priorities file '{tmp}' is a directory; give a YAML file",
+    ),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
@@ -359,6 +364,7 @@ FAST = {
     "max_epochs_zero",
     "report_finetune_run",
     "unknown_task_key_cli",
+    "check_suite_dir",
     "mode_typo",
     "device_absent",
     "summaries_jsonl_latin1",
