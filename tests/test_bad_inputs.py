@@ -273,6 +273,14 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["feedback", "{finished}", "--from", "{tmp}", "--slices", "regions"],
         "--from: priorities file '{tmp}' is a directory; give a YAML file",
     ),
+    "warm_start_damaged": (
+        ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/random.ckpt"],
+        "warm_start: '{tmp}/random.ckpt' is not a readable checkpoint",
+    ),
+    "warm_start_tensor": (
+        ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/tensor.ckpt"],
+        "warm_start: '{tmp}/tensor.ckpt' holds no Q-network",
+    ),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
@@ -365,6 +373,7 @@ FAST = {
     "report_finetune_run",
     "unknown_task_key_cli",
     "check_suite_dir",
+    "warm_start_damaged",
     "mode_typo",
     "device_absent",
     "summaries_jsonl_latin1",
