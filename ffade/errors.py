@@ -6,11 +6,26 @@ traceback is for our bugs, not for a misspelled plugin name.
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 class FfadeError(Exception):
     """A user-facing error whose message alone says what is wrong and what is allowed."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse for ffade's own commands: a bad argument is one ``PROG: error:`` line, exit 2.
+
+    argparse prints its whole usage block first; the usage is one ``--help`` away, and a
+    refused command is one line everywhere else in ffade.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
 
 
 class PluginError(FfadeError):

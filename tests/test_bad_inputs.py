@@ -281,6 +281,13 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/tensor.ckpt"],
         "warm_start: '{tmp}/tensor.ckpt' holds no Q-network",
     ),
+    "report_threshold_text": (  # argparse printed its usage block before the error line
+        ["report", "{finished}", "--threshold", "abc"],
+        "ffade report: error: argument --threshold: invalid float value: 'abc' (see ffade report",
+    ),
+    "export_to_missing": (["export", "{finished}"], "required: --to (see ffade export --help)"),
+    "plugins_kind_typo": (["plugins", "targets"], "argument kind: invalid choice: 'targets'"),
+    "loop_config_missing": (["loop"], "ffade loop: error: the following arguments are required"),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
@@ -374,6 +381,7 @@ FAST = {
     "unknown_task_key_cli",
     "check_suite_dir",
     "warm_start_damaged",
+    "report_threshold_text",
     "mode_typo",
     "device_absent",
     "summaries_jsonl_latin1",
@@ -389,7 +397,10 @@ def cases(table: dict[str, Any]) -> list[Any]:
 
 def refused(capsys: pytest.CaptureFixture[str], root: Path, args: list[str], *fragments: str):
     """Run ``ffade ARGS``; assert exit 2, one error line holding ``fragments``, no run folder."""
-    code = main(args)
+    try:
+        code = main(args)
+    except SystemExit as exit_:  # argparse exits; the console script turns it into the status
+        code = exit_.code
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("ffade")]
     assert code == 2, err[-2000:]
@@ -464,3 +475,24 @@ def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> N
 def test_there_are_at_least_sixty_cases() -> None:
     cases = CKPT_CASES | MISMATCH_CASES | EDITS | CONFIG_FILE_CASES | OTHER_CASES | DATA_FILE_CASES
     assert len(cases) >= 60, len(cases)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "RUN", "--threshold", "abc"],
+        ["export", "RUN"],
+        ["plugins", "targets"],
+        ["loop"],
+        ["check", "--suite"],
+        ["feedback", "RUN", "--slices", "blocks"],
+    ],
+)
+def test_argparse_mistakes_are_one_line_without_the_usage_block(args, capsys) -> None:
+    """argparse printed its usage block (5-7 lines) before the error line."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"ffade {args[0]}: error: ") and f"(see ffade {args[0]} --help)" in err

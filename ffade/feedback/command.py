@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ffade.errors import FfadeError, writable_file
+from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.pictures import picture_maker
 from ffade.feedback.priorities import (
@@ -26,7 +26,7 @@ from ffade.summarize.regions import add_region_arguments
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="ffade feedback",
         description="Give each failure region of a run a priority (high, medium, low or skip); "
         "saves RUN_DIR/feedback.yaml after every answer.",

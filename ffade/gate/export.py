@@ -22,7 +22,6 @@ slices as ``--slices``: a mismatch is an error, never a silent switch to the oth
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ffade.errors import FfadeError, writable_file
+from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.suite import Case, Suite, write_suite
@@ -247,7 +246,7 @@ def export_suite(
 
 def main(argv: list[str]) -> int:
     """The ``ffade export`` command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ffade export",
         description="Turn a discovery run's failure slices into a regression suite that "
         "`ffade check` runs on any version of the model.",
