@@ -22,6 +22,13 @@ def check_explorer_arguments(args: Mapping[str, Any]) -> None:
     require_within(0, 1, coverage_probes=args["coverage_probes"])
     if args["reward_clip"] is not None:
         require_above(0, reward_clip=args["reward_clip"])
+    task = args["task"]
+    mode = task.get("mode", "macroscopic") if isinstance(task, dict) else task.mode
+    if args["start_state"] is not None and mode != "microscopic":
+        raise FfadeError(  # a macroscopic step jumps anywhere: a start state would be ignored
+            "model.init_args.start_state is where microscopic episodes start; set "
+            f"task.mode: microscopic to use it, or remove it (task.mode is {mode})"
+        )
 
 
 def check_dqn_arguments(args: Mapping[str, Any]) -> None:
