@@ -6,9 +6,26 @@ traceback is for our bugs, not for a misspelled plugin name.
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
 
 class FfadeError(Exception):
     """A user-facing error whose message alone says what is wrong and what is allowed."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse for ffade's own commands: a bad argument is one ``PROG: error:`` line, exit 2.
+
+    argparse prints its whole usage block first; the usage is one ``--help`` away, and a
+    refused command is one line everywhere else in ffade.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
 
 
 class PluginError(FfadeError):
@@ -22,5 +39,46 @@ class ConceptValueError(FfadeError, ValueError):
 def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():
-        if value < least:
+        if not value >= least:  # NaN too
             raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
+
+
+def require_within(low: float, high: float, **init_args: float) -> None:
+    """Refuse a LightningModule's argument outside [low, high] (NaN too): a rate, a share, a
+    probability that would otherwise run and quietly mean nothing."""
+    for key, value in init_args.items():
+        if not low <= value <= high:
+            raise FfadeError(f"model.init_args.{key} must be in [{low}, {high}], got {value}")
+
+
+def require_above(bound: float, **init_args: float) -> None:
+    """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
+    for key, value in init_args.items():
+        if not value > bound:
+            raise FfadeError(f"model.init_args.{key} must be above {bound}, got {value}")
+
+
+def writable_dir(path: str | Path, option: str) -> Path:
+    """Make the directory a command writes into, before it computes anything to write there.
+
+    A file in its place, or a folder the user may not create, is one line naming ``option``
+    (``--out``), not an OSError traceback after the work is done.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FfadeError(f"{option} {path}: a file is there, not a directory; give a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FfadeError(f"{option} {path}: cannot create the directory ({exc.strerror})") from exc
+    return path
+
+
+def writable_file(path: str | Path, option: str) -> Path:
+    """Check, before the work, that the file a command will write (``--to``, ``--junit``) can be
+    written: not a directory, in a directory that exists or can be made (it is made here)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FfadeError(f"{option} {path}: a directory is there; give a file name inside it")
+    writable_dir(path.parent, option)
+    return path

@@ -34,6 +34,9 @@ from ffade.task import TaskSpec
 from ffade.trainer import trainer_defaults
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
+MAX_SEED = 2**32 - 1
+"""The largest seed numpy (and so Lightning's seed_everything) accepts; the smallest is 0."""
+
 
 class ConfigError(FfadeError):
     """Arguments or a config jsonargparse rejected, in one line (:func:`config_error_line`)."""
@@ -83,13 +86,34 @@ class FfadeCLI(LightningCLI):
                     "spell it as ffade fit --help lists it"
                 )
 
+    def _set_seed(self) -> None:
+        """numpy takes seeds 0 to 2^32 - 1; say so in one line instead of Lightning's traceback."""
+        subcommand = self.config.get("subcommand")
+        seed = (self.config.get(subcommand) if subcommand else self.config).get("seed_everything")
+        if not isinstance(seed, bool) and isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
+            raise ConfigError(
+                f"seed_everything must be true, false or a whole number in [0, {MAX_SEED}], "
+                f"got {seed}"
+            )
+        super()._set_seed()
+
     def _parse_ckpt_path(self) -> None:
         """Lightning replaces the config's model arguments with the checkpoint's, unsaid, and
         reads the file before ffade can check it: :func:`ffade.resume.plan_resume` does both
         in ``_run_subcommand`` instead, and refuses a checkpoint that differs from the config."""
 
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
-        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it."""
+        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it.
+
+        A zero ``max_epochs`` or ``max_steps`` is refused: Lightning would end at once with exit 0,
+        leaving a run directory that has a config but no summary.json for any tool to read.
+        """
+        for key in ("max_epochs", "max_steps"):
+            if config.get(key) == 0:
+                raise ConfigError(
+                    f"trainer.{key} 0 trains nothing; give at least 1, or leave it out (an "
+                    "explorer ends when its budget is spent)"
+                )
         if config.get("enable_progress_bar") is False:
             defaults = self.trainer_defaults["callbacks"]
             self.trainer_defaults["callbacks"] = [
@@ -196,8 +220,12 @@ def config_error_line(message: str) -> str:
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
     if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
         reason = _expected_types(message)
-    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "." not in keys[-1]:
+    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
+    choices = re.match(r"Expected a typing.Literal\[(.*)\]. Got value: (.*)$", reason)
+    if choices:  # "Expected a typing.Literal['full', 'head']": say it in words
+        allowed = ", ".join(c.strip(" '\"") for c in choices.group(1).split(","))
+        reason = f"{choices.group(2)!r} is not allowed; choose one of {allowed}"
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = _init_parameters(classes[-1])
@@ -205,7 +233,10 @@ def config_error_line(message: str) -> str:
             close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
-    in_task = re.match(r"Group '[\w.]*task' does not accept option '(\w+)'", reason)
+    in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
+        r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
+        reason,
+    )
     if in_task:  # the task is a dataclass, whose keys jsonargparse does not list
         allowed = [f.name for f in fields(TaskSpec)]
         close = difflib.get_close_matches(in_task.group(1), allowed, n=1)

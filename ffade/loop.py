@@ -29,7 +29,6 @@ stops the loop at once, with one line naming the key and the file.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import inspect
@@ -42,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.feedback.from_file import feedback_from_file
 from ffade.lightning_run import ConfigError, run_lightning
 from ffade.mitigate.base import MITIGATION_FILE
@@ -290,7 +289,7 @@ def _plain(config: LoopConfig) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """The ``ffade loop`` command; returns 0 when the fix is accepted and verified, else 1."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ffade loop",
         description="Discover failures, apply priorities from a file, fine-tune, discover again "
         "on the fixed model and report what shifted, in one command.",
@@ -301,6 +300,7 @@ def main(argv: list[str]) -> int:
     config = read_loop_config(args.config)
     if args.out:
         config.out = Path(args.out)
+    writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
     record = run_loop(config)
     print()
     print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")

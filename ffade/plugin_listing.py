@@ -12,11 +12,11 @@ import inspect
 from typing import Any
 
 from ffade import registry
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, OneLineParser
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="ffade plugins",
         description="List the installed ffade plugins: each one's arguments, defaults and "
         "purpose; plugins that fail to import are flagged BROKEN with the reason.",

@@ -25,6 +25,9 @@ def read_text(path: Path) -> str:
 
 def read_yaml(path: Path, not_found: str) -> Any:
     """The file's data. A missing file raises ``not_found``; bad YAML names the file and why."""
+    if path.is_dir():  # "not found" would send the user looking for a file that is there
+        what = not_found.split(" not found")[0]  # e.g. "--suite: suite file 'x'"
+        raise FfadeError(f"{what} is a directory; give a YAML file")
     if not path.is_file():
         raise FfadeError(not_found)
     try:

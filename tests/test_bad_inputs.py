@@ -23,6 +23,7 @@ from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.cli import main
 from ffade.explore import DQNExplorer
 from ffade.explore.run import discover
+from ffade.records import read_summary
 from tests.helpers import synthetic_spec, write_config
 
 
@@ -84,6 +85,27 @@ def files(tmp_path_factory: pytest.TempPathFactory, finished: Path) -> dict[str,
     put("report_list/summary.json", "[1, 2, 3]")
     put("report_list/evaluations.jsonl", "")
     put("report_nolog/summary.json", "{}")
+    put(  # what a fine-tune leaves: no concepts, no evaluations.jsonl
+        "finetune_run/summary.json",
+        json.dumps(
+            {"finetuner": "classifier", "run": "runs/discover", "task": {"target": {"name": "x"}}}
+        ),
+    )
+    put("finetune_run/mitigation.json", "{}")
+    put("loop.yaml", yaml.safe_dump({k: str(config) for k in ("discover", "feedback", "mitigate")}))
+    put(
+        "none.yaml",  # a feedback file that answers nothing (an interactive session quit at once)
+        yaml.safe_dump(
+            {
+                "run": str(finished),
+                "threshold": 0.5,
+                "min_evaluations": 1,
+                "concepts": {c["label"]: c["values"] for c in read_summary(finished)["concepts"]},
+                "regions": [],
+                "slices": "rules",
+            }
+        ),
+    )
     good = '{"article": "a", "summary": "b", "text": "a", "label": 0, "prompt": "a cat"}\n'
     latin1 = '{"article": "caf\u00e9", "summary": "b", "prompt": "a caf\u00e9"}\n'
     for name in ("news.jsonl", "sentiment.jsonl", "prompts.jsonl"):
@@ -129,12 +151,37 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "max_steps_zero": lambda d: _args(d).update(max_steps=0),
     "max_idle_zero": lambda d: _args(d).update(max_idle_steps=0),
     "learning_starts_over": lambda d: _args(d).update(learning_starts=100),
-    "start_state_off": lambda d: _args(d).update(start_state={"axis0": 0.5}),
-    "start_state_label": lambda d: _args(d).update(start_state={"nope": 0.0}),
+    "start_state_off": lambda d: (
+        _args(d)["task"].update(mode="microscopic"),
+        _args(d).update(start_state={"axis0": 0.5}),
+    ),
+    "start_state_label": lambda d: (
+        _args(d)["task"].update(mode="microscopic"),
+        _args(d).update(start_state={"nope": 0.0}),
+    ),
+    "start_state_macroscopic": lambda d: _args(d).update(start_state={"axis0": 0.0}),
     "concepts_empty": lambda d: _args(d)["task"].update(concepts=[]),
     "task_missing": lambda d: _args(d).pop("task"),
     "model_missing": lambda d: d.pop("model"),
     "seed_float": lambda d: d.update(seed_everything=1.5),
+    "seed_negative": lambda d: d.update(seed_everything=-1),
+    "learning_rate_negative": lambda d: _args(d).update(learning_rate=-1.0),
+    "buffer_size_zero": lambda d: _args(d).update(buffer_size=0),
+    "num_candidates_zero": lambda d: _args(d).update(num_candidates=0),
+    "batch_size_zero": lambda d: _args(d).update(batch_size=0),
+    "gamma_over": lambda d: _args(d).update(gamma=1.5),
+    "tau_over": lambda d: _args(d).update(tau=2.0),
+    "exploration_fraction_over": lambda d: _args(d).update(exploration_fraction=2.0),
+    "exploration_bonus_negative": lambda d: _args(d).update(exploration_bonus=-1.0),
+    "coverage_probes_over": lambda d: _args(d).update(coverage_probes=1.5),
+    "step_penalty_negative": lambda d: _args(d).update(step_penalty=-1.0),
+    "novelty_bonus_negative": lambda d: _args(d).update(novelty_bonus=-1.0),
+    "reward_clip_zero": lambda d: _args(d).update(reward_clip=0.0),
+    "epsilon_over": lambda d: (
+        d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
+        _args(d).pop("learning_starts"),
+        _args(d).update(epsilon=1.5),
+    ),
 }
 
 CKPT_CASES = {
@@ -163,8 +210,16 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "ckpt_missing": (["fit", "--config", "{config}", "--ckpt_path", "{tmp}/gone.ckpt"], "gone"),
     "seed_text": (["fit", "--config", "{config}", "--seed_everything", "1.5"], "1.5"),
     "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
+    "max_epochs_zero": (
+        ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
+        "trainer.max_epochs 0 trains nothing",
+    ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
     "unknown_option": (["fit", "--config", "{config}", "--trainer.max_epochz", "2"], "max_epochz"),
+    "unknown_task_key_cli": (
+        ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
+        "--task.modes=microscopic (did you mean 'mode'?); task keys: target, dataset,",
+    ),
     "report_missing": (["report", "{tmp}/no_run"], "no_run"),
     "report_latin1_summary": (["report", "{tmp}/report_latin1", "--no-tensorboard"], "summary"),
     "report_cut_summary": (["report", "{tmp}/report_cut", "--no-tensorboard"], "summary"),
@@ -182,6 +237,67 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "device_malformed": (
         ["fit", "--config", "{config}", "--model.init_args.task.target.args.device", "gpu"],
         "device 'gpu' is not a device",
+    ),
+    "report_out_file": (
+        ["report", "{finished}", "--out", "{config}", "--no-tensorboard"],
+        "--out {config}: a file is there, not a directory",
+    ),
+    "export_to_dir": (["export", "{finished}", "--to", "{tmp}"], "--to {tmp}: a directory"),
+    "export_seed_negative": (
+        ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--seed", "-1"],
+        "--seed must be at least 0, got -1",
+    ),
+    "export_feedback_answers_none": (
+        ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--feedback", "{tmp}/none.yaml"],
+        "none.yaml gives none of the run's rules a priority",
+    ),
+    "check_junit_dir": (
+        ["check", "--suite", "{config}", "--junit", "{tmp}"],
+        "--junit {tmp}: a directory",
+    ),
+    "feedback_out_dir": (
+        ["feedback", "{finished}", "--from", "{config}", "--out", "{tmp}"],
+        "--out {tmp}: a directory",
+    ),
+    "feedback_examples_negative": (
+        ["feedback", "{finished}", "--examples", "-1"],
+        "--examples must be at least 0 (0: no pictures), got -1",
+    ),
+    "report_finetune_run": (
+        ["report", "{tmp}/finetune_run", "--no-tensorboard"],
+        "finetune_run is a fine-tune's run directory (mitigation.json), not a discovery run",
+    ),
+    "export_finetune_run": (
+        ["export", "{tmp}/finetune_run", "--to", "{tmp}/suite.yaml"],
+        "give the run it fixed (runs/discover)",
+    ),
+    "feedback_finetune_run": (
+        ["feedback", "{tmp}/finetune_run"],
+        "finetune_run is a fine-tune's run directory",
+    ),
+    "check_suite_dir": (["check", "--suite", "{tmp}"], "suite file '{tmp}' is a directory"),
+    "feedback_from_dir": (
+        ["feedback", "{finished}", "--from", "{tmp}", "--slices", "regions"],
+        "--from: priorities file '{tmp}' is a directory; give a YAML file",
+    ),
+    "warm_start_damaged": (
+        ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/random.ckpt"],
+        "warm_start: '{tmp}/random.ckpt' is not a readable checkpoint",
+    ),
+    "warm_start_tensor": (
+        ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/tensor.ckpt"],
+        "warm_start: '{tmp}/tensor.ckpt' holds no Q-network",
+    ),
+    "report_threshold_text": (  # argparse printed its usage block before the error line
+        ["report", "{finished}", "--threshold", "abc"],
+        "ffade report: error: argument --threshold: invalid float value: 'abc' (see ffade report",
+    ),
+    "export_to_missing": (["export", "{finished}"], "required: --to (see ffade export --help)"),
+    "plugins_kind_typo": (["plugins", "targets"], "argument kind: invalid choice: 'targets'"),
+    "loop_config_missing": (["loop"], "ffade loop: error: the following arguments are required"),
+    "loop_out_file": (
+        ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
+        "--out {config}: a file is there, not a directory",
     ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
@@ -221,6 +337,23 @@ FRAGMENTS = {
     "max_idle_zero": "max_idle_steps",
     "budget_zero": "budget",
     "seed_float": "1.5",
+    "start_state_macroscopic": "start_state is where microscopic episodes start; set task.mode",
+    "mode_typo": "task.mode\": 'macro' is not allowed; choose one of macroscopic, microscopic",
+    "split_typo": "'train' is not allowed; choose one of discovery, finetune, heldout",
+    "seed_negative": "seed_everything must be true, false or a whole number in [0, 4294967295]",
+    "learning_rate_negative": "model.init_args.learning_rate must be above 0, got -1.0",
+    "buffer_size_zero": "model.init_args.buffer_size must be at least 1, got 0",
+    "num_candidates_zero": "model.init_args.num_candidates must be at least 1, got 0",
+    "batch_size_zero": "model.init_args.batch_size must be at least 1, got 0",
+    "gamma_over": "model.init_args.gamma must be in [0, 1], got 1.5",
+    "tau_over": "model.init_args.tau must be in [0, 1], got 2.0",
+    "exploration_fraction_over": "model.init_args.exploration_fraction must be in [0, 1]",
+    "exploration_bonus_negative": "model.init_args.exploration_bonus must be at least 0",
+    "coverage_probes_over": "model.init_args.coverage_probes must be in [0, 1], got 1.5",
+    "step_penalty_negative": "model.init_args.step_penalty must be at least 0, got -1.0",
+    "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
+    "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
+    "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
 }
 
 
@@ -238,6 +371,27 @@ FAST = {
     "empty",
     "report_cut_summary",
     "seed_text",
+    "seed_negative",
+    "learning_rate_negative",
+    "buffer_size_zero",
+    "gamma_over",
+    "epsilon_over",
+    "report_out_file",
+    "export_to_dir",
+    "export_seed_negative",
+    "export_feedback_answers_none",
+    "check_junit_dir",
+    "feedback_out_dir",
+    "feedback_examples_negative",
+    "loop_out_file",
+    "max_epochs_zero",
+    "report_finetune_run",
+    "unknown_task_key_cli",
+    "check_suite_dir",
+    "warm_start_damaged",
+    "report_threshold_text",
+    "start_state_macroscopic",
+    "mode_typo",
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
@@ -252,7 +406,10 @@ def cases(table: dict[str, Any]) -> list[Any]:
 
 def refused(capsys: pytest.CaptureFixture[str], root: Path, args: list[str], *fragments: str):
     """Run ``ffade ARGS``; assert exit 2, one error line holding ``fragments``, no run folder."""
-    code = main(args)
+    try:
+        code = main(args)
+    except SystemExit as exit_:  # argparse exits; the console script turns it into the status
+        code = exit_.code
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("ffade")]
     assert code == 2, err[-2000:]
@@ -312,7 +469,7 @@ def test_other_commands(case: str, files, capsys) -> None:
     template, fragment = OTHER_CASES[case]
     places = {"tmp": files["root"], "config": files["config"], "finished": files["finished"]}
     args = [arg.format(**places) for arg in template]
-    refused(capsys, files["root"], args, fragment)
+    refused(capsys, files["root"], args, fragment.format(**places))
 
 
 def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> None:
@@ -327,3 +484,24 @@ def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> N
 def test_there_are_at_least_sixty_cases() -> None:
     cases = CKPT_CASES | MISMATCH_CASES | EDITS | CONFIG_FILE_CASES | OTHER_CASES | DATA_FILE_CASES
     assert len(cases) >= 60, len(cases)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "RUN", "--threshold", "abc"],
+        ["export", "RUN"],
+        ["plugins", "targets"],
+        ["loop"],
+        ["check", "--suite"],
+        ["feedback", "RUN", "--slices", "blocks"],
+    ],
+)
+def test_argparse_mistakes_are_one_line_without_the_usage_block(args, capsys) -> None:
+    """argparse printed its usage block (5-7 lines) before the error line."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"ffade {args[0]}: error: ") and f"(see ffade {args[0]} --help)" in err

@@ -19,7 +19,8 @@ from typing_extensions import override
 from ffade import auto_batch
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
-from ffade.errors import FfadeError, require_at_least
+from ffade.errors import FfadeError
+from ffade.explore.arguments import check_explorer_arguments
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.passing import searched_task
@@ -80,9 +81,7 @@ class Explorer(RunModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         auto_batch.check_eval_batch_size(eval_batch_size)
-        require_at_least(1, budget=budget, num_envs=num_envs, max_steps=max_steps)
-        require_at_least(1, max_idle_steps=max_idle_steps)
-        require_at_least(0, coverage_probes=coverage_probes)
+        check_explorer_arguments(locals())  # the arguments as given, before any is used
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
         mode = task["mode"] if isinstance(task, dict) else task.mode
         if mode not in self.supported_modes:

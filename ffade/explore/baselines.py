@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from typing_extensions import override
 
+from ffade.explore.arguments import check_epsilon
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.task import Task
 
@@ -80,6 +81,7 @@ class EpsilonGreedyExplorer(Explorer):
 
     def __init__(self, *args: Any, epsilon: float = 0.2, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        check_epsilon(epsilon)
         self.epsilon = epsilon
         self.reward_sum: dict[int, float] = {}
         self.pulls: dict[int, int] = {}

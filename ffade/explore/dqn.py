@@ -28,6 +28,7 @@ from typing_extensions import override
 
 from ffade.concepts import STOP
 from ffade.errors import FfadeError
+from ffade.explore.arguments import check_dqn_arguments
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.optimism import FailureCounts
 from ffade.explore.q_network import QNetwork, warm_start_weights
@@ -125,15 +126,7 @@ class DQNExplorer(Explorer):
         super().__init__(
             task=task, budget=budget, num_envs=num_envs, reward_clip=reward_clip, **kwargs
         )
-        if learning_starts >= budget:
-            raise FfadeError(
-                f"model.init_args.learning_starts ({learning_starts}) must be below the budget "
-                f"({budget}), or the agent never makes a gradient update"
-            )
-        if not 0 <= end_e <= start_e <= 1:
-            raise FfadeError(
-                f"need 0 <= end_e <= start_e <= 1, got start_e={start_e}, end_e={end_e}"
-            )
+        check_dqn_arguments(locals())
         if warm_start is not None and not Path(warm_start).exists():
             raise FfadeError(
                 f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "

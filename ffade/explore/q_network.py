@@ -108,7 +108,15 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
             f"model.init_args.warm_start: no checkpoint at '{checkpoint}'; give a run directory "
             "with checkpoints/last.ckpt (ffade fit saves one) or a .ckpt file"
         )
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True).get("state_dict", {})
+    try:
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises anything from EOFError to UnpicklingError here
+        raise FfadeError(
+            f"model.init_args.warm_start: '{checkpoint}' is not a readable checkpoint (damaged, "
+            f"cut short, or not one ffade saved: {type(exc).__name__}); give an earlier run's "
+            "directory or its checkpoints/last.ckpt"
+        ) from None
+    state = saved.get("state_dict", {}) if isinstance(saved, dict) else {}
     prefix = "q_network."
     weights = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
     if not weights:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.pictures import picture_maker
 from ffade.feedback.priorities import (
@@ -26,7 +26,7 @@ from ffade.summarize.regions import add_region_arguments
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="ffade feedback",
         description="Give each failure region of a run a priority (high, medium, low or skip); "
         "saves RUN_DIR/feedback.yaml after every answer.",
@@ -64,7 +64,9 @@ def main(argv: list[str]) -> int:
     run_dir = Path(args.run_dir)
     if args.max_regions < 1:
         raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")
-    out = Path(args.out) if args.out else run_dir / FEEDBACK_FILE
+    if args.examples < 0:
+        raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {args.examples}")
+    out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     pictures = picture_maker(run_dir, 0 if args.no_examples else args.examples)
     if args.from_file:
         feedback = feedback_from_file(

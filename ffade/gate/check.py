@@ -10,7 +10,6 @@ directory) for its ``fixed_target``, or a target spec such as ``{name: digits_cn
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
@@ -95,6 +94,8 @@ def run_check(
 ) -> list[CaseResult]:
     """Evaluate the suite on the target it names (or the one given); write JUnit XML if asked."""
     started = time.monotonic()
+    if junit is not None:  # before the evaluations, which a failed write would throw away
+        writable_file(junit, "--junit")
     suite = read_suite(suite_path)
     task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
     with target_setup_errors():
@@ -107,7 +108,7 @@ def run_check(
 
 def main(argv: list[str]) -> int:
     """The ``ffade check`` command: 0 all cases pass, 1 any fails (2 comes from bad input)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ffade check",
         description="Re-evaluate a regression suite (from `ffade export`) on the current or a "
         "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input.",

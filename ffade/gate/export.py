@@ -22,7 +22,6 @@ slices as ``--slices``: a mismatch is an error, never a silent switch to the oth
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.suite import Case, Suite, write_suite
@@ -91,7 +90,7 @@ def failure_groups(
     Raises:
         FfadeError: ``feedback`` was given but is not a file, or the feedback file holds the
             other kind of slices than ``slices``, or was found at another threshold or minimum
-            than one given (its answers would not be the slices asked for).
+            than one given (its answers would not be the slices asked for), or answers none.
     """
     if feedback is not None and not feedback.is_file():
         raise FfadeError(f"--feedback: feedback file '{feedback}' not found")
@@ -119,6 +118,11 @@ def failure_groups(
                 f"{option} out to export them, or make a feedback file at {given} (`ffade "
                 f"feedback {run_dir} {option} {given} --out FILE`) and pass --feedback FILE"
             )
+    if not answered.regions:  # not "the run has no failure rule": the file answers none
+        raise FfadeError(
+            f"{feedback} gives none of the run's {slices} a priority: nothing to guard; answer "
+            f"them with `ffade feedback {run_dir}`, or pass --feedback FILE"
+        )
     groups = [
         FailureGroup(
             r.id,
@@ -185,12 +189,16 @@ def export_suite(
 
     Raises:
         FfadeError: the run's summary.json has no task, the run has no failure slice (a suite
-            would guard nothing), the pair count or threshold is out of range, or the feedback
-            file is missing or holds other slices (:func:`failure_groups`).
+            would guard nothing), the pair count, seed or threshold is out of range, ``to`` cannot
+            be written, or the feedback file is missing or holds other slices
+            (:func:`failure_groups`).
     """
     run_dir = Path(run_dir)
     if pairs_per_split < 1:
         raise FfadeError(f"--pairs must be at least 1, got {pairs_per_split}")
+    if seed < 0:  # numpy's generators take no negative seed
+        raise FfadeError(f"--seed must be at least 0, got {seed}")
+    writable_file(to, "--to")  # before the pairs are evaluated, not after
     if max_failure_rate is not None and not 0 <= max_failure_rate <= 1:
         raise FfadeError(f"--max-failure-rate must be in [0, 1], got {max_failure_rate}")
     if slices not in SLICE_KINDS:
@@ -238,7 +246,7 @@ def export_suite(
 
 def main(argv: list[str]) -> int:
     """The ``ffade export`` command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ffade export",
         description="Turn a discovery run's failure slices into a regression suite that "
         "`ffade check` runs on any version of the model.",

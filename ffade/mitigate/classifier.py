@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_at_least, require_within
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice, check_positive
 
 
@@ -58,6 +58,8 @@ class ClassifierFineTuner(FineTuner):
         check_choice("train", train, ("full", "head"))
         check_choice("schedule", schedule, ("constant", "cosine"))
         check_positive("learning_rate", learning_rate)
+        require_within(0, 1, momentum=momentum)  # torch takes any, and above 1 diverges
+        require_at_least(0, weight_decay=weight_decay)
         if distill_weight < 0 or distill_temperature <= 0:
             raise FfadeError(
                 f"model.init_args.distill_weight must be >= 0 and distill_temperature > 0; got "

@@ -201,6 +201,11 @@ def read_grid(summary: dict[str, Any], source: str) -> Grid:
     so, rather than guessed: a guessed neutral state or coordinate would change every distance.
     """
     concepts = summary.get("concepts")
+    if "finetuner" in summary and concepts is None:  # said plainly, not as a malformed summary
+        raise FfadeError(
+            f"{source} is a fine-tune's run directory (mitigation.json), not a discovery run: give "
+            f"the run it fixed ({summary.get('run')}) or a discovery run of the fixed model"
+        )
     if not isinstance(concepts, list) or not concepts:
         raise FfadeError(
             f"{source}: summary.json key 'concepts' is missing or empty; expected a list of "

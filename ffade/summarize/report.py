@@ -15,13 +15,12 @@ options; docs/report.md says how to read a report.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.records import log_problems, read_summary, write_json_atomic, write_text_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
@@ -98,7 +97,7 @@ def build_report(
     run_dir = Path(run_dir)
     landscape = load_landscape(run_dir)
     out = Path(out) if out is not None else run_dir
-    out.mkdir(parents=True, exist_ok=True)
+    writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
     kept, apart = split_by_meaning(landscape, meaning_changing(read_summary(run_dir)))
     regions = find_regions(kept, threshold, min_evaluations)
@@ -237,7 +236,7 @@ def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     """The ``ffade report`` command; returns the exit code (2 for bad input, no traceback)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ffade report",
         description="Summarize a run directory into report.md, report.html and report.json.",
     )

@@ -50,10 +50,20 @@ def test_random_walks_in_microscopic_mode(tmp_path: Path) -> None:
         ("num_envs", 1),
         ("max_steps", 1),
         ("max_idle_steps", 1),
-        ("coverage_probes", 0),
+        ("step_penalty", 0),
+        ("novelty_bonus", 0),
     ],
 )
 def test_counts_below_their_least_are_one_line_naming_the_key(key: str, least: int) -> None:
     with pytest.raises(FfadeError) as error:
         RandomExplorer(synthetic_spec(), **{key: least - 1})
     assert str(error.value) == f"model.init_args.{key} must be at least {least}, got {least - 1}"
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, float("nan")])
+def test_shares_outside_zero_to_one_are_one_line_naming_the_key(value: float) -> None:
+    with pytest.raises(FfadeError) as error:
+        RandomExplorer(synthetic_spec(), coverage_probes=value)
+    assert str(error.value) == f"model.init_args.coverage_probes must be in [0, 1], got {value}"
+    with pytest.raises(FfadeError, match=r"model.init_args.epsilon must be in \[0, 1\]"):
+        EpsilonGreedyExplorer(synthetic_spec(), epsilon=value)

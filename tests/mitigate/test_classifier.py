@@ -14,6 +14,7 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade import registry
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer
 from ffade.explore.run import discover
@@ -242,3 +243,38 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
     assert (tuner.hparams["guard_pairs"], tuner.hparams["distill_weight"]) == (4096, 1.0)
     with pytest.raises(FfadeError, match="schedule 'linear' is not allowed; choose constant or"):
         ClassifierFineTuner(str(digits_run), schedule="linear")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("momentum", "-1", "model.init_args.momentum must be in [0, 1], got -1.0"),
+        ("momentum", "2", "model.init_args.momentum must be in [0, 1], got 2.0"),
+        ("weight_decay", "-1", "model.init_args.weight_decay must be at least 0, got -1.0"),
+        ("eval_batch_size", "0", "model.init_args.eval_batch_size must be at least 1, got 0"),
+        ("max_finetune_inputs", "0", "model.init_args.max_finetune_inputs must be at least 1"),
+    ],
+)
+def test_out_of_range_arguments_are_one_line_before_any_run(
+    digits_run: Path, tmp_path: Path, capsys, key: str, value: str, said: str
+) -> None:
+    """torch's SGD raised its own traceback for a negative momentum or weight decay, a zero
+    eval_batch_size failed in range(), and max_finetune_inputs 0 was called task.max_inputs."""
+    code = main(
+        [
+            "fit",
+            "--config",
+            str(REPO / "configs" / "mitigate_digits.yaml"),
+            "--model.init_args.run",
+            str(digits_run),
+            f"--model.init_args.{key}",
+            value,
+            "--trainer.logger.init_args.save_dir",
+            str(tmp_path),
+        ]
+    )
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert code == 2 and "Traceback" not in err, err[-2000:]
+    assert len(errors) == 1 and said in errors[0], err[-2000:]
+    assert not list(tmp_path.glob("**/version_*")), "a refused run left a run folder"

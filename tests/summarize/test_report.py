@@ -234,6 +234,7 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
     assert "status is 'interrupted'" in markdown
+    assert "the Run table's counts are from its summary.json's last save" in markdown
     assert (
         "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
     )

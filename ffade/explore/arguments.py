@@ -1,0 +1,61 @@
+"""Explorer arguments checked when the explorer is built, before any run directory exists.
+
+A value out of range would otherwise run and quietly mean nothing (``gamma: 1.5``, a negative
+step penalty that pays long episodes, ``epsilon: 2``) or end in a traceback from deep inside
+torch (``learning_rate: -1``, ``buffer_size: 0``). Each is refused in one line that names the key
+as a config spells it and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ffade.errors import FfadeError, require_above, require_at_least, require_within
+
+
+def check_explorer_arguments(args: Mapping[str, Any]) -> None:
+    """The arguments every explorer shares (:class:`~ffade.explore.base.Explorer`)."""
+    require_at_least(1, budget=args["budget"], num_envs=args["num_envs"])
+    require_at_least(1, max_steps=args["max_steps"], max_idle_steps=args["max_idle_steps"])
+    require_at_least(0, step_penalty=args["step_penalty"], novelty_bonus=args["novelty_bonus"])
+    require_within(0, 1, coverage_probes=args["coverage_probes"])
+    if args["reward_clip"] is not None:
+        require_above(0, reward_clip=args["reward_clip"])
+    task = args["task"]
+    mode = task.get("mode", "macroscopic") if isinstance(task, dict) else task.mode
+    if args["start_state"] is not None and mode != "microscopic":
+        raise FfadeError(  # a macroscopic step jumps anywhere: a start state would be ignored
+            "model.init_args.start_state is where microscopic episodes start; set "
+            f"task.mode: microscopic to use it, or remove it (task.mode is {mode})"
+        )
+
+
+def check_dqn_arguments(args: Mapping[str, Any]) -> None:
+    """The DQN's own arguments (:class:`~ffade.explore.dqn.DQNExplorer`)."""
+    if args["learning_starts"] >= args["budget"]:
+        raise FfadeError(
+            f"model.init_args.learning_starts ({args['learning_starts']}) must be below the "
+            f"budget ({args['budget']}), or the agent never makes a gradient update"
+        )
+    start_e, end_e = args["start_e"], args["end_e"]
+    if not 0 <= end_e <= start_e <= 1:
+        raise FfadeError(f"need 0 <= end_e <= start_e <= 1, got start_e={start_e}, end_e={end_e}")
+    sizes = ("buffer_size", "batch_size", "num_candidates", "hidden_dim", "embedding_dim")
+    require_at_least(1, **{key: args[key] for key in sizes})
+    require_at_least(
+        1,
+        target_network_frequency=args["target_network_frequency"],
+        train_frequency=args["train_frequency"],
+    )
+    require_at_least(0, learning_starts=args["learning_starts"])
+    require_at_least(0, gradient_steps=args["gradient_steps"])  # 0: acts, never learns
+    require_at_least(0, exploration_bonus=args["exploration_bonus"])
+    require_above(0, learning_rate=args["learning_rate"], tau=args["tau"])
+    require_within(0, 1, gamma=args["gamma"], tau=args["tau"])
+    require_within(0, 1, exploration_fraction=args["exploration_fraction"])
+
+
+def check_epsilon(epsilon: float) -> None:
+    """The epsilon-greedy bandit's probability of a random state."""
+    require_within(0, 1, epsilon=epsilon)
