@@ -103,10 +103,22 @@ def main(argv: list[str]) -> int:
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
         f"Every answer is saved to {out} at once."
     )
-    complete = review(shown, feedback, lambda answers: answers.save(out), pictures, redo=args.redo)
-    if complete or not out.is_file():  # each answer was saved as given: stopping changes nothing
-        feedback.save(out)
+    saved: list[Path] = []  # each answer is saved as it is given
+
+    def save(answers: Feedback) -> Path:
+        saved.append(answers.save(out))
+        return saved[-1]
+
+    complete = review(shown, feedback, save, pictures, redo=args.redo)
     print()
+    if not complete and not saved:  # stopped at the first question: write nothing
+        print(
+            f"stopped before the first answer; {out} is unchanged"
+            if out.is_file()
+            else "stopped before the first answer; nothing saved"
+        )
+        return 0
+    feedback.save(out)
     if not complete:
         print("stopped; answers so far are saved. Run the same command again to continue.")
     print(_saved(feedback, out, len(regions)))

@@ -63,6 +63,12 @@ def test_input_ending_early_loses_nothing_and_the_next_session_continues(
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
 
+def test_stopping_before_the_first_answer_writes_nothing(run: Path, in_process) -> None:
+    code, out, _ = in_process("feedback", str(run), "--slices", "regions", answers="")
+    assert code == 0 and out.rstrip().endswith("stopped before the first answer; nothing saved")
+    assert not (run / "feedback.yaml").exists()  # an empty file would read as "fix nothing"
+
+
 def test_redo_asks_again_from_the_start_and_stopping_keeps_earlier_answers(
     run: Path, regions: list[Region], in_process
 ) -> None:
