@@ -204,6 +204,19 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         )
     if issubclass(cls, Concept) and ("label" in allowed or takes_kwargs):
         init_args.setdefault("label", name)
+    missing = [
+        p.name
+        for p in params.values()
+        if p.default is p.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.name != "self"
+        and p.name not in init_args
+    ]
+    if missing:  # said here, not as "__init__() missing 1 required positional argument"
+        raise PluginError(
+            f"{kind} '{name}' needs {', '.join(map(repr, missing))} in its args; "
+            f"allowed: {', '.join(allowed)}"
+        )
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name

@@ -95,6 +95,11 @@ def test_create_rejects_misspelled_arguments() -> None:
         registry.create("reward", "margin", {"scal": 2.0})
 
 
+def test_create_names_a_missing_required_argument() -> None:
+    with pytest.raises(PluginError, match=r"^target 'callable' needs 'predict' in its args; allow"):
+        registry.create("target", "callable", {"num_classes": 10})
+
+
 def test_a_plugin_knows_its_name_while_it_is_constructed() -> None:
     """docs/plugins.md: the entry-point name is the plugin's only name. An error raised in
     __init__ named the class instead (digits_cnn's bad precision said 'DigitsCNNTarget')."""
