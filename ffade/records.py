@@ -210,6 +210,40 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
     return summary
 
 
+LIVE_STATUSES = ("running", "created", "measuring", "training")
+"""Statuses of a summary.json that is not final: saved every few steps, it trails the log (and
+a killed run's stays so)."""
+
+
+def log_counts(run_dir: str | Path, damaged: list[str] | None = None) -> dict[str, int]:
+    """The counts summary.json keeps, recounted from the log (which a live summary trails)."""
+    evaluations = failures = invalid = 0
+    failing_pairs, failing_states = set(), set()
+    for record in read_evaluations(run_dir, damaged):
+        evaluations += 1
+        invalid += bool(record.invalid)
+        if record.failed:
+            failures += 1
+            failing_pairs.add((record.input_id, tuple(record.state)))
+            failing_states.add(tuple(record.state))
+    return {
+        "evaluations": evaluations,
+        "failures": failures,
+        "invalid": invalid,
+        "distinct_failure_states": len(failing_pairs),
+        "failing_concept_states": len(failing_states),
+    }
+
+
+def summary_as_logged(run_dir: str | Path) -> dict[str, Any]:
+    """A run's summary.json, with the log's counts when the summary is not final: a report on
+    a killed run must not say 0 evaluations where its log holds 1,488."""
+    summary = read_summary(run_dir)
+    if summary.get("status") in LIVE_STATUSES:
+        summary.update(log_counts(run_dir))
+    return summary
+
+
 def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
     """What is wrong between a run's log and its summary: damaged lines, counts that differ.
 
@@ -217,16 +251,12 @@ def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
     a live run's summary trails its log by up to a few steps.
     """
     damaged: list[str] = []
-    evaluations = failures = invalid = 0
-    for record in read_evaluations(run_dir, damaged):
-        evaluations += 1
-        failures += bool(record.failed)
-        invalid += bool(record.invalid)
+    counted = log_counts(run_dir, damaged)
     problems = damaged
-    if summary.get("status") in ("running", "created", "measuring", "training"):
+    if summary.get("status") in LIVE_STATUSES:
         return problems
-    counted = {"evaluations": evaluations, "failures": failures, "invalid": invalid}
-    for key, logged in counted.items():
+    for key in ("evaluations", "failures", "invalid"):
+        logged = counted[key]
         claimed = summary.get(key)
         if isinstance(claimed, int) and claimed != logged:
             problems.append(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, writable_dir
-from ffade.records import log_problems, read_summary, write_json_atomic, write_text_atomic
+from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
@@ -99,7 +99,7 @@ def build_report(
     out = Path(out) if out is not None else run_dir
     writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
-    kept, apart = split_by_meaning(landscape, meaning_changing(read_summary(run_dir)))
+    kept, apart = split_by_meaning(landscape, meaning_changing(summary_as_logged(run_dir)))
     regions = find_regions(kept, threshold, min_evaluations)
     rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
@@ -127,7 +127,8 @@ def build_report(
             slices,
         )
         report["compare"]["mitigation"] = held_out_numbers(Path(compare), mitigation)
-        report["compare"]["compares"] = what_differs(read_summary(run_dir), read_summary(compare))
+        first, second = summary_as_logged(run_dir), summary_as_logged(compare)
+        report["compare"]["compares"] = what_differs(first, second)
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}
     if tensorboard:
         log_images(run_dir, images)
@@ -145,7 +146,7 @@ def assemble_report(
     min_evaluations: int,
 ) -> dict[str, Any]:
     """One run's report data, as report.json holds it (``compare`` None, no ``images`` yet)."""
-    summary = read_summary(run_dir)
+    summary = summary_as_logged(run_dir)
     microscopic = landscape.mode == "microscopic"
     return {
         "run": str(run_dir),
@@ -186,7 +187,7 @@ def assemble_comparison(
         other_regions = find_regions(other, threshold, min_evaluations)
     return {
         "run": str(other_dir),
-        "run_figures": _run_figures(read_summary(other_dir), other),
+        "run_figures": _run_figures(summary_as_logged(other_dir), other),
         "wasserstein": {
             "failure": _distance(landscape, other, "failure"),
             "policy": _distance(landscape, other, "policy"),
@@ -206,7 +207,7 @@ def held_out_numbers(compared: Path, mitigation: str | Path | None) -> dict[str,
     trustworthy ones and lead the report.
     """
     if mitigation is None:
-        target = (read_summary(compared).get("task") or {}).get("target") or {}
+        target = (summary_as_logged(compared).get("task") or {}).get("target") or {}
         weights = (target.get("args") or {}).get("weights")
         if not weights or not (Path(weights).parent / "mitigation.json").is_file():
             return None

@@ -132,11 +132,7 @@ def _notes(report: dict[str, Any]) -> list[str]:
     found = []
     status = report["run_figures"].get("status")
     if status not in (None, "finished"):
-        found.append(
-            f"This run's status is '{status}': its rates and rules cover what was logged so far, "
-            "while the Run table's counts are from its summary.json's last save, which trails "
-            "the log (a killed run's may still read 0)."
-        )
+        found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
     found.append(
         f"A concept state fails when at least {report['threshold']:.0%} of at least "
         f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "

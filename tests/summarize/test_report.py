@@ -234,7 +234,6 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
     assert "status is 'interrupted'" in markdown
-    assert "the Run table's counts are from its summary.json's last save" in markdown
     assert (
         "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
     )
@@ -482,3 +481,22 @@ def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, cap
     assert report["run_figures"]["invalid"] == 1
     markdown = (run / "report.md").read_text()
     assert "1 evaluation(s) were invalid" in markdown and "line 3: damaged" in markdown
+
+
+def test_a_killed_runs_counts_come_from_its_log(make_run) -> None:
+    """A killed run's summary.json was last saved before most of its log: the Run table counts
+    the log (it said 0 evaluations where the log held 1,488)."""
+    counts = {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3), (0, 0, 2): (4, 4)}
+    grid = {"rotation": [0, 10, 20], "brightness": [1.0], "blur": [0, 1, 2]}
+    stale = {"evaluations": 0, "failures": 0, "distinct_failure_states": 0}
+    run = make_run("killed", grid, counts, status="running", **stale)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    figures = json.loads((run / "report.json").read_text())["run_figures"]
+    assert (figures["evaluations"], figures["failures"], figures["invalid"]) == (12, 7, 0)
+    assert (figures["distinct_failure_states"], figures["failing_concept_states"]) == (7, 2)
+
+    finished = make_run("finished", grid, counts, **stale)  # final: a mismatch is a log problem
+    assert main([str(finished), "--no-tensorboard"]) == 0
+    report = json.loads((finished / "report.json").read_text())
+    assert report["run_figures"]["evaluations"] == 0
+    assert any("says 0 evaluations but" in p for p in report["log_problems"])
