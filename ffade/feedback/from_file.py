@@ -73,6 +73,7 @@ def feedback_from_file(
     """
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / FEEDBACK_FILE
+    _read_file(priorities)  # a missing or broken file is said before the run's rules are learned
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     hint = regions_instead(run_dir, threshold, min_evaluations) if not regions else None
     if hint and slices == "rules":
@@ -86,6 +87,10 @@ def feedback_from_file(
     return feedback
 
 
+def _read_file(path: str | Path) -> Any:
+    return read_yaml(Path(path), f"--from: priorities file '{path}' not found")
+
+
 def read_priorities(
     path: str | Path, landscape: Landscape, regions: list[Region]
 ) -> list[tuple[Region, str, str]]:
@@ -97,7 +102,7 @@ def read_priorities(
         FfadeError: the file is missing or malformed; see the module docstring for the checks.
     """
     path = Path(path)
-    data = read_yaml(path, f"--from: priorities file '{path}' not found")
+    data = _read_file(path)
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
         raise FfadeError(
             f"{path}: expected a mapping with a 'regions' list, e.g. "
