@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_at_least
+from ffade.errors import FfadeError, require_above, require_at_least
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
 from ffade.plugin_api import read_text_lines
 from ffade.records import atomic_path
@@ -151,6 +151,8 @@ class DiffusionLoRAFineTuner(FineTuner):
                 f"{caption_dropout}"
             )
         require_at_least(1, rank=rank, tries=tries)
+        if alpha is not None:
+            require_above(0, alpha=alpha)
         if image_folder is not None and class_images is not None:
             raise FfadeError(
                 "model.init_args.image_folder and class_images are two sources of training "

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import torch
 from typing_extensions import override
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_above, require_at_least, require_within
 from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice, check_positive
 from ffade.mitigate.guard import GuardResult
 from ffade_text.rewards import rouge_l, sentence_bleu
@@ -75,6 +75,9 @@ class Seq2SeqFineTuner(FineTuner):
         check_choice("train", train, ("full", "lora"))
         check_choice("schedule", schedule, ("constant", "linear"))
         check_positive("learning_rate", learning_rate)
+        require_at_least(0, weight_decay=weight_decay)
+        require_above(0, lora_alpha=lora_alpha)
+        require_within(0, 1, lora_dropout=lora_dropout)
         if max_target_tokens < 1 or lora_r < 1:
             raise FfadeError(
                 f"model.init_args.max_target_tokens and lora_r must be at least 1; got "

@@ -208,6 +208,8 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         DiffusionLoRAFineTuner(run=str(tmp_path), image_folder="a", class_images="b")
     with pytest.raises(FfadeError, match=r"caption_dropout must be in \[0, 1\)"):
         DiffusionLoRAFineTuner(run=str(tmp_path), caption_dropout=1.0)
+    with pytest.raises(FfadeError, match="alpha must be above 0, got -1"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), alpha=-1)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
         read_class_images(tmp_path / "empty", (16, 16))

@@ -110,6 +110,12 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
         Seq2SeqFineTuner(run=str(text_run), train="adapter")
     with pytest.raises(FfadeError, match="schedule 'cosine' is not allowed"):
         Seq2SeqFineTuner(run=str(text_run), schedule="cosine")
+    with pytest.raises(FfadeError, match=r"weight_decay must be at least 0, got -0\.1"):
+        Seq2SeqFineTuner(run=str(text_run), weight_decay=-0.1)
+    with pytest.raises(FfadeError, match=r"lora_dropout must be in \[0, 1\], got 1.5"):
+        Seq2SeqFineTuner(run=str(text_run), lora_dropout=1.5)
+    with pytest.raises(FfadeError, match="lora_alpha must be above 0, got 0"):
+        Seq2SeqFineTuner(run=str(text_run), lora_alpha=0)
 
 
 def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) -> None:
