@@ -9,6 +9,7 @@ import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 from typing_extensions import override
 
+from ffade.errors import FfadeError
 from ffade.records import atomic_path
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
@@ -57,3 +58,18 @@ class LastCheckpoint(Callback):
             with atomic_path(path) as tmp:
                 torch.save(checkpoint, tmp)
         trainer.strategy.barrier("LastCheckpoint.save")
+
+
+def load_checkpoint_file(path: Path, option: str, fix: str) -> Any:
+    """A checkpoint's data, read with ``weights_only=True`` (tensors and plain data, no code).
+
+    A damaged, cut-short or foreign file is one line naming ``option`` and ``fix``, not torch's
+    traceback.
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises anything from EOFError to UnpicklingError here
+        raise FfadeError(
+            f"{option} {path}: not a readable checkpoint (damaged, cut short, or not one ffade "
+            f"saved: {type(exc).__name__}); {fix}"
+        ) from None

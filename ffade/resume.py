@@ -21,9 +21,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
 from ffade.errors import FfadeError
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE
 from ffade.task import PluginSpec, TaskSpec
@@ -74,13 +72,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     fix = "point --ckpt_path at a run's checkpoints/last.ckpt (or its run directory)"
     if path.stat().st_size == 0:
         raise FfadeError(f"--ckpt_path {path}: the file is empty; {fix}")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises anything from EOFError to UnpicklingError here
-        raise FfadeError(
-            f"--ckpt_path {path}: not a readable checkpoint (damaged, cut short, or not one "
-            f"ffade saved: {type(exc).__name__}); {fix}"
-        ) from None
+    checkpoint = load_checkpoint_file(path, "--ckpt_path", fix)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
     return checkpoint

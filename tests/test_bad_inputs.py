@@ -282,7 +282,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "warm_start_damaged": (
         ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/random.ckpt"],
-        "warm_start: '{tmp}/random.ckpt' is not a readable checkpoint",
+        "warm_start: {tmp}/random.ckpt: not a readable checkpoint",
     ),
     "warm_start_tensor": (
         ["fit", "--config", "{config}", "--model.init_args.warm_start", "{tmp}/tensor.ckpt"],

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
 from ffade.errors import FfadeError
 
 MAX_CENTERS = 16
@@ -108,14 +108,8 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
             f"model.init_args.warm_start: no checkpoint at '{checkpoint}'; give a run directory "
             "with checkpoints/last.ckpt (ffade fit saves one) or a .ckpt file"
         )
-    try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises anything from EOFError to UnpicklingError here
-        raise FfadeError(
-            f"model.init_args.warm_start: '{checkpoint}' is not a readable checkpoint (damaged, "
-            f"cut short, or not one ffade saved: {type(exc).__name__}); give an earlier run's "
-            "directory or its checkpoints/last.ckpt"
-        ) from None
+    fix = "give an earlier run's directory or its checkpoints/last.ckpt"
+    saved = load_checkpoint_file(checkpoint, "model.init_args.warm_start:", fix)
     state = saved.get("state_dict", {}) if isinstance(saved, dict) else {}
     prefix = "q_network."
     weights = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
