@@ -17,7 +17,9 @@ states of a landscape, every state weighted by its evaluations:
    than the threshold (the upper end of its Wilson 95% interval below it), remove that value.
    A rule "dropout in {north, south, east}" whose ``drift = 0`` slice passes is cut to the drift
    values that fail, and the slice that passes is left to no rule.
-3. *Widen* it: try dropping each condition again; keep the wider rule when it still holds.
+3. *Widen* it: try dropping each condition again; keep the wider rule when it still holds and,
+   if trimming left that concept narrowed after all (no shorter), its rate is within the narrow
+   rule's interval: a widening must not trade where failures gather for coverage.
 4. Keep the rule if it covers failing states no earlier rule covers and its failure rate is
    known to reach the threshold (the lower end of its interval): that is "enough evidence", the
    bar for asking a person about it. Then learn the next rule, until the rules cover
@@ -164,6 +166,13 @@ class _Evaluated:
         rest_n, rest_f = self.n[~inside].sum(), self.f[~inside].sum()
         low, _ = wilson_interval(f, n)
         return rest_n > 0 and float(low) > rest_f / rest_n
+
+    def as_high(self, wider: list[np.ndarray], narrow: list[np.ndarray]) -> bool:
+        """Whether the wider rule's rate is within the narrow rule's 95% interval or above: a
+        widening that reads no shorter must not trade the rate for coverage."""
+        w, k = self.mask(wider), self.mask(narrow)
+        low, _ = wilson_interval(self.f[k].sum(), self.n[k].sum())
+        return self.f[w].sum() / self.n[w].sum() >= float(low)
 
     def _passing(self, inside: np.ndarray) -> tuple[int, int] | None:
         """(axis, index) of one value to remove because it, or it with one value of another
@@ -322,10 +331,16 @@ def _widen(
         if (
             wider is not None
             and data.holds(wider)
+            and (_conditions(wider) < _conditions(allowed) or data.as_high(wider, allowed))
             and not (data.mask(allowed) & wanted & ~data.mask(wider)).any()
         ):
             allowed = wider
     return allowed if data.holds(allowed) else None
+
+
+def _conditions(allowed: list[np.ndarray]) -> int:
+    """How many concepts a rule narrows (a concept whose every value it allows is no condition)."""
+    return sum(not a.all() for a in allowed)
 
 
 def _everywhere(data: _Evaluated) -> list[np.ndarray] | None:

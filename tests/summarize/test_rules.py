@@ -75,3 +75,19 @@ def test_rules_are_deterministic_and_ids_stable(make_run) -> None:
     ]
     assert all(r.id.startswith("S-") for r in first.rules)
     assert np.array_equal(first.rules[0].states, again.rules[0].states)
+
+
+def test_a_widening_as_long_as_the_rule_must_keep_its_rate(make_run) -> None:
+    """Dropping "blur >= 3" and trimming back the one cell that passes gives "blur in {0, 2, 3,
+    4}": no shorter, and at a lower rate (the quickstart's blur rule became 91% "anywhere but
+    blur 1" this way). It is refused, so the rule that says where failures gather stays."""
+    grid = {"blur": [0, 1, 2, 3, 4], "contrast": [0.8, 0.9, 1.0]}
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        blur, contrast = state
+        if blur == 1 and contrast == 2:
+            return (40, 0)  # passes for sure
+        return (20, 19) if blur >= 3 else (20, 13)
+
+    found = find_rules(load_landscape(make_run("gap", grid, counts)))
+    assert found.rules[0].conditions == "blur >= 3"
