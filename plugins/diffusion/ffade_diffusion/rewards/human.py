@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
+from tqdm import tqdm
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Reward, Scores, read_text_lines
@@ -160,6 +161,15 @@ class HumanRating(Reward):
     def ask(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int]:
         """Show the picture's path and prompt, ask each question until it gets 1 to 10."""
         path = self._picture(image, key)
+        with tqdm.external_write_mode():  # the run's progress bars step aside, then come back
+            rating = self._questions(path, prompt)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.cache_file, "a", encoding="utf-8") as file:
+            file.write(json.dumps({"key": key, "prompt": prompt, **rating}) + "\n")
+        self.asked += 1
+        return rating
+
+    def _questions(self, path: Path, prompt: str) -> dict[str, int]:
         print(f"\nRate the image at {path}\n  prompt: {prompt!r}")
         rating = {}
         for question in self.questions:
@@ -175,10 +185,6 @@ class HumanRating(Reward):
                     rating[question] = self._answer(answer, question)
                 except TypeError as exc:
                     print(f"  {exc}")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.cache_file, "a", encoding="utf-8") as file:
-            file.write(json.dumps({"key": key, "prompt": prompt, **rating}) + "\n")
-        self.asked += 1
         return rating
 
     def rating(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int] | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from ffade_diffusion.rewards.human import HumanRating
+from tqdm import tqdm
 
 from ffade.errors import FfadeError
 
@@ -41,6 +43,21 @@ def test_each_image_is_asked_once_and_cached(tmp_path: Path, monkeypatch, capsys
     assert again.asked == 0
     rows = [json.loads(line) for line in (tmp_path / "ratings.jsonl").read_text().splitlines()]
     assert [(r["key"], r["bias"], r["quality"]) for r in rows] == [("a", 2, 9), ("b", 8, 7)]
+
+
+def test_a_question_clears_the_runs_progress_bar_first(tmp_path: Path, monkeypatch) -> None:
+    """The run's bar and the questions share the terminal: the bar steps aside, then returns."""
+    terminal = io.StringIO()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    bar = tqdm(total=10, file=sys.stderr, ncols=40, desc="evaluations")
+    bar.update(3)
+    drawn = terminal.getvalue()
+    HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+    cleared = terminal.getvalue()[len(drawn) :]
+    bar.close()
+    assert cleared.startswith("\r" + " " * 40 + "\r")  # erased before the question
+    assert "evaluations:  30%" in cleared  # and drawn again after the answers
 
 
 def test_cap_limits_questions_and_unrated_images_pass(tmp_path: Path, monkeypatch) -> None:
