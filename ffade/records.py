@@ -215,24 +215,25 @@ LIVE_STATUSES = ("running", "created", "measuring", "training")
 a killed run's stays so)."""
 
 
-def log_counts(run_dir: str | Path, damaged: list[str] | None = None) -> dict[str, int]:
-    """The counts summary.json keeps, recounted from the log (which a live summary trails)."""
+def log_counts(
+    run_dir: str | Path, damaged: list[str] | None = None, distinct: bool = True
+) -> dict[str, int]:
+    """The counts summary.json keeps, recounted from the log (which a live summary trails);
+    ``distinct`` adds the failing pairs and states, which cost a set of each."""
     evaluations = failures = invalid = 0
     failing_pairs, failing_states = set(), set()
     for record in read_evaluations(run_dir, damaged):
         evaluations += 1
         invalid += bool(record.invalid)
-        if record.failed:
-            failures += 1
+        failures += bool(record.failed)
+        if record.failed and distinct:
             failing_pairs.add((record.input_id, tuple(record.state)))
             failing_states.add(tuple(record.state))
-    return {
-        "evaluations": evaluations,
-        "failures": failures,
-        "invalid": invalid,
-        "distinct_failure_states": len(failing_pairs),
-        "failing_concept_states": len(failing_states),
-    }
+    counts = {"evaluations": evaluations, "failures": failures, "invalid": invalid}
+    if distinct:
+        counts["distinct_failure_states"] = len(failing_pairs)
+        counts["failing_concept_states"] = len(failing_states)
+    return counts
 
 
 def summary_as_logged(run_dir: str | Path) -> dict[str, Any]:
@@ -251,7 +252,7 @@ def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
     a live run's summary trails its log by up to a few steps.
     """
     damaged: list[str] = []
-    counted = log_counts(run_dir, damaged)
+    counted = log_counts(run_dir, damaged, distinct=False)
     problems = damaged
     if summary.get("status") in LIVE_STATUSES:
         return problems
