@@ -60,11 +60,6 @@ def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
         )
 
 
-def check_positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise FfadeError(f"model.init_args.{name} must be > 0, got {value}")
-
-
 class FineTuner(RunModule):
     """Shared machinery of every fine-tuner; see the module docstring.
 

@@ -18,8 +18,8 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_at_least, require_within
-from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice, check_positive
+from ffade.errors import FfadeError, require_above, require_at_least, require_within
+from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice
 
 
 class ClassifierFineTuner(FineTuner):
@@ -57,7 +57,7 @@ class ClassifierFineTuner(FineTuner):
     ) -> None:
         check_choice("train", train, ("full", "head"))
         check_choice("schedule", schedule, ("constant", "cosine"))
-        check_positive("learning_rate", learning_rate)
+        require_above(0, learning_rate=learning_rate)
         require_within(0, 1, momentum=momentum)  # torch takes any, and above 1 diverges
         require_at_least(0, weight_decay=weight_decay)
         if distill_weight < 0 or distill_temperature <= 0:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
+from ffade.summarize.comparison import held_out_numbers, what_differs
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
@@ -99,7 +100,8 @@ def build_report(
     out = Path(out) if out is not None else run_dir
     writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
-    kept, apart = split_by_meaning(landscape, meaning_changing(summary_as_logged(run_dir)))
+    summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
+    kept, apart = split_by_meaning(landscape, meaning_changing(summary))
     regions = find_regions(kept, threshold, min_evaluations)
     rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
@@ -109,7 +111,7 @@ def build_report(
         name: save_figure(figure, out / "figures" / f"{name}.png")
         for name, figure in landscape_figures(landscape, axes).items()
     }
-    report = assemble_report(run_dir, landscape, regions, threshold, min_evaluations)
+    report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
     report["rules"] = rules.to_dict(landscape)
     report["meaning_changing"] = apart
     if compare is not None and other is not None:
@@ -117,18 +119,19 @@ def build_report(
             images["compare_failure_rate"] = save_figure(
                 plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
             )
+        other_summary = summary_as_logged(compare)
         report["compare"] = assemble_comparison(
             landscape,
             rules.rules if slices == "rules" else regions,
             Path(compare),
+            other_summary,
             other,
             threshold,
             min_evaluations,
             slices,
         )
-        report["compare"]["mitigation"] = held_out_numbers(Path(compare), mitigation)
-        first, second = summary_as_logged(run_dir), summary_as_logged(compare)
-        report["compare"]["compares"] = what_differs(first, second)
+        report["compare"]["mitigation"] = held_out_numbers(other_summary, mitigation)
+        report["compare"]["compares"] = what_differs(summary, other_summary)
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}
     if tensorboard:
         log_images(run_dir, images)
@@ -140,13 +143,13 @@ def build_report(
 
 def assemble_report(
     run_dir: Path,
+    summary: dict[str, Any],
     landscape: Landscape,
     regions: list[Region],
     threshold: float,
     min_evaluations: int,
 ) -> dict[str, Any]:
     """One run's report data, as report.json holds it (``compare`` None, no ``images`` yet)."""
-    summary = summary_as_logged(run_dir)
     microscopic = landscape.mode == "microscopic"
     return {
         "run": str(run_dir),
@@ -174,6 +177,7 @@ def assemble_comparison(
     landscape: Landscape,
     regions: list[Region],
     other_dir: Path,
+    other_summary: dict[str, Any],
     other: Landscape,
     threshold: float,
     min_evaluations: int,
@@ -187,7 +191,7 @@ def assemble_comparison(
         other_regions = find_regions(other, threshold, min_evaluations)
     return {
         "run": str(other_dir),
-        "run_figures": _run_figures(summary_as_logged(other_dir), other),
+        "run_figures": _run_figures(other_summary, other),
         "wasserstein": {
             "failure": _distance(landscape, other, "failure"),
             "policy": _distance(landscape, other, "policy"),
@@ -197,42 +201,6 @@ def assemble_comparison(
             landscape, regions, other, other_regions, threshold, min_evaluations
         ),
     }
-
-
-def held_out_numbers(compared: Path, mitigation: str | Path | None) -> dict[str, Any] | None:
-    """The fine-tune's verdict and held-out numbers, from ``mitigation`` or the mitigation.json
-    beside the compared run's fixed weights (its target's ``weights``); None if there is none.
-
-    Held-out data was never searched nor trained on, so these numbers are the comparison's most
-    trustworthy ones and lead the report.
-    """
-    if mitigation is None:
-        target = (summary_as_logged(compared).get("task") or {}).get("target") or {}
-        weights = (target.get("args") or {}).get("weights")
-        if not weights or not (Path(weights).parent / "mitigation.json").is_file():
-            return None
-        mitigation = Path(weights).parent / "mitigation.json"
-    path = Path(mitigation)
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise FfadeError(f"--mitigation: '{path}' not found") from error
-    except json.JSONDecodeError as error:
-        raise FfadeError(f"--mitigation: '{path}' is not valid JSON ({error})") from error
-    keys = [k for k in record if k.endswith(("_before", "_after", "_change")) or k == "status"]
-    return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
-
-
-def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:
-    """ "explorers" when both runs searched the same model and task with different explorers
-    (a comparison of search methods, not of models), "models" when the targets differ, else
-    "runs"."""
-    first_task, second_task = first.get("task") or {}, second.get("task") or {}
-    if first_task.get("target") != second_task.get("target"):
-        return "models"
-    if first.get("explorer") != second.get("explorer"):
-        return "explorers"
-    return "runs"
 
 
 def main(argv: list[str]) -> int:

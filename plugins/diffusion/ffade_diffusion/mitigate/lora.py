@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from typing_extensions import override
 
 from ffade.errors import FfadeError, require_above, require_at_least
-from ffade.mitigate.base import FineTuner, TrainingBatch, check_positive
+from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.plugin_api import read_text_lines
 from ffade.records import atomic_path
 
@@ -144,7 +144,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         eval_batch_size: int = 32,
         **kwargs: Any,
     ) -> None:
-        check_positive("learning_rate", learning_rate)
+        require_above(0, learning_rate=learning_rate)
         if not 0.0 <= caption_dropout < 1.0:
             raise FfadeError(
                 f"model.init_args.caption_dropout must be in [0, 1) (a share of captions); got "

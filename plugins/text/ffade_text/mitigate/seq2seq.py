@@ -24,7 +24,7 @@ import torch
 from typing_extensions import override
 
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
-from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice, check_positive
+from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice
 from ffade.mitigate.guard import GuardResult
 from ffade_text.rewards import rouge_l, sentence_bleu
 
@@ -74,7 +74,7 @@ class Seq2SeqFineTuner(FineTuner):
     ) -> None:
         check_choice("train", train, ("full", "lora"))
         check_choice("schedule", schedule, ("constant", "linear"))
-        check_positive("learning_rate", learning_rate)
+        require_above(0, learning_rate=learning_rate)
         require_at_least(0, weight_decay=weight_decay)
         require_above(0, lora_alpha=lora_alpha)
         require_within(0, 1, lora_dropout=lora_dropout)

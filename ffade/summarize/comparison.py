@@ -1,0 +1,49 @@
+"""What a report says about the second run of a comparison, beyond its landscape: which kind of
+comparison it is, and the fine-tune's held-out numbers, which lead it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ffade.errors import FfadeError
+
+
+def held_out_numbers(
+    compared: dict[str, Any], mitigation: str | Path | None
+) -> dict[str, Any] | None:
+    """The fine-tune's verdict and held-out numbers, from ``mitigation`` or the mitigation.json
+    beside the compared run's (``compared``: its summary) fixed weights (its target's
+    ``weights``); None if there is none.
+
+    Held-out data was never searched nor trained on, so these numbers are the comparison's most
+    trustworthy ones and lead the report.
+    """
+    if mitigation is None:
+        target = (compared.get("task") or {}).get("target") or {}
+        weights = (target.get("args") or {}).get("weights")
+        if not weights or not (Path(weights).parent / "mitigation.json").is_file():
+            return None
+        mitigation = Path(weights).parent / "mitigation.json"
+    path = Path(mitigation)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise FfadeError(f"--mitigation: '{path}' not found") from error
+    except json.JSONDecodeError as error:
+        raise FfadeError(f"--mitigation: '{path}' is not valid JSON ({error})") from error
+    keys = [k for k in record if k.endswith(("_before", "_after", "_change")) or k == "status"]
+    return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
+
+
+def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:
+    """ "explorers" when both runs searched the same model and task with different explorers
+    (a comparison of search methods, not of models), "models" when the targets differ, else
+    "runs"."""
+    first_task, second_task = first.get("task") or {}, second.get("task") or {}
+    if first_task.get("target") != second_task.get("target"):
+        return "models"
+    if first.get("explorer") != second.get("explorer"):
+        return "explorers"
+    return "runs"
