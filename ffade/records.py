@@ -134,16 +134,22 @@ def _number(value: float) -> str:
     return repr(value) if math.isfinite(value) else json.dumps(value)
 
 
+def partial_write(path: str | Path) -> Path:
+    """Where :func:`atomic_path` writes ``path`` before renaming it over ``path``."""
+    return Path(path).with_name(Path(path).name + ".tmp")
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write; renamed over ``path`` when the block ends.
 
     Readers see the old file or the new one, never half of one. The temporary file sits in the
     same directory (a rename across file systems is a copy), and is removed if the write fails;
-    a process killed mid-write leaves it there, where the next write of that file replaces it.
+    a process killed mid-write leaves it there, where the next write of that file replaces it
+    (and a resume from that checkpoint removes it: :func:`partial_write`).
     """
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = partial_write(path)
     try:
         yield tmp
         os.replace(tmp, path)

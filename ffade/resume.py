@@ -23,7 +23,7 @@ from typing import Any
 
 from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
 from ffade.errors import FfadeError
-from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
 from ffade.task import PluginSpec, TaskSpec
 
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
@@ -63,6 +63,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
             return _plan_replay(path, model)
     checkpoint = read_checkpoint(path)
     check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
+    partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     finished = _finished_line(path, checkpoint)
     return Resume(ckpt_path=str(path), finished=finished)
 
