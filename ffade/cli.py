@@ -102,6 +102,7 @@ def usage() -> str:
             *rows[len(LIGHTNING_COMMANDS) :],
             "",
             "Start with: ffade fit --config configs/quickstart.yaml",
+            "ffade --version prints the versions a bug report needs.",
         ]
     )
 
@@ -158,6 +159,11 @@ def _main(args: list[str]) -> int:
         return 2
     if args[0] in ("-h", "--help"):
         print(usage())
+        return 0
+    if args[0] in ("-V", "--version"):
+        from ffade.environment import version_lines
+
+        print("\n".join(version_lines()))
         return 0
     try:
         if args[0] in COMMANDS:

@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
 from lightning.pytorch import Callback, LightningModule
 from typing_extensions import override
 
+from ffade.environment import run_environment
 from ffade.records import SUMMARY_FILE, write_json_atomic
 
 
@@ -46,6 +48,7 @@ class RunModule(LightningModule):
         self.status = "created"
         self.wall_seconds = 0.0
         self._started = 0.0
+        self._environment: dict[str, Any] | None = None
 
     def start_run(self) -> Path:
         """Take the seed Lightning was given and create the run directory (the logger's).
@@ -75,13 +78,22 @@ class RunModule(LightningModule):
         """What summary.json says of the run now."""
         raise NotImplementedError
 
+    def model_device(self) -> torch.device:
+        """Where the model under test runs: its target's device (an explorer's target may sit
+        elsewhere than the explorer), else this module's."""
+        target = getattr(getattr(self, "task", None), "target", None)
+        return torch.device(getattr(target, "device", None) or self.device)
+
     def write_summary(self, status: str | None = None) -> None:
         """Write summary.json, after setting ``status`` if given; nothing before the run starts,
-        and nothing on ranks other than 0."""
+        and nothing on ranks other than 0. It ends with the run's ``environment``."""
         if status is not None:
             self.status = status
         if self.run_dir is not None and self.global_rank == 0:
-            write_json_atomic(self.run_dir / SUMMARY_FILE, self.summary())
+            if self._environment is None:  # once: listing the plugins' distributions takes ms
+                self._environment = run_environment(self.model_device())
+            summary = {**self.summary(), "environment": self._environment}
+            write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 
     def end_run(self, status: str) -> None:
         """Record how the run ended ("finished", "interrupted", "failed", or a verdict)."""

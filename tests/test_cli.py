@@ -39,6 +39,8 @@ def test_fit_leaves_a_complete_run_directory(tmp_path: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["evaluations"] == 120
     assert summary["gradient_updates"] > 0
+    environment = summary["environment"]  # where it ran: what the same figures need
+    assert environment["packages"]["torch"] and environment["device"].startswith("cpu (")
     assert (run / "config.yaml").is_file() and list(run.glob("events.out.tfevents.*"))
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == 120
     assert "evaluations: 100%" in result.stdout  # the progress bar counts the budget
@@ -91,6 +93,17 @@ def test_commands_that_do_not_train_never_import_lightning(args: list[str]) -> N
     assert "ffade.cli" in imported  # importtime reports what it should
     training = sorted(m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES)
     assert training == [], training[:5]
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_names_ffade_first_and_imports_no_torch(flag: str) -> None:
+    result, imported = python_m_ffade(flag)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("ffade ") and lines[0].split()[1][0].isdigit()
+    assert any(line.split()[0] == "torch" for line in lines[1:])
+    assert any(line.split()[0] == "ffade-vision" for line in lines[1:])  # plugins' packages
+    assert not [m for m in imported if m.split(".")[0] == "torch"]
 
 
 def test_report_on_a_run_never_imports_lightning(tmp_path: Path) -> None:

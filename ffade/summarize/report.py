@@ -305,6 +305,13 @@ def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any
             f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
             f"{remaining['probe_failures']} of {remaining['probes']} random probes failed)"
         )
+    environment = summary.get("environment")
+    if environment:  # the same seeded config prints other figures on another CPU or torch
+        packages = environment.get("packages", {})
+        figures["ran_on"] = (
+            f"{environment.get('device')}, torch {packages.get('torch')}, "
+            f"ffade {packages.get('ffade')}"
+        )
     return figures
 
 

@@ -177,6 +177,24 @@ def test_comparing_explorers_on_one_model_says_so(image_run, make_run, image_con
     assert "compares search methods, not models" in (image_run / "report.md").read_text()
 
 
+def test_the_run_table_says_where_each_run_ran(make_run, image_concepts) -> None:
+    def ran_on(device: str, torch: str) -> dict[str, object]:
+        return {"packages": {"torch": torch, "ffade": "0.1.0"}, "device": device}
+
+    first = make_run(
+        "a", image_concepts, planted_image_counts, environment=ran_on("cpu (AVX2)", "2.5.1")
+    )
+    second = make_run(
+        "b", image_concepts, planted_image_counts, environment=ran_on("cpu (AVX512)", "2.14.1")
+    )
+    assert main([str(first), "--compare", str(second), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((first / "report.html").read_text()).tables["run"]}
+    assert rows["ran_on"] == [
+        "cpu (AVX2), torch 2.5.1, ffade 0.1.0",
+        "cpu (AVX512), torch 2.14.1, ffade 0.1.0",
+    ]
+
+
 def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
     fixed = tmp_path / "mitigate"
     fixed.mkdir()
