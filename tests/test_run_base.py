@@ -60,7 +60,9 @@ def test_a_crash_is_recorded_in_the_loggers_run_directory(tmp_path: Path) -> Non
         trainer.fit(module)
     assert module.run_dir == tmp_path / "crash" / "version_0"
     summary = json.loads((module.run_dir / "summary.json").read_text())
+    environment = summary.pop("environment")  # every run says where it ran, a crashed one too
     assert summary == {"status": "failed", "seed": 7}
+    assert environment["device"] == "cpu (" + torch.backends.cpu.get_cpu_capability() + ")"
 
 
 def test_no_summary_before_the_run_has_a_directory() -> None:
