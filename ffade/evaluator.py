@@ -21,6 +21,7 @@ from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
+from ffade.plugin_checks import checked_features, score_batch
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task
 from ffade.threads import one_thread
@@ -122,7 +123,8 @@ class Evaluator:
                 ids = range(start, min(start + self.batch_size, self.num_inputs))
                 inputs, _ = self.changes.unchanged(ids)
                 with torch.inference_mode():
-                    chunks.append(self.task.target.features(inputs).float().cpu())
+                    features = checked_features(self.task.target, inputs, len(ids))
+                chunks.append(features.float().cpu())
             self._features = torch.cat(chunks)
         return self._features[torch.as_tensor(np.asarray(input_ids), dtype=torch.long)]
 
@@ -187,7 +189,7 @@ class Evaluator:
             outputs = self.task.target.predict(inputs)
             clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
             with one_thread(self.task.target.device):
-                scores = self.task.reward.score(outputs, references, clean)
+                scores = score_batch(self.task.reward, outputs, references, len(ids), clean)
         metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
         # NaN metric or NaN / inf reward: neither a pass nor a failure. An infinite metric alone
         # stays valid: a margin may be unbounded

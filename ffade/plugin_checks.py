@@ -1,0 +1,68 @@
+"""What ffade checks of what a plugin hands back, so that a slip in the contract is one line.
+
+docs/plugins.md promises plugin authors one-line errors that name the plugin. Without these
+checks, a reward that returns a tuple, scores one input short, or a target whose features are
+1-D would surface several calls later as an ``AttributeError`` or ``IndexError`` inside ffade,
+naming neither the plugin nor the rule it broke.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ffade.errors import PluginError
+from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target
+
+
+def score_batch(
+    reward: Reward, outputs: Any, references: Any, size: int, clean_outputs: Any | None = None
+) -> Scores:
+    """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
+    scores = reward.score(outputs, references, clean_outputs)
+    name = f"reward '{reward.plugin_name or type(reward).__name__}'"
+    if not isinstance(scores, Scores):
+        raise PluginError(
+            f"{name}: score() returned a {type(scores).__name__}; return "
+            "ffade.plugin_api.Scores(metric=..., failed=..., reward=...)"
+        )
+    if len(scores.metric) != size:
+        got = len(scores.metric)
+        raise PluginError(
+            f"{name}: score() gave {got} {'entry' if got == 1 else 'entries'} for a batch of "
+            f"{size} inputs; "
+            "give one metric, failed and reward per input"
+        )
+    return scores
+
+
+def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
+    """``target.features(inputs)``, refused unless it is a ``(batch, d)`` tensor."""
+    features = target.features(inputs)
+    shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
+    if shape is None or len(shape) != 2 or shape[0] != size:
+        got = f"shape {shape}" if shape is not None else f"a {type(features).__name__}"
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': features() returned {got} "
+            f"for a batch of {size} inputs; return a ({size}, d) tensor"
+        )
+    return features
+
+
+SUPER_INIT = {
+    Target: ("device", "super().__init__(device)"),
+    Concept: ("values", "super().__init__(values, label)"),
+    Dataset: ("seed", "super().__init__(seed)"),
+}
+"""Base class -> (an attribute its ``__init__`` sets, the call that sets it)."""
+
+
+def check_constructed(instance: Any, kind: str, name: str) -> None:
+    """Refuse a plugin whose ``__init__`` did not call its base's, before anything uses it."""
+    for base, (attribute, call) in SUPER_INIT.items():
+        if isinstance(instance, base) and not hasattr(instance, attribute):
+            raise PluginError(
+                f"{kind} '{name}': {type(instance).__name__}.__init__ never called {call}, so "
+                f"it has no '{attribute}'; call it in __init__ (docs/plugins.md)"
+            )
