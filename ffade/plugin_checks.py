@@ -66,3 +66,33 @@ def check_constructed(instance: Any, kind: str, name: str) -> None:
                 f"{kind} '{name}': {type(instance).__name__}.__init__ never called {call}, so "
                 f"it has no '{attribute}'; call it in __init__ (docs/plugins.md)"
             )
+
+
+def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
+    """``target.render(inputs)``: None, or ``(batch, 3, H, W)`` images, else one line."""
+    images = target.render(inputs)
+    if images is None:
+        return None
+    shape = tuple(images.shape) if isinstance(images, torch.Tensor) else None
+    if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
+        got = f"shape {shape}" if shape is not None else f"a {type(images).__name__}"
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': render() returned {got} "
+            f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
+        )
+    return images
+
+
+def described(target: Target, method: str, batch: Any, size: int) -> list[str] | None:
+    """``target.describe_inputs`` or ``describe_outputs`` of ``batch``: None, or one text each."""
+    texts = getattr(target, method)(batch)
+    if texts is None:
+        return None
+    if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or len(texts) != size:
+        listed = isinstance(texts, (list, tuple))
+        got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': {method}() returned {got} "
+            f"for a batch of {size}; return a list of {size} strings, or None"
+        )
+    return [str(text) for text in texts]

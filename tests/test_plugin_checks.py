@@ -52,6 +52,20 @@ class FlatFeatures(SyntheticTarget):
         return inputs["features"][:, 0]
 
 
+class OneCaption(SyntheticTarget):
+    """describe_outputs returns one string for the whole batch."""
+
+    def describe_outputs(self, outputs):
+        return "a caption"
+
+
+class GreyRender(SyntheticTarget):
+    """render returns (batch, H, W), no channels."""
+
+    def render(self, inputs):
+        return inputs["features"][:, None, :].expand(-1, 4, -1).clamp(0, 1)
+
+
 class DropsRows(Axis):
     """apply() returns the first row only."""
 
@@ -147,6 +161,32 @@ def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
             registry.create("target", "no_super_instance")
     finally:
         registry.unregister("target", "no_super_instance")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            "OneCaption",
+            r"target '.*OneCaption': describe_outputs\(\) returned 'a caption' for a batch of 2; "
+            r"return a list of 2 strings, or None",
+        ),
+        (
+            "GreyRender",
+            r"target '.*GreyRender': render\(\) returned shape \(2, 4, 8\) for a batch of 2 "
+            r"inputs; return \(2, 3, H, W\) images in \[0, 1\], or None",
+        ),
+    ],
+)
+def test_the_optional_hooks_are_checked_too(target: str, message: str) -> None:
+    from ffade.plugin_checks import described, rendered
+
+    spec = {**synthetic_spec(num_inputs=16), "target": {"name": f"{HERE}:{target}"}}
+    task = build_task(spec)
+    inputs, _ = task.dataset.collate(task.inputs[:2])
+    with pytest.raises(PluginError, match=message):
+        rendered(task.target, inputs, 2)
+        described(task.target, "describe_outputs", task.target.predict(inputs), 2)
 
 
 def _fit(tmp_path: Path, capsys: pytest.CaptureFixture[str], **task: dict) -> tuple[int, str]:
