@@ -20,10 +20,11 @@ import torch
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
+from ffade.errors import FfadeError
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.plugin_checks import checked_features, score_batch
 from ffade.records import EvaluationEncoder, RunRecorder
-from ffade.task import Task
+from ffade.task import Task, spec_dict
 from ffade.threads import one_thread
 
 
@@ -254,6 +255,45 @@ class Evaluator:
             for j, i in enumerate(chunk):
                 self._clean_outputs[i] = take(outputs, [j])
         return concat([self._clean_outputs[int(i)] for i in ids])
+
+    def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:
+        """Write summary.json for a search driven from outside ffade's explorers (another RL
+        library stepping :class:`~ffade.env.FailureEnv`), so that ``ffade report`` reads its log
+        as it reads one ``ffade fit`` wrote.
+
+        Args:
+            explorer: what searched, as reports name it (e.g. ``"stable-baselines3 DQN"``).
+            mode: the environment's mode.
+            extra: more keys, as given (``seed``, ``gradient_updates``, ``wall_seconds``: what
+                only the caller knows; None where not given).
+        """
+        if self.recorder is None:
+            raise FfadeError(
+                "Evaluator.write_summary needs the run directory: build the evaluator with "
+                "recorder=ffade.records.RunRecorder(run_dir)"
+            )
+        failing = {k % self.space.num_states for k, (_, _, failed) in self.memo.items() if failed}
+        summary = {
+            "explorer": explorer,
+            "status": "finished",
+            "mode": mode,
+            "seed": None,
+            "budget": self.budget,
+            "evaluations": self.evaluations,
+            "failures": self.failures,
+            "invalid": self.invalid,
+            "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
+            "failing_concept_states": len(failing),
+            "failure_rate": self.failures / self.evaluations if self.evaluations else 0.0,
+            "gradient_updates": None,
+            "wall_seconds": None,
+            "num_inputs": self.num_inputs,
+            "num_states": self.space.num_states,
+            "concepts": self.space.describe(),
+            "neutral_state": self.space.neutral.tolist(),
+            "task": spec_dict(self.task.spec),
+        }
+        self.recorder.write_summary({**summary, **extra})
 
     def state_dict(self) -> dict[str, Any]:
         return {
