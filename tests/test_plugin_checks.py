@@ -237,3 +237,32 @@ def test_a_tensor_of_scores_on_any_device_passes() -> None:
 
     scores = score_batch(Lists(), torch.tensor([-1.0, 2.0]), None, 2)
     assert scores.failed.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("task", "line"),
+    [
+        (
+            {"target": "synthetic"},
+            "model.init_args.task.target: a plugin is written {name: synthetic, args: {...}}, "
+            "not the bare name 'synthetic'",
+        ),
+        (
+            {"concepts": ["axis"]},
+            "model.init_args.task.concepts: a plugin is written {name: axis, args: {...}}, "
+            "not the bare name 'axis'",
+        ),
+        (
+            {"reward": {"name": "margin", "arg": {"scale": 2.0}}},
+            "model.init_args.task.reward: unknown key 'arg'; a plugin takes only name and args",
+        ),
+    ],
+)
+def test_a_plugin_not_written_name_and_args_is_said_so(
+    task: dict, line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """jsonargparse's words were "Unable to load config 'synthetic'", "Expected a dot import path
+    string: axis; model classes: ..." and "does not accept option 'reward.arg.scale' (did you
+    mean 'reward'?)"."""
+    status, err = _fit(tmp_path, capsys, **task)
+    assert status == 2 and err.strip().splitlines()[-1] == f"ffade: error: {line}"
