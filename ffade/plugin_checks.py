@@ -1,9 +1,10 @@
 """What ffade checks of what a plugin hands back, so that a slip in the contract is one line.
 
 docs/plugins.md promises plugin authors one-line errors that name the plugin. Without these
-checks, a reward that returns a tuple, scores one input short, or a target whose features are
-1-D would surface several calls later as an ``AttributeError`` or ``IndexError`` inside ffade,
-naming neither the plugin nor the rule it broke.
+checks, a reward that returns a tuple, scores one input short, a target whose features are 1-D
+or a dataset whose split holds inputs without references would surface several calls later as an
+``AttributeError``, ``IndexError`` or ``TypeError`` inside ffade, naming neither the plugin nor
+the rule it broke.
 """
 
 from __future__ import annotations
@@ -96,3 +97,23 @@ def described(target: Target, method: str, batch: Any, size: int) -> list[str] |
             f"for a batch of {size}; return a list of {size} strings, or None"
         )
     return [str(text) for text in texts]
+
+
+def split_pairs(dataset: Dataset, split: str) -> list[tuple[Any, Any]]:
+    """``dataset.split(split)`` as a list, refused unless each item is an (input, reference)."""
+    name = dataset.plugin_name or type(dataset).__name__
+    items = dataset.split(split)
+    try:
+        items = list(items)
+    except TypeError:
+        raise PluginError(
+            f"dataset '{name}': split({split!r}) returned {type(items).__name__}; return a "
+            "sequence of (input, reference) pairs"
+        ) from None
+    for index, item in enumerate(items):
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise PluginError(
+                f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
+                "not an (input, reference) pair; return a sequence of such pairs"
+            )
+    return items

@@ -101,6 +101,20 @@ class NoSuperDataset(SyntheticDataset):
         self.num_inputs = num_inputs
 
 
+class InputsOnly(SyntheticDataset):
+    """split() returns inputs without their references."""
+
+    def split(self, name):
+        return [item for item, _ in super().split(name)]
+
+
+class NoSplit(SyntheticDataset):
+    """split() returns None."""
+
+    def split(self, name):
+        return None
+
+
 def _evaluate(**plugins: str) -> None:
     """Build the synthetic task with ``plugins`` swapped in, then evaluate a few pairs."""
     spec = {**synthetic_spec(num_inputs=16), "max_inputs": 4}
@@ -142,6 +156,15 @@ def _evaluate(**plugins: str) -> None:
             r"never called super\(\).__init__\(values, label\), so it has no 'values'",
         ),
         ({"dataset": f"{HERE}:NoSuperDataset"}, r"never called super\(\).__init__\(seed\)"),
+        (
+            {"dataset": f"{HERE}:InputsOnly"},
+            r"dataset '.*InputsOnly': split\('discovery'\) item 0 is a dict, not an \(input, "
+            r"reference\) pair",
+        ),
+        (
+            {"dataset": f"{HERE}:NoSplit"},
+            r"dataset '.*NoSplit': split\('discovery'\) returned NoneType; return a sequence",
+        ),
     ],
 )
 def test_a_broken_contract_is_one_error_naming_the_plugin(plugins, message) -> None:
