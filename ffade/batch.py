@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ffade.errors import PluginError
+
 
 def take(batch: Any, rows: Any) -> Any:
     """The rows of a batch (a tensor, a dict of them, or a list), in the order given."""
@@ -41,3 +43,18 @@ def batch_size_of(inputs: Any) -> int:
     if isinstance(inputs, dict):
         return batch_size_of(next(iter(inputs.values())))
     return len(inputs)
+
+
+def checked_rows(batch: Any, size: int, who: str) -> Any:
+    """``batch`` if it holds ``size`` rows, else one line saying ``who`` (a concept's method)."""
+    try:
+        rows = batch_size_of(batch)
+    except (TypeError, IndexError, StopIteration):  # not a batch: None, a number, a 0-d tensor
+        rows = None
+    if rows != size:
+        got = f"a {type(batch).__name__}" if rows is None else f"{rows} row{'s' * (rows != 1)}"
+        raise PluginError(
+            f"{who} returned {got} for a batch of {size} inputs; return the whole batch, "
+            "one row per input, in order"
+        )
+    return batch

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ffade.batch import take
+from ffade.batch import checked_rows, take
 from ffade.task import Task
 
 DEVICE_CACHE_BYTES = 2**30
@@ -61,7 +61,8 @@ class ChangedInputs:
             keys, rows = np.unique(states[:, c] * distinct + rows, return_inverse=True)
             values, parents = np.divmod(keys, distinct)
             grid = concept.values
-            inputs = concept.apply_each(take(inputs, parents), [grid[i] for i in values.tolist()])
+            changed = concept.apply_each(take(inputs, parents), [grid[i] for i in values.tolist()])
+            inputs = checked_rows(changed, len(keys), f"concept '{concept.label}': apply_each")
             distinct = len(keys)
         return take(inputs, rows), references
 

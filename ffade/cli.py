@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, PluginError
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -120,13 +120,17 @@ def unknown_command(name: str) -> str:
     return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
 
 
-def _with_hints(args: list[str], message: str) -> str:
-    """A Lightning command's error with "did you mean" for a misspelled model class."""
-    if args[0] not in LIGHTNING_COMMANDS:
-        return message
+def _with_hints(args: list[str], error: FfadeError) -> str:
+    """A Lightning command's error with "did you mean" for a misspelled model class.
+
+    A plugin's error is about the plugin, never a model class, even when it quotes an import
+    error ("No module named ...") from inside the plugin.
+    """
+    if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
+        return str(error)
     from ffade.fit_help import class_path_hint
 
-    return class_path_hint(message)
+    return class_path_hint(str(error))
 
 
 def _print_ending(args: list[str], model: object) -> None:
@@ -185,7 +189,7 @@ def _main(args: list[str]) -> int:
         model = run_lightning(args)
         _print_ending(args, model)
     except FfadeError as exc:
-        print(f"ffade: error: {_with_hints(args, str(exc))}", file=sys.stderr)
+        print(f"ffade: error: {_with_hints(args, exc)}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)

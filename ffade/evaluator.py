@@ -20,9 +20,11 @@ import torch
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
+from ffade.errors import FfadeError
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
+from ffade.plugin_checks import checked_features, score_batch
 from ffade.records import EvaluationEncoder, RunRecorder
-from ffade.task import Task
+from ffade.task import Task, spec_dict
 from ffade.threads import one_thread
 
 
@@ -122,7 +124,8 @@ class Evaluator:
                 ids = range(start, min(start + self.batch_size, self.num_inputs))
                 inputs, _ = self.changes.unchanged(ids)
                 with torch.inference_mode():
-                    chunks.append(self.task.target.features(inputs).float().cpu())
+                    features = checked_features(self.task.target, inputs, len(ids))
+                chunks.append(features.float().cpu())
             self._features = torch.cat(chunks)
         return self._features[torch.as_tensor(np.asarray(input_ids), dtype=torch.long)]
 
@@ -187,7 +190,7 @@ class Evaluator:
             outputs = self.task.target.predict(inputs)
             clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
             with one_thread(self.task.target.device):
-                scores = self.task.reward.score(outputs, references, clean)
+                scores = score_batch(self.task.reward, outputs, references, len(ids), clean)
         metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
         # NaN metric or NaN / inf reward: neither a pass nor a failure. An infinite metric alone
         # stays valid: a margin may be unbounded
@@ -252,6 +255,45 @@ class Evaluator:
             for j, i in enumerate(chunk):
                 self._clean_outputs[i] = take(outputs, [j])
         return concat([self._clean_outputs[int(i)] for i in ids])
+
+    def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:
+        """Write summary.json for a search driven from outside ffade's explorers (another RL
+        library stepping :class:`~ffade.env.FailureEnv`), so that ``ffade report`` reads its log
+        as it reads one ``ffade fit`` wrote.
+
+        Args:
+            explorer: what searched, as reports name it (e.g. ``"stable-baselines3 DQN"``).
+            mode: the environment's mode.
+            extra: more keys, as given (``seed``, ``gradient_updates``, ``wall_seconds``: what
+                only the caller knows; None where not given).
+        """
+        if self.recorder is None:
+            raise FfadeError(
+                "Evaluator.write_summary needs the run directory: build the evaluator with "
+                "recorder=ffade.records.RunRecorder(run_dir)"
+            )
+        failing = {k % self.space.num_states for k, (_, _, failed) in self.memo.items() if failed}
+        summary = {
+            "explorer": explorer,
+            "status": "finished",
+            "mode": mode,
+            "seed": None,
+            "budget": self.budget,
+            "evaluations": self.evaluations,
+            "failures": self.failures,
+            "invalid": self.invalid,
+            "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
+            "failing_concept_states": len(failing),
+            "failure_rate": self.failures / self.evaluations if self.evaluations else 0.0,
+            "gradient_updates": None,
+            "wall_seconds": None,
+            "num_inputs": self.num_inputs,
+            "num_states": self.space.num_states,
+            "concepts": self.space.describe(),
+            "neutral_state": self.space.neutral.tolist(),
+            "task": spec_dict(self.task.spec),
+        }
+        self.recorder.write_summary({**summary, **extra})
 
     def state_dict(self) -> dict[str, Any]:
         return {

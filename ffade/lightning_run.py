@@ -233,6 +233,9 @@ def config_error_line(message: str) -> str:
             close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
+    plugin = _plugin_spec_reason(keys[-1] if keys else "", reason)
+    if plugin:
+        return plugin
     in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
         r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
         reason,
@@ -243,6 +246,37 @@ def config_error_line(message: str) -> str:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         reason = f"{reason}{hint}; task keys: {', '.join(allowed)}"
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+PLUGIN_KEYS = ("target", "dataset", "reward", "concepts")
+"""The task keys that name plugins, each as ``{name: ..., args: {...}}``."""
+
+
+def _plugin_spec_reason(key: str, reason: str) -> str | None:
+    """The error for a task plugin not written ``{name: ..., args: {...}}``, said in those words.
+
+    jsonargparse reads a bare string there as a config file to load ("Unable to load config") or,
+    in the concepts list, as a class path, and an unknown key under a plugin as an option of the
+    task ("does not accept option 'target.arg.floor'").
+    """
+    given = re.search(r"task\.(\w+)\"", key)
+    where = given.group(1) if given else None
+    string = re.match(
+        r"(?:Unable to load config ['\"]|Expected a dot import path string: )([^'\"]+)", reason
+    )
+    if where in PLUGIN_KEYS and string and not string.group(1).endswith((".yaml", ".yml", ".json")):
+        name = string.group(1)
+        return (
+            f"model.init_args.task.{where}: a plugin is written {{name: {name}, args: {{...}}}}, "
+            f"not the bare name {name!r}"
+        )
+    inner = re.match(r"Group '[\w.]*task' does not accept option '(\w+)\.(\w+)", reason)
+    if inner and inner.group(1) in PLUGIN_KEYS:
+        return (
+            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'; "
+            "a plugin takes only name and args"
+        )
+    return None
 
 
 def _expected_types(message: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ffade.batch import batch_size_of, concat, take
+from ffade.batch import batch_size_of, checked_rows, concat, take
 from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, PluginError
 
@@ -124,10 +124,13 @@ class Concept(ABC):
         for row, value in enumerate(values):
             groups.setdefault(value, []).append(row)
         order = [row for rows in groups.values() for row in rows]
-        pieces = [
-            part if value == self.neutral else self.apply(part, value)
-            for value, part in ((v, take(inputs, rows)) for v, rows in groups.items())
-        ]
+        pieces = []
+        for value, rows in groups.items():
+            part = take(inputs, rows)
+            if value != self.neutral:
+                call = f"concept '{self.label}': apply(inputs, {value!r})"
+                part = checked_rows(self.apply(part, value), len(rows), call)
+            pieces.append(part)
         changed = concat(pieces)
         if order == list(range(len(order))):  # rows arrived grouped by value: already in order
             return changed

@@ -19,6 +19,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Concept, Dataset, Reward, Target
+from ffade.plugin_checks import check_constructed
 
 KINDS: dict[str, tuple[str, type]] = {
     "target": ("ffade.targets", Target),
@@ -190,6 +191,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
                 f"arguments (got {', '.join(map(repr, init_args))}); register its class instead"
             )
         instance.plugin_name = name
+        check_constructed(instance, kind, name)
         return instance
     cls = load(kind, name)
     init_args = dict(init_args or {})
@@ -225,4 +227,5 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         raise
     except (TypeError, ValueError) as exc:
         raise PluginError(f"{kind} '{name}': {exc}") from exc
+    check_constructed(instance, kind, name)
     return instance

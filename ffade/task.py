@@ -9,6 +9,7 @@ from ffade import registry
 from ffade.concepts import ConceptSpace
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
+from ffade.plugin_checks import split_pairs
 
 
 @dataclass
@@ -79,7 +80,7 @@ def build_task(spec: TaskSpec | dict[str, Any]) -> Task:
     dataset = registry.create("dataset", dataset_spec.name, dataset_spec.args)
     reward = registry.create("reward", reward_spec.name, reward_spec.args)
     concepts = [registry.create("concept", c.name, c.args) for c in spec.concepts]
-    inputs = list(dataset.split(spec.split))
+    inputs = split_pairs(dataset, spec.split)
     if spec.max_inputs is not None:
         if spec.max_inputs < 1:
             raise FfadeError(f"task.max_inputs must be at least 1, got {spec.max_inputs}")

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
+from ffade.plugin_checks import described, rendered
 from ffade.records import atomic_path, write_json_atomic
 
 PANEL_PIXELS = 180
@@ -60,16 +61,18 @@ def save_worst_examples(
     target = evaluator.task.target
     with torch.inference_mode():
         inputs = evaluator.changes.inputs(ids, states)
-        images = target.render(inputs)
-        texts = target.describe_inputs(inputs) if images is None else None
+        images = rendered(target, inputs, len(worst))
+        texts = described(target, "describe_inputs", inputs, len(worst)) if images is None else None
         if images is None and texts is None:
             return 0
-        captions = target.describe_outputs(target.predict(inputs)) or [""] * len(worst)
-        unchanged = None if images is None else target.render(evaluator.changes.unchanged(ids)[0])
+        outputs = target.predict(inputs)
+        captions = described(target, "describe_outputs", outputs, len(worst)) or [""] * len(worst)
+        if images is not None:
+            unchanged = rendered(target, evaluator.changes.unchanged(ids)[0], len(worst))
     folder = run_dir / "examples"
     folder.mkdir(exist_ok=True)
     pictures = None if images is None else _channels_last(images)
-    originals = None if unchanged is None else _channels_last(unchanged)
+    originals = None if images is None else _channels_last(unchanged)
     entries = []
     for i, (input_id, state, metric, reward) in enumerate(worst):
         entry: dict[str, Any] = {

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
+from ffade.plugin_checks import described, rendered
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region
@@ -75,10 +76,13 @@ class RegionPictures:
         target = changes.task.target
         with torch.inference_mode():
             inputs = changes.inputs(ids, states)
-            images = target.render(inputs)
+            images = rendered(target, inputs, len(chosen))
             if images is None:
                 return None
-            captions = target.describe_outputs(target.predict(inputs)) or [""] * len(chosen)
+            outputs = target.predict(inputs)
+            captions = described(target, "describe_outputs", outputs, len(chosen)) or [""] * len(
+                chosen
+            )
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
         labels = [
             _caption(changes.task.inputs[int(i)][1], caption, changes.space.values(state))

@@ -18,6 +18,7 @@ import numpy as np
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.gate.suite import SUITE_SPLITS, Case
+from ffade.plugin_checks import split_pairs
 from ffade.task import Task, build_task
 
 SETUP_ERROR = re.compile(r"cuda|nvidia|\bmps\b|device|driver|state_dict|PytorchStreamReader", re.I)
@@ -88,7 +89,7 @@ def split_tasks(task_spec: dict[str, Any]) -> dict[str, Task]:
     """
     spec = dict(task_spec, split="discovery")
     discovery = build_task(spec)
-    heldout_inputs = list(discovery.dataset.split("heldout"))
+    heldout_inputs = split_pairs(discovery.dataset, "heldout")
     tasks = {"discovery": discovery}
     if heldout_inputs:
         d = discovery

@@ -39,6 +39,7 @@ from ffade.mitigate.guard import (
     region_failure_rates,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
+from ffade.plugin_checks import split_pairs
 from ffade.records import atomic_path, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
@@ -151,7 +152,7 @@ class FineTuner(RunModule):
         self.task = build_task(dict(spec, max_inputs=self.hparams.max_finetune_inputs))
         name = spec["target"]["name"]
         check_trainable(self.task.target, name)
-        heldout = list(self.task.dataset.split("heldout"))
+        heldout = split_pairs(self.task.dataset, "heldout")
         if not heldout:
             raise FfadeError(f"dataset '{spec['dataset']['name']}' has no heldout inputs to guard")
         t = self.task

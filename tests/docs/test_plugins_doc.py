@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from ffade.errors import FfadeError
 from tests.helpers import REPO
 
 BLOCK = re.compile(r"```\w+\n# (\S+)\n(.*?)```", re.DOTALL)
@@ -91,3 +94,36 @@ def test_the_flattening_wrapper_drives_the_environment_to_the_end_of_its_budget(
         env.reset()
     assert evaluator.remaining == 0
     assert rewards[-1] == (0.0, True, False)  # past the budget: nothing evaluated, truncated
+
+
+def test_an_environment_with_a_recorder_leaves_a_run_that_ffade_report_reads(
+    tmp_path: Path, capsys
+) -> None:
+    """docs/plugins.md: RunRecorder on the Evaluator, then write_summary: ffade report works."""
+    from ffade.cli import main
+    from ffade.env import Evaluator, FailureEnv
+    from ffade.records import RunRecorder
+    from ffade.task import build_task
+    from tests.helpers import synthetic_spec
+
+    run_dir = tmp_path / "external"
+    evaluator = Evaluator(
+        build_task(synthetic_spec(num_inputs=16)), budget=40, recorder=RunRecorder(run_dir)
+    )
+    env = FailureEnv(evaluator, mode="macroscopic")
+    env.reset(seed=0)
+    while evaluator.remaining:
+        env.step(env.action_space.sample())
+        env.reset()
+    evaluator.write_summary(explorer="outside loop", seed=0, gradient_updates=7)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["explorer"], summary["evaluations"], summary["gradient_updates"]) == (
+        "outside loop",
+        40,
+        7,
+    )
+    assert summary["failures"] == evaluator.failures and len(summary["concepts"]) == 3
+    assert main(["report", str(run_dir)]) == 0, capsys.readouterr().err
+    assert "| explorer | outside loop |" in (run_dir / "report.md").read_text()
+    with pytest.raises(FfadeError, match=r"needs the run directory: .*recorder=ffade\.records"):
+        Evaluator(evaluator.task).write_summary(explorer="no recorder")

@@ -1,0 +1,119 @@
+"""What ffade checks of what a plugin hands back, so that a slip in the contract is one line.
+
+docs/plugins.md promises plugin authors one-line errors that name the plugin. Without these
+checks, a reward that returns a tuple, scores one input short, a target whose features are 1-D
+or a dataset whose split holds inputs without references would surface several calls later as an
+``AttributeError``, ``IndexError`` or ``TypeError`` inside ffade, naming neither the plugin nor
+the rule it broke.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ffade.errors import PluginError
+from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target
+
+
+def score_batch(
+    reward: Reward, outputs: Any, references: Any, size: int, clean_outputs: Any | None = None
+) -> Scores:
+    """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
+    scores = reward.score(outputs, references, clean_outputs)
+    name = f"reward '{reward.plugin_name or type(reward).__name__}'"
+    if not isinstance(scores, Scores):
+        raise PluginError(
+            f"{name}: score() returned a {type(scores).__name__}; return "
+            "ffade.plugin_api.Scores(metric=..., failed=..., reward=...)"
+        )
+    if len(scores.metric) != size:
+        got = len(scores.metric)
+        raise PluginError(
+            f"{name}: score() gave {got} {'entry' if got == 1 else 'entries'} for a batch of "
+            f"{size} inputs; "
+            "give one metric, failed and reward per input"
+        )
+    return scores
+
+
+def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
+    """``target.features(inputs)``, refused unless it is a ``(batch, d)`` tensor."""
+    features = target.features(inputs)
+    shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
+    if shape is None or len(shape) != 2 or shape[0] != size:
+        got = f"shape {shape}" if shape is not None else f"a {type(features).__name__}"
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': features() returned {got} "
+            f"for a batch of {size} inputs; return a ({size}, d) tensor"
+        )
+    return features
+
+
+SUPER_INIT = {
+    Target: ("device", "super().__init__(device)"),
+    Concept: ("values", "super().__init__(values, label)"),
+    Dataset: ("seed", "super().__init__(seed)"),
+}
+"""Base class -> (an attribute its ``__init__`` sets, the call that sets it)."""
+
+
+def check_constructed(instance: Any, kind: str, name: str) -> None:
+    """Refuse a plugin whose ``__init__`` did not call its base's, before anything uses it."""
+    for base, (attribute, call) in SUPER_INIT.items():
+        if isinstance(instance, base) and not hasattr(instance, attribute):
+            raise PluginError(
+                f"{kind} '{name}': {type(instance).__name__}.__init__ never called {call}, so "
+                f"it has no '{attribute}'; call it in __init__ (docs/plugins.md)"
+            )
+
+
+def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
+    """``target.render(inputs)``: None, or ``(batch, 3, H, W)`` images, else one line."""
+    images = target.render(inputs)
+    if images is None:
+        return None
+    shape = tuple(images.shape) if isinstance(images, torch.Tensor) else None
+    if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
+        got = f"shape {shape}" if shape is not None else f"a {type(images).__name__}"
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': render() returned {got} "
+            f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
+        )
+    return images
+
+
+def described(target: Target, method: str, batch: Any, size: int) -> list[str] | None:
+    """``target.describe_inputs`` or ``describe_outputs`` of ``batch``: None, or one text each."""
+    texts = getattr(target, method)(batch)
+    if texts is None:
+        return None
+    if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or len(texts) != size:
+        listed = isinstance(texts, (list, tuple))
+        got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': {method}() returned {got} "
+            f"for a batch of {size}; return a list of {size} strings, or None"
+        )
+    return [str(text) for text in texts]
+
+
+def split_pairs(dataset: Dataset, split: str) -> list[tuple[Any, Any]]:
+    """``dataset.split(split)`` as a list, refused unless each item is an (input, reference)."""
+    name = dataset.plugin_name or type(dataset).__name__
+    items = dataset.split(split)
+    try:
+        items = list(items)
+    except TypeError:
+        raise PluginError(
+            f"dataset '{name}': split({split!r}) returned {type(items).__name__}; return a "
+            "sequence of (input, reference) pairs"
+        ) from None
+    for index, item in enumerate(items):
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise PluginError(
+                f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
+                "not an (input, reference) pair; return a sequence of such pairs"
+            )
+    return items

@@ -1,0 +1,291 @@
+"""A plugin that breaks the contract of docs/plugins.md is one line naming it, not a traceback.
+
+Each plugin below makes one mistake a plugin author makes; before these checks each surfaced
+inside ffade as an AttributeError, IndexError or "zip() argument 2 is shorter".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from ffade_synthetic.concept import Axis
+from ffade_synthetic.data import SyntheticDataset
+from ffade_synthetic.reward import MarginReward
+from ffade_synthetic.target import SyntheticTarget
+
+from ffade import registry
+from ffade.cli import main
+from ffade.env import Evaluator
+from ffade.errors import PluginError
+from ffade.plugin_api import Scores
+from ffade.task import build_task
+from tests.helpers import synthetic_spec, write_config
+from tests.test_registry import make_distribution
+
+HERE = "tests.test_plugin_checks"
+
+
+class TupleReward(MarginReward):
+    """score() returns a tuple, not Scores."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        scores = super().score(outputs, references, clean_outputs)
+        return scores.metric, scores.failed, scores.reward
+
+
+class ShortReward(MarginReward):
+    """One entry fewer than the batch."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        scores = super().score(outputs, references, clean_outputs)
+        return Scores(scores.metric[1:], scores.failed[1:], scores.reward[1:])
+
+
+class FlatFeatures(SyntheticTarget):
+    """1-D features: one number per input, not a (batch, d) tensor."""
+
+    def features(self, inputs):
+        return inputs["features"][:, 0]
+
+
+class OneCaption(SyntheticTarget):
+    """describe_outputs returns one string for the whole batch."""
+
+    def describe_outputs(self, outputs):
+        return "a caption"
+
+
+class GreyRender(SyntheticTarget):
+    """render returns (batch, H, W), no channels."""
+
+    def render(self, inputs):
+        return inputs["features"][:, None, :].expand(-1, 4, -1).clamp(0, 1)
+
+
+class DropsRows(Axis):
+    """apply() returns the first row only."""
+
+    def apply(self, inputs, value):
+        return {k: v[:1] for k, v in super().apply(inputs, value).items()}
+
+
+class EachDropsRows(Axis):
+    """An apply_each override that loses the last row."""
+
+    def apply_each(self, inputs, values):
+        return {k: v[:-1] for k, v in super().apply_each(inputs, values).items()}
+
+
+class NoSuperTarget(SyntheticTarget):
+    """Forgets super().__init__(device)."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.regions = []
+
+
+class NoSuperConcept(Axis):
+    """Forgets super().__init__(values, label)."""
+
+    def __init__(self, index: int = 0, values=None, label=None) -> None:
+        self.index = index
+
+
+class NoSuperDataset(SyntheticDataset):
+    """Forgets super().__init__(seed)."""
+
+    def __init__(self, num_inputs: int = 64, num_axes: int = 3, seed: int = 0) -> None:
+        self.num_inputs = num_inputs
+
+
+class InputsOnly(SyntheticDataset):
+    """split() returns inputs without their references."""
+
+    def split(self, name):
+        return [item for item, _ in super().split(name)]
+
+
+class NoSplit(SyntheticDataset):
+    """split() returns None."""
+
+    def split(self, name):
+        return None
+
+
+def _evaluate(**plugins: str) -> None:
+    """Build the synthetic task with ``plugins`` swapped in, then evaluate a few pairs."""
+    spec = {**synthetic_spec(num_inputs=16), "max_inputs": 4}
+    for key, name in plugins.items():
+        if key == "concept":
+            spec["concepts"][0] = {"name": name, "args": {"index": 0}}
+        else:
+            spec[key] = {"name": name, "args": spec[key].get("args", {}) if key != "target" else {}}
+    evaluator = Evaluator(build_task(spec), batch_size=8)
+    evaluator.features(np.arange(4))
+    evaluator.evaluate(np.array([0, 1, 2, 3]), np.array([[1, 2, 3], [4, 5, 6], [1, 2, 3], [0] * 3]))
+
+
+@pytest.mark.parametrize(
+    ("plugins", "message"),
+    [
+        ({"reward": f"{HERE}:TupleReward"}, r"reward '.*TupleReward': score\(\) returned a tuple"),
+        ({"reward": f"{HERE}:ShortReward"}, r"score\(\) gave 3 entries for a batch of 4 inputs"),
+        (
+            {"target": f"{HERE}:FlatFeatures"},
+            r"target '.*FlatFeatures': features\(\) returned shape \(4,\) for a batch of 4 "
+            r"inputs; return a \(4, d\) tensor",
+        ),
+        (
+            {"concept": f"{HERE}:DropsRows"},
+            r"concept '.*DropsRows': apply\(inputs, .*\) returned 1 row for a batch of \d inputs",
+        ),
+        (
+            {"concept": f"{HERE}:EachDropsRows"},
+            r"concept '.*EachDropsRows': apply_each returned \d rows for a batch of \d inputs",
+        ),
+        (
+            {"target": f"{HERE}:NoSuperTarget"},
+            r"target '.*NoSuperTarget': NoSuperTarget.__init__ never called "
+            r"super\(\).__init__\(device\)",
+        ),
+        (
+            {"concept": f"{HERE}:NoSuperConcept"},
+            r"never called super\(\).__init__\(values, label\), so it has no 'values'",
+        ),
+        ({"dataset": f"{HERE}:NoSuperDataset"}, r"never called super\(\).__init__\(seed\)"),
+        (
+            {"dataset": f"{HERE}:InputsOnly"},
+            r"dataset '.*InputsOnly': split\('discovery'\) item 0 is a dict, not an \(input, "
+            r"reference\) pair",
+        ),
+        (
+            {"dataset": f"{HERE}:NoSplit"},
+            r"dataset '.*NoSplit': split\('discovery'\) returned NoneType; return a sequence",
+        ),
+    ],
+)
+def test_a_broken_contract_is_one_error_naming_the_plugin(plugins, message) -> None:
+    with pytest.raises(PluginError, match=message):
+        _evaluate(**plugins)
+
+
+def test_the_good_plugins_pass_the_same_checks() -> None:
+    _evaluate()
+
+
+def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
+    instance = NoSuperTarget()
+    registry.register("target", "no_super_instance", instance)
+    try:
+        with pytest.raises(PluginError, match=r"target 'no_super_instance': .*never called"):
+            registry.create("target", "no_super_instance")
+    finally:
+        registry.unregister("target", "no_super_instance")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            "OneCaption",
+            r"target '.*OneCaption': describe_outputs\(\) returned 'a caption' for a batch of 2; "
+            r"return a list of 2 strings, or None",
+        ),
+        (
+            "GreyRender",
+            r"target '.*GreyRender': render\(\) returned shape \(2, 4, 8\) for a batch of 2 "
+            r"inputs; return \(2, 3, H, W\) images in \[0, 1\], or None",
+        ),
+    ],
+)
+def test_the_optional_hooks_are_checked_too(target: str, message: str) -> None:
+    from ffade.plugin_checks import described, rendered
+
+    spec = {**synthetic_spec(num_inputs=16), "target": {"name": f"{HERE}:{target}"}}
+    task = build_task(spec)
+    inputs, _ = task.dataset.collate(task.inputs[:2])
+    with pytest.raises(PluginError, match=message):
+        rendered(task.target, inputs, 2)
+        described(task.target, "describe_outputs", task.target.predict(inputs), 2)
+
+
+def _fit(tmp_path: Path, capsys: pytest.CaptureFixture[str], **task: dict) -> tuple[int, str]:
+    """``ffade fit`` on the synthetic task with ``task`` keys replaced; (status, stderr)."""
+    config = write_config(tmp_path / "c.yaml", budget=32, learning_starts=16)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"].update(task)
+    config.write_text(yaml.safe_dump(data))
+    status = main(["fit", "--config", str(config)])
+    return status, capsys.readouterr().err
+
+
+def test_ffade_fit_says_a_reward_that_returns_a_tuple_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, err = _fit(tmp_path, capsys, reward={"name": f"{HERE}:TupleReward"})
+    assert status == 2 and "Traceback" not in err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(
+            "ffade: error: reward 'tests.test_plugin_checks:TupleReward': score() returned a tuple"
+        )
+    )
+
+
+def test_a_plugin_that_fails_to_import_is_not_a_model_class_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ModuleNotFoundError inside a plugin once got "; model classes: ffade.explore..."."""
+    make_distribution(tmp_path, "fake-missing", "[ffade.rewards]\ngone = no_such_module_x:Gone\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    status, err = _fit(tmp_path, capsys, reward={"name": "gone"})
+    assert status == 2
+    assert err.strip().splitlines()[-1] == (
+        "ffade: error: reward 'gone' from fake-missing 1.0 failed to import "
+        "(no_such_module_x:Gone): ModuleNotFoundError: No module named 'no_such_module_x'"
+    )
+
+
+def test_a_tensor_of_scores_on_any_device_passes() -> None:
+    """The checks accept what docs/plugins.md allows: Scores built from tensors and lists."""
+    from ffade.plugin_checks import score_batch
+
+    class Lists(MarginReward):
+        def score(self, outputs, references, clean_outputs=None):
+            return Scores(outputs.tolist(), (outputs < 0).tolist(), torch.ones(len(outputs)))
+
+    scores = score_batch(Lists(), torch.tensor([-1.0, 2.0]), None, 2)
+    assert scores.failed.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("task", "line"),
+    [
+        (
+            {"target": "synthetic"},
+            "model.init_args.task.target: a plugin is written {name: synthetic, args: {...}}, "
+            "not the bare name 'synthetic'",
+        ),
+        (
+            {"concepts": ["axis"]},
+            "model.init_args.task.concepts: a plugin is written {name: axis, args: {...}}, "
+            "not the bare name 'axis'",
+        ),
+        (
+            {"reward": {"name": "margin", "arg": {"scale": 2.0}}},
+            "model.init_args.task.reward: unknown key 'arg'; a plugin takes only name and args",
+        ),
+    ],
+)
+def test_a_plugin_not_written_name_and_args_is_said_so(
+    task: dict, line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """jsonargparse's words were "Unable to load config 'synthetic'", "Expected a dot import path
+    string: axis; model classes: ..." and "does not accept option 'reward.arg.scale' (did you
+    mean 'reward'?)"."""
+    status, err = _fit(tmp_path, capsys, **task)
+    assert status == 2 and err.strip().splitlines()[-1] == f"ffade: error: {line}"
