@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,23 @@ def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None
     summary = json.loads((accepted.run_dir / "summary.json").read_text())
     assert summary["status"] == "accepted" and summary["finetuner"] == "classifier"
     assert list(accepted.run_dir.glob("events.out.tfevents.*"))
+
+
+def documented_mitigation_keys() -> set[str]:
+    """The keys docs/mitigation.md's mitigation.json table lists ("`a_before`, `_after`": two)."""
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    table = doc.split("### mitigation.json", 1)[1].split("\n\n| key |", 1)[1].split("\n\n")[0]
+    keys = set()
+    for row in table.splitlines()[2:]:
+        names = re.findall(r"`(\w+)`", row.split(" | ")[0])
+        for name in names:
+            keys.add(names[0].rsplit("_", 1)[0] + name if name.startswith("_") else name)
+    return keys
+
+
+def test_mitigation_json_holds_exactly_the_documented_keys(accepted) -> None:
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    assert documented_mitigation_keys() == set(result)
 
 
 def test_tensorboard_has_the_documented_tags(accepted) -> None:
