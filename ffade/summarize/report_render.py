@@ -118,6 +118,11 @@ def html_page(report: dict[str, Any], out: Path) -> str:
     return "\n".join(parts) + "\n"
 
 
+def rules_cover(count: int) -> str:
+    """ "1 failure rule covers" or "N failure rules cover": the lead of each coverage sentence."""
+    return f"{count} failure rule covers" if count == 1 else f"{count} failure rules cover"
+
+
 def relative_path(path: Path | str, start: Path) -> str:
     """``path`` as a link from a file in ``start``, with forward slashes on every platform."""
     return Path(os.path.relpath(path, start)).as_posix()
@@ -161,7 +166,7 @@ def _notes(report: dict[str, Any]) -> list[str]:
     rules = report.get("rules")
     if rules and rules["failing_states"]:
         found.append(
-            f"{len(rules['rules'])} failure rules cover {rules['covered_failing_states']} of the "
+            f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
             f"{rules['failing_states']} failing states ({rules['coverage']:.0%}); every rule's "
             "rate is known to reach the threshold, and no value inside a rule passes for sure."
         )

@@ -72,7 +72,7 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
     assert printed == [
         f"report: {out / 'report.html'}",
         "evaluations: 742, failures: 172",
-        "1 failure rules cover 92% of 13 failing states (failure rate >= 50%); top: " + PLANTED,
+        "1 failure rule covers 92% of 13 failing states (failure rate >= 50%); top: " + PLANTED,
         f"next: ffade feedback {image_run}",
     ]
 
@@ -122,12 +122,19 @@ def test_pictures_are_logged_to_tensorboard(image_run) -> None:
     assert "summarize/failure_rate" in events.Tags()["images"]
 
 
-def test_compare_reports_distance_and_region_shift(image_run, make_run, image_concepts) -> None:
+def test_compare_reports_distance_and_region_shift(
+    image_run, make_run, image_concepts, capsys
+) -> None:
     def after(state: tuple[int, ...]) -> tuple[int, int]:  # rotation 30 fixed, 40 still fails
         return (10, 9) if state[0] == 4 and state[1] <= 1 else (10, 0)
 
     other = make_run("after", image_concepts, after)
+    capsys.readouterr()
     assert main([str(image_run), "--compare", str(other), "--no-tensorboard"]) == 0
+    # docs/report.md: the next command (feedback on this run) only ends a report without --compare
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"report: {image_run / 'report.html'}"
+    assert not any(line.startswith("next:") for line in printed), printed
     compare = json.loads((image_run / "report.json").read_text())["compare"]
     assert compare["run"] == str(other)
     assert compare["wasserstein"]["failure"]["value"] > 0
