@@ -33,6 +33,13 @@ def held_out_numbers(
         raise FfadeError(f"--mitigation: '{path}' not found") from error
     except json.JSONDecodeError as error:
         raise FfadeError(f"--mitigation: '{path}' is not valid JSON ({error})") from error
+    needed = ("status", "clean_accuracy_before", "clean_accuracy_after")
+    if not isinstance(record, dict) or not all(key in record for key in needed):
+        raise FfadeError(
+            f"--mitigation: '{path}' is not a fine-tune's mitigation.json (it lacks "
+            f"{', '.join(repr(k) for k in needed)}); give the mitigation.json that "
+            "`ffade fit` with a fine-tuner wrote"
+        )
     keys = [k for k in record if k.endswith(("_before", "_after", "_change")) or k == "status"]
     return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
 

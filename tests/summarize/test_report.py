@@ -295,6 +295,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("other_grid", r"--compare: '.*other/summary.json' key 'concepts' differs from"),
         ("axes", r"unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
         ("threshold", r"threshold 1.5 must be in \(0, 1\]"),
+        ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
+        ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
@@ -302,13 +304,18 @@ def test_bad_input_is_one_line_and_exit_code_2(
 ) -> None:
     (tmp_path / "empty").mkdir()
     other = make_run("other", {"rotation": [0, 10]}, {})
+    compare_self = [str(image_run), "--compare", str(image_run)]
     argv = {
         "missing": [str(tmp_path / "missing")],
         "empty": [str(tmp_path / "empty")],
         "other_grid": [str(image_run), "--compare", str(other)],
         "axes": [str(image_run), "--axes", "hue"],
         "threshold": [str(image_run), "--threshold", "1.5"],
+        # a discovery run's summary.json is JSON, but no fine-tune's verdict
+        "not_mitigation": [*compare_self, "--mitigation", str(image_run / "summary.json")],
+        "list_mitigation": [*compare_self, "--mitigation", str(tmp_path / "list.json")],
     }[case]
+    (tmp_path / "list.json").write_text("[1, 2]")
     assert main([*argv, "--no-tensorboard"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
