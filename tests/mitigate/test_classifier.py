@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -90,6 +91,22 @@ def documented_mitigation_keys() -> set[str]:
 def test_mitigation_json_holds_exactly_the_documented_keys(accepted) -> None:
     result = json.loads((accepted.run_dir / "mitigation.json").read_text())
     assert documented_mitigation_keys() == set(result)
+
+
+def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) -> None:
+    # a summarizer's run given to the classifier fine-tuner: its outputs are texts, not logits
+    tuner = ClassifierFineTuner(run=str(digits_run), **SMALL)
+    with pytest.raises(FfadeError) as error:
+        tuner.clean_correct(["a summary", "another"], torch.tensor([0, 1]))
+    message = str(error.value)
+    assert "needs a target whose outputs are class logits" in message and "\n" not in message
+    assert "returned a list" in message and "Seq2SeqFineTuner" in message
+    with pytest.raises(FfadeError, match=r"returned a torch.int64 tensor of shape \(2,\)"):
+        tuner.clean_correct(torch.tensor([3, 1]), torch.tensor([3, 1]))
+    right = tuner.clean_correct(
+        np.array([[0.1, 2.0], [3.0, 0.0]], np.float32), torch.tensor([1, 1])
+    )
+    assert right.tolist() == [True, False]
 
 
 def test_tensorboard_has_the_documented_tags(accepted) -> None:
