@@ -212,6 +212,22 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
 
 
+def test_held_out_numbers_of_a_lora_fix_are_found_beside_its_lora_directory(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    # the diffusion LoRA fine-tuner's fixed_target names lora_weights (RUN/lora), not weights
+    fixed = tmp_path / "t2i_mitigate"
+    (fixed / "lora").mkdir(parents=True)
+    record = {"status": "accepted", "clean_accuracy_before": 0.8, "clean_accuracy_after": 0.79}
+    (fixed / "mitigation.json").write_text(json.dumps(record))
+    args = {"lora_weights": str(fixed / "lora")}
+    task = {"name": "planted", "target": {"name": "t", "args": args}}
+    other = make_run("lora_after", image_concepts, planted_image_counts, task=task)
+    report = build_report(image_run, other, tensorboard=False)
+    assert report["compare"]["mitigation"]["file"] == str(fixed / "mitigation.json")
+    assert report["compare"]["mitigation"]["clean_accuracy_after"] == 0.79
+
+
 def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -> None:
     run = make_run(
         "micro",
