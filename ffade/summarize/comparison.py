@@ -44,7 +44,11 @@ def held_out_numbers(
             f"{', '.join(repr(k) for k in needed)}); give the mitigation.json that "
             "`ffade fit` with a fine-tuner wrote"
         )
-    keys = [k for k in record if k.endswith(("_before", "_after", "_change")) or k == "status"]
+    keys = [
+        k
+        for k in record
+        if k.endswith(("_before", "_after", "_change")) or k in ("status", "clean_metric")
+    ]
     return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
 
 

@@ -220,12 +220,17 @@ def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The fine-tune's verdict, then each held-out figure before and after."""
     numbers = compare["mitigation"]
+    metric = numbers.get("clean_metric")
     rows = [["verdict", numbers.get("status", "-"), numbers.get("reason") or "", ""]]
     for key in numbers:
         if key.endswith("_before"):
             name = key.removesuffix("_before")
-            after = numbers.get(f"{name}_after")
-            rows.append([name.replace("_", " "), _pct(numbers[key]), _pct(after), ""])
+            label = name.replace("_", " ")
+            if name == "clean_accuracy" and metric not in (None, "accuracy"):
+                label += f" ({metric})"  # a summarizer's BLEU / 100, a judge's or CLIP's score
+            # BLEU is in points (0-100), every other held-out figure a share
+            show = _points if name == "clean_bleu" else _pct
+            rows.append([label, show(numbers[key]), show(numbers.get(f"{name}_after")), ""])
     rows[0][3] = numbers["file"]
     return ["held-out figure", "before", "after", "source"], rows
 
@@ -361,6 +366,10 @@ def _fmt(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _pct(value: float | None) -> str:

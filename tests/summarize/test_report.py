@@ -212,6 +212,32 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
 
 
+def test_a_summarizers_held_out_numbers_read_in_its_own_units(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    # the seq2seq fine-tuner's mitigation.json: clean_accuracy_* is BLEU / 100, clean_bleu_* BLEU
+    fixed = tmp_path / "text_mitigate"
+    fixed.mkdir()
+    record = {
+        "status": "accepted",
+        "clean_metric": "BLEU / 100",
+        "clean_accuracy_before": 0.993,
+        "clean_accuracy_after": 0.987,
+        "clean_bleu_before": 99.3,
+        "clean_bleu_after": 98.7,
+        "clean_rougel_before": 0.998,
+        "clean_rougel_after": 0.99,
+    }
+    (fixed / "mitigation.json").write_text(json.dumps(record))
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(fixed / "m.pt")}}}
+    other = make_run("text_after", image_concepts, planted_image_counts, task=task)
+    build_report(image_run, other, tensorboard=False)
+    rows = parse((image_run / "report.html").read_text()).tables["held-out"]
+    assert ["clean accuracy (BLEU / 100)", "99%", "99%", ""] in rows
+    assert ["clean bleu", "99.30", "98.70", ""] in rows  # points, not 9930%
+    assert ["clean rougel", "100%", "99%", ""] in rows
+
+
 def test_held_out_numbers_of_a_lora_fix_are_found_beside_its_lora_directory(
     image_run, make_run, image_concepts, tmp_path
 ) -> None:
