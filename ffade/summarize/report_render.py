@@ -220,17 +220,19 @@ def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The fine-tune's verdict, then each held-out figure before and after."""
     numbers = compare["mitigation"]
-    metric = numbers.get("clean_metric")
+    metric = numbers.get("clean_metric", "accuracy")
     rows = [["verdict", numbers.get("status", "-"), numbers.get("reason") or "", ""]]
     for key in numbers:
-        if key.endswith("_before"):
-            name = key.removesuffix("_before")
-            label = name.replace("_", " ")
-            if name == "clean_accuracy" and metric not in (None, "accuracy"):
-                label += f" ({metric})"  # a summarizer's BLEU / 100, a judge's or CLIP's score
-            # BLEU is in points (0-100), every other held-out figure a share
-            show = _points if name == "clean_bleu" else _pct
-            rows.append([label, show(numbers[key]), show(numbers.get(f"{name}_after")), ""])
+        name = key.removesuffix("_before")
+        if not key.endswith("_before") or name == "clean_score":  # the LoRA's clean_accuracy again
+            continue
+        label, show = name.replace("_", " "), _pct
+        if name == "clean_accuracy":  # as the fit's ending says it: a share only if an accuracy
+            label = f"clean {metric}"
+            show = _pct if metric.endswith("accuracy") else _score
+        elif name == "clean_bleu":  # BLEU points, 0-100
+            label, show = "clean BLEU", _points
+        rows.append([label, show(numbers[key]), show(numbers.get(f"{name}_after")), ""])
     rows[0][3] = numbers["file"]
     return ["held-out figure", "before", "after", "source"], rows
 
@@ -370,6 +372,10 @@ def _fmt(value: Any) -> str:
 
 def _points(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _pct(value: float | None) -> str:
