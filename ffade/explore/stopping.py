@@ -2,8 +2,9 @@
 
 A rule is one comparison, ``QUANTITY < NUMBER`` (or ``<=``):
 
-- ``new_failures_per_1000``: failing pairs found among the last 1,000 evaluations; judged only
-  once 1,000 evaluations have been made, so a run never stops on a short start.
+- ``new_failures_per_1000``: new failing pairs found per 1,000 evaluations over the latest whole
+  steps that hold at least 1,000 evaluations (a rate, not a count: steps come in batches); judged
+  only once 1,000 evaluations have been made, so a run never stops on a short start.
 - ``estimated_remaining``: the upper end of the 95% interval of failing pairs not found yet
   (:mod:`ffade.explore.coverage`): the search stops once it is sure few remain, not when the
   point estimate merely happens to be small.

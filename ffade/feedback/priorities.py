@@ -211,6 +211,12 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
     if not isinstance(data, dict):
         raise FfadeError(f"{path}: expected a mapping with keys run, concepts and regions")
     missing = [k for k in ("run", "threshold", "min_evaluations", "concepts") if k not in data]
+    if missing and _is_priorities_file(data):
+        raise FfadeError(
+            f"{path} is a priorities file (regions by rank, id or state), not a feedback.yaml: "
+            f"apply it with `ffade feedback RUN_DIR --from {path}`, which writes "
+            "RUN_DIR/feedback.yaml for the fine-tuner"
+        )
     if missing:
         raise FfadeError(f"{path}: key {missing[0]!r} is missing; `ffade feedback` writes it")
     concepts = data["concepts"]
@@ -219,6 +225,15 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
     ):
         raise FfadeError(f"{path}: 'concepts' must map each concept label to its grid values")
     return concepts
+
+
+def _is_priorities_file(data: dict[Any, Any]) -> bool:
+    """Whether a mapping reads as ``ffade feedback --from``'s input: a ``default`` or an entry
+    naming its region by ``rank`` or ``contains``, which no feedback.yaml has."""
+    entries = data.get("regions") if isinstance(data.get("regions"), list) else []
+    return "default" in data or any(
+        isinstance(e, dict) and ("rank" in e or "contains" in e) for e in entries
+    )
 
 
 def _read_region_entry(entry: Any, where: str, concepts: dict[Any, list[Any]]) -> RegionFeedback:

@@ -45,9 +45,16 @@ def _target_from(text: str) -> dict[str, Any]:
     if path.suffix == ".json" or path.name == MITIGATION_FILE:
         if not path.is_file():
             raise FfadeError(f"--target: {path} not found")
-        fixed = json.loads(path.read_text(encoding="utf-8")).get("fixed_target")
-        if not fixed:
-            raise FfadeError(f"--target: {path} has no fixed_target (was the fix rejected?)")
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise FfadeError(f"--target: {path} is not valid JSON ({error})") from error
+        fixed = record.get("fixed_target") if isinstance(record, dict) else None
+        if not isinstance(fixed, dict) or "name" not in fixed:
+            raise FfadeError(
+                f"--target: {path} has no fixed_target {{name, args}}: it is no fine-tune's "
+                "mitigation.json (a rejected fix's names the original target)"
+            )
         return fixed
     try:
         spec = yaml.safe_load(text)

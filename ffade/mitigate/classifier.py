@@ -159,6 +159,22 @@ class ClassifierFineTuner(FineTuner):
     @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
         """Top-1 accuracy: the arg-max class is the label."""
-        logits = torch.as_tensor(outputs)
+        if isinstance(outputs, np.ndarray):
+            outputs = torch.from_numpy(outputs)
+        if not (
+            isinstance(outputs, torch.Tensor) and outputs.ndim == 2 and outputs.is_floating_point()
+        ):  # the first guard measurement meets the outputs before any training step does
+            got = (
+                f"a {outputs.dtype} tensor of shape {tuple(outputs.shape)}"
+                if isinstance(outputs, torch.Tensor)
+                else f"a {type(outputs).__name__}"
+            )
+            raise FfadeError(
+                f"model.init_args.run: the classifier fine-tuner needs a target whose outputs are "
+                f"class logits (a float tensor, inputs x classes); target "
+                f"'{self.plan.task_spec['target']['name']}' returned {got} (a summarizer takes "
+                "ffade_text.mitigate.Seq2SeqFineTuner)"
+            )
+        logits = outputs
         labels = torch.as_tensor(references, device=logits.device).long().reshape(-1)
         return logits.argmax(-1) == labels

@@ -15,25 +15,40 @@ def held_out_numbers(
 ) -> dict[str, Any] | None:
     """The fine-tune's verdict and held-out numbers, from ``mitigation`` or the mitigation.json
     beside the compared run's (``compared``: its summary) fixed weights (its target's
-    ``weights``); None if there is none.
+    ``weights``, or ``lora_weights`` for a LoRA fix); None if there is none.
 
     Held-out data was never searched nor trained on, so these numbers are the comparison's most
     trustworthy ones and lead the report.
     """
+    given = "--mitigation"
     if mitigation is None:
         target = (compared.get("task") or {}).get("target") or {}
-        weights = (target.get("args") or {}).get("weights")
-        if not weights or not (Path(weights).parent / "mitigation.json").is_file():
+        args = target.get("args") or {}
+        # a fine-tune's run directory holds its weights (model.pt) or its LoRA directory (lora/)
+        fixed = args.get("weights") or args.get("lora_weights")
+        if not fixed or not (Path(fixed).parent / "mitigation.json").is_file():
             return None
-        mitigation = Path(weights).parent / "mitigation.json"
+        mitigation = Path(fixed).parent / "mitigation.json"
+        given = "the compared run's fine-tune"
     path = Path(mitigation)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise FfadeError(f"--mitigation: '{path}' not found") from error
+        raise FfadeError(f"{given}: '{path}' not found") from error
     except json.JSONDecodeError as error:
-        raise FfadeError(f"--mitigation: '{path}' is not valid JSON ({error})") from error
-    keys = [k for k in record if k.endswith(("_before", "_after", "_change")) or k == "status"]
+        raise FfadeError(f"{given}: '{path}' is not valid JSON ({error})") from error
+    needed = ("status", "clean_accuracy_before", "clean_accuracy_after")
+    if not isinstance(record, dict) or not all(key in record for key in needed):
+        raise FfadeError(
+            f"{given}: '{path}' is not a fine-tune's mitigation.json (it lacks "
+            f"{', '.join(repr(k) for k in needed)}); give the mitigation.json that "
+            "`ffade fit` with a fine-tuner wrote"
+        )
+    keys = [
+        k
+        for k in record
+        if k.endswith(("_before", "_after", "_change")) or k in ("status", "clean_metric")
+    ]
     return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
 
 

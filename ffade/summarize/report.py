@@ -41,7 +41,7 @@ from ffade.summarize.regions import (
     region_arguments,
     smallest_failing_changes,
 )
-from ffade.summarize.report_render import html_page, markdown, relative_path
+from ffade.summarize.report_render import html_page, markdown, relative_path, rules_cover
 from ffade.summarize.rules import find_rules
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, transport_cost
 
@@ -269,7 +269,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     lines = [
         f"report: {page}",
         f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
-        f"{len(rules['rules'])} failure rules cover {rules['coverage']:.0%} of "
+        f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
         f"{rules['failing_states']} failing states (failure rate >= {report['threshold']:.0%}); "
         f"top: {top}",
     ]

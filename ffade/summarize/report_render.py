@@ -118,6 +118,11 @@ def html_page(report: dict[str, Any], out: Path) -> str:
     return "\n".join(parts) + "\n"
 
 
+def rules_cover(count: int) -> str:
+    """ "1 failure rule covers" or "N failure rules cover": the lead of each coverage sentence."""
+    return f"{count} failure rule covers" if count == 1 else f"{count} failure rules cover"
+
+
 def relative_path(path: Path | str, start: Path) -> str:
     """``path`` as a link from a file in ``start``, with forward slashes on every platform."""
     return Path(os.path.relpath(path, start)).as_posix()
@@ -161,7 +166,7 @@ def _notes(report: dict[str, Any]) -> list[str]:
     rules = report.get("rules")
     if rules and rules["failing_states"]:
         found.append(
-            f"{len(rules['rules'])} failure rules cover {rules['covered_failing_states']} of the "
+            f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
             f"{rules['failing_states']} failing states ({rules['coverage']:.0%}); every rule's "
             "rate is known to reach the threshold, and no value inside a rule passes for sure."
         )
@@ -215,12 +220,19 @@ def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The fine-tune's verdict, then each held-out figure before and after."""
     numbers = compare["mitigation"]
+    metric = numbers.get("clean_metric", "accuracy")
     rows = [["verdict", numbers.get("status", "-"), numbers.get("reason") or "", ""]]
     for key in numbers:
-        if key.endswith("_before"):
-            name = key.removesuffix("_before")
-            after = numbers.get(f"{name}_after")
-            rows.append([name.replace("_", " "), _pct(numbers[key]), _pct(after), ""])
+        name = key.removesuffix("_before")
+        if not key.endswith("_before") or name == "clean_score":  # the LoRA's clean_accuracy again
+            continue
+        label, show = name.replace("_", " "), _pct
+        if name == "clean_accuracy":  # as the fit's ending says it: a share only if an accuracy
+            label = f"clean {metric}"
+            show = _pct if metric.endswith("accuracy") else _score
+        elif name == "clean_bleu":  # BLEU points, 0-100
+            label, show = "clean BLEU", _points
+        rows.append([label, show(numbers[key]), show(numbers.get(f"{name}_after")), ""])
     rows[0][3] = numbers["file"]
     return ["held-out figure", "before", "after", "source"], rows
 
@@ -356,6 +368,14 @@ def _fmt(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _pct(value: float | None) -> str:

@@ -131,3 +131,13 @@ def test_a_missing_feedback_file_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(FfadeError) as error:
         read_feedback(tmp_path / "feedback.yaml")
     assert "not found; make one with `ffade feedback RUN_DIR`" in str(error.value)
+
+
+def test_a_priorities_file_given_as_feedback_says_to_apply_it_first() -> None:
+    # docs/mitigation.md: --from takes the priorities file; the fine-tuner reads what it writes
+    priorities = Path(__file__).parents[2] / "configs" / "feedback_digits.yaml"
+    with pytest.raises(FfadeError) as error:
+        read_feedback(priorities)
+    message = str(error.value)
+    assert "is a priorities file" in message and "\n" not in message
+    assert f"ffade feedback RUN_DIR --from {priorities}" in message

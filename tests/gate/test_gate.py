@@ -157,6 +157,24 @@ def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[1, 2", "is not valid JSON"),
+        ("[1, 2]", "it is no fine-tune's mitigation.json"),
+        ('{"explorer": "dqn", "status": "finished"}', "has no fixed_target"),
+    ],
+)
+def test_a_target_json_that_is_no_mitigation_json_exits_2(
+    suite_path: Path, tmp_path: Path, text: str, says: str, capsys
+) -> None:
+    given = tmp_path / "given.json"
+    given.write_text(text)
+    assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err and err.startswith("ffade: error: --target:")
+
+
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
     args = ["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), "--min-evaluations", "50"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -72,6 +74,39 @@ def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None
     summary = json.loads((accepted.run_dir / "summary.json").read_text())
     assert summary["status"] == "accepted" and summary["finetuner"] == "classifier"
     assert list(accepted.run_dir.glob("events.out.tfevents.*"))
+
+
+def documented_mitigation_keys() -> set[str]:
+    """The keys docs/mitigation.md's mitigation.json table lists ("`a_before`, `_after`": two)."""
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    table = doc.split("### mitigation.json", 1)[1].split("\n\n| key |", 1)[1].split("\n\n")[0]
+    keys = set()
+    for row in table.splitlines()[2:]:
+        names = re.findall(r"`(\w+)`", row.split(" | ")[0])
+        for name in names:
+            keys.add(names[0].rsplit("_", 1)[0] + name if name.startswith("_") else name)
+    return keys
+
+
+def test_mitigation_json_holds_exactly_the_documented_keys(accepted) -> None:
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    assert documented_mitigation_keys() == set(result)
+
+
+def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) -> None:
+    # a summarizer's run given to the classifier fine-tuner: its outputs are texts, not logits
+    tuner = ClassifierFineTuner(run=str(digits_run), **SMALL)
+    with pytest.raises(FfadeError) as error:
+        tuner.clean_correct(["a summary", "another"], torch.tensor([0, 1]))
+    message = str(error.value)
+    assert "needs a target whose outputs are class logits" in message and "\n" not in message
+    assert "returned a list" in message and "Seq2SeqFineTuner" in message
+    with pytest.raises(FfadeError, match=r"returned a torch.int64 tensor of shape \(2,\)"):
+        tuner.clean_correct(torch.tensor([3, 1]), torch.tensor([3, 1]))
+    right = tuner.clean_correct(
+        np.array([[0.1, 2.0], [3.0, 0.0]], np.float32), torch.tensor([1, 1])
+    )
+    assert right.tolist() == [True, False]
 
 
 def test_tensorboard_has_the_documented_tags(accepted) -> None:

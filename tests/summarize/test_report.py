@@ -72,7 +72,7 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
     assert printed == [
         f"report: {out / 'report.html'}",
         "evaluations: 742, failures: 172",
-        "1 failure rules cover 92% of 13 failing states (failure rate >= 50%); top: " + PLANTED,
+        "1 failure rule covers 92% of 13 failing states (failure rate >= 50%); top: " + PLANTED,
         f"next: ffade feedback {image_run}",
     ]
 
@@ -122,12 +122,19 @@ def test_pictures_are_logged_to_tensorboard(image_run) -> None:
     assert "summarize/failure_rate" in events.Tags()["images"]
 
 
-def test_compare_reports_distance_and_region_shift(image_run, make_run, image_concepts) -> None:
+def test_compare_reports_distance_and_region_shift(
+    image_run, make_run, image_concepts, capsys
+) -> None:
     def after(state: tuple[int, ...]) -> tuple[int, int]:  # rotation 30 fixed, 40 still fails
         return (10, 9) if state[0] == 4 and state[1] <= 1 else (10, 0)
 
     other = make_run("after", image_concepts, after)
+    capsys.readouterr()
     assert main([str(image_run), "--compare", str(other), "--no-tensorboard"]) == 0
+    # docs/report.md: the next command (feedback on this run) only ends a report without --compare
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"report: {image_run / 'report.html'}"
+    assert not any(line.startswith("next:") for line in printed), printed
     compare = json.loads((image_run / "report.json").read_text())["compare"]
     assert compare["run"] == str(other)
     assert compare["wasserstein"]["failure"]["value"] > 0
@@ -223,6 +230,48 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
 
 
+def test_a_summarizers_held_out_numbers_read_in_its_own_units(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    # the seq2seq fine-tuner's mitigation.json: clean_accuracy_* is BLEU / 100, clean_bleu_* BLEU
+    fixed = tmp_path / "text_mitigate"
+    fixed.mkdir()
+    record = {
+        "status": "accepted",
+        "clean_metric": "BLEU / 100",
+        "clean_accuracy_before": 0.993,
+        "clean_accuracy_after": 0.987,
+        "clean_bleu_before": 99.3,
+        "clean_bleu_after": 98.7,
+        "clean_rougel_before": 0.998,
+        "clean_rougel_after": 0.99,
+    }
+    (fixed / "mitigation.json").write_text(json.dumps(record))
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(fixed / "m.pt")}}}
+    other = make_run("text_after", image_concepts, planted_image_counts, task=task)
+    build_report(image_run, other, tensorboard=False)
+    rows = parse((image_run / "report.html").read_text()).tables["held-out"]
+    assert ["clean BLEU / 100", "0.993", "0.987", ""] in rows  # as the fit's ending says it
+    assert ["clean BLEU", "99.30", "98.70", ""] in rows  # points, not 9930%
+    assert ["clean rougel", "100%", "99%", ""] in rows
+
+
+def test_held_out_numbers_of_a_lora_fix_are_found_beside_its_lora_directory(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    # the diffusion LoRA fine-tuner's fixed_target names lora_weights (RUN/lora), not weights
+    fixed = tmp_path / "t2i_mitigate"
+    (fixed / "lora").mkdir(parents=True)
+    record = {"status": "accepted", "clean_accuracy_before": 0.8, "clean_accuracy_after": 0.79}
+    (fixed / "mitigation.json").write_text(json.dumps(record))
+    args = {"lora_weights": str(fixed / "lora")}
+    task = {"name": "planted", "target": {"name": "t", "args": args}}
+    other = make_run("lora_after", image_concepts, planted_image_counts, task=task)
+    report = build_report(image_run, other, tensorboard=False)
+    assert report["compare"]["mitigation"]["file"] == str(fixed / "mitigation.json")
+    assert report["compare"]["mitigation"]["clean_accuracy_after"] == 0.79
+
+
 def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -> None:
     run = make_run(
         "micro",
@@ -306,6 +355,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("other_grid", r"--compare: '.*other/summary.json' key 'concepts' differs from"),
         ("axes", r"unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
         ("threshold", r"threshold 1.5 must be in \(0, 1\]"),
+        ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
+        ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
@@ -313,13 +364,18 @@ def test_bad_input_is_one_line_and_exit_code_2(
 ) -> None:
     (tmp_path / "empty").mkdir()
     other = make_run("other", {"rotation": [0, 10]}, {})
+    compare_self = [str(image_run), "--compare", str(image_run)]
     argv = {
         "missing": [str(tmp_path / "missing")],
         "empty": [str(tmp_path / "empty")],
         "other_grid": [str(image_run), "--compare", str(other)],
         "axes": [str(image_run), "--axes", "hue"],
         "threshold": [str(image_run), "--threshold", "1.5"],
+        # a discovery run's summary.json is JSON, but no fine-tune's verdict
+        "not_mitigation": [*compare_self, "--mitigation", str(image_run / "summary.json")],
+        "list_mitigation": [*compare_self, "--mitigation", str(tmp_path / "list.json")],
     }[case]
+    (tmp_path / "list.json").write_text("[1, 2]")
     assert main([*argv, "--no-tensorboard"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err

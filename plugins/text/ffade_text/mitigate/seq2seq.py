@@ -98,8 +98,23 @@ class Seq2SeqFineTuner(FineTuner):
         self._base_weights: dict[str, torch.Tensor] | None = None
 
     # ---- what to train -----------------------------------------------------------------------
+    def check_summarizer(self) -> None:
+        """One line, before any step, when the run's target is no seq2seq model with a tokenizer:
+        fed a classifier's outputs, BLEU would fail deep inside sacrebleu instead."""
+        config = getattr(self.network, "config", None)
+        if getattr(self.target, "tokenizer", None) is None or not getattr(
+            config, "is_encoder_decoder", False
+        ):
+            name = self.plan.task_spec["target"]["name"]
+            raise FfadeError(
+                f"model.init_args.run: the seq2seq fine-tuner needs a seq2seq summarizer target "
+                f"(seq2seq_summarizer, tiny_news_bart); run '{self.plan.run_dir}' searched target "
+                f"'{name}' (a classifier takes ffade.mitigate.ClassifierFineTuner)"
+            )
+
     @override
     def select_parameters(self) -> None:
+        self.check_summarizer()
         if self.hparams.train != "lora":
             return
         from peft import LoraConfig, TaskType, get_peft_model

@@ -118,6 +118,22 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
         Seq2SeqFineTuner(run=str(text_run), lora_alpha=0)
 
 
+def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
+    # the wrong fine-tuner for the run's target: one line naming both, not sacrebleu's TypeError
+    from ffade.explore import DQNExplorer
+    from tests.mitigate.conftest import digits_spec
+
+    explorer = DQNExplorer(task=digits_spec(), budget=320, num_envs=32, learning_starts=64)
+    discover(explorer, tmp_path, seed=0, name="digits")
+    run = Path(explorer.recorder.run_dir)
+    feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
+    with pytest.raises(FfadeError) as error:
+        fine_tune(run, tmp_path)
+    message = str(error.value)
+    assert "needs a seq2seq summarizer target" in message and "'digits_cnn'" in message
+    assert "\n" not in message
+
+
 def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) -> None:
     from tests.helpers import ffade
 
