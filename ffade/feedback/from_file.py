@@ -80,7 +80,8 @@ def feedback_from_file(
         raise FfadeError(f"{run_dir}: {hint}")
     pictures = pictures or picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
-    for region, priority, source in read_priorities(priorities, landscape, regions):
+    noun = "rule" if slices == "rules" else "region"
+    for region, priority, source in read_priorities(priorities, landscape, regions, noun):
         picture = pictures(region) if priority != "skip" else None
         feedback.answer(RegionFeedback.of(region, priority, source, picture))
     feedback.save(out)
@@ -92,11 +93,12 @@ def _read_file(path: str | Path) -> Any:
 
 
 def read_priorities(
-    path: str | Path, landscape: Landscape, regions: list[Region]
+    path: str | Path, landscape: Landscape, regions: list[Region], noun: str = "region"
 ) -> list[tuple[Region, str, str]]:
     """(region, priority, source) for every region of the run, from a priorities file.
 
     Regions the file does not list take its ``default`` priority (skip unless it says otherwise).
+    ``noun`` is what errors call them: "rule" when the run's slices are rules.
 
     Raises:
         FfadeError: the file is missing or malformed; see the module docstring for the checks.
@@ -129,14 +131,14 @@ def read_priorities(
         given = [k for k in SELECTORS if k in entry]
         if len(given) != 1:
             raise FfadeError(
-                f"{where}: name the region with exactly one of {', '.join(SELECTORS)}; "
+                f"{where}: name the {noun} with exactly one of {', '.join(SELECTORS)}; "
                 f"got {', '.join(given) or 'none'}"
             )
-        region = _select(given[0], entry[given[0]], landscape, regions, where)
+        region = _select(given[0], entry[given[0]], landscape, regions, where, noun)
         if region.id in chosen:
             raise FfadeError(
-                f"{where}: region {region.id} ({region.conditions}) is already given a priority "
-                f"by {chosen[region.id][2]}; list each region once"
+                f"{where}: {noun} {region.id} ({region.conditions}) is already given a priority "
+                f"by {chosen[region.id][2]}; list each {noun} once"
             )
         chosen[region.id] = (region, priority, f"{path.name} regions[{i}] ({given[0]})")
     return [chosen.get(region.id, (region, default, f"{path.name} default")) for region in regions]
@@ -147,7 +149,7 @@ _INFORMATIONAL = {"conditions", "description", "num_states", "source", "examples
 
 
 def _select(
-    kind: str, value: Any, landscape: Landscape, regions: list[Region], where: str
+    kind: str, value: Any, landscape: Landscape, regions: list[Region], where: str, noun: str
 ) -> Region:
     if kind == "id":
         for region in regions:
@@ -155,16 +157,16 @@ def _select(
                 return region
         shown = ", ".join(r.id for r in regions[:8]) + (", ..." if len(regions) > 8 else "")
         raise FfadeError(
-            f"{where}: id {value!r} is not a failure region of {landscape.source}; "
-            f"its regions: {shown or 'none'}"
+            f"{where}: id {value!r} is not a failure {noun} of {landscape.source}; "
+            f"its {noun}s: {shown or 'none'}"
         )
     if kind == "rank":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
         if value > len(regions):
             raise FfadeError(
-                f"{where}: rank {value} is past the last region; {landscape.source} has "
-                f"{len(regions)} failure region{'s' if len(regions) != 1 else ''}"
+                f"{where}: rank {value} is past the last {noun}; {landscape.source} has "
+                f"{len(regions)} failure {noun}{'s' if len(regions) != 1 else ''}"
             )
         return regions[value - 1]
     if not isinstance(value, dict) or not value:
@@ -174,7 +176,7 @@ def _select(
         if np.any(np.all(region.states == state, axis=1)):
             return region
     raise FfadeError(
-        f"{where}: no failure region of {landscape.source} contains {landscape.state_values(state)}"
+        f"{where}: no failure {noun} of {landscape.source} contains {landscape.state_values(state)}"
     )
 
 

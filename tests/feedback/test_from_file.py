@@ -157,3 +157,13 @@ def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_p
     assert (
         err.strip() == f"ffade: error: --from: priorities file '{tmp_path / 'typo.yaml'}' not found"
     )
+
+
+def test_errors_about_rules_call_them_rules(run: Path, tmp_path: Path, in_process) -> None:
+    _, rules = load_regions(run, slices="rules")
+    past = len(rules) + 1
+    priorities = write(tmp_path / "p.yaml", {"regions": [{"rank": past, "priority": "high"}]})
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
+    assert code == 2
+    count = f"{len(rules)} failure rule{'s' if len(rules) != 1 else ''}"
+    assert f"rank {past} is past the last rule; {run} has {count}" in err, err
