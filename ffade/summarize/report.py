@@ -164,9 +164,9 @@ def assemble_report(
         "smallest_failing_changes": (
             smallest_failing_changes(landscape, threshold, min_evaluations) if microscopic else None
         ),
-        "explorer_smallest_failures": (
-            summary.get("smallest_failing_changes") if microscopic else None
-        ),
+        "explorer_smallest_failures": _explorer_smallest(summary, landscape)
+        if microscopic
+        else None,
         "examples": _examples(run_dir),
         "log_problems": log_problems(run_dir, summary),
         "compare": None,
@@ -313,6 +313,22 @@ def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any
             f"ffade {packages.get('ffade')}"
         )
     return figures
+
+
+def _explorer_smallest(
+    summary: dict[str, Any], landscape: Landscape
+) -> list[dict[str, Any]] | None:
+    """The explorer's smallest failure per input, each with ``changed``: only the concepts whose
+    value differs from the run's start state (the neutral state unless the run set one)."""
+    entries = summary.get("smallest_failing_changes")
+    start = summary.get("start_state") or landscape.neutral
+    if not entries or start is None:
+        return entries
+    before = landscape.state_values(start)
+    return [
+        {**e, "changed": {k: v for k, v in e["concepts"].items() if before.get(k) != v}}
+        for e in entries
+    ]
 
 
 def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]:

@@ -307,14 +307,14 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
     per_input = report.get("explorer_smallest_failures")
     if per_input:
         rows = [
-            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _fmt(e.get("concepts"))]
+            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _fmt(e.get("changed", e["concepts"]))]
             for e in per_input
         ]
         found.append(
             (
                 "Smallest failing change per input (the explorer's)",
                 "smallest-change-per-input",
-                ["input", "steps from start", "failing state"],
+                ["input", "steps from start", "what changed from the start"],
                 rows,
             )
         )

@@ -279,7 +279,9 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
         {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3), (0, 0, 2): (4, 4)},
         mode="microscopic",
         status="interrupted",
-        smallest_failing_changes=[{"input_id": 3, "steps": 2, "concepts": {"rotation": 20}}],
+        smallest_failing_changes=[  # blur 0 is the start's: only rotation changed
+            {"input_id": 3, "steps": 2, "concepts": {"rotation": 20, "blur": 0}}
+        ],
     )
     (run / "examples").mkdir()
     matplotlib.image.imsave(run / "examples" / "worst_0.png", np.zeros((4, 4, 3)))
