@@ -131,3 +131,24 @@ def test_a_missing_feedback_file_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(FfadeError) as error:
         read_feedback(tmp_path / "feedback.yaml")
     assert "not found; make one with `ffade feedback RUN_DIR`" in str(error.value)
+
+
+@pytest.mark.parametrize("slices", ["rules", "regions"])
+def test_meaning_changing_failures_are_set_apart_as_the_report_sets_them(
+    run: Path, slices: str
+) -> None:
+    """A concept that changes the input's meaning (negate, say) is set apart in the report; the
+    feedback must list the report's very slices, or rank 1 here is another region there."""
+    import json
+
+    from ffade.summarize.report import build_report
+
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][2]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    neutral = summary["concepts"][2]["neutral_index"]
+    report = build_report(run, tensorboard=False, slices=slices)
+    _, found = load_regions(run, slices=slices)
+    listed = report["rules"]["rules"] if slices == "rules" else report["regions"]
+    assert [r.id for r in found] == [r["id"] for r in listed]
+    assert found and all(int(s[2]) == neutral for r in found for s in r.states)
