@@ -46,7 +46,7 @@ def held_out_text(record: dict[str, Any]) -> str:
 
 
 def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
-    from ffade.summarize.landscape import load_landscape
+    from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules
 
     lines = [
@@ -55,7 +55,7 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
         f" (in {summary.get('failing_concept_states', '-')} concept states)",
     ]
     try:
-        rules = find_rules(load_landscape(run_dir))
+        rules = find_rules(load_kept_landscape(run_dir))  # the report's top rule
     except Exception as error:  # the ending must never hide the run it reports on
         lines.append(f"no failure rules: {error}")
     else:

@@ -21,6 +21,23 @@ def test_a_discovery_ends_with_its_counts_top_rule_and_next_command(tmp_path: Pa
     ]
 
 
+def test_the_top_rule_is_the_reports_with_meaning_changing_failures_apart(tmp_path: Path) -> None:
+    # negated texts "fail" everywhere (the summary follows the new meaning): the report sets them
+    # apart and names typo = 2; the closing line must not name a rule the report does not have
+    counts = {
+        (n, t): (10, 10) if n else ((10, 9) if t == 2 else (10, 0))
+        for n in range(3)
+        for t in range(3)
+    }
+    run = write_run(tmp_path / "run", {"negate": [0, 1, 2], "typo": [0, 1, 2]}, counts)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][0]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    assert run_ending(run).splitlines()[2] == (
+        "top failure rule: typo = 2: 90% failure (95% CI 60-98%), 10 evaluations"
+    )
+
+
 def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) -> None:
     record = {
         "status": "rejected",

@@ -146,11 +146,17 @@ def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Fe
 
 
 def _saved(feedback: Feedback, out: Path, total: int) -> str:
+    """The closing line: what was saved, and the command that fixes it.
+
+    A fine-tuner reads ``RUN/feedback.yaml`` unless told otherwise, so answers saved elsewhere
+    (``--out``) need ``--model.init_args.feedback`` in that command, or it would not find them.
+    """
     counts = feedback.counts()
     parts = ", ".join(f"{n} {p}" for p, n in counts.items())
+    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {feedback.run}"
+    if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
+        fix += f" --model.init_args.feedback {out}"
     return (
         f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out} "
-        f"({parts}); "
-        f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
-        f"--model.init_args.run {feedback.run}"
+        f"({parts}); fix them with a fine-tuner config: {fix}"
     )

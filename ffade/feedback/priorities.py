@@ -19,7 +19,8 @@ import yaml
 
 from ffade.errors import FfadeError
 from ffade.records import write_text_atomic
-from ffade.summarize.landscape import Landscape, load_landscape
+from ffade.summarize.landscape import Landscape
+from ffade.summarize.meaning import load_kept_landscape
 from ffade.summarize.regions import Region, find_regions
 from ffade.summarize.rules import find_rules
 from ffade.yamlfile import read_yaml
@@ -153,7 +154,7 @@ def load_regions(
     has enough evidence to ask a person about; "regions" the connected regions, most severe
     first.
     """
-    landscape = load_landscape(run_dir)
+    landscape = load_kept_landscape(run_dir)  # as the report: meaning-changing failures apart
     if slices == "rules":
         return landscape, list(find_rules(landscape, threshold, min_evaluations).rules)
     return landscape, find_regions(landscape, threshold, min_evaluations)

@@ -13,11 +13,13 @@ the meaning.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ffade.summarize.landscape import Landscape
+from ffade.records import read_summary
+from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.regions import describe_rate
 
 
@@ -64,3 +66,12 @@ def split_by_meaning(
         failures=np.where(changed, 0, landscape.failures),
     )
     return kept, entries
+
+
+def load_kept_landscape(run_dir: str | Path) -> Landscape:
+    """A run's landscape with meaning-changing failures set apart: the one reports find rules and
+    regions on, so that a run's closing line, ``ffade feedback``, ``ffade export`` and the loop
+    name the very rules and regions (ids, ranks) its report shows.
+    """
+    landscape = load_landscape(run_dir)
+    return split_by_meaning(landscape, meaning_changing(read_summary(Path(run_dir))))[0]

@@ -129,6 +129,7 @@ def build_report(
             threshold,
             min_evaluations,
             slices,
+            kept,
         )
         report["compare"]["mitigation"] = held_out_numbers(other_summary, mitigation)
         report["compare"]["compares"] = what_differs(summary, other_summary)
@@ -182,13 +183,21 @@ def assemble_comparison(
     threshold: float,
     min_evaluations: int,
     slices: str = "rules",
+    kept: Landscape | None = None,
 ) -> dict[str, Any]:
     """report.json's ``compare``: the other run's figures and slices (``regions``: its rules or
-    its regions, as ``slices`` says), distances, and how this run's slices fare in it."""
+    its regions, as ``slices`` says), distances, and how this run's slices fare in it.
+
+    Slices are found and judged on meaning-keeping states in both runs (``kept``: this run's,
+    as its slices were found), so a negation that "fails" everywhere is no new or still-failing
+    slice; the distances compare the whole landscapes.
+    """
+    kept = landscape if kept is None else kept
+    other_kept, _ = split_by_meaning(other, meaning_changing(other_summary))
     if slices == "rules":
-        other_regions: list[Region] = list(find_rules(other, threshold, min_evaluations).rules)
+        other_regions: list[Region] = list(find_rules(other_kept, threshold, min_evaluations).rules)
     else:
-        other_regions = find_regions(other, threshold, min_evaluations)
+        other_regions = find_regions(other_kept, threshold, min_evaluations)
     return {
         "run": str(other_dir),
         "run_figures": _run_figures(other_summary, other),
@@ -196,9 +205,9 @@ def assemble_comparison(
             "failure": _distance(landscape, other, "failure"),
             "policy": _distance(landscape, other, "policy"),
         },
-        "regions": [region.to_dict(other) for region in other_regions],
+        "regions": [region.to_dict(other_kept) for region in other_regions],
         "region_shift": compare_regions(
-            landscape, regions, other, other_regions, threshold, min_evaluations
+            kept, regions, other_kept, other_regions, threshold, min_evaluations
         ),
     }
 

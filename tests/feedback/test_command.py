@@ -105,6 +105,8 @@ def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) 
     assert code == 0, err
     rules = read_feedback(run / "feedback.yaml").regions
     assert stdout.startswith(f"saved priorities for {len(rules)} of {len(rules)} rules to "), stdout
+    # saved where the fine-tuner looks by default: the command needs no feedback argument
+    assert stdout.strip().endswith(f"--model.init_args.run {run}"), stdout
 
 
 def test_from_file_saves_every_region_and_says_how_to_fix_them(
@@ -120,7 +122,7 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     assert stdout.strip() == (
         f"saved priorities for 3 of 3 regions to {out} (1 high, 0 medium, 0 low, 2 skip); "
         f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
-        f"--model.init_args.run {run}"
+        f"--model.init_args.run {run} --model.init_args.feedback {out}"
     )
     feedback = read_feedback(out)
     assert [(r.id, r.priority) for r in feedback.regions] == [

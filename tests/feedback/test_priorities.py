@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from ffade.errors import FfadeError
 from ffade.feedback import PRIORITIES, Feedback, RegionFeedback, read_feedback, region_states
 from ffade.feedback.priorities import check_priority, load_regions, new_feedback
 from ffade.summarize.regions import Region
+from ffade.summarize.report import build_report
 
 PLANTED = [
     ("axis0 between 0.333 and 0.444 and axis2 <= 0.111", 40),
@@ -141,3 +143,20 @@ def test_a_priorities_file_given_as_feedback_says_to_apply_it_first() -> None:
     message = str(error.value)
     assert "is a priorities file" in message and "\n" not in message
     assert f"ffade feedback RUN_DIR --from {priorities}" in message
+
+
+@pytest.mark.parametrize("slices", ["rules", "regions"])
+def test_meaning_changing_failures_are_set_apart_as_the_report_sets_them(
+    run: Path, slices: str
+) -> None:
+    """A concept that changes the input's meaning (negate, say) is set apart in the report; the
+    feedback must list the report's very slices, or rank 1 here is another region there."""
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][2]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    neutral = summary["concepts"][2]["neutral_index"]
+    report = build_report(run, tensorboard=False, slices=slices)
+    _, found = load_regions(run, slices=slices)
+    listed = report["rules"]["rules"] if slices == "rules" else report["regions"]
+    assert [r.id for r in found] == [r["id"] for r in listed]
+    assert found and all(int(s[2]) == neutral for r in found for s in r.states)

@@ -495,6 +495,29 @@ def test_meaning_changing_failures_are_reported_apart(make_run) -> None:
     ]
 
 
+def test_a_comparison_sets_the_other_runs_meaning_changing_failures_apart(make_run) -> None:
+    # before: typo = 2 fails; after: it is fixed, and negated texts "fail" everywhere (the
+    # summary follows the new meaning): that is no new rule, as it is none in either run's report
+    grid = {"negate": [0, 1, 2], "typo": [0, 1, 2]}
+
+    def before(state: tuple[int, ...]) -> tuple[int, int]:
+        return (10, 10) if state[0] else ((10, 9) if state[1] == 2 else (10, 0))
+
+    def after(state: tuple[int, ...]) -> tuple[int, int]:
+        return (10, 10) if state[0] else (10, 0)
+
+    runs = [make_run(name, grid, counts) for name, counts in (("a", before), ("b", after))]
+    for run in runs:
+        summary = json.loads((run / "summary.json").read_text())
+        summary["concepts"][0]["keeps_meaning"] = False
+        (run / "summary.json").write_text(json.dumps(summary))
+    for slices in ("rules", "regions"):
+        compare = build_report(runs[0], runs[1], tensorboard=False, slices=slices)["compare"]
+        assert compare["regions"] == [], slices
+        assert compare["region_shift"]["new"] == [], slices
+        assert len(compare["region_shift"]["fixed"]) == 1, slices
+
+
 def test_slices_regions_follows_connected_regions_into_the_compared_run(
     image_run, make_run, image_concepts
 ) -> None:
