@@ -43,25 +43,8 @@ from ffade.summarize.regions import (
 )
 from ffade.summarize.report_render import html_page, markdown, relative_path, rules_cover
 from ffade.summarize.rules import find_rules
+from ffade.summarize.run_figures import explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, transport_cost
-
-RUN_FIGURES = (
-    "explorer",
-    "mode",
-    "status",
-    "seed",
-    "budget",
-    "evaluations",
-    "failures",
-    "invalid",
-    "distinct_failure_states",
-    "failing_concept_states",
-    "num_inputs",
-    "gradient_updates",
-    "wall_seconds",
-    "stop_reason",
-)
-"""summary.json keys shown in the run table, in this order, when present."""
 
 MAX_EXAMPLES = 12
 """Worst failing examples shown; more make the HTML heavy without telling more."""
@@ -156,7 +139,7 @@ def assemble_report(
         "run": str(run_dir),
         "threshold": threshold,
         "min_evaluations": min_evaluations,
-        "run_figures": _run_figures(summary, landscape),
+        "run_figures": run_figures(summary, landscape),
         "concepts": [
             {"label": label, "values": values}
             for label, values in zip(landscape.labels, landscape.values, strict=True)
@@ -165,7 +148,7 @@ def assemble_report(
         "smallest_failing_changes": (
             smallest_failing_changes(landscape, threshold, min_evaluations) if microscopic else None
         ),
-        "explorer_smallest_failures": _explorer_smallest(summary, landscape)
+        "explorer_smallest_failures": explorer_smallest(summary, landscape)
         if microscopic
         else None,
         "examples": _examples(run_dir),
@@ -200,7 +183,7 @@ def assemble_comparison(
         other_regions = find_regions(other_kept, threshold, min_evaluations)
     return {
         "run": str(other_dir),
-        "run_figures": _run_figures(other_summary, other),
+        "run_figures": run_figures(other_summary, other),
         "wasserstein": {
             "failure": _distance(landscape, other, "failure"),
             "policy": _distance(landscape, other, "policy"),
@@ -298,46 +281,6 @@ def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Land
             "only runs over the same concept grid can be compared"
         )
     return other
-
-
-def _run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any]:
-    figures = {key: summary[key] for key in RUN_FIGURES if key in summary}
-    evaluated = int((landscape.evaluations > 0).sum())
-    figures["grid_states"] = int(landscape.evaluations.size)
-    figures["states_evaluated"] = evaluated
-    total = int(landscape.evaluations.sum())
-    figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
-    remaining = summary.get("estimated_remaining_failures")
-    if remaining:  # failing pairs not found yet (ffade.explore.coverage)
-        point = "unknown" if remaining["estimate"] is None else f"{remaining['estimate']:,.0f}"
-        figures["estimated_remaining_failures"] = (
-            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
-            f"{remaining['probe_failures']} of {remaining['probes']} random probes failed)"
-        )
-    environment = summary.get("environment")
-    if environment:  # the same seeded config prints other figures on another CPU or torch
-        packages = environment.get("packages", {})
-        figures["ran_on"] = (
-            f"{environment.get('device')}, torch {packages.get('torch')}, "
-            f"ffade {packages.get('ffade')}"
-        )
-    return figures
-
-
-def _explorer_smallest(
-    summary: dict[str, Any], landscape: Landscape
-) -> list[dict[str, Any]] | None:
-    """The explorer's smallest failure per input, each with ``changed``: only the concepts whose
-    value differs from the run's start state (the neutral state unless the run set one)."""
-    entries = summary.get("smallest_failing_changes")
-    start = summary.get("start_state") or landscape.neutral
-    if not entries or start is None:
-        return entries
-    before = landscape.state_values(start)
-    return [
-        {**e, "changed": {k: v for k, v in e["concepts"].items() if before.get(k) != v}}
-        for e in entries
-    ]
 
 
 def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""What a report says of the run itself, from its summary.json and landscape: the run table's
+figures and the explorer's own smallest failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ffade.summarize.landscape import Landscape
+
+RUN_FIGURES = (
+    "explorer",
+    "mode",
+    "status",
+    "seed",
+    "budget",
+    "evaluations",
+    "failures",
+    "invalid",
+    "distinct_failure_states",
+    "failing_concept_states",
+    "num_inputs",
+    "gradient_updates",
+    "wall_seconds",
+    "stop_reason",
+)
+"""summary.json keys shown in the run table, in this order, when present."""
+
+
+def run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any]:
+    """The run table's figures: summary.json's counts, the grid's coverage, the failure rate
+    over the log's evaluations, failures still to find, and where the run ran."""
+    figures = {key: summary[key] for key in RUN_FIGURES if key in summary}
+    evaluated = int((landscape.evaluations > 0).sum())
+    figures["grid_states"] = int(landscape.evaluations.size)
+    figures["states_evaluated"] = evaluated
+    total = int(landscape.evaluations.sum())
+    figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
+    remaining = summary.get("estimated_remaining_failures")
+    if remaining:  # failing pairs not found yet (ffade.explore.coverage)
+        point = "unknown" if remaining["estimate"] is None else f"{remaining['estimate']:,.0f}"
+        figures["estimated_remaining_failures"] = (
+            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
+            f"{remaining['probe_failures']} of {remaining['probes']} random probes failed)"
+        )
+    environment = summary.get("environment")
+    if environment:  # the same seeded config prints other figures on another CPU or torch
+        packages = environment.get("packages", {})
+        figures["ran_on"] = (
+            f"{environment.get('device')}, torch {packages.get('torch')}, "
+            f"ffade {packages.get('ffade')}"
+        )
+    return figures
+
+
+def explorer_smallest(summary: dict[str, Any], landscape: Landscape) -> list[dict[str, Any]] | None:
+    """The explorer's smallest failure per input, each with ``changed``: only the concepts whose
+    value differs from the run's start state (the neutral state unless the run set one)."""
+    entries = summary.get("smallest_failing_changes")
+    start = summary.get("start_state") or landscape.neutral
+    if not entries or start is None:
+        return entries
+    before = landscape.state_values(start)
+    return [
+        {**e, "changed": {k: v for k, v in e["concepts"].items() if before.get(k) != v}}
+        for e in entries
+    ]
