@@ -88,6 +88,15 @@ def test_learning_must_start_within_the_budget() -> None:
         DQNExplorer(task=synthetic_spec(), budget=500, learning_starts=1000)
 
 
+def test_an_epsilon_schedule_that_rises_is_one_line_naming_the_keys() -> None:
+    with pytest.raises(FfadeError) as error:
+        DQNExplorer(task=synthetic_spec(), start_e=0.01)  # below end_e's default 0.05
+    assert str(error.value).startswith(
+        "model.init_args.start_e and end_e must satisfy 0 <= end_e <= start_e <= 1"
+    )
+    assert "got start_e=0.01, end_e=0.05" in str(error.value)
+
+
 def test_num_envs_follows_the_budget_by_default() -> None:
     """Without num_envs the DQN takes about 32 steps; arguments are checked as given, not as
     Lightning saved them (the DQN's saved num_envs is None)."""
