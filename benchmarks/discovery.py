@@ -47,6 +47,7 @@ from lightning.pytorch import Callback
 from scipy import ndimage
 
 from ffade.changes import ChangedInputs
+from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.task import build_task
@@ -326,6 +327,11 @@ def run(
         failed, regions, grid = ground_truth(spec, tmp)
         pairs, failing = failed.size, int(failed.sum())
         budget = int(budget_fraction * pairs)
+        if budget < 1:
+            raise FfadeError(
+                f"--budget-fraction {budget_fraction:g} of {pairs} pairs is no evaluation; "
+                f"give at least {1 / pairs:.2g}"
+            )
         num_regions = int(regions.max())
         print(
             f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states "
@@ -490,7 +496,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")
-    parser.add_argument("--seeds", type=int, help="default 3 (5 for --task regions)")
+    parser.add_argument("--seeds", type=positive_int, help="default 3 (5 for --task regions)")
     parser.add_argument(
         "--explorers",
         nargs="+",
@@ -498,11 +504,16 @@ def main() -> None:
         default=sorted(EXPLORERS),
         help="which explorers to compare (random is always run: ratios are against it)",
     )
-    parser.add_argument("--budget-fraction", type=float, default=0.1)
+    parser.add_argument(
+        "--budget-fraction",
+        type=fraction,
+        default=0.1,
+        help="share of the grid's (input, state) pairs each explorer may evaluate, in (0, 1]",
+    )
     parser.add_argument(
         "--large", action="store_true", help="10^6-state grid, DQN only, peak memory"
     )
-    parser.add_argument("--large-budget", type=int, default=4000)
+    parser.add_argument("--large-budget", type=positive_int, default=4000)
     parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
     parser.add_argument(
         "--throughput-only",
@@ -510,17 +521,41 @@ def main() -> None:
         help="skip the explorer comparison (--task t2i always does)",
     )
     args = parser.parse_args()
-    if args.large:
-        run_large(args.large_budget)
-    else:
-        run(
-            args.task,
-            args.seeds or (5 if args.task == "regions" else 3),
-            args.budget_fraction,
-            args.device,
-            args.throughput_only,
-            args.explorers,
+    if args.throughput_only and args.task not in {*MODEL_TASKS, "t2i"}:
+        parser.error(
+            f"--throughput-only times a real model's forward pass: use it with --task "
+            f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not {args.task}"
         )
+    try:
+        if args.large:
+            run_large(args.large_budget)
+        else:
+            run(
+                args.task,
+                args.seeds or (5 if args.task == "regions" else 3),
+                args.budget_fraction,
+                args.device,
+                args.throughput_only,
+                args.explorers,
+            )
+    except FfadeError as error:  # a bad --device, a missing plugin: one line, as ffade prints
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--seeds 0`` would run nothing)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """An argparse type: a share in (0, 1] (0 leaves no budget; above 1, more than the grid)."""
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ class BudgetProgressBar(TQDMProgressBar):
             bar.reset(total=evaluator.budget)
             bar.set_description("evaluations")
         bar.n = evaluator.evaluations
-        bar.set_postfix(self.get_metrics(trainer, pl_module))
+        # one render a step: set_postfix would draw the bar once more, a second line per step
+        # in a log file (a SLURM job's output)
+        bar.set_postfix(self.get_metrics(trainer, pl_module), refresh=False)
         bar.refresh()
         return None
 

@@ -54,6 +54,9 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
         f"evaluations: {summary.get('evaluations', 0)}, failures: {summary.get('failures', 0)}"
         f" (in {summary.get('failing_concept_states', '-')} concept states)",
     ]
+    reason = summary.get("stop_reason")
+    if reason and reason != "budget spent":  # else a short count reads like a lost budget
+        lines.append(f"stopped before the budget ({summary.get('budget', '-')}): {reason}")
     try:
         rules = find_rules(load_kept_landscape(run_dir))  # the report's top rule
     except Exception as error:  # the ending must never hide the run it reports on

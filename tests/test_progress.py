@@ -1,10 +1,14 @@
 from pathlib import Path
 
 import torch
+import tqdm.std
 from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
 
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
 from ffade.progress import BudgetProgressBar
+from tests.helpers import synthetic_spec
 
 
 class Fitter(LightningModule):
@@ -40,3 +44,18 @@ def test_a_fine_tuners_bar_shows_its_metrics_without_the_logger_version(tmp_path
     metrics = bar.get_metrics(trainer, module)
     assert "loss" in metrics
     assert "v_num" not in metrics
+
+
+def test_a_search_draws_its_bar_once_a_step(tmp_path: Path, monkeypatch) -> None:
+    """In a log file (no terminal) every render is a line: a step must not write two."""
+    renders: list[int] = []
+    refresh = tqdm.std.tqdm.refresh
+
+    def counted(bar, *args, **kwargs):
+        if bar.desc.startswith("evaluations") and 0 < bar.n < 64:
+            renders.append(bar.n)
+        return refresh(bar, *args, **kwargs)
+
+    monkeypatch.setattr(tqdm.std.tqdm, "refresh", counted)
+    discover(RandomExplorer(task=synthetic_spec(), budget=64, num_envs=16), tmp_path, progress=True)
+    assert renders == [16, 32, 48]

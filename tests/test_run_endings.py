@@ -38,6 +38,20 @@ def test_the_top_rule_is_the_reports_with_meaning_changing_failures_apart(tmp_pa
     )
 
 
+def test_a_discovery_that_stopped_early_says_why(tmp_path: Path) -> None:
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    reason = "200 steps without a new evaluation (max_idle_steps)"
+    run = write_run(tmp_path / "a", grid, counts, budget=800, stop_reason=reason)
+    lines = run_ending(run).splitlines()
+    assert lines[1].startswith("evaluations: 30, failures: 9")
+    assert lines[2] == f"stopped before the budget (800): {reason}"
+    assert lines[3].startswith("top failure rule: blur = 2")
+    # the usual end says nothing more
+    run = write_run(tmp_path / "b", grid, counts, budget=30, stop_reason="budget spent")
+    assert not any(line.startswith("stopped") for line in run_ending(run).splitlines())
+
+
 def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) -> None:
     record = {
         "status": "rejected",

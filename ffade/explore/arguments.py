@@ -40,7 +40,10 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
         )
     start_e, end_e = args["start_e"], args["end_e"]
     if not 0 <= end_e <= start_e <= 1:
-        raise FfadeError(f"need 0 <= end_e <= start_e <= 1, got start_e={start_e}, end_e={end_e}")
+        raise FfadeError(
+            "model.init_args.start_e and end_e must satisfy 0 <= end_e <= start_e <= 1 (epsilon "
+            f"decays from start_e to end_e), got start_e={start_e}, end_e={end_e}"
+        )
     sizes = ("buffer_size", "batch_size", "num_candidates", "hidden_dim", "embedding_dim")
     require_at_least(1, **{key: args[key] for key in sizes})
     require_at_least(

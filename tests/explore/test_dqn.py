@@ -88,6 +88,15 @@ def test_learning_must_start_within_the_budget() -> None:
         DQNExplorer(task=synthetic_spec(), budget=500, learning_starts=1000)
 
 
+def test_an_epsilon_schedule_that_rises_is_one_line_naming_the_keys() -> None:
+    with pytest.raises(FfadeError) as error:
+        DQNExplorer(task=synthetic_spec(), start_e=0.01)  # below end_e's default 0.05
+    assert str(error.value).startswith(
+        "model.init_args.start_e and end_e must satisfy 0 <= end_e <= start_e <= 1"
+    )
+    assert "got start_e=0.01, end_e=0.05" in str(error.value)
+
+
 def test_num_envs_follows_the_budget_by_default() -> None:
     """Without num_envs the DQN takes about 32 steps; arguments are checked as given, not as
     Lightning saved them (the DQN's saved num_envs is None)."""
@@ -147,8 +156,10 @@ def test_budget_goes_to_inputs_that_can_fail(tmp_path: Path) -> None:
     assert spent[never].mean() < 0.6 * spent[~never].mean(), (spent[never], spent[~never])
 
 
-def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path) -> None:
-    """Killed after its checkpoint at step 20 and resumed, a run logs what an unbroken one does."""
+@pytest.mark.parametrize("mode", ["macroscopic", "microscopic"])
+def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path, mode: str) -> None:
+    """Killed after its checkpoint at step 20 and resumed, a run logs what an unbroken one does
+    (microscopic: the episodes under way at the checkpoint go on from their states)."""
 
     class Crash(Callback):
         def on_train_batch_end(self, trainer, explorer, *args) -> None:
@@ -156,7 +167,10 @@ def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path) -> None:
                 raise RuntimeError("killed")
 
     def explorer() -> DQNExplorer:
-        return DQNExplorer(task=synthetic_spec(), budget=640, num_envs=16, learning_starts=32)
+        spec = synthetic_spec(mode=mode)
+        return DQNExplorer(
+            task=spec, budget=640, num_envs=16, learning_starts=32, max_idle_steps=50
+        )
 
     whole = discover(explorer(), tmp_path, seed=3, name="whole", checkpoints=True)
     with pytest.raises(RuntimeError, match="killed"):
@@ -167,9 +181,12 @@ def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path) -> None:
         (run.recorder.run_dir / "evaluations.jsonl").read_text().splitlines()
         for run in (whole, resumed)
     ]
-    assert len(logs[0]) == 640
+    # microscopic: the search stops early on max_idle_steps, well after the kill at step 25
+    assert whole.iterations > 25
+    assert len(logs[0]) == (640 if mode == "macroscopic" else whole.evaluator.evaluations)
     assert logs[1] == logs[0]
     assert resumed.gradient_updates == whole.gradient_updates
+    assert resumed.stop_reason == whole.stop_reason
 
 
 def test_a_grid_smaller_than_a_step_is_covered_once(tmp_path: Path) -> None:

@@ -1,0 +1,106 @@
+"""docs/discovery.md and docs/scale.md name defaults, limits, summary.json keys and benchmark
+outputs; each is checked here against the code, so that changing one fails until the docs say
+the new value."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from ffade.checkpoint import LastCheckpoint
+from ffade.evaluated_pairs import MAX_BITMAP_PAIRS
+from ffade.explore import (
+    DQNExplorer,
+    EpsilonGreedyExplorer,
+    Explorer,
+    RandomExplorer,
+    base,
+    dqn,
+    optimism,
+)
+from ffade.explore.run import discover
+from ffade.records import read_summary
+from tests.helpers import REPO, synthetic_spec
+
+DISCOVERY = (REPO / "docs" / "discovery.md").read_text(encoding="utf-8")
+SCALE = (REPO / "docs" / "scale.md").read_text(encoding="utf-8")
+
+
+def defaults(cls: type) -> dict[str, object]:
+    return {
+        name: p.default
+        for name, p in inspect.signature(cls.__init__).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def flat(text: str) -> str:
+    """The doc with its line breaks as spaces, so a phrase may wrap."""
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_dqn_defaults_the_doc_names() -> None:
+    dqn_defaults, base_defaults = defaults(DQNExplorer), defaults(Explorer)
+    doc = flat(DISCOVERY)
+    assert dqn_defaults["exploration_bonus"] == 8 and "(`exploration_bonus`, default 8;" in doc
+    assert dqn_defaults["reward_clip"] == 1.0 and "(`reward_clip: 1.0`)" in doc
+    assert dqn_defaults["num_candidates"] == 1024 and "`num_candidates` (1,024)" in doc
+    assert dqn_defaults["exploration_fraction"] == 0.1  # "ε reaches its floor after 10%"
+    assert "floor after 10% of the budget" in doc
+    assert dqn_defaults["gradient_steps"] == 2  # "2 updates a step"
+    assert base_defaults["coverage_probes"] == 0.05 and "5% of the budget by default" in doc
+    assert EpsilonGreedyExplorer.name == "epsilon_greedy" and RandomExplorer.name == "random"
+
+
+@pytest.mark.parametrize(("budget", "num_envs"), [(320, 16), (3456, 108), (3000, 93), (10**5, 256)])
+def test_num_envs_is_the_budget_over_32_from_16_to_256(budget: int, num_envs: int) -> None:
+    assert "by default the budget over 32, from 16 to 256" in flat(DISCOVERY)
+    assert DQNExplorer(task=synthetic_spec(), budget=budget).num_envs == num_envs
+
+
+def test_the_limits_the_doc_names() -> None:
+    doc = flat(DISCOVERY)
+    assert dqn.INPUT_POOL == 256 and "scores at most 256 inputs" in doc
+    assert optimism.MAX_COUNTED_STATES == 2**22 and "up to 2^22 states, then hashed" in doc
+    assert MAX_BITMAP_PAIRS == 2**33 and "up to 2^33 pairs" in doc
+    assert base.MAX_POLICY_STATES == 200_000 and "for grids up to 200,000 states" in doc
+    assert LastCheckpoint().every_n_steps == 10 and "a checkpoint, every 10 steps" in doc
+
+
+def test_the_summary_keys_the_docs_name(tmp_path: Path) -> None:
+    explorer = discover(RandomExplorer(task=synthetic_spec(), budget=40), tmp_path)
+    run_dir = Path(explorer.recorder.run_dir)
+    summary = read_summary(run_dir)
+    named = re.findall(r"`([a-z_]+)(?:: \d+)?`(?: is)? in summary\.json", flat(DISCOVERY))
+    named += ["distinct_failure_states", "failing_concept_states", "stop_reason", "wall_seconds"]
+    assert "inputs_failing_unchanged" in named
+    assert {"estimated_remaining_failures", "gradient_updates"} <= set(named)
+    for key in named:
+        assert key in summary, key
+    assert summary["stop_reason"] == "budget spent"
+    assert summary["distinct_failure_states"] == summary["failures"]
+    # what scale.md says rank 0 writes: the log, the summary, the policy, the checkpoint
+    for name in ("evaluations.jsonl", "summary.json", "policy.npy"):
+        assert (run_dir / name).is_file(), name
+
+
+def test_the_benchmark_prints_the_keys_the_doc_names() -> None:
+    source = (REPO / "benchmarks" / "discovery.py").read_text(encoding="utf-8")
+    for key in re.findall(r"`([a-z_]+)`", DISCOVERY):
+        printed = key.endswith(("_ratio", "_vs_random", "_seconds", "_recall", "_found_seeds"))
+        if printed and key != "wall_seconds":  # wall_seconds is summary.json's
+            assert f"{key}:" in source, key
+    scaling = (REPO / "benchmarks" / "scaling.py").read_text(encoding="utf-8")
+    for key in ("states_exponent", "inputs_exponent", "evaluations_per_second_cpu_", "ddp_speedup"):
+        assert key in scaling and key in DISCOVERY, key
+
+
+def test_scale_names_the_tests_it_cites() -> None:
+    ddp = (REPO / "tests" / "explore" / "test_ddp.py").read_text(encoding="utf-8")
+    assert "`tests/explore/test_ddp.py`" in SCALE
+    assert "def test_dqn_on_two_processes" in ddp
+    assert "def test_random_search_on_the_quickstart_digits_on_two_processes" in ddp
+    assert "def test_a_killed_two_process_run_resumes_on_two_processes" in ddp

@@ -1,0 +1,58 @@
+"""benchmarks/discovery.py refuses arguments that would run nothing, or nothing it can time, in
+one line naming the argument (exit 2, no traceback), before any grid is swept."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+
+from tests.helpers import REPO
+
+
+@pytest.fixture(scope="module")
+def benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "discovery_benchmark", REPO / "benchmarks" / "discovery.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def refused(benchmark: ModuleType, monkeypatch, capsys, *args: str) -> str:
+    """main() with ``args``: its exit status must be 2; returns the last line of stderr."""
+    monkeypatch.setattr(sys, "argv", ["discovery.py", *args])
+    with pytest.raises(SystemExit) as exited:
+        benchmark.main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--seeds", "0"), "argument --seeds: must be at least 1, got 0"),
+        (("--budget-fraction", "0"), "argument --budget-fraction: must be in (0, 1], got 0"),
+        (("--budget-fraction", "1.5"), "argument --budget-fraction: must be in (0, 1], got 1.5"),
+        (("--large-budget", "-5"), "argument --large-budget: must be at least 1, got -5"),
+        (
+            ("--task", "synthetic", "--throughput-only"),
+            "use it with --task digits, resnet50, t2i, not synthetic",
+        ),
+    ],
+)
+def test_arguments_that_would_run_nothing_are_one_line(
+    benchmark, monkeypatch, capsys, args: tuple[str, ...], message: str
+) -> None:
+    line = refused(benchmark, monkeypatch, capsys, *args)
+    assert line.startswith("discovery.py: error:") and message in line
+
+
+def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:
+    line = refused(benchmark, monkeypatch, capsys, "--task", "digits", "--device", "cuda:64")
+    assert line.startswith("discovery.py: error: device 'cuda:64': this machine has")
