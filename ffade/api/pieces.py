@@ -33,8 +33,10 @@ FINETUNERS = {"classifier": "ffade.mitigate.ClassifierFineTuner"}
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+def snake_case(name: str) -> str:
+    """A class name as a plugin name: ``MyReward`` -> ``my_reward``, ``HTTPReward`` ->
+    ``http_reward`` (an acronym stays one word, not ``h_t_t_p``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def in_process_name(kind: str, plugin: Any) -> str:
@@ -49,7 +51,7 @@ def in_process_name(kind: str, plugin: Any) -> str:
             return info.name
     cls = plugin if inspect.isclass(plugin) else type(plugin)
     base = getattr(plugin, "label", None) if not inspect.isclass(plugin) else None
-    base = base if isinstance(base, str) and base else _snake(cls.__name__)
+    base = base if isinstance(base, str) and base else snake_case(cls.__name__)
     taken = {info.name for info in registry.available(kind)}
     name, number = base, 1
     while name in taken:

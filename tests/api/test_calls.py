@@ -10,6 +10,7 @@ from ffade_synthetic.target import SyntheticTarget
 
 import ffade
 from ffade import registry
+from ffade.api.pieces import snake_case
 from ffade.cli import main
 from ffade.plugin_api import Reward, Scores
 from tests.helpers import synthetic_spec, write_config
@@ -82,6 +83,14 @@ def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
     assert run.summary["evaluations"] == 40
     names = {(p.kind, p.name) for p in registry.available() if p.distribution == "in-process"}
     assert {("reward", "half_margin"), ("target", "synthetic_target")} <= names
+
+
+@pytest.mark.parametrize(
+    ("cls", "name"),
+    [("MyReward", "my_reward"), ("HTTPReward", "http_reward"), ("MyCNN", "my_cnn")],
+)
+def test_class_names_become_plugin_names_in_snake_case(cls: str, name: str) -> None:
+    assert snake_case(cls) == name
 
 
 def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
