@@ -39,16 +39,28 @@ def main(argv: list[str]) -> int:
         if not kind_rows:
             continue
         print(f"{kind}s:")
+        if args.names:
+            broken += print_names(kind_rows)
+            continue
         for row in kind_rows:
-            if args.names:
-                print(f"  {row.name}")
-                continue
             lines, ok = describe(row)
             broken += not ok
             print("\n".join(lines))
     if broken:
         print(f"{broken} plugin{'s' if broken != 1 else ''} BROKEN: see above; others work")
     return 1 if broken else 0
+
+
+def print_names(rows: list[registry.PluginInfo]) -> int:
+    """Each name once; a name two packages declare is flagged (loading it fails, as the full
+    listing says). Returns how many names are so broken."""
+    broken = 0
+    for name in dict.fromkeys(row.name for row in rows):
+        twins = sorted(row.distribution for row in rows if row.name == name)
+        broken += len(twins) > 1
+        clash = f"  BROKEN: declared {len(twins)} times ({', '.join(twins)})"
+        print(f"  {name}{clash if len(twins) > 1 else ''}")
+    return broken
 
 
 def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:

@@ -31,3 +31,21 @@ def test_plugins_show_arguments_and_flag_the_broken(
     assert margin[2].strip().startswith("args: ")  # the synthetic reward: purpose, then args
     assert main(["reward", "--names"]) == 0
     assert "  broken\n" in capsys.readouterr().out
+
+
+def test_a_name_two_packages_declare_is_flagged_in_both_listings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("fake-one", "fake-two"):
+        make_distribution(
+            tmp_path, name, "[ffade.rewards]\ntwin = tests.test_registry:GoodReward\n"
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["reward", "--names"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("  twin  BROKEN: declared 2 times (fake-one 1.0, fake-two 1.0)\n") == 1
+    assert "1 plugin BROKEN" in out
+    assert main(["reward"]) == 1
+    assert (
+        "  twin  (fake-one 1.0; tests.test_registry:GoodReward)  BROKEN" in capsys.readouterr().out
+    )
