@@ -105,9 +105,18 @@ class FfadeCLI(LightningCLI):
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
         """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it.
 
+        ``--trainer.logger false`` is refused: the logger's directory is the run directory.
+
         A zero ``max_epochs`` or ``max_steps`` is refused: Lightning would end at once with exit 0,
         leaving a run directory that has a config but no summary.json for any tool to read.
         """
+        if config.get("logger") in (False, []):
+            raise ConfigError(
+                "trainer.logger false leaves the run no directory of its own: its log, "
+                "summary.json, checkpoints and config.yaml would land in the current directory, "
+                "over any files of those names; keep a logger (lightning.pytorch.loggers."
+                "CSVLogger writes no TensorBoard files) and choose its save_dir"
+            )
         for key in ("max_epochs", "max_steps"):
             if config.get(key) == 0:
                 raise ConfigError(

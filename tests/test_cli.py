@@ -221,6 +221,28 @@ def test_bad_config_gets_one_clear_line(tmp_path: Path, change, fragments: list[
     assert_one_line_error(ffade("fit", "--config", str(config)), *fragments)
 
 
+def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("mine\n")  # a user's file where the run would land
+    config = write_config(tmp_path / "c.yaml", budget=120)
+    refused = ffade("fit", "--config", str(config), "--trainer.logger", "false", cwd=tmp_path)
+    assert_one_line_error(refused, "trainer.logger false", "CSVLogger")
+    assert (tmp_path / "config.yaml").read_text() == "mine\n"
+    assert not (tmp_path / "summary.json").exists()
+    csv = ["--trainer.logger", "lightning.pytorch.loggers.CSVLogger"]
+    result = ffade(
+        "fit",
+        "--config",
+        str(config),
+        *csv,
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "csv"),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = tmp_path / "csv" / "test" / "version_0"
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"
+    assert (run / "metrics.csv").is_file() and (run / "evaluations.jsonl").is_file()
+
+
 def test_state_off_the_grid_names_the_allowed_values(tmp_path: Path) -> None:
     def micro(args):
         args["task"]["mode"] = "microscopic"

@@ -95,11 +95,12 @@ def save_worst_examples(
         grid = _drawn(_grid_figure(originals, pictures, entries))
         with atomic_path(folder / "worst_failures.png") as tmp:
             imsave(tmp, grid, format="png")
-    if logger is not None and hasattr(logger, "experiment"):
-        if pictures is not None:
-            logger.experiment.add_image("discovery/worst_failures", grid, 0, dataformats="HWC")
-        else:
-            logger.experiment.add_text("discovery/worst_failures", _text_table(entries), 0)
+    # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
+    writer = getattr(logger, "experiment", None)
+    if pictures is not None and hasattr(writer, "add_image"):
+        writer.add_image("discovery/worst_failures", grid, 0, dataformats="HWC")
+    elif pictures is None and hasattr(writer, "add_text"):
+        writer.add_text("discovery/worst_failures", _text_table(entries), 0)
     return len(entries)
 
 

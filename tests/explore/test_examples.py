@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from lightning.pytorch.loggers import CSVLogger
 from matplotlib.image import imread
 
 from ffade.env import Evaluator
@@ -45,3 +46,14 @@ def test_each_example_png_shows_the_original_left_and_the_changed_input_right(
         assert np.allclose(png[:, :SIDE], original, atol=1 / 255)
         assert np.allclose(png[:, SIDE + 1 :], changed, atol=1 / 255)
     assert (tmp_path / "examples" / "worst_failures.png").stat().st_size > 5_000
+
+
+def test_a_logger_without_pictures_gets_none_and_the_files_are_still_written(
+    tmp_path: Path,
+) -> None:
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
+    logger = CSVLogger(tmp_path)  # its writer takes metrics only: no add_image, no add_text
+    assert save_worst_examples(evaluator, tmp_path, logger=logger) >= 1
+    assert (tmp_path / "examples" / "worst_failures.png").is_file()
