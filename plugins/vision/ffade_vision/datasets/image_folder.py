@@ -1,8 +1,9 @@
 """Images in class folders (``root/<class name>/<image>``), the layout ImageNet uses.
 
 The class index of each folder is what the model's outputs mean, so it must match the model:
-sorted folder names match torchvision's ImageNet models when the folders are named by WordNet
-id (n01440764, ...); otherwise pass the model's class list (or a file holding it).
+sorted folder names match torchvision's ImageNet models when the folders are all 1,000 WordNet
+ids (n01440764, ...); for a subset, or other names, pass the model's class list (or a file
+holding it, such as imagenet_class_index.json), or every index shifts.
 """
 
 from __future__ import annotations
