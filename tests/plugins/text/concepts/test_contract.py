@@ -54,6 +54,13 @@ def test_word_lists_extend_from_the_config() -> None:
     assert stops.apply(["the ferry left"], 1) == ["the left"]
 
 
+def test_stop_words_replace_the_built_in_list() -> None:
+    """The README promises stop_words replaces the built-in list (the others extend theirs)."""
+    stops = concepts.DropStopwords(stop_words=["ferry"])
+    assert stops.apply(["the the the ferry"], 4) == ["the the the"]
+    assert concepts.DropStopwords().apply(["the ferry"], 1) == ["ferry"]
+
+
 def test_bad_verb_rows_are_named() -> None:
     with pytest.raises(ConceptValueError, match=r"verbs entry \['sail'\] is not allowed"):
         concepts.Negate(verbs=[["sail"]])
