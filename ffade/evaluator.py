@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -256,6 +256,25 @@ class Evaluator:
                 self._clean_outputs[i] = take(outputs, [j])
         return concat([self._clean_outputs[int(i)] for i in ids])
 
+    NO_COUNTS: ClassVar[dict[str, Any]] = {
+        "evaluations": 0,
+        "failures": 0,
+        "invalid": 0,
+        "distinct_failure_states": 0,
+        "failure_rate": 0.0,
+    }
+    """:meth:`counts` before anything is evaluated (a run that fails while it starts)."""
+
+    def counts(self) -> dict[str, Any]:
+        """summary.json's counts of what was evaluated, as every search writes them."""
+        return {
+            "evaluations": self.evaluations,
+            "failures": self.failures,
+            "invalid": self.invalid,
+            "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
+            "failure_rate": self.failures / self.evaluations if self.evaluations else 0.0,
+        }
+
     def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:
         """Write summary.json for a search driven from outside ffade's explorers (another RL
         library stepping :class:`~ffade.env.FailureEnv`), so that ``ffade report`` reads its log
@@ -279,12 +298,8 @@ class Evaluator:
             "mode": mode,
             "seed": None,
             "budget": self.budget,
-            "evaluations": self.evaluations,
-            "failures": self.failures,
-            "invalid": self.invalid,
-            "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
+            **self.counts(),
             "failing_concept_states": len(failing),
-            "failure_rate": self.failures / self.evaluations if self.evaluations else 0.0,
             "gradient_updates": None,
             "wall_seconds": None,
             "num_inputs": self.num_inputs,
