@@ -10,7 +10,11 @@ The whole loop the paper promises, in one process and one run directory per loop
 4. ``rediscover/``: the discovery config again, on the task step 1 ran (its summary.json) with
    the fixed model (the target's ``weights``), warm-started from the first explorer's Q-network
    when the explorer takes ``warm_start``.
-5. ``report/``: ``ffade report discover --compare rediscover``: regions fixed, still failing, new.
+5. ``report/``: ``ffade report discover --compare rediscover``: regions fixed, still failing, new;
+   and ``report/suite.yaml``: the judged rules as a regression suite (``ffade export``), each
+   rule's seeded sample of pairs measured on the original model and on the fix (``ffade
+   check``), so loop.json's ``retest`` gives every rule's failure rate before and after on the
+   very same pairs. Rediscovery seeks out what still fails, so its rates cannot say that.
 
 The loop config::
 
@@ -196,6 +200,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     shift = _report(config, loop_dir, first, second, say)
     record["report"] = str(loop_dir / "report" / "report.html")
     record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
+    record["retest"] = _retest(loop_dir, first, fixed, say)
     save("finished")
     return record
 
@@ -271,6 +276,53 @@ def _report(
     return report["compare"]["region_shift"]
 
 
+def _retest(loop_dir: Path, first: Path, fixed: Path, say) -> dict[str, Any]:
+    """Stage 5, unbiased: the judged rules' seeded pairs on the original model and on the fix.
+
+    ``ffade export`` with the loop's feedback.yaml (prioritized rules are ``fix`` cases, skipped
+    ones ``hold``), then ``ffade check --target`` the fine-tuner's run on the same pairs, from
+    the discovery and held-out splits alike. The suite stays in ``report/`` for a CI gate.
+    """
+    from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
+    from ffade.gate.check import run_check
+    from ffade.gate.export import export_suite
+
+    suite_path = loop_dir / "report" / "suite.yaml"
+    say(f"      retest: the judged rules' sampled pairs, original vs fixed -> {suite_path}")
+    feedback = first / FEEDBACK_FILE
+    slices = read_feedback(feedback).slices
+    suite = export_suite(first, suite_path, feedback=feedback, slices=slices)
+    cases = []
+    for case, after in zip(suite.cases, run_check(suite_path, target=str(fixed)), strict=True):
+        cases.append(
+            {
+                "name": case.name,
+                "conditions": case.conditions,
+                "goal": case.goal,
+                "pairs": after.pairs,
+                "failure_rate_before": case.measured["failure_rate"],
+                "failure_rate_after": round(after.failure_rate, 4),
+                "max_failure_rate": case.max_failure_rate,
+                "passed": after.passed,
+            }
+        )
+        say(f"      {_retest_line(cases[-1])}")
+    return {
+        "suite": str(suite_path),
+        "slices": slices,
+        "passed": sum(c["passed"] for c in cases),
+        "cases": cases,
+    }
+
+
+def _retest_line(case: dict[str, Any]) -> str:
+    verdict = "pass" if case["passed"] else "FAIL"
+    return (
+        f"{case['goal']} {case['conditions']}: {case['failure_rate_before']:.1%} -> "
+        f"{case['failure_rate_after']:.1%} of {case['pairs']} pairs ({verdict})"
+    )
+
+
 def _check_finished(run_dir: Path, stage: str) -> None:
     status = read_summary(run_dir).get("status")
     if status != "finished":
@@ -313,4 +365,10 @@ def main(argv: list[str]) -> int:
             "  regions: "
             + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
         )
+    if "retest" in record:
+        retest = record["retest"]
+        passed, total = retest["passed"], len(retest["cases"])
+        print(f"  retest: {passed} of {total} {retest['slices']} pass on the same sampled pairs")
+        for case in retest["cases"]:
+            print(f"    {_retest_line(case)}")
     return 0 if record["status"] == "finished" else 1

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from ffade.cli import main
+from ffade.gate.check import run_check
+from ffade.gate.suite import read_suite
 from tests.helpers import REPO, ffade
 
 
@@ -66,6 +68,28 @@ def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     assert set(shift) == {"fixed", "unclear", "still_failing", "not_retested", "new"}
     assert record["region_shift"] == {k: len(v) for k, v in shift.items()}
     assert (loop_dir / "report" / "report.html").is_file()
+
+
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
+def test_the_loop_retests_the_judged_rules_on_the_same_pairs(small_loop) -> None:
+    """loop.json's retest is `ffade export` with the loop's feedback, then `ffade check` of
+    the fix: the suite's measured rates before, the check's after, case by case."""
+    loop_dir, _ = small_loop
+    retest = json.loads((loop_dir / "loop.json").read_text())["retest"]
+    suite_path = loop_dir / "report" / "suite.yaml"
+    assert retest["suite"] == str(suite_path) and retest["slices"] == "rules"
+    suite = read_suite(suite_path)
+    feedback = yaml.safe_load((loop_dir / "discover" / "feedback.yaml").read_text())
+    goals = ["hold" if r["priority"] == "skip" else "fix" for r in feedback["regions"]]
+    assert [c["goal"] for c in retest["cases"]] == goals and "fix" in goals
+    checked = run_check(suite_path, target=str(loop_dir / "mitigate"))
+    for entry, case, after in zip(retest["cases"], suite.cases, checked, strict=True):
+        assert entry["name"] == case.name and entry["conditions"] == case.conditions
+        assert entry["failure_rate_before"] == case.measured["failure_rate"]
+        assert entry["failure_rate_after"] == round(after.failure_rate, 4)
+        assert entry["pairs"] == after.pairs == case.measured["pairs"]
+        assert entry["passed"] == after.passed
+    assert retest["passed"] == sum(c["passed"] for c in retest["cases"])
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -175,6 +199,10 @@ def test_the_digits_loop_meets_the_mitigation_targets(tmp_path: Path) -> None:
     assert m["targeted_failure_rate_after"] <= 0.5 * m["targeted_failure_rate_before"]
     assert m["clean_accuracy_after"] >= m["clean_accuracy_before"] - 0.01
     assert m["untargeted_failure_rate_after"] <= m["untargeted_failure_rate_before"] + 0.02
+    retest = json.loads((tmp_path / "version_0" / "loop.json").read_text())["retest"]
+    fixed = [c for c in retest["cases"] if c["goal"] == "fix"]
+    assert fixed and all(c["passed"] for c in fixed), retest  # same pairs: not rediscovery
+    assert "retest: " in result.stdout
     check_the_docs_priorities_example(tmp_path / "version_0" / "discover", tmp_path)
 
 

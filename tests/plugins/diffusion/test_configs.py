@@ -101,4 +101,8 @@ def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
             for run in ("discover", "rediscover")
         )
         assert first == second
+        retest = record["retest"]  # the judged rules on the same sampled pairs, before and after
+        fixes = [c for c in retest["cases"] if c["goal"] == "fix"]
+        assert len(fixes) == 1 and len(retest["cases"]) > 1
+        assert fixes[0]["failure_rate_after"] < fixes[0]["failure_rate_before"]
     assert (m["fixed_weights"] is not None) == m["accepted"]
