@@ -61,6 +61,12 @@ def test_stop_words_replace_the_built_in_list() -> None:
     assert concepts.DropStopwords().apply(["the ferry"], 1) == ["ferry"]
 
 
+def test_an_empty_stop_word_list_is_refused_not_replaced_by_the_built_in_one() -> None:
+    """stop_words: [] would make drop_stopwords a no-op (it used to fall back silently)."""
+    with pytest.raises(ConceptValueError, match=r"concept 'drop_stopwords': stop_words is empty"):
+        registry.create("concept", "drop_stopwords", {"stop_words": []})
+
+
 def test_bad_verb_rows_are_named() -> None:
     with pytest.raises(ConceptValueError, match=r"verbs entry \['sail'\] is not allowed"):
         concepts.Negate(verbs=[["sail"]])
