@@ -103,6 +103,10 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         inputs = _chosen(inputs, spec.input_ids, spec.split)
     if not inputs:
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
+    unchanged = [x for x, _ in inputs]
+    for concept in concepts:  # before any evaluation: a wrong grid costs no search
+        concept.check_inputs(unchanged)
+    target.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 
 

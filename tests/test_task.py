@@ -1,12 +1,17 @@
-"""build_task: how a config's task section is read; here, max_inputs beyond the split."""
+"""build_task: how a config's task section is read: max_inputs beyond the split, and the
+plugins' checks of the whole task (Concept.check_inputs, Target.check_task) before any work."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from ffade_synthetic.concept import Axis
+from ffade_synthetic.target import SyntheticTarget
 
-from ffade.errors import FfadeError
+from ffade import registry
+from ffade.errors import ConceptValueError, FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.task import build_task
@@ -39,3 +44,47 @@ def test_the_run_prints_the_note_once_before_it_searches(tmp_path: Path, capsys)
     explorer = discover(RandomExplorer(task=spec, budget=32, num_envs=8), tmp_path)
     assert explorer.evaluator.num_inputs == 8
     assert capsys.readouterr().err.count(f"ffade: note: {CAPPED}\n") == 1
+
+
+class PickyAxis(Axis):
+    seen: ClassVar[list] = []
+
+    def check_inputs(self, inputs) -> None:
+        PickyAxis.seen.append(list(inputs))
+        if max(self.values) > 0.5:
+            raise ConceptValueError(f"concept '{self.label}': too far for these inputs")
+
+
+class PickyTarget(SyntheticTarget):
+    def check_task(self, inputs, concepts) -> None:
+        if len(inputs) > 4:
+            labels = [c.label for c in concepts]
+            raise FfadeError(f"target 'picky': {len(inputs)} inputs and {labels}: too many")
+
+
+@pytest.fixture
+def picky_plugins():
+    registry.register("concept", "picky_axis", PickyAxis)
+    registry.register("target", "picky", PickyTarget)
+    PickyAxis.seen.clear()
+    yield
+    registry.unregister("concept", "picky_axis")
+    registry.unregister("target", "picky")
+
+
+def test_plugins_check_the_task_once_it_is_built(picky_plugins, tmp_path: Path) -> None:
+    spec = {
+        **synthetic_spec(num_inputs=16),
+        "target": {"name": "picky"},
+        "concepts": [{"name": "picky_axis", "args": {"index": 0, "values": [0.0, 0.25]}}],
+        "max_inputs": 3,
+    }
+    task = build_task(spec)
+    assert PickyAxis.seen == [[x for x, _ in task.inputs]]  # unchanged, after max_inputs
+    with pytest.raises(FfadeError, match=r"^target 'picky': 8 inputs and \['picky_axis'\]"):
+        build_task({**spec, "max_inputs": None})
+    far = {**spec, "concepts": [{"name": "picky_axis", "args": {"index": 0, "values": [0, 1]}}]}
+    explorer = RandomExplorer(task=far, budget=32, num_envs=8)
+    with pytest.raises(ConceptValueError, match="too far"):
+        discover(explorer, tmp_path)
+    assert explorer.evaluator is None  # refused before a single evaluation
