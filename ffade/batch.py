@@ -58,3 +58,26 @@ def checked_rows(batch: Any, size: int, who: str) -> Any:
             "one row per input, in order"
         )
     return batch
+
+
+def move(obj: Any, device: torch.device) -> Any:
+    """A collated batch on ``device``: tensors, and dicts or lists of them; the rest as is."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=True)
+    if isinstance(obj, dict):
+        return {k: move(v, device) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)) and obj and isinstance(obj[0], torch.Tensor):
+        return type(obj)(move(v, device) for v in obj)
+    return obj
+
+
+def stack(values: list[Any]) -> Any:
+    """Inputs (or references) stacked into one batch: tensors, numbers, dicts; else a list."""
+    first = values[0]
+    if isinstance(first, torch.Tensor):
+        return torch.stack(values)
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return torch.tensor(values)
+    if isinstance(first, dict):
+        return {k: stack([v[k] for v in values]) for k in first}
+    return values

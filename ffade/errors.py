@@ -17,14 +17,16 @@ class FfadeError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse for ffade's own commands: a bad argument is one ``PROG: error:`` line, exit 2.
+    """argparse for ffade's own commands: a bad argument is one ``ffade: error:`` line, exit 2.
 
     argparse prints its whole usage block first; the usage is one ``--help`` away, and a
-    refused command is one line everywhere else in ffade.
+    refused command is one line everywhere else in ffade. The prefix is ``ffade: error:`` for
+    every command, as the README promises (argparse would say ``ffade report: error:``); the
+    hint names the command: ``(see ffade report --help)``.
     """
 
     def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        print(f"ffade: error: {message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
 
 

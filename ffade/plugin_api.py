@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ffade.batch import batch_size_of, checked_rows, concat, take
+from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
 from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, PluginError
 
@@ -106,6 +106,12 @@ class Concept(ABC):
             return int(np.argmin([abs(v - self.neutral) for v in self.values]))
         return 0
 
+    def check_inputs(self, inputs: Sequence[Any]) -> None:
+        """Optional: refuse a grid valid alone but wrong on the run's inputs (as the dataset gave
+        them), e.g. more edits than any input has room for; called once, before any evaluation.
+        """
+        return None
+
     @abstractmethod
     def apply(self, inputs: Any, value: Any) -> Any:
         """Return ``inputs`` changed by ``value``; one value for the whole batch."""
@@ -158,6 +164,11 @@ class Target(ABC):
     def predict(self, inputs: Any) -> Any:
         """Run the model on a batch already on :attr:`device` and return its outputs."""
 
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
+        """Optional: refuse the run's inputs and concepts if it could not run them (a prompt the
+        concepts make too long), once, before any evaluation, not hours into the search."""
+        return None
+
     def features(self, inputs: Any) -> torch.Tensor:
         """A fixed-size vector per input that the explorer may observe (e.g. an embedding).
 
@@ -167,7 +178,7 @@ class Target(ABC):
 
     def to_device(self, inputs: Any) -> Any:
         """Move a collated batch to :attr:`device` (tensors, and dicts or lists of them)."""
-        return _move(inputs, self.device)
+        return move(inputs, self.device)
 
     def render(self, inputs: Any) -> torch.Tensor | None:
         """Images (B, 3, H, W) in [0, 1] showing inputs as a person sees them; None if not images.
@@ -266,7 +277,7 @@ class Dataset(ABC):
     def collate(self, items: Sequence[tuple[Any, Any]]) -> tuple[Any, Any]:
         """Stack a list of (input, reference) pairs into one batch of inputs and of references."""
         inputs, references = zip(*items, strict=True)
-        return _stack(list(inputs)), _stack(list(references))
+        return stack(list(inputs)), stack(list(references))
 
 
 def disjoint_split_indices(
@@ -372,24 +383,3 @@ def _read_state_dict(file: Path, plugin: str) -> Any:
             f"target '{plugin}': cannot read weights file {str(file)!r} as a weights-only torch "
             f"file: {type(exc).__name__}: {first}"
         ) from exc
-
-
-def _move(obj: Any, device: torch.device) -> Any:
-    if isinstance(obj, torch.Tensor):
-        return obj.to(device, non_blocking=True)
-    if isinstance(obj, dict):
-        return {k: _move(v, device) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)) and obj and isinstance(obj[0], torch.Tensor):
-        return type(obj)(_move(v, device) for v in obj)
-    return obj
-
-
-def _stack(values: list[Any]) -> Any:
-    first = values[0]
-    if isinstance(first, torch.Tensor):
-        return torch.stack(values)
-    if isinstance(first, (int, float)) and not isinstance(first, bool):
-        return torch.tensor(values)
-    if isinstance(first, dict):
-        return {k: _stack([v[k] for v in values]) for k in first}
-    return values

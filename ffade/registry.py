@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -219,6 +220,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
             f"{kind} '{name}' needs {', '.join(map(repr, missing))} in its args; "
             f"allowed: {', '.join(allowed)}"
         )
+    _check_switches(kind, name, params, init_args)
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name
@@ -229,3 +231,22 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         raise PluginError(f"{kind} '{name}': {exc}") from exc
     check_constructed(instance, kind, name)
     return instance
+
+
+_BOOL_ANNOTATIONS = {bool: False, "bool": False, "bool | None": True, "Optional[bool]": True}
+"""A constructor annotation that means an on/off switch -> whether it also takes None."""
+
+
+def _check_switches(
+    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+) -> None:
+    """Refuse a non-bool value for an argument declared ``bool`` (``channels_last: "yes"``,
+    ``trust_remote_code: "false"``): Python would read any non-empty string, or 2, as on."""
+    for key, value in init_args.items():
+        param = params.get(key)
+        annotation = param.annotation if param is not None else None
+        if not isinstance(annotation, (str, type)) or annotation not in _BOOL_ANNOTATIONS:
+            continue
+        if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
+            continue
+        raise PluginError(f"{kind} '{name}': {key} must be true or false, got {value!r}")

@@ -8,6 +8,7 @@ kind records how it ended, even on Ctrl-C or a crash, and a new kind of run gets
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,13 @@ class RunModule(LightningModule):
         if self.global_rank == 0:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         return self.run_dir
+
+    def tell(self, notes: list[str]) -> None:
+        """Print each note (e.g. a task's, :attr:`ffade.task.Task.notes`) as one stderr line, on
+        rank 0 only: a run under data parallelism says it once."""
+        if self.global_rank == 0:
+            for note in notes:
+                print(f"ffade: note: {note}", file=sys.stderr)
 
     def start_clock(self) -> None:
         self._started = time.monotonic()

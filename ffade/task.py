@@ -31,7 +31,9 @@ class TaskSpec:
         concepts: the concept grid, one ``ffade.concepts`` plugin per axis, in order.
         mode: "macroscopic" jumps to any combination; "microscopic" steps one concept at a time.
         split: which dataset split discovery searches; fine-tuning and held-out stay untouched.
-        max_inputs: use only the first N inputs of the split (None: all of them).
+        max_inputs: use only the first N inputs of the split (None: all of them). A split with
+            fewer uses all it has, and the run says so in one ``ffade: note:`` line naming both
+            numbers (one config serves datasets of many sizes, so it is no error).
         only_passing_inputs: search only the inputs on which the target does not fail with no
             concept changed, so that every failure found is one the concepts caused. Explorers
             find them at set-up (one evaluation of each unchanged input, outside the budget)
@@ -62,14 +64,20 @@ class Task:
     reward: Reward
     space: ConceptSpace
     inputs: list[tuple[Any, Any]]
+    notes: list[str] = field(default_factory=list)
+    """What the run should tell the user about how its spec was read (e.g. a capped max_inputs)."""
 
 
 def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     return spec if isinstance(spec, PluginSpec) else PluginSpec(**spec)
 
 
-def build_task(spec: TaskSpec | dict[str, Any]) -> Task:
-    """Load and construct every plugin the spec names; errors name the plugin and the fix."""
+def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:
+    """Load and construct every plugin the spec names; errors name the plugin and the fix.
+
+    ``max_inputs_key`` is how the config spells ``max_inputs``, for messages (a fine-tuner's is
+    ``model.init_args.max_finetune_inputs``).
+    """
     if isinstance(spec, dict):
         spec = TaskSpec(**spec)
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
@@ -81,15 +89,25 @@ def build_task(spec: TaskSpec | dict[str, Any]) -> Task:
     reward = registry.create("reward", reward_spec.name, reward_spec.args)
     concepts = [registry.create("concept", c.name, c.args) for c in spec.concepts]
     inputs = split_pairs(dataset, spec.split)
+    notes = []
     if spec.max_inputs is not None:
         if spec.max_inputs < 1:
-            raise FfadeError(f"task.max_inputs must be at least 1, got {spec.max_inputs}")
+            raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
+        if spec.max_inputs > len(inputs) > 0:
+            notes.append(
+                f"{max_inputs_key} is {spec.max_inputs}, but split '{spec.split}' of dataset "
+                f"'{dataset_spec.name}' has {len(inputs)} inputs: all {len(inputs)} are used"
+            )
         inputs = inputs[: spec.max_inputs]
     if spec.input_ids is not None:
         inputs = _chosen(inputs, spec.input_ids, spec.split)
     if not inputs:
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
-    return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs)
+    unchanged = [x for x, _ in inputs]
+    for concept in concepts:  # before any evaluation: a wrong grid costs no search
+        concept.check_inputs(unchanged)
+    target.check_task(unchanged, concepts)
+    return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 
 
 def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:

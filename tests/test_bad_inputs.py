@@ -290,11 +290,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "report_threshold_text": (  # argparse printed its usage block before the error line
         ["report", "{finished}", "--threshold", "abc"],
-        "ffade report: error: argument --threshold: invalid float value: 'abc' (see ffade report",
+        "ffade: error: argument --threshold: invalid float value: 'abc' (see ffade report --help)",
     ),
     "export_to_missing": (["export", "{finished}"], "required: --to (see ffade export --help)"),
     "plugins_kind_typo": (["plugins", "targets"], "argument kind: invalid choice: 'targets'"),
-    "loop_config_missing": (["loop"], "ffade loop: error: the following arguments are required"),
+    "loop_config_missing": (["loop"], "ffade: error: the following arguments are required"),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
@@ -504,4 +504,5 @@ def test_argparse_mistakes_are_one_line_without_the_usage_block(args, capsys) ->
     err = capsys.readouterr().err
     assert exit_.value.code == 2
     assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith(f"ffade {args[0]}: error: ") and f"(see ffade {args[0]} --help)" in err
+    # one prefix for every command (the README's), the command named in the hint
+    assert err.startswith("ffade: error: ") and f"(see ffade {args[0]} --help)" in err

@@ -111,3 +111,31 @@ def test_a_plugin_knows_its_name_while_it_is_constructed() -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(PluginError, match="known kinds: target, concept, reward, dataset"):
         registry.available("metric")
+
+
+class SwitchedReward(GoodReward):
+    def __init__(self, strict: bool = False, verbose: bool | None = None) -> None:
+        self.strict, self.verbose = strict, verbose
+
+
+@pytest.mark.parametrize(
+    ("args", "bad"),
+    [({"strict": "yes"}, "strict"), ({"strict": 1}, "strict"), ({"verbose": "no"}, "verbose")],
+)
+def test_a_bool_argument_refuses_anything_but_true_or_false(args: dict, bad: str) -> None:
+    """A string like "no" or "false" is truthy: trust_remote_code: "false" would have trusted."""
+    registry.register("reward", "switched", SwitchedReward)
+    try:
+        with pytest.raises(PluginError, match=rf"^reward 'switched': {bad} must be true or false"):
+            registry.create("reward", "switched", args)
+        made = registry.create("reward", "switched", {"strict": True, "verbose": None})
+        assert made.strict is True and made.verbose is None
+    finally:
+        registry.unregister("reward", "switched")
+
+
+def test_an_installed_targets_switch_is_checked_before_it_loads_a_model() -> None:
+    with pytest.raises(PluginError, match=r"trust_remote_code must be true or false, got 'false'"):
+        registry.create(
+            "target", "seq2seq_summarizer", {"model": "x", "trust_remote_code": "false"}
+        )

@@ -120,6 +120,7 @@ class Explorer(RunModule):
         self.task, self.inputs_failing_unchanged = searched_task(
             self.task_spec, self.hparams.eval_batch_size
         )
+        self.tell(self.task.notes)
         if self.inputs_failing_unchanged is not None:
             self.task_spec = self.task.spec  # summary.json names the inputs searched
         run_dir = self.start_run()

@@ -25,7 +25,7 @@ from ffade.errors import FfadeError
 from ffade.plugin_checks import described, rendered
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
-from ffade.summarize.regions import Region
+from ffade.summarize.regions import Region, format_value
 from ffade.task import build_task
 
 PICTURES_DIR = "feedback"
@@ -95,9 +95,7 @@ class RegionPictures:
 def _caption(reference: Any, output: str, concepts: dict[str, Any]) -> str:
     if isinstance(reference, torch.Tensor) and reference.numel() == 1:
         reference = reference.item()
-    values = ", ".join(
-        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in concepts.items()
-    )
+    values = ", ".join(f"{k}={format_value(v)}" for k, v in concepts.items())
     return "\n".join([f"label {reference}: {output}", *textwrap.wrap(values, 44)])
 
 

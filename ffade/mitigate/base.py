@@ -149,7 +149,9 @@ class FineTuner(RunModule):
             return
         self.start_run()
         spec = self._spec_on("finetune")
-        self.task = build_task(dict(spec, max_inputs=self.hparams.max_finetune_inputs))
+        limit, key = self.hparams.max_finetune_inputs, "model.init_args.max_finetune_inputs"
+        self.task = build_task(dict(spec, max_inputs=limit), max_inputs_key=key)
+        self.tell(self.task.notes)
         name = spec["target"]["name"]
         check_trainable(self.task.target, name)
         heldout = split_pairs(self.task.dataset, "heldout")

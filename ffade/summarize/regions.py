@@ -92,9 +92,15 @@ class Region:
 
 
 def format_value(value: Any) -> str:
-    """A grid value as a person writes it: 30 not 30.0, 0.25 not 0.250000, text as is."""
+    """A grid value as a person writes it: 30 not 30.0, 0.25 not 0.250000, text as is.
+
+    The empty string (``prompt_words``' neutral value: no words added) is written ``""``, so a
+    rule reads ``style in {"", thin}`` rather than ``style in {, thin}``.
+    """
     if is_numeric([value]):
         return f"{value:g}"
+    if value == "":
+        return '""'
     return str(value)
 
 

@@ -244,7 +244,7 @@ def main(argv: list[str]) -> int:
             slices=args.slices,
         )
     except FfadeError as error:
-        print(f"ffade report: error: {error}", file=sys.stderr)
+        print(f"ffade: error: {error}", file=sys.stderr)
         return 2
     for problem in report["log_problems"]:
         print(f"ffade report: warning: {problem}", file=sys.stderr)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ffade.summarize.regions import format_value
+
 Table = tuple[str, str, list[str], list[list[str]]]
 """(section title, html id, header, rows)."""
 
@@ -367,7 +369,7 @@ def _fmt(value: Any) -> str:
         return f"{value:.4g}"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
-    return str(value)
+    return format_value(value) if value == "" else str(value)
 
 
 def _points(value: float | None) -> str:

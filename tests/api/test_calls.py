@@ -113,6 +113,6 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     for not_a_run in (tmp_path / "missing", a_file):
         with pytest.raises(ffade.FfadeError) as error:
             ffade.mitigate(not_a_run)
-        # the line `ffade report` prints for the same path, after "ffade report: error: "
+        # the line `ffade report` prints for the same path, after "ffade: error: "
         expected = f"run directory '{not_a_run}' does not exist or is not a directory"
         assert str(error.value) == expected

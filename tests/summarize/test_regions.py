@@ -7,6 +7,7 @@ from ffade.errors import FfadeError
 from ffade.summarize.landscape import load_landscape
 from ffade.summarize.regions import (
     describe_states,
+    describe_values,
     find_regions,
     smallest_failing_changes,
 )
@@ -132,3 +133,11 @@ def test_a_region_that_does_not_fill_its_ranges_says_so(make_run) -> None:
     (region,) = find_regions(load_landscape(run))
     assert region.conditions == "a >= 1 and b >= 1"
     assert (region.num_states, region.range_states) == (3, 4)
+
+
+def test_an_empty_grid_value_is_written_readably() -> None:
+    """prompt_words' neutral value is "": rules read "style in {, thin}" before."""
+    grid = ["", "thin", "cursive"]
+    assert describe_values("style", grid, np.array([0, 1])) == 'style in {"", thin}'
+    assert describe_values("style", grid, np.array([0])) == 'style = ""'
+    assert describe_values("style", grid, np.array([2])) == "style = cursive"

@@ -381,7 +381,7 @@ def test_bad_input_is_one_line_and_exit_code_2(
     assert main([*argv, "--no-tensorboard"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert re.match(r"ffade report: error: " + expected, err)
+    assert re.match(r"ffade: error: " + expected, err)
 
 
 PROBE = """<script>window.addEventListener("load", () => {

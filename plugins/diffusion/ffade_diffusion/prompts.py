@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -118,3 +119,24 @@ def _check_lengths(texts: list[str], ids: list[list[int]], limit: int, who: str)
                 f"most {limit}; the words past that would do nothing: shorten the base prompts "
                 "or the words the concepts add (task.concepts)"
             )
+
+
+def longest_texts(
+    prompts: Sequence[Prompt], concepts: Sequence[Any], count: Callable[[list[str]], list[int]]
+) -> list[str]:
+    """Each distinct prompt at its longest: concept by concept, the value whose text ``count``
+    (tokens per text) makes longest.
+
+    Concepts set separate fields (a slot, words before or after), so their lengths add and
+    choosing each concept's longest value in turn finds the longest prompt the grid can make,
+    without trying every combination.
+    """
+    longest = list(dict.fromkeys(replace(p, sample=0) for p in prompts))  # samples: same text
+    for concept in concepts:
+        options = [concept.apply([p], v)[0] for p in longest for v in concept.values]
+        sizes = count([option.text for option in options])
+        width = len(concept.values)
+        for i in range(len(longest)):
+            row = range(i * width, (i + 1) * width)
+            longest[i] = options[max(row, key=lambda k: sizes[k])]
+    return [p.text for p in longest]

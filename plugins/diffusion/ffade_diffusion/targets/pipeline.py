@@ -20,10 +20,15 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Target, load_weights
+from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads
 from ffade_diffusion.paths import check_local_path
-from ffade_diffusion.prompts import Prompt, check_prompt_lengths, tokenize_prompts
+from ffade_diffusion.prompts import (
+    Prompt,
+    check_prompt_lengths,
+    longest_texts,
+    tokenize_prompts,
+)
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -168,6 +173,19 @@ class DiffusersPipeline(Target):
         texts = [p.text for p in inputs]
         ids = tokenize_prompts(self.pipeline.tokenizer, texts, f"target '{self._name}'").input_ids
         return self.pipeline.text_encoder(ids.to(self.device))[0]
+
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
+        """Refuse now, not mid-search, a prompt the concepts make longer than the text encoder
+        reads: each prompt with every concept's longest words must fit."""
+        if not all(isinstance(p, Prompt) for p in inputs):
+            return  # predict says what inputs it takes
+        tokenizer = self.pipeline.tokenizer
+
+        def count(texts: list[str]) -> list[int]:
+            return [len(ids) for ids in tokenizer(texts, verbose=False).input_ids]
+
+        texts = longest_texts(inputs, concepts, count)
+        check_prompt_lengths(tokenizer, texts, f"target '{self._name}'")
 
     def load_lora(self, directory: str) -> None:
         """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""

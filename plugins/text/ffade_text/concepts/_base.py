@@ -47,6 +47,48 @@ class TextEdit(Concept):
                 f"of edits in [0, {MAX_SEVERITY}]"
             )
 
+    def check_inputs(self, inputs: Sequence[Any]) -> None:
+        """Refuse a top severity that no input has room for (``delete_word`` 99 on 50-word
+        articles): it would edit every site, give the same texts as a smaller value, and be
+        reported as edits that were never made.
+
+        Exact for every edit family without counting sites: a text has room for ``n`` edits
+        exactly when ``n`` edits differ from ``n - 1`` (severity ``n`` is ``n - 1`` plus one).
+        """
+        texts = [t for t in inputs if isinstance(t, str)]
+        top = max(self.values)
+        if top == 0 or not texts:
+            return
+        if any(self._edited(text, top) != self._edited(text, top - 1) for text in texts):
+            return
+        most = max(self._room(text, top) for text in texts)
+        if most == 0:
+            raise ConceptValueError(
+                f"concept '{self.label}': none of the task's {len(texts)} inputs has a site for "
+                "this edit, so every value leaves them unchanged; choose other inputs, another "
+                "concept or (drop_stopwords) other stop_words"
+            )
+        raise ConceptValueError(
+            f"concept '{self.label}': value {top} is not allowed: none of the task's "
+            f"{len(texts)} inputs has room for more than {most} edits of this kind, so {top} "
+            f"would make the same {most} edits; use values up to {most}"
+        )
+
+    def _edited(self, text: str, count: int) -> str:
+        return self.edit(text, count) if count else text
+
+    def _room(self, text: str, most: int) -> int:
+        """How many edits of this kind ``text`` takes, below ``most``: the smallest count whose
+        text every larger count leaves as it is (binary search; more edits only add)."""
+        full, low, high = self._edited(text, most), 0, most
+        while low < high:
+            middle = (low + high) // 2
+            if self._edited(text, middle) == full:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
     def apply(self, inputs: Sequence[str], value: int) -> list[str]:
         """Each text of the batch with ``value`` edits; the neutral 0 returns them unchanged."""
         self.check_value(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ffade.errors import ConceptValueError
 from ffade_text.concepts._base import TextEdit
 from ffade_text.functional import words
 from ffade_text.functional.lexicon import STOP_WORDS
@@ -35,7 +36,9 @@ class DropStopwords(TextEdit):
 
     Args:
         values, label, seed: as :class:`~ffade_text.concepts._base.TextEdit`.
-        stop_words: the words that count as stop words (default: a built-in English list).
+        stop_words: the words that count as stop words; they replace the built-in English list
+            (default). An empty list is refused: with no stop words the concept would be a no-op
+            that every grid value leaves unchanged.
     """
 
     def __init__(
@@ -46,7 +49,13 @@ class DropStopwords(TextEdit):
         stop_words: Sequence[str] | None = None,
     ) -> None:
         super().__init__(values, label, seed)
-        self.stop_words = frozenset(w.lower() for w in (stop_words or STOP_WORDS))
+        if stop_words is not None and not stop_words:
+            raise ConceptValueError(
+                f"concept '{self.label}': stop_words is empty, so no edit could be made; list "
+                "at least one word, or leave stop_words out for the built-in English list"
+            )
+        chosen = STOP_WORDS if stop_words is None else stop_words
+        self.stop_words = frozenset(w.lower() for w in chosen)
 
     def edit(self, text: str, count: int) -> str:
         return words.drop_stopwords(text, count, self.seed, self.stop_words)

@@ -101,6 +101,26 @@ def test_a_prompt_longer_than_the_text_encoder_reads_is_one_line(
         target.features([long])
 
 
+def test_a_grid_that_makes_a_prompt_too_long_is_refused_before_any_evaluation(
+    target: DiffusersPipeline,
+) -> None:
+    """It fired mid-search, at the first batch that drew the longest words, after work was done.
+    Each prompt is checked with every concept's longest words, whichever order they come in."""
+    from ffade_diffusion.concepts import PromptSlot, PromptWords
+
+    style = PromptSlot("style", ["", "thin", "very very thin"], label="style")
+    words = PromptWords("after", ["", "in red ink " * 3, "ink"], label="medium")
+    target.check_task(PROMPTS, [style, PromptWords("after", ["", "ink"])])  # fits: 16 at most
+    for concepts in ([style, words], [words, style]):
+        with pytest.raises(FfadeError) as info:
+            target.check_task(PROMPTS, concepts)
+        assert str(info.value).startswith(
+            "target 'diffusers_pipeline': prompt 'a very very thin handwritten seven in red ink "
+            "in red ink in red ink' is 18 tokens, but its text encoder reads at most 16"
+        )
+    target.check_task(["not a prompt"], [style])  # predict says what inputs it takes
+
+
 @pytest.mark.parametrize("check", [check_prompt_lengths, tokenize_prompts])
 def test_a_long_prompt_error_is_the_only_message(tiny_pipeline: Path, check) -> None:
     """transformers' own "Token indices sequence length is longer" warning came first, so the

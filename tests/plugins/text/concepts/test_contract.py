@@ -61,6 +61,45 @@ def test_stop_words_replace_the_built_in_list() -> None:
     assert concepts.DropStopwords().apply(["the ferry"], 1) == ["ferry"]
 
 
+def test_an_empty_stop_word_list_is_refused_not_replaced_by_the_built_in_one() -> None:
+    """stop_words: [] would make drop_stopwords a no-op (it used to fall back silently)."""
+    with pytest.raises(ConceptValueError, match=r"concept 'drop_stopwords': stop_words is empty"):
+        registry.create("concept", "drop_stopwords", {"stop_words": []})
+
+
+def test_a_severity_no_input_has_room_for_is_refused_naming_the_most_that_fits() -> None:
+    """delete_word 99 on texts of 10 and 9 words edits every word, as 10 does."""
+    concept = registry.create("concept", "delete_word", {"values": [0, 99]})
+    with pytest.raises(
+        ConceptValueError,
+        match=r"^concept 'delete_word': value 99 is not allowed: none of the task's 2 inputs has "
+        r"room for more than 10 edits of this kind, so 99 would make the same 10 edits; use "
+        r"values up to 10$",
+    ):
+        concept.check_inputs(BATCH)
+    registry.create("concept", "delete_word", {"values": [0, 10]}).check_inputs(BATCH)
+    # one input with room is enough: the grid is checked against the task, not each text
+    registry.create("concept", "delete_word", {"values": [0, 10]}).check_inputs(["a b", BATCH[0]])
+    with pytest.raises(ConceptValueError, match="room for more than 9 edits"):
+        registry.create("concept", "delete_word", {"values": [0, 10]}).check_inputs(BATCH[1:])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_edit_counts_its_room_exactly(name: str) -> None:
+    """The room found is the severity after which more edits change nothing more."""
+    concept = registry.create("concept", name, {"values": [0, 1], "seed": 3})
+    for text in BATCH:
+        room = concept._room(text, 200)
+        assert concept._edited(text, room) == concept._edited(text, 200)
+        assert room == 0 or concept._edited(text, room - 1) != concept._edited(text, room)
+
+
+def test_an_edit_with_no_site_in_any_input_is_refused() -> None:
+    concept = registry.create("concept", "drop_stopwords", {"stop_words": ["zyzzyva"]})
+    with pytest.raises(ConceptValueError, match=r"none of the task's 2 inputs has a site for"):
+        concept.check_inputs(BATCH)
+
+
 def test_bad_verb_rows_are_named() -> None:
     with pytest.raises(ConceptValueError, match=r"verbs entry \['sail'\] is not allowed"):
         concepts.Negate(verbs=[["sail"]])

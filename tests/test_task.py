@@ -1,0 +1,90 @@
+"""build_task: how a config's task section is read: max_inputs beyond the split, and the
+plugins' checks of the whole task (Concept.check_inputs, Target.check_task) before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from ffade_synthetic.concept import Axis
+from ffade_synthetic.target import SyntheticTarget
+
+from ffade import registry
+from ffade.errors import ConceptValueError, FfadeError
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
+
+CAPPED = (
+    "task.max_inputs is 500, but split 'discovery' of dataset 'synthetic' has 8 inputs: "
+    "all 8 are used"
+)
+
+
+def test_max_inputs_beyond_the_split_uses_all_and_says_so_with_both_numbers() -> None:
+    task = build_task({**synthetic_spec(num_inputs=16), "max_inputs": 500})
+    assert len(task.inputs) == 8  # the synthetic discovery split: half of num_inputs
+    assert task.notes == [CAPPED]
+    within = build_task({**synthetic_spec(num_inputs=16), "max_inputs": 3})
+    assert len(within.inputs) == 3 and within.notes == []
+
+
+def test_a_fine_tuners_key_is_named_as_its_config_spells_it() -> None:
+    key = "model.init_args.max_finetune_inputs"
+    task = build_task({**synthetic_spec(num_inputs=16), "max_inputs": 99}, max_inputs_key=key)
+    assert task.notes[0].startswith(f"{key} is 99, but split 'discovery'")
+    with pytest.raises(FfadeError, match=rf"^{key} must be at least 1, got 0$"):
+        build_task({**synthetic_spec(), "max_inputs": 0}, max_inputs_key=key)
+
+
+def test_the_run_prints_the_note_once_before_it_searches(tmp_path: Path, capsys) -> None:
+    spec = {**synthetic_spec(num_inputs=16), "max_inputs": 500}
+    explorer = discover(RandomExplorer(task=spec, budget=32, num_envs=8), tmp_path)
+    assert explorer.evaluator.num_inputs == 8
+    assert capsys.readouterr().err.count(f"ffade: note: {CAPPED}\n") == 1
+
+
+class PickyAxis(Axis):
+    seen: ClassVar[list] = []
+
+    def check_inputs(self, inputs) -> None:
+        PickyAxis.seen.append(list(inputs))
+        if max(self.values) > 0.5:
+            raise ConceptValueError(f"concept '{self.label}': too far for these inputs")
+
+
+class PickyTarget(SyntheticTarget):
+    def check_task(self, inputs, concepts) -> None:
+        if len(inputs) > 4:
+            labels = [c.label for c in concepts]
+            raise FfadeError(f"target 'picky': {len(inputs)} inputs and {labels}: too many")
+
+
+@pytest.fixture
+def picky_plugins():
+    registry.register("concept", "picky_axis", PickyAxis)
+    registry.register("target", "picky", PickyTarget)
+    PickyAxis.seen.clear()
+    yield
+    registry.unregister("concept", "picky_axis")
+    registry.unregister("target", "picky")
+
+
+def test_plugins_check_the_task_once_it_is_built(picky_plugins, tmp_path: Path) -> None:
+    spec = {
+        **synthetic_spec(num_inputs=16),
+        "target": {"name": "picky"},
+        "concepts": [{"name": "picky_axis", "args": {"index": 0, "values": [0.0, 0.25]}}],
+        "max_inputs": 3,
+    }
+    task = build_task(spec)
+    assert PickyAxis.seen == [[x for x, _ in task.inputs]]  # unchanged, after max_inputs
+    with pytest.raises(FfadeError, match=r"^target 'picky': 8 inputs and \['picky_axis'\]"):
+        build_task({**spec, "max_inputs": None})
+    far = {**spec, "concepts": [{"name": "picky_axis", "args": {"index": 0, "values": [0, 1]}}]}
+    explorer = RandomExplorer(task=far, budget=32, num_envs=8)
+    with pytest.raises(ConceptValueError, match="too far"):
+        discover(explorer, tmp_path)
+    assert explorer.evaluator is None  # refused before a single evaluation
