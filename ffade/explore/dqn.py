@@ -13,7 +13,9 @@ embedding, so a step embeds its inputs and its candidates once each and scores e
 one matrix product. A macroscopic step picks its (input, state) pairs together, the best
 unevaluated ones among ``num_candidates`` shared states (repeats find nothing new), with an
 optimism bonus from failure counts so that small regions are not abandoned once epsilon has
-decayed (:mod:`ffade.explore.optimism`); microscopic actions are chosen among the 1 + 2k moves."""
+decayed (:mod:`ffade.explore.optimism`); microscopic actions are chosen among the 1 + 2k moves,
+less those into failures already found, and a move's features also say whether it leads to a
+pair evaluated already (:mod:`ffade.explore.moves`)."""
 
 from __future__ import annotations
 
@@ -26,10 +28,10 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
-from ffade.concepts import STOP
 from ffade.errors import FfadeError
 from ffade.explore.arguments import check_dqn_arguments
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
+from ffade.explore.moves import Moves, microscopic_moves
 from ffade.explore.optimism import FailureCounts
 from ffade.explore.q_network import QNetwork, warm_start_weights
 from ffade.explore.replay_buffer import ReplayBuffer
@@ -140,6 +142,7 @@ class DQNExplorer(Explorer):
         self.transitions = 0
         self.generator = torch.Generator()
         self._planned_states: np.ndarray | None = None
+        self._chosen_evaluated: np.ndarray | None = None  # microscopic: the acted moves' flag
 
     @override
     def build(self, task: Task) -> None:
@@ -155,12 +158,13 @@ class DQNExplorer(Explorer):
         self.generator.manual_seed(self.seed)
         dim, k = all_features.shape[1], task.space.num_concepts
         grids = [concept.coordinates() for concept in task.space.concepts]
-        self.q_network = QNetwork(dim, k, h.hidden_dim, h.embedding_dim, grids)
-        self.target_network = QNetwork(dim, k, h.hidden_dim, h.embedding_dim, grids)
+        flags = 1 if self.mode == MACROSCOPIC else 2  # stop; and microscopic: evaluated already
+        self.q_network = QNetwork(dim, k, h.hidden_dim, h.embedding_dim, grids, flags)
+        self.target_network = QNetwork(dim, k, h.hidden_dim, h.embedding_dim, grids, flags)
         if h.warm_start is not None:
             self.q_network.load_state_dict(warm_start_weights(h.warm_start, self.q_network))
         self.target_network.load_state_dict(self.q_network.state_dict())
-        self.buffer = ReplayBuffer(h.buffer_size, k)
+        self.buffer = ReplayBuffer(h.buffer_size, k, flags)
         self.failure_counts = FailureCounts(
             task.space, self.evaluator.num_inputs, frontier_size=h.num_candidates
         )
@@ -174,12 +178,16 @@ class DQNExplorer(Explorer):
         )
 
     # ---- acting -----------------------------------------------------------------------------
-    def _action_features(self, next_states: np.ndarray, stop: np.ndarray) -> torch.Tensor:
-        """Action encoding: the coordinates of the state it leads to, and whether it stops."""
+    def _action_features(
+        self, next_states: np.ndarray, stop: np.ndarray, evaluated: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Action encoding: the coordinates of the state it leads to, whether it stops, and
+        (microscopic moves) whether that state is evaluated already for the episode's input."""
         coords = torch.as_tensor(self.space.coordinates(next_states), dtype=torch.float32)
         # torch.tensor copies: stop may be a read-only view, which as_tensor warns about
-        stop = torch.tensor(stop, dtype=torch.float32).unsqueeze(-1)
-        return torch.cat([coords, stop], -1).to(self.device)
+        flags = [stop] if evaluated is None else [stop, evaluated]
+        flags = [torch.tensor(flag, dtype=torch.float32).unsqueeze(-1) for flag in flags]
+        return torch.cat([coords, *flags], -1).to(self.device)
 
     def _coords(self, states: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(self.space.coordinates(states), dtype=torch.float32).to(self.device)
@@ -192,16 +200,12 @@ class DQNExplorer(Explorer):
         )
 
     def _move_q(
-        self, network: QNetwork, features: torch.Tensor, states: np.ndarray
+        self, network: QNetwork, features: torch.Tensor, states: np.ndarray, moves: Moves
     ) -> torch.Tensor:
-        """Q of every microscopic move from each state (n, 1 + 2k); moves off the grid -inf."""
-        n, m = len(states), self.space.num_moves
-        moves = np.tile(np.arange(m), n)
-        next_states = self.space.move(np.repeat(states, m, 0), moves).reshape(n, m, -1)
-        stop = np.broadcast_to(np.arange(m) == STOP, (n, m))
-        q = network(features, self._coords(states), self._action_features(next_states, stop))
-        valid = torch.as_tensor(self.space.valid_moves(states), device=q.device)
-        return q.masked_fill(~valid, -torch.inf)
+        """Q of every microscopic move from each state (n, 1 + 2k); closed moves -inf."""
+        actions = self._action_features(moves.next_states, moves.stop, moves.evaluated)
+        q = network(features, self._coords(states), actions)
+        return q.masked_fill(~torch.as_tensor(moves.open, device=q.device), -torch.inf)
 
     def _plan_macroscopic_step(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """The step's (input, state) pairs, chosen together: the most promising unevaluated ones.
@@ -268,10 +272,14 @@ class DQNExplorer(Explorer):
         self._update_epsilon()
         with one_thread(self.device), torch.no_grad():
             features = self.input_features[torch.as_tensor(self.env.input_ids)]
-            q = self._move_q(self.q_network, features, obs["state"]).cpu()
+            moves = microscopic_moves(self.evaluator, self.env.input_ids, obs["state"])
+            q = self._move_q(self.q_network, features, obs["state"], moves).cpu()
         noise = torch.rand(q.shape, generator=self.generator).masked_fill(q == -torch.inf, -1.0)
         explore = torch.as_tensor(self.rng.random(len(q)) < self.epsilon)
-        return torch.where(explore, noise.argmax(1), q.argmax(1)).numpy()
+        chosen = torch.where(explore, noise.argmax(1), q.argmax(1)).numpy()
+        # the flag as it was when the move was chosen: the step evaluates the destination
+        self._chosen_evaluated = moves.evaluated[np.arange(len(chosen)), chosen]
+        return chosen
 
     # ---- learning ---------------------------------------------------------------------------
     @override
@@ -292,7 +300,11 @@ class DQNExplorer(Explorer):
         self.buffer.add(
             input_id=torch.as_tensor(self.env.input_ids[keep]),
             coords=torch.as_tensor(self.space.coordinates(obs["state"][keep]), dtype=torch.float32),
-            action=self._action_features(states_after[keep], stop[keep]).cpu(),
+            action=self._action_features(
+                states_after[keep],
+                stop[keep],
+                None if self.mode == MACROSCOPIC else self._chosen_evaluated[keep],
+            ).cpu(),
             reward=torch.as_tensor(rewards[keep]),
             next_state=torch.as_tensor(states_after[keep]),
             done=torch.as_tensor(terminated[keep], dtype=torch.float32),
@@ -319,9 +331,11 @@ class DQNExplorer(Explorer):
             live = batch["done"] < 0.5  # only microscopic episodes continue after a step
             if live.any():
                 next_states = batch["next_state"][live].cpu().numpy()
-                online = self._move_q(self.q_network, features[live], next_states)
+                input_ids = batch["input_id"][live].cpu().numpy()
+                moves = microscopic_moves(self.evaluator, input_ids, next_states)
+                online = self._move_q(self.q_network, features[live], next_states, moves)
                 best = online.argmax(1, keepdim=True)  # double DQN: online picks, target rates
-                target_q = self._move_q(self.target_network, features[live], next_states)
+                target_q = self._move_q(self.target_network, features[live], next_states, moves)
                 td_target[live] += h.gamma * target_q.gather(1, best).squeeze(1)
         loss = F.smooth_l1_loss(q, td_target)
         optimizer = self.optimizers()

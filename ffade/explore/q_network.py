@@ -53,7 +53,8 @@ class QNetwork(nn.Module):
     alone a small MLP needs many updates to carve out a box that pins three concepts to one
     value each; with bumps one hidden unit does it (on five planted islands, distinct failures
     found went from about 1,350 to 2,150-2,400 of 2,592). ``grids`` default: two bumps, at 0
-    and 1, per concept.
+    and 1, per concept. ``action_flags``: the 0/1 values after an action's coordinates (a stop
+    flag; microscopic moves add whether their destination is evaluated already).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class QNetwork(nn.Module):
         hidden_dim: int,
         embedding_dim: int = 64,
         grids: Sequence[np.ndarray] | None = None,
+        action_flags: int = 1,
     ) -> None:
         super().__init__()
         grids = grids if grids is not None else [np.linspace(0, 1, 2)] * num_concepts
@@ -76,7 +78,7 @@ class QNetwork(nn.Module):
             nn.Linear(hidden_dim, embedding_dim),
         )
         self.action_tower = nn.Sequential(
-            nn.Linear(num_concepts + 1 + len(centers), hidden_dim),
+            nn.Linear(num_concepts + action_flags + len(centers), hidden_dim),
             nn.ReLU(),
             nn.Linear(hidden_dim, embedding_dim),
         )
@@ -86,7 +88,7 @@ class QNetwork(nn.Module):
         return self.observation_tower(torch.cat([features, coords], -1))
 
     def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
-        """actions (..., k+1): coordinates of the state reached, and a stop flag."""
+        """actions (..., k + action_flags): coordinates of the state reached, then the flags."""
         coords = actions[..., self.bump_concept]
         bumps = torch.exp(-(((coords - self.centers) / self.widths) ** 2))
         return self.action_tower(torch.cat([actions, bumps], -1))
@@ -94,7 +96,7 @@ class QNetwork(nn.Module):
     def forward(
         self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
     ) -> torch.Tensor:
-        """features (..., d), coords (..., k), actions (..., m, k+1) -> Q values (..., m)."""
+        """features (..., d), coords (..., k), actions (..., m, k + flags) -> Q values (..., m)."""
         observations = self.embed_observations(features, coords).unsqueeze(-1)
         return (self.embed_actions(actions) @ observations).squeeze(-1)
 
@@ -123,6 +125,16 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
     if found != expected:
         ours = expected["observation_tower.0.weight"]  # (hidden_dim, features + concepts)
         theirs = found.get("observation_tower.0.weight", ("?", "?"))
+        if (
+            theirs == ours
+            and found.get("action_tower.0.weight") != expected["action_tower.0.weight"]
+        ):
+            raise FfadeError(
+                f"model.init_args.warm_start: the Q-network in '{checkpoint}' scores the actions "
+                "of another task.mode or concept grid (microscopic moves carry one more flag "
+                "than macroscopic states); warm-start from a run with the same task.mode and "
+                "concepts"
+            )
         raise FfadeError(
             f"model.init_args.warm_start: the Q-network in '{checkpoint}' observes {theirs[-1]} "
             f"values with width {theirs[0]}; this run needs {ours[1]} with width {ours[0]} "

@@ -15,7 +15,7 @@ class ReplayBuffer:
     transition made the default buffer 1.6 GB, in memory and in every checkpoint).
     """
 
-    def __init__(self, capacity: int, num_concepts: int) -> None:
+    def __init__(self, capacity: int, num_concepts: int, action_flags: int = 1) -> None:
         self.capacity = capacity
         self.size = 0
         self.position = 0
@@ -23,7 +23,7 @@ class ReplayBuffer:
         self.data = {
             "input_id": torch.zeros(capacity, dtype=torch.long),
             "coords": torch.zeros(capacity, k),
-            "action": torch.zeros(capacity, k + 1),
+            "action": torch.zeros(capacity, k + action_flags),
             "reward": torch.zeros(capacity),
             "next_state": torch.zeros(capacity, k, dtype=torch.long),
             "done": torch.zeros(capacity),

@@ -104,3 +104,12 @@ def test_scale_names_the_tests_it_cites() -> None:
     assert "def test_dqn_on_two_processes" in ddp
     assert "def test_random_search_on_the_quickstart_digits_on_two_processes" in ddp
     assert "def test_a_killed_two_process_run_resumes_on_two_processes" in ddp
+
+
+def test_the_microscopic_moves_the_doc_describes() -> None:
+    """The doc's fix for walking back to known failures names its module; the behaviour itself
+    is tested in tests/explore/test_moves.py and tests/explore/test_dqn.py."""
+    doc = flat(DISCOVERY)
+    assert "never takes a move into a failure already found" in doc
+    assert "whether its destination was evaluated already" in doc
+    assert "(`ffade/explore/moves.py`)" in doc and (REPO / "ffade/explore/moves.py").is_file()

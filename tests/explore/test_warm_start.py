@@ -63,3 +63,18 @@ def test_a_q_network_of_another_shape_is_refused(earlier_run, tmp_path: Path) ->
     )
     with pytest.raises(FfadeError, match=r"this run needs .* with width 32"):
         discover(explorer, tmp_path, name="y")
+
+
+def test_a_macroscopic_q_network_is_refused_by_a_microscopic_run(earlier_run, tmp_path) -> None:
+    """A microscopic move carries one more flag (evaluated already) than a macroscopic state, so
+    the action towers differ though the observation towers match: the error says task.mode."""
+    run_dir, _ = earlier_run
+    second = DQNExplorer(
+        task=synthetic_spec(mode="microscopic"),
+        budget=16,
+        num_envs=16,
+        learning_starts=8,
+        warm_start=str(run_dir),
+    )
+    with pytest.raises(FfadeError, match=r"scores the actions of another task\.mode"):
+        discover(second, tmp_path, seed=0, name="micro")

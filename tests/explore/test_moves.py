@@ -1,0 +1,50 @@
+"""Microscopic moves: a known failure is closed, and each move says whether it leads to a known
+pair (ffade.explore.moves)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ffade.concepts import STOP
+from ffade.evaluator import Evaluator
+from ffade.explore.moves import microscopic_moves
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
+
+
+def _evaluator() -> Evaluator:
+    return Evaluator(build_task(synthetic_spec(num_concepts=2, num_inputs=4)), budget=None)
+
+
+def _know(evaluator: Evaluator, pairs: dict[tuple[int, int, int], bool]) -> None:
+    """Make the memo hold these (input, state) pairs, failed or not, as a resumed run's would."""
+    memo = {}
+    for (input_id, *state), failed in pairs.items():
+        key = int(evaluator.keys(np.array([input_id]), np.array([state]))[0])
+        memo[key] = (5.0, 1.0, True) if failed else (-5.0, -1.0, False)
+    failures = sum(pairs.values())
+    evaluator.load_state_dict(
+        {"memo": memo, "evaluations": len(memo), "failures": failures, "invalid": 0}
+    )
+
+
+def test_a_move_into_a_known_failure_is_closed_and_known_passes_are_flagged() -> None:
+    evaluator = _evaluator()
+    # plant a known failure at (1, 0) and a known pass at (0, 1), for input 0 only
+    _know(evaluator, {(0, 1, 0): True, (0, 0, 1): False})
+    moves = microscopic_moves(evaluator, np.array([0, 1]), np.array([[0, 0], [0, 0]]))
+    # moves: stop, axis0 down, axis0 up, axis1 down, axis1 up
+    assert moves.next_states[0].tolist() == [[0, 0], [0, 0], [1, 0], [0, 0], [0, 1]]
+    assert moves.open[0].tolist() == [True, False, False, False, True]  # off-grid, known failure
+    assert moves.evaluated[0].tolist() == [False, False, True, False, True]
+    # another input knows nothing yet: its move up axis0 is open and unevaluated
+    assert moves.open[1].tolist() == [True, False, True, False, True]
+    assert not moves.evaluated[1].any()
+    assert moves.stop[:, STOP].all() and not moves.stop[:, 1:].any()
+
+
+def test_a_stop_stays_open_on_a_start_state_that_fails() -> None:
+    evaluator = _evaluator()
+    _know(evaluator, {(0, 0, 0): True})
+    moves = microscopic_moves(evaluator, np.array([0]), np.array([[0, 0]]))
+    assert moves.open[0, STOP] and moves.evaluated[0, STOP]
