@@ -288,9 +288,9 @@ def _retest(loop_dir: Path, first: Path, fixed: Path, say) -> dict[str, Any]:
     from ffade.gate.export import export_suite
 
     suite_path = loop_dir / "report" / "suite.yaml"
-    say(f"      retest: the judged rules' sampled pairs, original vs fixed -> {suite_path}")
     feedback = first / FEEDBACK_FILE
     slices = read_feedback(feedback).slices
+    say(f"      retest: the judged {slices}' sampled pairs, original vs fixed -> {suite_path}")
     suite = export_suite(first, suite_path, feedback=feedback, slices=slices)
     cases = []
     for case, after in zip(suite.cases, run_check(suite_path, target=str(fixed)), strict=True):
@@ -306,7 +306,6 @@ def _retest(loop_dir: Path, first: Path, fixed: Path, say) -> dict[str, Any]:
                 "passed": after.passed,
             }
         )
-        say(f"      {_retest_line(cases[-1])}")
     return {
         "suite": str(suite_path),
         "slices": slices,
