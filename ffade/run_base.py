@@ -8,6 +8,8 @@ kind records how it ended, even on Ctrl-C or a crash, and a new kind of run gets
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,9 @@ import torch
 from lightning.pytorch import Callback, LightningModule
 from typing_extensions import override
 
+from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
-from ffade.records import SUMMARY_FILE, write_json_atomic
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 
 
 class _EndRunOnException(Callback):
@@ -25,7 +28,24 @@ class _EndRunOnException(Callback):
 
     @override
     def on_exception(self, trainer: Any, pl_module: RunModule, exception: BaseException) -> None:
-        pl_module.end_run("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
+        interrupted = isinstance(exception, KeyboardInterrupt)
+        pl_module.end_run("interrupted" if interrupted else "failed")
+        if interrupted and pl_module.run_dir is not None and pl_module.global_rank == 0:
+            # Lightning then exits, so the run's closing lines never come: say where it is
+            print(interrupted_line(pl_module), file=sys.stderr)
+
+
+def interrupted_line(module: RunModule) -> str:
+    """Where a run stopped by Ctrl-C is, and the command that resumes it when one can."""
+    run_dir = module.run_dir
+    line = f"ffade: interrupted; the run so far is in {run_dir} (summary.json: status interrupted)"
+    logged = (run_dir / EVALUATIONS_FILE).is_file() and (run_dir / EVALUATIONS_FILE).stat().st_size
+    replays = hasattr(module, "replay_from") and logged  # an explorer replays its log
+    if (run_dir / LAST_CHECKPOINT).is_file() or replays:
+        where = shlex.quote(str(run_dir))
+        config = shlex.quote(str(run_dir / "config.yaml"))
+        line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
+    return line
 
 
 class RunModule(LightningModule):
