@@ -93,6 +93,16 @@ def test_mitigation_json_holds_exactly_the_documented_keys(accepted) -> None:
     assert documented_mitigation_keys() == set(result)
 
 
+def test_the_fine_tunes_summary_keys_are_the_documented_ones(accepted) -> None:
+    """docs/mitigation.md's summary.json row: its own keys, then mitigation.json's but two."""
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    row = next(line for line in doc.splitlines() if line.startswith("| `summary.json`"))
+    own = set(re.findall(r"`(\w+)`", row.split("mitigation.json's keys", 1)[0]))
+    summary = json.loads((accepted.run_dir / "summary.json").read_text())
+    from_result = documented_mitigation_keys() - {"regions", "guard"}
+    assert set(summary) == (own - {"classifier"}) | from_result  # `classifier`: an example
+
+
 def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) -> None:
     # a summarizer's run given to the classifier fine-tuner: its outputs are texts, not logits
     tuner = ClassifierFineTuner(run=str(digits_run), **SMALL)
