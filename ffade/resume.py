@@ -181,9 +181,9 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     where = f"--ckpt_path {run_dir}"
     summary = _summary(run_dir)
     if not (run_dir / EVALUATIONS_FILE).is_file() and summary and summary.get("concepts") == []:
-        raise FfadeError(  # ended while its task was built (see ffade.explore.base.end_run)
-            f"{where}: the run ended '{summary.get('status')}' before it evaluated anything; "
-            "there is nothing to resume: drop --ckpt_path to run it again"
+        raise FfadeError(  # stopped while its task was built (see ffade.explore.base.setup)
+            f"{where}: the run (status '{summary.get('status')}') stopped before it evaluated "
+            "anything; there is nothing to resume: drop --ckpt_path to run it again"
         )
     if not (run_dir / EVALUATIONS_FILE).is_file():
         raise FfadeError(

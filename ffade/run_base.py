@@ -69,6 +69,7 @@ class RunModule(LightningModule):
         self.wall_seconds = 0.0
         self._started = 0.0
         self._environment: dict[str, Any] | None = None
+        self._environment_device: torch.device | None = None
 
     def start_run(self) -> Path:
         """Take the seed Lightning was given and create the run directory (the logger's).
@@ -110,8 +111,10 @@ class RunModule(LightningModule):
         if status is not None:
             self.status = status
         if self.run_dir is not None and self.global_rank == 0:
-            if self._environment is None:  # once: listing the plugins' distributions takes ms
-                self._environment = run_environment(self.model_device())
+            device = self.model_device()  # the module's until the task's target is built
+            if self._environment is None or self._environment_device != device:
+                self._environment = run_environment(device)  # listing plugins takes ms: once
+                self._environment_device = device
             summary = {**self.summary(), "environment": self._environment}
             write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 

@@ -206,10 +206,11 @@ def read_grid(summary: dict[str, Any], source: str) -> Grid:
             f"{source} is a fine-tune's run directory (mitigation.json), not a discovery run: give "
             f"the run it fixed ({summary.get('run')}) or a discovery run of the fixed model"
         )
-    if concepts == [] and summary.get("status") in ("failed", "interrupted"):
-        raise FfadeError(  # ended while its task was built (ffade.explore.base): no grid yet
-            f"{source}: the run ended '{summary['status']}' before it built its task, so it "
-            "has no concept grid and no evaluations to summarize; fix the cause and run it again"
+    if concepts == [] and "explorer" in summary:
+        raise FfadeError(  # stopped while its task was built (ffade.explore.base): no grid yet
+            f"{source}: the run (status '{summary.get('status')}') has not built its task, so it "
+            "has no concept grid and no evaluations to summarize: wait for it to start, or fix "
+            "what stopped it and run it again"
         )
     if not isinstance(concepts, list) or not concepts:
         raise FfadeError(

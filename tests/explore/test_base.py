@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from ffade.cli import main
+from ffade.explore import base
+from ffade.explore.base import searched_task
 from ffade.summarize.report import main as report_main
 from tests.helpers import write_config
 
@@ -35,6 +37,29 @@ def test_a_run_that_fails_while_building_its_task_still_leaves_a_summary(
     capsys.readouterr()
     assert report_main([str(run)]) == 2  # one line that says why there is nothing to report
     error = capsys.readouterr().err
-    assert "ended 'failed' before it built its task" in error and "Traceback" not in error
+    assert "(status 'failed') has not built its task" in error and "Traceback" not in error
     assert main(["fit", "--config", str(config), "--ckpt_path", str(run)]) == 2
-    assert "before it evaluated anything; there is nothing to resume" in capsys.readouterr().err
+    assert "stopped before it evaluated anything; there is nothing to resume" in (
+        capsys.readouterr().err
+    )
+
+
+def test_the_summary_exists_while_the_task_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed while it loads its model or data (minutes, for a large one) still leaves a
+    summary.json that says how far it got, and a report on it is one line."""
+    seen: list[dict] = []
+
+    def building(*args, **kwargs):
+        run = tmp_path / "runs" / "test" / "version_0"
+        seen.append(json.loads((run / "summary.json").read_text()))
+        return searched_task(*args, **kwargs)
+
+    monkeypatch.setattr(base, "searched_task", building)
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=40)
+    assert main(["fit", "--config", str(config)]) == 0
+    assert seen[0]["status"] == "created" and seen[0]["evaluations"] == 0
+    assert seen[0]["concepts"] == [] and seen[0]["environment"]["device"].startswith("cpu")
+    summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and len(summary["concepts"]) == 3
