@@ -206,7 +206,7 @@ def read_grid(summary: dict[str, Any], source: str) -> Grid:
             f"{source} is a fine-tune's run directory (mitigation.json), not a discovery run: give "
             f"the run it fixed ({summary.get('run')}) or a discovery run of the fixed model"
         )
-    if concepts == [] and "explorer" in summary:
+    if concepts == [] and summary.get("status") in ("created", "failed", "interrupted"):
         raise FfadeError(  # stopped while its task was built (ffade.explore.base): no grid yet
             f"{source}: the run (status '{summary.get('status')}') has not built its task, so it "
             "has no concept grid and no evaluations to summarize: wait for it to start, or fix "
