@@ -148,6 +148,7 @@ class FineTuner(RunModule):
         if self.task is not None:
             return
         self.start_run()
+        self.write_summary()  # status "created" while the model and data load (minutes for some)
         spec = self._spec_on("finetune")
         self.task = build_task(dict(spec, max_inputs=self.hparams.max_finetune_inputs))
         name = spec["target"]["name"]

@@ -323,3 +323,24 @@ def test_out_of_range_arguments_are_one_line_before_any_run(
     assert code == 2 and "Traceback" not in err, err[-2000:]
     assert len(errors) == 1 and said in errors[0], err[-2000:]
     assert not list(tmp_path.glob("**/version_*")), "a refused run left a run folder"
+
+
+def test_a_fine_tune_has_a_summary_while_it_loads_and_one_when_it_fails(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/mitigation.md: `created` while the model and data load; `failed` after an error."""
+    from ffade.mitigate import base
+
+    seen: list[dict] = []
+
+    def building(spec: dict) -> None:
+        run = tmp_path / "mitigate" / "version_0"
+        seen.append(json.loads((run / "summary.json").read_text()))
+        raise RuntimeError("planted: the model does not load")
+
+    monkeypatch.setattr(base, "build_task", building)
+    with pytest.raises(RuntimeError, match="planted"):
+        fine_tune(digits_run, tmp_path)
+    assert seen[0]["status"] == "created" and seen[0]["finetuner"] == "classifier"
+    summary = json.loads((tmp_path / "mitigate" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["steps"] == 0
