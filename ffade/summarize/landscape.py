@@ -207,10 +207,10 @@ def read_grid(summary: dict[str, Any], source: str) -> Grid:
             f"the run it fixed ({summary.get('run')}) or a discovery run of the fixed model"
         )
     if concepts == [] and summary.get("status") in ("created", "failed", "interrupted"):
-        raise FfadeError(  # stopped while its task was built (ffade.explore.base): no grid yet
-            f"{source}: the run (status '{summary.get('status')}') has not built its task, so it "
-            "has no concept grid and no evaluations to summarize: wait for it to start, or fix "
-            "what stopped it and run it again"
+        raise FfadeError(  # summary.json from before the search started (ffade.explore.base.setup)
+            f"{source}: the run (status '{summary.get('status')}') had not started its search, "
+            "so it has no concept grid and no evaluations to summarize: wait for it to start, or "
+            "fix what stopped it and run it again"
         )
     if not isinstance(concepts, list) or not concepts:
         raise FfadeError(

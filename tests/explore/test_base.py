@@ -37,7 +37,7 @@ def test_a_run_that_fails_while_building_its_task_still_leaves_a_summary(
     capsys.readouterr()
     assert report_main([str(run)]) == 2  # one line that says why there is nothing to report
     error = capsys.readouterr().err
-    assert "(status 'failed') has not built its task" in error and "Traceback" not in error
+    assert "(status 'failed') had not started its search" in error and "Traceback" not in error
     assert main(["fit", "--config", str(config), "--ckpt_path", str(run)]) == 2
     assert "stopped before it evaluated anything; there is nothing to resume" in (
         capsys.readouterr().err
