@@ -195,6 +195,7 @@ def _main(args: list[str]) -> int:
         print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("ffade: interrupted; evaluations so far are in the run directory", file=sys.stderr)
+        # before a run began or after it ended (a run stopped mid-way says where it is itself)
+        print("ffade: interrupted", file=sys.stderr)
         return 130
     return 0

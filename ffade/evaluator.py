@@ -266,13 +266,18 @@ class Evaluator:
     """:meth:`counts` before anything is evaluated (a run that fails while it starts)."""
 
     def counts(self) -> dict[str, Any]:
-        """summary.json's counts of what was evaluated, as every search writes them."""
+        """summary.json's counts of what was evaluated, as every search writes them.
+
+        ``failure_rate`` is over valid evaluations: an invalid one (NaN) is neither a pass nor a
+        failure, as in every rate ``ffade report`` gives.
+        """
+        valid = self.evaluations - self.invalid
         return {
             "evaluations": self.evaluations,
             "failures": self.failures,
             "invalid": self.invalid,
             "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
-            "failure_rate": self.failures / self.evaluations if self.evaluations else 0.0,
+            "failure_rate": self.failures / valid if valid else 0.0,
         }
 
     def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:

@@ -179,6 +179,12 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 def _plan_replay(run_dir: Path, model: Any) -> Resume:
     """A run directory without a checkpoint: an explorer replays its evaluations log."""
     where = f"--ckpt_path {run_dir}"
+    summary = _summary(run_dir)
+    if not (run_dir / EVALUATIONS_FILE).is_file() and summary and summary.get("concepts") == []:
+        raise FfadeError(  # stopped while its task was built (see ffade.explore.base.setup)
+            f"{where}: the run (status '{summary.get('status')}') stopped before it evaluated "
+            "anything; there is nothing to resume: drop --ckpt_path to run it again"
+        )
     if not (run_dir / EVALUATIONS_FILE).is_file():
         raise FfadeError(
             f"{where}: a directory with neither {LAST_CHECKPOINT} nor {EVALUATIONS_FILE}; "
@@ -189,7 +195,6 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             f"{where} has no {LAST_CHECKPOINT}; a {type(model).__name__} resumes only from a "
             "checkpoint"
         )
-    summary = _summary(run_dir)
     if summary is None:
         raise FfadeError(f"{where}: {SUMMARY_FILE} is missing or damaged; cannot tell its task")
     if summary.get("status") not in RUNNING_STATUSES:

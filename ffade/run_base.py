@@ -8,6 +8,7 @@ kind records how it ended, even on Ctrl-C or a crash, and a new kind of run gets
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -17,8 +18,9 @@ import torch
 from lightning.pytorch import Callback, LightningModule
 from typing_extensions import override
 
+from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
-from ffade.records import SUMMARY_FILE, write_json_atomic
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 
 
 class _EndRunOnException(Callback):
@@ -26,7 +28,24 @@ class _EndRunOnException(Callback):
 
     @override
     def on_exception(self, trainer: Any, pl_module: RunModule, exception: BaseException) -> None:
-        pl_module.end_run("interrupted" if isinstance(exception, KeyboardInterrupt) else "failed")
+        interrupted = isinstance(exception, KeyboardInterrupt)
+        pl_module.end_run("interrupted" if interrupted else "failed")
+        if interrupted and pl_module.run_dir is not None and pl_module.global_rank == 0:
+            # Lightning then exits, so the run's closing lines never come: say where it is
+            print(interrupted_line(pl_module), file=sys.stderr)
+
+
+def interrupted_line(module: RunModule) -> str:
+    """Where a run stopped by Ctrl-C is, and the command that resumes it when one can."""
+    run_dir = module.run_dir
+    line = f"ffade: interrupted; the run so far is in {run_dir} (summary.json: status interrupted)"
+    logged = (run_dir / EVALUATIONS_FILE).is_file() and (run_dir / EVALUATIONS_FILE).stat().st_size
+    replays = hasattr(module, "replay_from") and logged  # an explorer replays its log
+    if (run_dir / LAST_CHECKPOINT).is_file() or replays:
+        where = shlex.quote(str(run_dir))
+        config = shlex.quote(str(run_dir / "config.yaml"))
+        line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
+    return line
 
 
 class RunModule(LightningModule):
@@ -50,6 +69,7 @@ class RunModule(LightningModule):
         self.wall_seconds = 0.0
         self._started = 0.0
         self._environment: dict[str, Any] | None = None
+        self._environment_device: torch.device | None = None
 
     def start_run(self) -> Path:
         """Take the seed Lightning was given and create the run directory (the logger's).
@@ -98,8 +118,10 @@ class RunModule(LightningModule):
         if status is not None:
             self.status = status
         if self.run_dir is not None and self.global_rank == 0:
-            if self._environment is None:  # once: listing the plugins' distributions takes ms
-                self._environment = run_environment(self.model_device())
+            device = self.model_device()  # the module's until the task's target is built
+            if self._environment is None or self._environment_device != device:
+                self._environment = run_environment(device)  # listing plugins takes ms: once
+                self._environment_device = device
             summary = {**self.summary(), "environment": self._environment}
             write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 

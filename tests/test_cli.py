@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -269,14 +270,16 @@ def test_malformed_yaml_gets_one_clear_line(tmp_path: Path) -> None:
     assert_one_line_error(ffade("fit", "--config", str(bad)), "config")
 
 
-def start_fit_and_wait(config: Path, run: Path, lines: int, checkpoint: bool) -> subprocess.Popen:
+def start_fit_and_wait(
+    config: Path, run: Path, lines: int, checkpoint: bool, stderr: Any = subprocess.DEVNULL
+) -> subprocess.Popen:
     """Start ``ffade fit`` in the background; return once its log (and checkpoint) exist."""
     exe = Path(sys.executable).parent / "ffade"
     process = subprocess.Popen(
         [str(exe), "fit", "--config", str(config)],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     log, deadline = run / "evaluations.jsonl", time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -324,13 +327,18 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=100_000)
     run = tmp_path / "runs" / "test" / "version_0"
-    process = start_fit_and_wait(config, run, lines=100, checkpoint=False)
-    log = run / "evaluations.jsonl"
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=120) != 0
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        process = start_fit_and_wait(config, run, lines=100, checkpoint=False, stderr=stderr)
+        log = run / "evaluations.jsonl"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) != 0
     summary = json.loads((log.parent / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     assert summary["evaluations"] == len(log.read_text().splitlines()) > 100
+    # Lightning exits without the closing lines: the run says where it is and how to go on
+    said = (tmp_path / "stderr.txt").read_text()
+    assert f"ffade: interrupted; the run so far is in {run}" in said
+    assert f"ffade fit --config {run / 'config.yaml'} --ckpt_path {run}" in said
 
 
 def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:

@@ -128,5 +128,8 @@ def test_nan_scores_are_invalid_not_passes(tmp_path, monkeypatch) -> None:
     assert sum(r.invalid for r in records) == 10
     assert all(not r.failed for r in records if r.invalid)
     assert evaluator.state_dict()["invalid"] == 10
+    counts = evaluator.counts()  # summary.json's rate leaves them out, as the report's does
+    assert counts["evaluations"] == 20 and counts["failures"] > 0
+    assert counts["failure_rate"] == counts["failures"] / 10
     line = (tmp_path / "evaluations.jsonl").read_text().splitlines()[0]
     assert "invalid" not in json.loads(line)  # valid lines are as before

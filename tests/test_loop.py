@@ -68,6 +68,12 @@ def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     assert set(shift) == {"fixed", "unclear", "still_failing", "not_retested", "new"}
     assert record["region_shift"] == {k: len(v) for k, v in shift.items()}
     assert (loop_dir / "report" / "report.html").is_file()
+    # docs/mitigation.md's loop.json table names every key, and the last status
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    table = doc.split("loop.json is rewritten after every stage", 1)[1].split("\n\n")[1]
+    rows = [line.split(" | ")[0] for line in table.splitlines()[2:]]
+    assert set(record) == {key for row in rows for key in re.findall(r"`(\w+)`", row)}
+    assert "`finished`" in table
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)

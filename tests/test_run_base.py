@@ -82,3 +82,18 @@ def test_the_clock_counts_only_while_running(monkeypatch: pytest.MonkeyPatch) ->
     module.stop_clock()
     now[0] = 110.0
     assert module.elapsed_seconds() == module.wall_seconds == 7.5
+
+
+def test_an_interrupted_run_names_its_resume_command_only_when_one_can_resume(
+    tmp_path: Path,
+) -> None:
+    """A fine-tune stopped before its first checkpoint cannot resume: no command is offered."""
+    module = _Crashing()
+    module.run_dir = tmp_path
+    line = run_base.interrupted_line(module)
+    assert line.startswith(f"ffade: interrupted; the run so far is in {tmp_path}")
+    assert "--ckpt_path" not in line
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"saved")
+    resume = f"ffade fit --config {tmp_path / 'config.yaml'} --ckpt_path {tmp_path}"
+    assert run_base.interrupted_line(module).endswith(f"resume it with: {resume}")

@@ -117,13 +117,15 @@ class Explorer(RunModule):
             return
         keep_module_unwrapped(self.trainer.strategy)  # see ffade.distributed
         ranks = trainer_ranks(self.trainer)
+        # first: a run killed, failed or stopped while its task is built still has a summary
+        run_dir = self.start_run()
+        self.write_summary()  # status "created" until the search starts (see on_fit_end)
         self.task, self.inputs_failing_unchanged = searched_task(
             self.task_spec, self.hparams.eval_batch_size
         )
         self.tell(self.task.notes)
         if self.inputs_failing_unchanged is not None:
             self.task_spec = self.task.spec  # summary.json names the inputs searched
-        run_dir = self.start_run()
         # every rank runs the search; rank 0 alone keeps the log (see ffade.distributed)
         self.recorder = RunRecorder(run_dir) if ranks.is_global_zero else None
         self.rng = np.random.default_rng(self.seed)
@@ -312,11 +314,14 @@ class Explorer(RunModule):
 
         Every rank ends its run; only the rank that keeps the log (rank 0) writes.
         """
-        if self.evaluator is None or self.status in ("finished", "interrupted", "failed"):
+        if self.status in ("finished", "interrupted", "failed"):
             return
         self.status = status
         self.stop_clock()  # the discovery loop; pictures below are extra
-        if self.recorder is None:
+        if self.evaluator is None:  # stopped while its task was built: nothing evaluated
+            self.write_summary()
+            return
+        if self.recorder is None:  # a rank other than 0: it keeps no log
             return
         if status == "finished":
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)

@@ -148,6 +148,7 @@ class FineTuner(RunModule):
         if self.task is not None:
             return
         self.start_run()
+        self.write_summary()  # status "created" while the model and data load (minutes for some)
         spec = self._spec_on("finetune")
         limit, key = self.hparams.max_finetune_inputs, "model.init_args.max_finetune_inputs"
         self.task = build_task(dict(spec, max_inputs=limit), max_inputs_key=key)

@@ -206,6 +206,12 @@ def read_grid(summary: dict[str, Any], source: str) -> Grid:
             f"{source} is a fine-tune's run directory (mitigation.json), not a discovery run: give "
             f"the run it fixed ({summary.get('run')}) or a discovery run of the fixed model"
         )
+    if concepts == [] and summary.get("status") in ("created", "failed", "interrupted"):
+        raise FfadeError(  # summary.json from before the search started (ffade.explore.base.setup)
+            f"{source}: the run (status '{summary.get('status')}') had not started its search, "
+            "so it has no concept grid and no evaluations to summarize: wait for it to start, or "
+            "fix what stopped it and run it again"
+        )
     if not isinstance(concepts, list) or not concepts:
         raise FfadeError(
             f"{source}: summary.json key 'concepts' is missing or empty; expected a list of "

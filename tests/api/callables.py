@@ -19,3 +19,8 @@ def nan_far_out(batch: dict) -> np.ndarray:
     """:func:`margin`, but NaN (an invalid evaluation) beyond 0.5 on the first axis."""
     coords = batch["coords"][:, 0].numpy()
     return np.where(coords > 0.5, np.nan, 0.3 - coords)
+
+
+def crashes(batch: dict) -> np.ndarray:
+    """A model that fails on every batch, as a broken checkpoint or device would."""
+    raise RuntimeError("planted crash")

@@ -19,11 +19,15 @@ def test_grid_evaluates_every_pair_exactly_once(tmp_path: Path) -> None:
     assert explorer.status == "finished"
 
 
-def test_grid_refuses_microscopic_mode() -> None:
+@pytest.mark.parametrize(
+    ("cls", "name"), [(GridExplorer, "grid"), (EpsilonGreedyExplorer, "epsilon_greedy")]
+)
+def test_grid_and_epsilon_greedy_refuse_microscopic_mode(cls: type, name: str) -> None:
+    """README and docs/discovery.md: these two baselines are macroscopic only."""
     with pytest.raises(
-        FfadeError, match=r"grid explorer supports task\.mode macroscopic, not 'microscopic'"
+        FfadeError, match=rf"{name} explorer supports task\.mode macroscopic, not 'microscopic'"
     ):
-        GridExplorer(task=synthetic_spec(mode="microscopic"))
+        cls(task=synthetic_spec(mode="microscopic"))
 
 
 def test_random_and_epsilon_greedy_spend_the_budget_exactly(tmp_path: Path) -> None:

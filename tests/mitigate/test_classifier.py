@@ -93,6 +93,16 @@ def test_mitigation_json_holds_exactly_the_documented_keys(accepted) -> None:
     assert documented_mitigation_keys() == set(result)
 
 
+def test_the_fine_tunes_summary_keys_are_the_documented_ones(accepted) -> None:
+    """docs/mitigation.md's summary.json row: its own keys, then mitigation.json's but two."""
+    doc = (REPO / "docs" / "mitigation.md").read_text()
+    row = next(line for line in doc.splitlines() if line.startswith("| `summary.json`"))
+    own = set(re.findall(r"`(\w+)`", row.split("mitigation.json's keys", 1)[0]))
+    summary = json.loads((accepted.run_dir / "summary.json").read_text())
+    from_result = documented_mitigation_keys() - {"regions", "guard"}
+    assert set(summary) == (own - {"classifier"}) | from_result  # `classifier`: an example
+
+
 def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) -> None:
     # a summarizer's run given to the classifier fine-tuner: its outputs are texts, not logits
     tuner = ClassifierFineTuner(run=str(digits_run), **SMALL)
@@ -313,3 +323,24 @@ def test_out_of_range_arguments_are_one_line_before_any_run(
     assert code == 2 and "Traceback" not in err, err[-2000:]
     assert len(errors) == 1 and said in errors[0], err[-2000:]
     assert not list(tmp_path.glob("**/version_*")), "a refused run left a run folder"
+
+
+def test_a_fine_tune_has_a_summary_while_it_loads_and_one_when_it_fails(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/mitigation.md: `created` while the model and data load; `failed` after an error."""
+    from ffade.mitigate import base
+
+    seen: list[dict] = []
+
+    def building(spec: dict) -> None:
+        run = tmp_path / "mitigate" / "version_0"
+        seen.append(json.loads((run / "summary.json").read_text()))
+        raise RuntimeError("planted: the model does not load")
+
+    monkeypatch.setattr(base, "build_task", building)
+    with pytest.raises(RuntimeError, match="planted"):
+        fine_tune(digits_run, tmp_path)
+    assert seen[0]["status"] == "created" and seen[0]["finetuner"] == "classifier"
+    summary = json.loads((tmp_path / "mitigate" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["steps"] == 0

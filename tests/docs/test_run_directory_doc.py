@@ -1,0 +1,63 @@
+"""The README's run directory table and docs/report.md's report.json paragraph name every key a
+run writes: a key added to summary.json or report.json fails here until the docs say it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ffade.explore import DQNExplorer, RandomExplorer
+from ffade.explore.run import discover
+from ffade.records import read_summary
+from ffade.summarize.report import build_report
+from tests.helpers import REPO, synthetic_spec
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+REPORT_DOC = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
+
+
+def named(text: str) -> set[str]:
+    """Every `key` the text names in backticks (`wasserstein.failure`: both keys)."""
+    return {key for name in re.findall(r"`([a-z_.]+)`", text) for key in name.split(".")}
+
+
+def readme_summary_rows() -> str:
+    """The run directory table's summary.json rows."""
+    rows = [line for line in README.splitlines() if line.startswith("| `summary.json`")]
+    assert len(rows) == 2, "the run directory table has a summary.json row and a (search) one"
+    return "\n".join(rows)
+
+
+def summary_keys(summary: dict[str, Any]) -> set[str]:
+    """Top-level keys, each concept's keys and the environment's keys."""
+    keys = set(summary)
+    for concept in summary["concepts"]:
+        keys |= set(concept)
+    return keys | set(summary["environment"])
+
+
+def test_the_readme_names_every_summary_key_of_both_modes(tmp_path: Path) -> None:
+    macro = discover(RandomExplorer(task=synthetic_spec(), budget=40), tmp_path, name="macro")
+    micro = discover(
+        DQNExplorer(task=synthetic_spec(mode="microscopic"), budget=40, learning_starts=16),
+        tmp_path,
+        name="micro",
+    )
+    documented = named(readme_summary_rows())
+    for explorer in (macro, micro):
+        summary = read_summary(explorer.recorder.run_dir)
+        missing = summary_keys(summary) - documented
+        assert not missing, f"summary.json keys the README's run directory table omits: {missing}"
+    assert {"start_state", "smallest_failing_changes"} <= set(summary)  # the microscopic run's
+
+
+def test_report_md_names_every_report_json_key(tmp_path: Path) -> None:
+    first = discover(RandomExplorer(task=synthetic_spec(), budget=40), tmp_path, name="a")
+    second = discover(RandomExplorer(task=synthetic_spec(), budget=40), tmp_path, name="b", seed=1)
+    runs = [Path(e.recorder.run_dir) for e in (first, second)]
+    report = build_report(runs[0], runs[1], tmp_path / "report", tensorboard=False)
+    section = REPORT_DOC.split("## report.json", 1)[1]
+    documented = named(section)
+    missing = (set(report) | set(report["compare"]) | set(report["rules"])) - documented
+    assert not missing, f"report.json keys docs/report.md omits: {missing}"

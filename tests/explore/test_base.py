@@ -1,0 +1,65 @@
+"""The explorers' shared run: what a run that ends early leaves in its directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ffade.cli import main
+from ffade.explore import base
+from ffade.explore.base import searched_task
+from ffade.summarize.report import main as report_main
+from tests.helpers import write_config
+
+
+def test_a_run_that_fails_while_building_its_task_still_leaves_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """only_passing_inputs runs the target in setup, before anything is logged: a crash there
+    used to leave config.yaml and TensorBoard's file but no summary.json for tools to read."""
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=40)
+    data = yaml.safe_load(config.read_text())
+    task = data["model"]["init_args"]["task"]
+    task["target"] = {"name": "callable", "args": {"predict": "tests.api.callables:crashes"}}
+    task["only_passing_inputs"] = True
+    config.write_text(yaml.safe_dump(data))
+    with pytest.raises(RuntimeError, match="planted crash"):
+        main(["fit", "--config", str(config)])
+    run = tmp_path / "runs" / "test" / "version_0"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["explorer"] == "random"
+    assert summary["evaluations"] == 0 and summary["concepts"] == []
+    assert summary["task"]["target"]["name"] == "callable" and summary["environment"]["device"]
+    assert list(run.glob("events.out.tfevents.*"))  # beside TensorBoard's file, as any run's
+    capsys.readouterr()
+    assert report_main([str(run)]) == 2  # one line that says why there is nothing to report
+    error = capsys.readouterr().err
+    assert "(status 'failed') had not started its search" in error and "Traceback" not in error
+    assert main(["fit", "--config", str(config), "--ckpt_path", str(run)]) == 2
+    assert "stopped before it evaluated anything; there is nothing to resume" in (
+        capsys.readouterr().err
+    )
+
+
+def test_the_summary_exists_while_the_task_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed while it loads its model or data (minutes, for a large one) still leaves a
+    summary.json that says how far it got, and a report on it is one line."""
+    seen: list[dict] = []
+
+    def building(*args, **kwargs):
+        run = tmp_path / "runs" / "test" / "version_0"
+        seen.append(json.loads((run / "summary.json").read_text()))
+        return searched_task(*args, **kwargs)
+
+    monkeypatch.setattr(base, "searched_task", building)
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=40)
+    assert main(["fit", "--config", str(config)]) == 0
+    assert seen[0]["status"] == "created" and seen[0]["evaluations"] == 0
+    assert seen[0]["concepts"] == [] and seen[0]["environment"]["device"].startswith("cpu")
+    summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and len(summary["concepts"]) == 3
