@@ -106,11 +106,13 @@ class Concept(ABC):
             return int(np.argmin([abs(v - self.neutral) for v in self.values]))
         return 0
 
-    def check_inputs(self, inputs: Sequence[Any]) -> None:
-        """Optional: refuse a grid valid alone but wrong on the run's inputs (as the dataset gave
-        them), e.g. more edits than any input has room for; called once, before any evaluation.
+    def check_inputs(self, inputs: Sequence[Any]) -> list[str]:
+        """Optional: check the grid against the run's inputs (as the dataset gave them), once,
+        before any evaluation. Raise for a grid that cannot work on them (an edit no input has
+        a site for); return notes, one line each, for one that works but not as it reads (more
+        edits than any input has room for): the run prints them and goes on.
         """
-        return None
+        return []
 
     @abstractmethod
     def apply(self, inputs: Any, value: Any) -> Any:

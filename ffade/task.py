@@ -105,7 +105,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
     unchanged = [x for x, _ in inputs]
     for concept in concepts:  # before any evaluation: a wrong grid costs no search
-        concept.check_inputs(unchanged)
+        notes.extend(concept.check_inputs(unchanged) or [])
     target.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 

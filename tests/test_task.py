@@ -49,10 +49,11 @@ def test_the_run_prints_the_note_once_before_it_searches(tmp_path: Path, capsys)
 class PickyAxis(Axis):
     seen: ClassVar[list] = []
 
-    def check_inputs(self, inputs) -> None:
+    def check_inputs(self, inputs) -> list[str]:
         PickyAxis.seen.append(list(inputs))
         if max(self.values) > 0.5:
             raise ConceptValueError(f"concept '{self.label}': too far for these inputs")
+        return [f"concept '{self.label}': far enough"] if max(self.values) == 0.5 else []
 
 
 class PickyTarget(SyntheticTarget):
@@ -88,3 +89,13 @@ def test_plugins_check_the_task_once_it_is_built(picky_plugins, tmp_path: Path) 
     with pytest.raises(ConceptValueError, match="too far"):
         discover(explorer, tmp_path)
     assert explorer.evaluator is None  # refused before a single evaluation
+
+
+def test_a_concepts_notes_are_printed_before_the_search(picky_plugins, tmp_path, capsys) -> None:
+    spec = {
+        **synthetic_spec(num_inputs=16),
+        "concepts": [{"name": "picky_axis", "args": {"index": 0, "values": [0.0, 0.5]}}],
+    }
+    assert build_task(spec).notes == ["concept 'picky_axis': far enough"]
+    discover(RandomExplorer(task=spec, budget=16, num_envs=8), tmp_path)
+    assert capsys.readouterr().err.count("ffade: note: concept 'picky_axis': far enough\n") == 1
