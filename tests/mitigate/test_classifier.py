@@ -333,7 +333,7 @@ def test_a_fine_tune_has_a_summary_while_it_loads_and_one_when_it_fails(
 
     seen: list[dict] = []
 
-    def building(spec: dict) -> None:
+    def building(spec: dict, **options: object) -> None:
         run = tmp_path / "mitigate" / "version_0"
         seen.append(json.loads((run / "summary.json").read_text()))
         raise RuntimeError("planted: the model does not load")
