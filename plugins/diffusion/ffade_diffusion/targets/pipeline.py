@@ -11,6 +11,7 @@ as the dataset gave it, which says what is asked for and nothing of how the imag
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -29,6 +30,9 @@ from ffade_diffusion.prompts import (
     longest_texts,
     tokenize_prompts,
 )
+
+COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
+"""Schedulers to suggest when a name is nothing like any diffusers exports."""
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -72,9 +76,11 @@ def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -
     cls = getattr(diffusers, name, None)
     if not (isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin)):
         known = sorted(n for n in dir(diffusers) if n.endswith("Scheduler"))
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"e.g. {', '.join(COMMON)}"
         raise FfadeError(
-            f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; e.g. "
-            f"{', '.join(known[:8])}, ..."
+            f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; {hint} "
+            "(a class name exported by diffusers)"
         )
     pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
 
@@ -127,8 +133,11 @@ class DiffusersPipeline(Target):
         dtype: str = "float32",
         cpu_threads: int | None = None,
     ) -> None:
-        super().__init__(device)
         name = self._name
+        # the weights before the device: without either (configs/sd14.yaml on a laptop), the
+        # first line a user reads should name the download, the step everything else waits on
+        check_local_path(str(model), f"target '{name}'")
+        super().__init__(device)
         if dtype not in DTYPES:
             raise FfadeError(
                 f"target '{name}': dtype {dtype!r} is not allowed; choose one of "

@@ -78,10 +78,18 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
             "cannot load pipeline 'no-such-org/no-such-model'",
         ),
         ({"scheduler": "NoScheduler"}, "scheduler 'NoScheduler' is not a diffusers scheduler"),
+        # a near miss names the real class; nothing close names common ones
+        ({"scheduler": "EulerDiscrete"}, "did you mean .*EulerDiscreteScheduler"),
+        ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
         ({"lora_weights": "/no/such/dir"}, "is not a directory"),
         # configs/sd14.yaml's path before the download: not a hub id to fetch
         ({"model": "~/no-such-models/sd14"}, "model '~/no-such-models/sd14' is not a directory"),
+        # neither weights nor the device: the weights are named first, the step all else waits on
+        (
+            {"model": "~/no-such-models/sd14", "device": "cuda:7"},
+            "model '~/no-such-models/sd14' is not a directory",
+        ),
     ],
 )
 def test_bad_settings_are_one_line_errors(tiny_pipeline: Path, kwargs: dict, message: str) -> None:
