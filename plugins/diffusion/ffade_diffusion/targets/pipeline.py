@@ -23,6 +23,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads
+from ffade_diffusion.concepts import GuidanceScale, InferenceSteps
 from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import (
     Prompt,
@@ -186,6 +187,7 @@ class DiffusersPipeline(Target):
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
         """Refuse now, not mid-search, a prompt the concepts make longer than the text encoder
         reads: each prompt with every concept's longest words must fit."""
+        self.check_neutral_settings(concepts)
         if not all(isinstance(p, Prompt) for p in inputs):
             return  # predict says what inputs it takes
         tokenizer = self.pipeline.tokenizer
@@ -195,6 +197,24 @@ class DiffusersPipeline(Target):
 
         texts = longest_texts(inputs, concepts, count)
         check_prompt_lengths(tokenizer, texts, f"target '{self._name}'")
+
+    def check_neutral_settings(self, concepts: Sequence[Concept]) -> None:
+        """Refuse a sampler concept whose neutral value is not this target's own setting.
+
+        ffade never applies a neutral value, so the neutral state is drawn with the target's
+        setting: with ``guidance_scale`` values [1, 3, 7.5] and the default neutral 7.5 on a
+        target at 3, the state labelled 7.5 would be drawn at 3, silently.
+        """
+        own = {GuidanceScale: ("guidance_scale", self.guidance_scale)}
+        own[InferenceSteps] = ("num_inference_steps", self.num_inference_steps)
+        for concept in concepts:
+            setting = own.get(type(concept))
+            if setting is not None and concept.neutral != setting[1]:
+                raise FfadeError(
+                    f"concept '{concept.label}': neutral is {concept.neutral}, but target "
+                    f"'{self._name}' samples with {setting[0]} {setting[1]}, which the neutral "
+                    f"value leaves in place; set the concept's neutral: {setting[1]}"
+                )
 
     def load_lora(self, directory: str) -> None:
         """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""

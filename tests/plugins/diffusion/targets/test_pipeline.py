@@ -129,6 +129,25 @@ def test_a_grid_that_makes_a_prompt_too_long_is_refused_before_any_evaluation(
     target.check_task(["not a prompt"], [style])  # predict says what inputs it takes
 
 
+def test_a_sampler_concept_whose_neutral_is_not_the_targets_setting_is_refused(
+    target: DiffusersPipeline,
+) -> None:
+    """ffade never applies a neutral value: with the default neutral 7.5 on a target at 2.0, the
+    state labelled 7.5 would be drawn at 2.0 and its failures reported under the wrong value."""
+    from ffade_diffusion.concepts import GuidanceScale, InferenceSteps
+
+    target.check_task(PROMPTS, [GuidanceScale([1.0, 2.0], neutral=2.0), InferenceSteps([3, 2], 3)])
+    with pytest.raises(FfadeError) as info:
+        target.check_task(PROMPTS, [GuidanceScale([1.0, 2.0, 7.5], label="guidance_scale")])
+    assert str(info.value) == (
+        "concept 'guidance_scale': neutral is 7.5, but target 'diffusers_pipeline' samples with "
+        "guidance_scale 2.0, which the neutral value leaves in place; set the concept's "
+        "neutral: 2.0"
+    )
+    with pytest.raises(FfadeError, match=r"samples with num_inference_steps 3, .* neutral: 3$"):
+        target.check_task(PROMPTS, [InferenceSteps([3, 2], label="steps")])
+
+
 @pytest.mark.parametrize("check", [check_prompt_lengths, tokenize_prompts])
 def test_a_long_prompt_error_is_the_only_message(tiny_pipeline: Path, check) -> None:
     """transformers' own "Token indices sequence length is longer" warning came first, so the
