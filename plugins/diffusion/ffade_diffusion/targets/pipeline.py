@@ -11,7 +11,6 @@ as the dataset gave it, which says what is asked for and nothing of how the imag
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -31,59 +30,16 @@ from ffade_diffusion.prompts import (
     longest_texts,
     tokenize_prompts,
 )
-
-COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
-"""Schedulers to suggest when a name is nothing like any diffusers exports."""
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+from ffade_diffusion.targets.loading import (
+    DTYPES,
+    check_size,
+    first_line,
+    load_pipeline,
+    set_scheduler,
+)
 
 BUNDLED_T2I = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_t2i"
 """The tiny digits text-to-image pipeline trained by scripts/train_tiny_digits_t2i.py."""
-
-
-def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin: str) -> Any:
-    """``DiffusionPipeline.from_pretrained`` with one-line errors; no safety checker."""
-    from diffusers import DiffusionPipeline
-
-    check_local_path(model, f"target '{plugin}'")
-    local = Path(model).expanduser()
-    try:
-        pipeline = DiffusionPipeline.from_pretrained(
-            str(local) if local.is_dir() else model,
-            dtype=dtype,
-            local_files_only=local_files_only or local.is_dir(),
-            safety_checker=None,
-            requires_safety_checker=False,
-        )
-    except (OSError, ValueError) as exc:
-        where = "a local directory, or a hub id already in the Hugging Face cache"
-        raise FfadeError(
-            f"target '{plugin}': cannot load pipeline {model!r} (expected {where}; set "
-            f"local_files_only: false to download): {_first_line(exc)}"
-        ) from exc
-    if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
-        raise FfadeError(
-            f"target '{plugin}': {model!r} loads a {type(pipeline).__name__}, not a text-to-image "
-            "pipeline with a unet, text_encoder and tokenizer"
-        )
-    pipeline.set_progress_bar_config(disable=True)
-    return pipeline
-
-
-def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -> None:
-    """Replace the pipeline's scheduler by diffusers' ``name``, from its config plus ``args``."""
-    import diffusers
-
-    cls = getattr(diffusers, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin)):
-        known = sorted(n for n in dir(diffusers) if n.endswith("Scheduler"))
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-        hint = f"did you mean {' or '.join(close)}?" if close else f"e.g. {', '.join(COMMON)}"
-        raise FfadeError(
-            f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; {hint} "
-            "(a class name exported by diffusers)"
-        )
-    pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
 
 
 class DiffusersPipeline(Target):
@@ -155,8 +111,14 @@ class DiffusersPipeline(Target):
             )
         self.model_name = str(model)
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
+        check_size(self.pipeline, height, width, name)
         if scheduler is not None:
             set_scheduler(self.pipeline, scheduler, dict(scheduler_args or {}), name)
+        elif scheduler_args:
+            raise FfadeError(
+                f"target '{name}': scheduler_args need a scheduler (a diffusers class name); "
+                "to change the pipeline's own, name its class"
+            )
         if weights is not None:
             load_weights(self.pipeline.unet, weights, name)
         if lora_weights is not None:
@@ -232,7 +194,7 @@ class DiffusersPipeline(Target):
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise FfadeError(
                 f"target '{self._name}': cannot load LoRA weights from {str(path)!r}: "
-                f"{_first_line(exc)}"
+                f"{first_line(exc)}"
             ) from exc
         finally:
             for logger in loggers:
@@ -320,11 +282,6 @@ class DiffusersPipeline(Target):
     def describe_outputs(self, outputs: dict[str, Any]) -> list[str]:
         """Each image's prompt, in quotes: the worst-failures grid is captioned with them."""
         return [f'"{text}"' for text in outputs["prompts"]]
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _check_prompts(inputs: Any) -> None:

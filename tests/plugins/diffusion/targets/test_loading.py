@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ffade_diffusion.targets.pipeline import DiffusersPipeline
+
+from ffade.errors import FfadeError
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        # diffusers refused these only at the first generation, with a traceback, mid-search
+        ({"height": 20}, r"height must be a positive multiple of 8 pixels \(or null for the "),
+        ({"width": 0}, r"width must be a positive multiple of 8 pixels .*, got 0$"),
+        ({"height": 16.0}, r"got 16\.0$"),
+        # diffusers ignored a misspelt scheduler argument with a warning
+        (
+            {"scheduler": "DPMSolverMultistepScheduler", "scheduler_args": {"karras": True}},
+            "scheduler_args 'karras' is not an argument of DPMSolverMultistepScheduler; its "
+            "arguments: num_train_timesteps, ",
+        ),
+        ({"scheduler_args": {"use_karras_sigmas": True}}, "scheduler_args need a scheduler"),
+    ],
+)
+def test_settings_diffusers_would_refuse_late_or_ignore_are_one_line_errors(
+    tiny_pipeline: Path, kwargs: dict, message: str
+) -> None:
+    with pytest.raises(FfadeError, match=message) as info:
+        DiffusersPipeline(str(tiny_pipeline), **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_a_known_scheduler_argument_reaches_the_scheduler(tiny_pipeline: Path) -> None:
+    target = DiffusersPipeline(
+        str(tiny_pipeline),
+        scheduler="DPMSolverMultistepScheduler",
+        scheduler_args={"use_karras_sigmas": True},
+        height=16,
+        width=24,
+    )
+    assert target.pipeline.scheduler.config.use_karras_sigmas is True
+    assert (target.height, target.width) == (16, 24)
