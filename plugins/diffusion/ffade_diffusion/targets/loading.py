@@ -73,9 +73,11 @@ def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -
     unknown = sorted(set(args) - set(accepted))
     open_ended = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     if unknown and not open_ended:
+        names = [n for n in accepted if n != "self"]
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"its arguments: {', '.join(names)}"
         raise FfadeError(
-            f"target '{plugin}': scheduler_args {unknown[0]!r} is not an argument of {name}; "
-            f"its arguments: {', '.join(n for n in accepted if n not in ('self', 'kwargs'))}"
+            f"target '{plugin}': scheduler_args {unknown[0]!r} is not an argument of {name}; {hint}"
         )
     pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
 

@@ -21,6 +21,11 @@ from ffade.errors import FfadeError
             "scheduler_args 'karras' is not an argument of DPMSolverMultistepScheduler; its "
             "arguments: num_train_timesteps, ",
         ),
+        (
+            {"scheduler": "DPMSolverMultistepScheduler", "scheduler_args": {"solver_ordr": 2}},
+            "scheduler_args 'solver_ordr' is not an argument of DPMSolverMultistepScheduler; "
+            "did you mean solver_order[?]$",
+        ),
         ({"scheduler_args": {"use_karras_sigmas": True}}, "scheduler_args need a scheduler"),
     ],
 )
