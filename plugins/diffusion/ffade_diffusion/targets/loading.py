@@ -8,7 +8,9 @@ image size only at the first generation, with a traceback, mid-search.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import inspect
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,27 @@ def check_size(pipeline: Any, height: Any, width: Any, plugin: str) -> None:
 def first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def fingerprint(**settings: Any) -> str:
+    """A short stable digest of the settings that decide a target's images."""
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def file_identity(path: Path) -> list[Any]:
+    """A weights file by where it is, its size and modification time: hashing a UNet's
+    gigabytes at every start would cost more than the question it saves."""
+    path = path.expanduser().resolve()
+    stat = path.stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def lora_digest(directory: Path) -> str:
+    """A LoRA directory by its files' contents (megabytes): the same LoRA moved or copied is
+    the same model, a retrained one in the same place is not."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.expanduser().rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]

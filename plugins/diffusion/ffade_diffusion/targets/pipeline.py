@@ -33,8 +33,11 @@ from ffade_diffusion.prompts import (
 from ffade_diffusion.targets.loading import (
     DTYPES,
     check_size,
+    file_identity,
+    fingerprint,
     first_line,
     load_pipeline,
+    lora_digest,
     set_scheduler,
 )
 
@@ -133,6 +136,19 @@ class DiffusersPipeline(Target):
         self.negative_prompt = negative_prompt
         self.seed = int(seed)
         self.cpu_threads = cpu_threads
+        self.fingerprint = fingerprint(
+            model=self.model_name,
+            scheduler=type(self.pipeline.scheduler).__name__,
+            scheduler_args=scheduler_args or {},
+            steps=self.num_inference_steps,
+            guidance=self.guidance_scale,
+            size=[self.height, self.width],
+            negative_prompt=negative_prompt,
+            weights=None if weights is None else file_identity(Path(weights)),
+            lora=None if lora_weights is None else lora_digest(Path(lora_weights)),
+        )
+        """What else decides an image: each evaluation's key holds it, so a rating cached for
+        one model (or LoRA, or sampler) is never reused for another's image."""
 
     @property
     def model(self) -> torch.nn.Module:
@@ -258,7 +274,7 @@ class DiffusersPipeline(Target):
         return {
             "images": self.generate(inputs),
             "prompts": [p.text for p in inputs],
-            "keys": [f"{p.key()}|seed={self.seed}" for p in inputs],
+            "keys": [f"{p.key()}|seed={self.seed}|target={self.fingerprint}" for p in inputs],
         }
 
     def features(self, inputs: Sequence[Prompt]) -> torch.Tensor:
