@@ -22,8 +22,15 @@ from ffade_diffusion.tiny.digits import DIGIT_WORDS
 FORMATS = ("jsonl", "csv")
 
 
-def read_rows(path: str | Path, file_format: str | None = None) -> list[dict[str, Any]]:
-    """Rows of a JSONL file (one object per line) or a CSV file with a header."""
+def read_rows(
+    path: str | Path, file_format: str | None = None, prompt_field: str = "prompt"
+) -> list[dict[str, Any]]:
+    """Rows of a JSONL file (one object per line) or a CSV file with a header.
+
+    A CSV whose header lacks ``prompt_field`` is refused by its columns, not row by row, and a
+    UTF-8 byte-order mark (what spreadsheet programs write first) is dropped: kept, it would
+    glue itself to the first column's name, and a correct ``prompt`` column would not be found.
+    """
     path = Path(path).expanduser()
     if not path.is_file():
         raise FfadeError(
@@ -38,15 +45,27 @@ def read_rows(path: str | Path, file_format: str | None = None) -> list[dict[str
             f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
         )
     lines = read_text_lines(path, "dataset 'prompts'")
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
     if file_format == "csv":
-        return list(csv.DictReader(lines))
+        reader = csv.DictReader(lines)
+        columns = reader.fieldnames or []
+        if columns and prompt_field not in columns:
+            raise FfadeError(
+                f"dataset 'prompts': {str(path)!r} has no {prompt_field!r} column (its columns: "
+                f"{', '.join(columns)}); name the prompts' column {prompt_field!r} or set "
+                "prompt_field"
+            )
+        return list(reader)
     rows = []
     for number, line in enumerate(lines, 1):
         if line.strip():
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
+                raise FfadeError(
+                    f"dataset 'prompts': {path} line {number} is not JSON: {exc.msg}"
+                ) from exc
     return rows
 
 
@@ -108,10 +127,15 @@ class PromptsDataset(Dataset):
                 f"{what}: samples_per_prompt must be at least 1 (a whole number), got "
                 f"{samples_per_prompt!r}"
             )
+        if isinstance(prompts, (str, dict)):  # list("a {x}") would make one prompt a letter
+            raise FfadeError(
+                f"{what}: prompts must be a list of prompts, got one {type(prompts).__name__}: "
+                f"{prompts!r}; write prompts: [{prompts!r}]"
+            )
         if prompts is not None:
             rows, places = list(prompts), [f"prompt {i}" for i in range(len(prompts))]
         else:
-            rows = read_rows(path, file_format)
+            rows = read_rows(path, file_format, prompt_field)
             places = [f"{path} row {i + 1}" for i in range(len(rows))]
         entries = [
             _entry(r, p, prompt_field, label_field) for r, p in zip(rows, places, strict=True)

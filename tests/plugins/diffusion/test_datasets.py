@@ -50,6 +50,9 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
         ({"prompts": [{"prompt": "a", "label": "seven"}]}, "expected a class index"),
         ({"prompts": ["a"], "samples_per_prompt": 0}, "samples_per_prompt must be at least 1"),
         ({"prompts": ["a"], "samples_per_prompt": "2"}, "samples_per_prompt must be at least 1"),
+        # one prompt without the list's brackets would be split into one prompt per letter
+        ({"prompts": "a {style} seven"}, r"prompts must be a list of prompts, got one str"),
+        ({"prompts": {"prompt": "a"}}, r"prompts must be a list of prompts, got one dict"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:
@@ -92,3 +95,39 @@ def test_prompts_errors_name_the_fractions_key() -> None:
         "dataset 'prompts': fractions [0.5, 'half', 0.1] must be 3 non-negative numbers "
         "summing to at most 1 (for discovery, finetune, heldout)"
     )
+
+
+def test_a_csv_without_the_prompt_column_names_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("text,label\na {style} seven,7\n")
+    with pytest.raises(FfadeError) as error:
+        PromptsDataset(path=str(path))
+    assert str(error.value) == (
+        f"dataset 'prompts': {str(path)!r} has no 'prompt' column (its columns: text, label); "
+        "name the prompts' column 'prompt' or set prompt_field"
+    )
+    texts = {
+        p.template
+        for s in SPLITS
+        for p, _ in PromptsDataset(path=str(path), prompt_field="text", samples_per_prompt=3).split(
+            s
+        )
+    }
+    assert texts == {"a {style} seven"}
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark_reads_like_a_plain_one(tmp_path: Path) -> None:
+    body = "prompt,label\na {style} seven,7\na {style} one,1\n"
+    (tmp_path / "plain.csv").write_text(body, encoding="utf-8")
+    (tmp_path / "excel.csv").write_text(body, encoding="utf-8-sig")  # what Excel saves
+    plain = PromptsDataset(path=str(tmp_path / "plain.csv"), samples_per_prompt=4)
+    excel = PromptsDataset(path=str(tmp_path / "excel.csv"), samples_per_prompt=4)
+    assert all(plain.split(s) == excel.split(s) for s in SPLITS)
+    assert {y for s in SPLITS for _, y in excel.split(s)} == {7, 1}
+
+
+def test_a_jsonl_line_that_is_not_json_names_the_dataset_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"prompt": "a seven", "label": 7}\n{oops\n')
+    with pytest.raises(FfadeError, match=r"^dataset 'prompts': .*p.jsonl line 2 is not JSON"):
+        PromptsDataset(path=str(path))

@@ -196,6 +196,14 @@ class DiffusionLoRAFineTuner(FineTuner):
             self._classes = read_class_images(h.class_images, size)
 
     @override
+    def on_train_end(self) -> None:
+        """The target now draws with the trained LoRA: give its images new keys before the guard
+        measures them, or a ``human`` reward would answer from ratings of the images before."""
+        base = getattr(self.target, "fingerprint", "")
+        self.target.fingerprint = f"{base}+lora:{self.run_dir}"
+        super().on_train_end()
+
+    @override
     def configure_optimizers(self) -> Any:
         trainable = [p for p in self.network.parameters() if p.requires_grad]
         return torch.optim.AdamW(trainable, lr=self.hparams.learning_rate)

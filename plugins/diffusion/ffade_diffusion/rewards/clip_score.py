@@ -83,6 +83,8 @@ class ClipScore(Reward):
             raise FfadeError(
                 f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {threshold}"
             )
+        if model != "tiny_digits_clip":  # the missing weights first, then the missing device
+            check_local_path(model, "reward 'clip_score'")
         self.device = usable_device(device)
         self.clip, self.tokenizer, mean, std = load_clip(model, local_files_only)
         self.clip.to(self.device).eval()

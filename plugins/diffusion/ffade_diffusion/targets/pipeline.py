@@ -22,6 +22,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads
+from ffade_diffusion.concepts import GuidanceScale, InferenceSteps
 from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import (
     Prompt,
@@ -29,54 +30,19 @@ from ffade_diffusion.prompts import (
     longest_texts,
     tokenize_prompts,
 )
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+from ffade_diffusion.targets.loading import (
+    DTYPES,
+    check_size,
+    file_identity,
+    fingerprint,
+    first_line,
+    load_pipeline,
+    lora_digest,
+    set_scheduler,
+)
 
 BUNDLED_T2I = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_t2i"
 """The tiny digits text-to-image pipeline trained by scripts/train_tiny_digits_t2i.py."""
-
-
-def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin: str) -> Any:
-    """``DiffusionPipeline.from_pretrained`` with one-line errors; no safety checker."""
-    from diffusers import DiffusionPipeline
-
-    check_local_path(model, f"target '{plugin}'")
-    local = Path(model).expanduser()
-    try:
-        pipeline = DiffusionPipeline.from_pretrained(
-            str(local) if local.is_dir() else model,
-            dtype=dtype,
-            local_files_only=local_files_only or local.is_dir(),
-            safety_checker=None,
-            requires_safety_checker=False,
-        )
-    except (OSError, ValueError) as exc:
-        where = "a local directory, or a hub id already in the Hugging Face cache"
-        raise FfadeError(
-            f"target '{plugin}': cannot load pipeline {model!r} (expected {where}; set "
-            f"local_files_only: false to download): {_first_line(exc)}"
-        ) from exc
-    if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
-        raise FfadeError(
-            f"target '{plugin}': {model!r} loads a {type(pipeline).__name__}, not a text-to-image "
-            "pipeline with a unet, text_encoder and tokenizer"
-        )
-    pipeline.set_progress_bar_config(disable=True)
-    return pipeline
-
-
-def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -> None:
-    """Replace the pipeline's scheduler by diffusers' ``name``, from its config plus ``args``."""
-    import diffusers
-
-    cls = getattr(diffusers, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin)):
-        known = sorted(n for n in dir(diffusers) if n.endswith("Scheduler"))
-        raise FfadeError(
-            f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; e.g. "
-            f"{', '.join(known[:8])}, ..."
-        )
-    pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
 
 
 class DiffusersPipeline(Target):
@@ -127,8 +93,11 @@ class DiffusersPipeline(Target):
         dtype: str = "float32",
         cpu_threads: int | None = None,
     ) -> None:
-        super().__init__(device)
         name = self._name
+        # the weights before the device: without either (configs/sd14.yaml on a laptop), the
+        # first line a user reads should name the download, the step everything else waits on
+        check_local_path(str(model), f"target '{name}'")
+        super().__init__(device)
         if dtype not in DTYPES:
             raise FfadeError(
                 f"target '{name}': dtype {dtype!r} is not allowed; choose one of "
@@ -145,8 +114,14 @@ class DiffusersPipeline(Target):
             )
         self.model_name = str(model)
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
+        check_size(self.pipeline, height, width, name)
         if scheduler is not None:
             set_scheduler(self.pipeline, scheduler, dict(scheduler_args or {}), name)
+        elif scheduler_args:
+            raise FfadeError(
+                f"target '{name}': scheduler_args need a scheduler (a diffusers class name); "
+                "to change the pipeline's own, name its class"
+            )
         if weights is not None:
             load_weights(self.pipeline.unet, weights, name)
         if lora_weights is not None:
@@ -161,6 +136,19 @@ class DiffusersPipeline(Target):
         self.negative_prompt = negative_prompt
         self.seed = int(seed)
         self.cpu_threads = cpu_threads
+        self.fingerprint = fingerprint(
+            model=self.model_name,
+            scheduler=type(self.pipeline.scheduler).__name__,
+            scheduler_args=scheduler_args or {},
+            steps=self.num_inference_steps,
+            guidance=self.guidance_scale,
+            size=[self.height, self.width],
+            negative_prompt=negative_prompt,
+            weights=None if weights is None else file_identity(Path(weights)),
+            lora=None if lora_weights is None else lora_digest(Path(lora_weights)),
+        )
+        """What else decides an image: each evaluation's key holds it, so a rating cached for
+        one model (or LoRA, or sampler) is never reused for another's image."""
 
     @property
     def model(self) -> torch.nn.Module:
@@ -177,6 +165,7 @@ class DiffusersPipeline(Target):
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
         """Refuse now, not mid-search, a prompt the concepts make longer than the text encoder
         reads: each prompt with every concept's longest words must fit."""
+        self.check_neutral_settings(concepts)
         if not all(isinstance(p, Prompt) for p in inputs):
             return  # predict says what inputs it takes
         tokenizer = self.pipeline.tokenizer
@@ -186,6 +175,24 @@ class DiffusersPipeline(Target):
 
         texts = longest_texts(inputs, concepts, count)
         check_prompt_lengths(tokenizer, texts, f"target '{self._name}'")
+
+    def check_neutral_settings(self, concepts: Sequence[Concept]) -> None:
+        """Refuse a sampler concept whose neutral value is not this target's own setting.
+
+        ffade never applies a neutral value, so the neutral state is drawn with the target's
+        setting: with ``guidance_scale`` values [1, 3, 7.5] and the default neutral 7.5 on a
+        target at 3, the state labelled 7.5 would be drawn at 3, silently.
+        """
+        own = {GuidanceScale: ("guidance_scale", self.guidance_scale)}
+        own[InferenceSteps] = ("num_inference_steps", self.num_inference_steps)
+        for concept in concepts:
+            setting = own.get(type(concept))
+            if setting is not None and concept.neutral != setting[1]:
+                raise FfadeError(
+                    f"concept '{concept.label}': neutral is {concept.neutral}, but target "
+                    f"'{self._name}' samples with {setting[0]} {setting[1]}, which the neutral "
+                    f"value leaves in place; set the concept's neutral: {setting[1]}"
+                )
 
     def load_lora(self, directory: str) -> None:
         """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""
@@ -203,7 +210,7 @@ class DiffusersPipeline(Target):
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise FfadeError(
                 f"target '{self._name}': cannot load LoRA weights from {str(path)!r}: "
-                f"{_first_line(exc)}"
+                f"{first_line(exc)}"
             ) from exc
         finally:
             for logger in loggers:
@@ -267,7 +274,7 @@ class DiffusersPipeline(Target):
         return {
             "images": self.generate(inputs),
             "prompts": [p.text for p in inputs],
-            "keys": [f"{p.key()}|seed={self.seed}" for p in inputs],
+            "keys": [f"{p.key()}|seed={self.seed}|target={self.fingerprint}" for p in inputs],
         }
 
     def features(self, inputs: Sequence[Prompt]) -> torch.Tensor:
@@ -291,11 +298,6 @@ class DiffusersPipeline(Target):
     def describe_outputs(self, outputs: dict[str, Any]) -> list[str]:
         """Each image's prompt, in quotes: the worst-failures grid is captioned with them."""
         return [f'"{text}"' for text in outputs["prompts"]]
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _check_prompts(inputs: Any) -> None:

@@ -193,6 +193,8 @@ def test_class_images_teach_each_prompt_its_class(
 ) -> None:
     tuner = fine_tune(t2i_run, tmp_path, rank=2, class_images=str(by_class), clean_tolerance=1.0)
     assert not tuner._accepted  # nothing drawn from the model
+    # the guard after training keys its images apart from the ones before (cached ratings)
+    assert tuner.target.fingerprint.endswith(f"+lora:{tuner.run_dir}")
     assert sorted(tuner._classes) == list(range(10))
     seven = tuner.class_image(7)
     assert any(torch.equal(seven, image) for image in tuner._classes[7])

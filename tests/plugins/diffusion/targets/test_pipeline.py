@@ -78,10 +78,18 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
             "cannot load pipeline 'no-such-org/no-such-model'",
         ),
         ({"scheduler": "NoScheduler"}, "scheduler 'NoScheduler' is not a diffusers scheduler"),
+        # a near miss names the real class; nothing close names common ones
+        ({"scheduler": "EulerDiscrete"}, "did you mean .*EulerDiscreteScheduler"),
+        ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
         ({"lora_weights": "/no/such/dir"}, "is not a directory"),
         # configs/sd14.yaml's path before the download: not a hub id to fetch
         ({"model": "~/no-such-models/sd14"}, "model '~/no-such-models/sd14' is not a directory"),
+        # neither weights nor the device: the weights are named first, the step all else waits on
+        (
+            {"model": "~/no-such-models/sd14", "device": "cuda:7"},
+            "model '~/no-such-models/sd14' is not a directory",
+        ),
     ],
 )
 def test_bad_settings_are_one_line_errors(tiny_pipeline: Path, kwargs: dict, message: str) -> None:
@@ -119,6 +127,25 @@ def test_a_grid_that_makes_a_prompt_too_long_is_refused_before_any_evaluation(
             "in red ink in red ink' is 18 tokens, but its text encoder reads at most 16"
         )
     target.check_task(["not a prompt"], [style])  # predict says what inputs it takes
+
+
+def test_a_sampler_concept_whose_neutral_is_not_the_targets_setting_is_refused(
+    target: DiffusersPipeline,
+) -> None:
+    """ffade never applies a neutral value: with the default neutral 7.5 on a target at 2.0, the
+    state labelled 7.5 would be drawn at 2.0 and its failures reported under the wrong value."""
+    from ffade_diffusion.concepts import GuidanceScale, InferenceSteps
+
+    target.check_task(PROMPTS, [GuidanceScale([1.0, 2.0], neutral=2.0), InferenceSteps([3, 2], 3)])
+    with pytest.raises(FfadeError) as info:
+        target.check_task(PROMPTS, [GuidanceScale([1.0, 2.0, 7.5], label="guidance_scale")])
+    assert str(info.value) == (
+        "concept 'guidance_scale': neutral is 7.5, but target 'diffusers_pipeline' samples with "
+        "guidance_scale 2.0, which the neutral value leaves in place; set the concept's "
+        "neutral: 2.0"
+    )
+    with pytest.raises(FfadeError, match=r"samples with num_inference_steps 3, .* neutral: 3$"):
+        target.check_task(PROMPTS, [InferenceSteps([3, 2], label="steps")])
 
 
 @pytest.mark.parametrize("check", [check_prompt_lengths, tokenize_prompts])

@@ -1,0 +1,125 @@
+"""Loading a diffusers pipeline for a target: the weights, the scheduler, the image size.
+
+Each setting a config gives is checked here, where a mistake is one line naming it, rather than
+left to diffusers, which ignores an unknown scheduler argument with a warning and refuses an
+image size only at the first generation, with a traceback, mid-search.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import inspect
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ffade.errors import FfadeError
+from ffade_diffusion.paths import check_local_path
+
+COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
+"""Schedulers to suggest when a name is nothing like any diffusers exports."""
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+LATENT_MULTIPLE = 8
+"""Stable Diffusion pipelines refuse a height or width not divisible by 8."""
+
+
+def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin: str) -> Any:
+    """``DiffusionPipeline.from_pretrained`` with one-line errors; no safety checker."""
+    from diffusers import DiffusionPipeline
+
+    check_local_path(model, f"target '{plugin}'")
+    local = Path(model).expanduser()
+    try:
+        pipeline = DiffusionPipeline.from_pretrained(
+            str(local) if local.is_dir() else model,
+            dtype=dtype,
+            local_files_only=local_files_only or local.is_dir(),
+            safety_checker=None,
+            requires_safety_checker=False,
+        )
+    except (OSError, ValueError) as exc:
+        where = "a local directory, or a hub id already in the Hugging Face cache"
+        raise FfadeError(
+            f"target '{plugin}': cannot load pipeline {model!r} (expected {where}; set "
+            f"local_files_only: false to download): {first_line(exc)}"
+        ) from exc
+    if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
+        raise FfadeError(
+            f"target '{plugin}': {model!r} loads a {type(pipeline).__name__}, not a text-to-image "
+            "pipeline with a unet, text_encoder and tokenizer"
+        )
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
+def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -> None:
+    """Replace the pipeline's scheduler by diffusers' ``name``, from its config plus ``args``."""
+    import diffusers
+
+    cls = getattr(diffusers, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin)):
+        known = sorted(n for n in dir(diffusers) if n.endswith("Scheduler"))
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"e.g. {', '.join(COMMON)}"
+        raise FfadeError(
+            f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; {hint} "
+            "(a class name exported by diffusers)"
+        )
+    accepted = inspect.signature(cls.__init__).parameters
+    unknown = sorted(set(args) - set(accepted))
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    if unknown and not open_ended:
+        names = [n for n in accepted if n != "self"]
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"its arguments: {', '.join(names)}"
+        raise FfadeError(
+            f"target '{plugin}': scheduler_args {unknown[0]!r} is not an argument of {name}; {hint}"
+        )
+    pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
+
+
+def check_size(pipeline: Any, height: Any, width: Any, plugin: str) -> None:
+    """Height and width, when given, must be whole pixels that the pipeline can sample."""
+    step = math.lcm(LATENT_MULTIPLE, int(pipeline.vae_scale_factor))
+    for key, value in (("height", height), ("width", width)):
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is not None and not (whole and value > 0 and value % step == 0):
+            raise FfadeError(
+                f"target '{plugin}': {key} must be a positive multiple of {step} pixels (or null "
+                f"for the pipeline's own), got {value!r}"
+            )
+
+
+def first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def fingerprint(**settings: Any) -> str:
+    """A short stable digest of the settings that decide a target's images."""
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def file_identity(path: Path) -> list[Any]:
+    """A weights file by where it is, its size and modification time: hashing a UNet's
+    gigabytes at every start would cost more than the question it saves."""
+    path = path.expanduser().resolve()
+    stat = path.stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def lora_digest(directory: Path) -> str:
+    """A LoRA directory by its files' contents (megabytes): the same LoRA moved or copied is
+    the same model, a retrained one in the same place is not."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.expanduser().rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
