@@ -82,8 +82,11 @@ def quiet_lightning() -> None:
 
     Explorers update inside training_step and may have no optimizer by design, so Lightning's
     advice about both is noise here, as are its adverts, internal deprecations and ``NOISE``.
+    "Seed set to N" too: the seed is in config.yaml and summary.json, and printed before a
+    user's mistake found while the task is built, it made a one-line error two lines.
     """
     logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_noise)
+    logging.getLogger("lightning.fabric.utilities.seed").setLevel(logging.WARNING)
     for message in (
         ".*pre-optimization state.*",
         ".*LeafSpec.*",

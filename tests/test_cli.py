@@ -26,8 +26,8 @@ def run_dir(root: Path) -> Path:
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
-    assert len(errors) == 1, result.stderr
+    errors = result.stderr.strip().splitlines()  # nothing else: no "Seed set to 0" before it
+    assert len(errors) == 1 and errors[0].startswith("ffade: error:"), result.stderr
     for fragment in fragments:
         assert fragment in errors[0], errors[0]
 
