@@ -150,6 +150,13 @@ class PromptsDataset(Dataset):
         self.indices = disjoint_split_indices(
             len(self.items), fractions, seed, what=f"{what}: fractions"
         )
+        for name, fraction in zip(SPLITS, fractions, strict=True):
+            if fraction > 0 and not len(self.indices[name]):  # said here, with the way out
+                raise FfadeError(
+                    f"{what}: split {name!r} would be empty: {len(entries)} prompt(s) x "
+                    f"samples_per_prompt {samples_per_prompt} make {len(self.items)} input(s) "
+                    "to share out; give more prompts or a larger samples_per_prompt"
+                )
 
     def split(self, name: str) -> list[tuple[Prompt, int | None]]:
         if name not in SPLITS:

@@ -131,3 +131,18 @@ def test_a_jsonl_line_that_is_not_json_names_the_dataset_and_line(tmp_path: Path
     path.write_text('{"prompt": "a seven", "label": 7}\n{oops\n')
     with pytest.raises(FfadeError, match=r"^dataset 'prompts': .*p.jsonl line 2 is not JSON"):
         PromptsDataset(path=str(path))
+
+
+def test_an_empty_split_says_how_to_fill_it() -> None:
+    """One prompt drawn once cannot fill three disjoint splits: the error says what would."""
+    with pytest.raises(
+        FfadeError,
+        match=r"^dataset 'prompts': split 'discovery' would be empty: 1 prompt\(s\) x "
+        r"samples_per_prompt 1 make 1 input\(s\) to share out; give more prompts or a larger "
+        r"samples_per_prompt$",
+    ):
+        PromptsDataset(prompts=["a seven"])
+    filled = PromptsDataset(prompts=["a seven"], samples_per_prompt=10)
+    assert all(filled.split(name) for name in SPLITS)
+    # a split given no share stays empty, as asked
+    assert PromptsDataset(prompts=["a", "b"], fractions=(1.0, 0, 0)).split("heldout") == []
