@@ -49,8 +49,9 @@ class FailureCounts:
         self.frontier_size = frontier_size
         self.counts = np.zeros((2, min(space.num_states, MAX_COUNTED_STATES)), np.int64)
         k = space.num_concepts
-        eye = np.eye(k, dtype=np.int64)
-        self.offsets = np.concatenate([np.zeros((1, k), np.int64), -eye, eye])
+        strides = space.flat(np.eye(k, dtype=np.int64))  # one step up each concept, flattened
+        self.flat_offsets = np.concatenate([[0], -strides, strides])
+        self.hashed = space.num_states > MAX_COUNTED_STATES
         self.weights = np.full(1 + 2 * k, 1.0 / (2 * k))
         self.weights[0] = 1.0  # the state's own evidence weighs as much as all its neighbours'
         self.frontier = np.zeros(0, np.int64)  # flat states, most recent failure first
@@ -61,7 +62,7 @@ class FailureCounts:
         """Count evaluated pairs; put the newly failing states first in the frontier."""
         np.add.at(self.input_counts[0], inputs, 1)
         np.add.at(self.input_counts[1], inputs, failed.astype(np.int64))
-        cells = self.space.flat(states) % self.counts.shape[1]
+        cells = self._cells(self.space.flat(states))
         np.add.at(self.counts[0], cells, 1)
         np.add.at(self.counts[1], cells, failed.astype(np.int64))
         new = np.unique(self.space.flat(states[new_failure]))
@@ -70,14 +71,19 @@ class FailureCounts:
 
     def _neighbourhoods(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices (n, 1 + 2k) of each state and its neighbours, and which are on the grid."""
-        moved = states[:, None, :] + self.offsets
-        inside = ((moved >= 0) & (moved < self.space.sizes)).all(-1)
-        return self.space.flat(np.where(inside[..., None], moved, 0)), inside
+        inside = np.concatenate(
+            [np.ones((len(states), 1), bool), states > 0, states < self.space.sizes - 1], 1
+        )
+        moved = self.space.flat(states)[:, None] + self.flat_offsets
+        return np.where(inside, moved, 0), inside
+
+    def _cells(self, flat: np.ndarray) -> np.ndarray:
+        """Count-table cells of flat states: the states themselves unless the grid is hashed."""
+        return flat % self.counts.shape[1] if self.hashed else flat
 
     def _near(self, flat: np.ndarray, inside: np.ndarray) -> np.ndarray:
         """(2, n): weighted evaluations and failures in each neighbourhood."""
-        counts = self.counts[:, flat % self.counts.shape[1]]
-        return (np.where(inside, counts, 0) * self.weights).sum(-1)
+        return np.where(inside, self.counts[:, self._cells(flat)], 0) @ self.weights
 
     def bonus(self, inputs: np.ndarray, states: np.ndarray) -> np.ndarray:
         """(inputs, states): the state's optimistic failure rate times the input's.
@@ -106,7 +112,7 @@ class FailureCounts:
             return self.frontier
         flat, inside = self._neighbourhoods(self.space.unflat(self.frontier))
         near = np.unique(flat[inside])
-        near = near[self.counts[0, near % self.counts.shape[1]] < num_inputs]
+        near = near[self.counts[0, self._cells(near)] < num_inputs]
         if len(near) > limit:
             bonus = self.state_bonus(self.space.unflat(near))
             near = near[np.sort(np.argpartition(-bonus, limit)[:limit])]

@@ -14,6 +14,8 @@ from ffade.errors import FfadeError
 
 MAX_CENTERS = 16
 """Bumps per concept in the action encoding; a longer grid gets this many, evenly spaced."""
+BUMP_CUTOFF = 30.0
+"""A bump is 0 beyond this squared distance in widths (exp(-30) is 1e-13)."""
 
 
 def bump_centers(grids: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -89,16 +91,19 @@ class QNetwork(nn.Module):
 
     def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
         """actions (..., k + action_flags): coordinates of the state reached, then the flags."""
-        coords = actions[..., self.bump_concept]
-        bumps = torch.exp(-(((coords - self.centers) / self.widths) ** 2))
+        squared = ((actions[..., self.bump_concept] - self.centers) / self.widths) ** 2
+        # a far bump is exactly 0, not exp(-100): subnormal floats make the CPU's exp and every
+        # matrix product they enter, forward and backward, ten to forty times slower
+        bumps = torch.exp(-squared.clamp(max=BUMP_CUTOFF)).masked_fill_(squared >= BUMP_CUTOFF, 0.0)
         return self.action_tower(torch.cat([actions, bumps], -1))
 
     def forward(
         self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
     ) -> torch.Tensor:
         """features (..., d), coords (..., k), actions (..., m, k + flags) -> Q values (..., m)."""
-        observations = self.embed_observations(features, coords).unsqueeze(-1)
-        return (self.embed_actions(actions) @ observations).squeeze(-1)
+        observations = self.embed_observations(features, coords).unsqueeze(-2)
+        # multiply and sum: a batched matrix product of (m x e) by (e x 1) is a slow kernel
+        return (self.embed_actions(actions) * observations).sum(-1)
 
 
 def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch.Tensor]:
