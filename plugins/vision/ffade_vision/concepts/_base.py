@@ -15,7 +15,8 @@ from ffade.plugin_api import Concept
 PER_ROW_MAX_ROWS_PER_VALUE = 16
 """Per-row kernels win when each value has few rows (a DQN step: 108 rows, 9 angles, rotation
 2.7 ms against 4.4 one call per angle); with many rows per value one call per value is faster
-(a grid step: 1,024 rows, 9 angles, 18 ms against 49), so then ``apply_each`` groups by value."""
+(a grid step: 1,024 rows, 9 angles, 18 ms against 49), so then ``apply_each`` groups by value.
+Concepts whose per-row kernel costs what one call per value does (brightness) raise it."""
 
 
 class RangeConcept(Concept):
@@ -30,6 +31,8 @@ class RangeConcept(Concept):
     high: ClassVar[float] = math.inf
     low_inclusive: ClassVar[bool] = True
     unit: ClassVar[str] = "a number"
+    max_rows_per_value: ClassVar[float] = PER_ROW_MAX_ROWS_PER_VALUE
+    """Rows per distinct value up to which :meth:`apply_each` uses :meth:`transform_each`."""
 
     @property
     def allowed(self) -> str:
@@ -67,7 +70,7 @@ class RangeConcept(Concept):
         distinct = set(values)
         for value in distinct:
             self.check_value(value)
-        if len(distinct) > 1 and len(values) <= PER_ROW_MAX_ROWS_PER_VALUE * len(distinct):
+        if len(distinct) > 1 and len(values) <= self.max_rows_per_value * len(distinct):
             per_row = torch.tensor(values, dtype=torch.float64, device=inputs.device)
             changed = self.transform_each(inputs, per_row)
             if changed is not None:

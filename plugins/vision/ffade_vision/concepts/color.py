@@ -9,6 +9,7 @@ to search them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -24,6 +25,8 @@ class Brightness(RangeConcept):
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     low, high, unit = 0.0, 4.0, "a brightness factor"
+    # a factor per row costs what one per call does, and gives the same floats (no blend)
+    max_rows_per_value = math.inf
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_brightness(inputs, value)
