@@ -10,11 +10,12 @@ The whole loop the paper promises, in one process and one run directory per loop
 4. ``rediscover/``: the discovery config again, on the task step 1 ran (its summary.json) with
    the fixed model (the target's ``weights``), warm-started from the first explorer's Q-network
    when the explorer takes ``warm_start``.
-5. ``report/``: ``ffade report discover --compare rediscover``: regions fixed, still failing, new;
-   and ``report/suite.yaml``: the judged rules as a regression suite (``ffade export``), each
-   rule's seeded sample of pairs measured on the original model and on the fix (``ffade
-   check``), so loop.json's ``retest`` gives every rule's failure rate before and after on the
-   very same pairs. Rediscovery seeks out what still fails, so its rates cannot say that.
+5. ``report/``: ``report/suite.yaml``, the judged rules as a regression suite (``ffade
+   export``), each rule's seeded sample of pairs measured on the original model and on the fix
+   (``ffade check``; :mod:`ffade.loop_retest`), so loop.json's ``retest`` gives every rule's
+   failure rate before and after on the very same pairs (rediscovery seeks out what still fails,
+   so its rates cannot say that); then ``ffade report discover --compare rediscover`` (regions
+   fixed, still failing, new), whose report.html shows the retest as well.
 
 The loop config::
 
@@ -29,6 +30,11 @@ The loop config::
 Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Every file is read and
 both ``ffade fit`` configs are validated before the first stage runs, so a mistake in any of them
 stops the loop at once, with one line naming the key and the file.
+
+A stage whose run does not end as it should (Ctrl-C, a crash: its summary.json says
+``interrupted`` or ``failed``) stops the loop with :class:`StageStopped`: loop.json's status
+becomes ``stopped`` and its ``stopped`` names the stage, the run and that status, and ``ffade
+loop`` exits 1 (as ``ffade fit`` does on Ctrl-C), not 2, which is for a mistake in what was typed.
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ import importlib
 import inspect
 import io
 import json
+import sys
 import time
-from dataclasses import dataclass, field
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,65 +56,30 @@ import yaml
 from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.feedback.from_file import feedback_from_file
 from ffade.lightning_run import ConfigError, run_lightning
+from ffade.loop_config import LoopConfig, read_loop_config
+from ffade.loop_retest import retest, retest_line
 from ffade.mitigate.base import MITIGATION_FILE
-from ffade.records import read_summary, write_json_atomic
-from ffade.yamlfile import read_yaml
+from ffade.records import SUMMARY_FILE, read_summary, write_json_atomic
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 
 
-@dataclass
-class LoopConfig:
-    """The loop config's keys; see the module docstring."""
+class StageStopped(Exception):
+    """A stage's run ended without finishing (Ctrl-C, a crash), so the loop cannot go on.
 
-    discover: Path
-    feedback: Path
-    mitigate: Path
-    rediscover: dict[str, Any] = field(default_factory=dict)
-    out: Path = Path("runs/loop")
-    threshold: float = 0.5
-    min_evaluations: int = 1
+    Not an :class:`FfadeError`: nothing typed was wrong, so ``ffade loop`` exits 1, not 2. A
+    mistake a stage finds only as it runs (a weights file that is not there) is the cause
+    (``__cause__``) and is still said as the mistake it is (exit 2).
+    """
 
+    def __init__(self, stage: str, run_dir: Path, status: str | None) -> None:
+        self.stage, self.run_dir, self.status = stage, run_dir, status
+        ended = f"ended with status '{status}'" if status else f"ended with no {SUMMARY_FILE}"
+        super().__init__(f"loop stage {stage} stopped: {run_dir} {ended}")
 
-def read_loop_config(path: str | Path) -> LoopConfig:
-    """Load and check a loop config before anything runs: every file named must exist."""
-    path = Path(path)
-    data = read_yaml(path, f"--config: loop config '{path}' not found")
-    allowed = list(LoopConfig.__dataclass_fields__)
-    if not isinstance(data, dict):
-        raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
-    for key in ("discover", "feedback", "mitigate"):
-        if not data.get(key):
-            raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
-        read_yaml(Path(data[key]), f"{path}: {key} file '{data[key]}' not found")
-    rediscover = data.get("rediscover") or {}
-    if not isinstance(rediscover, dict):
-        raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
-    return LoopConfig(
-        discover=Path(data["discover"]),
-        feedback=Path(data["feedback"]),
-        mitigate=Path(data["mitigate"]),
-        rediscover=rediscover,
-        out=Path(data.get("out") or "runs/loop"),
-        threshold=_threshold(data.get("threshold", 0.5), path),
-        min_evaluations=_min_evaluations(data.get("min_evaluations", 1), path),
-    )
-
-
-def _threshold(value: Any, path: Path) -> float:
-    """A failure rate in (0, 1], as ``ffade report --threshold`` takes."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise FfadeError(f"{path}: threshold {value!r} must be a failure rate in (0, 1]")
-    return float(value)
-
-
-def _min_evaluations(value: Any, path: Path) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FfadeError(f"{path}: min_evaluations {value!r} must be a whole number from 1")
-    return value
+    def to_dict(self) -> dict[str, Any]:
+        """loop.json's ``stopped``."""
+        return {"stage": self.stage, "run": str(self.run_dir), "status": self.status}
 
 
 def next_loop_dir(out: Path) -> Path:
@@ -176,6 +149,24 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
         record["wall_seconds"] = round(time.monotonic() - started, 1)
         write_json_atomic(loop_dir / "loop.json", record)
 
+    try:
+        return _run_stages(config, loop_dir, record, save, say)
+    except StageStopped as stop:
+        record["stopped"] = stop.to_dict()
+        save("stopped")
+        if isinstance(stop.__cause__, FfadeError):
+            raise stop.__cause__ from None  # a mistake found as the stage ran: one line, exit 2
+        raise
+
+
+def _run_stages(
+    config: LoopConfig,
+    loop_dir: Path,
+    record: dict[str, Any],
+    save: Callable[[str], None],
+    say: Callable[[str], Any],
+) -> dict[str, Any]:
+    """The five stages, each recorded in ``record`` and saved to loop.json once done."""
     first = _discover(config, loop_dir, say)
     record["discover"] = str(first)
     save("discovered")
@@ -197,10 +188,9 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     record["rediscover"] = str(second)
     save("rediscovered")
 
-    shift = _report(config, loop_dir, first, second, say)
+    shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
     record["report"] = str(loop_dir / "report" / "report.html")
     record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
-    record["retest"] = _retest(loop_dir, first, fixed, say)
     save("finished")
     return record
 
@@ -208,9 +198,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
 def _discover(config: LoopConfig, loop_dir: Path, say) -> Path:
     """Stage 1: the discovery run on the original model."""
     say(f"[1/5] discover: {config.discover} -> {loop_dir / 'discover'}")
-    first = fit(config.discover, loop_dir / "discover", {})
-    _check_finished(first, "discover")
-    return first
+    return _run_stage("discover", config.discover, loop_dir / "discover", {})
 
 
 def _prioritize(config: LoopConfig, first: Path, say) -> Path:
@@ -228,18 +216,16 @@ def _mitigate(config: LoopConfig, loop_dir: Path, first: Path, say) -> tuple[Pat
     """Stage 3: the fine-tuner on the first run and its feedback; returns its run and verdict.
 
     Raises:
-        FfadeError: the fine-tuner wrote no mitigation.json, so there is no verdict to act on.
+        StageStopped: the fine-tuner wrote no mitigation.json, so there is no verdict to act on.
     """
     say(f"[3/5] mitigate: {config.mitigate} -> {loop_dir / 'mitigate'}")
-    fixed = fit(
+    fixed = _run_stage(
+        "mitigate",
         config.mitigate,
         loop_dir / "mitigate",
         {"run": str(first), "feedback": str(first / "feedback.yaml")},
     )
-    mitigation_path = fixed / MITIGATION_FILE
-    if not mitigation_path.is_file():
-        raise FfadeError(f"loop step mitigate: {mitigation_path} was not written")
-    return fixed, json.loads(mitigation_path.read_text(encoding="utf-8"))
+    return fixed, json.loads((fixed / MITIGATION_FILE).read_text(encoding="utf-8"))
 
 
 def _rediscover(
@@ -258,74 +244,56 @@ def _rediscover(
         overrides["warm_start"] = str(first)
     else:
         say("      (the explorer takes no warm_start; rediscovery starts from scratch)")
-    second = fit(config.discover, loop_dir / "rediscover", overrides)
-    _check_finished(second, "rediscover")
-    return second
+    return _run_stage("rediscover", config.discover, loop_dir / "rediscover", overrides)
 
 
 def _report(
-    config: LoopConfig, loop_dir: Path, first: Path, second: Path, say
-) -> dict[str, list[dict[str, Any]]]:
-    """Stage 5: ``ffade report first --compare second``; returns how the regions shifted."""
+    config: LoopConfig, loop_dir: Path, first: Path, second: Path, fixed: Path, say
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """Stage 5: the retest, then ``ffade report first --compare second`` showing it as well.
+
+    Returns how the regions shifted and the retest (loop.json's ``region_shift`` and ``retest``).
+    The retest comes first so that report.html can show it; it reads no report.
+    """
     say(f"[5/5] report: {first} --compare {second} -> {loop_dir / 'report'}")
     from ffade.summarize.report import build_report
 
+    retested = retest(loop_dir, first, fixed, say)
     report = build_report(
-        first, second, loop_dir / "report", config.threshold, config.min_evaluations
+        first,
+        second,
+        loop_dir / "report",
+        config.threshold,
+        config.min_evaluations,
+        retest=retested,
     )
-    return report["compare"]["region_shift"]
+    return report["compare"]["region_shift"], retested
 
 
-def _retest(loop_dir: Path, first: Path, fixed: Path, say) -> dict[str, Any]:
-    """Stage 5, unbiased: the judged rules' seeded pairs on the original model and on the fix.
+def _run_stage(stage: str, config: Path, run_dir: Path, overrides: dict[str, Any]) -> Path:
+    """``fit`` for one stage; a run that does not end as it should raises :class:`StageStopped`.
 
-    ``ffade export`` with the loop's feedback.yaml (prioritized rules are ``fix`` cases, skipped
-    ones ``hold``), then ``ffade check --target`` the fine-tuner's run on the same pairs, from
-    the discovery and held-out splits alike. The suite stays in ``report/`` for a CI gate.
+    Lightning answers Ctrl-C with ``SystemExit(1)`` once the run's summary.json says
+    ``interrupted``, and re-raises a crash once it says ``failed``; either way the summary says
+    how the run ended, and the loop stops there. A fine-tune has ended when it wrote its verdict
+    (mitigation.json), a discovery when its status is ``finished``.
     """
-    from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
-    from ffade.gate.check import run_check
-    from ffade.gate.export import export_suite
-
-    suite_path = loop_dir / "report" / "suite.yaml"
-    feedback = first / FEEDBACK_FILE
-    slices = read_feedback(feedback).slices
-    say(f"      retest: the judged {slices}' sampled pairs, original vs fixed -> {suite_path}")
-    suite = export_suite(first, suite_path, feedback=feedback, slices=slices)
-    cases = []
-    for case, after in zip(suite.cases, run_check(suite_path, target=str(fixed)), strict=True):
-        cases.append(
-            {
-                "name": case.name,
-                "conditions": case.conditions,
-                "goal": case.goal,
-                "pairs": after.pairs,
-                "failure_rate_before": case.measured["failure_rate"],
-                "failure_rate_after": round(after.failure_rate, 4),
-                "max_failure_rate": case.max_failure_rate,
-                "passed": after.passed,
-            }
-        )
-    return {
-        "suite": str(suite_path),
-        "slices": slices,
-        "passed": sum(c["passed"] for c in cases),
-        "cases": cases,
-    }
+    try:
+        fit(config, run_dir, overrides)
+    except (Exception, KeyboardInterrupt, SystemExit) as exc:
+        raise StageStopped(stage, run_dir, _run_status(run_dir)) from exc
+    status = _run_status(run_dir)
+    ended = (run_dir / MITIGATION_FILE).is_file() if stage == "mitigate" else status == "finished"
+    if not ended:
+        raise StageStopped(stage, run_dir, status)
+    return run_dir
 
 
-def _retest_line(case: dict[str, Any]) -> str:
-    verdict = "pass" if case["passed"] else "FAIL"
-    return (
-        f"{case['goal']} {case['conditions']}: {case['failure_rate_before']:.1%} -> "
-        f"{case['failure_rate_after']:.1%} of {case['pairs']} pairs ({verdict})"
-    )
-
-
-def _check_finished(run_dir: Path, stage: str) -> None:
-    status = read_summary(run_dir).get("status")
-    if status != "finished":
-        raise FfadeError(f"loop step {stage}: {run_dir} ended with status '{status}'")
+def _run_status(run_dir: Path) -> str | None:
+    """The status a run's summary.json gives, None if it wrote none (refused before it ran)."""
+    if not (run_dir / SUMMARY_FILE).is_file():
+        return None
+    return read_summary(run_dir).get("status")
 
 
 def _numbers(m: dict[str, Any]) -> str:
@@ -339,7 +307,8 @@ def _plain(config: LoopConfig) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """The ``ffade loop`` command; returns 0 when the fix is accepted and verified, else 1."""
+    """The ``ffade loop`` command; returns 0 when the fix is accepted and verified, 1 when the
+    guard rejects it or a stage's run stops (:class:`StageStopped`; its line names the stage)."""
     parser = OneLineParser(
         prog="ffade loop",
         description="Discover failures, apply priorities from a file, fine-tune, discover again "
@@ -352,7 +321,14 @@ def main(argv: list[str]) -> int:
     if args.out:
         config.out = Path(args.out)
     writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
-    record = run_loop(config)
+    try:
+        record = run_loop(config)
+    except StageStopped as stop:
+        cause = stop.__cause__
+        if cause is not None and not isinstance(cause, (KeyboardInterrupt, SystemExit)):
+            traceback.print_exception(cause)  # a crash is a bug: where it happened, then the line
+        print(f"ffade: error: {stop}", file=sys.stderr)
+        return 1
     print()
     print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")
     for stage in ("discover", "feedback", "mitigate", "rediscover", "report"):
@@ -369,5 +345,5 @@ def main(argv: list[str]) -> int:
         passed, total = retest["passed"], len(retest["cases"])
         print(f"  retest: {passed} of {total} {retest['slices']} pass on the same sampled pairs")
         for case in retest["cases"]:
-            print(f"    {_retest_line(case)}")
+            print(f"    {retest_line(case)}")
     return 0 if record["status"] == "finished" else 1

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,8 @@ import yaml
 from ffade.cli import main
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade, write_config
+from tests.summarize.test_report import parse
 
 
 def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None) -> Path:
@@ -72,8 +77,9 @@ def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     doc = (REPO / "docs" / "mitigation.md").read_text()
     table = doc.split("loop.json is rewritten after every stage", 1)[1].split("\n\n")[1]
     rows = [line.split(" | ")[0] for line in table.splitlines()[2:]]
-    assert set(record) == {key for row in rows for key in re.findall(r"`(\w+)`", row)}
-    assert "`finished`" in table
+    documented = {key for row in rows for key in re.findall(r"`(\w+)`", row)}
+    assert set(record) == documented - {"stopped"}  # only a loop that stopped has that one
+    assert "`finished`" in table and "`stopped`" in table
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -96,6 +102,17 @@ def test_the_loop_retests_the_judged_rules_on_the_same_pairs(small_loop) -> None
         assert entry["pairs"] == after.pairs == case.measured["pairs"]
         assert entry["passed"] == after.passed
     assert retest["passed"] == sum(c["passed"] for c in retest["cases"])
+    # the loop's report.html shows the same retest, case by case
+    html = (loop_dir / "report" / "report.html").read_text()
+    assert f"{retest['passed']} of {len(retest['cases'])} cases pass</h2>" in html
+    rows = parse(html).tables["retest"][1:]
+    assert [row[0] for row in rows] == [c["name"] for c in retest["cases"]]
+    for row, case in zip(rows, retest["cases"], strict=True):
+        rates = f"{case['failure_rate_before']:.1%} -> {case['failure_rate_after']:.1%}"
+        assert row[1:5] == [case["conditions"], case["goal"], str(case["pairs"]), rates]
+        assert row[6] == ("pass" if case["passed"] else "FAIL")
+    report = json.loads((loop_dir / "report" / "report.json").read_text())
+    assert report["retest"] == retest
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -242,3 +259,93 @@ def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_lo
     assert len(lines) == 1 and str(broken) in lines[0], lines
     assert "did you mean 'learning_rate'" in lines[0]
     assert not (loop_dir.parent / "version_1").exists()  # checked before discovery ran
+
+
+def stopping_loop(tmp_path: Path, target: dict | None = None, budget: int = 40) -> Path:
+    """A loop config whose discovery searches the synthetic task, with ``target`` if given; the
+    digits feedback and fine-tune follow (checked before discovery, never reached)."""
+    discover = write_config(tmp_path / "discover.yaml", "ffade.explore.RandomExplorer", budget)
+    if target is not None:
+        config = yaml.safe_load(discover.read_text())
+        config["model"]["init_args"]["task"]["target"] = target
+        discover.write_text(yaml.safe_dump(config))
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(
+        yaml.safe_dump(
+            {
+                "discover": str(discover),
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "mitigate": str(REPO / "configs" / "mitigate_digits.yaml"),
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    return loop
+
+
+def assert_stopped(loop_dir: Path, stderr: str, status: str) -> None:
+    """docs/mitigation.md: one line naming the stage, its run and status; loop.json says so."""
+    run = loop_dir / "discover"
+    assert stderr.strip().splitlines()[-1] == (
+        f"ffade: error: loop stage discover stopped: {run} ended with status '{status}'"
+    )
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["stopped"] == {"stage": "discover", "run": str(run), "status": status}
+    assert "discover" not in record  # a stage's key comes once it is done
+    assert json.loads((run / "summary.json").read_text())["status"] == status
+
+
+def test_a_stage_that_crashes_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, capsys) -> None:
+    """A crash is no mistake in a config (exit 2): exit 1, the traceback, then the one line."""
+    crashing = {"name": "callable", "args": {"predict": "tests.api.callables:crashes"}}
+    loop = stopping_loop(tmp_path, crashing)
+    assert main(["loop", "--config", str(loop)]) == 1
+    stderr = capsys.readouterr().err
+    assert "RuntimeError: planted crash" in stderr  # a bug keeps its traceback
+    assert_stopped(tmp_path / "loops" / "version_0", stderr, "failed")
+
+
+def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path) -> None:
+    loop = stopping_loop(tmp_path, budget=100_000)
+    loop_dir = tmp_path / "loops" / "version_0"
+    log = loop_dir / "discover" / "evaluations.jsonl"
+    exe = Path(sys.executable).parent / "ffade"
+    with subprocess.Popen(
+        [str(exe), "loop", "--config", str(loop)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        deadline = time.monotonic() + 240
+        while not (log.is_file() and len(log.read_bytes().splitlines()) > 100):
+            assert time.monotonic() < deadline and process.poll() is None, "no search to stop"
+            time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 1, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert f"ffade: interrupted; the run so far is in {loop_dir / 'discover'}" in stderr
+    assert_stopped(loop_dir, stderr, "interrupted")
+
+
+def test_a_mistake_found_as_a_stage_runs_is_still_one_line_and_exit_2(
+    tmp_path: Path, capsys
+) -> None:
+    """A weights file that is not there is found only when discovery builds its target: a
+    mistake (exit 2, said in one line), and loop.json still says where the loop stopped."""
+    missing = tmp_path / "missing.pt"
+    loop = stopping_loop(tmp_path, {"name": "digits_cnn", "args": {"weights": str(missing)}})
+    assert main(["loop", "--config", str(loop)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: target 'digits_cnn': weights file '{missing}' does not exist"
+    ]
+    loop_dir = tmp_path / "loops" / "version_0"
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["stopped"] == {
+        "stage": "discover",
+        "run": str(loop_dir / "discover"),
+        "status": None,
+    }

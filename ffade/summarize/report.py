@@ -60,6 +60,7 @@ def build_report(
     tensorboard: bool = True,
     mitigation: str | Path | None = None,
     slices: str = "rules",
+    retest: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write report.md, report.html, report.json and the pictures; return the report's data.
 
@@ -74,6 +75,9 @@ def build_report(
         mitigation: the fine-tune's mitigation.json whose held-out numbers lead a comparison
             (default: the one beside the compared run's fixed weights, if any).
         slices: what a comparison follows into the other run: "rules" or (connected) "regions".
+        retest: ``ffade loop``'s retest (loop.json's ``retest``: the judged rules on the same
+            sampled pairs before and after the fix), shown as its own section and kept in
+            report.json; None (``ffade report``) adds neither.
 
     Raises:
         FfadeError: a run directory is missing or malformed, or the two grids differ.
@@ -116,6 +120,8 @@ def build_report(
         )
         report["compare"]["mitigation"] = held_out_numbers(other_summary, mitigation)
         report["compare"]["compares"] = what_differs(summary, other_summary)
+    if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
+        report["retest"] = retest
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}
     if tensorboard:
         log_images(run_dir, images)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ffade.summarize.regions import format_value
+from ffade.summarize.report_retest import retest_tables
 
 Table = tuple[str, str, list[str], list[list[str]]]
 """(section title, html id, header, rows)."""
@@ -41,7 +42,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; font-size: 0.9em; }
 th { background: #f2f2f2; }
 #rules td:nth-child(2), #regions td:nth-child(2),
-#region-shift td:nth-child(2) { white-space: nowrap; }
+#region-shift td:nth-child(2), #retest td:nth-child(2) { white-space: nowrap; }
 .note { background: #fff8e1; padding: 0.5em 1em; border-left: 4px solid #f0b400; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 520px; border: 1px solid #ddd; }
@@ -194,6 +195,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     found: list[Table] = []
     if compare is not None and compare.get("mitigation"):
         found.append(("Held-out numbers (mitigation.json)", "held-out", *_held_out(compare)))
+    found += retest_tables(report.get("retest"))  # a loop's: the same pairs before and after
     found += [
         ("Run", "run", *_run_table(report)),
         ("Failure rules", "rules", *_rule_table(report.get("rules"))),

@@ -1,0 +1,54 @@
+"""The retest section of a loop's report: each judged rule on the same pairs, before and after.
+
+``ffade loop`` retests the rules its feedback judged on a seeded sample of pairs, measured on the
+original model and on the fix (:mod:`ffade.loop_retest`), and hands that result to
+:func:`ffade.summarize.report.build_report`; this module turns it into one table for report.md
+and report.html. A report made by hand (``ffade report A --compare B``) has no retest, and no
+such section. Rates read as the loop's closing lines and ``ffade check`` print them (46.9%), so
+the page and the terminal agree to the digit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RETEST_HEADER = [
+    "case",
+    "conditions",
+    "goal",
+    "pairs",
+    "failure rate before -> after",
+    "max allowed",
+    "result",
+]
+
+
+def retest_tables(
+    retest: dict[str, Any] | None,
+) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """The retest as (title, html id, header, rows), or nothing when there was no retest.
+
+    The title says how many cases pass ("5 of 5 cases pass"), the rows one case each: its
+    name (the rule's id), conditions, goal (``fix`` or ``hold``), pairs, the failure rate on the
+    original model -> on the fix, the most the fix may fail there, and pass or FAIL.
+    """
+    if retest is None:
+        return []
+    cases = retest["cases"]
+    rows = [
+        [
+            case["name"],
+            case["conditions"],
+            case["goal"],
+            str(case["pairs"]),
+            f"{case['failure_rate_before']:.1%} -> {case['failure_rate_after']:.1%}",
+            f"{case['max_failure_rate']:.1%}",
+            "pass" if case["passed"] else "FAIL",
+        ]
+        for case in cases
+    ]
+    title = (
+        f"Retest on the same sampled pairs, original model vs fix: {retest['passed']} of "
+        f"{len(cases)} cases pass"
+    )
+    return [(title, "retest", RETEST_HEADER, rows)]

@@ -1,0 +1,78 @@
+"""A loop's report shows its retest (the judged rules on the same pairs before and after the
+fix) as its own section; ``ffade report`` by hand has no retest and no such section."""
+
+from __future__ import annotations
+
+import json
+
+from ffade.summarize.report import build_report, main
+from tests.summarize.conftest import planted_image_counts
+from tests.summarize.test_report import parse
+
+RETEST = {
+    "suite": "/loops/version_0/report/suite.yaml",
+    "slices": "rules",
+    "passed": 1,
+    "cases": [
+        {
+            "name": "S-d6f30cfc",
+            "conditions": "gaussian_blur >= 2",
+            "goal": "fix",
+            "pairs": 128,
+            "failure_rate_before": 0.4688,
+            "failure_rate_after": 0.1797,
+            "max_failure_rate": 0.384,
+            "passed": True,
+        },
+        {
+            "name": "S-ca1f07a1",
+            "conditions": "brightness <= 0.8",
+            "goal": "hold",
+            "pairs": 128,
+            "failure_rate_before": 0.2266,
+            "failure_rate_after": 0.5,
+            "max_failure_rate": 0.3125,
+            "passed": False,
+        },
+    ],
+}
+
+
+def test_a_loops_retest_is_a_table_after_the_held_out_numbers(
+    image_run, make_run, image_concepts
+) -> None:
+    other = make_run("after", image_concepts, planted_image_counts)
+    report = build_report(image_run, other, tensorboard=False, retest=RETEST)
+    saved = json.loads((image_run / "report.json").read_text())
+    assert saved["retest"] == RETEST == report["retest"]
+    page = parse((image_run / "report.html").read_text())
+    assert list(page.tables)[:2] == ["retest", "run"]  # no mitigation.json here: retest leads
+    assert page.tables["retest"] == [
+        [
+            "case",
+            "conditions",
+            "goal",
+            "pairs",
+            "failure rate before -> after",
+            "max allowed",
+            "result",
+        ],
+        ["S-d6f30cfc", "gaussian_blur >= 2", "fix", "128", "46.9% -> 18.0%", "38.4%", "pass"],
+        ["S-ca1f07a1", "brightness <= 0.8", "hold", "128", "22.7% -> 50.0%", "31.2%", "FAIL"],
+    ]
+    html = (image_run / "report.html").read_text()
+    title = "Retest on the same sampled pairs, original model vs fix: 1 of 2 cases pass"
+    assert f"<h2>{title}</h2>" in html
+    markdown = (image_run / "report.md").read_text()
+    assert f"## {title}" in markdown
+    assert "| S-d6f30cfc | gaussian_blur >= 2 | fix | 128 | 46.9% -> 18.0% | 38.4% | pass |" in (
+        markdown
+    )
+
+
+def test_a_report_by_hand_has_no_retest(image_run, make_run, image_concepts) -> None:
+    other = make_run("after", image_concepts, planted_image_counts)
+    assert main([str(image_run), "--compare", str(other), "--no-tensorboard"]) == 0
+    assert "retest" not in json.loads((image_run / "report.json").read_text())
+    assert "retest" not in parse((image_run / "report.html").read_text()).tables
+    assert "Retest" not in (image_run / "report.md").read_text()
