@@ -91,11 +91,17 @@ class QNetwork(nn.Module):
 
     def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
         """actions (..., k + action_flags): coordinates of the state reached, then the flags."""
+        return self.action_tower(torch.cat([actions, self.bumps(actions)], -1))
+
+    def bumps(self, actions: torch.Tensor) -> torch.Tensor:
+        """(..., bumps): how close each coordinate of ``actions`` is to each of its bumps' centers.
+
+        A far bump is exactly 0, not exp(-100): subnormal floats make the CPU's exp and every
+        matrix product they enter, forward and backward, ten to forty times slower (one weight
+        gradient of the action tower took 0.8 ms instead of 0.02).
+        """
         squared = ((actions[..., self.bump_concept] - self.centers) / self.widths) ** 2
-        # a far bump is exactly 0, not exp(-100): subnormal floats make the CPU's exp and every
-        # matrix product they enter, forward and backward, ten to forty times slower
-        bumps = torch.exp(-squared.clamp(max=BUMP_CUTOFF)).masked_fill_(squared >= BUMP_CUTOFF, 0.0)
-        return self.action_tower(torch.cat([actions, bumps], -1))
+        return torch.exp(-squared.clamp(max=BUMP_CUTOFF)).masked_fill_(squared >= BUMP_CUTOFF, 0)
 
     def forward(
         self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
