@@ -7,7 +7,7 @@ buffer's pages only when a bit on them is set, so a search that evaluates a smal
 large space holds little of it in memory. That needs small pages: a large numpy array may be
 backed by 2 MiB transparent huge pages (numpy asks for them; this project's machine gives them
 always), and then 100 keys spread over a 10^9-pair bitmap made 116 of its 125 MB resident. So
-the buffer is an anonymous mapping of its own, advised against huge pages.
+the buffer is a private anonymous mapping of its own, advised against huge pages.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def zeroed_bytes(size: int) -> np.ndarray:
     """``size`` zero bytes whose 4 KiB pages take memory only once written to."""
     if size == 0:  # mmap refuses an empty mapping
         return np.zeros(0, np.uint8)
-    buffer = mmap.mmap(-1, size)  # anonymous: zero-filled, no page resident until written
+    # private and anonymous: zero-filled, and a page read before it is written is the kernel's
+    # shared zero page (a shared mapping, mmap's default, gave each page read memory of its own)
+    buffer = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     if hasattr(mmap, "MADV_NOHUGEPAGE"):  # Linux; elsewhere pages are small anyway
         buffer.madvise(mmap.MADV_NOHUGEPAGE)
     return np.frombuffer(buffer, np.uint8)
