@@ -48,8 +48,8 @@ class EvaluatedPairs:
 
 def zeroed_bytes(size: int) -> np.ndarray:
     """``size`` zero bytes whose 4 KiB pages take memory only once written to."""
-    if size == 0:  # mmap refuses an empty mapping
-        return np.zeros(0, np.uint8)
+    if size == 0 or not hasattr(mmap, "MAP_PRIVATE"):  # mmap refuses 0 bytes; Windows: no flags
+        return np.zeros(size, np.uint8)
     # private and anonymous: zero-filled, and a page read before it is written is the kernel's
     # shared zero page (a shared mapping, mmap's default, gave each page read memory of its own)
     buffer = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
