@@ -71,6 +71,8 @@ def main() -> None:
     parser.add_argument("--explorer", choices=sorted(EXPLORERS), default="dqn")
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
+    if args.seeds < 1:  # before the ground truth's minutes, not a ZeroDivisionError after them
+        parser.error(f"argument --seeds: must be at least 1, got {args.seeds}")
     task = dict(TASKS[args.task], mode="macroscopic")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

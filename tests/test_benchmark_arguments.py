@@ -56,3 +56,18 @@ def test_arguments_that_would_run_nothing_are_one_line(
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:
     line = refused(benchmark, monkeypatch, capsys, "--task", "digits", "--device", "cuda:64")
     assert line.startswith("discovery.py: error: device 'cuda:64': this machine has")
+
+
+def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:
+    """benchmarks/coverage.py --seeds 0 swept the whole grid, then died dividing by zero."""
+    spec = importlib.util.spec_from_file_location(
+        "coverage_benchmark", REPO / "benchmarks" / "coverage.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "argv", ["coverage.py", "--seeds", "0"])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1] == "coverage.py: error: argument --seeds: must be at least 1, got 0"

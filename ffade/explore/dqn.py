@@ -140,7 +140,9 @@ class DQNExplorer(Explorer):
         self.failure_counts: FailureCounts | None = None
         self.epsilon = start_e
         self.transitions = 0
-        self.generator = torch.Generator()
+        # made in build: a torch.Generator pickles as a shared-memory tensor, which ddp_spawn's
+        # hand-over of the module to its processes failed to rebuild (a RuntimeError)
+        self.generator: torch.Generator | None = None
         self._planned_states: np.ndarray | None = None
         self._chosen_evaluated: np.ndarray | None = None  # microscopic: the acted moves' flag
 
@@ -155,7 +157,7 @@ class DQNExplorer(Explorer):
             all_features = (all_features - mean) / std
         self.register_buffer("input_features", all_features, persistent=False)
         torch.manual_seed(self.seed)
-        self.generator.manual_seed(self.seed)
+        self.generator = torch.Generator().manual_seed(self.seed)
         dim, k = all_features.shape[1], task.space.num_concepts
         grids = [concept.coordinates() for concept in task.space.concepts]
         flags = 1 if self.mode == MACROSCOPIC else 2  # stop; and microscopic: evaluated already

@@ -234,3 +234,16 @@ def test_the_exploration_bonus_brings_the_dqn_back_to_a_small_region(tmp_path: P
         taken[bonus] = int(((states[:, 0] == 0) & (states[:, 1] == 0)).sum())
     # 4 discovery inputs x 2 island states = 8 failing pairs on the small island
     assert taken[0.0] <= 2 and taken[8.0] >= 6, taken
+
+
+def test_an_unbuilt_dqn_reaches_a_spawned_process() -> None:
+    """docs/scale.md: ``--trainer.strategy ddp_spawn`` hands the module to processes it spawns.
+    A torch.Generator made in ``__init__`` pickled as a shared-memory tensor that the child
+    failed to rebuild (RuntimeError: unable to resize file), so the run died before it began."""
+    import multiprocessing
+
+    explorer = DQNExplorer(task=synthetic_spec(), budget=200)
+    child = multiprocessing.get_context("spawn").Process(target=id, args=(explorer,))
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == 0
