@@ -139,7 +139,8 @@ class CallableTarget(Target):
             if self.num_classes is None:
                 raise PluginError(
                     "target 'callable': predict returned labels (B,); pass num_classes so "
-                    "they can be scored, or return scores (B, num_classes)"
+                    "they can be scored (ffade.CallableTarget(predict, num_classes=N), or "
+                    "args num_classes in a config), or return scores (B, num_classes)"
                 )
             one_hot = torch.nn.functional.one_hot(tensor.long(), self.num_classes).float()
             return one_hot.clamp_min(LABEL_FLOOR).log()

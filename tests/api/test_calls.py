@@ -85,6 +85,31 @@ def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
     assert {("reward", "half_margin"), ("target", "synthetic_target")} <= names
 
 
+class MarginModule(torch.nn.Module):
+    """The synthetic task's margin as a module: a user's own model, with no Target class."""
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        return 0.7 - batch["coords"][:, 0]
+
+
+def test_a_module_or_a_function_is_a_target_as_it_is(tmp_path: Path) -> None:
+    from tests.api.callables import margin
+
+    spec = synthetic_spec(num_concepts=2)
+    module = MarginModule()
+    runs = [
+        ffade.discover(task=spec, target=piece, explorer="random", budget=40, save_dir=tmp_path)
+        for piece in (module, module, margin)
+    ]
+    names = [run.summary["task"]["target"]["name"] for run in runs]
+    assert names[0] == names[1] != names[2]  # the same module keeps its name (and wrapper)
+    assert registry.registered("target", names[0]).model is module
+    evaluations = [[e.failed for e in run.evaluations] for run in runs]
+    assert evaluations[0] == evaluations[2] and 0 < sum(evaluations[0]) < 40
+    with pytest.raises(ffade.FfadeError, match=r"or a torch.nn.Module or function"):
+        ffade.discover(task=spec, target=3, explorer="random", budget=10, save_dir=tmp_path)
+
+
 @pytest.mark.parametrize(
     ("cls", "name"),
     [("MyReward", "my_reward"), ("HTTPReward", "http_reward"), ("MyCNN", "my_cnn")],
