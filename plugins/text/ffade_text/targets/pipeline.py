@@ -22,7 +22,7 @@ import torch
 
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Target, load_weights
-from ffade_text.targets.seq2seq import Seq2SeqSummarizer
+from ffade_text.targets.seq2seq import Seq2SeqSummarizer, quiet_loading
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 BUNDLED = {"tiny_sentiment": MODELS / "tiny_sentiment", "tiny_news_bart": MODELS / "tiny_news_bart"}
@@ -206,10 +206,11 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     source, local = model_source(model)
     only_local = local_files_only or local
     try:
-        net = AutoModelForSequenceClassification.from_pretrained(
-            source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
-        )
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
+        with quiet_loading():
+            net = AutoModelForSequenceClassification.from_pretrained(
+                source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
+            )
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "local directory" if local else "hub id, not in the Hugging Face cache"
