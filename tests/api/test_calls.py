@@ -127,6 +127,8 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError, match=r"num_env.*allowed:") as error:
         ffade.discover(task=spec, explorer="random", budget=10, num_env=4, save_dir=tmp_path)
     assert "\n" not in str(error.value)
+    with pytest.raises(ffade.FfadeError, match=r"'trainer.max_epoch' \(did you mean 'trainer.max_"):
+        ffade.discover(task=spec, explorer="random", trainer={"max_epoch": 1}, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match="task: unknown key 'targets'"):
         ffade.discover(task={**spec, "targets": "x"}, budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"unknown explorer 'randm' \(did you mean 'rand"):
