@@ -135,6 +135,8 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
         ffade.discover(task=spec, explorer="randm", budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"task.reward: 3 is not a reward name"):
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
+        ffade.Run(tmp_path).report(treshold=0.3)  # a keyword typo is the same kind of mistake
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
     for not_a_run in (tmp_path / "missing", a_file):
