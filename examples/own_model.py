@@ -30,7 +30,7 @@ for _ in range(15):
         optimizer.step()
 
 run = ffade.discover(
-    # a torch.nn.Module (or any function batch -> scores or labels) is a target as it is
+    # target=model works as it is too; wrapping it lets the explorer see embeddings
     target=ffade.CallableTarget(model, features=model[:-1]),  # the explorer sees embeddings
     dataset="digits",
     reward="misclassification",

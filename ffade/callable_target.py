@@ -132,20 +132,34 @@ class CallableTarget(Target):
 
     def scores(self, outputs: Any) -> torch.Tensor:
         """What ``predict`` returned as float scores, (B, C) or (B,), wherever it computed them."""
-        tensor = torch.as_tensor(np.asarray(outputs) if isinstance(outputs, list) else outputs)
+        expected = "labels (B,) of integers, or scores (B, num_classes) or (B,) of floats"
+        try:
+            tensor = torch.as_tensor(np.asarray(outputs) if isinstance(outputs, list) else outputs)
+        except (TypeError, ValueError, RuntimeError):  # strings, ragged lists, objects
+            raise PluginError(
+                f"target 'callable': predict must return {expected}; got {type(outputs).__name__} "
+                f"{str(outputs)[:60]}"
+            ) from None
         if tensor.dim() in (1, 2) and tensor.is_floating_point():
             return tensor.float()
         if tensor.dim() == 1 and not tensor.is_floating_point():
             if self.num_classes is None:
                 raise PluginError(
                     "target 'callable': predict returned labels (B,); pass num_classes so "
-                    "they can be scored, or return scores (B, num_classes)"
+                    "they can be scored (ffade.CallableTarget(predict, num_classes=N), or "
+                    "args num_classes in a config), or return scores (B, num_classes)"
+                )
+            outside = tensor[(tensor < 0) | (tensor >= self.num_classes)]
+            if len(outside):
+                raise PluginError(
+                    f"target 'callable': predict returned label {outside[0].item()}, outside 0 to "
+                    f"{self.num_classes - 1} (num_classes {self.num_classes})"
                 )
             one_hot = torch.nn.functional.one_hot(tensor.long(), self.num_classes).float()
             return one_hot.clamp_min(LABEL_FLOOR).log()
         raise PluginError(
-            f"target 'callable': predict must return labels (B,) of integers, or scores "
-            f"(B, num_classes) or (B,) of floats; got {tuple(tensor.shape)} of {tensor.dtype}"
+            f"target 'callable': predict must return {expected}; got {tuple(tensor.shape)} of "
+            f"{tensor.dtype}"
         )
 
     def render(self, inputs: Any) -> torch.Tensor | None:
@@ -177,4 +191,5 @@ class CallableTarget(Target):
             return super().features(inputs)
         with torch.inference_mode():
             vectors = torch.as_tensor(self.feature_function(self._argument(inputs)))
-        return vectors.flatten(1).float()
+        # (B, ...) -> (B, d); a (B,) or scalar is left for the features check to refuse in a line
+        return (vectors.flatten(1) if vectors.dim() >= 2 else vectors).float()

@@ -245,6 +245,9 @@ def config_error_line(message: str) -> str:
     plugin = _plugin_spec_reason(keys[-1] if keys else "", reason)
     if plugin:
         return plugin
+    misspelled = None if classes or keys else _unknown_key_reason(reason)
+    if misspelled:
+        return misspelled
     in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
         r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
         reason,
@@ -255,6 +258,38 @@ def config_error_line(message: str) -> str:
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         reason = f"{reason}{hint}; task keys: {', '.join(allowed)}"
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
+"""The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section)."""
+
+
+def _unknown_key_reason(reason: str) -> str | None:
+    """A misspelled top-level or ``trainer`` key, with the closest match and what is allowed.
+
+    jsonargparse names the key ("Subcommand 'fit' does not accept option 'trainer.max_epoch'")
+    but not what the config may say instead; the README promises both.
+    """
+    found = re.match(
+        r"(?:Option '|Subcommand '\w+' does not accept option '|Group '(trainer)' does not "
+        r"accept option '|unrecognized arguments: --)([\w.]+)",
+        reason,
+    )
+    if not found:
+        return None
+    key = found.group(2) if found.group(1) is None else f"trainer.{found.group(2)}"
+    head, _, rest = key.partition(".")
+    if head == "trainer" and rest and "." not in rest:
+        parameters = inspect.signature(Trainer.__init__).parameters
+        allowed, word, where = [p for p in parameters if p != "self"], rest, "trainer."
+    elif head not in FIT_KEYS:
+        allowed, word, where = list(FIT_KEYS), head, ""
+    else:
+        return None
+    close = difflib.get_close_matches(word, allowed, n=1)
+    hint = f" (did you mean '{where}{close[0]}'?)" if close else ""
+    kind = "trainer" if where else "top-level"
+    return f"unknown key '{where}{word}'{hint}; allowed {kind} keys: {', '.join(allowed)}"
 
 
 PLUGIN_KEYS = ("target", "dataset", "reward", "concepts")

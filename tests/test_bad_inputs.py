@@ -215,7 +215,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "trainer.max_epochs 0 trains nothing",
     ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
-    "unknown_option": (["fit", "--config", "{config}", "--trainer.max_epochz", "2"], "max_epochz"),
+    "unknown_option": (
+        ["fit", "--config", "{config}", "--trainer.max_epochz", "2"],
+        "unknown key 'trainer.max_epochz' (did you mean 'trainer.max_epochs'?); allowed trainer",
+    ),
     "unknown_task_key_cli": (
         ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
         "--task.modes=microscopic (did you mean 'mode'?); task keys: target, dataset,",
@@ -333,6 +336,10 @@ FRAGMENTS = {
     "argz_concept": "argz",
     "argz_trainer": "callbackz",
     "argz_top": "modle",
+    "unknown_top": "unknown key 'seed_everthing' (did you mean 'seed_everything'?); "
+    "allowed top-level keys: seed_everything, trainer, model",
+    "unknown_trainer": "unknown key 'trainer.max_epoch' (did you mean 'trainer.max_epochs'?); "
+    "allowed trainer keys: accelerator,",
     "max_steps_zero": "max_steps",
     "max_idle_zero": "max_idle_steps",
     "budget_zero": "budget",
@@ -392,6 +399,8 @@ FAST = {
     "report_threshold_text",
     "start_state_macroscopic",
     "mode_typo",
+    "unknown_top",
+    "unknown_trainer",
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",

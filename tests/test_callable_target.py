@@ -46,6 +46,18 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget(lambda x: np.array([1]), num_classes=3).predict(torch.zeros(2, 4))
     with pytest.raises(PluginError, match=r"weights needs predict to be a torch\.nn\.Module"):
         CallableTarget(lambda x: x, weights="w.pt")
+    with pytest.raises(PluginError, match=r"predict returned label 12, outside 0 to 9"):
+        CallableTarget(lambda x: np.array([12, 0]), num_classes=10).predict(torch.zeros(2))
+    with pytest.raises(PluginError, match=r"predict must return labels .*; got list \['cat'"):
+        CallableTarget(lambda x: ["cat", "dog"]).predict(torch.zeros(2))
+
+
+def test_one_dimensional_features_are_refused_by_the_features_check() -> None:
+    from ffade.plugin_checks import checked_features
+
+    target = CallableTarget(lambda x: x.sum(-1), features=lambda x: x.sum(-1))
+    with pytest.raises(PluginError, match=r"features\(\) returned shape \(2,\) for a batch of 2"):
+        checked_features(target, torch.ones(2, 3), 2)
 
 
 def test_a_module_is_trainable_and_loads_weights(tmp_path: Path) -> None:

@@ -58,7 +58,8 @@ def discover(
         task: the config's ``task`` section (a dict or a TaskSpec); the keywords below fill in
             or override its keys.
         target, dataset, reward: a plugin name, ``{name, args}``, or a plugin class or instance
-            (registered for this process, see :func:`ffade.register`).
+            (registered for this process, see :func:`ffade.register`); ``target`` may also be a
+            ``torch.nn.Module`` or a ``predict`` function, wrapped in ``CallableTarget``.
         concepts: a list of those, one per concept axis.
         mode: "macroscopic" or "microscopic".
         max_inputs: search only the first N inputs of the discovery split.

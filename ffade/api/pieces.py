@@ -88,10 +88,34 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
         return {"name": piece, "args": {}}
     if (inspect.isclass(piece) and issubclass(piece, base)) or isinstance(piece, base):
         return {"name": in_process_name(kind, piece), "args": {}}
+    if kind == "target" and callable(piece) and not inspect.isclass(piece):
+        return {"name": in_process_name(kind, callable_target(piece)), "args": {}}
+    model = " (or a torch.nn.Module or function)" if kind == "target" else ""
     raise FfadeError(
         f"{where}: {piece!r} is not a {kind} name, a {{name, args}} mapping, or a "
-        f"ffade.plugin_api.{base.__name__} class or instance"
+        f"ffade.plugin_api.{base.__name__} class or instance{model}"
     )
+
+
+_WRAPPERS: dict[int, Any] = {}
+"""id of each model or function passed as a target -> the CallableTarget made for it (kept for
+the process, as the registry keeps it, so an id is never reused while its entry stands)."""
+
+
+def callable_target(model: Any) -> Any:
+    """A ``torch.nn.Module`` or a function, passed as a target, as :class:`CallableTarget`.
+
+    The README promises that a model or a ``predict`` function "is a target as it is". The same
+    object gets the same wrapper (so the same in-process name): ``ffade.mitigate`` then trains
+    the very module the user holds, and a second ``discover`` reuses it. Labels still need
+    ``num_classes``, which only an explicit ``ffade.CallableTarget(f, num_classes=N)`` gives.
+    """
+    from ffade.callable_target import CallableTarget
+
+    wrapper = _WRAPPERS.get(id(model))
+    if wrapper is None or wrapper.function is not model:
+        wrapper = _WRAPPERS[id(model)] = CallableTarget(model)
+    return wrapper
 
 
 def task_config(task: Any, pieces: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ directory written by ``ffade fit`` yesterday is as good as one just made.
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 from ffade.errors import FfadeError
 
 REPORT_JSON = "report.json"
+REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard")
+"""What :meth:`Run.report` passes on to :func:`report` (``ffade report``'s options)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,13 @@ class Run:
         Returns:
             the path of report.html.
         """
+        unknown = sorted(set(options) - set(REPORT_OPTIONS))
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], REPORT_OPTIONS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise FfadeError(
+                f"report: unknown option {unknown[0]!r}{hint}; allowed: {', '.join(REPORT_OPTIONS)}"
+            )
         report(self, compare=compare, **options)
         return self.dir / "report.html"
 

@@ -85,6 +85,31 @@ def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
     assert {("reward", "half_margin"), ("target", "synthetic_target")} <= names
 
 
+class MarginModule(torch.nn.Module):
+    """The synthetic task's margin as a module: a user's own model, with no Target class."""
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        return 0.7 - batch["coords"][:, 0]
+
+
+def test_a_module_or_a_function_is_a_target_as_it_is(tmp_path: Path) -> None:
+    from tests.api.callables import margin
+
+    spec = synthetic_spec(num_concepts=2)
+    module = MarginModule()
+    runs = [
+        ffade.discover(task=spec, target=piece, explorer="random", budget=40, save_dir=tmp_path)
+        for piece in (module, module, margin)
+    ]
+    names = [run.summary["task"]["target"]["name"] for run in runs]
+    assert names[0] == names[1] != names[2]  # the same module keeps its name (and wrapper)
+    assert registry.registered("target", names[0]).model is module
+    evaluations = [[e.failed for e in run.evaluations] for run in runs]
+    assert evaluations[0] == evaluations[2] and 0 < sum(evaluations[0]) < 40
+    with pytest.raises(ffade.FfadeError, match=r"or a torch.nn.Module or function"):
+        ffade.discover(task=spec, target=3, explorer="random", budget=10, save_dir=tmp_path)
+
+
 @pytest.mark.parametrize(
     ("cls", "name"),
     [("MyReward", "my_reward"), ("HTTPReward", "http_reward"), ("MyCNN", "my_cnn")],
@@ -102,12 +127,16 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError, match=r"num_env.*allowed:") as error:
         ffade.discover(task=spec, explorer="random", budget=10, num_env=4, save_dir=tmp_path)
     assert "\n" not in str(error.value)
+    with pytest.raises(ffade.FfadeError, match=r"'trainer.max_epoch' \(did you mean 'trainer.max_"):
+        ffade.discover(task=spec, explorer="random", trainer={"max_epoch": 1}, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match="task: unknown key 'targets'"):
         ffade.discover(task={**spec, "targets": "x"}, budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"unknown explorer 'randm' \(did you mean 'rand"):
         ffade.discover(task=spec, explorer="randm", budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"task.reward: 3 is not a reward name"):
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
+        ffade.Run(tmp_path).report(treshold=0.3)  # a keyword typo is the same kind of mistake
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
     for not_a_run in (tmp_path / "missing", a_file):

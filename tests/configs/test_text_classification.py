@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ffade.cli import main
-from tests.helpers import REPO
+from tests.helpers import REPO, ffade
 
 
 def run(tmp_path: Path, **init_args) -> dict:
@@ -37,3 +37,16 @@ def test_committed_config_finds_failures(tmp_path: Path) -> None:
     assert summary["evaluations"] == 1000 and summary["gradient_updates"] > 0
     assert summary["failing_concept_states"] >= 20
     assert main(["report", str(tmp_path / "runs" / "text_classification" / "version_0")]) == 0
+
+
+def test_a_label_the_model_lacks_is_one_stderr_line(tmp_path: Path) -> None:
+    # the model loads before its labels are checked: transformers' "Loading weights" bar came
+    # first, and the README's one line of error was two
+    config = str(REPO / "configs" / "text_classification.yaml")
+    labels = "--model.init_args.task.target.args.labels=[neg, pos]"
+    result = ffade("fit", "--config", config, labels, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'hf_pipeline': label 'neg' is not one of the model's labels "
+        "(negative, positive)"
+    ]

@@ -25,6 +25,13 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
             f"reward '{name}' needs scores (B, num_classes) and labels (B,); got "
             f"{tuple(scores.shape)} and {tuple(labels.shape)}"
         )
+    outside = labels[(labels < 0) | (labels >= scores.shape[1])]
+    if len(outside):  # e.g. hf_pipeline given fewer labels than the dataset has classes
+        raise FfadeError(
+            f"reward '{name}': reference label {outside[0].item()} is past the target's "
+            f"{scores.shape[1]} scores per input; the target must score every class of the "
+            "dataset (hf_pipeline: one entry in labels per class)"
+        )
     return scores.softmax(-1), labels.to(scores.device)
 
 

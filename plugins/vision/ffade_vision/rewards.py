@@ -34,6 +34,13 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
     accepted = torch.as_tensor(references, device=logits.device)
     is_labels = accepted.dtype != torch.bool and logits.dim() == 2
     if is_labels and accepted.numel() == logits.shape[0]:
+        outside = accepted[(accepted < 0) | (accepted >= logits.shape[-1])]
+        if len(outside):  # one_hot's "Class values must be smaller than num_classes", said fully
+            raise FfadeError(
+                f"classification rewards: reference label {outside[0].item()} is past the "
+                f"target's {logits.shape[-1]} scores per input; the target must score every "
+                "class of the dataset"
+            )
         accepted = torch.nn.functional.one_hot(accepted.long().reshape(-1), logits.shape[-1])
         accepted = accepted.bool()
     if logits.dim() != 2 or accepted.shape != logits.shape or accepted.dtype != torch.bool:

@@ -36,6 +36,10 @@ def test_confidence_drop_fails_past_its_threshold() -> None:
         LabelConfidenceDrop(threshold=1.5)
     with pytest.raises(FfadeError, match="none given"):
         LabelFlip().score(edited, torch.tensor([0, 0]))
+    # hf_pipeline given one label for a two-class dataset: one line, not gather's IndexError
+    one_column = log_probs([1.0], [1.0])
+    with pytest.raises(FfadeError, match=r"reference label 1 is past the target's 1 scores"):
+        LabelFlip().score(one_column, torch.tensor([0, 1]), one_column)
 
 
 def test_dataset_maps_label_names_to_indices(tmp_path: Path) -> None:

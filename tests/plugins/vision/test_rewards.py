@@ -77,6 +77,9 @@ def test_shapes_are_checked() -> None:
         AccuracyDrop().score(LOGITS, LABELS, LOGITS[:1])
     with pytest.raises(FfadeError, match=r"mask of accepted classes"):
         Misclassification().score(LOGITS, torch.ones(2, 4, dtype=torch.bool))
+    # a target scoring 3 classes of a 10-class dataset: one line, not one_hot's RuntimeError
+    with pytest.raises(FfadeError, match=r"reference label 7 is past the target's 3 scores"):
+        Misclassification().score(torch.zeros(2, 3), torch.tensor([1, 7]))
 
 
 def test_a_mask_of_accepted_classes_counts_any_of_them_as_right() -> None:

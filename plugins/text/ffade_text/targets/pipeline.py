@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import PluginError
+from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Target, load_weights
-from ffade_text.targets.seq2seq import Seq2SeqSummarizer
+from ffade_text.targets.seq2seq import Seq2SeqSummarizer, quiet_loading
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 BUNDLED = {"tiny_sentiment": MODELS / "tiny_sentiment", "tiny_news_bart": MODELS / "tiny_news_bart"}
@@ -96,14 +96,18 @@ class HFTextPipeline(Target):
         self.columns: list[int] = []
         if task == "summarization":
             source, _ = model_source(model)
-            self.summarizer = Seq2SeqSummarizer(
-                source,
-                generation=generation,
-                max_input_tokens=max_input_tokens,
-                local_files_only=local_files_only,
-                device=device,
-                weights=weights,
-            )
+            try:
+                self.summarizer = Seq2SeqSummarizer(
+                    source,
+                    generation=generation,
+                    max_input_tokens=max_input_tokens,
+                    local_files_only=local_files_only,
+                    device=device,
+                    weights=weights,
+                )
+            except FfadeError as exc:  # name the target the config names, not the one inside
+                message = str(exc).replace("target 'seq2seq_summarizer'", f"target '{NAME}'")
+                raise PluginError(message) from exc
             self.model, self.tokenizer = self.summarizer.model, self.summarizer.tokenizer
             return
         self.model, self.tokenizer = _load(model, local_files_only)
@@ -158,7 +162,9 @@ class HFTextPipeline(Target):
         return table[:, self.columns].clamp_min(1e-8).log()
 
     def features(self, inputs: Sequence[str]) -> torch.Tensor:
-        """Mean-pooled last hidden states (B, d) of the texts (the encoder's, for seq2seq)."""
+        """Mean-pooled last hidden states (B, d) of the texts (the encoder's, for seq2seq
+        summarizers and for encoder-decoder classifiers, whose outputs hold no ``hidden_states``).
+        """
         if self.summarizer is not None:
             return self.summarizer.features(self._texts(inputs))
         batch = self.tokenizer(
@@ -170,7 +176,10 @@ class HFTextPipeline(Target):
         )
         batch = {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
         with torch.inference_mode():
-            states = self.model(**batch, output_hidden_states=True).hidden_states[-1]
+            if self.model.config.is_encoder_decoder:  # BART-style classifiers (bart-large-mnli)
+                states = self.model.get_encoder()(**batch).last_hidden_state
+            else:
+                states = self.model(**batch, output_hidden_states=True).hidden_states[-1]
         mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
         return ((states * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
 
@@ -197,10 +206,11 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     source, local = model_source(model)
     only_local = local_files_only or local
     try:
-        net = AutoModelForSequenceClassification.from_pretrained(
-            source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
-        )
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
+        with quiet_loading():
+            net = AutoModelForSequenceClassification.from_pretrained(
+                source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
+            )
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "local directory" if local else "hub id, not in the Hugging Face cache"

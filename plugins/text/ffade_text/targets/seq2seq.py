@@ -8,8 +8,8 @@ article's tokens: what the article looks like to the model, with nothing about i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -209,20 +209,21 @@ def load(
     only_local = local_files_only or local
     source = str(Path(model).expanduser()) if local else model
     try:
-        net = AutoModelForSeq2SeqLM.from_pretrained(
-            source,
-            dtype=dtype,
-            trust_remote_code=trust_remote_code,
-            local_files_only=only_local,
-            # transformers does not pass local_files_only on to its LoRA-adapter lookup when
-            # peft is installed; without this an offline hub id waits through retries
-            adapter_kwargs={"local_files_only": only_local},
-        )
-        tok = AutoTokenizer.from_pretrained(
-            tokenizer or source,
-            trust_remote_code=trust_remote_code,
-            local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
-        )
+        with quiet_loading():
+            net = AutoModelForSeq2SeqLM.from_pretrained(
+                source,
+                dtype=dtype,
+                trust_remote_code=trust_remote_code,
+                local_files_only=only_local,
+                # transformers does not pass local_files_only on to its LoRA-adapter lookup when
+                # peft is installed; without this an offline hub id waits through retries
+                adapter_kwargs={"local_files_only": only_local},
+            )
+            tok = AutoTokenizer.from_pretrained(
+                tokenizer or source,
+                trust_remote_code=trust_remote_code,
+                local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
+            )
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PluginError(
@@ -231,3 +232,21 @@ def load(
             f"{first}"
         ) from exc
     return net, tok
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """transformers' "Loading weights" bar off while a model loads, then as it was.
+
+    Local models load in a blink, and a mistake found just after loading (a label the model
+    lacks) was the bar on stderr and then the one-line error: two lines, not one.
+    """
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()

@@ -54,6 +54,11 @@ class ImageFolderDataset(Dataset):
         cache: bool = True,
     ) -> None:
         super().__init__(seed)
+        if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
+            raise FfadeError(
+                f"dataset 'image_folder': image_size must be a whole number of pixels, at least 1; "
+                f"got {image_size!r}"
+            )
         self.root = Path(root).expanduser()
         if not self.root.is_dir():
             raise FfadeError(f"dataset 'image_folder': root {str(self.root)!r} is not a folder")

@@ -10,7 +10,8 @@ and a model that is not there is a one-line error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +131,14 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     source = str(path) if local else model
     only_local = local_files_only or local
     try:
-        network = AutoModelForImageClassification.from_pretrained(
-            source,
-            local_files_only=only_local,
-            # not passed on to the LoRA-adapter lookup when peft is installed (see ffade-text)
-            adapter_kwargs={"local_files_only": only_local},
-        )
-        processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
+        with quiet_loading():
+            network = AutoModelForImageClassification.from_pretrained(
+                source,
+                local_files_only=only_local,
+                # not passed on to the LoRA-adapter lookup when peft is installed (see ffade-text)
+                adapter_kwargs={"local_files_only": only_local},
+            )
+            processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "local directory" if local else "hub id, not in the Hugging Face cache"
@@ -145,3 +147,21 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             f"local_files_only is false): {first}"
         ) from exc
     return network, processor
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """transformers' "Loading weights" bar off while a model loads, then as it was.
+
+    Local models load in a blink, and a mistake found just after loading (a label the model
+    lacks) was the bar on stderr and then the one-line error: two lines, not one.
+    """
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()

@@ -56,3 +56,19 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_registered_by_name() -> None:
     assert registry.load("target", "hf_pipeline") is HFTextPipeline
+
+
+def test_an_encoder_decoder_classifier_gives_features() -> None:
+    # BART-style classifiers (facebook/bart-large-mnli) return no hidden_states: the encoder's
+    # states are the features, as for the summarizers (here the bundled BART with a new head)
+    target = HFTextPipeline("text-classification", "tiny_news_bart")
+    texts = ["The council approved a budget.", "Rain fell on Monday in Belmont town."]
+    assert target.features(texts).shape == (2, 128)
+    assert target.predict(texts).shape == (2, target.model.config.num_labels)
+
+
+def test_a_missing_summarizer_names_hf_pipeline(tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match=r"^target 'hf_pipeline': model directory .* not exist"):
+        HFTextPipeline("summarization", str(tmp_path / "missing"))
+    with pytest.raises(PluginError, match=r"^target 'hf_pipeline': cannot load 'nobody/x'"):
+        HFTextPipeline("summarization", "nobody/x")

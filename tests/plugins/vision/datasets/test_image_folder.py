@@ -70,6 +70,9 @@ def test_errors_name_the_problem(tmp_path: Path, image_root: Path) -> None:
         ImageFolderDataset(str(image_root), classes="missing.json")
     with pytest.raises(FfadeError, match="repeat"):
         ImageFolderDataset(str(image_root), classes=["cat", "dog", "fox", "cat"])
+    for size in (0, -5, 2.5):  # was resize's RuntimeError traceback when the split was read
+        with pytest.raises(FfadeError, match=rf"image_size must be .* at least 1; got {size}"):
+            ImageFolderDataset(str(image_root), image_size=size)
     (image_root / "cat" / "broken.png").write_bytes(b"not a png")
     data = ImageFolderDataset(str(image_root), fractions=(1.0, 0.0, 0.0))
     with pytest.raises(FfadeError, match="cannot read image"):

@@ -54,3 +54,13 @@ def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
     assert "\n" not in str(error.value)
     with pytest.raises(PluginError, match="does not exist"):
         HFImagePipeline(str(tmp_path / "missing"))
+
+
+def test_loading_prints_no_progress_bar(tiny_vit: Path, capfd: pytest.CaptureFixture) -> None:
+    from transformers.utils import logging as hf_logging
+
+    capfd.readouterr()
+    with pytest.raises(PluginError, match="label 'cat'"):
+        HFImagePipeline(str(tiny_vit), labels=["cat"])
+    assert "Loading weights" not in capfd.readouterr().err  # the error is the one line
+    assert hf_logging.is_progress_bar_enabled()  # and the bars are back for everything else
