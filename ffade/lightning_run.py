@@ -191,7 +191,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
             trainer_defaults=trainer_defaults(),
             save_config_callback=AtomicSaveConfig,
             save_config_kwargs={"overwrite": True},
-            parser_kwargs={"exit_on_error": False, "prog": "ffade"},
+            parser_kwargs={"exit_on_error": False, "prog": "ffade", "allow_abbrev": False},
             auto_configure_optimizers=False,
             args=args,
         )

@@ -219,6 +219,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.max_epochz", "2"],
         "unknown key 'trainer.max_epochz' (did you mean 'trainer.max_epochs'?); allowed trainer",
     ),
+    "abbreviated_option": (  # argparse took a prefix of a key as the key itself
+        ["fit", "--config", "{config}", "--trainer.max_epoch", "2"],
+        "unknown key 'trainer.max_epoch' (did you mean 'trainer.max_epochs'?); allowed trainer",
+    ),
     "unknown_task_key_cli": (
         ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
         "--task.modes=microscopic (did you mean 'mode'?); task keys: target, dataset,",
