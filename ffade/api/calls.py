@@ -135,6 +135,8 @@ def _priorities_file(run: Run, priorities: dict[str, Any] | str | Path | None) -
     import yaml
 
     if isinstance(priorities, (str, Path)):
+        if not Path(priorities).is_file():  # said as the argument a Python caller typed
+            raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
         return Path(priorities)
     data = DEFAULT_PRIORITIES if priorities is None else priorities
     if not isinstance(data, dict):

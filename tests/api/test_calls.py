@@ -145,3 +145,6 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
         # the line `ffade report` prints for the same path, after "ffade: error: "
         expected = f"run directory '{not_a_run}' does not exist or is not a directory"
         assert str(error.value) == expected
+    with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
+        ffade.mitigate(tmp_path, "nope.yaml")
+    assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
