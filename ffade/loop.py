@@ -62,6 +62,8 @@ from ffade.mitigate.base import MITIGATION_FILE
 from ffade.records import SUMMARY_FILE, read_summary, write_json_atomic
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
+STAGE_AFTER = {"discovered": "feedback", "rediscovered": "report"}
+"""The stage under way after a status: those that are no Lightning run, which Ctrl-C stops."""
 
 
 class StageStopped(Exception):
@@ -72,14 +74,18 @@ class StageStopped(Exception):
     (``__cause__``) and is still said as the mistake it is (exit 2).
     """
 
-    def __init__(self, stage: str, run_dir: Path, status: str | None) -> None:
+    def __init__(self, stage: str, run_dir: Path | None, status: str | None) -> None:
         self.stage, self.run_dir, self.status = stage, run_dir, status
         ended = f"ended with status '{status}'" if status else f"ended with no {SUMMARY_FILE}"
-        super().__init__(f"loop stage {stage} stopped: {run_dir} {ended}")
+        if run_dir is None:  # a stage that is no Lightning run (feedback, report) has no status
+            super().__init__(f"loop stage {stage} stopped: {status}")
+        else:
+            super().__init__(f"loop stage {stage} stopped: {run_dir} {ended}")
 
     def to_dict(self) -> dict[str, Any]:
         """loop.json's ``stopped``."""
-        return {"stage": self.stage, "run": str(self.run_dir), "status": self.status}
+        run = None if self.run_dir is None else str(self.run_dir)
+        return {"stage": self.stage, "run": run, "status": self.status}
 
 
 def next_loop_dir(out: Path) -> Path:
@@ -150,7 +156,11 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
         write_json_atomic(loop_dir / "loop.json", record)
 
     try:
-        return _run_stages(config, loop_dir, record, save, say)
+        try:
+            return _run_stages(config, loop_dir, record, save, say)
+        except KeyboardInterrupt as interrupt:  # Ctrl-C in a stage that is no Lightning run
+            stage = STAGE_AFTER.get(record.get("status"), "report")
+            raise StageStopped(stage, None, "interrupted") from interrupt
     except StageStopped as stop:
         record["stopped"] = stop.to_dict()
         save("stopped")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ffade import loop as loop_module
 from ffade.cli import main
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
@@ -328,6 +329,29 @@ def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path) 
     assert "Traceback" not in stderr
     assert f"ffade: interrupted; the run so far is in {loop_dir / 'discover'}" in stderr
     assert_stopped(loop_dir, stderr, "interrupted")
+
+
+def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Feedback and report are no Lightning runs: Ctrl-C there was exit 130 and a loop.json
+    still saying 'discovered'; now it is the same stop as in a run's stage."""
+
+    def pressed_ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module, "feedback_from_file", pressed_ctrl_c)
+    loop = stopping_loop(tmp_path)
+    assert main(["loop", "--config", str(loop)]) == 1
+    stderr = capsys.readouterr().err
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "ffade: error: loop stage feedback stopped: interrupted"
+    )
+    record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
+    assert "discover" in record and "feedback" not in record
 
 
 def test_a_mistake_found_as_a_stage_runs_is_still_one_line_and_exit_2(
