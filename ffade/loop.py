@@ -76,11 +76,13 @@ class StageStopped(Exception):
 
     def __init__(self, stage: str, run_dir: Path | None, status: str | None) -> None:
         self.stage, self.run_dir, self.status = stage, run_dir, status
-        ended = f"ended with status '{status}'" if status else f"ended with no {SUMMARY_FILE}"
-        if run_dir is None:  # a stage that is no Lightning run (feedback, report) has no status
-            super().__init__(f"loop stage {stage} stopped: {status}")
+        if run_dir is None:  # a stage that is no Lightning run (feedback, report): no summary
+            how = status
+        elif status:
+            how = f"{run_dir} ended with status '{status}'"
         else:
-            super().__init__(f"loop stage {stage} stopped: {run_dir} {ended}")
+            how = f"{run_dir} ended with no {SUMMARY_FILE}"
+        super().__init__(f"loop stage {stage} stopped: {how}")
 
     def to_dict(self) -> dict[str, Any]:
         """loop.json's ``stopped``."""
