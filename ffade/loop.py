@@ -55,11 +55,9 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.feedback.from_file import feedback_from_file
-from ffade.lightning_run import ConfigError, run_lightning
 from ffade.loop_config import LoopConfig, read_loop_config
 from ffade.loop_retest import retest, retest_line
-from ffade.mitigate.base import MITIGATION_FILE
-from ffade.records import SUMMARY_FILE, read_summary, write_json_atomic
+from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 STAGE_AFTER = {"discovered": "feedback", "rediscovered": "report"}
@@ -107,6 +105,8 @@ def fit(
     output discarded), so a mistake in a later stage's file stops the loop before the first
     stage spends minutes. ``where``: what a config error names (default: ``config``).
     """
+    from ffade.lightning_run import ConfigError, run_lightning  # not for ``ffade loop --help``
+
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
         "init_args": {"save_dir": str(run_dir.parent), "name": "", "version": run_dir.name},

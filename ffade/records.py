@@ -30,6 +30,7 @@ from ffade.errors import FfadeError
 EVALUATIONS_FILE = "evaluations.jsonl"
 SUMMARY_FILE = "summary.json"
 POLICY_FILE = "policy.npy"
+MITIGATION_FILE = "mitigation.json"  # a fine-tune's verdict (ffade.mitigate.base)
 
 
 @dataclass

@@ -13,13 +13,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from ffade.records import read_summary
+from ffade.records import MITIGATION_FILE, read_summary
 
 
 def run_ending(run_dir: str | Path) -> str:
     """The closing lines for the run in ``run_dir`` (a discovery or a fine-tune)."""
-    from ffade.mitigate.base import MITIGATION_FILE
-
     run_dir = Path(run_dir)
     mitigation = run_dir / MITIGATION_FILE
     if mitigation.is_file():

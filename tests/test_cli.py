@@ -85,7 +85,15 @@ def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["report", "--help"], ["feedback", "--help"], ["plugins"]],
+    [
+        ["--help"],
+        ["report", "--help"],
+        ["feedback", "--help"],
+        ["plugins"],
+        ["check", "--help"],
+        ["export", "--help"],
+        ["loop", "--help"],  # it trains, but its help need not wait for Lightning
+    ],
     ids=" ".join,
 )
 def test_commands_that_do_not_train_never_import_lightning(args: list[str]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.records import MITIGATION_FILE
 
 REPORT_JSON = "report.json"
 REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard")
@@ -77,8 +78,6 @@ class Run:
     @property
     def mitigation(self) -> dict[str, Any] | None:
         """mitigation.json of a fine-tuning run (before/after rates, status), else None."""
-        from ffade.mitigate.base import MITIGATION_FILE
-
         path = self.dir / MITIGATION_FILE
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 

@@ -21,9 +21,7 @@ from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
-
-MITIGATION_FILE = "mitigation.json"
-"""What a fine-tuner writes (:mod:`ffade.mitigate.base`), read here as plain JSON."""
+from ffade.records import MITIGATION_FILE
 
 
 def resolve_target(target: str | None, target_args: list[str], suite_target: Any) -> Any:

@@ -40,7 +40,7 @@ from ffade.mitigate.guard import (
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
 from ffade.plugin_checks import split_pairs
-from ffade.records import atomic_path, write_json_atomic
+from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
 from ffade.task import Task, build_task
@@ -49,7 +49,6 @@ from ffade.task import Task, build_task
 # Lightning's warning that the data cannot resume does not hold
 warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
 
-MITIGATION_FILE = "mitigation.json"
 MODEL_FILE = "model.pt"
 
 
