@@ -36,7 +36,9 @@ from ffade.mitigate.guard import (
     GuardResult,
     guard_pairs,
     measure,
+    passing_inputs,
     region_failure_rates,
+    relative_change,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
 from ffade.plugin_checks import split_pairs
@@ -176,14 +178,12 @@ class FineTuner(RunModule):
             self.hparams.batch_size,
             self.seed,
         )
-        self._pairs = guard_pairs(
-            len(heldout),
-            space,
-            self.plan.states,
-            self.plan.state_region,
-            self.hparams.guard_pairs,
-            self.seed,
-        )
+        self._pairs = self._guard_pairs()
+
+    def _guard_pairs(self, inputs: np.ndarray | None = None) -> GuardPairs:
+        """The guard's pairs, drawn from ``inputs`` of the heldout split (default all)."""
+        args = (self.plan.states, self.plan.state_region, self.hparams.guard_pairs, self.seed)
+        return guard_pairs(len(self.heldout.inputs), self.task.space, *args, inputs=inputs)
 
     @override
     def train_dataloader(self) -> TrainingPairs:
@@ -216,9 +216,14 @@ class FineTuner(RunModule):
             self.before = GuardResult(**self._restored["before"])
             self._batches_trained = self._restored.get("batches_trained", 0)
             self._data.resume_after(self._batches_trained)
+            if self._restored.get("guard_inputs") is not None:
+                self._pairs = self._guard_pairs(np.asarray(self._restored["guard_inputs"]))
         else:
             self._original = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
             self.write_summary("measuring")
+            if self.plan.task_spec.get("only_passing_inputs"):  # the failures the search found
+                passing = passing_inputs(self.heldout, self.hparams.eval_batch_size)
+                self._pairs = self._guard_pairs(passing)
             self.before = self.measure_guard()
             self._log_guard(self.before, "before")
         self.network.train()  # targets hand their model over in eval mode
@@ -240,6 +245,7 @@ class FineTuner(RunModule):
                 "before": asdict(self.before),
                 "original": self._original,
                 "batches_trained": self._batches_trained,
+                "guard_inputs": None if self._pairs.inputs is None else self._pairs.inputs.tolist(),
                 "rng": rng_states(),
             }
 
@@ -326,7 +332,7 @@ class FineTuner(RunModule):
             **before.as_dict("before"),
             **after.as_dict("after"),
             "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
-            "targeted_failure_rate_relative_change": _relative(
+            "targeted_failure_rate_relative_change": relative_change(
                 before.targeted_failure_rate, after.targeted_failure_rate
             ),
             "untargeted_failure_rate_change": None
@@ -389,8 +395,3 @@ class FineTuner(RunModule):
         if self.result is not None:
             summary.update({k: v for k, v in self.result.items() if k not in ("regions", "guard")})
         return summary
-
-
-def _relative(before: float, after: float) -> float | None:
-    """(after - before) / before: -0.6 means the rate fell by 60%; None when before is 0."""
-    return None if before == 0 else (after - before) / before

@@ -12,6 +12,12 @@ after fine-tuning, on the very same (input, state) pairs, so the change is the m
   prioritized region, and not the neutral state (that is clean accuracy's). It shows whether the
   fix broke something else. Sampled the same way.
 
+When the run searched only the inputs its target got right unchanged (``task.only_passing_inputs``),
+both failure rates are measured on the held-out inputs the original model gets right unchanged:
+the failures the search found, and the fix targets, are the concepts' doing, and an input the
+model fails anyway is clean accuracy's to count, not a rule's. Clean accuracy is measured on
+every held-out input either way.
+
 A fix is *rejected* when clean accuracy falls by more than the tolerance.
 """
 
@@ -26,6 +32,7 @@ import torch
 
 from ffade.concepts import ConceptSpace
 from ffade.env import Evaluator
+from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
 from ffade.task import Task
 
@@ -54,17 +61,25 @@ class GuardPairs:
     untargeted_states: np.ndarray
     num_targeted_states: int
     num_untargeted_states: int
+    inputs: np.ndarray | None = None
+    """The held-out inputs the failure rates are measured on, when not all (only passing ones)."""
 
     def describe(self) -> dict[str, Any]:
         """The pairs' counts and what each number measured on them means, for mitigation.json."""
+        definitions = dict(DEFINITIONS)
+        if self.inputs is not None:
+            for key in ("targeted_failure_rate", "untargeted_failure_rate"):
+                definitions[key] += ", on the inputs the original model gets right unchanged"
         return {
             "split": "heldout",
             "inputs": self.num_inputs,
+            "failure_rate_inputs": self.num_inputs if self.inputs is None else len(self.inputs),
+            "only_passing_inputs": self.inputs is not None,
             "targeted_states": self.num_targeted_states,
             "targeted_pairs": len(self.targeted_ids),
             "untargeted_states": self.num_untargeted_states,
             "untargeted_pairs": len(self.untargeted_ids),
-            "definitions": dict(DEFINITIONS),
+            "definitions": definitions,
         }
 
 
@@ -75,33 +90,39 @@ def guard_pairs(
     state_region: np.ndarray,
     max_pairs: int,
     seed: int = 0,
+    inputs: np.ndarray | None = None,
 ) -> GuardPairs:
-    """Choose the pairs for both failure rates; see the module docstring."""
+    """Choose the pairs for both failure rates; see the module docstring.
+
+    ``inputs``: the held-out inputs to draw pairs from (the passing ones), default all.
+    """
     rng = np.random.default_rng(seed)
+    chosen = np.arange(num_inputs) if inputs is None else np.asarray(inputs, dtype=np.int64)
     targeted = np.asarray(targeted, dtype=np.int64)
-    ids, rows = _product_sample(num_inputs, len(targeted), max_pairs, rng)
+    ids, rows = _product_sample(len(chosen), len(targeted), max_pairs, rng)
     excluded = set(space.flat(targeted).tolist()) | {int(space.flat(space.neutral))}
     count = space.num_states - len(excluded)
     if count <= 0:
         other_ids, other_states = np.zeros(0, np.int64), np.zeros((0, space.num_concepts), np.int64)
     elif space.num_states <= DENSE_GRID:
         others = np.setdiff1d(np.arange(space.num_states), np.fromiter(excluded, np.int64))
-        other_ids, picks = _product_sample(num_inputs, len(others), max_pairs, rng)
+        other_ids, picks = _product_sample(len(chosen), len(others), max_pairs, rng)
         other_states = space.unflat(others[picks])
     else:  # a huge grid: draw states uniformly and drop the excluded ones
         flat = rng.integers(0, space.num_states, size=2 * max_pairs + 16)
         flat = flat[~np.isin(flat, np.fromiter(excluded, np.int64))][:max_pairs]
-        other_ids = rng.integers(0, num_inputs, size=len(flat))
+        other_ids = rng.integers(0, len(chosen), size=len(flat))
         other_states = space.unflat(flat)
     return GuardPairs(
         num_inputs=num_inputs,
-        targeted_ids=ids,
+        targeted_ids=chosen[ids],
         targeted_states=targeted[rows],
         targeted_region=np.asarray(state_region, dtype=np.int64)[rows],
-        untargeted_ids=other_ids,
+        untargeted_ids=chosen[other_ids],
         untargeted_states=other_states,
         num_targeted_states=len(targeted),
         num_untargeted_states=count,
+        inputs=None if inputs is None else chosen,
     )
 
 
@@ -171,6 +192,27 @@ def measure(
         untargeted_failure_rate=None if untargeted is None else float(untargeted.mean()),
         region_failure_rates=per_region,
     )
+
+
+def passing_inputs(task: Task, batch_size: int = 512) -> np.ndarray:
+    """The held-out inputs the task's target (as it is now) does not fail unchanged, by the
+    reward's verdict: as ``task.only_passing_inputs`` chose the inputs the run searched."""
+    ids = np.arange(len(task.inputs))
+    unchanged = np.tile(task.space.neutral, (len(ids), 1))
+    with torch.inference_mode():
+        failed = Evaluator(task, batch_size, warn_invalid=False).evaluate(ids, unchanged).failed
+    passing = ids[~np.asarray(failed)]
+    if not len(passing):
+        raise FfadeError(
+            f"the run searched only inputs its target gets right unchanged, but the target "
+            f"fails all {len(ids)} held-out inputs unchanged: no failure rate to guard"
+        )
+    return passing
+
+
+def relative_change(before: float, after: float) -> float | None:
+    """(after - before) / before: -0.6 means the rate fell by 60%; None when before is 0."""
+    return None if before == 0 else (after - before) / before
 
 
 def region_failure_rates(

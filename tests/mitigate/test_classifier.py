@@ -156,16 +156,37 @@ def test_training_guard_and_discovery_inputs_never_overlap(accepted) -> None:
 
 
 def test_a_run_on_passing_inputs_is_fixed_with_every_finetune_input(tmp_path: Path) -> None:
-    """The run's input_ids index its discovery split: fine-tuning and the guard ignore them."""
+    """The run's input_ids index its discovery split: fine-tuning and clean accuracy ignore them.
+    Its failures were found on inputs the model got right unchanged, so the guard's failure
+    rates are measured on the held-out inputs the original model gets right unchanged, the
+    same ones after a resume."""
     spec = {**digits_spec(), "only_passing_inputs": True}
     explorer = DQNExplorer(task=spec, budget=320, num_envs=32, learning_starts=64)
     discover(explorer, tmp_path, seed=0, name="discover")
     run = Path(explorer.recorder.run_dir)
     assert read_summary(run)["task"]["input_ids"] is not None
     feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
-    tuner = fine_tune(run, tmp_path, clean_tolerance=1)
+    checkpoint = tmp_path / "middle.ckpt"
+    tuner = fine_tune(run, tmp_path / "a", 2, [_SaveAfterFirstStep(checkpoint)], clean_tolerance=1)
     assert len(tuner.task.inputs) == SMALL["max_finetune_inputs"]
     assert len(tuner.heldout.inputs) == len(tuner.task.dataset.split("heldout"))
+
+    images, labels = tuner.heldout.dataset.collate(tuner.heldout.inputs)
+    original = registry.create("target", "digits_cnn")
+    right = (original.predict(images).argmax(1) == labels).numpy()
+    assert 0 < (~right).sum() < len(right)  # some held-out digits are misread unchanged
+    guard = json.loads((tuner.run_dir / "mitigation.json").read_text())["guard"]
+    assert guard["only_passing_inputs"] and guard["inputs"] == len(right)
+    assert guard["failure_rate_inputs"] == right.sum()
+    pairs = tuner._pairs
+    assert right[pairs.targeted_ids].all() and right[pairs.untargeted_ids].all()
+
+    resumed = fine_tune(run, tmp_path / "b", 2, ckpt_path=checkpoint, clean_tolerance=1)
+    first, second = (
+        json.loads((t.run_dir / "mitigation.json").read_text()) for t in (tuner, resumed)
+    )
+    assert {k: second[k] for k in KEYS} == {k: first[k] for k in KEYS}
+    assert second["guard"] == first["guard"]
 
 
 def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(

@@ -44,3 +44,16 @@ def test_many_pairs_are_a_seeded_sample_without_repeats() -> None:
     assert np.array_equal(first.untargeted_states, second.untargeted_states)
     flat = set(grid.flat(first.untargeted_states).tolist())
     assert not flat & set(range(200, 400))
+
+
+def test_pairs_drawn_from_given_inputs_only_and_as_many() -> None:
+    """A run on passing inputs: the guard's pairs come from the held-out inputs that pass."""
+    grid = space((10, 10, 10))
+    targeted = grid.unflat(np.arange(200, 400))
+    passing = np.array([1, 4, 5, 9, 20, 33, 47])
+    every = guard_pairs(50, grid, targeted, np.zeros(200, int), max_pairs=500, seed=1)
+    some = guard_pairs(50, grid, targeted, np.zeros(200, int), 500, seed=1, inputs=passing)
+    assert set(some.targeted_ids.tolist()) == set(some.untargeted_ids.tolist()) == set(passing)
+    assert len(some.targeted_ids) == len(every.targeted_ids) == 500
+    assert some.describe()["failure_rate_inputs"] == 7 and some.describe()["inputs"] == 50
+    assert some.describe()["only_passing_inputs"] and not every.describe()["only_passing_inputs"]
