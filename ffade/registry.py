@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -221,6 +223,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
             f"allowed: {', '.join(allowed)}"
         )
     _check_switches(kind, name, params, init_args)
+    _check_numbers(kind, name, params, init_args)
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name
@@ -250,3 +253,44 @@ def _check_switches(
         if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
             continue
         raise PluginError(f"{kind} '{name}': {key} must be true or false, got {value!r}")
+
+
+_NUMBER_ANNOTATIONS = {
+    float: (False, False),
+    "float": (False, False),
+    "float | None": (False, True),
+    "Optional[float]": (False, True),
+    int: (True, False),
+    "int": (True, False),
+    "int | None": (True, True),
+    "Optional[int]": (True, True),
+}
+"""A constructor annotation that means a number -> (whether it must be whole, takes None)."""
+
+
+def _check_numbers(
+    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+) -> None:
+    """Refuse a value that is not a number for an argument declared ``int`` or ``float``
+    (``threshold: twenty``, ``seed: abc``): the plugin's own ``float(x)`` or ``x < 1`` would
+    fail with Python's words ("could not convert string to float"), naming neither the key nor
+    what it takes. A whole float (``seed: 2.0``) passes for an ``int`` as 2; 2.5 does not."""
+    for key, value in init_args.items():
+        param = params.get(key)
+        annotation = param.annotation if param is not None else None
+        if not isinstance(annotation, (str, type)) or annotation not in _NUMBER_ANNOTATIONS:
+            continue
+        whole, takes_none = _NUMBER_ANNOTATIONS[annotation]
+        if value is None and takes_none:
+            continue
+        is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if is_number and (not whole or isinstance(value, numbers.Integral)):
+            continue
+        if is_number and math.isfinite(value) and value == int(value):
+            init_args[key] = int(value)  # 2.0 from a YAML or a division: the plugin gets 2
+            continue
+        what = "a whole number" if whole else "a number"
+        raise PluginError(
+            f"{kind} '{name}': {key} must be {what}{' or null' if takes_none else ''}, "
+            f"got {value!r}"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,42 @@ def test_a_bool_argument_refuses_anything_but_true_or_false(args: dict, bad: str
         assert made.strict is True and made.verbose is None
     finally:
         registry.unregister("reward", "switched")
+
+
+class NumberedReward(GoodReward):
+    def __init__(self, threshold: float | None = None, seed: int = 0) -> None:
+        self.threshold, self.seed = threshold, seed
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"threshold": "twenty"}, "threshold must be a number or null, got 'twenty'"),
+        ({"threshold": True}, "threshold must be a number or null, got True"),
+        ({"seed": "abc"}, "seed must be a whole number, got 'abc'"),
+        ({"seed": 1.5}, "seed must be a whole number, got 1.5"),
+        ({"seed": None}, "seed must be a whole number, got None"),
+    ],
+)
+def test_a_number_argument_refuses_anything_but_a_number(args: dict, message: str) -> None:
+    """Without the check, the plugin's float("twenty") said "could not convert string to float",
+    naming neither the argument nor what it takes."""
+    registry.register("reward", "numbered", NumberedReward)
+    try:
+        with pytest.raises(PluginError, match=rf"^reward 'numbered': {re.escape(message)}$"):
+            registry.create("reward", "numbered", args)
+        made = registry.create("reward", "numbered", {"threshold": 3, "seed": 2.0})
+        assert made.threshold == 3 and made.seed == 2 and isinstance(made.seed, int)
+        assert registry.create("reward", "numbered", {"threshold": None}).threshold is None
+    finally:
+        registry.unregister("reward", "numbered")
+
+
+def test_installed_plugins_number_arguments_are_checked() -> None:
+    with pytest.raises(PluginError, match=r"^reward 'bleu_drop': threshold must be a number"):
+        registry.create("reward", "bleu_drop", {"threshold": "twenty"})
+    with pytest.raises(PluginError, match=r"^concept 'keyboard_typo': seed must be a whole"):
+        registry.create("concept", "keyboard_typo", {"seed": "abc"})
 
 
 def test_an_installed_targets_switch_is_checked_before_it_loads_a_model() -> None:
