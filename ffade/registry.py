@@ -223,7 +223,6 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
             f"allowed: {', '.join(allowed)}"
         )
     _check_switches(kind, name, params, init_args)
-    _check_numbers(kind, name, params, init_args)
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name
@@ -231,6 +230,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
     except FfadeError:
         raise
     except (TypeError, ValueError) as exc:
+        _check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
         raise PluginError(f"{kind} '{name}': {exc}") from exc
     check_constructed(instance, kind, name)
     return instance
@@ -271,10 +271,10 @@ _NUMBER_ANNOTATIONS = {
 def _check_numbers(
     kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
 ) -> None:
-    """Refuse a value that is not a number for an argument declared ``int`` or ``float``
-    (``threshold: twenty``, ``seed: abc``): the plugin's own ``float(x)`` or ``x < 1`` would
-    fail with Python's words ("could not convert string to float"), naming neither the key nor
-    what it takes. A whole float (``seed: 2.0``) passes for an ``int`` as 2; 2.5 does not."""
+    """After a plugin's constructor failed with Python's words ("could not convert string to
+    float", "'<=' not supported between 'float' and 'str'"), name the argument declared ``int``
+    or ``float`` that was given something else (``threshold: twenty``, ``seed: abc``), and what
+    it takes. Plugins that check their own numbers keep their own messages."""
     for key, value in init_args.items():
         param = params.get(key)
         annotation = param.annotation if param is not None else None
@@ -284,10 +284,7 @@ def _check_numbers(
         if value is None and takes_none:
             continue
         is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if is_number and (not whole or isinstance(value, numbers.Integral)):
-            continue
-        if is_number and math.isfinite(value) and value == int(value):
-            init_args[key] = int(value)  # 2.0 from a YAML or a division: the plugin gets 2
+        if is_number and (not whole or not math.isfinite(value) or value == int(value)):
             continue
         what = "a whole number" if whole else "a number"
         raise PluginError(
