@@ -52,11 +52,15 @@ class Concept(ABC):
     new meaning is right, not a failure, so reports set such failures apart (docs/report.md)."""
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
+        self.label = label or type(self).__name__.lower()
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Iterable, type(None))):
+            raise ConceptValueError(  # values: 3 said "'int' object is not iterable"
+                f"concept '{self.label}': values must be a list, got {values!r}"
+            )
         values = [
             v.item() if hasattr(v, "item") else v
             for v in (self.default_values if values is None else values)
         ]
-        self.label = label or type(self).__name__.lower()
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for value in values:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -228,6 +230,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
     except FfadeError:
         raise
     except (TypeError, ValueError) as exc:
+        _check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
         raise PluginError(f"{kind} '{name}': {exc}") from exc
     check_constructed(instance, kind, name)
     return instance
@@ -250,3 +253,41 @@ def _check_switches(
         if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
             continue
         raise PluginError(f"{kind} '{name}': {key} must be true or false, got {value!r}")
+
+
+_NUMBER_ANNOTATIONS = {
+    float: (False, False),
+    "float": (False, False),
+    "float | None": (False, True),
+    "Optional[float]": (False, True),
+    int: (True, False),
+    "int": (True, False),
+    "int | None": (True, True),
+    "Optional[int]": (True, True),
+}
+"""A constructor annotation that means a number -> (whether it must be whole, takes None)."""
+
+
+def _check_numbers(
+    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+) -> None:
+    """After a plugin's constructor failed with Python's words ("could not convert string to
+    float", "'<=' not supported between 'float' and 'str'"), name the argument declared ``int``
+    or ``float`` that was given something else (``threshold: twenty``, ``seed: abc``), and what
+    it takes. Plugins that check their own numbers keep their own messages."""
+    for key, value in init_args.items():
+        param = params.get(key)
+        annotation = param.annotation if param is not None else None
+        if not isinstance(annotation, (str, type)) or annotation not in _NUMBER_ANNOTATIONS:
+            continue
+        whole, takes_none = _NUMBER_ANNOTATIONS[annotation]
+        if value is None and takes_none:
+            continue
+        is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if is_number and (not whole or not math.isfinite(value) or value == int(value)):
+            continue
+        what = "a whole number" if whole else "a number"
+        raise PluginError(
+            f"{kind} '{name}': {key} must be {what}{' or null' if takes_none else ''}, "
+            f"got {value!r}"
+        )

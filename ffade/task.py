@@ -69,7 +69,16 @@ class Task:
 
 
 def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
-    return spec if isinstance(spec, PluginSpec) else PluginSpec(**spec)
+    """The spec with each argument written ``None`` read as null.
+
+    jsonargparse hands ``--model.init_args.task.target.args.weights null`` (a plugin argument,
+    typed Any, inside the explorer's init_args) over as the string "None", so the command line's
+    null never reached a plugin ("'None' is not a weights name"); no plugin argument means the
+    four letters.
+    """
+    spec = spec if isinstance(spec, PluginSpec) else PluginSpec(**spec)
+    args = {k: None if v == "None" else v for k, v in (spec.args or {}).items()}
+    return replace(spec, args=args)
 
 
 def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:

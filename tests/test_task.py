@@ -99,3 +99,29 @@ def test_a_concepts_notes_are_printed_before_the_search(picky_plugins, tmp_path,
     assert build_task(spec).notes == ["concept 'picky_axis': far enough"]
     discover(RandomExplorer(task=spec, budget=16, num_envs=8), tmp_path)
     assert capsys.readouterr().err.count("ffade: note: concept 'picky_axis': far enough\n") == 1
+
+
+def test_a_command_line_null_for_a_plugin_argument_reaches_the_plugin_as_none() -> None:
+    """jsonargparse hands --model.init_args.task.target.args.KEY null over as the string "None"
+    (torchvision_classifier then said "'None' is not a weights name ... or None for random
+    weights"); build_task reads it as null."""
+    from jsonargparse import ArgumentParser
+    from lightning.pytorch import LightningModule
+
+    parser = ArgumentParser(exit_on_error=False)
+    parser.add_subclass_arguments(LightningModule, "model")
+    parsed = parser.parse_args(
+        [
+            "--model.class_path=ffade.explore.RandomExplorer",
+            f"--model.init_args.task={synthetic_spec()}",
+            "--model.init_args.task.target.args.regions=null",
+        ]
+    )
+    spec = parsed.model.init_args.task
+    assert spec.target.args["regions"] in ("None", None)  # "None" in jsonargparse 4.53
+    task = build_task(spec)
+    assert isinstance(task.target, SyntheticTarget)
+    with pytest.raises(FfadeError, match="regions 'nope'"):
+        build_task(
+            {**synthetic_spec(), "target": {"name": "synthetic", "args": {"regions": "nope"}}}
+        )

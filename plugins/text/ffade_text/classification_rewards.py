@@ -18,8 +18,22 @@ from ffade.plugin_api import Reward, Scores
 
 def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """Probabilities (B, C) and class indices (B,), checked; one-line errors name the reward."""
-    scores = torch.as_tensor(outputs).float()
-    labels = torch.as_tensor(references).long().reshape(-1)
+    try:
+        scores = torch.as_tensor(outputs).float()
+    except (TypeError, ValueError) as exc:  # a summarizer's strings, not a classifier's scores
+        raise FfadeError(
+            f"reward '{name}' needs a classifier's scores (B, num_classes), e.g. from hf_pipeline "
+            f"with task text-classification; got {type(outputs).__name__} of "
+            f"{type(next(iter(outputs), None)).__name__}: use a summary reward (bleu_drop, ...)"
+        ) from exc
+    try:
+        labels = torch.as_tensor(references).long().reshape(-1)
+    except (TypeError, ValueError) as exc:  # a summary dataset's reference texts
+        raise FfadeError(
+            f"reward '{name}' needs class indices as references, e.g. from dataset "
+            f"text_classification or tiny_sentiment; got {type(references).__name__} of "
+            f"{type(next(iter(references), None)).__name__}"
+        ) from exc
     if scores.dim() != 2 or labels.shape[0] != scores.shape[0]:
         raise FfadeError(
             f"reward '{name}' needs scores (B, num_classes) and labels (B,); got "

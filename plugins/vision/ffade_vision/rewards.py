@@ -30,8 +30,16 @@ def top1_log_odds(logits: torch.Tensor) -> torch.Tensor:
 
 def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits (B, C) and the mask (B, C) of the classes that count as right for each input."""
-    logits = torch.as_tensor(outputs).float()
-    accepted = torch.as_tensor(references, device=logits.device)
+    try:
+        logits = torch.as_tensor(outputs).float()
+        accepted = torch.as_tensor(references, device=logits.device)
+    except (TypeError, ValueError) as exc:  # a summarizer's strings, or reference summaries
+        raise FfadeError(
+            "classification rewards need a classifier's logits (B, num_classes) and class "
+            f"labels; got {type(outputs).__name__} and {type(references).__name__} holding "
+            f"{type(next(iter(outputs), None)).__name__}: a summarizer needs a summary reward "
+            "(bleu_drop, ...)"
+        ) from exc
     is_labels = accepted.dtype != torch.bool and logits.dim() == 2
     if is_labels and accepted.numel() == logits.shape[0]:
         outside = accepted[(accepted < 0) | (accepted >= logits.shape[-1])]

@@ -66,3 +66,39 @@ def test_bad_fractions_name_the_dataset(tmp_path: Path) -> None:
     with pytest.raises(FfadeError) as error:
         TinySentimentDataset(fractions=[1, 1, 1])
     assert str(error.value) == f"dataset 'tiny_sentiment': fractions [1, 1, 1] {tail}"
+
+
+def test_classification_rewards_refuse_a_summarizers_outputs_in_one_line() -> None:
+    """label_flip over summaries (strings) raised torch's 'too many dimensions' traceback."""
+    scores = log_probs([0.9, 0.1])
+    with pytest.raises(FfadeError, match=r"^reward 'label_flip' needs a classifier's scores"):
+        LabelFlip().score(["a summary"], torch.tensor([0]), ["a summary"])
+    with pytest.raises(FfadeError, match=r"^reward 'label_confidence_drop' needs class indices"):
+        LabelConfidenceDrop().score(scores, ["a reference summary"], scores)
+
+
+def test_dataset_reads_whole_number_labels_and_names_its_own_fields(tmp_path: Path) -> None:
+    """A JSONL label 0/1 (as most exports write it) was 'no text field label'; the missing-field
+    error told a classifier's user to set article_field / summary_field."""
+    path = tmp_path / "d.jsonl"
+    path.write_text(
+        "".join(json.dumps({"text": f"t{i}", "label": i % 2}) + "\n" for i in range(10))
+    )
+    data = TextClassificationDataset(str(path), labels=[1, 0], fractions=(1.0, 0.0, 0.0))
+    assert data.labels == ["1", "0"]
+    assert sorted(data.split("discovery")) == sorted((f"t{i}", 1 - i % 2) for i in range(10))
+    assert TextClassificationDataset(str(path)).labels == ["0", "1"]
+    path.write_text(json.dumps({"text": "t", "sentiment": "pos"}) + "\n")
+    with pytest.raises(FfadeError, match=r"has no text field 'label'.*\(set text_field / label_"):
+        TextClassificationDataset(str(path))
+    with pytest.raises(FfadeError, match=r"labels must be a list of label names"):
+        TextClassificationDataset(str(path), label_field="sentiment", labels="pos")
+
+
+def test_dataset_takes_file_format_as_its_error_advises(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.txt"
+    path.write_text("text,label\ngood,pos\nbad,neg\n")
+    with pytest.raises(FfadeError, match="set 'file_format' when the suffix says otherwise"):
+        TextClassificationDataset(str(path))
+    data = TextClassificationDataset(str(path), file_format="csv", fractions=(1.0, 0.0, 0.0))
+    assert sorted(data.split("discovery")) == [("bad", 0), ("good", 1)]

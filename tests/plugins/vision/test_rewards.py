@@ -107,3 +107,10 @@ def test_labels_score_exactly_as_the_true_class_probability() -> None:
     assert torch.equal(scores.failed, logits.argmax(-1) != labels)
     mask = torch.nn.functional.one_hot(labels, 1000).bool()
     assert torch.equal(Misclassification().score(logits, mask).metric, scores.metric)
+
+
+@pytest.mark.parametrize("reward", [Misclassification(), AccuracyDrop(), ConfidenceDrop()])
+def test_a_summarizers_strings_are_a_one_line_error(reward) -> None:
+    """misclassification over a summarizer's outputs raised torch's 'too many dimensions str'."""
+    with pytest.raises(FfadeError, match=r"^classification rewards need a classifier's logits"):
+        reward.score(["a summary"], ["a reference"], ["a summary"])

@@ -8,7 +8,7 @@ severity ``n`` plus one more edit at a seeded site (see ``ffade_text.functional.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ffade.errors import ConceptValueError
@@ -73,7 +73,8 @@ class TextEdit(Concept):
         above = [v for v in self.values if v > most]
         return [
             f"concept '{self.label}': none of the task's {len(texts)} inputs has room for more "
-            f"than {most} edits of this kind, so {', '.join(map(str, above))} make"
+            f"than {most} edit{'' if most == 1 else 's'} of this kind, so "
+            f"{', '.join(map(str, above))} make"
             f"{'s' if len(above) == 1 else ''} the same edits as {most}"
         ]
 
@@ -107,3 +108,38 @@ class TextEdit(Concept):
     def edit(self, text: str, count: int) -> str:
         """One text with ``count`` edits."""
         raise NotImplementedError
+
+
+def word_list(
+    label: str, key: str, value: Any, example: str = "[budget, council]"
+) -> list[str] | None:
+    """``value`` as a list of words, or None; a string or a list of non-words is one line.
+
+    A bare string would be read letter by letter (``nouns: budget`` as b, u, d, ...).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ConceptValueError(
+            f"concept '{label}': {key} must be a list of words, e.g. {example}; got {value!r}"
+        )
+    bad = [w for w in value if not isinstance(w, str) or not w.strip()]
+    if bad:
+        raise ConceptValueError(
+            f"concept '{label}': {key} entry {bad[0]!r} is not allowed; expected a word"
+        )
+    return list(value)
+
+
+def word_pairs(label: str, key: str, value: Any) -> dict[str, str]:
+    """``value`` as a {word: replacement} mapping (empty for None), checked in one line."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()
+    ):
+        raise ConceptValueError(
+            f"concept '{label}': {key} must map words to their replacements, e.g. "
+            f"{{budget: budjet}}; got {value!r}"
+        )
+    return dict(value)

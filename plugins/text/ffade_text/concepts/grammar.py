@@ -9,20 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ffade.errors import ConceptValueError
-from ffade_text.concepts._base import TextEdit
+from ffade_text.concepts._base import TextEdit, word_list
 from ffade_text.functional import grammar
 from ffade_text.functional.lexicon import NOUNS, VERBS
 
 
 def _verb_table(label: str, extra: Sequence[Sequence[str]] | None) -> tuple[tuple[str, ...], ...]:
-    rows = tuple(tuple(w.lower() for w in row) for row in (extra or ()))
-    for row in rows:
-        if len(row) != 3:
+    if isinstance(extra, str) or not isinstance(extra, (Sequence, type(None))):
+        extra = [extra]  # verbs: approve is one malformed entry, not seven
+    for row in extra or ():
+        if isinstance(row, str) or not isinstance(row, Sequence) or len(row) != 3:
             raise ConceptValueError(
-                f"concept '{label}': verbs entry {list(row)} is not allowed; expected "
+                f"concept '{label}': verbs entry {row!r} is not allowed; expected "
                 "[base, third person present, past], e.g. [approve, approves, approved]"
             )
-    return (*VERBS, *rows)
+        word_list(label, "verbs", row)
+    return (*VERBS, *(tuple(w.lower() for w in row) for row in extra or ()))
 
 
 class _VerbEdit(TextEdit):
@@ -75,6 +77,7 @@ class SingularPlural(TextEdit):
         nouns: Sequence[str] | None = None,
     ) -> None:
         super().__init__(values, label, seed)
+        nouns = word_list(self.label, "nouns", nouns)
         self.forms = grammar.number_forms((*NOUNS, *(nouns or ())))
 
     def edit(self, text: str, count: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ffade.errors import ConceptValueError
-from ffade_text.concepts._base import TextEdit
+from ffade_text.concepts._base import TextEdit, word_list, word_pairs
 from ffade_text.functional import words
 from ffade_text.functional.lexicon import STOP_WORDS
 
@@ -49,6 +49,7 @@ class DropStopwords(TextEdit):
         stop_words: Sequence[str] | None = None,
     ) -> None:
         super().__init__(values, label, seed)
+        stop_words = word_list(self.label, "stop_words", stop_words, "[the, of, was]")
         if stop_words is not None and not stop_words:
             raise ConceptValueError(
                 f"concept '{self.label}': stop_words is empty, so no edit could be made; list "
@@ -77,7 +78,8 @@ class Misspell(TextEdit):
         misspellings: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(values, label, seed)
-        self.misspellings = {k.lower(): v for k, v in (misspellings or {}).items()}
+        pairs = word_pairs(self.label, "misspellings", misspellings)
+        self.misspellings = {k.lower(): v for k, v in pairs.items()}
 
     def edit(self, text: str, count: int) -> str:
         return words.misspell(text, count, self.seed, self.misspellings)

@@ -28,6 +28,7 @@ class TextClassificationDataset(Dataset):
             (default: the names found, sorted).
         fractions: shares of the pairs for discovery, fine-tuning and held-out.
         seed: fixes the split.
+        file_format: "jsonl" or "csv" when the suffix does not say.
     """
 
     config_name = "text_classification"  # how errors name the dataset: the name a config gives it
@@ -40,10 +41,19 @@ class TextClassificationDataset(Dataset):
         labels: Sequence[str] | None = None,
         fractions: Sequence[float] = (0.2, 0.6, 0.2),
         seed: int = 0,
+        file_format: str | None = None,
     ) -> None:
         super().__init__(seed)
-        pairs = read_pairs(path, text_field, label_field)
-        self.labels = list(labels) if labels is not None else sorted({y for _, y in pairs})
+        pairs = read_pairs(
+            path, text_field, label_field, file_format, ("text_field", "label_field"), True
+        )
+        if isinstance(labels, str):
+            raise FfadeError(
+                f"dataset {self.config_name!r}: labels must be a list of label names, e.g. "
+                f"[negative, positive]; got {labels!r}"
+            )
+        given = None if labels is None else [str(label) for label in labels]  # 0 as '0'
+        self.labels = given if given is not None else sorted({y for _, y in pairs})
         unknown = sorted({y for _, y in pairs} - set(self.labels))
         if unknown:
             raise FfadeError(

@@ -25,8 +25,15 @@ def read_pairs(
     article_field: str = "article",
     summary_field: str = "summary",
     file_format: str | None = None,
+    field_args: tuple[str, str] = ("article_field", "summary_field"),
+    whole_second: bool = False,
 ) -> list[tuple[str, str]]:
-    """Read (article, summary) pairs; the format comes from the suffix unless given."""
+    """Read (article, summary) pairs; the format comes from the suffix unless given.
+
+    ``field_args`` names the dataset's own arguments in the missing-field error (a text
+    classifier's are text_field / label_field); ``whole_second`` also accepts a whole number in
+    the second field (a JSONL label 0 or 1), read as its text.
+    """
     path = Path(path).expanduser()
     if not path.is_file():
         raise FfadeError(f"dataset path {str(path)!r} does not exist; give a .jsonl or .csv file")
@@ -53,11 +60,15 @@ def read_pairs(
                 where.append(f"line {number}")
     pairs = []
     for row, place in zip(rows, where, strict=True):
+        second = row.get(summary_field)
+        if whole_second and isinstance(second, int) and not isinstance(second, bool):
+            row = {**row, summary_field: str(second)}
         missing = [f for f in (article_field, summary_field) if not isinstance(row.get(f), str)]
         if missing:
+            held = [f"{k!r}: {v!r}" if k in missing else repr(k) for k, v in row.items()]
             raise FfadeError(
                 f"{path}: {place} has no text field {', '.join(map(repr, missing))}; it has "
-                f"{', '.join(map(repr, row))} (set article_field / summary_field)"
+                f"{', '.join(held)} (set {' / '.join(field_args)})"
             )
         pairs.append((row[article_field], row[summary_field]))
     if not pairs:

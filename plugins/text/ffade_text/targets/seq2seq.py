@@ -226,10 +226,15 @@ def load(
             )
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        bundled = (  # the bundled model goes by a target's name, not a model id
+            "; the bundled model is target tiny_news_bart, or model: " + str(BUNDLED_MODEL)
+            if model == "tiny_news_bart"
+            else ""
+        )
         raise PluginError(
             f"target 'seq2seq_summarizer': cannot load {model!r} "
             f"({'local directory' if local else OFFLINE_HINT}): "
-            f"{first}"
+            f"{first}{bundled}"
         ) from exc
     return net, tok
 

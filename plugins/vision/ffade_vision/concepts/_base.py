@@ -57,6 +57,7 @@ class RangeConcept(Concept):
     def apply(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         """Change ``inputs`` (float in [0, 1], shaped (..., C, H, W)) by ``value``."""
         self.check_value(value)
+        self._check_images(inputs)
         if value == self.neutral:
             return inputs.clone()
         # not in place: some kernels return their input unchanged (e.g. saturation of gray images)
@@ -70,6 +71,7 @@ class RangeConcept(Concept):
         distinct = set(values)
         for value in distinct:
             self.check_value(value)
+        self._check_images(inputs)
         if len(distinct) > 1 and len(values) <= self.max_rows_per_value * len(distinct):
             per_row = torch.tensor(values, dtype=torch.float64, device=inputs.device)
             changed = self.transform_each(inputs, per_row)
@@ -77,6 +79,19 @@ class RangeConcept(Concept):
                 neutral = (per_row == self.neutral).view(-1, *[1] * (inputs.dim() - 1))
                 return torch.where(neutral, inputs, changed.clamp(0.0, 1.0))
         return super().apply_each(inputs, values)
+
+    def _check_images(self, inputs: Any) -> None:
+        """Refuse what is not a batch of images (a text task's strings), in one line."""
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() < 3:
+            got = (
+                f"a {tuple(inputs.shape)} tensor"
+                if torch.is_tensor(inputs)
+                else type(inputs).__name__
+            )
+            raise ConceptValueError(
+                f"concept '{self.label}': inputs must be images, a float tensor (B, C, H, W); "
+                f"got {got}: an image concept cannot change this task's inputs"
+            )
 
     @abstractmethod
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:

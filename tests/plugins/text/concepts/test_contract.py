@@ -114,3 +114,40 @@ def test_only_negation_declares_that_it_changes_the_meaning() -> None:
         and not registry.load("concept", name).keeps_meaning
     ]
     assert changing == ["negate"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("singular_plural", {"nouns": "budget"}, "nouns must be a list of words"),
+        ("singular_plural", {"nouns": ["budget", 3]}, "nouns entry 3 is not allowed"),
+        ("drop_stopwords", {"stop_words": "the"}, "stop_words must be a list of words"),
+        ("misspell", {"misspellings": ["budgit"]}, "misspellings must map words to their"),
+        ("verb_tense", {"verbs": "approve"}, "verbs entry 'approve' is not allowed"),
+        ("negate", {"verbs": ["get"]}, "verbs entry 'get' is not allowed"),
+        ("keyboard_typo", {"values": 3}, "values must be a list, got 3"),
+    ],
+)
+def test_word_list_arguments_of_the_wrong_shape_are_one_line_errors(
+    name: str, args: dict, message: str
+) -> None:
+    """misspellings: [budgit] raised AttributeError; nouns: budget was read letter by letter,
+    verbs: [get] as the triple (g, e, t)."""
+    with pytest.raises(ConceptValueError, match=rf"^concept '{name}': {message}"):
+        registry.create("concept", name, args)
+
+
+def test_word_list_arguments_extend_the_edits() -> None:
+    text = ["The budget grew."]
+    misspell = registry.create("concept", "misspell", {"misspellings": {"grew": "grue"}})
+    assert "grue" in misspell.apply(text, 2)[0]
+    plural = registry.create("concept", "singular_plural", {"nouns": ["budget"]})
+    assert plural.apply(text, 1) == ["The budgets grew."]
+
+
+def test_a_note_says_one_edit_not_one_edits() -> None:
+    concept = registry.create("concept", "verb_tense", {"values": [0, 1, 2]})
+    assert concept.check_inputs(["The council approved it."]) == [
+        "concept 'verb_tense': none of the task's 1 inputs has room for more than 1 edit of "
+        "this kind, so 2 makes the same edits as 1"
+    ]

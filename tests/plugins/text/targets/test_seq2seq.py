@@ -95,3 +95,12 @@ def test_cuda_and_bfloat16(tiny_bart: Path) -> None:
     assert len(target.predict(ARTICLES)) == 3
     features = target.features(ARTICLES)
     assert features.dtype == torch.float32 and features.shape[0] == 3
+
+
+def test_the_bundled_models_name_as_a_model_id_points_to_its_target() -> None:
+    """seq2seq_summarizer model: tiny_news_bart was read as a hub id not in the cache, with no
+    word of the target (or directory) that holds the bundled model."""
+    with pytest.raises(
+        FfadeError, match=r"; the bundled model is target tiny_news_bart, or model: /"
+    ):
+        registry.create("target", "seq2seq_summarizer", {"model": "tiny_news_bart"})

@@ -183,3 +183,16 @@ def test_a_value_per_row_equals_each_value_alone(
         torch.testing.assert_close(changed[row : row + 1], alone, atol=1e-5, rtol=0)
         if value == concept.neutral:
             assert torch.equal(changed[row], batch[row])
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.__name__)
+def test_inputs_that_are_not_images_are_a_one_line_error(cls: type[RangeConcept]) -> None:
+    """rotation in a text task's config raised AttributeError ('list' has no 'device')."""
+    concept = cls()
+    value = next(v for v in concept.values if v != concept.neutral)
+    for call in (
+        lambda: concept.apply(["a text"], value),
+        lambda: concept.apply_each(["a text", "another"], [value, concept.neutral]),
+    ):
+        with pytest.raises(ConceptValueError, match=r"inputs must be images.*got list"):
+            call()
