@@ -22,7 +22,7 @@ from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.errors import FfadeError
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
-from ffade.plugin_checks import checked_features, score_batch
+from ffade.plugin_checks import checked_features, predicted, score_batch
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task, spec_dict
 from ffade.threads import one_thread
@@ -187,7 +187,7 @@ class Evaluator:
         with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
             inputs, references = self.changes.build(ids, states)
         with torch.inference_mode():
-            outputs = self.task.target.predict(inputs)
+            outputs = predicted(self.task.target, inputs, len(ids))
             clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
             with one_thread(self.task.target.device):
                 scores = score_batch(self.task.reward, outputs, references, len(ids), clean)
@@ -251,7 +251,7 @@ class Evaluator:
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start : start + self.batch_size]
             inputs, _ = self.changes.unchanged(chunk)
-            outputs = self.task.target.predict(inputs)
+            outputs = predicted(self.task.target, inputs, len(chunk))
             for j, i in enumerate(chunk):
                 self._clean_outputs[i] = take(outputs, [j])
         return concat([self._clean_outputs[int(i)] for i in ids])
