@@ -318,16 +318,17 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
     """A UTF-8 text file's lines (ends kept, so ``csv`` reads quoted line breaks): what dataset
     plugins read their JSONL, CSV and text files with.
 
-    A byte that is not UTF-8 is one :class:`PluginError` naming ``what``, the file, the line and
+    A missing or unreadable file, or a byte that is not UTF-8, is one :class:`PluginError` naming
+    ``what`` (who reads it: ``"dataset 'summaries'"``), the file (``~`` expanded), the line and
     the fix, where ``open(path, encoding="utf-8")`` would raise a traceback naming neither.
-
-    Args:
-        path: the file (``~`` is expanded).
-        what: who reads it, for the message, e.g. ``"dataset 'summaries'"``.
     """
     path = Path(path).expanduser()
     lines = []
-    with open(path, "rb") as file:
+    try:
+        file = open(path, "rb")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:  # missing, a directory, no permission
+        raise PluginError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+    with file:
         for number, raw in enumerate(file, 1):
             try:
                 lines.append(raw.decode("utf-8"))

@@ -171,3 +171,19 @@ def test_a_grid_that_repeats_a_number_or_is_no_list_is_refused(values, message) 
     two values; a bare number failed with Python's "'float' object is not iterable"."""
     with pytest.raises(ConceptValueError, match=message):
         _Grid(values, label="g")
+
+
+def test_read_text_lines_names_the_reader_for_a_missing_or_bad_file(tmp_path: Path) -> None:
+    """A missing file was the CLI's bare "file not found: PATH", naming no plugin."""
+    from ffade.plugin_api import read_text_lines
+
+    what = "dataset 'yours'"
+    with pytest.raises(PluginError, match=rf"^dataset 'yours': cannot read {tmp_path}/gone.jsonl"):
+        read_text_lines(tmp_path / "gone.jsonl", what)
+    with pytest.raises(PluginError, match=r"^dataset 'yours': cannot read .*: Is a directory$"):
+        read_text_lines(tmp_path, what)
+    (tmp_path / "latin1.csv").write_bytes(b"a\ncaf\xe9\n")
+    with pytest.raises(PluginError, match=r"^dataset 'yours': .*latin1.csv line 2 is not UTF-8"):
+        read_text_lines(tmp_path / "latin1.csv", what)
+    (tmp_path / "ok.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert read_text_lines(tmp_path / "ok.csv", what) == ["a,b\n", "1,2\n"]
