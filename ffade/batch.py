@@ -45,8 +45,32 @@ def batch_size_of(inputs: Any) -> int:
     return len(inputs)
 
 
-def checked_rows(batch: Any, size: int, who: str) -> Any:
-    """``batch`` if it holds ``size`` rows, else one line saying ``who`` (a concept's method)."""
+def _kind(batch: Any) -> str | None:
+    """What a batch is made of, as far as concepts must keep it: None where ffade need not care."""
+    if isinstance(batch, torch.Tensor):
+        return "tensor"
+    if isinstance(batch, dict):
+        return f"dict with keys {', '.join(sorted(map(str, batch)))}"
+    if isinstance(batch, (list, tuple)):
+        return "list"
+    return None
+
+
+def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
+    """``batch`` if it holds ``size`` rows, else one line saying ``who`` (a concept's method).
+
+    With ``like`` (the batch the concept was given), ``batch`` must also be of its kind: a
+    tensor for a tensor, a dict with the same keys for a dict, a list for a list. A concept that
+    returned only the tensor it changed out of a dict would otherwise break the next concept or
+    the target, whose traceback names the wrong plugin.
+    """
+    expected = None if like is None else _kind(like)
+    if expected is not None and _kind(batch) != expected:
+        got = _kind(batch) or type(batch).__name__
+        raise PluginError(
+            f"{who} returned a {got} for a batch that is a {expected}; return the same kind of "
+            "batch, changed"
+        )
     try:
         rows = batch_size_of(batch)
     except (TypeError, IndexError, StopIteration):  # not a batch: None, a number, a 0-d tensor

@@ -61,8 +61,10 @@ class ChangedInputs:
             keys, rows = np.unique(states[:, c] * distinct + rows, return_inverse=True)
             values, parents = np.divmod(keys, distinct)
             grid = concept.values
-            changed = concept.apply_each(take(inputs, parents), [grid[i] for i in values.tolist()])
-            inputs = checked_rows(changed, len(keys), f"concept '{concept.label}': apply_each")
+            before = take(inputs, parents)
+            changed = concept.apply_each(before, [grid[i] for i in values.tolist()])
+            who = f"concept '{concept.label}': apply_each"
+            inputs = checked_rows(changed, len(keys), who, like=before)
             distinct = len(keys)
         return take(inputs, rows), references
 

@@ -34,6 +34,10 @@ class PluginError(FfadeError):
     """A plugin is unknown, broken, duplicated, or configured with arguments it does not take."""
 
 
+class ScoresError(PluginError):
+    """A ``Scores`` made wrongly; ``plugin_checks.score_batch`` names the reward that made it."""
+
+
 class ConceptValueError(FfadeError, ValueError):
     """A concept was given a value outside what it allows."""
 

@@ -10,6 +10,7 @@ data parallelism the ranks share out its batches and all record every result
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.errors import FfadeError
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
-from ffade.plugin_checks import checked_features, score_batch
+from ffade.plugin_checks import checked_features, predicted, score_batch
 from ffade.records import EvaluationEncoder, RunRecorder
 from ffade.task import Task, spec_dict
 from ffade.threads import one_thread
@@ -187,7 +188,7 @@ class Evaluator:
         with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
             inputs, references = self.changes.build(ids, states)
         with torch.inference_mode():
-            outputs = self.task.target.predict(inputs)
+            outputs = predicted(self.task.target, inputs, len(ids))
             clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
             with one_thread(self.task.target.device):
                 scores = score_batch(self.task.reward, outputs, references, len(ids), clean)
@@ -207,7 +208,7 @@ class Evaluator:
         invalid = np.asarray(scores.invalid, bool)
         paid = rewards
         if invalid.any():  # neither failed nor paid: no NaN reaches a learner
-            self._warn_invalid(invalid, metrics, ids, states)
+            self._warn_invalid(invalid, metrics, rewards, ids, states)
             failed = (np.asarray(failed, bool) & ~invalid).tolist()
             paid = np.where(invalid, 0.0, rewards).tolist()
         lines = None  # encoded only where the log is kept (rank 0)
@@ -230,14 +231,25 @@ class Evaluator:
             self.recorder.append_lines(lines)
 
     def _warn_invalid(
-        self, invalid: np.ndarray, metrics: list[float], ids: np.ndarray, states: np.ndarray
+        self,
+        invalid: np.ndarray,
+        metrics: list[float],
+        rewards: list[float],
+        ids: np.ndarray,
+        states: np.ndarray,
     ) -> None:
-        """Say once per run (and once, on rank 0, under data parallelism) what was not valid."""
+        """Say once per run (and once, on rank 0, under data parallelism) what was not valid:
+        a NaN metric (the target's outputs), else a NaN or infinite reward (the reward's own)."""
         if self.invalid or not self.warn_invalid or not self.ranks.is_global_zero:
             return
         row = int(np.argmax(invalid))
+        what = f"the target's outputs scored {metrics[row]}"
+        if not math.isnan(metrics[row]):
+            reward = self.task.reward
+            name = reward.plugin_name or type(reward).__name__
+            what = f"reward '{name}' gave reward {rewards[row]} for metric {metrics[row]}"
         warnings.warn(
-            f"the target's outputs scored {metrics[row]} (not a finite number) on input "
+            f"{what} (not a finite number) on input "
             f"{int(ids[row])} at {self.space.values(states[row])}; such evaluations "
             "count as 'invalid' (summary.json), not as passes or failures",
             stacklevel=2,
@@ -251,7 +263,7 @@ class Evaluator:
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start : start + self.batch_size]
             inputs, _ = self.changes.unchanged(chunk)
-            outputs = self.task.target.predict(inputs)
+            outputs = predicted(self.task.target, inputs, len(chunk))
             for j, i in enumerate(chunk):
                 self._clean_outputs[i] = take(outputs, [j])
         return concat([self._clean_outputs[int(i)] for i in ids])

@@ -22,7 +22,7 @@ import torch
 
 from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
 from ffade.devices import usable_device
-from ffade.errors import ConceptValueError, PluginError
+from ffade.errors import ConceptValueError, PluginError, ScoresError
 
 SPLITS = ("discovery", "finetune", "heldout")
 """Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
@@ -53,19 +53,17 @@ class Concept(ABC):
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
         self.label = label or type(self).__name__.lower()
-        if isinstance(values, (str, bytes)) or not isinstance(values, (Iterable, type(None))):
-            raise ConceptValueError(  # values: 3 said "'int' object is not iterable"
+        values = self.default_values if values is None else values
+        if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+            raise ConceptValueError(
                 f"concept '{self.label}': values must be a list, got {values!r}"
             )
-        values = [
-            v.item() if hasattr(v, "item") else v
-            for v in (self.default_values if values is None else values)
-        ]
+        values = [v.item() if hasattr(v, "item") else v for v in values]
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for value in values:
             self.check_value(value)
-        if len(set(map(repr, values))) != len(values):
+        if len({v if isinstance(v, (int, float)) else repr(v) for v in values}) != len(values):
             raise ConceptValueError(f"concept '{self.label}': values repeat: {values}")
         self.values: list[Any] = values
 
@@ -141,7 +139,7 @@ class Concept(ABC):
             part = take(inputs, rows)
             if value != self.neutral:
                 call = f"concept '{self.label}': apply(inputs, {value!r})"
-                part = checked_rows(self.apply(part, value), len(rows), call)
+                part = checked_rows(self.apply(part, value), len(rows), call, like=part)
             pieces.append(part)
         changed = concat(pieces)
         if order == list(range(len(order))):  # rows arrived grouped by value: already in order
@@ -237,14 +235,25 @@ class Scores:
     reward: torch.Tensor
 
     def __post_init__(self) -> None:
-        self.metric = torch.as_tensor(self.metric, dtype=torch.float32).detach().cpu().reshape(-1)
-        self.failed = torch.as_tensor(self.failed, dtype=torch.bool).detach().cpu().reshape(-1)
-        self.reward = torch.as_tensor(self.reward, dtype=torch.float32).detach().cpu().reshape(-1)
+        self.metric = _one_per_input("metric", self.metric, torch.float32)
+        self.failed = _one_per_input("failed", self.failed, torch.bool)
+        self.reward = _one_per_input("reward", self.reward, torch.float32)
         if len({len(self.metric), len(self.failed), len(self.reward)}) > 1:  # one per input
-            raise PluginError(
+            raise ScoresError(
                 "Scores: metric, failed and reward need one entry per input each; got "
                 f"{len(self.metric)}, {len(self.failed)} and {len(self.reward)}"
             )
+
+
+def _one_per_input(field: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
+    """``value`` as a 1-D CPU tensor; refused: a (batch, k) table, a ``failed`` not 0 or 1."""
+    tensor = torch.as_tensor(value).detach().cpu()
+    if tensor.dim() > 1 and tensor.numel() != tensor.shape[0]:
+        raise ScoresError(f"Scores: {field} has shape {tuple(tensor.shape)}; give one per input")
+    if dtype == torch.bool and tensor.dtype != torch.bool and ((tensor != 0) & (tensor != 1)).any():
+        bad = tensor[(tensor != 0) & (tensor != 1)][0].item()
+        raise ScoresError(f"Scores: failed holds {bad:g}; give True or False per input")
+    return tensor.to(dtype).reshape(-1)
 
 
 class Reward(ABC):
@@ -311,16 +320,17 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
     """A UTF-8 text file's lines (ends kept, so ``csv`` reads quoted line breaks): what dataset
     plugins read their JSONL, CSV and text files with.
 
-    A byte that is not UTF-8 is one :class:`PluginError` naming ``what``, the file, the line and
+    A missing or unreadable file, or a byte that is not UTF-8, is one :class:`PluginError` naming
+    ``what`` (who reads it: ``"dataset 'summaries'"``), the file (``~`` expanded), the line and
     the fix, where ``open(path, encoding="utf-8")`` would raise a traceback naming neither.
-
-    Args:
-        path: the file (``~`` is expanded).
-        what: who reads it, for the message, e.g. ``"dataset 'summaries'"``.
     """
     path = Path(path).expanduser()
     lines = []
-    with open(path, "rb") as file:
+    try:
+        file = open(path, "rb")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:  # missing, a directory, no permission
+        raise PluginError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+    with file:
         for number, raw in enumerate(file, 1):
             try:
                 lines.append(raw.decode("utf-8"))

@@ -13,7 +13,8 @@ from typing import Any
 
 import torch
 
-from ffade.errors import PluginError
+from ffade.batch import batch_size_of
+from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target
 
 
@@ -21,8 +22,11 @@ def score_batch(
     reward: Reward, outputs: Any, references: Any, size: int, clean_outputs: Any | None = None
 ) -> Scores:
     """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
-    scores = reward.score(outputs, references, clean_outputs)
     name = f"reward '{reward.plugin_name or type(reward).__name__}'"
+    try:
+        scores = reward.score(outputs, references, clean_outputs)
+    except ScoresError as error:
+        raise PluginError(f"{name}: score() made {error}") from None
     if not isinstance(scores, Scores):
         raise PluginError(
             f"{name}: score() returned a {type(scores).__name__}; return "
@@ -36,6 +40,27 @@ def score_batch(
             "give one metric, failed and reward per input"
         )
     return scores
+
+
+def predicted(target: Target, inputs: Any, size: int) -> Any:
+    """``target.predict(inputs)``, refused unless it holds one output per input.
+
+    A short or long answer would otherwise pair outputs with the wrong inputs, or fail later as
+    an ``IndexError`` inside ffade when the outputs are split per input.
+    """
+    outputs = target.predict(inputs)
+    try:
+        rows = batch_size_of(outputs)
+    except (TypeError, IndexError, StopIteration):  # not a batch: None, a number, a 0-d tensor
+        rows = None
+    if rows != size:
+        got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
+        raise PluginError(
+            f"target '{target.plugin_name or type(target).__name__}': predict() returned {got} "
+            f"for a batch of {size} inputs; return one output per input, in order (a tensor "
+            "with one row each, or a list)"
+        )
+    return outputs
 
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:

@@ -133,3 +133,29 @@ def test_nan_scores_are_invalid_not_passes(tmp_path, monkeypatch) -> None:
     assert counts["failure_rate"] == counts["failures"] / 10
     line = (tmp_path / "evaluations.jsonl").read_text().splitlines()[0]
     assert "invalid" not in json.loads(line)  # valid lines are as before
+
+
+def test_a_nan_reward_is_warned_as_the_reward_s_not_the_target_s(monkeypatch) -> None:
+    """A reward plugin that gave NaN rewards for finite metrics was warned about as "the target's
+    outputs scored 0.37 (not a finite number)": a finite number, and the wrong plugin."""
+    import warnings
+
+    import torch
+
+    from ffade.plugin_api import Scores
+
+    task = build_task(synthetic_spec())
+    score = task.reward.score
+
+    def nan_reward(outputs, references, clean_outputs=None):
+        scores = score(outputs, references, clean_outputs)
+        return Scores(scores.metric, scores.failed, torch.full_like(scores.reward, torch.nan))
+
+    monkeypatch.setattr(task.reward, "score", nan_reward)
+    evaluator = Evaluator(task, batch_size=8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluator.evaluate(np.zeros(2, np.int64), np.array([[1, 2, 3], [4, 5, 6]]))
+    (message,) = [str(w.message) for w in caught if "invalid" in str(w.message)]
+    assert message.startswith("reward 'margin' gave reward nan for metric ")
+    assert "the target's outputs" not in message and evaluator.invalid == 2

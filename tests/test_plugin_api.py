@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ffade.errors import FfadeError, PluginError
+from ffade.errors import ConceptValueError, FfadeError, PluginError
 from ffade.plugin_api import Concept, Scores, disjoint_split_indices, load_weights
 
 
@@ -130,3 +130,60 @@ def test_scores_are_1d_cpu_tensors_with_one_entry_per_input() -> None:
     assert (scores.metric.dtype, scores.failed.dtype) == (torch.float32, torch.bool)
     with pytest.raises(PluginError, match="one entry per input each; got 2, 1 and 2"):
         Scores(metric=[1.0, 2.0], failed=[True], reward=[1.0, -1.0])
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"metric": torch.ones(2, 3)}, r"Scores: metric has shape \(2, 3\); give one per input"),
+        ({"failed": [0.2, 0.9]}, r"Scores: failed holds 0\.2; give True or False per input"),
+        ({"failed": [0, 2]}, r"Scores: failed holds 2; give True or False per input"),
+        ({"failed": [float("nan"), 1.0]}, r"Scores: failed holds nan"),
+    ],
+)
+def test_scores_refuse_a_table_or_a_failed_that_is_not_true_or_false(fields, message) -> None:
+    """A (batch, k) metric was flattened into k entries per input, and a probability as
+    ``failed`` became True for anything but 0: both ran on, wrong, without a word."""
+    good = {"metric": [1.0, 2.0], "failed": [True, False], "reward": [1.0, -1.0]}
+    with pytest.raises(PluginError, match=message):
+        Scores(**{**good, **fields})
+    assert Scores(**{**good, "failed": [1.0, 0.0]}).failed.tolist() == [True, False]
+
+
+class _Grid(Concept):
+    """Takes whatever grid it is given."""
+
+    def apply(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        return inputs
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([0.0, 1, 1.0], r"concept 'g': values repeat: \[0.0, 1, 1.0\]"),
+        ([0.5, np.float32(0.5)], r"concept 'g': values repeat: \[0.5, 0.5\]"),
+        (0.5, r"concept 'g': values must be a list, got 0.5"),
+        ("0.5", r"concept 'g': values must be a list, got '0.5'"),
+    ],
+)
+def test_a_grid_that_repeats_a_number_or_is_no_list_is_refused(values, message) -> None:
+    """1 and 1.0 are one point of the grid (one coordinate, one apply_each group) but passed as
+    two values; a bare number failed with Python's "'float' object is not iterable"."""
+    with pytest.raises(ConceptValueError, match=message):
+        _Grid(values, label="g")
+
+
+def test_read_text_lines_names_the_reader_for_a_missing_or_bad_file(tmp_path: Path) -> None:
+    """A missing file was the CLI's bare "file not found: PATH", naming no plugin."""
+    from ffade.plugin_api import read_text_lines
+
+    what = "dataset 'yours'"
+    with pytest.raises(PluginError, match=rf"^dataset 'yours': cannot read {tmp_path}/gone.jsonl"):
+        read_text_lines(tmp_path / "gone.jsonl", what)
+    with pytest.raises(PluginError, match=r"^dataset 'yours': cannot read .*: Is a directory$"):
+        read_text_lines(tmp_path, what)
+    (tmp_path / "latin1.csv").write_bytes(b"a\ncaf\xe9\n")
+    with pytest.raises(PluginError, match=r"^dataset 'yours': .*latin1.csv line 2 is not UTF-8"):
+        read_text_lines(tmp_path / "latin1.csv", what)
+    (tmp_path / "ok.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert read_text_lines(tmp_path / "ok.csv", what) == ["a,b\n", "1,2\n"]

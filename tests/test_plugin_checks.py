@@ -80,6 +80,36 @@ class EachDropsRows(Axis):
         return {k: v[:-1] for k, v in super().apply_each(inputs, values).items()}
 
 
+class ShortPredict(SyntheticTarget):
+    """predict() answers one input fewer than it was given."""
+
+    def predict(self, inputs):
+        return super().predict(inputs)[1:]
+
+
+class TensorNotDict(Axis):
+    """apply() returns the changed tensor alone, not the dict of tensors it was given."""
+
+    def apply(self, inputs, value):
+        return super().apply(inputs, value)["features"]
+
+
+class TableReward(MarginReward):
+    """metric is a (batch, 2) table, which Scores used to flatten into 2 * batch entries."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        scores = super().score(outputs, references, clean_outputs)
+        return Scores(torch.stack([scores.metric] * 2, 1), scores.failed, scores.reward)
+
+
+class ProbabilityFailed(MarginReward):
+    """failed is a probability, which bool() used to turn into True for any value but 0."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        scores = super().score(outputs, references, clean_outputs)
+        return Scores(scores.metric, torch.sigmoid(-outputs), scores.reward)
+
+
 class NoSuperTarget(SyntheticTarget):
     """Forgets super().__init__(device)."""
 
@@ -156,6 +186,26 @@ def _evaluate(**plugins: str) -> None:
             r"never called super\(\).__init__\(values, label\), so it has no 'values'",
         ),
         ({"dataset": f"{HERE}:NoSuperDataset"}, r"never called super\(\).__init__\(seed\)"),
+        (
+            {"target": f"{HERE}:ShortPredict"},
+            r"target '.*ShortPredict': predict\(\) returned 3 outputs for a batch of 4 inputs; "
+            r"return one output per input",
+        ),
+        (
+            {"concept": f"{HERE}:TensorNotDict"},
+            r"concept '.*TensorNotDict': apply\(inputs, .*\) returned a tensor for a batch that "
+            r"is a dict with keys coords, features; return the same kind of batch",
+        ),
+        (
+            {"reward": f"{HERE}:TableReward"},
+            r"reward '.*TableReward': score\(\) made Scores: metric has shape \(4, 2\); give one "
+            r"per input",
+        ),
+        (
+            {"reward": f"{HERE}:ProbabilityFailed"},
+            r"reward '.*ProbabilityFailed': score\(\) made Scores: failed holds 0\.\d+; give "
+            r"True or False per input",
+        ),
         (
             {"dataset": f"{HERE}:InputsOnly"},
             r"dataset '.*InputsOnly': split\('discovery'\) item 0 is a dict, not an \(input, "

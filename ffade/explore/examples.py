@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
-from ffade.plugin_checks import described, rendered
+from ffade.plugin_checks import described, predicted, rendered
 from ffade.records import atomic_path, write_json_atomic
 
 PANEL_PIXELS = 180
@@ -65,7 +65,7 @@ def save_worst_examples(
         texts = described(target, "describe_inputs", inputs, len(worst)) if images is None else None
         if images is None and texts is None:
             return 0
-        outputs = target.predict(inputs)
+        outputs = predicted(target, inputs, len(worst))
         captions = described(target, "describe_outputs", outputs, len(worst)) or [""] * len(worst)
         if images is not None:
             unchanged = rendered(target, evaluator.changes.unchanged(ids)[0], len(worst))

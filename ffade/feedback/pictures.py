@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
-from ffade.plugin_checks import described, rendered
+from ffade.plugin_checks import described, predicted, rendered
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
@@ -79,7 +79,7 @@ class RegionPictures:
             images = rendered(target, inputs, len(chosen))
             if images is None:
                 return None
-            outputs = target.predict(inputs)
+            outputs = predicted(target, inputs, len(chosen))
             captions = described(target, "describe_outputs", outputs, len(chosen)) or [""] * len(
                 chosen
             )

@@ -34,6 +34,7 @@ from ffade.concepts import ConceptSpace
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
+from ffade.plugin_checks import predicted
 from ffade.task import Task
 
 DENSE_GRID = 2**20
@@ -171,7 +172,7 @@ def measure(
             ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
             inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
             _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
-            outputs = task.target.predict(inputs)
+            outputs = predicted(task.target, inputs, len(ids))
             correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
     clean = torch.cat(correct).float().mean().item()
     targeted = evaluator.evaluate(pairs.targeted_ids, pairs.targeted_states).failed
