@@ -2,8 +2,7 @@
 
 Core code only talks to these interfaces, so a task (images, text, prompts) is added by publishing a
 package with entry points, never by editing core. docs/plugins.md explains them with an example.
-A plugin's name has one source, its entry point: the registry sets ``plugin_name`` on each
-instance it creates, and plugin classes do not restate it.
+A plugin's name is its entry point's alone: the registry sets ``plugin_name`` on each instance.
 """
 
 from __future__ import annotations
