@@ -41,6 +41,12 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
 def _target_from(text: str) -> dict[str, Any]:
     path = Path(text)
     if path.is_dir():
+        if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
+            raise FfadeError(
+                f"--target {text}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "
+                f"run directory; give a fine-tune's run directory, a mitigation.json, or a "
+                "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
+            )
         path = path / MITIGATION_FILE
     if path.suffix == ".json" or path.name == MITIGATION_FILE:
         if not path.is_file():

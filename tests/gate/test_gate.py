@@ -202,6 +202,13 @@ def test_export_never_overwrites_a_file_that_is_no_suite(
     assert read_suite(again).source["pairs_per_split"] == 4
 
 
+def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Path, capsys) -> None:
+    """A discovery run given as --target says what it is and what to give instead."""
+    assert main(["check", "--suite", str(suite_path), "--target", str(run_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no mitigation.json there" in err and "target spec" in err and "\n" not in err
+
+
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
     args = ["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), "--min-evaluations", "50"]
