@@ -74,6 +74,19 @@ def _target_from(text: str) -> dict[str, Any]:
     return spec
 
 
+def _check_junit_overwrite(path: Path) -> None:
+    """Replace only XML (an earlier report), never a file a slip named (``--junit suite.yaml``)."""
+    if not path.is_file():
+        return
+    with path.open("rb") as file:
+        head = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head and not head.startswith(b"<"):
+        raise FfadeError(
+            f"--junit {path}: a file that is no XML is there; check overwrites only an earlier "
+            "JUnit report: give another file name"
+        )
+
+
 def table(results: list[CaseResult]) -> str:
     """The human-readable result: one row per case, then the verdict."""
     rows = [("case", "goal", "pairs", "failed", "rate", "max", "result", "where")]
@@ -109,6 +122,7 @@ def run_check(
     started = time.monotonic()
     if junit is not None:  # before the evaluations, which a failed write would throw away
         writable_file(junit, "--junit")
+        _check_junit_overwrite(Path(junit))
     suite = read_suite(suite_path)
     task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
     with target_setup_errors():

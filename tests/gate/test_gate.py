@@ -209,6 +209,15 @@ def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Pa
     assert "no mitigation.json there" in err and "target spec" in err and "\n" not in err
 
 
+def test_junit_never_overwrites_a_file_that_is_no_xml(suite_path: Path, capsys) -> None:
+    """`--junit suite.yaml` (a slip) must not replace the suite it was about to check."""
+    before = suite_path.read_bytes()
+    assert main(["check", "--suite", str(suite_path), "--junit", str(suite_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "a file that is no XML is there" in err and "\n" not in err
+    assert suite_path.read_bytes() == before
+
+
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
     args = ["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), "--min-evaluations", "50"]
