@@ -66,6 +66,11 @@ def _target_from(text: str) -> dict[str, Any]:
         spec = yaml.safe_load(text)
     except yaml.YAMLError:
         spec = None
+    if path.is_file() and path.suffix in (".pt", ".pth", ".ckpt", ".safetensors"):
+        raise FfadeError(  # weights, not a model: the suite's target loads them
+            f"--target {text}: a weights file is no target; check the suite's target with "
+            f"these weights: --target-arg weights={text}"
+        )
     if not isinstance(spec, dict) or "name" not in spec:
         raise FfadeError(
             f"--target {text!r}: give a mitigation.json, a fine-tuner's run directory, or a "

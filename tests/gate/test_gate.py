@@ -218,6 +218,16 @@ def test_junit_never_overwrites_a_file_that_is_no_xml(suite_path: Path, capsys) 
     assert suite_path.read_bytes() == before
 
 
+def test_a_weights_file_as_target_says_to_use_target_arg(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    weights = tmp_path / "model.pt"
+    torch.save({}, weights)
+    assert main(["check", "--suite", str(suite_path), "--target", str(weights)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"--target-arg weights={weights}") and "\n" not in err
+
+
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
     args = ["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), "--min-evaluations", "50"]
