@@ -126,16 +126,41 @@ def fit(
     return run_dir
 
 
-def takes_warm_start(config: Path) -> bool:
-    """Whether the explorer a discovery config names accepts ``warm_start``."""
+def model_class(config: Path) -> type | None:
+    """The LightningModule class a fit config names (``None`` if it names none we can import)."""
     data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    class_path = ((data.get("model") or {}).get("class_path")) or ""
-    module, _, name = class_path.rpartition(".")
+    model = data.get("model") if isinstance(data, dict) else None
+    class_path = (model.get("class_path") if isinstance(model, dict) else None) or ""
+    module, _, name = str(class_path).rpartition(".")
     try:
         cls = getattr(importlib.import_module(module or "ffade.explore"), name)
     except (ImportError, AttributeError, ValueError):
-        return False
-    return "warm_start" in inspect.signature(cls.__init__).parameters
+        return None
+    return cls if isinstance(cls, type) else None
+
+
+def takes_warm_start(config: Path) -> bool:
+    """Whether the explorer a discovery config names accepts ``warm_start``."""
+    cls = model_class(config)
+    return cls is not None and "warm_start" in inspect.signature(cls.__init__).parameters
+
+
+def check_stage_kinds(config: LoopConfig) -> None:
+    """A fine-tuner config given as ``discover`` (or the reverse) would run the wrong stage for
+    minutes before anything noticed: name the mix-up before the first stage."""
+    from ffade.explore.base import Explorer  # both import Lightning: not for ``--help``
+    from ffade.mitigate.base import FineTuner
+
+    for key, path, wanted, noun in (
+        ("discover", config.discover, FineTuner, "an explorer (e.g. ffade.explore.DQNExplorer)"),
+        ("mitigate", config.mitigate, Explorer, "a fine-tuner (e.g. ClassifierFineTuner)"),
+    ):
+        cls = model_class(path)
+        if cls is not None and issubclass(cls, wanted):
+            raise FfadeError(
+                f"{key}: {path} is a config for {cls.__name__}; the {key} stage needs a config "
+                f"for {noun}"
+            )
 
 
 def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
@@ -146,6 +171,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     started = time.monotonic()
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
     with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
+    check_stage_kinds(config)
     fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     loop_dir = next_loop_dir(config.out)

@@ -206,6 +206,12 @@ def _why(exc: Exception) -> str:
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
     """A run's summary.json; a damaged one is one line naming the file, not a traceback."""
     path = Path(run_dir) / SUMMARY_FILE
+    if not path.is_file() and (Path(run_dir) / "loop.json").is_file():  # ffade loop's out/version_N
+        raise FfadeError(
+            f"{run_dir} is a loop's directory (loop.json), not a run: its runs are "
+            f"{Path(run_dir) / 'discover'}, {Path(run_dir) / 'mitigate'} and "
+            f"{Path(run_dir) / 'rediscover'}"
+        )
     if not path.is_file():
         raise FfadeError(f"{path} not found: is '{run_dir}' an ffade run directory?")
     try:

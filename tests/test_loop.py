@@ -166,6 +166,44 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+@pytest.mark.parametrize(
+    ("discover", "mitigate", "says"),
+    [
+        (
+            "mitigate_digits.yaml",
+            "mitigate_digits.yaml",
+            "discover: {discover} is a config for ClassifierFineTuner; the discover stage needs "
+            "a config for an explorer",
+        ),
+        (
+            "quickstart.yaml",
+            "quickstart.yaml",
+            "mitigate: {mitigate} is a config for DQNExplorer; the mitigate stage needs a config "
+            "for a fine-tuner",
+        ),
+    ],
+)
+def test_a_config_of_the_other_stage_is_named_before_anything_runs(
+    tmp_path: Path, capsys, discover: str, mitigate: str, says: str
+) -> None:
+    """A fine-tuner config given as discover ran a fine-tune as 'discovery' for minutes."""
+    paths = {"discover": REPO / "configs" / discover, "mitigate": REPO / "configs" / mitigate}
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                **{key: str(path) for key, path in paths.items()},
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {says.format(**paths)}")
+    assert not (tmp_path / "loops" / "version_0").exists()
+
+
 def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_config(
     tmp_path: Path, capsys
 ) -> None:

@@ -118,3 +118,19 @@ def test_a_damaged_summary_is_one_line(tmp_path: Path, text: bytes) -> None:
     (tmp_path / "summary.json").write_bytes(text)
     with pytest.raises(FfadeError, match=r"summary\.json is damaged"):
         read_summary(tmp_path)
+
+
+def test_a_loop_directory_given_as_a_run_names_its_runs(tmp_path: Path, capsys) -> None:
+    """`ffade report runs/loop_digits/version_0` (the loop, not one of its runs) says where the
+    runs are, rather than asking whether it is a run directory at all."""
+    from ffade.cli import main
+
+    loop_dir = tmp_path / "version_0"
+    loop_dir.mkdir()
+    (loop_dir / "loop.json").write_text('{"status": "finished"}')
+    assert main(["report", str(loop_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"ffade: error: {loop_dir} is a loop's directory (loop.json), not a run: its runs are "
+        f"{loop_dir / 'discover'}, {loop_dir / 'mitigate'} and {loop_dir / 'rediscover'}"
+    )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import yaml
+
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.pictures import picture_maker
@@ -47,7 +49,8 @@ def parser() -> argparse.ArgumentParser:
         default=10,
         help="ask about the N most severe regions (default 10); the rest are left unanswered",
     )
-    p.add_argument("--examples", type=int, default=8, help="example images per region (default 8)")
+    # None, not 8: only an --examples the user typed can contradict --no-examples
+    p.add_argument("--examples", type=int, help="example images per region (default 8)")
     p.add_argument("--no-examples", action="store_true", help="save no example pictures")
     p.add_argument(
         "--redo",
@@ -64,10 +67,14 @@ def main(argv: list[str]) -> int:
     run_dir = Path(args.run_dir)
     if args.max_regions < 1:
         raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")
-    if args.examples < 0:
-        raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {args.examples}")
+    if args.examples is not None and args.no_examples:
+        raise FfadeError(f"--examples {args.examples} and --no-examples contradict: give one")
+    examples = 8 if args.examples is None else args.examples
+    if examples < 0:
+        raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {examples}")
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
-    pictures = picture_maker(run_dir, 0 if args.no_examples else args.examples)
+    _check_overwrite(out)
+    pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
     if args.from_file:
         feedback = feedback_from_file(
             run_dir,
@@ -123,6 +130,21 @@ def main(argv: list[str]) -> int:
         print("stopped; answers so far are saved. Run the same command again to continue.")
     print(_saved(feedback, out, len(regions)))
     return 0
+
+
+def _check_overwrite(out: Path) -> None:
+    """Refuse to replace a file that holds no answers (``--out RUN/summary.json``, a slip)."""
+    if not out.is_file():
+        return
+    try:
+        data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if not isinstance(data, dict) or "regions" not in data:
+        raise FfadeError(
+            f"--out {out}: a file that holds no priorities (no 'regions') is there; feedback "
+            "overwrites only its own answers: give another file name"
+        )
 
 
 def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:

@@ -105,16 +105,19 @@ def read_priorities(
     """
     path = Path(path)
     data = _read_file(path)
+    # the unknown key first: 'regionz:' is a typo to name, not a missing 'regions' list
+    unknown = sorted(
+        set(data if isinstance(data, dict) else {})
+        - {"regions", "default", "run", "threshold", "min_evaluations", "slices"},
+        key=str,
+    )
+    if unknown:
+        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default")
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
         raise FfadeError(
             f"{path}: expected a mapping with a 'regions' list, e.g. "
             "regions: [{rank: 1, priority: high}]"
         )
-    unknown = sorted(
-        set(data) - {"regions", "default", "run", "threshold", "min_evaluations", "slices"}
-    )
-    if unknown:
-        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default")
     default = check_priority(data.get("default", "skip"), f"{path}: default")
 
     chosen: dict[str, tuple[Region, str, str]] = {}
@@ -156,9 +159,15 @@ def _select(
             if region.id == str(value):
                 return region
         shown = ", ".join(r.id for r in regions[:8]) + (", ..." if len(regions) > 8 else "")
+        other = {"rule": ("R-", "region"), "region": ("S-", "rule")}.get(noun)
+        hint = (  # an id of the other kind of slice, copied from the report's other table
+            f" ({value} is a {other[1]}'s id, not a {noun}'s: see --slices)"
+            if other and str(value).startswith(other[0])
+            else ""
+        )
         raise FfadeError(
             f"{where}: id {value!r} is not a failure {noun} of {landscape.source}; "
-            f"its {noun}s: {shown or 'none'}"
+            f"its {noun}s: {shown or 'none'}{hint}"
         )
     if kind == "rank":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -39,6 +39,12 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
 def _target_from(text: str) -> dict[str, Any]:
     path = Path(text)
     if path.is_dir():
+        if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
+            raise FfadeError(
+                f"--target {text}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "
+                f"run directory; give a fine-tune's run directory, a mitigation.json, or a "
+                "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
+            )
         path = path / MITIGATION_FILE
     if path.suffix == ".json" or path.name == MITIGATION_FILE:
         if not path.is_file():
@@ -58,12 +64,30 @@ def _target_from(text: str) -> dict[str, Any]:
         spec = yaml.safe_load(text)
     except yaml.YAMLError:
         spec = None
+    if path.is_file() and path.suffix in (".pt", ".pth", ".ckpt", ".safetensors"):
+        raise FfadeError(  # weights, not a model: the suite's target loads them
+            f"--target {text}: a weights file is no target; check the suite's target with "
+            f"these weights: --target-arg weights={text}"
+        )
     if not isinstance(spec, dict) or "name" not in spec:
         raise FfadeError(
             f"--target {text!r}: give a mitigation.json, a fine-tuner's run directory, or a "
             "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
         )
     return spec
+
+
+def _check_junit_overwrite(path: Path) -> None:
+    """Replace only XML (an earlier report), never a file a slip named (``--junit suite.yaml``)."""
+    if not path.is_file():
+        return
+    with path.open("rb") as file:
+        head = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head and not head.startswith(b"<"):
+        raise FfadeError(
+            f"--junit {path}: a file that is no XML is there; check overwrites only an earlier "
+            "JUnit report: give another file name"
+        )
 
 
 def table(results: list[CaseResult]) -> str:
@@ -101,6 +125,7 @@ def run_check(
     started = time.monotonic()
     if junit is not None:  # before the evaluations, which a failed write would throw away
         writable_file(junit, "--junit")
+        _check_junit_overwrite(Path(junit))
     suite = read_suite(suite_path)
     task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
     with target_setup_errors():

@@ -32,7 +32,7 @@ import numpy as np
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
-from ffade.gate.suite import Case, Suite, write_suite
+from ffade.gate.suite import Case, Suite, is_suite_file, write_suite
 from ffade.records import SUMMARY_FILE, read_summary
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
@@ -199,6 +199,11 @@ def export_suite(
     if seed < 0:  # numpy's generators take no negative seed
         raise FfadeError(f"--seed must be at least 0, got {seed}")
     writable_file(to, "--to")  # before the pairs are evaluated, not after
+    if Path(to).is_file() and not is_suite_file(Path(to)):  # say, the run's own summary.json
+        raise FfadeError(
+            f"--to {to}: a file that is no ffade suite is there; export overwrites only a suite "
+            "it wrote: give another file name"
+        )
     if max_failure_rate is not None and not 0 <= max_failure_rate <= 1:
         raise FfadeError(f"--max-failure-rate must be in [0, 1], got {max_failure_rate}")
     if slices not in SLICE_KINDS:

@@ -122,6 +122,15 @@ def write_suite(suite: Suite, path: str | Path) -> Path:
     return path
 
 
+def is_suite_file(path: Path) -> bool:
+    """Whether ``path`` holds an ffade suite, the only file ``ffade export --to`` overwrites."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
 def read_suite(path: str | Path) -> Suite:
     """Read and check a suite file; every mistake is one line naming the case and key."""
     path = Path(path)
@@ -140,9 +149,14 @@ def read_suite(path: str | Path) -> Suite:
     source = data.get("source") or {}
     if not isinstance(source, dict):
         raise FfadeError(f"{path}: 'source' must be a mapping (run, explorer, seed, ...)")
+    read = [_read_case(path, i, case) for i, case in enumerate(cases)]
+    names = [case.name for case in read]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:  # JUnit would show one test for two cases, and one result would hide
+        raise FfadeError(f"{path}: case name {twice!r} appears twice; each case needs its own name")
     return Suite(
         task=data["task"],
-        cases=[_read_case(path, i, case) for i, case in enumerate(cases)],
+        cases=read,
         source=source,
         seed=seed,
     )
@@ -169,7 +183,11 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     if not isinstance(states, list) or not all(isinstance(s, dict) for s in states) or not states:
         raise FfadeError(f"{where}: states must be a non-empty list of {{concept: value}}")
     if not isinstance(pairs, dict) or not set(pairs) <= set(SUITE_SPLITS):
-        raise FfadeError(f"{where}: pairs must map splits ({', '.join(SUITE_SPLITS)}) to lists")
+        other = sorted(map(str, set(pairs) - set(SUITE_SPLITS))) if isinstance(pairs, dict) else []
+        got = f", got split {other[0]!r}" if other else ""
+        raise FfadeError(
+            f"{where}: pairs must map splits ({', '.join(SUITE_SPLITS)}) to lists{got}"
+        )
     for split, rows in pairs.items():
         ok = isinstance(rows, list) and all(
             isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r) for r in rows

@@ -109,6 +109,12 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
     if not run_dir.is_dir():
         raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")
     summary = read_summary(run_dir)
+    if "finetuner" in summary:  # said as what it is, not as a split that cannot be fixed
+        raise FfadeError(
+            f"model.init_args.run: {run_dir} is a fine-tune's run directory, not a discovery "
+            f"run: give the run it fixed ({summary.get('run')}), or a discovery run of the "
+            "fixed model to fix it again"
+        )
     task_spec = summary.get("task")
     if not isinstance(task_spec, dict) or "target" not in task_spec:
         raise FfadeError(

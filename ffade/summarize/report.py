@@ -272,8 +272,13 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
         f"top: {top}",
     ]
     if report["compare"] is None:
-        options = region_arguments(report["threshold"], report["min_evaluations"], slices)
-        lines.append(f"next: ffade feedback {report['run']}{options}")
+        # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
+        instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
+        options = region_arguments(
+            report["threshold"], report["min_evaluations"], "regions" if instead else slices
+        )
+        why = " (no failure rule to ask about: its connected regions instead)" if instead else ""
+        lines.append(f"next: ffade feedback {report['run']}{options}{why}")
     return "\n".join(lines)
 
 

@@ -156,6 +156,36 @@ def test_missing_files_are_one_line_errors(run: Path, tmp_path: Path, in_process
     assert len(err.strip().splitlines()) == 1
 
 
+def test_out_never_replaces_a_file_that_holds_no_priorities(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """`--out RUN/summary.json` (a slip) must not replace the run's summary with answers."""
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    summary = run / "summary.json"
+    before = summary.read_bytes()
+    code, _, err = in_process(
+        "feedback", str(run), "--from", str(priorities), "--out", str(summary), "--no-examples"
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"--out {summary}: a file that holds no priorities" in err
+    assert summary.read_bytes() == before
+    mine = tmp_path / "mine.yaml"  # answers saved earlier are replaced, as before
+    for _ in range(2):
+        code, _, err = in_process(
+            "feedback", str(run), "--from", str(priorities), "--out", str(mine), "--no-examples"
+        )
+        assert code == 0, err
+    assert read_feedback(mine).regions[0].priority == "high"
+
+
+def test_examples_and_no_examples_together_are_refused(run: Path, in_process) -> None:
+    code, _, err = in_process("feedback", str(run), "--examples", "3", "--no-examples")
+    assert code == 2
+    assert err.strip() == "ffade: error: --examples 3 and --no-examples contradict: give one"
+    assert not (run / "feedback.yaml").exists()
+
+
 def test_max_regions_must_be_positive(run: Path, in_process) -> None:
     code, _, err = in_process("feedback", str(run), "--max-regions", "0")
     assert code == 2

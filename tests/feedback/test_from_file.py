@@ -125,6 +125,8 @@ def test_the_rank_error_says_how_many_regions_there_are(
         ([{"rank": 1, "priority": "high"}], "expected a mapping with a 'regions' list"),
         ({"regions": [], "colour": "red"}, "unknown key 'colour'; allowed: regions, default"),
         ({"regions": [], "default": "never"}, "default: priority 'never' is not allowed"),
+        # a misspelt 'regions' is named as the typo it is, not as a missing list
+        ({"regionz": [{"rank": 1, "priority": "high"}]}, "unknown key 'regionz'; allowed: regions"),
     ],
 )
 def test_a_malformed_file_is_one_line(
@@ -167,3 +169,14 @@ def test_errors_about_rules_call_them_rules(run: Path, tmp_path: Path, in_proces
     assert code == 2
     count = f"{len(rules)} failure rule{'s' if len(rules) != 1 else ''}"
     assert f"rank {past} is past the last rule; {run} has {count}" in err, err
+
+
+def test_an_id_of_the_other_kind_of_slice_says_so(run: Path, tmp_path: Path, in_process) -> None:
+    """An R- id copied from the report's regions table, read against rules, names the mix-up."""
+    _, regions = load_regions(run, slices="regions")
+    given = regions[0].id
+    priorities = write(tmp_path / "p.yaml", {"regions": [{"id": given, "priority": "high"}]})
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"({given} is a region's id, not a rule's: see --slices)" in err
+    assert not (run / "feedback.yaml").exists()

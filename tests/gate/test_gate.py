@@ -125,7 +125,7 @@ def priorities(tmp_path: Path) -> Path:
         ({"max_failure_rate": 1.5}, "max_failure_rate must be in [0, 1]"),
         ({"max_failure_rate": "low"}, "max_failure_rate must be a number"),
         ({"pairs": {"discovery": [[0, 999]]}}, "pairs.discovery must be"),
-        ({"pairs": {"finetune": [[0, 0]]}}, "pairs must map splits (discovery, heldout)"),
+        ({"pairs": {"finetune": [[0, 0]]}}, "(discovery, heldout) to lists, got split 'finetune'"),
         ({"goal": "fixx"}, "goal must be one of fix, hold, got 'fixx'"),
         ({"gaol": "hold"}, "unknown key 'gaol'; allowed: name, conditions"),
     ],
@@ -173,6 +173,59 @@ def test_a_target_json_that_is_no_mitigation_json_exits_2(
     assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
     err = capsys.readouterr().err.strip()
     assert says in err and "\n" not in err and err.startswith("ffade: error: --target:")
+
+
+def test_two_cases_of_one_name_exit_2(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """JUnit names a test by its case: two cases of one name would read as one result."""
+    data = yaml.safe_load(suite_path.read_text())
+    data["cases"] = [data["cases"][0], data["cases"][0]]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"case name '{data['cases'][0]['name']}' appears twice" in err and "\n" not in err
+
+
+def test_export_never_overwrites_a_file_that_is_no_suite(
+    run_dir: Path, suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """`--to RUN/summary.json` (a slip of the tab key) must not replace the run's summary."""
+    summary = run_dir / "summary.json"
+    before = summary.read_bytes()
+    assert main(["export", str(run_dir), "--to", str(summary), "--pairs", "4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "a file that is no ffade suite is there" in err and "\n" not in err
+    assert summary.read_bytes() == before
+    again = tmp_path / "again.yaml"  # a suite it wrote is rewritten, as before
+    again.write_bytes(suite_path.read_bytes())
+    assert main(["export", str(run_dir), "--to", str(again), "--pairs", "4"]) == 0
+    assert read_suite(again).source["pairs_per_split"] == 4
+
+
+def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Path, capsys) -> None:
+    """A discovery run given as --target says what it is and what to give instead."""
+    assert main(["check", "--suite", str(suite_path), "--target", str(run_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no mitigation.json there" in err and "target spec" in err and "\n" not in err
+
+
+def test_junit_never_overwrites_a_file_that_is_no_xml(suite_path: Path, capsys) -> None:
+    """`--junit suite.yaml` (a slip) must not replace the suite it was about to check."""
+    before = suite_path.read_bytes()
+    assert main(["check", "--suite", str(suite_path), "--junit", str(suite_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "a file that is no XML is there" in err and "\n" not in err
+    assert suite_path.read_bytes() == before
+
+
+def test_a_weights_file_as_target_says_to_use_target_arg(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    weights = tmp_path / "model.pt"
+    torch.save({}, weights)
+    assert main(["check", "--suite", str(suite_path), "--target", str(weights)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"--target-arg weights={weights}") and "\n" not in err
 
 
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:

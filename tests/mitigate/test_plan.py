@@ -82,6 +82,21 @@ def test_only_runs_that_searched_discovery_can_be_fixed(run: Path) -> None:
         make_plan(run)
 
 
+def test_a_fine_tunes_run_directory_is_named_as_one(run: Path) -> None:
+    """A fine-tune's summary.json (its task on the finetune split) is no run to fix."""
+    summary = json.loads((run / "summary.json").read_text())
+    summary["task"]["split"] = "finetune"
+    summary.update(finetuner="classifier", run="runs/quickstart/version_0")
+    (run / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(FfadeError) as error:
+        make_plan(run)
+    assert str(error.value) == (
+        f"model.init_args.run: {run} is a fine-tune's run directory, not a discovery run: give "
+        "the run it fixed (runs/quickstart/version_0), or a discovery run of the fixed model to "
+        "fix it again"
+    )
+
+
 def test_unknown_priority_weight_is_refused(run: Path) -> None:
     with pytest.raises(FfadeError, match="unknown priority 'urgent'"):
         make_plan(run, priority_weights={"urgent": 5.0})

@@ -12,7 +12,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ffade.summarize.report import build_report, main
+from ffade.summarize.report import build_report, ending, main
 from tests.summarize.conftest import planted_image_counts
 
 PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
@@ -599,3 +599,26 @@ def test_a_killed_runs_counts_come_from_its_log(make_run) -> None:
     report = json.loads((finished / "report.json").read_text())
     assert report["run_figures"]["evaluations"] == 0
     assert any("says 0 evaluations but" in p for p in report["log_problems"])
+
+
+def test_with_no_rule_the_next_command_asks_about_regions() -> None:
+    """`ffade feedback RUN` on a run with no rule only says to add --slices regions: the report's
+    closing line gives the command that works (the text quickstart has regions but no rule)."""
+    report = {
+        "run": "runs/text_quickstart/version_0",
+        "threshold": 0.5,
+        "min_evaluations": 1,
+        "compare": None,
+        "run_figures": {"evaluations": 3000, "failures": 1012},
+        "rules": {"rules": [], "coverage": 0.0, "failing_states": 114},
+        "regions": [{"id": "R-1"}],
+    }
+    last = ending(report, Path("report.html")).splitlines()[-1]
+    assert last == (
+        "next: ffade feedback runs/text_quickstart/version_0 --slices regions (no failure rule "
+        "to ask about: its connected regions instead)"
+    )
+    report["regions"] = []  # nothing to ask about either way: the plain command
+    assert ending(report, Path("report.html")).splitlines()[-1] == (
+        "next: ffade feedback runs/text_quickstart/version_0"
+    )
