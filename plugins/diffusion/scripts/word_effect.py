@@ -6,7 +6,11 @@ down to the second figure; the rest fails for other reasons (the sampler setting
 holds). With ``--lora`` the same is measured on the fixed model.
 
     python plugins/diffusion/scripts/word_effect.py configs/t2i_quickstart.yaml \\
-        style=thin "guidance_scale=3.0|1.5" [--lora runs/loop_t2i/version_0/mitigate/lora]
+        style=thin "guidance_scale=3.0|1.5" [--lora runs/loop_t2i/version_0/mitigate/lora] \\
+        [--only-passing]
+
+``--only-passing`` keeps the held-out inputs the model without the LoRA draws right unchanged:
+the ones a fine-tuner's guard measures failure rates on for a run with ``only_passing_inputs``.
 
 The first condition names the concept and value whose effect is measured; the others restrict
 concepts to ``|``-separated values (concepts not named take every value of their grid).
@@ -22,7 +26,8 @@ import numpy as np
 import yaml
 
 from ffade.evaluator import Evaluator
-from ffade.task import build_task
+from ffade.mitigate.guard import passing_inputs
+from ffade.task import build_task, restrict_inputs
 
 
 def grid_values(task: Any, condition: str) -> tuple[str, list[Any]]:
@@ -52,14 +57,22 @@ def main() -> None:
     parser.add_argument("conditions", nargs="+", help="label=value, then label=a|b ...")
     parser.add_argument("--lora", help="a LoRA directory the fine-tuner wrote")
     parser.add_argument("--split", default="heldout")
+    parser.add_argument("--only-passing", action="store_true", help="see the module docstring")
     args = parser.parse_args()
     with open(args.config) as f:
         spec = yaml.safe_load(f)["model"]["init_args"]["task"]
     spec = {**spec, "split": args.split, "only_passing_inputs": False, "input_ids": None}
+    original = spec
     if args.lora:
         target = spec["target"]
-        spec["target"] = {**target, "args": {**target.get("args", {}), "lora_weights": args.lora}}
+        spec = {
+            **spec,
+            "target": {**target, "args": {**target.get("args", {}), "lora_weights": args.lora}},
+        }
     task = build_task(spec)
+    if args.only_passing:
+        passing = passing_inputs(build_task(original) if args.lora else task, 64)
+        task = restrict_inputs(task, passing.tolist())
     chosen = dict(grid_values(task, c) for c in args.conditions)
     grids = {c.label: chosen.get(c.label, c.values) for c in task.space.concepts}
     combos = itertools.product(*grids.values())
