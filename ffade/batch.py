@@ -45,6 +45,15 @@ def batch_size_of(inputs: Any) -> int:
     return len(inputs)
 
 
+def rows_in(batch: Any) -> int | None:
+    """:func:`batch_size_of`, or None for what is not a batch (None, a number, a 0-d tensor):
+    how a plugin's answer is checked for one row per input."""
+    try:
+        return batch_size_of(batch)
+    except (TypeError, IndexError, StopIteration):
+        return None
+
+
 def _kind(batch: Any) -> str | None:
     """What a batch is made of, as far as concepts must keep it: None where ffade need not care."""
     if isinstance(batch, torch.Tensor):
@@ -71,10 +80,7 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
             f"{who} returned a {got} for a batch that is a {expected}; return the same kind of "
             "batch, changed"
         )
-    try:
-        rows = batch_size_of(batch)
-    except (TypeError, IndexError, StopIteration):  # not a batch: None, a number, a 0-d tensor
-        rows = None
+    rows = rows_in(batch)
     if rows != size:
         got = f"a {type(batch).__name__}" if rows is None else f"{rows} row{'s' * (rows != 1)}"
         raise PluginError(

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from ffade.batch import batch_size_of
+from ffade.batch import rows_in
 from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target
 
@@ -49,10 +49,7 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
     an ``IndexError`` inside ffade when the outputs are split per input.
     """
     outputs = target.predict(inputs)
-    try:
-        rows = batch_size_of(outputs)
-    except (TypeError, IndexError, StopIteration):  # not a batch: None, a number, a 0-d tensor
-        rows = None
+    rows = rows_in(outputs)
     if rows != size:
         got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
         raise PluginError(
