@@ -77,7 +77,9 @@ def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     four letters.
     """
     spec = spec if isinstance(spec, PluginSpec) else PluginSpec(**spec)
-    args = {k: None if v == "None" else v for k, v in (spec.args or {}).items()}
+    args = {
+        k: None if isinstance(v, str) and v == "None" else v for k, v in (spec.args or {}).items()
+    }
     return replace(spec, args=args)
 
 
