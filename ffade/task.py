@@ -117,6 +117,13 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     unchanged = [x for x, _ in inputs]
     for concept in concepts:  # before any evaluation: a wrong grid costs no search
         notes.extend(concept.check_inputs(unchanged) or [])
+        if concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
+            stand_in = concept.values[concept.neutral_index()]
+            notes.append(
+                f"concept '{concept.label}': its grid lacks the neutral value "
+                f"{concept.neutral!r}; {stand_in!r}, the closest, stands for 'unchanged' "
+                "(clean checks, the neutral state of reports)"
+            )
     target.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 

@@ -39,6 +39,19 @@ def test_a_fine_tuners_key_is_named_as_its_config_spells_it() -> None:
         build_task({**synthetic_spec(), "max_inputs": 0}, max_inputs_key=key)
 
 
+def test_a_grid_without_its_neutral_value_says_which_value_stands_for_unchanged() -> None:
+    """The paper's grids (brightness 0.5 to 0.9) lack the no-op value: "unchanged" (clean
+    checks, only_passing_inputs, the guard's clean accuracy) is then the closest grid value."""
+    spec = synthetic_spec(num_inputs=16)
+    spec["concepts"][1] = {"name": "axis", "args": {"index": 1, "values": [0.5, 0.25, 1.0]}}
+    task = build_task(spec)
+    assert task.notes == [
+        "concept 'axis1': its grid lacks the neutral value 0.0; 0.25, the closest, stands for "
+        "'unchanged' (clean checks, the neutral state of reports)"
+    ]
+    assert task.space.neutral.tolist() == [0, 1, 0]
+
+
 def test_the_run_prints_the_note_once_before_it_searches(tmp_path: Path, capsys) -> None:
     spec = {**synthetic_spec(num_inputs=16), "max_inputs": 500}
     explorer = discover(RandomExplorer(task=spec, budget=32, num_envs=8), tmp_path)
