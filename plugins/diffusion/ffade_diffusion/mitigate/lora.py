@@ -9,7 +9,9 @@ or are drawn from the model itself: for each finetune prompt, the first of ``tri
 it with nothing changed that the task's reward accepts. Class and drawn images are taught under
 every failing prompt made from their prompt (so "a thin slanted seven in red ink" is taught
 with a seven). Latents are the autoencoder's posterior mode, as the bundled model was trained
-on: sampled latents add noise the UNet never saw. Held-out prompts and seeds judge the fix, as
+on: sampled latents add noise the UNet never saw. The pairs left out of the failure
+(``clean_share``) keep the model as it was elsewhere: prompts of states outside the rules, taught
+the frozen UNet's prediction (``keep_others``). Held-out prompts and seeds judge the fix, as
 for classifiers; an accepted fix is saved in diffusers' LoRA format, which
 ``pipeline.load_lora_weights(dir)`` loads unchanged, and ``fixed_target`` in mitigation.json
 names it as the target's ``lora_weights``.
@@ -26,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from typing_extensions import override
@@ -119,6 +122,11 @@ class DiffusionLoRAFineTuner(FineTuner):
         caption_dropout: share of training captions replaced by the empty prompt, as diffusion
             models are trained for classifier-free guidance: without it the LoRA moves only the
             prompted prediction, and guidance multiplies that move.
+        keep_others: the ``clean_share`` of each batch's pairs become prompts of a random state
+            outside the prioritized rules (the unchanged prompt among them), on which the LoRA
+            learns to predict what the UNet predicted before it (distillation from the frozen
+            UNet, on the same noisy latents): it changes what the rules ask for and as little
+            else as it can. Off: they are the unchanged prompts, taught with the same images.
         tries: samples drawn per prompt to find one the reward accepts.
         batch_size: training pairs per step.
         guard_pairs: the most (input, state) pairs per guard failure rate (each one a
@@ -138,6 +146,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         image_folder: str | None = None,
         class_images: str | None = None,
         caption_dropout: float = 0.1,
+        keep_others: bool = True,
         tries: int = 4,
         batch_size: int = 8,
         guard_pairs: int = 256,
@@ -169,6 +178,8 @@ class DiffusionLoRAFineTuner(FineTuner):
         self._folder: list[tuple[str, torch.Tensor]] | None = None
         self._classes: dict[int, torch.Tensor] | None = None
         self._alphas: torch.Tensor | None = None
+        self._targeted: set[tuple[int, ...]] = set()
+        self._keep_others = keep_others
 
     @override
     def select_parameters(self) -> None:
@@ -194,6 +205,15 @@ class DiffusionLoRAFineTuner(FineTuner):
             self._folder = read_image_folder(h.image_folder, size)
         if h.class_images is not None:
             self._classes = read_class_images(h.class_images, size)
+        self._targeted = {tuple(int(v) for v in s) for s in self.plan.states}
+        self._keep_others = h.keep_others and len(self._targeted) < self.task.space.num_states
+        if h.keep_others and not self._keep_others:
+            self.tell(
+                [
+                    "keep_others: every grid state is in a prioritized rule, so the clean_share "
+                    "pairs are the unchanged prompts, taught with images"
+                ]
+            )
 
     @override
     def on_train_end(self) -> None:
@@ -248,12 +268,28 @@ class DiffusionLoRAFineTuner(FineTuner):
         for base, image in zip(bases, found, strict=True):
             self._accepted[base.key()] = image
 
-    def training_pairs(self, batch: TrainingBatch) -> tuple[list[str], torch.Tensor] | None:
-        """(captions, images) to learn from: the folder's, the class's or accepted drawn images."""
+    def training_pairs(
+        self, batch: TrainingBatch
+    ) -> tuple[list[str], torch.Tensor, torch.Tensor] | None:
+        """(captions, images, kept) to learn from: the folder's, the class's or accepted drawn
+        images; ``kept`` marks the rows whose target is the frozen UNet's prediction."""
+        kept = batch.clean.cpu()
+        if self._keep_others and bool(kept.any()):
+            rows = kept.numpy()
+            others = self.make_batch(batch.input_ids[rows], self.other_states(int(rows.sum())))
+            inputs = list(batch.inputs)
+            for j, i in enumerate(rows.nonzero()[0]):
+                inputs[i] = others.inputs[j]
+            batch = replace(batch, inputs=inputs)
+        else:
+            kept = torch.zeros_like(kept)
         if self._folder is not None:
-            rows = torch.as_tensor(batch.input_ids) % len(self._folder)
-            chosen = [self._folder[int(r)] for r in rows]
-            return [c for c, _ in chosen], torch.stack([im for _, im in chosen])
+            ids = torch.as_tensor(batch.input_ids) % len(self._folder)
+            chosen = [self._folder[int(r)] for r in ids]
+            captions = [c for c, _ in chosen]
+            for i in kept.nonzero().flatten().tolist():  # the folder's captions are its own
+                captions[i] = batch.inputs[i].text
+            return captions, torch.stack([im for _, im in chosen]), kept
         prompts = list(batch.inputs)
         if self._classes is not None:
             images = [self.class_image(r) for r in batch.references]
@@ -262,7 +298,18 @@ class DiffusionLoRAFineTuner(FineTuner):
         keep = [i for i, im in enumerate(images) if im is not None]
         if not keep:
             return None
-        return [prompts[i].text for i in keep], torch.stack([images[i] for i in keep])
+        captions = [prompts[i].text for i in keep]
+        return captions, torch.stack([images[i] for i in keep]), kept[keep]
+
+    def other_states(self, count: int) -> np.ndarray:
+        """``count`` grid states drawn uniformly from those outside the prioritized rules."""
+        sizes = torch.as_tensor(self.task.space.sizes)
+        drawn: list[np.ndarray] = []
+        while len(drawn) < count:
+            state = (torch.rand(len(sizes)) * sizes).long().numpy()
+            if tuple(int(v) for v in state) not in self._targeted:
+                drawn.append(state)
+        return np.stack(drawn)
 
     def class_image(self, reference: Any) -> torch.Tensor | None:
         """A random image of the reference's class from ``class_images``; None if it has none."""
@@ -288,7 +335,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         if pairs is None:  # nothing accepted in this batch: a zero loss that keeps the graph
             zero = sum(p.sum() * 0 for p in self.network.parameters() if p.requires_grad)
             return zero, {"accepted_share": 0.0}
-        captions, images = pairs
+        captions, images, kept = pairs
         dropped = torch.rand(len(captions)) < self.hparams.caption_dropout
         captions = ["" if drop else c for c, drop in zip(captions, dropped.tolist(), strict=True)]
         pipeline = self.target.pipeline
@@ -311,6 +358,16 @@ class DiffusionLoRAFineTuner(FineTuner):
             target = alphas.sqrt() * noise - (1 - alphas).sqrt() * latents
         else:
             target = noise
+        if kept.any():  # the frozen UNet's prediction on the same noisy latents
+            rows = kept.to(self.device)
+            self.network.disable_adapters()
+            try:
+                with torch.no_grad():
+                    frozen = self.network(noisy[rows], t[rows], states[rows]).sample
+            finally:
+                self.network.enable_adapters()
+            target = target.clone()
+            target[rows] = frozen.to(target.dtype)
         loss = F.mse_loss(prediction.float(), target.float())
         return loss, {"accepted_share": len(captions) / len(batch.input_ids)}
 

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from diffusers import DiffusionPipeline
@@ -201,6 +202,45 @@ def test_class_images_teach_each_prompt_its_class(
     assert tuner.class_image(None) is None and tuner.class_image(42) is None
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
+
+
+def _without_lora(tuner: DiffusionLoRAFineTuner) -> None:
+    for name, weight in tuner.network.named_parameters():
+        if "lora_B" in name:  # the LoRA's update is B @ A: B = 0 changes nothing
+            weight.data.zero_()
+
+
+@pytest.mark.slow
+def test_kept_pairs_learn_the_frozen_unets_prediction(
+    rated_run: Path, by_class: Path, tmp_path: Path
+) -> None:
+    """keep_others: pairs outside the rules are taught what the UNet predicted before the LoRA."""
+    args = {"rank": 2, "class_images": str(by_class), "clean_tolerance": 1.0}
+    tuner = fine_tune(rated_run, tmp_path, **args)  # the rule: style = thin; "" lies outside
+    assert tuner._targeted == {(1,)} and {tuple(s) for s in tuner.other_states(20)} == {(0,)}
+    neutral = np.tile(tuner.task.space.neutral, (4, 1))
+    kept = tuner.make_batch(np.arange(4), neutral)
+    assert bool(kept.clean.all())
+    trained, _ = tuner.training_loss(kept)
+    assert trained > 0  # the trained LoRA moved the UNet's predictions
+    _without_lora(tuner)
+    unchanged, _ = tuner.training_loss(kept)
+    assert unchanged == 0  # a LoRA that changes nothing has nothing to learn on them
+    taught = fine_tune(rated_run, tmp_path, keep_others=False, **args)
+    _without_lora(taught)  # without keep_others they are taught the class images, as before
+    loss, _ = taught.training_loss(taught.make_batch(np.arange(4), neutral))
+    assert loss > 0
+
+
+@pytest.mark.slow
+def test_keep_others_says_when_every_state_is_targeted(
+    t2i_run: Path, by_class: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tuner = fine_tune(t2i_run, tmp_path, rank=2, class_images=str(by_class), clean_tolerance=1.0)
+    assert len(tuner._targeted) == tuner.task.space.num_states == 2  # the rule holds both
+    assert "ffade: note: keep_others: every grid state is in a prioritized rule" in (
+        capsys.readouterr().err
+    )
 
 
 def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
