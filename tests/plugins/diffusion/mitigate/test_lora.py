@@ -16,7 +16,7 @@ import pytest
 import torch
 from diffusers import DiffusionPipeline
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
-from ffade_diffusion.mitigate.lora import SHIPPED_DIGITS, read_class_images
+from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
 from lightning.pytorch import Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
