@@ -29,6 +29,22 @@ class OneLineParser(argparse.ArgumentParser):
         print(f"ffade: error: {message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
 
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        """Refuse a one-value option given twice: argparse keeps the last without a word, so
+        ``--target a --target b`` would check ``b`` while the user believes ``a`` counts too."""
+        given = sys.argv[1:] if args is None else list(args)
+        self._refuse_repeats(given[: given.index("--")] if "--" in given else given)
+        return super().parse_known_args(args, namespace)
+
+    def _refuse_repeats(self, given: list[str]) -> None:
+        for action in self._actions:
+            if not isinstance(action, argparse._StoreAction) or not action.option_strings:
+                continue
+            spellings = set(action.option_strings)
+            uses = [a for a in given if a.split("=", 1)[0] in spellings]
+            if len(uses) > 1:
+                self.error(f"{action.option_strings[-1]} given {len(uses)} times; give it once")
+
 
 class PluginError(FfadeError):
     """A plugin is unknown, broken, duplicated, or configured with arguments it does not take."""

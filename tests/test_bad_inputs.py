@@ -519,3 +519,38 @@ def test_argparse_mistakes_are_one_line_without_the_usage_block(args, capsys) ->
     assert len(err.strip().splitlines()) == 1, err
     # one prefix for every command (the README's), the command named in the hint
     assert err.startswith("ffade: error: ") and f"(see ffade {args[0]} --help)" in err
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["check", "--suite", "a.yaml", "--target", "A", "--target", "B"], "--target"),
+        (["report", "RUN", "--out", "a", "--out=b"], "--out"),
+        (["loop", "--config", "a.yaml", "--config", "b.yaml"], "--config"),
+    ],
+)
+def test_a_one_value_option_given_twice_is_refused(args, option, capsys) -> None:
+    """argparse kept the last value silently: the first target was never checked."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert (
+        err.strip()
+        == f"ffade: error: {option} given 2 times; give it once (see ffade {args[0]} --help)"
+    )
+
+
+def test_repeatable_options_stay_repeatable(tmp_path: Path, capsys) -> None:
+    """--target-arg appends: giving it twice is not the mistake above."""
+    args = [
+        "check",
+        "--suite",
+        str(tmp_path / "none.yaml"),
+        "--target-arg",
+        "a=1",
+        "--target-arg",
+        "b=2",
+    ]
+    assert main(args) == 2
+    assert "given 2 times" not in capsys.readouterr().err
