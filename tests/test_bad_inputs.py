@@ -258,6 +258,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--feedback", "{tmp}/none.yaml"],
         "none.yaml gives none of the run's rules a priority",
     ),
+    "export_feedback_summary": (
+        [
+            "export",
+            "{finished}",
+            "--to",
+            "{tmp}/suite.yaml",
+            "--feedback",
+            "{finished}/summary.json",
+        ],
+        "summary.json is a discovery run's summary, not a feedback.yaml: pass "
+        "{finished}/feedback.yaml",
+    ),
     "check_junit_dir": (
         ["check", "--suite", "{config}", "--junit", "{tmp}"],
         "--junit {tmp}: a directory",

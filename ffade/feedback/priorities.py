@@ -218,6 +218,11 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
             f"apply it with `ffade feedback RUN_DIR --from {path}`, which writes "
             "RUN_DIR/feedback.yaml for the fine-tuner"
         )
+    if missing and "explorer" in data:  # the run's summary.json, one file from the right one
+        raise FfadeError(
+            f"{path} is a discovery run's summary, not a feedback.yaml: pass "
+            f"{path.parent / FEEDBACK_FILE}, which `ffade feedback {path.parent}` writes"
+        )
     if missing:
         raise FfadeError(f"{path}: key {missing[0]!r} is missing; `ffade feedback` writes it")
     concepts = data["concepts"]
