@@ -342,6 +342,7 @@ class FineTuner(RunModule):
             "run": str(self.plan.run_dir),
             "feedback": str(self.plan.feedback_path),
             "regions": region_failure_rates(self.plan.regions, before, after),
+            "untargeted_by_value": self._pairs.untargeted_by_value(self.task.space, before, after),
             "guard": self._pairs.describe(),
             "training": {
                 "finetuner": self.name,

@@ -83,6 +83,30 @@ class GuardPairs:
             "definitions": definitions,
         }
 
+    def untargeted_by_value(
+        self, space: ConceptSpace, before: GuardResult, after: GuardResult
+    ) -> dict[str, list[dict[str, Any]]] | None:
+        """mitigation.json's ``untargeted_by_value``: per concept and value, the untargeted
+        pairs holding it and their failure rate before and after, so a rise in the untargeted
+        rate can be traced to the values it came from (a few pairs each: read large changes)."""
+        if before.untargeted_by_value is None or after.untargeted_by_value is None:
+            return None
+        table = {}
+        for column, concept in enumerate(space.concepts):
+            counts = np.bincount(self.untargeted_states[:, column], minlength=len(concept.values))
+            rows = zip(
+                concept.values,
+                counts,
+                before.untargeted_by_value[concept.label],
+                after.untargeted_by_value[concept.label],
+                strict=True,
+            )
+            table[concept.label] = [
+                {"value": value, "pairs": int(n), "failure_rate_before": b, "failure_rate_after": a}
+                for value, n, b, a in rows
+            ]
+        return table
+
 
 def guard_pairs(
     num_inputs: int,
@@ -144,6 +168,9 @@ class GuardResult:
     targeted_failure_rate: float
     untargeted_failure_rate: float | None
     region_failure_rates: list[float | None]
+    untargeted_by_value: dict[str, list[float | None]] | None = None
+    """Per concept label, the untargeted failure rate of the pairs holding each of its values
+    (None where no pair does): where a side effect landed, which one rate hides."""
 
     def as_dict(self, suffix: str) -> dict[str, Any]:
         return {
@@ -192,7 +219,23 @@ def measure(
         targeted_failure_rate=float(targeted.mean()),
         untargeted_failure_rate=None if untargeted is None else float(untargeted.mean()),
         region_failure_rates=per_region,
+        untargeted_by_value=None
+        if untargeted is None
+        else _rates_by_value(task.space, pairs.untargeted_states, untargeted),
     )
+
+
+def _rates_by_value(
+    space: ConceptSpace, states: np.ndarray, failed: np.ndarray
+) -> dict[str, list[float | None]]:
+    """Per concept, the failed share of the pairs holding each of its values."""
+    rates: dict[str, list[float | None]] = {}
+    for column, (label, size) in enumerate(zip(space.labels, space.sizes, strict=True)):
+        held = states[:, column][:, None] == np.arange(size)
+        counts = held.sum(0)
+        failing = (held & np.asarray(failed, bool)[:, None]).sum(0)
+        rates[label] = [float(f / n) if n else None for f, n in zip(failing, counts, strict=True)]
+    return rates
 
 
 def passing_inputs(task: Task, batch_size: int = 512) -> np.ndarray:

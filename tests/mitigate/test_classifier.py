@@ -76,6 +76,23 @@ def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None
     assert list(accepted.run_dir.glob("events.out.tfevents.*"))
 
 
+def test_untargeted_rates_by_value_add_up_to_the_untargeted_rate(accepted) -> None:
+    """Each concept's rows split the same untargeted pairs: counts sum to them, and the rates
+    weighted by their counts give back the untargeted rate, before and after."""
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    table = result["untargeted_by_value"]
+    concepts = accepted.task.space.concepts
+    assert list(table) == [c.label for c in concepts]
+    for concept, (label, rows) in zip(concepts, table.items(), strict=True):
+        assert [r["value"] for r in rows] == list(concept.values), label
+        pairs = sum(r["pairs"] for r in rows)
+        assert pairs == result["guard"]["untargeted_pairs"], label
+        for when in ("before", "after"):
+            rates = [(r["pairs"], r[f"failure_rate_{when}"]) for r in rows if r["pairs"]]
+            pooled = sum(n * rate for n, rate in rates) / pairs
+            assert pooled == pytest.approx(result[f"untargeted_failure_rate_{when}"]), label
+
+
 def documented_mitigation_keys() -> set[str]:
     """The keys docs/mitigation.md's mitigation.json table lists ("`a_before`, `_after`": two)."""
     doc = (REPO / "docs" / "mitigation.md").read_text()
