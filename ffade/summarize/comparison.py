@@ -49,7 +49,12 @@ def held_out_numbers(
         for k in record
         if k.endswith(("_before", "_after", "_change")) or k in ("status", "clean_metric")
     ]
-    return {"file": str(path), **{k: record[k] for k in keys}, "reason": record.get("reason")}
+    return {
+        "file": str(path),
+        **{k: record[k] for k in keys},
+        "reason": record.get("reason"),
+        "untargeted_by_value": record.get("untargeted_by_value"),  # the side-effect table's
+    }
 
 
 def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:

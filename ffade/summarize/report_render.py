@@ -18,6 +18,7 @@ import numpy as np
 
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_retest import retest_tables
+from ffade.summarize.report_side_effects import side_effect_tables
 
 Table = tuple[str, str, list[str], list[list[str]]]
 """(section title, html id, header, rows)."""
@@ -195,6 +196,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     found: list[Table] = []
     if compare is not None and compare.get("mitigation"):
         found.append(("Held-out numbers (mitigation.json)", "held-out", *_held_out(compare)))
+        found += side_effect_tables(compare["mitigation"])
     found += retest_tables(report.get("retest"))  # a loop's: the same pairs before and after
     found += [
         ("Run", "run", *_run_table(report)),

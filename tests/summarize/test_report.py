@@ -230,6 +230,37 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
 
 
+def test_a_side_effect_is_traced_to_its_concept_values(
+    image_run, make_run, image_concepts, tmp_path
+):
+    """mitigation.json's untargeted_by_value becomes a table after the held-out numbers, the
+    largest rise first; values no untargeted pair held are left out."""
+    fixed = tmp_path / "side_effects"
+    fixed.mkdir()
+    rows = [
+        {"value": 0, "pairs": 40, "failure_rate_before": 0.25, "failure_rate_after": 0.2},
+        {"value": 15, "pairs": 30, "failure_rate_before": 0.1, "failure_rate_after": 0.3},
+        {"value": 30, "pairs": 0, "failure_rate_before": None, "failure_rate_after": None},
+    ]
+    record = {
+        "status": "accepted",
+        "clean_accuracy_before": 0.9,
+        "clean_accuracy_after": 0.9,
+        "untargeted_by_value": {"rotation": rows},
+    }
+    (fixed / "mitigation.json").write_text(json.dumps(record))
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(fixed / "m.pt")}}}
+    other = make_run("side_after", image_concepts, planted_image_counts, task=task)
+    build_report(image_run, other, tensorboard=False)
+    page = parse((image_run / "report.html").read_text())
+    assert list(page.tables)[:2] == ["held-out", "side-effects"]
+    assert page.tables["side-effects"][1:] == [
+        ["rotation = 15", "30", "10.0% -> 30.0%", "+20.0 points"],
+        ["rotation = 0", "40", "25.0% -> 20.0%", "-5.0 points"],
+    ]
+    assert "Untargeted failure rate by concept value" in (image_run / "report.md").read_text()
+
+
 def test_a_summarizers_held_out_numbers_read_in_its_own_units(
     image_run, make_run, image_concepts, tmp_path
 ) -> None:
