@@ -11,10 +11,11 @@ every failing prompt made from their prompt (so "a thin slanted seven in red ink
 with a seven). Latents are the autoencoder's posterior mode, as the bundled model was trained
 on: sampled latents add noise the UNet never saw. The pairs left out of the failure
 (``clean_share``) keep the model as it was elsewhere: prompts of states outside the rules, taught
-the frozen UNet's prediction (``keep_others``). Held-out prompts and seeds judge the fix, as
-for classifiers; an accepted fix is saved in diffusers' LoRA format, which
-``pipeline.load_lora_weights(dir)`` loads unchanged, and ``fixed_target`` in mitigation.json
-names it as the target's ``lora_weights``.
+the frozen UNet's prediction (``keep_others``). With ``teach_unchanged`` the failing pairs are
+taught, wholly or in part, what the frozen UNet predicted for their prompt unchanged. Held-out
+prompts and seeds judge the fix, as for classifiers; an accepted fix is saved in diffusers'
+LoRA format, which ``pipeline.load_lora_weights(dir)`` loads unchanged, and ``fixed_target`` in
+mitigation.json names it as the target's ``lora_weights``.
 
 ``clean_score_*`` in mitigation.json is the judge's accuracy on held-out prompts with no concept
 changed, or their mean CLIP score with ``clip_score``; ``clean_tolerance`` is in those units.
@@ -33,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_above, require_at_least
+from ffade.errors import FfadeError, require_above, require_at_least, require_within
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.records import atomic_path
 from ffade_diffusion.mitigate.images import read_class_images, read_image_folder
@@ -71,6 +72,12 @@ class DiffusionLoRAFineTuner(FineTuner):
             learns to predict what the UNet predicted before it (distillation from the frozen
             UNet, on the same noisy latents): it changes what the rules ask for and as little
             else as it can. Off: they are the unchanged prompts, taught with the same images.
+        teach_unchanged: share of a failing pair's target taken from what the frozen UNet
+            predicts, on the same noisy latents, for the pair's prompt with nothing changed,
+            the rest from the image's noise: 1 teaches the model to draw through the failing
+            words as it draws without them (the unchanged prompts are the ones it draws right
+            when the run searched ``only_passing_inputs``). 0, the default, is the paper's
+            recipe: the images alone. A folder's images have no unchanged prompt: 0 there.
         tries: samples drawn per prompt to find one the reward accepts.
         batch_size: training pairs per step.
         guard_pairs: the most (input, state) pairs per guard failure rate (each one a
@@ -91,6 +98,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         class_images: str | None = None,
         caption_dropout: float = 0.1,
         keep_others: bool = True,
+        teach_unchanged: float = 0.0,
         tries: int = 4,
         batch_size: int = 8,
         guard_pairs: int = 256,
@@ -104,6 +112,7 @@ class DiffusionLoRAFineTuner(FineTuner):
                 f"{caption_dropout}"
             )
         require_at_least(1, rank=rank, tries=tries)
+        require_within(0.0, 1.0, teach_unchanged=teach_unchanged)
         if alpha is not None:
             require_above(0, alpha=alpha)
         if image_folder is not None and class_images is not None:
@@ -214,9 +223,10 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     def training_pairs(
         self, batch: TrainingBatch
-    ) -> tuple[list[str], torch.Tensor, torch.Tensor] | None:
-        """(captions, images, kept) to learn from: the folder's, the class's or accepted drawn
-        images; ``kept`` marks the rows whose target is the frozen UNet's prediction."""
+    ) -> tuple[list[str], torch.Tensor, torch.Tensor, list[str] | None] | None:
+        """(captions, images, kept, plain) to learn from: the folder's, the class's or accepted
+        drawn images; ``kept`` marks the rows whose target is the frozen UNet's prediction, and
+        ``plain`` holds each row's unchanged prompt (None for a folder's images)."""
         kept = batch.clean.cpu()
         if self._keep_others and bool(kept.any()):
             rows = kept.numpy()
@@ -233,7 +243,7 @@ class DiffusionLoRAFineTuner(FineTuner):
             captions = [c for c, _ in chosen]
             for i in kept.nonzero().flatten().tolist():  # the folder's captions are its own
                 captions[i] = batch.inputs[i].text
-            return captions, torch.stack([im for _, im in chosen]), kept
+            return captions, torch.stack([im for _, im in chosen]), kept, None
         prompts = list(batch.inputs)
         if self._classes is not None:
             images = [self.class_image(r) for r in batch.references]
@@ -243,7 +253,8 @@ class DiffusionLoRAFineTuner(FineTuner):
         if not keep:
             return None
         captions = [prompts[i].text for i in keep]
-        return captions, torch.stack([images[i] for i in keep]), kept[keep]
+        plain = [unchanged(prompts[i]).text for i in keep]
+        return captions, torch.stack([images[i] for i in keep]), kept[keep], plain
 
     def other_states(self, count: int) -> np.ndarray:
         """``count`` grid states drawn uniformly from those outside the prioritized rules."""
@@ -273,24 +284,35 @@ class DiffusionLoRAFineTuner(FineTuner):
             self._alphas = training.alphas_cumprod
         return self._alphas.to(like.device, like.dtype)
 
+    def encode(self, captions: list[str]) -> torch.Tensor:
+        """The text encoder's states for ``captions``, as the pipeline conditions its UNet."""
+        pipeline = self.target.pipeline
+        ids = pipeline.tokenizer(
+            captions, padding="max_length", truncation=True, return_tensors="pt"
+        ).input_ids.to(self.device)
+        return pipeline.text_encoder(ids)[0]
+
     @override
     def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
         pairs = self.training_pairs(batch)
         if pairs is None:  # nothing accepted in this batch: a zero loss that keeps the graph
             zero = sum(p.sum() * 0 for p in self.network.parameters() if p.requires_grad)
             return zero, {"accepted_share": 0.0}
-        captions, images, kept = pairs
+        captions, images, kept, plain = pairs
         dropped = torch.rand(len(captions)) < self.hparams.caption_dropout
         captions = ["" if drop else c for c, drop in zip(captions, dropped.tolist(), strict=True)]
+        share = self.hparams.teach_unchanged if plain is not None else 0.0
         pipeline = self.target.pipeline
         with torch.no_grad():
             pixels = images.to(self.device, pipeline.vae.dtype) * 2 - 1
             latents = pipeline.vae.encode(pixels).latent_dist.mode()  # as the model learned
             latents = latents * pipeline.vae.config.scaling_factor
-            ids = pipeline.tokenizer(
-                captions, padding="max_length", truncation=True, return_tensors="pt"
-            ).input_ids.to(self.device)
-            states = pipeline.text_encoder(ids)[0]
+            states = self.encode(captions)
+            if share:  # the failing rows' teacher reads their unchanged prompt (unless dropped)
+                texts = zip(captions, kept.tolist(), plain, strict=True)
+                teacher_states = self.encode([c if k or not c else u for c, k, u in texts])
+            else:
+                teacher_states = states
         noise = torch.randn_like(latents)
         scheduler = pipeline.scheduler
         steps = scheduler.config.num_train_timesteps
@@ -302,16 +324,19 @@ class DiffusionLoRAFineTuner(FineTuner):
             target = alphas.sqrt() * noise - (1 - alphas).sqrt() * latents
         else:
             target = noise
-        if kept.any():  # the frozen UNet's prediction on the same noisy latents
-            rows = kept.to(self.device)
+        # the frozen UNet's prediction on the same noisy latents: all of a kept row's target,
+        # ``teach_unchanged`` of a failing row's
+        mix = torch.where(kept, 1.0, share).to(self.device, target.dtype).view(-1, 1, 1, 1)
+        rows = (mix > 0).flatten()
+        if rows.any():
             self.network.disable_adapters()
             try:
                 with torch.no_grad():
-                    frozen = self.network(noisy[rows], t[rows], states[rows]).sample
+                    frozen = self.network(noisy[rows], t[rows], teacher_states[rows]).sample
             finally:
                 self.network.enable_adapters()
             target = target.clone()
-            target[rows] = frozen.to(target.dtype)
+            target[rows] = (1 - mix[rows]) * target[rows] + mix[rows] * frozen.to(target.dtype)
         loss = F.mse_loss(prediction.float(), target.float())
         return loss, {"accepted_share": len(captions) / len(batch.input_ids)}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import torch
 from diffusers import DiffusionPipeline
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
+from ffade_diffusion.mitigate.lora import unchanged
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
 from lightning.pytorch import Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -233,6 +235,26 @@ def test_kept_pairs_learn_the_frozen_unets_prediction(
 
 
 @pytest.mark.slow
+def test_teach_unchanged_targets_the_frozen_unet_on_the_unchanged_prompt(
+    rated_run: Path, by_class: Path, tmp_path: Path
+) -> None:
+    """teach_unchanged 1: a failing pair is taught what the UNet predicted, before the LoRA, for
+    its prompt with nothing changed; so with a LoRA that changes nothing, a failing pair whose
+    text is its unchanged prompt's has nothing to learn, and one that says "thin" has."""
+    args = {"rank": 2, "class_images": str(by_class), "clean_tolerance": 1.0}
+    tuner = fine_tune(rated_run, tmp_path, teach_unchanged=1.0, caption_dropout=0.0, **args)
+    _without_lora(tuner)
+    thin = tuner.make_batch(np.arange(4), np.ones((4, 1), dtype=np.int64))
+    assert not bool(thin.clean.any()) and all("thin" in p.text for p in thin.inputs)
+    plain = replace(thin, inputs=[unchanged(p) for p in thin.inputs])
+    assert tuner.training_loss(thin)[0] > 0  # the word moves the UNet's prediction
+    assert tuner.training_loss(plain)[0] == 0
+    images = fine_tune(rated_run, tmp_path, caption_dropout=0.0, **args)  # teach_unchanged 0
+    _without_lora(images)
+    assert images.training_loss(plain)[0] > 0  # taught the class image's noise instead
+
+
+@pytest.mark.slow
 def test_keep_others_says_when_every_state_is_targeted(
     t2i_run: Path, by_class: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -252,6 +274,8 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         DiffusionLoRAFineTuner(run=str(tmp_path), caption_dropout=1.0)
     with pytest.raises(FfadeError, match="alpha must be above 0, got -1"):
         DiffusionLoRAFineTuner(run=str(tmp_path), alpha=-1)
+    with pytest.raises(FfadeError, match=r"teach_unchanged must be in \[0.0, 1.0\], got 2"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), teach_unchanged=2)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
         read_class_images(tmp_path / "empty", (16, 16))
