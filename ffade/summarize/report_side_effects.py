@@ -17,7 +17,7 @@ def side_effect_tables(
     mitigation: dict[str, Any] | None,
 ) -> list[tuple[str, str, list[str], list[list[str]]]]:
     """The table as (title, html id, header, rows), or nothing without ``untargeted_by_value``
-    (a rejected-everything grid, or a mitigation.json from before ffade wrote it)."""
+    (rules that hold every other state, or a mitigation.json from before ffade wrote it)."""
     by_value = (mitigation or {}).get("untargeted_by_value")
     if not by_value:
         return []
