@@ -31,6 +31,7 @@ from typing_extensions import override
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError, require_at_least
 from ffade.mitigate.data import TrainingBatch, TrainingPairs
+from ffade.mitigate.disjoint import check_splits_apart
 from ffade.mitigate.guard import (
     GuardPairs,
     GuardResult,
@@ -159,6 +160,7 @@ class FineTuner(RunModule):
         heldout = split_pairs(self.task.dataset, "heldout")
         if not heldout:
             raise FfadeError(f"dataset '{spec['dataset']['name']}' has no heldout inputs to guard")
+        check_splits_apart(self.task.dataset, spec["dataset"]["name"], self.task.inputs, heldout)
         t = self.task
         self.heldout = Task(
             self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout
