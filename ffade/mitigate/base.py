@@ -31,7 +31,7 @@ from typing_extensions import override
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError, require_at_least
 from ffade.mitigate.data import TrainingBatch, TrainingPairs
-from ffade.mitigate.disjoint import check_splits_apart
+from ffade.mitigate.disjoint import keep_apart
 from ffade.mitigate.guard import (
     GuardPairs,
     GuardResult,
@@ -154,13 +154,12 @@ class FineTuner(RunModule):
         spec = self._spec_on("finetune")
         limit, key = self.hparams.max_finetune_inputs, "model.init_args.max_finetune_inputs"
         self.task = build_task(dict(spec, max_inputs=limit), max_inputs_key=key)
+        dataset = spec["dataset"]["name"]
+        heldout = keep_apart(self.task, split_pairs(self.task.dataset, "heldout"), dataset)
         self.tell(self.task.notes)
-        name = spec["target"]["name"]
-        check_trainable(self.task.target, name)
-        heldout = split_pairs(self.task.dataset, "heldout")
+        check_trainable(self.task.target, spec["target"]["name"])
         if not heldout:
-            raise FfadeError(f"dataset '{spec['dataset']['name']}' has no heldout inputs to guard")
-        check_splits_apart(self.task.dataset, spec["dataset"]["name"], self.task.inputs, heldout)
+            raise FfadeError(f"dataset '{dataset}' has no heldout inputs to guard")
         t = self.task
         self.heldout = Task(
             self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout

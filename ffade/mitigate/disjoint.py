@@ -4,14 +4,14 @@ A dataset plugin promises three disjoint splits (docs/plugins.md), but nothing e
 one whose ``split`` ignored its name, or a folder holding the same photo twice, would train the
 fix on the inputs the search found failing, or judge it on the inputs it was trained on, and
 the held-out numbers would flatter it: the flaw ffade exists to avoid. Inputs are compared by
-content (a digest of their bytes), not by position, so a copy counts wherever it sits.
+content (a digest of their bytes), not by position, so a copy counts wherever it sits; the
+fine-tuner leaves the copies out and says so, rather than refusing data with a few duplicates.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -53,37 +53,46 @@ def _feed(digest: Any, item: Any) -> None:
         digest.update(pickle.dumps(item, protocol=4))
 
 
-def check_splits_apart(dataset: Any, name: str, finetune: list[Any], heldout: list[Any]) -> None:
-    """The fine-tuner's check: its (input, reference) pairs against the whole discovery split."""
-    discovery = split_pairs(dataset, "discovery")
-    splits = {"discovery": discovery, "finetune": finetune, "heldout": heldout}
-    check_disjoint({split: [x for x, _ in pairs] for split, pairs in splits.items()}, name)
+def keep_apart(task: Any, heldout: list[Any], dataset: str) -> list[Any]:
+    """Leave out of a fine-tune what its dataset's splits share; return the held-out pairs kept.
 
-
-def check_disjoint(splits: dict[str, list[Any]], dataset: str) -> None:
-    """One line naming two splits that share an input, how many and one example; else nothing.
-
-    ``splits`` maps a split's name to its inputs, in order (the numbers in the message index
-    them).
+    ``task`` is the fine-tuner's task on the finetune split: its inputs lose those equal to an
+    input of the discovery split (the search saw them), and ``heldout`` those equal to a discovery
+    input or to a fine-tuning input kept (the fix would be judged on what it saw). What is left
+    out is said in ``task.notes``; a split left empty is one error line.
     """
-    seen = {name: _positions(inputs) for name, inputs in splits.items()}
-    for first, second in combinations(splits, 2):
-        shared = seen[first].keys() & seen[second].keys()
-        if shared:
-            example = min(shared, key=lambda key: seen[first][key])
-            raise FfadeError(
-                f"dataset '{dataset}': {len(shared)} input(s) of split '{first}' also appear in "
-                f"split '{second}' (e.g. {first} input {seen[first][example]} is {second} input "
-                f"{seen[second][example]}); the splits must not share an input (docs/plugins.md, "
-                "Dataset): a fix trained or judged on searched inputs would flatter itself"
-            )
+    searched = _digests([x for x, _ in split_pairs(task.dataset, "discovery")])
+    finetune, shared = _without(task.inputs, searched)
+    if shared:
+        task.notes.append(_note(dataset, "fine-tuning", shared, len(task.inputs), "discovery"))
+    if not finetune:
+        raise FfadeError(
+            f"dataset '{dataset}': every fine-tuning input is also a discovery input; "
+            + SPLITS_APART
+        )
+    task.inputs = finetune
+    kept, shared = _without(heldout, searched | _digests([x for x, _ in finetune]))
+    if shared:
+        where = "discovery or fine-tuning"
+        task.notes.append(_note(dataset, "held-out", shared, len(heldout), where))
+    return kept
 
 
-def _positions(inputs: list[Any]) -> dict[bytes, int]:
-    """Each distinct input's digest -> its first position."""
-    positions: dict[bytes, int] = {}
-    for index, item in enumerate(inputs):
-        key = fingerprint(item)
-        if key is not None:
-            positions.setdefault(key, index)
-    return positions
+SPLITS_APART = "a dataset's splits must not share an input (docs/plugins.md, Dataset)"
+
+
+def _note(dataset: str, split: str, shared: int, of: int, where: str) -> str:
+    return (
+        f"dataset '{dataset}': {shared} of {of} {split} inputs are identical to {where} inputs "
+        f"and are left out; {SPLITS_APART}"
+    )
+
+
+def _digests(inputs: list[Any]) -> set[bytes]:
+    return {key for key in map(fingerprint, inputs) if key is not None}
+
+
+def _without(pairs: list[Any], digests: set[bytes]) -> tuple[list[Any], int]:
+    """The (input, reference) pairs whose input is none of ``digests``, and how many were not."""
+    kept = [pair for pair in pairs if fingerprint(pair[0]) not in digests]
+    return kept, len(pairs) - len(kept)

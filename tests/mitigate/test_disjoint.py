@@ -14,7 +14,7 @@ from ffade_vision.datasets.digits import DigitsDataset
 
 from ffade import registry
 from ffade.errors import FfadeError
-from ffade.mitigate.disjoint import check_disjoint, fingerprint
+from ffade.mitigate.disjoint import fingerprint
 from tests.mitigate.test_classifier import fine_tune
 
 
@@ -32,40 +32,68 @@ def test_equal_contents_have_equal_fingerprints_and_different_ones_differ() -> N
     assert fingerprint(threading.Lock()) is None  # cannot be read as bytes: compared with nothing
 
 
-def test_a_shared_input_is_named_with_its_splits_and_positions() -> None:
-    splits = {"discovery": ["a", "b", "c"], "finetune": ["d", "c", "e", "b"], "heldout": ["f"]}
-    with pytest.raises(FfadeError) as error:
-        check_disjoint(splits, "reviews")
-    message = str(error.value)
-    assert "\n" not in message
-    assert message.startswith("dataset 'reviews': 2 input(s) of split 'discovery' also appear")
-    assert "(e.g. discovery input 1 is finetune input 3)" in message
-    check_disjoint({"discovery": ["a"], "finetune": ["b"], "heldout": ["c", "c"]}, "reviews")
-
-
 class LeakyDigits(DigitsDataset):
-    """A dataset plugin's mistake: the held-out split repeats fine-tuning images."""
+    """A dataset plugin's mistakes: fine-tuning repeats discovery images, held-out repeats both."""
 
     def split(self, name: str) -> list:
         pairs = super().split(name)
-        return super().split("finetune")[:5] + pairs[5:] if name == "heldout" else pairs
+        if name == "finetune":
+            return super().split("discovery")[:3] + pairs[3:]
+        if name == "heldout":
+            return super().split("discovery")[3:5] + super().split("finetune")[3:8] + pairs[7:]
+        return pairs
 
 
-def test_a_fine_tune_on_a_dataset_whose_splits_overlap_stops_before_training(
-    digits_run: Path, tmp_path: Path
-) -> None:
-    run = tmp_path / "run"
+def leaky_run(digits_run: Path, root: Path, dataset: type) -> Path:
+    """A copy of the digits run whose task names ``dataset``, registered in this process."""
+    run = root / "run"
     shutil.copytree(digits_run, run)
     summary = json.loads((run / "summary.json").read_text())
     summary["task"]["dataset"]["name"] = "leaky_digits"
     (run / "summary.json").write_text(json.dumps(summary))
-    registry.register("dataset", "leaky_digits", LeakyDigits)
+    registry.register("dataset", "leaky_digits", dataset)
+    return run
+
+
+def test_a_fine_tune_leaves_out_what_the_splits_share_and_says_so(
+    digits_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     try:
-        with pytest.raises(FfadeError) as error:
-            fine_tune(run, tmp_path / "out")
+        tuner = fine_tune(leaky_run(digits_run, tmp_path, LeakyDigits), tmp_path / "out")
     finally:
         registry.unregister("dataset", "leaky_digits")
-    message = str(error.value)
-    assert message.startswith("dataset 'leaky_digits': 5 input(s) of split 'finetune' also ")
-    assert "(e.g. finetune input 0 is heldout input 0)" in message
-    assert not list((tmp_path / "out").rglob("model.pt"))
+    dataset = DigitsDataset()
+    finetune, heldout = dataset.split("finetune")[3:64], dataset.split("heldout")[7:]
+    for kept, expected in ((tuner.task.inputs, finetune), (tuner.heldout.inputs, heldout)):
+        assert len(kept) == len(expected)
+        assert all(torch.equal(a[0], b[0]) for a, b in zip(kept, expected, strict=True))
+    notes = [line for line in capsys.readouterr().err.splitlines() if "left out" in line]
+    assert notes == [
+        "ffade: note: dataset 'leaky_digits': 3 of 64 fine-tuning inputs are identical to "
+        "discovery inputs and are left out; a dataset's splits must not share an input "
+        "(docs/plugins.md, Dataset)",
+        "ffade: note: dataset 'leaky_digits': 7 of 359 held-out inputs are identical to "
+        "discovery or fine-tuning inputs and are left out; a dataset's splits must not share an "
+        "input (docs/plugins.md, Dataset)",
+    ]
+
+
+class OneSplitDigits(DigitsDataset):
+    """The worst mistake: ``split`` ignores its name."""
+
+    def split(self, name: str) -> list:
+        return super().split("discovery")
+
+
+def test_a_dataset_with_one_split_for_all_three_is_one_error_line(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    try:
+        with pytest.raises(FfadeError) as error:
+            fine_tune(leaky_run(digits_run, tmp_path, OneSplitDigits), tmp_path / "out")
+    finally:
+        registry.unregister("dataset", "leaky_digits")
+    assert str(error.value) == (
+        "dataset 'leaky_digits': every fine-tuning input is also a discovery input; a "
+        "dataset's splits must not share an input (docs/plugins.md, Dataset)"
+    )
