@@ -83,6 +83,9 @@ class ClassifierFineTuner(FineTuner):
 
     @override
     def select_parameters(self) -> None:
+        inputs, references = self.task.dataset.collate(self.task.inputs[:1])
+        with torch.no_grad():  # a summarizer's run is one line now, before Lightning's set-up
+            self.clean_correct(self.target.predict(self.target.to_device(inputs)), references)
         if self.hparams.train == "head":
             self.network.requires_grad_(False)
             self.head().requires_grad_(True)
@@ -163,7 +166,7 @@ class ClassifierFineTuner(FineTuner):
             outputs = torch.from_numpy(outputs)
         if not (
             isinstance(outputs, torch.Tensor) and outputs.ndim == 2 and outputs.is_floating_point()
-        ):  # the first guard measurement meets the outputs before any training step does
+        ):
             got = (
                 f"a {outputs.dtype} tensor of shape {tuple(outputs.shape)}"
                 if isinstance(outputs, torch.Tensor)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -31,4 +33,14 @@ def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     discover(explorer, root, seed=0, name="discover", checkpoints=True)
     run = Path(explorer.recorder.run_dir)
     feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
+    return run
+
+
+def run_naming(digits_run: Path, root: Path, part: str, name: str) -> Path:
+    """A copy of the digits run whose task's ``part`` (target, dataset) is the plugin ``name``."""
+    run = root / "run"
+    shutil.copytree(digits_run, run)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["task"][part]["name"] = name
+    (run / "summary.json").write_text(json.dumps(summary))
     return run

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from ffade_vision.targets.digits_cnn import DigitsCNNTarget
 from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 
@@ -24,7 +25,7 @@ from ffade.feedback.command import feedback_from_file
 from ffade.mitigate import ClassifierFineTuner
 from ffade.records import read_summary
 from tests.helpers import REPO, ffade
-from tests.mitigate.conftest import digits_spec
+from tests.mitigate.conftest import digits_spec, run_naming
 
 SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
 KEYS = [
@@ -134,6 +135,29 @@ def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) 
         np.array([[0.1, 2.0], [3.0, 0.0]], np.float32), torch.tensor([1, 1])
     )
     assert right.tolist() == [True, False]
+
+
+class LabelsCNN(DigitsCNNTarget):
+    """A classifier target that answers class indices, not logits."""
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        return super().predict(inputs).argmax(-1)
+
+
+def test_a_target_without_logits_is_refused_before_lightning_sets_up(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    registry.register("target", "labels_cnn", LabelsCNN)
+    try:
+        tuner = ClassifierFineTuner(
+            run=str(run_naming(digits_run, tmp_path, "target", "labels_cnn"))
+        )
+        trainer = Trainer(max_epochs=1, logger=False, default_root_dir=tmp_path / "out")
+        with pytest.raises(FfadeError, match=r"target 'labels_cnn' returned a torch.int64 tensor"):
+            trainer.fit(tuner)
+    finally:
+        registry.unregister("target", "labels_cnn")
+    assert trainer.optimizers == []  # stopped in setup: Lightning never asked for an optimizer
 
 
 def test_tensorboard_has_the_documented_tags(accepted) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import threading
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from ffade_vision.datasets.digits import DigitsDataset
 from ffade import registry
 from ffade.errors import FfadeError
 from ffade.mitigate.disjoint import fingerprint
+from tests.mitigate.conftest import run_naming
 from tests.mitigate.test_classifier import fine_tune
 
 
@@ -44,22 +43,14 @@ class LeakyDigits(DigitsDataset):
         return pairs
 
 
-def leaky_run(digits_run: Path, root: Path, dataset: type) -> Path:
-    """A copy of the digits run whose task names ``dataset``, registered in this process."""
-    run = root / "run"
-    shutil.copytree(digits_run, run)
-    summary = json.loads((run / "summary.json").read_text())
-    summary["task"]["dataset"]["name"] = "leaky_digits"
-    (run / "summary.json").write_text(json.dumps(summary))
-    registry.register("dataset", "leaky_digits", dataset)
-    return run
-
-
 def test_a_fine_tune_leaves_out_what_the_splits_share_and_says_so(
     digits_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    registry.register("dataset", "leaky_digits", LeakyDigits)
     try:
-        tuner = fine_tune(leaky_run(digits_run, tmp_path, LeakyDigits), tmp_path / "out")
+        tuner = fine_tune(
+            run_naming(digits_run, tmp_path, "dataset", "leaky_digits"), tmp_path / "out"
+        )
     finally:
         registry.unregister("dataset", "leaky_digits")
     dataset = DigitsDataset()
@@ -88,9 +79,11 @@ class OneSplitDigits(DigitsDataset):
 def test_a_dataset_with_one_split_for_all_three_is_one_error_line(
     digits_run: Path, tmp_path: Path
 ) -> None:
+    run = run_naming(digits_run, tmp_path, "dataset", "leaky_digits")
+    registry.register("dataset", "leaky_digits", OneSplitDigits)
     try:
         with pytest.raises(FfadeError) as error:
-            fine_tune(leaky_run(digits_run, tmp_path, OneSplitDigits), tmp_path / "out")
+            fine_tune(run, tmp_path / "out")
     finally:
         registry.unregister("dataset", "leaky_digits")
     assert str(error.value) == (
