@@ -360,9 +360,10 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
 
 
 def _truncate(rows: list[list[str]], width: int) -> list[list[str]]:
-    if len(rows) <= MAX_TABLE_ROWS:
+    cut = len(rows) - MAX_TABLE_ROWS
+    if cut <= 0:
         return rows
-    more = f"... {len(rows) - MAX_TABLE_ROWS} more rows in report.json"
+    more = f"... {cut} more row{'s' * (cut > 1)} in report.json"
     return [*rows[:MAX_TABLE_ROWS], [more] + [""] * (width - 1)]
 
 

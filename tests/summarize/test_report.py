@@ -481,7 +481,7 @@ def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypat
     monkeypatch.setattr(render, "MAX_TABLE_ROWS", 1)
     assert main([str(image_run), "--no-tensorboard"]) == 0
     rows = parse((image_run / "report.html").read_text()).tables["regions"]
-    assert len(rows) == 3 and rows[2][0] == "... 1 more rows in report.json"
+    assert len(rows) == 3 and rows[2][0] == "... 1 more row in report.json"
     assert len(json.loads((image_run / "report.json").read_text())["regions"]) == 2
 
 
