@@ -360,8 +360,7 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
 
 
 def _truncate(rows: list[list[str]], width: int) -> list[list[str]]:
-    cut = len(rows) - MAX_TABLE_ROWS
-    if cut <= 0:
+    if (cut := len(rows) - MAX_TABLE_ROWS) <= 0:
         return rows
     more = f"... {cut} more row{'s' * (cut > 1)} in report.json"
     return [*rows[:MAX_TABLE_ROWS], [more] + [""] * (width - 1)]
