@@ -56,7 +56,13 @@ def corpus_scores(hypotheses: Sequence[str], references: Sequence[str]) -> tuple
 
 def _texts(name: str, what: str, values: Any, count: int | None = None) -> list[str]:
     if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise FfadeError(f"reward '{name}': {what} must be a list of strings")
+        shape = getattr(values, "shape", None)
+        got = type(values).__name__ + (f" of shape {tuple(shape)}" if shape is not None else "")
+        raise FfadeError(
+            f"reward '{name}': {what} must be a list of strings, got a {got}; '{name}' scores "
+            "a summarizer's texts against reference texts (a classifier's task takes "
+            "misclassification)"
+        )
     values = list(values)
     if count is not None and len(values) != count:
         raise FfadeError(f"reward '{name}': got {len(values)} {what} for {count} summaries")

@@ -52,3 +52,15 @@ def test_reward_errors() -> None:
         registry.create("reward", "bleu", {"threshold": 150})
     with pytest.raises(FfadeError, match="got 1 references for 2 summaries"):
         registry.create("reward", "rougel").score([GOOD, BAD], [REFERENCE])
+
+
+def test_a_classifiers_logits_are_refused_with_what_they_are_and_the_reward_to_use() -> None:
+    with pytest.raises(FfadeError) as error:
+        registry.create("reward", "bleu").score(torch.zeros(2, 10), torch.tensor([3, 1]))
+    assert str(error.value) == (
+        "reward 'bleu': summaries must be a list of strings, got a Tensor of shape (2, 10); "
+        "'bleu' scores a summarizer's texts against reference texts (a classifier's task takes "
+        "misclassification)"
+    )
+    with pytest.raises(FfadeError, match=r"references must be a list of strings, got a list;"):
+        registry.create("reward", "rougel").score([GOOD], [3])
