@@ -19,6 +19,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.plugin_checks import split_pairs
+from ffade.task import Task
 
 
 def fingerprint(item: Any) -> bytes | None:
@@ -53,7 +54,7 @@ def _feed(digest: Any, item: Any) -> None:
         digest.update(pickle.dumps(item, protocol=4))
 
 
-def keep_apart(task: Any, heldout: list[Any], dataset: str) -> list[Any]:
+def keep_apart(task: Task, heldout: list[Any], dataset: str) -> list[Any]:
     """Leave out of a fine-tune what its dataset's splits share; return the held-out pairs kept.
 
     ``task`` is the fine-tuner's task on the finetune split: its inputs lose those equal to an
@@ -61,9 +62,10 @@ def keep_apart(task: Any, heldout: list[Any], dataset: str) -> list[Any]:
     input or to a fine-tuning input kept (the fix would be judged on what it saw). What is left
     out is said in ``task.notes``; a split left empty is one error line.
     """
-    searched = _digests([x for x, _ in split_pairs(task.dataset, "discovery")])
-    finetune, shared = _without(task.inputs, searched)
-    if shared:
+    _, seen = _without(split_pairs(task.dataset, "discovery"), set())
+    finetune, kept_keys = _without(task.inputs, seen)
+    if len(finetune) < len(task.inputs):
+        shared = len(task.inputs) - len(finetune)
         task.notes.append(_note(dataset, "fine-tuning", shared, len(task.inputs), "discovery"))
     if not finetune:
         raise FfadeError(
@@ -71,9 +73,9 @@ def keep_apart(task: Any, heldout: list[Any], dataset: str) -> list[Any]:
             + SPLITS_APART
         )
     task.inputs = finetune
-    kept, shared = _without(heldout, searched | _digests([x for x, _ in finetune]))
-    if shared:
-        where = "discovery or fine-tuning"
+    kept, _ = _without(heldout, seen | kept_keys)
+    if len(kept) < len(heldout):
+        shared, where = len(heldout) - len(kept), "discovery or fine-tuning"
         task.notes.append(_note(dataset, "held-out", shared, len(heldout), where))
     return kept
 
@@ -88,11 +90,13 @@ def _note(dataset: str, split: str, shared: int, of: int, where: str) -> str:
     )
 
 
-def _digests(inputs: list[Any]) -> set[bytes]:
-    return {key for key in map(fingerprint, inputs) if key is not None}
-
-
-def _without(pairs: list[Any], digests: set[bytes]) -> tuple[list[Any], int]:
-    """The (input, reference) pairs whose input is none of ``digests``, and how many were not."""
-    kept = [pair for pair in pairs if fingerprint(pair[0]) not in digests]
-    return kept, len(pairs) - len(kept)
+def _without(pairs: list[Any], seen: set[bytes]) -> tuple[list[Any], set[bytes]]:
+    """The (input, reference) pairs whose input is not in ``seen``, and the kept ones' digests
+    (an input without a digest is kept and compared with nothing)."""
+    kept, digests = [], set()
+    for pair in pairs:
+        key = fingerprint(pair[0])
+        if key is None or key not in seen:
+            kept.append(pair)
+            digests.update([key] if key is not None else [])
+    return kept, digests
