@@ -96,7 +96,9 @@ def _without(pairs: list[Any], seen: set[bytes]) -> tuple[list[Any], set[bytes]]
     kept, digests = [], set()
     for pair in pairs:
         key = fingerprint(pair[0])
-        if key is None or key not in seen:
+        if key is None:
             kept.append(pair)
-            digests.update([key] if key is not None else [])
+        elif key not in seen:
+            kept.append(pair)
+            digests.add(key)
     return kept, digests
