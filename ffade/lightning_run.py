@@ -22,7 +22,7 @@ from typing import Any
 
 from jsonargparse import ArgumentError, Namespace
 from lightning.pytorch import Callback, LightningModule, Trainer
-from lightning.pytorch.cli import LightningCLI, SaveConfigCallback
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
@@ -57,6 +57,16 @@ class AtomicSaveConfig(SaveConfigCallback):
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, self.parser.dump(self.config, skip_none=False))
         self.already_saved = True
+
+
+class ExactArgumentParser(LightningArgumentParser):
+    """Takes only whole option names, in the parsers jsonargparse makes for a class's arguments
+    too (it makes them of its parent's type): there, ``--model.init_args.task.mod`` was silently
+    read as ``task.mode``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
 
 class FfadeCLI(LightningCLI):
@@ -191,7 +201,8 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
             trainer_defaults=trainer_defaults(),
             save_config_callback=AtomicSaveConfig,
             save_config_kwargs={"overwrite": True},
-            parser_kwargs={"exit_on_error": False, "prog": "ffade", "allow_abbrev": False},
+            parser_kwargs={"exit_on_error": False, "prog": "ffade"},
+            parser_class=ExactArgumentParser,
             auto_configure_optimizers=False,
             args=args,
         )
@@ -253,8 +264,9 @@ def config_error_line(message: str) -> str:
         reason,
     )
     if in_task:  # the task is a dataclass, whose keys jsonargparse does not list
-        allowed = [f.name for f in fields(TaskSpec)]
-        close = difflib.get_close_matches(in_task.group(1), allowed, n=1)
+        allowed, word = [f.name for f in fields(TaskSpec)], in_task.group(1)
+        prefixed = [key for key in allowed if key.startswith(word)]  # 'max' for 'max_inputs'
+        close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, allowed, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         reason = f"{reason}{hint}; task keys: {', '.join(allowed)}"
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason

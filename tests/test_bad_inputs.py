@@ -227,6 +227,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
         "--task.modes=microscopic (did you mean 'mode'?); task keys: target, dataset,",
     ),
+    "abbreviated_task_key_cli": (  # the class's own parser took 'max' as 'max_inputs'
+        ["fit", "--config", "{config}", "--model.init_args.task.max", "10"],
+        "--task.max=10 (did you mean 'max_inputs'?); task keys: target, dataset,",
+    ),
     "report_missing": (["report", "{tmp}/no_run"], "no_run"),
     "report_latin1_summary": (["report", "{tmp}/report_latin1", "--no-tensorboard"], "summary"),
     "report_cut_summary": (["report", "{tmp}/report_cut", "--no-tensorboard"], "summary"),
