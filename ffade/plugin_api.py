@@ -184,21 +184,21 @@ class Target(ABC):
         return move(inputs, self.device)
 
     def render(self, inputs: Any) -> torch.Tensor | None:
-        """Images (B, 3, H, W) in [0, 1] showing inputs as a person sees them; None if not images.
-
-        Reports and TensorBoard show the worst failing examples with it.
-        """
+        """Images (B, 3, H, W) in [0, 1] showing inputs as a person sees them (reports and
+        TensorBoard show the worst failures with them); None if not images."""
         return None
 
     def describe_outputs(self, outputs: Any) -> list[str] | None:
         """A short caption per output (e.g. "predicted 7 (p=0.93)"); None to show none."""
         return None
 
-    def describe_inputs(self, inputs: Any) -> list[str] | None:
-        """A short text per input as the target saw it (an edited article); None for none.
+    def describe_references(self, references: Sequence[Any]) -> list[str] | None:
+        """A short text per reference (a class index's name, as captions name predictions)."""
+        return None
 
-        Worst failing examples of targets that :meth:`render` no pictures of show this instead.
-        """
+    def describe_inputs(self, inputs: Any) -> list[str] | None:
+        """A short text per input as the target saw it (an edited article), shown for the worst
+        failures of a target that :meth:`render` draws no pictures of; None for none."""
         return None
 
 

@@ -107,7 +107,8 @@ def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
 
 
 def described(target: Target, method: str, batch: Any, size: int) -> list[str] | None:
-    """``target.describe_inputs`` or ``describe_outputs`` of ``batch``: None, or one text each."""
+    """``target.describe_inputs``, ``describe_outputs`` or ``describe_references`` of ``batch``:
+    None, or one text each."""
     texts = getattr(target, method)(batch)
     if texts is None:
         return None

@@ -67,6 +67,8 @@ def save_worst_examples(
             return 0
         outputs = predicted(target, inputs, len(worst))
         captions = described(target, "describe_outputs", outputs, len(worst)) or [""] * len(worst)
+        references = [evaluator.task.inputs[int(i)][1] for i in ids]
+        named = described(target, "describe_references", references, len(worst))
         if images is not None:
             unchanged = rendered(target, evaluator.changes.unchanged(ids)[0], len(worst))
     folder = run_dir / "examples"
@@ -77,7 +79,7 @@ def save_worst_examples(
     for i, (input_id, state, metric, reward) in enumerate(worst):
         entry: dict[str, Any] = {
             "input_id": int(input_id),
-            "reference": _short(evaluator.task.inputs[int(input_id)][1]),
+            "reference": named[i] if named else _short(references[i]),
             "concepts": evaluator.space.values(state),
             "changed": evaluator.space.changes(state),
             "metric": round(float(metric), 4),

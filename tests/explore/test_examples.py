@@ -57,3 +57,15 @@ def test_a_logger_without_pictures_gets_none_and_the_files_are_still_written(
     logger = CSVLogger(tmp_path)  # its writer takes metrics only: no add_image, no add_text
     assert save_worst_examples(evaluator, tmp_path, logger=logger) >= 1
     assert (tmp_path / "examples" / "worst_failures.png").is_file()
+
+
+def test_references_are_named_as_the_target_names_them(tmp_path: Path) -> None:
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    target = evaluator.task.target
+    target.render = _render
+    target.describe_references = lambda refs: [f"class {r!r}" for r in refs]
+    evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
+    assert save_worst_examples(evaluator, tmp_path) >= 1
+    entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
+    references = [evaluator.task.inputs[e["input_id"]][1] for e in entries]
+    assert [e["reference"] for e in entries] == [f"class {r!r}" for r in references]

@@ -194,6 +194,16 @@ class HFTextPipeline(Target):
             for i, p in zip(predicted.tolist(), confidence.tolist(), strict=True)
         ]
 
+    def describe_references(self, references: Sequence[Any]) -> list[str] | None:
+        """Each class index's label, as predictions are named; a summarizer's: as they are."""
+        if self.summarizer is not None:
+            return None
+        names = [self.model.config.id2label[c] for c in self.columns]
+        try:
+            return [names[int(r)] for r in references]
+        except (TypeError, ValueError, IndexError):  # not class indices of this model
+            return None
+
     def describe_inputs(self, inputs: Sequence[str]) -> list[str]:
         """Each (edited) text, shortened to 400 characters."""
         return [t if len(t) <= 400 else t[:397] + "..." for t in inputs]

@@ -7,7 +7,7 @@ its model here (channels, size, normalization), so concepts never need to know t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -105,6 +105,17 @@ class ImageClassifier(Target):
             f"predicted {names[i] if names and i < len(names) else i} (p={p:.2f})"
             for i, p in zip(predicted.tolist(), confidence.tolist(), strict=True)
         ]
+
+    def describe_references(self, references: Sequence[Any]) -> list[str] | None:
+        """Each label's category name, when known (a caption then reads "should be goldfish")."""
+        names = getattr(self, "categories", None)
+        if not names:
+            return None
+        try:
+            labels = [int(r) for r in references]
+        except (TypeError, ValueError):  # not class indices: shown as they are
+            return None
+        return [names[i] if 0 <= i < len(names) else str(i) for i in labels]
 
     def features(self, inputs: torch.Tensor) -> torch.Tensor:
         """The input of the classifier head (B, d): what the image looks like to the model.

@@ -33,6 +33,9 @@ def test_classifier_scores_follow_the_dataset_labels(sentiment: HFTextPipeline) 
     torch.testing.assert_close(swapped.predict(list(texts[:4])), scores[:4].flip(-1))
     assert sentiment.features(list(texts[:3])).shape == (3, 64)
     assert sentiment.describe_outputs(scores[:1])[0].startswith("predicted ")
+    # references in the words of the predictions: "should be negative", not "should be 1"
+    assert swapped.describe_references([0, 1, 0]) == ["positive", "negative", "positive"]
+    assert swapped.describe_references(["a summary"]) is None
 
 
 def test_summarization_returns_summaries(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ def test_logits_follow_the_dataset_classes(tiny_vit: Path) -> None:
     assert target.features(images).shape == (4, 32)
     assert isinstance(target, TrainableTarget)
     assert target.describe_outputs(logits)[0].startswith("predicted digit ")
+    assert reordered.describe_references([1, 0]) == ["digit 1", "Digit 3"]
+    assert target.describe_references([torch.tensor(2)]) == [target.categories[2]]
 
 
 def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
