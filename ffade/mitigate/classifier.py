@@ -84,7 +84,7 @@ class ClassifierFineTuner(FineTuner):
     @override
     def select_parameters(self) -> None:
         inputs, references = self.task.dataset.collate(self.task.inputs[:1])
-        with torch.no_grad():  # a summarizer's run is one line now, before Lightning's set-up
+        with torch.no_grad():  # a target without logits: one line here, before Lightning's set-up
             self.clean_correct(self.target.predict(self.target.to_device(inputs)), references)
         if self.hparams.train == "head":
             self.network.requires_grad_(False)
