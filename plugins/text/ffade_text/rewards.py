@@ -60,8 +60,8 @@ def _texts(name: str, what: str, values: Any, count: int | None = None) -> list[
         got = type(values).__name__ + (f" of shape {tuple(shape)}" if shape is not None else "")
         raise FfadeError(
             f"reward '{name}': {what} must be a list of strings, got a {got}; '{name}' scores "
-            "a summarizer's texts against reference texts (a classifier's task takes "
-            "misclassification)"
+            "a summarizer's texts against reference texts (a classifier takes label_flip, "
+            "label_confidence_drop or misclassification)"
         )
     values = list(values)
     if count is not None and len(values) != count:

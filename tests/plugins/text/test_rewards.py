@@ -59,8 +59,8 @@ def test_a_classifiers_logits_are_refused_with_what_they_are_and_the_reward_to_u
         registry.create("reward", "bleu").score(torch.zeros(2, 10), torch.tensor([3, 1]))
     assert str(error.value) == (
         "reward 'bleu': summaries must be a list of strings, got a Tensor of shape (2, 10); "
-        "'bleu' scores a summarizer's texts against reference texts (a classifier's task takes "
-        "misclassification)"
+        "'bleu' scores a summarizer's texts against reference texts (a classifier takes "
+        "label_flip, label_confidence_drop or misclassification)"
     )
     with pytest.raises(FfadeError, match=r"references must be a list of strings, got a list;"):
         registry.create("reward", "rougel").score([GOOD], [3])
