@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from ffade.concepts import ConceptSpace
+from ffade.disjoint import unseen_heldout
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
@@ -41,7 +43,6 @@ from ffade.summarize.regions import (
     SLICE_KINDS,
     add_region_arguments,
 )
-from ffade.task import Task
 
 DEFAULT_PAIRS = 64
 """Pairs per case and split: enough for a failure rate to within about ±12 points."""
@@ -136,28 +137,33 @@ def failure_groups(
 
 
 def sample_pairs(
-    num_inputs: int, num_states: int, count: int, rng: np.random.Generator
+    input_ids: list[int], num_states: int, count: int, rng: np.random.Generator
 ) -> list[list[int]]:
     """``count`` distinct (input id, state index) rows, uniform over all of them, sorted."""
-    total = num_inputs * num_states
+    total = len(input_ids) * num_states
     flat = np.sort(rng.choice(total, min(count, total), replace=False))
-    return [[int(i), int(s)] for i, s in zip(flat // num_states, flat % num_states, strict=True)]
+    rows = zip(flat // num_states, flat % num_states, strict=True)
+    return [[int(input_ids[i]), int(s)] for i, s in rows]
 
 
 def make_cases(
-    groups: list[FailureGroup], tasks: dict[str, Task], pairs_per_split: int, seed: int
+    groups: list[FailureGroup],
+    input_ids: dict[str, list[int]],
+    space: ConceptSpace,
+    pairs: int,
+    seed: int,
 ) -> list[Case]:
-    """One case per group, its pairs drawn with a generator seeded by the suite seed and rank."""
-    space = tasks["discovery"].space
+    """One case per group, its pairs drawn with a generator seeded by the suite seed and rank,
+    from ``input_ids`` of each split."""
     cases = []
     for rank, group in enumerate(groups):
         rng = np.random.default_rng([seed, rank])
-        pairs = {
-            split: sample_pairs(len(task.inputs), len(group.states), pairs_per_split, rng)
-            for split, task in tasks.items()
+        drawn = {
+            split: sample_pairs(ids, len(group.states), pairs, rng)
+            for split, ids in input_ids.items()
         }
         states = [space.values(state) for state in group.states]
-        cases.append(Case(group.name, group.conditions, states, pairs, 1.0, group.goal))
+        cases.append(Case(group.name, group.conditions, states, drawn, 1.0, group.goal))
     return cases
 
 
@@ -225,7 +231,16 @@ def export_suite(
         )
     with target_setup_errors():
         tasks = split_tasks(task)
-        cases = make_cases(found.groups, tasks, pairs_per_split, seed)
+        input_ids = {split: list(range(len(t.inputs))) for split, t in tasks.items()}
+        if "heldout" in tasks:  # inputs no search and no fine-tune saw, whatever the dataset
+            name = task["dataset"]["name"]
+            input_ids["heldout"], notes = unseen_heldout(
+                tasks["discovery"].dataset, tasks["heldout"].inputs, name
+            )
+            for note in notes:
+                print(f"ffade: note: {note}", file=sys.stderr)
+        space = tasks["discovery"].space
+        cases = make_cases(found.groups, input_ids, space, pairs_per_split, seed)
         results = evaluate_cases(cases, tasks, batch_size)
     for result in results:
         case = result.case

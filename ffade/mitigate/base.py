@@ -29,9 +29,9 @@ import torch
 from typing_extensions import override
 
 from ffade.changes import ChangedInputs
+from ffade.disjoint import keep_apart
 from ffade.errors import FfadeError, require_at_least
 from ffade.mitigate.data import TrainingBatch, TrainingPairs
-from ffade.mitigate.disjoint import keep_apart
 from ffade.mitigate.guard import (
     GuardPairs,
     GuardResult,

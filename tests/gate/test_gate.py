@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
+from ffade_synthetic.data import SyntheticDataset
 
 from ffade.cli import main
 from ffade.errors import FfadeError
@@ -18,6 +20,7 @@ from ffade.feedback.priorities import load_regions
 from ffade.gate.evaluate import target_setup_errors
 from ffade.gate.export import export_suite
 from ffade.gate.suite import read_suite
+from ffade.registry import register, unregister
 from ffade.summarize.landscape import wilson_interval
 from tests.helpers import synthetic_spec
 from tests.test_cli import TRAINING_LIBRARIES, python_m_ffade
@@ -380,3 +383,35 @@ def test_other_errors_stay_tracebacks(error: Exception) -> None:
     with pytest.raises(type(error)) as raised, target_setup_errors():
         raise error
     assert raised.value is error
+
+
+class LeakySynthetic(SyntheticDataset):
+    """A dataset plugin's mistake: held-out points that repeat discovery and fine-tuning ones."""
+
+    def split(self, name: str) -> list:
+        pairs = super().split(name)
+        if name != "heldout":
+            return pairs
+        return super().split("discovery")[:2] + super().split("finetune")[:1] + pairs[3:]
+
+
+def test_held_out_pairs_skip_inputs_the_search_or_a_fine_tune_saw(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leaky = tmp_path / "run"
+    shutil.copytree(run_dir, leaky)
+    summary = json.loads((leaky / "summary.json").read_text())
+    summary["task"]["dataset"]["name"] = "leaky_synthetic"
+    (leaky / "summary.json").write_text(json.dumps(summary))
+    size = len(LeakySynthetic(**summary["task"]["dataset"]["args"]).split("heldout"))
+    register("dataset", "leaky_synthetic", LeakySynthetic)
+    try:
+        suite = export_suite(leaky, tmp_path / "suite.yaml", pairs_per_split=64)
+    finally:
+        unregister("dataset", "leaky_synthetic")
+    heldout_ids = {row[0] for case in suite.cases for row in case.pairs["heldout"]}
+    assert heldout_ids == set(range(3, size))
+    assert (
+        f"ffade: note: dataset 'leaky_synthetic': 3 of {size} held-out inputs are identical to "
+        "discovery or fine-tuning inputs and are left out" in capsys.readouterr().err
+    )

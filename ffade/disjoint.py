@@ -1,11 +1,12 @@
-"""The fine-tuner's check that discovery, fine-tuning and held-out inputs are really apart.
+"""The check that discovery, fine-tuning and held-out inputs are really apart, by content.
 
 A dataset plugin promises three disjoint splits (docs/plugins.md), but nothing else enforced it:
 one whose ``split`` ignored its name, or a folder holding the same photo twice, would train the
 fix on the inputs the search found failing, or judge it on the inputs it was trained on, and
 the held-out numbers would flatter it: the flaw ffade exists to avoid. Inputs are compared by
-content (a digest of their bytes), not by position, so a copy counts wherever it sits; the
-fine-tuner leaves the copies out and says so, rather than refusing data with a few duplicates.
+content (a digest of their bytes), not by position, so a copy counts wherever it sits. The
+fine-tuners, and ``ffade export`` for a suite's held-out pairs, leave the copies out and say so,
+rather than refusing data with a few duplicates.
 """
 
 from __future__ import annotations
@@ -62,22 +63,44 @@ def keep_apart(task: Task, heldout: list[Any], dataset: str) -> list[Any]:
     input or to a fine-tuning input kept (the fix would be judged on what it saw). What is left
     out is said in ``task.notes``; a split left empty is one error line.
     """
-    _, seen = _without(split_pairs(task.dataset, "discovery"), set())
-    finetune, kept_keys = _without(task.inputs, seen)
-    if len(finetune) < len(task.inputs):
-        shared = len(task.inputs) - len(finetune)
+    _, searched = unseen(split_pairs(task.dataset, "discovery"), set())
+    keep, trained = unseen(task.inputs, searched)
+    if len(keep) < len(task.inputs):
+        shared = len(task.inputs) - len(keep)
         task.notes.append(_note(dataset, "fine-tuning", shared, len(task.inputs), "discovery"))
-    if not finetune:
+    if not keep:
         raise FfadeError(
             f"dataset '{dataset}': every fine-tuning input is also a discovery input; "
             + SPLITS_APART
         )
-    task.inputs = finetune
-    kept, _ = _without(heldout, seen | kept_keys)
-    if len(kept) < len(heldout):
-        shared, where = len(heldout) - len(kept), "discovery or fine-tuning"
-        task.notes.append(_note(dataset, "held-out", shared, len(heldout), where))
-    return kept
+    task.inputs = [task.inputs[i] for i in keep]
+    keep, _ = unseen(heldout, searched | trained)
+    if len(keep) < len(heldout):
+        task.notes.append(_held_out_note(dataset, len(heldout) - len(keep), len(heldout)))
+    return [heldout[i] for i in keep]
+
+
+def unseen_heldout(dataset: Any, heldout: list[Any], name: str) -> tuple[list[int], list[str]]:
+    """Positions of the held-out pairs whose input is in neither the discovery nor the finetune
+    split (what a regression suite samples), and a note when some are not."""
+    _, seen = unseen(split_pairs(dataset, "discovery") + split_pairs(dataset, "finetune"), set())
+    keep, _ = unseen(heldout, seen)
+    shared = len(heldout) - len(keep)
+    return keep, [_held_out_note(name, shared, len(heldout))] if shared else []
+
+
+def unseen(pairs: list[Any], seen: set[bytes]) -> tuple[list[int], set[bytes]]:
+    """Positions of the (input, reference) pairs whose input is not in ``seen``, and those
+    inputs' digests (an input without a digest is kept and compared with nothing)."""
+    keep, digests = [], set()
+    for position, pair in enumerate(pairs):
+        key = fingerprint(pair[0])
+        if key is None:
+            keep.append(position)
+        elif key not in seen:
+            keep.append(position)
+            digests.add(key)
+    return keep, digests
 
 
 SPLITS_APART = "a dataset's splits must not share an input (docs/plugins.md, Dataset)"
@@ -90,15 +113,5 @@ def _note(dataset: str, split: str, shared: int, of: int, where: str) -> str:
     )
 
 
-def _without(pairs: list[Any], seen: set[bytes]) -> tuple[list[Any], set[bytes]]:
-    """The (input, reference) pairs whose input is not in ``seen``, and the kept ones' digests
-    (an input without a digest is kept and compared with nothing)."""
-    kept, digests = [], set()
-    for pair in pairs:
-        key = fingerprint(pair[0])
-        if key is None:
-            kept.append(pair)
-        elif key not in seen:
-            kept.append(pair)
-            digests.add(key)
-    return kept, digests
+def _held_out_note(dataset: str, shared: int, of: int) -> str:
+    return _note(dataset, "held-out", shared, of, "discovery or fine-tuning")
