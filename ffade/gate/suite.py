@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 
 from ffade.concepts import ConceptSpace
-from ffade.errors import FfadeError
+from ffade.errors import ConceptValueError, FfadeError
 from ffade.records import write_text_atomic
 from ffade.yamlfile import read_yaml
 
@@ -86,7 +86,10 @@ class Case:
     def split_pairs(self, split: str, space: ConceptSpace) -> tuple[np.ndarray, np.ndarray]:
         """The split's pairs as input ids (n,) and grid-index states (n, k) of ``space``."""
         rows = self.pairs.get(split) or []
-        grid_states = np.array([space.index_of(values) for values in self.states], np.int64)
+        try:
+            grid_states = np.array([space.index_of(values) for values in self.states], np.int64)
+        except ConceptValueError as exc:  # a hand-edited state: say which case holds it
+            raise ConceptValueError(f"case {self.name}: states: {exc}") from None
         ids = np.array([row[0] for row in rows], np.int64)
         picks = np.array([row[1] for row in rows], np.int64)
         if not len(rows):

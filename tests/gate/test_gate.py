@@ -145,6 +145,20 @@ def test_a_malformed_suite_exits_2_with_one_line(
     assert says in err and "\n" not in err
 
 
+def test_a_hand_edited_state_off_the_task_names_its_case(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    data = yaml.safe_load(suite_path.read_text())
+    case = data["cases"][0]
+    case["states"][0] = {"axiz": 0.5}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: case {case['name']}: states: unknown concept axiz;")
+    assert "\n" not in err
+
+
 @pytest.mark.parametrize(
     "args",
     [
