@@ -23,10 +23,10 @@ from ffade.errors import FfadeError
 from ffade.explore.arguments import check_explorer_arguments
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
-from ffade.explore.passing import searched_task
 from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.explore.stopping import RecentFailures, parse_stop_rule, rule_value
 from ffade.explore.ticks import Ticks
+from ffade.passing import searched_task
 from ffade.records import POLICY_FILE, RunRecorder, atomic_path
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, spec_dict

@@ -35,6 +35,7 @@ from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.suite import Case, Suite, is_suite_file, write_suite
+from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, read_summary
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
@@ -43,6 +44,7 @@ from ffade.summarize.regions import (
     SLICE_KINDS,
     add_region_arguments,
 )
+from ffade.task import Task
 
 DEFAULT_PAIRS = 64
 """Pairs per case and split: enough for a failure rate to within about ±12 points."""
@@ -179,6 +181,22 @@ def default_threshold(failures: int, pairs: int, goal: str) -> float:
     return float(np.ceil(float(high) * 1000) / 1000)
 
 
+def passing_heldout(heldout: Task, ids: list[int], batch_size: int) -> tuple[list[int], str]:
+    """Of these held-out ids, those the run's target gets right unchanged; and a note saying so.
+
+    The run searched only such inputs (``task.only_passing_inputs``), so its failures are the
+    concepts' doing; a held-out input the target fails anyway would count a failure no concept
+    caused, as the fine-tuner's guard does not either.
+    """
+    passing = set(passing_ids(heldout, batch_size).tolist())
+    kept = [i for i in ids if i in passing]
+    note = (
+        f"task.only_passing_inputs: held-out pairs come from the {len(kept)} of {len(ids)} "
+        "held-out inputs the run's target gets right unchanged"
+    )
+    return kept, note
+
+
 def export_suite(
     run_dir: str | Path,
     to: str | Path,
@@ -237,6 +255,11 @@ def export_suite(
             input_ids["heldout"], notes = unseen_heldout(
                 tasks["discovery"].dataset, tasks["heldout"].inputs, name
             )
+            if task.get("only_passing_inputs"):
+                input_ids["heldout"], note = passing_heldout(
+                    tasks["heldout"], input_ids["heldout"], batch_size
+                )
+                notes.append(note)
             for note in notes:
                 print(f"ffade: note: {note}", file=sys.stderr)
         space = tasks["discovery"].space

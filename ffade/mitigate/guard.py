@@ -34,6 +34,7 @@ from ffade.concepts import ConceptSpace
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
+from ffade.passing import passing_ids
 from ffade.plugin_checks import predicted
 from ffade.task import Task
 
@@ -241,15 +242,11 @@ def _rates_by_value(
 def passing_inputs(task: Task, batch_size: int = 512) -> np.ndarray:
     """The held-out inputs the task's target (as it is now) does not fail unchanged, by the
     reward's verdict: as ``task.only_passing_inputs`` chose the inputs the run searched."""
-    ids = np.arange(len(task.inputs))
-    unchanged = np.tile(task.space.neutral, (len(ids), 1))
-    with torch.inference_mode():
-        failed = Evaluator(task, batch_size, warn_invalid=False).evaluate(ids, unchanged).failed
-    passing = ids[~np.asarray(failed)]
+    passing = passing_ids(task, batch_size)
     if not len(passing):
         raise FfadeError(
             f"the run searched only inputs its target gets right unchanged, but the target "
-            f"fails all {len(ids)} held-out inputs unchanged: no failure rate to guard"
+            f"fails all {len(task.inputs)} held-out inputs unchanged: no failure rate to guard"
         )
     return passing
 

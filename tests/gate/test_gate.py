@@ -17,15 +17,19 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.priorities import load_regions
-from ffade.gate.evaluate import target_setup_errors
+from ffade.gate.evaluate import split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
 from ffade.gate.suite import read_suite
+from ffade.passing import passing_ids
+from ffade.records import read_summary
 from ffade.registry import register, unregister
 from ffade.summarize.landscape import wilson_interval
 from tests.helpers import synthetic_spec
 from tests.test_cli import TRAINING_LIBRARIES, python_m_ffade
 
 NO_FAILURES = "{name: synthetic, args: {regions: []}}"
+REGIONS_REACHING_NEUTRAL = [{0: [-1.0, -0.06]}, {0: [0.8, 1.0], 1: [0.8, 1.0]}]
+"""The first box stops short of the unchanged position, which fragile inputs' boxes reach."""
 """A synthetic target with no planted box: the perfect fix."""
 
 
@@ -428,4 +432,27 @@ def test_held_out_pairs_skip_inputs_the_search_or_a_fine_tune_saw(
     assert (
         f"ffade: note: dataset 'leaky_synthetic': 3 of {size} held-out inputs are identical to "
         "discovery or fine-tuning inputs and are left out" in capsys.readouterr().err
+    )
+
+
+def test_held_out_pairs_of_an_only_passing_run_skip_inputs_failing_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # fragile inputs' boxes grow up to the unchanged position: some fail with nothing changed
+    spec = synthetic_spec(num_concepts=2, num_inputs=16)
+    spec["target"] = {"name": "synthetic", "args": {"regions": REGIONS_REACHING_NEUTRAL}}
+    explorer = RandomExplorer(task={**spec, "only_passing_inputs": True}, budget=400, num_envs=50)
+    run = Path(discover(explorer, tmp_path, seed=0).recorder.run_dir)
+    tasks = split_tasks(read_summary(run)["task"])
+    heldout = tasks["heldout"]
+    failing = set(range(len(heldout.inputs))) - set(passing_ids(heldout, 64).tolist())
+    assert 0 < len(failing) < len(heldout.inputs)
+
+    suite = export_suite(run, tmp_path / "suite.yaml", pairs_per_split=256)
+    drawn = {row[0] for case in suite.cases for row in case.pairs["heldout"]}
+    assert drawn == set(range(len(heldout.inputs))) - failing
+    kept = len(heldout.inputs) - len(failing)
+    assert (
+        f"ffade: note: task.only_passing_inputs: held-out pairs come from the {kept} of "
+        f"{len(heldout.inputs)} held-out inputs" in capsys.readouterr().err
     )

@@ -36,22 +36,30 @@ def searched_task(spec: TaskSpec | dict, batch_size: int | str) -> tuple[Task, i
 def keep_passing_inputs(task: Task, batch_size: int | str) -> tuple[Task, int]:
     """The task on the inputs whose unchanged evaluation does not fail; and how many failed.
 
-    Each input is evaluated once in the neutral state, by an evaluator of its own: nothing is
-    logged and nothing is taken from the run's budget (the explorer's memo starts empty).
-
     Raises:
         FfadeError: every input fails unchanged, so nothing is left to search.
     """
-    ids = np.arange(len(task.inputs))
-    with torch.inference_mode():
-        size = batch_size if isinstance(batch_size, int) else UNPROBED_BATCH_SIZE
-        unchanged = np.tile(task.space.neutral, (len(ids), 1))
-        outcome = Evaluator(task, size, warn_invalid=False).evaluate(ids, unchanged)
-    kept = ids[~outcome.failed].tolist()
+    size = batch_size if isinstance(batch_size, int) else UNPROBED_BATCH_SIZE
+    kept = passing_ids(task, size).tolist()
     if not kept:
         raise FfadeError(
-            f"task.only_passing_inputs: the target fails all {len(ids)} inputs of split "
+            f"task.only_passing_inputs: the target fails all {len(task.inputs)} inputs of split "
             f"'{task.spec.split}' with no concept changed, so none is left to search; "
             "set it to false"
         )
-    return restrict_inputs(task, kept), len(ids) - len(kept)
+    return restrict_inputs(task, kept), len(task.inputs) - len(kept)
+
+
+def passing_ids(task: Task, batch_size: int) -> np.ndarray:
+    """Ids of the task's inputs whose unchanged evaluation the reward does not mark failed.
+
+    Each input is evaluated once in the neutral state, by an evaluator of its own: nothing is
+    logged and no explorer's budget pays for it. The search (above), the fine-tuner's guard and
+    ``ffade export`` all choose their inputs by this one verdict, so that their failure rates
+    count the same failures: the ones the concepts caused.
+    """
+    ids = np.arange(len(task.inputs))
+    with torch.inference_mode():
+        unchanged = np.tile(task.space.neutral, (len(ids), 1))
+        outcome = Evaluator(task, batch_size, warn_invalid=False).evaluate(ids, unchanged)
+    return ids[~np.asarray(outcome.failed, bool)]
