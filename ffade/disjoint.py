@@ -20,7 +20,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.plugin_checks import split_pairs
-from ffade.task import Task
+from ffade.task import Task, TaskSpec, chosen_pairs
 
 
 def fingerprint(item: Any) -> bytes | None:
@@ -55,15 +55,18 @@ def _feed(digest: Any, item: Any) -> None:
         digest.update(pickle.dumps(item, protocol=4))
 
 
-def keep_apart(task: Task, heldout: list[Any], dataset: str) -> list[Any]:
+def keep_apart(task: Task, run_spec: dict[str, Any], dataset: str) -> list[Any]:
     """Leave out of a fine-tune what its dataset's splits share; return the held-out pairs kept.
 
     ``task`` is the fine-tuner's task on the finetune split: its inputs lose those equal to an
-    input of the discovery split (the search saw them), and ``heldout`` those equal to a discovery
-    input or to a fine-tuning input kept (the fix would be judged on what it saw). What is left
-    out is said in ``task.notes``; a split left empty is one error line.
+    input the search saw (the discovery pairs of ``run_spec``, the run's task, with its
+    ``max_inputs`` and ``input_ids``: a large split is not read whole), and the heldout split
+    those equal to a searched input or to a fine-tuning input kept (the fix would be judged on
+    what it saw). What is left out is said in ``task.notes``; a split left empty is one error line.
     """
-    _, searched = unseen(split_pairs(task.dataset, "discovery"), set())
+    run = TaskSpec(**dict(run_spec, split="discovery"))
+    _, searched = unseen(chosen_pairs(task.dataset, run), set())
+    heldout = split_pairs(task.dataset, "heldout")
     keep, trained = unseen(task.inputs, searched)
     if len(keep) < len(task.inputs):
         shared = len(task.inputs) - len(keep)
@@ -80,10 +83,12 @@ def keep_apart(task: Task, heldout: list[Any], dataset: str) -> list[Any]:
     return [heldout[i] for i in keep]
 
 
-def unseen_heldout(dataset: Any, heldout: list[Any], name: str) -> tuple[list[int], list[str]]:
-    """Positions of the held-out pairs whose input is in neither the discovery nor the finetune
-    split (what a regression suite samples), and a note when some are not."""
-    _, seen = unseen(split_pairs(dataset, "discovery") + split_pairs(dataset, "finetune"), set())
+def unseen_heldout(
+    dataset: Any, heldout: list[Any], name: str, searched: list[Any]
+) -> tuple[list[int], list[str]]:
+    """Positions of the held-out pairs whose input is neither one the search saw (``searched``)
+    nor one of the finetune split (what a regression suite samples), and a note when some are."""
+    _, seen = unseen(searched + split_pairs(dataset, "finetune"), set())
     keep, _ = unseen(heldout, seen)
     shared = len(heldout) - len(keep)
     return keep, [_held_out_note(name, shared, len(heldout))] if shared else []

@@ -9,6 +9,7 @@ the rule it broke.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -122,10 +123,17 @@ def described(target: Target, method: str, batch: Any, size: int) -> list[str] |
     return [str(text) for text in texts]
 
 
-def split_pairs(dataset: Dataset, split: str) -> list[tuple[Any, Any]]:
-    """``dataset.split(split)`` as a list, refused unless each item is an (input, reference)."""
+def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[tuple[Any, Any]]:
+    """``dataset.split(split)`` as a list, refused unless each item is an (input, reference).
+
+    ``first`` keeps only the first that many, taken before the list is made when the split is a
+    sequence: a dataset that reads its inputs lazily (a folder of 50,000 photos) then reads only
+    the inputs a run asks for, not the whole split.
+    """
     name = dataset.plugin_name or type(dataset).__name__
     items = dataset.split(split)
+    if first is not None and isinstance(items, Sequence):
+        items = items[:first]
     try:
         items = list(items)
     except TypeError:
@@ -139,4 +147,4 @@ def split_pairs(dataset: Dataset, split: str) -> list[tuple[Any, Any]]:
                 f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
                 "not an (input, reference) pair; return a sequence of such pairs"
             )
-    return items
+    return items if first is None else items[:first]

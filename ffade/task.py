@@ -99,17 +99,15 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     dataset = registry.create("dataset", dataset_spec.name, dataset_spec.args)
     reward = registry.create("reward", reward_spec.name, reward_spec.args)
     concepts = [registry.create("concept", c.name, c.args) for c in spec.concepts]
-    inputs = split_pairs(dataset, spec.split)
+    if spec.max_inputs is not None and spec.max_inputs < 1:
+        raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
+    inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
     notes = []
-    if spec.max_inputs is not None:
-        if spec.max_inputs < 1:
-            raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
-        if spec.max_inputs > len(inputs) > 0:
-            notes.append(
-                f"{max_inputs_key} is {spec.max_inputs}, but split '{spec.split}' of dataset "
-                f"'{dataset_spec.name}' has {len(inputs)} inputs: all {len(inputs)} are used"
-            )
-        inputs = inputs[: spec.max_inputs]
+    if spec.max_inputs is not None and spec.max_inputs > len(inputs) > 0:
+        notes.append(
+            f"{max_inputs_key} is {spec.max_inputs}, but split '{spec.split}' of dataset "
+            f"'{dataset_spec.name}' has {len(inputs)} inputs: all {len(inputs)} are used"
+        )
     if spec.input_ids is not None:
         inputs = _chosen(inputs, spec.input_ids, spec.split)
     if not inputs:
@@ -126,6 +124,15 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
             )
     target.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
+
+
+def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:
+    """The (input, reference) pairs a spec searches: its split's first ``max_inputs``, then the
+    ``input_ids`` among them. Only those are read from a dataset whose split is a sequence."""
+    inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
+    if spec.input_ids is not None:
+        inputs = _chosen(inputs, spec.input_ids, spec.split)
+    return inputs
 
 
 def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:

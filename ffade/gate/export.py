@@ -253,7 +253,7 @@ def export_suite(
         if "heldout" in tasks:  # inputs no search and no fine-tune saw, whatever the dataset
             name = task["dataset"]["name"]
             input_ids["heldout"], notes = unseen_heldout(
-                tasks["discovery"].dataset, tasks["heldout"].inputs, name
+                tasks["discovery"].dataset, tasks["heldout"].inputs, name, tasks["discovery"].inputs
             )
             if task.get("only_passing_inputs"):
                 input_ids["heldout"], note = passing_heldout(

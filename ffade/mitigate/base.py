@@ -42,7 +42,6 @@ from ffade.mitigate.guard import (
     relative_change,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
-from ffade.plugin_checks import split_pairs
 from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
@@ -155,7 +154,7 @@ class FineTuner(RunModule):
         limit, key = self.hparams.max_finetune_inputs, "model.init_args.max_finetune_inputs"
         self.task = build_task(dict(spec, max_inputs=limit), max_inputs_key=key)
         dataset = spec["dataset"]["name"]
-        heldout = keep_apart(self.task, split_pairs(self.task.dataset, "heldout"), dataset)
+        heldout = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell(self.task.notes)
         check_trainable(self.task.target, spec["target"]["name"])
         if not heldout:

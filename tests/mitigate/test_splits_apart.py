@@ -65,11 +65,25 @@ def test_a_dataset_with_one_split_for_all_three_is_one_error_line(
     run = run_naming(digits_run, tmp_path, "dataset", "leaky_digits")
     registry.register("dataset", "leaky_digits", OneSplitDigits)
     try:
-        with pytest.raises(FfadeError) as error:
-            fine_tune(run, tmp_path / "out")
+        with pytest.raises(FfadeError) as error:  # the run searched these 32 discovery inputs
+            fine_tune(run, tmp_path / "out", max_finetune_inputs=32)
     finally:
         registry.unregister("dataset", "leaky_digits")
     assert str(error.value) == (
         "dataset 'leaky_digits': every fine-tuning input is also a discovery input; a "
         "dataset's splits must not share an input (docs/plugins.md, Dataset)"
     )
+
+
+def test_only_the_inputs_the_search_saw_are_kept_apart(digits_run: Path, tmp_path: Path) -> None:
+    """Discovery inputs past the run's ``max_inputs`` were never searched: training on copies of
+    them leaks nothing, and the fine-tuner need not read (decode) the whole split to know it."""
+    run = run_naming(digits_run, tmp_path, "dataset", "leaky_digits")
+    registry.register("dataset", "leaky_digits", OneSplitDigits)
+    try:
+        tuner = fine_tune(run, tmp_path / "out", max_finetune_inputs=40)
+    finally:
+        registry.unregister("dataset", "leaky_digits")
+    expected = DigitsDataset().split("discovery")[32:40]
+    assert len(tuner.task.inputs) == len(expected)
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(tuner.task.inputs, expected, strict=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image
@@ -26,8 +27,8 @@ EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 class ImageFolderDataset(Dataset):
     """Class-folder images, resized and center-cropped to ``image_size``, as floats in [0, 1].
 
-    Images are decoded when a split is first read and kept (as bytes) if ``cache`` is set, so
-    repeated evaluations do not decode again.
+    Each image is decoded when its pair is first read from a split (a run reads only the first
+    ``max_inputs``) and kept (as bytes) if ``cache`` is set, so later reads do not decode again.
 
     Args:
         root: the folder holding one sub-folder per class.
@@ -94,10 +95,11 @@ class ImageFolderDataset(Dataset):
     def num_classes(self) -> int:
         return len(self.classes)
 
-    def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
-        """The (image (3, image_size, image_size), class index) pairs of one split."""
+    def split(self, name: str) -> Sequence[tuple[torch.Tensor, int]]:
+        """The (image (3, image_size, image_size), class index) pairs of one split, decoded as
+        they are read: a run with ``max_inputs: 200`` on a 50,000-photo folder decodes 200."""
         check_split_name("image_folder", name)
-        return [(self.image(int(i)), self.labels[i]) for i in self.indices[name]]
+        return FolderSplit(self, [int(i) for i in self.indices[name]])
 
     def image(self, i: int) -> torch.Tensor:
         """Image ``i`` as a float tensor in [0, 1], decoded once if caching."""
@@ -118,6 +120,23 @@ class ImageFolderDataset(Dataset):
             ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
+
+
+class FolderSplit(Sequence):
+    """A split's (image, class index) pairs; each image decoded when its pair is read."""
+
+    def __init__(self, dataset: ImageFolderDataset, positions: list[int]) -> None:
+        self.dataset = dataset
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return FolderSplit(self.dataset, self.positions[index])
+        i = self.positions[index]
+        return self.dataset.image(i), self.dataset.labels[i]
 
 
 def _read_classes(classes: Sequence[str] | str) -> list[str]:

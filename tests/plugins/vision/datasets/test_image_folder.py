@@ -12,6 +12,7 @@ from ffade_vision.datasets import ImageFolderDataset
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
+from ffade.task import build_task
 
 
 def test_images_are_square_crops_in_unit_range(image_root: Path) -> None:
@@ -76,4 +77,32 @@ def test_errors_name_the_problem(tmp_path: Path, image_root: Path) -> None:
     (image_root / "cat" / "broken.png").write_bytes(b"not a png")
     data = ImageFolderDataset(str(image_root), fractions=(1.0, 0.0, 0.0))
     with pytest.raises(FfadeError, match="cannot read image"):
-        data.split("discovery")
+        list(data.split("discovery"))  # decoded as read
+
+
+def test_a_task_decodes_only_the_images_it_searches(image_root: Path) -> None:
+    """A split is read lazily: ``max_inputs`` images of a large folder are all that is decoded.
+
+    Every other image is made unreadable, so decoding one of them would be an error line."""
+    args = {"root": str(image_root), "image_size": 32, "fractions": [0.5, 0.25, 0.25]}
+    indices = ImageFolderDataset(**args).indices
+    files = ImageFolderDataset(**args).files
+    for name in SPLITS:
+        for i in indices[name][2 if name == "discovery" else 0 :]:
+            files[i].write_bytes(b"not an image any more")
+    spec = {
+        "target": {
+            "name": "torchvision_classifier",
+            "args": {"model": "resnet18", "weights": None},
+        },
+        "dataset": {"name": "image_folder", "args": args},
+        "reward": {"name": "misclassification"},
+        "concepts": [{"name": "rotation", "args": {"values": [0, 10]}}],
+        "max_inputs": 2,
+    }
+    task = build_task(spec)
+    assert [label for _, label in task.inputs] == [
+        ImageFolderDataset(**args).labels[i] for i in indices["discovery"][:2]
+    ]
+    with pytest.raises(FfadeError, match="cannot read image"):
+        build_task({**spec, "max_inputs": 3})
