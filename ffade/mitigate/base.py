@@ -284,6 +284,7 @@ class FineTuner(RunModule):
         self.after = self.measure_guard()
         self._log_guard(self.after, "after")
         self.result = self.decide()
+        self.network.eval()  # handed back as targets hand it over: a reused instance predicts
         write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
         self.end_run(self.result["status"])
 

@@ -148,3 +148,40 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(tmp_path, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+
+
+def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
+    tmp_path: Path,
+) -> None:
+    """A module passed as the target is the one fine-tuned: an accepted fix changes its weights,
+    a rejected one puts them back, and either way it comes back in eval mode (as it was
+    handed over), so a second discover does not measure it with dropout on."""
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(784, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 10)
+    )
+    from ffade_vision.datasets.digits import DigitsDataset
+
+    images, labels = DigitsDataset(seed=0).collate(DigitsDataset(seed=0).split("finetune"))
+    optimizer = torch.optim.Adam(module.parameters(), lr=3e-3)
+    for _ in range(20):  # good enough that a ruinous learning rate costs clean accuracy
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(module(images), labels).backward()
+        optimizer.step()
+    task = {
+        "dataset": "digits",
+        "reward": "misclassification",
+        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
+        "max_inputs": 8,
+    }
+    run = ffade.discover(task=task, target=module, explorer="grid", budget=24, save_dir=tmp_path)
+    small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
+    original = {k: v.clone() for k, v in module.state_dict().items()}
+    rejected = ffade.mitigate(
+        run, max_epochs=1, save_dir=tmp_path, learning_rate=5.0, clean_tolerance=0.0, **small
+    )
+    assert rejected.mitigation["status"] == "rejected" and not module.training
+    assert all(torch.equal(v, original[k]) for k, v in module.state_dict().items())
+    accepted = ffade.mitigate(run, max_epochs=1, save_dir=tmp_path, clean_tolerance=1.0, **small)
+    assert accepted.mitigation["status"] == "accepted" and not module.training
+    assert any(not torch.equal(v, original[k]) for k, v in module.state_dict().items())
