@@ -58,7 +58,7 @@ class Run:
 
         Picture entries name their PNG as an absolute ``file``; text entries hold the ``input``.
         """
-        listing = self.dir / "examples" / "examples.json"
+        listing = self.dir.absolute() / "examples" / "examples.json"
         if not listing.is_file():
             return []
         entries = json.loads(listing.read_text(encoding="utf-8"))
