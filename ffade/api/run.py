@@ -30,6 +30,10 @@ class Run:
 
     dir: Path
 
+    def __post_init__(self) -> None:
+        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
+        object.__setattr__(self, "dir", Path(self.dir))
+
     @classmethod
     def of(cls, run: Run | str | Path) -> Run:
         """A Run from a Run or a path; the directory must exist."""

@@ -41,6 +41,9 @@ def test_api_and_cli_write_identical_evaluations(tmp_path: Path) -> None:
     assert len(cli_log.splitlines()) == 96
     assert run.summary["evaluations"] == 96 and run.summary["seed"] == 0
     assert len(run.evaluations) == 96
+    reopened = ffade.Run(str(run.dir))  # a run written earlier, named by a str
+    assert reopened.dir == run.dir and reopened.summary == run.summary
+    assert ffade.report(reopened).dir == run.dir
 
 
 @pytest.mark.slow  # 10-15 s: a grid sweep, then the report's pictures
