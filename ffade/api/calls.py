@@ -9,6 +9,8 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 
 from __future__ import annotations
 
+import difflib
+import numbers
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +79,28 @@ def discover(
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
+    seed = _check_seed(seed)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    model["init_args"].update(task=task_config(task, pieces), budget=budget, **explorer_args)
+    try:
+        section = task_config(task, pieces)
+    except FfadeError as error:  # a misspelled piece lands in explorer_args: name it instead
+        for key in explorer_args:
+            close = difflib.get_close_matches(key, list(pieces)[:4], n=1)
+            if close and str(error).startswith(f"task.{close[0]} is missing"):
+                raise FfadeError(
+                    f"discover: unknown argument {key!r} (did you mean {close[0]!r}?)"
+                ) from None
+        raise
+    model["init_args"].update(task=section, budget=budget, **explorer_args)
     return fit(_config(model, seed, save_dir, name, trainer))
+
+
+def _check_seed(seed: Any) -> int | None:
+    """A seed is an integer (LightningCLI would say "Expected <class 'bool'>" of a str); a
+    NumPy integer becomes a Python one, which the config takes."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise FfadeError(f"seed: expected an integer, got {seed!r}")
+    return None if seed is None else int(seed)
 
 
 def mitigate(
@@ -119,6 +140,7 @@ def mitigate(
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
+    seed = _check_seed(seed)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
         feedback_from_file(

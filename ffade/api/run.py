@@ -96,13 +96,7 @@ class Run:
         Returns:
             the path of report.html.
         """
-        unknown = sorted(set(options) - set(REPORT_OPTIONS))
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], REPORT_OPTIONS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise FfadeError(
-                f"report: unknown option {unknown[0]!r}{hint}; allowed: {', '.join(REPORT_OPTIONS)}"
-            )
+        _check_options(options, REPORT_OPTIONS)
         report(self, compare=compare, **options)
         return self.dir / "report.html"
 
@@ -132,16 +126,30 @@ def report(
     min_evaluations: int = 1,
     axes: list[str] | None = None,
     tensorboard: bool = True,
+    **misspelled: Any,
 ) -> Run:
     """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does.
 
-    Returns the run; its ``regions`` and ``report_data()`` read what was written.
+    Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
+    does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
     """
     from ffade.summarize.report import build_report
 
+    _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
     run = Run.of(run)
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     other = None if compare is None else Run.of(compare).dir
     build_report(run.dir, other, out, threshold, min_evaluations, axes, tensorboard)
     return run if out is None else Run(Path(out))
+
+
+def _check_options(options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """A keyword not in ``allowed`` is one line naming it, with the closest allowed one."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FfadeError(
+            f"report: unknown option {unknown[0]!r}{hint}; allowed: {', '.join(allowed)}"
+        )

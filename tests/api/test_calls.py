@@ -140,6 +140,16 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
         ffade.Run(tmp_path).report(treshold=0.3)  # a keyword typo is the same kind of mistake
+    with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
+        ffade.report(tmp_path, treshold=0.3)  # not Python's TypeError: the same line as above
+    pieces = {k: v for k, v in spec.items() if k != "target"}
+    with pytest.raises(ffade.FfadeError) as error:  # not "task.target is missing"
+        ffade.discover(task=pieces, targt=SyntheticTarget(seed=0), budget=10, save_dir=tmp_path)
+    assert str(error.value) == "discover: unknown argument 'targt' (did you mean 'target'?)"
+    for seed in ("a", 1.5):  # not LightningCLI's "Expected <class 'bool'>"
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer="random", budget=10, seed=seed, save_dir=tmp_path)
+        assert str(error.value) == f"seed: expected an integer, got {seed!r}"
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
     for not_a_run in (tmp_path / "missing", a_file):
