@@ -80,6 +80,13 @@ class Run:
     slices = regions
 
     @property
+    def rules(self) -> list[dict[str, Any]]:
+        """The failure rules, as ``ffade report`` lists them: ``rules[0]`` is rank 1, the rule
+        a priorities file's ``{rank: 1}`` names and :func:`ffade.mitigate` fixes by default
+        (``regions`` are the connected regions, another list in another order)."""
+        return self.report_data()["rules"]["rules"]
+
+    @property
     def mitigation(self) -> dict[str, Any] | None:
         """mitigation.json of a fine-tuning run (before/after rates, status), else None."""
         path = self.dir / MITIGATION_FILE

@@ -194,6 +194,8 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
         run, max_epochs=1, save_dir=tmp_path, learning_rate=5.0, clean_tolerance=0.0, **small
     )
     assert rejected.mitigation["status"] == "rejected" and not module.training
+    # by default mitigate fixes rank 1, which run.rules lists first (not run.regions)
+    assert [r["id"] for r in rejected.mitigation["regions"]] == [run.rules[0]["id"]]
     assert all(torch.equal(v, original[k]) for k, v in module.state_dict().items())
     accepted = ffade.mitigate(run, max_epochs=1, save_dir=tmp_path, clean_tolerance=1.0, **small)
     assert accepted.mitigation["status"] == "accepted" and not module.training
