@@ -200,3 +200,8 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     accepted = ffade.mitigate(run, max_epochs=1, save_dir=tmp_path, clean_tolerance=1.0, **small)
     assert accepted.mitigation["status"] == "accepted" and not module.training
     assert any(not torch.equal(v, original[k]) for k, v in module.state_dict().items())
+    fixed = accepted.mitigation["fixed_target"]  # the instance, fixed in place: no weights arg
+    assert fixed == run.summary["task"]["target"]
+    assert Path(accepted.mitigation["fixed_weights"]).is_file()
+    again = ffade.discover(task=task, target=fixed, explorer="grid", budget=24, save_dir=tmp_path)
+    assert again.summary["evaluations"] == 24
