@@ -172,6 +172,8 @@ def _config(
     model: dict[str, Any], seed: int, save_dir: str | Path, name: str, trainer: dict | None
 ) -> dict[str, Any]:
     """The whole ``ffade fit`` config around a model section."""
+    if trainer is not None and not isinstance(trainer, dict):
+        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
     return {
         "seed_everything": seed,
         "model": model,

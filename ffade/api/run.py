@@ -37,6 +37,8 @@ class Run:
     @classmethod
     def of(cls, run: Run | str | Path) -> Run:
         """A Run from a Run or a path; the directory must exist."""
+        if not isinstance(run, (Run, str, Path)):
+            raise FfadeError(f"run: expected a run directory (a path or a Run), got {run!r}")
         run = run if isinstance(run, Run) else cls(Path(run))
         if not run.dir.is_dir():
             raise FfadeError(f"run directory '{run.dir}' does not exist or is not a directory")
@@ -144,6 +146,7 @@ def report(
 
     _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
     run = Run.of(run)
+    axes = [axes] if isinstance(axes, str) else axes  # one label, as `--axes rotation` gives
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     other = None if compare is None else Run.of(compare).dir

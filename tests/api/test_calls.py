@@ -62,6 +62,8 @@ def test_run_reports_and_lists_regions(tmp_path: Path) -> None:
     assert regions and regions == run.slices
     assert regions[0]["failure_rate"] >= regions[-1]["failure_rate"] or len(regions) == 1
     assert ffade.report(run.dir).dir == run.dir
+    label = run.summary["concepts"][0]["label"]  # one axis may be given as a str, not a list
+    assert ffade.report(run.dir, axes=label, out=tmp_path / "one").dir == tmp_path / "one"
 
 
 def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
@@ -146,6 +148,14 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # not "task.target is missing"
         ffade.discover(task=pieces, targt=SyntheticTarget(seed=0), budget=10, save_dir=tmp_path)
     assert str(error.value) == "discover: unknown argument 'targt' (did you mean 'target'?)"
+    with pytest.raises(ffade.FfadeError) as error:  # not "'>=' not supported between ..."
+        ffade.discover(task=spec, explorer="random", budget=None, save_dir=tmp_path)
+    assert str(error.value) == "model.init_args.budget must be at least 1, got None"
+    with pytest.raises(ffade.FfadeError, match="trainer: expected a mapping of Trainer arg"):
+        ffade.discover(task=spec, explorer="random", budget=10, trainer="cpu", save_dir=tmp_path)
+    for not_a_path in (None, 3):  # not pathlib's TypeError
+        with pytest.raises(ffade.FfadeError, match="run: expected a run directory"):
+            ffade.mitigate(not_a_path)
     for seed in ("a", 1.5):  # not LightningCLI's "Expected <class 'bool'>"
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer="random", budget=10, seed=seed, save_dir=tmp_path)
