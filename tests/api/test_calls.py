@@ -148,9 +148,10 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # not "task.target is missing"
         ffade.discover(task=pieces, targt=SyntheticTarget(seed=0), budget=10, save_dir=tmp_path)
     assert str(error.value) == "discover: unknown argument 'targt' (did you mean 'target'?)"
-    with pytest.raises(ffade.FfadeError) as error:  # not "'>=' not supported between ..."
-        ffade.discover(task=spec, explorer="random", budget=None, save_dir=tmp_path)
-    assert str(error.value) == "model.init_args.budget must be at least 1, got None"
+    for explorer in ("random", "dqn"):  # not "'>=' (or '//') not supported ... 'NoneType'"
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer=explorer, budget=None, save_dir=tmp_path)
+        assert str(error.value) == "model.init_args.budget must be at least 1, got None"
     with pytest.raises(ffade.FfadeError, match="trainer: expected a mapping of Trainer arg"):
         ffade.discover(task=spec, explorer="random", budget=10, trainer="cpu", save_dir=tmp_path)
     for not_a_path in (None, 3):  # not pathlib's TypeError
