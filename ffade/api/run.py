@@ -74,8 +74,9 @@ class Run:
 
     @property
     def regions(self) -> list[dict[str, Any]]:
-        """The failure regions (slices of the concept grid), most severe first, as report.json
-        lists them; the report is written first if the run has none yet.
+        """The connected failure regions, most severe first, as report.json lists them; the
+        report is written first if the run has none yet. A priorities ``rank`` counts
+        :attr:`rules` instead.
         """
         return self.report_data()["regions"]
 
