@@ -143,9 +143,15 @@ def mitigate(
     seed = _check_seed(seed)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
-        feedback_from_file(
-            run.dir, _priorities_file(run, priorities), feedback, threshold, min_evaluations
-        )
+        path = _priorities_file(run, priorities)
+        try:
+            feedback_from_file(run.dir, path, feedback, threshold, min_evaluations)
+        except FfadeError as error:
+            if isinstance(priorities, (str, Path)):
+                raise
+            path.unlink(missing_ok=True)  # a refused mapping leaves no file it was written to
+            message = str(error).replace(f"{path}: ", "priorities: ", 1)
+            raise FfadeError(message) from None
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
     trainer = {"max_epochs": max_epochs, **(trainer or {})}

@@ -200,6 +200,10 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     }
     run = ffade.discover(task=task, target=module, explorer="grid", budget=24, save_dir=tmp_path)
     small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
+    with pytest.raises(ffade.FfadeError) as error:  # a mapping is named as the argument
+        ffade.mitigate(run, {"regions": [{"rank": 1, "priority": "urgent"}]}, save_dir=tmp_path)
+    assert str(error.value).startswith("priorities: regions[0]: priority 'urgent' is not allowed")
+    assert not (run.dir / "priorities.yaml").exists() and not (run.dir / "feedback.yaml").exists()
     original = {k: v.clone() for k, v in module.state_dict().items()}
     rejected = ffade.mitigate(
         run, max_epochs=1, save_dir=tmp_path, learning_rate=5.0, clean_tolerance=0.0, **small
