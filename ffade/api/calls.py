@@ -17,6 +17,7 @@ from typing import Any
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
+    check_plugins_known,
     logger_config,
     module_config,
     task_config,
@@ -152,6 +153,7 @@ def mitigate(
             path.unlink(missing_ok=True)  # a refused mapping leaves no file it was written to
             message = str(error).replace(f"{path}: ", "priorities: ", 1)
             raise FfadeError(message) from None
+    check_plugins_known(run.summary.get("task") or {}, run.dir)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
     trainer = {"max_epochs": max_epochs, **(trainer or {})}

@@ -220,3 +220,21 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     assert Path(accepted.mitigation["fixed_weights"]).is_file()
     again = ffade.discover(task=task, target=fixed, explorer="grid", budget=24, save_dir=tmp_path)
     assert again.summary["evaluations"] == 24
+
+
+def test_a_run_whose_in_process_plugin_is_gone_says_to_register_it_again() -> None:
+    """A restarted notebook mitigating a run of a module passed to ffade.discover: not the
+    registry's "unknown target 'callable_target' (did you mean 'callable'?)"."""
+    from ffade.api.pieces import check_plugins_known
+
+    task = synthetic_spec()
+    check_plugins_known(task, "RUN")  # installed plugins pass
+    check_plugins_known({**task, "reward": {"name": "tests.api.callables:Nothing"}}, "RUN")
+    with pytest.raises(ffade.FfadeError) as error:
+        check_plugins_known({**task, "target": {"name": "callable_target", "args": {}}}, "RUN")
+    assert str(error.value).startswith(
+        "RUN: its target 'callable_target' is neither installed nor registered in this process"
+    )
+    assert str(error.value).endswith("ffade.register('target', 'callable_target', ...)")
+    ffade.register("target", "callable_target", ffade.CallableTarget(MarginModule()))
+    check_plugins_known({**task, "target": {"name": "callable_target", "args": {}}}, "RUN")
