@@ -2,7 +2,7 @@
 
 A small CNN is trained for seconds on scikit-learn's digits (offline), a DQN searches where
 rotation, darkening and blur make it misread them (runs/own_model/version_N), the failure
-regions are reported, and the worst is fine-tuned away (runs/mitigate/version_N).
+rules are reported, and the first is fine-tuned away (runs/mitigate/version_N).
 """
 
 import torch
@@ -47,13 +47,13 @@ run = ffade.discover(
 )
 print(run.summary["failures"], "failures in", run.summary["evaluations"], "evaluations")
 print("report:", run.report())
-for region in run.regions[:3]:
-    print(f"  {region['conditions']}: {region['failure_rate']:.0%} fail")
+for rule in run.rules[:3]:  # as `ffade report` lists them; rank 1 is what the fix targets
+    print(f"  {rule['conditions']}: {rule['failure_rate']:.0%} fail")
 
 fix = ffade.mitigate(run, {"regions": [{"rank": 1, "priority": "high"}]}, max_epochs=3)
 m = fix.mitigation
 print(
-    f"fix {m['status']}: worst region's failure rate {m['targeted_failure_rate_before']:.0%} -> "
+    f"fix {m['status']}: rule 1's failure rate {m['targeted_failure_rate_before']:.0%} -> "
     f"{m['targeted_failure_rate_after']:.0%}, clean accuracy {m['clean_accuracy_before']:.0%} "
     f"-> {m['clean_accuracy_after']:.0%} (held-out digits)"
 )

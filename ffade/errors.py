@@ -7,6 +7,7 @@ traceback is for our bugs, not for a misspelled plugin name.
 from __future__ import annotations
 
 import argparse
+import numbers
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -61,7 +62,8 @@ class ConceptValueError(FfadeError, ValueError):
 def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():
-        if not value >= least:  # NaN too
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not (number and value >= least):  # NaN and null (None) too
             raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
 
 

@@ -98,9 +98,11 @@ def register(kind: str, name: str, plugin: Any) -> None:
         raise PluginError(f"{kind} name {name!r} is not allowed; give a non-empty name without ':'")
     is_class = inspect.isclass(plugin) and issubclass(plugin, base)
     if not (is_class or isinstance(plugin, base)):
-        raise PluginError(
-            f"{kind} '{name}': {plugin!r} is neither a subclass of ffade.plugin_api."
-            f"{base.__name__} nor an instance of one"
+        what = plugin.__name__ if inspect.isclass(plugin) else f"a {type(plugin).__name__}"
+        wrap = "; wrap a model or function in ffade.CallableTarget" if kind == "target" else ""
+        raise PluginError(  # named by its type: a module's repr runs over many lines
+            f"{kind} '{name}': {what} is neither a subclass of ffade.plugin_api."
+            f"{base.__name__} nor an instance of one{wrap}"
         )
     installed = [e for e in _entries(kind) if e.name == name]
     if installed:

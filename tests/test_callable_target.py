@@ -87,10 +87,14 @@ def test_images_render_and_texts_describe_so_runs_save_examples() -> None:
     assert target.describe_outputs(torch.zeros(3)) is None
 
 
-def test_the_readme_module_target_saves_worst_examples(tmp_path: Path) -> None:
-    """README's Python API: ``run.examples[0]`` of a module searched on digits is a picture."""
+def test_the_readme_module_target_saves_worst_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's Python API: ``run.examples[0]`` of a module searched on digits is a picture,
+    named by an absolute path (as Run.examples says) even when save_dir is relative."""
     import ffade
 
+    monkeypatch.chdir(tmp_path)
     torch.manual_seed(0)
     model = torch.nn.Sequential(
         torch.nn.Flatten(), torch.nn.Linear(28 * 28, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10)
@@ -103,10 +107,11 @@ def test_the_readme_module_target_saves_worst_examples(tmp_path: Path) -> None:
         max_inputs=8,
         explorer="random",
         budget=24,
-        save_dir=tmp_path,
+        save_dir="runs",
     )
     assert run.summary["failures"] > 0
     assert run.examples and Path(run.examples[0]["file"]).is_file()
+    assert Path(run.examples[0]["file"]).is_absolute()
     assert run.examples[0]["output"].startswith("predicted ")
 
 

@@ -57,3 +57,18 @@ def test_register_refuses_what_would_be_ambiguous() -> None:
         ffade.register("target", "x", Doubled)
     with pytest.raises(PluginError, match="unknown plugin kind 'model'"):
         ffade.register("model", "x", Doubled)
+
+
+def test_registering_a_bare_model_is_one_line_that_says_to_wrap_it() -> None:
+    """A notebook user's torch module (whose repr runs over many lines) or function is no
+    Target: the error names its type, not its repr, and points to ffade.CallableTarget."""
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    with pytest.raises(PluginError) as error:
+        ffade.register("target", "mine", model)
+    assert str(error.value) == (
+        "target 'mine': a Sequential is neither a subclass of ffade.plugin_api.Target nor an "
+        "instance of one; wrap a model or function in ffade.CallableTarget"
+    )
+    ffade.register("target", "mine", ffade.CallableTarget(model))  # what the line says works

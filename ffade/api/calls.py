@@ -9,12 +9,15 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 
 from __future__ import annotations
 
+import difflib
+import numbers
 from pathlib import Path
 from typing import Any
 
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
+    check_plugins_known,
     logger_config,
     module_config,
     task_config,
@@ -77,9 +80,28 @@ def discover(
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
+    seed = _check_seed(seed)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    model["init_args"].update(task=task_config(task, pieces), budget=budget, **explorer_args)
+    try:
+        section = task_config(task, pieces)
+    except FfadeError as error:  # a misspelled piece lands in explorer_args: name it instead
+        for key in explorer_args:
+            close = difflib.get_close_matches(key, list(pieces)[:4], n=1)
+            if close and str(error).startswith(f"task.{close[0]} is missing"):
+                raise FfadeError(
+                    f"discover: unknown argument {key!r} (did you mean {close[0]!r}?)"
+                ) from None
+        raise
+    model["init_args"].update(task=section, budget=budget, **explorer_args)
     return fit(_config(model, seed, save_dir, name, trainer))
+
+
+def _check_seed(seed: Any) -> int | None:
+    """A seed is an integer (LightningCLI would say "Expected <class 'bool'>" of a str); a
+    NumPy integer becomes a Python one, which the config takes."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise FfadeError(f"seed: expected an integer, got {seed!r}")
+    return None if seed is None else int(seed)
 
 
 def mitigate(
@@ -119,11 +141,19 @@ def mitigate(
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
+    seed = _check_seed(seed)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
-        feedback_from_file(
-            run.dir, _priorities_file(run, priorities), feedback, threshold, min_evaluations
-        )
+        path = _priorities_file(run, priorities)
+        try:
+            feedback_from_file(run.dir, path, feedback, threshold, min_evaluations)
+        except FfadeError as error:
+            if isinstance(priorities, (str, Path)):
+                raise
+            path.unlink(missing_ok=True)  # a refused mapping leaves no file it was written to
+            message = str(error).replace(f"{path}: ", "priorities: ", 1)
+            raise FfadeError(message) from None
+    check_plugins_known(run.summary.get("task") or {}, run.dir)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
@@ -150,6 +180,8 @@ def _config(
     model: dict[str, Any], seed: int, save_dir: str | Path, name: str, trainer: dict | None
 ) -> dict[str, Any]:
     """The whole ``ffade fit`` config around a model section."""
+    if trainer is not None and not isinstance(trainer, dict):
+        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
     return {
         "seed_everything": seed,
         "model": model,

@@ -183,3 +183,25 @@ def logger_config(save_dir: str, name: str) -> dict[str, Any]:
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
         "init_args": {"save_dir": str(save_dir), "name": name},
     }
+
+
+def check_plugins_known(task: dict[str, Any], run_dir: Any) -> None:
+    """Refuse, in one line that says why, a run whose plugin this process does not know.
+
+    A run searched a module or class passed to ``ffade.discover`` under an in-process name
+    (``callable_target``); a new process (a restarted notebook) knows it no longer, and the
+    registry's "unknown target 'callable_target' (did you mean 'callable'?)" would mislead.
+    """
+    pieces = [(k, task.get(k)) for k in ("target", "dataset", "reward")]
+    pieces += [("concept", c) for c in task.get("concepts") or []]
+    for kind, spec in pieces:
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if not isinstance(name, str) or ":" in name:
+            continue
+        if name not in {info.name for info in registry.available(kind)}:
+            raise FfadeError(
+                f"{run_dir}: its {kind} '{name}' is neither installed nor registered in this "
+                f"process; a plugin registered where the run was made (a model, function, class "
+                f"or instance passed to ffade.discover) must be registered again: "
+                f"ffade.register('{kind}', '{name}', ...)"
+            )

@@ -30,9 +30,15 @@ class Run:
 
     dir: Path
 
+    def __post_init__(self) -> None:
+        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
+        object.__setattr__(self, "dir", Path(self.dir))
+
     @classmethod
     def of(cls, run: Run | str | Path) -> Run:
         """A Run from a Run or a path; the directory must exist."""
+        if not isinstance(run, (Run, str, Path)):
+            raise FfadeError(f"run: expected a run directory (a path or a Run), got {run!r}")
         run = run if isinstance(run, Run) else cls(Path(run))
         if not run.dir.is_dir():
             raise FfadeError(f"run directory '{run.dir}' does not exist or is not a directory")
@@ -58,7 +64,7 @@ class Run:
 
         Picture entries name their PNG as an absolute ``file``; text entries hold the ``input``.
         """
-        listing = self.dir / "examples" / "examples.json"
+        listing = self.dir.absolute() / "examples" / "examples.json"
         if not listing.is_file():
             return []
         entries = json.loads(listing.read_text(encoding="utf-8"))
@@ -68,12 +74,20 @@ class Run:
 
     @property
     def regions(self) -> list[dict[str, Any]]:
-        """The failure regions (slices of the concept grid), most severe first, as report.json
-        lists them; the report is written first if the run has none yet.
+        """The connected failure regions, most severe first, as report.json lists them; the
+        report is written first if the run has none yet. A priorities ``rank`` counts
+        :attr:`rules` instead.
         """
         return self.report_data()["regions"]
 
     slices = regions
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        """The failure rules, as ``ffade report`` lists them: ``rules[0]`` is rank 1, the rule
+        a priorities file's ``{rank: 1}`` names and :func:`ffade.mitigate` fixes by default
+        (``regions`` are the connected regions, another list in another order)."""
+        return self.report_data()["rules"]["rules"]
 
     @property
     def mitigation(self) -> dict[str, Any] | None:
@@ -92,13 +106,7 @@ class Run:
         Returns:
             the path of report.html.
         """
-        unknown = sorted(set(options) - set(REPORT_OPTIONS))
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], REPORT_OPTIONS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise FfadeError(
-                f"report: unknown option {unknown[0]!r}{hint}; allowed: {', '.join(REPORT_OPTIONS)}"
-            )
+        _check_options(options, REPORT_OPTIONS)
         report(self, compare=compare, **options)
         return self.dir / "report.html"
 
@@ -128,16 +136,31 @@ def report(
     min_evaluations: int = 1,
     axes: list[str] | None = None,
     tensorboard: bool = True,
+    **misspelled: Any,
 ) -> Run:
     """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does.
 
-    Returns the run; its ``regions`` and ``report_data()`` read what was written.
+    Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
+    does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
     """
     from ffade.summarize.report import build_report
 
+    _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
     run = Run.of(run)
+    axes = [axes] if isinstance(axes, str) else axes  # one label, as `--axes rotation` gives
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     other = None if compare is None else Run.of(compare).dir
     build_report(run.dir, other, out, threshold, min_evaluations, axes, tensorboard)
     return run if out is None else Run(Path(out))
+
+
+def _check_options(options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """A keyword not in ``allowed`` is one line naming it, with the closest allowed one."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FfadeError(
+            f"report: unknown option {unknown[0]!r}{hint}; allowed: {', '.join(allowed)}"
+        )

@@ -28,7 +28,7 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_at_least
 from ffade.explore.arguments import check_dqn_arguments
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.moves import Moves, microscopic_moves
@@ -124,6 +124,7 @@ class DQNExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         if num_envs is None:
+            require_at_least(1, budget=budget)  # it sizes the default: null is one line
             num_envs = min(max(budget // DEFAULT_STEPS, MIN_DEFAULT_ENVS), MAX_DEFAULT_ENVS)
         super().__init__(
             task=task, budget=budget, num_envs=num_envs, reward_clip=reward_clip, **kwargs

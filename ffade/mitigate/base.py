@@ -283,6 +283,7 @@ class FineTuner(RunModule):
         self.after = self.measure_guard()
         self._log_guard(self.after, "after")
         self.result = self.decide()
+        self.network.eval()  # handed back as targets hand it over: a reused instance predicts
         write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
         self.end_run(self.result["status"])
 
@@ -360,11 +361,7 @@ class FineTuner(RunModule):
 
     def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
         """The run's target as a spec, loading the fixed weights when there are some."""
-        given = self.plan.task_spec["target"]
-        args = dict(given.get("args") or {})
-        if weights is not None:
-            args["weights"] = str(weights.resolve())
-        return {"name": given["name"], "args": args}
+        return self.plan.fixed_target("weights", weights)
 
     # ---- records -----------------------------------------------------------------------------
     def _hyperparameters(self) -> dict[str, Any]:

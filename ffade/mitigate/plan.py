@@ -53,6 +53,18 @@ class MitigationPlan:
     weights: np.ndarray
     state_region: np.ndarray
 
+    def fixed_target(self, argument: str, weights: Path | None) -> dict[str, Any]:
+        """The run's target as a spec, with ``argument`` naming the fixed weights when there
+        are some. A target registered in this process as an instance (a module or function
+        passed to ``ffade.discover``) is fixed in place and takes no arguments: its spec stays
+        as it is, so the same process can search it again by that spec."""
+        given = self.task_spec["target"]
+        args = dict(given.get("args") or {})
+        instance = registry.registered("target", given["name"])
+        if weights is not None and (instance is None or inspect.isclass(instance)):
+            args[argument] = str(weights.resolve())
+        return {"name": given["name"], "args": args}
+
 
 def make_plan(
     run: str | Path,

@@ -41,6 +41,9 @@ def test_api_and_cli_write_identical_evaluations(tmp_path: Path) -> None:
     assert len(cli_log.splitlines()) == 96
     assert run.summary["evaluations"] == 96 and run.summary["seed"] == 0
     assert len(run.evaluations) == 96
+    reopened = ffade.Run(str(run.dir))  # a run written earlier, named by a str
+    assert reopened.dir == run.dir and reopened.summary == run.summary
+    assert ffade.report(reopened).dir == run.dir
 
 
 @pytest.mark.slow  # 10-15 s: a grid sweep, then the report's pictures
@@ -59,6 +62,8 @@ def test_run_reports_and_lists_regions(tmp_path: Path) -> None:
     assert regions and regions == run.slices
     assert regions[0]["failure_rate"] >= regions[-1]["failure_rate"] or len(regions) == 1
     assert ffade.report(run.dir).dir == run.dir
+    label = run.summary["concepts"][0]["label"]  # one axis may be given as a str, not a list
+    assert ffade.report(run.dir, axes=label, out=tmp_path / "one").dir == tmp_path / "one"
 
 
 def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
@@ -137,6 +142,25 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
         ffade.Run(tmp_path).report(treshold=0.3)  # a keyword typo is the same kind of mistake
+    with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
+        ffade.report(tmp_path, treshold=0.3)  # not Python's TypeError: the same line as above
+    pieces = {k: v for k, v in spec.items() if k != "target"}
+    with pytest.raises(ffade.FfadeError) as error:  # not "task.target is missing"
+        ffade.discover(task=pieces, targt=SyntheticTarget(seed=0), budget=10, save_dir=tmp_path)
+    assert str(error.value) == "discover: unknown argument 'targt' (did you mean 'target'?)"
+    for explorer in ("random", "dqn"):  # not "'>=' (or '//') not supported ... 'NoneType'"
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer=explorer, budget=None, save_dir=tmp_path)
+        assert str(error.value) == "model.init_args.budget must be at least 1, got None"
+    with pytest.raises(ffade.FfadeError, match="trainer: expected a mapping of Trainer arg"):
+        ffade.discover(task=spec, explorer="random", budget=10, trainer="cpu", save_dir=tmp_path)
+    for not_a_path in (None, 3):  # not pathlib's TypeError
+        with pytest.raises(ffade.FfadeError, match="run: expected a run directory"):
+            ffade.mitigate(not_a_path)
+    for seed in ("a", 1.5):  # not LightningCLI's "Expected <class 'bool'>"
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer="random", budget=10, seed=seed, save_dir=tmp_path)
+        assert str(error.value) == f"seed: expected an integer, got {seed!r}"
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
     for not_a_run in (tmp_path / "missing", a_file):
@@ -148,3 +172,69 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(tmp_path, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+
+
+def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
+    tmp_path: Path,
+) -> None:
+    """A module passed as the target is the one fine-tuned: an accepted fix changes its weights,
+    a rejected one puts them back, and either way it comes back in eval mode (as it was
+    handed over), so a second discover does not measure it with dropout on."""
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(784, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 10)
+    )
+    from ffade_vision.datasets.digits import DigitsDataset
+
+    images, labels = DigitsDataset(seed=0).collate(DigitsDataset(seed=0).split("finetune"))
+    optimizer = torch.optim.Adam(module.parameters(), lr=3e-3)
+    for _ in range(20):  # good enough that a ruinous learning rate costs clean accuracy
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(module(images), labels).backward()
+        optimizer.step()
+    task = {
+        "dataset": "digits",
+        "reward": "misclassification",
+        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
+        "max_inputs": 8,
+    }
+    run = ffade.discover(task=task, target=module, explorer="grid", budget=24, save_dir=tmp_path)
+    small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
+    with pytest.raises(ffade.FfadeError) as error:  # a mapping is named as the argument
+        ffade.mitigate(run, {"regions": [{"rank": 1, "priority": "urgent"}]}, save_dir=tmp_path)
+    assert str(error.value).startswith("priorities: regions[0]: priority 'urgent' is not allowed")
+    assert not (run.dir / "priorities.yaml").exists() and not (run.dir / "feedback.yaml").exists()
+    original = {k: v.clone() for k, v in module.state_dict().items()}
+    rejected = ffade.mitigate(
+        run, max_epochs=1, save_dir=tmp_path, learning_rate=5.0, clean_tolerance=0.0, **small
+    )
+    assert rejected.mitigation["status"] == "rejected" and not module.training
+    # by default mitigate fixes rank 1, which run.rules lists first (not run.regions)
+    assert [r["id"] for r in rejected.mitigation["regions"]] == [run.rules[0]["id"]]
+    assert all(torch.equal(v, original[k]) for k, v in module.state_dict().items())
+    accepted = ffade.mitigate(run, max_epochs=1, save_dir=tmp_path, clean_tolerance=1.0, **small)
+    assert accepted.mitigation["status"] == "accepted" and not module.training
+    assert any(not torch.equal(v, original[k]) for k, v in module.state_dict().items())
+    fixed = accepted.mitigation["fixed_target"]  # the instance, fixed in place: no weights arg
+    assert fixed == run.summary["task"]["target"]
+    assert Path(accepted.mitigation["fixed_weights"]).is_file()
+    again = ffade.discover(task=task, target=fixed, explorer="grid", budget=24, save_dir=tmp_path)
+    assert again.summary["evaluations"] == 24
+
+
+def test_a_run_whose_in_process_plugin_is_gone_says_to_register_it_again() -> None:
+    """A restarted notebook mitigating a run of a module passed to ffade.discover: not the
+    registry's "unknown target 'callable_target' (did you mean 'callable'?)"."""
+    from ffade.api.pieces import check_plugins_known
+
+    task = synthetic_spec()
+    check_plugins_known(task, "RUN")  # installed plugins pass
+    check_plugins_known({**task, "reward": {"name": "tests.api.callables:Nothing"}}, "RUN")
+    with pytest.raises(ffade.FfadeError) as error:
+        check_plugins_known({**task, "target": {"name": "callable_target", "args": {}}}, "RUN")
+    assert str(error.value).startswith(
+        "RUN: its target 'callable_target' is neither installed nor registered in this process"
+    )
+    assert str(error.value).endswith("ffade.register('target', 'callable_target', ...)")
+    ffade.register("target", "callable_target", ffade.CallableTarget(MarginModule()))
+    check_plugins_known({**task, "target": {"name": "callable_target", "args": {}}}, "RUN")

@@ -377,11 +377,7 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     @override
     def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
-        given = self.plan.task_spec["target"]
-        args = dict(given.get("args") or {})
-        if weights is not None:
-            args["lora_weights"] = str(weights.resolve())
-        return {"name": given["name"], "args": args}
+        return self.plan.fixed_target("lora_weights", weights)
 
     @override
     def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
