@@ -65,8 +65,9 @@ _UNKNOWN_CLASS = (
 
 
 def class_path_hint(message: str) -> str:
-    """``message`` with "did you mean" added when it is jsonargparse's word for a class path
-    that names no class, e.g. ``DQNExplorr`` -> "did you mean 'ffade.explore.DQNExplorer'?".
+    """``message`` with "did you mean" and the model classes added when it is jsonargparse's word
+    for a class path that names no class, e.g. ``DQNExplorr`` -> "did you mean
+    'ffade.explore.DQNExplorer'?; model classes: ...".
     A plugin's own ``module:Class`` that does not import is not about model classes."""
     if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
         return message
@@ -77,11 +78,13 @@ def class_path_hint(message: str) -> str:
     else:
         return message
     known = _model_classes()
-    wrong = match.group("name").rsplit(".", 1)[-1]
-    close = difflib.get_close_matches(wrong, list(known), n=1, cutoff=0.6)
-    if not close:
-        return f"{message}; model classes: {', '.join(known.values())}"
-    return f"{message} (did you mean '{known[close[0]]}'?)"
+    name = match.group("name")
+    if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
+        message = message.replace(match.group(0), f"unknown model class '{name}'")
+    close = difflib.get_close_matches(name.rsplit(".", 1)[-1], list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
+    # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
+    return f"{message}{hint}; model classes: {', '.join(known.values())}"
 
 
 def _model_classes() -> dict[str, str]:
