@@ -66,10 +66,11 @@ NOISE = (
     "GPU available:",
     "TPU available:",
     "HPU available:",
-    "`Trainer.fit` stopped: `max_epochs=1` reached",
+    "`Trainer.fit` stopped: ",
 )
 """Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
-own ending, which ffade's (ffade.run_endings) replaces."""
+own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``), which ffade's
+(ffade.run_endings) replaces."""
 
 
 def _not_noise(record: logging.LogRecord) -> bool:
