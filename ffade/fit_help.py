@@ -40,7 +40,14 @@ def fit_help() -> str:
         *_task_lines(TaskSpec),
         "",
         "Other explorers (class_path), each with the arguments above that apply:",
-        *(f"  {name:<24} {_first_line(getattr(explore, name))}" for name in others),
+        *(
+            line
+            for name in others
+            for line in (
+                f"  {name:<24} {_first_line(getattr(explore, name))}",
+                *_own_argument_lines(getattr(explore, name), dqn),
+            )
+        ),
         "Fine-tuners (class_path):",
         *(
             f"  {name:<24} {_first_line(getattr(mitigate, name))}"
@@ -114,6 +121,18 @@ def _argument_lines(cls: type) -> list[str]:
         _row(name, None if default is inspect.Parameter.empty else repr(default), described)
         for name, default in defaults.items()
         if name != "self"
+    ]
+
+
+def _own_argument_lines(cls: type, shown: type) -> list[str]:
+    """The arguments of ``cls`` that ``shown``'s lines do not list (the ε-greedy bandit's
+    ``epsilon``) or list with another default (a baseline's ``num_envs`` is 32, the DQN's the
+    budget over 32), indented under its name: every explorer's options and defaults are here."""
+    listed = {line.split()[0]: line.split()[1:3] for line in _argument_lines(shown)}
+    return [
+        "  " + line
+        for line in _argument_lines(cls)
+        if listed.get(line.split()[0]) != line.split()[1:3]
     ]
 
 

@@ -90,6 +90,11 @@ def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
     assert "  budget                 (default 1000) target evaluations to spend" in text
     assert "  concepts               (required) the concept grid" in text
     assert "RandomExplorer" in text and "ClassifierFineTuner" in text
+    # every explorer's own arguments and other defaults: the bandit's epsilon, a baseline's step
+    bandit = text[text.index("  EpsilonGreedyExplorer") : text.index("  GridExplorer")]
+    assert "    epsilon                (default 0.2) probability of a random state" in bandit
+    assert "    num_envs               (default 32)" in bandit
+    assert "budget" not in bandit  # the same as the DQN's: said once, above
     # a sentence ends at ". ", but not at "e.g. "
     assert 'end the search early, e.g. "new_failures_per_1000 < 5" or' in text
 
