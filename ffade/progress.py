@@ -42,9 +42,14 @@ class BudgetProgressBar(TQDMProgressBar):
 
     @override
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-        """Close the bar's line, so that the error printed next starts a line of its own."""
-        if self._train_progress_bar is not None:
-            self._train_progress_bar.close()
+        """Close the bar's line, so that the error printed next starts a line of its own; a bar
+        that counted nothing yet (a mistake found while the first inputs are changed) is wiped,
+        so the error is the one line a refused command prints."""
+        bar = self._train_progress_bar
+        if bar is not None:
+            if not bar.n:
+                bar.leave = False
+            bar.close()
 
     @override
     def get_metrics(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
