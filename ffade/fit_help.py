@@ -40,7 +40,14 @@ def fit_help() -> str:
         *_task_lines(TaskSpec),
         "",
         "Other explorers (class_path), each with the arguments above that apply:",
-        *(f"  {name:<24} {_first_line(getattr(explore, name))}" for name in others),
+        *(
+            line
+            for name in others
+            for line in (
+                f"  {name:<24} {_first_line(getattr(explore, name))}",
+                *_own_argument_lines(getattr(explore, name), dqn),
+            )
+        ),
         "Fine-tuners (class_path):",
         *(
             f"  {name:<24} {_first_line(getattr(mitigate, name))}"
@@ -65,8 +72,9 @@ _UNKNOWN_CLASS = (
 
 
 def class_path_hint(message: str) -> str:
-    """``message`` with "did you mean" added when it is jsonargparse's word for a class path
-    that names no class, e.g. ``DQNExplorr`` -> "did you mean 'ffade.explore.DQNExplorer'?".
+    """``message`` with "did you mean" and the model classes added when it is jsonargparse's word
+    for a class path that names no class, e.g. ``DQNExplorr`` -> "did you mean
+    'ffade.explore.DQNExplorer'?; model classes: ...".
     A plugin's own ``module:Class`` that does not import is not about model classes."""
     if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
         return message
@@ -77,11 +85,13 @@ def class_path_hint(message: str) -> str:
     else:
         return message
     known = _model_classes()
-    wrong = match.group("name").rsplit(".", 1)[-1]
-    close = difflib.get_close_matches(wrong, list(known), n=1, cutoff=0.6)
-    if not close:
-        return f"{message}; model classes: {', '.join(known.values())}"
-    return f"{message} (did you mean '{known[close[0]]}'?)"
+    name = match.group("name")
+    if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
+        message = message.replace(match.group(0), f"unknown model class '{name}'")
+    close = difflib.get_close_matches(name.rsplit(".", 1)[-1], list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
+    # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
+    return f"{message}{hint}; model classes: {', '.join(known.values())}"
 
 
 def _model_classes() -> dict[str, str]:
@@ -111,6 +121,18 @@ def _argument_lines(cls: type) -> list[str]:
         _row(name, None if default is inspect.Parameter.empty else repr(default), described)
         for name, default in defaults.items()
         if name != "self"
+    ]
+
+
+def _own_argument_lines(cls: type, shown: type) -> list[str]:
+    """The arguments of ``cls`` that ``shown``'s lines do not list (the ε-greedy bandit's
+    ``epsilon``) or list with another default (a baseline's ``num_envs`` is 32, the DQN's the
+    budget over 32), indented under its name: every explorer's options and defaults are here."""
+    listed = {line.split()[0]: line.split()[1:3] for line in _argument_lines(shown)}
+    return [
+        "  " + line
+        for line in _argument_lines(cls)
+        if listed.get(line.split()[0]) != line.split()[1:3]
     ]
 
 

@@ -27,6 +27,7 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
 from ffade.errors import FfadeError
+from ffade.model_section import model_key_reason
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, write_text_atomic
 from ffade.resume import plan_resume
@@ -246,6 +247,11 @@ def config_error_line(message: str) -> str:
     if choices:  # "Expected a typing.Literal['full', 'head']": say it in words
         allowed = ", ".join(c.strip(" '\"") for c in choices.group(1).split(","))
         reason = f"{choices.group(2)!r} is not allowed; choose one of {allowed}"
+    in_model = keys[:1] == ['Parser key "model"']
+    parameters = _init_parameters(classes[-1]) if in_model and classes else []
+    section = model_key_reason(reason, message, parameters) if in_model else None
+    if section:
+        return section
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = _init_parameters(classes[-1])

@@ -42,9 +42,14 @@ class BudgetProgressBar(TQDMProgressBar):
 
     @override
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-        """Close the bar's line, so that the error printed next starts a line of its own."""
-        if self._train_progress_bar is not None:
-            self._train_progress_bar.close()
+        """Close the bar's line, so that the error printed next starts a line of its own; a bar
+        that counted nothing yet (a mistake found while the first inputs are changed) is wiped,
+        so the error is the one line a refused command prints."""
+        bar = self._train_progress_bar
+        if bar is not None:
+            if not bar.n:
+                bar.leave = False
+            bar.close()
 
     @override
     def get_metrics(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
@@ -66,10 +71,11 @@ NOISE = (
     "GPU available:",
     "TPU available:",
     "HPU available:",
-    "`Trainer.fit` stopped: `max_epochs=1` reached",
+    "`Trainer.fit` stopped: ",
 )
 """Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
-own ending, which ffade's (ffade.run_endings) replaces."""
+own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``), which ffade's
+(ffade.run_endings) replaces."""
 
 
 def _not_noise(record: logging.LogRecord) -> bool:

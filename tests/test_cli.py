@@ -230,6 +230,68 @@ def test_bad_config_gets_one_clear_line(tmp_path: Path, change, fragments: list[
     assert_one_line_error(ffade("fit", "--config", str(config)), *fragments)
 
 
+@pytest.mark.parametrize(
+    ("section", "command_line", "fragments"),
+    [
+        (  # init_arg: jsonargparse named only the whole dotted path it gave up on
+            lambda m: m.update(init_arg=m.pop("init_args")),
+            [],
+            ["unknown key 'model.init_arg' (did you mean 'model.init_args'?)", "class_path and"],
+        ),
+        (  # clas_path: it said "Not a valid subclass of LightningModule"
+            lambda m: m.update(clas_path=m.pop("class_path")),
+            [],
+            ["unknown key 'model.clas_path' (did you mean 'model.class_path'?)"],
+        ),
+        (
+            lambda m: None,
+            ["--model.init_arg.budget", "5"],
+            ["unknown key 'model.init_arg' (did you mean 'model.init_args'?)"],
+        ),
+        (  # a close guess is not enough: what is allowed comes too
+            lambda m: None,
+            ["--model", "FooExplorer"],
+            ["unknown model class 'FooExplorer'", "model classes: ffade.explore.DQNExplorer"],
+        ),
+    ],
+)
+def test_a_bad_model_section_gets_one_clear_line(
+    tmp_path: Path, section, command_line: list[str], fragments: list[str]
+) -> None:
+    config = write_config(tmp_path / "c.yaml")
+    data = yaml.safe_load(config.read_text())
+    section(data["model"])
+    config.write_text(yaml.safe_dump(data))
+    result = ffade("fit", "--config", str(config), *command_line, cwd=tmp_path)
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "runs").exists()
+
+
+def _on_a_terminal(output: str) -> list[str]:
+    """The lines a terminal shows for ``output``: each carriage return writes over its line."""
+    shown = []
+    for line in output.split("\n"):
+        screen: list[str] = []
+        for part in line.split("\r"):
+            screen[: len(part)] = part
+        shown.append("".join(screen).rstrip())
+    return [line for line in shown if line]
+
+
+def test_a_mistake_found_once_the_search_starts_is_still_one_line(tmp_path: Path) -> None:
+    """An axis beyond the dataset's is found when the first inputs are changed, after the
+    progress bar is drawn: the empty bar is wiped, so a terminal shows the error alone."""
+    config = edit(
+        write_config(tmp_path / "c.yaml"),
+        lambda a: a["task"]["concepts"][2]["args"].update(index=9),
+    )
+    result = ffade("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert _on_a_terminal(result.stderr) == [
+        "ffade: error: concept 'axis9': index 9 is beyond the dataset's 3 axes (dataset num_axes)"
+    ]
+
+
 def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("mine\n")  # a user's file where the run would land
     config = write_config(tmp_path / "c.yaml", budget=120)

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import torch
@@ -7,7 +8,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
-from ffade.progress import BudgetProgressBar
+from ffade.progress import BudgetProgressBar, quiet_lightning
 from tests.helpers import synthetic_spec
 
 
@@ -59,3 +60,14 @@ def test_a_search_draws_its_bar_once_a_step(tmp_path: Path, monkeypatch) -> None
     monkeypatch.setattr(tqdm.std.tqdm, "refresh", counted)
     discover(RandomExplorer(task=synthetic_spec(), budget=64, num_envs=16), tmp_path, progress=True)
     assert renders == [16, 32, 48]
+
+
+def test_lightnings_own_ending_is_hidden_whatever_max_epochs_is() -> None:
+    """ffade prints its own ending; a fine-tuner's max_epochs=10 printed Lightning's too."""
+    quiet_lightning()
+    lightning = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    for ending in ("`max_epochs=1` reached.", "`max_epochs=10` reached.", "`max_steps=5` reached."):
+        record = lightning.makeRecord(
+            lightning.name, logging.INFO, __file__, 1, f"`Trainer.fit` stopped: {ending}", (), None
+        )
+        assert not lightning.filter(record), ending

@@ -90,6 +90,11 @@ def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
     assert "  budget                 (default 1000) target evaluations to spend" in text
     assert "  concepts               (required) the concept grid" in text
     assert "RandomExplorer" in text and "ClassifierFineTuner" in text
+    # every explorer's own arguments and other defaults: the bandit's epsilon, a baseline's step
+    bandit = text[text.index("  EpsilonGreedyExplorer") : text.index("  GridExplorer")]
+    assert "    epsilon                (default 0.2) probability of a random state" in bandit
+    assert "    num_envs               (default 32)" in bandit
+    assert "budget" not in bandit  # the same as the DQN's: said once, above
     # a sentence ends at ". ", but not at "e.g. "
     assert 'end the search early, e.g. "new_failures_per_1000 < 5" or' in text
 
@@ -97,12 +102,16 @@ def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
 def test_a_misspelled_model_class_gets_the_closest_one() -> None:
     from ffade.fit_help import class_path_hint
 
+    classes = "; model classes: ffade.explore.DQNExplorer, ffade.explore.EpsilonGreedyExplorer,"
     assert class_path_hint('Parser key "model": Expected a dot import path string: DQNExplorr') == (
         'Parser key "model": Expected a dot import path string: DQNExplorr '
-        "(did you mean 'ffade.explore.DQNExplorer'?)"
+        f"(did you mean 'ffade.explore.DQNExplorer'?){classes} ffade.explore.GridExplorer, "
+        "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner"
     )
     message = "Parser key \"model\": module 'ffade.explore' has no attribute 'RandomExplore'"
-    assert class_path_hint(message).endswith("(did you mean 'ffade.explore.RandomExplorer'?)")
+    assert "(did you mean 'ffade.explore.RandomExplorer'?); model classes" in class_path_hint(
+        message
+    )
     assert "model classes: ffade.explore." in class_path_hint(
         "Expected a dot import path string: Zzz"
     )
@@ -110,7 +119,16 @@ def test_a_misspelled_model_class_gets_the_closest_one() -> None:
         'Parser key "model": Expected a path but ffade.explore.RandomExplorr either not '
         "accessible or invalid"
     )
-    assert class_path_hint(command_line).endswith("(did you mean 'ffade.explore.RandomExplorer'?)")
+    assert class_path_hint(command_line).startswith(
+        "Parser key \"model\": unknown model class 'ffade.explore.RandomExplorr' (did you mean "
+        f"'ffade.explore.RandomExplorer'?){classes}"
+    )
+    # --model FooExplorer: a guess, and still every class it may name
+    assert class_path_hint(command_line.replace("ffade.explore.RandomExplorr", "FooExplorer")) == (
+        "Parser key \"model\": unknown model class 'FooExplorer' (did you mean "
+        f"'ffade.explore.DQNExplorer'?){classes} ffade.explore.GridExplorer, "
+        "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner"
+    )
     assert class_path_hint("something else") == "something else"
     plugin = "reward 'x.y:Z': cannot import module 'x.y': No module named 'x'"
     assert class_path_hint(plugin) == plugin  # a plugin's module, not a model class

@@ -107,15 +107,14 @@ class ImageClassifier(Target):
         ]
 
     def describe_references(self, references: Sequence[Any]) -> list[str] | None:
-        """Each label's category name, when known (a caption then reads "should be goldfish")."""
+        """Each label's category name, when known (a caption then reads "should be goldfish");
+        a reference that is a set of right labels (``sample_photos``) names each, joined by
+        "or", rather than showing class indices the reader cannot look up."""
         names = getattr(self, "categories", None)
         if not names:
             return None
-        try:
-            labels = [int(r) for r in references]
-        except (TypeError, ValueError):  # not class indices: shown as they are
-            return None
-        return [names[i] if 0 <= i < len(names) else str(i) for i in labels]
+        described = [_label_names(reference, names) for reference in references]
+        return None if None in described else described  # not class indices: shown as they are
 
     def features(self, inputs: torch.Tensor) -> torch.Tensor:
         """The input of the classifier head (B, d): what the image looks like to the model.
@@ -143,3 +142,18 @@ def _head(model: nn.Module) -> nn.Module:
         return linears[-1]
     children = list(model.children())
     return children[-1] if children else model
+
+
+def _label_names(reference: Any, names: Sequence[str]) -> str | None:
+    """The category name of a class index, or of each index in a set of right ones; None when
+    the reference is not class indices."""
+    if isinstance(reference, torch.Tensor):
+        reference = reference.tolist()
+    labels = list(reference) if isinstance(reference, (list, tuple, set)) else [reference]
+    try:
+        indices = [int(label) for label in labels]
+    except (TypeError, ValueError):
+        return None
+    if not indices:
+        return None
+    return " or ".join(names[i] if 0 <= i < len(names) else str(i) for i in indices)

@@ -37,6 +37,15 @@ def test_real_weights_read_the_cat_and_the_espresso(target, photos) -> None:
     assert target.describe_outputs(torch.log(coffee[None]))[0].startswith("predicted espresso")
 
 
+def test_a_set_of_right_labels_is_named_in_words(target) -> None:
+    """sample_photos' references are tuples of right classes: examples.json and captions name
+    them ("espresso or cup"), as the README promises, not as class indices."""
+    espresso, cup = target.categories.index("espresso"), target.categories.index("cup")
+    described = target.describe_references([(espresso, cup), espresso, torch.tensor(cup)])
+    assert described == ["espresso or cup", "espresso", "cup"]
+    assert target.describe_references(["a caption"]) is None
+
+
 def test_trainable_path_matches_predict_and_features_are_the_head_input(target, photos) -> None:
     images = torch.stack([photos["rocket"], photos["motorcycle"]])
     with torch.no_grad():

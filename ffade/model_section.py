@@ -1,0 +1,51 @@
+"""A misspelled key of a config's ``model`` section (``init_arg:``, ``clas_path:``), in one line.
+
+jsonargparse takes ``init_arg`` for an argument of the model class and names the whole dotted
+path it gave up on ("Option 'init_arg.task.dataset.args.num_inputs' is not accepted"), and reads a
+section without ``class_path`` as "Not a valid subclass of LightningModule", with nothing about
+what the section may hold. No Lightning here: only the words of jsonargparse's message.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+
+MODEL_KEYS = ("class_path", "init_args")
+"""The keys of a config's ``model`` section: LightningCLI's way to name a class and its
+arguments."""
+
+
+def model_key_reason(reason: str, message: str, parameters: list[str]) -> str | None:
+    """ "unknown key 'model.init_arg' (did you mean 'model.init_args'?); ..." or None.
+
+    Args:
+        reason: the first real reason jsonargparse gave for rejecting the ``model`` section.
+        message: its whole message (its "Given value:" line holds the section as given).
+        parameters: the model class's arguments; a dotted key that starts with one of them
+            (``task.mod``) is a key inside that argument, not a key of the section.
+    """
+    found = re.match(r"(?:Option '|unrecognized arguments: --)(\w+)\.", reason)
+    words = [found.group(1)] if found else []
+    if reason.startswith("Not a valid subclass of"):
+        words = _given_keys(message)
+    words = [w for w in words if w not in MODEL_KEYS and w not in parameters]
+    for word in words:
+        close = difflib.get_close_matches(word, MODEL_KEYS, n=1, cutoff=0.6)
+        if close:
+            return (
+                f"unknown key 'model.{word}' (did you mean 'model.{close[0]}'?); the model "
+                f"section takes {' and '.join(MODEL_KEYS)}"
+            )
+    return None
+
+
+def _given_keys(message: str) -> list[str]:
+    """The keys of the section as jsonargparse quotes it ("Given value: {'clas_path': ...}")."""
+    given = re.search(r"^\s*Given value: (\{.*\})\s*$", message, re.MULTILINE)
+    try:
+        value = ast.literal_eval(given.group(1)) if given else None
+    except (ValueError, SyntaxError):  # a value that is no Python literal: nothing to say
+        return []
+    return [str(key) for key in value] if isinstance(value, dict) else []
