@@ -158,7 +158,7 @@ class FfadeCLI(LightningCLI):
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
         run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
         if subcommand == "fit":
-            _check_run_dir(run_dir)
+            _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
         # runs/NAME/version_N: the folders this run is about to make
         fresh = [d for d in (run_dir, *run_dir.parents[:2]) if not d.exists()]
         try:
@@ -172,11 +172,12 @@ class FfadeCLI(LightningCLI):
             raise
 
 
-def _check_run_dir(run_dir: Path) -> None:
-    """Refuse a run directory that cannot be made, or that holds a run already.
+def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
+    """Refuse a run directory that cannot be made, or that holds another run already.
 
     A logger given a ``version`` (or a ``save_dir`` that is a file) names its directory itself:
-    a new run there would append to the old run's log and replace its summary and config.
+    a new run there would append to the old run's log and replace its summary and config. A
+    resume with such a config (a loop stage's, say) continues its run in that very directory.
     """
     for path in (run_dir, *run_dir.parents):
         if path.exists() and not path.is_dir():
@@ -184,6 +185,10 @@ def _check_run_dir(run_dir: Path) -> None:
                 f"run directory {run_dir}: {path} is a file, not a directory; "
                 "choose another trainer.logger save_dir"
             )
+    replayed = getattr(model, "_replay_dir", None)
+    source = Path(ckpt_path).parent.parent if ckpt_path else replayed
+    if source is not None and Path(source).resolve() == run_dir.resolve():
+        return
     if (run_dir / SUMMARY_FILE).is_file() or _has_evaluations(run_dir):
         raise FfadeError(
             f"run directory {run_dir} already holds a run; leave trainer.logger's version unset "

@@ -369,6 +369,19 @@ def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) 
     assert_one_line_error(
         ffade("fit", "--config", str(config), *a_file), "summary.json is a file, not a directory"
     )
+    # a run killed before its first checkpoint, resumed with its own config (whose version is
+    # pinned, as a loop stage's is) goes on in its own directory, its log never doubled
+    log = run / "evaluations.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:50]))
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "running"}))
+    for path in (run / "checkpoints").iterdir():
+        path.unlink()
+    resumed = ffade("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len({(r["input_id"], tuple(r["state"])) for r in records}) == len(records) == 120
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"
 
 
 def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:
