@@ -198,4 +198,9 @@ def _main(args: list[str]) -> int:
         # before a run began or after it ended (a run stopped mid-way says where it is itself)
         print("ffade: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        # Lightning's SIGTERMException: a run stopped by SIGTERM said where it is; not a success
+        if exc.code is None and type(exc).__name__ == "SIGTERMException":
+            return 1
+        raise
     return 0

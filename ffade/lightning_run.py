@@ -29,7 +29,7 @@ from typing_extensions import override
 from ffade.errors import FfadeError
 from ffade.model_section import model_key_reason
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from ffade.records import EVALUATIONS_FILE, write_text_atomic
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.task import TaskSpec
 from ffade.trainer import trainer_defaults
@@ -158,6 +158,8 @@ class FfadeCLI(LightningCLI):
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
         run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
+        if subcommand == "fit":
+            _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
         # runs/NAME/version_N: the folders this run is about to make
         fresh = [d for d in (run_dir, *run_dir.parents[:2]) if not d.exists()]
         try:
@@ -169,6 +171,30 @@ class FfadeCLI(LightningCLI):
                     with contextlib.suppress(OSError):
                         parent.rmdir()
             raise
+
+
+def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
+    """Refuse a run directory that cannot be made, or that holds another run already.
+
+    A logger given a ``version`` (or a ``save_dir`` that is a file) names its directory itself:
+    a new run there would append to the old run's log and replace its summary and config. A
+    resume with such a config (a loop stage's, say) continues its run in that very directory.
+    """
+    for path in (run_dir, *run_dir.parents):
+        if path.exists() and not path.is_dir():
+            raise FfadeError(
+                f"run directory {run_dir}: {path} is a file, not a directory; "
+                "choose another trainer.logger save_dir"
+            )
+    replayed = getattr(model, "_replay_dir", None)
+    source = Path(ckpt_path).parent.parent if ckpt_path else replayed
+    if source is not None and Path(source).resolve() == run_dir.resolve():
+        return
+    if (run_dir / SUMMARY_FILE).is_file() or _has_evaluations(run_dir):
+        raise FfadeError(
+            f"run directory {run_dir} already holds a run; leave trainer.logger's version unset "
+            "(each run gets a new version_N) or give it a new one; ffade never writes over a run"
+        )
 
 
 def _has_evaluations(run_dir: Path) -> bool:

@@ -162,10 +162,10 @@ def _finished_line(path: Path, checkpoint: dict[str, Any]) -> str | None:
     explorer = isinstance(state, dict) and "evaluator" in state
     if explorer and state["evaluator"].get("evaluations") != summary.get("evaluations"):
         return None  # an earlier checkpoint of a run that went on: resume from it
-    return (
-        f"{run_dir} already finished (status {summary.get('status')}); nothing to resume. "
-        f"Read it with: ffade report {run_dir}"
-    )
+    done = f"{run_dir} already finished (status {summary.get('status')}); nothing to resume."
+    if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
+        return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
+    return f"{done} Read it with: ffade report {run_dir}"
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:

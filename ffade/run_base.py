@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 from lightning.pytorch import Callback, LightningModule
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from typing_extensions import override
 
 from ffade.checkpoint import LAST_CHECKPOINT
@@ -28,7 +29,9 @@ class _EndRunOnException(Callback):
 
     @override
     def on_exception(self, trainer: Any, pl_module: RunModule, exception: BaseException) -> None:
-        interrupted = isinstance(exception, KeyboardInterrupt)
+        # SIGTERM (``kill``, a scheduler's preemption) stops a run as Ctrl-C does; Lightning
+        # raises it as a SystemExit with no code, which would end the process with status 0
+        interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
         pl_module.end_run("interrupted" if interrupted else "failed")
         if interrupted and pl_module.run_dir is not None and pl_module.global_rank == 0:
             # Lightning then exits, so the run's closing lines never come: say where it is

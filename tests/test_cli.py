@@ -394,14 +394,19 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     assert not list(first.rglob("*.tmp")) and not list((first.parent / "version_1").rglob("*.tmp"))
 
 
-def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """SIGTERM (``kill``, a scheduler) stops a run as Ctrl-C does: it once exited 0, silently,
+    with status ``failed``."""
     config = write_config(tmp_path / "c.yaml", budget=100_000)
     run = tmp_path / "runs" / "test" / "version_0"
     with open(tmp_path / "stderr.txt", "w") as stderr:
         process = start_fit_and_wait(config, run, lines=100, checkpoint=False, stderr=stderr)
         log = run / "evaluations.jsonl"
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=120) != 0
+        process.send_signal(stop)
+        assert process.wait(timeout=120) == 1
     summary = json.loads((log.parent / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     assert summary["evaluations"] == len(log.read_text().splitlines()) > 100
@@ -409,6 +414,36 @@ def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(tmp_path: P
     said = (tmp_path / "stderr.txt").read_text()
     assert f"ffade: interrupted; the run so far is in {run}" in said
     assert f"ffade fit --config {run / 'config.yaml'} --ckpt_path {run}" in said
+
+
+def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) -> None:
+    """A logger given a version names an existing directory: the new run once appended to the
+    old run's log and replaced its summary.json and config.yaml."""
+    config = write_config(tmp_path / "c.yaml", budget=120)
+    pinned = ["--trainer.logger.init_args.version", "mine"]
+    assert ffade("fit", "--config", str(config), *pinned).returncode == 0
+    run = tmp_path / "runs" / "test" / "mine"
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    again = ["--model.init_args.budget", "160", *pinned]
+    assert_one_line_error(ffade("fit", "--config", str(config), *again), f"{run}", "already holds")
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    a_file = ["--trainer.logger.init_args.save_dir", str(run / "summary.json")]
+    assert_one_line_error(
+        ffade("fit", "--config", str(config), *a_file), "summary.json is a file, not a directory"
+    )
+    # a run killed before its first checkpoint, resumed with its own config (whose version is
+    # pinned, as a loop stage's is) goes on in its own directory, its log never doubled
+    log = run / "evaluations.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:50]))
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "running"}))
+    for path in (run / "checkpoints").iterdir():
+        path.unlink()
+    resumed = ffade("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len({(r["input_id"], tuple(r["state"])) for r in records}) == len(records) == 120
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"
 
 
 def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:

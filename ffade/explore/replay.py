@@ -19,6 +19,7 @@ from ffade.records import (
     EvaluationRecord,
     RunRecorder,
     read_evaluations,
+    record_line,
     write_text_atomic,
 )
 
@@ -53,8 +54,21 @@ def replay_log(explorer: Any, run_dir: Path) -> None:
     if failing:
         explorer.failing_flat_states = set(space.flat(np.array(failing)).tolist())
     explorer.iterations = explorer.env.global_step = max((r.step for r in kept.values()), default=0)
-    if explorer.recorder is not None:  # rank 0 keeps the log (see ffade.distributed)
-        explorer.recorder.append(kept.values())
+    recorder = explorer.recorder
+    if recorder is None:  # rank 0 keeps the log (see ffade.distributed)
+        return
+    if (recorder.run_dir / EVALUATIONS_FILE).resolve() != (run_dir / EVALUATIONS_FILE).resolve():
+        recorder.append(kept.values())
+        return
+    # resumed in its own directory (a logger version the config pins): the log is rewritten
+    # with the kept evaluations, not appended to itself
+    recorder.close()
+    write_text_atomic(recorder.run_dir / EVALUATIONS_FILE, "".join(map(_line, kept.values())))
+    explorer.recorder = explorer.evaluator.recorder = RunRecorder(recorder.run_dir)
+
+
+def _line(record: EvaluationRecord) -> str:
+    return record_line(record) + "\n"
 
 
 def copy_checkpointed_log(explorer: Any, old_run_dir: Path) -> None:
@@ -63,7 +77,7 @@ def copy_checkpointed_log(explorer: Any, old_run_dir: Path) -> None:
         return
     old = old_run_dir / EVALUATIONS_FILE
     new = explorer.recorder.run_dir / EVALUATIONS_FILE
-    if not old.is_file() or old.resolve() == new.resolve():
+    if not old.is_file():  # the same file when resumed in its own directory: cut it back too
         return
     with open(old, encoding="utf-8") as lines:
         kept = [line for _, line in zip(range(explorer.evaluator.evaluations), lines, strict=False)]

@@ -81,3 +81,11 @@ def test_a_killed_fine_tune_resumes_to_the_uninterrupted_numbers_and_verdict(
     if first["accepted"]:
         a, b = (torch.load(r / "model.pt", weights_only=True) for r in runs)
         assert all(torch.equal(a[k], b[k]) for k in a)
+
+    # the finished fine-tune is not run again, and is named by what reads it: ffade report
+    # refuses a fine-tune's directory, so the line points at mitigation.json instead
+    again = ffade(*fit_args(digits_run, tmp_path / "whole"), "--ckpt_path", str(runs[0]))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"already finished (status {second['status']})" in again.stdout
+    assert str(runs[0] / "mitigation.json") in again.stdout and "ffade report" not in again.stdout
+    assert not (runs[0].parent / "version_1").exists()
