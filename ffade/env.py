@@ -157,8 +157,12 @@ class FailureVectorEnv(VectorEnv):
             terminated = np.ones(n, bool)
             truncated = np.zeros(n, bool)
         # a pair the budget could not pay for taught nothing: end it without a reward
-        rewards = np.where(outcome.evaluated | stopped, rewards, 0.0).astype(np.float32)
-        truncated = truncated | ~(outcome.evaluated | stopped)
+        paid = outcome.evaluated | stopped
+        rewards = np.where(paid, rewards, 0.0).astype(np.float32)
+        # a failure or a stop ends the episode even on its last allowed step: Q-learning must not
+        # bootstrap past it (Gymnasium: termination, not the time limit, decides the target)
+        terminated = terminated & paid
+        truncated = (truncated | ~paid) & ~terminated
         info = {
             "failed": outcome.failed & ~stopped,
             "new_failure": outcome.new_failure & ~stopped,
@@ -166,7 +170,7 @@ class FailureVectorEnv(VectorEnv):
             "metric": outcome.metric,
             "stopped": stopped,
         }
-        return self.observation(), rewards, terminated & ~truncated, truncated, info
+        return self.observation(), rewards, terminated, truncated, info
 
 
 class FailureEnv(gym.Env):

@@ -212,6 +212,11 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
             f"{Path(run_dir) / 'discover'}, {Path(run_dir) / 'mitigate'} and "
             f"{Path(run_dir) / 'rediscover'}"
         )
+    if Path(run_dir).is_file():  # RUN/summary.json given for RUN
+        parent = Path(run_dir).parent
+        raise FfadeError(
+            f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
+        )
     if not path.is_file():
         raise FfadeError(f"{path} not found: is '{run_dir}' an ffade run directory?")
     try:

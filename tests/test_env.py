@@ -75,12 +75,22 @@ def test_microscopic_steps_pay_a_penalty_and_end_on_failure(evaluator: Evaluator
     _, reward, terminated, truncated, info = env.step(np.array([2]))  # axis0 one step up: passes
     assert not info["failed"][0] and not terminated[0]
     assert reward[0] == pytest.approx(-1.0 - 0.5)
-    env.step(np.array([2]))
-    _, _, terminated, truncated, _ = env.step(np.array([2]))
-    assert truncated[0]  # the step limit
+    env.step(np.array([4]))
+    _, _, terminated, truncated, _ = env.step(np.array([4]))  # axis1 up twice: still passes
+    assert truncated[0] and not terminated[0]  # the step limit
     env.reset(options={"input_ids": [0], "states": [[9, 8, 0]]})
     _, reward, terminated, _, info = env.step(np.array([4]))  # axis1 up into the corner region
     assert info["failed"][0] and terminated[0] and reward[0] > 0
+
+
+def test_a_failure_on_the_last_allowed_step_terminates_rather_than_truncates(
+    evaluator: Evaluator,
+) -> None:
+    """Gymnasium's rule: the failure ends the episode; Q-learning must not bootstrap past it."""
+    env = FailureVectorEnv(evaluator, num_envs=1, mode="microscopic", max_steps=1)
+    env.reset(options={"input_ids": [0], "states": [[9, 8, 0]]})
+    _, _, terminated, truncated, info = env.step(np.array([4]))  # into the corner, last step
+    assert info["failed"][0] and terminated[0] and not truncated[0]
 
 
 def test_a_microscopic_stop_is_paid_for_the_rest_of_the_episode(evaluator: Evaluator) -> None:

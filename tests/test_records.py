@@ -83,6 +83,12 @@ def test_missing_run_directory_is_a_clear_error(tmp_path: Path) -> None:
         read_summary(tmp_path / "nothing")
 
 
+def test_a_run_file_given_for_its_directory_names_the_directory(tmp_path: Path) -> None:
+    RunRecorder(tmp_path).write_summary({"a": 1})
+    with pytest.raises(FfadeError, match=rf"summary.json' is a file; give .*'{tmp_path}'\)$"):
+        read_summary(tmp_path / "summary.json")
+
+
 def test_summary_is_written_atomically(tmp_path: Path) -> None:
     recorder = RunRecorder(tmp_path)
     recorder.write_summary({"a": 1})
