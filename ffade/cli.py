@@ -128,9 +128,24 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
     """
     if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
         return str(error)
+    early = _model_argument_before_config(args)
+    if early and 'key "model"' in str(error):  # jsonargparse's "Option 'budget' is not accepted"
+        return (
+            f"{early} comes before --config: arguments are read in order and the model's class "
+            f"comes from the config; give --config first"
+        )
     from ffade.fit_help import class_path_hint
 
     return class_path_hint(str(error))
+
+
+def _model_argument_before_config(args: list[str]) -> str | None:
+    """The first ``--model.init_args.*`` given before ``--config``, if any."""
+    configs = [i for i, arg in enumerate(args) if arg.split("=")[0] == "--config"]
+    for arg in args[: configs[0] if configs else 0]:
+        if arg.startswith("--model.init_args."):
+            return arg.split("=")[0]
+    return None
 
 
 def _print_ending(args: list[str], model: object) -> None:

@@ -54,6 +54,7 @@ def fit_help() -> str:
             for name in mitigate.__all__
             if name.endswith("FineTuner") and name != "FineTuner"
         ),
+        "  " + "a plugin's fine-tuner".ljust(24) + " by its class path, as its README gives it",
         "Any class's full options: ffade fit --model.help CLASS (e.g. RandomExplorer).",
         "",
         "Lightning's options follow (--trainer.*, --seed_everything, --ckpt_path, ...).",

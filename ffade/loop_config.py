@@ -40,7 +40,12 @@ def read_loop_config(path: str | Path) -> LoopConfig:
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
-        read_yaml(Path(data[key]), f"{path}: {key} file '{data[key]}' not found")
+        where = (
+            ""
+            if Path(data[key]).is_absolute()
+            else f" (read from the current directory, {Path.cwd()})"
+        )
+        read_yaml(Path(data[key]), f"{path}: {key} file '{data[key]}' not found{where}")
     rediscover = data.get("rediscover") or {}
     if not isinstance(rediscover, dict):
         raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")

@@ -334,6 +334,18 @@ def test_missing_files_get_one_clear_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_model_argument_before_the_config_says_to_give_the_config_first(
+    tmp_path: Path,
+) -> None:
+    """jsonargparse reads in order: before ``--config`` there is no class to take ``budget``."""
+    config = write_config(tmp_path / "c.yaml")
+    assert_one_line_error(
+        ffade("fit", "--model.init_args.budget=20", "--config", str(config)),
+        "--model.init_args.budget comes before --config",
+        "give --config first",
+    )
+
+
 def test_malformed_yaml_gets_one_clear_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: [unclosed\n")

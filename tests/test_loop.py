@@ -166,6 +166,20 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Loop configs name files from the repository root; run elsewhere, the error says where."""
+    config = tmp_path / "loop.yaml"
+    config.write_text("discover: configs/quickstart.yaml\nfeedback: b.yaml\nmitigate: c.yaml\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {config}: discover file 'configs/quickstart.yaml' not found "
+        f"(read from the current directory, {tmp_path})"
+    ]
+
+
 @pytest.mark.parametrize(
     ("discover", "mitigate", "says"),
     [
