@@ -17,6 +17,10 @@ class FfadeError(Exception):
     """A user-facing error whose message alone says what is wrong and what is allowed."""
 
 
+class ConfigError(FfadeError):
+    """Arguments or a config ``ffade fit`` rejected, said in one line."""
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse for ffade's own commands: a bad argument is one ``ffade: error:`` line, exit 2.
 

@@ -26,21 +26,17 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
-from ffade.errors import FfadeError
+from ffade.errors import ConfigError, FfadeError
 from ffade.model_section import model_key_reason
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.task import TaskSpec
-from ffade.trainer import trainer_defaults
+from ffade.trainer import check_trainer_config, trainer_defaults
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
 MAX_SEED = 2**32 - 1
 """The largest seed numpy (and so Lightning's seed_everything) accepts; the smallest is 0."""
-
-
-class ConfigError(FfadeError):
-    """Arguments or a config jsonargparse rejected, in one line (:func:`config_error_line`)."""
 
 
 class AtomicSaveConfig(SaveConfigCallback):
@@ -114,26 +110,9 @@ class FfadeCLI(LightningCLI):
         in ``_run_subcommand`` instead, and refuses a checkpoint that differs from the config."""
 
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
-        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it.
-
-        ``--trainer.logger false`` is refused: the logger's directory is the run directory.
-
-        A zero ``max_epochs`` or ``max_steps`` is refused: Lightning would end at once with exit 0,
-        leaving a run directory that has a config but no summary.json for any tool to read.
-        """
-        if config.get("logger") in (False, []):
-            raise ConfigError(
-                "trainer.logger false leaves the run no directory of its own: its log, "
-                "summary.json, checkpoints and config.yaml would land in the current directory, "
-                "over any files of those names; keep a logger (lightning.pytorch.loggers."
-                "CSVLogger writes no TensorBoard files) and choose its save_dir"
-            )
-        for key in ("max_epochs", "max_steps"):
-            if config.get(key) == 0:
-                raise ConfigError(
-                    f"trainer.{key} 0 trains nothing; give at least 1, or leave it out (an "
-                    "explorer ends when its budget is spent)"
-                )
+        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it;
+        settings no run can work with are refused first (:func:`check_trainer_config`)."""
+        check_trainer_config(config, self.model)
         if config.get("enable_progress_bar") is False:
             defaults = self.trainer_defaults["callbacks"]
             self.trainer_defaults["callbacks"] = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ffade.checkpoint import LastCheckpoint
+from ffade.errors import ConfigError
 from ffade.progress import BudgetProgressBar
 
 
@@ -33,3 +34,31 @@ def trainer_defaults() -> dict[str, Any]:
         ],
         "enable_checkpointing": False,  # Lightning's own ModelCheckpoint: see LastCheckpoint
     }
+
+
+def check_trainer_config(config: dict[str, Any], model: Any) -> None:
+    """Refuse Trainer settings no ffade run can work with, before the run starts.
+
+    ``logger: false`` would leave the run no directory of its own. A zero ``max_epochs`` or
+    ``max_steps`` would end at once with exit 0, leaving a run directory with a config but no
+    summary.json. ``max_epochs: -1`` (Lightning's "no end") never ends a fine-tune, whose fix is
+    judged when training ends; an explorer ends when its budget is spent whatever it says.
+    """
+    if config.get("logger") in (False, []):
+        raise ConfigError(
+            "trainer.logger false leaves the run no directory of its own: its log, "
+            "summary.json, checkpoints and config.yaml would land in the current directory, "
+            "over any files of those names; keep a logger (lightning.pytorch.loggers."
+            "CSVLogger writes no TensorBoard files) and choose its save_dir"
+        )
+    for key in ("max_epochs", "max_steps"):
+        if config.get(key) == 0:
+            raise ConfigError(f"trainer.{key} 0 trains nothing; give at least 1, or leave it out")
+    if config.get("max_epochs") == -1 and config.get("max_steps") in (None, -1):
+        from ffade.mitigate.base import FineTuner
+
+        if isinstance(model, FineTuner):
+            raise ConfigError(
+                f"trainer.max_epochs -1 never ends {type(model).__name__}, whose fix is judged "
+                "when training ends; give at least 1, or leave it out"
+            )

@@ -406,3 +406,19 @@ def test_a_fine_tune_has_a_summary_while_it_loads_and_one_when_it_fails(
     assert seen[0]["status"] == "created" and seen[0]["finetuner"] == "classifier"
     summary = json.loads((tmp_path / "mitigate" / "version_0" / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["steps"] == 0
+
+
+def test_a_fine_tune_without_an_end_is_one_line_before_any_run(
+    digits_run: Path, tmp_path: Path, capsys
+) -> None:
+    """Lightning's max_epochs -1 ("no end") made the cosine schedule's length int(inf): a
+    traceback; and a fine-tune that never ends never judges its fix."""
+    config = str(REPO / "configs" / "mitigate_digits.yaml")
+    args = ["fit", "--config", config, "--model.init_args.run", str(digits_run)]
+    args += ["--trainer.max_epochs", "-1", "--trainer.logger.init_args.save_dir", str(tmp_path)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "ffade: error: trainer.max_epochs -1 never ends ClassifierFineTuner, whose fix is judged "
+        "when training ends; give at least 1, or leave it out"
+    )
+    assert not list(tmp_path.glob("**/version_*")), "a refused run left a run folder"
