@@ -221,6 +221,26 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     again = ffade.discover(task=task, target=fixed, explorer="grid", budget=24, save_dir=tmp_path)
     assert again.summary["evaluations"] == 24
 
+    # feedback.yaml now holds rank 1 high: a mapping that would change it (a person's ranking,
+    # say) is refused, and a priorities.yaml of the user's own beside it is never written over
+    feedback, mine = run.dir / "feedback.yaml", run.dir / "priorities.yaml"
+    mine.write_text("regions: [{rank: 2, priority: high}]  # my own file\n")
+    before = feedback.read_bytes(), mine.read_bytes()
+    low = {"regions": [{"rank": 1, "priority": "low"}]}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, low, max_epochs=1, save_dir=tmp_path, **small)
+    assert str(error.value) == (
+        f"{feedback} holds other priorities: 1 of its {len(run.rules)} answers would change "
+        f"(first: {run.rules[0]['id']} high -> low); pass redo=True to replace them, or "
+        "priorities=None to fix what it holds"
+    )
+    assert (feedback.read_bytes(), mine.read_bytes()) == before
+    redone = ffade.mitigate(
+        run, low, redo=True, max_epochs=1, save_dir=tmp_path, clean_tolerance=1.0, **small
+    )
+    assert [r["priority"] for r in redone.mitigation["regions"]] == ["low"]
+    assert mine.read_bytes() == before[1]
+
 
 def test_a_run_whose_in_process_plugin_is_gone_says_to_register_it_again() -> None:
     """A restarted notebook mitigating a run of a module passed to ffade.discover: not the
