@@ -64,6 +64,17 @@ def test_run_reports_and_lists_regions(tmp_path: Path) -> None:
     assert ffade.report(run.dir).dir == run.dir
     label = run.summary["concepts"][0]["label"]  # one axis may be given as a str, not a list
     assert ffade.report(run.dir, axes=label, out=tmp_path / "one").dir == tmp_path / "one"
+    # --slices: a comparison follows the connected regions into the other run, not the rules
+    compared = ffade.report(run, compare=run, slices="regions", out=tmp_path / "by_regions")
+    assert [r["id"] for r in compared.report_data()["compare"]["regions"]] == [
+        r["id"] for r in regions
+    ]
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.report(run, slices="region")
+    assert str(error.value) == "slices must be one of rules, regions, got 'region'"
+    with pytest.raises(ffade.FfadeError) as error:  # --mitigation without --compare
+        run.report(mitigation=run.dir / "summary.json")
+    assert str(error.value) == "mitigation leads a comparison: give compare too"
 
 
 def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
