@@ -93,7 +93,8 @@ def feedback_from_file(
     noun = "rule" if slices == "rules" else "region"
     chosen = read_priorities(priorities, landscape, regions, noun)
     if not redo:
-        _keep_other_answers(out, {region.id: priority for region, priority, _ in chosen}, redo_hint)
+        new = {region.id: priority for region, priority, _ in chosen}
+        _keep_other_answers(out, feedback, new, redo_hint)
     for region, priority, source in chosen:
         picture = pictures(region) if priority != "skip" else None
         feedback.answer(RegionFeedback.of(region, priority, source, picture))
@@ -105,27 +106,39 @@ def _read_file(path: str | Path) -> Any:
     return read_yaml(Path(path), f"--from: priorities file '{path}' not found")
 
 
-def _keep_other_answers(out: Path, new: dict[str, str], hint: str) -> None:
+def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: str) -> None:
     """Refuse to replace answers saved in ``out`` (a person's, perhaps) with other priorities.
 
     Giving each saved answer the same priority again loses nothing (a command run twice).
+    ``fresh`` holds the settings the new answers' slices were found with.
     """
     if not out.is_file():
         return
     try:
-        saved = read_feedback(out).regions
+        saved = read_feedback(out)
     except FfadeError as error:  # damaged, or edited by hand: it may still hold answers
         raise FfadeError(
             f"{out} is there but its answers cannot be read ({error}); {hint}"
         ) from None
-    changed = [r for r in saved if new.get(r.id) != r.priority]
-    if changed:
-        first = changed[0]
-        raise FfadeError(
-            f"{out} holds other priorities: {len(changed)} of its {len(saved)} answers would "
-            f"change (first: {first.id} {first.priority} -> {new.get(first.id, 'unanswered')}); "
-            f"{hint}"
+    changed = [r for r in saved.regions if new.get(r.id) != r.priority]
+    if not changed:
+        return
+    settings = (saved.threshold, saved.min_evaluations, saved.slices)
+    if settings != (fresh.threshold, fresh.min_evaluations, fresh.slices):
+        raise FfadeError(  # its slices are not these: name the settings, not one id
+            f"{out} holds {_answers(len(saved.regions))} for {saved.slices} found with threshold "
+            f"{saved.threshold:g} and min evaluations {saved.min_evaluations}; {hint}"
         )
+    first = changed[0]
+    raise FfadeError(
+        f"{out} holds other priorities: {len(changed)} of its {_answers(len(saved.regions))} "
+        f"would change (first: {first.id} {first.priority} -> {new.get(first.id, 'unanswered')}); "
+        f"{hint}"
+    )
+
+
+def _answers(count: int) -> str:
+    return f"{count} answer{'s' if count != 1 else ''}"
 
 
 def read_priorities(

@@ -170,6 +170,18 @@ def test_from_file_never_replaces_other_answers_unless_redo(
     assert code == 0, err
     answers = {r.id: r.priority for r in read_feedback(saved).regions}
     assert answers == {regions[0].id: "high", regions[1].id: "medium", regions[2].id: "skip"}
+    # answers about slices found otherwise, or a file ffade cannot read, are kept all the same
+    before = saved.read_bytes()
+    code, _, err = in_process("feedback", str(run), *options, "--threshold", "0.6")
+    assert code == 2 and err.strip() == (
+        f"ffade: error: {saved} holds 3 answers for regions found with threshold 0.5 and min "
+        "evaluations 1; add --redo to replace them, or --out FILE to save these elsewhere"
+    )
+    saved.write_text(before.decode().replace("priority: medium", "priority: urgent"))
+    code, _, err = in_process("feedback", str(run), *options)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"ffade: error: {saved} is there but its answers cannot be read (")
+    assert "priority 'urgent' is not allowed" in err and err.rstrip().endswith("elsewhere")
 
 
 def test_the_command_prints_a_bad_entry_as_one_line_and_saves_nothing(
