@@ -82,8 +82,8 @@ def feedback_from_file(
     """
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / FEEDBACK_FILE
-    if not isinstance(priorities, dict):  # a missing or broken file is said before the rules
-        _read_file(priorities)  # are learned
+    if not isinstance(priorities, dict):
+        _read_file(priorities)  # a missing or broken file is said before rules are learned
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     hint = regions_instead(run_dir, threshold, min_evaluations) if not regions else None
     if hint and slices == "rules":
