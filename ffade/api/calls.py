@@ -24,10 +24,9 @@ from ffade.api.pieces import (
 )
 from ffade.api.run import Run
 from ffade.errors import FfadeError
-from ffade.records import write_text_atomic
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
-"""What :func:`mitigate` fixes when told nothing: the most severe failure region."""
+"""What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
 
 
 def fit(config: dict[str, Any]) -> Run:
@@ -116,6 +115,7 @@ def mitigate(
     trainer: dict[str, Any] | None = None,
     threshold: float = 0.5,
     min_evaluations: int = 1,
+    redo: bool = False,
     **finetuner_args: Any,
 ) -> Run:
     """Fine-tune a run's target on its prioritized failure regions, as ``ffade fit`` with a
@@ -124,13 +124,16 @@ def mitigate(
     Args:
         run: the discovery run whose failures to fix.
         priorities: a priorities file or the same as a dict (``{"regions": [{"rank": 1,
-            "priority": "high"}], "default": "skip"}``); default: the run's feedback.yaml if
-            ``ffade feedback`` wrote one, else the most severe region, high.
+            "priority": "high"}], "default": "skip"}``), saved as the run's feedback.yaml;
+            default: the run's feedback.yaml if ``ffade feedback`` wrote one, else the first
+            failure rule, high.
         finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
             FineTuner class, or ``{class_path, init_args}``.
         max_epochs: fine-tuning epochs (the Trainer's).
         seed, save_dir, name, trainer: as for :func:`discover`.
         threshold, min_evaluations: how regions are found, as ``ffade report``'s options.
+        redo: replace a feedback.yaml whose answers ``priorities`` would change (a person's
+            ranking is never replaced without it, as ``ffade feedback --from`` needs ``--redo``).
         **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
 
     Returns:
@@ -144,15 +147,11 @@ def mitigate(
     seed = _check_seed(seed)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
-        path = _priorities_file(run, priorities)
-        try:
-            feedback_from_file(run.dir, path, feedback, threshold, min_evaluations)
-        except FfadeError as error:
-            if isinstance(priorities, (str, Path)):
-                raise
-            path.unlink(missing_ok=True)  # a refused mapping leaves no file it was written to
-            message = str(error).replace(f"{path}: ", "priorities: ", 1)
-            raise FfadeError(message) from None
+        hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
+        given = _priorities(priorities)  # a mapping is applied as it is: no file is written
+        feedback_from_file(
+            run.dir, given, feedback, threshold, min_evaluations, redo=redo, redo_hint=hint
+        )
     check_plugins_known(run.summary.get("task") or {}, run.dir)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
@@ -160,10 +159,8 @@ def mitigate(
     return fit(_config(model, seed, save_dir, name, trainer))
 
 
-def _priorities_file(run: Run, priorities: dict[str, Any] | str | Path | None) -> Path:
-    """A priorities file: the one given, or the dict written beside the run's feedback."""
-    import yaml
-
+def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:
+    """The priorities to apply: the file given, or a mapping (the default one if None)."""
     if isinstance(priorities, (str, Path)):
         if not Path(priorities).is_file():  # said as the argument a Python caller typed
             raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
@@ -171,9 +168,7 @@ def _priorities_file(run: Run, priorities: dict[str, Any] | str | Path | None) -
     data = DEFAULT_PRIORITIES if priorities is None else priorities
     if not isinstance(data, dict):
         raise FfadeError(f"priorities: expected a mapping or a file path, got {data!r}")
-    path = run.dir / "priorities.yaml"
-    write_text_atomic(path, yaml.safe_dump(data, sort_keys=False))
-    return path
+    return data
 
 
 def _config(

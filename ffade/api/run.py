@@ -16,7 +16,7 @@ from ffade.errors import FfadeError
 from ffade.records import MITIGATION_FILE
 
 REPORT_JSON = "report.json"
-REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard")
+REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard", "slices", "mitigation")
 """What :meth:`Run.report` passes on to :func:`report` (``ffade report``'s options)."""
 
 
@@ -100,8 +100,8 @@ class Run:
 
         Args:
             compare: a second run over the same grid (``--compare``).
-            **options: ``threshold``, ``min_evaluations``, ``axes``, ``tensorboard``, as the
-                command's options.
+            **options: ``threshold``, ``min_evaluations``, ``axes``, ``tensorboard``,
+                ``slices``, ``mitigation``, as the command's options.
 
         Returns:
             the path of report.html.
@@ -136,13 +136,17 @@ def report(
     min_evaluations: int = 1,
     axes: list[str] | None = None,
     tensorboard: bool = True,
+    slices: str = "rules",
+    mitigation: str | Path | None = None,
     **misspelled: Any,
 ) -> Run:
-    """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does.
+    """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does;
+    each keyword is the command's option of that name (``slices`` is ``--slices``).
 
     Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
     does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
     """
+    from ffade.summarize.regions import SLICE_KINDS
     from ffade.summarize.report import build_report
 
     _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
@@ -150,8 +154,14 @@ def report(
     axes = [axes] if isinstance(axes, str) else axes  # one label, as `--axes rotation` gives
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
+    if slices not in SLICE_KINDS:
+        raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
+    if mitigation is not None and compare is None:
+        raise FfadeError("mitigation leads a comparison: give compare too")
     other = None if compare is None else Run.of(compare).dir
-    build_report(run.dir, other, out, threshold, min_evaluations, axes, tensorboard)
+    build_report(
+        run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
+    )
     return run if out is None else Run(Path(out))
 
 

@@ -56,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
         "--redo",
         action="store_true",
         help="ask again about every region, answered or not; an earlier answer stays until you "
-        "give a new one",
+        "give a new one. With --from: replace saved answers the file would change",
     )
     return p
 
@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
     if examples < 0:
         raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {examples}")
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
-    _check_overwrite(out)
+    _check_overwrite(out, given=bool(args.out))
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
     if args.from_file:
         feedback = feedback_from_file(
@@ -84,6 +84,7 @@ def main(argv: list[str]) -> int:
             args.min_evaluations,
             pictures,
             args.slices,
+            redo=args.redo,
         )
         print(_saved(feedback, out, len(feedback.regions)))
         return 0
@@ -132,8 +133,9 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _check_overwrite(out: Path) -> None:
-    """Refuse to replace a file that holds no answers (``--out RUN/summary.json``, a slip)."""
+def _check_overwrite(out: Path, given: bool) -> None:
+    """Refuse to replace a file that holds no answers (``--out RUN/summary.json``, a slip);
+    ``given``: ``out`` is the ``--out`` the user typed, not the default RUN/feedback.yaml."""
     if not out.is_file():
         return
     try:
@@ -142,8 +144,9 @@ def _check_overwrite(out: Path) -> None:
         data = None
     if not isinstance(data, dict) or "regions" not in data:
         raise FfadeError(
-            f"--out {out}: a file that holds no priorities (no 'regions') is there; feedback "
-            "overwrites only its own answers: give another file name"
+            f"{'--out ' if given else ''}{out}: a file that holds no priorities (no 'regions') "
+            "is there; feedback overwrites only its own answers: "
+            + ("give another file name" if given else "move it away, or save with --out FILE")
         )
 
 

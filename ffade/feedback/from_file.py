@@ -37,12 +37,15 @@ from ffade.feedback.priorities import (
     check_priority,
     load_regions,
     new_feedback,
+    read_feedback,
 )
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
 from ffade.yamlfile import read_yaml
 
 SELECTORS = ("id", "rank", "contains")
+REDO_HINT = "add --redo to replace them, or --out FILE to save these elsewhere"
+"""How ``ffade feedback --from`` replaces answers saved earlier; see :func:`feedback_from_file`."""
 ENTRY_KEYS = (*SELECTORS, "priority", "note")
 
 
@@ -60,20 +63,27 @@ def regions_instead(run_dir: str | Path, threshold: float, min_evaluations: int)
 
 def feedback_from_file(
     run_dir: str | Path,
-    priorities: str | Path,
+    priorities: str | Path | dict[str, Any],
     out: str | Path | None = None,
     threshold: float = 0.5,
     min_evaluations: int = 1,
     pictures: Callable[[Region], str | None] | None = None,
     slices: str = "rules",
+    redo: bool = False,
+    redo_hint: str = REDO_HINT,
 ) -> Feedback:
-    """Apply a priorities file to a run's regions and save feedback.yaml; no prompts.
+    """Apply a priorities file (or the same as a mapping) to a run's regions and save
+    feedback.yaml; no prompts.
 
     Example pictures are made for the prioritized regions only (``pictures``; default 8 each).
+    ``out`` may hold answers already, a person's perhaps: unless ``redo``, they are replaced
+    only if the file gives each of them the same priority again (a command run twice), and
+    otherwise refused in one line ending with ``redo_hint``, how to replace them.
     """
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / FEEDBACK_FILE
-    _read_file(priorities)  # a missing or broken file is said before the run's rules are learned
+    if not isinstance(priorities, dict):
+        _read_file(priorities)  # a missing or broken file is said before rules are learned
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     hint = regions_instead(run_dir, threshold, min_evaluations) if not regions else None
     if hint and slices == "rules":
@@ -81,7 +91,11 @@ def feedback_from_file(
     pictures = pictures or picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
     noun = "rule" if slices == "rules" else "region"
-    for region, priority, source in read_priorities(priorities, landscape, regions, noun):
+    chosen = read_priorities(priorities, landscape, regions, noun)
+    if not redo:
+        new = {region.id: priority for region, priority, _ in chosen}
+        _keep_other_answers(out, feedback, new, redo_hint)
+    for region, priority, source in chosen:
         picture = pictures(region) if priority != "skip" else None
         feedback.answer(RegionFeedback.of(region, priority, source, picture))
     feedback.save(out)
@@ -92,23 +106,64 @@ def _read_file(path: str | Path) -> Any:
     return read_yaml(Path(path), f"--from: priorities file '{path}' not found")
 
 
+def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: str) -> None:
+    """Refuse to replace answers saved in ``out`` (a person's, perhaps) with other priorities.
+
+    Giving each saved answer the same priority again loses nothing (a command run twice).
+    ``fresh`` holds the settings the new answers' slices were found with.
+    """
+    if not out.is_file():
+        return
+    try:
+        saved = read_feedback(out)
+    except FfadeError as error:  # damaged, or edited by hand: it may still hold answers
+        raise FfadeError(
+            f"{out} is there but its answers cannot be read ({error}); {hint}"
+        ) from None
+    changed = [r for r in saved.regions if new.get(r.id) != r.priority]
+    if not changed:
+        return
+    settings = (saved.threshold, saved.min_evaluations, saved.slices)
+    if settings != (fresh.threshold, fresh.min_evaluations, fresh.slices):
+        raise FfadeError(  # its slices are not these: name the settings, not one id
+            f"{out} holds {_answers(len(saved.regions))} for {saved.slices} found with threshold "
+            f"{saved.threshold:g} and min evaluations {saved.min_evaluations}; {hint}"
+        )
+    first = changed[0]
+    raise FfadeError(
+        f"{out} holds other priorities: {len(changed)} of its {_answers(len(saved.regions))} "
+        f"would change (first: {first.id} {first.priority} -> {new.get(first.id, 'unanswered')}); "
+        f"{hint}"
+    )
+
+
+def _answers(count: int) -> str:
+    return f"{count} answer{'s' if count != 1 else ''}"
+
+
 def read_priorities(
-    path: str | Path, landscape: Landscape, regions: list[Region], noun: str = "region"
+    priorities: str | Path | dict[str, Any],
+    landscape: Landscape,
+    regions: list[Region],
+    noun: str = "region",
 ) -> list[tuple[Region, str, str]]:
     """(region, priority, source) for every region of the run, from a priorities file.
 
     Regions the file does not list take its ``default`` priority (skip unless it says otherwise).
-    ``noun`` is what errors call them: "rule" when the run's slices are rules.
+    ``noun`` is what errors call them: "rule" when the run's slices are rules. A mapping
+    (``ffade.mitigate``'s ``priorities``) is read as the file's contents, and errors and sources
+    name it "priorities", as the argument a Python caller typed.
 
     Raises:
         FfadeError: the file is missing or malformed; see the module docstring for the checks.
     """
-    path = Path(path)
-    data = _read_file(path)
+    if isinstance(priorities, dict):
+        data, path, name = priorities, "priorities", "priorities"
+    else:
+        data, path, name = _read_file(priorities), str(priorities), Path(priorities).name
     # the unknown key first: 'regionz:' is a typo to name, not a missing 'regions' list
     unknown = sorted(
-        set(data if isinstance(data, dict) else {})
-        - {"regions", "default", "run", "threshold", "min_evaluations", "slices"},
+        set(data if isinstance(data, dict) else {}) - {"regions", "default", *_SAVED_KEYS},
         key=str,
     )
     if unknown:
@@ -143,9 +198,12 @@ def read_priorities(
                 f"{where}: {noun} {region.id} ({region.conditions}) is already given a priority "
                 f"by {chosen[region.id][2]}; list each {noun} once"
             )
-        chosen[region.id] = (region, priority, f"{path.name} regions[{i}] ({given[0]})")
-    return [chosen.get(region.id, (region, default, f"{path.name} default")) for region in regions]
+        chosen[region.id] = (region, priority, f"{name} regions[{i}] ({given[0]})")
+    return [chosen.get(region.id, (region, default, f"{name} default")) for region in regions]
 
+
+_SAVED_KEYS = ("run", "threshold", "min_evaluations", "slices", "concepts")
+"""feedback.yaml's other top-level keys; accepted and ignored, so it can serve as a --from file."""
 
 _INFORMATIONAL = {"conditions", "description", "num_states", "source", "examples", "states"}
 """Keys feedback.yaml adds to an entry; accepted and ignored, so it can serve as a --from file."""

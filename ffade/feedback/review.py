@@ -56,7 +56,8 @@ def review(
     todo = [r for r in regions if r.id not in answered]
     if answered:
         done = len(regions) - len(todo)
-        say(f"{done} of these regions are already answered (--redo to ask again)")
+        noun = "rules" if regions and isinstance(regions[0], Rule) else "regions"
+        say(f"{done} of these {noun} are already answered (--redo to ask again)")
     letters = "/".join(p[0] for p in PRIORITIES)
     for number, region in enumerate(todo, start=1):
         picture = pictures(region)

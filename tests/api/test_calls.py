@@ -64,6 +64,17 @@ def test_run_reports_and_lists_regions(tmp_path: Path) -> None:
     assert ffade.report(run.dir).dir == run.dir
     label = run.summary["concepts"][0]["label"]  # one axis may be given as a str, not a list
     assert ffade.report(run.dir, axes=label, out=tmp_path / "one").dir == tmp_path / "one"
+    # --slices: a comparison follows the connected regions into the other run, not the rules
+    compared = ffade.report(run, compare=run, slices="regions", out=tmp_path / "by_regions")
+    assert [r["id"] for r in compared.report_data()["compare"]["regions"]] == [
+        r["id"] for r in regions
+    ]
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.report(run, slices="region")
+    assert str(error.value) == "slices must be one of rules, regions, got 'region'"
+    with pytest.raises(ffade.FfadeError) as error:  # --mitigation without --compare
+        run.report(mitigation=run.dir / "summary.json")
+    assert str(error.value) == "mitigation leads a comparison: give compare too"
 
 
 def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
@@ -220,6 +231,27 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     assert Path(accepted.mitigation["fixed_weights"]).is_file()
     again = ffade.discover(task=task, target=fixed, explorer="grid", budget=24, save_dir=tmp_path)
     assert again.summary["evaluations"] == 24
+
+    # feedback.yaml now holds rank 1 high: a mapping that would change it (a person's ranking,
+    # say) is refused, and a priorities.yaml of the user's own beside it is never written over
+    feedback, mine = run.dir / "feedback.yaml", run.dir / "priorities.yaml"
+    mine.write_text("regions: [{rank: 2, priority: high}]  # my own file\n")
+    before = feedback.read_bytes(), mine.read_bytes()
+    low = {"regions": [{"rank": 1, "priority": "low"}]}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, low, max_epochs=1, save_dir=tmp_path, **small)
+    answers = f"{len(run.rules)} answer{'s' if len(run.rules) != 1 else ''}"
+    assert str(error.value) == (
+        f"{feedback} holds other priorities: 1 of its {answers} would change "
+        f"(first: {run.rules[0]['id']} high -> low); pass redo=True to replace them, or "
+        "priorities=None to fix what it holds"
+    )
+    assert (feedback.read_bytes(), mine.read_bytes()) == before
+    redone = ffade.mitigate(
+        run, low, redo=True, max_epochs=1, save_dir=tmp_path, clean_tolerance=1.0, **small
+    )
+    assert [r["priority"] for r in redone.mitigation["regions"]] == ["low"]
+    assert mine.read_bytes() == before[1]
 
 
 def test_a_run_whose_in_process_plugin_is_gone_says_to_register_it_again() -> None:

@@ -134,6 +134,56 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
     assert not (run / "feedback.yaml").exists()
 
 
+def test_from_file_never_replaces_other_answers_unless_redo(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """A person's ranking survives a priorities file applied over it: refused in one line that
+    names the file and --redo; the same answers again (a command run twice) are no loss."""
+    in_process("feedback", str(run), "--slices", "regions", answers="h\nm\nq\n")
+    saved = run / "feedback.yaml"
+    before = saved.read_bytes()
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    options = ["--from", str(priorities), "--slices", "regions"]
+    code, out, err = in_process("feedback", str(run), *options)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"ffade: error: {saved} holds other priorities: 1 of its 2 answers would change (first: "
+        f"{regions[1].id} medium -> skip); add --redo to replace them, or --out FILE to save "
+        "these elsewhere"
+    ]
+    assert saved.read_bytes() == before
+    code, _, err = in_process("feedback", str(run), *options, "--redo")
+    assert code == 0, err
+    code, _, err = in_process("feedback", str(run), *options)  # the same answers: nothing lost
+    assert code == 0, err
+    answers = [(r.id, r.priority) for r in read_feedback(saved).regions]
+    assert answers == [(regions[0].id, "high"), (regions[1].id, "skip"), (regions[2].id, "skip")]
+    # a saved feedback.yaml serves as a --from file: another person's answers, say
+    elsewhere = tmp_path / "theirs.yaml"
+    elsewhere.write_bytes(before)
+    code, _, err = in_process("feedback", str(run), "--from", str(elsewhere), "--slices", "regions")
+    assert code == 2 and f"{regions[1].id} skip -> medium" in err
+    code, _, err = in_process(
+        "feedback", str(run), "--from", str(elsewhere), "--slices", "regions", "--redo"
+    )
+    assert code == 0, err
+    answers = {r.id: r.priority for r in read_feedback(saved).regions}
+    assert answers == {regions[0].id: "high", regions[1].id: "medium", regions[2].id: "skip"}
+    # answers about slices found otherwise, or a file ffade cannot read, are kept all the same
+    before = saved.read_bytes()
+    code, _, err = in_process("feedback", str(run), *options, "--threshold", "0.6")
+    assert code == 2 and err.strip() == (
+        f"ffade: error: {saved} holds 3 answers for regions found with threshold 0.5 and min "
+        "evaluations 1; add --redo to replace them, or --out FILE to save these elsewhere"
+    )
+    saved.write_text(before.decode().replace("priority: medium", "priority: urgent"))
+    code, _, err = in_process("feedback", str(run), *options)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"ffade: error: {saved} is there but its answers cannot be read (")
+    assert "priority 'urgent' is not allowed" in err and err.rstrip().endswith("elsewhere")
+
+
 def test_the_command_prints_a_bad_entry_as_one_line_and_saves_nothing(
     run: Path, tmp_path: Path
 ) -> None:
@@ -177,6 +227,12 @@ def test_out_never_replaces_a_file_that_holds_no_priorities(
         )
         assert code == 0, err
     assert read_feedback(mine).regions[0].priority == "high"
+    (run / "feedback.yaml").write_text("notes: mine\n")  # not typed as --out: not named so
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
+    assert code == 2 and err.strip() == (
+        f"ffade: error: {run / 'feedback.yaml'}: a file that holds no priorities (no 'regions') "
+        "is there; feedback overwrites only its own answers: move it away, or save with --out FILE"
+    )
 
 
 def test_examples_and_no_examples_together_are_refused(run: Path, in_process) -> None:
@@ -209,9 +265,11 @@ def test_by_default_feedback_asks_only_about_rules_with_enough_evidence(
     run: Path, in_process
 ) -> None:
     """The planted single state (one evaluation) is a region but too thin for a rule."""
-    code, out, _ = in_process("feedback", str(run), answers="h\nl\n")
+    code, out, _ = in_process("feedback", str(run), answers="h\n")
     assert code == 0
     assert "2 failure rules (threshold 0.5, min evaluations 1, each with enough evidence)" in out
+    code, out, _ = in_process("feedback", str(run), answers="l\n")
+    assert code == 0 and "1 of these rules are already answered (--redo to ask again)" in out
     feedback = read_feedback(run / "feedback.yaml")
     assert feedback.slices == "rules"
     assert sorted(r.conditions for r in feedback.regions) == [

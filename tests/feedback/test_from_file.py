@@ -9,7 +9,7 @@ import yaml
 
 from ffade.errors import FfadeError
 from ffade.feedback.from_file import read_priorities
-from ffade.feedback.priorities import load_regions
+from ffade.feedback.priorities import RegionFeedback, load_regions, new_feedback
 from ffade.summarize.regions import Region
 
 
@@ -55,18 +55,29 @@ def test_regions_not_listed_take_the_default_and_concepts_not_named_their_neutra
 def test_a_saved_feedback_yaml_serves_as_a_priorities_file(
     run: Path, regions: list[Region], tmp_path: Path
 ) -> None:
-    """Entries carry feedback.yaml's informational keys (states, description...): ignored."""
+    """The file as `ffade feedback` saves it (its run, settings and grid; entries with states,
+    description...): what is not a priority is ignored."""
     landscape, _ = load_regions(run, slices="regions")
-    entry = {
-        "id": regions[2].id,
-        "priority": "high",
-        "conditions": regions[2].conditions,
-        "states": regions[2].states.tolist(),
-        "source": "interactive",
-    }
-    data = {"run": str(run), "threshold": 0.5, "min_evaluations": 1, "regions": [entry]}
-    chosen = read_priorities(write(tmp_path / "feedback.yaml", data), landscape, regions)
+    saved = new_feedback(run, landscape, 0.5, 1, "regions")
+    saved.answer(RegionFeedback.of(regions[2], "high", "interactive"))
+    chosen = read_priorities(saved.save(tmp_path / "feedback.yaml"), landscape, regions)
     assert [priority for _, priority, _ in chosen] == ["skip", "skip", "high"]
+
+
+def test_a_mapping_is_read_as_the_file_and_named_priorities(
+    run: Path, regions: list[Region]
+) -> None:
+    """``ffade.mitigate``'s dict: sources and errors name the argument, no file is written."""
+    landscape, _ = load_regions(run, slices="regions")
+    chosen = read_priorities({"regions": [{"rank": 2, "priority": "low"}]}, landscape, regions)
+    assert [source for _, _, source in chosen] == [
+        "priorities default",
+        "priorities regions[0] (rank)",
+        "priorities default",
+    ]
+    with pytest.raises(FfadeError) as error:
+        read_priorities({"regionz": []}, landscape, regions)
+    assert str(error.value) == "priorities: unknown key 'regionz'; allowed: regions, default"
 
 
 @pytest.mark.parametrize(
