@@ -22,7 +22,7 @@ from ffade.api.pieces import (
     module_config,
     task_config,
 )
-from ffade.api.run import Run
+from ffade.api.run import Run, check_slices
 from ffade.errors import FfadeError
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
@@ -115,6 +115,7 @@ def mitigate(
     trainer: dict[str, Any] | None = None,
     threshold: float = 0.5,
     min_evaluations: int = 1,
+    slices: str = "rules",
     redo: bool = False,
     **finetuner_args: Any,
 ) -> Run:
@@ -131,7 +132,8 @@ def mitigate(
             FineTuner class, or ``{class_path, init_args}``.
         max_epochs: fine-tuning epochs (the Trainer's).
         seed, save_dir, name, trainer: as for :func:`discover`.
-        threshold, min_evaluations: how regions are found, as ``ffade report``'s options.
+        threshold, min_evaluations, slices: how regions are found, as ``ffade report``'s
+            options (``slices="regions"`` for a run with no failure rule, microscopic ones often).
         redo: replace a feedback.yaml whose answers ``priorities`` would change (a person's
             ranking is never replaced without it, as ``ffade feedback --from`` needs ``--redo``).
         **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
@@ -145,13 +147,17 @@ def mitigate(
 
     run = Run.of(run)
     seed = _check_seed(seed)
+    check_slices(slices)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
         given = _priorities(priorities)  # a mapping is applied as it is: no file is written
-        feedback_from_file(
-            run.dir, given, feedback, threshold, min_evaluations, redo=redo, redo_hint=hint
-        )
+        try:
+            feedback_from_file(
+                run.dir, given, feedback, threshold, min_evaluations, None, slices, redo, hint
+            )
+        except FfadeError as error:  # said as the argument a Python caller types
+            raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
     check_plugins_known(run.summary.get("task") or {}, run.dir)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)

@@ -146,7 +146,6 @@ def report(
     Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
     does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
     """
-    from ffade.summarize.regions import SLICE_KINDS
     from ffade.summarize.report import build_report
 
     _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
@@ -154,8 +153,7 @@ def report(
     axes = [axes] if isinstance(axes, str) else axes  # one label, as `--axes rotation` gives
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
-    if slices not in SLICE_KINDS:
-        raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
+    check_slices(slices)
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
     other = None if compare is None else Run.of(compare).dir
@@ -174,3 +172,11 @@ def _check_options(options: dict[str, Any], allowed: tuple[str, ...]) -> None:
         raise FfadeError(
             f"report: unknown option {unknown[0]!r}{hint}; allowed: {', '.join(allowed)}"
         )
+
+
+def check_slices(slices: Any) -> None:
+    """``slices`` as ``--slices`` takes it: "rules" or "regions"."""
+    from ffade.summarize.regions import SLICE_KINDS
+
+    if slices not in SLICE_KINDS:
+        raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")

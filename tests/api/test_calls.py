@@ -270,3 +270,31 @@ def test_a_run_whose_in_process_plugin_is_gone_says_to_register_it_again() -> No
     assert str(error.value).endswith("ffade.register('target', 'callable_target', ...)")
     ffade.register("target", "callable_target", ffade.CallableTarget(MarginModule()))
     check_plugins_known({**task, "target": {"name": "callable_target", "args": {}}}, "RUN")
+
+
+def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
+    """A run whose evidence backs no rule (microscopic ones often) is fixed by its regions; the
+    error said to pass ``--slices regions``, a flag a Python caller has no way to give."""
+    task = {
+        "target": "digits_cnn",
+        "dataset": "digits",
+        "reward": "misclassification",
+        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
+        "max_inputs": 8,
+    }
+    run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=tmp_path)
+    log = run.dir / "evaluations.jsonl"
+    failing = [line for line in log.read_text().splitlines() if '"failed": true' in line]
+    log.write_text(failing[0] + "\n")  # one failure: a region, but too little evidence for a rule
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, save_dir=tmp_path)
+    assert str(error.value).endswith(
+        "give slices='regions' to prioritize its 1 failure region instead"
+    )
+    with pytest.raises(
+        ffade.FfadeError, match="slices must be one of rules, regions, got 'region'"
+    ):
+        ffade.mitigate(run, slices="region", save_dir=tmp_path)
+    small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
+    fixed = ffade.mitigate(run, slices="regions", max_epochs=1, save_dir=tmp_path, **small)
+    assert [r["id"] for r in fixed.mitigation["regions"]] == [run.report_data()["regions"][0]["id"]]
