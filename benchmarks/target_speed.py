@@ -23,6 +23,8 @@ from discovery import digits_task  # benchmarks/discovery.py, beside this script
 
 from ffade import registry
 from ffade.auto_batch import probe_batch_size
+from ffade.devices import usable_device
+from ffade.errors import FfadeError
 from ffade.evaluator import Evaluator
 from ffade.task import build_task
 
@@ -84,6 +86,10 @@ def main() -> None:
     parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
     parser.add_argument("--skip-auto", action="store_true", help="skip the auto batch probe")
     args = parser.parse_args()
+    try:  # one line, not torch's traceback at the first tensor moved there
+        usable_device(args.device)
+    except FfadeError as exc:
+        parser.error(f"argument --device: {exc}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
     for name in args.targets:
         speed_table(name, args.device, not args.no_compile)

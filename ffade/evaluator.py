@@ -64,6 +64,8 @@ class Evaluator:
         warn_invalid: warn at the first invalid evaluation; False for evaluations off the
             record (coverage probes, the unchanged check of ``only_passing_inputs``), so that a
             run warns once, from the evaluations it counts.
+        split_ids: each input's id in its split, for messages, when ``task.inputs`` holds only
+            some of the split (``ffade check`` reads only the inputs its pairs name).
 
     Attributes:
         changes: builds the changed inputs the target is run on (also for pictures of them).
@@ -78,8 +80,10 @@ class Evaluator:
         cache_bytes: int = DEVICE_CACHE_BYTES,
         ranks: Ranks = SINGLE_PROCESS,
         warn_invalid: bool = True,
+        split_ids: np.ndarray | None = None,
     ) -> None:
         self.task = task
+        self.split_ids = split_ids
         self.ranks = ranks
         self.warn_invalid = warn_invalid
         self.changes = ChangedInputs(task, cache_bytes)
@@ -248,9 +252,10 @@ class Evaluator:
             reward = self.task.reward
             name = reward.plugin_name or type(reward).__name__
             what = f"reward '{name}' gave reward {rewards[row]} for metric {metrics[row]}"
+        split_id = ids[row] if self.split_ids is None else self.split_ids[ids[row]]
         warnings.warn(
-            f"{what} (not a finite number) on input "
-            f"{int(ids[row])} at {self.space.values(states[row])}; such evaluations "
+            f"{what} (not a finite number) on input {int(split_id)} at "
+            f"{self.space.values(states[row])}; such evaluations "
             "count as 'invalid' (summary.json), not as passes or failures",
             stacklevel=2,
         )

@@ -139,8 +139,10 @@ class FfadeCLI(LightningCLI):
         run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
         if subcommand == "fit":
             _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
-        # runs/NAME/version_N: the folders this run is about to make
+        # runs/NAME/version_N: the folders this run is about to make; under data parallelism
+        # they are rank 0's, so another rank removing them would pull them from under rank 0
         fresh = [d for d in (run_dir, *run_dir.parents[:2]) if not d.exists()]
+        fresh = fresh if self.trainer.global_rank == 0 else []
         try:
             super()._run_subcommand(subcommand)
         except FfadeError:

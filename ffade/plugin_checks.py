@@ -141,10 +141,30 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
             f"dataset '{name}': split({split!r}) returned {type(items).__name__}; return a "
             "sequence of (input, reference) pairs"
         ) from None
-    for index, item in enumerate(items):
+    _check_pairs(name, split, enumerate(items))
+    return items if first is None else items[:first]
+
+
+def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
+    """The split unread: the dataset's own sequence when it returns one (a folder of photos
+    decodes an image only when it is indexed), else :func:`split_pairs`' list. Check the pairs
+    read from it with :func:`pairs_at`."""
+    items = dataset.split(split)
+    return items if isinstance(items, Sequence) else split_pairs(dataset, split)
+
+
+def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> list[Any]:
+    """The (input, reference) pairs at positions ``ids`` of a split's ``items``, refused as
+    :func:`split_pairs` refuses them: reading a few pairs of a large split reads only those."""
+    picked = [(int(i), items[int(i)]) for i in ids]
+    _check_pairs(dataset.plugin_name or type(dataset).__name__, split, picked)
+    return [item for _, item in picked]
+
+
+def _check_pairs(name: str, split: str, indexed: Any) -> None:
+    for index, item in indexed:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise PluginError(
                 f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
                 "not an (input, reference) pair; return a sequence of such pairs"
             )
-    return items if first is None else items[:first]

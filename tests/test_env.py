@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -169,3 +171,22 @@ def test_a_nan_reward_is_warned_as_the_reward_s_not_the_target_s(monkeypatch) ->
     (message,) = [str(w.message) for w in caught if "invalid" in str(w.message)]
     assert message.startswith("reward 'margin' gave reward nan for metric ")
     assert "the target's outputs" not in message and evaluator.invalid == 2
+
+
+def test_an_invalid_evaluation_names_its_input_s_id_in_the_split(monkeypatch) -> None:
+    """``ffade check`` evaluates only the inputs its pairs name, renumbered from 0; the warning
+    names the input by its id in the split (``split_ids``), as the suite does."""
+    import warnings
+
+    import torch
+
+    task = build_task(synthetic_spec())
+    predict = task.target.predict
+    monkeypatch.setattr(task.target, "predict", lambda inputs: predict(inputs) * torch.nan)
+    picked = replace(task, inputs=[task.inputs[5], task.inputs[7]])
+    evaluator = Evaluator(picked, batch_size=8, split_ids=np.array([5, 7]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluator.evaluate(np.array([1]), np.array([[1, 2, 3]]))
+    (message,) = [str(w.message) for w in caught if "invalid" in str(w.message)]
+    assert "on input 7 at" in message

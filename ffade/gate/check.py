@@ -129,7 +129,7 @@ def run_check(
     suite = read_suite(suite_path)
     task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
     with target_setup_errors():
-        results = evaluate_cases(suite.cases, split_tasks(task), batch_size)
+        results = evaluate_cases(suite.cases, split_tasks(task, read_heldout=False), batch_size)
     if junit is not None:
         name = f"ffade.{Path(suite_path).stem}"
         write_junit(results, junit, name, time.monotonic() - started)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.gate.suite import SUITE_SPLITS, Case
-from ffade.plugin_checks import split_pairs
+from ffade.plugin_checks import pairs_at, split_pairs, split_sequence
 from ffade.task import Task, build_task
 
 SETUP_ERROR = re.compile(r"cuda|nvidia|\bmps\b|device|driver|state_dict|PytorchStreamReader", re.I)
@@ -81,15 +81,18 @@ class CaseResult:
         return entry
 
 
-def split_tasks(task_spec: dict[str, Any]) -> dict[str, Task]:
+def split_tasks(task_spec: dict[str, Any], read_heldout: bool = True) -> dict[str, Task]:
     """The task on each suite split, sharing one target, dataset and reward (loaded once).
 
     The discovery split keeps the run's ``max_inputs`` (input ids index it as the run did); the
-    held-out split is whole, as the fine-tuner's guard reads it.
+    held-out split is whole, as the fine-tuner's guard reads it. ``read_heldout`` False leaves it
+    unread where the dataset allows (:func:`split_sequence`): ``ffade check`` needs only the
+    inputs its pairs name, a few hundred of what may be 10,000 photos; export reads them all.
     """
     spec = dict(task_spec, split="discovery")
     discovery = build_task(spec)
-    heldout_inputs = split_pairs(discovery.dataset, "heldout")
+    read = split_pairs if read_heldout else split_sequence
+    heldout_inputs = read(discovery.dataset, "heldout")
     tasks = {"discovery": discovery}
     if heldout_inputs:
         d = discovery
@@ -130,7 +133,12 @@ def evaluate_cases(
                 f"{len(task.inputs)} inputs: was it exported from another dataset?"
             )
         states = np.concatenate([states for _, states in pieces])
-        failed = Evaluator(task, batch_size=batch_size).evaluate(ids, states).failed
+        # the inputs the pairs name, and nothing else of the split, renumbered in order: the
+        # same pairs in the same batches, so the same verdicts
+        named, positions = np.unique(ids, return_inverse=True)
+        inputs = pairs_at(task.dataset, split, task.inputs, named)
+        evaluator = Evaluator(replace(task, inputs=inputs), batch_size, split_ids=named)
+        failed = evaluator.evaluate(positions, states).failed
         ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])
         for i, part in enumerate(np.split(failed, ends[:-1])):
             counts[i][split] = (int(part.sum()), len(part))

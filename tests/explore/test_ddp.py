@@ -132,3 +132,18 @@ def test_a_killed_two_process_run_resumes_on_two_processes(tmp_path: Path) -> No
     one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
     # the checkpoint holds the random streams: the resumed run is the uninterrupted one
     assert len(assert_same_run(one, resumed)) == 3000
+
+
+def test_a_task_refused_on_two_processes_says_why_and_leaves_no_run(tmp_path: Path) -> None:
+    """Every rank refuses the task, each in the same line; rank 1 used to remove rank 0's run
+    directory under it, so rank 0 said ``file not found: .../summary.json.tmp`` instead."""
+    config = write_config(tmp_path / "c.yaml", eval_batch_size=4)
+    device = "--model.init_args.task.target.args.device=banana"
+    result = ffade("fit", "--config", str(config), device, *TWO_PROCESSES, timeout=600)
+    assert result.returncode == 2, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
+    assert errors and set(errors) == {
+        "ffade: error: device 'banana' is not a device; e.g. cpu, cuda, cuda:1"
+    }
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "runs").exists()  # nothing was computed, so nothing is left

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import torch
@@ -13,10 +15,12 @@ import yaml
 from ffade_synthetic.data import SyntheticDataset
 
 from ffade.cli import main
+from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.priorities import load_regions
+from ffade.gate.check import run_check
 from ffade.gate.evaluate import split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
 from ffade.gate.suite import read_suite
@@ -456,3 +460,51 @@ def test_held_out_pairs_of_an_only_passing_run_skip_inputs_failing_unchanged(
         f"ffade: note: task.only_passing_inputs: held-out pairs come from the {kept} of "
         f"{len(heldout.inputs)} held-out inputs" in capsys.readouterr().err
     )
+
+
+class LazySplit(Sequence):
+    """A split read one pair at a time, as a folder of photos is; it notes each position read."""
+
+    def __init__(self, pairs: list, read: list[int]) -> None:
+        self.pairs, self.read = pairs, read
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> tuple:  # type: ignore[override]
+        self.read.append(index)
+        return self.pairs[index]
+
+
+class LazySynthetic(SyntheticDataset):
+    """The synthetic dataset with a held-out split read lazily."""
+
+    read: ClassVar[list[int]] = []
+
+    def split(self, name: str) -> Sequence:
+        pairs = super().split(name)
+        return LazySplit(pairs, LazySynthetic.read) if name == "heldout" else pairs
+
+
+def test_check_reads_only_the_held_out_inputs_its_pairs_name(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    data = yaml.safe_load(suite_path.read_text())
+    data["task"]["dataset"]["name"] = "lazy_synthetic"
+    for case in data["cases"]:  # held-out inputs 1 and 3 of 4, each at a state of its own
+        case["pairs"]["heldout"] = [[1, 0], [3, len(case["states"]) - 1]]
+    edited = tmp_path / "suite.yaml"
+    edited.write_text(yaml.safe_dump(data))
+    LazySynthetic.read.clear()
+    register("dataset", "lazy_synthetic", LazySynthetic)
+    try:
+        results = run_check(edited)
+        assert sorted(set(LazySynthetic.read)) == [1, 3]  # not the whole split
+        whole = split_tasks(read_suite(edited).task)["heldout"]  # read whole, as export does
+    finally:
+        unregister("dataset", "lazy_synthetic")
+    space = whole.space
+    for result in results:  # the verdicts of these pairs evaluated on the whole split
+        ids, states = result.case.split_pairs("heldout", space)
+        failed = Evaluator(whole, batch_size=64).evaluate(ids, states).failed
+        assert result.per_split["heldout"] == (int(failed.sum()), 2)
