@@ -59,6 +59,22 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     require_within(0, 1, exploration_fraction=args["exploration_fraction"])
 
 
+def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> str | None:
+    """A note when the steps taken before the DQN's first gradient update spend the whole
+    budget, so that no choice is a learned one: a run that reads as a DQN search but is not.
+
+    A macroscopic step of ``num_envs`` pairs adds that many transitions; the first update comes
+    once ``learning_starts`` are stored, so its first informed step is the one after."""
+    untrained = max(-(-learning_starts // num_envs), 1) * num_envs
+    if payable > untrained:
+        return None
+    return (
+        f"num_envs {num_envs} spends all {payable} evaluations before the DQN's first gradient "
+        f"update (after learning_starts {learning_starts} transitions): none of its choices is "
+        "learned; a smaller num_envs or a larger budget lets it learn"
+    )
+
+
 def check_epsilon(epsilon: float) -> None:
     """The epsilon-greedy bandit's probability of a random state."""
     require_within(0, 1, epsilon=epsilon)

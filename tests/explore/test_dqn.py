@@ -36,6 +36,20 @@ def test_makes_gradient_updates_that_change_the_network(tmp_path: Path) -> None:
     assert changed
 
 
+@pytest.mark.parametrize(("num_envs", "noted"), [(256, True), (32, False)])
+def test_a_budget_spent_before_the_first_update_is_noted(
+    tmp_path: Path, capsys, num_envs: int, noted: bool
+) -> None:
+    """One step of 256 spends a budget of 200 before any gradient update: the 'DQN' run is an
+    untrained one, and the user is told; steps of 32 learn from the third on."""
+    explorer = DQNExplorer(task=synthetic_spec(), budget=200, num_envs=num_envs, learning_starts=64)
+    discover(explorer, tmp_path, seed=0, name="a")
+    notes = [line for line in capsys.readouterr().err.splitlines() if "ffade: note:" in line]
+    said = "num_envs 256 spends all 200 evaluations before the DQN's first gradient update"
+    assert any(said in note for note in notes) == noted, notes
+    assert (explorer.iterations == 1) == noted  # one step chose every pair
+
+
 def test_a_target_without_features_explores_without_warnings(tmp_path: Path) -> None:
     """docs/plugins.md: features are optional. The default (no features, shape (B, 0)) once made
     torch warn about std() degrees of freedom on stderr before every DQN run."""
