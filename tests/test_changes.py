@@ -57,3 +57,25 @@ def test_the_device_cache_changes_nothing_but_speed(changes: ChangedInputs) -> N
     assert torch.equal(inputs, plain_inputs)
     assert torch.equal(references, plain_references)
     assert references.tolist() == [changes.task.inputs[int(i)][1] for i in ids]
+
+
+def test_a_split_too_big_to_cache_is_never_collated_whole(
+    changes: ChangedInputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size is judged from one collated input: a split of 10,000 photos once took
+    gigabytes to collate only to be refused the cache."""
+    dataset, sizes = changes.task.dataset, []
+    collate = dataset.collate
+    monkeypatch.setattr(
+        dataset, "collate", lambda items: (sizes.append(len(items)), collate(items))[1]
+    )
+    image, label = collate([changes.task.inputs[0]])
+    one = image.numel() * image.element_size() + label.numel() * label.element_size()
+    count = len(changes.task.inputs)
+    too_small = ChangedInputs(changes.task, cache_bytes=one * count - 1)
+    too_small.build(*pairs(too_small))
+    assert too_small._cache is False and max(sizes) < count
+    sizes.clear()
+    fits = ChangedInputs(changes.task, cache_bytes=one * count)
+    fits.build(*pairs(fits))
+    assert fits._cache is not False and max(sizes) == count
