@@ -353,6 +353,15 @@ def _expected_types(message: str) -> str:
     types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
     given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
     got = f", got {given[0].strip()}" if given else ""
+    if (
+        "Expected a <class 'NoneType'>" in message
+        and got == ", got None"
+        and "<class 'str'>" in message
+    ):
+        return (  # --model.init_args.task.max_inputs null reaches the task as the text "None"
+            "null given on the command line arrives as the text 'None' (a jsonargparse limit "
+            "for task keys); leave the option out, or write null in the config"
+        )
     return f"expected {' or '.join(dict.fromkeys(types))}{got}"
 
 

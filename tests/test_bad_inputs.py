@@ -214,6 +214,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
     ),
+    "task_key_null_cli": (  # said 'expected int, got None' of the null the user gave
+        ["fit", "--config", "{config}", "--model.init_args.task.max_inputs", "null"],
+        "null given on the command line arrives as the text 'None'",
+    ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
     "unknown_option": (
         ["fit", "--config", "{config}", "--trainer.max_epochz", "2"],
