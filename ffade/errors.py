@@ -7,6 +7,7 @@ traceback is for our bugs, not for a misspelled plugin name.
 from __future__ import annotations
 
 import argparse
+import math
 import numbers
 import sys
 from pathlib import Path
@@ -84,6 +85,24 @@ def require_above(bound: float, **init_args: float) -> None:
     for key, value in init_args.items():
         if not value > bound:
             raise FfadeError(f"model.init_args.{key} must be above {bound}, got {value}")
+
+
+def failure_rate(text: str) -> float:
+    """An argparse type: a failure rate in (0, 1], as ``--threshold`` takes (NaN refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a failure rate in (0, 1], got {text!r}")
+    return value
+
+
+def whole_number_from_1(text: str) -> int:
+    """An argparse type: a count of at least 1, as ``--min-evaluations`` takes."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1, got {text!r}")
+    return int(text)
 
 
 def writable_dir(path: str | Path, option: str) -> Path:

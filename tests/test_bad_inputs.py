@@ -317,7 +317,12 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "report_threshold_text": (  # argparse printed its usage block before the error line
         ["report", "{finished}", "--threshold", "abc"],
-        "ffade: error: argument --threshold: invalid float value: 'abc' (see ffade report --help)",
+        "ffade: error: argument --threshold: expected a failure rate in (0, 1], got 'abc' (see "
+        "ffade report --help)",
+    ),
+    "feedback_min_evaluations_zero": (  # said 'min_evaluations 0', not the option typed
+        ["feedback", "{finished}", "--min-evaluations", "0"],
+        "ffade: error: argument --min-evaluations: expected a whole number from 1, got '0'",
     ),
     "export_to_missing": (["export", "{finished}"], "required: --to (see ffade export --help)"),
     "plugins_kind_typo": (["plugins", "targets"], "argument kind: invalid choice: 'targets'"),

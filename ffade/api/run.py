@@ -40,8 +40,8 @@ class Run:
         if not isinstance(run, (Run, str, Path)):
             raise FfadeError(f"run: expected a run directory (a path or a Run), got {run!r}")
         run = run if isinstance(run, Run) else cls(Path(run))
-        if not run.dir.is_dir():
-            raise FfadeError(f"run directory '{run.dir}' does not exist or is not a directory")
+        if not run.dir.exists():  # a file (RUN/summary.json) is named by read_summary
+            raise FfadeError(f"run directory '{run.dir}' does not exist")
         return run
 
     @property

@@ -274,8 +274,8 @@ def load_landscape(run_dir: str | Path) -> Landscape:
             malformed, a record's state lies off the grid, or policy.npy does not match the grid.
     """
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise FfadeError(f"run directory '{run_dir}' does not exist or is not a directory")
+    if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
+        raise FfadeError(f"run directory '{run_dir}' does not exist")
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
     shape = grid.shape

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, failure_rate, whole_number_from_1
 from ffade.summarize.landscape import Landscape, is_numeric, wilson_interval
 
 
@@ -180,14 +180,14 @@ def add_region_arguments(parser: argparse.ArgumentParser) -> None:
     ``ffade feedback``), so they agree."""
     parser.add_argument(
         "--threshold",
-        type=float,
+        type=failure_rate,
         default=DEFAULT_THRESHOLD,
         help="failure rate at which a concept state counts as failing "
         f"(default {DEFAULT_THRESHOLD})",
     )
     parser.add_argument(
         "--min-evaluations",
-        type=int,
+        type=whole_number_from_1,
         default=DEFAULT_MIN_EVALUATIONS,
         help="evaluations a state needs before it can count as failing "
         f"(default {DEFAULT_MIN_EVALUATIONS})",

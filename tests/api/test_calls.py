@@ -134,7 +134,7 @@ def test_class_names_become_plugin_names_in_snake_case(cls: str, name: str) -> N
     assert snake_case(cls) == name
 
 
-def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
+def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     spec = synthetic_spec()
     with pytest.raises(ffade.FfadeError, match="unknown target 'nope'; known targets:"):
         ffade.discover(task=spec, target="nope", explorer="random", budget=10, save_dir=tmp_path)
@@ -174,12 +174,15 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path) -> None:
         assert str(error.value) == f"seed: expected an integer, got {seed!r}"
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
-    for not_a_run in (tmp_path / "missing", a_file):
+    for not_a_run, expected in (
+        (tmp_path / "missing", f"run directory '{tmp_path / 'missing'}' does not exist"),
+        (a_file, f"'{a_file}' is a file; give the run directory that holds it ('{tmp_path}')"),
+    ):
         with pytest.raises(ffade.FfadeError) as error:
             ffade.mitigate(not_a_run)
-        # the line `ffade report` prints for the same path, after "ffade: error: "
-        expected = f"run directory '{not_a_run}' does not exist or is not a directory"
-        assert str(error.value) == expected
+        assert str(error.value) == expected  # the line `ffade report` prints after "error: "
+        assert main(["report", str(not_a_run)]) == 2
+        assert capsys.readouterr().err == f"ffade: error: {expected}\n"
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(tmp_path, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
