@@ -166,6 +166,8 @@ def read_priorities(
         set(data if isinstance(data, dict) else {}) - {"regions", "default", *_SAVED_KEYS},
         key=str,
     )
+    if {"task", "evaluations"} <= set(unknown):  # a run's summary.json or report data
+        raise FfadeError(f"{path}: a run's summary, not a priorities file (regions, default)")
     if unknown:
         raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default")
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list):

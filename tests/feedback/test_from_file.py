@@ -138,6 +138,8 @@ def test_the_rank_error_says_how_many_regions_there_are(
         ({"regions": [], "default": "never"}, "default: priority 'never' is not allowed"),
         # a misspelt 'regions' is named as the typo it is, not as a missing list
         ({"regionz": [{"rank": 1, "priority": "high"}]}, "unknown key 'regionz'; allowed: regions"),
+        # --from RUN/summary.json: said 'unknown key budget'
+        ({"budget": 10, "evaluations": 10, "task": {}}, "a run's summary, not a priorities file"),
     ],
 )
 def test_a_malformed_file_is_one_line(
