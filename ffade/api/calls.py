@@ -10,6 +10,7 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 from __future__ import annotations
 
 import difflib
+import inspect
 import numbers
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,17 @@ def mitigate(
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
-    return fit(_config(model, seed, save_dir, name, trainer))
+    try:
+        return fit(_config(model, seed, save_dir, name, trainer))
+    except FfadeError as error:  # max_epoch=1 went to the fine-tuner: name mitigate's own
+        own = [p for p in inspect.signature(mitigate).parameters if p != "finetuner_args"]
+        for key in finetuner_args:
+            close = difflib.get_close_matches(key, own, n=1)
+            if close and f"Option '{key}' is not accepted" in str(error):
+                raise FfadeError(
+                    f"mitigate: unknown argument {key!r} (did you mean {close[0]!r}?)"
+                ) from None
+        raise
 
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:

@@ -301,3 +301,6 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
     fixed = ffade.mitigate(run, slices="regions", max_epochs=1, save_dir=tmp_path, **small)
     assert [r["id"] for r in fixed.mitigation["regions"]] == [run.report_data()["regions"][0]["id"]]
+    with pytest.raises(ffade.FfadeError) as error:  # not the fine-tuner's list of arguments
+        ffade.mitigate(run, max_epoch=1, save_dir=tmp_path)
+    assert str(error.value) == "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?)"
