@@ -87,3 +87,22 @@ def test_quickstart_as_shipped(tmp_path: Path) -> None:
     assert summary["evaluations"] == 3000 and summary["wall_seconds"] < 300
     assert summary["failing_concept_states"] > 100
     assert summary["smallest_failing_changes"][0]["steps"] == 1
+
+
+def test_a_mistaken_generation_value_is_one_line_before_the_search(tmp_path: Path) -> None:
+    """``generation: {max_new_tokens: five}`` was a TypeError traceback from ``generate``."""
+    result = ffade(
+        "fit",
+        "--config",
+        "configs/text_quickstart.yaml",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+        "--model.init_args.task.target.args.generation",
+        "{max_new_tokens: five}",
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'tiny_news_bart': generation max_new_tokens 'five' is not allowed; "
+        "expected a whole number, at least 1"
+    ]
+    assert not (tmp_path / "runs").exists()

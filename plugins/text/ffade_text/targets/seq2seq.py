@@ -38,6 +38,38 @@ GENERATION_KEYS = (
 )
 """Generation settings a config may set; sampling stays off unless asked, for memoization."""
 
+_LEAST = {"max_new_tokens": 1, "num_beams": 1, "min_new_tokens": 0, "no_repeat_ngram_size": 0}
+"""Generation settings that count something, with the least each may be."""
+
+
+def check_generation(generation: Any) -> None:
+    """Each generation setting has its key's type, so a mistaken value is one line when the
+    target is built, not a TypeError from inside ``generate`` at the first evaluation."""
+    where = "target 'seq2seq_summarizer': generation"
+    if not isinstance(generation, dict):
+        raise FfadeError(
+            f"{where} must be a mapping such as {{max_new_tokens: 64}}, got {generation!r}"
+        )
+    unknown = sorted(set(generation) - set(GENERATION_KEYS))
+    if unknown:
+        raise FfadeError(
+            f"{where} key {', '.join(map(repr, unknown))} is not allowed; allowed: "
+            f"{', '.join(GENERATION_KEYS)}"
+        )
+    for key, value in generation.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in _LEAST:
+            ok = number and value == int(value) and value >= _LEAST[key]
+            expected = f"a whole number, at least {_LEAST[key]}"
+        elif key in ("do_sample", "early_stopping"):
+            ok, expected = isinstance(value, bool), "true or false"
+        elif key == "repetition_penalty":
+            ok, expected = number and value > 0, "a number above 0 (1: no penalty)"
+        else:  # length_penalty: an exponent on the length, negative favours short summaries
+            ok, expected = number, "a number"
+        if not ok:
+            raise FfadeError(f"{where} {key} {value!r} is not allowed; expected {expected}")
+
 
 class Seq2SeqSummarizer(Target):
     """Any ``AutoModelForSeq2SeqLM`` summarizer, from a hub id or a local directory.
@@ -82,21 +114,16 @@ class Seq2SeqSummarizer(Target):
                 f"target 'seq2seq_summarizer': dtype {dtype!r} is not allowed; "
                 f"choose one of {', '.join(DTYPES)}"
             )
-        unknown = sorted(set(generation or {}) - set(GENERATION_KEYS))
-        if unknown:
-            raise FfadeError(
-                f"target 'seq2seq_summarizer': generation key {', '.join(map(repr, unknown))} is "
-                f"not allowed; allowed: {', '.join(GENERATION_KEYS)}"
-            )
-        if max_input_tokens < 1:
+        check_generation(generation or {})
+        if not _whole(max_input_tokens) or max_input_tokens < 1:
             raise FfadeError(
                 f"target 'seq2seq_summarizer': max_input_tokens must be at least 1, "
-                f"got {max_input_tokens}"
+                f"got {max_input_tokens!r}"
             )
-        if cpu_threads is not None and cpu_threads < 1:
+        if cpu_threads is not None and (not _whole(cpu_threads) or cpu_threads < 1):
             raise FfadeError(
                 f"target 'seq2seq_summarizer': cpu_threads must be at least 1 (or null for "
-                f"torch's default), got {cpu_threads}"
+                f"torch's default), got {cpu_threads!r}"
             )
         self.cpu_threads = cpu_threads
         self.name = str(model)
@@ -159,6 +186,10 @@ class Seq2SeqSummarizer(Target):
         return [_shorten(a, 400) for a in inputs]
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 3] + "..."
 
@@ -180,14 +211,19 @@ class TinyNewsBart(Seq2SeqSummarizer):
         cpu_threads: int | None = 1,
         weights: str | None = None,
     ) -> None:
-        super().__init__(
-            str(BUNDLED_MODEL),
-            generation={"max_new_tokens": 32, **(generation or {})},
-            max_input_tokens=256,
-            device=device,
-            cpu_threads=cpu_threads,
-            weights=weights,
-        )
+        try:  # errors name the target the config names, as hf_pipeline's do
+            check_generation(generation or {})  # before it is merged with the defaults
+            super().__init__(
+                str(BUNDLED_MODEL),
+                generation={"max_new_tokens": 32, **(generation or {})},
+                max_input_tokens=256,
+                device=device,
+                cpu_threads=cpu_threads,
+                weights=weights,
+            )
+        except FfadeError as exc:
+            message = str(exc).replace("target 'seq2seq_summarizer'", "target 'tiny_news_bart'")
+            raise PluginError(message) from exc
 
 
 def load(
