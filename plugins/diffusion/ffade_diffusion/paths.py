@@ -16,6 +16,6 @@ def check_local_path(model: str, who: str) -> None:
     if model.startswith(("~", "/", ".")) and not Path(model).expanduser().is_dir():
         raise FfadeError(
             f"{who}: model {model!r} is not a directory; download the weights there first "
-            "(huggingface-cli download HUB_ID --local-dir DIR), or give a hub id already in the "
+            "(hf download HUB_ID --local-dir DIR), or give a hub id already in the "
             "Hugging Face cache"
         )

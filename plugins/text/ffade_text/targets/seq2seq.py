@@ -24,7 +24,22 @@ BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
-OFFLINE_HINT = "hub id, read from the Hugging Face cache only; local_files_only: false downloads it"
+FETCH_HINT = (
+    "download the model there first (hf download HUB_ID --local-dir DIR), or give a hub id "
+    "already in the Hugging Face cache"
+)
+"""What to do about a model directory that is not there (the same words as ffade-diffusion)."""
+
+
+def offline_hint(model: str, local_files_only: bool = True) -> str:
+    """What to do about a hub id that is not in the cache: runs never download by surprise."""
+    if not local_files_only:  # a download was asked for and failed: the hub's reason follows
+        return "hub id, downloading"
+    return (
+        f"hub id, not in the Hugging Face cache: fetch it once with `hf download {model}`, or "
+        "give a local directory; local_files_only: false downloads it at run time"
+    )
+
 
 GENERATION_KEYS = (
     "max_new_tokens",
@@ -241,7 +256,9 @@ def load(
 
     local = Path(model).expanduser().is_dir()
     if not local and model.startswith((".", "/", "~")):
-        raise PluginError(f"target 'seq2seq_summarizer': model directory {model!r} does not exist")
+        raise PluginError(
+            f"target 'seq2seq_summarizer': model directory {model!r} does not exist; {FETCH_HINT}"
+        )
     only_local = local_files_only or local
     source = str(Path(model).expanduser()) if local else model
     try:
@@ -269,7 +286,7 @@ def load(
         )
         raise PluginError(
             f"target 'seq2seq_summarizer': cannot load {model!r} "
-            f"({'local directory' if local else OFFLINE_HINT}): "
+            f"({'local directory' if local else offline_hint(model, only_local)}): "
             f"{first}{bundled}"
         ) from exc
     return net, tok

@@ -68,7 +68,7 @@ class DigitsCNNTarget(ImageClassifier):
         channels_last: bool = False,
         compile: bool = False,
     ) -> None:
-        check_weights_name(weights, BUNDLED, 'digits_cnn')
+        check_weights_name(weights, BUNDLED, "digits_cnn")
         network = DigitsCNN()
         if weights == BUNDLED:
             with as_file(files("ffade_vision") / "checkpoints" / "digits_cnn.pt") as path:

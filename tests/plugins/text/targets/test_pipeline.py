@@ -50,9 +50,11 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
         HFTextPipeline("image-classification", "tiny_sentiment")
     with pytest.raises(PluginError, match="label 'neutral' is not one of the model's labels"):
         HFTextPipeline("text-classification", "tiny_sentiment", labels=["neutral"])
-    with pytest.raises(PluginError, match="does not exist"):
+    with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
         HFTextPipeline("text-classification", str(tmp_path / "missing"))
-    with pytest.raises(PluginError, match="not in the Hugging Face cache") as error:
+    with pytest.raises(
+        PluginError, match="cache: fetch it once with `hf download nobody/"
+    ) as error:
         HFTextPipeline("text-classification", "nobody/no-such-model-here")
     assert "\n" not in str(error.value)
 

@@ -51,10 +51,11 @@ def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
         HFImagePipeline(str(tiny_vit), labels=["cat"])
     with pytest.raises(PluginError, match="task 'summarization' is not allowed"):
         HFImagePipeline(str(tiny_vit), task="summarization")
-    with pytest.raises(PluginError, match="not in the Hugging Face cache") as error:
+    fetch = r"not in the Hugging Face cache: fetch it once with `hf download nobody/no-such-vit`"
+    with pytest.raises(PluginError, match=fetch) as error:
         HFImagePipeline("nobody/no-such-vit")
     assert "\n" not in str(error.value)
-    with pytest.raises(PluginError, match="does not exist"):
+    with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
         HFImagePipeline(str(tmp_path / "missing"))
 
 
