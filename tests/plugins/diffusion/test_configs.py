@@ -106,3 +106,21 @@ def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
         assert len(fixes) == 1 and len(retest["cases"]) > 1
         assert fixes[0]["failure_rate_after"] < fixes[0]["failure_rate_before"]
     assert (m["fixed_weights"] is not None) == m["accepted"]
+
+
+def test_two_concepts_filling_one_slot_are_one_line_before_any_image(tmp_path: Path) -> None:
+    """A second prompt_slot on {style} overwrote the first: its values were recorded, never
+    drawn, so the landscape blamed words the images never had."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    task = config["model"]["init_args"]["task"]
+    task["concepts"].append({"name": "prompt_slot", "args": {"slot": "style", "label": "look"}})
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "t2i.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade("fit", "--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [  # no loading bars before it either
+        "ffade: error: concepts 'style' and 'look' both set slot {style}, so one would "
+        "overwrite the other; keep one, with every value in its grid"
+    ]
+    assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))

@@ -22,7 +22,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads
-from ffade_diffusion.concepts import GuidanceScale, InferenceSteps
+from ffade_diffusion.concepts import GuidanceScale, InferenceSteps, check_distinct_fields
 from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import (
     Prompt,
@@ -166,6 +166,7 @@ class DiffusersPipeline(Target):
         """Refuse now, not mid-search, a prompt the concepts make longer than the text encoder
         reads: each prompt with every concept's longest words must fit."""
         self.check_neutral_settings(concepts)
+        check_distinct_fields(concepts)
         if not all(isinstance(p, Prompt) for p in inputs):
             return  # predict says what inputs it takes
         tokenizer = self.pipeline.tokenizer

@@ -80,6 +80,7 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         ({"scheduler": "NoScheduler"}, "scheduler 'NoScheduler' is not a diffusers scheduler"),
         # a near miss names the real class; nothing close names common ones
         ({"scheduler": "EulerDiscrete"}, "did you mean .*EulerDiscreteScheduler"),
+        ({"scheduler": "DPMSolver"}, "did you mean DPMSolverMultistepScheduler or "),
         ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
         ({"lora_weights": "/no/such/dir"}, "is not a directory"),
