@@ -4,6 +4,9 @@ weights they name (a tiny Stable Diffusion and a tiny CLIP built from configs)."
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +51,23 @@ def test_sd14_config_runs_on_a_tiny_pipeline(tmp_path: Path) -> None:
     assert summary["status"] == "finished" and summary["evaluations"] == 8
     records = [json.loads(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
     assert len(records) == 8 and all(-1 <= r["metric"] <= 1 for r in records)
+
+
+@pytest.mark.slow  # 45 s on two cores: CI runs it in its slow step
+def test_the_readmes_offline_sd14_commands_run(tmp_path: Path) -> None:
+    """The README's two commands, as printed: tiny stand-ins saved, then sd14.yaml on them."""
+    readme = (REPO / "plugins" / "diffusion" / "README.md").read_text()
+    block = readme.split("every step of the run is the real one", 1)[1].split("```")[1]
+    save, fit = block.strip().replace("\\\n", " ").splitlines()
+    python, *save_args = shlex.split(save)
+    assert python == "python"
+    subprocess.run([sys.executable, *save_args], cwd=tmp_path, check=True, capture_output=True)
+    args = [a.replace("./tiny-", f"{tmp_path}/tiny-") for a in shlex.split(fit)]
+    assert args[:3] == ["ffade", "fit", "--config"]
+    result = ffade(*args[1:], "--trainer.logger.init_args.save_dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "sd14" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 96
 
 
 @pytest.mark.slow  # 146 s on two busy cores (a loop was running): CI runs it in its slow step
