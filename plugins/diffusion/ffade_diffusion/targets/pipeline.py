@@ -112,6 +112,16 @@ class DiffusersPipeline(Target):
             raise FfadeError(
                 f"target '{name}': cpu_threads must be at least 1 or null, got {cpu_threads}"
             )
+        if not isinstance(negative_prompt, str):  # diffusers refused it only when generating
+            raise FfadeError(
+                f"target '{name}': negative_prompt must be text (\"\" for none), "
+                f"got {negative_prompt!r}"
+            )
+        if not 0 <= float(guidance_scale) <= 100:  # the guidance_scale concept's range
+            raise FfadeError(
+                f"target '{name}': guidance_scale must be in [0, 100] (1 or less: no guidance), "
+                f"got {guidance_scale!r}"
+            )
         self.model_name = str(model)
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
         check_size(self.pipeline, height, width, name)

@@ -91,6 +91,11 @@ class HFTextPipeline(Target):
             raise PluginError(f"target '{NAME}': labels are for text-classification only")
         if generation is not None and task != "summarization":
             raise PluginError(f"target '{NAME}': generation is for summarization only")
+        for key, value in (("max_input_tokens", max_input_tokens), ("batch_size", batch_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise PluginError(
+                    f"target '{NAME}': {key} must be a whole number, at least 1; got {value!r}"
+                )
         self.task = task
         self.max_input_tokens = max_input_tokens
         self.batch_size = batch_size

@@ -130,6 +130,11 @@ class Seq2SeqSummarizer(Target):
                 f"choose one of {', '.join(DTYPES)}"
             )
         check_generation(generation or {})
+        if not isinstance(prefix, str):  # it is joined to each article only when predicting
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': prefix must be text (\"summarize: \" for T5), "
+                f"got {prefix!r}"
+            )
         if not _whole(max_input_tokens) or max_input_tokens < 1:
             raise FfadeError(
                 f"target 'seq2seq_summarizer': max_input_tokens must be at least 1, "

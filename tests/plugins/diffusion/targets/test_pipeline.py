@@ -83,6 +83,9 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         ({"scheduler": "DPMSolver"}, "did you mean DPMSolverMultistepScheduler or "),
         ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
+        # both refused only when the first image was generated, with a traceback
+        ({"negative_prompt": 5}, r"negative_prompt must be text \(\"\" for none\), got 5"),
+        ({"guidance_scale": -1}, r"guidance_scale must be in \[0, 100\]"),
         ({"lora_weights": "/no/such/dir"}, "is not a directory"),
         # configs/sd14.yaml's path before the download: not a hub id to fetch
         (

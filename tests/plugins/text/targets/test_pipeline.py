@@ -50,6 +50,11 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
         HFTextPipeline("image-classification", "tiny_sentiment")
     with pytest.raises(PluginError, match="label 'neutral' is not one of the model's labels"):
         HFTextPipeline("text-classification", "tiny_sentiment", labels=["neutral"])
+    # batch_size 0 was transformers' ValueError traceback at the first evaluation
+    with pytest.raises(PluginError, match="batch_size must be a whole number, at least 1; got 0"):
+        HFTextPipeline("text-classification", "tiny_sentiment", batch_size=0)
+    with pytest.raises(PluginError, match="max_input_tokens must be a whole number, at least 1"):
+        HFTextPipeline("text-classification", "tiny_sentiment", max_input_tokens=0)
     with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
         HFTextPipeline("text-classification", str(tmp_path / "missing"))
     with pytest.raises(

@@ -86,6 +86,8 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         Seq2SeqSummarizer(str(tiny_bart), dtype="int8")
     with pytest.raises(FfadeError, match="cpu_threads must be at least 1"):
         Seq2SeqSummarizer(str(tiny_bart), cpu_threads=0)
+    with pytest.raises(FfadeError, match=r"prefix must be text \(\"summarize: \" for T5\), got 5"):
+        Seq2SeqSummarizer(str(tiny_bart), prefix=5)  # a TypeError when predicting, before
 
 
 @pytest.mark.parametrize(
