@@ -128,6 +128,12 @@ class HFTextPipeline(Target):
         names = [str(self.model.config.id2label[i]) for i in range(self.model.config.num_labels)]
         if labels is None:
             return list(range(len(names)))
+        listed = isinstance(labels, list | tuple)
+        if not listed or len({str(x).lower() for x in labels}) != len(labels):
+            raise PluginError(  # a string read as its letters; a repeat made two classes one
+                f"target '{NAME}': labels must be a list of distinct names, e.g. "
+                f"[negative, positive]; got {labels!r}"
+            )
         lowered = [n.lower() for n in names]
         missing = [label for label in labels if str(label).lower() not in lowered]
         if missing:

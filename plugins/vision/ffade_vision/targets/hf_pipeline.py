@@ -93,6 +93,12 @@ def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
     """For each dataset class, the model's output index with that name."""
     if labels is None:
         return list(range(len(names)))
+    listed = isinstance(labels, list | tuple)
+    if not listed or len({str(x).lower() for x in labels}) != len(labels):
+        raise PluginError(  # a string read as its letters; a repeat made two classes one
+            f"target '{NAME}': labels must be a list of distinct names, e.g. [cat, dog]; "
+            f"got {labels!r}"
+        )
     lowered = [n.lower() for n in names]
     missing = [label for label in labels if str(label).lower() not in lowered]
     if missing:

@@ -50,6 +50,9 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
         HFTextPipeline("image-classification", "tiny_sentiment")
     with pytest.raises(PluginError, match="label 'neutral' is not one of the model's labels"):
         HFTextPipeline("text-classification", "tiny_sentiment", labels=["neutral"])
+    for labels in ("positive", ["positive", "Positive"]):  # letters; two classes as one
+        with pytest.raises(PluginError, match="labels must be a list of distinct names"):
+            HFTextPipeline("text-classification", "tiny_sentiment", labels=labels)
     # batch_size 0 was transformers' ValueError traceback at the first evaluation
     with pytest.raises(PluginError, match="batch_size must be a whole number, at least 1; got 0"):
         HFTextPipeline("text-classification", "tiny_sentiment", batch_size=0)
