@@ -115,7 +115,12 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     unchanged = [x for x, _ in inputs]
     for concept in concepts:  # before any evaluation: a wrong grid costs no search
         notes.extend(concept.check_inputs(unchanged) or [])
-        if concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
+        if list(concept.values) == [concept.neutral]:  # prompt_words with no values: [""]
+            notes.append(
+                f"concept '{concept.label}': its grid holds only its neutral value "
+                f"{concept.neutral!r}, so it changes nothing; list the values to try in values"
+            )
+        elif concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
             stand_in = concept.values[concept.neutral_index()]
             notes.append(
                 f"concept '{concept.label}': its grid lacks the neutral value "

@@ -52,6 +52,16 @@ def test_a_grid_without_its_neutral_value_says_which_value_stands_for_unchanged(
     assert task.space.neutral.tolist() == [0, 1, 0]
 
 
+def test_a_grid_of_only_the_neutral_value_is_a_concept_that_changes_nothing() -> None:
+    """``{name: prompt_words}`` with no values is [""]: no error, and no effect, silently."""
+    spec = synthetic_spec(num_inputs=16)
+    spec["concepts"][2] = {"name": "axis", "args": {"index": 2, "values": [0.0]}}
+    assert build_task(spec).notes == [
+        "concept 'axis2': its grid holds only its neutral value 0.0, so it changes nothing; "
+        "list the values to try in values"
+    ]
+
+
 def test_the_run_prints_the_note_once_before_it_searches(tmp_path: Path, capsys) -> None:
     spec = {**synthetic_spec(num_inputs=16), "max_inputs": 500}
     explorer = discover(RandomExplorer(task=spec, budget=32, num_envs=8), tmp_path)

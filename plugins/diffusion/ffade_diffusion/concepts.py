@@ -153,3 +153,23 @@ class InferenceSteps(_PromptConcept):
 
     def change(self, prompt: Prompt, value: int) -> Prompt:
         return replace(prompt, num_inference_steps=int(value))
+
+
+def check_distinct_fields(concepts: Sequence[Concept]) -> None:
+    """Refuse two concepts that set the same field of a prompt (a slot, the guidance scale, the
+    step count): the later would overwrite the earlier, whose values would be recorded but never
+    drawn. Words added before or after the prompt add up, so any number of those may share."""
+    seen: dict[str, str] = {}
+    for concept in concepts:
+        if isinstance(concept, PromptSlot):
+            field = f"slot {{{concept.slot}}}"
+        elif isinstance(concept, GuidanceScale | InferenceSteps):
+            field = "the guidance scale" if isinstance(concept, GuidanceScale) else "the step count"
+        else:
+            continue
+        if field in seen:
+            raise ConceptValueError(
+                f"concepts '{seen[field]}' and '{concept.label}' both set {field}, so one would "
+                "overwrite the other; keep one, with every value in its grid"
+            )
+        seen[field] = concept.label

@@ -16,7 +16,7 @@ from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, read_text_lines
-from ffade_diffusion.prompts import Prompt
+from ffade_diffusion.prompts import Prompt, slot_names
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
 FORMATS = ("jsonl", "csv")
@@ -142,6 +142,8 @@ class PromptsDataset(Dataset):
         ]
         if not entries:
             raise FfadeError("dataset 'prompts': no prompts given")
+        for text, _ in entries:  # a malformed template now, not when its text is first made
+            slot_names(text)
         self.items = [
             (Prompt(text, sample), label)
             for text, label in entries

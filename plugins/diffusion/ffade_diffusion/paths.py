@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ffade.errors import FfadeError
@@ -16,6 +18,28 @@ def check_local_path(model: str, who: str) -> None:
     if model.startswith(("~", "/", ".")) and not Path(model).expanduser().is_dir():
         raise FfadeError(
             f"{who}: model {model!r} is not a directory; download the weights there first "
-            "(huggingface-cli download HUB_ID --local-dir DIR), or give a hub id already in the "
+            "(hf download HUB_ID --local-dir DIR), or give a hub id already in the "
             "Hugging Face cache"
         )
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """diffusers' and transformers' loading bars off while a model loads, then as they were.
+
+    The bundled model loads in a blink, and a mistake found just after loading (two concepts on
+    one slot) was three bars on stderr and then the one-line error.
+    """
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    loggers = [
+        lib for lib in (diffusers_logging, transformers_logging) if lib.is_progress_bar_enabled()
+    ]
+    for lib in loggers:
+        lib.disable_progress_bar()
+    try:
+        yield
+    finally:
+        for lib in loggers:
+            lib.enable_progress_bar()

@@ -20,9 +20,16 @@ from ffade.errors import FfadeError
 def slot_names(template: str) -> list[str]:
     """The ``{slot}`` names in a template, in order, e.g. ``["descriptor", "profession"]``."""
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
         raise FfadeError(f"prompt {template!r} is not a valid template: {exc}") from exc
+    odd = [name for name in names if not name.isidentifier()]  # {}, {0}, {x.y}: not slots
+    if odd:
+        raise FfadeError(
+            f"prompt {template!r} is not a valid template: {{{odd[0]}}} is not a slot name; "
+            "write {descriptor}, or {{ and }} for literal braces"
+        )
+    return names
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ from ffade.task import build_task, restrict_inputs
 
 def grid_values(task: Any, condition: str) -> tuple[str, list[Any]]:
     """``label=a|b`` to the concept's label and its grid values named ``a`` and ``b``."""
-    label, _, names = condition.partition("=")
+    label, equals, names = condition.partition("=")
+    if not equals:
+        raise SystemExit(f"condition {condition!r} must be label=value or label=a|b")
     concept = next((c for c in task.space.concepts if c.label == label), None)
     if concept is None:
         raise SystemExit(f"unknown concept {label!r}; concepts: {task.space.labels}")
@@ -52,15 +54,24 @@ def failure_rate(evaluator: Evaluator, states: list[dict[str, Any]]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("config")
     parser.add_argument("conditions", nargs="+", help="label=value, then label=a|b ...")
     parser.add_argument("--lora", help="a LoRA directory the fine-tuner wrote")
     parser.add_argument("--split", default="heldout")
     parser.add_argument("--only-passing", action="store_true", help="see the module docstring")
     args = parser.parse_args()
-    with open(args.config) as f:
-        spec = yaml.safe_load(f)["model"]["init_args"]["task"]
+    try:
+        with open(args.config) as f:
+            spec = yaml.safe_load(f)["model"]["init_args"]["task"]
+    except OSError as exc:
+        raise SystemExit(f"cannot read {args.config}: {exc.strerror}") from None
+    except (KeyError, TypeError):
+        raise SystemExit(
+            f"{args.config} is not an explorer config (no model.init_args.task)"
+        ) from None
     spec = {**spec, "split": args.split, "only_passing_inputs": False, "input_ids": None}
     original = spec
     if args.lora:

@@ -51,6 +51,13 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
             )
         accepted = torch.nn.functional.one_hot(accepted.long().reshape(-1), logits.shape[-1])
         accepted = accepted.bool()
+    is_mask = accepted.dtype == torch.bool and accepted.dim() == 2 and logits.dim() == 2
+    if is_mask and len(accepted) == len(logits) and accepted.shape[1] != logits.shape[1]:
+        raise FfadeError(  # sample_photos' 1,000 ImageNet classes judged by digits_cnn's 10
+            f"classification rewards: the dataset's references are masks over "
+            f"{accepted.shape[1]} classes but the target scores {logits.shape[1]}; the target "
+            "must score every class of the dataset"
+        )
     if logits.dim() != 2 or accepted.shape != logits.shape or accepted.dtype != torch.bool:
         raise FfadeError(
             f"classification rewards need logits (B, num_classes) and labels (B,) or a mask of "

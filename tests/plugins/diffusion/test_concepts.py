@@ -1,7 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from ffade_diffusion.concepts import GuidanceScale, InferenceSteps, PromptSlot, PromptWords
+from ffade_diffusion.concepts import (
+    GuidanceScale,
+    InferenceSteps,
+    PromptSlot,
+    PromptWords,
+    check_distinct_fields,
+)
 from ffade_diffusion.prompts import Prompt
 
 from ffade.errors import ConceptValueError, FfadeError
@@ -56,3 +62,19 @@ def test_missing_slot_and_non_prompt_inputs_are_errors() -> None:
         PromptSlot("style", ["thin"]).apply([Prompt("a cat")], "thin")
     with pytest.raises(ConceptValueError, match="inputs must be prompts"):
         PromptWords("after", ["", "x"]).apply(["a cat"], "x")
+
+
+def test_two_concepts_that_set_one_field_are_refused() -> None:
+    """The later would overwrite the earlier: its values recorded, never drawn."""
+    style, bold = PromptSlot("style", ["", "thin"], "style"), PromptSlot("style", ["", "bold"])
+    with pytest.raises(
+        ConceptValueError, match=r"concepts 'style' and '.*' both set slot \{style\}"
+    ):
+        check_distinct_fields([style, bold])
+    with pytest.raises(ConceptValueError, match="both set the guidance scale"):
+        check_distinct_fields([GuidanceScale([1.0, 3.0]), GuidanceScale([2.0, 7.5], label="g")])
+    with pytest.raises(ConceptValueError, match="both set the step count"):
+        check_distinct_fields([InferenceSteps([5, 50]), InferenceSteps([2, 50], label="s")])
+    # words before or after add up, and distinct slots are distinct fields
+    after = [PromptWords("after", ["", "ink"], "a"), PromptWords("after", ["", "red"], "b")]
+    check_distinct_fields([style, PromptSlot("digit", ["", "7"]), *after, GuidanceScale()])

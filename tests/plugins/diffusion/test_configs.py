@@ -4,6 +4,9 @@ weights they name (a tiny Stable Diffusion and a tiny CLIP built from configs)."
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +51,23 @@ def test_sd14_config_runs_on_a_tiny_pipeline(tmp_path: Path) -> None:
     assert summary["status"] == "finished" and summary["evaluations"] == 8
     records = [json.loads(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
     assert len(records) == 8 and all(-1 <= r["metric"] <= 1 for r in records)
+
+
+@pytest.mark.slow  # 45 s on two cores: CI runs it in its slow step
+def test_the_readmes_offline_sd14_commands_run(tmp_path: Path) -> None:
+    """The README's two commands, as printed: tiny stand-ins saved, then sd14.yaml on them."""
+    readme = (REPO / "plugins" / "diffusion" / "README.md").read_text()
+    block = readme.split("every step of the run is the real one", 1)[1].split("```")[1]
+    save, fit = block.strip().replace("\\\n", " ").splitlines()
+    python, *save_args = shlex.split(save)
+    assert python == "python"
+    subprocess.run([sys.executable, *save_args], cwd=tmp_path, check=True, capture_output=True)
+    args = [a.replace("./tiny-", f"{tmp_path}/tiny-") for a in shlex.split(fit)]
+    assert args[:3] == ["ffade", "fit", "--config"]
+    result = ffade(*args[1:], "--trainer.logger.init_args.save_dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "sd14" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 96
 
 
 @pytest.mark.slow  # 146 s on two busy cores (a loop was running): CI runs it in its slow step
@@ -106,3 +126,21 @@ def test_the_t2i_loop_runs_as_the_readme_says(tmp_path: Path) -> None:
         assert len(fixes) == 1 and len(retest["cases"]) > 1
         assert fixes[0]["failure_rate_after"] < fixes[0]["failure_rate_before"]
     assert (m["fixed_weights"] is not None) == m["accepted"]
+
+
+def test_two_concepts_filling_one_slot_are_one_line_before_any_image(tmp_path: Path) -> None:
+    """A second prompt_slot on {style} overwrote the first: its values were recorded, never
+    drawn, so the landscape blamed words the images never had."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    task = config["model"]["init_args"]["task"]
+    task["concepts"].append({"name": "prompt_slot", "args": {"slot": "style", "label": "look"}})
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "t2i.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade("fit", "--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [  # no loading bars before it either
+        "ffade: error: concepts 'style' and 'look' both set slot {style}, so one would "
+        "overwrite the other; keep one, with every value in its grid"
+    ]
+    assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))

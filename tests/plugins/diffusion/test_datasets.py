@@ -53,6 +53,11 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
         # one prompt without the list's brackets would be split into one prompt per letter
         ({"prompts": "a {style} seven"}, r"prompts must be a list of prompts, got one str"),
         ({"prompts": {"prompt": "a"}}, r"prompts must be a list of prompts, got one dict"),
+        # str.format's own fields, an IndexError or KeyError traceback when the text was made
+        ({"prompts": ["a {x"]}, r"prompt 'a \{x' is not a valid template: expected '\}'"),
+        ({"prompts": ["a {} b"]}, r"not a valid template: \{\} is not a slot name"),
+        ({"prompts": ["a {0} b"]}, r"not a valid template: \{0\} is not a slot name"),
+        ({"prompts": ["a {x.y} b"]}, r"\{x\.y\} is not a slot name; write \{descriptor\}"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:

@@ -93,6 +93,8 @@ def test_dataset_reads_whole_number_labels_and_names_its_own_fields(tmp_path: Pa
         TextClassificationDataset(str(path))
     with pytest.raises(FfadeError, match=r"labels must be a list of label names"):
         TextClassificationDataset(str(path), label_field="sentiment", labels="pos")
+    with pytest.raises(FfadeError, match=r"labels repeat a name; each must be unique"):
+        TextClassificationDataset(str(path), label_field="sentiment", labels=["pos", "pos"])
 
 
 def test_dataset_takes_file_format_as_its_error_advises(tmp_path: Path) -> None:

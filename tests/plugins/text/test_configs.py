@@ -4,6 +4,7 @@ configs/bart.yaml and configs/t5.yaml on tiny BART and T5 models built here (no 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,56 @@ def test_quickstart_as_shipped(tmp_path: Path) -> None:
     assert summary["evaluations"] == 3000 and summary["wall_seconds"] < 300
     assert summary["failing_concept_states"] > 100
     assert summary["smallest_failing_changes"][0]["steps"] == 1
+
+
+def test_a_mistaken_generation_value_is_one_line_before_the_search(tmp_path: Path) -> None:
+    """``generation: {max_new_tokens: five}`` was a TypeError traceback from ``generate``."""
+    result = ffade(
+        "fit",
+        "--config",
+        "configs/text_quickstart.yaml",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+        "--model.init_args.task.target.args.generation",
+        "{max_new_tokens: five}",
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'tiny_news_bart': generation max_new_tokens 'five' is not allowed; "
+        "expected a whole number, at least 1"
+    ]
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("name", ["bart", "t5"])
+def test_a_paper_config_without_its_weights_is_one_line(name: str, tmp_path: Path) -> None:
+    """README: a hub id not in the cache stops with one line naming `hf download`, exit 2."""
+    config = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
+    hub_id = config["model"]["init_args"]["task"]["target"]["args"]["model"]
+    result = ffade(
+        "fit",
+        "--config",
+        f"configs/{name}.yaml",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+        # an empty cache, whatever this machine's holds
+        "--model.init_args.task.target.args.model",
+        f"no-such-org/{hub_id.split('/')[1]}",
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("ffade: error: target 'seq2seq_summarizer': cannot load 'no-such-org/")
+    assert f"fetch it once with `hf download no-such-org/{hub_id.split('/')[1]}`" in line
+
+
+@pytest.mark.slow  # 46 s on two cores
+def test_the_readmes_bart_command_on_the_bundled_model(tmp_path: Path) -> None:
+    readme = (REPO / "plugins" / "text" / "README.md").read_text()
+    block = readme.split("not BART-large's", 1)[1].split("```")[1]
+    args = shlex.split(block.replace("\\\n", " "))
+    assert args[:4] == ["ffade", "fit", "--config", "configs/bart.yaml"]
+    result = ffade(*args[1:], "--trainer.logger.init_args.save_dir", str(tmp_path / "runs"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "bart" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 200
+    assert summary["failures"] > 0

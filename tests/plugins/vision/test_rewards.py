@@ -76,10 +76,13 @@ def test_shapes_are_checked() -> None:
     with pytest.raises(FfadeError, match="do not match"):
         AccuracyDrop().score(LOGITS, LABELS, LOGITS[:1])
     with pytest.raises(FfadeError, match=r"mask of accepted classes"):
-        Misclassification().score(LOGITS, torch.ones(2, 4, dtype=torch.bool))
+        Misclassification().score(LOGITS, torch.ones(2, 2, 3, dtype=torch.bool))
     # a target scoring 3 classes of a 10-class dataset: one line, not one_hot's RuntimeError
     with pytest.raises(FfadeError, match=r"reference label 7 is past the target's 3 scores"):
         Misclassification().score(torch.zeros(2, 3), torch.tensor([1, 7]))
+    # sample_photos' masks over 1,000 ImageNet classes, judged by a 10-class target
+    with pytest.raises(FfadeError, match=r"masks over 1000 classes but the target scores 10;"):
+        Misclassification().score(torch.zeros(2, 10), torch.zeros(2, 1000, dtype=torch.bool))
 
 
 def test_a_mask_of_accepted_classes_counts_any_of_them_as_right() -> None:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Reward, Scores, usable_device
-from ffade_diffusion.paths import check_local_path
+from ffade_diffusion.paths import check_local_path, quiet_loading
 from ffade_diffusion.prompts import tokenize_prompts
 from ffade_diffusion.rewards._images import generated
 
@@ -42,8 +42,9 @@ def load_clip(model: str, local_files_only: bool) -> tuple[Any, Any, tuple, tupl
     source = str(path) if path.is_dir() else model
     local = local_files_only or path.is_dir()
     try:
-        clip = CLIPModel.from_pretrained(source, local_files_only=local)
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
+        with quiet_loading():
+            clip = CLIPModel.from_pretrained(source, local_files_only=local)
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FfadeError(

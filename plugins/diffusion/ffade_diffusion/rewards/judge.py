@@ -38,13 +38,17 @@ class Judge(Reward):
             raise FfadeError(
                 f"reward 'judge': classifier key {unknown[0]!r} is not allowed; use name, args"
             )
-        if not 0 <= min_probability <= 1:
+        number = isinstance(min_probability, int | float) and not isinstance(min_probability, bool)
+        if not (number and 0 <= min_probability <= 1):
             raise FfadeError(
-                f"reward 'judge': min_probability must be in [0, 1], got {min_probability}"
+                f"reward 'judge': min_probability must be in [0, 1], got {min_probability!r}"
             )
-        self.classifier = registry.create(
-            "target", classifier["name"], classifier.get("args") or {}
-        )
+        try:
+            self.classifier = registry.create(
+                "target", classifier["name"], classifier.get("args") or {}
+            )
+        except FfadeError as exc:  # the judge's own target: say where the config named it
+            raise type(exc)(f"reward 'judge': classifier: {exc}") from exc
         self.min_probability = float(min_probability)
 
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from ffade.errors import FfadeError
-from ffade_diffusion.paths import check_local_path
+from ffade_diffusion.paths import check_local_path, quiet_loading
 
 COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
 """Schedulers to suggest when a name is nothing like any diffusers exports."""
@@ -36,13 +36,14 @@ def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin
     check_local_path(model, f"target '{plugin}'")
     local = Path(model).expanduser()
     try:
-        pipeline = DiffusionPipeline.from_pretrained(
-            str(local) if local.is_dir() else model,
-            dtype=dtype,
-            local_files_only=local_files_only or local.is_dir(),
-            safety_checker=None,
-            requires_safety_checker=False,
-        )
+        with quiet_loading():
+            pipeline = DiffusionPipeline.from_pretrained(
+                str(local) if local.is_dir() else model,
+                dtype=dtype,
+                local_files_only=local_files_only or local.is_dir(),
+                safety_checker=None,
+                requires_safety_checker=False,
+            )
     except (OSError, ValueError) as exc:
         where = "a local directory, or a hub id already in the Hugging Face cache"
         raise FfadeError(
@@ -65,7 +66,10 @@ def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -
     cls = getattr(diffusers, name, None)
     if not (isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin)):
         known = sorted(n for n in dir(diffusers) if n.endswith("Scheduler"))
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        # a shortened name ("DPMSolver") is a prefix of the one meant, which close matches miss
+        prefixed = [n for n in COMMON + tuple(known) if n.lower().startswith(name.lower())]
+        close = list(dict.fromkeys(prefixed[:2] + difflib.get_close_matches(name, known, n=3)))
+        close = close[:3]
         hint = f"did you mean {' or '.join(close)}?" if close else f"e.g. {', '.join(COMMON)}"
         raise FfadeError(
             f"target '{plugin}': scheduler {name!r} is not a diffusers scheduler; {hint} "

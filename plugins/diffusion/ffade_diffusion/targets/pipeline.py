@@ -22,7 +22,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads
-from ffade_diffusion.concepts import GuidanceScale, InferenceSteps
+from ffade_diffusion.concepts import GuidanceScale, InferenceSteps, check_distinct_fields
 from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import (
     Prompt,
@@ -112,6 +112,16 @@ class DiffusersPipeline(Target):
             raise FfadeError(
                 f"target '{name}': cpu_threads must be at least 1 or null, got {cpu_threads}"
             )
+        if not isinstance(negative_prompt, str):  # diffusers refused it only when generating
+            raise FfadeError(
+                f"target '{name}': negative_prompt must be text (\"\" for none), "
+                f"got {negative_prompt!r}"
+            )
+        if not 0 <= float(guidance_scale) <= 100:  # the guidance_scale concept's range
+            raise FfadeError(
+                f"target '{name}': guidance_scale must be in [0, 100] (1 or less: no guidance), "
+                f"got {guidance_scale!r}"
+            )
         self.model_name = str(model)
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
         check_size(self.pipeline, height, width, name)
@@ -166,6 +176,7 @@ class DiffusersPipeline(Target):
         """Refuse now, not mid-search, a prompt the concepts make longer than the text encoder
         reads: each prompt with every concept's longest words must fit."""
         self.check_neutral_settings(concepts)
+        check_distinct_fields(concepts)
         if not all(isinstance(p, Prompt) for p in inputs):
             return  # predict says what inputs it takes
         tokenizer = self.pipeline.tokenizer

@@ -53,6 +53,11 @@ class TextClassificationDataset(Dataset):
                 f"[negative, positive]; got {labels!r}"
             )
         given = None if labels is None else [str(label) for label in labels]  # 0 as '0'
+        if given is not None and len(set(given)) != len(given):  # two indices for one name
+            raise FfadeError(
+                f"dataset {self.config_name!r}: labels repeat a name; each must be unique, "
+                f"got {labels!r}"
+            )
         self.labels = given if given is not None else sorted({y for _, y in pairs})
         unknown = sorted({y for _, y in pairs} - set(self.labels))
         if unknown:

@@ -22,7 +22,7 @@ import torch
 
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Target, load_weights
-from ffade_text.targets.seq2seq import Seq2SeqSummarizer, quiet_loading
+from ffade_text.targets.seq2seq import FETCH_HINT, Seq2SeqSummarizer, offline_hint, quiet_loading
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 BUNDLED = {"tiny_sentiment": MODELS / "tiny_sentiment", "tiny_news_bart": MODELS / "tiny_news_bart"}
@@ -40,7 +40,9 @@ def model_source(model: str) -> tuple[str, bool]:
     if path.is_dir():
         return str(path), True
     if model.startswith((".", "/", "~")):
-        raise PluginError(f"target '{NAME}': model directory {model!r} does not exist")
+        raise PluginError(
+            f"target '{NAME}': model directory {model!r} does not exist; {FETCH_HINT}"
+        )
     return model, False
 
 
@@ -89,6 +91,11 @@ class HFTextPipeline(Target):
             raise PluginError(f"target '{NAME}': labels are for text-classification only")
         if generation is not None and task != "summarization":
             raise PluginError(f"target '{NAME}': generation is for summarization only")
+        for key, value in (("max_input_tokens", max_input_tokens), ("batch_size", batch_size)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise PluginError(
+                    f"target '{NAME}': {key} must be a whole number, at least 1; got {value!r}"
+                )
         self.task = task
         self.max_input_tokens = max_input_tokens
         self.batch_size = batch_size
@@ -121,6 +128,12 @@ class HFTextPipeline(Target):
         names = [str(self.model.config.id2label[i]) for i in range(self.model.config.num_labels)]
         if labels is None:
             return list(range(len(names)))
+        listed = isinstance(labels, list | tuple)
+        if not listed or len({str(x).lower() for x in labels}) != len(labels):
+            raise PluginError(  # a string read as its letters; a repeat made two classes one
+                f"target '{NAME}': labels must be a list of distinct names, e.g. "
+                f"[negative, positive]; got {labels!r}"
+            )
         lowered = [n.lower() for n in names]
         missing = [label for label in labels if str(label).lower() not in lowered]
         if missing:
@@ -223,9 +236,8 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = "local directory" if local else "hub id, not in the Hugging Face cache"
+        where = "local directory" if local else offline_hint(model, only_local)
         raise PluginError(
-            f"target '{NAME}': cannot load {model!r} for text-classification ({where}; runs "
-            f"are offline unless local_files_only is false): {first}"
+            f"target '{NAME}': cannot load {model!r} for text-classification ({where}): {first}"
         ) from exc
     return net, tokenizer

@@ -24,7 +24,22 @@ BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
-OFFLINE_HINT = "hub id, read from the Hugging Face cache only; local_files_only: false downloads it"
+FETCH_HINT = (
+    "download the model there first (hf download HUB_ID --local-dir DIR), or give a hub id "
+    "already in the Hugging Face cache"
+)
+"""What to do about a model directory that is not there (the same words as ffade-diffusion)."""
+
+
+def offline_hint(model: str, local_files_only: bool = True) -> str:
+    """What to do about a hub id that is not in the cache: runs never download by surprise."""
+    if not local_files_only:  # a download was asked for and failed: the hub's reason follows
+        return "hub id, downloading"
+    return (
+        f"hub id, not in the Hugging Face cache: fetch it once with `hf download {model}`, or "
+        "give a local directory; local_files_only: false downloads it at run time"
+    )
+
 
 GENERATION_KEYS = (
     "max_new_tokens",
@@ -37,6 +52,38 @@ GENERATION_KEYS = (
     "repetition_penalty",
 )
 """Generation settings a config may set; sampling stays off unless asked, for memoization."""
+
+_LEAST = {"max_new_tokens": 1, "num_beams": 1, "min_new_tokens": 0, "no_repeat_ngram_size": 0}
+"""Generation settings that count something, with the least each may be."""
+
+
+def check_generation(generation: Any) -> None:
+    """Each generation setting has its key's type, so a mistaken value is one line when the
+    target is built, not a TypeError from inside ``generate`` at the first evaluation."""
+    where = "target 'seq2seq_summarizer': generation"
+    if not isinstance(generation, dict):
+        raise FfadeError(
+            f"{where} must be a mapping such as {{max_new_tokens: 64}}, got {generation!r}"
+        )
+    unknown = sorted(set(generation) - set(GENERATION_KEYS))
+    if unknown:
+        raise FfadeError(
+            f"{where} key {', '.join(map(repr, unknown))} is not allowed; allowed: "
+            f"{', '.join(GENERATION_KEYS)}"
+        )
+    for key, value in generation.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in _LEAST:
+            ok = number and value == int(value) and value >= _LEAST[key]
+            expected = f"a whole number, at least {_LEAST[key]}"
+        elif key in ("do_sample", "early_stopping"):
+            ok, expected = isinstance(value, bool), "true or false"
+        elif key == "repetition_penalty":
+            ok, expected = number and value > 0, "a number above 0 (1: no penalty)"
+        else:  # length_penalty: an exponent on the length, negative favours short summaries
+            ok, expected = number, "a number"
+        if not ok:
+            raise FfadeError(f"{where} {key} {value!r} is not allowed; expected {expected}")
 
 
 class Seq2SeqSummarizer(Target):
@@ -82,21 +129,21 @@ class Seq2SeqSummarizer(Target):
                 f"target 'seq2seq_summarizer': dtype {dtype!r} is not allowed; "
                 f"choose one of {', '.join(DTYPES)}"
             )
-        unknown = sorted(set(generation or {}) - set(GENERATION_KEYS))
-        if unknown:
+        check_generation(generation or {})
+        if not isinstance(prefix, str):  # it is joined to each article only when predicting
             raise FfadeError(
-                f"target 'seq2seq_summarizer': generation key {', '.join(map(repr, unknown))} is "
-                f"not allowed; allowed: {', '.join(GENERATION_KEYS)}"
+                f"target 'seq2seq_summarizer': prefix must be text (\"summarize: \" for T5), "
+                f"got {prefix!r}"
             )
-        if max_input_tokens < 1:
+        if not _whole(max_input_tokens) or max_input_tokens < 1:
             raise FfadeError(
                 f"target 'seq2seq_summarizer': max_input_tokens must be at least 1, "
-                f"got {max_input_tokens}"
+                f"got {max_input_tokens!r}"
             )
-        if cpu_threads is not None and cpu_threads < 1:
+        if cpu_threads is not None and (not _whole(cpu_threads) or cpu_threads < 1):
             raise FfadeError(
                 f"target 'seq2seq_summarizer': cpu_threads must be at least 1 (or null for "
-                f"torch's default), got {cpu_threads}"
+                f"torch's default), got {cpu_threads!r}"
             )
         self.cpu_threads = cpu_threads
         self.name = str(model)
@@ -159,6 +206,10 @@ class Seq2SeqSummarizer(Target):
         return [_shorten(a, 400) for a in inputs]
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 3] + "..."
 
@@ -180,14 +231,19 @@ class TinyNewsBart(Seq2SeqSummarizer):
         cpu_threads: int | None = 1,
         weights: str | None = None,
     ) -> None:
-        super().__init__(
-            str(BUNDLED_MODEL),
-            generation={"max_new_tokens": 32, **(generation or {})},
-            max_input_tokens=256,
-            device=device,
-            cpu_threads=cpu_threads,
-            weights=weights,
-        )
+        try:  # errors name the target the config names, as hf_pipeline's do
+            check_generation(generation or {})  # before it is merged with the defaults
+            super().__init__(
+                str(BUNDLED_MODEL),
+                generation={"max_new_tokens": 32, **(generation or {})},
+                max_input_tokens=256,
+                device=device,
+                cpu_threads=cpu_threads,
+                weights=weights,
+            )
+        except FfadeError as exc:
+            message = str(exc).replace("target 'seq2seq_summarizer'", "target 'tiny_news_bart'")
+            raise PluginError(message) from exc
 
 
 def load(
@@ -205,7 +261,9 @@ def load(
 
     local = Path(model).expanduser().is_dir()
     if not local and model.startswith((".", "/", "~")):
-        raise PluginError(f"target 'seq2seq_summarizer': model directory {model!r} does not exist")
+        raise PluginError(
+            f"target 'seq2seq_summarizer': model directory {model!r} does not exist; {FETCH_HINT}"
+        )
     only_local = local_files_only or local
     source = str(Path(model).expanduser()) if local else model
     try:
@@ -233,7 +291,7 @@ def load(
         )
         raise PluginError(
             f"target 'seq2seq_summarizer': cannot load {model!r} "
-            f"({'local directory' if local else OFFLINE_HINT}): "
+            f"({'local directory' if local else offline_hint(model, only_local)}): "
             f"{first}{bundled}"
         ) from exc
     return net, tok

@@ -7,6 +7,7 @@ its model here (channels, size, normalization), so concepts never need to know t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -19,6 +20,23 @@ from ffade.speed import FastForward
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def check_weights_name(weights: Any, keyword: str, plugin: str) -> None:
+    """A ``weights`` that is neither the target's keyword, a path, nor null is a misspelling.
+
+    Without this, ``weights: imagenet21k`` read as a missing file, which hides what is allowed.
+    """
+    if weights is None or weights == keyword or isinstance(weights, Path):
+        return
+    if isinstance(weights, str) and (
+        Path(weights).suffix or "/" in weights or Path(weights).exists()
+    ):
+        return  # a path: load_weights says whether it is there
+    raise PluginError(
+        f"target '{plugin}': weights {weights!r} is not allowed; expected {keyword!r}, a local "
+        "state-dict file (.pt, .pth, .safetensors), or null for random weights"
+    )
 
 
 class ImageClassifier(Target):

@@ -13,7 +13,7 @@ from torch import nn
 
 from ffade.errors import PluginError
 from ffade.plugin_api import load_weights
-from ffade_vision.targets._base import ImageClassifier
+from ffade_vision.targets._base import ImageClassifier, check_weights_name
 
 BUNDLED = "bundled"
 """The ``weights`` value that selects the checkpoint shipped in ``ffade_vision/checkpoints``."""
@@ -68,6 +68,7 @@ class DigitsCNNTarget(ImageClassifier):
         channels_last: bool = False,
         compile: bool = False,
     ) -> None:
+        check_weights_name(weights, BUNDLED, "digits_cnn")
         network = DigitsCNN()
         if weights == BUNDLED:
             with as_file(files("ffade_vision") / "checkpoints" / "digits_cnn.pt") as path:

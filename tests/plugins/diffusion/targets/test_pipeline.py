@@ -80,11 +80,20 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         ({"scheduler": "NoScheduler"}, "scheduler 'NoScheduler' is not a diffusers scheduler"),
         # a near miss names the real class; nothing close names common ones
         ({"scheduler": "EulerDiscrete"}, "did you mean .*EulerDiscreteScheduler"),
+        ({"scheduler": "DPMSolver"}, "did you mean DPMSolverMultistepScheduler or "),
         ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
+        # both refused only when the first image was generated, with a traceback
+        ({"negative_prompt": 5}, r"negative_prompt must be text \(\"\" for none\), got 5"),
+        ({"guidance_scale": -1}, r"guidance_scale must be in \[0, 100\]"),
         ({"lora_weights": "/no/such/dir"}, "is not a directory"),
         # configs/sd14.yaml's path before the download: not a hub id to fetch
-        ({"model": "~/no-such-models/sd14"}, "model '~/no-such-models/sd14' is not a directory"),
+        (
+            {"model": "~/no-such-models/sd14"},
+            # huggingface_hub 1.x has no huggingface-cli: the command the error gives must exist
+            r"model '~/no-such-models/sd14' is not a directory; download the weights there "
+            r"first \(hf download HUB_ID --local-dir DIR\)",
+        ),
         # neither weights nor the device: the weights are named first, the step all else waits on
         (
             {"model": "~/no-such-models/sd14", "device": "cuda:7"},

@@ -50,9 +50,19 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
         HFTextPipeline("image-classification", "tiny_sentiment")
     with pytest.raises(PluginError, match="label 'neutral' is not one of the model's labels"):
         HFTextPipeline("text-classification", "tiny_sentiment", labels=["neutral"])
-    with pytest.raises(PluginError, match="does not exist"):
+    for labels in ("positive", ["positive", "Positive"]):  # letters; two classes as one
+        with pytest.raises(PluginError, match="labels must be a list of distinct names"):
+            HFTextPipeline("text-classification", "tiny_sentiment", labels=labels)
+    # batch_size 0 was transformers' ValueError traceback at the first evaluation
+    with pytest.raises(PluginError, match="batch_size must be a whole number, at least 1; got 0"):
+        HFTextPipeline("text-classification", "tiny_sentiment", batch_size=0)
+    with pytest.raises(PluginError, match="max_input_tokens must be a whole number, at least 1"):
+        HFTextPipeline("text-classification", "tiny_sentiment", max_input_tokens=0)
+    with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
         HFTextPipeline("text-classification", str(tmp_path / "missing"))
-    with pytest.raises(PluginError, match="not in the Hugging Face cache") as error:
+    with pytest.raises(
+        PluginError, match="cache: fetch it once with `hf download nobody/"
+    ) as error:
         HFTextPipeline("text-classification", "nobody/no-such-model-here")
     assert "\n" not in str(error.value)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from ffade_text.datasets import TinyNewsDataset
-from ffade_text.targets import Seq2SeqSummarizer
+from ffade_text.targets import Seq2SeqSummarizer, TinyNewsBart
 
 from ffade import registry
 from ffade.errors import FfadeError
@@ -70,9 +71,10 @@ def test_remote_code_stays_off_unless_asked(
 
 
 def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
-    with pytest.raises(FfadeError, match=r"model directory '\./nowhere' does not exist"):
+    with pytest.raises(FfadeError, match=r"'\./nowhere' does not exist; download the model there"):
         Seq2SeqSummarizer("./nowhere")
-    with pytest.raises(FfadeError, match=r"cannot load 'no-such-org/no-such-model' \(hub id"):
+    fetch = r"cannot load 'no-such-org/no-such-model' \(hub id, not in the Hugging Face cache: "
+    with pytest.raises(FfadeError, match=fetch + "fetch it once with `hf download no-such-org/"):
         Seq2SeqSummarizer("no-such-org/no-such-model")  # cache only, by default: no download
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -84,6 +86,43 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         Seq2SeqSummarizer(str(tiny_bart), dtype="int8")
     with pytest.raises(FfadeError, match="cpu_threads must be at least 1"):
         Seq2SeqSummarizer(str(tiny_bart), cpu_threads=0)
+    with pytest.raises(FfadeError, match=r"prefix must be text \(\"summarize: \" for T5\), got 5"):
+        Seq2SeqSummarizer(str(tiny_bart), prefix=5)  # a TypeError when predicting, before
+
+
+@pytest.mark.parametrize(
+    ("generation", "message"),
+    [
+        (
+            {"max_new_tokens": "five"},
+            r"generation max_new_tokens 'five' is not allowed; expected a whole",
+        ),
+        (
+            {"num_beams": 0},
+            r"generation num_beams 0 is not allowed; expected a whole number, at least 1",
+        ),
+        ({"num_beams": 2.5}, r"generation num_beams 2\.5 is not allowed"),
+        ({"do_sample": "no"}, r"generation do_sample 'no' is not allowed; expected true or false"),
+        (
+            {"length_penalty": "long"},
+            r"generation length_penalty 'long' is not allowed; expected a number",
+        ),
+        (
+            {"repetition_penalty": 0},
+            r"generation repetition_penalty 0 is not allowed; expected a number above 0",
+        ),
+        (64, r"generation must be a mapping such as \{max_new_tokens: 64\}, got 64"),
+    ],
+)
+def test_generation_values_are_checked_when_built(generation: Any, message: str) -> None:
+    """A mistaken value was a TypeError traceback from inside ``generate`` at the first
+    evaluation; it is one line before the model loads (the bundled target checks it too)."""
+    with pytest.raises(FfadeError, match="target 'tiny_news_bart': " + message):
+        TinyNewsBart(generation=generation)
+    with pytest.raises(FfadeError, match=r"max_input_tokens must be at least 1, got 'many'"):
+        Seq2SeqSummarizer("./nowhere", max_input_tokens="many")
+    with pytest.raises(FfadeError, match=r"target 'seq2seq_summarizer': generation num_beams 0"):
+        Seq2SeqSummarizer("./nowhere", generation={"num_beams": 0})
 
 
 @pytest.mark.gpu

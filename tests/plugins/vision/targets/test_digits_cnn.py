@@ -48,3 +48,6 @@ def test_random_and_local_weights(tmp_path: Path, heldout) -> None:
     assert torch.equal(local.model.classifier[0].weight, model.classifier[0].weight)
     with pytest.raises(PluginError, match="does not exist"):
         DigitsCNNTarget(weights=str(tmp_path / "missing.pt"))
+    # a misspelled keyword is not a missing file: the error says what weights may be
+    with pytest.raises(PluginError, match=r"weights 'bundle' is not allowed; expected 'bundled',"):
+        DigitsCNNTarget(weights="bundle")

@@ -66,3 +66,5 @@ def test_weights_file_round_trip_and_errors(tmp_path: Path, photos) -> None:
     torch.testing.assert_close(loaded.predict(images), random.predict(images))
     with pytest.raises(PluginError, match=r"target 'efficientnet_lite': weights file .* not exist"):
         EfficientNetLite(weights=str(tmp_path / "missing.pt"))
+    with pytest.raises(PluginError, match=r"weights 'imagenet21k' is not allowed; expected 'imag"):
+        EfficientNetLite(weights="imagenet21k")

@@ -49,12 +49,17 @@ def test_logits_follow_the_dataset_classes(tiny_vit: Path) -> None:
 def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
     with pytest.raises(PluginError, match="label 'cat' is not one of the model's labels"):
         HFImagePipeline(str(tiny_vit), labels=["cat"])
+    # a string was read as its letters, a repeat made two dataset classes one model class
+    for labels in ("cat", ["cat", "Cat"]):
+        with pytest.raises(PluginError, match="labels must be a list of distinct names"):
+            HFImagePipeline(str(tiny_vit), labels=labels)
     with pytest.raises(PluginError, match="task 'summarization' is not allowed"):
         HFImagePipeline(str(tiny_vit), task="summarization")
-    with pytest.raises(PluginError, match="not in the Hugging Face cache") as error:
+    fetch = r"not in the Hugging Face cache: fetch it once with `hf download nobody/no-such-vit`"
+    with pytest.raises(PluginError, match=fetch) as error:
         HFImagePipeline("nobody/no-such-vit")
     assert "\n" not in str(error.value)
-    with pytest.raises(PluginError, match="does not exist"):
+    with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
         HFImagePipeline(str(tmp_path / "missing"))
 
 

@@ -122,6 +122,10 @@ def test_weights_not_in_the_hub_cache_are_a_plugin_error_and_never_downloaded(
             "not a weights name of model 'resnet18'; allowed: DEFAULT, ResNet18_Weights",
         ),
         ({"model": "resnet18", "weights": "DEFAULT", "num_classes": 10}, "num_classes applies"),
+        # a TypeError from the resize at the first evaluation; 0 was read as null
+        ({"image_size": "224"}, r"image_size must be a whole number, at least 1, or null; got '"),
+        ({"image_size": 0}, r"image_size must be a whole number, at least 1, or null; got 0"),
+        ({"num_classes": 0}, r"num_classes must be a whole number, at least 1, or null; got 0"),
     ],
 )
 def test_bad_names_say_what_is_allowed(kwargs: dict, match: str) -> None:
