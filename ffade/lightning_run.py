@@ -141,8 +141,8 @@ class FfadeCLI(LightningCLI):
             _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
         # runs/NAME/version_N: the folders this run is about to make; under data parallelism
         # they are rank 0's, so another rank removing them would pull them from under rank 0
-        fresh = [d for d in (run_dir, *run_dir.parents[:2]) if not d.exists()]
-        fresh = fresh if self.trainer.global_rank == 0 else []
+        rank_0 = self.trainer.global_rank == 0
+        fresh = [d for d in (run_dir, *run_dir.parents[:2]) if rank_0 and not d.exists()]
         try:
             super()._run_subcommand(subcommand)
         except FfadeError:

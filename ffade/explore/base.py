@@ -145,8 +145,8 @@ class Explorer(RunModule):
         )
         self.env.reset(seed=self.seed)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
-        payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
-        probes = probe_count(self.hparams.coverage_probes, payable)
+        self.payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
+        probes = probe_count(self.hparams.coverage_probes, self.payable)
         if probes:
             self.probes = CoverageProbes(self.evaluator, probes, self.seed)
         self.build(self.task)

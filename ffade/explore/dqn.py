@@ -172,8 +172,7 @@ class DQNExplorer(Explorer):
             task.space, self.evaluator.num_inputs, frontier_size=h.num_candidates
         )
         if self.mode == MACROSCOPIC:  # a microscopic step's transitions outrun its evaluations
-            payable = min(self.budget, self.evaluator.num_inputs * task.space.num_states)
-            note = untrained_search_note(payable, self.num_envs, h.learning_starts)
+            note = untrained_search_note(self.payable, self.num_envs, h.learning_starts)
             self.tell([note] if note else [])
 
     @override
