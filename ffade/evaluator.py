@@ -87,6 +87,7 @@ class Evaluator:
         self.ranks = ranks
         self.warn_invalid = warn_invalid
         self.changes = ChangedInputs(task, cache_bytes)
+        self.changes.probe()
         self.space = task.space
         self.batch_size = batch_size
         self.budget = budget

@@ -140,6 +140,9 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "target_typo": lambda d: _args(d)["task"]["target"].update(name="synthetc"),
     "dataset_typo": lambda d: _args(d)["task"]["dataset"].update(name="synthetik"),
     "concept_typo": lambda d: _args(d)["task"]["concepts"][0].update(name="axes"),
+    "concept_of_other_inputs": lambda d: _args(d)["task"]["concepts"][0].update(
+        name="rotation", args={"values": [0, 10]}
+    ),
     "off_grid": lambda d: _args(d)["task"]["concepts"][0]["args"].update(values=[0.0, 1.5]),
     "mode_typo": lambda d: _args(d)["task"].update(mode="macro"),
     "split_typo": lambda d: _args(d)["task"].update(split="train"),
@@ -359,6 +362,7 @@ DATA_FILE_CASES = {
 """A dataset file that is not UTF-8: (dataset plugin, file, where the error must point)."""
 
 FRAGMENTS = {
+    "concept_of_other_inputs": "concept 'rotation': inputs must be images",
     "unknown_task_key": "(did you mean 'mode'?); task keys: target, dataset,",
     "argz_target": "argz",
     "argz_model": "argz",

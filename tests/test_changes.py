@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
 from ffade.changes import ChangedInputs
+from ffade.concepts import ConceptSpace
+from ffade.errors import PluginError
+from ffade.plugin_api import Concept
 from ffade.task import build_task
 
 
@@ -79,3 +84,25 @@ def test_a_split_too_big_to_cache_is_never_collated_whole(
     fits = ChangedInputs(changes.task, cache_bytes=one * count)
     fits.build(*pairs(fits))
     assert fits._cache is not False and max(sizes) == count
+
+
+class IndexingConcept(Concept):
+    """A concept written for other inputs: indexes a dict key, as the synthetic axis does."""
+
+    neutral = 0
+
+    def apply(self, inputs, value):
+        return inputs["coords"]
+
+
+def test_a_concept_for_other_inputs_fails_in_one_line_before_any_evaluation(changes) -> None:
+    """Its own exception (a TypeError from indexing a tensor by a string) is named with the
+    concept and the dataset when the evaluator is built, not met inside the first step."""
+    task = dataclasses.replace(changes.task, space=ConceptSpace([IndexingConcept([0, 1], "bent")]))
+    with pytest.raises(
+        PluginError,
+        match=r"concept 'bent' failed on the inputs of dataset "
+        r"'digits' \(Tensor batches\): (TypeError|IndexError)",
+    ):
+        ChangedInputs(task).probe()
+    ChangedInputs(changes.task).probe()  # the task's own concepts change its images

@@ -41,6 +41,11 @@ class Axis(Concept):
             )
 
     def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:
+        if not isinstance(inputs, dict) or "coords" not in inputs:
+            raise ConceptValueError(
+                f"concept '{self.label}': inputs must be the synthetic dataset's (a dict with "
+                f"'coords'), got {type(inputs).__name__}: axis cannot change this task's inputs"
+            )
         coords = inputs["coords"].clone()
         if self.index >= coords.shape[1]:
             raise ConceptValueError(

@@ -96,10 +96,14 @@ class TextEdit(Concept):
     def apply(self, inputs: Sequence[str], value: int) -> list[str]:
         """Each text of the batch with ``value`` edits; the neutral 0 returns them unchanged."""
         self.check_value(value)
-        if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):
+        if not isinstance(inputs, (list, tuple)) or not all(isinstance(t, str) for t in inputs):
+            kind = type(inputs).__name__
+            if isinstance(inputs, (list, tuple)):
+                other = next(t for t in inputs if not isinstance(t, str))
+                kind = f"a {kind} of {type(other).__name__}"
             raise ConceptValueError(
-                f"concept '{self.label}': inputs must be a list of strings, got "
-                f"{type(inputs).__name__}"
+                f"concept '{self.label}': inputs must be a list of strings (texts), got {kind}: "
+                "a text concept cannot change this task's inputs"
             )
         if value == self.neutral:
             return list(inputs)

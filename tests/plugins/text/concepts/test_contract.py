@@ -36,6 +36,11 @@ def test_severity_must_be_a_whole_number_of_edits(value: object) -> None:
 def test_inputs_must_be_strings() -> None:
     with pytest.raises(ConceptValueError, match="list of strings"):
         concepts.DeleteChar().apply("one article, not a batch", 1)
+    # a dict's keys are strings: a synthetic batch must not pass for a list of texts
+    with pytest.raises(ConceptValueError, match=r"\(texts\), got dict: a text concept cannot"):
+        concepts.DeleteChar().apply({"coords": [0.0], "features": [1.0]}, 1)
+    with pytest.raises(ConceptValueError, match=r"got a list of float: a text concept cannot"):
+        concepts.DeleteChar().apply(["a text", 0.5], 1)
 
 
 def test_default_grid_is_zero_to_four_edits() -> None:
