@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from ffade.batch import checked_rows, take
-from ffade.errors import FfadeError, PluginError
 from ffade.task import Task
 
 DEVICE_CACHE_BYTES = 2**30
@@ -73,25 +72,15 @@ class ChangedInputs:
         """Apply each concept to the first input at its first value that changes something.
 
         Run once before any evaluation, so that a concept meant for other inputs (an image concept
-        on a text task's strings) fails in one line naming it, before the progress bar and
-        before any budget is spent, not with a traceback from inside the first step.
+        on a text task's strings) says so before the progress bar and before any budget is spent,
+        not from inside the first step.
         """
         if not self.num_inputs:
             return
         inputs = self.unchanged(np.zeros(1, np.int64))[0]
         for concept in self.space.concepts:
             changing = [v for v in concept.values if v != concept.neutral] or [concept.neutral]
-            try:
-                changed = concept.apply_each(inputs, changing[:1])
-            except FfadeError:
-                raise
-            except Exception as error:  # a plugin's own exception: say which plugin met what
-                raise PluginError(
-                    f"concept '{concept.label}' failed on the inputs of dataset "
-                    f"'{self.task.dataset.plugin_name or type(self.task.dataset).__name__}' "
-                    f"({type(inputs).__name__} batches): {type(error).__name__}: {error}; is it "
-                    "a concept for this kind of input? `ffade plugins` lists each concept's plugin"
-                ) from error
+            changed = concept.apply_each(inputs, changing[:1])
             checked_rows(changed, 1, f"concept '{concept.label}': apply_each", like=inputs)
 
     def unchanged(self, ids: Any) -> tuple[Any, Any]:

@@ -10,7 +10,8 @@ import torch
 
 from ffade.changes import ChangedInputs
 from ffade.concepts import ConceptSpace
-from ffade.errors import PluginError
+from ffade.errors import ConceptValueError
+from ffade.evaluator import Evaluator
 from ffade.plugin_api import Concept
 from ffade.task import build_task
 
@@ -86,23 +87,20 @@ def test_a_split_too_big_to_cache_is_never_collated_whole(
     assert fits._cache is not False and max(sizes) == count
 
 
-class IndexingConcept(Concept):
-    """A concept written for other inputs: indexes a dict key, as the synthetic axis does."""
+class TextsOnly(Concept):
+    """A concept for texts that refuses other inputs in one line, as ffade-text's do."""
 
     neutral = 0
 
     def apply(self, inputs, value):
-        return inputs["coords"]
+        if not isinstance(inputs, list):
+            raise ConceptValueError(f"concept '{self.label}': inputs must be texts")
+        return inputs
 
 
-def test_a_concept_for_other_inputs_fails_in_one_line_before_any_evaluation(changes) -> None:
-    """Its own exception (a TypeError from indexing a tensor by a string) is named with the
-    concept and the dataset when the evaluator is built, not met inside the first step."""
-    task = dataclasses.replace(changes.task, space=ConceptSpace([IndexingConcept([0, 1], "bent")]))
-    with pytest.raises(
-        PluginError,
-        match=r"concept 'bent' failed on the inputs of dataset "
-        r"'digits' \(Tensor batches\): (TypeError|IndexError)",
-    ):
-        ChangedInputs(task).probe()
-    ChangedInputs(changes.task).probe()  # the task's own concepts change its images
+def test_a_concept_for_other_inputs_is_refused_before_any_evaluation(changes) -> None:
+    """Building the evaluator applies each concept once: its refusal comes before the search."""
+    task = dataclasses.replace(changes.task, space=ConceptSpace([TextsOnly([0, 1], "typo")]))
+    with pytest.raises(ConceptValueError, match="concept 'typo': inputs must be texts"):
+        Evaluator(task)
+    Evaluator(changes.task)  # the task's own concepts change its images
