@@ -152,11 +152,20 @@ def _check_overwrite(out: Path, given: bool) -> None:
 
 def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:
     """The answers to continue: the saved ones, kept under ``--redo`` until each is replaced
-    (stopping early must not wipe them), unless they were found with other settings."""
+    (stopping early must not wipe them), unless they were found with other settings or are
+    about another run (its regions share ids, not states, with this one's)."""
     fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations, args.slices)
     if not out.is_file():
         return fresh
     saved = read_feedback(out)
+    inside = out.resolve().parent == run_dir.resolve()  # a run's own file, even if moved
+    if not inside and Path(saved.run).resolve() != run_dir.resolve():
+        if args.redo:
+            return fresh
+        raise FfadeError(
+            f"--out {out} holds answers about run {saved.run}, not {run_dir}; give another "
+            "file, or --redo to start over (the first answer replaces them)"
+        )
     asked = (args.threshold, args.min_evaluations, args.slices)
     if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
         if args.redo:  # answers about other slices: start over, replacing the file at the first

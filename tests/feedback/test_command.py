@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,38 @@ def test_redo_with_other_settings_starts_over_at_the_first_answer(
     in_process("feedback", str(run), *options, answers="l\nq\n")
     saved = read_feedback(run / "feedback.yaml")
     assert saved.threshold == 0.6 and [r.priority for r in saved.regions] == ["low"]
+
+
+def test_answers_about_another_run_are_not_continued(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """--out FILE holding run A's answers: run B's regions share their ids, not their states, so
+    continuing would save A's answers as B's. Refused, the file untouched; --redo starts over."""
+    other = tmp_path / "other"
+    shutil.copytree(run, other)
+    answers = tmp_path / "answers.yaml"
+    in_process("feedback", str(run), "--slices", "regions", "--out", str(answers), answers="h\nq\n")
+    before = answers.read_bytes()
+    code, _, err = in_process(
+        "feedback", str(other), "--slices", "regions", "--out", str(answers), answers="l\nq\n"
+    )
+    assert code == 2 and answers.read_bytes() == before
+    assert err.strip() == (
+        f"ffade: error: --out {answers} holds answers about run {run}, not {other}; give "
+        "another file, or --redo to start over (the first answer replaces them)"
+    )
+    options = ["--slices", "regions", "--out", str(answers), "--redo"]
+    in_process("feedback", str(other), *options, answers="l\nq\n")
+    saved = read_feedback(answers)
+    assert saved.run == str(other) and [(r.id, r.priority) for r in saved.regions] == [
+        (regions[0].id, "low")
+    ]
+    # a run's own feedback.yaml goes with it when the run is moved: it still continues
+    in_process("feedback", str(run), "--slices", "regions", answers="m\nq\n")
+    moved = tmp_path / "moved"
+    run.rename(moved)
+    code, out, _ = in_process("feedback", str(moved), "--slices", "regions", answers="q\n")
+    assert code == 0 and "1 of these regions are already answered" in out
 
 
 def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) -> None:
