@@ -9,6 +9,7 @@ under ``RUN_DIR/feedback/``); ``--from priorities.yaml`` applies a file instead 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import yaml
@@ -24,6 +25,7 @@ from ffade.feedback.priorities import (
     read_feedback,
 )
 from ffade.feedback.review import review
+from ffade.records import log_problems, read_summary
 from ffade.summarize.regions import add_region_arguments
 
 
@@ -75,6 +77,7 @@ def main(argv: list[str]) -> int:
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     _check_overwrite(out, given=bool(args.out))
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
+    problems = log_problems(run_dir, read_summary(run_dir))  # said as `ffade report` says them
     if args.from_file:
         feedback = feedback_from_file(
             run_dir,
@@ -86,12 +89,14 @@ def main(argv: list[str]) -> int:
             args.slices,
             redo=args.redo,
         )
+        _warn(problems)
         print(_saved(feedback, out, len(feedback.regions)))
         return 0
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
 
     feedback = _resume(out, run_dir, landscape, args)
+    _warn(problems)
     shown = regions[: args.max_regions]
     noun = "rule" if args.slices == "rules" else "region"
     print(
@@ -131,6 +136,12 @@ def main(argv: list[str]) -> int:
         print("stopped; answers so far are saved. Run the same command again to continue.")
     print(_saved(feedback, out, len(regions)))
     return 0
+
+
+def _warn(problems: list[str]) -> None:
+    """A damaged log, or counts that differ from the summary: the person ranks what it shows."""
+    for problem in problems:
+        print(f"ffade feedback: warning: {problem}", file=sys.stderr)
 
 
 def _check_overwrite(out: Path, given: bool) -> None:

@@ -131,6 +131,18 @@ def test_answers_about_another_run_are_not_continued(
     assert code == 0 and "1 of these regions are already answered" in out
 
 
+def test_a_damaged_log_is_warned_about_as_the_report_does(run: Path, in_process) -> None:
+    """A person ranks failures the log shows: a torn line must not pass unsaid."""
+    log = run / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    lines[2] = lines[2][:20]
+    log.write_text("\n".join(lines) + "\n")
+    code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
+    assert code == 0
+    assert f"ffade feedback: warning: {log} line 3: damaged" in err
+    assert "says 1000 evaluations but" in err and "holds 999" in err
+
+
 def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) -> None:
     priorities = tmp_path / "priorities.yaml"
     priorities.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
