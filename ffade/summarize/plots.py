@@ -103,16 +103,24 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
     return path
 
 
+REPORT_EVENTS_SUFFIX = ".ffade-report"
+"""Ends the name of the TensorBoard events file ``ffade report`` writes into a run directory."""
+
+
 def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> None:
     """Add PNGs to the run's TensorBoard log (the run directory is the logger's log_dir).
 
     Logs the saved PNGs rather than re-rendering figures, so TensorBoard shows exactly what the
-    report shows. Imported lazily: torch is heavy and only this needs it.
+    report shows. The report's events file replaces the previous report's, so that reporting a
+    run again does not pile up files of the same pictures. Imported lazily: torch is heavy and
+    only this needs it.
     """
     import matplotlib.image
     from torch.utils.tensorboard import SummaryWriter
 
-    writer = SummaryWriter(str(run_dir))
+    for earlier in Path(run_dir).glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}"):
+        earlier.unlink()
+    writer = SummaryWriter(str(run_dir), filename_suffix=REPORT_EVENTS_SUFFIX)
     try:
         for tag, path in images.items():
             pixels = matplotlib.image.imread(path)[..., :3]

@@ -116,7 +116,15 @@ def test_report_files_hold_the_regions_and_pictures(image_run, tmp_path, capsys)
 def test_pictures_are_logged_to_tensorboard(image_run) -> None:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+    def report_events() -> list[Path]:
+        return sorted(image_run.glob("events.out.tfevents.*.ffade-report"))
+
+    others = set(image_run.glob("events.out.tfevents.*")) - set(report_events())
     assert main([str(image_run)]) == 0
+    first = report_events()
+    assert main([str(image_run)]) == 0  # reported again: its pictures replace the first's
+    assert len(first) == 1 and len(report_events()) == 1 and not first[0].exists()
+    assert set(image_run.glob("events.out.tfevents.*")) - set(report_events()) == others
     events = EventAccumulator(str(image_run), size_guidance={"images": 0})
     events.Reload()
     assert "summarize/failure_rate" in events.Tags()["images"]
