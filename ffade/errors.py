@@ -129,3 +129,17 @@ def writable_file(path: str | Path, option: str) -> Path:
         raise FfadeError(f"{option} {path}: a directory is there; give a file name inside it")
     writable_dir(path.parent, option)
     return path
+
+
+def loading_detail(error: BaseException) -> str:
+    """``": <the error's first line>"`` to end a one-line "cannot load" error, or nothing when
+    the model is a hub id missing from the local Hugging Face cache (huggingface_hub's
+    ``LocalEntryNotFoundError`` in the chain): the library then says it "couldn't connect",
+    which misleads when no download was tried; the plugin's own hint says how to fetch it."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if type(cause).__name__ == "LocalEntryNotFoundError":
+            return ""
+        cause = cause.__cause__ or cause.__context__
+    text = str(error).strip()
+    return f": {text.splitlines()[0] if text else type(error).__name__}"

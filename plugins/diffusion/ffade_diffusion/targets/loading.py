@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, loading_detail
 from ffade_diffusion.paths import check_local_path, quiet_loading
 
 COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
@@ -48,7 +48,7 @@ def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin
         where = "a local directory, or a hub id already in the Hugging Face cache"
         raise FfadeError(
             f"target '{plugin}': cannot load pipeline {model!r} (expected {where}; set "
-            f"local_files_only: false to download): {first_line(exc)}"
+            f"local_files_only: false to download){loading_detail(exc)}"
         ) from exc
     if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
         raise FfadeError(

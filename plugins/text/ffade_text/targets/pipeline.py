@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, PluginError
+from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.plugin_api import Target, load_weights
 from ffade_text.targets.seq2seq import FETCH_HINT, Seq2SeqSummarizer, offline_hint, quiet_loading
 
@@ -235,9 +235,9 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             )
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "local directory" if local else offline_hint(model, only_local)
         raise PluginError(
-            f"target '{NAME}': cannot load {model!r} for text-classification ({where}): {first}"
+            f"target '{NAME}': cannot load {model!r} for text-classification ({where})"
+            f"{loading_detail(exc)}"
         ) from exc
     return net, tokenizer

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, PluginError
+from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads
 
@@ -283,7 +283,6 @@ def load(
                 local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
             )
     except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         bundled = (  # the bundled model goes by a target's name, not a model id
             "; the bundled model is target tiny_news_bart, or model: " + str(BUNDLED_MODEL)
             if model == "tiny_news_bart"
@@ -291,8 +290,8 @@ def load(
         )
         raise PluginError(
             f"target 'seq2seq_summarizer': cannot load {model!r} "
-            f"({'local directory' if local else offline_hint(model, only_local)}): "
-            f"{first}{bundled}"
+            f"({'local directory' if local else offline_hint(model, only_local)})"
+            f"{loading_detail(exc)}{bundled}"
         ) from exc
     return net, tok
 

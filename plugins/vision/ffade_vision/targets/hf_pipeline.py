@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, loading_detail
 from ffade.plugin_api import load_weights
 from ffade_vision.targets._base import ImageClassifier
 
@@ -150,14 +150,15 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             )
             processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "local directory" if local else "hub id, downloading"
         if not local and only_local:  # runs never download by surprise: say how to fetch it
             where = (
                 f"hub id, not in the Hugging Face cache: fetch it once with `hf download {model}`,"
                 " or give a local directory; local_files_only: false downloads it at run time"
             )
-        raise PluginError(f"target '{NAME}': cannot load {model!r} ({where}): {first}") from exc
+        raise PluginError(
+            f"target '{NAME}': cannot load {model!r} ({where}){loading_detail(exc)}"
+        ) from exc
     return network, processor
 
 

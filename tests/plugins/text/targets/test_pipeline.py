@@ -83,5 +83,8 @@ def test_an_encoder_decoder_classifier_gives_features() -> None:
 def test_a_missing_summarizer_names_hf_pipeline(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match=r"^target 'hf_pipeline': model directory .* not exist"):
         HFTextPipeline("summarization", str(tmp_path / "missing"))
-    with pytest.raises(PluginError, match=r"^target 'hf_pipeline': cannot load 'nobody/x'"):
+    with pytest.raises(
+        PluginError, match=r"^target 'hf_pipeline': cannot load 'nobody/x'"
+    ) as error:
         HFTextPipeline("summarization", "nobody/x")
+    assert str(error.value).endswith("local_files_only: false downloads it at run time)")
