@@ -45,7 +45,13 @@ class TextClassificationDataset(Dataset):
     ) -> None:
         super().__init__(seed)
         pairs = read_pairs(
-            path, text_field, label_field, file_format, ("text_field", "label_field"), True
+            path,
+            text_field,
+            label_field,
+            file_format,
+            ("text_field", "label_field"),
+            True,
+            dataset=self.config_name,
         )
         if isinstance(labels, str):
             raise FfadeError(
@@ -62,8 +68,8 @@ class TextClassificationDataset(Dataset):
         unknown = sorted({y for _, y in pairs} - set(self.labels))
         if unknown:
             raise FfadeError(
-                f"dataset path {path!r}: label {unknown[0]!r} is not one of labels "
-                f"{self.labels}; list every label name"
+                f"dataset {self.config_name!r}: path {path!r}: label {unknown[0]!r} is not one of "
+                f"labels {self.labels}; list every label name"
             )
         self.pairs = [(text, self.labels.index(label)) for text, label in pairs]
         self.indices = disjoint_split_indices(

@@ -27,22 +27,27 @@ def read_pairs(
     file_format: str | None = None,
     field_args: tuple[str, str] = ("article_field", "summary_field"),
     whole_second: bool = False,
+    dataset: str = "summaries",
 ) -> list[tuple[str, str]]:
     """Read (article, summary) pairs; the format comes from the suffix unless given.
 
     ``field_args`` names the dataset's own arguments in the missing-field error (a text
     classifier's are text_field / label_field); ``whole_second`` also accepts a whole number in
-    the second field (a JSONL label 0 or 1), read as its text.
+    the second field (a JSONL label 0 or 1), read as its text. ``dataset`` is the name errors
+    give the dataset (the one a config gives it).
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FfadeError(f"dataset path {str(path)!r} does not exist; give a .jsonl or .csv file")
+        raise FfadeError(
+            f"dataset {dataset!r}: path {str(path)!r} does not exist; give a .jsonl or .csv file"
+        )
     file_format = file_format or path.suffix.lower().lstrip(".")
     if file_format == "json":
         file_format = "jsonl"
     if file_format not in FORMATS:
         raise FfadeError(
-            f"dataset path {str(path)!r}: format {file_format!r} is not allowed; use one of "
+            f"dataset {dataset!r}: path {str(path)!r}: format {file_format!r} is not allowed; use "
+            "one of "
             f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
         )
     lines = read_text_lines(path, "dataset")
@@ -72,7 +77,10 @@ def read_pairs(
             )
         pairs.append((row[article_field], row[summary_field]))
     if not pairs:
-        raise FfadeError(f"dataset path {str(path)!r} holds no (article, summary) pairs")
+        raise FfadeError(
+            f"dataset {dataset!r}: path {str(path)!r} holds no ({article_field}, "
+            f"{summary_field}) pairs"
+        )
     return pairs
 
 
@@ -101,7 +109,9 @@ class SummaryDataset(Dataset):
     ) -> None:
         super().__init__(seed)
         self.path = Path(path)
-        self.pairs = read_pairs(path, article_field, summary_field, file_format)
+        self.pairs = read_pairs(
+            path, article_field, summary_field, file_format, dataset=self.config_name
+        )
         self.indices = disjoint_split_indices(
             len(self.pairs), fractions, seed, what=f"dataset {self.config_name!r}: fractions"
         )

@@ -52,14 +52,18 @@ def test_csv(tmp_path: Path) -> None:
 
 
 def test_errors_name_the_problem(tmp_path: Path) -> None:
-    with pytest.raises(FfadeError, match="does not exist"):
+    with pytest.raises(FfadeError, match=r"^dataset 'summaries': path '.*' does not exist"):
         SummaryDataset(str(tmp_path / "missing.jsonl"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("article,summary\n")
+    with pytest.raises(FfadeError, match=r"^dataset 'summaries': .* holds no \(article, summary\)"):
+        SummaryDataset(str(empty))
     path = write_jsonl(tmp_path / "pairs.jsonl", 3)
     with pytest.raises(FfadeError, match=r"line 1 has no text field 'article'.*'text'"):
         SummaryDataset(str(path))
     odd = tmp_path / "pairs.txt"
     odd.write_text("x")
-    with pytest.raises(FfadeError, match="format 'txt' is not allowed"):
+    with pytest.raises(FfadeError, match=r"^dataset 'summaries': .* format 'txt' is not allowed"):
         SummaryDataset(str(odd))
     with pytest.raises(FfadeError, match="split 'train' is not allowed"):
         SummaryDataset(str(path), "text", "highlights").split("train")
