@@ -97,7 +97,32 @@ class PromptWords(_Words):
         return prompt.with_words(value, self.position) if value else prompt
 
 
-class GuidanceScale(_PromptConcept):
+class _Knob(_PromptConcept):
+    """A sampler setting per prompt, whose neutral value is the target's own setting; values and
+    neutral obey the same rule (:meth:`allows`, :attr:`allowed` in words)."""
+
+    allowed: ClassVar[str] = ""
+
+    def __init__(self, values: Sequence[Any] | None, neutral: Any, label: str | None) -> None:
+        self.neutral = neutral
+        super().__init__(values, label)
+        if not self.allows(neutral):
+            raise ConceptValueError(
+                f"concept '{self.label}': neutral {neutral!r} is not allowed; expected "
+                f"{self.allowed} (the target's own setting, the value that changes nothing)"
+            )
+
+    def allows(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def check_value(self, value: Any) -> None:
+        if not self.allows(value):
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected {self.allowed}"
+            )
+
+
+class GuidanceScale(_Knob):
     """Classifier-free guidance per prompt (1 is none; the paper's Stable Diffusion used 7.5).
 
     Args:
@@ -107,26 +132,22 @@ class GuidanceScale(_PromptConcept):
     """
 
     default_values: ClassVar[Sequence[Any]] = (1.0, 2.0, 3.0, 5.0, 7.5)
+    allowed: ClassVar[str] = "a guidance scale in [0, 100]"
 
     def __init__(
         self, values: Sequence[float] | None = None, neutral: float = 7.5, label: str | None = None
     ) -> None:
-        self.neutral = neutral
-        super().__init__(values, label)
+        super().__init__(values, neutral, label)
 
-    def check_value(self, value: Any) -> None:
-        super().check_value(value)
-        if not 0 <= value <= 100:
-            raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected a guidance "
-                "scale in [0, 100]"
-            )
+    def allows(self, value: Any) -> bool:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number and 0 <= value <= 100  # NaN fails: every comparison with it is false
 
     def change(self, prompt: Prompt, value: float) -> Prompt:
         return replace(prompt, guidance_scale=float(value))
 
 
-class InferenceSteps(_PromptConcept):
+class InferenceSteps(_Knob):
     """Sampler steps per prompt: fewer is faster and usually worse.
 
     Args:
@@ -136,20 +157,16 @@ class InferenceSteps(_PromptConcept):
     """
 
     default_values: ClassVar[Sequence[Any]] = (5, 10, 20, 50)
+    allowed: ClassVar[str] = "a whole number of steps in [1, 1000]"
 
     def __init__(
         self, values: Sequence[int] | None = None, neutral: int = 50, label: str | None = None
     ) -> None:
-        self.neutral = neutral
-        super().__init__(values, label)
+        super().__init__(values, neutral, label)
 
-    def check_value(self, value: Any) -> None:
+    def allows(self, value: Any) -> bool:
         whole = isinstance(value, int) and not isinstance(value, bool)
-        if not (whole and 1 <= value <= 1000):
-            raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected a whole number "
-                "of steps in [1, 1000]"
-            )
+        return whole and 1 <= value <= 1000
 
     def change(self, prompt: Prompt, value: int) -> Prompt:
         return replace(prompt, num_inference_steps=int(value))

@@ -47,6 +47,9 @@ def test_knobs_set_per_prompt_fields() -> None:
     [
         (lambda: GuidanceScale([200.0]), "guidance scale in \\[0, 100\\]"),
         (lambda: InferenceSteps([2.5]), "whole number of steps"),
+        # the neutral value is the target's own setting, checked as the grid is
+        (lambda: GuidanceScale(neutral="x"), "neutral 'x' is not allowed; expected a guidance"),
+        (lambda: InferenceSteps([5, 10], neutral=0), "neutral 0 is not allowed; expected a whole"),
         (lambda: PromptWords("middle"), "position 'middle' is not allowed"),
         (lambda: PromptSlot("descriptor", ["{x}"]), "without braces"),
         (lambda: PromptSlot("not a name"), "must be a name"),
