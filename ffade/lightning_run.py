@@ -263,7 +263,9 @@ def config_error_line(message: str) -> str:
     if unknown and classes:
         allowed = _init_parameters(classes[-1])
         if allowed:
-            close = difflib.get_close_matches(unknown.group(1), allowed, n=1)
+            # model.class_pth reads as an init argument: its own two keys are candidates too
+            candidates = [*allowed, "class_path", "init_args"]
+            close = difflib.get_close_matches(unknown.group(1), candidates, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
     plugin = _plugin_spec_reason(keys[-1] if keys else "", reason)

@@ -248,6 +248,11 @@ def test_bad_config_gets_one_clear_line(tmp_path: Path, change, fragments: list[
             ["--model.init_arg.budget", "5"],
             ["unknown key 'model.init_arg' (did you mean 'model.init_args'?)"],
         ),
+        (  # --model.class_pth: read as an init argument, whose list lacks class_path
+            lambda m: None,
+            ["--model.class_pth", "ffade.explore.RandomExplorer"],
+            ["'class_pth' is not accepted", "(did you mean 'class_path'?)"],
+        ),
         (  # a close guess is not enough: what is allowed comes too
             lambda m: None,
             ["--model", "FooExplorer"],
