@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +56,10 @@ def record_line(record: EvaluationRecord) -> str:
     return json.dumps(data)
 
 
+SYNC_SECONDS = 1.0
+"""How often the evaluation log is synced to disk: at most this much is lost to a machine crash."""
+
+
 class RunRecorder:
     """Appends evaluation records and keeps summary.json current in one run directory."""
 
@@ -62,20 +67,29 @@ class RunRecorder:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.run_dir / EVALUATIONS_FILE, "a", encoding="utf-8")  # noqa: SIM115
+        self._synced = time.monotonic()
 
     def append(self, records: Iterable[EvaluationRecord]) -> None:
         """Write records and flush them to the OS, so a killed process keeps them."""
         self.append_lines(map(record_line, records))
 
     def append_lines(self, lines: Iterable[str]) -> None:
-        """Write already encoded records (see :class:`EvaluationEncoder`), then flush and sync.
+        """Write already encoded records (see :class:`EvaluationEncoder`), then flush them.
 
         One write call for the batch: a Ctrl-C between lines would leave part of a batch in the
-        buffer, flushed at close, that the summary does not count.
+        buffer, flushed at close, that the summary does not count. Flushed records survive a
+        killed process; a crash of the machine itself loses at most :data:`SYNC_SECONDS` of
+        them, because the log is synced to disk that often, and at close, rather than after
+        every batch (an fsync, 2 ms here, was 4% of a quickstart DQN step).
         """
         self._log.write("".join(line + "\n" for line in lines))
         self._log.flush()
+        if time.monotonic() - self._synced >= SYNC_SECONDS:
+            self._sync()
+
+    def _sync(self) -> None:
         os.fsync(self._log.fileno())
+        self._synced = time.monotonic()
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         """Replace summary.json atomically (write then rename): never a half-written file."""
@@ -83,6 +97,7 @@ class RunRecorder:
 
     def close(self) -> None:
         if not self._log.closed:
+            self._sync()
             self._log.close()
 
 

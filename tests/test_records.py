@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import (
+    SYNC_SECONDS,
     EvaluationEncoder,
     EvaluationRecord,
     RunRecorder,
@@ -95,6 +97,24 @@ def test_summary_is_written_atomically(tmp_path: Path) -> None:
     recorder.write_summary({"a": 2})
     assert json.loads((tmp_path / "summary.json").read_text()) == {"a": 2}
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_each_batch_is_readable_at_once_and_synced_to_disk_at_most_once_a_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (a report of a live run, a resume after a kill) reads every batch as soon
+    as it is appended; the disk sync, milliseconds each, runs about once a second and at close."""
+    synced: list[int] = []
+    monkeypatch.setattr("ffade.records.os.fsync", synced.append)
+    start = time.monotonic()
+    recorder = RunRecorder(tmp_path)
+    record = EvaluationRecord(1, 0, [0], {"a": 0.0}, 0.5, -1.0, False)
+    for count in range(1, 51):
+        recorder.append([record])
+        assert len(list(read_evaluations(tmp_path))) == count
+    assert len(synced) <= (time.monotonic() - start) / SYNC_SECONDS  # not one per batch
+    recorder.close()
+    assert len(synced) >= 1  # and the log is on disk when the run ends
 
 
 def test_damaged_lines_are_named_by_number_and_counts_are_checked(tmp_path: Path) -> None:
