@@ -177,6 +177,33 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "step_penalty_negative": lambda d: _args(d).update(step_penalty=-1.0),
     "novelty_bonus_negative": lambda d: _args(d).update(novelty_bonus=-1.0),
     "reward_clip_zero": lambda d: _args(d).update(reward_clip=0.0),
+    # a plugin given another modality's inputs (or sizes its partner does not have): each was a
+    # traceback from inside torch or a tokenizer, leaving a run folder behind
+    "target_reads_texts": lambda d: _args(d)["task"].update(target={"name": "tiny_news_bart"}),
+    "target_reads_images": lambda d: _args(d)["task"].update(target={"name": "digits_cnn"}),
+    "synthetic_target_on_texts": lambda d: _args(d)["task"].update(
+        dataset={"name": "tiny_news"}, concepts=[{"name": "swap_char"}]
+    ),
+    "axis_on_texts": lambda d: _args(d)["task"].update(dataset={"name": "tiny_news"}),
+    "text_edit_on_other_inputs": lambda d: _args(d)["task"].update(concepts=[{"name": "negate"}]),
+    "prompt_words_on_other_inputs": lambda d: _args(d)["task"].update(
+        concepts=[{"name": "prompt_words", "args": {"values": ["", "at night"]}}]
+    ),
+    "synthetic_num_inputs_negative": lambda d: _args(d)["task"]["dataset"]["args"].update(
+        num_inputs=-4
+    ),
+    "synthetic_feature_dims_differ": lambda d: _args(d)["task"]["dataset"]["args"].update(
+        feature_dim=4
+    ),
+    "synthetic_region_axis_missing": lambda d: _args(d)["task"]["target"].update(
+        args={"regions": [{9: [0.5, 1.0]}]}
+    ),
+    "synthetic_region_malformed": lambda d: _args(d)["task"]["target"].update(
+        args={"regions": [{0: [0.5]}]}
+    ),
+    "synthetic_growth_text": lambda d: _args(d)["task"]["target"].update(
+        args={"fragility_growth": "abc"}
+    ),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -390,6 +417,24 @@ FRAGMENTS = {
     "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
     "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
     "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
+    "target_reads_texts": "target 'tiny_news_bart' reads texts, but the task's inputs are dict: "
+    "choose a text dataset",
+    "target_reads_images": "target 'digits_cnn' classifies images (float tensors C x H x W), but "
+    "the task's inputs are dict: choose an image dataset",
+    "synthetic_target_on_texts": "target 'synthetic' reads the synthetic dataset's inputs, not str",
+    "axis_on_texts": "concept 'axis0' moves the synthetic dataset's inputs, not str",
+    "text_edit_on_other_inputs": "concept 'negate' edits texts, but the task's inputs are dict",
+    "prompt_words_on_other_inputs": "concept 'prompt_words': inputs must be prompts from a "
+    "ffade-diffusion dataset (prompts, digit_prompts), not dict",
+    "synthetic_num_inputs_negative": "dataset 'synthetic': num_inputs must be a whole number, at "
+    "least 1, got -4",
+    "synthetic_feature_dims_differ": "target 'synthetic': feature_dim is 8, the dataset's "
+    "feature_dim 4; give both the same",
+    "synthetic_region_axis_missing": "target 'synthetic': a region names axis 9, but the dataset "
+    "has 3 axes (dataset num_axes)",
+    "synthetic_region_malformed": "target 'synthetic': regions must be a preset (default, "
+    "islands) or a list of boxes {axis index: [low, high]}",
+    "synthetic_growth_text": "target 'synthetic': fragility_growth must be a number, got 'abc'",
 }
 
 
@@ -433,6 +478,9 @@ FAST = {
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
+    "target_reads_texts",
+    "target_reads_images",
+    "synthetic_num_inputs_negative",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 

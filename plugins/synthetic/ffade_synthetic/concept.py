@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -39,6 +40,17 @@ class Axis(Concept):
                 f"concept '{self.label}': value {value!r} is not allowed; "
                 "expected a position in [0, 1]"
             )
+
+    def check_inputs(self, inputs: Sequence[Any]) -> list[str]:
+        """Refuse, when the task is built, another dataset's inputs (images, texts): they would
+        fail at the first evaluation as a traceback from inside torch."""
+        first = inputs[0]
+        if not (isinstance(first, dict) and "coords" in first):
+            raise ConceptValueError(
+                f"concept '{self.label}' moves the synthetic dataset's inputs, not "
+                f"{type(first).__name__}; use dataset: {{name: synthetic}}"
+            )
+        return []
 
     def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:
         coords = inputs["coords"].clone()
