@@ -79,6 +79,9 @@ def class_path_hint(message: str) -> str:
     A plugin's own ``module:Class`` that does not import is not about model classes."""
     if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
         return message
+    key = _PARSER_KEY.match(message)
+    if key and key.group("key") != "model":
+        return _other_key_hint(message, key.group("key"))
     for pattern in _UNKNOWN_CLASS:
         match = pattern.search(message)
         if match:
@@ -93,6 +96,34 @@ def class_path_hint(message: str) -> str:
     hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
     return f"{message}{hint}; model classes: {', '.join(known.values())}"
+
+
+_PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')
+_NEITHER = (
+    re.compile(r"Expected a path but (?P<value>.+) either not accessible or invalid$"),
+    re.compile(r'Unable to load config "(?P<value>[^"]*)"'),
+)
+
+
+def _other_key_hint(message: str, key: str) -> str:
+    """jsonargparse's words for a value of another key (``trainer.logger``, ``task.concepts``)
+    that it could read neither as it is nor as a file; the model's classes would be the wrong
+    list to offer (``--trainer.logger CSVLoger`` was answered "unknown model class")."""
+    for pattern in _NEITHER:
+        match = pattern.search(message)
+        if match:
+            break
+    else:
+        return message
+    value = match.group("value")
+    if key.endswith("task.concepts"):
+        return (
+            f"{key}: expected a list of concepts such as [{{name: rotation, args: {{values: "
+            f"[-10, 0, 10]}}}}], got {value}"
+        )
+    if pattern is _NEITHER[1]:
+        return f"{key}: expected a mapping of keys to values, or a YAML file of one; got {value}"
+    return f"{key}: {value} is neither a class (module.Class) nor a readable file"
 
 
 def _model_classes() -> dict[str, str]:
