@@ -358,6 +358,33 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
     ),
+    "null_learning_starts": (  # Python's words: "'>=' not supported between 'NoneType' ..."
+        ["fit", "--config", "{config}", "--model.init_args.learning_starts", "null"],
+        "model.init_args.learning_starts must be at least 0, got None",
+    ),
+    "null_gamma": (
+        ["fit", "--config", "{config}", "--model.init_args.gamma", "null"],
+        "model.init_args.gamma must be in [0, 1], got None",
+    ),
+    "null_learning_rate": (
+        ["fit", "--config", "{config}", "--model.init_args.learning_rate", "null"],
+        "model.init_args.learning_rate must be above 0, got None",
+    ),
+    "logger_class_typo": (  # was "unknown model class ...; model classes: ffade.explore..."
+        ["fit", "--config", "{config}", "--trainer.logger", "lightning.pytorch.loggers.CSVLoger"],
+        "trainer.logger: lightning.pytorch.loggers.CSVLoger is neither a class (module.Class) "
+        "nor a readable file",
+    ),
+    "concepts_a_bare_name": (  # was "unknown model class 'axis'; model classes: ..."
+        ["fit", "--config", "{config}", "--model.init_args.task.concepts", "axis"],
+        "model.init_args.task.concepts: expected a list of concepts such as [{{name: rotation, "
+        "args: {{values: [-10, 0, 10]}}}}], got axis",  # braces doubled: the fragment is formatted
+    ),
+    "task_a_bare_word": (  # was 'Unable to load config "abc": Unable to load config 'abc''
+        ["fit", "--config", "{config}", "--model.init_args.task", "abc"],
+        "model.init_args.task: expected a mapping of keys to values, or a YAML file of one; "
+        "got abc",
+    ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
         "trainer: `MPSAccelerator` can not run",
@@ -481,6 +508,9 @@ FAST = {
     "target_reads_texts",
     "target_reads_images",
     "synthetic_num_inputs_negative",
+    "null_gamma",
+    "logger_class_typo",
+    "concepts_a_bare_name",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
