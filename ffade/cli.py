@@ -199,6 +199,11 @@ def _main(args: list[str]) -> int:
             from ffade.fit_help import fit_help
 
             print(fit_help())
+        elif args[0] == "fit":
+            from ffade.fit_help import arguments_lost_to_model
+
+            if lost := arguments_lost_to_model(args):
+                raise FfadeError(lost)
         from ffade.lightning_run import run_lightning
 
         model = run_lightning(args)

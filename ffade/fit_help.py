@@ -10,6 +10,7 @@ from the code.
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import re
 import textwrap
@@ -124,6 +125,37 @@ def _other_key_hint(message: str, key: str) -> str:
     if pattern is _NEITHER[1]:
         return f"{key}: expected a mapping of keys to values, or a YAML file of one; got {value}"
     return f"{key}: {value} is neither a class (module.Class) nor a readable file"
+
+
+def arguments_lost_to_model(args: list[str]) -> str | None:
+    """The error for ``--model.init_args.KEY`` given before a ``--model CLASS`` that takes no KEY.
+
+    Arguments are read in order, and ``--model CLASS`` keeps only the arguments CLASS takes:
+    ``--model.init_args.learning_rate 0.1 --model RandomExplorer`` ran a random search, exit 0,
+    without a word about the learning rate it dropped.
+    """
+    flags = [arg.split("=", 1)[0] for arg in args]
+    if "--model" not in flags:
+        return None
+    last = len(flags) - 1 - flags[::-1].index("--model")
+    value = args[last].split("=", 1)[1] if "=" in args[last] else "".join(args[last + 1 : last + 2])
+    module, _, name = _model_classes().get(value, value).rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None  # jsonargparse names the class it cannot find
+    taken = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            taken.update(inspect.signature(klass.__init__).parameters)
+    for flag in flags[:last]:
+        key = flag.removeprefix("--model.init_args.").split(".")[0]
+        if flag.startswith("--model.init_args.") and key not in taken:
+            return (
+                f"{flag} comes before --model {value}, which takes no {key}: --model replaces "
+                "the model and keeps only the arguments its class takes; give --model first"
+            )
+    return None
 
 
 def _model_classes() -> dict[str, str]:

@@ -241,6 +241,24 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
     ),
+    "model_argument_before_model": (  # was exit 0: a random search, the rate dropped unsaid
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.learning_rate",
+            "0.1",
+            "--model",
+            "RandomExplorer",
+        ],
+        "--model.init_args.learning_rate comes before --model RandomExplorer, which takes no "
+        "learning_rate: --model replaces the model and keeps only the arguments its class takes; "
+        "give --model first",
+    ),
+    "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
+        ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
+        "trainer.limit_train_batches 0 trains nothing",
+    ),
     "task_key_null_cli": (  # said 'expected int, got None' of the null the user gave
         ["fit", "--config", "{config}", "--model.init_args.task.max_inputs", "null"],
         "null given on the command line arrives as the text 'None'",
@@ -509,6 +527,8 @@ FAST = {
     "target_reads_images",
     "synthetic_num_inputs_negative",
     "null_gamma",
+    "model_argument_before_model",
+    "limit_train_batches_zero",
     "logger_class_typo",
     "concepts_a_bare_name",
 }
