@@ -255,6 +255,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "learning_rate: --model replaces the model and keeps only the arguments its class takes; "
         "give --model first",
     ),
+    "resume_task_differs": (  # both sides were cut at 80 characters, before they differed
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--ckpt_path",
+            "{finished}",
+            "--model.init_args.task.max_inputs",
+            "4",
+        ],
+        "was saved with model.init_args.task.max_inputs = null, but the config says 4;",
+    ),
     "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
         "trainer.limit_train_batches 0 trains nothing",
@@ -529,6 +541,7 @@ FAST = {
     "null_gamma",
     "model_argument_before_model",
     "limit_train_batches_zero",
+    "resume_task_differs",
     "logger_class_typo",
     "concepts_a_bare_name",
 }
