@@ -267,6 +267,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ],
         "was saved with model.init_args.task.max_inputs = null, but the config says 4;",
     ),
+    "plugin_seed_negative": (  # was "dataset 'digits': expected non-negative integer"
+        ["fit", "--config", "{config}", "--model.init_args.task.dataset.args.seed", "-1"],
+        "dataset 'synthetic': seed must be a whole number >= 0, got -1",
+    ),
     "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
         "trainer.limit_train_batches 0 trains nothing",
