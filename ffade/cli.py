@@ -128,6 +128,16 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
     """
     if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
         return str(error)
+    if str(error).startswith("argument --model: expected one argument"):
+        bare = [  # argparse names --model for a --model.init_args.budget given no value
+            arg
+            for i, arg in enumerate(args)
+            if arg.startswith("--model.")
+            and "=" not in arg
+            and (i + 1 == len(args) or args[i + 1].startswith("--"))
+        ]
+        if bare:
+            return f"argument {bare[0]}: expected one argument"
     early = _model_argument_before_config(args)
     if early and 'key "model"' in str(error):  # jsonargparse's "Option 'budget' is not accepted"
         return (

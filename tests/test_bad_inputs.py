@@ -271,6 +271,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task.dataset.args.seed", "-1"],
         "dataset 'synthetic': seed must be a whole number >= 0, got -1",
     ),
+    "model_argument_without_value": (  # argparse named --model, not the key typed
+        ["fit", "--config", "{config}", "--model.init_args.budget", "--trainer.max_steps", "5"],
+        "ffade: error: argument --model.init_args.budget: expected one argument",
+    ),
     "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
         "trainer.limit_train_batches 0 trains nothing",
