@@ -275,6 +275,16 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.budget", "--trainer.max_steps", "5"],
         "ffade: error: argument --model.init_args.budget: expected one argument",
     ),
+    "weights_a_directory": (  # was "weights file '...' does not exist"
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.target",
+            "{{name: digits_cnn, args: {{weights: {tmp}}}}}",
+        ],
+        "target 'digits_cnn': weights file '{tmp}' is a directory",
+    ),
     "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
         "trainer.limit_train_batches 0 trains nothing",
