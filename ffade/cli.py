@@ -128,6 +128,16 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
     """
     if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
         return str(error)
+    if str(error).startswith("argument --model: expected one argument"):
+        bare = [  # argparse names --model for a --model.init_args.budget given no value
+            arg
+            for i, arg in enumerate(args)
+            if arg.startswith("--model.")
+            and "=" not in arg
+            and (i + 1 == len(args) or args[i + 1].startswith("--"))
+        ]
+        if bare:
+            return f"argument {bare[0]}: expected one argument"
     early = _model_argument_before_config(args)
     if early and 'key "model"' in str(error):  # jsonargparse's "Option 'budget' is not accepted"
         return (
@@ -199,6 +209,11 @@ def _main(args: list[str]) -> int:
             from ffade.fit_help import fit_help
 
             print(fit_help())
+        elif args[0] == "fit":
+            from ffade.fit_help import arguments_lost_to_model
+
+            if lost := arguments_lost_to_model(args):
+                raise FfadeError(lost)
         from ffade.lightning_run import run_lightning
 
         model = run_lightning(args)

@@ -67,23 +67,27 @@ class ConceptValueError(FfadeError, ValueError):
 def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():
-        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not (number and value >= least):  # NaN and null (None) too
+        if not (_number(value) and value >= least):  # NaN and null (None) too
             raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
+
+
+def _number(value: object) -> bool:
+    """Whether ``value`` can be compared as a number (null, text and booleans cannot)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def require_within(low: float, high: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument outside [low, high] (NaN too): a rate, a share, a
     probability that would otherwise run and quietly mean nothing."""
     for key, value in init_args.items():
-        if not low <= value <= high:
+        if not (_number(value) and low <= value <= high):  # null: not Python's TypeError
             raise FfadeError(f"model.init_args.{key} must be in [{low}, {high}], got {value}")
 
 
 def require_above(bound: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
     for key, value in init_args.items():
-        if not value > bound:
+        if not (_number(value) and value > bound):
             raise FfadeError(f"model.init_args.{key} must be above {bound}, got {value}")
 
 

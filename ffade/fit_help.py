@@ -10,6 +10,7 @@ from the code.
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import re
 import textwrap
@@ -79,6 +80,9 @@ def class_path_hint(message: str) -> str:
     A plugin's own ``module:Class`` that does not import is not about model classes."""
     if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
         return message
+    key = _PARSER_KEY.match(message)
+    if key and key.group("key") != "model":
+        return _other_key_hint(message, key.group("key"))
     for pattern in _UNKNOWN_CLASS:
         match = pattern.search(message)
         if match:
@@ -93,6 +97,65 @@ def class_path_hint(message: str) -> str:
     hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
     return f"{message}{hint}; model classes: {', '.join(known.values())}"
+
+
+_PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')
+_NEITHER = (
+    re.compile(r"Expected a path but (?P<value>.+) either not accessible or invalid$"),
+    re.compile(r'Unable to load config "(?P<value>[^"]*)"'),
+)
+
+
+def _other_key_hint(message: str, key: str) -> str:
+    """jsonargparse's words for a value of another key (``trainer.logger``, ``task.concepts``)
+    that it could read neither as it is nor as a file; the model's classes would be the wrong
+    list to offer (``--trainer.logger CSVLoger`` was answered "unknown model class")."""
+    for pattern in _NEITHER:
+        match = pattern.search(message)
+        if match:
+            break
+    else:
+        return message
+    value = match.group("value")
+    if key.endswith("task.concepts"):
+        return (
+            f"{key}: expected a list of concepts such as [{{name: rotation, args: {{values: "
+            f"[-10, 0, 10]}}}}], got {value}"
+        )
+    if pattern is _NEITHER[1]:
+        return f"{key}: expected a mapping of keys to values, or a YAML file of one; got {value}"
+    return f"{key}: {value} is neither a class (module.Class) nor a readable file"
+
+
+def arguments_lost_to_model(args: list[str]) -> str | None:
+    """The error for ``--model.init_args.KEY`` given before a ``--model CLASS`` that takes no KEY.
+
+    Arguments are read in order, and ``--model CLASS`` keeps only the arguments CLASS takes:
+    ``--model.init_args.learning_rate 0.1 --model RandomExplorer`` ran a random search, exit 0,
+    without a word about the learning rate it dropped.
+    """
+    flags = [arg.split("=", 1)[0] for arg in args]
+    if "--model" not in flags:
+        return None
+    last = len(flags) - 1 - flags[::-1].index("--model")
+    value = args[last].split("=", 1)[1] if "=" in args[last] else "".join(args[last + 1 : last + 2])
+    module, _, name = _model_classes().get(value, value).rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None  # jsonargparse names the class it cannot find
+    taken = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            taken.update(inspect.signature(klass.__init__).parameters)
+    for flag in flags[:last]:
+        key = flag.removeprefix("--model.init_args.").split(".")[0]
+        if flag.startswith("--model.init_args.") and key not in taken:
+            return (
+                f"{flag} comes before --model {value}, which takes no {key}: --model replaces "
+                "the model and keeps only the arguments its class takes; give --model first"
+            )
+    return None
 
 
 def _model_classes() -> dict[str, str]:

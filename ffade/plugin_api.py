@@ -354,14 +354,14 @@ def load_weights(
     safetensors package. Every problem is a one-line :class:`PluginError` naming the target.
 
     Args:
-        model: the network the weights belong to.
-        path: the file, as the user gave it (``~`` is expanded).
+        model: the network the weights belong to; path: the file (``~`` is expanded).
         plugin: the target's name, for messages.
         fit_hint: what to check when the weights do not fit, e.g. the model name and classes.
     """
     file = Path(path).expanduser()
     if not file.is_file():
-        raise PluginError(f"target '{plugin}': weights file {str(file)!r} does not exist")
+        gone = "is a directory" if file.is_dir() else "does not exist"
+        raise PluginError(f"target '{plugin}': weights file {str(file)!r} {gone}")
     state = _read_state_dict(file, plugin)
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]

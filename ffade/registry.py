@@ -286,6 +286,8 @@ def _check_numbers(
         if value is None and takes_none:
             continue
         is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if key == "seed" and is_number and value < 0:  # numpy: "expected non-negative integer"
+            raise PluginError(f"{kind} '{name}': seed must be a whole number >= 0, got {value!r}")
         if is_number and (not whole or not math.isfinite(value) or value == int(value)):
             continue
         what = "a whole number" if whole else "a number"

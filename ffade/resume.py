@@ -95,10 +95,25 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
         if key == "task":
             value, now[key] = _task(value), _task(now[key])
         if _plain(value) != _plain(now[key]):
+            path, value, given = _difference(value, now[key], f"model.init_args.{key}")
             raise FfadeError(
-                f"{where} was saved with model.init_args.{key} = {_short(value)}, but the config "
-                f"says {_short(now[key])}; a resume keeps every argument of its run: {advice}"
+                f"{where} was saved with {path} = {_short(value)}, but the config says "
+                f"{_short(given)}; a resume keeps every argument of its run: {advice}"
             )
+
+
+def _difference(saved: Any, now: Any, path: str) -> tuple[str, Any, Any]:
+    """The first place two config values differ, by its config path: a task cut at 80
+    characters hid it (``task = {"concepts": [...``, twice), ``task.max_inputs`` names it."""
+    saved, now = _data(saved), _data(now)
+    if isinstance(saved, dict) and isinstance(now, dict):
+        pairs = [(k, saved.get(k), now.get(k)) for k in sorted(set(saved) | set(now))]
+    elif isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        pairs = list(zip(range(len(saved)), saved, now, strict=True))
+    else:
+        return path, saved, now
+    key, a, b = next(p for p in pairs if _plain(p[1]) != _plain(p[2]))
+    return _difference(a, b, f"{path}.{key}")
 
 
 def _resolve(class_path: str) -> Any:

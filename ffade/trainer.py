@@ -39,10 +39,11 @@ def trainer_defaults() -> dict[str, Any]:
 def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     """Refuse Trainer settings no ffade run can work with, before the run starts.
 
-    ``logger: false`` would leave the run no directory of its own. A zero ``max_epochs`` or
-    ``max_steps`` would end at once with exit 0, leaving a run directory with a config but no
-    summary.json. ``max_epochs: -1`` (Lightning's "no end") never ends a fine-tune, whose fix is
-    judged when training ends; an explorer ends when its budget is spent whatever it says.
+    ``logger: false`` would leave the run no directory of its own. A zero ``max_epochs``,
+    ``max_steps`` or ``limit_train_batches`` would end at once with exit 0, leaving a run
+    directory with a config and no evaluations. ``max_epochs: -1`` (Lightning's "no end")
+    never ends a fine-tune, whose fix is judged when training ends; an explorer ends when its
+    budget is spent whatever it says.
     """
     if config.get("logger") in (False, []):
         raise ConfigError(
@@ -51,7 +52,7 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
             "over any files of those names; keep a logger (lightning.pytorch.loggers."
             "CSVLogger writes no TensorBoard files) and choose its save_dir"
         )
-    for key in ("max_epochs", "max_steps"):
+    for key in ("max_epochs", "max_steps", "limit_train_batches"):  # 0.0 too
         if config.get(key) == 0:
             raise ConfigError(f"trainer.{key} 0 trains nothing; give at least 1, or leave it out")
     if config.get("max_epochs") == -1 and config.get("max_steps") in (None, -1):

@@ -180,6 +180,33 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "step_penalty_negative": lambda d: _args(d).update(step_penalty=-1.0),
     "novelty_bonus_negative": lambda d: _args(d).update(novelty_bonus=-1.0),
     "reward_clip_zero": lambda d: _args(d).update(reward_clip=0.0),
+    # a plugin given another modality's inputs (or sizes its partner does not have): each was a
+    # traceback from inside torch or a tokenizer, leaving a run folder behind
+    "target_reads_texts": lambda d: _args(d)["task"].update(target={"name": "tiny_news_bart"}),
+    "target_reads_images": lambda d: _args(d)["task"].update(target={"name": "digits_cnn"}),
+    "synthetic_target_on_texts": lambda d: _args(d)["task"].update(
+        dataset={"name": "tiny_news"}, concepts=[{"name": "swap_char"}]
+    ),
+    "axis_on_texts": lambda d: _args(d)["task"].update(dataset={"name": "tiny_news"}),
+    "text_edit_on_other_inputs": lambda d: _args(d)["task"].update(concepts=[{"name": "negate"}]),
+    "prompt_words_on_other_inputs": lambda d: _args(d)["task"].update(
+        concepts=[{"name": "prompt_words", "args": {"values": ["", "at night"]}}]
+    ),
+    "synthetic_num_inputs_negative": lambda d: _args(d)["task"]["dataset"]["args"].update(
+        num_inputs=-4
+    ),
+    "synthetic_feature_dims_differ": lambda d: _args(d)["task"]["dataset"]["args"].update(
+        feature_dim=4
+    ),
+    "synthetic_region_axis_missing": lambda d: _args(d)["task"]["target"].update(
+        args={"regions": [{9: [0.5, 1.0]}]}
+    ),
+    "synthetic_region_malformed": lambda d: _args(d)["task"]["target"].update(
+        args={"regions": [{0: [0.5]}]}
+    ),
+    "synthetic_growth_text": lambda d: _args(d)["task"]["target"].update(
+        args={"fragility_growth": "abc"}
+    ),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -216,6 +243,54 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "max_epochs_zero": (
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
+    ),
+    "model_argument_before_model": (  # was exit 0: a random search, the rate dropped unsaid
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.learning_rate",
+            "0.1",
+            "--model",
+            "RandomExplorer",
+        ],
+        "--model.init_args.learning_rate comes before --model RandomExplorer, which takes no "
+        "learning_rate: --model replaces the model and keeps only the arguments its class takes; "
+        "give --model first",
+    ),
+    "resume_task_differs": (  # both sides were cut at 80 characters, before they differed
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--ckpt_path",
+            "{finished}",
+            "--model.init_args.task.max_inputs",
+            "4",
+        ],
+        "was saved with model.init_args.task.max_inputs = null, but the config says 4;",
+    ),
+    "plugin_seed_negative": (  # was "dataset 'digits': expected non-negative integer"
+        ["fit", "--config", "{config}", "--model.init_args.task.dataset.args.seed", "-1"],
+        "dataset 'synthetic': seed must be a whole number >= 0, got -1",
+    ),
+    "model_argument_without_value": (  # argparse named --model, not the key typed
+        ["fit", "--config", "{config}", "--model.init_args.budget", "--trainer.max_steps", "5"],
+        "ffade: error: argument --model.init_args.budget: expected one argument",
+    ),
+    "weights_a_directory": (  # was "weights file '...' does not exist"
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.target",
+            "{{name: digits_cnn, args: {{weights: {tmp}}}}}",
+        ],
+        "target 'digits_cnn': weights file '{tmp}' is a directory",
+    ),
+    "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
+        ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
+        "trainer.limit_train_batches 0 trains nothing",
     ),
     "task_key_null_cli": (  # said 'expected int, got None' of the null the user gave
         ["fit", "--config", "{config}", "--model.init_args.task.max_inputs", "null"],
@@ -334,6 +409,33 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
     ),
+    "null_learning_starts": (  # Python's words: "'>=' not supported between 'NoneType' ..."
+        ["fit", "--config", "{config}", "--model.init_args.learning_starts", "null"],
+        "model.init_args.learning_starts must be at least 0, got None",
+    ),
+    "null_gamma": (
+        ["fit", "--config", "{config}", "--model.init_args.gamma", "null"],
+        "model.init_args.gamma must be in [0, 1], got None",
+    ),
+    "null_learning_rate": (
+        ["fit", "--config", "{config}", "--model.init_args.learning_rate", "null"],
+        "model.init_args.learning_rate must be above 0, got None",
+    ),
+    "logger_class_typo": (  # was "unknown model class ...; model classes: ffade.explore..."
+        ["fit", "--config", "{config}", "--trainer.logger", "lightning.pytorch.loggers.CSVLoger"],
+        "trainer.logger: lightning.pytorch.loggers.CSVLoger is neither a class (module.Class) "
+        "nor a readable file",
+    ),
+    "concepts_a_bare_name": (  # was "unknown model class 'axis'; model classes: ..."
+        ["fit", "--config", "{config}", "--model.init_args.task.concepts", "axis"],
+        "model.init_args.task.concepts: expected a list of concepts such as [{{name: rotation, "
+        "args: {{values: [-10, 0, 10]}}}}], got axis",  # braces doubled: the fragment is formatted
+    ),
+    "task_a_bare_word": (  # was 'Unable to load config "abc": Unable to load config 'abc''
+        ["fit", "--config", "{config}", "--model.init_args.task", "abc"],
+        "model.init_args.task: expected a mapping of keys to values, or a YAML file of one; "
+        "got abc",
+    ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
         "trainer: `MPSAccelerator` can not run",
@@ -394,6 +496,24 @@ FRAGMENTS = {
     "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
     "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
     "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
+    "target_reads_texts": "target 'tiny_news_bart' reads texts, but the task's inputs are dict: "
+    "choose a text dataset",
+    "target_reads_images": "target 'digits_cnn' classifies images (float tensors C x H x W), but "
+    "the task's inputs are dict: choose an image dataset",
+    "synthetic_target_on_texts": "target 'synthetic' reads the synthetic dataset's inputs, not str",
+    "axis_on_texts": "concept 'axis0' moves the synthetic dataset's inputs, not str",
+    "text_edit_on_other_inputs": "concept 'negate' edits texts, but the task's inputs are dict",
+    "prompt_words_on_other_inputs": "concept 'prompt_words': inputs must be prompts from a "
+    "ffade-diffusion dataset (prompts, digit_prompts), not dict",
+    "synthetic_num_inputs_negative": "dataset 'synthetic': num_inputs must be a whole number, at "
+    "least 1, got -4",
+    "synthetic_feature_dims_differ": "target 'synthetic': feature_dim is 8, the dataset's "
+    "feature_dim 4; give both the same",
+    "synthetic_region_axis_missing": "target 'synthetic': a region names axis 9, but the dataset "
+    "has 3 axes (dataset num_axes)",
+    "synthetic_region_malformed": "target 'synthetic': regions must be a preset (default, "
+    "islands) or a list of boxes {axis index: [low, high]}",
+    "synthetic_growth_text": "target 'synthetic': fragility_growth must be a number, got 'abc'",
 }
 
 
@@ -437,6 +557,15 @@ FAST = {
     "device_absent",
     "summaries_jsonl_latin1",
     "prompts_csv_latin1",
+    "target_reads_texts",
+    "target_reads_images",
+    "synthetic_num_inputs_negative",
+    "null_gamma",
+    "model_argument_before_model",
+    "limit_train_batches_zero",
+    "resume_task_differs",
+    "logger_class_typo",
+    "concepts_a_bare_name",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 

@@ -33,6 +33,8 @@ def check_explorer_arguments(args: Mapping[str, Any]) -> None:
 
 def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     """The DQN's own arguments (:class:`~ffade.explore.dqn.DQNExplorer`)."""
+    require_at_least(0, learning_starts=args["learning_starts"])  # null: one line, first
+    require_within(0, 1, start_e=args["start_e"], end_e=args["end_e"])
     if args["learning_starts"] >= args["budget"]:
         raise FfadeError(
             f"model.init_args.learning_starts ({args['learning_starts']}) must be below the "
@@ -51,7 +53,6 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
         target_network_frequency=args["target_network_frequency"],
         train_frequency=args["train_frequency"],
     )
-    require_at_least(0, learning_starts=args["learning_starts"])
     require_at_least(0, gradient_steps=args["gradient_steps"])  # 0: acts, never learns
     require_at_least(0, exploration_bonus=args["exploration_bonus"])
     require_above(0, learning_rate=args["learning_rate"], tau=args["tau"])

@@ -21,14 +21,20 @@ POSITIONS = ("before", "after")
 class _PromptConcept(Concept):
     """Checks that inputs are prompts; subclasses change one prompt at a time."""
 
+    def check_inputs(self, inputs: Sequence[Any]) -> list[str]:
+        """Refuse other inputs when the task is built, not at the first evaluation."""
+        odd = next((p for p in inputs if not isinstance(p, Prompt)), None)
+        if odd is not None:
+            raise ConceptValueError(
+                f"concept '{self.label}': inputs must be prompts from a ffade-diffusion dataset "
+                f"(prompts, digit_prompts), not {type(odd).__name__}"
+            )
+        return []
+
     def apply(self, inputs: Sequence[Prompt], value: Any) -> list[Prompt]:
         """Every prompt of the batch changed by ``value``."""
         self.check_value(value)
-        if not all(isinstance(p, Prompt) for p in inputs):
-            raise ConceptValueError(
-                f"concept '{self.label}': inputs must be prompts from a ffade-diffusion dataset "
-                "(prompts, digit_prompts)"
-            )
+        self.check_inputs(inputs)
         return [self.change(p, value) for p in inputs]
 
     def change(self, prompt: Prompt, value: Any) -> Prompt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -40,12 +41,18 @@ class Axis(Concept):
                 "expected a position in [0, 1]"
             )
 
-    def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:
-        if not isinstance(inputs, dict) or "coords" not in inputs:
+    def check_inputs(self, inputs: Sequence[Any]) -> list[str]:
+        """Refuse, when the task is built, another dataset's inputs (images, texts): they would
+        fail at the first evaluation as a traceback from inside torch."""
+        first = inputs[0]
+        if not (isinstance(first, dict) and "coords" in first):
             raise ConceptValueError(
-                f"concept '{self.label}': inputs must be the synthetic dataset's (a dict with "
-                f"'coords'), got {type(inputs).__name__}: axis cannot change this task's inputs"
+                f"concept '{self.label}' moves the synthetic dataset's inputs, not "
+                f"{type(first).__name__}; use dataset: {{name: synthetic}}"
             )
+        return []
+
+    def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:
         coords = inputs["coords"].clone()
         if self.index >= coords.shape[1]:
             raise ConceptValueError(

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset, disjoint_split_indices
 
 
@@ -29,6 +30,11 @@ class SyntheticDataset(Dataset):
         seed: int = 0,
     ) -> None:
         super().__init__(seed)
+        for key, value in (("num_inputs", num_inputs), ("feature_dim", feature_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise FfadeError(  # else a torch RuntimeError ("negative dimension")
+                    f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"
+                )
         generator = torch.Generator().manual_seed(seed)
         self.features = torch.randn(num_inputs, feature_dim, generator=generator)
         self.num_axes = num_axes

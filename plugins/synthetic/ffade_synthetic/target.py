@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import torch
 
 from ffade.errors import FfadeError
@@ -66,16 +69,58 @@ class SyntheticTarget(Target):
                     f"allowed: {', '.join(REGION_PRESETS)}, or a list of boxes"
                 )
             raw = REGION_PRESETS[raw]
-        self.regions = [{int(a): (float(lo), float(hi)) for a, (lo, hi) in r.items()} for r in raw]
+        try:
+            self.regions = [
+                {int(a): (float(lo), float(hi)) for a, (lo, hi) in r.items()} for r in raw
+            ]
+        except (AttributeError, TypeError, ValueError):
+            raise FfadeError(
+                f"target 'synthetic': regions must be a preset ({', '.join(REGION_PRESETS)}) or a "
+                f"list of boxes {{axis index: [low, high]}}, e.g. [{{0: [0.8, 1.0]}}]; got {raw!r}"
+            ) from None
+        if isinstance(feature_dim, bool) or not isinstance(feature_dim, int) or feature_dim < 1:
+            raise FfadeError(
+                f"target 'synthetic': feature_dim must be a whole number, at least 1, "
+                f"got {feature_dim!r}"
+            )
         for region in self.regions:
             for axis, (lo, hi) in region.items():
+                if axis < 0:
+                    raise FfadeError(f"target 'synthetic': region axis {axis} must be >= 0")
                 if lo > hi:
                     raise FfadeError(
                         f"target 'synthetic': region axis {axis} has low {lo} > high {hi}"
                     )
+        if isinstance(fragility_growth, bool) or not isinstance(fragility_growth, (int, float)):
+            raise FfadeError(
+                f"target 'synthetic': fragility_growth must be a number, got {fragility_growth!r}"
+            )
         self.fragility_growth = fragility_growth
         generator = torch.Generator().manual_seed(seed + 1)
         self.direction = torch.randn(feature_dim, generator=generator).to(self.device)
+
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        """Refuse, when the task is built, inputs this target cannot read (another dataset's,
+        features of another length, fewer axes than a region names): each would fail at the
+        first evaluation inside torch."""
+        first = inputs[0]
+        if not (isinstance(first, dict) and {"features", "coords"} <= set(first)):
+            raise FfadeError(
+                "target 'synthetic' reads the synthetic dataset's inputs, not "
+                f"{type(first).__name__}; use dataset: {{name: synthetic}}"
+            )
+        dim, axes = first["features"].shape[-1], first["coords"].shape[-1]
+        if dim != len(self.direction):
+            raise FfadeError(
+                f"target 'synthetic': feature_dim is {len(self.direction)}, the dataset's "
+                f"feature_dim {dim}; give both the same"
+            )
+        named = max((axis for region in self.regions for axis in region), default=-1)
+        if named >= axes:
+            raise FfadeError(
+                f"target 'synthetic': a region names axis {named}, but the dataset has {axes} "
+                "axes (dataset num_axes); raise num_axes or change regions"
+            )
 
     def fragility(self, features: torch.Tensor) -> torch.Tensor:
         """In (0, 1): how much an input's boxes grow; hidden, though implied by the features."""

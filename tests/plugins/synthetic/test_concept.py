@@ -61,5 +61,5 @@ def test_an_axis_beyond_the_dataset_says_which_setting_to_change() -> None:
 
 def test_inputs_that_are_not_the_synthetic_datasets_are_refused_in_one_line() -> None:
     """Images (a digits task's batch) hold no coordinates: said so, not an IndexError."""
-    with pytest.raises(ConceptValueError, match=r"'axis0': inputs must be the synthetic .* got "):
-        Axis(index=0).apply(torch.zeros(2, 1, 28, 28), 0.5)
+    with pytest.raises(ConceptValueError, match=r"'axis0' moves the synthetic dataset's inputs"):
+        Axis(index=0).check_inputs([torch.zeros(1, 28, 28)])

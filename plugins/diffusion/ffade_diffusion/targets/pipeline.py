@@ -177,8 +177,7 @@ class DiffusersPipeline(Target):
         reads: each prompt with every concept's longest words must fit."""
         self.check_neutral_settings(concepts)
         check_distinct_fields(concepts)
-        if not all(isinstance(p, Prompt) for p in inputs):
-            return  # predict says what inputs it takes
+        _check_prompts(inputs)  # now, not at the first evaluation
         tokenizer = self.pipeline.tokenizer
 
         def count(texts: list[str]) -> list[int]:
@@ -312,10 +311,15 @@ class DiffusersPipeline(Target):
 
 
 def _check_prompts(inputs: Any) -> None:
-    if isinstance(inputs, str) or not all(isinstance(p, Prompt) for p in inputs):
+    odd = (
+        inputs
+        if isinstance(inputs, str)
+        else next((p for p in inputs if not isinstance(p, Prompt)), None)
+    )
+    if odd is not None:
         raise FfadeError(
             "target 'diffusers_pipeline': inputs must be prompts from a ffade-diffusion dataset "
-            "(prompts, digit_prompts)"
+            f"(prompts, digit_prompts), not {type(odd).__name__}"
         )
 
 

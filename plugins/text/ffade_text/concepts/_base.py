@@ -57,7 +57,13 @@ class TextEdit(Concept):
         Exact for every edit family without counting sites: a text has room for ``n`` edits
         exactly when ``n`` edits differ from ``n - 1`` (severity ``n`` is ``n - 1`` plus one).
         """
-        texts = [t for t in inputs if isinstance(t, str)]
+        odd = next((t for t in inputs if not isinstance(t, str)), None)
+        if odd is not None:  # else the first evaluation fails, the progress bar already shown
+            raise ConceptValueError(
+                f"concept '{self.label}' edits texts, but the task's inputs are "
+                f"{type(odd).__name__}: choose concepts for these inputs (ffade plugins concept)"
+            )
+        texts = list(inputs)
         top = max(self.values)
         if top == 0 or not texts:
             return []

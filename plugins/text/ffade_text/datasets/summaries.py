@@ -38,8 +38,9 @@ def read_pairs(
     """
     path = Path(path).expanduser()
     if not path.is_file():
+        gone = "is a directory" if path.is_dir() else "does not exist"
         raise FfadeError(
-            f"dataset {dataset!r}: path {str(path)!r} does not exist; give a .jsonl or .csv file"
+            f"dataset {dataset!r}: path {str(path)!r} {gone}; give a .jsonl or .csv file"
         )
     file_format = file_format or path.suffix.lower().lstrip(".")
     if file_format == "json":

@@ -22,7 +22,13 @@ import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.plugin_api import Target, load_weights
-from ffade_text.targets.seq2seq import FETCH_HINT, Seq2SeqSummarizer, offline_hint, quiet_loading
+from ffade_text.targets.seq2seq import (
+    FETCH_HINT,
+    Seq2SeqSummarizer,
+    check_texts,
+    offline_hint,
+    quiet_loading,
+)
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 BUNDLED = {"tiny_sentiment": MODELS / "tiny_sentiment", "tiny_news_bart": MODELS / "tiny_news_bart"}
@@ -153,6 +159,9 @@ class HFTextPipeline(Target):
                 self.task, model=self.model, tokenizer=self.tokenizer, device=self.device
             )
         return self._pipeline
+
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        check_texts(inputs, NAME)
 
     def _texts(self, inputs: Sequence[str]) -> list[str]:
         if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):

@@ -174,6 +174,9 @@ class Seq2SeqSummarizer(Target):
         )
         return {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
 
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        check_texts(inputs, self.plugin_name or "seq2seq_summarizer")
+
     def threads(self) -> AbstractContextManager[None]:
         """Run a block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
         return cpu_threads(self.device, self.cpu_threads)
@@ -204,6 +207,18 @@ class Seq2SeqSummarizer(Target):
     def describe_inputs(self, inputs: Sequence[str]) -> list[str]:
         """Each (edited) article, shortened to 400 characters."""
         return [_shorten(a, 400) for a in inputs]
+
+
+def check_texts(inputs: Sequence[Any], plugin: str) -> None:
+    """Refuse, when the task is built, inputs that are not texts (an image dataset's): they
+    would fail at the first evaluation inside the tokenizer, as a TypeError."""
+    odd = next((x for x in inputs if not isinstance(x, str)), None)
+    if odd is not None:
+        raise PluginError(
+            f"target '{plugin}' reads texts, but the task's inputs are {type(odd).__name__}: "
+            "choose a text dataset (tiny_news, summaries, tiny_sentiment, text_classification) "
+            "or a target that takes these inputs"
+        )
 
 
 def _whole(value: Any) -> bool:

@@ -103,6 +103,19 @@ class ImageClassifier(Target):
             inputs = F.resize(inputs, list(self.input_size), antialias=True)
         return F.normalize(inputs, self.mean, self.std)
 
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        """Refuse, when the task is built, inputs that are not images (a text dataset's): they
+        would fail at the first evaluation inside preprocessing, as an AttributeError."""
+        odd = next((x for x in inputs if not (torch.is_tensor(x) and x.dim() == 3)), None)
+        if odd is not None:
+            kind = f"tensors of shape {tuple(odd.shape)}" if torch.is_tensor(odd) else type(odd)
+            raise PluginError(
+                f"target '{self.plugin_name or type(self).__name__}' classifies images (float "
+                f"tensors C x H x W), but the task's inputs are {getattr(kind, '__name__', kind)}:"
+                " choose an image dataset (digits, image_folder, sample_photos) or a target that "
+                "takes these inputs"
+            )
+
     def predict(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits (B, num_classes) for a batch of images already on :attr:`device`."""
         with torch.inference_mode():

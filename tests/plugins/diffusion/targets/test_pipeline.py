@@ -135,7 +135,8 @@ def test_a_grid_that_makes_a_prompt_too_long_is_refused_before_any_evaluation(
             "target 'diffusers_pipeline': prompt 'a very very thin handwritten seven in red ink "
             "in red ink in red ink' is 18 tokens, but its text encoder reads at most 16"
         )
-    target.check_task(["not a prompt"], [style])  # predict says what inputs it takes
+    with pytest.raises(FfadeError, match=r"inputs must be prompts .*, not str$"):
+        target.check_task(["not a prompt"], [style])  # at build, not at the first evaluation
 
 
 def test_a_sampler_concept_whose_neutral_is_not_the_targets_setting_is_refused(
