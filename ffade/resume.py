@@ -95,10 +95,24 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
         if key == "task":
             value, now[key] = _task(value), _task(now[key])
         if _plain(value) != _plain(now[key]):
+            path, value, current = _first_difference(key, _data(value), _data(now[key]))
             raise FfadeError(
-                f"{where} was saved with model.init_args.{key} = {_short(value)}, but the config "
-                f"says {_short(now[key])}; a resume keeps every argument of its run: {advice}"
+                f"{where} was saved with model.init_args.{path} = {_short(value)}, but the config "
+                f"says {_short(current)}; a resume keeps every argument of its run: {advice}"
             )
+
+
+def _first_difference(path: str, saved: Any, now: Any) -> tuple[str, Any, Any]:
+    """The first leaf where two plain values differ, so a long task spec's difference shows."""
+    if isinstance(saved, dict) and isinstance(now, dict):
+        for key in sorted(set(saved) | set(now)):
+            if key not in saved or key not in now or _plain(saved[key]) != _plain(now[key]):
+                return _first_difference(f"{path}.{key}", saved.get(key), now.get(key))
+    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        for index, (left, right) in enumerate(zip(saved, now, strict=True)):
+            if _plain(left) != _plain(right):
+                return _first_difference(f"{path}[{index}]", left, right)
+    return path, saved, now
 
 
 def _resolve(class_path: str) -> Any:
