@@ -199,6 +199,12 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             f"{where}: the run (status '{summary.get('status')}') stopped before it evaluated "
             "anything; there is nothing to resume: drop --ckpt_path to run it again"
         )
+    if not hasattr(model, "replay_from") and summary is not None:
+        raise FfadeError(  # a fine-tune stopped within its first steps: once a generic error
+            f"{where}: the run (status '{summary.get('status')}') stopped before its first "
+            f"checkpoint (saved every 10 steps), and a {type(model).__name__} resumes only from "
+            "a checkpoint: drop --ckpt_path to run it again"
+        )
     if not (run_dir / EVALUATIONS_FILE).is_file():
         raise FfadeError(
             f"{where}: a directory with neither {LAST_CHECKPOINT} nor {EVALUATIONS_FILE}; "
