@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
             return _plan_replay(path, model)
     checkpoint = read_checkpoint(path)
     check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
+    run_dir = _run_dir_of(path, checkpoint)
+    _check_same_seed(_summary(run_dir) if run_dir else None, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     finished = _finished_line(path, checkpoint)
     return Resume(ckpt_path=str(path), finished=finished)
@@ -230,4 +233,18 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             "config.yaml, or drop --ckpt_path to start a new run"
         )
     check_same_run(saved, model, where)
+    _check_same_seed(summary, where)
     return Resume(replay_dir=run_dir)
+
+
+def _check_same_seed(summary: dict[str, Any] | None, where: str) -> None:
+    """Refuse another ``seed_everything`` than the run's: its first part was drawn with the
+    run's seed, so the summary (and a rerun of the new config.yaml) would name the wrong one."""
+    seed = summary.get("seed") if summary else None
+    now = int(os.environ.get("PL_GLOBAL_SEED", 0))  # what the resumed run records (run_base)
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed != now:
+        raise FfadeError(
+            f"{where} was run with seed_everything = {seed}, but the config says {now}; a "
+            "resume keeps every argument of its run: resume with that run's own config.yaml, "
+            "or drop --ckpt_path to start a new run"
+        )

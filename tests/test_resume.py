@@ -1,7 +1,9 @@
-"""``--ckpt_path`` of another run's config: the refusal names the very setting that differs."""
+"""``--ckpt_path`` of another run's config or seed: the refusal names the setting that differs."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,4 +52,26 @@ def test_another_task_is_refused_naming_the_setting(
     lines = [line for line in err.splitlines() if line.startswith("ffade")]
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err[-2000:]
     assert said in lines[0], lines[0]
+    assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
+
+
+@pytest.mark.parametrize("keep_checkpoint", [True, False], ids=["checkpoint", "replay"])
+def test_another_seed_is_refused(
+    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], keep_checkpoint: bool
+) -> None:
+    """``--seed_everything 1`` on a seed-0 run went on with seed 0's streams from the checkpoint
+    (or, replaying, with fresh seed-1 ones) while summary.json said seed 1."""
+    stopped = tmp_path / "stopped"
+    shutil.copytree(finished, stopped)
+    summary = json.loads((stopped / "summary.json").read_text())
+    (stopped / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    if not keep_checkpoint:
+        shutil.rmtree(stopped / "checkpoints")
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    args = ["fit", "--config", str(config), "--ckpt_path", str(stopped), "--seed_everything", "1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert "was run with seed_everything = 0, but the config says 1" in lines[0], lines[0]
     assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
