@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
             return _plan_replay(path, model)
     checkpoint = read_checkpoint(path)
     check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
+    run_dir = _run_dir_of(path, checkpoint)
+    _check_same_seed(_summary(run_dir) if run_dir else None, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     finished = _finished_line(path, checkpoint)
     return Resume(ckpt_path=str(path), finished=finished)
@@ -95,25 +98,24 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
         if key == "task":
             value, now[key] = _task(value), _task(now[key])
         if _plain(value) != _plain(now[key]):
-            path, value, given = _difference(value, now[key], f"model.init_args.{key}")
+            path, value, current = _first_difference(key, _data(value), _data(now[key]))
             raise FfadeError(
-                f"{where} was saved with {path} = {_short(value)}, but the config says "
-                f"{_short(given)}; a resume keeps every argument of its run: {advice}"
+                f"{where} was saved with model.init_args.{path} = {_short(value)}, but the config "
+                f"says {_short(current)}; a resume keeps every argument of its run: {advice}"
             )
 
 
-def _difference(saved: Any, now: Any, path: str) -> tuple[str, Any, Any]:
-    """The first place two config values differ, by its config path: a task cut at 80
-    characters hid it (``task = {"concepts": [...``, twice), ``task.max_inputs`` names it."""
-    saved, now = _data(saved), _data(now)
+def _first_difference(path: str, saved: Any, now: Any) -> tuple[str, Any, Any]:
+    """The first leaf where two plain values differ, so a long task spec's difference shows."""
     if isinstance(saved, dict) and isinstance(now, dict):
-        pairs = [(k, saved.get(k), now.get(k)) for k in sorted(set(saved) | set(now))]
-    elif isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
-        pairs = list(zip(range(len(saved)), saved, now, strict=True))
-    else:
-        return path, saved, now
-    key, a, b = next(p for p in pairs if _plain(p[1]) != _plain(p[2]))
-    return _difference(a, b, f"{path}.{key}")
+        for key in sorted(set(saved) | set(now)):
+            if key not in saved or key not in now or _plain(saved[key]) != _plain(now[key]):
+                return _first_difference(f"{path}.{key}", saved.get(key), now.get(key))
+    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        for index, (left, right) in enumerate(zip(saved, now, strict=True)):
+            if _plain(left) != _plain(right):
+                return _first_difference(f"{path}[{index}]", left, right)
+    return path, saved, now
 
 
 def _resolve(class_path: str) -> Any:
@@ -200,6 +202,12 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             f"{where}: the run (status '{summary.get('status')}') stopped before it evaluated "
             "anything; there is nothing to resume: drop --ckpt_path to run it again"
         )
+    if not hasattr(model, "replay_from") and summary is not None:
+        raise FfadeError(  # a fine-tune stopped within its first steps: once a generic error
+            f"{where}: the run (status '{summary.get('status')}') stopped before its first "
+            f"checkpoint (saved every 10 steps), and a {type(model).__name__} resumes only from "
+            "a checkpoint: drop --ckpt_path to run it again"
+        )
     if not (run_dir / EVALUATIONS_FILE).is_file():
         raise FfadeError(
             f"{where}: a directory with neither {LAST_CHECKPOINT} nor {EVALUATIONS_FILE}; "
@@ -225,4 +233,18 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             "config.yaml, or drop --ckpt_path to start a new run"
         )
     check_same_run(saved, model, where)
+    _check_same_seed(summary, where)
     return Resume(replay_dir=run_dir)
+
+
+def _check_same_seed(summary: dict[str, Any] | None, where: str) -> None:
+    """Refuse another ``seed_everything`` than the run's: its first part was drawn with the
+    run's seed, so the summary (and a rerun of the new config.yaml) would name the wrong one."""
+    seed = summary.get("seed") if summary else None
+    now = int(os.environ.get("PL_GLOBAL_SEED", 0))  # what the resumed run records (run_base)
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed != now:
+        raise FfadeError(
+            f"{where} was run with seed_everything = {seed}, but the config says {now}; a "
+            "resume keeps every argument of its run: resume with that run's own config.yaml, "
+            "or drop --ckpt_path to start a new run"
+        )

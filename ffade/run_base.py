@@ -33,15 +33,23 @@ class _EndRunOnException(Callback):
         # raises it as a SystemExit with no code, which would end the process with status 0
         interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
         pl_module.end_run("interrupted" if interrupted else "failed")
-        if interrupted and pl_module.run_dir is not None and pl_module.global_rank == 0:
-            # Lightning then exits, so the run's closing lines never come: say where it is
+        if pl_module.run_dir is None or pl_module.global_rank != 0:
+            return
+        # Lightning then exits, so the run's closing lines never come: say where it is
+        if interrupted:
             print(interrupted_line(pl_module), file=sys.stderr)
+        elif sys.version_info >= (3, 11):  # a crash: the line closes its traceback, as a note
+            exception.add_note(interrupted_line(pl_module, "failed"))
+        else:
+            print(interrupted_line(pl_module, "failed"), file=sys.stderr)
 
 
-def interrupted_line(module: RunModule) -> str:
-    """Where a run stopped by Ctrl-C is, and the command that resumes it when one can."""
+def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
+    """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
+    can: a crash's user fixes its cause and goes on from there, paying nothing twice."""
     run_dir = module.run_dir
-    line = f"ffade: interrupted; the run so far is in {run_dir} (summary.json: status interrupted)"
+    said = "interrupted" if status == "interrupted" else "the run failed"
+    line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
     logged = (run_dir / EVALUATIONS_FILE).is_file() and (run_dir / EVALUATIONS_FILE).stat().st_size
     replays = hasattr(module, "replay_from") and logged  # an explorer replays its log
     if (run_dir / LAST_CHECKPOINT).is_file() or replays:

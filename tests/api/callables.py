@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
@@ -24,3 +26,15 @@ def nan_far_out(batch: dict) -> np.ndarray:
 def crashes(batch: dict) -> np.ndarray:
     """A model that fails on every batch, as a broken checkpoint or device would."""
     raise RuntimeError("planted crash")
+
+
+CALLS = [0]
+
+
+def crashes_at_env_call(batch: dict) -> np.ndarray:
+    """:func:`margin`, but the call numbered by ``FFADE_TEST_CRASH_AT`` raises (a crash mid-run);
+    without that variable, :func:`margin` throughout (the crashed run resumed once fixed)."""
+    CALLS[0] += 1
+    if CALLS[0] == int(os.environ.get("FFADE_TEST_CRASH_AT") or 0):
+        raise RuntimeError("planted crash mid-run")
+    return margin(batch)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ffade.cli import main
 from tests.helpers import REPO, ffade
 
 BATCHES_PER_EPOCH = 16  # 128 inputs in batches of 8
@@ -89,3 +90,23 @@ def test_a_killed_fine_tune_resumes_to_the_uninterrupted_numbers_and_verdict(
     assert f"already finished (status {second['status']})" in again.stdout
     assert str(runs[0] / "mitigation.json") in again.stdout and "ffade report" not in again.stdout
     assert not (runs[0].parent / "version_1").exists()
+
+
+def test_a_fine_tune_stopped_before_its_first_checkpoint_says_it_cannot_resume(
+    digits_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C within a fine-tune's first 10 steps leaves config.yaml and summary.json but no
+    checkpoint; resuming it was refused as "a directory with neither checkpoints/last.ckpt nor
+    evaluations.jsonl; point it at an ffade run directory", which it is."""
+    stopped = tmp_path / "mitigate_digits" / "version_0"
+    stopped.mkdir(parents=True)
+    summary = {"finetuner": "classifier", "status": "interrupted", "steps": 3}
+    (stopped / "summary.json").write_text(json.dumps(summary))
+    args = fit_args(digits_run, tmp_path / "again")
+    assert main([*args, "--ckpt_path", str(stopped)]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert "stopped before its first checkpoint" in lines[0], lines[0]
+    assert "ClassifierFineTuner resumes only from a checkpoint" in lines[0], lines[0]
+    assert "drop --ckpt_path" in lines[0] and not (tmp_path / "again").exists()

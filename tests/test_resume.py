@@ -1,0 +1,77 @@
+"""``--ckpt_path`` of another run's config or seed: the refusal names the setting that differs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.cli import main
+from ffade.explore import DQNExplorer
+from ffade.explore.run import discover
+from tests.helpers import synthetic_spec, write_config
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished DQN run of the synthetic task (16 inputs, budget 40), with its checkpoint."""
+    root = tmp_path_factory.mktemp("finished")
+    explorer = DQNExplorer(task=synthetic_spec(), budget=40, num_envs=16, learning_starts=8)
+    discover(explorer, root, checkpoints=True)
+    return explorer.recorder.run_dir
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        # a task differing deep inside used to print two identical-looking cut JSON prefixes
+        (
+            lambda task: task["dataset"]["args"].update(num_inputs=12),
+            "model.init_args.task.dataset.args.num_inputs = 16, but the config says 12",
+        ),
+        (
+            lambda task: task["concepts"][2]["args"].update(index=0),
+            "model.init_args.task.concepts[2].args.index = 2, but the config says 0",
+        ),
+        (lambda task: task.update(max_inputs=8), "task.max_inputs = null, but the config says 8"),
+    ],
+)
+def test_another_task_is_refused_naming_the_setting(
+    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], change, said: str
+) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    data = yaml.safe_load(config.read_text())
+    change(data["model"]["init_args"]["task"])
+    config.write_text(yaml.safe_dump(data))
+    code = main(["fit", "--config", str(config), "--ckpt_path", str(finished / LAST_CHECKPOINT)])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert said in lines[0], lines[0]
+    assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
+
+
+@pytest.mark.parametrize("keep_checkpoint", [True, False], ids=["checkpoint", "replay"])
+def test_another_seed_is_refused(
+    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], keep_checkpoint: bool
+) -> None:
+    """``--seed_everything 1`` on a seed-0 run went on with seed 0's streams from the checkpoint
+    (or, replaying, with fresh seed-1 ones) while summary.json said seed 1."""
+    stopped = tmp_path / "stopped"
+    shutil.copytree(finished, stopped)
+    summary = json.loads((stopped / "summary.json").read_text())
+    (stopped / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    if not keep_checkpoint:
+        shutil.rmtree(stopped / "checkpoints")
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    args = ["fit", "--config", str(config), "--ckpt_path", str(stopped), "--seed_everything", "1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert "was run with seed_everything = 0, but the config says 1" in lines[0], lines[0]
+    assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
