@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ffade.api.pieces import (
     module_config,
     task_config,
 )
-from ffade.api.run import Run, check_slices
+from ffade.api.run import Run, check_flag, check_region_options, check_slices
 from ffade.errors import FfadeError
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
@@ -80,7 +81,7 @@ def discover(
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
-    seed = _check_seed(seed)
+    seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
     try:
         section = task_config(task, pieces)
@@ -96,12 +97,16 @@ def discover(
     return fit(_config(model, seed, save_dir, name, trainer))
 
 
-def _check_seed(seed: Any) -> int | None:
-    """A seed is an integer (LightningCLI would say "Expected <class 'bool'>" of a str); a
-    NumPy integer becomes a Python one, which the config takes."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise FfadeError(f"seed: expected an integer, got {seed!r}")
-    return None if seed is None else int(seed)
+def _integers(**values: Any) -> list[int | None]:
+    """Counts and seeds are integers: LightningCLI said "Expected <class 'bool'>" of a str seed
+    and quietly read ``budget="100"`` as 100 (explicit over implicit). A NumPy integer becomes a
+    Python one, which the config takes; None goes on to the checks that name the range."""
+    for key, value in values.items():
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Integral)
+        ):
+            raise FfadeError(f"{key}: expected an integer, got {value!r}")
+    return [None if value is None else int(value) for value in values.values()]
 
 
 def mitigate(
@@ -147,8 +152,10 @@ def mitigate(
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
-    seed = _check_seed(seed)
+    seed, max_epochs = _integers(seed=seed, max_epochs=max_epochs)
     check_slices(slices)
+    check_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
+    check_flag("redo", redo)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
@@ -194,6 +201,10 @@ def _config(
     """The whole ``ffade fit`` config around a model section."""
     if trainer is not None and not isinstance(trainer, dict):
         raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
+    if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
+        raise FfadeError(f"save_dir: expected a directory path, got {save_dir!r}")
+    if not isinstance(name, str):
+        raise FfadeError(f"name: expected a str (the runs' folder in save_dir), got {name!r}")
     return {
         "seed_everything": seed,
         "model": model,

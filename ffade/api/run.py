@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import numbers
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,8 @@ class Run:
 
     def __post_init__(self) -> None:
         """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
+        if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
+            raise FfadeError(f"Run: expected a run directory (a path), got {self.dir!r}")
         object.__setattr__(self, "dir", Path(self.dir))
 
     @classmethod
@@ -142,6 +146,8 @@ def report(
 ) -> Run:
     """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does;
     each keyword is the command's option of that name (``slices`` is ``--slices``).
+    ``mitigation`` may also be the fine-tune's run directory or its Run (what
+    :func:`ffade.mitigate` returned), whose mitigation.json is read.
 
     Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
     does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
@@ -151,12 +157,19 @@ def report(
     _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
     run = Run.of(run)
     axes = [axes] if isinstance(axes, str) else axes  # one label, as `--axes rotation` gives
+    if axes is not None and not (
+        isinstance(axes, (list, tuple)) and all(isinstance(a, str) for a in axes)
+    ):
+        raise FfadeError(f"axes: expected concept labels (a str or a list of them), got {axes!r}")
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     check_slices(slices)
+    check_region_options(threshold, min_evaluations)
+    check_flag("tensorboard", tensorboard)
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
     other = None if compare is None else Run.of(compare).dir
+    mitigation = _mitigation_file(mitigation)
     build_report(
         run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
     )
@@ -180,3 +193,40 @@ def check_slices(slices: Any) -> None:
 
     if slices not in SLICE_KINDS:
         raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
+
+
+def check_region_options(threshold: Any, min_evaluations: Any) -> None:
+    """``threshold`` and ``min_evaluations`` as ``--threshold`` and ``--min-evaluations`` take
+    them, checked before anything is written: a str reached the landscape as a TypeError, and
+    ``min_evaluations=2.5`` or ``tensorboard="no"`` ran as something the caller did not ask."""
+    rate = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+    if not rate or not 0 < threshold <= 1:  # NaN too
+        raise FfadeError(f"threshold: expected a failure rate in (0, 1], got {threshold!r}")
+    count = isinstance(min_evaluations, numbers.Integral) and not isinstance(min_evaluations, bool)
+    if not count or min_evaluations < 1:
+        raise FfadeError(
+            f"min_evaluations: expected a whole number from 1, got {min_evaluations!r}"
+        )
+
+
+def check_flag(key: str, value: Any) -> None:
+    """A switch is True or False: any str (even "no") would read as True."""
+    if not isinstance(value, bool):
+        raise FfadeError(f"{key}: expected True or False, got {value!r}")
+
+
+def _mitigation_file(mitigation: Any) -> Path | None:
+    """The mitigation.json a comparison leads with, from the file, the fine-tune's run directory
+    or its Run; refused in one line naming the keyword before any picture is drawn."""
+    if mitigation is None:
+        return None
+    path = mitigation.dir if isinstance(mitigation, Run) else mitigation
+    if not isinstance(path, (str, os.PathLike)):
+        raise FfadeError(f"mitigation: expected a mitigation.json path or a Run, got {path!r}")
+    path = Path(path) / MITIGATION_FILE if Path(path).is_dir() else Path(path)
+    if not path.is_file():
+        raise FfadeError(
+            f"mitigation: '{path}' not found; give a fine-tune's mitigation.json, its run "
+            "directory or the Run ffade.mitigate returned"
+        )
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,60 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # not the fine-tuner's list of arguments
         ffade.mitigate(run, max_epoch=1, save_dir=tmp_path)
     assert str(error.value) == "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?)"
+
+
+def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    """``budget="100"`` and ``max_epochs="3"`` were quietly read as numbers (``seed="0"`` was
+    refused), ``save_dir=123`` made a folder "123", and mitigate ignored ``threshold="x"``,
+    ``min_evaluations=0`` and ``redo="yes"`` whenever a feedback.yaml was already there."""
+    spec, save_dir = synthetic_spec(), tmp_path / "runs"
+    mistakes = {
+        "budget: expected an integer, got '100'": {"budget": "100"},
+        "max_inputs: expected an integer, got '8'": {"max_inputs": "8"},
+        "save_dir: expected a directory path, got 123": {"save_dir": 123},
+        "name: expected a str (the runs' folder in save_dir), got 5": {"name": 5},
+    }
+    for expected, mistake in mistakes.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(**{"task": spec, "explorer": "random", "save_dir": save_dir, **mistake})
+        assert str(error.value) == expected
+    assert not save_dir.exists()
+    run = ffade.discover(task=spec, explorer="random", budget=32, save_dir=save_dir)
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: skip\n")
+    given = ["--from", str(priorities), "--slices", "regions"]  # too few evaluations for rules
+    assert main(["feedback", str(run.dir), *given]) == 0
+    before = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
+    mistakes = {
+        "max_epochs: expected an integer, got '3'": {"max_epochs": "3"},
+        "threshold: expected a failure rate in (0, 1], got 'x'": {"threshold": "x"},
+        "min_evaluations: expected a whole number from 1, got 0": {"min_evaluations": 0},
+        "redo: expected True or False, got 'yes'": {"redo": "yes"},
+    }
+    for expected, mistake in mistakes.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.mitigate(run, save_dir=save_dir, **mistake)
+        assert str(error.value) == expected
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in save_dir.iterdir()) == ["ffade"]  # no fine-tune was started
+
+
+def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys) -> None:
+    """``trainer={"accelerator": "tpu"}`` without torch_xla was Lightning's ModuleNotFoundError
+    traceback, from Python and from ``ffade fit --trainer.accelerator tpu`` alike."""
+    if importlib.util.find_spec("torch_xla") is not None:
+        pytest.skip("torch_xla is installed: a TPU accelerator can load")
+    with pytest.raises(ffade.FfadeError, match=r"^trainer: Requirement 'torch_xla.*not met"):
+        ffade.discover(
+            task=synthetic_spec(),
+            explorer="random",
+            budget=16,
+            trainer={"accelerator": "tpu"},
+            save_dir=tmp_path,
+        )
+    random = "ffade.explore.RandomExplorer"
+    config = write_config(tmp_path / "c.yaml", random, budget=16, save_dir=tmp_path / "cli")
+    assert main(["fit", "--config", str(config), "--trainer.accelerator", "tpu"]) == 2
+    assert capsys.readouterr().err.startswith("ffade: error: trainer: Requirement 'torch_xla")
