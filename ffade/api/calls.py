@@ -24,8 +24,8 @@ from ffade.api.pieces import (
     module_config,
     task_config,
 )
-from ffade.api.run import Run, check_flag, check_region_options, check_slices
-from ffade.errors import FfadeError
+from ffade.api.run import Run, check_flag, check_slices
+from ffade.errors import FfadeError, require_region_options
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
@@ -154,7 +154,7 @@ def mitigate(
     run = Run.of(run)
     seed, max_epochs = _integers(seed=seed, max_epochs=max_epochs)
     check_slices(slices)
-    check_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
+    require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_region_options
 from ffade.records import MITIGATION_FILE
 
 REPORT_JSON = "report.json"
@@ -164,7 +163,7 @@ def report(
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     check_slices(slices)
-    check_region_options(threshold, min_evaluations)
+    require_region_options(threshold, min_evaluations)
     check_flag("tensorboard", tensorboard)
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
@@ -193,20 +192,6 @@ def check_slices(slices: Any) -> None:
 
     if slices not in SLICE_KINDS:
         raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
-
-
-def check_region_options(threshold: Any, min_evaluations: Any) -> None:
-    """``threshold`` and ``min_evaluations`` as ``--threshold`` and ``--min-evaluations`` take
-    them, checked before anything is written: a str reached the landscape as a TypeError, and
-    ``min_evaluations=2.5`` or ``tensorboard="no"`` ran as something the caller did not ask."""
-    rate = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
-    if not rate or not 0 < threshold <= 1:  # NaN too
-        raise FfadeError(f"threshold: expected a failure rate in (0, 1], got {threshold!r}")
-    count = isinstance(min_evaluations, numbers.Integral) and not isinstance(min_evaluations, bool)
-    if not count or min_evaluations < 1:
-        raise FfadeError(
-            f"min_evaluations: expected a whole number from 1, got {min_evaluations!r}"
-        )
 
 
 def check_flag(key: str, value: Any) -> None:
