@@ -32,10 +32,20 @@ DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "
 
 
 def fit(config: dict[str, Any]) -> Run:
-    """``ffade fit`` on a config given as a dict; returns the run it wrote."""
+    """``ffade fit`` on a config given as a dict; returns the run it wrote.
+
+    Ctrl-C raises KeyboardInterrupt, as anywhere in Python: Lightning ends a run stopped by it
+    with ``sys.exit(1)``, which ``except KeyboardInterrupt`` misses and which ended the caller's
+    script. The run's own line has said where it is (status interrupted, nothing lost).
+    """
     from ffade.lightning_run import run_lightning
 
-    model = run_lightning({"fit": config})
+    try:
+        model = run_lightning({"fit": config})
+    except SystemExit as exc:  # SIGTERM's (code None) ends the process, as the CLI's does
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        raise
     return Run(Path(model.run_dir))
 
 

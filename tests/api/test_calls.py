@@ -362,3 +362,30 @@ def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys
     config = write_config(tmp_path / "c.yaml", random, budget=16, save_dir=tmp_path / "cli")
     assert main(["fit", "--config", str(config), "--trainer.accelerator", "tpu"]) == 2
     assert capsys.readouterr().err.startswith("ffade: error: trainer: Requirement 'torch_xla")
+
+
+def test_ctrl_c_raises_keyboard_interrupt_and_keeps_the_run(tmp_path: Path) -> None:
+    """Lightning ends an interrupted run with ``sys.exit(1)``: ``except KeyboardInterrupt``
+    around ffade.discover missed it and the caller's script ended with status 1. Ctrl-C lands
+    in the model most of the time; here the model raises it on its 20th batch."""
+    batches = 0
+
+    def predict(batch: dict) -> torch.Tensor:
+        nonlocal batches
+        batches += 1
+        if batches == 20:
+            raise KeyboardInterrupt
+        return 0.7 - batch["coords"][:, 0]
+
+    with pytest.raises(KeyboardInterrupt):
+        ffade.discover(
+            task=synthetic_spec(),
+            target=predict,
+            explorer="random",
+            budget=10_000,
+            num_envs=4,
+            save_dir=tmp_path,
+        )
+    run = ffade.Run(tmp_path / "ffade" / "version_0")
+    assert run.summary["status"] == "interrupted"
+    assert run.summary["evaluations"] == len(run.evaluations) > 0  # every one logged is kept
