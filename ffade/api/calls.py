@@ -36,13 +36,19 @@ def fit(config: dict[str, Any]) -> Run:
 
     Ctrl-C raises KeyboardInterrupt, as anywhere in Python: Lightning ends a run stopped by it
     with ``sys.exit(1)``, which ``except KeyboardInterrupt`` misses and which ended the caller's
-    script. The run's own line has said where it is (status interrupted, nothing lost).
+    script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
+    Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
+    the run's own line has said where it is (status interrupted, nothing lost).
     """
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
     from ffade.lightning_run import run_lightning
 
     try:
         model = run_lightning({"fit": config})
-    except SystemExit as exc:  # SIGTERM's (code None) ends the process, as the CLI's does
+    except SIGTERMException:
+        raise SystemExit(1) from None
+    except SystemExit as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):
             raise exc.__context__ from None
         raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -364,20 +366,24 @@ def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys
     assert capsys.readouterr().err.startswith("ffade: error: trainer: Requirement 'torch_xla")
 
 
-def test_ctrl_c_raises_keyboard_interrupt_and_keeps_the_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_a_stopped_run_raises_as_python_does_and_keeps_the_run(tmp_path: Path, stop: str) -> None:
     """Lightning ends an interrupted run with ``sys.exit(1)``: ``except KeyboardInterrupt``
-    around ffade.discover missed it and the caller's script ended with status 1. Ctrl-C lands
-    in the model most of the time; here the model raises it on its 20th batch."""
+    around ffade.discover missed it and the caller's script ended with status 1; after SIGTERM
+    (a scheduler) it raised a SystemExit with no code, so the script ended with 0, a success.
+    Ctrl-C lands in the model most of the time; here the model stops on its 20th batch."""
     batches = 0
 
     def predict(batch: dict) -> torch.Tensor:
         nonlocal batches
         batches += 1
-        if batches == 20:
+        if batches == 20 and stop == "ctrl-c":
             raise KeyboardInterrupt
+        if batches == 20:
+            os.kill(os.getpid(), signal.SIGTERM)  # Lightning's handler turns it into a stop
         return 0.7 - batch["coords"][:, 0]
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt if stop == "ctrl-c" else SystemExit) as raised:
         ffade.discover(
             task=synthetic_spec(),
             target=predict,
@@ -386,6 +392,7 @@ def test_ctrl_c_raises_keyboard_interrupt_and_keeps_the_run(tmp_path: Path) -> N
             num_envs=4,
             save_dir=tmp_path,
         )
+    assert stop == "ctrl-c" or raised.value.code == 1
     run = ffade.Run(tmp_path / "ffade" / "version_0")
     assert run.summary["status"] == "interrupted"
     assert run.summary["evaluations"] == len(run.evaluations) > 0  # every one logged is kept
