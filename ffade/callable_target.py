@@ -16,6 +16,7 @@ From a config, by import path::
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -85,9 +86,10 @@ class CallableTarget(Target):
         super().__init__(device)
         self.function = resolve_function(predict, "predict")
         self.feature_function = None if features is None else resolve_function(features, "features")
-        if num_classes is not None and num_classes < 2:
+        whole = isinstance(num_classes, numbers.Integral) and not isinstance(num_classes, bool)
+        if num_classes is not None and not (whole and num_classes >= 2):  # "10" was a TypeError
             raise PluginError(
-                f"target 'callable': num_classes must be at least 2, got {num_classes}"
+                f"target 'callable': num_classes must be a whole number from 2, got {num_classes!r}"
             )
         self.num_classes = num_classes
         self.numpy = numpy

@@ -91,6 +91,20 @@ def require_above(bound: float, **init_args: float) -> None:
             raise FfadeError(f"model.init_args.{key} must be above {bound}, got {value}")
 
 
+def require_region_options(threshold: object, min_evaluations: object) -> None:
+    """A failing state's definition, as ``--threshold`` and ``--min-evaluations`` take it, for
+    callers from Python: a str reached the landscape as a TypeError, ``2.5`` evaluations meant
+    nothing."""
+    rate = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+    if not rate or not 0 < threshold <= 1:  # NaN too
+        raise FfadeError(f"threshold: expected a failure rate in (0, 1], got {threshold!r}")
+    count = isinstance(min_evaluations, numbers.Integral) and not isinstance(min_evaluations, bool)
+    if not count or min_evaluations < 1:
+        raise FfadeError(
+            f"min_evaluations: expected a whole number from 1, got {min_evaluations!r}"
+        )
+
+
 def failure_rate(text: str) -> float:
     """An argparse type: a failure rate in (0, 1], as ``--threshold`` takes (NaN refused)."""
     try:

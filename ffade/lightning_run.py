@@ -120,7 +120,8 @@ class FfadeCLI(LightningCLI):
             ]
         try:
             return super()._instantiate_trainer(config, callbacks)
-        except MisconfigurationException as exc:  # e.g. accelerator cuda on a machine without
+        except (MisconfigurationException, ModuleNotFoundError) as exc:  # accelerator cuda on a
+            # machine without one; tpu without torch_xla ("Requirement 'torch_xla' not met")
             raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
 
     def _run_subcommand(self, subcommand: str) -> None:

@@ -50,6 +50,12 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget(lambda x: np.array([12, 0]), num_classes=10).predict(torch.zeros(2))
     with pytest.raises(PluginError, match=r"predict must return labels .*; got list \['cat'"):
         CallableTarget(lambda x: ["cat", "dog"]).predict(torch.zeros(2))
+    for count in ("10", 1, 2.5):  # "10" from a notebook was a TypeError from '<'
+        with pytest.raises(PluginError) as error:
+            CallableTarget(lambda x: x, num_classes=count)
+        assert str(error.value) == (
+            f"target 'callable': num_classes must be a whole number from 2, got {count!r}"
+        )
 
 
 def test_one_dimensional_features_are_refused_by_the_features_check() -> None:

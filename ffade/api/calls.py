@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +24,34 @@ from ffade.api.pieces import (
     module_config,
     task_config,
 )
-from ffade.api.run import Run, check_slices
-from ffade.errors import FfadeError
+from ffade.api.run import Run, check_flag, check_slices
+from ffade.errors import FfadeError, require_region_options
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
 
 
 def fit(config: dict[str, Any]) -> Run:
-    """``ffade fit`` on a config given as a dict; returns the run it wrote."""
+    """``ffade fit`` on a config given as a dict; returns the run it wrote.
+
+    Ctrl-C raises KeyboardInterrupt, as anywhere in Python: Lightning ends a run stopped by it
+    with ``sys.exit(1)``, which ``except KeyboardInterrupt`` misses and which ended the caller's
+    script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
+    Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
+    the run's own line has said where it is (status interrupted, nothing lost).
+    """
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
     from ffade.lightning_run import run_lightning
 
-    model = run_lightning({"fit": config})
+    try:
+        model = run_lightning({"fit": config})
+    except SIGTERMException:
+        raise SystemExit(1) from None
+    except SystemExit as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise exc.__context__ from None
+        raise
     return Run(Path(model.run_dir))
 
 
@@ -80,7 +97,7 @@ def discover(
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
-    seed = _check_seed(seed)
+    seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
     try:
         section = task_config(task, pieces)
@@ -96,12 +113,16 @@ def discover(
     return fit(_config(model, seed, save_dir, name, trainer))
 
 
-def _check_seed(seed: Any) -> int | None:
-    """A seed is an integer (LightningCLI would say "Expected <class 'bool'>" of a str); a
-    NumPy integer becomes a Python one, which the config takes."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise FfadeError(f"seed: expected an integer, got {seed!r}")
-    return None if seed is None else int(seed)
+def _integers(**values: Any) -> list[int | None]:
+    """Counts and seeds are integers: LightningCLI said "Expected <class 'bool'>" of a str seed
+    and quietly read ``budget="100"`` as 100 (explicit over implicit). A NumPy integer becomes a
+    Python one, which the config takes; None goes on to the checks that name the range."""
+    for key, value in values.items():
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Integral)
+        ):
+            raise FfadeError(f"{key}: expected an integer, got {value!r}")
+    return [None if value is None else int(value) for value in values.values()]
 
 
 def mitigate(
@@ -147,8 +168,10 @@ def mitigate(
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
-    seed = _check_seed(seed)
+    seed, max_epochs = _integers(seed=seed, max_epochs=max_epochs)
     check_slices(slices)
+    require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
+    check_flag("redo", redo)
     feedback = run.dir / FEEDBACK_FILE
     if priorities is not None or not feedback.is_file():
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
@@ -194,6 +217,10 @@ def _config(
     """The whole ``ffade fit`` config around a model section."""
     if trainer is not None and not isinstance(trainer, dict):
         raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
+    if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
+        raise FfadeError(f"save_dir: expected a directory path, got {save_dir!r}")
+    if not isinstance(name, str):
+        raise FfadeError(f"name: expected a str (the runs' folder in save_dir), got {name!r}")
     return {
         "seed_everything": seed,
         "model": model,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_region_options
 from ffade.records import MITIGATION_FILE
 
 REPORT_JSON = "report.json"
@@ -32,6 +33,8 @@ class Run:
 
     def __post_init__(self) -> None:
         """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
+        if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
+            raise FfadeError(f"Run: expected a run directory (a path), got {self.dir!r}")
         object.__setattr__(self, "dir", Path(self.dir))
 
     @classmethod
@@ -142,6 +145,8 @@ def report(
 ) -> Run:
     """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does;
     each keyword is the command's option of that name (``slices`` is ``--slices``).
+    ``mitigation`` may also be the fine-tune's run directory or its Run (what
+    :func:`ffade.mitigate` returned), whose mitigation.json is read.
 
     Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
     does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
@@ -151,12 +156,19 @@ def report(
     _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
     run = Run.of(run)
     axes = [axes] if isinstance(axes, str) else axes  # one label, as `--axes rotation` gives
+    if axes is not None and not (
+        isinstance(axes, (list, tuple)) and all(isinstance(a, str) for a in axes)
+    ):
+        raise FfadeError(f"axes: expected concept labels (a str or a list of them), got {axes!r}")
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     check_slices(slices)
+    require_region_options(threshold, min_evaluations)
+    check_flag("tensorboard", tensorboard)
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
     other = None if compare is None else Run.of(compare).dir
+    mitigation = _mitigation_file(mitigation)
     build_report(
         run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
     )
@@ -180,3 +192,26 @@ def check_slices(slices: Any) -> None:
 
     if slices not in SLICE_KINDS:
         raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
+
+
+def check_flag(key: str, value: Any) -> None:
+    """A switch is True or False: any str (even "no") would read as True."""
+    if not isinstance(value, bool):
+        raise FfadeError(f"{key}: expected True or False, got {value!r}")
+
+
+def _mitigation_file(mitigation: Any) -> Path | None:
+    """The mitigation.json a comparison leads with, from the file, the fine-tune's run directory
+    or its Run; refused in one line naming the keyword before any picture is drawn."""
+    if mitigation is None:
+        return None
+    path = mitigation.dir if isinstance(mitigation, Run) else mitigation
+    if not isinstance(path, (str, os.PathLike)):
+        raise FfadeError(f"mitigation: expected a mitigation.json path or a Run, got {path!r}")
+    path = Path(path) / MITIGATION_FILE if Path(path).is_dir() else Path(path)
+    if not path.is_file():
+        raise FfadeError(
+            f"mitigation: '{path}' not found; give a fine-tune's mitigation.json, its run "
+            "directory or the Run ffade.mitigate returned"
+        )
+    return path

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ffade.errors import FfadeError, failure_rate, whole_number_from_1
+from ffade.errors import failure_rate, require_region_options, whole_number_from_1
 from ffade.summarize.landscape import Landscape, is_numeric, wilson_interval
 
 
@@ -115,10 +115,7 @@ def describe_rate(failures: int, evaluations: int) -> str:
 
 def failing_states(landscape: Landscape, threshold: float, min_evaluations: int) -> np.ndarray:
     """Boolean grid: rate >= threshold on at least ``min_evaluations`` evaluations."""
-    if not 0 < threshold <= 1:
-        raise FfadeError(f"threshold {threshold} must be in (0, 1]: a failure rate")
-    if min_evaluations < 1:
-        raise FfadeError(f"min_evaluations {min_evaluations} must be at least 1")
+    require_region_options(threshold, min_evaluations)
     n = landscape.evaluations
     # compare counts, not rates, so no NaN and no rounding near the threshold
     return (n >= min_evaluations) & (landscape.failures >= threshold * n - 1e-9)

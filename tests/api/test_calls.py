@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -304,3 +307,92 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # not the fine-tuner's list of arguments
         ffade.mitigate(run, max_epoch=1, save_dir=tmp_path)
     assert str(error.value) == "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?)"
+
+
+def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    """``budget="100"`` and ``max_epochs="3"`` were quietly read as numbers (``seed="0"`` was
+    refused), ``save_dir=123`` made a folder "123", and mitigate ignored ``threshold="x"``,
+    ``min_evaluations=0`` and ``redo="yes"`` whenever a feedback.yaml was already there."""
+    spec, save_dir = synthetic_spec(), tmp_path / "runs"
+    mistakes = {
+        "budget: expected an integer, got '100'": {"budget": "100"},
+        "max_inputs: expected an integer, got '8'": {"max_inputs": "8"},
+        "save_dir: expected a directory path, got 123": {"save_dir": 123},
+        "name: expected a str (the runs' folder in save_dir), got 5": {"name": 5},
+    }
+    for expected, mistake in mistakes.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(**{"task": spec, "explorer": "random", "save_dir": save_dir, **mistake})
+        assert str(error.value) == expected
+    assert not save_dir.exists()
+    run = ffade.discover(task=spec, explorer="random", budget=32, save_dir=save_dir)
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: skip\n")
+    given = ["--from", str(priorities), "--slices", "regions"]  # too few evaluations for rules
+    assert main(["feedback", str(run.dir), *given]) == 0
+    before = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
+    mistakes = {
+        "max_epochs: expected an integer, got '3'": {"max_epochs": "3"},
+        "threshold: expected a failure rate in (0, 1], got 'x'": {"threshold": "x"},
+        "min_evaluations: expected a whole number from 1, got 0": {"min_evaluations": 0},
+        "redo: expected True or False, got 'yes'": {"redo": "yes"},
+    }
+    for expected, mistake in mistakes.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.mitigate(run, save_dir=save_dir, **mistake)
+        assert str(error.value) == expected
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in save_dir.iterdir()) == ["ffade"]  # no fine-tune was started
+
+
+def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys) -> None:
+    """``trainer={"accelerator": "tpu"}`` without torch_xla was Lightning's ModuleNotFoundError
+    traceback, from Python and from ``ffade fit --trainer.accelerator tpu`` alike."""
+    if importlib.util.find_spec("torch_xla") is not None:
+        pytest.skip("torch_xla is installed: a TPU accelerator can load")
+    with pytest.raises(ffade.FfadeError, match=r"^trainer: Requirement 'torch_xla.*not met"):
+        ffade.discover(
+            task=synthetic_spec(),
+            explorer="random",
+            budget=16,
+            trainer={"accelerator": "tpu"},
+            save_dir=tmp_path,
+        )
+    random = "ffade.explore.RandomExplorer"
+    config = write_config(tmp_path / "c.yaml", random, budget=16, save_dir=tmp_path / "cli")
+    assert main(["fit", "--config", str(config), "--trainer.accelerator", "tpu"]) == 2
+    assert capsys.readouterr().err.startswith("ffade: error: trainer: Requirement 'torch_xla")
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_a_stopped_run_raises_as_python_does_and_keeps_the_run(tmp_path: Path, stop: str) -> None:
+    """Lightning ends an interrupted run with ``sys.exit(1)``: ``except KeyboardInterrupt``
+    around ffade.discover missed it and the caller's script ended with status 1; after SIGTERM
+    (a scheduler) it raised a SystemExit with no code, so the script ended with 0, a success.
+    Ctrl-C lands in the model most of the time; here the model stops on its 20th batch."""
+    batches = 0
+
+    def predict(batch: dict) -> torch.Tensor:
+        nonlocal batches
+        batches += 1
+        if batches == 20 and stop == "ctrl-c":
+            raise KeyboardInterrupt
+        if batches == 20:
+            os.kill(os.getpid(), signal.SIGTERM)  # Lightning's handler turns it into a stop
+        return 0.7 - batch["coords"][:, 0]
+
+    with pytest.raises(KeyboardInterrupt if stop == "ctrl-c" else SystemExit) as raised:
+        ffade.discover(
+            task=synthetic_spec(),
+            target=predict,
+            explorer="random",
+            budget=10_000,
+            num_envs=4,
+            save_dir=tmp_path,
+        )
+    assert stop == "ctrl-c" or raised.value.code == 1
+    run = ffade.Run(tmp_path / "ffade" / "version_0")
+    assert run.summary["status"] == "interrupted"
+    assert run.summary["evaluations"] == len(run.evaluations) > 0  # every one logged is kept

@@ -11,6 +11,7 @@ from ffade.summarize.regions import (
     find_regions,
     smallest_failing_changes,
 )
+from ffade.summarize.rules import find_rules
 
 PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
 LONE = "rotation = 0 and brightness = 1 and blur = 2: 100% failure (95% CI 34-100%), 2 evaluations"
@@ -53,6 +54,13 @@ def test_threshold_and_min_evaluations_decide_what_fails(image_run) -> None:
     assert everything.conditions == "anywhere"
     with pytest.raises(FfadeError, match="threshold"):
         find_regions(landscape, threshold=0)
+    # from Python, a str or a fraction of an evaluation is named, not a TypeError from numpy
+    with pytest.raises(FfadeError) as error:
+        find_rules(landscape, threshold="0.5")
+    assert str(error.value) == "threshold: expected a failure rate in (0, 1], got '0.5'"
+    with pytest.raises(FfadeError) as error:
+        find_regions(landscape, min_evaluations=2.5)
+    assert str(error.value) == "min_evaluations: expected a whole number from 1, got 2.5"
 
 
 def test_a_region_touching_every_value_but_not_every_state_is_not_anywhere(make_run) -> None:

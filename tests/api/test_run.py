@@ -1,0 +1,93 @@
+"""ffade.report and ffade.Run: a user's wrong values are one line naming the keyword, and the
+report already written stays as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import ffade
+from tests.helpers import synthetic_spec
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> ffade.Run:
+    """A small synthetic search with its report written."""
+    save_dir = tmp_path_factory.mktemp("runs")
+    spec = synthetic_spec(num_concepts=2, num_inputs=4)
+    found = ffade.discover(task=spec, explorer="random", budget=32, save_dir=save_dir)
+    found.report(tensorboard=False)
+    return found
+
+
+REPORT_MISTAKES = {
+    "threshold_str": (
+        {"threshold": "0.5"},
+        "threshold: expected a failure rate in (0, 1], got '0.5'",
+    ),
+    "threshold_high": ({"threshold": 2}, "threshold: expected a failure rate in (0, 1], got 2"),
+    "threshold_nan": (
+        {"threshold": float("nan")},
+        "threshold: expected a failure rate in (0, 1], got nan",
+    ),
+    "min_evaluations_str": (
+        {"min_evaluations": "3"},
+        "min_evaluations: expected a whole number from 1, got '3'",
+    ),
+    "min_evaluations_fraction": (
+        {"min_evaluations": 2.5},
+        "min_evaluations: expected a whole number from 1, got 2.5",
+    ),
+    "axes_int": ({"axes": 5}, "axes: expected concept labels (a str or a list of them), got 5"),
+    "tensorboard_str": ({"tensorboard": "no"}, "tensorboard: expected True or False, got 'no'"),
+    "mitigation_int": ({"compare": "RUN", "mitigation": 3}, "mitigation: expected a mitigation"),
+    "mitigation_missing": (
+        {"compare": "RUN", "mitigation": "RUN/nope.json"},
+        "mitigation: 'RUN/nope.json' not found; give a fine-tune's mitigation.json, its run "
+        "directory or the Run ffade.mitigate returned",
+    ),
+}
+"""keywords -> the error's text (its start, or all of it); RUN stands for the run directory."""
+
+
+@pytest.mark.parametrize("case", sorted(REPORT_MISTAKES))
+def test_report_refuses_wrong_values_in_one_line_and_keeps_the_report(
+    run: ffade.Run, case: str
+) -> None:
+    """A str threshold was a TypeError from the landscape; ``min_evaluations=2.5`` and
+    ``tensorboard="no"`` ran as something else; a missing mitigation.json was named
+    ``--mitigation`` after the pictures were redrawn."""
+    options, expected = REPORT_MISTAKES[case]
+    here = str(run.dir)
+    options = {k: v.replace("RUN", here) if isinstance(v, str) else v for k, v in options.items()}
+    expected = expected.replace("RUN", here)
+    written = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.report(run, **options)
+    assert str(error.value).startswith(expected) and "\n" not in str(error.value)
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == written
+
+
+def test_mitigation_may_be_the_fine_tunes_file_directory_or_run(
+    run: ffade.Run, tmp_path: Path
+) -> None:
+    """``ffade.report(rerun, compare=..., mitigation=fix)`` with the Run mitigate returned read
+    a directory as a file (IsADirectoryError) and a Run as a path (TypeError)."""
+    fix = tmp_path / "mitigate" / "version_0"
+    fix.mkdir(parents=True)
+    record = {"status": "accepted", "clean_accuracy_before": 0.9, "clean_accuracy_after": 0.89}
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    leads = []
+    for mitigation in (fix / "mitigation.json", fix, str(fix), ffade.Run(fix)):
+        out = tmp_path / f"report_{len(leads)}"
+        compared = ffade.report(run, compare=run, mitigation=mitigation, out=out)
+        leads.append(compared.report_data()["compare"]["mitigation"])
+    assert leads[0]["status"] == "accepted" and leads.count(leads[0]) == 4
+
+
+def test_run_of_something_not_a_path_is_one_line() -> None:
+    with pytest.raises(ffade.FfadeError) as error:  # not pathlib's TypeError
+        ffade.Run(5)
+    assert str(error.value) == "Run: expected a run directory (a path), got 5"
