@@ -208,10 +208,7 @@ def _mitigation_file(mitigation: Any) -> Path | None:
     path = mitigation.dir if isinstance(mitigation, Run) else mitigation
     if not isinstance(path, (str, os.PathLike)):
         raise FfadeError(f"mitigation: expected a mitigation.json path or a Run, got {path!r}")
-    path = Path(path) / MITIGATION_FILE if Path(path).is_dir() else Path(path)
-    if not path.is_file():
-        raise FfadeError(
-            f"mitigation: '{path}' not found; give a fine-tune's mitigation.json, its run "
-            "directory or the Run ffade.mitigate returned"
-        )
-    return path
+    from ffade.summarize.comparison import mitigation_file
+
+    kinds = "mitigation.json, its run directory or the Run ffade.mitigate returned"
+    return mitigation_file(path, "mitigation", kinds)

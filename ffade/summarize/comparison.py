@@ -8,6 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.records import MITIGATION_FILE
+
+
+def mitigation_file(
+    given: str | Path, key: str, kinds: str = "mitigation.json or its run directory"
+) -> Path:
+    """The mitigation.json a comparison leads with, given as the file or the fine-tune's run
+    directory; a missing one is refused in one line naming ``key`` (and ``kinds``, what the
+    caller takes) before any picture is drawn."""
+    path = Path(given)
+    path = path / MITIGATION_FILE if path.is_dir() else path
+    if not path.is_file():
+        raise FfadeError(f"{key}: '{path}' not found; give a fine-tune's {kinds}")
+    return path
 
 
 def held_out_numbers(

@@ -22,7 +22,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
-from ffade.summarize.comparison import held_out_numbers, what_differs
+from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
@@ -226,8 +226,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--mitigation",
         metavar="FILE",
-        help="with --compare: the fine-tune's mitigation.json, whose held-out numbers lead the "
-        "comparison (default: the one beside the compared run's fixed weights)",
+        help="with --compare: the fine-tune's mitigation.json (or its run directory), whose "
+        "held-out numbers lead the comparison (default: the one beside the compared run's fixed "
+        "weights)",
     )
     parser.add_argument(
         "--no-tensorboard", action="store_true", help="do not log the pictures to TensorBoard"
@@ -238,6 +239,8 @@ def main(argv: list[str]) -> int:
             raise FfadeError(f"--axes takes 1 to 3 concept labels; got {len(args.axes)}")
         if args.mitigation and not args.compare:
             raise FfadeError("--mitigation leads a comparison: give --compare OTHER_RUN_DIR too")
+        if args.mitigation:
+            args.mitigation = mitigation_file(args.mitigation, "--mitigation")
         report = build_report(
             args.run_dir,
             compare=args.compare,

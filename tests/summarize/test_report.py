@@ -236,6 +236,13 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     assert first_table == "held-out"
     assert page.tables["held-out"][1][:2] == ["verdict", "accepted"]
     assert ["clean accuracy", "90%", "89%", ""] in page.tables["held-out"]
+    # --mitigation names the fine-tune's file, or its run directory (IsADirectoryError before)
+    for given in (fixed / "mitigation.json", fixed):
+        out = tmp_path / f"report_{given.name}"
+        argv = [str(image_run), "--compare", str(image_run), "--mitigation", str(given)]
+        assert main([*argv, "--out", str(out), "--no-tensorboard"]) == 0
+        held_out = json.loads((out / "report.json").read_text())["compare"]["mitigation"]
+        assert held_out["targeted_failure_rate_after"] == 0.2
 
 
 def test_a_side_effect_is_traced_to_its_concept_values(
@@ -398,6 +405,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
         ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
         ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
+        # a directory was IsADirectoryError; a missing file was found after the figures
+        ("missing_mitigation", r"--mitigation: '.*empty/mitigation.json' not found; give a fine"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
@@ -415,6 +424,7 @@ def test_bad_input_is_one_line_and_exit_code_2(
         # a discovery run's summary.json is JSON, but no fine-tune's verdict
         "not_mitigation": [*compare_self, "--mitigation", str(image_run / "summary.json")],
         "list_mitigation": [*compare_self, "--mitigation", str(tmp_path / "list.json")],
+        "missing_mitigation": [*compare_self, "--mitigation", str(tmp_path / "empty")],
     }[case]
     (tmp_path / "list.json").write_text("[1, 2]")
     try:
