@@ -77,7 +77,6 @@ def main(argv: list[str]) -> int:
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     _check_overwrite(out, given=bool(args.out))
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
-    problems = log_problems(run_dir, read_summary(run_dir))  # said as `ffade report` says them
     if args.from_file:
         feedback = feedback_from_file(
             run_dir,
@@ -89,14 +88,14 @@ def main(argv: list[str]) -> int:
             args.slices,
             redo=args.redo,
         )
-        _warn(problems)
+        _warn(run_dir)
         print(_saved(feedback, out, len(feedback.regions)))
         return 0
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
 
     feedback = _resume(out, run_dir, landscape, args)
-    _warn(problems)
+    _warn(run_dir)
     shown = regions[: args.max_regions]
     noun = "rule" if args.slices == "rules" else "region"
     print(
@@ -138,9 +137,10 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _warn(problems: list[str]) -> None:
-    """A damaged log, or counts that differ from the summary: the person ranks what it shows."""
-    for problem in problems:
+def _warn(run_dir: Path) -> None:
+    """A damaged log, or counts that differ from the summary, said as `ffade report` says them
+    (after the run was read as one: the person ranks what its log shows)."""
+    for problem in log_problems(run_dir, read_summary(run_dir)):
         print(f"ffade feedback: warning: {problem}", file=sys.stderr)
 
 
