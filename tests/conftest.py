@@ -4,6 +4,7 @@ workers share the cores instead of each taking them all."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="slow: pass --runslow"))
         if "gpu" in item.keywords and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device"))
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished DQN run of the test config's synthetic task (16 inputs, budget 40), with its
+    checkpoint: what the resume and bad-input tests resume, refuse or report."""
+    from ffade.explore import DQNExplorer
+    from ffade.explore.run import discover
+    from tests.helpers import synthetic_spec
+
+    root = tmp_path_factory.mktemp("finished")
+    explorer = DQNExplorer(task=synthetic_spec(), budget=40, num_envs=16, learning_starts=8)
+    discover(explorer, root, checkpoints=True)
+    return explorer.recorder.run_dir

@@ -11,18 +11,7 @@ import yaml
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.cli import main
-from ffade.explore import DQNExplorer
-from ffade.explore.run import discover
-from tests.helpers import synthetic_spec, write_config
-
-
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished DQN run of the synthetic task (16 inputs, budget 40), with its checkpoint."""
-    root = tmp_path_factory.mktemp("finished")
-    explorer = DQNExplorer(task=synthetic_spec(), budget=40, num_envs=16, learning_starts=8)
-    discover(explorer, root, checkpoints=True)
-    return explorer.recorder.run_dir
+from tests.helpers import write_config
 
 
 @pytest.mark.parametrize(
