@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
 from ffade_diffusion.tiny.digits import VOCABULARY
@@ -58,8 +59,12 @@ def save_clip(model: CLIPModel, tokenizer: CLIPTokenizer, directory: str | Path)
     return directory
 
 
-def save_random_clip(directory: str | Path, max_length: int = 16) -> Path:
+def save_random_clip(directory: str | Path, max_length: int = 16, seed: int = 0) -> Path:
     """An untrained tiny CLIP saved to ``directory`` (tests load it like any checkpoint);
-    ``max_length``: the tokens its text tower reads (77 stands in for OpenAI's CLIP)."""
+    ``max_length``: the tokens its text tower reads (77 stands in for OpenAI's CLIP). Its
+    weights come from ``seed`` alone, whichever tests drew from torch's generator before."""
     tokenizer = write_word_tokenizer(directory, VOCABULARY, max_length)
-    return save_clip(build_clip(tokenizer), tokenizer, directory)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build_clip(tokenizer)
+    return save_clip(model, tokenizer, directory)

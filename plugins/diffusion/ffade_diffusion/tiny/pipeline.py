@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from diffusers import (
     AutoencoderKL,
     DPMSolverMultistepScheduler,
@@ -100,12 +101,15 @@ def assemble(
     return pipeline
 
 
-def save_random_pipeline(directory: str | Path, max_length: int = 16) -> Path:
+def save_random_pipeline(directory: str | Path, max_length: int = 16, seed: int = 0) -> Path:
     """Save an untrained tiny pipeline to ``directory`` (tests load it like any checkpoint);
-    ``max_length``: the tokens its text encoder reads (77 stands in for Stable Diffusion's)."""
+    ``max_length``: the tokens its text encoder reads (77 stands in for Stable Diffusion's).
+    Its weights come from ``seed`` alone, not from whatever drew from torch's generator before,
+    so a test that builds one sees the same pipeline whichever tests ran first."""
     directory = Path(directory)
     tokenizer = write_word_tokenizer(directory / "tokenizer", VOCABULARY, max_length)
-    assemble(tokenizer, build_text_encoder(tokenizer), build_vae(), build_unet()).save_pretrained(
-        directory
-    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        pipeline = assemble(tokenizer, build_text_encoder(tokenizer), build_vae(), build_unet())
+    pipeline.save_pretrained(directory)
     return directory
