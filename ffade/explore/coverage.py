@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy.stats import beta
+from scipy.special import betaincinv
 
 from ffade.env import Evaluator
 
@@ -76,13 +76,17 @@ class RemainingEstimate:
 
 
 def clopper_pearson(successes: int, trials: int) -> tuple[float, float]:
-    """The exact (Clopper-Pearson) two-sided interval for a binomial proportion."""
+    """The exact (Clopper-Pearson) two-sided interval for a binomial proportion.
+
+    The beta quantiles come from ``scipy.special.betaincinv``, which ``scipy.stats.beta.ppf``
+    calls after checking its arguments: the same numbers, 0.003 ms a call instead of 0.18, and
+    two are taken at every step of a run."""
     if trials == 0:
         return 0.0, 1.0
     tail = (1 - CONFIDENCE) / 2
     failures = trials - successes
-    low = 0.0 if successes == 0 else beta.ppf(tail, successes, failures + 1)
-    high = 1.0 if failures == 0 else beta.ppf(1 - tail, successes + 1, failures)
+    low = 0.0 if successes == 0 else betaincinv(successes, failures + 1, tail)
+    high = 1.0 if failures == 0 else betaincinv(successes + 1, failures, 1 - tail)
     return float(low), float(high)
 
 
