@@ -425,6 +425,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "model.init_args.task: expected a mapping of keys to values, or a YAML file of one; "
         "got abc",
     ),
+    "reward_scale_zero": (  # was accepted: every failure then worth alike
+        ["fit", "--config", "{config}", "--model.init_args.task.reward.args.scale", "0"],
+        "task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
+    ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
         "trainer: `MPSAccelerator` can not run",
@@ -555,6 +559,7 @@ FAST = {
     "resume_task_differs",
     "logger_class_typo",
     "concepts_a_bare_name",
+    "reward_scale_zero",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
