@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from ffade import registry
-from ffade.concepts import ConceptSpace
+from ffade.concepts import ConceptSpace, is_label
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
 from ffade.plugin_checks import split_pairs
@@ -68,6 +68,10 @@ class Task:
     """What the run should tell the user about how its spec was read (e.g. a capped max_inputs)."""
 
 
+LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
+"""Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
+
+
 def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     """The spec with each argument written ``None`` read as null.
 
@@ -93,6 +97,14 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         spec = TaskSpec(**spec)
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
+    for i, concept in enumerate(spec.concepts):  # labels name axes in records, rules and plots
+        label = concept.args.get("label")
+        if label is not None and not is_label(label):
+            hint = "" if isinstance(label, str) else LABEL_HINT
+            raise FfadeError(
+                f"task.concepts[{i}].args.label must be a non-empty name such as "
+                f"'{concept.name}_small', got {label!r}{hint}"
+            )
     if spec.split not in SPLITS:
         raise FfadeError(f"task.split '{spec.split}' is not allowed; choose one of {SPLITS}")
     target = registry.create("target", target_spec.name, target_spec.args)

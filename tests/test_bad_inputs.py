@@ -196,6 +196,10 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "synthetic_growth_text": lambda d: _args(d)["task"]["target"].update(
         args={"fragility_growth": "abc"}
     ),
+    # labels name axes in records, rules and plots: both ran, 5 with no failure rule found
+    "label_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=5),
+    "label_quoted_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="5"),
+    "label_empty": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=""),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -507,6 +511,12 @@ FRAGMENTS = {
     "synthetic_region_malformed": "target 'synthetic': regions must be a preset (default, "
     "islands) or a list of boxes {axis index: [low, high]}",
     "synthetic_growth_text": "target 'synthetic': fragility_growth must be a number, got 'abc'",
+    "label_number": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
+    "got 5; give it a letter",
+    "label_quoted_number": "task.concepts[0].args.label must be a non-empty name such as "
+    "'axis_small', got 5; give it a letter",
+    "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
+    "got ''",
 }
 
 
@@ -560,6 +570,8 @@ FAST = {
     "logger_class_typo",
     "concepts_a_bare_name",
     "reward_scale_zero",
+    "label_number",
+    "label_empty",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
