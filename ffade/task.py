@@ -38,9 +38,9 @@ class TaskSpec:
             concept changed, so that every failure found is one the concepts caused. Explorers
             find them at set-up (one evaluation of each unchanged input, outside the budget)
             and record them as ``input_ids``.
-        input_ids: search only these inputs, by index into the split (after ``max_inputs``);
-            what ``only_passing_inputs`` wrote, so reports, feedback, the gate and a loop's
-            rediscovery rebuild the very inputs the run searched.
+        input_ids: search only these inputs, by index into the split (after ``max_inputs``),
+            each once; what ``only_passing_inputs`` wrote, so reports, feedback, the gate and a
+            loop's rediscovery rebuild the very inputs the run searched.
     """
 
     target: PluginSpec
@@ -153,12 +153,21 @@ def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:
 
 
 def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:
+    """The inputs at ``ids``: each an input of the split, each once (a repeat would search one
+    input as several and count its failures as many distinct ones)."""
+    if not ids:
+        raise FfadeError("task.input_ids is empty; list the inputs to search, or give null for all")
     outside = [i for i in ids if not 0 <= int(i) < len(inputs)]
     if outside:
         raise FfadeError(
             f"task.input_ids: {outside[0]} is not an input of split '{split}', which has "
             f"{len(inputs)} (ids run from 0 to {len(inputs) - 1})"
         )
+    seen: set[int] = set()
+    for i in map(int, ids):
+        if i in seen:
+            raise FfadeError(f"task.input_ids: {i} is listed more than once; list each input once")
+        seen.add(i)
     return [inputs[int(i)] for i in ids]
 
 

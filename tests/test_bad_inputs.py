@@ -433,6 +433,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task.reward.args.scale", "0"],
         "task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
     ),
+    "input_ids_repeated": (  # was accepted: one input searched as three
+        ["fit", "--config", "{config}", "--model.init_args.task.input_ids", "[1, 1, 1]"],
+        "task.input_ids: 1 is listed more than once; list each input once",
+    ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
         "trainer: `MPSAccelerator` can not run",
@@ -572,6 +576,7 @@ FAST = {
     "reward_scale_zero",
     "label_number",
     "label_empty",
+    "input_ids_repeated",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
