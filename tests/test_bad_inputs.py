@@ -402,10 +402,6 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
     ),
-    "null_learning_starts": (  # Python's words: "'>=' not supported between 'NoneType' ..."
-        ["fit", "--config", "{config}", "--model.init_args.learning_starts", "null"],
-        "model.init_args.learning_starts must be at least 0, got None",
-    ),
     "null_gamma": (
         ["fit", "--config", "{config}", "--model.init_args.gamma", "null"],
         "model.init_args.gamma must be in [0, 1], got None",
@@ -496,6 +492,9 @@ FRAGMENTS = {
     "step_penalty_negative": "model.init_args.step_penalty must be at least 0, got -1.0",
     "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
     "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
+    "learning_starts_over": "model.init_args.learning_starts (100) must be below the budget (40), "
+    "or the agent never makes a gradient update; lower it, or leave it out (default: 64, or half "
+    "the budget when that is fewer)",
     "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
     "target_reads_texts": "target 'tiny_news_bart' reads texts, but the task's inputs are dict: "
     "choose a text dataset",

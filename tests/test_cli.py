@@ -168,7 +168,7 @@ def test_help_and_print_config(tmp_path: Path) -> None:
     printed = ffade("fit", "--config", str(config), "--print_config")
     assert printed.returncode == 0
     resolved = yaml.safe_load(printed.stdout)
-    assert resolved["model"]["init_args"]["learning_starts"] == 64
+    assert resolved["model"]["init_args"]["learning_starts"] is None  # 64, or half the budget
     assert resolved["model"]["init_args"]["task"]["reward"]["name"] == "margin"
 
 
