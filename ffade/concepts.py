@@ -19,6 +19,11 @@ STOP = 0
 """Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
 
 
+def is_label(label: object) -> bool:
+    """Whether ``label`` can name an axis in records, rules and plots: non-empty text."""
+    return isinstance(label, str) and bool(label.strip())
+
+
 class ConceptSpace:
     """The product grid of several concepts, with index <-> values <-> coordinates maps."""
 
@@ -26,6 +31,12 @@ class ConceptSpace:
         if not concepts:
             raise ConceptValueError("task.concepts must list at least one concept")
         labels = [c.label for c in concepts]
+        for i, label in enumerate(labels):
+            if not is_label(label):  # a concept made in Python; a config's is refused earlier
+                raise ConceptValueError(
+                    f"concept {i} ({type(concepts[i]).__name__}): label must be a non-empty "
+                    f"name, got {label!r}"
+                )
         duplicates = sorted({x for x in labels if labels.count(x) > 1})
         if duplicates:
             raise ConceptValueError(

@@ -91,6 +91,21 @@ def require_above(bound: float, **init_args: float) -> None:
             raise FfadeError(f"model.init_args.{key} must be above {bound}, got {value}")
 
 
+def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> float:
+    """A target's, dataset's or reward's argument that must be a number above 0, as a float.
+
+    A reward's ``scale`` of 0 makes every failure worth alike and one below 0 pays the explorer
+    to avoid failures, so the search runs and quietly means nothing; refused instead, before any
+    evaluation, in one line naming the key as the config spells it (``task.reward.args.scale``).
+    """
+    if not (_number(value) and value > 0):  # NaN, null and text too
+        name = getattr(plugin, "plugin_name", "") or type(plugin).__name__
+        raise PluginError(
+            f"task.{kind}.args.{key} must be a number above 0, got {value!r} ({kind} '{name}')"
+        )
+    return float(value)
+
+
 def require_region_options(threshold: object, min_evaluations: object) -> None:
     """A failing state's definition, as ``--threshold`` and ``--min-evaluations`` take it, for
     callers from Python: a str reached the landscape as a TypeError, ``2.5`` evaluations meant

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from ffade import registry
-from ffade.concepts import ConceptSpace
+from ffade.concepts import ConceptSpace, is_label
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
 from ffade.plugin_checks import split_pairs
@@ -38,9 +38,9 @@ class TaskSpec:
             concept changed, so that every failure found is one the concepts caused. Explorers
             find them at set-up (one evaluation of each unchanged input, outside the budget)
             and record them as ``input_ids``.
-        input_ids: search only these inputs, by index into the split (after ``max_inputs``);
-            what ``only_passing_inputs`` wrote, so reports, feedback, the gate and a loop's
-            rediscovery rebuild the very inputs the run searched.
+        input_ids: search only these inputs, by index into the split (after ``max_inputs``),
+            each once; what ``only_passing_inputs`` wrote, so reports, feedback, the gate and a
+            loop's rediscovery rebuild the very inputs the run searched.
     """
 
     target: PluginSpec
@@ -68,6 +68,10 @@ class Task:
     """What the run should tell the user about how its spec was read (e.g. a capped max_inputs)."""
 
 
+LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
+"""Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
+
+
 def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     """The spec with each argument written ``None`` read as null.
 
@@ -93,6 +97,14 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         spec = TaskSpec(**spec)
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
+    for i, concept in enumerate(spec.concepts):  # labels name axes in records, rules and plots
+        label = concept.args.get("label")
+        if label is not None and not is_label(label):
+            hint = "" if isinstance(label, str) else LABEL_HINT
+            raise FfadeError(
+                f"task.concepts[{i}].args.label must be a non-empty name such as "
+                f"'{concept.name}_small', got {label!r}{hint}"
+            )
     if spec.split not in SPLITS:
         raise FfadeError(f"task.split '{spec.split}' is not allowed; choose one of {SPLITS}")
     target = registry.create("target", target_spec.name, target_spec.args)
@@ -141,12 +153,21 @@ def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:
 
 
 def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:
+    """The inputs at ``ids``: each an input of the split, each once (a repeat would search one
+    input as several and count its failures as many distinct ones)."""
+    if not ids:
+        raise FfadeError("task.input_ids is empty; list the inputs to search, or give null for all")
     outside = [i for i in ids if not 0 <= int(i) < len(inputs)]
     if outside:
         raise FfadeError(
             f"task.input_ids: {outside[0]} is not an input of split '{split}', which has "
             f"{len(inputs)} (ids run from 0 to {len(inputs) - 1})"
         )
+    seen: set[int] = set()
+    for i in map(int, ids):
+        if i in seen:
+            raise FfadeError(f"task.input_ids: {i} is listed more than once; list each input once")
+        seen.add(i)
     return [inputs[int(i)] for i in ids]
 
 

@@ -196,6 +196,10 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "synthetic_growth_text": lambda d: _args(d)["task"]["target"].update(
         args={"fragility_growth": "abc"}
     ),
+    # labels name axes in records, rules and plots: both ran, 5 with no failure rule found
+    "label_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=5),
+    "label_quoted_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="5"),
+    "label_empty": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=""),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -398,10 +402,6 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
         "--out {config}: a file is there, not a directory",
     ),
-    "null_learning_starts": (  # Python's words: "'>=' not supported between 'NoneType' ..."
-        ["fit", "--config", "{config}", "--model.init_args.learning_starts", "null"],
-        "model.init_args.learning_starts must be at least 0, got None",
-    ),
     "null_gamma": (
         ["fit", "--config", "{config}", "--model.init_args.gamma", "null"],
         "model.init_args.gamma must be in [0, 1], got None",
@@ -424,6 +424,14 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task", "abc"],
         "model.init_args.task: expected a mapping of keys to values, or a YAML file of one; "
         "got abc",
+    ),
+    "reward_scale_zero": (  # was accepted: every failure then worth alike
+        ["fit", "--config", "{config}", "--model.init_args.task.reward.args.scale", "0"],
+        "task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
+    ),
+    "input_ids_repeated": (  # was accepted: one input searched as three
+        ["fit", "--config", "{config}", "--model.init_args.task.input_ids", "[1, 1, 1]"],
+        "task.input_ids: 1 is listed more than once; list each input once",
     ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
@@ -484,6 +492,9 @@ FRAGMENTS = {
     "step_penalty_negative": "model.init_args.step_penalty must be at least 0, got -1.0",
     "novelty_bonus_negative": "model.init_args.novelty_bonus must be at least 0, got -1.0",
     "reward_clip_zero": "model.init_args.reward_clip must be above 0, got 0.0",
+    "learning_starts_over": "model.init_args.learning_starts (100) must be below the budget (40), "
+    "or the agent never makes a gradient update; lower it, or leave it out (default: 64, or half "
+    "the budget when that is fewer)",
     "epsilon_over": "model.init_args.epsilon must be in [0, 1], got 1.5",
     "target_reads_texts": "target 'tiny_news_bart' reads texts, but the task's inputs are dict: "
     "choose a text dataset",
@@ -503,6 +514,12 @@ FRAGMENTS = {
     "synthetic_region_malformed": "target 'synthetic': regions must be a preset (default, "
     "islands) or a list of boxes {axis index: [low, high]}",
     "synthetic_growth_text": "target 'synthetic': fragility_growth must be a number, got 'abc'",
+    "label_number": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
+    "got 5; give it a letter",
+    "label_quoted_number": "task.concepts[0].args.label must be a non-empty name such as "
+    "'axis_small', got 5; give it a letter",
+    "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
+    "got ''",
 }
 
 
@@ -555,6 +572,10 @@ FAST = {
     "resume_task_differs",
     "logger_class_typo",
     "concepts_a_bare_name",
+    "reward_scale_zero",
+    "label_number",
+    "label_empty",
+    "input_ids_repeated",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 

@@ -168,7 +168,7 @@ def test_help_and_print_config(tmp_path: Path) -> None:
     printed = ffade("fit", "--config", str(config), "--print_config")
     assert printed.returncode == 0
     resolved = yaml.safe_load(printed.stdout)
-    assert resolved["model"]["init_args"]["learning_starts"] == 64
+    assert resolved["model"]["init_args"]["learning_starts"] is None  # 64, or half the budget
     assert resolved["model"]["init_args"]["task"]["reward"]["name"] == "margin"
 
 
@@ -283,9 +283,9 @@ def _on_a_terminal(output: str) -> list[str]:
     return [line for line in shown if line]
 
 
-def test_a_mistake_found_once_the_search_starts_is_still_one_line(tmp_path: Path) -> None:
-    """An axis beyond the dataset's is found when the first inputs are changed, after the
-    progress bar is drawn: the empty bar is wiped, so a terminal shows the error alone."""
+def test_an_axis_beyond_the_dataset_is_one_line_before_the_search(tmp_path: Path) -> None:
+    """An axis beyond the dataset's was found when the first inputs were changed; the concept's
+    check_inputs now refuses it when the task is built, so a terminal shows the error alone."""
     config = edit(
         write_config(tmp_path / "c.yaml"),
         lambda a: a["task"]["concepts"][2]["args"].update(index=9),
@@ -293,8 +293,10 @@ def test_a_mistake_found_once_the_search_starts_is_still_one_line(tmp_path: Path
     result = ffade("fit", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert _on_a_terminal(result.stderr) == [
-        "ffade: error: concept 'axis9': index 9 is beyond the dataset's 3 axes (dataset num_axes)"
+        "ffade: error: concept 'axis9': index 9 is beyond the dataset's 3 axes (0 to 2); lower "
+        "index or raise the dataset's num_axes"
     ]
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:

@@ -113,6 +113,16 @@ def test_duplicate_labels_are_refused() -> None:
         ConceptSpace([a, a])
 
 
+@pytest.mark.parametrize("label", [5, "  ", True])
+def test_a_concept_made_in_python_needs_a_text_label(label: object) -> None:
+    """A concept built in Python skips the config's check; its label still names an axis."""
+    concept = registry.create("concept", "axis", {"index": 1})
+    concept.label = label
+    with pytest.raises(ConceptValueError) as caught:
+        ConceptSpace([registry.create("concept", "axis", {"index": 0}), concept])
+    assert str(caught.value) == f"concept 1 (Axis): label must be a non-empty name, got {label!r}"
+
+
 def test_uneven_numeric_grids_keep_their_geometry() -> None:
     concept = registry.create("concept", "axis", {"index": 0, "values": [0.0, 0.1, 1.0]})
     assert concept.coordinates().tolist() == pytest.approx([0.0, 0.1, 1.0])

@@ -70,3 +70,20 @@ def test_a_target_that_fails_every_unchanged_input_is_one_line(tmp_path: Path) -
 def test_input_ids_off_the_split_are_one_line() -> None:
     with pytest.raises(FfadeError, match=r"task.input_ids: 16 is not an input of split"):
         build_task(spec_with(REGIONS, input_ids=[0, 16]))
+
+
+@pytest.mark.parametrize(
+    "ids, message",
+    [
+        ([1, 1, 1], "task.input_ids: 1 is listed more than once; list each input once"),
+        ([3, 2, 5, 2], "task.input_ids: 2 is listed more than once; list each input once"),
+        ([], "task.input_ids is empty; list the inputs to search, or give null for all"),
+    ],
+)
+def test_input_ids_repeated_or_empty_are_one_line(ids: list[int], message: str) -> None:
+    """A repeat searched one input as several and counted its failures as distinct; an empty
+    list was 'dataset has no inputs', blaming the dataset."""
+    with pytest.raises(FfadeError) as caught:
+        build_task(spec_with(REGIONS, input_ids=ids))
+    assert str(caught.value) == message
+    assert len(build_task(spec_with(REGIONS, input_ids=[3, 2, 5])).inputs) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -181,3 +182,36 @@ def test_an_installed_targets_switch_is_checked_before_it_loads_a_model() -> Non
         registry.create(
             "target", "seq2seq_summarizer", {"model": "x", "trust_remote_code": "false"}
         )
+
+
+def _numeric_scale(name: str) -> bool:
+    """Whether the reward takes a number ``scale`` (human's is a choice of questions)."""
+    param = inspect.signature(registry.load("reward", name).__init__).parameters.get("scale")
+    return param is not None and param.annotation in (float, "float")
+
+
+SCALED_REWARDS = [info.name for info in registry.available("reward") if _numeric_scale(info.name)]
+
+
+def test_every_installed_reward_with_a_scale_is_checked() -> None:
+    """The list below is read from the signatures, so a reward missing from it goes unchecked."""
+    assert set(SCALED_REWARDS) >= {
+        *("misclassification", "accuracy_drop", "confidence_drop", "margin", "clip_score"),
+        *("bleu", "rougel", "bleu_drop", "rougel_drop", "label_flip", "label_confidence_drop"),
+    }
+
+
+@pytest.mark.parametrize("name", SCALED_REWARDS)
+@pytest.mark.parametrize("scale", [0, -1.5, float("nan"), "ten"])
+def test_a_rewards_scale_must_be_above_zero(name: str, scale: object) -> None:
+    """A scale of 0 makes every failure worth alike; below 0 pays the explorer to avoid failures.
+
+    Both ran silently; refused at construction, before any evaluation, naming the config key.
+    """
+    args = {"scale": scale, **({"model": "tiny_digits_clip"} if name == "clip_score" else {})}
+    with pytest.raises(PluginError) as caught:
+        registry.create("reward", name, args)
+    assert str(caught.value) == (
+        f"task.reward.args.scale must be a number above 0, got {scale!r} (reward '{name}')"
+    )
+    assert registry.create("reward", name, {**args, "scale": 2}).scale == 2.0

@@ -38,7 +38,8 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     if args["learning_starts"] >= args["budget"]:
         raise FfadeError(
             f"model.init_args.learning_starts ({args['learning_starts']}) must be below the "
-            f"budget ({args['budget']}), or the agent never makes a gradient update"
+            f"budget ({args['budget']}), or the agent never makes a gradient update; lower it, "
+            "or leave it out (default: 64, or half the budget when that is fewer)"
         )
     start_e, end_e = args["start_e"], args["end_e"]
     if not 0 <= end_e <= start_e <= 1:

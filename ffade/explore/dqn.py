@@ -42,6 +42,8 @@ INPUT_POOL = 256
 """Inputs scored per macroscopic decision when the split has more (a fresh sample each step)."""
 DEFAULT_STEPS, MIN_DEFAULT_ENVS, MAX_DEFAULT_ENVS = 32, 16, 256
 """Without ``num_envs``, a run takes about 32 steps, of 16 to 256 episodes each."""
+DEFAULT_LEARNING_STARTS = 64
+"""Without ``learning_starts``: 64 transitions, or half the budget when that is fewer."""
 MAX_GRAD_NORM = 10.0
 """Gradient norm clip of each update: one large TD error must not undo what was learned."""
 
@@ -75,8 +77,9 @@ class DQNExplorer(Explorer):
         start_e: initial exploration probability epsilon.
         end_e: final epsilon.
         exploration_fraction: share of the budget over which epsilon decays.
-        learning_starts: transitions collected before the first update; must be below the budget
-            (the original paper's agents never trained because theirs was not).
+        learning_starts: transitions collected before the first update; by default 64, or half
+            the budget when that is fewer; must be below the budget. The original paper's agents
+            never trained because theirs was not; a small budget learns too.
         train_frequency: environment steps between learning phases.
         gradient_steps: gradient updates per learning phase. Updates cost a step more than its
             evaluations on cheap models; on the digits grid 2 a step found as many failures as 4
@@ -113,7 +116,7 @@ class DQNExplorer(Explorer):
         start_e: float = 1.0,
         end_e: float = 0.05,
         exploration_fraction: float = 0.1,
-        learning_starts: int = 64,
+        learning_starts: int | None = None,
         train_frequency: int = 1,
         gradient_steps: int = 2,
         num_candidates: int = 1024,
@@ -123,12 +126,16 @@ class DQNExplorer(Explorer):
         warm_start: str | None = None,
         **kwargs: Any,
     ) -> None:
+        if num_envs is None or learning_starts is None:
+            require_at_least(1, budget=budget)  # it sizes the defaults: null is one line
         if num_envs is None:
-            require_at_least(1, budget=budget)  # it sizes the default: null is one line
             num_envs = min(max(budget // DEFAULT_STEPS, MIN_DEFAULT_ENVS), MAX_DEFAULT_ENVS)
+        if learning_starts is None:
+            learning_starts = min(DEFAULT_LEARNING_STARTS, budget // 2)
         super().__init__(
             task=task, budget=budget, num_envs=num_envs, reward_clip=reward_clip, **kwargs
         )
+        self.hparams.learning_starts = learning_starts  # the CLI's hparams hold the config's null
         check_dqn_arguments(locals())
         if warm_start is not None and not Path(warm_start).exists():
             raise FfadeError(

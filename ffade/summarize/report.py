@@ -84,6 +84,11 @@ def build_report(
     """
     run_dir = Path(run_dir)
     landscape = load_landscape(run_dir)
+    if axes is not None:  # before regions, rules and the other run are read or searched
+        try:
+            landscape.marginal(axes)
+        except FfadeError as error:
+            raise FfadeError(f"--axes: {error}") from None
     out = Path(out) if out is not None else run_dir
     writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)

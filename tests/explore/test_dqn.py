@@ -12,11 +12,12 @@ import torch
 from lightning.pytorch import Callback
 
 from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import read_evaluations
-from tests.helpers import synthetic_spec
+from tests.helpers import synthetic_spec, write_config
 
 
 def test_makes_gradient_updates_that_change_the_network(tmp_path: Path) -> None:
@@ -100,6 +101,37 @@ def test_learning_must_start_within_the_budget() -> None:
         FfadeError, match=r"learning_starts \(1000\) must be below the budget \(500\)"
     ):
         DQNExplorer(task=synthetic_spec(), budget=500, learning_starts=1000)
+
+
+@pytest.mark.parametrize(
+    ("budget", "learning_starts"), [(3456, 64), (129, 64), (128, 64), (127, 63), (40, 20), (1, 0)]
+)
+def test_learning_starts_follows_a_small_budget_by_default(
+    budget: int, learning_starts: int
+) -> None:
+    """64 by default refused any budget up to 64; now half a budget below 128, and 64 (as
+    before, so the digits benchmark's 3,456 runs as it did) from 128 on."""
+    explorer = DQNExplorer(task=synthetic_spec(), budget=budget)
+    assert explorer.hparams.learning_starts == learning_starts
+    assert (
+        DQNExplorer(task=synthetic_spec(), budget=budget, learning_starts=0).hparams[
+            "learning_starts"
+        ]
+        == 0
+    )
+
+
+def test_a_small_budget_learns_from_the_cli(tmp_path: Path, capsys) -> None:
+    """``ffade fit ... --model.init_args.budget 40`` ran nothing: 'learning_starts (64) must be
+    below the budget (40)', of an argument the user never set."""
+    config = write_config(tmp_path / "c.yaml", budget=200)
+    assert main(["fit", "--config", str(config), "--model.init_args.budget", "40"]) == 0, (
+        capsys.readouterr().err[-2000:]
+    )
+    (run,) = (tmp_path / "runs").glob("test/version_*")
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["hyperparameters"]["learning_starts"] == 20
+    assert summary["evaluations"] == 40 and summary["gradient_updates"] > 0
 
 
 def test_an_epsilon_schedule_that_rises_is_one_line_naming_the_keys() -> None:

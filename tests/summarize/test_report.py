@@ -401,7 +401,10 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("missing", r"run directory '.*missing' does not exist"),
         ("empty", r".*empty/summary.json not found: is '.*empty' an ffade run directory\?"),
         ("other_grid", r"--compare: '.*other/summary.json' key 'concepts' differs from"),
-        ("axes", r"unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
+        ("axes", r"--axes: unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
+        # said before the other run is read (it was found after regions, rules and the compare)
+        ("axes_and_other_grid", r"--axes: unknown concept 'hue' .*; concepts: rotation,"),
+        ("axes_repeat", r"--axes: concepts repeat in \['blur', 'blur'\]; name each at most once"),
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
         ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
         ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
@@ -420,6 +423,8 @@ def test_bad_input_is_one_line_and_exit_code_2(
         "empty": [str(tmp_path / "empty")],
         "other_grid": [str(image_run), "--compare", str(other)],
         "axes": [str(image_run), "--axes", "hue"],
+        "axes_and_other_grid": [str(image_run), "--compare", str(other), "--axes", "hue"],
+        "axes_repeat": [str(image_run), "--axes", "blur", "blur"],
         "threshold": [str(image_run), "--threshold", "1.5"],
         # a discovery run's summary.json is JSON, but no fine-tune's verdict
         "not_mitigation": [*compare_self, "--mitigation", str(image_run / "summary.json")],

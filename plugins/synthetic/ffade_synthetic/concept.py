@@ -50,14 +50,18 @@ class Axis(Concept):
                 f"concept '{self.label}' moves the synthetic dataset's inputs, not "
                 f"{type(first).__name__}; use dataset: {{name: synthetic}}"
             )
+        self._check_index(len(first["coords"]))
         return []
+
+    def _check_index(self, axes: int) -> None:
+        if self.index >= axes:
+            raise ConceptValueError(
+                f"concept '{self.label}': index {self.index} is beyond the dataset's {axes} axes "
+                f"(0 to {axes - 1}); lower index or raise the dataset's num_axes"
+            )
 
     def apply(self, inputs: dict[str, torch.Tensor], value: float) -> dict[str, torch.Tensor]:
         coords = inputs["coords"].clone()
-        if self.index >= coords.shape[1]:
-            raise ConceptValueError(
-                f"concept '{self.label}': index {self.index} is beyond the dataset's "
-                f"{coords.shape[1]} axes (dataset num_axes)"
-            )
+        self._check_index(coords.shape[1])  # a concept used without a task's check_inputs
         coords[:, self.index] = value
         return {**inputs, "coords": coords}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ffade.errors import require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -18,7 +19,7 @@ class MarginReward(Reward):
     """
 
     def __init__(self, scale: float = 10.0) -> None:
-        self.scale = scale
+        self.scale = require_positive_arg(self, "reward", "scale", scale)
 
     def score(self, outputs: torch.Tensor, references, clean_outputs=None) -> Scores:
         failed = outputs < 0

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -61,7 +61,7 @@ class _EditReward(Reward):
     name = "label_flip"
 
     def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
-        self.scale = float(scale)
+        self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = float(pass_reward)
 
     def _inputs(self, outputs: Any, references: Any, clean_outputs: Any | None):

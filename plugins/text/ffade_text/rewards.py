@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -92,7 +92,7 @@ class _SummaryReward(Reward):
                 f"not allowed; expected {self.metric_name} in [0, {self.full_scale:g}]"
             )
         self.threshold = threshold
-        self.scale = float(scale)
+        self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = float(pass_reward)
 
     def metric(self, hypothesis: str, reference: str) -> float:

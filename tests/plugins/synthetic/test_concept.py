@@ -51,11 +51,21 @@ def test_bad_arguments_are_one_line_errors(args: dict, message: str) -> None:
 
 
 def test_an_axis_beyond_the_dataset_says_which_setting_to_change() -> None:
+    """Refused by check_inputs when the task is built (before any evaluation), and by apply for
+    a concept used without a task."""
     inputs = {"features": torch.zeros(2, 8), "coords": torch.zeros(2, 3)}
+    message = (
+        "concept 'axis3': index 3 is beyond the dataset's 3 axes (0 to 2); lower index or raise "
+        "the dataset's num_axes"
+    )
+    with pytest.raises(ConceptValueError) as error:
+        Axis(index=3).check_inputs([{"features": torch.zeros(8), "coords": torch.zeros(3)}])
+    assert str(error.value) == message
     with pytest.raises(ConceptValueError) as error:
         Axis(index=3).apply(inputs, 0.5)
-    assert str(error.value) == (
-        "concept 'axis3': index 3 is beyond the dataset's 3 axes (dataset num_axes)"
+    assert str(error.value) == message
+    assert (
+        Axis(index=2).check_inputs([{"features": torch.zeros(8), "coords": torch.zeros(3)}]) == []
     )
 
 

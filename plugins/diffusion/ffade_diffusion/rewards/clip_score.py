@@ -14,7 +14,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_positive_arg
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade_diffusion.paths import check_local_path, quiet_loading
 from ffade_diffusion.prompts import tokenize_prompts
@@ -84,6 +84,7 @@ class ClipScore(Reward):
             raise FfadeError(
                 f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {threshold}"
             )
+        self.scale = require_positive_arg(self, "reward", "scale", scale)
         if model != "tiny_digits_clip":  # the missing weights first, then the missing device
             check_local_path(model, "reward 'clip_score'")
         self.device = usable_device(device)
@@ -93,7 +94,6 @@ class ClipScore(Reward):
         self.std = torch.tensor(std, device=self.device).view(1, 3, 1, 1)
         self.size = int(self.clip.config.vision_config.image_size)
         self.threshold = float(threshold)
-        self.scale = float(scale)
 
     def cosine(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
         """Cosine of each image (B, 3, H, W) in [0, 1] with its prompt."""
