@@ -325,6 +325,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "--out {config}: a file is there, not a directory",
     ),
     "export_to_dir": (["export", "{finished}", "--to", "{tmp}"], "--to {tmp}: a directory"),
+    "export_to_json": (  # the suite is YAML: it was written into s.json all the same
+        ["export", "{finished}", "--to", "{tmp}/out/s.json"],
+        "--to {tmp}/out/s.json: a suite is a YAML file (commented, meant to be edited); name it "
+        ".yaml or .yml",
+    ),
     "export_seed_negative": (
         ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--seed", "-1"],
         "--seed must be at least 0, got -1",
