@@ -43,7 +43,10 @@ MAX_SEED = 2**32 - 1
 class AtomicSaveConfig(SaveConfigCallback):
     """Lightning's config.yaml, written like every other ffade file: to NAME.tmp, then renamed,
     so a run killed at its start never leaves half a config for ``--ckpt_path`` to resume from.
-    Every rank asks for ``trainer.log_dir`` (Lightning broadcasts it); rank 0 writes."""
+    Every rank asks for ``trainer.log_dir`` (Lightning broadcasts it); rank 0 writes.
+
+    It records the run, to rerun it: ``ckpt_path`` is left null, or ``--config`` with a resumed
+    run's config.yaml would resume the old checkpoint again instead of running the run anew."""
 
     @override
     def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
@@ -53,7 +56,10 @@ class AtomicSaveConfig(SaveConfigCallback):
         if self.save_to_log_dir and log_dir is not None and trainer.is_global_zero:
             path = Path(log_dir) / self.config_filename
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(path, self.parser.dump(self.config, skip_none=False))
+            config = self.config.clone()
+            if "ckpt_path" in config:
+                config.ckpt_path = None
+            write_text_atomic(path, self.parser.dump(config, skip_none=False))
         self.already_saved = True
 
 
