@@ -33,6 +33,7 @@ from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.task import TaskSpec
 from ffade.trainer import check_trainer_config, trainer_defaults
+from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
 MAX_SEED = 2**32 - 1
@@ -42,7 +43,10 @@ MAX_SEED = 2**32 - 1
 class AtomicSaveConfig(SaveConfigCallback):
     """Lightning's config.yaml, written like every other ffade file: to NAME.tmp, then renamed,
     so a run killed at its start never leaves half a config for ``--ckpt_path`` to resume from.
-    Every rank asks for ``trainer.log_dir`` (Lightning broadcasts it); rank 0 writes."""
+    Every rank asks for ``trainer.log_dir`` (Lightning broadcasts it); rank 0 writes.
+
+    It records the run, to rerun it: ``ckpt_path`` is left null, or ``--config`` with a resumed
+    run's config.yaml would resume the old checkpoint again instead of running the run anew."""
 
     @override
     def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
@@ -52,7 +56,10 @@ class AtomicSaveConfig(SaveConfigCallback):
         if self.save_to_log_dir and log_dir is not None and trainer.is_global_zero:
             path = Path(log_dir) / self.config_filename
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(path, self.parser.dump(self.config, skip_none=False))
+            config = self.config.clone()
+            if "ckpt_path" in config:
+                config.ckpt_path = None
+            write_text_atomic(path, self.parser.dump(config, skip_none=False))
         self.already_saved = True
 
 
@@ -248,13 +255,10 @@ def config_error_line(message: str) -> str:
     ]
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
     if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
-        reason = _expected_types(message)
+        reason = expected_types(message)
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
-    choices = re.match(r"Expected a typing.Literal\[(.*)\]. Got value: (.*)$", reason)
-    if choices:  # "Expected a typing.Literal['full', 'head']": say it in words
-        allowed = ", ".join(c.strip(" '\"") for c in choices.group(1).split(","))
-        reason = f"{choices.group(2)!r} is not allowed; choose one of {allowed}"
+    reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
     in_model = keys[:1] == ['Parser key "model"']
     parameters = _init_parameters(classes[-1]) if in_model and classes else []
     section = model_key_reason(reason, message, parameters) if in_model else None
@@ -349,23 +353,6 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
             "a plugin takes only name and args"
         )
     return None
-
-
-def _expected_types(message: str) -> str:
-    """'expected int or bool, got 1.5' from jsonargparse's per-type complaints."""
-    types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
-    given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
-    got = f", got {given[0].strip()}" if given else ""
-    if (
-        "Expected a <class 'NoneType'>" in message
-        and got == ", got None"
-        and "<class 'str'>" in message
-    ):
-        return (  # --model.init_args.task.max_inputs null reaches the task as the text "None"
-            "null given on the command line arrives as the text 'None' (a jsonargparse limit "
-            "for task keys); leave the option out, or write null in the config"
-        )
-    return f"expected {' or '.join(dict.fromkeys(types))}{got}"
 
 
 def _init_parameters(class_path: str) -> list[str]:

@@ -7,7 +7,6 @@ A plugin's name is its entry point's alone: the registry sets ``plugin_name`` on
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ import torch
 from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
 from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, PluginError, ScoresError
+from ffade.weights import load_weights as load_weights  # plugins import it from here
 
 SPLITS = ("discovery", "finetune", "heldout")
 """Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
@@ -339,62 +339,3 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
                     f"{raw[exc.start]:#04x} at column {exc.start + 1}); save the file as UTF-8"
                 ) from None
     return lines
-
-
-def load_weights(
-    model: torch.nn.Module,
-    path: str | Path,
-    plugin: str,
-    fit_hint: str = "is it a state dict of this model?",
-) -> None:
-    """Load a state-dict file into ``model``: what a trainable target's ``weights`` argument reads.
-
-    Torch files are read with ``weights_only=True``, so a checkpoint cannot run code; a dict with
-    a ``state_dict`` entry (as some trainers save) is unwrapped; ``.safetensors`` files need the
-    safetensors package. Every problem is a one-line :class:`PluginError` naming the target.
-
-    Args:
-        model: the network the weights belong to; path: the file (``~`` is expanded).
-        plugin: the target's name, for messages.
-        fit_hint: what to check when the weights do not fit, e.g. the model name and classes.
-    """
-    file = Path(path).expanduser()
-    if not file.is_file():
-        gone = "is a directory" if file.is_dir() else "does not exist"
-        raise PluginError(f"target '{plugin}': weights file {str(file)!r} {gone}")
-    state = _read_state_dict(file, plugin)
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise PluginError(
-            f"target '{plugin}': weights file {str(file)!r} holds a {type(state).__name__}, "
-            "not a state dict; save model.state_dict()"
-        )
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        detail = " ".join(line.strip() for line in str(exc).strip().splitlines()[:3])
-        raise PluginError(
-            f"target '{plugin}': weights file {str(file)!r} does not fit the model "
-            f"({fit_hint}): {detail}"
-        ) from exc
-
-
-def _read_state_dict(file: Path, plugin: str) -> Any:
-    if file.suffix == ".safetensors":
-        if importlib.util.find_spec("safetensors") is None:
-            raise PluginError(
-                f"target '{plugin}': reading {file.name} needs the safetensors package; "
-                "pip install safetensors"
-            )
-        from safetensors.torch import load_file
-
-        return load_file(str(file), device="cpu")
-    try:
-        return torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # pickle and zip errors have no common base
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise PluginError(
-            f"target '{plugin}': cannot read weights file {str(file)!r} as a weights-only torch "
-            f"file: {type(exc).__name__}: {first}"
-        ) from exc

@@ -237,6 +237,12 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
     ),
+    "precision_off_list": (  # said only "Expected a typing.Literal[64, 32, 16]"
+        ["fit", "--config", "{config}", "--trainer.precision", "8"],
+        "\"trainer.precision\": '8' is not allowed; choose one of 64, 32, 16, transformer-engine,"
+        " transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed, 32-true, 64-true,"
+        " bf16",
+    ),
     "model_argument_before_model": (  # was exit 0: a random search, the rate dropped unsaid
         [
             "fit",
@@ -329,6 +335,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "--out {config}: a file is there, not a directory",
     ),
     "export_to_dir": (["export", "{finished}", "--to", "{tmp}"], "--to {tmp}: a directory"),
+    "export_to_json": (  # the suite is YAML: it was written into s.json all the same
+        ["export", "{finished}", "--to", "{tmp}/out/s.json"],
+        "--to {tmp}/out/s.json: a suite is a YAML file (commented, meant to be edited); name it "
+        ".yaml or .yml",
+    ),
     "export_seed_negative": (
         ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--seed", "-1"],
         "--seed must be at least 0, got -1",
@@ -551,6 +562,7 @@ FAST = {
     "feedback_examples_negative",
     "loop_out_file",
     "max_epochs_zero",
+    "precision_off_list",
     "report_finetune_run",
     "unknown_task_key_cli",
     "check_suite_dir",

@@ -411,6 +411,11 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     steps = [r["step"] for r in records]
     assert steps == sorted(steps)  # the step goes on after the resume, never back to 1
     assert not list(first.rglob("*.tmp")) and not list((first.parent / "version_1").rglob("*.tmp"))
+    # its config.yaml records the run, to rerun it: with the checkpoint in it, `--config` on it
+    # resumed the first run's checkpoint again instead of running the run anew
+    record = yaml.safe_load((first.parent / "version_1" / "config.yaml").read_text())
+    assert record["ckpt_path"] is None
+    assert record == yaml.safe_load((first / "config.yaml").read_text())
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

@@ -87,11 +87,19 @@ def test_load_weights_errors_are_one_line_and_name_the_target(linear_file, tmp_p
     _, path = linear_file
     torch.save([1, 2], tmp_path / "list.pt")
     (tmp_path / "junk.pt").write_text("junk")
+    torch.save({"state_dict": {}, "ffade": {"before": {}}}, tmp_path / "fine_tune.ckpt")
     cases = [
         (torch.nn.Linear(3, 2), tmp_path / "missing.pt", "does not exist"),
         (torch.nn.Linear(3, 2), tmp_path / "list.pt", "holds a list, not a state dict"),
         (torch.nn.Linear(3, 2), tmp_path / "junk.pt", "as a weights-only torch file"),
         (torch.nn.Linear(4, 2), path, r"does not fit the model \(same width\?\): .*size mismatch"),
+        (torch.nn.Linear(3, 2), tmp_path / "fine_tune.ckpt", "is an ffade fine-tune checkpoint"),
+        (
+            torch.nn.Sequential(*[torch.nn.Linear(3, 3) for _ in range(3)]),
+            path,
+            r"does not fit the model \(same width\?\): 6 keys missing \(0.weight, 0.bias, "
+            r"1.weight, ...\); 2 keys unexpected \(weight, bias\)$",
+        ),
     ]
     for model, file, match in cases:
         with pytest.raises(PluginError, match=rf"^target 'toy': .*{match}") as error:

@@ -121,8 +121,15 @@ def main(argv: list[str]) -> int:
         saved.append(answers.save(out))
         return saved[-1]
 
-    complete = review(shown, feedback, save, pictures, redo=args.redo)
+    ask = _Input()
+    complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo)
     print()
+    if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
+        raise FfadeError(  # `< /dev/null`, a CI job: nobody was there to ask
+            "standard input is no terminal and held no answer, so nothing could be asked ("
+            + (f"{out} is unchanged" if out.is_file() else "nothing saved")
+            + "); answer in a terminal, or pass --from PRIORITIES.yaml (docs/mitigation.md)"
+        )
     if not complete and not saved:  # stopped at the first question: write nothing
         print(
             f"stopped before the first answer; {out} is unchanged"
@@ -135,6 +142,22 @@ def main(argv: list[str]) -> int:
         print("stopped; answers so far are saved. Run the same command again to continue.")
     print(_saved(feedback, out, len(regions)))
     return 0
+
+
+class _Input:
+    """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
+    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal."""
+
+    ended = False
+
+    def __call__(self, prompt: str) -> str:
+        try:
+            if sys.stdin is None:
+                raise EOFError
+            return input(prompt)
+        except EOFError:
+            self.ended = True
+            raise
 
 
 def _warn(run_dir: Path) -> None:

@@ -34,7 +34,7 @@ from ffade.disjoint import unseen_heldout
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
-from ffade.gate.suite import Case, Suite, is_suite_file, write_suite
+from ffade.gate.suite import SUITE_SUFFIXES, Case, Suite, is_suite_file, write_suite
 from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, read_summary
 from ffade.summarize.landscape import wilson_interval
@@ -214,20 +214,25 @@ def export_suite(
     Raises:
         FfadeError: the run's summary.json has no task, the run has no failure slice (a suite
             would guard nothing), the pair count, seed or threshold is out of range, ``to`` cannot
-            be written, or the feedback file is missing or holds other slices
-            (:func:`failure_groups`).
+            be written or is not named .yaml or .yml, or the feedback file is missing or holds
+            other slices (:func:`failure_groups`).
     """
     run_dir = Path(run_dir)
     if pairs_per_split < 1:
         raise FfadeError(f"--pairs must be at least 1, got {pairs_per_split}")
     if seed < 0:  # numpy's generators take no negative seed
         raise FfadeError(f"--seed must be at least 0, got {seed}")
-    writable_file(to, "--to")  # before the pairs are evaluated, not after
     if Path(to).is_file() and not is_suite_file(Path(to)):  # say, the run's own summary.json
         raise FfadeError(
             f"--to {to}: a file that is no ffade suite is there; export overwrites only a suite "
             "it wrote: give another file name"
         )
+    if not Path(to).is_dir() and Path(to).suffix.lower() not in SUITE_SUFFIXES:
+        raise FfadeError(  # s.json would hold YAML under a JSON name
+            f"--to {to}: a suite is a YAML file (commented, meant to be edited); name it "
+            f"{' or '.join(SUITE_SUFFIXES)}"
+        )
+    writable_file(to, "--to")  # before the pairs are evaluated, not after
     if max_failure_rate is not None and not 0 <= max_failure_rate <= 1:
         raise FfadeError(f"--max-failure-rate must be in [0, 1], got {max_failure_rate}")
     if slices not in SLICE_KINDS:
@@ -295,7 +300,9 @@ def main(argv: list[str]) -> int:
         "`ffade check` runs on any version of the model.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
-    parser.add_argument("--to", required=True, metavar="SUITE.yaml", help="the suite file")
+    parser.add_argument(
+        "--to", required=True, metavar="SUITE.yaml", help="the suite file (.yaml or .yml)"
+    )
     add_region_arguments(parser)
     # None, not their defaults: a feedback file's slices come with their own criterion, and
     # only a value the user typed can contradict it

@@ -38,6 +38,8 @@ from ffade.yamlfile import read_yaml
 FORMAT = "ffade-suite/1"
 SUITE_SPLITS = ("discovery", "heldout")
 """Where a case's pairs come from: the inputs searched, and inputs never searched nor trained on."""
+SUITE_SUFFIXES = (".yaml", ".yml")
+"""What ``ffade export --to`` accepts: a suite is YAML whatever its name, so a .json would lie."""
 GOALS = ("fix", "hold")
 """What a case asks (see :mod:`ffade.gate.export`): fail clearly less, or not clearly more."""
 SUITE_KEYS = ("format", "task", "source", "seed", "cases")

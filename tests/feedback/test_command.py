@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
+from ffade.cli import main
 from ffade.feedback import read_feedback
 from ffade.summarize.regions import Region
 from tests.helpers import REPO, ffade
@@ -64,10 +67,47 @@ def test_input_ending_early_loses_nothing_and_the_next_session_continues(
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
 
-def test_stopping_before_the_first_answer_writes_nothing(run: Path, in_process) -> None:
-    code, out, _ = in_process("feedback", str(run), "--slices", "regions", answers="")
+class Terminal(io.StringIO):
+    """Keystrokes in a terminal: Ctrl-D at the first question is a person stopping."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_stopping_before_the_first_answer_writes_nothing(
+    run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal(""))
+    code = main(["feedback", str(run), "--slices", "regions"])
+    out = capsys.readouterr().out
     assert code == 0 and out.rstrip().endswith("stopped before the first answer; nothing saved")
     assert not (run / "feedback.yaml").exists()  # an empty file would read as "fix nothing"
+
+
+def test_without_a_terminal_and_no_answer_it_exits_2_naming_from(run: Path) -> None:
+    """`ffade feedback RUN < /dev/null` (a CI job) said "nothing saved" and exit 0: nobody was
+    asked. Answers piped in still count (the tests above), and so does a file that exists."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ffade", "feedback", str(run), "--slices", "regions"],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "ffade: error: standard input is no terminal and held no answer, so nothing could be "
+        "asked (nothing saved); answer in a terminal, or pass --from PRIORITIES.yaml "
+        "(docs/mitigation.md)"
+    )
+    assert not (run / "feedback.yaml").exists()
+    typed("feedback", str(run), "--slices", "regions", answers="h\n")
+    before = (run / "feedback.yaml").read_bytes()
+    result = typed("feedback", str(run), "--slices", "regions", answers="")
+    assert result.returncode == 2
+    assert f"({run / 'feedback.yaml'} is unchanged)" in result.stderr
+    assert (run / "feedback.yaml").read_bytes() == before
 
 
 def test_redo_asks_again_from_the_start_and_stopping_keeps_earlier_answers(

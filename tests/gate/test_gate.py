@@ -227,6 +227,24 @@ def test_export_never_overwrites_a_file_that_is_no_suite(
     assert read_suite(again).source["pairs_per_split"] == 4
 
 
+@pytest.mark.parametrize("name", ["s.json", "suite", "suite.YAML.txt"])
+def test_export_refuses_a_suite_name_that_is_not_yaml(
+    run_dir: Path, tmp_path: Path, name: str, capsys
+) -> None:
+    """The suite is YAML: `--to s.json` wrote YAML under a JSON name. Refused before any work,
+    naming the suffixes allowed, leaving no file and no directory behind."""
+    to = tmp_path / "out" / name
+    assert main(["export", str(run_dir), "--to", str(to), "--pairs", "4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"ffade: error: --to {to}: a suite is a YAML file (commented, meant to be edited); "
+        "name it .yaml or .yml"
+    )
+    assert not (tmp_path / "out").exists()
+    assert main(["export", str(run_dir), "--to", str(tmp_path / "s.YML"), "--pairs", "4"]) == 0
+    assert read_suite(tmp_path / "s.YML").cases
+
+
 def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Path, capsys) -> None:
     """A discovery run given as --target says what it is and what to give instead."""
     assert main(["check", "--suite", str(suite_path), "--target", str(run_dir)]) == 2

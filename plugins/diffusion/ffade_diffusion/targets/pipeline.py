@@ -167,7 +167,7 @@ class DiffusersPipeline(Target):
 
     def preprocess(self, inputs: Sequence[Prompt]) -> torch.Tensor:
         """The UNet's conditioning for each prompt: the text encoder's states (B, L, d)."""
-        _check_prompts(inputs)
+        _check_prompts(inputs, self._name)
         texts = [p.text for p in inputs]
         ids = tokenize_prompts(self.pipeline.tokenizer, texts, f"target '{self._name}'").input_ids
         return self.pipeline.text_encoder(ids.to(self.device))[0]
@@ -177,7 +177,7 @@ class DiffusersPipeline(Target):
         reads: each prompt with every concept's longest words must fit."""
         self.check_neutral_settings(concepts)
         check_distinct_fields(concepts)
-        _check_prompts(inputs)  # now, not at the first evaluation
+        _check_prompts(inputs, self._name)  # now, not at the first evaluation
         tokenizer = self.pipeline.tokenizer
 
         def count(texts: list[str]) -> list[int]:
@@ -255,7 +255,7 @@ class DiffusersPipeline(Target):
 
     def generate(self, prompts: Sequence[Prompt]) -> torch.Tensor:
         """Images (B, 3, H, W) in [0, 1], one pipeline call per distinct (guidance, steps)."""
-        _check_prompts(prompts)
+        _check_prompts(prompts, self._name)
         texts = [p.text for p in prompts]
         check_prompt_lengths(self.pipeline.tokenizer, texts, f"target '{self._name}'")
         images: list[torch.Tensor | None] = [None] * len(prompts)
@@ -289,7 +289,7 @@ class DiffusersPipeline(Target):
 
     def features(self, inputs: Sequence[Prompt]) -> torch.Tensor:
         """Mean-pooled text-encoder states (B, d) of each prompt as the dataset gave it."""
-        _check_prompts(inputs)
+        _check_prompts(inputs, self._name)
         tokenizer, encoder = self.pipeline.tokenizer, self.pipeline.text_encoder
         texts = [p.text for p in inputs]
         batch = tokenize_prompts(tokenizer, texts, f"target '{self._name}'").to(self.device)
@@ -310,7 +310,9 @@ class DiffusersPipeline(Target):
         return [f'"{text}"' for text in outputs["prompts"]]
 
 
-def _check_prompts(inputs: Any) -> None:
+def _check_prompts(inputs: Any, name: str) -> None:
+    """Refuse inputs that are no prompts, naming the target as the user configured it (a
+    ``tiny_digits_t2i`` is a ``diffusers_pipeline`` inside, which the user never named)."""
     odd = (
         inputs
         if isinstance(inputs, str)
@@ -318,7 +320,7 @@ def _check_prompts(inputs: Any) -> None:
     )
     if odd is not None:
         raise FfadeError(
-            "target 'diffusers_pipeline': inputs must be prompts from a ffade-diffusion dataset "
+            f"target '{name}': inputs must be prompts from a ffade-diffusion dataset "
             f"(prompts, digit_prompts), not {type(odd).__name__}"
         )
 

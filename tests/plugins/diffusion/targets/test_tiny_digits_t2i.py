@@ -8,13 +8,18 @@ plugins/diffusion/ffade_diffusion/models/tiny_digits_t2i/TRAINING.txt; chance is
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import torch
+import yaml
 from diffusers import DiffusionPipeline, StableDiffusionPipeline
 from ffade_diffusion.prompts import Prompt
 from ffade_diffusion.targets.pipeline import BUNDLED_T2I
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
 from ffade import registry
+from ffade.cli import main
 
 SIZE = 16
 """The side of the bundled model's images (documented in plugins/diffusion/README.md)."""
@@ -48,3 +53,39 @@ def test_the_judge_reads_the_asked_digit_far_above_chance() -> None:
     judge = registry.create("target", "digits_cnn")
     read = judge.predict(target.predict(prompts)["images"]).argmax(-1)
     assert float((read == labels).float().mean()) >= 0.7
+
+
+def test_inputs_that_are_no_prompts_are_refused_in_the_configured_targets_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error named 'diffusers_pipeline', the class tiny_digits_t2i subclasses, which the
+    user never typed: a config with images (digits) instead of prompts."""
+    config = tmp_path / "t2i_images.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "model": {
+                    "class_path": "ffade.explore.RandomExplorer",
+                    "init_args": {
+                        "task": {
+                            "target": {"name": "tiny_digits_t2i"},
+                            "dataset": {"name": "digits"},
+                            "reward": {
+                                "name": "judge",
+                                "args": {"classifier": {"name": "digits_cnn"}},
+                            },
+                            "concepts": [{"name": "rotation", "args": {"values": [0, 10]}}],
+                        },
+                        "budget": 8,
+                    },
+                }
+            }
+        )
+    )
+    monkeypatch.chdir(tmp_path)  # the run would go to ./runs
+    assert main(["fit", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ffade: error: target 'tiny_digits_t2i': inputs must be prompts from a ffade-diffusion "
+        "dataset (prompts, digit_prompts), not Tensor"
+    )
+    assert not (tmp_path / "runs").exists()

@@ -9,7 +9,9 @@ import torch
 from ffade_vision.datasets import DigitsDataset
 from ffade_vision.targets import DigitsCNN, DigitsCNNTarget
 
+from ffade.cli import main
 from ffade.errors import PluginError
+from tests.helpers import REPO
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +53,21 @@ def test_random_and_local_weights(tmp_path: Path, heldout) -> None:
     # a misspelled keyword is not a missing file: the error says what weights may be
     with pytest.raises(PluginError, match=r"weights 'bundle' is not allowed; expected 'bundled',"):
         DigitsCNNTarget(weights="bundle")
+
+
+def test_weights_that_are_a_discovery_checkpoint_are_named_as_such(
+    finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A run's last.ckpt beside the fine-tune's model.pt: torch's error listed all 26 keys of
+    both networks on one line; now one short line says what the file is and what to give."""
+    ckpt = finished / "checkpoints" / "last.ckpt"
+    monkeypatch.chdir(tmp_path)  # the quickstart's run would go to ./runs
+    weights = "--model.init_args.task.target.args.weights"
+    assert main(["fit", "--config", str(REPO / "configs/quickstart.yaml"), weights, str(ckpt)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: target 'digits_cnn': weights file '{ckpt}' is an ffade discovery "
+        "checkpoint (what `ffade fit --ckpt_path` resumes), not this model's weights; give a "
+        "state-dict file such as the model.pt a fine-tune saves (its mitigation.json's "
+        "fixed_weights)"
+    )
+    assert not (tmp_path / "runs").exists()

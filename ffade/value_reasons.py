@@ -1,0 +1,49 @@
+"""A value of the wrong type, or off a list of choices, said in words from jsonargparse's message.
+
+jsonargparse explains a rejected value with one complaint per type it tried. For a union of
+choices (``trainer.precision``: Lightning's ints, its strings, its aliases) the first complaint
+alone named a third of what is allowed. No Lightning here: only the words of the message.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LITERAL = r"typing.Literal\[([^\]]*)\]"
+_NONE = "<class 'NoneType'>"
+
+
+def choices_reason(reason: str, message: str) -> str | None:
+    """ "'8' is not allowed; choose one of 64, 32, 16-mixed, ..." or None.
+
+    For a value that must be one of some choices: one ``Literal``, or a union of them (and
+    null, which the key's default already says). None when the value may be something else too.
+
+    Args:
+        reason: the first real reason jsonargparse gave.
+        message: its whole message (a union's "Subtypes:" and "Given value:" lines).
+    """
+    one = re.match(rf"Expected a {_LITERAL}. Got value: (.*)$", reason)
+    if one:
+        literals, given = [one.group(1)], one.group(2)
+    else:
+        union = re.search(r"^\s*Subtypes: \[(.*)\]$", message, re.MULTILINE)
+        value = re.search(r"^\s*Given value: (.*)$", message, re.MULTILINE)
+        if not union or not value or re.sub(rf"{_LITERAL}|{_NONE}|[, ]", "", union.group(1)):
+            return None
+        literals, given = re.findall(_LITERAL, union.group(1)), value.group(1).strip()
+    choices = [c.strip(" '\"") for group in literals for c in group.split(",")]
+    return f"{given!r} is not allowed; choose one of {', '.join(dict.fromkeys(choices))}"
+
+
+def expected_types(message: str) -> str:
+    """'expected int or bool, got 1.5' from jsonargparse's per-type complaints."""
+    types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
+    given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
+    got = f", got {given[0].strip()}" if given else ""
+    if f"Expected a {_NONE}" in message and got == ", got None" and "<class 'str'>" in message:
+        return (  # --model.init_args.task.max_inputs null reaches the task as the text "None"
+            "null given on the command line arrives as the text 'None' (a jsonargparse limit "
+            "for task keys); leave the option out, or write null in the config"
+        )
+    return f"expected {' or '.join(dict.fromkeys(types))}{got}"

@@ -1,0 +1,36 @@
+"""jsonargparse's rejections of a value, said in one line (:mod:`ffade.value_reasons`)."""
+
+from __future__ import annotations
+
+from ffade.value_reasons import choices_reason
+
+UNION = """Parser key "trainer.precision":
+  Does not validate against any of the Union subtypes
+  Subtypes: [typing.Literal[64, 32, 16], typing.Literal['16-mixed', 'bf16-mixed'], \
+typing.Literal['64', '32', 'bf16'], <class 'NoneType'>]
+  Errors:
+    - Expected a <class 'int'>
+    - Expected a typing.Literal['16-mixed', 'bf16-mixed']
+  Given value type: <class 'str'>
+  Given value: bf15
+"""
+
+
+def test_a_union_of_choices_lists_every_choice_once() -> None:
+    """Lightning's precision: ints, strings and aliases; '64' and 64 read the same typed."""
+    assert choices_reason("Expected a <class 'int'>", UNION) == (
+        "'bf15' is not allowed; choose one of 64, 32, 16, 16-mixed, bf16-mixed, bf16"
+    )
+
+
+def test_one_literal() -> None:
+    reason = "Expected a typing.Literal['macroscopic', 'microscopic']. Got value: macro"
+    assert choices_reason(reason, reason) == (
+        "'macro' is not allowed; choose one of macroscopic, microscopic"
+    )
+
+
+def test_a_union_that_also_takes_a_number_is_no_list_of_choices() -> None:
+    """Literal['auto'] | int: 'choose one of auto' would hide that any whole number does."""
+    message = UNION.replace("<class 'NoneType'>", "<class 'int'>")
+    assert choices_reason("Expected a <class 'int'>", message) is None
