@@ -360,6 +360,8 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
         ("weight_decay", "-1", "model.init_args.weight_decay must be at least 0, got -1.0"),
         ("eval_batch_size", "0", "model.init_args.eval_batch_size must be at least 1, got 0"),
         ("max_finetune_inputs", "0", "model.init_args.max_finetune_inputs must be at least 1"),
+        ("distill_weight", "-1", "model.init_args.distill_weight must be at least 0, got -1.0"),
+        ("distill_temperature", "0", "model.init_args.distill_temperature must be above 0, got"),
     ],
 )
 def test_out_of_range_arguments_are_one_line_before_any_run(
