@@ -39,6 +39,12 @@ class Outcome:
     new_failure: np.ndarray  # failed, and evaluated for the first time by this call
     evaluated: np.ndarray  # False where the budget ran out before this pair
 
+    def judged_failed(self) -> np.ndarray:
+        """``failed``, with a pair whose metric is NaN (invalid) counted as failed: a search
+        leaves such a pair out, but a judge of a model (the fine-tuners' guard, ``ffade check``)
+        must not pass a model that diverged to NaN on every pair it fails nowhere."""
+        return self.failed | np.isnan(self.metric)
+
 
 @dataclass
 class Scores:

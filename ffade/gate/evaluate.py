@@ -138,7 +138,7 @@ def evaluate_cases(
         named, positions = np.unique(ids, return_inverse=True)
         inputs = pairs_at(task.dataset, split, task.inputs, named)
         evaluator = Evaluator(replace(task, inputs=inputs), batch_size, split_ids=named)
-        failed = evaluator.evaluate(positions, states).failed
+        failed = evaluator.evaluate(positions, states).judged_failed()  # NaN fails
         ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])
         for i, part in enumerate(np.split(failed, ends[:-1])):
             counts[i][split] = (int(part.sum()), len(part))

@@ -60,11 +60,8 @@ class ClassifierFineTuner(FineTuner):
         require_above(0, learning_rate=learning_rate)
         require_within(0, 1, momentum=momentum)  # torch takes any, and above 1 diverges
         require_at_least(0, weight_decay=weight_decay)
-        if distill_weight < 0 or distill_temperature <= 0:
-            raise FfadeError(
-                f"model.init_args.distill_weight must be >= 0 and distill_temperature > 0; got "
-                f"{distill_weight} and {distill_temperature}"
-            )
+        require_at_least(0, distill_weight=distill_weight)  # 0 turns distillation off
+        require_above(0, distill_temperature=distill_temperature)
         super().__init__(*args, **kwargs)  # saves these arguments as hyperparameters too
         self._teacher: torch.Tensor | None = None
 

@@ -203,9 +203,9 @@ def measure(
             outputs = predicted(task.target, inputs, len(ids))
             correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
     clean = torch.cat(correct).float().mean().item()
-    targeted = evaluator.evaluate(pairs.targeted_ids, pairs.targeted_states).failed
+    targeted = evaluator.evaluate(pairs.targeted_ids, pairs.targeted_states).judged_failed()
     untargeted = (
-        evaluator.evaluate(pairs.untargeted_ids, pairs.untargeted_states).failed
+        evaluator.evaluate(pairs.untargeted_ids, pairs.untargeted_states).judged_failed()
         if len(pairs.untargeted_ids)
         else None
     )

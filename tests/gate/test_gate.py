@@ -13,6 +13,7 @@ import pytest
 import torch
 import yaml
 from ffade_synthetic.data import SyntheticDataset
+from ffade_synthetic.target import SyntheticTarget
 
 from ffade.cli import main
 from ffade.env import Evaluator
@@ -526,3 +527,26 @@ def test_check_reads_only_the_held_out_inputs_its_pairs_name(
         ids, states = result.case.split_pairs("heldout", space)
         failed = Evaluator(whole, batch_size=64).evaluate(ids, states).failed
         assert result.per_split["heldout"] == (int(failed.sum()), 2)
+
+
+class NanSynthetic(SyntheticTarget):
+    """The synthetic target with no planted box (it would pass every case) but a NaN margin:
+    the model a checkpoint whose training diverged gives."""
+
+    def predict(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        return super().predict(inputs) * float("nan")
+
+
+NAN_TARGET = "{name: nan_synthetic, args: {regions: []}}"
+
+
+def test_a_model_that_answers_nan_fails_every_case_not_passes(suite_path: Path, capsys) -> None:
+    """A search leaves a NaN answer out as invalid; ffade check counted it as a pass, so a
+    diverged checkpoint failed nowhere and passed the gate with exit 0."""
+    register("target", "nan_synthetic", NanSynthetic)
+    try:
+        code = main(["check", "--suite", str(suite_path), "--target", NAN_TARGET])
+    finally:
+        unregister("target", "nan_synthetic")
+    cases = len(read_suite(suite_path).cases)
+    assert code == 1 and f"0 of {cases} cases passed" in capsys.readouterr().out

@@ -360,6 +360,8 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
         ("weight_decay", "-1", "model.init_args.weight_decay must be at least 0, got -1.0"),
         ("eval_batch_size", "0", "model.init_args.eval_batch_size must be at least 1, got 0"),
         ("max_finetune_inputs", "0", "model.init_args.max_finetune_inputs must be at least 1"),
+        ("distill_weight", "-1", "model.init_args.distill_weight must be at least 0, got -1.0"),
+        ("distill_temperature", "0", "model.init_args.distill_temperature must be above 0, got"),
     ],
 )
 def test_out_of_range_arguments_are_one_line_before_any_run(
@@ -422,3 +424,36 @@ def test_a_fine_tune_without_an_end_is_one_line_before_any_run(
         "when training ends; give at least 1, or leave it out"
     )
     assert not list(tmp_path.glob("**/version_*")), "a refused run left a run folder"
+
+
+def test_a_fix_that_diverged_to_nan_fails_every_pair_not_none(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """SGD at learning rate 0.5 turns the CNN's logits into NaN; each pair's metric is then NaN,
+    which a search leaves out as invalid. The guard counted those pairs as passes, so the broken
+    model read 'targeted failure rate 47.8% -> 0.0%'; a NaN answer is no fix."""
+    code = main(
+        [
+            "fit",
+            "--config",
+            str(REPO / "configs" / "mitigate_digits.yaml"),
+            "--model.init_args.run",
+            str(digits_run),
+            "--model.init_args.learning_rate",
+            "0.5",
+            "--model.init_args.clean_tolerance",
+            "1.0",
+            "--model.init_args.guard_pairs",
+            "256",
+            "--trainer.max_epochs",
+            "1",
+            "--trainer.logger.init_args.save_dir",
+            str(tmp_path),
+        ]
+    )
+    (result,) = tmp_path.glob("**/mitigation.json")
+    numbers = json.loads(result.read_text())
+    assert code == 0 and numbers["targeted_failure_rate_before"] < 1.0
+    assert numbers["targeted_failure_rate_after"] == 1.0
+    assert numbers["untargeted_failure_rate_after"] == 1.0
+    assert numbers["regions"][0]["failure_rate_after"] == 1.0

@@ -102,6 +102,17 @@ def test_unknown_priority_weight_is_refused(run: Path) -> None:
         make_plan(run, priority_weights={"urgent": 5.0})
 
 
+def test_weights_that_drop_every_prioritized_region_name_priority_weights(run: Path) -> None:
+    """The feedback prioritizes regions; a zero weight for each of their priorities is the
+    config's mistake, so the error names priority_weights, not the feedback file."""
+    used = {r.priority for r in read_feedback(run / "feedback.yaml").prioritized}
+    with pytest.raises(FfadeError) as error:
+        make_plan(run, priority_weights=dict.fromkeys(used, 0.0))
+    said = str(error.value)
+    assert said.startswith("model.init_args.priority_weights gives weight 0 to every priority")
+    assert all(priority in said for priority in used) and "\n" not in said
+
+
 def test_targets_without_a_trainable_model_are_refused() -> None:
     target = registry.create("target", "synthetic")
     with pytest.raises(FfadeError, match="target 'synthetic' cannot be fine-tuned"):

@@ -78,11 +78,7 @@ class Seq2SeqFineTuner(FineTuner):
         require_at_least(0, weight_decay=weight_decay)
         require_above(0, lora_alpha=lora_alpha)
         require_within(0, 1, lora_dropout=lora_dropout)
-        if max_target_tokens < 1 or lora_r < 1:
-            raise FfadeError(
-                f"model.init_args.max_target_tokens and lora_r must be at least 1; got "
-                f"{max_target_tokens} and {lora_r}"
-            )
+        require_at_least(1, max_target_tokens=max_target_tokens, lora_r=lora_r)
         super().__init__(  # saves these arguments as hyperparameters too
             *args,
             batch_size=batch_size,

@@ -116,6 +116,11 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
         Seq2SeqFineTuner(run=str(text_run), lora_dropout=1.5)
     with pytest.raises(FfadeError, match="lora_alpha must be above 0, got 0"):
         Seq2SeqFineTuner(run=str(text_run), lora_alpha=0)
+    # each names only the key that is wrong, not a pair of them
+    with pytest.raises(FfadeError, match=r"^model.init_args.lora_r must be at least 1, got 0$"):
+        Seq2SeqFineTuner(run=str(text_run), lora_r=0)
+    with pytest.raises(FfadeError, match=r"^model.init_args.max_target_tokens must be at least 1"):
+        Seq2SeqFineTuner(run=str(text_run), max_target_tokens=0)
 
 
 def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
