@@ -110,8 +110,7 @@ def require_region_options(threshold: object, min_evaluations: object) -> None:
     """A failing state's definition, as ``--threshold`` and ``--min-evaluations`` take it, for
     callers from Python: a str reached the landscape as a TypeError, ``2.5`` evaluations meant
     nothing."""
-    rate = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
-    if not rate or not 0 < threshold <= 1:  # NaN too
+    if not _number(threshold) or not 0 < threshold <= 1:  # NaN too
         raise FfadeError(f"threshold: expected a failure rate in (0, 1], got {threshold!r}")
     count = isinstance(min_evaluations, numbers.Integral) and not isinstance(min_evaluations, bool)
     if not count or min_evaluations < 1:
