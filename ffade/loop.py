@@ -57,6 +57,7 @@ from ffade.errors import FfadeError, OneLineParser, writable_dir
 from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import LoopConfig, read_loop_config
 from ffade.loop_retest import retest, retest_line
+from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
@@ -101,9 +102,9 @@ def fit(
 ) -> Path:
     """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it.
 
-    ``check``: only parse and validate the config as ``ffade fit`` would (``--print_config``,
-    output discarded), so a mistake in a later stage's file stops the loop before the first
-    stage spends minutes. ``where``: what a config error names (default: ``config``).
+    ``check``: only parse and validate the config as ``ffade fit`` would (``--print_config``)
+    and run its module's argument checks (:mod:`ffade.model_arguments`), so a mistake in a later
+    stage's file stops the loop before the first stage spends minutes. ``where``: what a config error names (default: ``config``).
     """
     from ffade.lightning_run import ConfigError, run_lightning  # not for ``ffade loop --help``
 
@@ -117,11 +118,17 @@ def fit(
         args += [f"--model.init_args.{key}", text]
     try:
         if check:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
                 run_lightning([*args, "--print_config"])
+            check_model_arguments(yaml.safe_load(printed.getvalue()).get("model") or {})
         else:
             run_lightning(args)
     except ConfigError as exc:  # say which of the loop's configs it was
+        raise FfadeError(f"{where or config}: {exc}") from exc
+    except FfadeError as exc:
+        if not check:  # found as a stage runs: the error names what it found
+            raise
         raise FfadeError(f"{where or config}: {exc}") from exc
     return run_dir
 

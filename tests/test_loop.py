@@ -238,6 +238,46 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
 
 
 @pytest.mark.parametrize(
+    ("rediscover", "clean_share", "says"),
+    [
+        (
+            {"budget": -5},
+            0.7,
+            "{discover} with the loop's rediscover {{'budget': -5}}: model.init_args.budget must "
+            "be at least 1, got -5",
+        ),
+        ({}, 1.5, "{mitigate}: model.init_args.clean_share must be in [0, 1)"),
+    ],
+)
+def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, rediscover: dict, clean_share: float, says: str
+) -> None:
+    """Parsing alone let both through: the stage's constructor refused them, after minutes of
+    discovery; now every stage's module checks its arguments before the first stage."""
+    paths = {
+        "discover": REPO / "configs" / "quickstart.yaml",
+        "mitigate": shrink(
+            "mitigate_digits.yaml", tmp_path / "mit.yaml", {"clean_share": clean_share}
+        ),
+    }
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                **{key: str(path) for key, path in paths.items()},
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "rediscover": rediscover,
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {says.format(**paths)}"), line
+    assert not (tmp_path / "loops" / "version_0").exists()
+
+
+@pytest.mark.parametrize(
     ("setting", "message"),
     [
         ("threshold: high", "threshold 'high' must be a failure rate in (0, 1]"),

@@ -42,6 +42,7 @@ from ffade.mitigate.guard import (
     relative_change,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
+from ffade.model_arguments import stop_after_argument_checks
 from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
@@ -109,6 +110,7 @@ class FineTuner(RunModule):
                 f"model.init_args.clean_share must be in [0, 1): the share of unchanged "
                 f"fine-tuning inputs; got {clean_share}"
             )
+        stop_after_argument_checks()  # ffade loop checks a stage's values before it runs
         self.plan: MitigationPlan = make_plan(run, feedback, priority_weights)
         self.task: Task | None = None
         self.heldout: Task | None = None
