@@ -104,7 +104,8 @@ def fit(
 
     ``check``: only parse and validate the config as ``ffade fit`` would (``--print_config``)
     and run its module's argument checks (:mod:`ffade.model_arguments`), so a mistake in a later
-    stage's file stops the loop before the first stage spends minutes. ``where``: what a config error names (default: ``config``).
+    stage's file stops the loop before the first stage spends minutes. ``where``: what a config
+    error names (default: ``config``).
     """
     from ffade.lightning_run import ConfigError, run_lightning  # not for ``ffade loop --help``
 

@@ -215,3 +215,25 @@ def test_a_rewards_scale_must_be_above_zero(name: str, scale: object) -> None:
         f"task.reward.args.scale must be a number above 0, got {scale!r} (reward '{name}')"
     )
     assert registry.create("reward", name, {**args, "scale": 2}).scale == 2.0
+
+
+PASS_REWARDS = [
+    info.name
+    for info in registry.available("reward")
+    if "pass_reward" in inspect.signature(registry.load("reward", info.name).__init__).parameters
+]
+
+
+@pytest.mark.parametrize("name", PASS_REWARDS)
+@pytest.mark.parametrize("pass_reward", [0.5, float("nan"), "none"])
+def test_a_rewards_pass_reward_must_be_at_most_zero(name: str, pass_reward: object) -> None:
+    """A pass that pays more than nothing can pay more than a close-call failure (worth scale
+    times its size), so the explorer learns to avoid failures; text was a ValueError traceback."""
+    assert len(PASS_REWARDS) >= 9  # the vision and text rewards: the list is read, not typed
+    with pytest.raises(PluginError) as caught:
+        registry.create("reward", name, {"pass_reward": pass_reward})
+    assert str(caught.value) == (
+        f"task.reward.args.pass_reward must be a number at most 0, got {pass_reward!r} "
+        f"(reward '{name}')"
+    )
+    assert registry.create("reward", name, {"pass_reward": -0.5}).pass_reward == -0.5

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, require_positive_arg
+from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -62,7 +62,7 @@ class _EditReward(Reward):
 
     def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
-        self.pass_reward = float(pass_reward)
+        self.pass_reward = require_pass_reward(self, pass_reward)
 
     def _inputs(self, outputs: Any, references: Any, clean_outputs: Any | None):
         name = self.plugin_name or self.name

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, require_positive_arg
+from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -93,7 +93,7 @@ class _SummaryReward(Reward):
             )
         self.threshold = threshold
         self.scale = require_positive_arg(self, "reward", "scale", scale)
-        self.pass_reward = float(pass_reward)
+        self.pass_reward = require_pass_reward(self, pass_reward)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         raise NotImplementedError

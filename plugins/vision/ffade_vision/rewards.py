@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, require_positive_arg
+from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -103,7 +103,7 @@ class _ClassificationReward(Reward):
 
     def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
-        self.pass_reward = float(pass_reward)
+        self.pass_reward = require_pass_reward(self, pass_reward)
 
     def _reward(self, failed: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
         return torch.where(
