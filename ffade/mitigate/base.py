@@ -131,8 +131,10 @@ class FineTuner(RunModule):
         raise NotImplementedError
 
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
-        """Per input, whether the model is right on it unchanged: by default, not failed."""
-        return ~self.task.reward.score(outputs, references).failed
+        """Per input, whether the model is right on it unchanged: not failed, and its metric no
+        NaN (the guard counts a NaN answer as a failure, as ``ffade check`` does)."""
+        scores = self.task.reward.score(outputs, references)
+        return ~scores.failed & ~torch.isnan(scores.metric)
 
     def select_parameters(self) -> None:
         """Freeze what must not train (all trains by default)."""

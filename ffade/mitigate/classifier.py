@@ -158,7 +158,8 @@ class ClassifierFineTuner(FineTuner):
 
     @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
-        """Top-1 accuracy: the arg-max class is the label."""
+        """Top-1 accuracy: the arg-max class is the label. A row with a NaN is wrong (an
+        all-NaN row's argmax is class 0, which read as right for every 0 of a diverged fix)."""
         if isinstance(outputs, np.ndarray):
             outputs = torch.from_numpy(outputs)
         if not (
@@ -177,4 +178,4 @@ class ClassifierFineTuner(FineTuner):
             )
         logits = outputs
         labels = torch.as_tensor(references, device=logits.device).long().reshape(-1)
-        return logits.argmax(-1) == labels
+        return (logits.argmax(-1) == labels) & ~logits.isnan().any(-1)

@@ -22,7 +22,7 @@ from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
-from ffade.mitigate import ClassifierFineTuner
+from ffade.mitigate import ClassifierFineTuner, FineTuner
 from ffade.records import read_summary
 from tests.helpers import REPO, ffade
 from tests.mitigate.conftest import digits_spec, run_naming
@@ -135,6 +135,16 @@ def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) 
         np.array([[0.1, 2.0], [3.0, 0.0]], np.float32), torch.tensor([1, 1])
     )
     assert right.tolist() == [True, False]
+
+
+def test_a_nan_answer_is_never_right_on_a_clean_input(accepted) -> None:
+    """An all-NaN row's argmax is class 0: a diverged fix was right on every 0 of the clean
+    held-out inputs. The classifier's top-1 and the base's default (not failed) both say wrong."""
+    tuner = accepted
+    logits = torch.tensor([[float("nan")] * 10, [5.0] + [0.0] * 9])
+    labels = torch.tensor([0, 0])
+    assert tuner.clean_correct(logits, labels).tolist() == [False, True]
+    assert FineTuner.clean_correct(tuner, logits, labels).tolist() == [False, True]
 
 
 class LabelsCNN(DigitsCNNTarget):
@@ -457,3 +467,4 @@ def test_a_fix_that_diverged_to_nan_fails_every_pair_not_none(
     assert numbers["targeted_failure_rate_after"] == 1.0
     assert numbers["untargeted_failure_rate_after"] == 1.0
     assert numbers["regions"][0]["failure_rate_after"] == 1.0
+    assert numbers["clean_accuracy_after"] == 0.0  # NaN's argmax was class 0: 0s read right

@@ -348,11 +348,13 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
-        """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score)."""
+        """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score). An
+        image a diverged fix turned to NaN scores nothing: wrong, or a cosine of 0."""
         scores = self.task.reward.score(outputs, references)
+        invalid = torch.isnan(scores.metric)
         if self._graded:
-            return scores.metric
-        return (~scores.failed).float()
+            return scores.metric.masked_fill(invalid, 0.0)
+        return (~scores.failed & ~invalid).float()
 
     @override
     def keep_or_undo(self, accepted: bool) -> Path | None:
