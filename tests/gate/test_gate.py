@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -545,8 +546,12 @@ def test_a_model_that_answers_nan_fails_every_case_not_passes(suite_path: Path, 
     diverged checkpoint failed nowhere and passed the gate with exit 0."""
     register("target", "nan_synthetic", NanSynthetic)
     try:
-        code = main(["check", "--suite", str(suite_path), "--target", NAN_TARGET])
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            code = main(["check", "--suite", str(suite_path), "--target", NAN_TARGET])
     finally:
         unregister("target", "nan_synthetic")
     cases = len(read_suite(suite_path).cases)
     assert code == 1 and f"0 of {cases} cases passed" in capsys.readouterr().out
+    # the search's warning ("not as passes or failures") is untrue here, where NaN fails
+    assert not [w for w in warned if "not as passes or failures" in str(w.message)]
