@@ -125,12 +125,10 @@ def fit(
             check_model_arguments(yaml.safe_load(printed.getvalue()).get("model") or {})
         else:
             run_lightning(args)
-    except ConfigError as exc:  # say which of the loop's configs it was
-        raise FfadeError(f"{where or config}: {exc}") from exc
-    except FfadeError as exc:
-        if not check:  # found as a stage runs: the error names what it found
-            raise
-        raise FfadeError(f"{where or config}: {exc}") from exc
+    except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs
+        if check or isinstance(exc, ConfigError):
+            raise FfadeError(f"{where or config}: {exc}") from exc
+        raise
     return run_dir
 
 

@@ -12,9 +12,10 @@ training loss and accuracy and the guard's numbers. The seed, run directory, clo
 handling come from :class:`~ffade.run_base.RunModule`, as for explorers.
 
 Subclasses say how to train (:meth:`FineTuner.training_loss`, ``configure_optimizers``) and
-what counts as right on a clean input (:meth:`FineTuner.clean_correct`), and take the base's
-arguments through ``**kwargs`` (``ffade fit --model.help`` still lists them); see
-:class:`~ffade.mitigate.classifier.ClassifierFineTuner`.
+what counts as right on a clean input (:meth:`FineTuner.clean_correct`), take the base's
+arguments through ``**kwargs`` (``ffade fit --model.help`` still lists them), and check their own
+before ``super().__init__``, which ``ffade loop`` then runs before its first stage
+(:mod:`ffade.model_arguments`); see :class:`~ffade.mitigate.classifier.ClassifierFineTuner`.
 """
 
 from __future__ import annotations
