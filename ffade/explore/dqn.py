@@ -135,7 +135,8 @@ class DQNExplorer(Explorer):
         super().__init__(
             task=task, budget=budget, num_envs=num_envs, reward_clip=reward_clip, **kwargs
         )
-        self.hparams.learning_starts = learning_starts  # the CLI's hparams hold the config's null
+        # summary.json records the values used; the CLI's hparams hold the config's nulls
+        self.hparams.update(num_envs=num_envs, learning_starts=learning_starts)
         check_dqn_arguments(locals())
         if warm_start is not None and not Path(warm_start).exists():
             raise FfadeError(

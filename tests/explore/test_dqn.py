@@ -123,14 +123,15 @@ def test_learning_starts_follows_a_small_budget_by_default(
 
 def test_a_small_budget_learns_from_the_cli(tmp_path: Path, capsys) -> None:
     """``ffade fit ... --model.init_args.budget 40`` ran nothing: 'learning_starts (64) must be
-    below the budget (40)', of an argument the user never set."""
+    below the budget (40)', of an argument the user never set. summary.json records the
+    defaults the budget sized (num_envs was recorded as the config's null)."""
     config = write_config(tmp_path / "c.yaml", budget=200)
-    assert main(["fit", "--config", str(config), "--model.init_args.budget", "40"]) == 0, (
-        capsys.readouterr().err[-2000:]
-    )
+    budget_40 = ["--model.init_args.budget", "40", "--model.init_args.num_envs", "null"]
+    assert main(["fit", "--config", str(config), *budget_40]) == 0, capsys.readouterr().err[-2000:]
     (run,) = (tmp_path / "runs").glob("test/version_*")
     summary = json.loads((run / "summary.json").read_text())
     assert summary["hyperparameters"]["learning_starts"] == 20
+    assert summary["hyperparameters"]["num_envs"] == DQNExplorer(synthetic_spec(), 40).num_envs
     assert summary["evaluations"] == 40 and summary["gradient_updates"] > 0
 
 
