@@ -167,6 +167,12 @@ class _Evaluated:
         low, _ = wilson_interval(f, n)
         return rest_n > 0 and float(low) > rest_f / rest_n
 
+    def evident(self, allowed: list[np.ndarray]) -> bool:
+        """Whether a rule's rate is known to reach the threshold (:attr:`Rule.enough_evidence`)."""
+        inside = self.mask(allowed)
+        low, _ = wilson_interval(self.f[inside].sum(), self.n[inside].sum())
+        return float(low) >= self.threshold - 1e-12
+
     def as_high(self, wider: list[np.ndarray], narrow: list[np.ndarray]) -> bool:
         """Whether the wider rule's rate is within the narrow rule's 95% interval or above: a
         widening that reads no shorter must not trade the rate for coverage."""
@@ -317,7 +323,8 @@ def _trim(data: _Evaluated, allowed: list[np.ndarray]) -> list[np.ndarray] | Non
 def _widen(
     data: _Evaluated, allowed: list[np.ndarray] | None, covered: np.ndarray
 ) -> list[np.ndarray] | None:
-    """Drop each condition in turn (then re-trim) while the wider rule still holds and keeps
+    """Drop each condition in turn (then re-trim) while the wider rule still holds, keeps its
+    evidence (its CI's lower end at the threshold: else the rule is dropped, not reported) and
     every failing state the narrow one newly covers: shorter rules read better."""
     if allowed is None:
         return None
@@ -331,6 +338,7 @@ def _widen(
         if (
             wider is not None
             and data.holds(wider)
+            and data.evident(wider)
             and (_conditions(wider) < _conditions(allowed) or data.as_high(wider, allowed))
             and not (data.mask(allowed) & wanted & ~data.mask(wider)).any()
         ):
