@@ -105,3 +105,17 @@ def test_a_widening_never_costs_the_rule_its_evidence(make_run) -> None:
         "blur between 0.3 and 0.35: 100% failure (95% CI 70-100%), 9 evaluations"
     ]
     assert found.coverage == 1.0
+
+
+def test_a_rule_that_holds_without_evidence_is_grown_on_to_one_with_it(make_run) -> None:
+    """At threshold 75%, blur 1 (10 of 12) and 2 (12 of 12) fail: "blur >= 1", 22 of 24, holds
+    (92%) but its CI starts at 74%, so it is no rule, and growing stopped there: the run had
+    none, though "blur = 2" (CI 76-100%) has the evidence. (A synthetic run, reported with
+    --threshold 0.6 --min-evaluations 2, lost its 17-of-17 rule this way.)"""
+    counts = {(0,): (4, 0), (1,): (12, 10), (2,): (12, 12)}
+    landscape = load_landscape(make_run("thin-edge", {"blur": [0, 1, 2]}, counts))
+    found = find_rules(landscape, threshold=0.75)
+    assert [r.description for r in found.rules] == [
+        "blur = 2: 100% failure (95% CI 76-100%), 12 evaluations"
+    ]
+    assert found.failing_states == 2 and found.covered_failing_states == 1
