@@ -22,7 +22,9 @@ states of a landscape, every state weighted by its evaluations:
    rule's interval: a widening must not trade where failures gather for coverage.
 4. Keep the rule if it covers failing states no earlier rule covers and its failure rate is
    known to reach the threshold (the lower end of its interval): that is "enough evidence", the
-   bar for asking a person about it. Then learn the next rule, until the rules cover
+   bar for asking a person about it. A rule without it is grown again past where it first holds,
+   until it holds with evidence; widening never trades that evidence away. Then learn the next
+   rule, until the rules cover
    ``coverage`` of the failing states or ``max_rules`` are found.
 
 A rule *holds* when its pooled failure rate reaches the threshold and no single value or pair of
@@ -167,6 +169,12 @@ class _Evaluated:
         low, _ = wilson_interval(f, n)
         return rest_n > 0 and float(low) > rest_f / rest_n
 
+    def evident(self, allowed: list[np.ndarray]) -> bool:
+        """Whether a rule's rate is known to reach the threshold (:attr:`Rule.enough_evidence`)."""
+        inside = self.mask(allowed)
+        low, _ = wilson_interval(self.f[inside].sum(), self.n[inside].sum())
+        return float(low) >= self.threshold - 1e-12
+
     def as_high(self, wider: list[np.ndarray], narrow: list[np.ndarray]) -> bool:
         """Whether the wider rule's rate is within the narrow rule's 95% interval or above: a
         widening that reads no shorter must not trade the rate for coverage."""
@@ -229,6 +237,9 @@ def find_rules(
         if covered[data.failing].mean() >= coverage:
             break
         allowed = _widen(data, _trim(data, _grow(data, covered)), covered)
+        if allowed is None or not data.evident(allowed):  # a narrower rule may have evidence
+            narrower = _widen(data, _trim(data, _grow(data, covered, True)), covered)
+            allowed = narrower if narrower is not None and data.evident(narrower) else allowed
         if allowed is None and not rules:
             allowed = _everywhere(data)
         if allowed is None:
@@ -248,13 +259,14 @@ def find_rules(
     )
 
 
-def _grow(data: _Evaluated, covered: np.ndarray) -> list[np.ndarray]:
-    """Narrow one concept at a time by FOIL gain until the rule holds or nothing helps."""
+def _grow(data: _Evaluated, covered: np.ndarray, to_evidence: bool = False) -> list[np.ndarray]:
+    """Narrow one concept at a time by FOIL gain until the rule holds (``to_evidence``: with
+    its CI's lower end at the threshold) or nothing helps."""
     allowed = [np.ones(size, dtype=bool) for size in data.landscape.shape]
     # failures in failing states not yet covered: what a new rule is for
     new_f = np.where(data.failing & ~covered, data.f, 0.0)
     for _ in range(4 * len(allowed)):  # each step narrows; bounded so it always ends
-        if data.holds(allowed):
+        if data.holds(allowed) and (data.evident(allowed) or not to_evidence):
             break
         inside = data.mask(allowed)
         rate = data.f[inside].sum() / data.n[inside].sum()
@@ -317,7 +329,8 @@ def _trim(data: _Evaluated, allowed: list[np.ndarray]) -> list[np.ndarray] | Non
 def _widen(
     data: _Evaluated, allowed: list[np.ndarray] | None, covered: np.ndarray
 ) -> list[np.ndarray] | None:
-    """Drop each condition in turn (then re-trim) while the wider rule still holds and keeps
+    """Drop each condition in turn (then re-trim) while the wider rule still holds, keeps its
+    evidence (its CI's lower end at the threshold: else the rule is dropped, not reported) and
     every failing state the narrow one newly covers: shorter rules read better."""
     if allowed is None:
         return None
@@ -331,6 +344,7 @@ def _widen(
         if (
             wider is not None
             and data.holds(wider)
+            and data.evident(wider)
             and (_conditions(wider) < _conditions(allowed) or data.as_high(wider, allowed))
             and not (data.mask(allowed) & wanted & ~data.mask(wider)).any()
         ):

@@ -157,29 +157,43 @@ def barycenter(
 ) -> Barycenter:
     """The Wasserstein-2 barycenter of several landscapes: their "average failure landscape".
 
-    Uses POT's free-support solver (``ot.lp.free_support_barycenter``, Cuturi & Doucet 2014)
-    rather than a fixed-support one on the grid, for two reasons. The barycenter of two failures
-    on different states lies between them, often between grid states (the midpoint of states 0
-    and 1), which a grid-supported barycenter cannot represent; and a fixed-support LP grows with
-    the square of the grid, while this grows only with the states that carry mass. Atoms start at
-    the states of the weighted mixture, with its masses, and move to the weighted average of where
-    each input sends them. Squared Euclidean cost (W2), because the W1 barycenter is not unique
-    (any split of mass along the segment between two point masses is one).
+    Free support rather than a fixed support on the grid, for two reasons. The barycenter of two
+    failures on different states lies between them, often between grid states (the midpoint of
+    states 0 and 1), which a grid-supported barycenter cannot represent; and a fixed-support LP
+    grows with the square of the grid, while this grows only with the states that carry mass.
+    Squared Euclidean cost (W2), because the W1 barycenter is not unique (any split of mass along
+    the segment between two point masses is one).
+
+    Two landscapes: exact (McCann's interpolation): the optimal W2 plan between them, each pair
+    (x, y) it moves mass between becoming an atom at ``w0 x + w1 y``. More: POT's free-support
+    solver (``ot.lp.free_support_barycenter``, Cuturi & Doucet 2014), a fixed point, not always
+    the minimum: atoms start at the states of the weighted mixture with its masses, which they
+    keep, and move to the weighted average of where each input sends them; an atom cannot split.
+    For mass 1/2 at 0 and 1/2 at 1 (weight 2) against mass 1 at 1/2 given twice (weights 1, 1),
+    one concept, the exact barycenter is 1/2 at 1/4 and 1/2 at 3/4; that solver returns masses
+    1/4, 1/2, 1/4 at 1/4, 1/2, 3/4, whose weighted squared cost is 0.094 where the least is 0.0625.
 
     Args:
         landscapes: two or more landscapes over the same grid.
         kind: "failure" or "policy" mass.
         weights: one non-negative weight per landscape (default equal); normalized to sum 1.
         max_support: states kept per input distribution (see module docstring).
-        max_iterations: fixed-point iterations of the solver.
+        max_iterations: fixed-point iterations of the solver (more than two landscapes).
 
     Raises:
         FfadeError: fewer than two landscapes, grids differ, weights malformed, or no mass.
     """
     w = _barycenter_weights(landscapes, weights)
     parts = [distribution(x, kind, max_support) for x in landscapes]
-    start_states, start_mass = _mixture(parts, w)
     first = landscapes[0]
+    if len(parts) == 2:
+        a, b = parts
+        plan = ot.emd(a.mass, b.mass, ot.dist(a.coordinates, b.coordinates))
+        i, j = np.nonzero(plan)
+        atoms = w[0] * a.coordinates[i] + w[1] * b.coordinates[j]
+        mass = plan[i, j] / plan[i, j].sum()
+        return Barycenter(coordinates=atoms, mass=mass, grid_mass=_snap(first, atoms, mass))
+    start_states, start_mass = _mixture(parts, w)
     atoms = ot.lp.free_support_barycenter(
         [p.coordinates for p in parts],
         [p.mass for p in parts],

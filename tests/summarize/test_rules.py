@@ -91,3 +91,31 @@ def test_a_widening_as_long_as_the_rule_must_keep_its_rate(make_run) -> None:
 
     found = find_rules(load_landscape(make_run("gap", grid, counts)))
     assert found.rules[0].conditions == "blur >= 3"
+
+
+def test_a_widening_never_costs_the_rule_its_evidence(make_run) -> None:
+    """Failures only at blur 2 and 3 (9 of 9): "blur between 2 and 3" holds with CI 70-100%.
+    Widening to all blur values and trimming those that pass for sure left blur 0 (0 of 3, not
+    yet passing for sure): "blur in {0, 2, 3}", 9 of 12, CI 47-91%, not enough evidence, so the
+    run got no rule at all (a synthetic run, seed 3, had exactly these counts)."""
+    grid = {"blur": [0.0, 0.1, 0.3, 0.35, 0.7, 1.0]}
+    counts = {(0,): (3, 0), (1,): (7, 0), (2,): (3, 3), (3,): (6, 6), (4,): (6, 0), (5,): (5, 0)}
+    found = find_rules(load_landscape(make_run("widened", grid, counts)))
+    assert [r.description for r in found.rules] == [
+        "blur between 0.3 and 0.35: 100% failure (95% CI 70-100%), 9 evaluations"
+    ]
+    assert found.coverage == 1.0
+
+
+def test_a_rule_that_holds_without_evidence_is_grown_on_to_one_with_it(make_run) -> None:
+    """At threshold 75%, blur 1 (10 of 12) and 2 (12 of 12) fail: "blur >= 1", 22 of 24, holds
+    (92%) but its CI starts at 74%, so it is no rule, and growing stopped there: the run had
+    none, though "blur = 2" (CI 76-100%) has the evidence. (A synthetic run, reported with
+    --threshold 0.6 --min-evaluations 2, lost its 17-of-17 rule this way.)"""
+    counts = {(0,): (4, 0), (1,): (12, 10), (2,): (12, 12)}
+    landscape = load_landscape(make_run("thin-edge", {"blur": [0, 1, 2]}, counts))
+    found = find_rules(landscape, threshold=0.75)
+    assert [r.description for r in found.rules] == [
+        "blur = 2: 100% failure (95% CI 76-100%), 12 evaluations"
+    ]
+    assert found.failing_states == 2 and found.covered_failing_states == 1
