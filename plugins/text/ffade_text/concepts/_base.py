@@ -8,6 +8,7 @@ severity ``n`` plus one more edit at a seeded site (see ``ffade_text.functional.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -36,6 +37,12 @@ class TextEdit(Concept):
         self, values: Sequence[int] | None = None, label: str | None = None, seed: int = 0
     ) -> None:
         super().__init__(values, label)
+        whole = isinstance(seed, numbers.Integral)
+        whole = whole or (isinstance(seed, float) and seed.is_integer())
+        if isinstance(seed, bool) or not whole:  # int(1.5) picked seed 1's sites, silently
+            raise ConceptValueError(
+                f"concept '{self.label}': seed must be a whole number, got {seed!r}"
+            )
         self.seed = int(seed)
 
     def check_value(self, value: Any) -> None:
