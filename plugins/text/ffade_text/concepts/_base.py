@@ -8,7 +8,6 @@ severity ``n`` plus one more edit at a seeded site (see ``ffade_text.functional.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -37,9 +36,9 @@ class TextEdit(Concept):
         self, values: Sequence[int] | None = None, label: str | None = None, seed: int = 0
     ) -> None:
         super().__init__(values, label)
-        whole = isinstance(seed, numbers.Integral)
-        whole = whole or (isinstance(seed, float) and seed.is_integer())
-        if isinstance(seed, bool) or not whole:  # int(1.5) picked seed 1's sites, silently
+        # int(1.5) picked seed 1's sites, silently; text or None fail int() below, where the
+        # registry names the argument
+        if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
             raise ConceptValueError(
                 f"concept '{self.label}': seed must be a whole number, got {seed!r}"
             )

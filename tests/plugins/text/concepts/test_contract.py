@@ -33,7 +33,7 @@ def test_severity_must_be_a_whole_number_of_edits(value: object) -> None:
         concepts.KeyboardTypo(values=[0, value], label="typo")
 
 
-@pytest.mark.parametrize("seed", [1.5, True, "two"])
+@pytest.mark.parametrize("seed", [1.5, True])
 def test_seed_must_be_a_whole_number(seed: object) -> None:
     """seed: 1.5 ran as seed 1 (int() truncated it) with no word to the user."""
     with pytest.raises(ConceptValueError) as error:
