@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from ffade.errors import ConceptValueError
 from ffade.plugin_api import Concept
-from ffade_diffusion.prompts import Prompt
+from ffade_diffusion.prompts import Prompt, slot_names
 
 POSITIONS = ("before", "after")
 
@@ -74,6 +74,19 @@ class PromptSlot(_Words):
             )
         self.slot = slot
         super().__init__([""] if values is None else values, label)
+
+    def check_inputs(self, inputs: Sequence[Any]) -> list[str]:
+        """A prompt without this slot is refused naming the concept, when the task is built."""
+        super().check_inputs(inputs)
+        lacking = next((p for p in inputs if self.slot not in slot_names(p.template)), None)
+        if lacking is not None:
+            slots = ", ".join(slot_names(lacking.template)) or "none"
+            raise ConceptValueError(
+                f"concept '{self.label}': prompt {lacking.template!r} has no slot "
+                f"{{{self.slot}}}; its slots: {slots} (set slot, or write {{{self.slot}}} into "
+                "the dataset's prompts)"
+            )
+        return []
 
     def change(self, prompt: Prompt, value: str) -> Prompt:
         return prompt.with_slot(self.slot, value)

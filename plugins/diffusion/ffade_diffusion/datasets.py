@@ -24,8 +24,10 @@ FORMATS = ("jsonl", "csv")
 
 def read_rows(
     path: str | Path, file_format: str | None = None, prompt_field: str = "prompt"
-) -> list[dict[str, Any]]:
-    """Rows of a JSONL file (one object per line) or a CSV file with a header.
+) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a JSONL file (one object per line) or a CSV file with a header, each with its
+    line in the file, so an error names the line a user opens (not the header, nor a count that
+    skips blank lines).
 
     A CSV whose header lacks ``prompt_field`` is refused by its columns, not row by row, and a
     UTF-8 byte-order mark (what spreadsheet programs write first) is dropped: kept, it would
@@ -56,12 +58,12 @@ def read_rows(
                 f"{', '.join(columns)}); name the prompts' column {prompt_field!r} or set "
                 "prompt_field"
             )
-        return list(reader)
+        return [(reader.line_num, row) for row in reader]
     rows = []
     for number, line in enumerate(lines, 1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                rows.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise FfadeError(
                     f"dataset 'prompts': {path} line {number} is not JSON: {exc.msg}"
@@ -135,8 +137,8 @@ class PromptsDataset(Dataset):
         if prompts is not None:
             rows, places = list(prompts), [f"prompt {i}" for i in range(len(prompts))]
         else:
-            rows = read_rows(path, file_format, prompt_field)
-            places = [f"{path} row {i + 1}" for i in range(len(rows))]
+            numbered = read_rows(path, file_format, prompt_field)
+            rows, places = [r for _, r in numbered], [f"{path} line {n}" for n, _ in numbered]
         entries = [
             _entry(r, p, prompt_field, label_field) for r, p in zip(rows, places, strict=True)
         ]

@@ -20,11 +20,14 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
     """Probabilities (B, C) and class indices (B,), checked; one-line errors name the reward."""
     try:
         scores = torch.as_tensor(outputs).float()
-    except (TypeError, ValueError) as exc:  # a summarizer's strings, not a classifier's scores
+    except (TypeError, ValueError, RuntimeError) as exc:  # strings, or a text-to-image dict
+        got = f"{type(outputs).__name__} of {type(next(iter(outputs), None)).__name__}"
+        if isinstance(outputs, dict):
+            got = f"a dict with keys {', '.join(map(str, outputs))}"
         raise FfadeError(
             f"reward '{name}' needs a classifier's scores (B, num_classes), e.g. from hf_pipeline "
-            f"with task text-classification; got {type(outputs).__name__} of "
-            f"{type(next(iter(outputs), None)).__name__}: use a summary reward (bleu_drop, ...)"
+            f"with task text-classification; got {got}: use a summary reward (bleu_drop, ...), "
+            "or for a text-to-image model judge or clip_score"
         ) from exc
     try:
         labels = torch.as_tensor(references).long().reshape(-1)

@@ -33,12 +33,15 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
     try:
         logits = torch.as_tensor(outputs).float()
         accepted = torch.as_tensor(references, device=logits.device)
-    except (TypeError, ValueError) as exc:  # a summarizer's strings, or reference summaries
+    except (TypeError, ValueError, RuntimeError) as exc:  # strings, or a text-to-image dict
+        held = f"holding {type(next(iter(outputs), None)).__name__}"
+        if isinstance(outputs, dict):
+            held = f"with keys {', '.join(map(str, outputs))}"
         raise FfadeError(
             "classification rewards need a classifier's logits (B, num_classes) and class "
-            f"labels; got {type(outputs).__name__} and {type(references).__name__} holding "
-            f"{type(next(iter(outputs), None)).__name__}: a summarizer needs a summary reward "
-            "(bleu_drop, ...)"
+            f"labels; got {type(outputs).__name__} {held} and {type(references).__name__}: a "
+            "summarizer needs a summary reward (bleu_drop, ...), a text-to-image model judge "
+            "or clip_score"
         ) from exc
     is_labels = accepted.dtype != torch.bool and logits.dim() == 2
     if is_labels and accepted.numel() == logits.shape[0]:

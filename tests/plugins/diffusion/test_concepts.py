@@ -63,6 +63,13 @@ def test_bad_values_name_what_is_allowed(build, message: str) -> None:
 def test_missing_slot_and_non_prompt_inputs_are_errors() -> None:
     with pytest.raises(FfadeError, match="has no slot"):
         PromptSlot("style", ["thin"]).apply([Prompt("a cat")], "thin")
+    # the error named neither the concept nor the key to change
+    with pytest.raises(ConceptValueError) as error:
+        PromptSlot("colour", ["", "red"], label="colour").check_inputs([Prompt("a {style} seven")])
+    assert str(error.value) == (
+        "concept 'colour': prompt 'a {style} seven' has no slot {colour}; its slots: style "
+        "(set slot, or write {colour} into the dataset's prompts)"
+    )
     with pytest.raises(ConceptValueError, match="inputs must be prompts"):
         PromptWords("after", ["", "x"]).apply(["a cat"], "x")
 

@@ -138,6 +138,20 @@ def test_a_jsonl_line_that_is_not_json_names_the_dataset_and_line(tmp_path: Path
         PromptsDataset(path=str(path))
 
 
+def test_a_bad_row_names_the_line_a_user_opens(tmp_path: Path) -> None:
+    """A CSV's first data row was 'row 1' (line 1 is the header) and a JSONL row's number
+    skipped blank lines: the error pointed at the wrong line of the file."""
+    (tmp_path / "p.csv").write_text("prompt,label\na seven,7\na one,one\n")
+    with pytest.raises(FfadeError) as error:
+        PromptsDataset(path=str(tmp_path / "p.csv"))
+    assert str(error.value) == (
+        f"dataset 'prompts': {tmp_path / 'p.csv'} line 3 has 'label' 'one'; expected a class index"
+    )
+    (tmp_path / "p.jsonl").write_text('{"prompt": "a seven"}\n\n{"text": "a one"}\n')
+    with pytest.raises(FfadeError, match=r"p\.jsonl line 3 must be a prompt string or an object"):
+        PromptsDataset(path=str(tmp_path / "p.jsonl"))
+
+
 def test_an_empty_split_says_how_to_fill_it() -> None:
     """One prompt drawn once cannot fill three disjoint splits: the error says what would."""
     with pytest.raises(

@@ -77,6 +77,17 @@ def test_classification_rewards_refuse_a_summarizers_outputs_in_one_line() -> No
         LabelConfidenceDrop().score(scores, ["a reference summary"], scores)
 
 
+@pytest.mark.parametrize("reward", [LabelFlip(), LabelConfidenceDrop()])
+def test_classification_rewards_refuse_a_text_to_image_targets_outputs(reward) -> None:
+    """label_flip on tiny_digits_t2i (its outputs a dict of images, prompts and keys) was torch's
+    'Could not infer dtype of dict' traceback, exit 1, not a one-line error."""
+    images = {"images": torch.zeros(1, 3, 16, 16), "prompts": ["a seven"], "keys": ["k"]}
+    with pytest.raises(FfadeError) as error:
+        reward.score(images, torch.tensor([7]), images)
+    assert "got a dict with keys images, prompts, keys" in str(error.value)
+    assert str(error.value).endswith("or for a text-to-image model judge or clip_score")
+
+
 def test_dataset_reads_whole_number_labels_and_names_its_own_fields(tmp_path: Path) -> None:
     """A JSONL label 0/1 (as most exports write it) was 'no text field label'; the missing-field
     error told a classifier's user to set article_field / summary_field."""

@@ -117,3 +117,14 @@ def test_a_summarizers_strings_are_a_one_line_error(reward) -> None:
     """misclassification over a summarizer's outputs raised torch's 'too many dimensions str'."""
     with pytest.raises(FfadeError, match=r"^classification rewards need a classifier's logits"):
         reward.score(["a summary"], ["a reference"], ["a summary"])
+
+
+@pytest.mark.parametrize("reward", [Misclassification(), AccuracyDrop(), ConfidenceDrop()])
+def test_a_text_to_image_targets_outputs_are_a_one_line_error(reward) -> None:
+    """misclassification on tiny_digits_t2i (a dict of images, prompts and keys) was torch's
+    'Could not infer dtype of dict' traceback, exit 1; the judge reward is what reads images."""
+    images = {"images": torch.zeros(1, 3, 16, 16), "prompts": ["a seven"], "keys": ["k"]}
+    with pytest.raises(FfadeError) as error:
+        reward.score(images, torch.tensor([7]), images)
+    assert "got dict with keys images, prompts, keys and Tensor" in str(error.value)
+    assert str(error.value).endswith("a text-to-image model judge or clip_score")

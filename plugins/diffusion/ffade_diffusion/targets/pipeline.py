@@ -12,7 +12,7 @@ as the dataset gave it, which says what is asked for and nothing of how the imag
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -116,6 +116,11 @@ class DiffusersPipeline(Target):
             raise FfadeError(
                 f"target '{name}': negative_prompt must be text (\"\" for none), "
                 f"got {negative_prompt!r}"
+            )
+        if scheduler_args is not None and not isinstance(scheduler_args, Mapping):
+            raise FfadeError(  # dict() of a word or a list said "dictionary update sequence"
+                f"target '{name}': scheduler_args must map argument names to values, e.g. "
+                f"{{use_karras_sigmas: true}}; got {scheduler_args!r}"
             )
         if not 0 <= float(guidance_scale) <= 100:  # the guidance_scale concept's range
             raise FfadeError(

@@ -36,6 +36,12 @@ class TextEdit(Concept):
         self, values: Sequence[int] | None = None, label: str | None = None, seed: int = 0
     ) -> None:
         super().__init__(values, label)
+        # int(1.5) picked seed 1's sites, silently; text or None fail int() below, where the
+        # registry names the argument
+        if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
+            raise ConceptValueError(
+                f"concept '{self.label}': seed must be a whole number, got {seed!r}"
+            )
         self.seed = int(seed)
 
     def check_value(self, value: Any) -> None:

@@ -105,7 +105,8 @@ class Seq2SeqFineTuner(FineTuner):
             raise FfadeError(
                 f"model.init_args.run: the seq2seq fine-tuner needs a seq2seq summarizer target "
                 f"(seq2seq_summarizer, tiny_news_bart); run '{self.plan.run_dir}' searched target "
-                f"'{name}' (a classifier takes ffade.mitigate.ClassifierFineTuner)"
+                f"'{name}' (a classifier takes ffade.mitigate.ClassifierFineTuner, a text-to-image "
+                "model ffade_diffusion.mitigate.DiffusionLoRAFineTuner)"
             )
 
     @override

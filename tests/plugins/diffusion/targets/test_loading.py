@@ -29,6 +29,13 @@ from ffade.errors import FfadeError
             "did you mean solver_order[?]$",
         ),
         ({"scheduler_args": {"use_karras_sigmas": True}}, "scheduler_args need a scheduler"),
+        # dict() of them said "dictionary update sequence element #0 has length 1"
+        (
+            {"scheduler": "DDIMScheduler", "scheduler_args": "karras"},
+            r"scheduler_args must map argument names to values, e\.g\. \{use_karras_sigmas: "
+            r"true\}; got 'karras'$",
+        ),
+        ({"scheduler": "DDIMScheduler", "scheduler_args": [1, 2]}, r"values, .*; got \[1, 2\]$"),
     ],
 )
 def test_settings_diffusers_would_refuse_late_or_ignore_are_one_line_errors(

@@ -33,6 +33,15 @@ def test_severity_must_be_a_whole_number_of_edits(value: object) -> None:
         concepts.KeyboardTypo(values=[0, value], label="typo")
 
 
+@pytest.mark.parametrize("seed", [1.5, True])
+def test_seed_must_be_a_whole_number(seed: object) -> None:
+    """seed: 1.5 ran as seed 1 (int() truncated it) with no word to the user."""
+    with pytest.raises(ConceptValueError) as error:
+        concepts.DeleteWord(seed=seed, label="drop")
+    assert str(error.value) == f"concept 'drop': seed must be a whole number, got {seed!r}"
+    assert concepts.DeleteWord(seed=2.0).seed == 2 and concepts.DeleteWord(seed=-3).seed == -3
+
+
 def test_inputs_must_be_strings() -> None:
     with pytest.raises(ConceptValueError, match="list of strings"):
         concepts.DeleteChar().apply("one article, not a batch", 1)

@@ -136,6 +136,9 @@ def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
         fine_tune(run, tmp_path)
     message = str(error.value)
     assert "needs a seq2seq summarizer target" in message and "'digits_cnn'" in message
+    # a text-to-image run (tiny_digits_t2i) was sent to ClassifierFineTuner too
+    assert "a classifier takes ffade.mitigate.ClassifierFineTuner" in message
+    assert "a text-to-image model ffade_diffusion.mitigate.DiffusionLoRAFineTuner" in message
     assert "\n" not in message
 
 
