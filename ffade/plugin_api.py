@@ -243,6 +243,11 @@ class Scores:
                 f"{len(self.metric)}, {len(self.failed)} and {len(self.reward)}"
             )
 
+    def judged_failed(self) -> torch.Tensor:
+        """``failed``, with a NaN metric counted as failed, as a judge of a model counts it
+        (:meth:`ffade.evaluator.Outcome.judged_failed`, for a batch the evaluator scored)."""
+        return self.failed | torch.isnan(self.metric)
+
 
 def _one_per_input(field: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
     """``value`` as a 1-D CPU tensor; refused: a (batch, k) table, a ``failed`` not 0 or 1."""

@@ -134,8 +134,7 @@ class FineTuner(RunModule):
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
         """Per input, whether the model is right on it unchanged: not failed, and its metric no
         NaN (the guard counts a NaN answer as a failure, as ``ffade check`` does)."""
-        scores = self.task.reward.score(outputs, references)
-        return ~scores.failed & ~torch.isnan(scores.metric)
+        return ~self.task.reward.score(outputs, references).judged_failed()
 
     def select_parameters(self) -> None:
         """Freeze what must not train (all trains by default)."""

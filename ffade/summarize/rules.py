@@ -54,6 +54,12 @@ COVERAGE = 0.95
 """Share of failing states after which no further rule is learned."""
 
 
+def reaches(low: float, threshold: float) -> bool:
+    """Whether a failure rate's CI, by its lower end, reaches the threshold for sure: "enough
+    evidence" (a rounding's width below, so a rate at the threshold exactly counts)."""
+    return low >= threshold - 1e-12
+
+
 @dataclass
 class Rule(Region):
     """One failure slice: a conjunction of conditions, one per concept it narrows.
@@ -82,7 +88,7 @@ class Rule(Region):
     @property
     def enough_evidence(self) -> bool:
         """Whether the rule's failure rate reaches the threshold for sure (its CI's lower end)."""
-        return self.confidence_interval[0] >= self.threshold - 1e-12
+        return reaches(self.confidence_interval[0], self.threshold)
 
     def to_dict(self, landscape: Landscape) -> dict[str, Any]:
         entry = super().to_dict(landscape)
@@ -173,7 +179,7 @@ class _Evaluated:
         """Whether a rule's rate is known to reach the threshold (:attr:`Rule.enough_evidence`)."""
         inside = self.mask(allowed)
         low, _ = wilson_interval(self.f[inside].sum(), self.n[inside].sum())
-        return float(low) >= self.threshold - 1e-12
+        return reaches(float(low), self.threshold)
 
     def as_high(self, wider: list[np.ndarray], narrow: list[np.ndarray]) -> bool:
         """Whether the wider rule's rate is within the narrow rule's 95% interval or above: a

@@ -351,10 +351,9 @@ class DiffusionLoRAFineTuner(FineTuner):
         """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score). An
         image a diverged fix turned to NaN scores nothing: wrong, or a cosine of 0."""
         scores = self.task.reward.score(outputs, references)
-        invalid = torch.isnan(scores.metric)
         if self._graded:
-            return scores.metric.masked_fill(invalid, 0.0)
-        return (~scores.failed & ~invalid).float()
+            return scores.metric.masked_fill(scores.metric.isnan(), 0.0)
+        return (~scores.judged_failed()).float()
 
     @override
     def keep_or_undo(self, accepted: bool) -> Path | None:
