@@ -6,8 +6,9 @@
 
 Each target (the bundled digits CNN on 28 px digits; a torchvision ResNet-18 with random weights,
 ``weights: null``, on 224 px images) is built once per option (precision bf16, channels_last,
-compile, and all three) and its ``predict`` timed on the same batch, best of ``REPEATS`` after a
-warm-up (which pays for compilation); the first line of each table is float32 as shipped. Then
+compile, all three, and ``cpu_threads: 1``) and its ``predict`` timed on the same batch, best
+of ``REPEATS`` after a warm-up (which pays for compilation); the first line of each table is
+float32 as shipped, on torch's default threads. Then
 ``eval_batch_size: auto``'s probe on the digits quickstart grid prints the size it picks.
 Benchmarks are never run as tests; docs/discovery.md quotes the figures.
 """
@@ -35,6 +36,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "channels_last": {"channels_last": True},
     "compile": {"compile": True},
     "all three": {"precision": "bf16", "channels_last": True, "compile": True},
+    "one CPU thread": {"cpu_threads": 1},
 }
 TARGETS = {
     "digits_cnn": ({}, (256, 1, 28, 28)),

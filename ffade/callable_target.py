@@ -69,6 +69,7 @@ class CallableTarget(Target):
         precision, channels_last, compile: speed options of ``predict`` ("32" or "bf16"
             autocast, NHWC convolutions, ``torch.compile``; see :class:`ffade.speed.FastForward`);
             they need torch inputs (``numpy: false``).
+        cpu_threads: torch CPU threads while ``predict`` runs (None: torch's default).
     """
 
     def __init__(
@@ -82,6 +83,7 @@ class CallableTarget(Target):
         precision: str = "32",
         channels_last: bool = False,
         compile: bool = False,
+        cpu_threads: int | None = None,
     ) -> None:
         super().__init__(device)
         self.function = resolve_function(predict, "predict")
@@ -105,7 +107,9 @@ class CallableTarget(Target):
                 "set numpy: false"
             )
         options = (precision, channels_last, compile)
-        self.fast_forward = FastForward(self.function, self.device, *options, target="callable")
+        self.fast_forward = FastForward(
+            self.function, self.device, *options, target="callable", cpu_threads=cpu_threads
+        )
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:

@@ -1,11 +1,13 @@
-"""Speed options of a target's forward pass: bf16 autocast, channels_last, ``torch.compile``.
+"""Speed options of a target's forward pass: bf16 autocast, channels_last, ``torch.compile``,
+CPU threads.
 
 Every torch target runs its model the same way during discovery: many batches, no gradients.
 :class:`FastForward` wraps that forward once with the options a user asked for, so a target
-takes three arguments (``precision``, ``channels_last``, ``compile``) and hands them here instead
-of re-implementing each. The options change speed, not what is computed, except that bf16
-rounds: outputs can differ in about the third significant digit, and a pair whose margin is that
-close to zero can flip between pass and failure. Measured effects: plugins/vision/README.md.
+takes four arguments (``precision``, ``channels_last``, ``compile``, ``cpu_threads``) and hands
+them here instead of re-implementing each. The options change speed, not what is computed,
+except that bf16 rounds: outputs can differ in about the third significant digit, and a pair
+whose margin is that close to zero can flip between pass and failure. Measured effects:
+plugins/vision/README.md.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from torch import nn
 
 from ffade.devices import usable_device
 from ffade.errors import PluginError
+from ffade.threads import cpu_threads as threads_of
 
 PRECISIONS = {"32": None, "bf16": torch.bfloat16}
 """``precision`` values: full float32, or bfloat16 autocast (matrix products and convolutions)."""
@@ -39,6 +42,10 @@ class FastForward:
             fastest convolutions use; no effect on models without convolutions.
         compile: ``torch.compile`` the model on its first batch (slow start: seconds to
             minutes; a new batch shape compiles again once).
+        cpu_threads: torch CPU threads while the model runs (None: torch's default, one per
+            core), restored after each call. When other processes share the cores, each split
+            of a kernel waits for its slowest thread, so a small model can run several times
+            faster on one thread on a busy machine (and somewhat slower on an idle one).
         target: the target's name, for error messages.
     """
 
@@ -50,6 +57,7 @@ class FastForward:
         channels_last: bool = False,
         compile: bool = False,
         target: str = "target",
+        cpu_threads: int | None = None,
     ) -> None:
         precision = str(precision)
         if precision not in PRECISIONS:
@@ -60,6 +68,13 @@ class FastForward:
         for name, value in (("channels_last", channels_last), ("compile", compile)):
             if not isinstance(value, bool):
                 raise PluginError(f"target '{target}': {name} must be true or false, got {value!r}")
+        whole = isinstance(cpu_threads, int) and not isinstance(cpu_threads, bool)
+        if cpu_threads is not None and not (whole and cpu_threads >= 1):
+            raise PluginError(
+                f"target '{target}': cpu_threads must be a whole number from 1 (or null for "
+                f"torch's default), got {cpu_threads!r}"
+            )
+        self.cpu_threads = cpu_threads
         self.model = model
         self.device = usable_device(device)
         self.dtype = PRECISIONS[precision]
@@ -83,5 +98,5 @@ class FastForward:
     def __call__(self, batch: Any, compiled: bool = True) -> Any:
         """The model's outputs on ``batch``; ``compiled=False`` runs the plain model (hooks)."""
         model = self.compiled if compiled and self.compiled is not None else self.model
-        with self.autocast():
+        with threads_of(self.device, self.cpu_threads), self.autocast():
             return model(self.inputs(batch))

@@ -55,9 +55,40 @@ def test_compiled_forward_gives_the_plain_outputs(images) -> None:
     assert forward.compiled is not None
 
 
+class CountsThreads(nn.Module):
+    """Records torch's CPU thread count while its forward runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[int] = []
+
+    def forward(self, batch: torch.Tensor) -> torch.Tensor:
+        self.seen.append(torch.get_num_threads())
+        return batch.sum(-1)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_cpu_threads_hold_while_the_model_runs_and_are_restored(count) -> None:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        model = CountsThreads()
+        FastForward(model, torch.device("cpu"), cpu_threads=count)(torch.ones(2, 4))
+        assert model.seen == [count]
+        assert torch.get_num_threads() == 3
+        FastForward(model, torch.device("cpu"))(torch.ones(2, 4))  # None: torch's own count
+        assert model.seen == [count, 3]
+    finally:
+        torch.set_num_threads(previous)
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
+        ({"cpu_threads": 0}, r"cpu_threads must be a whole number from 1 \(or null for torch's"),
+        ({"cpu_threads": 1.5}, "cpu_threads must be a whole number from 1 .*got 1.5"),
+        ({"cpu_threads": True}, "cpu_threads must be a whole number from 1 .*got True"),
+        ({"cpu_threads": "2"}, "cpu_threads must be a whole number from 1 .*got '2'"),
         ({"precision": "fp8"}, "precision 'fp8' is not allowed; choose 32 or bf16"),
         ({"precision": "16"}, "precision '16' is not allowed"),
         ({"channels_last": "yes"}, "channels_last must be true or false, got 'yes'"),

@@ -55,6 +55,8 @@ class ImageClassifier(Target):
         precision: "32", or "bf16" to run the forward pass under bfloat16 autocast.
         channels_last: run convolutions on NHWC tensors (faster on GPUs and recent CPUs).
         compile: ``torch.compile`` the forward pass (slow first batch, faster after).
+        cpu_threads: torch CPU threads while the model runs (None: torch's default); see
+            :class:`ffade.speed.FastForward`.
 
     The last three are every image target's speed options (:class:`ffade.speed.FastForward`;
     measured effects in docs/discovery.md). They apply to ``predict`` and ``features``, not to
@@ -74,12 +76,13 @@ class ImageClassifier(Target):
         precision: str = "32",
         channels_last: bool = False,
         compile: bool = False,
+        cpu_threads: int | None = None,
     ) -> None:
         super().__init__(device)
         self.model = model.to(self.device).eval()
         name = self.plugin_name or type(self).__name__
         self.fast_forward = FastForward(
-            self.model, self.device, precision, channels_last, compile, name
+            self.model, self.device, precision, channels_last, compile, name, cpu_threads
         )
         self.mean, self.std = list(mean), list(std)
         self.input_size = input_size

@@ -56,8 +56,9 @@ class DigitsCNNTarget(ImageClassifier):
         weights: "bundled" for the shipped checkpoint, a local state-dict path, or None for
             random weights (tests, or training from scratch).
         device: where the model runs.
-        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
-            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
+        precision, channels_last, compile, cpu_threads: speed options of every image target
+            ("32" or "bf16" autocast, NHWC convolutions, ``torch.compile``, torch CPU threads);
+            see ``ImageClassifier``.
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class DigitsCNNTarget(ImageClassifier):
         precision: str = "32",
         channels_last: bool = False,
         compile: bool = False,
+        cpu_threads: int | None = None,
     ) -> None:
         check_weights_name(weights, BUNDLED, "digits_cnn")
         network = DigitsCNN()
@@ -90,4 +92,5 @@ class DigitsCNNTarget(ImageClassifier):
             precision=precision,
             channels_last=channels_last,
             compile=compile,
+            cpu_threads=cpu_threads,
         )

