@@ -41,7 +41,8 @@ from ffade.summarize.regions import (
     region_arguments,
     smallest_failing_changes,
 )
-from ffade.summarize.report_render import html_page, markdown, relative_path, rules_cover
+from ffade.summarize.report_notes import coverage_line
+from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, transport_cost
@@ -194,6 +195,7 @@ def assemble_comparison(
         other_regions = find_regions(other_kept, threshold, min_evaluations)
     return {
         "run": str(other_dir),
+        "slices": slices,
         "run_figures": run_figures(other_summary, other),
         "wasserstein": {
             "failure": _distance(landscape, other, "failure"),
@@ -271,13 +273,10 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     """The lines a finished ``ffade report`` prints: where the report is, what it found, and
     ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
     figures, rules = report["run_figures"], report["rules"]
-    top = rules["rules"][0]["description"] if rules["rules"] else "no failure rule"
     lines = [
         f"report: {page}",
         f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
-        f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
-        f"{rules['failing_states']} failing states (failure rate >= {report['threshold']:.0%}); "
-        f"top: {top}",
+        coverage_line(report),
     ]
     if report["compare"] is None:
         # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
