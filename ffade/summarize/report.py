@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, OneLineParser, writable_dir
+from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -98,6 +98,9 @@ def build_report(
     regions = find_regions(kept, threshold, min_evaluations)
     rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
+    other_summary = None if compare is None else summary_as_logged(compare)
+    # a --mitigation that is no fine-tune's verdict is refused before any picture is drawn
+    held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
     # one choice of axes for both runs: pictures pooled over different concepts do not compare
     axes = default_axes(landscape) if axes is None else axes
     images = {  # drawn before the comparison is assembled: a bad --axes fails first
@@ -107,12 +110,11 @@ def build_report(
     report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
     report["rules"] = rules.to_dict(landscape)
     report["meaning_changing"] = apart
-    if compare is not None and other is not None:
+    if compare is not None and other is not None and other_summary is not None:
         if other.evaluations.sum():
             images["compare_failure_rate"] = save_figure(
                 plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
             )
-        other_summary = summary_as_logged(compare)
         report["compare"] = assemble_comparison(
             landscape,
             rules.rules if slices == "rules" else regions,
@@ -124,7 +126,7 @@ def build_report(
             slices,
             kept,
         )
-        report["compare"]["mitigation"] = held_out_numbers(other_summary, mitigation)
+        report["compare"]["mitigation"] = held_out
         report["compare"]["compares"] = what_differs(summary, other_summary)
     if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
         report["retest"] = retest
@@ -241,6 +243,7 @@ def main(argv: list[str]) -> int:
         "--no-tensorboard", action="store_true", help="do not log the pictures to TensorBoard"
     )
     args = parser.parse_args(argv)
+    made = missing_dirs(args.out or args.run_dir)  # removed again if the run is refused
     try:
         if args.axes is not None and not 1 <= len(args.axes) <= 3:
             raise FfadeError(f"--axes takes 1 to 3 concept labels; got {len(args.axes)}")
@@ -260,6 +263,7 @@ def main(argv: list[str]) -> int:
             slices=args.slices,
         )
     except FfadeError as error:
+        remove_if_empty(made)
         print(f"ffade: error: {error}", file=sys.stderr)
         return 2
     for problem in report["log_problems"]:

@@ -432,14 +432,16 @@ def test_bad_input_is_one_line_and_exit_code_2(
         "missing_mitigation": [*compare_self, "--mitigation", str(tmp_path / "empty")],
     }[case]
     (tmp_path / "list.json").write_text("[1, 2]")
+    out = tmp_path / "new" / "report"  # a refused report leaves no empty --out behind
     try:
-        code = main([*argv, "--no-tensorboard"])
+        code = main([*argv, "--out", str(out), "--no-tensorboard"])
     except SystemExit as exit:  # argparse's refusal of an option's value
         code = exit.code
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert re.match(r"ffade: error: " + expected, err)
+    assert not (tmp_path / "new").exists()
 
 
 PROBE = """<script>window.addEventListener("load", () => {
