@@ -16,6 +16,7 @@ options; docs/report.md says how to read a report.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,13 @@ def build_report(
         try:
             landscape.marginal(axes)
         except FfadeError as error:
-            raise FfadeError(f"--axes: {error}") from None
+            hint = ""  # `--axes a,b`: labels are separate words, so a label may hold a comma
+            if any("," in a and a not in landscape.labels for a in axes):
+                words = " ".join(shlex.quote(label) for label in landscape.labels[:2])
+                hint = (
+                    f"; labels are separate words, one with a space or comma quoted: --axes {words}"
+                )
+            raise FfadeError(f"--axes: {error}{hint}") from None
     out = Path(out) if out is not None else run_dir
     writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)

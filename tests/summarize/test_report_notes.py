@@ -1,4 +1,5 @@
-"""What a report says in words (ffade.summarize.report_notes), driven through `ffade report`."""
+"""What a report says in words (ffade.summarize.report_notes) and the hints of its refusals,
+driven through `ffade report`."""
 
 from __future__ import annotations
 
@@ -78,3 +79,13 @@ def test_a_comparison_of_regions_names_regions(image_run, make_run, image_concep
         assert lines[lines.index(title) + 2] == columns
         assert json.loads((image_run / "report.json").read_text())["compare"]["slices"] == slices
         assert f"the {slices[:-1]} shift follows this run's {slices}" in _md_notes(image_run)[-1]
+
+
+def test_a_label_with_a_comma_is_named_in_axes_as_one_quoted_word(make_run, capsys) -> None:
+    run = make_run("run", {"pos, x": [0, 1, 2], "y": [0, 1]}, lambda s: (4, 4 * (s[0] == 2)))
+    assert main([str(run), "--axes", "pos, x", "--no-tensorboard"]) == 0
+    assert main([str(run), "--axes", "pos,", "x", "--no-tensorboard"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ffade: error: --axes: unknown concept 'pos,' in {run}; concepts: 'pos, x', 'y'; labels "
+        "are separate words, one with a space or comma quoted: --axes 'pos, x' y"
+    )
