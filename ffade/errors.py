@@ -171,6 +171,23 @@ def writable_dir(path: str | Path, option: str) -> Path:
     return path
 
 
+def missing_dirs(path: str | Path) -> list[Path]:
+    """The folders of ``path`` that do not exist yet, deepest first: what making it creates."""
+    path = Path(path).absolute()
+    return [folder for folder in (path, *path.parents) if not folder.exists()]
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first, as :func:`missing_dirs` lists them) while they are
+    empty: a command refused after making its output folder leaves no empty folder behind, and
+    one that wrote anything keeps all of it."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): what is left was written, keep it
+            return
+
+
 def writable_file(path: str | Path, option: str) -> Path:
     """Check, before the work, that the file a command will write (``--to``, ``--junit``) can be
     written: not a directory, in a directory that exists or can be made (it is made here)."""

@@ -53,7 +53,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, writable_dir
+from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
 from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import LoopConfig, read_loop_config
 from ffade.loop_retest import retest, retest_line
@@ -364,9 +364,13 @@ def main(argv: list[str]) -> int:
     config = read_loop_config(args.config)
     if args.out:
         config.out = Path(args.out)
+    made = missing_dirs(config.out)  # removed again if the up-front checks refuse the loop
     writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
     try:
         record = run_loop(config)
+    except FfadeError:
+        remove_if_empty(made)
+        raise
     except StageStopped as stop:
         cause = stop.__cause__
         if cause is not None and not isinstance(cause, (KeyboardInterrupt, SystemExit)):

@@ -267,14 +267,14 @@ def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_ru
                 **{key: str(path) for key, path in paths.items()},
                 "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
                 "rediscover": rediscover,
-                "out": str(tmp_path / "loops"),
+                "out": str(tmp_path / "loops" / "digits"),
             }
         )
     )
     assert main(["loop", "--config", str(config)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"ffade: error: {says.format(**paths)}"), line
-    assert not (tmp_path / "loops" / "version_0").exists()
+    assert not (tmp_path / "loops").exists()  # the refused loop made out, and removed it again
 
 
 @pytest.mark.parametrize(

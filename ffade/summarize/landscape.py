@@ -113,10 +113,11 @@ class Landscape:
         """A concept's axis from its index or label; the error lists the labels allowed."""
         if isinstance(concept, str):
             if concept not in self.labels:
-                raise FfadeError(
-                    f"unknown concept '{concept}' in {self.source or 'landscape'}; "
-                    f"concepts: {', '.join(self.labels)}"
-                )
+                # a label holding a comma is quoted, or "pos, x, axis1" reads as three
+                quoted = any("," in label for label in self.labels)
+                names = ", ".join(repr(lb) if quoted else lb for lb in self.labels)
+                where = self.source or "landscape"
+                raise FfadeError(f"unknown concept '{concept}' in {where}; concepts: {names}")
             return self.labels.index(concept)
         if not 0 <= concept < self.num_concepts:
             raise FfadeError(f"concept axis {concept} out of range 0..{self.num_concepts - 1}")

@@ -16,11 +16,12 @@ options; docs/report.md says how to read a report.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, OneLineParser, writable_dir
+from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -41,7 +42,8 @@ from ffade.summarize.regions import (
     region_arguments,
     smallest_failing_changes,
 )
-from ffade.summarize.report_render import html_page, markdown, relative_path, rules_cover
+from ffade.summarize.report_notes import coverage_line
+from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, transport_cost
@@ -88,7 +90,13 @@ def build_report(
         try:
             landscape.marginal(axes)
         except FfadeError as error:
-            raise FfadeError(f"--axes: {error}") from None
+            hint = ""  # `--axes a,b`: labels are separate words, so a label may hold a comma
+            if any("," in a and a not in landscape.labels for a in axes):
+                words = " ".join(shlex.quote(label) for label in landscape.labels[:2])
+                hint = (
+                    f"; labels are separate words, one with a space or comma quoted: --axes {words}"
+                )
+            raise FfadeError(f"--axes: {error}{hint}") from None
     out = Path(out) if out is not None else run_dir
     writable_dir(out, "--out")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
@@ -97,6 +105,9 @@ def build_report(
     regions = find_regions(kept, threshold, min_evaluations)
     rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
+    other_summary = None if compare is None else summary_as_logged(compare)
+    # a --mitigation that is no fine-tune's verdict is refused before any picture is drawn
+    held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
     # one choice of axes for both runs: pictures pooled over different concepts do not compare
     axes = default_axes(landscape) if axes is None else axes
     images = {  # drawn before the comparison is assembled: a bad --axes fails first
@@ -106,12 +117,11 @@ def build_report(
     report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
     report["rules"] = rules.to_dict(landscape)
     report["meaning_changing"] = apart
-    if compare is not None and other is not None:
+    if compare is not None and other is not None and other_summary is not None:
         if other.evaluations.sum():
             images["compare_failure_rate"] = save_figure(
                 plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
             )
-        other_summary = summary_as_logged(compare)
         report["compare"] = assemble_comparison(
             landscape,
             rules.rules if slices == "rules" else regions,
@@ -123,7 +133,7 @@ def build_report(
             slices,
             kept,
         )
-        report["compare"]["mitigation"] = held_out_numbers(other_summary, mitigation)
+        report["compare"]["mitigation"] = held_out
         report["compare"]["compares"] = what_differs(summary, other_summary)
     if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
         report["retest"] = retest
@@ -194,6 +204,7 @@ def assemble_comparison(
         other_regions = find_regions(other_kept, threshold, min_evaluations)
     return {
         "run": str(other_dir),
+        "slices": slices,
         "run_figures": run_figures(other_summary, other),
         "wasserstein": {
             "failure": _distance(landscape, other, "failure"),
@@ -239,6 +250,7 @@ def main(argv: list[str]) -> int:
         "--no-tensorboard", action="store_true", help="do not log the pictures to TensorBoard"
     )
     args = parser.parse_args(argv)
+    made = missing_dirs(args.out or args.run_dir)  # removed again if the run is refused
     try:
         if args.axes is not None and not 1 <= len(args.axes) <= 3:
             raise FfadeError(f"--axes takes 1 to 3 concept labels; got {len(args.axes)}")
@@ -258,6 +270,7 @@ def main(argv: list[str]) -> int:
             slices=args.slices,
         )
     except FfadeError as error:
+        remove_if_empty(made)
         print(f"ffade: error: {error}", file=sys.stderr)
         return 2
     for problem in report["log_problems"]:
@@ -271,13 +284,10 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     """The lines a finished ``ffade report`` prints: where the report is, what it found, and
     ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
     figures, rules = report["run_figures"], report["rules"]
-    top = rules["rules"][0]["description"] if rules["rules"] else "no failure rule"
     lines = [
         f"report: {page}",
         f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
-        f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
-        f"{rules['failing_states']} failing states (failure rate >= {report['threshold']:.0%}); "
-        f"top: {top}",
+        coverage_line(report),
     ]
     if report["compare"] is None:
         # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here

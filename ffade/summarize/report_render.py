@@ -1,8 +1,9 @@
 """How a report reads: the report's data (what report.json holds) as Markdown and as one HTML page.
 
-Both renderings come from one definition of the tables and notes (``_tables`` and ``_notes``),
-so report.md and report.html never disagree; only the markup differs. The HTML inlines every
-picture as a data URI and uses no external CSS or JS, so it opens offline and can be mailed.
+Both renderings come from one definition of the tables (``_tables``) and notes
+(:mod:`.report_notes`), so report.md and report.html never disagree; only the markup differs.
+The HTML inlines every picture as a data URI and uses no external CSS or JS, so it opens
+offline and can be mailed.
 :mod:`.report` assembles the data and writes the files.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ffade.summarize.regions import format_value
+from ffade.summarize.report_notes import notes
 from ffade.summarize.report_retest import retest_tables
 from ffade.summarize.report_side_effects import side_effect_tables
 
@@ -55,7 +57,7 @@ figure blockquote { max-width: 520px; margin: 0; padding: 0.5em; background: #f7
 def markdown(report: dict[str, Any], out: Path) -> str:
     """report.md: notes as quotes, tables, pictures and examples linked relative to ``out``."""
     lines = [f"# ffade report: {report['run']}", ""]
-    lines += [f"> {note}" for note in _notes(report)] + [""]
+    lines += [f"> {note}" for note in notes(report)] + [""]
     for title, _, header, rows in _tables(report):
         lines += [f"## {title}", ""]
         if not rows:
@@ -91,7 +93,7 @@ def html_page(report: dict[str, Any], out: Path) -> str:
         f"<style>{STYLE}</style></head><body>",
         f"<h1>ffade report: {html.escape(report['run'])}</h1>",
     ]
-    parts += [f'<p class="note">{html.escape(note)}</p>' for note in _notes(report)]
+    parts += [f'<p class="note">{html.escape(note)}</p>' for note in notes(report)]
     for title, table_id, header, rows in _tables(report):
         parts.append(f"<h2>{html.escape(title)}</h2>")
         if not rows:
@@ -122,71 +124,9 @@ def html_page(report: dict[str, Any], out: Path) -> str:
     return "\n".join(parts) + "\n"
 
 
-def rules_cover(count: int) -> str:
-    """ "1 failure rule covers" or "N failure rules cover": the lead of each coverage sentence."""
-    return f"{count} failure rule covers" if count == 1 else f"{count} failure rules cover"
-
-
 def relative_path(path: Path | str, start: Path) -> str:
     """``path`` as a link from a file in ``start``, with forward slashes on every platform."""
     return Path(os.path.relpath(path, start)).as_posix()
-
-
-MAX_PROBLEMS = 5
-"""Log problems listed in the notes; report.json holds them all."""
-
-
-def _notes(report: dict[str, Any]) -> list[str]:
-    """What a reader must know before the numbers: status, the failure rule, biases, gaps."""
-    found = []
-    status = report["run_figures"].get("status")
-    if status not in (None, "finished"):
-        found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
-    found.append(
-        f"A concept state fails when at least {report['threshold']:.0%} of at least "
-        f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
-        "one grid step apart along one concept."
-    )
-    if report["run_figures"].get("explorer") not in (None, "grid", "random"):
-        found.append(
-            "Rates count what this explorer chose to evaluate. A learning explorer seeks out "
-            "fragile inputs and failing states, so its rates overstate how often the model fails "
-            "on typical inputs; run the grid or random explorer for unbiased rates."
-        )
-    invalid = report["run_figures"].get("invalid")
-    if invalid:
-        found.append(
-            f"{invalid} evaluation(s) were invalid: the target's score was NaN or infinite. They "
-            "count as neither passes nor failures and are left out of every rate."
-        )
-    problems = report.get("log_problems") or []
-    found += [f"Log problem: {problem}." for problem in problems[:MAX_PROBLEMS]]
-    if len(problems) > MAX_PROBLEMS:
-        found.append(f"... and {len(problems) - MAX_PROBLEMS} more log problems (report.json).")
-    if not report["run_figures"]["states_evaluated"]:
-        found.append("The evaluations log holds no evaluation yet.")
-    elif not report["regions"]:
-        found.append("No failure region was found.")
-    rules = report.get("rules")
-    if rules and rules["failing_states"]:
-        found.append(
-            f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
-            f"{rules['failing_states']} failing states ({rules['coverage']:.0%}); every rule's "
-            "rate is known to reach the threshold, and no value inside a rule passes for sure."
-        )
-    if report["compare"] is not None and report["compare"].get("compares") == "explorers":
-        found.append(
-            "Both runs searched the same model and task with different explorers: this compares "
-            "search methods, not models; a slice one run found and the other did not is not "
-            "fixed, only found by one explorer."
-        )
-    if report["compare"] is not None:
-        found.append(
-            f"Compared with {report['compare']['run']}: distances are in normalized concept "
-            "coordinates (1 = one concept's whole range); region shift follows this run's regions "
-            "into the compared run."
-        )
-    return found
 
 
 def _tables(report: dict[str, Any]) -> list[Table]:
@@ -328,7 +268,7 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
 
 
 def _compare_tables(compare: dict[str, Any]) -> list[Table]:
-    """The Wasserstein distances and where each region went in the compared run."""
+    """The Wasserstein distances and where each rule (or region) went in the compared run."""
     distances = [
         [kind, _fmt(entry["value"]), entry["note"] or ""]
         for kind, entry in compare["wasserstein"].items()
@@ -348,12 +288,13 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
     shift_rows += [
         ["new", entry["id"], entry["before"], entry["description"], "-"] for entry in shift["new"]
     ]
+    kind = "region" if compare.get("slices") == "regions" else "rule"  # what was followed
     return [
         ("Wasserstein distance", "wasserstein", ["landscape", "distance", "note"], distances),
         (
-            "Rule shift",
+            f"{kind.capitalize()} shift",
             "region-shift",
-            ["status", "rule", "first run", "second run", "overlapping rules now"],
+            ["status", kind, "first run", "second run", f"overlapping {kind}s now"],
             shift_rows,
         ),
     ]

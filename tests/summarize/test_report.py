@@ -404,6 +404,13 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("axes", r"--axes: unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
         # said before the other run is read (it was found after regions, rules and the compare)
         ("axes_and_other_grid", r"--axes: unknown concept 'hue' .*; concepts: rotation,"),
+        # labels are separate words (so one may hold a comma); `--axes a,b` is told so
+        (
+            "axes_commas",
+            r"--axes: unknown concept 'rotation,blur' .*; concepts: rotation, bright"
+            r"ness, blur; labels are separate words, one with a space or comma quoted: --axes "
+            r"rotation brightness$",
+        ),
         ("axes_repeat", r"--axes: concepts repeat in \['blur', 'blur'\]; name each at most once"),
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
         ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
@@ -425,6 +432,7 @@ def test_bad_input_is_one_line_and_exit_code_2(
         "axes": [str(image_run), "--axes", "hue"],
         "axes_and_other_grid": [str(image_run), "--compare", str(other), "--axes", "hue"],
         "axes_repeat": [str(image_run), "--axes", "blur", "blur"],
+        "axes_commas": [str(image_run), "--axes", "rotation,blur"],
         "threshold": [str(image_run), "--threshold", "1.5"],
         # a discovery run's summary.json is JSON, but no fine-tune's verdict
         "not_mitigation": [*compare_self, "--mitigation", str(image_run / "summary.json")],
@@ -432,14 +440,16 @@ def test_bad_input_is_one_line_and_exit_code_2(
         "missing_mitigation": [*compare_self, "--mitigation", str(tmp_path / "empty")],
     }[case]
     (tmp_path / "list.json").write_text("[1, 2]")
+    out = tmp_path / "new" / "report"  # a refused report leaves no empty --out behind
     try:
-        code = main([*argv, "--no-tensorboard"])
+        code = main([*argv, "--out", str(out), "--no-tensorboard"])
     except SystemExit as exit:  # argparse's refusal of an option's value
         code = exit.code
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert re.match(r"ffade: error: " + expected, err)
+    assert not (tmp_path / "new").exists()
 
 
 PROBE = """<script>window.addEventListener("load", () => {

@@ -63,6 +63,16 @@ def test_identical_landscapes_are_at_distance_zero(image_run) -> None:
     assert wasserstein_distance(point_mass((2, 1)), point_mass((2, 1))) == 0.0
 
 
+def test_two_copies_of_one_run_are_at_distance_exactly_zero(make_run) -> None:
+    """Two loads of one run (or two identical runs): 0, as docs/report.md promises, not the
+    2.3e-09 a cost matrix expanded as |x|^2 + |y|^2 - 2xy left on a grid of ninths."""
+    ninths = [round(i / 9, 3) for i in range(10)]
+    policy = np.random.default_rng(0).dirichlet(np.ones(100)).reshape(10, 10)
+    run = make_run("run", {"a": ninths, "b": ninths}, lambda s: (4, 1 + sum(s) % 4), policy=policy)
+    for kind in ("failure", "policy"):
+        assert wasserstein_distance(load_landscape(run), load_landscape(run), kind) == 0.0
+
+
 @pytest.mark.parametrize(
     ("first", "second", "distance"),
     [

@@ -1,0 +1,126 @@
+"""What a report says in words before its numbers, and how the rules' coverage reads.
+
+The notes at the top of report.md and report.html (and the coverage line ``ffade report`` closes
+with) say what a reader could not tell from the tables alone: a run not finished, biased rates,
+log problems, which failing states the rules cover, and where a rule's ranges reach states the
+run never evaluated (a rule is stated over the grid's values; it says nothing of those).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_PROBLEMS = 5
+"""Log problems listed in the notes; report.json holds them all."""
+
+
+def rules_cover(count: int) -> str:
+    """ "1 failure rule covers" or "N failure rules cover": the lead of each coverage sentence."""
+    return f"{count} failure rule covers" if count == 1 else f"{count} failure rules cover"
+
+
+def no_rule_reason(report: dict[str, Any]) -> str:
+    """Why no rule was found where states fail, when it is the threshold's doing: at 100% no
+    rule can have enough evidence, as a 95% CI's lower end never reaches 100% (else "")."""
+    if report["threshold"] < 1:
+        return ""
+    return (
+        ": at a threshold of 100% none can be found, as the lower end of a failure rate's 95% "
+        "CI never reaches 100%; lower the threshold, or read the connected regions "
+        "(--slices regions)"
+    )
+
+
+def coverage_line(report: dict[str, Any]) -> str:
+    """The closing line's account of the rules: what they cover and the top one, or why none."""
+    figures, rules = report["run_figures"], report["rules"]
+    at = f"failure rate >= {report['threshold']:.0%}"
+    if not rules["failing_states"]:
+        if figures.get("failures") == 0:
+            return "no failures found: no failure rule to find"
+        return f"no failing state found ({at}): no failure rule to find"
+    if not rules["rules"]:
+        return f"no failure rule found for the {rules['failing_states']} failing states ({at})" + (
+            no_rule_reason(report)
+        )
+    return (
+        f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
+        f"{rules['failing_states']} failing states ({at}); top: {rules['rules'][0]['description']}"
+    )
+
+
+def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[str]:
+    """How much of the failing states the rules cover, and each rule whose ranges hold states
+    never evaluated: "axis0 >= 0.3" from evaluations at 0.3 alone says nothing of 0.4 to 1."""
+    if not rules or not rules["failing_states"]:
+        return []
+    if not rules["rules"]:
+        count, reason = rules["failing_states"], no_rule_reason(report)
+        return [f"No failure rule was found for the {count} failing states{reason}."]
+    found = [
+        f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
+        f"{rules['failing_states']} failing states ({rules['coverage']:.0%}); every rule's "
+        "rate is known to reach the threshold, and no value inside a rule passes for sure."
+    ]
+    partial = [r for r in rules["rules"] if r["num_states"] < r["range_states"]]
+    if partial:
+        found.append(
+            "A rule is stated over the grid's values and says nothing of the states in its ranges "
+            "that were never evaluated: "
+            + "; ".join(
+                f"{r['id']} was evaluated on {r['num_states']} of the {r['range_states']} states "
+                "it allows"
+                for r in partial
+            )
+            + "."
+        )
+    return found
+
+
+def notes(report: dict[str, Any]) -> list[str]:
+    """What a reader must know before the numbers: status, the failure rule, biases, gaps."""
+    found = []
+    status = report["run_figures"].get("status")
+    if status not in (None, "finished"):
+        found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
+    found.append(
+        f"A concept state fails when at least {report['threshold']:.0%} of at least "
+        f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
+        "one grid step apart along one concept."
+    )
+    if report["run_figures"].get("explorer") not in (None, "grid", "random"):
+        found.append(
+            "Rates count what this explorer chose to evaluate. A learning explorer seeks out "
+            "fragile inputs and failing states, so its rates overstate how often the model fails "
+            "on typical inputs; run the grid or random explorer for unbiased rates."
+        )
+    invalid = report["run_figures"].get("invalid")
+    if invalid:
+        found.append(
+            f"{invalid} evaluation(s) were invalid: the target's score was NaN or infinite. They "
+            "count as neither passes nor failures and are left out of every rate."
+        )
+    problems = report.get("log_problems") or []
+    found += [f"Log problem: {problem}." for problem in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        found.append(f"... and {len(problems) - MAX_PROBLEMS} more log problems (report.json).")
+    if not report["run_figures"]["states_evaluated"]:
+        found.append("The evaluations log holds no evaluation yet.")
+    elif not report["regions"]:
+        found.append("No failure region was found.")
+    found += _rule_notes(report.get("rules"), report)
+    compare = report["compare"]
+    if compare is not None and compare.get("compares") == "explorers":
+        found.append(
+            "Both runs searched the same model and task with different explorers: this compares "
+            "search methods, not models; a slice one run found and the other did not is not "
+            "fixed, only found by one explorer."
+        )
+    if compare is not None:
+        slices = "regions" if compare.get("slices") == "regions" else "rules"
+        found.append(
+            f"Compared with {compare['run']}: distances are in normalized concept coordinates "
+            f"(1 = one concept's whole range); the {slices[:-1]} shift follows this run's "
+            f"{slices} into the compared run."
+        )
+    return found

@@ -1,0 +1,91 @@
+"""What a report says in words (ffade.summarize.report_notes) and the hints of its refusals,
+driven through `ffade report`."""
+
+from __future__ import annotations
+
+import json
+
+from ffade.summarize.report import main
+
+
+def _md_notes(run) -> list[str]:
+    return [line[2:] for line in (run / "report.md").read_text().splitlines() if line[:2] == "> "]
+
+
+def test_a_rule_says_how_much_of_its_range_was_evaluated(make_run, capsys) -> None:
+    """x >= 1 learned from x = 1 alone: the rule allows x 1 to 4 (8 states with y), the run saw 2,
+    and the report says so rather than letting "x >= 1" claim x = 2, 3, 4 unseen."""
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    run = make_run(
+        "run", grid, {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    )
+    assert main([str(run), "--no-tensorboard"]) == 0
+    (rule,) = json.loads((run / "report.json").read_text())["rules"]["rules"]
+    assert rule["conditions"] == "x >= 1" and (rule["num_states"], rule["range_states"]) == (2, 8)
+    assert _md_notes(run)[-1] == (
+        "A rule is stated over the grid's values and says nothing of the states in its ranges "
+        f"that were never evaluated: {rule['id']} was evaluated on 2 of the 8 states it allows."
+    )
+    everywhere = make_run("everywhere", grid, lambda s: (10, 10 * (s[0] >= 1)))
+    assert main([str(everywhere), "--no-tensorboard"]) == 0
+    assert not any("never evaluated" in note for note in _md_notes(everywhere))
+
+
+def test_at_threshold_one_the_report_says_why_no_rule_is_found(make_run, capsys) -> None:
+    """A Wilson interval's lower end never reaches 100%, so --threshold 1 finds no rule however
+    many evaluations fail: the closing line and the notes say so, not "0 rules cover 0%"."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, lambda s: (50, 50 * (s[0] >= 2)))
+    capsys.readouterr()
+    assert main([str(run), "--threshold", "1", "--no-tensorboard"]) == 0
+    why = (
+        "at a threshold of 100% none can be found, as the lower end of a failure rate's 95% CI "
+        "never reaches 100%; lower the threshold, or read the connected regions (--slices regions)"
+    )
+    assert capsys.readouterr().out.splitlines()[2] == (
+        f"no failure rule found for the 2 failing states (failure rate >= 100%): {why}"
+    )
+    assert f"No failure rule was found for the 2 failing states: {why}." in _md_notes(run)
+
+
+def test_a_run_without_failures_says_none_were_found(make_run, capsys) -> None:
+    passing = make_run("passing", {"x": [0, 1, 2]}, lambda s: (4, 0))
+    capsys.readouterr()
+    assert main([str(passing), "--no-tensorboard"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == "no failures found: no failure rule to find"
+    once = make_run("once", {"x": [0, 1, 2]}, lambda s: (4, s[0] == 2))  # 1 of 4: no state fails
+    assert main([str(once), "--no-tensorboard"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "no failing state found (failure rate >= 50%): no failure rule to find"
+    )
+
+
+def test_a_comparison_of_regions_names_regions(image_run, make_run, image_concepts) -> None:
+    other = make_run("other", image_concepts, lambda s: (10, 0))
+    argv = [str(image_run), "--compare", str(other), "--no-tensorboard"]
+    for slices, title, columns in (
+        (
+            "regions",
+            "## Region shift",
+            "| status | region | first run | second run | overlapping regions now |",
+        ),
+        (
+            "rules",
+            "## Rule shift",
+            "| status | rule | first run | second run | overlapping rules now |",
+        ),
+    ):
+        assert main([*argv, "--slices", slices]) == 0
+        lines = (image_run / "report.md").read_text().splitlines()
+        assert lines[lines.index(title) + 2] == columns
+        assert json.loads((image_run / "report.json").read_text())["compare"]["slices"] == slices
+        assert f"the {slices[:-1]} shift follows this run's {slices}" in _md_notes(image_run)[-1]
+
+
+def test_a_label_with_a_comma_is_named_in_axes_as_one_quoted_word(make_run, capsys) -> None:
+    run = make_run("run", {"pos, x": [0, 1, 2], "y": [0, 1]}, lambda s: (4, 4 * (s[0] == 2)))
+    assert main([str(run), "--axes", "pos, x", "--no-tensorboard"]) == 0
+    assert main([str(run), "--axes", "pos,", "x", "--no-tensorboard"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ffade: error: --axes: unknown concept 'pos,' in {run}; concepts: 'pos, x', 'y'; labels "
+        "are separate words, one with a space or comma quoted: --axes 'pos, x' y"
+    )
