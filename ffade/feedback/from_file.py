@@ -55,9 +55,14 @@ def regions_instead(run_dir: str | Path, threshold: float, min_evaluations: int)
     if not count:
         return None
     regions = f"{count} failure region{'s' if count > 1 else ''}"
+    why = (
+        "at a threshold of 1 none can: a 95% CI's lower end never reaches 100%"
+        if threshold >= 1
+        else "a microscopic run often has none"
+    )
     return (
-        "no failure rule has enough evidence to name (a microscopic run often has none); give "
-        f"--slices regions to prioritize its {regions} instead"
+        f"no failure rule has enough evidence to name ({why}); give --slices regions to "
+        f"prioritize its {regions} instead"
     )
 
 

@@ -167,6 +167,9 @@ def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_p
         "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
     )
     assert code == 0 and (run / "feedback.yaml").exists(), out
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--threshold", "1")
+    assert code == 2  # at 100% no rule can have enough evidence, whatever the run: say so
+    assert "(at a threshold of 1 none can: a 95% CI's lower end never reaches 100%)" in err
     code, _, err = in_process("feedback", str(run), "--from", str(tmp_path / "typo.yaml"))
     assert code == 2  # the file's mistake first, not the run's lack of rules
     assert (
