@@ -54,6 +54,7 @@ from ffade.task import Task, build_task
 warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
 
 MODEL_FILE = "model.pt"
+_DISCOVERY_ONLY = {"only_passing_inputs": False, "input_ids": None}
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
@@ -145,8 +146,9 @@ class FineTuner(RunModule):
         return self.task.target
 
     def _spec_on(self, split: str) -> dict[str, Any]:
-        """The run's task on another split; its ``input_ids`` index the discovery split only."""
-        return dict(self.plan.task_spec, split=split, only_passing_inputs=False, input_ids=None)
+        """The run's task as the fine-tune uses ``split`` (the run chose discovery inputs only)."""
+        limit = self.hparams.max_finetune_inputs if split == "finetune" else None
+        return dict(self.plan.task_spec, split=split, max_inputs=limit, **_DISCOVERY_ONLY)
 
     @override
     def setup(self, stage: str) -> None:
@@ -155,8 +157,7 @@ class FineTuner(RunModule):
         self.start_run()
         self.write_summary()  # status "created" while the model and data load (minutes for some)
         spec = self._spec_on("finetune")
-        limit, key = self.hparams.max_finetune_inputs, "model.init_args.max_finetune_inputs"
-        self.task = build_task(dict(spec, max_inputs=limit), max_inputs_key=key)
+        self.task = build_task(spec, max_inputs_key="model.init_args.max_finetune_inputs")
         dataset = spec["dataset"]["name"]
         heldout = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell(self.task.notes)

@@ -92,6 +92,7 @@ def make_plan(
             f"{feedback_path}: its concepts {answers.concepts} are not the grid of run "
             f"'{run_dir}' {grid}; give the feedback made for this run"
         )
+    _check_ranks_this_run(feedback_path, answers.run, run_dir)
     weights_by_priority = _weights_by_priority(priority_weights)
     regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
     if answers.prioritized and not regions:  # the feedback is fine: the weights drop them all
@@ -146,6 +147,21 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
             "judges on 'heldout', so only runs that searched 'discovery' can be fixed"
         )
     return summary
+
+
+def _check_ranks_this_run(feedback_path: Path, ranked: str, run_dir: Path) -> None:
+    """Refuse a feedback file kept outside the run that ranks another run, one that is there:
+    on the same grid its states would silently fix what a person ranked on another model or
+    search. A run's own feedback.yaml (a copied or moved run's too) is always its own."""
+    other = Path(ranked)
+    if feedback_path.resolve().parent == run_dir.resolve() or not other.is_dir():
+        return
+    if other.resolve() != run_dir.resolve():
+        raise FfadeError(
+            f"model.init_args.feedback: {feedback_path} ranks the failures of run {ranked}, not "
+            f"of model.init_args.run {run_dir}; give this run's feedback (ffade feedback "
+            f"{run_dir}), or set run to {ranked}"
+        )
 
 
 def _weights_by_priority(priority_weights: dict[str, float] | None) -> dict[str, float]:

@@ -24,6 +24,7 @@ from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from ffade.mitigate import ClassifierFineTuner, FineTuner
 from ffade.records import read_summary
+from ffade.task import build_task
 from tests.helpers import REPO, ffade
 from tests.mitigate.conftest import digits_spec, run_naming
 
@@ -204,6 +205,20 @@ def test_training_guard_and_discovery_inputs_never_overlap(accepted) -> None:
     heldout = dataset.split("heldout")
     assert len(accepted.heldout.inputs) == len(heldout)
     assert torch.equal(accepted.heldout.inputs[0][0], heldout[0][0])
+
+
+def test_the_summarys_task_is_the_one_trained_on(accepted) -> None:
+    """summary.json's task builds the very inputs the fix trained on: the finetune split's first
+    max_finetune_inputs, not as many as the run's max_inputs (which counted discovery inputs)."""
+    task = read_summary(accepted.run_dir)["task"]
+    assert task["split"] == "finetune"
+    assert (
+        task["max_inputs"] == SMALL["max_finetune_inputs"] != accepted.plan.task_spec["max_inputs"]
+    )
+    rebuilt = build_task(task).inputs
+    training = json.loads((accepted.run_dir / "mitigation.json").read_text())["training"]
+    assert len(rebuilt) == len(accepted.task.inputs) == training["inputs"]
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(rebuilt, accepted.task.inputs, strict=True))
 
 
 def test_a_run_on_passing_inputs_is_fixed_with_every_finetune_input(tmp_path: Path) -> None:

@@ -74,6 +74,18 @@ def test_feedback_of_another_grid_is_refused(run: Path) -> None:
         make_plan(run)
 
 
+def test_feedback_ranking_another_run_is_refused(run: Path, digits_run: Path, tmp_path) -> None:
+    """The copy's grid is the same, so only the file's own run says it ranks other failures; a
+    run's own file (this copy's, though it records the original) and a file saved elsewhere for
+    this run are accepted."""
+    with pytest.raises(FfadeError, match=r"ranks the failures of run .*, not of model.init_args"):
+        make_plan(run, digits_run / "feedback.yaml")
+    assert make_plan(run).feedback.run == str(digits_run)  # copied with the run: its own
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text((run / "feedback.yaml").read_text().replace(str(digits_run), str(run)))
+    assert make_plan(run, elsewhere).feedback_path == elsewhere
+
+
 def test_only_runs_that_searched_discovery_can_be_fixed(run: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
     summary["task"]["split"] = "heldout"
