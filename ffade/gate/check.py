@@ -11,6 +11,7 @@ directory) for its ``fixed_target``, or a target spec such as ``{name: digits_cn
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,13 @@ def _target_from(text: str) -> dict[str, Any]:
             raise FfadeError(
                 f"--target: {path} has no fixed_target {{name, args}}: it is no fine-tune's "
                 "mitigation.json (a rejected fix's names the original target)"
+            )
+        if record.get("accepted") is False:  # its fixed_target is the original: say so
+            print(
+                f"ffade check: note: --target {text}: that fix was rejected "
+                f"({record.get('reason', 'see its mitigation.json')}), so this checks the "
+                "original model",
+                file=sys.stderr,
             )
         return fixed
     try:

@@ -555,3 +555,28 @@ def test_a_model_that_answers_nan_fails_every_case_not_passes(suite_path: Path, 
     assert code == 1 and f"0 of {cases} cases passed" in capsys.readouterr().out
     # the search's warning ("not as passes or failures") is untrue here, where NaN fails
     assert not [w for w in warned if "not as passes or failures" in str(w.message)]
+
+
+def test_a_rejected_fix_given_as_target_says_the_original_is_checked(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A rejected fine-tune's fixed_target is the original model: checking it is allowed, but
+    the user who meant to check the fix hears that it is not there."""
+    original = read_suite(suite_path).task["target"]
+    verdict = {
+        "accepted": False,
+        "reason": "clean accuracy fell 60 points",
+        "fixed_target": original,
+    }
+    (tmp_path / "mitigation.json").write_text(json.dumps(verdict))
+    code = main(["check", "--suite", str(suite_path), "--target", str(tmp_path)])
+    assert code in (0, 1)
+    err = capsys.readouterr().err
+    assert (
+        f"ffade check: note: --target {tmp_path}: that fix was rejected (clean accuracy fell 60 "
+        "points), so this checks the original model" in err
+    )
+    verdict["accepted"] = True
+    (tmp_path / "mitigation.json").write_text(json.dumps(verdict))
+    assert main(["check", "--suite", str(suite_path), "--target", str(tmp_path)]) == code
+    assert "rejected" not in capsys.readouterr().err
