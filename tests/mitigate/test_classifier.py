@@ -24,7 +24,7 @@ from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from ffade.mitigate import ClassifierFineTuner, FineTuner
 from ffade.records import read_summary
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade, ffade_in_process
 from tests.mitigate.conftest import digits_spec, run_naming
 
 SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
@@ -319,7 +319,7 @@ def test_ffade_fit_runs_the_mitigation_config(digits_run: Path, tmp_path: Path) 
 
 
 def test_ffade_fit_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         str(REPO / "configs" / "mitigate_digits.yaml"),
@@ -349,7 +349,7 @@ def test_the_digits_fix_meets_its_targets_on_held_out_inputs(
 
 def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path) -> None:
     """The fine-tuner passes the base's arguments through **kwargs: help and hparams keep them."""
-    result = ffade("fit", "--model.help", "ffade.mitigate.ClassifierFineTuner")
+    result = ffade_in_process("fit", "--model.help", "ffade.mitigate.ClassifierFineTuner")
     assert result.returncode == 0, result.stderr[-2000:]
     for name in ("run RUN", "clean_tolerance", "guard_pairs", "train", "distill_weight"):
         assert f"--model.{name}" in result.stdout, name
