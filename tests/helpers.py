@@ -66,12 +66,12 @@ def ffade(*args: str, cwd: Path | None = None, timeout: float = 300) -> subproce
 def ffade_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """``ffade ARGS`` through ``ffade.cli.main`` in this process, returned as :func:`ffade` does.
 
-    For what ffade refuses or prints before a run starts: a process of its own spends about 10 s
-    importing Lightning to print one line. What a process would show is captured as strictly:
-    Lightning's log handlers and Python's default warnings write into the captured stderr, so a
-    stray "Seed set to 0" or warning still makes a one-line error two. The environment (Lightning
-    sets PL_GLOBAL_SEED) and the working directory are restored. Runs that train, and one test
-    per command, still start ``ffade`` itself.
+    For what ffade refuses or prints before a run starts, and small runs whose files a test reads:
+    a process of its own spends about 10 s importing Lightning first. What a process would show
+    is captured as strictly: Lightning's log handlers and Python's default warnings write into the
+    captured stderr, so a stray "Seed set to 0" or warning still makes a one-line error two. The
+    environment (Lightning sets PL_GLOBAL_SEED) and the working directory are restored. Runs a
+    test stops, kills or resumes, and one test per command, still start ``ffade`` itself.
     """
     import contextlib
     import io

@@ -1,8 +1,9 @@
 """The CLI, driven exactly as a user types it.
 
-Mistakes ffade refuses before a run starts go through ``ffade.cli.main`` in this process
-(:func:`tests.helpers.ffade_in_process`, which shows what a process would print); runs, stops and
-resumes, and one refusal (a constructor's error), start ``ffade`` itself."""
+Mistakes ffade refuses before a run starts, and small runs whose files a test reads, go through
+``ffade.cli.main`` in this process (:func:`tests.helpers.ffade_in_process`, which shows what a
+process would print); a whole run, runs stopped, killed or resumed, and one refusal (a
+constructor's error), start ``ffade`` itself."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def test_fit_leaves_a_complete_run_directory(tmp_path: Path) -> None:
 
 def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=60)
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         str(config),
@@ -93,7 +94,6 @@ def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
         ["--help"],
         ["report", "--help"],
         ["feedback", "--help"],
-        ["plugins"],
         ["check", "--help"],
         ["export", "--help"],
         ["loop", "--help"],  # it trains, but its help need not wait for Lightning
@@ -190,9 +190,12 @@ def test_short_class_names_resolve(tmp_path: Path, config: str, short: str) -> N
     assert class_path.startswith("ffade.") and class_path.endswith(f".{short}")
 
 
-def test_plugins_lists_kind_and_distribution() -> None:
-    result = ffade("plugins")
-    assert result.returncode == 0
+def test_plugins_lists_kind_and_distribution_and_never_imports_lightning() -> None:
+    """One ``ffade plugins`` for both: it imports every plugin, which takes seconds."""
+    result, imported = python_m_ffade("plugins")
+    assert result.returncode == 0, result.stderr[-2000:]
+    training = sorted(m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES)
+    assert training == [], training[:5]
     assert (
         "rewards:" in result.stdout
         and "margin" in result.stdout
@@ -313,7 +316,7 @@ def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     assert (tmp_path / "config.yaml").read_text() == "mine\n"
     assert not (tmp_path / "summary.json").exists()
     csv = ["--trainer.logger", "lightning.pytorch.loggers.CSVLogger"]
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         str(config),
@@ -455,7 +458,7 @@ def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) 
     old run's log and replaced its summary.json and config.yaml."""
     config = write_config(tmp_path / "c.yaml", budget=120)
     pinned = ["--trainer.logger.init_args.version", "mine"]
-    assert ffade("fit", "--config", str(config), *pinned).returncode == 0
+    assert ffade_in_process("fit", "--config", str(config), *pinned).returncode == 0
     run = tmp_path / "runs" / "test" / "mine"
     before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
     again = ["--model.init_args.budget", "160", *pinned]

@@ -26,9 +26,10 @@ def shrink(config: dict[str, Any], save_dir: Path, **args: Any) -> dict[str, Any
 
 
 def run(config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """``ffade fit`` on ``config`` in this process (test_quickstart_as_shipped types it)."""
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    result = ffade("fit", "--config", str(path))
+    result = ffade_in_process("fit", "--config", str(path))
     assert result.returncode == 0, result.stderr[-2000:]
     name = config["trainer"]["logger"]["init_args"]["name"]
     return json.loads((tmp_path / "runs" / name / "version_0" / "summary.json").read_text())
