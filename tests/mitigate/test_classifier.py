@@ -455,6 +455,8 @@ def test_a_fix_that_diverged_to_nan_fails_every_pair_not_none(
             "1.0",
             "--model.init_args.guard_pairs",
             "256",
+            "--model.init_args.max_finetune_inputs",  # 8 steps diverge as the whole split did
+            "256",
             "--trainer.max_epochs",
             "1",
             "--trainer.logger.init_args.save_dir",
