@@ -77,7 +77,7 @@ def ffade_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complete
     import io
     import logging
 
-    import ffade.lightning_run  # noqa: F401  (Lightning's log handlers exist before the swap)
+    from ffade import lightning_run  # noqa: F401  (Lightning's log handlers, before the swap)
     from ffade.cli import main
 
     out, err = io.StringIO(), io.StringIO()
