@@ -61,3 +61,80 @@ def ffade(*args: str, cwd: Path | None = None, timeout: float = 300) -> subproce
     return subprocess.run(
         [str(exe), *args], cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout, env=env
     )
+
+
+def ffade_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``ffade ARGS`` through ``ffade.cli.main`` in this process, returned as :func:`ffade` does.
+
+    For what ffade refuses or prints before a run starts, and small runs whose files a test reads:
+    a process of its own spends about 10 s importing Lightning first. What a process would show
+    is captured as strictly: Lightning's log handlers and Python's default warnings write into the
+    captured stderr, so a stray "Seed set to 0" or warning still makes a one-line error two. The
+    environment (Lightning sets PL_GLOBAL_SEED) and the working directory are restored. Runs a
+    test stops, kills or resumes, and one test per command, still start ``ffade`` itself.
+    """
+    import contextlib
+    import io
+    import logging
+
+    from ffade import lightning_run  # noqa: F401  (Lightning's log handlers, before the swap)
+    from ffade.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    streams = {h: h.setStream(err) for h in _stream_handlers()}
+    last_resort = logging.StreamHandler(err)  # what logging prints where no handler is set
+    last_resort.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(last_resort)
+    environ, before = dict(os.environ), Path.cwd()
+    try:
+        os.chdir(cwd or REPO)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = _main_as_a_process(main, list(args))
+    finally:
+        os.chdir(before)
+        os.environ.clear()
+        os.environ.update(environ)
+        logging.getLogger().removeHandler(last_resort)
+        for handler in _stream_handlers():  # a handler made meanwhile writes to stderr again
+            if handler.stream is err:
+                handler.setStream(streams.get(handler) or sys.stderr)
+    return subprocess.CompletedProcess(["ffade", *args], code, out.getvalue(), err.getvalue())
+
+
+def _stream_handlers() -> list[Any]:
+    """Every plain ``logging.StreamHandler`` (Lightning's); pytest's are subclasses."""
+    import logging
+
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    return [
+        handler
+        for logger in loggers
+        if isinstance(logger, logging.Logger)
+        for handler in logger.handlers
+        if type(handler) is logging.StreamHandler
+    ]
+
+
+def _main_as_a_process(main: Any, args: list[str]) -> int:
+    """``main(args)``'s exit status, its warnings shown on stderr under a fresh interpreter's
+    filters (pytest's would record them unseen), and ``SystemExit`` taken as the process would."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: (
+            print(
+                warnings.formatwarning(message, category, filename, lineno, line),
+                end="",
+                file=sys.stderr,
+            )
+        )
+        try:
+            return main(args)
+        except SystemExit as exc:  # --print_config, --help and argparse's own exits
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0
+            print(exc.code, file=sys.stderr)
+            return 1

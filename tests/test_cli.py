@@ -1,4 +1,9 @@
-"""The CLI, driven exactly as a user types it."""
+"""The CLI, driven exactly as a user types it.
+
+Mistakes ffade refuses before a run starts, and small runs whose files a test reads, go through
+``ffade.cli.main`` in this process (:func:`tests.helpers.ffade_in_process`, which shows what a
+process would print); a whole run, runs stopped, killed or resumed, and one refusal (a
+constructor's error), start ``ffade`` itself."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import REPO, ffade, write_config
+from tests.helpers import REPO, ffade, ffade_in_process, write_config
 from tests.summarize.conftest import write_run
 
 
@@ -49,7 +54,7 @@ def test_fit_leaves_a_complete_run_directory(tmp_path: Path) -> None:
 
 def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=60)
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         str(config),
@@ -89,7 +94,6 @@ def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
         ["--help"],
         ["report", "--help"],
         ["feedback", "--help"],
-        ["plugins"],
         ["check", "--help"],
         ["export", "--help"],
         ["loop", "--help"],  # it trains, but its help need not wait for Lightning
@@ -163,9 +167,9 @@ def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -
 
 
 def test_help_and_print_config(tmp_path: Path) -> None:
-    assert "--ckpt_path" in ffade("fit", "--help").stdout
+    assert "--ckpt_path" in ffade_in_process("fit", "--help").stdout
     config = write_config(tmp_path / "c.yaml")
-    printed = ffade("fit", "--config", str(config), "--print_config")
+    printed = ffade_in_process("fit", "--config", str(config), "--print_config")
     assert printed.returncode == 0
     resolved = yaml.safe_load(printed.stdout)
     assert resolved["model"]["init_args"]["learning_starts"] is None  # 64, or half the budget
@@ -180,15 +184,18 @@ def test_short_class_names_resolve(tmp_path: Path, config: str, short: str) -> N
     data = yaml.safe_load((REPO / "configs" / config).read_text())
     data["model"]["class_path"] = short
     (tmp_path / config).write_text(yaml.safe_dump(data))
-    printed = ffade("fit", "--config", str(tmp_path / config), "--print_config")
+    printed = ffade_in_process("fit", "--config", str(tmp_path / config), "--print_config")
     assert printed.returncode == 0, printed.stderr[-2000:]
     class_path = yaml.safe_load(printed.stdout)["model"]["class_path"]
     assert class_path.startswith("ffade.") and class_path.endswith(f".{short}")
 
 
-def test_plugins_lists_kind_and_distribution() -> None:
-    result = ffade("plugins")
-    assert result.returncode == 0
+def test_plugins_lists_kind_and_distribution_and_never_imports_lightning() -> None:
+    """One ``ffade plugins`` for both: it imports every plugin, which takes seconds."""
+    result, imported = python_m_ffade("plugins")
+    assert result.returncode == 0, result.stderr[-2000:]
+    training = sorted(m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES)
+    assert training == [], training[:5]
     assert (
         "rewards:" in result.stdout
         and "margin" in result.stdout
@@ -227,7 +234,7 @@ def edit(config: Path, change) -> Path:
 )
 def test_bad_config_gets_one_clear_line(tmp_path: Path, change, fragments: list[str]) -> None:
     config = edit(write_config(tmp_path / "c.yaml"), change)
-    assert_one_line_error(ffade("fit", "--config", str(config)), *fragments)
+    assert_one_line_error(ffade_in_process("fit", "--config", str(config)), *fragments)
 
 
 @pytest.mark.parametrize(
@@ -267,7 +274,7 @@ def test_a_bad_model_section_gets_one_clear_line(
     data = yaml.safe_load(config.read_text())
     section(data["model"])
     config.write_text(yaml.safe_dump(data))
-    result = ffade("fit", "--config", str(config), *command_line, cwd=tmp_path)
+    result = ffade_in_process("fit", "--config", str(config), *command_line, cwd=tmp_path)
     assert_one_line_error(result, *fragments)
     assert not (tmp_path / "runs").exists()
 
@@ -290,7 +297,7 @@ def test_an_axis_beyond_the_dataset_is_one_line_before_the_search(tmp_path: Path
         write_config(tmp_path / "c.yaml"),
         lambda a: a["task"]["concepts"][2]["args"].update(index=9),
     )
-    result = ffade("fit", "--config", str(config), cwd=tmp_path)
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert _on_a_terminal(result.stderr) == [
         "ffade: error: concept 'axis9': index 9 is beyond the dataset's 3 axes (0 to 2); lower "
@@ -302,12 +309,14 @@ def test_an_axis_beyond_the_dataset_is_one_line_before_the_search(tmp_path: Path
 def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("mine\n")  # a user's file where the run would land
     config = write_config(tmp_path / "c.yaml", budget=120)
-    refused = ffade("fit", "--config", str(config), "--trainer.logger", "false", cwd=tmp_path)
+    refused = ffade_in_process(
+        "fit", "--config", str(config), "--trainer.logger", "false", cwd=tmp_path
+    )
     assert_one_line_error(refused, "trainer.logger false", "CSVLogger")
     assert (tmp_path / "config.yaml").read_text() == "mine\n"
     assert not (tmp_path / "summary.json").exists()
     csv = ["--trainer.logger", "lightning.pytorch.loggers.CSVLogger"]
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         str(config),
@@ -328,15 +337,19 @@ def test_state_off_the_grid_names_the_allowed_values(tmp_path: Path) -> None:
 
     config = edit(write_config(tmp_path / "c.yaml"), micro)
     assert_one_line_error(
-        ffade("fit", "--config", str(config)), "value 0.5 is not on its grid", "allowed:"
+        ffade_in_process("fit", "--config", str(config)), "value 0.5 is not on its grid", "allowed:"
     )
 
 
 def test_missing_files_get_one_clear_line(tmp_path: Path) -> None:
-    assert_one_line_error(ffade("fit", "--config", str(tmp_path / "nope.yaml")), "nope.yaml")
+    assert_one_line_error(
+        ffade_in_process("fit", "--config", str(tmp_path / "nope.yaml")), "nope.yaml"
+    )
     config = write_config(tmp_path / "c.yaml")
     assert_one_line_error(
-        ffade("fit", "--config", str(config), "--ckpt_path", str(tmp_path / "gone.ckpt")),
+        ffade_in_process(
+            "fit", "--config", str(config), "--ckpt_path", str(tmp_path / "gone.ckpt")
+        ),
         "gone.ckpt",
     )
 
@@ -347,7 +360,7 @@ def test_a_model_argument_before_the_config_says_to_give_the_config_first(
     """jsonargparse reads in order: before ``--config`` there is no class to take ``budget``."""
     config = write_config(tmp_path / "c.yaml")
     assert_one_line_error(
-        ffade("fit", "--model.init_args.budget=20", "--config", str(config)),
+        ffade_in_process("fit", "--model.init_args.budget=20", "--config", str(config)),
         "--model.init_args.budget comes before --config",
         "give --config first",
     )
@@ -356,7 +369,7 @@ def test_a_model_argument_before_the_config_says_to_give_the_config_first(
 def test_malformed_yaml_gets_one_clear_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: [unclosed\n")
-    assert_one_line_error(ffade("fit", "--config", str(bad)), "config")
+    assert_one_line_error(ffade_in_process("fit", "--config", str(bad)), "config")
 
 
 def start_fit_and_wait(
@@ -445,15 +458,18 @@ def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) 
     old run's log and replaced its summary.json and config.yaml."""
     config = write_config(tmp_path / "c.yaml", budget=120)
     pinned = ["--trainer.logger.init_args.version", "mine"]
-    assert ffade("fit", "--config", str(config), *pinned).returncode == 0
+    assert ffade_in_process("fit", "--config", str(config), *pinned).returncode == 0
     run = tmp_path / "runs" / "test" / "mine"
     before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
     again = ["--model.init_args.budget", "160", *pinned]
-    assert_one_line_error(ffade("fit", "--config", str(config), *again), f"{run}", "already holds")
+    assert_one_line_error(
+        ffade_in_process("fit", "--config", str(config), *again), f"{run}", "already holds"
+    )
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
     a_file = ["--trainer.logger.init_args.save_dir", str(run / "summary.json")]
     assert_one_line_error(
-        ffade("fit", "--config", str(config), *a_file), "summary.json is a file, not a directory"
+        ffade_in_process("fit", "--config", str(config), *a_file),
+        "summary.json is a file, not a directory",
     )
     # a run killed before its first checkpoint, resumed with its own config (whose version is
     # pinned, as a loop stage's is) goes on in its own directory, its log never doubled
@@ -471,6 +487,8 @@ def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) 
 
 
 def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:
+    """Also the one refusal from a process of its own: nothing before the line, not even
+    Lightning's "Seed set to 0"."""
     config = write_config(tmp_path / "c.yaml", budget=50, learning_starts=100)
     assert_one_line_error(
         ffade("fit", "--config", str(config)), "learning_starts (100) must be below the budget (50)"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ffade.cli import main
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade_in_process
 
 
 def run(tmp_path: Path, **init_args) -> dict:
@@ -44,7 +44,7 @@ def test_a_label_the_model_lacks_is_one_stderr_line(tmp_path: Path) -> None:
     # first, and the README's one line of error was two
     config = str(REPO / "configs" / "text_classification.yaml")
     labels = "--model.init_args.task.target.args.labels=[neg, pos]"
-    result = ffade("fit", "--config", config, labels, cwd=tmp_path)
+    result = ffade_in_process("fit", "--config", config, labels, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         "ffade: error: target 'hf_pipeline': label 'neg' is not one of the model's labels "

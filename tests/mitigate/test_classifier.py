@@ -25,7 +25,7 @@ from ffade.feedback.command import feedback_from_file
 from ffade.mitigate import ClassifierFineTuner, FineTuner
 from ffade.records import read_summary
 from ffade.task import build_task
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade, ffade_in_process
 from tests.mitigate.conftest import digits_spec, run_naming
 
 SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
@@ -334,7 +334,7 @@ def test_ffade_fit_runs_the_mitigation_config(digits_run: Path, tmp_path: Path) 
 
 
 def test_ffade_fit_says_in_one_line_what_is_missing(tmp_path: Path) -> None:
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         str(REPO / "configs" / "mitigate_digits.yaml"),
@@ -364,7 +364,7 @@ def test_the_digits_fix_meets_its_targets_on_held_out_inputs(
 
 def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path) -> None:
     """The fine-tuner passes the base's arguments through **kwargs: help and hparams keep them."""
-    result = ffade("fit", "--model.help", "ffade.mitigate.ClassifierFineTuner")
+    result = ffade_in_process("fit", "--model.help", "ffade.mitigate.ClassifierFineTuner")
     assert result.returncode == 0, result.stderr[-2000:]
     for name in ("run RUN", "clean_tolerance", "guard_pairs", "train", "distill_weight"):
         assert f"--model.{name}" in result.stdout, name
@@ -469,6 +469,8 @@ def test_a_fix_that_diverged_to_nan_fails_every_pair_not_none(
             "--model.init_args.clean_tolerance",
             "1.0",
             "--model.init_args.guard_pairs",
+            "256",
+            "--model.init_args.max_finetune_inputs",  # 8 steps diverge as the whole split did
             "256",
             "--trainer.max_epochs",
             "1",

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade, ffade_in_process
 
 
 def shrink(config: dict[str, Any], save_dir: Path, **args: Any) -> dict[str, Any]:
@@ -26,9 +26,10 @@ def shrink(config: dict[str, Any], save_dir: Path, **args: Any) -> dict[str, Any
 
 
 def run(config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """``ffade fit`` on ``config`` in this process (test_quickstart_as_shipped types it)."""
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    result = ffade("fit", "--config", str(path))
+    result = ffade_in_process("fit", "--config", str(path))
     assert result.returncode == 0, result.stderr[-2000:]
     name = config["trainer"]["logger"]["init_args"]["name"]
     return json.loads((tmp_path / "runs" / name / "version_0" / "summary.json").read_text())
@@ -92,7 +93,7 @@ def test_quickstart_as_shipped(tmp_path: Path) -> None:
 
 def test_a_mistaken_generation_value_is_one_line_before_the_search(tmp_path: Path) -> None:
     """``generation: {max_new_tokens: five}`` was a TypeError traceback from ``generate``."""
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         "configs/text_quickstart.yaml",
@@ -114,7 +115,7 @@ def test_a_paper_config_without_its_weights_is_one_line(name: str, tmp_path: Pat
     """README: a hub id not in the cache stops with one line naming `hf download`, exit 2."""
     config = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
     hub_id = config["model"]["init_args"]["task"]["target"]["args"]["model"]
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         f"configs/{name}.yaml",
