@@ -89,8 +89,8 @@ def make_plan(
     grid = {c["label"]: list(c["values"]) for c in summary.get("concepts", [])}
     if answers.concepts != grid:
         raise FfadeError(
-            f"{feedback_path}: its concepts {answers.concepts} are not the grid of run "
-            f"'{run_dir}' {grid}; give the feedback made for this run"
+            f"{feedback_path}: its concepts are not the grid of run '{run_dir}' "
+            f"({grid_difference(answers.concepts, grid)}); give the feedback made for this run"
         )
     _check_ranks_this_run(feedback_path, answers.run, run_dir)
     weights_by_priority = _weights_by_priority(priority_weights)
@@ -147,6 +147,18 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
             "judges on 'heldout', so only runs that searched 'discovery' can be fixed"
         )
     return summary
+
+
+def grid_difference(feedback: dict[str, list], run: dict[str, list]) -> str:
+    """Where two grids differ, concept by concept: the whole grids make an unreadable line."""
+    parts = [f"{label} only in the feedback" for label in feedback if label not in run]
+    parts += [f"{label} only in the run" for label in run if label not in feedback]
+    parts += [
+        f"{label}: {feedback[label]} in the feedback, {run[label]} in the run"
+        for label in feedback
+        if label in run and feedback[label] != run[label]
+    ]
+    return "; ".join(parts)
 
 
 def _check_ranks_this_run(feedback_path: Path, ranked: str, run_dir: Path) -> None:

@@ -14,6 +14,7 @@ from ffade import registry
 from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.mitigate.plan import check_trainable, make_plan
+from ffade.records import read_summary
 
 
 @pytest.fixture
@@ -70,8 +71,12 @@ def test_missing_feedback_says_how_to_make_it(run: Path) -> None:
 def test_feedback_of_another_grid_is_refused(run: Path) -> None:
     doubled = lambda d: d["concepts"].update(rotation=[2 * v for v in d["concepts"]["rotation"]])  # noqa: E731
     rewrite_feedback(run, doubled)
-    with pytest.raises(FfadeError, match="are not the grid of run"):
+    with pytest.raises(FfadeError, match="are not the grid of run") as error:
         make_plan(run)
+    rotation = read_summary(run)["concepts"][0]
+    assert rotation["label"] == "rotation"  # only the concept that differs is shown
+    assert f"(rotation: {[2 * v for v in rotation['values']]} in the feedback, " in str(error.value)
+    assert "brightness" not in str(error.value)
 
 
 def test_feedback_ranking_another_run_is_refused(run: Path, digits_run: Path, tmp_path) -> None:
