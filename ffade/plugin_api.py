@@ -286,6 +286,10 @@ class Dataset(ABC):
     plugin_name: str = ""
     """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
 
+    notes: tuple[str, ...] = ()
+    """Lines a run prints as ``ffade: note:`` before its search: a dataset that loads but may not
+    mean what the user thinks (labels that may not match the model's) says so here."""
+
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 

@@ -114,7 +114,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     if spec.max_inputs is not None and spec.max_inputs < 1:
         raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
-    notes = []
+    notes = list(getattr(dataset, "notes", ()))
     if spec.max_inputs is not None and spec.max_inputs > len(inputs) > 0:
         notes.append(
             f"{max_inputs_key} is {spec.max_inputs}, but split '{spec.split}' of dataset "

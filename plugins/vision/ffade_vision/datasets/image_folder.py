@@ -9,6 +9,7 @@ holding it, such as imagenet_class_index.json), or every index shifts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ from torchvision.transforms.v2 import functional as F
 from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset, read_text_lines
 from ffade_vision.datasets._splits import check_split_name, split_indices
+
+WORDNET_ID = re.compile(r"n\d{8}")
+"""An ImageNet class folder's name, e.g. n01440764."""
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
@@ -65,6 +69,13 @@ class ImageFolderDataset(Dataset):
             raise FfadeError(f"dataset 'image_folder': root {str(self.root)!r} is not a folder")
         folders = sorted(p.name for p in self.root.iterdir() if p.is_dir())
         self.classes = _read_classes(classes) if classes is not None else folders
+        if classes is None and 0 < len(folders) < 1000 and all(map(WORDNET_ID.fullmatch, folders)):
+            self.notes = (  # a subset's sorted ids are not ImageNet's indices: labels shift
+                f"dataset 'image_folder': its {len(folders)} WordNet-id folders are labelled "
+                f"0-{len(folders) - 1} in sorted order, ImageNet's class order only when all "
+                "1,000 are there; for an ImageNet model pass classes (the 1,000 ids in order, "
+                "e.g. imagenet_class_index.json), or every label shifts",
+            )
         if len(set(self.classes)) != len(self.classes):
             raise FfadeError("dataset 'image_folder': classes repeat a name; each must be unique")
         index = {name: i for i, name in enumerate(self.classes)}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from ffade_vision.datasets import ImageFolderDataset
+from PIL import Image
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
@@ -106,3 +107,32 @@ def test_a_task_decodes_only_the_images_it_searches(image_root: Path) -> None:
     ]
     with pytest.raises(FfadeError, match="cannot read image"):
         build_task({**spec, "max_inputs": 3})
+
+
+def _wordnet_folders(root: Path, names: list[str]) -> Path:
+    for name in names:
+        (root / name).mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(root / name / "0.png")
+    return root
+
+
+def test_a_wordnet_subset_without_classes_is_noted_before_the_search(tmp_path: Path) -> None:
+    """Goldfish and shark folders alone become labels 0 and 1 (tench, goldfish for an ImageNet
+    model): every label shifted, silently, until the run said so."""
+    root = _wordnet_folders(tmp_path / "val", ["n01443537", "n01484850"])
+    spec = {
+        "target": {
+            "name": "torchvision_classifier",
+            "args": {"model": "resnet18", "weights": None},
+        },
+        "dataset": {"name": "image_folder", "args": {"root": str(root), "image_size": 16}},
+        "reward": {"name": "misclassification"},
+        "concepts": [{"name": "rotation", "args": {"values": [0, 10]}}],
+    }
+    (note,) = build_task(spec).notes
+    assert "2 WordNet-id folders are labelled 0-1" in note and "pass classes" in note
+    ids = [f"n{i:08d}" for i in range(1000)]
+    ids[:2] = ["n01443537", "n01484850"]  # not ImageNet's order; only the ids matter here
+    spec["dataset"]["args"]["classes"] = sorted(ids)
+    assert build_task(spec).notes == []
+    assert ImageFolderDataset(str(_wordnet_folders(tmp_path / "pets", ["cat", "dog"]))).notes == ()
