@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from ffade.errors import FfadeError
 from ffade.explore import GridExplorer
 from ffade.explore.run import discover
+from ffade.records import EVALUATIONS_FILE as LOG
 from ffade.records import read_summary
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
@@ -59,6 +61,17 @@ def test_only_the_inputs_that_pass_unchanged_are_searched(tmp_path: Path) -> Non
     assert np.array_equal(
         np.stack([x["features"].numpy() for x, _ in rebuilt.inputs]), np.stack(expected)
     )
+    # the log's input_id is the position among the inputs searched (README, run directory):
+    # task.input_ids[input_id] is the split index, the one the unfiltered sweep logged
+    logs = {
+        name: [json.loads(line) for line in (Path(run.recorder.run_dir) / LOG).open()]
+        for name, run in (("all", everything), ("kept", kept))
+    }
+    ids = summary["task"]["input_ids"]
+    assert max(r["input_id"] for r in logs["kept"]) == len(ids) - 1 < max(ids)
+    swept = {(r["input_id"], tuple(r["state"])): r["failed"] for r in logs["all"]}
+    for r in logs["kept"]:
+        assert r["failed"] == swept[ids[r["input_id"]], tuple(r["state"])]
 
 
 def test_a_target_that_fails_every_unchanged_input_is_one_line(tmp_path: Path) -> None:

@@ -34,15 +34,11 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[str, torch.Tensor]]:
-    """(caption, image (3, H, W) in [0, 1]) for each image with a same-named ``.txt`` caption."""
+def captioned_images(folder: str | Path) -> list[tuple[Path, Path]]:
+    """(image, caption) paths of an ``image_folder``: each image with a same-named ``.txt``."""
     folder = _directory(folder, "image_folder")
-    pairs = []
-    for image_path in _images_in(folder):
-        caption = image_path.with_suffix(".txt")
-        if caption.is_file():
-            text = read_text_lines(caption, "model.init_args.image_folder caption")
-            pairs.append(("".join(text).strip(), read_image(image_path, size)))
+    pairs = [(p, p.with_suffix(".txt")) for p in _images_in(folder)]
+    pairs = [(image, caption) for image, caption in pairs if caption.is_file()]
     if not pairs:
         raise FfadeError(
             f"model.init_args.image_folder {str(folder)!r} has no captioned images "
@@ -51,17 +47,42 @@ def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[s
     return pairs
 
 
-def read_class_images(folder: str | Path, size: tuple[int, int]) -> dict[int, torch.Tensor]:
-    """Images (n, 3, H, W) in [0, 1] per class index, from subfolders named 0, 1, 2, ..."""
+def class_folders(folder: str | Path) -> dict[int, list[Path]]:
+    """Image paths per class index of a ``class_images`` folder (subfolders 0, 1, 2, ...)."""
     folder = _directory(folder, "class_images")
-    classes = {}
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()):
-        paths = _images_in(sub)
-        if paths:
-            classes[int(sub.name)] = torch.stack([read_image(p, size) for p in paths])
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and p.name.isdigit())
+    classes = {int(sub.name): _images_in(sub) for sub in subs}
+    classes = {index: paths for index, paths in classes.items() if paths}
     if not classes:
         raise FfadeError(
             f"model.init_args.class_images {str(folder)!r} has no class subfolders of images "
             "(0/, 1/, ... named by the judge's class index)"
         )
     return classes
+
+
+def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[str, torch.Tensor]]:
+    """(caption, image (3, H, W) in [0, 1]) for each image with a same-named ``.txt`` caption."""
+    pairs = []
+    for image_path, caption in captioned_images(folder):
+        text = read_text_lines(caption, "model.init_args.image_folder caption")
+        pairs.append(("".join(text).strip(), read_image(image_path, size)))
+    return pairs
+
+
+def read_class_images(folder: str | Path, size: tuple[int, int]) -> dict[int, torch.Tensor]:
+    """Images (n, 3, H, W) in [0, 1] per class index, from subfolders named 0, 1, 2, ..."""
+    return {
+        index: torch.stack([read_image(p, size) for p in paths])
+        for index, paths in class_folders(folder).items()
+    }
+
+
+def check_sources(image_folder: str | None, class_images: str | None) -> None:
+    """Refuse a training-image folder that is missing or holds nothing usable, reading no image:
+    the fine-tuner's constructor calls it, so ``ffade loop`` refuses a wrong folder before its
+    first stage instead of after minutes of discovery."""
+    if image_folder is not None:
+        captioned_images(image_folder)
+    if class_images is not None:
+        class_folders(class_images)

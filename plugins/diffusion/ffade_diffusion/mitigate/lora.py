@@ -37,7 +37,7 @@ from typing_extensions import override
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.records import atomic_path
-from ffade_diffusion.mitigate.images import read_class_images, read_image_folder
+from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
 
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 LORA_DIR = "lora"
@@ -120,6 +120,7 @@ class DiffusionLoRAFineTuner(FineTuner):
                 "model.init_args.image_folder and class_images are two sources of training "
                 "images; give one of them"
             )
+        check_sources(image_folder, class_images)  # a wrong folder now, before a loop starts
         super().__init__(
             *args,
             batch_size=batch_size,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+import yaml
 from diffusers import DiffusionPipeline
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
@@ -25,10 +26,12 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from PIL import Image
 
 from ffade import registry
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
+from tests.helpers import REPO
 
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
 
@@ -281,6 +284,41 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         read_class_images(tmp_path / "empty", (16, 16))
     with pytest.raises(FfadeError, match=r"class_images .* is not a directory"):
         read_class_images(tmp_path / "missing", (16, 16))
+
+
+def test_a_wrong_image_folder_is_refused_when_the_fine_tuner_is_built(tmp_path: Path) -> None:
+    """Found only when training set up, a mistyped folder stopped ``ffade loop`` after its
+    discovery stage; the constructor refuses it, before the run to fix is even read."""
+    (tmp_path / "data").mkdir()  # class_images one level too high: no 0/, 1/, ... in it
+    (tmp_path / "data" / "digits").mkdir()
+    cases = [
+        ({"class_images": str(tmp_path / "digit")}, r"class_images .*digit' is not a directory"),
+        ({"class_images": str(tmp_path / "data")}, "class_images .* has no class subfolders"),
+        ({"image_folder": str(tmp_path / "data")}, "image_folder .* has no captioned images"),
+    ]
+    for folder, message in cases:
+        with pytest.raises(FfadeError, match=message):
+            DiffusionLoRAFineTuner(run=str(tmp_path / "no_run"), **folder)
+
+
+def test_a_wrong_class_images_folder_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    config = yaml.safe_load((REPO / "configs" / "t2i_mitigate.yaml").read_text())
+    too_high = REPO / "plugins" / "diffusion" / "ffade_diffusion" / "data"  # digits/ is in it
+    config["model"]["init_args"]["class_images"] = str(too_high)
+    mitigate = tmp_path / "mitigate.yaml"
+    mitigate.write_text(yaml.safe_dump(config))
+    loop = tmp_path / "loop.yaml"
+    stages = {"discover": "t2i_quickstart.yaml", "feedback": "feedback_t2i.yaml"}
+    stages = {key: str(REPO / "configs" / name) for key, name in stages.items()}
+    out = {"mitigate": str(mitigate), "out": str(tmp_path / "loops")}
+    loop.write_text(yaml.safe_dump({**stages, **out}))
+    assert main(["loop", "--config", str(loop)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("ffade: error: "), line
+    assert f"class_images {str(too_high)!r} has no class subfolders" in line
+    assert not (tmp_path / "loops").exists()
 
 
 def test_shipped_class_images_are_twenty_real_digits_a_class() -> None:
