@@ -40,6 +40,11 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
 def _target_from(text: str) -> dict[str, Any]:
     path = Path(text)
     if path.is_dir():
+        if (path.parent / MITIGATION_FILE).is_file():  # a fine-tune's lora/ or checkpoints/
+            raise FfadeError(
+                f"--target {text}: the fine-tune's verdict is one folder up; give its run "
+                f"directory: --target {path.parent}"
+            )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
             raise FfadeError(
                 f"--target {text}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "

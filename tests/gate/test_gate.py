@@ -580,3 +580,17 @@ def test_a_rejected_fix_given_as_target_says_the_original_is_checked(
     (tmp_path / "mitigation.json").write_text(json.dumps(verdict))
     assert main(["check", "--suite", str(suite_path), "--target", str(tmp_path)]) == code
     assert "rejected" not in capsys.readouterr().err
+
+
+def test_a_folder_inside_a_fine_tune_points_to_its_run_directory(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """`--target RUN/lora` (the LoRA weights' folder) names the run directory to give instead."""
+    (tmp_path / "mitigation.json").write_text("{}")
+    (tmp_path / "lora").mkdir()
+    assert main(["check", "--suite", str(suite_path), "--target", str(tmp_path / "lora")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"ffade: error: --target {tmp_path / 'lora'}: the fine-tune's verdict is one folder up; "
+        f"give its run directory: --target {tmp_path}"
+    )
