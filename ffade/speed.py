@@ -22,6 +22,7 @@ from torch import nn
 from ffade.devices import usable_device
 from ffade.errors import PluginError
 from ffade.threads import cpu_threads as threads_of
+from ffade.threads import require_cpu_threads
 
 PRECISIONS = {"32": None, "bf16": torch.bfloat16}
 """``precision`` values: full float32, or bfloat16 autocast (matrix products and convolutions)."""
@@ -68,12 +69,7 @@ class FastForward:
         for name, value in (("channels_last", channels_last), ("compile", compile)):
             if not isinstance(value, bool):
                 raise PluginError(f"target '{target}': {name} must be true or false, got {value!r}")
-        whole = isinstance(cpu_threads, int) and not isinstance(cpu_threads, bool)
-        if cpu_threads is not None and not (whole and cpu_threads >= 1):
-            raise PluginError(
-                f"target '{target}': cpu_threads must be a whole number from 1 (or null for "
-                f"torch's default), got {cpu_threads!r}"
-            )
+        require_cpu_threads(cpu_threads, target)
         self.cpu_threads = cpu_threads
         self.model = model
         self.device = usable_device(device)

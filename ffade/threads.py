@@ -7,6 +7,18 @@ from contextlib import AbstractContextManager, contextmanager
 
 import torch
 
+from ffade.errors import PluginError
+
+
+def require_cpu_threads(count: object, target: str) -> None:
+    """Refuse a target's ``cpu_threads`` that is neither null nor a whole number from 1."""
+    whole = isinstance(count, int) and not isinstance(count, bool)
+    if count is not None and not (whole and count >= 1):
+        raise PluginError(
+            f"target '{target}': cpu_threads must be at least 1 (or null for torch's default), "
+            f"got {count!r}"
+        )
+
 
 @contextmanager
 def cpu_threads(device: torch.device, count: int | None) -> Iterator[None]:

@@ -21,7 +21,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Concept, Target, load_weights
-from ffade.threads import cpu_threads
+from ffade.threads import cpu_threads, require_cpu_threads
 from ffade_diffusion.concepts import GuidanceScale, InferenceSteps, check_distinct_fields
 from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import (
@@ -108,10 +108,7 @@ class DiffusersPipeline(Target):
                 f"target '{name}': num_inference_steps must be at least 1, "
                 f"got {num_inference_steps}"
             )
-        if cpu_threads is not None and cpu_threads < 1:
-            raise FfadeError(
-                f"target '{name}': cpu_threads must be at least 1 or null, got {cpu_threads}"
-            )
+        require_cpu_threads(cpu_threads, name)
         if not isinstance(negative_prompt, str):  # diffusers refused it only when generating
             raise FfadeError(
                 f"target '{name}': negative_prompt must be text (\"\" for none), "

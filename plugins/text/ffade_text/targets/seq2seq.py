@@ -17,7 +17,7 @@ import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.plugin_api import Target, load_weights
-from ffade.threads import cpu_threads
+from ffade.threads import cpu_threads, require_cpu_threads
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
 """The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
@@ -140,11 +140,7 @@ class Seq2SeqSummarizer(Target):
                 f"target 'seq2seq_summarizer': max_input_tokens must be at least 1, "
                 f"got {max_input_tokens!r}"
             )
-        if cpu_threads is not None and (not _whole(cpu_threads) or cpu_threads < 1):
-            raise FfadeError(
-                f"target 'seq2seq_summarizer': cpu_threads must be at least 1 (or null for "
-                f"torch's default), got {cpu_threads!r}"
-            )
+        require_cpu_threads(cpu_threads, "seq2seq_summarizer")
         self.cpu_threads = cpu_threads
         self.name = str(model)
         self.generation = {"max_new_tokens": 64, "num_beams": 1, **(generation or {})}

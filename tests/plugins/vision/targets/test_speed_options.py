@@ -89,5 +89,5 @@ def test_bad_option_from_a_config_is_one_line() -> None:
     with pytest.raises(PluginError) as error:
         DigitsCNNTarget(channels_last="no")
     assert "\n" not in str(error.value)
-    with pytest.raises(PluginError, match="'digits_cnn': cpu_threads must be a whole number"):
+    with pytest.raises(PluginError, match="'digits_cnn': cpu_threads must be at least 1"):
         registry.create("target", "digits_cnn", {"cpu_threads": 0})
