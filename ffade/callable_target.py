@@ -69,7 +69,8 @@ class CallableTarget(Target):
         precision, channels_last, compile: speed options of ``predict`` ("32" or "bf16"
             autocast, NHWC convolutions, ``torch.compile``; see :class:`ffade.speed.FastForward`);
             they need torch inputs (``numpy: false``).
-        cpu_threads: torch CPU threads while ``predict`` runs (None: torch's default).
+        cpu_threads: torch CPU threads while ``predict`` runs, and while fine-tuners train a
+            ``torch.nn.Module`` ``predict`` (None: torch's default).
     """
 
     def __init__(
@@ -110,6 +111,7 @@ class CallableTarget(Target):
         self.fast_forward = FastForward(
             self.function, self.device, *options, target="callable", cpu_threads=cpu_threads
         )
+        self.cpu_threads = cpu_threads  # fine-tuners train on these threads (TrainableTarget)
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:

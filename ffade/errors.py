@@ -12,7 +12,7 @@ import numbers
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 class FfadeError(Exception):
@@ -70,6 +70,14 @@ def require_at_least(least: int, **init_args: int) -> None:
     for key, value in init_args.items():
         if not (_number(value) and value >= least):  # NaN and null (None) too
             raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
+
+
+def require_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """Refuse a LightningModule's argument that is not one of ``allowed``, in one line."""
+    if value not in allowed:
+        raise FfadeError(
+            f"model.init_args.{name} {value!r} is not allowed; choose {' or '.join(allowed)}"
+        )
 
 
 def _number(value: object) -> bool:

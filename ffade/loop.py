@@ -341,9 +341,10 @@ def _run_status(run_dir: Path) -> str | None:
 
 
 def _numbers(m: dict[str, Any]) -> str:
-    from ffade.run_endings import held_out_text
+    from ffade.run_endings import held_out_text, unfixed_note
 
-    return held_out_text(m)
+    note = unfixed_note(m)
+    return held_out_text(m) + (f"\n      {note}" if note else "")
 
 
 def _plain(config: LoopConfig) -> dict[str, Any]:

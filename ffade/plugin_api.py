@@ -216,6 +216,8 @@ class TrainableTarget(Protocol):
       (``predict`` runs without them).
     - ``head`` (optional): the module to train when fine-tuning only the head (default: the last
       ``torch.nn.Linear`` of ``model``).
+    - ``cpu_threads`` (optional): torch CPU threads for the model (None: torch's default);
+      fine-tuners train on that many, as ``predict`` runs, and restore the count after.
     - The constructor accepts ``weights``: a path to a ``torch.save(model.state_dict())`` file,
       read with :func:`load_weights`, so a fixed model is used by naming it there.
     """

@@ -84,6 +84,27 @@ def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) 
     )
 
 
+def test_an_accepted_fix_that_lowered_no_targeted_rate_says_so(tmp_path: Path) -> None:
+    record = {
+        "status": "accepted",
+        "accepted": True,
+        "reason": "clean accuracy changed by +0.00 points, within the tolerance of 1.00",
+        "clean_accuracy_before": 0.9,
+        "clean_accuracy_after": 0.9,
+        "targeted_failure_rate_before": 0.5,
+        "targeted_failure_rate_after": 0.5,
+        "fixed_target": {"name": "digits_cnn", "args": {"weights": "model.pt"}},
+    }
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    lines = run_ending(tmp_path).splitlines()
+    assert lines[3].startswith("note: the targeted failure rate did not fall")
+    assert lines[4].startswith("next: discover again on the fixed model")
+    # a fix that lowered it ends without the note
+    record["targeted_failure_rate_after"] = 0.2
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    assert not any(line.startswith("note:") for line in run_ending(tmp_path).splitlines())
+
+
 def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
     text = fit_help()
     assert text.index("DQNExplorer arguments") < text.index("task keys")

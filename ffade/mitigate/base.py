@@ -43,6 +43,7 @@ from ffade.mitigate.guard import (
     relative_change,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
+from ffade.mitigate.threads import TrainOnTargetThreads
 from ffade.model_arguments import stop_after_argument_checks
 from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
@@ -55,14 +56,6 @@ warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*
 
 MODEL_FILE = "model.pt"
 _DISCOVERY_ONLY = {"only_passing_inputs": False, "input_ids": None}
-
-
-def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    """A fine-tuner argument that must be one of ``allowed``: one line naming it otherwise."""
-    if value not in allowed:
-        raise FfadeError(
-            f"model.init_args.{name} {value!r} is not allowed; choose {' or '.join(allowed)}"
-        )
 
 
 class FineTuner(RunModule):
@@ -197,6 +190,10 @@ class FineTuner(RunModule):
         return self._data
 
     # ---- the guard before, training, the guard after -----------------------------------------
+    @override
+    def configure_callbacks(self) -> list[Any]:
+        return [*super().configure_callbacks(), TrainOnTargetThreads()]
+
     def measure_guard(self) -> GuardResult:
         """The guard's numbers for the model as it is now (in eval mode, then back)."""
         training = self.network.training

@@ -18,8 +18,14 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_above, require_at_least, require_within
-from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice
+from ffade.errors import (
+    FfadeError,
+    require_above,
+    require_at_least,
+    require_choice,
+    require_within,
+)
+from ffade.mitigate.base import FineTuner, TrainingBatch
 
 
 class ClassifierFineTuner(FineTuner):
@@ -55,8 +61,8 @@ class ClassifierFineTuner(FineTuner):
         distill_temperature: float = 2.0,
         **kwargs: Any,
     ) -> None:
-        check_choice("train", train, ("full", "head"))
-        check_choice("schedule", schedule, ("constant", "cosine"))
+        require_choice("train", train, ("full", "head"))
+        require_choice("schedule", schedule, ("constant", "cosine"))
         require_above(0, learning_rate=learning_rate)
         require_within(0, 1, momentum=momentum)  # torch takes any, and above 1 diverges
         require_at_least(0, weight_decay=weight_decay)

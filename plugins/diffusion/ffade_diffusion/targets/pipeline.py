@@ -68,7 +68,8 @@ class DiffusersPipeline(Target):
         local_files_only: never reach the hub (a hub id must be in the Hugging Face cache).
         device: where the pipeline runs.
         dtype: "float32", "bfloat16" or "float16".
-        cpu_threads: torch CPU threads while generating (None: torch's default).
+        cpu_threads: torch CPU threads while generating, and while a LoRA fine-tune trains the
+            UNet (None: torch's default).
     """
 
     modality: ClassVar[str] = "text-to-image"

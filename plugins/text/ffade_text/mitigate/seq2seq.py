@@ -23,8 +23,14 @@ from typing import Any, Literal
 import torch
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_above, require_at_least, require_within
-from ffade.mitigate.base import FineTuner, TrainingBatch, check_choice
+from ffade.errors import (
+    FfadeError,
+    require_above,
+    require_at_least,
+    require_choice,
+    require_within,
+)
+from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.guard import GuardResult
 from ffade_text.rewards import rouge_l, sentence_bleu
 
@@ -72,8 +78,8 @@ class Seq2SeqFineTuner(FineTuner):
         eval_batch_size: int = 64,
         **kwargs: Any,
     ) -> None:
-        check_choice("train", train, ("full", "lora"))
-        check_choice("schedule", schedule, ("constant", "linear"))
+        require_choice("train", train, ("full", "lora"))
+        require_choice("schedule", schedule, ("constant", "linear"))
         require_above(0, learning_rate=learning_rate)
         require_at_least(0, weight_decay=weight_decay)
         require_above(0, lora_alpha=lora_alpha)

@@ -101,8 +101,9 @@ class Seq2SeqSummarizer(Target):
             a hub id must be in the Hugging Face cache, so nothing is downloaded by surprise.
         device: where the model and its inputs live.
         dtype: "float32", "bfloat16" or "float16".
-        cpu_threads: torch CPU threads while this model runs (None: torch's default). Small
-            models on a CPU run fastest on one; the setting is restored after each call.
+        cpu_threads: torch CPU threads while this model runs, fine-tuning included (None:
+            torch's default). Small models on a CPU run fastest on one; the count is restored
+            after each call.
         weights: a ``torch.save(model.state_dict())`` file loaded over the model, e.g. the
             ``model.pt`` a fine-tuner wrote (read with ``weights_only=True``).
     """

@@ -58,9 +58,9 @@ class ImageClassifier(Target):
         cpu_threads: torch CPU threads while the model runs (None: torch's default); see
             :class:`ffade.speed.FastForward`.
 
-    The last three are every image target's speed options (:class:`ffade.speed.FastForward`;
-    measured effects in docs/discovery.md). They apply to ``predict`` and ``features``, not to
-    fine-tuning, which trains ``model`` as it is.
+    The last four are every image target's speed options (:class:`ffade.speed.FastForward`;
+    measured effects in docs/discovery.md). They apply to ``predict`` and ``features``; fine-tuning
+    trains ``model`` as it is, on ``cpu_threads`` threads too (the same cores are as busy).
     """
 
     modality: ClassVar[str] = "image"
@@ -84,6 +84,7 @@ class ImageClassifier(Target):
         self.fast_forward = FastForward(
             self.model, self.device, precision, channels_last, compile, name, cpu_threads
         )
+        self.cpu_threads = cpu_threads  # fine-tuners train on these threads (TrainableTarget)
         self.mean, self.std = list(mean), list(std)
         self.input_size = input_size
         self.in_channels = in_channels
