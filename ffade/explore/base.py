@@ -29,6 +29,7 @@ from ffade.explore.stopping import (
     RecentFailures,
     parse_stop_rule,
     search_stop_reason,
+    stop_rule_notes,
 )
 from ffade.explore.ticks import Ticks
 from ffade.passing import searched_task
@@ -153,6 +154,7 @@ class Explorer(RunModule):
         self.env.reset(seed=self.seed)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
         self.payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
+        self.tell(stop_rule_notes(self.stop_rule, self.payable))
         probes = probe_count(self.hparams.coverage_probes, self.payable)
         if probes:
             self.probes = CoverageProbes(self.evaluator, probes, self.seed)

@@ -124,3 +124,16 @@ def search_stop_reason(explorer: Any) -> str | None:
         if rule.met(value):
             return rule.reason(value)
     return None
+
+
+def stop_rule_notes(rule: StopRule | None, payable: int) -> list[str]:
+    """A note when ``new_failures_per_1000`` can never be judged because the run makes fewer
+    evaluations than its window holds (``payable``: the budget, or every pair if fewer): the
+    rule would otherwise be ignored in silence."""
+    if rule is None or rule.quantity != "new_failures_per_1000" or payable >= WINDOW:
+        return []
+    text = f"{rule.quantity} {rule.operator} {rule.limit:g}"
+    return [
+        f"stop_when '{text}' is judged over the latest {WINDOW:,} evaluations, and this run "
+        f"makes at most {payable}: it never ends this search"
+    ]

@@ -100,3 +100,17 @@ def test_a_trainer_limit_is_no_spent_budget(tmp_path: Path) -> None:
     assert summary["status"] == "finished" and summary["evaluations"] < 800
     assert summary["stop_reason"] == TRAINER_STOPPED
     assert f"stopped before the budget (800): {TRAINER_STOPPED}" in done.stdout
+
+
+def test_a_rate_rule_the_budget_never_reaches_is_a_note(tmp_path: Path) -> None:
+    # new_failures_per_1000 is judged once 1,000 evaluations are in: on a budget of 500 the
+    # rule silently did nothing
+    config = write_config(tmp_path / "c.yaml", budget=500)
+    rule = "new_failures_per_1000 < 5"
+    done = ffade_in_process("fit", "--config", str(config), "--model.init_args.stop_when", rule)
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if "stop_when" in line]
+    assert notes == [
+        f"ffade: note: stop_when '{rule}' is judged over the latest 1,000 evaluations, and this "
+        "run makes at most 500: it never ends this search"
+    ]
