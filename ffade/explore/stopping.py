@@ -26,7 +26,7 @@ from ffade.explore.coverage import RemainingEstimate
 WINDOW = 1000
 """Evaluations ``new_failures_per_1000`` looks back over."""
 QUANTITIES = ("new_failures_per_1000", "estimated_remaining")
-TRAINER_STOPPED = "Lightning's Trainer stopped it (trainer.max_steps, max_time or a callback)"
+TRAINER_STOPPED = "Lightning's Trainer stopped it (a trainer limit such as max_time, or a callback)"
 """``stop_reason`` when the search itself saw no reason to end: the budget is not spent."""
 OPERATORS = {"<": operator.lt, "<=": operator.le}
 _RULE = re.compile(r"\s*([a-z_0-9]+)\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?)\s*")
