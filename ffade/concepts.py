@@ -88,12 +88,16 @@ class ConceptSpace:
             if c.values[int(i)] != c.neutral
         }
 
-    def index_of(self, values: dict[str, Any]) -> np.ndarray:
-        """The state whose values are ``values``; concepts not named take their neutral value."""
+    def index_of(self, values: dict[str, Any], key: str = "") -> np.ndarray:
+        """The state whose values are ``values``; concepts not named take their neutral value.
+
+        ``key``: where the values came from (e.g. ``model.init_args.start_state``), named first
+        in an error, so that the user knows which setting to fix."""
+        where = f"{key}: " if key else ""
         unknown = sorted(set(values) - set(self.labels))
         if unknown:
             raise ConceptValueError(
-                f"unknown concept {', '.join(unknown)}; concepts: {', '.join(self.labels)}"
+                f"{where}unknown concept {', '.join(unknown)}; concepts: {', '.join(self.labels)}"
             )
         state = self.neutral.copy()
         for i, concept in enumerate(self.concepts):
@@ -101,7 +105,7 @@ class ConceptSpace:
                 value = values[concept.label]
                 if value not in concept.values:
                     raise ConceptValueError(
-                        f"concept '{concept.label}': value {value!r} is not on its grid; "
+                        f"{where}concept '{concept.label}': value {value!r} is not on its grid; "
                         f"allowed: {concept.values}"
                     )
                 state[i] = concept.values.index(value)

@@ -488,6 +488,8 @@ FRAGMENTS = {
     "budget_zero": "budget",
     "seed_float": "1.5",
     "start_state_macroscopic": "start_state is where microscopic episodes start; set task.mode",
+    "start_state_off": "model.init_args.start_state: concept 'axis0': value 0.5 is not on its grid",
+    "start_state_label": "model.init_args.start_state: unknown concept nope; concepts: axis0,",
     "mode_typo": "task.mode\": 'macro' is not allowed; choose one of macroscopic, microscopic",
     "split_typo": "'train' is not allowed; choose one of discovery, finetune, heldout",
     "seed_negative": "seed_everything must be true, false or a whole number in [0, 4294967295]",

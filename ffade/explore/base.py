@@ -24,7 +24,13 @@ from ffade.explore.arguments import check_explorer_arguments
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.replay import copy_checkpointed_log, replay_log
-from ffade.explore.stopping import RecentFailures, parse_stop_rule, rule_value
+from ffade.explore.stopping import (
+    TRAINER_STOPPED,
+    RecentFailures,
+    parse_stop_rule,
+    search_stop_reason,
+    stop_rule_notes,
+)
 from ffade.explore.ticks import Ticks
 from ffade.passing import searched_task
 from ffade.records import POLICY_FILE, RunRecorder, atomic_path
@@ -97,7 +103,7 @@ class Explorer(RunModule):
         self.probes: CoverageProbes | None = None
         self.batch_size_probe: auto_batch.BatchSizeProbe | None = None
         self.recent_failures = RecentFailures()
-        self.stop_reason = "budget spent"
+        self.stop_reason: str | None = None  # set when the search ends itself
         self.recorder: RunRecorder | None = None
         self.gradient_updates = self.iterations = self.idle_steps = 0
         self.step_scalars: dict[str, float] = {}  # subclasses add theirs; logged once per step
@@ -132,7 +138,9 @@ class Explorer(RunModule):
         h = self.hparams
         self.evaluator = Evaluator(self.task, 1, self.budget, self.recorder, ranks=ranks)
         self.batch_size_probe = auto_batch.choose(self.evaluator, h.eval_batch_size, self.seed)
-        start = None if h.start_state is None else self.task.space.index_of(h.start_state)
+        start = None
+        if h.start_state is not None:
+            start = self.space.index_of(h.start_state, "model.init_args.start_state")
         self.env = FailureVectorEnv(
             self.evaluator,
             self.num_envs,
@@ -146,6 +154,7 @@ class Explorer(RunModule):
         self.env.reset(seed=self.seed)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
         self.payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
+        self.tell(stop_rule_notes(self.stop_rule, self.payable))
         probes = probe_count(self.hparams.coverage_probes, self.payable)
         if probes:
             self.probes = CoverageProbes(self.evaluator, probes, self.seed)
@@ -178,25 +187,10 @@ class Explorer(RunModule):
 
     @override
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
-        reason = self._stop_reason()
+        reason = search_stop_reason(self)
         if reason is not None:
             self.stop_reason = reason
             return -1  # ends the epoch, and with max_epochs=1 the run
-        return None
-
-    def _stop_reason(self) -> str | None:
-        """Why the search should end now (summary.json's ``stop_reason``); None: go on."""
-        if self.evaluator.remaining == 0:
-            return "budget spent"
-        if self.evaluator.evaluations >= self.evaluator.num_inputs * self.space.num_states:
-            return "every (input, state) pair evaluated"
-        if self.idle_steps >= self.hparams.max_idle_steps:
-            return f"{self.idle_steps} steps without a new evaluation (max_idle_steps)"
-        if self.stop_rule is not None:
-            remaining = self.probes.estimate() if self.probes is not None else None
-            value = rule_value(self.stop_rule, self.recent_failures, remaining)
-            if self.stop_rule.met(value):
-                return self.stop_rule.reason(value)
         return None
 
     @override
@@ -324,6 +318,7 @@ class Explorer(RunModule):
         if self.recorder is None:  # a rank other than 0: it keeps no log
             return
         if status == "finished":
+            self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
             save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
             probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
             if probs is not None:

@@ -18,6 +18,7 @@ import operator
 import re
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.explore.coverage import RemainingEstimate
@@ -25,6 +26,8 @@ from ffade.explore.coverage import RemainingEstimate
 WINDOW = 1000
 """Evaluations ``new_failures_per_1000`` looks back over."""
 QUANTITIES = ("new_failures_per_1000", "estimated_remaining")
+TRAINER_STOPPED = "Lightning's Trainer stopped it (a trainer limit such as max_time, or a callback)"
+"""``stop_reason`` when the search itself saw no reason to end: the budget is not spent."""
 OPERATORS = {"<": operator.lt, "<=": operator.le}
 _RULE = re.compile(r"\s*([a-z_0-9]+)\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?)\s*")
 
@@ -102,3 +105,35 @@ def rule_value(
     if remaining is None:
         return None
     return remaining.high
+
+
+def search_stop_reason(explorer: Any) -> str | None:
+    """Why an :class:`~ffade.explore.base.Explorer`'s search should end now (summary.json's
+    ``stop_reason``); None: go on."""
+    evaluator, h = explorer.evaluator, explorer.hparams
+    if evaluator.remaining == 0:
+        return "budget spent"
+    if evaluator.evaluations >= evaluator.num_inputs * explorer.space.num_states:
+        return "every (input, state) pair evaluated"
+    if explorer.idle_steps >= h.max_idle_steps:
+        return f"{explorer.idle_steps} steps without a new evaluation (max_idle_steps)"
+    rule = explorer.stop_rule
+    if rule is not None:
+        remaining = explorer.probes.estimate() if explorer.probes is not None else None
+        value = rule_value(rule, explorer.recent_failures, remaining)
+        if rule.met(value):
+            return rule.reason(value)
+    return None
+
+
+def stop_rule_notes(rule: StopRule | None, payable: int) -> list[str]:
+    """A note when ``new_failures_per_1000`` can never be judged because the run makes fewer
+    evaluations than its window holds (``payable``: the budget, or every pair if fewer): the
+    rule would otherwise be ignored in silence."""
+    if rule is None or rule.quantity != "new_failures_per_1000" or payable >= WINDOW:
+        return []
+    text = f"{rule.quantity} {rule.operator} {rule.limit:g}"
+    return [
+        f"stop_when '{text}' is judged over the latest {WINDOW:,} evaluations, and this run "
+        f"makes at most {payable}: it never ends this search"
+    ]

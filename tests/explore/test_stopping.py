@@ -10,8 +10,8 @@ import pytest
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
-from ffade.explore.stopping import RecentFailures, StopRule, parse_stop_rule
-from tests.helpers import synthetic_spec
+from ffade.explore.stopping import TRAINER_STOPPED, RecentFailures, StopRule, parse_stop_rule
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,30 @@ def test_the_remaining_rule_compares_the_intervals_upper_end(tmp_path: Path) -> 
     assert summary["evaluations"] == 0
     assert summary["estimated_remaining_failures"]["high"] < 100000
     assert summary["stop_reason"].startswith("stop_when: estimated_remaining = ")
+
+
+def test_a_trainer_limit_is_no_spent_budget(tmp_path: Path) -> None:
+    # --trainer.max_steps (or max_time) ends the search by Lightning's hand, not the budget's:
+    # summary.json said "budget spent" for 96 of 800 evaluations, and the closing lines said
+    # nothing of the budget left
+    config = write_config(tmp_path / "c.yaml", budget=800)
+    done = ffade_in_process("fit", "--config", str(config), "--trainer.max_steps", "4")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(next((tmp_path / "runs").rglob("summary.json")).read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] < 800
+    assert summary["stop_reason"] == TRAINER_STOPPED
+    assert f"stopped before the budget (800): {TRAINER_STOPPED}" in done.stdout
+
+
+def test_a_rate_rule_the_budget_never_reaches_is_a_note(tmp_path: Path) -> None:
+    # new_failures_per_1000 is judged once 1,000 evaluations are in: on a budget of 500 the
+    # rule silently did nothing
+    config = write_config(tmp_path / "c.yaml", budget=500)
+    rule = "new_failures_per_1000 < 5"
+    done = ffade_in_process("fit", "--config", str(config), "--model.init_args.stop_when", rule)
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if "stop_when" in line]
+    assert notes == [
+        f"ffade: note: stop_when '{rule}' is judged over the latest 1,000 evaluations, and this "
+        "run makes at most 500: it never ends this search"
+    ]
