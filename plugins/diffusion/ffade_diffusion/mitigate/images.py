@@ -26,7 +26,8 @@ def read_image(path: Path, size: tuple[int, int]) -> torch.Tensor:
 def _directory(folder: str | Path, key: str) -> Path:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise FfadeError(f"model.init_args.{key} {str(folder)!r} is not a directory")
+        where = "" if folder.is_absolute() else f" (read from the current directory, {Path.cwd()})"
+        raise FfadeError(f"model.init_args.{key} {str(folder)!r} is not a directory{where}")
     return folder
 
 

@@ -301,6 +301,18 @@ def test_a_wrong_image_folder_is_refused_when_the_fine_tuner_is_built(tmp_path: 
             DiffusionLoRAFineTuner(run=str(tmp_path / "no_run"), **folder)
 
 
+def test_a_missing_relative_folder_names_the_directory_it_was_read_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FfadeError) as error:
+        DiffusionLoRAFineTuner(run="no_run", class_images="data/digits")
+    assert str(error.value) == (
+        "model.init_args.class_images 'data/digits' is not a directory "
+        f"(read from the current directory, {tmp_path})"
+    )
+
+
 def test_a_wrong_class_images_folder_stops_the_loop_before_anything_runs(
     tmp_path: Path, capsys
 ) -> None:
