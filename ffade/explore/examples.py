@@ -30,7 +30,9 @@ from ffade.plugin_checks import described, predicted, rendered
 from ffade.records import atomic_path, write_json_atomic
 
 PANEL_PIXELS = 180
-"""At most this many pixels a side per panel of the worst-failures grid (whole-pixel scaling)."""
+"""At most this many pixels a side per panel of the worst-failures grid."""
+LABEL_CHARACTERS = 66
+"""A grid caption's line length: wider ran into the next cell at 8 points in a 440 px cell."""
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
 
@@ -168,18 +170,20 @@ def _grid_figure(
         row, column = divmod(i, columns)
         left, top = column * cell_width, height - header - row * cell_height  # from bottom-left
         label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+        label = textwrap.fill(label, LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
         figure.text(
             (left + cell_width / 2) / width, top / height, label, ha="center", va="top", fontsize=8
         )
-        titles = ("original", textwrap.fill(_changes(entry), 34))
+        titles = ("original", textwrap.fill(_changes(entry), 34, max_lines=3, placeholder=" ..."))
+        titles_top = top - 12 * (label.count("\n") + 1) - 6  # under the label's lines
+        panels_top = titles_top - 10 * (titles[1].count("\n") + 1) - 6
         for k, (image, title) in enumerate(zip((original, picture), titles, strict=True)):
             panel = _panel(image)
             x = left + cell_width // 2 + (6 if k else -6 - panel.shape[1])  # a pair, 12 px apart
-            y = top - 60 - panel.shape[0]
-            figure.figimage(panel, xo=x, yo=y, origin="upper")
+            figure.figimage(panel, xo=x, yo=panels_top - panel.shape[0], origin="upper")
             figure.text(
                 (x + panel.shape[1] / 2) / width,
-                (top - 18) / height,
+                titles_top / height,
                 title,
                 ha="center",
                 va="top",
@@ -190,11 +194,16 @@ def _grid_figure(
 
 def _panel(image: np.ndarray) -> np.ndarray:
     """The picture at most ``PANEL_PIXELS`` a side: small ones enlarged by whole pixels (not
-    blurred), large ones subsampled."""
+    blurred, so a digit's pixels stay pixels), large ones scaled down with antialiasing (a
+    photo subsampled to a whole step lost half its size and aliased)."""
     size = max(image.shape[:2])
     if size > PANEL_PIXELS:
-        step = math.ceil(size / PANEL_PIXELS)
-        return image[::step, ::step]
+        pixels = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
+        shape = [max(1, round(side * PANEL_PIXELS / size)) for side in image.shape[:2]]
+        smaller = torch.nn.functional.interpolate(
+            pixels, size=shape, mode="bilinear", antialias=True, align_corners=False
+        )
+        return smaller[0].permute(1, 2, 0).clamp(0, 1).numpy()
     scale = PANEL_PIXELS // size
     return image.repeat(scale, axis=0).repeat(scale, axis=1)
 

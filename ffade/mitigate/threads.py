@@ -2,9 +2,9 @@
 
 A target's ``cpu_threads`` says how many torch CPU threads its model should use; its ``predict``
 honours it, and so must training the same model, or a fine-tune on shared cores waits on split
-kernels: the tiny text-to-image LoRA fine-tune (30 epochs) took 88.7-120 s on one thread and
-did not finish in 400 s on torch's two, with two other busy processes on this project's 2-core
-machine (docs/mitigation.md). A callback, not the module's hooks, because Lightning tells only
+kernels: the tiny text-to-image LoRA fine-tune (30 epochs) took 71-72 s on the target's one
+thread and 289 s on torch's two, beside two other busy processes on this project's 2-core machine
+(docs/mitigation.md). A callback, not the module's hooks, because Lightning tells only
 callbacks about a crash or Ctrl-C, after which the process's thread count must be restored.
 """
 
