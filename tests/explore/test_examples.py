@@ -11,7 +11,7 @@ from lightning.pytorch.loggers import CSVLogger
 from matplotlib.image import imread
 
 from ffade.env import Evaluator
-from ffade.explore.examples import MIN_PAIR_HEIGHT, save_worst_examples
+from ffade.explore.examples import MIN_PAIR_HEIGHT, PANEL_PIXELS, _panel, save_worst_examples
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
 
@@ -69,3 +69,15 @@ def test_references_are_named_as_the_target_names_them(tmp_path: Path) -> None:
     entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
     references = [evaluator.task.inputs[e["input_id"]][1] for e in entries]
     assert [e["reference"] for e in entries] == [f"class {r!r}" for r in references]
+
+
+def test_grid_panels_fill_their_size_small_pictures_by_whole_pixels_large_ones_smoothly() -> None:
+    digit = np.random.default_rng(0).random((28, 28, 3))
+    enlarged = _panel(digit)
+    assert enlarged.shape == (168, 168, 3)  # 6 times, each pixel a 6 x 6 block
+    assert np.array_equal(enlarged[::6, ::6], digit)
+    photo = np.zeros((224, 300, 3))
+    photo[:, ::2] = 1.0  # one-pixel stripes: subsampling by 2 would keep only the white ones
+    smaller = _panel(photo)
+    assert smaller.shape == (134, PANEL_PIXELS, 3)
+    assert np.allclose(smaller.mean(), 0.5, atol=0.05)
