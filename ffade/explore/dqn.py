@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from typing_extensions import override
 
 from ffade.errors import FfadeError, require_at_least
-from ffade.explore.arguments import check_dqn_arguments, untrained_search_note
+from ffade.explore.arguments import check_dqn_arguments, dqn_notes
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.moves import Moves, microscopic_moves
 from ffade.explore.optimism import FailureCounts
@@ -179,9 +179,7 @@ class DQNExplorer(Explorer):
         self.failure_counts = FailureCounts(
             task.space, self.evaluator.num_inputs, frontier_size=h.num_candidates
         )
-        if self.mode == MACROSCOPIC:  # a microscopic step's transitions outrun its evaluations
-            note = untrained_search_note(self.payable, self.num_envs, h.learning_starts)
-            self.tell([note] if note else [])
+        self.tell(dqn_notes(self))
 
     @override
     def configure_optimizers(self) -> torch.optim.Optimizer:
