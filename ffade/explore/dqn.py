@@ -94,7 +94,9 @@ class DQNExplorer(Explorer):
             three of them once epsilon had decayed; with 8, all of every island on 5 of 5 seeds.
         warm_start: an earlier run directory (its ``checkpoints/last.ckpt``) or checkpoint file
             whose Q-network starts this one, so rediscovery after a fix begins from what the
-            first search learned; it must explore as many concepts, with features as wide.
+            first search learned; it must explore the same concepts and grids in the same
+            task.mode, with features as wide and the same network sizes (an error names what
+            differs).
         **kwargs: the rest of :class:`~ffade.explore.base.Explorer`'s arguments
             (eval_batch_size, max_steps, step_penalty, novelty_bonus, start_state, ...).
     """
