@@ -12,7 +12,8 @@ pair. Each explorer then gets a budget of 10% of those evaluations (memoized rep
 is scored on distinct failing pairs found, oracle-normalized efficiency (found / min(budget,
 failing pairs): random search scores about the base rate, a perfect searcher 1.0) and recall of
 failure regions (connected areas of the grid where at least half the inputs fail); a region
-counts as found when the explorer took at least half of its failing pairs, not on a single hit.
+counts as found when the explorer took at least half of its failing pairs (half the budget, for
+a region with more failing pairs than the budget), not on a single hit.
 
 Speed is timed as a user meets it. Each explorer runs as ``ffade fit`` runs it (default
 arguments, checkpoints on), and its whole discovery loop (acting, learning, evaluating, records)
@@ -369,7 +370,7 @@ def run(
         print_speed(results, device)
     if throughput_only:
         return
-    print_discovery(results, min(budget, failing))
+    print_discovery(results, min(budget, failing), region_reach(failed, regions, budget))
     print(
         f"\nbase_rate: {failing / pairs:.4f}  "
         f"(the ratio to random can never exceed {pairs / failing:.1f})"
@@ -443,13 +444,23 @@ REGION_TAKEN = 0.5
 one hit in a region is luck (random search hits every region), most of it is a finding."""
 
 
-def region_recall(fractions: np.ndarray) -> float:
-    """Share of the failure regions of which at least ``REGION_TAKEN`` of the failing pairs were
-    taken (1.0 when the grid has no region: there was nothing to miss)."""
-    return float(np.mean(fractions >= REGION_TAKEN)) if len(fractions) else 1.0
+def region_reach(failed: np.ndarray, regions: np.ndarray, budget: int) -> np.ndarray:
+    """Per failure region: the largest share of its failing pairs a budget can take (1.0, or
+    less for a region with more failing pairs than the budget, as digits' one large region)."""
+    labels = np.broadcast_to(regions, failed.shape)[failed]
+    size = np.bincount(labels, minlength=regions.max() + 1)[1:]
+    return np.minimum(size, budget) / np.maximum(size, 1)
 
 
-def print_discovery(results: dict[str, list[dict[str, Any]]], oracle: int) -> None:
+def region_recall(fractions: np.ndarray, reach: np.ndarray) -> float:
+    """Share of the failure regions of which the explorer took at least ``REGION_TAKEN`` of what
+    the budget could take (1.0 when the grid has no region: there was nothing to miss)."""
+    return float(np.mean(fractions >= REGION_TAKEN * reach)) if len(fractions) else 1.0
+
+
+def print_discovery(
+    results: dict[str, list[dict[str, Any]]], oracle: int, reach: np.ndarray
+) -> None:
     random_found = np.mean([r["found"] for r in results["random"]])
     print(
         f"\n{'explorer':<16}{'distinct failures':>20}{'efficiency':>12}{'vs random':>11}"
@@ -457,7 +468,7 @@ def print_discovery(results: dict[str, list[dict[str, Any]]], oracle: int) -> No
     )
     for name, rows in results.items():
         found = np.array([r["found"] for r in rows], float)
-        recall = np.mean([region_recall(r["region_fractions"]) for r in rows])
+        recall = np.mean([region_recall(r["region_fractions"], reach) for r in rows])
         print(
             f"{name:<16}{found.mean():>12.1f} ± {found.std():<5.1f}{found.mean() / oracle:>12.3f}"
             f"{found.mean() / random_found:>11.2f}{recall:>15.2f}"
@@ -466,7 +477,8 @@ def print_discovery(results: dict[str, list[dict[str, Any]]], oracle: int) -> No
         )
     print(
         f"region recall: share of the failure regions of which the explorer took at least "
-        f"{REGION_TAKEN:.0%} of the failing pairs (one hit does not count), mean over seeds"
+        f"{REGION_TAKEN:.0%} of the failing pairs (of the budget, for a region with more failing "
+        "pairs than the budget); one hit does not count; mean over seeds"
     )
 
 

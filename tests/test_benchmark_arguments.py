@@ -93,25 +93,34 @@ def test_target_speed_refuses_a_device_this_machine_lacks_in_one_line(monkeypatc
 
 
 def test_region_recall_counts_a_region_only_when_half_of_it_was_taken(benchmark, capsys) -> None:
-    """Random search took 9-12% of each island and the column said 1.00: one hit counted."""
+    """Random search took 9-12% of each island and the column said 1.00: one hit counted. A
+    region with more failing pairs than the budget counts at half the budget (reach 0.4: the
+    budget is 40% of it), or no searcher could find it."""
     row = {"found": 30.0, "updates": 0, "loop": 1.0}
     results = {
-        "dqn": [{**row, "region_fractions": np.array([0.97, 0.5, 0.49])}],
+        "dqn": [{**row, "region_fractions": np.array([0.97, 0.5, 0.2])}],
         "random": [
             {**row, "region_fractions": np.array([0.09, 0.12, 0.11])},
             {**row, "region_fractions": np.array([0.5, 0.01, 0.01])},
         ],
     }
-    benchmark.print_discovery(results, oracle=100)
+    benchmark.print_discovery(results, oracle=100, reach=np.array([1.0, 1.0, 0.4]))
     lines = capsys.readouterr().out.splitlines()
     header = next(line for line in lines if line.startswith("explorer"))
     column = header.index("region recall") + len("region recall")
     recall = {line.split()[0]: float(line[column - 15 : column]) for line in lines[2:4]}
-    assert recall == {"dqn": 0.67, "random": 0.17}  # 2 of 3; mean of 0 and 1 of 3
+    assert recall == {"dqn": 1.0, "random": 0.17}  # every region; mean of 0 and 1 of 3
     assert (
         "region recall: share of the failure regions of which the explorer took at least 50%"
         in (lines[-1])
     )
+
+
+def test_region_reach_is_what_the_budget_can_take_of_each_region(benchmark) -> None:
+    failed = np.array([[False, True, True, True], [False, True, True, True]])
+    regions = np.array([0, 1, 1, 2])  # region 1: 4 failing pairs, region 2: 2
+    reach = benchmark.region_reach(failed, regions, budget=3)
+    np.testing.assert_allclose(reach, [0.75, 1.0])
 
 
 def test_startup_config_is_found_from_any_directory(benchmark, monkeypatch, tmp_path) -> None:
