@@ -69,7 +69,17 @@ def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():
         if not (_number(value) and value >= least):  # NaN and null (None) too
-            raise FfadeError(f"model.init_args.{key} must be at least {least}, got {value}")
+            raise _refused(key, f"at least {least}", value)
+
+
+def _refused(key: str, allowed: str, value: object) -> FfadeError:
+    """The one-line error for argument ``key``. A null is said as the config spells it, with
+    what to do instead: "got None" read as a value the key refuses, not as a missing one."""
+    if value is None:
+        got = "null (no value: give a number, or leave the key out for its default)"
+    else:
+        got = str(value)
+    return FfadeError(f"model.init_args.{key} must be {allowed}, got {got}")
 
 
 def require_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
@@ -90,14 +100,14 @@ def require_within(low: float, high: float, **init_args: float) -> None:
     probability that would otherwise run and quietly mean nothing."""
     for key, value in init_args.items():
         if not (_number(value) and low <= value <= high):  # null: not Python's TypeError
-            raise FfadeError(f"model.init_args.{key} must be in [{low}, {high}], got {value}")
+            raise _refused(key, f"in [{low}, {high}]", value)
 
 
 def require_above(bound: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
     for key, value in init_args.items():
         if not (_number(value) and value > bound):
-            raise FfadeError(f"model.init_args.{key} must be above {bound}, got {value}")
+            raise _refused(key, f"above {bound}", value)
 
 
 def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> float:

@@ -227,6 +227,9 @@ MISMATCH_CASES = {
     "other_num_envs": ["--model.init_args.num_envs", "8"],
 }
 
+NULL = "got null (no value: give a number, or leave the key out for its default)"
+"""How a refused null is said: a key left without a value, not a value named None."""
+
 OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "unknown_command": (["fitt"], "fit"),
     "config_missing": (["fit", "--config", "{tmp}/nope.yaml"], "nope.yaml"),
@@ -415,11 +418,23 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "null_gamma": (
         ["fit", "--config", "{config}", "--model.init_args.gamma", "null"],
-        "model.init_args.gamma must be in [0, 1], got None",
+        f"model.init_args.gamma must be in [0, 1], {NULL}",
     ),
     "null_learning_rate": (
         ["fit", "--config", "{config}", "--model.init_args.learning_rate", "null"],
-        "model.init_args.learning_rate must be above 0, got None",
+        f"model.init_args.learning_rate must be above 0, {NULL}",
+    ),
+    "null_num_envs_random": (  # said 'got None': a value refused, not a key left empty
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model",
+            "ffade.explore.RandomExplorer",
+            "--model.init_args.num_envs",
+            "null",
+        ],
+        f"model.init_args.num_envs must be at least 1, {NULL}",
     ),
     "logger_class_typo": (  # was "unknown model class ...; model classes: ffade.explore..."
         ["fit", "--config", "{config}", "--trainer.logger", "lightning.pytorch.loggers.CSVLoger"],
@@ -581,6 +596,7 @@ FAST = {
     "target_reads_images",
     "synthetic_num_inputs_negative",
     "null_gamma",
+    "null_num_envs_random",
     "model_argument_before_model",
     "limit_train_batches_zero",
     "resume_task_differs",

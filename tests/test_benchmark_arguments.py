@@ -1,13 +1,16 @@
 """benchmarks/discovery.py refuses arguments that would run nothing, or nothing it can time, in
-one line naming the argument (exit 2, no traceback), before any grid is swept."""
+one line naming the argument (exit 2, no traceback), before any grid is swept; it runs from any
+directory, and its columns mean what its legend says."""
 
 from __future__ import annotations
 
 import importlib.util
 import runpy
 import sys
+from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from tests.helpers import REPO
@@ -87,3 +90,50 @@ def test_target_speed_refuses_a_device_this_machine_lacks_in_one_line(monkeypatc
     assert "Traceback" not in err
     line = err.strip().splitlines()[-1]
     assert line.startswith("target_speed.py: error: argument --device: device 'cuda:64': this")
+
+
+def test_region_recall_counts_a_region_only_when_half_of_it_was_taken(benchmark, capsys) -> None:
+    """Random search took 9-12% of each island and the column said 1.00: one hit counted. A
+    region with more failing pairs than the budget counts at half the budget (reach 0.4: the
+    budget is 40% of it), or no searcher could find it."""
+    row = {"found": 30.0, "updates": 0, "loop": 1.0}
+    results = {
+        "dqn": [{**row, "region_fractions": np.array([0.97, 0.5, 0.2])}],
+        "random": [
+            {**row, "region_fractions": np.array([0.09, 0.12, 0.11])},
+            {**row, "region_fractions": np.array([0.5, 0.01, 0.01])},
+        ],
+    }
+    benchmark.print_discovery(results, oracle=100, reach=np.array([1.0, 1.0, 0.4]))
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("explorer"))
+    column = header.index("region recall") + len("region recall")
+    recall = {line.split()[0]: float(line[column - 15 : column]) for line in lines[2:4]}
+    assert recall == {"dqn": 1.0, "random": 0.17}  # every region; mean of 0 and 1 of 3
+    assert (
+        "region recall: share of the failure regions of which the explorer took at least 50%"
+        in (lines[-1])
+    )
+
+
+def test_region_reach_is_what_the_budget_can_take_of_each_region(benchmark) -> None:
+    failed = np.array([[False, True, True, True], [False, True, True, True]])
+    regions = np.array([0, 1, 1, 2])  # region 1: 4 failing pairs, region 2: 2
+    reach = benchmark.region_reach(failed, regions, budget=3)
+    np.testing.assert_allclose(reach, [0.75, 1.0])
+
+
+def test_startup_config_is_found_from_any_directory(benchmark, monkeypatch, tmp_path) -> None:
+    """Run from outside the repository, ``--task digits`` did all its work, then ended in a
+    traceback: the quickstart config was the relative path configs/quickstart.yaml."""
+    monkeypatch.chdir(tmp_path)
+    default = benchmark.fit_startup_seconds.__defaults__[0]
+    assert Path(default).is_file() and Path(default).name == "quickstart.yaml"
+
+
+@pytest.mark.slow
+def test_startup_seconds_from_another_directory(benchmark, monkeypatch, tmp_path) -> None:
+    """The figure itself, measured from a directory that is not the repository's (one ``ffade
+    fit`` launched and killed at its first evaluation)."""
+    monkeypatch.chdir(tmp_path)
+    assert benchmark.fit_startup_seconds() > 0

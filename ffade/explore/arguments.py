@@ -8,6 +8,7 @@ as a config spells it and what is allowed.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,6 +76,37 @@ def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> 
         f"update (after learning_starts {learning_starts} transitions): none of its choices is "
         "learned; a smaller num_envs or a larger budget lets it learn"
     )
+
+
+MACROSCOPIC_ONLY = ("num_candidates", "exploration_bonus")
+"""DQN options that shape a macroscopic step's plan; a microscopic step has no plan to shape."""
+
+
+def dqn_notes(explorer: Any) -> list[str]:
+    """Notes on a DQN's arguments once it is built: a macroscopic search no choice of which is
+    learned (:func:`untrained_search_note`; a microscopic step's transitions outrun its
+    evaluations), or macroscopic-only options a user set in a microscopic task, which would
+    otherwise be ignored in silence (options left at their defaults say nothing)."""
+    h = explorer.hparams
+    if explorer.mode == "macroscopic":
+        note = untrained_search_note(explorer.payable, explorer.num_envs, h.learning_starts)
+        return [note] if note else []
+    return [
+        f"model.init_args.{key} ({h[key]}) shapes macroscopic steps only; task.mode is "
+        "microscopic, where each step moves one concept, so it has no effect here"
+        for key in MACROSCOPIC_ONLY
+        if h[key] != default_of(type(explorer), key)
+    ]
+
+
+def default_of(cls: type, key: str) -> Any:
+    """The default of argument ``key`` in the first ``__init__`` along ``cls``'s MRO naming it
+    (a subclass may change a default)."""
+    for klass in cls.__mro__:
+        parameter = inspect.signature(klass.__init__).parameters.get(key)
+        if parameter is not None:
+            return parameter.default
+    return None
 
 
 def check_epsilon(epsilon: float) -> None:

@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from typing_extensions import override
 
 from ffade.errors import FfadeError, require_at_least
-from ffade.explore.arguments import check_dqn_arguments, untrained_search_note
+from ffade.explore.arguments import check_dqn_arguments, dqn_notes
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.moves import Moves, microscopic_moves
 from ffade.explore.optimism import FailureCounts
@@ -94,7 +94,9 @@ class DQNExplorer(Explorer):
             three of them once epsilon had decayed; with 8, all of every island on 5 of 5 seeds.
         warm_start: an earlier run directory (its ``checkpoints/last.ckpt``) or checkpoint file
             whose Q-network starts this one, so rediscovery after a fix begins from what the
-            first search learned; it must explore as many concepts, with features as wide.
+            first search learned; it must explore the same concepts and grids in the same
+            task.mode, with features as wide and the same network sizes (an error names what
+            differs).
         **kwargs: the rest of :class:`~ffade.explore.base.Explorer`'s arguments
             (eval_batch_size, max_steps, step_penalty, novelty_bonus, start_state, ...).
     """
@@ -179,9 +181,7 @@ class DQNExplorer(Explorer):
         self.failure_counts = FailureCounts(
             task.space, self.evaluator.num_inputs, frontier_size=h.num_candidates
         )
-        if self.mode == MACROSCOPIC:  # a microscopic step's transitions outrun its evaluations
-            note = untrained_search_note(self.payable, self.num_envs, h.learning_starts)
-            self.tell([note] if note else [])
+        self.tell(dqn_notes(self))
 
     @override
     def configure_optimizers(self) -> torch.optim.Optimizer:

@@ -11,6 +11,7 @@ from torch import nn
 
 from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
 from ffade.errors import FfadeError
+from ffade.explore.warm_start import mismatch_message
 
 MAX_CENTERS = 16
 """Bumps per concept in the action encoding; a longer grid gets this many, evenly spaced."""
@@ -134,22 +135,5 @@ def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch
     expected = {k: tuple(v.shape) for k, v in q_network.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in weights.items()}
     if found != expected:
-        ours = expected["observation_tower.0.weight"]  # (hidden_dim, features + concepts)
-        theirs = found.get("observation_tower.0.weight", ("?", "?"))
-        if (
-            theirs == ours
-            and found.get("action_tower.0.weight") != expected["action_tower.0.weight"]
-        ):
-            raise FfadeError(
-                f"model.init_args.warm_start: the Q-network in '{checkpoint}' scores the actions "
-                "of another task.mode or concept grid (microscopic moves carry one more flag "
-                "than macroscopic states); warm-start from a run with the same task.mode and "
-                "concepts"
-            )
-        raise FfadeError(
-            f"model.init_args.warm_start: the Q-network in '{checkpoint}' observes {theirs[-1]} "
-            f"values with width {theirs[0]}; this run needs {ours[1]} with width {ours[0]} "
-            "(features + concepts, and hidden_dim), and the same embedding_dim: warm-start from "
-            "a run with the same concept count, feature size and network sizes"
-        )
+        raise FfadeError(mismatch_message(checkpoint, saved, found, q_network))
     return weights

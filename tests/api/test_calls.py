@@ -165,7 +165,10 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     for explorer in ("random", "dqn"):  # not "'>=' (or '//') not supported ... 'NoneType'"
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer=explorer, budget=None, save_dir=tmp_path)
-        assert str(error.value) == "model.init_args.budget must be at least 1, got None"
+        assert str(error.value) == (
+            "model.init_args.budget must be at least 1, got null (no value: give a number, "
+            "or leave the key out for its default)"
+        )
     with pytest.raises(ffade.FfadeError, match="trainer: expected a mapping of Trainer arg"):
         ffade.discover(task=spec, explorer="random", budget=10, trainer="cpu", save_dir=tmp_path)
     for not_a_path in (None, 3):  # not pathlib's TypeError

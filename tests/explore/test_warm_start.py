@@ -9,6 +9,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer
+from ffade.explore.q_network import QNetwork, warm_start_weights
 from ffade.explore.run import discover
 from tests.helpers import synthetic_spec
 
@@ -61,8 +62,53 @@ def test_a_q_network_of_another_shape_is_refused(earlier_run, tmp_path: Path) ->
         learning_starts=8,
         warm_start=str(run_dir),
     )
-    with pytest.raises(FfadeError, match=r"this run needs .* with width 32"):
+    with pytest.raises(
+        FfadeError, match=r"differs from this one: hidden_dim: 128 there, 32 here\."
+    ):
         discover(explorer, tmp_path, name="y")
+
+
+def four_features(spec: dict) -> dict:
+    target, dataset = spec["target"], spec["dataset"]
+    return {
+        **spec,
+        "target": {**target, "args": {"feature_dim": 4}},
+        "dataset": {**dataset, "args": {**dataset["args"], "feature_dim": 4}},
+    }
+
+
+def one_longer_grid(spec: dict) -> dict:
+    concepts = [
+        {"name": "axis", "args": {"index": 0, "values": [0, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 1]}}
+    ]
+    return {**spec, "concepts": concepts + spec["concepts"][1:]}
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        (four_features(synthetic_spec()), "features per input from the target: 8 there, 4 here"),
+        (
+            synthetic_spec(num_concepts=4),
+            "concepts: 3 there, 4 here; grid positions over its concepts: ",
+        ),
+        (one_longer_grid(synthetic_spec()), "grid positions over its concepts: "),
+    ],
+)
+def test_a_mismatch_says_in_plain_words_what_differs(
+    earlier_run, tmp_path: Path, spec: dict, said: str
+) -> None:
+    """It said "observes 11 values with width 128": layer shapes, where a user needs to know
+    which of the target's features, the concepts or their grids differ."""
+    run_dir, _ = earlier_run
+    explorer = DQNExplorer(
+        task=spec, budget=16, num_envs=16, learning_starts=8, warm_start=str(run_dir)
+    )
+    with pytest.raises(FfadeError) as error:
+        discover(explorer, tmp_path, name="z")
+    message = str(error.value)
+    assert f"differs from this one: {said}" in message, message
+    assert "warm_start needs a DQN run over the same concepts and grids" in message
 
 
 def test_a_macroscopic_q_network_is_refused_by_a_microscopic_run(earlier_run, tmp_path) -> None:
@@ -76,5 +122,16 @@ def test_a_macroscopic_q_network_is_refused_by_a_microscopic_run(earlier_run, tm
         learning_starts=8,
         warm_start=str(run_dir),
     )
-    with pytest.raises(FfadeError, match=r"scores the actions of another task\.mode"):
+    with pytest.raises(FfadeError, match=r": task\.mode: macroscopic there, microscopic here\."):
         discover(second, tmp_path, seed=0, name="micro")
+
+
+def test_a_checkpoint_without_its_task_still_says_what_differs(tmp_path: Path) -> None:
+    """A checkpoint saved without hyperparameters: only the network's sizes can be compared."""
+    earlier = QNetwork(4, 3, 16)
+    state = {f"q_network.{k}": v for k, v in earlier.state_dict().items()}
+    torch.save({"state_dict": state}, tmp_path / "bare.ckpt")
+    with pytest.raises(FfadeError) as error:
+        warm_start_weights(tmp_path / "bare.ckpt", QNetwork(8, 3, 32))
+    assert "hidden_dim: 16 there, 32 here; its network observes 7 values" in str(error.value)
+    assert "run's 11 (8 + 3)" in str(error.value)

@@ -1,0 +1,46 @@
+"""Explorer arguments a run would ignore in silence are noted (``ffade: note:``), and only when
+the user set them: defaults say nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ffade.cli import main
+from tests.helpers import write_config
+
+MICROSCOPIC = ["--model.init_args.task.mode", "microscopic", "--model.init_args.budget", "40"]
+
+
+def notes(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if "ffade: note:" in line]
+
+
+@pytest.mark.parametrize(
+    ("given", "noted"),
+    [
+        (["--model.init_args.exploration_bonus", "2"], ["exploration_bonus (2.0)"]),
+        (["--model.init_args.num_candidates", "64"], ["num_candidates (64)"]),
+        (["--model.init_args.num_candidates", "1024"], []),  # the default, given: nothing lost
+        ([], []),
+    ],
+)
+def test_macroscopic_only_options_set_in_a_microscopic_task_are_noted(
+    tmp_path: Path, capsys, given: list[str], noted: list[str]
+) -> None:
+    """docs/discovery.md: ``num_candidates`` and ``exploration_bonus`` shape a macroscopic
+    step's plan; a microscopic run used to ignore them without a word."""
+    config = write_config(tmp_path / "c.yaml")
+    assert main(["fit", "--config", str(config), *MICROSCOPIC, *given]) == 0
+    said = notes(capsys)
+    assert len(said) == len(noted), said
+    for note, key in zip(said, noted, strict=True):
+        assert f"ffade: note: model.init_args.{key} shapes macroscopic steps only" in note
+        assert "task.mode is microscopic" in note and "no effect" in note
+
+
+def test_the_same_options_in_a_macroscopic_task_say_nothing(tmp_path: Path, capsys) -> None:
+    config = write_config(tmp_path / "c.yaml", exploration_bonus=2, num_candidates=64)
+    assert main(["fit", "--config", str(config), "--model.init_args.budget", "64"]) == 0
+    assert notes(capsys) == []
