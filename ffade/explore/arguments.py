@@ -78,25 +78,38 @@ def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> 
     )
 
 
-MACROSCOPIC_ONLY = ("num_candidates", "exploration_bonus")
-"""DQN options that shape a macroscopic step's plan; a microscopic step has no plan to shape."""
+ONLY_IN_MODE = {
+    "macroscopic": ("num_candidates", "exploration_bonus"),  # they shape a step's plan
+    "microscopic": ("max_steps", "step_penalty", "gamma"),  # they shape episodes of many steps
+}
+"""Explorer options that only one ``task.mode`` uses."""
+_WHERE = {
+    "microscopic": "where each step moves one concept",
+    "macroscopic": "where each episode is one step",
+}
+
+
+def mode_notes(explorer: Any) -> list[str]:
+    """Options of the other ``task.mode`` a user set (to other than their defaults: a default
+    says nothing), named in a note instead of being ignored in silence."""
+    h, mode = explorer.hparams, explorer.mode
+    other = "microscopic" if mode == "macroscopic" else "macroscopic"
+    return [
+        f"model.init_args.{key} ({h[key]}) shapes {other} steps only; task.mode is {mode}, "
+        f"{_WHERE[mode]}, so it has no effect here"
+        for key in ONLY_IN_MODE[other]
+        if key in h and h[key] != default_of(type(explorer), key)
+    ]
 
 
 def dqn_notes(explorer: Any) -> list[str]:
-    """Notes on a DQN's arguments once it is built: a macroscopic search no choice of which is
-    learned (:func:`untrained_search_note`; a microscopic step's transitions outrun its
-    evaluations), or macroscopic-only options a user set in a microscopic task, which would
-    otherwise be ignored in silence (options left at their defaults say nothing)."""
+    """A macroscopic DQN search no choice of which is learned (:func:`untrained_search_note`;
+    a microscopic step's transitions outrun its evaluations)."""
+    if explorer.mode != "macroscopic":
+        return []
     h = explorer.hparams
-    if explorer.mode == "macroscopic":
-        note = untrained_search_note(explorer.payable, explorer.num_envs, h.learning_starts)
-        return [note] if note else []
-    return [
-        f"model.init_args.{key} ({h[key]}) shapes macroscopic steps only; task.mode is "
-        "microscopic, where each step moves one concept, so it has no effect here"
-        for key in MACROSCOPIC_ONLY
-        if h[key] != default_of(type(explorer), key)
-    ]
+    note = untrained_search_note(explorer.payable, explorer.num_envs, h.learning_starts)
+    return [note] if note else []
 
 
 def default_of(cls: type, key: str) -> Any:

@@ -44,3 +44,25 @@ def test_the_same_options_in_a_macroscopic_task_say_nothing(tmp_path: Path, caps
     config = write_config(tmp_path / "c.yaml", exploration_bonus=2, num_candidates=64)
     assert main(["fit", "--config", str(config), "--model.init_args.budget", "64"]) == 0
     assert notes(capsys) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "noted"),
+    [
+        (["--model.init_args.max_steps", "4"], ["max_steps (4)"]),
+        (["--model.init_args.step_penalty", "0.3"], ["step_penalty (0.3)"]),
+        (["--model.init_args.gamma", "0.5"], ["gamma (0.5)"]),
+        (["--model.init_args.max_steps", "10"], []),  # the default, given: nothing lost
+    ],
+)
+def test_microscopic_only_options_set_in_a_macroscopic_task_are_noted(
+    tmp_path: Path, capsys, given: list[str], noted: list[str]
+) -> None:
+    """Episodes of one step have no step limit, step cost or discount to use."""
+    config = write_config(tmp_path / "c.yaml")
+    assert main(["fit", "--config", str(config), "--model.init_args.budget", "64", *given]) == 0
+    said = notes(capsys)
+    assert len(said) == len(noted), said
+    for note, key in zip(said, noted, strict=True):
+        assert f"ffade: note: model.init_args.{key} shapes microscopic steps only" in note
+        assert "task.mode is macroscopic, where each episode is one step" in note
