@@ -21,13 +21,14 @@ import yaml
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
-from ffade.gate.suite import read_suite
+from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
 
 
 def resolve_target(target: str | None, target_args: list[str], suite_target: Any) -> Any:
     """The target spec to check: the suite's, or ``--target``'s, with ``--target-arg`` applied."""
     spec = dict(suite_target) if target is None else _target_from(target)
+    check_plugin_spec(spec, "--target" if target is not None else "the suite's task.target")
     args = dict(spec.get("args") or {})
     for item in target_args:
         key, sep, text = item.partition("=")
