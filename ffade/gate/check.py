@@ -34,7 +34,14 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
         key, sep, text = item.partition("=")
         if not sep or not key:
             raise FfadeError(f"--target-arg {item!r}: write KEY=VALUE, e.g. weights=model.pt")
-        args[key] = yaml.safe_load(text) if text else ""
+        try:
+            args[key] = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError as error:  # was a traceback, exit 1: CI's "a case failed"
+            problem = str(error).splitlines()[0]
+            raise FfadeError(
+                f"--target-arg {item!r}: the value is read as YAML and is not valid YAML "
+                f"({problem}); quote it for a plain string: {key}=\"'{text}'\""
+            ) from None
     return {**spec, "args": args}
 
 

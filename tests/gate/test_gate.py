@@ -178,6 +178,7 @@ def test_a_hand_edited_state_off_the_task_names_its_case(
         ["--target", "{name: no_such_target}"],
         ["--target", "{name: synthetic, args: [1]}"],  # was a TypeError traceback, exit 1
         ["--target", "{name: synthetic, arg: {seed: 1}}"],  # a typo, not a silent default
+        ["--target-arg", "seed=[1"],  # no YAML: was a ScannerError traceback, exit 1
     ],
 )
 def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
