@@ -149,7 +149,7 @@ def _check_feedback_is_this_runs(path: Path, answered: Feedback, run_dir: Path) 
             k for k in {**grid, **answered.concepts} if grid.get(k) != answered.concepts.get(k)
         )
         raise FfadeError(
-            f"--feedback {path}: its concepts are not the grid of run '{run_dir}' (concept "
+            f"{path}: its concepts are not the grid of run '{run_dir}' (concept "
             f"{label}: {answered.concepts.get(label, 'absent')} in the feedback, "
             f"{grid.get(label, 'absent')} in the run); give the feedback made for this run"
         )
