@@ -86,7 +86,7 @@ def test_dqn_on_two_processes_writes_what_one_process_writes(tmp_path: Path) -> 
 def test_random_search_on_the_quickstart_digits_on_two_processes(tmp_path: Path) -> None:
     """The CNN on one thread in both runs, as docs/scale.md asks: Lightning gives each of two
     processes half the cores, and a CPU kernel may round a batch differently on fewer threads
-    (the DQN quickstart's last batch of 12 did at budget 300), so the comparison would hang on
+    (the DQN quickstart's last batch of 12 did at budget 300), so the comparison would depend on
     how many cores the machine has."""
     config = quickstart(tmp_path, "ffade.explore.RandomExplorer", budget=300, eval_batch_size=16)
     one_thread = "--model.init_args.task.target.args.cpu_threads=1"
