@@ -8,7 +8,8 @@ every rank decides the same next step. Only what costs target time is split: eac
 them, the batches are dealt round robin to the ranks, and each batch's scores are all-gathered so
 that every rank's memo, counts and learner see all of them (:class:`Ranks`). Rank 0 alone writes
 the run directory. Because a batch holds the same pairs as on one device, a target gives the same
-numbers, and the run's evaluations.jsonl is line for line the one a single process writes.
+numbers, and the run's evaluations.jsonl is line for line the one a single process writes, given
+the same torch threads per process on CPU (a kernel may round a batch differently on more).
 
 See docs/scale.md for how to launch it on N GPUs and N nodes.
 """

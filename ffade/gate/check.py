@@ -21,19 +21,27 @@ import yaml
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
-from ffade.gate.suite import read_suite
+from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
 
 
 def resolve_target(target: str | None, target_args: list[str], suite_target: Any) -> Any:
     """The target spec to check: the suite's, or ``--target``'s, with ``--target-arg`` applied."""
     spec = dict(suite_target) if target is None else _target_from(target)
+    check_plugin_spec(spec, "--target" if target is not None else "the suite's task.target")
     args = dict(spec.get("args") or {})
     for item in target_args:
         key, sep, text = item.partition("=")
         if not sep or not key:
             raise FfadeError(f"--target-arg {item!r}: write KEY=VALUE, e.g. weights=model.pt")
-        args[key] = yaml.safe_load(text) if text else ""
+        try:
+            args[key] = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError as error:  # was a traceback, exit 1: CI's "a case failed"
+            problem = str(error).splitlines()[0]
+            raise FfadeError(
+                f"--target-arg {item!r}: the value is read as YAML and is not valid YAML "
+                f"({problem}); quote it for a plain string: {key}=\"'{text}'\""
+            ) from None
     return {**spec, "args": args}
 
 

@@ -23,7 +23,7 @@ A case passes when the target fails on at most ``max_failure_rate`` of its pairs
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ import yaml
 from ffade.concepts import ConceptSpace
 from ffade.errors import ConceptValueError, FfadeError
 from ffade.records import write_text_atomic
+from ffade.task import PluginSpec, TaskSpec
 from ffade.yamlfile import read_yaml
 
 FORMAT = "ffade-suite/1"
@@ -43,6 +44,10 @@ SUITE_SUFFIXES = (".yaml", ".yml")
 GOALS = ("fix", "hold")
 """What a case asks (see :mod:`ffade.gate.export`): fail clearly less, or not clearly more."""
 SUITE_KEYS = ("format", "task", "source", "seed", "cases")
+TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
+TASK_REQUIRED = ("target", "dataset", "reward", "concepts")
+PLUGIN_KEYS = tuple(f.name for f in fields(PluginSpec))
+MODES = ("macroscopic", "microscopic")
 CASE_KEYS = ("name", "conditions", "states", "pairs", "measured", "goal", "max_failure_rate")
 HEADER = """\
 # An ffade regression suite: `ffade check --suite THIS_FILE` re-evaluates every case's pairs.
@@ -143,8 +148,7 @@ def read_suite(path: str | Path) -> Suite:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
     _check_keys(data, SUITE_KEYS, str(path))
-    if not isinstance(data.get("task"), dict):
-        raise FfadeError(f"{path}: 'task' must be a mapping (target, dataset, reward, concepts)")
+    check_task(data.get("task"), f"{path}: task")
     cases = data.get("cases")
     if not isinstance(cases, list) or not cases:
         raise FfadeError(f"{path}: 'cases' must be a non-empty list")
@@ -167,6 +171,45 @@ def read_suite(path: str | Path) -> Suite:
     )
 
 
+def check_plugin_spec(spec: Any, where: str) -> None:
+    """A plugin as ``{name, args}``: anything else would be a TypeError deep in the task build."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise FfadeError(f"{where} must be a mapping {{name: PLUGIN, args: {{...}}}}, got {spec!r}")
+    _check_keys(spec, PLUGIN_KEYS, where)
+    if not isinstance(spec.get("args") or {}, dict):
+        raise FfadeError(f"{where}.args must be a mapping of argument: value, got {spec['args']!r}")
+
+
+def check_task(task: Any, where: str) -> None:
+    """The suite's task, the summary.json ``task`` that check rebuilds: known keys, plugins as
+    ``{name, args}``, a known mode; the plugins check their own arguments when built."""
+    if not isinstance(task, dict):
+        raise FfadeError(f"{where} must be a mapping ({', '.join(TASK_REQUIRED)}, ...)")
+    _check_keys(task, TASK_KEYS, where)
+    missing = [key for key in TASK_REQUIRED if key not in task]
+    if missing:
+        raise FfadeError(f"{where} has no '{missing[0]}'; it needs {', '.join(TASK_REQUIRED)}")
+    for key in ("target", "dataset", "reward"):
+        check_plugin_spec(task[key], f"{where}.{key}")
+    concepts = task["concepts"]
+    if not isinstance(concepts, list) or not concepts:
+        raise FfadeError(f"{where}.concepts must be a non-empty list of {{name, args}}")
+    for i, concept in enumerate(concepts):
+        check_plugin_spec(concept, f"{where}.concepts[{i}]")
+    if task.get("mode", MODES[0]) not in MODES:
+        raise FfadeError(f"{where}.mode must be one of {', '.join(MODES)}, got {task['mode']!r}")
+    max_inputs, ids = task.get("max_inputs"), task.get("input_ids")
+    if max_inputs is not None and not _whole(max_inputs):
+        raise FfadeError(f"{where}.max_inputs must be null or a whole number, got {max_inputs!r}")
+    if ids is not None and not (isinstance(ids, list) and all(map(_whole, ids))):
+        raise FfadeError(f"{where}.input_ids must be null or a list of input ids, got {ids!r}")
+
+
+def _whole(value: Any) -> bool:
+    """An int that YAML did not read from true or false."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _read_case(path: Path, index: int, data: Any) -> Case:
     where = f"{path}: cases[{index}]"
     if not isinstance(data, dict):
@@ -174,6 +217,8 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     for key in ("name", "states", "pairs", "max_failure_rate"):
         if key not in data:
             raise FfadeError(f"{where} has no '{key}'")
+    if not isinstance(data["name"], str) or not data["name"]:  # the JUnit test's name
+        raise FfadeError(f"{where}: name must be a non-empty string, got {data['name']!r}")
     where = f"{path}: case '{data['name']}'"
     _check_keys(data, CASE_KEYS, where)
     goal = data.get("goal", "fix")
@@ -195,7 +240,7 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         )
     for split, rows in pairs.items():
         ok = isinstance(rows, list) and all(
-            isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r) for r in rows
+            isinstance(r, list) and len(r) == 2 and all(map(_whole, r)) for r in rows
         )
         if not ok or any(not 0 <= r[1] < len(states) or r[0] < 0 for r in rows):
             raise FfadeError(

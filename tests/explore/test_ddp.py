@@ -84,11 +84,16 @@ def test_dqn_on_two_processes_writes_what_one_process_writes(tmp_path: Path) -> 
 
 
 def test_random_search_on_the_quickstart_digits_on_two_processes(tmp_path: Path) -> None:
-    config = quickstart(tmp_path, "ffade.explore.RandomExplorer", budget=256, eval_batch_size=16)
-    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
-    two, _ = fit(config, tmp_path / "two", *TWO_PROCESSES)
+    """The CNN on one thread in both runs, as docs/scale.md asks: Lightning gives each of two
+    processes half the cores, and a CPU kernel may round a batch differently on fewer threads
+    (the DQN quickstart's last batch of 12 did at budget 300), so the comparison would depend on
+    how many cores the machine has."""
+    config = quickstart(tmp_path, "ffade.explore.RandomExplorer", budget=300, eval_batch_size=16)
+    one_thread = "--model.init_args.task.target.args.cpu_threads=1"
+    one, _ = fit(config, tmp_path / "one", one_thread, *ONE_PROCESS)
+    two, _ = fit(config, tmp_path / "two", one_thread, *TWO_PROCESSES)
     lines = assert_same_run(one, two)
-    assert len(lines) == 256
+    assert len(lines) == 300  # 18 batches of 16, then one of 12
 
 
 def start_and_kill(config: Path, run: Path, lines: int) -> None:

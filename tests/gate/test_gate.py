@@ -176,6 +176,9 @@ def test_a_hand_edited_state_off_the_task_names_its_case(
         ["--target", "not a spec"],
         ["--target-arg", "weights"],
         ["--target", "{name: no_such_target}"],
+        ["--target", "{name: synthetic, args: [1]}"],  # was a TypeError traceback, exit 1
+        ["--target", "{name: synthetic, arg: {seed: 1}}"],  # a typo, not a silent default
+        ["--target-arg", "seed=[1"],  # no YAML: was a ScannerError traceback, exit 1
     ],
 )
 def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
@@ -316,6 +319,77 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert says in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ({"target": None}, "task has no 'target'; it needs target, dataset, reward, concepts"),
+        ({"dataset": "digits"}, "task.dataset must be a mapping {name: PLUGIN, args: {...}}"),
+        ({"concpets": []}, "task: unknown key 'concpets'; allowed: target, dataset, reward"),
+        ({"mode": "sideways"}, "task.mode must be one of macroscopic, microscopic, got 'sideways'"),
+        ({"reward": {"name": "margin", "args": [1]}}, "task.reward.args must be a mapping"),
+        ({"concepts": ["axis"]}, "task.concepts[0] must be a mapping {name: PLUGIN"),
+        ({"max_inputs": "all"}, "task.max_inputs must be null or a whole number, got 'all'"),
+    ],
+)
+def test_a_malformed_suite_task_exits_2_with_one_line(
+    suite_path: Path, tmp_path: Path, capsys, edit: dict, says: str
+) -> None:
+    """A hand-edited task (the one check rebuilds) is bad input: a missing or misspelled key was
+    a KeyError or TypeError traceback, exit 1, which CI reads as a failing model."""
+    data = yaml.safe_load(suite_path.read_text())
+    data["task"].update(edit)
+    data["task"] = {k: v for k, v in data["task"].items() if v is not None}  # None: key left out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ({"name": None}, "cases[0]: name must be a non-empty string, got None"),
+        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery must be [input id, state index]"),
+    ],
+)
+def test_a_case_name_or_pair_of_another_type_exits_2(
+    suite_path: Path, tmp_path: Path, capsys, edit: dict, says: str
+) -> None:
+    """``name: null`` became a test named 'None', and ``[true, 0]`` input 1."""
+    data = yaml.safe_load(suite_path.read_text())
+    data["cases"][0].update(edit)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err
+
+
+def test_export_refuses_a_feedback_file_made_for_another_run(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """Another grid's feedback was a ValueError traceback; another run's on the same grid was
+    exported as this run's slices. Both are one line, exit 2, as ``ffade fit`` refuses them."""
+    for name, concepts, seed in (("two_axes", 2, 0), ("same_grid", 3, 1)):
+        explorer = RandomExplorer(task=synthetic_spec(concepts), budget=600, num_envs=100)
+        other = Path(discover(explorer, tmp_path / name, seed=seed).recorder.run_dir)
+        feedback = tmp_path / f"{name}.yaml"
+        made = ["--from", str(priorities(tmp_path)), "--out", str(feedback), "--no-examples"]
+        assert main(["feedback", str(other), *made]) == 0
+        capsys.readouterr()
+        to = tmp_path / "s.yaml"
+        assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(feedback)]) == 2
+        err = capsys.readouterr().err.strip()
+        says = (
+            f"its concepts are not the grid of run '{run_dir}' (concept axis2: absent in the "
+            "feedback"
+            if name == "two_axes"
+            else f"--feedback {feedback} ranks the failures of run {other}, not of {run_dir}"
+        )
+        assert says in err and "\n" not in err and not to.exists()
 
 
 @pytest.mark.parametrize("slices", ["rules", "regions"])
