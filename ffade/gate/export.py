@@ -32,7 +32,8 @@ import numpy as np
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
 from ffade.errors import FfadeError, OneLineParser, writable_file
-from ffade.feedback.priorities import FEEDBACK_FILE, Feedback, load_regions, read_feedback
+from ffade.feedback.ownership import check_feedback_ranks_run
+from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.suite import SUITE_SUFFIXES, Case, Suite, is_suite_file, write_suite
 from ffade.passing import passing_ids
@@ -105,7 +106,14 @@ def failure_groups(
         groups = [FailureGroup(r.id, r.conditions, r.states) for r in found]
         return FailureSlices(groups, threshold, min_evaluations)
     answered = read_feedback(feedback)
-    _check_feedback_is_this_runs(feedback, answered, run_dir)
+    check_feedback_ranks_run(
+        feedback,
+        answered,
+        run_dir,
+        option="--feedback",
+        run_name=str(run_dir),
+        other_fix="export that run",
+    )
     if answered.slices != slices:
         raise FfadeError(
             f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "
@@ -137,29 +145,6 @@ def failure_groups(
         for r in answered.regions
     ]
     return FailureSlices(groups, answered.threshold, answered.min_evaluations)
-
-
-def _check_feedback_is_this_runs(path: Path, answered: Feedback, run_dir: Path) -> None:
-    """Refuse a feedback file made for another grid, or kept outside this run and ranking another
-    run that is there: its states would index the wrong grid (a traceback), or name what a person
-    ranked on another search, as ``ffade fit`` with a fine-tuner refuses them too."""
-    grid = {c["label"]: list(c["values"]) for c in read_summary(run_dir).get("concepts", [])}
-    if answered.concepts != grid:  # not ffade.mitigate's helper: that package imports Lightning
-        label = next(
-            k for k in {**grid, **answered.concepts} if grid.get(k) != answered.concepts.get(k)
-        )
-        raise FfadeError(
-            f"{path}: its concepts are not the grid of run '{run_dir}' (concept "
-            f"{label}: {answered.concepts.get(label, 'absent')} in the feedback, "
-            f"{grid.get(label, 'absent')} in the run); give the feedback made for this run"
-        )
-    ranked = Path(answered.run)
-    inside = path.resolve().parent == run_dir.resolve()  # a run's own (copied or moved) file
-    if not inside and ranked.is_dir() and ranked.resolve() != run_dir.resolve():
-        raise FfadeError(
-            f"--feedback {path} ranks the failures of run {answered.run}, not of {run_dir}; "
-            f"export that run, or give this run's feedback (`ffade feedback {run_dir}`)"
-        )
 
 
 def sample_pairs(

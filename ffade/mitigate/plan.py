@@ -18,6 +18,7 @@ import numpy as np
 
 from ffade import registry
 from ffade.errors import FfadeError
+from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     PRIORITY_WEIGHTS,
@@ -86,13 +87,14 @@ def make_plan(
     summary = _read_discovery_summary(run_dir)
     feedback_path = Path(feedback) if feedback else run_dir / FEEDBACK_FILE
     answers = read_feedback(feedback_path)
-    grid = {c["label"]: list(c["values"]) for c in summary.get("concepts", [])}
-    if answers.concepts != grid:
-        raise FfadeError(
-            f"{feedback_path}: its concepts are not the grid of run '{run_dir}' "
-            f"({grid_difference(answers.concepts, grid)}); give the feedback made for this run"
-        )
-    _check_ranks_this_run(feedback_path, answers.run, run_dir)
+    check_feedback_ranks_run(
+        feedback_path,
+        answers,
+        run_dir,
+        option="model.init_args.feedback:",
+        run_name=f"model.init_args.run {run_dir}",
+        other_fix=f"set run to {answers.run}",
+    )
     weights_by_priority = _weights_by_priority(priority_weights)
     regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
     if answers.prioritized and not regions:  # the feedback is fine: the weights drop them all
@@ -147,33 +149,6 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
             "judges on 'heldout', so only runs that searched 'discovery' can be fixed"
         )
     return summary
-
-
-def grid_difference(feedback: dict[str, list], run: dict[str, list]) -> str:
-    """Where two grids differ, concept by concept: the whole grids make an unreadable line."""
-    parts = [f"{label} only in the feedback" for label in feedback if label not in run]
-    parts += [f"{label} only in the run" for label in run if label not in feedback]
-    parts += [
-        f"{label}: {feedback[label]} in the feedback, {run[label]} in the run"
-        for label in feedback
-        if label in run and feedback[label] != run[label]
-    ]
-    return "; ".join(parts)
-
-
-def _check_ranks_this_run(feedback_path: Path, ranked: str, run_dir: Path) -> None:
-    """Refuse a feedback file kept outside the run that ranks another run, one that is there:
-    on the same grid its states would silently fix what a person ranked on another model or
-    search. A run's own feedback.yaml (a copied or moved run's too) is always its own."""
-    other = Path(ranked)
-    if feedback_path.resolve().parent == run_dir.resolve() or not other.is_dir():
-        return
-    if other.resolve() != run_dir.resolve():
-        raise FfadeError(
-            f"model.init_args.feedback: {feedback_path} ranks the failures of run {ranked}, not "
-            f"of model.init_args.run {run_dir}; give this run's feedback (ffade feedback "
-            f"{run_dir}), or set run to {ranked}"
-        )
 
 
 def _weights_by_priority(priority_weights: dict[str, float] | None) -> dict[str, float]:

@@ -384,8 +384,7 @@ def test_export_refuses_a_feedback_file_made_for_another_run(
         assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(feedback)]) == 2
         err = capsys.readouterr().err.strip()
         says = (
-            f"its concepts are not the grid of run '{run_dir}' (concept axis2: absent in the "
-            "feedback"
+            f"its concepts are not the grid of run '{run_dir}' (axis2 only in the run)"
             if name == "two_axes"
             else f"--feedback {feedback} ranks the failures of run {other}, not of {run_dir}"
         )
