@@ -58,7 +58,10 @@ def parse_stop_rule(text: str | None, probes: bool = True) -> StopRule | None:
     if text is None:
         return None
     match = _RULE.fullmatch(str(text))
-    allowed = f"'QUANTITY < NUMBER' (or <=) with QUANTITY one of {', '.join(QUANTITIES)}"
+    allowed = (
+        f"'QUANTITY < NUMBER' (or <=) with QUANTITY one of {', '.join(QUANTITIES)} and NUMBER "
+        "written in digits, from 0 (5, 0.5)"
+    )
     if match is None:
         raise FfadeError(f"model.init_args.stop_when {text!r} is not a rule; write {allowed}")
     quantity, op, limit = match.groups()

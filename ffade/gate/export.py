@@ -350,5 +350,6 @@ def main(argv: list[str]) -> int:
         args.slices,
     )
     pairs = sum(case.measured["pairs"] for case in suite.cases)
-    print(f"{len(suite.cases)} cases, {pairs} pairs -> {args.to}", file=sys.stdout)
+    cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
+    print(f"{cases}, {pairs} pairs -> {args.to}", file=sys.stdout)
     return 0

@@ -34,6 +34,7 @@ def test_rules_parse(text: str, rule: StopRule) -> None:
         ("estimated_remaining < ten", "is not a rule"),
         ("estimated_remaining < 5 and new_failures_per_1000 < 1", "is not a rule"),
         ("", "is not a rule"),
+        ("new_failures_per_1000 < -5", "NUMBER written in digits, from 0"),
     ],
 )
 def test_bad_rules_are_one_line_errors(text: str, says: str) -> None:
