@@ -7,9 +7,8 @@ measures the model on the **heldout** split before and after (:mod:`.guard`): di
 and judging never share an input. A fix that costs more clean accuracy than ``clean_tolerance`` is
 rejected and the original weights are put back; an accepted one is saved as ``model.pt`` (a
 state dict the target loads through its ``weights`` argument). Either way the run directory gets
-``mitigation.json`` (the numbers and the verdict) and ``summary.json``; TensorBoard gets the
-training loss and accuracy and the guard's numbers. The seed, run directory, clock and crash
-handling come from :class:`~ffade.run_base.RunModule`, as for explorers.
+``mitigation.json`` (the numbers and the verdict) and ``summary.json``; the seed, run directory,
+clock and crash handling come from :class:`~ffade.run_base.RunModule`, as for explorers.
 
 Subclasses say how to train (:meth:`FineTuner.training_loss`, ``configure_optimizers``) and
 what counts as right on a clean input (:meth:`FineTuner.clean_correct`), take the base's
@@ -289,6 +288,11 @@ class FineTuner(RunModule):
         write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
         self.end_run(self.result["status"])
 
+    @override
+    def on_fit_end(self) -> None:
+        if self.result is None:  # resumed from the checkpoint saved as training ended: judge now
+            self.on_train_end()
+
     def decide(self) -> dict[str, Any]:
         """Judge the fix, keep or undo it, and return what mitigation.json says of it."""
         accepted = self.accepts_fix()
@@ -365,7 +369,6 @@ class FineTuner(RunModule):
         """The run's target as a spec, loading the fixed weights when there are some."""
         return self.plan.fixed_target("weights", weights)
 
-    # ---- records -----------------------------------------------------------------------------
     def _hyperparameters(self) -> dict[str, Any]:
         return {k: v for k, v in self.hparams.items() if not k.startswith("_")}
 

@@ -110,3 +110,23 @@ def test_a_fine_tune_stopped_before_its_first_checkpoint_says_it_cannot_resume(
     assert "stopped before its first checkpoint" in lines[0], lines[0]
     assert "ClassifierFineTuner resumes only from a checkpoint" in lines[0], lines[0]
     assert "drop --ckpt_path" in lines[0] and not (tmp_path / "again").exists()
+
+
+def test_a_fine_tune_killed_while_judging_its_fix_is_judged_when_resumed(
+    digits_run: Path, tmp_path: Path, capsys
+) -> None:
+    """The last checkpoint is saved as training ends, before the guard's second measurement: a
+    kill there left a run whose resume had no training left, so Lightning skipped the verdict
+    and the resume ended with status 0 and no mitigation.json."""
+    assert main(fit_args(digits_run, tmp_path)) == 0
+    run = tmp_path / "mitigate_digits" / "version_0"
+    whole = json.loads((run / "mitigation.json").read_text())
+    for name in ("mitigation.json", "model.pt"):  # as a kill while judging leaves the run
+        (run / name).unlink(missing_ok=True)
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "training"}))
+    assert main([*fit_args(digits_run, tmp_path), "--ckpt_path", str(run)]) == 0
+    judged = json.loads((run.parent / "version_1" / "mitigation.json").read_text())
+    for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
+        whole.pop(key), judged.pop(key)
+    assert judged == whole
