@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import numpy as np
 import yaml
@@ -47,7 +47,7 @@ SUITE_KEYS = ("format", "task", "source", "seed", "cases")
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 TASK_REQUIRED = ("target", "dataset", "reward", "concepts")
 PLUGIN_KEYS = tuple(f.name for f in fields(PluginSpec))
-MODES = ("macroscopic", "microscopic")
+MODES = get_args(get_type_hints(TaskSpec)["mode"])  # the task's own list, not a copy
 CASE_KEYS = ("name", "conditions", "states", "pairs", "measured", "goal", "max_failure_rate")
 HEADER = """\
 # An ffade regression suite: `ffade check --suite THIS_FILE` re-evaluates every case's pairs.

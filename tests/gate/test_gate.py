@@ -141,6 +141,9 @@ def priorities(tmp_path: Path) -> Path:
         ({"pairs": {"finetune": [[0, 0]]}}, "(discovery, heldout) to lists, got split 'finetune'"),
         ({"goal": "fixx"}, "goal must be one of fix, hold, got 'fixx'"),
         ({"gaol": "hold"}, "unknown key 'gaol'; allowed: name, conditions"),
+        # name: null became a JUnit test named 'None', and a pair [true, 0] input 1
+        ({"name": None}, "cases[0]: name must be a non-empty string, got None"),
+        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery must be [input id, state index]"),
     ],
 )
 def test_a_malformed_suite_exits_2_with_one_line(
@@ -341,26 +344,6 @@ def test_a_malformed_suite_task_exits_2_with_one_line(
     data = yaml.safe_load(suite_path.read_text())
     data["task"].update(edit)
     data["task"] = {k: v for k, v in data["task"].items() if v is not None}  # None: key left out
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump(data))
-    assert main(["check", "--suite", str(bad)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert says in err and "\n" not in err
-
-
-@pytest.mark.parametrize(
-    ("edit", "says"),
-    [
-        ({"name": None}, "cases[0]: name must be a non-empty string, got None"),
-        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery must be [input id, state index]"),
-    ],
-)
-def test_a_case_name_or_pair_of_another_type_exits_2(
-    suite_path: Path, tmp_path: Path, capsys, edit: dict, says: str
-) -> None:
-    """``name: null`` became a test named 'None', and ``[true, 0]`` input 1."""
-    data = yaml.safe_load(suite_path.read_text())
-    data["cases"][0].update(edit)
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data))
     assert main(["check", "--suite", str(bad)]) == 2
