@@ -35,7 +35,14 @@ from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
-from ffade.gate.suite import SUITE_SUFFIXES, Case, Suite, is_suite_file, write_suite
+from ffade.gate.suite import (
+    SUITE_SUFFIXES,
+    Case,
+    Suite,
+    check_task,
+    is_suite_file,
+    write_suite,
+)
 from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, read_summary
 from ffade.summarize.landscape import wilson_interval
@@ -247,12 +254,18 @@ def export_suite(
     if slices not in SLICE_KINDS:
         raise FfadeError(f"--slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
     summary = read_summary(run_dir)
+    if "finetuner" in summary:  # said as what it is, not as its task's split
+        raise FfadeError(
+            f"{run_dir} is a fine-tune's run directory, not a discovery run: export the run it "
+            f"fixed ({summary.get('run')}), or a discovery run of the fixed model"
+        )
     task = summary.get("task")
     if not isinstance(task, dict):
         raise FfadeError(
             f"{run_dir / SUMMARY_FILE}: key 'task' is missing (or not a mapping); it names the "
             "task a suite rebuilds: export a run written by `ffade fit`"
         )
+    check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
     found = failure_groups(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )

@@ -198,6 +198,12 @@ def check_task(task: Any, where: str) -> None:
         check_plugin_spec(concept, f"{where}.concepts[{i}]")
     if task.get("mode", MODES[0]) not in MODES:
         raise FfadeError(f"{where}.mode must be one of {', '.join(MODES)}, got {task['mode']!r}")
+    if task.get("split", "discovery") != "discovery":  # its pairs would index another split
+        raise FfadeError(
+            f"{where}.split must be discovery, got {task['split']!r}: a suite's discovery pairs "
+            "are inputs the run searched and its heldout pairs inputs no search saw, so only a "
+            "run that searched the discovery split makes a suite"
+        )
     max_inputs, ids = task.get("max_inputs"), task.get("input_ids")
     if max_inputs is not None and not _whole(max_inputs):
         raise FfadeError(f"{where}.max_inputs must be null or a whole number, got {max_inputs!r}")

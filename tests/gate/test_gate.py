@@ -334,6 +334,7 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
         ({"reward": {"name": "margin", "args": [1]}}, "task.reward.args must be a mapping"),
         ({"concepts": ["axis"]}, "task.concepts[0] must be a mapping {name: PLUGIN"),
         ({"max_inputs": "all"}, "task.max_inputs must be null or a whole number, got 'all'"),
+        ({"split": "heldout"}, "task.split must be discovery, got 'heldout': a suite's discovery"),
     ],
 )
 def test_a_malformed_suite_task_exits_2_with_one_line(
@@ -444,6 +445,33 @@ def test_export_of_a_summary_without_task_exits_2(run_dir: Path, tmp_path: Path,
     assert main(["export", str(broken), "--to", str(tmp_path / "s.yaml")]) == 2
     err = capsys.readouterr().err.strip()
     assert f"{broken / 'summary.json'}: key 'task' is missing" in err and "\n" not in err
+
+
+def test_export_refuses_a_run_that_searched_another_split(tmp_path: Path, capsys) -> None:
+    """Its pairs were exported as the discovery split's inputs of the same ids (other inputs), and
+    held-out pairs drawn from the very inputs a search of the heldout split saw."""
+    task = dict(synthetic_spec(), split="heldout")
+    explorer = RandomExplorer(task=task, budget=200, num_envs=100)
+    run = Path(discover(explorer, tmp_path, seed=0).recorder.run_dir)
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run), "--to", str(to)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{run / 'summary.json'}: task.split must be discovery, got 'heldout'" in err
+    assert "\n" not in err and not to.exists()
+
+
+def test_export_of_a_fine_tune_says_what_it_is(run_dir: Path, tmp_path: Path, capsys) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    tune = tmp_path / "tune"  # what a fine-tune's summary.json holds: its name, its run, its task
+    tune.mkdir()
+    task = dict(summary["task"], split="finetune")
+    (tune / "summary.json").write_text(
+        json.dumps({"finetuner": "classifier", "run": str(run_dir), "task": task})
+    )
+    assert main(["export", str(tune), "--to", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"{tune} is a fine-tune's run directory, not a discovery run: export the run it " in err
+    assert f"fixed ({run_dir})" in err and "\n" not in err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
