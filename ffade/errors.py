@@ -10,7 +10,8 @@ import argparse
 import math
 import numbers
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -204,6 +205,18 @@ def remove_if_empty(folders: list[Path]) -> None:
             folder.rmdir()
         except OSError:  # not empty (or gone): what is left was written, keep it
             return
+
+
+@contextmanager
+def removed_if_refused(path: str | Path) -> Iterator[None]:
+    """Remove the folders of ``path`` made inside the block (:func:`writable_dir` makes them
+    before the work) when the block raises: a refused command leaves no empty folder behind."""
+    made = missing_dirs(path)
+    try:
+        yield
+    except BaseException:
+        remove_if_empty(made)
+        raise
 
 
 def writable_file(path: str | Path, option: str) -> Path:

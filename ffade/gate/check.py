@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, writable_file
+from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
@@ -144,13 +144,15 @@ def run_check(
 ) -> list[CaseResult]:
     """Evaluate the suite on the target it names (or the one given); write JUnit XML if asked."""
     started = time.monotonic()
-    if junit is not None:  # before the evaluations, which a failed write would throw away
-        writable_file(junit, "--junit")
-        _check_junit_overwrite(Path(junit))
-    suite = read_suite(suite_path)
-    task = dict(suite.task, target=resolve_target(target, target_args or [], suite.task["target"]))
-    with target_setup_errors():
-        results = evaluate_cases(suite.cases, split_tasks(task, read_heldout=False), batch_size)
+    with removed_if_refused("." if junit is None else Path(junit).parent):
+        if junit is not None:  # before the evaluations, which a failed write would throw away
+            writable_file(junit, "--junit")
+            _check_junit_overwrite(Path(junit))
+        suite = read_suite(suite_path)
+        target_spec = resolve_target(target, target_args or [], suite.task["target"])
+        with target_setup_errors():
+            tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
+            results = evaluate_cases(suite.cases, tasks, batch_size)
     if junit is not None:
         name = f"ffade.{Path(suite_path).stem}"
         write_junit(results, junit, name, time.monotonic() - started)

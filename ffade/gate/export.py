@@ -31,7 +31,7 @@ import numpy as np
 
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
-from ffade.errors import FfadeError, OneLineParser, writable_file
+from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_file
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
@@ -44,7 +44,7 @@ from ffade.gate.suite import (
     write_suite,
 )
 from ffade.passing import passing_ids
-from ffade.records import SUMMARY_FILE, read_summary
+from ffade.records import SUMMARY_FILE, log_problems, read_summary
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
     DEFAULT_MIN_EVALUATIONS,
@@ -266,6 +266,8 @@ def export_suite(
             "task a suite rebuilds: export a run written by `ffade fit`"
         )
     check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
+    for problem in log_problems(run_dir, summary):  # as report and feedback say them
+        print(f"ffade export: warning: {problem}", file=sys.stderr)
     found = failure_groups(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
@@ -350,18 +352,19 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
     args = parser.parse_args(argv)
-    suite = export_suite(
-        args.run_dir,
-        args.to,
-        args.threshold,
-        args.min_evaluations,
-        args.pairs,
-        args.seed,
-        args.max_failure_rate,
-        args.batch_size,
-        args.feedback,
-        args.slices,
-    )
+    with removed_if_refused(Path(args.to).parent):
+        suite = export_suite(
+            args.run_dir,
+            args.to,
+            args.threshold,
+            args.min_evaluations,
+            args.pairs,
+            args.seed,
+            args.max_failure_rate,
+            args.batch_size,
+            args.feedback,
+            args.slices,
+        )
     pairs = sum(case.measured["pairs"] for case in suite.cases)
     cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
     print(f"{cases}, {pairs} pairs -> {args.to}", file=sys.stdout)

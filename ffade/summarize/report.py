@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
+from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -250,7 +250,6 @@ def main(argv: list[str]) -> int:
         "--no-tensorboard", action="store_true", help="do not log the pictures to TensorBoard"
     )
     args = parser.parse_args(argv)
-    made = missing_dirs(args.out or args.run_dir)  # removed again if the run is refused
     try:
         if args.axes is not None and not 1 <= len(args.axes) <= 3:
             raise FfadeError(f"--axes takes 1 to 3 concept labels; got {len(args.axes)}")
@@ -258,19 +257,19 @@ def main(argv: list[str]) -> int:
             raise FfadeError("--mitigation leads a comparison: give --compare OTHER_RUN_DIR too")
         if args.mitigation:
             args.mitigation = mitigation_file(args.mitigation, "--mitigation")
-        report = build_report(
-            args.run_dir,
-            compare=args.compare,
-            out=args.out,
-            threshold=args.threshold,
-            min_evaluations=args.min_evaluations,
-            axes=args.axes,
-            tensorboard=not args.no_tensorboard,
-            mitigation=args.mitigation,
-            slices=args.slices,
-        )
+        with removed_if_refused(args.out or args.run_dir):
+            report = build_report(
+                args.run_dir,
+                compare=args.compare,
+                out=args.out,
+                threshold=args.threshold,
+                min_evaluations=args.min_evaluations,
+                axes=args.axes,
+                tensorboard=not args.no_tensorboard,
+                mitigation=args.mitigation,
+                slices=args.slices,
+            )
     except FfadeError as error:
-        remove_if_empty(made)
         print(f"ffade: error: {error}", file=sys.stderr)
         return 2
     for problem in report["log_problems"]:

@@ -281,9 +281,32 @@ def test_a_weights_file_as_target_says_to_use_target_arg(
 
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
-    args = ["export", str(run_dir), "--to", str(tmp_path / "s.yaml"), "--min-evaluations", "50"]
+    to = tmp_path / "new" / "gate" / "s.yaml"
+    args = ["export", str(run_dir), "--to", str(to), "--min-evaluations", "50"]
     assert main(args) == 2
     assert "nothing to guard" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()  # the folders made for --to are gone again
+
+
+def test_a_refused_check_leaves_no_junit_folder(tmp_path: Path, capsys) -> None:
+    junit = tmp_path / "reports" / "check.xml"
+    assert main(["check", "--suite", str(tmp_path / "none.yaml"), "--junit", str(junit)]) == 2
+    assert "none.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_export_warns_of_a_last_log_line_cut_short(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """As report and feedback do: a killed run's log is exported from what it holds."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    with open(run / "evaluations.jsonl", "ab") as log:
+        log.write(b'{"input_id": 3, "sta')
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run), "--to", str(to), "--pairs", "4"]) == 0
+    err = capsys.readouterr().err
+    lines = len((run / "evaluations.jsonl").read_bytes().splitlines())
+    assert f"ffade export: warning: {run / 'evaluations.jsonl'} line {lines}: cut short" in err
+    assert to.is_file()
 
 
 def test_check_never_imports_lightning(suite_path: Path) -> None:
