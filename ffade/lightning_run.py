@@ -140,6 +140,7 @@ class FfadeCLI(LightningCLI):
                 print(f"ffade: {resume.finished}")
                 return
             settings["ckpt_path"] = resume.ckpt_path
+            resume.allow_the_rest(self.trainer)
             if resume.replay_dir is not None:
                 self.model.replay_from(resume.replay_dir)
         if "weights_only" in settings and settings["weights_only"] is None:

@@ -8,7 +8,8 @@ Trainer makes a run directory, so every mistake is one line naming the file and 
 - a checkpoint saved by another model class, or with other model arguments (task, concepts,
   budget, any ``model.init_args``) than the config's, is refused, naming the first difference:
   a resume continues *that* run, so it keeps every argument it was started with;
-- a run that already finished is not run again: it is said, and nothing is created;
+- a run that already finished is not run again: it is said, and nothing is created (a search a
+  trainer limit stopped before its budget has not finished: it goes on, see :class:`Resume`);
 - ``--ckpt_path RUN_DIR`` (a run directory) resumes from its ``checkpoints/last.ckpt``, or, for an
   explorer killed before its first checkpoint, replays its ``evaluations.jsonl``.
 """
@@ -18,12 +19,14 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
 from ffade.errors import FfadeError
+from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
 from ffade.task import PluginSpec, TaskSpec
 
@@ -39,11 +42,34 @@ class Resume:
         ckpt_path: the checkpoint file Lightning restores (None: start without one).
         replay_dir: a run directory whose evaluations log the explorer replays first.
         finished: set when the run already ended: the line to say instead of running it again.
+        cut_short: set when the checkpoint is the end of a search a trainer limit stopped
+            before its budget: it goes on (:meth:`allow_the_rest`), and this says so.
+        epochs_done, steps_done: that checkpoint's epochs and (optimizer) steps.
     """
 
     ckpt_path: str | None = None
     replay_dir: Path | None = None
     finished: str | None = None
+    cut_short: str | None = None
+    epochs_done: int = 0
+    steps_done: int = 0
+
+    def allow_the_rest(self, trainer: Any) -> None:
+        """A search stopped by a trainer limit ended Lightning's epoch, which is the whole search
+        (``max_epochs`` 1): one more lets it go on to its budget, under this command's limits."""
+        if self.cut_short is None:
+            return
+        loop = trainer.fit_loop
+        if loop.max_epochs not in (None, -1):
+            loop.max_epochs = max(loop.max_epochs, self.epochs_done + 1)
+        if 0 <= trainer.max_steps <= self.steps_done:  # e.g. the run's own config.yaml's
+            then = (
+                f"--trainer.max_steps {trainer.max_steps} is reached already ({self.steps_done} "
+                "taken), so it stops again at once: give a larger one, or -1 for none"
+            )
+        else:
+            then = "it goes on to its budget or this command's trainer limits"
+        print(f"ffade: note: {self.cut_short}: {then}", file=sys.stderr)
 
 
 def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
@@ -67,8 +93,11 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     run_dir = _run_dir_of(path, checkpoint)
     _check_same_seed(_summary(run_dir) if run_dir else None, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
-    finished = _finished_line(path, checkpoint)
-    return Resume(ckpt_path=str(path), finished=finished)
+    cut_short = _stopped_by_trainer(run_dir, checkpoint) if run_dir is not None else None
+    if cut_short is not None:
+        epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
+        return Resume(str(path), cut_short=cut_short, epochs_done=epochs, steps_done=steps)
+    return Resume(ckpt_path=str(path), finished=_finished_line(path, checkpoint))
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -183,6 +212,23 @@ def _finished_line(path: Path, checkpoint: dict[str, Any]) -> str | None:
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
         return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
     return f"{done} Read it with: ffade report {run_dir}"
+
+
+def _stopped_by_trainer(run_dir: Path, checkpoint: dict[str, Any]) -> str | None:
+    """What to say when the checkpoint is the final state of a search a trainer limit stopped
+    before its budget (``--trainer.max_steps``, ``max_time``), else None."""
+    summary = _summary(run_dir)
+    state = checkpoint.get("ffade")
+    if not (summary and isinstance(state, dict) and "evaluator" in state):
+        return None
+    if summary.get("status") != "finished" or summary.get("stop_reason") != TRAINER_STOPPED:
+        return None
+    if state["evaluator"].get("evaluations") != summary.get("evaluations"):
+        return None  # an earlier checkpoint: resumed as any other
+    return (
+        f"{run_dir} was stopped by a trainer limit before its budget "
+        f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
+    )
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:

@@ -64,3 +64,28 @@ def test_another_seed_is_refused(
     assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
     assert "was run with seed_everything = 0, but the config says 1" in lines[0], lines[0]
     assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
+
+
+def test_a_search_a_trainer_limit_stopped_goes_on_to_its_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Such a run's summary says finished, and Lightning counted its one epoch done: resumed, it
+    was "already finished" and never spent the rest of its budget."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    cut = tmp_path / "runs" / "test" / "version_0"
+    summary = json.loads((cut / "summary.json").read_text())
+    assert summary["stop_reason"].startswith("Lightning's Trainer stopped it")
+    assert summary["evaluations"] < 200
+    capsys.readouterr()
+    resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
+    assert main(resume) == 0  # its own config.yaml keeps max_steps 4
+    assert "--trainer.max_steps 4 is reached already" in capsys.readouterr().err
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 0
+    assert f"{cut} was stopped by a trainer limit before its budget" in capsys.readouterr().err
+    assert main(["fit", "--config", str(config)]) == 0  # never stopped
+    resumed, whole = (
+        (tmp_path / "runs" / "test" / f"version_{n}" / "evaluations.jsonl").read_text()
+        for n in (2, 3)
+    )
+    assert len(whole.splitlines()) == 200 and resumed == whole

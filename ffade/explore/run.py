@@ -55,5 +55,6 @@ def discover(
         raise FfadeError(resume.finished)
     if resume.replay_dir is not None:
         explorer.replay_from(resume.replay_dir)
+    resume.allow_the_rest(trainer)
     trainer.fit(explorer, ckpt_path=resume.ckpt_path, weights_only=True)
     return explorer
