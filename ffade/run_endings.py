@@ -13,7 +13,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from ffade.errors import FfadeError
+from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import MITIGATION_FILE, read_summary
+from ffade.yamlfile import read_yaml
 
 
 def run_ending(run_dir: str | Path) -> str:
@@ -68,6 +71,8 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
     reason = summary.get("stop_reason")
     if reason and reason != "budget spent":  # else a short count reads like a lost budget
         lines.append(f"stopped before the budget ({summary.get('budget', '-')}): {reason}")
+    if reason == TRAINER_STOPPED:
+        lines.append(f"continue it: {_continue_command(run_dir)}")
     try:
         rules = find_rules(load_kept_landscape(run_dir))  # the report's top rule
     except Exception as error:  # the ending must never hide the run it reports on
@@ -77,6 +82,22 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"top failure rule: {top}")
     lines.append(f"next: ffade report {shlex.quote(str(run_dir))}")
     return "\n".join(lines)
+
+
+def _continue_command(run_dir: Path) -> str:
+    """``ffade fit --ckpt_path`` for a search a trainer limit stopped, lifting the limits its
+    config.yaml keeps (a resume under the same limit would stop again at once)."""
+    run = shlex.quote(str(run_dir))
+    command = f"ffade fit --config {shlex.quote(str(run_dir / 'config.yaml'))} --ckpt_path {run}"
+    try:
+        trainer = read_yaml(run_dir / "config.yaml", "no config.yaml").get("trainer") or {}
+    except (FfadeError, AttributeError):  # no config (a Python API run): no limit to name
+        return command
+    if trainer.get("max_steps") not in (None, -1):
+        command += " --trainer.max_steps -1"
+    if trainer.get("max_time") is not None:
+        command += " --trainer.max_time null"
+    return command
 
 
 def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:

@@ -101,6 +101,9 @@ def test_a_trainer_limit_is_no_spent_budget(tmp_path: Path) -> None:
     assert summary["status"] == "finished" and summary["evaluations"] < 800
     assert summary["stop_reason"] == TRAINER_STOPPED
     assert f"stopped before the budget (800): {TRAINER_STOPPED}" in done.stdout
+    run = next((tmp_path / "runs").rglob("summary.json")).parent
+    command = f"ffade fit --config {run}/config.yaml --ckpt_path {run} --trainer.max_steps -1"
+    assert f"continue it: {command}" in done.stdout
 
 
 def test_a_rate_rule_the_budget_never_reaches_is_a_note(tmp_path: Path) -> None:
