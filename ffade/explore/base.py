@@ -317,15 +317,23 @@ class Explorer(RunModule):
             return
         if self.recorder is None:  # a rank other than 0: it keeps no log
             return
-        if status == "finished":
-            self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
-            save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
-            probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
-            if probs is not None:
-                with atomic_path(self.recorder.run_dir / POLICY_FILE) as tmp, open(tmp, "wb") as f:
-                    np.save(f, probs.astype(np.float32))
-        self.write_summary()
-        self.recorder.close()
+        try:
+            if status == "finished":
+                self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
+                save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
+                probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
+                if probs is not None:
+                    path = self.recorder.run_dir / POLICY_FILE
+                    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                        np.save(f, probs.astype(np.float32))
+        except BaseException:
+            # the search is logged, its extras are not (a target's describe_outputs broke the
+            # contract): summary.json must still count what was done, or it says "running", 0
+            self.status = "failed"
+            raise
+        finally:
+            self.write_summary()
+            self.recorder.close()
 
     @override
     def on_train_end(self) -> None:
