@@ -220,6 +220,8 @@ def _main(args: list[str]) -> int:
         _print_ending(args, model)
     except FfadeError as exc:
         print(f"ffade: error: {_with_hints(args, exc)}", file=sys.stderr)
+        for note in getattr(exc, "__notes__", ()):  # a run it stopped: where it is, how to resume
+            print(note, file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)

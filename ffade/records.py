@@ -178,6 +178,15 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_policy(run_dir: Path, probabilities: Any | None) -> None:
+    """policy.npy: an explorer's probability of choosing each flat state; None writes nothing."""
+    if probabilities is not None:
+        import numpy as np
+
+        with atomic_path(run_dir / POLICY_FILE) as tmp, open(tmp, "wb") as f:
+            np.save(f, np.asarray(probabilities, dtype=np.float32))
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
 

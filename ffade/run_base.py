@@ -21,6 +21,7 @@ from typing_extensions import override
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
+from ffade.errors import FfadeError
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 
 
@@ -35,6 +36,8 @@ class _EndRunOnException(Callback):
         pl_module.end_run("interrupted" if interrupted else "failed")
         if pl_module.run_dir is None or pl_module.global_rank != 0:
             return
+        if isinstance(exception, FfadeError) and not _kept_work(pl_module):
+            return  # a mistake refused before anything was evaluated: its one line says it all
         # Lightning then exits, so the run's closing lines never come: say where it is
         if interrupted:
             print(interrupted_line(pl_module), file=sys.stderr)
@@ -50,13 +53,20 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     run_dir = module.run_dir
     said = "interrupted" if status == "interrupted" else "the run failed"
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
-    logged = (run_dir / EVALUATIONS_FILE).is_file() and (run_dir / EVALUATIONS_FILE).stat().st_size
-    replays = hasattr(module, "replay_from") and logged  # an explorer replays its log
-    if (run_dir / LAST_CHECKPOINT).is_file() or replays:
+    if _kept_work(module):
         where = shlex.quote(str(run_dir))
         config = shlex.quote(str(run_dir / "config.yaml"))
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
     return line
+
+
+def _kept_work(module: RunModule) -> bool:
+    """Whether the run has something to resume from: a checkpoint, or an explorer's log."""
+    run_dir = module.run_dir
+    log = run_dir / EVALUATIONS_FILE
+    logged = log.is_file() and log.stat().st_size > 0
+    replays = hasattr(module, "replay_from") and logged  # an explorer replays its log
+    return (run_dir / LAST_CHECKPOINT).is_file() or replays
 
 
 class RunModule(LightningModule):

@@ -134,10 +134,11 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
             )
         elif concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
             stand_in = concept.values[concept.neutral_index()]
+            closest = concept.is_numeric and isinstance(concept.neutral, (int, float))
             notes.append(
                 f"concept '{concept.label}': its grid lacks the neutral value "
-                f"{concept.neutral!r}; {stand_in!r}, the closest, stands for 'unchanged' "
-                "(clean checks, the neutral state of reports)"
+                f"{concept.neutral!r}; {stand_in!r}, the {'closest' if closest else 'first'}, "
+                "stands for 'unchanged' (clean checks, the neutral state of reports)"
             )
     target.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)

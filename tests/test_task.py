@@ -52,6 +52,30 @@ def test_a_grid_without_its_neutral_value_says_which_value_stands_for_unchanged(
     assert task.space.neutral.tolist() == [0, 1, 0]
 
 
+class Mirror(Axis):
+    """A discrete concept: its values are words, so no value is closer to "none" than another."""
+
+    neutral = "none"
+    default_values = ("none", "flip")
+
+    def check_value(self, value: object) -> None:
+        if value not in self.default_values:
+            raise ConceptValueError(f"concept '{self.label}': value {value!r} is not allowed")
+
+    def apply(self, inputs, value):
+        return inputs
+
+
+def test_a_discrete_grid_without_its_neutral_value_says_its_first_stands_in() -> None:
+    """The note said "'flip', the closest": a word is not closer to "none" than another."""
+    spec = synthetic_spec(num_inputs=16)
+    spec["concepts"][2] = {"name": "tests.test_task:Mirror", "args": {"values": ["flip"]}}
+    assert build_task(spec).notes == [
+        "concept 'tests.test_task:Mirror': its grid lacks the neutral value 'none'; 'flip', the "
+        "first, stands for 'unchanged' (clean checks, the neutral state of reports)"
+    ]
+
+
 def test_a_grid_of_only_the_neutral_value_is_a_concept_that_changes_nothing() -> None:
     """``{name: prompt_words}`` with no values is [""]: no error, and no effect, silently."""
     spec = synthetic_spec(num_inputs=16)

@@ -173,16 +173,19 @@ def mitigate(
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
     feedback = run.dir / FEEDBACK_FILE
-    if priorities is not None or not feedback.is_file():
+    apply = priorities is not None or not feedback.is_file()
+    given = _priorities(priorities) if apply else None  # a mapping is applied as it is
+    # before feedback.yaml is written: a run of a plugin this process no longer knows is one
+    # line, not priorities applied and "no example pictures: unknown target ..." said first
+    check_plugins_known(run.summary.get("task") or {}, run.dir)
+    if apply:
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
-        given = _priorities(priorities)  # a mapping is applied as it is: no file is written
         try:
             feedback_from_file(
                 run.dir, given, feedback, threshold, min_evaluations, None, slices, redo, hint
             )
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
-    check_plugins_known(run.summary.get("task") or {}, run.dir)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
     trainer = {"max_epochs": max_epochs, **(trainer or {})}

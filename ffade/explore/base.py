@@ -33,7 +33,7 @@ from ffade.explore.stopping import (
 )
 from ffade.explore.ticks import Ticks
 from ffade.passing import searched_task
-from ffade.records import POLICY_FILE, RunRecorder, atomic_path
+from ffade.records import RunRecorder, write_policy
 from ffade.run_base import RunModule
 from ffade.task import Task, TaskSpec, spec_dict
 
@@ -317,15 +317,18 @@ class Explorer(RunModule):
             return
         if self.recorder is None:  # a rank other than 0: it keeps no log
             return
-        if status == "finished":
-            self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
-            save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
-            probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
-            if probs is not None:
-                with atomic_path(self.recorder.run_dir / POLICY_FILE) as tmp, open(tmp, "wb") as f:
-                    np.save(f, probs.astype(np.float32))
-        self.write_summary()
-        self.recorder.close()
+        try:  # a plugin's slip in the extras (a render) must still leave a true summary.json
+            if status == "finished":
+                self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
+                save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
+                probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
+                write_policy(self.recorder.run_dir, probs)  # None (too many states): no file
+        except BaseException:
+            self.status = "failed"
+            raise
+        finally:
+            self.write_summary()
+            self.recorder.close()
 
     @override
     def on_train_end(self) -> None:

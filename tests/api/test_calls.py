@@ -281,6 +281,24 @@ def test_a_run_whose_in_process_plugin_is_gone_says_to_register_it_again() -> No
     check_plugins_known({**task, "target": {"name": "callable_target", "args": {}}}, "RUN")
 
 
+def test_mitigating_a_run_of_a_forgotten_plugin_writes_nothing_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check came after the priorities were applied: feedback.yaml was written and its
+    pictures said "no example pictures: unknown target 'synthetic_target' (did you mean ...)"
+    before the one line that says to register the plugin again."""
+    run = ffade.discover(
+        task=synthetic_spec(), target=SyntheticTarget, budget=64, num_envs=16, save_dir=tmp_path
+    )
+    assert run.rules  # priorities that would apply
+    registry.unregister("target", "synthetic_target")  # a new process knows it no longer
+    capsys.readouterr()
+    with pytest.raises(ffade.FfadeError, match=r"its target 'synthetic_target' is neither"):
+        ffade.mitigate(run, save_dir=tmp_path)
+    assert not (run.dir / "feedback.yaml").exists() and not (run.dir / "feedback").exists()
+    assert capsys.readouterr().err == ""
+
+
 def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     """A run whose evidence backs no rule (microscopic ones often) is fixed by its regions; the
     error said to pass ``--slices regions``, a flag a Python caller has no way to give."""
