@@ -133,12 +133,18 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                 f"{concept.neutral!r}, so it changes nothing; list the values to try in values"
             )
         elif concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
+            if concept.is_numeric and not _number(concept.neutral):  # "the first" would be a lie
+                raise FfadeError(
+                    f"concept '{concept.label}': its neutral value {concept.neutral!r} is no "
+                    f"number, but its grid is numbers {list(concept.values)}; neutral must be the "
+                    "number that changes nothing"
+                )
             stand_in = concept.values[concept.neutral_index()]
-            closest = concept.is_numeric and isinstance(concept.neutral, (int, float))
             notes.append(
                 f"concept '{concept.label}': its grid lacks the neutral value "
-                f"{concept.neutral!r}; {stand_in!r}, the {'closest' if closest else 'first'}, "
-                "stands for 'unchanged' (clean checks, the neutral state of reports)"
+                f"{concept.neutral!r}; {stand_in!r}, the "
+                f"{'closest' if concept.is_numeric else 'first'}, stands for 'unchanged' (clean "
+                "checks, the neutral state of reports)"
             )
     target.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
@@ -151,6 +157,10 @@ def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:
     if spec.input_ids is not None:
         inputs = _chosen(inputs, spec.input_ids, spec.split)
     return inputs
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:

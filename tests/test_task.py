@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import yaml
 from ffade_synthetic.concept import Axis
 from ffade_synthetic.target import SyntheticTarget
 
@@ -15,7 +16,7 @@ from ffade.errors import ConceptValueError, FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.task import build_task
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 CAPPED = (
     "task.max_inputs is 500, but split 'discovery' of dataset 'synthetic' has 8 inputs: "
@@ -73,6 +74,28 @@ def test_a_discrete_grid_without_its_neutral_value_says_its_first_stands_in() ->
     assert build_task(spec).notes == [
         "concept 'tests.test_task:Mirror': its grid lacks the neutral value 'none'; 'flip', the "
         "first, stands for 'unchanged' (clean checks, the neutral state of reports)"
+    ]
+
+
+class Quality(Axis):
+    """A plugin author's slip: "off" as the neutral value of a grid of numbers."""
+
+    neutral = "off"
+
+
+def test_a_word_as_the_neutral_value_of_a_grid_of_numbers_is_refused(tmp_path: Path) -> None:
+    """Its first value stood for 'unchanged' (the clean checks, the reports' neutral state), and
+    the note called it the first of a grid whose values have an order."""
+    config = write_config(tmp_path / "c.yaml", budget=32)
+    data = yaml.safe_load(config.read_text())
+    concept = {"name": "tests.test_task:Quality", "args": {"values": [0.5, 0.9]}}
+    data["model"]["init_args"]["task"]["concepts"][2] = concept
+    config.write_text(yaml.safe_dump(data))
+    done = ffade_in_process("fit", "--config", str(config))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        "ffade: error: concept 'tests.test_task:Quality': its neutral value 'off' is no number, "
+        "but its grid is numbers [0.5, 0.9]; neutral must be the number that changes nothing"
     ]
 
 
