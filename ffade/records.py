@@ -213,17 +213,44 @@ def read_evaluations(
     with open(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):
             try:
-                yield EvaluationRecord(**json.loads(raw.decode("utf-8")))
+                record = EvaluationRecord(**json.loads(raw.decode("utf-8")))
+                _check_record(record)
             except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
                 if damaged is not None:
                     cut = not raw.endswith(b"\n")
                     why = "cut short (the run was killed mid-write)" if cut else "damaged"
                     damaged.append(f"{path} line {number}: {why}, skipped ({_why(exc)})")
+                continue
+            yield record
+
+
+def _check_record(record: EvaluationRecord) -> None:
+    """Raise TypeError naming the first field of the wrong type: a hand-edited ``"failed":
+    "yes"`` would count as a failure, and a state of ``null`` would crash every reader."""
+    for key in ("step", "input_id"):
+        if not _is_whole(getattr(record, key)):
+            raise TypeError(f"'{key}' is {getattr(record, key)!r}, expected a whole number")
+    if not isinstance(record.state, list) or not all(map(_is_whole, record.state)):
+        raise TypeError(f"'state' is {record.state!r}, expected a list of grid indices")
+    if not isinstance(record.concepts, dict):
+        raise TypeError(f"'concepts' is {record.concepts!r}, expected a mapping")
+    for key in ("metric", "reward"):
+        value = getattr(record, key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"'{key}' is {value!r}, expected a number")
+    for key in ("failed", "invalid"):
+        if not isinstance(getattr(record, key), bool):
+            raise TypeError(f"'{key}' is {getattr(record, key)!r}, expected true or false")
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, TypeError):
-        return "not an evaluation record"
+        detail = str(exc) if str(exc).startswith("'") else ""  # a field _check_record named
+        return "not an evaluation record" + (f": {detail}" if detail else "")
     return str(exc).splitlines()[0][:80]
 
 
@@ -249,7 +276,51 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
         raise FfadeError(f"{path} is damaged ({_why(exc)}); it is not JSON") from None
     if not isinstance(summary, dict):
         raise FfadeError(f"{path} is damaged: a JSON object was expected")
+    _check_summary(summary, path)
     return summary
+
+
+SUMMARY_COUNTS = (
+    "budget",
+    "evaluations",
+    "failures",
+    "invalid",
+    "distinct_failure_states",
+    "failing_concept_states",
+    "gradient_updates",
+    "iterations",
+    "num_inputs",
+    "num_states",
+)
+SUMMARY_KINDS: dict[str, tuple[type, ...]] = {
+    "a number": (int, float),  # wall_seconds, failure_rate
+    "a string": (str,),
+    "a mapping": (dict,),
+}
+SUMMARY_TYPES: dict[str, str] = {
+    **dict.fromkeys(SUMMARY_COUNTS, "a whole number from 0"),
+    **dict.fromkeys(("wall_seconds", "failure_rate"), "a number"),
+    **dict.fromkeys(("explorer", "status", "mode", "stop_reason"), "a string"),
+    **dict.fromkeys(
+        ("environment", "estimated_remaining_failures", "task", "hyperparameters"), "a mapping"
+    ),
+}
+"""summary.json keys that readers (reports, feedback, the gate) use as they are, and what each
+must be, or null: a hand-edited ``"evaluations": "many"`` makes a damaged summary, not a figure."""
+
+
+def _check_summary(summary: dict[str, Any], path: Path) -> None:
+    """Refuse, in one line naming the key, a summary whose known keys have the wrong type."""
+    for key, what in SUMMARY_TYPES.items():
+        value = summary.get(key)
+        if value is None:
+            continue
+        if what == "a whole number from 0":
+            fits = _is_whole(value) and value >= 0
+        else:
+            fits = not isinstance(value, bool) and isinstance(value, SUMMARY_KINDS[what])
+        if not fits:
+            raise FfadeError(f"{path} is damaged: key '{key}' is {value!r}; expected {what}")
 
 
 LIVE_STATUSES = ("running", "created", "measuring", "training")

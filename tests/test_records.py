@@ -160,3 +160,58 @@ def test_a_loop_directory_given_as_a_run_names_its_runs(tmp_path: Path, capsys) 
         f"ffade: error: {loop_dir} is a loop's directory (loop.json), not a run: its runs are "
         f"{loop_dir / 'discover'}, {loop_dir / 'mitigate'} and {loop_dir / 'rediscover'}"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("failed", "yes", "'failed' is 'yes', expected true or false"),
+        ("state", [None], "'state' is [None], expected a list of grid indices"),
+        ("state", [1.5], "'state' is [1.5], expected a list of grid indices"),
+        ("state", "abc", "'state' is 'abc', expected a list of grid indices"),
+        ("metric", "x", "'metric' is 'x', expected a number"),
+        ("input_id", True, "'input_id' is True, expected a whole number"),
+    ],
+)
+def test_a_record_with_a_field_of_the_wrong_type_is_a_damaged_line(
+    tmp_path: Path, field: str, value: object, why: str
+) -> None:
+    """A hand-edited ``"failed": "yes"`` counted as a failure, a state of 1.5 as grid index 1,
+    and a state of null stopped `ffade report` with a traceback."""
+    recorder = RunRecorder(tmp_path)
+    record = EvaluationRecord(1, 0, [0], {"a": 0.0}, 0.5, -1.0, False)
+    recorder.append([record])
+    recorder.close()
+    edited = {**json.loads(record_line(record)), field: value}
+    with open(tmp_path / "evaluations.jsonl", "a") as log:
+        log.write(json.dumps(edited) + "\n")
+    damaged: list[str] = []
+    assert list(read_evaluations(tmp_path, damaged)) == [record]
+    assert damaged == [
+        f"{tmp_path / 'evaluations.jsonl'} line 2: damaged, skipped (not an evaluation record: "
+        f"{why})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("evaluations", "many", "a whole number from 0"),
+        ("failures", -3, "a whole number from 0"),
+        ("wall_seconds", "fast", "a number"),
+        ("environment", "cpu", "a mapping"),
+        ("status", 7, "a string"),
+    ],
+)
+def test_a_summary_key_of_the_wrong_type_is_one_line(
+    tmp_path: Path, key: str, value: object, expected: str
+) -> None:
+    """`ffade report` printed "evaluations: many", or a traceback for a non-mapping environment."""
+    (tmp_path / "summary.json").write_text(json.dumps({"status": "finished", key: value}))
+    with pytest.raises(FfadeError) as refused:
+        read_summary(tmp_path)
+    assert str(refused.value) == (
+        f"{tmp_path / 'summary.json'} is damaged: key '{key}' is {value!r}; expected {expected}"
+    )
+    (tmp_path / "summary.json").write_text(json.dumps({"status": "finished", key: None}))
+    assert read_summary(tmp_path)[key] is None  # null stays allowed, as a run being built has

@@ -67,12 +67,12 @@ class Run:
 
         Picture entries name their PNG as an absolute ``file``; text entries hold the ``input``.
         """
-        listing = self.dir.absolute() / "examples" / "examples.json"
-        if not listing.is_file():
-            return []
-        entries = json.loads(listing.read_text(encoding="utf-8"))
+        from ffade.summarize.example_listing import read_examples
+
+        folder = self.dir.absolute() / "examples"
         return [
-            {**e, "file": str(listing.parent / e["file"])} if "file" in e else e for e in entries
+            {**e, "file": str(folder / e["file"])} if isinstance(e.get("file"), str) else e
+            for e in read_examples(self.dir)
         ]
 
     @property

@@ -26,7 +26,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.feedback.review import review
 from ffade.records import log_problems, read_summary
-from ffade.summarize.regions import add_region_arguments
+from ffade.summarize.regions import add_region_arguments, region_arguments
 
 
 def parser() -> argparse.ArgumentParser:
@@ -204,10 +204,13 @@ def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Fe
     if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
         if args.redo:  # answers about other slices: start over, replacing the file at the first
             return fresh
+        found_with = f"--slices {saved.slices}" + region_arguments(
+            saved.threshold, saved.min_evaluations, "rules"
+        )
         raise FfadeError(
             f"{out} holds answers for {saved.slices} found with threshold {saved.threshold:g} "
-            f"and min evaluations {saved.min_evaluations}; pass those (--slices "
-            f"{saved.slices}) to continue it, or --redo to start over"
+            f"and min evaluations {saved.min_evaluations}; pass {found_with} to continue it, "
+            "or --redo to start over"
         )
     fresh.regions = saved.regions
     return fresh

@@ -21,7 +21,7 @@ from ffade.errors import FfadeError
 from ffade.records import write_text_atomic
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
-from ffade.summarize.regions import Region, find_regions
+from ffade.summarize.regions import SLICE_KINDS, Region, find_regions
 from ffade.summarize.rules import find_rules
 from ffade.yamlfile import read_yaml
 
@@ -190,18 +190,40 @@ def read_feedback(path: str | Path) -> Feedback:
         "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
     )
     concepts = _checked_concepts(path, data)
+    entries = data.get("regions") or []
+    if not isinstance(entries, list):
+        raise FfadeError(f"{path}: 'regions' is {entries!r}; expected a list of answered slices")
     regions = [
         _read_region_entry(entry, f"{path}: regions[{i}]", concepts)
-        for i, entry in enumerate(data.get("regions") or [])
+        for i, entry in enumerate(entries)
     ]
     return Feedback(
         run=str(data["run"]),
-        threshold=float(data["threshold"]),
-        min_evaluations=int(data["min_evaluations"]),
+        threshold=_checked_option(path, data, "threshold"),
+        min_evaluations=_checked_option(path, data, "min_evaluations"),
         concepts={str(k): list(v) for k, v in concepts.items()},
         regions=regions,
-        slices=str(data.get("slices", "regions")),
+        slices=_checked_option(path, data, "slices"),
     )
+
+
+def _checked_option(path: Path, data: dict[Any, Any], key: str) -> Any:
+    """The file's ``threshold``, ``min_evaluations`` or ``slices`` (a file from before slices
+    existed holds regions), refused unless ``ffade feedback`` could have been given it: a
+    continuation would otherwise suggest an option the command refuses."""
+    value = data.get(key, "regions") if key == "slices" else data[key]
+    if key == "threshold":
+        fits = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1
+        allowed = "a failure rate in (0, 1]"
+    elif key == "min_evaluations":
+        fits = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        allowed = "a whole number from 1"
+    else:
+        fits = value in SLICE_KINDS
+        allowed = " or ".join(SLICE_KINDS)
+    if not fits:
+        raise FfadeError(f"{path}: '{key}' is {value!r}; expected {allowed}")
+    return float(value) if key == "threshold" else value
 
 
 def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:

@@ -63,12 +63,52 @@ def held_out_numbers(
         for k in record
         if k.endswith(("_before", "_after", "_change")) or k in ("status", "clean_metric")
     ]
+    _check_numbers(record, keys, f"{given}: '{path}'")
     return {
         "file": str(path),
         **{k: record[k] for k in keys},
         "reason": record.get("reason"),
         "untargeted_by_value": record.get("untargeted_by_value"),  # the side-effect table's
     }
+
+
+def _check_numbers(record: dict[str, Any], keys: list[str], where: str) -> None:
+    """Refuse, in one line naming the key, a hand-edited mitigation.json whose figures are not
+    numbers: the report would otherwise stop with a traceback after writing half its files."""
+    for key in keys:
+        value = record[key]
+        if key.endswith(("_before", "_after", "_change")) and not _number_or_none(value):
+            raise FfadeError(f"{where} key '{key}' is {value!r}; expected a number (or null)")
+    by_value = record.get("untargeted_by_value")
+    if by_value is not None and not _by_value_fits(by_value):
+        raise FfadeError(
+            f"{where} key 'untargeted_by_value' is damaged; expected each concept's label mapped "
+            "to a list of {value, pairs, failure_rate_before, failure_rate_after}"
+        )
+
+
+def _by_value_fits(by_value: Any) -> bool:
+    """Whether ``untargeted_by_value`` holds, per concept, a list of rows the side-effect table
+    can read (:mod:`.report_side_effects`)."""
+    if not isinstance(by_value, dict):
+        return False
+    for rows in by_value.values():
+        if not isinstance(rows, list):
+            return False
+        for row in rows:
+            if not (isinstance(row, dict) and "value" in row and _is_count(row.get("pairs"))):
+                return False
+            if not all(_number_or_none(row.get(f"failure_rate_{w}")) for w in ("before", "after")):
+                return False
+    return True
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:

@@ -327,7 +327,13 @@ def _read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:
     path = run_dir / POLICY_FILE
     if not path.is_file():
         return None
-    policy = np.load(path).astype(float).ravel()
+    try:  # never pickles (allow_pickle stays off): a foreign or damaged file is one line
+        policy = np.load(path).astype(float).ravel()
+    except (OSError, EOFError, ValueError, TypeError) as error:
+        raise FfadeError(
+            f"{path} is damaged ({str(error).split('. ')[0][:80]}); expected the float32 "
+            "action probabilities the explorer saves, one per grid state"
+        ) from None
     if policy.size != int(np.prod(shape)):
         raise FfadeError(
             f"{path} holds {policy.size} probabilities but the concept grid has "

@@ -15,7 +15,6 @@ options; docs/report.md says how to read a report.
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
+from ffade.summarize.example_listing import read_examples
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
@@ -110,18 +110,10 @@ def build_report(
     held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
     # one choice of axes for both runs: pictures pooled over different concepts do not compare
     axes = default_axes(landscape) if axes is None else axes
-    images = {  # drawn before the comparison is assembled: a bad --axes fails first
-        name: save_figure(figure, out / "figures" / f"{name}.png")
-        for name, figure in landscape_figures(landscape, axes).items()
-    }
     report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
     report["rules"] = rules.to_dict(landscape)
     report["meaning_changing"] = apart
     if compare is not None and other is not None and other_summary is not None:
-        if other.evaluations.sum():
-            images["compare_failure_rate"] = save_figure(
-                plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
-            )
         report["compare"] = assemble_comparison(
             landscape,
             rules.rules if slices == "rules" else regions,
@@ -135,6 +127,15 @@ def build_report(
         )
         report["compare"]["mitigation"] = held_out
         report["compare"]["compares"] = what_differs(summary, other_summary)
+    # drawn once every file is read: a damaged one is refused before any picture is made
+    images = {
+        name: save_figure(figure, out / "figures" / f"{name}.png")
+        for name, figure in landscape_figures(landscape, axes).items()
+    }
+    if other is not None and other.evaluations.sum():
+        images["compare_failure_rate"] = save_figure(
+            plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
+        )
     if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
         report["retest"] = retest
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}
@@ -328,25 +329,14 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
 
 
 def _examples(run_dir: Path) -> list[dict[str, Any]]:
-    """The worst failing examples the run saved, as {"path" or "text", "caption"}.
-
-    :func:`ffade.summarize.examples.save_worst_examples` writes ``examples/examples.json``: a list
-    of entries with a ``file`` (a PNG beside it) or, for targets without pictures, the changed
-    ``input`` text. An entry whose picture has since been deleted is left out.
-    """
-    listing = run_dir / "examples" / "examples.json"
-    if not listing.is_file():
-        return []
-    try:
-        entries = json.loads(listing.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise FfadeError(f"{listing} is not valid JSON ({error}); expected a list") from error
+    """The worst failing examples the run saved (:func:`read_examples`), as {"path" or "text",
+    "caption"}. An entry whose picture has since been deleted is left out."""
     examples: list[dict[str, Any]] = []
-    for entry in entries:
-        if "input" in entry:
+    for entry in read_examples(run_dir):
+        if isinstance(entry.get("input"), str):
             examples.append({"text": entry["input"], "caption": _example_caption(entry)})
-        elif (listing.parent / entry["file"]).is_file():
-            path = str(listing.parent / entry["file"])
+        elif (run_dir / "examples" / entry["file"]).is_file():
+            path = str(run_dir / "examples" / entry["file"])
             examples.append({"path": path, "caption": _example_caption(entry)})
         if len(examples) == MAX_EXAMPLES:
             break

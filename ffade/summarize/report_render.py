@@ -172,10 +172,12 @@ def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         name = key.removesuffix("_before")
         if not key.endswith("_before") or name == "clean_score":  # the LoRA's clean_accuracy again
             continue
-        label, show = name.replace("_", " "), _pct
-        if name == "clean_accuracy":  # as the fit's ending says it: a share only if an accuracy
+        # one decimal, as the fit's ending says it: 98.1% -> 98.6% is not "98% -> 99%", a full
+        # point, the guard's whole tolerance
+        label, show = name.replace("_", " "), _pct1
+        if name == "clean_accuracy":  # a share only if an accuracy
             label = f"clean {metric}"
-            show = _pct if metric.endswith("accuracy") else _score
+            show = _pct1 if metric.endswith("accuracy") else _score
         elif name == "clean_bleu":  # BLEU points, 0-100
             label, show = "clean BLEU", _points
         rows.append([label, show(numbers[key]), show(numbers.get(f"{name}_after")), ""])
@@ -267,6 +269,15 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
     return found
 
 
+EXPLORER_LABELS = {
+    "fixed": "found by this run's explorer only",
+    "new": "found by the compared run's explorer only",
+}
+"""The rule shift's statuses when both runs searched one model with different explorers
+(``compare.compares`` "explorers"): where one passes, the other explorer's inputs passed there,
+so "fixed" and "new" would say what a comparison of search methods cannot."""
+
+
 def _compare_tables(compare: dict[str, Any]) -> list[Table]:
     """The Wasserstein distances and where each rule (or region) went in the compared run."""
     distances = [
@@ -274,9 +285,11 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
         for kind, entry in compare["wasserstein"].items()
     ]
     shift = compare["region_shift"]
+    # two explorers on one model: a slice one of them found is no fix, nor a new failure
+    labels = EXPLORER_LABELS if compare.get("compares") == "explorers" else {}
     shift_rows = [
         [
-            entry["status"],
+            labels.get(entry["status"], entry["status"]),
             entry["id"],
             entry["description"],
             entry["now"],
@@ -286,7 +299,8 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
         for entry in shift[status]
     ]
     shift_rows += [
-        ["new", entry["id"], entry["before"], entry["description"], "-"] for entry in shift["new"]
+        [labels.get("new", "new"), entry["id"], entry["before"], entry["description"], "-"]
+        for entry in shift["new"]
     ]
     kind = "region" if compare.get("slices") == "regions" else "rule"  # what was followed
     return [
@@ -327,6 +341,10 @@ def _score(value: float | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None or np.isnan(value) else f"{value:.0%}"
+
+
+def _pct1(value: float | None) -> str:
+    return "-" if value is None or np.isnan(value) else f"{value:.1%}"
 
 
 def _caption(example: dict[str, Any]) -> str:

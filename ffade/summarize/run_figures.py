@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape
 
 RUN_FIGURES = (
@@ -37,19 +38,35 @@ def run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any]
     figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
     remaining = summary.get("estimated_remaining_failures")
     if remaining:  # failing pairs not found yet (ffade.explore.coverage)
-        point = "unknown" if remaining["estimate"] is None else f"{remaining['estimate']:,.0f}"
-        figures["estimated_remaining_failures"] = (
-            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
-            f"{remaining['probe_failures']} of {remaining['probes']} random probes failed)"
-        )
+        figures["estimated_remaining_failures"] = _remaining(remaining, landscape.source)
     environment = summary.get("environment")
     if environment:  # the same seeded config prints other figures on another CPU or torch
-        packages = environment.get("packages", {})
+        packages = environment.get("packages")
+        packages = packages if isinstance(packages, dict) else {}
         figures["ran_on"] = (
             f"{environment.get('device')}, torch {packages.get('torch')}, "
             f"ffade {packages.get('ffade')}"
         )
     return figures
+
+
+def _remaining(remaining: dict[str, Any], run_dir: str) -> str:
+    """The estimate of failing pairs not found yet, in words; a hand-edited one that lacks a
+    number is one line naming the key, not a traceback."""
+    try:
+        estimate = remaining["estimate"]
+        point = "unknown" if estimate is None else f"{estimate:,.0f}"
+        return (
+            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
+            f"{int(remaining['probe_failures'])} of {int(remaining['probes'])} random probes "
+            "failed)"
+        )
+    except (KeyError, TypeError, ValueError):
+        raise FfadeError(
+            f"{run_dir}/summary.json is damaged: key 'estimated_remaining_failures' is "
+            f"{remaining!r}; expected numbers 'estimate' (or null), 'low', 'high', 'probes' and "
+            "'probe_failures'"
+        ) from None
 
 
 def explorer_smallest(summary: dict[str, Any], landscape: Landscape) -> list[dict[str, Any]] | None:

@@ -346,6 +346,19 @@ def test_a_different_threshold_does_not_silently_mix_answers(run: Path, in_proce
     assert "threshold 0.5" in err and "--redo" in err
 
 
+def test_continuing_with_other_settings_names_the_options_that_continue_it(
+    run: Path, in_process
+) -> None:
+    """The refusal named only ``--slices``, though the saved answers' threshold differed too."""
+    options = ("--slices", "regions", "--threshold", "0.7")
+    in_process("feedback", str(run), *options, answers="h\nq\n")
+    code, _, err = in_process("feedback", str(run), answers="q\n")
+    assert code == 2 and err.count("\n") == 1
+    assert f"pass {' '.join(options)} to continue it, or --redo to start over" in err
+    code, out, _ = in_process("feedback", str(run), *options, answers="q\n")
+    assert code == 0 and "already answered" in out  # and they continue
+
+
 def test_by_default_feedback_asks_only_about_rules_with_enough_evidence(
     run: Path, in_process
 ) -> None:

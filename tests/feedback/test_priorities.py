@@ -114,6 +114,11 @@ def test_feedback_yaml_is_checked_when_read(
         (lambda d: d["regions"][0].update(colour="red"), "regions[0]: unknown key 'colour'"),
         (lambda d: d["regions"][0].pop("states"), "regions[0]: key 'states' is missing"),
         (lambda d: d["regions"].append("R-1"), "regions[1]: expected a mapping"),
+        # each was a traceback, or a continuation told to pass an option the command refuses
+        (lambda d: d.update(threshold="half"), "'threshold' is 'half'; expected a failure rate"),
+        (lambda d: d.update(min_evaluations=0), "'min_evaluations' is 0; expected a whole numb"),
+        (lambda d: d.update(slices="blobs"), "'slices' is 'blobs'; expected rules or regions"),
+        (lambda d: d.update(regions=5), "'regions' is 5; expected a list of answered slices"),
     ],
 )
 def test_each_mistake_in_feedback_yaml_is_one_line_naming_it(
