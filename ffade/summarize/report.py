@@ -289,7 +289,9 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
         f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
         coverage_line(report),
     ]
-    if report["compare"] is None:
+    if report["compare"] is None and not rules["rules"] and not report["regions"]:
+        lines.append(_nothing_to_rank(report))
+    elif report["compare"] is None:
         # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
         instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
         options = region_arguments(
@@ -300,9 +302,24 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     return "\n".join(lines)
 
 
+def _nothing_to_rank(report: dict[str, Any]) -> str:
+    """The closing line when ``ffade feedback`` would have no slice to ask about."""
+    if not report["run_figures"].get("failures"):
+        return "next: nothing to rank (no failure found)"
+    run, threshold = shlex.quote(str(report["run"])), report["threshold"]
+    return (
+        f"next: nothing to rank: no failure slice at --threshold {threshold:g} (min evaluations "
+        f"{report['min_evaluations']}); a lower threshold finds slices of rarer failures: "
+        f"ffade report {run} --threshold {threshold / 2:g}"
+    )
+
+
 def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Landscape:
     """The run to compare with, refused (before anything is written) unless on the same grid."""
-    other = load_landscape(compare)
+    try:
+        other = load_landscape(compare)
+    except FfadeError as error:  # which of the two runs it is
+        raise FfadeError(f"--compare: {error}") from None
     if not landscape.same_grid(other):
         raise FfadeError(
             f"--compare: '{compare / 'summary.json'}' key 'concepts' differs from "

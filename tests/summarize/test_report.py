@@ -416,6 +416,7 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("missing", r"run directory '.*missing' does not exist"),
         ("empty", r".*empty/summary.json not found: is '.*empty' an ffade run directory\?"),
         ("other_grid", r"--compare: '.*other/summary.json' key 'concepts' differs from"),
+        ("missing_compare", r"--compare: run directory '.*missing' does not exist"),
         ("axes", r"--axes: unknown concept 'hue' .*; concepts: rotation, brightness, blur"),
         # said before the other run is read (it was found after regions, rules and the compare)
         ("axes_and_other_grid", r"--axes: unknown concept 'hue' .*; concepts: rotation,"),
@@ -444,6 +445,7 @@ def test_bad_input_is_one_line_and_exit_code_2(
         "missing": [str(tmp_path / "missing")],
         "empty": [str(tmp_path / "empty")],
         "other_grid": [str(image_run), "--compare", str(other)],
+        "missing_compare": [str(image_run), "--compare", str(tmp_path / "missing")],
         "axes": [str(image_run), "--axes", "hue"],
         "axes_and_other_grid": [str(image_run), "--compare", str(other), "--axes", "hue"],
         "axes_repeat": [str(image_run), "--axes", "blur", "blur"],
@@ -746,7 +748,7 @@ def test_a_killed_runs_counts_come_from_its_log(make_run) -> None:
     assert any("says 0 evaluations but" in p for p in report["log_problems"])
 
 
-def test_with_no_rule_the_next_command_asks_about_regions() -> None:
+def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none() -> None:
     """`ffade feedback RUN` on a run with no rule only says to add --slices regions: the report's
     closing line gives the command that works (the text quickstart has regions but no rule)."""
     report = {
@@ -763,7 +765,12 @@ def test_with_no_rule_the_next_command_asks_about_regions() -> None:
         "next: ffade feedback runs/text_quickstart/version_0 --slices regions (no failure rule "
         "to ask about: its connected regions instead)"
     )
-    report["regions"] = []  # nothing to ask about either way: the plain command
+    report["regions"] = []  # nothing to ask about either way: feedback would save no answer
     assert ending(report, Path("report.html")).splitlines()[-1] == (
-        "next: ffade feedback runs/text_quickstart/version_0"
+        "next: nothing to rank: no failure slice at --threshold 0.5 (min evaluations 1); a lower "
+        "threshold finds slices of rarer failures: ffade report runs/text_quickstart/version_0 "
+        "--threshold 0.25"
     )
+    report["run_figures"]["failures"] = 0
+    last = ending(report, Path("report.html")).splitlines()[-1]
+    assert last == "next: nothing to rank (no failure found)"
