@@ -99,16 +99,6 @@ def test_only_runs_that_searched_discovery_can_be_fixed(run: Path) -> None:
         make_plan(run)
 
 
-def test_a_folder_that_is_no_run_names_the_argument(tmp_path: Path) -> None:
-    """A folder with no summary.json (configs/, say) was refused without naming the argument."""
-    with pytest.raises(FfadeError) as error:
-        make_plan(tmp_path)
-    assert str(error.value) == (
-        f"model.init_args.run: '{tmp_path}' holds no summary.json, so it is no run directory; "
-        "give the discovery run whose failures to fix"
-    )
-
-
 def test_a_fine_tunes_run_directory_is_named_as_one(run: Path) -> None:
     """A fine-tune's summary.json (its task on the finetune split) is no run to fix."""
     summary = json.loads((run / "summary.json").read_text())
