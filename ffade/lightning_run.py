@@ -77,14 +77,16 @@ class FfadeCLI(LightningCLI):
     """LightningCLI whose model is any LightningModule ffade or a plugin provides."""
 
     def instantiate_classes(self) -> None:
-        """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest."""
+        """jsonargparse wraps a constructor's error in its own; unwrap ours, condense the rest,
+        but a constructor's bug (a NameError, say) keeps its traceback: it is no user's mistake
+        to be said in one line with exit 2."""
         try:
             super().instantiate_classes()
         except (ValueError, TypeError) as exc:
             cause: BaseException | None = exc
-            while cause is not None and not isinstance(cause, FfadeError):
+            while cause is not None and not isinstance(cause, (FfadeError, *_BUGS)):
                 cause = cause.__cause__ or cause.__context__
-            if cause is not None:
+            if cause is not None:  # ours, said in one line; or a bug, with its own traceback
                 raise cause from None
             raise FfadeError(config_error_line(str(exc))) from exc
 
@@ -227,6 +229,9 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         raise ConfigError(config_error_line(str(exc))) from exc
     return cli.model
 
+
+_BUGS = (NameError, AttributeError, LookupError, AssertionError, ArithmeticError)
+"""What a constructor raises by mistake in its code, not over a value it was given."""
 
 _NOISE = (
     "Given value",

@@ -27,9 +27,11 @@ The loop config::
     threshold: 0.5                           # optional: as in `ffade report`
     min_evaluations: 1                       # optional: as in `ffade report`
 
-Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Every file is read and
-both ``ffade fit`` configs are validated before the first stage runs, so a mistake in any of them
-stops the loop at once, with one line naming the key and the file.
+Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Every file is read, both
+``ffade fit`` configs are validated (model arguments and trainer settings) and the priorities file
+checked as far as it can be without the run (its keys, priorities, ranks) before the first stage
+runs, so a mistake in any of them stops the loop at once, with one line naming the key and the
+file.
 
 A stage whose run does not end as it should (Ctrl-C, a crash: its summary.json says
 ``interrupted`` or ``failed``) stops the loop with :class:`StageStopped`: loop.json's status
@@ -40,8 +42,6 @@ loop`` exits 1 (as ``ffade fit`` does on Ctrl-C), not 2, which is for a mistake 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import inspect
 import io
 import json
 import sys
@@ -54,15 +54,22 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
-from ffade.feedback.from_file import feedback_from_file
-from ffade.loop_config import LoopConfig, read_loop_config
+from ffade.feedback.from_file import check_priorities, feedback_from_file
+from ffade.loop_config import LoopConfig, check_stage_kinds, read_loop_config, takes_warm_start
 from ffade.loop_retest import retest, retest_line
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
+from ffade.yamlfile import read_yaml
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
-STAGE_AFTER = {"discovered": "feedback", "rediscovered": "report"}
-"""The stage under way after a status: those that are no Lightning run, which Ctrl-C stops."""
+STAGE_AFTER = {
+    "discovered": "feedback",
+    "prioritized": "mitigate",
+    "mitigated": "rediscover",
+    "rediscovered": "report",
+}
+"""The stage under way after a status, for what stops the loop outside a Lightning run (whose
+own stops :func:`_run_stage` names): Ctrl-C, a mistake or a crash in the feedback or report."""
 
 
 class StageStopped(Exception):
@@ -108,6 +115,7 @@ def fit(
     error names (default: ``config``).
     """
     from ffade.lightning_run import ConfigError, run_lightning  # not for ``ffade loop --help``
+    from ffade.trainer import check_trainer_config
 
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
@@ -122,7 +130,9 @@ def fit(
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
                 run_lightning([*args, "--print_config"])
-            check_model_arguments(yaml.safe_load(printed.getvalue()).get("model") or {})
+            resolved = yaml.safe_load(printed.getvalue())
+            cls = check_model_arguments(resolved.get("model") or {})
+            check_trainer_config(resolved.get("trainer") or {}, cls or object)
         else:
             run_lightning(args)
     except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs
@@ -130,43 +140,6 @@ def fit(
             raise FfadeError(f"{where or config}: {exc}") from exc
         raise
     return run_dir
-
-
-def model_class(config: Path) -> type | None:
-    """The LightningModule class a fit config names (``None`` if it names none we can import)."""
-    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    model = data.get("model") if isinstance(data, dict) else None
-    class_path = (model.get("class_path") if isinstance(model, dict) else None) or ""
-    module, _, name = str(class_path).rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module or "ffade.explore"), name)
-    except (ImportError, AttributeError, ValueError):
-        return None
-    return cls if isinstance(cls, type) else None
-
-
-def takes_warm_start(config: Path) -> bool:
-    """Whether the explorer a discovery config names accepts ``warm_start``."""
-    cls = model_class(config)
-    return cls is not None and "warm_start" in inspect.signature(cls.__init__).parameters
-
-
-def check_stage_kinds(config: LoopConfig) -> None:
-    """A fine-tuner config given as ``discover`` (or the reverse) would run the wrong stage for
-    minutes before anything noticed: name the mix-up before the first stage."""
-    from ffade.explore.base import Explorer  # both import Lightning: not for ``--help``
-    from ffade.mitigate.base import FineTuner
-
-    for key, path, wanted, noun in (
-        ("discover", config.discover, FineTuner, "an explorer (e.g. ffade.explore.DQNExplorer)"),
-        ("mitigate", config.mitigate, Explorer, "a fine-tuner (e.g. ClassifierFineTuner)"),
-    ):
-        cls = model_class(path)
-        if cls is not None and issubclass(cls, wanted):
-            raise FfadeError(
-                f"{key}: {path} is a config for {cls.__name__}; the {key} stage needs a config "
-                f"for {noun}"
-            )
 
 
 def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
@@ -180,6 +153,8 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_stage_kinds(config)
     fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
+    feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later
+    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, "rule")
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
@@ -192,9 +167,13 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     try:
         try:
             return _run_stages(config, loop_dir, record, save, say)
-        except KeyboardInterrupt as interrupt:  # Ctrl-C in a stage that is no Lightning run
-            stage = STAGE_AFTER.get(record.get("status"), "report")
-            raise StageStopped(stage, None, "interrupted") from interrupt
+        except StageStopped:  # a Lightning stage's run, named by _run_stage
+            raise
+        except (KeyboardInterrupt, Exception) as error:  # in a stage that is no Lightning run:
+            # Ctrl-C, a mistake (an id that is no rule of the run) or a crash
+            stage = STAGE_AFTER.get(record.get("status"), "discover")
+            how = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            raise StageStopped(stage, None, how) from error
     except StageStopped as stop:
         record["stopped"] = stop.to_dict()
         save("stopped")
@@ -385,8 +364,8 @@ def main(argv: list[str]) -> int:
             print(f"  {stage:<10} {record[stage]}")
     if "region_shift" in record:
         shift = record["region_shift"]
-        print(
-            "  regions: "
+        print(  # the first run's rules, followed into the second (loop.json's region_shift)
+            "  rules: "
             + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
         )
     if "retest" in record:

@@ -6,9 +6,13 @@ range before the first stage spends minutes, so a mistake is one line naming the
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ffade.errors import FfadeError
 from ffade.yamlfile import read_yaml
@@ -71,3 +75,40 @@ def _min_evaluations(value: Any, path: Path) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise FfadeError(f"{path}: min_evaluations {value!r} must be a whole number from 1")
     return value
+
+
+def model_class(config: Path) -> type | None:
+    """The LightningModule class a fit config names (``None`` if it names none we can import)."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    model = data.get("model") if isinstance(data, dict) else None
+    class_path = (model.get("class_path") if isinstance(model, dict) else None) or ""
+    module, _, name = str(class_path).rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module or "ffade.explore"), name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+    return cls if isinstance(cls, type) else None
+
+
+def takes_warm_start(config: Path) -> bool:
+    """Whether the explorer a discovery config names accepts ``warm_start``."""
+    cls = model_class(config)
+    return cls is not None and "warm_start" in inspect.signature(cls.__init__).parameters
+
+
+def check_stage_kinds(config: LoopConfig) -> None:
+    """A fine-tuner config given as ``discover`` (or the reverse) would run the wrong stage for
+    minutes before anything noticed: name the mix-up before the first stage."""
+    from ffade.explore.base import Explorer  # both import Lightning: not for ``--help``
+    from ffade.mitigate.base import FineTuner
+
+    for key, path, wanted, noun in (
+        ("discover", config.discover, FineTuner, "an explorer (e.g. ffade.explore.DQNExplorer)"),
+        ("mitigate", config.mitigate, Explorer, "a fine-tuner (e.g. ClassifierFineTuner)"),
+    ):
+        cls = model_class(path)
+        if cls is not None and issubclass(cls, wanted):
+            raise FfadeError(
+                f"{key}: {path} is a config for {cls.__name__}; the {key} stage needs a config "
+                f"for {noun}"
+            )

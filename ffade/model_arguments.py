@@ -31,9 +31,10 @@ def stop_after_argument_checks() -> None:
         raise _ArgumentsChecked
 
 
-def check_model_arguments(model: dict[str, Any]) -> None:
+def check_model_arguments(model: dict[str, Any]) -> type | None:
     """Build ``model`` (a config's ``{class_path, init_args}``, as ``--print_config`` writes it,
     defaults filled) to run its constructor's argument checks; raises their :class:`FfadeError`.
+    Returns the module's class (``None`` if it cannot be imported), for the checks that follow.
 
     Anything else a constructor raises here is left to the stage's own run, which builds the
     module through jsonargparse with the types it declares (a dict stands in for a dataclass
@@ -43,7 +44,7 @@ def check_model_arguments(model: dict[str, Any]) -> None:
     try:
         cls = getattr(importlib.import_module(module_name), name)
     except (ImportError, AttributeError, ValueError):
-        return  # jsonargparse already resolved it; nothing else to check here
+        return None  # jsonargparse already resolved it; nothing else to check here
     token = _ARGUMENTS_ONLY.set(True)
     try:
         cls(**(model.get("init_args") or {}))
@@ -53,3 +54,4 @@ def check_model_arguments(model: dict[str, Any]) -> None:
         pass
     finally:
         _ARGUMENTS_ONLY.reset(token)
+    return cls

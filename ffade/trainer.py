@@ -39,6 +39,9 @@ def trainer_defaults() -> dict[str, Any]:
 def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     """Refuse Trainer settings no ffade run can work with, before the run starts.
 
+    ``model`` is the run's module, or its class where none is built yet (``ffade loop`` checks
+    every stage's config before the first stage runs).
+
     ``logger: false`` would leave the run no directory of its own. A zero ``max_epochs``,
     ``max_steps`` or ``limit_train_batches`` would end at once with exit 0, leaving a run
     directory with a config and no evaluations. ``max_epochs: -1`` (Lightning's "no end")
@@ -58,8 +61,9 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     if config.get("max_epochs") == -1 and config.get("max_steps") in (None, -1):
         from ffade.mitigate.base import FineTuner
 
-        if isinstance(model, FineTuner):
+        cls = model if isinstance(model, type) else type(model)
+        if issubclass(cls, FineTuner):
             raise ConfigError(
-                f"trainer.max_epochs -1 never ends {type(model).__name__}, whose fix is judged "
+                f"trainer.max_epochs -1 never ends {cls.__name__}, whose fix is judged "
                 "when training ends; give at least 1, or leave it out"
             )

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from lightning.pytorch import LightningModule
 
 from tests.helpers import REPO, ffade, ffade_in_process, write_config
 from tests.summarize.conftest import write_run
@@ -493,6 +494,31 @@ def test_constructor_errors_are_one_line_too(tmp_path: Path) -> None:
     assert_one_line_error(
         ffade("fit", "--config", str(config)), "learning_starts (100) must be below the budget (50)"
     )
+
+
+class ModuleWithABug(LightningModule):
+    """A constructor with a bug in its code, as any plugin's may have."""
+
+    def __init__(self, rate: float = 1.0) -> None:
+        super().__init__()
+        self.rate = {"rates": rate}["rate"]  # a typo: KeyError
+
+
+def test_a_bug_in_a_constructor_keeps_its_traceback(tmp_path: Path) -> None:
+    """Condensed into one 'ffade: error:' line with exit 2, a bug read as the user's mistake
+    (a fine-tuner's NameError said "ffade: error: name 'SUMMARY_FILE' is not defined")."""
+    from ffade.cli import main
+
+    logger = {
+        "class_path": "lightning.pytorch.loggers.CSVLogger",
+        "init_args": {"save_dir": str(tmp_path / "r")},
+    }
+    config = tmp_path / "c.yaml"
+    model = {"class_path": f"{__name__}.ModuleWithABug"}
+    config.write_text(yaml.safe_dump({"model": model, "trainer": {"logger": logger}}))
+    with pytest.raises(KeyError, match="'rate'"):
+        main(["fit", "--config", str(config)])
+    assert not (tmp_path / "r").exists()
 
 
 def test_a_reader_that_stops_early_gets_no_traceback() -> None:

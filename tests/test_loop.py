@@ -57,6 +57,7 @@ def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     result = ffade("loop", "--config", str(loop), timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (root / "stdout.txt").write_text(result.stdout)
     return root / "loops" / "version_0", loop
 
 
@@ -81,6 +82,24 @@ def test_the_loop_leaves_every_stage_and_says_where(small_loop) -> None:
     documented = {key for row in rows for key in re.findall(r"`(\w+)`", row)}
     assert set(record) == documented - {"stopped"}  # only a loop that stopped has that one
     assert "`finished`" in table and "`stopped`" in table
+
+
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
+def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(small_loop) -> None:
+    """The closing lines count the first run's rules (loop.json's region_shift), as rules: they
+    said "regions:" while counting rules."""
+    loop_dir, _ = small_loop
+    record = json.loads((loop_dir / "loop.json").read_text())
+    stdout = (loop_dir.parent.parent / "stdout.txt").read_text()
+    closing = stdout[stdout.index("loop finished in ") :].splitlines()
+    assert closing[0].endswith(f" s: {loop_dir}")
+    stages = ("discover", "feedback", "mitigate", "rediscover", "report")
+    assert [line.split() for line in closing[1:6]] == [[s, record[s]] for s in stages]
+    shift = record["region_shift"]
+    assert closing[6] == "  rules: " + ", ".join(
+        f"{n} {status.replace('_', ' ')}" for status, n in shift.items()
+    )
+    assert list(shift) == ["still_failing", "unclear", "fixed", "not_retested", "new"]
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -278,6 +297,73 @@ def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_ru
 
 
 @pytest.mark.parametrize(
+    ("trainer", "says"),
+    [
+        ({"max_epochs": 0}, "trainer.max_epochs 0 trains nothing; give at least 1"),
+        (
+            {"max_epochs": -1},
+            "trainer.max_epochs -1 never ends ClassifierFineTuner, whose fix is judged when "
+            "training ends; give at least 1",
+        ),
+    ],
+)
+def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, trainer: dict, says: str
+) -> None:
+    """docs/mitigation.md: every value of both configs is checked before the loop starts; the
+    trainer's were found only when the fine-tune started, after the discovery's minutes."""
+    mitigate = shrink("mitigate_digits.yaml", tmp_path / "mit.yaml", {}, trainer)
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "discover": str(REPO / "configs" / "quickstart.yaml"),
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "mitigate": str(mitigate),
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {mitigate}: {says}"), line
+    assert not (tmp_path / "loops").exists()
+
+
+@pytest.mark.parametrize(
+    ("priorities", "says"),
+    [
+        ("model: {}\n", "unknown key 'model'; allowed: regions, default"),
+        ("regions: [{rank: 1, priority: urgent}]\n", "regions[0]: priority 'urgent'"),
+        ("regions: [{rank: 0, priority: high}]\n", "regions[0]: rank 0 must be a whole number"),
+        ("regions: [{priority: high}]\n", "regions[0]: name the rule with exactly one of"),
+    ],
+)
+def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, priorities: str, says: str
+) -> None:
+    """A discovery config given as feedback (or a misspelt priority) was found only at the
+    feedback stage, after the discovery's minutes; what no run can mend is said first."""
+    feedback = tmp_path / "priorities.yaml"
+    feedback.write_text(priorities)
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "discover": str(REPO / "configs" / "quickstart.yaml"),
+                "feedback": str(feedback),
+                "mitigate": str(REPO / "configs" / "mitigate_digits.yaml"),
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {feedback}: {says}"), line
+    assert not (tmp_path / "loops").exists()
+
+
+@pytest.mark.parametrize(
     ("setting", "message"),
     [
         ("threshold: high", "threshold 'high' must be a failure rate in (0, 1]"),
@@ -465,3 +551,26 @@ def test_a_mistake_found_as_a_stage_runs_is_still_one_line_and_exit_2(
         "run": str(loop_dir / "discover"),
         "status": None,
     }
+
+
+def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
+    tmp_path: Path, capsys
+) -> None:
+    """An id that is no rule of the run can only be found once discovery ran: one line, exit 2,
+    and loop.json says the loop stopped at feedback (it said 'discovered', as if still going)."""
+    loop = stopping_loop(tmp_path)
+    config = yaml.safe_load(loop.read_text())
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: [{id: S-00000000, priority: high}]\n")
+    config["feedback"] = str(priorities)
+    loop.write_text(yaml.safe_dump(config))
+    assert main(["loop", "--config", str(loop)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    loop_dir = tmp_path / "loops" / "version_0"
+    assert line.startswith(f"ffade: error: {loop_dir / 'discover'}: ") or line.startswith(
+        f"ffade: error: {priorities}: regions[0]: id 'S-00000000' is not a failure rule"
+    ), line
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
+    assert "discover" in record and "feedback" not in record

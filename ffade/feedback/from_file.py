@@ -166,6 +166,30 @@ def read_priorities(
         data, path, name = priorities, "priorities", "priorities"
     else:
         data, path, name = _read_file(priorities), str(priorities), Path(priorities).name
+    default, entries = check_priorities(data, path, noun)
+    chosen: dict[str, tuple[Region, str, str]] = {}
+    for i, priority, kind, value in entries:
+        where = f"{path}: regions[{i}]"
+        region = _select(kind, value, landscape, regions, where, noun)
+        if region.id in chosen:
+            raise FfadeError(
+                f"{where}: {noun} {region.id} ({region.conditions}) is already given a priority "
+                f"by {chosen[region.id][2]}; list each {noun} once"
+            )
+        chosen[region.id] = (region, priority, f"{name} regions[{i}] ({kind})")
+    return [chosen.get(region.id, (region, default, f"{name} default")) for region in regions]
+
+
+def check_priorities(
+    data: Any, path: str, noun: str = "region"
+) -> tuple[str, list[tuple[int, str, str, Any]]]:
+    """The checks a priorities file passes whatever run it is applied to: its keys, priorities
+    and one selector per entry. ``ffade loop`` runs them before its discovery, so a mistake there
+    is said before minutes of search, not after.
+
+    Returns:
+        The ``default`` priority and, per entry, its index, priority, selector and value.
+    """
     # the unknown key first: 'regionz:' is a typo to name, not a missing 'regions' list
     unknown = sorted(
         set(data if isinstance(data, dict) else {}) - {"regions", "default", *_SAVED_KEYS},
@@ -181,8 +205,7 @@ def read_priorities(
             "regions: [{rank: 1, priority: high}]"
         )
     default = check_priority(data.get("default", "skip"), f"{path}: default")
-
-    chosen: dict[str, tuple[Region, str, str]] = {}
+    entries = []
     for i, entry in enumerate(data["regions"]):
         where = f"{path}: regions[{i}]"
         if not isinstance(entry, dict):
@@ -199,14 +222,13 @@ def read_priorities(
                 f"{where}: name the {noun} with exactly one of {', '.join(SELECTORS)}; "
                 f"got {', '.join(given) or 'none'}"
             )
-        region = _select(given[0], entry[given[0]], landscape, regions, where, noun)
-        if region.id in chosen:
-            raise FfadeError(
-                f"{where}: {noun} {region.id} ({region.conditions}) is already given a priority "
-                f"by {chosen[region.id][2]}; list each {noun} once"
-            )
-        chosen[region.id] = (region, priority, f"{name} regions[{i}] ({given[0]})")
-    return [chosen.get(region.id, (region, default, f"{name} default")) for region in regions]
+        kind, value = given[0], entry[given[0]]
+        if kind == "rank" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
+        if kind == "contains" and (not isinstance(value, dict) or not value):
+            raise FfadeError(f"{where}: contains must map concept labels to grid values")
+        entries.append((i, priority, kind, value))
+    return default, entries
 
 
 _SAVED_KEYS = ("run", "threshold", "min_evaluations", "slices", "concepts")
@@ -235,16 +257,12 @@ def _select(
             f"its {noun}s: {shown or 'none'}{hint}"
         )
     if kind == "rank":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
         if value > len(regions):
             raise FfadeError(
                 f"{where}: rank {value} is past the last {noun}; {landscape.source} has "
                 f"{len(regions)} failure {noun}{'s' if len(regions) != 1 else ''}"
             )
         return regions[value - 1]
-    if not isinstance(value, dict) or not value:
-        raise FfadeError(f"{where}: contains must map concept labels to grid values")
     state = _state_of(value, landscape, where)
     for region in regions:
         if np.any(np.all(region.states == state, axis=1)):

@@ -27,7 +27,7 @@ from ffade.feedback.priorities import (
     read_feedback,
 )
 from ffade.plugin_api import TrainableTarget
-from ffade.records import read_summary
+from ffade.records import SUMMARY_FILE, read_summary
 
 
 @dataclass
@@ -130,6 +130,11 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
     """
     if not run_dir.is_dir():
         raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")
+    if not (run_dir / SUMMARY_FILE).is_file():  # a folder, but no run's: name the key, as above
+        raise FfadeError(
+            f"model.init_args.run: '{run_dir}' holds no {SUMMARY_FILE}, so it is no run "
+            "directory; give the discovery run whose failures to fix"
+        )
     summary = read_summary(run_dir)
     if "finetuner" in summary:  # said as what it is, not as a split that cannot be fixed
         raise FfadeError(
