@@ -81,7 +81,7 @@ def ffade_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complete
     from ffade.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    streams = {h: h.setStream(err) for h in _stream_handlers()}
+    streams = {h: _swap_stream(h, err) for h in _stream_handlers()}
     last_resort = logging.StreamHandler(err)  # what logging prints where no handler is set
     last_resort.setLevel(logging.WARNING)
     logging.getLogger().addHandler(last_resort)
@@ -97,8 +97,16 @@ def ffade_in_process(*args: str, cwd: Path | None = None) -> subprocess.Complete
         logging.getLogger().removeHandler(last_resort)
         for handler in _stream_handlers():  # a handler made meanwhile writes to stderr again
             if handler.stream is err:
-                handler.setStream(streams.get(handler) or sys.stderr)
+                _swap_stream(handler, streams.get(handler) or sys.stderr)
     return subprocess.CompletedProcess(["ffade", *args], code, out.getvalue(), err.getvalue())
+
+
+def _swap_stream(handler: Any, stream: Any) -> Any:
+    """Point ``handler`` at ``stream``; its old stream back. Not ``setStream``, which flushes the
+    old one: a handler made while an earlier test's capsys held stderr keeps that closed file."""
+    with handler.lock:
+        old, handler.stream = handler.stream, stream
+    return old
 
 
 def _stream_handlers() -> list[Any]:
