@@ -262,6 +262,8 @@ def config_error_line(message: str) -> str:
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
     if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
         reason = expected_types(message)
+    if re.fullmatch(r"expected float, got -?(nan|inf)", reason):  # nan is a float, to a reader
+        reason = f"expected a finite number, got {reason.rsplit(' ', 1)[1]}"
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"

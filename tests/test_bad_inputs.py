@@ -236,6 +236,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "ckpt_missing": (["fit", "--config", "{config}", "--ckpt_path", "{tmp}/gone.ckpt"], "gone"),
     "seed_text": (["fit", "--config", "{config}", "--seed_everything", "1.5"], "1.5"),
     "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
+    "learning_rate_nan": (  # was "expected float, got nan"
+        ["fit", "--config", "{config}", "--model.init_args.learning_rate", "nan"],
+        '"model.init_args.learning_rate": expected a finite number, got nan',
+    ),
     "max_epochs_zero": (
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
