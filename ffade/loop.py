@@ -55,7 +55,13 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
 from ffade.feedback.from_file import check_priorities, feedback_from_file
-from ffade.loop_config import LoopConfig, check_stage_kinds, read_loop_config, takes_warm_start
+from ffade.loop_config import (
+    LoopConfig,
+    check_no_resume,
+    check_stage_kinds,
+    read_loop_config,
+    takes_warm_start,
+)
 from ffade.loop_retest import retest, retest_line
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
@@ -151,6 +157,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
     with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
     check_stage_kinds(config)
+    check_no_resume(config)
     fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later

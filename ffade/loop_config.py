@@ -112,3 +112,16 @@ def check_stage_kinds(config: LoopConfig) -> None:
                 f"{key}: {path} is a config for {cls.__name__}; the {key} stage needs a config "
                 f"for {noun}"
             )
+
+
+def check_no_resume(config: LoopConfig) -> None:
+    """A stage config's ``ckpt_path`` would resume another run inside the loop's fresh stage (a
+    loop never resumes: ``ffade loop`` again starts a new version), found only at that stage."""
+    for key, path in (("discover", config.discover), ("mitigate", config.mitigate)):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if isinstance(data, dict) and data.get("ckpt_path") is not None:
+            raise FfadeError(
+                f"{key}: {path} sets ckpt_path ({data['ckpt_path']}); a loop's stages start "
+                "fresh and a loop does not resume: remove ckpt_path (resume a single run with "
+                "ffade fit --ckpt_path)"
+            )

@@ -237,6 +237,34 @@ def test_a_config_of_the_other_stage_is_named_before_anything_runs(
     assert not (tmp_path / "loops" / "version_0").exists()
 
 
+def test_a_stage_config_that_resumes_a_run_is_named_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """Its ckpt_path was found only when the stage ran, after a whole discovery."""
+    mitigate = yaml.safe_load((REPO / "configs" / "mitigate_digits.yaml").read_text())
+    mitigate["ckpt_path"] = "runs/mitigate/version_0"
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(mitigate))
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "discover": str(REPO / "configs" / "quickstart.yaml"),
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "mitigate": str(tmp_path / "m.yaml"),
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        f"ffade: error: mitigate: {tmp_path / 'm.yaml'} sets ckpt_path (runs/mitigate/version_0); "
+        "a loop's stages start fresh and a loop does not resume: remove ckpt_path (resume a "
+        "single run with ffade fit --ckpt_path)"
+    ]
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_config(
     tmp_path: Path, capsys
 ) -> None:
