@@ -38,17 +38,29 @@ MIN_PAIR_HEIGHT = 128
 
 
 def worst_failures(evaluator: Evaluator, count: int) -> list[tuple[int, np.ndarray, float, float]]:
-    """(input id, state, metric, reward) of the deepest failures, distinct inputs first."""
+    """(input id, state, metric, reward) of the deepest failures, distinct inputs first; those
+    under a concept that changes what the input means (``keeps_meaning`` false: a negated
+    sentence) after all others, as reports set them apart: they fail by design."""
     space = evaluator.space
+    apart = np.array([not concept.keeps_meaning for concept in space.concepts])
     failures = [(key, m, r) for key, (m, r, failed) in evaluator.memo.items() if failed]
     failures.sort(key=lambda f: -f[2])
-    chosen, seen_inputs, rest = [], set(), []
+    kept: list[Any] = []
+    changed: list[Any] = []
     for key, metric, reward in failures:
         input_id, flat = divmod(key, space.num_states)
-        item = (input_id, space.unflat(flat), metric, reward)
-        (rest if input_id in seen_inputs else chosen).append(item)
-        seen_inputs.add(input_id)
-    return (chosen + rest)[:count]
+        state = space.unflat(flat)
+        meaning = bool((apart & (state != space.neutral)).any())
+        (changed if meaning else kept).append((input_id, state, metric, reward))
+    return (_distinct_inputs_first(kept) + _distinct_inputs_first(changed))[:count]
+
+
+def _distinct_inputs_first(items: list[Any]) -> list[Any]:
+    chosen, seen_inputs, rest = [], set(), []
+    for item in items:
+        (rest if item[0] in seen_inputs else chosen).append(item)
+        seen_inputs.add(item[0])
+    return chosen + rest
 
 
 def save_worst_examples(

@@ -11,7 +11,13 @@ from lightning.pytorch.loggers import CSVLogger
 from matplotlib.image import imread
 
 from ffade.env import Evaluator
-from ffade.explore.examples import MIN_PAIR_HEIGHT, PANEL_PIXELS, _panel, save_worst_examples
+from ffade.explore.examples import (
+    MIN_PAIR_HEIGHT,
+    PANEL_PIXELS,
+    _panel,
+    save_worst_examples,
+    worst_failures,
+)
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
 
@@ -81,3 +87,20 @@ def test_grid_panels_fill_their_size_small_pictures_by_whole_pixels_large_ones_s
     smaller = _panel(photo)
     assert smaller.shape == (134, PANEL_PIXELS, 3)
     assert np.allclose(smaller.mean(), 0.5, atol=0.05)
+
+
+def test_failures_that_change_the_meaning_come_after_all_others() -> None:
+    """A negated sentence fails by design (reports set such failures apart), yet the text
+    quickstart's worst examples were nearly all negations."""
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=256)
+    space = evaluator.space
+    space.concepts[2].keeps_meaning = False  # as the text plugin's negate declares
+    states = np.stack([space.unflat(flat) for flat in range(space.num_states)])
+    for input_id in range(4):
+        evaluator.evaluate(np.full(len(states), input_id), states)
+    worst = worst_failures(evaluator, count=10**6)
+    apart = [bool(state[2] != space.neutral[2]) for _, state, _, _ in worst]
+    assert 0 < sum(apart) < len(apart)
+    assert apart == sorted(apart)  # every meaning-keeping failure first
+    kept_rewards = [reward for (*_, reward), a in zip(worst, apart, strict=True) if not a]
+    assert max(kept_rewards) == worst[0][3]
