@@ -321,11 +321,18 @@ def _check_summary(summary: dict[str, Any], path: Path) -> None:
             fits = not isinstance(value, bool) and isinstance(value, SUMMARY_KINDS[what])
         if not fits:
             raise FfadeError(f"{path} is damaged: key '{key}' is {value!r}; expected {what}")
+    if summary.get("status") not in (None, *STATUSES):  # a report would call it finished
+        raise FfadeError(
+            f"{path} is damaged: key 'status' is {summary['status']!r}; expected one of "
+            f"{', '.join(STATUSES)}"
+        )
 
 
 LIVE_STATUSES = ("running", "created", "measuring", "training")
 """Statuses of a summary.json that is not final: saved every few steps, it trails the log (and
 a killed run's stays so)."""
+STATUSES = (*LIVE_STATUSES, "finished", "accepted", "rejected", "interrupted", "failed")
+"""Every status a run writes: a search's, then a fine-tune's verdicts, then how a run stopped."""
 
 
 def log_counts(

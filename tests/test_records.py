@@ -201,17 +201,24 @@ def test_a_record_with_a_field_of_the_wrong_type_is_a_damaged_line(
         ("wall_seconds", "fast", "a number"),
         ("environment", "cpu", "a mapping"),
         ("status", 7, "a string"),
+        (  # a report said nothing of a run it could not tell was finished
+            "status",
+            "weird",
+            "one of running, created, measuring, training, finished, accepted, rejected, "
+            "interrupted, failed",
+        ),
     ],
 )
 def test_a_summary_key_of_the_wrong_type_is_one_line(
     tmp_path: Path, key: str, value: object, expected: str
 ) -> None:
     """`ffade report` printed "evaluations: many", or a traceback for a non-mapping environment."""
-    (tmp_path / "summary.json").write_text(json.dumps({"status": "finished", key: value}))
+    base = {} if key == "status" else {"status": "finished"}
+    (tmp_path / "summary.json").write_text(json.dumps({**base, key: value}))
     with pytest.raises(FfadeError) as refused:
         read_summary(tmp_path)
     assert str(refused.value) == (
         f"{tmp_path / 'summary.json'} is damaged: key '{key}' is {value!r}; expected {expected}"
     )
-    (tmp_path / "summary.json").write_text(json.dumps({"status": "finished", key: None}))
+    (tmp_path / "summary.json").write_text(json.dumps({**base, key: None}))
     assert read_summary(tmp_path)[key] is None  # null stays allowed, as a run being built has
