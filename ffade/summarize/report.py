@@ -136,6 +136,11 @@ def build_report(
         images["compare_failure_rate"] = save_figure(
             plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
         )
+    if other is not None and other.policy is not None:  # its mass enters the policy distance
+        images["compare_action_probabilities"] = save_figure(
+            plot_landscape(other, "policy", axes),
+            out / "figures" / "compare_action_probabilities.png",
+        )
     if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
         report["retest"] = retest
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}

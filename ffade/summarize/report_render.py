@@ -29,6 +29,7 @@ IMAGE_CAPTIONS = {
     "failure_rate": "Failure rate per concept state (this run)",
     "action_probabilities": "The explorer's action probabilities (this run)",
     "compare_failure_rate": "Failure rate per concept state (compared run)",
+    "compare_action_probabilities": "The explorer's action probabilities (compared run)",
 }
 
 MAX_TABLE_ROWS = 15

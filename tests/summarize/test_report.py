@@ -774,3 +774,18 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
     report["run_figures"]["failures"] = 0
     last = ending(report, Path("report.html")).splitlines()[-1]
     assert last == "next: nothing to rank (no failure found)"
+
+
+def test_a_compared_runs_action_probabilities_are_drawn_too(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    """Its policy entered the Wasserstein distance, but only this run's was pictured."""
+    policy = np.full(75, 1 / 75)  # the 5 x 5 x 3 grid, uniform
+    other = make_run("other", image_concepts, planted_image_counts, policy=policy)
+    out = tmp_path / "report"
+    args = [str(image_run), "--compare", str(other), "--out", str(out), "--no-tensorboard"]
+    assert main(args) == 0
+    images = json.loads((out / "report.json").read_text())["images"]
+    assert set(images) == {"failure_rate", "compare_failure_rate", "compare_action_probabilities"}
+    assert (out / images["compare_action_probabilities"]).read_bytes().startswith(PNG_MAGIC)
+    assert "action probabilities (compared run)" in (out / "report.html").read_text()
