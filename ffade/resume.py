@@ -248,6 +248,11 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             f"{where}: the run (status '{summary.get('status')}') stopped before it evaluated "
             "anything; there is nothing to resume: drop --ckpt_path to run it again"
         )
+    if summary is None and (run_dir / "config.yaml").is_file():
+        raise FfadeError(  # killed at start-up: Lightning saved the config, ffade nothing yet
+            f"{where}: the run stopped at start-up, before it wrote {SUMMARY_FILE} or evaluated "
+            "anything; there is nothing to resume: drop --ckpt_path to run it again"
+        )
     if not hasattr(model, "replay_from") and summary is not None:
         raise FfadeError(  # a fine-tune stopped within its first steps: once a generic error
             f"{where}: the run (status '{summary.get('status')}') stopped before its first "

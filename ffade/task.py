@@ -121,7 +121,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
             f"'{dataset_spec.name}' has {len(inputs)} inputs: all {len(inputs)} are used"
         )
     if spec.input_ids is not None:
-        inputs = _chosen(inputs, spec.input_ids, spec.split)
+        inputs = _chosen(inputs, spec.input_ids, spec.split, spec.max_inputs)
     if not inputs:
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
     unchanged = [x for x, _ in inputs]
@@ -155,7 +155,7 @@ def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:
     ``input_ids`` among them. Only those are read from a dataset whose split is a sequence."""
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
     if spec.input_ids is not None:
-        inputs = _chosen(inputs, spec.input_ids, spec.split)
+        inputs = _chosen(inputs, spec.input_ids, spec.split, spec.max_inputs)
     return inputs
 
 
@@ -163,16 +163,18 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _chosen(inputs: list[Any], ids: list[int], split: str) -> list[Any]:
-    """The inputs at ``ids``: each an input of the split, each once (a repeat would search one
-    input as several and count its failures as many distinct ones)."""
+def _chosen(inputs: list[Any], ids: list[int], split: str, max_inputs: int | None) -> list[Any]:
+    """The inputs at ``ids``: each an input of the split after ``max_inputs`` (which the error
+    names: the split itself may hold more), each once (a repeat would search one input as
+    several and count its failures as many distinct ones)."""
     if not ids:
         raise FfadeError("task.input_ids is empty; list the inputs to search, or give null for all")
     outside = [i for i in ids if not 0 <= int(i) < len(inputs)]
     if outside:
         raise FfadeError(
             f"task.input_ids: {outside[0]} is not an input of split '{split}', which has "
-            f"{len(inputs)} (ids run from 0 to {len(inputs) - 1})"
+            f"{len(inputs)}{'' if max_inputs is None else f' after task.max_inputs {max_inputs}'}"
+            f" (ids run from 0 to {len(inputs) - 1})"
         )
     seen: set[int] = set()
     for i in map(int, ids):

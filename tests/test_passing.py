@@ -85,6 +85,16 @@ def test_input_ids_off_the_split_are_one_line() -> None:
         build_task(spec_with(REGIONS, input_ids=[0, 16]))
 
 
+def test_input_ids_off_the_inputs_max_inputs_keeps_name_max_inputs() -> None:
+    """The quickstart keeps 64 of the digits split's 719 inputs: the error said the split "has
+    64", which the split does not; the ids index the inputs max_inputs keeps."""
+    with pytest.raises(
+        FfadeError,
+        match=r"16 is not an input of split 'discovery', which has 8 after task.max_inputs 8 ",
+    ):
+        build_task(spec_with(REGIONS, max_inputs=8, input_ids=[0, 16]))
+
+
 @pytest.mark.parametrize(
     "ids, message",
     [

@@ -89,3 +89,22 @@ def test_a_search_a_trainer_limit_stopped_goes_on_to_its_budget(
         for n in (2, 3)
     )
     assert len(whole.splitlines()) == 200 and resumed == whole
+
+
+def test_a_run_killed_at_start_up_says_there_is_nothing_to_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kill just after Lightning saved config.yaml, before ffade wrote summary.json, leaves a
+    run directory with config.yaml alone: resuming it said "a directory with neither
+    checkpoints/last.ckpt nor evaluations.jsonl; point it at an ffade run
+    directory", which it is."""
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    shutil.copy(config, killed / "config.yaml")
+    assert main(["fit", "--config", str(config), "--ckpt_path", str(killed)]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert "stopped at start-up" in lines[0] and "drop --ckpt_path" in lines[0], lines[0]
+    assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
