@@ -183,5 +183,17 @@ class ClassifierFineTuner(FineTuner):
                 "ffade_text.mitigate.Seq2SeqFineTuner)"
             )
         logits = outputs
-        labels = torch.as_tensor(references, device=logits.device).long().reshape(-1)
+        labels = torch.as_tensor(references, device=logits.device)
+        one_each = labels.numel() == len(logits)
+        if labels.dtype == torch.bool or labels.is_floating_point() or not one_each:
+            # a set of accepted classes (sample_photos' boolean mask) has no one class to teach;
+            # reshaped, one row's mask compared as if it were 1,000 labels (no error, no sense)
+            raise FfadeError(
+                "model.init_args.run: the classifier fine-tuner trains on one class index per "
+                f"input; dataset '{self.plan.task_spec['dataset']['name']}' gives a "
+                f"{labels.dtype} reference of shape {tuple(labels.shape)} for {len(logits)} "
+                "input(s) (a set of accepted classes is for discovery: fix a run on a dataset "
+                "with single labels, such as digits or image_folder)"
+            )
+        labels = labels.long().reshape(-1)
         return (logits.argmax(-1) == labels) & ~logits.isnan().any(-1)

@@ -488,3 +488,26 @@ def test_a_fix_that_diverged_to_nan_fails_every_pair_not_none(
     assert numbers["untargeted_failure_rate_after"] == 1.0
     assert numbers["regions"][0]["failure_rate_after"] == 1.0
     assert numbers["clean_accuracy_after"] == 0.0  # NaN's argmax was class 0: 0s read right
+
+
+def test_a_dataset_of_accepted_class_sets_is_refused_in_one_line(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """sample_photos' references are sets of accepted classes (a boolean mask per photo), which
+    the plugin README keeps for discovery: the fine-tuner refuses them in one line, before any
+    work (one photo's 1,000-wide mask was compared as 1,000 labels, then a traceback)."""
+    run = run_naming(digits_run, tmp_path, "dataset", "sample_photos")
+    summary = json.loads((run / "summary.json").read_text())
+    summary["task"]["dataset"]["args"] = {"seed": 0}
+    (run / "summary.json").write_text(json.dumps(summary))
+    out = tmp_path / "out"
+    result = ffade_in_process(
+        "fit", "--config", str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run", str(run), "--trainer.max_epochs", "1",
+        "--trainer.logger.init_args.save_dir", str(out),
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ffade: error")]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "one class index per input" in lines[0] and "'sample_photos'" in lines[0]
+    assert not (out / "mitigate_digits").exists()  # refused before a run directory was made
