@@ -64,8 +64,9 @@ class Resume:
             loop.max_epochs = max(loop.max_epochs, self.epochs_done + 1)
         if 0 <= trainer.max_steps <= self.steps_done:  # e.g. the run's own config.yaml's
             then = (
-                f"--trainer.max_steps {trainer.max_steps} is reached already ({self.steps_done} "
-                "taken), so it stops again at once: give a larger one, or -1 for none"
+                f"--trainer.max_steps {trainer.max_steps} is reached already "
+                f"({self.steps_done} optimizer steps taken), so it stops again at once: give a "
+                "larger one, or -1 for none"
             )
         else:
             then = "it goes on to its budget or this command's trainer limits"
