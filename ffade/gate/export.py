@@ -254,23 +254,18 @@ def export_suite(
     if slices not in SLICE_KINDS:
         raise FfadeError(f"--slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
     summary = read_summary(run_dir)
-    if "finetuner" in summary:  # said as what it is, not as its task's split
-        raise FfadeError(
-            f"{run_dir} is a fine-tune's run directory, not a discovery run: export the run it "
-            f"fixed ({summary.get('run')}), or a discovery run of the fixed model"
-        )
     task = summary.get("task")
     if not isinstance(task, dict):
         raise FfadeError(
             f"{run_dir / SUMMARY_FILE}: key 'task' is missing (or not a mapping); it names the "
             "task a suite rebuilds: export a run written by `ffade fit`"
         )
+    found = failure_groups(  # a fine-tune's run directory is said as what it is here
+        run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
+    )
     check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
     for problem in log_problems(run_dir, summary):  # as report and feedback say them
         print(f"ffade export: warning: {problem}", file=sys.stderr)
-    found = failure_groups(
-        run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
-    )
     if not found.groups:
         kind = "rule" if slices == "rules" else "region"
         raise FfadeError(

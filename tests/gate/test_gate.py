@@ -493,8 +493,8 @@ def test_export_of_a_fine_tune_says_what_it_is(run_dir: Path, tmp_path: Path, ca
     )
     assert main(["export", str(tune), "--to", str(tmp_path / "s.yaml")]) == 2
     err = capsys.readouterr().err.strip()
-    assert f"{tune} is a fine-tune's run directory, not a discovery run: export the run it " in err
-    assert f"fixed ({run_dir})" in err and "\n" not in err
+    assert f"{tune} is a fine-tune's run directory (mitigation.json), not a discovery run" in err
+    assert f"give the run it fixed ({run_dir})" in err and "\n" not in err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
