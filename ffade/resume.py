@@ -92,13 +92,19 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     checkpoint = read_checkpoint(path)
     check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
     run_dir = _run_dir_of(path, checkpoint)
-    _check_same_seed(_summary(run_dir) if run_dir else None, f"--ckpt_path {path}")
+    summary = _summary(run_dir) if run_dir else None
+    _check_same_seed(summary, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
-    cut_short = _stopped_by_trainer(run_dir, checkpoint) if run_dir is not None else None
-    if cut_short is not None:
+    if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
+        return Resume(ckpt_path=str(path))
+    if summary.get("stop_reason") == TRAINER_STOPPED:  # its budget is not spent: it goes on
+        cut_short = (
+            f"{run_dir} was stopped by a trainer limit before its budget "
+            f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
+        )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
         return Resume(str(path), cut_short=cut_short, epochs_done=epochs, steps_done=steps)
-    return Resume(ckpt_path=str(path), finished=_finished_line(path, checkpoint))
+    return Resume(ckpt_path=str(path), finished=_finished_line(run_dir, summary))
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -199,37 +205,22 @@ def _run_dir_of(path: Path, checkpoint: dict[str, Any]) -> Path | None:
     return None
 
 
-def _finished_line(path: Path, checkpoint: dict[str, Any]) -> str | None:
-    """The line to say when the checkpoint is the final state of a run that ended, else None."""
-    run_dir = _run_dir_of(path, checkpoint)
-    summary = _summary(run_dir) if run_dir is not None else None
-    if summary is None or summary.get("status") in RUNNING_STATUSES:
-        return None
+def _is_final_state(checkpoint: dict[str, Any], summary: dict[str, Any]) -> bool:
+    """Whether the checkpoint is the last state of a run that ended (not an earlier checkpoint
+    of a run that went on, which resumes as any other)."""
+    if summary.get("status") in RUNNING_STATUSES:
+        return False
     state = checkpoint.get("ffade")
     explorer = isinstance(state, dict) and "evaluator" in state
-    if explorer and state["evaluator"].get("evaluations") != summary.get("evaluations"):
-        return None  # an earlier checkpoint of a run that went on: resume from it
+    return not explorer or state["evaluator"].get("evaluations") == summary.get("evaluations")
+
+
+def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
+    """The line to say instead of running an ended run again."""
     done = f"{run_dir} already finished (status {summary.get('status')}); nothing to resume."
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
         return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
     return f"{done} Read it with: ffade report {run_dir}"
-
-
-def _stopped_by_trainer(run_dir: Path, checkpoint: dict[str, Any]) -> str | None:
-    """What to say when the checkpoint is the final state of a search a trainer limit stopped
-    before its budget (``--trainer.max_steps``, ``max_time``), else None."""
-    summary = _summary(run_dir)
-    state = checkpoint.get("ffade")
-    if not (summary and isinstance(state, dict) and "evaluator" in state):
-        return None
-    if summary.get("status") != "finished" or summary.get("stop_reason") != TRAINER_STOPPED:
-        return None
-    if state["evaluator"].get("evaluations") != summary.get("evaluations"):
-        return None  # an earlier checkpoint: resumed as any other
-    return (
-        f"{run_dir} was stopped by a trainer limit before its budget "
-        f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
-    )
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
