@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ffade.errors import FfadeError, PluginError
+from ffade.errors import FfadeError, PluginError, shown_as_ffade_lines
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -175,7 +175,8 @@ def _print_ending(args: list[str], model: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
     try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        with shown_as_ffade_lines():
+            return _main(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 0

@@ -10,6 +10,7 @@ import argparse
 import math
 import numbers
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,33 @@ from typing import Any, NoReturn
 
 class FfadeError(Exception):
     """A user-facing error whose message alone says what is wrong and what is allowed."""
+
+
+class FfadeWarning(UserWarning):
+    """Something a user should know that does not stop the work (an invalid evaluation).
+
+    A warning, not a print: the Python API's callers filter or record it as any other. The CLI
+    shows it as one ``ffade: warning:`` line (:func:`shown_as_ffade_lines`), not Python's
+    "file:line: UserWarning:" with a source line of ffade's.
+    """
+
+
+@contextmanager
+def shown_as_ffade_lines() -> Iterator[None]:
+    """Within the block, an :class:`FfadeWarning` prints as ``ffade: warning: MESSAGE``."""
+    show = warnings.showwarning
+
+    def show_ffade_warning(message, category, filename, lineno, file=None, line=None) -> None:
+        if not issubclass(category, FfadeWarning):
+            show(message, category, filename, lineno, file, line)
+            return
+        print(f"ffade: warning: {message}", file=file or sys.stderr)
+
+    warnings.showwarning = show_ffade_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = show
 
 
 class ConfigError(FfadeError):

@@ -21,7 +21,7 @@ import torch
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, FfadeWarning
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.plugin_checks import checked_features, predicted, score_batch
 from ffade.records import EvaluationEncoder, RunRecorder
@@ -264,6 +264,7 @@ class Evaluator:
             f"{what} (not a finite number) on input {int(split_id)} at "
             f"{self.space.values(states[row])}; such evaluations "
             "count as 'invalid' (summary.json), not as passes or failures",
+            FfadeWarning,
             stacklevel=2,
         )
 

@@ -307,6 +307,21 @@ def test_an_axis_beyond_the_dataset_is_one_line_before_the_search(tmp_path: Path
     assert not (tmp_path / "runs").exists()
 
 
+def test_an_invalid_evaluation_is_one_ffade_warning_line(tmp_path: Path) -> None:
+    """README: the run warns once, at the first invalid evaluation; in ffade's words, not as
+    Python's "evaluator.py:263: UserWarning:" followed by a line of ffade's source."""
+    predict = {"name": "callable", "args": {"predict": "tests.api.callables:nan_far_out"}}
+    config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(target=predict))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    warned = [line for line in result.stderr.splitlines() if "invalid" in line]
+    assert len(warned) == 1, result.stderr
+    assert warned[0].startswith("ffade: warning: the target's outputs scored nan (not a finite")
+    assert "UserWarning" not in result.stderr and "warnings.warn" not in result.stderr
+    summary = json.loads(next(tmp_path.glob("runs/*/version_0/summary.json")).read_text())
+    assert summary["invalid"] > 0
+
+
 def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("mine\n")  # a user's file where the run would land
     config = write_config(tmp_path / "c.yaml", budget=120)
