@@ -16,6 +16,7 @@ import importlib
 import inspect
 import re
 import shutil
+import sys
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.task import TaskSpec
-from ffade.trainer import check_trainer_config, trainer_defaults
+from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
@@ -128,10 +129,14 @@ class FfadeCLI(LightningCLI):
                 c for c in defaults if not isinstance(c, BudgetProgressBar)
             ]
         try:
-            return super()._instantiate_trainer(config, callbacks)
+            trainer = super()._instantiate_trainer(config, callbacks)
         except (MisconfigurationException, ModuleNotFoundError) as exc:  # accelerator cuda on a
             # machine without one; tpu without torch_xla ("Requirement 'torch_xla' not met")
             raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
+        if trainer.global_rank == 0:
+            for note in trainer_notes(config, self.model):
+                print(f"ffade: note: {note}", file=sys.stderr)
+        return trainer
 
     def _run_subcommand(self, subcommand: str) -> None:
         """Check ``--ckpt_path`` first; leave no run directory behind a refused run."""

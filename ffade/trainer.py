@@ -67,3 +67,23 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
                 f"trainer.max_epochs -1 never ends {cls.__name__}, whose fix is judged "
                 "when training ends; give at least 1, or leave it out"
             )
+
+
+def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:
+    """Trainer settings a run takes but that will not do what they say, named as it starts.
+
+    Lightning's ``max_steps`` counts optimizer steps; an explorer without an optimizer (random,
+    grid and epsilon-greedy search) makes none, so the limit would never stop it, unsaid.
+    """
+    from ffade.explore.base import Explorer
+
+    cls = model if isinstance(model, type) else type(model)
+    max_steps = config.get("max_steps")
+    learns = getattr(cls, "configure_optimizers", None) is not Explorer.configure_optimizers
+    if max_steps in (None, -1) or not issubclass(cls, Explorer) or learns:
+        return []
+    return [
+        f"trainer.max_steps ({max_steps}) counts optimizer steps and {cls.__name__} makes "
+        "none, so it will not stop this run; give trainer.max_time, or a smaller "
+        "model.init_args.budget"
+    ]

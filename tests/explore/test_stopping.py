@@ -106,6 +106,23 @@ def test_a_trainer_limit_is_no_spent_budget(tmp_path: Path) -> None:
     assert f"continue it: {command}" in done.stdout
 
 
+def test_max_steps_on_an_explorer_without_an_optimizer_is_a_note(tmp_path: Path) -> None:
+    # Lightning counts optimizer steps; random search makes none, so --trainer.max_steps never
+    # stopped it and the run spent its whole budget without a word
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=120)
+    done = ffade_in_process("fit", "--config", str(config), "--trainer.max_steps", "2")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "ffade: note: trainer.max_steps (2) counts optimizer steps and RandomExplorer makes none, "
+        "so it will not stop this run; give trainer.max_time, or a smaller model.init_args.budget"
+    ) in done.stderr.splitlines()
+    summary = json.loads(next((tmp_path / "runs").rglob("summary.json")).read_text())
+    assert summary["evaluations"] == 120 and summary["stop_reason"] == "budget spent"
+    dqn = ["--model", "DQNExplorer", "--trainer.max_steps", "2"]
+    learner = ffade_in_process("fit", "--config", str(config), *dqn)
+    assert learner.returncode == 0 and "counts optimizer steps" not in learner.stderr
+
+
 def test_a_rate_rule_the_budget_never_reaches_is_a_note(tmp_path: Path) -> None:
     # new_failures_per_1000 is judged once 1,000 evaluations are in: on a budget of 500 the
     # rule silently did nothing
