@@ -35,6 +35,9 @@ def plugins_command(args: list[str]) -> int:
 
 
 def report_command(args: list[str]) -> int:
+    if "torch" not in sys.modules:  # POT would import torch (seconds) for a backend the report,
+        # which hands it NumPy arrays, never uses; POT's own switch, in a process of ffade's
+        os.environ.setdefault("POT_BACKEND_DISABLE_PYTORCH", "1")
     from ffade.summarize.report import main as report_main
 
     return report_main(args)

@@ -16,7 +16,6 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, writable_file
 from ffade.feedback.from_file import feedback_from_file, regions_instead
-from ffade.feedback.pictures import picture_maker
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     Feedback,
@@ -76,6 +75,8 @@ def main(argv: list[str]) -> int:
         raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {examples}")
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     _check_overwrite(out, given=bool(args.out))
+    from ffade.feedback.pictures import picture_maker  # torch and the plugins: not for --help
+
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
     if args.from_file:
         feedback = feedback_from_file(

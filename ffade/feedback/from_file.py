@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.feedback.pictures import picture_maker
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     PRIORITIES,
@@ -93,7 +92,10 @@ def feedback_from_file(
     hint = regions_instead(run_dir, threshold, min_evaluations) if not regions else None
     if hint and slices == "rules":
         raise FfadeError(f"{run_dir}: {hint}")
-    pictures = pictures or picture_maker(run_dir, 8)
+    if pictures is None:
+        from ffade.feedback.pictures import picture_maker  # torch and the plugins
+
+        pictures = picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
     noun = "rule" if slices == "rules" else "region"
     chosen = read_priorities(priorities, landscape, regions, noun)

@@ -11,6 +11,7 @@ is switched and no window is opened, so this runs on servers and in tests.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -110,21 +111,32 @@ REPORT_EVENTS_SUFFIX = ".ffade-report"
 def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> None:
     """Add PNGs to the run's TensorBoard log (the run directory is the logger's log_dir).
 
-    Logs the saved PNGs rather than re-rendering figures, so TensorBoard shows exactly what the
-    report shows. The report's events file replaces the previous report's, so that reporting a
-    run again does not pile up files of the same pictures. Imported lazily: torch is heavy and
-    only this needs it.
+    Logs the saved PNGs' bytes as they are, so TensorBoard shows exactly what the report shows.
+    The report's events file replaces the previous report's, so that reporting a run again does
+    not pile up files of the same pictures. TensorBoard's own event writer, not torch's
+    ``SummaryWriter``: that imports torch (seconds of a report's start) to decode and re-encode
+    the same pictures.
     """
-    import matplotlib.image
-    from torch.utils.tensorboard import SummaryWriter
+    from PIL import Image
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
     for earlier in Path(run_dir).glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}"):
         earlier.unlink()
-    writer = SummaryWriter(str(run_dir), filename_suffix=REPORT_EVENTS_SUFFIX)
+    writer = EventFileWriter(str(run_dir), filename_suffix=REPORT_EVENTS_SUFFIX)
     try:
         for tag, path in images.items():
-            pixels = matplotlib.image.imread(path)[..., :3]
-            writer.add_image(f"summarize/{tag}", pixels, global_step=step, dataformats="HWC")
+            with Image.open(path) as picture:
+                (width, height), channels = picture.size, len(picture.getbands())
+            image = Summary.Image(
+                height=height,
+                width=width,
+                colorspace=channels,
+                encoded_image_string=Path(path).read_bytes(),
+            )
+            summary = Summary(value=[Summary.Value(tag=f"summarize/{tag}", image=image)])
+            writer.add_event(Event(wall_time=time.time(), step=step, summary=summary))
     finally:
         writer.close()
 

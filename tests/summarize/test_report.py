@@ -128,6 +128,8 @@ def test_pictures_are_logged_to_tensorboard(image_run) -> None:
     events = EventAccumulator(str(image_run), size_guidance={"images": 0})
     events.Reload()
     assert "summarize/failure_rate" in events.Tags()["images"]
+    logged = events.Images("summarize/failure_rate")[0].encoded_image_string
+    assert logged == (image_run / "figures" / "failure_rate.png").read_bytes()  # the report's
 
 
 def test_compare_reports_distance_and_region_shift(
