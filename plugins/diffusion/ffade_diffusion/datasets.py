@@ -144,8 +144,11 @@ class PromptsDataset(Dataset):
         ]
         if not entries:
             raise FfadeError("dataset 'prompts': no prompts given")
-        for text, _ in entries:  # a malformed template now, not when its text is first made
-            slot_names(text)
+        for (text, _), place in zip(entries, places, strict=True):
+            try:  # a malformed template now, named by its place, not when its text is made
+                slot_names(text)
+            except FfadeError as exc:
+                raise FfadeError(f"{what}: {place}: {exc}") from exc
         self.items = [
             (Prompt(text, sample), label)
             for text, label in entries

@@ -22,7 +22,10 @@ def slot_names(template: str) -> list[str]:
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
-        raise FfadeError(f"prompt {template!r} is not a valid template: {exc}") from exc
+        raise FfadeError(
+            f"prompt {template!r} is not a valid template: {exc}; write each slot as "
+            "{descriptor}, or {{ and }} for literal braces"
+        ) from exc
     odd = [name for name in names if not name.isidentifier()]  # {}, {0}, {x.y}: not slots
     if odd:
         raise FfadeError(

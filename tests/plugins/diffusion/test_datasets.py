@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,23 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
 def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(FfadeError, match=message):
         PromptsDataset(**kwargs)
+
+
+def test_a_malformed_template_names_the_dataset_its_place_and_the_fix(tmp_path: Path) -> None:
+    """An unclosed brace is refused naming the dataset and the prompt's place (its index, or
+    the file's line a user opens), and says how a slot is written, not str.format's words."""
+    with pytest.raises(FfadeError) as error:
+        PromptsDataset(["a {style} seven", "a photo of {descriptor {profession}"])
+    assert str(error.value) == (
+        "dataset 'prompts': prompt 1: prompt 'a photo of {descriptor {profession}' is not a "
+        "valid template: unexpected '{' in field name; write each slot as {descriptor}, or {{ "
+        "and }} for literal braces"
+    )
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"prompt": "a {style} seven"}\n\n{"prompt": "a {style seven"}\n')
+    where = re.escape(f"dataset 'prompts': {path} line 3: prompt 'a {{style seven'")
+    with pytest.raises(FfadeError, match=f"^{where} is not a valid template"):
+        PromptsDataset(path=str(path))
 
 
 def test_digit_prompts_label_each_digit() -> None:
