@@ -70,7 +70,8 @@ class Resume:
             )
         else:
             then = "it goes on to its budget or this command's trainer limits"
-        print(f"ffade: note: {self.cut_short}: {then}", file=sys.stderr)
+        if trainer.global_rank == 0:  # every rank of a ddp run resumes: it is said once
+            print(f"ffade: note: {self.cut_short}: {then}", file=sys.stderr)
 
 
 def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:

@@ -139,6 +139,33 @@ def test_a_killed_two_process_run_resumes_on_two_processes(tmp_path: Path) -> No
     assert len(assert_same_run(one, resumed)) == 3000
 
 
+def test_a_run_a_trainer_limit_stopped_goes_on_on_two_processes_and_says_so_once(
+    tmp_path: Path,
+) -> None:
+    """docs/scale.md: the checkpoint holds no per-rank state, so another number of devices
+    resumes it. Its resume note came from every rank (the line twice on two processes), where
+    every other note of a data-parallel run is said once, by rank 0."""
+    config = write_config(tmp_path / "c.yaml", budget=240, eval_batch_size=4)
+    stopped, _ = fit(config, tmp_path / "stopped", "--trainer.max_steps=4", *ONE_PROCESS)
+    assert json.loads((stopped / "summary.json").read_text())["evaluations"] < 240
+    result = ffade(
+        "fit",
+        "--config",
+        str(stopped / "config.yaml"),
+        "--ckpt_path",
+        str(stopped),
+        "--trainer.max_steps=-1",
+        *TWO_PROCESSES,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    notes = [line for line in result.stderr.splitlines() if "stopped by a trainer limit" in line]
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("ffade: note: ") and notes[0].endswith("trainer limits")
+    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
+    assert len(assert_same_run(one, stopped.parent / "version_1")) == 240
+
+
 def test_a_task_refused_on_two_processes_says_why_and_leaves_no_run(tmp_path: Path) -> None:
     """Every rank refuses the task, each in the same line; rank 1 used to remove rank 0's run
     directory under it, so rank 0 said ``file not found: .../summary.json.tmp`` instead."""
