@@ -25,6 +25,7 @@ from ffade.plugin_api import Target, load_weights
 from ffade_text.targets.seq2seq import (
     FETCH_HINT,
     Seq2SeqSummarizer,
+    check_summaries,
     check_texts,
     offline_hint,
     quiet_loading,
@@ -167,6 +168,7 @@ class HFTextPipeline(Target):
         """A classifier's references must be class indices it scores: one past its labels (a
         3-class dataset, a 2-label model) was refused only at the first evaluation."""
         if self.summarizer is not None:
+            check_summaries(references, NAME)
             return
         scored = [str(self.model.config.id2label[c]) for c in self.columns]
         for reference in references:
