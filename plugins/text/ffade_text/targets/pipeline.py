@@ -15,6 +15,7 @@ pipeline ran, tokenize, ``generate``, decode, through :class:`Seq2SeqSummarizer`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -173,7 +174,7 @@ class HFTextPipeline(Target):
         scored = [str(self.model.config.id2label[c]) for c in self.columns]
         for reference in references:
             index = reference.item() if isinstance(reference, torch.Tensor) else reference
-            if not isinstance(index, int) or isinstance(index, bool):
+            if not isinstance(index, Integral) or isinstance(index, bool):  # numpy's too
                 raise PluginError(
                     f"target '{NAME}' (text-classification) needs class indices as references, "
                     f"e.g. from dataset text_classification or tiny_sentiment; got {reference!r}"
