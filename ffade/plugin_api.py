@@ -172,6 +172,12 @@ class Target(ABC):
         concepts make too long), once, before any evaluation, not hours into the search."""
         return None
 
+    def check_references(self, references: Sequence[Any]) -> None:
+        """Optional: refuse the run's references (as the dataset gave them) if the target could
+        not be judged against them (a class index past the classes it scores), once, before any
+        evaluation; the target still never sees references while it predicts."""
+        return None
+
     def features(self, inputs: Any) -> torch.Tensor:
         """A fixed-size vector per input that the explorer may observe (e.g. an embedding).
 

@@ -147,6 +147,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                 "checks, the neutral state of reports)"
             )
     target.check_task(unchanged, concepts)
+    target.check_references([reference for _, reference in inputs])
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 
 

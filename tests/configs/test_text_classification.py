@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ffade_text.datasets.classification import TinySentimentDataset
 
 from ffade.cli import main
 from tests.helpers import REPO, ffade_in_process
@@ -50,3 +51,33 @@ def test_a_label_the_model_lacks_is_one_stderr_line(tmp_path: Path) -> None:
         "ffade: error: target 'hf_pipeline': label 'neg' is not one of the model's labels "
         "(negative, positive)"
     ]
+
+
+def test_a_model_with_fewer_labels_than_classes_is_refused_before_the_search(
+    tmp_path: Path,
+) -> None:
+    """A 3-class dataset on the 2-label model was refused only at the first evaluation, by the
+    reward, after the run directory and the search had started."""
+    data = tmp_path / "three.jsonl"
+    names = ["negative", "positive", "neutral"]
+    reviews = TinySentimentDataset().split("discovery")[:30]  # texts the concepts can edit
+    rows = [{"text": text, "label": names[i % 3]} for i, (text, _) in enumerate(reviews)]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = str(REPO / "configs" / "text_classification.yaml")
+    dataset = (
+        f"--model.init_args.task.dataset={{name: text_classification, args: {{path: {data}}}}}"
+    )
+    result = ffade_in_process(
+        "fit", "--config", config, dataset, "--model.init_args.task.max_inputs=6", cwd=tmp_path
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ffade: error: target 'hf_pipeline': the data")
+    assert "labels ['negative', 'positive'] score 2 classes" in lines[0]
+    assert not (tmp_path / "runs").exists()  # refused before any run directory or search
+    news = (
+        "--model.init_args.task.dataset={name: tiny_news}"  # references are summaries, not classes
+    )
+    result = ffade_in_process("fit", "--config", config, news, cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "needs class indices as references" in result.stderr

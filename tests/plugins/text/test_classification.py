@@ -100,8 +100,16 @@ def test_dataset_reads_whole_number_labels_and_names_its_own_fields(tmp_path: Pa
     assert sorted(data.split("discovery")) == sorted((f"t{i}", 1 - i % 2) for i in range(10))
     assert TextClassificationDataset(str(path)).labels == ["0", "1"]
     path.write_text(json.dumps({"text": "t", "sentiment": "pos"}) + "\n")
-    with pytest.raises(FfadeError, match=r"has no text field 'label'.*\(set text_field / label_"):
+    with pytest.raises(FfadeError) as error:
         TextClassificationDataset(str(path))
+    assert str(error.value) == (  # was "has no text field 'label'", as if a label were text
+        f"dataset 'text_classification': {path}: line 1 has no field 'label' (label_field); it "
+        "has 'text', 'sentiment' (set text_field / label_field to the fields that hold them)"
+    )
+    path.write_text(json.dumps({"text": "t", "label": 1.5}) + "\n")
+    with pytest.raises(FfadeError, match=r"'label' \(label_field\) holding 1.5, not text or a"):
+        TextClassificationDataset(str(path))
+    path.write_text(json.dumps({"text": "t", "sentiment": "pos"}) + "\n")
     with pytest.raises(FfadeError, match=r"labels must be a list of label names"):
         TextClassificationDataset(str(path), label_field="sentiment", labels="pos")
     with pytest.raises(FfadeError, match=r"labels repeat a name; each must be unique"):

@@ -69,12 +69,12 @@ def read_pairs(
         second = row.get(summary_field)
         if whole_second and isinstance(second, int) and not isinstance(second, bool):
             row = {**row, summary_field: str(second)}
-        missing = [f for f in (article_field, summary_field) if not isinstance(row.get(f), str)]
-        if missing:
-            held = [f"{k!r}: {v!r}" if k in missing else repr(k) for k, v in row.items()]
+        wrong = _field_problems(row, (article_field, summary_field), field_args, whole_second)
+        if wrong:
+            held = ", ".join(map(repr, row)) or "no fields"
             raise FfadeError(
-                f"{path}: {place} has no text field {', '.join(map(repr, missing))}; it has "
-                f"{', '.join(held)} (set {' / '.join(field_args)})"
+                f"dataset {dataset!r}: {path}: {place} has {' and '.join(wrong)}; it has {held} "
+                f"(set {' / '.join(field_args)} to the fields that hold them)"
             )
         pairs.append((row[article_field], row[summary_field]))
     if not pairs:
@@ -83,6 +83,23 @@ def read_pairs(
             f"{summary_field}) pairs"
         )
     return pairs
+
+
+def _field_problems(
+    row: dict, fields: tuple[str, str], field_args: tuple[str, str], whole_second: bool
+) -> list[str]:
+    """What is wrong with each of a row's two fields, named as the argument that chose it
+    ("no field 'label' (label_field)", or "field 'label' (label_field) holding 1.5, not text")."""
+    problems = []
+    for position, (field, arg) in enumerate(zip(fields, field_args, strict=True)):
+        if isinstance(row.get(field), str):
+            continue
+        if field not in row:
+            problems.append(f"no field {field!r} ({arg})")
+        else:
+            kind = "text or a whole number" if whole_second and position == 1 else "text"
+            problems.append(f"field {field!r} ({arg}) holding {row[field]!r}, not {kind}")
+    return problems
 
 
 class SummaryDataset(Dataset):

@@ -15,6 +15,7 @@ pipeline ran, tokenize, ``generate``, decode, through :class:`Seq2SeqSummarizer`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +26,7 @@ from ffade.plugin_api import Target, load_weights
 from ffade_text.targets.seq2seq import (
     FETCH_HINT,
     Seq2SeqSummarizer,
+    check_summaries,
     check_texts,
     offline_hint,
     quiet_loading,
@@ -162,6 +164,28 @@ class HFTextPipeline(Target):
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
         check_texts(inputs, NAME)
+
+    def check_references(self, references: Sequence[Any]) -> None:
+        """A classifier's references must be class indices it scores: one past its labels (a
+        3-class dataset, a 2-label model) was refused only at the first evaluation."""
+        if self.summarizer is not None:
+            check_summaries(references, NAME)
+            return
+        scored = [str(self.model.config.id2label[c]) for c in self.columns]
+        for reference in references:
+            index = reference.item() if isinstance(reference, torch.Tensor) else reference
+            if not isinstance(index, Integral) or isinstance(index, bool):  # numpy's too
+                raise PluginError(
+                    f"target '{NAME}' (text-classification) needs class indices as references, "
+                    f"e.g. from dataset text_classification or tiny_sentiment; got {reference!r}"
+                )
+            if not 0 <= index < len(scored):
+                raise PluginError(
+                    f"target '{NAME}': the dataset has a class index {index}, but labels "
+                    f"{scored} score {len(scored)} classes; list one of the model's labels per "
+                    "dataset class, in the dataset's order, in labels (a model with fewer "
+                    "labels than the dataset's classes cannot be judged on it)"
+                )
 
     def _texts(self, inputs: Sequence[str]) -> list[str]:
         if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):

@@ -174,6 +174,9 @@ class Seq2SeqSummarizer(Target):
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
         check_texts(inputs, self.plugin_name or "seq2seq_summarizer")
 
+    def check_references(self, references: Sequence[Any]) -> None:
+        check_summaries(references, self.plugin_name or "seq2seq_summarizer")
+
     def threads(self) -> AbstractContextManager[None]:
         """Run a block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
         return cpu_threads(self.device, self.cpu_threads)
@@ -215,6 +218,18 @@ def check_texts(inputs: Sequence[Any], plugin: str) -> None:
             f"target '{plugin}' reads texts, but the task's inputs are {type(odd).__name__}: "
             "choose a text dataset (tiny_news, summaries, tiny_sentiment, text_classification) "
             "or a target that takes these inputs"
+        )
+
+
+def check_summaries(references: Sequence[Any], plugin: str) -> None:
+    """Refuse, when the task is built, references that are not reference summaries (a text
+    classifier's class indices): the summary rewards would fail at the first evaluation."""
+    odd = next((x for x in references if not isinstance(x, str)), None)
+    if odd is not None:
+        raise PluginError(
+            f"target '{plugin}' is judged against reference summaries, but the task's references "
+            f"are {type(odd).__name__} (e.g. {odd!r}): choose a summary dataset (tiny_news, "
+            "summaries) or, for class labels, hf_pipeline with task text-classification"
         )
 
 

@@ -59,7 +59,8 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
     with pytest.raises(FfadeError, match=r"^dataset 'summaries': .* holds no \(article, summary\)"):
         SummaryDataset(str(empty))
     path = write_jsonl(tmp_path / "pairs.jsonl", 3)
-    with pytest.raises(FfadeError, match=r"line 1 has no text field 'article'.*'text'"):
+    missing = r"line 1 has no field 'article' \(article_field\) and no field 'summary'.*'text'"
+    with pytest.raises(FfadeError, match=missing):
         SummaryDataset(str(path))
     odd = tmp_path / "pairs.txt"
     odd.write_text("x")

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 import torch
+import yaml
 from ffade_text.datasets import TinyNewsDataset
 from ffade_text.targets import Seq2SeqSummarizer, TinyNewsBart
 
 from ffade import registry
 from ffade.errors import FfadeError
+from tests.helpers import REPO, ffade_in_process
 
 ARTICLES = [
     "The city council of Harlow approved a new budget on Monday.",
@@ -145,3 +147,30 @@ def test_the_bundled_models_name_as_a_model_id_points_to_its_target() -> None:
         FfadeError, match=r"; the bundled model is target tiny_news_bart, or model: /"
     ):
         registry.create("target", "seq2seq_summarizer", {"model": "tiny_news_bart"})
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"name": "tiny_news_bart"},
+        {"name": "hf_pipeline", "args": {"task": "summarization", "model": "tiny_news_bart"}},
+    ],
+)
+def test_class_labels_as_references_are_refused_before_the_search(
+    tmp_path: Path, target: dict
+) -> None:
+    """A summarizer on a classification dataset (references 0 and 1) was refused by the summary
+    reward only at the first evaluation, after its run directory and search had started."""
+    config = yaml.safe_load((REPO / "configs" / "text_quickstart.yaml").read_text())
+    config["model"]["init_args"]["task"].update(target=target, dataset={"name": "tiny_sentiment"})
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade_in_process("fit", "--config", str(path), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: target '{target['name']}' is judged against reference summaries, but the "
+        "task's references are int (e.g. 1): choose a summary dataset (tiny_news, summaries) or, "
+        "for class labels, hf_pipeline with task text-classification"
+    ]
+    assert not (tmp_path / "runs").exists()
