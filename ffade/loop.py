@@ -26,6 +26,7 @@ The loop config::
     out: runs/loop_digits                    # optional (default runs/loop)
     threshold: 0.5                           # optional: as in `ffade report`
     min_evaluations: 1                       # optional: as in `ffade report`
+    slices: rules                            # optional: or regions, as `ffade feedback --slices`
 
 Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Every file is read, both
 ``ffade fit`` configs are validated (model arguments and trainer settings) and the priorities file
@@ -161,7 +162,8 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later
-    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, "rule")
+    noun = "rule" if config.slices == "rules" else "region"
+    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, noun)
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
@@ -235,7 +237,13 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
     """Stage 2: the priorities file applied to the first run's regions; returns feedback.yaml."""
     say(f"[2/5] feedback: {config.feedback} -> {first / 'feedback.yaml'}")
     feedback = feedback_from_file(
-        first, config.feedback, None, config.threshold, config.min_evaluations
+        first,
+        config.feedback,
+        None,
+        config.threshold,
+        config.min_evaluations,
+        slices=config.slices,
+        slices_hint="set slices: regions in the loop config",
     )
     counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
     say(f"      {len(feedback.regions)} {feedback.slices}: {counts}")  # rules by default
@@ -295,6 +303,7 @@ def _report(
         loop_dir / "report",
         config.threshold,
         config.min_evaluations,
+        slices=config.slices,
         retest=retested,
     )
     return report["compare"]["region_shift"], retested
@@ -371,8 +380,8 @@ def main(argv: list[str]) -> int:
             print(f"  {stage:<10} {record[stage]}")
     if "region_shift" in record:
         shift = record["region_shift"]
-        print(  # the first run's rules, followed into the second (loop.json's region_shift)
-            "  rules: "
+        print(  # the first run's slices, followed into the second (loop.json's region_shift)
+            f"  {config.slices}: "
             + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
         )
     if "retest" in record:

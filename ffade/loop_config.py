@@ -29,6 +29,7 @@ class LoopConfig:
     out: Path = Path("runs/loop")
     threshold: float = 0.5
     min_evaluations: int = 1
+    slices: str = "rules"
 
 
 def read_loop_config(path: str | Path) -> LoopConfig:
@@ -61,6 +62,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         out=Path(data.get("out") or "runs/loop"),
         threshold=_threshold(data.get("threshold", 0.5), path),
         min_evaluations=_min_evaluations(data.get("min_evaluations", 1), path),
+        slices=_slices(data.get("slices", "rules"), path),
     )
 
 
@@ -69,6 +71,13 @@ def _threshold(value: Any, path: Path) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
         raise FfadeError(f"{path}: threshold {value!r} must be a failure rate in (0, 1]")
     return float(value)
+
+
+def _slices(value: Any, path: Path) -> str:
+    """What the feedback ranks and the comparison follows, as ``ffade feedback --slices``."""
+    if value not in ("rules", "regions"):
+        raise FfadeError(f"{path}: slices {value!r} must be rules or regions")
+    return value
 
 
 def _min_evaluations(value: Any, path: Path) -> int:

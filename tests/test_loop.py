@@ -397,6 +397,7 @@ def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
         ("threshold: high", "threshold 'high' must be a failure rate in (0, 1]"),
         ("threshold: 0", "threshold 0 must be a failure rate in (0, 1]"),
         ("min_evaluations: 2.5", "min_evaluations 2.5 must be a whole number from 1"),
+        ("slices: region", "slices 'region' must be rules or regions"),
     ],
 )
 def test_a_bad_threshold_or_min_evaluations_is_a_one_line_error(

@@ -48,8 +48,14 @@ REDO_HINT = "add --redo to replace them, or --out FILE to save these elsewhere"
 ENTRY_KEYS = (*SELECTORS, "priority", "note")
 
 
-def regions_instead(run_dir: str | Path, threshold: float, min_evaluations: int) -> str | None:
-    """When a run has no failure rule but has failure regions, how to prioritize those."""
+SLICES_HINT = "give --slices regions"
+
+
+def regions_instead(
+    run_dir: str | Path, threshold: float, min_evaluations: int, how: str = SLICES_HINT
+) -> str | None:
+    """When a run has no failure rule but has failure regions, how to prioritize those (``how``:
+    the option that does it, ``ffade loop``'s differs)."""
     count = len(load_regions(run_dir, threshold, min_evaluations, "regions")[1])
     if not count:
         return None
@@ -60,8 +66,8 @@ def regions_instead(run_dir: str | Path, threshold: float, min_evaluations: int)
         else "a microscopic run often has none"
     )
     return (
-        f"no failure rule has enough evidence to name ({why}); give --slices regions to "
-        f"prioritize its {regions} instead"
+        f"no failure rule has enough evidence to name ({why}); {how} to prioritize its "
+        f"{regions} instead"
     )
 
 
@@ -75,6 +81,7 @@ def feedback_from_file(
     slices: str = "rules",
     redo: bool = False,
     redo_hint: str = REDO_HINT,
+    slices_hint: str = SLICES_HINT,
 ) -> Feedback:
     """Apply a priorities file (or the same as a mapping) to a run's regions and save
     feedback.yaml; no prompts.
@@ -89,9 +96,10 @@ def feedback_from_file(
     if not isinstance(priorities, dict):
         _read_file(priorities)  # a missing or broken file is said before rules are learned
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
-    hint = regions_instead(run_dir, threshold, min_evaluations) if not regions else None
-    if hint and slices == "rules":
-        raise FfadeError(f"{run_dir}: {hint}")
+    if not regions and slices == "rules":
+        hint = regions_instead(run_dir, threshold, min_evaluations, slices_hint)
+        if hint:
+            raise FfadeError(f"{run_dir}: {hint}")
     if pictures is None:
         from ffade.feedback.pictures import picture_maker  # torch and the plugins
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.feedback.from_file import read_priorities
+from ffade.feedback.from_file import feedback_from_file, read_priorities
 from ffade.feedback.priorities import RegionFeedback, load_regions, new_feedback
 from ffade.summarize.regions import Region
 
@@ -167,6 +167,11 @@ def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_p
         "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
     )
     assert code == 0 and (run / "feedback.yaml").exists(), out
+    with pytest.raises(FfadeError) as error:  # ffade loop says it in its config's words
+        feedback_from_file(run, priorities, slices_hint="set slices: regions in the loop config")
+    assert str(error.value).endswith(
+        "set slices: regions in the loop config to prioritize its 1 failure region instead"
+    )
     code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--threshold", "1")
     assert code == 2  # at 100% no rule can have enough evidence, whatever the run: say so
     assert "(at a threshold of 1 none can: a 95% CI's lower end never reaches 100%)" in err

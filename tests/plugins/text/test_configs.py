@@ -142,3 +142,22 @@ def test_the_readmes_bart_command_on_the_bundled_model(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "runs" / "bart" / "version_0" / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["evaluations"] == 200
     assert summary["failures"] > 0
+
+
+@pytest.mark.slow  # about a minute on two cores
+def test_the_text_loop_runs_on_regions(tmp_path: Path) -> None:
+    """configs/loop_text.yaml: the text quickstart's search leaves too little evidence for rules,
+    so the loop ranks, fixes, retests and follows regions (slices: regions) from end to end."""
+    config = "configs/loop_text.yaml"
+    result = ffade("loop", "--config", config, "--out", str(tmp_path), timeout=900)
+    loop_dir = tmp_path / "version_0"
+    record = json.loads((loop_dir / "loop.json").read_text())
+    m = json.loads((loop_dir / "mitigate" / "mitigation.json").read_text())
+    assert result.returncode == (0 if m["accepted"] else 1), result.stderr[-2000:]
+    assert yaml.safe_load((loop_dir / "discover" / "feedback.yaml").read_text())["slices"] == (
+        "regions"
+    )
+    assert m["targeted_failure_rate_after"] < m["targeted_failure_rate_before"]
+    if m["accepted"]:
+        assert record["retest"]["slices"] == "regions" and record["retest"]["cases"]
+        assert "  regions: " in result.stdout and "  rules: " not in result.stdout
