@@ -193,6 +193,13 @@ def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+def test_an_empty_target_says_so(suite_path: Path, capsys) -> None:
+    """A CI job's --target "$FIX" with FIX unset read the working directory as a run directory."""
+    assert main(["check", "--suite", str(suite_path), "--target", ""]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ffade: error: --target is empty;") and "\n" not in err
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
