@@ -38,6 +38,11 @@ def load_weights(
         plugin: the target's name, for messages.
         fit_hint: what to check when the weights do not fit, e.g. the model name and classes.
     """
+    if not str(path).strip():  # Path("") is ".": "weights file '.' is a directory" misled
+        raise PluginError(
+            f"target '{plugin}': weights is empty; give a state-dict file (weights=model.pt): "
+            "was a variable that names it left unset?"
+        )
     file = Path(path).expanduser()
     where = f"target '{plugin}': weights file {str(file)!r}"
     if not file.is_file():

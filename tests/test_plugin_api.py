@@ -90,6 +90,8 @@ def test_load_weights_errors_are_one_line_and_name_the_target(linear_file, tmp_p
     torch.save({"state_dict": {}, "ffade": {"before": {}}}, tmp_path / "fine_tune.ckpt")
     cases = [
         (torch.nn.Linear(3, 2), tmp_path / "missing.pt", "does not exist"),
+        # weights= from an unset CI variable was "weights file '.' is a directory"
+        (torch.nn.Linear(3, 2), "", "weights is empty; give a state-dict file"),
         (torch.nn.Linear(3, 2), tmp_path / "list.pt", "holds a list, not a state dict"),
         (torch.nn.Linear(3, 2), tmp_path / "junk.pt", "as a weights-only torch file"),
         (torch.nn.Linear(4, 2), path, r"does not fit the model \(same width\?\): .*size mismatch"),

@@ -46,6 +46,12 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
 
 
 def _target_from(text: str) -> dict[str, Any]:
+    if not text.strip():  # Path("") is the working directory: "--target : no mitigation.json"
+        raise FfadeError(
+            "--target is empty; give a mitigation.json, a fine-tuner's run directory, or a "
+            "target spec (was a variable that names it left unset?), or leave --target out to "
+            "check the suite's own target"
+        )
     path = Path(text)
     if path.is_dir():
         if (path.parent / MITIGATION_FILE).is_file():  # a fine-tune's lora/ or checkpoints/

@@ -245,14 +245,15 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
             f"{where}: pairs must map splits ({', '.join(SUITE_SPLITS)}) to lists{got}"
         )
     for split, rows in pairs.items():
-        ok = isinstance(rows, list) and all(
-            isinstance(r, list) and len(r) == 2 and all(map(_whole, r)) for r in rows
-        )
-        if not ok or any(not 0 <= r[1] < len(states) or r[0] < 0 for r in rows):
-            raise FfadeError(
-                f"{where}: pairs.{split} must be [input id, state index] rows, state index "
-                f"below {len(states)}"
-            )
+        if not isinstance(rows, list):
+            raise FfadeError(f"{where}: pairs.{split} must be a list of [input id, state index]")
+        for number, row in enumerate(rows):  # name the row: a hand edit is one of hundreds
+            ok = isinstance(row, list) and len(row) == 2 and all(map(_whole, row))
+            if not ok or row[0] < 0 or not 0 <= row[1] < len(states):
+                raise FfadeError(
+                    f"{where}: pairs.{split}[{number}] is {row!r}; each row is [input id, state "
+                    f"index], an input id from 0 and a state index from 0 to {len(states) - 1}"
+                )
     if not any(pairs.values()):
         raise FfadeError(f"{where}: no pairs to evaluate")
     return Case(

@@ -54,7 +54,10 @@ def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
 
 
 def plot_landscape(
-    landscape: Landscape, kind: Kind = "failure", axes: Sequence[int | str] | None = None
+    landscape: Landscape,
+    kind: Kind = "failure",
+    axes: Sequence[int | str] | None = None,
+    run: str | None = None,
 ) -> Figure:
     """One picture of a landscape's failure rates or action probabilities.
 
@@ -63,6 +66,8 @@ def plot_landscape(
         kind: "failure" (failure rate per state; unevaluated states left blank) or "policy".
         axes: up to three concepts (indices or labels) to draw; others are pooled. Default:
             :func:`default_axes`.
+        run: a last title line naming the run ("compared run: runs/fixed/version_0"): a
+            comparison's two pictures are alike, and a PNG is often seen without its caption.
     """
     axes = default_axes(landscape) if axes is None else list(axes)
     if not 1 <= len(axes) <= 3:
@@ -78,6 +83,8 @@ def plot_landscape(
     title = f"{name.capitalize()} by {', '.join(view.labels)}"
     if view.pooled:
         title += f"\n(pooled over {', '.join(view.pooled)})"
+    if run is not None:
+        title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
     figure = draw(view, values, kind, name)
     figure.suptitle(title, fontsize=10)
@@ -85,12 +92,12 @@ def plot_landscape(
 
 
 def landscape_figures(
-    landscape: Landscape, axes: Sequence[int | str] | None = None
+    landscape: Landscape, axes: Sequence[int | str] | None = None, run: str | None = None
 ) -> dict[str, Figure]:
     """The standard pictures of a run: failure rates, and action probabilities if logged."""
-    figures = {"failure_rate": plot_landscape(landscape, "failure", axes)}
+    figures = {"failure_rate": plot_landscape(landscape, "failure", axes, run)}
     if landscape.policy is not None:
-        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes)
+        figures["action_probabilities"] = plot_landscape(landscape, "policy", axes, run)
     return figures
 
 

@@ -128,17 +128,21 @@ def build_report(
         report["compare"]["mitigation"] = held_out
         report["compare"]["compares"] = what_differs(summary, other_summary)
     # drawn once every file is read: a damaged one is refused before any picture is made
+    # compared, the pictures look alike: each names its run in its title
+    this = None if compare is None else f"this run: {_short(run_dir)}"
+    that = None if compare is None else f"compared run: {_short(compare)}"
     images = {
         name: save_figure(figure, out / "figures" / f"{name}.png")
-        for name, figure in landscape_figures(landscape, axes).items()
+        for name, figure in landscape_figures(landscape, axes, this).items()
     }
     if other is not None and other.evaluations.sum():
         images["compare_failure_rate"] = save_figure(
-            plot_landscape(other, "failure", axes), out / "figures" / "compare_failure_rate.png"
+            plot_landscape(other, "failure", axes, that),
+            out / "figures" / "compare_failure_rate.png",
         )
     if other is not None and other.policy is not None:  # its mass enters the policy distance
         images["compare_action_probabilities"] = save_figure(
-            plot_landscape(other, "policy", axes),
+            plot_landscape(other, "policy", axes, that),
             out / "figures" / "compare_action_probabilities.png",
         )
     if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
@@ -381,3 +385,9 @@ def _example_caption(entry: dict[str, Any]) -> str:
         subject += f" (should be {entry['reference']})"
     output = entry.get("output")
     return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")
+
+
+def _short(path: str | Path, keep: int = 60) -> str:
+    """A run directory for a picture's title: its end, which tells runs apart, when it is long."""
+    text = str(path)
+    return text if len(text) <= keep else "..." + text[-keep + 3 :]

@@ -137,13 +137,16 @@ def priorities(tmp_path: Path) -> Path:
     [
         ({"max_failure_rate": 1.5}, "max_failure_rate must be in [0, 1]"),
         ({"max_failure_rate": "low"}, "max_failure_rate must be a number"),
-        ({"pairs": {"discovery": [[0, 999]]}}, "pairs.discovery must be"),
+        ({"pairs": {"discovery": [[0, 999]]}}, "pairs.discovery[0] is [0, 999]; each row is"),
+        # a negative input id was blamed on the state index
+        ({"pairs": {"discovery": [[0, 0], [-1, 0]]}}, "pairs.discovery[1] is [-1, 0]; each row"),
         ({"pairs": {"finetune": [[0, 0]]}}, "(discovery, heldout) to lists, got split 'finetune'"),
         ({"goal": "fixx"}, "goal must be one of fix, hold, got 'fixx'"),
         ({"gaol": "hold"}, "unknown key 'gaol'; allowed: name, conditions"),
         # name: null became a JUnit test named 'None', and a pair [true, 0] input 1
         ({"name": None}, "cases[0]: name must be a non-empty string, got None"),
-        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery must be [input id, state index]"),
+        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery[0] is [True, 0]; each row is"),
+        ({"pairs": {"heldout": {"0": 1}}}, "pairs.heldout must be a list of [input id, state"),
     ],
 )
 def test_a_malformed_suite_exits_2_with_one_line(
@@ -188,6 +191,13 @@ def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
     full = ["check", *(["--suite", str(suite_path)] if args[0] != "--suite" else []), *args]
     assert main(full) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_an_empty_target_says_so(suite_path: Path, capsys) -> None:
+    """A CI job's --target "$FIX" with FIX unset read the working directory as a run directory."""
+    assert main(["check", "--suite", str(suite_path), "--target", ""]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ffade: error: --target is empty;") and "\n" not in err
 
 
 @pytest.mark.parametrize(

@@ -688,9 +688,9 @@ def test_both_runs_are_drawn_on_the_same_axes(make_run, monkeypatch) -> None:
     drawn = []
     original = plots.plot_landscape
 
-    def recording(landscape, kind="failure", axes=None):
+    def recording(landscape, kind="failure", axes=None, run=None):
         drawn.append((landscape.source, kind, list(axes)))
-        return original(landscape, kind, axes)
+        return original(landscape, kind, axes, run)
 
     monkeypatch.setattr(plots, "plot_landscape", recording)
     monkeypatch.setattr(report_module, "plot_landscape", recording)
@@ -791,3 +791,31 @@ def test_a_compared_runs_action_probabilities_are_drawn_too(
     assert set(images) == {"failure_rate", "compare_failure_rate", "compare_action_probabilities"}
     assert (out / images["compare_action_probabilities"]).read_bytes().startswith(PNG_MAGIC)
     assert "action probabilities (compared run)" in (out / "report.html").read_text()
+
+
+def test_a_comparisons_pictures_name_their_run(image_run, make_run, image_concepts, monkeypatch):
+    """Both runs' pictures had the same title: a PNG seen alone did not say whose it was."""
+    import ffade.summarize.report as report_module
+
+    titles = []
+    original = report_module.save_figure
+
+    def recording(figure, path, dpi=100):
+        titles.append((Path(path).name, figure.texts[0].get_text()))
+        return original(figure, path, dpi)
+
+    monkeypatch.setattr(report_module, "save_figure", recording)
+    other = make_run("other", image_concepts, planted_image_counts, policy=np.full(75, 1 / 75))
+    build_report(image_run, other, tensorboard=False)
+    named = {name: title.splitlines()[-1] for name, title in titles}
+    for name, label, run in [
+        ("failure_rate.png", "this run: ", image_run),
+        ("compare_failure_rate.png", "compared run: ", other),
+        ("compare_action_probabilities.png", "compared run: ", other),
+    ]:  # a long path keeps its end, which tells the runs apart
+        assert named[name].startswith(label) and named[name].endswith(
+            f"{run.parent.name}/{run.name}"
+        )
+    titles.clear()
+    build_report(image_run, tensorboard=False)  # one run: nothing to tell apart
+    assert all("run:" not in title for _, title in titles)
