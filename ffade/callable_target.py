@@ -17,7 +17,7 @@ From a config, by import path::
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from ffade import registry
 from ffade.batch import batch_size_of
 from ffade.errors import PluginError
 from ffade.plugin_api import Target, load_weights
+from ffade.plugin_checks import check_class_references
 from ffade.speed import FastForward
 
 LABEL_FLOOR = 1e-4
@@ -112,6 +113,14 @@ class CallableTarget(Target):
             self.function, self.device, *options, target="callable", cpu_threads=cpu_threads
         )
         self.cpu_threads = cpu_threads  # fine-tuners train on these threads (TrainableTarget)
+
+    def check_references(self, references: Sequence[Any]) -> None:
+        """With ``num_classes`` known, refuse a class index outside 0 to ``num_classes - 1``
+        before the search (the reward refused it at the first evaluation). References that are
+        no class indices are left to the reward: the function may score them otherwise."""
+        if self.num_classes is not None:
+            fix = "pass num_classes the dataset's number of classes"
+            check_class_references(references, self.num_classes, "callable", fix, strict=False)
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:

@@ -152,3 +152,13 @@ def test_speed_options_with_numpy_inputs_are_a_one_line_error() -> None:
         CallableTarget(lambda x: x, numpy=True, precision="bf16")
     with pytest.raises(PluginError, match="target 'callable': precision 'x' is not allowed"):
         CallableTarget(lambda x: x, precision="x")
+
+
+def test_with_num_classes_a_class_index_past_them_is_refused_up_front() -> None:
+    """The reward refused it only at the first evaluation; without num_classes the target
+    cannot tell, and references that are no class indices are the reward's to judge."""
+    labels = CallableTarget(lambda x: np.zeros(len(x), dtype=int), num_classes=3)
+    labels.check_references([0, 2, torch.tensor(1), "a text"])
+    with pytest.raises(PluginError, match=r"^target 'callable': .* class index 3, .* num_classes"):
+        labels.check_references([0, 3])
+    CallableTarget(lambda x: torch.zeros(len(x), 3)).check_references([7])

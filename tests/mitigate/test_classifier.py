@@ -499,6 +499,8 @@ def test_a_dataset_of_accepted_class_sets_is_refused_in_one_line(
     run = run_naming(digits_run, tmp_path, "dataset", "sample_photos")
     summary = json.loads((run / "summary.json").read_text())
     summary["task"]["dataset"]["args"] = {"seed": 0}
+    # a model over the 1,000 classes: the digits CNN's 10 are refused when the task is built
+    summary["task"]["target"] = {"name": "torchvision_classifier", "args": {"model": "resnet18"}}
     (run / "summary.json").write_text(json.dumps(summary))
     out = tmp_path / "out"
     result = ffade_in_process(

@@ -16,6 +16,7 @@ from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError
 from ffade.plugin_api import Target
+from ffade.plugin_checks import check_class_references
 from ffade.speed import FastForward
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -57,6 +58,8 @@ class ImageClassifier(Target):
         compile: ``torch.compile`` the forward pass (slow first batch, faster after).
         cpu_threads: torch CPU threads while the model runs (None: torch's default); see
             :class:`ffade.speed.FastForward`.
+        num_classes: the classes the model scores (its logits' width); default the last
+            Linear layer's outputs, else unknown (references are then not checked up front).
 
     The last four are every image target's speed options (:class:`ffade.speed.FastForward`;
     measured effects in docs/discovery.md). They apply to ``predict`` and ``features``; fine-tuning
@@ -64,6 +67,8 @@ class ImageClassifier(Target):
     """
 
     modality: ClassVar[str] = "image"
+    classes_fix: ClassVar[str] = "choose a target that scores every class of the dataset"
+    """What to change when the dataset has a class the model does not score (one-line errors)."""
 
     def __init__(
         self,
@@ -77,6 +82,7 @@ class ImageClassifier(Target):
         channels_last: bool = False,
         compile: bool = False,
         cpu_threads: int | None = None,
+        num_classes: int | None = None,
     ) -> None:
         super().__init__(device)
         self.model = model.to(self.device).eval()
@@ -89,6 +95,8 @@ class ImageClassifier(Target):
         self.input_size = input_size
         self.in_channels = in_channels
         self.head = _head(model)
+        linear = isinstance(self.head, nn.Linear)
+        self.num_classes = num_classes or (self.head.out_features if linear else None)
 
     def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
         """Images (B, C, H, W) in [0, 1] -> the model's input: channels, size, normalization."""
@@ -119,6 +127,14 @@ class ImageClassifier(Target):
                 " choose an image dataset (digits, image_folder, sample_photos) or a target that "
                 "takes these inputs"
             )
+
+    def check_references(self, references: Sequence[Any]) -> None:
+        """Refuse, when the task is built, a class index past the model's outputs (a 10-class
+        model on a dataset with class 12), or references that are no class indices: the reward
+        refused them only at the first evaluation, after the run had started."""
+        if self.num_classes is not None:
+            name = self.plugin_name or type(self).__name__
+            check_class_references(references, self.num_classes, name, self.classes_fix)
 
     def predict(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits (B, num_classes) for a batch of images already on :attr:`device`."""

@@ -61,6 +61,11 @@ class DigitsCNNTarget(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    classes_fix = (
+        "digits_cnn scores the digits 0 to 9: choose a dataset with those classes (digits), or "
+        "a target that scores every class of the dataset"
+    )
+
     def __init__(
         self,
         weights: str | None = BUNDLED,

@@ -47,6 +47,11 @@ class EfficientNetLite(ImageClassifier):
         categories: the ImageNet class names, for captions ("predicted tabby (p=0.61)").
     """
 
+    classes_fix = (
+        "efficientnet_lite scores the 1,000 ImageNet classes, in torchvision's order: choose a "
+        "dataset labelled with them (sample_photos, or image_folder with the 1,000 classes)"
+    )
+
     def __init__(
         self,
         weights: str | None = IMAGENET,

@@ -54,6 +54,10 @@ class HFImagePipeline(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    classes_fix = (
+        "list one of the model's labels per dataset class, in the dataset's order, in labels"
+    )
+
     def __init__(
         self,
         model: str,
@@ -89,6 +93,7 @@ class HFImagePipeline(ImageClassifier):
             channels_last=channels_last,
             compile=compile,
             cpu_threads=cpu_threads,
+            num_classes=len(self.categories),
         )
 
 

@@ -37,6 +37,11 @@ class TorchvisionClassifier(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    classes_fix = (
+        "set num_classes to the dataset's number of classes (random weights or a local "
+        "checkpoint trained on them), or choose weights trained on the dataset's classes"
+    )
+
     def __init__(
         self,
         model: str = "resnet18",
@@ -93,6 +98,7 @@ class TorchvisionClassifier(ImageClassifier):
             channels_last=channels_last,
             compile=compile,
             cpu_threads=cpu_threads,
+            num_classes=len(self.categories) if self.categories else num_classes or 1000,
         )
 
 

@@ -44,6 +44,9 @@ def test_a_set_of_right_labels_is_named_in_words(target) -> None:
     described = target.describe_references([(espresso, cup), espresso, torch.tensor(cup)])
     assert described == ["espresso or cup", "espresso", "cup"]
     assert target.describe_references(["a caption"]) is None
+    target.check_references([(espresso, cup), 999])  # the 1,000 classes, checked up front
+    with pytest.raises(PluginError, match=r"class index 1000, but the target scores 1000"):
+        target.check_references([1000])
 
 
 def test_trainable_path_matches_predict_and_features_are_the_head_input(target, photos) -> None:

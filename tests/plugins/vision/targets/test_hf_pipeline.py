@@ -71,3 +71,12 @@ def test_loading_prints_no_progress_bar(tiny_vit: Path, capfd: pytest.CaptureFix
         HFImagePipeline(str(tiny_vit), labels=["cat"])
     assert "Loading weights" not in capfd.readouterr().err  # the error is the one line
     assert hf_logging.is_progress_bar_enabled()  # and the bars are back for everything else
+
+
+def test_a_class_past_the_listed_labels_is_refused_up_front(tiny_vit: Path) -> None:
+    """Two labels score two dataset classes: a class index 2 was refused only by the reward."""
+    target = HFImagePipeline(str(tiny_vit), labels=["digit 3", "digit 1"])
+    target.check_references([0, 1])
+    with pytest.raises(PluginError, match=r"class index 2, but the target scores 2 .* in labels"):
+        target.check_references([0, 2])
+    HFImagePipeline(str(tiny_vit)).check_references([9])

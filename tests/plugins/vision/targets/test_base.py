@@ -1,0 +1,59 @@
+"""What every image classifier checks up front: references it cannot be judged against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ffade import registry
+from ffade.errors import PluginError
+from tests.helpers import REPO, ffade_in_process
+
+QUICKSTART = str(REPO / "configs" / "quickstart.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [  # 5 outputs, digits 0-9; the digits CNN's 10 outputs, sample_photos' ImageNet classes
+        (
+            "--model.init_args.task.target={name: torchvision_classifier, args: {model: "
+            "resnet18, num_classes: 5}}",
+            "target 'torchvision_classifier': the dataset has a class index ",
+        ),
+        (
+            "--model.init_args.task.dataset={name: sample_photos}",
+            "target 'digits_cnn': the dataset has a class index 281, but the target scores 10",
+        ),
+    ],
+)
+def test_a_class_past_the_model_outputs_is_refused_before_the_search(
+    tmp_path: Path, change: str, named: str
+) -> None:
+    """The reward refused it only at the first evaluation, after Lightning's Training bar."""
+    runs = tmp_path / "runs"
+    result = ffade_in_process(
+        "fit", "--config", QUICKSTART, change, "--model.init_args.task.max_inputs=8",
+        "--trainer.logger.init_args.save_dir", str(runs), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {named}"), lines
+    assert "Training" not in result.stderr and not runs.exists()
+
+
+def test_references_that_are_no_class_indices_or_masks_of_another_width_are_refused() -> None:
+    target = registry.create("target", "digits_cnn", {"weights": None})  # errors name it so
+    target.check_references([0, 9, torch.tensor(3), (1, 2), torch.zeros(10, dtype=torch.bool)])
+    with pytest.raises(PluginError, match=r"^target 'digits_cnn' needs class indices .* 'a cat'"):
+        target.check_references([1, "a cat"])
+    with pytest.raises(PluginError, match=r"scores 10 classes, but .* masks of shape \(1000,\)"):
+        target.check_references([torch.zeros(1000, dtype=torch.bool)])
+    with pytest.raises(PluginError, match=r"class index -1, but the target scores 10 classes"):
+        target.check_references([(3, -1)])
+    wide = registry.create("target", "torchvision_classifier", {"num_classes": 12})
+    assert wide.num_classes == 12
+    wide.check_references([11])
+    with pytest.raises(PluginError, match=r"class index 12, .* 12 classes .* set num_classes"):
+        wide.check_references([12])
