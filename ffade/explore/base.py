@@ -27,6 +27,7 @@ from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.explore.stopping import (
     TRAINER_STOPPED,
     RecentFailures,
+    nothing_searched_notes,
     parse_stop_rule,
     search_stop_reason,
     stop_rule_notes,
@@ -190,6 +191,7 @@ class Explorer(RunModule):
         reason = search_stop_reason(self)
         if reason is not None:
             self.stop_reason = reason
+            self.tell(nothing_searched_notes(self))
             return -1  # ends the epoch, and with max_epochs=1 the run
         return None
 

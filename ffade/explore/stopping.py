@@ -140,3 +140,21 @@ def stop_rule_notes(rule: StopRule | None, payable: int) -> list[str]:
         f"stop_when '{text}' is judged over the latest {WINDOW:,} evaluations, and this run "
         f"makes at most {payable}: it never ends this search"
     ]
+
+
+def nothing_searched_notes(explorer: Any) -> list[str]:
+    """A note when ``stop_when`` ends a search before its first evaluation (the coverage probes'
+    upper end already below an ``estimated_remaining`` limit): otherwise the run ends with 0
+    evaluations and only ``stop_reason`` hints at why nothing was searched."""
+    rule = explorer.stop_rule
+    if rule is None or explorer.evaluator.evaluations or explorer.probes is None:
+        return []
+    value = rule_value(rule, explorer.recent_failures, explorer.probes.estimate())
+    if not rule.met(value):
+        return []
+    return [
+        f"stop_when '{rule.quantity} {rule.operator} {rule.limit:g}' held before the first "
+        f"evaluation (the coverage probes alone put the failing pairs left at most {value:g}, "
+        "the 95% interval's upper end), so "
+        f"nothing was searched; to search, set stop_when's limit below {value:g} or drop it"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,30 @@ def test_a_rate_rule_the_budget_never_reaches_is_a_note(tmp_path: Path) -> None:
         f"ffade: note: stop_when '{rule}' is judged over the latest 1,000 evaluations, and this "
         "run makes at most 500: it never ends this search"
     ]
+
+
+def test_a_remaining_rule_that_holds_before_any_evaluation_says_nothing_was_searched(
+    tmp_path: Path,
+) -> None:
+    # the probes' upper end on the 8,000-pair grid is already below 10^5: the run ended with 0
+    # evaluations and only stop_reason hinted at why
+    config = write_config(tmp_path / "c.yaml", budget=400)
+    rule = "estimated_remaining < 100000"
+    done = ffade_in_process("fit", "--config", str(config), "--model.init_args.stop_when", rule)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(next((tmp_path / "runs").rglob("summary.json")).read_text())
+    high = summary["estimated_remaining_failures"]["high"]
+    assert summary["evaluations"] == 0 and high < 100000
+    notes = [line for line in done.stderr.splitlines() if "stop_when" in line]
+    said = re.fullmatch(
+        f"ffade: note: stop_when '{rule}' held before the first evaluation \\(the coverage "
+        r"probes alone put the failing pairs left at most ([0-9.]+), the 95% interval's upper "
+        r"end\), so nothing was searched; to search, set stop_when's limit below \1 or drop it",
+        notes[0] if len(notes) == 1 else "",
+    )
+    assert said and float(said[1]) == pytest.approx(high, abs=0.05), notes
+    assert "evaluations: 0, failures: 0" in done.stdout  # the closing lines say the same value
+    assert f"(400): stop_when: estimated_remaining = {said[1]} < 100000" in done.stdout
+    below = f"estimated_remaining < {int(high)}"  # not met before the search: no note
+    done = ffade_in_process("fit", "--config", str(config), "--model.init_args.stop_when", below)
+    assert done.returncode == 0 and "nothing was searched" not in done.stderr, done.stderr
