@@ -362,5 +362,5 @@ def main(argv: list[str]) -> int:
         )
     pairs = sum(case.measured["pairs"] for case in suite.cases)
     cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
-    print(f"{cases}, {pairs} pairs -> {args.to}", file=sys.stdout)
+    print(f"{cases}, {pairs} pairs -> {Path(args.to)}", file=sys.stdout)  # out.yaml/: out.yaml
     return 0

@@ -263,6 +263,14 @@ def test_export_refuses_a_suite_name_that_is_not_yaml(
     assert read_suite(tmp_path / "s.YML").cases
 
 
+def test_export_names_the_file_it_wrote(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """`--to out.yaml/` writes out.yaml; the closing line said `-> out.yaml/`, a folder."""
+    to = tmp_path / "out.yaml"
+    assert main(["export", str(run_dir), "--to", f"{to}/", "--pairs", "4"]) == 0
+    assert read_suite(to).cases
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> {to}")
+
+
 def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Path, capsys) -> None:
     """A discovery run given as --target says what it is and what to give instead."""
     assert main(["check", "--suite", str(suite_path), "--target", str(run_dir)]) == 2
