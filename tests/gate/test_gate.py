@@ -97,6 +97,28 @@ def test_check_passes_a_fixed_target(suite_path: Path, tmp_path: Path, capsys) -
     assert f"{len(read_suite(suite_path).cases)} of {len(read_suite(suite_path).cases)}" in out
 
 
+def test_check_and_export_count_their_pairs_on_stderr(
+    run_dir: Path, suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A large model's suite takes minutes: both commands show a bar over the distinct pairs,
+    on stderr, so the table on stdout and the files stay as they were."""
+    distinct = {
+        (split, i, tuple(case.states[k].values()))
+        for case in read_suite(suite_path).cases
+        for split, pairs in case.pairs.items()
+        for i, k in pairs
+    }
+    capsys.readouterr()
+    assert main(["check", "--suite", str(suite_path)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{len(distinct)}/{len(distinct)}" in err and "pairs: 100%" in err
+    assert "pairs:" not in out
+    again = tmp_path / "again.yaml"
+    assert main(["export", str(run_dir), "--to", str(again), "--pairs", "16"]) == 0
+    assert f"{len(distinct)}/{len(distinct)}" in capsys.readouterr().err
+    assert again.read_bytes() == suite_path.read_bytes()  # the bar changes no measured number
+
+
 def test_a_target_arg_overrides_one_argument(suite_path: Path) -> None:
     # the suite's own target, with no planted boxes left
     code = main(["check", "--suite", str(suite_path), "--target-arg", "regions=[]"])
