@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -733,3 +735,35 @@ def test_a_folder_inside_a_fine_tune_points_to_its_run_directory(
         f"ffade: error: --target {tmp_path / 'lora'}: the fine-tune's verdict is one folder up; "
         f"give its run directory: --target {tmp_path}"
     )
+
+
+class TerminatedSynthetic(SyntheticTarget):
+    """The synthetic target, whose first forward pass gets a scheduler's SIGTERM (a CI timeout)."""
+
+    def predict(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return super().predict(inputs)
+
+
+def test_check_stopped_by_sigterm_says_so_and_keeps_the_last_junit(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """SIGTERM ended ffade check on the spot: no line, and a status a shell reads as 143; it now
+    ends as Ctrl-C does (``ffade: interrupted``, exit 130), and the JUnit file is the last one."""
+    xml = tmp_path / "check.xml"
+    xml.write_text("<testsuites/>")
+
+    def unhandled(signum: int, frame: object) -> None:  # not Python's default: it ends pytest
+        raise AssertionError("SIGTERM reached the handler ffade check started with")
+
+    register("target", "terminated_synthetic", TerminatedSynthetic)
+    before = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        target = "{name: terminated_synthetic, args: {}}"
+        code = main(["check", "--suite", str(suite_path), "--target", target, "--junit", str(xml)])
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # the command's own is gone
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        unregister("target", "terminated_synthetic")
+    assert code == 130 and capsys.readouterr().err.splitlines()[-1] == "ffade: interrupted"
+    assert xml.read_text() == "<testsuites/>" and sorted(tmp_path.iterdir()) == [xml]
