@@ -15,9 +15,11 @@ import difflib
 import os
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from ffade.errors import FfadeError, PluginError, shown_as_ffade_lines
+from ffade.interrupts import sigterm_as_ctrl_c
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -200,7 +202,11 @@ def _main(args: list[str]) -> int:
         return 0
     try:
         if args[0] in COMMANDS:
-            return COMMANDS[args[0]].run(args[1:])
+            # a loop's stages are Lightning runs, whose own SIGTERM handling a KeyboardInterrupt
+            # raised at any moment would cut across (a stage's status written 'failed')
+            stops = nullcontext() if args[0] == "loop" else sigterm_as_ctrl_c()
+            with stops:
+                return COMMANDS[args[0]].run(args[1:])
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))

@@ -8,12 +8,14 @@ Lightning: a CI job that gates a checkpoint pays for the target's forward passes
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
@@ -119,6 +121,7 @@ def evaluate_cases(
     if batch_size < 1:
         raise FfadeError(f"--batch-size must be at least 1, got {batch_size}")
     counts = [dict.fromkeys(SUITE_SPLITS, (0, 0)) for _ in cases]
+    plans = []  # every split checked before the first forward pass, so a refusal costs none
     for split in SUITE_SPLITS:
         pieces = [case.split_pairs(split, tasks["discovery"].space) for case in cases]
         if not any(len(ids) for ids, _ in pieces):
@@ -140,10 +143,16 @@ def evaluate_cases(
         evaluator = Evaluator(  # its warning calls a NaN answer neither pass nor failure
             replace(task, inputs=inputs), batch_size, split_ids=named, warn_invalid=False
         )
-        failed = evaluator.evaluate(positions, states).judged_failed()  # NaN fails
-        ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])
-        for i, part in enumerate(np.split(failed, ends[:-1])):
-            counts[i][split] = (int(part.sum()), len(part))
+        plans.append((split, pieces, evaluator, positions, states))
+    # a suite of a large model's pairs can take minutes: count them on stderr (the table and
+    # --junit stay clean), as a search counts its evaluations
+    total = sum(len(distinct_rows(e, p, s)) for _, _, e, p, s in plans)
+    with tqdm(total=total, desc="pairs", unit="pair", file=sys.stderr, dynamic_ncols=True) as bar:
+        for split, pieces, evaluator, positions, states in plans:
+            failed = evaluated_with_progress(evaluator, positions, states, bar)
+            ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])
+            for i, part in enumerate(np.split(failed, ends[:-1])):
+                counts[i][split] = (int(part.sum()), len(part))
     results = []
     for case, per_split in zip(cases, counts, strict=True):
         kept = {split: c for split, c in per_split.items() if c[1]}
@@ -156,3 +165,26 @@ def evaluate_cases(
             )
         )
     return results
+
+
+def distinct_rows(evaluator: Evaluator, positions: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """The rows of each distinct pair's first appearance, in order: what the evaluator runs."""
+    _, first = np.unique(evaluator.keys(positions, states), return_index=True)
+    return np.sort(first)
+
+
+def evaluated_with_progress(
+    evaluator: Evaluator, positions: np.ndarray, states: np.ndarray, bar: tqdm
+) -> np.ndarray:
+    """``evaluator.evaluate(positions, states).judged_failed()``, one batch at a time on ``bar``.
+
+    The evaluator runs a call's distinct pairs in batches of its batch size, in order of first
+    appearance; feeding it those pairs a batch at a time makes the same batches (so the same
+    scores, bit for bit), and the whole call then reads every pair from its memo.
+    """
+    rows = distinct_rows(evaluator, positions, states)
+    for start in range(0, len(rows), evaluator.batch_size):
+        batch = rows[start : start + evaluator.batch_size]
+        evaluator.evaluate(positions[batch], states[batch])
+        bar.update(len(batch))
+    return evaluator.evaluate(positions, states).judged_failed()

@@ -11,6 +11,8 @@ is switched and no window is opened, so this runs on servers and in tests.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ffade.records import atomic_path
+from ffade.records import atomic_path, partial_write
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import format_value
 
@@ -120,18 +122,21 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
 
     Logs the saved PNGs' bytes as they are, so TensorBoard shows exactly what the report shows.
     The report's events file replaces the previous report's, so that reporting a run again does
-    not pile up files of the same pictures. TensorBoard's own event writer, not torch's
-    ``SummaryWriter``: that imports torch (seconds of a report's start) to decode and re-encode
-    the same pictures.
+    not pile up files of the same pictures, and only once it is whole. TensorBoard's own event
+    writer, not torch's ``SummaryWriter``: that imports torch (seconds of a report's start) to
+    decode and re-encode the same pictures.
     """
     from PIL import Image
     from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.compat.proto.summary_pb2 import Summary
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-    for earlier in Path(run_dir).glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}"):
-        earlier.unlink()
-    writer = EventFileWriter(str(run_dir), filename_suffix=REPORT_EVENTS_SUFFIX)
+    run_dir = Path(run_dir)
+    # written whole in a folder of its own, then renamed in beside the run's: a report killed or
+    # failing mid-write leaves the previous report's file as it was, never half of a new one
+    staging = partial_write(run_dir / "report-events")
+    shutil.rmtree(staging, ignore_errors=True)  # what a killed report left
+    writer = EventFileWriter(str(staging), filename_suffix=REPORT_EVENTS_SUFFIX)
     try:
         for tag, path in images.items():
             with Image.open(path) as picture:
@@ -144,8 +149,15 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
             )
             summary = Summary(value=[Summary.Value(tag=f"summarize/{tag}", image=image)])
             writer.add_event(Event(wall_time=time.time(), step=step, summary=summary))
+        writer.close()
+        (written,) = staging.glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}")
+        os.replace(written, run_dir / written.name)
+        for earlier in run_dir.glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}"):
+            if earlier.name != written.name:
+                earlier.unlink()
     finally:
         writer.close()
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any]) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -95,6 +97,28 @@ def test_check_passes_a_fixed_target(suite_path: Path, tmp_path: Path, capsys) -
     assert ET.parse(xml).getroot().get("failures") == "0"
     out = capsys.readouterr().out
     assert f"{len(read_suite(suite_path).cases)} of {len(read_suite(suite_path).cases)}" in out
+
+
+def test_check_and_export_count_their_pairs_on_stderr(
+    run_dir: Path, suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A large model's suite takes minutes: both commands show a bar over the distinct pairs,
+    on stderr, so the table on stdout and the files stay as they were."""
+    distinct = {
+        (split, i, tuple(case.states[k].values()))
+        for case in read_suite(suite_path).cases
+        for split, pairs in case.pairs.items()
+        for i, k in pairs
+    }
+    capsys.readouterr()
+    assert main(["check", "--suite", str(suite_path)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{len(distinct)}/{len(distinct)}" in err and "pairs: 100%" in err
+    assert "pairs:" not in out
+    again = tmp_path / "again.yaml"
+    assert main(["export", str(run_dir), "--to", str(again), "--pairs", "16"]) == 0
+    assert f"{len(distinct)}/{len(distinct)}" in capsys.readouterr().err
+    assert again.read_bytes() == suite_path.read_bytes()  # the bar changes no measured number
 
 
 def test_a_target_arg_overrides_one_argument(suite_path: Path) -> None:
@@ -719,3 +743,35 @@ def test_a_folder_inside_a_fine_tune_points_to_its_run_directory(
         f"ffade: error: --target {tmp_path / 'lora'}: the fine-tune's verdict is one folder up; "
         f"give its run directory: --target {tmp_path}"
     )
+
+
+class TerminatedSynthetic(SyntheticTarget):
+    """The synthetic target, whose first forward pass gets a scheduler's SIGTERM (a CI timeout)."""
+
+    def predict(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return super().predict(inputs)
+
+
+def test_check_stopped_by_sigterm_says_so_and_keeps_the_last_junit(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """SIGTERM ended ffade check on the spot: no line, and a status a shell reads as 143; it now
+    ends as Ctrl-C does (``ffade: interrupted``, exit 130), and the JUnit file is the last one."""
+    xml = tmp_path / "check.xml"
+    xml.write_text("<testsuites/>")
+
+    def unhandled(signum: int, frame: object) -> None:  # not Python's default: it ends pytest
+        raise AssertionError("SIGTERM reached the handler ffade check started with")
+
+    register("target", "terminated_synthetic", TerminatedSynthetic)
+    before = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        target = "{name: terminated_synthetic, args: {}}"
+        code = main(["check", "--suite", str(suite_path), "--target", target, "--junit", str(xml)])
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # the command's own is gone
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        unregister("target", "terminated_synthetic")
+    assert code == 130 and capsys.readouterr().err.splitlines()[-1] == "ffade: interrupted"
+    assert xml.read_text() == "<testsuites/>" and sorted(tmp_path.iterdir()) == [xml]

@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from ffade.summarize.landscape import load_landscape
-from ffade.summarize.plots import default_axes, landscape_figures, plot_landscape, save_figure
+from ffade.summarize.plots import (
+    default_axes,
+    landscape_figures,
+    log_images,
+    plot_landscape,
+    save_figure,
+)
 
 TEXT_GRID = {"edit": ["none", "negate", "shuffle words"], "strength": [1, 2]}
 
@@ -59,3 +66,21 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     ax = plot_landscape(load_landscape(image_run)).axes[0]
     assert ax.get_title() == "the 10 highest of 75 states shown"
     assert len(ax.collections[0].get_offsets()) == 10
+
+
+def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path) -> None:
+    """The report's TensorBoard file is replaced only by a whole new one: a report killed or
+    failing mid-write leaves the last report's pictures, and no half-written events file."""
+    figure = Figure()
+    figure.add_subplot().plot([0, 1])
+    picture = save_figure(figure, tmp_path / "a.png")
+    log_images(tmp_path, {"a": picture})
+    (before,) = tmp_path.glob("events.out.tfevents.*")
+    logged = before.read_bytes()
+    with pytest.raises(FileNotFoundError):
+        log_images(tmp_path, {"a": picture, "b": tmp_path / "missing.png"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", before.name])
+    assert before.read_bytes() == logged
+    log_images(tmp_path, {"a": picture})  # a whole one replaces it
+    (after,) = tmp_path.glob("events.out.tfevents.*")
+    assert after != before and sorted(p.name for p in tmp_path.iterdir()) == ["a.png", after.name]

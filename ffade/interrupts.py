@@ -1,0 +1,35 @@
+"""SIGTERM stops ffade's own commands as Ctrl-C does: one line, and what was saved stays saved.
+
+A scheduler, a CI timeout or ``kill`` sends SIGTERM. Python's default for it ends the process on
+the spot, without a word, and a shell reads status 143. For ``ffade report``, ``export``, ``check``,
+``feedback`` and ``plugins`` (no Lightning run of their own: ``ffade fit`` is Lightning's to stop)
+raising KeyboardInterrupt instead sends SIGTERM down the path Ctrl-C takes: ``ffade: interrupted``,
+exit 130, every file whole. Python may swallow a KeyboardInterrupt raised inside a finalizer, so
+the first SIGTERM also restores the default: a second one always ends the process.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt (main thread only, as signals go)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
