@@ -56,6 +56,7 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
 from ffade.feedback.from_file import check_priorities, feedback_from_file
+from ffade.interrupts import sigterm_as_ctrl_c
 from ffade.loop_config import (
     LoopConfig,
     check_no_resume,
@@ -203,7 +204,8 @@ def _run_stages(
     record["discover"] = str(first)
     save("discovered")
 
-    record["feedback"] = str(_prioritize(config, first, say))
+    with sigterm_as_ctrl_c():  # no Lightning run, whose own SIGTERM handling this would cut
+        record["feedback"] = str(_prioritize(config, first, say))
     save("prioritized")
 
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
@@ -220,7 +222,8 @@ def _run_stages(
     record["rediscover"] = str(second)
     save("rediscovered")
 
-    shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
+    with sigterm_as_ctrl_c():
+        shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
     record["report"] = str(loop_dir / "report" / "report.html")
     record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
     save("finished")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -559,6 +560,36 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert record["status"] == "stopped"
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
     assert "discover" in record and "feedback" not in record
+
+
+def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """SIGTERM outside a Lightning stage ended the loop on the spot (143 in a shell), its
+    loop.json still saying 'discovered'. Here a stand-in handler stands for that default: the
+    loop must put its own in its place while it applies the feedback."""
+
+    class KilledOnTheSpot(Exception):
+        pass
+
+    def killed(signum, frame):
+        raise KilledOnTheSpot
+
+    def sigterm(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # the handler runs here
+
+    monkeypatch.setattr(loop_module, "feedback_from_file", sigterm)
+    previous = signal.signal(signal.SIGTERM, killed)
+    try:
+        assert main(["loop", "--config", str(stopping_loop(tmp_path))]) == 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "ffade: error: loop stage feedback stopped: interrupted"
+    )
+    record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
 
 
 def test_a_mistake_found_as_a_stage_runs_is_still_one_line_and_exit_2(
