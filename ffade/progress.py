@@ -13,14 +13,22 @@ from typing_extensions import override
 class BudgetProgressBar(TQDMProgressBar):
     """Lightning's bar, advanced by evaluations (memoized repeats are free), total = budget."""
 
+    @property
+    @override
+    def train_description(self) -> str:
+        """A search's bar says what it counts from its first render: in a log file every render
+        stays, and 'Training: 0/?' then 'Epoch 0: 0/?' came before the evaluations."""
+        searching = getattr(self.trainer.lightning_module, "evaluator", None) is not None
+        return "evaluations" if searching else super().train_description
+
     @override
     def on_train_epoch_start(self, trainer: Any, pl_module: Any, *_: Any) -> None:
-        super().on_train_epoch_start(trainer, pl_module)
         evaluator = getattr(pl_module, "evaluator", None)
-        if evaluator is not None and evaluator.budget is not None:
-            self.train_progress_bar.reset(total=evaluator.budget)
-            self.train_progress_bar.set_description("evaluations")
-            self.train_progress_bar.n = evaluator.evaluations
+        if evaluator is None or evaluator.budget is None:
+            super().on_train_epoch_start(trainer, pl_module)
+            return
+        self.train_progress_bar.reset(total=evaluator.budget)  # not Lightning's "Epoch 0"
+        self.train_progress_bar.n = evaluator.evaluations
 
     @override
     def on_train_batch_end(
@@ -72,6 +80,7 @@ NOISE = (
     "TPU available:",
     "HPU available:",
     "`Trainer.fit` stopped: ",
+    "to estimate number of stepping batches",
 )
 """Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
 own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``), which ffade's

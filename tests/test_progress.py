@@ -9,7 +9,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 
 class Fitter(LightningModule):
@@ -71,3 +71,14 @@ def test_lightnings_own_ending_is_hidden_whatever_max_epochs_is() -> None:
             lightning.name, logging.INFO, __file__, 1, f"`Trainer.fit` stopped: {ending}", (), None
         )
         assert not lightning.filter(record), ending
+
+
+def test_a_searchs_bar_counts_evaluations_from_its_first_render(tmp_path: Path) -> None:
+    """``ffade fit ... > out.txt`` keeps every render: Lightning's 'Training: 0/?' and
+    'Epoch 0: 0/?' came before the evaluations, and the closing lines start a line of their own."""
+    result = ffade_in_process("fit", "--config", str(write_config(tmp_path / "c.yaml")))
+    assert result.returncode == 0, result.stderr[-2000:]
+    bar, _, closing = result.stdout.rpartition("\n" + "run: ")
+    renders = [r for r in bar.split("\r") if r.strip()]
+    assert renders and all(r.startswith("evaluations:") for r in renders), renders[:3]
+    assert closing and "\r" not in closing
