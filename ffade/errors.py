@@ -39,13 +39,21 @@ def shown_as_ffade_lines() -> Iterator[None]:
         if not issubclass(category, FfadeWarning):
             show(message, category, filename, lineno, file, line)
             return
-        print(f"ffade: warning: {message}", file=file or sys.stderr)
+        print_line(f"ffade: warning: {message}", file or sys.stderr)
 
     warnings.showwarning = show_ffade_warning
     try:
         yield
     finally:
         warnings.showwarning = show
+
+
+def print_line(line: str, file: Any = None) -> None:
+    """Print one line (to stderr by default) that a progress bar drawn meanwhile, on either
+    stream, neither cuts nor runs into: the bar is cleared, the line printed, the bar redrawn."""
+    from tqdm import tqdm
+
+    tqdm.write(line, file=file or sys.stderr)
 
 
 class ConfigError(FfadeError):

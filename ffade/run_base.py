@@ -21,7 +21,7 @@ from typing_extensions import override
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 
 
@@ -109,7 +109,7 @@ class RunModule(LightningModule):
         rank 0 only: a run under data parallelism says it once."""
         if self.global_rank == 0:
             for note in notes:
-                print(f"ffade: note: {note}", file=sys.stderr)
+                print_line(f"ffade: note: {note}")  # may come as the bar runs
 
     def start_clock(self) -> None:
         self._started = time.monotonic()
