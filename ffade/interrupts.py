@@ -2,9 +2,10 @@
 
 A scheduler, a CI timeout or ``kill`` sends SIGTERM. Python's default for it ends the process on
 the spot, without a word, and a shell reads status 143. For ``ffade report``, ``export``, ``check``,
-``feedback`` and ``plugins`` (no Lightning run of their own: ``ffade fit`` is Lightning's to stop)
-raising KeyboardInterrupt instead sends SIGTERM down the path Ctrl-C takes: ``ffade: interrupted``,
-exit 130, every file whole. Python may swallow a KeyboardInterrupt raised inside a finalizer, so
+``feedback`` and ``plugins`` (no Lightning run of their own: ``ffade fit`` is Lightning's to stop),
+and for ``ffade loop``'s feedback and report stages, raising KeyboardInterrupt instead sends
+SIGTERM down the path Ctrl-C takes: ``ffade: interrupted``, exit 130, every file whole (the loop:
+its stage named, exit 1). Python may swallow a KeyboardInterrupt raised inside a finalizer, so
 the first SIGTERM also restores the default: a second one always ends the process.
 """
 
