@@ -172,13 +172,19 @@ def _check_pairs(name: str, split: str, indexed: Any) -> None:
 
 
 def check_class_references(
-    references: Sequence[Any], num_classes: int, target: str, fix: str, strict: bool = True
+    references: Sequence[Any],
+    num_classes: int,
+    target: str,
+    fix: str,
+    strict: bool = True,
+    scored_by: str = "the target scores",
 ) -> None:
     """Refuse, in one line, references a classifier with ``num_classes`` outputs cannot be
     judged against: a class index (alone, or in a set of accepted ones such as sample_photos')
     outside 0 to ``num_classes - 1``, or a boolean mask of another width. The rewards would
     refuse them only at the first evaluation, after the run had started. ``strict`` also
-    refuses references that are no class indices (a text); ``fix`` says what to change."""
+    refuses references that are no class indices (a text); ``fix`` says what to change, and
+    ``scored_by`` what scores the classes ("labels ['negative', 'positive'] score")."""
     for reference in references:
         value = reference.tolist() if isinstance(reference, torch.Tensor) else reference
         if isinstance(reference, torch.Tensor) and reference.dtype == torch.bool:
@@ -199,8 +205,8 @@ def check_class_references(
         outside = next((int(i) for i in indices if not 0 <= int(i) < num_classes), None)
         if outside is not None:
             raise PluginError(
-                f"target '{target}': the dataset has a class index {outside}, but the target "
-                f"scores {num_classes} classes (0 to {num_classes - 1}); {fix}"
+                f"target '{target}': the dataset has a class index {outside}, but {scored_by} "
+                f"{num_classes} classes (0 to {num_classes - 1}); {fix}"
             )
 
 

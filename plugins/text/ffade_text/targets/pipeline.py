@@ -15,7 +15,6 @@ pipeline ran, tokenize, ``generate``, decode, through :class:`Seq2SeqSummarizer`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +22,7 @@ import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.plugin_api import Target, load_weights
+from ffade.plugin_checks import check_class_references
 from ffade_text.targets.seq2seq import (
     FETCH_HINT,
     Seq2SeqSummarizer,
@@ -172,20 +172,13 @@ class HFTextPipeline(Target):
             check_summaries(references, NAME)
             return
         scored = [str(self.model.config.id2label[c]) for c in self.columns]
-        for reference in references:
-            index = reference.item() if isinstance(reference, torch.Tensor) else reference
-            if not isinstance(index, Integral) or isinstance(index, bool):  # numpy's too
-                raise PluginError(
-                    f"target '{NAME}' (text-classification) needs class indices as references, "
-                    f"e.g. from dataset text_classification or tiny_sentiment; got {reference!r}"
-                )
-            if not 0 <= index < len(scored):
-                raise PluginError(
-                    f"target '{NAME}': the dataset has a class index {index}, but labels "
-                    f"{scored} score {len(scored)} classes; list one of the model's labels per "
-                    "dataset class, in the dataset's order, in labels (a model with fewer "
-                    "labels than the dataset's classes cannot be judged on it)"
-                )
+        fix = (
+            "list one of the model's labels per dataset class, in the dataset's order, in labels "
+            "(a model with fewer labels than the dataset's classes cannot be judged on it)"
+        )
+        check_class_references(
+            references, len(scored), NAME, fix, scored_by=f"labels {scored} score"
+        )
 
     def _texts(self, inputs: Sequence[str]) -> list[str]:
         if isinstance(inputs, str) or not all(isinstance(t, str) for t in inputs):
