@@ -143,13 +143,14 @@ def evaluate_cases(
         evaluator = Evaluator(  # its warning calls a NaN answer neither pass nor failure
             replace(task, inputs=inputs), batch_size, split_ids=named, warn_invalid=False
         )
-        plans.append((split, pieces, evaluator, positions, states))
+        rows = distinct_rows(evaluator, positions, states)
+        plans.append((split, pieces, evaluator, positions, states, rows))
     # a suite of a large model's pairs can take minutes: count them on stderr (the table and
     # --junit stay clean), as a search counts its evaluations
-    total = sum(len(distinct_rows(e, p, s)) for _, _, e, p, s in plans)
+    total = sum(len(plan[-1]) for plan in plans)
     with tqdm(total=total, desc="pairs", unit="pair", file=sys.stderr, dynamic_ncols=True) as bar:
-        for split, pieces, evaluator, positions, states in plans:
-            failed = evaluated_with_progress(evaluator, positions, states, bar)
+        for split, pieces, evaluator, positions, states, rows in plans:
+            failed = evaluated_with_progress(evaluator, positions, states, rows, bar)
             ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])
             for i, part in enumerate(np.split(failed, ends[:-1])):
                 counts[i][split] = (int(part.sum()), len(part))
@@ -174,15 +175,19 @@ def distinct_rows(evaluator: Evaluator, positions: np.ndarray, states: np.ndarra
 
 
 def evaluated_with_progress(
-    evaluator: Evaluator, positions: np.ndarray, states: np.ndarray, bar: tqdm
+    evaluator: Evaluator,
+    positions: np.ndarray,
+    states: np.ndarray,
+    rows: np.ndarray,
+    bar: tqdm,
 ) -> np.ndarray:
     """``evaluator.evaluate(positions, states).judged_failed()``, one batch at a time on ``bar``.
 
-    The evaluator runs a call's distinct pairs in batches of its batch size, in order of first
-    appearance; feeding it those pairs a batch at a time makes the same batches (so the same
-    scores, bit for bit), and the whole call then reads every pair from its memo.
+    The evaluator runs a call's distinct pairs (``rows``: :func:`distinct_rows`) in batches of
+    its batch size, in order of first appearance; feeding it those pairs a batch at a time makes
+    the same batches (so the same scores, bit for bit), and the whole call then reads every pair
+    from its memo.
     """
-    rows = distinct_rows(evaluator, positions, states)
     for start in range(0, len(rows), evaluator.batch_size):
         batch = rows[start : start + evaluator.batch_size]
         evaluator.evaluate(positions[batch], states[batch])
