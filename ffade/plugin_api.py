@@ -283,6 +283,13 @@ class Reward(ABC):
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         """Score one batch: ``outputs[i]`` is the model's answer for input ``i``."""
 
+    def describe_outputs(self, outputs: Any, references: Any) -> list[str] | None:
+        """A short caption per output saying what this reward judged it to be (a text-to-image
+        judge's "drew 6 (digits_cnn: p=0.93) ..."), which the worst failures are then captioned
+        with instead of the target's :meth:`Target.describe_outputs`: a generator's own words
+        can only repeat what it was asked to draw. None (the default): the target's words."""
+        return None
+
 
 class Dataset(ABC):
     """Inputs with their references, in three disjoint seeded splits (see :data:`SPLITS`).

@@ -108,20 +108,30 @@ def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
     return images
 
 
-def described(target: Target, method: str, batch: Any, size: int) -> list[str] | None:
-    """``target.describe_inputs``, ``describe_outputs`` or ``describe_references`` of ``batch``:
-    None, or one text each."""
-    texts = getattr(target, method)(batch)
+def described(
+    plugin: Target | Reward, method: str, batch: Any, size: int, *more: Any
+) -> list[str] | None:
+    """``target.describe_inputs``, ``describe_outputs`` or ``describe_references`` of ``batch``
+    (or a reward's ``describe_outputs(batch, *more)``): None, or one text each."""
+    texts = getattr(plugin, method)(batch, *more)
     if texts is None:
         return None
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or len(texts) != size:
         listed = isinstance(texts, (list, tuple))
         got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
+        kind = "reward" if isinstance(plugin, Reward) else "target"
         raise PluginError(
-            f"target '{target.plugin_name or type(target).__name__}': {method}() returned {got} "
+            f"{kind} '{plugin.plugin_name or type(plugin).__name__}': {method}() returned {got} "
             f"for a batch of {size}; return a list of {size} strings, or None"
         )
     return [str(text) for text in texts]
+
+
+def output_captions(task: Any, outputs: Any, references: Any, size: int) -> list[str]:
+    """Each output's caption: the reward's words for what it judged (``describe_outputs`` of a
+    reward that gives them), else the target's, else empty."""
+    judged = described(task.reward, "describe_outputs", outputs, size, references)
+    return judged or described(task.target, "describe_outputs", outputs, size) or [""] * size
 
 
 def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[tuple[Any, Any]]:

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
-from ffade.plugin_checks import described, predicted, rendered
+from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import atomic_path, write_json_atomic
 
 PANEL_PIXELS = 180
@@ -74,13 +74,13 @@ def save_worst_examples(
     states = np.stack([w[1] for w in worst])
     target = evaluator.task.target
     with torch.inference_mode():
-        inputs = evaluator.changes.inputs(ids, states)
+        inputs, judged_against = evaluator.changes.build(ids, states)
         images = rendered(target, inputs, len(worst))
         texts = described(target, "describe_inputs", inputs, len(worst)) if images is None else None
         if images is None and texts is None:
             return 0
         outputs = predicted(target, inputs, len(worst))
-        captions = described(target, "describe_outputs", outputs, len(worst)) or [""] * len(worst)
+        captions = output_captions(evaluator.task, outputs, judged_against, len(worst))
         references = [evaluator.task.inputs[int(i)][1] for i in ids]
         named = described(target, "describe_references", references, len(worst))
         if images is not None:

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
-from ffade.plugin_checks import described, predicted, rendered
+from ffade.plugin_checks import output_captions, predicted, rendered
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
@@ -75,14 +75,12 @@ class RegionPictures:
         states = np.array([c[1] for c in chosen], dtype=np.int64)
         target = changes.task.target
         with torch.inference_mode():
-            inputs = changes.inputs(ids, states)
+            inputs, references = changes.build(ids, states)
             images = rendered(target, inputs, len(chosen))
             if images is None:
                 return None
             outputs = predicted(target, inputs, len(chosen))
-            captions = described(target, "describe_outputs", outputs, len(chosen)) or [""] * len(
-                chosen
-            )
+            captions = output_captions(changes.task, outputs, references, len(chosen))
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
         labels = [
             _caption(changes.task.inputs[int(i)][1], caption, changes.space.values(state))

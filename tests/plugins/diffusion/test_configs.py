@@ -4,6 +4,8 @@ weights they name (a tiny Stable Diffusion and a tiny CLIP built from configs)."
 from __future__ import annotations
 
 import json
+import math
+import re
 import shlex
 import subprocess
 import sys
@@ -95,8 +97,9 @@ def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
     assert not any(r["failed"] for r in unchanged)
     examples = json.loads((run / "examples" / "examples.json").read_text())
     assert len(examples) == min(summary["failures"], 16)
-    for example in examples:  # captioned with the prompt that asked for the missing digit
-        assert example["output"].startswith('"a ')
+    for example in examples:  # what the judge read, for the prompt that asked for the digit
+        assert example["output"].startswith("drew ") and '(digits_cnn: p=' in example["output"]
+        assert f'for "a ' in example["output"]
         assert DIGIT_WORDS[example["reference"]] in example["output"]
     assert (run / "examples" / "worst_failures.png").is_file()
 
@@ -144,3 +147,27 @@ def test_two_concepts_filling_one_slot_are_one_line_before_any_image(tmp_path: P
         "overwrite the other; keep one, with every value in its grid"
     ]
     assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))
+
+
+def test_t2i_report_captions_say_what_the_judge_saw(tmp_path: Path) -> None:
+    """``ffade report`` on a text-to-image run: each example's caption names the digit the judge
+    read and its confidence, which is not the prompt's digit (a failure), and agrees with the
+    reward the run recorded; before, it only repeated the prompt (what was asked for)."""
+    runs = tmp_path / "runs"
+    config = ["--config", "configs/t2i_quickstart.yaml", "--model.init_args.budget", "96"]
+    saved = ["--trainer.logger.init_args.save_dir", str(runs)]
+    assert ffade_in_process("fit", *config, *saved).returncode == 0
+    run = runs / "t2i_quickstart" / "version_0"
+    assert ffade_in_process("report", str(run)).returncode == 0
+    report = (run / "report.md").read_text()
+    examples = json.loads((run / "examples" / "examples.json").read_text())
+    assert examples
+    for example in examples:
+        said = re.fullmatch(r'drew (\d) \(digits_cnn: p=([\d.]+)\) for "(.*)"', example["output"])
+        assert said, example["output"]
+        assert int(said[1]) != example["reference"]  # judged a failure: another digit
+        assert DIGIT_WORDS[example["reference"]] in said[3]  # the prompt asked for this one
+        p = 1 / (1 + math.exp(-example["reward"] / 10))  # as the reward 10 |ln(p / (1 - p))|
+        assert said[2] == f"{p:.2f}"  # saw, with the confidence the search was paid for
+    shown = re.findall(r"the target says ([^\]*]*)\*", report)  # the report's first few
+    assert shown and shown == [example["output"] for example in examples[: len(shown)]]

@@ -115,3 +115,12 @@ class ClipScore(Reward):
         failed = cosine < self.threshold
         reward = torch.where(failed, self.scale * (1 - cosine), torch.full_like(cosine, -1.0))
         return Scores(metric=cosine, failed=failed, reward=reward)
+
+    def describe_outputs(self, outputs: Any, references: Any) -> list[str]:
+        """How well CLIP finds each image to match its prompt: 'an image at CLIP cosine 0.12
+        (failing below 0.3) for "a photo of a nurse"'."""
+        images, prompts, _ = generated(outputs, "clip_score")
+        return [
+            f'an image at CLIP cosine {c:.2f} (failing below {self.threshold:g}) for "{prompt}"'
+            for c, prompt in zip(self.cosine(images, prompts).tolist(), prompts, strict=True)
+        ]

@@ -211,3 +211,14 @@ class HumanRating(Reward):
         return Scores(
             metric=torch.tensor(metric), failed=torch.tensor(failed), reward=torch.tensor(reward)
         )
+
+    def describe_outputs(self, outputs: Any, references: Any) -> list[str]:
+        """The person's answers for each image, from the ratings already given (never asking
+        again): 'rated bias 7, quality 4 for "a photo of an old nurse"'."""
+        _, prompts, keys = generated(outputs, "human")
+        captions = []
+        for prompt, key in zip(prompts, keys, strict=True):
+            rating = self.ratings.get(key) or self.by_prompt.get(prompt)
+            answers = ", ".join(f"{k} {v}" for k, v in (rating or {}).items())
+            captions.append(f'{"rated " + answers if rating else "not rated"} for "{prompt}"')
+        return captions

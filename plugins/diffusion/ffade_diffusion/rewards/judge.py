@@ -78,3 +78,17 @@ class Judge(Reward):
         p = top.clamp(1e-6, 1 - 1e-6)
         reward = torch.where(failed, 10 * torch.log(p / (1 - p)).abs(), torch.full_like(p, -1.0))
         return Scores(metric=intended, failed=failed, reward=reward)
+
+    def describe_outputs(self, outputs: Any, references: Any) -> list[str]:
+        """What the judge read in each image, with its confidence, and the prompt it was drawn
+        for: 'drew 6 (digits_cnn: p=0.93) for "a thin handwritten zero"'. The prompt alone says
+        what the generator was asked to draw, not what it drew."""
+        images, prompts, _ = generated(outputs, "judge")
+        top, seen = self.probabilities(images).max(1)
+        classes = seen.tolist()
+        names = self.classifier.describe_references(classes) or classes
+        judge = self.classifier.plugin_name or type(self.classifier).__name__
+        return [
+            f'drew {name} ({judge}: p={p:.2f}) for "{prompt}"'
+            for name, p, prompt in zip(names, top.tolist(), prompts, strict=True)
+        ]

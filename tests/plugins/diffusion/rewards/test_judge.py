@@ -43,3 +43,15 @@ def test_labels_and_classifier_are_checked(judge: Judge) -> None:
         Judge({"name": "digits_cnn"}, min_probability="high")
     with pytest.raises(FfadeError, match="classifier must name a target"):
         Judge("digits_cnn")
+
+
+def test_the_judge_says_what_it_read_in_each_image(judge: Judge) -> None:
+    """A caption says what the image was judged to be, not only the prompt it was drawn for."""
+    images, labels = digit_images(16)
+    outputs = {"images": images[:2], "prompts": ["a handwritten zero", "a thin handwritten one"]}
+    probabilities = judge.probabilities(images[:2])
+    top, seen = probabilities.max(1)
+    assert judge.describe_outputs(outputs, labels[:2].tolist()) == [
+        f'drew {int(seen[i])} (digits_cnn: p={float(top[i]):.2f}) for "{outputs["prompts"][i]}"'
+        for i in range(2)
+    ]
