@@ -98,8 +98,8 @@ def test_t2i_quickstart_runs_as_a_user_types_it(tmp_path: Path) -> None:
     examples = json.loads((run / "examples" / "examples.json").read_text())
     assert len(examples) == min(summary["failures"], 16)
     for example in examples:  # what the judge read, for the prompt that asked for the digit
-        assert example["output"].startswith("drew ") and '(digits_cnn: p=' in example["output"]
-        assert f'for "a ' in example["output"]
+        assert example["output"].startswith("drew ") and "(digits_cnn: p=" in example["output"]
+        assert 'for "a ' in example["output"]
         assert DIGIT_WORDS[example["reference"]] in example["output"]
     assert (run / "examples" / "worst_failures.png").is_file()
 
