@@ -15,7 +15,6 @@ import difflib
 import os
 import sys
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from ffade.errors import FfadeError, PluginError, shown_as_ffade_lines
@@ -202,10 +201,8 @@ def _main(args: list[str]) -> int:
         return 0
     try:
         if args[0] in COMMANDS:
-            # a loop's stages are Lightning runs, whose own SIGTERM handling a KeyboardInterrupt
-            # raised at any moment would cut across (a stage's status written 'failed')
-            stops = nullcontext() if args[0] == "loop" else sigterm_as_ctrl_c()
-            with stops:
+            # a loop's Lightning stages keep their own SIGTERM handling (see ffade.interrupts)
+            with sigterm_as_ctrl_c():
                 return COMMANDS[args[0]].run(args[1:])
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it

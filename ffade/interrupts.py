@@ -2,11 +2,16 @@
 
 A scheduler, a CI timeout or ``kill`` sends SIGTERM. Python's default for it ends the process on
 the spot, without a word, and a shell reads status 143. For ``ffade report``, ``export``, ``check``,
-``feedback`` and ``plugins`` (no Lightning run of their own: ``ffade fit`` is Lightning's to stop),
-and for ``ffade loop``'s feedback and report stages, raising KeyboardInterrupt instead sends
-SIGTERM down the path Ctrl-C takes: ``ffade: interrupted``, exit 130, every file whole (the loop:
-its stage named, exit 1). Python may swallow a KeyboardInterrupt raised inside a finalizer, so
-the first SIGTERM also restores the default: a second one always ends the process.
+``feedback``, ``plugins`` and ``loop`` (``ffade fit`` is Lightning's to stop), raising
+KeyboardInterrupt instead sends SIGTERM down the path Ctrl-C takes: ``ffade: interrupted``, exit
+130, every file whole (the loop: its stage named, exit 1). Python may swallow a KeyboardInterrupt
+raised inside a finalizer, so the first SIGTERM also restores the default: a second one always
+ends the process.
+
+A loop's stages are Lightning runs: while one runs, Lightning's own handler holds SIGTERM (it
+stops the run at its next step, the run's status ``interrupted``) and calls the one it found,
+this one, after its own. Raising then would cut across Lightning's orderly stop (a stage written
+``failed``), so this handler does nothing unless it is the one Python called.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from types import FrameType
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if signal.getsignal(signal.SIGTERM) is not _interrupt:  # called by Lightning's, which stops
+        return
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     raise KeyboardInterrupt
 

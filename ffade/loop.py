@@ -56,7 +56,6 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
 from ffade.feedback.from_file import check_priorities, feedback_from_file
-from ffade.interrupts import sigterm_as_ctrl_c
 from ffade.loop_config import (
     LoopConfig,
     check_no_resume,
@@ -204,8 +203,7 @@ def _run_stages(
     record["discover"] = str(first)
     save("discovered")
 
-    with sigterm_as_ctrl_c():  # no Lightning run, whose own SIGTERM handling this would cut
-        record["feedback"] = str(_prioritize(config, first, say))
+    record["feedback"] = str(_prioritize(config, first, say))
     save("prioritized")
 
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
@@ -222,8 +220,7 @@ def _run_stages(
     record["rediscover"] = str(second)
     save("rediscovered")
 
-    with sigterm_as_ctrl_c():
-        shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
+    shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
     record["report"] = str(loop_dir / "report" / "report.html")
     record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
     save("finished")

@@ -515,7 +515,10 @@ def test_a_stage_that_crashes_stops_the_loop_with_exit_1_naming_it(tmp_path: Pat
     assert_stopped(tmp_path / "loops" / "version_0", stderr, "failed")
 
 
-def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, stop) -> None:
+    """SIGTERM too: the loop's own handler (for between stages) leaves a stage's SIGTERM to
+    Lightning, which stops the run in order (status 'interrupted', not 'failed')."""
     loop = stopping_loop(tmp_path, budget=100_000)
     loop_dir = tmp_path / "loops" / "version_0"
     log = loop_dir / "discover" / "evaluations.jsonl"
@@ -531,7 +534,7 @@ def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path) 
         while not (log.is_file() and len(log.read_bytes().splitlines()) > 100):
             assert time.monotonic() < deadline and process.poll() is None, "no search to stop"
             time.sleep(0.5)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         stderr = process.communicate(timeout=120)[1]
     assert process.returncode == 1, stderr[-2000:]
     assert "Traceback" not in stderr
@@ -590,6 +593,45 @@ def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
     )
     record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
+
+
+def test_sigterm_between_stages_stops_the_loop_as_ctrl_c_does(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Between a Lightning stage and the next (here: discovery's run has ended, its stage not
+    yet recorded) SIGTERM ended the loop the default way; a stand-in handler stands for that
+    default, as above: the loop's own handler must hold SIGTERM there too."""
+
+    class KilledOnTheSpot(Exception):
+        pass
+
+    def killed(signum, frame):
+        raise KilledOnTheSpot
+
+    discover = loop_module._discover
+
+    def discovered_then_sigterm(*args, **kwargs):
+        run = discover(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # the handler runs here
+        return run
+
+    monkeypatch.setattr(loop_module, "_discover", discovered_then_sigterm)
+    previous = signal.signal(signal.SIGTERM, killed)
+    try:
+        assert main(["loop", "--config", str(stopping_loop(tmp_path))]) == 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    stderr = capsys.readouterr().err
+    assert "Traceback" not in stderr
+    assert (
+        stderr.strip().splitlines()[-1] == "ffade: error: loop stage discover stopped: interrupted"
+    )
+    record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["stopped"] == {"stage": "discover", "run": None, "status": "interrupted"}
+    run = tmp_path / "loops" / "version_0" / "discover"
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"  # kept
 
 
 def test_a_mistake_found_as_a_stage_runs_is_still_one_line_and_exit_2(
