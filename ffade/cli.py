@@ -51,15 +51,21 @@ def feedback_command(args: list[str]) -> int:
 
 
 def export_command(args: list[str]) -> int:
+    from ffade.gate.options import export_parser
+
+    parsed = export_parser().parse_args(args)  # --help and typos before torch (seconds) loads
     from ffade.gate.export import main as export_main
 
-    return export_main(args)
+    return export_main(parsed)
 
 
 def check_command(args: list[str]) -> int:
+    from ffade.gate.options import check_parser
+
+    parsed = check_parser().parse_args(args)  # --help and typos before torch (seconds) loads
     from ffade.gate.check import main as check_main
 
-    return check_main(args)
+    return check_main(parsed)
 
 
 def loop_command(args: list[str]) -> int:

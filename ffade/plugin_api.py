@@ -159,6 +159,11 @@ class Target(ABC):
     plugin_name: str = ""
     """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     modality: ClassVar[str] = "generic"
+    output_kind: str | None = None
+    """What :meth:`predict` returns, so a reward can refuse outputs it cannot score when the task
+    is built (:meth:`Reward.check_target`), not at the first evaluation. ffade's plugins declare
+    "class_scores" (B, num_classes), "texts" (one string per input) and "images" (a text-to-image
+    dict); None (the default) declares nothing, and no reward refuses the target for it."""
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = usable_device(device)
@@ -278,6 +283,12 @@ class Reward(ABC):
     plugin_name: str = ""
     """The entry-point name it was created under; :func:`ffade.registry.create` sets it."""
     needs_clean_outputs: ClassVar[bool] = False
+
+    def check_target(self, target: Target) -> None:
+        """Optional: refuse a target whose outputs this reward cannot score (a classifier's
+        reward on a summarizer), once, when the task is built, before any run directory or
+        evaluation; :func:`ffade.plugin_checks.check_output_kind` reads its ``output_kind``."""
+        return None
 
     @abstractmethod
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:

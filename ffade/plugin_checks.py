@@ -10,7 +10,7 @@ the rule it broke.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -42,6 +42,34 @@ def score_batch(
             "give one metric, failed and reward per input"
         )
     return scores
+
+
+OUTPUT_KINDS = {
+    "class_scores": "a classifier's class scores",
+    "texts": "texts",
+    "images": "generated images",
+}
+"""The ``Target.output_kind`` values ffade's plugins declare, as messages say them."""
+
+
+def check_output_kind(
+    reward: Reward, target: Target, kinds: Sequence[str], fixes: Mapping[str, str]
+) -> None:
+    """Refuse, in one line, a target that declares an ``output_kind`` outside ``kinds``: the
+    reward would refuse its outputs only at the first evaluation, after the run had started.
+    A target that declares none (a third party's, ``callable``) passes. ``fixes`` maps a kind
+    to what to use instead (the rewards that score it)."""
+    kind = getattr(target, "output_kind", None)
+    if kind is None or kind in kinds:
+        return
+    needs = " or ".join(OUTPUT_KINDS.get(k, f"output_kind '{k}'") for k in kinds)
+    returns = OUTPUT_KINDS.get(kind, "outputs")
+    fix = fixes.get(kind, "choose a reward that scores them (ffade plugins lists the rewards)")
+    raise PluginError(
+        f"reward '{reward.plugin_name or type(reward).__name__}' needs {needs}, but target "
+        f"'{target.plugin_name or type(target).__name__}' returns {returns} (output_kind "
+        f"'{kind}'); {fix}"
+    )
 
 
 def predicted(target: Target, inputs: Any, size: int) -> Any:

@@ -111,6 +111,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     dataset = registry.create("dataset", dataset_spec.name, dataset_spec.args)
     reward = registry.create("reward", reward_spec.name, reward_spec.args)
     concepts = [registry.create("concept", c.name, c.args) for c in spec.concepts]
+    reward.check_target(target)  # a reward of the wrong kind costs no data read and no search
     if spec.max_inputs is not None and spec.max_inputs < 1:
         raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)

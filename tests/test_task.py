@@ -1,20 +1,24 @@
 """build_task: how a config's task section is read: max_inputs beyond the split, and the
-plugins' checks of the whole task (Concept.check_inputs, Target.check_task) before any work."""
+plugins' checks of the whole task (Concept.check_inputs, Target.check_task,
+Reward.check_target) before any work."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 import yaml
 from ffade_synthetic.concept import Axis
+from ffade_synthetic.reward import MarginReward
 from ffade_synthetic.target import SyntheticTarget
 
 from ffade import registry
-from ffade.errors import ConceptValueError, FfadeError
+from ffade.errors import ConceptValueError, FfadeError, PluginError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
+from ffade.plugin_checks import check_output_kind
 from ffade.task import build_task
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
@@ -195,3 +199,56 @@ def test_a_command_line_null_for_a_plugin_argument_reaches_the_plugin_as_none() 
         build_task(
             {**synthetic_spec(), "target": {"name": "synthetic", "args": {"regions": "nope"}}}
         )
+
+
+class ScoresOnlyReward(MarginReward):
+    """A reward of class scores: refuses, through the hook, a target declaring other outputs."""
+
+    def check_target(self, target) -> None:
+        check_output_kind(self, target, ["class_scores"], {"margins": "use margin"})
+
+
+class UndeclaredTarget(SyntheticTarget):
+    output_kind = None  # a third party's target that declares nothing
+
+
+@pytest.fixture
+def scores_only_plugins():
+    registry.register("reward", "scores_only", ScoresOnlyReward)
+    registry.register("target", "undeclared", UndeclaredTarget)
+    yield
+    registry.unregister("reward", "scores_only")
+    registry.unregister("target", "undeclared")
+
+
+WRONG_KIND = (
+    "reward 'scores_only' needs a classifier's class scores, but target 'synthetic' returns "
+    "outputs (output_kind 'margins'); use margin"
+)
+
+
+def test_a_reward_refuses_a_target_of_another_kind_when_the_task_is_built(
+    scores_only_plugins, tmp_path: Path
+) -> None:
+    spec = {**synthetic_spec(), "reward": {"name": "scores_only"}}
+    with pytest.raises(PluginError, match=f"^{re.escape(WRONG_KIND)}$"):
+        build_task(spec)
+    explorer = RandomExplorer(task=spec, budget=32, num_envs=8)
+    with pytest.raises(PluginError, match="needs a classifier's class scores"):
+        discover(explorer, tmp_path)
+    assert explorer.evaluator is None  # refused before a single evaluation
+    # a target that declares no output_kind, and a reward without the hook, keep working
+    assert build_task({**spec, "target": {"name": "undeclared"}}).reward.plugin_name
+    assert build_task(synthetic_spec()).reward.plugin_name == "margin"
+
+
+def test_the_cli_refuses_a_reward_of_the_wrong_kind_in_one_line_before_the_run(
+    scores_only_plugins, tmp_path: Path
+) -> None:
+    config = yaml.safe_load(write_config(tmp_path / "config.yaml").read_text())
+    config["model"]["init_args"]["task"]["reward"] = {"name": "scores_only"}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = ffade_in_process("fit", "--config", str(tmp_path / "config.yaml"))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [f"ffade: error: {WRONG_KIND}"]
+    assert not (tmp_path / "runs").exists()

@@ -2,5 +2,6 @@
 
 :mod:`.suite` is the file, :mod:`.export` writes it from a discovery run, :mod:`.evaluate` scores
 a target on its pairs without Lightning, :mod:`.check` is the command CI runs and
-:mod:`.junit` the XML report CI systems show. docs/gate.md is the user's guide.
+:mod:`.junit` the XML report CI systems show; :mod:`.options` holds the two commands' arguments,
+apart from the torch the work imports. docs/gate.md is the user's guide.
 """

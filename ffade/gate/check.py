@@ -10,6 +10,7 @@ directory) for its ``fixed_target``, or a target spec such as ``{name: digits_cn
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_file
+from ffade.errors import FfadeError, removed_if_refused, writable_file
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
@@ -165,30 +166,9 @@ def run_check(
     return results
 
 
-def main(argv: list[str]) -> int:
-    """The ``ffade check`` command: 0 all cases pass, 1 any fails (2 comes from bad input)."""
-    parser = OneLineParser(
-        prog="ffade check",
-        description="Re-evaluate a regression suite (from `ffade export`) on the current or a "
-        "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input.",
-    )
-    parser.add_argument("--suite", required=True, metavar="SUITE.yaml", help="the suite file")
-    parser.add_argument(
-        "--target",
-        metavar="SPEC",
-        help="the model to check instead of the suite's: a mitigation.json, a fine-tuner's run "
-        "directory, or a target spec '{name: ..., args: {...}}'",
-    )
-    parser.add_argument(
-        "--target-arg",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set one target argument (repeatable), e.g. weights=ckpt.pt or device=cuda",
-    )
-    parser.add_argument("--junit", metavar="OUT.xml", help="also write JUnit XML here")
-    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
-    args = parser.parse_args(argv)
+def main(args: argparse.Namespace) -> int:
+    """The ``ffade check`` command, on what :func:`ffade.gate.options.check_parser` read: 0 all
+    cases pass, 1 any fails (2 comes from bad input)."""
     results = run_check(args.suite, args.target, args.target_arg, args.junit, args.batch_size)
     print(table(results))
     return 0 if all(r.passed for r in results) else 1

@@ -22,6 +22,7 @@ slices as ``--slices``: a mismatch is an error, never a silent switch to the oth
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +32,11 @@ import numpy as np
 
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
-from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_file
+from ffade.errors import FfadeError, removed_if_refused, writable_file
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
+from ffade.gate.options import DEFAULT_PAIRS
 from ffade.gate.suite import (
     SUITE_SUFFIXES,
     Case,
@@ -50,12 +52,8 @@ from ffade.summarize.regions import (
     DEFAULT_MIN_EVALUATIONS,
     DEFAULT_THRESHOLD,
     SLICE_KINDS,
-    add_region_arguments,
 )
 from ffade.task import Task
-
-DEFAULT_PAIRS = 64
-"""Pairs per case and split: enough for a failure rate to within about ±12 points."""
 
 
 @dataclass(frozen=True)
@@ -311,42 +309,8 @@ def export_suite(
     return suite
 
 
-def main(argv: list[str]) -> int:
-    """The ``ffade export`` command."""
-    parser = OneLineParser(
-        prog="ffade export",
-        description="Turn a discovery run's failure slices into a regression suite that "
-        "`ffade check` runs on any version of the model.",
-    )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
-    parser.add_argument(
-        "--to", required=True, metavar="SUITE.yaml", help="the suite file (.yaml or .yml)"
-    )
-    add_region_arguments(parser)
-    # None, not their defaults: a feedback file's slices come with their own criterion, and
-    # only a value the user typed can contradict it
-    parser.set_defaults(threshold=None, min_evaluations=None)
-    parser.add_argument(
-        "--pairs",
-        type=int,
-        default=DEFAULT_PAIRS,
-        help=f"pairs per case from each split (default {DEFAULT_PAIRS})",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the pair sample")
-    parser.add_argument(
-        "--max-failure-rate",
-        type=float,
-        help="one pass threshold for every case (default: per case, the lower end of the 95%% "
-        "interval of the run's target's failure rate there)",
-    )
-    parser.add_argument(
-        "--feedback",
-        metavar="FEEDBACK.yaml",
-        help="whose slices and priorities to use (default RUN_DIR/feedback.yaml if it exists); "
-        "it must hold the kind of slices --slices names",
-    )
-    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
-    args = parser.parse_args(argv)
+def main(args: argparse.Namespace) -> int:
+    """The ``ffade export`` command, on what :func:`ffade.gate.options.export_parser` read."""
     with removed_if_refused(Path(args.to).parent):
         suite = export_suite(
             args.run_dir,

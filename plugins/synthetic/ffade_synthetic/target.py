@@ -51,6 +51,7 @@ class SyntheticTarget(Target):
     """
 
     modality = "synthetic"
+    output_kind = "margins"
 
     def __init__(
         self,

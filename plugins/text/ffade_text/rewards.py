@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
-from ffade.plugin_api import Reward, Scores
+from ffade.plugin_api import Reward, Scores, Target
+from ffade.plugin_checks import check_output_kind
 
 
 def sentence_bleu(hypothesis: str, reference: str) -> float:
@@ -52,6 +53,13 @@ def corpus_scores(hypotheses: Sequence[str], references: Sequence[str]) -> tuple
     bleu = sum(sentence_bleu(h, r) for h, r in pairs) / len(pairs)
     rouge = sum(rouge_l(h, r) for h, r in pairs) / len(pairs)
     return bleu, rouge
+
+
+TEXTS_FIX = {
+    "class_scores": "a classifier takes label_flip, label_confidence_drop or misclassification",
+    "images": "a text-to-image target takes judge, clip_score or human",
+}
+"""What a summary reward's errors suggest for a target that returns no texts."""
 
 
 def _texts(name: str, what: str, values: Any, count: int | None = None) -> list[str]:
@@ -94,6 +102,9 @@ class _SummaryReward(Reward):
         self.threshold = threshold
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
+
+    def check_target(self, target: Target) -> None:
+        check_output_kind(self, target, ["texts"], TEXTS_FIX)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         raise NotImplementedError

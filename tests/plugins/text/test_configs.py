@@ -161,3 +161,41 @@ def test_the_text_loop_runs_on_regions(tmp_path: Path) -> None:
     if m["accepted"]:
         assert record["retest"]["slices"] == "regions" and record["retest"]["cases"]
         assert "  regions: " in result.stdout and "  rules: " not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "reward", "line"),
+    [
+        (
+            "text_quickstart",
+            "{name: label_flip, args: {}}",
+            "reward 'label_flip' needs a classifier's class scores, but target 'tiny_news_bart' "
+            "returns texts (output_kind 'texts'); a summarizer takes bleu_drop, rougel_drop, "
+            "bleu or rougel",
+        ),
+        (
+            "text_classification",
+            "{name: bleu}",
+            "reward 'bleu' needs texts, but target 'hf_pipeline' returns a classifier's class "
+            "scores (output_kind 'class_scores'); a classifier takes label_flip, "
+            "label_confidence_drop or misclassification",
+        ),
+    ],
+)
+def test_a_reward_of_the_wrong_kind_is_one_line_before_the_run(
+    config: str, reward: str, line: str, tmp_path: Path
+) -> None:
+    """A classifier's reward on the summarizer, and a summary reward on the classifier, were
+    refused only at the first evaluation, after the evaluations bar had started."""
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        f"configs/{config}.yaml",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+        "--model.init_args.task.reward",
+        reward,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [f"ffade: error: {line}"]
+    assert not (tmp_path / "runs").exists()

@@ -15,8 +15,8 @@ import torch
 
 from ffade import registry
 from ffade.errors import FfadeError
-from ffade.plugin_api import Reward, Scores
-from ffade_diffusion.rewards._images import generated
+from ffade.plugin_api import Reward, Scores, Target
+from ffade_diffusion.rewards._images import check_images_target, generated
 
 
 class Judge(Reward):
@@ -56,6 +56,9 @@ class Judge(Reward):
         with torch.inference_mode():
             logits = self.classifier.predict(self.classifier.to_device(images))
         return torch.softmax(logits.float(), dim=-1).cpu()
+
+    def check_target(self, target: Target) -> None:
+        check_images_target(self, target)
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         images, _, _ = generated(outputs, "judge")

@@ -73,6 +73,7 @@ class DiffusersPipeline(Target):
     """
 
     modality: ClassVar[str] = "text-to-image"
+    output_kind = "images"
     _name: ClassVar[str] = "diffusers_pipeline"
     """The name errors use before the registry sets ``plugin_name``."""
 

@@ -105,6 +105,7 @@ class HFTextPipeline(Target):
                     f"target '{NAME}': {key} must be a whole number, at least 1; got {value!r}"
                 )
         self.task = task
+        self.output_kind = "class_scores" if task == "text-classification" else "texts"
         self.max_input_tokens = max_input_tokens
         self.batch_size = batch_size
         self.summarizer: Seq2SeqSummarizer | None = None

@@ -109,6 +109,7 @@ class Seq2SeqSummarizer(Target):
     """
 
     modality: ClassVar[str] = "text"
+    output_kind = "texts"
 
     def __init__(
         self,

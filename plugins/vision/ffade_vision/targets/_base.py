@@ -67,6 +67,7 @@ class ImageClassifier(Target):
     """
 
     modality: ClassVar[str] = "image"
+    output_kind = "class_scores"
     classes_fix: ClassVar[str] = "choose a target that scores every class of the dataset"
     """What to change when the dataset has a class the model does not score (one-line errors)."""
 

@@ -1,0 +1,81 @@
+"""The arguments of ``ffade export`` and ``ffade check``, apart from the work they start.
+
+Both commands load a model, so their modules import torch (seconds). Their parsers live here,
+where nothing imports torch: ``--help`` and a mistyped option answer at once, as ``report``,
+``feedback`` and ``loop`` do, and the CLI imports :mod:`.export` or :mod:`.check` only for
+arguments these parsers accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ffade.errors import OneLineParser
+from ffade.summarize.regions import add_region_arguments
+
+DEFAULT_PAIRS = 64
+"""Pairs per case and split: enough for a failure rate to within about ±12 points."""
+
+
+def export_parser() -> argparse.ArgumentParser:
+    """``ffade export``'s arguments."""
+    parser = OneLineParser(
+        prog="ffade export",
+        description="Turn a discovery run's failure slices into a regression suite that "
+        "`ffade check` runs on any version of the model.",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
+    parser.add_argument(
+        "--to", required=True, metavar="SUITE.yaml", help="the suite file (.yaml or .yml)"
+    )
+    add_region_arguments(parser)
+    # None, not their defaults: a feedback file's slices come with their own criterion, and
+    # only a value the user typed can contradict it
+    parser.set_defaults(threshold=None, min_evaluations=None)
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=DEFAULT_PAIRS,
+        help=f"pairs per case from each split (default {DEFAULT_PAIRS})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the pair sample")
+    parser.add_argument(
+        "--max-failure-rate",
+        type=float,
+        help="one pass threshold for every case (default: per case, the lower end of the 95%% "
+        "interval of the run's target's failure rate there)",
+    )
+    parser.add_argument(
+        "--feedback",
+        metavar="FEEDBACK.yaml",
+        help="whose slices and priorities to use (default RUN_DIR/feedback.yaml if it exists); "
+        "it must hold the kind of slices --slices names",
+    )
+    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
+    return parser
+
+
+def check_parser() -> argparse.ArgumentParser:
+    """``ffade check``'s arguments."""
+    parser = OneLineParser(
+        prog="ffade check",
+        description="Re-evaluate a regression suite (from `ffade export`) on the current or a "
+        "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input.",
+    )
+    parser.add_argument("--suite", required=True, metavar="SUITE.yaml", help="the suite file")
+    parser.add_argument(
+        "--target",
+        metavar="SPEC",
+        help="the model to check instead of the suite's: a mitigation.json, a fine-tuner's run "
+        "directory, or a target spec '{name: ..., args: {...}}'",
+    )
+    parser.add_argument(
+        "--target-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set one target argument (repeatable), e.g. weights=ckpt.pt or device=cuda",
+    )
+    parser.add_argument("--junit", metavar="OUT.xml", help="also write JUnit XML here")
+    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
+    return parser
