@@ -29,6 +29,7 @@ from typing_extensions import override
 
 from ffade.errors import ConfigError, FfadeError
 from ffade.model_section import model_key_reason
+from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
@@ -72,6 +73,12 @@ class ExactArgumentParser(LightningArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+    def _parse_common(self, cfg: Namespace, *args: Any, **kwargs: Any) -> Namespace:
+        """Once every source is merged, before ``--print_config`` and validation: a plugin named
+        anew drops the arguments of the one it replaced (:mod:`ffade.plugin_overrides`)."""
+        forget_replaced_plugin_args(cfg, getattr(self, "args", None))
+        return super()._parse_common(cfg, *args, **kwargs)
 
 
 class FfadeCLI(LightningCLI):

@@ -167,8 +167,10 @@ def new_feedback(
     min_evaluations: int,
     slices: str = "rules",
 ) -> Feedback:
+    """Answers not yet given for ``run_dir``'s slices; ``run`` is recorded resolved, since a
+    fine-tune or export reads the file from any directory and checks it names their run."""
     return Feedback(
-        run=str(Path(run_dir)),
+        run=str(Path(run_dir).resolve()),
         threshold=threshold,
         min_evaluations=min_evaluations,
         concepts=dict(zip(landscape.labels, landscape.values, strict=True)),

@@ -90,7 +90,8 @@ def _retest(
         "id": region.id,
         "description": region.description,
         "status": status.replace("_", " "),
-        "failing_states_now": still,
+        "failing_states_now": still,  # of pooled_states, not of num_states (a rule's may
+        "pooled_states": int(second.evaluations[index].size),  # exceed the states it was seen on)
         "num_states": region.num_states,
         "evaluations_now": n,
         "failures_now": k,

@@ -376,3 +376,28 @@ def test_by_default_feedback_asks_only_about_rules_with_enough_evidence(
     ]
     code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
     assert code == 2 and "--slices rules" in err
+
+
+def test_a_feedback_file_names_its_run_from_any_directory(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process
+) -> None:
+    """``run:`` was the path as typed: from another directory a file kept outside its run was
+    taken for another run's (continuing it refused) and another run went unrefused."""
+    other = tmp_path / "other"
+    shutil.copytree(run, other)  # the same grid, another run directory
+    prio = tmp_path / "prio.yaml"
+    prio.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
+    monkeypatch.chdir(tmp_path)
+    made = ("--from", "prio.yaml", "--out", "answers/fb.yaml", "--no-examples")
+    assert in_process("feedback", "run", *made)[0] == 0
+    out = tmp_path / "answers" / "fb.yaml"
+    assert Path(read_feedback(out).run) == run.resolve()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, err = in_process("feedback", str(run), "--from", str(prio), "--out", str(out))
+    assert code == 0, err  # its own run: continued, not "holds answers about run run"
+    to = tmp_path / "suite.yaml"
+    code, _, err = in_process("export", str(other), "--to", str(to), "--feedback", str(out))
+    assert code == 2 and f"ranks the failures of run {run.resolve()}, not of {other}" in err
+    assert not to.exists()

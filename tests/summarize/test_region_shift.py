@@ -33,3 +33,18 @@ def test_compare_regions_fixed_still_failing_not_retested_new(make_run) -> None:
     (new,) = shift["new"]
     assert new["conditions"] == "a = 5 and b = 5"
     assert new["before"] == "0% failure (95% CI 0-49%), 4 evaluations"  # it passed before
+
+
+def test_a_rules_failing_states_now_are_counted_of_the_states_it_pools(make_run) -> None:
+    """x >= 1, seen failing on x = 1 alone (2 states), allows 8: the retest pools all 8, and its
+    count of failing states must say so rather than read "8 of 2"."""
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    before = {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    first = load_landscape(make_run("before", grid, before))
+    second = load_landscape(make_run("after", grid, lambda s: (10, 10 * (s[0] >= 1))))
+    rules = list(find_rules(first).rules)
+    shift = compare_regions(first, rules, second, list(find_rules(second).rules))
+    (still,) = shift["still_failing"]
+    assert (still["num_states"], still["pooled_states"], still["failing_states_now"]) == (2, 8, 8)
