@@ -4,9 +4,12 @@ workers share the cores instead of each taking them all."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ffade import registry
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,3 +53,14 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
     explorer = DQNExplorer(task=synthetic_spec(), budget=40, num_envs=16, learning_starts=8)
     discover(explorer, root, checkpoints=True)
     return explorer.recorder.run_dir
+
+
+@pytest.fixture(autouse=True)
+def _forget_registrations() -> Iterator[None]:
+    """Plugins a test registers in process (``ffade.register``, ``ffade.discover`` of a module)
+    are forgotten after it, so no test sees another's: a leaked ``callable_target`` made a test
+    of "registered nowhere" pass or fail by the order xdist gave it."""
+    before = dict(registry._registered)
+    yield
+    registry._registered.clear()
+    registry._registered.update(before)

@@ -10,14 +10,6 @@ from ffade import registry
 from ffade.errors import PluginError
 
 
-@pytest.fixture(autouse=True)
-def _forget_registrations():
-    before = dict(registry._registered)
-    yield
-    registry._registered.clear()
-    registry._registered.update(before)
-
-
 class Doubled(MarginReward):
     """A reward defined outside any plugin package."""
 

@@ -19,14 +19,6 @@ from ffade.plugin_api import Reward, Scores
 from tests.helpers import synthetic_spec, write_config
 
 
-@pytest.fixture(autouse=True)
-def _forget_registrations():
-    before = dict(registry._registered)
-    yield
-    registry._registered.clear()
-    registry._registered.update(before)
-
-
 def test_api_and_cli_write_identical_evaluations(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=96, save_dir=tmp_path / "cli")
     assert main(["fit", "--config", str(config)]) == 0
