@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,7 +12,6 @@ from hypothesis import strategies as st
 
 from ffade import registry
 from ffade.errors import FfadeError
-from tests.helpers import ffade_in_process
 
 # row 0: confident and right; row 1: wrong (predicts class 1, label 0)
 LOGITS = torch.tensor([[2.0, 0.0, 0.0], [0.0, 3.0, 0.0]])
@@ -130,44 +128,6 @@ def test_a_text_to_image_targets_outputs_are_a_one_line_error(reward) -> None:
         reward.score(images, torch.tensor([7]), images)
     assert "got dict with keys images, prompts, keys and Tensor" in str(error.value)
     assert str(error.value).endswith("a text-to-image model judge or clip_score")
-
-
-@pytest.mark.parametrize(
-    ("config", "reward", "line"),
-    [
-        (
-            "text_quickstart",
-            "{name: misclassification, args: {}}",
-            "reward 'misclassification' needs a classifier's class scores, but target "
-            "'tiny_news_bart' returns texts (output_kind 'texts'); a summarizer takes "
-            "bleu_drop, rougel_drop, bleu or rougel",
-        ),
-        (
-            "quickstart",
-            "{name: bleu_drop}",
-            "reward 'bleu_drop' needs texts, but target 'digits_cnn' returns a classifier's "
-            "class scores (output_kind 'class_scores'); a classifier takes label_flip, "
-            "label_confidence_drop or misclassification",
-        ),
-    ],
-)
-def test_a_reward_of_the_wrong_kind_is_one_line_before_the_run(
-    config: str, reward: str, line: str, tmp_path: Path
-) -> None:
-    """A classification reward on a summarizer, and a summary reward on the digits classifier,
-    were refused only at the first evaluation, after the evaluations bar had started."""
-    result = ffade_in_process(
-        "fit",
-        "--config",
-        f"configs/{config}.yaml",
-        "--trainer.logger.init_args.save_dir",
-        str(tmp_path / "runs"),
-        "--model.init_args.task.reward",
-        reward,
-    )
-    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
-    assert result.stderr.strip().splitlines() == [f"ffade: error: {line}"]
-    assert not (tmp_path / "runs").exists()
 
 
 def test_a_target_that_declares_no_output_kind_is_scored_as_before() -> None:
