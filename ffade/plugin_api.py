@@ -286,8 +286,9 @@ class Reward(ABC):
 
     def check_target(self, target: Target) -> None:
         """Optional: refuse a target whose outputs this reward cannot score (a classifier's
-        reward on a summarizer), once, when the task is built, before any run directory or
-        evaluation; :func:`ffade.plugin_checks.check_output_kind` reads its ``output_kind``."""
+        reward on a summarizer), once, when the task is built, before any data is read or
+        evaluation runs (a refused run leaves no run directory);
+        :func:`ffade.plugin_checks.check_output_kind` reads its ``output_kind``."""
         return None
 
     @abstractmethod

@@ -53,12 +53,14 @@ OUTPUT_KINDS = {
 
 
 def check_output_kind(
-    reward: Reward, target: Target, kinds: Sequence[str], fixes: Mapping[str, str]
+    reward: Reward, target: Target, kinds: str | Sequence[str], fixes: Mapping[str, str]
 ) -> None:
     """Refuse, in one line, a target that declares an ``output_kind`` outside ``kinds``: the
     reward would refuse its outputs only at the first evaluation, after the run had started.
     A target that declares none (a third party's, ``callable``) passes. ``fixes`` maps a kind
-    to what to use instead (the rewards that score it)."""
+    to what to use instead (the rewards that score it). One kind may be given as it is
+    (``"texts"``): read as a sequence, its letters would each be taken for a kind."""
+    kinds = [kinds] if isinstance(kinds, str) else kinds
     kind = getattr(target, "output_kind", None)
     if kind is None or kind in kinds:
         return
@@ -212,7 +214,7 @@ def _check_pairs(name: str, split: str, indexed: Any) -> None:
 def check_class_references(
     references: Sequence[Any],
     num_classes: int,
-    target: str,
+    target: Target | str,
     fix: str,
     strict: bool = True,
     scored_by: str = "the target scores",
@@ -222,7 +224,11 @@ def check_class_references(
     outside 0 to ``num_classes - 1``, or a boolean mask of another width. The rewards would
     refuse them only at the first evaluation, after the run had started. ``strict`` also
     refuses references that are no class indices (a text); ``fix`` says what to change, and
-    ``scored_by`` what scores the classes ("labels ['negative', 'positive'] score")."""
+    ``scored_by`` what scores the classes ("labels ['negative', 'positive'] score").
+    ``target`` is the target itself (``self`` in its ``check_references``, named as the
+    registry named it) or its name."""
+    if not isinstance(target, str):
+        target = target.plugin_name or type(target).__name__
     for reference in references:
         value = reference.tolist() if isinstance(reference, torch.Tensor) else reference
         if isinstance(reference, torch.Tensor) and reference.dtype == torch.bool:

@@ -356,3 +356,36 @@ def test_a_hook_broken_when_the_search_ends_keeps_the_run_and_says_where(
     summary = json.loads((run / "summary.json").read_text())
     logged = (run / "evaluations.jsonl").read_text().splitlines()
     assert summary["status"] == "failed" and summary["evaluations"] == len(logged) == 32
+
+
+def test_check_class_references_names_a_target_passed_as_itself() -> None:
+    """docs/plugins.md gives the helper as ``check_class_references(references, num_classes,
+    target, fix)``; a third party's ``check_references`` passing ``self`` got its object's repr
+    in the line (``target '<ffade_audit.TinyNet object at 0x...>'``), not its plugin name."""
+    from ffade.plugin_checks import check_class_references
+
+    target = registry.create("target", "synthetic", {})
+    with pytest.raises(
+        PluginError,
+        match=r"^target 'synthetic': the dataset has a class index 3, but the target scores 2 "
+        r"classes \(0 to 1\); use num_classes: 4$",
+    ):
+        check_class_references([0, 3], 2, target, "use num_classes: 4")
+    with pytest.raises(PluginError, match=r"^target 'by_name': the dataset has a class index 3"):
+        check_class_references([3], 2, "by_name", "use num_classes: 4")
+
+
+def test_check_output_kind_takes_one_kind_as_a_string() -> None:
+    """One kind written as a string was read letter by letter: a reward of ``"texts"`` said it
+    "needs output_kind 't' or output_kind 'e' or ..."."""
+    from ffade.plugin_checks import check_output_kind
+
+    reward = registry.create("reward", "margin", {})
+    target = registry.create("target", "synthetic", {})  # output_kind "margins"
+    with pytest.raises(
+        PluginError,
+        match=r"^reward 'margin' needs texts, but target 'synthetic' returns outputs "
+        r"\(output_kind 'margins'\); use margin$",
+    ):
+        check_output_kind(reward, target, "texts", {"margins": "use margin"})
+    check_output_kind(reward, target, "margins", {})  # its own kind passes

@@ -5,6 +5,7 @@ Reward.check_target) before any work."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import ClassVar
 
@@ -252,3 +253,31 @@ def test_the_cli_refuses_a_reward_of_the_wrong_kind_in_one_line_before_the_run(
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [f"ffade: error: {WRONG_KIND}"]
     assert not (tmp_path / "runs").exists()
+
+
+class BuggyCheckReward(MarginReward):
+    """A check_target with a bug of its own: a plain ValueError, not an FfadeError."""
+
+    def check_target(self, target) -> None:
+        raise ValueError("this hook has a bug")
+
+
+def test_a_check_target_that_raises_a_plain_error_keeps_it_and_a_failed_run(
+    tmp_path: Path,
+) -> None:
+    """docs/plugins.md: any exception but FfadeError out of check_target is the hook's bug: it
+    propagates as raised (its traceback points at the hook), and the run directory stays with
+    status failed, as after any crash; an FfadeError leaves none (the test above)."""
+    import json
+
+    from ffade.cli import main
+
+    config = yaml.safe_load(write_config(tmp_path / "config.yaml").read_text())
+    config["model"]["init_args"]["task"]["reward"] = {"name": "tests.test_task:BuggyCheckReward"}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(ValueError, match=r"^this hook has a bug") as raised:
+        main(["fit", "--config", str(tmp_path / "config.yaml")])
+    (summary,) = (tmp_path / "runs").rglob("summary.json")
+    assert json.loads(summary.read_text())["status"] == "failed"
+    if sys.version_info >= (3, 11):  # the crash's note says where the run is (3.10 prints it)
+        assert str(summary.parent) in raised.value.__notes__[0]
