@@ -39,19 +39,23 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
-def in_process_name(kind: str, plugin: Any) -> str:
+def in_process_name(kind: str, plugin: Any, label: Any = None) -> str:
     """Register a plugin class or instance for this process; returns the name it goes by.
 
-    The same object keeps its name; a new one gets its own label (concepts), its class's name in
-    snake case, or that with a number added when the name is taken.
+    A new one gets its own label (a concept instance's, or the ``label`` a concept class is
+    given in its args), else its class's name in snake case, with a number added when the name
+    is taken. The same object keeps its name, but for each label it is given its own: one
+    concept class used twice, labelled ``tilt`` and ``slide``, goes by both.
     """
+    cls = plugin if inspect.isclass(plugin) else type(plugin)
+    base = getattr(plugin, "label", None) if not inspect.isclass(plugin) else label
+    labelled = isinstance(base, str) and bool(base)
     for info in registry.available(kind):
         same = registry.registered(kind, info.name) is plugin
-        if same and info.distribution == registry.IN_PROCESS:
+        mine = not labelled or re.fullmatch(rf"{re.escape(base)}(_\d+)?", info.name)
+        if same and mine and info.distribution == registry.IN_PROCESS:
             return info.name
-    cls = plugin if inspect.isclass(plugin) else type(plugin)
-    base = getattr(plugin, "label", None) if not inspect.isclass(plugin) else None
-    base = base if isinstance(base, str) and base else snake_case(cls.__name__)
+    base = base if labelled else snake_case(cls.__name__)
     taken = {info.name for info in registry.available(kind)}
     name, number = base, 1
     while name in taken:
@@ -81,6 +85,8 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
         if not isinstance(args, dict):
             raise FfadeError(f"{where}.args: expected a mapping of arguments, got {args!r}")
         name = piece["name"]
+        if kind == "concept" and inspect.isclass(name) and issubclass(name, base):  # its label
+            name = in_process_name(kind, name, args.get("label"))
         if not isinstance(name, str):
             name = plugin_spec(kind, name, f"{where}.name")["name"]
         return {"name": name, "args": dict(args)}

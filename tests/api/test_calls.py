@@ -96,6 +96,24 @@ def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
     assert {("reward", "half_margin"), ("target", "synthetic_target")} <= names
 
 
+
+def test_a_concept_class_given_a_label_is_registered_under_it(tmp_path: Path) -> None:
+    """docs/plugins.md: a concept goes by its label, else its class name; a class given with
+    ``args: {label: ...}`` went by ``axis`` (the class name), whatever its label."""
+    from ffade_synthetic.concept import Axis
+
+    spec = synthetic_spec(num_concepts=2)
+    concepts = [
+        {"name": Axis, "args": {"index": 0, "label": "tilt"}},
+        {"name": Axis, "args": {"index": 1, "label": "slide"}},
+    ]
+    run = ffade.discover(
+        task={**spec, "concepts": concepts}, explorer="random", budget=20, save_dir=tmp_path
+    )
+    assert [c["name"] for c in run.summary["task"]["concepts"]] == ["tilt", "slide"]
+    assert [c["label"] for c in run.summary["concepts"]] == ["tilt", "slide"]
+
+
 class MarginModule(torch.nn.Module):
     """The synthetic task's margin as a module: a user's own model, with no Target class."""
 
