@@ -96,7 +96,6 @@ def test_pieces_may_be_classes_and_instances(tmp_path: Path) -> None:
     assert {("reward", "half_margin"), ("target", "synthetic_target")} <= names
 
 
-
 def test_a_concept_class_given_a_label_is_registered_under_it(tmp_path: Path) -> None:
     """docs/plugins.md: a concept goes by its label, else its class name; a class given with
     ``args: {label: ...}`` went by ``axis`` (the class name), whatever its label."""
