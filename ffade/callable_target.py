@@ -120,7 +120,8 @@ class CallableTarget(Target):
         no class indices are left to the reward: the function may score them otherwise."""
         if self.num_classes is not None:
             fix = "pass num_classes the dataset's number of classes"
-            check_class_references(references, self.num_classes, "callable", fix, strict=False)
+            named = self.plugin_name or "callable"  # ffade.discover registers it under its own name
+            check_class_references(references, self.num_classes, named, fix, strict=False)
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:

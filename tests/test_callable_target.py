@@ -161,4 +161,7 @@ def test_with_num_classes_a_class_index_past_them_is_refused_up_front() -> None:
     labels.check_references([0, 2, torch.tensor(1), "a text"])
     with pytest.raises(PluginError, match=r"^target 'callable': .* class index 3, .* num_classes"):
         labels.check_references([0, 3])
+    labels.plugin_name = "my_model"  # as ffade.discover registers a user's module
+    with pytest.raises(PluginError, match=r"^target 'my_model': "):
+        labels.check_references([0, 3])
     CallableTarget(lambda x: torch.zeros(len(x), 3)).check_references([7])
