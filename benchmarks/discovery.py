@@ -179,8 +179,10 @@ class LoopClock(Callback):
 
     After each explorer step, the pairs it evaluated have their changed inputs prepared outside
     the clock and run in the explorer's own evaluation batch size, interleaved with the explorer's
-    steps so that both are timed under the same load on a shared machine. ``callback_seconds`` is
-    all the time spent in the step hook, so that the explorer's loop time can be told apart.
+    steps so that both are timed under the same load on a shared machine; after the first step,
+    also the coverage probes the run evaluated as it started (off the record, but in its loop
+    time). ``callback_seconds`` is all the time spent in the step hook, so that the explorer's
+    loop time can be told apart.
     """
 
     def __init__(self, raw: Callable[[Any, Any], Any] | None = None) -> None:
@@ -190,6 +192,7 @@ class LoopClock(Callback):
         self.startup_seconds = 0.0
         self.pictures_seconds = 0.0
         self._evaluations = 0
+        self._probes_timed = False
         self._fit_start = 0.0
         self._train_end = 0.0
 
@@ -201,11 +204,15 @@ class LoopClock(Callback):
         evaluator, size = explorer.evaluator, explorer.evaluator.batch_size
         fresh = evaluator.evaluations - self._evaluations
         keys = np.fromiter(itertools.islice(reversed(evaluator.memo), fresh), np.int64, fresh)
-        ids, flat = np.divmod(keys[::-1], explorer.space.num_states)
+        keys = keys[::-1]
+        if explorer.probes is not None and not self._probes_timed:
+            keys = np.concatenate([explorer.probes.keys, keys])
+            self._probes_timed = True
+        ids, flat = np.divmod(keys, explorer.space.num_states)
         states = explorer.space.unflat(flat)
         batches = [
             evaluator.changes.inputs(ids[i : i + size], states[i : i + size])
-            for i in range(0, fresh, size)
+            for i in range(0, len(keys), size)
         ]
         target = evaluator.task.target
         _synchronize(target.device)
