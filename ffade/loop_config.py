@@ -17,6 +17,12 @@ import yaml
 from ffade.errors import FfadeError
 from ffade.yamlfile import read_yaml
 
+LOOP_SETS = {
+    "task": "the rediscovery searches the first run's task (its summary.json) on the fixed model",
+    "warm_start": "the loop warm-starts the rediscovery from the first run",
+}
+"""The explorer arguments the loop gives the rediscovery itself, and why."""
+
 
 @dataclass
 class LoopConfig:
@@ -54,6 +60,8 @@ def read_loop_config(path: str | Path) -> LoopConfig:
     rediscover = data.get("rediscover") or {}
     if not isinstance(rediscover, dict):
         raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
+    for key in sorted(set(rediscover) & set(LOOP_SETS)):  # the loop would overwrite it unsaid
+        raise FfadeError(f"{path}: rediscover may not set {key!r}: {LOOP_SETS[key]}")
     return LoopConfig(
         discover=Path(data["discover"]),
         feedback=Path(data["feedback"]),

@@ -8,6 +8,8 @@ A new name means a new plugin, as a new ``class_path`` means a new class (whose 
 jsonargparse drops): :func:`forget_replaced_plugin_args` replays the sources in order and keeps,
 of an entry whose name changed, only the ``args`` given since. Giving the same name again, or
 only ``args`` (``--model.init_args.task.reward.args.threshold 0.3``), still merges as before.
+Every spelling jsonargparse reads counts as a source: ``-c`` for ``--config``, and ``task``
+straight under ``model`` (``--model.task.reward.name``, a file's ``model: {task: ...}``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ def _task_sources(args: list[str]) -> list[dict[str, Any]]:
     """What each ``--config`` file and ``--model...`` option says of the task, in order."""
     sources = []
     for i, arg in enumerate(args):
+        if arg.startswith("-c"):  # -c FILE, -cFILE, -c=FILE: argparse's short forms
+            arg = "--config" + ("=" + arg[2:].removeprefix("=") if arg != "-c" else "")
         if not arg.startswith("--"):
             continue
         key, equals, value = arg[2:].partition("=")
@@ -84,7 +88,8 @@ def _task_sources(args: list[str]) -> list[dict[str, Any]]:
                 continue
             value = args[i + 1]
         if key == "config":
-            task = _dig(_load(value), "model", "init_args", "task")
+            loaded = _load(value)
+            task = _model_task(loaded.get("model") if isinstance(loaded, dict) else None)
         elif key == "model" or key.startswith("model."):
             task = _option_task(key.split("."), value)
         else:
@@ -96,18 +101,21 @@ def _task_sources(args: list[str]) -> list[dict[str, Any]]:
 
 def _option_task(path: list[str], value: str) -> Any:
     """The task part of ``--model.init_args.task.reward.args.threshold 0.3`` and its kin."""
-    task_path = ["model", "init_args", "task"]
-    if len(path) <= len(task_path):  # --model, --model.init_args, --model.init_args.task
-        if path != task_path[: len(path)]:
-            return None
-        return _dig(_load(value), *task_path[len(path) :])
-    if path[:3] != task_path:
-        return None
-    inner = path[3:]
-    loaded: Any = value if inner[-1] == "name" or len(inner) > 2 else _load(value)
-    for key in reversed(inner):
+    # a plugin's name stays text; of an argument only its key counts
+    loaded: Any = value if path[-1] == "name" or "args" in path[:-1] else _load(value)
+    for key in reversed(path[1:]):
         loaded = {key: loaded}
-    return loaded
+    return _model_task(loaded)
+
+
+def _model_task(model: Any) -> Any:
+    """The task of a ``model`` section, spelled out (``init_args: {task: ...}``) or short
+    (``task: ...``, which jsonargparse takes for ``init_args.task`` in a file or an option)."""
+    if not isinstance(model, dict):
+        return None
+    init_args = model.get("init_args")
+    task = init_args.get("task") if isinstance(init_args, dict) else None
+    return model.get("task") if task is None else task
 
 
 def _load(value: str) -> Any:
@@ -120,9 +128,3 @@ def _load(value: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError:  # jsonargparse reports it in its own words
         return None
-
-
-def _dig(value: Any, *keys: str) -> Any:
-    for key in keys:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value

@@ -143,9 +143,10 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
 
 
 def _first_difference(path: str, saved: Any, now: Any) -> tuple[str, Any, Any]:
-    """The first leaf where two plain values differ, so a long task spec's difference shows."""
+    """The first leaf where two plain values differ, so a long task spec's difference shows;
+    a plugin's ``name`` before its ``args``, which differ because the plugin does."""
     if isinstance(saved, dict) and isinstance(now, dict):
-        for key in sorted(set(saved) | set(now)):
+        for key in sorted(set(saved) | set(now), key=lambda key: (key != "name", key)):
             if key not in saved or key not in now or _plain(saved[key]) != _plain(now[key]):
                 return _first_difference(f"{path}.{key}", saved.get(key), now.get(key))
     if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):

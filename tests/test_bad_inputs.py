@@ -276,6 +276,19 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ],
         "was saved with model.init_args.task.max_inputs = null, but the config says 4;",
     ),
+    "resume_plugin_renamed": (  # named dataset.args.num_axes first, as if only args differed
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--ckpt_path",
+            "{finished}",
+            "--model.init_args.task.dataset.name",
+            "digits",
+        ],
+        'was saved with model.init_args.task.dataset.name = "synthetic", but the config says '
+        '"digits";',
+    ),
     "plugin_seed_negative": (  # was "dataset 'digits': expected non-negative integer"
         ["fit", "--config", "{config}", "--model.init_args.task.dataset.args.seed", "-1"],
         "dataset 'synthetic': seed must be a whole number >= 0, got -1",

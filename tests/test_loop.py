@@ -186,6 +186,39 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+@pytest.mark.parametrize(
+    ("rediscover", "says"),
+    [
+        (
+            "{task: {reward: {name: accuracy_drop}}}",
+            "'task': the rediscovery searches the first run's task (its summary.json) on the "
+            "fixed model",
+        ),
+        (
+            "{warm_start: null}",
+            "'warm_start': the loop warm-starts the rediscovery from the first run",
+        ),
+    ],
+)
+def test_rediscover_may_not_set_what_the_loop_sets_itself(
+    tmp_path: Path, capsys, rediscover: str, says: str
+) -> None:
+    """The loop gave the rediscovery the first run's task and warm start over these without a
+    word, so a loop config's own went unused."""
+    config = tmp_path / "loop.yaml"
+    stages = [("discover", "quickstart"), ("feedback", "feedback_digits")]
+    stages.append(("mitigate", "mitigate_digits"))
+    config.write_text(
+        "".join(f"{key}: {REPO / 'configs' / name}.yaml\n" for key, name in stages)
+        + f"rediscover: {rediscover}\nout: {tmp_path / 'loops'}\n"
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {config}: rediscover may not set {says}"
+    ]
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:

@@ -70,3 +70,19 @@ def test_a_run_with_concepts_renamed_on_the_command_line_uses_their_defaults(tmp
     config = yaml.safe_load((tmp_path / "quickstart" / "version_0" / "config.yaml").read_text())
     names = [(c["name"], c["args"]) for c in config["model"]["init_args"]["task"]["concepts"]]
     assert names[:2] == [("brightness", {}), ("rotation", {})]
+
+
+def test_short_spellings_of_a_new_reward_drop_the_old_args_too(tmp_path: Path):
+    """``-c`` for ``--config``, and ``model: {task: ...}`` or ``--model.task...`` for
+    ``model.init_args.task``, which jsonargparse takes as well: each ran ``rougel_drop`` with
+    ``bleu_drop``'s threshold 20.0."""
+    second = tmp_path / "second.yaml"
+    second.write_text("model:\n  task:\n    reward: {name: rougel_drop}\n")
+    for spelling in (
+        ["-c", TEXT_QUICKSTART, "-c", str(second)],
+        [f"-c={TEXT_QUICKSTART}", "--config", str(second)],
+        ["--config", TEXT_QUICKSTART, "--model.task.reward.name", "rougel_drop"],
+        ["--config", TEXT_QUICKSTART, "--model.task.reward={name: rougel_drop}"],
+    ):
+        task = _printed_task(*spelling)
+        assert task["reward"] == {"name": "rougel_drop", "args": {}}, spelling
