@@ -3,7 +3,9 @@
 jsonargparse takes ``init_arg`` for an argument of the model class and names the whole dotted
 path it gave up on ("Option 'init_arg.task.dataset.args.num_inputs' is not accepted"), and reads a
 section without ``class_path`` as "Not a valid subclass of LightningModule", with nothing about
-what the section may hold. No Lightning here: only the words of jsonargparse's message.
+what the section may hold; the class's arguments written beside ``class_path`` instead of under
+``init_args`` read as "Option 'task.target.name' is not accepted". No Lightning here: only the
+words of jsonargparse's message.
 """
 
 from __future__ import annotations
@@ -38,14 +40,35 @@ def model_key_reason(reason: str, message: str, parameters: list[str]) -> str | 
                 f"unknown key 'model.{word}' (did you mean 'model.{close[0]}'?); the model "
                 f"section takes {' and '.join(MODEL_KEYS)}"
             )
+    given = _given_keys(message)
+    beside = [key for key in given if key not in MODEL_KEYS]
+    if "class_path" in given and beside:  # the class's arguments written beside its class_path
+        return (
+            f"model.{beside[0]} goes under model.init_args: the model section takes "
+            f"{' and '.join(MODEL_KEYS)} (model: {{class_path: ..., init_args: {{{beside[0]}: "
+            "...}})"
+        )
     return None
 
 
 def _given_keys(message: str) -> list[str]:
     """The keys of the section as jsonargparse quotes it ("Given value: {'clas_path': ...}")."""
     given = re.search(r"^\s*Given value: (\{.*\})\s*$", message, re.MULTILINE)
-    try:
-        value = ast.literal_eval(given.group(1)) if given else None
-    except (ValueError, SyntaxError):  # a value that is no Python literal: nothing to say
+    if not given:
         return []
+    try:
+        value = ast.literal_eval(given.group(1))
+    except (ValueError, SyntaxError):  # holds a Namespace(...) once parsed: its top-level keys
+        return _top_level_keys(given.group(1))
     return [str(key) for key in value] if isinstance(value, dict) else []
+
+
+def _top_level_keys(text: str) -> list[str]:
+    """The quoted keys at the outermost level of a dict's repr."""
+    depth, keys = 0, []
+    for token in re.finditer(r"[{\[(]|[}\])]|'(\w+)':", text):
+        if token.group(1) is None:
+            depth += 1 if token.group(0) in "{[(" else -1
+        elif depth == 1:
+            keys.append(token.group(1))
+    return keys

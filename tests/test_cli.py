@@ -256,6 +256,16 @@ def test_bad_config_gets_one_clear_line(tmp_path: Path, change, fragments: list[
             [],
             ["unknown key 'model.clas_path' (did you mean 'model.class_path'?)"],
         ),
+        (  # arguments beside class_path: "Option 'task.target.name' is not accepted"
+            lambda m: m.update(m.pop("init_args")),
+            [],
+            ["goes under model.init_args", "(model: {class_path: ..., init_args:"],
+        ),
+        (  # one beside init_args: "Not a valid subclass of LightningModule"
+            lambda m: m.update(budget=m["init_args"].pop("budget")),
+            [],
+            ["model.budget goes under model.init_args"],
+        ),
         (
             lambda m: None,
             ["--model.init_arg.budget", "5"],
