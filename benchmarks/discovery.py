@@ -556,6 +556,17 @@ def main() -> None:
             f"--throughput-only times a real model's forward pass: use it with --task "
             f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not {args.task}"
         )
+    if args.large and args.task != "synthetic":
+        parser.error(
+            f"--large runs the synthetic target on a 10^6-state grid: use it with --task "
+            f"synthetic (the default), not {args.task}"
+        )
+    if args.device != "cpu" and (args.large or args.task not in {*MODEL_TASKS, "t2i"}):
+        parser.error(  # the synthetic tasks build their target on cpu whatever --device says
+            f"--device {args.device} moves a real model: use it with --task "
+            f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not "
+            f"{'--large' if args.large else args.task}"
+        )
     try:
         if args.large:
             run_large(args.large_budget)
