@@ -532,7 +532,7 @@ def main() -> None:
         nargs="+",
         choices=sorted(EXPLORERS),
         default=sorted(EXPLORERS),
-        help="which explorers to compare (random is always run: ratios are against it)",
+        help="which explorers to compare (dqn and random always run: the ratios compare them)",
     )
     parser.add_argument(
         "--budget-fraction",

@@ -10,7 +10,7 @@ compile, all three, and ``cpu_threads: 1``) and its ``predict`` timed on the sam
 of ``REPEATS`` after a warm-up (which pays for compilation); the first line of each table is
 float32 as shipped, on torch's default threads. Then
 ``eval_batch_size: auto``'s probe on the digits quickstart grid prints the size it picks.
-Benchmarks are never run as tests; docs/discovery.md quotes the figures.
+Benchmarks are never run as tests; plugins/vision/README.md quotes the figures.
 """
 
 from __future__ import annotations
