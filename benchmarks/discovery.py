@@ -532,7 +532,7 @@ def main() -> None:
         nargs="+",
         choices=sorted(EXPLORERS),
         default=sorted(EXPLORERS),
-        help="which explorers to compare (random is always run: ratios are against it)",
+        help="which explorers to compare (dqn and random always run: the ratios compare them)",
     )
     parser.add_argument(
         "--budget-fraction",
@@ -555,6 +555,17 @@ def main() -> None:
         parser.error(
             f"--throughput-only times a real model's forward pass: use it with --task "
             f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not {args.task}"
+        )
+    if args.large and args.task != "synthetic":
+        parser.error(
+            f"--large runs the synthetic target on a 10^6-state grid: use it with --task "
+            f"synthetic (the default), not {args.task}"
+        )
+    if args.device != "cpu" and (args.large or args.task not in {*MODEL_TASKS, "t2i"}):
+        parser.error(  # the synthetic tasks build their target on cpu whatever --device says
+            f"--device {args.device} moves a real model: use it with --task "
+            f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not "
+            f"{'--large' if args.large else args.task}"
         )
     try:
         if args.large:

@@ -10,12 +10,14 @@ compile, all three, and ``cpu_threads: 1``) and its ``predict`` timed on the sam
 of ``REPEATS`` after a warm-up (which pays for compilation); the first line of each table is
 float32 as shipped, on torch's default threads. Then
 ``eval_batch_size: auto``'s probe on the digits quickstart grid prints the size it picks.
-Benchmarks are never run as tests; docs/discovery.md quotes the figures.
+Benchmarks are never run as tests; plugins/vision/README.md quotes the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 from typing import Any
 
@@ -93,8 +95,12 @@ def main() -> None:
     except FfadeError as exc:
         parser.error(f"argument --device: {exc}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    for name in args.targets:
-        speed_table(name, args.device, not args.no_compile)
+    # torch.compile keeps its kernels in /tmp/torchinductor_<user> for good; this run's go in a
+    # folder removed at the end (unless the user chose one): the warm-up pays for compiling anyway
+    with tempfile.TemporaryDirectory(prefix="target_speed_") as cache:
+        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", cache)
+        for name in args.targets:
+            speed_table(name, args.device, not args.no_compile)
     if not args.skip_auto:
         auto_batch(args.device)
 

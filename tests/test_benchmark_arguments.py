@@ -48,6 +48,17 @@ def refused(benchmark: ModuleType, monkeypatch, capsys, *args: str) -> str:
             ("--task", "synthetic", "--throughput-only"),
             "use it with --task digits, resnet50, t2i, not synthetic",
         ),
+        (  # ran on cpu and printed figures with no device named
+            ("--task", "regions", "--device", "cuda"),
+            "--device cuda moves a real model: use it with --task digits, resnet50, t2i, "
+            "not regions",
+        ),
+        (("--large", "--device", "cuda"), "use it with --task digits, resnet50, t2i, not --large"),
+        (  # ran the synthetic 10^6-state grid, not digits
+            ("--task", "digits", "--large"),
+            "--large runs the synthetic target on a 10^6-state grid: use it with --task "
+            "synthetic (the default), not digits",
+        ),
     ],
 )
 def test_arguments_that_would_run_nothing_are_one_line(
