@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
+from ffade.checkpoint import LAST_CHECKPOINT, checkpoint_run_dir, load_checkpoint_file
 from ffade.errors import FfadeError
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
@@ -200,11 +200,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def _run_dir_of(path: Path, checkpoint: dict[str, Any]) -> Path | None:
     state = checkpoint.get("ffade")
-    if isinstance(state, dict) and state.get("run_dir"):
-        return Path(state["run_dir"])
-    if path.parent.name == LAST_CHECKPOINT.parent.name:
-        return path.parent.parent
-    return None
+    return checkpoint_run_dir(path, state.get("run_dir") if isinstance(state, dict) else None)
 
 
 def _is_final_state(checkpoint: dict[str, Any], summary: dict[str, Any]) -> bool:
