@@ -513,3 +513,20 @@ def test_a_dataset_of_accepted_class_sets_is_refused_in_one_line(
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "one class index per input" in lines[0] and "'sample_photos'" in lines[0]
     assert not (out / "mitigate_digits").exists()  # refused before a run directory was made
+
+
+def test_ffade_check_reads_a_fine_tune_moved_after_it_ran(
+    digits_run: Path, tmp_path: Path, capsys
+) -> None:
+    """mitigation.json names model.pt by the path it was saved at: `ffade check --target DIR` of
+    a fine-tune moved elsewhere said "weights file '.../model.pt' does not exist" (exit 2)."""
+    suite = tmp_path / "suite.yaml"
+    assert main(["export", str(digits_run), "--to", str(suite), "--pairs", "16"]) == 0
+    tuner = fine_tune(digits_run, tmp_path / "before", clean_tolerance=1)
+    moved = Path(tuner.run_dir).rename(tmp_path / "moved fix")
+    capsys.readouterr()
+    by_dir = main(["check", "--suite", str(suite), "--target", str(moved)])
+    checked = capsys.readouterr()
+    assert by_dir in (0, 1), checked.err
+    by_weights = main(["check", "--suite", str(suite), "--target-arg", f"weights={moved}/model.pt"])
+    assert (by_dir, checked.out) == (by_weights, capsys.readouterr().out)
