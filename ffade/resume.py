@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shlex
 import sys
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
@@ -218,7 +219,7 @@ def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
     done = f"{run_dir} already finished (status {summary.get('status')}); nothing to resume."
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
         return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
-    return f"{done} Read it with: ffade report {run_dir}"
+    return f"{done} Read it with: ffade report {shlex.quote(str(run_dir))}"
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
@@ -264,7 +265,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if summary.get("status") not in RUNNING_STATUSES:
         return Resume(
             finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
-            f"resume. Read it with: ffade report {run_dir}"
+            f"resume. Read it with: ffade report {shlex.quote(str(run_dir))}"
         )
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):
