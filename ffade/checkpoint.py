@@ -60,6 +60,19 @@ class LastCheckpoint(Callback):
         trainer.strategy.barrier("LastCheckpoint.save")
 
 
+def checkpoint_run_dir(path: str | Path, saved: str | None) -> Path | None:
+    """The run directory a checkpoint belongs to, where it lies now.
+
+    A checkpoint records its run directory as the run named it, which is relative to the
+    working directory of the run and stale once the run is moved or copied: a checkpoint at
+    ``RUN/checkpoints/last.ckpt`` is read from that ``RUN``, the recorded one is the fallback.
+    """
+    path = Path(path)
+    if path.parent.name == LAST_CHECKPOINT.parent.name:
+        return path.parent.parent
+    return Path(saved) if saved else None
+
+
 def load_checkpoint_file(path: Path, option: str, fix: str) -> Any:
     """A checkpoint's data, read with ``weights_only=True`` (tensors and plain data, no code).
 

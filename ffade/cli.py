@@ -12,6 +12,7 @@ Lightning (and torchmetrics, which it imports) is imported only for the commands
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -24,6 +25,8 @@ LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
 }
 """What LightningCLI runs, with the summaries ``ffade --help`` shows without importing it."""
+UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+"""An ``OSError`` with one of these is a path the user may not write to: one line, exit 2."""
 NOT_FITTING = ("validate", "test", "predict")
 """LightningCLI's other loops: no explorer or fine-tuner has them (a fine-tuner's held-out guard
 runs inside ``fit``), so ffade refuses them in one line rather than let Lightning fail."""
@@ -238,6 +241,18 @@ def _main(args: list[str]) -> int:
         return 2
     except FileNotFoundError as exc:
         print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE or exc.filename is None:
+            raise
+        # a folder one may not write to (chmod a-w, a read-only mount): a path to change
+        path = str(exc.filename).removesuffix(".tmp")  # the file written beside its place
+        print(
+            f"ffade: error: {path}: {exc.strerror}; choose a path you may write to",
+            file=sys.stderr,
+        )
+        for note in getattr(exc, "__notes__", ()):  # a run it stopped: where it is
+            print(note, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         # before a run began or after it ended (a run stopped mid-way says where it is itself)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -223,6 +224,8 @@ def writable_dir(path: str | Path, option: str) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise FfadeError(f"{option} {path}: cannot create the directory ({exc.strerror})") from exc
+    if not os.access(path, os.W_OK | os.X_OK):  # chmod a-w, a read-only mount
+        raise FfadeError(f"{option} {path}: cannot write in this directory (permission denied)")
     return path
 
 

@@ -359,7 +359,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     config = read_loop_config(args.config)
     if args.out:
-        config.out = Path(args.out)
+        config.out = Path(args.out).expanduser()
     made = missing_dirs(config.out)  # removed again if the up-front checks refuse the loop
     writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
     try:

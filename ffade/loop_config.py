@@ -51,12 +51,11 @@ def read_loop_config(path: str | Path) -> LoopConfig:
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
+        data[key] = Path(data[key]).expanduser()  # "~/configs/x.yaml": home, as Lightning reads
         where = (
-            ""
-            if Path(data[key]).is_absolute()
-            else f" (read from the current directory, {Path.cwd()})"
+            "" if data[key].is_absolute() else f" (read from the current directory, {Path.cwd()})"
         )
-        read_yaml(Path(data[key]), f"{path}: {key} file '{data[key]}' not found{where}")
+        read_yaml(data[key], f"{path}: {key} file '{data[key]}' not found{where}")
     rediscover = data.get("rediscover") or {}
     if not isinstance(rediscover, dict):
         raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
@@ -67,7 +66,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         feedback=Path(data["feedback"]),
         mitigate=Path(data["mitigate"]),
         rediscover=rediscover,
-        out=Path(data.get("out") or "runs/loop"),
+        out=Path(data.get("out") or "runs/loop").expanduser(),  # the stages' loggers expand it
         threshold=_threshold(data.get("threshold", 0.5), path),
         min_evaluations=_min_evaluations(data.get("min_evaluations", 1), path),
         slices=_slices(data.get("slices", "rules"), path),

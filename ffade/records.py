@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -209,7 +210,7 @@ def read_evaluations(
     """
     path = Path(run_dir) / EVALUATIONS_FILE
     if not path.is_file():
-        raise FfadeError(f"{path} not found: is '{run_dir}' an ffade run directory?")
+        raise FfadeError(f"{path} not found{_remedy(run_dir)}")
     with open(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):
             try:
@@ -247,6 +248,17 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
+    """What to do about a run's missing or damaged file: its checkpoint rebuilds a summary (in
+    a new run directory), its config.yaml reruns the run (the same seed repeats it here)."""
+    run, config = Path(run_dir), shlex.quote(str(Path(run_dir) / "config.yaml"))
+    if not (run / "config.yaml").is_file():
+        return f": is '{run_dir}' an ffade run directory?"
+    if rebuild and (run / "checkpoints" / "last.ckpt").is_file():
+        return f"; rebuild the run: ffade fit --config {config} --ckpt_path {shlex.quote(str(run))}"
+    return f"; restore it from a copy, or run it again: ffade fit --config {config}"
+
+
 def _why(exc: Exception) -> str:
     if isinstance(exc, TypeError):
         detail = str(exc) if str(exc).startswith("'") else ""  # a field _check_record named
@@ -269,11 +281,12 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
             f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
         )
     if not path.is_file():
-        raise FfadeError(f"{path} not found: is '{run_dir}' an ffade run directory?")
+        raise FfadeError(f"{path} not found{_remedy(run_dir, rebuild=True)}")
     try:
         summary = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FfadeError(f"{path} is damaged ({_why(exc)}); it is not JSON") from None
+        why = f"damaged ({_why(exc)}): it is not JSON"
+        raise FfadeError(f"{path} is {why}{_remedy(run_dir, rebuild=True)}") from None
     if not isinstance(summary, dict):
         raise FfadeError(f"{path} is damaged: a JSON object was expected")
     _check_summary(summary, path)

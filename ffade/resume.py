@@ -19,12 +19,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shlex
 import sys
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from ffade.checkpoint import LAST_CHECKPOINT, load_checkpoint_file
+from ffade.checkpoint import LAST_CHECKPOINT, checkpoint_run_dir, load_checkpoint_file
 from ffade.errors import FfadeError
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
@@ -200,11 +201,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def _run_dir_of(path: Path, checkpoint: dict[str, Any]) -> Path | None:
     state = checkpoint.get("ffade")
-    if isinstance(state, dict) and state.get("run_dir"):
-        return Path(state["run_dir"])
-    if path.parent.name == LAST_CHECKPOINT.parent.name:
-        return path.parent.parent
-    return None
+    return checkpoint_run_dir(path, state.get("run_dir") if isinstance(state, dict) else None)
 
 
 def _is_final_state(checkpoint: dict[str, Any], summary: dict[str, Any]) -> bool:
@@ -222,7 +219,7 @@ def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
     done = f"{run_dir} already finished (status {summary.get('status')}); nothing to resume."
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
         return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
-    return f"{done} Read it with: ffade report {run_dir}"
+    return f"{done} Read it with: ffade report {shlex.quote(str(run_dir))}"
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
@@ -268,7 +265,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if summary.get("status") not in RUNNING_STATUSES:
         return Resume(
             finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
-            f"resume. Read it with: ffade report {run_dir}"
+            f"resume. Read it with: ffade report {shlex.quote(str(run_dir))}"
         )
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):

@@ -709,3 +709,18 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     assert record["status"] == "stopped"
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
     assert "discover" in record and "feedback" not in record
+
+
+def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch) -> None:
+    """`out: ~/loops` made a folder named "~" in the current directory, while each stage's
+    logger wrote under the home directory: the loop found "no summary.json" and stopped."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    loop = stopping_loop(tmp_path)
+    config = yaml.safe_load(loop.read_text())
+    loop.write_text(yaml.safe_dump({**config, "out": "~/loops"}))
+    (tmp_path / "work").mkdir()
+    ffade("loop", "--config", str(loop), cwd=tmp_path / "work")
+    record = json.loads((tmp_path / "home" / "loops" / "version_0" / "loop.json").read_text())
+    assert record["status"] != "stopped" or record["stopped"]["stage"] != "discover", record
+    assert record["discover"] == str(tmp_path / "home" / "loops" / "version_0" / "discover")
+    assert list((tmp_path / "work").iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import (
+    EVALUATIONS_FILE,
+    SUMMARY_FILE,
     SYNC_SECONDS,
     EvaluationEncoder,
     EvaluationRecord,
@@ -21,7 +24,7 @@ from ffade.records import (
     read_summary,
     record_line,
 )
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 REQUIRED = {
     "explorer",
@@ -222,3 +225,32 @@ def test_a_summary_key_of_the_wrong_type_is_one_line(
     )
     (tmp_path / "summary.json").write_text(json.dumps({**base, key: None}))
     assert read_summary(tmp_path)[key] is None  # null stays allowed, as a run being built has
+
+
+@pytest.mark.parametrize(
+    ("damage", "file", "remedy"),
+    [
+        (lambda run: (run / SUMMARY_FILE).write_text('{"explorer": "ran'), SUMMARY_FILE, "rebuild"),
+        (lambda run: (run / SUMMARY_FILE).unlink(), SUMMARY_FILE, "rebuild"),
+        (lambda run: (run / EVALUATIONS_FILE).unlink(), EVALUATIONS_FILE, "run it again"),
+    ],
+    ids=["summary cut short", "summary deleted", "log deleted"],
+)
+def test_a_damaged_run_file_says_what_to_do(tmp_path: Path, damage, file: str, remedy: str) -> None:
+    """A cut-short or deleted summary.json said only "it is not JSON" or "is it an ffade run
+    directory?" of a run directory: the line names the command that rebuilds or reruns it."""
+    (tmp_path / "my runs").mkdir()
+    config = write_config(tmp_path / "my runs" / "c.yaml", explorer="ffade.explore.RandomExplorer")
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = config.parent / "runs" / "test" / "version_0"
+    whole = json.loads((run / SUMMARY_FILE).read_text())
+    damage(run)
+    refused = ffade_in_process("report", str(run), "--no-tensorboard", cwd=tmp_path)
+    line = refused.stderr.strip()
+    assert refused.returncode == 2 and "\n" not in line, refused.stderr[-2000:]
+    assert line.startswith(f"ffade: error: {run / file}") and remedy in line, line
+    command = shlex.split(line.split(": ffade ", 1)[1])
+    rebuilt = ffade_in_process(*command, cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    again = json.loads((config.parent / "runs" / "test" / "version_1" / SUMMARY_FILE).read_text())
+    assert (again["evaluations"], again["failures"]) == (whole["evaluations"], whole["failures"])

@@ -11,7 +11,7 @@ import yaml
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.cli import main
-from tests.helpers import write_config
+from tests.helpers import ffade_in_process, write_config
 
 
 @pytest.mark.parametrize(
@@ -108,3 +108,25 @@ def test_a_run_killed_at_start_up_says_there_is_nothing_to_resume(
     assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
     assert "stopped at start-up" in lines[0] and "drop --ckpt_path" in lines[0], lines[0]
     assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
+
+
+def test_a_run_moved_after_it_stopped_resumes_from_where_it_lies(tmp_path: Path) -> None:
+    """A checkpoint recorded its run directory as the run named it (``runs/...``, relative to
+    the working directory): once the run was moved, a resume from its new place read the log
+    of whatever now stood at the old path (here the new run's own, empty), said the 80 of 300
+    evaluations were a finished run and ended without spending the rest of its budget."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8, save_dir=Path("runs"))
+    stopped = ffade_in_process(
+        "fit", "--config", "c.yaml", "--trainer.max_steps", "4", cwd=tmp_path
+    )
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    (tmp_path / "runs" / "test" / "version_0").rename(tmp_path / "moved")
+    resume = ["fit", "--config", "moved/config.yaml", "--ckpt_path", "moved"]
+    resumed = ffade_in_process(*resume, "--trainer.max_steps", "-1", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "moved was stopped by a trainer limit before its budget" in resumed.stderr
+    whole = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    logs = [(tmp_path / "runs" / "test" / f"version_{n}" / "evaluations.jsonl") for n in (0, 1)]
+    resumed_log, whole_log = (log.read_text() for log in logs)
+    assert len(whole_log.splitlines()) == 200 and resumed_log == whole_log

@@ -180,7 +180,7 @@ class Explorer(RunModule):
     @override
     def on_train_start(self) -> None:
         if self._restored is not None:
-            copy_checkpointed_log(self, Path(self._restored["run_dir"]))
+            copy_checkpointed_log(self)
         self.start_clock()
         if self.probes is not None:
             self.probes.evaluate(self.evaluator.batch_size)
@@ -342,7 +342,7 @@ class Explorer(RunModule):
         """Restored from a run's final checkpoint but killed before its summary: finish it here
         (Lightning sees its loop done and never starts training, so nothing else would)."""
         if self._restored is not None and self.status == "created":
-            copy_checkpointed_log(self, Path(self._restored["run_dir"]))
+            copy_checkpointed_log(self)
             self.end_run("finished")
 
     # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ffade.checkpoint import checkpoint_run_dir
 from ffade.errors import FfadeError
 from ffade.records import (
     EVALUATIONS_FILE,
@@ -71,9 +72,14 @@ def _line(record: EvaluationRecord) -> str:
     return record_line(record) + "\n"
 
 
-def copy_checkpointed_log(explorer: Any, old_run_dir: Path) -> None:
-    """Start a run resumed from a checkpoint with the evaluations that checkpoint counts."""
+def copy_checkpointed_log(explorer: Any) -> None:
+    """Start a run resumed from a checkpoint with the evaluations that checkpoint counts, read
+    from the run the checkpoint lies in now (a run moved after it stopped resumes too)."""
     if explorer.recorder is None:  # rank 0 keeps the log (see ffade.distributed)
+        return
+    saved = explorer._restored.get("run_dir")
+    old_run_dir = checkpoint_run_dir(explorer.trainer.ckpt_path, saved)
+    if old_run_dir is None:
         return
     old = old_run_dir / EVALUATIONS_FILE
     new = explorer.recorder.run_dir / EVALUATIONS_FILE

@@ -9,6 +9,7 @@ under ``RUN_DIR/feedback/``); ``--from priorities.yaml`` applies a file instead 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -225,9 +226,9 @@ def _saved(feedback: Feedback, out: Path, total: int) -> str:
     """
     counts = feedback.counts()
     parts = ", ".join(f"{n} {p}" for p, n in counts.items())
-    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {feedback.run}"
+    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shlex.quote(str(feedback.run))}"
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
-        fix += f" --model.init_args.feedback {out}"
+        fix += f" --model.init_args.feedback {shlex.quote(str(out))}"
     return (
         f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out} "
         f"({parts}); fix them with a fine-tuner config: {fix}"

@@ -87,7 +87,7 @@ def _target_from(text: str) -> dict[str, Any]:
                 "original model",
                 file=sys.stderr,
             )
-        return fixed
+        return _weights_where_they_lie(fixed, record.get("fixed_weights"), path.parent)
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError:
@@ -103,6 +103,22 @@ def _target_from(text: str) -> dict[str, Any]:
             "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
         )
     return spec
+
+
+def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:
+    """``fixed`` with its weights read from the fine-tune's directory as it lies now.
+
+    mitigation.json names the fixed weights by the absolute path they were saved at, inside the
+    fine-tune's run directory: once that directory is moved or copied, the file of the same name
+    beside this mitigation.json is the one (the old path is used while it still exists).
+    """
+    if not isinstance(saved, str) or Path(saved).exists() or not (here / Path(saved).name).exists():
+        return fixed
+    args = {
+        k: str(here / Path(saved).name) if v == saved else v
+        for k, v in (fixed.get("args") or {}).items()
+    }
+    return {**fixed, "args": args}
 
 
 def _check_junit_overwrite(path: Path) -> None:

@@ -83,9 +83,9 @@ def make_plan(
         FfadeError: the run or feedback is missing or malformed, the run did not search the
             discovery split, the grids differ, or no region has a priority other than skip.
     """
-    run_dir = Path(run)
+    run_dir = Path(run).expanduser()  # a config's "~/runs/...", as plugins read their paths
     summary = _read_discovery_summary(run_dir)
-    feedback_path = Path(feedback) if feedback else run_dir / FEEDBACK_FILE
+    feedback_path = Path(feedback).expanduser() if feedback else run_dir / FEEDBACK_FILE
     answers = read_feedback(feedback_path)
     check_feedback_ranks_run(
         feedback_path,

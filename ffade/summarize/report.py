@@ -307,7 +307,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
             report["threshold"], report["min_evaluations"], "regions" if instead else slices
         )
         why = " (no failure rule to ask about: its connected regions instead)" if instead else ""
-        lines.append(f"next: ffade feedback {report['run']}{options}{why}")
+        lines.append(f"next: ffade feedback {shlex.quote(str(report['run']))}{options}{why}")
     return "\n".join(lines)
 
 

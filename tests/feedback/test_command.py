@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -401,3 +402,22 @@ def test_a_feedback_file_names_its_run_from_any_directory(
     code, _, err = in_process("export", str(other), "--to", str(to), "--feedback", str(out))
     assert code == 2 and f"ranks the failures of run {run.resolve()}, not of {other}" in err
     assert not to.exists()
+
+
+def test_the_fix_command_quotes_paths_with_spaces(run: Path, tmp_path: Path, in_process) -> None:
+    """The printed fine-tune command split a run or answers path at its spaces when pasted."""
+    spaced = run.rename(tmp_path / "my run é")
+    out = tmp_path / "my answers" / "a.yaml"
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
+    code, stdout, err = in_process(
+        "feedback", str(spaced), "--from", str(priorities), "--out", str(out), "--slices", "regions"
+    )
+    assert code == 0, err
+    command = shlex.split(stdout.strip().split("fix them with a fine-tuner config: ")[1])
+    assert command[-4:] == [
+        "--model.init_args.run",
+        str(spaced),
+        "--model.init_args.feedback",
+        str(out),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -513,3 +514,45 @@ def test_a_dataset_of_accepted_class_sets_is_refused_in_one_line(
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "one class index per input" in lines[0] and "'sample_photos'" in lines[0]
     assert not (out / "mitigate_digits").exists()  # refused before a run directory was made
+
+
+def test_ffade_check_reads_a_fine_tune_moved_after_it_ran(
+    digits_run: Path, tmp_path: Path, capsys
+) -> None:
+    """mitigation.json names model.pt by the path it was saved at: `ffade check --target DIR` of
+    a fine-tune moved elsewhere said "weights file '.../model.pt' does not exist" (exit 2)."""
+    suite = tmp_path / "suite.yaml"
+    assert main(["export", str(digits_run), "--to", str(suite), "--pairs", "16"]) == 0
+    tuner = fine_tune(digits_run, tmp_path / "before", clean_tolerance=1)
+    moved = Path(tuner.run_dir).rename(tmp_path / "moved fix")
+    capsys.readouterr()
+    by_dir = main(["check", "--suite", str(suite), "--target", str(moved)])
+    checked = capsys.readouterr()
+    assert by_dir in (0, 1), checked.err
+    by_weights = main(["check", "--suite", str(suite), "--target-arg", f"weights={moved}/model.pt"])
+    assert (by_dir, checked.out) == (by_weights, capsys.readouterr().out)
+
+
+def test_a_run_and_feedback_given_from_home_as_in_a_config(
+    digits_run: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """`run: ~/runs/...` in a fine-tuner's config was "'~/runs/...' is not a run directory",
+    though every plugin path in a config (weights, data roots, models) reads `~` as home."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copytree(digits_run, tmp_path / "runs" / "found")
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run",
+        "~/runs/found",
+        "--model.init_args.feedback",
+        "~/runs/found/feedback.yaml",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "fixes"),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads(next((tmp_path / "fixes").rglob("mitigation.json")).read_text())
+    assert record["feedback"] == str(tmp_path / "runs" / "found" / "feedback.yaml")

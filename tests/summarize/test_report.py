@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shlex
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -819,3 +820,12 @@ def test_a_comparisons_pictures_name_their_run(image_run, make_run, image_concep
     titles.clear()
     build_report(image_run, tensorboard=False)  # one run: nothing to tell apart
     assert all("run:" not in title for _, title in titles)
+
+
+def test_the_next_command_quotes_a_run_path_with_spaces(image_run, tmp_path, capsys) -> None:
+    """`next: ffade feedback /a dir/run` split at the space when pasted into a shell."""
+    run = tmp_path / "a dir é数字" / "run"
+    shutil.copytree(image_run, run)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    next_line = capsys.readouterr().out.splitlines()[-1]
+    assert shlex.split(next_line) == ["next:", "ffade", "feedback", str(run)]
