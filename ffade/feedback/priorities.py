@@ -128,7 +128,9 @@ class Feedback:
             "# priority: high, medium or low asks `ffade fit` with a fine-tuner to fix the region\n"
             "# (weighted 3:2:1); skip leaves it alone. states index the concepts' values below.\n"
         )
-        text = header + yaml.dump(data, Dumper=_FlowListDumper, sort_keys=False, width=100)
+        text = header + yaml.dump(
+            data, Dumper=_FlowListDumper, sort_keys=False, width=100, allow_unicode=True
+        )
         write_text_atomic(path, text)
         return path
 

@@ -127,7 +127,9 @@ def write_suite(suite: Suite, path: str | Path) -> Path:
     """Write the suite as YAML with a header saying how to use and edit it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(suite.to_dict(), sort_keys=False, default_flow_style=None, width=100)
+    text = yaml.safe_dump(
+        suite.to_dict(), sort_keys=False, default_flow_style=None, width=100, allow_unicode=True
+    )
     write_text_atomic(path, HEADER + text)
     return path
 

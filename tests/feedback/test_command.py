@@ -421,3 +421,17 @@ def test_the_fix_command_quotes_paths_with_spaces(run: Path, tmp_path: Path, in_
         "--model.init_args.feedback",
         str(out),
     ]
+
+
+def test_a_run_path_with_letters_beyond_ascii_is_written_as_typed(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """feedback.yaml wrote ``run: "/tmp/...\\xE9\\u6570..."``: valid YAML, but unreadable."""
+    moved = shutil.copytree(run, tmp_path / "run é 数字")
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
+    code, _, err = in_process("feedback", str(moved), "--from", str(priorities))
+    assert code == 0, err
+    text = (moved / "feedback.yaml").read_text(encoding="utf-8")
+    assert f"run: {moved.resolve()}\n" in text
+    assert read_feedback(moved / "feedback.yaml").run == str(moved.resolve())
