@@ -245,10 +245,11 @@ def _main(args: list[str]) -> int:
     except OSError as exc:
         if exc.errno not in UNWRITABLE or exc.filename is None:
             raise
-        # a folder one may not write to (chmod a-w, a read-only mount): a path to change
+        # mostly a folder one may not write to (chmod a-w, a read-only mount), at times a file
+        # one may not read: a path to change either way
         path = str(exc.filename).removesuffix(".tmp")  # the file written beside its place
         print(
-            f"ffade: error: {path}: {exc.strerror}; choose a path you may write to",
+            f"ffade: error: {path}: {exc.strerror}; check its permissions or choose another path",
             file=sys.stderr,
         )
         for note in getattr(exc, "__notes__", ()):  # a run it stopped: where it is

@@ -89,3 +89,13 @@ def test_report_into_a_read_only_run_says_to_write_elsewhere(run_dir: Path, tmp_
     read_only(run)
     one_line(ffade_as_a_user("report", str(run), cwd=tmp_path), f"--out {run}")
     assert sorted(p.name for p in run.iterdir()) == before
+
+
+def test_a_file_one_may_not_read_is_one_line_too(run_dir: Path, tmp_path: Path) -> None:
+    """The same handler meets a config one may not read: the line must not say "write to"."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=40)
+    config.chmod(0)
+    result = ffade_as_a_user("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("ffade: error: ") and "c.yaml" in line and "write to" not in line, line
