@@ -7,9 +7,9 @@
 Each point runs the DQN explorer as ``ffade fit`` runs it (checkpoints every 10 steps included)
 on the synthetic plugin's target, whose forward pass costs next to nothing, so what is timed is
 the explorer's own work: planning a step, evaluating, learning, records. It runs in a forked
-child process, so its peak resident memory is its own. Per point it prints the mean seconds per
-step after the first ``WARMUP_STEPS`` and the peak memory; then the slopes of log(step time)
-against log(states) and log(inputs), fitted by least squares:
+child process, so its peak resident memory is its own. Per point it prints the mean time per
+step after the first ``WARMUP_STEPS`` (``step_ms``, milliseconds) and the peak memory; then
+the slopes of log(step time) against log(states) and log(inputs), fitted by least squares:
 
     states_exponent: X   # must stay below 0.2: a step costs the same on any grid
     inputs_exponent: Y   # at most 1: never worse than linear in the inputs
