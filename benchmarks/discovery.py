@@ -531,19 +531,19 @@ def main() -> None:
         "--explorers",
         nargs="+",
         choices=sorted(EXPLORERS),
-        default=sorted(EXPLORERS),
-        help="which explorers to compare (dqn and random always run: the ratios compare them)",
+        help="which explorers to compare, default all (dqn and random always run: the ratios "
+        "compare them)",
     )
     parser.add_argument(
         "--budget-fraction",
         type=fraction,
-        default=0.1,
-        help="share of the grid's (input, state) pairs each explorer may evaluate, in (0, 1]",
+        help="share of the grid's (input, state) pairs each explorer may evaluate, in (0, 1]; "
+        "default 0.1",
     )
     parser.add_argument(
         "--large", action="store_true", help="10^6-state grid, DQN only, peak memory"
     )
-    parser.add_argument("--large-budget", type=positive_int, default=4000)
+    parser.add_argument("--large-budget", type=positive_int, help="with --large; default 4000")
     parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
     parser.add_argument(
         "--throughput-only",
@@ -567,20 +567,44 @@ def main() -> None:
             f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not "
             f"{'--large' if args.large else args.task}"
         )
+    unused = ignored_options(args)
+    if unused:
+        verb = "do" if len(unused) > 1 else "does"
+        parser.error(f"{' and '.join(unused)} {verb} nothing {unused_because(args)}")
     try:
         if args.large:
-            run_large(args.large_budget)
+            run_large(args.large_budget or 4000)
         else:
             run(
                 args.task,
                 args.seeds or (5 if args.task == "regions" else 3),
-                args.budget_fraction,
+                args.budget_fraction or 0.1,
                 args.device,
                 args.throughput_only,
-                args.explorers,
+                args.explorers or sorted(EXPLORERS),
             )
     except FfadeError as error:  # a bad --device, a missing plugin: one line, as ffade prints
         parser.exit(2, f"{parser.prog}: error: {error}\n")
+
+
+def ignored_options(args: argparse.Namespace) -> list[str]:
+    """The options given that this kind of run would ignore: said, not silently dropped."""
+    comparing = not (args.large or args.throughput_only or args.task == "t2i")
+    given = {
+        "--seeds": args.seeds is not None and not comparing,
+        "--explorers": args.explorers is not None and not comparing,
+        "--budget-fraction": args.budget_fraction is not None and args.large,
+        "--large-budget": args.large_budget is not None and not args.large,
+    }
+    return [option for option, unused in given.items() if unused]
+
+
+def unused_because(args: argparse.Namespace) -> str:
+    if args.large:
+        return "with --large (one DQN run of --large-budget evaluations)"
+    if args.task == "t2i" or args.throughput_only:
+        return "when only throughput is timed (--throughput-only, --task t2i: one DQN run)"
+    return "without --large"
 
 
 def positive_int(text: str) -> int:

@@ -59,6 +59,16 @@ def refused(benchmark: ModuleType, monkeypatch, capsys, *args: str) -> str:
             "--large runs the synthetic target on a 10^6-state grid: use it with --task "
             "synthetic (the default), not digits",
         ),
+        (  # options the run would ignore: said, not silently dropped
+            ("--task", "t2i", "--seeds", "2"),
+            "--seeds does nothing when only throughput is timed",
+        ),
+        (
+            ("--task", "digits", "--throughput-only", "--explorers", "random", "--seeds", "2"),
+            "--seeds and --explorers do nothing when only throughput is timed",
+        ),
+        (("--large", "--budget-fraction", "0.2"), "--budget-fraction does nothing with --large"),
+        (("--large-budget", "9"), "--large-budget does nothing without --large"),
     ],
 )
 def test_arguments_that_would_run_nothing_are_one_line(
