@@ -61,6 +61,16 @@ class ConfigError(FfadeError):
     """Arguments or a config ``ffade fit`` rejected, said in one line."""
 
 
+def user_path(text: str) -> str:
+    """A path argument with a leading ``~`` expanded, as ffade's configs expand theirs.
+
+    The shell expands ``~`` only at the start of a word: ``--out=~/reports`` or a quoted
+    ``'~/runs/x'`` reach ffade as typed, and would name a folder called ``~`` in the working
+    directory. ``argparse`` ``type=user_path`` on every option that names a file or folder.
+    """
+    return os.path.expanduser(text)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse for ffade's own commands: a bad argument is one ``ffade: error:`` line, exit 2.
 

@@ -40,7 +40,7 @@ class LoopConfig:
 
 def read_loop_config(path: str | Path) -> LoopConfig:
     """Load and check a loop config before anything runs: every file named must exist."""
-    path = Path(path)
+    path = Path(path).expanduser()  # a quoted "~/loop.yaml", as `ffade fit --config` reads it
     data = read_yaml(path, f"--config: loop config '{path}' not found")
     allowed = list(LoopConfig.__dataclass_fields__)
     if not isinstance(data, dict):

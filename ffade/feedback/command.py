@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, writable_file
+from ffade.errors import FfadeError, OneLineParser, user_path, writable_file
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -35,15 +35,21 @@ def parser() -> argparse.ArgumentParser:
         description="Give each failure region of a run a priority (high, medium, low or skip); "
         "saves RUN_DIR/feedback.yaml after every answer.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a discovery run directory")
+    p.add_argument("run_dir", type=user_path, metavar="RUN_DIR", help="a discovery run directory")
     p.add_argument(
         "--from",
         dest="from_file",
+        type=user_path,
         metavar="FILE",
         help="take priorities from a YAML file instead of asking (regions by id, rank or a state "
         "they contain; see docs/mitigation.md)",
     )
-    p.add_argument("--out", metavar="FILE", help="where to save (default RUN_DIR/feedback.yaml)")
+    p.add_argument(
+        "--out",
+        type=user_path,
+        metavar="FILE",
+        help="where to save (default RUN_DIR/feedback.yaml)",
+    )
     add_region_arguments(p)
     p.add_argument(
         "--max-regions",

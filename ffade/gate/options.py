@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ffade.errors import OneLineParser
+from ffade.errors import OneLineParser, user_path
 from ffade.summarize.regions import add_region_arguments
 
 DEFAULT_PAIRS = 64
@@ -24,9 +24,15 @@ def export_parser() -> argparse.ArgumentParser:
         description="Turn a discovery run's failure slices into a regression suite that "
         "`ffade check` runs on any version of the model.",
     )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="the discovery run to export")
     parser.add_argument(
-        "--to", required=True, metavar="SUITE.yaml", help="the suite file (.yaml or .yml)"
+        "run_dir", type=user_path, metavar="RUN_DIR", help="the discovery run to export"
+    )
+    parser.add_argument(
+        "--to",
+        required=True,
+        type=user_path,
+        metavar="SUITE.yaml",
+        help="the suite file (.yaml or .yml)",
     )
     add_region_arguments(parser)
     # None, not their defaults: a feedback file's slices come with their own criterion, and
@@ -47,6 +53,7 @@ def export_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--feedback",
+        type=user_path,
         metavar="FEEDBACK.yaml",
         help="whose slices and priorities to use (default RUN_DIR/feedback.yaml if it exists); "
         "it must hold the kind of slices --slices names",
@@ -62,9 +69,12 @@ def check_parser() -> argparse.ArgumentParser:
         description="Re-evaluate a regression suite (from `ffade export`) on the current or a "
         "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input.",
     )
-    parser.add_argument("--suite", required=True, metavar="SUITE.yaml", help="the suite file")
+    parser.add_argument(
+        "--suite", required=True, type=user_path, metavar="SUITE.yaml", help="the suite file"
+    )
     parser.add_argument(
         "--target",
+        type=user_path,
         metavar="SPEC",
         help="the model to check instead of the suite's: a mitigation.json, a fine-tuner's run "
         "directory, or a target spec '{name: ..., args: {...}}'",
@@ -76,6 +86,8 @@ def check_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="set one target argument (repeatable), e.g. weights=ckpt.pt or device=cuda",
     )
-    parser.add_argument("--junit", metavar="OUT.xml", help="also write JUnit XML here")
+    parser.add_argument(
+        "--junit", type=user_path, metavar="OUT.xml", help="also write JUnit XML here"
+    )
     parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
     return parser

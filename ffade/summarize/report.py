@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, OneLineParser, removed_if_refused, writable_dir
+from ffade.errors import FfadeError, OneLineParser, removed_if_refused, user_path, writable_dir
 from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import read_examples
@@ -233,14 +233,19 @@ def main(argv: list[str]) -> int:
         prog="ffade report",
         description="Summarize a run directory into report.md, report.html and report.json.",
     )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run directory to report on")
+    parser.add_argument(
+        "run_dir", type=user_path, metavar="RUN_DIR", help="the run directory to report on"
+    )
     parser.add_argument(
         "--compare",
+        type=user_path,
         metavar="OTHER_RUN_DIR",
         help="a second run over the same concepts: adds the Wasserstein distance and which "
         "regions were fixed, still fail, or are new",
     )
-    parser.add_argument("--out", metavar="DIR", help="where to write (default: RUN_DIR)")
+    parser.add_argument(
+        "--out", type=user_path, metavar="DIR", help="where to write (default: RUN_DIR)"
+    )
     add_region_arguments(parser)
     parser.add_argument(
         "--axes",
@@ -251,6 +256,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--mitigation",
+        type=user_path,
         metavar="FILE",
         help="with --compare: the fine-tune's mitigation.json (or its run directory), whose "
         "held-out numbers lead the comparison (default: the one beside the compared run's fixed "
