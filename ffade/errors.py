@@ -221,21 +221,23 @@ def whole_number_from_1(text: str) -> int:
     return int(text)
 
 
-def writable_dir(path: str | Path, option: str) -> Path:
+def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     """Make the directory a command writes into, before it computes anything to write there.
 
     A file in its place, or a folder the user may not create, is one line naming ``option``
-    (``--out``), not an OSError traceback after the work is done.
+    (``--out``; empty for a default the user never typed, then ``hint`` says what to give), not
+    an OSError traceback after the work is done.
     """
     path = Path(path)
+    named = f"{option} {path}" if option else str(path)
     if path.exists() and not path.is_dir():
-        raise FfadeError(f"{option} {path}: a file is there, not a directory; give a directory")
+        raise FfadeError(f"{named}: a file is there, not a directory; give a directory{hint}")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FfadeError(f"{option} {path}: cannot create the directory ({exc.strerror})") from exc
+        raise FfadeError(f"{named}: cannot create the directory ({exc.strerror}){hint}") from exc
     if not os.access(path, os.W_OK | os.X_OK):  # chmod a-w, a read-only mount
-        raise FfadeError(f"{option} {path}: cannot write in this directory (permission denied)")
+        raise FfadeError(f"{named}: cannot write in this directory (permission denied){hint}")
     return path
 
 

@@ -87,7 +87,9 @@ def test_report_into_a_read_only_run_says_to_write_elsewhere(run_dir: Path, tmp_
     shutil.copytree(run_dir, run)
     before = sorted(p.name for p in run.iterdir())
     read_only(run)
-    one_line(ffade_as_a_user("report", str(run), cwd=tmp_path), f"--out {run}")
+    result = ffade_as_a_user("report", str(run), cwd=tmp_path)
+    one_line(result, f"error: {run}: cannot write in this directory (permission denied); ")
+    assert result.stderr.strip().endswith("write the report elsewhere with --out DIR")
     assert sorted(p.name for p in run.iterdir()) == before
 
 

@@ -97,8 +97,8 @@ def build_report(
                     f"; labels are separate words, one with a space or comma quoted: --axes {words}"
                 )
             raise FfadeError(f"--axes: {error}{hint}") from None
-    out = Path(out) if out is not None else run_dir
-    writable_dir(out, "--out")
+    out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
+    out = writable_dir(out, option, "" if option else "; write the report elsewhere with --out DIR")
     # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     kept, apart = split_by_meaning(landscape, meaning_changing(summary))
