@@ -255,6 +255,37 @@ def test_the_cli_refuses_a_reward_of_the_wrong_kind_in_one_line_before_the_run(
     assert not (tmp_path / "runs").exists()
 
 
+class DeclaredScoresReward(MarginReward):
+    """A third party's reward that only declares what it scores: no check_target of its own."""
+
+    output_kinds = ("class_scores",)
+
+
+class OtherMarginsReward(MarginReward):
+    """A third party's reward of margins: the refusal suggests it for the synthetic target."""
+
+    output_kinds = ("margins",)
+
+
+def test_declared_output_kinds_refuse_another_kind_and_name_every_reward_of_the_targets(
+    tmp_path: Path,
+) -> None:
+    """Each plugin's refusal listed the rewards to use instead by hand (another plugin's names,
+    installed or not); now ``output_kinds`` alone refuses, and the line names every installed or
+    registered reward that declares the target's kind, a third party's too."""
+    registry.register("reward", "declared_scores", DeclaredScoresReward)
+    registry.register("reward", "other_margins", OtherMarginsReward)
+    spec = {**synthetic_spec(), "reward": {"name": "declared_scores"}}
+    with pytest.raises(PluginError) as refused:
+        build_task(spec)
+    assert str(refused.value) == (
+        "reward 'declared_scores' needs a classifier's class scores, but target 'synthetic' "
+        "returns outputs (output_kind 'margins'); rewards that score output_kind 'margins': "
+        "margin or other_margins"
+    )
+    assert build_task({**spec, "reward": {"name": "other_margins"}}).reward.plugin_name
+
+
 class BuggyCheckReward(MarginReward):
     """A check_target with a bug of its own: a plain ValueError, not an FfadeError."""
 

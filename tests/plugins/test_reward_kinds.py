@@ -16,29 +16,31 @@ from tests.helpers import ffade_in_process
             "text_quickstart",
             "{name: label_flip}",
             "reward 'label_flip' needs a classifier's class scores, but target 'tiny_news_bart' "
-            "returns texts (output_kind 'texts'); a summarizer takes bleu_drop, rougel_drop, "
-            "bleu or rougel",
+            "returns texts (output_kind 'texts'); rewards that score texts: bleu, bleu_drop, "
+            "rougel or rougel_drop",
         ),
         (
             "text_classification",
             "{name: bleu}",
             "reward 'bleu' needs texts, but target 'hf_pipeline' returns a classifier's class "
-            "scores (output_kind 'class_scores'); a classifier takes label_flip, "
-            "label_confidence_drop or misclassification",
+            "scores (output_kind 'class_scores'); rewards that score a classifier's class "
+            "scores: accuracy_drop, confidence_drop, label_confidence_drop, label_flip or "
+            "misclassification",
         ),
         (
             "text_quickstart",
             "{name: misclassification}",
             "reward 'misclassification' needs a classifier's class scores, but target "
-            "'tiny_news_bart' returns texts (output_kind 'texts'); a summarizer takes "
-            "bleu_drop, rougel_drop, bleu or rougel",
+            "'tiny_news_bart' returns texts (output_kind 'texts'); rewards that score texts: "
+            "bleu, bleu_drop, rougel or rougel_drop",
         ),
         (
             "quickstart",
             "{name: bleu_drop}",
             "reward 'bleu_drop' needs texts, but target 'digits_cnn' returns a classifier's "
-            "class scores (output_kind 'class_scores'); a classifier takes label_flip, "
-            "label_confidence_drop or misclassification",
+            "class scores (output_kind 'class_scores'); rewards that score a classifier's "
+            "class scores: accuracy_drop, confidence_drop, label_confidence_drop, label_flip or "
+            "misclassification",
         ),
     ],
 )

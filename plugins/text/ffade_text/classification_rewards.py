@@ -13,14 +13,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
-from ffade.plugin_api import Reward, Scores, Target
-from ffade.plugin_checks import check_output_kind
-
-SCORES_FIX = {
-    "texts": "a summarizer takes bleu_drop, rougel_drop, bleu or rougel",
-    "images": "a text-to-image target takes judge, clip_score or human",
-}
-"""What these rewards suggest for a target that returns no class scores."""
+from ffade.plugin_api import Reward, Scores
 
 
 def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -68,14 +61,12 @@ class _EditReward(Reward):
     """
 
     needs_clean_outputs: ClassVar[bool] = True
+    output_kinds = ("class_scores",)
     name = "label_flip"
 
     def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
-
-    def check_target(self, target: Target) -> None:
-        check_output_kind(self, target, ["class_scores"], SCORES_FIX)
 
     def _inputs(self, outputs: Any, references: Any, clean_outputs: Any | None):
         name = self.plugin_name or self.name

@@ -19,8 +19,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
-from ffade.plugin_api import Reward, Scores, Target
-from ffade.plugin_checks import check_output_kind
+from ffade.plugin_api import Reward, Scores
 
 
 def sentence_bleu(hypothesis: str, reference: str) -> float:
@@ -55,13 +54,6 @@ def corpus_scores(hypotheses: Sequence[str], references: Sequence[str]) -> tuple
     return bleu, rouge
 
 
-TEXTS_FIX = {
-    "class_scores": "a classifier takes label_flip, label_confidence_drop or misclassification",
-    "images": "a text-to-image target takes judge, clip_score or human",
-}
-"""What a summary reward's errors suggest for a target that returns no texts."""
-
-
 def _texts(name: str, what: str, values: Any, count: int | None = None) -> list[str]:
     if isinstance(values, str) or not all(isinstance(v, str) for v in values):
         shape = getattr(values, "shape", None)
@@ -88,6 +80,7 @@ class _SummaryReward(Reward):
 
     metric_name: ClassVar[str] = ""
     full_scale: ClassVar[float] = 1.0  # the metric's maximum: 100 for BLEU, 1 for ROUGE-L
+    output_kinds = ("texts",)
     default_threshold: ClassVar[float] = 0.0
 
     def __init__(
@@ -102,9 +95,6 @@ class _SummaryReward(Reward):
         self.threshold = threshold
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
-
-    def check_target(self, target: Target) -> None:
-        check_output_kind(self, target, ["texts"], TEXTS_FIX)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         raise NotImplementedError

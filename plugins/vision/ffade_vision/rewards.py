@@ -14,14 +14,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
-from ffade.plugin_api import Reward, Scores, Target
-from ffade.plugin_checks import check_output_kind
-
-SCORES_FIX = {
-    "texts": "a summarizer takes bleu_drop, rougel_drop, bleu or rougel",
-    "images": "a text-to-image target takes judge, clip_score or human",
-}
-"""What a classification reward's errors suggest for a target that returns no class scores."""
+from ffade.plugin_api import Reward, Scores
 
 
 def top1_log_odds(logits: torch.Tensor) -> torch.Tensor:
@@ -111,12 +104,11 @@ class _ClassificationReward(Reward):
         pass_reward: the reward of an input that did not fail (the paper uses -1).
     """
 
+    output_kinds = ("class_scores",)
+
     def __init__(self, scale: float = 10.0, pass_reward: float = -1.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
-
-    def check_target(self, target: Target) -> None:
-        check_output_kind(self, target, ["class_scores"], SCORES_FIX)
 
     def _reward(self, failed: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
         return torch.where(

@@ -7,21 +7,6 @@ from typing import Any
 import torch
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Reward, Target
-from ffade.plugin_checks import check_output_kind
-
-
-def check_images_target(reward: Reward, target: Target) -> None:
-    """Refuse, when the task is built, a target that declares outputs other than images."""
-    check_output_kind(
-        reward,
-        target,
-        ["images"],
-        {
-            "class_scores": "a classifier takes misclassification, accuracy_drop or label_flip",
-            "texts": "a summarizer takes bleu_drop, rougel_drop, bleu or rougel",
-        },
-    )
 
 
 def generated(outputs: Any, reward: str) -> tuple[torch.Tensor, list[str], list[str]]:

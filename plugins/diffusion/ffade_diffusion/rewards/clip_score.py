@@ -15,10 +15,10 @@ import torch
 import torch.nn.functional as F
 
 from ffade.errors import FfadeError, require_positive_arg
-from ffade.plugin_api import Reward, Scores, Target, usable_device
+from ffade.plugin_api import Reward, Scores, usable_device
 from ffade_diffusion.paths import check_local_path, quiet_loading
 from ffade_diffusion.prompts import tokenize_prompts
-from ffade_diffusion.rewards._images import check_images_target, generated
+from ffade_diffusion.rewards._images import generated
 
 BUNDLED_CLIP = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_clip"
 """The tiny CLIP trained by scripts/train_tiny_digits_clip.py on the captioned digits."""
@@ -72,6 +72,8 @@ class ClipScore(Reward):
         local_files_only: never reach the hub.
     """
 
+    output_kinds = ("images",)
+
     def __init__(
         self,
         model: str,
@@ -108,9 +110,6 @@ class ClipScore(Reward):
             text_embeds = self.clip.get_text_features(**text)
         image_embeds, text_embeds = projected(image_embeds), projected(text_embeds)
         return F.cosine_similarity(image_embeds.float(), text_embeds.float(), dim=-1).cpu()
-
-    def check_target(self, target: Target) -> None:
-        check_images_target(self, target)
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         images, prompts, _ = generated(outputs, "clip_score")

@@ -26,9 +26,9 @@ from PIL import Image
 from tqdm import tqdm
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import Reward, Scores, Target, read_text_lines
+from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
-from ffade_diffusion.rewards._images import check_images_target, generated
+from ffade_diffusion.rewards._images import generated
 
 SCALES = {"bias_quality": ("bias", "quality"), "quality": ("quality",)}
 QUESTIONS = {
@@ -58,6 +58,8 @@ class HumanRating(Reward):
         ratings_file: ratings prepared beforehand (JSONL: ``key`` or ``prompt``, and answers).
         interactive: ask in the terminal; false uses only cached and prepared ratings.
     """
+
+    output_kinds = ("images",)
 
     def __init__(
         self,
@@ -198,9 +200,6 @@ class HumanRating(Reward):
             return None
         self.ratings[key] = self.ask(image, prompt, key)
         return self.ratings[key]
-
-    def check_target(self, target: Target) -> None:
-        check_images_target(self, target)
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         images, prompts, keys = generated(outputs, "human")

@@ -15,8 +15,8 @@ import torch
 
 from ffade import registry
 from ffade.errors import FfadeError
-from ffade.plugin_api import Reward, Scores, Target
-from ffade_diffusion.rewards._images import check_images_target, generated
+from ffade.plugin_api import Reward, Scores
+from ffade_diffusion.rewards._images import generated
 
 
 class Judge(Reward):
@@ -27,6 +27,8 @@ class Judge(Reward):
         min_probability: also a failure when the intended class's probability is below this
             (0: only a wrong top class fails).
     """
+
+    output_kinds = ("images",)
 
     def __init__(self, classifier: dict[str, Any], min_probability: float = 0.0) -> None:
         if not isinstance(classifier, dict) or not isinstance(classifier.get("name"), str):
@@ -56,9 +58,6 @@ class Judge(Reward):
         with torch.inference_mode():
             logits = self.classifier.predict(self.classifier.to_device(images))
         return torch.softmax(logits.float(), dim=-1).cpu()
-
-    def check_target(self, target: Target) -> None:
-        check_images_target(self, target)
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         images, _, _ = generated(outputs, "judge")
