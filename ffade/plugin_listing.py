@@ -76,6 +76,11 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
         lines.append(f"      {summary}")
     arguments = signature_text(cls)
     lines.append(f"      args: {arguments or 'none'}")
+    # what a target returns and a reward scores, when declared: which reward fits which target
+    if row.kind == "target" and getattr(cls, "output_kind", None):
+        lines.append(f"      returns: {cls.output_kind}")
+    if row.kind == "reward" and getattr(cls, "output_kinds", None):
+        lines.append(f"      scores: {', '.join(cls.output_kinds)}")
     return lines, True
 
 

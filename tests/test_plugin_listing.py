@@ -49,3 +49,17 @@ def test_a_name_two_packages_declare_is_flagged_in_both_listings(
     assert (
         "  twin  (fake-one 1.0; tests.test_registry:GoodReward)  BROKEN" in capsys.readouterr().out
     )
+
+
+def test_what_a_target_returns_and_a_reward_scores_is_listed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Which reward fits which target: the declared output_kind and output_kinds, under the
+    arguments."""
+    main(["target"])
+    synthetic = capsys.readouterr().out.split("  synthetic  (", 1)[1].splitlines()
+    assert synthetic[3] == "      returns: margins"
+    main(["reward"])
+    listing = capsys.readouterr().out
+    margin = listing.split("  margin  (", 1)[1].splitlines()
+    assert margin[3] == "      scores: margins"
