@@ -55,11 +55,12 @@ def test_what_a_target_returns_and_a_reward_scores_is_listed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Which reward fits which target: the declared output_kind and output_kinds, under the
-    arguments."""
+    arguments; the synthetic margin reward declares none (any target): no such line."""
     main(["target"])
     synthetic = capsys.readouterr().out.split("  synthetic  (", 1)[1].splitlines()
     assert synthetic[3] == "      returns: margins"
     main(["reward"])
     listing = capsys.readouterr().out
+    assert listing.split("  bleu  (", 1)[1].splitlines()[3] == "      scores: texts"
     margin = listing.split("  margin  (", 1)[1].splitlines()
-    assert margin[3] == "      scores: margins"
+    assert margin[2].startswith("      args: ") and not margin[3].startswith("      scores")

@@ -18,8 +18,6 @@ class MarginReward(Reward):
         scale: reward per unit of margin on a failure.
     """
 
-    output_kinds = ("margins",)
-
     def __init__(self, scale: float = 10.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
 
