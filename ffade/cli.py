@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import errno
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,6 +134,32 @@ def unknown_command(name: str) -> str:
     return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
 
 
+TOP_LEVEL_OPTIONS = ("--help", "-h", "--version", "-V")
+"""What ``ffade`` takes before a command."""
+
+
+def missing_command(args: list[str]) -> str:
+    """The error for options before the command: a misspelled ``--version``, or a command
+    forgotten or put last (``ffade --config c.yaml [fit]``). LightningCLI listed validate, test
+    and predict, commands ffade does not have, or a config's top-level keys, or read the config
+    as one with a ``fit:`` section and refused every key of an ffade config."""
+    known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    option = args[0].split("=")[0]
+    lower = {o.lower(): o for o in TOP_LEVEL_OPTIONS}
+    close = difflib.get_close_matches(option.lower(), list(lower), n=1, cutoff=0.7)
+    if close:
+        return (
+            f"unknown option '{option}' (did you mean '{lower[close[0]]}'?); before a command "
+            f"ffade takes only --help and --version; commands: {', '.join(known)}"
+        )
+    given = next((arg for arg in args if arg in known), None)
+    rest = list(args)
+    if given is not None:
+        rest.remove(given)
+    example = f"ffade {given or 'fit'} {shlex.join(rest)}"
+    return f"name a command before the options, e.g. {example}; commands: {', '.join(known)}"
+
+
 def _with_hints(args: list[str], error: FfadeError) -> str:
     """A Lightning command's error with "did you mean" for a misspelled model class.
 
@@ -209,6 +236,8 @@ def _main(args: list[str]) -> int:
         print("\n".join(version_lines()))
         return 0
     try:
+        if args[0].startswith("-"):  # LightningCLI read a config before fit as a fit: section
+            raise FfadeError(missing_command(args))
         if args[0] in COMMANDS:
             # a loop's Lightning stages keep their own SIGTERM handling (see ffade.interrupts)
             with sigterm_as_ctrl_c():
