@@ -88,8 +88,10 @@ class Command:
 
 COMMANDS = {
     "report": Command(report_command, "write a run's failure landscape and regions as a report"),
-    "feedback": Command(feedback_command, "give each failure region of a run a priority"),
-    "export": Command(export_command, "turn a run's failure regions into a regression suite"),
+    "feedback": Command(feedback_command, "give each failure rule (or region) of a run a priority"),
+    "export": Command(
+        export_command, "turn a run's failure rules (or regions) into a regression suite"
+    ),
     "check": Command(check_command, "run a regression suite on a model: exit 1 if any case fails"),
     "loop": Command(loop_command, "discover, prioritize, fine-tune, rediscover, compare"),
     "plugins": Command(

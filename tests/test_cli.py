@@ -147,6 +147,9 @@ def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -
     )
     for command in commands:
         assert f"\n  {command} " in result.stdout, command
+    # as the README says: feedback and export take a run's failure rules unless told regions
+    assert "feedback  give each failure rule (or region) of a run a priority" in result.stdout
+    assert "export    turn a run's failure rules (or regions) into a regression" in result.stdout
     assert python_m_ffade("--help")[0].stdout == result.stdout
     bare = ffade()
     assert bare.returncode == 2 and "ffade: error: name a command" in bare.stderr
