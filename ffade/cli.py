@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import errno
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,8 +88,10 @@ class Command:
 
 COMMANDS = {
     "report": Command(report_command, "write a run's failure landscape and regions as a report"),
-    "feedback": Command(feedback_command, "give each failure region of a run a priority"),
-    "export": Command(export_command, "turn a run's failure regions into a regression suite"),
+    "feedback": Command(feedback_command, "give each failure rule (or region) of a run a priority"),
+    "export": Command(
+        export_command, "turn a run's failure rules (or regions) into a regression suite"
+    ),
     "check": Command(check_command, "run a regression suite on a model: exit 1 if any case fails"),
     "loop": Command(loop_command, "discover, prioritize, fine-tune, rediscover, compare"),
     "plugins": Command(
@@ -131,6 +134,32 @@ def unknown_command(name: str) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown command '{name}'{hint}; commands: {', '.join(known)}"
+
+
+TOP_LEVEL_OPTIONS = ("--help", "-h", "--version", "-V")
+"""What ``ffade`` takes before a command."""
+
+
+def missing_command(args: list[str]) -> str:
+    """The error for options before the command: a misspelled ``--version``, or a command
+    forgotten or put last (``ffade --config c.yaml [fit]``). LightningCLI listed validate, test
+    and predict, commands ffade does not have, or a config's top-level keys, or read the config
+    as one with a ``fit:`` section and refused every key of an ffade config."""
+    known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    option = args[0].split("=")[0]
+    lower = {o.lower(): o for o in TOP_LEVEL_OPTIONS}
+    close = difflib.get_close_matches(option.lower(), list(lower), n=1, cutoff=0.7)
+    if close:
+        return (
+            f"unknown option '{option}' (did you mean '{lower[close[0]]}'?); before a command "
+            f"ffade takes only --help and --version; commands: {', '.join(known)}"
+        )
+    given = next((arg for arg in args if arg in known), None)
+    rest = list(args)
+    if given is not None:
+        rest.remove(given)
+    example = f"ffade {given or 'fit'} {shlex.join(rest)}"
+    return f"name a command before the options, e.g. {example}; commands: {', '.join(known)}"
 
 
 def _with_hints(args: list[str], error: FfadeError) -> str:
@@ -209,6 +238,8 @@ def _main(args: list[str]) -> int:
         print("\n".join(version_lines()))
         return 0
     try:
+        if args[0].startswith("-"):  # LightningCLI read a config before fit as a fit: section
+            raise FfadeError(missing_command(args))
         if args[0] in COMMANDS:
             # a loop's Lightning stages keep their own SIGTERM handling (see ffade.interrupts)
             with sigterm_as_ctrl_c():

@@ -147,6 +147,9 @@ def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -
     )
     for command in commands:
         assert f"\n  {command} " in result.stdout, command
+    # as the README says: feedback and export take a run's failure rules unless told regions
+    assert "feedback  give each failure rule (or region) of a run a priority" in result.stdout
+    assert "export    turn a run's failure rules (or regions) into a regression" in result.stdout
     assert python_m_ffade("--help")[0].stdout == result.stdout
     bare = ffade()
     assert bare.returncode == 2 and "ffade: error: name a command" in bare.stderr
@@ -170,6 +173,48 @@ def test_top_level_help_lists_every_command_and_python_m_is_the_same_command() -
             "fine-tuner checks its fix on held-out data within fit); commands: fit, report, "
             "feedback, export, check, loop, plugins"
         )
+
+
+COMMAND_LIST = "commands: fit, report, feedback, export, check, loop, plugins"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--versoin"],
+            "unknown option '--versoin' (did you mean '--version'?); before a command ffade "
+            f"takes only --help and --version; {COMMAND_LIST}",
+        ),
+        (
+            ["-v"],
+            "unknown option '-v' (did you mean '-V'?); before a command ffade takes only --help "
+            f"and --version; {COMMAND_LIST}",
+        ),
+        (
+            ["--config", "configs/quickstart.yaml"],
+            "name a command before the options, e.g. ffade fit --config configs/quickstart.yaml; "
+            f"{COMMAND_LIST}",
+        ),
+        (
+            ["--config", "configs/quickstart.yaml", "fit"],  # LightningCLI wanted a fit: section
+            "name a command before the options, e.g. ffade fit --config configs/quickstart.yaml; "
+            f"{COMMAND_LIST}",
+        ),
+        (
+            ["--threshold", "0.3", "report"],
+            f"name a command before the options, e.g. ffade report --threshold 0.3; {COMMAND_LIST}",
+        ),
+    ],
+    ids=["versoin", "v", "no_command", "command_last", "report_last"],
+)
+def test_options_before_any_command_say_to_name_one(args: list[str], expected: str) -> None:
+    """LightningCLI read them: ``--versoin`` was "unknown key 'versoin'; allowed top-level keys:
+    seed_everything, trainer, ...", a forgotten ``fit`` asked for one of fit, validate, test,
+    predict (three commands ffade refuses), and a config before ``fit`` was read as one with a
+    ``fit:`` section ("Option 'model.init_args...' is not accepted before subcommand 'fit'")."""
+    result = ffade_in_process(*args)
+    assert result.returncode == 2 and result.stderr == f"ffade: error: {expected}\n"
 
 
 def test_help_and_print_config(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import difflib
 import inspect
 import numbers
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from ffade.api.pieces import (
 )
 from ffade.api.run import Run, check_flag, check_slices
 from ffade.errors import FfadeError, require_region_options
+from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
@@ -158,6 +160,7 @@ def mitigate(
             options (``slices="regions"`` for a run with no failure rule, microscopic ones often).
         redo: replace a feedback.yaml whose answers ``priorities`` would change (a person's
             ranking is never replaced without it, as ``ffade feedback --from`` needs ``--redo``).
+            A fine-tune refused before it starts puts feedback.yaml and its pictures back.
         **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
 
     Returns:
@@ -172,12 +175,19 @@ def mitigate(
     check_slices(slices)
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
+    model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
     feedback = run.dir / FEEDBACK_FILE
     apply = priorities is not None or not feedback.is_file()
     given = _priorities(priorities) if apply else None  # a mapping is applied as it is
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
+    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
+    trainer = {"max_epochs": max_epochs, **(trainer or {})}
+    config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
+    runs = Path(save_dir) / name
+    runs_before = _entries(runs)
+    as_it_was = FeedbackFiles.of(run.dir) if apply else None
     if apply:
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
         try:
@@ -186,12 +196,14 @@ def mitigate(
             )
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
-    model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
-    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
-    trainer = {"max_epochs": max_epochs, **(trainer or {})}
     try:
-        return fit(_config(model, seed, save_dir, name, trainer))
-    except FfadeError as error:  # max_epoch=1 went to the fine-tuner: name mitigate's own
+        return fit(config)
+    except FfadeError as error:
+        # a fine-tune refused (learning_rte=..., a bad value) left no run: the priorities
+        # applied for it are taken back too, so answers that redo=True replaced are kept
+        if as_it_was is not None and _entries(runs) == runs_before:
+            as_it_was.restore()
+        # max_epoch=1 went to the fine-tuner: name mitigate's own
         own = [p for p in inspect.signature(mitigate).parameters if p != "finetuner_args"]
         for key in finetuner_args:
             close = difflib.get_close_matches(key, own, n=1)
@@ -200,6 +212,49 @@ def mitigate(
                     f"mitigate: unknown argument {key!r} (did you mean {close[0]!r}?)"
                 ) from None
         raise
+
+
+@dataclass(frozen=True)
+class FeedbackFiles:
+    """A run's feedback.yaml and feedback pictures as they were, to put back after a refusal."""
+
+    run_dir: Path
+    files: dict[Path, bytes | None]
+    pictures_existed: bool
+
+    @classmethod
+    def of(cls, run_dir: Path) -> FeedbackFiles:
+        from ffade.feedback.pictures import PICTURES_DIR
+        from ffade.feedback.priorities import FEEDBACK_FILE
+
+        yaml, pictures = run_dir / FEEDBACK_FILE, run_dir / PICTURES_DIR
+        files = {yaml: yaml.read_bytes() if yaml.is_file() else None}
+        files.update({p: p.read_bytes() for p in _pictures(pictures)})
+        return cls(run_dir, files, pictures.is_dir())
+
+    def restore(self) -> None:
+        from ffade.feedback.pictures import PICTURES_DIR
+        from ffade.feedback.priorities import FEEDBACK_FILE
+
+        pictures = self.run_dir / PICTURES_DIR
+        for path in [self.run_dir / FEEDBACK_FILE, *_pictures(pictures), *self.files]:
+            old = self.files.get(path)
+            if old is None:
+                path.unlink(missing_ok=True)
+            elif not path.is_file() or path.read_bytes() != old:
+                with atomic_path(path) as tmp:
+                    tmp.write_bytes(old)
+        if not self.pictures_existed and pictures.is_dir() and not any(pictures.iterdir()):
+            pictures.rmdir()
+
+
+def _pictures(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.png") if p.is_file()) if folder.is_dir() else []
+
+
+def _entries(folder: Path) -> set[str]:
+    """What a save_dir/name folder holds: a run that started adds its version_N."""
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:

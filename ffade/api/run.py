@@ -38,10 +38,11 @@ class Run:
         object.__setattr__(self, "dir", Path(self.dir))
 
     @classmethod
-    def of(cls, run: Run | str | Path) -> Run:
-        """A Run from a Run or a path; the directory must exist."""
+    def of(cls, run: Run | str | Path, where: str = "run") -> Run:
+        """A Run from a Run or a path; the directory must exist. ``where`` is the keyword the
+        caller gave it as (``compare``), which a wrong type is said under."""
         if not isinstance(run, (Run, str, Path)):
-            raise FfadeError(f"run: expected a run directory (a path or a Run), got {run!r}")
+            raise FfadeError(f"{where}: expected a run directory (a path or a Run), got {run!r}")
         run = run if isinstance(run, Run) else cls(Path(run))
         if not run.dir.exists():  # a file (RUN/summary.json) is named by read_summary
             raise FfadeError(f"run directory '{run.dir}' does not exist")
@@ -167,7 +168,9 @@ def report(
     check_flag("tensorboard", tensorboard)
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
-    other = None if compare is None else Run.of(compare).dir
+    if out is not None and not isinstance(out, (str, os.PathLike)):  # not os.fspath's TypeError
+        raise FfadeError(f"out: expected a directory path, got {out!r}")
+    other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
     build_report(
         run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices

@@ -32,8 +32,9 @@ from ffade.summarize.regions import add_region_arguments, region_arguments
 def parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="ffade feedback",
-        description="Give each failure region of a run a priority (high, medium, low or skip); "
-        "saves RUN_DIR/feedback.yaml after every answer.",
+        description="Give each failure rule of a run (with --slices regions, each connected "
+        "failure region) a priority (high, medium, low or skip); saves RUN_DIR/feedback.yaml "
+        "after every answer.",
     )
     p.add_argument("run_dir", type=user_path, metavar="RUN_DIR", help="a discovery run directory")
     p.add_argument(

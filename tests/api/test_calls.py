@@ -308,6 +308,39 @@ def test_mitigating_a_run_of_a_forgotten_plugin_writes_nothing_first(
     assert capsys.readouterr().err == ""
 
 
+def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path) -> None:
+    """mitigate applied the priorities, then the fine-tuner was refused (a misspelled name or
+    argument): feedback.yaml and its pictures stayed, and with ``redo=True`` a person's answers
+    were gone for a fine-tune that never ran; the next call with other priorities was refused
+    for answers the user never gave. A refusal now leaves the run as it was."""
+    task = {
+        "target": "digits_cnn",
+        "dataset": "digits",
+        "reward": "misclassification",
+        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
+        "max_inputs": 8,
+    }
+    runs = tmp_path / "runs"
+    run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=runs)
+    assert run.rules
+    files = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}  # rules reported
+    high = {"regions": [{"rank": 1, "priority": "high"}]}
+    for mistake in ({"finetuner": "clasifier"}, {"learning_rte": 0.1}, {"learning_rate": -1.0}):
+        with pytest.raises(ffade.FfadeError):
+            ffade.mitigate(run, high, save_dir=runs, name="fix", **mistake)
+        assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
+    assert not (runs / "fix").exists()
+
+    priorities = tmp_path / "person.yaml"  # a person's answers, then redo=True and a typo
+    priorities.write_text("regions: [{rank: 1, priority: low}]\ndefault: skip\n")
+    assert main(["feedback", str(run.dir), "--from", str(priorities)]) == 0
+    person = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
+    assert person[run.dir / "feedback.yaml"] != b""
+    with pytest.raises(ffade.FfadeError, match="'learning_rte' is not accepted"):
+        ffade.mitigate(run, high, redo=True, save_dir=runs, name="fix", learning_rte=0.1)
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == person
+
+
 def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     """A run whose evidence backs no rule (microscopic ones often) is fixed by its regions; the
     error said to pass ``--slices regions``, a flag a Python caller has no way to give."""

@@ -40,6 +40,8 @@ REPORT_MISTAKES = {
         {"min_evaluations": 2.5},
         "min_evaluations: expected a whole number from 1, got 2.5",
     ),
+    "out_int": ({"out": 5}, "out: expected a directory path, got 5"),
+    "compare_int": ({"compare": 5}, "compare: expected a run directory (a path or a Run), got 5"),
     "axes_int": ({"axes": 5}, "axes: expected concept labels (a str or a list of them), got 5"),
     "tensorboard_str": ({"tensorboard": "no"}, "tensorboard: expected True or False, got 'no'"),
     "mitigation_int": ({"compare": "RUN", "mitigation": 3}, "mitigation: expected a mitigation"),
@@ -58,7 +60,8 @@ def test_report_refuses_wrong_values_in_one_line_and_keeps_the_report(
 ) -> None:
     """A str threshold was a TypeError from the landscape; ``min_evaluations=2.5`` and
     ``tensorboard="no"`` ran as something else; a missing mitigation.json was named
-    ``--mitigation`` after the pictures were redrawn."""
+    ``--mitigation`` after the pictures were redrawn; ``out=5`` was os.fspath's TypeError, and
+    ``compare=5`` was said of ``run``."""
     options, expected = REPORT_MISTAKES[case]
     here = str(run.dir)
     options = {k: v.replace("RUN", here) if isinstance(v, str) else v for k, v in options.items()}
