@@ -285,18 +285,14 @@ class Reward(ABC):
     needs_clean_outputs: ClassVar[bool] = False
     output_kinds: ClassVar[tuple[str, ...] | None] = None
     """The targets' :attr:`Target.output_kind` values this reward scores ("class_scores",
-    "texts", "images"). Declared, :meth:`check_target` refuses a target of another kind, and the
-    line names the installed rewards that declare that kind; None (the default) scores any."""
+    "texts", "images"). Declared, a target of another kind is refused when the task is built,
+    and the line names the installed rewards that declare that kind; None (the default): any."""
 
     def check_target(self, target: Target) -> None:
-        """Refuse a target whose outputs this reward cannot score (a classifier's reward on a
-        summarizer), once, when the task is built, before any data is read or evaluation runs
-        (a refused run leaves no run directory). By default, by :attr:`output_kinds`, through
-        :func:`ffade.plugin_checks.check_output_kind`; override it to check more."""
-        if self.output_kinds is not None:
-            from ffade.plugin_checks import check_output_kind
-
-            check_output_kind(self, target, self.output_kinds)
+        """Optional: refuse a target whose outputs this reward cannot score beyond what
+        :attr:`output_kinds` says, once, when the task is built (after that check), before any
+        data is read or evaluation runs (a refused run leaves no run directory)."""
+        return None
 
     @abstractmethod
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:

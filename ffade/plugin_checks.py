@@ -61,42 +61,21 @@ def check_output_kind(
     """Refuse, in one line, a target that declares an ``output_kind`` outside ``kinds``: the
     reward would refuse its outputs only at the first evaluation, after the run had started.
     A target that declares none (a third party's, ``callable``) passes. ``fixes`` may map a kind
-    to what to use instead; by default the line names the installed rewards that declare the
-    target's kind in their ``output_kinds``, so a third party's reward is suggested too. One
-    kind may be given as it is (``"texts"``): read as a sequence, its letters would each be taken
-    for a kind."""
+    to what to use instead (:func:`ffade.task.check_declared_kinds` names the rewards of it).
+    One kind may be given as it is (``"texts"``): read as a sequence, its letters would each be
+    taken for a kind."""
     kinds = [kinds] if isinstance(kinds, str) else kinds
     kind = getattr(target, "output_kind", None)
     if kind is None or kind in kinds:
         return
     needs = " or ".join(OUTPUT_KINDS.get(k, f"output_kind '{k}'") for k in kinds)
     returns = OUTPUT_KINDS.get(kind, "outputs")
-    fix = (fixes or {}).get(kind) or rewards_scoring(kind)
+    fix = (fixes or {}).get(kind) or "choose a reward that scores them (ffade plugins lists them)"
     raise PluginError(
         f"reward '{reward.plugin_name or type(reward).__name__}' needs {needs}, but target "
         f"'{target.plugin_name or type(target).__name__}' returns {returns} (output_kind "
         f"'{kind}'); {fix}"
     )
-
-
-def rewards_scoring(kind: str) -> str:
-    """What to use instead of a refused reward: the installed (and registered) rewards whose
-    ``output_kinds`` hold ``kind``. Each reward's class is imported here, on this mistake only;
-    one that fails to import is ``ffade plugins``' to report, not this line's."""
-    from ffade import registry  # here: the registry imports this module
-
-    names: list[str] = []
-    for info in registry.available("reward"):
-        try:
-            declared = getattr(registry.load("reward", info.name), "output_kinds", None) or ()
-        except PluginError:
-            continue
-        if kind in declared and info.name not in names:
-            names.append(info.name)
-    if not names:
-        return "choose a reward that scores them (ffade plugins lists the rewards)"
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return f"rewards that score {OUTPUT_KINDS.get(kind, f'output_kind {kind!r}')}: {listed}"
 
 
 def predicted(target: Target, inputs: Any, size: int) -> Any:

@@ -79,6 +79,23 @@ def available(kind: str | None = None) -> list[PluginInfo]:
     return installed + registered
 
 
+def rewards_of_kind(kind: str) -> list[str]:
+    """The installed and registered rewards whose ``output_kinds`` hold a target's ``kind``.
+
+    It imports every reward plugin, so ffade asks only once a reward has refused a target; one
+    that fails to import is ``ffade plugins``' to report, not a refusal's.
+    """
+    names: list[str] = []
+    for info in available("reward"):
+        try:
+            declared = getattr(load("reward", info.name), "output_kinds", None) or ()
+        except PluginError:
+            continue
+        if kind in declared and info.name not in names:
+            names.append(info.name)
+    return names
+
+
 def register(kind: str, name: str, plugin: Any) -> None:
     """Make ``plugin`` usable by ``name`` for the rest of this process: no package, no entry point.
 

@@ -9,7 +9,7 @@ from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
-from ffade.plugin_checks import split_pairs
+from ffade.plugin_checks import OUTPUT_KINDS, check_output_kind, split_pairs
 
 
 @dataclass
@@ -111,7 +111,8 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     dataset = registry.create("dataset", dataset_spec.name, dataset_spec.args)
     reward = registry.create("reward", reward_spec.name, reward_spec.args)
     concepts = [registry.create("concept", c.name, c.args) for c in spec.concepts]
-    reward.check_target(target)  # a reward of the wrong kind costs no data read and no search
+    check_declared_kinds(reward, target)  # a reward of the wrong kind costs no data read
+    reward.check_target(target)
     if spec.max_inputs is not None and spec.max_inputs < 1:
         raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
@@ -198,3 +199,18 @@ def restrict_inputs(task: Task, ids: list[int]) -> Task:
 def spec_dict(spec: TaskSpec) -> dict[str, Any]:
     """The spec as plain data, for summary.json."""
     return asdict(spec) if not isinstance(spec, dict) else spec
+
+
+def check_declared_kinds(reward: Reward, target: Target) -> None:
+    """Refuse a target whose declared ``output_kind`` is not among the reward's declared
+    ``output_kinds``, naming every installed or registered reward of the target's kind (a third
+    party's too: each plugin once listed other plugins' rewards by hand, installed or not)."""
+    kinds, kind = reward.output_kinds, getattr(target, "output_kind", None)
+    if kinds is None or kind is None or kind in kinds:
+        return
+    names = registry.rewards_of_kind(kind)
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    what = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
+    check_output_kind(
+        reward, target, kinds, {kind: f"rewards that score {what}: {listed}"} if names else None
+    )
