@@ -24,7 +24,8 @@ from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.errors import FfadeError, FfadeWarning
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.plugin_checks import checked_features, predicted, score_batch
-from ffade.records import EvaluationEncoder, RunRecorder
+from ffade.record_lines import EvaluationEncoder
+from ffade.records import RunRecorder
 from ffade.task import Task, spec_dict
 from ffade.threads import one_thread
 
