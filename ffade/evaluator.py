@@ -24,7 +24,8 @@ from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.errors import FfadeError, FfadeWarning
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.plugin_checks import checked_features, predicted, score_batch
-from ffade.records import EvaluationEncoder, RunRecorder
+from ffade.record_lines import EvaluationEncoder
+from ffade.records import RunRecorder
 from ffade.task import Task, spec_dict
 from ffade.threads import one_thread
 
@@ -286,7 +287,7 @@ class Evaluator:
         "failures": 0,
         "invalid": 0,
         "distinct_failure_states": 0,
-        "failure_rate": 0.0,
+        "failure_rate": None,
     }
     """:meth:`counts` before anything is evaluated (a run that fails while it starts)."""
 
@@ -294,7 +295,8 @@ class Evaluator:
         """summary.json's counts of what was evaluated, as every search writes them.
 
         ``failure_rate`` is over valid evaluations: an invalid one (NaN) is neither a pass nor a
-        failure, as in every rate ``ffade report`` gives.
+        failure, as in every rate ``ffade report`` gives; with none, it is None (not 0.0, which
+        would read as a model that never fails), as report.json's ``failure_rate`` is.
         """
         valid = self.evaluations - self.invalid
         return {
@@ -302,7 +304,7 @@ class Evaluator:
             "failures": self.failures,
             "invalid": self.invalid,
             "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
-            "failure_rate": self.failures / valid if valid else 0.0,
+            "failure_rate": self.failures / valid if valid else None,
         }
 
     def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:

@@ -21,40 +21,18 @@ import math
 import os
 import shlex
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.record_lines import EvaluationRecord, jsonable, record_line
 
 EVALUATIONS_FILE = "evaluations.jsonl"
 SUMMARY_FILE = "summary.json"
 POLICY_FILE = "policy.npy"
 MITIGATION_FILE = "mitigation.json"  # a fine-tune's verdict (ffade.mitigate.base)
-
-
-@dataclass
-class EvaluationRecord:
-    """One evaluation of the target on one input changed by one concept state."""
-
-    step: int
-    input_id: int
-    state: list[int]
-    concepts: dict[str, Any]
-    metric: float
-    reward: float
-    failed: bool
-    invalid: bool = False  # the metric or reward was NaN or inf: neither a pass nor a failure
-
-
-def record_line(record: EvaluationRecord) -> str:
-    """The record's line in the log; ``invalid`` appears only when true, as older logs lack it."""
-    data = dict(vars(record))  # vars(), not asdict(): asdict deep-copies every field
-    if not data["invalid"]:
-        del data["invalid"]
-    return json.dumps(data)
 
 
 SYNC_SECONDS = 1.0
@@ -102,55 +80,6 @@ class RunRecorder:
             self._log.close()
 
 
-class EvaluationEncoder:
-    """Encodes evaluations as the JSON lines :meth:`RunRecorder.append` would write, only faster.
-
-    A batch of a thousand evaluations of a small model is scored in milliseconds, and building a
-    record and a dict per evaluation for ``json.dumps`` cost as much again. Here each concept's
-    ``"label": value`` text is encoded once per grid value, and a line is a join of ready text.
-
-    Args:
-        concepts: (label, grid values) per concept, in state order.
-    """
-
-    def __init__(self, concepts: Sequence[tuple[str, Sequence[Any]]]) -> None:
-        self._fragments = [
-            [f"{json.dumps(label)}: {json.dumps(value, default=_jsonable)}" for value in values]
-            for label, values in concepts
-        ]
-
-    def lines(
-        self,
-        step: int,
-        input_ids: Sequence[int],
-        states: Sequence[Sequence[int]],
-        metrics: Sequence[float],
-        rewards: Sequence[float],
-        failed: Sequence[bool],
-        invalid: Sequence[bool] | None = None,
-    ) -> Iterator[str]:
-        """One line per evaluation; ``"invalid": true`` is added only where it holds."""
-        fragments = self._fragments
-        invalid = invalid if invalid is not None else [False] * len(failed)
-        for input_id, state, metric, reward, fail, bad in zip(
-            input_ids, states, metrics, rewards, failed, invalid, strict=True
-        ):
-            values = ", ".join(fragments[c][i] for c, i in enumerate(state))
-            flag = ', "invalid": true' if bad else ""
-            yield (
-                f'{{"step": {int(step)}, "input_id": {int(input_id)}, '
-                f'"state": [{", ".join(str(int(i)) for i in state)}], "concepts": {{{values}}}, '
-                f'"metric": {_number(metric)}, "reward": {_number(reward)}, '
-                f'"failed": {"true" if fail else "false"}{flag}}}'
-            )
-
-
-def _number(value: float) -> str:
-    """A float as json.dumps writes it (repr, or NaN / Infinity / -Infinity)."""
-    value = float(value)
-    return repr(value) if math.isfinite(value) else json.dumps(value)
-
-
 def partial_write(path: str | Path) -> Path:
     """Where :func:`atomic_path` writes ``path`` before renaming it over ``path``."""
     return Path(path).with_name(Path(path).name + ".tmp")
@@ -189,15 +118,7 @@ def write_policy(run_dir: Path, probabilities: Any | None) -> None:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
-
-
-def _jsonable(obj: Any) -> Any:
-    if hasattr(obj, "item"):
-        return obj.item()
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    return str(obj)
+    write_text_atomic(path, json.dumps(data, indent=2, default=jsonable) + "\n")
 
 
 def read_evaluations(
@@ -216,6 +137,7 @@ def read_evaluations(
             try:
                 record = EvaluationRecord(**json.loads(raw.decode("utf-8")))
                 _check_record(record)
+                record.metric, record.reward = _nan_if_none(record.metric, record.reward)
             except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
                 if damaged is not None:
                     cut = not raw.endswith(b"\n")
@@ -237,11 +159,16 @@ def _check_record(record: EvaluationRecord) -> None:
         raise TypeError(f"'concepts' is {record.concepts!r}, expected a mapping")
     for key in ("metric", "reward"):
         value = getattr(record, key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"'{key}' is {value!r}, expected a number")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise TypeError(f"'{key}' is {value!r}, expected a number or null")
     for key in ("failed", "invalid"):
         if not isinstance(getattr(record, key), bool):
             raise TypeError(f"'{key}' is {getattr(record, key)!r}, expected true or false")
+
+
+def _nan_if_none(*values: float | None) -> tuple[float, ...]:
+    """A logged ``null`` (a score that was no finite number) reads back as NaN."""
+    return tuple(math.nan if value is None else value for value in values)
 
 
 def _is_whole(value: Any) -> bool:

@@ -12,17 +12,15 @@ import pytest
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
+from ffade.record_lines import EvaluationEncoder, EvaluationRecord, record_line
 from ffade.records import (
     EVALUATIONS_FILE,
     SUMMARY_FILE,
     SYNC_SECONDS,
-    EvaluationEncoder,
-    EvaluationRecord,
     RunRecorder,
     log_problems,
     read_evaluations,
     read_summary,
-    record_line,
 )
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
@@ -172,7 +170,7 @@ def test_a_loop_directory_given_as_a_run_names_its_runs(tmp_path: Path, capsys) 
         ("state", [None], "'state' is [None], expected a list of grid indices"),
         ("state", [1.5], "'state' is [1.5], expected a list of grid indices"),
         ("state", "abc", "'state' is 'abc', expected a list of grid indices"),
-        ("metric", "x", "'metric' is 'x', expected a number"),
+        ("metric", "x", "'metric' is 'x', expected a number or null"),
         ("input_id", True, "'input_id' is True, expected a whole number"),
     ],
 )

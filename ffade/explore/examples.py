@@ -96,8 +96,8 @@ def save_worst_examples(
             "reference": named[i] if named else _short(references[i]),
             "concepts": evaluator.space.values(state),
             "changed": evaluator.space.changes(state),
-            "metric": round(float(metric), 4),
-            "reward": round(float(reward), 3),
+            "metric": float(metric),  # as evaluations.jsonl has it: the caption rounds
+            "reward": float(reward),
             "output": captions[i],
         }
         if pictures is not None:

@@ -15,14 +15,8 @@ import numpy as np
 
 from ffade.checkpoint import checkpoint_run_dir
 from ffade.errors import FfadeError
-from ffade.records import (
-    EVALUATIONS_FILE,
-    EvaluationRecord,
-    RunRecorder,
-    read_evaluations,
-    record_line,
-    write_text_atomic,
-)
+from ffade.record_lines import EvaluationRecord, record_line
+from ffade.records import EVALUATIONS_FILE, RunRecorder, read_evaluations, write_text_atomic
 
 
 def replay_log(explorer: Any, run_dir: Path) -> None:

@@ -21,6 +21,7 @@ from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import notes
 from ffade.summarize.report_retest import retest_tables
 from ffade.summarize.report_side_effects import side_effect_tables
+from ffade.summarize.run_figures import remaining_in_words
 
 Table = tuple[str, str, list[str], list[list[str]]]
 """(section title, html id, header, rows)."""
@@ -157,11 +158,21 @@ def _tables(report: dict[str, Any]) -> list[Table]:
 def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     first = report["run_figures"]
     if report["compare"] is None:
-        return ["figure", "value"], [[key, _fmt(value)] for key, value in first.items()]
+        return ["figure", "value"], [[key, _run_figure(key, value)] for key, value in first.items()]
     second = report["compare"]["run_figures"]
     keys = [*first, *(key for key in second if key not in first)]
-    rows = [[key, _fmt(first.get(key)), _fmt(second.get(key))] for key in keys]
+    rows = [
+        [key, _run_figure(key, first.get(key)), _run_figure(key, second.get(key))] for key in keys
+    ]
     return ["figure", "this run", "compared run"], rows
+
+
+def _run_figure(key: str, value: Any) -> str:
+    """A run table cell; report.json keeps the remaining-failure estimate's numbers, the table
+    says them in words."""
+    if key == "estimated_remaining_failures" and value is not None:
+        return remaining_in_words(value)
+    return _fmt(value)
 
 
 def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:

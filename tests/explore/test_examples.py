@@ -77,6 +77,25 @@ def test_references_are_named_as_the_target_names_them(tmp_path: Path) -> None:
     assert [e["reference"] for e in entries] == [f"class {r!r}" for r in references]
 
 
+def test_examples_json_keeps_each_examples_metric_and_reward_as_evaluated(tmp_path: Path) -> None:
+    """README: examples.json gives each example's ``metric`` and ``reward``, the numbers of its
+    line in evaluations.jsonl; rounded to 4 and 3 decimals, a digit's p = 0.00062 read 0.0006,
+    and a metric under 0.00005 read 0."""
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    ids, states = np.array([0, 1, 2]), np.array([[9, 9, 0], [9, 8, 0], [8, 9, 1]])
+    scored = evaluator.evaluate(ids, states)
+    assert save_worst_examples(evaluator, tmp_path) >= 1
+    evaluated = {
+        (int(i), tuple(s)): (float(m), float(r))
+        for i, s, m, r in zip(ids, states.tolist(), scored.metric, scored.reward, strict=True)
+    }
+    entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
+    for entry in entries:
+        state = tuple(int(i) for i in evaluator.space.index_of(entry["concepts"]))
+        assert (entry["metric"], entry["reward"]) == evaluated[entry["input_id"], state]
+
+
 def test_grid_panels_fill_their_size_small_pictures_by_whole_pixels_large_ones_smoothly() -> None:
     digit = np.random.default_rng(0).random((28, 28, 3))
     enlarged = _panel(digit)

@@ -228,6 +228,33 @@ def test_the_run_table_says_where_each_run_ran(make_run, image_concepts) -> None
     ]
 
 
+def test_report_json_keeps_the_remaining_failure_estimate_as_numbers(
+    make_run, image_concepts
+) -> None:
+    """docs/report.md: report.json holds the same numbers, for tools and CI; the estimate of
+    failing pairs not found yet was there only as the run table's words ("6,538 (95% ...")."""
+    remaining = {
+        "estimate": 6537.8,
+        "low": 4644.5,
+        "high": 8781.5,
+        "confidence": 0.95,
+        "method": "uniform random probes, Clopper-Pearson interval x unevaluated pairs",
+        "probes": 157,
+        "probe_failures": 33,
+        "unevaluated_pairs": 31104,
+    }
+    run = make_run(
+        "a", image_concepts, planted_image_counts, estimated_remaining_failures=remaining
+    )
+    assert main([str(run), "--no-tensorboard"]) == 0
+    figures = json.loads((run / "report.json").read_text())["run_figures"]
+    assert figures["estimated_remaining_failures"] == remaining
+    words = "6,538 (95% interval 4,644 to 8,782; 33 of 157 random probes failed)"
+    rows = {row[0]: row[1:] for row in parse((run / "report.html").read_text()).tables["run"]}
+    assert rows["estimated_remaining_failures"] == [words]
+    assert f"| estimated_remaining_failures | {words} |" in (run / "report.md").read_text()
+
+
 def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
     fixed = tmp_path / "mitigate"
     fixed.mkdir()

@@ -1,0 +1,103 @@
+"""How an evaluation becomes one line of ``evaluations.jsonl``: the record, and a fast encoder.
+
+Each line is a JSON object that strict parsers accept: a metric or reward that is no finite
+number is written ``null`` (the record then carries ``"invalid": true`` when it was scored so),
+since JSON has no NaN or Infinity. :func:`ffade.records.read_evaluations` reads the lines back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class EvaluationRecord:
+    """One evaluation of the target on one input changed by one concept state."""
+
+    step: int
+    input_id: int
+    state: list[int]
+    concepts: dict[str, Any]
+    metric: float
+    reward: float
+    failed: bool
+    invalid: bool = False  # the metric or reward was NaN or inf: neither a pass nor a failure
+
+
+def record_line(record: EvaluationRecord) -> str:
+    """The record's line in the log; ``invalid`` appears only when true, as older logs lack it.
+
+    A metric or reward that is no finite number (NaN, infinite) is written ``null``: JSON has no
+    NaN, and strict readers (``jq``, JavaScript, most languages' parsers) refuse Python's ``NaN``.
+    """
+    data = dict(vars(record))  # vars(), not asdict(): asdict deep-copies every field
+    if not data["invalid"]:
+        del data["invalid"]
+    for key in ("metric", "reward"):
+        data[key] = _finite_or_none(data[key])
+    return json.dumps(data)
+
+
+def _finite_or_none(value: Any) -> Any:
+    return value if not isinstance(value, float) or math.isfinite(value) else None
+
+
+class EvaluationEncoder:
+    """Encodes evaluations as the JSON lines :meth:`RunRecorder.append` would write, only faster.
+
+    A batch of a thousand evaluations of a small model is scored in milliseconds, and building a
+    record and a dict per evaluation for ``json.dumps`` cost as much again. Here each concept's
+    ``"label": value`` text is encoded once per grid value, and a line is a join of ready text.
+
+    Args:
+        concepts: (label, grid values) per concept, in state order.
+    """
+
+    def __init__(self, concepts: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        self._fragments = [
+            [f"{json.dumps(label)}: {json.dumps(value, default=jsonable)}" for value in values]
+            for label, values in concepts
+        ]
+
+    def lines(
+        self,
+        step: int,
+        input_ids: Sequence[int],
+        states: Sequence[Sequence[int]],
+        metrics: Sequence[float],
+        rewards: Sequence[float],
+        failed: Sequence[bool],
+        invalid: Sequence[bool] | None = None,
+    ) -> Iterator[str]:
+        """One line per evaluation; ``"invalid": true`` is added only where it holds."""
+        fragments = self._fragments
+        invalid = invalid if invalid is not None else [False] * len(failed)
+        for input_id, state, metric, reward, fail, bad in zip(
+            input_ids, states, metrics, rewards, failed, invalid, strict=True
+        ):
+            values = ", ".join(fragments[c][i] for c, i in enumerate(state))
+            flag = ', "invalid": true' if bad else ""
+            yield (
+                f'{{"step": {int(step)}, "input_id": {int(input_id)}, '
+                f'"state": [{", ".join(str(int(i)) for i in state)}], "concepts": {{{values}}}, '
+                f'"metric": {_number(metric)}, "reward": {_number(reward)}, '
+                f'"failed": {"true" if fail else "false"}{flag}}}'
+            )
+
+
+def _number(value: float) -> str:
+    """A float as :func:`record_line` writes it: its repr, or ``null`` when not finite."""
+    value = float(value)
+    return repr(value) if math.isfinite(value) else "null"
+
+
+def jsonable(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    return str(obj)

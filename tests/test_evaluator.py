@@ -1,0 +1,30 @@
+"""summary.json's counts, as the evaluator keeps them (ffade/evaluator.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import ffade_in_process, write_config
+
+
+def test_a_run_with_no_valid_evaluation_has_no_failure_rate(tmp_path: Path) -> None:
+    """README: summary.json's ``failure_rate`` is failures over valid evaluations. A run whose
+    every score was NaN has none, and said 0.0, a model that never fails, where report.json
+    said null."""
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    data = yaml.safe_load(config.read_text())
+    task = data["model"]["init_args"]["task"]
+    task["target"] = {"name": "callable", "args": {"predict": "tests.api.callables:nan_far_out"}}
+    task["concepts"][0]["args"]["values"] = [0.6, 0.8, 1.0]  # NaN beyond 0.5 on the first axis
+    config.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = next(tmp_path.glob("runs/*/version_0"))
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["evaluations"] == summary["invalid"] == 40
+    assert summary["failure_rate"] is None
+    assert ffade_in_process("report", str(run), cwd=tmp_path).returncode == 0
+    assert json.loads((run / "report.json").read_text())["run_figures"]["failure_rate"] is None

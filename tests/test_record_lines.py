@@ -1,0 +1,76 @@
+"""evaluations.jsonl is JSON Lines that strict parsers read: no NaN or Infinity on any line."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import yaml
+
+from ffade.record_lines import EvaluationEncoder, EvaluationRecord, record_line
+from ffade.records import RunRecorder, read_evaluations
+from tests.helpers import ffade_in_process, write_config
+
+
+def _strict(line: str) -> dict:
+    """json.loads as jq, JavaScript or Go read JSON: NaN, Infinity and -Infinity are refused."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_a_score_that_is_no_finite_number_is_logged_as_null_and_read_back_as_nan(
+    tmp_path: Path,
+) -> None:
+    encoder = EvaluationEncoder([("axis0", [0.0, 0.5])])
+    encoded = list(
+        encoder.lines(1, [0, 1], [[1], [0]], [math.nan, -math.inf], [1.0, math.inf], [False] * 2)
+    )
+    record = EvaluationRecord(1, 2, [1], {"axis0": 0.5}, math.nan, math.inf, False, True)
+    lines = [*encoded, record_line(record)]
+    assert [(_strict(line)["metric"], _strict(line)["reward"]) for line in lines] == [
+        (None, 1.0),
+        (None, None),
+        (None, None),
+    ]
+    recorder = RunRecorder(tmp_path)
+    recorder.append_lines(lines)
+    recorder.close()
+    damaged: list[str] = []
+    read = list(read_evaluations(tmp_path, damaged))
+    assert damaged == []
+    assert [math.isnan(r.metric) for r in read] == [True, True, True]
+    assert [r.reward for r in read[:1]] == [1.0] and all(math.isnan(r.reward) for r in read[1:])
+
+
+def test_a_log_written_with_nan_by_an_older_ffade_still_reads(tmp_path: Path) -> None:
+    (tmp_path / "evaluations.jsonl").write_text(
+        '{"step": 1, "input_id": 0, "state": [0], "concepts": {"a": 0}, "metric": NaN, '
+        '"reward": -1.0, "failed": false, "invalid": true}\n'
+    )
+    (record,) = read_evaluations(tmp_path)
+    assert record.invalid and math.isnan(record.metric)
+
+
+def test_a_run_whose_target_scores_nan_writes_a_strict_json_log(tmp_path: Path) -> None:
+    """README: an evaluation scored NaN is logged with ``"invalid": true``; every line of the log
+    is still JSON (Python's json.dumps wrote ``"metric": NaN``, which jq and browsers refuse)."""
+    config = write_config(tmp_path / "c.yaml", budget=120)
+    data = yaml.safe_load(config.read_text())
+    predict = {"name": "callable", "args": {"predict": "tests.api.callables:nan_far_out"}}
+    data["model"]["init_args"]["task"]["target"] = predict
+    config.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = next(tmp_path.glob("runs/*/version_0"))
+    records = [_strict(line) for line in (run / "evaluations.jsonl").read_text().splitlines()]
+    invalid = [r for r in records if r.get("invalid")]
+    summary = _strict((run / "summary.json").read_text())
+    assert len(invalid) == summary["invalid"] > 0
+    assert {r["metric"] for r in invalid} == {None}
+    report = ffade_in_process("report", str(run), cwd=tmp_path)
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert _strict((run / "report.json").read_text())["run_figures"]["invalid"] == len(invalid)
