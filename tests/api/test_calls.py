@@ -18,6 +18,14 @@ from ffade.cli import main
 from ffade.plugin_api import Reward, Scores
 from tests.helpers import synthetic_spec, write_config
 
+ROTATED_DIGITS = {
+    "dataset": "digits",
+    "reward": "misclassification",
+    "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
+    "max_inputs": 8,
+}
+"""A task of 8 digits at three rotations, for its target: a grid of 24 pairs, some failing."""
+
 
 def test_api_and_cli_write_identical_evaluations(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=96, save_dir=tmp_path / "cli")
@@ -221,13 +229,9 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
         optimizer.zero_grad()
         torch.nn.functional.cross_entropy(module(images), labels).backward()
         optimizer.step()
-    task = {
-        "dataset": "digits",
-        "reward": "misclassification",
-        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
-        "max_inputs": 8,
-    }
-    run = ffade.discover(task=task, target=module, explorer="grid", budget=24, save_dir=tmp_path)
+    run = ffade.discover(
+        task=ROTATED_DIGITS, target=module, explorer="grid", budget=24, save_dir=tmp_path
+    )
     small = {"max_finetune_inputs": 32, "guard_pairs": 64, "batch_size": 16}
     with pytest.raises(ffade.FfadeError) as error:  # a mapping is named as the argument
         ffade.mitigate(run, {"regions": [{"rank": 1, "priority": "urgent"}]}, save_dir=tmp_path)
@@ -247,7 +251,9 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     fixed = accepted.mitigation["fixed_target"]  # the instance, fixed in place: no weights arg
     assert fixed == run.summary["task"]["target"]
     assert Path(accepted.mitigation["fixed_weights"]).is_file()
-    again = ffade.discover(task=task, target=fixed, explorer="grid", budget=24, save_dir=tmp_path)
+    again = ffade.discover(
+        task=ROTATED_DIGITS, target=fixed, explorer="grid", budget=24, save_dir=tmp_path
+    )
     assert again.summary["evaluations"] == 24
 
     # feedback.yaml now holds rank 1 high: a mapping that would change it (a person's ranking,
@@ -313,13 +319,7 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
     argument): feedback.yaml and its pictures stayed, and with ``redo=True`` a person's answers
     were gone for a fine-tune that never ran; the next call with other priorities was refused
     for answers the user never gave. A refusal now leaves the run as it was."""
-    task = {
-        "target": "digits_cnn",
-        "dataset": "digits",
-        "reward": "misclassification",
-        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
-        "max_inputs": 8,
-    }
+    task = {"target": "digits_cnn", **ROTATED_DIGITS}
     runs = tmp_path / "runs"
     run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=runs)
     assert run.rules
@@ -344,13 +344,7 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
 def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     """A run whose evidence backs no rule (microscopic ones often) is fixed by its regions; the
     error said to pass ``--slices regions``, a flag a Python caller has no way to give."""
-    task = {
-        "target": "digits_cnn",
-        "dataset": "digits",
-        "reward": "misclassification",
-        "concepts": [{"name": "rotation", "args": {"values": [-40, 0, 40]}}],
-        "max_inputs": 8,
-    }
+    task = {"target": "digits_cnn", **ROTATED_DIGITS}
     run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=tmp_path)
     log = run.dir / "evaluations.jsonl"
     failing = [line for line in log.read_text().splitlines() if '"failed": true' in line]
