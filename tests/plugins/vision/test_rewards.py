@@ -133,9 +133,10 @@ def test_a_text_to_image_targets_outputs_are_a_one_line_error(reward) -> None:
 def test_a_target_that_declares_no_output_kind_is_scored_as_before() -> None:
     """``callable`` may return labels or scores: it declares nothing, and no reward refuses it."""
     from ffade.callable_target import CallableTarget
+    from ffade.task import check_declared_kinds
 
     target = CallableTarget(lambda x: x, num_classes=3)
     assert target.output_kind is None
-    Misclassification().check_target(target)
+    check_declared_kinds(Misclassification(), target)
     with pytest.raises(FfadeError, match=r"^reward 'Misclassification' needs a classifier's"):
-        Misclassification().check_target(registry.create("target", "synthetic"))
+        check_declared_kinds(Misclassification(), registry.create("target", "synthetic"))
