@@ -209,8 +209,8 @@ def check_declared_kinds(reward: Reward, target: Target) -> None:
     if kinds is None or kind is None or kind in kinds:
         return
     names = registry.rewards_of_kind(kind)
+    if not names:  # none declares it: check_output_kind's own advice
+        check_output_kind(reward, target, kinds)
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     what = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
-    check_output_kind(
-        reward, target, kinds, {kind: f"rewards that score {what}: {listed}"} if names else None
-    )
+    check_output_kind(reward, target, kinds, {kind: f"rewards that score {what}: {listed}"})
