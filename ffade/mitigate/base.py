@@ -306,15 +306,15 @@ class FineTuner(RunModule):
 
     def reason(self, accepted: bool) -> str:
         """The verdict in words and numbers (subclasses may say it in their own units)."""
-        loss = self.before.clean_accuracy - self.after.clean_accuracy
+        change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
         tolerance = self.hparams.clean_tolerance
         if accepted:
             return (
-                f"clean accuracy changed by {-loss * 100:+.2f} points, within the tolerance of "
+                f"clean accuracy changed by {change * 100:+.2f} points, within the tolerance of "
                 f"{tolerance * 100:.2f}"
             )
         return (
-            f"clean accuracy fell {loss * 100:.2f} points, more than the tolerance of "
+            f"clean accuracy fell {-change * 100:.2f} points, more than the tolerance of "
             f"{tolerance * 100:.2f}; the original model is kept"
         )
 

@@ -556,3 +556,13 @@ def test_a_run_and_feedback_given_from_home_as_in_a_config(
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads(next((tmp_path / "fixes").rglob("mitigation.json")).read_text())
     assert record["feedback"] == str(tmp_path / "runs" / "found" / "feedback.yaml")
+
+
+def test_an_unchanged_clean_accuracy_reads_plus_zero_points(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A fix that kept every clean answer read "changed by -0.00 points" (the sign of -0.0)."""
+    tuner = fine_tune(digits_run, tmp_path, learning_rate=1e-12)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["clean_accuracy_after"] == result["clean_accuracy_before"]
+    assert result["reason"].startswith("clean accuracy changed by +0.00 points"), result["reason"]
