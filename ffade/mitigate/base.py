@@ -154,8 +154,6 @@ class FineTuner(RunModule):
         heldout = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell(self.task.notes)
         check_trainable(self.task.target, spec["target"]["name"])
-        if not heldout:
-            raise FfadeError(f"dataset '{dataset}' has no heldout inputs to guard")
         t = self.task
         self.heldout = Task(
             self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout
