@@ -62,7 +62,8 @@ def keep_apart(task: Task, run_spec: dict[str, Any], dataset: str) -> list[Any]:
     input the search saw (the discovery pairs of ``run_spec``, the run's task, with its
     ``max_inputs`` and ``input_ids``: a large split is not read whole), and the heldout split
     those equal to a searched input or to a fine-tuning input kept (the fix would be judged on
-    what it saw). What is left out is said in ``task.notes``; a split left empty is one error line.
+    what it saw). What is left out is said in ``task.notes``; a split left empty (or empty to
+    begin with: the held-out inputs judge the fix) is one error line.
     """
     run = TaskSpec(**dict(run_spec, split="discovery"))
     _, searched = unseen(chosen_pairs(task.dataset, run), set())
@@ -78,6 +79,8 @@ def keep_apart(task: Task, run_spec: dict[str, Any], dataset: str) -> list[Any]:
         )
     task.inputs = [task.inputs[i] for i in keep]
     keep, _ = unseen(heldout, searched | trained)
+    if not keep:
+        raise FfadeError(_no_heldout(dataset, len(heldout)))
     if len(keep) < len(heldout):
         task.notes.append(_held_out_note(dataset, len(heldout) - len(keep), len(heldout)))
     return [heldout[i] for i in keep]
@@ -115,6 +118,19 @@ def _note(dataset: str, split: str, shared: int, of: int, where: str) -> str:
     return (
         f"dataset '{dataset}': {shared} of {of} {split} inputs are identical to {where} inputs "
         f"and are left out; {SPLITS_APART}"
+    )
+
+
+def _no_heldout(dataset: str, of: int) -> str:
+    """Why no held-out input is left to judge a fix on: the split is empty, or all copies."""
+    if not of:
+        return (
+            f"dataset '{dataset}' has no inputs in split 'heldout', on which a fine-tune judges "
+            "its fix; give the dataset held-out inputs (docs/plugins.md, Dataset)"
+        )
+    return (
+        f"dataset '{dataset}': every held-out input is also a discovery or fine-tuning input, "
+        f"so none is left to judge the fix on; {SPLITS_APART}"
     )
 
 

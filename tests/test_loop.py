@@ -399,6 +399,10 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
         ("regions: [{rank: 1, priority: urgent}]\n", "regions[0]: priority 'urgent'"),
         ("regions: [{rank: 0, priority: high}]\n", "regions[0]: rank 0 must be a whole number"),
         ("regions: [{priority: high}]\n", "regions[0]: name the rule with exactly one of"),
+        (  # the same rank twice is a mistake on any run: said before the discovery's minutes
+            "regions: [{rank: 1, priority: high}, {rank: 1, priority: low}]\n",
+            "regions[1]: rank 1 names the same rule as regions[0]; list each rule once",
+        ),
     ],
 )
 def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(

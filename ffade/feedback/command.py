@@ -26,7 +26,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.feedback.review import review
 from ffade.records import log_problems, read_summary
-from ffade.summarize.regions import add_region_arguments, region_arguments
+from ffade.summarize.regions import add_region_arguments
 
 
 def parser() -> argparse.ArgumentParser:
@@ -213,9 +213,7 @@ def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Fe
     if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
         if args.redo:  # answers about other slices: start over, replacing the file at the first
             return fresh
-        found_with = f"--slices {saved.slices}" + region_arguments(
-            saved.threshold, saved.min_evaluations, "rules"
-        )
+        found_with = _options_found_with(saved, asked)
         raise FfadeError(
             f"{out} holds answers for {saved.slices} found with threshold {saved.threshold:g} "
             f"and min evaluations {saved.min_evaluations}; pass {found_with} to continue it, "
@@ -223,6 +221,19 @@ def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Fe
         )
     fresh.regions = saved.regions
     return fresh
+
+
+def _options_found_with(saved: Feedback, asked: tuple[float, int, str]) -> str:
+    """The options that ask for the saved answers' slices again: each setting the saved file
+    differs in, at its saved value (``--threshold 0.5`` too, the default, after ``--threshold
+    0.6``: leaving it out would not continue the file)."""
+    threshold, min_evaluations, slices = asked
+    options = [f"--slices {saved.slices}"] if saved.slices != slices else []
+    if saved.threshold != threshold:
+        options.append(f"--threshold {saved.threshold:g}")
+    if saved.min_evaluations != min_evaluations:
+        options.append(f"--min-evaluations {saved.min_evaluations}")
+    return " ".join(options)
 
 
 def _saved(feedback: Feedback, out: Path, total: int) -> str:

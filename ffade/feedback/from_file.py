@@ -194,8 +194,8 @@ def check_priorities(
     data: Any, path: str, noun: str = "region"
 ) -> tuple[str, list[tuple[int, str, str, Any]]]:
     """The checks a priorities file passes whatever run it is applied to: its keys, priorities
-    and one selector per entry. ``ffade loop`` runs them before its discovery, so a mistake there
-    is said before minutes of search, not after.
+    and one selector per entry, none repeated. ``ffade loop`` runs them before its discovery, so
+    a mistake there is said before minutes of search, not after.
 
     Returns:
         The ``default`` priority and, per entry, its index, priority, selector and value.
@@ -215,7 +215,7 @@ def check_priorities(
             "regions: [{rank: 1, priority: high}]"
         )
     default = check_priority(data.get("default", "skip"), f"{path}: default")
-    entries = []
+    entries, seen = [], {}
     for i, entry in enumerate(data["regions"]):
         where = f"{path}: regions[{i}]"
         if not isinstance(entry, dict):
@@ -237,6 +237,13 @@ def check_priorities(
             raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
         if kind == "contains" and (not isinstance(value, dict) or not value):
             raise FfadeError(f"{where}: contains must map concept labels to grid values")
+        named = (kind, repr(sorted(value.items(), key=repr) if kind == "contains" else value))
+        if named in seen:  # one rank, id or state twice names one slice twice, on any run
+            raise FfadeError(
+                f"{where}: {kind} {value!r} names the same {noun} as regions[{seen[named]}]; "
+                f"list each {noun} once"
+            )
+        seen[named] = i
         entries.append((i, priority, kind, value))
     return default, entries
 

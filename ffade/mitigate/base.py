@@ -154,8 +154,6 @@ class FineTuner(RunModule):
         heldout = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell(self.task.notes)
         check_trainable(self.task.target, spec["target"]["name"])
-        if not heldout:
-            raise FfadeError(f"dataset '{dataset}' has no heldout inputs to guard")
         t = self.task
         self.heldout = Task(
             self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout
@@ -306,15 +304,15 @@ class FineTuner(RunModule):
 
     def reason(self, accepted: bool) -> str:
         """The verdict in words and numbers (subclasses may say it in their own units)."""
-        loss = self.before.clean_accuracy - self.after.clean_accuracy
+        change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
         tolerance = self.hparams.clean_tolerance
         if accepted:
             return (
-                f"clean accuracy changed by {-loss * 100:+.2f} points, within the tolerance of "
+                f"clean accuracy changed by {change * 100:+.2f} points, within the tolerance of "
                 f"{tolerance * 100:.2f}"
             )
         return (
-            f"clean accuracy fell {loss * 100:.2f} points, more than the tolerance of "
+            f"clean accuracy fell {-change * 100:.2f} points, more than the tolerance of "
             f"{tolerance * 100:.2f}; the original model is kept"
         )
 
@@ -346,8 +344,8 @@ class FineTuner(RunModule):
             if before.untargeted_failure_rate is None
             else after.untargeted_failure_rate - before.untargeted_failure_rate,
             "clean_tolerance": self.hparams.clean_tolerance,
-            "run": str(self.plan.run_dir),
-            "feedback": str(self.plan.feedback_path),
+            "run": str(self.plan.run_dir.resolve()),
+            "feedback": str(self.plan.feedback_path.resolve()),
             "regions": region_failure_rates(self.plan.regions, before, after),
             "untargeted_by_value": self._pairs.untargeted_by_value(self.task.space, before, after),
             "guard": self._pairs.describe(),
@@ -385,8 +383,8 @@ class FineTuner(RunModule):
             "finetuner": self.name,
             "status": self.status,
             "seed": self.seed,
-            "run": str(self.plan.run_dir),
-            "feedback": str(self.plan.feedback_path),
+            "run": str(self.plan.run_dir.resolve()),
+            "feedback": str(self.plan.feedback_path.resolve()),
             "regions": [r.id for r in self.plan.regions],
             "targeted_states": len(self.plan.states),
             "epochs": self.current_epoch if self._trainer is not None else 0,

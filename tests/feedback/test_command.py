@@ -435,3 +435,16 @@ def test_a_run_path_with_letters_beyond_ascii_is_written_as_typed(
     text = (moved / "feedback.yaml").read_text(encoding="utf-8")
     assert f"run: {moved.resolve()}\n" in text
     assert read_feedback(moved / "feedback.yaml").run == str(moved.resolve())
+
+
+def test_continuing_after_a_non_default_option_names_the_saved_value(run: Path, in_process) -> None:
+    """Answers saved with the default threshold, continued with ``--threshold 0.9``: the line
+    said "pass --slices rules to continue it", which continues nothing; it names the threshold."""
+    in_process("feedback", str(run), answers="h\nq\n")
+    before = (run / "feedback.yaml").read_bytes()
+    for option, saved in (("--threshold", "0.5"), ("--min-evaluations", "1")):
+        value = "0.9" if option == "--threshold" else "2"
+        code, _, err = in_process("feedback", str(run), option, value, answers="q\n")
+        assert code == 2 and err.count("\n") == 1
+        assert f"pass {option} {saved} to continue it, or --redo to start over" in err
+    assert (run / "feedback.yaml").read_bytes() == before

@@ -102,6 +102,10 @@ def test_a_mapping_is_read_as_the_file_and_named_priorities(
         ([{"contains": {"axis0": 0.0}, "priority": "low"}], "no failure region of"),
         (
             [{"rank": 1, "priority": "high"}, {"rank": 1, "priority": "low"}],
+            "regions[1]: rank 1 names the same region as regions[0]; list each region once",
+        ),
+        (  # two selectors that name one region only on this run: known once it is read
+            [{"rank": 1, "priority": "high"}, {"contains": {"axis0": 0.333}, "priority": "low"}],
             "regions[1]: region R-",
         ),
         (["rank 1"], "regions[0]: expected a mapping like {rank: 1, priority: high}"),

@@ -556,3 +556,38 @@ def test_a_run_and_feedback_given_from_home_as_in_a_config(
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads(next((tmp_path / "fixes").rglob("mitigation.json")).read_text())
     assert record["feedback"] == str(tmp_path / "runs" / "found" / "feedback.yaml")
+
+
+def test_an_unchanged_clean_accuracy_reads_plus_zero_points(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A fix that kept every clean answer read "changed by -0.00 points" (the sign of -0.0)."""
+    tuner = fine_tune(digits_run, tmp_path, learning_rate=1e-12)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["clean_accuracy_after"] == result["clean_accuracy_before"]
+    assert result["reason"].startswith("clean accuracy changed by +0.00 points"), result["reason"]
+
+
+def test_a_relative_run_is_recorded_as_an_absolute_path(digits_run: Path, tmp_path: Path) -> None:
+    """`--model.init_args.run runs/quickstart/version_0` left that relative path in
+    mitigation.json and summary.json, which names no run once read from another directory
+    (feedback.yaml records its run absolute for the same reason)."""
+    shutil.copytree(digits_run, tmp_path / "runs" / "found")
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run",
+        "runs/found",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.logger.init_args.save_dir",
+        "fixes",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = tmp_path / "runs" / "found"
+    for name in ("mitigation.json", "summary.json"):
+        record = json.loads(next((tmp_path / "fixes").rglob(name)).read_text())
+        assert record["run"] == str(run.resolve()), name
+        assert record["feedback"] == str((run / "feedback.yaml").resolve()), name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from ffade_vision.datasets.digits import DigitsDataset
 
 from ffade import registry
 from ffade.errors import FfadeError
+from tests.helpers import REPO, ffade_in_process
 from tests.mitigate.conftest import run_naming
 from tests.mitigate.test_classifier import fine_tune
 
@@ -87,3 +90,55 @@ def test_only_the_inputs_the_search_saw_are_kept_apart(digits_run: Path, tmp_pat
     expected = DigitsDataset().split("discovery")[32:40]
     assert len(tuner.task.inputs) == len(expected)
     assert all(torch.equal(a[0], b[0]) for a, b in zip(tuner.task.inputs, expected, strict=True))
+
+
+class HeldOutCopies(DigitsDataset):
+    """Held-out inputs that are all copies of inputs the search saw."""
+
+    def split(self, name: str) -> list:
+        return super().split("discovery")[:8] if name == "heldout" else super().split(name)
+
+
+def test_held_out_inputs_that_are_all_copies_are_one_error_line(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """Every held-out input left out as a copy read "has no heldout inputs to guard", as if the
+    split were empty: the line says they were all copies."""
+    run = run_naming(digits_run, tmp_path, "dataset", "copied_digits")
+    registry.register("dataset", "copied_digits", HeldOutCopies)
+    try:
+        with pytest.raises(FfadeError) as error:
+            fine_tune(run, tmp_path / "out")
+    finally:
+        registry.unregister("dataset", "copied_digits")
+    assert str(error.value) == (
+        "dataset 'copied_digits': every held-out input is also a discovery or fine-tuning input, "
+        "so none is left to judge the fix on; a dataset's splits must not share an input "
+        "(docs/plugins.md, Dataset)"
+    )
+
+
+def test_a_run_whose_dataset_has_no_heldout_split_is_one_line_and_leaves_no_run(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A digits run searched with ``fractions: [0.4, 0.6, 0.0]``: nothing to judge a fix on."""
+    run = tmp_path / "run"
+    shutil.copytree(digits_run, run)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["task"]["dataset"]["args"]["fractions"] = [0.4, 0.6, 0.0]
+    (run / "summary.json").write_text(json.dumps(summary))
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "mitigate_digits.yaml"),
+        "--model.init_args.run",
+        str(run),
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "fixes"),
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "ffade: error: dataset 'digits' has no inputs in split 'heldout', on which a fine-tune "
+        "judges its fix; give the dataset held-out inputs (docs/plugins.md, Dataset)\n"
+    )
+    assert not list((tmp_path / "fixes").rglob("*.json"))
