@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,54 @@ class _EndRunOnException(Callback):
             exception.add_note(interrupted_line(pl_module, "failed"))
         else:
             print(interrupted_line(pl_module, "failed"), file=sys.stderr)
+
+
+class _CtrlCNeverLost(Callback):
+    """Ctrl-C stops the run even when Python swallows it.
+
+    Python raises KeyboardInterrupt wherever the main thread is when the signal comes; inside a
+    finalizer (a weakref callback of the garbage collector, which torch and Lightning have many
+    of) it is printed as "Exception ignored in ..." and lost, and a long search ran on to its
+    budget. While a run lasts, Ctrl-C is also noted, and the next batch raises it again. Only
+    Python's own handler is taken over: a handler someone else set (or SIG_IGN) is theirs.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._installed = False
+
+    def _press(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    @override
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        # not on_fit_start: Lightning saves the handlers it finds after that hook and puts them
+        # back at its teardown, which would leave this one behind the run
+        self.pressed = False
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._press)
+            self._installed = True
+
+    @override
+    def on_train_batch_start(self, *args: Any) -> None:
+        if self.pressed:  # a Ctrl-C a finalizer swallowed: stop here, as it would have
+            self.pressed = False
+            raise KeyboardInterrupt
+
+    def _restore(self) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._installed = False
+
+    @override
+    def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        self._restore()
+
+    @override
+    def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        self._restore()
 
 
 def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
@@ -152,4 +202,4 @@ class RunModule(LightningModule):
 
     @override
     def configure_callbacks(self) -> list[Callback]:
-        return [_EndRunOnException()]
+        return [_EndRunOnException(), _CtrlCNeverLost()]

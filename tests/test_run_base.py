@@ -5,21 +5,25 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 import yaml
-from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch import Callback, Trainer, seed_everything
 from lightning.pytorch.loggers import TensorBoardLogger
 from torch.utils.data import DataLoader
 
 from ffade import run_base
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
 from ffade.run_base import RunModule
-from tests.helpers import REPO, write_config
+from tests.helpers import REPO, synthetic_spec, write_config
 
 
 class _Crashing(RunModule):
@@ -140,3 +144,29 @@ def test_a_crashed_run_closes_its_traceback_with_where_it_is_and_how_to_resume(
     assert again.splitlines()[: len(logged)] == logged  # what the crash left, kept as it was
     pairs = {(r["input_id"], tuple(r["state"])) for r in map(json.loads, again.splitlines())}
     assert len(pairs) == len(again.splitlines()) == 120  # the budget, nothing paid twice
+
+
+class _CtrlCInAFinalizer(Callback):
+    """Presses Ctrl-C while a finalizer runs, at the third batch, as the garbage collector may:
+    Python swallows the KeyboardInterrupt there ("Exception ignored in ...")."""
+
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, *args: Any) -> None:
+        if args[-1] == 3:  # batch_idx (an explorer without an optimizer takes no global step)
+            _PressesCtrlCWhenCollected()  # collected at once, its __del__ running the handler
+
+
+class _PressesCtrlCWhenCollected:
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here, inside __del__
+
+
+def test_a_ctrl_c_a_finalizer_swallows_still_stops_the_run(tmp_path: Path) -> None:
+    """A single Ctrl-C sometimes went unheeded (the loop's SIGINT test timed out with the search
+    still running): pressed while a finalizer ran, its KeyboardInterrupt was swallowed."""
+    explorer = RandomExplorer(task=synthetic_spec(), budget=20_000, num_envs=8)
+    with pytest.raises(SystemExit):  # Lightning ends a run stopped by Ctrl-C so
+        discover(explorer, tmp_path, callbacks=[_CtrlCInAFinalizer()])
+    assert explorer.status == "interrupted"
+    assert explorer.evaluator.evaluations <= 5 * 8
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again
