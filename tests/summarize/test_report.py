@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from ffade.summarize.report import build_report, ending, main
+from tests.helpers import ffade_in_process
 from tests.summarize.conftest import planted_image_counts
 
 PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
@@ -404,6 +405,31 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     page = parse((run / "report.html").read_text())
     assert len(decoded_images(page)) == 2
     assert page.tables["smallest-change"][1][0] == "rotation"
+
+
+def test_an_input_failing_at_the_start_state_reads_nothing_changed(
+    make_run, image_concepts
+) -> None:
+    """Its row names what changed: nothing, rather than an empty cell."""
+    run = make_run(
+        "micro_at_start",
+        image_concepts,
+        {(2, 0, 0): (4, 4)},
+        mode="microscopic",
+        start_state=[2, 0, 0],
+        smallest_failing_changes=[
+            {"input_id": 1, "steps": 0, "concepts": {"rotation": 20, "brightness": 0.2, "blur": 0}}
+        ],
+    )
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    assert "| 1 | 0 | nothing: it fails at the start state |" in (run / "report.md").read_text()
+    page = parse((run / "report.html").read_text())
+    assert page.tables["smallest-change-per-input"][1] == [
+        "1",
+        "0",
+        "nothing: it fails at the start state",
+    ]
 
 
 def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concepts) -> None:
