@@ -153,7 +153,8 @@ def test_compare_reports_distance_and_region_shift(
     assert compare["wasserstein"]["policy"] == {
         "value": None,
         "note": f"{image_run}: no policy.npy (the explorer wrote no action probabilities), so "
-        "there is no policy landscape; compare failure landscapes",
+        f"there is no policy landscape; {other}: no policy.npy (the explorer wrote no action "
+        "probabilities), so there is no policy landscape",
     }
     shift = compare["region_shift"]
     # half the rule's range still fails: 54 of 120 (95% CI 36-54%) is neither fixed nor failing
@@ -645,6 +646,30 @@ def test_paths_in_markdown_are_relative_to_the_output(image_run, tmp_path) -> No
     assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
     for link in re.findall(r"\]\(([^)]+)\)", (out / "report.md").read_text()):
         assert (out / Path(link)).is_file()
+
+
+def test_distance_notes_do_not_send_a_reader_from_one_missing_landscape_to_the_other(
+    make_run, image_concepts
+) -> None:
+    """A run with no failure and no policy.npy has neither landscape: each row says why, and
+    neither tells the reader to compare the other (the table's other row, missing too)."""
+    passing = make_run("passing", image_concepts, lambda s: (2, 0))
+    failing = make_run("failing", image_concepts, lambda s: (2, 2 * (s[0] == 4)))
+    result = ffade_in_process("report", str(passing), "--compare", str(failing), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    distances = json.loads((passing / "report.json").read_text())["compare"]["wasserstein"]
+    assert distances["failure"] == {
+        "value": None,
+        "note": f"{passing}: no evaluation failed, so its failure landscape has no mass and a "
+        "Wasserstein distance to it is undefined",
+    }
+    assert distances["policy"] == {
+        "value": None,
+        "note": f"{passing}: no policy.npy (the explorer wrote no action probabilities), so there "
+        f"is no policy landscape; {failing}: no policy.npy (the explorer wrote no action "
+        "probabilities), so there is no policy landscape",
+    }
+    assert "compare" not in (distances["failure"]["note"] + distances["policy"]["note"])
 
 
 def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
