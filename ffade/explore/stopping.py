@@ -69,6 +69,12 @@ def parse_stop_rule(text: str | None, probes: bool = True) -> StopRule | None:
         raise FfadeError(
             f"model.init_args.stop_when: unknown quantity {quantity!r}; write {allowed}"
         )
+    if op == "<" and float(limit) == 0:  # both are counts or rates, never below 0
+        raise FfadeError(
+            f"model.init_args.stop_when {text!r} can never hold: {quantity} is never below 0, "
+            f"so the rule would never end the search; write '{quantity} <= 0' to stop when it "
+            "reaches 0, or a limit above 0"
+        )
     if quantity == "estimated_remaining" and not probes:
         raise FfadeError(f"model.init_args.stop_when {text!r} needs coverage_probes above 0")
     return StopRule(quantity, op, float(limit))

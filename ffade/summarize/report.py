@@ -46,7 +46,7 @@ from ffade.summarize.report_notes import coverage_line
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures
-from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, transport_cost
+from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
 
 MAX_EXAMPLES = 12
 """Worst failing examples shown; more make the HTML heavy without telling more."""
@@ -345,11 +345,12 @@ def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Land
 
 
 def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]:
-    """A distance, or why there is none: one run without failures must not sink the report."""
-    try:  # the grids were checked by the caller; what remains is a run without mass
-        a, b = distribution(first, kind), distribution(second, kind)
-    except FfadeError as error:
-        return {"value": None, "note": str(error)}
+    """A distance, or why there is none: one run without failures must not sink the report.
+    The grids were checked by the caller; what remains is a run without mass."""
+    reasons = [reason for run in (first, second) if (reason := missing_mass(run, kind))]
+    if reasons:  # said without advice: the table's other row is the other kind
+        return {"value": None, "note": "; ".join(reasons)}
+    a, b = distribution(first, kind), distribution(second, kind)
     note = None
     if a.moved_mass or b.moved_mass:
         note = (

@@ -267,8 +267,7 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
     per_input = report.get("explorer_smallest_failures")
     if per_input:
         rows = [
-            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _fmt(e.get("changed", e["concepts"]))]
-            for e in per_input
+            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _changed_text(e)] for e in per_input
         ]
         found.append(
             (
@@ -279,6 +278,13 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
             )
         )
     return found
+
+
+def _changed_text(entry: dict[str, Any]) -> str:
+    """What an input's smallest failure changed from the start state; an input that fails at the
+    start state itself changed nothing, which an empty cell would not say."""
+    changed = entry.get("changed", entry["concepts"])
+    return _fmt(changed) if changed else "nothing: it fails at the start state"
 
 
 EXPLORER_LABELS = {

@@ -66,23 +66,20 @@ def distribution(
         FfadeError: the landscape has no such mass (no failure at all, or no policy.npy); a
             distance to "nothing" is undefined, and silently returning 0 or inf would mislead.
     """
+    if kind not in ("failure", "policy"):
+        raise FfadeError(f"landscape kind {kind!r} is not known; allowed: 'failure', 'policy'")
+    reason = missing_mass(landscape, kind)
+    if reason is not None:
+        other = (
+            "the policy instead, or runs that found failures"
+            if kind == "failure"
+            else "failure landscapes"
+        )
+        raise FfadeError(f"{reason}; compare {other}")
     if kind == "failure":
         values = np.nan_to_num(landscape.failure_rate, nan=0.0)
-        if values.sum() <= 0:
-            raise FfadeError(
-                f"{landscape.source or 'landscape'}: no evaluation failed, so its failure "
-                "landscape has no mass and a Wasserstein distance to it is undefined; compare the "
-                "policy instead, or runs that found failures"
-            )
-    elif kind == "policy":
-        if landscape.policy is None:
-            raise FfadeError(
-                f"{landscape.source or 'landscape'}: no policy.npy (the explorer wrote no action "
-                "probabilities), so there is no policy landscape; compare failure landscapes"
-            )
-        values = landscape.policy
     else:
-        raise FfadeError(f"landscape kind {kind!r} is not known; allowed: 'failure', 'policy'")
+        values = landscape.policy
 
     flat = np.flatnonzero(values)
     mass = values.ravel()[flat] / values.sum()
@@ -103,6 +100,24 @@ def distribution(
         moved_mass=float(mass[move].sum()),
         approximation=float(mass[move] @ distance),
     )
+
+
+def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
+    """Why ``landscape`` has no ``kind`` mass to compare (no failure, no policy.npy); None when it
+    has some. No advice on what to compare instead: a report shows both kinds side by side, and
+    a run with neither would be sent from each to the other."""
+    source = landscape.source or "landscape"
+    if kind == "failure" and np.nan_to_num(landscape.failure_rate, nan=0.0).sum() <= 0:
+        return (
+            f"{source}: no evaluation failed, so its failure landscape has no mass and a "
+            "Wasserstein distance to it is undefined"
+        )
+    if kind == "policy" and landscape.policy is None:
+        return (
+            f"{source}: no policy.npy (the explorer wrote no action probabilities), so there is "
+            "no policy landscape"
+        )
+    return None
 
 
 def wasserstein_distance(

@@ -20,7 +20,7 @@ from tests.helpers import ffade_in_process, synthetic_spec, write_config
     [
         ("new_failures_per_1000 < 5", StopRule("new_failures_per_1000", "<", 5.0)),
         ("estimated_remaining<=10.5", StopRule("estimated_remaining", "<=", 10.5)),
-        ("  estimated_remaining < 0 ", StopRule("estimated_remaining", "<", 0.0)),
+        ("  estimated_remaining <= 0 ", StopRule("estimated_remaining", "<=", 0.0)),
     ],
 )
 def test_rules_parse(text: str, rule: StopRule) -> None:
@@ -42,6 +42,21 @@ def test_bad_rules_are_one_line_errors(text: str, says: str) -> None:
     with pytest.raises(FfadeError, match=says) as error:
         parse_stop_rule(text)
     assert "\n" not in str(error.value) and "new_failures_per_1000" in str(error.value)
+
+
+@pytest.mark.parametrize("rule", ["new_failures_per_1000 < 0", "estimated_remaining < 0.0"])
+def test_a_rule_below_zero_that_can_never_hold_is_refused(tmp_path: Path, rule: str) -> None:
+    """Both quantities are never below 0: '< 0' would never end the search, in silence."""
+    config = write_config(tmp_path / "config.yaml", explorer="ffade.explore.RandomExplorer")
+    done = ffade_in_process("fit", "--config", str(config), "--model.init_args.stop_when", rule)
+    quantity = rule.split()[0]
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"ffade: error: model.init_args.stop_when '{rule}' can never hold: {quantity} is never "
+        f"below 0, so the rule would never end the search; write '{quantity} <= 0' to stop when "
+        "it reaches 0, or a limit above 0"
+    ]
+    assert not (tmp_path / "runs").exists()  # refused before any run directory
 
 
 def test_estimated_remaining_needs_probes() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from ffade.summarize.report import build_report, ending, main
+from tests.helpers import ffade_in_process
 from tests.summarize.conftest import planted_image_counts
 
 PLANTED = "rotation >= 30 and brightness <= 0.4: 90% failure (95% CI 83-94%), 120 evaluations"
@@ -152,7 +153,8 @@ def test_compare_reports_distance_and_region_shift(
     assert compare["wasserstein"]["policy"] == {
         "value": None,
         "note": f"{image_run}: no policy.npy (the explorer wrote no action probabilities), so "
-        "there is no policy landscape; compare failure landscapes",
+        f"there is no policy landscape; {other}: no policy.npy (the explorer wrote no action "
+        "probabilities), so there is no policy landscape",
     }
     shift = compare["region_shift"]
     # half the rule's range still fails: 54 of 120 (95% CI 36-54%) is neither fixed nor failing
@@ -406,6 +408,31 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     assert page.tables["smallest-change"][1][0] == "rotation"
 
 
+def test_an_input_failing_at_the_start_state_reads_nothing_changed(
+    make_run, image_concepts
+) -> None:
+    """Its row names what changed: nothing, rather than an empty cell."""
+    run = make_run(
+        "micro_at_start",
+        image_concepts,
+        {(2, 0, 0): (4, 4)},
+        mode="microscopic",
+        start_state=[2, 0, 0],
+        smallest_failing_changes=[
+            {"input_id": 1, "steps": 0, "concepts": {"rotation": 20, "brightness": 0.2, "blur": 0}}
+        ],
+    )
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    assert "| 1 | 0 | nothing: it fails at the start state |" in (run / "report.md").read_text()
+    page = parse((run / "report.html").read_text())
+    assert page.tables["smallest-change-per-input"][1] == [
+        "1",
+        "0",
+        "nothing: it fails at the start state",
+    ]
+
+
 def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concepts) -> None:
     counts = {(0, 0, 0): (6, 0), (4, 4, 2): (5, 5), (2, 0, 2): (1, 1), (0, 4, 0): (2, 2)}
     run = make_run("thin", image_concepts, counts)
@@ -619,6 +646,30 @@ def test_paths_in_markdown_are_relative_to_the_output(image_run, tmp_path) -> No
     assert main([str(image_run), "--out", str(out), "--no-tensorboard"]) == 0
     for link in re.findall(r"\]\(([^)]+)\)", (out / "report.md").read_text()):
         assert (out / Path(link)).is_file()
+
+
+def test_distance_notes_do_not_send_a_reader_from_one_missing_landscape_to_the_other(
+    make_run, image_concepts
+) -> None:
+    """A run with no failure and no policy.npy has neither landscape: each row says why, and
+    neither tells the reader to compare the other (the table's other row, missing too)."""
+    passing = make_run("passing", image_concepts, lambda s: (2, 0))
+    failing = make_run("failing", image_concepts, lambda s: (2, 2 * (s[0] == 4)))
+    result = ffade_in_process("report", str(passing), "--compare", str(failing), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    distances = json.loads((passing / "report.json").read_text())["compare"]["wasserstein"]
+    assert distances["failure"] == {
+        "value": None,
+        "note": f"{passing}: no evaluation failed, so its failure landscape has no mass and a "
+        "Wasserstein distance to it is undefined",
+    }
+    assert distances["policy"] == {
+        "value": None,
+        "note": f"{passing}: no policy.npy (the explorer wrote no action probabilities), so there "
+        f"is no policy landscape; {failing}: no policy.npy (the explorer wrote no action "
+        "probabilities), so there is no policy landscape",
+    }
+    assert "compare" not in (distances["failure"]["note"] + distances["policy"]["note"])
 
 
 def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
