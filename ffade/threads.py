@@ -15,8 +15,8 @@ def require_cpu_threads(count: object, target: str) -> None:
     whole = isinstance(count, int) and not isinstance(count, bool)
     if count is not None and not (whole and count >= 1):
         raise PluginError(
-            f"target '{target}': cpu_threads must be at least 1 (or null for torch's default), "
-            f"got {count!r}"
+            f"target '{target}': cpu_threads must be a whole number from 1 (or null for torch's "
+            f"default), got {count!r}"
         )
 
 

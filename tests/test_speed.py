@@ -85,10 +85,13 @@ def test_cpu_threads_hold_while_the_model_runs_and_are_restored(count) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"cpu_threads": 0}, r"cpu_threads must be at least 1 \(or null for torch's default\)"),
-        ({"cpu_threads": 1.5}, "cpu_threads must be at least 1 .*got 1.5"),
-        ({"cpu_threads": True}, "cpu_threads must be at least 1 .*got True"),
-        ({"cpu_threads": "2"}, "cpu_threads must be at least 1 .*got '2'"),
+        (
+            {"cpu_threads": 0},
+            r"cpu_threads must be a whole number from 1 \(or null for torch's default\)",
+        ),
+        ({"cpu_threads": 1.5}, "cpu_threads must be a whole number from 1 .*got 1.5"),
+        ({"cpu_threads": True}, "cpu_threads must be a whole number from 1 .*got True"),
+        ({"cpu_threads": "2"}, "cpu_threads must be a whole number from 1 .*got '2'"),
         ({"precision": "fp8"}, "precision 'fp8' is not allowed; choose 32 or bf16"),
         ({"precision": "16"}, "precision '16' is not allowed"),
         ({"channels_last": "yes"}, "channels_last must be true or false, got 'yes'"),

@@ -73,7 +73,8 @@ class _SummaryReward(Reward):
     """Shared scoring of summaries against references with one metric.
 
     Args:
-        threshold: where failure starts (see the subclass).
+        threshold: where failure starts. Each subclass's own ``__init__`` gives its default
+            (BLEU points or ROUGE-L F1), so that ``ffade plugins`` lists it rather than a None.
         scale: multiplies the depth of a failure on [0, 1] (the paper uses 10).
         pass_reward: the reward of a summary that did not fail (the paper uses -1).
     """
@@ -81,12 +82,9 @@ class _SummaryReward(Reward):
     metric_name: ClassVar[str] = ""
     full_scale: ClassVar[float] = 1.0  # the metric's maximum: 100 for BLEU, 1 for ROUGE-L
     output_kinds = ("texts",)
-    default_threshold: ClassVar[float] = 0.0
 
-    def __init__(
-        self, threshold: float | None = None, scale: float = 10.0, pass_reward: float = -1.0
-    ) -> None:
-        threshold = self.default_threshold if threshold is None else float(threshold)
+    def __init__(self, threshold: float, scale: float = 10.0, pass_reward: float = -1.0) -> None:
+        threshold = float(threshold)
         if not 0 <= threshold <= self.full_scale:
             raise FfadeError(
                 f"reward '{self.plugin_name or type(self).__name__}': threshold {threshold!r} is "
@@ -145,7 +143,11 @@ class Bleu(_Absolute):
 
     metric_name = "BLEU"
     full_scale = 100.0
-    default_threshold = 20.0
+
+    def __init__(
+        self, threshold: float = 20.0, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        super().__init__(threshold, scale, pass_reward)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         return sentence_bleu(hypothesis, reference)
@@ -155,7 +157,11 @@ class RougeL(_Absolute):
     """Fails when the summary's ROUGE-L F1 is below ``threshold`` (default 0.3)."""
 
     metric_name = "ROUGE-L F1"
-    default_threshold = 0.3
+
+    def __init__(
+        self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        super().__init__(threshold, scale, pass_reward)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         return rouge_l(hypothesis, reference)
@@ -166,7 +172,11 @@ class BleuDrop(_Drop):
 
     metric_name = "BLEU"
     full_scale = 100.0
-    default_threshold = 20.0
+
+    def __init__(
+        self, threshold: float = 20.0, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        super().__init__(threshold, scale, pass_reward)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         return sentence_bleu(hypothesis, reference)
@@ -176,7 +186,11 @@ class RougeLDrop(_Drop):
     """Fails when the edit costs more than ``threshold`` ROUGE-L F1 (default 0.2)."""
 
     metric_name = "ROUGE-L F1"
-    default_threshold = 0.2
+
+    def __init__(
+        self, threshold: float = 0.2, scale: float = 10.0, pass_reward: float = -1.0
+    ) -> None:
+        super().__init__(threshold, scale, pass_reward)
 
     def metric(self, hypothesis: str, reference: str) -> float:
         return rouge_l(hypothesis, reference)

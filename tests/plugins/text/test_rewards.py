@@ -8,6 +8,7 @@ from ffade_text.rewards import corpus_scores, rouge_l, sentence_bleu
 
 from ffade import registry
 from ffade.errors import FfadeError
+from tests.helpers import ffade_in_process
 
 REFERENCE = "Riverton council approves 40 million dollar budget for schools and roads."
 GOOD = REFERENCE
@@ -64,3 +65,20 @@ def test_a_classifiers_logits_are_refused_with_what_they_are_and_the_reward_to_u
     )
     with pytest.raises(FfadeError, match=r"references must be a list of strings, got a list;"):
         registry.create("reward", "rougel").score([GOOD], [3])
+
+
+def test_plugins_lists_each_summary_rewards_default_threshold() -> None:
+    """The README's defaults (20 BLEU points, ROUGE-L 0.3, drops of 20 and 0.2) are what a user
+    reads in ``ffade plugins reward``, not ``threshold=None``."""
+    result = ffade_in_process("plugins", "reward")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name, default in [
+        ("bleu", 20.0),
+        ("rougel", 0.3),
+        ("bleu_drop", 20.0),
+        ("rougel_drop", 0.2),
+    ]:
+        row = next(i for i, line in enumerate(lines) if line.startswith(f"  {name}  ("))
+        assert f"args: threshold={default}, scale=10.0, pass_reward=-1.0" in lines[row + 2]
+        assert registry.create("reward", name).threshold == default

@@ -51,6 +51,7 @@ class Judge(Reward):
             )
         except FfadeError as exc:  # the judge's own target: say where the config named it
             raise type(exc)(f"reward 'judge': classifier: {exc}") from exc
+        _require_image_classifier(self.classifier, classifier["name"])
         self.min_probability = float(min_probability)
 
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:
@@ -94,3 +95,18 @@ class Judge(Reward):
             f'drew {name} ({judge}: p={p:.2f}) for "{prompt}"'
             for name, p, prompt in zip(names, top.tolist(), prompts, strict=True)
         ]
+
+
+def _require_image_classifier(classifier: Any, name: str) -> None:
+    """Refuse, when the reward is built, a judge that is no image classifier by what it declares
+    (a summarizer, a text classifier, a generator): it would crash on the first images, after the
+    run had started. A target that declares neither modality nor output kind passes."""
+    modality = getattr(classifier, "modality", "generic")
+    kind = getattr(classifier, "output_kind", None)
+    if modality in ("image", "generic") and kind in (None, "class_scores"):
+        return
+    raise FfadeError(
+        f"reward 'judge': classifier '{name}' reads {modality} and returns {kind or 'outputs'}, "
+        "but the judge needs an image classifier (a target that reads images and returns class "
+        "scores), e.g. digits_cnn or torchvision_classifier"
+    )

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+import yaml
 from ffade_diffusion.rewards.judge import Judge
 from ffade_diffusion.tiny.digits import digit_images
 
 from ffade.errors import FfadeError, PluginError
+from tests.helpers import REPO, ffade_in_process
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +59,36 @@ def test_the_judge_says_what_it_read_in_each_image(judge: Judge) -> None:
         f'drew {int(seen[i])} (digits_cnn: p={float(top[i]):.2f}) for "{outputs["prompts"][i]}"'
         for i in range(2)
     ]
+
+
+@pytest.mark.parametrize(
+    ("classifier", "said"),
+    [
+        ({"name": "tiny_news_bart"}, "'tiny_news_bart' reads text and returns texts"),
+        (  # a classifier, but of texts
+            {
+                "name": "hf_pipeline",
+                "args": {"task": "text-classification", "model": "tiny_sentiment"},
+            },
+            "'hf_pipeline' reads text and returns class_scores",
+        ),
+    ],
+)
+def test_a_judge_that_classifies_no_images_is_one_line_before_the_run(
+    tmp_path: Path, classifier: dict, said: str
+) -> None:
+    """The README's judge "names any registered image-classifier target"; a summarizer named
+    there was a TypeError traceback at the first images, with a failed run left behind."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    config["model"]["init_args"]["task"]["reward"]["args"]["classifier"] = classifier
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "t2i.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade_in_process("fit", "--config", str(path))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: reward 'judge': classifier {said}, but the judge needs an image "
+        "classifier (a target that reads images and returns class scores), e.g. digits_cnn or "
+        "torchvision_classifier"
+    ]
+    assert not (tmp_path / "runs").exists()

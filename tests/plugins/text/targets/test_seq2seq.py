@@ -88,7 +88,7 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         Seq2SeqSummarizer(str(tiny_bart), generation={"temperature": 0.7})
     with pytest.raises(FfadeError, match="dtype 'int8' is not allowed"):
         Seq2SeqSummarizer(str(tiny_bart), dtype="int8")
-    with pytest.raises(FfadeError, match="cpu_threads must be at least 1"):
+    with pytest.raises(FfadeError, match="cpu_threads must be a whole number from 1"):
         Seq2SeqSummarizer(str(tiny_bart), cpu_threads=0)
     with pytest.raises(FfadeError, match=r"prefix must be text \(\"summarize: \" for T5\), got 5"):
         Seq2SeqSummarizer(str(tiny_bart), prefix=5)  # a TypeError when predicting, before

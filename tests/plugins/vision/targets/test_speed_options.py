@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,7 @@ from ffade import registry
 from ffade.errors import PluginError
 from ffade.evaluator import Evaluator
 from ffade.task import build_task
+from tests.helpers import ffade_in_process
 
 CONCEPTS = [
     {"name": "rotation", "args": {"values": [-20, -10, 0, 10, 20]}},
@@ -89,5 +92,27 @@ def test_bad_option_from_a_config_is_one_line() -> None:
     with pytest.raises(PluginError) as error:
         DigitsCNNTarget(channels_last="no")
     assert "\n" not in str(error.value)
-    with pytest.raises(PluginError, match="'digits_cnn': cpu_threads must be at least 1"):
+    with pytest.raises(
+        PluginError, match="'digits_cnn': cpu_threads must be a whole number from 1"
+    ):
         registry.create("target", "digits_cnn", {"cpu_threads": 0})
+
+
+def test_a_fractional_cpu_threads_is_one_line_saying_a_whole_number(tmp_path: Path) -> None:
+    """The README's ``cpu_threads`` is "a whole number from 1"; 1.5 was refused as "must be at
+    least 1", which 1.5 is."""
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        "configs/quickstart.yaml",
+        "--model.init_args.task.target",
+        "{name: digits_cnn, args: {cpu_threads: 1.5}}",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'digits_cnn': cpu_threads must be a whole number from 1 (or null "
+        "for torch's default), got 1.5"
+    ]
+    assert not (tmp_path / "runs").exists()
