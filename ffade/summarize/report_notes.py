@@ -19,6 +19,11 @@ def rules_cover(count: int) -> str:
     return f"{count} failure rule covers" if count == 1 else f"{count} failure rules cover"
 
 
+def failing_states(count: int) -> str:
+    """ "1 failing state" or "N failing states": a run of one failure is said right too."""
+    return f"{count} failing state" + ("s" if count != 1 else "")
+
+
 def no_rule_reason(report: dict[str, Any]) -> str:
     """Why no rule was found where states fail, when it is the threshold's doing: at 100% no
     rule can have enough evidence, as a 95% CI's lower end never reaches 100% (else "")."""
@@ -40,12 +45,12 @@ def coverage_line(report: dict[str, Any]) -> str:
             return "no failures found: no failure rule to find"
         return f"no failing state found ({at}): no failure rule to find"
     if not rules["rules"]:
-        return f"no failure rule found for the {rules['failing_states']} failing states ({at})" + (
+        return f"no failure rule found for the {failing_states(rules['failing_states'])} ({at})" + (
             no_rule_reason(report)
         )
     return (
         f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
-        f"{rules['failing_states']} failing states ({at}); top: {rules['rules'][0]['description']}"
+        f"{failing_states(rules['failing_states'])} ({at}); top: {rules['rules'][0]['description']}"
     )
 
 
@@ -56,10 +61,10 @@ def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[st
         return []
     if not rules["rules"]:
         count, reason = rules["failing_states"], no_rule_reason(report)
-        return [f"No failure rule was found for the {count} failing states{reason}."]
+        return [f"No failure rule was found for the {failing_states(count)}{reason}."]
     found = [
         f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
-        f"{rules['failing_states']} failing states ({rules['coverage']:.0%}); every rule's "
+        f"{failing_states(rules['failing_states'])} ({rules['coverage']:.0%}); every rule's "
         "rate is known to reach the threshold, and no value inside a rule passes for sure."
     ]
     partial = [r for r in rules["rules"] if r["num_states"] < r["range_states"]]

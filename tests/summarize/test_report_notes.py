@@ -89,3 +89,13 @@ def test_a_label_with_a_comma_is_named_in_axes_as_one_quoted_word(make_run, caps
         f"ffade: error: --axes: unknown concept 'pos,' in {run}; concepts: 'pos, x', 'y'; labels "
         "are separate words, one with a space or comma quoted: --axes 'pos, x' y"
     )
+
+
+def test_one_failing_state_is_said_in_the_singular(make_run, capsys) -> None:
+    """ "1 failure rule covers 100% of 1 failing states": a run with one failing state."""
+    run = make_run("run", {"x": [0, 1, 2]}, lambda s: (10, 10 * (s[0] == 2)))
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    out = capsys.readouterr().out
+    assert "1 failure rule covers 100% of 1 failing state (failure rate >= 50%)" in out, out
+    assert any("covers 1 of the 1 failing state (100%)" in note for note in _md_notes(run))
