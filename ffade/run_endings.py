@@ -112,7 +112,7 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
     target = record.get("fixed_target")
     if record.get("accepted") and target:
         lines.append(
-            "next: discover again on the fixed model: ffade fit --config DISCOVERY.yaml "
+            f"next: discover again on the fixed model: {_rediscovery(record.get('run'))} "
             f"--model.init_args.task.target {shlex.quote(json.dumps(target))}"
         )
     else:
@@ -122,3 +122,19 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             "run again"
         )
     return "\n".join(lines)
+
+
+def _rediscovery(run: str | None) -> str:
+    """``ffade fit`` on the searched run's own config, warm-started from its Q-network when a
+    DQN searched it (docs/mitigation.md, step 4); a placeholder when the run is not at hand."""
+    config = Path(run) / "config.yaml" if run else None
+    if config is None or not config.is_file():
+        return "ffade fit --config DISCOVERY.yaml"
+    command = f"ffade fit --config {shlex.quote(str(config))}"
+    try:
+        searched_by = read_summary(Path(run)).get("explorer")
+    except FfadeError:
+        return command
+    if searched_by == "dqn":
+        command += f" --model.init_args.warm_start {shlex.quote(str(run))}"
+    return command

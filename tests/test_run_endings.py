@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from ffade.fit_help import fit_help
 from ffade.run_endings import run_ending
+from tests.helpers import ffade_in_process, write_config
 from tests.summarize.conftest import write_run
 
 
@@ -103,6 +105,30 @@ def test_an_accepted_fix_that_lowered_no_targeted_rate_says_so(tmp_path: Path) -
     record["targeted_failure_rate_after"] = 0.2
     (tmp_path / "mitigation.json").write_text(json.dumps(record))
     assert not any(line.startswith("note:") for line in run_ending(tmp_path).splitlines())
+
+
+def test_an_accepted_fix_names_the_rediscovery_as_docs_step_4_runs_it(tmp_path: Path) -> None:
+    """The next line said `ffade fit --config DISCOVERY.yaml ...`, a file to find, and without the
+    warm start docs/mitigation.md's step 4 gives: now the searched run's own config.yaml, its DQN
+    warm-started from the run, and the fixed target; the command runs as printed."""
+    config = write_config(tmp_path / "c.yaml", budget=64)
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    searched = tmp_path / "runs" / "test" / "version_0"
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    target = {"name": "synthetic", "args": {"seed": 0}}
+    record = {"status": "accepted", "accepted": True, "run": str(searched), "fixed_target": target}
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    command = (
+        run_ending(fix).splitlines()[-1].removeprefix("next: discover again on the fixed model: ")
+    )
+    assert command == (
+        f"ffade fit --config {searched / 'config.yaml'} --model.init_args.warm_start {searched} "
+        f"--model.init_args.task.target '{json.dumps(target)}'"
+    )
+    rerun = ffade_in_process(*shlex.split(command)[1:], cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert (tmp_path / "runs" / "test" / "version_1" / "summary.json").is_file()
 
 
 def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
