@@ -55,7 +55,7 @@ class _CtrlCNeverLost(Callback):
     Python raises KeyboardInterrupt wherever the main thread is when the signal comes; inside a
     finalizer (a weakref callback of the garbage collector, which torch and Lightning have many
     of) it is printed as "Exception ignored in ..." and lost, and a long search ran on to its
-    budget. While a run lasts, Ctrl-C is also noted, and the next batch raises it again. Only
+    budget. While a run trains, Ctrl-C is also noted, and the next batch raises it again. Only
     Python's own handler is taken over: a handler someone else set (or SIG_IGN) is theirs.
     """
 
