@@ -49,13 +49,16 @@ class _EndRunOnException(Callback):
             print(interrupted_line(pl_module, "failed"), file=sys.stderr)
 
 
-class _CtrlCNeverLost(Callback):
-    """Ctrl-C stops the run even when Python swallows it.
+class _CtrlCAtABatchEnd(Callback):
+    """While a run trains, the first Ctrl-C stops it at the end of the batch under way; a second
+    one stops it at once, as Python would.
 
-    Python raises KeyboardInterrupt wherever the main thread is when the signal comes; inside a
-    finalizer (a weakref callback of the garbage collector, which torch and Lightning have many
-    of) it is printed as "Exception ignored in ..." and lost, and a long search ran on to its
-    budget. While a run trains, Ctrl-C is also noted, and the next batch raises it again. Only
+    Python raises KeyboardInterrupt wherever the main thread is when the signal comes. Inside a
+    finalizer (a garbage-collector callback, which torch and Lightning have many of) it is
+    printed as "Exception ignored in ..." and lost: a search ran on to its budget. Inside
+    threading's own code (a ``queue.put`` to TensorBoard's writer thread) it can lose a wake-up:
+    closing the logger then waited out the writer's flush interval, up to two minutes. So the
+    first press is only noted, and the next batch raises it, where nothing is half done. Only
     Python's own handler is taken over: a handler someone else set (or SIG_IGN) is theirs.
     """
 
@@ -64,8 +67,14 @@ class _CtrlCNeverLost(Callback):
         self._installed = False
 
     def _press(self, signum: int, frame: Any) -> None:
+        if self.pressed:  # a second Ctrl-C: a batch that takes long is not waited for
+            raise KeyboardInterrupt
         self.pressed = True
-        raise KeyboardInterrupt
+
+    def _stop_if_pressed(self) -> None:
+        if self.pressed:
+            self.pressed = False
+            raise KeyboardInterrupt
 
     @override
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
@@ -79,9 +88,12 @@ class _CtrlCNeverLost(Callback):
 
     @override
     def on_train_batch_start(self, *args: Any) -> None:
-        if self.pressed:  # a Ctrl-C a finalizer swallowed: stop here, as it would have
-            self.pressed = False
-            raise KeyboardInterrupt
+        self._stop_if_pressed()
+
+    @override
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        self._restore()  # what follows (pictures, the guard) is no batch: Ctrl-C acts at once
+        self._stop_if_pressed()  # pressed during the last batch
 
     def _restore(self) -> None:
         if self._installed:
@@ -202,4 +214,4 @@ class RunModule(LightningModule):
 
     @override
     def configure_callbacks(self) -> list[Callback]:
-        return [_EndRunOnException(), _CtrlCNeverLost()]
+        return [_EndRunOnException(), _CtrlCAtABatchEnd()]

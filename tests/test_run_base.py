@@ -147,11 +147,23 @@ def test_a_crashed_run_closes_its_traceback_with_where_it_is_and_how_to_resume(
 
 
 class _CtrlCInAFinalizer(Callback):
-    """Presses Ctrl-C while a finalizer runs, at the third batch, as the garbage collector may:
-    Python swallows the KeyboardInterrupt there ("Exception ignored in ...")."""
+    """Presses Ctrl-C while a finalizer runs, at the fourth batch, as the garbage collector may
+    (Python swallowed the KeyboardInterrupt raised there: "Exception ignored in ..."); with
+    ``twice``, presses it twice in the hook itself instead."""
+
+    def __init__(self, twice: bool = False) -> None:
+        self.twice = twice
+        self.went_on = False
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, *args: Any) -> None:
-        if args[-1] == 3:  # batch_idx (an explorer without an optimizer takes no global step)
+        if args[-1] != 3:  # batch_idx (an explorer without an optimizer takes no global step)
+            return
+        if self.twice:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the second press raises here
+            self.went_on = True
+        else:
             _PressesCtrlCWhenCollected()  # collected at once, its __del__ running the handler
 
 
@@ -161,12 +173,17 @@ class _PressesCtrlCWhenCollected:
         time.sleep(0.05)  # the handler runs here, inside __del__
 
 
-def test_a_ctrl_c_a_finalizer_swallows_still_stops_the_run(tmp_path: Path) -> None:
-    """A single Ctrl-C sometimes went unheeded (the loop's SIGINT test timed out with the search
-    still running): pressed while a finalizer ran, its KeyboardInterrupt was swallowed."""
+@pytest.mark.parametrize("twice", [False, True], ids=["in_a_finalizer", "twice"])
+def test_ctrl_c_stops_the_run_at_the_batch_end_and_twice_at_once(tmp_path: Path, twice) -> None:
+    """A single Ctrl-C sometimes went unheeded, or took two minutes (the loop's SIGINT test timed
+    out): raised inside a finalizer it was swallowed, and inside threading's code it could lose
+    the TensorBoard writer's wake-up. The first press now stops the run at the batch's end; a
+    second one at once, within the batch."""
     explorer = RandomExplorer(task=synthetic_spec(), budget=20_000, num_envs=8)
+    pressing = _CtrlCInAFinalizer(twice)
     with pytest.raises(SystemExit):  # Lightning ends a run stopped by Ctrl-C so
-        discover(explorer, tmp_path, callbacks=[_CtrlCInAFinalizer()])
+        discover(explorer, tmp_path, callbacks=[pressing])
     assert explorer.status == "interrupted"
-    assert explorer.evaluator.evaluations <= 5 * 8
+    assert explorer.evaluator.evaluations == 4 * 8  # batches 0 to 3, none after
+    assert not pressing.went_on
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again
