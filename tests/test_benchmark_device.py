@@ -21,6 +21,7 @@ def benchmark(*args: str) -> str:
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    print(result.stdout)  # the figures, in pytest's report with -rP
     return result.stdout
 
 

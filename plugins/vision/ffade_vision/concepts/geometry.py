@@ -150,8 +150,8 @@ def _affine_each(inputs: torch.Tensor, matrices: torch.Tensor, fill: float) -> t
     """
     count, channels, height, width = inputs.shape
     pixels = _centered_pixels(height, width, inputs.dtype, inputs.device)
-    half_size = torch.tensor([0.5 * width, 0.5 * height], dtype=inputs.dtype)
-    to_unit = (matrices.transpose(1, 2) / half_size).to(inputs.device)  # to input in [-1, 1]
+    half_size = torch.tensor([0.5 * width, 0.5 * height], dtype=inputs.dtype, device=inputs.device)
+    to_unit = matrices.to(inputs.device).transpose(1, 2) / half_size  # to input in [-1, 1]
     # einsum, not a broadcast `pixels @ to_unit`: that copies the pixels once per image (10x slower)
     grid = torch.einsum("pk,nkj->npj", pixels[0], to_unit).view(count, height, width, 2)
     covered = torch.ones(count, 1, height, width, dtype=inputs.dtype, device=inputs.device)

@@ -160,6 +160,24 @@ def test_applies_on_the_batch_device_like_on_cpu(cls: type[RangeConcept]) -> Non
     on_gpu = cls().apply(batch.cuda(), value)
     assert on_gpu.device.type == "cuda"
     torch.testing.assert_close(on_gpu.cpu(), cls().apply(batch, value), atol=1e-4, rtol=0)
+    values = [*_changing_values(cls), cls.neutral]  # a value per row: one kernel call
+    each_on_gpu = cls().apply_each(batch[[0, 1, 0]].cuda(), values)
+    torch.testing.assert_close(
+        each_on_gpu.cpu(), cls().apply_each(batch[[0, 1, 0]], values), atol=1e-4, rtol=0
+    )
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.__name__)
+def test_a_value_per_row_stays_on_the_batch_device(cls: type[RangeConcept]) -> None:
+    # the meta device stands in for a GPU: any tensor made on the CPU beside the batch fails,
+    # as rotation's and scale's inverse maps did on CUDA
+    values = [*_changing_values(cls), cls.neutral]
+    changed = cls().apply_each(torch.rand(3, 3, 16, 16, device="meta"), values)
+    assert changed.device.type == "meta" and changed.shape == (3, 3, 16, 16)
+
+
+def _changing_values(cls: type[RangeConcept]) -> list[float]:
+    return [value for value in cls.default_values if value != cls.neutral][:2]
 
 
 @pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.__name__)

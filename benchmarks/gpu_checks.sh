@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every GPU check in one call, for a machine lent with a CUDA GPU for a few minutes: the
+# gpu-marked tests, with the two GPU figures they print (dqn_throughput_ratio for ResNet-50 in
+# bf16 and for generation), and, where a figure is under its target, a profile of that run.
+#
+# The machine has torch, Lightning, transformers and peft but no registry: prepare wheels of
+# ffade, its plugins and what the machine lacks in .whl/ first (docs/discovery.md, "On a GPU"):
+#   pip wheel --no-deps --no-build-isolation -w .whl . plugins/*/
+#   pip download --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux2014_x86_64 \
+#     -d .whl POT==0.9.5 jsonargparse docstring_parser typeshed_client gymnasium \
+#     farama-notifications diffusers importlib_metadata nltk inflect more-itertools typeguard \
+#     jaraco.functools
+#   pip wheel --no-deps -w .whl rouge_score
+# then run, from the repository root there:  bash benchmarks/gpu_checks.sh
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+out=${OUT:-gpu_checks}
+mkdir -p "$out"
+start=$SECONDS
+
+if [ -d .whl ]; then
+    install="python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir"
+    if ! $install .whl/*.whl >"$out/install.txt" 2>&1; then  # a read-only environment
+        $install --target /tmp/site .whl/*.whl >>"$out/install.txt" 2>&1 ||
+            { tail -n 20 "$out/install.txt"; exit 1; }
+        export PYTHONPATH=/tmp/site
+    fi
+fi
+nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv,noheader
+python3 -c "import torch, ffade; print('torch', torch.__version__, torch.cuda.get_device_name())" ||
+    exit 1
+
+# the gpu-marked tests, one process (the two benchmarks must not share the GPU); -rP prints
+# the passing benchmarks' figures
+echo "== gpu tests ($((SECONDS - start)) s)"
+timeout 300 python3 -m pytest -m gpu -n 0 -p no:cacheprovider -rP -q \
+    tests/test_benchmark_device.py tests/gate/test_gate.py tests/configs/test_vision_configs.py \
+    tests/plugins/text/targets/test_seq2seq.py \
+    tests/plugins/vision/targets/test_torchvision_classifier.py \
+    tests/plugins/vision/concepts/test_contract.py >"$out/gpu_tests.txt" 2>&1
+echo "== gpu tests rc=$? ($((SECONDS - start)) s)"
+grep -E "dqn_throughput_ratio|grid_throughput_ratio|evaluations per second|^explorer|^dqn |task |passed|failed|FAILED|ERROR" \
+    "$out/gpu_tests.txt"
+
+# a profile of each run whose figure is under its target: where the explorer's time goes
+profile() {  # NAME TASK
+    timeout 80 python3 -m cProfile -o "$out/$1.prof" benchmarks/discovery.py --task "$2" \
+        --device cuda --throughput-only >"$out/$1_profiled.txt" 2>&1
+    python3 -c "import pstats, sys; s = pstats.Stats(sys.argv[1]); \
+s.sort_stats('tottime').print_stats(30); s.sort_stats('cumulative').print_stats(60)" \
+        "$out/$1.prof" >"$out/$1_profile.txt" 2>&1
+    rm -f "$out/$1.prof"
+    echo "== profiled $1 ($((SECONDS - start)) s)"
+}
+ratios=$(grep -oE "dqn_throughput_ratio: [0-9.]+" "$out/gpu_tests.txt" | awk '{print $2}')
+resnet=$(echo "$ratios" | sed -n 1p)
+t2i=$(echo "$ratios" | sed -n 2p)
+if [ -n "$resnet" ] && awk "BEGIN {exit !($resnet < 0.9)}"; then profile resnet50 resnet50; fi
+if [ -n "$t2i" ] && awk "BEGIN {exit !($t2i < 0.9)}"; then profile t2i t2i; fi
+echo "== done ($((SECONDS - start)) s)"
