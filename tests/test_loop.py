@@ -34,9 +34,38 @@ def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None
 def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The digits loop on 32 discovery images, one short epoch and a small guard."""
     root = tmp_path_factory.mktemp("loop")
+    loop = small_loop_config(root)
+    result = ffade("loop", "--config", str(loop), timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (root / "stdout.txt").write_text(result.stdout)
+    return root / "loops" / "version_0", loop
+
+
+@pytest.mark.gpu
+def test_every_stage_of_the_loop_runs_with_the_model_on_cuda(tmp_path: Path) -> None:
+    # discovery and rediscovery on the target's device; the fine-tune where Lightning puts it
+    loop = small_loop_config(tmp_path, {"device": "cuda"})
+    result = ffade("loop", "--config", str(loop), timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for stage in ("discover", "rediscover"):
+        summary = json.loads(
+            (tmp_path / "loops" / "version_0" / stage / "summary.json").read_text()
+        )
+        assert summary["status"] == "finished" and summary["environment"]["device"].startswith(
+            "cuda"
+        ), summary["environment"]
+    mitigation = tmp_path / "loops" / "version_0" / "mitigate" / "mitigation.json"
+    assert "accepted" in json.loads(mitigation.read_text())
+
+
+def small_loop_config(root: Path, target_args: dict | None = None) -> Path:
+    """A loop config for the digits loop on 32 discovery images, one short epoch and a small
+    guard; ``target_args`` replace the discovery target's (where it runs)."""
     discover = shrink("quickstart.yaml", root / "discover.yaml", {"budget": 320})
     config = yaml.safe_load(discover.read_text())
     config["model"]["init_args"]["task"]["max_inputs"] = 32
+    if target_args is not None:
+        config["model"]["init_args"]["task"]["target"]["args"] = target_args
     discover.write_text(yaml.safe_dump(config, sort_keys=False))
     mitigate = shrink(
         "mitigate_digits.yaml",
@@ -56,10 +85,7 @@ def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             }
         )
     )
-    result = ffade("loop", "--config", str(loop), timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (root / "stdout.txt").write_text(result.stdout)
-    return root / "loops" / "version_0", loop
+    return loop
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)

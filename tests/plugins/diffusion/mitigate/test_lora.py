@@ -159,6 +159,28 @@ def test_lora_fix_is_guarded_saved_and_loads_back(
     assert not [m for m in notices.messages if m.startswith("No LoRA keys associated")]
 
 
+@pytest.mark.gpu
+def test_lora_fix_runs_with_the_pipeline_on_cuda(
+    tiny_pipeline: Path, captioned: Path, tmp_path: Path
+) -> None:
+    task = _task(tiny_pipeline)
+    task["target"]["args"] = {
+        "model": str(tiny_pipeline),
+        "num_inference_steps": 2,
+        "device": "cuda",
+    }
+    (tmp_path / "discovery").mkdir()
+    run = _discover(task, tmp_path / "discovery")
+    tuner = fine_tune(
+        run, tmp_path, image_folder=str(captioned), rank=2, learning_rate=1e-2, clean_tolerance=1.0
+    )
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["status"] == "accepted", result
+    assert result["fixed_target"]["args"]["device"] == "cuda"
+    lora = Path(result["fixed_target"]["args"]["lora_weights"])
+    assert (lora / "pytorch_lora_weights.safetensors").is_file()
+
+
 class ListHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__()

@@ -28,9 +28,14 @@ SMALL = {"max_finetune_inputs": 32, "guard_pairs": 48, "batch_size": 16, "eval_b
 
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return text_discovery(tmp_path_factory.mktemp("text_discovery"))
+
+
+def text_discovery(root: Path, target_args: dict[str, Any] | None = None) -> Path:
+    """Every pair of 12 articles x 16 states, its most severe region prioritized."""
     values = [0, 1, 2, 3]
     task = {
-        "target": {"name": "tiny_news_bart"},
+        "target": {"name": "tiny_news_bart", "args": target_args or {}},
         "dataset": {"name": "tiny_news"},
         "reward": {"name": "bleu_drop", "args": {"pass_reward": 0.0}},
         "concepts": [
@@ -42,7 +47,6 @@ def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     # every pair (12 inputs x 16 states): the fine-tuner needs regions, not a search that may miss
     explorer = GridExplorer(task, budget=192, num_envs=64)
-    root = tmp_path_factory.mktemp("text_discovery")
     discover(explorer, root, seed=0, name="discover")
     run = Path(explorer.recorder.run_dir)
     # a population rate (the grid's), not a searcher's: 40% of these pairs fail, no state has half
@@ -95,6 +99,21 @@ def test_fix_is_guarded_and_loads_back(text_run: Path, tmp_path: Path, train: st
     assert all(
         target.model.state_dict()[k].equal(v.cpu()) for k, v in state.items()
     )  # LoRA adapters are merged: the saved file is a plain state dict of the model
+
+
+@pytest.mark.gpu
+def test_fix_runs_with_the_summarizer_on_cuda(tmp_path: Path) -> None:
+    run = text_discovery(tmp_path, {"device": "cuda"})
+    tuner = fine_tune(
+        run, tmp_path, train="lora", learning_rate=5e-4, clean_tolerance=1.0, lora_r=4
+    )
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["status"] == "accepted", result
+    assert result["fixed_target"]["args"]["device"] == "cuda"
+    target = registry.create(
+        "target", result["fixed_target"]["name"], result["fixed_target"]["args"]
+    )
+    assert next(target.model.parameters()).device.type == "cuda"
 
 
 def test_a_costly_fix_is_rejected(text_run: Path, tmp_path: Path) -> None:
