@@ -34,7 +34,7 @@ def held_out_numbers(
     Held-out data was never searched nor trained on, so these numbers are the comparison's most
     trustworthy ones and lead the report.
     """
-    given = "--mitigation"
+    given, mitigation_given = "--mitigation", mitigation is not None
     if mitigation is None:
         target = (compared.get("task") or {}).get("target") or {}
         args = target.get("args") or {}
@@ -64,12 +64,35 @@ def held_out_numbers(
         if k.endswith(("_before", "_after", "_change")) or k in ("status", "clean_metric")
     ]
     _check_numbers(record, keys, f"{given}: '{path}'")
+    if mitigation_given:
+        _check_it_fixed_the_compared_model(record, path, compared)
     return {
         "file": str(path),
         **{k: record[k] for k in keys},
         "reason": record.get("reason"),
         "untargeted_by_value": record.get("untargeted_by_value"),  # the side-effect table's
     }
+
+
+def _check_it_fixed_the_compared_model(
+    record: dict[str, Any], path: Path, compared: dict[str, Any]
+) -> None:
+    """Refuse a --mitigation whose fixed weights the compared run's model does not load: its
+    held-out numbers would lead a comparison of another model (a fine-tune of another run, or
+    an earlier fix of the same one)."""
+    saved = record.get("fixed_weights")
+    if not isinstance(saved, str):  # a rejected fix saves none; nothing to match
+        return
+    args = ((compared.get("task") or {}).get("target") or {}).get("args") or {}
+    loaded = {str(Path(v).resolve()) for v in args.values() if isinstance(v, str) and v}
+    if str(Path(saved).resolve()) not in loaded:
+        files = [f"{k} {v}" for k, v in args.items() if isinstance(v, str) and Path(v).exists()]
+        raise FfadeError(
+            f"--mitigation: '{path}' saved the fixed model {saved}, which the compared run's "
+            f"target does not load (its files: {', '.join(files) or 'none'}); give the "
+            "mitigation.json of the fine-tune whose model the compared run searched, or leave "
+            "--mitigation out to use the one beside its weights"
+        )
 
 
 def _check_numbers(record: dict[str, Any], keys: list[str], where: str) -> None:

@@ -292,6 +292,29 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
         assert held_out["targeted_failure_rate_after"] == 0.2
 
 
+def test_a_mitigation_that_fixed_another_model_is_refused(
+    image_run, make_run, image_concepts, tmp_path, capsys
+):
+    """--mitigation's held-out numbers lead the comparison only when the compared run searched
+    the model that fine-tune saved; another run's (or an earlier) fix is one line, exit 2."""
+    record = {"status": "accepted", "clean_accuracy_before": 0.9, "clean_accuracy_after": 0.89}
+    for name in ("this_fix", "other_fix"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.pt").write_bytes(b"")
+        fixed = {**record, "fixed_weights": str(tmp_path / name / "model.pt")}
+        (tmp_path / name / "mitigation.json").write_text(json.dumps(fixed))
+    weights = str(tmp_path / "this_fix" / "model.pt")
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": weights}}}
+    other = make_run("after_fix", image_concepts, planted_image_counts, task=task)
+    argv = [str(image_run), "--compare", str(other), "--no-tensorboard", "--mitigation"]
+    out = tmp_path / "report"
+    assert main([*argv, str(tmp_path / "other_fix"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "other_fix/mitigation.json' saved the fixed model" in err and "\n" not in err
+    assert f"its files: weights {weights}" in err and not out.exists()
+    assert main([*argv, str(tmp_path / "this_fix"), "--out", str(out)]) == 0
+
+
 def test_a_side_effect_is_traced_to_its_concept_values(
     image_run, make_run, image_concepts, tmp_path
 ):
