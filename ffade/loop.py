@@ -113,13 +113,13 @@ def next_loop_dir(out: Path) -> Path:
 
 def fit(
     config: Path, run_dir: Path, overrides: dict[str, Any], check: bool = False, where: str = ""
-) -> Path:
-    """``ffade fit --config config`` in this process, logging to ``run_dir``; returns it.
+) -> dict[str, Any]:
+    """``ffade fit --config config`` in this process, logging to ``run_dir``.
 
     ``check``: only parse and validate the config as ``ffade fit`` would (``--print_config``)
     and run its module's argument checks (:mod:`ffade.model_arguments`), so a mistake in a later
-    stage's file stops the loop before the first stage spends minutes. ``where``: what a config
-    error names (default: ``config``).
+    stage's file stops the loop before the first stage spends minutes; returns the config as
+    resolved (else nothing). ``where``: what a config error names (default: ``config``).
     """
     from ffade.lightning_run import ConfigError, run_lightning  # not for ``ffade loop --help``
     from ffade.trainer import check_trainer_config
@@ -140,13 +140,13 @@ def fit(
             resolved = yaml.safe_load(printed.getvalue())
             cls = check_model_arguments(resolved.get("model") or {})
             check_trainer_config(resolved.get("trainer") or {}, cls or object)
-        else:
-            run_lightning(args)
+            return resolved
+        run_lightning(args)
     except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs
         if check or isinstance(exc, ConfigError):
             raise FfadeError(f"{where or config}: {exc}") from exc
         raise
-    return run_dir
+    return {}
 
 
 def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
@@ -159,11 +159,17 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
     check_stage_kinds(config)
     check_no_resume(config)
-    fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
+    resolved = fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later
     noun = "rule" if config.slices == "rules" else "region"
-    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, noun)
+    from ffade.task import concept_grids  # imports torch: not for ``ffade loop --help``
+
+    try:  # what a priorities file's `contains` may name
+        grids = concept_grids(((resolved.get("model") or {}).get("init_args") or {}).get("task"))
+    except FfadeError as exc:
+        raise FfadeError(f"{config.discover}: {exc}") from exc
+    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, noun, grids)
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}

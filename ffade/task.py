@@ -87,6 +87,14 @@ def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     return replace(spec, args=args)
 
 
+def concept_grids(task: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """Each concept's label and grid values, from a task spec as a config gives it: what a
+    priorities file's ``contains`` may name, known before the run (no model or data loaded)."""
+    concepts = [_as_spec(c) for c in (task or {}).get("concepts") or []]
+    built = [registry.create("concept", c.name, c.args) for c in concepts]
+    return {concept.label: list(concept.values) for concept in built}
+
+
 def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:
     """Load and construct every plugin the spec names; errors name the plugin and the fix.
 

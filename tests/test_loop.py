@@ -429,6 +429,14 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
             "regions: [{rank: 1, priority: high}, {rank: 1, priority: low}]\n",
             "regions[1]: rank 1 names the same rule as regions[0]; list each rule once",
         ),
+        (  # the discovery config's concepts and grids are known before its run
+            "regions: [{contains: {rotaton: 20}, priority: high}]\n",
+            "regions[0]: unknown concept 'rotaton'; concepts: rotation, brightness, contrast, ",
+        ),
+        (
+            "regions: [{contains: {rotation: 25}, priority: high}]\n",
+            "regions[0]: rotation = 25 is not on its grid; allowed: [-20, -15, -10, -5, 0, 5, ",
+        ),
     ],
 )
 def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(

@@ -191,11 +191,13 @@ def read_priorities(
 
 
 def check_priorities(
-    data: Any, path: str, noun: str = "region"
+    data: Any, path: str, noun: str = "region", grids: dict[str, list[Any]] | None = None
 ) -> tuple[str, list[tuple[int, str, str, Any]]]:
     """The checks a priorities file passes whatever run it is applied to: its keys, priorities
-    and one selector per entry, none repeated. ``ffade loop`` runs them before its discovery, so
-    a mistake there is said before minutes of search, not after.
+    and one selector per entry, none repeated; with ``grids`` (each concept's label and values,
+    known from the discovery config), each ``contains``'s concepts and values too. ``ffade
+    loop`` runs them before its discovery, so a mistake there is said before minutes of search,
+    not after.
 
     Returns:
         The ``default`` priority and, per entry, its index, priority, selector and value.
@@ -237,6 +239,8 @@ def check_priorities(
             raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
         if kind == "contains" and (not isinstance(value, dict) or not value):
             raise FfadeError(f"{where}: contains must map concept labels to grid values")
+        if kind == "contains" and grids is not None:
+            _grid_indices(value, list(grids), list(grids.values()), where)
         named = (kind, repr(sorted(value.items(), key=repr) if kind == "contains" else value))
         if named in seen:  # one rank, id or state twice names one slice twice, on any run
             raise FfadeError(
@@ -291,14 +295,23 @@ def _select(
 
 def _state_of(values: dict[str, Any], landscape: Landscape, where: str) -> np.ndarray:
     state = np.asarray(landscape.neutral or (0,) * landscape.num_concepts, dtype=np.int64).copy()
-    for label, value in values.items():
-        if label not in landscape.labels:
-            raise FfadeError(
-                f"{where}: unknown concept {label!r}; concepts: {', '.join(landscape.labels)}"
-            )
-        axis = landscape.labels.index(label)
-        grid = landscape.values[axis]
-        if value not in grid:
-            raise FfadeError(f"{where}: {label} = {value!r} is not on its grid; allowed: {grid}")
-        state[axis] = grid.index(value)
+    for axis, index in _grid_indices(values, landscape.labels, landscape.values, where).items():
+        state[axis] = index
     return state
+
+
+def _grid_indices(
+    values: dict[str, Any], labels: list[str], grids: list[list[Any]], where: str
+) -> dict[int, int]:
+    """Per concept named in ``values``: its axis and the grid index of its value."""
+    indices = {}
+    for label, value in values.items():
+        if label not in labels:
+            raise FfadeError(f"{where}: unknown concept {label!r}; concepts: {', '.join(labels)}")
+        axis = labels.index(label)
+        if value not in grids[axis]:
+            raise FfadeError(
+                f"{where}: {label} = {value!r} is not on its grid; allowed: {grids[axis]}"
+            )
+        indices[axis] = grids[axis].index(value)
+    return indices
