@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every GPU check in one call, for a machine lent with a CUDA GPU for a few minutes: the
 # gpu-marked tests, with the two GPU figures they print (dqn_throughput_ratio for ResNet-50 in
-# bf16 and for generation); where a figure is under its target, a profile of that run; then the
-# default suite, whose explorers and fine-tuners Lightning puts on the GPU there.
+# bf16 and for generation); where a figure is under its target, a profile of that run; the image
+# targets' speed options; then the default suite, whose explorers and fine-tuners Lightning puts
+# on the GPU there.
 #
 # The machine has torch, Lightning, transformers and peft but no registry: prepare wheels of
 # ffade, its plugins and what the machine lacks in .whl/ first (docs/discovery.md, "On a GPU"):
@@ -62,6 +63,12 @@ resnet=$(echo "$ratios" | sed -n 1p)
 t2i=$(echo "$ratios" | sed -n 2p)
 if [ -n "$resnet" ] && awk "BEGIN {exit !($resnet < 0.9)}"; then profile resnet50 resnet50; fi
 if [ -n "$t2i" ] && awk "BEGIN {exit !($t2i < 0.9)}"; then profile t2i t2i; fi
+
+# what the image targets' speed options buy on this GPU (plugins/vision/README.md)
+echo "== target speed ($((SECONDS - start)) s)"
+timeout 150 python3 benchmarks/target_speed.py --device cuda >"$out/target_speed.txt" 2>&1
+echo "== target speed rc=$? ($((SECONDS - start)) s)"
+tail -n 12 "$out/target_speed.txt"
 
 # the default suite on this machine: Lightning's accelerator "auto" puts every explorer and
 # fine-tuner of the CPU tests on the GPU, while most targets stay on the CPU
