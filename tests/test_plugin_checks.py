@@ -146,6 +146,28 @@ class NoSplit(SyntheticDataset):
         return None
 
 
+class PairsCollate(SyntheticDataset):
+    """collate() returns the pairs it was given, not (inputs, references)."""
+
+    def collate(self, items):
+        return list(items)
+
+
+class InputsCollate(SyntheticDataset):
+    """collate() returns the batch of inputs alone."""
+
+    def collate(self, items):
+        return super().collate(items)[0]
+
+
+class FirstReferenceCollate(SyntheticDataset):
+    """collate() keeps only the first reference."""
+
+    def collate(self, items):
+        inputs, references = super().collate(items)
+        return inputs, references[:1]
+
+
 def _evaluate(**plugins: str) -> None:
     """Build the synthetic task with ``plugins`` swapped in, then evaluate a few pairs."""
     spec = {**synthetic_spec(num_inputs=16), "max_inputs": 4}
@@ -215,6 +237,21 @@ def _evaluate(**plugins: str) -> None:
         (
             {"dataset": f"{HERE}:NoSplit"},
             r"dataset '.*NoSplit': split\('discovery'\) returned NoneType; return a sequence",
+        ),
+        (
+            {"dataset": f"{HERE}:PairsCollate"},
+            r"dataset '.*PairsCollate': collate\(\) returned a list of 1 item for 1 \(input, "
+            r"reference\) pair; return \(inputs, references\)",
+        ),
+        (
+            {"dataset": f"{HERE}:InputsCollate"},
+            r"dataset '.*InputsCollate': collate\(\) returned a dict for 1 \(input, reference\) "
+            r"pair; return \(inputs, references\)",
+        ),
+        (
+            {"dataset": f"{HERE}:FirstReferenceCollate"},
+            r"dataset '.*FirstReferenceCollate': collate\(\) returned references of 1 row for "
+            r"\d+ \(input, reference\) pairs; .* each with one row per pair",
         ),
     ],
 )
