@@ -52,6 +52,16 @@ OUTPUT_KINDS = {
 """The ``Target.output_kind`` values ffade's plugins declare, as messages say them."""
 
 
+def declared_kinds(reward: Any) -> tuple[str, ...] | None:
+    """A reward's (or reward class's) ``output_kinds`` as a tuple, None when it declares none.
+    One kind written as a string (``output_kinds = "texts"``) is that kind: read as a sequence,
+    its letters would each be taken for a kind, and ``"text" in "texts"`` would pass."""
+    kinds = getattr(reward, "output_kinds", None)
+    if kinds is None:
+        return None
+    return (kinds,) if isinstance(kinds, str) else tuple(kinds)
+
+
 def check_output_kind(
     reward: Reward,
     target: Target,

@@ -13,6 +13,7 @@ from typing import Any
 
 from ffade import registry
 from ffade.errors import FfadeError, OneLineParser
+from ffade.plugin_checks import declared_kinds
 
 
 def parser() -> argparse.ArgumentParser:
@@ -79,8 +80,8 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
     # what a target returns and a reward scores, when declared: which reward fits which target
     if row.kind == "target" and getattr(cls, "output_kind", None):
         lines.append(f"      returns: {cls.output_kind}")
-    if row.kind == "reward" and getattr(cls, "output_kinds", None):
-        lines.append(f"      scores: {', '.join(cls.output_kinds)}")
+    if row.kind == "reward" and declared_kinds(cls):
+        lines.append(f"      scores: {', '.join(declared_kinds(cls) or ())}")
     return lines, True
 
 

@@ -9,7 +9,7 @@ from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
-from ffade.plugin_checks import OUTPUT_KINDS, check_output_kind, split_pairs
+from ffade.plugin_checks import OUTPUT_KINDS, check_output_kind, declared_kinds, split_pairs
 
 
 @dataclass
@@ -213,12 +213,23 @@ def check_declared_kinds(reward: Reward, target: Target) -> None:
     """Refuse a target whose declared ``output_kind`` is not among the reward's declared
     ``output_kinds``, naming every installed or registered reward of the target's kind (a third
     party's too: each plugin once listed other plugins' rewards by hand, installed or not)."""
-    kinds, kind = reward.output_kinds, getattr(target, "output_kind", None)
+    kinds, kind = declared_kinds(reward), getattr(target, "output_kind", None)
     if kinds is None or kind is None or kind in kinds:
         return
-    names = registry.rewards_of_kind(kind)
-    if not names:  # none declares it: check_output_kind's own advice
-        check_output_kind(reward, target, kinds)
+    declared = registry.reward_kinds()
+    names = declared.get(kind, [])
+    if not names:  # no reward scores it: most likely a misspelled output_kind
+        known = ", ".join(f"'{k}'" for k in sorted(declared)) or "none"
+        check_output_kind(
+            reward,
+            target,
+            kinds,
+            {
+                kind: f"no installed or registered reward scores output_kind '{kind}' (theirs: "
+                f"{known}); correct the target's output_kind if it is misspelled, or choose a "
+                "reward that declares no output_kinds"
+            },
+        )
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     what = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
     check_output_kind(reward, target, kinds, {kind: f"rewards that score {what}: {listed}"})

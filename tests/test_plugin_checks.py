@@ -426,3 +426,32 @@ def test_check_output_kind_takes_one_kind_as_a_string() -> None:
     ):
         check_output_kind(reward, target, "texts", {"margins": "use margin"})
     check_output_kind(reward, target, "margins", {})  # its own kind passes
+
+
+class MisspeltKind(SyntheticTarget):
+    """Declares ``"margin"``, which no reward scores: a misspelling of ``"margins"``."""
+
+    output_kind = "margin"
+
+
+class OneKindReward(MarginReward):
+    """Declares its one kind as a string, not a tuple."""
+
+    output_kinds = "margins"
+
+
+def test_a_reward_declaring_one_kind_as_a_string_is_not_read_letter_by_letter() -> None:
+    """``output_kinds = "margins"`` was tested with ``in``: ``"margin" in "margins"`` passed a
+    target of another kind. The target's kind, which no reward scores, is most likely misspelt:
+    the line says so and lists the kinds rewards score, where it said "choose a reward"."""
+    spec = {**synthetic_spec(), "reward": {"name": f"{HERE}:OneKindReward"}}
+    build_task(spec)  # the synthetic target's "margins" passes
+    spec["target"] = {"name": f"{HERE}:MisspeltKind"}
+    with pytest.raises(
+        PluginError,
+        match=r"^reward '.*OneKindReward' needs output_kind 'margins', but target '.*MisspeltKind' "
+        r"returns outputs \(output_kind 'margin'\); no installed or registered reward scores "
+        r"output_kind 'margin' \(theirs: .*'class_scores'.*\); correct the target's output_kind "
+        r"if it is misspelled, or choose a reward that declares no output_kinds$",
+    ):
+        build_task(spec)

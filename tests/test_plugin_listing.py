@@ -64,3 +64,19 @@ def test_what_a_target_returns_and_a_reward_scores_is_listed(
     assert listing.split("  bleu  (", 1)[1].splitlines()[3] == "      scores: texts"
     margin = listing.split("  margin  (", 1)[1].splitlines()
     assert margin[2].startswith("      args: ") and not margin[3].startswith("      scores")
+
+
+def test_a_reward_declaring_one_kind_as_a_string_is_listed_by_that_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``output_kinds = "margins"`` (one kind, no tuple) was listed as
+    ``scores: m, a, r, g, i, n, s``."""
+    make_distribution(
+        tmp_path,
+        "fake-kinds",
+        "[ffade.rewards]\none_kind = tests.test_plugin_checks:OneKindReward\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    main(["reward"])
+    listing = capsys.readouterr().out.split("  one_kind  (", 1)[1].splitlines()
+    assert listing[3] == "      scores: margins"
