@@ -17,7 +17,7 @@ import torch
 
 from ffade.batch import rows_in
 from ffade.errors import PluginError, ScoresError
-from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target
+from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 
 
 def score_batch(
@@ -186,7 +186,7 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
     the inputs a run asks for, not the whole split.
     """
     name = dataset.plugin_name or type(dataset).__name__
-    items = dataset.split(split)
+    items = _split_of(dataset, split)
     if first is not None and isinstance(items, Sequence):
         items = items[:first]
     try:
@@ -204,8 +204,23 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
     """The split unread: the dataset's own sequence when it returns one (a folder of photos
     decodes an image only when it is indexed), else :func:`split_pairs`' list. Check the pairs
     read from it with :func:`pairs_at`."""
-    items = dataset.split(split)
+    items = _split_of(dataset, split)
     return items if isinstance(items, Sequence) else split_pairs(dataset, split)
+
+
+def _split_of(dataset: Dataset, split: str) -> Any:
+    """``dataset.split(split)``; a ``KeyError`` of the split's own name (a dict of index arrays
+    that lacks it) is the dataset missing that split, said in one line, not a traceback."""
+    try:
+        return dataset.split(split)
+    except KeyError as error:
+        if error.args != (split,):
+            raise  # another key: the plugin's own bug, with its traceback
+        name = dataset.plugin_name or type(dataset).__name__
+        raise PluginError(
+            f"dataset '{name}': split({split!r}) raised KeyError: {split!r}; a dataset gives "
+            f"each of the splits {', '.join(SPLITS)} (disjoint_split_indices makes all three)"
+        ) from None
 
 
 def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> list[Any]:

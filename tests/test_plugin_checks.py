@@ -168,6 +168,20 @@ class FirstReferenceCollate(SyntheticDataset):
         return inputs, references[:1]
 
 
+class NoDiscovery(SyntheticDataset):
+    """split() looks the split up in a dict that lacks it."""
+
+    def split(self, name):
+        return {"finetune": super().split("finetune")}[name]
+
+
+class OwnKeyError(SyntheticDataset):
+    """split() has a bug of its own: a KeyError of another key."""
+
+    def split(self, name):
+        return {}["columns"]
+
+
 def _evaluate(**plugins: str) -> None:
     """Build the synthetic task with ``plugins`` swapped in, then evaluate a few pairs."""
     spec = {**synthetic_spec(num_inputs=16), "max_inputs": 4}
@@ -252,6 +266,11 @@ def _evaluate(**plugins: str) -> None:
             {"dataset": f"{HERE}:FirstReferenceCollate"},
             r"dataset '.*FirstReferenceCollate': collate\(\) returned references of 1 row for "
             r"\d+ \(input, reference\) pairs; .* each with one row per pair",
+        ),
+        (
+            {"dataset": f"{HERE}:NoDiscovery"},
+            r"^dataset '.*NoDiscovery': split\('discovery'\) raised KeyError: 'discovery'; a "
+            r"dataset gives each of the splits discovery, finetune, heldout",
         ),
     ],
 )
@@ -455,3 +474,10 @@ def test_a_reward_declaring_one_kind_as_a_string_is_not_read_letter_by_letter() 
         r"if it is misspelled, or choose a reward that declares no output_kinds$",
     ):
         build_task(spec)
+
+
+def test_a_key_error_of_another_key_in_split_keeps_its_traceback() -> None:
+    """Only the split's own name missing is the dataset lacking a split; any other KeyError is
+    the plugin's bug, which docs/plugins.md says keeps its traceback."""
+    with pytest.raises(KeyError, match="columns"):
+        _evaluate(dataset=f"{HERE}:OwnKeyError")
