@@ -71,7 +71,7 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
         cls = registry.load(row.kind, row.name)
     except FfadeError as error:
         return [f"{head}  BROKEN", f"      {error}"], False
-    summary = (inspect.getdoc(cls) or "").split("\n", 1)[0]
+    summary = purpose(cls)
     lines = [head]
     if summary:
         lines.append(f"      {summary}")
@@ -83,6 +83,19 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
     if row.kind == "reward" and declared_kinds(cls):
         lines.append(f"      scores: {', '.join(declared_kinds(cls) or ())}")
     return lines, True
+
+
+def purpose(cls: Any) -> str:
+    """The first line of the plugin's own docstring, or of a base it shares with other plugins;
+    never ffade's base classes' (``Reward``'s "Turns outputs ..."), which a plugin with none
+    would show as if it were its own purpose."""
+    for klass in getattr(cls, "__mro__", (type(cls),)):
+        if klass.__module__ == "ffade.plugin_api" or klass is object:
+            break
+        doc = klass.__dict__.get("__doc__")
+        if isinstance(doc, str) and doc.strip():
+            return inspect.cleandoc(doc).split("\n", 1)[0]
+    return ""
 
 
 def signature_text(cls: type) -> str:
