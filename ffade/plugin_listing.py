@@ -22,7 +22,8 @@ def parser() -> argparse.ArgumentParser:
         description="List the installed ffade plugins: each one's arguments, defaults and "
         "purpose; plugins that fail to import are flagged BROKEN with the reason.",
     )
-    p.add_argument("kind", nargs="?", choices=list(registry.KINDS), help="list only this kind")
+    kinds = [*registry.KINDS, *(f"{kind}s" for kind in registry.KINDS)]  # as the headers read
+    p.add_argument("kind", nargs="?", choices=kinds, help="list only this kind")
     p.add_argument("--names", action="store_true", help="names only; imports no plugin")
     return p
 
@@ -30,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Run the command; returns the exit status (1 when a plugin is broken)."""
     args = parser().parse_args(argv)
-    rows = registry.available(args.kind)
+    rows = registry.available(args.kind.removesuffix("s") if args.kind else None)
     if not rows:
         print("no ffade plugins installed")
         return 0

@@ -112,3 +112,12 @@ def test_a_plugin_without_a_docstring_is_not_listed_with_ffades_base_docstring(
     assert bare[1] == "      args: none"
     undocumented = listing.split("  undocumented  (", 1)[1].splitlines()
     assert undocumented[1] == "      Failure when the target's margin is below zero."
+
+
+def test_a_kind_is_taken_as_the_listing_heads_it_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """The listing heads each kind "rewards:"; ``ffade plugins rewards`` was refused."""
+    assert main(["rewards", "--names"]) == 0
+    plural = capsys.readouterr().out
+    assert main(["reward", "--names"]) == 0
+    assert plural == capsys.readouterr().out
+    assert plural.startswith("rewards:\n") and "  margin\n" in plural and "targets:" not in plural
