@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ffade.batch import checked_rows, take
+from ffade.plugin_checks import collated
 from ffade.task import Task
 
 DEVICE_CACHE_BYTES = 2**30
@@ -95,19 +96,19 @@ class ChangedInputs:
             inputs, references = self._cache
             index = torch.as_tensor(np.asarray(ids, np.int64), device=self.task.target.device)
             return take(inputs, index), take(references, index)
-        inputs, references = self.task.dataset.collate([self.task.inputs[int(i)] for i in ids])
+        inputs, references = collated(self.task.dataset, [self.task.inputs[int(i)] for i in ids])
         target = self.task.target
         return target.to_device(inputs), target.to_device(references)
 
     def _collate_split(self) -> tuple[Any, Any] | bool:
         # one input first: a split of 10,000 photos would take gigabytes only to be refused
         count = len(self.task.inputs)
-        first = self.task.dataset.collate([self.task.inputs[0]]) if count else None
+        first = collated(self.task.dataset, [self.task.inputs[0]]) if count else None
         if first is None or not all(map(_is_tensors, first)):
             return False
         if sum(map(_nbytes, first)) * count > self.cache_bytes:
             return False
-        inputs, references = self.task.dataset.collate(self.task.inputs)
+        inputs, references = collated(self.task.dataset, self.task.inputs)
         if _nbytes(inputs) + _nbytes(references) > self.cache_bytes:  # padded to the longest
             return False
         target = self.task.target

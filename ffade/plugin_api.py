@@ -52,6 +52,11 @@ class Concept(ABC):
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
         self.label = label or type(self).__name__.lower()
+        if values is None and not self.default_values:
+            raise ConceptValueError(
+                f"concept '{self.label}' has no default grid (default_values); give its grid "
+                "as values: [...]"
+            )
         values = self.default_values if values is None else values
         if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
             raise ConceptValueError(

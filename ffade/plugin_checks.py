@@ -17,7 +17,7 @@ import torch
 
 from ffade.batch import rows_in
 from ffade.errors import PluginError, ScoresError
-from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target
+from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 
 
 def score_batch(
@@ -50,6 +50,24 @@ OUTPUT_KINDS = {
     "images": "generated images",
 }
 """The ``Target.output_kind`` values ffade's plugins declare, as messages say them."""
+
+
+def note_lines(notes: Any) -> list[str]:
+    """A plugin's notes (a dataset's ``notes``, what a concept's ``check_inputs`` returns) as a
+    list of lines: one note given as a string is one line, not one line per letter."""
+    if notes is None:
+        return []
+    return [notes] if isinstance(notes, str) else [str(note) for note in notes]
+
+
+def declared_kinds(reward: Any) -> tuple[str, ...] | None:
+    """A reward's (or reward class's) ``output_kinds`` as a tuple, None when it declares none.
+    One kind written as a string (``output_kinds = "texts"``) is that kind: read as a sequence,
+    its letters would each be taken for a kind, and ``"text" in "texts"`` would pass."""
+    kinds = getattr(reward, "output_kinds", None)
+    if kinds is None:
+        return None
+    return (kinds,) if isinstance(kinds, str) else tuple(kinds)
 
 
 def check_output_kind(
@@ -176,7 +194,7 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
     the inputs a run asks for, not the whole split.
     """
     name = dataset.plugin_name or type(dataset).__name__
-    items = dataset.split(split)
+    items = _split_of(dataset, split)
     if first is not None and isinstance(items, Sequence):
         items = items[:first]
     try:
@@ -194,8 +212,23 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
     """The split unread: the dataset's own sequence when it returns one (a folder of photos
     decodes an image only when it is indexed), else :func:`split_pairs`' list. Check the pairs
     read from it with :func:`pairs_at`."""
-    items = dataset.split(split)
+    items = _split_of(dataset, split)
     return items if isinstance(items, Sequence) else split_pairs(dataset, split)
+
+
+def _split_of(dataset: Dataset, split: str) -> Any:
+    """``dataset.split(split)``; a ``KeyError`` of the split's own name (a dict of index arrays
+    that lacks it) is the dataset missing that split, said in one line, not a traceback."""
+    try:
+        return dataset.split(split)
+    except KeyError as error:
+        if error.args != (split,):
+            raise  # another key: the plugin's own bug, with its traceback
+        name = dataset.plugin_name or type(dataset).__name__
+        raise PluginError(
+            f"dataset '{name}': split({split!r}) raised KeyError: {split!r}; a dataset gives "
+            f"each of the splits {', '.join(SPLITS)} (disjoint_split_indices makes all three)"
+        ) from None
 
 
 def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> list[Any]:
@@ -204,6 +237,31 @@ def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> li
     picked = [(int(i), items[int(i)]) for i in ids]
     _check_pairs(dataset.plugin_name or type(dataset).__name__, split, picked)
     return [item for _, item in picked]
+
+
+def collated(dataset: Dataset, items: Sequence[Any]) -> tuple[Any, Any]:
+    """``dataset.collate(items)``, refused unless it is ``(inputs, references)`` with one row
+    per pair in each: a ``collate`` that returned the pairs or the inputs alone would otherwise
+    fail inside ffade, as a traceback naming no plugin."""
+    name = f"dataset '{dataset.plugin_name or type(dataset).__name__}'"
+    batch = dataset.collate(items)
+    pairs = f"{len(items)} (input, reference) pair{'s' * (len(items) != 1)}"
+    rule = "return (inputs, references): a batch of the inputs and one of their references"
+    if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+        size = len(batch) if isinstance(batch, (tuple, list)) else None
+        got = "" if size is None else f" of {size} item{'s' * (size != 1)}"
+        raise PluginError(
+            f"{name}: collate() returned a {type(batch).__name__}{got} for {pairs}; {rule}"
+        )
+    for what, part in zip(("inputs", "references"), batch, strict=True):
+        rows = rows_in(part)
+        if rows != len(items):
+            got = f"a {type(part).__name__}" if rows is None else f"{rows} row{'s' * (rows != 1)}"
+            raise PluginError(
+                f"{name}: collate() returned {what} of {got} for {pairs}; {rule}, "
+                "each with one row per pair"
+            )
+    return batch[0], batch[1]
 
 
 def _check_pairs(name: str, split: str, indexed: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ffade import registry
 from ffade.errors import FfadeError, OneLineParser
+from ffade.plugin_checks import declared_kinds
 
 
 def parser() -> argparse.ArgumentParser:
@@ -21,7 +22,8 @@ def parser() -> argparse.ArgumentParser:
         description="List the installed ffade plugins: each one's arguments, defaults and "
         "purpose; plugins that fail to import are flagged BROKEN with the reason.",
     )
-    p.add_argument("kind", nargs="?", choices=list(registry.KINDS), help="list only this kind")
+    kinds = [*registry.KINDS, *(f"{kind}s" for kind in registry.KINDS)]  # as the headers read
+    p.add_argument("kind", nargs="?", choices=kinds, help="list only this kind")
     p.add_argument("--names", action="store_true", help="names only; imports no plugin")
     return p
 
@@ -29,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Run the command; returns the exit status (1 when a plugin is broken)."""
     args = parser().parse_args(argv)
-    rows = registry.available(args.kind)
+    rows = registry.available(args.kind.removesuffix("s") if args.kind else None)
     if not rows:
         print("no ffade plugins installed")
         return 0
@@ -70,7 +72,7 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
         cls = registry.load(row.kind, row.name)
     except FfadeError as error:
         return [f"{head}  BROKEN", f"      {error}"], False
-    summary = (inspect.getdoc(cls) or "").split("\n", 1)[0]
+    summary = purpose(cls)
     lines = [head]
     if summary:
         lines.append(f"      {summary}")
@@ -79,9 +81,22 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
     # what a target returns and a reward scores, when declared: which reward fits which target
     if row.kind == "target" and getattr(cls, "output_kind", None):
         lines.append(f"      returns: {cls.output_kind}")
-    if row.kind == "reward" and getattr(cls, "output_kinds", None):
-        lines.append(f"      scores: {', '.join(cls.output_kinds)}")
+    if row.kind == "reward" and declared_kinds(cls):
+        lines.append(f"      scores: {', '.join(declared_kinds(cls) or ())}")
     return lines, True
+
+
+def purpose(cls: Any) -> str:
+    """The first line of the plugin's own docstring, or of a base it shares with other plugins;
+    never ffade's base classes' (``Reward``'s "Turns outputs ..."), which a plugin with none
+    would show as if it were its own purpose."""
+    for klass in getattr(cls, "__mro__", (type(cls),)):
+        if klass.__module__ == "ffade.plugin_api" or klass is object:
+            break
+        doc = klass.__dict__.get("__doc__")
+        if isinstance(doc, str) and doc.strip():
+            return inspect.cleandoc(doc).split("\n", 1)[0]
+    return ""
 
 
 def signature_text(cls: type) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Concept, Dataset, Reward, Target
-from ffade.plugin_checks import check_constructed
+from ffade.plugin_checks import check_constructed, declared_kinds
 
 KINDS: dict[str, tuple[str, type]] = {
     "target": ("ffade.targets", Target),
@@ -80,20 +80,26 @@ def available(kind: str | None = None) -> list[PluginInfo]:
 
 
 def rewards_of_kind(kind: str) -> list[str]:
-    """The installed and registered rewards whose ``output_kinds`` hold a target's ``kind``.
+    """The installed and registered rewards whose ``output_kinds`` hold a target's ``kind``."""
+    return reward_kinds().get(kind, [])
+
+
+def reward_kinds() -> dict[str, list[str]]:
+    """Each ``output_kind`` the installed and registered rewards declare, with their names.
 
     It imports every reward plugin, so ffade asks only once a reward has refused a target; one
     that fails to import is ``ffade plugins``' to report, not a refusal's.
     """
-    names: list[str] = []
+    kinds: dict[str, list[str]] = {}
     for info in available("reward"):
         try:
-            declared = getattr(load("reward", info.name), "output_kinds", None) or ()
+            declared = declared_kinds(load("reward", info.name)) or ()
         except PluginError:
             continue
-        if kind in declared and info.name not in names:
-            names.append(info.name)
-    return names
+        for kind in declared:
+            if info.name not in kinds.setdefault(kind, []):
+                kinds[kind].append(info.name)
+    return kinds
 
 
 def register(kind: str, name: str, plugin: Any) -> None:

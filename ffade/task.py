@@ -9,7 +9,13 @@ from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
-from ffade.plugin_checks import OUTPUT_KINDS, check_output_kind, split_pairs
+from ffade.plugin_checks import (
+    OUTPUT_KINDS,
+    check_output_kind,
+    declared_kinds,
+    note_lines,
+    split_pairs,
+)
 
 
 @dataclass
@@ -124,7 +130,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     if spec.max_inputs is not None and spec.max_inputs < 1:
         raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
-    notes = list(getattr(dataset, "notes", ()))
+    notes = note_lines(getattr(dataset, "notes", ()))
     if spec.max_inputs is not None and spec.max_inputs > len(inputs) > 0:
         notes.append(
             f"{max_inputs_key} is {spec.max_inputs}, but split '{spec.split}' of dataset "
@@ -136,7 +142,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
     unchanged = [x for x, _ in inputs]
     for concept in concepts:  # before any evaluation: a wrong grid costs no search
-        notes.extend(concept.check_inputs(unchanged) or [])
+        notes.extend(note_lines(concept.check_inputs(unchanged)))
         if list(concept.values) == [concept.neutral]:  # prompt_words with no values: [""]
             notes.append(
                 f"concept '{concept.label}': its grid holds only its neutral value "
@@ -213,12 +219,23 @@ def check_declared_kinds(reward: Reward, target: Target) -> None:
     """Refuse a target whose declared ``output_kind`` is not among the reward's declared
     ``output_kinds``, naming every installed or registered reward of the target's kind (a third
     party's too: each plugin once listed other plugins' rewards by hand, installed or not)."""
-    kinds, kind = reward.output_kinds, getattr(target, "output_kind", None)
+    kinds, kind = declared_kinds(reward), getattr(target, "output_kind", None)
     if kinds is None or kind is None or kind in kinds:
         return
-    names = registry.rewards_of_kind(kind)
-    if not names:  # none declares it: check_output_kind's own advice
-        check_output_kind(reward, target, kinds)
+    declared = registry.reward_kinds()
+    names = declared.get(kind, [])
+    if not names:  # no reward scores it: most likely a misspelled output_kind
+        known = ", ".join(f"'{k}'" for k in sorted(declared)) or "none"
+        check_output_kind(
+            reward,
+            target,
+            kinds,
+            {
+                kind: f"no installed or registered reward scores output_kind '{kind}' (theirs: "
+                f"{known}); correct the target's output_kind if it is misspelled, or choose a "
+                "reward that declares no output_kinds"
+            },
+        )
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     what = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
     check_output_kind(reward, target, kinds, {kind: f"rewards that score {what}: {listed}"})

@@ -183,6 +183,20 @@ def test_a_grid_that_repeats_a_number_or_is_no_list_is_refused(values, message) 
         _Grid(values, label="g")
 
 
+def test_a_concept_with_no_default_grid_asks_for_values_when_given_none() -> None:
+    """A concept class that sets no ``default_values``, used with no ``values``, said "values
+    must list at least one value", of a list the user never gave."""
+    with pytest.raises(
+        ConceptValueError,
+        match=r"^concept 'g' has no default grid \(default_values\); give its grid as "
+        r"values: \[\.\.\.\]$",
+    ):
+        _Grid(label="g")
+    with pytest.raises(ConceptValueError, match=r"^concept 'g': values must list at least one"):
+        _Grid([], label="g")  # an empty list given is still said as such
+    assert _Grid([0.0, 1.0], label="g").values == [0.0, 1.0]
+
+
 def test_read_text_lines_names_the_reader_for_a_missing_or_bad_file(tmp_path: Path) -> None:
     """A missing file was the CLI's bare "file not found: PATH", naming no plugin."""
     from ffade.plugin_api import read_text_lines

@@ -146,6 +146,42 @@ class NoSplit(SyntheticDataset):
         return None
 
 
+class PairsCollate(SyntheticDataset):
+    """collate() returns the pairs it was given, not (inputs, references)."""
+
+    def collate(self, items):
+        return list(items)
+
+
+class InputsCollate(SyntheticDataset):
+    """collate() returns the batch of inputs alone."""
+
+    def collate(self, items):
+        return super().collate(items)[0]
+
+
+class FirstReferenceCollate(SyntheticDataset):
+    """collate() keeps only the first reference."""
+
+    def collate(self, items):
+        inputs, references = super().collate(items)
+        return inputs, references[:1]
+
+
+class NoDiscovery(SyntheticDataset):
+    """split() looks the split up in a dict that lacks it."""
+
+    def split(self, name):
+        return {"finetune": super().split("finetune")}[name]
+
+
+class OwnKeyError(SyntheticDataset):
+    """split() has a bug of its own: a KeyError of another key."""
+
+    def split(self, name):
+        return {}["columns"]
+
+
 def _evaluate(**plugins: str) -> None:
     """Build the synthetic task with ``plugins`` swapped in, then evaluate a few pairs."""
     spec = {**synthetic_spec(num_inputs=16), "max_inputs": 4}
@@ -215,6 +251,26 @@ def _evaluate(**plugins: str) -> None:
         (
             {"dataset": f"{HERE}:NoSplit"},
             r"dataset '.*NoSplit': split\('discovery'\) returned NoneType; return a sequence",
+        ),
+        (
+            {"dataset": f"{HERE}:PairsCollate"},
+            r"dataset '.*PairsCollate': collate\(\) returned a list of 1 item for 1 \(input, "
+            r"reference\) pair; return \(inputs, references\)",
+        ),
+        (
+            {"dataset": f"{HERE}:InputsCollate"},
+            r"dataset '.*InputsCollate': collate\(\) returned a dict for 1 \(input, reference\) "
+            r"pair; return \(inputs, references\)",
+        ),
+        (
+            {"dataset": f"{HERE}:FirstReferenceCollate"},
+            r"dataset '.*FirstReferenceCollate': collate\(\) returned references of 1 row for "
+            r"\d+ \(input, reference\) pairs; .* each with one row per pair",
+        ),
+        (
+            {"dataset": f"{HERE}:NoDiscovery"},
+            r"^dataset '.*NoDiscovery': split\('discovery'\) raised KeyError: 'discovery'; a "
+            r"dataset gives each of the splits discovery, finetune, heldout",
         ),
     ],
 )
@@ -389,3 +445,39 @@ def test_check_output_kind_takes_one_kind_as_a_string() -> None:
     ):
         check_output_kind(reward, target, "texts", {"margins": "use margin"})
     check_output_kind(reward, target, "margins", {})  # its own kind passes
+
+
+class MisspeltKind(SyntheticTarget):
+    """Declares ``"margin"``, which no reward scores: a misspelling of ``"margins"``."""
+
+    output_kind = "margin"
+
+
+class OneKindReward(MarginReward):
+    """Declares its one kind as a string, not a tuple."""
+
+    output_kinds = "margins"
+
+
+def test_a_reward_declaring_one_kind_as_a_string_is_not_read_letter_by_letter() -> None:
+    """``output_kinds = "margins"`` was tested with ``in``: ``"margin" in "margins"`` passed a
+    target of another kind. The target's kind, which no reward scores, is most likely misspelt:
+    the line says so and lists the kinds rewards score, where it said "choose a reward"."""
+    spec = {**synthetic_spec(), "reward": {"name": f"{HERE}:OneKindReward"}}
+    build_task(spec)  # the synthetic target's "margins" passes
+    spec["target"] = {"name": f"{HERE}:MisspeltKind"}
+    with pytest.raises(
+        PluginError,
+        match=r"^reward '.*OneKindReward' needs output_kind 'margins', but target '.*MisspeltKind' "
+        r"returns outputs \(output_kind 'margin'\); no installed or registered reward scores "
+        r"output_kind 'margin' \(theirs: .*'class_scores'.*\); correct the target's output_kind "
+        r"if it is misspelled, or choose a reward that declares no output_kinds$",
+    ):
+        build_task(spec)
+
+
+def test_a_key_error_of_another_key_in_split_keeps_its_traceback() -> None:
+    """Only the split's own name missing is the dataset lacking a split; any other KeyError is
+    the plugin's bug, which docs/plugins.md says keeps its traceback."""
+    with pytest.raises(KeyError, match="columns"):
+        _evaluate(dataset=f"{HERE}:OwnKeyError")

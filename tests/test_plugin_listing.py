@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ffade_synthetic.reward import MarginReward
 
+from ffade.plugin_api import Reward, Scores
 from ffade.plugin_listing import main
 from tests.test_registry import make_distribution
+
+
+class BareReward(Reward):  # no docstring, on ffade's base alone: no purpose line
+    def score(self, outputs, references, clean_outputs=None):
+        return Scores([0.0] * len(outputs), [False] * len(outputs), [-1.0] * len(outputs))
 
 
 def test_plugins_show_arguments_and_flag_the_broken(
@@ -64,3 +71,53 @@ def test_what_a_target_returns_and_a_reward_scores_is_listed(
     assert listing.split("  bleu  (", 1)[1].splitlines()[3] == "      scores: texts"
     margin = listing.split("  margin  (", 1)[1].splitlines()
     assert margin[2].startswith("      args: ") and not margin[3].startswith("      scores")
+
+
+def test_a_reward_declaring_one_kind_as_a_string_is_listed_by_that_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``output_kinds = "margins"`` (one kind, no tuple) was listed as
+    ``scores: m, a, r, g, i, n, s``."""
+    make_distribution(
+        tmp_path,
+        "fake-kinds",
+        "[ffade.rewards]\none_kind = tests.test_plugin_checks:OneKindReward\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    main(["reward"])
+    listing = capsys.readouterr().out.split("  one_kind  (", 1)[1].splitlines()
+    assert listing[3] == "      scores: margins"
+
+
+class Undocumented(MarginReward):  # no docstring of its own: its plugin base's line shows
+    pass
+
+
+def test_a_plugin_without_a_docstring_is_not_listed_with_ffades_base_docstring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An undocumented plugin was listed with the first line of ffade's own base class
+    (``Reward``'s "Turns outputs (and references) into ..."), as if that were its purpose; one
+    that subclasses a documented plugin still shows that plugin's line."""
+    make_distribution(
+        tmp_path,
+        "fake-docs",
+        "[ffade.rewards]\nundocumented = tests.test_plugin_listing:Undocumented\n"
+        "bare = tests.test_plugin_listing:BareReward\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    main(["reward"])
+    listing = capsys.readouterr().out
+    bare = listing.split("  bare  (", 1)[1].splitlines()
+    assert bare[1] == "      args: none"
+    undocumented = listing.split("  undocumented  (", 1)[1].splitlines()
+    assert undocumented[1] == "      Failure when the target's margin is below zero."
+
+
+def test_a_kind_is_taken_as_the_listing_heads_it_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """The listing heads each kind "rewards:"; ``ffade plugins rewards`` was refused."""
+    assert main(["rewards", "--names"]) == 0
+    plural = capsys.readouterr().out
+    assert main(["reward", "--names"]) == 0
+    assert plural == capsys.readouterr().out
+    assert plural.startswith("rewards:\n") and "  margin\n" in plural and "targets:" not in plural

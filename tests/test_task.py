@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 import yaml
 from ffade_synthetic.concept import Axis
+from ffade_synthetic.data import SyntheticDataset
 from ffade_synthetic.reward import MarginReward
 from ffade_synthetic.target import SyntheticTarget
 
@@ -312,3 +313,28 @@ def test_a_check_target_that_raises_a_plain_error_keeps_it_and_a_failed_run(
     assert json.loads(summary.read_text())["status"] == "failed"
     if sys.version_info >= (3, 11):  # the crash's note says where the run is (3.10 prints it)
         assert str(summary.parent) in raised.value.__notes__[0]
+
+
+class OneNoteAxis(Axis):
+    """check_inputs returns its one note as a string, not a list."""
+
+    def check_inputs(self, inputs):
+        return f"concept '{self.label}': one note"
+
+
+class OneNoteDataset(SyntheticDataset):
+    """notes is one string, not a tuple."""
+
+    notes = "dataset 'one_note': one note"
+
+
+def test_one_note_given_as_a_string_is_one_line_not_one_per_letter() -> None:
+    """A dataset's ``notes`` or a concept's ``check_inputs`` written as one string was printed
+    as one ``ffade: note:`` line per letter."""
+    spec = synthetic_spec(num_inputs=16)
+    spec["dataset"]["name"] = "tests.test_task:OneNoteDataset"
+    spec["concepts"][0]["name"] = "tests.test_task:OneNoteAxis"
+    assert build_task(spec).notes == [
+        "dataset 'one_note': one note",
+        "concept 'tests.test_task:OneNoteAxis': one note",
+    ]
