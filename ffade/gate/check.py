@@ -110,9 +110,10 @@ def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:
 
     mitigation.json names the fixed weights by the absolute path they were saved at, inside the
     fine-tune's run directory: once that directory is moved or copied, the file of the same name
-    beside this mitigation.json is the one (the old path is used while it still exists).
+    beside this mitigation.json is the one, even while the old path still holds other weights (a
+    copy's, or a later fine-tune's); the saved path is used only when nothing lies beside it.
     """
-    if not isinstance(saved, str) or Path(saved).exists() or not (here / Path(saved).name).exists():
+    if not isinstance(saved, str) or not (here / Path(saved).name).exists():
         return fixed
     args = {
         k: str(here / Path(saved).name) if v == saved else v

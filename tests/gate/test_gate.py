@@ -24,7 +24,7 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.priorities import load_regions
-from ffade.gate.check import run_check
+from ffade.gate.check import resolve_target, run_check
 from ffade.gate.evaluate import split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
 from ffade.gate.suite import read_suite
@@ -319,6 +319,36 @@ def test_a_weights_file_as_target_says_to_use_target_arg(
     assert main(["check", "--suite", str(suite_path), "--target", str(weights)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith(f"--target-arg weights={weights}") and "\n" not in err
+
+
+def test_a_copied_fine_tune_is_checked_with_the_weights_beside_its_mitigation_json(
+    tmp_path: Path,
+) -> None:
+    """docs/gate.md: a fine-tune copied elsewhere loads the weights beside its mitigation.json,
+    not those at the path it saved them to; while the original still lay there, --target COPY
+    checked the original's weights, whatever the copy held."""
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    saved = str(fix / "model.pt")
+    (fix / "model.pt").write_bytes(b"the fix's weights")
+    record = {
+        "accepted": True,
+        "fixed_target": {"name": "digits_cnn", "args": {"weights": saved, "device": "cpu"}},
+        "fixed_weights": saved,
+    }
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    copy = tmp_path / "copy"
+    shutil.copytree(fix, copy)
+    suites = {"name": "digits_cnn"}
+    assert resolve_target(str(copy), [], suites)["args"] == {
+        "weights": str(copy / "model.pt"),
+        "device": "cpu",
+    }
+    assert resolve_target(str(fix), [], suites)["args"]["weights"] == saved
+    alone = tmp_path / "alone"  # a mitigation.json kept without its weights: the saved path
+    alone.mkdir()
+    shutil.copy(fix / "mitigation.json", alone)
+    assert resolve_target(str(alone), [], suites)["args"]["weights"] == saved
 
 
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
