@@ -27,6 +27,7 @@ from ffade.feedback.priorities import load_regions
 from ffade.gate.check import resolve_target, run_check
 from ffade.gate.evaluate import split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
+from ffade.gate.options import export_parser
 from ffade.gate.suite import read_suite
 from ffade.passing import passing_ids
 from ffade.records import read_summary
@@ -349,6 +350,12 @@ def test_a_copied_fine_tune_is_checked_with_the_weights_beside_its_mitigation_js
     alone.mkdir()
     shutil.copy(fix / "mitigation.json", alone)
     assert resolve_target(str(alone), [], suites)["args"]["weights"] == saved
+
+
+def test_export_help_gives_both_default_thresholds() -> None:
+    """--help said every case's default was the interval's lower end; a hold case's is the upper."""
+    text = " ".join(export_parser().format_help().split())
+    assert "lower end for a fix case" in text and "upper end for a hold case" in text
 
 
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
