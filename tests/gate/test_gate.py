@@ -186,6 +186,23 @@ def test_a_malformed_suite_exits_2_with_one_line(
     assert says in err and "\n" not in err
 
 
+@pytest.mark.parametrize("split", ["discovery", "heldout"])
+def test_an_input_id_past_the_split_names_its_case(
+    suite_path: Path, tmp_path: Path, capsys, split: str
+) -> None:
+    """It said "the suite names discovery input 9999, but that split has 8 inputs": no case, and
+    not that the discovery inputs are the run's searched ones (task.max_inputs)."""
+    data = yaml.safe_load(suite_path.read_text())
+    case = data["cases"][-1]
+    case["pairs"][split] = [[9999, 0]]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: case {case['name']}: pairs.{split} names input 9999")
+    assert ("task.max_inputs" in err) == (split == "discovery") and "\n" not in err
+
+
 def test_a_hand_edited_state_off_the_task_names_its_case(
     suite_path: Path, tmp_path: Path, capsys
 ) -> None:
