@@ -454,6 +454,12 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
         ({"concepts": ["axis"]}, "task.concepts[0] must be a mapping {name: PLUGIN"),
         ({"max_inputs": "all"}, "task.max_inputs must be null or a whole number, got 'all'"),
         ({"split": "heldout"}, "task.split must be discovery, got 'heldout': a suite's discovery"),
+        ({"only_passing_inputs": "yes"}, "task.only_passing_inputs must be true or false"),
+        # the discovery ids then indexed every input, not the ones the run searched: no error
+        (
+            {"only_passing_inputs": True, "input_ids": None},
+            "task.only_passing_inputs is true but input_ids is null",
+        ),
     ],
 )
 def test_a_malformed_suite_task_exits_2_with_one_line(
