@@ -60,6 +60,11 @@ def _target_from(text: str) -> dict[str, Any]:
                 f"--target {text}: the fine-tune's verdict is one folder up; give its run "
                 f"directory: --target {path.parent}"
             )
+        if (path / "mitigate" / MITIGATION_FILE).is_file():  # an `ffade loop` directory
+            raise FfadeError(
+                f"--target {text}: a loop's directory; its fine-tune is the one to check: "
+                f"--target {path / 'mitigate'}"
+            )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
             raise FfadeError(
                 f"--target {text}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "

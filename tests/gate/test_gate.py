@@ -375,6 +375,19 @@ def test_export_help_gives_both_default_thresholds() -> None:
     assert "lower end for a fix case" in text and "upper end for a hold case" in text
 
 
+def test_a_loop_directory_as_target_names_its_fine_tune(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """`--target runs/loop_digits/version_0` (the loop, not its mitigate/) said only that no
+    mitigation.json was there."""
+    loop = tmp_path / "version_0"
+    (loop / "mitigate").mkdir(parents=True)
+    (loop / "mitigate" / "mitigation.json").write_text("{}")
+    assert main(["check", "--suite", str(suite_path), "--target", str(loop)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"--target {loop / 'mitigate'}") and "\n" not in err
+
+
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     # no state of a 1,500-evaluation run over 8,000 pairs has 50 evaluations
     to = tmp_path / "new" / "gate" / "s.yaml"
