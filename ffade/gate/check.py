@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,22 @@ def _check_junit_overwrite(path: Path) -> None:
             f"--junit {path}: a file that is no XML is there; check overwrites only an earlier "
             "JUnit report: give another file name"
         )
+    if head and _root_tag(path) not in ("testsuites", "testsuite"):  # a pom.xml, say
+        raise FfadeError(
+            f"--junit {path}: an XML file that is no JUnit report is there (its root is not "
+            "<testsuites> or <testsuite>); check overwrites only an earlier JUnit report: give "
+            "another file name"
+        )
+
+
+def _root_tag(path: Path) -> str | None:
+    """The XML root element's name, read no further than its start; None if it is not XML."""
+    try:
+        for _, element in ET.iterparse(path, events=("start",)):
+            return element.tag
+    except (ET.ParseError, OSError):
+        return None
+    return None
 
 
 def table(results: list[CaseResult]) -> str:

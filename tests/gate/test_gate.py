@@ -329,6 +329,26 @@ def test_junit_never_overwrites_a_file_that_is_no_xml(suite_path: Path, capsys) 
     assert suite_path.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    "text", ["<project><modelVersion>4.0.0</modelVersion></project>", "<!-- x -->\n<a/>", "<<"]
+)
+def test_junit_never_overwrites_xml_that_is_no_junit_report(
+    suite_path: Path, tmp_path: Path, text: str, capsys
+) -> None:
+    """`--junit pom.xml` replaced the project's pom.xml: any file starting with '<' was taken
+    for an earlier report."""
+    other = tmp_path / "pom.xml"
+    other.write_text(text)
+    assert main(["check", "--suite", str(suite_path), "--junit", str(other)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "an XML file that is no JUnit report is there" in err and "\n" not in err
+    assert other.read_text() == text
+    report = tmp_path / "check.xml"  # an earlier report is replaced
+    report.write_text('<?xml version="1.0"?>\n<testsuites tests="0"/>\n')
+    assert main(["check", "--suite", str(suite_path), "--junit", str(report)]) == 1
+    assert ET.parse(report).getroot().get("tests") != "0"
+
+
 def test_a_weights_file_as_target_says_to_use_target_arg(
     suite_path: Path, tmp_path: Path, capsys
 ) -> None:
