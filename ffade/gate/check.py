@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,11 @@ def _target_from(text: str) -> dict[str, Any]:
             raise FfadeError(
                 f"--target {text}: the fine-tune's verdict is one folder up; give its run "
                 f"directory: --target {path.parent}"
+            )
+        if (path / "mitigate" / MITIGATION_FILE).is_file():  # an `ffade loop` directory
+            raise FfadeError(
+                f"--target {text}: a loop's directory; its fine-tune is the one to check: "
+                f"--target {path / 'mitigate'}"
             )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
             raise FfadeError(
@@ -110,9 +116,10 @@ def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:
 
     mitigation.json names the fixed weights by the absolute path they were saved at, inside the
     fine-tune's run directory: once that directory is moved or copied, the file of the same name
-    beside this mitigation.json is the one (the old path is used while it still exists).
+    beside this mitigation.json is the one, even while the old path still holds other weights (a
+    copy's, or a later fine-tune's); the saved path is used only when nothing lies beside it.
     """
-    if not isinstance(saved, str) or Path(saved).exists() or not (here / Path(saved).name).exists():
+    if not isinstance(saved, str) or not (here / Path(saved).name).exists():
         return fixed
     args = {
         k: str(here / Path(saved).name) if v == saved else v
@@ -132,6 +139,22 @@ def _check_junit_overwrite(path: Path) -> None:
             f"--junit {path}: a file that is no XML is there; check overwrites only an earlier "
             "JUnit report: give another file name"
         )
+    if head and _root_tag(path) not in ("testsuites", "testsuite"):  # a pom.xml, say
+        raise FfadeError(
+            f"--junit {path}: an XML file that is no JUnit report is there (its root is not "
+            "<testsuites> or <testsuite>); check overwrites only an earlier JUnit report: give "
+            "another file name"
+        )
+
+
+def _root_tag(path: Path) -> str | None:
+    """The XML root element's name, read no further than its start; None if it is not XML."""
+    try:
+        for _, element in ET.iterparse(path, events=("start",)):
+            return element.tag
+    except (ET.ParseError, OSError):
+        return None
+    return None
 
 
 def table(results: list[CaseResult]) -> str:

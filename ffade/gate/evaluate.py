@@ -129,12 +129,8 @@ def evaluate_cases(
         if split not in tasks:
             raise FfadeError(f"the suite has {split} pairs, but the dataset has no {split} split")
         task = tasks[split]
+        _check_input_ids(cases, pieces, split, len(task.inputs))
         ids = np.concatenate([ids for ids, _ in pieces])
-        if ids.max() >= len(task.inputs):
-            raise FfadeError(
-                f"the suite names {split} input {int(ids.max())}, but that split has "
-                f"{len(task.inputs)} inputs: was it exported from another dataset?"
-            )
         states = np.concatenate([states for _, states in pieces])
         # the inputs the pairs name, and nothing else of the split, renumbered in order: the
         # same pairs in the same batches, so the same verdicts
@@ -166,6 +162,19 @@ def evaluate_cases(
             )
         )
     return results
+
+
+def _check_input_ids(cases: list[Case], pieces: list, split: str, count: int) -> None:
+    """Name the first case whose pairs name an input past the split's ``count`` inputs."""
+    for case, (ids, _) in zip(cases, pieces, strict=True):
+        if len(ids) and ids.max() >= count:
+            searched = " (those the run searched: task.max_inputs, task.input_ids)"
+            raise FfadeError(
+                f"case {case.name}: pairs.{split} names input {int(ids.max())}, but the suite's "
+                f"task has {count} {split} inputs{searched if split == 'discovery' else ''}, "
+                f"ids 0 to {count - 1}: was the suite exported from another dataset, or a row "
+                "mistyped?"
+            )
 
 
 def distinct_rows(evaluator: Evaluator, positions: np.ndarray, states: np.ndarray) -> np.ndarray:

@@ -48,8 +48,9 @@ def export_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-failure-rate",
         type=float,
-        help="one pass threshold for every case (default: per case, the lower end of the 95%% "
-        "interval of the run's target's failure rate there)",
+        help="one pass threshold for every case (default: per case, from the 95%% interval of "
+        "the run's target's failure rate there: its lower end for a fix case, its upper end for "
+        "a hold case, one a person gave priority skip)",
     )
     parser.add_argument(
         "--feedback",

@@ -211,6 +211,15 @@ def check_task(task: Any, where: str) -> None:
         raise FfadeError(f"{where}.max_inputs must be null or a whole number, got {max_inputs!r}")
     if ids is not None and not (isinstance(ids, list) and all(map(_whole, ids))):
         raise FfadeError(f"{where}.input_ids must be null or a list of input ids, got {ids!r}")
+    passing = task.get("only_passing_inputs", False)
+    if not isinstance(passing, bool):
+        raise FfadeError(f"{where}.only_passing_inputs must be true or false, got {passing!r}")
+    if passing and ids is None:  # the ids would index every input, not the ones searched
+        raise FfadeError(
+            f"{where}.only_passing_inputs is true but input_ids is null: the run searched only "
+            "the inputs its target got right, which summary.json's input_ids lists and the "
+            "discovery pairs' ids index; restore input_ids from the run's summary.json"
+        )
 
 
 def _whole(value: Any) -> bool:

@@ -24,9 +24,10 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.priorities import load_regions
-from ffade.gate.check import run_check
+from ffade.gate.check import resolve_target, run_check
 from ffade.gate.evaluate import split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
+from ffade.gate.options import export_parser
 from ffade.gate.suite import read_suite
 from ffade.passing import passing_ids
 from ffade.records import read_summary
@@ -185,6 +186,23 @@ def test_a_malformed_suite_exits_2_with_one_line(
     assert says in err and "\n" not in err
 
 
+@pytest.mark.parametrize("split", ["discovery", "heldout"])
+def test_an_input_id_past_the_split_names_its_case(
+    suite_path: Path, tmp_path: Path, capsys, split: str
+) -> None:
+    """It said "the suite names discovery input 9999, but that split has 8 inputs": no case, and
+    not that the discovery inputs are the run's searched ones (task.max_inputs)."""
+    data = yaml.safe_load(suite_path.read_text())
+    case = data["cases"][-1]
+    case["pairs"][split] = [[9999, 0]]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: case {case['name']}: pairs.{split} names input 9999")
+    assert ("task.max_inputs" in err) == (split == "discovery") and "\n" not in err
+
+
 def test_a_hand_edited_state_off_the_task_names_its_case(
     suite_path: Path, tmp_path: Path, capsys
 ) -> None:
@@ -311,6 +329,26 @@ def test_junit_never_overwrites_a_file_that_is_no_xml(suite_path: Path, capsys) 
     assert suite_path.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    "text", ["<project><modelVersion>4.0.0</modelVersion></project>", "<!-- x -->\n<a/>", "<<"]
+)
+def test_junit_never_overwrites_xml_that_is_no_junit_report(
+    suite_path: Path, tmp_path: Path, text: str, capsys
+) -> None:
+    """`--junit pom.xml` replaced the project's pom.xml: any file starting with '<' was taken
+    for an earlier report."""
+    other = tmp_path / "pom.xml"
+    other.write_text(text)
+    assert main(["check", "--suite", str(suite_path), "--junit", str(other)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "an XML file that is no JUnit report is there" in err and "\n" not in err
+    assert other.read_text() == text
+    report = tmp_path / "check.xml"  # an earlier report is replaced
+    report.write_text('<?xml version="1.0"?>\n<testsuites tests="0"/>\n')
+    assert main(["check", "--suite", str(suite_path), "--junit", str(report)]) == 1
+    assert ET.parse(report).getroot().get("tests") != "0"
+
+
 def test_a_weights_file_as_target_says_to_use_target_arg(
     suite_path: Path, tmp_path: Path, capsys
 ) -> None:
@@ -319,6 +357,55 @@ def test_a_weights_file_as_target_says_to_use_target_arg(
     assert main(["check", "--suite", str(suite_path), "--target", str(weights)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith(f"--target-arg weights={weights}") and "\n" not in err
+
+
+def test_a_copied_fine_tune_is_checked_with_the_weights_beside_its_mitigation_json(
+    tmp_path: Path,
+) -> None:
+    """docs/gate.md: a fine-tune copied elsewhere loads the weights beside its mitigation.json,
+    not those at the path it saved them to; while the original still lay there, --target COPY
+    checked the original's weights, whatever the copy held."""
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    saved = str(fix / "model.pt")
+    (fix / "model.pt").write_bytes(b"the fix's weights")
+    record = {
+        "accepted": True,
+        "fixed_target": {"name": "digits_cnn", "args": {"weights": saved, "device": "cpu"}},
+        "fixed_weights": saved,
+    }
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    copy = tmp_path / "copy"
+    shutil.copytree(fix, copy)
+    suites = {"name": "digits_cnn"}
+    assert resolve_target(str(copy), [], suites)["args"] == {
+        "weights": str(copy / "model.pt"),
+        "device": "cpu",
+    }
+    assert resolve_target(str(fix), [], suites)["args"]["weights"] == saved
+    alone = tmp_path / "alone"  # a mitigation.json kept without its weights: the saved path
+    alone.mkdir()
+    shutil.copy(fix / "mitigation.json", alone)
+    assert resolve_target(str(alone), [], suites)["args"]["weights"] == saved
+
+
+def test_export_help_gives_both_default_thresholds() -> None:
+    """--help said every case's default was the interval's lower end; a hold case's is the upper."""
+    text = " ".join(export_parser().format_help().split())
+    assert "lower end for a fix case" in text and "upper end for a hold case" in text
+
+
+def test_a_loop_directory_as_target_names_its_fine_tune(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """`--target runs/loop_digits/version_0` (the loop, not its mitigate/) said only that no
+    mitigation.json was there."""
+    loop = tmp_path / "version_0"
+    (loop / "mitigate").mkdir(parents=True)
+    (loop / "mitigate" / "mitigation.json").write_text("{}")
+    assert main(["check", "--suite", str(suite_path), "--target", str(loop)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"--target {loop / 'mitigate'}") and "\n" not in err
 
 
 def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
@@ -400,6 +487,12 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
         ({"concepts": ["axis"]}, "task.concepts[0] must be a mapping {name: PLUGIN"),
         ({"max_inputs": "all"}, "task.max_inputs must be null or a whole number, got 'all'"),
         ({"split": "heldout"}, "task.split must be discovery, got 'heldout': a suite's discovery"),
+        ({"only_passing_inputs": "yes"}, "task.only_passing_inputs must be true or false"),
+        # the discovery ids then indexed every input, not the ones the run searched: no error
+        (
+            {"only_passing_inputs": True, "input_ids": None},
+            "task.only_passing_inputs is true but input_ids is null",
+        ),
     ],
 )
 def test_a_malformed_suite_task_exits_2_with_one_line(
