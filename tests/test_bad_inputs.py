@@ -719,7 +719,7 @@ def test_there_are_at_least_sixty_cases() -> None:
     [
         ["report", "RUN", "--threshold", "abc"],
         ["export", "RUN"],
-        ["plugins", "targets"],
+        ["plugins", "explorers"],  # kinds are target(s), dataset(s), concept(s), reward(s)
         ["loop"],
         ["check", "--suite"],
         ["feedback", "RUN", "--slices", "blocks"],
