@@ -427,7 +427,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "ffade: error: argument --min-evaluations: expected a whole number from 1, got '0'",
     ),
     "export_to_missing": (["export", "{finished}"], "required: --to (see ffade export --help)"),
-    "plugins_kind_typo": (["plugins", "targets"], "argument kind: invalid choice: 'targets'"),
+    "plugins_kind_typo": (["plugins", "targetz"], "argument kind: invalid choice: 'targetz'"),
     "loop_config_missing": (["loop"], "ffade: error: the following arguments are required"),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],
