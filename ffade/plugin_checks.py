@@ -242,26 +242,28 @@ def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> li
 def collated(dataset: Dataset, items: Sequence[Any]) -> tuple[Any, Any]:
     """``dataset.collate(items)``, refused unless it is ``(inputs, references)`` with one row
     per pair in each: a ``collate`` that returned the pairs or the inputs alone would otherwise
-    fail inside ffade, as a traceback naming no plugin."""
-    name = f"dataset '{dataset.plugin_name or type(dataset).__name__}'"
+    fail inside ffade, as a traceback naming no plugin. Called every step: the check is two
+    row counts, the message is built only for a refusal."""
     batch = dataset.collate(items)
-    pairs = f"{len(items)} (input, reference) pair{'s' * (len(items) != 1)}"
-    rule = "return (inputs, references): a batch of the inputs and one of their references"
     if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
         size = len(batch) if isinstance(batch, (tuple, list)) else None
         got = "" if size is None else f" of {size} item{'s' * (size != 1)}"
-        raise PluginError(
-            f"{name}: collate() returned a {type(batch).__name__}{got} for {pairs}; {rule}"
-        )
+        raise _collate_error(dataset, items, f"a {type(batch).__name__}{got}")
     for what, part in zip(("inputs", "references"), batch, strict=True):
         rows = rows_in(part)
         if rows != len(items):
             got = f"a {type(part).__name__}" if rows is None else f"{rows} row{'s' * (rows != 1)}"
-            raise PluginError(
-                f"{name}: collate() returned {what} of {got} for {pairs}; {rule}, "
-                "each with one row per pair"
-            )
+            raise _collate_error(dataset, items, f"{what} of {got}", ", each with one row per pair")
     return batch[0], batch[1]
+
+
+def _collate_error(dataset: Dataset, items: Sequence[Any], got: str, more: str = "") -> PluginError:
+    pairs = f"{len(items)} (input, reference) pair{'s' * (len(items) != 1)}"
+    return PluginError(
+        f"dataset '{dataset.plugin_name or type(dataset).__name__}': collate() returned {got} "
+        f"for {pairs}; return (inputs, references): a batch of the inputs and one of their "
+        f"references{more}"
+    )
 
 
 def _check_pairs(name: str, split: str, indexed: Any) -> None:

@@ -79,11 +79,6 @@ def available(kind: str | None = None) -> list[PluginInfo]:
     return installed + registered
 
 
-def rewards_of_kind(kind: str) -> list[str]:
-    """The installed and registered rewards whose ``output_kinds`` hold a target's ``kind``."""
-    return reward_kinds().get(kind, [])
-
-
 def reward_kinds() -> dict[str, list[str]]:
     """Each ``output_kind`` the installed and registered rewards declare, with their names.
 
