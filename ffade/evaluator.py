@@ -11,6 +11,7 @@ data parallelism the ranks share out its batches and all record every result
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -107,6 +108,9 @@ class Evaluator:
         self.evaluations = 0
         self.failures = 0
         self.invalid = 0  # evaluations whose metric or reward was NaN or inf
+        # where the loop's time goes: the model calls (target and reward) and the concepts
+        self.model_seconds = 0.0
+        self.concept_seconds = 0.0
         self._features: torch.Tensor | None = None
         self._clean_outputs: list[Any] | None = None
 
@@ -197,14 +201,18 @@ class Evaluator:
 
     def _score(self, ids: np.ndarray, states: np.ndarray) -> Scores:
         """Run the target on one batch of changed inputs and score it with the reward plugin."""
+        start = time.perf_counter()
         with one_thread(self.task.target.device):  # many small kernels: see ffade.threads
             inputs, references = self.changes.build(ids, states)
+        built = time.perf_counter()
         with torch.inference_mode():
             outputs = predicted(self.task.target, inputs, len(ids))
             clean = self._clean(ids) if self.task.reward.needs_clean_outputs else None
             with one_thread(self.task.target.device):
                 scores = score_batch(self.task.reward, outputs, references, len(ids), clean)
-        metrics, rewards = scores.metric.tolist(), scores.reward.tolist()
+        metrics, rewards = scores.metric.tolist(), scores.reward.tolist()  # waits for a GPU
+        self.concept_seconds += built - start
+        self.model_seconds += time.perf_counter() - built
         # NaN metric or NaN / inf reward: neither a pass nor a failure. An infinite metric alone
         # stays valid: a margin may be unbounded
         invalid = np.isnan(np.asarray(metrics, np.float64)) | ~np.isfinite(
@@ -288,6 +296,8 @@ class Evaluator:
         "invalid": 0,
         "distinct_failure_states": 0,
         "failure_rate": None,
+        "model_seconds": 0.0,
+        "concept_seconds": 0.0,
     }
     """:meth:`counts` before anything is evaluated (a run that fails while it starts)."""
 
@@ -305,6 +315,8 @@ class Evaluator:
             "invalid": self.invalid,
             "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
             "failure_rate": self.failures / valid if valid else None,
+            "model_seconds": round(self.model_seconds, 3),
+            "concept_seconds": round(self.concept_seconds, 3),
         }
 
     def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:
@@ -348,6 +360,8 @@ class Evaluator:
             "evaluations": self.evaluations,
             "failures": self.failures,
             "invalid": self.invalid,
+            "model_seconds": self.model_seconds,
+            "concept_seconds": self.concept_seconds,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -357,3 +371,5 @@ class Evaluator:
         self.evaluations = int(state["evaluations"])
         self.failures = int(state["failures"])
         self.invalid = int(state.get("invalid", 0))  # checkpoints from before 'invalid' existed
+        self.model_seconds = float(state.get("model_seconds", 0.0))  # and the timings
+        self.concept_seconds = float(state.get("concept_seconds", 0.0))

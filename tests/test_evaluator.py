@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.api.callables import SLOW_MODEL_SECONDS
 from tests.helpers import ffade_in_process, write_config
 
 
@@ -28,3 +29,21 @@ def test_a_run_with_no_valid_evaluation_has_no_failure_rate(tmp_path: Path) -> N
     assert summary["failure_rate"] is None
     assert ffade_in_process("report", str(run), cwd=tmp_path).returncode == 0
     assert json.loads((run / "report.json").read_text())["run_figures"]["failure_rate"] is None
+
+
+def test_summary_splits_the_loop_time_between_the_model_and_the_concepts(tmp_path: Path) -> None:
+    """README: ``model_seconds`` is the part of ``wall_seconds`` spent in the target and the
+    reward, ``concept_seconds`` the part spent building the changed inputs. A model that sleeps
+    a known time per batch shows it, and neither part exceeds the loop."""
+    config = write_config(tmp_path / "c.yaml", budget=64, eval_batch_size=16)
+    data = yaml.safe_load(config.read_text())
+    task = data["model"]["init_args"]["task"]
+    task["target"] = {"name": "callable", "args": {"predict": "tests.api.callables:slow_margin"}}
+    config.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(next(tmp_path.glob("runs/*/version_0/summary.json")).read_text())
+    batches = summary["evaluations"] // 16  # at least: coverage probes run batches of their own
+    assert summary["model_seconds"] >= batches * SLOW_MODEL_SECONDS
+    assert summary["concept_seconds"] > 0
+    assert summary["model_seconds"] + summary["concept_seconds"] <= summary["wall_seconds"]

@@ -138,6 +138,8 @@ class CoverageProbes:
         cuda = [device.index] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda):  # a sampling target must not shift the run
             self.failed = apart.evaluate(input_ids, self.evaluator.space.unflat(flat)).failed
+        self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
+        self.evaluator.concept_seconds += apart.concept_seconds
 
     def estimate(self) -> RemainingEstimate:
         """The remaining-failure estimate from the probes the explorer has not evaluated."""

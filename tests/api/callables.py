@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 
@@ -37,4 +38,13 @@ def crashes_at_env_call(batch: dict) -> np.ndarray:
     CALLS[0] += 1
     if CALLS[0] == int(os.environ.get("FFADE_TEST_CRASH_AT") or 0):
         raise RuntimeError("planted crash mid-run")
+    return margin(batch)
+
+
+SLOW_MODEL_SECONDS = 0.02
+
+
+def slow_margin(batch: dict) -> np.ndarray:
+    """:func:`margin` after :data:`SLOW_MODEL_SECONDS` of sleep: a model whose time is known."""
+    time.sleep(SLOW_MODEL_SECONDS)
     return margin(batch)
