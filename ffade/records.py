@@ -239,7 +239,9 @@ SUMMARY_KINDS: dict[str, tuple[type, ...]] = {
 }
 SUMMARY_TYPES: dict[str, str] = {
     **dict.fromkeys(SUMMARY_COUNTS, "a whole number from 0"),
-    **dict.fromkeys(("wall_seconds", "failure_rate"), "a number"),
+    **dict.fromkeys(
+        ("wall_seconds", "model_seconds", "concept_seconds", "failure_rate"), "a number"
+    ),
     **dict.fromkeys(("explorer", "status", "mode", "stop_reason"), "a string"),
     **dict.fromkeys(
         ("environment", "estimated_remaining_failures", "task", "hyperparameters"), "a mapping"

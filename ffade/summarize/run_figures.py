@@ -22,6 +22,8 @@ RUN_FIGURES = (
     "num_inputs",
     "gradient_updates",
     "wall_seconds",
+    "model_seconds",
+    "concept_seconds",
     "stop_reason",
 )
 """summary.json keys shown in the run table, in this order, when present."""

@@ -230,6 +230,19 @@ def test_the_run_table_says_where_each_run_ran(make_run, image_concepts) -> None
     ]
 
 
+def test_the_run_table_says_how_much_of_the_loop_was_the_model(make_run, image_concepts) -> None:
+    """README: summary.json splits wall_seconds into model_seconds and concept_seconds; the run
+    table shows them beside it, and a hand-edited one that is not a number is a damaged summary."""
+    times = {"model_seconds": 0.9, "concept_seconds": 0.2}
+    run = make_run("a", image_concepts, planted_image_counts, **times)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((run / "report.html").read_text()).tables["run"]}
+    assert rows["wall_seconds"] == ["1.5"]
+    assert rows["model_seconds"] == ["0.9"] and rows["concept_seconds"] == ["0.2"]
+    damaged = make_run("b", image_concepts, planted_image_counts, model_seconds="fast")
+    assert main([str(damaged), "--no-tensorboard"]) == 2
+
+
 def test_report_json_keeps_the_remaining_failure_estimate_as_numbers(
     make_run, image_concepts
 ) -> None:
