@@ -43,7 +43,7 @@ SUITE_SUFFIXES = (".yaml", ".yml")
 """What ``ffade export --to`` accepts: a suite is YAML whatever its name, so a .json would lie."""
 GOALS = ("fix", "hold")
 """What a case asks (see :mod:`ffade.gate.export`): fail clearly less, or not clearly more."""
-SUITE_KEYS = ("format", "task", "source", "seed", "cases")
+SUITE_KEYS = ("format", "task", "source", "seed", "cases", "name")
 SOURCE_KEYS = (
     "run",
     "explorer",
@@ -131,10 +131,12 @@ class Suite:
     cases: list[Case]
     source: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    name: str | None = None  # the JUnit testsuite's name; the file's stem when None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
+            **({} if self.name is None else {"name": self.name}),
             "task": self.task,
             "source": self.source,
             "seed": self.seed,
@@ -176,6 +178,9 @@ def read_suite(path: str | Path) -> Suite:
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):  # int('abc') was a traceback, exit 1
         raise FfadeError(f"{path}: 'seed' must be a whole number, got {seed!r}")
+    name = data.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise FfadeError(f"{path}: 'name' must be a non-empty string (the JUnit suite's name)")
     source = data.get("source") or {}
     _check_source(source, f"{path}: source")
     read = [_read_case(path, i, case) for i, case in enumerate(cases)]
@@ -188,6 +193,7 @@ def read_suite(path: str | Path) -> Suite:
         cases=read,
         source=source,
         seed=seed,
+        name=name,
     )
 
 

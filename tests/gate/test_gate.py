@@ -91,6 +91,33 @@ def test_check_fails_the_original_model_and_writes_junit(suite_path: Path, tmp_p
     assert root.get("failures") == str(len(failing)) and root.get("tests") == str(len(cases))
 
 
+def test_junit_suite_is_named_after_the_suite_and_the_model_under_test(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    """Every report's testsuite was `ffade.suite`: a CI matrix over checkpoints showed one name
+    for every job. It is the suite's (its `name`, else the file's stem) and the model swapped in."""
+
+    def names(*args: str, suite: Path = suite_path) -> tuple[str | None, set[str | None]]:
+        xml = tmp_path / "check.xml"
+        main(["check", "--suite", str(suite), "--junit", str(xml), *args])
+        testsuite = ET.parse(xml).getroot().find("testsuite")
+        return testsuite.get("name"), {c.get("classname") for c in testsuite.iter("testcase")}
+
+    assert names() == ("ffade.suite", {"ffade.suite"})
+    assert names("--target-arg", "seed=1") == ("ffade.suite [seed=1]", {"ffade.suite"})
+    assert names("--target", NO_FAILURES)[0] == f"ffade.suite [--target {NO_FAILURES}]"
+    data = yaml.safe_load(suite_path.read_text())
+    named = tmp_path / "suite.yaml"
+    named.write_text(yaml.safe_dump({**data, "name": "digits-gate"}))
+    assert read_suite(named).to_dict()["name"] == "digits-gate"
+    assert names("--target-arg", "seed=2", suite=named) == (
+        "ffade.digits-gate [seed=2]",
+        {"ffade.digits-gate"},
+    )
+    named.write_text(yaml.safe_dump({**data, "name": ["x"]}))
+    assert main(["check", "--suite", str(named)]) == 2
+
+
 def test_check_passes_a_fixed_target(suite_path: Path, tmp_path: Path, capsys) -> None:
     xml = tmp_path / "fixed.xml"
     code = main(["check", "--suite", str(suite_path), "--target", NO_FAILURES, "--junit", str(xml)])
