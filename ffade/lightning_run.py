@@ -34,7 +34,7 @@ from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.task import TaskSpec
-from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes
+from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
@@ -102,6 +102,7 @@ class FfadeCLI(LightningCLI):
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
         super().parse_arguments(parser, args)
         parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        use_root_dir(parsed.get("trainer") or Namespace(), args)  # may print a note
         for config_file in parsed.get("config") or []:
             unknown = unparsed_empty_keys(config_file, parsed)
             if unknown:
