@@ -28,6 +28,7 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
 from ffade.errors import ConfigError, FfadeError
+from ffade.in_process import with_in_process_header
 from ffade.model_section import model_key_reason
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
@@ -61,7 +62,8 @@ class AtomicSaveConfig(SaveConfigCallback):
             config = self.config.clone()
             if "ckpt_path" in config:
                 config.ckpt_path = None
-            write_text_atomic(path, self.parser.dump(config, skip_none=False))
+            text = self.parser.dump(config, skip_none=False)
+            write_text_atomic(path, with_in_process_header(text))
         self.already_saved = True
 
 
