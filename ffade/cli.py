@@ -168,6 +168,10 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
     A plugin's error is about the plugin, never a model class, even when it quotes an import
     error ("No module named ...") from inside the plugin.
     """
+    if args[0] in LIGHTNING_COMMANDS and isinstance(error, PluginError):
+        from ffade.in_process import registered_elsewhere  # a run's plugin, registered in-process
+
+        return registered_elsewhere(args, str(error)) or str(error)
     if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
         return str(error)
     if str(error).startswith("argument --model: expected one argument"):

@@ -28,13 +28,14 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
 from ffade.errors import ConfigError, FfadeError
+from ffade.in_process import with_in_process_header
 from ffade.model_section import model_key_reason
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.task import TaskSpec
-from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes
+from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
 
@@ -61,7 +62,8 @@ class AtomicSaveConfig(SaveConfigCallback):
             config = self.config.clone()
             if "ckpt_path" in config:
                 config.ckpt_path = None
-            write_text_atomic(path, self.parser.dump(config, skip_none=False))
+            text = self.parser.dump(config, skip_none=False)
+            write_text_atomic(path, with_in_process_header(text))
         self.already_saved = True
 
 
@@ -102,6 +104,7 @@ class FfadeCLI(LightningCLI):
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
         super().parse_arguments(parser, args)
         parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        use_root_dir(parsed.get("trainer") or Namespace(), args)  # may print a note
         for config_file in parsed.get("config") or []:
             unknown = unparsed_empty_keys(config_file, parsed)
             if unknown:

@@ -7,6 +7,7 @@ same checkpoints.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ffade.checkpoint import LastCheckpoint
@@ -87,3 +88,44 @@ def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:
         "none, so it will not stop this run; give trainer.max_time, or a smaller "
         "model.init_args.budget"
     ]
+
+
+def use_root_dir(trainer: Any, argv: Any) -> None:
+    """Put the run under ``trainer.default_root_dir`` where a Lightning user expects it there.
+
+    Lightning's default logger saves under ``default_root_dir``; a logger given its own
+    ``save_dir`` saves there. ffade's default logger names ``save_dir: runs``, and most configs
+    name one too, so ``--trainer.default_root_dir X`` placed nothing. Now it becomes the logger's
+    ``save_dir`` when given on the command line (over the config's), or when the logger is
+    ffade's default; a ``save_dir`` on the command line still wins, as in Lightning. A
+    ``default_root_dir`` that a config sets beside its logger's own ``save_dir`` places nothing,
+    as in Lightning: an ``ffade: note:`` line says so.
+    """
+    root = trainer.get("default_root_dir")
+    logger = trainer.get("logger")
+    args = getattr(logger, "init_args", None)
+    if root is None or args is None or args.get("save_dir") is None:
+        return  # no root, or Lightning's own default logger (logger: true) uses it
+    save_dir = args.get("save_dir")
+    argv = [a for a in argv if isinstance(a, str)] if isinstance(argv, list) else []
+
+    def given(option: str) -> bool:
+        return any(a == option or a.startswith((f"{option}=", f"{option}.")) for a in argv)
+
+    if str(save_dir) == str(root) or given("--trainer.logger"):
+        return
+    default = trainer_defaults()["logger"]
+    ffade_default = (
+        logger.get("class_path") == default["class_path"]
+        and save_dir == default["init_args"]["save_dir"]
+        and args.get("name") == default["init_args"]["name"]
+    )
+    if given("--trainer.default_root_dir") or ffade_default:
+        args["save_dir"] = str(root)
+        return
+    print(
+        f"ffade: note: trainer.default_root_dir {root} does not place this run: the config's "
+        f"trainer.logger save_dir {save_dir} does, as in Lightning; set that save_dir to {root} "
+        "to put the run there",
+        file=sys.stderr,
+    )

@@ -614,3 +614,43 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
         _, err = listing.communicate(timeout=300)
     assert "Traceback" not in err and "BrokenPipeError" not in err, err[-2000:]
     assert listing.returncode == 0
+
+
+def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Path) -> None:
+    """``--trainer.default_root_dir X`` was ignored: the run still went to the config's logger
+    save_dir (runs/). Given on the command line it places the run (and the config.yaml to rerun
+    it); in a config without a logger of its own, too; beside a config's own logger save_dir it
+    places nothing, as in Lightning, and a note says so."""
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    root = tmp_path / "X"
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--trainer.default_root_dir", str(root)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (tmp_path / "runs").exists()
+    saved = yaml.safe_load((run_dir(root) / "config.yaml").read_text())
+    assert saved["trainer"]["logger"]["init_args"]["save_dir"] == str(root)
+
+    data = yaml.safe_load(config.read_text())
+    del data["trainer"]["logger"]  # ffade's default logger: runs/ffade/version_N
+    data["trainer"]["default_root_dir"] = str(tmp_path / "Y")
+    no_logger = tmp_path / "no_logger.yaml"
+    no_logger.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(no_logger), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "Y" / "ffade" / "version_0" / "summary.json").is_file()
+    assert not (tmp_path / "runs").exists()
+
+    data = yaml.safe_load(config.read_text())
+    data["trainer"]["default_root_dir"] = str(tmp_path / "Z")
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(both))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (run_dir(tmp_path / "runs") / "summary.json").is_file() and not (tmp_path / "Z").exists()
+    notes = [line for line in result.stderr.splitlines() if "default_root_dir" in line]
+    assert notes == [
+        f"ffade: note: trainer.default_root_dir {tmp_path / 'Z'} does not place this run: the "
+        f"config's trainer.logger save_dir {tmp_path / 'runs'} does, as in Lightning; set that "
+        f"save_dir to {tmp_path / 'Z'} to put the run there"
+    ]

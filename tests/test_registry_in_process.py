@@ -8,6 +8,8 @@ from ffade_synthetic.reward import MarginReward
 import ffade
 from ffade import registry
 from ffade.errors import PluginError
+from tests.helpers import ffade as ffade_command
+from tests.helpers import synthetic_spec
 
 
 class Doubled(MarginReward):
@@ -64,3 +66,34 @@ def test_registering_a_bare_model_is_one_line_that_says_to_wrap_it() -> None:
         "instance of one; wrap a model or function in ffade.CallableTarget"
     )
     ffade.register("target", "mine", ffade.CallableTarget(model))  # what the line says works
+
+
+class Halved(MarginReward):
+    """A reward a script passes to ffade.discover: registered for that process only."""
+
+
+def test_a_rerun_of_an_in_process_plugins_config_says_why_it_is_unknown(tmp_path) -> None:
+    """A new process rerunning the config.yaml of a run that used an in-process plugin said only
+    "unknown reward 'halved'; known rewards: ...": not why, nor how to rerun it."""
+    try:
+        run = ffade.discover(
+            synthetic_spec(), reward=Halved, explorer="random", budget=8, save_dir=tmp_path
+        )
+    finally:
+        registry.unregister("reward", "halved")
+    config = run.dir / "config.yaml"
+    where = "tests.test_registry_in_process:Halved"
+    assert config.read_text().startswith(
+        f"# ffade: reward 'halved' was registered in-process ({where})"
+    )
+    result = ffade_command("fit", "--config", str(config))  # a new process: no registration
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    error = result.stderr.strip()
+    assert error == (
+        f"ffade: error: {config}: reward 'halved' was registered in-process ({where}) by the "
+        "Python process that made this run, not installed as a plugin package, so no other "
+        "process knows it; in Python, call ffade.register('reward', 'halved', Halved), then "
+        f"ffade.cli.main(['fit', '--config', '{config}']); or install Halved in a package with "
+        "an 'ffade.rewards' entry point named 'halved', or name it by import path "
+        f"(name: '{where}')"
+    )

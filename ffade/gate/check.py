@@ -200,9 +200,18 @@ def run_check(
             tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if junit is not None:
-        name = f"ffade.{Path(suite_path).stem}"
-        write_junit(results, junit, name, time.monotonic() - started)
+        name, tested = junit_names(suite.name or Path(suite_path).stem, target, target_args or [])
+        write_junit(results, junit, tested, time.monotonic() - started, classname=name)
     return results
+
+
+def junit_names(suite_name: str, target: str | None, target_args: list[str]) -> tuple[str, str]:
+    """The JUnit classname, ``ffade.NAME``, and the testsuite's name: that, and the model under
+    test when ``--target`` or ``--target-arg`` named it (``ffade.suite [weights=a.pt]``), so the
+    jobs of a CI matrix over checkpoints each show a suite of their own."""
+    classname = f"ffade.{suite_name}"
+    swapped = ([f"--target {target}"] if target is not None else []) + target_args
+    return classname, f"{classname} [{', '.join(swapped)}]" if swapped else classname
 
 
 def main(args: argparse.Namespace) -> int:

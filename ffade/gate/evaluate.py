@@ -170,7 +170,7 @@ def _check_input_ids(cases: list[Case], pieces: list, split: str, count: int) ->
         if len(ids) and ids.max() >= count:
             searched = " (those the run searched: task.max_inputs, task.input_ids)"
             raise FfadeError(
-                f"case {case.name}: pairs.{split} names input {int(ids.max())}, but the suite's "
+                f"{case.label}: pairs.{split} names input {int(ids.max())}, but the suite's "
                 f"task has {count} {split} inputs{searched if split == 'discovery' else ''}, "
                 f"ids 0 to {count - 1}: was the suite exported from another dataset, or a row "
                 "mistyped?"

@@ -17,8 +17,11 @@ def failure_message(result: CaseResult) -> str:
     )
 
 
-def junit_xml(results: list[CaseResult], suite_name: str, seconds: float) -> ET.ElementTree:
-    """A ``<testsuites>`` document with one ``<testsuite>`` and a ``<testcase>`` per case."""
+def junit_xml(
+    results: list[CaseResult], suite_name: str, seconds: float, classname: str | None = None
+) -> ET.ElementTree:
+    """A ``<testsuites>`` document with one ``<testsuite>`` and a ``<testcase>`` per case, whose
+    classname is ``classname`` (the suite's name when None)."""
     failures = sum(not r.passed for r in results)
     root = ET.Element("testsuites", tests=str(len(results)), failures=str(failures))
     suite = ET.SubElement(
@@ -33,7 +36,7 @@ def junit_xml(results: list[CaseResult], suite_name: str, seconds: float) -> ET.
     )
     for result in results:
         case = ET.SubElement(
-            suite, "testcase", classname=suite_name, name=result.case.name, time="0"
+            suite, "testcase", classname=classname or suite_name, name=result.case.name, time="0"
         )
         properties = ET.SubElement(case, "properties")
         for name, value in (
@@ -53,10 +56,18 @@ def junit_xml(results: list[CaseResult], suite_name: str, seconds: float) -> ET.
     return ET.ElementTree(root)
 
 
-def write_junit(results: list[CaseResult], path: str | Path, suite_name: str, seconds: float):
+def write_junit(
+    results: list[CaseResult],
+    path: str | Path,
+    suite_name: str,
+    seconds: float,
+    classname: str | None = None,
+):
     """Write the XML with its declaration, creating the folder if needed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        junit_xml(results, suite_name, seconds).write(tmp, encoding="utf-8", xml_declaration=True)
+        junit_xml(results, suite_name, seconds, classname).write(
+            tmp, encoding="utf-8", xml_declaration=True
+        )
     return path

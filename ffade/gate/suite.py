@@ -43,7 +43,19 @@ SUITE_SUFFIXES = (".yaml", ".yml")
 """What ``ffade export --to`` accepts: a suite is YAML whatever its name, so a .json would lie."""
 GOALS = ("fix", "hold")
 """What a case asks (see :mod:`ffade.gate.export`): fail clearly less, or not clearly more."""
-SUITE_KEYS = ("format", "task", "source", "seed", "cases")
+SUITE_KEYS = ("format", "task", "source", "seed", "cases", "name")
+SOURCE_KEYS = (
+    "run",
+    "explorer",
+    "seed",
+    "threshold",
+    "min_evaluations",
+    "slices",
+    "pairs_per_split",
+)
+"""What ``ffade export`` records of the run it read; a record only, so each may be left out."""
+SLICE_KINDS = ("rules", "regions")
+MEASURED_KEYS = ("pairs", "failures", "failure_rate", *SUITE_SPLITS)
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 TASK_REQUIRED = ("target", "dataset", "reward", "concepts")
 PLUGIN_KEYS = tuple(f.name for f in fields(PluginSpec))
@@ -69,6 +81,7 @@ class Case:
         goal: "fix" (must fail less than the run's target) or "hold" (must not fail more); it
             chose the default threshold and is shown in reports.
         measured: what the exporting run's target scored on these pairs.
+        where: how errors name the case once read from a file: the file and the case's name.
     """
 
     name: str
@@ -78,6 +91,7 @@ class Case:
     max_failure_rate: float
     goal: str = "fix"
     measured: dict[str, Any] = field(default_factory=dict)
+    where: str = field(default="", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,13 +104,18 @@ class Case:
             "max_failure_rate": self.max_failure_rate,
         }
 
+    @property
+    def label(self) -> str:
+        """``suite.yaml: case 'S-1a2b'`` once read from a file, else ``case S-1a2b``."""
+        return self.where or f"case {self.name}"
+
     def split_pairs(self, split: str, space: ConceptSpace) -> tuple[np.ndarray, np.ndarray]:
         """The split's pairs as input ids (n,) and grid-index states (n, k) of ``space``."""
         rows = self.pairs.get(split) or []
         try:
             grid_states = np.array([space.index_of(values) for values in self.states], np.int64)
         except ConceptValueError as exc:  # a hand-edited state: say which case holds it
-            raise ConceptValueError(f"case {self.name}: states: {exc}") from None
+            raise ConceptValueError(f"{self.label}: states: {exc}") from None
         ids = np.array([row[0] for row in rows], np.int64)
         picks = np.array([row[1] for row in rows], np.int64)
         if not len(rows):
@@ -112,10 +131,12 @@ class Suite:
     cases: list[Case]
     source: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    name: str | None = None  # the JUnit testsuite's name; the file's stem when None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
+            **({} if self.name is None else {"name": self.name}),
             "task": self.task,
             "source": self.source,
             "seed": self.seed,
@@ -157,9 +178,11 @@ def read_suite(path: str | Path) -> Suite:
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):  # int('abc') was a traceback, exit 1
         raise FfadeError(f"{path}: 'seed' must be a whole number, got {seed!r}")
+    name = data.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise FfadeError(f"{path}: 'name' must be a non-empty string (the JUnit suite's name)")
     source = data.get("source") or {}
-    if not isinstance(source, dict):
-        raise FfadeError(f"{path}: 'source' must be a mapping (run, explorer, seed, ...)")
+    _check_source(source, f"{path}: source")
     read = [_read_case(path, i, case) for i, case in enumerate(cases)]
     names = [case.name for case in read]
     twice = next((name for name in names if names.count(name) > 1), None)
@@ -170,6 +193,7 @@ def read_suite(path: str | Path) -> Suite:
         cases=read,
         source=source,
         seed=seed,
+        name=name,
     )
 
 
@@ -242,7 +266,7 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     if goal not in GOALS:
         raise FfadeError(f"{where}: goal must be one of {', '.join(GOALS)}, got {goal!r}")
     threshold = data["max_failure_rate"]
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+    if not _number(threshold):
         raise FfadeError(f"{where}: max_failure_rate must be a number in [0, 1], got {threshold!r}")
     if not 0 <= threshold <= 1:
         raise FfadeError(f"{where}: max_failure_rate must be in [0, 1], got {threshold}")
@@ -267,15 +291,71 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
                 )
     if not any(pairs.values()):
         raise FfadeError(f"{where}: no pairs to evaluate")
+    conditions = data.get("conditions", "")
+    if not isinstance(conditions, str):  # a list became "['a', 'b']" in the table and the XML
+        raise FfadeError(
+            f"{where}: conditions must be a string (the slice in words, e.g. "
+            f"'gaussian_blur >= 2'), got {conditions!r}"
+        )
+    measured = data.get("measured") or {}
+    _check_measured(measured, f"{where}: measured")
     return Case(
         name=str(data["name"]),
-        conditions=str(data.get("conditions", "")),
+        conditions=conditions,
         states=states,
         pairs=pairs,
         max_failure_rate=float(threshold),
         goal=goal,
-        measured=data.get("measured") or {},
+        measured=measured,
+        where=where,
     )
+
+
+def _check_source(source: Any, where: str) -> None:
+    """The run the suite came from, as export records it: a record, but no typo or wrong type."""
+    if not isinstance(source, dict):
+        raise FfadeError(f"{where} must be a mapping ({', '.join(SOURCE_KEYS)})")
+    _check_keys(source, SOURCE_KEYS, where)
+    for key, value in source.items():
+        if value is None:  # export writes null for a summary.json without the key
+            continue
+        if key in ("run", "explorer") and not isinstance(value, str):
+            raise FfadeError(f"{where}.{key} must be a string or null, got {value!r}")
+        whole = key in ("seed", "min_evaluations", "pairs_per_split")
+        if whole and not (_whole(value) and (key == "seed" or value >= 0)):
+            raise FfadeError(f"{where}.{key} must be null or a whole number, got {value!r}")
+        if key == "threshold" and not (_number(value) and 0 <= value <= 1):
+            raise FfadeError(f"{where}.threshold must be null or a number in [0, 1], got {value!r}")
+        if key == "slices" and value not in SLICE_KINDS:
+            raise FfadeError(
+                f"{where}.slices must be one of {', '.join(SLICE_KINDS)}, got {value!r}"
+            )
+
+
+def _check_measured(measured: Any, where: str) -> None:
+    """What export's model scored: counts from 0, a rate in [0, 1], per split {pairs, failures}."""
+    if not isinstance(measured, dict):
+        raise FfadeError(f"{where} must be a mapping ({', '.join(MEASURED_KEYS)})")
+    _check_keys(measured, MEASURED_KEYS, where)
+    for key, value in measured.items():
+        if key in SUITE_SPLITS:
+            if not isinstance(value, dict):
+                raise FfadeError(f"{where}.{key} must be a mapping {{pairs, failures}}")
+            _check_keys(value, ("pairs", "failures"), f"{where}.{key}")
+            for count, number in value.items():
+                if not (_whole(number) and number >= 0):
+                    raise FfadeError(
+                        f"{where}.{key}.{count} must be a whole number from 0, got {number!r}"
+                    )
+        elif key == "failure_rate" and not (_number(value) and 0 <= value <= 1):
+            raise FfadeError(f"{where}.failure_rate must be a number in [0, 1], got {value!r}")
+        elif key != "failure_rate" and not (_whole(value) and value >= 0):
+            raise FfadeError(f"{where}.{key} must be a whole number from 0, got {value!r}")
+
+
+def _number(value: Any) -> bool:
+    """An int or float that YAML did not read from true or false."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:

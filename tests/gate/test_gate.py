@@ -91,6 +91,33 @@ def test_check_fails_the_original_model_and_writes_junit(suite_path: Path, tmp_p
     assert root.get("failures") == str(len(failing)) and root.get("tests") == str(len(cases))
 
 
+def test_junit_suite_is_named_after_the_suite_and_the_model_under_test(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    """Every report's testsuite was `ffade.suite`: a CI matrix over checkpoints showed one name
+    for every job. It is the suite's (its `name`, else the file's stem) and the model swapped in."""
+
+    def names(*args: str, suite: Path = suite_path) -> tuple[str | None, set[str | None]]:
+        xml = tmp_path / "check.xml"
+        main(["check", "--suite", str(suite), "--junit", str(xml), *args])
+        testsuite = ET.parse(xml).getroot().find("testsuite")
+        return testsuite.get("name"), {c.get("classname") for c in testsuite.iter("testcase")}
+
+    assert names() == ("ffade.suite", {"ffade.suite"})
+    assert names("--target-arg", "seed=1") == ("ffade.suite [seed=1]", {"ffade.suite"})
+    assert names("--target", NO_FAILURES)[0] == f"ffade.suite [--target {NO_FAILURES}]"
+    data = yaml.safe_load(suite_path.read_text())
+    named = tmp_path / "suite.yaml"
+    named.write_text(yaml.safe_dump({**data, "name": "digits-gate"}))
+    assert read_suite(named).to_dict()["name"] == "digits-gate"
+    assert names("--target-arg", "seed=2", suite=named) == (
+        "ffade.digits-gate [seed=2]",
+        {"ffade.digits-gate"},
+    )
+    named.write_text(yaml.safe_dump({**data, "name": ["x"]}))
+    assert main(["check", "--suite", str(named)]) == 2
+
+
 def test_check_passes_a_fixed_target(suite_path: Path, tmp_path: Path, capsys) -> None:
     xml = tmp_path / "fixed.xml"
     code = main(["check", "--suite", str(suite_path), "--target", NO_FAILURES, "--junit", str(xml)])
@@ -172,6 +199,13 @@ def priorities(tmp_path: Path) -> Path:
         ({"name": None}, "cases[0]: name must be a non-empty string, got None"),
         ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery[0] is [True, 0]; each row is"),
         ({"pairs": {"heldout": {"0": 1}}}, "pairs.heldout must be a list of [input id, state"),
+        # conditions and measured passed whatever they held: a list showed as "['a']" in the table
+        ({"conditions": ["axis0 >= 1"]}, "conditions must be a string (the slice in words"),
+        ({"measured": [1, 2]}, "measured must be a mapping (pairs, failures, failure_rate"),
+        ({"measured": {"pairz": 3}}, "measured: unknown key 'pairz'; allowed: pairs, failures"),
+        ({"measured": {"failure_rate": 2}}, "measured.failure_rate must be a number in [0, 1]"),
+        ({"measured": {"failures": "many"}}, "measured.failures must be a whole number from 0"),
+        ({"measured": {"heldout": {"pairs": -1}}}, "measured.heldout.pairs must be a whole number"),
     ],
 )
 def test_a_malformed_suite_exits_2_with_one_line(
@@ -199,7 +233,8 @@ def test_an_input_id_past_the_split_names_its_case(
     bad.write_text(yaml.safe_dump(data))
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"ffade: error: case {case['name']}: pairs.{split} names input 9999")
+    where = f"ffade: error: {bad}: case '{case['name']}'"  # the file, as every suite error
+    assert err.startswith(f"{where}: pairs.{split} names input 9999")
     assert ("task.max_inputs" in err) == (split == "discovery") and "\n" not in err
 
 
@@ -213,7 +248,8 @@ def test_a_hand_edited_state_off_the_task_names_its_case(
     bad.write_text(yaml.safe_dump(data))
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"ffade: error: case {case['name']}: states: unknown concept axiz;")
+    where = f"ffade: error: {bad}: case '{case['name']}'"  # the file, as every suite error
+    assert err.startswith(f"{where}: states: unknown concept axiz;")
     assert "\n" not in err
 
 
@@ -460,7 +496,13 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
     [
         ({"seed": "abc"}, "'seed' must be a whole number, got 'abc'"),
         ({"seed": 1.5}, "'seed' must be a whole number, got 1.5"),
-        ({"source": "runs/x"}, "'source' must be a mapping"),
+        ({"source": "runs/x"}, ": source must be a mapping (run, explorer, seed, threshold"),
+        # source passed whatever it held
+        ({"source": {"rn": "runs/x"}}, "source: unknown key 'rn'; allowed: run, explorer, seed"),
+        ({"source": {"slices": "rule"}}, "source.slices must be one of rules, regions, got 'rule'"),
+        ({"source": {"threshold": "half"}}, "source.threshold must be null or a number in [0, 1]"),
+        ({"source": {"seed": 1.5}}, "source.seed must be null or a whole number, got 1.5"),
+        ({"source": {"run": 3}}, "source.run must be a string or null, got 3"),
     ],
 )
 def test_a_malformed_suite_top_level_exits_2_with_one_line(
@@ -473,7 +515,7 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
     bad.write_text(yaml.safe_dump(data))
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert says in err and "\n" not in err
+    assert err.startswith(f"ffade: error: {bad}: ") and says in err and "\n" not in err
 
 
 @pytest.mark.parametrize(
