@@ -273,6 +273,8 @@ def timing(explorer: Any, clock: LoopClock) -> dict[str, float]:
     return {
         "loop": explorer.summary()["wall_seconds"] - clock.callback_seconds,
         "raw": clock.raw_seconds,
+        "model": explorer.evaluator.model_seconds,  # of the loop: the same split summary.json has
+        "concepts": explorer.evaluator.concept_seconds,
         "startup": clock.startup_seconds,
         "pictures": clock.pictures_seconds,
     }
@@ -438,16 +440,23 @@ def same_images(task: Any, count: int = 8) -> float:
 def print_speed(results: dict[str, list[dict[str, float]]], device: str) -> None:
     """Each explorer's evaluations per second over the raw forward pass's, whole loop included."""
     print(
-        f"\n{'explorer':<16}{'loop s':>9}{'raw s':>9}{'ratio':>8}"
-        f"{'start-up s':>12}{'pictures s':>12}"
+        f"\n{'explorer':<16}{'loop s':>9}{'raw s':>9}{'ratio':>8}{'model s':>9}{'concepts s':>12}"
+        f"{'rest s':>9}{'start-up s':>12}{'pictures s':>12}"
     )
     for name, rows in results.items():
         loop, raw = sum(r["loop"] for r in rows), sum(r["raw"] for r in rows)
+        model, concepts = (np.mean([r[key] for r in rows]) for key in ("model", "concepts"))
         print(
             f"{name:<16}{loop / len(rows):>9.2f}{raw / len(rows):>9.2f}{raw / loop:>8.2f}"
+            f"{model:>9.2f}{concepts:>12.2f}{loop / len(rows) - model - concepts:>9.2f}"
             f"{np.mean([r['startup'] for r in rows]):>12.2f}"
             f"{np.mean([r['pictures'] for r in rows]):>12.2f}"
         )
+    print(
+        "model s, concepts s: the loop's time in the model calls (target and reward) and in "
+        "building changed inputs (summary.json's model_seconds, concept_seconds); rest s: the "
+        "explorer's own work (choosing, learning, records)"
+    )
     dqn = results["dqn"]
     ratio = sum(r["raw"] for r in dqn) / sum(r["loop"] for r in dqn)
     print(f"dqn_throughput_ratio: {ratio:.2f}  (on {device})")
