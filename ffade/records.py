@@ -129,6 +129,15 @@ def read_evaluations(
     A final line cut short by a kill is expected; any other damage is not. Each skipped line is
     added to ``damaged`` (when given) as a sentence naming the file and the line number.
     """
+    for _, record in read_numbered_evaluations(run_dir, damaged):
+        yield record
+
+
+def read_numbered_evaluations(
+    run_dir: str | Path, damaged: list[str] | None = None
+) -> Iterator[tuple[int, EvaluationRecord]]:
+    """:func:`read_evaluations` with each record's line number in the file (from 1), which a
+    skipped line does not shift: an error about a record names the line a reader opens."""
     path = Path(run_dir) / EVALUATIONS_FILE
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir)}")
@@ -144,7 +153,7 @@ def read_evaluations(
                     why = "cut short (the run was killed mid-write)" if cut else "damaged"
                     damaged.append(f"{path} line {number}: {why}, skipped ({_why(exc)})")
                 continue
-            yield record
+            yield number, record
 
 
 def _check_record(record: EvaluationRecord) -> None:

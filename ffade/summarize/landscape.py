@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.records import POLICY_FILE, read_evaluations, read_summary
+from ffade.records import POLICY_FILE, read_numbered_evaluations, read_summary
 
 Z_95 = 1.959963984540054
 """The normal quantile for a two-sided 95% interval."""
@@ -289,12 +289,12 @@ def load_landscape(run_dir: str | Path) -> Landscape:
         )
 
     states, failed = [], []
-    for line, record in enumerate(read_evaluations(run_dir), start=1):
+    for line, record in read_numbered_evaluations(run_dir):
         if len(record.state) != len(shape) or not all(
             0 <= int(i) < n for i, n in zip(record.state, shape, strict=False)
         ):
             raise FfadeError(
-                f"{run_dir / 'evaluations.jsonl'} record {line}: state {record.state} is off the "
+                f"{run_dir / 'evaluations.jsonl'} line {line}: state {record.state} is off the "
                 f"grid of summary.json (sizes {list(shape)} for {', '.join(grid.labels)})"
             )
         if record.invalid:  # a NaN score is neither a pass nor a failure

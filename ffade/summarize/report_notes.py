@@ -24,6 +24,12 @@ def failing_states(count: int) -> str:
     return f"{count} failing state" + ("s" if count != 1 else "")
 
 
+def threshold_percent(threshold: float) -> str:
+    """The threshold as a percentage with the digits it has: --threshold 0.999 reads "99.9%",
+    not "100%", which only 1 is (and 0.755 "75.5%", not "76%")."""
+    return f"{threshold * 100:.4g}%"
+
+
 def no_rule_reason(report: dict[str, Any]) -> str:
     """Why no rule was found where states fail, when it is the threshold's doing: at 100% no
     rule can have enough evidence, as a 95% CI's lower end never reaches 100% (else "")."""
@@ -39,7 +45,7 @@ def no_rule_reason(report: dict[str, Any]) -> str:
 def coverage_line(report: dict[str, Any]) -> str:
     """The closing line's account of the rules: what they cover and the top one, or why none."""
     figures, rules = report["run_figures"], report["rules"]
-    at = f"failure rate >= {report['threshold']:.0%}"
+    at = f"failure rate >= {threshold_percent(report['threshold'])}"
     if not rules["failing_states"]:
         if figures.get("failures") == 0:
             return "no failures found: no failure rule to find"
@@ -89,7 +95,7 @@ def notes(report: dict[str, Any]) -> list[str]:
     if status not in (None, "finished"):
         found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
     found.append(
-        f"A concept state fails when at least {report['threshold']:.0%} of at least "
+        f"A concept state fails when at least {threshold_percent(report['threshold'])} of at least "
         f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
         "one grid step apart along one concept."
     )

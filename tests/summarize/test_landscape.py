@@ -137,7 +137,7 @@ def test_bad_run_directories_say_what_is_wrong(tmp_path, make_run, image_concept
     with open(off_grid / "evaluations.jsonl", "a") as log:
         record = {"step": 0, "input_id": 0, "state": [5, 0, 0], "concepts": {}}
         log.write(json.dumps({**record, "metric": 0, "reward": 0, "failed": True}) + "\n")
-    with pytest.raises(FfadeError, match=r"record 1: state \[5, 0, 0\] is off the grid"):
+    with pytest.raises(FfadeError, match=r"line 1: state \[5, 0, 0\] is off the grid"):
         load_landscape(off_grid)
 
     wrong_policy = make_run("policy", image_concepts, {}, policy=np.ones(10))
@@ -165,3 +165,18 @@ def test_a_grid_too_large_for_a_landscape_is_one_clear_error(tmp_path, space_of)
     assert json.loads((tmp_path / "summary.json").read_text())["concepts"]
     with pytest.raises(FfadeError, match=r"1e\+09 states .* more than the 20,000,000"):
         load_landscape(tmp_path)
+
+
+def test_a_state_off_the_grid_is_named_by_its_line_in_the_log(
+    tmp_path, make_run, image_concepts
+) -> None:
+    """A damaged line skipped before it does not shift the number the error gives: the user
+    opens evaluations.jsonl at that line and finds the off-grid state, not a good record."""
+    run = make_run("off", image_concepts, {})
+    record = {"step": 0, "input_id": 0, "concepts": {}, "metric": 0, "reward": 0, "failed": True}
+    with open(run / "evaluations.jsonl", "a") as log:
+        log.write("not a record\n")  # line 1: skipped as damaged
+        log.write(json.dumps({**record, "state": [0, 0, 0]}) + "\n")  # line 2: fine
+        log.write(json.dumps({**record, "state": [0, 9, 0]}) + "\n")  # line 3: off the grid
+    with pytest.raises(FfadeError, match=r"evaluations.jsonl line 3: state \[0, 9, 0\] is off"):
+        load_landscape(run)

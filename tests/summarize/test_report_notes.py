@@ -99,3 +99,16 @@ def test_one_failing_state_is_said_in_the_singular(make_run, capsys) -> None:
     out = capsys.readouterr().out
     assert "1 failure rule covers 100% of 1 failing state (failure rate >= 50%)" in out, out
     assert any("covers 1 of the 1 failing state (100%)" in note for note in _md_notes(run))
+
+
+def test_a_threshold_short_of_one_is_not_said_as_100_percent(make_run, capsys) -> None:
+    """--threshold 0.999 counts a state failing 999 of 1000 times: "failure rate >= 100%" (as
+    a whole percentage rounds it) would say only states that always fail count."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, lambda s: (50, 50 * (s[0] >= 2)))
+    capsys.readouterr()
+    assert main([str(run), "--threshold", "0.999", "--no-tensorboard"]) == 0
+    closing = capsys.readouterr().out
+    assert "(failure rate >= 99.9%)" in closing and "100%" not in closing
+    assert _md_notes(run)[0].startswith("A concept state fails when at least 99.9% of at least 1 ")
+    assert main([str(run), "--threshold", "0.5", "--no-tensorboard"]) == 0
+    assert "(failure rate >= 50%)" in capsys.readouterr().out
