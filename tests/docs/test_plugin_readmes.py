@@ -12,7 +12,12 @@ import pytest
 
 from tests.helpers import REPO
 
-PLUGINS = {"vision": "ffade-vision", "text": "ffade-text", "diffusion": "ffade-diffusion"}
+PLUGINS = {
+    "vision": "ffade-vision",
+    "text": "ffade-text",
+    "diffusion": "ffade-diffusion",
+    "synthetic": "ffade-synthetic",
+}
 
 
 def top_level_names(cell: str) -> set[str]:

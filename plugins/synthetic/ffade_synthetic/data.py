@@ -30,7 +30,8 @@ class SyntheticDataset(Dataset):
         seed: int = 0,
     ) -> None:
         super().__init__(seed)
-        for key, value in (("num_inputs", num_inputs), ("feature_dim", feature_dim)):
+        sizes = (("num_inputs", num_inputs), ("feature_dim", feature_dim), ("num_axes", num_axes))
+        for key, value in sizes:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise FfadeError(  # else a torch RuntimeError ("negative dimension")
                     f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"

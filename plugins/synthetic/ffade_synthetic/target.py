@@ -92,9 +92,13 @@ class SyntheticTarget(Target):
                     raise FfadeError(
                         f"target 'synthetic': region axis {axis} has low {lo} > high {hi}"
                     )
-        if isinstance(fragility_growth, bool) or not isinstance(fragility_growth, (int, float)):
-            raise FfadeError(
-                f"target 'synthetic': fragility_growth must be a number, got {fragility_growth!r}"
+        growth_is_number = isinstance(fragility_growth, (int, float)) and not isinstance(
+            fragility_growth, bool
+        )
+        if not (growth_is_number and 0 <= fragility_growth < float("inf")):
+            raise FfadeError(  # a negative growth would shrink the boxes, silently
+                "target 'synthetic': fragility_growth must be a number, at least 0, "
+                f"got {fragility_growth!r}"
             )
         self.fragility_growth = fragility_growth
         generator = torch.Generator().manual_seed(seed + 1)

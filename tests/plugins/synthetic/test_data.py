@@ -65,3 +65,15 @@ def test_bad_fractions_are_one_line_errors(fractions: tuple[float, ...]) -> None
         f"dataset 'synthetic': fractions {list(fractions)} must be 3 non-negative numbers "
         "summing to at most 1 (for discovery, finetune, heldout)"
     )
+
+
+@pytest.mark.parametrize("key", ["num_inputs", "feature_dim", "num_axes"])
+@pytest.mark.parametrize("value", [0, -1, 2.5, "8", True])
+def test_sizes_that_are_not_whole_numbers_from_one_are_one_line_errors(key: str, value) -> None:
+    """num_axes: -1 was a torch RuntimeError ("Dimension size must be non-negative") and 0 an
+    error blaming the first axis concept's index."""
+    with pytest.raises(FfadeError) as error:
+        SyntheticDataset(**{key: value})
+    assert str(error.value) == (
+        f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"
+    )

@@ -113,3 +113,18 @@ def test_an_unknown_preset_is_a_one_line_error() -> None:
         "target 'synthetic': regions 'moons' is not a preset; allowed: default, islands, "
         "or a list of boxes"
     )
+
+
+@pytest.mark.parametrize("growth", [-0.12, float("nan"), float("inf"), "abc", True])
+def test_a_fragility_growth_that_is_not_a_number_from_zero_is_a_one_line_error(growth) -> None:
+    """A negative growth was accepted and shrank every box: islands 0.05 inside a step's gap
+    vanished and the search found nothing, with no word why."""
+    with pytest.raises(FfadeError) as error:
+        SyntheticTarget(fragility_growth=growth)
+    assert str(error.value) == (
+        f"target 'synthetic': fragility_growth must be a number, at least 0, got {growth!r}"
+    )
+
+
+def test_a_fragility_growth_of_zero_is_allowed() -> None:
+    assert SyntheticTarget(fragility_growth=0).fragility_growth == 0

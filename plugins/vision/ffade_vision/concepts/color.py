@@ -2,9 +2,9 @@
 
 Thin wrappers over torchvision's color kernels; brightness, saturation and contrast also take a
 value per image (the same blends, written out), so a batch of many values is one call.
-Saturation and hue need color: on single-channel images (the digits dataset by default)
-torchvision leaves the image unchanged, so use ``DigitsDataset(channels=3)`` or a color dataset
-to search them.
+Saturation and hue need color: a gray image (one channel, or three equal ones, as the digits
+dataset's with ``channels=3``) is left unchanged, so a task whose inputs are all gray refuses
+them in one line rather than search a concept that changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,32 @@ from typing import ClassVar
 import torch
 from torchvision.transforms.v2 import functional as F
 
+from ffade.errors import ConceptValueError
 from ffade_vision.concepts._base import RangeConcept
+
+
+class _NeedsColor:
+    """``check_inputs`` for concepts that change only color images (saturation, hue)."""
+
+    label: str
+
+    def check_inputs(self, inputs: Sequence[object]) -> list[str]:
+        if not all(torch.is_tensor(x) and x.dim() >= 3 for x in inputs):
+            return []  # not images: applying the concept says so in one line
+        if any(_has_color(x) for x in inputs):
+            return []
+        raise ConceptValueError(
+            f"concept '{self.label}': none of the task's {len(inputs)} inputs has color (one "
+            "channel, or three equal ones), so every value leaves them unchanged; choose a color "
+            "dataset (sample_photos, image_folder) or another concept"
+        )
+
+
+def _has_color(image: torch.Tensor) -> bool:
+    return image.shape[-3] == 3 and not (
+        torch.equal(image[..., 0, :, :], image[..., 1, :, :])
+        and torch.equal(image[..., 1, :, :], image[..., 2, :, :])
+    )
 
 
 class Brightness(RangeConcept):
@@ -35,7 +60,7 @@ class Brightness(RangeConcept):
         return inputs * _per_row(values, inputs)
 
 
-class Saturation(RangeConcept):
+class Saturation(_NeedsColor, RangeConcept):
     """Blend with the grayscale image: 0 is gray, 1 unchanged, above 1 more vivid."""
 
     neutral: ClassVar[float] = 1.0
@@ -67,7 +92,7 @@ class Contrast(RangeConcept):
         return _blend(inputs, mean, _per_row(values, inputs))
 
 
-class Hue(RangeConcept):
+class Hue(_NeedsColor, RangeConcept):
     """Rotate hue by ``value`` of a full turn (0.5 and -0.5 both give complementary colors)."""
 
     neutral: ClassVar[float] = 0.0

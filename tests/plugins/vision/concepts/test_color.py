@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from ffade_vision.concepts import Brightness, Contrast, Gamma, Hue, Saturation
+
+from ffade.errors import ConceptValueError
+from tests.helpers import ffade_in_process
 
 IMAGE = torch.rand(2, 3, 6, 6, generator=torch.Generator().manual_seed(0))
 
@@ -36,3 +40,47 @@ def test_hue_turns_red_toward_green_and_leaves_gray_images_alone() -> None:
     gray = torch.rand(1, 1, 4, 4)
     assert torch.equal(Hue().apply(gray, 0.3), gray)
     assert torch.equal(Saturation().apply(gray, 0.0), gray)
+
+
+@pytest.mark.parametrize("concept", [Saturation, Hue], ids=["saturation", "hue"])
+@pytest.mark.parametrize("channels", [1, 3], ids=["one_channel", "gray_rgb"])
+def test_saturation_and_hue_refuse_inputs_without_color(concept, channels: int) -> None:
+    """Gray images (the digits, even with channels: 3) are left unchanged by every value: the
+    task refuses the concept when it is built rather than search it."""
+    gray = [torch.rand(1, 5, 5).expand(channels, 5, 5).clone() for _ in range(4)]
+    changed = concept().apply_each(
+        torch.stack(gray), [0.3, 0.5, 0.2, -0.1] if concept is Hue else [0.0, 0.5, 2.0, 3.0]
+    )
+    # torchvision weighs gray 0.2989 + 0.587 + 0.114: changes under 1e-3, a quarter of a level
+    torch.testing.assert_close(changed, torch.stack(gray), atol=1e-3, rtol=0)
+    with pytest.raises(ConceptValueError) as error:
+        concept().check_inputs(gray)
+    assert str(error.value) == (
+        f"concept '{concept().label}': none of the task's 4 inputs has color (one channel, or "
+        "three equal ones), so every value leaves them unchanged; choose a color dataset "
+        "(sample_photos, image_folder) or another concept"
+    )
+
+
+def test_one_color_image_among_gray_ones_is_enough() -> None:
+    gray = [torch.rand(1, 5, 5).expand(3, 5, 5).clone() for _ in range(3)]
+    assert Saturation().check_inputs([*gray, IMAGE[0]]) == []
+    assert Hue().check_inputs([*gray, IMAGE[0]]) == []
+
+
+def test_saturation_on_the_digits_is_a_one_line_error_before_the_run() -> None:
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        "configs/quickstart.yaml",
+        "--model.init_args.task.dataset",
+        "{name: digits, args: {channels: 3}}",
+        "--model.init_args.task.concepts",
+        "[{name: rotation}, {name: saturation}]",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "ffade: error: concept 'saturation': none of the task's 64 inputs has color (one "
+        "channel, or three equal ones), so every value leaves them unchanged; choose a color "
+        "dataset (sample_photos, image_folder) or another concept"
+    )
