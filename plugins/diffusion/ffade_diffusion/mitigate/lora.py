@@ -357,6 +357,23 @@ class DiffusionLoRAFineTuner(FineTuner):
         return (~scores.judged_failed()).float()
 
     @override
+    def reason(self, accepted: bool) -> str:
+        """The verdict in the reward's units: a mean CLIP cosine is no share, so not in points."""
+        if not self._graded:
+            return super().reason(accepted)
+        change = self.after.clean_accuracy - self.before.clean_accuracy
+        tolerance = self.hparams.clean_tolerance
+        if accepted:
+            return (
+                f"mean CLIP cosine on clean prompts changed by {change:+.4f}, within the "
+                f"tolerance of {tolerance:.4f}"
+            )
+        return (
+            f"mean CLIP cosine on clean prompts fell {-change:.4f}, more than the tolerance of "
+            f"{tolerance:.4f}; the original model is kept"
+        )
+
+    @override
     def keep_or_undo(self, accepted: bool) -> Path | None:
         """Save an accepted fix in diffusers' LoRA format; else switch the adapters off."""
         if not accepted:

@@ -202,6 +202,25 @@ def by_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_clip_score_fix_is_judged_in_cosine_not_accuracy_points(
+    tiny_pipeline: Path, tiny_clip: Path, captioned: Path, tmp_path: Path
+) -> None:
+    """With clip_score the clean score is a mean cosine and clean_tolerance is in cosine: the
+    verdict said "clean accuracy changed by +0.05 points, within the tolerance of 2.00" for a
+    tolerance of 0.02."""
+    reward = {"name": "clip_score", "args": {"model": str(tiny_clip), "threshold": 0.9}}
+    run = _discover(_task(tiny_pipeline, reward), tmp_path / "discovery")
+    tuner = fine_tune(run, tmp_path, image_folder=str(captioned), rank=2, clean_tolerance=0.02)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["clean_metric"] == "mean CLIP cosine"
+    change = result["clean_accuracy_after"] - result["clean_accuracy_before"]
+    verdict = "changed by" if result["accepted"] else "fell"
+    assert result["reason"].startswith(f"mean CLIP cosine on clean prompts {verdict}")
+    assert "tolerance of 0.0200" in result["reason"] and "points" not in result["reason"]
+    assert f"{abs(change):.4f}" in result["reason"]
+
+
 def test_drawn_images_are_accepted_samples_of_the_unchanged_prompt(
     rated_run: Path, tmp_path: Path
 ) -> None:
