@@ -15,6 +15,8 @@ import importlib
 import inspect
 import math
 import numbers
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -145,7 +147,7 @@ def import_attribute(kind: str, name: str) -> Any:
     """``module:attribute`` -> that attribute, with one-line errors naming what is missing."""
     module_name, _, attribute = name.partition(":")
     try:
-        obj: Any = importlib.import_module(module_name)
+        obj: Any = _import_here_too(module_name)
     except ImportError as exc:
         raise PluginError(f"{kind} '{name}': cannot import module '{module_name}': {exc}") from exc
     for part in attribute.split("."):
@@ -153,6 +155,27 @@ def import_attribute(kind: str, name: str) -> Any:
             raise PluginError(f"{kind} '{name}': module '{module_name}' has no '{attribute}'")
         obj = getattr(obj, part)
     return obj
+
+
+def _import_here_too(module_name: str) -> Any:
+    """Import ``module_name``, also from the current directory: ``python script.py`` and
+    ``python -m ffade`` search it, the ``ffade`` command does not, yet ``my_module:predict``
+    beside the config is the natural place. It is searched last, only when needed."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        top = module_name.partition(".")[0]
+        if exc.name != top or here in sys.path or "" in sys.path:
+            raise
+        sys.path.append(here)
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as again:
+            sys.path.remove(here)
+            if again.name == top:  # not here either: the first error says what is missing
+                raise exc from None
+            raise
 
 
 def load(kind: str, name: str) -> type:

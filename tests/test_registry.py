@@ -237,3 +237,27 @@ def test_a_rewards_pass_reward_must_be_at_most_zero(name: str, pass_reward: obje
         f"(reward '{name}')"
     )
     assert registry.create("reward", name, {"pass_reward": -0.5}).pass_reward == -0.5
+
+
+def test_module_path_names_a_module_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: ``{name: callable, args: {predict: "my_module:predict"}}`` with my_module.py
+    beside the config. The ``ffade`` command's sys.path lacks the current directory (python -m
+    and scripts have it), so the module is looked for there too, and a missing one is still
+    the one line naming it."""
+    import sys
+
+    (tmp_path / "ffade_readme_here_mod.py").write_text("def predict(batch):\n    return 7\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p and Path(p) != tmp_path])
+    monkeypatch.delitem(sys.modules, "ffade_readme_here_mod", raising=False)
+    predict = registry.import_attribute("target 'callable'", "ffade_readme_here_mod:predict")
+    assert predict(None) == 7
+    sys.modules.pop("ffade_readme_here_mod")
+    with pytest.raises(PluginError) as error:
+        registry.import_attribute("reward", "ffade_readme_nowhere:Reward")
+    assert str(error.value) == (
+        "reward 'ffade_readme_nowhere:Reward': cannot import module 'ffade_readme_nowhere': "
+        "No module named 'ffade_readme_nowhere'"
+    )

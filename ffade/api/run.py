@@ -36,6 +36,8 @@ class Run:
         if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
             raise FfadeError(f"Run: expected a run directory (a path), got {self.dir!r}")
         object.__setattr__(self, "dir", Path(self.dir))
+        if not self.dir.exists():  # not an empty Run whose files fail one by one, later
+            raise FfadeError(f"run directory '{self.dir}' does not exist")
 
     @classmethod
     def of(cls, run: Run | str | Path, where: str = "run") -> Run:
@@ -44,7 +46,7 @@ class Run:
         if not isinstance(run, (Run, str, Path)):
             raise FfadeError(f"{where}: expected a run directory (a path or a Run), got {run!r}")
         run = run if isinstance(run, Run) else cls(Path(run))
-        if not run.dir.exists():  # a file (RUN/summary.json) is named by read_summary
+        if not run.dir.exists():  # a Run whose directory went since; a file: by read_summary
             raise FfadeError(f"run directory '{run.dir}' does not exist")
         return run
 

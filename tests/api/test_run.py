@@ -94,3 +94,13 @@ def test_run_of_something_not_a_path_is_one_line() -> None:
     with pytest.raises(ffade.FfadeError) as error:  # not pathlib's TypeError
         ffade.Run(5)
     assert str(error.value) == "Run: expected a run directory (a path), got 5"
+
+
+def test_run_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
+    """``ffade.Run(path)`` reopens a run directory (README): a path that is none is said at
+    once, not by an empty Run whose examples read [] and mitigation None."""
+    missing = tmp_path / "runs" / "ffade" / "version_9"
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.Run(str(missing))
+    assert str(error.value) == f"run directory '{missing}' does not exist"
+    assert ffade.Run(tmp_path).dir == tmp_path  # a directory that exists still opens
