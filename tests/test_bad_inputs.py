@@ -558,8 +558,8 @@ FRAGMENTS = {
     "has 3 axes (dataset num_axes)",
     "synthetic_region_malformed": "target 'synthetic': regions must be a preset (default, "
     "islands) or a list of boxes {axis index: [low, high]}",
-    "synthetic_growth_text": "target 'synthetic': fragility_growth must be a number, at least 0, "
-    "got 'abc'",
+    "synthetic_growth_text": "target 'synthetic': fragility_growth must be a finite number, got "
+    "'abc'",
     "label_number": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
     "got 5; give it a letter",
     "label_quoted_number": "task.concepts[0].args.label must be a non-empty name such as "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +45,9 @@ class SyntheticTarget(Target):
         regions: planted boxes, each {axis index: [low, high]}, or the name of a preset in
             :data:`REGION_PRESETS` (``default``: :data:`DEFAULT_REGIONS`; ``islands``:
             :data:`ISLAND_REGIONS`, five small disjoint boxes over five axes).
-        fragility_growth: how far (in axis units) boxes grow for the most fragile inputs.
+        fragility_growth: how far (in axis units) boxes grow for the most fragile inputs; a
+            negative one shrinks them instead, so that inputs that never fail can be planted
+            (a box narrower than twice its shrink vanishes for the inputs it shrinks most).
         seed: fixes which feature directions make an input fragile.
         feature_dim: must match the dataset's ``feature_dim``.
         device: where to compute.
@@ -95,10 +98,10 @@ class SyntheticTarget(Target):
         growth_is_number = isinstance(fragility_growth, (int, float)) and not isinstance(
             fragility_growth, bool
         )
-        if not (growth_is_number and 0 <= fragility_growth < float("inf")):
-            raise FfadeError(  # a negative growth would shrink the boxes, silently
-                "target 'synthetic': fragility_growth must be a number, at least 0, "
-                f"got {fragility_growth!r}"
+        if not (growth_is_number and math.isfinite(fragility_growth)):
+            raise FfadeError(
+                f"target 'synthetic': fragility_growth must be a finite number, got "
+                f"{fragility_growth!r}"
             )
         self.fragility_growth = fragility_growth
         generator = torch.Generator().manual_seed(seed + 1)
