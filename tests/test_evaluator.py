@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import torch
 import yaml
 
+from ffade.evaluator import Evaluator
+from ffade.task import build_task
 from tests.api.callables import SLOW_MODEL_SECONDS
-from tests.helpers import ffade_in_process, write_config
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 
 def test_a_run_with_no_valid_evaluation_has_no_failure_rate(tmp_path: Path) -> None:
@@ -47,3 +51,20 @@ def test_summary_splits_the_loop_time_between_the_model_and_the_concepts(tmp_pat
     assert summary["model_seconds"] >= batches * SLOW_MODEL_SECONDS
     assert summary["concept_seconds"] > 0
     assert summary["model_seconds"] + summary["concept_seconds"] <= summary["wall_seconds"]
+
+
+def test_the_memo_survives_a_checkpoint_exactly_in_its_order(tmp_path: Path) -> None:
+    """A checkpoint keeps the memo as columns of tensors (fast to save, loadable with
+    weights_only=True); reloaded, it is the same dict in the same order, NaN and inf included,
+    and a checkpoint from before, with the dict itself, still loads."""
+    evaluator = Evaluator(build_task(synthetic_spec()), budget=None)
+    memo = {9: (0.25, -1.0, False), 3: (float("nan"), 0.0, False), 7: (float("inf"), 2.5, True)}
+    evaluator.load_state_dict({"memo": memo, "evaluations": 3, "failures": 1})
+    assert isinstance(evaluator.state_dict()["memo"]["keys"], torch.Tensor)
+    path = tmp_path / "state.pt"
+    torch.save(evaluator.state_dict(), path)
+    again = Evaluator(build_task(synthetic_spec()), budget=None)
+    again.load_state_dict(torch.load(path, weights_only=True))
+    assert list(again.memo) == [9, 3, 7]
+    assert repr(again.memo) == repr(memo)  # repr: nan == nan is False, but prints alike
+    assert again.is_evaluated(np.array([9, 3, 7, 8])).tolist() == [True, True, True, False]
