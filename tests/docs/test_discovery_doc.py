@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ffade.checkpoint import LastCheckpoint
+from ffade.errors import FfadeError
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS
 from ffade.explore import (
     DQNExplorer,
@@ -22,6 +23,7 @@ from ffade.explore import (
     optimism,
 )
 from ffade.explore.run import discover
+from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import read_summary
 from tests.helpers import REPO, synthetic_spec
 
@@ -116,3 +118,36 @@ def test_the_microscopic_moves_the_doc_describes() -> None:
     assert "never takes a move into a failure already found" in doc
     assert "whether its destination was evaluated already" in doc
     assert "(`ffade/explore/moves.py`)" in doc and (REPO / "ffade/explore/moves.py").is_file()
+
+
+def test_the_stop_reasons_the_doc_lists_are_the_ones_runs_write(tmp_path: Path) -> None:
+    doc = flat(DISCOVERY)
+    ended = {}
+    for name, args in {
+        "all": {"task": {"max_inputs": 1}, "budget": 5000},  # 1,000 pairs: all evaluated first
+        "rule": {"budget": 4000, "stop_when": "estimated_remaining < 100000"},
+        "idle": {"budget": 800, "mode": "microscopic", "max_idle_steps": 2},
+    }.items():
+        spec = {**synthetic_spec(mode=args.pop("mode", "macroscopic")), **args.pop("task", {})}
+        run = discover(RandomExplorer(task=spec, **args), tmp_path / name)
+        ended[name] = read_summary(Path(run.recorder.run_dir))["stop_reason"]
+    assert ended["all"] == "every (input, state) pair evaluated"
+    assert re.fullmatch(r"stop_when: estimated_remaining = [0-9.]+ < 100000", ended["rule"])
+    assert ended["idle"] == "2 steps without a new evaluation (max_idle_steps)"
+    for text in ("budget spent", ended["all"], "steps without a new evaluation (max_idle_steps)"):
+        assert text in doc, text
+    assert f'"{TRAINER_STOPPED}"' in doc
+    assert '"stop_when: QUANTITY = VALUE < LIMIT"' in doc
+    assert re.search(r'"stop_when: estimated_remaining = [0-9.]+ < [0-9]+"', doc)
+
+
+def test_coverage_probes_0_leaves_the_estimate_out(tmp_path: Path) -> None:
+    assert "0 turns the estimate off: summary.json then has no `estimated_remaining_failures`" in (
+        flat(DISCOVERY)
+    )
+    run = discover(RandomExplorer(task=synthetic_spec(), budget=40, coverage_probes=0), tmp_path)
+    assert "estimated_remaining_failures" not in read_summary(Path(run.recorder.run_dir))
+    with pytest.raises(FfadeError, match="needs coverage_probes above 0"):
+        RandomExplorer(
+            task=synthetic_spec(), budget=40, coverage_probes=0, stop_when="estimated_remaining < 5"
+        )
