@@ -21,14 +21,28 @@ class BudgetProgressBar(TQDMProgressBar):
         searching = getattr(self.trainer.lightning_module, "evaluator", None) is not None
         return "evaluations" if searching else super().train_description
 
+    _restored = 0
+
+    @override
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        super().on_train_start(trainer, pl_module)
+        evaluator = getattr(pl_module, "evaluator", None)
+        self._restored = evaluator.evaluations if evaluator is not None else 0
+
+    def _count_budget(self, evaluator: Any) -> None:
+        """Count evaluations out of the budget; a resumed run's rate counts only its own (the
+        restored ones showed as thousands a second), so they are the bar's ``initial``."""
+        bar = self.train_progress_bar
+        bar.reset(total=evaluator.budget)  # draws n = 0: initial must not exceed it yet
+        bar.initial, bar.n = self._restored, evaluator.evaluations
+
     @override
     def on_train_epoch_start(self, trainer: Any, pl_module: Any, *_: Any) -> None:
         evaluator = getattr(pl_module, "evaluator", None)
         if evaluator is None or evaluator.budget is None:
             super().on_train_epoch_start(trainer, pl_module)
             return
-        self.train_progress_bar.reset(total=evaluator.budget)  # not Lightning's "Epoch 0"
-        self.train_progress_bar.n = evaluator.evaluations
+        self._count_budget(evaluator)  # not Lightning's "Epoch 0"
 
     @override
     def on_train_batch_end(
@@ -39,7 +53,7 @@ class BudgetProgressBar(TQDMProgressBar):
             return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
         bar = self.train_progress_bar
         if bar.total != evaluator.budget:  # a resumed run skips on_train_epoch_start
-            bar.reset(total=evaluator.budget)
+            self._count_budget(evaluator)
             bar.set_description("evaluations")
         bar.n = evaluator.evaluations
         # one render a step: set_postfix would draw the bar once more, a second line per step

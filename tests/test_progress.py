@@ -3,7 +3,7 @@ from pathlib import Path
 
 import torch
 import tqdm.std
-from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.explore import RandomExplorer
@@ -82,3 +82,36 @@ def test_a_searchs_bar_counts_evaluations_from_its_first_render(tmp_path: Path) 
     renders = [r for r in bar.split("\r") if r.strip()]
     assert renders and all(r.startswith("evaluations:") for r in renders), renders[:3]
     assert closing and "\r" not in closing
+
+
+def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) -> None:
+    """The bar of a resumed search starts at the evaluations it restored; counted as new, they
+    showed a rate of thousands a second in its first render."""
+
+    class StopAtStep(Callback):
+        def on_train_batch_end(self, trainer, explorer, *args) -> None:
+            trainer.should_stop = explorer.iterations == 3
+
+    class ReadBar(Callback):
+        def on_train_end(self, trainer, explorer) -> None:
+            self.initial = trainer.progress_bar_callback.train_progress_bar.initial
+
+    spec = synthetic_spec()
+    first = discover(
+        RandomExplorer(task=spec, budget=100, num_envs=10),
+        tmp_path,
+        checkpoints=True,
+        callbacks=[StopAtStep()],
+    )
+    restored = first.evaluator.evaluations
+    assert 0 < restored < 100
+    bar = ReadBar()
+    again = discover(
+        RandomExplorer(task=spec, budget=100, num_envs=10),
+        tmp_path,
+        progress=True,
+        checkpoints=True,
+        callbacks=[bar],
+        ckpt_path=first.recorder.run_dir,
+    )
+    assert again.evaluator.evaluations == 100 and bar.initial == restored
