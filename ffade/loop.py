@@ -122,7 +122,7 @@ def fit(
     resolved (else nothing). ``where``: what a config error names (default: ``config``).
     """
     from ffade.lightning_run import ConfigError, run_lightning  # not for ``ffade loop --help``
-    from ffade.trainer import check_trainer_config
+    from ffade.trainer import check_trainer_config, check_trainer_hardware
 
     logger = {
         "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
@@ -140,6 +140,7 @@ def fit(
             resolved = yaml.safe_load(printed.getvalue())
             cls = check_model_arguments(resolved.get("model") or {})
             check_trainer_config(resolved.get("trainer") or {}, cls or object)
+            check_trainer_hardware(resolved.get("trainer") or {})
             return resolved
         run_lightning(args)
     except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs

@@ -70,6 +70,38 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
             )
 
 
+_HARDWARE = ("accelerator", "devices", "strategy", "precision", "num_nodes")
+
+
+def check_trainer_hardware(config: dict[str, Any]) -> None:
+    """Refuse an accelerator, devices, strategy or precision Lightning would refuse, by building
+    a bare Trainer with them (no logger, callbacks or files): ``ffade loop`` checks its later
+    stages' configs so before the first stage runs, as :func:`check_trainer_config` does."""
+    import logging
+
+    from lightning import Trainer
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+    given = {k: config[k] for k in _HARDWARE if k in config and not isinstance(config[k], dict)}
+    if not given:
+        return
+    quiet = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # no "GPU available: ..." lines for a trainer never used
+    try:
+        Trainer(
+            **given,
+            logger=False,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+        )
+    except (MisconfigurationException, ValueError, RuntimeError, ModuleNotFoundError) as exc:
+        raise ConfigError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        quiet.setLevel(level)
+
+
 def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:
     """Trainer settings a run takes but that will not do what they say, named as it starts.
 

@@ -124,8 +124,9 @@ def _read_file(path: str | Path) -> Any:
 def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: str) -> None:
     """Refuse to replace answers saved in ``out`` (a person's, perhaps) with other priorities.
 
-    Giving each saved answer the same priority again loses nothing (a command run twice).
-    ``fresh`` holds the settings the new answers' slices were found with.
+    Giving each saved answer the same priority again loses nothing (a command run twice);
+    answers about another run are always refused, as ``ffade feedback --out`` refuses to
+    continue them. ``fresh`` holds the run and the settings the new answers' slices were found with.
     """
     if not out.is_file():
         return
@@ -135,6 +136,13 @@ def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: s
         raise FfadeError(
             f"{out} is there but its answers cannot be read ({error}); {hint}"
         ) from None
+    run = Path(fresh.run).resolve()
+    inside = out.resolve().parent == run  # a run's own file, even if the run was moved
+    if saved.regions and not inside and Path(saved.run).resolve() != run:
+        raise FfadeError(  # its regions share ids, not states, with this run's: all would go
+            f"{out} holds {_answers(len(saved.regions))} about run {saved.run}, not "
+            f"{fresh.run}; {hint}"
+        )
     changed = [r for r in saved.regions if new.get(r.id) != r.priority]
     if not changed:
         return

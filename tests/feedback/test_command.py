@@ -172,6 +172,39 @@ def test_answers_about_another_run_are_not_continued(
     assert code == 0 and "1 of these regions are already answered" in out
 
 
+def test_from_file_never_replaces_answers_about_another_run(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """--from over --out FILE holding run A's answers, applied to run B: refused as continuing it
+    is, even when no saved priority would change (a partial interactive ranking), since every
+    answer would become B's; the file untouched, --redo replaces it."""
+    other = tmp_path / "other"
+    shutil.copytree(run, other)
+    answers = tmp_path / "answers.yaml"
+    in_process("feedback", str(run), "--slices", "regions", "--out", str(answers), answers="h\nq\n")
+    before = answers.read_bytes()
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")  # A's answer, unchanged
+    options = ["--from", str(priorities), "--slices", "regions", "--out", str(answers)]
+    code, out, err = in_process("feedback", str(other), *options)
+    assert code == 2 and out == "" and answers.read_bytes() == before
+    assert err.strip() == (
+        f"ffade: error: {answers} holds 1 answer about run {run}, not {other}; add --redo to "
+        "replace them, or --out FILE to save these elsewhere"
+    )
+    code, _, err = in_process("feedback", str(other), *options, "--redo")
+    assert code == 0, err
+    assert read_feedback(answers).run == str(other)
+    # a run's own feedback.yaml moves with it: applying the same file again just saves
+    in_process("feedback", str(run), "--from", str(priorities), "--slices", "regions")
+    moved = tmp_path / "moved"
+    run.rename(moved)
+    code, _, err = in_process(
+        "feedback", str(moved), "--from", str(priorities), "--slices", "regions"
+    )
+    assert code == 0, err
+
+
 def test_a_damaged_log_is_warned_about_as_the_report_does(run: Path, in_process) -> None:
     """A person ranks failures the log shows: a torn line must not pass unsaid."""
     log = run / "evaluations.jsonl"
