@@ -116,7 +116,7 @@ class ConceptValueError(FfadeError, ValueError):
 def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():
-        if not (_number(value) and value >= least):  # NaN and null (None) too
+        if not (is_number(value) and value >= least):  # NaN and null (None) too
             raise _refused(key, f"at least {least}", value)
 
 
@@ -138,7 +138,7 @@ def require_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
         )
 
 
-def _number(value: object) -> bool:
+def is_number(value: object) -> bool:
     """Whether ``value`` can be compared as a number (null, text and booleans cannot)."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
@@ -147,14 +147,14 @@ def require_within(low: float, high: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument outside [low, high] (NaN too): a rate, a share, a
     probability that would otherwise run and quietly mean nothing."""
     for key, value in init_args.items():
-        if not (_number(value) and low <= value <= high):  # null: not Python's TypeError
+        if not (is_number(value) and low <= value <= high):  # null: not Python's TypeError
             raise _refused(key, f"in [{low}, {high}]", value)
 
 
 def require_above(bound: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
     for key, value in init_args.items():
-        if not (_number(value) and value > bound):
+        if not (is_number(value) and value > bound):
             raise _refused(key, f"above {bound}", value)
 
 
@@ -182,7 +182,7 @@ def require_pass_reward(plugin: object, value: object) -> float:
 def _require_plugin_number(
     plugin: object, kind: str, key: str, value: object, value_ok: Callable[[float], bool], what: str
 ) -> float:
-    if not (_number(value) and value_ok(value)):  # NaN, null and text too
+    if not (is_number(value) and value_ok(value)):  # NaN, null and text too
         name = getattr(plugin, "plugin_name", "") or type(plugin).__name__
         raise PluginError(
             f"task.{kind}.args.{key} must be a number {what}, got {value!r} ({kind} '{name}')"
@@ -194,7 +194,7 @@ def require_region_options(threshold: object, min_evaluations: object) -> None:
     """A failing state's definition, as ``--threshold`` and ``--min-evaluations`` take it, for
     callers from Python: a str reached the landscape as a TypeError, ``2.5`` evaluations meant
     nothing."""
-    if not _number(threshold) or not 0 < threshold <= 1:  # NaN too
+    if not is_number(threshold) or not 0 < threshold <= 1:  # NaN too
         raise FfadeError(f"threshold: expected a failure rate in (0, 1], got {threshold!r}")
     count = isinstance(min_evaluations, numbers.Integral) and not isinstance(min_evaluations, bool)
     if not count or min_evaluations < 1:

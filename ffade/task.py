@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, is_number
 from ffade.plugin_api import SPLITS, Dataset, Reward, Target
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
@@ -149,7 +149,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                 f"{concept.neutral!r}, so it changes nothing; list the values to try in values"
             )
         elif concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
-            if concept.is_numeric and not _number(concept.neutral):  # "the first" would be a lie
+            if concept.is_numeric and not is_number(concept.neutral):  # "the first" would be a lie
                 raise FfadeError(
                     f"concept '{concept.label}': its neutral value {concept.neutral!r} is no "
                     f"number, but its grid is numbers {list(concept.values)}; neutral must be the "
@@ -174,10 +174,6 @@ def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:
     if spec.input_ids is not None:
         inputs = _chosen(inputs, spec.input_ids, spec.split, spec.max_inputs)
     return inputs
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _chosen(inputs: list[Any], ids: list[int], split: str, max_inputs: int | None) -> list[Any]:

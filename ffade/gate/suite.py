@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 
 from ffade.concepts import ConceptSpace
-from ffade.errors import ConceptValueError, FfadeError
+from ffade.errors import ConceptValueError, FfadeError, is_number
 from ffade.records import write_text_atomic
 from ffade.task import PluginSpec, TaskSpec
 from ffade.yamlfile import read_yaml
@@ -266,7 +266,7 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     if goal not in GOALS:
         raise FfadeError(f"{where}: goal must be one of {', '.join(GOALS)}, got {goal!r}")
     threshold = data["max_failure_rate"]
-    if not _number(threshold):
+    if not is_number(threshold):
         raise FfadeError(f"{where}: max_failure_rate must be a number in [0, 1], got {threshold!r}")
     if not 0 <= threshold <= 1:
         raise FfadeError(f"{where}: max_failure_rate must be in [0, 1], got {threshold}")
@@ -324,7 +324,7 @@ def _check_source(source: Any, where: str) -> None:
         whole = key in ("seed", "min_evaluations", "pairs_per_split")
         if whole and not (_whole(value) and (key == "seed" or value >= 0)):
             raise FfadeError(f"{where}.{key} must be null or a whole number, got {value!r}")
-        if key == "threshold" and not (_number(value) and 0 <= value <= 1):
+        if key == "threshold" and not (is_number(value) and 0 <= value <= 1):
             raise FfadeError(f"{where}.threshold must be null or a number in [0, 1], got {value!r}")
         if key == "slices" and value not in SLICE_KINDS:
             raise FfadeError(
@@ -347,15 +347,10 @@ def _check_measured(measured: Any, where: str) -> None:
                     raise FfadeError(
                         f"{where}.{key}.{count} must be a whole number from 0, got {number!r}"
                     )
-        elif key == "failure_rate" and not (_number(value) and 0 <= value <= 1):
+        elif key == "failure_rate" and not (is_number(value) and 0 <= value <= 1):
             raise FfadeError(f"{where}.failure_rate must be a number in [0, 1], got {value!r}")
         elif key != "failure_rate" and not (_whole(value) and value >= 0):
             raise FfadeError(f"{where}.{key} must be a whole number from 0, got {value!r}")
-
-
-def _number(value: Any) -> bool:
-    """An int or float that YAML did not read from true or false."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
