@@ -164,13 +164,14 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later
     noun = "rule" if config.slices == "rules" else "region"
-    from ffade.task import concept_grids  # imports torch: not for ``ffade loop --help``
+    from ffade.task import configured_concepts  # imports torch: not for ``ffade loop --help``
 
+    task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
     try:  # what a priorities file's `contains` may name
-        grids = concept_grids(((resolved.get("model") or {}).get("init_args") or {}).get("task"))
+        concepts = configured_concepts(task)
     except FfadeError as exc:
         raise FfadeError(f"{config.discover}: {exc}") from exc
-    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, noun, grids)
+    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, noun, concepts)
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}

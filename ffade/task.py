@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
 from ffade.errors import FfadeError, is_number
-from ffade.plugin_api import SPLITS, Dataset, Reward, Target
+from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Target
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
     check_output_kind,
@@ -93,12 +93,12 @@ def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     return replace(spec, args=args)
 
 
-def concept_grids(task: dict[str, Any] | None) -> dict[str, list[Any]]:
-    """Each concept's label and grid values, from a task spec as a config gives it: what a
-    priorities file's ``contains`` may name, known before the run (no model or data loaded)."""
+def configured_concepts(task: dict[str, Any] | None) -> list[Concept]:
+    """The concepts a task spec (as a config gives it) searches, built from their arguments alone
+    (no model or data loaded): their labels, grids and neutral values say what a priorities
+    file's ``contains`` may name before the run."""
     concepts = [_as_spec(c) for c in (task or {}).get("concepts") or []]
-    built = [registry.create("concept", c.name, c.args) for c in concepts]
-    return {concept.label: list(concept.values) for concept in built}
+    return [registry.create("concept", c.name, c.args) for c in concepts]
 
 
 def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:

@@ -440,6 +440,12 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
             "regions: [{contains: {rotation: 25}, priority: high}]\n",
             "regions[0]: rotation = 25 is not on its grid; allowed: [-20, -15, -10, -5, 0, 5, ",
         ),
+        (  # a neutral value spelt out, or 20.0 for 20, names the state the other entry names
+            "regions: [{contains: {rotation: 20}, priority: high},"
+            " {contains: {rotation: 20.0, brightness: 1.0}, priority: low}]\n",
+            "regions[1]: contains {'rotation': 20.0, 'brightness': 1.0} names the same rule as "
+            "regions[0]; list each rule once",
+        ),
     ],
 )
 def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(

@@ -21,9 +21,9 @@ names the entry and what is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from ffade.feedback.priorities import (
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
 from ffade.yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    from ffade.plugin_api import Concept
 
 SELECTORS = ("id", "rank", "contains")
 REDO_HINT = "add --redo to replace them, or --out FILE to save these elsewhere"
@@ -199,13 +202,14 @@ def read_priorities(
 
 
 def check_priorities(
-    data: Any, path: str, noun: str = "region", grids: dict[str, list[Any]] | None = None
+    data: Any, path: str, noun: str = "region", concepts: Sequence[Concept] | None = None
 ) -> tuple[str, list[tuple[int, str, str, Any]]]:
     """The checks a priorities file passes whatever run it is applied to: its keys, priorities
-    and one selector per entry, none repeated; with ``grids`` (each concept's label and values,
-    known from the discovery config), each ``contains``'s concepts and values too. ``ffade
-    loop`` runs them before its discovery, so a mistake there is said before minutes of search,
-    not after.
+    and one selector per entry, none repeated; with ``concepts`` (built from the discovery
+    config), each ``contains``'s concepts and values too, and two that name one state (one
+    spelling a neutral value out, or 20 against 20.0) are one state named twice. ``ffade loop``
+    runs them before its discovery, so a mistake there is said before minutes of search, not
+    after.
 
     Returns:
         The ``default`` priority and, per entry, its index, priority, selector and value.
@@ -247,9 +251,9 @@ def check_priorities(
             raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
         if kind == "contains" and (not isinstance(value, dict) or not value):
             raise FfadeError(f"{where}: contains must map concept labels to grid values")
-        if kind == "contains" and grids is not None:
-            _grid_indices(value, list(grids), list(grids.values()), where)
         named = (kind, repr(sorted(value.items(), key=repr) if kind == "contains" else value))
+        if kind == "contains" and concepts is not None:
+            named = (kind, repr(_configured_state(value, concepts, where)))
         if named in seen:  # one rank, id or state twice names one slice twice, on any run
             raise FfadeError(
                 f"{where}: {kind} {value!r} names the same {noun} as regions[{seen[named]}]; "
@@ -299,6 +303,17 @@ def _select(
     raise FfadeError(
         f"{where}: no failure {noun} of {landscape.source} contains {landscape.state_values(state)}"
     )
+
+
+def _configured_state(
+    values: dict[str, Any], concepts: Sequence[Concept], where: str
+) -> tuple[int, ...]:
+    """The grid state a ``contains`` names, from the configured concepts (before any run)."""
+    state = [c.neutral_index() for c in concepts]
+    labels, grids = [c.label for c in concepts], [list(c.values) for c in concepts]
+    for axis, index in _grid_indices(values, labels, grids, where).items():
+        state[axis] = index
+    return tuple(state)
 
 
 def _state_of(values: dict[str, Any], landscape: Landscape, where: str) -> np.ndarray:
