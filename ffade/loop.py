@@ -28,11 +28,10 @@ The loop config::
     min_evaluations: 1                       # optional: as in `ffade report`
     slices: rules                            # optional: or regions, as `ffade feedback --slices`
 
-Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Every file is read, both
-``ffade fit`` configs are validated (model arguments and trainer settings) and the priorities file
-checked as far as it can be without the run (its keys, priorities, ranks) before the first stage
-runs, so a mistake in any of them stops the loop at once, with one line naming the key and the
-file.
+Every stage runs in this process (LightningCLI, as ``ffade fit`` does). Before the first stage,
+every file is read, both ``ffade fit`` configs validated (model arguments, trainer settings) and
+the priorities file checked as far as it can be without the run (keys, priorities, ranks, the
+states its ``contains`` name), so a mistake stops the loop at once, in one line naming the file.
 
 A stage whose run does not end as it should (Ctrl-C, a crash: its summary.json says
 ``interrupted`` or ``failed``) stops the loop with :class:`StageStopped`: loop.json's status
@@ -164,9 +163,9 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later
     noun = "rule" if config.slices == "rules" else "region"
+    task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
     from ffade.task import configured_concepts  # imports torch: not for ``ffade loop --help``
 
-    task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
     try:  # what a priorities file's `contains` may name
         concepts = configured_concepts(task)
     except FfadeError as exc:
