@@ -112,8 +112,13 @@ class Feedback:
         return [r for r in self.regions if r.priority != "skip"]
 
     def answer(self, entry: RegionFeedback) -> None:
-        """Record (or replace) one region's answer."""
-        self.regions = [r for r in self.regions if r.id != entry.id] + [entry]
+        """Record one region's answer; a new answer (``--redo``) replaces the old one where it
+        stands, so feedback.yaml keeps the order the regions were asked in."""
+        ids = [r.id for r in self.regions]
+        if entry.id in ids:
+            self.regions[ids.index(entry.id)] = entry
+        else:
+            self.regions.append(entry)
 
     def counts(self) -> dict[str, int]:
         return {p: sum(r.priority == p for r in self.regions) for p in PRIORITIES}

@@ -119,8 +119,9 @@ def test_redo_asks_again_from_the_start_and_stopping_keeps_earlier_answers(
         "feedback", str(run), "--slices", "regions", "--redo", answers="l\nq\n"
     )
     assert code == 0 and "already answered" not in out
-    answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
-    assert answers == {regions[0].id: "low", regions[1].id: "high", regions[2].id: "high"}
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    # the new answer stands where the old one stood: the file keeps the order they were asked in
+    assert answers == [(regions[0].id, "low"), (regions[1].id, "high"), (regions[2].id, "high")]
 
     before = (run / "feedback.yaml").read_bytes()  # quitting at once leaves the file alone
     in_process("feedback", str(run), "--slices", "regions", "--redo", answers="q\n")

@@ -59,14 +59,14 @@ def test_an_answer_replaces_an_earlier_one_and_skip_asks_for_no_fix(
 ) -> None:
     feedback = feedback_for(run, regions, ["high", "skip", "low"])
     feedback.answer(RegionFeedback.of(regions[0], "medium", "again"))
-    assert [(r.id, r.priority) for r in feedback.regions] == [
+    assert [(r.id, r.priority) for r in feedback.regions] == [  # where the old answer stood
+        (regions[0].id, "medium"),
         (regions[1].id, "skip"),
         (regions[2].id, "low"),
-        (regions[0].id, "medium"),
     ]
-    assert [r.id for r in feedback.prioritized] == [regions[2].id, regions[0].id]
+    assert [r.id for r in feedback.prioritized] == [regions[0].id, regions[2].id]
     assert feedback.counts() == {"high": 0, "medium": 1, "low": 1, "skip": 1}
-    assert [r.weight for r in feedback.regions] == [0.0, 1.0, 2.0]
+    assert [r.weight for r in feedback.regions] == [2.0, 0.0, 1.0]
 
 
 def test_saved_feedback_reads_back_equal_with_one_state_per_line(
