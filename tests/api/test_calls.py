@@ -377,7 +377,8 @@ def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anythin
         "budget: expected an integer, got '100'": {"budget": "100"},
         "max_inputs: expected an integer, got '8'": {"max_inputs": "8"},
         "save_dir: expected a directory path, got 123": {"save_dir": 123},
-        "name: expected a str (the runs' folder in save_dir), got 5": {"name": 5},
+        "name: expected a non-empty str (the runs' folder in save_dir), got 5": {"name": 5},
+        "name: expected a non-empty str (the runs' folder in save_dir), got ''": {"name": ""},
     }
     for expected, mistake in mistakes.items():
         with pytest.raises(ffade.FfadeError) as error:
