@@ -424,6 +424,24 @@ def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys
     assert capsys.readouterr().err.startswith("ffade: error: trainer: Requirement 'torch_xla")
 
 
+def test_devices_lightning_refuses_with_a_type_error_is_said_as_a_trainer_key(
+    tmp_path: Path, capsys
+) -> None:
+    """``devices: x`` on the CPU is Lightning's TypeError, which came out without saying that
+    it was about the trainer section: "`devices` selected with `CPUAccelerator` should be..."."""
+    expected = "trainer: `devices` selected with `CPUAccelerator` should be an int > 0."
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(
+            task=synthetic_spec(), explorer="random", budget=16, trainer={"devices": "x"},
+            save_dir=tmp_path,
+        )  # fmt: skip
+    assert str(error.value) == expected
+    random = "ffade.explore.RandomExplorer"
+    config = write_config(tmp_path / "c.yaml", random, budget=16, save_dir=tmp_path / "cli")
+    assert main(["fit", "--config", str(config), "--trainer.devices", "x"]) == 2
+    assert capsys.readouterr().err == f"ffade: error: {expected}\n"
+
+
 @pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
 def test_a_stopped_run_raises_as_python_does_and_keeps_the_run(tmp_path: Path, stop: str) -> None:
     """Lightning ends an interrupted run with ``sys.exit(1)``: ``except KeyboardInterrupt``
