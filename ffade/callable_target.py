@@ -96,6 +96,8 @@ class CallableTarget(Target):
                 f"target 'callable': num_classes must be a whole number from 2, got {num_classes!r}"
             )
         self.num_classes = num_classes
+        if not isinstance(numpy, bool):  # numpy="no" read as on, as channels_last="no" is not
+            raise PluginError(f"target 'callable': numpy must be true or false, got {numpy!r}")
         self.numpy = numpy
         if isinstance(self.function, torch.nn.Module):
             self.model = self.function.to(self.device).eval()

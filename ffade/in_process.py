@@ -79,13 +79,17 @@ def registered_elsewhere(args: list[str], message: str) -> str | None:
         where = line[len(mark) :].split(", not installed")[0].strip(" ()")
         module, _, qualname = where.partition(":")
         cls = qualname.split(".")[-1]
-        group = registry.KINDS[kind][0] if kind in registry.KINDS else "ffade plugin"
-        by_path = f", or name it by import path (name: '{where}')" if module != "__main__" else ""
-        return (
+        given = line.partition(f"ffade.register('{kind}', '{name}', ")[2].partition("), with")[0]
+        start = (
             f"{config}: {kind} '{name}' was registered in-process ({where}) by the Python process "
             "that made this run, not installed as a plugin package, so no other process knows "
-            f"it; in Python, call ffade.register('{kind}', '{name}', {cls}), then "
-            f"ffade.cli.main(['fit', '--config', '{config}']); or install {cls} in a package "
-            f"with an '{group}' entry point named '{name}'{by_path}"
+            f"it; in Python, call ffade.register('{kind}', '{name}', {given or cls}), then "
+            f"ffade.cli.main(['fit', '--config', '{config}'])"
         )
+        if given.endswith(" instance"):  # made in Python with its own arguments (a model):
+            return start  # neither an entry point nor an import path builds that instance
+        group = registry.KINDS[kind][0] if kind in registry.KINDS else "ffade plugin"
+        by_path = f", or name it by import path (name: '{where}')" if module != "__main__" else ""
+        package = f"; or install {cls} in a package with an '{group}' entry point named '{name}'"
+        return f"{start}{package}{by_path}"
     return None

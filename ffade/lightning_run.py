@@ -140,8 +140,8 @@ class FfadeCLI(LightningCLI):
             ]
         try:
             trainer = super()._instantiate_trainer(config, callbacks)
-        except (MisconfigurationException, ModuleNotFoundError) as exc:  # accelerator cuda on a
-            # machine without one; tpu without torch_xla ("Requirement 'torch_xla' not met")
+        except (MisconfigurationException, ModuleNotFoundError, TypeError) as exc:  # cuda on a
+            # machine without one; tpu without torch_xla; devices "x" on cpu (a TypeError)
             raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
         if trainer.global_rank == 0:
             for note in trainer_notes(config, self.model):

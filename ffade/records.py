@@ -139,6 +139,11 @@ def read_numbered_evaluations(
     """:func:`read_evaluations` with each record's line number in the file (from 1), which a
     skipped line does not shift: an error about a record names the line a reader opens."""
     path = Path(run_dir) / EVALUATIONS_FILE
+    if not path.is_file() and (Path(run_dir) / MITIGATION_FILE).is_file():  # not "restore it"
+        raise FfadeError(
+            f"{run_dir} is a fine-tune's run directory (mitigation.json): it evaluates no "
+            "concept states, so it has no evaluations.jsonl; its discovery run has them"
+        )
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir)}")
     with open(path, "rb") as lines:

@@ -165,3 +165,11 @@ def test_with_num_classes_a_class_index_past_them_is_refused_up_front() -> None:
     with pytest.raises(PluginError, match=r"^target 'my_model': "):
         labels.check_references([0, 3])
     CallableTarget(lambda x: torch.zeros(len(x), 3)).check_references([7])
+
+
+@pytest.mark.parametrize("value", ["no", "false", 1, None])
+def test_numpy_built_in_python_takes_only_true_or_false(value: object) -> None:
+    # numpy="no" handed predict numpy arrays: Python reads any non-empty str as on
+    with pytest.raises(PluginError) as error:
+        CallableTarget(lambda x: x, numpy=value)
+    assert str(error.value) == f"target 'callable': numpy must be true or false, got {value!r}"

@@ -252,3 +252,22 @@ def test_a_damaged_run_file_says_what_to_do(tmp_path: Path, damage, file: str, r
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
     again = json.loads((config.parent / "runs" / "test" / "version_1" / SUMMARY_FILE).read_text())
     assert (again["evaluations"], again["failures"]) == (whole["evaluations"], whole["failures"])
+
+
+def test_a_fine_tunes_run_has_no_evaluations_and_says_so(tmp_path: Path) -> None:
+    """``ffade.mitigate(...).evaluations`` said "evaluations.jsonl not found; restore it from a
+    copy, or run it again", as if a file were lost: a fine-tune never writes one."""
+    import ffade
+
+    (tmp_path / "mitigation.json").write_text("{}")
+    (tmp_path / "config.yaml").write_text("")
+    expected = (
+        f"{tmp_path} is a fine-tune's run directory (mitigation.json): it evaluates no concept "
+        "states, so it has no evaluations.jsonl; its discovery run has them"
+    )
+    with pytest.raises(FfadeError) as error:
+        list(read_evaluations(tmp_path))
+    assert str(error.value) == expected
+    with pytest.raises(FfadeError) as error:
+        _ = ffade.Run(tmp_path).evaluations
+    assert str(error.value) == expected

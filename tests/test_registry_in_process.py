@@ -97,3 +97,26 @@ def test_a_rerun_of_an_in_process_plugins_config_says_why_it_is_unknown(tmp_path
         "an 'ffade.rewards' entry point named 'halved', or name it by import path "
         f"(name: '{where}')"
     )
+
+
+def test_a_rerun_of_an_in_process_instances_config_says_to_register_an_instance(tmp_path) -> None:
+    """An instance holds what the script gave it (a model): the line said to register the class
+    and offered an entry point or the class's import path, which build a new, empty one."""
+    from ffade_synthetic.target import SyntheticTarget
+
+    try:
+        ffade.register("target", "mine", SyntheticTarget(seed=0))
+        spec = {**synthetic_spec(), "target": "mine"}
+        run = ffade.discover(spec, explorer="random", budget=8, save_dir=tmp_path)
+    finally:
+        registry.unregister("target", "mine")
+    config = run.dir / "config.yaml"
+    result = ffade_command("fit", "--config", str(config))  # a new process: no registration
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"ffade: error: {config}: target 'mine' was registered in-process "
+        "(ffade_synthetic.target:SyntheticTarget) by the Python process that made this run, not "
+        "installed as a plugin package, so no other process knows it; in Python, call "
+        "ffade.register('target', 'mine', a SyntheticTarget instance), then "
+        f"ffade.cli.main(['fit', '--config', '{config}'])"
+    )

@@ -277,8 +277,10 @@ def _config(
         raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
     if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
         raise FfadeError(f"save_dir: expected a directory path, got {save_dir!r}")
-    if not isinstance(name, str):
-        raise FfadeError(f"name: expected a str (the runs' folder in save_dir), got {name!r}")
+    if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
+        raise FfadeError(
+            f"name: expected a non-empty str (the runs' folder in save_dir), got {name!r}"
+        )
     return {
         "seed_everything": seed,
         "model": model,

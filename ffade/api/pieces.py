@@ -30,6 +30,9 @@ EXPLORERS = {
 FINETUNERS = {"classifier": "ffade.mitigate.ClassifierFineTuner"}
 """Short fine-tuner names; plugins' fine-tuners go by class path (ffade_text.mitigate....)."""
 
+BASES = {"explorer": ("Explorer", "an explorer"), "finetuner": ("FineTuner", "a fine-tuner")}
+"""The class an explorer or fine-tuner class passed in must subclass, in its default module."""
+
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 
 
@@ -163,6 +166,13 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
         config = module_config(piece["class_path"], aliases, default_module, where)
         return {**config, "init_args": dict(piece.get("init_args") or {})}
     if inspect.isclass(piece):
+        base_name, kind = BASES[where]
+        base = getattr(importlib.import_module(default_module), base_name)
+        if not issubclass(piece, base):  # not 'Parser key "model": ... LightningModule'
+            raise FfadeError(
+                f"{where}: {piece.__qualname__} is not {kind} class; give a subclass of "
+                f"{default_module}.{base.__name__}, a name ({', '.join(aliases)}) or a class path"
+            )
         return {"class_path": f"{piece.__module__}.{piece.__qualname__}", "init_args": {}}
     if not isinstance(piece, str) or not piece:
         raise FfadeError(

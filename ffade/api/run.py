@@ -11,10 +11,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ffade.errors import FfadeError, require_region_options
 from ffade.records import MITIGATION_FILE
+
+if TYPE_CHECKING:
+    from ffade.record_lines import EvaluationRecord
 
 REPORT_JSON = "report.json"
 REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard", "slices", "mitigation")
@@ -23,10 +26,12 @@ REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard", "slices
 
 @dataclass(frozen=True)
 class Run:
-    """One run directory: discovery, mitigation or a report's.
+    """One run directory: discovery, mitigation or a report's. ``ffade.Run(path)`` reopens one.
 
     Attributes:
         dir: the run directory (``runs/NAME/version_N``).
+        summary, evaluations, rules, regions (alias ``slices``), examples, mitigation: its
+            files, read when asked (see each); ``report()`` writes its report.
     """
 
     dir: Path
@@ -58,8 +63,10 @@ class Run:
         return read_summary(self.dir)
 
     @property
-    def evaluations(self) -> list[Any]:
-        """Every evaluation of evaluations.jsonl (input id, concept values, metric, failed)."""
+    def evaluations(self) -> list[EvaluationRecord]:
+        """Every evaluation of evaluations.jsonl, in order, as records (attributes, not keys:
+        ``step``, ``input_id``, ``state``, ``concepts``, ``metric``, ``reward``, ``failed``,
+        ``invalid``; ``dataclasses.asdict`` makes one a dict)."""
         from ffade.records import read_evaluations
 
         return list(read_evaluations(self.dir))
@@ -143,7 +150,7 @@ def report(
     axes: list[str] | None = None,
     tensorboard: bool = True,
     slices: str = "rules",
-    mitigation: str | Path | None = None,
+    mitigation: Run | str | Path | None = None,
     **misspelled: Any,
 ) -> Run:
     """Write a run's report (report.md, report.html, report.json), as ``ffade report`` does;

@@ -4,10 +4,14 @@
 its feedback (:mod:`.plan`), training pairs from the finetune split (:mod:`.data`), the guard on
 the heldout split (:mod:`.guard`), and mitigation.json. :class:`ClassifierFineTuner`
 (:mod:`.classifier`) trains classifiers with cross-entropy and SGD.
+
+Called, ``ffade.mitigate(run, priorities=None, *, finetuner="classifier", max_epochs=10, ...)``
+is the Python API's :func:`ffade.api.calls.mitigate` (``help(ffade.api.calls.mitigate)``).
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 from typing import Any
@@ -29,6 +33,13 @@ class _CallablePackage(types.ModuleType):
         from ffade.api.calls import mitigate
 
         return mitigate(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """The function's, not ``(*args, **kwargs)``: what ``inspect`` and a notebook show."""
+        from ffade.api.calls import mitigate
+
+        return inspect.signature(mitigate)
 
 
 sys.modules[__name__].__class__ = _CallablePackage

@@ -11,6 +11,7 @@ recorded from the concepts themselves (:meth:`ffade.concepts.ConceptSpace.descri
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,6 +268,17 @@ MAX_DENSE_STATES = 20_000_000
 """Landscapes are dense arrays over the grid (two int64 counts per state): 320 MB at this size."""
 
 
+def require_landscape(value: Any) -> Landscape:
+    """``value`` itself if it is a :class:`Landscape`; a run directory given instead (or
+    anything else) is one line saying how to read one, not an AttributeError deep inside."""
+    if not isinstance(value, Landscape):
+        raise FfadeError(
+            f"expected a Landscape, got {value!r}; read a run's with "
+            "ffade.summarize.load_landscape(run_dir)"
+        )
+    return value
+
+
 def load_landscape(run_dir: str | Path) -> Landscape:
     """Read a run directory into a :class:`Landscape` (works on running and crashed runs too).
 
@@ -274,6 +286,8 @@ def load_landscape(run_dir: str | Path) -> Landscape:
         FfadeError: the directory is missing or not a run directory, the grid in summary.json is
             malformed, a record's state lies off the grid, or policy.npy does not match the grid.
     """
+    if not isinstance(run_dir, (str, os.PathLike)):  # not pathlib's TypeError
+        raise FfadeError(f"load_landscape: expected a run directory (a path), got {run_dir!r}")
     run_dir = Path(run_dir)
     if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
         raise FfadeError(f"run directory '{run_dir}' does not exist")

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import ndimage
 
 from ffade.errors import failure_rate, require_region_options, whole_number_from_1
-from ffade.summarize.landscape import Landscape, is_numeric, wilson_interval
+from ffade.summarize.landscape import Landscape, is_numeric, require_landscape, wilson_interval
 
 
 @dataclass
@@ -116,7 +116,7 @@ def describe_rate(failures: int, evaluations: int) -> str:
 def failing_states(landscape: Landscape, threshold: float, min_evaluations: int) -> np.ndarray:
     """Boolean grid: rate >= threshold on at least ``min_evaluations`` evaluations."""
     require_region_options(threshold, min_evaluations)
-    n = landscape.evaluations
+    n = require_landscape(landscape).evaluations
     # compare counts, not rates, so no NaN and no rounding near the threshold
     return (n >= min_evaluations) & (landscape.failures >= threshold * n - 1e-9)
 

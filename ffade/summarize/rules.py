@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ffade.summarize.landscape import Landscape, is_numeric, wilson_interval
+from ffade.summarize.landscape import Landscape, is_numeric, require_landscape, wilson_interval
 from ffade.summarize.regions import Region, describe_values, failing_states
 
 MAX_RULES = 6
@@ -236,7 +236,7 @@ def find_rules(
         max_rules: the most rules to learn.
         coverage: stop once this share of failing states is covered.
     """
-    data = _Evaluated(landscape, threshold, min_evaluations)
+    data = _Evaluated(require_landscape(landscape), threshold, min_evaluations)
     covered = np.zeros(len(data.states), dtype=bool)
     rules: list[Rule] = []
     while len(rules) < max_rules and data.failing.any():

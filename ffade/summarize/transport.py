@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from ffade.errors import FfadeError
-from ffade.summarize.landscape import Landscape
+from ffade.summarize.landscape import Landscape, require_landscape
 
 Kind = Literal["failure", "policy"]
 
@@ -131,7 +131,7 @@ def wasserstein_distance(
     Raises:
         FfadeError: the landscapes are over different concept grids, or one has no mass.
     """
-    if not first.same_grid(second):
+    if not require_landscape(first).same_grid(require_landscape(second)):
         raise FfadeError(
             f"cannot compare '{first.source}' and '{second.source}': their concept grids differ "
             f"({first.grid_text()} vs {second.grid_text()}); compare runs of the same concepts"
@@ -233,6 +233,8 @@ def _barycenter_weights(
 
     Checked before any distribution is built, so a wrong call fails fast with what is wrong.
     """
+    for landscape in landscapes:
+        require_landscape(landscape)
     if len(landscapes) < 2:
         raise FfadeError(f"a barycenter needs at least two landscapes; got {len(landscapes)}")
     first = landscapes[0]

@@ -377,7 +377,8 @@ def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anythin
         "budget: expected an integer, got '100'": {"budget": "100"},
         "max_inputs: expected an integer, got '8'": {"max_inputs": "8"},
         "save_dir: expected a directory path, got 123": {"save_dir": 123},
-        "name: expected a str (the runs' folder in save_dir), got 5": {"name": 5},
+        "name: expected a non-empty str (the runs' folder in save_dir), got 5": {"name": 5},
+        "name: expected a non-empty str (the runs' folder in save_dir), got ''": {"name": ""},
     }
     for expected, mistake in mistakes.items():
         with pytest.raises(ffade.FfadeError) as error:
@@ -421,6 +422,24 @@ def test_an_accelerator_lightning_cannot_load_is_one_line(tmp_path: Path, capsys
     config = write_config(tmp_path / "c.yaml", random, budget=16, save_dir=tmp_path / "cli")
     assert main(["fit", "--config", str(config), "--trainer.accelerator", "tpu"]) == 2
     assert capsys.readouterr().err.startswith("ffade: error: trainer: Requirement 'torch_xla")
+
+
+def test_devices_lightning_refuses_with_a_type_error_is_said_as_a_trainer_key(
+    tmp_path: Path, capsys
+) -> None:
+    """``devices: x`` on the CPU is Lightning's TypeError, which came out without saying that
+    it was about the trainer section: "`devices` selected with `CPUAccelerator` should be..."."""
+    expected = "trainer: `devices` selected with `CPUAccelerator` should be an int > 0."
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(
+            task=synthetic_spec(), explorer="random", budget=16, trainer={"devices": "x"},
+            save_dir=tmp_path,
+        )  # fmt: skip
+    assert str(error.value) == expected
+    random = "ffade.explore.RandomExplorer"
+    config = write_config(tmp_path / "c.yaml", random, budget=16, save_dir=tmp_path / "cli")
+    assert main(["fit", "--config", str(config), "--trainer.devices", "x"]) == 2
+    assert capsys.readouterr().err == f"ffade: error: {expected}\n"
 
 
 @pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])

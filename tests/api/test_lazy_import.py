@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -26,3 +27,9 @@ def test_public_names_resolve() -> None:
     import ffade.mitigate as package  # the subpackage shadows the function once imported
 
     assert ffade.mitigate is package and callable(ffade.mitigate)
+    # help() and a notebook's tooltip still show the call's arguments, not (*args, **kwargs)
+    from ffade.api.calls import mitigate
+
+    assert inspect.signature(ffade.mitigate) == inspect.signature(mitigate)
+    assert "finetuner" in str(inspect.signature(ffade.mitigate))
+    assert "ffade.api.calls.mitigate" in ffade.mitigate.__doc__

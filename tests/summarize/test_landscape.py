@@ -180,3 +180,29 @@ def test_a_state_off_the_grid_is_named_by_its_line_in_the_log(
         log.write(json.dumps({**record, "state": [0, 9, 0]}) + "\n")  # line 3: off the grid
     with pytest.raises(FfadeError, match=r"evaluations.jsonl line 3: state \[0, 9, 0\] is off"):
         load_landscape(run)
+
+
+def test_a_run_directory_where_a_landscape_goes_is_one_line(image_run) -> None:
+    """The Python helpers docs/report.md names take a Landscape; a run directory passed as it
+    was an AttributeError ('str' object has no attribute 'evaluations') deep inside."""
+    from ffade import summarize
+
+    landscape = load_landscape(image_run)
+    path = str(image_run)
+    expected = (
+        f"expected a Landscape, got {path!r}; read a run's with "
+        "ffade.summarize.load_landscape(run_dir)"
+    )
+    for call in (
+        lambda: summarize.find_rules(path),
+        lambda: summarize.find_regions(path),
+        lambda: summarize.smallest_failing_changes(path),
+        lambda: summarize.wasserstein_distance(landscape, path),
+        lambda: summarize.barycenter([path, landscape]),
+    ):
+        with pytest.raises(FfadeError) as error:
+            call()
+        assert str(error.value) == expected
+    with pytest.raises(FfadeError) as error:  # not pathlib's TypeError
+        load_landscape(5)
+    assert str(error.value) == "load_landscape: expected a run directory (a path), got 5"

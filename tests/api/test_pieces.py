@@ -1,0 +1,34 @@
+"""How ffade.api.pieces reads what a Python caller passes as an explorer or a fine-tuner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ffade
+from ffade.explore import RandomExplorer
+from tests.helpers import synthetic_spec
+
+
+def test_an_explorer_or_fine_tuner_class_of_another_kind_is_one_line(tmp_path: Path) -> None:
+    """A class that is no Explorer (FineTuner) was refused as 'Parser key "model": Import path
+    builtins.dict does not correspond to a subclass of LightningModule', naming neither the
+    argument nor what it takes."""
+    run = ffade.discover(
+        synthetic_spec(), explorer=RandomExplorer, budget=8, save_dir=tmp_path, name="d"
+    )
+    assert run.summary["evaluations"] == 8  # an Explorer class is taken as it is
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(synthetic_spec(), explorer=dict, budget=8, save_dir=tmp_path)
+    assert str(error.value) == (
+        "explorer: dict is not an explorer class; give a subclass of ffade.explore.Explorer, "
+        "a name (dqn, random, grid, epsilon_greedy) or a class path"
+    )
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, finetuner=RandomExplorer, save_dir=tmp_path)
+    assert str(error.value) == (
+        "finetuner: RandomExplorer is not a fine-tuner class; give a subclass of "
+        "ffade.mitigate.FineTuner, a name (classifier) or a class path"
+    )
+    assert not (run.dir / "feedback.yaml").exists()  # refused before any priorities applied
