@@ -96,7 +96,13 @@ def check_trainer_hardware(config: dict[str, Any]) -> None:
             enable_progress_bar=False,
             enable_model_summary=False,
         )
-    except (MisconfigurationException, ValueError, RuntimeError, ModuleNotFoundError) as exc:
+    except (
+        MisconfigurationException,
+        ValueError,
+        RuntimeError,
+        ModuleNotFoundError,
+        TypeError,
+    ) as exc:
         raise ConfigError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
     finally:
         quiet.setLevel(level)

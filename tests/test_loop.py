@@ -396,6 +396,7 @@ def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_ru
         # what Lightning refuses as it builds the Trainer: found after the discovery's minutes
         ({"accelerator": "tpux"}, "trainer: You selected an invalid accelerator name"),
         ({"devices": 0}, "trainer: `Trainer(devices=0)` value is not a valid input"),
+        ({"devices": "x"}, "trainer: `devices` selected with `CPUAccelerator` should be an int"),
     ],
 )
 def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_runs(
