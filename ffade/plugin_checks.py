@@ -9,6 +9,7 @@ the rule it broke.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -111,7 +112,26 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "
             "with one row each, or a list)"
         )
+    if getattr(target, "output_kind", None) == "class_scores":
+        _check_class_scores(target, outputs)
     return outputs
+
+
+def _check_class_scores(target: Target, outputs: Any) -> None:
+    """One line unless a target that declares ``class_scores`` returned (B, num_classes) floats,
+    which every classification reward reads; else the reward fails naming neither plugin."""
+    if isinstance(outputs, torch.Tensor) and outputs.dim() == 2 and outputs.is_floating_point():
+        return
+    got = (
+        f"a {tuple(outputs.shape)} {str(outputs.dtype).removeprefix('torch.')} tensor"
+        if isinstance(outputs, torch.Tensor)
+        else f"a {type(outputs).__name__}"
+    )
+    raise PluginError(
+        f"target '{target.plugin_name or type(target).__name__}': predict() returned {got}, but "
+        "its output_kind 'class_scores' is a (batch, num_classes) float tensor of scores; "
+        "return scores (logits or log-probabilities), or declare another output_kind"
+    )
 
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
@@ -135,14 +155,44 @@ SUPER_INIT = {
 """Base class -> (an attribute its ``__init__`` sets, the call that sets it)."""
 
 
+CALLS = {
+    Target: (("predict", "inputs"), ("features", "inputs")),
+    Concept: (("apply", "inputs, value"), ("apply_each", "inputs, values")),
+    Reward: (("score", "outputs, references, clean_outputs"),),
+    Dataset: (("split", "name"), ("collate", "items")),
+}
+"""Base class -> the methods ffade calls on a plugin, with the arguments it passes them."""
+
+
 def check_constructed(instance: Any, kind: str, name: str) -> None:
-    """Refuse a plugin whose ``__init__`` did not call its base's, before anything uses it."""
+    """Refuse a plugin whose ``__init__`` did not call its base's, or whose methods cannot take
+    the arguments ffade passes them, before anything uses it."""
     for base, (attribute, call) in SUPER_INIT.items():
         if isinstance(instance, base) and not hasattr(instance, attribute):
             raise PluginError(
                 f"{kind} '{name}': {type(instance).__name__}.__init__ never called {call}, so "
                 f"it has no '{attribute}'; call it in __init__ (docs/plugins.md)"
             )
+    for base, calls in CALLS.items():
+        if isinstance(instance, base):
+            for method, args in calls:
+                _check_signature(instance, kind, name, method, args)
+
+
+def _check_signature(instance: Any, kind: str, name: str, method: str, args: str) -> None:
+    """One line unless ``instance.method`` can be called with ``args`` (positionally)."""
+    try:
+        signature = inspect.signature(getattr(instance, method))
+    except (TypeError, ValueError):  # a builtin or C function: nothing to read
+        return
+    try:
+        signature.bind(*args.split(", "))
+    except TypeError:
+        raise PluginError(
+            f"{kind} '{name}': {type(instance).__name__}.{method}{signature} cannot be called "
+            f"as {method}({args}), as ffade calls it; define {method}(self, {args}) "
+            "(docs/plugins.md)"
+        ) from None
 
 
 def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
