@@ -190,3 +190,29 @@ def test_ffade_fit_says_a_cropping_concept_in_one_line(
             f"ffade: error: concept '{HERE}:Crop': apply(inputs, 0.0) returned shape (B, 3, 4, 4)"
         )
     )
+
+
+class Shade(Concept):
+    """A word-valued concept whose author forgot neutral (the base's 0.0 stays)."""
+
+    default_values = ("plain", "dark")
+
+    def __init__(self, values=None, label=None) -> None:
+        super().__init__(values, label)
+
+    def check_value(self, value) -> None:
+        pass
+
+    def apply(self, inputs, value):
+        return inputs * (0.5 if value == "dark" else 1.0)
+
+
+def test_a_word_grid_without_its_own_neutral_is_said_so() -> None:
+    """The note once read "its grid lacks the neutral value 0.0", a value no word grid holds."""
+    task = build_task(_spec(concept=f"{HERE}:Shade"))
+    assert task.notes == [
+        f"concept '{HERE}:Shade': it sets no neutral for its grid of words (neutral is the "
+        "base's 0.0; set the class attribute neutral to the word that changes nothing, if there "
+        "is one); 'plain', the first, stands for 'unchanged' (clean checks, the neutral state of "
+        "reports)"
+    ]
