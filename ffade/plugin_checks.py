@@ -11,14 +11,31 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 
 from ffade.batch import rows_in
-from ffade.errors import PluginError, ScoresError
+from ffade.errors import FfadeError, PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
+
+
+@contextmanager
+def blamed(who: str) -> Iterator[None]:
+    """Add a note naming ``who`` (``"concept 'yours': apply()"``) to an exception out of it.
+
+    docs/plugins.md keeps the traceback of an exception a plugin's own code raises, which points
+    at its line; the note, printed under the error, says which plugin that is in ffade's words.
+    """
+    try:
+        yield
+    except FfadeError:
+        raise
+    except Exception as exc:
+        exc.add_note(f"ffade: raised by {who}, in the plugin's own code (docs/plugins.md)")
+        raise
 
 
 def score_batch(
@@ -27,7 +44,8 @@ def score_batch(
     """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
     name = f"reward '{reward.plugin_name or type(reward).__name__}'"
     try:
-        scores = reward.score(outputs, references, clean_outputs)
+        with blamed(f"{name}: score()"):
+            scores = reward.score(outputs, references, clean_outputs)
     except ScoresError as error:
         raise PluginError(f"{name}: score() made {error}") from None
     if not isinstance(scores, Scores):
@@ -103,7 +121,8 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
     A short or long answer would otherwise pair outputs with the wrong inputs, or fail later as
     an ``IndexError`` inside ffade when the outputs are split per input.
     """
-    outputs = target.predict(inputs)
+    with blamed(f"target '{target.plugin_name or type(target).__name__}': predict()"):
+        outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
         got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
@@ -136,7 +155,8 @@ def _check_class_scores(target: Target, outputs: Any) -> None:
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
     """``target.features(inputs)``, refused unless it is a ``(batch, d)`` tensor."""
-    features = target.features(inputs)
+    with blamed(f"target '{target.plugin_name or type(target).__name__}': features()"):
+        features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
     if shape is None or len(shape) != 2 or shape[0] != size:
         got = f"shape {shape}" if shape is not None else f"a {type(features).__name__}"

@@ -216,3 +216,42 @@ def test_a_word_grid_without_its_own_neutral_is_said_so() -> None:
         "is one); 'plain', the first, stands for 'unchanged' (clean checks, the neutral state of "
         "reports)"
     ]
+
+
+class Broken(Dim):
+    """A bug in the plugin's own code."""
+
+    def apply(self, inputs, value):
+        raise RuntimeError("kaboom")
+
+
+class BrokenPredict(RedOrBlue):
+    """A bug in the target's own code."""
+
+    def predict(self, inputs):
+        raise KeyError("pixels")
+
+
+@pytest.mark.parametrize(
+    ("plugins", "error", "note"),
+    [
+        (
+            {"concept": f"{HERE}:Broken"},
+            RuntimeError,
+            f"ffade: raised by concept '{HERE}:Broken': apply(inputs, 0.0), in the plugin's own "
+            "code (docs/plugins.md)",
+        ),
+        (
+            {"target": f"{HERE}:BrokenPredict"},
+            KeyError,
+            f"ffade: raised by target '{HERE}:BrokenPredict': predict(), in the plugin's own "
+            "code (docs/plugins.md)",
+        ),
+    ],
+)
+def test_a_bug_in_a_plugin_keeps_its_traceback_and_is_named(plugins, error, note) -> None:
+    """The traceback points at the plugin's line (docs/plugins.md); the note names the plugin,
+    which the traceback's last line, under the run-failed line, once did not."""
+    with pytest.raises(error) as caught:
+        _evaluate(**plugins)
+    assert getattr(caught.value, "__notes__", []) == [note]
