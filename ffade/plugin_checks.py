@@ -137,19 +137,23 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
 
 
 def _check_class_scores(target: Target, outputs: Any) -> None:
-    """One line unless a target that declares ``class_scores`` returned (B, num_classes) floats,
-    which every classification reward reads; else the reward fails naming neither plugin."""
-    if isinstance(outputs, torch.Tensor) and outputs.dim() == 2 and outputs.is_floating_point():
+    """One line unless a target that declares ``class_scores`` returned a (B, num_classes)
+    table (a tensor, or what ``torch.as_tensor`` takes), which every classification reward
+    reads; class labels, say, would fail in the reward, naming neither plugin."""
+    try:
+        table = torch.as_tensor(outputs)
+    except (TypeError, ValueError, RuntimeError):
+        table = None
+    if table is not None and table.dim() == 2:
         return
-    got = (
-        f"a {tuple(outputs.shape)} {str(outputs.dtype).removeprefix('torch.')} tensor"
-        if isinstance(outputs, torch.Tensor)
-        else f"a {type(outputs).__name__}"
-    )
+    got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
+    if table is not None:
+        got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
+    got = f"a {got}"
     raise PluginError(
         f"target '{target.plugin_name or type(target).__name__}': predict() returned {got}, but "
-        "its output_kind 'class_scores' is a (batch, num_classes) float tensor of scores; "
-        "return scores (logits or log-probabilities), or declare another output_kind"
+        "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "
+        "scores (logits or log-probabilities), or declare another output_kind"
     )
 
 

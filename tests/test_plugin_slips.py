@@ -59,7 +59,7 @@ class Miss(Reward):
     """Failed when the top class is not the label."""
 
     def score(self, outputs, references, clean_outputs=None):
-        failed = outputs.argmax(1) != references
+        failed = torch.as_tensor(outputs).argmax(1) != references
         return Scores(metric=failed.float(), failed=failed, reward=failed.float() * 2 - 1)
 
 
@@ -151,7 +151,7 @@ def _evaluate(**plugins: str) -> None:
         (
             {"target": f"{HERE}:Labels"},
             r"^target '.*Labels': predict\(\) returned a \(\d+,\) int64 tensor, but its "
-            r"output_kind 'class_scores' is a \(batch, num_classes\) float tensor of scores",
+            r"output_kind 'class_scores' is a \(batch, num_classes\) tensor of scores",
         ),
     ],
 )
@@ -160,8 +160,16 @@ def test_an_image_plugins_slip_is_one_line_naming_it(plugins: dict, message: str
         _evaluate(**plugins)
 
 
-def test_the_same_task_with_good_plugins_evaluates() -> None:
-    _evaluate()
+class NumpyScores(RedOrBlue):
+    """Class scores as a NumPy table, which the classification rewards read too."""
+
+    def predict(self, inputs):
+        return super().predict(inputs).numpy()
+
+
+@pytest.mark.parametrize("target", ["RedOrBlue", "NumpyScores"])
+def test_the_same_task_with_good_plugins_evaluates(target: str) -> None:
+    _evaluate(target=f"{HERE}:{target}")
 
 
 def test_ffade_fit_says_a_cropping_concept_in_one_line(
