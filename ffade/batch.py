@@ -87,7 +87,28 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
             f"{who} returned {got} for a batch of {size} inputs; return the whole batch, "
             "one row per input, in order"
         )
+    if isinstance(like, torch.Tensor):
+        _check_like(batch, like, who)
     return batch
+
+
+def _check_like(batch: torch.Tensor, like: torch.Tensor, who: str) -> None:
+    """One line unless a changed tensor keeps the shape, dtype and device it was given.
+
+    Rows of several values are joined and handed to the target, so an image cropped to another
+    size or turned into bytes would otherwise fail in ``torch.cat`` or deep in the model.
+    """
+    for what, got, want in (
+        ("shape", tuple(batch.shape[1:]), tuple(like.shape[1:])),
+        ("dtype", batch.dtype, like.dtype),
+        ("device", batch.device, like.device),
+    ):
+        if got != want:
+            show = (lambda s: f"(B, {', '.join(map(str, s))})") if what == "shape" else str
+            raise PluginError(
+                f"{who} returned {what} {show(got)} for a batch of {what} {show(want)}; return "
+                f"the batch changed in the same shape, dtype and device (docs/plugins.md)"
+            )
 
 
 def move(obj: Any, device: torch.device) -> Any:

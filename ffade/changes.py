@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ffade.batch import checked_rows, take
-from ffade.plugin_checks import collated
+from ffade.plugin_checks import blamed, collated
 from ffade.task import Task
 
 DEVICE_CACHE_BYTES = 2**30
@@ -81,7 +81,8 @@ class ChangedInputs:
         inputs = self.unchanged(np.zeros(1, np.int64))[0]
         for concept in self.space.concepts:
             changing = [v for v in concept.values if v != concept.neutral] or [concept.neutral]
-            changed = concept.apply_each(inputs, changing[:1])
+            with blamed(f"concept '{concept.label}': apply(inputs, {changing[0]!r})"):
+                changed = concept.apply_each(inputs, changing[:1])
             checked_rows(changed, 1, f"concept '{concept.label}': apply_each", like=inputs)
 
     def unchanged(self, ids: Any) -> tuple[Any, Any]:

@@ -9,15 +9,33 @@ the rule it broke.
 
 from __future__ import annotations
 
+import inspect
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 
 from ffade.batch import rows_in
-from ffade.errors import PluginError, ScoresError
+from ffade.errors import FfadeError, PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
+
+
+@contextmanager
+def blamed(who: str) -> Iterator[None]:
+    """Add a note naming ``who`` (``"concept 'yours': apply()"``) to an exception out of it.
+
+    docs/plugins.md keeps the traceback of an exception a plugin's own code raises, which points
+    at its line; the note, printed under the error, says which plugin that is in ffade's words.
+    """
+    try:
+        yield
+    except FfadeError:
+        raise
+    except Exception as exc:
+        exc.add_note(f"ffade: raised by {who}, in the plugin's own code (docs/plugins.md)")
+        raise
 
 
 def score_batch(
@@ -26,7 +44,8 @@ def score_batch(
     """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
     name = f"reward '{reward.plugin_name or type(reward).__name__}'"
     try:
-        scores = reward.score(outputs, references, clean_outputs)
+        with blamed(f"{name}: score()"):
+            scores = reward.score(outputs, references, clean_outputs)
     except ScoresError as error:
         raise PluginError(f"{name}: score() made {error}") from None
     if not isinstance(scores, Scores):
@@ -102,7 +121,8 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
     A short or long answer would otherwise pair outputs with the wrong inputs, or fail later as
     an ``IndexError`` inside ffade when the outputs are split per input.
     """
-    outputs = target.predict(inputs)
+    with blamed(f"target '{target.plugin_name or type(target).__name__}': predict()"):
+        outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
         got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
@@ -111,12 +131,36 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "
             "with one row each, or a list)"
         )
+    if getattr(target, "output_kind", None) == "class_scores":
+        _check_class_scores(target, outputs)
     return outputs
+
+
+def _check_class_scores(target: Target, outputs: Any) -> None:
+    """One line unless a target that declares ``class_scores`` returned a (B, num_classes)
+    table (a tensor, or what ``torch.as_tensor`` takes), which every classification reward
+    reads; class labels, say, would fail in the reward, naming neither plugin."""
+    try:
+        table = torch.as_tensor(outputs)
+    except (TypeError, ValueError, RuntimeError):
+        table = None
+    if table is not None and table.dim() == 2:
+        return
+    got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
+    if table is not None:
+        got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
+    got = f"a {got}"
+    raise PluginError(
+        f"target '{target.plugin_name or type(target).__name__}': predict() returned {got}, but "
+        "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "
+        "scores (logits or log-probabilities), or declare another output_kind"
+    )
 
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
     """``target.features(inputs)``, refused unless it is a ``(batch, d)`` tensor."""
-    features = target.features(inputs)
+    with blamed(f"target '{target.plugin_name or type(target).__name__}': features()"):
+        features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
     if shape is None or len(shape) != 2 or shape[0] != size:
         got = f"shape {shape}" if shape is not None else f"a {type(features).__name__}"
@@ -135,14 +179,44 @@ SUPER_INIT = {
 """Base class -> (an attribute its ``__init__`` sets, the call that sets it)."""
 
 
+CALLS = {
+    Target: (("predict", "inputs"), ("features", "inputs")),
+    Concept: (("apply", "inputs, value"), ("apply_each", "inputs, values")),
+    Reward: (("score", "outputs, references, clean_outputs"),),
+    Dataset: (("split", "name"), ("collate", "items")),
+}
+"""Base class -> the methods ffade calls on a plugin, with the arguments it passes them."""
+
+
 def check_constructed(instance: Any, kind: str, name: str) -> None:
-    """Refuse a plugin whose ``__init__`` did not call its base's, before anything uses it."""
+    """Refuse a plugin whose ``__init__`` did not call its base's, or whose methods cannot take
+    the arguments ffade passes them, before anything uses it."""
     for base, (attribute, call) in SUPER_INIT.items():
         if isinstance(instance, base) and not hasattr(instance, attribute):
             raise PluginError(
                 f"{kind} '{name}': {type(instance).__name__}.__init__ never called {call}, so "
                 f"it has no '{attribute}'; call it in __init__ (docs/plugins.md)"
             )
+    for base, calls in CALLS.items():
+        if isinstance(instance, base):
+            for method, args in calls:
+                _check_signature(instance, kind, name, method, args)
+
+
+def _check_signature(instance: Any, kind: str, name: str, method: str, args: str) -> None:
+    """One line unless ``instance.method`` can be called with ``args`` (positionally)."""
+    try:
+        signature = inspect.signature(getattr(instance, method))
+    except (TypeError, ValueError):  # a builtin or C function: nothing to read
+        return
+    try:
+        signature.bind(*args.split(", "))
+    except TypeError:
+        raise PluginError(
+            f"{kind} '{name}': {type(instance).__name__}.{method}{signature} cannot be called "
+            f"as {method}({args}), as ffade calls it; define {method}(self, {args}) "
+            "(docs/plugins.md)"
+        ) from None
 
 
 def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:

@@ -156,9 +156,15 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                     "number that changes nothing"
                 )
             stand_in = concept.values[concept.neutral_index()]
+            lacks = f"its grid lacks the neutral value {concept.neutral!r}"
+            if not concept.is_numeric and is_number(concept.neutral):  # the base's 0.0, kept
+                lacks = (
+                    f"it sets no neutral for its grid of words (neutral is the base's "
+                    f"{concept.neutral!r}; set the class attribute neutral to the word that "
+                    "changes nothing, if there is one)"
+                )
             notes.append(
-                f"concept '{concept.label}': its grid lacks the neutral value "
-                f"{concept.neutral!r}; {stand_in!r}, the "
+                f"concept '{concept.label}': {lacks}; {stand_in!r}, the "
                 f"{'closest' if concept.is_numeric else 'first'}, stands for 'unchanged' (clean "
                 "checks, the neutral state of reports)"
             )
