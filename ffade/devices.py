@@ -7,17 +7,21 @@ import torch
 from ffade.errors import PluginError
 
 
-def usable_device(device: str | torch.device) -> torch.device:
+def usable_device(device: str | torch.device, owner: str = "") -> torch.device:
     """``device`` as a torch device, refused in one line if it is malformed or not on this machine
-    (rather than torch's traceback at the first tensor moved there)."""
+    (rather than torch's traceback at the first tensor moved there); ``owner`` (``target
+    'digits_cnn'``) leads the line, so a config with two devices says which one is refused."""
+    lead = f"{owner}: " if owner else ""
     try:
         chosen = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise PluginError(f"device {device!r} is not a device; e.g. cpu, cuda, cuda:1") from exc
+        raise PluginError(
+            f"{lead}device {device!r} is not a device; e.g. cpu, cuda, cuda:1"
+        ) from exc
     present = {"cuda": torch.cuda.device_count(), "mps": int(torch.backends.mps.is_available())}
     if chosen.type in present and (chosen.index or 0) >= present[chosen.type]:
         raise PluginError(
-            f"device {str(device)!r}: this machine has {present[chosen.type]} {chosen.type} "
+            f"{lead}device {str(device)!r}: this machine has {present[chosen.type]} {chosen.type} "
             "device(s) torch can use; set device: cpu (or install a torch build for it)"
         )
     return chosen

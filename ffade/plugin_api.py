@@ -171,7 +171,9 @@ class Target(ABC):
     dict); None (the default) declares nothing, and no reward refuses the target for it."""
 
     def __init__(self, device: str = "cpu") -> None:
-        self.device = usable_device(device)
+        self.device = usable_device(
+            device, f"target '{self.plugin_name}'" if self.plugin_name else ""
+        )
 
     @abstractmethod
     def predict(self, inputs: Any) -> Any:

@@ -77,10 +77,13 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
         rules = find_rules(load_kept_landscape(run_dir))  # the report's top rule
     except Exception as error:  # the ending must never hide the run it reports on
         lines.append(f"no failure rules: {error}")
+        # ffade report reads the same landscape, so it would stop on the same error
+        log = shlex.quote(str(run_dir / "evaluations.jsonl"))
+        lines.append(f"next: read its evaluations in {log}; ffade report stops on this too")
     else:
         top = rules.rules[0].description if rules.rules else "none (no failure rule found)"
         lines.append(f"top failure rule: {top}")
-    lines.append(f"next: ffade report {shlex.quote(str(run_dir))}")
+        lines.append(f"next: ffade report {shlex.quote(str(run_dir))}")
     return "\n".join(lines)
 
 

@@ -72,7 +72,9 @@ class FastForward:
         require_cpu_threads(cpu_threads, target)
         self.cpu_threads = cpu_threads
         self.model = model
-        self.device = usable_device(device)
+        self.device = usable_device(
+            device, "target" if target == "target" else f"target '{target}'"
+        )
         self.dtype = PRECISIONS[precision]
         self.channels_last = channels_last
         if channels_last and isinstance(model, nn.Module):

@@ -80,7 +80,7 @@ def test_arguments_that_would_run_nothing_are_one_line(
 
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:
     line = refused(benchmark, monkeypatch, capsys, "--task", "digits", "--device", "cuda:64")
-    assert line.startswith("discovery.py: error: device 'cuda:64': this machine has")
+    assert line.startswith("discovery.py: error: target 'digits_cnn': device 'cuda:64': this ")
 
 
 def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:

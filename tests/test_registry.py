@@ -261,3 +261,12 @@ def test_module_path_names_a_module_in_the_current_directory(
         "reward 'ffade_readme_nowhere:Reward': cannot import module 'ffade_readme_nowhere': "
         "No module named 'ffade_readme_nowhere'"
     )
+
+
+def test_a_device_not_on_this_machine_names_the_plugin_that_asked_for_it() -> None:
+    # configs/sd14.yaml asks for cuda twice (its target and its clip_score reward); the line said
+    # only "device 'cuda': ...", not which of the config's devices to set to cpu
+    with pytest.raises(PluginError, match=r"^target 'synthetic': device 'cuda:64': this machine"):
+        registry.create("target", "synthetic", {"device": "cuda:64"})
+    with pytest.raises(PluginError, match=r"^target 'digits_cnn': device 'gpu' is not a device"):
+        registry.create("target", "digits_cnn", {"device": "gpu"})

@@ -128,6 +128,11 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
     Checked before the feedback is read, so pointing a fine-tuner at the wrong directory is
     reported as that, not as a problem with the feedback.
     """
+    if not run_dir.exists():  # the usual slip: the fine-tune config run before its discovery
+        raise FfadeError(
+            f"model.init_args.run: '{run_dir}' does not exist; run the discovery first, or "
+            "give the discovery run whose failures to fix"
+        )
     if not run_dir.is_dir():
         raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")
     if not (run_dir / SUMMARY_FILE).is_file():  # a folder, but no run's: name the key, as above

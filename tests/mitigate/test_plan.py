@@ -62,6 +62,15 @@ def test_nothing_to_fix_is_an_error(run: Path) -> None:
         make_plan(run)
 
 
+def test_a_run_not_made_yet_is_named_as_missing(tmp_path: Path) -> None:
+    # `ffade fit --config configs/mitigate_digits.yaml` before the quickstart it fixes ran
+    with pytest.raises(FfadeError, match=r"run: '.*version_0' does not exist; run the discovery"):
+        make_plan(tmp_path / "runs" / "quickstart" / "version_0")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FfadeError, match=r"run: '.*file' is not a run directory"):
+        make_plan(tmp_path / "file")
+
+
 def test_missing_feedback_says_how_to_make_it(run: Path) -> None:
     (run / "feedback.yaml").unlink()
     with pytest.raises(FfadeError, match=r"feedback file .* not found; make one with"):

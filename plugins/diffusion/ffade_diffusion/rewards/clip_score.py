@@ -89,7 +89,7 @@ class ClipScore(Reward):
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         if model != "tiny_digits_clip":  # the missing weights first, then the missing device
             check_local_path(model, "reward 'clip_score'")
-        self.device = usable_device(device)
+        self.device = usable_device(device, "reward 'clip_score'")
         self.clip, self.tokenizer, mean, std = load_clip(model, local_files_only)
         self.clip.to(self.device).eval()
         self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1)
