@@ -313,6 +313,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ],
         "target 'digits_cnn': weights file '{tmp}' is a directory",
     ),
+    "weights_a_json_file": (  # torch's paragraph, advising weights_only=False (running code)
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.target",
+            "{{name: digits_cnn, args: {{weights: {finished}/summary.json}}}}",
+        ],
+        "target 'digits_cnn': cannot read weights file '{finished}/summary.json' as a "
+        "weights-only torch file (UnpicklingError): it is no torch.save file, or is cut short or "
+        "damaged; give a state dict saved with torch.save(model.state_dict(), PATH)",
+    ),
     "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
         "trainer.limit_train_batches 0 trains nothing",
@@ -639,6 +651,7 @@ FAST = {
     "input_ids_repeated",
     "trainer_a_list",
     "dataset_a_list",
+    "weights_a_json_file",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
