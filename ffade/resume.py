@@ -99,6 +99,8 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
         return Resume(ckpt_path=str(path))
+    if "finetuner" in summary and not (run_dir / "mitigation.json").is_file():
+        return Resume(ckpt_path=str(path))  # its verdict was lost: rebuilt from the checkpoint
     if summary.get("stop_reason") == TRAINER_STOPPED:  # its budget is not spent: it goes on
         cut_short = (
             f"{run_dir} was stopped by a trainer limit before its budget "

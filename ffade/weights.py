@@ -98,8 +98,16 @@ def _read_state_dict(file: Path, plugin: str) -> Any:
     try:
         return torch.load(file, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle and zip errors have no common base
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        # torch's own first line ran to several sentences, and for any file that is no torch
+        # file (a summary.json, a model.pt cut short) advised weights_only=False: running code
+        objects = "Unsupported global" in str(exc)
+        why = (
+            "it holds Python objects a weights-only load refuses (a whole pickled model?)"
+            if objects
+            else "it is no torch.save file, or is cut short or damaged"
+        )
         raise PluginError(
             f"target '{plugin}': cannot read weights file {str(file)!r} as a weights-only torch "
-            f"file: {type(exc).__name__}: {first}"
+            f"file ({type(exc).__name__}): {why}; give a state dict saved with "
+            "torch.save(model.state_dict(), PATH)"
         ) from exc

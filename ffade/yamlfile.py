@@ -70,6 +70,36 @@ def check_config_files(args: list[str]) -> None:
                 f"--config {path}: a config maps keys (model:, trainer:, ...) to values, "
                 f"not a {type(data).__name__}"
             )
+        for key, value in _sections(data):
+            if value is not None and not isinstance(value, (dict, str)):
+                plugin = key.startswith("model.init_args.task.") and not key.endswith(".args")
+                hint = " such as {name: NAME, args: {...}}" if plugin else ""
+                raise FfadeError(
+                    f"--config {path}: {key} must be a mapping of keys to values{hint}, "
+                    f"got the {type(value).__name__} {value!r}"
+                )
+
+
+def _sections(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(dotted key, value) of each part of a config that must be a mapping, where a list there
+    was a traceback (``trainer: [1]``) or a message naming no key. A string is left alone: it may
+    name a file or a plugin, and jsonargparse or ffade says what is wrong with one."""
+    found: list[tuple[str, Any]] = [("trainer", data.get("trainer"))]
+    model = data.get("model")
+    init = model.get("init_args") if isinstance(model, dict) else None
+    task = init.get("task") if isinstance(init, dict) else None
+    found += [("model.init_args", init), ("model.init_args.task", task)]
+    if not isinstance(task, dict):
+        return found
+    plugins = {k: task.get(k) for k in ("target", "dataset", "reward")}
+    concepts = task.get("concepts")
+    if isinstance(concepts, list):
+        plugins.update({f"concepts[{i}]": c for i, c in enumerate(concepts)})
+    for key, spec in plugins.items():
+        found.append((f"model.init_args.task.{key}", spec))
+        if isinstance(spec, dict):
+            found.append((f"model.init_args.task.{key}.args", spec.get("args")))
+    return found
 
 
 def unparsed_empty_keys(path: Any, parsed: Any) -> str | None:

@@ -200,6 +200,12 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "label_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=5),
     "label_quoted_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="5"),
     "label_empty": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=""),
+    # a list where a mapping goes: trainer and dataset were tracebacks, the others named no key
+    "trainer_a_list": lambda d: d.update(trainer=[1]),
+    "init_args_a_list": lambda d: d["model"].update(init_args=[1]),
+    "task_a_list": lambda d: _args(d).update(task=[1]),
+    "dataset_a_list": lambda d: _args(d)["task"].update(dataset=["synthetic"]),
+    "concept_args_a_list": lambda d: _args(d)["task"]["concepts"][0].update(args=[0]),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -306,6 +312,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
             "{{name: digits_cnn, args: {{weights: {tmp}}}}}",
         ],
         "target 'digits_cnn': weights file '{tmp}' is a directory",
+    ),
+    "weights_a_json_file": (  # torch's paragraph, advising weights_only=False (running code)
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.target",
+            "{{name: digits_cnn, args: {{weights: {finished}/summary.json}}}}",
+        ],
+        "target 'digits_cnn': cannot read weights file '{finished}/summary.json' as a "
+        "weights-only torch file (UnpicklingError): it is no torch.save file, or is cut short or "
+        "damaged; give a state dict saved with torch.save(model.state_dict(), PATH)",
     ),
     "limit_train_batches_zero": (  # was exit 0: a run directory, 0 evaluations
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
@@ -564,6 +582,13 @@ FRAGMENTS = {
     "got 5; give it a letter",
     "label_quoted_number": "task.concepts[0].args.label must be a non-empty name such as "
     "'axis_small', got 5; give it a letter",
+    "trainer_a_list": "trainer must be a mapping of keys to values, got the list [1]",
+    "init_args_a_list": "model.init_args must be a mapping of keys to values, got the list [1]",
+    "task_a_list": "model.init_args.task must be a mapping of keys to values, got the list [1]",
+    "dataset_a_list": "model.init_args.task.dataset must be a mapping of keys to values such as "
+    "{name: NAME, args: {...}}, got the list ['synthetic']",
+    "concept_args_a_list": "model.init_args.task.concepts[0].args must be a mapping of keys to "
+    "values, got the list [0]",
     "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
     "got ''",
 }
@@ -624,6 +649,9 @@ FAST = {
     "label_number",
     "label_empty",
     "input_ids_repeated",
+    "trainer_a_list",
+    "dataset_a_list",
+    "weights_a_json_file",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 

@@ -87,13 +87,15 @@ def test_load_weights_errors_are_one_line_and_name_the_target(linear_file, tmp_p
     _, path = linear_file
     torch.save([1, 2], tmp_path / "list.pt")
     (tmp_path / "junk.pt").write_text("junk")
+    torch.save(torch.nn.Linear(3, 2), tmp_path / "whole.pt")  # the model, not its state dict
     torch.save({"state_dict": {}, "ffade": {"before": {}}}, tmp_path / "fine_tune.ckpt")
     cases = [
         (torch.nn.Linear(3, 2), tmp_path / "missing.pt", "does not exist"),
         # weights= from an unset CI variable was "weights file '.' is a directory"
         (torch.nn.Linear(3, 2), "", "weights is empty; give a state-dict file"),
         (torch.nn.Linear(3, 2), tmp_path / "list.pt", "holds a list, not a state dict"),
-        (torch.nn.Linear(3, 2), tmp_path / "junk.pt", "as a weights-only torch file"),
+        (torch.nn.Linear(3, 2), tmp_path / "junk.pt", "as a weights-only torch file .*cut short"),
+        (torch.nn.Linear(3, 2), tmp_path / "whole.pt", "holds Python objects a weights-only load"),
         (torch.nn.Linear(4, 2), path, r"does not fit the model \(same width\?\): .*size mismatch"),
         (torch.nn.Linear(3, 2), tmp_path / "fine_tune.ckpt", "is an ffade fine-tune checkpoint"),
         (

@@ -134,8 +134,14 @@ def main(argv: list[str]) -> int:
     complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo)
     print()
     if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
+        held = (  # lines piped in but no priority ('urgent'): it said no answer came
+            f"its {ask.lines} line{'s' if ask.lines > 1 else ''} held no priority (h, m, l, s "
+            "or q), so nothing was answered ("
+            if ask.lines
+            else "held no answer, so nothing could be asked ("
+        )
         raise FfadeError(  # `< /dev/null`, a CI job: nobody was there to ask
-            "standard input is no terminal and held no answer, so nothing could be asked ("
+            f"standard input is no terminal and {held}"
             + (f"{out} is unchanged" if out.is_file() else "nothing saved")
             + "); answer in a terminal, or pass --from PRIORITIES.yaml (docs/mitigation.md)"
         )
@@ -158,12 +164,15 @@ class _Input:
     where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal."""
 
     ended = False
+    lines = 0  # read, whether or not they were answers
 
     def __call__(self, prompt: str) -> str:
         try:
             if sys.stdin is None:
                 raise EOFError
-            return input(prompt)
+            line = input(prompt)
+            self.lines += 1
+            return line
         except EOFError:
             self.ended = True
             raise

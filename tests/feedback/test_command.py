@@ -85,6 +85,20 @@ def test_stopping_before_the_first_answer_writes_nothing(
     assert not (run / "feedback.yaml").exists()  # an empty file would read as "fix nothing"
 
 
+def test_piped_lines_that_are_no_priority_are_said_to_be_so(run: Path) -> None:
+    """A line that is no priority ('urgent') was re-asked, and then the error said standard input
+    "held no answer", as if nothing had been piped in."""
+    result = typed("feedback", str(run), "--slices", "regions", "--no-examples", answers="urgent\n")
+    assert result.returncode == 2, result.stderr
+    assert "'urgent' is not a priority" in result.stdout
+    assert result.stderr.strip() == (
+        "ffade: error: standard input is no terminal and its 1 line held no priority (h, m, l, s "
+        "or q), so nothing was answered (nothing saved); answer in a terminal, or pass --from "
+        "PRIORITIES.yaml (docs/mitigation.md)"
+    )
+    assert not (run / "feedback.yaml").exists()
+
+
 def test_without_a_terminal_and_no_answer_it_exits_2_naming_from(run: Path) -> None:
     """`ffade feedback RUN < /dev/null` (a CI job) said "nothing saved" and exit 0: nobody was
     asked. Answers piped in still count (the tests above), and so does a file that exists."""

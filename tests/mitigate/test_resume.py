@@ -130,3 +130,21 @@ def test_a_fine_tune_killed_while_judging_its_fix_is_judged_when_resumed(
     for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
         whole.pop(key), judged.pop(key)
     assert judged == whole
+
+
+def test_a_finished_fine_tune_whose_mitigation_json_was_lost_is_judged_again(
+    digits_run: Path, tmp_path: Path, capsys
+) -> None:
+    """A finished fine-tune (summary.json: accepted) whose mitigation.json was deleted said
+    "already finished; its verdict and held-out numbers are in .../mitigation.json", a file that
+    was not there, and made nothing; its resume now rebuilds the verdict from the checkpoint."""
+    assert main(fit_args(digits_run, tmp_path)) == 0
+    run = tmp_path / "mitigate_digits" / "version_0"
+    whole = json.loads((run / "mitigation.json").read_text())
+    (run / "mitigation.json").unlink()
+    assert main([*fit_args(digits_run, tmp_path), "--ckpt_path", str(run)]) == 0
+    assert "already finished" not in capsys.readouterr().out
+    judged = json.loads((run.parent / "version_1" / "mitigation.json").read_text())
+    for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
+        whole.pop(key), judged.pop(key)
+    assert judged == whole
