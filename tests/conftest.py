@@ -1,9 +1,10 @@
 """Test options: slow tests run with --runslow; GPU tests only where CUDA is available; parallel
-workers share the cores instead of each taking them all."""
+workers share the cores instead of each taking them all; Ctrl-C works as in a terminal."""
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
     Each process would otherwise start one torch thread per core: on 2 cores two workers ran 4
     busy threads, and two t2i quickstarts side by side took 114 s instead of 74 s.
     """
+    # a suite a script starts in the background (`pytest &`) inherits SIGINT ignored, so the
+    # tests that press Ctrl-C, in this process or in the commands they start, pressed nothing
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:
         import torch

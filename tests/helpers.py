@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +11,6 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def ctrl_c_as_in_a_terminal() -> None:
-    """A ``Popen`` ``preexec_fn`` for a child a test stops with SIGINT: Ctrl-C's default
-    handling. A suite started in the background by a script (``pytest &``) hands its children
-    SIGINT ignored, and the signal would then stop nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def synthetic_spec(

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from lightning.pytorch import LightningModule
 
-from tests.helpers import REPO, ctrl_c_as_in_a_terminal, ffade, ffade_in_process, write_config
+from tests.helpers import REPO, ffade, ffade_in_process, write_config
 from tests.summarize.conftest import write_run
 
 
@@ -458,7 +458,6 @@ def start_fit_and_wait(
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
-        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     log, deadline = run / "evaluations.jsonl", time.monotonic() + 240
     while time.monotonic() < deadline:

@@ -18,7 +18,7 @@ from ffade import loop as loop_module
 from ffade.cli import main
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
-from tests.helpers import REPO, ctrl_c_as_in_a_terminal, ffade, write_config
+from tests.helpers import REPO, ffade, write_config
 from tests.summarize.test_report import parse
 
 
@@ -610,7 +610,6 @@ def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=ctrl_c_as_in_a_terminal,
     ) as process:
         deadline = time.monotonic() + 240
         while not (log.is_file() and len(log.read_bytes().splitlines()) > 100):
