@@ -195,6 +195,8 @@ def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
         errors = np.nan_to_num(np.stack([heights - low, high - heights]), nan=0.0)
         ax.bar(positions, heights, yerr=errors, capsize=3, color="tab:red", alpha=0.8)
         ax.set_ylim(0, 1.05)
+        for position in positions[np.isnan(values)]:  # no bar is not a 0% bar
+            ax.text(position, 0.02, "not evaluated", ha="center", rotation=90, fontsize=8)
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
@@ -265,5 +267,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     ):
         _ticks(set_ticks, set_labels, view.values[i])
         set_label(view.labels[i])
-    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name)
+    # colour and size both grow with the value; a blank grid point was never evaluated
+    unseen = " (no point: not evaluated)" if kind == "failure" else ""
+    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name + unseen)
     return figure

@@ -84,3 +84,22 @@ def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path)
     log_images(tmp_path, {"a": picture})  # a whole one replaces it
     (after,) = tmp_path.glob("events.out.tfevents.*")
     assert after != before and sorted(p.name for p in tmp_path.iterdir()) == ["a.png", after.name]
+
+
+def test_a_3d_failure_picture_says_a_missing_point_was_not_evaluated(make_run) -> None:
+    """A blank grid point in the 3D scatter is a state never evaluated, not a 0% one: the
+    colourbar's label says so, as the heatmap's does (grey)."""
+    grid = {"a": [0, 1], "b": [0, 1], "c": [0, 1]}
+    run = make_run("gaps", grid, lambda s: (0, 0) if s == (1, 1, 1) else (4, s[0]))
+    figure = plot_landscape(load_landscape(run))
+    assert len(figure.axes[0].collections[0].get_offsets()) == 7
+    assert figure.axes[1].get_ylabel() == "failure rate (no point: not evaluated)"
+
+
+def test_a_bar_of_a_value_never_evaluated_says_so(make_run) -> None:
+    """One concept's bars: a value with no evaluation has no bar, and says 'not evaluated' where
+    the bar would be, so it does not read as a 0% failure rate."""
+    run = make_run("gap", {"blur": [0, 0.5, 1]}, lambda s: (0, 0) if s == (1,) else (4, s[0]))
+    ax = plot_landscape(load_landscape(run)).axes[0]
+    labels = [(text.get_position()[0], text.get_text()) for text in ax.texts]
+    assert labels == [(1, "not evaluated")]
