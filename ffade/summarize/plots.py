@@ -85,11 +85,17 @@ def plot_landscape(
     title = f"{name.capitalize()} by {', '.join(view.labels)}"
     if view.pooled:
         title += f"\n(pooled over {', '.join(view.pooled)})"
+    shown = int(np.isfinite(values).sum())
+    if view.num_concepts == 3 and shown > MAX_POINTS:
+        title += f"\n(the {MAX_POINTS} highest of {shown} states shown)"
     if run is not None:
         title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
     figure = draw(view, values, kind, name)
-    figure.suptitle(title, fontsize=10)
+    # a 3D box fills the middle of its square axes: a title at the figure's top sat a fifth of
+    # the picture above it, so it is lowered onto the box (each further line a little less)
+    top = 0.98 if view.num_concepts < 3 else 0.86 + 0.035 * (title.count("\n") - 1)
+    figure.suptitle(title, fontsize=10, y=top)
     return figure
 
 
@@ -242,7 +248,6 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     shown = values[tuple(states.T)]
     if len(shown) > MAX_POINTS:
         top = np.sort(np.argsort(-shown, kind="stable")[:MAX_POINTS])
-        ax.set_title(f"the {MAX_POINTS} highest of {len(shown)} states shown", fontsize=8)
         states, shown = states[top], shown[top]
     low, high = _limits(values, kind)
     points = ax.scatter(

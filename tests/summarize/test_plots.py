@@ -63,9 +63,9 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     import ffade.summarize.plots as plots
 
     monkeypatch.setattr(plots, "MAX_POINTS", 10)
-    ax = plot_landscape(load_landscape(image_run)).axes[0]
-    assert ax.get_title() == "the 10 highest of 75 states shown"
-    assert len(ax.collections[0].get_offsets()) == 10
+    figure = plot_landscape(load_landscape(image_run))
+    assert "\n(the 10 highest of 75 states shown)" in figure._suptitle.get_text()
+    assert len(figure.axes[0].collections[0].get_offsets()) == 10
 
 
 def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path) -> None:
@@ -103,3 +103,14 @@ def test_a_bar_of_a_value_never_evaluated_says_so(make_run) -> None:
     ax = plot_landscape(load_landscape(run)).axes[0]
     labels = [(text.get_position()[0], text.get_text()) for text in ax.texts]
     assert labels == [(1, "not evaluated")]
+
+
+def test_a_3d_picture_s_title_sits_on_its_box_and_lower_for_one_line(image_run) -> None:
+    """The 3D box fills the middle of its axes: a title at the figure's top left a fifth of the
+    picture empty under it. Flat pictures keep it at the top."""
+    three = plot_landscape(load_landscape(image_run))
+    assert three._suptitle.get_position()[1] == pytest.approx(0.825)
+    compared = plot_landscape(load_landscape(image_run), run="compared run: x")
+    assert compared._suptitle.get_position()[1] == pytest.approx(0.86)
+    flat = plot_landscape(load_landscape(image_run), axes=["rotation", "blur"])
+    assert flat._suptitle.get_position()[1] == pytest.approx(0.98)
