@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +35,9 @@ MAX_TICKS = 12
 
 MAX_POINTS = 4000
 """A 3D scatter shows at most this many states, the highest values: more are slow and unreadable."""
+
+MAX_LEVEL_WORDS = 5
+"""A 3D axis of up to this many words writes them upright (more are turned to fit)."""
 
 MAX_ANNOTATED_CELLS = 100
 """Heatmaps up to this many cells print each cell's value."""
@@ -271,7 +275,18 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         ]
     ):
         _ticks(set_ticks, set_labels, view.values[i])
-        set_label(view.labels[i])
+        grid = view.values[i]
+        pad = None  # numbers: matplotlib's
+        if any(isinstance(v, str) for v in grid):
+            # words turned 45 degrees in 3D ran into the axis label: few fit upright, and the
+            # label of more, still turned, moves out past the longest
+            pad = 14
+            if len(grid) <= MAX_LEVEL_WORDS:
+                upright = [textwrap.fill(format_value(v), 14) for v in grid]
+                set_labels(upright, rotation=0, ha="center", va="top", fontsize=8)
+            else:
+                pad = 8 + 2.5 * min(30, max(len(format_value(v)) for v in grid))
+        set_label(view.labels[i], labelpad=pad)
     # colour and size both grow with the value; a blank grid point was never evaluated
     unseen = " (no point: not evaluated)" if kind == "failure" else ""
     figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name + unseen)

@@ -114,3 +114,19 @@ def test_a_3d_picture_s_title_sits_on_its_box_and_lower_for_one_line(image_run) 
     assert compared._suptitle.get_position()[1] == pytest.approx(0.86)
     flat = plot_landscape(load_landscape(image_run), axes=["rotation", "blur"])
     assert flat._suptitle.get_position()[1] == pytest.approx(0.98)
+
+
+def test_3d_word_ticks_stay_clear_of_the_axis_label(make_run) -> None:
+    """Words turned 45 degrees on a 3D axis ran into its label: a few are written upright
+    (long ones on two lines), more stay turned and the label moves out past the longest."""
+    few = {"edit": ["none", "negate", "swap adjectives"], "strength": [1, 2], "typos": [0, 1]}
+    ax = plot_landscape(load_landscape(make_run("few", few, lambda s: (4, s[0])))).axes[0]
+    labels = ax.get_xticklabels()
+    assert [label.get_text() for label in labels] == ["none", "negate", "swap\nadjectives"]
+    assert {label.get_rotation() for label in labels} == {0}
+    assert ax.xaxis.labelpad == 14
+    many = {**few, "edit": [f"edit number {i}" for i in range(8)]}
+    ax = plot_landscape(load_landscape(make_run("many", many, lambda s: (4, 1)))).axes[0]
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {45}
+    assert ax.xaxis.labelpad == pytest.approx(8 + 2.5 * len("edit number 0"))
+    assert ax.yaxis.labelpad < 14  # numbers keep matplotlib's
