@@ -170,7 +170,17 @@ def _grid_figure(
     """
     columns = min(4, len(entries))
     rows = math.ceil(len(entries) / columns)
-    dpi, cell_width, cell_height, header = 100, 440, 290, 40  # pixels
+    labels = [_label(entry) for entry in entries]
+    titles = [_titles(entry) for entry in entries]
+    panels = [_panel(image) for image in (*originals, *pictures)]
+    # as tall as its tallest caption and panel need, and a gap: a fixed 290 px left a fifth of a
+    # digits grid blank
+    text = max(
+        12 * (label.count("\n") + 1) + 10 * (t[1].count("\n") + 1)
+        for label, t in zip(labels, titles, strict=True)
+    )
+    dpi, cell_width, header = 100, 440, 40  # pixels
+    cell_height = text + 12 + max(panel.shape[0] for panel in panels) + 18
     width, height = cell_width * columns, header + cell_height * rows
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     figure.suptitle(
@@ -178,19 +188,16 @@ def _grid_figure(
         y=1 - 10 / height,
         va="top",
     )
-    for i, (original, picture, entry) in enumerate(zip(originals, pictures, entries, strict=False)):
+    for i in range(len(entries)):
         row, column = divmod(i, columns)
         left, top = column * cell_width, height - header - row * cell_height  # from bottom-left
-        label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
-        label = textwrap.fill(label, LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
+        label, pair = labels[i], titles[i]
         figure.text(
             (left + cell_width / 2) / width, top / height, label, ha="center", va="top", fontsize=8
         )
-        titles = ("original", textwrap.fill(_changes(entry), 34, max_lines=3, placeholder=" ..."))
         titles_top = top - 12 * (label.count("\n") + 1) - 6  # under the label's lines
-        panels_top = titles_top - 10 * (titles[1].count("\n") + 1) - 6
-        for k, (image, title) in enumerate(zip((original, picture), titles, strict=True)):
-            panel = _panel(image)
+        panels_top = titles_top - 10 * (pair[1].count("\n") + 1) - 6
+        for k, (title, panel) in enumerate(zip(pair, panels[i :: len(entries)], strict=True)):
             x = left + cell_width // 2 + (6 if k else -6 - panel.shape[1])  # a pair, 12 px apart
             figure.figimage(panel, xo=x, yo=panels_top - panel.shape[0], origin="upper")
             figure.text(
@@ -202,6 +209,15 @@ def _grid_figure(
                 fontsize=7,
             )
     return figure
+
+
+def _label(entry: dict[str, Any]) -> str:
+    label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+    return textwrap.fill(label, LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
+
+
+def _titles(entry: dict[str, Any]) -> tuple[str, str]:
+    return "original", textwrap.fill(_changes(entry), 34, max_lines=3, placeholder=" ...")
 
 
 def _panel(image: np.ndarray) -> np.ndarray:

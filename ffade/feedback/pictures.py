@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
-from ffade.plugin_checks import output_captions, predicted, rendered
+from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
@@ -58,6 +58,13 @@ class RegionPictures:
 
     def save(self, region: Region) -> Path | None:
         """Save ``feedback/<region id>.png``; None when the target draws no pictures."""
+        figure = self.figure(region)
+        if figure is None:
+            return None
+        return save_figure(figure, self.run_dir / PICTURES_DIR / f"{region.id}.png")
+
+    def figure(self, region: Region) -> Figure | None:
+        """The region's grid of worst failures; None when the target draws no pictures."""
         changes = self._setup()
         members = set(map(tuple, region.states.tolist()))
         failures = sorted(
@@ -81,20 +88,23 @@ class RegionPictures:
                 return None
             outputs = predicted(target, inputs, len(chosen))
             captions = output_captions(changes.task, outputs, references, len(chosen))
+            labelled = [changes.task.inputs[int(i)][1] for i in ids]
+            # in the target's words when it names them ("goldfish", not 1), as the report's
+            named = described(target, "describe_references", labelled, len(chosen)) or labelled
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
         labels = [
-            _caption(changes.task.inputs[int(i)][1], caption, changes.space.values(state))
-            for i, state, caption in zip(ids, states, captions, strict=True)
+            _caption(int(i), reference, caption, changes.space.values(state))
+            for i, reference, state, caption in zip(ids, named, states, captions, strict=True)
         ]
-        figure = _grid(pictures, labels, f"{region.id}: {region.description}")
-        return save_figure(figure, self.run_dir / PICTURES_DIR / f"{region.id}.png")
+        return _grid(pictures, labels, f"{region.id}: {region.description}")
 
 
-def _caption(reference: Any, output: str, concepts: dict[str, Any]) -> str:
+def _caption(input_id: int, reference: Any, output: str, concepts: dict[str, Any]) -> str:
     if isinstance(reference, torch.Tensor) and reference.numel() == 1:
         reference = reference.item()
     values = ", ".join(f"{k}={format_value(v)}" for k, v in concepts.items())
-    return "\n".join([f"label {reference}: {output}", *textwrap.wrap(values, 44)])
+    first = f"input {input_id} (label {reference}): {output}"
+    return "\n".join([*textwrap.wrap(first, 44), *textwrap.wrap(values, 44)])
 
 
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:

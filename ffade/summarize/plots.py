@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +35,9 @@ MAX_TICKS = 12
 
 MAX_POINTS = 4000
 """A 3D scatter shows at most this many states, the highest values: more are slow and unreadable."""
+
+MAX_LEVEL_WORDS = 5
+"""A 3D axis of up to this many words writes them upright (more are turned to fit)."""
 
 MAX_ANNOTATED_CELLS = 100
 """Heatmaps up to this many cells print each cell's value."""
@@ -85,11 +89,17 @@ def plot_landscape(
     title = f"{name.capitalize()} by {', '.join(view.labels)}"
     if view.pooled:
         title += f"\n(pooled over {', '.join(view.pooled)})"
+    shown = int(np.isfinite(values).sum())
+    if view.num_concepts == 3 and shown > MAX_POINTS:
+        title += f"\n(the {MAX_POINTS} highest of {shown} states shown)"
     if run is not None:
         title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
     figure = draw(view, values, kind, name)
-    figure.suptitle(title, fontsize=10)
+    # a 3D box fills the middle of its square axes: a title at the figure's top sat a fifth of
+    # the picture above it, so it is lowered onto the box (each further line a little less)
+    top = 0.98 if view.num_concepts < 3 else 0.86 + 0.035 * (title.count("\n") - 1)
+    figure.suptitle(title, fontsize=10, y=top)
     return figure
 
 
@@ -195,6 +205,8 @@ def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
         errors = np.nan_to_num(np.stack([heights - low, high - heights]), nan=0.0)
         ax.bar(positions, heights, yerr=errors, capsize=3, color="tab:red", alpha=0.8)
         ax.set_ylim(0, 1.05)
+        for position in positions[np.isnan(values)]:  # no bar is not a 0% bar
+            ax.text(position, 0.02, "not evaluated", ha="center", rotation=90, fontsize=8)
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
@@ -240,7 +252,6 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     shown = values[tuple(states.T)]
     if len(shown) > MAX_POINTS:
         top = np.sort(np.argsort(-shown, kind="stable")[:MAX_POINTS])
-        ax.set_title(f"the {MAX_POINTS} highest of {len(shown)} states shown", fontsize=8)
         states, shown = states[top], shown[top]
     low, high = _limits(values, kind)
     points = ax.scatter(
@@ -264,6 +275,19 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         ]
     ):
         _ticks(set_ticks, set_labels, view.values[i])
-        set_label(view.labels[i])
-    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name)
+        grid = view.values[i]
+        pad = None  # numbers: matplotlib's
+        if any(isinstance(v, str) for v in grid):
+            # words turned 45 degrees in 3D ran into the axis label: few fit upright, and the
+            # label of more, still turned, moves out past the longest
+            pad = 14
+            if len(grid) <= MAX_LEVEL_WORDS:
+                upright = [textwrap.fill(format_value(v), 14) for v in grid]
+                set_labels(upright, rotation=0, ha="center", va="top", fontsize=8)
+            else:
+                pad = 8 + 2.5 * min(30, max(len(format_value(v)) for v in grid))
+        set_label(view.labels[i], labelpad=pad)
+    # colour and size both grow with the value; a blank grid point was never evaluated
+    unseen = " (no point: not evaluated)" if kind == "failure" else ""
+    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name + unseen)
     return figure

@@ -61,3 +61,32 @@ def test_report_md_names_every_report_json_key(tmp_path: Path) -> None:
     documented = named(section)
     missing = (set(report) | set(report["compare"]) | set(report["rules"])) - documented
     assert not missing, f"report.json keys docs/report.md omits: {missing}"
+
+
+def readme_tensorboard_tags() -> set[str]:
+    """The tags the run directory table's events row names (`_low`: the tag before it + _low)."""
+    (row,) = [line for line in README.splitlines() if line.startswith("| `events.out.tfevents")]
+    tags: set[str] = set()
+    for name in re.findall(r"`([a-z_/]+)`", row):
+        if name.startswith("_"):
+            name = "discovery/estimated_remaining" + name
+        tags.add(name)
+    return tags
+
+
+def test_the_readme_names_every_tensorboard_tag_a_search_logs(tmp_path: Path) -> None:
+    """What a DQN search logs to TensorBoard is what the README's events row lists, no more, no
+    less (a macroscopic run has no worst-failures picture: the synthetic target draws nothing)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    explorer = DQNExplorer(task=synthetic_spec(), budget=60, learning_starts=16)
+    run_dir = Path(discover(explorer, tmp_path).recorder.run_dir)
+    (events,) = run_dir.glob("events.out.tfevents.*")
+    accumulator = EventAccumulator(str(events))
+    accumulator.Reload()
+    logged = set(accumulator.Tags()["scalars"])
+    documented = {tag for tag in readme_tensorboard_tags() if "/" in tag or tag == "hp_metric"}
+    documented.discard("discovery/worst_failures")
+    assert logged == documented
+    steps = [event.step for event in accumulator.Scalars("discovery/evaluations")]
+    assert steps == list(range(1, read_summary(run_dir)["iterations"] + 1))

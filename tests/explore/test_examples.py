@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from lightning.pytorch.loggers import CSVLogger
 from matplotlib.image import imread
@@ -14,6 +15,7 @@ from ffade.env import Evaluator
 from ffade.explore.examples import (
     MIN_PAIR_HEIGHT,
     PANEL_PIXELS,
+    _grid_figure,
     _panel,
     save_worst_examples,
     worst_failures,
@@ -123,3 +125,21 @@ def test_failures_that_change_the_meaning_come_after_all_others() -> None:
     assert apart == sorted(apart)  # every meaning-keeping failure first
     kept_rewards = [reward for (*_, reward), a in zip(worst, apart, strict=True) if not a]
     assert max(kept_rewards) == worst[0][3]
+
+
+def test_the_grid_is_as_tall_as_its_captions_and_panels_need() -> None:
+    """Rows of 28 px digits under one-line captions: a fixed 290 px row left a fifth of the
+    quickstart's grid blank. Every pair still gets its caption and two panel titles."""
+    entries = [
+        {"input_id": i, "reference": 2, "output": "predicted 3", "changed": {"blur": 1.5}}
+        for i in range(8)
+    ]
+    digits = np.random.default_rng(0).random((8, 28, 28, 3))
+    figure = _grid_figure(digits, digits, entries)
+    panel = _panel(digits[0]).shape[0]  # 168
+    row = 12 + 10 + 12 + panel + 18
+    assert figure.get_size_inches()[1] * figure.dpi == pytest.approx(40 + 2 * row)
+    assert len(figure.images) == 16
+    texts = [text.get_text() for text in figure.texts]
+    assert texts.count("original") == 8 and texts.count("blur=1.5") == 8
+    assert "input 7 (label 2): predicted 3" in texts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from pathlib import Path
 
 import matplotlib.image
@@ -65,3 +66,19 @@ def test_a_region_with_no_logged_failure_has_no_picture(digits_run: Path) -> Non
 def test_a_target_that_draws_nothing_gets_no_picture(run: Path, regions: list[Region]) -> None:
     assert RegionPictures(run).save(regions[0]) is None  # the synthetic target renders None
     assert not (run / PICTURES_DIR).exists()
+
+
+def test_captions_name_the_input_and_its_label_in_the_target_s_words(digits_run: Path) -> None:
+    """Each example says which input it is and what it should be as the target names it
+    (describe_references: an ImageNet classifier's "goldfish", not 1), as the report's do."""
+    region = biggest(digits_run)
+    pictures = RegionPictures(digits_run, count=4)
+    target = pictures._setup().task.target
+    target.describe_references = lambda refs: [f"digit {int(r)}" for r in refs]
+    figure = pictures.figure(region)
+    titles = [axes.get_title() for axes in figure.axes]
+    assert len(titles) == 4
+    for title in titles:
+        found = re.match(r"input (\d+) \(label digit (\d)\): predicted", title)
+        assert found, title
+        assert int(found.group(2)) == int(pictures._setup().task.inputs[int(found.group(1))][1])

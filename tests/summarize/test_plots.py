@@ -63,9 +63,9 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     import ffade.summarize.plots as plots
 
     monkeypatch.setattr(plots, "MAX_POINTS", 10)
-    ax = plot_landscape(load_landscape(image_run)).axes[0]
-    assert ax.get_title() == "the 10 highest of 75 states shown"
-    assert len(ax.collections[0].get_offsets()) == 10
+    figure = plot_landscape(load_landscape(image_run))
+    assert "\n(the 10 highest of 75 states shown)" in figure._suptitle.get_text()
+    assert len(figure.axes[0].collections[0].get_offsets()) == 10
 
 
 def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path) -> None:
@@ -84,3 +84,49 @@ def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path)
     log_images(tmp_path, {"a": picture})  # a whole one replaces it
     (after,) = tmp_path.glob("events.out.tfevents.*")
     assert after != before and sorted(p.name for p in tmp_path.iterdir()) == ["a.png", after.name]
+
+
+def test_a_3d_failure_picture_says_a_missing_point_was_not_evaluated(make_run) -> None:
+    """A blank grid point in the 3D scatter is a state never evaluated, not a 0% one: the
+    colourbar's label says so, as the heatmap's does (grey)."""
+    grid = {"a": [0, 1], "b": [0, 1], "c": [0, 1]}
+    run = make_run("gaps", grid, lambda s: (0, 0) if s == (1, 1, 1) else (4, s[0]))
+    figure = plot_landscape(load_landscape(run))
+    assert len(figure.axes[0].collections[0].get_offsets()) == 7
+    assert figure.axes[1].get_ylabel() == "failure rate (no point: not evaluated)"
+
+
+def test_a_bar_of_a_value_never_evaluated_says_so(make_run) -> None:
+    """One concept's bars: a value with no evaluation has no bar, and says 'not evaluated' where
+    the bar would be, so it does not read as a 0% failure rate."""
+    run = make_run("gap", {"blur": [0, 0.5, 1]}, lambda s: (0, 0) if s == (1,) else (4, s[0]))
+    ax = plot_landscape(load_landscape(run)).axes[0]
+    labels = [(text.get_position()[0], text.get_text()) for text in ax.texts]
+    assert labels == [(1, "not evaluated")]
+
+
+def test_a_3d_picture_s_title_sits_on_its_box_and_lower_for_one_line(image_run) -> None:
+    """The 3D box fills the middle of its axes: a title at the figure's top left a fifth of the
+    picture empty under it. Flat pictures keep it at the top."""
+    three = plot_landscape(load_landscape(image_run))
+    assert three._suptitle.get_position()[1] == pytest.approx(0.825)
+    compared = plot_landscape(load_landscape(image_run), run="compared run: x")
+    assert compared._suptitle.get_position()[1] == pytest.approx(0.86)
+    flat = plot_landscape(load_landscape(image_run), axes=["rotation", "blur"])
+    assert flat._suptitle.get_position()[1] == pytest.approx(0.98)
+
+
+def test_3d_word_ticks_stay_clear_of_the_axis_label(make_run) -> None:
+    """Words turned 45 degrees on a 3D axis ran into its label: a few are written upright
+    (long ones on two lines), more stay turned and the label moves out past the longest."""
+    few = {"edit": ["none", "negate", "swap adjectives"], "strength": [1, 2], "typos": [0, 1]}
+    ax = plot_landscape(load_landscape(make_run("few", few, lambda s: (4, s[0])))).axes[0]
+    labels = ax.get_xticklabels()
+    assert [label.get_text() for label in labels] == ["none", "negate", "swap\nadjectives"]
+    assert {label.get_rotation() for label in labels} == {0}
+    assert ax.xaxis.labelpad == 14
+    many = {**few, "edit": [f"edit number {i}" for i in range(8)]}
+    ax = plot_landscape(load_landscape(make_run("many", many, lambda s: (4, 1)))).axes[0]
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {45}
+    assert ax.xaxis.labelpad == pytest.approx(8 + 2.5 * len("edit number 0"))
+    assert ax.yaxis.labelpad < 14  # numbers keep matplotlib's
