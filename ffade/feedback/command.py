@@ -59,8 +59,10 @@ def parser() -> argparse.ArgumentParser:
         help="ask about the N most severe regions (default 10); the rest are left unanswered",
     )
     # None, not 8: only an --examples the user typed can contradict --no-examples
-    p.add_argument("--examples", type=int, help="example images per region (default 8)")
-    p.add_argument("--no-examples", action="store_true", help="save no example pictures")
+    p.add_argument(
+        "--examples", type=int, help="examples per region: pictures, or text (default 8)"
+    )
+    p.add_argument("--no-examples", action="store_true", help="save no examples")
     p.add_argument(
         "--redo",
         action="store_true",

@@ -5,7 +5,9 @@ and the model's wrong answers in front of them. The run's log says which (input,
 pairs failed and how badly; this rebuilds those inputs with the run's own task (from
 summary.json), renders them with the target's :meth:`~ffade.plugin_api.Target.render`, captions
 them with :meth:`~ffade.plugin_api.Target.describe_outputs`, and saves one grid per region under
-``RUN_DIR/feedback/``. Targets that are not images (``render`` returns None) get no pictures.
+``RUN_DIR/feedback/``. A target that draws nothing (``render`` returns None) but describes its
+inputs (text) gets the same examples written out instead, ``RUN_DIR/feedback/<region id>.md``:
+a person judging "misspell = 1" reads the misspelt articles and the summaries they got.
 """
 
 from __future__ import annotations
@@ -57,14 +59,29 @@ class RegionPictures:
         return self._changes
 
     def save(self, region: Region) -> Path | None:
-        """Save ``feedback/<region id>.png``; None when the target draws no pictures."""
-        figure = self.figure(region)
-        if figure is None:
+        """Save ``feedback/<region id>.png``, or ``.md`` for a target that describes its inputs
+        but draws nothing; None when it does neither, or the region has no logged failure."""
+        examples = self._examples(region)
+        if examples is None:
             return None
-        return save_figure(figure, self.run_dir / PICTURES_DIR / f"{region.id}.png")
+        figure = self._figure(region, *examples)
+        if figure is not None:
+            return save_figure(figure, self.run_dir / PICTURES_DIR / f"{region.id}.png")
+        text = self._text(region, *examples)
+        if text is None:
+            return None
+        path = self.run_dir / PICTURES_DIR / f"{region.id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
 
     def figure(self, region: Region) -> Figure | None:
         """The region's grid of worst failures; None when the target draws no pictures."""
+        examples = self._examples(region)
+        return None if examples is None else self._figure(region, *examples)
+
+    def _examples(self, region: Region) -> tuple[np.ndarray, np.ndarray] | None:
+        """The region's worst failures, distinct inputs first: (input ids, states), or None."""
         changes = self._setup()
         members = set(map(tuple, region.states.tolist()))
         failures = sorted(
@@ -79,32 +96,61 @@ class RegionPictures:
         if not chosen:
             return None
         ids = np.array([c[0] for c in chosen], dtype=np.int64)
-        states = np.array([c[1] for c in chosen], dtype=np.int64)
-        target = changes.task.target
+        return ids, np.array([c[1] for c in chosen], dtype=np.int64)
+
+    def _figure(self, region: Region, ids: np.ndarray, states: np.ndarray) -> Figure | None:
+        changes = self._setup()
         with torch.inference_mode():
             inputs, references = changes.build(ids, states)
-            images = rendered(target, inputs, len(chosen))
+            images = rendered(changes.task.target, inputs, len(ids))
             if images is None:
                 return None
-            outputs = predicted(target, inputs, len(chosen))
-            captions = output_captions(changes.task, outputs, references, len(chosen))
-            labelled = [changes.task.inputs[int(i)][1] for i in ids]
-            # in the target's words when it names them ("goldfish", not 1), as the report's
-            named = described(target, "describe_references", labelled, len(chosen)) or labelled
+            labels = self._captions(ids, states, inputs, references)
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
-        labels = [
+        wrapped = ["\n".join([*textwrap.wrap(a, 44), *textwrap.wrap(b, 44)]) for a, b in labels]
+        return _grid(pictures, wrapped, f"{region.id}: {region.description}")
+
+    def _text(self, region: Region, ids: np.ndarray, states: np.ndarray) -> str | None:
+        """The examples as Markdown: each caption, then the changed input as the target got it."""
+        changes = self._setup()
+        with torch.inference_mode():
+            inputs, references = changes.build(ids, states)
+            texts = described(changes.task.target, "describe_inputs", inputs, len(ids))
+            if texts is None:
+                return None
+            labels = self._captions(ids, states, inputs, references)
+        lines = [f"# {region.id}: {region.description}", ""]
+        for number, ((said, values), text) in enumerate(zip(labels, texts, strict=True), start=1):
+            quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+            lines += [f"{number}. {said}; {values}", "", quoted or ">", ""]
+        return "\n".join(lines)
+
+    def _captions(
+        self, ids: np.ndarray, states: np.ndarray, inputs: Any, references: Any
+    ) -> list[tuple[str, str]]:
+        """Each example's caption: input, its label in the target's words and the target's
+        answer (or the reward's words for it); and its concept values."""
+        changes = self._setup()
+        outputs = predicted(changes.task.target, inputs, len(ids))
+        captions = output_captions(changes.task, outputs, references, len(ids))
+        labelled = [changes.task.inputs[int(i)][1] for i in ids]
+        # in the target's words when it names them ("goldfish", not 1), as the report's
+        named = described(changes.task.target, "describe_references", labelled, len(ids))
+        return [
             _caption(int(i), reference, caption, changes.space.values(state))
-            for i, reference, state, caption in zip(ids, named, states, captions, strict=True)
+            for i, reference, state, caption in zip(
+                ids, named or labelled, states, captions, strict=True
+            )
         ]
-        return _grid(pictures, labels, f"{region.id}: {region.description}")
 
 
-def _caption(input_id: int, reference: Any, output: str, concepts: dict[str, Any]) -> str:
+def _caption(
+    input_id: int, reference: Any, output: str, concepts: dict[str, Any]
+) -> tuple[str, str]:
     if isinstance(reference, torch.Tensor) and reference.numel() == 1:
         reference = reference.item()
     values = ", ".join(f"{k}={format_value(v)}" for k, v in concepts.items())
-    first = f"input {input_id} (label {reference}): {output}"
-    return "\n".join([*textwrap.wrap(first, 44), *textwrap.wrap(values, 44)])
+    return f"input {input_id} (label {reference}): {output}", values
 
 
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:

@@ -52,7 +52,8 @@ class RegionFeedback:
         description: the line the person read (ranges, failure rate, interval, evidence).
         num_states: failing concept states in the region.
         source: where the answer came from ("interactive", or the priorities file and entry).
-        examples: the example picture shown, relative to the run directory (None: none made).
+        examples: the examples shown (a picture, or a text target's .md), relative to the run
+            directory (None: none made).
         states: member concept states, one grid index per concept; what the fine-tuner trains on.
     """
 

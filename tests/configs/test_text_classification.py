@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import yaml
 from ffade_text.datasets.classification import TinySentimentDataset
 
 from ffade.cli import main
+from ffade.feedback.pictures import PICTURES_DIR, RegionPictures
+from ffade.feedback.priorities import load_regions
 from tests.helpers import REPO, ffade_in_process
 
 
@@ -30,6 +33,26 @@ def test_small_budget_finds_label_flips(tmp_path: Path) -> None:
     assert summary["status"] == "finished" and summary["evaluations"] == 64
     assert summary["task"]["target"]["name"] == "hf_pipeline"
     assert summary["failures"] > 0
+
+
+@pytest.mark.slow  # 10-20 s with the model load: CI runs it in its slow step
+def test_feedback_on_a_text_run_writes_its_examples_out(tmp_path: Path) -> None:
+    """A text target draws no picture: a person ranking "misspell = 1" saw no example at all.
+    The region's worst failures are written out instead, each changed review as the model got
+    it, under its caption."""
+    run(tmp_path, budget=64, learning_starts=16, num_envs=16)
+    run_dir = tmp_path / "runs" / "text_classification" / "version_0"
+    region = max(load_regions(run_dir, slices="regions")[1], key=lambda r: r.failures)
+    path = RegionPictures(run_dir, count=2).save(region)
+    assert path == run_dir / PICTURES_DIR / f"{region.id}.md"
+    text = path.read_text()
+    assert text.startswith(f"# {region.id}: {region.description}\n")
+    captions = re.findall(r"^\d\. input \d+ \(label (?:negative|positive)\): .*; \w+=", text, re.M)
+    assert 1 <= len(captions) <= 2, text
+    reviews = dict(TinySentimentDataset().split("discovery"))
+    quoted = [line[2:] for line in text.splitlines() if line.startswith("> ")]
+    assert len(quoted) == len(captions)
+    assert all(review not in reviews for review in quoted)  # changed, not the clean review
 
 
 @pytest.mark.slow  # the committed budget: about 35 s of discovery on two idle CPU cores
