@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.plugin_checks import described, output_captions, predicted, rendered
-from ffade.records import read_evaluations, read_summary
+from ffade.records import atomic_path, read_evaluations, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
 from ffade.task import build_task
@@ -72,7 +72,8 @@ class RegionPictures:
             return None
         path = self.run_dir / PICTURES_DIR / f"{region.id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         return path
 
     def figure(self, region: Region) -> Figure | None:
