@@ -625,7 +625,10 @@ def unused_because(args: argparse.Namespace) -> str:
 
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (``--seeds 0`` would run nothing)."""
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:  # argparse said "invalid positive_int value", naming this function
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
@@ -633,7 +636,10 @@ def positive_int(text: str) -> int:
 
 def fraction(text: str) -> float:
     """An argparse type: a share in (0, 1] (0 leaves no budget; above 1, more than the grid)."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}") from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
     return value

@@ -44,6 +44,11 @@ def refused(benchmark: ModuleType, monkeypatch, capsys, *args: str) -> str:
         (("--budget-fraction", "0"), "argument --budget-fraction: must be in (0, 1], got 0"),
         (("--budget-fraction", "1.5"), "argument --budget-fraction: must be in (0, 1], got 1.5"),
         (("--large-budget", "-5"), "argument --large-budget: must be at least 1, got -5"),
+        (  # argparse said "invalid positive_int value: 'two'", naming a function
+            ("--seeds", "two"),
+            "argument --seeds: must be a whole number, got 'two'",
+        ),
+        (("--budget-fraction", "half"), "argument --budget-fraction: must be a number in (0, 1]"),
         (
             ("--task", "synthetic", "--throughput-only"),
             "use it with --task digits, resnet50, t2i, not synthetic",
