@@ -231,7 +231,9 @@ class LoopClock(Callback):
         self.raw_seconds += time.perf_counter() - start
         self.callback_seconds += time.perf_counter() - entered
 
-    def on_fit_start(self, trainer: Any, explorer: Any) -> None:
+    def setup(self, trainer: Any, explorer: Any, stage: str) -> None:
+        # before the explorer's own setup (Lightning calls callbacks first), which builds the
+        # task: loading the model and the inputs is most of a run's start-up
         self._fit_start = time.perf_counter()
 
     def on_train_start(self, trainer: Any, explorer: Any) -> None:
@@ -455,7 +457,9 @@ def print_speed(results: dict[str, list[dict[str, float]]], device: str) -> None
     print(
         "model s, concepts s: the loop's time in the model calls (target and reward) and in "
         "building changed inputs (summary.json's model_seconds, concept_seconds); rest s: the "
-        "explorer's own work (choosing, learning, records)"
+        "explorer's own work (choosing, learning, records); start-up s: building the run's task "
+        "(model, inputs) to its first step, pictures s: its examples, policy and summary after "
+        "the loop, neither in loop s"
     )
     dqn = results["dqn"]
     ratio = sum(r["raw"] for r in dqn) / sum(r["loop"] for r in dqn)
