@@ -185,7 +185,9 @@ def processes(budget: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer steps per point")
     parser.add_argument("--skip-ddp", action="store_true", help="the curves only")
     args = parser.parse_args()

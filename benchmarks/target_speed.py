@@ -84,10 +84,18 @@ def auto_batch(device: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
-    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
+    parser.add_argument(
+        "--targets",
+        nargs="+",
+        default=list(TARGETS),
+        choices=list(TARGETS),
+        help="default both (torchvision_classifier: a ResNet-18 with random weights)",
+    )
     parser.add_argument("--skip-auto", action="store_true", help="skip the auto batch probe")
     args = parser.parse_args()
     try:  # one line, not torch's traceback at the first tensor moved there

@@ -194,3 +194,20 @@ def test_grid_rates_count_the_coverage_probes_the_loop_evaluated(benchmark, tmp_
     spec = benchmark.synthetic_task(num_inputs=4)
     failed, _, grid = benchmark.ground_truth(spec, str(tmp_path))
     assert grid["pairs"] == failed.size + math.ceil(0.05 * failed.size)
+
+
+@pytest.mark.parametrize(
+    ("script", "says"),
+    [  # --help showed the docstring's first line only: not its commands, nor what it prints
+        ("coverage.py", "python benchmarks/coverage.py --task synthetic --seeds 20"),
+        ("scaling.py", "states_exponent: X"),
+        ("target_speed.py", "python benchmarks/target_speed.py --no-compile"),
+    ],
+)
+def test_help_shows_the_commands_and_what_they_print(monkeypatch, capsys, script, says) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.setattr(sys, "argv", [script, "--help"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / script), run_name="__main__")
+    assert exited.value.code == 0
+    assert says in capsys.readouterr().out
