@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import numpy as np
@@ -115,7 +116,20 @@ def measure(grid: tuple[int, ...], num_inputs: int, steps: int) -> tuple[float, 
     queue = context.Queue()
     child = context.Process(target=_measure, args=(grid, num_inputs, steps, queue))
     child.start()
-    result = queue.get()
+    while True:  # a child that dies (killed for memory, a crash) puts nothing: say so, not hang
+        try:
+            result = queue.get(timeout=1)
+            break
+        except Empty:
+            if not child.is_alive():
+                try:  # what it put just before it ended
+                    result = queue.get(timeout=1)
+                    break
+                except Empty:
+                    raise RuntimeError(
+                        f"the point at {int(np.prod(grid))} states and {num_inputs} inputs: its "
+                        f"process ended (exit code {child.exitcode}) without a result"
+                    ) from None
     child.join()
     return result
 
@@ -194,9 +208,12 @@ def main() -> None:
     steps = 20 if args.quick else 40
     print(f"DQN, synthetic target, {NUM_ENVS} evaluations a step, mean of {steps - WARMUP_STEPS}")
     by_states = [(size, grid, INPUTS_AT_STATE_SWEEP) for size, grid in sorted(STATE_GRIDS.items())]
-    states_exponent = curve("states", by_states, steps)
-    grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
-    inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
+    try:
+        states_exponent = curve("states", by_states, steps)
+        grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
+        inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
+    except RuntimeError as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
     print(f"states_exponent: {states_exponent:.3f}")
     print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
     if not args.skip_ddp:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+import re
 import runpy
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -211,3 +214,26 @@ def test_help_shows_the_commands_and_what_they_print(monkeypatch, capsys, script
         runpy.run_path(str(REPO / "benchmarks" / script), run_name="__main__")
     assert exited.value.code == 0
     assert says in capsys.readouterr().out
+
+
+def test_scaling_says_when_a_point_dies_instead_of_waiting_for_it(monkeypatch) -> None:
+    """benchmarks/scaling.py waited for ever on a point whose process died (killed for memory,
+    a crash) without putting its result."""
+    spec = importlib.util.spec_from_file_location(
+        "scaling_benchmark", REPO / "benchmarks" / "scaling.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "_measure", lambda *args: os._exit(3))  # dies in the child
+    said: list[str] = []
+
+    def measure() -> None:
+        try:
+            module.measure((10, 10, 10), 100, steps=1)
+        except RuntimeError as exc:
+            said.append(str(exc))
+
+    waiting = threading.Thread(target=measure, daemon=True)  # a hang fails, not hangs the suite
+    waiting.start()
+    waiting.join(timeout=60)
+    assert said and re.search(r"1000 states and 100 inputs: .*exit code 3", said[0])
