@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import resource
 import subprocess
 import sys
@@ -357,7 +358,7 @@ def run(
             f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states "
             f"= {pairs} pairs; "
             f"{failing} fail (base rate {failing / pairs:.3f}); {num_regions} failure regions; "
-            f"budget {budget} evaluations ({budget_fraction:.0%})"
+            f"budget {budget} evaluations ({100 * budget_fraction:g}%)"
         )
         if task_name in MODEL_TASKS:
             print(  # its coverage probes too: the loop evaluated them, the raw clock timed them
@@ -415,11 +416,19 @@ def run_t2i(device: str, budget_fraction: float) -> None:
     task = build_task(spec)
     pairs = len(task.inputs) * task.space.num_states
     budget = max(int(budget_fraction * pairs), 1)
+    starts = t2i_arguments().get("learning_starts")
+    if starts is not None and budget <= starts:  # before generating anything
+        least = math.ceil((starts + 1) / pairs * 1e4) / 1e4
+        raise FfadeError(
+            f"--budget-fraction {budget_fraction:g} is {budget} of the {pairs} (prompt, state) "
+            f"pairs, no more than the quickstart's learning_starts ({starts}): the DQN would "
+            f"never learn; give at least {least:g}"
+        )
     difference = same_images(task)
     agreement = "the same images as" if difference == 0 else "images that differ from"
     print(
         f"task t2i: {len(task.inputs)} prompts x {task.space.num_states} states = {pairs} pairs; "
-        f"budget {budget} images ({budget_fraction:.0%}); the pipeline called directly draws "
+        f"budget {budget} images ({100 * budget_fraction:g}%); the pipeline called directly draws "
         f"{agreement} the target's (max |difference| {difference:.2g})"
     )
     clock = LoopClock(raw=pipeline_images)

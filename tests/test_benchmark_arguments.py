@@ -237,3 +237,16 @@ def test_scaling_says_when_a_point_dies_instead_of_waiting_for_it(monkeypatch) -
     waiting.start()
     waiting.join(timeout=60)
     assert said and re.search(r"1000 states and 100 inputs: .*exit code 3", said[0])
+
+
+def test_a_t2i_budget_under_learning_starts_is_refused_before_generating(
+    benchmark, monkeypatch, capsys
+) -> None:
+    """--task t2i --budget-fraction 0.001 generated the check's images, printed "budget 19 images
+    (0%)", then refused model.init_args.learning_starts, a key the benchmark has no option for."""
+    line = refused(benchmark, monkeypatch, capsys, "--task", "t2i", "--budget-fraction", "0.001")
+    assert line == (
+        "discovery.py: error: --budget-fraction 0.001 is 19 of the 19200 (prompt, state) pairs, no "
+        "more than the quickstart's learning_starts (64): the DQN would never learn; give at "
+        "least 0.0034"
+    )
