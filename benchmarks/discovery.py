@@ -397,17 +397,31 @@ def run(
         f"\nbase_rate: {failing / pairs:.4f}  "
         f"(the ratio to random can never exceed {pairs / failing:.1f})"
     )
-    found = {name: np.mean([r["found"] for r in rows]) for name, rows in results.items()}
-    print(f"dqn_vs_random_distinct_failures: {found['dqn'] / found['random']:.2f}")
-    per_second = {  # pooled over seeds: one run slowed by a busy machine weighs by its time
-        name: sum(r["found"] for r in rows) / sum(r["loop"] for r in rows)
-        for name, rows in results.items()
-    }
-    print(f"failures_per_second_dqn_vs_random: {per_second['dqn'] / per_second['random']:.2f}")
+    print_ratios(results)
     if task_name == "regions":
         print_region_recall(results)
     if task_name == "digits":
         print(f"startup_seconds: {fit_startup_seconds():.1f}  (ffade fit, quickstart config)")
+
+
+def print_ratios(results: dict[str, list[dict[str, Any]]]) -> None:
+    """The DQN against random search: distinct failures, and distinct failures per second of
+    loop, pooled over seeds (one run slowed by a busy machine weighs by its time)."""
+    found = {name: sum(r["found"] for r in rows) / len(rows) for name, rows in results.items()}
+    per_second = {
+        name: sum(r["found"] for r in rows) / sum(r["loop"] for r in rows)
+        for name, rows in results.items()
+    }
+    for key, value in (
+        ("dqn_vs_random_distinct_failures", found),
+        ("failures_per_second_dqn_vs_random", per_second),
+    ):
+        ratio = (
+            f"{value['dqn'] / value['random']:.2f}"
+            if value["random"]
+            else "n/a (random search found no failure: give a larger --budget-fraction)"
+        )
+        print(f"{key}: {ratio}")
 
 
 def run_t2i(device: str, budget_fraction: float) -> None:
@@ -510,7 +524,7 @@ def print_discovery(
         recall = np.mean([region_recall(r["region_fractions"], reach) for r in rows])
         print(
             f"{name:<16}{found.mean():>12.1f} ± {found.std():<5.1f}{found.mean() / oracle:>12.3f}"
-            f"{found.mean() / random_found:>11.2f}{recall:>15.2f}"
+            f"{found.mean() / random_found if random_found else np.nan:>11.2f}{recall:>15.2f}"
             f"{np.mean([r['updates'] for r in rows]):>9.0f}"
             f"{np.mean([r['loop'] for r in rows]):>9.2f}"
         )

@@ -11,6 +11,7 @@ import re
 import runpy
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -250,3 +251,26 @@ def test_a_t2i_budget_under_learning_starts_is_refused_before_generating(
         "more than the quickstart's learning_starts (64): the DQN would never learn; give at "
         "least 0.0034"
     )
+
+
+def test_ratios_to_a_random_search_that_found_nothing_are_said(benchmark, capsys) -> None:
+    """A small --budget-fraction on --task regions: random search found no failure, and the run
+    ended in a ZeroDivisionError after printing ``dqn_vs_random_distinct_failures: nan``."""
+    row = {"updates": 0, "region_fractions": np.array([0.0])}
+    results = {
+        "dqn": [{**row, "found": 3, "loop": 1.0}, {**row, "found": 1, "loop": 3.0}],
+        "random": [{**row, "found": 0, "loop": 1.0}],
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in scalar divide"
+        benchmark.print_ratios(results)
+        benchmark.print_discovery(results, oracle=4, reach=np.array([1.0]))
+    out = capsys.readouterr().out
+    assert "dqn_vs_random_distinct_failures: n/a (random search found no failure" in out
+    assert "failures_per_second_dqn_vs_random: n/a (random search found no failure" in out
+    results["random"] = [{**row, "found": 1, "loop": 1.0}]
+    benchmark.print_ratios(results)  # 2 failures a seed; 4 in 4 s pooled against 1 in 1 s
+    assert capsys.readouterr().out.splitlines() == [
+        "dqn_vs_random_distinct_failures: 2.00",
+        "failures_per_second_dqn_vs_random: 1.00",
+    ]
