@@ -16,9 +16,12 @@ Benchmarks are never run as tests; plugins/vision/README.md quotes the figures.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -83,6 +86,29 @@ def auto_batch(device: str) -> None:
     print(f"  inputs/s by size: {rates}; stopped: {probe.stopped}")
 
 
+@contextmanager
+def compile_cache() -> Iterator[None]:
+    """torch.compile keeps its kernels in /tmp/torchinductor_<user> for good; this run's go in a
+    folder removed at the end, unless the user chose one (TORCHINDUCTOR_CACHE_DIR): the warm-up
+    pays for compiling anyway. Torch sets that variable to its default folder as Lightning
+    imports it, so the default is told from a choice by its path. Only the precompiled headers
+    (a few MB) stay in the default's precompiled_headers/: torch fixes that path at import."""
+    chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    default = os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
+    if chosen is not None and os.path.abspath(chosen) != os.path.abspath(default):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="target_speed_") as cache:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache
+        try:
+            yield
+        finally:
+            if chosen is None:
+                del os.environ["TORCHINDUCTOR_CACHE_DIR"]
+            else:
+                os.environ["TORCHINDUCTOR_CACHE_DIR"] = chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,10 +129,7 @@ def main() -> None:
     except FfadeError as exc:
         parser.error(f"argument --device: {exc}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    # torch.compile keeps its kernels in /tmp/torchinductor_<user> for good; this run's go in a
-    # folder removed at the end (unless the user chose one): the warm-up pays for compiling anyway
-    with tempfile.TemporaryDirectory(prefix="target_speed_") as cache:
-        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", cache)
+    with compile_cache():
         for name in args.targets:
             speed_table(name, args.device, not args.no_compile)
     if not args.skip_auto:

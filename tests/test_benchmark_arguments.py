@@ -274,3 +274,26 @@ def test_ratios_to_a_random_search_that_found_nothing_are_said(benchmark, capsys
         "dqn_vs_random_distinct_failures: 2.00",
         "failures_per_second_dqn_vs_random: 1.00",
     ]
+
+
+def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -> None:
+    """benchmarks/target_speed.py meant to keep torch.compile's kernels out of
+    /tmp/torchinductor_<user>, but torch had already set TORCHINDUCTOR_CACHE_DIR to that folder
+    when Lightning was imported, and ``setdefault`` kept it: the kernels stayed there."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    spec = importlib.util.spec_from_file_location(
+        "target_speed_benchmark", REPO / "benchmarks" / "target_speed.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module.tempfile, "tempdir", str(tmp_path))
+    default = str(tmp_path / f"torchinductor_{module.getpass.getuser()}")
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default)  # as torch's import leaves it
+    with module.compile_cache():
+        cache = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
+        assert cache.is_dir() and cache.name.startswith("target_speed_")
+    assert not cache.exists() and os.environ["TORCHINDUCTOR_CACHE_DIR"] == default
+    chosen = str(tmp_path / "mine")  # the user's choice is kept
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", chosen)
+    with module.compile_cache():
+        assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == chosen
