@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import tempfile
 import time
@@ -91,18 +92,29 @@ def compile_cache() -> Iterator[None]:
     """torch.compile keeps its kernels in /tmp/torchinductor_<user> for good; this run's go in a
     folder removed at the end, unless the user chose one (TORCHINDUCTOR_CACHE_DIR): the warm-up
     pays for compiling anyway. Torch sets that variable to its default folder as Lightning
-    imports it, so the default is told from a choice by its path. Only the precompiled headers
-    (a few MB) stay in the default's precompiled_headers/: torch fixes that path at import."""
+    imports it, so the default is told from a choice by its path; and it fixes the folder of
+    its precompiled headers (150 MB on a CPU) at import, so that one is moved too."""
     chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
     default = os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
     if chosen is not None and os.path.abspath(chosen) != os.path.abspath(default):
         yield
         return
+    try:  # torch's own module, imported by the first compile otherwise
+        codecache = importlib.import_module("torch._inductor.codecache")
+    except ImportError:
+        codecache = None
+    headers = {name: getattr(codecache, name, None) for name in ("_HEADER_DIR", "_HEADER_LOCK_DIR")}
     with tempfile.TemporaryDirectory(prefix="target_speed_") as cache:
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = cache
+        for name, path in headers.items():
+            if path is not None and path.startswith(default):
+                setattr(codecache, name, cache + path[len(default) :])
         try:
             yield
         finally:
+            for name, path in headers.items():
+                if path is not None:
+                    setattr(codecache, name, path)
             if chosen is None:
                 del os.environ["TORCHINDUCTOR_CACHE_DIR"]
             else:

@@ -289,10 +289,15 @@ def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -
     monkeypatch.setattr(module.tempfile, "tempdir", str(tmp_path))
     default = str(tmp_path / f"torchinductor_{module.getpass.getuser()}")
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default)  # as torch's import leaves it
+    codecache = importlib.import_module("torch._inductor.codecache")
+    headers = f"{default}/precompiled_headers"  # fixed at import: 150 MB of them on a CPU
+    monkeypatch.setattr(codecache, "_HEADER_DIR", headers)
     with module.compile_cache():
         cache = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
         assert cache.is_dir() and cache.name.startswith("target_speed_")
+        assert codecache._HEADER_DIR == f"{cache}/precompiled_headers"
     assert not cache.exists() and os.environ["TORCHINDUCTOR_CACHE_DIR"] == default
+    assert codecache._HEADER_DIR == headers
     chosen = str(tmp_path / "mine")  # the user's choice is kept
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", chosen)
     with module.compile_cache():
