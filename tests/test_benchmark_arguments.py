@@ -295,9 +295,9 @@ def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -
     with module.compile_cache():
         cache = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
         assert cache.is_dir() and cache.name.startswith("target_speed_")
-        assert codecache._HEADER_DIR == f"{cache}/precompiled_headers"
+        assert f"{cache}/precompiled_headers" == codecache._HEADER_DIR
     assert not cache.exists() and os.environ["TORCHINDUCTOR_CACHE_DIR"] == default
-    assert codecache._HEADER_DIR == headers
+    assert headers == codecache._HEADER_DIR
     chosen = str(tmp_path / "mine")  # the user's choice is kept
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", chosen)
     with module.compile_cache():
