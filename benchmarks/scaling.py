@@ -180,7 +180,10 @@ def evaluations_per_second(devices: int, accelerator: str, budget: int, tmp: Pat
 def processes(budget: int) -> None:
     """Evaluations per second with 1 and 2 CPU processes (and per GPU count under CUDA)."""
     with tempfile.TemporaryDirectory() as tmp:
-        one = evaluations_per_second(1, "cpu", budget, Path(tmp))
+        try:
+            one = evaluations_per_second(1, "cpu", budget, Path(tmp))
+        except RuntimeError as exc:
+            raise RuntimeError(f"the 1-process ffade fit failed: {exc}") from None
         print(f"evaluations_per_second_cpu_1: {one:.0f}", flush=True)
         try:
             two = evaluations_per_second(2, "cpu", budget, Path(tmp))
@@ -208,16 +211,16 @@ def main() -> None:
     steps = 20 if args.quick else 40
     print(f"DQN, synthetic target, {NUM_ENVS} evaluations a step, mean of {steps - WARMUP_STEPS}")
     by_states = [(size, grid, INPUTS_AT_STATE_SWEEP) for size, grid in sorted(STATE_GRIDS.items())]
-    try:
+    try:  # a point that dies, the 1-process ffade fit failing: one line each, exit 1
         states_exponent = curve("states", by_states, steps)
         grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
         inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
-    except RuntimeError as exc:
+        print(f"states_exponent: {states_exponent:.3f}")
+        print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
+        if not args.skip_ddp:
+            processes(budget=5_000 if args.quick else 20_000)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
-    print(f"states_exponent: {states_exponent:.3f}")
-    print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
-    if not args.skip_ddp:
-        processes(budget=5_000 if args.quick else 20_000)
 
 
 if __name__ == "__main__":

@@ -302,3 +302,23 @@ def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", chosen)
     with module.compile_cache():
         assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == chosen
+
+
+def test_scaling_says_in_one_line_when_its_one_process_run_fails(
+    monkeypatch, capsys, tmp_path
+) -> None:
+    """The 1-process ``ffade fit`` of scaling.py's last part failing was a traceback. Here it
+    fails as a bad config does: its config names an explorer that does not exist."""
+    spec = importlib.util.spec_from_file_location(
+        "scaling_benchmark", REPO / "benchmarks" / "scaling.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "REPO", tmp_path)  # its own configs/synthetic.yaml
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "synthetic.yaml").write_text(
+        "model: {class_path: ffade.explore.NoSuchExplorer, init_args: {}}\n"
+        "trainer: {logger: {init_args: {}}}\n"
+    )
+    with pytest.raises(RuntimeError, match="the 1-process ffade fit failed: exit 2: "):
+        module.processes(budget=100)
