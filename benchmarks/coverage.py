@@ -66,10 +66,16 @@ def run(explorer: type, task: dict[str, Any], budget: int, seed: int, out: Path,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")
-    parser.add_argument("--explorer", choices=sorted(EXPLORERS), default="dqn")
-    parser.add_argument("--seeds", type=int, default=10)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--task", choices=sorted(TASKS), default="synthetic", help="default synthetic"
+    )
+    parser.add_argument(
+        "--explorer", choices=sorted(EXPLORERS), default="dqn", help="the searcher, default dqn"
+    )
+    parser.add_argument("--seeds", type=int, default=10, help="searched runs, default 10")
     args = parser.parse_args()
     if args.seeds < 1:  # before the ground truth's minutes, not a ZeroDivisionError after them
         parser.error(f"argument --seeds: must be at least 1, got {args.seeds}")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import resource
 import subprocess
 import sys
@@ -195,6 +196,7 @@ class LoopClock(Callback):
     def __init__(self, raw: Callable[[Any, Any], Any] | None = None) -> None:
         self.raw = raw or (lambda target, batch: target.predict(batch))
         self.raw_seconds = 0.0
+        self.raw_pairs = 0  # the pairs timed: the loop's evaluations and its coverage probes
         self.callback_seconds = 0.0
         self.startup_seconds = 0.0
         self.pictures_seconds = 0.0
@@ -229,9 +231,12 @@ class LoopClock(Callback):
                 self.raw(target, batch)
             _synchronize(target.device)
         self.raw_seconds += time.perf_counter() - start
+        self.raw_pairs += len(keys)
         self.callback_seconds += time.perf_counter() - entered
 
-    def on_fit_start(self, trainer: Any, explorer: Any) -> None:
+    def setup(self, trainer: Any, explorer: Any, stage: str) -> None:
+        # before the explorer's own setup (Lightning calls callbacks first), which builds the
+        # task: loading the model and the inputs is most of a run's start-up
         self._fit_start = time.perf_counter()
 
     def on_train_start(self, trainer: Any, explorer: Any) -> None:
@@ -273,6 +278,7 @@ def timing(explorer: Any, clock: LoopClock) -> dict[str, float]:
     return {
         "loop": explorer.summary()["wall_seconds"] - clock.callback_seconds,
         "raw": clock.raw_seconds,
+        "pairs": clock.raw_pairs,
         "model": explorer.evaluator.model_seconds,  # of the loop: the same split summary.json has
         "concepts": explorer.evaluator.concept_seconds,
         "startup": clock.startup_seconds,
@@ -352,13 +358,13 @@ def run(
             f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states "
             f"= {pairs} pairs; "
             f"{failing} fail (base rate {failing / pairs:.3f}); {num_regions} failure regions; "
-            f"budget {budget} evaluations ({budget_fraction:.0%})"
+            f"budget {budget} evaluations ({100 * budget_fraction:g}%)"
         )
         if task_name in MODEL_TASKS:
-            print(
+            print(  # its coverage probes too: the loop evaluated them, the raw clock timed them
                 f"\nevaluations per second on {device}: grid explorer, whole pipeline "
-                f"{pairs / grid['loop']:,.0f}; raw batched forward, same changed inputs "
-                f"{pairs / grid['raw']:,.0f}"
+                f"{grid['pairs'] / grid['loop']:,.0f}; raw batched forward, same changed inputs "
+                f"{grid['pairs'] / grid['raw']:,.0f}"
             )
             print(f"grid_throughput_ratio: {grid['raw'] / grid['loop']:.2f}")
         results: dict[str, list[dict[str, float]]] = {}
@@ -391,17 +397,31 @@ def run(
         f"\nbase_rate: {failing / pairs:.4f}  "
         f"(the ratio to random can never exceed {pairs / failing:.1f})"
     )
-    found = {name: np.mean([r["found"] for r in rows]) for name, rows in results.items()}
-    print(f"dqn_vs_random_distinct_failures: {found['dqn'] / found['random']:.2f}")
-    per_second = {  # pooled over seeds: one run slowed by a busy machine weighs by its time
-        name: sum(r["found"] for r in rows) / sum(r["loop"] for r in rows)
-        for name, rows in results.items()
-    }
-    print(f"failures_per_second_dqn_vs_random: {per_second['dqn'] / per_second['random']:.2f}")
+    print_ratios(results)
     if task_name == "regions":
         print_region_recall(results)
     if task_name == "digits":
         print(f"startup_seconds: {fit_startup_seconds():.1f}  (ffade fit, quickstart config)")
+
+
+def print_ratios(results: dict[str, list[dict[str, Any]]]) -> None:
+    """The DQN against random search: distinct failures, and distinct failures per second of
+    loop, pooled over seeds (one run slowed by a busy machine weighs by its time)."""
+    found = {name: sum(r["found"] for r in rows) / len(rows) for name, rows in results.items()}
+    per_second = {
+        name: sum(r["found"] for r in rows) / sum(r["loop"] for r in rows)
+        for name, rows in results.items()
+    }
+    for key, value in (
+        ("dqn_vs_random_distinct_failures", found),
+        ("failures_per_second_dqn_vs_random", per_second),
+    ):
+        ratio = (
+            f"{value['dqn'] / value['random']:.2f}"
+            if value["random"]
+            else "n/a (random search found no failure: give a larger --budget-fraction)"
+        )
+        print(f"{key}: {ratio}")
 
 
 def run_t2i(device: str, budget_fraction: float) -> None:
@@ -410,11 +430,19 @@ def run_t2i(device: str, budget_fraction: float) -> None:
     task = build_task(spec)
     pairs = len(task.inputs) * task.space.num_states
     budget = max(int(budget_fraction * pairs), 1)
+    starts = t2i_arguments().get("learning_starts")
+    if starts is not None and budget <= starts:  # before generating anything
+        least = math.ceil((starts + 1) / pairs * 1e4) / 1e4
+        raise FfadeError(
+            f"--budget-fraction {budget_fraction:g} is {budget} of the {pairs} (prompt, state) "
+            f"pairs, no more than the quickstart's learning_starts ({starts}): the DQN would "
+            f"never learn; give at least {least:g}"
+        )
     difference = same_images(task)
     agreement = "the same images as" if difference == 0 else "images that differ from"
     print(
         f"task t2i: {len(task.inputs)} prompts x {task.space.num_states} states = {pairs} pairs; "
-        f"budget {budget} images ({budget_fraction:.0%}); the pipeline called directly draws "
+        f"budget {budget} images ({100 * budget_fraction:g}%); the pipeline called directly draws "
         f"{agreement} the target's (max |difference| {difference:.2g})"
     )
     clock = LoopClock(raw=pipeline_images)
@@ -455,7 +483,9 @@ def print_speed(results: dict[str, list[dict[str, float]]], device: str) -> None
     print(
         "model s, concepts s: the loop's time in the model calls (target and reward) and in "
         "building changed inputs (summary.json's model_seconds, concept_seconds); rest s: the "
-        "explorer's own work (choosing, learning, records)"
+        "explorer's own work (choosing, learning, records); start-up s: building the run's task "
+        "(model, inputs) to its first step, pictures s: its examples, policy and summary after "
+        "the loop, neither in loop s"
     )
     dqn = results["dqn"]
     ratio = sum(r["raw"] for r in dqn) / sum(r["loop"] for r in dqn)
@@ -494,7 +524,7 @@ def print_discovery(
         recall = np.mean([region_recall(r["region_fractions"], reach) for r in rows])
         print(
             f"{name:<16}{found.mean():>12.1f} ± {found.std():<5.1f}{found.mean() / oracle:>12.3f}"
-            f"{found.mean() / random_found:>11.2f}{recall:>15.2f}"
+            f"{found.mean() / random_found if random_found else np.nan:>11.2f}{recall:>15.2f}"
             f"{np.mean([r['updates'] for r in rows]):>9.0f}"
             f"{np.mean([r['loop'] for r in rows]):>9.2f}"
         )
@@ -625,7 +655,10 @@ def unused_because(args: argparse.Namespace) -> str:
 
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (``--seeds 0`` would run nothing)."""
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:  # argparse said "invalid positive_int value", naming this function
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
@@ -633,7 +666,10 @@ def positive_int(text: str) -> int:
 
 def fraction(text: str) -> float:
     """An argparse type: a share in (0, 1] (0 leaves no budget; above 1, more than the grid)."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}") from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
     return value

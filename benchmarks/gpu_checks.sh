@@ -20,6 +20,7 @@
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 out=${OUT:-gpu_checks}
+made=$([ -e "$out" ] || echo 1)
 mkdir -p "$out"
 start=$SECONDS
 
@@ -30,6 +31,13 @@ if [ -d .whl ]; then
             { tail -n 20 "$out/install.txt"; exit 1; }
         export PYTHONPATH=/tmp/site
     fi
+fi
+# without a CUDA GPU every check below would fail or skip: one line, not torch's traceback
+if ! python3 -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2>/dev/null; then
+    echo "gpu_checks.sh: error: no CUDA GPU here (torch.cuda.is_available() is False):" \
+        "run it on a machine lent with one" >&2
+    [ -n "$made" ] && [ ! -e "$out/install.txt" ] && rmdir "$out"  # nothing to read there
+    exit 2
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total --format=csv,noheader
 python3 -c "import torch, ffade; print('torch', torch.__version__, torch.cuda.get_device_name())" ||

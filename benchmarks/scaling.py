@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import numpy as np
@@ -115,7 +116,20 @@ def measure(grid: tuple[int, ...], num_inputs: int, steps: int) -> tuple[float, 
     queue = context.Queue()
     child = context.Process(target=_measure, args=(grid, num_inputs, steps, queue))
     child.start()
-    result = queue.get()
+    while True:  # a child that dies (killed for memory, a crash) puts nothing: say so, not hang
+        try:
+            result = queue.get(timeout=1)
+            break
+        except Empty:
+            if not child.is_alive():
+                try:  # what it put just before it ended
+                    result = queue.get(timeout=1)
+                    break
+                except Empty:
+                    raise RuntimeError(
+                        f"the point at {int(np.prod(grid))} states and {num_inputs} inputs: its "
+                        f"process ended (exit code {child.exitcode}) without a result"
+                    ) from None
     child.join()
     return result
 
@@ -166,7 +180,10 @@ def evaluations_per_second(devices: int, accelerator: str, budget: int, tmp: Pat
 def processes(budget: int) -> None:
     """Evaluations per second with 1 and 2 CPU processes (and per GPU count under CUDA)."""
     with tempfile.TemporaryDirectory() as tmp:
-        one = evaluations_per_second(1, "cpu", budget, Path(tmp))
+        try:
+            one = evaluations_per_second(1, "cpu", budget, Path(tmp))
+        except RuntimeError as exc:
+            raise RuntimeError(f"the 1-process ffade fit failed: {exc}") from None
         print(f"evaluations_per_second_cpu_1: {one:.0f}", flush=True)
         try:
             two = evaluations_per_second(2, "cpu", budget, Path(tmp))
@@ -185,20 +202,25 @@ def processes(budget: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer steps per point")
     parser.add_argument("--skip-ddp", action="store_true", help="the curves only")
     args = parser.parse_args()
     steps = 20 if args.quick else 40
     print(f"DQN, synthetic target, {NUM_ENVS} evaluations a step, mean of {steps - WARMUP_STEPS}")
     by_states = [(size, grid, INPUTS_AT_STATE_SWEEP) for size, grid in sorted(STATE_GRIDS.items())]
-    states_exponent = curve("states", by_states, steps)
-    grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
-    inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
-    print(f"states_exponent: {states_exponent:.3f}")
-    print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
-    if not args.skip_ddp:
-        processes(budget=5_000 if args.quick else 20_000)
+    try:  # a point that dies, the 1-process ffade fit failing: one line each, exit 1
+        states_exponent = curve("states", by_states, steps)
+        grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
+        inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
+        print(f"states_exponent: {states_exponent:.3f}")
+        print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
+        if not args.skip_ddp:
+            processes(budget=5_000 if args.quick else 20_000)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,15 @@ directory, and its columns mean what its legend says."""
 from __future__ import annotations
 
 import importlib.util
+import math
+import os
+import re
 import runpy
 import sys
+import threading
+import warnings
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
@@ -44,6 +49,11 @@ def refused(benchmark: ModuleType, monkeypatch, capsys, *args: str) -> str:
         (("--budget-fraction", "0"), "argument --budget-fraction: must be in (0, 1], got 0"),
         (("--budget-fraction", "1.5"), "argument --budget-fraction: must be in (0, 1], got 1.5"),
         (("--large-budget", "-5"), "argument --large-budget: must be at least 1, got -5"),
+        (  # argparse said "invalid positive_int value: 'two'", naming a function
+            ("--seeds", "two"),
+            "argument --seeds: must be a whole number, got 'two'",
+        ),
+        (("--budget-fraction", "half"), "argument --budget-fraction: must be a number in (0, 1]"),
         (
             ("--task", "synthetic", "--throughput-only"),
             "use it with --task digits, resnet50, t2i, not synthetic",
@@ -158,3 +168,157 @@ def test_startup_seconds_from_another_directory(benchmark, monkeypatch, tmp_path
     fit`` launched and killed at its first evaluation)."""
     monkeypatch.chdir(tmp_path)
     assert benchmark.fit_startup_seconds() > 0
+
+
+def test_startup_column_includes_building_the_task(benchmark, monkeypatch, tmp_path) -> None:
+    """The speed table's ``start-up s`` began at ``on_fit_start``, after the explorer's setup had
+    built its task (loading the model and the inputs): it read 0.02 s. No clock is read here:
+    the benchmark's clock is one that only the explorer's setup moves on."""
+    from ffade.explore import RandomExplorer
+    from ffade.explore.run import discover
+
+    now = [0.0]
+    monkeypatch.setattr(benchmark, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+
+    class SlowSetup(RandomExplorer):
+        def setup(self, stage: str) -> None:
+            super().setup(stage)
+            now[0] += 100.0  # as if building the task took 100 s
+
+    explorer = SlowSetup(task={**benchmark.synthetic_task(), "mode": "macroscopic"}, budget=64)
+    clock = benchmark.LoopClock()
+    discover(explorer, tmp_path, name="startup", callbacks=[clock])
+    assert clock.startup_seconds == 100.0
+
+
+def test_grid_rates_count_the_coverage_probes_the_loop_evaluated(benchmark, tmp_path) -> None:
+    """``evaluations per second ... grid explorer`` divided the grid's pairs by a loop that also
+    evaluated its coverage probes (5% more), and so did the raw rate, whose clock timed them:
+    both rates read 5% low. The pairs counted are those the raw clock timed."""
+    spec = benchmark.synthetic_task(num_inputs=4)
+    failed, _, grid = benchmark.ground_truth(spec, str(tmp_path))
+    assert grid["pairs"] == failed.size + math.ceil(0.05 * failed.size)
+
+
+@pytest.mark.parametrize(
+    ("script", "says"),
+    [  # --help showed the docstring's first line only: not its commands, nor what it prints
+        ("coverage.py", "python benchmarks/coverage.py --task synthetic --seeds 20"),
+        ("scaling.py", "states_exponent: X"),
+        ("target_speed.py", "python benchmarks/target_speed.py --no-compile"),
+    ],
+)
+def test_help_shows_the_commands_and_what_they_print(monkeypatch, capsys, script, says) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.setattr(sys, "argv", [script, "--help"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / script), run_name="__main__")
+    assert exited.value.code == 0
+    assert says in capsys.readouterr().out
+
+
+def test_scaling_says_when_a_point_dies_instead_of_waiting_for_it(monkeypatch) -> None:
+    """benchmarks/scaling.py waited for ever on a point whose process died (killed for memory,
+    a crash) without putting its result."""
+    spec = importlib.util.spec_from_file_location(
+        "scaling_benchmark", REPO / "benchmarks" / "scaling.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "_measure", lambda *args: os._exit(3))  # dies in the child
+    said: list[str] = []
+
+    def measure() -> None:
+        try:
+            module.measure((10, 10, 10), 100, steps=1)
+        except RuntimeError as exc:
+            said.append(str(exc))
+
+    waiting = threading.Thread(target=measure, daemon=True)  # a hang fails, not hangs the suite
+    waiting.start()
+    waiting.join(timeout=60)
+    assert said and re.search(r"1000 states and 100 inputs: .*exit code 3", said[0])
+
+
+def test_a_t2i_budget_under_learning_starts_is_refused_before_generating(
+    benchmark, monkeypatch, capsys
+) -> None:
+    """--task t2i --budget-fraction 0.001 generated the check's images, printed "budget 19 images
+    (0%)", then refused model.init_args.learning_starts, a key the benchmark has no option for."""
+    line = refused(benchmark, monkeypatch, capsys, "--task", "t2i", "--budget-fraction", "0.001")
+    assert line == (
+        "discovery.py: error: --budget-fraction 0.001 is 19 of the 19200 (prompt, state) pairs, no "
+        "more than the quickstart's learning_starts (64): the DQN would never learn; give at "
+        "least 0.0034"
+    )
+
+
+def test_ratios_to_a_random_search_that_found_nothing_are_said(benchmark, capsys) -> None:
+    """A small --budget-fraction on --task regions: random search found no failure, and the run
+    ended in a ZeroDivisionError after printing ``dqn_vs_random_distinct_failures: nan``."""
+    row = {"updates": 0, "region_fractions": np.array([0.0])}
+    results = {
+        "dqn": [{**row, "found": 3, "loop": 1.0}, {**row, "found": 1, "loop": 3.0}],
+        "random": [{**row, "found": 0, "loop": 1.0}],
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in scalar divide"
+        benchmark.print_ratios(results)
+        benchmark.print_discovery(results, oracle=4, reach=np.array([1.0]))
+    out = capsys.readouterr().out
+    assert "dqn_vs_random_distinct_failures: n/a (random search found no failure" in out
+    assert "failures_per_second_dqn_vs_random: n/a (random search found no failure" in out
+    results["random"] = [{**row, "found": 1, "loop": 1.0}]
+    benchmark.print_ratios(results)  # 2 failures a seed; 4 in 4 s pooled against 1 in 1 s
+    assert capsys.readouterr().out.splitlines() == [
+        "dqn_vs_random_distinct_failures: 2.00",
+        "failures_per_second_dqn_vs_random: 1.00",
+    ]
+
+
+def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -> None:
+    """benchmarks/target_speed.py meant to keep torch.compile's kernels out of
+    /tmp/torchinductor_<user>, but torch had already set TORCHINDUCTOR_CACHE_DIR to that folder
+    when Lightning was imported, and ``setdefault`` kept it: the kernels stayed there."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    spec = importlib.util.spec_from_file_location(
+        "target_speed_benchmark", REPO / "benchmarks" / "target_speed.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module.tempfile, "tempdir", str(tmp_path))
+    default = str(tmp_path / f"torchinductor_{module.getpass.getuser()}")
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default)  # as torch's import leaves it
+    codecache = importlib.import_module("torch._inductor.codecache")
+    headers = f"{default}/precompiled_headers"  # fixed at import: 150 MB of them on a CPU
+    monkeypatch.setattr(codecache, "_HEADER_DIR", headers)
+    with module.compile_cache():
+        cache = Path(os.environ["TORCHINDUCTOR_CACHE_DIR"])
+        assert cache.is_dir() and cache.name.startswith("target_speed_")
+        assert f"{cache}/precompiled_headers" == codecache._HEADER_DIR
+    assert not cache.exists() and os.environ["TORCHINDUCTOR_CACHE_DIR"] == default
+    assert headers == codecache._HEADER_DIR
+    chosen = str(tmp_path / "mine")  # the user's choice is kept
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", chosen)
+    with module.compile_cache():
+        assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == chosen
+
+
+def test_scaling_says_in_one_line_when_its_one_process_run_fails(
+    monkeypatch, capsys, tmp_path
+) -> None:
+    """The 1-process ``ffade fit`` of scaling.py's last part failing was a traceback. Here it
+    fails as a bad config does: its config names an explorer that does not exist."""
+    spec = importlib.util.spec_from_file_location(
+        "scaling_benchmark", REPO / "benchmarks" / "scaling.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "REPO", tmp_path)  # its own configs/synthetic.yaml
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "synthetic.yaml").write_text(
+        "model: {class_path: ffade.explore.NoSuchExplorer, init_args: {}}\n"
+        "trainer: {logger: {init_args: {}}}\n"
+    )
+    with pytest.raises(RuntimeError, match="the 1-process ffade fit failed: exit 2: "):
+        module.processes(budget=100)

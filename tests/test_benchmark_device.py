@@ -3,11 +3,14 @@ and for generation) and the generation path's comparison with the raw pipeline c
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import torch
 
 from tests.helpers import REPO
 
@@ -46,3 +49,32 @@ def test_generation_is_timed_against_the_same_images_from_the_pipeline_called_di
     assert re.search(r"the same images as the target's \(max \|difference\| 0\)", out)
     ratio = float(re.search(r"dqn_throughput_ratio: ([0-9.]+)", out).group(1))
     assert 0 < ratio < 1.5
+
+
+def test_gpu_checks_without_cuda_is_one_line(tmp_path) -> None:
+    """bash benchmarks/gpu_checks.sh on a machine without CUDA ended in torch's traceback ("Found
+    no NVIDIA driver"), after "nvidia-smi: command not found", and left its output folder."""
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the script would run every GPU check")
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "OUT": str(out),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    result = subprocess.run(
+        ["bash", "benchmarks/gpu_checks.sh"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "gpu_checks.sh: error: no CUDA GPU here (torch.cuda.is_available() is False): run it on "
+        "a machine lent with one"
+    ]
+    assert not out.exists()
