@@ -34,13 +34,11 @@ from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
+from ffade.rng import config_seed
 from ffade.task import TaskSpec
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
-
-MAX_SEED = 2**32 - 1
-"""The largest seed numpy (and so Lightning's seed_everything) accepts; the smallest is 0."""
 
 
 class AtomicSaveConfig(SaveConfigCallback):
@@ -114,14 +112,10 @@ class FfadeCLI(LightningCLI):
                 )
 
     def _set_seed(self) -> None:
-        """numpy takes seeds 0 to 2^32 - 1; say so in one line instead of Lightning's traceback."""
+        """Lightning's, after :func:`ffade.rng.config_seed` checks the seed and draws ``true``'s."""
         subcommand = self.config.get("subcommand")
-        seed = (self.config.get(subcommand) if subcommand else self.config).get("seed_everything")
-        if not isinstance(seed, bool) and isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
-            raise ConfigError(
-                f"seed_everything must be true, false or a whole number in [0, {MAX_SEED}], "
-                f"got {seed}"
-            )
+        config = self.config.get(subcommand) if subcommand else self.config
+        config["seed_everything"] = config_seed(config.get("seed_everything"))
         super()._set_seed()
 
     def _parse_ckpt_path(self) -> None:

@@ -9,10 +9,33 @@ ints, which a checkpoint read with ``weights_only=True`` accepts (a numpy array 
 from __future__ import annotations
 
 import random
+import secrets
 from typing import Any
 
 import numpy as np
 import torch
+
+from ffade.errors import ConfigError
+
+MAX_SEED = 2**32 - 1
+"""The largest seed numpy (and so Lightning's seed_everything) accepts; the smallest is 0."""
+
+
+def config_seed(seed: Any) -> Any:
+    """A config's ``seed_everything``, checked, with ``true`` replaced by a freshly drawn seed.
+
+    Lightning's help says ``true`` uses a random seed, but Lightning 2.x seeds it with 0 (and
+    warns "No seed found"). The drawn seed is what Lightning then sets, config.yaml records and
+    summary.json's ``seed`` says, so a rerun of the run's config.yaml repeats it. numpy takes
+    seeds 0 to 2^32 - 1: one outside is said in one line instead of Lightning's traceback.
+    """
+    if seed is True:
+        return secrets.randbelow(MAX_SEED + 1)
+    if not isinstance(seed, bool) and isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
+        raise ConfigError(
+            f"seed_everything must be true, false or a whole number in [0, {MAX_SEED}], got {seed}"
+        )
+    return seed
 
 
 def rng_states() -> dict[str, Any]:
