@@ -412,16 +412,14 @@ def print_ratios(results: dict[str, list[dict[str, Any]]]) -> None:
         name: sum(r["found"] for r in rows) / sum(r["loop"] for r in rows)
         for name, rows in results.items()
     }
-    for key, value in (
-        ("dqn_vs_random_distinct_failures", found),
-        ("failures_per_second_dqn_vs_random", per_second),
-    ):
-        ratio = (
-            f"{value['dqn'] / value['random']:.2f}"
-            if value["random"]
-            else "n/a (random search found no failure: give a larger --budget-fraction)"
-        )
-        print(f"{key}: {ratio}")
+
+    def ratio(value: dict[str, float]) -> str:
+        if not value["random"]:
+            return "n/a (random search found no failure: give a larger --budget-fraction)"
+        return f"{value['dqn'] / value['random']:.2f}"
+
+    print(f"dqn_vs_random_distinct_failures: {ratio(found)}")
+    print(f"failures_per_second_dqn_vs_random: {ratio(per_second)}")
 
 
 def run_t2i(device: str, budget_fraction: float) -> None:
