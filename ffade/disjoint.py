@@ -55,8 +55,11 @@ def _feed(digest: Any, item: Any) -> None:
         digest.update(pickle.dumps(item, protocol=4))
 
 
-def keep_apart(task: Task, run_spec: dict[str, Any], dataset: str) -> list[Any]:
-    """Leave out of a fine-tune what its dataset's splits share; return the held-out pairs kept.
+def keep_apart(
+    task: Task, run_spec: dict[str, Any], dataset: str
+) -> tuple[list[Any], dict[str, int]]:
+    """Leave out of a fine-tune what its dataset's splits share; return the held-out pairs kept
+    and how many inputs of each split were left out (``finetune``, ``heldout``), for the record.
 
     ``task`` is the fine-tuner's task on the finetune split: its inputs lose those equal to an
     input the search saw (the discovery pairs of ``run_spec``, the run's task, with its
@@ -69,8 +72,9 @@ def keep_apart(task: Task, run_spec: dict[str, Any], dataset: str) -> list[Any]:
     _, searched = unseen(chosen_pairs(task.dataset, run), set())
     heldout = split_pairs(task.dataset, "heldout")
     keep, trained = unseen(task.inputs, searched)
-    if len(keep) < len(task.inputs):
-        shared = len(task.inputs) - len(keep)
+    left_out = {"finetune": len(task.inputs) - len(keep)}
+    if left_out["finetune"]:
+        shared = left_out["finetune"]
         task.notes.append(_note(dataset, "fine-tuning", shared, len(task.inputs), "discovery"))
     if not keep:
         raise FfadeError(
@@ -81,9 +85,10 @@ def keep_apart(task: Task, run_spec: dict[str, Any], dataset: str) -> list[Any]:
     keep, _ = unseen(heldout, searched | trained)
     if not keep:
         raise FfadeError(_no_heldout(dataset, len(heldout)))
-    if len(keep) < len(heldout):
-        task.notes.append(_held_out_note(dataset, len(heldout) - len(keep), len(heldout)))
-    return [heldout[i] for i in keep]
+    left_out["heldout"] = len(heldout) - len(keep)
+    if left_out["heldout"]:
+        task.notes.append(_held_out_note(dataset, left_out["heldout"], len(heldout)))
+    return [heldout[i] for i in keep], left_out
 
 
 def unseen_heldout(

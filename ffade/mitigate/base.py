@@ -151,7 +151,7 @@ class FineTuner(RunModule):
         spec = self._spec_on("finetune")
         self.task = build_task(spec, max_inputs_key="model.init_args.max_finetune_inputs")
         dataset = spec["dataset"]["name"]
-        heldout = keep_apart(self.task, self.plan.task_spec, dataset)
+        heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell(self.task.notes)
         check_trainable(self.task.target, spec["target"]["name"])
         t = self.task
@@ -348,11 +348,12 @@ class FineTuner(RunModule):
             "feedback": str(self.plan.feedback_path.resolve()),
             "regions": region_failure_rates(self.plan.regions, before, after),
             "untargeted_by_value": self._pairs.untargeted_by_value(self.task.space, before, after),
-            "guard": self._pairs.describe(),
+            "guard": dict(self._pairs.describe(), left_out=self._left_out["heldout"]),
             "training": {
                 "finetuner": self.name,
                 "split": "finetune",
                 "inputs": len(self.task.inputs),
+                "left_out": self._left_out["finetune"],
                 "clean_share": self.hparams.clean_share,
                 "epochs": self.current_epoch,
                 "steps": self.global_step,

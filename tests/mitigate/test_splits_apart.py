@@ -53,6 +53,10 @@ def test_a_fine_tune_leaves_out_what_the_splits_share_and_says_so(
         "discovery or fine-tuning inputs and are left out; a dataset's splits must not share an "
         "input (docs/plugins.md, Dataset)",
     ]
+    # mitigation.json keeps what the notes said: the counts trained and judged on, and left out
+    record = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert (record["training"]["inputs"], record["training"]["left_out"]) == (61, 3)
+    assert (record["guard"]["inputs"], record["guard"]["left_out"]) == (352, 7)
 
 
 class OneSplitDigits(DigitsDataset):
