@@ -1,9 +1,10 @@
 """Base prompts, from a config list or a JSONL / CSV file, in three disjoint seeded splits.
 
 Each base prompt is drawn ``samples_per_prompt`` times (different noise): an input is a
-(prompt, sample) pair, and the splits are disjoint in those pairs. Discovery searches some,
-fine-tuning trains on others and held-out prompts and seeds judge the fix. A reference is the
-prompt's class (``label``) when it has one, for the ``judge`` reward; otherwise None.
+(prompt, sample) pair, and the splits are disjoint in those pairs (a prompt's other samples
+may sit in other splits). Discovery searches some, fine-tuning trains on others and held-out
+pairs judge the fix. A reference is the prompt's class (``label``) when it has one, for the
+``judge`` reward; otherwise None.
 """
 
 from __future__ import annotations

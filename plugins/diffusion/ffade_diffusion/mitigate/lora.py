@@ -13,7 +13,7 @@ on: sampled latents add noise the UNet never saw. The pairs left out of the fail
 (``clean_share``) keep the model as it was elsewhere: prompts of states outside the rules, taught
 the frozen UNet's prediction (``keep_others``). With ``teach_unchanged`` the failing pairs are
 taught, wholly or in part, what the frozen UNet predicted for their prompt unchanged. Held-out
-prompts and seeds judge the fix, as for classifiers; an accepted fix is saved in diffusers'
+(prompt, seed) pairs judge the fix, as for classifiers; an accepted fix is saved in diffusers'
 LoRA format, which ``pipeline.load_lora_weights(dir)`` loads unchanged, and ``fixed_target`` in
 mitigation.json names it as the target's ``lora_weights``.
 
