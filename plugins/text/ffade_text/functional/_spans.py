@@ -17,8 +17,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
-"""A word: letters and digits, with inner apostrophes (don't, council's)."""
+_MARKS = "[\u0300-\u036f]*"  # combining accents of a decomposed letter (e + U+0301)
+WORD = re.compile(rf"(?:[^\W_]{_MARKS})+(?:['’](?:[^\W\d_]{_MARKS})+)*")
+"""A word: letters (any script, accented: "Café", "naïve") and digits, with inner apostrophes
+(don't, council's). An ASCII-only pattern cut "naïve" into "na" and "ve", so word edits deleted,
+repeated and swapped pieces of words."""
 
 SENTENCE = re.compile(r"[^.!?\s][^.!?]*(?:[.!?]+|$)")
 """A sentence: from its first visible character up to and including its end marks."""

@@ -121,3 +121,18 @@ def test_participles_keep_their_tense() -> None:
 def test_word_deletion_leaves_clean_spacing() -> None:
     assert F.delete_word("Rain fell.", 1, 0) in {"fell.", "Rain."}
     assert F.delete_word("Rain fell.", 2, 0) == "."
+
+
+def test_word_edits_treat_accented_words_as_whole_words() -> None:
+    """An ASCII-only word pattern cut "naïve" into "na" and "ve": delete_word left "Caféïve",
+    repeat_word wrote "naïve ve" and lowercase never reached "Élan"."""
+    text = "Café naïve résumé. Élan vital."
+    for count in range(1, 6):
+        kept = F.delete_word(text, count, 0).replace(".", "").split()
+        assert set(kept) <= {"Café", "naïve", "résumé", "Élan", "vital"}
+        assert len(kept) == 5 - count
+    doubled = F.repeat_word(text, 1, 0).replace(".", "").split()
+    assert len(doubled) == 6 and set(doubled) == {"Café", "naïve", "résumé", "Élan", "vital"}
+    assert F.lowercase("Élan ŒUVRE", 2, 0) == "élan œuvre"
+    shuffled = F.shuffle_words(text, 2, 0)
+    assert sorted(shuffled.replace(".", "").split()) == sorted(text.replace(".", "").split())
