@@ -130,6 +130,15 @@ def test_only_negation_declares_that_it_changes_the_meaning() -> None:
     assert changing == ["negate"]
 
 
+def test_dropping_stop_words_never_drops_a_negation() -> None:
+    """drop_stopwords keeps meaning, but its list held "no" and "nor": "There was no damage."
+    became "There was damage."."""
+    text = ["There was no damage, nor any injury, and it is not over"]
+    dropped = concepts.DropStopwords().apply(text, 1000)[0].replace(",", "").split()
+    assert {"no", "nor", "not"} <= set(dropped)
+    assert concepts.DropStopwords(stop_words=["no"]).apply(text, 1)[0].split().count("no") == 0
+
+
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [
