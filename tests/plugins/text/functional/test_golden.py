@@ -136,3 +136,19 @@ def test_word_edits_treat_accented_words_as_whole_words() -> None:
     assert F.lowercase("Élan ŒUVRE", 2, 0) == "élan œuvre"
     shuffled = F.shuffle_words(text, 2, 0)
     assert sorted(shuffled.replace(".", "").split()) == sorted(text.replace(".", "").split())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I'm fine today.", "It is not true that I'm fine today."),
+        ("NASA launched a probe.", "It is not true that NASA launched a probe."),
+        ("UN staff left.", "It is not true that UN staff left."),
+        ("A storm hit Harlow.", "It is not true that a storm hit Harlow."),
+    ],
+)
+def test_negation_by_prefix_keeps_the_capitals_a_word_always_has(
+    sentence: str, negated: str
+) -> None:
+    """The prefix rule lowered the first letter whatever it was: "i'm", "nASA"."""
+    assert F.negate(sentence, 1, 0, verbs=()) == negated  # no verbs: the prefix rule applies
