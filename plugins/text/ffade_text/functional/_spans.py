@@ -23,8 +23,10 @@ WORD = re.compile(rf"(?:[^\W_]{_MARKS})+(?:['’](?:[^\W\d_]{_MARKS})+)*")
 (don't, council's). An ASCII-only pattern cut "naïve" into "na" and "ve", so word edits deleted,
 repeated and swapped pieces of words."""
 
-SENTENCE = re.compile(r"[^.!?\s][^.!?]*(?:[.!?]+|$)")
-"""A sentence: from its first visible character up to and including its end marks."""
+SENTENCE = re.compile(r"[^.!?\s](?:[^.!?\n]|\n(?![ \t\r]*\n))*(?:[.!?]+|(?=\n[ \t\r]*\n)|$)")
+"""A sentence: from its first visible character up to and including its end marks, or up to a
+blank line: a headline or paragraph without a final stop is a sentence of its own, not the start
+of the next paragraph's first one."""
 
 
 def generator(text: str, seed: int, edit: str) -> random.Random:

@@ -152,3 +152,20 @@ def test_negation_by_prefix_keeps_the_capitals_a_word_always_has(
 ) -> None:
     """The prefix rule lowered the first letter whatever it was: "i'm", "nASA"."""
     assert F.negate(sentence, 1, 0, verbs=()) == negated  # no verbs: the prefix rule applies
+
+
+def test_a_blank_line_ends_a_sentence() -> None:
+    """A headline without a stop ran into the next paragraph's first sentence: negate put "not"
+    after the body's auxiliary and left the headline as it was, and shuffle_words swapped words
+    across the blank line."""
+    text = "Storm hits Harlow\n\nThe storm was strong."
+    assert F.negate(text, 1, 0) in {
+        "It is not true that storm hits Harlow\n\nThe storm was strong.",
+        "Storm hits Harlow\n\nThe storm was not strong.",
+    }
+    assert F.negate(text, 2, 0) == (
+        "It is not true that storm hits Harlow\n\nThe storm was not strong."
+    )
+    headline, body = F.shuffle_words(text, 9, 0).split("\n\n")
+    assert sorted(headline.split()) == ["Harlow", "Storm", "hits"]
+    assert sorted(body.rstrip(".").split()) == ["The", "storm", "strong", "was"]
