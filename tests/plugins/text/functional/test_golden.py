@@ -169,3 +169,9 @@ def test_a_blank_line_ends_a_sentence() -> None:
     headline, body = F.shuffle_words(text, 9, 0).split("\n\n")
     assert sorted(headline.split()) == ["Harlow", "Storm", "hits"]
     assert sorted(body.rstrip(".").split()) == ["The", "storm", "strong", "was"]
+
+
+def test_removing_a_mark_between_spaces_leaves_one_space() -> None:
+    """A dash between spaces left two: "Harlow  a town"."""
+    assert F.remove_punctuation("Harlow — a town", 1, 0) == "Harlow a town"
+    assert F.remove_punctuation("- first, -- second", 4, 0) == "first second"
