@@ -93,6 +93,8 @@ def number_forms(nouns: Iterable[str] = NOUNS) -> dict[str, str]:
     engine = _inflect()
     forms: dict[str, str] = {}
     for noun in nouns:
+        if noun.lower() in forms:  # a known form: "cities", given again, would get "citiess"
+            continue
         plural = engine.plural_noun(noun.lower())
         if plural and plural != noun.lower():
             forms[noun.lower()] = plural

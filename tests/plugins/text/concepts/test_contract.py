@@ -202,3 +202,10 @@ def test_a_misspelling_that_is_the_word_itself_is_refused() -> None:
     with pytest.raises(ConceptValueError, match=r"^concept 'misspell': misspellings entry 'bud"):
         registry.create("concept", "misspell", {"misspellings": {"budget": "Budget"}})
     assert registry.create("concept", "misspell", {"misspellings": {"don't": "dont"}})
+
+
+def test_a_listed_noun_does_not_overwrite_a_known_form() -> None:
+    """nouns: [cities] made inflect's "citiess" the other form of "cities"."""
+    plural = concepts.SingularPlural(nouns=["cities", "ferry"])
+    assert plural.apply(["The cities grew."], 1) == ["The city grew."]
+    assert plural.apply(["The ferry left."], 1) == ["The ferries left."]
