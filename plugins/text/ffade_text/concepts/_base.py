@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ffade.errors import ConceptValueError
 from ffade.plugin_api import Concept
+from ffade_text.functional._spans import WORD
 
 MAX_SEVERITY = 1000
 """More edits than any article has sites for; a larger value is a config mistake."""
@@ -144,7 +145,19 @@ def word_list(
         raise ConceptValueError(
             f"concept '{label}': {key} entry {bad[0]!r} is not allowed; expected a word"
         )
+    _one_word(label, key, value)
     return list(value)
+
+
+def _one_word(label: str, key: str, entries: Any) -> None:
+    """Refuse an entry the edits can never find: they match single words ("New York" or
+    "set-up" never matched, and was dropped without a word)."""
+    bad = next((w for w in entries if not WORD.fullmatch(w)), None)
+    if bad is not None:
+        raise ConceptValueError(
+            f"concept '{label}': {key} entry {bad!r} is not allowed; expected one word "
+            "(letters and digits, inner apostrophes), since the edits match single words"
+        )
 
 
 def word_pairs(label: str, key: str, value: Any) -> dict[str, str]:
@@ -157,5 +170,12 @@ def word_pairs(label: str, key: str, value: Any) -> dict[str, str]:
         raise ConceptValueError(
             f"concept '{label}': {key} must map words to their replacements, e.g. "
             f"{{budget: budjet}}; got {value!r}"
+        )
+    _one_word(label, key, value)
+    same = next((k for k, v in value.items() if k.lower() == v.lower()), None)
+    if same is not None:
+        raise ConceptValueError(
+            f"concept '{label}': {key} entry {same!r} is its own misspelling, so its edits "
+            "would change nothing; give a different spelling"
         )
     return dict(value)

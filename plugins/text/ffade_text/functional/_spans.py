@@ -17,11 +17,16 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
-"""A word: letters and digits, with inner apostrophes (don't, council's)."""
+_MARKS = "[\u0300-\u036f]*"  # combining accents of a decomposed letter (e + U+0301)
+WORD = re.compile(rf"(?:[^\W_]{_MARKS})+(?:['’](?:[^\W\d_]{_MARKS})+)*")
+"""A word: letters (any script, accented: "Café", "naïve") and digits, with inner apostrophes
+(don't, council's). An ASCII-only pattern cut "naïve" into "na" and "ve", so word edits deleted,
+repeated and swapped pieces of words."""
 
-SENTENCE = re.compile(r"[^.!?\s][^.!?]*(?:[.!?]+|$)")
-"""A sentence: from its first visible character up to and including its end marks."""
+SENTENCE = re.compile(r"[^.!?\s](?:[^.!?\n]|\n(?![ \t\r]*\n))*(?:[.!?]+|(?=\n[ \t\r]*\n)|$)")
+"""A sentence: from its first visible character up to and including its end marks, or up to a
+blank line: a headline or paragraph without a final stop is a sentence of its own, not the start
+of the next paragraph's first one."""
 
 
 def generator(text: str, seed: int, edit: str) -> random.Random:

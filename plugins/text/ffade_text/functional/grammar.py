@@ -15,6 +15,7 @@ import inflect
 
 from ffade_text.functional._spans import (
     SENTENCE,
+    WORD,
     first_sites,
     generator,
     match_case,
@@ -64,7 +65,17 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
         if word.lower() in forms:
             helper, base = forms[word.lower()]
             return sentence[:start] + match_case(word, f"{helper} not {base}") + sentence[end:]
-    return "It is not true that " + sentence[:1].lower() + sentence[1:]
+    return "It is not true that " + _lower_first(sentence)
+
+
+def _lower_first(sentence: str) -> str:
+    """The sentence with its first letter lowered, unless its first word keeps its capital
+    anywhere: "I", "I'm", an acronym ("NASA": "nASA" was written)."""
+    first = WORD.match(sentence)
+    word = first.group() if first else ""
+    if word == "I" or word[:2] in ("I'", "I’") or (len(word) > 1 and word.isupper()):
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
 
 
 def negate(
@@ -82,6 +93,8 @@ def number_forms(nouns: Iterable[str] = NOUNS) -> dict[str, str]:
     engine = _inflect()
     forms: dict[str, str] = {}
     for noun in nouns:
+        if noun.lower() in forms:  # a known form: "cities", given again, would get "citiess"
+            continue
         plural = engine.plural_noun(noun.lower())
         if plural and plural != noun.lower():
             forms[noun.lower()] = plural

@@ -20,14 +20,16 @@ STOP_WORDS = frozenset(
     a about above after again against all am an and any are as at be because been before being
     below between both but by could did do does doing down during each few for from further had
     has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor of off on once only or other our ours ourselves out over
+    just me more most my myself of off on once only or other our ours ourselves out over
     own same she should so some such than that the their theirs them themselves then there these
     they this those through to too under until up very was we were what when where which while
     who whom why will with would you your yours yourself yourselves
     """
     )
 )
-"""Function words: dropping them keeps the content words but breaks the grammar around them."""
+"""Function words: dropping them keeps the content words but breaks the grammar around them.
+The negations ("no", "nor"; "not" too) are left out: "no damage" -> "damage" says the opposite,
+and drop_stopwords keeps meaning (only ``negate`` changes it)."""
 
 NOUNS = _split(
     """

@@ -22,4 +22,11 @@ def remove_punctuation(text: str, count: int, seed: int = 0) -> str:
     """Remove ``count`` punctuation marks (any Unicode punctuation): "Monday." -> "Monday"."""
     candidates = [i for i, c in enumerate(text) if unicodedata.category(c).startswith("P")]
     sites = first_sites(candidates, count, generator(text, seed, "remove_punctuation"))
-    return splice(text, [(i, i + 1) for i in sites], replace(lambda _: ""))
+    return splice(text, [(i, i + 1) for i in sites], _remove_mark)
+
+
+def _remove_mark(text: str, start: int, end: int) -> str:
+    """Delete one mark; a mark that stood alone between spaces ("Harlow — a town") takes one
+    space with it, so no double space is left."""
+    alone = (start == 0 or text[start - 1].isspace()) and text[end : end + 1] in (" ", "\t")
+    return text[:start] + text[end + alone :]

@@ -130,6 +130,15 @@ def test_only_negation_declares_that_it_changes_the_meaning() -> None:
     assert changing == ["negate"]
 
 
+def test_dropping_stop_words_never_drops_a_negation() -> None:
+    """drop_stopwords keeps meaning, but its list held "no" and "nor": "There was no damage."
+    became "There was damage."."""
+    text = ["There was no damage, nor any injury, and it is not over"]
+    dropped = concepts.DropStopwords().apply(text, 1000)[0].replace(",", "").split()
+    assert {"no", "nor", "not"} <= set(dropped)
+    assert concepts.DropStopwords(stop_words=["no"]).apply(text, 1)[0].split().count("no") == 0
+
+
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [
@@ -165,3 +174,38 @@ def test_a_note_says_one_edit_not_one_edits() -> None:
         "concept 'verb_tense': none of the task's 1 inputs has room for more than 1 edit of "
         "this kind, so 2 makes the same edits as 1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("drop_stopwords", {"stop_words": ["the", "New York"]}, "stop_words entry 'New York'"),
+        ("singular_plural", {"nouns": ["police car"]}, "nouns entry 'police car'"),
+        ("verb_tense", {"verbs": [["set up", "sets up", "set up"]]}, "verbs entry 'set up'"),
+        ("misspell", {"misspellings": {"a lot": "alot"}}, "misspellings entry 'a lot'"),
+    ],
+)
+def test_list_entries_the_edits_can_never_match_are_refused(
+    name: str, args: dict, message: str
+) -> None:
+    """Edits match single words: a two-word entry was accepted and silently never edited."""
+    with pytest.raises(ConceptValueError) as error:
+        registry.create("concept", name, args)
+    assert str(error.value) == (
+        f"concept '{name}': {message} is not allowed; expected one word (letters and digits, "
+        "inner apostrophes), since the edits match single words"
+    )
+
+
+def test_a_misspelling_that_is_the_word_itself_is_refused() -> None:
+    """misspellings: {budget: Budget} counted edits that changed nothing."""
+    with pytest.raises(ConceptValueError, match=r"^concept 'misspell': misspellings entry 'bud"):
+        registry.create("concept", "misspell", {"misspellings": {"budget": "Budget"}})
+    assert registry.create("concept", "misspell", {"misspellings": {"don't": "dont"}})
+
+
+def test_a_listed_noun_does_not_overwrite_a_known_form() -> None:
+    """nouns: [cities] made inflect's "citiess" the other form of "cities"."""
+    plural = concepts.SingularPlural(nouns=["cities", "ferry"])
+    assert plural.apply(["The cities grew."], 1) == ["The city grew."]
+    assert plural.apply(["The ferry left."], 1) == ["The ferries left."]

@@ -121,3 +121,57 @@ def test_participles_keep_their_tense() -> None:
 def test_word_deletion_leaves_clean_spacing() -> None:
     assert F.delete_word("Rain fell.", 1, 0) in {"fell.", "Rain."}
     assert F.delete_word("Rain fell.", 2, 0) == "."
+
+
+def test_word_edits_treat_accented_words_as_whole_words() -> None:
+    """An ASCII-only word pattern cut "naïve" into "na" and "ve": delete_word left "Caféïve",
+    repeat_word wrote "naïve ve" and lowercase never reached "Élan"."""
+    text = "Café naïve résumé. Élan vital."
+    for count in range(1, 6):
+        kept = F.delete_word(text, count, 0).replace(".", "").split()
+        assert set(kept) <= {"Café", "naïve", "résumé", "Élan", "vital"}
+        assert len(kept) == 5 - count
+    doubled = F.repeat_word(text, 1, 0).replace(".", "").split()
+    assert len(doubled) == 6 and set(doubled) == {"Café", "naïve", "résumé", "Élan", "vital"}
+    assert F.lowercase("Élan ŒUVRE", 2, 0) == "élan œuvre"
+    shuffled = F.shuffle_words(text, 2, 0)
+    assert sorted(shuffled.replace(".", "").split()) == sorted(text.replace(".", "").split())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I'm fine today.", "It is not true that I'm fine today."),
+        ("NASA launched a probe.", "It is not true that NASA launched a probe."),
+        ("UN staff left.", "It is not true that UN staff left."),
+        ("A storm hit Harlow.", "It is not true that a storm hit Harlow."),
+    ],
+)
+def test_negation_by_prefix_keeps_the_capitals_a_word_always_has(
+    sentence: str, negated: str
+) -> None:
+    """The prefix rule lowered the first letter whatever it was: "i'm", "nASA"."""
+    assert F.negate(sentence, 1, 0, verbs=()) == negated  # no verbs: the prefix rule applies
+
+
+def test_a_blank_line_ends_a_sentence() -> None:
+    """A headline without a stop ran into the next paragraph's first sentence: negate put "not"
+    after the body's auxiliary and left the headline as it was, and shuffle_words swapped words
+    across the blank line."""
+    text = "Storm hits Harlow\n\nThe storm was strong."
+    assert F.negate(text, 1, 0) in {
+        "It is not true that storm hits Harlow\n\nThe storm was strong.",
+        "Storm hits Harlow\n\nThe storm was not strong.",
+    }
+    assert F.negate(text, 2, 0) == (
+        "It is not true that storm hits Harlow\n\nThe storm was not strong."
+    )
+    headline, body = F.shuffle_words(text, 9, 0).split("\n\n")
+    assert sorted(headline.split()) == ["Harlow", "Storm", "hits"]
+    assert sorted(body.rstrip(".").split()) == ["The", "storm", "strong", "was"]
+
+
+def test_removing_a_mark_between_spaces_leaves_one_space() -> None:
+    """A dash between spaces left two: "Harlow  a town"."""
+    assert F.remove_punctuation("Harlow — a town", 1, 0) == "Harlow a town"
+    assert F.remove_punctuation("- first, -- second", 4, 0) == "first second"
