@@ -1,7 +1,8 @@
 """Geometry concepts: rotation, scale, translation.
 
-Each is one call to a torchvision affine kernel with bilinear interpolation (rotation and scale
-also take an angle or zoom per image: one resampling call for a batch of many values); pixels
+Rotation and scale are each one call to a torchvision affine kernel with bilinear interpolation
+(they also take an angle or zoom per image: one resampling call for a batch of many values);
+translation moves whole pixels with torchvision's pad and crop, copying them exactly. Pixels
 that come from outside the image take ``fill`` (0.0, black, which is also the background of the
 digits dataset).
 """
@@ -17,7 +18,7 @@ from torch.nn.functional import grid_sample
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
-from ffade_vision.concepts._base import RangeConcept
+from ffade_vision.concepts._base import RangeConcept, checked_fill
 
 _BILINEAR = F.InterpolationMode.BILINEAR
 
@@ -35,12 +36,7 @@ class _GeometryConcept(RangeConcept):
         self, values: Sequence[float] | None = None, label: str | None = None, fill: float = 0.0
     ) -> None:
         super().__init__(values, label)
-        if not 0.0 <= fill <= 1.0:
-            raise ConceptValueError(
-                f"concept '{self.label}': fill {fill!r} is not allowed; expected a gray level "
-                "in [0, 1]"
-            )
-        self.fill = float(fill)
+        self.fill = checked_fill(self.label, fill)
 
 
 class Rotation(_GeometryConcept):
@@ -89,7 +85,8 @@ class Scale(_GeometryConcept):
 class Translation(_GeometryConcept):
     """Shift by ``value`` times the image width (``axis="x"``, right is positive) or height.
 
-    The shift is rounded to whole pixels, so the image moves without resampling blur.
+    The shift is rounded to whole pixels, so the image moves without resampling blur: every
+    pixel kept is copied exactly, and a shift under half a pixel leaves the image unchanged.
 
     Args:
         values: the grid (default: -0.2..0.2 of the image size).
@@ -127,17 +124,14 @@ class Translation(_GeometryConcept):
         self.axis = axis
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        # whole pixels: pad the side the image moves away from with fill, then crop back, so
+        # every kept pixel is copied exactly (an affine resampling would round it)
         height, width = inputs.shape[-2:]
-        shift = [round(value * width), 0] if self.axis == "x" else [0, round(value * height)]
-        return F.affine(
-            inputs,
-            angle=0.0,
-            translate=shift,
-            scale=1.0,
-            shear=[0.0, 0.0],
-            interpolation=_BILINEAR,
-            fill=[self.fill],
+        right, down = (round(value * width), 0) if self.axis == "x" else (0, round(value * height))
+        padded = F.pad(
+            inputs, [max(right, 0), max(down, 0), max(-right, 0), max(-down, 0)], fill=self.fill
         )
+        return F.crop(padded, max(-down, 0), max(-right, 0), height, width)
 
 
 def _affine_each(inputs: torch.Tensor, matrices: torch.Tensor, fill: float) -> torch.Tensor:

@@ -24,11 +24,15 @@ def test_rotation_fills_the_uncovered_corners() -> None:
 def test_translation_shifts_by_whole_pixels_along_its_axis() -> None:
     image = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(1))
     right = Translation().apply(image, 0.25)  # 2 of 8 pixels
-    torch.testing.assert_close(right[..., 2:], image[..., :-2])
+    assert torch.equal(right[..., 2:], image[..., :-2])  # copied, not resampled
     assert (right[..., :2] == 0).all()
     down = Translation(axis="y", fill=0.5).apply(image, -0.25)  # 2 pixels up
-    torch.testing.assert_close(down[..., :-2, :], image[..., 2:, :])
+    assert torch.equal(down[..., :-2, :], image[..., 2:, :])
     assert (down[..., -2:, :] == 0.5).all()
+    wide = torch.rand(2, 3, 10, 20, generator=torch.Generator().manual_seed(2))
+    assert torch.equal(Translation().apply(wide, 0.02), wide)  # 0.4 px rounds to none
+    assert torch.equal(Translation().apply(wide, -0.1)[..., :-2], wide[..., 2:])
+    assert (Translation(fill=0.25).apply(wide, 1.0) == 0.25).all()
 
 
 def test_scale_below_one_shrinks_toward_the_center() -> None:
@@ -43,6 +47,12 @@ def test_scale_below_one_shrinks_toward_the_center() -> None:
     ("make", "match"),
     [
         (lambda: Rotation(fill=2.0), "fill 2.0"),
+        (
+            lambda: Rotation(fill=True),
+            r"fill True is not allowed; expected a gray level in \[0, 1\]",
+        ),
+        (lambda: Scale(fill="black"), "fill 'black' is not allowed"),
+        (lambda: Translation(fill=float("nan")), "fill nan"),
         (lambda: Translation(axis="z"), "axis 'z'"),
         (lambda: Scale(values=[0.0]), r"value 0.0 is not allowed; expected a zoom factor in \[0.1"),
         (lambda: Rotation(values=[400]), r"value 400 .*degrees in \[-180, 180\]"),
