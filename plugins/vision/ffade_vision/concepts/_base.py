@@ -19,6 +19,20 @@ PER_ROW_MAX_ROWS_PER_VALUE = 16
 Concepts whose per-row kernel costs what one call per value does (brightness) raise it."""
 
 
+def is_number(value: Any) -> bool:
+    """A finite int or float, not a bool (YAML's true would otherwise pass as 1)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def checked_fill(label: str, fill: Any) -> float:
+    """``fill`` as a float, or a one-line error: it must be a gray level in [0, 1]."""
+    if not is_number(fill) or not 0.0 <= fill <= 1.0:
+        raise ConceptValueError(
+            f"concept '{label}': fill {fill!r} is not allowed; expected a gray level in [0, 1]"
+        )
+    return float(fill)
+
+
 class RangeConcept(Concept):
     """A numeric concept whose values must lie in ``[low, high]`` (or ``(low, high]``).
 
