@@ -87,10 +87,12 @@ class RangeConcept(Concept):
             self.check_value(value)
         self._check_images(inputs)
         if len(distinct) > 1 and len(values) <= self.max_rows_per_value * len(distinct):
-            per_row = torch.tensor(values, dtype=torch.float64, device=inputs.device)
+            # on the CPU: kernels that build their parameters in Python (rotation) read it there
+            per_row = torch.tensor(values, dtype=torch.float64)
             changed = self.transform_each(inputs, per_row)
             if changed is not None:
-                neutral = (per_row == self.neutral).view(-1, *[1] * (inputs.dim() - 1))
+                neutral = (per_row == self.neutral).to(inputs.device)
+                neutral = neutral.view(-1, *[1] * (inputs.dim() - 1))
                 return torch.where(neutral, inputs, changed.clamp(0.0, 1.0))
         return super().apply_each(inputs, values)
 
@@ -112,7 +114,8 @@ class RangeConcept(Concept):
         """The change itself, for a valid non-neutral value; returns a new tensor."""
 
     def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor | None:
-        """The change with a value per row (``values``: float64, (N,)); None if the kernel can't.
+        """The change with a value per row (``values``: float64, (N,), on the CPU whatever device
+        ``inputs`` is on); None if the kernel can't.
 
         Concepts whose kernel takes per-row parameters override it, so that a batch holding many
         values is one call rather than one per value (see ``Concept.apply_each``).

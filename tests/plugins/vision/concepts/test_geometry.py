@@ -15,6 +15,20 @@ def test_rotation_by_90_degrees_is_a_counter_clockwise_quarter_turn() -> None:
     torch.testing.assert_close(turned, torch.rot90(image, 1, dims=(-2, -1)), atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("size", [(9, 9), (8, 13)])
+def test_rotation_with_an_angle_per_row_gives_each_row_its_angle_alone_exactly(dtype, size):
+    """Negative angles (torchvision turns by a % 360) and quarter turns (its exact rot90) too."""
+    angles = [-180.0, -135.0, -90.0, -40.0, -9.0, 0.0, 10.0, 90.0, 170.0, 180.0]
+    images = torch.rand(len(angles), 3, *size, generator=torch.Generator().manual_seed(3))
+    images = images.to(dtype)
+    rotation = Rotation(values=angles)
+    for chosen in (angles, [a for a in angles if a % 90]):
+        each = rotation.apply_each(images[: len(chosen)], chosen)
+        for row, angle in enumerate(chosen):
+            assert torch.equal(each[row], rotation.apply(images[row : row + 1], angle)[0]), angle
+
+
 def test_rotation_fills_the_uncovered_corners() -> None:
     white = torch.ones(1, 1, 9, 9)
     assert Rotation(fill=0.0).apply(white, 45)[0, 0, 0, 0] == 0.0
