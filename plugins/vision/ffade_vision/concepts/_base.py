@@ -19,6 +19,20 @@ PER_ROW_MAX_ROWS_PER_VALUE = 16
 Concepts whose per-row kernel costs what one call per value does (brightness) raise it."""
 
 
+def is_number(value: Any) -> bool:
+    """A finite int or float, not a bool (YAML's true would otherwise pass as 1)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def checked_fill(label: str, fill: Any) -> float:
+    """``fill`` as a float, or a one-line error: it must be a gray level in [0, 1]."""
+    if not is_number(fill) or not 0.0 <= fill <= 1.0:
+        raise ConceptValueError(
+            f"concept '{label}': fill {fill!r} is not allowed; expected a gray level in [0, 1]"
+        )
+    return float(fill)
+
+
 class RangeConcept(Concept):
     """A numeric concept whose values must lie in ``[low, high]`` (or ``(low, high]``).
 
@@ -73,10 +87,12 @@ class RangeConcept(Concept):
             self.check_value(value)
         self._check_images(inputs)
         if len(distinct) > 1 and len(values) <= self.max_rows_per_value * len(distinct):
-            per_row = torch.tensor(values, dtype=torch.float64, device=inputs.device)
+            # on the CPU: kernels that build their parameters in Python (rotation) read it there
+            per_row = torch.tensor(values, dtype=torch.float64)
             changed = self.transform_each(inputs, per_row)
             if changed is not None:
-                neutral = (per_row == self.neutral).view(-1, *[1] * (inputs.dim() - 1))
+                neutral = (per_row == self.neutral).to(inputs.device)
+                neutral = neutral.view(-1, *[1] * (inputs.dim() - 1))
                 return torch.where(neutral, inputs, changed.clamp(0.0, 1.0))
         return super().apply_each(inputs, values)
 
@@ -98,7 +114,8 @@ class RangeConcept(Concept):
         """The change itself, for a valid non-neutral value; returns a new tensor."""
 
     def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor | None:
-        """The change with a value per row (``values``: float64, (N,)); None if the kernel can't.
+        """The change with a value per row (``values``: float64, (N,), on the CPU whatever device
+        ``inputs`` is on); None if the kernel can't.
 
         Concepts whose kernel takes per-row parameters override it, so that a batch holding many
         values is one call rather than one per value (see ``Concept.apply_each``).

@@ -73,7 +73,7 @@ class Saturation(_NeedsColor, RangeConcept):
     def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         if inputs.shape[-3] == 1:  # as torchvision: a gray image has no saturation to change
             return inputs.clone()
-        return _blend(inputs, F.rgb_to_grayscale(inputs), _per_row(values, inputs))
+        return _blend(inputs, F.rgb_to_grayscale(inputs), values)
 
 
 class Contrast(RangeConcept):
@@ -89,7 +89,7 @@ class Contrast(RangeConcept):
     def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         gray = F.rgb_to_grayscale(inputs) if inputs.shape[-3] == 3 else inputs
         mean = gray.mean(dim=(-3, -2, -1), keepdim=True)
-        return _blend(inputs, mean, _per_row(values, inputs))
+        return _blend(inputs, mean, values)
 
 
 class Hue(_NeedsColor, RangeConcept):
@@ -111,14 +111,22 @@ class Gamma(RangeConcept):
     low, high, unit = 0.05, 10.0, "a gamma exponent"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
-        return F.adjust_gamma(inputs, value)
+        # in double, rounded back: torch's float pow gives the last few pixels of a tensor (the
+        # tail its vector loop leaves) other floats than the same pixels mid-tensor, so an image
+        # alone and in a batch differed (6e-8); in double the difference vanishes in the rounding
+        if inputs.dtype == torch.float64:
+            return F.adjust_gamma(inputs, value)
+        return F.adjust_gamma(inputs.double(), value).to(inputs.dtype)
 
 
 def _per_row(values: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
     """(N,) values shaped to broadcast over (N, C, H, W) inputs."""
-    return values.to(inputs.dtype).view(-1, *[1] * (inputs.dim() - 1))
+    return values.to(inputs.device, inputs.dtype).view(-1, *[1] * (inputs.dim() - 1))
 
 
-def _blend(inputs: torch.Tensor, other: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
-    """``ratio`` of the image and the rest of ``other``, as torchvision's color kernels blend."""
-    return inputs * ratio + other * (1.0 - ratio)
+def _blend(inputs: torch.Tensor, other: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """``values`` (float64, (N,)) of each image and the rest of ``other``, in torchvision's
+    floats: its blend multiplies by the ratio and adds ``other`` times ``1 - ratio`` (taken in
+    double) in one fused step, which ``addcmul_`` repeats, so a row equals the value alone."""
+    rest = _per_row(1.0 - values, inputs)
+    return (inputs * _per_row(values, inputs)).addcmul_(other, rest)

@@ -20,7 +20,7 @@ import torch
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
-from ffade_vision.concepts._base import RangeConcept
+from ffade_vision.concepts._base import RangeConcept, checked_fill, is_number
 
 
 class GaussianBlur(RangeConcept):
@@ -74,6 +74,11 @@ class _SeededConcept(RangeConcept):
         self, values: Sequence[float] | None = None, label: str | None = None, seed: int = 0
     ) -> None:
         super().__init__(values, label)
+        if not is_number(seed) or seed != int(seed) or not 0 <= seed < 2**64:
+            raise ConceptValueError(
+                f"concept '{self.label}': seed {seed!r} is not allowed; expected a whole number "
+                "from 0 to 2**64 - 1"
+            )
         self.seed = int(seed)
 
     def _generator(self) -> torch.Generator:
@@ -122,12 +127,7 @@ class Occlusion(_SeededConcept):
         fill: float = 0.5,
     ) -> None:
         super().__init__(values, label, seed)
-        if not 0.0 <= fill <= 1.0:
-            raise ConceptValueError(
-                f"concept '{self.label}': fill {fill!r} is not allowed; expected a gray level "
-                "in [0, 1]"
-            )
-        self.fill = float(fill)
+        self.fill = checked_fill(self.label, fill)
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         height, width = inputs.shape[-2:]

@@ -1,7 +1,8 @@
 """Geometry concepts: rotation, scale, translation.
 
-Each is one call to a torchvision affine kernel with bilinear interpolation (rotation and scale
-also take an angle or zoom per image: one resampling call for a batch of many values); pixels
+Rotation and scale are each one call to a torchvision affine kernel with bilinear interpolation
+(they also take an angle or zoom per image: one resampling call for a batch of many values);
+translation moves whole pixels with torchvision's pad and crop, copying them exactly. Pixels
 that come from outside the image take ``fill`` (0.0, black, which is also the background of the
 digits dataset).
 """
@@ -9,6 +10,7 @@ digits dataset).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -17,7 +19,7 @@ from torch.nn.functional import grid_sample
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
-from ffade_vision.concepts._base import RangeConcept
+from ffade_vision.concepts._base import RangeConcept, checked_fill
 
 _BILINEAR = F.InterpolationMode.BILINEAR
 
@@ -35,12 +37,7 @@ class _GeometryConcept(RangeConcept):
         self, values: Sequence[float] | None = None, label: str | None = None, fill: float = 0.0
     ) -> None:
         super().__init__(values, label)
-        if not 0.0 <= fill <= 1.0:
-            raise ConceptValueError(
-                f"concept '{self.label}': fill {fill!r} is not allowed; expected a gray level "
-                "in [0, 1]"
-            )
-        self.fill = float(fill)
+        self.fill = checked_fill(self.label, fill)
 
 
 class Rotation(_GeometryConcept):
@@ -53,13 +50,22 @@ class Rotation(_GeometryConcept):
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.rotate(inputs, value, interpolation=_BILINEAR, fill=[self.fill])
 
-    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-        # torchvision's inverse map for a counter-clockwise turn by a: [[cos a, -sin a], [sin a,
-        # cos a]] from output to input pixels, about the center
-        turn = torch.deg2rad(values)
-        cos, sin, zero = turn.cos(), turn.sin(), torch.zeros_like(turn)
-        matrices = torch.stack([cos, -sin, zero, sin, cos, zero], -1).view(-1, 2, 3)
-        return _affine_each(inputs, matrices.to(inputs.dtype), self.fill)
+    def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor | None:
+        # torchvision turns by a % 360, and by quarter turns exactly (rot90): leave those to it
+        turns = [angle % 360 for angle in values.tolist()]
+        if any(turn in (90, 180, 270) for turn in turns):
+            return None
+        # its inverse map for a counter-clockwise turn by a: [[cos a, -sin a], [sin a, cos a]]
+        # from output to input pixels, about the center, with Python's math as it computes it
+        # (torch's vectorized cos may differ in a double's last bit)
+        matrices = torch.tensor(
+            [
+                [math.cos(a), -math.sin(a), 0.0, math.sin(a), math.cos(a), 0.0]
+                for a in map(math.radians, turns)
+            ],
+            dtype=inputs.dtype,
+        )
+        return _affine_each(inputs, matrices.view(-1, 2, 3), self.fill)
 
 
 class Scale(_GeometryConcept):
@@ -89,7 +95,8 @@ class Scale(_GeometryConcept):
 class Translation(_GeometryConcept):
     """Shift by ``value`` times the image width (``axis="x"``, right is positive) or height.
 
-    The shift is rounded to whole pixels, so the image moves without resampling blur.
+    The shift is rounded to whole pixels, so the image moves without resampling blur: every
+    pixel kept is copied exactly, and a shift under half a pixel leaves the image unchanged.
 
     Args:
         values: the grid (default: -0.2..0.2 of the image size).
@@ -127,17 +134,14 @@ class Translation(_GeometryConcept):
         self.axis = axis
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        # whole pixels: pad the side the image moves away from with fill, then crop back, so
+        # every kept pixel is copied exactly (an affine resampling would round it)
         height, width = inputs.shape[-2:]
-        shift = [round(value * width), 0] if self.axis == "x" else [0, round(value * height)]
-        return F.affine(
-            inputs,
-            angle=0.0,
-            translate=shift,
-            scale=1.0,
-            shear=[0.0, 0.0],
-            interpolation=_BILINEAR,
-            fill=[self.fill],
+        right, down = (round(value * width), 0) if self.axis == "x" else (0, round(value * height))
+        padded = F.pad(
+            inputs, [max(right, 0), max(down, 0), max(-right, 0), max(-down, 0)], fill=self.fill
         )
+        return F.crop(padded, max(-down, 0), max(-right, 0), height, width)
 
 
 def _affine_each(inputs: torch.Tensor, matrices: torch.Tensor, fill: float) -> torch.Tensor:
@@ -146,14 +150,15 @@ def _affine_each(inputs: torch.Tensor, matrices: torch.Tensor, fill: float) -> t
     The maps take output pixel positions, centered on the image, to input ones, as torchvision's
     affine kernels do; bilinear sampling in one ``grid_sample`` call for the whole batch, and a
     ones channel sampled along with the image tells how much of each pixel came from outside,
-    which takes ``fill``. Equal to torchvision's per-value kernels (tested to 1e-5).
+    which takes ``fill``. The very floats torchvision's per-value kernels give (tested).
     """
     count, channels, height, width = inputs.shape
     pixels = _centered_pixels(height, width, inputs.dtype, inputs.device)
     half_size = torch.tensor([0.5 * width, 0.5 * height], dtype=inputs.dtype, device=inputs.device)
     to_unit = matrices.to(inputs.device).transpose(1, 2) / half_size  # to input in [-1, 1]
-    # einsum, not a broadcast `pixels @ to_unit`: that copies the pixels once per image (10x slower)
-    grid = torch.einsum("pk,nkj->npj", pixels[0], to_unit).view(count, height, width, 2)
+    # a batched product with each image's own map, as torchvision's affine_grid computes it, so
+    # a row gets the very floats its value alone gets (one einsum for all rows rounded otherwise)
+    grid = pixels.expand(count, -1, -1).bmm(to_unit).view(count, height, width, 2)
     covered = torch.ones(count, 1, height, width, dtype=inputs.dtype, device=inputs.device)
     sampled = grid_sample(
         torch.cat([inputs, covered], 1), grid, "bilinear", "zeros", align_corners=False

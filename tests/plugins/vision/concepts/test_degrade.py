@@ -64,3 +64,18 @@ def test_occlusion_grows_around_one_spot_and_moves_with_the_seed() -> None:
 def test_bad_arguments_raise(make) -> None:
     with pytest.raises(ConceptValueError, match="is not allowed"):
         make()
+
+
+@pytest.mark.parametrize("seed", [1.5, True, -1, 2**64, "abc"])
+@pytest.mark.parametrize("cls", [GaussianNoise, Occlusion])
+def test_a_seed_that_is_no_whole_number_torch_takes_is_refused_when_built(cls, seed) -> None:
+    """Not rounded (1.5 was seed 1), not read as 1 (true), not a traceback at the first image."""
+    with pytest.raises(ConceptValueError, match=rf"seed {seed!r} is not allowed; expected a whole"):
+        cls(seed=seed)
+    assert cls(seed=2**64 - 1).apply(GRAY, 0.1).shape == GRAY.shape
+
+
+@pytest.mark.parametrize("fill", [True, "gray", -0.1])
+def test_occlusion_fill_must_be_a_gray_level(fill) -> None:
+    with pytest.raises(ConceptValueError, match=r"fill .* is not allowed; expected a gray level"):
+        Occlusion(fill=fill)
