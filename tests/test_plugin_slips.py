@@ -9,6 +9,8 @@ that returns labels. Each once surfaced as a ``torch.cat`` size error, a conv dt
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +200,20 @@ def test_ffade_fit_says_a_cropping_concept_in_one_line(
             f"ffade: error: concept '{HERE}:Crop': apply(inputs, 0.0) returned shape (B, 3, 4, 4)"
         )
     )
+    # the refused run's log is closed: left open, the file's ResourceWarning surfaced later,
+    # in whatever test the garbage collector ran in
+    assert _open_files_under(tmp_path) == []
+
+
+def _open_files_under(folder: Path) -> list[str]:
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc/self/fd (Linux) to list this process' open files")
+    opened = []
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+            opened.append(os.readlink(fd))
+    return [path for path in opened if path.startswith(str(folder))]
 
 
 class Shade(Concept):

@@ -133,11 +133,12 @@ class Explorer(RunModule):
         self.tell(self.task.notes)
         if self.inputs_failing_unchanged is not None:
             self.task_spec = self.task.spec  # summary.json names the inputs searched
-        # every rank runs the search; rank 0 alone keeps the log (see ffade.distributed)
-        self.recorder = RunRecorder(run_dir) if ranks.is_global_zero else None
         self.rng = np.random.default_rng(self.seed)
         h = self.hparams
-        self.evaluator = Evaluator(self.task, 1, self.budget, self.recorder, ranks=ranks)
+        self.evaluator = Evaluator(self.task, 1, self.budget, ranks=ranks)
+        # opened after the evaluator's probe, which can refuse the task; rank 0 alone keeps a log
+        recorder = RunRecorder(run_dir) if ranks.is_global_zero else None  # (ffade.distributed)
+        self.recorder = self.evaluator.recorder = recorder
         self.batch_size_probe = auto_batch.choose(self.evaluator, h.eval_batch_size, self.seed)
         start = None
         if h.start_state is not None:
@@ -314,10 +315,8 @@ class Explorer(RunModule):
             return
         self.status = status
         self.stop_clock()  # the discovery loop; pictures below are extra
-        if self.evaluator is None:  # stopped while its task was built: nothing evaluated
-            self.write_summary()
-            return
-        if self.recorder is None:  # a rank other than 0: it keeps no log
+        if self.recorder is None:  # stopped while its task was built, or a rank other than 0
+            self.write_summary()  # (nothing on a rank other than 0)
             return
         try:  # a plugin's slip in the extras (a render) must still leave a true summary.json
             if status == "finished":
