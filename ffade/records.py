@@ -75,9 +75,16 @@ class RunRecorder:
         write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 
     def close(self) -> None:
+        """Sync the log to disk and close it; a recorder used in a ``with`` block closes itself."""
         if not self._log.closed:
             self._sync()
             self._log.close()
+
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def partial_write(path: str | Path) -> Path:

@@ -104,6 +104,8 @@ def test_ranks_share_the_batches_and_record_what_one_process_records(tmp_path: P
         assert evaluator.memo == alone.memo
         assert (evaluator.evaluations, evaluator.failures) == (alone.evaluations, alone.failures)
     assert expected.failed.any() and not expected.failed.all()  # the comparison can fail
+    alone.recorder.close()
+    ranks[0].recorder.close()
     logged = (tmp_path / "rank0" / EVALUATIONS_FILE).read_text()
     assert logged == (tmp_path / "alone" / EVALUATIONS_FILE).read_text()
     assert ranks[1].recorder is None  # rank 1 writes nothing

@@ -64,7 +64,9 @@ def test_only_the_inputs_that_pass_unchanged_are_searched(tmp_path: Path) -> Non
     # the log's input_id is the position among the inputs searched (README, run directory):
     # task.input_ids[input_id] is the split index, the one the unfiltered sweep logged
     logs = {
-        name: [json.loads(line) for line in (Path(run.recorder.run_dir) / LOG).open()]
+        name: [
+            json.loads(line) for line in (Path(run.recorder.run_dir) / LOG).read_text().splitlines()
+        ]
         for name, run in (("all", everything), ("kept", kept))
     }
     ids = summary["task"]["input_ids"]

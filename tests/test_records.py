@@ -87,15 +87,16 @@ def test_missing_run_directory_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_run_file_given_for_its_directory_names_the_directory(tmp_path: Path) -> None:
-    RunRecorder(tmp_path).write_summary({"a": 1})
+    with RunRecorder(tmp_path) as recorder:
+        recorder.write_summary({"a": 1})
     with pytest.raises(FfadeError, match=rf"summary.json' is a file; give .*'{tmp_path}'\)$"):
         read_summary(tmp_path / "summary.json")
 
 
 def test_summary_is_written_atomically(tmp_path: Path) -> None:
-    recorder = RunRecorder(tmp_path)
-    recorder.write_summary({"a": 1})
-    recorder.write_summary({"a": 2})
+    with RunRecorder(tmp_path) as recorder:
+        recorder.write_summary({"a": 1})
+        recorder.write_summary({"a": 2})
     assert json.loads((tmp_path / "summary.json").read_text()) == {"a": 2}
     assert not list(tmp_path.glob("*.tmp"))
 

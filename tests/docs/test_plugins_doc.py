@@ -107,15 +107,17 @@ def test_an_environment_with_a_recorder_leaves_a_run_that_ffade_report_reads(
     from tests.helpers import synthetic_spec
 
     run_dir = tmp_path / "external"
-    evaluator = Evaluator(
-        build_task(synthetic_spec(num_inputs=16)), budget=40, recorder=RunRecorder(run_dir)
-    )
-    env = FailureEnv(evaluator, mode="macroscopic")
-    env.reset(seed=0)
-    while evaluator.remaining:
-        env.step(env.action_space.sample())
-        env.reset()
-    evaluator.write_summary(explorer="outside loop", seed=0, gradient_updates=7)
+    with RunRecorder(run_dir) as recorder:
+        evaluator = Evaluator(
+            build_task(synthetic_spec(num_inputs=16)), budget=40, recorder=recorder
+        )
+        env = FailureEnv(evaluator, mode="macroscopic")
+        env.reset(seed=0)
+        while evaluator.remaining:
+            env.step(env.action_space.sample())
+            env.reset()
+        evaluator.write_summary(explorer="outside loop", seed=0, gradient_updates=7)
+    assert recorder._log.closed  # the with block closed the log (docs/plugins.md)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert (summary["explorer"], summary["evaluations"], summary["gradient_updates"]) == (
         "outside loop",
