@@ -31,6 +31,11 @@ STOP_WORDS = frozenset(
 The negations ("no", "nor"; "not" too) are left out: "no damage" -> "damage" says the opposite,
 and drop_stopwords keeps meaning (only ``negate`` changes it)."""
 
+NEGATIONS = frozenset(_split("no nor not never neither nobody none nothing nowhere cannot"))
+"""Words that turn a sentence's meaning around: deleting one says the opposite ("was not
+approved" -> "was approved"), so word deletions skip them, and contractions ending in "n't"
+(see :func:`~ffade_text.functional.words.is_negation`); only ``negate`` changes meaning."""
+
 NOUNS = _split(
     """
     agency agreement analyst area army attack bank bill board bridge budget building business

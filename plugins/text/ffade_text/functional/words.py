@@ -18,12 +18,22 @@ from ffade_text.functional._spans import (
     splice,
     words,
 )
-from ffade_text.functional.lexicon import MISSPELLINGS, SPELLING_RULES, STOP_WORDS
+from ffade_text.functional.lexicon import MISSPELLINGS, NEGATIONS, SPELLING_RULES, STOP_WORDS
+
+
+def is_negation(word: str) -> bool:
+    """Whether deleting ``word`` would turn its sentence around: "not", "never", "didn't"."""
+    lower = word.lower()
+    return lower in NEGATIONS or lower.endswith(("n't", "n’t"))
 
 
 def delete_word(text: str, count: int, seed: int = 0) -> str:
-    """Delete ``count`` words with the space beside each: "the city council" -> "the council"."""
-    sites = first_sites(words(text), count, generator(text, seed, "delete_word"))
+    """Delete ``count`` words with the space beside each: "the city council" -> "the council".
+
+    Negations are never deleted (:func:`is_negation`): the edit keeps what the text says.
+    """
+    candidates = [(s, e) for s, e in words(text) if not is_negation(text[s:e])]
+    sites = first_sites(candidates, count, generator(text, seed, "delete_word"))
     return splice(text, sites, remove_word)
 
 

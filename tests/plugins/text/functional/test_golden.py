@@ -123,6 +123,17 @@ def test_word_deletion_leaves_clean_spacing() -> None:
     assert F.delete_word("Rain fell.", 2, 0) == "."
 
 
+def test_word_deletion_never_deletes_a_negation() -> None:
+    """Deleting "not" made "did not help" say "did help": a failure the model was right about."""
+    text = "The staff did not help and I didn't return. Never again, no way, nor soon."
+    negations = ["not", "didn't", "Never", "no", "nor"]
+    for count in range(1, 16):
+        kept = F.delete_word(text, count, 0).replace(".", "").replace(",", "").split()
+        assert [w for w in kept if w in negations] == negations
+    assert F.delete_word(text, 99, 0) == "not didn't. Never, no, nor."
+    assert F.delete_word("It wasn’t late.", 3, 0) == "wasn’t."
+
+
 def test_word_edits_treat_accented_words_as_whole_words() -> None:
     """An ASCII-only word pattern cut "naïve" into "na" and "ve": delete_word left "Caféïve",
     repeat_word wrote "naïve ve" and lowercase never reached "Élan"."""
