@@ -197,7 +197,8 @@ def barycenter(
     Args:
         landscapes: two or more landscapes over the same grid.
         kind: "failure" or "policy" mass.
-        weights: one non-negative weight per landscape (default equal); normalized to sum 1.
+        weights: one non-negative weight per landscape (default equal); normalized to sum 1. A
+            landscape of weight 0 takes no part (two of positive weight: the exact barycenter).
         max_support: states kept per input distribution (see module docstring).
         max_iterations: fixed-point iterations of the solver (more than two landscapes).
 
@@ -205,8 +206,14 @@ def barycenter(
         FfadeError: fewer than two landscapes, grids differ, weights malformed, or no mass.
     """
     w = _barycenter_weights(landscapes, weights)
-    parts = [distribution(x, kind, max_support) for x in landscapes]
     first = landscapes[0]
+    # a landscape of weight 0 takes no part: its states would start atoms of no mass (NaN)
+    landscapes, w = [x for x, wx in zip(landscapes, w, strict=True) if wx > 0], w[w > 0]
+    parts = [distribution(x, kind, max_support) for x in landscapes]
+    if len(parts) == 1:
+        (only,) = parts
+        grid_mass = _snap(first, only.coordinates, only.mass)
+        return Barycenter(coordinates=only.coordinates, mass=only.mass, grid_mass=grid_mass)
     if len(parts) == 2:
         a, b = parts
         plan = ot.emd(a.mass, b.mass, ot.dist(a.coordinates, b.coordinates))

@@ -204,3 +204,23 @@ def test_barycenter_of_two_landscapes_is_the_exact_w2_barycenter() -> None:
         for part in (distribution(ends), distribution(middle))
     ]
     assert np.mean(squared) == pytest.approx(0.0625)
+
+
+def test_a_landscape_of_weight_zero_takes_no_part_in_the_barycenter() -> None:
+    """Its states used to start atoms of no mass, which POT's solver divided by: NaN atoms and
+    RuntimeWarnings. With it left out, two landscapes of positive weight get the exact barycenter,
+    the same as without the third."""
+    grid = {"x": [0, 1, 2, 3, 4]}
+    coordinates = [np.linspace(0.0, 1.0, 5)]
+    ends = point_mass((0,), grid, coordinates=coordinates)
+    ends.failures[4] = 1
+    middle = point_mass((2,), grid, coordinates=coordinates)
+    ignored = point_mass((3,), grid, coordinates=coordinates)
+    with np.errstate(all="raise"):
+        result = barycenter([ends, middle, ignored], weights=[1, 1, 0])
+        alone = barycenter([ends, ignored, ignored], weights=[1, 0, 0])
+    order = np.argsort(result.coordinates[:, 0])
+    np.testing.assert_allclose(result.coordinates[order, 0], [0.25, 0.75])
+    np.testing.assert_allclose(result.mass[order], [0.5, 0.5])
+    np.testing.assert_allclose(alone.grid_mass, [0.5, 0.0, 0.0, 0.0, 0.5])
+    assert np.all(np.isfinite(alone.coordinates))
