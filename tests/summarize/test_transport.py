@@ -224,3 +224,42 @@ def test_a_landscape_of_weight_zero_takes_no_part_in_the_barycenter() -> None:
     np.testing.assert_allclose(result.mass[order], [0.5, 0.5])
     np.testing.assert_allclose(alone.grid_mass, [0.5, 0.0, 0.0, 0.0, 0.5])
     assert np.all(np.isfinite(alone.coordinates))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ([1, float("nan")], r"weights \[1, nan\] must be one finite non-negative number"),
+        ([float("inf"), 1], r"weights \[inf, 1\] must be one finite"),
+        (["a", "b"], r"weights \['a', 'b'\] must be one finite"),
+        ([True, 1], r"weights \[True, 1\] must be one finite"),
+        (3, "weights 3 must be one finite"),
+    ],
+)
+def test_weights_that_are_not_finite_numbers_are_one_line(weights, message) -> None:
+    """A NaN weight returned an empty barycenter, an infinite one NaN atoms, words a ValueError."""
+    with pytest.raises(FfadeError, match=message):
+        barycenter([point_mass((0, 0)), point_mass((4, 2))], weights=weights)
+
+
+def test_weights_may_be_a_numpy_array() -> None:
+    result = barycenter([point_mass((0, 0)), point_mass((4, 0))], weights=np.array([3.0, 1.0]))
+    np.testing.assert_allclose(result.coordinates[:, 0], 0.25)
+
+
+@pytest.mark.parametrize("given", ["runs/quickstart", "landscape"])
+def test_a_barycenter_of_one_thing_not_a_list_is_one_line(given) -> None:
+    """A run directory was read letter by letter ("expected a Landscape, got 'r'"), and one
+    Landscape was a TypeError."""
+    value = point_mass((0, 0)) if given == "landscape" else given
+    expected = "one Landscape (point mass at (0, 0))" if given == "landscape" else repr(given)
+    with pytest.raises(FfadeError, match="takes a list of two or more Landscapes") as error:
+        barycenter(value)
+    assert f"got {expected};" in str(error.value)
+    assert "load_landscape(run_dir)" in str(error.value)
+
+
+@pytest.mark.parametrize("max_support", [0, 1.5])
+def test_max_support_below_one_is_one_line(max_support) -> None:
+    with pytest.raises(FfadeError, match=f"max_support {max_support} must be a whole number >= 1"):
+        wasserstein_distance(point_mass((0, 0)), point_mass((4, 2)), max_support=max_support)
