@@ -112,8 +112,9 @@ def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
     a run with neither would be sent from each to the other."""
     source = landscape.source or "landscape"
     if kind == "failure" and np.nan_to_num(landscape.failure_rate, nan=0.0).sum() <= 0:
+        what = "no evaluation failed" if landscape.evaluations.sum() else "it has no evaluations"
         return (
-            f"{source}: no evaluation failed, so its failure landscape has no mass and a "
+            f"{source}: {what}, so its failure landscape has no mass and a "
             "Wasserstein distance to it is undefined"
         )
     if kind == "policy" and landscape.policy is None:

@@ -145,6 +145,14 @@ def test_no_failures_means_no_distance_with_a_clear_message() -> None:
         wasserstein_distance(point_mass((0, 0)), point_mass((1, 1)), kind="policy")
 
 
+def test_a_landscape_without_evaluations_says_so_rather_than_that_none_failed() -> None:
+    unseen = point_mass((0, 0))
+    unseen.evaluations[:] = 0
+    unseen.failures[:] = 0
+    with pytest.raises(FfadeError, match=r"it has no evaluations, so its failure landscape"):
+        wasserstein_distance(point_mass((1, 1)), unseen)
+
+
 def test_different_grids_cannot_be_compared() -> None:
     other = point_mass((0,), {"rotation": [0, 10, 20, 30, 40]}, coordinates=COORDINATES[:1])
     with pytest.raises(FfadeError, match="concept grids differ"):
