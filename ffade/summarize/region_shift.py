@@ -72,7 +72,6 @@ def _retest(
     ``owner`` maps each state of a second-run region to that region's id, so the entry can say
     which of the second run's regions overlap it.
     """
-    keys = [tuple(s) for s in region.states]
     index = _index(region)
     n = int(second.evaluations[index].sum())
     k = int(second.failures[index].sum())
@@ -99,8 +98,17 @@ def _retest(
         "ci_low_now": None if n == 0 else float(low),
         "ci_high_now": None if n == 0 else float(high),
         "now": describe_rate(k, n) if n else "not evaluated",
-        "overlapping": sorted({owner[s] for s in keys if s in owner}),
+        "overlapping": sorted({owner[s] for s in owner if _pools(region, s)}),
     }
+
+
+def _pools(region: Region, state: tuple[int, ...]) -> bool:
+    """Whether the retest of ``region`` pools ``state`` (:func:`_index`): so the rules named as
+    overlapping it are those that share a state with what was judged, evaluated before or not."""
+    allowed = getattr(region, "allowed", None)
+    if allowed:
+        return all(i in values for i, values in zip(state, allowed, strict=True))
+    return bool((region.states == np.asarray(state)).all(axis=1).any())
 
 
 def _index(region: Region) -> tuple[np.ndarray, ...]:
