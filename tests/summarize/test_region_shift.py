@@ -69,3 +69,21 @@ def test_a_rules_overlapping_rules_now_are_those_in_the_states_it_pools(make_run
     shift = compare_regions(first, rules, second, second_rules)
     (still,) = shift["still_failing"]
     assert still["overlapping"] == [second_rule.id]
+
+
+def test_every_overlapping_rule_is_named_not_only_the_last_one(make_run) -> None:
+    """Rules overlap (the quickstart's "gaussian_blur >= 2" and ">= 1.5"): a state held by two
+    rules of the compared run kept only the last one's id."""
+    from dataclasses import replace
+
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    before = {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    first = load_landscape(make_run("before", grid, before))
+    rules = list(find_rules(first).rules)
+    (rule,) = rules
+    wider = replace(rule, id="S-wider")  # another rule of the compared run holding its states
+    shift = compare_regions(first, rules, first, [rule, wider])
+    (still,) = shift["still_failing"]
+    assert still["overlapping"] == sorted([rule.id, "S-wider"])
