@@ -6,6 +6,7 @@ runs is a job of its own: ``ffade report --compare`` (and through it ``ffade loo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,10 +38,10 @@ def compare_regions(
     simply never been evaluated.
     """
     second_failing = failing_states(second, threshold, min_evaluations)
-    owner = {}
+    owner: dict[tuple[int, ...], set[str]] = {}  # rules overlap: a state may have several
     for region in second_regions:
         for state in map(tuple, region.states):
-            owner[state] = region.id
+            owner.setdefault(state, set()).add(region.id)
     first_states = set()
     shifts: dict[str, list[dict[str, Any]]] = {
         "still_failing": [],
@@ -63,17 +64,16 @@ def _retest(
     region: Region,
     second: Landscape,
     second_failing: np.ndarray,
-    owner: dict[tuple[int, ...], str],
+    owner: dict[tuple[int, ...], set[str]],
     threshold: float,
     min_evaluations: int,
 ) -> tuple[str, dict[str, Any]]:
     """What the second run says about one of the first run's regions: its status and entry.
 
-    ``owner`` maps each state of a second-run region to that region's id, so the entry can say
-    which of the second run's regions overlap it.
+    ``owner`` maps each state of a second-run region to the ids of the regions holding it (rules
+    overlap), so the entry can say which of the second run's regions overlap it.
     """
-    keys = [tuple(s) for s in region.states]
-    index = _index(region)
+    index, pools = _index(region), _pooling(region)
     n = int(second.evaluations[index].sum())
     k = int(second.failures[index].sum())
     still = int(second_failing[index].sum())
@@ -99,8 +99,19 @@ def _retest(
         "ci_low_now": None if n == 0 else float(low),
         "ci_high_now": None if n == 0 else float(high),
         "now": describe_rate(k, n) if n else "not evaluated",
-        "overlapping": sorted({owner[s] for s in keys if s in owner}),
+        "overlapping": sorted(set().union(*(ids for s, ids in owner.items() if pools(s)))),
     }
+
+
+def _pooling(region: Region) -> Callable[[tuple[int, ...]], bool]:
+    """Whether the retest of ``region`` pools a state (:func:`_index`): so the slices named as
+    overlapping it are those that share a state with what was judged, evaluated before or not."""
+    allowed = getattr(region, "allowed", None)
+    if allowed:
+        sets = [set(values) for values in allowed]
+        return lambda state: all(i in values for i, values in zip(state, sets, strict=True))
+    members = {tuple(int(i) for i in s) for s in region.states}
+    return lambda state: state in members
 
 
 def _index(region: Region) -> tuple[np.ndarray, ...]:

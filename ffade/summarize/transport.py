@@ -19,6 +19,7 @@ mass by at most that much changes a Wasserstein-1 distance by at most that much.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -68,6 +69,9 @@ def distribution(
     """
     if kind not in ("failure", "policy"):
         raise FfadeError(f"landscape kind {kind!r} is not known; allowed: 'failure', 'policy'")
+    whole = isinstance(max_support, (int, np.integer)) and not isinstance(max_support, bool)
+    if not whole or max_support < 1:
+        raise FfadeError(f"max_support {max_support!r} must be a whole number >= 1")
     reason = missing_mass(landscape, kind)
     if reason is not None:
         other = (
@@ -108,8 +112,9 @@ def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
     a run with neither would be sent from each to the other."""
     source = landscape.source or "landscape"
     if kind == "failure" and np.nan_to_num(landscape.failure_rate, nan=0.0).sum() <= 0:
+        what = "no evaluation failed" if landscape.evaluations.sum() else "it has no evaluations"
         return (
-            f"{source}: no evaluation failed, so its failure landscape has no mass and a "
+            f"{source}: {what}, so its failure landscape has no mass and a "
             "Wasserstein distance to it is undefined"
         )
     if kind == "policy" and landscape.policy is None:
@@ -197,16 +202,30 @@ def barycenter(
     Args:
         landscapes: two or more landscapes over the same grid.
         kind: "failure" or "policy" mass.
-        weights: one non-negative weight per landscape (default equal); normalized to sum 1.
+        weights: one non-negative weight per landscape (default equal); normalized to sum 1. A
+            landscape of weight 0 takes no part (two of positive weight: the exact barycenter).
         max_support: states kept per input distribution (see module docstring).
         max_iterations: fixed-point iterations of the solver (more than two landscapes).
 
     Raises:
         FfadeError: fewer than two landscapes, grids differ, weights malformed, or no mass.
     """
+    if isinstance(landscapes, (Landscape, str, os.PathLike)):  # not iterated letter by letter
+        got = f"one Landscape ({landscapes.source})" if isinstance(landscapes, Landscape) else None
+        raise FfadeError(
+            f"barycenter takes a list of two or more Landscapes, got {got or repr(landscapes)}; "
+            "read each run's with ffade.summarize.load_landscape(run_dir)"
+        )
+    landscapes = list(landscapes)
     w = _barycenter_weights(landscapes, weights)
-    parts = [distribution(x, kind, max_support) for x in landscapes]
     first = landscapes[0]
+    # a landscape of weight 0 takes no part: its states would start atoms of no mass (NaN)
+    landscapes, w = [x for x, wx in zip(landscapes, w, strict=True) if wx > 0], w[w > 0]
+    parts = [distribution(x, kind, max_support) for x in landscapes]
+    if len(parts) == 1:
+        (only,) = parts
+        grid_mass = _snap(first, only.coordinates, only.mass)
+        return Barycenter(coordinates=only.coordinates, mass=only.mass, grid_mass=grid_mass)
     if len(parts) == 2:
         a, b = parts
         plan = ot.emd(a.mass, b.mass, ot.dist(a.coordinates, b.coordinates))
@@ -246,11 +265,14 @@ def _barycenter_weights(
             )
     if weights is None:
         weights = [1.0] * len(landscapes)
-    w = np.asarray(weights, dtype=float)
-    if w.shape != (len(landscapes),) or np.any(w < 0) or w.sum() <= 0:
+    listed = isinstance(weights, (Sequence, np.ndarray)) and not isinstance(weights, str)
+    given = list(weights) if listed and np.ndim(weights) == 1 else []
+    numbers = all(isinstance(x, (int, float, np.number)) and not isinstance(x, bool) for x in given)
+    w = np.asarray(given, dtype=float) if numbers else np.zeros(0)
+    if w.shape != (len(landscapes),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise FfadeError(
-            f"weights {list(weights)} must be one non-negative number per landscape "
-            f"({len(landscapes)}), not all zero"
+            f"weights {weights!r} must be one finite non-negative number per "
+            f"landscape ({len(landscapes)}), not all zero"
         )
     return w / w.sum()
 

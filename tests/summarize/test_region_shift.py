@@ -48,3 +48,42 @@ def test_a_rules_failing_states_now_are_counted_of_the_states_it_pools(make_run)
     shift = compare_regions(first, rules, second, list(find_rules(second).rules))
     (still,) = shift["still_failing"]
     assert (still["num_states"], still["pooled_states"], still["failing_states_now"]) == (2, 8, 8)
+
+
+def test_a_rules_overlapping_rules_now_are_those_in_the_states_it_pools(make_run) -> None:
+    """x >= 1, seen failing on x = 1 alone, is retested over every x >= 1; the compared run's
+    rule fails inside that range, on states the first run never evaluated. It was named
+    by no overlap ("-") although the still-failing rate came from its states."""
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    before = {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    after = {(x, y): (10, 0) for x in (0, 1) for y in (0, 1)}
+    after.update({(x, y): (10, 10) for x in (3, 4) for y in (0, 1)})
+    first = load_landscape(make_run("before", grid, before))
+    second = load_landscape(make_run("after", grid, after))
+    rules, second_rules = list(find_rules(first).rules), list(find_rules(second).rules)
+    assert [r.conditions for r in rules] == ["x >= 1"]
+    (second_rule,) = second_rules  # x >= 2 (x = 2 never evaluated): seen on x = 3 and 4 alone
+    assert {int(x) for x, _ in second_rule.states} == {3, 4}
+    shift = compare_regions(first, rules, second, second_rules)
+    (still,) = shift["still_failing"]
+    assert still["overlapping"] == [second_rule.id]
+
+
+def test_every_overlapping_rule_is_named_not_only_the_last_one(make_run) -> None:
+    """Rules overlap (the quickstart's "gaussian_blur >= 2" and ">= 1.5"): a state held by two
+    rules of the compared run kept only the last one's id."""
+    from dataclasses import replace
+
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    before = {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    first = load_landscape(make_run("before", grid, before))
+    rules = list(find_rules(first).rules)
+    (rule,) = rules
+    wider = replace(rule, id="S-wider")  # another rule of the compared run holding its states
+    shift = compare_regions(first, rules, first, [rule, wider])
+    (still,) = shift["still_failing"]
+    assert still["overlapping"] == sorted([rule.id, "S-wider"])

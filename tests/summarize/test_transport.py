@@ -145,6 +145,14 @@ def test_no_failures_means_no_distance_with_a_clear_message() -> None:
         wasserstein_distance(point_mass((0, 0)), point_mass((1, 1)), kind="policy")
 
 
+def test_a_landscape_without_evaluations_says_so_rather_than_that_none_failed() -> None:
+    unseen = point_mass((0, 0))
+    unseen.evaluations[:] = 0
+    unseen.failures[:] = 0
+    with pytest.raises(FfadeError, match=r"it has no evaluations, so its failure landscape"):
+        wasserstein_distance(point_mass((1, 1)), unseen)
+
+
 def test_different_grids_cannot_be_compared() -> None:
     other = point_mass((0,), {"rotation": [0, 10, 20, 30, 40]}, coordinates=COORDINATES[:1])
     with pytest.raises(FfadeError, match="concept grids differ"):
@@ -204,3 +212,62 @@ def test_barycenter_of_two_landscapes_is_the_exact_w2_barycenter() -> None:
         for part in (distribution(ends), distribution(middle))
     ]
     assert np.mean(squared) == pytest.approx(0.0625)
+
+
+def test_a_landscape_of_weight_zero_takes_no_part_in_the_barycenter() -> None:
+    """Its states used to start atoms of no mass, which POT's solver divided by: NaN atoms and
+    RuntimeWarnings. With it left out, two landscapes of positive weight get the exact barycenter,
+    the same as without the third."""
+    grid = {"x": [0, 1, 2, 3, 4]}
+    coordinates = [np.linspace(0.0, 1.0, 5)]
+    ends = point_mass((0,), grid, coordinates=coordinates)
+    ends.failures[4] = 1
+    middle = point_mass((2,), grid, coordinates=coordinates)
+    ignored = point_mass((3,), grid, coordinates=coordinates)
+    with np.errstate(all="raise"):
+        result = barycenter([ends, middle, ignored], weights=[1, 1, 0])
+        alone = barycenter([ends, ignored, ignored], weights=[1, 0, 0])
+    order = np.argsort(result.coordinates[:, 0])
+    np.testing.assert_allclose(result.coordinates[order, 0], [0.25, 0.75])
+    np.testing.assert_allclose(result.mass[order], [0.5, 0.5])
+    np.testing.assert_allclose(alone.grid_mass, [0.5, 0.0, 0.0, 0.0, 0.5])
+    assert np.all(np.isfinite(alone.coordinates))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ([1, float("nan")], r"weights \[1, nan\] must be one finite non-negative number"),
+        ([float("inf"), 1], r"weights \[inf, 1\] must be one finite"),
+        (["a", "b"], r"weights \['a', 'b'\] must be one finite"),
+        ([True, 1], r"weights \[True, 1\] must be one finite"),
+        (3, "weights 3 must be one finite"),
+    ],
+)
+def test_weights_that_are_not_finite_numbers_are_one_line(weights, message) -> None:
+    """A NaN weight returned an empty barycenter, an infinite one NaN atoms, words a ValueError."""
+    with pytest.raises(FfadeError, match=message):
+        barycenter([point_mass((0, 0)), point_mass((4, 2))], weights=weights)
+
+
+def test_weights_may_be_a_numpy_array() -> None:
+    result = barycenter([point_mass((0, 0)), point_mass((4, 0))], weights=np.array([3.0, 1.0]))
+    np.testing.assert_allclose(result.coordinates[:, 0], 0.25)
+
+
+@pytest.mark.parametrize("given", ["runs/quickstart", "landscape"])
+def test_a_barycenter_of_one_thing_not_a_list_is_one_line(given) -> None:
+    """A run directory was read letter by letter ("expected a Landscape, got 'r'"), and one
+    Landscape was a TypeError."""
+    value = point_mass((0, 0)) if given == "landscape" else given
+    expected = "one Landscape (point mass at (0, 0))" if given == "landscape" else repr(given)
+    with pytest.raises(FfadeError, match="takes a list of two or more Landscapes") as error:
+        barycenter(value)
+    assert f"got {expected};" in str(error.value)
+    assert "load_landscape(run_dir)" in str(error.value)
+
+
+@pytest.mark.parametrize("max_support", [0, 1.5])
+def test_max_support_below_one_is_one_line(max_support) -> None:
+    with pytest.raises(FfadeError, match=f"max_support {max_support} must be a whole number >= 1"):
+        wasserstein_distance(point_mass((0, 0)), point_mass((4, 2)), max_support=max_support)
