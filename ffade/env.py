@@ -8,6 +8,7 @@ step, so the target sees full batches); :class:`FailureEnv` is the same thing fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -16,7 +17,8 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ffade.concepts import STOP
+from ffade.concepts import STOP, ConceptSpace
+from ffade.errors import FfadeError
 from ffade.evaluator import MAX_BITMAP_PAIRS, Evaluator, Outcome
 
 __all__ = ["MAX_BITMAP_PAIRS", "Evaluator", "FailureEnv", "FailureVectorEnv", "Outcome"]
@@ -42,7 +44,8 @@ class FailureVectorEnv(VectorEnv):
         max_steps: microscopic step limit (truncation).
         step_penalty: cost per microscopic step; makes small changes worth more.
         novelty_bonus: added when a failure is new, so repeats are not worth chasing.
-        start_state: where microscopic episodes start (default: the neutral state).
+        start_state: where microscopic episodes start: grid indices, one per concept, or
+            ``{concept label: value}`` as the explorers take it (default: the neutral state).
         reward_clip: bound the reward plugin's value to [-clip, clip] before the bonus, penalty
             and stop payment are added; None keeps it whole.
     """
@@ -57,7 +60,7 @@ class FailureVectorEnv(VectorEnv):
         max_steps: int = 10,
         step_penalty: float = 0.1,
         novelty_bonus: float = 1.0,
-        start_state: np.ndarray | None = None,
+        start_state: np.ndarray | Mapping[str, Any] | None = None,
         reward_clip: float | None = None,
     ) -> None:
         self.evaluator = evaluator
@@ -68,7 +71,7 @@ class FailureVectorEnv(VectorEnv):
         self.max_steps = max_steps
         self.step_penalty = step_penalty
         self.novelty_bonus = novelty_bonus
-        self.start_state = self.space.neutral if start_state is None else np.asarray(start_state)
+        self.start_state = _start_state(self.space, start_state)
         dim = evaluator.feature_dim
         self.single_observation_space = spaces.Dict(
             {
@@ -204,6 +207,29 @@ class FailureEnv(gym.Env):
             bool(truncated[0]),
             {k: v[0].item() for k, v in info.items()},
         )
+
+
+def _start_state(space: ConceptSpace, start: Any) -> np.ndarray:
+    """The start state as grid indices; a mistake is one line naming ``start_state``."""
+    if start is None:
+        return space.neutral
+    if isinstance(start, Mapping):
+        return space.index_of(start, "start_state")
+    state = np.asarray(start)
+    sizes = space.sizes
+    if (
+        state.shape != (space.num_concepts,)
+        or not np.issubdtype(state.dtype, np.integer)
+        or not ((state >= 0) & (state < sizes)).all()
+    ):
+        ranges = ", ".join(
+            f"{c.label} 0-{n - 1}" for c, n in zip(space.concepts, sizes.tolist(), strict=True)
+        )
+        raise FfadeError(
+            f"start_state must be {space.num_concepts} grid indices, one per concept ({ranges}), "
+            f"or {{concept label: value}}; got {start!r}"
+        )
+    return state.astype(np.int64)
 
 
 def _first(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

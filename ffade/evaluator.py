@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -117,6 +118,8 @@ class Evaluator:
         self.concept_seconds = 0.0
         self._features: torch.Tensor | None = None
         self._clean_outputs: list[Any] | None = None
+        # called with each recorded batch's failing (input_ids, states), e.g. an explorer's tally
+        self.failure_listeners: list[Callable[[np.ndarray, np.ndarray], None]] = []
 
     @property
     def num_inputs(self) -> int:
@@ -251,6 +254,10 @@ class Evaluator:
         self.failures += sum(failed)
         self.invalid += int(invalid.sum())
         self.evaluations += len(ids)
+        if self.failure_listeners and any(failed):
+            rows = np.asarray(failed, bool)
+            for listener in self.failure_listeners:
+                listener(ids[rows], states[rows])
         if lines is not None:
             self.recorder.append_lines(lines)
 

@@ -9,6 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from ffade.env import Evaluator, FailureEnv, FailureVectorEnv
+from ffade.errors import FfadeError
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
 
@@ -190,3 +191,25 @@ def test_an_invalid_evaluation_names_its_input_s_id_in_the_split(monkeypatch) ->
         evaluator.evaluate(np.array([1]), np.array([[1, 2, 3]]))
     (message,) = [str(w.message) for w in caught if "invalid" in str(w.message)]
     assert "on input 7 at" in message
+
+
+def test_a_start_state_is_grid_indices_or_concept_values(evaluator: Evaluator) -> None:
+    """docs/plugins.md's FailureEnv takes the explorers' keywords: start_state as the explorer's
+    {concept label: value} works too (it used to end in a TypeError deep in numpy)."""
+    by_value = FailureEnv(evaluator, mode="microscopic", start_state={"axis0": 0.444})
+    by_index = FailureEnv(evaluator, mode="microscopic", start_state=[4, 0, 0])
+    for env in (by_value, by_index):
+        obs, _ = env.reset(seed=0)
+        assert obs["state"].tolist() == [4, 0, 0]
+
+
+@pytest.mark.parametrize("start", [[4, 0], [4, 0, 10], [-1, 0, 0], [0.5, 0, 0]])
+def test_a_start_state_off_the_grid_is_one_line_naming_it(evaluator: Evaluator, start) -> None:
+    with pytest.raises(FfadeError) as error:
+        FailureEnv(evaluator, mode="microscopic", start_state=start)
+    assert str(error.value) == (
+        "start_state must be 3 grid indices, one per concept (axis0 0-9, axis1 0-9, axis2 0-9), "
+        f"or {{concept label: value}}; got {start!r}"
+    )
+    with pytest.raises(FfadeError, match=r"^start_state: unknown concept axis7; concepts: axis0"):
+        FailureEnv(evaluator, mode="microscopic", start_state={"axis7": 0.0})

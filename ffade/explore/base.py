@@ -154,6 +154,7 @@ class Explorer(RunModule):
             h.reward_clip,
         )
         self.env.reset(seed=self.seed)
+        self.evaluator.failure_listeners.append(self._track_failures)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
         self.payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
         self.tell(stop_rule_notes(self.stop_rule, self.payable) + mode_notes(self))
@@ -204,17 +205,16 @@ class Explorer(RunModule):
                 options={"reset_mask": self._done, "input_ids": self.choose_inputs(count)}
             )
         obs = self._obs
-        before = self.evaluator.evaluations
+        before, failures_before = self.evaluator.evaluations, self.evaluator.failures
         actions = self.act(obs)
         next_obs, rewards, terminated, truncated, info = self.env.step(actions)
         self.observe(obs, actions, rewards, next_obs, terminated, truncated, info)
-        self._track_failures(next_obs, info)
         self._obs = next_obs
         self._done = terminated | truncated
         self.iterations += 1
         new = self.evaluator.evaluations - before
         self.idle_steps = 0 if new else self.idle_steps + 1
-        self.recent_failures.add(new, int(info["new_failure"].sum()))
+        self.recent_failures.add(new, self.evaluator.failures - failures_before)
         if self.probes is not None:
             self.step_scalars.update(self.probes.estimate().scalars())
         self.step_scalars.update(
@@ -246,19 +246,16 @@ class Explorer(RunModule):
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
         """Learn from one environment step; baselines that do not learn ignore it."""
 
-    def _track_failures(self, next_obs: dict[str, np.ndarray], info: dict[str, np.ndarray]) -> None:
-        failed = info["new_failure"]
-        if not failed.any():
-            return
-        states = next_obs["state"][failed]
+    def _track_failures(self, input_ids: np.ndarray, states: np.ndarray) -> None:
+        """Every failing pair the evaluator records (a stop's at the start state included)."""
         self.failing_flat_states.update(self.space.flat(states).tolist())
         if self.mode == MICROSCOPIC:  # remember the smallest failing change per input
-            start = self.env.start_state
-            for input_id, state in zip(self.env.input_ids[failed], states, strict=True):
-                size = int(np.abs(state - start).sum())
-                best = self.smallest_failures.get(int(input_id))
+            sizes = np.abs(np.asarray(states) - self.env.start_state).sum(1).tolist()
+            rows = zip(input_ids.tolist(), sizes, states.tolist(), strict=True)
+            for input_id, size, state in rows:
+                best = self.smallest_failures.get(input_id)
                 if best is None or size < best[0]:
-                    self.smallest_failures[int(input_id)] = (size, state.tolist())
+                    self.smallest_failures[input_id] = (size, state)
 
     # ---- records ----------------------------------------------------------------------------
     def action_probabilities(self) -> np.ndarray | None:

@@ -45,9 +45,11 @@ def replay_log(explorer: Any, run_dir: Path) -> None:
             "invalid": sum(r.invalid for r in kept.values()),
         }
     )
-    failing = [r.state for r in kept.values() if r.failed]
-    if failing:
-        explorer.failing_flat_states = set(space.flat(np.array(failing)).tolist())
+    failing = [r for r in kept.values() if r.failed]
+    if failing:  # the failing states, and a microscopic run's smallest failing changes
+        explorer._track_failures(
+            np.array([r.input_id for r in failing]), np.array([r.state for r in failing])
+        )
     explorer.iterations = explorer.env.global_step = max((r.step for r in kept.values()), default=0)
     recorder = explorer.recorder
     if recorder is None:  # rank 0 keeps the log (see ffade.distributed)

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from ffade.cli import main
-from ffade.explore import base
+from ffade.explore import DQNExplorer, RandomExplorer, base
 from ffade.explore.base import searched_task
+from ffade.explore.run import discover
 from ffade.summarize.report import main as report_main
-from tests.helpers import write_config
+from tests.helpers import synthetic_spec, write_config
 
 
 def test_a_run_that_fails_while_building_its_task_still_leaves_a_summary(
@@ -63,3 +64,40 @@ def test_the_summary_exists_while_the_task_is_built(
     assert seen[0]["concepts"] == [] and seen[0]["environment"]["device"].startswith("cpu")
     summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
     assert summary["status"] == "finished" and len(summary["concepts"]) == 3
+
+
+def smallest_in_log(run_dir: Path, start: list[int]) -> dict[int, int]:
+    """Per input, the fewest grid steps from ``start`` to a failing state in the run's log."""
+    best: dict[int, int] = {}
+    for line in (run_dir / "evaluations.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["failed"]:
+            steps = sum(abs(a - b) for a, b in zip(record["state"], start, strict=True))
+            best[record["input_id"]] = min(steps, best.get(record["input_id"], steps))
+    return best
+
+
+@pytest.mark.parametrize("cls", [RandomExplorer, DQNExplorer], ids=["random", "dqn"])
+def test_smallest_failing_changes_are_the_fewest_steps_in_the_log(tmp_path: Path, cls) -> None:
+    """From a start state that fails for every input, an episode that stops at once evaluates
+    the start state: that failure is in the log, and summary.json reported a longer change
+    (1 step) for each input found so, and too few failing concept states."""
+    explorer = cls(
+        task=synthetic_spec(mode="microscopic"),
+        budget=300,
+        num_envs=16,
+        start_state={"axis0": 0.444},  # the planted region axis0 >= 0.333, axis2 <= 0.111
+    )
+    discover(explorer, tmp_path, name=cls.name)
+    run_dir = explorer.recorder.run_dir
+    summary = json.loads((run_dir / "summary.json").read_text())
+    log = smallest_in_log(run_dir, summary["start_state"])
+    reported = {c["input_id"]: c["steps"] for c in summary["smallest_failing_changes"]}
+    assert reported == log
+    assert 0 in reported.values()
+    failing = {
+        tuple(r["state"])
+        for r in map(json.loads, (run_dir / "evaluations.jsonl").read_text().splitlines())
+        if r["failed"]
+    }
+    assert summary["failing_concept_states"] == len(failing)

@@ -72,3 +72,35 @@ def test_a_finished_or_foreign_run_is_not_replayed(tmp_path: Path) -> None:
             tmp_path,
             ckpt_path=done.recorder.run_dir,
         )
+
+
+def test_a_replayed_microscopic_run_keeps_the_smallest_failing_changes_of_its_log(
+    tmp_path: Path,
+) -> None:
+    """Replayed from its log, a microscopic run lists the failures the killed part found among
+    its smallest failing changes (it used to rebuild the failing states alone)."""
+
+    def make() -> RandomExplorer:
+        return RandomExplorer(
+            task=synthetic_spec(mode="microscopic"),
+            budget=120,
+            num_envs=8,
+            start_state={"axis0": 0.444},  # fails for most inputs: found in the first steps
+        )
+
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(make(), tmp_path, name="killed", callbacks=[Crash()])
+    killed = tmp_path / "killed" / "version_0"
+    failed_before = {r["input_id"] for r in records(killed) if r["failed"]}
+    assert failed_before
+    resumed = discover(make(), tmp_path, name="resumed", ckpt_path=killed)
+    summary = json.loads((resumed.recorder.run_dir / "summary.json").read_text())
+    start = summary["start_state"]
+    best: dict[int, int] = {}
+    for r in records(resumed.recorder.run_dir):
+        if r["failed"]:
+            steps = sum(abs(a - b) for a, b in zip(r["state"], start, strict=True))
+            best[r["input_id"]] = min(steps, best.get(r["input_id"], steps))
+    reported = {c["input_id"]: c["steps"] for c in summary["smallest_failing_changes"]}
+    assert reported == best
+    assert failed_before <= set(reported)
