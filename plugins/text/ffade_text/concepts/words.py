@@ -11,7 +11,7 @@ from ffade_text.functional.lexicon import STOP_WORDS
 
 
 class DeleteWord(TextEdit):
-    """Delete one word per edit: "the city council" -> "the council"."""
+    """Delete one word per edit, never a negation: "the city council" -> "the council"."""
 
     def edit(self, text: str, count: int) -> str:
         return words.delete_word(text, count, self.seed)
