@@ -354,14 +354,17 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
     """
     given = re.search(r"task\.(\w+)\"", key)
     where = given.group(1) if given else None
-    string = re.match(
-        r"(?:Unable to load config ['\"]|Expected a dot import path string: )([^'\"]+)", reason
+    string = re.match(  # the value given, a list or a mapping ("['synthetic']") in full
+        r"(?:Unable to load config (['\"])(.+)\1$|Expected a dot import path string: ([^'\"]+))",
+        reason,
     )
-    if where in PLUGIN_KEYS and string and not string.group(1).endswith((".yaml", ".yml", ".json")):
-        name = string.group(1)
+    name = string and (string.group(2) or string.group(3))
+    if where in PLUGIN_KEYS and name and not name.endswith((".yaml", ".yml", ".json")):
+        plain = re.fullmatch(r"[\w.:/-]+", name)  # a bare name, not a list like [synthetic]
+        shown, given = (name, f"the bare name {name!r}") if plain else ("NAME", name)
         return (
-            f"model.init_args.task.{where}: a plugin is written {{name: {name}, args: {{...}}}}, "
-            f"not the bare name {name!r}"
+            f"model.init_args.task.{where}: a plugin is written {{name: {shown}, args: {{...}}}}, "
+            f"not {given}"
         )
     inner = re.match(r"Group '[\w.]*task' does not accept option '(\w+)\.(\w+)", reason)
     if inner and inner.group(1) in PLUGIN_KEYS:

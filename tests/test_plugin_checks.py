@@ -481,3 +481,17 @@ def test_a_key_error_of_another_key_in_split_keeps_its_traceback() -> None:
     the plugin's bug, which docs/plugins.md says keeps its traceback."""
     with pytest.raises(KeyError, match="columns"):
         _evaluate(dataset=f"{HERE}:OwnKeyError")
+
+
+def test_a_plugin_given_as_a_list_on_the_command_line_is_said_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--model.init_args.task.dataset "[synthetic]"`` read as "{name: [, args: {...}}, not the
+    bare name '['": jsonargparse quotes the list, and the pattern stopped at its first quote."""
+    config = write_config(tmp_path / "c.yaml", budget=8, save_dir=tmp_path / "runs")
+    status = main(["fit", "--config", str(config), "--model.init_args.task.dataset", "[synthetic]"])
+    assert status == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "ffade: error: model.init_args.task.dataset: a plugin is written "
+        "{name: NAME, args: {...}}, not ['synthetic']"
+    )
