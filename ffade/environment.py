@@ -57,14 +57,19 @@ def device_description(device: torch.device) -> str:
     return str(device)
 
 
-def run_environment(device: torch.device) -> dict[str, Any]:
-    """summary.json's ``environment``: what the same seeded config needs to print the same."""
+def run_environment(device: torch.device, cpu_threads: int | None = None) -> dict[str, Any]:
+    """summary.json's ``environment``: what the same seeded config needs to print the same.
+
+    ``torch_threads`` is what the model ran on: the target's ``cpu_threads`` on the CPU when it
+    sets them (its predictions and a fine-tune run on those), else torch's count.
+    """
     import torch
 
+    threads = cpu_threads if cpu_threads is not None and device.type == "cpu" else None
     return {
         "packages": package_versions(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "device": device_description(device),
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": threads or torch.get_num_threads(),
     }

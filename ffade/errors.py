@@ -118,6 +118,14 @@ def require_at_least(least: int, **init_args: int) -> None:
     for key, value in init_args.items():
         if not (is_number(value) and value >= least):  # NaN and null (None) too
             raise _refused(key, f"at least {least}", value)
+        _require_finite(key, value)
+
+
+def _require_finite(key: str, value: float) -> None:
+    """Refuse an infinite argument (``.inf`` in a YAML config, ``float("inf")`` from Python):
+    summary.json records the arguments, and JSON has no Infinity (strict readers refuse it)."""
+    if not math.isfinite(value):
+        raise _refused(key, "a finite number", value)
 
 
 def _refused(key: str, allowed: str, value: object) -> FfadeError:
@@ -156,6 +164,7 @@ def require_above(bound: float, **init_args: float) -> None:
     for key, value in init_args.items():
         if not (is_number(value) and value > bound):
             raise _refused(key, f"above {bound}", value)
+        _require_finite(key, value)
 
 
 def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> float:

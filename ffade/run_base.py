@@ -152,7 +152,7 @@ class RunModule(LightningModule):
         self.wall_seconds = 0.0
         self._started = 0.0
         self._environment: dict[str, Any] | None = None
-        self._environment_device: torch.device | None = None
+        self._environment_device: tuple[torch.device, int | None] | None = None
 
     def start_run(self) -> Path:
         """Take the seed Lightning was given and create the run directory (the logger's).
@@ -202,9 +202,11 @@ class RunModule(LightningModule):
             self.status = status
         if self.run_dir is not None and self.global_rank == 0:
             device = self.model_device()  # the module's until the task's target is built
-            if self._environment is None or self._environment_device != device:
-                self._environment = run_environment(device)  # listing plugins takes ms: once
-                self._environment_device = device
+            target = getattr(getattr(self, "task", None), "target", None)
+            threads = getattr(target, "cpu_threads", None)  # what the model runs on
+            if self._environment is None or self._environment_device != (device, threads):
+                self._environment = run_environment(device, threads)  # lists plugins: once
+                self._environment_device = (device, threads)
             summary = {**self.summary(), "environment": self._environment}
             write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -93,6 +94,25 @@ def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     return replace(spec, args=args)
 
 
+def _check_finite(value: Any, key: str) -> None:
+    """Refuse a plugin argument holding NaN or an infinity (in a list or mapping too).
+
+    The run records its task in summary.json, which tools read as JSON, and JSON has no NaN or
+    Infinity: Python would write the bare tokens that strict readers (``jq``, JavaScript) refuse.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FfadeError(
+            f"{key} must be a finite number, got {value}: a run records its task in "
+            "summary.json, and JSON has no nan or inf"
+        )
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_finite(item, f"{key}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_finite(item, f"{key}[{i}]")
+
+
 def configured_concepts(task: dict[str, Any] | None) -> list[Concept]:
     """The concepts a task spec (as a config gives it) searches, built from their arguments alone
     (no model or data loaded): their labels, grids and neutral values say what a priorities
@@ -111,7 +131,14 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         spec = TaskSpec(**spec)
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
+    for part, plugin in (
+        ("target", target_spec),
+        ("dataset", dataset_spec),
+        ("reward", reward_spec),
+    ):
+        _check_finite(plugin.args, f"task.{part}.args")
     for i, concept in enumerate(spec.concepts):  # labels name axes in records, rules and plots
+        _check_finite(concept.args, f"task.concepts[{i}].args")
         label = concept.args.get("label")
         if label is not None and not is_label(label):
             hint = "" if isinstance(label, str) else LABEL_HINT

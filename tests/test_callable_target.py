@@ -133,6 +133,27 @@ def test_a_config_names_a_function_as_module_colon_function(tmp_path: Path) -> N
     assert summary["task"]["target"]["args"]["predict"] == "tests.api.callables:margin"
 
 
+def test_summary_environment_gives_the_threads_the_model_ran_on(tmp_path: Path) -> None:
+    """A target's cpu_threads is what its predictions (and a fine-tune) run on; summary.json's
+    environment.torch_threads gave torch's count outside them instead (the text quickstart's
+    tiny_news_bart ran on 1 thread and its summary said 2)."""
+    threads = torch.get_num_threads() + 1  # not torch's count, so the two cannot be confused
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=16)
+    data = yaml.safe_load(config.read_text())
+    target = {"predict": "tests.api.callables:margin", "cpu_threads": threads}
+    data["model"]["init_args"]["task"]["target"] = {"name": "callable", "args": target}
+    config.write_text(yaml.safe_dump(data))
+    assert main(["fit", "--config", str(config)]) == 0
+    summary = json.loads((tmp_path / "runs/test/version_0/summary.json").read_text())
+    assert summary["environment"]["torch_threads"] == threads
+    assert torch.get_num_threads() == threads - 1  # put back once the model ran
+    del target["cpu_threads"]
+    config.write_text(yaml.safe_dump(data))
+    assert main(["fit", "--config", str(config)]) == 0
+    summary = json.loads((tmp_path / "runs/test/version_1/summary.json").read_text())
+    assert summary["environment"]["torch_threads"] == torch.get_num_threads()
+
+
 def test_speed_options_apply_to_a_module_and_keep_its_outputs() -> None:
     torch.manual_seed(0)
     module = torch.nn.Sequential(

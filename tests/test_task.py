@@ -256,6 +256,54 @@ def test_the_cli_refuses_a_reward_of_the_wrong_kind_in_one_line_before_the_run(
     assert not (tmp_path / "runs").exists()
 
 
+NOT_FINITE = (
+    "must be a finite number, got {}: a run records its task in summary.json, and JSON has no "
+    "nan or inf"
+)
+
+
+@pytest.mark.parametrize(
+    ("part", "args", "key", "value"),
+    [
+        ("reward", {"scale": float("inf")}, "task.reward.args.scale", "inf"),
+        (
+            "dataset",
+            {"num_inputs": 16, "fractions": [0.5, float("nan"), 0.25]},
+            "task.dataset.args.fractions[1]",
+            "nan",
+        ),
+        ("target", {"config": {"depth": float("-inf")}}, "task.target.args.config.depth", "-inf"),
+    ],
+)
+def test_a_plugin_argument_that_is_no_finite_number_is_refused_in_one_line(
+    part: str, args: dict, key: str, value: str
+) -> None:
+    """The margin reward took scale inf and the run wrote ``"scale": Infinity`` into
+    summary.json's task, which strict JSON readers (jq, JavaScript) refuse."""
+    spec = synthetic_spec()
+    spec[part] = {**spec[part], "args": args}
+    with pytest.raises(FfadeError) as caught:
+        build_task(spec)
+    assert str(caught.value) == f"{key} {NOT_FINITE.format(value)}"
+    concept = synthetic_spec()
+    concept["concepts"][2]["args"]["values"] = [0.0, 0.5, float("inf")]
+    with pytest.raises(FfadeError, match=r"^task\.concepts\[2\]\.args\.values\[2\] must be"):
+        build_task(concept)
+
+
+def test_the_cli_refuses_an_infinite_plugin_argument_before_the_run(tmp_path: Path) -> None:
+    config = yaml.safe_load(write_config(tmp_path / "config.yaml").read_text())
+    config["model"]["init_args"]["task"]["reward"] = {"name": "margin", "args": {"scale": ".inf"}}
+    text = yaml.safe_dump(config).replace("'.inf'", ".inf")  # YAML's infinity, as a user types it
+    (tmp_path / "config.yaml").write_text(text)
+    result = ffade_in_process("fit", "--config", str(tmp_path / "config.yaml"))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: task.reward.args.scale {NOT_FINITE.format('inf')}"
+    ]
+    assert not (tmp_path / "runs").exists()
+
+
 class DeclaredScoresReward(MarginReward):
     """A third party's reward that only declares what it scores: no check_target of its own."""
 

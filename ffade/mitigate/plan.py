@@ -10,6 +10,7 @@ gets as much training as a high-priority region of 300.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ffade import registry
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, is_number
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -170,8 +171,11 @@ def _weights_by_priority(priority_weights: dict[str, float] | None) -> dict[str,
                 f"model.init_args.priority_weights: unknown priority {name!r}; "
                 "allowed: high, medium, low"
             )
-        if not weight >= 0:
-            raise FfadeError(f"model.init_args.priority_weights.{name} must be >= 0, got {weight}")
+        if not (is_number(weight) and math.isfinite(weight) and weight >= 0):  # inf: NaN odds
+            raise FfadeError(
+                f"model.init_args.priority_weights.{name} must be a finite number >= 0, "
+                f"got {weight!r}"
+            )
         weights_by_priority[name] = float(weight)
     return weights_by_priority
 

@@ -66,3 +66,32 @@ def test_microscopic_only_options_set_in_a_macroscopic_task_are_noted(
     for note, key in zip(said, noted, strict=True):
         assert f"ffade: note: model.init_args.{key} shapes microscopic steps only" in note
         assert "task.mode is macroscopic, where each episode is one step" in note
+
+
+@pytest.mark.parametrize(
+    ("key", "explorer"),
+    [
+        ("exploration_bonus", "ffade.explore.DQNExplorer"),
+        ("learning_rate", "ffade.explore.DQNExplorer"),
+        ("step_penalty", "ffade.explore.RandomExplorer"),
+        ("novelty_bonus", "ffade.explore.RandomExplorer"),
+        ("reward_clip", "ffade.explore.RandomExplorer"),
+    ],
+)
+def test_an_infinite_argument_in_a_config_file_is_refused_in_one_line(
+    tmp_path: Path, key: str, explorer: str
+) -> None:
+    """The command line's ``inf`` was refused, but a config's ``.inf`` ran and wrote
+    ``Infinity`` into summary.json's hyperparameters, which strict JSON readers refuse."""
+    from tests.helpers import ffade_in_process
+
+    config = write_config(tmp_path / "c.yaml", explorer, save_dir=tmp_path / "runs")
+    text = config.read_text().replace("num_envs: 16", f"num_envs: 16\n    {key}: .inf")
+    assert f"{key}: .inf" in text
+    config.write_text(text)
+    result = ffade_in_process("fit", "--config", str(config))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: model.init_args.{key} must be a finite number, got inf"
+    ]
+    assert not (tmp_path / "runs").exists()

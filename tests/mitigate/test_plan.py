@@ -128,6 +128,17 @@ def test_unknown_priority_weight_is_refused(run: Path) -> None:
         make_plan(run, priority_weights={"urgent": 5.0})
 
 
+@pytest.mark.parametrize("weight", [float("inf"), float("nan"), -1.0, "3"])
+def test_a_priority_weight_must_be_a_finite_number_from_0(run: Path, weight: object) -> None:
+    """An infinite weight passed, and the fine-tune crashed on its first batch drawing states
+    with NaN odds (numpy: 'Probabilities contain NaN'), a traceback and a failed run."""
+    with pytest.raises(FfadeError) as error:
+        make_plan(run, priority_weights={"high": weight})
+    assert str(error.value) == (
+        f"model.init_args.priority_weights.high must be a finite number >= 0, got {weight!r}"
+    )
+
+
 def test_weights_that_drop_every_prioritized_region_name_priority_weights(run: Path) -> None:
     """The feedback prioritizes regions; a zero weight for each of their priorities is the
     config's mistake, so the error names priority_weights, not the feedback file."""
