@@ -171,11 +171,24 @@ class Landscape:
             )
         )
 
-    def grid_text(self) -> str:
-        """The grid as "label [values]; ...", for messages about mismatched grids."""
-        return "; ".join(
-            f"{label} {values}" for label, values in zip(self.labels, self.values, strict=True)
-        )
+    def grid_difference(self, other: Landscape) -> str:
+        """Where two grids part, as "this vs other", for messages: the concepts, one concept's
+        values, or its coordinates (the same values placed apart: both grids printed in full
+        read alike)."""
+        if self.labels != other.labels:
+            return f"concepts {self.labels} vs {other.labels}"
+        grids = zip(self.labels, self.values, other.values, strict=True)
+        for (label, mine, theirs), at, other_at in zip(
+            grids, self.grid_coordinates, other.grid_coordinates, strict=True
+        ):
+            if mine != theirs:
+                return f"{label} {mine} vs {theirs}"
+            if not np.array_equal(at, other_at):
+                return (
+                    f"{label}'s coordinates {np.round(at, 3).tolist()} vs "
+                    f"{np.round(other_at, 3).tolist()}"
+                )
+        return "the same grid"
 
 
 @dataclass

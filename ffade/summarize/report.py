@@ -338,7 +338,7 @@ def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Land
     if not landscape.same_grid(other):
         raise FfadeError(
             f"--compare: '{compare / 'summary.json'}' key 'concepts' differs from "
-            f"'{run_dir / 'summary.json'}' ({other.grid_text()} vs {landscape.grid_text()}); "
+            f"'{run_dir / 'summary.json'}' ({other.grid_difference(landscape)}); "
             "only runs over the same concept grid can be compared"
         )
     return other

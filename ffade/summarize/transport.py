@@ -139,7 +139,7 @@ def wasserstein_distance(
     if not require_landscape(first).same_grid(require_landscape(second)):
         raise FfadeError(
             f"cannot compare '{first.source}' and '{second.source}': their concept grids differ "
-            f"({first.grid_text()} vs {second.grid_text()}); compare runs of the same concepts"
+            f"({first.grid_difference(second)}); compare runs of the same concepts"
         )
     a = distribution(first, kind, max_support)
     b = distribution(second, kind, max_support)
@@ -261,7 +261,7 @@ def _barycenter_weights(
         if not first.same_grid(other):
             raise FfadeError(
                 f"cannot average '{first.source}' and '{other.source}': their concept grids differ "
-                f"({first.grid_text()} vs {other.grid_text()})"
+                f"({first.grid_difference(other)})"
             )
     if weights is None:
         weights = [1.0] * len(landscapes)

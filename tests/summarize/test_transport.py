@@ -161,6 +161,21 @@ def test_different_grids_cannot_be_compared() -> None:
         barycenter([other])
 
 
+def test_grids_that_part_only_in_coordinates_are_said_to_differ_there() -> None:
+    """The same values placed apart printed both grids in full, alike: "rotation [0, 10, 20, 30,
+    40]; blur [0.0, 0.5, 1.0] vs rotation [0, 10, 20, 30, 40]; blur [0.0, 0.5, 1.0]"."""
+    spread = [COORDINATES[0], np.array([0.0, 0.2, 1.0])]
+    with pytest.raises(
+        FfadeError, match=r"\(blur's coordinates \[0.0, 0.5, 1.0\] vs \[0.0, 0.2, 1.0\]\)"
+    ):
+        wasserstein_distance(point_mass((0, 0)), point_mass((0, 0), coordinates=spread))
+    fewer = {"rotation": [0, 10, 20, 30, 40]}
+    with pytest.raises(FfadeError, match=r"\(concepts \['rotation', 'blur'\] vs \['rotation'\]\)"):
+        wasserstein_distance(
+            point_mass((0, 0)), point_mass((0,), fewer, coordinates=COORDINATES[:1])
+        )
+
+
 def test_only_states_with_mass_enter_the_problem() -> None:
     values = {f"c{i}": list(range(100)) for i in range(3)}  # a 10^6-state grid
     coordinates = [np.linspace(0.0, 1.0, 100)] * 3
