@@ -105,6 +105,11 @@ class DiffusersPipeline(Target):
                 f"target '{name}': dtype {dtype!r} is not allowed; choose one of "
                 f"{', '.join(DTYPES)}"
             )
+        if dtype == "float16" and torch.device(self.device).type == "cpu":
+            raise FfadeError(  # diffusers' float16 UNet draws NaN there: every image 'invalid'
+                f"target '{name}': dtype 'float16' does not run on the CPU (every image comes "
+                "out NaN); set dtype: float32 (or bfloat16), or a cuda device"
+            )
         if num_inference_steps < 1:
             raise FfadeError(
                 f"target '{name}': num_inference_steps must be at least 1, "

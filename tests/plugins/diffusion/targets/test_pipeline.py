@@ -83,6 +83,8 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         ({"scheduler": "DPMSolver"}, "did you mean DPMSolverMultistepScheduler or "),
         ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
+        # configs/sd14.yaml's float16 with device: cpu drew NaN: all evaluations 'invalid'
+        ({"dtype": "float16"}, r"dtype 'float16' does not run on the CPU .*set dtype: float32"),
         # both refused only when the first image was generated, with a traceback
         ({"negative_prompt": 5}, r"negative_prompt must be text \(\"\" for none\), got 5"),
         ({"guidance_scale": -1}, r"guidance_scale must be in \[0, 100\]"),
