@@ -106,7 +106,8 @@ def _require_image_classifier(classifier: Any, name: str) -> None:
     if modality in ("image", "generic") and kind in (None, "class_scores"):
         return
     raise FfadeError(
-        f"reward 'judge': classifier '{name}' reads {modality} and returns {kind or 'outputs'}, "
+        f"reward 'judge': classifier '{name}' is a {modality} target that returns "
+        f"{kind or 'other outputs'}, "
         "but the judge needs an image classifier (a target that reads images and returns class "
         "scores), e.g. digits_cnn or torchvision_classifier"
     )

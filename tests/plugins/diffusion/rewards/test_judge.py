@@ -64,13 +64,18 @@ def test_the_judge_says_what_it_read_in_each_image(judge: Judge) -> None:
 @pytest.mark.parametrize(
     ("classifier", "said"),
     [
-        ({"name": "tiny_news_bart"}, "'tiny_news_bart' reads text and returns texts"),
+        ({"name": "tiny_news_bart"}, "'tiny_news_bart' is a text target that returns texts"),
+        # a generator: "reads text-to-image" said nothing a user could act on
+        (
+            {"name": "tiny_digits_t2i"},
+            "'tiny_digits_t2i' is a text-to-image target that returns images",
+        ),
         (  # a classifier, but of texts
             {
                 "name": "hf_pipeline",
                 "args": {"task": "text-classification", "model": "tiny_sentiment"},
             },
-            "'hf_pipeline' reads text and returns class_scores",
+            "'hf_pipeline' is a text target that returns class_scores",
         ),
     ],
 )
