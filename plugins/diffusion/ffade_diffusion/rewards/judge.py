@@ -61,12 +61,15 @@ class Judge(Reward):
         return torch.softmax(logits.float(), dim=-1).cpu()
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
-        images, _, _ = generated(outputs, "judge")
+        images, prompts, _ = generated(outputs, "judge")
         labels = list(references)
         if any(label is None for label in labels):
+            # name the prompt: a label_field the file lacks left every row unlabelled silently
+            prompt = prompts[labels.index(None)]
             raise FfadeError(
-                "reward 'judge': every prompt needs a class label; give the dataset a 'label' "
-                "per prompt"
+                f"reward 'judge': prompt {prompt!r} has no class label, and every prompt needs "
+                "one; give the dataset's prompts a label (the field its label_field names, "
+                "'label' by default)"
             )
         probabilities = self.probabilities(images)
         labels_t = torch.as_tensor(labels, dtype=torch.long)

@@ -32,7 +32,7 @@ def test_the_shipped_classifier_reads_real_digits_at_16_px(judge: Judge) -> None
 
 def test_labels_and_classifier_are_checked(judge: Judge) -> None:
     outputs = {"images": torch.zeros(2, 3, 16, 16), "prompts": ["a", "b"]}
-    with pytest.raises(FfadeError, match="every prompt needs a class label"):
+    with pytest.raises(FfadeError, match=r"prompt 'b' has no class label.*label_field names"):
         judge.score(outputs, [1, None])
     with pytest.raises(FfadeError, match=r"class indices in \[0, 9\]"):
         judge.score(outputs, [1, 12])
