@@ -33,6 +33,7 @@ from ffade_diffusion.prompts import (
 from ffade_diffusion.targets.loading import (
     DTYPES,
     check_size,
+    check_weights_kind,
     file_identity,
     fingerprint,
     first_line,
@@ -131,6 +132,7 @@ class DiffusersPipeline(Target):
                 f"target '{name}': guidance_scale must be in [0, 100] (1 or less: no guidance), "
                 f"got {guidance_scale!r}"
             )
+        check_weights_kind(weights, lora_weights, name)  # before the minutes a model may load
         self.model_name = str(model)
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
         check_size(self.pipeline, height, width, name)
