@@ -133,6 +133,11 @@ class HumanRating(Reward):
                 )
             rating = {}
             for question in self.questions:
+                if question not in row:  # "got None" hid that the answer was left out
+                    raise FfadeError(
+                        f"{where} has no {question!r} answer; the scale asks "
+                        f"{' and '.join(self.questions)} (scale: quality asks only quality)"
+                    )
                 try:
                     rating[question] = self._answer(row.get(question), question)
                 except TypeError as exc:

@@ -61,12 +61,15 @@ class Judge(Reward):
         return torch.softmax(logits.float(), dim=-1).cpu()
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
-        images, _, _ = generated(outputs, "judge")
+        images, prompts, _ = generated(outputs, "judge")
         labels = list(references)
         if any(label is None for label in labels):
+            # name the prompt: a label_field the file lacks left every row unlabelled silently
+            prompt = prompts[labels.index(None)]
             raise FfadeError(
-                "reward 'judge': every prompt needs a class label; give the dataset a 'label' "
-                "per prompt"
+                f"reward 'judge': prompt {prompt!r} has no class label, and every prompt needs "
+                "one; give the dataset's prompts a label (the field its label_field names, "
+                "'label' by default)"
             )
         probabilities = self.probabilities(images)
         labels_t = torch.as_tensor(labels, dtype=torch.long)
@@ -106,7 +109,8 @@ def _require_image_classifier(classifier: Any, name: str) -> None:
     if modality in ("image", "generic") and kind in (None, "class_scores"):
         return
     raise FfadeError(
-        f"reward 'judge': classifier '{name}' reads {modality} and returns {kind or 'outputs'}, "
+        f"reward 'judge': classifier '{name}' is a {modality} target that returns "
+        f"{kind or 'other outputs'}, "
         "but the judge needs an image classifier (a target that reads images and returns class "
         "scores), e.g. digits_cnn or torchvision_classifier"
     )

@@ -127,3 +127,25 @@ def lora_digest(directory: Path) -> str:
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def check_weights_kind(weights: str | None, lora_weights: str | None, plugin: str) -> None:
+    """Refuse a LoRA given as ``weights`` (a UNet state dict) and a LoRA file given as
+    ``lora_weights`` (its directory), naming the right argument: the errors of the loaders
+    ("is a directory", a list of 208 missing keys) said neither."""
+    if weights is not None:
+        path = Path(str(weights)).expanduser()
+        lora = path if path.is_dir() else path.parent
+        named = path.is_dir() or path.stem == "pytorch_lora_weights"
+        if named and any(lora.glob("pytorch_lora_weights.*")):
+            raise FfadeError(
+                f"target '{plugin}': weights {str(path)!r} is a LoRA (what the LoRA "
+                f"fine-tuner writes); give its directory as lora_weights: {str(lora)!r}"
+            )
+    if lora_weights is not None:
+        path = Path(str(lora_weights)).expanduser()
+        if path.is_file():
+            raise FfadeError(
+                f"target '{plugin}': lora_weights {str(path)!r} is a file; give the directory "
+                f"that holds it: {str(path.parent)!r}"
+            )

@@ -33,6 +33,7 @@ from ffade_diffusion.prompts import (
 from ffade_diffusion.targets.loading import (
     DTYPES,
     check_size,
+    check_weights_kind,
     file_identity,
     fingerprint,
     first_line,
@@ -105,6 +106,11 @@ class DiffusersPipeline(Target):
                 f"target '{name}': dtype {dtype!r} is not allowed; choose one of "
                 f"{', '.join(DTYPES)}"
             )
+        if dtype == "float16" and torch.device(self.device).type == "cpu":
+            raise FfadeError(  # diffusers' float16 UNet draws NaN there: every image 'invalid'
+                f"target '{name}': dtype 'float16' does not run on the CPU (every image comes "
+                "out NaN); set dtype: float32 (or bfloat16), or a cuda device"
+            )
         if num_inference_steps < 1:
             raise FfadeError(
                 f"target '{name}': num_inference_steps must be at least 1, "
@@ -126,6 +132,7 @@ class DiffusersPipeline(Target):
                 f"target '{name}': guidance_scale must be in [0, 100] (1 or less: no guidance), "
                 f"got {guidance_scale!r}"
             )
+        check_weights_kind(weights, lora_weights, name)  # before the minutes a model may load
         self.model_name = str(model)
         self.pipeline = load_pipeline(str(model), DTYPES[dtype], local_files_only, name)
         check_size(self.pipeline, height, width, name)

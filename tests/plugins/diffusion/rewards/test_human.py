@@ -123,11 +123,28 @@ def _prepared(tmp_path: Path, *rows: bytes) -> Path:
             b'{"prompt": "p", "bias": 3, "quality": true}',
             ": quality must be a whole number from 1 to 10, got True",
         ),
-        (b'{"prompt": "p", "bias": 3}', ": quality must be a whole number from 1 to 10, got None"),
+        (
+            b'{"prompt": "p", "bias": 3}',
+            " has no 'quality' answer; the scale asks bias and quality (scale: quality asks "
+            "only quality)",
+        ),
+        (
+            b'{"prompt": "p", "bias": 3, "quality": null}',
+            ": quality must be a whole number from 1 to 10, got None",
+        ),
         (b"[3, 2]", " must be a JSON object, got [3, 2]"),
         (b"{prompt: p}", " is not JSON: Expecting property name enclosed in double quotes"),
     ],
-    ids=["typo", "key-not-string", "bias-11", "quality-bool", "no-quality", "list", "not-json"],
+    ids=[
+        "typo",
+        "key-not-string",
+        "bias-11",
+        "quality-bool",
+        "no-quality",
+        "null-quality",
+        "list",
+        "not-json",
+    ],
 )
 def test_bad_prepared_rows_name_file_and_line(tmp_path: Path, row: bytes, message: str) -> None:
     good = json.dumps({"key": "k", "bias": 1, "quality": 9}).encode()

@@ -32,7 +32,7 @@ def test_the_shipped_classifier_reads_real_digits_at_16_px(judge: Judge) -> None
 
 def test_labels_and_classifier_are_checked(judge: Judge) -> None:
     outputs = {"images": torch.zeros(2, 3, 16, 16), "prompts": ["a", "b"]}
-    with pytest.raises(FfadeError, match="every prompt needs a class label"):
+    with pytest.raises(FfadeError, match=r"prompt 'b' has no class label.*label_field names"):
         judge.score(outputs, [1, None])
     with pytest.raises(FfadeError, match=r"class indices in \[0, 9\]"):
         judge.score(outputs, [1, 12])
@@ -64,13 +64,18 @@ def test_the_judge_says_what_it_read_in_each_image(judge: Judge) -> None:
 @pytest.mark.parametrize(
     ("classifier", "said"),
     [
-        ({"name": "tiny_news_bart"}, "'tiny_news_bart' reads text and returns texts"),
+        ({"name": "tiny_news_bart"}, "'tiny_news_bart' is a text target that returns texts"),
+        # a generator: "reads text-to-image" said nothing a user could act on
+        (
+            {"name": "tiny_digits_t2i"},
+            "'tiny_digits_t2i' is a text-to-image target that returns images",
+        ),
         (  # a classifier, but of texts
             {
                 "name": "hf_pipeline",
                 "args": {"task": "text-classification", "model": "tiny_sentiment"},
             },
-            "'hf_pipeline' reads text and returns class_scores",
+            "'hf_pipeline' is a text target that returns class_scores",
         ),
     ],
 )

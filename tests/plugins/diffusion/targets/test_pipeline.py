@@ -83,6 +83,8 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         ({"scheduler": "DPMSolver"}, "did you mean DPMSolverMultistepScheduler or "),
         ({"scheduler": "zzz"}, "e.g. DPMSolverMultistepScheduler, EulerDiscreteScheduler"),
         ({"dtype": "float8"}, "dtype 'float8' is not allowed"),
+        # configs/sd14.yaml's float16 with device: cpu drew NaN: all evaluations 'invalid'
+        ({"dtype": "float16"}, r"dtype 'float16' does not run on the CPU .*set dtype: float32"),
         # both refused only when the first image was generated, with a traceback
         ({"negative_prompt": 5}, r"negative_prompt must be text \(\"\" for none\), got 5"),
         ({"guidance_scale": -1}, r"guidance_scale must be in \[0, 100\]"),
@@ -183,3 +185,25 @@ def test_a_long_prompt_error_is_the_only_message(tiny_pipeline: Path, check) -> 
     finally:
         logging.getLogger("transformers").removeHandler(handler)
     assert not [m for m in messages if "sequence length" in m]
+
+
+def test_a_lora_given_as_weights_or_as_its_file_names_the_argument(
+    tiny_pipeline: Path, tmp_path: Path
+) -> None:
+    """mitigation.json's lora/ given as `weights` said "is a directory", its file "208 keys
+    missing"; the file as `lora_weights` said "is not a directory": none named the fix."""
+    lora = tmp_path / "lora"
+    lora.mkdir()
+    (lora / "pytorch_lora_weights.safetensors").write_bytes(b"")
+    file = lora / "pytorch_lora_weights.safetensors"
+    for kwargs, message in [
+        (
+            {"weights": str(lora)},
+            f"weights '{lora}' is a LoRA .*give its directory as lora_weights",
+        ),
+        ({"weights": str(file)}, f"is a LoRA .*as lora_weights: '{lora}'"),
+        ({"lora_weights": str(file)}, f"lora_weights '{file}' is a file; give the directory"),
+    ]:
+        with pytest.raises(FfadeError, match=message) as info:
+            DiffusersPipeline(str(tiny_pipeline), **kwargs)
+        assert "\n" not in str(info.value)
