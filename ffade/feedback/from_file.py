@@ -40,6 +40,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
+from ffade.summarize.rules import Rule
 from ffade.yamlfile import read_yaml
 
 if TYPE_CHECKING:
@@ -298,11 +299,19 @@ def _select(
         return regions[value - 1]
     state = _state_of(value, landscape, where)
     for region in regions:
-        if np.any(np.all(region.states == state, axis=1)):
+        if _holds(region, state):
             return region
     raise FfadeError(
         f"{where}: no failure {noun} of {landscape.source} contains {landscape.state_values(state)}"
     )
+
+
+def _holds(region: Region, state: np.ndarray) -> bool:
+    """Whether ``state`` is in the region; a rule holds every state its conditions allow, the
+    ones its search never evaluated too (its ``states`` are only the evaluated ones)."""
+    if isinstance(region, Rule):
+        return all(int(i) in allowed for i, allowed in zip(state, region.allowed, strict=True))
+    return bool(np.any(np.all(region.states == state, axis=1)))
 
 
 def _configured_state(

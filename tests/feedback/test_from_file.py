@@ -205,3 +205,25 @@ def test_an_id_of_the_other_kind_of_slice_says_so(run: Path, tmp_path: Path, in_
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"({given} is a region's id, not a rule's: see --slices)" in err
     assert not (run / "feedback.yaml").exists()
+
+
+def test_a_rule_holds_a_state_its_conditions_allow_that_was_never_evaluated(
+    tmp_path: Path,
+) -> None:
+    """``{contains: {g: 2}}`` (c at its neutral 0) named no rule although ``g = 2`` is one: the
+    search never tried (g=2, c=0), and only the evaluated states were looked at."""
+    from tests.summarize.conftest import write_run
+
+    def counts(state: tuple[int, ...]) -> tuple[int, int]:
+        g, c = state
+        return (0, 0) if (g, c) == (2, 0) else (20, 20 if g == 2 else 0)
+
+    run = write_run(tmp_path / "run", {"g": [0, 1, 2], "c": [0, 1, 2, 3]}, counts)
+    landscape, rules = load_regions(run, slices="rules")
+    assert [(rule.allowed, len(rule.states)) for rule in rules] == [(((2,), (0, 1, 2, 3)), 3)]
+    entries = [{"contains": {"g": 2}, "priority": "high"}]
+    chosen = read_priorities(write(tmp_path / "p.yaml", {"regions": entries}), landscape, rules)
+    assert [(region.id, priority) for region, priority, _ in chosen] == [(rules[0].id, "high")]
+    entries = [{"contains": {"g": 1}, "priority": "high"}]
+    with pytest.raises(FfadeError, match=r"no failure region of .* contains \{.g.: 1, .c.: 0\}"):
+        read_priorities(write(tmp_path / "q.yaml", {"regions": entries}), landscape, rules)
