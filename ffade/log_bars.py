@@ -40,7 +40,10 @@ class LoggedBar(tqdm):
 
 
 def on_terminal(stream: IO[Any] | Any) -> bool:
-    """Whether ``stream`` is a terminal, where a bar may redraw itself."""
+    """Whether ``stream`` is a terminal, or a notebook's output (ipykernel's stream says it is
+    none, but its cell redraws a line on a carriage return), where a bar may redraw itself."""
+    if type(stream).__module__.startswith("ipykernel."):
+        return True
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())

@@ -158,3 +158,14 @@ def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) ->
         ckpt_path=first.recorder.run_dir,
     )
     assert again.evaluator.evaluations == 100 and bar.initial == restored
+
+
+def test_a_notebooks_output_keeps_its_redrawn_bar() -> None:
+    """A notebook's cell (ipykernel's stream, which says it is no terminal) redraws a line on a
+    carriage return: the bar there still moves as it runs (the Python API promises so)."""
+    OutStream = type("OutStream", (io.StringIO,), {"__module__": "ipykernel.iostream"})
+    stream = OutStream()
+    with bar_for(stream, total=10, desc="evaluations", mininterval=0) as bar:
+        for _ in range(10):
+            bar.update(1)
+    assert stream.getvalue().count("\r") > 2
