@@ -261,9 +261,9 @@ def _main(args: list[str]) -> int:
 
             print(fit_help())
         elif args[0] == "fit":
-            from ffade.fit_help import arguments_lost_to_model
+            from ffade.fit_help import arguments_lost_to_model, misspelled_fit_option
 
-            if lost := arguments_lost_to_model(args):
+            if lost := misspelled_fit_option(args) or arguments_lost_to_model(args):
                 raise FfadeError(lost)
         from ffade.lightning_run import run_lightning
 

@@ -81,13 +81,36 @@ class OneLineParser(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> NoReturn:
-        print(f"ffade: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        print(
+            f"ffade: error: {message}{self._did_you_mean(message)} (see {self.prog} --help)",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
+
+    def _did_you_mean(self, message: str) -> str:
+        """`` (did you mean '--threshold'?)`` for the first misspelled option given, when argparse
+        refused it ("unrecognized arguments") or missed a required one it meant (``--confg``):
+        Python 3.14's argparse says it, earlier ones do not."""
+        if not message.startswith(("unrecognized arguments: ", "the following arguments are")):
+            return ""
+        import difflib
+
+        known = [o for action in self._actions for o in action.option_strings]
+        for word in getattr(self, "_given", []):
+            option = word.split("=")[0]
+            if option.startswith("--") and option not in known and len(option) > 2:
+                close = difflib.get_close_matches(option, known, n=1)
+                if close and not any(o.startswith(option) for o in known):  # not an abbreviation
+                    hint = f"(did you mean '{close[0]}'?)"
+                    refused = message.startswith("unrecognized")
+                    return f" {hint}" if refused else f"; unknown option '{option}' {hint}"
+        return ""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         """Refuse a one-value option given twice: argparse keeps the last without a word, so
         ``--target a --target b`` would check ``b`` while the user believes ``a`` counts too."""
         given = sys.argv[1:] if args is None else list(args)
+        self._given = given
         self._refuse_repeats(given[: given.index("--")] if "--" in given else given)
         return super().parse_known_args(args, namespace)
 

@@ -127,6 +127,22 @@ def _other_key_hint(message: str, key: str) -> str:
     return f"{key}: {value} is neither a class (module.Class) nor a readable file"
 
 
+FIT_OPTIONS = ("--config", "--print_config", "--help")
+"""What ``ffade fit`` takes beside a config's keys (``--trainer.max_epochs`` and such)."""
+
+
+def misspelled_fit_option(args: list[str]) -> str | None:
+    """The error for ``ffade fit --confg c.yaml``, with the option meant: Lightning read
+    ``--confg`` as a config key and listed the top-level keys, none of them what was meant."""
+    for arg in args[1:]:
+        flag = arg.split("=", 1)[0]
+        if flag.startswith("--") and "." not in flag and flag not in FIT_OPTIONS:
+            close = difflib.get_close_matches(flag, FIT_OPTIONS, n=1, cutoff=0.75)
+            if close:
+                return f"unknown option '{flag}' (did you mean '{close[0]}'?); see ffade fit --help"
+    return None
+
+
 def arguments_lost_to_model(args: list[str]) -> str | None:
     """The error for ``--model.init_args.KEY`` given before a ``--model CLASS`` that takes no KEY.
 

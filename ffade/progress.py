@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from typing import Any
 
 from lightning.pytorch.callbacks import TQDMProgressBar
+from lightning.pytorch.callbacks.progress.tqdm_progress import Tqdm
 from typing_extensions import override
+
+from ffade.log_bars import LoggedBar, on_terminal
+
+
+class LoggedTqdm(LoggedBar, Tqdm):
+    """Lightning's bar in a file or a CI log: one line when it closes (ffade.log_bars)."""
 
 
 class BudgetProgressBar(TQDMProgressBar):
@@ -22,6 +30,32 @@ class BudgetProgressBar(TQDMProgressBar):
         return "evaluations" if searching else super().train_description
 
     _restored = 0
+
+    def _bar(self, desc: str, position: int, leave: bool, **kwargs: Any) -> Tqdm:
+        """A bar as Lightning's init_*_tqdm makes it; not on a terminal, a :class:`LoggedTqdm`."""
+        return (Tqdm if on_terminal(sys.stdout) else LoggedTqdm)(
+            desc=desc,
+            position=2 * self.process_position + position,
+            disable=self.is_disabled,
+            leave=leave,
+            dynamic_ncols=True,
+            file=sys.stdout,
+            bar_format=self.BAR_FORMAT,
+            **kwargs,
+        )
+
+    @override
+    def init_train_tqdm(self) -> Tqdm:
+        return self._bar(self.train_description, 0, leave=True, smoothing=0)
+
+    @override
+    def init_validation_tqdm(self) -> Tqdm:
+        main_bar = self.trainer.state.fn != "validate"
+        return self._bar(self.validation_description, int(main_bar), leave=not main_bar)
+
+    @override
+    def init_sanity_tqdm(self) -> Tqdm:
+        return self._bar(self.sanity_check_description, 0, leave=False)
 
     @override
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:

@@ -654,3 +654,43 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
         f"config's trainer.logger save_dir {tmp_path / 'runs'} does, as in Lightning; set that "
         f"save_dir to {tmp_path / 'Z'} to put the run there"
     ]
+
+
+@pytest.mark.parametrize(
+    ("command_line", "expected"),
+    [
+        (
+            ["report", "--thresold", "0.3", "runs/x"],
+            "ffade: error: unrecognized arguments: --thresold runs/x (did you mean "
+            "'--threshold'?) (see ffade report --help)",
+        ),
+        (
+            ["check", "--suite", "s.yaml", "--junti=check.xml"],
+            "ffade: error: unrecognized arguments: --junti=check.xml (did you mean '--junit'?) "
+            "(see ffade check --help)",
+        ),
+        (
+            ["loop", "--confg", "configs/loop_digits.yaml"],
+            "ffade: error: the following arguments are required: --config; unknown option "
+            "'--confg' (did you mean '--config'?) (see ffade loop --help)",
+        ),
+        (
+            ["fit", "--confg", "configs/quickstart.yaml"],
+            "ffade: error: unknown option '--confg' (did you mean '--config'?); see ffade fit "
+            "--help",
+        ),
+        (
+            ["fit", "--config", "configs/quickstart.yaml", "--print_confg"],
+            "ffade: error: unknown option '--print_confg' (did you mean '--print_config'?); see "
+            "ffade fit --help",
+        ),
+    ],
+)
+def test_a_mistyped_option_gets_a_one_line_suggestion(
+    tmp_path: Path, command_line: list[str], expected: str
+) -> None:
+    """Python 3.11's argparse refused a misspelled option without naming the one meant, and
+    ``ffade fit`` listed the config's top-level keys for ``--confg``."""
+    result = ffade_in_process(*command_line)
+    assert_one_line_error(result)
+    assert result.stderr.strip() == expected

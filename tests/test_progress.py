@@ -1,3 +1,4 @@
+import io
 import logging
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
+from ffade.log_bars import bar_for
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
@@ -84,6 +86,47 @@ def test_a_searchs_bar_counts_evaluations_from_its_first_render(tmp_path: Path) 
     assert closing and "\r" not in closing
 
 
+def test_a_searchs_bar_in_a_log_file_is_one_line(tmp_path: Path) -> None:
+    """``ffade fit ... > out.txt`` (a SLURM or CI log): the bar draws nothing while it runs and one
+    plain line when it ends; it left a redraw per step joined by carriage returns."""
+    result = ffade_in_process("fit", "--config", str(write_config(tmp_path / "c.yaml")))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "\r" not in result.stdout and "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("evaluations: 100%|") and "failures=" in lines[0], lines[:2]
+    assert lines[1].startswith("run: ")
+
+
+def test_a_fine_tuners_bars_in_a_log_file_are_one_line_an_epoch(tmp_path: Path, capsys) -> None:
+    trainer = Trainer(
+        max_epochs=2,
+        callbacks=[BudgetProgressBar()],
+        logger=TensorBoardLogger(tmp_path),
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(Fitter())
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    epochs = [line for line in out.splitlines() if line.startswith("Epoch")]
+    assert [line[:12] for line in epochs] == ["Epoch 0: 100", "Epoch 1: 100"], out
+
+
+def test_a_bar_on_a_stream_that_is_not_a_terminal_is_one_line_at_the_end() -> None:
+    """The gate's pairs bar on stderr, with a line printed while it runs (tqdm.write)."""
+    stream = io.StringIO()
+    with bar_for(stream, total=100, desc="pairs", unit="pair") as bar:
+        for _ in range(100):
+            bar.update(1)
+            if bar.n == 50:
+                tqdm.std.tqdm.write("ffade: warning: halfway", file=stream)
+    assert "\r" not in stream.getvalue()
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "ffade: warning: halfway"
+    assert lines[1].startswith("pairs: 100%|") and "100/100" in lines[1]
+    assert len(lines) == 2
+
+
 def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) -> None:
     """The bar of a resumed search starts at the evaluations it restored; counted as new, they
     showed a rate of thousands a second in its first render."""
@@ -115,3 +158,14 @@ def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) ->
         ckpt_path=first.recorder.run_dir,
     )
     assert again.evaluator.evaluations == 100 and bar.initial == restored
+
+
+def test_a_notebooks_output_keeps_its_redrawn_bar() -> None:
+    """A notebook's cell (ipykernel's stream, which says it is no terminal) redraws a line on a
+    carriage return: the bar there still moves as it runs (the Python API promises so)."""
+    OutStream = type("OutStream", (io.StringIO,), {"__module__": "ipykernel.iostream"})
+    stream = OutStream()
+    with bar_for(stream, total=10, desc="evaluations", mininterval=0) as bar:
+        for _ in range(10):
+            bar.update(1)
+    assert stream.getvalue().count("\r") > 2

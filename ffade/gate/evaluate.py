@@ -20,6 +20,7 @@ from tqdm import tqdm
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.gate.suite import SUITE_SPLITS, Case
+from ffade.log_bars import bar_for
 from ffade.plugin_checks import pairs_at, split_pairs, split_sequence
 from ffade.task import Task, build_task
 
@@ -144,7 +145,8 @@ def evaluate_cases(
     # a suite of a large model's pairs can take minutes: count them on stderr (the table and
     # --junit stay clean), as a search counts its evaluations
     total = sum(len(plan[-1]) for plan in plans)
-    with tqdm(total=total, desc="pairs", unit="pair", file=sys.stderr, dynamic_ncols=True) as bar:
+    # in a file or a CI log, one line when it ends (ffade.log_bars)
+    with bar_for(sys.stderr, total=total, desc="pairs", unit="pair", dynamic_ncols=True) as bar:
         for split, pieces, evaluator, positions, states, rows in plans:
             failed = evaluated_with_progress(evaluator, positions, states, rows, bar)
             ends = np.cumsum([len(case_ids) for case_ids, _ in pieces])

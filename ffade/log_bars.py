@@ -1,0 +1,56 @@
+"""Progress bars in a file or a CI log: no redraws, one line when a bar closes.
+
+tqdm redraws a bar with a carriage return. A terminal writes each redraw over the last; a file
+(``ffade fit ... > out.txt``, a SLURM job's output, a CI log) keeps every one, hundreds joined
+in one line for a search or a fine-tune.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from tqdm import tqdm
+
+
+class LoggedBar(tqdm):
+    """A bar that draws nothing while it runs and one plain line (no carriage return) when it
+    closes, or is reset to count again (a fine-tuner's epochs: a line each): ffade's bars
+    when their stream is not a terminal (:func:`on_terminal`)."""
+
+    _closing = False
+
+    def display(self, msg: str | None = None, pos: int | None = None) -> bool:
+        if not self._closing or msg is not None:  # a redraw, or a leave=False bar's clearing
+            return False
+        self.fp.write(self.__str__())  # tqdm's close() ends the line
+        return True
+
+    def clear(self, nolock: bool = False) -> None:
+        """Nothing was drawn, so nothing to clear before a line printed meanwhile (tqdm.write)."""
+
+    def reset(self, total: float | None = None) -> None:
+        """A bar used again (Lightning's one training bar, each epoch) first leaves its line."""
+        if self.n and not self.disable:
+            self.fp.write(self.__str__() + "\n")
+        super().reset(total)
+
+    def close(self) -> None:
+        self._closing = True
+        super().close()
+
+
+def on_terminal(stream: IO[Any] | Any) -> bool:
+    """Whether ``stream`` is a terminal, or a notebook's output (ipykernel's stream says it is
+    none, but its cell redraws a line on a carriage return), where a bar may redraw itself."""
+    if type(stream).__module__.startswith("ipykernel."):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def bar_for(stream: IO[Any] | Any, **kwargs: Any) -> tqdm:
+    """A tqdm bar on ``stream``: tqdm's own on a terminal, a :class:`LoggedBar` elsewhere."""
+    return (tqdm if on_terminal(stream) else LoggedBar)(file=stream, **kwargs)
