@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
+from ffade.counted_evaluation import distinct_rows, evaluated_with_progress
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.gate.suite import SUITE_SPLITS, Case
@@ -177,30 +177,3 @@ def _check_input_ids(cases: list[Case], pieces: list, split: str, count: int) ->
                 f"ids 0 to {count - 1}: was the suite exported from another dataset, or a row "
                 "mistyped?"
             )
-
-
-def distinct_rows(evaluator: Evaluator, positions: np.ndarray, states: np.ndarray) -> np.ndarray:
-    """The rows of each distinct pair's first appearance, in order: what the evaluator runs."""
-    _, first = np.unique(evaluator.keys(positions, states), return_index=True)
-    return np.sort(first)
-
-
-def evaluated_with_progress(
-    evaluator: Evaluator,
-    positions: np.ndarray,
-    states: np.ndarray,
-    rows: np.ndarray,
-    bar: tqdm,
-) -> np.ndarray:
-    """``evaluator.evaluate(positions, states).judged_failed()``, one batch at a time on ``bar``.
-
-    The evaluator runs a call's distinct pairs (``rows``: :func:`distinct_rows`) in batches of
-    its batch size, in order of first appearance; feeding it those pairs a batch at a time makes
-    the same batches (so the same scores, bit for bit), and the whole call then reads every pair
-    from its memo.
-    """
-    for start in range(0, len(rows), evaluator.batch_size):
-        batch = rows[start : start + evaluator.batch_size]
-        evaluator.evaluate(positions[batch], states[batch])
-        bar.update(len(batch))
-    return evaluator.evaluate(positions, states).judged_failed()

@@ -23,6 +23,7 @@ A fix is *rejected* when clean accuracy falls by more than the tolerance.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +32,11 @@ import numpy as np
 import torch
 
 from ffade.concepts import ConceptSpace
+from ffade.counted_evaluation import distinct_rows, evaluated_with_progress
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
+from ffade.log_bars import bar_for
 from ffade.passing import passing_ids
 from ffade.plugin_checks import predicted
 from ffade.task import Task
@@ -195,20 +198,28 @@ def measure(
     evaluator = Evaluator(task, batch_size=batch_size, warn_invalid=False)  # NaN fails here
     correct = []
     neutral = task.space.neutral
-    with torch.inference_mode():
+    changed = [(pairs.targeted_ids, pairs.targeted_states)]
+    if len(pairs.untargeted_ids):
+        changed.append((pairs.untargeted_ids, pairs.untargeted_states))
+    keys = np.concatenate([evaluator.keys(ids, states) for ids, states in changed])
+    total = pairs.num_inputs + len(np.unique(keys))  # a large model's check takes minutes
+    bar = bar_for(sys.stderr, total=total, desc="held-out check", unit="pair", leave=False)
+    with bar:
         for start in range(0, pairs.num_inputs, batch_size):
             ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
-            inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
-            _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
-            outputs = predicted(task.target, inputs, len(ids))
-            correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
+            with torch.inference_mode():
+                inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
+                _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
+                outputs = predicted(task.target, inputs, len(ids))
+                correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
+            bar.update(len(ids))
+        failed = []
+        for ids, states in changed:  # the untargeted pairs that the targeted share are memoized
+            rows = distinct_rows(evaluator, ids, states)
+            rows = rows[~evaluator.is_evaluated(evaluator.keys(ids[rows], states[rows]))]
+            failed.append(evaluated_with_progress(evaluator, ids, states, rows, bar))
     clean = torch.cat(correct).float().mean().item()
-    targeted = evaluator.evaluate(pairs.targeted_ids, pairs.targeted_states).judged_failed()
-    untargeted = (
-        evaluator.evaluate(pairs.untargeted_ids, pairs.untargeted_states).judged_failed()
-        if len(pairs.untargeted_ids)
-        else None
-    )
+    targeted, untargeted = failed[0], (failed[1] if len(failed) > 1 else None)
     per_region = [
         float(targeted[pairs.targeted_region == r].mean())
         if (pairs.targeted_region == r).any()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from ffade import registry
 from ffade.concepts import ConceptSpace
-from ffade.mitigate.guard import guard_pairs
+from ffade.env import Evaluator
+from ffade.log_bars import bar_for
+from ffade.mitigate.guard import guard_pairs, measure
+from ffade.task import build_task
+from tests.helpers import synthetic_spec
 
 
 def space(sizes: tuple[int, ...] = (5, 4)) -> ConceptSpace:
@@ -57,3 +63,31 @@ def test_pairs_drawn_from_given_inputs_only_and_as_many() -> None:
     assert len(some.targeted_ids) == len(every.targeted_ids) == 500
     assert some.describe()["failure_rate_inputs"] == 7 and some.describe()["inputs"] == 50
     assert some.describe()["only_passing_inputs"] and not every.describe()["only_passing_inputs"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_held_out_check_counts_its_pairs_and_scores_as_one_call_would(monkeypatch) -> None:
+    """A large model's check took minutes with nothing on the screen; its bar must not change a
+    score (the evaluator's batches are those of one call: untargeted pairs follow the targeted)."""
+    from ffade.mitigate import guard
+
+    task = build_task(synthetic_spec(num_inputs=8))
+    targeted = task.space.unflat(np.arange(290, 350))  # a planted box's edge: some fail
+    n = len(task.inputs)
+    pairs = guard_pairs(n, task.space, targeted, np.repeat([0, 1], 30), max_pairs=200, seed=0)
+    terminal, bars = _Terminal(), []
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setattr(guard, "bar_for", lambda *a, **k: bars.append(bar_for(*a, **k)) or bars[0])
+    result = measure(task, pairs, 2, lambda outputs, references: outputs > 0, batch_size=7)
+    alone = Evaluator(task, batch_size=7, warn_invalid=False)
+    targeted_failed = alone.evaluate(pairs.targeted_ids, pairs.targeted_states).judged_failed()
+    untargeted_failed = alone.evaluate(pairs.untargeted_ids, pairs.untargeted_states)
+    assert result.targeted_failure_rate == targeted_failed.mean() > 0
+    assert result.untargeted_failure_rate == untargeted_failed.judged_failed().mean()
+    total = n + alone.evaluations  # the clean inputs, then each distinct changed pair once
+    assert bars[0].n == bars[0].total == total
+    assert f"held-out check:   0%|          | 0/{total}" in terminal.getvalue()
