@@ -89,7 +89,21 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
         )
     if isinstance(like, torch.Tensor):
         _check_like(batch, like, who)
+    elif _texts(like) and not _texts(batch):
+        odd = next(x for x in batch if not isinstance(x, str))
+        raise PluginError(
+            f"{who} returned a list holding a {type(odd).__name__} ({odd!r:.60}) for a batch of "
+            "texts; return one text (a str) per input, changed (docs/plugins.md)"
+        )
     return batch
+
+
+def _texts(batch: Any) -> bool:
+    """Whether a batch is a list (or tuple) of texts, which a concept must keep texts: a token
+    list in their place would otherwise reach the target, whose error names the wrong plugin."""
+    return (
+        isinstance(batch, (list, tuple)) and bool(batch) and all(isinstance(x, str) for x in batch)
+    )
 
 
 def _check_like(batch: torch.Tensor, like: torch.Tensor, who: str) -> None:

@@ -266,6 +266,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
             f"allowed: {', '.join(allowed)}"
         )
     _check_switches(kind, name, params, init_args)
+    _check_defined(kind, name, cls)
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name
@@ -277,6 +278,27 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         raise PluginError(f"{kind} '{name}': {exc}") from exc
     check_constructed(instance, kind, name)
     return instance
+
+
+_REQUIRED_METHODS = {
+    "predict": "predict(self, inputs)",
+    "apply": "apply(self, inputs, value)",
+    "score": "score(self, outputs, references, clean_outputs=None)",
+    "split": "split(self, name)",
+}
+"""The base classes' abstract methods -> the signature a plugin defines them with."""
+
+
+def _check_defined(kind: str, name: str, cls: type) -> None:
+    """Refuse a class that lacks a method its base requires (a dataset without ``split``) in
+    ffade's words, rather than Python's "Can't instantiate abstract class"."""
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        needed = " and ".join(_REQUIRED_METHODS.get(m, f"{m}()") for m in missing)
+        raise PluginError(
+            f"{kind} '{name}': {cls.__name__} does not define {needed}, which every {kind} "
+            "must (docs/plugins.md)"
+        )
 
 
 _BOOL_ANNOTATIONS = {bool: False, "bool": False, "bool | None": True, "Optional[bool]": True}

@@ -1,0 +1,139 @@
+"""Slips of a text plugin's author are one line naming the plugin, not a traceback.
+
+A tiny text task built here (a list of texts, a keyword classifier declaring ``class_scores``),
+written from docs/plugins.md as an outside package would be, with one plugin swapped for one
+that breaks it: a class that never defines the method its base requires (a dataset without
+``split``: Python's "Can't instantiate abstract class" said nothing of what to define), and a
+concept that turns texts into token lists (which reached the target and failed there, in the
+target's name).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ffade.env import Evaluator
+from ffade.errors import PluginError
+from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target, disjoint_split_indices
+from ffade.registry import create
+from ffade.task import build_task
+
+HERE = "tests.test_text_plugin_slips"
+SENTENCES = [("you are an idiot", 1), ("have a nice day", 0), ("what a stupid idea", 1)] * 8
+
+
+class Sentences(Dataset):
+    """Short sentences labelled toxic (1) or clean (0)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.indices = disjoint_split_indices(len(SENTENCES), (0.5, 0.25, 0.25), seed)
+
+    def split(self, name):
+        return [SENTENCES[i] for i in self.indices[name].tolist()]
+
+
+class Keywords(Target):
+    """Toxic when the text holds a known insult."""
+
+    output_kind = "class_scores"
+
+    def predict(self, inputs):
+        toxic = torch.tensor(
+            [float(any(w in t.split() for w in ("idiot", "stupid"))) for t in inputs]
+        )
+        return torch.stack([1 - toxic, toxic], 1)
+
+
+class Miss(Reward):
+    """Failed when the top class is not the label."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        failed = outputs.argmax(1) != references
+        return Scores(metric=failed.float(), failed=failed, reward=failed.float() * 2 - 1)
+
+
+class Leet(Concept):
+    """Replace the letter i by 1 when the value is 1."""
+
+    neutral = 0
+    default_values = (0, 1)
+
+    def __init__(self, values=None, label=None) -> None:
+        super().__init__(values, label)
+
+    def apply(self, inputs, value):
+        return [t.replace("i", "1") for t in inputs]
+
+
+class Tokens(Leet):
+    """Returns each text split into words: a list of lists for a list of texts."""
+
+    def apply(self, inputs, value):
+        return [t.split() for t in super().apply(inputs, value)]
+
+
+class NoSplit(Dataset):
+    """Forgot split(name)."""
+
+
+class NoPredict(Target):
+    """Forgot predict(inputs)."""
+
+
+class NoApply(Concept):
+    """Forgot apply(inputs, value)."""
+
+
+class NoScore(Reward):
+    """Forgot score(outputs, references, clean_outputs)."""
+
+
+def _evaluate(**plugins: str) -> dict:
+    evaluator = Evaluator(_task(**plugins), batch_size=4)
+    return evaluator.evaluate(np.array([0, 1, 2]), np.array([[1], [1], [0]]))
+
+
+def _task(**plugins: str):
+    spec = {
+        "target": {"name": f"{HERE}:Keywords"},
+        "dataset": {"name": f"{HERE}:Sentences"},
+        "reward": {"name": f"{HERE}:Miss"},
+        "concepts": [{"name": f"{HERE}:Leet"}],
+    }
+    for key, name in plugins.items():
+        spec[key] = [{"name": name}] if key == "concepts" else {"name": name}
+    return build_task(spec)
+
+
+def test_the_text_task_with_good_plugins_evaluates() -> None:
+    assert Leet().apply(["idiot"], 1) == ["1d1ot"]
+    _evaluate()
+
+
+@pytest.mark.parametrize(
+    ("kind", "cls", "method"),
+    [
+        ("dataset", "NoSplit", r"split\(self, name\)"),
+        ("target", "NoPredict", r"predict\(self, inputs\)"),
+        ("concept", "NoApply", r"apply\(self, inputs, value\)"),
+        ("reward", "NoScore", r"score\(self, outputs, references, clean_outputs=None\)"),
+    ],
+)
+def test_a_plugin_without_its_required_method_is_told_which_to_define(
+    kind: str, cls: str, method: str
+) -> None:
+    message = rf"^{kind} '{HERE}:{cls}': {cls} does not define {method}, which every {kind} must"
+    with pytest.raises(PluginError, match=message):
+        create(kind, f"{HERE}:{cls}")
+
+
+def test_a_concept_that_turns_texts_into_token_lists_is_named() -> None:
+    message = (
+        rf"^concept '{HERE}:Tokens': apply\(inputs, 1\) returned a list holding a list "
+        r"\(\['.*'\]\) for a batch of texts; return one text \(a str\) per input"
+    )
+    with pytest.raises(PluginError, match=message):
+        _evaluate(concepts=f"{HERE}:Tokens")
