@@ -17,6 +17,7 @@ import torch
 from ffade.env import Evaluator
 from ffade.errors import PluginError
 from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target, disjoint_split_indices
+from ffade.plugin_checks import check_class_references
 from ffade.registry import create
 from ffade.task import build_task
 
@@ -137,3 +138,44 @@ def test_a_concept_that_turns_texts_into_token_lists_is_named() -> None:
     )
     with pytest.raises(PluginError, match=message):
         _evaluate(concepts=f"{HERE}:Tokens")
+
+
+class CheckedKeywords(Keywords):
+    """Checks its references with the core helper, as docs/plugins.md shows."""
+
+    def check_references(self, references):
+        check_class_references(references, 2, self, "label sentences 0 (clean) or 1 (toxic)")
+
+
+class WordLabels(Sentences):
+    """Labels as words, "toxic" and "clean", where the classifier needs class indices."""
+
+    def split(self, name):
+        return [(text, "toxic" if label else "clean") for text, label in super().split(name)]
+
+
+class Labels3(Sentences):
+    """A class index 2 the two-class classifier does not score."""
+
+    def split(self, name):
+        return [(text, label * 2) for text, label in super().split(name)]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        (
+            "WordLabels",
+            rf"^target '{HERE}:CheckedKeywords' needs class indices as references \(an integer "
+            r"from 0 to 1, or a set of them\); got '(toxic|clean)'$",
+        ),
+        (
+            "Labels3",
+            rf"^target '{HERE}:CheckedKeywords': the dataset has a class index 2, but the target "
+            r"scores 2 classes \(0 to 1\); label sentences 0 \(clean\) or 1 \(toxic\)$",
+        ),
+    ],
+)
+def test_references_a_text_classifier_cannot_judge_are_one_line(dataset, message) -> None:
+    with pytest.raises(PluginError, match=message):
+        _task(target=f"{HERE}:CheckedKeywords", dataset=f"{HERE}:{dataset}")
