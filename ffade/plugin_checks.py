@@ -172,11 +172,12 @@ def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
 
 
 SUPER_INIT = {
-    Target: ("device", "super().__init__(device)"),
-    Concept: ("values", "super().__init__(values, label)"),
-    Dataset: ("seed", "super().__init__(seed)"),
+    Target: (("device",), "super().__init__(device)"),
+    Concept: (("values", "label"), "super().__init__(values, label)"),
+    Dataset: (("seed",), "super().__init__(seed)"),
 }
-"""Base class -> (an attribute its ``__init__`` sets, the call that sets it)."""
+"""Base class -> (attributes its ``__init__`` sets, the call that sets them): all of them, as a
+concept that keeps ``self.values`` itself still lacks the ``label`` the base would have set."""
 
 
 CALLS = {
@@ -191,11 +192,12 @@ CALLS = {
 def check_constructed(instance: Any, kind: str, name: str) -> None:
     """Refuse a plugin whose ``__init__`` did not call its base's, or whose methods cannot take
     the arguments ffade passes them, before anything uses it."""
-    for base, (attribute, call) in SUPER_INIT.items():
-        if isinstance(instance, base) and not hasattr(instance, attribute):
+    for base, (attributes, call) in SUPER_INIT.items():
+        lacks = [a for a in attributes if not hasattr(instance, a)]
+        if isinstance(instance, base) and lacks:
             raise PluginError(
                 f"{kind} '{name}': {type(instance).__name__}.__init__ never called {call}, so "
-                f"it has no '{attribute}'; call it in __init__ (docs/plugins.md)"
+                f"it has no '{lacks[0]}'; call it in __init__ (docs/plugins.md)"
             )
     for base, calls in CALLS.items():
         if isinstance(instance, base):

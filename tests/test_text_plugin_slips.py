@@ -179,3 +179,19 @@ class Labels3(Sentences):
 def test_references_a_text_classifier_cannot_judge_are_one_line(dataset, message) -> None:
     with pytest.raises(PluginError, match=message):
         _task(target=f"{HERE}:CheckedKeywords", dataset=f"{HERE}:{dataset}")
+
+
+class KeepsValues(Leet):
+    """Keeps its grid itself and never calls the base's __init__, so it has no label."""
+
+    def __init__(self, values=None, label=None) -> None:
+        self.values = list(values or self.default_values)
+
+
+def test_a_concept_that_keeps_its_values_but_skips_the_base_init_is_one_line() -> None:
+    message = (
+        rf"^concept '{HERE}:KeepsValues': KeepsValues.__init__ never called "
+        r"super\(\).__init__\(values, label\), so it has no 'label'; call it in __init__"
+    )
+    with pytest.raises(PluginError, match=message):
+        _task(concepts=f"{HERE}:KeepsValues")
