@@ -158,16 +158,18 @@ def _check_class_scores(target: Target, outputs: Any) -> None:
 
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
-    """``target.features(inputs)``, refused unless it is a ``(batch, d)`` tensor."""
-    with blamed(f"target '{target.plugin_name or type(target).__name__}': features()"):
+    """``target.features(inputs)``, refused unless a finite ``(batch, d)`` tensor."""
+    who = f"target '{target.plugin_name or type(target).__name__}': features()"
+    with blamed(who):
         features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
     if shape is None or len(shape) != 2 or shape[0] != size:
         got = f"shape {shape}" if shape is not None else f"a {type(features).__name__}"
         raise PluginError(
-            f"target '{target.plugin_name or type(target).__name__}': features() returned {got} "
-            f"for a batch of {size} inputs; return a ({size}, d) tensor"
+            f"{who} returned {got} for a batch of {size} inputs; return a ({size}, d) tensor"
         )
+    if not bool(torch.isfinite(features.float()).all()):
+        raise PluginError(f"{who} returned NaN or infinite values; return finite numbers")
     return features
 
 
@@ -176,8 +178,7 @@ SUPER_INIT = {
     Concept: (("values", "label"), "super().__init__(values, label)"),
     Dataset: (("seed",), "super().__init__(seed)"),
 }
-"""Base class -> (attributes its ``__init__`` sets, the call that sets them): all of them, as a
-concept that keeps ``self.values`` itself still lacks the ``label`` the base would have set."""
+"""Base class -> (attributes its ``__init__`` sets: all, a concept's own ``values`` no label)."""
 
 
 CALLS = {

@@ -195,3 +195,17 @@ def test_a_concept_that_keeps_its_values_but_skips_the_base_init_is_one_line() -
     )
     with pytest.raises(PluginError, match=message):
         _task(concepts=f"{HERE}:KeepsValues")
+
+
+class MeanOfNoTokens(Keywords):
+    """Features as a mean over each text's insults: NaN for a text without any."""
+
+    def features(self, inputs):
+        rows = [torch.tensor([float(len(w)) for w in t.split() if w == "idiot"]) for t in inputs]
+        return torch.stack([row.mean().reshape(1) for row in rows])
+
+
+def test_features_with_nan_are_one_line() -> None:
+    message = rf"^target '{HERE}:MeanOfNoTokens': features\(\) returned NaN or infinite values"
+    with pytest.raises(PluginError, match=message):
+        Evaluator(_task(target=f"{HERE}:MeanOfNoTokens"), batch_size=4).features(np.arange(3))
