@@ -71,14 +71,6 @@ OUTPUT_KINDS = {
 """The ``Target.output_kind`` values ffade's plugins declare, as messages say them."""
 
 
-def note_lines(notes: Any) -> list[str]:
-    """A plugin's notes (a dataset's ``notes``, what a concept's ``check_inputs`` returns) as a
-    list of lines: one note given as a string is one line, not one line per letter."""
-    if notes is None:
-        return []
-    return [notes] if isinstance(notes, str) else [str(note) for note in notes]
-
-
 def declared_kinds(reward: Any) -> tuple[str, ...] | None:
     """A reward's (or reward class's) ``output_kinds`` as a tuple, None when it declares none.
     One kind written as a string (``output_kinds = "texts"``) is that kind: read as a sequence,

@@ -8,13 +8,12 @@ from typing import Any, Literal
 
 from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
-from ffade.errors import FfadeError, is_number
+from ffade.errors import FfadeError, PluginError, is_number
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Target
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
     check_output_kind,
     declared_kinds,
-    note_lines,
     split_pairs,
 )
 
@@ -157,7 +156,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     if spec.max_inputs is not None and spec.max_inputs < 1:
         raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
-    notes = note_lines(getattr(dataset, "notes", ()))
+    notes = note_lines(getattr(dataset, "notes", ()), f"dataset '{dataset_spec.name}': notes is")
     if spec.max_inputs is not None and spec.max_inputs > len(inputs) > 0:
         notes.append(
             f"{max_inputs_key} is {spec.max_inputs}, but split '{spec.split}' of dataset "
@@ -169,7 +168,8 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         raise FfadeError(f"dataset '{dataset_spec.name}' has no inputs in split '{spec.split}'")
     unchanged = [x for x, _ in inputs]
     for concept in concepts:  # before any evaluation: a wrong grid costs no search
-        notes.extend(note_lines(concept.check_inputs(unchanged)))
+        checked = f"concept '{concept.label}': check_inputs() returned"
+        notes.extend(note_lines(concept.check_inputs(unchanged), checked))
         if list(concept.values) == [concept.neutral]:  # prompt_words with no values: [""]
             notes.append(
                 f"concept '{concept.label}': its grid holds only its neutral value "
@@ -268,3 +268,17 @@ def check_declared_kinds(reward: Reward, target: Target) -> None:
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     what = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
     check_output_kind(reward, target, kinds, {kind: f"rewards that score {what}: {listed}"})
+
+
+def note_lines(notes: Any, who: str) -> list[str]:
+    """A plugin's notes (a dataset's ``notes``, what a concept's ``check_inputs`` returns) as a
+    list of lines: one note given as a string is one line, not one line per letter; anything
+    but None, a string or a list or tuple is one line naming ``who``, not a traceback."""
+    if notes is None:
+        return []
+    if not isinstance(notes, (str, list, tuple)):
+        raise PluginError(
+            f"{who} {type(notes).__name__} {notes!r:.40}; give a list of one-line notes, "
+            "one note as a string, or None (docs/plugins.md)"
+        )
+    return [notes] if isinstance(notes, str) else [str(note) for note in notes]

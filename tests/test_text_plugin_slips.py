@@ -209,3 +209,45 @@ def test_features_with_nan_are_one_line() -> None:
     message = rf"^target '{HERE}:MeanOfNoTokens': features\(\) returned NaN or infinite values"
     with pytest.raises(PluginError, match=message):
         Evaluator(_task(target=f"{HERE}:MeanOfNoTokens"), batch_size=4).features(np.arange(3))
+
+
+class CountingLeet(Leet):
+    """check_inputs returns how many inputs it checked, not notes."""
+
+    def check_inputs(self, inputs):
+        return len(inputs)
+
+
+class NotedSentences(Sentences):
+    """notes as a number, not a remark."""
+
+    notes = 3
+
+
+class OneNote(Sentences):
+    """One note as a string, which is one line."""
+
+    notes = "labels are one annotator's"
+
+
+@pytest.mark.parametrize(
+    ("plugins", "message"),
+    [
+        (
+            {"concepts": f"{HERE}:CountingLeet"},
+            rf"^concept '{HERE}:CountingLeet': check_inputs\(\) returned int 12; give a list of "
+            r"one-line notes, one note as a string, or None",
+        ),
+        (
+            {"dataset": f"{HERE}:NotedSentences"},
+            rf"^dataset '{HERE}:NotedSentences': notes is int 3; give a list of one-line notes",
+        ),
+    ],
+)
+def test_notes_that_are_no_lines_are_one_line(plugins: dict, message: str) -> None:
+    with pytest.raises(PluginError, match=message):
+        _task(**plugins)
+
+
+def test_one_note_as_a_string_is_one_line() -> None:
+    assert _task(dataset=f"{HERE}:OneNote").notes[0] == "labels are one annotator's"
