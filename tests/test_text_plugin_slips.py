@@ -10,19 +10,35 @@ target's name).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
+import ffade
 from ffade.env import Evaluator
 from ffade.errors import PluginError
-from ffade.plugin_api import Concept, Dataset, Reward, Scores, Target, disjoint_split_indices
+from ffade.plugin_api import (
+    Concept,
+    Dataset,
+    Reward,
+    Scores,
+    Target,
+    disjoint_split_indices,
+    load_weights,
+)
 from ffade.plugin_checks import check_class_references
 from ffade.registry import create
 from ffade.task import build_task
 
 HERE = "tests.test_text_plugin_slips"
-SENTENCES = [("you are an idiot", 1), ("have a nice day", 0), ("what a stupid idea", 1)] * 8
+SENTENCES = [
+    (f"{text} {n}", label)
+    for n in range(8)
+    for text, label in (("you are an idiot", 1), ("have a nice day", 0), ("what a stupid idea", 1))
+]
+VOCAB = {"idiot": 1, "stupid": 2}
 
 
 class Sentences(Dataset):
@@ -251,3 +267,65 @@ def test_notes_that_are_no_lines_are_one_line(plugins: dict, message: str) -> No
 
 def test_one_note_as_a_string_is_one_line() -> None:
     assert _task(dataset=f"{HERE}:OneNote").notes[0] == "labels are one annotator's"
+
+
+class Bag(torch.nn.Module):
+    """Sums a score per known word: 'idiot' and 'stupid' toward toxic."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = torch.nn.Embedding(4, 1, padding_idx=0)
+        self.out = torch.nn.Linear(1, 2)
+        with torch.no_grad():
+            self.embed.weight.copy_(torch.tensor([[0.0], [2.0], [2.0], [0.0]]))
+            self.out.weight.copy_(torch.tensor([[0.0], [1.0]]))
+            self.out.bias.copy_(torch.tensor([0.0, -1.0]))
+
+    def forward(self, ids):
+        return self.out(self.embed(ids).sum(1))
+
+
+class TrainableWords(Target):
+    """A trainable bag of words as docs/plugins.md describes: model, preprocess, weights."""
+
+    output_kind = "class_scores"
+
+    def __init__(self, weights=None, device="cpu") -> None:
+        super().__init__(device)
+        self.model = Bag().eval()
+        if weights is not None:
+            load_weights(self.model, weights, "trainable_words")
+
+    def preprocess(self, inputs):
+        rows = [[VOCAB.get(w, 3) for w in t.split()] for t in inputs]
+        ids = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = torch.tensor(row)
+        return ids
+
+    def predict(self, inputs):
+        return self.model(self.preprocess(inputs))
+
+
+def test_the_classifier_fine_tuner_trains_a_text_classifier(tmp_path) -> None:
+    run = ffade.discover(
+        target={"name": f"{HERE}:TrainableWords"},
+        dataset={"name": f"{HERE}:Sentences"},
+        reward={"name": f"{HERE}:Miss"},
+        concepts=[{"name": f"{HERE}:Leet"}],
+        explorer="grid",
+        budget=24,
+        save_dir=tmp_path,
+    )
+    assert run.summary["failures"] > 0  # 'idiot' as '1d1ot' is no known word
+    fix = ffade.mitigate(
+        run,
+        {"regions": [{"rank": 1, "priority": "high"}]},
+        max_epochs=1,
+        slices="regions",
+        save_dir=tmp_path,
+        learning_rate=0.5,
+    )
+    assert Path(fix.mitigation["fixed_weights"]).is_file()
+    trained = torch.load(fix.mitigation["fixed_weights"], weights_only=True)
+    assert not torch.equal(trained["embed.weight"], Bag().embed.weight.detach())
