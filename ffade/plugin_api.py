@@ -85,8 +85,12 @@ class Concept(ABC):
             or isinstance(value, bool)
             or not math.isfinite(value)
         ):
+            hint = ""
+            if isinstance(self.neutral, str) and type(self).check_value is Concept.check_value:
+                hint = f"; {type(self).__name__} takes words: define its check_value"
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected a finite number"
+                f"concept '{self.label}': value {value!r} is not allowed; expected a finite "
+                f"number{hint}"
             )
 
     def coordinates(self) -> np.ndarray:

@@ -18,7 +18,7 @@ import torch
 
 import ffade
 from ffade.env import Evaluator
-from ffade.errors import PluginError
+from ffade.errors import ConceptValueError, PluginError
 from ffade.plugin_api import (
     Concept,
     Dataset,
@@ -329,3 +329,29 @@ def test_the_classifier_fine_tuner_trains_a_text_classifier(tmp_path) -> None:
     assert Path(fix.mitigation["fixed_weights"]).is_file()
     trained = torch.load(fix.mitigation["fixed_weights"], weights_only=True)
     assert not torch.equal(trained["embed.weight"], Bag().embed.weight.detach())
+
+
+class Shout(Concept):
+    """Words for values but no check_value of its own, so the base's (numbers only) refuses."""
+
+    neutral = "none"
+    default_values = ("none", "upper")
+
+    def __init__(self, values=None, label=None) -> None:
+        super().__init__(values, label)
+
+    def apply(self, inputs, value):
+        return [t.upper() for t in inputs]
+
+
+def test_a_words_concept_without_its_own_check_value_is_told_to_define_it() -> None:
+    message = (
+        rf"^concept '{HERE}:Shout': value 'none' is not allowed; expected a finite number; "
+        r"Shout takes words: define its check_value$"
+    )
+    with pytest.raises(ConceptValueError, match=message):
+        create("concept", f"{HERE}:Shout")
+    with pytest.raises(
+        ConceptValueError, match=r"expected a finite number$"
+    ):  # a user's word: as before
+        create("concept", f"{HERE}:Leet", {"values": [0, "high"]})
