@@ -6,6 +6,7 @@ range before the first stage spends minutes, so a mistake is one line naming the
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 from dataclasses import dataclass, field
@@ -47,7 +48,14 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+        close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FfadeError(f"{path}: unknown key {unknown[0]!r}{hint}; allowed: {', '.join(allowed)}")
+    for key in ("discover", "feedback", "mitigate", "out"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):  # `out: 5` was a TypeError
+            what = "a folder" if key == "out" else "a file"
+            raise FfadeError(f"{path}: {key} {value!r} must be a path naming {what}")
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")

@@ -200,6 +200,14 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nfixup: 1\n", "unknown key 'fixup'"),
         ("feedback: b.yaml\n", "key 'discover' is missing"),
         ("- a\n", "expected a mapping"),
+        (  # a misspelt key says which it meant
+            "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nthresold: 0.4\n",
+            "unknown key 'thresold' (did you mean 'threshold'?)",
+        ),
+        # a path that is no string was a TypeError traceback
+        ("discover: 5\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover 5 must be a path"),
+        ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback ['b'] must be a path"),
+        ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out True must"),
     ],
 )
 def test_bad_loop_configs_are_one_line_errors(
