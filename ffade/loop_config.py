@@ -149,3 +149,29 @@ def check_no_resume(config: LoopConfig) -> None:
                 "fresh and a loop does not resume: remove ckpt_path (resume a single run with "
                 "ffade fit --ckpt_path)"
             )
+
+
+def check_feedback(config: LoopConfig, task: Any) -> None:
+    """The priorities file, as far as it can be read without the run (``task``: the discovery
+    config's, whose grid its ``contains`` name): which rules it names is known only later.
+
+    A file that gives every slice ``skip`` leaves the fine-tune nothing to fix on any run; the
+    fine-tune said so only after the discovery's minutes.
+    """
+    from ffade.feedback.from_file import check_priorities
+    from ffade.task import configured_concepts  # imports torch: not for ``ffade loop --help``
+
+    feedback = str(config.feedback)
+    noun = "rule" if config.slices == "rules" else "region"
+    try:  # what a priorities file's `contains` may name
+        concepts = configured_concepts(task)
+    except FfadeError as exc:
+        raise FfadeError(f"{config.discover}: {exc}") from exc
+    data = read_yaml(config.feedback, f"{feedback} not found")
+    default, entries = check_priorities(data, feedback, noun, concepts)
+    if default == "skip" and all(entry[1] == "skip" for entry in entries):
+        raise FfadeError(
+            f"{feedback}: every {noun} would be skipped (no entry is high, medium or low, and "
+            f"default is skip), so the fine-tune would have nothing to fix; give a {noun} a "
+            "priority (e.g. {rank: 1, priority: high}) or set default: low"
+        )

@@ -455,6 +455,11 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
             "regions[1]: contains {'rotation': 20.0, 'brightness': 1.0} names the same rule as "
             "regions[0]; list each rule once",
         ),
+        (  # every rule skipped: the fine-tune refused it only after the discovery ran
+            "regions: [{rank: 1, priority: skip}]\ndefault: skip\n",
+            "every rule would be skipped (no entry is high, medium or low, and default is skip)",
+        ),
+        ("regions: []\n", "every rule would be skipped"),  # default: skip by default
     ],
 )
 def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
