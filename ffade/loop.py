@@ -60,6 +60,7 @@ from ffade.loop_config import (
     check_feedback,
     check_no_resume,
     check_stage_kinds,
+    check_warm_start_shape,
     read_loop_config,
     takes_warm_start,
 )
@@ -159,6 +160,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
     check_stage_kinds(config)
     check_no_resume(config)
+    check_warm_start_shape(config)
     resolved = fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))

@@ -175,3 +175,28 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
             f"default is skip), so the fine-tune would have nothing to fix; give a {noun} a "
             "priority (e.g. {rank: 1, priority: high}) or set default: low"
         )
+
+
+WARM_START_SHAPE = ("hidden_dim", "embedding_dim")
+"""The explorer arguments a warm start needs unchanged: they size the Q-network it loads."""
+
+
+def check_warm_start_shape(config: LoopConfig) -> None:
+    """``rediscover: {hidden_dim: 64}`` cannot load the first run's Q-network (128 wide), said
+    only at the rediscovery, after the discovery and the fine-tune: name it before the first."""
+    cls = model_class(config.discover)
+    if cls is None or not takes_warm_start(config.discover):
+        return
+    data = yaml.safe_load(config.discover.read_text(encoding="utf-8")) or {}
+    init_args = ((data.get("model") or {}).get("init_args") or {}) if isinstance(data, dict) else {}
+    parameters = inspect.signature(cls.__init__).parameters
+    for key in WARM_START_SHAPE:
+        if key not in config.rediscover or key not in parameters:
+            continue
+        first = init_args.get(key, parameters[key].default) if isinstance(init_args, dict) else None
+        if config.rediscover[key] != first:
+            raise FfadeError(
+                f"rediscover: {key} {config.rediscover[key]!r} differs from the discovery's "
+                f"{first!r} ({config.discover}); the loop warm-starts the rediscovery from the "
+                f"first run's Q-network, which needs the same {key}: remove it from rediscover"
+            )

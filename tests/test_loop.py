@@ -253,6 +253,30 @@ def test_rediscover_may_not_set_what_the_loop_sets_itself(
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "first"), [("hidden_dim", 64, 128), ("embedding_dim", 32, 64)]
+)
+def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, key: str, value: int, first: int
+) -> None:
+    """The warm start's layer shapes were found only at the rediscovery, after the discovery's
+    and the fine-tune's minutes, in words about a warm_start the user never set."""
+    config = tmp_path / "loop.yaml"
+    stages = [("discover", "quickstart"), ("feedback", "feedback_digits")]
+    stages.append(("mitigate", "mitigate_digits"))
+    config.write_text(
+        "".join(f"{k}: {REPO / 'configs' / name}.yaml\n" for k, name in stages)
+        + f"rediscover: {{{key}: {value}, start_e: 0.5}}\nout: {tmp_path / 'loops'}\n"
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: rediscover: {key} {value} differs from the discovery's {first} "
+        f"({REPO / 'configs' / 'quickstart.yaml'}); the loop warm-starts the rediscovery from "
+        f"the first run's Q-network, which needs the same {key}: remove it from rediscover"
+    ]
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
