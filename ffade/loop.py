@@ -364,7 +364,7 @@ def main(argv: list[str]) -> int:
     writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
     try:
         record = run_loop(config)
-    except FfadeError:
+    except (FfadeError, KeyboardInterrupt):  # refused, or Ctrl-C before the first stage
         remove_if_empty(made)
         raise
     except StageStopped as stop:

@@ -683,6 +683,22 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert "discover" in record and "feedback" not in record
 
 
+def test_ctrl_c_before_the_first_stage_leaves_no_out_folder(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Ctrl-C while the loop read its configs (seconds, before any stage) left the empty `out`
+    folder it had made, which a refused loop removes."""
+
+    def pressed_ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module, "check_feedback", pressed_ctrl_c)
+    loop = stopping_loop(tmp_path)
+    assert main(["loop", "--config", str(loop)]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == ["ffade: interrupted"]
+    assert not (tmp_path / "loops").exists()
+
+
 def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
