@@ -510,6 +510,19 @@ def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
     assert not (tmp_path / "loops").exists()
 
 
+def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:
+    """docs/mitigation.md: the other keys default to the values its example shows, but out."""
+    from ffade.loop_config import read_loop_config
+
+    names = {"discover": "quickstart", "feedback": "feedback_digits"}
+    names["mitigate"] = "mitigate_digits"
+    config = tmp_path / "loop.yaml"
+    config.write_text("".join(f"{k}: {REPO / 'configs' / n}.yaml\n" for k, n in names.items()))
+    read = read_loop_config(config)
+    assert (read.rediscover, read.out, read.threshold) == ({}, Path("runs/loop"), 0.5)
+    assert (read.min_evaluations, read.slices) == (1, "rules")
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
