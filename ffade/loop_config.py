@@ -159,12 +159,13 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
     fine-tune said so only after the discovery's minutes.
     """
     from ffade.feedback.from_file import check_priorities
-    from ffade.task import configured_concepts  # imports torch: not for ``ffade loop --help``
+    from ffade.task import check_configured_plugins, configured_concepts  # torch: not --help
 
     feedback = str(config.feedback)
     noun = "rule" if config.slices == "rules" else "region"
-    try:  # what a priorities file's `contains` may name
+    try:  # what a priorities file's `contains` may name; the other plugins, named right
         concepts = configured_concepts(task)
+        check_configured_plugins(task)
     except FfadeError as exc:
         raise FfadeError(f"{config.discover}: {exc}") from exc
     data = read_yaml(config.feedback, f"{feedback} not found")

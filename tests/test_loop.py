@@ -277,6 +277,43 @@ def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_a
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize(
+    ("part", "spec", "says"),
+    [
+        (
+            "target",
+            {"name": "digits_cn"},
+            "unknown target 'digits_cn' (did you mean 'digits_cnn'?)",
+        ),
+        ("dataset", {"name": "digitz"}, "unknown dataset 'digitz' (did you mean 'digits'?)"),
+        ("reward", {"name": "misclass"}, "unknown reward 'misclass' (did you mean "),
+        (
+            "target",
+            {"name": "digits_cnn", "args": {"weight": "fixed.pt"}},
+            "target 'digits_cnn' has no argument 'weight'; allowed: weights, ",
+        ),
+    ],
+)
+def test_a_misspelt_plugin_in_the_discovery_config_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, part: str, spec: dict, says: str
+) -> None:
+    """The discovery config's target, dataset and reward were built only as its stage began: a
+    typo left a loop folder stopped at discover, and a line that named no file."""
+    discover = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    discover["model"]["init_args"]["task"][part] = spec
+    (tmp_path / "discover.yaml").write_text(yaml.safe_dump(discover))
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        f"discover: {tmp_path / 'discover.yaml'}\n"
+        f"feedback: {REPO / 'configs' / 'feedback_digits.yaml'}\n"
+        f"mitigate: {REPO / 'configs' / 'mitigate_digits.yaml'}\nout: {tmp_path / 'loops'}\n"
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {tmp_path / 'discover.yaml'}: {says}"), line
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
