@@ -54,18 +54,19 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
-from ffade.feedback.from_file import check_priorities, feedback_from_file
+from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import (
     LoopConfig,
+    check_feedback,
     check_no_resume,
     check_stage_kinds,
+    check_warm_start_shape,
     read_loop_config,
     takes_warm_start,
 )
 from ffade.loop_retest import retest, retest_line
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
-from ffade.yamlfile import read_yaml
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 STAGE_AFTER = {
@@ -159,18 +160,10 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
     check_stage_kinds(config)
     check_no_resume(config)
+    check_warm_start_shape(config)
     resolved = fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
-    feedback = str(config.feedback)  # all a priorities file says before a run: which rules, later
-    noun = "rule" if config.slices == "rules" else "region"
-    task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
-    from ffade.task import configured_concepts  # imports torch: not for ``ffade loop --help``
-
-    try:  # what a priorities file's `contains` may name
-        concepts = configured_concepts(task)
-    except FfadeError as exc:
-        raise FfadeError(f"{config.discover}: {exc}") from exc
-    check_priorities(read_yaml(config.feedback, f"{feedback} not found"), feedback, noun, concepts)
+    check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
@@ -371,7 +364,7 @@ def main(argv: list[str]) -> int:
     writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
     try:
         record = run_loop(config)
-    except FfadeError:
+    except (FfadeError, KeyboardInterrupt):  # refused, or Ctrl-C before the first stage
         remove_if_empty(made)
         raise
     except StageStopped as stop:

@@ -6,6 +6,7 @@ range before the first stage spends minutes, so a mistake is one line naming the
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 from dataclasses import dataclass, field
@@ -47,7 +48,14 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+        close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FfadeError(f"{path}: unknown key {unknown[0]!r}{hint}; allowed: {', '.join(allowed)}")
+    for key in ("discover", "feedback", "mitigate", "out"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):  # `out: 5` was a TypeError
+            what = "a folder" if key == "out" else "a file"
+            raise FfadeError(f"{path}: {key} {value!r} must be a path naming {what}")
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
@@ -140,4 +148,56 @@ def check_no_resume(config: LoopConfig) -> None:
                 f"{key}: {path} sets ckpt_path ({data['ckpt_path']}); a loop's stages start "
                 "fresh and a loop does not resume: remove ckpt_path (resume a single run with "
                 "ffade fit --ckpt_path)"
+            )
+
+
+def check_feedback(config: LoopConfig, task: Any) -> None:
+    """The priorities file, as far as it can be read without the run (``task``: the discovery
+    config's, whose grid its ``contains`` name): which rules it names is known only later.
+
+    A file that gives every slice ``skip`` leaves the fine-tune nothing to fix on any run; the
+    fine-tune said so only after the discovery's minutes.
+    """
+    from ffade.feedback.from_file import check_priorities
+    from ffade.task import check_configured_plugins, configured_concepts  # torch: not --help
+
+    feedback = str(config.feedback)
+    noun = "rule" if config.slices == "rules" else "region"
+    try:  # what a priorities file's `contains` may name; the other plugins, named right
+        concepts = configured_concepts(task)
+        check_configured_plugins(task)
+    except FfadeError as exc:
+        raise FfadeError(f"{config.discover}: {exc}") from exc
+    data = read_yaml(config.feedback, f"{feedback} not found")
+    default, entries = check_priorities(data, feedback, noun, concepts)
+    if default == "skip" and all(entry[1] == "skip" for entry in entries):
+        raise FfadeError(
+            f"{feedback}: every {noun} would be skipped (no entry is high, medium or low, and "
+            f"default is skip), so the fine-tune would have nothing to fix; give a {noun} a "
+            "priority (e.g. {rank: 1, priority: high}) or set default: low"
+        )
+
+
+WARM_START_SHAPE = ("hidden_dim", "embedding_dim")
+"""The explorer arguments a warm start needs unchanged: they size the Q-network it loads."""
+
+
+def check_warm_start_shape(config: LoopConfig) -> None:
+    """``rediscover: {hidden_dim: 64}`` cannot load the first run's Q-network (128 wide), said
+    only at the rediscovery, after the discovery and the fine-tune: name it before the first."""
+    cls = model_class(config.discover)
+    if cls is None or not takes_warm_start(config.discover):
+        return
+    data = yaml.safe_load(config.discover.read_text(encoding="utf-8")) or {}
+    init_args = ((data.get("model") or {}).get("init_args") or {}) if isinstance(data, dict) else {}
+    parameters = inspect.signature(cls.__init__).parameters
+    for key in WARM_START_SHAPE:
+        if key not in config.rediscover or key not in parameters:
+            continue
+        first = init_args.get(key, parameters[key].default) if isinstance(init_args, dict) else None
+        if config.rediscover[key] != first:
+            raise FfadeError(
+                f"rediscover: {key} {config.rediscover[key]!r} differs from the discovery's "
+                f"{first!r} ({config.discover}); the loop warm-starts the rediscovery from the "
+                f"first run's Q-network, which needs the same {key}: remove it from rediscover"
             )

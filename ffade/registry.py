@@ -223,22 +223,12 @@ def load(kind: str, name: str) -> type:
     return obj
 
 
-def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any:
-    """Load a plugin and construct it, checking its arguments against its signature first.
-
-    Misspelled arguments get an error that lists the allowed ones, rather than a TypeError. A
-    registered instance is returned as it is.
-    """
-    instance = _registered.get((kind, name))
-    if instance is not None and not inspect.isclass(instance):
-        if init_args:
-            raise PluginError(
-                f"{kind} '{name}' is an instance registered in this process; it takes no "
-                f"arguments (got {', '.join(map(repr, init_args))}); register its class instead"
-            )
-        instance.plugin_name = name
-        check_constructed(instance, kind, name)
-        return instance
+def checked_arguments(
+    kind: str, name: str, init_args: dict[str, Any] | None = None
+) -> tuple[type, dict[str, Any]]:
+    """The plugin class ``name`` of ``kind`` and ``init_args`` as it will be built with, its
+    argument names and switches checked against its signature without constructing it (which may
+    load a model): ``ffade loop`` checks its discovery config's plugins so before any stage."""
     cls = load(kind, name)
     init_args = dict(init_args or {})
     params = inspect.signature(cls.__init__).parameters
@@ -267,6 +257,27 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         )
     _check_switches(kind, name, params, init_args)
     _check_defined(kind, name, cls)
+    return cls, init_args
+
+
+def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any:
+    """Load a plugin and construct it, checking its arguments against its signature first.
+
+    Misspelled arguments get an error that lists the allowed ones, rather than a TypeError. A
+    registered instance is returned as it is.
+    """
+    instance = _registered.get((kind, name))
+    if instance is not None and not inspect.isclass(instance):
+        if init_args:
+            raise PluginError(
+                f"{kind} '{name}' is an instance registered in this process; it takes no "
+                f"arguments (got {', '.join(map(repr, init_args))}); register its class instead"
+            )
+        instance.plugin_name = name
+        check_constructed(instance, kind, name)
+        return instance
+    cls, init_args = checked_arguments(kind, name, init_args)
+    params = inspect.signature(cls.__init__).parameters
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name

@@ -120,6 +120,17 @@ def configured_concepts(task: dict[str, Any] | None) -> list[Concept]:
     return [registry.create("concept", c.name, c.args) for c in concepts]
 
 
+def check_configured_plugins(task: dict[str, Any] | None) -> None:
+    """The target, dataset and reward a task spec (as a config gives it) names, and their
+    argument names, checked without building them (a target may load a model): ``ffade loop``
+    says a misspelt one before its first stage, not minutes later as that stage begins."""
+    for kind in ("target", "dataset", "reward"):
+        spec = (task or {}).get(kind)
+        if isinstance(spec, dict) and set(spec) <= {"name", "args"} and "name" in spec:
+            spec = _as_spec(spec)  # another shape is the stage's to refuse, in its words
+            registry.checked_arguments(kind, spec.name, spec.args)
+
+
 def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:
     """Load and construct every plugin the spec names; errors name the plugin and the fix.
 

@@ -200,6 +200,14 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nfixup: 1\n", "unknown key 'fixup'"),
         ("feedback: b.yaml\n", "key 'discover' is missing"),
         ("- a\n", "expected a mapping"),
+        (  # a misspelt key says which it meant
+            "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nthresold: 0.4\n",
+            "unknown key 'thresold' (did you mean 'threshold'?)",
+        ),
+        # a path that is no string was a TypeError traceback
+        ("discover: 5\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover 5 must be a path"),
+        ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback ['b'] must be a path"),
+        ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out True must"),
     ],
 )
 def test_bad_loop_configs_are_one_line_errors(
@@ -242,6 +250,67 @@ def test_rediscover_may_not_set_what_the_loop_sets_itself(
     assert capsys.readouterr().err.strip().splitlines() == [
         f"ffade: error: {config}: rediscover may not set {says}"
     ]
+    assert not (tmp_path / "loops").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "first"), [("hidden_dim", 64, 128), ("embedding_dim", 32, 64)]
+)
+def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, key: str, value: int, first: int
+) -> None:
+    """The warm start's layer shapes were found only at the rediscovery, after the discovery's
+    and the fine-tune's minutes, in words about a warm_start the user never set."""
+    config = tmp_path / "loop.yaml"
+    stages = [("discover", "quickstart"), ("feedback", "feedback_digits")]
+    stages.append(("mitigate", "mitigate_digits"))
+    config.write_text(
+        "".join(f"{k}: {REPO / 'configs' / name}.yaml\n" for k, name in stages)
+        + f"rediscover: {{{key}: {value}, start_e: 0.5}}\nout: {tmp_path / 'loops'}\n"
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: rediscover: {key} {value} differs from the discovery's {first} "
+        f"({REPO / 'configs' / 'quickstart.yaml'}); the loop warm-starts the rediscovery from "
+        f"the first run's Q-network, which needs the same {key}: remove it from rediscover"
+    ]
+    assert not (tmp_path / "loops").exists()
+
+
+@pytest.mark.parametrize(
+    ("part", "spec", "says"),
+    [
+        (
+            "target",
+            {"name": "digits_cn"},
+            "unknown target 'digits_cn' (did you mean 'digits_cnn'?)",
+        ),
+        ("dataset", {"name": "digitz"}, "unknown dataset 'digitz' (did you mean 'digits'?)"),
+        ("reward", {"name": "misclass"}, "unknown reward 'misclass' (did you mean "),
+        (
+            "target",
+            {"name": "digits_cnn", "args": {"weight": "fixed.pt"}},
+            "target 'digits_cnn' has no argument 'weight'; allowed: weights, ",
+        ),
+    ],
+)
+def test_a_misspelt_plugin_in_the_discovery_config_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, part: str, spec: dict, says: str
+) -> None:
+    """The discovery config's target, dataset and reward were built only as its stage began: a
+    typo left a loop folder stopped at discover, and a line that named no file."""
+    discover = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    discover["model"]["init_args"]["task"][part] = spec
+    (tmp_path / "discover.yaml").write_text(yaml.safe_dump(discover))
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        f"discover: {tmp_path / 'discover.yaml'}\n"
+        f"feedback: {REPO / 'configs' / 'feedback_digits.yaml'}\n"
+        f"mitigate: {REPO / 'configs' / 'mitigate_digits.yaml'}\nout: {tmp_path / 'loops'}\n"
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {tmp_path / 'discover.yaml'}: {says}"), line
     assert not (tmp_path / "loops").exists()
 
 
@@ -447,6 +516,11 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
             "regions[1]: contains {'rotation': 20.0, 'brightness': 1.0} names the same rule as "
             "regions[0]; list each rule once",
         ),
+        (  # every rule skipped: the fine-tune refused it only after the discovery ran
+            "regions: [{rank: 1, priority: skip}]\ndefault: skip\n",
+            "every rule would be skipped (no entry is high, medium or low, and default is skip)",
+        ),
+        ("regions: []\n", "every rule would be skipped"),  # default: skip by default
     ],
 )
 def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
@@ -471,6 +545,19 @@ def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"ffade: error: {feedback}: {says}"), line
     assert not (tmp_path / "loops").exists()
+
+
+def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:
+    """docs/mitigation.md: the other keys default to the values its example shows, but out."""
+    from ffade.loop_config import read_loop_config
+
+    names = {"discover": "quickstart", "feedback": "feedback_digits"}
+    names["mitigate"] = "mitigate_digits"
+    config = tmp_path / "loop.yaml"
+    config.write_text("".join(f"{k}: {REPO / 'configs' / n}.yaml\n" for k, n in names.items()))
+    read = read_loop_config(config)
+    assert (read.rediscover, read.out, read.threshold) == ({}, Path("runs/loop"), 0.5)
+    assert (read.min_evaluations, read.slices) == (1, "rules")
 
 
 @pytest.mark.parametrize(
@@ -644,6 +731,22 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert record["status"] == "stopped"
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
     assert "discover" in record and "feedback" not in record
+
+
+def test_ctrl_c_before_the_first_stage_leaves_no_out_folder(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Ctrl-C while the loop read its configs (seconds, before any stage) left the empty `out`
+    folder it had made, which a refused loop removes."""
+
+    def pressed_ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module, "check_feedback", pressed_ctrl_c)
+    loop = stopping_loop(tmp_path)
+    assert main(["loop", "--config", str(loop)]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == ["ffade: interrupted"]
+    assert not (tmp_path / "loops").exists()
 
 
 def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
