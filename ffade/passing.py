@@ -2,7 +2,7 @@
 
 An input the target fails unchanged fails under most concept states too, and says nothing about
 the concepts there. A learned search finds such inputs quickly and spends its budget on them, so
-every state it tried looks failing and the report's top rule reads "anywhere" (the tiny
+every state it tried looks failing and the report's failure region reads "anywhere" (the tiny
 text-to-image model: 71% failure "anywhere" over its prompt words; on the inputs it draws right
 unchanged, the neutral state fails never and `thin` most). Searching only the passing inputs,
 as robustness benchmarks score only correctly classified clean inputs, keeps every failure found
