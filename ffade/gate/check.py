@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -44,6 +45,8 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
                 f"--target-arg {item!r}: the value is read as YAML and is not valid YAML "
                 f"({problem}); quote it for a plain string: {key}=\"'{text}'\""
             ) from None
+        if isinstance(args[key], float) and not math.isfinite(args[key]):
+            raise FfadeError(f"--target-arg {item!r}: give a finite number, not {args[key]}")
     return {**spec, "args": args}
 
 

@@ -271,6 +271,15 @@ def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+def test_a_target_arg_that_is_no_finite_number_names_the_option(suite_path: Path, capsys) -> None:
+    """It was refused as task.target.args.seed, about summary.json, which ffade check never
+    writes: the user typed --target-arg."""
+    assert main(["check", "--suite", str(suite_path), "--target-arg", "seed=.inf"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ffade: error: --target-arg 'seed=.inf': give a finite number, not inf"
+    )
+
+
 def test_an_empty_target_says_so(suite_path: Path, capsys) -> None:
     """A CI job's --target "$FIX" with FIX unset read the working directory as a run directory."""
     assert main(["check", "--suite", str(suite_path), "--target", ""]) == 2
