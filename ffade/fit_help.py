@@ -119,8 +119,8 @@ def _other_key_hint(message: str, key: str) -> str:
     value = match.group("value")
     if key.endswith("task.concepts"):
         return (
-            f"{key}: expected a list of concepts such as [{{name: rotation, args: {{values: "
-            f"[-10, 0, 10]}}}}], got {value}"
+            f"{key}: expected a list of concepts, each written {{name: ..., args: {{...}}}}, "
+            f"such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; got {value}"
         )
     if pattern is _NEITHER[1]:
         return f"{key}: expected a mapping of keys to values, or a YAML file of one; got {value}"

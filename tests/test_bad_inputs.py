@@ -478,8 +478,14 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "concepts_a_bare_name": (  # was "unknown model class 'axis'; model classes: ..."
         ["fit", "--config", "{config}", "--model.init_args.task.concepts", "axis"],
-        "model.init_args.task.concepts: expected a list of concepts such as [{{name: rotation, "
-        "args: {{values: [-10, 0, 10]}}}}], got axis",  # braces doubled: the fragment is formatted
+        "model.init_args.task.concepts: expected a list of concepts, each written {{name: ..., "
+        "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; got axis",
+    ),  # braces doubled above: the fragment is formatted
+    "concepts_bare_names_listed": (  # "expected a list ..., got ['axis']": a list was given
+        ["fit", "--config", "{config}", "--model.init_args.task.concepts", "[axis]"],
+        "model.init_args.task.concepts: expected a list of concepts, each written {{name: ..., "
+        "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; "
+        "got ['axis']",
     ),
     "task_a_bare_word": (  # was 'Unable to load config "abc": Unable to load config 'abc''
         ["fit", "--config", "{config}", "--model.init_args.task", "abc"],

@@ -220,6 +220,18 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def shipped_digits_loop(tmp_path: Path, more: str) -> Path:
+    """A loop config of the shipped digits configs, out under ``tmp_path``, and ``more`` YAML."""
+    config = tmp_path / "loop.yaml"
+    stages = {"discover": "quickstart", "feedback": "feedback_digits"}
+    stages["mitigate"] = "mitigate_digits"
+    config.write_text(
+        "".join(f"{key}: {REPO / 'configs' / name}.yaml\n" for key, name in stages.items())
+        + f"out: {tmp_path / 'loops'}\n{more}"
+    )
+    return config
+
+
 @pytest.mark.parametrize(
     ("rediscover", "says"),
     [
@@ -239,13 +251,7 @@ def test_rediscover_may_not_set_what_the_loop_sets_itself(
 ) -> None:
     """The loop gave the rediscovery the first run's task and warm start over these without a
     word, so a loop config's own went unused."""
-    config = tmp_path / "loop.yaml"
-    stages = [("discover", "quickstart"), ("feedback", "feedback_digits")]
-    stages.append(("mitigate", "mitigate_digits"))
-    config.write_text(
-        "".join(f"{key}: {REPO / 'configs' / name}.yaml\n" for key, name in stages)
-        + f"rediscover: {rediscover}\nout: {tmp_path / 'loops'}\n"
-    )
+    config = shipped_digits_loop(tmp_path, f"rediscover: {rediscover}\n")
     assert main(["loop", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         f"ffade: error: {config}: rediscover may not set {says}"
@@ -261,13 +267,7 @@ def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_a
 ) -> None:
     """The warm start's layer shapes were found only at the rediscovery, after the discovery's
     and the fine-tune's minutes, in words about a warm_start the user never set."""
-    config = tmp_path / "loop.yaml"
-    stages = [("discover", "quickstart"), ("feedback", "feedback_digits")]
-    stages.append(("mitigate", "mitigate_digits"))
-    config.write_text(
-        "".join(f"{k}: {REPO / 'configs' / name}.yaml\n" for k, name in stages)
-        + f"rediscover: {{{key}: {value}, start_e: 0.5}}\nout: {tmp_path / 'loops'}\n"
-    )
+    config = shipped_digits_loop(tmp_path, f"rediscover: {{{key}: {value}, start_e: 0.5}}\n")
     assert main(["loop", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         f"ffade: error: rediscover: {key} {value} differs from the discovery's {first} "
