@@ -268,7 +268,15 @@ def check_priorities(
 _SAVED_KEYS = ("run", "threshold", "min_evaluations", "slices", "concepts")
 """feedback.yaml's other top-level keys; accepted and ignored, so it can serve as a --from file."""
 
-_INFORMATIONAL = {"conditions", "description", "num_states", "source", "examples", "states"}
+_INFORMATIONAL = {
+    "conditions",
+    "description",
+    "num_states",
+    "source",
+    "examples",
+    "states",
+    "allowed",
+}
 """Keys feedback.yaml adds to an entry; accepted and ignored, so it can serve as a --from file."""
 
 

@@ -22,7 +22,7 @@ from ffade.records import write_text_atomic
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
 from ffade.summarize.regions import SLICE_KINDS, Region, find_regions
-from ffade.summarize.rules import find_rules
+from ffade.summarize.rules import Rule, find_rules
 from ffade.yamlfile import read_yaml
 
 FEEDBACK_FILE = "feedback.yaml"
@@ -55,6 +55,9 @@ class RegionFeedback:
         examples: the examples shown (a picture, or a text target's .md), relative to the run
             directory (None: none made).
         states: member concept states, one grid index per concept; what the fine-tuner trains on.
+        allowed: for a rule, the grid indices its conditions allow, one list per concept: every
+            state it allows is the fix's, evaluated or not, so none counts as untargeted (None
+            for a region, whose members are all it claims).
     """
 
     id: str
@@ -65,6 +68,7 @@ class RegionFeedback:
     source: str
     examples: str | None = None
     states: list[list[int]] = field(default_factory=list)
+    allowed: list[list[int]] | None = None
 
     @classmethod
     def of(
@@ -79,6 +83,7 @@ class RegionFeedback:
             source=source,
             examples=examples,
             states=region.states.tolist(),
+            allowed=[list(a) for a in region.allowed] if isinstance(region, Rule) else None,
         )
 
     @property
@@ -294,6 +299,9 @@ def _read_region_entry(entry: Any, where: str, concepts: dict[Any, list[Any]]) -
     priority = check_priority(entry["priority"], where)
     states = entry["states"]
     _check_states(states, where, concepts)
+    allowed = entry.get("allowed")
+    if allowed is not None:
+        _check_allowed(allowed, where, concepts)
     return RegionFeedback(
         id=str(entry["id"]),
         priority=priority,
@@ -303,6 +311,7 @@ def _read_region_entry(entry: Any, where: str, concepts: dict[Any, list[Any]]) -
         source=str(entry.get("source", "")),
         examples=entry.get("examples"),
         states=[list(map(int, s)) for s in states],
+        allowed=None if allowed is None else [list(map(int, a)) for a in allowed],
     )
 
 
@@ -324,6 +333,25 @@ def _check_states(states: Any, where: str, concepts: dict[Any, list[Any]]) -> No
         raise FfadeError(
             f"{where}: 'states' must be a non-empty list of grid indices, one per concept "
             f"within sizes {sizes} ({', '.join(concepts)})"
+        )
+
+
+def _check_allowed(allowed: Any, where: str, concepts: dict[Any, list[Any]]) -> None:
+    """Raise unless a rule's ``allowed`` is one non-empty list of grid indices per concept."""
+    sizes = [len(v) for v in concepts.values()]
+    if not (
+        isinstance(allowed, list)
+        and len(allowed) == len(sizes)
+        and all(
+            isinstance(a, list)
+            and a
+            and all(isinstance(j, int) and not isinstance(j, bool) and 0 <= j < n for j in a)
+            for a, n in zip(allowed, sizes, strict=True)
+        )
+    ):
+        raise FfadeError(
+            f"{where}: 'allowed' must be one non-empty list of grid indices per concept "
+            f"within sizes {sizes} ({', '.join(map(str, concepts))}), or left out"
         )
 
 

@@ -177,8 +177,9 @@ class FineTuner(RunModule):
 
     def _guard_pairs(self, inputs: np.ndarray | None = None) -> GuardPairs:
         """The guard's pairs, drawn from ``inputs`` of the heldout split (default all)."""
-        args = (self.plan.states, self.plan.state_region, self.hparams.guard_pairs, self.seed)
-        return guard_pairs(len(self.heldout.inputs), self.task.space, *args, inputs=inputs)
+        plan, size = self.plan, len(self.heldout.inputs)
+        args = (plan.states, plan.state_region, self.hparams.guard_pairs, self.seed, inputs)
+        return guard_pairs(size, self.task.space, *args, plan.claimed)
 
     @override
     def train_dataloader(self) -> TrainingPairs:

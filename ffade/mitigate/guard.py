@@ -9,8 +9,9 @@ after fine-tuning, on the very same (input, state) pairs, so the change is the m
   failed, where the targeted states are the member states of the prioritized regions. Every pair
   when there are at most ``max_pairs``, else a seeded uniform sample of that many.
 - **untargeted failure rate**: the same over every other state of the grid: not a member of a
-  prioritized region, and not the neutral state (that is clean accuracy's). It shows whether the
-  fix broke something else. Sampled the same way.
+  prioritized region, not allowed by a prioritized rule (evaluated or not: the plan's
+  :class:`~ffade.mitigate.claimed.ClaimedStates`), and not the neutral state (that is clean
+  accuracy's). It shows whether the fix broke something else. Sampled the same way.
 
 When the run searched only the inputs its target got right unchanged (``task.only_passing_inputs``),
 both failure rates are measured on the held-out inputs the original model gets right unchanged:
@@ -37,6 +38,7 @@ from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
 from ffade.log_bars import bar_for
+from ffade.mitigate.claimed import ClaimedStates
 from ffade.passing import passing_ids
 from ffade.plugin_checks import predicted
 from ffade.task import Task
@@ -49,7 +51,7 @@ DEFINITIONS = {
     "targeted_failure_rate": "failed share of (held-out input, state) pairs over "
     "the member states of the prioritized regions",
     "untargeted_failure_rate": "failed share of (held-out input, state) pairs "
-    "over every other grid state except the neutral one",
+    "over every other grid state except the neutral one and those a prioritized rule allows",
 }
 """What each guard number means, as mitigation.json says it."""
 
@@ -120,26 +122,31 @@ def guard_pairs(
     max_pairs: int,
     seed: int = 0,
     inputs: np.ndarray | None = None,
+    claimed: ClaimedStates | None = None,
 ) -> GuardPairs:
     """Choose the pairs for both failure rates; see the module docstring.
 
     ``inputs``: the held-out inputs to draw pairs from (the passing ones), default all.
+    ``claimed``: the states no untargeted pair may hold besides the neutral one (default: the
+    targeted ones); a plan's rules claim every state they allow.
     """
     rng = np.random.default_rng(seed)
     chosen = np.arange(num_inputs) if inputs is None else np.asarray(inputs, dtype=np.int64)
     targeted = np.asarray(targeted, dtype=np.int64)
     ids, rows = _product_sample(len(chosen), len(targeted), max_pairs, rng)
-    excluded = set(space.flat(targeted).tolist()) | {int(space.flat(space.neutral))}
-    count = space.num_states - len(excluded)
+    claimed = claimed or ClaimedStates(space.sizes, [], targeted)
+    neutral = int(space.flat(space.neutral))
+    count = space.num_states - claimed.count() - int(not claimed.contains(space.neutral)[0])
     if count <= 0:
         other_ids, other_states = np.zeros(0, np.int64), np.zeros((0, space.num_concepts), np.int64)
     elif space.num_states <= DENSE_GRID:
-        others = np.setdiff1d(np.arange(space.num_states), np.fromiter(excluded, np.int64))
+        everything = np.arange(space.num_states)
+        others = everything[~claimed.contains(space.unflat(everything)) & (everything != neutral)]
         other_ids, picks = _product_sample(len(chosen), len(others), max_pairs, rng)
         other_states = space.unflat(others[picks])
-    else:  # a huge grid: draw states uniformly and drop the excluded ones
+    else:  # a huge grid: draw states uniformly and drop the claimed ones
         flat = rng.integers(0, space.num_states, size=2 * max_pairs + 16)
-        flat = flat[~np.isin(flat, np.fromiter(excluded, np.int64))][:max_pairs]
+        flat = flat[~claimed.contains(space.unflat(flat)) & (flat != neutral)][:max_pairs]
         other_ids = rng.integers(0, len(chosen), size=len(flat))
         other_states = space.unflat(flat)
     return GuardPairs(

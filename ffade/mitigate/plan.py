@@ -27,6 +27,7 @@ from ffade.feedback.priorities import (
     RegionFeedback,
     read_feedback,
 )
+from ffade.mitigate.claimed import ClaimedStates
 from ffade.plugin_api import TrainableTarget
 from ffade.records import SUMMARY_FILE, read_summary
 
@@ -54,6 +55,14 @@ class MitigationPlan:
     states: np.ndarray
     weights: np.ndarray
     state_region: np.ndarray
+
+    @property
+    def claimed(self) -> ClaimedStates:
+        """Every state the prioritized slices claim: each rule's whole range, each region's
+        members (see :mod:`ffade.mitigate.claimed`)."""
+        sizes = [len(values) for values in self.feedback.concepts.values()]
+        rules = [r.allowed for r in self.regions if r.allowed is not None]
+        return ClaimedStates(sizes, rules, self.states)
 
     def fixed_target(self, argument: str, weights: Path | None) -> dict[str, Any]:
         """The run's target as a spec, with ``argument`` naming the fixed weights when there

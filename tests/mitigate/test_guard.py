@@ -10,6 +10,7 @@ from ffade import registry
 from ffade.concepts import ConceptSpace
 from ffade.env import Evaluator
 from ffade.log_bars import bar_for
+from ffade.mitigate.claimed import ClaimedStates
 from ffade.mitigate.guard import guard_pairs, measure
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
@@ -91,3 +92,43 @@ def test_the_held_out_check_counts_its_pairs_and_scores_as_one_call_would(monkey
     total = n + alone.evaluations  # the clean inputs, then each distinct changed pair once
     assert bars[0].n == bars[0].total == total
     assert f"held-out check:   0%|          | 0/{total}" in terminal.getvalue()
+
+
+def test_untargeted_pairs_avoid_every_state_a_rule_allows_evaluated_or_not() -> None:
+    """A fix of `first >= 0.75` claims (3, *) and (4, *) though only two were evaluated: their
+    improvement is the fix's aim, not a side effect."""
+    grid = space()
+    targeted = np.array([[4, 3], [3, 1]])  # the evaluated states the rule holds
+    claimed = ClaimedStates(grid.sizes, [[[3, 4], [0, 1, 2, 3]]], targeted)
+    args = (np.array([0, 0]), 10_000, 0)
+    pairs = guard_pairs(2, grid, targeted, *args, claimed=claimed)
+    assert pairs.num_untargeted_states == 5 * 4 - 2 * 4 - 1
+    assert len(pairs.untargeted_ids) == 2 * pairs.num_untargeted_states
+    assert set(pairs.untargeted_states[:, 0].tolist()) == {0, 1, 2}
+    assert tuple(grid.neutral) not in {tuple(s) for s in pairs.untargeted_states}
+    huge = space((10,) * 7)  # above DENSE_GRID: sampled, and still outside the rule
+    box = [[0, 1, 2, 3, 4, 5, 6, 7]] + [list(range(10))] * 6
+    claimed = ClaimedStates(huge.sizes, [box], huge.unflat(np.arange(2)))
+    pairs = guard_pairs(2, huge, huge.unflat(np.arange(2)), *args, claimed=claimed)
+    assert pairs.num_untargeted_states == 2 * 10**6  # the neutral state is in the box
+    assert len(pairs.untargeted_states) and set(pairs.untargeted_states[:, 0].tolist()) <= {8, 9}
+
+
+def test_claimed_states_are_counted_exactly_without_listing_the_grid() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        grid = space(tuple(rng.integers(2, 5, size=3)))
+        sizes = grid.sizes.tolist()
+        boxes = [
+            [sorted(rng.choice(n, rng.integers(1, n + 1), replace=False)) for n in sizes]
+            for _ in range(rng.integers(0, 4))
+        ]
+        members = grid.unflat(rng.integers(0, grid.num_states, size=rng.integers(0, 4)))
+        claimed = ClaimedStates(sizes, boxes, members)
+        every = grid.unflat(np.arange(grid.num_states))
+        held = [any(all(s[i] in b[i] for i in range(3)) for b in boxes) for s in every]
+        held = np.array(held) | np.isin(np.arange(grid.num_states), grid.flat(members))
+        assert np.array_equal(claimed.contains(every), held)
+        assert claimed.count() == held.sum()
+    wide = ClaimedStates([5] * 15, [[[2, 3, 4]] + [list(range(5))] * 14], np.zeros((0, 15)))
+    assert wide.count() == 3 * 5**14

@@ -154,3 +154,25 @@ def test_targets_without_a_trainable_model_are_refused() -> None:
     target = registry.create("target", "synthetic")
     with pytest.raises(FfadeError, match="target 'synthetic' cannot be fine-tuned"):
         check_trainable(target, "synthetic")
+
+
+def test_a_rule_claims_every_state_it_allows_not_only_those_evaluated(run: Path) -> None:
+    """feedback.yaml keeps each rule's allowed indices; the plan trains on the evaluated states
+    but claims the rule's whole range, which the guard's untargeted pairs then stay out of."""
+    plan = make_plan(run)
+    rule = plan.regions[0]
+    assert rule.allowed is not None and len(rule.allowed) == len(plan.feedback.concepts)
+    in_range = np.array(np.meshgrid(*rule.allowed, indexing="ij")).reshape(len(rule.allowed), -1).T
+    assert len(in_range) > len(rule.states)  # the search left some of its states unevaluated
+    assert plan.claimed.contains(in_range).all()
+    assert plan.claimed.count() == len(in_range)
+
+
+def test_a_rules_allowed_indices_are_checked(run: Path) -> None:
+    rewrite_feedback(run, lambda d: d["regions"][0].update(allowed=[[0]]))
+    with pytest.raises(FfadeError, match=r"regions\[0\]: 'allowed' must be one non-empty list"):
+        make_plan(run)
+    # a file written before 'allowed' existed claims the evaluated states, as it trained on
+    rewrite_feedback(run, lambda d: [r.pop("allowed", None) for r in d["regions"]])
+    plan = make_plan(run)
+    assert plan.claimed.count() == len(plan.states)

@@ -36,6 +36,7 @@ from typing_extensions import override
 
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
 from ffade.mitigate.base import FineTuner, TrainingBatch
+from ffade.mitigate.claimed import ClaimedStates
 from ffade.records import atomic_path
 from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
 
@@ -132,7 +133,7 @@ class DiffusionLoRAFineTuner(FineTuner):
         self._folder: list[tuple[str, torch.Tensor]] | None = None
         self._classes: dict[int, torch.Tensor] | None = None
         self._alphas: torch.Tensor | None = None
-        self._targeted: set[tuple[int, ...]] = set()
+        self._claimed: ClaimedStates | None = None
         self._keep_others = keep_others
 
     @override
@@ -159,8 +160,8 @@ class DiffusionLoRAFineTuner(FineTuner):
             self._folder = read_image_folder(h.image_folder, size)
         if h.class_images is not None:
             self._classes = read_class_images(h.class_images, size)
-        self._targeted = {tuple(int(v) for v in s) for s in self.plan.states}
-        self._keep_others = h.keep_others and len(self._targeted) < self.task.space.num_states
+        self._claimed = self.plan.claimed  # every state a prioritized rule allows
+        self._keep_others = h.keep_others and self._claimed.count() < self.task.space.num_states
         if h.keep_others and not self._keep_others:
             self.tell(
                 [
@@ -259,11 +260,12 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     def other_states(self, count: int) -> np.ndarray:
         """``count`` grid states drawn uniformly from those outside the prioritized rules."""
-        sizes = torch.as_tensor(self.task.space.sizes)
+        sizes, claimed = torch.as_tensor(self.task.space.sizes), self._claimed
+        assert claimed is not None, "setup() first"
         drawn: list[np.ndarray] = []
         while len(drawn) < count:
             state = (torch.rand(len(sizes)) * sizes).long().numpy()
-            if tuple(int(v) for v in state) not in self._targeted:
+            if not claimed.contains(state[None])[0]:
                 drawn.append(state)
         return np.stack(drawn)
 
