@@ -318,7 +318,9 @@ class Explorer(RunModule):
         try:  # a plugin's slip in the extras (a render) must still leave a true summary.json
             if status == "finished":
                 self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
-                save_worst_examples(self.evaluator, self.recorder.run_dir, logger=self.logger)
+                save_worst_examples(
+                    self.evaluator, self.recorder.run_dir, logger=self.logger, step=self.iterations
+                )
                 probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
                 write_policy(self.recorder.run_dir, probs)  # None (too many states): no file
         except BaseException:

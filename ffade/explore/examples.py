@@ -33,6 +33,8 @@ PANEL_PIXELS = 180
 """At most this many pixels a side per panel of the worst-failures grid."""
 LABEL_CHARACTERS = 66
 """A grid caption's line length: wider ran into the next cell at 8 points in a 440 px cell."""
+PAIR_WIDTH = 440
+"""Pixels a per-example PNG is at least wide: its caption's lines, as wide as a grid cell's."""
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
 
@@ -64,9 +66,13 @@ def _distinct_inputs_first(items: list[Any]) -> list[Any]:
 
 
 def save_worst_examples(
-    evaluator: Evaluator, run_dir: Path, count: int = 16, logger: Any = None
+    evaluator: Evaluator, run_dir: Path, count: int = 16, logger: Any = None, step: int = 0
 ) -> int:
-    """Save the worst failures (pictures, else texts); returns how many were saved."""
+    """Save the worst failures (pictures, else texts); returns how many were saved.
+
+    ``step``: the TensorBoard step they are logged at, the run's last (where its scalars end),
+    so the step slider shows them beside the final scalars.
+    """
     worst = worst_failures(evaluator, count)
     if not worst:
         return 0
@@ -102,7 +108,7 @@ def save_worst_examples(
         }
         if pictures is not None:
             entry = {"file": f"failure_{i:02d}.png", **entry}
-            _save_pair_png(originals[i], pictures[i], folder / entry["file"])
+            _save_pair_png(originals[i], pictures[i], entry, folder / entry["file"])
         else:
             entry["input"] = texts[i]
         entries.append(entry)
@@ -114,9 +120,9 @@ def save_worst_examples(
     # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
     writer = getattr(logger, "experiment", None)
     if pictures is not None and hasattr(writer, "add_image"):
-        writer.add_image("discovery/worst_failures", grid, 0, dataformats="HWC")
+        writer.add_image("discovery/worst_failures", grid, step, dataformats="HWC")
     elif pictures is None and hasattr(writer, "add_text"):
-        writer.add_text("discovery/worst_failures", _text_table(entries), 0)
+        writer.add_text("discovery/worst_failures", _text_table(entries), step)
     return len(entries)
 
 
@@ -145,9 +151,37 @@ def _side_by_side(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
     return pair.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
-def _save_pair_png(original: np.ndarray, changed: np.ndarray, path: Path) -> None:
+def _save_pair_png(
+    original: np.ndarray, changed: np.ndarray, entry: dict[str, Any], path: Path
+) -> None:
+    """One example as its own picture, captioned as the grid's pairs are; the caption is also
+    the PNG's ``Description``."""
+    figure = _pair_figure(original, changed, entry)
+    described = f"{_caption(entry).strip()}; changed: {_changes(entry)}"
     with atomic_path(path) as tmp:
-        imsave(tmp, _side_by_side(original, changed), format="png")
+        imsave(tmp, _drawn(figure), format="png", metadata={"Description": described})
+
+
+def _pair_figure(original: np.ndarray, changed: np.ndarray, entry: dict[str, Any]) -> Figure:
+    """The pair (``_side_by_side``, its pixels as they are, at the bottom, centred) under the
+    grid's caption (input, label, what the target said) and "original" and the concept values
+    changed over each half. At least ``PAIR_WIDTH`` wide, so that the caption fits."""
+    pair = _side_by_side(original, changed)
+    half = pair.shape[0] // original.shape[0] * original.shape[1]  # one picture's width
+    label = _label(entry)
+    changes = textwrap.fill(_changes(entry), max(34, half // 6), max_lines=3, placeholder=" ...")
+    lines = label.count("\n") + 1, changes.count("\n") + 1
+    header = 10 + 12 * lines[0] + 6 + 10 * lines[1] + 6
+    width, height, dpi = max(pair.shape[1] + 20, PAIR_WIDTH), header + pair.shape[0], 100
+    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    left = (width - pair.shape[1]) // 2
+    figure.figimage(pair, xo=left, yo=0, origin="upper")
+    figure.text(0.5, 1 - 8 / height, label, ha="center", va="top", fontsize=8)
+    titles_top = height - 10 - 12 * lines[0] - 6
+    for k, title in enumerate(("original", changes)):
+        middle = left + (pair.shape[1] - half / 2 if k else half / 2)
+        figure.text(middle / width, titles_top / height, title, ha="center", va="top", fontsize=7)
+    return figure
 
 
 def _drawn(figure: Figure) -> np.ndarray:
@@ -211,9 +245,12 @@ def _grid_figure(
     return figure
 
 
+def _caption(entry: dict[str, Any]) -> str:
+    return f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+
+
 def _label(entry: dict[str, Any]) -> str:
-    label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
-    return textwrap.fill(label, LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
+    return textwrap.fill(_caption(entry), LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
 
 
 def _titles(entry: dict[str, Any]) -> tuple[str, str]:

@@ -109,7 +109,8 @@ class RegionPictures:
             labels = self._captions(ids, states, inputs, references)
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
         wrapped = ["\n".join([*textwrap.wrap(a, 44), *textwrap.wrap(b, 44)]) for a, b in labels]
-        return _grid(pictures, wrapped, f"{region.id}: {region.description}")
+        title = f"Worst failing inputs of {region.id}: {region.description}"
+        return _grid(pictures, wrapped, title)
 
     def _text(self, region: Region, ids: np.ndarray, states: np.ndarray) -> str | None:
         """The examples as Markdown: each caption, then the changed input as the target got it."""

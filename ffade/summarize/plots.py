@@ -128,7 +128,8 @@ REPORT_EVENTS_SUFFIX = ".ffade-report"
 
 
 def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> None:
-    """Add PNGs to the run's TensorBoard log (the run directory is the logger's log_dir).
+    """Add PNGs to the run's TensorBoard log (the run directory is the logger's log_dir), at
+    ``step``: the run's last, where its scalars end, so they show beside the final scalars.
 
     Logs the saved PNGs' bytes as they are, so TensorBoard shows exactly what the report shows.
     The report's events file replaces the previous report's, so that reporting a run again does

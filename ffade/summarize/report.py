@@ -149,7 +149,7 @@ def build_report(
         report["retest"] = retest
     report["images"] = {name: relative_path(path, out) for name, path in images.items()}
     if tensorboard:
-        log_images(run_dir, images)
+        log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
     write_json_atomic(out / "report.json", report)
     write_text_atomic(out / "report.md", markdown(report, out))
     write_text_atomic(out / "report.html", html_page(report, out))

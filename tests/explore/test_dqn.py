@@ -202,6 +202,25 @@ def test_tensorboard_shows_reward_epsilon_td_loss_and_failures(tmp_path: Path) -
     assert "discovery/worst_failures" not in tags  # synthetic inputs are not images
 
 
+def test_worst_failures_are_logged_at_the_step_the_scalars_end(tmp_path: Path, monkeypatch) -> None:
+    """They are made when the search ends: logged at step 0, TensorBoard's slider showed them
+    with the first scalars."""
+    from ffade_synthetic.target import SyntheticTarget
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    def render(self, inputs):  # the synthetic target draws nothing; here each input is a colour
+        return torch.sigmoid(inputs["coords"][:, :3])[:, :, None, None].expand(-1, -1, 4, 4)
+
+    monkeypatch.setattr(SyntheticTarget, "render", render, raising=False)
+    explorer = DQNExplorer(task=synthetic_spec(), budget=160, num_envs=16, learning_starts=32)
+    discover(explorer, tmp_path, seed=0, name="tb")
+    events = EventAccumulator(str(explorer.recorder.run_dir), size_guidance={"images": 0})
+    events.Reload()
+    last = max(e.step for e in events.Scalars("discovery/failures_found"))
+    assert last == explorer.iterations > 1
+    assert [e.step for e in events.Images("discovery/worst_failures")] == [last]
+
+
 def test_budget_goes_to_inputs_that_can_fail(tmp_path: Path) -> None:
     """Half the inputs never fail (negative growth shrinks their boxes away); they get less."""
     spec = synthetic_spec(num_inputs=32)

@@ -8,14 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from matplotlib.image import imread
+from PIL import Image
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from ffade.env import Evaluator
 from ffade.explore.examples import (
     MIN_PAIR_HEIGHT,
     PANEL_PIXELS,
     _grid_figure,
+    _pair_figure,
     _panel,
     save_worst_examples,
     worst_failures,
@@ -44,8 +47,10 @@ def test_each_example_png_shows_the_original_left_and_the_changed_input_right(
     entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
     scale = MIN_PAIR_HEIGHT // SIDE
     for entry in entries:
-        png = imread(tmp_path / "examples" / entry["file"])[::scale, ::scale, :3]
-        assert png.shape == (SIDE, 2 * SIDE + 1, 3)  # original, a one-pixel gap, changed
+        png = imread(tmp_path / "examples" / entry["file"])[:, :, :3]
+        width = (2 * SIDE + 1) * scale  # original, a one-pixel gap, changed; under its caption
+        left = (png.shape[1] - width) // 2
+        png = png[-MIN_PAIR_HEIGHT:, left : left + width][::scale, ::scale]
         one = np.array([entry["input_id"]])
         state = np.array([evaluator.space.index_of(entry["concepts"])])
         original = _render(evaluator.changes.unchanged(one)[0])[0].permute(1, 2, 0).numpy()
@@ -54,6 +59,43 @@ def test_each_example_png_shows_the_original_left_and_the_changed_input_right(
         assert np.allclose(png[:, :SIDE], original, atol=1 / 255)
         assert np.allclose(png[:, SIDE + 1 :], changed, atol=1 / 255)
     assert (tmp_path / "examples" / "worst_failures.png").stat().st_size > 5_000
+
+
+def test_each_example_png_is_captioned_as_the_grid_is(tmp_path: Path) -> None:
+    """A failure_NN.png was two bare pictures: which input, what changed and what the model said
+    were only in examples.json. Now the grid's caption is drawn above the pair, and kept as the
+    PNG's Description."""
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
+    assert save_worst_examples(evaluator, tmp_path) >= 1
+    entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
+    for entry in entries:
+        label = f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+        changes = ", ".join(f"{k}={v:g}" for k, v in entry["changed"].items())
+        assert changes
+        with Image.open(tmp_path / "examples" / entry["file"]) as png:
+            assert png.text["Description"] == f"{label.strip()}; changed: {changes}"
+            assert png.height > MIN_PAIR_HEIGHT + 30  # room for the caption's three lines
+            header = np.asarray(png.convert("L"))[: png.height - MIN_PAIR_HEIGHT]
+        assert (header < 128).sum() > 200  # the caption is drawn, not only stored
+    picture = np.random.default_rng(0).random((SIDE, SIDE, 3))
+    texts = [t.get_text() for t in _pair_figure(picture, picture, entries[-1]).texts]
+    assert texts == [label.strip(), "original", changes]  # the last entry's
+
+
+def test_the_worst_failures_are_logged_at_the_step_given(tmp_path: Path) -> None:
+    """At step 0 TensorBoard showed the grid with the run's first scalars; the explorer gives
+    its last step, where the scalars end."""
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
+    logger = TensorBoardLogger(tmp_path, name="tb")
+    assert save_worst_examples(evaluator, tmp_path, logger=logger, step=37) >= 1
+    logger.experiment.flush()
+    events = EventAccumulator(logger.log_dir, size_guidance={"images": 0})
+    events.Reload()
+    assert [e.step for e in events.Images("discovery/worst_failures")] == [37]
 
 
 def test_a_logger_without_pictures_gets_none_and_the_files_are_still_written(

@@ -82,3 +82,7 @@ def test_captions_name_the_input_and_its_label_in_the_target_s_words(digits_run:
         found = re.match(r"input (\d+) \(label digit (\d)\): predicted", title)
         assert found, title
         assert int(found.group(2)) == int(pictures._setup().task.inputs[int(found.group(1))][1])
+    # a PNG is often seen alone: its title says what it shows, and of which region
+    assert (
+        figure._suptitle.get_text() == f"Worst failing inputs of {region.id}: {region.description}"
+    )

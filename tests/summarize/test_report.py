@@ -122,6 +122,9 @@ def test_pictures_are_logged_to_tensorboard(image_run) -> None:
         return sorted(image_run.glob("events.out.tfevents.*.ffade-report"))
 
     others = set(image_run.glob("events.out.tfevents.*")) - set(report_events())
+    summary = json.loads((image_run / "summary.json").read_text())
+    summary["iterations"] = 41  # the run's last step, where its scalars end
+    (image_run / "summary.json").write_text(json.dumps(summary))
     assert main([str(image_run)]) == 0
     first = report_events()
     assert main([str(image_run)]) == 0  # reported again: its pictures replace the first's
@@ -130,6 +133,7 @@ def test_pictures_are_logged_to_tensorboard(image_run) -> None:
     events = EventAccumulator(str(image_run), size_guidance={"images": 0})
     events.Reload()
     assert "summarize/failure_rate" in events.Tags()["images"]
+    assert [e.step for e in events.Images("summarize/failure_rate")] == [41]  # not step 0
     logged = events.Images("summarize/failure_rate")[0].encoded_image_string
     assert logged == (image_run / "figures" / "failure_rate.png").read_bytes()  # the report's
 
