@@ -108,6 +108,28 @@ def test_negation_rules(sentence: str, negated: str) -> None:
     assert F.negate(sentence, 1, 0) == negated
 
 
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I ain't going.", "I am going."),
+        ("It ain't fair.", "It is fair."),
+        ("They ain't here.", "They are here."),
+        ("The kids ain't home.", "The kids are home."),
+        ("Ain't it fun?", "Is it fun?"),
+        ("He ain't got time.", "He has got time."),
+        ("We can't stop.", "We can stop."),
+        ("Can't you see?", "Can you see?"),
+        ("She won't go.", "She will go."),
+        ("You shan't pass.", "You shall pass."),
+        ("They don't care.", "They do care."),
+        ("It isn’t fair.", "It is fair."),
+    ],
+)
+def test_contractions_in_n_t_become_english(sentence: str, negated: str) -> None:
+    """Cutting "n't" turned "ain't" into "ai": "It ai fair."."""
+    assert F.negate(sentence, 1, 0) == negated
+
+
 def test_irregular_plurals_and_case() -> None:
     assert F.singular_plural("Children play in the City.", 2, 0) == "Child play in the Cities."
     assert F.singular_plural("The PERSON left.", 1, 0) == "The PEOPLE left."
