@@ -49,6 +49,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from shlex import quote
 from typing import Any
 
 import yaml
@@ -104,11 +105,15 @@ class StageStopped(Exception):
 
 
 def next_loop_dir(out: Path) -> Path:
-    """``out/version_N`` with the first N not taken, so a loop never appends to an older one."""
+    """``out/version_N``, made here, with the first N not taken, so a loop never appends to an
+    older one; one mkdir takes N, so two loops started at once never share one."""
+    out.mkdir(parents=True, exist_ok=True)
     n = 0
-    while (out / f"version_{n}").exists():
+    while True:
+        with contextlib.suppress(FileExistsError):
+            (out / f"version_{n}").mkdir()
+            return out / f"version_{n}"
         n += 1
-    return out / f"version_{n}"
 
 
 def fit(
@@ -165,7 +170,6 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))
     loop_dir = next_loop_dir(config.out)
-    loop_dir.mkdir(parents=True)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
 
     def save(status: str) -> None:
@@ -229,13 +233,13 @@ def _run_stages(
 
 def _discover(config: LoopConfig, loop_dir: Path, say) -> Path:
     """Stage 1: the discovery run on the original model."""
-    say(f"[1/5] discover: {config.discover} -> {loop_dir / 'discover'}")
+    say(f"[1/5] discover: {quote(str(config.discover))} -> {quote(str(loop_dir / 'discover'))}")
     return _run_stage("discover", config.discover, loop_dir / "discover", {})
 
 
 def _prioritize(config: LoopConfig, first: Path, say) -> Path:
     """Stage 2: the priorities file applied to the first run's regions; returns feedback.yaml."""
-    say(f"[2/5] feedback: {config.feedback} -> {first / 'feedback.yaml'}")
+    say(f"[2/5] feedback: {quote(str(config.feedback))} -> {quote(str(first / 'feedback.yaml'))}")
     feedback = feedback_from_file(
         first,
         config.feedback,
@@ -256,7 +260,7 @@ def _mitigate(config: LoopConfig, loop_dir: Path, first: Path, say) -> tuple[Pat
     Raises:
         StageStopped: the fine-tuner wrote no mitigation.json, so there is no verdict to act on.
     """
-    say(f"[3/5] mitigate: {config.mitigate} -> {loop_dir / 'mitigate'}")
+    say(f"[3/5] mitigate: {quote(str(config.mitigate))} -> {quote(str(loop_dir / 'mitigate'))}")
     fixed = _run_stage(
         "mitigate",
         config.mitigate,
@@ -274,7 +278,7 @@ def _rediscover(
     Warm-started from the first run when the explorer takes ``warm_start``, so it begins from
     what the first explorer learned instead of from scratch.
     """
-    say(f"[4/5] rediscover on the fixed model -> {loop_dir / 'rediscover'}")
+    say(f"[4/5] rediscover on the fixed model -> {quote(str(loop_dir / 'rediscover'))}")
     overrides = dict(config.rediscover)
     task = read_summary(first)["task"]  # the task discovery ran, as feedback and mitigate read it
     overrides["task"] = dict(task, target=fixed_target)
@@ -293,7 +297,10 @@ def _report(
     Returns how the regions shifted and the retest (loop.json's ``region_shift`` and ``retest``).
     The retest comes first so that report.html can show it; it reads no report.
     """
-    say(f"[5/5] report: {first} --compare {second} -> {loop_dir / 'report'}")
+    say(
+        f"[5/5] report: {quote(str(first))} --compare {quote(str(second))}"
+        f" -> {quote(str(loop_dir / 'report'))}"
+    )
     from ffade.summarize.report import build_report
 
     retested = retest(loop_dir, first, fixed, say)

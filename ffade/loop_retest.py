@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from shlex import quote
 from typing import Any
 
 SUITE_FILE = "suite.yaml"
@@ -31,7 +32,10 @@ def retest(loop_dir: Path, first: Path, fixed: Path, say: Callable[[str], Any]) 
     suite_path = loop_dir / "report" / SUITE_FILE
     feedback = first / FEEDBACK_FILE
     slices = read_feedback(feedback).slices
-    say(f"      retest: the judged {slices}' sampled pairs, original vs fixed -> {suite_path}")
+    say(
+        f"      retest: the judged {slices}' sampled pairs, original vs fixed"
+        f" -> {quote(str(suite_path))}"
+    )
     suite = export_suite(first, suite_path, feedback=feedback, slices=slices)
     cases = []
     for case, after in zip(suite.cases, run_check(suite_path, target=str(fixed)), strict=True):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,8 +35,9 @@ def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None
 
 @pytest.fixture(scope="module")
 def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The digits loop on 32 discovery images, one short epoch and a small guard."""
-    root = tmp_path_factory.mktemp("loop")
+    """The digits loop on 32 discovery images, one short epoch and a small guard; its folder's
+    name holds a space, as a user's may."""
+    root = tmp_path_factory.mktemp("loop runs")
     loop = small_loop_config(root)
     result = ffade("loop", "--config", str(loop), timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -121,12 +125,33 @@ def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(smal
     closing = stdout[stdout.index("loop finished in ") :].splitlines()
     assert closing[0].endswith(f" s: {loop_dir}")
     stages = ("discover", "feedback", "mitigate", "rediscover", "report")
-    assert [line.split() for line in closing[1:6]] == [[s, record[s]] for s in stages]
+    assert [line.split(maxsplit=1) for line in closing[1:6]] == [[s, record[s]] for s in stages]
     shift = record["region_shift"]
     assert closing[6] == "  rules: " + ", ".join(
         f"{n} {status.replace('_', ' ')}" for status, n in shift.items()
     )
     assert list(shift) == ["still_failing", "unclear", "fixed", "not_retested", "new"]
+
+
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
+def test_stage_headers_quote_paths_so_they_paste_into_a_shell(small_loop) -> None:
+    """The header "[5/5] report: A --compare B" left paths holding a space unquoted: pasted after
+    `ffade report`, the shell cut each in two."""
+    loop_dir, loop = small_loop
+    config = yaml.safe_load(loop.read_text())
+    stdout = (loop_dir.parent.parent / "stdout.txt").read_text()
+    headers = [line for line in stdout.splitlines() if re.match(r"\[\d/5\] ", line)]
+    first, second = str(loop_dir / "discover"), str(loop_dir / "rediscover")
+    assert [[shlex.split(part) for part in line.split(" -> ")] for line in headers] == [
+        [["[1/5]", "discover:", config["discover"]], [first]],
+        [
+            ["[2/5]", "feedback:", config["feedback"]],
+            [str(loop_dir / "discover" / "feedback.yaml")],
+        ],
+        [["[3/5]", "mitigate:", config["mitigate"]], [str(loop_dir / "mitigate")]],
+        [["[4/5]", "rediscover", "on", "the", "fixed", "model"], [second]],
+        [["[5/5]", "report:", first, "--compare", second], [str(loop_dir / "report")]],
+    ]
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -545,6 +570,23 @@ def test_a_priorities_file_no_run_could_use_stops_the_loop_before_anything_runs(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"ffade: error: {feedback}: {says}"), line
     assert not (tmp_path / "loops").exists()
+
+
+def test_loops_started_at_once_take_different_version_dirs(tmp_path: Path) -> None:
+    """The loop looked for the first free version_N and made it later: two loops started at
+    once on one out folder both chose version_0 (and the second crashed making it)."""
+    (tmp_path / "version_0").mkdir()  # an older loop
+    barrier = threading.Barrier(8)
+
+    def start() -> Path:
+        barrier.wait()
+        return loop_module.next_loop_dir(tmp_path)
+
+    with ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(lambda _: start(), range(8)))
+    assert sorted(p.name for p in taken) == sorted(f"version_{n}" for n in range(1, 9))
+    assert all(p.is_dir() and p.parent == tmp_path for p in taken)
+    assert loop_module.next_loop_dir(tmp_path) == tmp_path / "version_9"
 
 
 def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:

@@ -107,16 +107,17 @@ def make_plan(
     )
     weights_by_priority = _weights_by_priority(priority_weights)
     regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
+    noun = "rule" if answers.slices == "rules" else "region"  # what the feedback ranked
     if answers.prioritized and not regions:  # the feedback is fine: the weights drop them all
         given = sorted({r.priority for r in answers.prioritized})
         raise FfadeError(
             f"model.init_args.priority_weights gives weight 0 to every priority {feedback_path} "
-            f"uses ({', '.join(given)}), so no region would be trained on; give one a weight "
+            f"uses ({', '.join(given)}), so no {noun} would be trained on; give one a weight "
             "above 0"
         )
     if not regions:
         raise FfadeError(
-            f"{feedback_path}: no region has priority high, medium or low; nothing to fix "
+            f"{feedback_path}: no {noun} has priority high, medium or low; nothing to fix "
             "(give one a priority with `ffade feedback`)"
         )
     states, weights, owner = _targeted_states(regions, weights_by_priority)

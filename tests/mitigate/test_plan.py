@@ -56,9 +56,19 @@ def test_regions_are_drawn_by_priority_whatever_their_size(run: Path) -> None:
     assert np.allclose([half.weights[half.state_region == r].sum() for r in range(2)], 0.5)
 
 
-def test_nothing_to_fix_is_an_error(run: Path) -> None:
-    rewrite_feedback(run, lambda d: [r.update(priority="skip") for r in d["regions"]])
-    with pytest.raises(FfadeError, match="no region has priority high, medium or low"):
+@pytest.mark.parametrize(("slices", "noun"), [("rules", "rule"), ("regions", "region")])
+def test_nothing_to_fix_is_an_error_naming_the_slices_ranked(
+    run: Path, slices: str, noun: str
+) -> None:
+    """Feedback ranking rules said "no region has priority ..." all the same."""
+
+    def skip_all(data: dict) -> None:
+        data["slices"] = slices
+        for entry in data["regions"]:
+            entry["priority"] = "skip"
+
+    rewrite_feedback(run, skip_all)
+    with pytest.raises(FfadeError, match=f"feedback.yaml: no {noun} has priority high, medium"):
         make_plan(run)
 
 
@@ -147,6 +157,7 @@ def test_weights_that_drop_every_prioritized_region_name_priority_weights(run: P
         make_plan(run, priority_weights=dict.fromkeys(used, 0.0))
     said = str(error.value)
     assert said.startswith("model.init_args.priority_weights gives weight 0 to every priority")
+    assert "so no rule would be trained on" in said  # the feedback ranks rules
     assert all(priority in said for priority in used) and "\n" not in said
 
 

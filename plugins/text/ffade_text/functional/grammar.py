@@ -23,12 +23,13 @@ from ffade_text.functional._spans import (
     splice,
     words,
 )
-from ffade_text.functional.lexicon import AUXILIARIES, NOUNS, VERBS
+from ffade_text.functional.lexicon import AUXILIARIES, NOUNS, STOP_WORDS, VERBS
 
 _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
 _NOT = re.compile(r"\bnot\s+", re.IGNORECASE)
 _AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall"}
+_PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
 
@@ -40,7 +41,8 @@ def _inflect() -> inflect.engine:
 def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> str:
     """Flip one sentence's polarity, by the first rule that applies.
 
-    1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is".
+    1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
+       "can", "won't" -> "will"; "ain't" agrees with its subject: "I am", "it is", "they are".
     2. "not" follows the first auxiliary: "was approved" -> "was not approved".
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
@@ -48,7 +50,10 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
     contracted = _CONTRACTED.search(sentence)
     if contracted:
         stem = contracted.group(1)
-        positive = match_case(stem, _IRREGULAR_CONTRACTIONS.get(stem.lower(), stem))
+        if stem.lower() == "ai":
+            positive = match_case(stem, _aint(sentence, contracted.start(), contracted.end()))
+        else:
+            positive = match_case(stem, _IRREGULAR_CONTRACTIONS.get(stem.lower(), stem))
         return sentence[: contracted.start()] + positive + sentence[contracted.end() :]
     negation = _NOT.search(sentence)
     if negation:
@@ -66,6 +71,24 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
             helper, base = forms[word.lower()]
             return sentence[:start] + match_case(word, f"{helper} not {base}") + sentence[end:]
     return "It is not true that " + _lower_first(sentence)
+
+
+def _aint(sentence: str, start: int, end: int) -> str:
+    """What "ain't" at ``start:end`` says without "not", agreeing with its subject: the word
+    before it, or after it in a question ("Ain't it fun?"). "I ain't" -> "I am", "they ain't"
+    -> "they are", "it ain't" -> "it is", "he ain't got" -> "he has got" (cutting "n't" wrote
+    "ai")."""
+    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
+    after = [sentence[end:][s:e].lower() for s, e in words(sentence[end:])]
+    subject = before[-1] if before else (after.pop(0) if after else "")
+    plural = subject in _PLURAL_PRONOUNS or (
+        subject not in STOP_WORDS
+        and subject.endswith("s")
+        and bool(_inflect().singular_noun(subject))
+    )
+    if after[:1] == ["got"]:
+        return "have" if plural or subject == "i" else "has"
+    return "am" if subject == "i" else "are" if plural else "is"
 
 
 def _lower_first(sentence: str) -> str:

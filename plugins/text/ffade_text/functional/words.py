@@ -83,19 +83,20 @@ def shuffle_words(text: str, count: int, seed: int = 0) -> str:
 
     "The council approved the budget." -> "The budget approved the council." Words keep their
     places' punctuation, and swaps stay inside sentences so the text keeps its sentence count.
+    Every pair of words in a sentence is a candidate, so the time is linear in the number of
+    sentences and quadratic in the length of each (a text without stops is one long sentence).
     """
     spans = words(text)
+    lower = [text[s:e].lower() for s, e in spans]
     pairs = []
+    k = 0  # one pass over the words: each sentence's words follow the previous sentence's
     for sentence in SENTENCE.finditer(text):
-        inside = [
-            i for i, (s, e) in enumerate(spans) if sentence.start() <= s and e <= sentence.end()
-        ]
-        pairs += [
-            (i, j)
-            for a, i in enumerate(inside)
-            for j in inside[a + 1 :]
-            if text[slice(*spans[i])].lower() != text[slice(*spans[j])].lower()
-        ]
+        while k < len(spans) and spans[k][0] < sentence.start():
+            k += 1
+        first = k
+        while k < len(spans) and spans[k][1] <= sentence.end():
+            k += 1
+        pairs += [(i, j) for i in range(first, k) for j in range(i + 1, k) if lower[i] != lower[j]]
     order = first_sites(pairs, len(pairs), generator(text, seed, "shuffle_words"))
     used: set[int] = set()
     placed: dict[tuple[int, int], str] = {}
@@ -106,4 +107,8 @@ def shuffle_words(text: str, count: int, seed: int = 0) -> str:
             used.update((i, j))
             placed[spans[i]] = text[slice(*spans[j])]
             placed[spans[j]] = text[slice(*spans[i])]
-    return splice(text, list(placed), lambda t, s, e: t[:s] + placed[(s, e)] + t[e:])
+    pieces, last = [], 0  # one join: splicing word by word copied the whole text per word
+    for start, end in sorted(placed):
+        pieces += (text[last:start], placed[(start, end)])
+        last = end
+    return "".join(pieces) + text[last:]
