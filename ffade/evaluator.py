@@ -25,6 +25,7 @@ from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.errors import FfadeError, FfadeWarning
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
+from ffade.example_hooks import check_example_hooks
 from ffade.plugin_checks import checked_features, predicted, score_batch
 from ffade.record_lines import EvaluationEncoder
 from ffade.records import RunRecorder
@@ -107,6 +108,7 @@ class Evaluator:
         self.recorder = recorder
         self._encoder = EvaluationEncoder([(c.label, c.values) for c in self.space.concepts])
         self.memo: dict[int, tuple[float, float, bool]] = {}
+        self._hooks_tried = False
         # is_evaluated runs on every candidate an explorer scores: see ffade.evaluated_pairs
         pairs = self.num_inputs * self.space.num_states
         self._evaluated = EvaluatedPairs(pairs) if pairs <= MAX_BITMAP_PAIRS else None
@@ -175,13 +177,7 @@ class Evaluator:
             self._run(input_ids[fresh], states[fresh], keys[fresh], step)
         fresh_keys = {int(keys[r]) for r in fresh}
         n = len(keys)
-        out = Outcome(
-            np.zeros(n, np.float32),
-            np.zeros(n, np.float32),
-            np.zeros(n, bool),
-            np.zeros(n, bool),
-            np.zeros(n, bool),
-        )
+        out = Outcome(*(np.zeros(n, t) for t in (np.float32, np.float32, bool, bool, bool)))
         for row, key in enumerate(keys.tolist()):
             if key in self.memo:
                 out.metric[row], out.reward[row], out.failed[row] = self.memo[key]
@@ -220,6 +216,10 @@ class Evaluator:
         metrics, rewards = scores.metric.tolist(), scores.reward.tolist()  # waits for a GPU
         self.concept_seconds += built - start
         self.model_seconds += time.perf_counter() - built
+        if self.recorder is not None and not self._hooks_tried:  # a search's examples' hooks
+            raw = [self.task.inputs[int(i)][1] for i in ids]
+            check_example_hooks(self.task, inputs, outputs, references, raw)
+            self._hooks_tried = True
         # NaN metric or NaN / inf reward: neither a pass nor a failure. An infinite metric alone
         # stays valid: a margin may be unbounded
         invalid = np.isnan(np.asarray(metrics, np.float64)) | ~np.isfinite(

@@ -6,7 +6,6 @@ inside ffade as an AttributeError, IndexError or "zip() argument 2 is shorter".
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -398,20 +397,22 @@ def test_a_plugin_not_written_name_and_args_is_said_so(
     assert status == 2 and err.strip().splitlines()[-1] == f"ffade: error: {line}"
 
 
-def test_a_hook_broken_when_the_search_ends_keeps_the_run_and_says_where(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [("GreyRender", "render() returned shape"), ("OneCaption", "describe_outputs() returned")],
+)
+def test_a_broken_example_hook_is_said_at_the_first_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, said: str
 ) -> None:
-    """render() is first called as a finished search saves its worst examples: the error left
-    summary.json at status "running" with 0 evaluations, and said nothing of where the run was."""
-    status, err = _fit(tmp_path, capsys, target={"name": f"{HERE}:GreyRender"})
-    run = next((tmp_path / "runs" / "test").iterdir())
+    """The worst examples are saved after the search, but their hooks (render, describe_*) are
+    tried on the first batch: a wrong one once stopped a search only after its whole budget,
+    which the run kept but had to resume to finish."""
+    status, err = _fit(tmp_path, capsys, target={"name": f"{HERE}:{target}"})
     assert status == 2 and "Traceback" not in err
-    error, where = err.strip().splitlines()[-2:]
-    assert error.startswith(f"ffade: error: target '{HERE}:GreyRender': render() returned shape")
-    assert where.startswith(f"ffade: the run failed; the run so far is in {run} ")
-    summary = json.loads((run / "summary.json").read_text())
-    logged = (run / "evaluations.jsonl").read_text().splitlines()
-    assert summary["status"] == "failed" and summary["evaluations"] == len(logged) == 32
+    assert (
+        err.strip().splitlines()[-1].startswith(f"ffade: error: target '{HERE}:{target}': {said}")
+    )
+    assert not list((tmp_path / "runs").glob("test/*"))  # nothing was logged: nothing is kept
 
 
 def test_check_class_references_names_a_target_passed_as_itself() -> None:
