@@ -26,9 +26,9 @@ from ffade_text.functional._spans import (
 from ffade_text.functional.lexicon import AUXILIARIES, NOUNS, STOP_WORDS, VERBS
 
 _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
-_NOT = re.compile(r"\bnot\s+", re.IGNORECASE)
+_NOT = re.compile(r"(?<=\bcan)not\b|\bnot\s+", re.IGNORECASE)  # "cannot" -> "can"
 _AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
-_IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall"}
+_IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
 _PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
@@ -42,7 +42,8 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
     """Flip one sentence's polarity, by the first rule that applies.
 
     1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
-       "can", "won't" -> "will"; "ain't" agrees with its subject: "I am", "it is", "they are".
+       "can", "cannot" -> "can", "won't" -> "will", "needn't" -> "need to"; "ain't" agrees with
+       its subject: "I am", "it is", "they are".
     2. "not" follows the first auxiliary: "was approved" -> "was not approved".
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.

@@ -125,10 +125,14 @@ def test_negation_rules(sentence: str, negated: str) -> None:
         ("You shan't pass.", "You shall pass."),
         ("They don't care.", "They do care."),
         ("It isn’t fair.", "It is fair."),
+        ("You needn't come.", "You need to come."),
+        ("He cannot go.", "He can go."),
+        ("Cannot you see?", "Can you see?"),
     ],
 )
 def test_contractions_in_n_t_become_english(sentence: str, negated: str) -> None:
-    """Cutting "n't" turned "ain't" into "ai": "It ai fair."."""
+    """Cutting "n't" turned "ain't" into "ai": "It ai fair.". "needn't" gave "You need come.",
+    and "cannot" "It is not true that he cannot go."."""
     assert F.negate(sentence, 1, 0) == negated
 
 
