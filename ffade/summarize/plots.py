@@ -289,6 +289,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
                 pad = 8 + 2.5 * min(30, max(len(format_value(v)) for v in grid))
         set_label(view.labels[i], labelpad=pad)
     # colour and size both grow with the value; a blank grid point was never evaluated
-    unseen = " (no point: not evaluated)" if kind == "failure" else ""
-    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=name + unseen)
+    unseen = "; no point: not evaluated" if kind == "failure" else ""
+    label = f"{name}\n(colour and size{unseen})"
+    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=label)
     return figure

@@ -93,7 +93,7 @@ def test_a_3d_failure_picture_says_a_missing_point_was_not_evaluated(make_run) -
     run = make_run("gaps", grid, lambda s: (0, 0) if s == (1, 1, 1) else (4, s[0]))
     figure = plot_landscape(load_landscape(run))
     assert len(figure.axes[0].collections[0].get_offsets()) == 7
-    assert figure.axes[1].get_ylabel() == "failure rate (no point: not evaluated)"
+    assert figure.axes[1].get_ylabel() == "failure rate\n(colour and size; no point: not evaluated)"
 
 
 def test_a_bar_of_a_value_never_evaluated_says_so(make_run) -> None:
