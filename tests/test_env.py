@@ -349,3 +349,28 @@ def test_reinforce_learns_the_synthetic_failures_from_the_rewards(evaluator: Eva
         baseline += 0.05 * (reward - baseline)
         env.reset()
     assert np.mean(failed[:100]) < 0.5 < 0.9 < np.mean(failed[-100:])
+
+
+@pytest.mark.parametrize("mode", ["macroscopic", "microscopic"])
+def test_the_vector_env_keeps_gymnasium_s_contract_and_its_seed(mode: str) -> None:
+    """Sampled actions step; observations lie in the space; the same seed, the same run."""
+
+    def run(seed: int) -> list:
+        env = FailureVectorEnv(Evaluator(build_task(synthetic_spec()), batch_size=8), 4, mode)
+        env.action_space.seed(seed)
+        obs, _ = env.reset(seed=seed)
+        seen = []
+        for _ in range(6):
+            assert env.observation_space.contains(obs)
+            obs, rewards, terminated, truncated, info = env.step(env.action_space.sample())
+            assert rewards.dtype == np.float32 and terminated.dtype == truncated.dtype == bool
+            assert set(info) == {"failed", "new_failure", "evaluated", "metric", "stopped"}
+            assert all(len(v) == 4 for v in (rewards, terminated, truncated, *info.values()))
+            seen.append((obs["features"].tolist(), obs["state"].tolist(), rewards.tolist()))
+            done = terminated | truncated
+            if done.any():
+                obs, _ = env.reset(options={"reset_mask": done})
+        env.close()
+        return seen
+
+    assert run(1) == run(1) != run(2)
