@@ -36,6 +36,8 @@ class FailureVectorEnv(VectorEnv):
     ``step_penalty`` per microscopic step; a stop is paid as staying at its state until
     ``max_steps``. Episodes reset only when the explorer asks
     (``options={"reset_mask": ..., "input_ids": ..., "states": ...}``): it picks the inputs.
+    A mistake (a step before the first reset, an action outside the action space, an unknown
+    option, an input id or state off the grid) is one :class:`FfadeError` line.
 
     Args:
         evaluator: shared by all episodes, so memo and budget are global.
@@ -63,6 +65,8 @@ class FailureVectorEnv(VectorEnv):
         start_state: np.ndarray | Mapping[str, Any] | None = None,
         reward_clip: float | None = None,
     ) -> None:
+        if mode not in ("macroscopic", "microscopic"):
+            raise FfadeError(f"mode must be 'macroscopic' or 'microscopic'; got {mode!r}")
         self.evaluator = evaluator
         self.reward_clip = reward_clip
         self.space = evaluator.space
@@ -90,6 +94,7 @@ class FailureVectorEnv(VectorEnv):
         self.states = np.tile(self.start_state, (num_envs, 1))
         self.steps = np.zeros(num_envs, np.int64)
         self.global_step = 0
+        self.started = False  # step() before the first reset() is refused
         self._feature_table: np.ndarray | None = None
 
     def observation(self) -> dict[str, np.ndarray]:
@@ -113,13 +118,16 @@ class FailureVectorEnv(VectorEnv):
         self.states[:] = state["states"]
         self.steps[:] = state["steps"]
         self.global_step = state["global_step"]
+        self.started = True
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
-        options = options or {}
+        options = _known(options, ("reset_mask", "input_ids", "states"))
         mask = np.asarray(options.get("reset_mask", np.ones(self.num_envs, bool)))
+        if mask.shape != (self.num_envs,) or mask.dtype != bool:
+            raise FfadeError(f"reset_mask must be {self.num_envs} booleans; got {mask.tolist()!r}")
         count = int(mask.sum())
         ids = options.get("input_ids")
         if ids is None:
@@ -127,17 +135,22 @@ class FailureVectorEnv(VectorEnv):
         states = options.get("states")
         if states is None:
             states = np.tile(self.start_state, (count, 1))
-        self.input_ids[mask] = ids
-        self.states[mask] = states
+        self.input_ids[mask] = _input_ids(
+            ids, (count,), self.evaluator.num_inputs, "options['input_ids']"
+        )
+        self.states[mask] = _grid_states(self.space, states, (count,), "options['states']")
         self.steps[mask] = 0
+        self.started = True
         return self.observation(), {}
 
     def step(self, actions: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict]:
-        actions = np.asarray(actions)
+        if not self.started:
+            raise FfadeError("step() before reset(): call reset() first, it picks the inputs")
+        actions = self._checked(actions)
         n = self.num_envs
         stopped = np.zeros(n, bool)
         if self.mode == "macroscopic":
-            self.states = actions.reshape(n, self.space.num_concepts).astype(np.int64)
+            self.states = actions
         else:
             stopped = actions == STOP
             self.states = self.space.move(self.states, actions)
@@ -175,6 +188,31 @@ class FailureVectorEnv(VectorEnv):
         }
         return self.observation(), rewards, terminated, truncated, info
 
+    def _checked(self, actions: Any, single: bool = False) -> np.ndarray:
+        """The actions as int64, or one line saying what an action of this mode is."""
+        actions = np.asarray(actions)
+        macro = self.mode == "macroscopic"
+        shape = (self.num_envs, self.space.num_concepts) if macro else (self.num_envs,)
+        kind = actions.dtype.kind
+        whole = kind in "iu" or (kind == "f" and bool(np.all(np.mod(actions, 1) == 0)))
+        high = self.space.sizes if macro else self.space.num_moves
+        if actions.shape == shape and whole and np.all((actions >= 0) & (actions < high)):
+            return actions.astype(np.int64)
+        if macro:
+            allowed = (
+                f"{self.space.num_concepts} grid indices, one per concept ({_ranges(self.space)})"
+            )
+        else:
+            moves = ", ".join(
+                f"{2 * i + 1}/{2 * i + 2} {c.label} down/up"
+                for i, c in enumerate(self.space.concepts)
+            )
+            allowed = f"one move 0-{self.space.num_moves - 1} (0 stop, {moves})"
+        shown = actions[0] if single and actions.shape[:1] == (1,) else actions
+        got = shown.tolist() if shown.size <= 64 else f"an array of shape {shown.shape}"
+        each = "" if single else f", one for each of the {self.num_envs} episodes,"
+        raise FfadeError(f"a {self.mode} action{each} is {allowed}; got {got!r}")
+
 
 class FailureEnv(gym.Env):
     """One failure-finding episode: the single-episode face of :class:`FailureVectorEnv`."""
@@ -190,16 +228,23 @@ class FailureEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
-        options = dict(options or {})
+        options = _known(options, ("input_id", "state"))
         if "input_id" in options:
-            options["input_ids"] = [options.pop("input_id")]
+            ids = self.vector.evaluator.num_inputs
+            options["input_ids"] = [
+                _input_ids(options.pop("input_id"), (), ids, "options['input_id']")
+            ]
         if "state" in options:
-            options["states"] = [options.pop("state")]
+            state = options.pop("state")
+            options["states"] = [_grid_states(self.vector.space, state, (), "options['state']")]
         obs, info = self.vector.reset(seed=seed, options=options)
         return _first(obs), info
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
-        obs, rewards, terminated, truncated, info = self.vector.step(np.asarray([action]))
+        if not self.vector.started:
+            raise FfadeError("step() before reset(): call reset() first, it picks the input")
+        checked = self.vector._checked(np.asarray([action]), single=True)
+        obs, rewards, terminated, truncated, info = self.vector.step(checked)
         return (
             _first(obs),
             float(rewards[0]),
@@ -215,21 +260,55 @@ def _start_state(space: ConceptSpace, start: Any) -> np.ndarray:
         return space.neutral
     if isinstance(start, Mapping):
         return space.index_of(start, "start_state")
-    state = np.asarray(start)
-    sizes = space.sizes
+    return _grid_states(space, start, (), "start_state", ", or {concept label: value}")
+
+
+def _grid_states(
+    space: ConceptSpace, states: Any, lead: tuple[int, ...], name: str, other: str = ""
+) -> np.ndarray:
+    """``states`` (``lead`` + (concepts,)) as int64 grid indices, or one line naming ``name``."""
+    array = np.asarray(states)
     if (
-        state.shape != (space.num_concepts,)
-        or not np.issubdtype(state.dtype, np.integer)
-        or not ((state >= 0) & (state < sizes)).all()
+        array.shape != (*lead, space.num_concepts)
+        or not np.issubdtype(array.dtype, np.integer)
+        or not ((array >= 0) & (array < space.sizes)).all()
     ):
-        ranges = ", ".join(
-            f"{c.label} 0-{n - 1}" for c, n in zip(space.concepts, sizes.tolist(), strict=True)
-        )
+        each = f"{lead[0]} states of " if lead else ""
         raise FfadeError(
-            f"start_state must be {space.num_concepts} grid indices, one per concept ({ranges}), "
-            f"or {{concept label: value}}; got {start!r}"
+            f"{name} must be {each}{space.num_concepts} grid indices, one per concept "
+            f"({_ranges(space)}){other}; got {states!r}"
         )
-    return state.astype(np.int64)
+    return array.astype(np.int64)
+
+
+def _ranges(space: ConceptSpace) -> str:
+    sizes = space.sizes.tolist()
+    return ", ".join(f"{c.label} 0-{n - 1}" for c, n in zip(space.concepts, sizes, strict=True))
+
+
+def _input_ids(ids: Any, lead: tuple[int, ...], num_inputs: int, name: str) -> np.ndarray:
+    """Input ids (shape ``lead``), or one line naming ``name`` and the ids there are."""
+    array = np.asarray(ids)
+    if (
+        array.shape != lead
+        or not np.issubdtype(array.dtype, np.integer)
+        or not ((array >= 0) & (array < num_inputs)).all()
+    ):
+        raise FfadeError(
+            f"{name} must be {lead[0] if lead else 'one'} of the {num_inputs} inputs' ids, "
+            f"0-{num_inputs - 1}; got {ids!r}"
+        )
+    return array.astype(np.int64)
+
+
+def _known(options: Mapping[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
+    """reset()'s options, or one line naming a key it does not take (a typo is not ignored)."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(keys))
+    if unknown:
+        allowed = ", ".join(keys)
+        raise FfadeError(f"reset() options take {allowed}; unknown: {', '.join(unknown)}")
+    return options
 
 
 def _first(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

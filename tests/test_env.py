@@ -213,3 +213,164 @@ def test_a_start_state_off_the_grid_is_one_line_naming_it(evaluator: Evaluator, 
     )
     with pytest.raises(FfadeError, match=r"^start_state: unknown concept axis7; concepts: axis0"):
         FailureEnv(evaluator, mode="microscopic", start_state={"axis7": 0.0})
+
+
+AXES = "axis0 0-9, axis1 0-9, axis2 0-9"
+MOVES = "one move 0-6 (0 stop, 1/2 axis0 down/up, 3/4 axis1 down/up, 5/6 axis2 down/up)"
+
+
+def test_a_mode_that_is_neither_is_one_line(evaluator: Evaluator) -> None:
+    """'macro' used to build a microscopic environment without a word."""
+    with pytest.raises(
+        FfadeError, match=r"^mode must be 'macroscopic' or 'microscopic'; got 'macro'$"
+    ):
+        FailureEnv(evaluator, mode="macro")
+
+
+@pytest.mark.parametrize("mode", ["macroscopic", "microscopic"])
+def test_a_step_before_reset_is_one_line(evaluator: Evaluator, mode: str) -> None:
+    """It used to evaluate input 0 at whatever state the episodes were built with."""
+    env = FailureEnv(evaluator, mode=mode)
+    with pytest.raises(FfadeError, match=r"^step\(\) before reset\(\): call reset\(\) first"):
+        env.step(env.action_space.sample())
+    vector = FailureVectorEnv(evaluator, num_envs=2, mode=mode)
+    with pytest.raises(FfadeError, match=r"^step\(\) before reset\(\)"):
+        vector.step(vector.action_space.sample())
+    assert evaluator.evaluations == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "action", "shown"),
+    [
+        ("macroscopic", [1, 2], "[1, 2]"),  # was numpy's "cannot reshape array"
+        ("macroscopic", [1, 2, 30], "[1, 2, 30]"),  # was an IndexError deep in a concept
+        ("macroscopic", [-1, 2, 3], "[-1, 2, 3]"),  # was evaluated as the last grid value
+        ("macroscopic", [1.5, 2, 3], "[1.5, 2.0, 3.0]"),  # was truncated to 1
+        ("microscopic", 99, "99"),
+        ("microscopic", -1, "-1"),  # was a move of the last concept
+        ("microscopic", [1, 2], "[1, 2]"),
+    ],
+)
+def test_an_action_outside_the_space_is_one_line(
+    evaluator: Evaluator, mode: str, action, shown: str
+) -> None:
+    env = FailureEnv(evaluator, mode=mode)
+    env.reset(seed=0)
+    allowed = f"3 grid indices, one per concept ({AXES})" if mode == "macroscopic" else MOVES
+    with pytest.raises(FfadeError) as error:
+        env.step(np.asarray(action))
+    assert str(error.value) == f"a {mode} action is {allowed}; got {shown}"
+    assert evaluator.evaluations == 0
+
+
+def test_whole_actions_of_any_integer_or_float_dtype_are_taken(evaluator: Evaluator) -> None:
+    env = FailureEnv(evaluator)
+    env.reset(seed=0, options={"input_id": 0})
+    for action in ([9, 9, 0], np.array([9, 9, 0], np.int32), np.array([9.0, 9.0, 0.0])):
+        obs, _, _, _, info = env.step(action)
+        assert obs["state"].tolist() == [9, 9, 0] and info["failed"]
+
+
+def test_the_vector_env_names_its_episodes_in_an_action_mistake(evaluator: Evaluator) -> None:
+    env = FailureVectorEnv(evaluator, num_envs=2)
+    env.reset(seed=0)
+    with pytest.raises(FfadeError) as error:
+        env.step(np.array([1, 2, 3]))
+    assert str(error.value) == (
+        "a macroscopic action, one for each of the 2 episodes, is 3 grid indices, one per "
+        f"concept ({AXES}); got [1, 2, 3]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"input": 3}, "reset() options take input_id, state; unknown: input"),
+        ({"input_id": 8}, "options['input_id'] must be one of the 8 inputs' ids, 0-7; got 8"),
+        (
+            {"state": [1, 2, 10]},
+            f"options['state'] must be 3 grid indices, one per concept ({AXES}); got [1, 2, 10]",
+        ),
+    ],
+)
+def test_reset_options_are_checked(evaluator: Evaluator, options, message: str) -> None:
+    """A misspelled option used to be ignored; an input id off the end, an IndexError."""
+    with pytest.raises(FfadeError) as error:
+        FailureEnv(evaluator, mode="microscopic").reset(seed=0, options=options)
+    assert str(error.value) == message
+
+
+def test_the_vector_env_checks_its_reset_options(evaluator: Evaluator) -> None:
+    env = FailureVectorEnv(evaluator, num_envs=2)
+    with pytest.raises(FfadeError, match=r"^reset\(\) options take reset_mask, input_ids, states"):
+        env.reset(options={"input_id": 3})
+    with pytest.raises(FfadeError, match=r"^options\['input_ids'\] must be 2 of the 8 inputs"):
+        env.reset(options={"input_ids": [0]})
+    with pytest.raises(FfadeError, match=r"^options\['states'\] must be 2 states of 3 grid"):
+        env.reset(options={"states": [[0, 0, 0], [0, 0, -1]]})
+    with pytest.raises(FfadeError, match=r"^reset_mask must be 2 booleans; got \[1, 0\]"):
+        env.reset(options={"reset_mask": [1, 0]})
+
+
+def test_after_the_budget_a_new_pair_pays_nothing_and_a_repeat_is_answered(
+    evaluator: Evaluator,
+) -> None:
+    """docs/plugins.md's Budget bullet: the memo still answers repeats."""
+    evaluator.budget = 1
+    env = FailureEnv(evaluator)
+    env.reset(seed=0, options={"input_id": 0})
+    _, first, *_ = env.step([9, 9, 0])
+    env.reset(options={"input_id": 0})
+    _, reward, terminated, truncated, info = env.step([1, 1, 1])
+    assert (reward, terminated, truncated, info["evaluated"]) == (0.0, False, True, False)
+    assert info["metric"] == 0.0
+    env.reset(options={"input_id": 0})
+    _, again, terminated, truncated, info = env.step([9, 9, 0])
+    assert info["evaluated"] and info["failed"] and not info["new_failure"]
+    assert terminated and not truncated and again == pytest.approx(first - 1.0)  # no bonus
+
+
+def test_reinforce_learns_the_synthetic_failures_from_the_rewards(evaluator: Evaluator) -> None:
+    """The rewards carry the signal: a tabular REINFORCE policy learns to pick failing states."""
+    env = FailureEnv(evaluator, novelty_bonus=0.0)
+    rng = np.random.default_rng(0)
+    logits = np.zeros((3, 10))
+    failed, baseline = [], 0.0
+    env.reset(seed=0)
+    for _ in range(600):
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        action = np.array([rng.choice(10, p=p) for p in probs])
+        _, reward, *_, info = env.step(action)
+        failed.append(info["failed"])
+        grad = -probs
+        grad[np.arange(3), action] += 1
+        logits += 0.1 * (reward - baseline) * grad
+        baseline += 0.05 * (reward - baseline)
+        env.reset()
+    assert np.mean(failed[:100]) < 0.5 < 0.9 < np.mean(failed[-100:])
+
+
+@pytest.mark.parametrize("mode", ["macroscopic", "microscopic"])
+def test_the_vector_env_keeps_gymnasium_s_contract_and_its_seed(mode: str) -> None:
+    """Sampled actions step; observations lie in the space; the same seed, the same run."""
+
+    def run(seed: int) -> list:
+        env = FailureVectorEnv(Evaluator(build_task(synthetic_spec()), batch_size=8), 4, mode)
+        env.action_space.seed(seed)
+        obs, _ = env.reset(seed=seed)
+        seen = []
+        for _ in range(6):
+            assert env.observation_space.contains(obs)
+            obs, rewards, terminated, truncated, info = env.step(env.action_space.sample())
+            assert rewards.dtype == np.float32 and terminated.dtype == truncated.dtype == bool
+            assert set(info) == {"failed", "new_failure", "evaluated", "metric", "stopped"}
+            assert all(len(v) == 4 for v in (rewards, terminated, truncated, *info.values()))
+            seen.append((obs["features"].tolist(), obs["state"].tolist(), rewards.tolist()))
+            done = terminated | truncated
+            if done.any():
+                obs, _ = env.reset(options={"reset_mask": done})
+        env.close()
+        return seen
+
+    assert run(1) == run(1) != run(2)
