@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 import time
 import traceback
@@ -99,7 +100,7 @@ class StageStopped(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """loop.json's ``stopped``."""
-        run = None if self.run_dir is None else str(self.run_dir)
+        run = None if self.run_dir is None else os.path.abspath(self.run_dir)
         return {"stage": self.stage, "run": run, "status": self.status}
 
 
@@ -166,7 +167,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))
     loop_dir = next_loop_dir(config.out)
     loop_dir.mkdir(parents=True)
-    record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
+    record: dict[str, Any] = {"loop_dir": os.path.abspath(loop_dir), "config": _plain(config)}
 
     def save(status: str) -> None:
         record["status"] = status
@@ -200,14 +201,14 @@ def _run_stages(
 ) -> dict[str, Any]:
     """The five stages, each recorded in ``record`` and saved to loop.json once done."""
     first = _discover(config, loop_dir, say)
-    record["discover"] = str(first)
+    record["discover"] = os.path.abspath(first)
     save("discovered")
 
-    record["feedback"] = str(_prioritize(config, first, say))
+    record["feedback"] = os.path.abspath(_prioritize(config, first, say))
     save("prioritized")
 
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
-    record["mitigate"] = str(fixed)
+    record["mitigate"] = os.path.abspath(fixed)
     record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
     say(f"      {_numbers(mitigation)}")
     if not mitigation["accepted"]:
@@ -217,11 +218,11 @@ def _run_stages(
     save("mitigated")
 
     second = _rediscover(config, loop_dir, first, mitigation["fixed_target"], say)
-    record["rediscover"] = str(second)
+    record["rediscover"] = os.path.abspath(second)
     save("rediscovered")
 
     shift, record["retest"] = _report(config, loop_dir, first, second, fixed, say)
-    record["report"] = str(loop_dir / "report" / "report.html")
+    record["report"] = os.path.abspath(loop_dir / "report" / "report.html")
     record["region_shift"] = {status: len(entries) for status, entries in shift.items()}
     save("finished")
     return record

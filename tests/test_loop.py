@@ -875,3 +875,22 @@ def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch
     assert record["status"] != "stopped" or record["stopped"]["stage"] != "discover", record
     assert record["discover"] == str(tmp_path / "home" / "loops" / "version_0" / "discover")
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
+    """A relative `out` was stored as typed: loop.json said `discover: ../my runs/version_0/...`,
+    which names nothing once read from another directory (mitigation.json's paths are absolute)."""
+    work = tmp_path / "my runs" / "résumé é"
+    work.mkdir(parents=True)
+    loop = stopping_loop(tmp_path)
+    config = yaml.safe_load(loop.read_text())
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: [{id: S-00000000, priority: high}]\n")
+    loop.write_text(yaml.safe_dump({**config, "feedback": str(priorities), "out": "../loops é/"}))
+    done = ffade("loop", "--config", str(loop), cwd=work)
+    assert done.returncode == 2, done.stderr
+    loop_dir = tmp_path / "my runs" / "loops é" / "version_0"
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["loop_dir"] == str(loop_dir)
+    assert record["discover"] == str(loop_dir / "discover")
+    assert (Path(record["discover"]) / "summary.json").is_file()
