@@ -953,3 +953,21 @@ def test_check_stopped_by_sigterm_says_so_and_keeps_the_last_junit(
         unregister("target", "terminated_synthetic")
     assert code == 130 and capsys.readouterr().err.splitlines()[-1] == "ffade: interrupted"
     assert xml.read_text() == "<testsuites/>" and sorted(tmp_path.iterdir()) == [xml]
+
+
+def test_check_quotes_the_target_it_suggests(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """`--target` at a loop's folder, a fine-tune's `lora/` or a weights file under `my runs/`
+    suggested `--target my runs/.../mitigate`: pasted into bash, two arguments."""
+    loop = tmp_path / "my runs" / "loop é" / "version_0"
+    (loop / "mitigate" / "lora").mkdir(parents=True)
+    (loop / "mitigate" / "mitigation.json").write_text("{}")
+    weights = tmp_path / "my runs" / "model é.pt"
+    weights.write_bytes(b"")
+    for given, suggested in (
+        (loop, ["--target", str(loop / "mitigate")]),
+        (loop / "mitigate" / "lora", ["--target", str(loop / "mitigate")]),
+        (weights, ["--target-arg", f"weights={weights}"]),
+    ):
+        assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert shlex.split(err.rsplit(": ", 1)[1]) == suggested, err
