@@ -262,7 +262,7 @@ def _mitigate(config: LoopConfig, loop_dir: Path, first: Path, say) -> tuple[Pat
         "mitigate",
         config.mitigate,
         loop_dir / "mitigate",
-        {"run": str(first), "feedback": str(first / "feedback.yaml")},
+        {"run": os.path.abspath(first), "feedback": os.path.abspath(first / "feedback.yaml")},
     )
     return fixed, json.loads((fixed / MITIGATION_FILE).read_text(encoding="utf-8"))
 
@@ -280,7 +280,7 @@ def _rediscover(
     task = read_summary(first)["task"]  # the task discovery ran, as feedback and mitigate read it
     overrides["task"] = dict(task, target=fixed_target)
     if takes_warm_start(config.discover):
-        overrides["warm_start"] = str(first)
+        overrides["warm_start"] = os.path.abspath(first)  # its config.yaml reruns anywhere
     else:
         say("      (the explorer takes no warm_start; rediscovery starts from scratch)")
     return _run_stage("rediscover", config.discover, loop_dir / "rediscover", overrides)

@@ -32,13 +32,16 @@ def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None
 
 @pytest.fixture(scope="module")
 def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The digits loop on 32 discovery images, one short epoch and a small guard."""
+    """The digits loop on 32 discovery images, one short epoch and a small guard, run as a user
+    whose loops go to a relative `out` with a space and an é, from another directory."""
     root = tmp_path_factory.mktemp("loop")
     loop = small_loop_config(root)
-    result = ffade("loop", "--config", str(loop), timeout=600)
+    loop.write_text(yaml.safe_dump({**yaml.safe_load(loop.read_text()), "out": "../my loops é/"}))
+    (root / "my work é").mkdir()
+    result = ffade("loop", "--config", str(loop), cwd=root / "my work é", timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (root / "stdout.txt").write_text(result.stdout)
-    return root / "loops" / "version_0", loop
+    return root / "my loops é" / "version_0", loop
 
 
 @pytest.mark.gpu
@@ -121,7 +124,7 @@ def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(smal
     closing = stdout[stdout.index("loop finished in ") :].splitlines()
     assert closing[0].endswith(f" s: {loop_dir}")
     stages = ("discover", "feedback", "mitigate", "rediscover", "report")
-    assert [line.split() for line in closing[1:6]] == [[s, record[s]] for s in stages]
+    assert [line.split(None, 1) for line in closing[1:6]] == [[s, record[s]] for s in stages]
     shift = record["region_shift"]
     assert closing[6] == "  rules: " + ", ".join(
         f"{n} {status.replace('_', ' ')}" for status, n in shift.items()
@@ -178,6 +181,20 @@ def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
     )
     discovered = json.loads((loop_dir / "discover" / "summary.json").read_text())["task"]
     assert summary["task"] == dict(discovered, target=mitigation["fixed_target"])  # one task
+
+
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
+def test_the_stages_configs_name_the_runs_they_read_from_any_directory(small_loop) -> None:
+    """The fine-tune's `run` and `feedback`, and the rediscovery's `warm_start`, were the
+    relative `../my loops é/...` the loop ran from: its config.yaml reran nowhere else."""
+    loop_dir, _ = small_loop
+    mitigate = yaml.safe_load((loop_dir / "mitigate" / "config.yaml").read_text())
+    assert mitigate["model"]["init_args"]["run"] == str(loop_dir / "discover")
+    assert mitigate["model"]["init_args"]["feedback"] == str(
+        loop_dir / "discover" / "feedback.yaml"
+    )
+    rediscover = yaml.safe_load((loop_dir / "rediscover" / "config.yaml").read_text())
+    assert rediscover["model"]["init_args"]["warm_start"] == str(loop_dir / "discover")
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
