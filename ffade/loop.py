@@ -297,6 +297,8 @@ def _report(
     say(f"[5/5] report: {first} --compare {second} -> {loop_dir / 'report'}")
     from ffade.summarize.report import build_report
 
+    # report.json and suite.yaml record the runs: by absolute paths, as loop.json names them
+    first, second, fixed = (Path(os.path.abspath(p)) for p in (first, second, fixed))
     retested = retest(loop_dir, first, fixed, say)
     report = build_report(
         first,

@@ -195,6 +195,11 @@ def test_the_stages_configs_name_the_runs_they_read_from_any_directory(small_loo
     )
     rediscover = yaml.safe_load((loop_dir / "rediscover" / "config.yaml").read_text())
     assert rediscover["model"]["init_args"]["warm_start"] == str(loop_dir / "discover")
+    report = json.loads((loop_dir / "report" / "report.json").read_text())
+    assert report["run"] == str(loop_dir / "discover")
+    assert report["compare"]["run"] == str(loop_dir / "rediscover")
+    suite = yaml.safe_load((loop_dir / "report" / "suite.yaml").read_text())
+    assert suite["source"]["run"] == str(loop_dir / "discover")
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
