@@ -956,11 +956,14 @@ def test_report_md_links_work_from_an_out_folder_with_a_space(image_run: Path, t
     listing = [{"file": "worst_0.png", "input_id": 3, "reference": 7, "concepts": {}}]
     (run / "examples" / "examples.json").write_text(json.dumps(listing))
     out = tmp_path / "rep ört" / "x"
-    done = ffade_in_process(
-        "report", f"{run}/", "--out", str(out), "--no-tensorboard", cwd=tmp_path
-    )
+    relative = ["my runs/résumé é/", "--out", "rep ört/x/", "--no-tensorboard"]
+    done = ffade_in_process("report", *relative, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     links = re.findall(r"!\[[^\]]*\]\((.*?)\)", (out / "report.md").read_text())
     assert "../../my%20runs/r%C3%A9sum%C3%A9%20%C3%A9/examples/worst_0.png" in links
     for link in links:
         assert " " not in link and (out / urllib.parse.unquote(link)).is_file(), link
+    # report.json's example pictures are found from any directory, its images from the report's
+    report = json.loads((out / "report.json").read_text())
+    assert report["examples"][0]["path"] == str(run / "examples" / "worst_0.png")
+    assert all((out / image).is_file() for image in report["images"].values())
