@@ -105,14 +105,14 @@ class StageStopped(Exception):
 
 
 def next_loop_dir(out: Path) -> Path:
-    """``out/version_N``, made here, with the first N not taken, so a loop never appends to an
-    older one; one mkdir takes N, so two loops started at once never share one."""
+    """``out/version_N``, absolute (what loop.json records works from anywhere), with the first
+    N not taken, made by one mkdir: two loops started at once never share one."""
     out.mkdir(parents=True, exist_ok=True)
     n = 0
     while True:
         with contextlib.suppress(FileExistsError):
             (out / f"version_{n}").mkdir()
-            return out / f"version_{n}"
+            return (out / f"version_{n}").resolve()
         n += 1
 
 

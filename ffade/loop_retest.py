@@ -10,6 +10,7 @@ the result goes to loop.json's ``retest``, the loop's report.html and its closin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from shlex import quote
@@ -52,7 +53,7 @@ def retest(loop_dir: Path, first: Path, fixed: Path, say: Callable[[str], Any]) 
             }
         )
     return {
-        "suite": str(suite_path),
+        "suite": os.path.abspath(suite_path),
         "slices": slices,
         "passed": sum(c["passed"] for c in cases),
         "cases": cases,

@@ -85,7 +85,10 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
         return Resume()
     path = Path(ckpt_path)
     if not path.exists():
-        raise FfadeError(f"--ckpt_path {path}: file not found")
+        raise FfadeError(
+            f"--ckpt_path '{ckpt_path}' not found; give a run directory or its "
+            "checkpoints/last.ckpt"
+        )
     if path.is_dir():
         if (path / LAST_CHECKPOINT).is_file():
             path = path / LAST_CHECKPOINT

@@ -116,7 +116,7 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
     if record.get("accepted") and target:
         lines.append(
             f"next: discover again on the fixed model: {_rediscovery(record.get('run'))} "
-            f"--model.init_args.task.target {shlex.quote(json.dumps(target))}"
+            f"--model.init_args.task.target {shlex.quote(json.dumps(target, ensure_ascii=False))}"
         )
     else:
         lines.append(

@@ -35,14 +35,16 @@ def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None
 
 @pytest.fixture(scope="module")
 def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The digits loop on 32 discovery images, one short epoch and a small guard; its folder's
-    name holds a space, as a user's may."""
+    """The digits loop on 32 discovery images, one short epoch and a small guard, run as a user
+    whose loops go to a relative `out` with a space and an é, from another directory."""
     root = tmp_path_factory.mktemp("loop runs")
     loop = small_loop_config(root)
-    result = ffade("loop", "--config", str(loop), timeout=600)
+    loop.write_text(yaml.safe_dump({**yaml.safe_load(loop.read_text()), "out": "../my loops é/"}))
+    (root / "my work é").mkdir()
+    result = ffade("loop", "--config", str(loop), cwd=root / "my work é", timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (root / "stdout.txt").write_text(result.stdout)
-    return root / "loops" / "version_0", loop
+    return root / "my loops é" / "version_0", loop
 
 
 @pytest.mark.gpu
@@ -203,6 +205,25 @@ def test_rediscovery_runs_the_fixed_model_warm_started(small_loop) -> None:
     )
     discovered = json.loads((loop_dir / "discover" / "summary.json").read_text())["task"]
     assert summary["task"] == dict(discovered, target=mitigation["fixed_target"])  # one task
+
+
+@pytest.mark.slow  # runs every stage of the digits loop (small_loop)
+def test_the_stages_configs_name_the_runs_they_read_from_any_directory(small_loop) -> None:
+    """The fine-tune's `run` and `feedback`, and the rediscovery's `warm_start`, were the
+    relative `../my loops é/...` the loop ran from: its config.yaml reran nowhere else."""
+    loop_dir, _ = small_loop
+    mitigate = yaml.safe_load((loop_dir / "mitigate" / "config.yaml").read_text())
+    assert mitigate["model"]["init_args"]["run"] == str(loop_dir / "discover")
+    assert mitigate["model"]["init_args"]["feedback"] == str(
+        loop_dir / "discover" / "feedback.yaml"
+    )
+    rediscover = yaml.safe_load((loop_dir / "rediscover" / "config.yaml").read_text())
+    assert rediscover["model"]["init_args"]["warm_start"] == str(loop_dir / "discover")
+    report = json.loads((loop_dir / "report" / "report.json").read_text())
+    assert report["run"] == str(loop_dir / "discover")
+    assert report["compare"]["run"] == str(loop_dir / "rediscover")
+    suite = yaml.safe_load((loop_dir / "report" / "suite.yaml").read_text())
+    assert suite["source"]["run"] == str(loop_dir / "discover")
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -917,3 +938,22 @@ def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch
     assert record["status"] != "stopped" or record["stopped"]["stage"] != "discover", record
     assert record["discover"] == str(tmp_path / "home" / "loops" / "version_0" / "discover")
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
+    """A relative `out` was stored as typed: loop.json said `discover: ../my runs/version_0/...`,
+    which names nothing once read from another directory (mitigation.json's paths are absolute)."""
+    work = tmp_path / "my runs" / "résumé é"
+    work.mkdir(parents=True)
+    loop = stopping_loop(tmp_path)
+    config = yaml.safe_load(loop.read_text())
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: [{id: S-00000000, priority: high}]\n")
+    loop.write_text(yaml.safe_dump({**config, "feedback": str(priorities), "out": "../loops é/"}))
+    done = ffade("loop", "--config", str(loop), cwd=work)
+    assert done.returncode == 2, done.stderr
+    loop_dir = tmp_path / "my runs" / "loops é" / "version_0"
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["loop_dir"] == str(loop_dir)
+    assert record["discover"] == str(loop_dir / "discover")
+    assert (Path(record["discover"]) / "summary.json").is_file()

@@ -130,3 +130,17 @@ def test_a_run_moved_after_it_stopped_resumes_from_where_it_lies(tmp_path: Path)
     logs = [(tmp_path / "runs" / "test" / f"version_{n}" / "evaluations.jsonl") for n in (0, 1)]
     resumed_log, whole_log = (log.read_text() for log in logs)
     assert len(whole_log.splitlines()) == 200 and resumed_log == whole_log
+
+
+def test_a_missing_ckpt_path_is_named_as_typed(tmp_path: Path) -> None:
+    """`--ckpt_path 'my runs/é/'` that is not there said `--ckpt_path my runs/é: file not
+    found`: the path unquoted, its slash gone."""
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    done = ffade_in_process(
+        "fit", "--config", str(config), "--ckpt_path", "my runs/é/", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "ffade: error: --ckpt_path 'my runs/é/' not found; give a run directory or its "
+        "checkpoints/last.ckpt"
+    )

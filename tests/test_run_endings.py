@@ -195,3 +195,18 @@ def test_a_grid_too_large_to_report_names_its_log_not_ffade_report(tmp_path: Pat
         "ffade report stops on this too"
     )
     assert not any(line.startswith("next: ffade report") for line in lines)
+
+
+def test_the_rediscovery_names_a_fixed_model_under_my_runs_as_it_is(tmp_path: Path) -> None:
+    """The fixed model's path went into the command JSON-escaped (`fix \\u00e9/model.pt`): it
+    ran, but read as another path than the one the fine-tune printed above it."""
+    run = write_run(tmp_path / "my runs" / "résumé é", {"a": [0, 1]}, {(1,): (2, 2)})
+    weights = str(tmp_path / "my runs" / "fix é" / "model.pt")
+    target = {"name": "synthetic", "args": {"weights": weights}}
+    record = {"status": "accepted", "accepted": True, "run": str(run), "fixed_target": target}
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    (run / "config.yaml").write_text("{}")
+    command = shlex.split(run_ending(tmp_path).splitlines()[-1].split(": ", 2)[2])
+    assert command[:3] == ["ffade", "fit", "--config"] and command[3] == str(run / "config.yaml")
+    assert command[-2] == "--model.init_args.task.target" and weights in command[-1]
+    assert json.loads(command[-1]) == target

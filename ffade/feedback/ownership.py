@@ -8,6 +8,7 @@ imports Lightning, so that ``ffade export`` starts without it.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from ffade.errors import FfadeError
@@ -48,5 +49,5 @@ def check_feedback_ranks_run(
     if ranked.resolve() != run_dir.resolve():
         raise FfadeError(
             f"{option} {path} ranks the failures of run {answers.run}, not of {run_name}; "
-            f"give this run's feedback (ffade feedback {run_dir}), or {other_fix}"
+            f"give this run's feedback (ffade feedback {shlex.quote(str(run_dir))}), or {other_fix}"
         )

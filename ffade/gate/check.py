@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -62,12 +63,12 @@ def _target_from(text: str) -> dict[str, Any]:
         if (path.parent / MITIGATION_FILE).is_file():  # a fine-tune's lora/ or checkpoints/
             raise FfadeError(
                 f"--target {text}: the fine-tune's verdict is one folder up; give its run "
-                f"directory: --target {path.parent}"
+                f"directory: --target {shlex.quote(str(path.parent))}"
             )
         if (path / "mitigate" / MITIGATION_FILE).is_file():  # an `ffade loop` directory
             raise FfadeError(
                 f"--target {text}: a loop's directory; its fine-tune is the one to check: "
-                f"--target {path / 'mitigate'}"
+                f"--target {shlex.quote(str(path / 'mitigate'))}"
             )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
             raise FfadeError(
@@ -104,7 +105,7 @@ def _target_from(text: str) -> dict[str, Any]:
     if path.is_file() and path.suffix in (".pt", ".pth", ".ckpt", ".safetensors"):
         raise FfadeError(  # weights, not a model: the suite's target loads them
             f"--target {text}: a weights file is no target; check the suite's target with "
-            f"these weights: --target-arg weights={text}"
+            f"these weights: --target-arg {shlex.quote(f'weights={text}')}"
         )
     if not isinstance(spec, dict) or "name" not in spec:
         raise FfadeError(

@@ -23,6 +23,7 @@ slices as ``--slices``: a mismatch is an error, never a silent switch to the oth
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,11 +120,12 @@ def failure_groups(
         run_name=str(run_dir),
         other_fix="export that run",
     )
+    run = shlex.quote(str(run_dir))  # in the commands below, as typed into a shell
     if answered.slices != slices:
         raise FfadeError(
             f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "
             f"--slices {answered.slices} to export them, or make one for {slices} (`ffade "
-            f"feedback {run_dir} --slices {slices} --out FILE`) and pass --feedback FILE"
+            f"feedback {run} --slices {slices} --out FILE`) and pass --feedback FILE"
         )
     for option, given, used in (
         ("--threshold", threshold, answered.threshold),
@@ -133,12 +135,12 @@ def failure_groups(
             raise FfadeError(
                 f"{option} {given}: {feedback} holds slices found at {option} {used}; leave "
                 f"{option} out to export them, or make a feedback file at {given} (`ffade "
-                f"feedback {run_dir} {option} {given} --out FILE`) and pass --feedback FILE"
+                f"feedback {run} {option} {given} --out FILE`) and pass --feedback FILE"
             )
     if not answered.regions:  # not "the run has no failure rule": the file answers none
         raise FfadeError(
             f"{feedback} gives none of the run's {slices} a priority: nothing to guard; answer "
-            f"them with `ffade feedback {run_dir}`, or pass --feedback FILE"
+            f"them with `ffade feedback {run}`, or pass --feedback FILE"
         )
     groups = [
         FailureGroup(

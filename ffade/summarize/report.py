@@ -369,7 +369,7 @@ def _examples(run_dir: Path) -> list[dict[str, Any]]:
         if isinstance(entry.get("input"), str):
             examples.append({"text": entry["input"], "caption": _example_caption(entry)})
         elif (run_dir / "examples" / entry["file"]).is_file():
-            path = str(run_dir / "examples" / entry["file"])
+            path = str((run_dir / "examples" / entry["file"]).absolute())  # read from anywhere
             examples.append({"path": path, "caption": _example_caption(entry)})
         if len(examples) == MAX_EXAMPLES:
             break

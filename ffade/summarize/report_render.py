@@ -14,6 +14,7 @@ import html
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -73,14 +74,15 @@ def markdown(report: dict[str, Any], out: Path) -> str:
         lines.append("")
     lines += ["## Pictures", ""]
     for name, path in report["images"].items():
-        lines += [f"![{IMAGE_CAPTIONS.get(name, name)}]({path})", ""]
+        lines += [f"![{IMAGE_CAPTIONS.get(name, name)}]({quote(path)})", ""]
     if report["examples"]:
         lines += ["## Worst failing examples", ""]
         for example in report["examples"]:
             if "text" in example:
                 lines.append("> " + example["text"].replace("\n", " "))
             else:
-                lines.append(f"![{_caption(example)}]({relative_path(example['path'], out)})")
+                link = quote(relative_path(example["path"], out))  # a space would end the link
+                lines.append(f"![{_caption(example)}]({link})")
             lines.append(f"*{_caption(example)}*")
             lines.append("")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import warnings
@@ -619,6 +620,39 @@ def test_export_takes_a_feedback_file_of_the_slices_asked_for(
     assert "\n" not in err and not (tmp_path / "no.yaml").exists()
 
 
+def test_export_refusals_quote_the_commands_they_suggest(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """A run under `my runs/` was named bare in the suggested `ffade feedback RUN ...`, and a
+    priorities file bare after `--from`: pasted into bash, each became two arguments."""
+    run = tmp_path / "my runs" / "résumé é"
+    shutil.copytree(run_dir, run)
+    given = tmp_path / "my priorities é.yaml"
+    shutil.copy(priorities(tmp_path), given)
+    assert main(["feedback", f"{run}/", "--from", str(given), "--no-examples"]) == 0
+    capsys.readouterr()
+    export = ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--slices", "regions"]
+    assert main(export) == 2
+    err = capsys.readouterr().err.strip()
+    command = err.split("`")[1]
+    expected = ["ffade", "feedback", str(run), "--slices", "regions", "--out", "FILE"]
+    assert shlex.split(command) == expected, err
+    assert main([*export[:4], "--feedback", str(given)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert shlex.split(err.split("`")[1])[-2:] == ["--from", str(given)], err
+    other, theirs = tmp_path / "my runs" / "autre é", tmp_path / "their feedback.yaml"
+    shutil.copytree(run_dir, other)
+    made = ["--from", str(given), "--out", str(theirs), "--no-examples"]
+    assert main(["feedback", str(other), *made]) == 0
+    capsys.readouterr()
+    assert main([*export[:4], "--feedback", str(theirs)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"(ffade feedback {shlex.quote(str(run))})" in err, err
+    assert main([*export[:4], "--feedback", str(run / "summary.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"which `ffade feedback {shlex.quote(str(run))}` writes" in err, err
+
+
 def test_export_of_a_feedback_file_keeps_the_criterion_its_slices_were_found_at(
     run_dir: Path, tmp_path: Path, capsys
 ) -> None:
@@ -919,3 +953,21 @@ def test_check_stopped_by_sigterm_says_so_and_keeps_the_last_junit(
         unregister("target", "terminated_synthetic")
     assert code == 130 and capsys.readouterr().err.splitlines()[-1] == "ffade: interrupted"
     assert xml.read_text() == "<testsuites/>" and sorted(tmp_path.iterdir()) == [xml]
+
+
+def test_check_quotes_the_target_it_suggests(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """`--target` at a loop's folder, a fine-tune's `lora/` or a weights file under `my runs/`
+    suggested `--target my runs/.../mitigate`: pasted into bash, two arguments."""
+    loop = tmp_path / "my runs" / "loop é" / "version_0"
+    (loop / "mitigate" / "lora").mkdir(parents=True)
+    (loop / "mitigate" / "mitigation.json").write_text("{}")
+    weights = tmp_path / "my runs" / "model é.pt"
+    weights.write_bytes(b"")
+    for given, suggested in (
+        (loop, ["--target", str(loop / "mitigate")]),
+        (loop / "mitigate" / "lora", ["--target", str(loop / "mitigate")]),
+        (weights, ["--target-arg", f"weights={weights}"]),
+    ):
+        assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert shlex.split(err.rsplit(": ", 1)[1]) == suggested, err

@@ -6,6 +6,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -947,3 +948,26 @@ def test_the_next_command_quotes_a_run_path_with_spaces(image_run, tmp_path, cap
     assert main([str(run), "--no-tensorboard"]) == 0
     next_line = capsys.readouterr().out.splitlines()[-1]
     assert shlex.split(next_line) == ["next:", "ffade", "feedback", str(run)]
+
+
+def test_report_md_links_work_from_an_out_folder_with_a_space(image_run: Path, tmp_path) -> None:
+    """`--out "rep ört/x"` on a run under `my runs/`: report.md linked `../../my runs/...png`,
+    and a space ends a Markdown link, so no viewer showed the examples."""
+    run = tmp_path / "my runs" / "résumé é"
+    shutil.copytree(image_run, run)
+    (run / "examples").mkdir()
+    matplotlib.image.imsave(run / "examples" / "worst_0.png", np.zeros((4, 4, 3)))
+    listing = [{"file": "worst_0.png", "input_id": 3, "reference": 7, "concepts": {}}]
+    (run / "examples" / "examples.json").write_text(json.dumps(listing))
+    out = tmp_path / "rep ört" / "x"
+    relative = ["my runs/résumé é/", "--out", "rep ört/x/", "--no-tensorboard"]
+    done = ffade_in_process("report", *relative, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    links = re.findall(r"!\[[^\]]*\]\((.*?)\)", (out / "report.md").read_text())
+    assert "../../my%20runs/r%C3%A9sum%C3%A9%20%C3%A9/examples/worst_0.png" in links
+    for link in links:
+        assert " " not in link and (out / urllib.parse.unquote(link)).is_file(), link
+    # report.json's example pictures are found from any directory, its images from the report's
+    report = json.loads((out / "report.json").read_text())
+    assert report["examples"][0]["path"] == str(run / "examples" / "worst_0.png")
+    assert all((out / image).is_file() for image in report["images"].values())
