@@ -55,6 +55,31 @@ def batch_size_summary(evaluator: Evaluator | None, probe: BatchSizeProbe | None
     return summary
 
 
+def checkpoint_state(evaluator: Evaluator, probe: BatchSizeProbe | None) -> dict[str, Any]:
+    """The batch size a run cuts, and what ``auto`` measured, as plain data for a checkpoint."""
+    return {"size": evaluator.batch_size, "probe": probe.to_dict() if probe else None}
+
+
+def restore(
+    evaluator: Evaluator, checkpoint: dict[str, Any], probe: BatchSizeProbe | None
+) -> BatchSizeProbe | None:
+    """Give a resumed run the batch size its checkpoint was cut with, and that run's probe.
+
+    Probing times batches, so a resumed ``auto`` run's own probe may choose another size, and a
+    target may round a batch of 16 differently from one of 64: the resumed log would then go
+    apart from the uninterrupted run's. A checkpoint from before sizes were kept: ``probe``.
+    """
+    state = checkpoint.get("batch_size")
+    if state is None:
+        return probe
+    evaluator.batch_size = int(state["size"])
+    kept = state["probe"]
+    if kept is None:
+        return None
+    rates = {int(size): float(rate) for size, rate in kept["inputs_per_second"].items()}
+    return BatchSizeProbe(int(kept["batch_size"]), rates, str(kept["stopped"]))
+
+
 def check_eval_batch_size(value: Any) -> None:
     """A positive integer or "auto"; anything else is a one-line FfadeError."""
     if value == AUTO or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):

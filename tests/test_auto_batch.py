@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from ffade.auto_batch import FIRST_SIZE, check_eval_batch_size, probe_batch_size
+from ffade import auto_batch
+from ffade.auto_batch import FIRST_SIZE, BatchSizeProbe, check_eval_batch_size, probe_batch_size
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.evaluator import Evaluator
 from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.task import build_task
-from tests.helpers import synthetic_spec
+from tests.helpers import synthetic_spec, write_config
 
 
 def run(tmp_path: Path, name: str, eval_batch_size: int | str) -> tuple[dict, list[dict]]:
@@ -84,3 +86,31 @@ def test_bad_values_are_one_line_errors(value) -> None:
 def test_good_values_pass() -> None:
     for value in ("auto", 1, 256, np.int64(8).item()):
         check_eval_batch_size(value)
+
+
+def test_a_resumed_auto_run_cuts_the_batches_it_chose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe is timed, so a resumed run's own probe can choose another size; the resumed run
+    used it, and a target that rounds batches of 8 and 64 differently went apart from the
+    uninterrupted run. The probe's timing is the one thing replaced here: 8, then 64."""
+    chosen = iter([8, 64])
+
+    def timed(evaluator: Evaluator, seed: int) -> BatchSizeProbe:
+        size = next(chosen)
+        return BatchSizeProbe(size, {size: 100.0}, "timed")
+
+    monkeypatch.setattr(auto_batch, "probe_batch_size", timed)
+    config = write_config(tmp_path / "c.yaml", eval_batch_size="auto", learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    cut = tmp_path / "runs" / "test" / "version_0"
+    resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 0
+    assert next(chosen, None) is None  # the resumed run probed too
+    summary = json.loads((tmp_path / "runs" / "test" / "version_1" / "summary.json").read_text())
+    assert summary["evaluations"] == 200 and summary["eval_batch_size"] == 8
+    assert summary["eval_batch_size_probe"] == {
+        "batch_size": 8,
+        "inputs_per_second": {"8": 100.0},
+        "stopped": "timed",
+    }

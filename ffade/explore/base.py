@@ -359,6 +359,7 @@ class Explorer(RunModule):
             # episodes under way: a resumed microscopic run continues them
             "episodes": {**self.env.episodes_state(), "done": self._done.tolist()},
             "explorer": self.explorer_state(),
+            "batch_size": auto_batch.checkpoint_state(self.evaluator, self.batch_size_probe),
         }
 
     @override
@@ -389,6 +390,8 @@ class Explorer(RunModule):
         self._done = np.array(state["episodes"]["done"], bool)
         self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
+        # eval_batch_size: auto resumes with the size it chose, not the one its new probe timed
+        self.batch_size_probe = auto_batch.restore(self.evaluator, state, self.batch_size_probe)
 
     def explorer_state(self) -> dict[str, Any]:
         """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""
