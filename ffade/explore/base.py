@@ -318,11 +318,10 @@ class Explorer(RunModule):
         try:  # a plugin's slip in the extras (a render) must still leave a true summary.json
             if status == "finished":
                 self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
-                save_worst_examples(
-                    self.evaluator, self.recorder.run_dir, logger=self.logger, step=self.iterations
-                )
+                run_dir, step = self.recorder.run_dir, self.iterations  # the scalars' last step
+                save_worst_examples(self.evaluator, run_dir, logger=self.logger, step=step)
                 probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
-                write_policy(self.recorder.run_dir, probs)  # None (too many states): no file
+                write_policy(run_dir, probs)  # None (too many states): no file
         except BaseException:
             self.status = "failed"
             raise
@@ -390,7 +389,6 @@ class Explorer(RunModule):
         self._done = np.array(state["episodes"]["done"], bool)
         self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
-        # eval_batch_size: auto resumes with the size it chose, not the one its new probe timed
         self.batch_size_probe = auto_batch.restore(self.evaluator, state, self.batch_size_probe)
 
     def explorer_state(self) -> dict[str, Any]:
