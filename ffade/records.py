@@ -223,6 +223,8 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
             f"{Path(run_dir) / 'discover'}, {Path(run_dir) / 'mitigate'} and "
             f"{Path(run_dir) / 'rediscover'}"
         )
+    if not Path(run_dir).exists():  # said as ffade report and ffade feedback say it
+        raise FfadeError(f"run directory '{run_dir}' does not exist")
     if Path(run_dir).is_file():  # RUN/summary.json given for RUN
         parent = Path(run_dir).parent
         raise FfadeError(

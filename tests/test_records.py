@@ -82,6 +82,11 @@ def test_a_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
 
 
 def test_missing_run_directory_is_a_clear_error(tmp_path: Path) -> None:
+    """`ffade export` said "nothing/summary.json not found: is 'nothing' an ffade run
+    directory?" where `ffade report` and `ffade feedback` say the directory does not exist."""
+    with pytest.raises(FfadeError, match=r"^run directory '.*nothing' does not exist$"):
+        read_summary(tmp_path / "nothing")
+    (tmp_path / "nothing").mkdir()
     with pytest.raises(FfadeError, match=r"is '.*nothing' an ffade run directory"):
         read_summary(tmp_path / "nothing")
 
