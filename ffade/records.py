@@ -158,7 +158,8 @@ def read_numbered_evaluations(
             try:
                 record = EvaluationRecord(**json.loads(raw.decode("utf-8")))
                 _check_record(record)
-                record.metric, record.reward = _nan_if_none(record.metric, record.reward)
+                if record.metric is None or record.reward is None:
+                    record.metric, record.reward = _nan_if_none(record.metric, record.reward)
             except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
                 if damaged is not None:
                     cut = not raw.endswith(b"\n")
@@ -168,9 +169,25 @@ def read_numbered_evaluations(
             yield number, record
 
 
+_WHOLE = frozenset({int})
+_SCORE = frozenset({int, float, type(None)})
+
+
 def _check_record(record: EvaluationRecord) -> None:
     """Raise TypeError naming the first field of the wrong type: a hand-edited ``"failed":
     "yes"`` would count as a failure, and a state of ``null`` would crash every reader."""
+    if (  # the usual record, checked by exact types at once (a bool is no int here)
+        type(record.step) is int
+        and type(record.input_id) is int
+        and type(record.state) is list
+        and _WHOLE.issuperset(map(type, record.state))
+        and type(record.concepts) is dict
+        and type(record.metric) in _SCORE
+        and type(record.reward) in _SCORE
+        and type(record.failed) is bool
+        and type(record.invalid) is bool
+    ):
+        return
     for key in ("step", "input_id"):
         if not _is_whole(getattr(record, key)):
             raise TypeError(f"'{key}' is {getattr(record, key)!r}, expected a whole number")

@@ -9,6 +9,21 @@ import yaml
 
 from ffade.errors import FfadeError
 
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it: the same data, several times faster on the large
+files ffade writes (a suite, a feedback.yaml)."""
+FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's safe dumper where PyYAML has it: the same text as ``yaml.SafeDumper``."""
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, with libyaml when it reads the text; its refusals are
+    re-read by PyYAML's own loader, so a mistake is worded as it always was."""
+    try:
+        return yaml.load(text, Loader=FAST_LOADER)  # a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
 
 def read_text(path: Path) -> str:
     """The file as UTF-8 text; any other encoding is one line naming the file, line and byte."""
@@ -31,7 +46,7 @@ def read_yaml(path: Path, not_found: str) -> Any:
     if not path.is_file():
         raise FfadeError(not_found)
     try:
-        return yaml.safe_load(read_text(path))
+        return load_yaml(read_text(path))
     except yaml.YAMLError as exc:
         raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
 

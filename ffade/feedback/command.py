@@ -27,6 +27,7 @@ from ffade.feedback.priorities import (
 from ffade.feedback.review import review
 from ffade.records import log_problems, read_summary
 from ffade.summarize.regions import add_region_arguments
+from ffade.yamlfile import load_yaml
 
 
 def parser() -> argparse.ArgumentParser:
@@ -193,7 +194,7 @@ def _check_overwrite(out: Path, given: bool) -> None:
     if not out.is_file():
         return
     try:
-        data = yaml.safe_load(out.read_text(encoding="utf-8"))
+        data = load_yaml(out.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         data = None
     if not isinstance(data, dict) or "regions" not in data:

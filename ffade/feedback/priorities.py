@@ -24,7 +24,7 @@ from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
 from ffade.summarize.regions import SLICE_KINDS, Region, find_regions
 from ffade.summarize.rules import Rule, find_rules
-from ffade.yamlfile import read_yaml
+from ffade.yamlfile import FAST_DUMPER, read_yaml
 
 FEEDBACK_FILE = "feedback.yaml"
 """Where ``ffade feedback`` saves priorities, inside the run directory."""
@@ -147,7 +147,7 @@ class Feedback:
         return path
 
 
-class _FlowListDumper(yaml.SafeDumper):
+class _FlowListDumper(FAST_DUMPER):  # type: ignore[misc,valid-type]
     """Block style for mappings, flow style for lists of scalars: states stay one line each."""
 
 

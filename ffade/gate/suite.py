@@ -34,7 +34,7 @@ from ffade.concepts import ConceptSpace
 from ffade.errors import ConceptValueError, FfadeError, is_number
 from ffade.records import write_text_atomic
 from ffade.task import PluginSpec, TaskSpec
-from ffade.yamlfile import read_yaml
+from ffade.yamlfile import FAST_DUMPER, load_yaml, read_yaml
 
 FORMAT = "ffade-suite/1"
 SUITE_SPLITS = ("discovery", "heldout")
@@ -148,8 +148,13 @@ def write_suite(suite: Suite, path: str | Path) -> Path:
     """Write the suite as YAML with a header saying how to use and edit it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(
-        suite.to_dict(), sort_keys=False, default_flow_style=None, width=100, allow_unicode=True
+    text = yaml.dump(
+        suite.to_dict(),
+        Dumper=FAST_DUMPER,
+        sort_keys=False,
+        default_flow_style=None,
+        width=100,
+        allow_unicode=True,
     )
     write_text_atomic(path, HEADER + text)
     return path
@@ -158,7 +163,7 @@ def write_suite(suite: Suite, path: str | Path) -> Path:
 def is_suite_file(path: Path) -> bool:
     """Whether ``path`` holds an ffade suite, the only file ``ffade export --to`` overwrites."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
     return isinstance(data, dict) and data.get("format") == FORMAT

@@ -315,19 +315,17 @@ def load_landscape(run_dir: str | Path) -> Landscape:
             "concepts or coarser grids"
         )
 
-    states, failed = [], []
-    for line, record in read_numbered_evaluations(run_dir):
-        if len(record.state) != len(shape) or not all(
-            0 <= int(i) < n for i, n in zip(record.state, shape, strict=False)
-        ):
-            raise FfadeError(
-                f"{run_dir / 'evaluations.jsonl'} line {line}: state {record.state} is off the "
-                f"grid of summary.json (sizes {list(shape)} for {', '.join(grid.labels)})"
-            )
-        if record.invalid:  # a NaN score is neither a pass nor a failure
-            continue
-        states.append(record.state)
-        failed.append(bool(record.failed))
+    records = list(read_numbered_evaluations(run_dir))
+    off = _first_off_grid([record.state for _, record in records], shape)
+    if off is not None:
+        line, record = records[off]
+        raise FfadeError(
+            f"{run_dir / 'evaluations.jsonl'} line {line}: state {record.state} is off the "
+            f"grid of summary.json (sizes {list(shape)} for {', '.join(grid.labels)})"
+        )
+    # a NaN score (invalid) is neither a pass nor a failure
+    states = [record.state for _, record in records if not record.invalid]
+    failed = [bool(record.failed) for _, record in records if not record.invalid]
     flat = (
         np.ravel_multi_index(np.asarray(states, dtype=np.int64).T, shape)
         if states
@@ -348,6 +346,20 @@ def load_landscape(run_dir: str | Path) -> Landscape:
         mode=str(summary.get("mode", "macroscopic")),
         source=str(run_dir),
     )
+
+
+def _first_off_grid(states: list[list[int]], shape: tuple[int, ...]) -> int | None:
+    """The position of the first state that is not a grid index of ``shape``, or None."""
+    wrong = next((i for i, state in enumerate(states) if len(state) != len(shape)), len(states))
+    try:
+        indices = np.asarray(states[:wrong], dtype=np.int64).reshape(wrong, len(shape))
+    except OverflowError:  # an index past int64 is off any grid: find it one by one
+        inside = lambda state: all(0 <= v < n for v, n in zip(state, shape, strict=True))  # noqa: E731
+        return next(i for i, s in enumerate(states) if len(s) != len(shape) or not inside(s))
+    outside = np.flatnonzero(((indices < 0) | (indices >= np.asarray(shape))).any(axis=1))
+    if outside.size:
+        return int(outside[0])
+    return wrong if wrong < len(states) else None
 
 
 def _read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:

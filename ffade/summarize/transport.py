@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import ot
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
@@ -153,6 +152,8 @@ def transport_cost(first: Distribution, second: Distribution) -> float:
     |x - y|^2 as |x|^2 + |y|^2 - 2xy, leaving 2e-08 between two copies of one state, so a
     landscape compared with an identical one read 2.3e-09 instead of 0.
     """
+    import ot  # on first use: POT takes seconds to import, and a report of one run needs none
+
     cost = cdist(first.coordinates, second.coordinates)
     return float(ot.emd2(first.mass, second.mass, cost))
 
@@ -226,6 +227,8 @@ def barycenter(
         (only,) = parts
         grid_mass = _snap(first, only.coordinates, only.mass)
         return Barycenter(coordinates=only.coordinates, mass=only.mass, grid_mass=grid_mass)
+    import ot  # see transport_cost
+
     if len(parts) == 2:
         a, b = parts
         plan = ot.emd(a.mass, b.mass, ot.dist(a.coordinates, b.coordinates))
