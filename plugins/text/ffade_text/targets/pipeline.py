@@ -7,9 +7,11 @@ of a model bundled here (``tiny_sentiment``, ``tiny_news_bart``); nothing is dow
 ``text-classification`` runs ``transformers.pipeline`` and returns log-probabilities
 (B, num_classes) whose columns follow ``labels``, the dataset's label names in reference order,
 so rewards compare them with the dataset's class indices (``label_flip``,
-``label_confidence_drop``). ``summarization`` returns one summary string per text, for the BLEU
-and ROUGE rewards; transformers 5 dropped its summarization pipeline, so it runs what that
-pipeline ran, tokenize, ``generate``, decode, through :class:`Seq2SeqSummarizer`.
+``label_confidence_drop``); it is trainable: ``model(preprocess(texts))`` gives them with
+gradients (:class:`ClassScores`), for ``ffade.mitigate.ClassifierFineTuner``.
+``summarization`` returns one summary string per text, for the BLEU and ROUGE rewards;
+transformers 5 dropped its summarization pipeline, so it runs what that pipeline ran,
+tokenize, ``generate``, decode, through :class:`Seq2SeqSummarizer`.
 """
 
 from __future__ import annotations
@@ -124,17 +126,22 @@ class HFTextPipeline(Target):
             except FfadeError as exc:  # name the target the config names, not the one inside
                 message = str(exc).replace("target 'seq2seq_summarizer'", f"target '{NAME}'")
                 raise PluginError(message) from exc
-            self.model, self.tokenizer = self.summarizer.model, self.summarizer.tokenizer
+            self.net, self.tokenizer = self.summarizer.model, self.summarizer.tokenizer
+            self.model = self.net  # no preprocess: not trainable as hf_pipeline (docs/plugins.md)
             return
-        self.model, self.tokenizer = _load(model, local_files_only)
+        self.net, self.tokenizer = _load(model, local_files_only)
         if weights is not None:
-            load_weights(self.model, weights, NAME)
-        self.model.to(self.device).eval()
+            load_weights(self.net, weights, NAME)
+        self.net.to(self.device).eval()
         self.columns = self._columns(labels)
+        # trainable (docs/plugins.md, Trainable targets): ffade.mitigate.ClassifierFineTuner
+        # trains model(preprocess(texts)), the log-probabilities predict gives, with gradients
+        self.model = ClassScores(self.net, self.columns)
+        self.preprocess = self._tokenize
 
     def _columns(self, labels: Sequence[str] | None) -> list[int]:
         """For each dataset label, the model's class index with that name."""
-        names = [str(self.model.config.id2label[i]) for i in range(self.model.config.num_labels)]
+        names = [str(self.net.config.id2label[i]) for i in range(self.net.config.num_labels)]
         if labels is None:
             return list(range(len(names)))
         listed = isinstance(labels, list | tuple)
@@ -159,7 +166,7 @@ class HFTextPipeline(Target):
             from transformers import pipeline
 
             self._pipeline = pipeline(
-                self.task, model=self.model, tokenizer=self.tokenizer, device=self.device
+                self.task, model=self.net, tokenizer=self.tokenizer, device=self.device
             )
         return self._pipeline
 
@@ -172,7 +179,7 @@ class HFTextPipeline(Target):
         if self.summarizer is not None:
             check_summaries(references, NAME)
             return
-        scored = [str(self.model.config.id2label[c]) for c in self.columns]
+        scored = [str(self.net.config.id2label[c]) for c in self.columns]
         fix = (
             "list one of the model's labels per dataset class, in the dataset's order, in labels "
             "(a model with fewer labels than the dataset's classes cannot be judged on it)"
@@ -194,12 +201,24 @@ class HFTextPipeline(Target):
         options = {"truncation": True, "batch_size": self.batch_size}
         with torch.inference_mode():
             out = self.pipeline(texts, top_k=None, max_length=self.max_input_tokens, **options)
-        label2id = {str(k): v for k, v in self.model.config.label2id.items()}
-        table = torch.zeros(len(texts), self.model.config.num_labels)
+        label2id = {str(k): v for k, v in self.net.config.label2id.items()}
+        table = torch.zeros(len(texts), self.net.config.num_labels)
         for row, scores in enumerate(out):
             for entry in scores:
                 table[row, label2id[str(entry["label"])]] = entry["score"]
         return table[:, self.columns].clamp_min(1e-8).log()
+
+    def _tokenize(self, inputs: Sequence[str]) -> dict[str, torch.Tensor]:
+        """The classifier's input for ``model``: token ids, truncated as ``predict``'s."""
+        batch = self.tokenizer(
+            self._texts(inputs),
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_tokens,
+            return_tensors="pt",
+        )
+        device = next(self.net.parameters()).device  # where a fine-tuner moved the model
+        return {k: v.to(device) for k, v in batch.items()}
 
     def features(self, inputs: Sequence[str]) -> torch.Tensor:
         """Mean-pooled last hidden states (B, d) of the texts (the encoder's, for seq2seq
@@ -216,10 +235,10 @@ class HFTextPipeline(Target):
         )
         batch = {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
         with torch.inference_mode():
-            if self.model.config.is_encoder_decoder:  # BART-style classifiers (bart-large-mnli)
-                states = self.model.get_encoder()(**batch).last_hidden_state
+            if self.net.config.is_encoder_decoder:  # BART-style classifiers (bart-large-mnli)
+                states = self.net.get_encoder()(**batch).last_hidden_state
             else:
-                states = self.model(**batch, output_hidden_states=True).hidden_states[-1]
+                states = self.net(**batch, output_hidden_states=True).hidden_states[-1]
         mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
         return ((states * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
 
@@ -227,7 +246,7 @@ class HFTextPipeline(Target):
         """ "predicted <label> (p=...)" per text, or each summary shortened."""
         if self.summarizer is not None:
             return self.summarizer.describe_outputs(outputs)
-        names = [self.model.config.id2label[c] for c in self.columns]
+        names = [self.net.config.id2label[c] for c in self.columns]
         confidence, predicted = outputs.softmax(-1).max(-1)
         return [
             f"predicted {names[i]} (p={p:.2f})"
@@ -238,7 +257,7 @@ class HFTextPipeline(Target):
         """Each class index's label, as predictions are named; a summarizer's: as they are."""
         if self.summarizer is not None:
             return None
-        names = [self.model.config.id2label[c] for c in self.columns]
+        names = [self.net.config.id2label[c] for c in self.columns]
         try:
             return [names[int(r)] for r in references]
         except (TypeError, ValueError, IndexError):  # not class indices of this model
@@ -247,6 +266,34 @@ class HFTextPipeline(Target):
     def describe_inputs(self, inputs: Sequence[str]) -> list[str]:
         """Each (edited) text, shortened to 400 characters."""
         return [t if len(t) <= 400 else t[:397] + "..." for t in inputs]
+
+
+class ClassScores(torch.nn.Module):
+    """A sequence classifier as fine-tuners train it: ``model(**tokens)`` in, log-probabilities
+    (B, len(labels)) in the dataset's label order out, as ``predict`` returns them. It holds the
+    Hugging Face model's own modules, so its state dict is that model's (the same keys): a
+    fine-tune's ``model.pt`` loads with ``weights``, as a state dict saved from the model does."""
+
+    def __init__(self, net: torch.nn.Module, columns: Sequence[int]) -> None:
+        super().__init__()
+        if dict(net.named_parameters(recurse=False)) or dict(net.named_buffers(recurse=False)):
+            raise PluginError(  # the modules are shared below, not tensors of the model's own
+                f"target '{NAME}': {type(net).__name__} holds tensors outside its modules, so it "
+                "cannot be fine-tuned"
+            )
+        for name, child in net.named_children():
+            self.add_module(name, child)
+        object.__setattr__(self, "net", net)  # not a submodule: its modules are this one's
+        self.columns = list(columns)
+        self.config = net.config
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = self.net(**tokens).logits.float()
+        return logits.log_softmax(-1)[:, self.columns]
+
+    def train(self, mode: bool = True) -> ClassScores:
+        self.net.train(mode)
+        return super().train(mode)
 
 
 def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:

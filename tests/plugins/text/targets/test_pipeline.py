@@ -10,7 +10,7 @@ from ffade_text.datasets.classification import TinySentimentDataset
 from ffade_text.targets.pipeline import HFTextPipeline
 
 from ffade import registry
-from ffade.errors import PluginError
+from ffade.errors import FfadeError, PluginError
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,32 @@ def test_a_missing_summarizer_names_hf_pipeline(tmp_path: Path) -> None:
     ) as error:
         HFTextPipeline("summarization", "nobody/x")
     assert str(error.value).endswith("local_files_only: false downloads it at run time)")
+
+
+def test_a_classifier_is_trainable_and_its_fix_loads_by_weights(
+    sentiment: HFTextPipeline, tmp_path: Path
+) -> None:
+    # the classifier fine-tuner trains model(preprocess(texts)): the very log-probabilities
+    # predict gives, with gradients, and saves model.state_dict(), which weights must load
+    from ffade.mitigate.plan import check_trainable
+
+    check_trainable(sentiment, "hf_pipeline")  # was refused: no preprocess
+    texts = [t for t, _ in TinySentimentDataset().split("heldout")[:5]]
+    scores = sentiment.model(sentiment.preprocess(texts))
+    assert scores.requires_grad
+    torch.testing.assert_close(scores.detach(), sentiment.predict(texts), atol=1e-5, rtol=0)
+    state = {k: v.clone() for k, v in sentiment.model.state_dict().items()}
+    assert state.keys() == sentiment.net.state_dict().keys()  # a plain model state dict
+    head = next(k for k in state if k.startswith("classifier") and k.endswith("bias"))
+    state[head] = state[head] + torch.tensor([5.0, -5.0])  # now every text reads negative
+    torch.save(state, tmp_path / "model.pt")
+    fixed = HFTextPipeline(
+        "text-classification",
+        "tiny_sentiment",
+        labels=["negative", "positive"],
+        weights=str(tmp_path / "model.pt"),
+    )
+    assert fixed.predict(texts).argmax(-1).tolist() == [0] * 5
+    summarizer = HFTextPipeline("summarization", "tiny_news_bart")
+    with pytest.raises(FfadeError, match="target 'hf_pipeline' cannot be fine-tuned"):
+        check_trainable(summarizer, "hf_pipeline")  # the seq2seq fine-tuner's target is another
