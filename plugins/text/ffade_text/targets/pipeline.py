@@ -135,9 +135,11 @@ class HFTextPipeline(Target):
         self.net.to(self.device).eval()
         self.columns = self._columns(labels)
         # trainable (docs/plugins.md, Trainable targets): ffade.mitigate.ClassifierFineTuner
-        # trains model(preprocess(texts)), the log-probabilities predict gives, with gradients
-        self.model = ClassScores(self.net, self.columns)
-        self.preprocess = self._tokenize
+        # trains model(preprocess(texts)), the log-probabilities predict gives, with gradients;
+        # a model with tensors outside its modules is searched, but not trainable here
+        self.model = ClassScores(self.net, self.columns) if _modules_only(self.net) else self.net
+        if isinstance(self.model, ClassScores):
+            self.preprocess = self._tokenize
 
     def _columns(self, labels: Sequence[str] | None) -> list[int]:
         """For each dataset label, the model's class index with that name."""
@@ -276,11 +278,7 @@ class ClassScores(torch.nn.Module):
 
     def __init__(self, net: torch.nn.Module, columns: Sequence[int]) -> None:
         super().__init__()
-        if dict(net.named_parameters(recurse=False)) or dict(net.named_buffers(recurse=False)):
-            raise PluginError(  # the modules are shared below, not tensors of the model's own
-                f"target '{NAME}': {type(net).__name__} holds tensors outside its modules, so it "
-                "cannot be fine-tuned"
-            )
+        assert _modules_only(net), "the modules are shared below, not tensors of the model's own"
         for name, child in net.named_children():
             self.add_module(name, child)
         object.__setattr__(self, "net", net)  # not a submodule: its modules are this one's
@@ -294,6 +292,11 @@ class ClassScores(torch.nn.Module):
     def train(self, mode: bool = True) -> ClassScores:
         self.net.train(mode)
         return super().train(mode)
+
+
+def _modules_only(net: torch.nn.Module) -> bool:
+    """Whether every tensor of ``net`` is in one of its modules, as :class:`ClassScores` needs."""
+    return not (dict(net.named_parameters(recurse=False)) or dict(net.named_buffers(recurse=False)))
 
 
 def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
