@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,9 +23,7 @@ LARGE_LOG_BYTES = 8 * 2**20
 """A log from this size (about 35,000 evaluations of a small task) is read on a progress bar on
 stderr; a smaller one reads in a fraction of a second, where a bar would be clutter."""
 
-Records = list[tuple[int, EvaluationRecord]]
-
-_shared: dict[tuple, tuple[Records, list[str]]] | None = None
+_shared: dict[tuple, tuple[list[tuple[int, EvaluationRecord]], list[str]]] | None = None
 
 
 @contextmanager
@@ -40,19 +38,21 @@ def one_read_per_log() -> Iterator[None]:
         _shared = outer
 
 
-def logged_records(run_dir: str | Path, damaged: list[str] | None = None) -> Records:
+def logged_records(
+    run_dir: str | Path, damaged: list[str] | None = None
+) -> Iterable[tuple[int, EvaluationRecord]]:
     """A run's records with their line numbers, as :func:`ffade.records.read_numbered_evaluations`
     yields them (the same errors, the same ``damaged`` sentences), on a bar when the log is
-    large (:data:`LARGE_LOG_BYTES`): tqdm's own on a terminal, one line at the end elsewhere."""
+    large (:data:`LARGE_LOG_BYTES`): tqdm's own on a terminal, one line at the end elsewhere.
+    Outside :func:`one_read_per_log` they stream from the file, kept nowhere."""
     path = Path(run_dir) / EVALUATIONS_FILE
     key = _file_key(path)
-    if _shared is not None and key is not None and key in _shared:
-        records, found = _shared[key]
-    else:
-        found = []
-        records = _read(run_dir, 0 if key is None else key[-2], found)
-        if _shared is not None and key is not None:
-            _shared[key] = (records, found)
+    if _shared is None or key is None:
+        return _read(run_dir, 0 if key is None else key[-2], damaged)
+    if key not in _shared:
+        found: list[str] = []
+        _shared[key] = (list(_read(run_dir, key[-2], found)), found)
+    records, found = _shared[key]
     if damaged is not None:
         damaged.extend(found)
     return records
@@ -67,9 +67,12 @@ def _file_key(path: Path) -> tuple | None:
     return (os.path.realpath(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def _read(run_dir: str | Path, size: int, damaged: list[str]) -> Records:
+def _read(
+    run_dir: str | Path, size: int, damaged: list[str] | None
+) -> Iterator[tuple[int, EvaluationRecord]]:
     if size < LARGE_LOG_BYTES:
-        return list(read_numbered_evaluations(run_dir, damaged))
+        yield from read_numbered_evaluations(run_dir, damaged)
+        return
     with bar_for(
         sys.stderr,
         total=size,
@@ -79,4 +82,4 @@ def _read(run_dir: str | Path, size: int, damaged: list[str]) -> Records:
         unit_divisor=1024,
         dynamic_ncols=True,
     ) as bar:
-        return list(read_numbered_evaluations(run_dir, damaged, bar.update))
+        yield from read_numbered_evaluations(run_dir, damaged, bar.update)

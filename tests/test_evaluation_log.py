@@ -59,7 +59,7 @@ def test_on_a_terminal_the_bar_redraws(finished: Path, monkeypatch: pytest.Monke
     terminal = Terminal()
     monkeypatch.setattr(evaluation_log, "LARGE_LOG_BYTES", 1)
     monkeypatch.setattr(sys, "stderr", terminal)
-    records = logged_records(finished)
+    records = list(logged_records(finished))  # outside a command: streamed, kept nowhere
     assert "\r" in terminal.getvalue() and "reading evaluations.jsonl" in terminal.getvalue()
     assert records == list(read_numbered_evaluations(finished))
 

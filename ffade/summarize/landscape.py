@@ -316,7 +316,7 @@ def load_landscape(run_dir: str | Path) -> Landscape:
             "concepts or coarser grids"
         )
 
-    records = logged_records(run_dir)  # a command's one read of the log, on a bar if large
+    records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
     off = _first_off_grid([record.state for _, record in records], shape)
     if off is not None:
         line, record = records[off]
