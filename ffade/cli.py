@@ -43,24 +43,30 @@ def report_command(args: list[str]) -> int:
     if "torch" not in sys.modules:  # POT would import torch (seconds) for a backend the report,
         # which hands it NumPy arrays, never uses; POT's own switch, in a process of ffade's
         os.environ.setdefault("POT_BACKEND_DISABLE_PYTORCH", "1")
+    from ffade.evaluation_log import one_read_per_log
     from ffade.summarize.report import main as report_main
 
-    return report_main(args)
+    with one_read_per_log():  # the landscape and the log's counts from one read of the log
+        return report_main(args)
 
 
 def feedback_command(args: list[str]) -> int:
+    from ffade.evaluation_log import one_read_per_log
     from ffade.feedback.command import main as feedback_main
 
-    return feedback_main(args)
+    with one_read_per_log():  # the slices, the log's counts and the pictures from one read
+        return feedback_main(args)
 
 
 def export_command(args: list[str]) -> int:
     from ffade.gate.options import export_parser
 
     parsed = export_parser().parse_args(args)  # --help and typos before torch (seconds) loads
+    from ffade.evaluation_log import one_read_per_log
     from ffade.gate.export import main as export_main
 
-    return export_main(parsed)
+    with one_read_per_log():  # the slices and the log's counts from one read of the log
+        return export_main(parsed)
 
 
 def check_command(args: list[str]) -> int:

@@ -21,7 +21,7 @@ import math
 import os
 import shlex
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -141,10 +141,13 @@ def read_evaluations(
 
 
 def read_numbered_evaluations(
-    run_dir: str | Path, damaged: list[str] | None = None
+    run_dir: str | Path,
+    damaged: list[str] | None = None,
+    progress: Callable[[int], Any] | None = None,
 ) -> Iterator[tuple[int, EvaluationRecord]]:
     """:func:`read_evaluations` with each record's line number in the file (from 1), which a
-    skipped line does not shift: an error about a record names the line a reader opens."""
+    skipped line does not shift: an error about a record names the line a reader opens.
+    ``progress`` (a bar's ``update``) is given the bytes read, a megabyte or so at a time."""
     path = Path(run_dir) / EVALUATIONS_FILE
     if not path.is_file() and (Path(run_dir) / MITIGATION_FILE).is_file():  # not "restore it"
         raise FfadeError(
@@ -153,8 +156,12 @@ def read_numbered_evaluations(
         )
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir)}")
+    read = 0
     with open(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):
+            if progress is not None and (read := read + len(raw)) >= 2**20:
+                progress(read)
+                read = 0
             try:
                 record = EvaluationRecord(**json.loads(raw.decode("utf-8")))
                 _check_record(record)
@@ -167,6 +174,8 @@ def read_numbered_evaluations(
                     damaged.append(f"{path} line {number}: {why}, skipped ({_why(exc)})")
                 continue
             yield number, record
+    if progress is not None and read:
+        progress(read)
 
 
 _WHOLE = frozenset({int})
@@ -324,7 +333,9 @@ def log_counts(
     ``distinct`` adds the failing pairs and states, which cost a set of each."""
     evaluations = failures = invalid = 0
     failing_pairs, failing_states = set(), set()
-    for record in read_evaluations(run_dir, damaged):
+    from ffade.evaluation_log import logged_records  # which reads with this module
+
+    for _, record in logged_records(run_dir, damaged):
         evaluations += 1
         invalid += bool(record.invalid)
         failures += bool(record.failed)

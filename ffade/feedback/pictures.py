@@ -24,8 +24,9 @@ from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
+from ffade.evaluation_log import logged_records
 from ffade.plugin_checks import described, output_captions, predicted, rendered
-from ffade.records import atomic_path, read_evaluations, read_summary
+from ffade.records import atomic_path, read_summary
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
 from ffade.task import build_task
@@ -53,7 +54,7 @@ class RegionPictures:
             self._changes = ChangedInputs(build_task(read_summary(self.run_dir)["task"]))
             self._failures = [
                 (r.input_id, tuple(r.state), r.reward)
-                for r in read_evaluations(self.run_dir)
+                for _, r in logged_records(self.run_dir)  # the command's one read
                 if r.failed
             ]
         return self._changes

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.records import POLICY_FILE, read_numbered_evaluations, read_summary
+from ffade.evaluation_log import logged_records
+from ffade.records import POLICY_FILE, read_summary
 
 Z_95 = 1.959963984540054
 """The normal quantile for a two-sided 95% interval."""
@@ -315,7 +316,7 @@ def load_landscape(run_dir: str | Path) -> Landscape:
             "concepts or coarser grids"
         )
 
-    records = list(read_numbered_evaluations(run_dir))
+    records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
     off = _first_off_grid([record.state for _, record in records], shape)
     if off is not None:
         line, record = records[off]

@@ -1,0 +1,85 @@
+"""A run's evaluations.jsonl read on a progress bar, and read once per command.
+
+A large log takes seconds to read (100,000 evaluations: about a second), and ``ffade report``,
+``ffade feedback`` and ``ffade export`` each need it more than once: for the landscape, for the
+log's counts beside the summary's and (feedback) for the worst failures pictured. Inside
+:func:`one_read_per_log` (those commands' work), a log read once is handed to every later reader
+of the same, unchanged file; outside it (ffade's Python API) every read reads the file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ffade.log_bars import bar_for
+from ffade.record_lines import EvaluationRecord
+from ffade.records import EVALUATIONS_FILE, read_numbered_evaluations
+
+LARGE_LOG_BYTES = 8 * 2**20
+"""A log from this size (about 35,000 evaluations of a small task) is read on a progress bar on
+stderr; a smaller one reads in a fraction of a second, where a bar would be clutter."""
+
+_shared: dict[tuple, tuple[list[tuple[int, EvaluationRecord]], list[str]]] | None = None
+
+
+@contextmanager
+def one_read_per_log() -> Iterator[None]:
+    """While it lasts, :func:`logged_records` reads each log once (until the file changes)."""
+    global _shared
+    outer = _shared
+    _shared = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _shared = outer
+
+
+def logged_records(
+    run_dir: str | Path, damaged: list[str] | None = None
+) -> Iterable[tuple[int, EvaluationRecord]]:
+    """A run's records with their line numbers, as :func:`ffade.records.read_numbered_evaluations`
+    yields them (the same errors, the same ``damaged`` sentences), on a bar when the log is
+    large (:data:`LARGE_LOG_BYTES`): tqdm's own on a terminal, one line at the end elsewhere.
+    Outside :func:`one_read_per_log` they stream from the file, kept nowhere."""
+    path = Path(run_dir) / EVALUATIONS_FILE
+    key = _file_key(path)
+    if _shared is None or key is None:
+        return _read(run_dir, 0 if key is None else key[-2], damaged)
+    if key not in _shared:
+        found: list[str] = []
+        _shared[key] = (list(_read(run_dir, key[-2], found)), found)
+    records, found = _shared[key]
+    if damaged is not None:
+        damaged.extend(found)
+    return records
+
+
+def _file_key(path: Path) -> tuple | None:
+    """What tells a log apart from itself rewritten or grown; None when it is no file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (os.path.realpath(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _read(
+    run_dir: str | Path, size: int, damaged: list[str] | None
+) -> Iterator[tuple[int, EvaluationRecord]]:
+    if size < LARGE_LOG_BYTES:
+        yield from read_numbered_evaluations(run_dir, damaged)
+        return
+    with bar_for(
+        sys.stderr,
+        total=size,
+        desc=f"reading {EVALUATIONS_FILE}",
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        dynamic_ncols=True,
+    ) as bar:
+        yield from read_numbered_evaluations(run_dir, damaged, bar.update)
