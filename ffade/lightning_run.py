@@ -76,8 +76,12 @@ class ExactArgumentParser(LightningArgumentParser):
 
     def _parse_common(self, cfg: Namespace, *args: Any, **kwargs: Any) -> Namespace:
         """Once every source is merged, before ``--print_config`` and validation: a plugin named
-        anew drops the arguments of the one it replaced (:mod:`ffade.plugin_overrides`)."""
-        forget_replaced_plugin_args(cfg, getattr(self, "args", None))
+        anew drops the arguments of the one it replaced (:mod:`ffade.plugin_overrides`), and
+        ``trainer.default_root_dir`` becomes the logger's ``save_dir`` (:func:`use_root_dir`)."""
+        given = getattr(self, "args", None)
+        forget_replaced_plugin_args(cfg, given)
+        if cfg.get("trainer") is not None:  # the subcommand's: --print_config shows the save_dir
+            use_root_dir(cfg.trainer, given, say=False)  # the run will use
         return super()._parse_common(cfg, *args, **kwargs)
 
 

@@ -619,17 +619,19 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
 def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Path) -> None:
     """``--trainer.default_root_dir X`` was ignored: the run still went to the config's logger
     save_dir (runs/). Given on the command line it places the run (and the config.yaml to rerun
-    it); in a config without a logger of its own, too; beside a config's own logger save_dir it
-    places nothing, as in Lightning, and a note says so."""
+    it, as --print_config shows); in a config without a logger of its own, too; beside a
+    config's own logger save_dir it places nothing, as in Lightning, and a note says so."""
     config = write_config(tmp_path / "c.yaml", budget=40)
     root = tmp_path / "X"
-    result = ffade_in_process(
-        "fit", "--config", str(config), "--trainer.default_root_dir", str(root)
-    )
+    given = ("fit", "--config", str(config), "--trainer.default_root_dir", str(root))
+    printed = ffade_in_process(*given, "--print_config")  # what will run: it showed runs/
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    shown = yaml.safe_load(printed.stdout)["trainer"]["logger"]["init_args"]["save_dir"]
+    result = ffade_in_process(*given)
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (tmp_path / "runs").exists()
     saved = yaml.safe_load((run_dir(root) / "config.yaml").read_text())
-    assert saved["trainer"]["logger"]["init_args"]["save_dir"] == str(root)
+    assert saved["trainer"]["logger"]["init_args"]["save_dir"] == str(root) == shown
 
     data = yaml.safe_load(config.read_text())
     del data["trainer"]["logger"]  # ffade's default logger: runs/ffade/version_N
