@@ -696,3 +696,37 @@ def test_a_mistyped_option_gets_a_one_line_suggestion(
     result = ffade_in_process(*command_line)
     assert_one_line_error(result)
     assert result.stderr.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (["-c", "{dir}/empty.yaml"], "--config {dir}/empty.yaml: the file is empty"),
+        (["-c{dir}/bad.yaml"], "--config {dir}/bad.yaml: not valid YAML"),
+        (["-c={dir}/empty.yaml"], "--config {dir}/empty.yaml: the file is empty"),
+        (["-c", "{dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
+        (["--config={dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
+        (["--config", "{dir}"], "--config {dir}: a directory; give a config file (a .yaml) in it"),
+    ],
+)
+def test_a_config_file_that_cannot_be_read_is_named(
+    tmp_path: Path, typed: list[str], expected: str
+) -> None:
+    """``-c`` (README: "-c is --config") skipped the checks --config gets: an empty file said
+    "Unexpected config:" and bad YAML "Problems parsing config", naming no file; a missing file
+    or a directory said 'Parser key "config": File does not exist' (or "Path is not a file")."""
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "bad.yaml").write_text("model:\n  class_path: [\n")
+    args = [arg.format(dir=tmp_path) for arg in typed]
+    result = ffade_in_process("fit", *args)
+    assert_one_line_error(result, f"ffade: error: {expected.format(dir=tmp_path)}")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_config_given_inline_still_runs(tmp_path: Path) -> None:
+    """jsonargparse takes ``--config`` as YAML text too: a missing file is refused, not that."""
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    inline = "{model: {init_args: {budget: 21}}}"
+    printed = ffade_in_process("fit", "--config", str(config), "--config", inline, "--print_config")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert yaml.safe_load(printed.stdout)["model"]["init_args"]["budget"] == 21
