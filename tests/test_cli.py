@@ -730,3 +730,15 @@ def test_a_config_given_inline_still_runs(tmp_path: Path) -> None:
     printed = ffade_in_process("fit", "--config", str(config), "--config", inline, "--print_config")
     assert printed.returncode == 0, printed.stderr[-2000:]
     assert yaml.safe_load(printed.stdout)["model"]["init_args"]["budget"] == 21
+
+
+def test_python_m_ffade_names_itself_ffade_in_a_classs_help(tmp_path: Path) -> None:
+    """``python -m ffade fit --model.help CLASS`` printed ``usage: __main__.py ...``, where
+    ``ffade fit --model.help CLASS`` (docs/mitigation.md) prints ``usage: ffade ...``."""
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    args = ["fit", "--config", str(config), "--model.help", "RandomExplorer"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ffade", *args], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("usage: ffade --model.task.target.name NAME"), result.stdout
