@@ -140,6 +140,8 @@ def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
     as in Lightning: an ``ffade: note:`` line says so, unless ``say`` is false (jsonargparse
     parses a config file on its own first, then the whole command line).
     """
+    if trainer is None:  # a parser's own section, not the subcommand's
+        return
     root = trainer.get("default_root_dir")
     logger = trainer.get("logger")
     args = getattr(logger, "init_args", None)
