@@ -742,3 +742,27 @@ def test_python_m_ffade_names_itself_ffade_in_a_classs_help(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("usage: ffade --model.task.target.name NAME"), result.stdout
+
+
+def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> None:
+    """``ffade fit --config configs/mitigate_digits.yaml --help`` listed the DQN's arguments
+    first, none of the fine-tuner the config runs; ``--model`` after the config wins, as it
+    does for the run."""
+    finetune = ffade_in_process("fit", "--config", "configs/mitigate_digits.yaml", "--help")
+    assert finetune.returncode == 0, finetune.stderr[-2000:]
+    lines = finetune.stdout.splitlines()
+    assert lines[2] == (
+        "ffade.mitigate.ClassifierFineTuner arguments, the model this command runs "
+        "(--model.init_args.NAME):"
+    )
+    assert "  momentum               (default 0.9) SGD momentum" in lines
+    assert "DQNExplorer arguments" not in finetune.stdout.split("usage: ffade")[0]
+    assert "--trainer.max_epochs" in finetune.stdout  # Lightning's options follow
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    random = ffade_in_process("fit", "-c", str(config), "--model=RandomExplorer", "-h")
+    assert random.stdout.splitlines()[2].startswith("ffade.explore.RandomExplorer arguments")
+    preamble = random.stdout.split("usage: ffade")[0]  # then Lightning's help
+    assert "task keys (--model.init_args.task.KEY):" in preamble
+    assert "    epsilon " not in preamble and "GridExplorer" not in preamble
+    dqn = ffade_in_process("fit", "--config", str(config), "--help")  # the DQN: the full preamble
+    assert dqn.stdout.startswith("ffade fit --config CONFIG.yaml [--model.init_args.NAME VALUE")
