@@ -7,4 +7,5 @@ import sys
 from ffade.cli import main
 
 if __name__ == "__main__":
+    sys.argv[0] = "ffade"  # argparse's usage lines name sys.argv[0]: "usage: __main__.py ..."
     sys.exit(main())

@@ -265,7 +265,7 @@ def _main(args: list[str]) -> int:
         if args[0] == "fit" and ("-h" in args or "--help" in args):
             from ffade.fit_help import fit_help
 
-            print(fit_help())
+            print(fit_help(args[1:]))
         elif args[0] == "fit":
             from ffade.fit_help import arguments_lost_to_model, misspelled_fit_option
 

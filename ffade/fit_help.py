@@ -16,17 +16,38 @@ import re
 import textwrap
 from dataclasses import MISSING, fields
 
+from ffade.errors import FfadeError
+
 DEFAULT_EXPLORER = "DQNExplorer"
 """The explorer the quickstart uses, whose arguments are shown in full."""
 
 
-def fit_help() -> str:
-    """The preamble of ``ffade fit --help``."""
+def fit_help(args: list[str] | None = None) -> str:
+    """The preamble of ``ffade fit ARGS --help``: with a config (or ``--model``) that names
+    another class than the DQN, that class's arguments come first (``ffade fit --config
+    configs/mitigate_digits.yaml --help`` listed only the DQN's)."""
     import ffade.explore as explore
     import ffade.mitigate as mitigate
     from ffade.task import TaskSpec
 
     dqn = getattr(explore, DEFAULT_EXPLORER)
+    chosen, path = _chosen_class(args or [])
+    if chosen is not None and chosen is not dqn:
+        given = [arg for arg in args or [] if arg not in ("-h", "--help")]
+        task = issubclass(chosen, explore.Explorer)
+        return "\n".join(
+            [
+                f"ffade fit {' '.join(given)}",
+                "",
+                f"{path} arguments, the model this command runs (--model.init_args.NAME):",
+                *_argument_lines(chosen),
+                "",
+                *(["task keys (--model.init_args.task.KEY):", *_task_lines(TaskSpec), ""] * task),
+                "Other model classes: ffade fit --help (without --config). Lightning's options "
+                "follow (--trainer.*, --seed_everything, --ckpt_path, ...).",
+                "",
+            ]
+        )
     others = [n for n in explore.__all__ if n not in ("Explorer", DEFAULT_EXPLORER)]
     lines = [
         "ffade fit --config CONFIG.yaml [--model.init_args.NAME VALUE ...]",
@@ -172,6 +193,33 @@ def arguments_lost_to_model(args: list[str]) -> str | None:
                 "the model and keeps only the arguments its class takes; give --model first"
             )
     return None
+
+
+def _chosen_class(args: list[str]) -> tuple[type | None, str]:
+    """The model class ``ffade fit ARGS`` runs (the last ``--model`` or config naming one), and
+    its class path as given."""
+    from ffade.yamlfile import config_paths, read_yaml
+
+    chosen = None
+    for i, arg in enumerate(args):
+        if arg in ("--config", "-c") or arg.startswith(("--config=", "-c")):
+            path = config_paths(args[i : i + 2])
+            try:
+                data = read_yaml(path[0], "") if path else None
+                chosen = data["model"]["class_path"]
+            except (FfadeError, TypeError, KeyError, IndexError):
+                pass  # no class named here; a broken file is refused once the help is shown
+        elif arg.split("=")[0] == "--model":
+            chosen = arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else None)
+    if not isinstance(chosen, str):
+        return None, ""
+    path = _model_classes().get(chosen, chosen)
+    module, _, name = path.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None, ""
+    return (found, path) if isinstance(found, type) else (None, "")
 
 
 def _model_classes() -> dict[str, str]:

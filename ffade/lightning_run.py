@@ -34,7 +34,7 @@ from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
-from ffade.rng import config_seed
+from ffade.rng import config_seed, seed_reason
 from ffade.task import TaskSpec
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
@@ -76,8 +76,9 @@ class ExactArgumentParser(LightningArgumentParser):
 
     def _parse_common(self, cfg: Namespace, *args: Any, **kwargs: Any) -> Namespace:
         """Once every source is merged, before ``--print_config`` and validation: a plugin named
-        anew drops the arguments of the one it replaced (:mod:`ffade.plugin_overrides`)."""
+        anew drops the old one's arguments (:mod:`ffade.plugin_overrides`); :func:`use_root_dir`."""
         forget_replaced_plugin_args(cfg, getattr(self, "args", None))
+        use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
         return super()._parse_common(cfg, *args, **kwargs)
 
 
@@ -102,7 +103,7 @@ class FfadeCLI(LightningCLI):
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
         super().parse_arguments(parser, args)
         parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
-        use_root_dir(parsed.get("trainer") or Namespace(), args)  # may print a note
+        use_root_dir(parsed.get("trainer"), args)  # may print a note
         for config_file in parsed.get("config") or []:
             unknown = unparsed_empty_keys(config_file, parsed)
             if unknown:
@@ -276,6 +277,8 @@ def config_error_line(message: str) -> str:
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
+    if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
+        return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
     parameters = _init_parameters(classes[-1]) if in_model and classes else []
     section = model_key_reason(reason, message, parameters) if in_model else None

@@ -32,10 +32,13 @@ def config_seed(seed: Any) -> Any:
     if seed is True:
         return secrets.randbelow(MAX_SEED + 1)
     if not isinstance(seed, bool) and isinstance(seed, int) and not 0 <= seed <= MAX_SEED:
-        raise ConfigError(
-            f"seed_everything must be true, false or a whole number in [0, {MAX_SEED}], got {seed}"
-        )
+        raise ConfigError(seed_reason(seed))
     return seed
+
+
+def seed_reason(given: object) -> str:
+    """How a refused ``seed_everything`` is said, whatever refused it (ffade or jsonargparse)."""
+    return f"seed_everything must be true, false or a whole number in [0, {MAX_SEED}], got {given}"
 
 
 def rng_states() -> dict[str, Any]:

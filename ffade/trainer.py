@@ -128,7 +128,7 @@ def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:
     ]
 
 
-def use_root_dir(trainer: Any, argv: Any) -> None:
+def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
     """Put the run under ``trainer.default_root_dir`` where a Lightning user expects it there.
 
     Lightning's default logger saves under ``default_root_dir``; a logger given its own
@@ -137,8 +137,11 @@ def use_root_dir(trainer: Any, argv: Any) -> None:
     ``save_dir`` when given on the command line (over the config's), or when the logger is
     ffade's default; a ``save_dir`` on the command line still wins, as in Lightning. A
     ``default_root_dir`` that a config sets beside its logger's own ``save_dir`` places nothing,
-    as in Lightning: an ``ffade: note:`` line says so.
+    as in Lightning: an ``ffade: note:`` line says so, unless ``say`` is false (jsonargparse
+    parses a config file on its own first, then the whole command line).
     """
+    if trainer is None:  # a parser's own section, not the subcommand's
+        return
     root = trainer.get("default_root_dir")
     logger = trainer.get("logger")
     args = getattr(logger, "init_args", None)
@@ -161,9 +164,10 @@ def use_root_dir(trainer: Any, argv: Any) -> None:
     if given("--trainer.default_root_dir") or ffade_default:
         args["save_dir"] = str(root)
         return
-    print(
-        f"ffade: note: trainer.default_root_dir {root} does not place this run: the config's "
-        f"trainer.logger save_dir {save_dir} does, as in Lightning; set that save_dir to {root} "
-        "to put the run there",
-        file=sys.stderr,
-    )
+    if say:
+        print(
+            f"ffade: note: trainer.default_root_dir {root} does not place this run: the "
+            f"config's trainer.logger save_dir {save_dir} does, as in Lightning; set that "
+            f"save_dir to {root} to put the run there",
+            file=sys.stderr,
+        )

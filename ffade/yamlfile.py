@@ -52,25 +52,41 @@ def read_yaml(path: Path, not_found: str) -> Any:
 
 
 def config_paths(args: list[str]) -> list[Path]:
-    """The files named by ``--config FILE`` or ``--config=FILE`` in command-line arguments."""
+    """The files named by ``--config FILE``, ``--config=FILE`` or ``-c`` (``-c FILE``,
+    ``-cFILE``, ``-c=FILE``: argparse's short forms) in command-line arguments."""
     paths = []
     for i, arg in enumerate(args):
-        if arg == "--config" and i + 1 < len(args):
+        if arg in ("--config", "-c") and i + 1 < len(args):
             paths.append(Path(args[i + 1]))
         elif arg.startswith("--config="):
             paths.append(Path(arg.partition("=")[2]))
+        elif arg.startswith("-c") and not arg.startswith("--") and len(arg) > 2:
+            paths.append(Path(arg[2:].removeprefix("=")))
     return paths
 
 
-def check_config_files(args: list[str]) -> None:
-    """Refuse, in one line, a ``--config`` file that is not UTF-8, not YAML, empty or no mapping.
+def _inline_config(text: str) -> bool:
+    """Whether ``--config``'s value is a config itself, a mapping written in YAML."""
+    try:
+        return isinstance(yaml.safe_load(text), dict)
+    except yaml.YAMLError:
+        return False
 
-    jsonargparse would say "Unexpected config:" or raise a UnicodeDecodeError traceback. A
-    missing file is left to it: its message already names the file.
+
+def check_config_files(args: list[str]) -> None:
+    """Refuse, in one line, a ``--config`` file that is missing, a directory, not UTF-8, not
+    YAML, empty or no mapping.
+
+    jsonargparse would say "Unexpected config:" (naming no file), "Parser key "config": File
+    does not exist" or raise a UnicodeDecodeError traceback.
     """
     for path in config_paths(args):
-        if not path.is_file():
-            continue
+        if path.is_dir():
+            raise FfadeError(f"--config {path}: a directory; give a config file (a .yaml) in it")
+        if not path.exists():
+            if _inline_config(str(path)):  # jsonargparse's --config '{model: ...}'
+                continue
+            raise FfadeError(f"--config {path}: file not found")
         try:
             data = read_yaml(path, f"{path}: file not found")
         except FfadeError as exc:

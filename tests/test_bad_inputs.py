@@ -240,7 +240,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "unknown_command": (["fitt"], "fit"),
     "config_missing": (["fit", "--config", "{tmp}/nope.yaml"], "nope.yaml"),
     "ckpt_missing": (["fit", "--config", "{config}", "--ckpt_path", "{tmp}/gone.ckpt"], "gone"),
-    "seed_text": (["fit", "--config", "{config}", "--seed_everything", "1.5"], "1.5"),
+    "seed_text": (  # was "expected bool or int, got 1.5", unlike -1's line
+        ["fit", "--config", "{config}", "--seed_everything", "1.5"],
+        "seed_everything must be true, false or a whole number in [0, 4294967295], got 1.5",
+    ),
     "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
     "learning_rate_nan": (  # was "expected float, got nan"
         ["fit", "--config", "{config}", "--model.init_args.learning_rate", "nan"],
@@ -542,7 +545,7 @@ FRAGMENTS = {
     "max_steps_zero": "max_steps",
     "max_idle_zero": "max_idle_steps",
     "budget_zero": "budget",
-    "seed_float": "1.5",
+    "seed_float": "seed_everything must be true, false or a whole number in [0, 4294967295], got",
     "start_state_macroscopic": "start_state is where microscopic episodes start; set task.mode",
     "start_state_off": "model.init_args.start_state: concept 'axis0': value 0.5 is not on its grid",
     "start_state_label": "model.init_args.start_state: unknown concept nope; concepts: axis0,",

@@ -624,17 +624,19 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
 def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Path) -> None:
     """``--trainer.default_root_dir X`` was ignored: the run still went to the config's logger
     save_dir (runs/). Given on the command line it places the run (and the config.yaml to rerun
-    it); in a config without a logger of its own, too; beside a config's own logger save_dir it
-    places nothing, as in Lightning, and a note says so."""
+    it, as --print_config shows); in a config without a logger of its own, too; beside a
+    config's own logger save_dir it places nothing, as in Lightning, and a note says so."""
     config = write_config(tmp_path / "c.yaml", budget=40)
     root = tmp_path / "X"
-    result = ffade_in_process(
-        "fit", "--config", str(config), "--trainer.default_root_dir", str(root)
-    )
+    given = ("fit", "--config", str(config), "--trainer.default_root_dir", str(root))
+    printed = ffade_in_process(*given, "--print_config")  # what will run: it showed runs/
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    shown = yaml.safe_load(printed.stdout)["trainer"]["logger"]["init_args"]["save_dir"]
+    result = ffade_in_process(*given)
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (tmp_path / "runs").exists()
     saved = yaml.safe_load((run_dir(root) / "config.yaml").read_text())
-    assert saved["trainer"]["logger"]["init_args"]["save_dir"] == str(root)
+    assert saved["trainer"]["logger"]["init_args"]["save_dir"] == str(root) == shown
 
     data = yaml.safe_load(config.read_text())
     del data["trainer"]["logger"]  # ffade's default logger: runs/ffade/version_N
@@ -699,3 +701,73 @@ def test_a_mistyped_option_gets_a_one_line_suggestion(
     result = ffade_in_process(*command_line)
     assert_one_line_error(result)
     assert result.stderr.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (["-c", "{dir}/empty.yaml"], "--config {dir}/empty.yaml: the file is empty"),
+        (["-c{dir}/bad.yaml"], "--config {dir}/bad.yaml: not valid YAML"),
+        (["-c={dir}/empty.yaml"], "--config {dir}/empty.yaml: the file is empty"),
+        (["-c", "{dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
+        (["--config={dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
+        (["--config", "{dir}"], "--config {dir}: a directory; give a config file (a .yaml) in it"),
+    ],
+)
+def test_a_config_file_that_cannot_be_read_is_named(
+    tmp_path: Path, typed: list[str], expected: str
+) -> None:
+    """``-c`` (README: "-c is --config") skipped the checks --config gets: an empty file said
+    "Unexpected config:" and bad YAML "Problems parsing config", naming no file; a missing file
+    or a directory said 'Parser key "config": File does not exist' (or "Path is not a file")."""
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "bad.yaml").write_text("model:\n  class_path: [\n")
+    args = [arg.format(dir=tmp_path) for arg in typed]
+    result = ffade_in_process("fit", *args)
+    assert_one_line_error(result, f"ffade: error: {expected.format(dir=tmp_path)}")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_config_given_inline_still_runs(tmp_path: Path) -> None:
+    """jsonargparse takes ``--config`` as YAML text too: a missing file is refused, not that."""
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    inline = "{model: {init_args: {budget: 21}}}"
+    printed = ffade_in_process("fit", "--config", str(config), "--config", inline, "--print_config")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert yaml.safe_load(printed.stdout)["model"]["init_args"]["budget"] == 21
+
+
+def test_python_m_ffade_names_itself_ffade_in_a_classs_help(tmp_path: Path) -> None:
+    """``python -m ffade fit --model.help CLASS`` printed ``usage: __main__.py ...``, where
+    ``ffade fit --model.help CLASS`` (docs/mitigation.md) prints ``usage: ffade ...``."""
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    args = ["fit", "--config", str(config), "--model.help", "RandomExplorer"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ffade", *args], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("usage: ffade --model.task.target.name NAME"), result.stdout
+
+
+def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> None:
+    """``ffade fit --config configs/mitigate_digits.yaml --help`` listed the DQN's arguments
+    first, none of the fine-tuner the config runs; ``--model`` after the config wins, as it
+    does for the run."""
+    finetune = ffade_in_process("fit", "--config", "configs/mitigate_digits.yaml", "--help")
+    assert finetune.returncode == 0, finetune.stderr[-2000:]
+    lines = finetune.stdout.splitlines()
+    assert lines[2] == (
+        "ffade.mitigate.ClassifierFineTuner arguments, the model this command runs "
+        "(--model.init_args.NAME):"
+    )
+    assert "  momentum               (default 0.9) SGD momentum" in lines
+    assert "DQNExplorer arguments" not in finetune.stdout.split("usage: ffade")[0]
+    assert "--trainer.max_epochs" in finetune.stdout  # Lightning's options follow
+    config = write_config(tmp_path / "c.yaml", budget=40)
+    random = ffade_in_process("fit", "-c", str(config), "--model=RandomExplorer", "-h")
+    assert random.stdout.splitlines()[2].startswith("ffade.explore.RandomExplorer arguments")
+    preamble = random.stdout.split("usage: ffade")[0]  # then Lightning's help
+    assert "task keys (--model.init_args.task.KEY):" in preamble
+    assert "    epsilon " not in preamble and "GridExplorer" not in preamble
+    dqn = ffade_in_process("fit", "--config", str(config), "--help")  # the DQN: the full preamble
+    assert dqn.stdout.startswith("ffade fit --config CONFIG.yaml [--model.init_args.NAME VALUE")
