@@ -22,6 +22,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from typing_extensions import override
 
 from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.distributed import SigtermAtAStep
 from ffade.environment import run_environment
 from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
@@ -216,4 +217,4 @@ class RunModule(LightningModule):
 
     @override
     def configure_callbacks(self) -> list[Callback]:
-        return [_EndRunOnException(), _CtrlCAtABatchEnd()]
+        return [_EndRunOnException(), _CtrlCAtABatchEnd(), SigtermAtAStep()]

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -96,14 +97,17 @@ def test_random_search_on_the_quickstart_digits_on_two_processes(tmp_path: Path)
     assert len(lines) == 300  # 18 batches of 16, then one of 12
 
 
-def start_and_kill(config: Path, run: Path, lines: int) -> None:
-    """Start ``ffade fit`` on two processes; kill both once a checkpoint and ``lines`` exist."""
+def start_and_kill(
+    config: Path, run: Path, lines: int, signum: int = signal.SIGKILL, stderr: Any = None
+) -> subprocess.Popen:
+    """Start ``ffade fit`` on two processes; send ``signum`` to both (the process group, as a
+    scheduler or a terminal does) once a checkpoint and ``lines`` exist. SIGKILL is waited for."""
     exe = Path(sys.executable).parent / "ffade"
     process = subprocess.Popen(
         [str(exe), "fit", "--config", str(config), *TWO_PROCESSES],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr or subprocess.DEVNULL,
         start_new_session=True,  # rank 1 is its child: kill the group, as a scheduler would
     )
     log, checkpoint = run / "evaluations.jsonl", run / "checkpoints" / "last.ckpt"
@@ -113,8 +117,10 @@ def start_and_kill(config: Path, run: Path, lines: int) -> None:
             break
         time.sleep(0.2)
     assert process.poll() is None, "the run ended before it could be killed mid-run"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    os.killpg(process.pid, signum)
+    if signum == signal.SIGKILL:
+        process.wait()
+    return process
 
 
 def test_a_killed_two_process_run_resumes_on_two_processes(tmp_path: Path) -> None:
@@ -137,6 +143,33 @@ def test_a_killed_two_process_run_resumes_on_two_processes(tmp_path: Path) -> No
     one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
     # the checkpoint holds the random streams: the resumed run is the uninterrupted one
     assert len(assert_same_run(one, resumed)) == 3000
+
+
+def test_sigterm_stops_both_processes_at_one_step_as_on_one_device(tmp_path: Path) -> None:
+    """Lightning's SIGTERM handler broadcast from inside the handler, mid all-gather, and twice
+    on rank 1 (the launcher sends it on): every rank waited forever, the run left ``running``."""
+    config = write_config(
+        tmp_path / "c.yaml",
+        explorer="ffade.explore.RandomExplorer",
+        budget=20000,
+        eval_batch_size=8,
+        save_dir=tmp_path / "runs",
+    )
+    run = tmp_path / "runs" / "test" / "version_0"
+    err = (tmp_path / "stderr").open("w")
+    process = start_and_kill(config, run, lines=300, signum=signal.SIGTERM, stderr=err)
+    try:
+        assert process.wait(timeout=120) == 1  # as one process: stopped, not a success
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr").read_text()
+    assert "Traceback" not in stderr, stderr[-3000:]  # rank 1 did not stop mid all-gather
+    assert stderr.count("ffade: interrupted; the run so far is in") == 1
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    lines = (run / "evaluations.jsonl").read_text().splitlines()
+    assert 300 < summary["evaluations"] == len(lines) < 20000
 
 
 def test_a_run_a_trainer_limit_stopped_goes_on_on_two_processes_and_says_so_once(
