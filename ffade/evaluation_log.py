@@ -1,4 +1,5 @@
-"""A run's evaluations.jsonl read on a progress bar, and read once per command.
+"""A run's evaluations.jsonl read on a progress bar, read once per command, and checked
+against its summary (the counts a live summary trails, the problems a report lists).
 
 A large log takes seconds to read (100,000 evaluations: about a second), and ``ffade report``,
 ``ffade feedback`` and ``ffade export`` each need it more than once: for the landscape, for the
@@ -14,10 +15,17 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ffade.log_bars import bar_for
 from ffade.record_lines import EvaluationRecord
-from ffade.records import EVALUATIONS_FILE, read_numbered_evaluations
+from ffade.records import (
+    EVALUATIONS_FILE,
+    LIVE_STATUSES,
+    SUMMARY_FILE,
+    read_numbered_evaluations,
+    read_summary,
+)
 
 LARGE_LOG_BYTES = 8 * 2**20
 """A log from this size (about 35,000 evaluations of a small task) is read on a progress bar on
@@ -83,3 +91,55 @@ def _read(
         dynamic_ncols=True,
     ) as bar:
         yield from read_numbered_evaluations(run_dir, damaged, bar.update)
+
+
+def log_counts(
+    run_dir: str | Path, damaged: list[str] | None = None, distinct: bool = True
+) -> dict[str, int]:
+    """The counts summary.json keeps, recounted from the log (which a live summary trails);
+    ``distinct`` adds the failing pairs and states, which cost a set of each."""
+    evaluations = failures = invalid = 0
+    failing_pairs, failing_states = set(), set()
+    for _, record in logged_records(run_dir, damaged):
+        evaluations += 1
+        invalid += bool(record.invalid)
+        failures += bool(record.failed)
+        if record.failed and distinct:
+            failing_pairs.add((record.input_id, tuple(record.state)))
+            failing_states.add(tuple(record.state))
+    counts = {"evaluations": evaluations, "failures": failures, "invalid": invalid}
+    if distinct:
+        counts["distinct_failure_states"] = len(failing_pairs)
+        counts["failing_concept_states"] = len(failing_states)
+    return counts
+
+
+def summary_as_logged(run_dir: str | Path) -> dict[str, Any]:
+    """A run's summary.json, with the log's counts when the summary is not final: a report on
+    a killed run must not say 0 evaluations where its log holds 1,488."""
+    summary = read_summary(run_dir)
+    if summary.get("status") in LIVE_STATUSES:
+        summary.update(log_counts(run_dir))
+    return summary
+
+
+def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
+    """What is wrong between a run's log and its summary: damaged lines, counts that differ.
+
+    The counts are compared only where the summary says it is final (status not ``running``):
+    a live run's summary trails its log by up to a few steps.
+    """
+    damaged: list[str] = []
+    counted = log_counts(run_dir, damaged, distinct=False)
+    problems = damaged
+    if summary.get("status") in LIVE_STATUSES:
+        return problems
+    for key in ("evaluations", "failures", "invalid"):
+        logged = counted[key]
+        claimed = summary.get(key)
+        if isinstance(claimed, int) and claimed != logged:
+            problems.append(
+                f"{Path(run_dir) / SUMMARY_FILE} says {claimed} {key} but "
+                f"{Path(run_dir) / EVALUATIONS_FILE} holds {logged}"
+            )
+    return problems

@@ -36,7 +36,8 @@ from pathlib import Path
 
 import pytest
 
-from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, log_problems, read_evaluations
+from ffade.evaluation_log import log_problems
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, read_evaluations
 from tests.helpers import REPO
 
 FFADE = Path(sys.executable).parent / "ffade"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ffade.errors import FfadeError
+from ffade.evaluation_log import log_problems
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.record_lines import EvaluationEncoder, EvaluationRecord, record_line
@@ -18,7 +19,6 @@ from ffade.records import (
     SUMMARY_FILE,
     SYNC_SECONDS,
     RunRecorder,
-    log_problems,
     read_evaluations,
     read_summary,
 )

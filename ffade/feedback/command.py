@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from ffade.errors import FfadeError, OneLineParser, user_path, writable_file
+from ffade.evaluation_log import log_problems
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -25,7 +26,7 @@ from ffade.feedback.priorities import (
     read_feedback,
 )
 from ffade.feedback.review import review
-from ffade.records import log_problems, read_summary
+from ffade.records import read_summary
 from ffade.summarize.regions import add_region_arguments
 from ffade.yamlfile import load_yaml
 

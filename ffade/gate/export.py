@@ -34,6 +34,7 @@ import numpy as np
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
 from ffade.errors import FfadeError, removed_if_refused, writable_file
+from ffade.evaluation_log import log_problems
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
@@ -47,7 +48,7 @@ from ffade.gate.suite import (
     write_suite,
 )
 from ffade.passing import passing_ids
-from ffade.records import SUMMARY_FILE, log_problems, read_summary
+from ffade.records import SUMMARY_FILE, read_summary
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
     DEFAULT_MIN_EVALUATIONS,

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, removed_if_refused, user_path, writable_dir
-from ffade.records import log_problems, summary_as_logged, write_json_atomic, write_text_atomic
+from ffade.evaluation_log import log_problems, summary_as_logged
+from ffade.records import write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import read_examples
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -99,9 +100,8 @@ def build_report(
             raise FfadeError(f"--axes: {error}{hint}") from None
     out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
     out = writable_dir(out, option, "" if option else "; write the report elsewhere with --out DIR")
-    # failures under meaning-changing edits are set apart (see ffade.summarize.meaning)
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
-    kept, apart = split_by_meaning(landscape, meaning_changing(summary))
+    kept, apart = split_by_meaning(landscape, meaning_changing(summary))  # see .meaning
     regions = find_regions(kept, threshold, min_evaluations)
     rules = find_rules(kept, threshold, min_evaluations)
     other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
