@@ -211,7 +211,11 @@ class HFTextPipeline(Target):
         return table[:, self.columns].clamp_min(1e-8).log()
 
     def _tokenize(self, inputs: Sequence[str]) -> dict[str, torch.Tensor]:
-        """The classifier's input for ``model``: token ids, truncated as ``predict``'s."""
+        """The classifier's input for ``model``: token ids, truncated as ``predict``'s, where a
+        fine-tuner moved the model."""
+        return self._tokens(inputs, next(self.net.parameters()).device)
+
+    def _tokens(self, inputs: Sequence[str], device: Any) -> dict[str, torch.Tensor]:
         batch = self.tokenizer(
             self._texts(inputs),
             padding=True,
@@ -219,7 +223,6 @@ class HFTextPipeline(Target):
             max_length=self.max_input_tokens,
             return_tensors="pt",
         )
-        device = next(self.net.parameters()).device  # where a fine-tuner moved the model
         return {k: v.to(device) for k, v in batch.items()}
 
     def features(self, inputs: Sequence[str]) -> torch.Tensor:
@@ -228,14 +231,8 @@ class HFTextPipeline(Target):
         """
         if self.summarizer is not None:
             return self.summarizer.features(self._texts(inputs))
-        batch = self.tokenizer(
-            self._texts(inputs),
-            padding=True,
-            truncation=True,
-            max_length=self.max_input_tokens,
-            return_tensors="pt",
-        )
-        batch = {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
+        batch = self._tokens(inputs, self.device)
+        batch.pop("token_type_ids", None)
         with torch.inference_mode():
             if self.net.config.is_encoder_decoder:  # BART-style classifiers (bart-large-mnli)
                 states = self.net.get_encoder()(**batch).last_hidden_state
