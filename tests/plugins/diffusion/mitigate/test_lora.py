@@ -263,7 +263,9 @@ def test_kept_pairs_learn_the_frozen_unets_prediction(
     """keep_others: pairs outside the rules are taught what the UNet predicted before the LoRA."""
     args = {"rank": 2, "class_images": str(by_class), "clean_tolerance": 1.0}
     tuner = fine_tune(rated_run, tmp_path, **args)  # the rule: style = thin; "" lies outside
-    assert tuner._targeted == {(1,)} and {tuple(s) for s in tuner.other_states(20)} == {(0,)}
+    claimed = tuner._claimed  # the rule's states
+    assert claimed.count() == 1 and claimed.contains(np.array([[1]])).all()
+    assert {tuple(s) for s in tuner.other_states(20)} == {(0,)}
     neutral = np.tile(tuner.task.space.neutral, (4, 1))
     kept = tuner.make_batch(np.arange(4), neutral)
     assert bool(kept.clean.all())
@@ -303,7 +305,7 @@ def test_keep_others_says_when_every_state_is_targeted(
     t2i_run: Path, by_class: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tuner = fine_tune(t2i_run, tmp_path, rank=2, class_images=str(by_class), clean_tolerance=1.0)
-    assert len(tuner._targeted) == tuner.task.space.num_states == 2  # the rule holds both
+    assert tuner._claimed.count() == tuner.task.space.num_states == 2  # the rule holds both
     assert "ffade: note: keep_others: every grid state is in a prioritized rule" in (
         capsys.readouterr().err
     )
