@@ -65,6 +65,8 @@ class Region:
         A connected region need not fill its ranges: "a >= 2 and b >= 2" may hold an L-shape.
         Reports show "12 of 48" so a reader does not assume every combination was seen to fail.
         """
+        if len(self.states) == 1:  # most regions of a large run: no np.unique needed
+            return 1
         return int(np.prod([len(np.unique(column)) for column in self.states.T]))
 
     @property
@@ -158,8 +160,11 @@ def find_regions(
                 conditions=describe_states(landscape, states),
             )
         )
-    regions.sort(key=lambda r: (-r.confidence_interval[0], -r.num_states, r.id))
-    return regions
+    low = wilson_interval([r.failures for r in regions], [r.evaluations for r in regions])[0]
+    order = sorted(
+        range(len(regions)), key=lambda i: (-low[i], -regions[i].num_states, regions[i].id)
+    )
+    return [regions[i] for i in order]
 
 
 SLICE_KINDS = ("rules", "regions")
@@ -217,10 +222,11 @@ def describe_states(landscape: Landscape, states: np.ndarray) -> str:
     the states are the whole grid, else "spread over the whole grid" and, where one concept's
     range holds clearly more of them than its share of the grid, where they concentrate.
     """
+    used = states.T if len(states) == 1 else [np.unique(column) for column in states.T]
     parts = [
-        describe_values(label, grid, np.unique(states[:, axis]))
-        for axis, (label, grid) in enumerate(zip(landscape.labels, landscape.values, strict=True))
-        if len(np.unique(states[:, axis])) < len(grid)
+        describe_values(label, grid, values)
+        for label, grid, values in zip(landscape.labels, landscape.values, used, strict=True)
+        if len(values) < len(grid)
     ]
     if parts:
         return " and ".join(parts)
