@@ -57,11 +57,14 @@ def device_description(device: torch.device) -> str:
     return str(device)
 
 
-def run_environment(device: torch.device, cpu_threads: int | None = None) -> dict[str, Any]:
+def run_environment(
+    device: torch.device, cpu_threads: int | None = None, processes: int = 1
+) -> dict[str, Any]:
     """summary.json's ``environment``: what the same seeded config needs to print the same.
 
     ``torch_threads`` is what the model ran on: the target's ``cpu_threads`` on the CPU when it
-    sets them (its predictions and a fine-tune run on those), else torch's count.
+    sets them (its predictions and a fine-tune run on those), else torch's count, in each of
+    ``processes`` (a data-parallel run's, which split the batches and may round them otherwise).
     """
     import torch
 
@@ -72,4 +75,5 @@ def run_environment(device: torch.device, cpu_threads: int | None = None) -> dic
         "platform": platform.platform(),
         "device": device_description(device),
         "torch_threads": threads or torch.get_num_threads(),
+        "processes": processes,
     }

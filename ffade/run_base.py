@@ -196,7 +196,7 @@ class RunModule(LightningModule):
         self.wall_seconds = 0.0
         self._started = 0.0
         self._environment: dict[str, Any] | None = None
-        self._environment_device: tuple[torch.device, int | None] | None = None
+        self._environment_where: tuple[torch.device, int | None, int] | None = None
 
     def start_run(self) -> Path:
         """Take the seed Lightning was given and create the run directory (the logger's).
@@ -248,9 +248,11 @@ class RunModule(LightningModule):
             device = self.model_device()  # the module's until the task's target is built
             target = getattr(getattr(self, "task", None), "target", None)
             threads = getattr(target, "cpu_threads", None)  # what the model runs on
-            if self._environment is None or self._environment_device != (device, threads):
-                self._environment = run_environment(device, threads)  # lists plugins: once
-                self._environment_device = (device, threads)
+            processes = int(getattr(self._trainer, "world_size", 1))
+            where = (device, threads, processes)
+            if self._environment is None or self._environment_where != where:
+                self._environment = run_environment(*where)  # lists plugins: once
+                self._environment_where = where
             summary = {**self.summary(), "environment": self._environment}
             write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 

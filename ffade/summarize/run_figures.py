@@ -50,6 +50,9 @@ def run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any]
             f"{environment.get('device')}, torch {packages.get('torch')}, "
             f"ffade {packages.get('ffade')}"
         )
+        processes = environment.get("processes")
+        if isinstance(processes, int) and processes > 1:  # their batches may round otherwise
+            figures["ran_on"] += f", {processes} processes"
     return figures
 
 

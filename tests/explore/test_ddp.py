@@ -81,6 +81,8 @@ def test_dqn_on_two_processes_writes_what_one_process_writes(tmp_path: Path) -> 
     assert_same_run(one, two)
     summary = json.loads((two / "summary.json").read_text())
     assert summary["gradient_updates"] > 0  # the learner learned, identically on both ranks
+    assert summary["environment"]["processes"] == 2
+    assert json.loads((one / "summary.json").read_text())["environment"]["processes"] == 1
     assert stdout.count(f"run: {two}") == 1  # the closing report is said once, by rank 0
 
 

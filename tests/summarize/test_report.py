@@ -218,20 +218,21 @@ def test_comparing_explorers_calls_no_slice_fixed_or_new(image_run, make_run, im
 
 
 def test_the_run_table_says_where_each_run_ran(make_run, image_concepts) -> None:
-    def ran_on(device: str, torch: str) -> dict[str, object]:
-        return {"packages": {"torch": torch, "ffade": "0.1.0"}, "device": device}
+    def ran_on(device: str, torch: str, processes: int) -> dict[str, object]:
+        packages = {"torch": torch, "ffade": "0.1.0"}
+        return {"packages": packages, "device": device, "processes": processes}
 
     first = make_run(
-        "a", image_concepts, planted_image_counts, environment=ran_on("cpu (AVX2)", "2.5.1")
+        "a", image_concepts, planted_image_counts, environment=ran_on("cpu (AVX2)", "2.5.1", 1)
     )
     second = make_run(
-        "b", image_concepts, planted_image_counts, environment=ran_on("cpu (AVX512)", "2.14.1")
+        "b", image_concepts, planted_image_counts, environment=ran_on("cpu (AVX512)", "2.14.1", 2)
     )
     assert main([str(first), "--compare", str(second), "--no-tensorboard"]) == 0
     rows = {row[0]: row[1:] for row in parse((first / "report.html").read_text()).tables["run"]}
     assert rows["ran_on"] == [
         "cpu (AVX2), torch 2.5.1, ffade 0.1.0",
-        "cpu (AVX512), torch 2.14.1, ffade 0.1.0",
+        "cpu (AVX512), torch 2.14.1, ffade 0.1.0, 2 processes",
     ]
 
 
