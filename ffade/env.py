@@ -223,6 +223,7 @@ class FailureEnv(gym.Env):
         self.vector = FailureVectorEnv(evaluator, num_envs=1, **kwargs)
         self.observation_space = self.vector.single_observation_space
         self.action_space = self.vector.single_action_space
+        self.ended = False  # the episode returned terminated or truncated: reset() comes next
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -238,13 +239,19 @@ class FailureEnv(gym.Env):
             state = options.pop("state")
             options["states"] = [_grid_states(self.vector.space, state, (), "options['state']")]
         obs, info = self.vector.reset(seed=seed, options=options)
+        self.ended = False
         return _first(obs), info
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
         if not self.vector.started:
             raise FfadeError("step() before reset(): call reset() first, it picks the input")
+        if self.ended:  # the vector env would start a new episode on its own, unasked
+            raise FfadeError(
+                "step() after the episode ended: call reset() first, as gymnasium asks"
+            )
         checked = self.vector._checked(np.asarray([action]), single=True)
         obs, rewards, terminated, truncated, info = self.vector.step(checked)
+        self.ended = bool(terminated[0] or truncated[0])
         return (
             _first(obs),
             float(rewards[0]),

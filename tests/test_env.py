@@ -239,6 +239,21 @@ def test_a_step_before_reset_is_one_line(evaluator: Evaluator, mode: str) -> Non
     assert evaluator.evaluations == 0
 
 
+def test_a_step_after_the_episode_ended_is_one_line(evaluator: Evaluator) -> None:
+    """It used to start a new episode on a random input unasked (the vector env's autoreset),
+    so an agent that forgot reset() learned from transitions it never chose."""
+    env = FailureEnv(evaluator, mode="macroscopic")
+    env.reset(seed=0)
+    _, _, terminated, _, _ = env.step(env.action_space.sample())
+    assert terminated  # a macroscopic episode is one step
+    evaluations = evaluator.evaluations
+    with pytest.raises(FfadeError, match=r"^step\(\) after the episode ended: call reset\(\)"):
+        env.step(env.action_space.sample())
+    assert evaluator.evaluations == evaluations
+    env.reset()
+    env.step(env.action_space.sample())  # a reset starts the next episode
+
+
 @pytest.mark.parametrize(
     ("mode", "action", "shown"),
     [
@@ -265,8 +280,8 @@ def test_an_action_outside_the_space_is_one_line(
 
 def test_whole_actions_of_any_integer_or_float_dtype_are_taken(evaluator: Evaluator) -> None:
     env = FailureEnv(evaluator)
-    env.reset(seed=0, options={"input_id": 0})
     for action in ([9, 9, 0], np.array([9, 9, 0], np.int32), np.array([9.0, 9.0, 0.0])):
+        env.reset(seed=0, options={"input_id": 0})
         obs, _, _, _, info = env.step(action)
         assert obs["state"].tolist() == [9, 9, 0] and info["failed"]
 
