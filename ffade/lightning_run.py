@@ -17,7 +17,6 @@ import inspect
 import re
 import shutil
 import sys
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,12 @@ from typing_extensions import override
 
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
-from ffade.model_section import model_key_reason
+from ffade.model_section import model_key_reason, task_key_hint
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed, seed_reason
-from ffade.task import TaskSpec
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
@@ -299,16 +297,7 @@ def config_error_line(message: str) -> str:
     misspelled = None if classes or keys else _unknown_key_reason(reason)
     if misspelled:
         return misspelled
-    in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
-        r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
-        reason,
-    )
-    if in_task:  # the task is a dataclass, whose keys jsonargparse does not list
-        allowed, word = [f.name for f in fields(TaskSpec)], in_task.group(1)
-        prefixed = [key for key in allowed if key.startswith(word)]  # 'max' for 'max_inputs'
-        close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, allowed, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        reason = f"{reason}{hint}; task keys: {', '.join(allowed)}"
+    reason = task_key_hint(reason)
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from dataclasses import fields
 
 MODEL_KEYS = ("class_path", "init_args")
 """The keys of a config's ``model`` section: LightningCLI's way to name a class and its
@@ -72,3 +73,26 @@ def _top_level_keys(text: str) -> list[str]:
         elif depth == 1:
             keys.append(token.group(1))
     return keys
+
+
+def task_key_hint(reason: str) -> str:
+    """jsonargparse's words for a key the task does not have, with the closest key and the task's
+    keys: the task is a dataclass, whose keys jsonargparse does not list. ``reason`` is returned
+    as it is when it is about something else."""
+    in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
+        r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
+        reason,
+    )
+    if not in_task:
+        return reason
+    from ffade.task import TaskSpec
+
+    allowed, word = [f.name for f in fields(TaskSpec)], in_task.group(1)
+    # the class's parser names the option from the task down: name it as the user typed it
+    reason = reason.replace("arguments: --task.", "arguments: --model.init_args.task.", 1)
+    prefixed = [key for key in allowed if key.startswith(word)]  # 'max' for 'max_inputs'
+    close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, allowed, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if word in ("target", "dataset", "reward"):  # task.target.nope: no key of the task
+        hint = f" ({word} takes name and args: a plugin's argument is {word}.args.KEY)"
+    return f"{reason}{hint}; task keys: {', '.join(allowed)}"

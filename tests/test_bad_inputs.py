@@ -347,11 +347,16 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "unknown_task_key_cli": (
         ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
-        "--task.modes=microscopic (did you mean 'mode'?); task keys: target, dataset,",
+        "--model.init_args.task.modes=microscopic (did you mean 'mode'?); task keys: target,",
+    ),
+    "plugin_argument_beside_args_cli": (  # said "(did you mean 'target'?)" of target itself
+        ["fit", "--config", "{config}", "--model.init_args.task.target.nope", "1"],
+        "--model.init_args.task.target.nope=1 (target takes name and args: a plugin's argument"
+        " is target.args.KEY); task keys: target,",
     ),
     "abbreviated_task_key_cli": (  # the class's own parser took 'max' as 'max_inputs'
         ["fit", "--config", "{config}", "--model.init_args.task.max", "10"],
-        "--task.max=10 (did you mean 'max_inputs'?); task keys: target, dataset,",
+        "--model.init_args.task.max=10 (did you mean 'max_inputs'?); task keys: target,",
     ),
     "report_missing": (["report", "{tmp}/no_run"], "no_run"),
     "report_latin1_summary": (["report", "{tmp}/report_latin1", "--no-tensorboard"], "summary"),
