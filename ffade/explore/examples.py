@@ -27,6 +27,7 @@ from matplotlib.image import imsave
 
 from ffade.env import Evaluator
 from ffade.plugin_checks import described, output_captions, predicted, rendered
+from ffade.png_summary import png_summary
 from ffade.records import atomic_path, write_json_atomic
 
 PANEL_PIXELS = 180
@@ -119,8 +120,9 @@ def save_worst_examples(
             imsave(tmp, grid, format="png")
     # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
     writer = getattr(logger, "experiment", None)
-    if pictures is not None and hasattr(writer, "add_image"):
-        writer.add_image("discovery/worst_failures", grid, step, dataformats="HWC")
+    if pictures is not None and hasattr(writer, "file_writer"):  # torch's SummaryWriter
+        summary = png_summary("discovery/worst_failures", folder / "worst_failures.png")
+        writer.file_writer.add_summary(summary, step)
     elif pictures is None and hasattr(writer, "add_text"):
         writer.add_text("discovery/worst_failures", _text_table(entries), step)
     return len(entries)

@@ -24,6 +24,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import format_value
@@ -137,9 +138,7 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
     writer, not torch's ``SummaryWriter``: that imports torch (seconds of a report's start) to
     decode and re-encode the same pictures.
     """
-    from PIL import Image
     from tensorboard.compat.proto.event_pb2 import Event
-    from tensorboard.compat.proto.summary_pb2 import Summary
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
     run_dir = Path(run_dir)
@@ -150,15 +149,7 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
     writer = EventFileWriter(str(staging), filename_suffix=REPORT_EVENTS_SUFFIX)
     try:
         for tag, path in images.items():
-            with Image.open(path) as picture:
-                (width, height), channels = picture.size, len(picture.getbands())
-            image = Summary.Image(
-                height=height,
-                width=width,
-                colorspace=channels,
-                encoded_image_string=Path(path).read_bytes(),
-            )
-            summary = Summary(value=[Summary.Value(tag=f"summarize/{tag}", image=image)])
+            summary = png_summary(f"summarize/{tag}", Path(path))
             writer.add_event(Event(wall_time=time.time(), step=step, summary=summary))
         writer.close()
         (written,) = staging.glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}")

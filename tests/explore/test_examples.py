@@ -96,6 +96,9 @@ def test_the_worst_failures_are_logged_at_the_step_given(tmp_path: Path) -> None
     events = EventAccumulator(logger.log_dir, size_guidance={"images": 0})
     events.Reload()
     assert [e.step for e in events.Images("discovery/worst_failures")] == [37]
+    # the saved PNG itself, not the pixels decoded and encoded again
+    png = (tmp_path / "examples" / "worst_failures.png").read_bytes()
+    assert events.Images("discovery/worst_failures")[0].encoded_image_string == png
 
 
 def test_a_logger_without_pictures_gets_none_and_the_files_are_still_written(
