@@ -18,6 +18,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ffade.errors import FfadeError, PluginError, shown_as_ffade_lines
 from ffade.interrupts import sigterm_as_ctrl_c
@@ -210,6 +211,17 @@ def _model_argument_before_config(args: list[str]) -> str | None:
     return None
 
 
+def _not_found(filename: object) -> str:
+    """What a missing file's error says: a broken symbolic link on its way is the cause to name
+    (a ``runs`` folder linked to an unmounted disk said "file not found: runs/quickstart")."""
+    path = Path(str(filename))
+    for folder in (path, *path.parents):
+        if folder.is_symlink() and not folder.exists():
+            link = os.readlink(folder)
+            return f"{path}: {folder} is a symbolic link to {link}, which does not exist"
+    return f"file not found: {path}"
+
+
 def _print_ending(args: list[str], model: object) -> None:
     """After ``ffade fit``: where the run is, what it found and the next command to type.
 
@@ -281,7 +293,7 @@ def _main(args: list[str]) -> int:
             print(note, file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
-        print(f"ffade: error: file not found: {exc.filename or exc}", file=sys.stderr)
+        print(f"ffade: error: {_not_found(exc.filename or exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
         if exc.errno not in UNWRITABLE or exc.filename is None:

@@ -812,3 +812,13 @@ def test_repeatable_options_stay_repeatable(tmp_path: Path, capsys) -> None:
     ]
     assert main(args) == 2
     assert "given 2 times" not in capsys.readouterr().err
+
+
+def test_a_run_folder_behind_a_broken_link_names_the_link(tmp_path: Path, capsys) -> None:
+    """It said "file not found: .../runs/ffade" of a folder the user never named: the cause is
+    the link (a runs folder linked to a disk not mounted)."""
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    (tmp_path / "runs").symlink_to(tmp_path / "unmounted")
+    args = ["fit", "--config", str(config), "--trainer.default_root_dir", str(tmp_path / "runs")]
+    line = refused(capsys, tmp_path, args, f"{tmp_path / 'runs'} is a symbolic link to")
+    assert line.endswith(f"{tmp_path / 'unmounted'}, which does not exist")
