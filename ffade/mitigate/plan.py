@@ -219,9 +219,12 @@ def _targeted_states(
 def check_trainable(target: Any, name: str) -> None:
     """Raise a one-line error unless ``target`` is a :class:`TrainableTarget` with ``weights``."""
     if not isinstance(target, TrainableTarget):
-        raise FfadeError(
-            f"target '{name}' cannot be fine-tuned: it needs a torch.nn.Module 'model' and a "
-            "differentiable 'preprocess(inputs)' (see docs/plugins.md, Trainable targets)"
+        members = {"model": "'model'", "preprocess": "'preprocess(inputs)'"}
+        missing = [shown for member, shown in members.items() if not hasattr(target, member)]
+        raise FfadeError(  # what is missing: hf_pipeline's summarizer has a model, no preprocess
+            f"target '{name}' cannot be fine-tuned: it has no {' and no '.join(missing)}; it needs "
+            "a torch.nn.Module 'model' and a differentiable 'preprocess(inputs)' (see "
+            "docs/plugins.md, Trainable targets)"
         )
     if "weights" not in inspect.signature(registry.load("target", name).__init__).parameters:
         raise FfadeError(

@@ -163,7 +163,8 @@ def test_weights_that_drop_every_prioritized_region_name_priority_weights(run: P
 
 def test_targets_without_a_trainable_model_are_refused() -> None:
     target = registry.create("target", "synthetic")
-    with pytest.raises(FfadeError, match="target 'synthetic' cannot be fine-tuned"):
+    said = "target 'synthetic' cannot be fine-tuned: it has no 'model' and no 'preprocess"
+    with pytest.raises(FfadeError, match=said):
         check_trainable(target, "synthetic")
 
 

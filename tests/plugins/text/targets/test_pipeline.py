@@ -115,5 +115,6 @@ def test_a_classifier_is_trainable_and_its_fix_loads_by_weights(
     )
     assert fixed.predict(texts).argmax(-1).tolist() == [0] * 5
     summarizer = HFTextPipeline("summarization", "tiny_news_bart")
-    with pytest.raises(FfadeError, match="target 'hf_pipeline' cannot be fine-tuned"):
+    message = r"^target 'hf_pipeline' cannot be fine-tuned: it has no 'preprocess\(inputs\)';"
+    with pytest.raises(FfadeError, match=message):
         check_trainable(summarizer, "hf_pipeline")  # the seq2seq fine-tuner's target is another
