@@ -459,8 +459,23 @@ def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, 
     to = tmp_path / "new" / "gate" / "s.yaml"
     args = ["export", str(run_dir), "--to", str(to), "--min-evaluations", "50"]
     assert main(args) == 2
-    assert "nothing to guard" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "nothing to guard" in err
+    assert "--min-evaluations 50" in err  # the option that left nothing, not only --threshold
     assert not (tmp_path / "new").exists()  # the folders made for --to are gone again
+
+
+def test_export_of_a_run_with_regions_but_no_rule_says_slices_regions(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """At --threshold 1 no rule can be named, but failure regions exist: export said only
+    "no failure rule ... nothing to guard", where `ffade feedback` names --slices regions."""
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run_dir), "--to", str(to), "--threshold", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "give --slices regions to export its" in err and "\n" not in err
+    args = ["export", str(run_dir), "--to", str(to), "--threshold", "1", "--slices", "regions"]
+    assert main(args) == 0 and read_suite(to).cases
 
 
 def test_a_refused_check_leaves_no_junit_folder(tmp_path: Path, capsys) -> None:
