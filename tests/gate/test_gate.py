@@ -986,3 +986,12 @@ def test_check_quotes_the_target_it_suggests(suite_path: Path, tmp_path: Path, c
         assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
         err = capsys.readouterr().err.strip()
         assert shlex.split(err.rsplit(": ", 1)[1]) == suggested, err
+
+
+def test_a_target_arg_given_twice_is_refused(suite_path: Path, capsys) -> None:
+    """`--target-arg weights=a.pt --target-arg weights=b.pt` checked b.pt alone, silently, under
+    a JUnit suite named for both."""
+    args = ["--target-arg", "weights=a.pt", "--target-arg", "weights=b.pt"]
+    assert main(["check", "--suite", str(suite_path), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--target-arg weights is given twice" in err and "\n" not in err
