@@ -185,6 +185,21 @@ def priorities(tmp_path: Path) -> Path:
     return path
 
 
+def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """A threshold edited by adding a line above the old one: YAML kept the last, the old one,
+    and the check ran with it without a word."""
+    text = suite_path.read_text()
+    line = next(x for x in text.splitlines() if x.startswith("  max_failure_rate: "))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(line, f"  max_failure_rate: 1.0\n{line}", 1))
+    number = bad.read_text().splitlines().index(line) + 1
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"line {number}: key 'max_failure_rate' is given twice" in err and "\n" not in err
+    assert err.startswith(f"ffade: error: {bad}:")
+    assert main(["check", "--suite", str(suite_path)]) == 1  # the suite as exported still reads
+
+
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
