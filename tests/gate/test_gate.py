@@ -1010,3 +1010,25 @@ def test_a_target_arg_given_twice_is_refused(suite_path: Path, capsys) -> None:
     assert main(["check", "--suite", str(suite_path), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert "--target-arg weights is given twice" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["check", "--suite", ""], "--suite"),
+        (["check", "--suite", "{suite}", "--junit", ""], "--junit"),
+        (["export", "", "--to", "{tmp}/s.yaml"], "RUN_DIR"),
+        (["export", "{run}", "--to", ""], "--to"),
+    ],
+)
+def test_an_empty_path_is_said_as_empty(
+    args: list[str], option: str, suite_path: Path, run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """`--junit "$REPORT"` with the variable unset read as the working directory: "--junit .: a
+    directory is there", "summary.json not found: is '.' an ffade run directory?"."""
+    paths = {"suite": suite_path, "run": run_dir, "tmp": tmp_path}
+    with pytest.raises(SystemExit) as exit_:  # argparse's refusal; the console script's status
+        main([arg.format(**paths) for arg in args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: argument {option}: an empty path") and "\n" not in err
