@@ -26,10 +26,11 @@ from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.priorities import load_regions
 from ffade.gate.check import resolve_target, run_check
-from ffade.gate.evaluate import split_tasks, target_setup_errors
+from ffade.gate.evaluate import CaseResult, split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
+from ffade.gate.junit import junit_xml
 from ffade.gate.options import export_parser
-from ffade.gate.suite import read_suite
+from ffade.gate.suite import Case, read_suite
 from ffade.passing import passing_ids
 from ffade.records import read_summary
 from ffade.registry import register, unregister
@@ -1032,3 +1033,11 @@ def test_an_empty_path_is_said_as_empty(
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ffade: error: argument {option}: an empty path") and "\n" not in err
+
+
+def test_a_failing_case_without_conditions_has_a_plain_failure_text() -> None:
+    """A hand-written case with no `conditions` failed with ": failure rate ..." as its text."""
+    case = Case("by-hand", "", [{}], {"heldout": [[0, 0], [1, 0]]}, 0.0)
+    result = CaseResult(case, pairs=2, failures=1, per_split={"heldout": (1, 2)})
+    failure = junit_xml([result], "ffade.suite", 1.0).getroot().find("./testsuite/testcase/failure")
+    assert failure.text == "failure rate 50.0% > max 0.0% (1 of 2 pairs)"
