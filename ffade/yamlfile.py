@@ -19,7 +19,7 @@ FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 class _UniqueKeys:
     """A safe loader's mixin that refuses a key given twice in one mapping.
 
-    PyYAML keeps the last value without a word, so a threshold written on a new line under the
+    PyYAML keeps the last value without a word, so a threshold written on a new line above the
     old one (``max_failure_rate: 0.2`` above ``max_failure_rate: 0.38``) was silently not used.
     """
 
