@@ -67,7 +67,13 @@ def user_path(text: str) -> str:
     The shell expands ``~`` only at the start of a word: ``--out=~/reports`` or a quoted
     ``'~/runs/x'`` reach ffade as typed, and would name a folder called ``~`` in the working
     directory. ``argparse`` ``type=user_path`` on every option that names a file or folder.
+    An empty one (``--junit "$REPORT"`` with the variable unset) is refused: ``Path("")`` is the
+    working directory, which the commands then called "a directory" or "no run directory".
     """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "an empty path; give a file or folder (was a variable that names it left unset?)"
+        )
     return os.path.expanduser(text)
 
 

@@ -16,13 +16,50 @@ FAST_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's safe dumper where PyYAML has it: the same text as ``yaml.SafeDumper``."""
 
 
-def load_yaml(text: str) -> Any:
+class _UniqueKeys:
+    """A safe loader's mixin that refuses a key given twice in one mapping.
+
+    PyYAML keeps the last value without a word, so a threshold written on a new line above the
+    old one (``max_failure_rate: 0.2`` above ``max_failure_rate: 0.38``) was silently not used.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base" may be overridden
+                continue
+            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            try:
+                first = lines.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: the constructor says so
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in one "
+                    f"mapping (first on line {first}); YAML would keep only the last: delete one",
+                )
+        return super().construct_mapping(node, deep)  # type: ignore[misc]
+
+
+class _FastUniqueLoader(_UniqueKeys, FAST_LOADER):  # type: ignore[misc, valid-type]
+    pass
+
+
+class _UniqueLoader(_UniqueKeys, yaml.SafeLoader):
+    pass
+
+
+def load_yaml(text: str, unique_keys: bool = False) -> Any:
     """``yaml.safe_load(text)``, with libyaml when it reads the text; its refusals are
-    re-read by PyYAML's own loader, so a mistake is worded as it always was."""
+    re-read by PyYAML's own loader, so a mistake is worded as it always was. ``unique_keys``:
+    a key given twice in one mapping is a ``yaml.YAMLError`` (:class:`_UniqueKeys`)."""
+    fast, slow = (_FastUniqueLoader, _UniqueLoader) if unique_keys else (FAST_LOADER, None)
     try:
-        return yaml.load(text, Loader=FAST_LOADER)  # a safe loader
+        return yaml.load(text, Loader=fast)  # a safe loader
     except yaml.YAMLError:
-        return yaml.safe_load(text)
+        return yaml.safe_load(text) if slow is None else yaml.load(text, Loader=slow)
 
 
 def read_text(path: Path) -> str:
@@ -38,15 +75,16 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def read_yaml(path: Path, not_found: str) -> Any:
-    """The file's data. A missing file raises ``not_found``; bad YAML names the file and why."""
+def read_yaml(path: Path, not_found: str, unique_keys: bool = False) -> Any:
+    """The file's data. A missing file raises ``not_found``; bad YAML names the file and why
+    (with ``unique_keys``, a key given twice in one mapping too)."""
     if path.is_dir():  # "not found" would send the user looking for a file that is there
         what = not_found.split(" not found")[0]  # e.g. "--suite: suite file 'x'"
         raise FfadeError(f"{what} is a directory; give a YAML file")
     if not path.is_file():
         raise FfadeError(not_found)
     try:
-        return load_yaml(read_text(path))
+        return load_yaml(read_text(path), unique_keys)
     except yaml.YAMLError as exc:
         raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
 

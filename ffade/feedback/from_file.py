@@ -56,10 +56,15 @@ SLICES_HINT = "give --slices regions"
 
 
 def regions_instead(
-    run_dir: str | Path, threshold: float, min_evaluations: int, how: str = SLICES_HINT
+    run_dir: str | Path,
+    threshold: float,
+    min_evaluations: int,
+    how: str = SLICES_HINT,
+    to: str = "prioritize",
 ) -> str | None:
     """When a run has no failure rule but has failure regions, how to prioritize those (``how``:
-    the option that does it, ``ffade loop``'s differs)."""
+    the option that does it, ``ffade loop``'s differs; ``to``: what it does, ``ffade export``
+    exports them)."""
     count = len(load_regions(run_dir, threshold, min_evaluations, "regions")[1])
     if not count:
         return None
@@ -70,8 +75,7 @@ def regions_instead(
         else "a microscopic run often has none"
     )
     return (
-        f"no failure rule has enough evidence to name ({why}); {how} to prioritize its "
-        f"{regions} instead"
+        f"no failure rule has enough evidence to name ({why}); {how} to {to} its {regions} instead"
     )
 
 

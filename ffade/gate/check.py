@@ -34,10 +34,17 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
     spec = dict(suite_target) if target is None else _target_from(target)
     check_plugin_spec(spec, "--target" if target is not None else "the suite's task.target")
     args = dict(spec.get("args") or {})
+    given: dict[str, str] = {}
     for item in target_args:
         key, sep, text = item.partition("=")
         if not sep or not key:
             raise FfadeError(f"--target-arg {item!r}: write KEY=VALUE, e.g. weights=model.pt")
+        if key in given:  # the last would win silently, and the JUnit suite name both
+            raise FfadeError(
+                f"--target-arg {key} is given twice ({given[key]!r}, then {item!r}); give "
+                "each argument once"
+            )
+        given[key] = item
         try:
             args[key] = yaml.safe_load(text) if text else ""
         except yaml.YAMLError as error:  # was a traceback, exit 1: CI's "a case failed"

@@ -35,6 +35,7 @@ from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
 from ffade.errors import FfadeError, removed_if_refused, writable_file
 from ffade.evaluation_log import log_problems
+from ffade.feedback.from_file import regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
@@ -268,10 +269,7 @@ def export_suite(
     for problem in log_problems(run_dir, summary):  # as report and feedback say them
         print(f"ffade export: warning: {problem}", file=sys.stderr)
     if not found.groups:
-        kind = "rule" if slices == "rules" else "region"
-        raise FfadeError(
-            f"{run_dir} has no failure {kind} at --threshold {found.threshold}: nothing to guard"
-        )
+        raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():
         tasks = split_tasks(task)
         input_ids = {split: list(range(len(t.inputs))) for split, t in tasks.items()}
@@ -310,6 +308,24 @@ def export_suite(
     suite = Suite(task=task, cases=cases, source=source, seed=seed)
     write_suite(suite, to)
     return suite
+
+
+def _nothing_to_guard(run_dir: Path, found: FailureSlices, slices: str) -> str:
+    """Why a run without slices makes no suite: at which criterion, and what would find some.
+
+    A run whose rules need more evidence than it has, but which has failure regions (a
+    microscopic run, or ``--threshold 1``), is told to export those, as ``ffade feedback`` says.
+    """
+    if slices == "rules":
+        hint = regions_instead(run_dir, found.threshold, found.min_evaluations, to="export")
+        if hint:
+            return f"{run_dir}: {hint}"
+    kind = "rule" if slices == "rules" else "region"
+    return (
+        f"{run_dir} has no failure {kind} at --threshold {found.threshold:g} and "
+        f"--min-evaluations {found.min_evaluations}: nothing to guard; a lower --threshold or "
+        "--min-evaluations finds slices of rarer or less evaluated failures"
+    )
 
 
 def main(args: argparse.Namespace) -> int:

@@ -51,7 +51,10 @@ def junit_xml(
             failure = ET.SubElement(
                 case, "failure", message=failure_message(result), type="FailureRateAboveMax"
             )
-            failure.text = f"{result.case.conditions}: {failure_message(result)}"
+            where = result.case.conditions  # a hand-written case may leave it out
+            failure.text = (
+                f"{where}: {failure_message(result)}" if where else failure_message(result)
+            )
     ET.indent(root)
     return ET.ElementTree(root)
 

@@ -9,6 +9,7 @@ arguments these parsers accepted.
 from __future__ import annotations
 
 import argparse
+import os
 
 from ffade.errors import OneLineParser, user_path
 from ffade.summarize.regions import add_region_arguments
@@ -75,7 +76,7 @@ def check_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--target",
-        type=user_path,
+        type=os.path.expanduser,  # a spec or a path; an empty one is said by check itself
         metavar="SPEC",
         help="the model to check instead of the suite's: a mitigation.json, a fine-tuner's run "
         "directory, or a target spec '{name: ..., args: {...}}'",

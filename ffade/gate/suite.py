@@ -172,7 +172,7 @@ def is_suite_file(path: Path) -> bool:
 def read_suite(path: str | Path) -> Suite:
     """Read and check a suite file; every mistake is one line naming the case and key."""
     path = Path(path)
-    data = read_yaml(path, f"--suite: suite file '{path}' not found")
+    data = read_yaml(path, f"--suite: suite file '{path}' not found", unique_keys=True)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
     _check_keys(data, SUITE_KEYS, str(path))

@@ -26,10 +26,11 @@ from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.priorities import load_regions
 from ffade.gate.check import resolve_target, run_check
-from ffade.gate.evaluate import split_tasks, target_setup_errors
+from ffade.gate.evaluate import CaseResult, split_tasks, target_setup_errors
 from ffade.gate.export import export_suite
+from ffade.gate.junit import junit_xml
 from ffade.gate.options import export_parser
-from ffade.gate.suite import read_suite
+from ffade.gate.suite import Case, read_suite
 from ffade.passing import passing_ids
 from ffade.records import read_summary
 from ffade.registry import register, unregister
@@ -183,6 +184,21 @@ def priorities(tmp_path: Path) -> Path:
         yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}], "default": "skip"})
     )
     return path
+
+
+def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """A threshold edited by adding a line above the old one: YAML kept the last, the old one,
+    and the check ran with it without a word."""
+    text = suite_path.read_text()
+    line = next(x for x in text.splitlines() if x.startswith("  max_failure_rate: "))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(line, f"  max_failure_rate: 1.0\n{line}", 1))
+    number = bad.read_text().splitlines().index(line) + 1
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"line {number}: key 'max_failure_rate' is given twice" in err and "\n" not in err
+    assert err.startswith(f"ffade: error: {bad}:")
+    assert main(["check", "--suite", str(suite_path)]) == 1  # the suite as exported still reads
 
 
 @pytest.mark.parametrize(
@@ -459,8 +475,23 @@ def test_export_of_a_run_without_regions_exits_2(run_dir: Path, tmp_path: Path, 
     to = tmp_path / "new" / "gate" / "s.yaml"
     args = ["export", str(run_dir), "--to", str(to), "--min-evaluations", "50"]
     assert main(args) == 2
-    assert "nothing to guard" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "nothing to guard" in err
+    assert "--min-evaluations 50" in err  # the option that left nothing, not only --threshold
     assert not (tmp_path / "new").exists()  # the folders made for --to are gone again
+
+
+def test_export_of_a_run_with_regions_but_no_rule_says_slices_regions(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """At --threshold 1 no rule can be named, but failure regions exist: export said only
+    "no failure rule ... nothing to guard", where `ffade feedback` names --slices regions."""
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run_dir), "--to", str(to), "--threshold", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "give --slices regions to export its" in err and "\n" not in err
+    args = ["export", str(run_dir), "--to", str(to), "--threshold", "1", "--slices", "regions"]
+    assert main(args) == 0 and read_suite(to).cases
 
 
 def test_a_refused_check_leaves_no_junit_folder(tmp_path: Path, capsys) -> None:
@@ -971,3 +1002,42 @@ def test_check_quotes_the_target_it_suggests(suite_path: Path, tmp_path: Path, c
         assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
         err = capsys.readouterr().err.strip()
         assert shlex.split(err.rsplit(": ", 1)[1]) == suggested, err
+
+
+def test_a_target_arg_given_twice_is_refused(suite_path: Path, capsys) -> None:
+    """`--target-arg weights=a.pt --target-arg weights=b.pt` checked b.pt alone, silently, under
+    a JUnit suite named for both."""
+    args = ["--target-arg", "weights=a.pt", "--target-arg", "weights=b.pt"]
+    assert main(["check", "--suite", str(suite_path), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--target-arg weights is given twice" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["check", "--suite", ""], "--suite"),
+        (["check", "--suite", "{suite}", "--junit", ""], "--junit"),
+        (["export", "", "--to", "{tmp}/s.yaml"], "RUN_DIR"),
+        (["export", "{run}", "--to", ""], "--to"),
+    ],
+)
+def test_an_empty_path_is_said_as_empty(
+    args: list[str], option: str, suite_path: Path, run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """`--junit "$REPORT"` with the variable unset read as the working directory: "--junit .: a
+    directory is there", "summary.json not found: is '.' an ffade run directory?"."""
+    paths = {"suite": suite_path, "run": run_dir, "tmp": tmp_path}
+    with pytest.raises(SystemExit) as exit_:  # argparse's refusal; the console script's status
+        main([arg.format(**paths) for arg in args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: argument {option}: an empty path") and "\n" not in err
+
+
+def test_a_failing_case_without_conditions_has_a_plain_failure_text() -> None:
+    """A hand-written case with no `conditions` failed with ": failure rate ..." as its text."""
+    case = Case("by-hand", "", [{}], {"heldout": [[0, 0], [1, 0]]}, 0.0)
+    result = CaseResult(case, pairs=2, failures=1, per_split={"heldout": (1, 2)})
+    failure = junit_xml([result], "ffade.suite", 1.0).getroot().find("./testsuite/testcase/failure")
+    assert failure.text == "failure rate 50.0% > max 0.0% (1 of 2 pairs)"
