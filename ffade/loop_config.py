@@ -42,7 +42,7 @@ class LoopConfig:
 def read_loop_config(path: str | Path) -> LoopConfig:
     """Load and check a loop config before anything runs: every file named must exist."""
     path = Path(path).expanduser()  # a quoted "~/loop.yaml", as `ffade fit --config` reads it
-    data = read_yaml(path, f"--config: loop config '{path}' not found")
+    data = read_yaml(path, f"--config: loop config '{path}' not found", unique_keys=True)
     allowed = list(LoopConfig.__dataclass_fields__)
     if not isinstance(data, dict):
         raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
@@ -63,7 +63,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         where = (
             "" if data[key].is_absolute() else f" (read from the current directory, {Path.cwd()})"
         )
-        read_yaml(data[key], f"{path}: {key} file '{data[key]}' not found{where}")
+        read_yaml(data[key], f"{path}: {key} file '{data[key]}' not found{where}", unique_keys=True)
     rediscover = data.get("rediscover") or {}
     if not isinstance(rediscover, dict):
         raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
@@ -168,7 +168,7 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
         check_configured_plugins(task)
     except FfadeError as exc:
         raise FfadeError(f"{config.discover}: {exc}") from exc
-    data = read_yaml(config.feedback, f"{feedback} not found")
+    data = read_yaml(config.feedback, f"{feedback} not found", unique_keys=True)
     default, entries = check_priorities(data, feedback, noun, concepts)
     if default == "skip" and all(entry[1] == "skip" for entry in entries):
         raise FfadeError(

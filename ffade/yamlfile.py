@@ -126,7 +126,7 @@ def check_config_files(args: list[str]) -> None:
                 continue
             raise FfadeError(f"--config {path}: file not found")
         try:
-            data = read_yaml(path, f"{path}: file not found")
+            data = read_yaml(path, f"{path}: file not found", unique_keys=True)
         except FfadeError as exc:
             raise FfadeError(f"--config {exc}") from None
         if data is None:

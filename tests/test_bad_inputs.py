@@ -62,6 +62,7 @@ def files(tmp_path_factory: pytest.TempPathFactory, finished: Path) -> dict[str,
     put("scalar.yaml", "quickstart\n")
     put("malformed.yaml", "model: [unclosed\n")
     put("tabs.yaml", "model:\n\tclass_path: x\n")
+    put("twice.yaml", text + "seed_everything: 1\n")  # YAML kept the last without a word
     put("latin1.ckpt.yaml", text.replace("test", "t\u00e9st").encode("latin-1"))
     for name, change in EDITS.items():
         data = yaml.safe_load(text)
@@ -523,6 +524,7 @@ CONFIG_FILE_CASES = {
     "scalar": ("scalar.yaml", "str"),
     "malformed": ("malformed.yaml", "malformed.yaml"),
     "tabs": ("tabs.yaml", "tabs.yaml"),
+    "key_twice": ("twice.yaml", "key 'seed_everything' is given twice in one mapping (first on"),
     "latin1_everywhere": ("latin1.ckpt.yaml", "UTF-8"),
 }
 

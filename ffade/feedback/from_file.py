@@ -126,7 +126,7 @@ def feedback_from_file(
 
 
 def _read_file(path: str | Path) -> Any:
-    return read_yaml(Path(path), f"--from: priorities file '{path}' not found")
+    return read_yaml(Path(path), f"--from: priorities file '{path}' not found", unique_keys=True)
 
 
 def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: str) -> None:

@@ -204,6 +204,7 @@ def read_feedback(path: str | Path) -> Feedback:
         path,
         f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
         "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
+        unique_keys=True,
     )
     concepts = _checked_concepts(path, data)
     entries = data.get("regions") or []

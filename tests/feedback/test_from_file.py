@@ -227,3 +227,18 @@ def test_a_rule_holds_a_state_its_conditions_allow_that_was_never_evaluated(
     entries = [{"contains": {"g": 1}, "priority": "high"}]
     with pytest.raises(FfadeError, match=r"no failure region of .* contains \{.g.: 1, .c.: 0\}"):
         read_priorities(write(tmp_path / "q.yaml", {"regions": entries}), landscape, rules)
+
+
+def test_a_priority_written_twice_for_one_entry_is_one_line(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """YAML kept the last priority without a word: a "high" added above the old "low" of the
+    same entry was silently dropped."""
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions:\n  - rank: 1\n    priority: high\n    priority: low\n")
+    landscape, _ = load_regions(run, slices="regions")
+    with pytest.raises(FfadeError) as error:
+        read_priorities(priorities, landscape, regions)
+    said = str(error.value)
+    assert "line 4: key 'priority' is given twice in one mapping (first on line 3)" in said
+    assert said.startswith(str(priorities)) and "\n" not in said
