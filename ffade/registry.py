@@ -200,7 +200,9 @@ def load(kind: str, name: str) -> type:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         known = ", ".join(names) or "none installed"
-        raise PluginError(f"unknown {kind} '{name}'{hint}; known {kind}s: {known}")
+        # on a fresh machine (a CI job) the usual cause is the plugin's package left uninstalled
+        missing = "" if close else f"; a plugin's {kind} comes with its package: is it installed?"
+        raise PluginError(f"unknown {kind} '{name}'{hint}; known {kind}s: {known}{missing}")
     if len(matches) > 1:
         dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
         raise PluginError(

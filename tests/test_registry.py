@@ -59,7 +59,10 @@ def test_loads_a_good_plugin(fake_plugins: Path) -> None:
 
 
 def test_unknown_name_lists_known_names(fake_plugins: Path) -> None:
+    """With no close name, the likely cause (on a fresh CI machine) is a package not installed."""
     with pytest.raises(PluginError, match=r"unknown reward 'nope'; known rewards: .*good.*margin"):
+        registry.load("reward", "nope")
+    with pytest.raises(PluginError, match=r"; a plugin's reward comes with its package: is it"):
         registry.load("reward", "nope")
 
 
