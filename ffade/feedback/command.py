@@ -135,7 +135,12 @@ def main(argv: list[str]) -> int:
         return saved[-1]
 
     ask = _Input()
-    complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo)
+    try:
+        complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo, run_dir=run_dir)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
+        print()
+        print(_stopped(out, bool(saved)))
+        raise
     print()
     if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
         held = (  # lines piped in but no priority ('urgent'): it said no answer came
@@ -150,15 +155,11 @@ def main(argv: list[str]) -> int:
             + "); answer in a terminal, or pass --from PRIORITIES.yaml (docs/mitigation.md)"
         )
     if not complete and not saved:  # stopped at the first question: write nothing
-        print(
-            f"stopped before the first answer; {out} is unchanged"
-            if out.is_file()
-            else "stopped before the first answer; nothing saved"
-        )
+        print(_stopped(out, False))
         return 0
     feedback.save(out)
     if not complete:
-        print("stopped; answers so far are saved. Run the same command again to continue.")
+        print(_stopped(out, True))
     print(_saved(feedback, out, len(regions)))
     return 0
 
@@ -180,6 +181,15 @@ class _Input:
         except EOFError:
             self.ended = True
             raise
+
+
+def _stopped(out: Path, answered: bool) -> str:
+    """What a review stopped early (q, end of input, Ctrl-C) leaves behind."""
+    if answered:
+        return "stopped; answers so far are saved. Run the same command again to continue."
+    if out.is_file():
+        return f"stopped before the first answer; {out} is unchanged"
+    return "stopped before the first answer; nothing saved"
 
 
 def _warn(run_dir: Path) -> None:

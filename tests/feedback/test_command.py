@@ -6,8 +6,10 @@ import io
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,37 @@ def test_stopping_before_the_first_answer_writes_nothing(
     out = capsys.readouterr().out
     assert code == 0 and out.rstrip().endswith("stopped before the first answer; nothing saved")
     assert not (run / "feedback.yaml").exists()  # an empty file would read as "fix nothing"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_at_a_prompt_keeps_the_answers_and_exits_130(
+    run: Path, regions: list[Region], signum: int
+) -> None:
+    """Ctrl-C (or a scheduler's SIGTERM) at the second question was taken as `q`: exit 0, so a
+    killed job read as a success. The first answer stays saved; the command says so, then ends
+    as every ffade command stopped so ends: `ffade: interrupted`, exit 130."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffade", "feedback", str(run), "--slices", "regions"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdin is not None
+    process.stdin.write("h\n")  # the input stays open: the second question waits for a person
+    process.stdin.flush()
+    saved = run / "feedback.yaml"
+    deadline = time.monotonic() + 120
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip() == "ffade: interrupted"
+    assert "stopped; answers so far are saved" in out
+    assert [(r.id, r.priority) for r in read_feedback(saved).regions] == [(regions[0].id, "high")]
 
 
 def test_piped_lines_that_are_no_priority_are_said_to_be_so(run: Path) -> None:

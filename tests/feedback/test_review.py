@@ -121,6 +121,26 @@ def test_the_prompt_shows_the_region_size_and_its_picture(regions: list[Region])
     assert [r.examples for r in feedback.regions] == ["feedback/first.png", None, None]
 
 
+def test_the_picture_is_shown_where_it_opens_from_the_typed_command(
+    regions: list[Region],
+) -> None:
+    """The prompt said `examples: feedback/first.png`, relative to the run, which opens from
+    nowhere but the run directory; feedback.yaml keeps it so, as the run may move."""
+    session = Session(["h"])
+    feedback = empty()
+    review(
+        regions[:1],
+        feedback,
+        session.save,
+        lambda region: "feedback/first.png",
+        session.ask,
+        session.lines.append,
+        run_dir=Path("runs/quickstart/version_0"),
+    )
+    assert session.lines[2].endswith("; examples: runs/quickstart/version_0/feedback/first.png")
+    assert [r.examples for r in feedback.regions] == ["feedback/first.png"]
+
+
 def test_a_rule_says_how_many_of_its_states_fail(run) -> None:
     from ffade.feedback.priorities import load_regions
     from ffade.feedback.review import _evidence
