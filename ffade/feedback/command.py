@@ -28,7 +28,7 @@ from ffade.feedback.priorities import (
 from ffade.feedback.review import review
 from ffade.records import read_summary
 from ffade.summarize.regions import add_region_arguments
-from ffade.yamlfile import load_yaml
+from ffade.yamlfile import load_yaml, yaml_problem
 
 
 def parser() -> argparse.ArgumentParser:
@@ -206,7 +206,12 @@ def _check_overwrite(out: Path, given: bool) -> None:
         return
     try:
         data = load_yaml(out.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except yaml.YAMLError as exc:  # a feedback.yaml edited by hand, most likely: not "no answers"
+        raise FfadeError(
+            f"{'--out ' if given else ''}{out}: not valid YAML ({yaml_problem(exc)}); mend it, "
+            "or move it away to answer again"
+        ) from None
+    except (OSError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict) or "regions" not in data:
         raise FfadeError(

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from ffade.cli import main
+from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.summarize.regions import Region
 from tests.helpers import REPO, ffade
@@ -400,6 +401,24 @@ def test_out_never_replaces_a_file_that_holds_no_priorities(
         f"ffade: error: {run / 'feedback.yaml'}: a file that holds no priorities (no 'regions') "
         "is there; feedback overwrites only its own answers: move it away, or save with --out FILE"
     )
+
+
+def test_a_feedback_file_broken_by_hand_is_named_with_its_line(run: Path, in_process) -> None:
+    """A feedback.yaml whose YAML an edit broke was said to hold "no priorities (no 'regions')"
+    and sent the person to move it away: its answers are there, one bracket from readable."""
+    in_process("feedback", str(run), "--slices", "regions", "--no-examples", answers="h\nq\n")
+    saved = run / "feedback.yaml"
+    lines = saved.read_text().splitlines()
+    lines[3] = "threshold: [0.5"  # the 4th line, after the header's three comment lines
+    saved.write_text("\n".join(lines) + "\n")
+    before = saved.read_bytes()
+    for args in ([], ["--from", str(REPO / "configs/feedback_digits.yaml")]):
+        code, _, err = in_process("feedback", str(run), "--slices", "regions", *args, answers="h\n")
+        assert code == 2 and err.startswith(f"ffade: error: {saved}: not valid YAML (line 5: ")
+        assert err.rstrip().endswith("mend it, or move it away to answer again")
+        assert len(err.strip().splitlines()) == 1 and saved.read_bytes() == before
+    with pytest.raises(FfadeError, match=r"not valid YAML \(line 5: expected ','"):
+        read_feedback(saved)  # as a fine-tuner reads it
 
 
 def test_examples_and_no_examples_together_are_refused(run: Path, in_process) -> None:
