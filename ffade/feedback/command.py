@@ -272,10 +272,13 @@ def _saved(feedback: Feedback, out: Path, total: int) -> str:
     """
     counts = feedback.counts()
     parts = ", ".join(f"{n} {p}" for p, n in counts.items())
+    saved = f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out}"
+    if not feedback.prioritized:  # all skip: a fine-tuner refuses the file, so name no command
+        return (
+            f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
+            "priority high, medium or low"
+        )
     fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shlex.quote(str(feedback.run))}"
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
         fix += f" --model.init_args.feedback {shlex.quote(str(out))}"
-    return (
-        f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out} "
-        f"({parts}); fix them with a fine-tuner config: {fix}"
-    )
+    return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"

@@ -421,6 +421,17 @@ def test_a_feedback_file_broken_by_hand_is_named_with_its_line(run: Path, in_pro
         read_feedback(saved)  # as a fine-tuner reads it
 
 
+def test_skipping_every_rule_names_no_fix_command(run: Path, in_process) -> None:
+    """Every answer skip: the closing line said "fix them with a fine-tuner config: ...", a
+    command that then refuses the file (nothing to fix)."""
+    code, out, err = in_process("feedback", str(run), "--no-examples", answers="s\ns\n")
+    assert code == 0, err
+    assert out.rstrip().splitlines()[-1] == (
+        f"saved priorities for 2 of 2 rules to {run / 'feedback.yaml'} (0 high, 0 medium, 0 low, "
+        "2 skip); nothing to fix: no rule has priority high, medium or low"
+    )
+
+
 def test_examples_and_no_examples_together_are_refused(run: Path, in_process) -> None:
     code, _, err = in_process("feedback", str(run), "--examples", "3", "--no-examples")
     assert code == 2
