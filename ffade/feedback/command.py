@@ -166,7 +166,8 @@ def main(argv: list[str]) -> int:
 
 class _Input:
     """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
-    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal."""
+    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
+    A piped answer is printed after its prompt, so the transcript reads as a terminal's does."""
 
     ended = False
     lines = 0  # read, whether or not they were answers
@@ -177,6 +178,8 @@ class _Input:
                 raise EOFError
             line = input(prompt)
             self.lines += 1
+            if not sys.stdin.isatty():  # piped: the answer is shown as a terminal echoes it
+                print(line)
             return line
         except EOFError:
             self.ended = True

@@ -45,6 +45,8 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
         f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); asking about the first 3."
     )
     assert "'urgent' is not a priority" in result.stdout
+    # each piped answer follows its prompt, as in a terminal, not the line said about it
+    assert "priority [h/m/l/s, q to stop]: urgent\n    'urgent' is not a priority" in result.stdout
     assert regions[0].id in result.stdout and regions[0].conditions in result.stdout
     feedback = read_feedback(run / "feedback.yaml")
     assert [(r.id, r.priority) for r in feedback.regions] == [
