@@ -64,7 +64,8 @@ def review(
     if answered:
         done = len(regions) - len(todo)
         noun = "rules" if regions and isinstance(regions[0], Rule) else "regions"
-        say(f"{done} of these {noun} are already answered (--redo to ask again)")
+        verb = "is" if done == 1 else "are"
+        say(f"{done} of these {noun} {verb} already answered (--redo to ask again)")
     letters = "/".join(p[0] for p in PRIORITIES)
     for number, region in enumerate(todo, start=1):
         picture = pictures(region)

@@ -68,7 +68,7 @@ def test_input_ending_early_loses_nothing_and_the_next_session_continues(
     code, out, _ = in_process(
         "feedback", str(run), "--slices", "regions", "--max-regions", "2", answers="low\n"
     )
-    assert "1 of these regions are already answered" in out
+    assert "1 of these regions is already answered" in out
     answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
@@ -220,7 +220,7 @@ def test_answers_about_another_run_are_not_continued(
     moved = tmp_path / "moved"
     run.rename(moved)
     code, out, _ = in_process("feedback", str(moved), "--slices", "regions", answers="q\n")
-    assert code == 0 and "1 of these regions are already answered" in out
+    assert code == 0 and "1 of these regions is already answered" in out
 
 
 def test_from_file_never_replaces_answers_about_another_run(
@@ -481,7 +481,7 @@ def test_by_default_feedback_asks_only_about_rules_with_enough_evidence(
     assert code == 0
     assert "2 failure rules (threshold 0.5, min evaluations 1, each with enough evidence)" in out
     code, out, _ = in_process("feedback", str(run), answers="l\n")
-    assert code == 0 and "1 of these rules are already answered (--redo to ask again)" in out
+    assert code == 0 and "1 of these rules is already answered (--redo to ask again)" in out
     feedback = read_feedback(run / "feedback.yaml")
     assert feedback.slices == "rules"
     assert sorted(r.conditions for r in feedback.regions) == [

@@ -101,7 +101,7 @@ def test_regions_already_answered_are_not_asked_again(regions: list[Region]) -> 
     feedback.answer(RegionFeedback.of(regions[1], "high", "interactive"))
     session = Session(["s", "s"])
     assert session.run(regions, feedback) is True
-    assert session.lines[0] == "1 of these regions are already answered (--redo to ask again)"
+    assert session.lines[0] == "1 of these regions is already answered (--redo to ask again)"
     assert [line for line in session.lines if line.startswith("[")] == [
         f"[1/2] {regions[0].id}  {regions[0].description}",
         f"[2/2] {regions[2].id}  {regions[2].description}",
