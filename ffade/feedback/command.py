@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
         f"{run_dir}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
         f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}"
         + (", each with enough evidence" if args.slices == "rules" else "")
-        + f"); asking about the first {len(shown)}."
+        + (f"); asking about the first {len(shown)}." if shown else ").")
     )
     if not shown:
         feedback.save(out)
@@ -232,6 +232,8 @@ def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Fe
     if not out.is_file():
         return fresh
     saved = read_feedback(out)
+    if not saved.regions:  # no answer to keep (a search that found nothing to ask): start afresh
+        return fresh
     inside = out.resolve().parent == run_dir.resolve()  # a run's own file, even if moved
     if not inside and Path(saved.run).resolve() != run_dir.resolve():
         if args.redo:

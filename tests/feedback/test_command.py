@@ -450,7 +450,14 @@ def test_max_regions_must_be_positive(run: Path, in_process) -> None:
 def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_process) -> None:
     code, out, _ = in_process("feedback", str(run), "--min-evaluations", "2")
     assert code == 0 and f"nothing to review; saved {run / 'feedback.yaml'}" in out
+    assert out.startswith(f"{run}: 0 failure rules (threshold 0.5, min evaluations 2, each ")
+    assert "asking about the first 0" not in out
     assert read_feedback(run / "feedback.yaml").regions == []
+    # that file holds no answer: other settings start afresh, not "pass --min-evaluations 2"
+    code, out, err = in_process("feedback", str(run), "--no-examples", answers="h\nq\n")
+    assert code == 0, err
+    saved = read_feedback(run / "feedback.yaml")
+    assert saved.min_evaluations == 1 and [r.priority for r in saved.regions] == ["high"]
 
 
 def test_a_different_threshold_does_not_silently_mix_answers(run: Path, in_process) -> None:
