@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
     feedback.save(out)
     if not complete:
         print(_stopped(out, True))
-    print(_saved(feedback, out, len(regions)))
+    print(_saved(feedback, out, len(regions), {r.id for r in regions}))
     return 0
 
 
@@ -269,15 +269,23 @@ def _options_found_with(saved: Feedback, asked: tuple[float, int, str]) -> str:
     return " ".join(options)
 
 
-def _saved(feedback: Feedback, out: Path, total: int) -> str:
+def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = None) -> str:
     """The closing line: what was saved, and the command that fixes it.
 
     A fine-tuner reads ``RUN/feedback.yaml`` unless told otherwise, so answers saved elsewhere
     (``--out``) need ``--model.init_args.feedback`` in that command, or it would not find them.
+    ``ids``: the slices asked about; a continued file's answers about others (an id edited by
+    hand, a file from another ffade version) are kept, and said apart ("3 of 2 rules" was said).
     """
     counts = feedback.counts()
     parts = ", ".join(f"{n} {p}" for p, n in counts.items())
-    saved = f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out}"
+    others = [r.id for r in feedback.regions if ids is not None and r.id not in ids]
+    answered = len(feedback.regions) - len(others)
+    saved = f"saved priorities for {answered} of {total} {feedback.slices}"
+    if others:
+        noun = feedback.slices.removesuffix("s") + ("s" if len(others) > 1 else "")
+        saved += f" and {len(others)} other {noun} the file held ({', '.join(others)})"
+    saved += f" to {out}"
     if not feedback.prioritized:  # all skip: a fine-tuner refuses the file, so name no command
         return (
             f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "

@@ -434,6 +434,23 @@ def test_skipping_every_rule_names_no_fix_command(run: Path, in_process) -> None
     )
 
 
+def test_a_kept_answer_about_a_slice_not_found_now_is_counted_apart(run: Path, in_process) -> None:
+    """An answer whose id is none of the run's rules now (edited by hand, or saved by another
+    ffade version) is kept, as the fine-tuner reads it; the closing line said "3 of 2 rules"."""
+    in_process("feedback", str(run), "--no-examples", answers="h\nq\n")
+    saved = run / "feedback.yaml"
+    data = yaml.safe_load(saved.read_text())
+    data["regions"][0]["id"] = "S-00000000"
+    saved.write_text(yaml.safe_dump(data))
+    code, out, err = in_process("feedback", str(run), "--no-examples", answers="s\ns\n")
+    assert code == 0, err
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith(
+        "saved priorities for 2 of 2 rules and 1 other rule the file held (S-00000000) to "
+        f"{saved} (1 high, 0 medium, 0 low, 2 skip); fix them with"
+    )
+
+
 def test_examples_and_no_examples_together_are_refused(run: Path, in_process) -> None:
     code, _, err = in_process("feedback", str(run), "--examples", "3", "--no-examples")
     assert code == 2
