@@ -138,6 +138,8 @@ def main(argv: list[str]) -> int:
     try:
         complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo, run_dir=run_dir)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
+        if saved:  # again: an answer given just before the signal may not have been saved yet
+            feedback.save(out)
         print()
         print(_stopped(out, bool(saved)))
         raise
