@@ -86,7 +86,15 @@ def read_yaml(path: Path, not_found: str, unique_keys: bool = False) -> Any:
     try:
         return load_yaml(read_text(path), unique_keys)
     except yaml.YAMLError as exc:
-        raise FfadeError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+        raise FfadeError(f"{path}: not valid YAML ({yaml_problem(exc)})") from exc
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """What PyYAML found wrong, and on which line (``line 2: expected ',' or ']', but got
+    ':'``): its first line alone ("while parsing a flow node") names neither."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
 
 
 def config_paths(args: list[str]) -> list[Path]:

@@ -28,7 +28,7 @@ from ffade.feedback.priorities import (
 from ffade.feedback.review import review
 from ffade.records import read_summary
 from ffade.summarize.regions import add_region_arguments
-from ffade.yamlfile import load_yaml
+from ffade.yamlfile import load_yaml, yaml_problem
 
 
 def parser() -> argparse.ArgumentParser:
@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
         f"{run_dir}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
         f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}"
         + (", each with enough evidence" if args.slices == "rules" else "")
-        + f"); asking about the first {len(shown)}."
+        + (f"); asking about the first {len(shown)}." if shown else ").")
     )
     if not shown:
         feedback.save(out)
@@ -135,7 +135,14 @@ def main(argv: list[str]) -> int:
         return saved[-1]
 
     ask = _Input()
-    complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo)
+    try:
+        complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo, run_dir=run_dir)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
+        if saved:  # again: an answer given just before the signal may not have been saved yet
+            feedback.save(out)
+        print()
+        print(_stopped(out, bool(saved)))
+        raise
     print()
     if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
         held = (  # lines piped in but no priority ('urgent'): it said no answer came
@@ -150,22 +157,19 @@ def main(argv: list[str]) -> int:
             + "); answer in a terminal, or pass --from PRIORITIES.yaml (docs/mitigation.md)"
         )
     if not complete and not saved:  # stopped at the first question: write nothing
-        print(
-            f"stopped before the first answer; {out} is unchanged"
-            if out.is_file()
-            else "stopped before the first answer; nothing saved"
-        )
+        print(_stopped(out, False))
         return 0
     feedback.save(out)
     if not complete:
-        print("stopped; answers so far are saved. Run the same command again to continue.")
-    print(_saved(feedback, out, len(regions)))
+        print(_stopped(out, True))
+    print(_saved(feedback, out, len(regions), {r.id for r in regions}))
     return 0
 
 
 class _Input:
     """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
-    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal."""
+    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
+    A piped answer is printed after its prompt, so the transcript reads as a terminal's does."""
 
     ended = False
     lines = 0  # read, whether or not they were answers
@@ -176,10 +180,21 @@ class _Input:
                 raise EOFError
             line = input(prompt)
             self.lines += 1
+            if not sys.stdin.isatty():  # piped: the answer is shown as a terminal echoes it
+                print(line)
             return line
         except EOFError:
             self.ended = True
             raise
+
+
+def _stopped(out: Path, answered: bool) -> str:
+    """What a review stopped early (q, end of input, Ctrl-C) leaves behind."""
+    if answered:
+        return "stopped; answers so far are saved. Run the same command again to continue."
+    if out.is_file():
+        return f"stopped before the first answer; {out} is unchanged"
+    return "stopped before the first answer; nothing saved"
 
 
 def _warn(run_dir: Path) -> None:
@@ -196,7 +211,12 @@ def _check_overwrite(out: Path, given: bool) -> None:
         return
     try:
         data = load_yaml(out.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except yaml.YAMLError as exc:  # a feedback.yaml edited by hand, most likely: not "no answers"
+        raise FfadeError(
+            f"{'--out ' if given else ''}{out}: not valid YAML ({yaml_problem(exc)}); mend it, "
+            "or move it away to answer again"
+        ) from None
+    except (OSError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict) or "regions" not in data:
         raise FfadeError(
@@ -214,6 +234,8 @@ def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Fe
     if not out.is_file():
         return fresh
     saved = read_feedback(out)
+    if not saved.regions:  # no answer to keep (a search that found nothing to ask): start afresh
+        return fresh
     inside = out.resolve().parent == run_dir.resolve()  # a run's own file, even if moved
     if not inside and Path(saved.run).resolve() != run_dir.resolve():
         if args.redo:
@@ -249,18 +271,29 @@ def _options_found_with(saved: Feedback, asked: tuple[float, int, str]) -> str:
     return " ".join(options)
 
 
-def _saved(feedback: Feedback, out: Path, total: int) -> str:
+def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = None) -> str:
     """The closing line: what was saved, and the command that fixes it.
 
     A fine-tuner reads ``RUN/feedback.yaml`` unless told otherwise, so answers saved elsewhere
     (``--out``) need ``--model.init_args.feedback`` in that command, or it would not find them.
+    ``ids``: the slices asked about; a continued file's answers about others (an id edited by
+    hand, a file from another ffade version) are kept, and said apart ("3 of 2 rules" was said).
     """
     counts = feedback.counts()
     parts = ", ".join(f"{n} {p}" for p, n in counts.items())
+    others = [r.id for r in feedback.regions if ids is not None and r.id not in ids]
+    answered = len(feedback.regions) - len(others)
+    saved = f"saved priorities for {answered} of {total} {feedback.slices}"
+    if others:
+        noun = feedback.slices.removesuffix("s") + ("s" if len(others) > 1 else "")
+        saved += f" and {len(others)} other {noun} the file held ({', '.join(others)})"
+    saved += f" to {out}"
+    if not feedback.prioritized:  # all skip: a fine-tuner refuses the file, so name no command
+        return (
+            f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
+            "priority high, medium or low"
+        )
     fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shlex.quote(str(feedback.run))}"
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
         fix += f" --model.init_args.feedback {shlex.quote(str(out))}"
-    return (
-        f"saved priorities for {len(feedback.regions)} of {total} {feedback.slices} to {out} "
-        f"({parts}); fix them with a fine-tuner config: {fix}"
-    )
+    return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"

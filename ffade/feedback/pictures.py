@@ -159,7 +159,7 @@ def _caption(
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
     columns = min(4, len(pictures))
     rows = math.ceil(len(pictures) / columns)
-    figure = Figure(figsize=(3.0 * columns, 3.2 * rows + 0.4), layout="constrained")
+    figure = Figure(figsize=(3.0 * columns, 3.2 * rows + 0.8), layout="constrained")
     for i, (picture, caption) in enumerate(zip(pictures, captions, strict=True)):
         axes = figure.add_subplot(rows, columns, i + 1)
         axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")

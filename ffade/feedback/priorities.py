@@ -51,7 +51,8 @@ class RegionFeedback:
         priority: high, medium, low or skip.
         conditions: the concept ranges that define it, in plain language.
         description: the line the person read (ranges, failure rate, interval, evidence).
-        num_states: failing concept states in the region.
+        num_states: how many ``states`` it holds (a region's failing states; a rule's evaluated
+            states, failing or not).
         source: where the answer came from ("interactive", or the priorities file and entry).
         examples: the examples shown (a picture, or a text target's .md), relative to the run
             directory (None: none made).

@@ -2,9 +2,10 @@
 
 The prompt shows what a person needs to judge a region (its concept ranges, failure rate with its
 95% interval and evidence, how many states it holds, where its example picture is) and accepts a
-priority by word or first letter. A wrong answer is explained and asked again; ``q``, end of
-input or Ctrl-C stops the review with every earlier answer already saved, and running the
-command again asks only what is still unanswered.
+priority by word or first letter. A wrong answer is explained and asked again; ``q`` or end of
+input stops the review with every earlier answer already saved (Ctrl-C or SIGTERM too, as the
+KeyboardInterrupt it raises, which the command ends with exit 130), and running the command
+again asks only what is still unanswered.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def review(
     ask: Callable[[str], str] = input,
     say: Callable[[str], None] = print,
     redo: bool = False,
+    run_dir: Path | None = None,
 ) -> bool:
     """Ask for a priority for each region, saving after every answer; True if all were answered.
 
@@ -51,23 +53,30 @@ def review(
         pictures: makes a region's example picture and returns where it is (None: no picture).
         ask: reads one answer (``input`` in a terminal; tests pass a script).
         say: prints a line.
+        run_dir: the run the pictures' paths are relative to, shown joined to it, so that a
+            person can open them from where the command was typed.
+
+    Raises:
+        KeyboardInterrupt: Ctrl-C (or SIGTERM) at a prompt; each earlier answer is saved.
     """
     answered = set() if redo else {r.id for r in feedback.regions}
     todo = [r for r in regions if r.id not in answered]
     if answered:
         done = len(regions) - len(todo)
         noun = "rules" if regions and isinstance(regions[0], Rule) else "regions"
-        say(f"{done} of these {noun} are already answered (--redo to ask again)")
+        verb = "is" if done == 1 else "are"
+        say(f"{done} of these {noun} {verb} already answered (--redo to ask again)")
     letters = "/".join(p[0] for p in PRIORITIES)
     for number, region in enumerate(todo, start=1):
         picture = pictures(region)
         say("")
         say(f"[{number}/{len(todo)}] {region.id}  {region.description}")
-        say(f"    {_evidence(region)}" + (f"; examples: {picture}" if picture else ""))
+        shown = run_dir / picture if picture and run_dir is not None else picture
+        say(f"    {_evidence(region)}" + (f"; examples: {shown}" if shown else ""))
         while True:
             try:
                 text = ask(f"priority [{letters}, q to stop]: ")
-            except (EOFError, KeyboardInterrupt):
+            except EOFError:
                 text = "quit"
             answer = parse_answer(text)
             if answer is not None:

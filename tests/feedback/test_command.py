@@ -6,14 +6,17 @@ import io
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ffade.cli import main
+from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.summarize.regions import Region
 from tests.helpers import REPO, ffade
@@ -42,6 +45,8 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
         f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); asking about the first 3."
     )
     assert "'urgent' is not a priority" in result.stdout
+    # each piped answer follows its prompt, as in a terminal, not the line said about it
+    assert "priority [h/m/l/s, q to stop]: urgent\n    'urgent' is not a priority" in result.stdout
     assert regions[0].id in result.stdout and regions[0].conditions in result.stdout
     feedback = read_feedback(run / "feedback.yaml")
     assert [(r.id, r.priority) for r in feedback.regions] == [
@@ -63,7 +68,7 @@ def test_input_ending_early_loses_nothing_and_the_next_session_continues(
     code, out, _ = in_process(
         "feedback", str(run), "--slices", "regions", "--max-regions", "2", answers="low\n"
     )
-    assert "1 of these regions are already answered" in out
+    assert "1 of these regions is already answered" in out
     answers = {r.id: r.priority for r in read_feedback(run / "feedback.yaml").regions}
     assert answers == {regions[0].id: "medium", regions[1].id: "low"}
 
@@ -83,6 +88,37 @@ def test_stopping_before_the_first_answer_writes_nothing(
     out = capsys.readouterr().out
     assert code == 0 and out.rstrip().endswith("stopped before the first answer; nothing saved")
     assert not (run / "feedback.yaml").exists()  # an empty file would read as "fix nothing"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_at_a_prompt_keeps_the_answers_and_exits_130(
+    run: Path, regions: list[Region], signum: int
+) -> None:
+    """Ctrl-C (or a scheduler's SIGTERM) at the second question was taken as `q`: exit 0, so a
+    killed job read as a success. The first answer stays saved; the command says so, then ends
+    as every ffade command stopped so ends: `ffade: interrupted`, exit 130."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffade", "feedback", str(run), "--slices", "regions"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdin is not None
+    process.stdin.write("h\n")  # the input stays open: the second question waits for a person
+    process.stdin.flush()
+    saved = run / "feedback.yaml"
+    deadline = time.monotonic() + 120
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip() == "ffade: interrupted"
+    assert "stopped; answers so far are saved" in out
+    assert [(r.id, r.priority) for r in read_feedback(saved).regions] == [(regions[0].id, "high")]
 
 
 def test_piped_lines_that_are_no_priority_are_said_to_be_so(run: Path) -> None:
@@ -184,7 +220,7 @@ def test_answers_about_another_run_are_not_continued(
     moved = tmp_path / "moved"
     run.rename(moved)
     code, out, _ = in_process("feedback", str(moved), "--slices", "regions", answers="q\n")
-    assert code == 0 and "1 of these regions are already answered" in out
+    assert code == 0 and "1 of these regions is already answered" in out
 
 
 def test_from_file_never_replaces_answers_about_another_run(
@@ -369,6 +405,52 @@ def test_out_never_replaces_a_file_that_holds_no_priorities(
     )
 
 
+def test_a_feedback_file_broken_by_hand_is_named_with_its_line(run: Path, in_process) -> None:
+    """A feedback.yaml whose YAML an edit broke was said to hold "no priorities (no 'regions')"
+    and sent the person to move it away: its answers are there, one bracket from readable."""
+    in_process("feedback", str(run), "--slices", "regions", "--no-examples", answers="h\nq\n")
+    saved = run / "feedback.yaml"
+    lines = saved.read_text().splitlines()
+    lines[3] = "threshold: [0.5"  # the 4th line, after the header's three comment lines
+    saved.write_text("\n".join(lines) + "\n")
+    before = saved.read_bytes()
+    for args in ([], ["--from", str(REPO / "configs/feedback_digits.yaml")]):
+        code, _, err = in_process("feedback", str(run), "--slices", "regions", *args, answers="h\n")
+        assert code == 2 and err.startswith(f"ffade: error: {saved}: not valid YAML (line 5: ")
+        assert err.rstrip().endswith("mend it, or move it away to answer again")
+        assert len(err.strip().splitlines()) == 1 and saved.read_bytes() == before
+    with pytest.raises(FfadeError, match=r"not valid YAML \(line 5: expected ','"):
+        read_feedback(saved)  # as a fine-tuner reads it
+
+
+def test_skipping_every_rule_names_no_fix_command(run: Path, in_process) -> None:
+    """Every answer skip: the closing line said "fix them with a fine-tuner config: ...", a
+    command that then refuses the file (nothing to fix)."""
+    code, out, err = in_process("feedback", str(run), "--no-examples", answers="s\ns\n")
+    assert code == 0, err
+    assert out.rstrip().splitlines()[-1] == (
+        f"saved priorities for 2 of 2 rules to {run / 'feedback.yaml'} (0 high, 0 medium, 0 low, "
+        "2 skip); nothing to fix: no rule has priority high, medium or low"
+    )
+
+
+def test_a_kept_answer_about_a_slice_not_found_now_is_counted_apart(run: Path, in_process) -> None:
+    """An answer whose id is none of the run's rules now (edited by hand, or saved by another
+    ffade version) is kept, as the fine-tuner reads it; the closing line said "3 of 2 rules"."""
+    in_process("feedback", str(run), "--no-examples", answers="h\nq\n")
+    saved = run / "feedback.yaml"
+    data = yaml.safe_load(saved.read_text())
+    data["regions"][0]["id"] = "S-00000000"
+    saved.write_text(yaml.safe_dump(data))
+    code, out, err = in_process("feedback", str(run), "--no-examples", answers="s\ns\n")
+    assert code == 0, err
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith(
+        "saved priorities for 2 of 2 rules and 1 other rule the file held (S-00000000) to "
+        f"{saved} (1 high, 0 medium, 0 low, 2 skip); fix them with"
+    )
+
+
 def test_examples_and_no_examples_together_are_refused(run: Path, in_process) -> None:
     code, _, err = in_process("feedback", str(run), "--examples", "3", "--no-examples")
     assert code == 2
@@ -385,7 +467,14 @@ def test_max_regions_must_be_positive(run: Path, in_process) -> None:
 def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_process) -> None:
     code, out, _ = in_process("feedback", str(run), "--min-evaluations", "2")
     assert code == 0 and f"nothing to review; saved {run / 'feedback.yaml'}" in out
+    assert out.startswith(f"{run}: 0 failure rules (threshold 0.5, min evaluations 2, each ")
+    assert "asking about the first 0" not in out
     assert read_feedback(run / "feedback.yaml").regions == []
+    # that file holds no answer: other settings start afresh, not "pass --min-evaluations 2"
+    code, out, err = in_process("feedback", str(run), "--no-examples", answers="h\nq\n")
+    assert code == 0, err
+    saved = read_feedback(run / "feedback.yaml")
+    assert saved.min_evaluations == 1 and [r.priority for r in saved.regions] == ["high"]
 
 
 def test_a_different_threshold_does_not_silently_mix_answers(run: Path, in_process) -> None:
@@ -416,7 +505,7 @@ def test_by_default_feedback_asks_only_about_rules_with_enough_evidence(
     assert code == 0
     assert "2 failure rules (threshold 0.5, min evaluations 1, each with enough evidence)" in out
     code, out, _ = in_process("feedback", str(run), answers="l\n")
-    assert code == 0 and "1 of these rules are already answered (--redo to ask again)" in out
+    assert code == 0 and "1 of these rules is already answered (--redo to ask again)" in out
     feedback = read_feedback(run / "feedback.yaml")
     assert feedback.slices == "rules"
     assert sorted(r.conditions for r in feedback.regions) == [

@@ -101,7 +101,7 @@ def test_regions_already_answered_are_not_asked_again(regions: list[Region]) -> 
     feedback.answer(RegionFeedback.of(regions[1], "high", "interactive"))
     session = Session(["s", "s"])
     assert session.run(regions, feedback) is True
-    assert session.lines[0] == "1 of these regions are already answered (--redo to ask again)"
+    assert session.lines[0] == "1 of these regions is already answered (--redo to ask again)"
     assert [line for line in session.lines if line.startswith("[")] == [
         f"[1/2] {regions[0].id}  {regions[0].description}",
         f"[2/2] {regions[2].id}  {regions[2].description}",
@@ -119,6 +119,26 @@ def test_the_prompt_shows_the_region_size_and_its_picture(regions: list[Region])
     )
     assert "    1 failing concept state (of 1 in these ranges)" in session.lines
     assert [r.examples for r in feedback.regions] == ["feedback/first.png", None, None]
+
+
+def test_the_picture_is_shown_where_it_opens_from_the_typed_command(
+    regions: list[Region],
+) -> None:
+    """The prompt said `examples: feedback/first.png`, relative to the run, which opens from
+    nowhere but the run directory; feedback.yaml keeps it so, as the run may move."""
+    session = Session(["h"])
+    feedback = empty()
+    review(
+        regions[:1],
+        feedback,
+        session.save,
+        lambda region: "feedback/first.png",
+        session.ask,
+        session.lines.append,
+        run_dir=Path("runs/quickstart/version_0"),
+    )
+    assert session.lines[2].endswith("; examples: runs/quickstart/version_0/feedback/first.png")
+    assert [r.examples for r in feedback.regions] == ["feedback/first.png"]
 
 
 def test_a_rule_says_how_many_of_its_states_fail(run) -> None:
