@@ -288,16 +288,22 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
 def _split_of(dataset: Dataset, split: str) -> Any:
     """``dataset.split(split)``; a ``KeyError`` of the split's own name (a dict of index arrays
     that lacks it) is the dataset missing that split, said in one line, not a traceback."""
+    name = dataset.plugin_name or type(dataset).__name__
     try:
-        return dataset.split(split)
+        items = dataset.split(split)
     except KeyError as error:
         if error.args != (split,):
             raise  # another key: the plugin's own bug, with its traceback
-        name = dataset.plugin_name or type(dataset).__name__
         raise PluginError(
             f"dataset '{name}': split({split!r}) raised KeyError: {split!r}; a dataset gives "
             f"each of the splits {', '.join(SPLITS)} (disjoint_split_indices makes all three)"
         ) from None
+    if isinstance(items, (Mapping, str, bytes)):  # iterable, but over keys or characters
+        raise PluginError(
+            f"dataset '{name}': split({split!r}) returned a {type(items).__name__}; return a "
+            "sequence of (input, reference) pairs"
+        )
+    return items
 
 
 def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> list[Any]:

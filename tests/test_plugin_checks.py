@@ -110,6 +110,32 @@ class ProbabilityFailed(MarginReward):
         return Scores(scores.metric, torch.sigmoid(-outputs), scores.reward)
 
 
+class WordsFailed(MarginReward):
+    """failed as words, which torch.as_tensor cannot read."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        scores = super().score(outputs, references, clean_outputs)
+        return Scores(scores.metric, ["yes" if f else "no" for f in scores.failed], scores.reward)
+
+
+class DictSplit(SyntheticDataset):
+    """split() returns a dict of columns, iterable but over its keys."""
+
+    def split(self, name):
+        inputs, references = zip(*super().split(name), strict=True)
+        return {"inputs": inputs, "references": references}
+
+
+class RaggedInputs(SyntheticDataset):
+    """split() gives every other input one feature too few: the default collate cannot stack."""
+
+    def split(self, name):
+        return [
+            ({**x, "features": x["features"][: len(x["features"]) - i % 2]}, y)
+            for i, (x, y) in enumerate(super().split(name))
+        ]
+
+
 class NoSuperTarget(SyntheticTarget):
     """Forgets super().__init__(device)."""
 
@@ -246,6 +272,21 @@ def _evaluate(**plugins: str) -> None:
             {"dataset": f"{HERE}:InputsOnly"},
             r"dataset '.*InputsOnly': split\('discovery'\) item 0 is a dict, not an \(input, "
             r"reference\) pair",
+        ),
+        (
+            {"reward": f"{HERE}:WordsFailed"},
+            r"reward '.*WordsFailed': score\(\) made Scores: failed is \['(yes|no)', .*; give a "
+            r"number per input",
+        ),
+        (
+            {"dataset": f"{HERE}:DictSplit"},
+            r"dataset '.*DictSplit': split\('discovery'\) returned a dict; return a sequence of "
+            r"\(input, reference\) pairs",
+        ),
+        (
+            {"dataset": f"{HERE}:RaggedInputs"},
+            r"dataset '.*RaggedInputs': collate\(\) cannot stack rows 0 and 1 into one batch: a "
+            r"tensor of shape \(\d+,\) and a tensor of shape \(\d+,\); give every input",
         ),
         (
             {"dataset": f"{HERE}:NoSplit"},
