@@ -85,9 +85,13 @@ class Concept(ABC):
             or isinstance(value, bool)
             or not math.isfinite(value)
         ):
-            hint = ""
-            if isinstance(self.neutral, str) and type(self).check_value is Concept.check_value:
-                hint = f"; {type(self).__name__} takes words: define its check_value"
+            hint, own = "", type(self).check_value is not Concept.check_value
+            if isinstance(self.neutral, str):  # words: the base's check is the wrong one
+                hint = f"; {type(self).__name__} takes words: " + (
+                    "its check_value must not call super().check_value"
+                    if own
+                    else "define its check_value"
+                )
             raise ConceptValueError(
                 f"concept '{self.label}': value {value!r} is not allowed; expected a finite "
                 f"number{hint}"
