@@ -240,6 +240,8 @@ def described(
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or len(texts) != size:
         listed = isinstance(texts, (list, tuple))
         got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
+        if hasattr(texts, "shape"):  # a tensor's repr, cut short, reads as garbage
+            got = f"a {type(texts).__name__} of shape {tuple(texts.shape)}"
         kind = "reward" if isinstance(plugin, Reward) else "target"
         raise PluginError(
             f"{kind} '{plugin.plugin_name or type(plugin).__name__}': {method}() returned {got} "

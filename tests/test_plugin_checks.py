@@ -52,6 +52,13 @@ class FlatFeatures(SyntheticTarget):
         return inputs["features"][:, 0]
 
 
+class TensorCaptions(SyntheticTarget):
+    """describe_outputs returns a tensor, not texts."""
+
+    def describe_outputs(self, outputs):
+        return torch.zeros(len(outputs), 3)
+
+
 class OneCaption(SyntheticTarget):
     """describe_outputs returns one string for the whole batch."""
 
@@ -340,6 +347,11 @@ def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
             "OneCaption",
             r"target '.*OneCaption': describe_outputs\(\) returned 'a caption' for a batch of 2; "
             r"return a list of 2 strings, or None",
+        ),
+        (
+            "TensorCaptions",
+            r"target '.*TensorCaptions': describe_outputs\(\) returned a Tensor of shape \(2, 3\) "
+            r"for a batch of 2; return a list of 2 strings, or None",
         ),
         (
             "GreyRender",
