@@ -255,9 +255,14 @@ def checked_arguments(
     allowed = [p for p in params if p not in ("self", "args", "kwargs")]
     unknown = [k for k in init_args if k not in allowed]
     if unknown and not takes_kwargs:
+        own = [k for k in unknown if k in ("values", "label")] if kind == "concept" else []
+        fix = (
+            f"; {cls.__name__}.__init__ must take values=None and label=None and pass both to "
+            "super().__init__(values, label)"
+        ) * bool(own)
         raise PluginError(
             f"{kind} '{name}' has no argument {', '.join(map(repr, unknown))}; "
-            f"allowed: {', '.join(allowed) or 'none'}"
+            f"allowed: {', '.join(allowed) or 'none'}{fix}"
         )
     if issubclass(cls, Concept) and ("label" in allowed or takes_kwargs):
         init_args.setdefault("label", name)

@@ -304,3 +304,24 @@ def test_a_bug_in_a_plugin_keeps_its_traceback_and_is_named(plugins, error, note
     with pytest.raises(error) as caught:
         _evaluate(**plugins)
     assert getattr(caught.value, "__notes__", []) == [note]
+
+
+class NoLabel(Dim):
+    """__init__ takes no label, so the concept cannot be used twice."""
+
+    def __init__(self, values=None) -> None:
+        super().__init__(values)
+
+
+def test_a_concept_that_takes_no_label_is_told_to_take_it() -> None:
+    spec = _spec()
+    spec["concepts"] = [
+        {"name": f"{HERE}:NoLabel", "args": {"label": "dim_a"}},
+        {"name": f"{HERE}:NoLabel", "args": {"label": "dim_b"}},
+    ]
+    message = (
+        r"^concept '.*NoLabel' has no argument 'label'; allowed: values; NoLabel\.__init__ must "
+        r"take values=None and label=None and pass both to super\(\)\.__init__\(values, label\)$"
+    )
+    with pytest.raises(PluginError, match=message):
+        build_task(spec)
