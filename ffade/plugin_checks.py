@@ -108,16 +108,15 @@ def check_output_kind(
 
 
 def predicted(target: Target, inputs: Any, size: int) -> Any:
-    """``target.predict(inputs)``, refused unless it holds one output per input.
-
-    A short or long answer would otherwise pair outputs with the wrong inputs, or fail later as
-    an ``IndexError`` inside ffade when the outputs are split per input.
-    """
+    """``target.predict(inputs)``, refused unless it holds one output per input: a short or
+    long answer would pair outputs with the wrong inputs, or fail later inside ffade."""
     with blamed(f"target '{target.plugin_name or type(target).__name__}': predict()"):
         outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
         got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
+        if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
+            got = f"a tuple of {rows}"
         raise PluginError(
             f"target '{target.plugin_name or type(target).__name__}': predict() returned {got} "
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "

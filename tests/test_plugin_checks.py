@@ -87,6 +87,14 @@ class EachDropsRows(Axis):
         return {k: v[:-1] for k, v in super().apply_each(inputs, values).items()}
 
 
+class TuplePredict(SyntheticTarget):
+    """predict() returns two answers for the batch, as a tuple."""
+
+    def predict(self, inputs):
+        margins = super().predict(inputs)
+        return margins, margins.sign()
+
+
 class ShortPredict(SyntheticTarget):
     """predict() answers one input fewer than it was given."""
 
@@ -259,6 +267,10 @@ def _evaluate(**plugins: str) -> None:
             {"target": f"{HERE}:ShortPredict"},
             r"target '.*ShortPredict': predict\(\) returned 3 outputs for a batch of 4 inputs; "
             r"return one output per input",
+        ),
+        (
+            {"target": f"{HERE}:TuplePredict"},
+            r"target '.*TuplePredict': predict\(\) returned a tuple of 2 for a batch of 4 inputs",
         ),
         (
             {"concept": f"{HERE}:TensorNotDict"},
