@@ -136,13 +136,53 @@ def move(obj: Any, device: torch.device) -> Any:
     return obj
 
 
-def stack(values: list[Any]) -> Any:
-    """Inputs (or references) stacked into one batch: tensors, numbers, dicts; else a list."""
+def _like(value: Any, first: torch.Tensor) -> bool:
+    return isinstance(value, torch.Tensor) and value.shape == first.shape
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
+
+
+def stack(values: list[Any], who: str = "collate()") -> Any:
+    """Inputs (or references) stacked into one batch: tensors, numbers, dicts; else a list.
+    Tensors of different shapes are one line starting with ``who``, not torch's traceback."""
     first = values[0]
     if isinstance(first, torch.Tensor):
-        return torch.stack(values)
+        try:
+            return torch.stack(values)
+        except (RuntimeError, TypeError):
+            odd = next((i for i, v in enumerate(values) if not _like(v, first)), None)
+            if odd is None:
+                raise
+            raise PluginError(
+                f"{who} cannot stack rows 0 and {odd} into one batch: {_described(first)} and "
+                f"{_described(values[odd])}; give every input (and reference) one shape, "
+                "or override collate (docs/plugins.md)"
+            ) from None
     if isinstance(first, (int, float)) and not isinstance(first, bool):
         return torch.tensor(values)
     if isinstance(first, dict):
-        return {k: stack([v[k] for v in values]) for k in first}
+        return {k: stack([v[k] for v in values], who) for k in first}
     return values
+
+
+def same_rows(a: Any, b: Any) -> bool:
+    """Whether two batches hold the same rows: tensors equal up to float rounding (a batch of
+    two may take another kernel than a batch of one), texts equal, dicts and lists item by
+    item; of what ffade cannot compare, assumed the same."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.is_floating_point() or a.is_complex():
+            return torch.allclose(a, b.to(a.device), rtol=1e-3, atol=1e-4, equal_nan=True)
+        return torch.equal(a, b.to(a.device))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_rows(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_rows(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (str, int, float)) and isinstance(b, (str, int, float)):
+        return a == b
+    return True

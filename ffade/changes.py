@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ffade.batch import checked_rows, take
+from ffade.batch import checked_rows, same_rows, take
+from ffade.errors import PluginError
 from ffade.plugin_checks import blamed, collated
 from ffade.task import Task
 
@@ -79,11 +80,32 @@ class ChangedInputs:
         if not self.num_inputs:
             return
         inputs = self.unchanged(np.zeros(1, np.int64))[0]
+        pair = self.unchanged(np.arange(2)) if self.num_inputs > 1 else None
         for concept in self.space.concepts:
             changing = [v for v in concept.values if v != concept.neutral] or [concept.neutral]
-            with blamed(f"concept '{concept.label}': apply(inputs, {changing[0]!r})"):
+            call = f"apply(inputs, {changing[0]!r})"
+            with blamed(f"concept '{concept.label}': {call}"):
                 changed = concept.apply_each(inputs, changing[:1])
             checked_rows(changed, 1, f"concept '{concept.label}': apply_each", like=inputs)
+            if concept.values != [concept.neutral]:
+                self._check_repeats(concept, changing[0], changed, inputs, pair, call)
+
+    def _check_repeats(self, concept, value, changed, inputs, pair, call) -> None:
+        """One line unless the first input, changed again alone and beside the second, comes
+        out as it did: evaluations are memoized per (input, state), and a concept whose result
+        depends on the call (an unseeded draw) or on the batch (a generator seeded per call)
+        would be judged on changes no rerun, fine-tuner or retest ever sees again."""
+        again = [concept.apply_each(inputs, [value])]
+        if pair is not None:
+            again.append(take(concept.apply_each(pair[0], [value, value]), [0]))
+        for where, other in zip(("called again", "beside another input"), again, strict=False):
+            if not same_rows(changed, other):
+                raise PluginError(
+                    f"concept '{concept.label}': {call} changed the first input differently when "
+                    f"{where}; apply must give an input the same result in any call and batch "
+                    "(seed any randomness from a fixed seed per input or a fixed pattern, not per "
+                    "call or per batch; docs/plugins.md)"
+                )
 
     def unchanged(self, ids: Any) -> tuple[Any, Any]:
         """Inputs and references of ``ids``, on the target's device.

@@ -85,9 +85,13 @@ class Concept(ABC):
             or isinstance(value, bool)
             or not math.isfinite(value)
         ):
-            hint = ""
-            if isinstance(self.neutral, str) and type(self).check_value is Concept.check_value:
-                hint = f"; {type(self).__name__} takes words: define its check_value"
+            hint, own = "", type(self).check_value is not Concept.check_value
+            if isinstance(self.neutral, str):  # words: the base's check is the wrong one
+                hint = f"; {type(self).__name__} takes words: " + (
+                    "its check_value must not call super().check_value"
+                    if own
+                    else "define its check_value"
+                )
             raise ConceptValueError(
                 f"concept '{self.label}': value {value!r} is not allowed; expected a finite "
                 f"number{hint}"
@@ -275,7 +279,10 @@ class Scores:
 
 def _one_per_input(field: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
     """``value`` as a 1-D CPU tensor; refused: a (batch, k) table, a ``failed`` not 0 or 1."""
-    tensor = torch.as_tensor(value).detach().cpu()
+    try:
+        tensor = torch.as_tensor(value).detach().cpu()
+    except (TypeError, ValueError, RuntimeError):  # texts, ragged lists, objects
+        raise ScoresError(f"Scores: {field} is {value!r:.60}; give a number per input") from None
     if tensor.dim() > 1 and tensor.numel() != tensor.shape[0]:
         raise ScoresError(f"Scores: {field} has shape {tuple(tensor.shape)}; give one per input")
     if dtype == torch.bool and tensor.dtype != torch.bool and ((tensor != 0) & (tensor != 1)).any():
@@ -341,7 +348,8 @@ class Dataset(ABC):
     def collate(self, items: Sequence[tuple[Any, Any]]) -> tuple[Any, Any]:
         """Stack a list of (input, reference) pairs into one batch of inputs and of references."""
         inputs, references = zip(*items, strict=True)
-        return stack(list(inputs)), stack(list(references))
+        who = f"dataset '{self.plugin_name or type(self).__name__}': collate()"
+        return stack(list(inputs), who), stack(list(references), who)
 
 
 def disjoint_split_indices(

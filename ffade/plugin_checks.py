@@ -108,16 +108,15 @@ def check_output_kind(
 
 
 def predicted(target: Target, inputs: Any, size: int) -> Any:
-    """``target.predict(inputs)``, refused unless it holds one output per input.
-
-    A short or long answer would otherwise pair outputs with the wrong inputs, or fail later as
-    an ``IndexError`` inside ffade when the outputs are split per input.
-    """
+    """``target.predict(inputs)``, refused unless it holds one output per input: a short or
+    long answer would pair outputs with the wrong inputs, or fail later inside ffade."""
     with blamed(f"target '{target.plugin_name or type(target).__name__}': predict()"):
         outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
         got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
+        if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
+            got = f"a tuple of {rows}"
         raise PluginError(
             f"target '{target.plugin_name or type(target).__name__}': predict() returned {got} "
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "
@@ -240,6 +239,8 @@ def described(
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or len(texts) != size:
         listed = isinstance(texts, (list, tuple))
         got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
+        if hasattr(texts, "shape"):  # a tensor's repr, cut short, reads as garbage
+            got = f"a {type(texts).__name__} of shape {tuple(texts.shape)}"
         kind = "reward" if isinstance(plugin, Reward) else "target"
         raise PluginError(
             f"{kind} '{plugin.plugin_name or type(plugin).__name__}': {method}() returned {got} "
@@ -288,16 +289,22 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
 def _split_of(dataset: Dataset, split: str) -> Any:
     """``dataset.split(split)``; a ``KeyError`` of the split's own name (a dict of index arrays
     that lacks it) is the dataset missing that split, said in one line, not a traceback."""
+    name = dataset.plugin_name or type(dataset).__name__
     try:
-        return dataset.split(split)
+        items = dataset.split(split)
     except KeyError as error:
         if error.args != (split,):
             raise  # another key: the plugin's own bug, with its traceback
-        name = dataset.plugin_name or type(dataset).__name__
         raise PluginError(
             f"dataset '{name}': split({split!r}) raised KeyError: {split!r}; a dataset gives "
             f"each of the splits {', '.join(SPLITS)} (disjoint_split_indices makes all three)"
         ) from None
+    if isinstance(items, (Mapping, str, bytes)):  # iterable, but over keys or characters
+        raise PluginError(
+            f"dataset '{name}': split({split!r}) returned a {type(items).__name__}; return a "
+            "sequence of (input, reference) pairs"
+        )
+    return items
 
 
 def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> list[Any]:

@@ -67,6 +67,24 @@ def _qualified(obj: Any) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+def _what(obj: Any) -> str:
+    """What an entry point or import path gave, by name, not by repr (an address in memory)."""
+    if inspect.isclass(obj):
+        return f"the class {_qualified(obj)}"
+    named = getattr(obj, "__qualname__", None)
+    if callable(obj) and named:
+        return f"the {type(obj).__name__} {getattr(obj, '__module__', '?')}:{named}"
+    return f"a {type(obj).__name__} ({obj!r:.60})"
+
+
+def _other_kind(obj: Any) -> str:
+    """For a plugin class listed under another kind's group: where it belongs."""
+    for kind, (group, base) in KINDS.items():
+        if inspect.isclass(obj) and issubclass(obj, base):
+            return f"; it is a {kind}: list it under '{group}'"
+    return ""
+
+
 def available(kind: str | None = None) -> list[PluginInfo]:
     """Every plugin (of one kind, or all), installed or registered, without importing any."""
     kinds = [kind] if kind else list(KINDS)
@@ -191,7 +209,8 @@ def load(kind: str, name: str) -> type:
         obj = import_attribute(kind, name)
         if not (inspect.isclass(obj) and issubclass(obj, base)):
             raise PluginError(
-                f"{kind} '{name}' is {obj!r}, not a subclass of ffade.plugin_api.{base.__name__}"
+                f"{kind} '{name}' is {_what(obj)}, not a subclass of "
+                f"ffade.plugin_api.{base.__name__}{_other_kind(obj)}"
             )
         return obj
     matches = [e for e in _entries(kind) if e.name == name]
@@ -219,8 +238,8 @@ def load(kind: str, name: str) -> type:
         ) from exc
     if not (inspect.isclass(obj) and issubclass(obj, base)):
         raise PluginError(
-            f"{kind} '{name}' from {_distribution(entry)} loads {obj!r}, "
-            f"which is not a subclass of ffade.plugin_api.{base.__name__}"
+            f"{kind} '{name}' from {_distribution(entry)} loads {_what(obj)}, "
+            f"which is not a subclass of ffade.plugin_api.{base.__name__}{_other_kind(obj)}"
         )
     return obj
 
@@ -238,9 +257,14 @@ def checked_arguments(
     allowed = [p for p in params if p not in ("self", "args", "kwargs")]
     unknown = [k for k in init_args if k not in allowed]
     if unknown and not takes_kwargs:
+        own = [k for k in unknown if k in ("values", "label")] if kind == "concept" else []
+        fix = (
+            f"; {cls.__name__}.__init__ must take values=None and label=None and pass both to "
+            "super().__init__(values, label)"
+        ) * bool(own)
         raise PluginError(
             f"{kind} '{name}' has no argument {', '.join(map(repr, unknown))}; "
-            f"allowed: {', '.join(allowed) or 'none'}"
+            f"allowed: {', '.join(allowed) or 'none'}{fix}"
         )
     if issubclass(cls, Concept) and ("label" in allowed or takes_kwargs):
         init_args.setdefault("label", name)

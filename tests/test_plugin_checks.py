@@ -52,6 +52,13 @@ class FlatFeatures(SyntheticTarget):
         return inputs["features"][:, 0]
 
 
+class TensorCaptions(SyntheticTarget):
+    """describe_outputs returns a tensor, not texts."""
+
+    def describe_outputs(self, outputs):
+        return torch.zeros(len(outputs), 3)
+
+
 class OneCaption(SyntheticTarget):
     """describe_outputs returns one string for the whole batch."""
 
@@ -78,6 +85,14 @@ class EachDropsRows(Axis):
 
     def apply_each(self, inputs, values):
         return {k: v[:-1] for k, v in super().apply_each(inputs, values).items()}
+
+
+class TuplePredict(SyntheticTarget):
+    """predict() returns two answers for the batch, as a tuple."""
+
+    def predict(self, inputs):
+        margins = super().predict(inputs)
+        return margins, margins.sign()
 
 
 class ShortPredict(SyntheticTarget):
@@ -108,6 +123,32 @@ class ProbabilityFailed(MarginReward):
     def score(self, outputs, references, clean_outputs=None):
         scores = super().score(outputs, references, clean_outputs)
         return Scores(scores.metric, torch.sigmoid(-outputs), scores.reward)
+
+
+class WordsFailed(MarginReward):
+    """failed as words, which torch.as_tensor cannot read."""
+
+    def score(self, outputs, references, clean_outputs=None):
+        scores = super().score(outputs, references, clean_outputs)
+        return Scores(scores.metric, ["yes" if f else "no" for f in scores.failed], scores.reward)
+
+
+class DictSplit(SyntheticDataset):
+    """split() returns a dict of columns, iterable but over its keys."""
+
+    def split(self, name):
+        inputs, references = zip(*super().split(name), strict=True)
+        return {"inputs": inputs, "references": references}
+
+
+class RaggedInputs(SyntheticDataset):
+    """split() gives every other input one feature too few: the default collate cannot stack."""
+
+    def split(self, name):
+        return [
+            ({**x, "features": x["features"][: len(x["features"]) - i % 2]}, y)
+            for i, (x, y) in enumerate(super().split(name))
+        ]
 
 
 class NoSuperTarget(SyntheticTarget):
@@ -228,6 +269,10 @@ def _evaluate(**plugins: str) -> None:
             r"return one output per input",
         ),
         (
+            {"target": f"{HERE}:TuplePredict"},
+            r"target '.*TuplePredict': predict\(\) returned a tuple of 2 for a batch of 4 inputs",
+        ),
+        (
             {"concept": f"{HERE}:TensorNotDict"},
             r"concept '.*TensorNotDict': apply\(inputs, .*\) returned a tensor for a batch that "
             r"is a dict with keys coords, features; return the same kind of batch",
@@ -246,6 +291,21 @@ def _evaluate(**plugins: str) -> None:
             {"dataset": f"{HERE}:InputsOnly"},
             r"dataset '.*InputsOnly': split\('discovery'\) item 0 is a dict, not an \(input, "
             r"reference\) pair",
+        ),
+        (
+            {"reward": f"{HERE}:WordsFailed"},
+            r"reward '.*WordsFailed': score\(\) made Scores: failed is \['(yes|no)', .*; give a "
+            r"number per input",
+        ),
+        (
+            {"dataset": f"{HERE}:DictSplit"},
+            r"dataset '.*DictSplit': split\('discovery'\) returned a dict; return a sequence of "
+            r"\(input, reference\) pairs",
+        ),
+        (
+            {"dataset": f"{HERE}:RaggedInputs"},
+            r"dataset '.*RaggedInputs': collate\(\) cannot stack rows 0 and 1 into one batch: a "
+            r"tensor of shape \(\d+,\) and a tensor of shape \(\d+,\); give every input",
         ),
         (
             {"dataset": f"{HERE}:NoSplit"},
@@ -299,6 +359,11 @@ def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
             "OneCaption",
             r"target '.*OneCaption': describe_outputs\(\) returned 'a caption' for a batch of 2; "
             r"return a list of 2 strings, or None",
+        ),
+        (
+            "TensorCaptions",
+            r"target '.*TensorCaptions': describe_outputs\(\) returned a Tensor of shape \(2, 3\) "
+            r"for a batch of 2; return a list of 2 strings, or None",
         ),
         (
             "GreyRender",

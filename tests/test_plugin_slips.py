@@ -99,6 +99,21 @@ class NoValue(Dim):
         return inputs
 
 
+class Unseeded(Dim):
+    """Adds fresh noise at every call: no input is changed the same way twice."""
+
+    def apply(self, inputs, value):
+        return super().apply(inputs, value) + torch.rand(inputs.shape)
+
+
+class SeededPerBatch(Dim):
+    """Seeds one generator per call: an input's noise depends on which inputs share its batch."""
+
+    def apply(self, inputs, value):
+        noise = torch.rand(inputs.shape, generator=torch.Generator().manual_seed(0))
+        return super().apply(inputs, value) + noise.flip(0)
+
+
 class OneArgScore(Miss):
     """score forgets references."""
 
@@ -144,6 +159,16 @@ def _evaluate(**plugins: str) -> None:
             {"concept": f"{HERE}:NoValue"},
             r"^concept '.*NoValue': NoValue\.apply\(inputs\) cannot be called as apply\(inputs, "
             r"value\), as ffade calls it; define apply\(self, inputs, value\)",
+        ),
+        (
+            {"concept": f"{HERE}:Unseeded"},
+            r"^concept '.*Unseeded': apply\(inputs, 0\.\d\) changed the first input differently "
+            r"when called again; apply must give an input the same result in any call and batch",
+        ),
+        (
+            {"concept": f"{HERE}:SeededPerBatch"},
+            r"^concept '.*SeededPerBatch': apply\(inputs, 0\.\d\) changed the first input "
+            r"differently when beside another input",
         ),
         (
             {"reward": f"{HERE}:OneArgScore"},
@@ -279,3 +304,24 @@ def test_a_bug_in_a_plugin_keeps_its_traceback_and_is_named(plugins, error, note
     with pytest.raises(error) as caught:
         _evaluate(**plugins)
     assert getattr(caught.value, "__notes__", []) == [note]
+
+
+class NoLabel(Dim):
+    """__init__ takes no label, so the concept cannot be used twice."""
+
+    def __init__(self, values=None) -> None:
+        super().__init__(values)
+
+
+def test_a_concept_that_takes_no_label_is_told_to_take_it() -> None:
+    spec = _spec()
+    spec["concepts"] = [
+        {"name": f"{HERE}:NoLabel", "args": {"label": "dim_a"}},
+        {"name": f"{HERE}:NoLabel", "args": {"label": "dim_b"}},
+    ]
+    message = (
+        r"^concept '.*NoLabel' has no argument 'label'; allowed: values; NoLabel\.__init__ must "
+        r"take values=None and label=None and pass both to super\(\)\.__init__\(values, label\)$"
+    )
+    with pytest.raises(PluginError, match=message):
+        build_task(spec)

@@ -42,6 +42,8 @@ def fake_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "fake-broken",
         "[ffade.rewards]\nbroken = no_such_module_anywhere:Thing\n"
         "wrongkind = tests.test_registry:NOT_A_PLUGIN\n"
+        "concept_as_reward = ffade_synthetic.concept:Axis\n"
+        "function = tests.test_registry:make_distribution\n"
         "dup = tests.test_registry:GoodReward\n",
     )
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -83,6 +85,30 @@ def test_wrong_kind_of_object_is_reported(fake_plugins: Path) -> None:
         PluginError, match=r"'wrongkind' from fake-broken 1.0 .*not a subclass of .*Reward"
     ):
         registry.load("reward", "wrongkind")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "concept_as_reward",
+            r"^reward 'concept_as_reward' from fake-broken 1\.0 loads the class "
+            r"ffade_synthetic\.concept:Axis, which is not a subclass of ffade\.plugin_api\.Reward; "
+            r"it is a concept: list it under 'ffade\.concepts'$",
+        ),
+        (
+            "function",
+            r"^reward 'function' from fake-broken 1\.0 loads the function "
+            r"tests\.test_registry:make_distribution, which is not a subclass of "
+            r"ffade\.plugin_api\.Reward$",
+        ),
+    ],
+)
+def test_a_wrong_object_is_named_by_its_import_path(fake_plugins: Path, name, message) -> None:
+    """Not by its repr, whose memory address means nothing; a plugin of another kind is
+    told its group."""
+    with pytest.raises(PluginError, match=message):
+        registry.load("reward", name)
 
 
 def test_duplicate_names_are_an_error(fake_plugins: Path) -> None:

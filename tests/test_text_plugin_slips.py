@@ -355,3 +355,21 @@ def test_a_words_concept_without_its_own_check_value_is_told_to_define_it() -> N
         ConceptValueError, match=r"expected a finite number$"
     ):  # a user's word: as before
         create("concept", f"{HERE}:Leet", {"values": [0, "high"]})
+
+
+class ShoutChecked(Shout):
+    """Its own check_value, which calls the base's first, as only a concept of numbers may."""
+
+    def check_value(self, value):
+        super().check_value(value)
+        if value not in self.default_values:
+            raise ConceptValueError(f"concept '{self.label}': value {value!r} is not allowed")
+
+
+def test_a_words_concept_whose_check_value_calls_the_base_is_told_not_to() -> None:
+    message = (
+        rf"^concept '{HERE}:ShoutChecked': value 'none' is not allowed; expected a finite number; "
+        r"ShoutChecked takes words: its check_value must not call super\(\)\.check_value$"
+    )
+    with pytest.raises(ConceptValueError, match=message):
+        create("concept", f"{HERE}:ShoutChecked")

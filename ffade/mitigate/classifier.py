@@ -89,9 +89,40 @@ class ClassifierFineTuner(FineTuner):
         inputs, references = self.task.dataset.collate(self.task.inputs[:1])
         with torch.no_grad():  # a target without logits: one line here, before Lightning's set-up
             self.clean_correct(self.target.predict(self.target.to_device(inputs)), references)
+        self._check_preprocess()
         if self.hparams.train == "head":
             self.network.requires_grad_(False)
             self.head().requires_grad_(True)
+
+    def _check_preprocess(self, count: int = 16) -> None:
+        """One line unless ``model(preprocess(x))`` picks the classes ``predict(x)`` picks on the
+        first finetune inputs (a quarter may differ: bf16 or batching rounds borderline ones).
+        The fine-tuner trains the former and judges the latter: a ``preprocess`` that is not
+        ``predict``'s way in (an input zeroed, a step left out) would train a model whose fix
+        ``predict`` never shows, and the guard would pass it as changing nothing."""
+        inputs = self.target.to_device(self.task.dataset.collate(self.task.inputs[:count])[0])
+        training = self.network.training
+        self.network.eval()
+        with torch.no_grad():
+            predicted = torch.as_tensor(self.target.predict(inputs)).float().cpu()
+            trained = self.network(self.target.preprocess(inputs)).float().cpu()
+        self.network.train(training)
+        name = self.plan.task_spec["target"]["name"]
+        same = predicted.shape == trained.shape
+        agree = (predicted.argmax(-1) == trained.argmax(-1)).sum().item() if same else 0
+        if agree < 0.75 * len(predicted):
+            got = (
+                f"the class predict(inputs) picks on {agree} of the first {len(predicted)} "
+                "finetune inputs"
+                if same
+                else f"shape {tuple(trained.shape)} where predict(inputs) gives "
+                f"{tuple(predicted.shape)}"
+            )
+            raise FfadeError(
+                f"target '{name}': model(preprocess(inputs)), which the fine-tuner trains, gave "
+                f"{got}; it must give predict(inputs)'s outputs (docs/plugins.md, Trainable "
+                "targets)"
+            )
 
     @override
     def on_train_epoch_start(self) -> None:

@@ -172,6 +172,34 @@ def test_a_target_without_logits_is_refused_before_lightning_sets_up(
     assert trainer.optimizers == []  # stopped in setup: Lightning never asked for an optimizer
 
 
+class BlankCNN(DigitsCNNTarget):
+    """preprocess() blanks the images: the model it trains is not the one predict() runs."""
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        return torch.zeros_like(super().preprocess(inputs))
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.model(super().preprocess(inputs))
+
+
+def test_a_preprocess_that_is_not_predicts_way_in_is_refused(digits_run, tmp_path) -> None:
+    registry.register("target", "blank_cnn", BlankCNN)
+    try:
+        tuner = ClassifierFineTuner(
+            run=str(run_naming(digits_run, tmp_path, "target", "blank_cnn"))
+        )
+        trainer = Trainer(max_epochs=1, logger=False, default_root_dir=tmp_path / "out")
+        message = (
+            r"^target 'blank_cnn': model\(preprocess\(inputs\)\), which the fine-tuner trains, "
+            r"gave the class predict\(inputs\) picks on \d of the first 16 finetune inputs; it "
+            r"must give predict\(inputs\)'s outputs"
+        )
+        with pytest.raises(FfadeError, match=message):
+            trainer.fit(tuner)
+    finally:
+        registry.unregister("target", "blank_cnn")
+
+
 def test_tensorboard_has_the_documented_tags(accepted) -> None:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
