@@ -94,8 +94,8 @@ class FineTuner(RunModule):
         self.save_hyperparameters()
         if not 0.0 <= clean_tolerance <= 1.0:
             raise FfadeError(
-                f"model.init_args.clean_tolerance must be in [0, 1] (a share of accuracy, "
-                f"0.01 = one point); got {clean_tolerance}"
+                f"model.init_args.clean_tolerance must be in [0, 1] (the most {self.clean_metric} "
+                f"a fix may lose, 0.01 = one point); got {clean_tolerance}"
             )
         require_at_least(1, guard_pairs=guard_pairs, eval_batch_size=eval_batch_size)
         if max_finetune_inputs is not None:  # else task.max_inputs would be named, not this

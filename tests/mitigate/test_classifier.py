@@ -384,6 +384,7 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
 @pytest.mark.parametrize(
     ("key", "value", "said"),
     [
+        ("clean_tolerance", "1.5", "clean_tolerance must be in [0, 1] (the most accuracy a fix"),
         ("momentum", "-1", "model.init_args.momentum must be in [0, 1], got -1.0"),
         ("momentum", "2", "model.init_args.momentum must be in [0, 1], got 2.0"),
         ("weight_decay", "-1", "model.init_args.weight_decay must be at least 0, got -1.0"),
