@@ -34,6 +34,7 @@ from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed, seed_reason
+from ffade.run_base import saved_config
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.yamlfile import check_config_files, unparsed_empty_keys
@@ -44,8 +45,7 @@ class AtomicSaveConfig(SaveConfigCallback):
     so a run killed at its start never leaves half a config for ``--ckpt_path`` to resume from.
     Every rank asks for ``trainer.log_dir`` (Lightning broadcasts it); rank 0 writes.
 
-    It records the run, to rerun it: ``ckpt_path`` is left null, or ``--config`` with a resumed
-    run's config.yaml would resume the old checkpoint again instead of running the run anew."""
+    It records the run, to rerun it (:func:`~ffade.run_base.saved_config`)."""
 
     @override
     def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
@@ -55,10 +55,7 @@ class AtomicSaveConfig(SaveConfigCallback):
         if self.save_to_log_dir and log_dir is not None and trainer.is_global_zero:
             path = Path(log_dir) / self.config_filename
             path.parent.mkdir(parents=True, exist_ok=True)
-            config = self.config.clone()
-            if "ckpt_path" in config:
-                config.ckpt_path = None
-            text = self.parser.dump(config, skip_none=False)
+            text = self.parser.dump(saved_config(self.config, pl_module), skip_none=False)
             write_text_atomic(path, with_in_process_header(text))
         self.already_saved = True
 

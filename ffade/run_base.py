@@ -153,6 +153,19 @@ class SigtermAtAStep(Callback):
             raise SIGTERMException
 
 
+def saved_config(config: Any, module: Any) -> Any:
+    """What config.yaml records of a run's ``config``: ``ckpt_path`` null (a rerun of a resumed run
+    runs it anew) and the module's :attr:`RunModule.path_arguments` as its hparams hold them."""
+    config = config.clone()
+    if "ckpt_path" in config:
+        config.ckpt_path = None
+    init = config.get("model.init_args") if "model" in config else None
+    for key in getattr(module, "path_arguments", ()):
+        if init is not None and key in init:
+            init[key] = module.hparams.get(key)
+    return config
+
+
 def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
     can: a crash's user fixes its cause and goes on from there, paying nothing twice."""
@@ -188,6 +201,11 @@ class RunModule(LightningModule):
         wall_seconds: time counted before the clock last started (e.g. by a resumed run).
     """
 
+    path_arguments: tuple[str, ...] = ()
+    """Arguments naming files or run directories: :meth:`absolute_paths` makes them absolute in
+    ``hparams``, and so in config.yaml and the checkpoint, which then name the same files from
+    any directory (the interrupted line's resume command is run from anywhere)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.seed = 0
@@ -197,6 +215,17 @@ class RunModule(LightningModule):
         self._started = 0.0
         self._environment: dict[str, Any] | None = None
         self._environment_where: tuple[torch.device, int | None, int] | None = None
+
+    def absolute_paths(self) -> None:
+        """Record each of :attr:`path_arguments` given (a leading ``~`` read) as an absolute path;
+        called once the module has checked them, whose errors name them as they were given."""
+        for key in self.path_arguments:
+            if self.hparams.get(key) is not None:
+                self.hparams[key] = str(Path(self.hparams[key]).expanduser().resolve())
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The module's arguments as summary.json records them."""
+        return {k: v for k, v in self.hparams.items() if not k.startswith("_")}
 
     def start_run(self) -> Path:
         """Take the seed Lightning was given and create the run directory (the logger's).

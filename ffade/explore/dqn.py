@@ -19,7 +19,6 @@ pair evaluated already (:mod:`ffade.explore.moves`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,13 +27,14 @@ from torch import nn
 from torch.nn import functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_at_least
+from ffade.errors import require_at_least
 from ffade.explore.arguments import check_dqn_arguments, dqn_notes
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
 from ffade.explore.moves import Moves, microscopic_moves
 from ffade.explore.optimism import FailureCounts
 from ffade.explore.q_network import QNetwork, warm_start_weights
 from ffade.explore.replay_buffer import ReplayBuffer
+from ffade.explore.warm_start import check_warm_start
 from ffade.task import Task, TaskSpec
 from ffade.threads import one_thread
 
@@ -102,6 +102,7 @@ class DQNExplorer(Explorer):
     """
 
     name = "dqn"
+    path_arguments = ("warm_start",)
 
     def __init__(
         self,
@@ -140,11 +141,8 @@ class DQNExplorer(Explorer):
         # summary.json records the values used; the CLI's hparams hold the config's nulls
         self.hparams.update(num_envs=num_envs, learning_starts=learning_starts)
         check_dqn_arguments(locals())
-        if warm_start is not None and not Path(warm_start).exists():
-            raise FfadeError(
-                f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "
-                "directory or its checkpoint file"
-            )
+        check_warm_start(warm_start)
+        self.absolute_paths()  # config.yaml's warm_start names it from any directory
         self.q_network: QNetwork | None = None
         self.target_network: QNetwork | None = None
         self.buffer: ReplayBuffer | None = None

@@ -14,10 +14,21 @@ from typing import Any
 
 from torch import nn
 
+from ffade.errors import FfadeError
+
 NEEDS = (
     "warm_start needs a DQN run over the same concepts and grids, in the same task.mode, with a "
     "target whose features have the same size, and the same hidden_dim and embedding_dim"
 )
+
+
+def check_warm_start(warm_start: str | None) -> None:
+    """One line when ``warm_start`` names nothing there."""
+    if warm_start is not None and not Path(warm_start).exists():
+        raise FfadeError(
+            f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "
+            "directory or its checkpoint file"
+        )
 
 
 def mismatch_message(

@@ -73,9 +73,10 @@ class FineTuner(RunModule):
     """
 
     name = "finetuner"
+    path_arguments = ("run", "feedback")
     clean_metric = "accuracy"
-    """What ``clean_accuracy_*`` measures (mitigation.json's ``clean_metric``): a share, shown
-    as a percentage, when it ends in "accuracy"; other scores are shown as numbers."""
+    """What ``clean_accuracy_*`` measures (mitigation.json's ``clean_metric``): "...accuracy" is
+    shown as a percentage, other scores as numbers."""
 
     def __init__(
         self,
@@ -93,8 +94,8 @@ class FineTuner(RunModule):
         self.save_hyperparameters()
         if not 0.0 <= clean_tolerance <= 1.0:
             raise FfadeError(
-                f"model.init_args.clean_tolerance must be in [0, 1] (a share of accuracy, "
-                f"0.01 = one point); got {clean_tolerance}"
+                f"model.init_args.clean_tolerance must be in [0, 1] (the most {self.clean_metric} "
+                f"a fix may lose, 0.01 = one point); got {clean_tolerance}"
             )
         require_at_least(1, guard_pairs=guard_pairs, eval_batch_size=eval_batch_size)
         if max_finetune_inputs is not None:  # else task.max_inputs would be named, not this
@@ -106,6 +107,7 @@ class FineTuner(RunModule):
             )
         stop_after_argument_checks()  # ffade loop checks a stage's values before it runs
         self.plan: MitigationPlan = make_plan(run, feedback, priority_weights)
+        self.absolute_paths()
         self.task: Task | None = None
         self.heldout: Task | None = None
         self.network: torch.nn.Module | None = None
@@ -183,8 +185,8 @@ class FineTuner(RunModule):
 
     @override
     def train_dataloader(self) -> TrainingPairs:
-        """The pairs themselves, already batched: a DataLoader would add nothing but a draw from
-        torch's generator at each epoch's start, which a resumed run would not repeat."""
+        """The pairs, already batched: a DataLoader would only add a draw from torch's generator
+        at each epoch's start, which a resumed run would not repeat."""
         return self._data
 
     # ---- the guard before, training, the guard after -----------------------------------------
@@ -238,8 +240,7 @@ class FineTuner(RunModule):
     @override
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Keep what a resumed run needs to go on as if never stopped: the original weights and
-        their guard numbers (it judges against them), how many batches it has trained on (its
-        data goes on from the next one) and the random generators' states."""
+        their guard numbers, the batches trained on so far and the random generators' states."""
         if self.before is not None:
             checkpoint["ffade"] = {
                 "before": asdict(self.before),
@@ -358,7 +359,7 @@ class FineTuner(RunModule):
                 "clean_share": self.hparams.clean_share,
                 "epochs": self.current_epoch,
                 "steps": self.global_step,
-                "hyperparameters": self._hyperparameters(),
+                "hyperparameters": self.hyperparameters(),
             },
             "fixed_weights": None if weights is None else str(weights.resolve()),
             "fixed_target": self._fixed_target(weights),
@@ -368,9 +369,6 @@ class FineTuner(RunModule):
     def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
         """The run's target as a spec, loading the fixed weights when there are some."""
         return self.plan.fixed_target("weights", weights)
-
-    def _hyperparameters(self) -> dict[str, Any]:
-        return {k: v for k, v in self.hparams.items() if not k.startswith("_")}
 
     def _log_guard(self, result: GuardResult, when: str) -> None:
         if self.logger is None:
@@ -393,7 +391,7 @@ class FineTuner(RunModule):
             "steps": self.global_step if self._trainer is not None else 0,
             "wall_seconds": round(self.elapsed_seconds(), 3),
             "task": self._spec_on("finetune"),
-            "hyperparameters": self._hyperparameters(),
+            "hyperparameters": self.hyperparameters(),
         }
         if self.result is not None:
             summary.update({k: v for k, v in self.result.items() if k not in ("regions", "guard")})

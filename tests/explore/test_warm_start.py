@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer
 from ffade.explore.q_network import QNetwork, warm_start_weights
 from ffade.explore.run import discover
-from tests.helpers import synthetic_spec
+from tests.helpers import REPO, ffade_in_process, synthetic_spec
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +136,26 @@ def test_a_checkpoint_without_its_task_still_says_what_differs(tmp_path: Path) -
         warm_start_weights(tmp_path / "bare.ckpt", QNetwork(8, 3, 32))
     assert "hidden_dim: 16 there, 32 here; its network observes 7 values" in str(error.value)
     assert "run's 11 (8 + 3)" in str(error.value)
+
+
+def test_a_rediscoverys_config_yaml_names_its_warm_start_from_any_directory(
+    earlier_run, tmp_path: Path
+) -> None:
+    """`--model.init_args.warm_start runs/first` stayed relative in config.yaml, so the
+    interrupted line's `ffade fit --config RUN/config.yaml --ckpt_path RUN` (absolute paths)
+    stopped at "warm_start: 'runs/first' does not exist" from any other directory."""
+    run_dir, _ = earlier_run
+    (tmp_path / "work" / "runs").mkdir(parents=True)
+    (tmp_path / "work" / "runs" / "first").symlink_to(run_dir)
+    args = ("--config", str(REPO / "configs" / "synthetic.yaml"), "--model.init_args.budget")
+    save = ("--trainer.logger.init_args.save_dir", str(tmp_path / "second"))
+    warm = ("--model.init_args.warm_start", "runs/first")
+    result = ffade_in_process("fit", *args, "64", *save, *warm, cwd=tmp_path / "work")
+    assert result.returncode == 0, result.stderr[-2000:]
+    second = tmp_path / "second" / "synthetic" / "version_0"
+    config = yaml.safe_load((second / "config.yaml").read_text())
+    assert config["model"]["init_args"]["warm_start"] == str(run_dir.resolve())
+    resume = ("--config", str(second / "config.yaml"), "--ckpt_path", str(second))
+    again = ffade_in_process("fit", *resume, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "already finished" in again.stdout + again.stderr

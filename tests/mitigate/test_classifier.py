@@ -412,6 +412,7 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
 @pytest.mark.parametrize(
     ("key", "value", "said"),
     [
+        ("clean_tolerance", "1.5", "clean_tolerance must be in [0, 1] (the most accuracy a fix"),
         ("momentum", "-1", "model.init_args.momentum must be in [0, 1], got -1.0"),
         ("momentum", "2", "model.init_args.momentum must be in [0, 1], got 2.0"),
         ("weight_decay", "-1", "model.init_args.weight_decay must be at least 0, got -1.0"),
@@ -619,3 +620,38 @@ def test_a_relative_run_is_recorded_as_an_absolute_path(digits_run: Path, tmp_pa
         record = json.loads(next((tmp_path / "fixes").rglob(name)).read_text())
         assert record["run"] == str(run.resolve()), name
         assert record["feedback"] == str((run / "feedback.yaml").resolve()), name
+
+
+def test_a_fine_tunes_config_yaml_resumes_from_any_directory(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """The interrupted line says `ffade fit --config RUN/config.yaml --ckpt_path RUN` with
+    absolute paths, but config.yaml kept `run: runs/found` as typed: from any other directory
+    the resume stopped at "model.init_args.run: 'runs/found' does not exist"."""
+    shutil.copytree(digits_run, tmp_path / "work" / "runs" / "found")
+    args = ("--config", str(REPO / "configs" / "mitigate_digits.yaml"), "--trainer.max_epochs")
+    result = ffade_in_process(
+        "fit",
+        *args,
+        "1",
+        "--model.init_args.run",
+        "runs/found",
+        "--model.init_args.feedback",
+        "runs/found/feedback.yaml",
+        "--model.init_args.max_finetune_inputs",
+        "32",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "fixes"),
+        cwd=tmp_path / "work",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    run_dir = tmp_path / "fixes" / "mitigate_digits" / "version_0"
+    init = yaml.safe_load((run_dir / "config.yaml").read_text())["model"]["init_args"]
+    assert init["run"] == str((tmp_path / "work" / "runs" / "found").resolve())
+    assert init["feedback"] == str(
+        (tmp_path / "work" / "runs" / "found" / "feedback.yaml").resolve()
+    )
+    config = str(run_dir / "config.yaml")
+    again = ffade_in_process("fit", "--config", config, "--ckpt_path", str(run_dir), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "already finished" in again.stdout + again.stderr

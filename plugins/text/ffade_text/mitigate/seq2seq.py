@@ -85,6 +85,13 @@ class Seq2SeqFineTuner(FineTuner):
         require_above(0, lora_alpha=lora_alpha)
         require_within(0, 1, lora_dropout=lora_dropout)
         require_at_least(1, max_target_tokens=max_target_tokens, lora_r=lora_r)
+        if lora_target_modules is not None and (
+            not lora_target_modules or not all(str(m).strip() for m in lora_target_modules)
+        ):
+            raise FfadeError(
+                f"model.init_args.lora_target_modules: {lora_target_modules!r} names no module to "
+                "adapt; give module names (e.g. [q_proj, v_proj]) or null for peft's default"
+            )
         super().__init__(  # saves these arguments as hyperparameters too
             *args,
             batch_size=batch_size,

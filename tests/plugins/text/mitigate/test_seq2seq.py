@@ -140,6 +140,14 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
         Seq2SeqFineTuner(run=str(text_run), lora_r=0)
     with pytest.raises(FfadeError, match=r"^model.init_args.max_target_tokens must be at least 1"):
         Seq2SeqFineTuner(run=str(text_run), max_target_tokens=0)
+    # in BLEU / 100, as mitigation.json's clean_metric says: not "a share of accuracy"
+    with pytest.raises(FfadeError, match=r"the most BLEU / 100 a fix may lose, .*got 2\.0$"):
+        Seq2SeqFineTuner(run=str(text_run), clean_tolerance=2.0)
+    # an empty list adapts nothing: it was peft's "no `target_parameters` found" once the model
+    # and data had loaded; a blank name, peft's "not found in the base model"
+    for modules in ([], ["q_proj", " "]):
+        with pytest.raises(FfadeError, match=r"^model.init_args.lora_target_modules: .*or null"):
+            Seq2SeqFineTuner(run=str(text_run), train="lora", lora_target_modules=modules)
 
 
 def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
