@@ -15,11 +15,11 @@ failure regions (connected areas of the grid where at least half the inputs fail
 counts as found when the explorer took at least half of its failing pairs (half the budget, for
 a region with more failing pairs than the budget), not on a single hit.
 
-Speed is timed as a user meets it. Each explorer runs as ``ffade fit`` runs it (default
-arguments, checkpoints on), and its whole discovery loop (acting, learning, evaluating, records)
-is timed against the model's raw forward pass on the very pairs each step evaluated, interleaved
-step by step under the same load: ``dqn_throughput_ratio`` (1.0: the DQN adds nothing to the
-model's own time) and ``grid_throughput_ratio`` for the ground truth's grid sweep (1,024 pairs a
+Speed is timed as a user meets it. Each explorer runs as ``ffade fit`` runs it (default arguments,
+checkpoints on, no progress bar), and its whole discovery loop (acting, learning, evaluating,
+records) is timed against the model's raw forward pass on the very pairs each step evaluated,
+interleaved step by step under the same load: ``dqn_throughput_ratio`` (1.0: the DQN adds nothing to
+the model's own time) and ``grid_throughput_ratio`` for the ground truth's grid sweep (1,024 pairs a
 step, no checkpoints: not GridExplorer's defaults). ``failures_per_second_dqn_vs_random`` divides
 distinct failures per second of loop. ``--num-envs N`` runs the DQN with N pairs a step, as
 ``--model.init_args.num_envs N`` does for ``ffade fit``. Start-up and final pictures are reported
