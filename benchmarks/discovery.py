@@ -606,7 +606,8 @@ def main() -> None:
         "--num-envs",
         type=positive_int,
         help="the DQN's pairs a step (its num_envs), as --model.init_args.num_envs sets it for "
-        "ffade fit; default the DQN's own (the budget over 32, 16 to 256)",
+        "ffade fit; default the DQN's own (the budget over 32, 16 to 256; for --task t2i the "
+        "quickstart config's, 32)",
     )
     parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
     parser.add_argument(
