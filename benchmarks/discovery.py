@@ -21,7 +21,8 @@ records) is timed against the model's raw forward pass on the very pairs each st
 interleaved step by step under the same load: ``dqn_throughput_ratio`` (1.0: the DQN adds nothing to
 the model's own time) and ``grid_throughput_ratio`` for the ground truth's grid sweep (1,024 pairs a
 step, no checkpoints: not GridExplorer's defaults). ``failures_per_second_dqn_vs_random`` divides
-distinct failures per second of loop. ``--num-envs N`` runs the DQN with N pairs a step, as
+distinct failures per second of loop; the explorers run seed by seed, each in turn, so a load that
+comes or goes weighs on all of them. ``--num-envs N`` runs the DQN with N pairs a step, as
 ``--model.init_args.num_envs N`` does for ``ffade fit``. Start-up and final pictures are reported
 apart, and on digits ``startup_seconds`` is how long ``ffade fit`` on the quickstart config takes
 from launch to its first evaluation.
@@ -381,25 +382,28 @@ def run(
         results: dict[str, list[dict[str, float]]] = {}
         chosen = {"dqn"} if throughput_only else {*explorers, "dqn", "random"}
         explorers = {name: cls for name, cls in EXPLORERS.items() if name in chosen}
-        for name, cls in explorers.items():
+        # seed by seed, each explorer in turn: a load that changes during the run weighs on
+        # every explorer alike, not on whichever ran while it lasted
+        for seed, (name, cls) in itertools.product(
+            range(1 if throughput_only else seeds), explorers.items()
+        ):
             steps = {"num_envs": num_envs} if name == "dqn" and num_envs else {}
-            for seed in range(1 if throughput_only else seeds):
-                explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget, **steps)
-                clock = LoopClock()
-                discover(
-                    explorer,
-                    tmp,
-                    seed=seed,
-                    name=f"{name}_{seed}",
-                    checkpoints=True,
-                    callbacks=[clock],
-                )
-                results.setdefault(name, []).append(
-                    {
-                        **score(explorer, clock),
-                        "region_fractions": region_fractions(explorer, failed, regions),
-                    }
-                )
+            explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget, **steps)
+            clock = LoopClock()
+            discover(
+                explorer,
+                tmp,
+                seed=seed,
+                name=f"{name}_{seed}",
+                checkpoints=True,
+                callbacks=[clock],
+            )
+            results.setdefault(name, []).append(
+                {
+                    **score(explorer, clock),
+                    "region_fractions": region_fractions(explorer, failed, regions),
+                }
+            )
     if task_name in MODEL_TASKS:
         print_speed(results, device)
     if throughput_only:
