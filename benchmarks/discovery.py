@@ -15,12 +15,15 @@ failure regions (connected areas of the grid where at least half the inputs fail
 counts as found when the explorer took at least half of its failing pairs (half the budget, for
 a region with more failing pairs than the budget), not on a single hit.
 
-Speed is timed as a user meets it. Each explorer runs as ``ffade fit`` runs it (default
-arguments, checkpoints on), and its whole discovery loop (acting, learning, evaluating, records)
-is timed against the model's raw forward pass on the very pairs each step evaluated, interleaved
-step by step under the same load: ``dqn_throughput_ratio`` (1.0: the DQN adds nothing to the
-model's own time) and ``grid_throughput_ratio`` for the grid sweep. ``failures_per_second_dqn_vs_
-random`` divides distinct failures per second of loop. Start-up and final pictures are reported
+Speed is timed as a user meets it. Each explorer runs as ``ffade fit`` runs it (default arguments,
+checkpoints on, no progress bar), and its whole discovery loop (acting, learning, evaluating,
+records) is timed against the model's raw forward pass on the very pairs each step evaluated,
+interleaved step by step under the same load: ``dqn_throughput_ratio`` (1.0: the DQN adds nothing to
+the model's own time) and ``grid_throughput_ratio`` for the ground truth's grid sweep (1,024 pairs a
+step, no checkpoints: not GridExplorer's defaults). ``failures_per_second_dqn_vs_random`` divides
+distinct failures per second of loop; the explorers run seed by seed, each in turn, so a load that
+comes or goes weighs on all of them. ``--num-envs N`` runs the DQN with N pairs a step, as
+``--model.init_args.num_envs N`` does for ``ffade fit``. Start-up and final pictures are reported
 apart, and on digits ``startup_seconds`` is how long ``ffade fit`` on the quickstart config takes
 from launch to its first evaluation.
 
@@ -249,12 +252,20 @@ class LoopClock(Callback):
         self.pictures_seconds = time.perf_counter() - self._train_end
 
 
+GRID_STEP = 1024
+"""Pairs a step of the ground truth's grid sweep, and its evaluation batch: not GridExplorer's
+defaults, so ``grid_throughput_ratio`` is a fast sweep's, not what ``ffade fit`` runs."""
+
+
 def ground_truth(
     task_spec: dict[str, Any], save_dir: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """Failure of every (input, state) pair, by the grid explorer; the grid's failure regions."""
     explorer = GridExplorer(
-        task={**task_spec, "mode": "macroscopic"}, budget=10**9, num_envs=1024, eval_batch_size=1024
+        task={**task_spec, "mode": "macroscopic"},
+        budget=10**9,
+        num_envs=GRID_STEP,
+        eval_batch_size=GRID_STEP,
     )
     clock = LoopClock()
     discover(explorer, save_dir, name="ground_truth", callbacks=[clock])
@@ -339,9 +350,10 @@ def run(
     device: str,
     throughput_only: bool,
     explorers: list[str],
+    num_envs: int | None = None,
 ) -> None:
     if task_name == "t2i":
-        run_t2i(device, budget_fraction)
+        run_t2i(device, budget_fraction, num_envs)
         return
     spec = TASKS[task_name](device) if task_name in MODEL_TASKS else TASKS[task_name]()
     with tempfile.TemporaryDirectory() as tmp:
@@ -362,32 +374,36 @@ def run(
         )
         if task_name in MODEL_TASKS:
             print(  # its coverage probes too: the loop evaluated them, the raw clock timed them
-                f"\nevaluations per second on {device}: grid explorer, whole pipeline "
-                f"{grid['pairs'] / grid['loop']:,.0f}; raw batched forward, same changed inputs "
-                f"{grid['pairs'] / grid['raw']:,.0f}"
+                f"\nevaluations per second on {device}: grid sweep ({GRID_STEP:,} pairs a step), "
+                f"whole pipeline {grid['pairs'] / grid['loop']:,.0f}; raw batched forward, same "
+                f"changed inputs {grid['pairs'] / grid['raw']:,.0f}"
             )
             print(f"grid_throughput_ratio: {grid['raw'] / grid['loop']:.2f}")
         results: dict[str, list[dict[str, float]]] = {}
         chosen = {"dqn"} if throughput_only else {*explorers, "dqn", "random"}
         explorers = {name: cls for name, cls in EXPLORERS.items() if name in chosen}
-        for name, cls in explorers.items():
-            for seed in range(1 if throughput_only else seeds):
-                explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget)
-                clock = LoopClock()
-                discover(
-                    explorer,
-                    tmp,
-                    seed=seed,
-                    name=f"{name}_{seed}",
-                    checkpoints=True,
-                    callbacks=[clock],
-                )
-                results.setdefault(name, []).append(
-                    {
-                        **score(explorer, clock),
-                        "region_fractions": region_fractions(explorer, failed, regions),
-                    }
-                )
+        # seed by seed, each explorer in turn: a load that changes during the run weighs on
+        # every explorer alike, not on whichever ran while it lasted
+        for seed, (name, cls) in itertools.product(
+            range(1 if throughput_only else seeds), explorers.items()
+        ):
+            steps = {"num_envs": num_envs} if name == "dqn" and num_envs else {}
+            explorer = cls(task={**spec, "mode": "macroscopic"}, budget=budget, **steps)
+            clock = LoopClock()
+            discover(
+                explorer,
+                tmp,
+                seed=seed,
+                name=f"{name}_{seed}",
+                checkpoints=True,
+                callbacks=[clock],
+            )
+            results.setdefault(name, []).append(
+                {
+                    **score(explorer, clock),
+                    "region_fractions": region_fractions(explorer, failed, regions),
+                }
+            )
     if task_name in MODEL_TASKS:
         print_speed(results, device)
     if throughput_only:
@@ -422,7 +438,7 @@ def print_ratios(results: dict[str, list[dict[str, Any]]]) -> None:
     print(f"failures_per_second_dqn_vs_random: {ratio(per_second)}")
 
 
-def run_t2i(device: str, budget_fraction: float) -> None:
+def run_t2i(device: str, budget_fraction: float, num_envs: int | None = None) -> None:
     """Generation inside ffade (the DQN's whole loop) against the raw pipeline call."""
     spec = t2i_task(device)
     task = build_task(spec)
@@ -446,6 +462,8 @@ def run_t2i(device: str, budget_fraction: float) -> None:
     clock = LoopClock(raw=pipeline_images)
     with tempfile.TemporaryDirectory() as tmp:
         arguments = {**t2i_arguments(), "task": spec, "budget": budget}
+        if num_envs:
+            arguments["num_envs"] = num_envs
         explorer = DQNExplorer(**arguments)
         discover(explorer, tmp, name="dqn_t2i", checkpoints=True, callbacks=[clock])
     print_speed({"dqn": [timing(explorer, clock)]}, device)
@@ -588,6 +606,13 @@ def main() -> None:
         "--large", action="store_true", help="10^6-state grid, DQN only, peak memory"
     )
     parser.add_argument("--large-budget", type=positive_int, help="with --large; default 4000")
+    parser.add_argument(
+        "--num-envs",
+        type=positive_int,
+        help="the DQN's pairs a step (its num_envs), as --model.init_args.num_envs sets it for "
+        "ffade fit; default the DQN's own (the budget over 32, 16 to 256; for --task t2i the "
+        "quickstart config's, 32)",
+    )
     parser.add_argument("--device", default="cpu", help="where the target runs: cpu, cuda, cuda:1")
     parser.add_argument(
         "--throughput-only",
@@ -626,6 +651,7 @@ def main() -> None:
                 args.device,
                 args.throughput_only,
                 args.explorers or sorted(EXPLORERS),
+                args.num_envs,
             )
     except FfadeError as error:  # a bad --device, a missing plugin: one line, as ffade prints
         parser.exit(2, f"{parser.prog}: error: {error}\n")
@@ -639,6 +665,7 @@ def ignored_options(args: argparse.Namespace) -> list[str]:
         "--explorers": args.explorers is not None and not comparing,
         "--budget-fraction": args.budget_fraction is not None and args.large,
         "--large-budget": args.large_budget is not None and not args.large,
+        "--num-envs": args.num_envs is not None and args.large,
     }
     return [option for option, unused in given.items() if unused]
 

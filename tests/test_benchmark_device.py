@@ -78,3 +78,30 @@ def test_gpu_checks_without_cuda_is_one_line(tmp_path) -> None:
         "a machine lent with one"
     ]
     assert not out.exists()
+
+
+def test_gpu_checks_reads_each_ratio_from_its_own_test(tmp_path) -> None:
+    """gpu_checks.sh took the first dqn_throughput_ratio in the gpu tests' output as ResNet-50's
+    and the second as generation's: with the ResNet-50 test failed, generation's figure was read
+    as ResNet-50's (and a slow generation would have been profiled as ResNet-50)."""
+    (tmp_path / "gpu_tests.txt").write_text(  # pytest -rP's output: the failure, then the passes
+        "F.\n=== FAILURES ===\n____ test_throughput_on_cuda ____\nAssertionError: exit 1\n"
+        "=== PASSES ===\n____ test_generation_throughput_on_cuda ____\n"
+        "--- Captured stdout call ---\ndqn_throughput_ratio: 0.52  (on cuda)\n"
+    )
+    script = (REPO / "benchmarks" / "gpu_checks.sh").read_text()
+    function = re.search(r"^ratio\(\) \{.*?^\}$", script, re.M | re.S)
+    assert function, "gpu_checks.sh reads each ratio with a ratio() function"
+    result = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"{function.group(0)}\nout={tmp_path}\n"
+            'echo "[$(ratio test_throughput_on_cuda)] "'
+            '"[$(ratio test_generation_throughput_on_cuda)]"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "[] [0.52]", result.stderr
