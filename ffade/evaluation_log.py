@@ -143,3 +143,28 @@ def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
                 f"{Path(run_dir) / EVALUATIONS_FILE} holds {logged}"
             )
     return problems
+
+
+def unfinished_note(run_dir: str | Path, status: Any) -> str | None:
+    """What a reader of a run that did not finish must know (None for a finished run): its
+    figures are those of the evaluations logged so far. A partial run is still read, not refused."""
+    if status in (None, "finished"):
+        return None
+    how = " (still running, or killed)" if status in LIVE_STATUSES else ""
+    return (
+        f"{run_dir} did not finish: its summary.json status is '{status}'{how}; its figures "
+        "cover the evaluations made so far"
+    )
+
+
+def say_run_state(
+    command: str, run_dir: str | Path, summary: dict[str, Any], problems: list[str]
+) -> None:
+    """Print, on stderr, that the run did not finish (``summary``: its summary.json, or a
+    report's run figures) and what is wrong with its log, as ``ffade report``, ``ffade
+    feedback`` and ``ffade export`` each say them."""
+    note = unfinished_note(run_dir, summary.get("status"))
+    if note:
+        print(f"ffade: note: {note}", file=sys.stderr)
+    for problem in problems:
+        print(f"ffade {command}: warning: {problem}", file=sys.stderr)

@@ -262,8 +262,10 @@ def checked_arguments(
             f"; {cls.__name__}.__init__ must take values=None and label=None and pass both to "
             "super().__init__(values, label)"
         ) * bool(own)
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close and not own else ""
         raise PluginError(
-            f"{kind} '{name}' has no argument {', '.join(map(repr, unknown))}; "
+            f"{kind} '{name}' has no argument {', '.join(map(repr, unknown))}{hint}; "
             f"allowed: {', '.join(allowed) or 'none'}{fix}"
         )
     if issubclass(cls, Concept) and ("label" in allowed or takes_kwargs):

@@ -340,7 +340,8 @@ def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_a
         (
             "target",
             {"name": "digits_cnn", "args": {"weight": "fixed.pt"}},
-            "target 'digits_cnn' has no argument 'weight'; allowed: weights, ",
+            "target 'digits_cnn' has no argument 'weight' (did you mean 'weights'?); allowed: "
+            "weights, ",
         ),
     ],
 )

@@ -121,7 +121,9 @@ def test_duplicate_names_are_an_error(fake_plugins: Path) -> None:
 
 def test_create_rejects_misspelled_arguments() -> None:
     with pytest.raises(
-        PluginError, match=r"reward 'margin' has no argument 'scal'; allowed: scale"
+        PluginError,
+        match=r"^reward 'margin' has no argument 'scal' \(did you mean 'scale'\?\); "
+        r"allowed: scale$",
     ):
         registry.create("reward", "margin", {"scal": 2.0})
 

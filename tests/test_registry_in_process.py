@@ -22,7 +22,9 @@ class Doubled(MarginReward):
 def test_a_registered_class_is_created_with_checked_arguments() -> None:
     ffade.register("reward", "doubled", Doubled)
     assert registry.create("reward", "doubled", {"scale": 3.0}).scale == 3.0
-    with pytest.raises(PluginError, match="has no argument 'scal'; allowed: scale"):
+    with pytest.raises(
+        PluginError, match="has no argument 'scal' \\(did you mean 'scale'\\?\\); allowed: scale"
+    ):
         registry.create("reward", "doubled", {"scal": 3.0})
     listed = [p for p in registry.available("reward") if p.name == "doubled"]
     assert listed[0].distribution == "in-process" and listed[0].value.endswith(":Doubled")

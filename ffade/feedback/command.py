@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ffade.errors import FfadeError, OneLineParser, user_path, writable_file
-from ffade.evaluation_log import log_problems
+from ffade.evaluation_log import log_problems, say_run_state
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -200,8 +200,8 @@ def _stopped(out: Path, answered: bool) -> str:
 def _warn(run_dir: Path) -> None:
     """A damaged log, or counts that differ from the summary, said as `ffade report` says them
     (after the run was read as one: the person ranks what its log shows)."""
-    for problem in log_problems(run_dir, read_summary(run_dir)):
-        print(f"ffade feedback: warning: {problem}", file=sys.stderr)
+    summary = read_summary(run_dir)
+    say_run_state("feedback", run_dir, summary, log_problems(run_dir, summary))
 
 
 def _check_overwrite(out: Path, given: bool) -> None:

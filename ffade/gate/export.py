@@ -34,7 +34,7 @@ import numpy as np
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
 from ffade.errors import FfadeError, removed_if_refused, writable_file
-from ffade.evaluation_log import log_problems
+from ffade.evaluation_log import log_problems, say_run_state
 from ffade.feedback.from_file import regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
@@ -266,8 +266,7 @@ def export_suite(
         run_dir, threshold, min_evaluations, None if feedback is None else Path(feedback), slices
     )
     check_task(task, f"{run_dir / SUMMARY_FILE}: task")  # what check will read, said now
-    for problem in log_problems(run_dir, summary):  # as report and feedback say them
-        print(f"ffade export: warning: {problem}", file=sys.stderr)
+    say_run_state("export", run_dir, summary, log_problems(run_dir, summary))
     if not found.groups:
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, removed_if_refused, user_path, writable_dir
-from ffade.evaluation_log import log_problems, summary_as_logged
+from ffade.evaluation_log import log_problems, say_run_state, summary_as_logged
 from ffade.records import write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import read_examples
@@ -288,8 +288,7 @@ def main(argv: list[str]) -> int:
     except FfadeError as error:
         print(f"ffade: error: {error}", file=sys.stderr)
         return 2
-    for problem in report["log_problems"]:
-        print(f"ffade report: warning: {problem}", file=sys.stderr)
+    say_run_state("report", args.run_dir, report["run_figures"], report["log_problems"])
     out = Path(args.out or args.run_dir)
     print(ending(report, out / "report.html", args.slices))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shlex
 import shutil
@@ -266,6 +267,22 @@ def test_a_damaged_log_is_warned_about_as_the_report_does(run: Path, in_process)
     assert code == 0
     assert f"ffade feedback: warning: {log} line 3: damaged" in err
     assert "says 1000 evaluations but" in err and "holds 999" in err
+
+
+def test_a_run_that_did_not_finish_is_ranked_with_a_note(run: Path, in_process) -> None:
+    """A killed or interrupted run is still worth ranking, but its figures are partial: said."""
+    summary = json.loads((run / "summary.json").read_text())
+    for status, how in (("interrupted", ""), ("running", " (still running, or killed)")):
+        (run / "summary.json").write_text(json.dumps({**summary, "status": status}))
+        code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
+        assert code == 0, err
+        assert (
+            f"ffade: note: {run} did not finish: its summary.json status is '{status}'{how}; "
+            "its figures cover the evaluations made so far"
+        ) in err.splitlines()
+    (run / "summary.json").write_text(json.dumps(summary))
+    code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
+    assert code == 0 and "did not finish" not in err
 
 
 def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) -> None:

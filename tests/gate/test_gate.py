@@ -515,6 +515,21 @@ def test_export_warns_of_a_last_log_line_cut_short(run_dir: Path, tmp_path: Path
     assert to.is_file()
 
 
+def test_export_of_a_run_that_did_not_finish_says_so(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """An interrupted run's slices are still exported, with a note that they are partial."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run), "--to", str(to), "--pairs", "4"]) == 0
+    assert (
+        f"ffade: note: {run} did not finish: its summary.json status is 'interrupted'; its "
+        "figures cover the evaluations made so far"
+    ) in capsys.readouterr().err.splitlines()
+    assert to.is_file()
+
+
 def test_check_never_imports_lightning(suite_path: Path) -> None:
     result, imported = python_m_ffade("check", "--suite", str(suite_path))
     assert result.returncode == 1, result.stderr[-2000:]

@@ -852,7 +852,7 @@ def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, cap
     assert "1 evaluation(s) were invalid" in markdown and "line 3: damaged" in markdown
 
 
-def test_a_killed_runs_counts_come_from_its_log(make_run) -> None:
+def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
     """A killed run's summary.json was last saved before most of its log: the Run table counts
     the log (it said 0 evaluations where the log held 1,488)."""
     counts = {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3), (0, 0, 2): (4, 4)}
@@ -860,6 +860,10 @@ def test_a_killed_runs_counts_come_from_its_log(make_run) -> None:
     stale = {"evaluations": 0, "failures": 0, "distinct_failure_states": 0}
     run = make_run("killed", grid, counts, status="running", **stale)
     assert main([str(run), "--no-tensorboard"]) == 0
+    assert (  # read, not refused: a partial run is worth reading, said so on the terminal too
+        f"ffade: note: {run} did not finish: its summary.json status is 'running' (still "
+        "running, or killed); its figures cover the evaluations made so far"
+    ) in capsys.readouterr().err.splitlines()
     figures = json.loads((run / "report.json").read_text())["run_figures"]
     assert (figures["evaluations"], figures["failures"], figures["invalid"]) == (12, 7, 0)
     assert (figures["distinct_failure_states"], figures["failing_concept_states"]) == (7, 2)
@@ -869,6 +873,7 @@ def test_a_killed_runs_counts_come_from_its_log(make_run) -> None:
     report = json.loads((finished / "report.json").read_text())
     assert report["run_figures"]["evaluations"] == 0
     assert any("says 0 evaluations but" in p for p in report["log_problems"])
+    assert "did not finish" not in capsys.readouterr().err
 
 
 def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none() -> None:

@@ -17,6 +17,7 @@ numbers appear in the summarizer's own units as ``clean_bleu_*`` and ``clean_rou
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +36,19 @@ from ffade.mitigate.guard import GuardResult
 from ffade_text.rewards import rouge_l, sentence_bleu
 
 
+def _refuse_lora_settings(**given: Any) -> None:
+    """Refuse, in one line, a ``lora_*`` argument changed from its default under ``train: full``
+    (one equal to its default changes nothing, so it is let be)."""
+    defaults = inspect.signature(Seq2SeqFineTuner.__init__).parameters
+    for key, value in given.items():
+        if value != defaults[key].default:
+            raise FfadeError(
+                f"model.init_args.{key} {value!r} needs train: lora (train is 'full', which "
+                f"trains every weight and builds no LoRA adapter); set train: lora, or leave "
+                f"{key} out"
+            )
+
+
 class Seq2SeqFineTuner(FineTuner):
     """Token cross-entropy fine-tuning of a seq2seq summarizer; see the module docstring.
 
@@ -45,7 +59,8 @@ class Seq2SeqFineTuner(FineTuner):
         weight_decay: AdamW weight decay.
         schedule: "constant", or "linear" decay to zero by the last step.
         max_target_tokens: reference summaries are truncated to this many tokens.
-        lora_r: LoRA rank.
+        lora_r: LoRA rank. Each ``lora_*`` argument needs ``train: lora``: changed from its
+            default with ``train: full``, it is refused in one line.
         lora_alpha: LoRA scaling numerator (the update is scaled by alpha / r).
         lora_dropout: dropout on the LoRA path.
         lora_target_modules: module names to adapt (None: peft's default for the architecture,
@@ -91,6 +106,13 @@ class Seq2SeqFineTuner(FineTuner):
             raise FfadeError(
                 f"model.init_args.lora_target_modules: {lora_target_modules!r} names no module to "
                 "adapt; give module names (e.g. [q_proj, v_proj]) or null for peft's default"
+            )
+        if train == "full":  # full fine-tuning builds no adapter: a LoRA setting would do nothing
+            _refuse_lora_settings(
+                lora_r=lora_r,
+                lora_alpha=lora_alpha,
+                lora_dropout=lora_dropout,
+                lora_target_modules=lora_target_modules,
             )
         super().__init__(  # saves these arguments as hyperparameters too
             *args,

@@ -80,8 +80,9 @@ def fine_tune(
 
 @pytest.mark.parametrize("train", ["full", "lora"])
 def test_fix_is_guarded_and_loads_back(text_run: Path, tmp_path: Path, train: str) -> None:
+    lora = {"lora_r": 4} if train == "lora" else {}  # refused with train: full
     tuner = fine_tune(
-        text_run, tmp_path, train=train, learning_rate=5e-4, clean_tolerance=1.0, lora_r=4
+        text_run, tmp_path, train=train, learning_rate=5e-4, clean_tolerance=1.0, **lora
     )
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     for when in ("before", "after"):
@@ -148,6 +149,21 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
     for modules in ([], ["q_proj", " "]):
         with pytest.raises(FfadeError, match=r"^model.init_args.lora_target_modules: .*or null"):
             Seq2SeqFineTuner(run=str(text_run), train="lora", lora_target_modules=modules)
+
+
+def test_a_lora_argument_with_full_training_is_refused(text_run: Path) -> None:
+    """train: full builds no adapter: a lora_* setting would be silently ignored."""
+    for key, value in (("lora_r", 4), ("lora_alpha", 32.0), ("lora_dropout", 0.1)):
+        with pytest.raises(FfadeError) as error:
+            Seq2SeqFineTuner(run=str(text_run), **{key: value})
+        assert str(error.value) == (
+            f"model.init_args.{key} {value!r} needs train: lora (train is 'full', which trains "
+            f"every weight and builds no LoRA adapter); set train: lora, or leave {key} out"
+        )
+    with pytest.raises(FfadeError, match=r"^model.init_args.lora_target_modules \['q_proj'\] "):
+        Seq2SeqFineTuner(run=str(text_run), train="full", lora_target_modules=["q_proj"])
+    # a value equal to the default changes nothing either way: let be
+    Seq2SeqFineTuner(run=str(text_run), train="full", lora_r=8, lora_alpha=16, lora_dropout=0.05)
 
 
 def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
