@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, print_line
 from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
@@ -40,6 +45,28 @@ QUESTIONS = {
 def _whole(value: Any) -> bool:
     """An int that is not a bool (YAML's ``true`` would otherwise count as 1)."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@contextmanager
+def _ctrl_c_stops_at_once() -> Iterator[None]:
+    """While a person is asked, Ctrl-C raises KeyboardInterrupt at once.
+
+    During a search ffade only notes the first Ctrl-C and stops at the end of the batch: at a
+    question, which waits for a line, the press did nothing visible, and the batch's other
+    images were asked on. A handler someone set is put back after the question; an ignored
+    SIGINT (SIG_IGN) stays ignored.
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous) or previous is signal.default_int_handler:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def badness(rating: dict[str, int]) -> int:
@@ -104,6 +131,7 @@ class HumanRating(Reward):
         ):
             self._read(self.cache_file, prepared=False)
         self.asked = 0
+        self.capped = False
 
     def _read(self, path: Path, prepared: bool) -> None:
         """Load prepared ratings (by ``key`` or ``prompt``) or the cache (by ``key``).
@@ -149,7 +177,7 @@ class HumanRating(Reward):
 
     @staticmethod
     def _answer(value: Any, question: str) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isdecimal():  # "²" is a digit, no int
             value = int(value.strip())
         if not (_whole(value) and 1 <= value <= 10):
             raise TypeError(f"{question} must be a whole number from 1 to 10, got {value!r}")
@@ -169,7 +197,8 @@ class HumanRating(Reward):
     def ask(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int]:
         """Show the picture's path and prompt, ask each question until it gets 1 to 10."""
         path = self._picture(image, key)
-        with tqdm.external_write_mode():  # the run's progress bars step aside, then come back
+        # the run's progress bars step aside, then come back
+        with tqdm.external_write_mode(), _ctrl_c_stops_at_once():
             rating = self._questions(path, prompt)
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.cache_file, "a", encoding="utf-8") as file:
@@ -185,10 +214,14 @@ class HumanRating(Reward):
                 try:
                     answer = input(f"  {QUESTIONS[question]}: ")
                 except EOFError as exc:
+                    print()  # the error starts its own line, not the question's
                     raise FfadeError(
-                        "reward 'human': no answer on standard input; rate from a ratings_file "
+                        f"reward 'human': no answer on standard input (the {self.asked} answered "
+                        f"in this run are kept in {self.cache_file}); rate from a ratings_file "
                         "or set interactive: false"
                     ) from exc
+                if not sys.stdin.isatty():  # piped answers: the transcript shows each one
+                    print(answer)
                 try:
                     rating[question] = self._answer(answer, question)
                 except TypeError as exc:
@@ -201,7 +234,16 @@ class HumanRating(Reward):
             return self.ratings[key]
         if prompt in self.by_prompt:
             return self.by_prompt[prompt]
-        if not self.interactive or self.asked >= self.max_ratings:
+        if not self.interactive:
+            return None
+        if self.asked >= self.max_ratings:
+            if not self.capped:  # the questions stopped: say why, once
+                self.capped = True
+                print_line(
+                    f"ffade: note: reward 'human': {self.asked} image(s) rated in this run, "
+                    f"max_ratings {self.max_ratings}; the images left count as passes, unrated "
+                    "(metric 0)"
+                )
             return None
         self.ratings[key] = self.ask(image, prompt, key)
         return self.ratings[key]
