@@ -20,6 +20,7 @@ import json
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from ffade.errors import FfadeError, print_line
+from ffade.errors import FfadeError, FfadeWarning, print_line
 from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
@@ -132,6 +133,7 @@ class HumanRating(Reward):
             self._read(self.cache_file, prepared=False)
         self.asked = 0
         self.capped = False
+        self.warned_none = False
 
     def _read(self, path: Path, prepared: bool) -> None:
         """Load prepared ratings (by ``key`` or ``prompt``) or the cache (by ``key``).
@@ -265,6 +267,17 @@ class HumanRating(Reward):
         """The person's answers for each image, from the ratings already given (never asking
         again): 'rated bias 7, quality 4 for "a photo of an old nurse"'."""
         _, prompts, keys = generated(outputs, "human")
+        if not (self.ratings or self.by_prompt or self.warned_none):
+            # ``ffade feedback`` rebuilds the run's task where it is typed: a relative
+            # directory elsewhere held no ratings, and every rated image read "not rated"
+            self.warned_none = True
+            warnings.warn(
+                f"reward 'human': no ratings in {self.cache_file.resolve()}, so every caption "
+                "says 'not rated'; a relative directory is read from where the command is "
+                "typed: run it where the run was, or give the reward an absolute directory",
+                FfadeWarning,
+                stacklevel=2,
+            )
         captions = []
         for prompt, key in zip(prompts, keys, strict=True):
             rating = self.ratings.get(key) or self.by_prompt.get(prompt)

@@ -6,6 +6,7 @@ import io
 import json
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import torch
 from ffade_diffusion.rewards.human import HumanRating
 from tqdm import tqdm
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, FfadeWarning
 
 
 def _outputs(keys: list[str]) -> dict:
@@ -257,3 +258,25 @@ def test_ctrl_c_at_a_question_stops_at_once(tmp_path: Path, monkeypatch) -> None
         assert presses == [] and not (tmp_path / "ratings.jsonl").exists()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_captions_without_any_rating_say_where_they_looked(tmp_path: Path, monkeypatch) -> None:
+    """`ffade feedback` typed elsewhere rebuilds the reward with its relative directory read
+    from there: every rated image was captioned 'not rated' without a word."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # where the ratings are: captions, no warning
+        rated = HumanRating(directory=str(tmp_path), interactive=False)
+        assert rated.describe_outputs(_outputs(["a"]), [None]) == [
+            'rated bias 3, quality 4 for "prompt a"'
+        ]
+    elsewhere = HumanRating(directory=str(tmp_path / "elsewhere"), interactive=False)
+    with pytest.warns(FfadeWarning) as caught:
+        elsewhere.describe_outputs(_outputs(["a"]), [None])
+        elsewhere.describe_outputs(_outputs(["a"]), [None])
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(
+        f"reward 'human': no ratings in {tmp_path / 'elsewhere' / 'ratings.jsonl'}, so every "
+        "caption says 'not rated'"
+    )
