@@ -142,7 +142,8 @@ class HumanRating(Reward):
         line: dropped silently, the images it meant would count as unrated passes.
         """
         if not path.is_file():
-            raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist")
+            where = "" if path.is_absolute() else f" in {Path.cwd()}, where the command was typed"
+            raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist{where}")
         what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
         names = ("key", "prompt") if prepared else ("key",)
         for number, line in enumerate(read_text_lines(path, what), 1):

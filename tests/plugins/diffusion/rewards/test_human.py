@@ -93,6 +93,13 @@ def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monke
         HumanRating(scale="stars")
     with pytest.raises(FfadeError, match=r"ratings_file .* does not exist"):
         HumanRating(ratings_file=str(tmp_path / "none.jsonl"))
+    monkeypatch.chdir(tmp_path)  # `ffade feedback` rebuilds the reward where it is typed
+    with pytest.raises(FfadeError) as error:
+        HumanRating(ratings_file="none.jsonl")
+    assert str(error.value) == (
+        f"reward 'human': ratings_file 'none.jsonl' does not exist in {tmp_path}, where the "
+        "command was typed"
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(FfadeError, match="no answer on standard input"):
         HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
