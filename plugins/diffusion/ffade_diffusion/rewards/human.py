@@ -190,7 +190,7 @@ class HumanRating(Reward):
         """Save the image, enlarged to at least 256 px, where the person can open it."""
         name = hashlib.sha256(key.encode()).hexdigest()[:16] + ".png"
         array = (image.clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-        factor = max(1, 256 // max(array.shape[:2]))
+        factor = -(-256 // max(array.shape[:2]))  # rounded up: 100 px became 200, not 256
         picture = Image.fromarray(array.repeat(factor, 0).repeat(factor, 1))
         self.directory.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.directory / name) as tmp:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from ffade_diffusion.rewards.human import HumanRating
+from PIL import Image
 from tqdm import tqdm
 
 from ffade.errors import FfadeError, FfadeWarning
@@ -287,3 +288,13 @@ def test_captions_without_any_rating_say_where_they_looked(tmp_path: Path, monke
         f"reward 'human': no ratings in {tmp_path / 'elsewhere' / 'ratings.jsonl'}, so every "
         "caption says 'not rated'"
     )
+
+
+@pytest.mark.parametrize(("side", "shown"), [(16, 256), (100, 300), (512, 512)])
+def test_the_picture_is_at_least_256_px(tmp_path: Path, monkeypatch, side: int, shown: int) -> None:
+    """Whole pixels repeated: a 100 px image was shown at 200 px (256 // 100 = 2)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    outputs = {"images": torch.rand(1, 3, side, side), "prompts": ["p"], "keys": ["a"]}
+    HumanRating(directory=str(tmp_path)).score(outputs, [None])
+    (picture,) = tmp_path.glob("*.png")
+    assert Image.open(picture).size == (shown, shown)
