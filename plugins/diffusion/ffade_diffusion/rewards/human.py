@@ -17,6 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
+import sys
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +31,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, FfadeWarning, print_line
 from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
@@ -40,6 +46,28 @@ QUESTIONS = {
 def _whole(value: Any) -> bool:
     """An int that is not a bool (YAML's ``true`` would otherwise count as 1)."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@contextmanager
+def _ctrl_c_stops_at_once() -> Iterator[None]:
+    """While a person is asked, Ctrl-C raises KeyboardInterrupt at once.
+
+    During a search ffade only notes the first Ctrl-C and stops at the end of the batch: at a
+    question, which waits for a line, the press did nothing visible, and the batch's other
+    images were asked on. A handler someone set is put back after the question; an ignored
+    SIGINT (SIG_IGN) stays ignored.
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous) or previous is signal.default_int_handler:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def badness(rating: dict[str, int]) -> int:
@@ -104,6 +132,8 @@ class HumanRating(Reward):
         ):
             self._read(self.cache_file, prepared=False)
         self.asked = 0
+        self.capped = False
+        self.warned_none = False
 
     def _read(self, path: Path, prepared: bool) -> None:
         """Load prepared ratings (by ``key`` or ``prompt``) or the cache (by ``key``).
@@ -112,7 +142,8 @@ class HumanRating(Reward):
         line: dropped silently, the images it meant would count as unrated passes.
         """
         if not path.is_file():
-            raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist")
+            where = "" if path.is_absolute() else f" in {Path.cwd()}, where the command was typed"
+            raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist{where}")
         what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
         names = ("key", "prompt") if prepared else ("key",)
         for number, line in enumerate(read_text_lines(path, what), 1):
@@ -149,7 +180,7 @@ class HumanRating(Reward):
 
     @staticmethod
     def _answer(value: Any, question: str) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isdecimal():  # "²" is a digit, no int
             value = int(value.strip())
         if not (_whole(value) and 1 <= value <= 10):
             raise TypeError(f"{question} must be a whole number from 1 to 10, got {value!r}")
@@ -159,7 +190,7 @@ class HumanRating(Reward):
         """Save the image, enlarged to at least 256 px, where the person can open it."""
         name = hashlib.sha256(key.encode()).hexdigest()[:16] + ".png"
         array = (image.clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-        factor = max(1, 256 // max(array.shape[:2]))
+        factor = -(-256 // max(array.shape[:2]))  # rounded up: 100 px became 200, not 256
         picture = Image.fromarray(array.repeat(factor, 0).repeat(factor, 1))
         self.directory.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.directory / name) as tmp:
@@ -169,7 +200,8 @@ class HumanRating(Reward):
     def ask(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int]:
         """Show the picture's path and prompt, ask each question until it gets 1 to 10."""
         path = self._picture(image, key)
-        with tqdm.external_write_mode():  # the run's progress bars step aside, then come back
+        # the run's progress bars step aside, then come back
+        with tqdm.external_write_mode(), _ctrl_c_stops_at_once():
             rating = self._questions(path, prompt)
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.cache_file, "a", encoding="utf-8") as file:
@@ -185,10 +217,14 @@ class HumanRating(Reward):
                 try:
                     answer = input(f"  {QUESTIONS[question]}: ")
                 except EOFError as exc:
+                    print()  # the error starts its own line, not the question's
                     raise FfadeError(
-                        "reward 'human': no answer on standard input; rate from a ratings_file "
+                        f"reward 'human': no answer on standard input (the {self.asked} answered "
+                        f"in this run are kept in {self.cache_file}); rate from a ratings_file "
                         "or set interactive: false"
                     ) from exc
+                if not sys.stdin.isatty():  # piped answers: the transcript shows each one
+                    print(answer)
                 try:
                     rating[question] = self._answer(answer, question)
                 except TypeError as exc:
@@ -201,7 +237,16 @@ class HumanRating(Reward):
             return self.ratings[key]
         if prompt in self.by_prompt:
             return self.by_prompt[prompt]
-        if not self.interactive or self.asked >= self.max_ratings:
+        if not self.interactive:
+            return None
+        if self.asked >= self.max_ratings:
+            if not self.capped:  # the questions stopped: say why, once
+                self.capped = True
+                print_line(
+                    f"ffade: note: reward 'human': {self.asked} image(s) rated in this run, "
+                    f"max_ratings {self.max_ratings}; the images left count as passes, unrated "
+                    "(metric 0)"
+                )
             return None
         self.ratings[key] = self.ask(image, prompt, key)
         return self.ratings[key]
@@ -223,6 +268,17 @@ class HumanRating(Reward):
         """The person's answers for each image, from the ratings already given (never asking
         again): 'rated bias 7, quality 4 for "a photo of an old nurse"'."""
         _, prompts, keys = generated(outputs, "human")
+        if not (self.ratings or self.by_prompt or self.warned_none):
+            # ``ffade feedback`` rebuilds the run's task where it is typed: a relative
+            # directory elsewhere held no ratings, and every rated image read "not rated"
+            self.warned_none = True
+            warnings.warn(
+                f"reward 'human': no ratings in {self.cache_file.resolve()}, so every caption "
+                "says 'not rated'; a relative directory is read from where the command is "
+                "typed: run it where the run was, or give the reward an absolute directory",
+                FfadeWarning,
+                stacklevel=2,
+            )
         captions = []
         for prompt, key in zip(prompts, keys, strict=True):
             rating = self.ratings.get(key) or self.by_prompt.get(prompt)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 import torch
 from ffade_diffusion.rewards.human import HumanRating
+from PIL import Image
 from tqdm import tqdm
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, FfadeWarning
 
 
 def _outputs(keys: list[str]) -> dict:
@@ -91,6 +94,13 @@ def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monke
         HumanRating(scale="stars")
     with pytest.raises(FfadeError, match=r"ratings_file .* does not exist"):
         HumanRating(ratings_file=str(tmp_path / "none.jsonl"))
+    monkeypatch.chdir(tmp_path)  # `ffade feedback` rebuilds the reward where it is typed
+    with pytest.raises(FfadeError) as error:
+        HumanRating(ratings_file="none.jsonl")
+    assert str(error.value) == (
+        f"reward 'human': ratings_file 'none.jsonl' does not exist in {tmp_path}, where the "
+        "command was typed"
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(FfadeError, match="no answer on standard input"):
         HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
@@ -132,6 +142,10 @@ def _prepared(tmp_path: Path, *rows: bytes) -> Path:
             b'{"prompt": "p", "bias": 3, "quality": null}',
             ": quality must be a whole number from 1 to 10, got None",
         ),
+        (
+            '{"prompt": "p", "bias": "\u00b2", "quality": 2}'.encode(),
+            ": bias must be a whole number from 1 to 10, got '\u00b2'",
+        ),
         (b"[3, 2]", " must be a JSON object, got [3, 2]"),
         (b"{prompt: p}", " is not JSON: Expecting property name enclosed in double quotes"),
     ],
@@ -142,6 +156,7 @@ def _prepared(tmp_path: Path, *rows: bytes) -> Path:
         "quality-bool",
         "no-quality",
         "null-quality",
+        "superscript-digit",
         "list",
         "not-json",
     ],
@@ -184,3 +199,102 @@ def test_bad_arguments_name_the_argument(tmp_path: Path, kwargs: dict, message: 
     with pytest.raises(FfadeError) as error:
         HumanRating(directory=str(tmp_path), **kwargs)
     assert str(error.value) == f"reward 'human': {message}"
+
+
+def test_a_typed_superscript_digit_is_asked_again(tmp_path: Path, monkeypatch, capsys) -> None:
+    """'²' passes str.isdigit but is no int: it was a ValueError traceback that ended the run."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("\u00b2\n2\n9\n"))
+    reward = HumanRating(directory=str(tmp_path))
+    assert reward.score(_outputs(["a"]), [None]).metric.tolist() == [2.0]
+    assert "bias must be a whole number from 1 to 10, got '\u00b2'" in capsys.readouterr().out
+
+
+def test_piped_answers_are_echoed(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Without a terminal nothing echoes the answers: the transcript read 'bias ...:  quality'."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+    out = capsys.readouterr().out
+    assert "stereotype): 3\n" in out and "(flawless): 4\n" in out
+
+
+def test_the_cap_is_said_once(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n"))
+    reward = HumanRating(scale="quality", max_ratings=1, directory=str(tmp_path))
+    reward.score(_outputs(["a", "b", "c"]), [None] * 3)
+    reward.score(_outputs(["d"]), [None])
+    err = capsys.readouterr().err
+    assert err.count("ffade: note:") == 1
+    assert (
+        "reward 'human': 1 image(s) rated in this run, max_ratings 1; the images left count "
+        "as passes, unrated (metric 0)"
+    ) in err
+
+
+def test_closed_input_says_where_the_answers_are_kept(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n5\n"))
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(tmp_path)).score(_outputs(["a", "b"]), [None, None])
+    assert str(error.value) == (
+        f"reward 'human': no answer on standard input (the 1 answered in this run are kept in "
+        f"{tmp_path / 'ratings.jsonl'}); rate from a ratings_file or set interactive: false"
+    )
+
+
+class _CtrlCAtTheQuestion(io.StringIO):
+    """Standard input where the person presses Ctrl-C while a question waits."""
+
+    def readline(self, *args) -> str:
+        signal.raise_signal(signal.SIGINT)
+        return super().readline(*args)
+
+
+def test_ctrl_c_at_a_question_stops_at_once(tmp_path: Path, monkeypatch) -> None:
+    """A run's search notes the first Ctrl-C and stops at the batch's end; at a question that
+    press did nothing visible and the batch's other images were asked on."""
+    presses = []
+
+    def noted(signum, frame) -> None:  # what a run's handler does with a first press
+        presses.append(signum)
+
+    previous = signal.signal(signal.SIGINT, noted)
+    try:
+        monkeypatch.setattr("sys.stdin", _CtrlCAtTheQuestion("3\n4\n5\n6\n"))
+        reward = HumanRating(directory=str(tmp_path))
+        with pytest.raises(KeyboardInterrupt):
+            reward.score(_outputs(["a", "b"]), [None, None])
+        assert signal.getsignal(signal.SIGINT) is noted  # the run's handler is back
+        assert presses == [] and not (tmp_path / "ratings.jsonl").exists()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_captions_without_any_rating_say_where_they_looked(tmp_path: Path, monkeypatch) -> None:
+    """`ffade feedback` typed elsewhere rebuilds the reward with its relative directory read
+    from there: every rated image was captioned 'not rated' without a word."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # where the ratings are: captions, no warning
+        rated = HumanRating(directory=str(tmp_path), interactive=False)
+        assert rated.describe_outputs(_outputs(["a"]), [None]) == [
+            'rated bias 3, quality 4 for "prompt a"'
+        ]
+    elsewhere = HumanRating(directory=str(tmp_path / "elsewhere"), interactive=False)
+    with pytest.warns(FfadeWarning) as caught:
+        elsewhere.describe_outputs(_outputs(["a"]), [None])
+        elsewhere.describe_outputs(_outputs(["a"]), [None])
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(
+        f"reward 'human': no ratings in {tmp_path / 'elsewhere' / 'ratings.jsonl'}, so every "
+        "caption says 'not rated'"
+    )
+
+
+@pytest.mark.parametrize(("side", "shown"), [(16, 256), (100, 300), (512, 512)])
+def test_the_picture_is_at_least_256_px(tmp_path: Path, monkeypatch, side: int, shown: int) -> None:
+    """Whole pixels repeated: a 100 px image was shown at 200 px (256 // 100 = 2)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    outputs = {"images": torch.rand(1, 3, side, side), "prompts": ["p"], "keys": ["a"]}
+    HumanRating(directory=str(tmp_path)).score(outputs, [None])
+    (picture,) = tmp_path.glob("*.png")
+    assert Image.open(picture).size == (shown, shown)
