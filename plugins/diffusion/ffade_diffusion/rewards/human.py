@@ -135,6 +135,24 @@ class HumanRating(Reward):
         self.capped = False
         self.warned_none = False
 
+    @staticmethod
+    def _drop_torn_line(path: Path, lines: list[str]) -> list[str]:
+        """The cache without a last line a killed run left half-written (no line end), which
+        would stop every later run with "not JSON" and glue the next answer onto it; a whole
+        last line is kept, even one missing its line end."""
+        try:
+            json.loads(lines[-1])
+            lines = [*lines[:-1], lines[-1] + "\n"]
+        except json.JSONDecodeError:
+            print_line(
+                f"ffade: note: reward 'human': {path}'s last line was cut off (a run killed "
+                "as it saved an answer); that image is asked again"
+            )
+            lines = lines[:-1]
+        with atomic_path(path) as tmp:
+            Path(tmp).write_text("".join(lines), encoding="utf-8")
+        return lines
+
     def _read(self, path: Path, prepared: bool) -> None:
         """Load prepared ratings (by ``key`` or ``prompt``) or the cache (by ``key``).
 
@@ -146,7 +164,10 @@ class HumanRating(Reward):
             raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist{where}")
         what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
         names = ("key", "prompt") if prepared else ("key",)
-        for number, line in enumerate(read_text_lines(path, what), 1):
+        lines = read_text_lines(path, what)
+        if not prepared and lines and not lines[-1].endswith("\n"):
+            lines = self._drop_torn_line(path, lines)
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             where = f"reward 'human': {path} line {number}"

@@ -298,3 +298,21 @@ def test_the_picture_is_at_least_256_px(tmp_path: Path, monkeypatch, side: int, 
     HumanRating(directory=str(tmp_path)).score(outputs, [None])
     (picture,) = tmp_path.glob("*.png")
     assert Image.open(picture).size == (shown, shown)
+
+
+def test_a_cache_line_a_killed_run_cut_off_is_dropped_and_asked_again(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """It stopped every later run with "line 2 is not JSON", and the next answer appended to
+    the cut line would have broken the file for good."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("2\n9\n"))
+    HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+    cache = tmp_path / "ratings.jsonl"
+    cache.write_text(cache.read_text() + '{"key": "b", "bias": 8, "qual')  # killed mid-write
+    monkeypatch.setattr("sys.stdin", io.StringIO("8\n7\n"))
+    reward = HumanRating(directory=str(tmp_path))
+    assert "ratings.jsonl's last line was cut off" in capsys.readouterr().err
+    assert reward.score(_outputs(["a", "b"]), [None, None]).metric.tolist() == [2.0, 8.0]
+    assert reward.asked == 1  # b only: a's whole line was kept
+    rows = [json.loads(line) for line in cache.read_text().splitlines()]
+    assert [(r["key"], r["bias"], r["quality"]) for r in rows] == [("a", 2, 9), ("b", 8, 7)]
