@@ -61,6 +61,9 @@ class ConfigError(FfadeError):
     """Arguments or a config ``ffade fit`` rejected, said in one line."""
 
 
+EMPTY_PATH = "an empty path; give a file or folder (was a variable that names it left unset?)"
+
+
 def user_path(text: str) -> str:
     """A path argument with a leading ``~`` expanded, as ffade's configs expand theirs.
 
@@ -71,9 +74,7 @@ def user_path(text: str) -> str:
     working directory, which the commands then called "a directory" or "no run directory".
     """
     if not text.strip():
-        raise argparse.ArgumentTypeError(
-            "an empty path; give a file or folder (was a variable that names it left unset?)"
-        )
+        raise argparse.ArgumentTypeError(EMPTY_PATH)
     return os.path.expanduser(text)
 
 

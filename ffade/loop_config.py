@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import EMPTY_PATH, FfadeError
 from ffade.yamlfile import read_yaml
 
 LOOP_SETS = {
@@ -41,6 +41,8 @@ class LoopConfig:
 
 def read_loop_config(path: str | Path) -> LoopConfig:
     """Load and check a loop config before anything runs: every file named must exist."""
+    if not str(path).strip():  # Path("") is the working directory: "'.' is a directory"
+        raise FfadeError(f"--config: {EMPTY_PATH}")
     path = Path(path).expanduser()  # a quoted "~/loop.yaml", as `ffade fit --config` reads it
     data = read_yaml(path, f"--config: loop config '{path}' not found", unique_keys=True)
     allowed = list(LoopConfig.__dataclass_fields__)

@@ -218,10 +218,14 @@ class RunModule(LightningModule):
 
     def absolute_paths(self) -> None:
         """Record each of :attr:`path_arguments` given (a leading ``~`` read) as an absolute path;
-        called once the module has checked them, whose errors name them as they were given."""
+        called once the module has checked them, whose errors name them as they were given. The
+        initial copy too: Lightning's logger writes hparams.yaml from it."""
+        initial = getattr(self, "_hparams_initial", {})
         for key in self.path_arguments:
             if self.hparams.get(key) is not None:
                 self.hparams[key] = str(Path(self.hparams[key]).expanduser().resolve())
+                if key in initial:
+                    initial[key] = self.hparams[key]
 
     def hyperparameters(self) -> dict[str, Any]:
         """The module's arguments as summary.json records them."""

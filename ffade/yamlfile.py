@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import EMPTY_PATH, FfadeError
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: the same data, several times faster on the large
@@ -100,15 +100,19 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 def config_paths(args: list[str]) -> list[Path]:
     """The files named by ``--config FILE``, ``--config=FILE`` or ``-c`` (``-c FILE``,
     ``-cFILE``, ``-c=FILE``: argparse's short forms) in command-line arguments."""
-    paths = []
+    return [Path(value) for value in _config_values(args)]
+
+
+def _config_values(args: list[str]) -> list[str]:
+    values = []
     for i, arg in enumerate(args):
         if arg in ("--config", "-c") and i + 1 < len(args):
-            paths.append(Path(args[i + 1]))
+            values.append(args[i + 1])
         elif arg.startswith("--config="):
-            paths.append(Path(arg.partition("=")[2]))
+            values.append(arg.partition("=")[2])
         elif arg.startswith("-c") and not arg.startswith("--") and len(arg) > 2:
-            paths.append(Path(arg[2:].removeprefix("=")))
-    return paths
+            values.append(arg[2:].removeprefix("="))
+    return values
 
 
 def _inline_config(text: str) -> bool:
@@ -126,6 +130,8 @@ def check_config_files(args: list[str]) -> None:
     jsonargparse would say "Unexpected config:" (naming no file), "Parser key "config": File
     does not exist" or raise a UnicodeDecodeError traceback.
     """
+    if any(not value.strip() for value in _config_values(args)):  # Path("") is the cwd
+        raise FfadeError(f"--config: {EMPTY_PATH}")
     for path in config_paths(args):
         if path.is_dir():
             raise FfadeError(f"--config {path}: a directory; give a config file (a .yaml) in it")

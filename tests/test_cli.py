@@ -712,6 +712,8 @@ def test_a_mistyped_option_gets_a_one_line_suggestion(
         (["-c", "{dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
         (["--config={dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
         (["--config", "{dir}"], "--config {dir}: a directory; give a config file (a .yaml) in it"),
+        (["--config", ""], "--config: an empty path; give a file or folder (was a variable"),
+        (["--config="], "--config: an empty path; give a file or folder (was a variable"),
     ],
 )
 def test_a_config_file_that_cannot_be_read_is_named(

@@ -270,6 +270,13 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def test_an_empty_loop_config_path_is_said_as_empty(capsys) -> None:
+    """`--config "$LOOP"` with the variable unset said "loop config '.' is a directory"."""
+    assert main(["loop", "--config", ""]) == 2
+    said = "ffade: error: --config: an empty path; give a file or folder (was a variable"
+    assert capsys.readouterr().err.startswith(said)
+
+
 def shipped_digits_loop(tmp_path: Path, more: str) -> Path:
     """A loop config of the shipped digits configs, out under ``tmp_path``, and ``more`` YAML."""
     config = tmp_path / "loop.yaml"

@@ -24,7 +24,7 @@ NEEDS = (
 
 def check_warm_start(warm_start: str | None) -> None:
     """One line when ``warm_start`` names nothing there."""
-    if warm_start is not None and not Path(warm_start).exists():
+    if warm_start is not None and not Path(warm_start).expanduser().exists():
         raise FfadeError(
             f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "
             "directory or its checkpoint file"

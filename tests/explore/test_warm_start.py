@@ -155,7 +155,18 @@ def test_a_rediscoverys_config_yaml_names_its_warm_start_from_any_directory(
     second = tmp_path / "second" / "synthetic" / "version_0"
     config = yaml.safe_load((second / "config.yaml").read_text())
     assert config["model"]["init_args"]["warm_start"] == str(run_dir.resolve())
+    hparams = yaml.safe_load((second / "hparams.yaml").read_text())  # Lightning's logger's copy
+    assert hparams["warm_start"] == str(run_dir.resolve())
     resume = ("--config", str(second / "config.yaml"), "--ckpt_path", str(second))
     again = ffade_in_process("fit", *resume, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "already finished" in again.stdout + again.stderr
+
+
+def test_a_warm_start_under_home_is_read(earlier_run, monkeypatch) -> None:
+    """A path may start with `~` (README), but warm_start said "'~/first' does not exist"."""
+    run_dir, _ = earlier_run
+    monkeypatch.setenv("HOME", str(run_dir.parent))
+    explorer = DQNExplorer(task=synthetic_spec(), warm_start=f"~/{run_dir.name}")
+    assert explorer.hparams.warm_start == str(run_dir.resolve())
+    assert explorer.hparams_initial["warm_start"] == str(run_dir.resolve())  # hparams.yaml's

@@ -651,6 +651,8 @@ def test_a_fine_tunes_config_yaml_resumes_from_any_directory(
     assert init["feedback"] == str(
         (tmp_path / "work" / "runs" / "found" / "feedback.yaml").resolve()
     )
+    hparams = yaml.safe_load((run_dir / "hparams.yaml").read_text())  # as docs/mitigation.md says
+    assert hparams["run"] == init["run"] and hparams["feedback"] == init["feedback"]
     config = str(run_dir / "config.yaml")
     again = ffade_in_process("fit", "--config", config, "--ckpt_path", str(run_dir), cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
