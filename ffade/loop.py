@@ -54,7 +54,14 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, missing_dirs, remove_if_empty, writable_dir
+from ffade.errors import (
+    FfadeError,
+    OneLineParser,
+    missing_dirs,
+    remove_if_empty,
+    user_path,
+    writable_dir,
+)
 from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import (
     LoopConfig,
@@ -62,6 +69,7 @@ from ffade.loop_config import (
     check_no_resume,
     check_stage_kinds,
     check_warm_start_shape,
+    next_loop_dir,
     read_loop_config,
     takes_warm_start,
 )
@@ -102,18 +110,6 @@ class StageStopped(Exception):
         """loop.json's ``stopped``."""
         run = None if self.run_dir is None else str(self.run_dir)
         return {"stage": self.stage, "run": run, "status": self.status}
-
-
-def next_loop_dir(out: Path) -> Path:
-    """``out/version_N``, absolute (what loop.json records works from anywhere), with the first
-    N not taken, made by one mkdir: two loops started at once never share one."""
-    out.mkdir(parents=True, exist_ok=True)
-    n = 0
-    while True:
-        with contextlib.suppress(FileExistsError):
-            (out / f"version_{n}").mkdir()
-            return (out / f"version_{n}").resolve()
-        n += 1
 
 
 def fit(
@@ -170,7 +166,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     fit(config.mitigate, config.out / "check", placeholders, check=True)
     check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))
     loop_dir = next_loop_dir(config.out)
-    record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": _plain(config)}
+    record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": config.plain()}
 
     def save(status: str) -> None:
         record["status"] = status
@@ -349,10 +345,6 @@ def _numbers(m: dict[str, Any]) -> str:
     return held_out_text(m) + (f"\n      {note}" if note else "")
 
 
-def _plain(config: LoopConfig) -> dict[str, Any]:
-    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(config).items()}
-
-
 def main(argv: list[str]) -> int:
     """The ``ffade loop`` command; returns 0 when the fix is accepted and verified, 1 when the
     guard rejects it or a stage's run stops (:class:`StageStopped`; its line names the stage)."""
@@ -362,13 +354,15 @@ def main(argv: list[str]) -> int:
         "on the fixed model and report what shifted, in one command.",
     )
     parser.add_argument("--config", required=True, metavar="LOOP.yaml", help="the loop config")
-    parser.add_argument("--out", metavar="DIR", help="where loops go (overrides the config's out)")
+    parser.add_argument(  # an empty one is refused, not taken as "not given"
+        "--out", metavar="DIR", type=user_path, help="where loops go (overrides the config's out)"
+    )
     args = parser.parse_args(argv)
     config = read_loop_config(args.config)
-    if args.out:
-        config.out = Path(args.out).expanduser()
+    if args.out is not None:
+        config.out = Path(args.out)
     made = missing_dirs(config.out)  # removed again if the up-front checks refuse the loop
-    writable_dir(config.out, "--out" if args.out else f"{args.config}: out")
+    writable_dir(config.out, "--out" if args.out is not None else f"{args.config}: out")
     try:
         record = run_loop(config)
     except (FfadeError, KeyboardInterrupt):  # refused, or Ctrl-C before the first stage

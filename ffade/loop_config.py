@@ -6,6 +6,7 @@ range before the first stage spends minutes, so a mistake is one line naming the
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import inspect
@@ -37,6 +38,22 @@ class LoopConfig:
     threshold: float = 0.5
     min_evaluations: int = 1
     slices: str = "rules"
+
+    def plain(self) -> dict[str, Any]:
+        """The keys as loop.json records them: paths as strings."""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in vars(self).items()}
+
+
+def next_loop_dir(out: Path) -> Path:
+    """``out/version_N``, absolute (what loop.json records works from anywhere), with the first
+    N not taken, made by one mkdir: two loops started at once never share one."""
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    while True:
+        with contextlib.suppress(FileExistsError):
+            (out / f"version_{n}").mkdir()
+            return (out / f"version_{n}").resolve()
+        n += 1
 
 
 def read_loop_config(path: str | Path) -> LoopConfig:

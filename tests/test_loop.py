@@ -21,7 +21,7 @@ from ffade import loop as loop_module
 from ffade.cli import main
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
-from tests.helpers import REPO, ffade, write_config
+from tests.helpers import REPO, ffade, ffade_in_process, write_config
 from tests.summarize.test_report import parse
 
 
@@ -275,6 +275,16 @@ def test_an_empty_loop_config_path_is_said_as_empty(capsys) -> None:
     assert main(["loop", "--config", ""]) == 2
     said = "ffade: error: --config: an empty path; give a file or folder (was a variable"
     assert capsys.readouterr().err.startswith(said)
+
+
+def test_an_empty_out_is_refused_not_taken_as_not_given(tmp_path: Path) -> None:
+    """`--out "$DIR"` with the variable unset ran the loop into the config's `out` unsaid."""
+    config = shipped_digits_loop(tmp_path, "")
+    result = ffade_in_process("loop", "--config", str(config), "--out", "")
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("ffade: error: argument --out: an empty path; give a file or"), line
+    assert not (tmp_path / "loops").exists()
 
 
 def shipped_digits_loop(tmp_path: Path, more: str) -> Path:
