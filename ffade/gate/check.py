@@ -27,6 +27,7 @@ from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
+from ffade.yamlfile import yaml_problem
 
 
 def resolve_target(target: str | None, target_args: list[str], suite_target: Any) -> Any:
@@ -48,10 +49,9 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
         try:
             args[key] = yaml.safe_load(text) if text else ""
         except yaml.YAMLError as error:  # was a traceback, exit 1: CI's "a case failed"
-            problem = str(error).splitlines()[0]
             raise FfadeError(
                 f"--target-arg {item!r}: the value is read as YAML and is not valid YAML "
-                f"({problem}); quote it for a plain string: {key}=\"'{text}'\""
+                f"({yaml_problem(error)}); quote it for a plain string: {key}=\"'{text}'\""
             ) from None
         if isinstance(args[key], float) and not math.isfinite(args[key]):
             raise FfadeError(f"--target-arg {item!r}: give a finite number, not {args[key]}")

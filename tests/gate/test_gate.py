@@ -288,6 +288,17 @@ def test_bad_input_exits_2(suite_path: Path, args: list[str], capsys) -> None:
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+def test_a_target_arg_that_is_no_yaml_says_what_is_wrong(suite_path: Path, capsys) -> None:
+    """It said "(while parsing a flow node)", PyYAML's context, which names no problem."""
+    assert main(["check", "--suite", str(suite_path), "--target-arg", "weights=["]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        "ffade: error: --target-arg 'weights=[': the value is read as YAML and is not valid "
+        "YAML (line 1: expected the node content, but found '<stream end>'); quote it"
+    ), err
+    assert "\n" not in err
+
+
 def test_a_target_arg_that_is_no_finite_number_names_the_option(suite_path: Path, capsys) -> None:
     """It was refused as task.target.args.seed, about summary.json, which ffade check never
     writes: the user typed --target-arg."""
