@@ -210,7 +210,7 @@ def _check_overwrite(out: Path, given: bool) -> None:
     if not out.is_file():
         return
     try:
-        data = load_yaml(out.read_text(encoding="utf-8"))
+        data = load_yaml(out.read_text(encoding="utf-8"), unique_keys=True)  # as read later
     except yaml.YAMLError as exc:  # a feedback.yaml edited by hand, most likely: not "no answers"
         raise FfadeError(
             f"{'--out ' if given else ''}{out}: not valid YAML ({yaml_problem(exc)}); mend it, "

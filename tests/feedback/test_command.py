@@ -440,6 +440,23 @@ def test_a_feedback_file_broken_by_hand_is_named_with_its_line(run: Path, in_pro
         read_feedback(saved)  # as a fine-tuner reads it
 
 
+def test_a_key_written_twice_in_a_saved_feedback_file_is_one_line(run: Path, in_process) -> None:
+    """The saved file was first read without the duplicate-key check: a key written twice
+    passed it, and read_feedback's refusal came later without the hint to mend the file."""
+    in_process("feedback", str(run), "--slices", "regions", "--no-examples", answers="h\nq\n")
+    saved = run / "feedback.yaml"
+    lines = saved.read_text().splitlines()
+    lines.insert(4, lines[3])  # the 4th line, after the header's three comment lines, twice
+    saved.write_text("\n".join(lines) + "\n")
+    before = saved.read_bytes()
+    code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="h\n")
+    key = lines[3].split(":")[0]
+    said = f"ffade: error: {saved}: not valid YAML (line 5: key '{key}' is given twice in one "
+    assert code == 2 and err.startswith(said), err
+    assert err.rstrip().endswith("mend it, or move it away to answer again")
+    assert len(err.strip().splitlines()) == 1 and saved.read_bytes() == before
+
+
 def test_skipping_every_rule_names_no_fix_command(run: Path, in_process) -> None:
     """Every answer skip: the closing line said "fix them with a fine-tuner config: ...", a
     command that then refuses the file (nothing to fix)."""
