@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffade.errors import FfadeError, PluginError, shown_as_ffade_lines
+from ffade.errors import FfadeError, PluginError, broken_link, shown_as_ffade_lines
 from ffade.interrupts import sigterm_as_ctrl_c
 
 LIGHTNING_COMMANDS = {
@@ -215,11 +215,8 @@ def _not_found(filename: object) -> str:
     """What a missing file's error says: a broken symbolic link on its way is the cause to name
     (a ``runs`` folder linked to an unmounted disk said "file not found: runs/quickstart")."""
     path = Path(str(filename))
-    for folder in (path, *path.parents):
-        if folder.is_symlink() and not folder.exists():
-            link = os.readlink(folder)
-            return f"{path}: {folder} is a symbolic link to {link}, which does not exist"
-    return f"file not found: {path}"
+    link = broken_link(path)
+    return f"{path}: {link}" if link else f"file not found: {path}"
 
 
 def _print_ending(args: list[str], model: object) -> None:

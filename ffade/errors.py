@@ -78,6 +78,24 @@ def user_path(text: str) -> str:
     return os.path.expanduser(text)
 
 
+def broken_link(path: str | os.PathLike) -> str | None:
+    """``LINK is a symbolic link to TARGET, which does not exist`` for the first link on
+    ``path``'s way that leads nowhere (a ``runs`` folder linked to a disk not mounted); None
+    when there is none. What a missing path's error names: the link, not the path it cut."""
+    path = Path(path)
+    for folder in (path, *path.parents):
+        if folder.is_symlink() and not folder.exists():
+            return f"{folder} is a symbolic link to {os.readlink(folder)}, which does not exist"
+    return None
+
+
+def does_not_exist(what: str, path: str | os.PathLike) -> str:
+    """``WHAT does not exist``, or, through a broken link, ``WHAT: LINK is a symbolic link to
+    TARGET, which does not exist`` (:func:`broken_link`)."""
+    link = broken_link(path)
+    return f"{what}: {link}" if link else f"{what} does not exist"
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse for ffade's own commands: a bad argument is one ``ffade: error:`` line, exit 2.
 

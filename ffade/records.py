@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, does_not_exist
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 
 EVALUATIONS_FILE = "evaluations.jsonl"
@@ -250,7 +250,7 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
             f"{Path(run_dir) / 'rediscover'}"
         )
     if not Path(run_dir).exists():  # said as ffade report and ffade feedback say it
-        raise FfadeError(f"run directory '{run_dir}' does not exist")
+        raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
     if Path(run_dir).is_file():  # RUN/summary.json given for RUN
         parent = Path(run_dir).parent
         raise FfadeError(

@@ -824,3 +824,20 @@ def test_a_run_folder_behind_a_broken_link_names_the_link(tmp_path: Path, capsys
     args = ["fit", "--config", str(config), "--trainer.default_root_dir", str(tmp_path / "runs")]
     line = refused(capsys, tmp_path, args, f"{tmp_path / 'runs'} is a symbolic link to")
     assert line.endswith(f"{tmp_path / 'unmounted'}, which does not exist")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["report"], ["feedback"], ["export", "--to", "suite.yaml"]],
+)
+@pytest.mark.parametrize("linked", ["run", "runs"])
+def test_a_run_directory_behind_a_broken_link_names_the_link(
+    tmp_path: Path, capsys, command: list[str], linked: str
+) -> None:
+    """They said "run directory ... does not exist" of a path the user sees listed: the cause
+    is the link (the run itself, or the runs folder, linked to a disk not mounted)."""
+    (tmp_path / linked).symlink_to(tmp_path / "unmounted")
+    run = tmp_path / "run" if linked == "run" else tmp_path / "runs" / "version_0"
+    line = refused(capsys, tmp_path, [command[0], str(run), *command[1:]])
+    link = f"{tmp_path / linked} is a symbolic link to {tmp_path / 'unmounted'}"
+    assert line == f"ffade: error: run directory '{run}': {link}, which does not exist"

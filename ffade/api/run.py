@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ffade.errors import FfadeError, require_region_options
+from ffade.errors import FfadeError, does_not_exist, require_region_options
 from ffade.records import MITIGATION_FILE
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class Run:
             raise FfadeError(f"Run: expected a run directory (a path), got {self.dir!r}")
         object.__setattr__(self, "dir", Path(self.dir))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
-            raise FfadeError(f"run directory '{self.dir}' does not exist")
+            raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
 
     @classmethod
     def of(cls, run: Run | str | Path, where: str = "run") -> Run:
@@ -52,7 +52,7 @@ class Run:
             raise FfadeError(f"{where}: expected a run directory (a path or a Run), got {run!r}")
         run = run if isinstance(run, Run) else cls(Path(run))
         if not run.dir.exists():  # a Run whose directory went since; a file: by read_summary
-            raise FfadeError(f"run directory '{run.dir}' does not exist")
+            raise FfadeError(does_not_exist(f"run directory '{run.dir}'", run.dir))
         return run
 
     @property

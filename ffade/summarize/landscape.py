@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, does_not_exist
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
 
@@ -304,7 +304,7 @@ def load_landscape(run_dir: str | Path) -> Landscape:
         raise FfadeError(f"load_landscape: expected a run directory (a path), got {run_dir!r}")
     run_dir = Path(run_dir)
     if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
-        raise FfadeError(f"run directory '{run_dir}' does not exist")
+        raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
     shape = grid.shape

@@ -104,3 +104,14 @@ def test_run_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
         ffade.Run(str(missing))
     assert str(error.value) == f"run directory '{missing}' does not exist"
     assert ffade.Run(tmp_path).dir == tmp_path  # a directory that exists still opens
+
+
+def test_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
+    """It said "does not exist" of a runs folder the user sees listed (a link to a disk not
+    mounted), as ``ffade report`` and ``ffade fit`` now name the link."""
+    (tmp_path / "runs").symlink_to(tmp_path / "unmounted")
+    missing = tmp_path / "runs" / "version_0"
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.Run(missing)
+    link = f"{tmp_path / 'runs'} is a symbolic link to {tmp_path / 'unmounted'}"
+    assert str(error.value) == f"run directory '{missing}': {link}, which does not exist"
