@@ -159,6 +159,11 @@ class HumanRating(Reward):
         A row that names no image, or answers outside 1-10, stops the run with its file and
         line: dropped silently, the images it meant would count as unrated passes.
         """
+        if path.is_dir():  # "does not exist" of a folder that is there sent one looking for it
+            raise FfadeError(
+                f"reward 'human': ratings_file {str(path)!r} is a directory; give a JSONL file "
+                "of ratings (its ratings.jsonl, if it is another run's reward directory)"
+            )
         if not path.is_file():
             where = "" if path.is_absolute() else f" in {Path.cwd()}, where the command was typed"
             raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist{where}")

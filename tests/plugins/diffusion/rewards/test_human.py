@@ -106,6 +106,16 @@ def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monke
         HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
 
 
+def test_a_ratings_file_that_is_a_directory_is_said_to_be_one(tmp_path: Path) -> None:
+    """It was said not to exist: the person looks for a folder that is there."""
+    with pytest.raises(FfadeError) as error:
+        HumanRating(ratings_file=str(tmp_path), directory=str(tmp_path / "cache"))
+    assert str(error.value) == (
+        f"reward 'human': ratings_file '{tmp_path}' is a directory; give a JSONL file of "
+        "ratings (its ratings.jsonl, if it is another run's reward directory)"
+    )
+
+
 def _prepared(tmp_path: Path, *rows: bytes) -> Path:
     path = tmp_path / "prepared.jsonl"
     path.write_bytes(b"\n".join(rows) + b"\n")
