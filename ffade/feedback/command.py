@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
         + (f"); asking about the first {len(shown)}." if shown else ").")
     )
     if not shown:
-        feedback.save(out)
+        _save(feedback, out, run_dir)
         hint = None
         if args.slices == "rules":
             hint = regions_instead(run_dir, args.threshold, args.min_evaluations)
@@ -131,7 +131,7 @@ def main(argv: list[str]) -> int:
     saved: list[Path] = []  # each answer is saved as it is given
 
     def save(answers: Feedback) -> Path:
-        saved.append(answers.save(out))
+        saved.append(_save(answers, out, run_dir))
         return saved[-1]
 
     ask = _Input()
@@ -139,7 +139,7 @@ def main(argv: list[str]) -> int:
         complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo, run_dir=run_dir)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
         if saved:  # again: an answer given just before the signal may not have been saved yet
-            feedback.save(out)
+            _save(feedback, out, run_dir)
         print()
         print(_stopped(out, bool(saved)))
         raise
@@ -159,11 +159,20 @@ def main(argv: list[str]) -> int:
     if not complete and not saved:  # stopped at the first question: write nothing
         print(_stopped(out, False))
         return 0
-    feedback.save(out)
+    _save(feedback, out, run_dir)
     if not complete:
         print(_stopped(out, True))
     print(_saved(feedback, out, len(regions), {r.id for r in regions}))
     return 0
+
+
+def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
+    """Save the answers; the run's pictures of slices they no longer hold go (--redo)."""
+    from ffade.feedback.pictures import pictures_as_saved
+
+    feedback.save(out)
+    pictures_as_saved(feedback, out, run_dir)
+    return out
 
 
 class _Input:

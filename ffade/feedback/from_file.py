@@ -122,6 +122,9 @@ def feedback_from_file(
         picture = pictures(region) if priority != "skip" else None
         feedback.answer(RegionFeedback.of(region, priority, source, picture))
     feedback.save(out)
+    from ffade.feedback.pictures import pictures_as_saved  # the replaced answers' go
+
+    pictures_as_saved(feedback, out, run_dir)
     return feedback
 
 

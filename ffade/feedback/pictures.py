@@ -13,6 +13,7 @@ a person judging "misspell = 1" reads the misspelt articles and the summaries th
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from matplotlib.figure import Figure
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_records
+from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import atomic_path, read_summary
 from ffade.summarize.plots import save_figure
@@ -33,6 +35,23 @@ from ffade.task import build_task
 
 PICTURES_DIR = "feedback"
 """Where region pictures go, inside the run directory."""
+
+_PICTURE = re.compile(r"[RS]-[0-9a-f]{8}\.(png|md)")
+"""A picture's name: a region's (``R-``) or rule's (``S-``) id, as :class:`RegionPictures` saves."""
+
+
+def pictures_as_saved(feedback: Feedback, out: Path, run_dir: str | Path) -> None:
+    """After ``feedback`` was saved to ``out``: ``RUN/feedback/`` holds the pictures of the
+    slices the run's own feedback.yaml holds, no others. Answers replaced (``--redo`` with other
+    settings) left theirs beside the new ones, for a reader to take as pictures of what the file
+    ranks. An ``--out`` file elsewhere removes none: the run's own file may still name them."""
+    folder = Path(run_dir) / PICTURES_DIR
+    if out.resolve() != (Path(run_dir) / FEEDBACK_FILE).resolve() or not folder.is_dir():
+        return
+    keep = {r.id for r in feedback.regions}
+    for path in folder.iterdir():
+        if _PICTURE.fullmatch(path.name) and path.stem not in keep and path.is_file():
+            path.unlink(missing_ok=True)
 
 
 class RegionPictures:

@@ -104,3 +104,31 @@ def test_the_title_clears_the_captions_below_it(count: int) -> None:
     top = figure._suptitle.get_window_extent(renderer)
     for axes in figure.axes:
         assert axes.title.get_window_extent(renderer).y1 <= top.y0  # below the title, apart
+
+
+def test_redo_with_other_slices_leaves_no_pictures_of_the_replaced_answers(
+    digits_run: Path, tmp_path: Path, in_process
+) -> None:
+    """``--redo --slices regions`` after rules left the rules' pictures in RUN/feedback/ beside
+    the regions': a reader took them for pictures of what feedback.yaml ranks."""
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("summary.json", "evaluations.jsonl"):
+        (run / name).write_bytes((digits_run / name).read_bytes())
+    pictures = run / PICTURES_DIR
+    code, _, _ = in_process("feedback", str(run), "--examples", "1", answers="h\nm\n")
+    assert code == 0 and len(list(pictures.glob("S-*.png"))) >= 2
+    (pictures / "notes.txt").write_text("mine")  # not a picture of ffade's: kept
+    redo = ["--slices", "regions", "--examples", "1", "--redo"]
+    code, _, _ = in_process("feedback", str(run), *redo, answers="l\nq\n")
+    held = {r["id"] for r in yaml.safe_load((run / "feedback.yaml").read_text())["regions"]}
+    assert code == 0 and len(held) == 1 and next(iter(held)).startswith("R-")
+    assert sorted(p.name for p in pictures.iterdir()) == [f"{next(iter(held))}.png", "notes.txt"]
+    priorities = tmp_path / "priorities.yaml"  # --from: the regions' pictures go, rules' come
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    args = ["--from", str(priorities), "--examples", "1", "--redo"]
+    assert in_process("feedback", str(run), *args)[0] == 0
+    saved = yaml.safe_load((run / "feedback.yaml").read_text())["regions"]
+    (high,) = [r["id"] for r in saved if r["priority"] != "skip"]  # a skip gets no picture
+    assert saved[0]["id"].startswith("S-")
+    assert sorted(p.name for p in pictures.iterdir()) == [f"{high}.png", "notes.txt"]
