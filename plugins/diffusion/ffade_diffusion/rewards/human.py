@@ -150,7 +150,7 @@ class HumanRating(Reward):
             )
             lines = lines[:-1]
         with atomic_path(path) as tmp:
-            Path(tmp).write_text("".join(lines), encoding="utf-8")
+            tmp.write_text("".join(lines), encoding="utf-8")
         return lines
 
     def _read(self, path: Path, prepared: bool) -> None:
