@@ -36,7 +36,8 @@ class ImageFolderDataset(Dataset):
     ``max_inputs``) and kept (as bytes) if ``cache`` is set, so later reads do not decode again.
 
     Args:
-        root: the folder holding one sub-folder per class.
+        root: the folder holding one sub-folder per class (its images may sit in sub-folders
+            of it; files and folders whose names start with a dot are skipped).
         classes: class names in index order: a list, or a path to a JSON file (a list of names,
             or a {name: index} object) or a text file (one name per line). Folders must be
             among them; classes without a folder are fine (a subset of ImageNet, say).
