@@ -128,9 +128,12 @@ class ImageFolderDataset(Dataset):
         try:
             with Image.open(path) as img:
                 pixels = F.pil_to_tensor(_rgb(img))
-        except OSError as exc:
+        except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+            # SyntaxError: Pillow's word for some broken files; DecompressionBombError: an image
+            # over twice Image.MAX_IMAGE_PIXELS, which Pillow refuses to decode
             raise FfadeError(
-                f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}"
+                f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}; replace it "
+                "or move it out of root"
             ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])

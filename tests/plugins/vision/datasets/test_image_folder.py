@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -167,3 +169,21 @@ def test_16_bit_gray_images_keep_their_tones(tmp_path: Path) -> None:
     assert image.shape == (3, 64, 64)
     assert abs(float(image.mean()) - 0.5) < 0.02
     assert float(image[:, :, 0].max()) < 0.05 and float(image[:, :, -1].min()) > 0.95
+
+
+def test_an_image_too_large_for_pillow_is_one_line(tmp_path: Path) -> None:
+    """A PNG header of 20,000 x 20,000 pixels: Pillow's DecompressionBombError, no OSError,
+    was a traceback."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 0, 0, 0, 0)
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "huge.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    )
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    with pytest.raises(FfadeError, match=r"cannot read image .*huge\.png.*exceeds limit.*move it"):
+        data.split("discovery")[0]
