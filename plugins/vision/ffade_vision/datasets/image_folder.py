@@ -132,8 +132,8 @@ class ImageFolderDataset(Dataset):
             # SyntaxError: Pillow's word for some broken files; DecompressionBombError: an image
             # over twice Image.MAX_IMAGE_PIXELS, which Pillow refuses to decode
             raise FfadeError(
-                f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}; replace it "
-                "or move it out of root"
+                f"dataset 'image_folder': cannot read image {str(path)!r}: "
+                f"{str(exc).rstrip('.')}; replace it or move it out of root"
             ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
