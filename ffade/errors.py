@@ -340,12 +340,20 @@ def writable_file(path: str | Path, option: str) -> Path:
 def loading_detail(error: BaseException) -> str:
     """``": <the error's first line>"`` to end a one-line "cannot load" error, or nothing when
     the model is a hub id missing from the local Hugging Face cache (huggingface_hub's
-    ``LocalEntryNotFoundError`` in the chain): the library then says it "couldn't connect",
-    which misleads when no download was tried; the plugin's own hint says how to fetch it."""
+    ``LocalEntryNotFoundError`` in the chain) and no download was tried: the library then says
+    it "couldn't connect", which misleads; the plugin's own hint says how to fetch it. When a
+    download was tried (a connection error under it: ``local_files_only: false`` offline), the
+    library's line stays: the hub could not be reached."""
+    missing = False
     cause: BaseException | None = error
     while cause is not None:
-        if type(cause).__name__ == "LocalEntryNotFoundError":
-            return ""
+        name = type(cause).__name__
+        missing = missing or name == "LocalEntryNotFoundError"
+        if missing and (isinstance(cause, ConnectionError | TimeoutError) or "Connect" in name):
+            missing = False  # a download was tried and the network failed: say so
+            break
         cause = cause.__cause__ or cause.__context__
+    if missing:
+        return ""
     text = str(error).strip()
     return f": {text.splitlines()[0] if text else type(error).__name__}"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from PIL import Image
 from torchvision.transforms.v2 import functional as F
@@ -35,7 +36,8 @@ class ImageFolderDataset(Dataset):
     ``max_inputs``) and kept (as bytes) if ``cache`` is set, so later reads do not decode again.
 
     Args:
-        root: the folder holding one sub-folder per class.
+        root: the folder holding one sub-folder per class (its images may sit in sub-folders
+            of it; files and folders whose names start with a dot are skipped).
         classes: class names in index order: a list, or a path to a JSON file (a list of names,
             or a {name: index} object) or a text file (one name per line). Folders must be
             among them; classes without a folder are fine (a subset of ImageNet, say).
@@ -67,7 +69,7 @@ class ImageFolderDataset(Dataset):
         self.root = Path(root).expanduser()
         if not self.root.is_dir():
             raise FfadeError(f"dataset 'image_folder': root {str(self.root)!r} is not a folder")
-        folders = sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        folders = sorted(p.name for p in self.root.iterdir() if p.is_dir() and _shown(Path(p.name)))
         self.classes = _read_classes(classes) if classes is not None else folders
         if classes is None and 0 < len(folders) < 1000 and all(map(WORDNET_ID.fullmatch, folders)):
             self.notes = (  # a subset's sorted ids are not ImageNet's indices: labels shift
@@ -87,9 +89,10 @@ class ImageFolderDataset(Dataset):
             )
         self.files: list[Path] = []
         self.labels: list[int] = []
-        for name in folders:
-            for path in sorted((self.root / name).iterdir()):
-                if path.suffix.lower() in EXTENSIONS:
+        for name in folders:  # images in sub-folders of a class folder belong to the class
+            for path in sorted((self.root / name).rglob("*")):
+                relative = path.relative_to(self.root)
+                if path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative):
                     self.files.append(path)
                     self.labels.append(index[name])
         if not self.files:
@@ -124,13 +127,31 @@ class ImageFolderDataset(Dataset):
     def _decode(self, path: Path) -> torch.Tensor:
         try:
             with Image.open(path) as img:
-                pixels = F.pil_to_tensor(img.convert("RGB"))
-        except OSError as exc:
+                pixels = F.pil_to_tensor(_rgb(img))
+        except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+            # SyntaxError: Pillow's word for some broken files; DecompressionBombError: an image
+            # over twice Image.MAX_IMAGE_PIXELS, which Pillow refuses to decode
             raise FfadeError(
-                f"dataset 'image_folder': cannot read image {str(path)!r}: {exc}"
+                f"dataset 'image_folder': cannot read image {str(path)!r}: "
+                f"{str(exc).rstrip('.')}; replace it or move it out of root"
             ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
+
+
+def _shown(path: Path) -> bool:
+    """Not hidden: no part of the path starts with a dot (``.ipynb_checkpoints``, macOS's
+    ``._photo.jpg`` copies of resource forks, which are no images)."""
+    return not any(part.startswith(".") for part in path.parts)
+
+
+def _rgb(img: Image.Image) -> Image.Image:
+    """The image as 8-bit RGB. 16-bit gray (``I;16``, ``I``: 16-bit PNGs) is scaled to 8 bits;
+    Pillow's own conversion clips it at 255, turning nearly every pixel white."""
+    if img.mode.startswith("I"):
+        wide = np.asarray(img, dtype=np.float64)
+        img = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
+    return img.convert("RGB")
 
 
 class FolderSplit(Sequence):

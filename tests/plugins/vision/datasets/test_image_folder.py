@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +138,52 @@ def test_a_wordnet_subset_without_classes_is_noted_before_the_search(tmp_path: P
     spec["dataset"]["args"]["classes"] = sorted(ids)
     assert build_task(spec).notes == []
     assert ImageFolderDataset(str(_wordnet_folders(tmp_path / "pets", ["cat", "dog"]))).notes == ()
+
+
+def test_nested_images_count_and_hidden_entries_do_not(image_root: Path) -> None:
+    """A class folder's sub-folders hold its images too; hidden folders and files (a
+    ``.ipynb_checkpoints`` folder, macOS's ``._photo.jpg``) were a class that shifted every
+    label, or an unreadable 'image' that stopped the run."""
+    (image_root / "cat" / "indoor").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(image_root / "cat" / "indoor" / "a.png")
+    (image_root / ".ipynb_checkpoints").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(image_root / ".ipynb_checkpoints" / "b.png")
+    (image_root / "dog" / "._0.jpg").write_bytes(b"a resource fork, not a JPEG")
+    data = ImageFolderDataset(str(image_root), fractions=(1.0, 0.0, 0.0))
+    assert data.classes == ["cat", "dog", "fox"]
+    assert len(data.files) == 13
+    nested = data.files.index(image_root / "cat" / "indoor" / "a.png")
+    assert data.labels[nested] == 0
+    assert len(list(data.split("discovery"))) == 13  # every file decodes
+
+
+def test_16_bit_gray_images_keep_their_tones(tmp_path: Path) -> None:
+    """A 16-bit PNG (Pillow mode I;16) was clipped at 255 by Pillow's RGB conversion: white."""
+    (tmp_path / "gray").mkdir()
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (64, 1))
+    Image.fromarray(ramp).save(tmp_path / "gray" / "ramp.png")
+    assert Image.open(tmp_path / "gray" / "ramp.png").mode.startswith("I")
+    image, _ = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0)).split(
+        "discovery"
+    )[0]
+    assert image.shape == (3, 64, 64)
+    assert abs(float(image.mean()) - 0.5) < 0.02
+    assert float(image[:, :, 0].max()) < 0.05 and float(image[:, :, -1].min()) > 0.95
+
+
+def test_an_image_too_large_for_pillow_is_one_line(tmp_path: Path) -> None:
+    """A PNG header of 20,000 x 20,000 pixels: Pillow's DecompressionBombError, no OSError,
+    was a traceback."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 0, 0, 0, 0)
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "huge.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    )
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    with pytest.raises(FfadeError, match=r"cannot read image .*huge\.png.*exceeds limit.*move it"):
+        data.split("discovery")[0]
