@@ -191,7 +191,7 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     for not_a_path in (None, 3):  # not pathlib's TypeError
         with pytest.raises(ffade.FfadeError, match="run: expected a run directory"):
             ffade.mitigate(not_a_path)
-    for seed in ("a", 1.5):  # not LightningCLI's "Expected <class 'bool'>"
+    for seed in ("a", 1.5, None):  # not "Expected <class 'bool'>"; None took a stale seed
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer="random", budget=10, seed=seed, save_dir=tmp_path)
         assert str(error.value) == f"seed: expected an integer, got {seed!r}"
@@ -209,6 +209,30 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(tmp_path, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+
+
+def test_a_run_leaves_the_callers_random_generators_and_seed_variables_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """seed_everything reseeded the caller's generators (random.random() after discover(seed=0)
+    was random.seed(0)'s first draw) and left PL_GLOBAL_SEED set, which seed=None then took."""
+    import random
+
+    import numpy as np
+
+    random.seed(123)
+    np.random.seed(123)
+    torch.manual_seed(123)
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    random.seed(123)
+    np.random.seed(123)
+    torch.manual_seed(123)
+    os.environ.pop("PL_SEED_WORKERS", None)
+    os.environ["PL_GLOBAL_SEED"] = "5"
+    task = synthetic_spec()
+    ffade.discover(task=task, explorer="random", budget=10, seed=7, save_dir=tmp_path)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
+    assert os.environ.pop("PL_GLOBAL_SEED") == "5" and "PL_SEED_WORKERS" not in os.environ
 
 
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
