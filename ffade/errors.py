@@ -143,6 +143,14 @@ class ConceptValueError(FfadeError, ValueError):
     """A concept was given a value outside what it allows."""
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a one-line message, or its type where the repr runs over lines or
+    past ``limit`` characters: a model, an array or a Landscape given for a path made the
+    "one line" dozens of lines of the object itself."""
+    text = repr(value)
+    return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
+
+
 def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():

@@ -26,7 +26,7 @@ from ffade.api.pieces import (
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
-from ffade.errors import FfadeError, require_region_options
+from ffade.errors import FfadeError, require_region_options, shown
 from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
@@ -138,7 +138,7 @@ def _integers(**values: Any) -> list[int | None]:
         if value is None and key != "seed":
             continue
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise FfadeError(f"{key}: expected an integer, got {value!r}")
+            raise FfadeError(f"{key}: expected an integer, got {shown(value)}")
     return [None if value is None else int(value) for value in values.values()]
 
 
@@ -280,7 +280,7 @@ def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any
         return Path(priorities)
     data = DEFAULT_PRIORITIES if priorities is None else priorities
     if not isinstance(data, dict):
-        raise FfadeError(f"priorities: expected a mapping or a file path, got {data!r}")
+        raise FfadeError(f"priorities: expected a mapping or a file path, got {shown(data)}")
     return data
 
 
@@ -289,12 +289,12 @@ def _config(
 ) -> dict[str, Any]:
     """The whole ``ffade fit`` config around a model section."""
     if trainer is not None and not isinstance(trainer, dict):
-        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
+        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
     if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
-        raise FfadeError(f"save_dir: expected a directory path, got {save_dir!r}")
+        raise FfadeError(f"save_dir: expected a directory path, got {shown(save_dir)}")
     if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
         raise FfadeError(
-            f"name: expected a non-empty str (the runs' folder in save_dir), got {name!r}"
+            f"name: expected a non-empty str (the runs' folder in save_dir), got {shown(name)}"
         )
     return {
         "seed_everything": seed,

@@ -496,3 +496,39 @@ def test_a_stopped_run_raises_as_python_does_and_keeps_the_run(tmp_path: Path, s
     run = ffade.Run(tmp_path / "ffade" / "version_0")
     assert run.summary["status"] == "interrupted"
     assert run.summary["evaluations"] == len(run.evaluations) > 0  # every one logged is kept
+
+
+def test_a_model_or_an_array_given_for_a_path_or_a_name_is_said_by_its_type_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """The one line quoted the object's repr: ffade.mitigate(model) printed the model's layers,
+    an array given for save_dir its 60 lines; an array as a concept's args was numpy's
+    "truth value of an array is ambiguous" ValueError."""
+    import numpy as np
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))
+    array = np.zeros((30, 30))
+    task = {**synthetic_spec(), "concepts": ["axis"]}
+    calls = {
+        "run: expected a run directory (a path or a Run), got a Sequential": lambda: ffade.mitigate(
+            model
+        ),
+        "Run: expected a run directory (a path), got a Sequential": lambda: ffade.Run(model),
+        "task.dataset: a Sequential is not a dataset name": lambda: ffade.discover(
+            task=task, dataset=model, save_dir=tmp_path
+        ),
+        "save_dir: expected a directory path, got a ndarray": lambda: ffade.discover(
+            task=task, save_dir=array
+        ),
+        "budget: expected an integer, got a ndarray": lambda: ffade.discover(
+            task=task, budget=array, save_dir=tmp_path
+        ),
+        "task.concepts[0].args: expected a mapping of arguments, got a ndarray": lambda: (
+            ffade.discover(task={**task, "concepts": [{"name": "axis", "args": array}]})
+        ),
+    }
+    for expected, call in calls.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            call()
+        assert str(error.value).startswith(expected) and "\n" not in str(error.value)
+    assert not any(tmp_path.iterdir())
