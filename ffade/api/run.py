@@ -185,9 +185,14 @@ def report(
         raise FfadeError(f"out: expected a directory path, got {shown(out)}")
     other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
-    build_report(
-        run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
-    )
+    try:
+        build_report(
+            run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
+        )
+    except FfadeError as error:  # said as the keyword a Python caller typed
+        if str(error).startswith("--mitigation: "):
+            raise FfadeError(str(error).replace("--mitigation", "mitigation", 1)) from None
+        raise
     return run if out is None else Run(Path(out))
 
 

@@ -279,6 +279,10 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
         task=ROTATED_DIGITS, target=fixed, explorer="grid", budget=24, save_dir=tmp_path
     )
     assert again.summary["evaluations"] == 24
+    # the README's ffade.report(run, compare=rerun, mitigation=fix): refused, as the fixed model
+    # "the compared run's target does not load", because an instance is fixed in place
+    compared = ffade.report(run, compare=again, mitigation=accepted, out=tmp_path / "cmp")
+    assert compared.report_data()["compare"]["mitigation"]["status"] == "accepted"
 
     # feedback.yaml now holds rank 1 high: a mapping that would change it (a person's ranking,
     # say) is refused, and a priorities.yaml of the user's own beside it is never written over
