@@ -189,9 +189,9 @@ def report(
         build_report(
             run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
         )
-    except FfadeError as error:  # said as the keyword a Python caller typed
-        if str(error).startswith("--mitigation: "):
-            raise FfadeError(str(error).replace("--mitigation", "mitigation", 1)) from None
+    except FfadeError as error:  # "--axes: ..." said as the keyword a Python caller typed
+        if str(error).startswith(tuple(f"--{key}" for key in ("compare", "out", *REPORT_OPTIONS))):
+            raise FfadeError(str(error)[2:]) from None
         raise
     return run if out is None else Run(Path(out))
 

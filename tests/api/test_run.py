@@ -108,6 +108,13 @@ def test_a_fix_of_another_model_is_refused_under_the_keyword_a_python_caller_typ
     (fix / "mitigation.json").write_text(json.dumps(record))
     compared = ffade.report(run, compare=run, mitigation=fix, out=tmp_path / "out")
     assert compared.report_data()["compare"]["mitigation"]["status"] == "accepted"
+    with pytest.raises(ffade.FfadeError) as error:  # not "--axes: ..."
+        ffade.report(run, axes=["nope"])
+    assert str(error.value).startswith("axes: unknown concept 'nope' in ")
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.report(run, out=tmp_path / "a_file" / "report")
+    assert str(error.value).startswith(f"out {tmp_path / 'a_file' / 'report'}: cannot create")
 
 
 def test_run_of_something_not_a_path_is_one_line() -> None:
