@@ -18,7 +18,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ffade.concepts import STOP, ConceptSpace
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, require_keyword
 from ffade.evaluator import MAX_BITMAP_PAIRS, Evaluator, Outcome
 
 __all__ = ["MAX_BITMAP_PAIRS", "Evaluator", "FailureEnv", "FailureVectorEnv", "Outcome"]
@@ -67,6 +67,12 @@ class FailureVectorEnv(VectorEnv):
     ) -> None:
         if mode not in ("macroscopic", "microscopic"):
             raise FfadeError(f"mode must be 'macroscopic' or 'microscopic'; got {mode!r}")
+        # the ranges explorers check for a config, said as the keywords
+        require_keyword("", "max_steps", max_steps, 1, "whole")
+        require_keyword("", "step_penalty", step_penalty, 0)
+        require_keyword("", "novelty_bonus", novelty_bonus, 0)
+        if reward_clip is not None:
+            require_keyword("", "reward_clip", reward_clip, 0, "above")
         self.evaluator = evaluator
         self.reward_clip = reward_clip
         self.space = evaluator.space

@@ -161,6 +161,30 @@ class ConceptValueError(FfadeError, ValueError):
     """A concept was given a value outside what it allows."""
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a one-line message, or its type where the repr runs over lines or
+    past ``limit`` characters: a model, an array or a Landscape given for a path made the
+    "one line" dozens of lines of the object itself."""
+    text = repr(value)
+    return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
+
+
+def require_keyword(where: str, key: str, value: object, least: float, kind: str = "") -> None:
+    """Refuse, in one line (``where`` prefixed), a Python keyword that is not a finite number
+    from ``least`` (above it with ``kind="above"``, whole with ``kind="whole"``): FailureEnv's and
+    Evaluator's,
+    which no config check sees (max_steps=0 ran, budget=1.5 counted down to -0.5)."""
+    whole = kind == "whole"
+    number = is_number(value) and (not whole or isinstance(value, numbers.Integral))
+    if not (
+        number and math.isfinite(value) and (value > least if kind == "above" else value >= least)
+    ):
+        what = (
+            f"a whole number from {least}" if whole else f"a finite number {kind or 'from'} {least}"
+        )
+        raise FfadeError(f"{where}{key} must be {what}, got {shown(value)}")
+
+
 def require_at_least(least: int, **init_args: int) -> None:
     """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
     for key, value in init_args.items():

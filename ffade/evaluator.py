@@ -23,7 +23,7 @@ import torch
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
-from ffade.errors import FfadeError, FfadeWarning
+from ffade.errors import FfadeError, FfadeWarning, require_keyword
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.example_hooks import check_example_hooks
 from ffade.plugin_checks import checked_features, predicted, score_batch
@@ -96,6 +96,9 @@ class Evaluator:
         warn_invalid: bool = True,
         split_ids: np.ndarray | None = None,
     ) -> None:
+        require_keyword("Evaluator: ", "batch_size", batch_size, 1, "whole")
+        if budget is not None:  # budget=1.5 counted down to -0.5
+            require_keyword("Evaluator: ", "budget", budget, 0, "whole")
         self.task = task
         self.split_ids = split_ids
         self.ranks = ranks

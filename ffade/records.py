@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, does_not_exist
+from ffade.errors import FfadeError, does_not_exist, writable_dir
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 
 EVALUATIONS_FILE = "evaluations.jsonl"
@@ -43,8 +43,7 @@ class RunRecorder:
     """Appends evaluation records and keeps summary.json current in one run directory."""
 
     def __init__(self, run_dir: str | Path) -> None:
-        self.run_dir = Path(run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir = writable_dir(run_dir, "RunRecorder")  # a file there: one line, no OSError
         self._log = open(self.run_dir / EVALUATIONS_FILE, "a", encoding="utf-8")  # noqa: SIM115
         self._synced = time.monotonic()
 

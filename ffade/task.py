@@ -137,8 +137,13 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     ``max_inputs_key`` is how the config spells ``max_inputs``, for messages (a fine-tuner's is
     ``model.init_args.max_finetune_inputs``).
     """
-    if isinstance(spec, dict):
-        spec = TaskSpec(**spec)
+    if isinstance(spec, dict):  # read as ffade.discover reads it: names, {name, args}, classes
+        from ffade.api.pieces import task_config
+
+        spec = TaskSpec(**task_config(spec, {}))  # a missing or unknown key is one line
+    elif not all(hasattr(spec, k) for k in ("target", "dataset", "reward", "concepts")):
+        # a TaskSpec or what jsonargparse parsed; not "'str' object has no attribute 'target'"
+        raise FfadeError(f"task: expected a mapping or a TaskSpec, got {type(spec).__name__}")
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
     for part, plugin in (

@@ -389,3 +389,31 @@ def test_the_vector_env_keeps_gymnasium_s_contract_and_its_seed(mode: str) -> No
         return seen
 
     assert run(1) == run(1) != run(2)
+
+
+def test_keywords_out_of_range_are_one_line_naming_the_keyword(evaluator: Evaluator) -> None:
+    """Built from Python, no config check saw them: max_steps=0, a NaN step penalty and a
+    negative reward_clip built an env, and Evaluator(budget=1.5) counted down to -0.5."""
+    refused = {
+        "max_steps must be a whole number from 1, got 0": {"max_steps": 0},
+        "max_steps must be a whole number from 1, got 2.5": {"max_steps": 2.5},
+        "step_penalty must be a finite number from 0, got nan": {"step_penalty": float("nan")},
+        "novelty_bonus must be a finite number from 0, got -1": {"novelty_bonus": -1},
+        "reward_clip must be a finite number above 0, got 0": {"reward_clip": 0},
+    }
+    for expected, keywords in refused.items():
+        with pytest.raises(FfadeError) as error:
+            FailureEnv(evaluator, mode="microscopic", **keywords)
+        assert str(error.value) == expected
+    task = evaluator.task
+    for keywords, expected in (
+        ({"batch_size": 0}, "Evaluator: batch_size must be a whole number from 1, got 0"),
+        ({"batch_size": "auto"}, "Evaluator: batch_size must be a whole number from 1, got 'auto'"),
+        ({"budget": 1.5}, "Evaluator: budget must be a whole number from 0, got 1.5"),
+        ({"budget": -1}, "Evaluator: budget must be a whole number from 0, got -1"),
+    ):
+        with pytest.raises(FfadeError) as error:
+            Evaluator(task, **keywords)
+        assert str(error.value) == expected
+    assert Evaluator(task, batch_size=np.int64(4), budget=0).remaining == 0
+    assert FailureEnv(Evaluator(task), reward_clip=5.0, step_penalty=0).reset()[0]["state"].shape

@@ -277,3 +277,16 @@ def test_a_fine_tunes_run_has_no_evaluations_and_says_so(tmp_path: Path) -> None
     with pytest.raises(FfadeError) as error:
         _ = ffade.Run(tmp_path).evaluations
     assert str(error.value) == expected
+
+
+def test_a_recorder_whose_run_directory_is_a_file_is_one_line(tmp_path: Path) -> None:
+    """docs/plugins.md's RunRecorder(run_dir) for your own RL loop: a file there was
+    FileExistsError's traceback."""
+    (tmp_path / "run").write_text("")
+    with pytest.raises(FfadeError) as error:
+        RunRecorder(tmp_path / "run")
+    assert str(error.value) == (
+        f"RunRecorder {tmp_path / 'run'}: a file is there, not a directory; give a directory"
+    )
+    with RunRecorder(tmp_path / "new" / "run") as recorder:  # made, as before
+        assert recorder.run_dir.is_dir()

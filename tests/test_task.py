@@ -30,6 +30,21 @@ CAPPED = (
 )
 
 
+def test_a_task_spec_dict_is_read_as_discover_reads_it_and_its_mistakes_are_one_line() -> None:
+    """docs/plugins.md builds FailureEnv's task with build_task(dict): a key left out was
+    TaskSpec's TypeError, a str an AttributeError, and a plugin by name alone a TypeError."""
+    spec = synthetic_spec(num_inputs=16)
+    task = build_task({**spec, "target": "synthetic", "reward": "margin"})  # names, as discover
+    assert isinstance(task.target, SyntheticTarget) and isinstance(task.reward, MarginReward)
+    assert len(task.inputs) == 8
+    with pytest.raises(FfadeError, match=r"^task\.dataset is missing; name a dataset plugin$"):
+        build_task({"target": {"name": "synthetic"}, "reward": "margin", "concepts": ["axis"]})
+    with pytest.raises(FfadeError, match=r"^task: unknown key 'budget'; allowed: target, "):
+        build_task({**spec, "budget": 5})
+    with pytest.raises(FfadeError, match=r"^task: expected a mapping or a TaskSpec, got str$"):
+        build_task("task.yaml")
+
+
 def test_max_inputs_beyond_the_split_uses_all_and_says_so_with_both_numbers() -> None:
     task = build_task({**synthetic_spec(num_inputs=16), "max_inputs": 500})
     assert len(task.inputs) == 8  # the synthetic discovery split: half of num_inputs

@@ -26,11 +26,15 @@ from ffade.api.pieces import (
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
-from ffade.errors import FfadeError, require_region_options
+from ffade.errors import FfadeError, require_region_options, shown
 from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
+
+
+SEED_ENV = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
+"""What Lightning's seed_everything leaves in os.environ; a later seed_everything(None) reads it."""
 
 
 def fit(config: dict[str, Any]) -> Run:
@@ -40,12 +44,15 @@ def fit(config: dict[str, Any]) -> Run:
     with ``sys.exit(1)``, which ``except KeyboardInterrupt`` misses and which ended the caller's
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
-    the run's own line has said where it is (status interrupted, nothing lost).
+    the run's own line has said where it is (status interrupted, nothing lost). The caller's
+    random generators (Python's, numpy's, torch's) and seed variables are left as they were.
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
+    from ffade.rng import rng_states, set_rng_states
 
+    states, env = rng_states(), {key: os.environ.get(key) for key in SEED_ENV}
     try:
         model = run_lightning({"fit": config})
     except SIGTERMException:
@@ -54,6 +61,13 @@ def fit(config: dict[str, Any]) -> Run:
         if isinstance(exc.__context__, KeyboardInterrupt):
             raise exc.__context__ from None
         raise
+    finally:  # seed_everything seeded the caller's generators and left PL_GLOBAL_SEED set
+        set_rng_states(states)
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return Run(Path(model.run_dir))
 
 
@@ -118,12 +132,13 @@ def discover(
 def _integers(**values: Any) -> list[int | None]:
     """Counts and seeds are integers: LightningCLI said "Expected <class 'bool'>" of a str seed
     and quietly read ``budget="100"`` as 100 (explicit over implicit). A NumPy integer becomes a
-    Python one, which the config takes; None goes on to the checks that name the range."""
+    Python one, which the config takes; None goes on to the checks that name the range, but
+    for a seed: seed=None took the seed an earlier run of the process set (PL_GLOBAL_SEED)."""
     for key, value in values.items():
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, numbers.Integral)
-        ):
-            raise FfadeError(f"{key}: expected an integer, got {value!r}")
+        if value is None and key != "seed":
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise FfadeError(f"{key}: expected an integer, got {shown(value)}")
     return [None if value is None else int(value) for value in values.values()]
 
 
@@ -265,7 +280,7 @@ def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any
         return Path(priorities)
     data = DEFAULT_PRIORITIES if priorities is None else priorities
     if not isinstance(data, dict):
-        raise FfadeError(f"priorities: expected a mapping or a file path, got {data!r}")
+        raise FfadeError(f"priorities: expected a mapping or a file path, got {shown(data)}")
     return data
 
 
@@ -274,12 +289,12 @@ def _config(
 ) -> dict[str, Any]:
     """The whole ``ffade fit`` config around a model section."""
     if trainer is not None and not isinstance(trainer, dict):
-        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {trainer!r}")
+        raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
     if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
-        raise FfadeError(f"save_dir: expected a directory path, got {save_dir!r}")
+        raise FfadeError(f"save_dir: expected a directory path, got {shown(save_dir)}")
     if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
         raise FfadeError(
-            f"name: expected a non-empty str (the runs' folder in save_dir), got {name!r}"
+            f"name: expected a non-empty str (the runs' folder in save_dir), got {shown(name)}"
         )
     return {
         "seed_everything": seed,

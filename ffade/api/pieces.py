@@ -16,7 +16,7 @@ from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from ffade import registry
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, shown
 from ffade.task import TaskSpec
 
 EXPLORERS = {
@@ -84,9 +84,9 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
                 f"{where}: expected {{name, args}}; "
                 + (f"unknown key {unknown[0]!r}" if unknown else "'name' is missing")
             )
-        args = piece.get("args") or {}
+        args = {} if piece.get("args") is None else piece["args"]  # an array has no truth
         if not isinstance(args, dict):
-            raise FfadeError(f"{where}.args: expected a mapping of arguments, got {args!r}")
+            raise FfadeError(f"{where}.args: expected a mapping of arguments, got {shown(args)}")
         name = piece["name"]
         if kind == "concept" and inspect.isclass(name) and issubclass(name, base):  # its label
             name = in_process_name(kind, name, args.get("label"))
@@ -101,7 +101,7 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
         return {"name": in_process_name(kind, callable_target(piece)), "args": {}}
     model = " (or a torch.nn.Module or function)" if kind == "target" else ""
     raise FfadeError(
-        f"{where}: {piece!r} is not a {kind} name, a {{name, args}} mapping, or a "
+        f"{where}: {shown(piece)} is not a {kind} name, a {{name, args}} mapping, or a "
         f"ffade.plugin_api.{base.__name__} class or instance{model}"
     )
 
@@ -176,7 +176,7 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
         return {"class_path": f"{piece.__module__}.{piece.__qualname__}", "init_args": {}}
     if not isinstance(piece, str) or not piece:
         raise FfadeError(
-            f"{where}: {piece!r} is not a name ({', '.join(aliases)}), a class path or a class"
+            f"{where}: {shown(piece)} is not a name ({', '.join(aliases)}), a class path or a class"
         )
     if (
         piece not in aliases

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ffade.errors import FfadeError, does_not_exist, require_region_options
+from ffade.errors import FfadeError, does_not_exist, require_region_options, shown
 from ffade.records import MITIGATION_FILE
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Run:
     def __post_init__(self) -> None:
         """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
         if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
-            raise FfadeError(f"Run: expected a run directory (a path), got {self.dir!r}")
+            raise FfadeError(f"Run: expected a run directory (a path), got {shown(self.dir)}")
         object.__setattr__(self, "dir", Path(self.dir))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
             raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
@@ -49,7 +49,9 @@ class Run:
         """A Run from a Run or a path; the directory must exist. ``where`` is the keyword the
         caller gave it as (``compare``), which a wrong type is said under."""
         if not isinstance(run, (Run, str, Path)):
-            raise FfadeError(f"{where}: expected a run directory (a path or a Run), got {run!r}")
+            raise FfadeError(
+                f"{where}: expected a run directory (a path or a Run), got {shown(run)}"
+            )
         run = run if isinstance(run, Run) else cls(Path(run))
         if not run.dir.exists():  # a Run whose directory went since; a file: by read_summary
             raise FfadeError(does_not_exist(f"run directory '{run.dir}'", run.dir))
@@ -169,7 +171,9 @@ def report(
     if axes is not None and not (
         isinstance(axes, (list, tuple)) and all(isinstance(a, str) for a in axes)
     ):
-        raise FfadeError(f"axes: expected concept labels (a str or a list of them), got {axes!r}")
+        raise FfadeError(
+            f"axes: expected concept labels (a str or a list of them), got {shown(axes)}"
+        )
     if axes is not None and not 1 <= len(axes) <= 3:
         raise FfadeError(f"axes takes 1 to 3 concept labels; got {len(axes)}")
     check_slices(slices)
@@ -178,12 +182,17 @@ def report(
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
     if out is not None and not isinstance(out, (str, os.PathLike)):  # not os.fspath's TypeError
-        raise FfadeError(f"out: expected a directory path, got {out!r}")
+        raise FfadeError(f"out: expected a directory path, got {shown(out)}")
     other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
-    build_report(
-        run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
-    )
+    try:
+        build_report(
+            run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
+        )
+    except FfadeError as error:  # "--axes: ..." said as the keyword a Python caller typed
+        if str(error).startswith(tuple(f"--{key}" for key in ("compare", "out", *REPORT_OPTIONS))):
+            raise FfadeError(str(error)[2:]) from None
+        raise
     return run if out is None else Run(Path(out))
 
 
@@ -203,13 +212,13 @@ def check_slices(slices: Any) -> None:
     from ffade.summarize.regions import SLICE_KINDS
 
     if slices not in SLICE_KINDS:
-        raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {slices!r}")
+        raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {shown(slices)}")
 
 
 def check_flag(key: str, value: Any) -> None:
     """A switch is True or False: any str (even "no") would read as True."""
     if not isinstance(value, bool):
-        raise FfadeError(f"{key}: expected True or False, got {value!r}")
+        raise FfadeError(f"{key}: expected True or False, got {shown(value)}")
 
 
 def _mitigation_file(mitigation: Any) -> Path | None:
@@ -219,7 +228,7 @@ def _mitigation_file(mitigation: Any) -> Path | None:
         return None
     path = mitigation.dir if isinstance(mitigation, Run) else mitigation
     if not isinstance(path, (str, os.PathLike)):
-        raise FfadeError(f"mitigation: expected a mitigation.json path or a Run, got {path!r}")
+        raise FfadeError(f"mitigation: expected a mitigation.json path or a Run, got {shown(path)}")
     from ffade.summarize.comparison import mitigation_file
 
     kinds = "mitigation.json, its run directory or the Run ffade.mitigate returned"

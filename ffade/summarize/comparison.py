@@ -83,9 +83,13 @@ def _check_it_fixed_the_compared_model(
     saved = record.get("fixed_weights")
     if not isinstance(saved, str):  # a rejected fix saves none; nothing to match
         return
-    args = ((compared.get("task") or {}).get("target") or {}).get("args") or {}
+    target = (compared.get("task") or {}).get("target") or {}
+    args = target.get("args") or {}
     loaded = {str(Path(v).resolve()) for v in args.values() if isinstance(v, str) and v}
-    if str(Path(saved).resolve()) not in loaded:
+    # a model registered in-process as an instance (ffade.discover(target=model)) is fixed in
+    # place: the compared run searched it by the very spec mitigation.json's fixed_target holds
+    in_place = record.get("fixed_target") == {"name": target.get("name"), "args": args}
+    if str(Path(saved).resolve()) not in loaded and not in_place:
         files = [f"{k} {v}" for k, v in args.items() if isinstance(v, str) and Path(v).exists()]
         raise FfadeError(
             f"--mitigation: '{path}' saved the fixed model {saved}, which the compared run's "

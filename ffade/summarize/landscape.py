@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ffade.errors import FfadeError, does_not_exist
+from ffade.errors import FfadeError, does_not_exist, shown
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
 
@@ -287,7 +287,7 @@ def require_landscape(value: Any) -> Landscape:
     anything else) is one line saying how to read one, not an AttributeError deep inside."""
     if not isinstance(value, Landscape):
         raise FfadeError(
-            f"expected a Landscape, got {value!r}; read a run's with "
+            f"expected a Landscape, got {shown(value)}; read a run's with "
             "ffade.summarize.load_landscape(run_dir)"
         )
     return value
@@ -301,7 +301,7 @@ def load_landscape(run_dir: str | Path) -> Landscape:
             malformed, a record's state lies off the grid, or policy.npy does not match the grid.
     """
     if not isinstance(run_dir, (str, os.PathLike)):  # not pathlib's TypeError
-        raise FfadeError(f"load_landscape: expected a run directory (a path), got {run_dir!r}")
+        raise FfadeError(f"load_landscape: expected a run directory (a path), got {shown(run_dir)}")
     run_dir = Path(run_dir)
     if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
         raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))

@@ -191,7 +191,7 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     for not_a_path in (None, 3):  # not pathlib's TypeError
         with pytest.raises(ffade.FfadeError, match="run: expected a run directory"):
             ffade.mitigate(not_a_path)
-    for seed in ("a", 1.5):  # not LightningCLI's "Expected <class 'bool'>"
+    for seed in ("a", 1.5, None):  # not "Expected <class 'bool'>"; None took a stale seed
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer="random", budget=10, seed=seed, save_dir=tmp_path)
         assert str(error.value) == f"seed: expected an integer, got {seed!r}"
@@ -209,6 +209,30 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(tmp_path, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+
+
+def test_a_run_leaves_the_callers_random_generators_and_seed_variables_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """seed_everything reseeded the caller's generators (random.random() after discover(seed=0)
+    was random.seed(0)'s first draw) and left PL_GLOBAL_SEED set, which seed=None then took."""
+    import random
+
+    import numpy as np
+
+    random.seed(123)
+    np.random.seed(123)
+    torch.manual_seed(123)
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    random.seed(123)
+    np.random.seed(123)
+    torch.manual_seed(123)
+    os.environ.pop("PL_SEED_WORKERS", None)
+    os.environ["PL_GLOBAL_SEED"] = "5"
+    task = synthetic_spec()
+    ffade.discover(task=task, explorer="random", budget=10, seed=7, save_dir=tmp_path)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
+    assert os.environ.pop("PL_GLOBAL_SEED") == "5" and "PL_SEED_WORKERS" not in os.environ
 
 
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
@@ -255,6 +279,10 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
         task=ROTATED_DIGITS, target=fixed, explorer="grid", budget=24, save_dir=tmp_path
     )
     assert again.summary["evaluations"] == 24
+    # the README's ffade.report(run, compare=rerun, mitigation=fix): refused, as the fixed model
+    # "the compared run's target does not load", because an instance is fixed in place
+    compared = ffade.report(run, compare=again, mitigation=accepted, out=tmp_path / "cmp")
+    assert compared.report_data()["compare"]["mitigation"]["status"] == "accepted"
 
     # feedback.yaml now holds rank 1 high: a mapping that would change it (a person's ranking,
     # say) is refused, and a priorities.yaml of the user's own beside it is never written over
@@ -472,3 +500,39 @@ def test_a_stopped_run_raises_as_python_does_and_keeps_the_run(tmp_path: Path, s
     run = ffade.Run(tmp_path / "ffade" / "version_0")
     assert run.summary["status"] == "interrupted"
     assert run.summary["evaluations"] == len(run.evaluations) > 0  # every one logged is kept
+
+
+def test_a_model_or_an_array_given_for_a_path_or_a_name_is_said_by_its_type_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """The one line quoted the object's repr: ffade.mitigate(model) printed the model's layers,
+    an array given for save_dir its 60 lines; an array as a concept's args was numpy's
+    "truth value of an array is ambiguous" ValueError."""
+    import numpy as np
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))
+    array = np.zeros((30, 30))
+    task = {**synthetic_spec(), "concepts": ["axis"]}
+    calls = {
+        "run: expected a run directory (a path or a Run), got a Sequential": lambda: ffade.mitigate(
+            model
+        ),
+        "Run: expected a run directory (a path), got a Sequential": lambda: ffade.Run(model),
+        "task.dataset: a Sequential is not a dataset name": lambda: ffade.discover(
+            task=task, dataset=model, save_dir=tmp_path
+        ),
+        "save_dir: expected a directory path, got a ndarray": lambda: ffade.discover(
+            task=task, save_dir=array
+        ),
+        "budget: expected an integer, got a ndarray": lambda: ffade.discover(
+            task=task, budget=array, save_dir=tmp_path
+        ),
+        "task.concepts[0].args: expected a mapping of arguments, got a ndarray": lambda: (
+            ffade.discover(task={**task, "concepts": [{"name": "axis", "args": array}]})
+        ),
+    }
+    for expected, call in calls.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            call()
+        assert str(error.value).startswith(expected) and "\n" not in str(error.value)
+    assert not any(tmp_path.iterdir())

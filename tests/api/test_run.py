@@ -90,6 +90,33 @@ def test_mitigation_may_be_the_fine_tunes_file_directory_or_run(
     assert leads[0]["status"] == "accepted" and leads.count(leads[0]) == 4
 
 
+def test_a_fix_of_another_model_is_refused_under_the_keyword_a_python_caller_typed(
+    run: ffade.Run, tmp_path: Path
+) -> None:
+    """The refusal said "--mitigation: ..." to a caller who typed ``mitigation=``."""
+    fix = tmp_path / "mitigate" / "version_0"
+    fix.mkdir(parents=True)
+    record = {"status": "accepted", "clean_accuracy_before": 0.9, "clean_accuracy_after": 0.89}
+    other = {"name": "synthetic", "args": {"seed": 5}}
+    record.update(fixed_weights=str(fix / "model.pt"), fixed_target=other)
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.report(run, compare=run, mitigation=fix, out=tmp_path / "out")
+    assert str(error.value).startswith(f"mitigation: '{fix / 'mitigation.json'}' saved the fixed")
+    # the fine-tune's fixed_target is what the compared run searched: an instance fixed in place
+    record["fixed_target"] = run.summary["task"]["target"]
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    compared = ffade.report(run, compare=run, mitigation=fix, out=tmp_path / "out")
+    assert compared.report_data()["compare"]["mitigation"]["status"] == "accepted"
+    with pytest.raises(ffade.FfadeError) as error:  # not "--axes: ..."
+        ffade.report(run, axes=["nope"])
+    assert str(error.value).startswith("axes: unknown concept 'nope' in ")
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.report(run, out=tmp_path / "a_file" / "report")
+    assert str(error.value).startswith(f"out {tmp_path / 'a_file' / 'report'}: cannot create")
+
+
 def test_run_of_something_not_a_path_is_one_line() -> None:
     with pytest.raises(ffade.FfadeError) as error:  # not pathlib's TypeError
         ffade.Run(5)

@@ -206,3 +206,16 @@ def test_a_run_directory_where_a_landscape_goes_is_one_line(image_run) -> None:
     with pytest.raises(FfadeError) as error:  # not pathlib's TypeError
         load_landscape(5)
     assert str(error.value) == "load_landscape: expected a run directory (a path), got 5"
+
+
+def test_a_landscape_given_for_a_run_directory_is_said_by_its_type_in_one_line() -> None:
+    """load_landscape(landscape) quoted the Landscape's repr: every count array, 100+ lines."""
+    from ffade.summarize.landscape import Landscape
+
+    counts = np.zeros((10, 10), dtype=int)
+    grid = [np.linspace(0, 1, 10)] * 2
+    landscape = Landscape(["a", "b"], [list(range(10))] * 2, grid, counts, counts, (0, 0))
+    with pytest.raises(FfadeError) as error:
+        load_landscape(landscape)
+    expected = "load_landscape: expected a run directory (a path), got a Landscape"
+    assert str(error.value) == expected
