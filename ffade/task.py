@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from ffade import registry
@@ -131,16 +131,43 @@ def check_configured_plugins(task: dict[str, Any] | None) -> None:
             registry.checked_arguments(kind, spec.name, spec.args)
 
 
+def _task_from_mapping(spec: dict[str, Any]) -> TaskSpec:
+    """A task written as a dict (the config's ``task``), each plugin by name or ``{name, args}``;
+    a key left out or unknown is one line, not TaskSpec's TypeError."""
+    allowed = [f.name for f in fields(TaskSpec)]
+    unknown = sorted(set(spec) - set(allowed))
+    if unknown:
+        raise FfadeError(f"task: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    for key in ("target", "dataset", "reward", "concepts"):
+        if spec.get(key) is None:
+            raise FfadeError(f"task.{key} is missing; name a {key.rstrip('s')} plugin")
+    concepts = (
+        spec["concepts"] if isinstance(spec["concepts"], (list, tuple)) else [spec["concepts"]]
+    )
+    named = {k: _named(spec[k], f"task.{k}") for k in ("target", "dataset", "reward")}
+    listed = [_named(c, f"task.concepts[{i}]") for i, c in enumerate(concepts)]
+    return TaskSpec(**{**spec, **named, "concepts": listed})
+
+
+def _named(plugin: Any, key: str) -> Any:
+    """A plugin given by its name alone as ``{name: ...}``; ``{name, args}`` is checked here."""
+    if isinstance(plugin, str):
+        return {"name": plugin}
+    if isinstance(plugin, dict) and not ("name" in plugin and set(plugin) <= {"name", "args"}):
+        raise FfadeError(
+            f"{key}: expected a plugin name or {{name: ..., args: {{...}}}}, got {plugin!r}"
+        )
+    return plugin
+
+
 def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:
     """Load and construct every plugin the spec names; errors name the plugin and the fix.
 
     ``max_inputs_key`` is how the config spells ``max_inputs``, for messages (a fine-tuner's is
     ``model.init_args.max_finetune_inputs``).
     """
-    if isinstance(spec, dict):  # read as ffade.discover reads it: names, {name, args}, classes
-        from ffade.api.pieces import task_config
-
-        spec = TaskSpec(**task_config(spec, {}))  # a missing or unknown key is one line
+    if isinstance(spec, dict):
+        spec = _task_from_mapping(spec)
     elif not all(hasattr(spec, k) for k in ("target", "dataset", "reward", "concepts")):
         # a TaskSpec or what jsonargparse parsed; not "'str' object has no attribute 'target'"
         raise FfadeError(f"task: expected a mapping or a TaskSpec, got {type(spec).__name__}")
