@@ -51,7 +51,9 @@ def test_the_dqn_defaults_the_doc_names() -> None:
     assert dqn_defaults["reward_clip"] == 1.0 and "(`reward_clip: 1.0`)" in doc
     assert dqn_defaults["num_candidates"] == 1024 and "`num_candidates` (1,024)" in doc
     assert dqn_defaults["exploration_fraction"] == 0.1  # "ε reaches its floor after 10%"
-    assert "floor after 10% of the budget" in doc
+    assert "floor after 10% of the budget (`exploration_fraction: 0.1`)" in doc
+    assert dqn_defaults["start_e"] == 1.0 and dqn_defaults["end_e"] == 0.05
+    assert "from `start_e` (1.0) to `end_e` (0.05)" in doc
     assert dqn_defaults["gradient_steps"] == 2  # "2 updates a step"
     assert base_defaults["coverage_probes"] == 0.05 and "5% of the budget by default" in doc
     assert EpsilonGreedyExplorer.name == "epsilon_greedy" and RandomExplorer.name == "random"
