@@ -279,10 +279,12 @@ def _main(args: list[str]) -> int:
 
             print(fit_help(args[1:]))
         elif args[0] == "fit":
-            from ffade.fit_help import arguments_lost_to_model, misspelled_fit_option
+            from ffade import fit_help as fit
 
-            if lost := misspelled_fit_option(args) or arguments_lost_to_model(args):
+            if lost := fit.misspelled_fit_option(args) or fit.arguments_lost_to_model(args):
                 raise FfadeError(lost)
+            if dropped := fit.config_arguments_dropped(args[1:]):
+                print(f"ffade: note: {dropped}", file=sys.stderr)
         from ffade.lightning_run import run_lightning
 
         model = run_lightning(args)
