@@ -112,9 +112,13 @@ def mode_notes(explorer: Any) -> list[str]:
     says nothing), named in a note instead of being ignored in silence."""
     h, mode = explorer.hparams, explorer.mode
     other = "microscopic" if mode == "macroscopic" else "macroscopic"
+    if other in explorer.supported_modes:
+        said = f"task.mode is {mode}, {_WHERE[mode]}, so it has no effect here"
+    else:  # the grid's and the bandit's: no task.mode makes it count
+        cls = type(explorer).__name__
+        said = f"{cls} searches {mode} tasks only, {_WHERE[mode]}: it has no effect; remove it"
     return [
-        f"model.init_args.{key} ({h[key]}) shapes {other} steps only; task.mode is {mode}, "
-        f"{_WHERE[mode]}, so it has no effect here"
+        f"model.init_args.{key} ({h[key]}) shapes {other} steps only; {said}"
         for key in ONLY_IN_MODE[other]
         if key in h and h[key] != default_of(type(explorer), key)
     ]
