@@ -216,7 +216,7 @@ def config_arguments_dropped(args: list[str]) -> str | None:
         return None
     return (
         f"--model {value} takes no {', '.join(dropped)}: the config's value"
-        f"{'s are' if len(dropped) > 1 else ' is'} dropped (--model replaces the model and "
+        f"{'s were' if len(dropped) > 1 else ' was'} dropped (--model replaces the model and "
         "keeps only the arguments its class takes)"
     )
 
