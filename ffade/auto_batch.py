@@ -84,8 +84,9 @@ def check_eval_batch_size(value: Any) -> None:
     """A positive integer or "auto"; anything else is a one-line FfadeError."""
     if value == AUTO or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return
+    got = "null" if value is None else repr(value)  # as a config spells it, not Python's None
     raise FfadeError(
-        f"model.init_args.eval_batch_size must be a positive integer or 'auto', got {value!r}"
+        f"model.init_args.eval_batch_size must be a positive integer or 'auto', got {got}"
     )
 
 

@@ -276,14 +276,18 @@ def _main(args: list[str]) -> int:
 
             print(fit_help(args[1:]))
         elif args[0] == "fit":
-            from ffade.fit_help import arguments_lost_to_model, misspelled_fit_option
+            from ffade import fit_help as fit
 
-            if lost := misspelled_fit_option(args) or arguments_lost_to_model(args):
+            if lost := fit.misspelled_fit_option(args) or fit.arguments_lost_to_model(args):
                 raise FfadeError(lost)
         from ffade.lightning_run import run_lightning
 
         model = run_lightning(args)
-        _print_ending(args, model)
+        from ffade.fit_help import config_arguments_dropped
+
+        if args[0] == "fit" and (dropped := config_arguments_dropped(args[1:])):
+            print(f"ffade: note: {dropped}", file=sys.stderr)  # after the run: an error stays
+        _print_ending(args, model)  # one line
     except FfadeError as exc:
         print(f"ffade: error: {_with_hints(args, exc)}", file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):  # a run it stopped: where it is, how to resume

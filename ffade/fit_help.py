@@ -176,15 +176,9 @@ def arguments_lost_to_model(args: list[str]) -> str | None:
         return None
     last = len(flags) - 1 - flags[::-1].index("--model")
     value = args[last].split("=", 1)[1] if "=" in args[last] else "".join(args[last + 1 : last + 2])
-    module, _, name = _model_classes().get(value, value).rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
+    taken = _arguments_of(value)
+    if taken is None:
         return None  # jsonargparse names the class it cannot find
-    taken = set()
-    for klass in cls.__mro__:
-        if "__init__" in vars(klass):
-            taken.update(inspect.signature(klass.__init__).parameters)
     for flag in flags[:last]:
         key = flag.removeprefix("--model.init_args.").split(".")[0]
         if flag.startswith("--model.init_args.") and key not in taken:
@@ -193,6 +187,55 @@ def arguments_lost_to_model(args: list[str]) -> str | None:
                 "the model and keeps only the arguments its class takes; give --model first"
             )
     return None
+
+
+def config_arguments_dropped(args: list[str]) -> str | None:
+    """A note when ``--model CLASS`` drops arguments a ``--config`` before it gave: a DQN
+    config's ``learning_rate`` under ``--model ffade.explore.RandomExplorer`` is dropped by
+    jsonargparse without a word, where the same argument on the command line is an error."""
+    from ffade.yamlfile import config_paths, read_yaml
+
+    flags = [arg.split("=", 1)[0] for arg in args]
+    if "--model" not in flags:
+        return None
+    last = len(flags) - 1 - flags[::-1].index("--model")
+    value = args[last].split("=", 1)[1] if "=" in args[last] else "".join(args[last + 1 : last + 2])
+    taken = _arguments_of(value)
+    if taken is None:
+        return None
+    given: list[str] = []
+    for path in config_paths(args[:last]):
+        try:
+            init_args = read_yaml(path, "")["model"]["init_args"]
+        except (FfadeError, TypeError, KeyError, IndexError):
+            continue  # no arguments named here; a broken file is refused in its own words
+        if isinstance(init_args, dict):
+            given += [str(key) for key in init_args if key not in given]
+    dropped = [key for key in given if key not in taken]
+    if not dropped:
+        return None
+    return (
+        f"--model {value} takes no {', '.join(dropped)}: the config's value"
+        f"{'s were' if len(dropped) > 1 else ' was'} dropped (--model replaces the model and "
+        "keeps only the arguments its class takes)"
+    )
+
+
+def _arguments_of(value: str) -> set[str] | None:
+    """The constructor arguments of the model class ``--model VALUE`` names (over its bases),
+    or None when no such class is found."""
+    module, _, name = _model_classes().get(value, value).rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+    if not isinstance(cls, type):
+        return None
+    taken: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            taken.update(inspect.signature(klass.__init__).parameters)
+    return taken
 
 
 def _chosen_class(args: list[str]) -> tuple[type | None, str]:

@@ -83,6 +83,13 @@ def test_bad_values_are_one_line_errors(value) -> None:
         DQNExplorer(task=synthetic_spec(), budget=200, eval_batch_size=value)
 
 
+def test_null_is_said_as_a_config_spells_it() -> None:
+    """``eval_batch_size: null`` in a config: "got null", not Python's "got None"."""
+    with pytest.raises(FfadeError) as error:
+        check_eval_batch_size(None)
+    assert str(error.value).endswith("got null")
+
+
 def test_good_values_pass() -> None:
     for value in ("auto", 1, 256, np.int64(8).item()):
         check_eval_batch_size(value)

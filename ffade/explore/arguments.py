@@ -23,13 +23,31 @@ def check_explorer_arguments(args: Mapping[str, Any]) -> None:
     require_within(0, 1, coverage_probes=args["coverage_probes"])
     if args["reward_clip"] is not None:
         require_above(0, reward_clip=args["reward_clip"])
-    task = args["task"]
+
+
+def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
+    """The task's ``mode``, refused in one line when the explorer does not search it, and
+    ``start_state`` (where microscopic episodes start) refused beside a macroscopic one."""
     mode = task.get("mode", "macroscopic") if isinstance(task, dict) else task.mode
-    if args["start_state"] is not None and mode != "microscopic":
-        raise FfadeError(  # a macroscopic step jumps anywhere: a start state would be ignored
-            "model.init_args.start_state is where microscopic episodes start; set "
-            f"task.mode: microscopic to use it, or remove it (task.mode is {mode})"
+    cls, supported = type(explorer).__name__, explorer.supported_modes
+    if mode not in supported:
+        modes = " or ".join(supported)
+        raise FfadeError(
+            f"{cls}: the {explorer.name} explorer supports task.mode {modes}, not '{mode}'; "
+            f"set task.mode: {supported[0]}, or search {mode} tasks with another explorer "
+            "(ffade.explore.DQNExplorer and RandomExplorer search both)"
         )
+    if start_state is not None and mode != "microscopic":
+        # a macroscopic step jumps anywhere: a start state would be ignored
+        where = (
+            f"set task.mode: microscopic to use it, or remove it (task.mode is {mode})"
+            if "microscopic" in supported
+            else f"{cls} searches macroscopic tasks only: remove it"
+        )
+        raise FfadeError(
+            f"model.init_args.start_state is where microscopic episodes start; {where}"
+        )
+    return mode
 
 
 def check_dqn_arguments(args: Mapping[str, Any]) -> None:
@@ -94,9 +112,13 @@ def mode_notes(explorer: Any) -> list[str]:
     says nothing), named in a note instead of being ignored in silence."""
     h, mode = explorer.hparams, explorer.mode
     other = "microscopic" if mode == "macroscopic" else "macroscopic"
+    if other in explorer.supported_modes:
+        said = f"task.mode is {mode}, {_WHERE[mode]}, so it has no effect here"
+    else:  # the grid's and the bandit's: no task.mode makes it count
+        cls = type(explorer).__name__
+        said = f"{cls} searches {mode} tasks only, {_WHERE[mode]}: it has no effect; remove it"
     return [
-        f"model.init_args.{key} ({h[key]}) shapes {other} steps only; task.mode is {mode}, "
-        f"{_WHERE[mode]}, so it has no effect here"
+        f"model.init_args.{key} ({h[key]}) shapes {other} steps only; {said}"
         for key in ONLY_IN_MODE[other]
         if key in h and h[key] != default_of(type(explorer), key)
     ]

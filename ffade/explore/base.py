@@ -19,8 +19,7 @@ from typing_extensions import override
 from ffade import auto_batch
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
-from ffade.errors import FfadeError
-from ffade.explore.arguments import check_explorer_arguments, mode_notes
+from ffade.explore.arguments import check_explorer_arguments, checked_mode, mode_notes
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.replay import copy_checkpointed_log, replay_log
@@ -90,12 +89,8 @@ class Explorer(RunModule):
         auto_batch.check_eval_batch_size(eval_batch_size)
         check_explorer_arguments(locals())  # the arguments as given, before any is used
         self.stop_rule = parse_stop_rule(stop_when, probe_count(coverage_probes, budget) > 0)
-        mode = task["mode"] if isinstance(task, dict) else task.mode
-        if mode not in self.supported_modes:
-            modes = " or ".join(self.supported_modes)
-            raise FfadeError(f"the {self.name} explorer supports task.mode {modes}, not '{mode}'")
+        self.mode = checked_mode(self, task, start_state)
         self.task_spec = task
-        self.mode = mode
         self.budget = budget
         self.num_envs = num_envs
         self.task: Task | None = None

@@ -125,7 +125,8 @@ def search_stop_reason(explorer: Any) -> str | None:
     if evaluator.evaluations >= evaluator.num_inputs * explorer.space.num_states:
         return "every (input, state) pair evaluated"
     if explorer.idle_steps >= h.max_idle_steps:
-        return f"{explorer.idle_steps} steps without a new evaluation (max_idle_steps)"
+        steps = f"{explorer.idle_steps} step" + ("s" if explorer.idle_steps != 1 else "")
+        return f"{steps} without a new evaluation (max_idle_steps)"
     rule = explorer.stop_rule
     if rule is not None:
         remaining = explorer.probes.estimate() if explorer.probes is not None else None

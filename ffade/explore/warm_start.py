@@ -23,7 +23,14 @@ NEEDS = (
 
 
 def check_warm_start(warm_start: str | None) -> None:
-    """One line when ``warm_start`` names nothing there."""
+    """One line when ``warm_start`` names nothing there, or nothing at all: an empty path
+    (``--model.init_args.warm_start "$RUN"`` with the variable unset) would be the working
+    directory, said as "no checkpoint at './checkpoints/last.ckpt'"."""
+    if warm_start is not None and not str(warm_start).strip():
+        raise FfadeError(
+            "model.init_args.warm_start is an empty path; give an earlier run directory or its "
+            "checkpoint file, or null to start untrained (was a variable that names it left unset?)"
+        )
     if warm_start is not None and not Path(warm_start).expanduser().exists():
         raise FfadeError(
             f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "

@@ -51,7 +51,9 @@ def test_the_dqn_defaults_the_doc_names() -> None:
     assert dqn_defaults["reward_clip"] == 1.0 and "(`reward_clip: 1.0`)" in doc
     assert dqn_defaults["num_candidates"] == 1024 and "`num_candidates` (1,024)" in doc
     assert dqn_defaults["exploration_fraction"] == 0.1  # "ε reaches its floor after 10%"
-    assert "floor after 10% of the budget" in doc
+    assert "floor after 10% of the budget (`exploration_fraction: 0.1`)" in doc
+    assert dqn_defaults["start_e"] == 1.0 and dqn_defaults["end_e"] == 0.05
+    assert "from `start_e` (1.0) to `end_e` (0.05)" in doc
     assert dqn_defaults["gradient_steps"] == 2  # "2 updates a step"
     assert base_defaults["coverage_probes"] == 0.05 and "5% of the budget by default" in doc
     assert EpsilonGreedyExplorer.name == "epsilon_greedy" and RandomExplorer.name == "random"
@@ -151,3 +153,32 @@ def test_coverage_probes_0_leaves_the_estimate_out(tmp_path: Path) -> None:
         RandomExplorer(
             task=synthetic_spec(), budget=40, coverage_probes=0, stop_when="estimated_remaining < 5"
         )
+
+
+def test_the_argument_table_gives_every_explorer_argument_and_its_default() -> None:
+    """docs/discovery.md's "Every explorer argument": one row per argument of the four explorers,
+    each default as the code has it (the DQN's own where it differs from the base's)."""
+    from ffade.explore import GridExplorer
+
+    section = DISCOVERY.split("## Every explorer argument")[1].split("\n## ")[0]
+    rows = {
+        m[1]: (m[2], m[3])
+        for m in re.finditer(r"^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|", section, re.MULTILINE)
+    }
+    base_defaults, dqn_defaults = defaults(Explorer), defaults(DQNExplorer)
+    every = {**base_defaults, **dqn_defaults, **defaults(EpsilonGreedyExplorer)}
+    every = {k: v for k, v in every.items() if k not in ("task", "args", "kwargs")}
+    assert set(rows) == set(every)
+    for name, (explorers, default) in rows.items():
+        first = default.split(";")[0].split(" ")[0].split(":")[0]
+        value = base_defaults.get(name, dqn_defaults.get(name, every[name]))
+        if name in ("num_envs", "learning_starts"):
+            value = base_defaults.get(name)  # the DQN's null: computed, said after the ";"
+        expected = "null" if value is None else str(value)
+        assert first == expected, (name, default)
+        if "DQN: " in default:  # the DQN's own default, where it differs
+            assert name in dqn_defaults and dqn_defaults[name] != base_defaults[name]
+        if explorers.split(" (")[0] == "DQN":  # the DQN's alone
+            assert name in dqn_defaults and name not in base_defaults
+    assert rows["epsilon"][0] == "ε-greedy" and "epsilon" not in defaults(GridExplorer)
+    assert dqn_defaults["reward_clip"] == 1.0 and "DQN: 1.0" in rows["reward_clip"][1]

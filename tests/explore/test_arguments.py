@@ -68,6 +68,20 @@ def test_microscopic_only_options_set_in_a_macroscopic_task_are_noted(
         assert "task.mode is macroscopic, where each episode is one step" in note
 
 
+@pytest.mark.parametrize("explorer", ["GridExplorer", "EpsilonGreedyExplorer"])
+def test_a_microscopic_option_given_to_a_macroscopic_only_explorer_says_to_remove_it(
+    tmp_path: Path, capsys, explorer: str
+) -> None:
+    """Not "task.mode is macroscopic": these explorers refuse the microscopic mode it needs."""
+    config = write_config(tmp_path / "c.yaml", f"ffade.explore.{explorer}", budget=32)
+    assert main(["fit", "--config", str(config), "--model.init_args.max_steps", "4"]) == 0
+    assert notes(capsys) == [
+        "ffade: note: model.init_args.max_steps (4) shapes microscopic steps only; "
+        f"{explorer} searches macroscopic tasks only, where each episode is one step: it has no "
+        "effect; remove it"
+    ]
+
+
 @pytest.mark.parametrize(
     ("key", "explorer"),
     [

@@ -101,3 +101,13 @@ def test_smallest_failing_changes_are_the_fewest_steps_in_the_log(tmp_path: Path
         if r["failed"]
     }
     assert summary["failing_concept_states"] == len(failing)
+
+
+def test_a_task_dict_without_mode_is_macroscopic(tmp_path: Path) -> None:
+    """From Python, a task without ``mode`` takes the task's default, as a config does (it was
+    a KeyError: 'mode')."""
+    spec = synthetic_spec()
+    del spec["mode"]
+    explorer = discover(RandomExplorer(task=spec, budget=20, num_envs=4), tmp_path)
+    assert explorer.mode == "macroscopic"
+    assert explorer.evaluator.evaluations == 20

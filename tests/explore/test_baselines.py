@@ -30,6 +30,29 @@ def test_grid_and_epsilon_greedy_refuse_microscopic_mode(cls: type, name: str) -
         cls(task=synthetic_spec(mode="microscopic"))
 
 
+@pytest.mark.parametrize("cls", [GridExplorer, EpsilonGreedyExplorer])
+def test_a_start_state_for_a_macroscopic_only_explorer_is_not_told_to_go_microscopic(
+    cls: type,
+) -> None:
+    """Telling the user to set task.mode: microscopic for a start state would only lead to the
+    refusal above: these explorers search macroscopic tasks only, so the start state goes."""
+    with pytest.raises(FfadeError) as error:
+        cls(task=synthetic_spec(), start_state={"axis0": 0.5})
+    assert str(error.value) == (
+        "model.init_args.start_state is where microscopic episodes start; "
+        f"{cls.__name__} searches macroscopic tasks only: remove it"
+    )
+
+
+def test_a_microscopic_task_refused_names_the_class_and_the_explorers_that_take_it() -> None:
+    with pytest.raises(FfadeError) as error:
+        EpsilonGreedyExplorer(task=synthetic_spec(mode="microscopic"), start_state={"axis0": 0.5})
+    message = str(error.value)
+    assert message.startswith("EpsilonGreedyExplorer: the epsilon_greedy explorer supports")
+    assert "set task.mode: macroscopic" in message
+    assert "DQNExplorer and RandomExplorer search both" in message
+
+
 def test_random_and_epsilon_greedy_spend_the_budget_exactly(tmp_path: Path) -> None:
     for cls in (RandomExplorer, EpsilonGreedyExplorer):
         explorer = discover(

@@ -178,3 +178,14 @@ def test_a_remaining_rule_that_holds_before_any_evaluation_says_nothing_was_sear
     below = f"estimated_remaining < {int(high)}"  # not met before the search: no note
     done = ffade_in_process("fit", "--config", str(config), "--model.init_args.stop_when", below)
     assert done.returncode == 0 and "nothing was searched" not in done.stderr, done.stderr
+
+
+def test_max_idle_steps_of_one_reads_one_step(tmp_path: Path) -> None:
+    """A microscopic random walk soon takes a step that evaluates nothing new (a stop, or a
+    move back to a state evaluated already): with max_idle_steps 1 that ends the search."""
+    explorer = RandomExplorer(
+        task=synthetic_spec(mode="microscopic"), budget=800, num_envs=4, max_idle_steps=1
+    )
+    discover(explorer, tmp_path)
+    assert explorer.evaluator.evaluations < 800
+    assert explorer.stop_reason == "1 step without a new evaluation (max_idle_steps)"

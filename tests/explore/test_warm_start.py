@@ -53,6 +53,14 @@ def test_missing_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
         discover(explorer, tmp_path, name="x")
 
 
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_warm_start_is_refused_as_empty(empty: str) -> None:
+    """Not read as the working directory ("no checkpoint at './checkpoints/last.ckpt'")."""
+    with pytest.raises(FfadeError) as error:
+        DQNExplorer(task=synthetic_spec(), warm_start=empty)
+    assert str(error.value).startswith("model.init_args.warm_start is an empty path; give an")
+
+
 def test_a_q_network_of_another_shape_is_refused(earlier_run, tmp_path: Path) -> None:
     run_dir, _ = earlier_run
     explorer = DQNExplorer(
