@@ -171,15 +171,11 @@ def arguments_lost_to_model(args: list[str]) -> str | None:
     ``--model.init_args.learning_rate 0.1 --model RandomExplorer`` ran a random search, exit 0,
     without a word about the learning rate it dropped.
     """
-    flags = [arg.split("=", 1)[0] for arg in args]
-    if "--model" not in flags:
-        return None
-    last = len(flags) - 1 - flags[::-1].index("--model")
-    value = args[last].split("=", 1)[1] if "=" in args[last] else "".join(args[last + 1 : last + 2])
-    taken = _arguments_of(value)
-    if taken is None:
-        return None  # jsonargparse names the class it cannot find
-    for flag in flags[:last]:
+    model = _last_model(args)
+    if model is None:
+        return None  # no --model, or one jsonargparse names as a class it cannot find
+    last, value, taken = model
+    for flag in [arg.split("=", 1)[0] for arg in args[:last]]:
         key = flag.removeprefix("--model.init_args.").split(".")[0]
         if flag.startswith("--model.init_args.") and key not in taken:
             return (
@@ -189,20 +185,28 @@ def arguments_lost_to_model(args: list[str]) -> str | None:
     return None
 
 
-def config_arguments_dropped(args: list[str]) -> str | None:
-    """A note when ``--model CLASS`` drops arguments a ``--config`` before it gave: a DQN
-    config's ``learning_rate`` under ``--model ffade.explore.RandomExplorer`` is dropped by
-    jsonargparse without a word, where the same argument on the command line is an error."""
-    from ffade.yamlfile import config_paths, read_yaml
-
+def _last_model(args: list[str]) -> tuple[int, str, set[str]] | None:
+    """The last ``--model CLASS`` in ``args``: its position, CLASS as typed and the arguments
+    CLASS takes; None without one, or for a CLASS that names no class."""
     flags = [arg.split("=", 1)[0] for arg in args]
     if "--model" not in flags:
         return None
     last = len(flags) - 1 - flags[::-1].index("--model")
     value = args[last].split("=", 1)[1] if "=" in args[last] else "".join(args[last + 1 : last + 2])
     taken = _arguments_of(value)
-    if taken is None:
+    return None if taken is None else (last, value, taken)
+
+
+def config_arguments_dropped(args: list[str]) -> str | None:
+    """A note when ``--model CLASS`` drops arguments a ``--config`` before it gave: a DQN
+    config's ``learning_rate`` under ``--model ffade.explore.RandomExplorer`` is dropped by
+    jsonargparse without a word, where the same argument on the command line is an error."""
+    from ffade.yamlfile import config_paths, read_yaml
+
+    model = _last_model(args)
+    if model is None:
         return None
+    last, value, taken = model
     given: list[str] = []
     for path in config_paths(args[:last]):
         try:

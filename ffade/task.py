@@ -131,9 +131,8 @@ def check_configured_plugins(task: dict[str, Any] | None) -> None:
             registry.checked_arguments(kind, spec.name, spec.args)
 
 
-def _task_from_mapping(spec: dict[str, Any]) -> TaskSpec:
-    """A task written as a dict (the config's ``task``), each plugin by name or ``{name, args}``;
-    a key left out or unknown is one line, not TaskSpec's TypeError."""
+def check_task_keys(spec: dict[str, Any]) -> None:
+    """One line for a task dict with a key left out or unknown, not TaskSpec's TypeError."""
     allowed = [f.name for f in fields(TaskSpec)]
     unknown = sorted(set(spec) - set(allowed))
     if unknown:
@@ -141,6 +140,11 @@ def _task_from_mapping(spec: dict[str, Any]) -> TaskSpec:
     for key in ("target", "dataset", "reward", "concepts"):
         if spec.get(key) is None:
             raise FfadeError(f"task.{key} is missing; name a {key.rstrip('s')} plugin")
+
+
+def _task_from_mapping(spec: dict[str, Any]) -> TaskSpec:
+    """A task written as a dict (the config's ``task``), each plugin by name or ``{name, args}``."""
+    check_task_keys(spec)
     concepts = (
         spec["concepts"] if isinstance(spec["concepts"], (list, tuple)) else [spec["concepts"]]
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from ffade import registry
 from ffade.errors import FfadeError, shown
-from ffade.task import TaskSpec
+from ffade.task import TaskSpec, check_task_keys
 
 EXPLORERS = {
     "dqn": "ffade.explore.DQNExplorer",
@@ -136,12 +136,7 @@ def task_config(task: Any, pieces: dict[str, Any]) -> dict[str, Any]:
     elif not isinstance(task, dict):
         raise FfadeError(f"task: expected a mapping or a TaskSpec, got {type(task).__name__}")
     task = {**task, **{k: v for k, v in pieces.items() if v is not None}}
-    unknown = sorted(set(task) - set(TASK_KEYS))
-    if unknown:
-        raise FfadeError(f"task: unknown key {unknown[0]!r}; allowed: {', '.join(TASK_KEYS)}")
-    for key in ("target", "dataset", "reward", "concepts"):
-        if task.get(key) is None:
-            raise FfadeError(f"task.{key} is missing; name a {key.rstrip('s')} plugin")
+    check_task_keys(task)
     concepts = task["concepts"]
     if not isinstance(concepts, (list, tuple)):
         concepts = [concepts]
