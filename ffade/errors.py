@@ -172,8 +172,7 @@ def shown(value: object, limit: int = 80) -> str:
 def require_keyword(where: str, key: str, value: object, least: float, kind: str = "") -> None:
     """Refuse, in one line (``where`` prefixed), a Python keyword that is not a finite number
     from ``least`` (above it with ``kind="above"``, whole with ``kind="whole"``): FailureEnv's and
-    Evaluator's,
-    which no config check sees (max_steps=0 ran, budget=1.5 counted down to -0.5)."""
+    Evaluator's, which no config check sees (max_steps=0 ran, budget=1.5 counted down to -0.5)."""
     whole = kind == "whole"
     number = is_number(value) and (not whole or isinstance(value, numbers.Integral))
     if not (
