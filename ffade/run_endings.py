@@ -63,10 +63,11 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
     from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules
 
+    states = summary.get("failing_concept_states", "-")
     lines = [
         f"run: {run_dir}",
         f"evaluations: {summary.get('evaluations', 0)}, failures: {summary.get('failures', 0)}"
-        f" (in {summary.get('failing_concept_states', '-')} concept states)",
+        f" (in {states} concept state{'' if states == 1 else 's'})",
     ]
     reason = summary.get("stop_reason")
     if reason and reason != "budget spent":  # else a short count reads like a lost budget

@@ -17,7 +17,7 @@ def test_a_discovery_ends_with_its_counts_top_rule_and_next_command(tmp_path: Pa
     run = write_run(tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, counts, failing_concept_states=1)
     assert run_ending(run).splitlines() == [
         f"run: {run}",
-        "evaluations: 30, failures: 9 (in 1 concept states)",
+        "evaluations: 30, failures: 9 (in 1 concept state)",  # was "1 concept states"
         "top failure rule: blur = 2: 90% failure (95% CI 60-98%), 10 evaluations",
         f"next: ffade report {run}",
     ]
