@@ -17,6 +17,8 @@ import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -208,12 +210,24 @@ def run_check(
         suite = read_suite(suite_path)
         target_spec = resolve_target(target, target_args or [], suite.task["target"])
         with target_setup_errors():
-            tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
+            with _from_suite(suite_path):
+                tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if junit is not None:
         name, tested = junit_names(suite.name or Path(suite_path).stem, target, target_args or [])
         write_junit(results, junit, tested, time.monotonic() - started, classname=name)
     return results
+
+
+@contextmanager
+def _from_suite(suite_path: str | Path) -> Iterator[None]:
+    """An error building the suite's task (an unknown plugin, an argument it does not take, a
+    path not there) starts with the suite file's path, as the suite's own key errors do."""
+    try:
+        yield
+    except FfadeError as error:
+        error.args = (f"{Path(suite_path)}: {error}",)  # same class: a PluginError keeps its hints
+        raise
 
 
 def junit_names(suite_name: str, target: str | None, target_args: list[str]) -> tuple[str, str]:

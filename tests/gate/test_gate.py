@@ -619,6 +619,28 @@ def test_a_malformed_suite_task_exits_2_with_one_line(
     assert says in err and "\n" not in err
 
 
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        ({"reward": {"name": "marginn"}}, "unknown reward 'marginn'"),
+        ({"dataset": {"name": "synthetic", "args": {"bogus": 1}}}, "has no argument 'bogus'"),
+        ({"concepts": [{"name": "axis", "args": {"index": 7}}]}, "index 7 is beyond"),
+    ],
+)
+def test_a_task_that_cannot_be_built_names_the_suite_file(
+    suite_path: Path, tmp_path: Path, capsys, edit: dict, says: str
+) -> None:
+    """A plugin the task names that cannot be built said only the plugin's complaint, not that
+    it came from the suite (a CI job checks several); it starts with the file, as key errors do."""
+    data = yaml.safe_load(suite_path.read_text())
+    data["task"].update(edit)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: {bad}: ") and says in err and "\n" not in err
+
+
 def test_export_refuses_a_feedback_file_made_for_another_run(
     run_dir: Path, tmp_path: Path, capsys
 ) -> None:
