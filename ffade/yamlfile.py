@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import EMPTY_PATH, FfadeError
+from ffade.errors import EMPTY_PATH, FfadeError, broken_link
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: the same data, several times faster on the large
@@ -138,7 +138,8 @@ def check_config_files(args: list[str]) -> None:
         if not path.exists():
             if _inline_config(str(path)):  # jsonargparse's --config '{model: ...}'
                 continue
-            raise FfadeError(f"--config {path}: file not found")
+            link = broken_link(path)  # a configs folder linked to a disk not mounted, say
+            raise FfadeError(f"--config {path}: {link or 'file not found'}")
         try:
             data = read_yaml(path, f"{path}: file not found", unique_keys=True)
         except FfadeError as exc:

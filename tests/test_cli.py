@@ -711,6 +711,11 @@ def test_a_mistyped_option_gets_a_one_line_suggestion(
         (["-c={dir}/empty.yaml"], "--config {dir}/empty.yaml: the file is empty"),
         (["-c", "{dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
         (["--config={dir}/nope.yaml"], "--config {dir}/nope.yaml: file not found"),
+        (
+            ["-c", "{dir}/link.yaml"],  # a configs folder linked to a disk not mounted, say
+            "--config {dir}/link.yaml: {dir}/link.yaml is a symbolic link to {dir}/gone.yaml, "
+            "which does not exist",
+        ),
         (["--config", "{dir}"], "--config {dir}: a directory; give a config file (a .yaml) in it"),
         (["--config", ""], "--config: an empty path; give a file or folder (was a variable"),
         (["--config="], "--config: an empty path; give a file or folder (was a variable"),
@@ -724,6 +729,7 @@ def test_a_config_file_that_cannot_be_read_is_named(
     or a directory said 'Parser key "config": File does not exist' (or "Path is not a file")."""
     (tmp_path / "empty.yaml").write_text("")
     (tmp_path / "bad.yaml").write_text("model:\n  class_path: [\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "gone.yaml")
     args = [arg.format(dir=tmp_path) for arg in typed]
     result = ffade_in_process("fit", *args)
     assert_one_line_error(result, f"ffade: error: {expected.format(dir=tmp_path)}")

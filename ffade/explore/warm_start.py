@@ -14,7 +14,7 @@ from typing import Any
 
 from torch import nn
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, broken_link
 
 NEEDS = (
     "warm_start needs a DQN run over the same concepts and grids, in the same task.mode, with a "
@@ -32,6 +32,8 @@ def check_warm_start(warm_start: str | None) -> None:
             "checkpoint file, or null to start untrained (was a variable that names it left unset?)"
         )
     if warm_start is not None and not Path(warm_start).expanduser().exists():
+        if link := broken_link(Path(warm_start).expanduser()):  # a disk not mounted, say
+            raise FfadeError(f"model.init_args.warm_start: '{warm_start}': {link}")
         raise FfadeError(
             f"model.init_args.warm_start: '{warm_start}' does not exist; give an earlier run "
             "directory or its checkpoint file"

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ffade import registry
-from ffade.errors import FfadeError, is_number
+from ffade.errors import FfadeError, broken_link, is_number
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -139,6 +139,8 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
     Checked before the feedback is read, so pointing a fine-tuner at the wrong directory is
     reported as that, not as a problem with the feedback.
     """
+    if link := broken_link(run_dir):  # a runs folder linked to a disk not mounted
+        raise FfadeError(f"model.init_args.run: '{run_dir}': {link}")
     if not run_dir.exists():  # the usual slip: the fine-tune config run before its discovery
         raise FfadeError(
             f"model.init_args.run: '{run_dir}' does not exist; run the discovery first, or "

@@ -53,6 +53,18 @@ def test_missing_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
         discover(explorer, tmp_path, name="x")
 
 
+def test_a_warm_start_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
+    """It said "'runs/first' does not exist" of a path the user sees listed: the cause is the
+    link (a runs folder linked to a disk not mounted)."""
+    (tmp_path / "runs").symlink_to(tmp_path / "unmounted")
+    with pytest.raises(FfadeError) as error:
+        DQNExplorer(task=synthetic_spec(), warm_start=str(tmp_path / "runs" / "first"))
+    assert str(error.value) == (
+        f"model.init_args.warm_start: '{tmp_path / 'runs' / 'first'}': {tmp_path / 'runs'} is a "
+        f"symbolic link to {tmp_path / 'unmounted'}, which does not exist"
+    )
+
+
 @pytest.mark.parametrize("empty", ["", "  "])
 def test_an_empty_warm_start_is_refused_as_empty(empty: str) -> None:
     """Not read as the working directory ("no checkpoint at './checkpoints/last.ckpt'")."""

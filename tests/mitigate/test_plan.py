@@ -81,6 +81,19 @@ def test_a_run_not_made_yet_is_named_as_missing(tmp_path: Path) -> None:
         make_plan(tmp_path / "file")
 
 
+def test_a_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
+    """It said "does not exist; run the discovery first" of a run that is there, on a disk not
+    mounted: the cause is the link."""
+    (tmp_path / "runs").symlink_to(tmp_path / "unmounted")
+    run = tmp_path / "runs" / "version_0"
+    with pytest.raises(FfadeError) as error:
+        make_plan(run)
+    assert str(error.value) == (
+        f"model.init_args.run: '{run}': {tmp_path / 'runs'} is a symbolic link to "
+        f"{tmp_path / 'unmounted'}, which does not exist"
+    )
+
+
 def test_missing_feedback_says_how_to_make_it(run: Path) -> None:
     (run / "feedback.yaml").unlink()
     with pytest.raises(FfadeError, match=r"feedback file .* not found; make one with"):
