@@ -75,6 +75,8 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         if value is not None and not isinstance(value, str):  # `out: 5` was a TypeError
             what = "a folder" if key == "out" else "a file"
             raise FfadeError(f"{path}: {key} {value!r} must be a path naming {what}")
+        if value is not None and not value.strip():  # `out: ""` ran into runs/loop unsaid
+            raise FfadeError(f"{path}: {key}: {EMPTY_PATH}")
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")

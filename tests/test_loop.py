@@ -254,6 +254,11 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
         ("discover: 5\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover 5 must be a path"),
         ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback ['b'] must be a path"),
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out True must"),
+        (  # as `--out ""` is: it ran into the default runs/loop without a word
+            "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: ''\n",
+            "out: an empty path; give a file or folder",
+        ),
+        ("discover: ' '\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover: an empty path; give"),
         (  # YAML kept the last without a word
             "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\ndiscover: d.yaml\n",
             "line 4: key 'discover' is given twice in one mapping (first on line 1)",
