@@ -126,6 +126,11 @@ class HumanRating(Reward):
         prepared = None if ratings_file is None else Path(ratings_file).expanduser()
         if prepared is not None:
             self._read(prepared, prepared=True)
+        if self.cache_file.is_dir():  # was skipped unsaid, then answers were no file to go to
+            raise FfadeError(
+                f"reward 'human': ratings cache '{self.cache_file}' is a directory; move it "
+                "aside or give another directory (the cache is a JSONL file ffade writes)"
+            )
         # the cache may be the prepared file itself (answers appended to it): read once
         if self.cache_file.is_file() and (
             prepared is None or prepared.resolve() != self.cache_file.resolve()

@@ -116,6 +116,17 @@ def test_a_ratings_file_that_is_a_directory_is_said_to_be_one(tmp_path: Path) ->
     )
 
 
+def test_a_ratings_cache_that_is_a_directory_is_said_to_be_one(tmp_path: Path) -> None:
+    """Its cached answers were skipped without a word, and each new one had no file to go to."""
+    (tmp_path / "ratings.jsonl").mkdir()
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(tmp_path), interactive=False)
+    assert str(error.value) == (
+        f"reward 'human': ratings cache '{tmp_path / 'ratings.jsonl'}' is a directory; move it "
+        "aside or give another directory (the cache is a JSONL file ffade writes)"
+    )
+
+
 def _prepared(tmp_path: Path, *rows: bytes) -> Path:
     path = tmp_path / "prepared.jsonl"
     path.write_bytes(b"\n".join(rows) + b"\n")
