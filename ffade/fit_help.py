@@ -20,6 +20,8 @@ from ffade.errors import FfadeError
 
 DEFAULT_EXPLORER = "DQNExplorer"
 """The explorer the quickstart uses, whose arguments are shown in full."""
+MICROSCOPIC_ONLY = ("max_steps", "step_penalty", "start_state")
+"""Explorer arguments a macroscopic search never uses (docs/discovery.md's table)."""
 
 
 def fit_help(args: list[str] | None = None) -> str:
@@ -292,36 +294,43 @@ def _argument_lines(cls: type) -> list[str]:
             for name, param in inspect.signature(klass.__init__).parameters.items():
                 if param.kind is param.KEYWORD_ONLY or param.kind is param.POSITIONAL_OR_KEYWORD:
                     defaults[name] = param.default
-    return [
-        _row(name, None if default is inspect.Parameter.empty else repr(default), described)
-        for name, default in defaults.items()
-        if name != "self"
-    ]
+    macroscopic_only = tuple(getattr(cls, "supported_modes", ())) == ("macroscopic",)
+    rows = []
+    for name, default in defaults.items():
+        if name == "self":
+            continue
+        shown = None if default is inspect.Parameter.empty else repr(default)
+        parts = described.get(name, "").split("; ")
+        if macroscopic_only and name in MICROSCOPIC_ONLY:  # accepted, but it never takes a step
+            parts = [f"not used: microscopic only, and {cls.__name__} searches macroscopic tasks"]
+        elif default is None and any(p.startswith("by default ") for p in parts):
+            # None stands for a value worked out at the start: say that, not "default None"
+            automatic = next(p for p in parts if p.startswith("by default "))
+            shown = automatic.removeprefix("by default ")
+            parts.remove(automatic)
+        rows.append(_row(name, shown, "; ".join(parts)))
+    return rows
 
 
 def _own_argument_lines(cls: type, shown: type) -> list[str]:
     """The arguments of ``cls`` that ``shown``'s lines do not list (the ε-greedy bandit's
-    ``epsilon``) or list with another default (a baseline's ``num_envs`` is 32, the DQN's the
-    budget over 32), indented under its name: every explorer's options and defaults are here."""
-    listed = {line.split()[0]: line.split()[1:3] for line in _argument_lines(shown)}
-    return [
-        "  " + line
-        for line in _argument_lines(cls)
-        if listed.get(line.split()[0]) != line.split()[1:3]
-    ]
+    ``epsilon``) or list otherwise (a baseline's ``num_envs`` is 32, the DQN's the budget over
+    32; the grid explorer's ``max_steps`` is not used), indented under its name: every
+    explorer's options and defaults are here."""
+    listed = set(_argument_lines(shown))
+    return ["  " + line for line in _argument_lines(cls) if line not in listed]
 
 
 def _task_lines(spec: type) -> list[str]:
     described = _docstring_section(spec.__doc__, "Attributes")
     return [
-        _row(f.name, None if f.default is MISSING else repr(f.default), described)
+        _row(f.name, None if f.default is MISSING else repr(f.default), described.get(f.name, ""))
         for f in fields(spec)
     ]
 
 
-def _row(name: str, default: str | None, described: dict[str, str]) -> str:
+def _row(name: str, default: str | None, text: str) -> str:
     head = f"  {name:<22} " + ("(required)" if default is None else f"(default {default})")
-    text = described.get(name, "")
     return head + (f" {text}" if text else "")
 
 

@@ -58,7 +58,8 @@ class DQNExplorer(Explorer):
 
     Args:
         task, budget: as :class:`~ffade.explore.base.Explorer`.
-        num_envs: as the Explorer's; by default the budget over 32, between 16 and 256. A step's
+        num_envs: episodes stepped together, as the Explorer's; by default the budget over 32,
+            between 16 and 256. A step's
             fixed costs (gradient updates, concept kernels, records) are shared by its
             evaluations, so large steps are fast; but the agent learns between steps, and with
             too few of them it learns little (a 1,600-evaluation run in 6 steps of 256 found

@@ -1,0 +1,46 @@
+"""``ffade fit --help``'s preamble says each explorer's arguments as docs/discovery.md does."""
+
+from __future__ import annotations
+
+import pytest
+
+from ffade.fit_help import fit_help
+
+
+def _row(text: str, name: str) -> str:
+    """The line of ``text`` that lists argument ``name``."""
+    return next(line for line in text.splitlines() if line.split()[:1] == [name])
+
+
+@pytest.mark.parametrize("explorer", ["GridExplorer", "EpsilonGreedyExplorer"])
+def test_a_macroscopic_only_explorer_says_the_microscopic_arguments_are_not_used(
+    explorer: str,
+) -> None:
+    """Its --help listed max_steps, step_penalty and start_state as its own, with their meaning,
+    though it stops with one line on a microscopic task (README's Explorers)."""
+    text = fit_help(["--model", f"ffade.explore.{explorer}", "--help"])
+    for name in ("max_steps", "step_penalty", "start_state"):
+        assert _row(text, name).endswith(
+            f"not used: microscopic only, and {explorer} searches macroscopic tasks"
+        )
+    assert "microscopic episode step limit" not in text
+
+
+def test_random_search_keeps_its_microscopic_arguments() -> None:
+    text = fit_help(["--model", "ffade.explore.RandomExplorer", "--help"])
+    assert _row(text, "max_steps").endswith("(default 10) microscopic episode step limit")
+
+
+def test_arguments_worked_out_at_the_start_say_their_default_not_none() -> None:
+    """The DQN's num_envs and learning_starts said "(default None)", where the docs give the
+    budget over 32 and 64 (or half the budget)."""
+    text = fit_help()
+    assert _row(text, "num_envs").startswith(
+        "  num_envs               (default the budget over 32, between 16 and 256) episodes"
+    )
+    assert _row(text, "learning_starts") == (
+        "  learning_starts        (default 64, or half the budget when that is fewer) "
+        "transitions collected before the first update; must be below the budget"
+    )
+    grid = text[text.index("  GridExplorer") : text.index("  RandomExplorer")]
+    assert "    max_steps              (default 10) not used: microscopic only" in grid
