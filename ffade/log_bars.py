@@ -7,9 +7,12 @@ in one line for a search or a fine-tune.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
-from tqdm import tqdm
+from tqdm import TMonitor, tqdm
 
 
 class LoggedBar(tqdm):
@@ -54,3 +57,26 @@ def on_terminal(stream: IO[Any] | Any) -> bool:
 def bar_for(stream: IO[Any] | Any, **kwargs: Any) -> tqdm:
     """A tqdm bar on ``stream``: tqdm's own on a terminal, a :class:`LoggedBar` elsewhere."""
     return (tqdm if on_terminal(stream) else LoggedBar)(file=stream, **kwargs)
+
+
+@contextmanager
+def monitors_closed() -> Iterator[None]:
+    """Close the tqdm monitor threads the block started, and only those.
+
+    tqdm starts a daemon thread (``tqdm_monitor``) with its first bar and keeps it for the life
+    of the process; after ``ffade.discover`` it stayed alive in the caller's notebook or
+    service. One already running (the caller's own bars) is left alone; a later bar starts a
+    new one if it needs it (tqdm's class attribute ``monitor`` is None again).
+    """
+    before = set(_monitors())
+    try:
+        yield
+    finally:
+        for monitor in _monitors() - before:
+            monitor.exit()
+            if getattr(monitor.tqdm_cls, "monitor", None) is monitor:
+                monitor.tqdm_cls.monitor = None
+
+
+def _monitors() -> set[TMonitor]:
+    return {thread for thread in threading.enumerate() if isinstance(thread, TMonitor)}

@@ -50,11 +50,13 @@ def fit(config: dict[str, Any]) -> Run:
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
+    from ffade.log_bars import monitors_closed
     from ffade.rng import rng_states, set_rng_states
 
     states, env = rng_states(), {key: os.environ.get(key) for key in SEED_ENV}
     try:
-        model = run_lightning({"fit": config})
+        with monitors_closed():  # tqdm's thread would outlive the run in the caller's process
+            model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
     except SystemExit as exc:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -233,6 +235,25 @@ def test_a_run_leaves_the_callers_random_generators_and_seed_variables_as_they_w
     ffade.discover(task=task, explorer="random", budget=10, seed=7, save_dir=tmp_path)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
     assert os.environ.pop("PL_GLOBAL_SEED") == "5" and "PL_SEED_WORKERS" not in os.environ
+
+
+def test_a_run_leaves_no_thread_of_its_own_behind(tmp_path: Path) -> None:
+    """tqdm's monitor thread, started by the run's first bar, stayed alive in the caller's
+    process after discover returned; a monitor the caller's own bars run is left alone."""
+    from tqdm import TMonitor, tqdm
+
+    for thread in threading.enumerate():  # an earlier test's: this run must start its own
+        if isinstance(thread, TMonitor):
+            thread.exit()
+            thread.tqdm_cls.monitor = None
+    before = set(threading.enumerate())
+    ffade.discover(task=synthetic_spec(), explorer="random", budget=10, save_dir=tmp_path)
+    assert set(threading.enumerate()) - before == set()
+    with tqdm(total=1, disable=False, file=io.StringIO()):  # the caller's bar and its monitor
+        mine = set(threading.enumerate()) - before
+        assert {type(thread) for thread in mine} == {TMonitor}
+        ffade.discover(task=synthetic_spec(), explorer="random", budget=10, save_dir=tmp_path)
+        assert all(thread.is_alive() for thread in mine)
 
 
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
