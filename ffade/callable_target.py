@@ -17,6 +17,7 @@ From a config, by import path::
 from __future__ import annotations
 
 import numbers
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,6 +48,11 @@ def resolve_function(value: Callable[..., Any] | str, argument: str) -> Callable
     if not callable(function):
         raise PluginError(f"target 'callable': {argument} {value!r} is not callable")
     return function
+
+
+def function_name(function: Callable[..., Any]) -> str:
+    """A function's ``__qualname__`` (``Net.predict``, ``<lambda>``), or a module's class name."""
+    return getattr(function, "__qualname__", None) or type(function).__qualname__
 
 
 class CallableTarget(Target):
@@ -93,28 +99,40 @@ class CallableTarget(Target):
         whole = isinstance(num_classes, numbers.Integral) and not isinstance(num_classes, bool)
         if num_classes is not None and not (whole and num_classes >= 2):  # "10" was a TypeError
             raise PluginError(
-                f"target 'callable': num_classes must be a whole number from 2, got {num_classes!r}"
+                f"target '{self.called}': num_classes must be a whole number from 2, got "
+                f"{num_classes!r}"
             )
         self.num_classes = num_classes
         if not isinstance(numpy, bool):  # numpy="no" read as on, as channels_last="no" is not
-            raise PluginError(f"target 'callable': numpy must be true or false, got {numpy!r}")
+            raise PluginError(f"target '{self.called}': numpy must be true or false, got {numpy!r}")
         self.numpy = numpy
         if isinstance(self.function, torch.nn.Module):
             self.model = self.function.to(self.device).eval()
             if weights is not None:
-                load_weights(self.model, weights, "callable")
+                load_weights(self.model, weights, self.called)
         elif weights is not None:
-            raise PluginError("target 'callable': weights needs predict to be a torch.nn.Module")
+            raise PluginError(
+                f"target '{self.called}': weights needs predict to be a torch.nn.Module"
+            )
         if numpy and (str(precision) != "32" or channels_last or compile):
             raise PluginError(
-                "target 'callable': precision, channels_last and compile need torch inputs; "
+                f"target '{self.called}': precision, channels_last and compile need torch inputs; "
                 "set numpy: false"
             )
         options = (precision, channels_last, compile)
         self.fast_forward = FastForward(
-            self.function, self.device, *options, target="callable", cpu_threads=cpu_threads
+            self.function, self.device, *options, target=self.called, cpu_threads=cpu_threads
         )
         self.cpu_threads = cpu_threads  # fine-tuners train on these threads (TrainableTarget)
+
+    @property
+    def called(self) -> str:
+        """What its errors call it: the name it was created or registered under (``callable``
+        in a config), but a function or module passed to ``ffade.discover`` by its own name:
+        the ``callable_target`` it is registered under there is no name the caller gave."""
+        if self.plugin_name and not re.fullmatch(r"callable_target(_\d+)?", self.plugin_name):
+            return self.plugin_name
+        return function_name(self.function)
 
     def check_references(self, references: Sequence[Any]) -> None:
         """With ``num_classes`` known, refuse a class index outside 0 to ``num_classes - 1``
@@ -122,8 +140,7 @@ class CallableTarget(Target):
         no class indices are left to the reward: the function may score them otherwise."""
         if self.num_classes is not None:
             fix = "pass num_classes the dataset's number of classes"
-            named = self.plugin_name or "callable"  # ffade.discover registers it under its own name
-            check_class_references(references, self.num_classes, named, fix, strict=False)
+            check_class_references(references, self.num_classes, self.called, fix, strict=False)
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:
@@ -145,7 +162,7 @@ class CallableTarget(Target):
         scores, expected = self.scores(outputs), batch_size_of(inputs)
         if len(scores) != expected:
             raise PluginError(
-                f"target 'callable': predict returned {len(scores)} outputs for a batch of "
+                f"target '{self.called}': predict returned {len(scores)} outputs for a batch of "
                 f"{expected} inputs; return one label or row of scores per input"
             )
         return scores
@@ -157,28 +174,28 @@ class CallableTarget(Target):
             tensor = torch.as_tensor(np.asarray(outputs) if isinstance(outputs, list) else outputs)
         except (TypeError, ValueError, RuntimeError):  # strings, ragged lists, objects
             raise PluginError(
-                f"target 'callable': predict must return {expected}; got {type(outputs).__name__} "
-                f"{str(outputs)[:60]}"
+                f"target '{self.called}': predict must return {expected}; got "
+                f"{type(outputs).__name__} {str(outputs)[:60]}"
             ) from None
         if tensor.dim() in (1, 2) and tensor.is_floating_point():
             return tensor.float()
         if tensor.dim() == 1 and not tensor.is_floating_point():
             if self.num_classes is None:
                 raise PluginError(
-                    "target 'callable': predict returned labels (B,); pass num_classes so "
+                    f"target '{self.called}': predict returned labels (B,); pass num_classes so "
                     "they can be scored (ffade.CallableTarget(predict, num_classes=N), or "
                     "args num_classes in a config), or return scores (B, num_classes)"
                 )
             outside = tensor[(tensor < 0) | (tensor >= self.num_classes)]
             if len(outside):
                 raise PluginError(
-                    f"target 'callable': predict returned label {outside[0].item()}, outside 0 to "
-                    f"{self.num_classes - 1} (num_classes {self.num_classes})"
+                    f"target '{self.called}': predict returned label {outside[0].item()}, outside "
+                    f"0 to {self.num_classes - 1} (num_classes {self.num_classes})"
                 )
             one_hot = torch.nn.functional.one_hot(tensor.long(), self.num_classes).float()
             return one_hot.clamp_min(LABEL_FLOOR).log()
         raise PluginError(
-            f"target 'callable': predict must return {expected}; got {tuple(tensor.shape)} of "
+            f"target '{self.called}': predict must return {expected}; got {tuple(tensor.shape)} of "
             f"{tensor.dtype}"
         )
 

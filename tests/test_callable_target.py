@@ -10,11 +10,13 @@ import pytest
 import torch
 import yaml
 
+import ffade
+from ffade import registry
 from ffade.callable_target import CallableTarget
 from ffade.cli import main
 from ffade.errors import PluginError
 from ffade.plugin_api import TrainableTarget
-from tests.helpers import write_config
+from tests.helpers import synthetic_spec, write_config
 
 
 def test_labels_become_log_probabilities_and_scores_pass_through() -> None:
@@ -52,10 +54,42 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget(lambda x: ["cat", "dog"]).predict(torch.zeros(2))
     for count in ("10", 1, 2.5):  # "10" from a notebook was a TypeError from '<'
         with pytest.raises(PluginError) as error:
-            CallableTarget(lambda x: x, num_classes=count)
+            CallableTarget(identity, num_classes=count)
         assert str(error.value) == (
-            f"target 'callable': num_classes must be a whole number from 2, got {count!r}"
+            f"target 'identity': num_classes must be a whole number from 2, got {count!r}"
         )
+
+
+def identity(batch: object) -> object:
+    return batch
+
+
+def test_a_function_target_is_named_by_the_function_not_callable(tmp_path: Path) -> None:
+    """From Python its errors said target 'callable', a name the caller never wrote (README:
+    a function is a target as it is); they name the function. A config's `callable` stays."""
+    with pytest.raises(PluginError) as error:
+        CallableTarget(identity, numpy="no")
+    assert str(error.value).startswith("target 'identity': numpy must be true or false")
+
+    class Model:
+        def predict(self, batch: object) -> torch.Tensor:
+            return torch.zeros(3)
+
+    with pytest.raises(PluginError) as error:
+        ffade.discover(
+            target=Model().predict,
+            task=synthetic_spec(),
+            explorer="random",
+            budget=4,
+            save_dir=tmp_path,
+        )
+    assert str(error.value).startswith(
+        "target 'test_a_function_target_is_named_by_the_function_not_callable.<locals>."
+        "Model.predict': predict returned 3 outputs for a batch of "
+    )
+    config = {"name": "callable", "args": {"predict": "tests.api.callables:margin", "numpy": 1}}
+    with pytest.raises(PluginError, match=r"^target 'callable': numpy must be true or false"):
+        registry.create("target", config["name"], config["args"])
 
 
 def test_one_dimensional_features_are_refused_by_the_features_check() -> None:
@@ -171,18 +205,21 @@ def test_speed_options_apply_to_a_module_and_keep_its_outputs() -> None:
 def test_speed_options_with_numpy_inputs_are_a_one_line_error() -> None:
     with pytest.raises(PluginError, match="need torch inputs; set numpy: false"):
         CallableTarget(lambda x: x, numpy=True, precision="bf16")
-    with pytest.raises(PluginError, match="target 'callable': precision 'x' is not allowed"):
-        CallableTarget(lambda x: x, precision="x")
+    with pytest.raises(PluginError, match="target 'identity': precision 'x' is not allowed"):
+        CallableTarget(identity, precision="x")
 
 
 def test_with_num_classes_a_class_index_past_them_is_refused_up_front() -> None:
     """The reward refused it only at the first evaluation; without num_classes the target
     cannot tell, and references that are no class indices are the reward's to judge."""
-    labels = CallableTarget(lambda x: np.zeros(len(x), dtype=int), num_classes=3)
+    labels = CallableTarget(identity, num_classes=3)
     labels.check_references([0, 2, torch.tensor(1), "a text"])
-    with pytest.raises(PluginError, match=r"^target 'callable': .* class index 3, .* num_classes"):
+    with pytest.raises(PluginError, match=r"^target 'identity': .* class index 3, .* num_classes"):
         labels.check_references([0, 3])
-    labels.plugin_name = "my_model"  # as ffade.discover registers a user's module
+    labels.plugin_name = "callable_target"  # ffade.discover's in-process name: not the caller's
+    with pytest.raises(PluginError, match=r"^target 'identity': "):
+        labels.check_references([0, 3])
+    labels.plugin_name = "my_model"  # as ffade.register('target', 'my_model', ...) names it
     with pytest.raises(PluginError, match=r"^target 'my_model': "):
         labels.check_references([0, 3])
     CallableTarget(lambda x: torch.zeros(len(x), 3)).check_references([7])
@@ -192,5 +229,5 @@ def test_with_num_classes_a_class_index_past_them_is_refused_up_front() -> None:
 def test_numpy_built_in_python_takes_only_true_or_false(value: object) -> None:
     # numpy="no" handed predict numpy arrays: Python reads any non-empty str as on
     with pytest.raises(PluginError) as error:
-        CallableTarget(lambda x: x, numpy=value)
-    assert str(error.value) == f"target 'callable': numpy must be true or false, got {value!r}"
+        CallableTarget(identity, numpy=value)
+    assert str(error.value) == f"target 'identity': numpy must be true or false, got {value!r}"
