@@ -178,10 +178,13 @@ def _run_figure(key: str, value: Any) -> str:
 
 
 def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """The fine-tune's verdict, then each held-out figure before and after."""
+    """The fine-tune's verdict, then each held-out figure before and after. The verdict judges
+    the fix, so it and its reason sit under "after": under "before" it read as the old model's."""
     numbers = compare["mitigation"]
     metric = numbers.get("clean_metric", "accuracy")
-    rows = [["verdict", numbers.get("status", "-"), numbers.get("reason") or "", ""]]
+    reason = numbers.get("reason")
+    verdict = str(numbers.get("status", "-")) + (f": {reason}" if reason else "")
+    rows = [["verdict", "", verdict, ""]]
     for key in numbers:
         name = key.removesuffix("_before")
         if not key.endswith("_before") or name == "clean_score":  # the LoRA's clean_accuracy again

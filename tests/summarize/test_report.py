@@ -300,7 +300,8 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     page = parse((image_run / "report.html").read_text())
     first_table = next(iter(page.tables))
     assert first_table == "held-out"
-    assert page.tables["held-out"][1][:2] == ["verdict", "accepted"]
+    # the verdict judges the fix: under "after", not in the old model's "before" column
+    assert page.tables["held-out"][1][:3] == ["verdict", "", "accepted: clean accuracy kept"]
     assert ["clean accuracy", "90.0%", "89.0%", ""] in page.tables["held-out"]
     # --mitigation names the fine-tune's file, or its run directory (IsADirectoryError before)
     for given in (fixed / "mitigation.json", fixed):
