@@ -276,6 +276,19 @@ def test_report_json_keeps_the_remaining_failure_estimate_as_numbers(
     assert f"| estimated_remaining_failures | {words} |" in (run / "report.md").read_text()
 
 
+def test_a_remaining_estimate_without_probes_says_no_probe_was_made(make_run, image_concepts):
+    """A run too small for a random probe has no estimate: the table said "unknown (95% interval
+    0 to 20; 0 of 0 random probes failed)", an interval of nothing; it says why it is unknown."""
+    remaining = {"estimate": None, "low": 0.0, "high": 20.0, "probes": 0, "probe_failures": 0}
+    run = make_run(
+        "a", image_concepts, planted_image_counts, estimated_remaining_failures=remaining
+    )
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((run / "report.html").read_text()).tables["run"]}
+    words = "unknown (no random probe was made: anywhere from 0 to 20)"
+    assert rows["estimated_remaining_failures"] == [words]
+
+
 def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
     fixed = tmp_path / "mitigate"
     fixed.mkdir()
