@@ -913,6 +913,15 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
         "threshold finds slices of rarer failures: ffade report runs/text_quickstart/version_0 "
         "--threshold 0.25"
     )
+    # the command halves the threshold alone: a --min-evaluations given is kept, not dropped
+    report["min_evaluations"] = 50
+    assert (
+        ending(report, Path("report.html"))
+        .splitlines()[-1]
+        .endswith(
+            "ffade report runs/text_quickstart/version_0 --threshold 0.25 --min-evaluations 50"
+        )
+    )
     report["run_figures"]["failures"] = 0
     last = ending(report, Path("report.html")).splitlines()[-1]
     assert last == "next: nothing to rank (no failure found)"
