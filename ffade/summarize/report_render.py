@@ -310,13 +310,17 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
     shift = compare["region_shift"]
     # two explorers on one model: a slice one of them found is no fix, nor a new failure
     labels = EXPLORER_LABELS if compare.get("compares") == "explorers" else {}
+    # the compared run's slices have no table of their own: an id alone could not be looked up
+    named = {
+        slice_["id"]: f"{slice_['id']} ({slice_['conditions']})" for slice_ in compare["regions"]
+    }
     shift_rows = [
         [
             labels.get(entry["status"], entry["status"]),
             entry["id"],
             entry["description"],
             entry["now"],
-            ", ".join(entry["overlapping"]) or "-",
+            ", ".join(named.get(id_, id_) for id_ in entry["overlapping"]) or "-",
         ]
         for status in ("still_failing", "unclear", "fixed", "not_retested")
         for entry in shift[status]
