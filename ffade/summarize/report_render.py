@@ -60,7 +60,9 @@ figure blockquote { max-width: 520px; margin: 0; padding: 0.5em; background: #f7
 def markdown(report: dict[str, Any], out: Path) -> str:
     """report.md: notes as quotes, tables, pictures and examples linked relative to ``out``."""
     lines = [f"# ffade report: {report['run']}", ""]
-    lines += [f"> {note}" for note in notes(report)] + [""]
+    # a ">" line apart: quote lines in a row join into one paragraph, the notes into one run-on
+    quoted = [line for note in notes(report) for line in (f"> {note}", ">")]
+    lines += [*quoted[:-1], ""]
     for title, _, header, rows in _tables(report):
         lines += [f"## {title}", ""]
         if not rows:
@@ -79,7 +81,8 @@ def markdown(report: dict[str, Any], out: Path) -> str:
         lines += ["## Worst failing examples", ""]
         for example in report["examples"]:
             if "text" in example:
-                lines.append("> " + example["text"].replace("\n", " "))
+                # a blank line after: else the caption reads as more of the quoted input
+                lines += ["> " + example["text"].replace("\n", " "), ""]
             else:
                 link = quote(relative_path(example["path"], out))  # a space would end the link
                 lines.append(f"![{_caption(example)}]({link})")

@@ -517,7 +517,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
     caption = "Input 1, changed by blur 2: the target says A summary."
-    assert f"> Teh <b>council</b> met.\n*{caption}*" in markdown
+    # a paragraph apart: right under the quote, Markdown joined the caption to the quoted input
+    assert f"> Teh <b>council</b> met.\n\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
     assert f"<figcaption>{caption}</figcaption>" in page

@@ -128,3 +128,13 @@ def test_overlapping_slices_of_the_compared_run_are_named_with_their_conditions(
         if line.startswith("| still failing |")
     )
     assert f"{rule['id']} ({rule['conditions']})" in row.split("|")[-2]
+
+
+def test_each_note_is_a_paragraph_of_its_own_in_markdown(make_run) -> None:
+    """Quote lines in a row are one paragraph in Markdown: the notes read as one run-on text."""
+    run = make_run("run", {"x": [0, 1, 2]}, lambda s: (10, 10 * (s[0] == 2)))
+    assert main([str(run), "--no-tensorboard"]) == 0
+    lines = (run / "report.md").read_text().split("\n\n")[1].splitlines()
+    assert len(_md_notes(run)) >= 2
+    assert lines[1::2] == [">"] * (len(lines) // 2)  # a quote's blank line between two notes
+    assert all(line.startswith("> ") for line in lines[::2])
