@@ -82,7 +82,8 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
         log = shlex.quote(str(run_dir / "evaluations.jsonl"))
         lines.append(f"next: read its evaluations in {log}; ffade report stops on this too")
     else:
-        top = rules.rules[0].description if rules.rules else "none (no failure rule found)"
+        found = "no failure rule found" if summary.get("failures") else "no failures found"
+        top = rules.rules[0].description if rules.rules else f"none ({found})"
         lines.append(f"top failure rule: {top}")
         lines.append(f"next: ffade report {shlex.quote(str(run_dir))}")
     return "\n".join(lines)

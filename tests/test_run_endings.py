@@ -23,6 +23,16 @@ def test_a_discovery_ends_with_its_counts_top_rule_and_next_command(tmp_path: Pa
     ]
 
 
+def test_a_discovery_without_failures_says_so_not_that_no_rule_was_found(tmp_path: Path) -> None:
+    # as `ffade report` closes ("no failures found"): "no failure rule found" hinted at failures
+    counts = {(2,): (10, 0), (1,): (10, 0), (0,): (10, 0)}
+    run = write_run(tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, counts)
+    assert run_ending(run).splitlines()[2] == "top failure rule: none (no failures found)"
+    counts[(2,)] = (10, 1)  # failures, but no state fails by the threshold
+    run = write_run(tmp_path / "other", {"blur": [0.0, 1.0, 2.0]}, counts)
+    assert run_ending(run).splitlines()[2] == "top failure rule: none (no failure rule found)"
+
+
 def test_the_top_rule_is_the_reports_with_meaning_changing_failures_apart(tmp_path: Path) -> None:
     # negated texts "fail" everywhere (the summary follows the new meaning): the report sets them
     # apart and names typo = 2; the closing line must not name a rule the report does not have

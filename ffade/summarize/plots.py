@@ -162,15 +162,17 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any]) -> None:
+def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any], left: bool = False) -> None:
+    """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
+    their tick, "0.889" ran into the heatmap's cells)."""
     every = max(1, int(np.ceil(len(grid) / MAX_TICKS)))
     positions = list(range(0, len(grid), every))
     ax_set_ticks(positions)
-    text = any(isinstance(v, str) for v in grid)
+    text = any(isinstance(v, str) for v in grid) and not left
     ax_set_labels(
         [format_value(grid[i]) for i in positions],
         rotation=45 if text else 0,
-        ha="right" if text else "center",
+        ha="right" if text or left else "center",
         fontsize=8,
     )
 
@@ -228,7 +230,7 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
                 shade = "white" if dark else "black"
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
-    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1])
+    _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True)
     ax.set_xlabel(view.labels[0])
     ax.set_ylabel(view.labels[1])
     figure.colorbar(

@@ -321,10 +321,12 @@ def _nothing_to_rank(report: dict[str, Any]) -> str:
     if not report["run_figures"].get("failures"):
         return "next: nothing to rank (no failure found)"
     run, threshold = shlex.quote(str(report["run"])), report["threshold"]
+    least = report["min_evaluations"]  # kept in the command: it changes the threshold alone
     return (
         f"next: nothing to rank: no failure slice at --threshold {threshold:g} (min evaluations "
-        f"{report['min_evaluations']}); a lower threshold finds slices of rarer failures: "
+        f"{least}); a lower threshold finds slices of rarer failures: "
         f"ffade report {run} --threshold {threshold / 2:g}"
+        + (f" --min-evaluations {least}" if least > 1 else "")
     )
 
 
@@ -344,8 +346,7 @@ def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Land
 
 
 def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]:
-    """A distance, or why there is none: one run without failures must not sink the report.
-    The grids were checked by the caller; what remains is a run without mass."""
+    """A distance, or why there is none (a run without that mass): the report goes on."""
     reasons = [reason for run in (first, second) if (reason := missing_mass(run, kind))]
     if reasons:  # said without advice: the table's other row is the other kind
         return {"value": None, "note": "; ".join(reasons)}

@@ -60,7 +60,9 @@ figure blockquote { max-width: 520px; margin: 0; padding: 0.5em; background: #f7
 def markdown(report: dict[str, Any], out: Path) -> str:
     """report.md: notes as quotes, tables, pictures and examples linked relative to ``out``."""
     lines = [f"# ffade report: {report['run']}", ""]
-    lines += [f"> {note}" for note in notes(report)] + [""]
+    # a ">" line apart: quote lines in a row join into one paragraph, the notes into one run-on
+    quoted = [line for note in notes(report) for line in (f"> {note}", ">")]
+    lines += [*quoted[:-1], ""]
     for title, _, header, rows in _tables(report):
         lines += [f"## {title}", ""]
         if not rows:
@@ -79,7 +81,8 @@ def markdown(report: dict[str, Any], out: Path) -> str:
         lines += ["## Worst failing examples", ""]
         for example in report["examples"]:
             if "text" in example:
-                lines.append("> " + example["text"].replace("\n", " "))
+                # a blank line after: else the caption reads as more of the quoted input
+                lines += ["> " + example["text"].replace("\n", " "), ""]
             else:
                 link = quote(relative_path(example["path"], out))  # a space would end the link
                 lines.append(f"![{_caption(example)}]({link})")
@@ -178,10 +181,13 @@ def _run_figure(key: str, value: Any) -> str:
 
 
 def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """The fine-tune's verdict, then each held-out figure before and after."""
+    """The fine-tune's verdict, then each held-out figure before and after. The verdict judges
+    the fix, so it and its reason sit under "after": under "before" it read as the old model's."""
     numbers = compare["mitigation"]
     metric = numbers.get("clean_metric", "accuracy")
-    rows = [["verdict", numbers.get("status", "-"), numbers.get("reason") or "", ""]]
+    reason = numbers.get("reason")
+    verdict = str(numbers.get("status", "-")) + (f": {reason}" if reason else "")
+    rows = [["verdict", "", verdict, ""]]
     for key in numbers:
         name = key.removesuffix("_before")
         if not key.endswith("_before") or name == "clean_score":  # the LoRA's clean_accuracy again
@@ -307,13 +313,17 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
     shift = compare["region_shift"]
     # two explorers on one model: a slice one of them found is no fix, nor a new failure
     labels = EXPLORER_LABELS if compare.get("compares") == "explorers" else {}
+    # the compared run's slices have no table of their own: an id alone could not be looked up
+    named = {
+        slice_["id"]: f"{slice_['id']} ({slice_['conditions']})" for slice_ in compare["regions"]
+    }
     shift_rows = [
         [
             labels.get(entry["status"], entry["status"]),
             entry["id"],
             entry["description"],
             entry["now"],
-            ", ".join(entry["overlapping"]) or "-",
+            ", ".join(named.get(id_, id_) for id_ in entry["overlapping"]) or "-",
         ]
         for status in ("still_failing", "unclear", "fixed", "not_retested")
         for entry in shift[status]

@@ -63,6 +63,11 @@ def remaining_in_words(remaining: dict[str, Any], run_dir: str = "the run") -> s
     try:
         estimate = remaining["estimate"]
         point = "unknown" if estimate is None else f"{estimate:,.0f}"
+        if not int(remaining["probes"]):  # "95% interval 0 to 20; 0 of 0 probes" told nothing
+            return (
+                f"{point} (no random probe was made: anywhere from {remaining['low']:,.0f} to "
+                f"{remaining['high']:,.0f})"
+            )
         return (
             f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
             f"{int(remaining['probe_failures'])} of {int(remaining['probes'])} random probes "

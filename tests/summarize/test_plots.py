@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ffade.summarize.landscape import load_landscape
@@ -130,3 +131,17 @@ def test_3d_word_ticks_stay_clear_of_the_axis_label(make_run) -> None:
     assert {label.get_rotation() for label in ax.get_xticklabels()} == {45}
     assert ax.xaxis.labelpad == pytest.approx(8 + 2.5 * len("edit number 0"))
     assert ax.yaxis.labelpad < 14  # numbers keep matplotlib's
+
+
+def test_a_heatmap_s_y_labels_end_left_of_its_cells(make_run) -> None:
+    """Centred on their ticks, y labels such as "0.889" or "shuffle words" ran into the
+    heatmap's first column of cells; they end at the axis, as matplotlib writes them."""
+    grid = {"x": [0, 1, 2], "y": [0.0, 0.111, 0.889, 1.0]}
+    for values in (grid, {"x": [0, 1, 2], "y": TEXT_GRID["edit"]}):
+        run = make_run(f"heat{len(values['y'])}", values, lambda s: (4, s[0]))
+        figure = plot_landscape(load_landscape(run), axes=["x", "y"])
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        ax = figure.axes[0]
+        left = ax.get_window_extent(renderer).x0
+        ends = [label.get_window_extent(renderer).x1 for label in ax.get_yticklabels()]
+        assert max(ends) <= left, (ends, left)

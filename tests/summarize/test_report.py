@@ -276,6 +276,19 @@ def test_report_json_keeps_the_remaining_failure_estimate_as_numbers(
     assert f"| estimated_remaining_failures | {words} |" in (run / "report.md").read_text()
 
 
+def test_a_remaining_estimate_without_probes_says_no_probe_was_made(make_run, image_concepts):
+    """A run too small for a random probe has no estimate: the table said "unknown (95% interval
+    0 to 20; 0 of 0 random probes failed)", an interval of nothing; it says why it is unknown."""
+    remaining = {"estimate": None, "low": 0.0, "high": 20.0, "probes": 0, "probe_failures": 0}
+    run = make_run(
+        "a", image_concepts, planted_image_counts, estimated_remaining_failures=remaining
+    )
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((run / "report.html").read_text()).tables["run"]}
+    words = "unknown (no random probe was made: anywhere from 0 to 20)"
+    assert rows["estimated_remaining_failures"] == [words]
+
+
 def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
     fixed = tmp_path / "mitigate"
     fixed.mkdir()
@@ -300,7 +313,8 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
     page = parse((image_run / "report.html").read_text())
     first_table = next(iter(page.tables))
     assert first_table == "held-out"
-    assert page.tables["held-out"][1][:2] == ["verdict", "accepted"]
+    # the verdict judges the fix: under "after", not in the old model's "before" column
+    assert page.tables["held-out"][1][:3] == ["verdict", "", "accepted: clean accuracy kept"]
     assert ["clean accuracy", "90.0%", "89.0%", ""] in page.tables["held-out"]
     # --mitigation names the fine-tune's file, or its run directory (IsADirectoryError before)
     for given in (fixed / "mitigation.json", fixed):
@@ -503,7 +517,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
     caption = "Input 1, changed by blur 2: the target says A summary."
-    assert f"> Teh <b>council</b> met.\n*{caption}*" in markdown
+    # a paragraph apart: right under the quote, Markdown joined the caption to the quoted input
+    assert f"> Teh <b>council</b> met.\n\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
     assert f"<figcaption>{caption}</figcaption>" in page
@@ -898,6 +913,15 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
         "next: nothing to rank: no failure slice at --threshold 0.5 (min evaluations 1); a lower "
         "threshold finds slices of rarer failures: ffade report runs/text_quickstart/version_0 "
         "--threshold 0.25"
+    )
+    # the command halves the threshold alone: a --min-evaluations given is kept, not dropped
+    report["min_evaluations"] = 50
+    assert (
+        ending(report, Path("report.html"))
+        .splitlines()[-1]
+        .endswith(
+            "ffade report runs/text_quickstart/version_0 --threshold 0.25 --min-evaluations 50"
+        )
     )
     report["run_figures"]["failures"] = 0
     last = ending(report, Path("report.html")).splitlines()[-1]

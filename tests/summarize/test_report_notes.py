@@ -112,3 +112,29 @@ def test_a_threshold_short_of_one_is_not_said_as_100_percent(make_run, capsys) -
     assert _md_notes(run)[0].startswith("A concept state fails when at least 99.9% of at least 1 ")
     assert main([str(run), "--threshold", "0.5", "--no-tensorboard"]) == 0
     assert "(failure rate >= 50%)" in capsys.readouterr().out
+
+
+def test_overlapping_slices_of_the_compared_run_are_named_with_their_conditions(image_run) -> None:
+    """The compared run's rules have no table in report.md: "S-d1f915db" alone in the rule
+    shift could not be looked up; each reads with its conditions."""
+    argv = [str(image_run), "--compare", str(image_run), "--no-tensorboard"]
+    assert main(argv) == 0
+    compare = json.loads((image_run / "report.json").read_text())["compare"]
+    rule = compare["regions"][0]
+    assert rule["id"] in compare["region_shift"]["still_failing"][0]["overlapping"]
+    row = next(
+        line
+        for line in (image_run / "report.md").read_text().splitlines()
+        if line.startswith("| still failing |")
+    )
+    assert f"{rule['id']} ({rule['conditions']})" in row.split("|")[-2]
+
+
+def test_each_note_is_a_paragraph_of_its_own_in_markdown(make_run) -> None:
+    """Quote lines in a row are one paragraph in Markdown: the notes read as one run-on text."""
+    run = make_run("run", {"x": [0, 1, 2]}, lambda s: (10, 10 * (s[0] == 2)))
+    assert main([str(run), "--no-tensorboard"]) == 0
+    lines = (run / "report.md").read_text().split("\n\n")[1].splitlines()
+    assert len(_md_notes(run)) >= 2
+    assert lines[1::2] == [">"] * (len(lines) // 2)  # a quote's blank line between two notes
+    assert all(line.startswith("> ") for line in lines[::2])
