@@ -31,10 +31,16 @@ def threshold_percent(threshold: float) -> str:
 
 
 def no_rule_reason(report: dict[str, Any]) -> str:
-    """Why no rule was found where states fail, when it is the threshold's doing: at 100% no
-    rule can have enough evidence, as a 95% CI's lower end never reaches 100% (else "")."""
+    """Why no rule was found where states fail: at 100% no rule can have enough evidence, as a
+    95% CI's lower end never reaches 100%; below it, no range of values had enough evidence,
+    which failures spread thin over many states (a microscopic run's) leave."""
     if report["threshold"] < 1:
-        return ""
+        return (
+            ": no range of concept values fails at a rate known (the lower end of its 95% CI) "
+            f"to reach {threshold_percent(report['threshold'])}, as when failures are spread thin "
+            "over many states; read the connected regions (--slices regions), or lower the "
+            "threshold"
+        )
     return (
         ": at a threshold of 100% none can be found, as the lower end of a failure rate's 95% "
         "CI never reaches 100%; lower the threshold, or read the connected regions "

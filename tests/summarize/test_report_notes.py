@@ -47,6 +47,23 @@ def test_at_threshold_one_the_report_says_why_no_rule_is_found(make_run, capsys)
     assert f"No failure rule was found for the 2 failing states: {why}." in _md_notes(run)
 
 
+def test_failures_spread_thin_are_told_why_no_rule_holds(make_run, capsys) -> None:
+    """One evaluation per state, every other state failing: no range of values has the evidence
+    a rule needs, and the report says what that means and what to read instead."""
+    run = make_run("run", {"x": list(range(10))}, lambda s: (1, int(s[0] % 2 == 0)))
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    why = (
+        "no range of concept values fails at a rate known (the lower end of its 95% CI) to reach "
+        "50%, as when failures are spread thin over many states; read the connected regions "
+        "(--slices regions), or lower the threshold"
+    )
+    assert capsys.readouterr().out.splitlines()[2] == (
+        f"no failure rule found for the 5 failing states (failure rate >= 50%): {why}"
+    )
+    assert f"No failure rule was found for the 5 failing states: {why}." in _md_notes(run)
+
+
 def test_a_run_without_failures_says_none_were_found(make_run, capsys) -> None:
     passing = make_run("passing", {"x": [0, 1, 2]}, lambda s: (4, 0))
     capsys.readouterr()
