@@ -113,8 +113,8 @@ def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
     if kind == "failure" and np.nan_to_num(landscape.failure_rate, nan=0.0).sum() <= 0:
         what = "no evaluation failed" if landscape.evaluations.sum() else "it has no evaluations"
         return (
-            f"{source}: {what}, so its failure landscape has no mass and a "
-            "Wasserstein distance to it is undefined"
+            f"{source}: {what}, so its failure landscape has no mass: a Wasserstein "
+            "distance or barycenter with it is undefined"
         )
     if kind == "policy" and landscape.policy is None:
         return (

@@ -717,8 +717,8 @@ def test_distance_notes_do_not_send_a_reader_from_one_missing_landscape_to_the_o
     distances = json.loads((passing / "report.json").read_text())["compare"]["wasserstein"]
     assert distances["failure"] == {
         "value": None,
-        "note": f"{passing}: no evaluation failed, so its failure landscape has no mass and a "
-        "Wasserstein distance to it is undefined",
+        "note": f"{passing}: no evaluation failed, so its failure landscape has no mass: a "
+        "Wasserstein distance or barycenter with it is undefined",
     }
     assert distances["policy"] == {
         "value": None,

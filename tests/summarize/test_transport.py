@@ -141,6 +141,9 @@ def test_no_failures_means_no_distance_with_a_clear_message() -> None:
     empty.failures[:] = 0
     with pytest.raises(FfadeError, match=r"no evaluation failed.*undefined"):
         wasserstein_distance(empty, point_mass((1, 1)))
+    # the barycenter's message speaks of a barycenter, not only of a distance
+    with pytest.raises(FfadeError, match=r"no mass: a Wasserstein distance or barycenter with it"):
+        barycenter([point_mass((1, 1)), empty])
     with pytest.raises(FfadeError, match=r"no policy.npy"):
         wasserstein_distance(point_mass((0, 0)), point_mass((1, 1)), kind="policy")
 
