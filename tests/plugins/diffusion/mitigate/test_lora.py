@@ -407,3 +407,17 @@ def test_a_classifier_run_is_refused_in_one_line_naming_its_target(tmp_path: Pat
     assert f"run '{run}' searched target 'digits_cnn'" in message
     assert "a classifier takes ffade.mitigate.ClassifierFineTuner" in message
     assert "\n" not in message
+
+
+def test_training_image_folders_are_recorded_as_absolute_paths(
+    t2i_run: Path, captioned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config.yaml reruns a fine-tune from any directory: class_images and image_folder were
+    recorded as given (configs/t2i_mitigate.yaml's, relative to the repository), unlike run."""
+    monkeypatch.chdir(SHIPPED_DIGITS.parent)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images=SHIPPED_DIGITS.name)
+    assert tuner.hparams.class_images == str(SHIPPED_DIGITS.resolve())
+    assert tuner.hparams_initial.class_images == str(SHIPPED_DIGITS.resolve())  # hparams.yaml
+    monkeypatch.chdir(captioned.parent)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), image_folder=captioned.name)
+    assert tuner.hparams.image_folder == str(captioned.resolve())
