@@ -16,6 +16,8 @@ import re
 import textwrap
 from dataclasses import MISSING, fields
 
+import yaml
+
 from ffade.errors import FfadeError
 
 DEFAULT_EXPLORER = "DQNExplorer"
@@ -293,7 +295,7 @@ def _argument_lines(cls: type) -> list[str]:
                 if param.kind is param.KEYWORD_ONLY or param.kind is param.POSITIONAL_OR_KEYWORD:
                     defaults[name] = param.default
     return [
-        _row(name, None if default is inspect.Parameter.empty else repr(default), described)
+        _row(name, None if default is inspect.Parameter.empty else as_yaml(default), described)
         for name, default in defaults.items()
         if name != "self"
     ]
@@ -314,9 +316,17 @@ def _own_argument_lines(cls: type, shown: type) -> list[str]:
 def _task_lines(spec: type) -> list[str]:
     described = _docstring_section(spec.__doc__, "Attributes")
     return [
-        _row(f.name, None if f.default is MISSING else repr(f.default), described)
+        _row(f.name, None if f.default is MISSING else as_yaml(f.default), described)
         for f in fields(spec)
     ]
+
+
+def as_yaml(value: object) -> str:
+    """A default as a config spells it: ``null``, ``true``, ``full``, not Python's ``None``,
+    ``True``, ``'full'`` (``feedback: None`` in a config is the file name "None")."""
+    if value is None or isinstance(value, (bool, str)):
+        return yaml.safe_dump(value).removesuffix("...\n").strip()
+    return repr(value)
 
 
 def _row(name: str, default: str | None, described: dict[str, str]) -> str:
