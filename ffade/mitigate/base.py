@@ -62,14 +62,15 @@ class FineTuner(RunModule):
 
     Args:
         run: the discovery run whose failures to fix.
-        feedback: its feedback.yaml (default: ``RUN/feedback.yaml``).
+        feedback: its feedback.yaml (null: ``RUN/feedback.yaml``).
         clean_share: share of each epoch's fine-tuning inputs left unchanged, against forgetting.
         batch_size: training inputs per step.
-        clean_tolerance: the most held-out clean accuracy a fix may lose (0.01 = one point).
+        clean_tolerance: the most held-out clean accuracy, in ``clean_metric``'s units (BLEU / 100
+            for a summarizer), a fix may lose (0.01 = one point).
         guard_pairs: the most (input, state) pairs per guard failure rate (a seeded sample).
         eval_batch_size: inputs per forward pass when measuring the guard.
         priority_weights: training weight per priority, default high 3, medium 2, low 1.
-        max_finetune_inputs: use only the first N inputs of the finetune split (None: all).
+        max_finetune_inputs: use only the first N inputs of the finetune split (null: all).
     """
 
     name = "finetuner"

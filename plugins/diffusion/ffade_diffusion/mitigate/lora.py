@@ -64,7 +64,7 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     Args:
         rank: LoRA rank (the paper's Stable Diffusion fix used 4).
-        alpha: LoRA scaling numerator (the update is scaled by alpha / rank; None: rank).
+        alpha: LoRA scaling numerator (the update is scaled by alpha / rank; null: rank).
         learning_rate: AdamW step size (diffusers' LoRA example uses 1e-4).
         image_folder: captioned images of the failure to train on instead of drawn ones.
         class_images: or a folder of images per class index (``0/``, ``1/``, ...): each
