@@ -421,3 +421,25 @@ def test_training_image_folders_are_recorded_as_absolute_paths(
     monkeypatch.chdir(captioned.parent)
     tuner = DiffusionLoRAFineTuner(run=str(t2i_run), image_folder=captioned.name)
     assert tuner.hparams.image_folder == str(captioned.resolve())
+
+
+def test_a_text_to_image_run_sent_to_the_classifier_fine_tuner_names_this_one(
+    t2i_run: Path, tmp_path: Path
+) -> None:
+    """The classifier fine-tuner's line named only the summarizers' fine-tuner as the one to use,
+    for a text-to-image run too."""
+    from ffade.mitigate import ClassifierFineTuner
+
+    tuner = ClassifierFineTuner(run=str(t2i_run), guard_pairs=8, max_finetune_inputs=4)
+    trainer = Trainer(
+        max_epochs=1,
+        logger=TensorBoardLogger(str(tmp_path), name="mitigate"),
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with pytest.raises(FfadeError) as error:
+        trainer.fit(tuner)
+    message = str(error.value)
+    assert "' returned a dict (a summarizer takes" in message
+    assert "a text-to-image model ffade_diffusion.mitigate.DiffusionLoRAFineTuner" in message
