@@ -210,10 +210,12 @@ def _refused(key: str, allowed: str, value: object) -> FfadeError:
 
 
 def require_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    """Refuse a LightningModule's argument that is not one of ``allowed``, in one line."""
+    """Refuse a LightningModule's argument that is not one of ``allowed``, in one line (a null
+    said as the config spells it, not as Python's None)."""
     if value not in allowed:
+        given = "null" if value is None else repr(value)
         raise FfadeError(
-            f"model.init_args.{name} {value!r} is not allowed; choose {' or '.join(allowed)}"
+            f"model.init_args.{name} {given} is not allowed; choose {' or '.join(allowed)}"
         )
 
 
@@ -228,6 +230,13 @@ def require_within(low: float, high: float, **init_args: float) -> None:
     for key, value in init_args.items():
         if not (is_number(value) and low <= value <= high):  # null: not Python's TypeError
             raise _refused(key, f"in [{low}, {high}]", value)
+
+
+def require_share(key: str, value: object, meaning: str, *, one: bool = True) -> None:
+    """Refuse a LightningModule's share outside [0, 1] (``one=False``: [0, 1)), NaN and null
+    too, in one line that says what the share is (a null reached ``<=`` as Python's TypeError)."""
+    if not (is_number(value) and 0 <= value <= 1 and (one or value < 1)):
+        raise _refused(key, f"in [0, {'1]' if one else '1)'} ({meaning})", value)
 
 
 def require_above(bound: float, **init_args: float) -> None:

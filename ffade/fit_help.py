@@ -16,6 +16,8 @@ import re
 import textwrap
 from dataclasses import MISSING, fields
 
+import yaml
+
 from ffade.errors import FfadeError
 
 DEFAULT_EXPLORER = "DQNExplorer"
@@ -299,7 +301,7 @@ def _argument_lines(cls: type) -> list[str]:
     for name, default in defaults.items():
         if name == "self":
             continue
-        shown = None if default is inspect.Parameter.empty else repr(default)
+        shown = None if default is inspect.Parameter.empty else as_yaml(default)
         parts = described.get(name, "").split("; ")
         if macroscopic_only and name in MICROSCOPIC_ONLY:  # accepted, but it never takes a step
             parts = [f"not used: microscopic only, and {cls.__name__} searches macroscopic tasks"]
@@ -324,9 +326,19 @@ def _own_argument_lines(cls: type, shown: type) -> list[str]:
 def _task_lines(spec: type) -> list[str]:
     described = _docstring_section(spec.__doc__, "Attributes")
     return [
-        _row(f.name, None if f.default is MISSING else repr(f.default), described.get(f.name, ""))
+        _row(
+            f.name, None if f.default is MISSING else as_yaml(f.default), described.get(f.name, "")
+        )
         for f in fields(spec)
     ]
+
+
+def as_yaml(value: object) -> str:
+    """A default as a config spells it: ``null``, ``true``, ``full``, not Python's ``None``,
+    ``True``, ``'full'`` (``feedback: None`` in a config is the file name "None")."""
+    if value is None or isinstance(value, (bool, str)):
+        return yaml.safe_dump(value).removesuffix("...\n").strip()
+    return repr(value)
 
 
 def _row(name: str, default: str | None, text: str) -> str:

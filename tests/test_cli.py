@@ -769,6 +769,9 @@ def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> 
         "(--model.init_args.NAME):"
     )
     assert "  momentum               (default 0.9) SGD momentum" in lines
+    # defaults as a config spells them: `feedback: None` there is a file named "None"
+    assert "  feedback               (default null) its feedback.yaml" in finetune.stdout
+    assert "  train                  (default full) " in finetune.stdout
     assert "DQNExplorer arguments" not in finetune.stdout.split("usage: ffade")[0]
     assert "--trainer.max_epochs" in finetune.stdout  # Lightning's options follow
     config = write_config(tmp_path / "c.yaml", budget=40)

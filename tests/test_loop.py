@@ -487,27 +487,33 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
 
 
 @pytest.mark.parametrize(
-    ("rediscover", "clean_share", "says"),
+    ("rediscover", "mitigate", "says"),
     [
         (
             {"budget": -5},
-            0.7,
+            {},
             "{discover} with the loop's rediscover {{'budget': -5}}: model.init_args.budget must "
             "be at least 1, got -5",
         ),
-        ({}, 1.5, "{mitigate}: model.init_args.clean_share must be in [0, 1)"),
+        ({}, {"clean_share": 1.5}, "{mitigate}: model.init_args.clean_share must be in [0, 1)"),
+        # both were checked only as the fine-tune set up, after the discovery
+        ({}, {"batch_size": 0}, "{mitigate}: model.init_args.batch_size must be at least 1"),
+        (
+            {},
+            {"priority_weights": {"urgent": 2}},
+            "{mitigate}: model.init_args.priority_weights: unknown priority 'urgent'",
+        ),
     ],
 )
 def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_runs(
-    tmp_path: Path, capsys, rediscover: dict, clean_share: float, says: str
+    tmp_path: Path, capsys, rediscover: dict, mitigate: dict, says: str
 ) -> None:
-    """Parsing alone let both through: the stage's constructor refused them, after minutes of
-    discovery; now every stage's module checks its arguments before the first stage."""
+    """Parsing alone let these through: the stage's constructor (or its set-up) refused them,
+    after minutes of discovery; now every stage's module checks its arguments before the first
+    stage."""
     paths = {
         "discover": REPO / "configs" / "quickstart.yaml",
-        "mitigate": shrink(
-            "mitigate_digits.yaml", tmp_path / "mit.yaml", {"clean_share": clean_share}
-        ),
+        "mitigate": shrink("mitigate_digits.yaml", tmp_path / "mit.yaml", mitigate),
     }
     config = tmp_path / "loop.yaml"
     config.write_text(

@@ -30,8 +30,8 @@ from typing_extensions import override
 
 from ffade.changes import ChangedInputs
 from ffade.disjoint import keep_apart
-from ffade.errors import FfadeError, require_at_least
-from ffade.mitigate.data import TrainingBatch, TrainingPairs
+from ffade.errors import FfadeError, require_at_least, require_share
+from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import (
     GuardPairs,
     GuardResult,
@@ -41,7 +41,7 @@ from ffade.mitigate.guard import (
     region_failure_rates,
     relative_change,
 )
-from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan
+from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan, weights_per_priority
 from ffade.mitigate.threads import TrainOnTargetThreads
 from ffade.model_arguments import stop_after_argument_checks
 from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
@@ -62,14 +62,15 @@ class FineTuner(RunModule):
 
     Args:
         run: the discovery run whose failures to fix.
-        feedback: its feedback.yaml (default: ``RUN/feedback.yaml``).
+        feedback: its feedback.yaml (null: ``RUN/feedback.yaml``).
         clean_share: share of each epoch's fine-tuning inputs left unchanged, against forgetting.
         batch_size: training inputs per step.
-        clean_tolerance: the most held-out clean accuracy a fix may lose (0.01 = one point).
+        clean_tolerance: the most held-out clean accuracy, in ``clean_metric``'s units (BLEU / 100
+            for a summarizer), a fix may lose (0.01 = one point).
         guard_pairs: the most (input, state) pairs per guard failure rate (a seeded sample).
         eval_batch_size: inputs per forward pass when measuring the guard.
         priority_weights: training weight per priority, default high 3, medium 2, low 1.
-        max_finetune_inputs: use only the first N inputs of the finetune split (None: all).
+        max_finetune_inputs: use only the first N inputs of the finetune split (null: all).
     """
 
     name = "finetuner"
@@ -92,19 +93,14 @@ class FineTuner(RunModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        if not 0.0 <= clean_tolerance <= 1.0:
-            raise FfadeError(
-                f"model.init_args.clean_tolerance must be in [0, 1] (the most {self.clean_metric} "
-                f"a fix may lose, 0.01 = one point); got {clean_tolerance}"
-            )
-        require_at_least(1, guard_pairs=guard_pairs, eval_batch_size=eval_batch_size)
+        tolerance = f"the most {self.clean_metric} a fix may lose, 0.01 = one point"
+        require_share("clean_tolerance", clean_tolerance, tolerance)
+        require_share("clean_share", clean_share, SHARE_MEANS, one=False)
+        require_at_least(1, batch_size=batch_size, guard_pairs=guard_pairs)
+        require_at_least(1, eval_batch_size=eval_batch_size)
         if max_finetune_inputs is not None:  # else task.max_inputs would be named, not this
             require_at_least(1, max_finetune_inputs=max_finetune_inputs)
-        if not 0.0 <= clean_share < 1.0:
-            raise FfadeError(
-                f"model.init_args.clean_share must be in [0, 1): the share of unchanged "
-                f"fine-tuning inputs; got {clean_share}"
-            )
+        weights_per_priority(priority_weights)  # here, so ffade loop refuses it before it starts
         stop_after_argument_checks()  # ffade loop checks a stage's values before it runs
         self.plan: MitigationPlan = make_plan(run, feedback, priority_weights)
         self.absolute_paths()

@@ -211,7 +211,8 @@ class ClassifierFineTuner(FineTuner):
                 f"model.init_args.run: the classifier fine-tuner needs a target whose outputs are "
                 f"class logits (a float tensor, inputs x classes); target "
                 f"'{self.plan.task_spec['target']['name']}' returned {got} (a summarizer takes "
-                "ffade_text.mitigate.Seq2SeqFineTuner)"
+                "ffade_text.mitigate.Seq2SeqFineTuner, a text-to-image model "
+                "ffade_diffusion.mitigate.DiffusionLoRAFineTuner)"
             )
         logits = outputs
         labels = torch.as_tensor(references, device=logits.device)

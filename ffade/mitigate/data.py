@@ -22,7 +22,9 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset
 
-from ffade.errors import FfadeError, require_at_least
+from ffade.errors import require_at_least, require_share
+
+SHARE_MEANS = "the share of unchanged fine-tuning inputs"
 
 
 @dataclass
@@ -67,11 +69,7 @@ class TrainingPairs(IterableDataset):
         batch_size: int,
         seed: int = 0,
     ) -> None:
-        if not 0.0 <= clean_share < 1.0:
-            raise FfadeError(
-                f"model.init_args.clean_share must be in [0, 1): the share of unchanged "
-                f"fine-tuning inputs; got {clean_share}"
-            )
+        require_share("clean_share", clean_share, SHARE_MEANS, one=False)
         require_at_least(1, batch_size=batch_size)
         self.num_inputs = num_inputs
         self.states = np.asarray(states, dtype=np.int64)

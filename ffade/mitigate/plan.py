@@ -105,7 +105,7 @@ def make_plan(
         run_name=f"model.init_args.run {run_dir}",
         other_fix=f"set run to {answers.run}",
     )
-    weights_by_priority = _weights_by_priority(priority_weights)
+    weights_by_priority = weights_per_priority(priority_weights)
     regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
     noun = "rule" if answers.slices == "rules" else "region"  # what the feedback ranked
     if answers.prioritized and not regions:  # the feedback is fine: the weights drop them all
@@ -174,7 +174,7 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
     return summary
 
 
-def _weights_by_priority(priority_weights: dict[str, float] | None) -> dict[str, float]:
+def weights_per_priority(priority_weights: dict[str, float] | None) -> dict[str, float]:
     """:data:`PRIORITY_WEIGHTS` with the config's overrides, which may not make skip count."""
     weights_by_priority = dict(PRIORITY_WEIGHTS)
     for name, weight in (priority_weights or {}).items():
@@ -189,6 +189,11 @@ def _weights_by_priority(priority_weights: dict[str, float] | None) -> dict[str,
                 f"got {weight!r}"
             )
         weights_by_priority[name] = float(weight)
+    if not any(weights_by_priority[name] for name in ("high", "medium", "low")):
+        raise FfadeError(
+            "model.init_args.priority_weights gives weight 0 to high, medium and low, so no "
+            "rule or region would be trained on; give one a weight above 0"
+        )
     return weights_by_priority
 
 

@@ -420,6 +420,15 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
         ("max_finetune_inputs", "0", "model.init_args.max_finetune_inputs must be at least 1"),
         ("distill_weight", "-1", "model.init_args.distill_weight must be at least 0, got -1.0"),
         ("distill_temperature", "0", "model.init_args.distill_temperature must be above 0, got"),
+        # a null was Python's "'<=' not supported between instances of 'float' and 'NoneType'"
+        (
+            "clean_share",
+            "null",
+            "clean_share must be in [0, 1) (the share of unchanged fine-tuning inputs), got null",
+        ),
+        ("clean_tolerance", "null", "clean_tolerance must be in [0, 1] (the most accuracy"),
+        ("train", "null", "model.init_args.train null is not allowed; choose full or head"),
+        ("batch_size", "0", "model.init_args.batch_size must be at least 1, got 0"),
     ],
 )
 def test_out_of_range_arguments_are_one_line_before_any_run(

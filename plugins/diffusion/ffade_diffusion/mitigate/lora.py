@@ -34,7 +34,13 @@ import torch
 import torch.nn.functional as F
 from typing_extensions import override
 
-from ffade.errors import FfadeError, require_above, require_at_least, require_within
+from ffade.errors import (
+    FfadeError,
+    require_above,
+    require_at_least,
+    require_share,
+    require_within,
+)
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.claimed import ClaimedStates
 from ffade.records import atomic_path
@@ -58,7 +64,7 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     Args:
         rank: LoRA rank (the paper's Stable Diffusion fix used 4).
-        alpha: LoRA scaling numerator (the update is scaled by alpha / rank; None: rank).
+        alpha: LoRA scaling numerator (the update is scaled by alpha / rank; null: rank).
         learning_rate: AdamW step size (diffusers' LoRA example uses 1e-4).
         image_folder: captioned images of the failure to train on instead of drawn ones.
         class_images: or a folder of images per class index (``0/``, ``1/``, ...): each
@@ -88,6 +94,8 @@ class DiffusionLoRAFineTuner(FineTuner):
     """
 
     name = "diffusion_lora"
+    # recorded as absolute paths, so config.yaml reruns the fine-tune from any directory
+    path_arguments = ("run", "feedback", "image_folder", "class_images")
 
     def __init__(
         self,
@@ -107,13 +115,12 @@ class DiffusionLoRAFineTuner(FineTuner):
         **kwargs: Any,
     ) -> None:
         require_above(0, learning_rate=learning_rate)
-        if not 0.0 <= caption_dropout < 1.0:
-            raise FfadeError(
-                f"model.init_args.caption_dropout must be in [0, 1) (a share of captions); got "
-                f"{caption_dropout}"
-            )
+        require_share("caption_dropout", caption_dropout, "a share of captions", one=False)
         require_at_least(1, rank=rank, tries=tries)
-        require_within(0.0, 1.0, teach_unchanged=teach_unchanged)
+        require_within(0, 1, teach_unchanged=teach_unchanged)
+        if not isinstance(keep_others, bool):  # a null passed jsonargparse and meant false
+            given = "null" if keep_others is None else repr(keep_others)
+            raise FfadeError(f"model.init_args.keep_others must be true or false, got {given}")
         if alpha is not None:
             require_above(0, alpha=alpha)
         if image_folder is not None and class_images is not None:
@@ -142,9 +149,12 @@ class DiffusionLoRAFineTuner(FineTuner):
         from peft import LoraConfig
 
         if not hasattr(self.target, "pipeline"):
+            name = self.plan.task_spec["target"]["name"]
             raise FfadeError(
                 "model.init_args.run: the diffusion LoRA fine-tuner needs a diffusers target "
-                "(diffusers_pipeline, tiny_digits_t2i)"
+                f"(diffusers_pipeline, tiny_digits_t2i); run '{self.plan.run_dir}' searched target "
+                f"'{name}' (a classifier takes ffade.mitigate.ClassifierFineTuner, a summarizer "
+                "ffade_text.mitigate.Seq2SeqFineTuner)"
             )
         h = self.hparams
         self.network.requires_grad_(False)

@@ -63,7 +63,7 @@ class Seq2SeqFineTuner(FineTuner):
             default with ``train: full``, it is refused in one line.
         lora_alpha: LoRA scaling numerator (the update is scaled by alpha / r).
         lora_dropout: dropout on the LoRA path.
-        lora_target_modules: module names to adapt (None: peft's default for the architecture,
+        lora_target_modules: module names to adapt (null: peft's default for the architecture,
             the query and value projections for BART and T5).
         batch_size: training articles per step (fewer than for images: articles are long).
         guard_pairs: the most (input, state) pairs per guard failure rate (each one a generated

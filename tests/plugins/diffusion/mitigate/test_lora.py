@@ -320,8 +320,15 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         DiffusionLoRAFineTuner(run=str(tmp_path), caption_dropout=1.0)
     with pytest.raises(FfadeError, match="alpha must be above 0, got -1"):
         DiffusionLoRAFineTuner(run=str(tmp_path), alpha=-1)
-    with pytest.raises(FfadeError, match=r"teach_unchanged must be in \[0.0, 1.0\], got 2"):
+    with pytest.raises(FfadeError, match=r"teach_unchanged must be in \[0, 1\], got 2"):
         DiffusionLoRAFineTuner(run=str(tmp_path), teach_unchanged=2)
+    # a null reached `<=` as Python's TypeError; keep_others null passed as false
+    with pytest.raises(FfadeError, match=r"caption_dropout must be in \[0, 1\) .*, got null"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), caption_dropout=None)
+    with pytest.raises(
+        FfadeError, match=r"^model\.init_args\.keep_others must be true or false, got null$"
+    ):
+        DiffusionLoRAFineTuner(run=str(tmp_path), keep_others=None)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
         read_class_images(tmp_path / "empty", (16, 16))
@@ -381,3 +388,58 @@ def test_shipped_class_images_are_twenty_real_digits_a_class() -> None:
     assert sorted(classes) == list(range(10))
     assert all(images.shape == (20, 3, 16, 16) for images in classes.values())
     assert all(images.min() >= 0 and images.max() <= 1 for images in classes.values())
+
+
+def test_a_classifier_run_is_refused_in_one_line_naming_its_target(tmp_path: Path) -> None:
+    """It said only what the fine-tuner needs, not what the run searched nor which fine-tuner
+    takes it, as the seq2seq fine-tuner's line does."""
+    from ffade.explore import DQNExplorer
+    from tests.mitigate.conftest import digits_spec
+
+    explorer = DQNExplorer(task=digits_spec(), budget=320, num_envs=32, learning_starts=64)
+    discover(explorer, tmp_path, seed=0, name="digits")
+    run = Path(explorer.recorder.run_dir)
+    feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
+    with pytest.raises(FfadeError) as error:
+        fine_tune(run, tmp_path)
+    message = str(error.value)
+    assert message.startswith("model.init_args.run: the diffusion LoRA fine-tuner needs")
+    assert f"run '{run}' searched target 'digits_cnn'" in message
+    assert "a classifier takes ffade.mitigate.ClassifierFineTuner" in message
+    assert "\n" not in message
+
+
+def test_training_image_folders_are_recorded_as_absolute_paths(
+    t2i_run: Path, captioned: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config.yaml reruns a fine-tune from any directory: class_images and image_folder were
+    recorded as given (configs/t2i_mitigate.yaml's, relative to the repository), unlike run."""
+    monkeypatch.chdir(SHIPPED_DIGITS.parent)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images=SHIPPED_DIGITS.name)
+    assert tuner.hparams.class_images == str(SHIPPED_DIGITS.resolve())
+    assert tuner.hparams_initial.class_images == str(SHIPPED_DIGITS.resolve())  # hparams.yaml
+    monkeypatch.chdir(captioned.parent)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), image_folder=captioned.name)
+    assert tuner.hparams.image_folder == str(captioned.resolve())
+
+
+def test_a_text_to_image_run_sent_to_the_classifier_fine_tuner_names_this_one(
+    t2i_run: Path, tmp_path: Path
+) -> None:
+    """The classifier fine-tuner's line named only the summarizers' fine-tuner as the one to use,
+    for a text-to-image run too."""
+    from ffade.mitigate import ClassifierFineTuner
+
+    tuner = ClassifierFineTuner(run=str(t2i_run), guard_pairs=8, max_finetune_inputs=4)
+    trainer = Trainer(
+        max_epochs=1,
+        logger=TensorBoardLogger(str(tmp_path), name="mitigate"),
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with pytest.raises(FfadeError) as error:
+        trainer.fit(tuner)
+    message = str(error.value)
+    assert "' returned a dict (a summarizer takes" in message
+    assert "a text-to-image model ffade_diffusion.mitigate.DiffusionLoRAFineTuner" in message
