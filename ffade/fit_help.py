@@ -343,6 +343,7 @@ def as_yaml(value: object) -> str:
 
 def _row(name: str, default: str | None, text: str) -> str:
     head = f"  {name:<22} " + ("(required)" if default is None else f"(default {default})")
+    text = re.sub(r"\bNone\b", "null", text)  # docstrings speak Python; help, a config's YAML
     return head + (f" {text}" if text else "")
 
 

@@ -44,3 +44,12 @@ def test_arguments_worked_out_at_the_start_say_their_default_not_none() -> None:
     )
     grid = text[text.index("  GridExplorer") : text.index("  RandomExplorer")]
     assert "    max_steps              (default 10) not used: microscopic only" in grid
+
+
+def test_argument_meanings_speak_yaml_not_python() -> None:
+    """Docstrings say "None: spend the budget"; in a config that is ``null`` (``None`` is the
+    string "None"), so the explorers' rows say null, as their defaults do."""
+    text = fit_help()
+    preamble = text[: text.index("--trainer")] if "--trainer" in text else text
+    assert _row(preamble, "stop_when").endswith("; null: spend the budget")
+    assert "None" not in "\n".join(line for line in preamble.splitlines() if line.startswith("  "))
