@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -233,6 +235,30 @@ def test_a_run_leaves_the_callers_random_generators_and_seed_variables_as_they_w
     ffade.discover(task=task, explorer="random", budget=10, seed=7, save_dir=tmp_path)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
     assert os.environ.pop("PL_GLOBAL_SEED") == "5" and "PL_SEED_WORKERS" not in os.environ
+
+
+def test_the_first_call_in_a_process_leaves_pythons_generator_as_it_was(tmp_path: Path) -> None:
+    """The first discover (or mitigate, even one refused) imports Lightning, whose import draws
+    from Python's generator: taken after that import, its state was not the caller's."""
+    where = str(tmp_path)
+    code = (
+        "import random, sys, ffade\n"
+        "from tests.helpers import synthetic_spec\n"
+        "assert 'lightning' not in sys.modules\n"
+        "random.seed(1); expected = random.random(); random.seed(1)\n"
+        f"ffade.discover(task=synthetic_spec(), explorer='random', budget=10, save_dir={where!r})\n"
+        "after_discover = random.random() == expected\n"
+        "random.seed(1)\n"
+        "try:\n"
+        f"    ffade.mitigate({where!r}, finetuner='nope')\n"
+        "except ffade.FfadeError:\n"
+        "    pass\n"
+        "print(after_discover, random.random() == expected)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.splitlines()[-1:] == ["True True"], result.stderr[-2000:]
 
 
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
