@@ -562,3 +562,17 @@ def test_a_model_or_an_array_given_for_a_path_or_a_name_is_said_by_its_type_in_o
             call()
         assert str(error.value).startswith(expected) and "\n" not in str(error.value)
     assert not any(tmp_path.iterdir())
+
+
+def test_an_argument_the_class_does_not_take_is_said_without_jsonargparses_parser_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line began 'Parser key "model": ', jsonargparse's words, from the command and Python."""
+    config = write_config(tmp_path / "c.yaml", budget=10, save_dir=tmp_path / "runs")
+    assert main(["fit", "--config", str(config), "--model.init_args.gama", "0.5"]) == 2
+    expected = "model: Option 'gama' is not accepted by ffade.explore.DQNExplorer (did you mean "
+    assert capsys.readouterr().err.startswith(f"ffade: error: {expected}'gamma'?); allowed: ")
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(task=synthetic_spec(), budget=10, gama=0.5, save_dir=tmp_path / "api")
+    assert str(error.value).startswith(expected)
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "api").exists()
