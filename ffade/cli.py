@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffade.errors import FfadeError, PluginError, broken_link, shown_as_ffade_lines
+from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
 from ffade.interrupts import sigterm_as_ctrl_c
 
 LIGHTNING_COMMANDS = {
@@ -199,7 +199,7 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         )
     from ffade.fit_help import class_path_hint
 
-    return class_path_hint(str(error))
+    return plain_key(class_path_hint(str(error)))
 
 
 def _model_argument_before_config(args: list[str]) -> str | None:

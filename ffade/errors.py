@@ -64,6 +64,15 @@ class ConfigError(FfadeError):
 EMPTY_PATH = "an empty path; give a file or folder (was a variable that names it left unset?)"
 
 
+def plain_key(message: str) -> str:
+    """jsonargparse's ``Parser key "model": ...`` said with the key as a user types it:
+    ``model: ...`` (the rest of the line names the option and what is allowed)."""
+    if message.startswith('Parser key "'):
+        key, quote, rest = message[len('Parser key "') :].partition('": ')
+        return f"{key}: {rest}" if quote else message
+    return message
+
+
 def user_path(text: str) -> str:
     """A path argument with a leading ``~`` expanded, as ffade's configs expand theirs.
 

@@ -62,11 +62,12 @@ def unfixed_note(record: dict[str, Any]) -> str | None:
 def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
     from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules
+    from ffade.summarize.run_figures import counts_line
 
     states = summary.get("failing_concept_states", "-")
     lines = [
         f"run: {run_dir}",
-        f"evaluations: {summary.get('evaluations', 0)}, failures: {summary.get('failures', 0)}"
+        f"{counts_line({'evaluations': 0, 'failures': 0, **summary})}"
         f" (in {states} concept state{'' if states == 1 else 's'})",
     ]
     reason = summary.get("stop_reason")

@@ -256,9 +256,9 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "precision_off_list": (  # said only "Expected a typing.Literal[64, 32, 16]"
         ["fit", "--config", "{config}", "--trainer.precision", "8"],
-        "\"trainer.precision\": '8' is not allowed; choose one of 64, 32, 16, transformer-engine,"
-        " transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed, 32-true, 64-true,"
-        " bf16",
+        "error: trainer.precision: '8' is not allowed; choose one of 64, 32, 16,"
+        " transformer-engine, transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed,"
+        " 32-true, 64-true, bf16",
     ),
     "model_argument_before_model": (  # was exit 0: a random search, the rate dropped unsaid
         [
@@ -556,7 +556,7 @@ FRAGMENTS = {
     "start_state_macroscopic": "start_state is where microscopic episodes start; set task.mode",
     "start_state_off": "model.init_args.start_state: concept 'axis0': value 0.5 is not on its grid",
     "start_state_label": "model.init_args.start_state: unknown concept nope; concepts: axis0,",
-    "mode_typo": "task.mode\": 'macro' is not allowed; choose one of macroscopic, microscopic",
+    "mode_typo": "error: model.init_args.task.mode: 'macro' is not allowed; choose one of macro",
     "split_typo": "'train' is not allowed; choose one of discovery, finetune, heldout",
     "seed_negative": "seed_everything must be true, false or a whole number in [0, 4294967295]",
     "learning_rate_negative": "model.init_args.learning_rate must be above 0, got -1.0",

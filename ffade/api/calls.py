@@ -10,9 +10,12 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import numbers
 import os
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from ffade.api.pieces import (
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
-from ffade.errors import FfadeError, require_region_options, shown
+from ffade.errors import FfadeError, plain_key, require_region_options, shown
 from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
@@ -37,6 +40,26 @@ SEED_ENV = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
 """What Lightning's seed_everything leaves in os.environ; a later seed_everything(None) reads it."""
 
 
+def _keeps_generators(call: Callable[..., Run]) -> Callable[..., Run]:
+    """``call`` leaves the caller's random generators (Python's, numpy's, torch's) as they were,
+    whether it returns or raises: seed_everything reseeds them, and the first call in a process
+    imports Lightning, whose import (rich's) draws from Python's generator, so its state is
+    taken before anything is imported."""
+
+    @functools.wraps(call)
+    def kept(*args: Any, **kwargs: Any) -> Run:
+        python = random.getstate()
+        from ffade.rng import rng_states, set_rng_states
+
+        states = {**rng_states(), "python": python}
+        try:
+            return call(*args, **kwargs)
+        finally:
+            set_rng_states(states)
+
+    return kept
+
+
 def fit(config: dict[str, Any]) -> Run:
     """``ffade fit`` on a config given as a dict; returns the run it wrote.
 
@@ -45,26 +68,27 @@ def fit(config: dict[str, Any]) -> Run:
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
-    random generators (Python's, numpy's, torch's) and seed variables are left as they were.
+    seed variables are left as they were (its random generators: see :func:`_keeps_generators`).
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
-    from ffade.rng import rng_states, set_rng_states
 
-    states, env = rng_states(), {key: os.environ.get(key) for key in SEED_ENV}
+    env = {key: os.environ.get(key) for key in SEED_ENV}
     try:
         with monitors_closed():  # tqdm's thread would outlive the run in the caller's process
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
+    except FfadeError as error:  # said as the command says it
+        error.args = (plain_key(str(error)),)
+        raise
     except SystemExit as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):
             raise exc.__context__ from None
         raise
-    finally:  # seed_everything seeded the caller's generators and left PL_GLOBAL_SEED set
-        set_rng_states(states)
+    finally:  # seed_everything left PL_GLOBAL_SEED set
         for key, value in env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -73,6 +97,7 @@ def fit(config: dict[str, Any]) -> Run:
     return Run(Path(model.run_dir))
 
 
+@_keeps_generators
 def discover(
     task: Any = None,
     *,
@@ -144,6 +169,7 @@ def _integers(**values: Any) -> list[int | None]:
     return [None if value is None else int(value) for value in values.values()]
 
 
+@_keeps_generators
 def mitigate(
     run: Run | str | Path,
     priorities: dict[str, Any] | str | Path | None = None,

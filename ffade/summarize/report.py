@@ -46,7 +46,7 @@ from ffade.summarize.regions import (
 from ffade.summarize.report_notes import coverage_line
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.rules import find_rules
-from ffade.summarize.run_figures import explorer_smallest, run_figures
+from ffade.summarize.run_figures import counts_line, explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
 
 MAX_EXAMPLES = 12
@@ -300,7 +300,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     figures, rules = report["run_figures"], report["rules"]
     lines = [
         f"report: {page}",
-        f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}",
+        counts_line(figures),
         coverage_line(report),
     ]
     if report["compare"] is None and not rules["rules"] and not report["regions"]:

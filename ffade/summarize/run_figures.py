@@ -93,3 +93,13 @@ def explorer_smallest(summary: dict[str, Any], landscape: Landscape) -> list[dic
         {**e, "changed": {k: v for k, v in e["concepts"].items() if before.get(k) != v}}
         for e in entries
     ]
+
+
+def counts_line(figures: dict[str, Any]) -> str:
+    """``evaluations: N, failures: F`` as a run's closing lines and ``ffade report`` print it,
+    with ``, invalid: K`` when some evaluations were invalid: neither passes nor failures, so
+    N - F would read as passes that were not."""
+    line = (
+        f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}"
+    )
+    return f"{line}, invalid: {figures['invalid']}" if figures.get("invalid") else line

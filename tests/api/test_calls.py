@@ -6,6 +6,8 @@ import importlib.util
 import io
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -254,6 +256,30 @@ def test_a_run_leaves_no_thread_of_its_own_behind(tmp_path: Path) -> None:
         assert {type(thread) for thread in mine} == {TMonitor}
         ffade.discover(task=synthetic_spec(), explorer="random", budget=10, save_dir=tmp_path)
         assert all(thread.is_alive() for thread in mine)
+
+
+def test_the_first_call_in_a_process_leaves_pythons_generator_as_it_was(tmp_path: Path) -> None:
+    """The first discover (or mitigate, even one refused) imports Lightning, whose import draws
+    from Python's generator: taken after that import, its state was not the caller's."""
+    where = str(tmp_path)
+    code = (
+        "import random, sys, ffade\n"
+        "from tests.helpers import synthetic_spec\n"
+        "assert 'lightning' not in sys.modules\n"
+        "random.seed(1); expected = random.random(); random.seed(1)\n"
+        f"ffade.discover(task=synthetic_spec(), explorer='random', budget=10, save_dir={where!r})\n"
+        "after_discover = random.random() == expected\n"
+        "random.seed(1)\n"
+        "try:\n"
+        f"    ffade.mitigate({where!r}, finetuner='nope')\n"
+        "except ffade.FfadeError:\n"
+        "    pass\n"
+        "print(after_discover, random.random() == expected)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.splitlines()[-1:] == ["True True"], result.stderr[-2000:]
 
 
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
@@ -557,3 +583,17 @@ def test_a_model_or_an_array_given_for_a_path_or_a_name_is_said_by_its_type_in_o
             call()
         assert str(error.value).startswith(expected) and "\n" not in str(error.value)
     assert not any(tmp_path.iterdir())
+
+
+def test_an_argument_the_class_does_not_take_is_said_without_jsonargparses_parser_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line began 'Parser key "model": ', jsonargparse's words, from the command and Python."""
+    config = write_config(tmp_path / "c.yaml", budget=10, save_dir=tmp_path / "runs")
+    assert main(["fit", "--config", str(config), "--model.init_args.gama", "0.5"]) == 2
+    expected = "model: Option 'gama' is not accepted by ffade.explore.DQNExplorer (did you mean "
+    assert capsys.readouterr().err.startswith(f"ffade: error: {expected}'gamma'?); allowed: ")
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(task=synthetic_spec(), budget=10, gama=0.5, save_dir=tmp_path / "api")
+    assert str(error.value).startswith(expected)
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "api").exists()
