@@ -85,6 +85,7 @@ class Explorer(RunModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
+        task = self.absolute_task_paths()  # config.yaml names a target's weights from anywhere
         self.automatic_optimization = False
         auto_batch.check_eval_batch_size(eval_batch_size)
         check_explorer_arguments(locals())  # the arguments as given, before any is used

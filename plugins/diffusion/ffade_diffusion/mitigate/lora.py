@@ -88,6 +88,7 @@ class DiffusionLoRAFineTuner(FineTuner):
     """
 
     name = "diffusion_lora"
+    path_arguments = (*FineTuner.path_arguments, "image_folder", "class_images")
 
     def __init__(
         self,
