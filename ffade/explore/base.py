@@ -318,8 +318,8 @@ class Explorer(RunModule):
                 save_worst_examples(self.evaluator, run_dir, logger=self.logger, step=step)
                 probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
                 write_policy(run_dir, probs)  # None (too many states): no file
-        except BaseException:
-            self.status = "failed"
+        except BaseException as error:  # Ctrl-C while pictures are drawn is no failure
+            self.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             raise
         finally:
             self.write_summary()
