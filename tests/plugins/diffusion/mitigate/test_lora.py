@@ -381,3 +381,14 @@ def test_shipped_class_images_are_twenty_real_digits_a_class() -> None:
     assert sorted(classes) == list(range(10))
     assert all(images.shape == (20, 3, 16, 16) for images in classes.values())
     assert all(images.min() >= 0 and images.max() <= 1 for images in classes.values())
+
+
+def test_image_folder_is_recorded_absolute_so_a_resume_finds_it_anywhere(
+    t2i_run: Path, captioned: Path, monkeypatch
+) -> None:
+    """config.yaml kept ``image_folder: captioned`` as typed, so the interrupted line's resume
+    command, run from another directory, stopped at the folder not being there."""
+    monkeypatch.chdir(captioned.parent)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), image_folder=captioned.name, **SMALL)
+    assert tuner.hparams["image_folder"] == str(captioned.resolve())
+    assert tuner.hparams["class_images"] is None
