@@ -282,7 +282,8 @@ def _main(args: list[str]) -> int:
                 raise FfadeError(lost)
         from ffade.lightning_run import run_lightning
 
-        model = run_lightning(args)
+        with sigterm_as_ctrl_c():  # until Lightning holds SIGTERM, once the run's task is built
+            model = run_lightning(args)
         from ffade.fit_help import config_arguments_dropped
 
         if args[0] == "fit" and (dropped := config_arguments_dropped(args[1:])):

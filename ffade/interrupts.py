@@ -2,16 +2,18 @@
 
 A scheduler, a CI timeout or ``kill`` sends SIGTERM. Python's default for it ends the process on
 the spot, without a word, and a shell reads status 143. For ``ffade report``, ``export``, ``check``,
-``feedback``, ``plugins`` and ``loop`` (``ffade fit`` is Lightning's to stop), raising
-KeyboardInterrupt instead sends SIGTERM down the path Ctrl-C takes: ``ffade: interrupted``, exit
-130, every file whole (the loop: its stage named, exit 1). Python may swallow a KeyboardInterrupt
-raised inside a finalizer, so the first SIGTERM also restores the default: a second one always
-ends the process.
+``feedback``, ``plugins`` and ``loop``, raising KeyboardInterrupt instead sends SIGTERM down the
+path Ctrl-C takes: ``ffade: interrupted``, exit 130, every file whole (the loop: its stage named,
+exit 1). Python may swallow a KeyboardInterrupt raised inside a finalizer, so the first SIGTERM
+also restores the default: a second one always ends the process.
 
-A loop's stages are Lightning runs: while one runs, Lightning's own handler holds SIGTERM (it
-stops the run at its next step, the run's status ``interrupted``) and calls the one it found,
-this one, after its own. Raising then would cut across Lightning's orderly stop (a stage written
-``failed``), so this handler does nothing unless it is the one Python called.
+``ffade fit`` and a loop's stages are Lightning runs: once one's task is built (a fine-tune's
+guard measured), Lightning's own handler holds SIGTERM (it stops the run at its next step, the
+run's status ``interrupted``) and calls the one it found, this one, after its own. Raising then
+would cut across Lightning's orderly stop (a stage written ``failed``), so this handler does
+nothing unless it is the one Python called: before, while the run loads its model and data, it
+stops the run as Ctrl-C does (a SIGTERM there once ended the process without a word, its
+summary.json left ``created``).
 """
 
 from __future__ import annotations

@@ -129,10 +129,12 @@ NOISE = (
     "HPU available:",
     "`Trainer.fit` stopped: ",
     "to estimate number of stepping batches",
+    "Detected KeyboardInterrupt",
+    "Received SIGTERM",
 )
 """Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
-own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``), which ffade's
-(ffade.run_endings) replaces."""
+own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``) and its notes of
+Ctrl-C and SIGTERM, which ffade's (ffade.run_endings, the interrupted line) replace."""
 
 
 def _not_noise(record: logging.LogRecord) -> bool:
@@ -149,6 +151,7 @@ def quiet_lightning() -> None:
     user's mistake found while the task is built, it made a one-line error two lines.
     """
     logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_noise)
+    logging.getLogger("lightning.pytorch.trainer.connectors.signal_connector").addFilter(_not_noise)
     logging.getLogger("lightning.fabric.utilities.seed").setLevel(logging.WARNING)
     for message in (
         ".*pre-optimization state.*",

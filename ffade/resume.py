@@ -29,7 +29,7 @@ from ffade.checkpoint import LAST_CHECKPOINT, checkpoint_run_dir, load_checkpoin
 from ffade.errors import FfadeError
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
-from ffade.task import PluginSpec, TaskSpec
+from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
 """summary.json statuses of a run that has not ended; any other status is how it ended."""
@@ -181,7 +181,9 @@ def _task(spec: Any) -> Any:
             setattr(spec, name, PluginSpec(**plugin) if isinstance(plugin, dict) else plugin)
     except TypeError:
         return spec  # not a task spec: compared as it is, and it differs
-    return asdict(spec)
+    spec = asdict(spec)
+    absolute_plugin_paths(spec)  # a run saved with a relative weights path, resumed from there
+    return spec
 
 
 def _plain(value: Any) -> str:

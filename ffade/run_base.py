@@ -7,6 +7,7 @@ kind records how it ended, even on Ctrl-C or a crash, and a new kind of run gets
 
 from __future__ import annotations
 
+import copy
 import os
 import shlex
 import signal
@@ -26,6 +27,7 @@ from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
+from ffade.task import absolute_plugin_paths
 
 
 class _EndRunOnException(Callback):
@@ -155,7 +157,8 @@ class SigtermAtAStep(Callback):
 
 def saved_config(config: Any, module: Any) -> Any:
     """What config.yaml records of a run's ``config``: ``ckpt_path`` null (a rerun of a resumed run
-    runs it anew) and the module's :attr:`RunModule.path_arguments` as its hparams hold them."""
+    runs it anew), and the module's :attr:`RunModule.path_arguments` and its task's plugins' path
+    arguments (:meth:`RunModule.absolute_task_paths`) as its hparams hold them."""
     config = config.clone()
     if "ckpt_path" in config:
         config.ckpt_path = None
@@ -163,18 +166,27 @@ def saved_config(config: Any, module: Any) -> Any:
     for key in getattr(module, "path_arguments", ()):
         if init is not None and key in init:
             init[key] = module.hparams.get(key)
+    for keys, value in getattr(module, "task_paths", {}).items():
+        node = init.get("task") if init is not None else None
+        try:
+            for key in keys[:-1]:
+                node = node[key] if isinstance(node, list | dict) else node.get(key)
+            node[keys[-1]] = value
+        except (AttributeError, LookupError, TypeError):  # not the config's task: as given
+            continue
     return config
 
 
 def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
-    can: a crash's user fixes its cause and goes on from there, paying nothing twice."""
+    can, with absolute paths (run from any directory): a crash's user fixes its cause and goes on
+    from there, paying nothing twice."""
     run_dir = module.run_dir
     said = "interrupted" if status == "interrupted" else "the run failed"
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
-    if _kept_work(module):
-        where = shlex.quote(str(run_dir))
-        config = shlex.quote(str(run_dir / "config.yaml"))
+    if _kept_work(module):  # absolute: the command is copied and run from any directory
+        where = shlex.quote(str(run_dir.absolute()))
+        config = shlex.quote(str(run_dir.absolute() / "config.yaml"))
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
     return line
 
@@ -213,6 +225,7 @@ class RunModule(LightningModule):
         self.status = "created"
         self.wall_seconds = 0.0
         self._started = 0.0
+        self.task_paths: dict[tuple[Any, ...], str] = {}
         self._environment: dict[str, Any] | None = None
         self._environment_where: tuple[torch.device, int | None, int] | None = None
 
@@ -226,6 +239,18 @@ class RunModule(LightningModule):
                 self.hparams[key] = str(Path(self.hparams[key]).expanduser().resolve())
                 if key in initial:
                     initial[key] = self.hparams[key]
+
+    def absolute_task_paths(self) -> Any:
+        """hparams' ``task``, copied, with its plugins' path arguments absolute (see
+        :func:`ffade.task.absolute_plugin_paths`), the initial copy too (hparams.yaml); what
+        changed is kept in ``task_paths`` for config.yaml. Returns the task."""
+        task = copy.deepcopy(self.hparams["task"])
+        self.task_paths = absolute_plugin_paths(task)
+        self.hparams["task"] = task
+        initial = getattr(self, "_hparams_initial", {})
+        if "task" in initial:
+            initial["task"] = copy.deepcopy(task)
+        return task
 
     def hyperparameters(self) -> dict[str, Any]:
         """The module's arguments as summary.json records them."""

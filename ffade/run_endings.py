@@ -93,6 +93,7 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
 def _continue_command(run_dir: Path) -> str:
     """``ffade fit --ckpt_path`` for a search a trainer limit stopped, lifting the limits its
     config.yaml keeps (a resume under the same limit would stop again at once)."""
+    run_dir = run_dir.absolute()  # the command is copied and run from any directory
     run = shlex.quote(str(run_dir))
     command = f"ffade fit --config {shlex.quote(str(run_dir / 'config.yaml'))} --ckpt_path {run}"
     try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from ffade import registry
@@ -118,6 +120,44 @@ def configured_concepts(task: dict[str, Any] | None) -> list[Concept]:
     file's ``contains`` may name before the run."""
     concepts = [_as_spec(c) for c in (task or {}).get("concepts") or []]
     return [registry.create("concept", c.name, c.args) for c in concepts]
+
+
+def _plugins_of(task: Any) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
+    """Each plugin of a task spec (a TaskSpec or a dict) with its key under the task and kind."""
+    part = task.get if isinstance(task, dict) else lambda key: getattr(task, key, None)
+    for kind in ("target", "dataset", "reward"):
+        yield (kind,), kind, part(kind)
+    concepts = part("concepts")
+    for i, concept in enumerate(concepts if isinstance(concepts, list) else []):
+        yield ("concepts", i), "concept", concept
+
+
+def absolute_plugin_paths(task: Any) -> dict[tuple[Any, ...], str]:
+    """Make absolute, in place, each argument a plugin of ``task`` declares a path (its class's
+    ``path_arguments``) that names a file or folder that exists (a leading ``~`` read), so a
+    run's config.yaml, checkpoint and summary.json name it from any directory: a resume from
+    elsewhere finds it. A value that names none (a weights name such as ``bundled``, a hub id, a
+    folder the plugin makes later) stays as given. Returns the new values by their key under the
+    task (``("target", "args", "weights")``); a plugin that does not load is left for
+    :func:`build_task` to refuse in its words."""
+    changed: dict[tuple[Any, ...], str] = {}
+    for key, kind, plugin in _plugins_of(task):
+        spec = vars(plugin) if isinstance(plugin, PluginSpec) else plugin
+        name, args = (spec.get("name"), spec.get("args")) if isinstance(spec, dict) else (0, 0)
+        if not isinstance(name, str) or not isinstance(args, dict):
+            continue
+        try:
+            declared = getattr(registry.load(kind, name), "path_arguments", ())
+        except FfadeError:
+            continue
+        for argument in declared:
+            value = args.get(argument)
+            if not isinstance(value, str) or value in ("", "None"):
+                continue
+            path = Path(value).expanduser()
+            if path.exists() and str(path.resolve()) != value:
+                args[argument] = changed[(*key, "args", argument)] = str(path.resolve())
+    return changed
 
 
 def check_configured_plugins(task: dict[str, Any] | None) -> None:

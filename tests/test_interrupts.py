@@ -28,3 +28,56 @@ def test_sigterm_raises_keyboard_interrupt_once_then_the_default_is_back() -> No
         assert signal.getsignal(signal.SIGTERM) is outside
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+SLOW_TO_LOAD = """
+import pathlib
+import time
+
+from ffade_synthetic.target import SyntheticTarget
+
+
+class Slow(SyntheticTarget):
+    def __init__(self):
+        super().__init__()
+        pathlib.Path("loading").touch()  # the run's summary.json says 'created' by now
+        time.sleep(60)
+"""
+
+
+def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -> None:
+    """README, Resuming a run: SIGTERM stops a run with a line naming its directory, status
+    'interrupted'. Before Lightning held SIGTERM (a model loading, a fine-tune's first guard
+    measurement), it ended the process without a word, exit 143, its summary.json 'created'."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    from tests.helpers import REPO, write_config
+
+    (tmp_path / "slow.py").write_text(SLOW_TO_LOAD)
+    config = write_config(tmp_path / "c.yaml", budget=64)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["target"] = {"name": "slow:Slow"}
+    config.write_text(yaml.safe_dump(data))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    env["PYTHONPATH"] += os.pathsep + os.environ.get("PYTHONPATH", "")
+    command = [sys.executable, "-m", "ffade", "fit", "--config", str(config)]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "loading").exists() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    run = tmp_path / "runs" / "test" / "version_0"
+    assert process.returncode == 1, err[-2000:]
+    assert err.strip().splitlines() == [
+        f"ffade: interrupted; the run so far is in {run} (summary.json: status interrupted)"
+    ]
+    assert json.loads((run / "summary.json").read_text())["status"] == "interrupted"

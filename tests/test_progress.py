@@ -75,6 +75,22 @@ def test_lightnings_own_ending_is_hidden_whatever_max_epochs_is() -> None:
         assert not lightning.filter(record), ending
 
 
+def test_lightnings_notes_of_ctrl_c_and_sigterm_are_hidden() -> None:
+    """A stopped run ends on ffade's one interrupted line; Lightning's "Detected
+    KeyboardInterrupt, attempting graceful shutdown ..." (after a blank line) or "[rank: 0]
+    Received SIGTERM: 15" came before it."""
+    quiet_lightning()
+    for name, message in (
+        ("lightning.pytorch.utilities.rank_zero", "\nDetected KeyboardInterrupt, attempting ..."),
+        ("lightning.pytorch.trainer.connectors.signal_connector", "[rank: 0] Received SIGTERM: 15"),
+    ):
+        logger = logging.getLogger(name)
+        record = logger.makeRecord(name, logging.INFO, __file__, 1, message, (), None)
+        assert not logger.filter(record), message
+    kept = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "Something else", (), None)
+    assert logger.filter(kept)
+
+
 def test_a_searchs_bar_counts_evaluations_from_its_first_render(tmp_path: Path) -> None:
     """``ffade fit ... > out.txt`` keeps every render: Lightning's 'Training: 0/?' and
     'Epoch 0: 0/?' came before the evaluations, and the closing lines start a line of their own."""

@@ -108,6 +108,22 @@ def test_an_interrupted_run_names_its_resume_command_only_when_one_can_resume(
     assert run_base.interrupted_line(module).endswith(f"resume it with: {resume}")
 
 
+def test_the_resume_command_names_a_relative_run_by_its_absolute_path(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run under ``save_dir: runs`` printed ``--ckpt_path runs/quickstart/version_0``, which
+    fails copied into a shell in any other directory; the command is copied and run anywhere."""
+    monkeypatch.chdir(tmp_path)
+    module = _Crashing()
+    module.run_dir = Path("runs") / "x" / "version_0"
+    (module.run_dir / "checkpoints").mkdir(parents=True)
+    (module.run_dir / "checkpoints" / "last.ckpt").write_bytes(b"saved")
+    run = tmp_path / "runs" / "x" / "version_0"
+    line = run_base.interrupted_line(module)
+    assert line.startswith("ffade: interrupted; the run so far is in runs/x/version_0 ")
+    assert line.endswith(f"resume it with: ffade fit --config {run}/config.yaml --ckpt_path {run}")
+
+
 def test_a_crashed_run_closes_its_traceback_with_where_it_is_and_how_to_resume(
     tmp_path: Path,
 ) -> None:

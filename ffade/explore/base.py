@@ -85,6 +85,7 @@ class Explorer(RunModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
+        task = self.absolute_task_paths()  # config.yaml names a target's weights from anywhere
         self.automatic_optimization = False
         auto_batch.check_eval_batch_size(eval_batch_size)
         check_explorer_arguments(locals())  # the arguments as given, before any is used
@@ -317,8 +318,8 @@ class Explorer(RunModule):
                 save_worst_examples(self.evaluator, run_dir, logger=self.logger, step=step)
                 probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
                 write_policy(run_dir, probs)  # None (too many states): no file
-        except BaseException:
-            self.status = "failed"
+        except BaseException as error:  # Ctrl-C while pictures are drawn is no failure
+            self.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             raise
         finally:
             self.write_summary()

@@ -213,6 +213,7 @@ class FineTuner(RunModule):
             self._original = self._restored["original"]
             self.before = GuardResult(**self._restored["before"])
             self._batches_trained = self._restored.get("batches_trained", 0)
+            self.wall_seconds = self._restored.get("wall_seconds", 0.0)
             self._data.resume_after(self._batches_trained)
             if self._restored.get("guard_inputs") is not None:
                 self._pairs = self._guard_pairs(np.asarray(self._restored["guard_inputs"]))
@@ -244,6 +245,7 @@ class FineTuner(RunModule):
                 "batches_trained": self._batches_trained,
                 "guard_inputs": None if self._pairs.inputs is None else self._pairs.inputs.tolist(),
                 "rng": rng_states(),
+                "wall_seconds": self.elapsed_seconds(),  # a resumed run's counts on from it
             }
 
     @override

@@ -111,3 +111,46 @@ def test_a_task_dict_without_mode_is_macroscopic(tmp_path: Path) -> None:
     explorer = discover(RandomExplorer(task=spec, budget=20, num_envs=4), tmp_path)
     assert explorer.mode == "macroscopic"
     assert explorer.evaluator.evaluations == 20
+
+
+PRESSED_WHILE_DRAWN = """
+from ffade_synthetic.target import SyntheticTarget
+
+
+class Drawn(SyntheticTarget):
+    calls = 0
+
+    def render(self, inputs):
+        Drawn.calls += 1  # the first is the first batch's try of the hook
+        if Drawn.calls > 1:
+            raise KeyboardInterrupt  # Ctrl-C as the finished search draws its worst failures
+        return None
+"""
+
+
+def test_ctrl_c_while_a_finished_search_draws_its_examples_is_an_interruption(
+    tmp_path: Path,
+) -> None:
+    """summary.json said status 'failed' while the line above it said 'interrupted ...
+    (summary.json: status interrupted)'."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    (tmp_path / "drawn.py").write_text(PRESSED_WHILE_DRAWN)
+    config = write_config(tmp_path / "c.yaml", budget=64)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["target"] = {"name": "drawn:Drawn"}
+    config.write_text(yaml.safe_dump(data))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    env["PYTHONPATH"] += os.pathsep + os.environ.get("PYTHONPATH", "")
+    command = [sys.executable, "-m", "ffade", "fit", "--config", str(config)]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
+    run = tmp_path / "runs" / "test" / "version_0"
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1 and last.startswith("ffade: interrupted;"), done.stderr[-2000:]
+    assert "(summary.json: status interrupted)" in last
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["evaluations"] == 64

@@ -43,9 +43,9 @@ def fit_args(digits_run: Path, save_dir: Path) -> list[str]:
     ]
 
 
-def kill_after_second_checkpoint(args: list[str], run: Path) -> int:
+def kill_after_second_checkpoint(args: list[str], run: Path) -> dict:
     """Start ``ffade fit``, SIGKILL it once its checkpoint was written twice (step 20, in the
-    second epoch); return the killed checkpoint's step."""
+    second epoch); return the killed run's checkpoint."""
     exe = Path(sys.executable).parent / "ffade"
     process = subprocess.Popen([str(exe), *args], cwd=REPO, stdout=subprocess.DEVNULL)
     checkpoint, seen = run / "checkpoints" / "last.ckpt", set()
@@ -58,7 +58,7 @@ def kill_after_second_checkpoint(args: list[str], run: Path) -> int:
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL
     assert not (run / "mitigation.json").exists()
-    return torch.load(checkpoint, map_location="cpu", weights_only=True)["global_step"]
+    return torch.load(checkpoint, map_location="cpu", weights_only=True)
 
 
 @pytest.mark.slow  # three fine-tunes through the CLI, about a minute
@@ -68,13 +68,16 @@ def test_a_killed_fine_tune_resumes_to_the_uninterrupted_numbers_and_verdict(
     whole = ffade(*fit_args(digits_run, tmp_path / "whole"))
     assert whole.returncode == 0, whole.stderr[-2000:]
     killed = tmp_path / "killed" / "mitigate_digits" / "version_0"
-    step = kill_after_second_checkpoint(fit_args(digits_run, tmp_path / "killed"), killed)
+    saved = kill_after_second_checkpoint(fit_args(digits_run, tmp_path / "killed"), killed)
+    step = saved["global_step"]
     assert BATCHES_PER_EPOCH < step < BATCHES_PER_EPOCH * EPOCHS  # past an epoch, not done
     resumed = ffade(*fit_args(digits_run, tmp_path / "killed"), "--ckpt_path", str(killed))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
 
     runs = (tmp_path / "whole" / "mitigate_digits" / "version_0", killed.parent / "version_1")
     first, second = (json.loads((r / "mitigation.json").read_text()) for r in runs)
+    # wall_seconds counts on from the checkpoint's, as a search's does: it once started at 0
+    assert second["wall_seconds"] > saved["ffade"]["wall_seconds"] > 0
     for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
         first.pop(key), second.pop(key)
     assert second == first  # the verdict, the guard's numbers, the regions, the step count

@@ -95,7 +95,7 @@ class DiffusionLoRAFineTuner(FineTuner):
 
     name = "diffusion_lora"
     # recorded as absolute paths, so config.yaml reruns the fine-tune from any directory
-    path_arguments = ("run", "feedback", "image_folder", "class_images")
+    path_arguments = (*FineTuner.path_arguments, "image_folder", "class_images")
 
     def __init__(
         self,

@@ -72,6 +72,8 @@ class ClipScore(Reward):
         local_files_only: never reach the hub.
     """
 
+    path_arguments = ("model",)  # recorded absolute: a resume finds them from anywhere
+
     output_kinds = ("images",)
 
     def __init__(

@@ -87,6 +87,9 @@ class HumanRating(Reward):
         interactive: ask in the terminal; false uses only cached and prepared ratings.
     """
 
+    # recorded absolute: a resume finds it from anywhere; directory, made as it rates, stays
+    path_arguments = ("ratings_file",)
+
     output_kinds = ("images",)
 
     def __init__(

@@ -73,6 +73,9 @@ class DiffusersPipeline(Target):
             UNet (None: torch's default).
     """
 
+    # recorded absolute: a resume finds them from anywhere
+    path_arguments = ("model", "weights", "lora_weights")
+
     modality: ClassVar[str] = "text-to-image"
     output_kind = "images"
     _name: ClassVar[str] = "diffusers_pipeline"

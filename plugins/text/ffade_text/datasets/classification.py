@@ -31,6 +31,8 @@ class TextClassificationDataset(Dataset):
         file_format: "jsonl" or "csv" when the suffix does not say.
     """
 
+    path_arguments = ("path",)  # recorded absolute: a resume finds them from anywhere
+
     config_name = "text_classification"  # how errors name the dataset: the name a config gives it
 
     def __init__(

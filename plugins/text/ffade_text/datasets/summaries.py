@@ -114,6 +114,8 @@ class SummaryDataset(Dataset):
         file_format: "jsonl" or "csv" when the suffix does not say.
     """
 
+    path_arguments = ("path",)  # recorded absolute: a resume finds them from anywhere
+
     config_name = "summaries"  # how errors name the dataset: the name a config gives it
 
     def __init__(

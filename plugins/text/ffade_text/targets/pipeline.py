@@ -72,6 +72,8 @@ class HFTextPipeline(Target):
         device: where the model runs ("cpu", "cuda", "cuda:1").
     """
 
+    path_arguments = ("model", "weights")  # recorded absolute: a resume finds them from anywhere
+
     modality: ClassVar[str] = "text"
 
     def __init__(

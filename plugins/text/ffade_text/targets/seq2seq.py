@@ -108,6 +108,8 @@ class Seq2SeqSummarizer(Target):
             ``model.pt`` a fine-tuner wrote (read with ``weights_only=True``).
     """
 
+    path_arguments = ("model", "weights")  # recorded absolute: a resume finds them from anywhere
+
     modality: ClassVar[str] = "text"
     output_kind = "texts"
 

@@ -51,6 +51,8 @@ class ImageFolderDataset(Dataset):
         indices: each split's positions in the whole dataset, for provenance and checks.
     """
 
+    path_arguments = ("root", "classes")  # recorded absolute: a resume finds them from anywhere
+
     def __init__(
         self,
         root: str,

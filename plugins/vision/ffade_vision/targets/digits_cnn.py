@@ -61,6 +61,8 @@ class DigitsCNNTarget(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    path_arguments = ("weights",)  # recorded absolute: a resume finds them from anywhere
+
     classes_fix = (
         "digits_cnn scores the digits 0 to 9: choose a dataset with those classes (digits), or "
         "a target that scores every class of the dataset"

@@ -47,6 +47,8 @@ class EfficientNetLite(ImageClassifier):
         categories: the ImageNet class names, for captions ("predicted tabby (p=0.61)").
     """
 
+    path_arguments = ("weights",)  # recorded absolute: a resume finds them from anywhere
+
     classes_fix = (
         "efficientnet_lite scores the 1,000 ImageNet classes, in torchvision's order: choose a "
         "dataset labelled with them (sample_photos, or image_folder with the 1,000 classes)"

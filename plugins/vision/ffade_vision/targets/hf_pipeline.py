@@ -54,6 +54,8 @@ class HFImagePipeline(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    path_arguments = ("model", "weights")  # recorded absolute: a resume finds them from anywhere
+
     classes_fix = (
         "list one of the model's labels per dataset class, in the dataset's order, in labels"
     )

@@ -37,6 +37,8 @@ class TorchvisionClassifier(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    path_arguments = ("weights",)  # recorded absolute: a resume finds them from anywhere
+
     classes_fix = (
         "set num_classes to the dataset's number of classes (random weights or a local "
         "checkpoint trained on them), or choose weights trained on the dataset's classes"

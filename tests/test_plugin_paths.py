@@ -1,0 +1,100 @@
+"""A plugin's own path arguments (a target's ``weights``, ...) are recorded absolute, as ffade's
+own paths are: config.yaml kept ``weights: w/digits_cnn.pt`` as typed, so the interrupted line's
+resume command, run from any other directory, stopped at "weights file 'w/digits_cnn.pt' does
+not exist"."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from ffade.resume import check_same_run
+from ffade.task import absolute_plugin_paths
+from tests.helpers import REPO, ffade_in_process, synthetic_spec
+
+WEIGHTS = REPO / "plugins" / "vision" / "ffade_vision" / "checkpoints" / "digits_cnn.pt"
+
+
+def _digits_spec(weights: str) -> dict:
+    return {
+        "target": {"name": "digits_cnn", "args": {"weights": weights}},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification"},
+        "concepts": [{"name": "rotation", "args": {"values": [-10, 0, 10]}}],
+    }
+
+
+def test_a_declared_path_that_exists_is_made_absolute_and_names_stay(
+    tmp_path: Path, monkeypatch
+) -> None:
+    (tmp_path / "w").mkdir()
+    shutil.copy(WEIGHTS, tmp_path / "w" / "digits_cnn.pt")
+    monkeypatch.chdir(tmp_path)
+    spec = _digits_spec("w/digits_cnn.pt")
+    changed = absolute_plugin_paths(spec)
+    absolute = str((tmp_path / "w" / "digits_cnn.pt").resolve())
+    assert spec["target"]["args"]["weights"] == absolute
+    assert changed == {("target", "args", "weights"): absolute}
+    for name in ("bundled", "w/missing.pt"):  # a weights name, a file not there: as given
+        spec = _digits_spec(name)
+        assert absolute_plugin_paths(spec) == {} and spec["target"]["args"]["weights"] == name
+    spec = synthetic_spec()  # declares no paths; an unknown plugin is build_task's to refuse
+    spec["reward"] = {"name": "no_such_reward", "args": {"weights": "w"}}
+    assert absolute_plugin_paths(spec) == {} and spec["reward"]["args"]["weights"] == "w"
+
+
+def test_a_run_saved_with_a_relative_weights_path_resumes_from_where_it_ran(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A checkpoint written before paths were recorded absolute holds ``w/digits_cnn.pt``; its
+    config, read now, says the absolute path: the same file, so the resume is not refused."""
+    (tmp_path / "w").mkdir()
+    shutil.copy(WEIGHTS, tmp_path / "w" / "digits_cnn.pt")
+    monkeypatch.chdir(tmp_path)
+
+    class Model:
+        def __init__(self) -> None:
+            self.hparams = {"task": _digits_spec(str((tmp_path / "w" / "digits_cnn.pt").resolve()))}
+
+    check_same_run({"task": _digits_spec("w/digits_cnn.pt")}, Model(), "--ckpt_path x")
+
+
+def test_a_runs_target_weights_are_found_when_it_resumes_from_another_directory(
+    tmp_path: Path,
+) -> None:
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    (work / "w").mkdir(parents=True)
+    elsewhere.mkdir()
+    shutil.copy(WEIGHTS, work / "w" / "digits_cnn.pt")
+    absolute = str((work / "w" / "digits_cnn.pt").resolve())
+    args = ("--config", str(REPO / "configs" / "quickstart.yaml"), "--model.init_args.budget")
+    stopped = ffade_in_process(
+        "fit",
+        *args,
+        "400",
+        "--model.init_args.task.target.args.weights",
+        "w/digits_cnn.pt",
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+        "--trainer.max_steps",
+        "3",
+        cwd=work,
+    )
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    run = tmp_path / "runs" / "quickstart" / "version_0"
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    assert config["model"]["init_args"]["task"]["target"]["args"]["weights"] == absolute
+    hparams = yaml.safe_load((run / "hparams.yaml").read_text())  # Lightning's logger's copy
+    assert hparams["task"]["target"]["args"]["weights"] == absolute
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["task"]["target"]["args"]["weights"] == absolute
+    assert summary["evaluations"] < 400
+    command = stopped.stdout.split("continue it: ffade ")[1].splitlines()[0].split()
+    assert command[:5] == ["fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run)]
+    resumed = ffade_in_process(*command, cwd=elsewhere)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    again = json.loads((run.parent / "version_1" / "summary.json").read_text())
+    assert again["status"] == "finished" and again["evaluations"] == 400
