@@ -27,6 +27,7 @@ from matplotlib.image import imsave
 
 from ffade.env import Evaluator
 from ffade.figure_text import fonts, literal
+from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, write_json_atomic
@@ -135,7 +136,7 @@ def _text_table(entries: list[dict[str, Any]]) -> str:
     rows = ["| input | changes | output | reference |", "|---|---|---|---|"]
     for entry in entries:
         cells = [entry["input"], _changes(entry), entry["output"], str(entry["reference"])]
-        cells = [c.replace("|", "\\|").replace("\n", " ") for c in cells]
+        cells = [markdown_text(c.replace("\n", " ")) for c in cells]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 

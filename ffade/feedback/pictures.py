@@ -28,6 +28,7 @@ from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_records
 from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
 from ffade.figure_text import fonts, literal
+from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import atomic_path, read_summary
 from ffade.summarize.plots import save_figure
@@ -143,10 +144,11 @@ class RegionPictures:
             if texts is None:
                 return None
             labels = self._captions(ids, states, inputs, references)
-        lines = [f"# {region.id}: {region.description}", ""]
+        lines = [f"# {region.id}: {markdown_text(region.description)}", ""]
         for number, ((said, values), text) in enumerate(zip(labels, texts, strict=True), start=1):
-            quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
-            lines += [f"{number}. {said}; {values}", "", quoted or ">", ""]
+            lines_of = [markdown_text(line) for line in text.splitlines()]
+            quoted = "\n".join(f"> {line}" if line else ">" for line in lines_of)
+            lines += [f"{number}. {markdown_text(f'{said}; {values}')}", "", quoted or ">", ""]
         return "\n".join(lines)
 
     def _captions(

@@ -206,3 +206,15 @@ def test_captions_with_dollars_are_drawn_as_typed() -> None:
         _drawn(figure)
         texts = [text.get_text() for text in figure.texts]
         assert "input 0 (label \\$1): said \\$2" in texts and "price \\$5=1" in texts
+
+
+def test_text_examples_table_shows_odd_characters_as_typed() -> None:
+    """TensorBoard's text tab renders Markdown: a label or text with '*', '`' or '<b>' turned
+    italic, code or bold there, and only '|' was escaped."""
+    from ffade.explore.examples import _text_table
+
+    entries = [
+        {"input": "a *b* <b>c</b>", "changed": {"x|`y`": 1.0}, "output": "o", "reference": 1}
+    ]
+    row = _text_table(entries).splitlines()[2]
+    assert row == r"| a \*b\* &lt;b>c&lt;/b> | x\|\`y\`=1 | o | 1 |"
