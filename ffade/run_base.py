@@ -8,7 +8,6 @@ kind records how it ended, even on Ctrl-C or a crash, and a new kind of run gets
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import sys
 import threading
@@ -26,6 +25,7 @@ from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
+from ffade.shell_words import shell_path
 
 
 class _EndRunOnException(Callback):
@@ -173,8 +173,8 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     said = "interrupted" if status == "interrupted" else "the run failed"
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
     if _kept_work(module):
-        where = shlex.quote(str(run_dir))
-        config = shlex.quote(str(run_dir / "config.yaml"))
+        where = shell_path(run_dir)
+        config = shell_path(run_dir / "config.yaml")
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
     return line
 
