@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ffade.concept_names import did_you_mean, listed
 from ffade.errors import ConceptValueError
 from ffade.plugin_api import Concept
 
@@ -96,8 +97,10 @@ class ConceptSpace:
         where = f"{key}: " if key else ""
         unknown = sorted(set(values) - set(self.labels))
         if unknown:
+            hint = did_you_mean(unknown[0], self.labels) if len(unknown) == 1 else ""
+            allowed = listed(self.labels)
             raise ConceptValueError(
-                f"{where}unknown concept {', '.join(unknown)}; concepts: {', '.join(self.labels)}"
+                f"{where}unknown concept {', '.join(unknown)}{hint}; concepts: {allowed}"
             )
         state = self.neutral.copy()
         for i, concept in enumerate(self.concepts):
