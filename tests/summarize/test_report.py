@@ -983,12 +983,12 @@ def test_report_md_links_work_from_an_out_folder_with_a_space(image_run: Path, t
 def test_odd_labels_read_as_typed_in_markdown_and_html(make_run, image_concepts) -> None:
     """Concept labels with Markdown and HTML characters ('a|b', '*c*', '<b>d</b>', '&', '`')
     broke report.md's tables, turned italic or bold, or became tags; the HTML escapes them."""
-    odd = "Rot|a *x* <b>y</b> & `z` [k](u) _u_"
+    odd = "Rot|a *x* <b>y</b> & `z` [k](u) _u_ $1"
     grid = {odd if name == "rotation" else name: values for name, values in image_concepts.items()}
     run = make_run("odd", grid, planted_image_counts)
     build_report(run, tensorboard=False)
     markdown = (run / "report.md").read_text()
-    typed = r"Rot\|a \*x\* &lt;b>y&lt;/b> & \`z\` \[k\](u) \_u\_ >= 30"
+    typed = r"Rot\|a \*x\* &lt;b>y&lt;/b> & \`z\` \[k\](u) \_u\_ \$1 >= 30"
     rows = [line for line in markdown.splitlines() if typed in line]
     assert rows and all(line.count(" | ") == 6 for line in rows[:1])  # the rules' 7 columns
     assert "<b>" not in markdown and "brightness <= 0.4" in markdown
