@@ -686,6 +686,16 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
             "ffade: error: unknown option '--confg' (did you mean '--config'?); see ffade fit "
             "--help",
         ),
+        (  # a file or folder named with a leading '-' reads as an option
+            ["check", "--suite", "s.yaml", "--junit", "-j.xml"],
+            "ffade: error: argument --junit: expected one argument; '-j.xml' reads as an option: "
+            "write --junit=./-j.xml (see ffade check --help)",
+        ),
+        (
+            ["report", "-runs"],
+            "ffade: error: the following arguments are required: RUN_DIR; '-runs' reads as an "
+            "option: give the path as ./-runs (see ffade report --help)",
+        ),
         (
             ["fit", "--config", "configs/quickstart.yaml", "--print_confg"],
             "ffade: error: unknown option '--print_confg' (did you mean '--print_config'?); see "
