@@ -242,6 +242,14 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                 f"{'closest' if concept.is_numeric else 'first'}, stands for 'unchanged' (clean "
                 "checks, the neutral state of reports)"
             )
+        grid = list(concept.values)
+        if concept.is_numeric and grid not in (sorted(grid), sorted(grid, reverse=True)):
+            notes.append(  # rules read values by size; what is one step apart is the user's
+                f"concept '{concept.label}': its values {grid} are not in order; connected "
+                "regions and microscopic moves step along them in the order given (values next "
+                f"in size but apart in the list are no neighbours): list them {sorted(grid)} "
+                "unless this order is meant"
+            )
     target.check_task(unchanged, concepts)
     target.check_references([reference for _, reference in inputs])
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
