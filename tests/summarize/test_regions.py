@@ -149,3 +149,11 @@ def test_an_empty_grid_value_is_written_readably() -> None:
     assert describe_values("style", grid, np.array([0, 1])) == 'style in {"", thin}'
     assert describe_values("style", grid, np.array([0])) == 'style = ""'
     assert describe_values("style", grid, np.array([2])) == "style = cursive"
+
+
+def test_a_word_with_a_comma_is_quoted_so_a_set_reads_as_its_values() -> None:
+    """'edit in {a, b, c|d}' read as three values where the grid held two: 'a, b' and 'c|d'."""
+    grid = ["none", "a, b", "c|d", "{x}", "中文"]
+    assert describe_values("edit", grid, np.array([1, 2])) == 'edit in {"a, b", c|d}'
+    assert describe_values("edit", grid, np.array([3, 4])) == 'edit in {"{x}", 中文}'
+    assert describe_values("edit", grid, np.array([1])) == 'edit = "a, b"'
