@@ -7,6 +7,7 @@ tensors, so grids of 10^6 or more combinations cost only what is sampled from th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +22,12 @@ STOP = 0
 
 
 def is_label(label: object) -> bool:
-    """Whether ``label`` can name an axis in records, rules and plots: non-empty text."""
-    return isinstance(label, str) and bool(label.strip())
+    """Whether ``label`` can name an axis in records, rules and plots: non-empty text on one
+    line, no control character (a newline split report.md's table rows and the prompts) and no
+    space at either end (' rot' is typed as 'rot' in --axes and --from, and refused)."""
+    if not isinstance(label, str) or not label.strip() or label != label.strip():
+        return False
+    return not any(unicodedata.category(character) == "Cc" for character in label)
 
 
 class ConceptSpace:
@@ -37,6 +42,11 @@ class ConceptSpace:
                 raise ConceptValueError(
                     f"concept {i} ({type(concepts[i]).__name__}): label must be a non-empty "
                     f"name, got {label!r}"
+                    + (
+                        "; one line, no space at its ends"
+                        if isinstance(label, str) and label.strip()
+                        else ""
+                    )
                 )
         duplicates = sorted({x for x in labels if labels.count(x) > 1})
         if duplicates:

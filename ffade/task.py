@@ -188,6 +188,8 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         label = concept.args.get("label")
         if label is not None and not is_label(label):
             hint = "" if isinstance(label, str) else LABEL_HINT
+            if isinstance(label, str) and label.strip():
+                hint = "; a label is one line, with no control character or space at its ends"
             raise FfadeError(
                 f"task.concepts[{i}].args.label must be a non-empty name such as "
                 f"'{concept.name}_small', got {label!r}{hint}"
