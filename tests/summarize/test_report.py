@@ -994,3 +994,10 @@ def test_odd_labels_read_as_typed_in_markdown_and_html(make_run, image_concepts)
     assert "<b>" not in markdown and "brightness <= 0.4" in markdown
     cells = [row[2] for row in parse((run / "report.html").read_text()).tables["rules"]]
     assert f"{odd} >= 30 and brightness <= 0.4" in cells
+
+
+def test_markdown_text_keeps_a_table_cell_on_one_line() -> None:
+    """A grid word holding a newline ended report.md's table row mid-cell."""
+    from ffade.markdown import markdown_text
+
+    assert markdown_text("a\n b|c\r\nd") == "a b\\|c d"
