@@ -663,6 +663,20 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize("typed", [["-c", "-x.yaml"], ["--config", "-x.yaml"]])
+def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
+    tmp_path: Path, typed: list[str]
+) -> None:
+    """argparse read '-x.yaml' as an option and said only 'expected one argument'."""
+    (tmp_path / "-x.yaml").write_text((REPO / "configs" / "synthetic.yaml").read_text())
+    result = ffade_in_process("fit", *typed, cwd=tmp_path)
+    assert_one_line_error(result)
+    assert result.stderr.strip() == (
+        "ffade: error: argument -c/--config: expected one argument; '-x.yaml' reads as an "
+        "option: write --config=./-x.yaml"
+    )
+
+
 @pytest.mark.parametrize(
     ("command_line", "expected"),
     [
