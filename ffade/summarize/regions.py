@@ -99,8 +99,8 @@ def format_value(value: Any) -> str:
     where a list would misread it, so a rule reads ``style in {"", thin}`` (``prompt_words``'
     neutral: no words) and ``edit in {"a, b", c}``, not ``{, thin}`` and ``{a, b, c}``.
     """
-    if is_numeric([value]):
-        return f"{value:g}"
+    if is_numeric([value]):  # 6 digits, 10 where 6 would merge 1.0000001 and 1.0000002
+        return f"{value:g}" if float(f"{value:g}") == value else f"{value:.10g}"
     if value == "" or any(mark in str(value) for mark in ",{}"):
         return json.dumps(str(value), ensure_ascii=False)
     return str(value)
