@@ -191,6 +191,11 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         ]
         if bare:
             return f"argument {bare[0]}: expected one argument"
+    if str(error).endswith(": expected one argument"):  # --config -x.yaml: a path read as option
+        names = str(error).split(":")[0].removeprefix("argument ").split("/")
+        after = [args[i + 1] for i, a in enumerate(args[:-1]) if a in names]
+        if after and after[0][:1] == "-" and after[0][:2] != "--":
+            return f"{error}; '{after[0]}' reads as an option: write {names[-1]}=./{after[0]}"
     early = _model_argument_before_config(args)
     if early and 'key "model"' in str(error):  # jsonargparse's "Option 'budget' is not accepted"
         return (

@@ -7,11 +7,13 @@ tensors, so grids of 10^6 or more combinations cost only what is sampled from th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ffade.concept_names import did_you_mean, listed
 from ffade.errors import ConceptValueError
 from ffade.plugin_api import Concept
 
@@ -20,8 +22,12 @@ STOP = 0
 
 
 def is_label(label: object) -> bool:
-    """Whether ``label`` can name an axis in records, rules and plots: non-empty text."""
-    return isinstance(label, str) and bool(label.strip())
+    """Whether ``label`` can name an axis in records, rules and plots: non-empty text on one
+    line, no control character (a newline split report.md's table rows and the prompts) and no
+    space at either end (' rot' is typed as 'rot' in --axes and --from, and refused)."""
+    if not isinstance(label, str) or not label.strip() or label != label.strip():
+        return False
+    return not any(unicodedata.category(character) == "Cc" for character in label)
 
 
 class ConceptSpace:
@@ -36,6 +42,11 @@ class ConceptSpace:
                 raise ConceptValueError(
                     f"concept {i} ({type(concepts[i]).__name__}): label must be a non-empty "
                     f"name, got {label!r}"
+                    + (
+                        "; one line, no space at its ends"
+                        if isinstance(label, str) and label.strip()
+                        else ""
+                    )
                 )
         duplicates = sorted({x for x in labels if labels.count(x) > 1})
         if duplicates:
@@ -96,8 +107,10 @@ class ConceptSpace:
         where = f"{key}: " if key else ""
         unknown = sorted(set(values) - set(self.labels))
         if unknown:
+            hint = did_you_mean(unknown[0], self.labels) if len(unknown) == 1 else ""
+            allowed = listed(self.labels)
             raise ConceptValueError(
-                f"{where}unknown concept {', '.join(unknown)}; concepts: {', '.join(self.labels)}"
+                f"{where}unknown concept {', '.join(unknown)}{hint}; concepts: {allowed}"
             )
         state = self.neutral.copy()
         for i, concept in enumerate(self.concepts):

@@ -125,11 +125,18 @@ class OneLineParser(argparse.ArgumentParser):
         """`` (did you mean '--threshold'?)`` for the first misspelled option given, when argparse
         refused it ("unrecognized arguments") or missed a required one it meant (``--confg``):
         Python 3.14's argparse says it, earlier ones do not."""
+        known = [o for action in self._actions for o in action.option_strings]
+        dashed = [w for w in getattr(self, "_given", []) if w[:1] == "-" and w not in known]
+        if dashed and not dashed[0].startswith("--") and message.endswith("expected one argument"):
+            names = message.split(":")[0].removeprefix("argument ").split("/")
+            option = next((n for n in names if n.startswith("--")), names[0])  # -c=x keeps "="
+            return f"; '{dashed[0]}' reads as an option: write {option}=./{dashed[0]}"
+        if dashed and not dashed[0].startswith("--") and message.startswith("the following"):
+            return f"; '{dashed[0]}' reads as an option: give the path as ./{dashed[0]}"
         if not message.startswith(("unrecognized arguments: ", "the following arguments are")):
             return ""
         import difflib
 
-        known = [o for action in self._actions for o in action.option_strings]
         for word in getattr(self, "_given", []):
             option = word.split("=")[0]
             if option.startswith("--") and option not in known and len(option) > 2:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, does_not_exist, writable_dir
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
+from ffade.shell_words import shell_path
 
 EVALUATIONS_FILE = "evaluations.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -224,11 +224,11 @@ def _is_whole(value: Any) -> bool:
 def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
     """What to do about a run's missing or damaged file: its checkpoint rebuilds a summary (in
     a new run directory), its config.yaml reruns the run (the same seed repeats it here)."""
-    run, config = Path(run_dir), shlex.quote(str(Path(run_dir) / "config.yaml"))
+    run, config = Path(run_dir), shell_path(Path(run_dir) / "config.yaml")
     if not (run / "config.yaml").is_file():
         return f": is '{run_dir}' an ffade run directory?"
     if rebuild and (run / "checkpoints" / "last.ckpt").is_file():
-        return f"; rebuild the run: ffade fit --config {config} --ckpt_path {shlex.quote(str(run))}"
+        return f"; rebuild the run: ffade fit --config {config} --ckpt_path {shell_path(run)}"
     return f"; restore it from a copy, or run it again: ffade fit --config {config}"
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shlex
 import sys
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from ffade.checkpoint import LAST_CHECKPOINT, checkpoint_run_dir, load_checkpoin
 from ffade.errors import FfadeError
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
+from ffade.shell_words import shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
@@ -226,7 +226,7 @@ def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
     done = f"{run_dir} already finished (status {summary.get('status')}); nothing to resume."
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
         return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
-    return f"{done} Read it with: ffade report {shlex.quote(str(run_dir))}"
+    return f"{done} Read it with: ffade report {shell_path(run_dir)}"
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
@@ -272,7 +272,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if summary.get("status") not in RUNNING_STATUSES:
         return Resume(
             finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
-            f"resume. Read it with: ffade report {shlex.quote(str(run_dir))}"
+            f"resume. Read it with: ffade report {shell_path(run_dir)}"
         )
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shlex
 import signal
 import sys
 import threading
@@ -27,6 +26,7 @@ from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
+from ffade.shell_words import shell_path
 from ffade.task import absolute_plugin_paths
 
 
@@ -185,8 +185,8 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     said = "interrupted" if status == "interrupted" else "the run failed"
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
     if _kept_work(module):  # absolute: the command is copied and run from any directory
-        where = shlex.quote(str(run_dir.absolute()))
-        config = shlex.quote(str(run_dir.absolute() / "config.yaml"))
+        where = shell_path(run_dir.absolute())
+        config = shell_path(run_dir.absolute() / "config.yaml")
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
     return line
 

@@ -16,6 +16,7 @@ from typing import Any
 from ffade.errors import FfadeError
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import MITIGATION_FILE, read_summary
+from ffade.shell_words import shell_path
 from ffade.yamlfile import read_yaml
 
 
@@ -80,13 +81,13 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
     except Exception as error:  # the ending must never hide the run it reports on
         lines.append(f"no failure rules: {error}")
         # ffade report reads the same landscape, so it would stop on the same error
-        log = shlex.quote(str(run_dir / "evaluations.jsonl"))
+        log = shell_path(run_dir / "evaluations.jsonl")
         lines.append(f"next: read its evaluations in {log}; ffade report stops on this too")
     else:
         found = "no failure rule found" if summary.get("failures") else "no failures found"
         top = rules.rules[0].description if rules.rules else f"none ({found})"
         lines.append(f"top failure rule: {top}")
-        lines.append(f"next: ffade report {shlex.quote(str(run_dir))}")
+        lines.append(f"next: ffade report {shell_path(run_dir)}")
     return "\n".join(lines)
 
 
@@ -94,8 +95,8 @@ def _continue_command(run_dir: Path) -> str:
     """``ffade fit --ckpt_path`` for a search a trainer limit stopped, lifting the limits its
     config.yaml keeps (a resume under the same limit would stop again at once)."""
     run_dir = run_dir.absolute()  # the command is copied and run from any directory
-    run = shlex.quote(str(run_dir))
-    command = f"ffade fit --config {shlex.quote(str(run_dir / 'config.yaml'))} --ckpt_path {run}"
+    run = shell_path(run_dir)
+    command = f"ffade fit --config {shell_path(run_dir / 'config.yaml')} --ckpt_path {run}"
     try:
         trainer = read_yaml(run_dir / "config.yaml", "no config.yaml").get("trainer") or {}
     except (FfadeError, AttributeError):  # no config (a Python API run): no limit to name
@@ -137,11 +138,11 @@ def _rediscovery(run: str | None) -> str:
     config = Path(run) / "config.yaml" if run else None
     if config is None or not config.is_file():
         return "ffade fit --config DISCOVERY.yaml"
-    command = f"ffade fit --config {shlex.quote(str(config))}"
+    command = f"ffade fit --config {shell_path(config)}"
     try:
         searched_by = read_summary(Path(run)).get("explorer")
     except FfadeError:
         return command
     if searched_by == "dqn":
-        command += f" --model.init_args.warm_start {shlex.quote(str(run))}"
+        command += f" --model.init_args.warm_start {shell_path(run)}"
     return command

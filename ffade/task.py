@@ -228,6 +228,8 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         label = concept.args.get("label")
         if label is not None and not is_label(label):
             hint = "" if isinstance(label, str) else LABEL_HINT
+            if isinstance(label, str) and label.strip():
+                hint = "; a label is one line, with no control character or space at its ends"
             raise FfadeError(
                 f"task.concepts[{i}].args.label must be a non-empty name such as "
                 f"'{concept.name}_small', got {label!r}{hint}"
@@ -281,6 +283,14 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                 f"concept '{concept.label}': {lacks}; {stand_in!r}, the "
                 f"{'closest' if concept.is_numeric else 'first'}, stands for 'unchanged' (clean "
                 "checks, the neutral state of reports)"
+            )
+        grid = list(concept.values)
+        if concept.is_numeric and grid not in (sorted(grid), sorted(grid, reverse=True)):
+            notes.append(  # rules read values by size; what is one step apart is the user's
+                f"concept '{concept.label}': its values {grid} are not in order; connected "
+                "regions and microscopic moves step along them in the order given (values next "
+                f"in size but apart in the list are no neighbours): list them {sorted(grid)} "
+                "unless this order is meant"
             )
     target.check_task(unchanged, concepts)
     target.check_references([reference for _, reference in inputs])

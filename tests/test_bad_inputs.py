@@ -201,6 +201,8 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "label_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=5),
     "label_quoted_number": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="5"),
     "label_empty": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label=""),
+    # a newline split report.md's table rows and the feedback prompts
+    "label_two_lines": lambda d: _args(d)["task"]["concepts"][0]["args"].update(label="a\nb"),
     # a list where a mapping goes: trainer and dataset were tracebacks, the others named no key
     "trainer_a_list": lambda d: d.update(trainer=[1]),
     "init_args_a_list": lambda d: d["model"].update(init_args=[1]),
@@ -607,6 +609,9 @@ FRAGMENTS = {
     "values, got the list [0]",
     "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
     "got ''",
+    "label_two_lines": "task.concepts[0].args.label must be a non-empty name such as "
+    "'axis_small', got 'a\\nb'; a label is one line, with no control character or space at its "
+    "ends",
 }
 
 
@@ -664,6 +669,7 @@ FAST = {
     "reward_scale_zero",
     "label_number",
     "label_empty",
+    "label_two_lines",
     "input_ids_repeated",
     "trainer_a_list",
     "dataset_a_list",

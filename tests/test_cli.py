@@ -669,6 +669,20 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize("typed", [["-c", "-x.yaml"], ["--config", "-x.yaml"]])
+def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
+    tmp_path: Path, typed: list[str]
+) -> None:
+    """argparse read '-x.yaml' as an option and said only 'expected one argument'."""
+    (tmp_path / "-x.yaml").write_text((REPO / "configs" / "synthetic.yaml").read_text())
+    result = ffade_in_process("fit", *typed, cwd=tmp_path)
+    assert_one_line_error(result)
+    assert result.stderr.strip() == (
+        "ffade: error: argument -c/--config: expected one argument; '-x.yaml' reads as an "
+        "option: write --config=./-x.yaml"
+    )
+
+
 @pytest.mark.parametrize(
     ("command_line", "expected"),
     [
@@ -691,6 +705,16 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
             ["fit", "--confg", "configs/quickstart.yaml"],
             "ffade: error: unknown option '--confg' (did you mean '--config'?); see ffade fit "
             "--help",
+        ),
+        (  # a file or folder named with a leading '-' reads as an option
+            ["check", "--suite", "s.yaml", "--junit", "-j.xml"],
+            "ffade: error: argument --junit: expected one argument; '-j.xml' reads as an option: "
+            "write --junit=./-j.xml (see ffade check --help)",
+        ),
+        (
+            ["report", "-runs"],
+            "ffade: error: the following arguments are required: RUN_DIR; '-runs' reads as an "
+            "option: give the path as ./-runs (see ffade report --help)",
         ),
         (
             ["fit", "--config", "configs/quickstart.yaml", "--print_confg"],

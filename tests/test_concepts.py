@@ -123,6 +123,16 @@ def test_a_concept_made_in_python_needs_a_text_label(label: object) -> None:
     assert str(caught.value) == f"concept 1 (Axis): label must be a non-empty name, got {label!r}"
 
 
+@pytest.mark.parametrize("label", ["a\nb", "rot\t", " rot", "\x1b[1mrot"])
+def test_a_label_is_one_line_with_no_space_at_its_ends(label: str) -> None:
+    """A newline split report.md's rows; ' rot' is typed 'rot' in --axes and refused there."""
+    concept = registry.create("concept", "axis", {"index": 1})
+    concept.label = label
+    with pytest.raises(ConceptValueError) as caught:
+        ConceptSpace([registry.create("concept", "axis", {"index": 0}), concept])
+    assert str(caught.value).endswith(f"got {label!r}; one line, no space at its ends")
+
+
 def test_uneven_numeric_grids_keep_their_geometry() -> None:
     concept = registry.create("concept", "axis", {"index": 0, "values": [0.0, 0.1, 1.0]})
     assert concept.coordinates().tolist() == pytest.approx([0.0, 0.1, 1.0])

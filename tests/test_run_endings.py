@@ -220,3 +220,20 @@ def test_the_rediscovery_names_a_fixed_model_under_my_runs_as_it_is(tmp_path: Pa
     assert command[:3] == ["ffade", "fit", "--config"] and command[3] == str(run / "config.yaml")
     assert command[-2] == "--model.init_args.task.target" and weights in command[-1]
     assert json.loads(command[-1]) == target
+
+
+def test_a_run_folder_starting_with_a_dash_is_named_so_the_next_command_reads_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run saved under a relative '-runs' ended with 'next: ffade report -runs/...', which
+    ffade report read as an option and refused; as './-runs/...' it runs as printed."""
+    monkeypatch.chdir(tmp_path)
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    write_run(tmp_path / "-runs" / "x", {"blur": [0.0, 1.0, 2.0]}, counts)
+    last = run_ending(Path("-runs/x")).splitlines()[-1]
+    assert last == "next: ffade report ./-runs/x"
+    done = ffade_in_process(
+        *shlex.split(last.removeprefix("next: ffade ")), "--no-tensorboard", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "next: ffade feedback ./-runs/x" in done.stdout

@@ -67,10 +67,11 @@ def test_a_grid_without_its_neutral_value_says_which_value_stands_for_unchanged(
     spec = synthetic_spec(num_inputs=16)
     spec["concepts"][1] = {"name": "axis", "args": {"index": 1, "values": [0.5, 0.25, 1.0]}}
     task = build_task(spec)
-    assert task.notes == [
+    assert task.notes[0] == (
         "concept 'axis1': its grid lacks the neutral value 0.0; 0.25, the closest, stands for "
         "'unchanged' (clean checks, the neutral state of reports)"
-    ]
+    )
+    assert "its values [0.5, 0.25, 1.0] are not in order" in task.notes[1]  # the grid's order
     assert task.space.neutral.tolist() == [0, 1, 0]
 
 
@@ -128,6 +129,20 @@ def test_a_grid_of_only_the_neutral_value_is_a_concept_that_changes_nothing() ->
         "concept 'axis2': its grid holds only its neutral value 0.0, so it changes nothing; "
         "list the values to try in values"
     ]
+
+
+def test_a_numeric_grid_out_of_order_is_noted() -> None:
+    """Rules read values by size, but regions and microscopic moves step in the order given:
+    rotation [-5, -60, 0, -45] found -60 and -45 as two regions, unsaid."""
+    spec = synthetic_spec(num_inputs=16)
+    spec["concepts"][2] = {"name": "axis", "args": {"index": 2, "values": [0.5, 0.0, 1.0]}}
+    assert build_task(spec).notes == [
+        "concept 'axis2': its values [0.5, 0.0, 1.0] are not in order; connected regions and "
+        "microscopic moves step along them in the order given (values next in size but apart "
+        "in the list are no neighbours): list them [0.0, 0.5, 1.0] unless this order is meant"
+    ]
+    spec["concepts"][2]["args"]["values"] = [1.0, 0.5, 0.0]  # descending is an order too
+    assert build_task(spec).notes == []
 
 
 def test_the_run_prints_the_note_once_before_it_searches(tmp_path: Path, capsys) -> None:

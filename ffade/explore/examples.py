@@ -26,6 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
+from ffade.figure_text import fonts, literal
+from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, write_json_atomic
@@ -115,7 +117,8 @@ def save_worst_examples(
         entries.append(entry)
     write_json_atomic(folder / "examples.json", entries)
     if pictures is not None:
-        grid = _drawn(_grid_figure(originals, pictures, entries))
+        with fonts():
+            grid = _drawn(_grid_figure(originals, pictures, entries))
         with atomic_path(folder / "worst_failures.png") as tmp:
             imsave(tmp, grid, format="png")
     # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
@@ -133,7 +136,7 @@ def _text_table(entries: list[dict[str, Any]]) -> str:
     rows = ["| input | changes | output | reference |", "|---|---|---|---|"]
     for entry in entries:
         cells = [entry["input"], _changes(entry), entry["output"], str(entry["reference"])]
-        cells = [c.replace("|", "\\|").replace("\n", " ") for c in cells]
+        cells = [markdown_text(c.replace("\n", " ")) for c in cells]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -158,10 +161,11 @@ def _save_pair_png(
 ) -> None:
     """One example as its own picture, captioned as the grid's pairs are; the caption is also
     the PNG's ``Description``."""
-    figure = _pair_figure(original, changed, entry)
+    with fonts():
+        pixels = _drawn(_pair_figure(original, changed, entry))
     described = f"{_caption(entry).strip()}; changed: {_changes(entry)}"
     with atomic_path(path) as tmp:
-        imsave(tmp, _drawn(figure), format="png", metadata={"Description": described})
+        imsave(tmp, pixels, format="png", metadata={"Description": described})
 
 
 def _pair_figure(original: np.ndarray, changed: np.ndarray, entry: dict[str, Any]) -> Figure:
@@ -172,6 +176,7 @@ def _pair_figure(original: np.ndarray, changed: np.ndarray, entry: dict[str, Any
     half = pair.shape[0] // original.shape[0] * original.shape[1]  # one picture's width
     label = _label(entry)
     changes = textwrap.fill(_changes(entry), max(34, half // 6), max_lines=3, placeholder=" ...")
+    changes = literal(changes)
     lines = label.count("\n") + 1, changes.count("\n") + 1
     header = 10 + 12 * lines[0] + 6 + 10 * lines[1] + 6
     width, height, dpi = max(pair.shape[1] + 20, PAIR_WIDTH), header + pair.shape[0], 100
@@ -252,11 +257,13 @@ def _caption(entry: dict[str, Any]) -> str:
 
 
 def _label(entry: dict[str, Any]) -> str:
-    return textwrap.fill(_caption(entry), LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
+    return literal(
+        textwrap.fill(_caption(entry), LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
+    )
 
 
 def _titles(entry: dict[str, Any]) -> tuple[str, str]:
-    return "original", textwrap.fill(_changes(entry), 34, max_lines=3, placeholder=" ...")
+    return "original", literal(textwrap.fill(_changes(entry), 34, max_lines=3, placeholder=" ..."))
 
 
 def _panel(image: np.ndarray) -> np.ndarray:

@@ -9,7 +9,6 @@ under ``RUN_DIR/feedback/``); ``--from priorities.yaml`` applies a file instead 
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.feedback.review import review
 from ffade.records import read_summary
+from ffade.shell_words import shell_path
 from ffade.summarize.regions import add_region_arguments
 from ffade.yamlfile import load_yaml, yaml_problem
 
@@ -302,7 +302,7 @@ def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = Non
             f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
             "priority high, medium or low"
         )
-    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shlex.quote(str(feedback.run))}"
+    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shell_path(feedback.run)}"
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
-        fix += f" --model.init_args.feedback {shlex.quote(str(out))}"
+        fix += f" --model.init_args.feedback {shell_path(out)}"
     return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ffade.concept_names import unknown_concept
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -354,7 +355,7 @@ def _grid_indices(
     indices = {}
     for label, value in values.items():
         if label not in labels:
-            raise FfadeError(f"{where}: unknown concept {label!r}; concepts: {', '.join(labels)}")
+            raise FfadeError(f"{where}: {unknown_concept(label, labels)}")
         axis = labels.index(label)
         if value not in grids[axis]:
             raise FfadeError(

@@ -8,12 +8,12 @@ imports Lightning, so that ``ffade export`` starts without it.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import Feedback
 from ffade.records import read_summary
+from ffade.shell_words import shell_path
 
 
 def grid_difference(feedback: dict[str, list], run: dict[str, list]) -> str:
@@ -49,5 +49,5 @@ def check_feedback_ranks_run(
     if ranked.resolve() != run_dir.resolve():
         raise FfadeError(
             f"{option} {path} ranks the failures of run {answers.run}, not of {run_name}; "
-            f"give this run's feedback (ffade feedback {shlex.quote(str(run_dir))}), or {other_fix}"
+            f"give this run's feedback (ffade feedback {shell_path(run_dir)}), or {other_fix}"
         )

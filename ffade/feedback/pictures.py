@@ -27,6 +27,8 @@ from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_records
 from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
+from ffade.figure_text import fonts, literal
+from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import atomic_path, read_summary
 from ffade.summarize.plots import save_figure
@@ -130,7 +132,8 @@ class RegionPictures:
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
         wrapped = ["\n".join([*textwrap.wrap(a, 44), *textwrap.wrap(b, 44)]) for a, b in labels]
         title = f"Worst failing inputs of {region.id}: {region.description}"
-        return _grid(pictures, wrapped, title)
+        with fonts():
+            return _grid(pictures, wrapped, title)
 
     def _text(self, region: Region, ids: np.ndarray, states: np.ndarray) -> str | None:
         """The examples as Markdown: each caption, then the changed input as the target got it."""
@@ -141,10 +144,11 @@ class RegionPictures:
             if texts is None:
                 return None
             labels = self._captions(ids, states, inputs, references)
-        lines = [f"# {region.id}: {region.description}", ""]
+        lines = [f"# {region.id}: {markdown_text(region.description)}", ""]
         for number, ((said, values), text) in enumerate(zip(labels, texts, strict=True), start=1):
-            quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
-            lines += [f"{number}. {said}; {values}", "", quoted or ">", ""]
+            lines_of = [markdown_text(line) for line in text.splitlines()]
+            quoted = "\n".join(f"> {line}" if line else ">" for line in lines_of)
+            lines += [f"{number}. {markdown_text(f'{said}; {values}')}", "", quoted or ">", ""]
         return "\n".join(lines)
 
     def _captions(
@@ -183,8 +187,8 @@ def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
         axes = figure.add_subplot(rows, columns, i + 1)
         axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
         axes.axis("off")
-        axes.set_title(caption, fontsize=7)
-    figure.suptitle(title, fontsize=9)
+        axes.set_title(literal(caption), fontsize=7)
+    figure.suptitle(literal(textwrap.fill(title, 40 * columns)), fontsize=9)
     return figure
 
 

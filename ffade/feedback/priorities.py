@@ -10,7 +10,6 @@ atomically after every answer: an interrupted review loses nothing already enter
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import yaml
 
 from ffade.errors import FfadeError
 from ffade.records import write_text_atomic
+from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
 from ffade.summarize.regions import SLICE_KINDS, Region, find_regions
@@ -255,14 +255,14 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
     if missing and _is_priorities_file(data):
         raise FfadeError(
             f"{path} is a priorities file (regions by rank, id or state), not a feedback.yaml: "
-            f"apply it with `ffade feedback RUN_DIR --from {shlex.quote(str(path))}`, which writes "
+            f"apply it with `ffade feedback RUN_DIR --from {shell_path(path)}`, which writes "
             "RUN_DIR/feedback.yaml for the fine-tuner"
         )
     if missing and "explorer" in data:  # the run's summary.json, one file from the right one
         raise FfadeError(
             f"{path} is a discovery run's summary, not a feedback.yaml: pass "
             f"{path.parent / FEEDBACK_FILE}, which "
-            f"`ffade feedback {shlex.quote(str(path.parent))}` writes"
+            f"`ffade feedback {shell_path(path.parent)}` writes"
         )
     if missing:
         raise FfadeError(f"{path}: key {missing[0]!r} is missing; `ffade feedback` writes it")

@@ -29,6 +29,7 @@ from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
+from ffade.shell_words import shell_path
 from ffade.yamlfile import yaml_problem
 
 
@@ -72,12 +73,12 @@ def _target_from(text: str) -> dict[str, Any]:
         if (path.parent / MITIGATION_FILE).is_file():  # a fine-tune's lora/ or checkpoints/
             raise FfadeError(
                 f"--target {text}: the fine-tune's verdict is one folder up; give its run "
-                f"directory: --target {shlex.quote(str(path.parent))}"
+                f"directory: --target {shell_path(path.parent)}"
             )
         if (path / "mitigate" / MITIGATION_FILE).is_file():  # an `ffade loop` directory
             raise FfadeError(
                 f"--target {text}: a loop's directory; its fine-tune is the one to check: "
-                f"--target {shlex.quote(str(path / 'mitigate'))}"
+                f"--target {shell_path(path / 'mitigate')}"
             )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
             raise FfadeError(

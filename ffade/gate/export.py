@@ -23,7 +23,6 @@ slices as ``--slices``: a mismatch is an error, never a silent switch to the oth
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,7 @@ from ffade.gate.suite import (
 )
 from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, read_summary
+from ffade.shell_words import shell_path
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
     DEFAULT_MIN_EVALUATIONS,
@@ -122,7 +122,7 @@ def failure_groups(
         run_name=str(run_dir),
         other_fix="export that run",
     )
-    run = shlex.quote(str(run_dir))  # in the commands below, as typed into a shell
+    run = shell_path(run_dir)  # in the commands below, as typed into a shell
     if answered.slices != slices:
         raise FfadeError(
             f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ffade.gate.evaluate import CaseResult
 from ffade.records import atomic_path
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold, escaped or not: a name with one made a report no parser reads."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` as XML can hold it: a control character (a label with an ANSI colour code, a
+    case name holding a form feed) written as ``\\x1b``; the rest kept as it is."""
+    return _NOT_XML.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def failure_message(result: CaseResult) -> str:
@@ -27,7 +37,7 @@ def junit_xml(
     suite = ET.SubElement(
         root,
         "testsuite",
-        name=suite_name,
+        name=xml_text(suite_name),
         tests=str(len(results)),
         failures=str(failures),
         errors="0",
@@ -36,7 +46,11 @@ def junit_xml(
     )
     for result in results:
         case = ET.SubElement(
-            suite, "testcase", classname=classname or suite_name, name=result.case.name, time="0"
+            suite,
+            "testcase",
+            classname=xml_text(classname or suite_name),
+            name=xml_text(str(result.case.name)),
+            time="0",
         )
         properties = ET.SubElement(case, "properties")
         for name, value in (
@@ -46,13 +60,13 @@ def junit_xml(
             ("pairs", str(result.pairs)),
             ("failures", str(result.failures)),
         ):
-            ET.SubElement(properties, "property", name=name, value=value)
+            ET.SubElement(properties, "property", name=name, value=xml_text(value or ""))
         if not result.passed:
             failure = ET.SubElement(
                 case, "failure", message=failure_message(result), type="FailureRateAboveMax"
             )
             where = result.case.conditions  # a hand-written case may leave it out
-            failure.text = (
+            failure.text = xml_text(
                 f"{where}: {failure_message(result)}" if where else failure_message(result)
             )
     ET.indent(root)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ffade.concept_names import did_you_mean, listed
 from ffade.errors import FfadeError, does_not_exist, shown
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
@@ -116,10 +117,10 @@ class Landscape:
         if isinstance(concept, str):
             if concept not in self.labels:
                 # a label holding a comma is quoted, or "pos, x, axis1" reads as three
-                quoted = any("," in label for label in self.labels)
-                names = ", ".join(repr(lb) if quoted else lb for lb in self.labels)
-                where = self.source or "landscape"
-                raise FfadeError(f"unknown concept '{concept}' in {where}; concepts: {names}")
+                where, hint = self.source or "landscape", did_you_mean(concept, self.labels)
+                raise FfadeError(
+                    f"unknown concept '{concept}' in {where}{hint}; concepts: {listed(self.labels)}"
+                )
             return self.labels.index(concept)
         if not 0 <= concept < self.num_concepts:
             raise FfadeError(f"concept axis {concept} out of range 0..{self.num_concepts - 1}")

@@ -24,6 +24,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ffade.figure_text import axis_label, fonts, literal
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
 from ffade.summarize.landscape import Landscape
@@ -39,6 +40,13 @@ MAX_POINTS = 4000
 
 MAX_LEVEL_WORDS = 5
 """A 3D axis of up to this many words writes them upright (more are turned to fit)."""
+
+TITLE_CHARACTERS = 90
+"""A title line longer than this wraps (long concept labels): a picture is about 100 wide."""
+
+LABEL_3D_CHARACTERS = 28
+"""A 3D axis's label wraps at this (two lines, then ``...``): longer ones ran into the next
+axis's label and the colour bar."""
 
 MAX_ANNOTATED_CELLS = 100
 """Heatmaps up to this many cells print each cell's value."""
@@ -76,6 +84,13 @@ def plot_landscape(
         run: a last title line naming the run ("compared run: runs/fixed/version_0"): a
             comparison's two pictures are alike, and a PNG is often seen without its caption.
     """
+    with fonts():
+        return _plot_landscape(landscape, kind, axes, run)
+
+
+def _plot_landscape(
+    landscape: Landscape, kind: Kind, axes: Sequence[int | str] | None, run: str | None
+) -> Figure:
     axes = default_axes(landscape) if axes is None else list(axes)
     if not 1 <= len(axes) <= 3:
         raise ValueError(f"plot_landscape draws 1 to 3 concepts; got axes={list(axes)}")
@@ -97,6 +112,8 @@ def plot_landscape(
         title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
     figure = draw(view, values, kind, name)
+    # a long label wraps, not runs past the picture's edge; every character drawn as it is
+    title = literal("\n".join(textwrap.fill(line, TITLE_CHARACTERS) for line in title.split("\n")))
     # a 3D box fills the middle of its square axes: a title at the figure's top sat a fifth of
     # the picture above it, so it is lowered onto the box (each further line a little less)
     top = 0.98 if view.num_concepts < 3 else 0.86 + 0.035 * (title.count("\n") - 1)
@@ -119,7 +136,7 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 100) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(figure)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, fonts():
         figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     return path
 
@@ -170,7 +187,7 @@ def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any], left: bool = 
     ax_set_ticks(positions)
     text = any(isinstance(v, str) for v in grid) and not left
     ax_set_labels(
-        [format_value(grid[i]) for i in positions],
+        [literal(format_value(grid[i])) for i in positions],
         rotation=45 if text else 0,
         ha="right" if text or left else "center",
         fontsize=8,
@@ -204,7 +221,7 @@ def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
-    ax.set_xlabel(view.labels[0])
+    ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(name)
     return figure
 
@@ -231,8 +248,8 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
     _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True)
-    ax.set_xlabel(view.labels[0])
-    ax.set_ylabel(view.labels[1])
+    ax.set_xlabel(axis_label(view.labels[0]))
+    ax.set_ylabel(axis_label(view.labels[1]))
     figure.colorbar(
         image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
     )
@@ -276,11 +293,14 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
             # label of more, still turned, moves out past the longest
             pad = 14
             if len(grid) <= MAX_LEVEL_WORDS:
-                upright = [textwrap.fill(format_value(v), 14) for v in grid]
+                upright = [literal(textwrap.fill(format_value(v), 14)) for v in grid]
                 set_labels(upright, rotation=0, ha="center", va="top", fontsize=8)
             else:
                 pad = 8 + 2.5 * min(30, max(len(format_value(v)) for v in grid))
-        set_label(view.labels[i], labelpad=pad)
+        text = axis_label(view.labels[i], LABEL_3D_CHARACTERS)
+        if "\n" in text:  # a wrapped label's lines centre on its place: moved out off the ticks
+            pad = (4 if pad is None else pad) + 10 * text.count("\n")
+        set_label(text, labelpad=pad)
     # colour and size both grow with the value; a blank grid point was never evaluated
     unseen = "; no point: not evaluated" if kind == "failure" else ""
     label = f"{name}\n(colour and size{unseen})"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -94,15 +95,14 @@ class Region:
 
 
 def format_value(value: Any) -> str:
-    """A grid value as a person writes it: 30 not 30.0, 0.25 not 0.250000, text as is.
-
-    The empty string (``prompt_words``' neutral value: no words added) is written ``""``, so a
-    rule reads ``style in {"", thin}`` rather than ``style in {, thin}``.
+    """A grid value as a person writes it: 30 not 30.0, 0.25 not 0.250000, text as is; quoted
+    where a list would misread it, so a rule reads ``style in {"", thin}`` (``prompt_words``'
+    neutral: no words) and ``edit in {"a, b", c}``, not ``{, thin}`` and ``{a, b, c}``.
     """
-    if is_numeric([value]):
-        return f"{value:g}"
-    if value == "":
-        return '""'
+    if is_numeric([value]):  # 6 digits, 10 where 6 would merge 1.0000001 and 1.0000002
+        return f"{value:g}" if float(f"{value:g}") == value else f"{value:.10g}"
+    if value == "" or any(mark in str(value) for mark in ",{}"):
+        return json.dumps(str(value), ensure_ascii=False)
     return str(value)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from ffade.errors import FfadeError, OneLineParser, removed_if_refused, user_path, writable_dir
 from ffade.evaluation_log import log_problems, say_run_state, summary_as_logged
 from ffade.records import write_json_atomic, write_text_atomic
+from ffade.shell_words import shell_path
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import read_examples
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -298,11 +299,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     """The lines a finished ``ffade report`` prints: where the report is, what it found, and
     ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
     figures, rules = report["run_figures"], report["rules"]
-    lines = [
-        f"report: {page}",
-        counts_line(figures),
-        coverage_line(report),
-    ]
+    lines = [f"report: {page}", counts_line(figures), coverage_line(report)]
     if report["compare"] is None and not rules["rules"] and not report["regions"]:
         lines.append(_nothing_to_rank(report))
     elif report["compare"] is None:
@@ -312,7 +309,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
             report["threshold"], report["min_evaluations"], "regions" if instead else slices
         )
         why = " (no failure rule to ask about: its connected regions instead)" if instead else ""
-        lines.append(f"next: ffade feedback {shlex.quote(str(report['run']))}{options}{why}")
+        lines.append(f"next: ffade feedback {shell_path(report['run'])}{options}{why}")
     return "\n".join(lines)
 
 
@@ -320,7 +317,7 @@ def _nothing_to_rank(report: dict[str, Any]) -> str:
     """The closing line when ``ffade feedback`` would have no slice to ask about."""
     if not report["run_figures"].get("failures"):
         return "next: nothing to rank (no failure found)"
-    run, threshold = shlex.quote(str(report["run"])), report["threshold"]
+    run, threshold = shell_path(report["run"]), report["threshold"]
     least = report["min_evaluations"]  # kept in the command: it changes the threshold alone
     return (
         f"next: nothing to rank: no failure slice at --threshold {threshold:g} (min evaluations "

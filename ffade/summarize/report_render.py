@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ffade.markdown import markdown_text
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import notes
 from ffade.summarize.report_retest import retest_tables
@@ -59,9 +60,9 @@ figure blockquote { max-width: 520px; margin: 0; padding: 0.5em; background: #f7
 
 def markdown(report: dict[str, Any], out: Path) -> str:
     """report.md: notes as quotes, tables, pictures and examples linked relative to ``out``."""
-    lines = [f"# ffade report: {report['run']}", ""]
+    lines = [f"# ffade report: {markdown_text(report['run'])}", ""]
     # a ">" line apart: quote lines in a row join into one paragraph, the notes into one run-on
-    quoted = [line for note in notes(report) for line in (f"> {note}", ">")]
+    quoted = [line for note in notes(report) for line in (f"> {markdown_text(note)}", ">")]
     lines += [*quoted[:-1], ""]
     for title, _, header, rows in _tables(report):
         lines += [f"## {title}", ""]
@@ -70,9 +71,7 @@ def markdown(report: dict[str, Any], out: Path) -> str:
             continue
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
-        lines += [
-            "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows
-        ]
+        lines += ["| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in rows]
         lines.append("")
     lines += ["## Pictures", ""]
     for name, path in report["images"].items():
@@ -82,11 +81,11 @@ def markdown(report: dict[str, Any], out: Path) -> str:
         for example in report["examples"]:
             if "text" in example:
                 # a blank line after: else the caption reads as more of the quoted input
-                lines += ["> " + example["text"].replace("\n", " "), ""]
+                lines += ["> " + markdown_text(example["text"].replace("\n", " ")), ""]
             else:
                 link = quote(relative_path(example["path"], out))  # a space would end the link
-                lines.append(f"![{_caption(example)}]({link})")
-            lines.append(f"*{_caption(example)}*")
+                lines.append(f"![{markdown_text(_caption(example))}]({link})")
+            lines.append(f"*{markdown_text(_caption(example))}*")
             lines.append("")
     return "\n".join(lines)
 

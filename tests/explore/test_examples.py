@@ -188,3 +188,33 @@ def test_the_grid_is_as_tall_as_its_captions_and_panels_need() -> None:
     texts = [text.get_text() for text in figure.texts]
     assert texts.count("original") == 8 and texts.count("blur=1.5") == 8
     assert "input 7 (label 2): predicted 3" in texts
+
+
+def test_captions_with_dollars_are_drawn_as_typed() -> None:
+    """Concept labels or outputs with two '$' ('price $5=1, tax $2=0') were parsed as math:
+    the run's end stopped on a ParseException while drawing its worst failures."""
+    from ffade.explore.examples import _drawn
+
+    entries = [
+        {"input_id": 0, "reference": "$1", "output": "said $2", "changed": {"price $5": 1.0}}
+    ]
+    digits = np.random.default_rng(0).random((1, 8, 8, 3))
+    for figure in (
+        _grid_figure(digits, digits, entries),
+        _pair_figure(digits[0], digits[0], entries[0]),
+    ):
+        _drawn(figure)
+        texts = [text.get_text() for text in figure.texts]
+        assert "input 0 (label \\$1): said \\$2" in texts and "price \\$5=1" in texts
+
+
+def test_text_examples_table_shows_odd_characters_as_typed() -> None:
+    """TensorBoard's text tab renders Markdown: a label or text with '*', '`' or '<b>' turned
+    italic, code or bold there, and only '|' was escaped."""
+    from ffade.explore.examples import _text_table
+
+    entries = [
+        {"input": "a *b* <b>c</b>", "changed": {"x|`y`": 1.0}, "output": "o", "reference": 1}
+    ]
+    row = _text_table(entries).splitlines()[2]
+    assert row == r"| a \*b\* &lt;b>c&lt;/b> | x\|\`y\`=1 | o | 1 |"

@@ -242,3 +242,16 @@ def test_a_priority_written_twice_for_one_entry_is_one_line(
     said = str(error.value)
     assert "line 4: key 'priority' is given twice in one mapping (first on line 3)" in said
     assert said.startswith(str(priorities)) and "\n" not in said
+
+
+def test_a_concept_typed_in_another_case_is_named_as_meant(tmp_path) -> None:
+    """Labels are matched exactly, so two may differ only by case ('Rot' and 'rot'); one typed
+    in the wrong case was refused with the list alone, its twin lost in it."""
+    from ffade.concept_names import unknown_concept
+
+    labels = ["rot|a *b*", "Rot|A *B*", "pos, x"]
+    assert unknown_concept("ROT|A *B*", labels) == (
+        "unknown concept 'ROT|A *B*' (did you mean 'Rot|A *B*'?); "
+        "concepts: 'rot|a *b*', 'Rot|A *B*', 'pos, x'"
+    )
+    assert unknown_concept("axis9", ["rotation"]) == "unknown concept 'axis9'; concepts: rotation"

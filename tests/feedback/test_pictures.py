@@ -82,10 +82,10 @@ def test_captions_name_the_input_and_its_label_in_the_target_s_words(digits_run:
         found = re.match(r"input (\d+) \(label digit (\d)\): predicted", title)
         assert found, title
         assert int(found.group(2)) == int(pictures._setup().task.inputs[int(found.group(1))][1])
-    # a PNG is often seen alone: its title says what it shows, and of which region
-    assert (
-        figure._suptitle.get_text() == f"Worst failing inputs of {region.id}: {region.description}"
-    )
+    # a PNG is often seen alone: its title says what it shows, and of which region (wrapped
+    # to the picture's width)
+    title = figure._suptitle.get_text()
+    assert title.replace("\n", " ") == f"Worst failing inputs of {region.id}: {region.description}"
 
 
 @pytest.mark.parametrize("count", [2, 3, 4, 8])
@@ -132,3 +132,18 @@ def test_redo_with_other_slices_leaves_no_pictures_of_the_replaced_answers(
     (high,) = [r["id"] for r in saved if r["priority"] != "skip"]  # a skip gets no picture
     assert saved[0]["id"].startswith("S-")
     assert sorted(p.name for p in pictures.iterdir()) == [f"{high}.png", "notes.txt"]
+
+
+def test_a_long_title_with_dollars_wraps_and_draws_as_typed() -> None:
+    """A slice over labels with '$' stopped the pictures on a ParseException; a slice over long
+    labels made a title several times the picture's width."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ffade.feedback.pictures import _grid
+
+    title = "Worst failing inputs of S-1: " + "price $5 >= 1 and " * 8 + "tax $2 = 0"
+    figure = _grid(np.zeros((2, 8, 8, 3)), ["input 1: $3 $4"] * 2, title)
+    FigureCanvasAgg(figure).draw()
+    lines = figure._suptitle.get_text().split("\n")
+    assert len(lines) > 1 and all(len(line.replace("\\$", "$")) <= 80 for line in lines)
+    assert "\\$5" in lines[0] and figure.axes[0].title.get_text() == "input 1: \\$3 \\$4"

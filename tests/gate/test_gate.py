@@ -1089,3 +1089,22 @@ def test_a_failing_case_without_conditions_has_a_plain_failure_text() -> None:
     result = CaseResult(case, pairs=2, failures=1, per_split={"heldout": (1, 2)})
     failure = junit_xml([result], "ffade.suite", 1.0).getroot().find("./testsuite/testcase/failure")
     assert failure.text == "failure rate 50.0% > max 0.0% (1 of 2 pairs)"
+
+
+def test_junit_holds_odd_names_as_typed_and_stays_valid_xml(tmp_path: Path) -> None:
+    """Names with XML's special characters are escaped; a control character (which XML 1.0
+    cannot hold even escaped) made a report no CI parser read: it is written as \\x1b."""
+    import xml.etree.ElementTree as ET
+
+    from ffade.gate.junit import write_junit
+
+    where = "rot|a *b* <b>x</b> & `y` >= -5 and blur \u4e2d\u6587 = 1e-09 and \x1b[1mc\x1b[0m = 0"
+    case = Case("S-1 <&> \x0c", where, [{}], {"heldout": [[0, 0], [1, 0]]}, 0.0)
+    result = CaseResult(case, pairs=2, failures=1, per_split={"heldout": (1, 2)})
+    path = write_junit([result], tmp_path / "j.xml", "ffade.-suite \u00e9", 1.0)
+    testcase = ET.parse(path).getroot().find("./testsuite/testcase")
+    assert testcase.get("name") == "S-1 <&> \\x0c"
+    assert testcase.get("classname") == "ffade.-suite \u00e9"
+    shown = where.replace("\x1b", "\\x1b")
+    assert testcase.find("./properties/property[@name='conditions']").get("value") == shown
+    assert testcase.find("failure").text.startswith(f"{shown}: failure rate 50.0%")

@@ -145,3 +145,53 @@ def test_a_heatmap_s_y_labels_end_left_of_its_cells(make_run) -> None:
         left = ax.get_window_extent(renderer).x0
         ends = [label.get_window_extent(renderer).x1 for label in ax.get_yticklabels()]
         assert max(ends) <= left, (ends, left)
+
+
+def test_labels_with_dollars_are_drawn_as_typed_not_as_math(make_run, tmp_path) -> None:
+    """Two '$' in a picture's text made matplotlib parse it as math: a report of concepts
+    labelled 'price $5' and 'tax $1' stopped with a ParseException."""
+    grid = {"price $5": [0, 1], "tax $1": ["a$", "b"], "c": [0, 1]}
+    for axes in (None, ["price $5", "tax $1"], ["price $5"]):
+        figure = plot_landscape(load_landscape(make_run("d", grid, lambda s: (2, s[0]))), axes=axes)
+        save_figure(figure, tmp_path / "d.png")  # draws every text
+        text = figure._suptitle.get_text()
+        assert "price \\$5" in text and not figure._suptitle._preprocess_math(text)[1]
+        assert figure.axes[0].get_xlabel() == "price \\$5"
+
+
+def test_long_labels_wrap_instead_of_running_into_each_other(make_run) -> None:
+    """An 80-character label ran across the next axis's label and the colour bar."""
+    long = "a very long concept label that goes on and on " * 2
+    grid = {long.strip(): [0, 1], "b": [0, 1], "c": [0, 1]}
+    figure = plot_landscape(load_landscape(make_run("long", grid, lambda s: (2, s[0]))))
+    label = figure.axes[0].get_xlabel()
+    assert 1 <= label.count("\n") <= 1 and max(len(line) for line in label.split("\n")) <= 28
+    assert label.endswith("...")
+    assert figure.axes[0].xaxis.labelpad > 4  # moved out off the ticks
+    assert all(len(line) <= 90 for line in figure._suptitle.get_text().split("\n"))
+    flat = plot_landscape(
+        load_landscape(make_run("flat", grid, lambda s: (2, s[0]))), axes=["b", 0]
+    )
+    assert max(len(line) for line in flat.axes[0].get_ylabel().split("\n")) <= 40
+    assert {t.get_ha() for t in flat.axes[0].get_yticklabels()} == {"right"}
+
+
+def test_characters_no_font_has_are_one_note_not_a_warning_each(make_run, tmp_path, capsys) -> None:
+    import warnings
+
+    import ffade.figure_text as figure_text
+
+    figure_text._noted.discard("\u4e2d")
+    grid = {"blur \u4e2d": [0, 1], "b": [0, 1]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a glyph warning would raise here
+        for _ in range(2):
+            save_figure(
+                plot_landscape(load_landscape(make_run("cjk", grid, lambda s: (2, 1)))),
+                tmp_path / "c.png",
+            )
+    from matplotlib import font_manager
+
+    if any("CJK" in font.name for font in font_manager.fontManager.ttflist):
+        pytest.skip("a font with CJK characters is installed: nothing to note")
+    assert capsys.readouterr().err.count("no installed font draws \u4e2d;") == 1

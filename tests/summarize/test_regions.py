@@ -149,3 +149,20 @@ def test_an_empty_grid_value_is_written_readably() -> None:
     assert describe_values("style", grid, np.array([0, 1])) == 'style in {"", thin}'
     assert describe_values("style", grid, np.array([0])) == 'style = ""'
     assert describe_values("style", grid, np.array([2])) == "style = cursive"
+
+
+def test_a_word_with_a_comma_is_quoted_so_a_set_reads_as_its_values() -> None:
+    """'edit in {a, b, c|d}' read as three values where the grid held two: 'a, b' and 'c|d'."""
+    grid = ["none", "a, b", "c|d", "{x}", "中文"]
+    assert describe_values("edit", grid, np.array([1, 2])) == 'edit in {"a, b", c|d}'
+    assert describe_values("edit", grid, np.array([3, 4])) == 'edit in {"{x}", 中文}'
+    assert describe_values("edit", grid, np.array([1])) == 'edit = "a, b"'
+
+
+def test_values_six_digits_would_merge_are_told_apart() -> None:
+    """'{value:g}' keeps 6 digits: a grid of 1.0000001 and 1.0000002 read 'x in {1, 1}'."""
+    grid = [0.0, 1.0000001, 1.0000002, 1.0000003, 0.1 * 3, 1e-9, 1e9, -5.0]
+    assert describe_values("x", grid, np.array([1, 3])) == "x in {1.0000001, 1.0000003}"
+    assert describe_values("x", grid, np.array([4])) == "x = 0.3"  # 0.30000000000000004
+    assert describe_values("x", grid, np.array([5, 6])) == "x in {1e-09, 1e+09}"
+    assert describe_values("x", grid, np.array([7, 0])) == "x <= 0"  # -5 and 0, the lowest

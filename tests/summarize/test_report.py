@@ -517,8 +517,9 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
     assert main([str(run), "--no-tensorboard"]) == 0
     markdown = (run / "report.md").read_text()
     caption = "Input 1, changed by blur 2: the target says A summary."
-    # a paragraph apart: right under the quote, Markdown joined the caption to the quoted input
-    assert f"> Teh <b>council</b> met.\n\n*{caption}*" in markdown
+    # a paragraph apart: right under the quote, Markdown joined the caption to the quoted input;
+    # the text as typed: a tag in it is shown, not applied (<b> made the quote bold)
+    assert f"> Teh &lt;b>council&lt;/b> met.\n\n*{caption}*" in markdown
     page = (run / "report.html").read_text()
     assert "<blockquote>Teh &lt;b&gt;council&lt;/b&gt; met.</blockquote>" in page
     assert f"<figcaption>{caption}</figcaption>" in page
@@ -1001,3 +1002,26 @@ def test_report_md_links_work_from_an_out_folder_with_a_space(image_run: Path, t
     report = json.loads((out / "report.json").read_text())
     assert report["examples"][0]["path"] == str(run / "examples" / "worst_0.png")
     assert all((out / image).is_file() for image in report["images"].values())
+
+
+def test_odd_labels_read_as_typed_in_markdown_and_html(make_run, image_concepts) -> None:
+    """Concept labels with Markdown and HTML characters ('a|b', '*c*', '<b>d</b>', '&', '`')
+    broke report.md's tables, turned italic or bold, or became tags; the HTML escapes them."""
+    odd = "Rot|a *x* <b>y</b> & `z` [k](u) _u_ $1"
+    grid = {odd if name == "rotation" else name: values for name, values in image_concepts.items()}
+    run = make_run("odd", grid, planted_image_counts)
+    build_report(run, tensorboard=False)
+    markdown = (run / "report.md").read_text()
+    typed = r"Rot\|a \*x\* &lt;b>y&lt;/b> & \`z\` \[k\](u) \_u\_ \$1 >= 30"
+    rows = [line for line in markdown.splitlines() if typed in line]
+    assert rows and all(line.count(" | ") == 6 for line in rows[:1])  # the rules' 7 columns
+    assert "<b>" not in markdown and "brightness <= 0.4" in markdown
+    cells = [row[2] for row in parse((run / "report.html").read_text()).tables["rules"]]
+    assert f"{odd} >= 30 and brightness <= 0.4" in cells
+
+
+def test_markdown_text_keeps_a_table_cell_on_one_line() -> None:
+    """A grid word holding a newline ended report.md's table row mid-cell."""
+    from ffade.markdown import markdown_text
+
+    assert markdown_text("a\n b|c\r\nd") == "a b\\|c d"

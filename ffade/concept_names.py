@@ -1,0 +1,25 @@
+"""Concept labels in error lines: the labels allowed, and the one probably meant."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+
+def listed(labels: Sequence[str]) -> str:
+    """The labels, comma-separated; each quoted when one holds a comma ('pos, x' is one)."""
+    quoted = any("," in label for label in labels)
+    return ", ".join(repr(label) if quoted else label for label in labels)
+
+
+def did_you_mean(label: str, labels: Sequence[str]) -> str:
+    """`` (did you mean 'Rotation'?)`` for a label typed in another case, else "": labels are
+    matched exactly (two may differ only by case)."""
+    same = [known for known in labels if known.casefold() == str(label).casefold()]
+    same.sort(key=lambda known: -difflib.SequenceMatcher(None, str(label), known).ratio())
+    return f" (did you mean {same[0]!r}?)" if same else ""
+
+
+def unknown_concept(label: str, labels: Sequence[str]) -> str:
+    """``unknown concept 'ROTATION' (did you mean 'rotation'?); concepts: rotation, blur``."""
+    return f"unknown concept {label!r}{did_you_mean(label, labels)}; concepts: {listed(labels)}"
