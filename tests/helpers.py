@@ -54,6 +54,22 @@ def write_config(
     return path
 
 
+def fit_with_own_target(
+    tmp_path: Path, source: str, target: str, budget: int = 64
+) -> tuple[list[str], dict[str, str]]:
+    """``ffade fit`` (command and environment, to run in ``tmp_path``) on the synthetic config
+    whose target is ``module:Class`` (``target``) of ``source``, written there as the module."""
+    module = target.split(":")[0]
+    (tmp_path / f"{module}.py").write_text(source)
+    config = write_config(tmp_path / "c.yaml", budget=budget)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["target"] = {"name": target}
+    config.write_text(yaml.safe_dump(data))
+    path = [str(tmp_path), str(REPO), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    return [sys.executable, "-m", "ffade", "fit", "--config", str(config)], env
+
+
 def ffade(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the installed ``ffade`` console script as a user would."""
     exe = Path(sys.executable).parent / "ffade"

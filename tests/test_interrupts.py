@@ -51,21 +51,11 @@ def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -
     measurement), it ended the process without a word, exit 143, its summary.json 'created'."""
     import json
     import subprocess
-    import sys
     import time
 
-    import yaml
+    from tests.helpers import fit_with_own_target
 
-    from tests.helpers import REPO, write_config
-
-    (tmp_path / "slow.py").write_text(SLOW_TO_LOAD)
-    config = write_config(tmp_path / "c.yaml", budget=64)
-    data = yaml.safe_load(config.read_text())
-    data["model"]["init_args"]["task"]["target"] = {"name": "slow:Slow"}
-    config.write_text(yaml.safe_dump(data))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
-    env["PYTHONPATH"] += os.pathsep + os.environ.get("PYTHONPATH", "")
-    command = [sys.executable, "-m", "ffade", "fit", "--config", str(config)]
+    command, env = fit_with_own_target(tmp_path, SLOW_TO_LOAD, "slow:Slow")
     process = subprocess.Popen(
         command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

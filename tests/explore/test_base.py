@@ -133,20 +133,11 @@ def test_ctrl_c_while_a_finished_search_draws_its_examples_is_an_interruption(
 ) -> None:
     """summary.json said status 'failed' while the line above it said 'interrupted ...
     (summary.json: status interrupted)'."""
-    import os
     import subprocess
-    import sys
 
-    from tests.helpers import REPO
+    from tests.helpers import fit_with_own_target
 
-    (tmp_path / "drawn.py").write_text(PRESSED_WHILE_DRAWN)
-    config = write_config(tmp_path / "c.yaml", budget=64)
-    data = yaml.safe_load(config.read_text())
-    data["model"]["init_args"]["task"]["target"] = {"name": "drawn:Drawn"}
-    config.write_text(yaml.safe_dump(data))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
-    env["PYTHONPATH"] += os.pathsep + os.environ.get("PYTHONPATH", "")
-    command = [sys.executable, "-m", "ffade", "fit", "--config", str(config)]
+    command, env = fit_with_own_target(tmp_path, PRESSED_WHILE_DRAWN, "drawn:Drawn")
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
     run = tmp_path / "runs" / "test" / "version_0"
     last = done.stderr.strip().splitlines()[-1]

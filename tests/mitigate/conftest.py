@@ -25,15 +25,19 @@ def digits_spec(max_inputs: int = 32) -> dict[str, Any]:
     return spec
 
 
-@pytest.fixture(scope="session")
-def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Discovery on 32 digits (with a checkpoint), and the quickstart's priorities applied."""
-    root = tmp_path_factory.mktemp("digits")
+def digits_run_with_feedback(root: Path, name: str = "digits", checkpoints: bool = False) -> Path:
+    """Discovery on 32 digits under ``root``, and the quickstart's priorities applied."""
     explorer = DQNExplorer(task=digits_spec(), budget=320, num_envs=32, learning_starts=64)
-    discover(explorer, root, seed=0, name="discover", checkpoints=True)
+    discover(explorer, root, seed=0, name=name, checkpoints=checkpoints)
     run = Path(explorer.recorder.run_dir)
     feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
     return run
+
+
+@pytest.fixture(scope="session")
+def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Discovery on 32 digits (with a checkpoint), and the quickstart's priorities applied."""
+    return digits_run_with_feedback(tmp_path_factory.mktemp("digits"), "discover", checkpoints=True)
 
 
 def run_naming(digits_run: Path, root: Path, part: str, name: str) -> Path:

@@ -393,13 +393,9 @@ def test_shipped_class_images_are_twenty_real_digits_a_class() -> None:
 def test_a_classifier_run_is_refused_in_one_line_naming_its_target(tmp_path: Path) -> None:
     """It said only what the fine-tuner needs, not what the run searched nor which fine-tuner
     takes it, as the seq2seq fine-tuner's line does."""
-    from ffade.explore import DQNExplorer
-    from tests.mitigate.conftest import digits_spec
+    from tests.mitigate.conftest import digits_run_with_feedback
 
-    explorer = DQNExplorer(task=digits_spec(), budget=320, num_envs=32, learning_starts=64)
-    discover(explorer, tmp_path, seed=0, name="digits")
-    run = Path(explorer.recorder.run_dir)
-    feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
+    run = digits_run_with_feedback(tmp_path)
     with pytest.raises(FfadeError) as error:
         fine_tune(run, tmp_path)
     message = str(error.value)

@@ -168,13 +168,9 @@ def test_a_lora_argument_with_full_training_is_refused(text_run: Path) -> None:
 
 def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
     # the wrong fine-tuner for the run's target: one line naming both, not sacrebleu's TypeError
-    from ffade.explore import DQNExplorer
-    from tests.mitigate.conftest import digits_spec
+    from tests.mitigate.conftest import digits_run_with_feedback
 
-    explorer = DQNExplorer(task=digits_spec(), budget=320, num_envs=32, learning_starts=64)
-    discover(explorer, tmp_path, seed=0, name="digits")
-    run = Path(explorer.recorder.run_dir)
-    feedback_from_file(run, REPO / "configs" / "feedback_digits.yaml", pictures=lambda r: None)
+    run = digits_run_with_feedback(tmp_path)
     with pytest.raises(FfadeError) as error:
         fine_tune(run, tmp_path)
     message = str(error.value)
