@@ -234,13 +234,21 @@ def _print_ending(args: list[str], model: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
-    try:
-        with shown_as_ffade_lines():
-            return _main(list(sys.argv[1:] if argv is None else argv))
-    except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
-        return 0
+    """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line).
+
+    SIGTERM is Ctrl-C's from the first moment (see ffade.interrupts): a command stopped while it
+    still imported its libraries (seconds for torch) died without a word, status 143.
+    """
+    with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
+        try:
+            with shown_as_ffade_lines():
+                return _main(list(sys.argv[1:] if argv is None else argv))
+        except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+            return 0
+        except KeyboardInterrupt:  # where _main's own handler is not: printing its help, say
+            print("ffade: interrupted", file=sys.stderr)
+            return 130
 
 
 def _main(args: list[str]) -> int:
@@ -260,9 +268,7 @@ def _main(args: list[str]) -> int:
         if args[0].startswith("-"):  # LightningCLI read a config before fit as a fit: section
             raise FfadeError(missing_command(args))
         if args[0] in COMMANDS:
-            # a loop's Lightning stages keep their own SIGTERM handling (see ffade.interrupts)
-            with sigterm_as_ctrl_c():
-                return COMMANDS[args[0]].run(args[1:])
+            return COMMANDS[args[0]].run(args[1:])
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))
@@ -282,8 +288,7 @@ def _main(args: list[str]) -> int:
                 raise FfadeError(lost)
         from ffade.lightning_run import run_lightning
 
-        with sigterm_as_ctrl_c():  # until Lightning holds SIGTERM, once the run's task is built
-            model = run_lightning(args)
+        model = run_lightning(args)  # Lightning holds SIGTERM once the run's task is built
         from ffade.fit_help import config_arguments_dropped
 
         if args[0] == "fit" and (dropped := config_arguments_dropped(args[1:])):
