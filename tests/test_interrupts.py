@@ -121,13 +121,19 @@ sys.exit(ffade.cli.main(sys.argv[2:]))
         ("ffade.cli:_main", ["fit", "--config", "c.yaml"]),
         ("ffade.fit_help:misspelled_fit_option", ["fit", "--config", "c.yaml"]),
         ("ffade.cli:_main", ["--help"]),
+        # in a library's import: a KeyboardInterrupt there was swallowed (the command went on,
+        # "file not found") or left numpy half loaded (a RecursionError's traceback)
+        ("numpy:<module>", ["fit", "--config", "c.yaml"]),
+        ("numpy._core.overrides:<module>", ["fit", "--config", "c.yaml"]),
+        ("numpy:<module>", ["check", "--suite", "suite.yaml"]),
     ],
 )
 def test_sigterm_at_any_moment_of_main_is_ctrl_c(moment: str, args: list[str], tmp_path) -> None:
     """README: a command stopped by SIGTERM prints ``ffade: interrupted`` and exits 130. SIGTERM
     was taken so only once a command began: one a moment earlier (``ffade check`` still reading
-    its arguments, ``ffade fit`` checking its options) ended it without a word, status 143. The
-    signal is sent as the named function (or module) starts to run."""
+    its arguments, ``ffade fit`` checking its options) ended it without a word, status 143; one
+    in a library's import could leave it broken. The signal is sent as the named function (or
+    module) starts to run."""
     import subprocess
     import sys
 
