@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import importlib
 import os
 import shlex
 import sys
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
-from ffade.interrupts import sigterm_as_ctrl_c
+from ffade.interrupts import held_while_loading, sigterm_as_ctrl_c
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -34,26 +35,30 @@ NOT_FITTING = ("validate", "test", "predict")
 runs inside ``fit``), so ffade refuses them in one line rather than let Lightning fail."""
 
 
-def plugins_command(args: list[str]) -> int:
-    from ffade.plugin_listing import main as plugins_main
+def _loaded(name: str):
+    """The module, imported whole: a SIGTERM meanwhile stops the command once it is in."""
+    with held_while_loading():
+        return importlib.import_module(name)
 
-    return plugins_main(args)
+
+def plugins_command(args: list[str]) -> int:
+    return _loaded("ffade.plugin_listing").main(args)
 
 
 def report_command(args: list[str]) -> int:
     if "torch" not in sys.modules:  # POT would import torch (seconds) for a backend the report,
         # which hands it NumPy arrays, never uses; POT's own switch, in a process of ffade's
         os.environ.setdefault("POT_BACKEND_DISABLE_PYTORCH", "1")
+    report_main = _loaded("ffade.summarize.report").main
     from ffade.evaluation_log import one_read_per_log
-    from ffade.summarize.report import main as report_main
 
     with one_read_per_log():  # the landscape and the log's counts from one read of the log
         return report_main(args)
 
 
 def feedback_command(args: list[str]) -> int:
+    feedback_main = _loaded("ffade.feedback.command").main
     from ffade.evaluation_log import one_read_per_log
-    from ffade.feedback.command import main as feedback_main
 
     with one_read_per_log():  # the slices, the log's counts and the pictures from one read
         return feedback_main(args)
@@ -63,8 +68,8 @@ def export_command(args: list[str]) -> int:
     from ffade.gate.options import export_parser
 
     parsed = export_parser().parse_args(args)  # --help and typos before torch (seconds) loads
+    export_main = _loaded("ffade.gate.export").main
     from ffade.evaluation_log import one_read_per_log
-    from ffade.gate.export import main as export_main
 
     with one_read_per_log():  # the slices and the log's counts from one read of the log
         return export_main(parsed)
@@ -74,15 +79,11 @@ def check_command(args: list[str]) -> int:
     from ffade.gate.options import check_parser
 
     parsed = check_parser().parse_args(args)  # --help and typos before torch (seconds) loads
-    from ffade.gate.check import main as check_main
-
-    return check_main(parsed)
+    return _loaded("ffade.gate.check").main(parsed)
 
 
 def loop_command(args: list[str]) -> int:
-    from ffade.loop import main as loop_main
-
-    return loop_main(args)
+    return _loaded("ffade.loop").main(args)
 
 
 @dataclass(frozen=True)
@@ -239,13 +240,21 @@ def _print_ending(args: list[str], model: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line)."""
-    try:
-        with shown_as_ffade_lines():
-            return _main(list(sys.argv[1:] if argv is None else argv))
-    except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
-        return 0
+    """Run ``ffade ARGS``; returns the exit status (2 for a user's mistake, said in one line).
+
+    SIGTERM is Ctrl-C's from the first moment (see ffade.interrupts): a command stopped while it
+    still imported its libraries (seconds for torch) died without a word, status 143.
+    """
+    with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
+        try:
+            with shown_as_ffade_lines():
+                return _main(list(sys.argv[1:] if argv is None else argv))
+        except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+            return 0
+        except KeyboardInterrupt:  # where _main's own handler is not: printing its help, say
+            print("ffade: interrupted", file=sys.stderr)
+            return 130
 
 
 def _main(args: list[str]) -> int:
@@ -265,9 +274,7 @@ def _main(args: list[str]) -> int:
         if args[0].startswith("-"):  # LightningCLI read a config before fit as a fit: section
             raise FfadeError(missing_command(args))
         if args[0] in COMMANDS:
-            # a loop's Lightning stages keep their own SIGTERM handling (see ffade.interrupts)
-            with sigterm_as_ctrl_c():
-                return COMMANDS[args[0]].run(args[1:])
+            return COMMANDS[args[0]].run(args[1:])
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))
@@ -283,12 +290,12 @@ def _main(args: list[str]) -> int:
         elif args[0] == "fit":
             from ffade import fit_help as fit
 
-            if lost := fit.misspelled_fit_option(args) or fit.arguments_lost_to_model(args):
+            with held_while_loading():  # it loads jsonargparse, the model's class
+                lost = fit.misspelled_fit_option(args) or fit.arguments_lost_to_model(args)
+            if lost:
                 raise FfadeError(lost)
-        from ffade.lightning_run import run_lightning
-
-        with sigterm_as_ctrl_c():  # until Lightning holds SIGTERM, once the run's task is built
-            model = run_lightning(args)
+        run_lightning = _loaded("ffade.lightning_run").run_lightning
+        model = run_lightning(args)  # Lightning holds SIGTERM once the run's task is built
         from ffade.fit_help import config_arguments_dropped
 
         if args[0] == "fit" and (dropped := config_arguments_dropped(args[1:])):

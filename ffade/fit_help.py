@@ -118,10 +118,18 @@ def class_path_hint(message: str) -> str:
     name = match.group("name")
     if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
         message = message.replace(match.group(0), f"unknown model class '{name}'")
-    close = difflib.get_close_matches(name.rsplit(".", 1)[-1], list(known), n=1, cutoff=0.6)
-    hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
+    guess = model_class_guess(name)
+    hint = f" (did you mean '{guess}'?)" if guess else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
     return f"{message}{hint}; model classes: {', '.join(known.values())}"
+
+
+def model_class_guess(name: str) -> str | None:
+    """The class path of the explorer or fine-tuner a misspelled class name or path likely
+    means (``DQNExplorr`` -> ``ffade.explore.DQNExplorer``), if one is close."""
+    known = _model_classes()
+    close = difflib.get_close_matches(name.rsplit(".", 1)[-1], list(known), n=1, cutoff=0.6)
+    return known[close[0]] if close else None
 
 
 _PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')

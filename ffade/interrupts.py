@@ -14,6 +14,10 @@ would cut across Lightning's orderly stop (a stage written ``failed``), so this 
 nothing unless it is the one Python called: before, while the run loads its model and data, it
 stops the run as Ctrl-C does (a SIGTERM there once ended the process without a word, its
 summary.json left ``created``).
+
+Raised in the middle of a library's import, a KeyboardInterrupt can leave the library half
+loaded, for the next import to fail on (a traceback about ``numpy._core``, a RecursionError, an
+abort): while ffade loads a command's libraries a SIGTERM waits, then stops it as above.
 """
 
 from __future__ import annotations
@@ -43,3 +47,26 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def held_while_loading() -> Iterator[None]:
+    """Within the block, a SIGTERM that :func:`sigterm_as_ctrl_c` would take waits for the block
+    to end, then raises KeyboardInterrupt; a second one ends the process at once."""
+    if signal.getsignal(signal.SIGTERM) is not _interrupt:
+        yield
+        return
+    received: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, hold)
+    try:
+        yield
+    finally:
+        if not received:
+            signal.signal(signal.SIGTERM, _interrupt)
+    if received:
+        raise KeyboardInterrupt

@@ -137,27 +137,35 @@ def absolute_plugin_paths(task: Any) -> dict[tuple[Any, ...], str]:
     ``path_arguments``) that names a file or folder that exists (a leading ``~`` read), so a
     run's config.yaml, checkpoint and summary.json name it from any directory: a resume from
     elsewhere finds it. A value that names none (a weights name such as ``bundled``, a hub id, a
-    folder the plugin makes later) stays as given. Returns the new values by their key under the
-    task (``("target", "args", "weights")``); a plugin that does not load is left for
+    folder the plugin makes later) stays as given. So too in a plugin spec held in an argument
+    the class declares in ``plugin_arguments`` (``{"classifier": "target"}``: the judge reward's
+    classifier). Returns the new values by their key under the task
+    (``("target", "args", "weights")``); a plugin that does not load is left for
     :func:`build_task` to refuse in its words."""
     changed: dict[tuple[Any, ...], str] = {}
     for key, kind, plugin in _plugins_of(task):
-        spec = vars(plugin) if isinstance(plugin, PluginSpec) else plugin
-        name, args = (spec.get("name"), spec.get("args")) if isinstance(spec, dict) else (0, 0)
-        if not isinstance(name, str) or not isinstance(args, dict):
-            continue
-        try:
-            declared = getattr(registry.load(kind, name), "path_arguments", ())
-        except FfadeError:
-            continue
-        for argument in declared:
-            value = args.get(argument)
-            if not isinstance(value, str) or value in ("", "None"):
-                continue
-            path = Path(value).expanduser()
-            if path.exists() and str(path.resolve()) != value:
-                args[argument] = changed[(*key, "args", argument)] = str(path.resolve())
+        _absolute_paths(kind, plugin, key, changed)
     return changed
+
+
+def _absolute_paths(kind: str, plugin: Any, key: tuple[Any, ...], changed: dict) -> None:
+    spec = vars(plugin) if isinstance(plugin, PluginSpec) else plugin
+    name, args = (spec.get("name"), spec.get("args")) if isinstance(spec, dict) else (0, 0)
+    if not isinstance(name, str) or not isinstance(args, dict):
+        return
+    try:
+        plugin_class = registry.load(kind, name)
+    except FfadeError:
+        return
+    for argument in getattr(plugin_class, "path_arguments", ()):
+        value = args.get(argument)
+        if not isinstance(value, str) or value in ("", "None"):
+            continue
+        path = Path(value).expanduser()
+        if path.exists() and str(path.resolve()) != value:
+            args[argument] = changed[(*key, "args", argument)] = str(path.resolve())
+    for argument, nested_kind in getattr(plugin_class, "plugin_arguments", {}).items():
+        _absolute_paths(nested_kind, args.get(argument), (*key, "args", argument), changed)
 
 
 def check_configured_plugins(task: dict[str, Any] | None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from ffade.interrupts import sigterm_as_ctrl_c
 
 
@@ -71,3 +73,118 @@ def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -
         f"ffade: interrupted; the run so far is in {run} (summary.json: status interrupted)"
     ]
     assert json.loads((run / "summary.json").read_text())["status"] == "interrupted"
+
+
+SIGTERM_AT_FIRST_CALL = """
+import os
+import signal
+import sys
+
+import ffade.cli
+
+module, name = sys.argv[1].rsplit(":", 1)
+
+
+def send_sigterm_on_entry(frame, event, arg):
+    here = frame.f_code.co_name, frame.f_globals.get("__name__")
+    if event == "call" and here == (name, module):
+        sys.setprofile(None)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+sys.setprofile(send_sigterm_on_entry)
+sys.exit(ffade.cli.main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("moment", "args"),
+    [
+        ("ffade.cli:_main", ["check", "--suite", "suite.yaml"]),
+        ("ffade.cli:check_command", ["check", "--suite", "suite.yaml"]),
+        ("ffade.gate.check:<module>", ["check", "--suite", "suite.yaml"]),  # importing torch
+        ("ffade.cli:_main", ["export", "run", "--to", "suite.yaml"]),
+        ("ffade.cli:_main", ["report", "run"]),
+        ("ffade.cli:_main", ["feedback", "run"]),
+        ("ffade.cli:_main", ["loop", "--config", "loop.yaml"]),
+        ("ffade.cli:_main", ["plugins"]),
+        ("ffade.cli:_main", ["fit", "--config", "c.yaml"]),
+        ("ffade.fit_help:misspelled_fit_option", ["fit", "--config", "c.yaml"]),
+        ("ffade.cli:_main", ["--help"]),
+        # in a library's import: a KeyboardInterrupt there was swallowed (the command went on,
+        # "file not found") or left numpy half loaded (a RecursionError's traceback)
+        ("numpy:<module>", ["fit", "--config", "c.yaml"]),
+        ("numpy._core.overrides:<module>", ["fit", "--config", "c.yaml"]),
+        ("numpy:<module>", ["check", "--suite", "suite.yaml"]),
+    ],
+)
+def test_sigterm_at_any_moment_of_main_is_ctrl_c(moment: str, args: list[str], tmp_path) -> None:
+    """README: a command stopped by SIGTERM prints ``ffade: interrupted`` and exits 130. SIGTERM
+    was taken so only once a command began: one a moment earlier (``ffade check`` still reading
+    its arguments, ``ffade fit`` checking its options) ended it without a word, status 143; one
+    in a library's import could leave it broken. The signal is sent as the named function (or
+    module) starts to run."""
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    (tmp_path / "probe.py").write_text(SIGTERM_AT_FIRST_CALL)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    result = subprocess.run(
+        [sys.executable, "probe.py", moment, *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 130, (result.returncode, result.stderr[-2000:])
+    assert result.stderr.strip().splitlines() == ["ffade: interrupted"], result.stderr[-2000:]
+
+
+SIGTERM_IN_EXECUTED_CODE = """
+import os
+import signal
+import sys
+
+armed = False
+
+
+def send_sigterm_in_a_dataclass_being_made(frame, event, arg):
+    global armed
+    if event != "call":
+        return
+    armed = armed or frame.f_code.co_name == "_main"
+    if armed and frame.f_code.co_filename == "<string>":  # code exec() runs
+        sys.setprofile(None)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+sys.setprofile(send_sigterm_in_a_dataclass_being_made)
+"""
+
+
+def test_python_m_ffade_stopped_in_executed_code_exits_130(tmp_path) -> None:
+    """SIGTERM while a dataclass was being made (Python runs its methods' source with exec())
+    printed ``ffade: interrupted`` yet ``python -m ffade`` ended by SIGINT, -2 to its parent."""
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+
+    (tmp_path / "sitecustomize.py").write_text(SIGTERM_IN_EXECUTED_CODE)
+    path = [str(tmp_path), str(REPO), os.environ.get("PYTHONPATH", "")]
+    result = subprocess.run(
+        [sys.executable, "-m", "ffade", "check", "--suite", "suite.yaml"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stderr.strip().splitlines() == ["ffade: interrupted"], result.stderr[-2000:]
+    assert result.returncode == 130

@@ -29,7 +29,7 @@ from ffade.api.pieces import (
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
-from ffade.errors import FfadeError, plain_key, require_region_options, shown
+from ffade.errors import FfadeError, PluginError, plain_key, require_region_options, shown
 from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
@@ -81,8 +81,11 @@ def fit(config: dict[str, Any]) -> Run:
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
-    except FfadeError as error:  # said as the command says it
-        error.args = (plain_key(str(error)),)
+    except FfadeError as error:  # said as the command says it, "did you mean" a class too
+        from ffade.fit_help import class_path_hint
+
+        said = str(error) if isinstance(error, PluginError) else class_path_hint(str(error))
+        error.args = (plain_key(said),)
         raise
     except SystemExit as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):

@@ -178,8 +178,13 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
         and "." not in piece
         and not hasattr(importlib.import_module(default_module), piece)
     ):
+        from ffade.fit_help import model_class_guess  # the command's guess for --model
+
         close = difflib.get_close_matches(piece, list(aliases), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        guess = close[0] if close else model_class_guess(piece)
+        if not close and guess and not guess.startswith(f"{default_module}."):
+            guess = None  # an explorer's class offered for a fine-tuner, or the other way round
+        hint = f" (did you mean {guess!r}?)" if guess else ""
         raise FfadeError(
             f"{where}: unknown {where} {piece!r}{hint}; give {', '.join(aliases)}, a class name "
             f"of {default_module}, a class path or a class"

@@ -116,6 +116,7 @@ class FineTuner(RunModule):
         self._original: dict[str, torch.Tensor] | None = None
         self._restored: dict[str, Any] | None = None
         self._batches_trained = 0
+        self._split_inputs: int | None = None  # how many the finetune split gave, once read
 
     # ---- what subclasses provide -------------------------------------------------------------
     def training_loss(self, batch: TrainingBatch) -> tuple[torch.Tensor, dict[str, Any]]:
@@ -138,6 +139,8 @@ class FineTuner(RunModule):
     def _spec_on(self, split: str) -> dict[str, Any]:
         """The run's task as the fine-tune uses ``split`` (the run chose discovery inputs only)."""
         limit = self.hparams.max_finetune_inputs if split == "finetune" else None
+        if limit is not None and self._split_inputs is not None:  # a smaller split: all it has
+            limit = min(limit, self._split_inputs)
         return dict(self.plan.task_spec, split=split, max_inputs=limit, **_DISCOVERY_ONLY)
 
     @override
@@ -148,6 +151,7 @@ class FineTuner(RunModule):
         self.write_summary()  # status "created" while the model and data load (minutes for some)
         spec = self._spec_on("finetune")
         self.task = build_task(spec, max_inputs_key="model.init_args.max_finetune_inputs")
+        self._split_inputs = len(self.task.inputs)  # before any is left out as a searched one
         dataset = spec["dataset"]["name"]
         heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell(self.task.notes)

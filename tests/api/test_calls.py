@@ -158,6 +158,16 @@ def test_class_names_become_plugin_names_in_snake_case(cls: str, name: str) -> N
     assert snake_case(cls) == name
 
 
+@pytest.mark.parametrize("explorer", ["ffade.explore.DQNExplorr", "DQNExplorr"])
+def test_a_misspelled_explorer_class_gets_the_commands_guess(explorer: str, tmp_path) -> None:
+    """README, Python API: ffade.discover says what ffade fit --model says of a misspelled
+    class, "did you mean 'ffade.explore.DQNExplorer'?"; it said only that there was none."""
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(task=synthetic_spec(), explorer=explorer, budget=10, save_dir=tmp_path)
+    assert "(did you mean 'ffade.explore.DQNExplorer'?)" in str(error.value)
+    assert "\n" not in str(error.value) and not list(tmp_path.iterdir())
+
+
 def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     spec = synthetic_spec()
     with pytest.raises(ffade.FfadeError, match="unknown target 'nope'; known targets:"):

@@ -666,3 +666,11 @@ def test_a_fine_tunes_config_yaml_resumes_from_any_directory(
     again = ffade_in_process("fit", "--config", config, "--ckpt_path", str(run_dir), cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "already finished" in again.stdout + again.stderr
+
+
+def test_the_summary_records_the_inputs_used_not_a_larger_limit(digits_run, tmp_path) -> None:
+    """docs/mitigation.md: summary.json's task.max_inputs is the number of inputs used; with
+    max_finetune_inputs above the finetune split's size it recorded the number given."""
+    tuner = fine_tune(digits_run, tmp_path, clean_tolerance=1, max_finetune_inputs=100000)
+    used = len(tuner.task.dataset.split("finetune"))
+    assert read_summary(tuner.run_dir)["task"]["max_inputs"] == used < 100000

@@ -9,7 +9,7 @@ class (the dataset's ``label``); the reward is the paper's classification reward
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -29,6 +29,7 @@ class Judge(Reward):
     """
 
     output_kinds = ("images",)
+    plugin_arguments: ClassVar[dict[str, str]] = {"classifier": "target"}  # its paths too
 
     def __init__(self, classifier: dict[str, Any], min_probability: float = 0.0) -> None:
         if not isinstance(classifier, dict) or not isinstance(classifier.get("name"), str):

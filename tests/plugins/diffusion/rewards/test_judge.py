@@ -97,3 +97,24 @@ def test_a_judge_that_classifies_no_images_is_one_line_before_the_run(
         "torchvision_classifier"
     ]
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_classifiers_weights_are_recorded_absolute(tmp_path: Path, monkeypatch) -> None:
+    """docs/plugins.md, Paths: a run records each declared path absolute, the judge's classifier's
+    ``weights`` too (its reward declares ``plugin_arguments``); it kept ``w/digits_cnn.pt`` as
+    typed, so a resume from another directory did not find it."""
+    import shutil
+
+    from ffade.task import absolute_plugin_paths
+
+    (tmp_path / "w").mkdir()
+    weights = REPO / "plugins" / "vision" / "ffade_vision" / "checkpoints" / "digits_cnn.pt"
+    shutil.copy(weights, tmp_path / "w" / "digits_cnn.pt")
+    monkeypatch.chdir(tmp_path)
+    classifier = {"name": "digits_cnn", "args": {"weights": "w/digits_cnn.pt"}}
+    task = {"reward": {"name": "judge", "args": {"classifier": classifier}}, "concepts": []}
+    absolute = str((tmp_path / "w" / "digits_cnn.pt").resolve())
+    changed = absolute_plugin_paths(task)
+    assert changed == {("reward", "args", "classifier", "args", "weights"): absolute}
+    assert classifier["args"]["weights"] == absolute
+    assert absolute_plugin_paths({"reward": {"name": "judge", "args": {}}}) == {}  # as given
