@@ -294,8 +294,8 @@ def _evaluate(**plugins: str) -> None:
         ),
         (
             {"reward": f"{HERE}:WordsFailed"},
-            r"reward '.*WordsFailed': score\(\) made Scores: failed is \['(yes|no)', .*; give a "
-            r"number per input",
+            r"reward '.*WordsFailed': score\(\) made Scores: failed is \['(yes|no)', .*; give "
+            r"True or False per input",
         ),
         (
             {"dataset": f"{HERE}:DictSplit"},
