@@ -250,7 +250,8 @@ def checked_arguments(
     cls = load(kind, name)
     init_args = dict(init_args or {})
     params = inspect.signature(cls.__init__).parameters
-    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    own_init = cls.__init__ is not object.__init__  # a reward without __init__ takes nothing
+    takes_kwargs = own_init and any(p.kind is p.VAR_KEYWORD for p in params.values())
     allowed = [p for p in params if p not in ("self", "args", "kwargs")]
     unknown = [k for k in init_args if k not in allowed]
     if unknown and not takes_kwargs:

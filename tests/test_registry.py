@@ -324,3 +324,15 @@ def test_a_plugin_under_a_misspelt_group_is_named_with_the_group_to_use(
     )
     with pytest.raises(PluginError, match=r"^unknown reward 'not_ours'; known rewards: "):
         registry.load("reward", "not_ours")  # a package's own group is no misspelling
+
+
+def test_a_reward_without_init_given_an_argument_says_it_takes_none() -> None:
+    """docs/plugins.md: a reward without arguments needs no ``__init__``; given one anyway, it
+    was Python's "GoodReward.__init__() takes exactly one argument (the instance to
+    initialize)" rather than the usual line naming the argument."""
+    with pytest.raises(PluginError) as caught:
+        registry.create("reward", "tests.test_registry:GoodReward", {"k": 3})
+    assert str(caught.value) == (
+        "reward 'tests.test_registry:GoodReward' has no argument 'k'; allowed: none"
+    )
+    assert isinstance(registry.create("reward", "tests.test_registry:GoodReward"), GoodReward)
