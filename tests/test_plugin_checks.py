@@ -542,6 +542,37 @@ def test_a_reward_declaring_one_kind_as_a_string_is_not_read_letter_by_letter() 
         build_task(spec)
 
 
+class ScoresTarget(SyntheticTarget):
+    """Declares ``"class_scores"``, which ffade's classification rewards score."""
+
+    output_kind = "class_scores"
+
+
+class MisspeltKindReward(MarginReward):
+    """Declares ``"class_score"``: a misspelling of ``"class_scores"``."""
+
+    output_kinds = ("class_score",)
+
+
+def test_a_reward_s_misspelt_kind_is_said_to_be_perhaps_misspelt() -> None:
+    """A reward declaring ``"class_score"`` for a target of ``"class_scores"`` was told only to
+    choose another reward (its own among them, if installed), without a word of the letter its
+    kind lacks."""
+    spec = {
+        **synthetic_spec(),
+        "target": {"name": f"{HERE}:ScoresTarget"},
+        "reward": {"name": f"{HERE}:MisspeltKindReward"},
+    }
+    with pytest.raises(
+        PluginError,
+        match=r"^reward '.*MisspeltKindReward' needs output_kind 'class_score', but target "
+        r"'.*ScoresTarget' returns a classifier's class scores \(output_kind 'class_scores'\); "
+        r"rewards that score a classifier's class scores: .*misclassification.*; correct the "
+        r"reward's output_kinds if 'class_score' is misspelled$",
+    ):
+        build_task(spec)
+
+
 def test_a_key_error_of_another_key_in_split_keeps_its_traceback() -> None:
     """Only the split's own name missing is the dataset lacking a split; any other KeyError is
     the plugin's bug, which docs/plugins.md says keeps its traceback."""
