@@ -273,15 +273,16 @@ class Evaluator:
         states: np.ndarray,
     ) -> None:
         """Say once per run (and once, on rank 0, under data parallelism) what was not valid:
-        a NaN metric (the target's outputs), else a NaN or infinite reward (the reward's own)."""
+        a NaN metric (NaN outputs, or the reward's arithmetic), else a NaN or infinite reward."""
         if self.invalid or not self.warn_invalid or not self.ranks.is_global_zero:
             return
         row = int(np.argmax(invalid))
-        what = f"the target's outputs scored {metrics[row]}"
-        if not math.isnan(metrics[row]):
-            reward = self.task.reward
-            name = reward.plugin_name or type(reward).__name__
-            what = f"reward '{name}' gave reward {rewards[row]} for metric {metrics[row]}"
+        reward, target = self.task.reward, self.task.target
+        name = reward.plugin_name or type(reward).__name__
+        what = f"reward '{name}' gave reward {rewards[row]} for metric {metrics[row]}"
+        if math.isnan(metrics[row]):  # NaN outputs, or the reward's own arithmetic
+            of = target.plugin_name or type(target).__name__
+            what = f"reward '{name}' scored the outputs of target '{of}' as metric nan"
         split_id = ids[row] if self.split_ids is None else self.split_ids[ids[row]]
         warnings.warn(
             f"{what} (not a finite number) on input {int(split_id)} at "

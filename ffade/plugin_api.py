@@ -282,7 +282,8 @@ def _one_per_input(field: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
     try:
         tensor = torch.as_tensor(value).detach().cpu()
     except (TypeError, ValueError, RuntimeError):  # texts, ragged lists, objects
-        raise ScoresError(f"Scores: {field} is {value!r:.60}; give a number per input") from None
+        want = "True or False" if dtype == torch.bool else "a number"
+        raise ScoresError(f"Scores: {field} is {value!r:.60}; give {want} per input") from None
     if tensor.dim() > 1 and tensor.numel() != tensor.shape[0]:
         raise ScoresError(f"Scores: {field} has shape {tuple(tensor.shape)}; give one per input")
     if dtype == torch.bool and tensor.dtype != torch.bool and ((tensor != 0) & (tensor != 1)).any():

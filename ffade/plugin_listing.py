@@ -11,9 +11,10 @@ import argparse
 import inspect
 from typing import Any
 
-from ffade import registry
+from ffade import plugin_groups, registry
 from ffade.errors import FfadeError, OneLineParser
 from ffade.plugin_checks import declared_kinds
+from ffade.plugin_groups import misfiled_line
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,7 +32,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Run the command; returns the exit status (1 when a plugin is broken)."""
     args = parser().parse_args(argv)
-    rows = registry.available(args.kind.removesuffix("s") if args.kind else None)
+    kind = args.kind.removesuffix("s") if args.kind else None
+    rows = registry.available(kind)
+    kinds_shown = [kind] if kind else list(registry.KINDS)
     if not rows:
         print("no ffade plugins installed")
         return 0
@@ -48,6 +51,13 @@ def main(argv: list[str]) -> int:
             lines, ok = describe(row)
             broken += not ok
             print("\n".join(lines))
+    # a plugin under a misspelt group (ffade.concept): installed, yet no kind above lists it
+    misfiled = [e for e in plugin_groups.misfiled(registry.GROUPS) if e[0] in kinds_shown]
+    if misfiled:
+        print("not read (misspelt entry-point group):")
+    for kind, entry in misfiled:
+        print(f"  {entry.name}  BROKEN\n      {misfiled_line(kind, entry, registry.GROUPS)}")
+    broken += len(misfiled)
     if broken:
         print(f"{broken} plugin{'s' if broken != 1 else ''} BROKEN: see above; others work")
     return 1 if broken else 0

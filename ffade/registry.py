@@ -25,6 +25,7 @@ from typing import Any
 from ffade.errors import FfadeError, PluginError
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_checks import check_constructed, declared_kinds
+from ffade.plugin_groups import unknown_name
 
 KINDS: dict[str, tuple[str, type]] = {
     "target": ("ffade.targets", Target),
@@ -33,6 +34,7 @@ KINDS: dict[str, tuple[str, type]] = {
     "dataset": ("ffade.datasets", Dataset),
 }
 """kind -> (entry-point group, base class every plugin of that kind subclasses)."""
+GROUPS = {kind: group for kind, (group, _) in KINDS.items()}
 
 IN_PROCESS = "in-process"
 """The distribution ``ffade plugins`` shows for plugins registered with :func:`register`."""
@@ -216,12 +218,7 @@ def load(kind: str, name: str) -> type:
     matches = [e for e in _entries(kind) if e.name == name]
     if not matches:
         names = sorted({e.name for e in _entries(kind)})
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        known = ", ".join(names) or "none installed"
-        # on a fresh machine (a CI job) the usual cause is the plugin's package left uninstalled
-        missing = "" if close else f"; a plugin's {kind} comes with its package: is it installed?"
-        raise PluginError(f"unknown {kind} '{name}'{hint}; known {kind}s: {known}{missing}")
+        raise PluginError(unknown_name(kind, name, names, GROUPS))
     if len(matches) > 1:
         dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
         raise PluginError(
@@ -253,7 +250,8 @@ def checked_arguments(
     cls = load(kind, name)
     init_args = dict(init_args or {})
     params = inspect.signature(cls.__init__).parameters
-    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    own_init = cls.__init__ is not object.__init__  # a reward without __init__ takes nothing
+    takes_kwargs = own_init and any(p.kind is p.VAR_KEYWORD for p in params.values())
     allowed = [p for p in params if p not in ("self", "args", "kwargs")]
     unknown = [k for k in init_args if k not in allowed]
     if unknown and not takes_kwargs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -372,7 +373,10 @@ def check_declared_kinds(reward: Reward, target: Target) -> None:
         )
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     what = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
-    check_output_kind(reward, target, kinds, {kind: f"rewards that score {what}: {listed}"})
+    # rewards score the target's kind, so a reward's kind close to it is the misspelt one
+    typo = difflib.get_close_matches(kind, kinds, 1, 0.8)  # "class_score" for "class_scores"
+    fix = f"; correct the reward's output_kinds if '{typo[0]}' is misspelled" if typo else ""
+    check_output_kind(reward, target, kinds, {kind: f"rewards that score {what}: {listed}{fix}"})
 
 
 def note_lines(notes: Any, who: str) -> list[str]:

@@ -381,7 +381,10 @@ def test_an_invalid_evaluation_is_one_ffade_warning_line(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr[-2000:]
     warned = [line for line in result.stderr.splitlines() if "invalid" in line]
     assert len(warned) == 1, result.stderr
-    assert warned[0].startswith("ffade: warning: the target's outputs scored nan (not a finite")
+    assert warned[0].startswith(
+        "ffade: warning: reward 'misclassification' scored the outputs of target 'callable' as "
+        "metric nan (not a finite"
+    )
     assert "UserWarning" not in result.stderr and "warnings.warn" not in result.stderr
     summary = json.loads(next(tmp_path.glob("runs/*/version_0/summary.json")).read_text())
     assert summary["invalid"] > 0

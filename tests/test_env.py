@@ -174,6 +174,34 @@ def test_a_nan_reward_is_warned_as_the_reward_s_not_the_target_s(monkeypatch) ->
     assert "the target's outputs" not in message and evaluator.invalid == 2
 
 
+def test_a_nan_metric_is_warned_naming_the_reward_and_the_target(monkeypatch) -> None:
+    """A reward plugin whose metric was NaN on finite outputs was warned about as "the target's
+    outputs scored nan": no plugin named, and the target blamed for the reward's arithmetic."""
+    import warnings
+
+    import torch
+
+    from ffade.plugin_api import Scores
+
+    task = build_task(synthetic_spec())
+    score = task.reward.score
+
+    def nan_metric(outputs, references, clean_outputs=None):
+        scores = score(outputs, references, clean_outputs)
+        return Scores(torch.full_like(scores.metric, torch.nan), scores.failed, scores.reward)
+
+    monkeypatch.setattr(task.reward, "score", nan_metric)
+    evaluator = Evaluator(task, batch_size=8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluator.evaluate(np.zeros(2, np.int64), np.array([[1, 2, 3], [4, 5, 6]]))
+    (message,) = [str(w.message) for w in caught if "invalid" in str(w.message)]
+    assert message.startswith(
+        "reward 'margin' scored the outputs of target 'synthetic' as metric nan (not a finite"
+    )
+    assert evaluator.invalid == 2
+
+
 def test_an_invalid_evaluation_names_its_input_s_id_in_the_split(monkeypatch) -> None:
     """``ffade check`` evaluates only the inputs its pairs name, renumbered from 0; the warning
     names the input by its id in the split (``split_ids``), as the suite does."""

@@ -151,6 +151,8 @@ def test_scores_are_1d_cpu_tensors_with_one_entry_per_input() -> None:
         ({"failed": [0.2, 0.9]}, r"Scores: failed holds 0\.2; give True or False per input"),
         ({"failed": [0, 2]}, r"Scores: failed holds 2; give True or False per input"),
         ({"failed": [float("nan"), 1.0]}, r"Scores: failed holds nan"),
+        ({"failed": ["yes", "no"]}, r"Scores: failed is \['yes', 'no'\]; give True or False per"),
+        ({"reward": ["high", "low"]}, r"Scores: reward is \['high', 'low'\]; give a number per"),
     ],
 )
 def test_scores_refuse_a_table_or_a_failed_that_is_not_true_or_false(fields, message) -> None:

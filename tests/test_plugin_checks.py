@@ -294,8 +294,8 @@ def _evaluate(**plugins: str) -> None:
         ),
         (
             {"reward": f"{HERE}:WordsFailed"},
-            r"reward '.*WordsFailed': score\(\) made Scores: failed is \['(yes|no)', .*; give a "
-            r"number per input",
+            r"reward '.*WordsFailed': score\(\) made Scores: failed is \['(yes|no)', .*; give "
+            r"True or False per input",
         ),
         (
             {"dataset": f"{HERE}:DictSplit"},
@@ -538,6 +538,37 @@ def test_a_reward_declaring_one_kind_as_a_string_is_not_read_letter_by_letter() 
         r"returns outputs \(output_kind 'margin'\); no installed or registered reward scores "
         r"output_kind 'margin' \(theirs: .*'class_scores'.*\); correct the target's output_kind "
         r"if it is misspelled, or choose a reward that declares no output_kinds$",
+    ):
+        build_task(spec)
+
+
+class ScoresTarget(SyntheticTarget):
+    """Declares ``"class_scores"``, which ffade's classification rewards score."""
+
+    output_kind = "class_scores"
+
+
+class MisspeltKindReward(MarginReward):
+    """Declares ``"class_score"``: a misspelling of ``"class_scores"``."""
+
+    output_kinds = ("class_score",)
+
+
+def test_a_reward_s_misspelt_kind_is_said_to_be_perhaps_misspelt() -> None:
+    """A reward declaring ``"class_score"`` for a target of ``"class_scores"`` was told only to
+    choose another reward (its own among them, if installed), without a word of the letter its
+    kind lacks."""
+    spec = {
+        **synthetic_spec(),
+        "target": {"name": f"{HERE}:ScoresTarget"},
+        "reward": {"name": f"{HERE}:MisspeltKindReward"},
+    }
+    with pytest.raises(
+        PluginError,
+        match=r"^reward '.*MisspeltKindReward' needs output_kind 'class_score', but target "
+        r"'.*ScoresTarget' returns a classifier's class scores \(output_kind 'class_scores'\); "
+        r"rewards that score a classifier's class scores: .*misclassification.*; correct the "
+        r"reward's output_kinds if 'class_score' is misspelled$",
     ):
         build_task(spec)
 

@@ -93,6 +93,27 @@ class Undocumented(MarginReward):  # no docstring of its own: its plugin base's 
     pass
 
 
+def test_a_plugin_under_a_misspelt_group_is_listed_broken_with_the_group_to_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installed concept under 'ffade_concept' was missing from the listing, without a word,
+    and ``ffade plugins`` exited 0: an author had no way to see why."""
+    make_distribution(
+        tmp_path, "fake-misfiled", "[ffade_concept]\nblurry = ffade_synthetic.concept:Axis\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["concept", "--names"]) == 1
+    out = capsys.readouterr().out
+    assert out.endswith(
+        "not read (misspelt entry-point group):\n  blurry  BROKEN\n      fake-misfiled 1.0 lists "
+        "concept 'blurry' (ffade_synthetic.concept:Axis) under the entry-point group "
+        "'ffade_concept', which ffade does not read; list it under 'ffade.concepts' and "
+        "reinstall the package\n1 plugin BROKEN: see above; others work\n"
+    )
+    assert main(["reward", "--names"]) == 0  # another kind's listing leaves it out
+    assert "blurry" not in capsys.readouterr().out
+
+
 def test_a_plugin_without_a_docstring_is_not_listed_with_ffades_base_docstring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -114,6 +114,14 @@ class SeededPerBatch(Dim):
         return super().apply(inputs, value) + noise.flip(0)
 
 
+class SeededPerCall(Dim):
+    """The usual slip: one generator seeded per call, so the first row always draws alike."""
+
+    def apply(self, inputs, value):
+        noise = torch.rand(inputs.shape, generator=torch.Generator().manual_seed(0))
+        return super().apply(inputs, value) + noise
+
+
 class OneArgScore(Miss):
     """score forgets references."""
 
@@ -168,6 +176,11 @@ def _evaluate(**plugins: str) -> None:
         (
             {"concept": f"{HERE}:SeededPerBatch"},
             r"^concept '.*SeededPerBatch': apply\(inputs, 0\.\d\) changed the first input "
+            r"differently when beside another input",
+        ),
+        (
+            {"concept": f"{HERE}:SeededPerCall"},
+            r"^concept '.*SeededPerCall': apply\(inputs, 0\.\d\) changed the first input "
             r"differently when beside another input",
         ),
         (

@@ -301,3 +301,38 @@ def test_a_device_not_on_this_machine_names_the_plugin_that_asked_for_it() -> No
         registry.create("target", "synthetic", {"device": "cuda:64"})
     with pytest.raises(PluginError, match=r"^target 'digits_cnn': device 'gpu' is not a device"):
         registry.create("target", "digits_cnn", {"device": "gpu"})
+
+
+def test_a_plugin_under_a_misspelt_group_is_named_with_the_group_to_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package listing its reward under 'ffade.reward' was told "unknown reward 'typo'; ...
+    is it installed?", though it is: ffade reads 'ffade.rewards' only."""
+    make_distribution(
+        tmp_path,
+        "fake-misfiled",
+        "[ffade.reward]\ntypo = tests.test_registry:GoodReward\n"
+        "[fake_misfiled.tokenizers]\nnot_ours = tests.test_registry:GoodReward\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError) as caught:
+        registry.load("reward", "typo")
+    assert str(caught.value) == (
+        "unknown reward 'typo': fake-misfiled 1.0 lists reward 'typo' "
+        "(tests.test_registry:GoodReward) under the entry-point group 'ffade.reward', which "
+        "ffade does not read; list it under 'ffade.rewards' and reinstall the package"
+    )
+    with pytest.raises(PluginError, match=r"^unknown reward 'not_ours'; known rewards: "):
+        registry.load("reward", "not_ours")  # a package's own group is no misspelling
+
+
+def test_a_reward_without_init_given_an_argument_says_it_takes_none() -> None:
+    """docs/plugins.md: a reward without arguments needs no ``__init__``; given one anyway, it
+    was Python's "GoodReward.__init__() takes exactly one argument (the instance to
+    initialize)" rather than the usual line naming the argument."""
+    with pytest.raises(PluginError) as caught:
+        registry.create("reward", "tests.test_registry:GoodReward", {"k": 3})
+    assert str(caught.value) == (
+        "reward 'tests.test_registry:GoodReward' has no argument 'k'; allowed: none"
+    )
+    assert isinstance(registry.create("reward", "tests.test_registry:GoodReward"), GoodReward)
