@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import errno
-import importlib
 import os
 import shlex
 import sys
@@ -35,21 +34,22 @@ NOT_FITTING = ("validate", "test", "predict")
 runs inside ``fit``), so ffade refuses them in one line rather than let Lightning fail."""
 
 
-def _loaded(name: str):
-    """The module, imported whole: a SIGTERM meanwhile stops the command once it is in."""
-    with held_while_loading():
-        return importlib.import_module(name)
+# Each command's module is imported under held_while_loading: a SIGTERM meanwhile stops the
+# command once the import is whole (raised inside one, it could leave a library half-loaded).
 
 
 def plugins_command(args: list[str]) -> int:
-    return _loaded("ffade.plugin_listing").main(args)
+    with held_while_loading():
+        from ffade.plugin_listing import main as plugins_main
+    return plugins_main(args)
 
 
 def report_command(args: list[str]) -> int:
     if "torch" not in sys.modules:  # POT would import torch (seconds) for a backend the report,
         # which hands it NumPy arrays, never uses; POT's own switch, in a process of ffade's
         os.environ.setdefault("POT_BACKEND_DISABLE_PYTORCH", "1")
-    report_main = _loaded("ffade.summarize.report").main
+    with held_while_loading():
+        from ffade.summarize.report import main as report_main
     from ffade.evaluation_log import one_read_per_log
 
     with one_read_per_log():  # the landscape and the log's counts from one read of the log
@@ -57,7 +57,8 @@ def report_command(args: list[str]) -> int:
 
 
 def feedback_command(args: list[str]) -> int:
-    feedback_main = _loaded("ffade.feedback.command").main
+    with held_while_loading():
+        from ffade.feedback.command import main as feedback_main
     from ffade.evaluation_log import one_read_per_log
 
     with one_read_per_log():  # the slices, the log's counts and the pictures from one read
@@ -68,7 +69,8 @@ def export_command(args: list[str]) -> int:
     from ffade.gate.options import export_parser
 
     parsed = export_parser().parse_args(args)  # --help and typos before torch (seconds) loads
-    export_main = _loaded("ffade.gate.export").main
+    with held_while_loading():
+        from ffade.gate.export import main as export_main
     from ffade.evaluation_log import one_read_per_log
 
     with one_read_per_log():  # the slices and the log's counts from one read of the log
@@ -79,11 +81,15 @@ def check_command(args: list[str]) -> int:
     from ffade.gate.options import check_parser
 
     parsed = check_parser().parse_args(args)  # --help and typos before torch (seconds) loads
-    return _loaded("ffade.gate.check").main(parsed)
+    with held_while_loading():
+        from ffade.gate.check import main as check_main
+    return check_main(parsed)
 
 
 def loop_command(args: list[str]) -> int:
-    return _loaded("ffade.loop").main(args)
+    with held_while_loading():
+        from ffade.loop import main as loop_main
+    return loop_main(args)
 
 
 @dataclass(frozen=True)
@@ -294,7 +300,8 @@ def _main(args: list[str]) -> int:
                 lost = fit.misspelled_fit_option(args) or fit.arguments_lost_to_model(args)
             if lost:
                 raise FfadeError(lost)
-        run_lightning = _loaded("ffade.lightning_run").run_lightning
+        with held_while_loading():
+            from ffade.lightning_run import run_lightning
         model = run_lightning(args)  # Lightning holds SIGTERM once the run's task is built
         from ffade.fit_help import config_arguments_dropped
 

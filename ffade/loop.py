@@ -54,14 +54,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import (
-    FfadeError,
-    OneLineParser,
-    missing_dirs,
-    remove_if_empty,
-    user_path,
-    writable_dir,
-)
+from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import (
     LoopConfig,
@@ -76,6 +69,7 @@ from ffade.loop_config import (
 from ffade.loop_retest import retest, retest_line
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
+from ffade.writable import missing_dirs, remove_if_empty, writable_dir
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 STAGE_AFTER = {

@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, does_not_exist, writable_dir
+from ffade.errors import FfadeError, does_not_exist
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
+from ffade.writable import writable_dir
 
 EVALUATIONS_FILE = "evaluations.jsonl"
 SUMMARY_FILE = "summary.json"

@@ -382,7 +382,7 @@ def test_an_invalid_evaluation_is_one_ffade_warning_line(tmp_path: Path) -> None
     warned = [line for line in result.stderr.splitlines() if "invalid" in line]
     assert len(warned) == 1, result.stderr
     assert warned[0].startswith(
-        "ffade: warning: reward 'misclassification' scored the outputs of target 'callable' as "
+        "ffade: warning: reward 'margin' scored the outputs of target 'callable' as "
         "metric nan (not a finite"
     )
     assert "UserWarning" not in result.stderr and "warnings.warn" not in result.stderr

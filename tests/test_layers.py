@@ -104,7 +104,12 @@ def test_a_planted_cycle_is_found() -> None:
 
 
 def test_no_import_cycles(graph) -> None:
-    assert cycles(graph) == []
+    """Less ffade.mitigate's import of the API, made in ``__call__`` (see CALLABLE_PACKAGE
+    below), only when ``ffade.mitigate(...)`` is called: by then every module is whole, so no
+    import order can meet it half-loaded (the API, a command line, may read fine-tuner classes)."""
+    lazy = {("ffade.mitigate", "ffade.api.calls")}
+    loaded = {m: {i for i in imported if (m, i) not in lazy} for m, imported in graph.items()}
+    assert cycles(loaded) == []
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, user_path, writable_file
+from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state
 from ffade.feedback.from_file import feedback_from_file, regions_instead
 from ffade.feedback.priorities import (
@@ -28,6 +28,7 @@ from ffade.feedback.review import review
 from ffade.records import read_summary
 from ffade.shell_words import shell_path
 from ffade.summarize.regions import add_region_arguments
+from ffade.writable import writable_file
 from ffade.yamlfile import load_yaml, yaml_problem
 
 

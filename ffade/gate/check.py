@@ -24,12 +24,13 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, removed_if_refused, writable_file
+from ffade.errors import FfadeError
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
 from ffade.shell_words import shell_path
+from ffade.writable import removed_if_refused, writable_file
 from ffade.yamlfile import yaml_problem
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
-from ffade.errors import FfadeError, removed_if_refused, writable_file
+from ffade.errors import FfadeError
 from ffade.evaluation_log import log_problems, say_run_state
 from ffade.feedback.from_file import regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
@@ -57,6 +57,7 @@ from ffade.summarize.regions import (
     SLICE_KINDS,
 )
 from ffade.task import Task
+from ffade.writable import removed_if_refused, writable_file
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError, OneLineParser, removed_if_refused, user_path, writable_dir
+from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state, summary_as_logged
 from ffade.records import write_json_atomic, write_text_atomic
 from ffade.shell_words import shell_path
@@ -49,6 +49,7 @@ from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import counts_line, explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
+from ffade.writable import removed_if_refused, writable_dir
 
 MAX_EXAMPLES = 12
 """Worst failing examples shown; more make the HTML heavy without telling more."""

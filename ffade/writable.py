@@ -1,0 +1,71 @@
+"""Where a command will write, checked and made before the work it writes: a file in the way,
+a folder that cannot be made or written, is one line naming the option, not an OSError
+traceback after the work is done; and a refused command leaves no empty folder behind."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ffade.errors import FfadeError
+
+
+def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
+    """Make the directory a command writes into, before it computes anything to write there.
+
+    A file in its place, or a folder the user may not create, is one line naming ``option``
+    (``--out``; empty for a default the user never typed, then ``hint`` says what to give), not
+    an OSError traceback after the work is done.
+    """
+    path = Path(path)
+    named = f"{option} {path}" if option else str(path)
+    if path.exists() and not path.is_dir():
+        raise FfadeError(f"{named}: a file is there, not a directory; give a directory{hint}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FfadeError(f"{named}: cannot create the directory ({exc.strerror}){hint}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):  # chmod a-w, a read-only mount
+        raise FfadeError(f"{named}: cannot write in this directory (permission denied){hint}")
+    return path
+
+
+def missing_dirs(path: str | Path) -> list[Path]:
+    """The folders of ``path`` that do not exist yet, deepest first: what making it creates."""
+    path = Path(path).absolute()
+    return [folder for folder in (path, *path.parents) if not folder.exists()]
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first, as :func:`missing_dirs` lists them) while they are
+    empty: a command refused after making its output folder leaves no empty folder behind, and
+    one that wrote anything keeps all of it."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): what is left was written, keep it
+            return
+
+
+@contextmanager
+def removed_if_refused(path: str | Path) -> Iterator[None]:
+    """Remove the folders of ``path`` made inside the block (:func:`writable_dir` makes them
+    before the work) when the block raises: a refused command leaves no empty folder behind."""
+    made = missing_dirs(path)
+    try:
+        yield
+    except BaseException:
+        remove_if_empty(made)
+        raise
+
+
+def writable_file(path: str | Path, option: str) -> Path:
+    """Check, before the work, that the file a command will write (``--to``, ``--junit``) can be
+    written: not a directory, in a directory that exists or can be made (it is made here)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FfadeError(f"{option} {path}: a directory is there; give a file name inside it")
+    writable_dir(path.parent, option)
+    return path
