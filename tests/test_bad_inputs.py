@@ -250,7 +250,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
     "learning_rate_nan": (  # was "expected float, got nan"
         ["fit", "--config", "{config}", "--model.init_args.learning_rate", "nan"],
-        '"model.init_args.learning_rate": expected a finite number, got nan',
+        "model.init_args.learning_rate: expected a finite number, got nan",
     ),
     "max_epochs_zero": (
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
