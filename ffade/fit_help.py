@@ -311,11 +311,11 @@ def _argument_lines(cls: type) -> list[str]:
             continue
         shown = None if default is inspect.Parameter.empty else as_yaml(default)
         parts = described.get(name, "").split("; ")
+        automatic = next((p for p in parts if p.startswith("by default ")), None)
         if macroscopic_only and name in MICROSCOPIC_ONLY:  # accepted, but it never takes a step
             parts = [f"not used: microscopic only, and {cls.__name__} searches macroscopic tasks"]
-        elif default is None and any(p.startswith("by default ") for p in parts):
+        elif default is None and automatic:
             # None stands for a value worked out at the start: say that, not "default None"
-            automatic = next(p for p in parts if p.startswith("by default "))
             shown = automatic.removeprefix("by default ")
             parts.remove(automatic)
         rows.append(_row(name, shown, "; ".join(parts)))

@@ -14,7 +14,6 @@ from typing import Any
 from ffade import plugin_groups, registry
 from ffade.errors import FfadeError, OneLineParser
 from ffade.plugin_checks import declared_kinds
-from ffade.plugin_groups import misfiled_line
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,7 +55,8 @@ def main(argv: list[str]) -> int:
     if misfiled:
         print("not read (misspelt entry-point group):")
     for kind, entry in misfiled:
-        print(f"  {entry.name}  BROKEN\n      {misfiled_line(kind, entry, registry.GROUPS)}")
+        line = plugin_groups.misfiled_line(kind, entry, registry.GROUPS)
+        print(f"  {entry.name}  BROKEN\n      {line}")
     broken += len(misfiled)
     if broken:
         print(f"{broken} plugin{'s' if broken != 1 else ''} BROKEN: see above; others work")
