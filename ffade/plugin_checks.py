@@ -123,20 +123,21 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
             "with one row each, or a list)"
         )
     if getattr(target, "output_kind", None) == "class_scores":
-        _check_class_scores(target, outputs)
+        return _class_scores(target, outputs)
     return outputs
 
 
-def _check_class_scores(target: Target, outputs: Any) -> None:
-    """One line unless a target that declares ``class_scores`` returned a (B, num_classes)
-    table (a tensor, or what ``torch.as_tensor`` takes), which every classification reward
-    reads; class labels, say, would fail in the reward, naming neither plugin."""
+def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
+    """The (B, num_classes) tensor of a target that declares ``class_scores``, from a tensor or
+    what ``torch.as_tensor`` takes (a NumPy table, a list of rows), so every reward gets the
+    tensor docs/plugins.md promises; else one line: class labels, say, would fail in the reward,
+    naming neither plugin."""
     try:
         table = torch.as_tensor(outputs)
     except (TypeError, ValueError, RuntimeError):
         table = None
     if table is not None and table.dim() == 2:
-        return
+        return table
     got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
     if table is not None:
         got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
