@@ -185,6 +185,13 @@ def shown(value: object, limit: int = 80) -> str:
     return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
 
 
+def clipped(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with "..." where it was cut: a bare cut
+    (``['no', 'no', 'no``) reads as the value itself, a quote left open."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def require_keyword(where: str, key: str, value: object, least: float, kind: str = "") -> None:
     """Refuse, in one line (``where`` prefixed), a Python keyword that is not a finite number
     from ``least`` (above it with ``kind="above"``, whole with ``kind="whole"``): FailureEnv's and

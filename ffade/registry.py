@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from ffade.errors import FfadeError, PluginError
+from ffade.errors import FfadeError, PluginError, clipped
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
@@ -76,7 +76,7 @@ def _what(obj: Any) -> str:
     named = getattr(obj, "__qualname__", None)
     if callable(obj) and named:
         return f"the {type(obj).__name__} {getattr(obj, '__module__', '?')}:{named}"
-    return f"a {type(obj).__name__} ({obj!r:.60})"
+    return f"a {type(obj).__name__} ({clipped(obj)})"
 
 
 def _other_kind(obj: Any) -> str:
