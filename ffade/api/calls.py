@@ -26,6 +26,7 @@ from ffade.api.pieces import (
     check_plugins_known,
     logger_config,
     module_config,
+    plain,
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
@@ -155,7 +156,7 @@ def discover(
                     f"discover: unknown argument {key!r} (did you mean {close[0]!r}?)"
                 ) from None
         raise
-    model["init_args"].update(task=section, budget=budget, **explorer_args)
+    model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
     return fit(_config(model, seed, save_dir, name, trainer))
 
 
@@ -228,7 +229,7 @@ def mitigate(
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
-    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
+    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **plain(finetuner_args))
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     runs = Path(save_dir) / name

@@ -29,7 +29,8 @@ class Run:
     """One run directory: discovery, mitigation or a report's. ``ffade.Run(path)`` reopens one.
 
     Attributes:
-        dir: the run directory (``runs/NAME/version_N``).
+        dir: the run directory (``runs/NAME/version_N``), as an absolute path, so the Run holds
+            after the caller's ``os.chdir``.
         summary, evaluations, rules, regions (alias ``slices``), examples, mitigation: its
             files, read when asked (see each); ``report()`` writes its report.
     """
@@ -37,10 +38,11 @@ class Run:
     dir: Path
 
     def __post_init__(self) -> None:
-        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
+        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes an absolute Path."""
         if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
             raise FfadeError(f"Run: expected a run directory (a path), got {shown(self.dir)}")
-        object.__setattr__(self, "dir", Path(self.dir))
+        # absolute: a Run made before os.chdir (a notebook's) still names its directory after
+        object.__setattr__(self, "dir", Path(os.path.abspath(self.dir)))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
             raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
 

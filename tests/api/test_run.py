@@ -142,3 +142,16 @@ def test_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
         ffade.Run(missing)
     link = f"{tmp_path / 'runs'} is a symbolic link to {tmp_path / 'unmounted'}"
     assert str(error.value) == f"run directory '{missing}': {link}, which does not exist"
+
+
+def test_a_run_made_before_os_chdir_still_names_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Run opened from a relative path named another directory, or none, once the caller
+    changed directory: ffade.report(run, mitigation=fix) refused fix as "not found"."""
+    run = ffade.discover(synthetic_spec(), explorer="random", budget=8, save_dir=tmp_path, name="d")
+    monkeypatch.chdir(tmp_path)
+    reopened = ffade.Run("d/version_0")
+    monkeypatch.chdir(run.dir)
+    assert reopened.dir == run.dir and reopened.summary["evaluations"] == 8
+    assert ffade.report(reopened).dir == run.dir
