@@ -256,6 +256,5 @@ def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -
             budget=4,
             save_dir=tmp_path,
         )
-    assert "ffade: raised by target 'Linear': predict(), in the plugin's own code" in (
-        error.value.__notes__
-    )
+    note = "ffade: raised by target 'Linear': predict(), in the plugin's own code (docs/plugins.md)"
+    assert note in error.value.__notes__

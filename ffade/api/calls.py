@@ -69,16 +69,20 @@ def fit(config: dict[str, Any]) -> Run:
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
-    seed variables are left as they were (its random generators: see :func:`_keeps_generators`).
+    seed variables, warnings filters and Lightning's loggers are left as they were (its random
+    generators: see :func:`_keeps_generators`).
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
+    from ffade.progress import lightning_quieted
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
     try:
-        with monitors_closed():  # tqdm's thread would outlive the run in the caller's process
+        # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
+        # and warnings filters would stay quieted there
+        with monitors_closed(), lightning_quieted():
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
