@@ -142,9 +142,17 @@ def discover(
         trainer: Lightning Trainer arguments, as the config's ``trainer`` section.
         **explorer_args: the explorer's other arguments (``num_envs``, ``start_e``, ...).
 
+    Returns:
+        the run (:class:`ffade.Run`): ``dir``, ``summary``, ``evaluations``, ``rules``,
+        ``regions``, ``examples``, ``report()``. The caller's random generators (Python's,
+        NumPy's, torch's), warnings filters and Lightning's loggers are left as they were.
+
     Raises:
         FfadeError: what ``ffade fit`` reports in one line (an unknown plugin, a value off the
             grid, a misspelled argument).
+        KeyboardInterrupt: Ctrl-C, once the run has said where it is (status interrupted,
+            every evaluation kept). An exception out of your own model or plugin is raised as
+            it is, with a note naming it.
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
@@ -217,6 +225,10 @@ def mitigate(
     Returns:
         the fine-tuning run; its ``mitigation`` holds mitigation.json (before and after
         failure rates on held-out inputs, accepted or rejected).
+
+    Raises:
+        FfadeError: a mistake, in the one line ``ffade fit`` prints (priorities that would
+            change a person's answers without ``redo=True`` too); KeyboardInterrupt: Ctrl-C.
     """
     from ffade.feedback.from_file import feedback_from_file
     from ffade.feedback.priorities import FEEDBACK_FILE

@@ -135,7 +135,29 @@ class Run:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def __repr__(self) -> str:
-        return f"Run({str(self.dir)!r})"
+        """``Run('/…/version_0')``, then what it holds as a comment: a printed run said where it
+        is and nothing of what it found."""
+        try:
+            headline = self._headline()
+        except (FfadeError, OSError, ValueError, TypeError, AttributeError):  # a damaged file
+            headline = ""
+        return f"Run({str(self.dir)!r})" + (f"  # {headline}" if headline else "")
+
+    def _headline(self) -> str:
+        """``dqn, finished: 1500 evaluations, 907 failures``, or a fine-tune's verdict."""
+        fix = self.mitigation
+        if isinstance(fix, dict) and "status" in fix:
+            before, after = (fix.get(f"targeted_failure_rate_{k}") for k in ("before", "after"))
+            known = all(isinstance(rate, (int, float)) for rate in (before, after))
+            rates = f": targeted failure rate {before:.0%} -> {after:.0%}" if known else ""
+            return f"fine-tune {fix['status']}{rates}"
+        if not (self.dir / "summary.json").is_file():
+            return ""
+        summary = self.summary
+        return (
+            f"{summary.get('explorer')}, {summary.get('status')}: "
+            f"{summary.get('evaluations')} evaluations, {summary.get('failures')} failures"
+        )
 
     def _repr_html_(self) -> str:
         """A notebook shows a run as its headline numbers."""

@@ -618,7 +618,7 @@ def test_a_run_leaves_warnings_filters_and_lightning_loggers_as_they_were(
     import logging
     import warnings
 
-    import ffade.lightning_run  # noqa: F401  (what it imports adds filters of its own)
+    import ffade.lightning_run  # what it imports adds filters of its own
     from ffade.progress import QUIET_LOGGERS, QUIET_WARNINGS, SEED_LOGGER
 
     loggers = [logging.getLogger(name) for name in (*QUIET_LOGGERS, SEED_LOGGER)]
