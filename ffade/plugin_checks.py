@@ -10,7 +10,6 @@ the rule it broke.
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import torch
 
 from ffade.batch import rows_in
+from ffade.class_references import check_class_references  # noqa: F401  (its documented path)
 from ffade.errors import FfadeError, PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 
@@ -102,15 +102,26 @@ def check_output_kind(
     fix = (fixes or {}).get(kind) or "choose a reward that scores them (ffade plugins lists them)"
     raise PluginError(
         f"reward '{reward.plugin_name or type(reward).__name__}' needs {needs}, but target "
-        f"'{target.plugin_name or type(target).__name__}' returns {returns} (output_kind "
+        f"'{target_name(target)}' returns {returns} (output_kind "
         f"'{kind}'); {fix}"
+    )
+
+
+def target_name(target: Target) -> str:
+    """A target as errors name it: a model or function passed to ffade.discover by its own name
+    (CallableTarget.called), not the ``callable_target`` it is registered under there."""
+    called = getattr(target, "called", None)
+    return (
+        called
+        if isinstance(called, str) and called
+        else target.plugin_name or type(target).__name__
     )
 
 
 def predicted(target: Target, inputs: Any, size: int) -> Any:
     """``target.predict(inputs)``, refused unless it holds one output per input: a short or
     long answer would pair outputs with the wrong inputs, or fail later inside ffade."""
-    with blamed(f"target '{target.plugin_name or type(target).__name__}': predict()"):
+    with blamed(f"target '{target_name(target)}': predict()"):
         outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
@@ -118,7 +129,7 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
         if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
             got = f"a tuple of {rows}"
         raise PluginError(
-            f"target '{target.plugin_name or type(target).__name__}': predict() returned {got} "
+            f"target '{target_name(target)}': predict() returned {got} "
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "
             "with one row each, or a list)"
         )
@@ -143,7 +154,7 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
         got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
     got = f"a {got}"
     raise PluginError(
-        f"target '{target.plugin_name or type(target).__name__}': predict() returned {got}, but "
+        f"target '{target_name(target)}': predict() returned {got}, but "
         "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "
         "scores (logits or log-probabilities), or declare another output_kind"
     )
@@ -151,7 +162,7 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
     """``target.features(inputs)``, refused unless a finite ``(batch, d)`` tensor."""
-    who = f"target '{target.plugin_name or type(target).__name__}': features()"
+    who = f"target '{target_name(target)}': features()"
     with blamed(who):
         features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
@@ -223,7 +234,7 @@ def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
     if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
         got = f"shape {shape}" if shape is not None else f"a {type(images).__name__}"
         raise PluginError(
-            f"target '{target.plugin_name or type(target).__name__}': render() returned {got} "
+            f"target '{target_name(target)}': render() returned {got} "
             f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
         )
     return images
@@ -350,51 +361,3 @@ def _check_pairs(name: str, split: str, indexed: Any) -> None:
                 f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
                 "not an (input, reference) pair; return a sequence of such pairs"
             )
-
-
-def check_class_references(
-    references: Sequence[Any],
-    num_classes: int,
-    target: Target | str,
-    fix: str,
-    strict: bool = True,
-    scored_by: str = "the target scores",
-) -> None:
-    """Refuse, in one line, references a classifier with ``num_classes`` outputs cannot be
-    judged against: a class index (alone, or in a set of accepted ones such as sample_photos')
-    outside 0 to ``num_classes - 1``, or a boolean mask of another width. The rewards would
-    refuse them only at the first evaluation, after the run had started. ``strict`` also
-    refuses references that are no class indices (a text); ``fix`` says what to change, and
-    ``scored_by`` what scores the classes ("labels ['negative', 'positive'] score").
-    ``target`` is the target itself (``self`` in its ``check_references``, named as the
-    registry named it) or its name."""
-    if not isinstance(target, str):
-        target = target.plugin_name or type(target).__name__
-    for reference in references:
-        value = reference.tolist() if isinstance(reference, torch.Tensor) else reference
-        if isinstance(reference, torch.Tensor) and reference.dtype == torch.bool:
-            if reference.dim() == 1 and len(reference) == num_classes:
-                continue
-            raise PluginError(
-                f"target '{target}' scores {num_classes} classes, but the dataset's references "
-                f"are masks of shape {tuple(reference.shape)}; {fix}"
-            )
-        indices = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
-        if not indices or not all(_is_index(i) for i in indices):
-            if not strict:
-                continue
-            raise PluginError(
-                f"target '{target}' needs class indices as references (an integer from 0 to "
-                f"{num_classes - 1}, or a set of them); got {reference!r}"
-            )
-        outside = next((int(i) for i in indices if not 0 <= int(i) < num_classes), None)
-        if outside is not None:
-            raise PluginError(
-                f"target '{target}': the dataset has a class index {outside}, but {scored_by} "
-                f"{num_classes} classes (0 to {num_classes - 1}); {fix}"
-            )
-
-
-def _is_index(value: Any) -> bool:
-    """An integer (numpy's too), not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
