@@ -579,6 +579,22 @@ def test_a_target_path_that_is_not_there_says_so(suite_path: Path, tmp_path: Pat
     assert "\n" not in err
 
 
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("{name: synthetc}", "--target: unknown target 'synthetc' (did you mean 'synthetic'?)"),
+        ("{name: synthetic, args: {bogus: 1}}", "--target: target 'synthetic' has no argument"),
+    ],
+)
+def test_a_target_spec_that_cannot_be_built_names_target_not_the_suite(
+    suite_path: Path, spec: str, says: str, capsys
+) -> None:
+    """The suite holds no such target: its path sent the user to look for the typo there."""
+    assert main(["check", "--suite", str(suite_path), "--target", spec]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: {says}") and "\n" not in err
+
+
 def test_a_threshold_of_minus_zero_is_zero(
     run_dir: Path, suite_path: Path, tmp_path: Path, capsys
 ) -> None:
