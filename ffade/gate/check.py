@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
@@ -118,6 +119,12 @@ def _target_from(text: str) -> dict[str, Any]:
             f"--target {text}: a weights file is no target; check the suite's target with "
             f"these weights: --target-arg {shlex.quote(f'weights={text}')}"
         )
+    if not isinstance(spec, dict) and not path.exists() and ("/" in text or path.suffix):
+        raise FfadeError(  # a fine-tune's folder deleted or mistyped: not "give a run directory"
+            f"--target {text}: no such file or directory; give a mitigation.json, a fine-tuner's "
+            "run directory, or a target spec such as '{name: digits_cnn, args: {weights: "
+            "model.pt}}'"
+        )
     if not isinstance(spec, dict) or "name" not in spec:
         raise FfadeError(
             f"--target {text!r}: give a mitigation.json, a fine-tuner's run directory, or a "
@@ -141,6 +148,28 @@ def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:
         for k, v in (fixed.get("args") or {}).items()
     }
     return {**fixed, "args": args}
+
+
+def say_changed_packages(suite_path: str | Path, exported: dict[str, str] | None) -> None:
+    """One note when a package that measured the suite has another version here.
+
+    A new concept or dataset plugin can render the same state differently, and another torch
+    rounds differently: the rates then move with no change to the model, and a case can flip.
+    The suite keeps its pairs and thresholds; the note says why a verdict may have moved.
+    """
+    now = package_versions()
+    changed = [
+        f"{name} {version} -> {now.get(name, 'not installed')}"
+        for name, version in (exported or {}).items()
+        if now.get(name, "not installed") != version
+    ]
+    if changed:
+        print(
+            f"ffade check: note: {suite_path} was measured with other package versions than "
+            f"these ({', '.join(changed)}): a changed plugin renders or scores pairs anew, so "
+            "a rate can move with no change to the model",
+            file=sys.stderr,
+        )
 
 
 def _check_junit_overwrite(path: Path) -> None:
@@ -210,9 +239,10 @@ def run_check(
             writable_file(junit, "--junit")
             _check_junit_overwrite(Path(junit))
         suite = read_suite(suite_path)
+        say_changed_packages(suite_path, suite.source.get("packages"))
         target_spec = resolve_target(target, target_args or [], suite.task["target"])
         with target_setup_errors():
-            with _from_suite(suite_path):
+            with _from_suite(suite_path, "--target" if target is not None else None):
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if junit is not None:
@@ -222,13 +252,17 @@ def run_check(
 
 
 @contextmanager
-def _from_suite(suite_path: str | Path) -> Iterator[None]:
+def _from_suite(suite_path: str | Path, target_from: str | None = None) -> Iterator[None]:
     """An error building the suite's task (an unknown plugin, an argument it does not take, a
-    path not there) starts with the suite file's path, as the suite's own key errors do."""
+    path not there) starts with the suite file's path, as the suite's own key errors do; one
+    about a target that ``--target`` gave starts with ``--target``, as the suite holds none of it
+    (``suite.yaml: unknown target 'digits_cn'`` sent a user to look for it in the suite)."""
     try:
         yield
     except FfadeError as error:
-        error.args = (f"{Path(suite_path)}: {error}",)  # same class: a PluginError keeps its hints
+        about_target = str(error).startswith(("target ", "unknown target "))
+        where = target_from if target_from is not None and about_target else Path(suite_path)
+        error.args = (f"{where}: {error}",)  # same class: a PluginError keeps its hints
         raise
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
+from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.evaluation_log import log_problems, say_run_state
 from ffade.feedback.from_file import regions_instead
@@ -294,7 +295,7 @@ def export_suite(
         case.max_failure_rate = (
             default_threshold(result.failures, result.pairs, case.goal)
             if max_failure_rate is None
-            else max_failure_rate
+            else max_failure_rate + 0.0  # --max-failure-rate -0 is written 0.0, not -0.0
         )
     source: dict[str, Any] = {
         "run": str(run_dir),
@@ -304,6 +305,8 @@ def export_suite(
         "min_evaluations": found.min_evaluations,
         "slices": slices,
         "pairs_per_split": pairs_per_split,
+        # what measured these rates: check says when a plugin or torch has changed since
+        "packages": package_versions(),
     }
     suite = Suite(task=task, cases=cases, source=source, seed=seed)
     write_suite(suite, to)

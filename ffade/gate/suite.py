@@ -52,6 +52,7 @@ SOURCE_KEYS = (
     "min_evaluations",
     "slices",
     "pairs_per_split",
+    "packages",
 )
 """What ``ffade export`` records of the run it read; a record only, so each may be left out."""
 SLICE_KINDS = ("rules", "regions")
@@ -309,7 +310,7 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         conditions=conditions,
         states=states,
         pairs=pairs,
-        max_failure_rate=float(threshold),
+        max_failure_rate=float(threshold) + 0.0,  # -0.0 read as 0.0: "max -0.0%" in the table
         goal=goal,
         measured=measured,
         where=where,
@@ -324,6 +325,14 @@ def _check_source(source: Any, where: str) -> None:
     for key, value in source.items():
         if value is None:  # export writes null for a summary.json without the key
             continue
+        if key == "packages" and not (
+            isinstance(value, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            raise FfadeError(
+                f"{where}.packages must be null or a mapping of distribution: version, got "
+                f"{value!r}"
+            )
         if key in ("run", "explorer") and not isinstance(value, str):
             raise FfadeError(f"{where}.{key} must be a string or null, got {value!r}")
         whole = key in ("seed", "min_evaluations", "pairs_per_split")

@@ -21,6 +21,7 @@ from ffade_synthetic.target import SyntheticTarget
 
 from ffade.cli import main
 from ffade.env import Evaluator
+from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
@@ -547,6 +548,74 @@ def test_check_never_imports_lightning(suite_path: Path) -> None:
     assert not [m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES]
 
 
+def test_check_notes_a_package_whose_version_changed_since_export(
+    suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """A suite measured with another plugin or torch says so: a rate can move without the model.
+
+    A new concept plugin that renders a state otherwise flipped a case with no word of why.
+    """
+    data = yaml.safe_load(suite_path.read_text())
+    assert data["source"]["packages"] == package_versions()  # export records what measured
+    main(["check", "--suite", str(suite_path)])
+    assert "note" not in capsys.readouterr().err  # nothing changed, nothing said
+    data["source"]["packages"]["ffade"] = "0.0.1"
+    data["source"]["packages"]["ffade-gone"] = "1.0"
+    older = tmp_path / "older.yaml"
+    older.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(older)]) == 1  # a note, not a verdict
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note" in line]
+    now = package_versions()["ffade"]
+    assert len(notes) == 1 and notes[0].startswith(f"ffade check: note: {older} was measured")
+    assert f"ffade 0.0.1 -> {now}, ffade-gone 1.0 -> not installed" in notes[0]
+
+
+def test_a_target_path_that_is_not_there_says_so(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """A deleted fine-tune's folder was told to give a fine-tuner's run directory: it had."""
+    gone = tmp_path / "loop" / "mitigate"
+    assert main(["check", "--suite", str(suite_path), "--target", str(gone)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: --target {gone}: no such file or directory; give")
+    assert "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("{name: synthetc}", "--target: unknown target 'synthetc' (did you mean 'synthetic'?)"),
+        ("{name: synthetic, args: {bogus: 1}}", "--target: target 'synthetic' has no argument"),
+    ],
+)
+def test_a_target_spec_that_cannot_be_built_names_target_not_the_suite(
+    suite_path: Path, spec: str, says: str, capsys
+) -> None:
+    """The suite holds no such target: its path sent the user to look for the typo there."""
+    assert main(["check", "--suite", str(suite_path), "--target", spec]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: {says}") and "\n" not in err
+
+
+def test_a_threshold_of_minus_zero_is_zero(
+    run_dir: Path, suite_path: Path, tmp_path: Path, capsys
+) -> None:
+    """`--max-failure-rate -0` wrote `-0.0` into the suite, and check showed `max -0.0%`."""
+    to = tmp_path / "zero.yaml"
+    assert (
+        main(["export", str(run_dir), "--to", str(to), "--pairs", "2", "--max-failure-rate", "-0"])
+        == 0
+    )
+    assert "max_failure_rate: 0.0" in to.read_text() and "-0.0" not in to.read_text()
+    data = yaml.safe_load(suite_path.read_text())
+    for case in data["cases"]:
+        case["max_failure_rate"] = -0.0  # as a hand edit, or an older export, wrote it
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(data))
+    capsys.readouterr()
+    main(["check", "--suite", str(edited)])
+    out = capsys.readouterr().out
+    assert "-0.0%" not in out and "  0.0%  " in out
+
+
 def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) -> None:
     data = yaml.safe_load(suite_path.read_text())
     data["sead"] = 1
@@ -570,6 +639,8 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
         ({"source": {"threshold": "half"}}, "source.threshold must be null or a number in [0, 1]"),
         ({"source": {"seed": 1.5}}, "source.seed must be null or a whole number, got 1.5"),
         ({"source": {"run": 3}}, "source.run must be a string or null, got 3"),
+        ({"source": {"packages": ["torch"]}}, "source.packages must be null or a mapping of"),
+        ({"source": {"packages": {"torch": 2.1}}}, "source.packages must be null or a mapping of"),
     ],
 )
 def test_a_malformed_suite_top_level_exits_2_with_one_line(
