@@ -72,6 +72,16 @@ class CaseResult:
         # counts, not rates: no rounding decides a case that sits exactly on its threshold
         return self.failures <= self.case.max_failure_rate * self.pairs + 1e-9
 
+    def shown_rates(self) -> tuple[str, str]:
+        """The failure rate and the case's maximum as percentages, with as many decimals as
+        tell them apart: a failing 38.43% against a maximum of 38.36% read "38.4% > max 38.4%"."""
+        rate, bound = self.failure_rate, self.case.max_failure_rate
+        for decimals in range(1, 5):
+            shown = f"{rate:.{decimals}%}", f"{bound:.{decimals}%}"
+            if shown[0] != shown[1] or rate == bound:
+                break
+        return shown
+
     def measured(self) -> dict[str, Any]:
         """The suite file's ``measured`` entry."""
         entry: dict[str, Any] = {

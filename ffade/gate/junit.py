@@ -21,10 +21,8 @@ def xml_text(text: str) -> str:
 
 def failure_message(result: CaseResult) -> str:
     """E.g. "failure rate 43.8% > max 25.0% (56 of 128 pairs)"."""
-    return (
-        f"failure rate {result.failure_rate:.1%} > max {result.case.max_failure_rate:.1%} "
-        f"({result.failures} of {result.pairs} pairs)"
-    )
+    rate, bound = result.shown_rates()
+    return f"failure rate {rate} > max {bound} ({result.failures} of {result.pairs} pairs)"
 
 
 def junit_xml(

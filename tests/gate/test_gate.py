@@ -1162,6 +1162,18 @@ def test_a_failing_case_without_conditions_has_a_plain_failure_text() -> None:
     assert failure.text == "failure rate 50.0% > max 0.0% (1 of 2 pairs)"
 
 
+def test_a_rate_just_over_its_maximum_is_shown_with_the_decimals_that_tell_them_apart() -> None:
+    """461 of 1,200 (38.42%) against a maximum of 38.36% read "38.4% > max 38.4%"."""
+    case = Case("close", "x >= 1", [{}], {"heldout": [[0, 0]]}, 0.3836)
+    result = CaseResult(case, pairs=1200, failures=461, per_split={"heldout": (461, 1200)})
+    assert not result.passed
+    failure = junit_xml([result], "ffade.suite", 1.0).getroot().find("./testsuite/testcase/failure")
+    assert failure.text == "x >= 1: failure rate 38.42% > max 38.36% (461 of 1200 pairs)"
+    assert result.shown_rates() == ("38.42%", "38.36%")
+    level = CaseResult(case, pairs=10000, failures=3836, per_split={"heldout": (3836, 10000)})
+    assert level.passed and level.shown_rates() == ("38.4%", "38.4%")  # equal: one decimal
+
+
 def test_junit_holds_odd_names_as_typed_and_stays_valid_xml(tmp_path: Path) -> None:
     """Names with XML's special characters are escaped; a control character (which XML 1.0
     cannot hold even escaped) made a report no CI parser read: it is written as \\x1b."""
