@@ -85,10 +85,14 @@ def replay_writes(rows: int = 1024, capacity: int = 50_000, repeats: int = 200) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--budget", type=int, default=200_000)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--budget", type=int, default=200_000, help="evaluations (200,000)")
     parser.add_argument("--keep", type=Path, help="a folder to keep the run in")
     args = parser.parse_args()
+    if args.budget < 1024:  # one step of 1,024 pairs: less would not learn, nor time anything
+        parser.error(f"argument --budget: must be at least 1024, got {args.budget}")
     root = args.keep or Path(tempfile.mkdtemp(prefix="ffade-big-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
