@@ -232,6 +232,7 @@ def test_grid_rates_count_the_coverage_probes_the_loop_evaluated(benchmark, tmp_
         ("coverage.py", "python benchmarks/coverage.py --task synthetic --seeds 20"),
         ("scaling.py", "states_exponent: X"),
         ("target_speed.py", "python benchmarks/target_speed.py --no-compile"),
+        ("big_run.py", "python benchmarks/big_run.py --budget 50000"),
     ],
 )
 def test_help_shows_the_commands_and_what_they_print(monkeypatch, capsys, script, says) -> None:

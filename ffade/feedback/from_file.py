@@ -102,8 +102,9 @@ def feedback_from_file(
     """
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / FEEDBACK_FILE
-    if not isinstance(priorities, dict):
-        _read_file(priorities)  # a missing or broken file is said before rules are learned
+    noun = "rule" if slices == "rules" else "region"
+    if not isinstance(priorities, dict):  # a mistake in the file is said before the log is
+        check_priorities(_read_file(priorities), str(priorities), noun)  # read (a minute, large)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     if not regions and slices == "rules":
         hint = regions_instead(run_dir, threshold, min_evaluations, slices_hint)
@@ -114,7 +115,6 @@ def feedback_from_file(
 
         pictures = picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
-    noun = "rule" if slices == "rules" else "region"
     chosen = read_priorities(priorities, landscape, regions, noun)
     if not redo:
         new = {region.id: priority for region, priority, _ in chosen}

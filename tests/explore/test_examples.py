@@ -218,3 +218,39 @@ def test_text_examples_table_shows_odd_characters_as_typed() -> None:
     ]
     row = _text_table(entries).splitlines()[2]
     assert row == r"| a \*b\* &lt;b>c&lt;/b> | x\|\`y\`=1 | o | 1 |"
+
+
+def test_worst_failures_are_ordered_with_arrays_as_one_sort_would_order_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 200,000-evaluation run's end took seconds to pick its 16 worst failures: a state and
+    a meaning check per failure. The order is the plain one: deepest first (ties in memo
+    order), each input's first failure before repeats, meaning-changing ones last."""
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=256)
+    space = evaluator.space
+    space.concepts[2].keeps_meaning = False
+    states = np.stack([space.unflat(flat) for flat in range(space.num_states)])
+    for input_id in range(4):
+        evaluator.evaluate(np.full(len(states), input_id), states)
+    failures = [(k, m, r) for k, (m, r, f) in evaluator.memo.items() if f]
+    failures.sort(key=lambda f: -f[2])
+    groups: tuple[list, list] = ([], [])
+    for key, metric, reward in failures:
+        input_id, state = divmod(key, space.num_states)
+        groups[bool(state // space._strides[2] % space.sizes[2] != space.neutral[2])].append(
+            (input_id, state, metric, reward)
+        )
+    expected = []
+    for group in groups:
+        seen: set[int] = set()
+        firsts = [g for g in group if g[0] not in seen and not seen.add(g[0])]
+        expected += firsts + [g for g in group if g not in firsts]
+    calls = []
+    unflat = space.unflat
+    monkeypatch.setattr(space, "unflat", lambda flat: calls.append(1) or unflat(flat))
+    for count in (1, 5, len(expected)):
+        worst = worst_failures(evaluator, count)
+        got = [(i, int(np.ravel_multi_index(s, space.sizes)), m, r) for i, s, m, r in worst]
+        assert got == expected[:count]
+        assert all(type(i) is int and s.dtype == np.int64 for i, s, _, _ in worst)
+    assert len(calls) <= 3  # one call per pick, not one per failure

@@ -619,3 +619,21 @@ def test_continuing_after_a_non_default_option_names_the_saved_value(run: Path, 
         assert code == 2 and err.count("\n") == 1
         assert f"pass {option} {saved} to continue it, or --redo to start over" in err
     assert (run / "feedback.yaml").read_bytes() == before
+
+
+def test_a_mistake_in_the_from_file_is_said_before_the_log_is_read(
+    run: Path, tmp_path: Path, in_process, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 200,000-evaluation log takes a minute to read on a busy machine: a typo in the
+    priorities file is said at once, not after it."""
+    bad = tmp_path / "p.yaml"
+    bad.write_text("1: high\n")
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the log was read before the priorities file was checked")
+
+    monkeypatch.setattr("ffade.evaluation_log.read_numbered_evaluations", no_read)
+    code, _, err = in_process("feedback", str(run), "--from", str(bad), "--no-examples")
+    assert code == 2
+    assert err.strip() == f"ffade: error: {bad}: unknown key 1; allowed: regions, default"
+    assert not (run / "feedback.yaml").exists()

@@ -1,0 +1,121 @@
+"""What a large run costs after its search: ffade report, feedback --from, export, a resume.
+
+    python benchmarks/big_run.py                   # a 200,000-evaluation synthetic DQN run
+    python benchmarks/big_run.py --budget 50000    # smaller, quicker
+    python benchmarks/big_run.py --keep DIR        # keep the run (and its report) in DIR
+
+It runs ``ffade fit`` on the synthetic task with 2,000 discovery inputs under 4 axes of 10
+values (10,000 states, 20 million pairs), then each command a user types next, each in its own
+process, and prints per command its wall time and peak resident memory (the child's own
+``ru_maxrss``, what ``/usr/bin/time -v`` reports). Last, side by side in this process, the DQN
+replay buffer's write of a thousand rows by indexed assignment (what it did before) and by
+``index_copy_`` (what it does), over the same rows, on torch's default thread count.
+Benchmarks are never run as tests; docs/scale.md quotes nothing from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CONFIG = """\
+seed_everything: 0
+model:
+  class_path: ffade.explore.DQNExplorer
+  init_args:
+    task:
+      target: {{name: synthetic}}
+      dataset: {{name: synthetic, args: {{num_inputs: 4000, fractions: [0.5, 0.25, 0.25]}}}}
+      reward: {{name: margin}}
+      concepts:
+        - {{name: axis, args: {{index: 0}}}}
+        - {{name: axis, args: {{index: 1}}}}
+        - {{name: axis, args: {{index: 2}}}}
+        - {{name: axis, args: {{index: 3}}}}
+      mode: macroscopic
+    budget: {budget}
+    num_envs: 1024
+    eval_batch_size: 1024
+trainer:
+  logger:
+    class_path: lightning.pytorch.loggers.TensorBoardLogger
+    init_args: {{save_dir: {runs}, name: big}}
+"""
+
+
+def timed(*args: str) -> tuple[float, float]:
+    """(seconds, peak resident MiB) of ``ffade ARGS`` in a child process of its own."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "ffade", *args], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"ffade {' '.join(args)} failed")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def replay_writes(rows: int = 1024, capacity: int = 50_000, repeats: int = 200) -> None:
+    """Milliseconds per write of ``rows`` rows of 5 columns, the old way and the new."""
+    import torch  # here, not at the top: a child forked from a process holding torch would
+    # count torch's pages in its own peak memory
+
+    data, value = torch.zeros(capacity, 5), torch.rand(rows, 5)
+    index = (capacity - rows // 2 + torch.arange(rows)) % capacity  # one that wraps around
+
+    def per_write(write) -> float:
+        start = time.perf_counter()
+        for _ in range(repeats):
+            write()
+        return (time.perf_counter() - start) / repeats * 1e3
+
+    def indexed() -> None:
+        data[index] = value
+
+    def copied() -> None:
+        data.index_copy_(0, index, value)
+
+    old, new = per_write(indexed), per_write(copied)
+    print(f"replay write of {rows} rows on {torch.get_num_threads()} threads:")
+    print(f"  indexed assignment {old:.3f} ms, index_copy_ {new:.3f} ms ({old / new:.0f}x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--budget", type=int, default=200_000, help="evaluations (200,000)")
+    parser.add_argument("--keep", type=Path, help="a folder to keep the run in")
+    args = parser.parse_args()
+    if args.budget < 1024:  # one step of 1,024 pairs: less would not learn, nor time anything
+        parser.error(f"argument --budget: must be at least 1024, got {args.budget}")
+    root = args.keep or Path(tempfile.mkdtemp(prefix="ffade-big-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        config = root / "big.yaml"
+        config.write_text(CONFIG.format(budget=args.budget, runs=root / "runs"))
+        rows = [("ffade fit", *timed("fit", "--config", str(config)))]
+        run = max((root / "runs" / "big").iterdir(), key=lambda p: p.stat().st_mtime)
+        priorities = root / "priorities.yaml"
+        priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: skip\n")
+        commands = {
+            "ffade report": ["report", str(run), "--out", str(root / "report")],
+            "ffade feedback --from": ["feedback", str(run), "--from", str(priorities)],
+            "ffade export": ["export", str(run), "--to", str(root / "suite.yaml")],
+        }
+        rows += [(name, *timed(*argv)) for name, argv in commands.items()]
+        print(f"{args.budget:,} evaluations, {(run / 'evaluations.jsonl').stat().st_size:,} B log")
+        for name, seconds, mib in rows:
+            print(f"  {name:24s} {seconds:7.1f} s  {mib:7.0f} MiB peak")
+        replay_writes()
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
