@@ -227,6 +227,15 @@ def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
     a new run directory), its config.yaml reruns the run (the same seed repeats it here)."""
     run, config = Path(run_dir), shell_path(Path(run_dir) / "config.yaml")
     if not (run / "config.yaml").is_file():
+        versions = sorted(
+            (path for path in run.glob("version_*") if (path / SUMMARY_FILE).is_file()),
+            key=lambda path: (len(path.name), path.name),
+        )
+        if versions:  # a logger's name folder: ffade fit printed the version inside it
+            return (
+                f": '{run_dir}' holds runs, each in a version folder; give one, e.g. the latest: "
+                f"{shell_path(versions[-1])}"
+            )
         return f": is '{run_dir}' an ffade run directory?"
     if rebuild and (run / "checkpoints" / "last.ckpt").is_file():
         return f"; rebuild the run: ffade fit --config {config} --ckpt_path {shell_path(run)}"

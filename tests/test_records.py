@@ -91,6 +91,21 @@ def test_missing_run_directory_is_a_clear_error(tmp_path: Path) -> None:
         read_summary(tmp_path / "nothing")
 
 
+def test_a_loggers_name_folder_is_told_which_version_folder_to_give(tmp_path: Path) -> None:
+    """`ffade report runs/quickstart` (the folder above version_N) asked whether it was a run
+    directory; it names the latest version folder in it (version_10 after version_9)."""
+    for version in ("version_9", "version_10", "version_11"):
+        (tmp_path / "quickstart" / version).mkdir(parents=True)
+    for version in ("version_9", "version_10"):  # version_11: begun, no summary yet
+        (tmp_path / "quickstart" / version / "summary.json").write_text("{}")
+    message = (
+        r"quickstart/summary.json not found: '.*quickstart' holds runs, each in a version "
+        r"folder; give one, e.g. the latest: .*quickstart/version_10$"
+    )
+    with pytest.raises(FfadeError, match=message):
+        read_summary(tmp_path / "quickstart")
+
+
 def test_a_run_file_given_for_its_directory_names_the_directory(tmp_path: Path) -> None:
     with RunRecorder(tmp_path) as recorder:
         recorder.write_summary({"a": 1})
