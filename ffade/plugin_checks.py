@@ -20,6 +20,7 @@ import torch
 from ffade.batch import rows_in
 from ffade.errors import FfadeError, PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
+from ffade.plugin_names import plugin_label
 
 
 @contextmanager
@@ -42,7 +43,7 @@ def score_batch(
     reward: Reward, outputs: Any, references: Any, size: int, clean_outputs: Any | None = None
 ) -> Scores:
     """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
-    name = f"reward '{reward.plugin_name or type(reward).__name__}'"
+    name = f"reward '{plugin_label(reward)}'"
     try:
         with blamed(f"{name}: score()"):
             scores = reward.score(outputs, references, clean_outputs)
@@ -101,8 +102,8 @@ def check_output_kind(
     returns = OUTPUT_KINDS.get(kind, "outputs")
     fix = (fixes or {}).get(kind) or "choose a reward that scores them (ffade plugins lists them)"
     raise PluginError(
-        f"reward '{reward.plugin_name or type(reward).__name__}' needs {needs}, but target "
-        f"'{target.plugin_name or type(target).__name__}' returns {returns} (output_kind "
+        f"reward '{plugin_label(reward)}' needs {needs}, but target "
+        f"'{plugin_label(target)}' returns {returns} (output_kind "
         f"'{kind}'); {fix}"
     )
 
@@ -110,7 +111,7 @@ def check_output_kind(
 def predicted(target: Target, inputs: Any, size: int) -> Any:
     """``target.predict(inputs)``, refused unless it holds one output per input: a short or
     long answer would pair outputs with the wrong inputs, or fail later inside ffade."""
-    with blamed(f"target '{target.plugin_name or type(target).__name__}': predict()"):
+    with blamed(f"target '{plugin_label(target)}': predict()"):
         outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
@@ -118,7 +119,7 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
         if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
             got = f"a tuple of {rows}"
         raise PluginError(
-            f"target '{target.plugin_name or type(target).__name__}': predict() returned {got} "
+            f"target '{plugin_label(target)}': predict() returned {got} "
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "
             "with one row each, or a list)"
         )
@@ -142,7 +143,7 @@ def _check_class_scores(target: Target, outputs: Any) -> None:
         got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
     got = f"a {got}"
     raise PluginError(
-        f"target '{target.plugin_name or type(target).__name__}': predict() returned {got}, but "
+        f"target '{plugin_label(target)}': predict() returned {got}, but "
         "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "
         "scores (logits or log-probabilities), or declare another output_kind"
     )
@@ -150,7 +151,7 @@ def _check_class_scores(target: Target, outputs: Any) -> None:
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
     """``target.features(inputs)``, refused unless a finite ``(batch, d)`` tensor."""
-    who = f"target '{target.plugin_name or type(target).__name__}': features()"
+    who = f"target '{plugin_label(target)}': features()"
     with blamed(who):
         features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
@@ -222,7 +223,7 @@ def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
     if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
         got = f"shape {shape}" if shape is not None else f"a {type(images).__name__}"
         raise PluginError(
-            f"target '{target.plugin_name or type(target).__name__}': render() returned {got} "
+            f"target '{plugin_label(target)}': render() returned {got} "
             f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
         )
     return images
@@ -243,7 +244,7 @@ def described(
             got = f"a {type(texts).__name__} of shape {tuple(texts.shape)}"
         kind = "reward" if isinstance(plugin, Reward) else "target"
         raise PluginError(
-            f"{kind} '{plugin.plugin_name or type(plugin).__name__}': {method}() returned {got} "
+            f"{kind} '{plugin_label(plugin)}': {method}() returned {got} "
             f"for a batch of {size}; return a list of {size} strings, or None"
         )
     return [str(text) for text in texts]
@@ -263,7 +264,7 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
     sequence: a dataset that reads its inputs lazily (a folder of 50,000 photos) then reads only
     the inputs a run asks for, not the whole split.
     """
-    name = dataset.plugin_name or type(dataset).__name__
+    name = plugin_label(dataset)
     items = _split_of(dataset, split)
     if first is not None and isinstance(items, Sequence):
         items = items[:first]
@@ -289,7 +290,7 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
 def _split_of(dataset: Dataset, split: str) -> Any:
     """``dataset.split(split)``; a ``KeyError`` of the split's own name (a dict of index arrays
     that lacks it) is the dataset missing that split, said in one line, not a traceback."""
-    name = dataset.plugin_name or type(dataset).__name__
+    name = plugin_label(dataset)
     try:
         items = dataset.split(split)
     except KeyError as error:
@@ -311,7 +312,7 @@ def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> li
     """The (input, reference) pairs at positions ``ids`` of a split's ``items``, refused as
     :func:`split_pairs` refuses them: reading a few pairs of a large split reads only those."""
     picked = [(int(i), items[int(i)]) for i in ids]
-    _check_pairs(dataset.plugin_name or type(dataset).__name__, split, picked)
+    _check_pairs(plugin_label(dataset), split, picked)
     return [item for _, item in picked]
 
 
@@ -336,7 +337,7 @@ def collated(dataset: Dataset, items: Sequence[Any]) -> tuple[Any, Any]:
 def _collate_error(dataset: Dataset, items: Sequence[Any], got: str, more: str = "") -> PluginError:
     pairs = f"{len(items)} (input, reference) pair{'s' * (len(items) != 1)}"
     return PluginError(
-        f"dataset '{dataset.plugin_name or type(dataset).__name__}': collate() returned {got} "
+        f"dataset '{plugin_label(dataset)}': collate() returned {got} "
         f"for {pairs}; return (inputs, references): a batch of the inputs and one of their "
         f"references{more}"
     )
@@ -368,7 +369,7 @@ def check_class_references(
     ``target`` is the target itself (``self`` in its ``check_references``, named as the
     registry named it) or its name."""
     if not isinstance(target, str):
-        target = target.plugin_name or type(target).__name__
+        target = plugin_label(target)
     for reference in references:
         value = reference.tolist() if isinstance(reference, torch.Tensor) else reference
         if isinstance(reference, torch.Tensor) and reference.dtype == torch.bool:

@@ -26,6 +26,7 @@ from ffade.errors import (
     require_within,
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
+from ffade.plugin_names import plugin_label
 
 
 class ClassifierFineTuner(FineTuner):
@@ -107,7 +108,7 @@ class ClassifierFineTuner(FineTuner):
             predicted = torch.as_tensor(self.target.predict(inputs)).float().cpu()
             trained = self.network(self.target.preprocess(inputs)).float().cpu()
         self.network.train(training)
-        name = self.plan.task_spec["target"]["name"]
+        name = plugin_label(self.target)  # a function passed to ffade.discover: its own name
         same = predicted.shape == trained.shape
         agree = (predicted.argmax(-1) == trained.argmax(-1)).sum().item() if same else 0
         if agree < 0.75 * len(predicted):
