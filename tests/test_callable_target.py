@@ -121,7 +121,9 @@ def test_ffades_own_checks_name_a_function_target_not_callable_target(tmp_path: 
     with pytest.raises(ValueError, match="broken") as raised:
         ffade.discover(target=broken_predict, **run)
     assert "ffade: raised by target 'broken_predict': predict()" in raised.value.__notes__[0]
-    with pytest.warns(FfadeWarning, match="outputs of target 'nan_scores' as metric nan"):
+    nan_metric = "outputs of target 'nan_scores' as metric nan"
+    no_valid = "gave no valid score to target 'nan_scores'"  # every evaluation NaN: it stops
+    with pytest.warns(FfadeWarning, match=nan_metric), pytest.raises(FfadeError, match=no_valid):
         ffade.discover(target=nan_scores, **run)
     wrapper = callable_target(nan_scores)  # what discover searched, under its registered name
     assert wrapper.plugin_name.startswith("callable_target")
