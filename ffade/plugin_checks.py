@@ -11,32 +11,16 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 
 from ffade.batch import rows_in
-from ffade.errors import FfadeError, PluginError, ScoresError
+from ffade.blame import blamed
+from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
-
-
-@contextmanager
-def blamed(who: str) -> Iterator[None]:
-    """Add a note naming ``who`` (``"concept 'yours': apply()"``) to an exception out of it.
-
-    docs/plugins.md keeps the traceback of an exception a plugin's own code raises, which points
-    at its line; the note, printed under the error, says which plugin that is in ffade's words.
-    """
-    try:
-        yield
-    except FfadeError:
-        raise
-    except Exception as exc:
-        exc.add_note(f"ffade: raised by {who}, in the plugin's own code (docs/plugins.md)")
-        raise
 
 
 def score_batch(
@@ -44,11 +28,11 @@ def score_batch(
 ) -> Scores:
     """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
     name = f"reward '{plugin_label(reward)}'"
-    try:
-        with blamed(f"{name}: score()"):
+    with blamed(f"{name}: score()"):
+        try:
             scores = reward.score(outputs, references, clean_outputs)
-    except ScoresError as error:
-        raise PluginError(f"{name}: score() made {error}") from None
+        except ScoresError as error:  # ffade's Scores refused what score() gave it
+            raise PluginError(f"{name}: score() made {error}") from None
     if not isinstance(scores, Scores):
         raise PluginError(
             f"{name}: score() returned a {type(scores).__name__}; return "
