@@ -10,10 +10,10 @@ by the function's ``__qualname__``, as the README promises, in ffade's own check
 from __future__ import annotations
 
 
-def plugin_label(plugin: object) -> str:
-    """``error_name`` when the plugin gives one, else ``plugin_name``, else its class name."""
-    for attribute in ("error_name", "plugin_name"):
-        name = getattr(plugin, attribute, None)
+def plugin_label(plugin: object, registered: str | None = None) -> str:
+    """``error_name`` when the plugin gives one, else ``plugin_name``, else ``registered`` (the
+    name a caller knows it by, for a plugin made without the registry), else its class name."""
+    for name in (getattr(plugin, "error_name", None), getattr(plugin, "plugin_name", None)):
         if isinstance(name, str) and name:
             return name
-    return type(plugin).__name__
+    return registered or type(plugin).__name__

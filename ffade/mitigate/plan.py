@@ -227,7 +227,7 @@ def _targeted_states(
 def check_trainable(target: Any, name: str) -> None:
     """Raise a one-line error unless ``target`` (registered as ``name``) is a
     :class:`TrainableTarget` with ``weights``."""
-    called = plugin_label(target)  # a function passed to ffade.discover: its own name
+    called = plugin_label(target, name)  # a function passed to ffade.discover: its own
     if not isinstance(target, TrainableTarget):
         members = {"model": "'model'", "preprocess": "'preprocess(inputs)'"}
         missing = [shown for member, shown in members.items() if not hasattr(target, member)]
