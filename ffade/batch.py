@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, clipped
 
 
 def take(batch: Any, rows: Any) -> Any:
@@ -92,7 +92,7 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
     elif _texts(like) and not _texts(batch):
         odd = next(x for x in batch if not isinstance(x, str))
         raise PluginError(
-            f"{who} returned a list holding a {type(odd).__name__} ({odd!r:.60}) for a batch of "
+            f"{who} returned a list holding a {type(odd).__name__} ({clipped(odd)}) for a batch of "
             "texts; return one text (a str) per input, changed (docs/plugins.md)"
         )
     return batch

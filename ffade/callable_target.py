@@ -146,7 +146,7 @@ class CallableTarget(Target):
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:
-            return inputs
+            return self._in_model_dtype(inputs)
         if isinstance(inputs, torch.Tensor):
             return inputs.detach().cpu().numpy()
         if isinstance(inputs, dict):
@@ -154,7 +154,22 @@ class CallableTarget(Target):
         return inputs
 
     def preprocess(self, inputs: Any) -> Any:
-        """The batch as the module takes it (unchanged): the fine-tuners' differentiable path."""
+        """The batch as the module takes it (in its float dtype): the fine-tuners' path."""
+        return self._in_model_dtype(inputs)
+
+    def _in_model_dtype(self, inputs: Any) -> Any:
+        """Float tensors of the batch in the module's float dtype: the datasets collate float32,
+        and a ``.double()`` or ``.half()`` module raised "mat1 and mat2 must have the same
+        dtype" from inside its first layer. Anything else (a function, integer tokens) as it is."""
+        model = getattr(self, "model", None)
+        floats = model.parameters() if isinstance(model, torch.nn.Module) else ()
+        dtype = next((p.dtype for p in floats if p.is_floating_point()), None)
+        if dtype is None:
+            return inputs
+        if isinstance(inputs, torch.Tensor) and inputs.is_floating_point():
+            return inputs.to(dtype)
+        if isinstance(inputs, dict):
+            return {k: self._in_model_dtype(v) for k, v in inputs.items()}
         return inputs
 
     def predict(self, inputs: Any) -> torch.Tensor:

@@ -187,6 +187,28 @@ def shown(value: object, limit: int = 80) -> str:
     return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
 
 
+def clipped(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with "..." where it was cut: a bare cut
+    (``['no', 'no', 'no``) reads as the value itself, a quote left open."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def yaml_words_hint(error: FfadeError, values: object) -> FfadeError:
+    """``error`` from a concept's grid, with why a word in it may have become a boolean or
+    null: YAML reads ``off``, ``no``, ``null`` as such, quoted or not, so a word grid's
+    ``value False is not allowed; expected one of as_is, off`` named a value never typed."""
+    odd = (
+        [v for v in values if v is None or isinstance(v, bool)] if isinstance(values, list) else []
+    )
+    if not isinstance(error, ConceptValueError) or not odd:
+        return error
+    return ConceptValueError(
+        f"{error}; {odd[0]!r} may be a word YAML read as a boolean or null (on, off, yes, no, "
+        "true, false, null, ~; quoted or not), which a grid cannot hold yet (docs/plugins.md)"
+    )
+
+
 def require_keyword(where: str, key: str, value: object, least: float, kind: str = "") -> None:
     """Refuse, in one line (``where`` prefixed), a Python keyword that is not a finite number
     from ``least`` (above it with ``kind="above"``, whole with ``kind="whole"``): FailureEnv's and

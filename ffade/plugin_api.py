@@ -20,7 +20,7 @@ import torch
 
 from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
 from ffade.devices import usable_device
-from ffade.errors import ConceptValueError, PluginError, ScoresError
+from ffade.errors import ConceptValueError, PluginError, ScoresError, clipped
 from ffade.weights import load_weights as load_weights  # plugins import it from here
 
 SPLITS = ("discovery", "finetune", "heldout")
@@ -283,7 +283,7 @@ def _one_per_input(field: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
         tensor = torch.as_tensor(value).detach().cpu()
     except (TypeError, ValueError, RuntimeError):  # texts, ragged lists, objects
         want = "True or False" if dtype == torch.bool else "a number"
-        raise ScoresError(f"Scores: {field} is {value!r:.60}; give {want} per input") from None
+        raise ScoresError(f"Scores: {field} is {clipped(value)}; give {want} per input") from None
     if tensor.dim() > 1 and tensor.numel() != tensor.shape[0]:
         raise ScoresError(f"Scores: {field} has shape {tuple(tensor.shape)}; give one per input")
     if dtype == torch.bool and tensor.dtype != torch.bool and ((tensor != 0) & (tensor != 1)).any():

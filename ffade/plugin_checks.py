@@ -10,7 +10,6 @@ the rule it broke.
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import torch
 
 from ffade.batch import rows_in
 from ffade.blame import blamed
+from ffade.class_references import check_class_references  # noqa: F401  (its documented path)
 from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
@@ -108,20 +108,21 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
             "with one row each, or a list)"
         )
     if getattr(target, "output_kind", None) == "class_scores":
-        _check_class_scores(target, outputs)
+        return _class_scores(target, outputs)
     return outputs
 
 
-def _check_class_scores(target: Target, outputs: Any) -> None:
-    """One line unless a target that declares ``class_scores`` returned a (B, num_classes)
-    table (a tensor, or what ``torch.as_tensor`` takes), which every classification reward
-    reads; class labels, say, would fail in the reward, naming neither plugin."""
+def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
+    """The (B, num_classes) tensor of a target that declares ``class_scores``, from a tensor or
+    what ``torch.as_tensor`` takes (a NumPy table, a list of rows), so every reward gets the
+    tensor docs/plugins.md promises; else one line: class labels, say, would fail in the reward,
+    naming neither plugin."""
     try:
         table = torch.as_tensor(outputs)
     except (TypeError, ValueError, RuntimeError):
         table = None
     if table is not None and table.dim() == 2:
-        return
+        return table
     got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
     if table is not None:
         got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
@@ -334,51 +335,3 @@ def _check_pairs(name: str, split: str, indexed: Any) -> None:
                 f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
                 "not an (input, reference) pair; return a sequence of such pairs"
             )
-
-
-def check_class_references(
-    references: Sequence[Any],
-    num_classes: int,
-    target: Target | str,
-    fix: str,
-    strict: bool = True,
-    scored_by: str = "the target scores",
-) -> None:
-    """Refuse, in one line, references a classifier with ``num_classes`` outputs cannot be
-    judged against: a class index (alone, or in a set of accepted ones such as sample_photos')
-    outside 0 to ``num_classes - 1``, or a boolean mask of another width. The rewards would
-    refuse them only at the first evaluation, after the run had started. ``strict`` also
-    refuses references that are no class indices (a text); ``fix`` says what to change, and
-    ``scored_by`` what scores the classes ("labels ['negative', 'positive'] score").
-    ``target`` is the target itself (``self`` in its ``check_references``, named as the
-    registry named it) or its name."""
-    if not isinstance(target, str):
-        target = plugin_label(target)
-    for reference in references:
-        value = reference.tolist() if isinstance(reference, torch.Tensor) else reference
-        if isinstance(reference, torch.Tensor) and reference.dtype == torch.bool:
-            if reference.dim() == 1 and len(reference) == num_classes:
-                continue
-            raise PluginError(
-                f"target '{target}' scores {num_classes} classes, but the dataset's references "
-                f"are masks of shape {tuple(reference.shape)}; {fix}"
-            )
-        indices = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
-        if not indices or not all(_is_index(i) for i in indices):
-            if not strict:
-                continue
-            raise PluginError(
-                f"target '{target}' needs class indices as references (an integer from 0 to "
-                f"{num_classes - 1}, or a set of them); got {reference!r}"
-            )
-        outside = next((int(i) for i in indices if not 0 <= int(i) < num_classes), None)
-        if outside is not None:
-            raise PluginError(
-                f"target '{target}': the dataset has a class index {outside}, but {scored_by} "
-                f"{num_classes} classes (0 to {num_classes - 1}); {fix}"
-            )
-
-
-def _is_index(value: Any) -> bool:
-    """An integer (numpy's too), not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

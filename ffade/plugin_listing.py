@@ -89,6 +89,8 @@ def describe(row: registry.PluginInfo) -> tuple[list[str], bool]:
     arguments = signature_text(cls)
     lines.append(f"      args: {arguments or 'none'}")
     # what a target returns and a reward scores, when declared: which reward fits which target
+    if row.kind == "concept":  # `values=None` above stands for this grid, or for none
+        lines.append(f"      {default_grid_text(cls)}")
     if row.kind == "target" and getattr(cls, "output_kind", None):
         lines.append(f"      returns: {cls.output_kind}")
     if row.kind == "reward" and declared_kinds(cls):
@@ -107,6 +109,22 @@ def purpose(cls: Any) -> str:
         if isinstance(doc, str) and doc.strip():
             return inspect.cleandoc(doc).split("\n", 1)[0]
     return ""
+
+
+def default_grid_text(cls: Any) -> str:
+    """The grid a concept searches when a config gives no ``values``, and its neutral value:
+    the listing's ``values=None`` alone would not say which values those are, or that a
+    concept with no ``default_values`` needs them given."""
+    grid = [_short(value) for value in getattr(cls, "default_values", ()) or ()]
+    if not grid:
+        return "default grid: none (a config gives its values: [...])"
+    notes = [f"{len(grid)} values"] if len(grid) > 8 else []
+    if len(grid) > 8:
+        grid = [*grid[:6], "...", grid[-1]]
+    init = getattr(cls, "__init__", None)
+    if "neutral" not in inspect.signature(init).parameters:  # else it is an argument, above
+        notes.append(f"neutral {_short(getattr(cls, 'neutral', None))}")
+    return f"default grid: {', '.join(grid)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def signature_text(cls: type) -> str:

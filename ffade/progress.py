@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from lightning.pytorch.callbacks import TQDMProgressBar
@@ -142,6 +144,25 @@ def _not_noise(record: logging.LogRecord) -> bool:
     return not any(part in message for part in NOISE)
 
 
+QUIET_LOGGERS = (
+    "lightning.pytorch.utilities.rank_zero",
+    "lightning.pytorch.trainer.connectors.signal_connector",
+)
+"""Lightning's loggers whose ``NOISE`` lines :func:`quiet_lightning` filters out."""
+
+SEED_LOGGER = "lightning.fabric.utilities.seed"
+
+QUIET_WARNINGS = (
+    ".*pre-optimization state.*",
+    ".*LeafSpec.*",
+    ".*args parameter is intended.*",
+    ".*configure_optimizers. returned .None.*",
+    # a fine-tune resumed mid-epoch positions its TrainingPairs itself (FineTuner.on_fit_start),
+    # so Lightning's warning that the data cannot resume does not hold
+    r".*your dataloader is not resumable.*",
+)
+
+
 def quiet_lightning() -> None:
     """Hide Lightning's messages that say nothing about an ffade run.
 
@@ -150,13 +171,25 @@ def quiet_lightning() -> None:
     "Seed set to N" too: the seed is in config.yaml and summary.json, and printed before a
     user's mistake found while the task is built, it made a one-line error two lines.
     """
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_not_noise)
-    logging.getLogger("lightning.pytorch.trainer.connectors.signal_connector").addFilter(_not_noise)
-    logging.getLogger("lightning.fabric.utilities.seed").setLevel(logging.WARNING)
-    for message in (
-        ".*pre-optimization state.*",
-        ".*LeafSpec.*",
-        ".*args parameter is intended.*",
-        ".*configure_optimizers. returned .None.*",
-    ):
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).addFilter(_not_noise)
+    logging.getLogger(SEED_LOGGER).setLevel(logging.WARNING)
+    for message in QUIET_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
+
+
+@contextmanager
+def lightning_quieted() -> Iterator[None]:
+    """:func:`quiet_lightning` for one run in the caller's own process (the Python API's, a
+    notebook's): the warnings filters and the loggers it changes are put back after, so the
+    caller's own ``seed_everything`` still logs "Seed set to N" and its warnings stay shown."""
+    loggers = [logging.getLogger(name) for name in (*QUIET_LOGGERS, SEED_LOGGER)]
+    before = [(logger, logger.level, list(logger.filters)) for logger in loggers]
+    with warnings.catch_warnings():
+        quiet_lightning()
+        try:
+            yield
+        finally:
+            for logger, level, filters in before:
+                logger.filters[:] = filters
+                logger.setLevel(level)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from ffade.errors import FfadeError, PluginError
+from ffade.errors import FfadeError, PluginError, clipped, yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
@@ -76,7 +76,7 @@ def _what(obj: Any) -> str:
     named = getattr(obj, "__qualname__", None)
     if callable(obj) and named:
         return f"the {type(obj).__name__} {getattr(obj, '__module__', '?')}:{named}"
-    return f"a {type(obj).__name__} ({obj!r:.60})"
+    return f"a {type(obj).__name__} ({clipped(obj)})"
 
 
 def _other_kind(obj: Any) -> str:
@@ -308,8 +308,8 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         instance = cls.__new__(cls)
         instance.plugin_name = name
         instance.__init__(**init_args)
-    except FfadeError:
-        raise
+    except FfadeError as exc:  # a grid's False may have been typed as a word: say so
+        raise yaml_words_hint(exc, init_args.get("values")) from exc.__cause__
     except (TypeError, ValueError) as exc:
         _check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
         raise PluginError(f"{kind} '{name}': {exc}") from exc

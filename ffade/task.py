@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
-from ffade.errors import FfadeError, PluginError, is_number
+from ffade.errors import FfadeError, PluginError, clipped, is_number
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Target
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
@@ -387,7 +387,7 @@ def note_lines(notes: Any, who: str) -> list[str]:
         return []
     if not isinstance(notes, (str, list, tuple)):
         raise PluginError(
-            f"{who} {type(notes).__name__} {notes!r:.40}; give a list of one-line notes, "
+            f"{who} {type(notes).__name__} {clipped(notes, 40)}; give a list of one-line notes, "
             "one note as a string, or None (docs/plugins.md)"
         )
     return [notes] if isinstance(notes, str) else [str(note) for note in notes]

@@ -270,3 +270,30 @@ def test_numpy_built_in_python_takes_only_true_or_false(value: object) -> None:
     with pytest.raises(PluginError) as error:
         CallableTarget(identity, numpy=value)
     assert str(error.value) == f"target 'identity': numpy must be true or false, got {value!r}"
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_a_module_of_another_float_dtype_gets_the_batch_in_its_dtype(dtype: torch.dtype) -> None:
+    """A ``.double()`` module was "mat1 and mat2 must have the same dtype" from inside its first
+    layer: the datasets collate float32. Predicting and the fine-tuners' path both cast."""
+    network = torch.nn.Linear(4, 3).to(dtype)
+    target = CallableTarget(network)
+    scores = target.predict(torch.ones(2, 4))
+    assert scores.shape == (2, 3) and scores.dtype == torch.float32
+    assert target.preprocess(torch.ones(2, 4)).dtype == dtype
+    assert target.preprocess(torch.ones(2, 4, dtype=torch.long)).dtype == torch.long
+
+
+def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -> None:
+    """The note under a module's own error said target 'callable_target', the in-process name
+    the caller never wrote; README: a module is named by its class."""
+    with pytest.raises(TypeError) as error:
+        ffade.discover(
+            target=torch.nn.Linear(5, 2),  # the synthetic batch is a dict, not a tensor
+            task=synthetic_spec(),
+            explorer="random",
+            budget=4,
+            save_dir=tmp_path,
+        )
+    note = "ffade: raised by target 'Linear': predict(), in the plugin's own code (docs/plugins.md)"
+    assert note in error.value.__notes__

@@ -70,3 +70,23 @@ def test_the_memo_survives_a_checkpoint_exactly_in_its_order(tmp_path: Path) -> 
     assert list(again.memo) == [9, 3, 7]
     assert repr(again.memo) == repr(memo)  # repr: nan == nan is False, but prints alike
     assert again.is_evaluated(np.array([9, 3, 7, 8])).tolist() == [True, True, True, False]
+
+
+def test_a_nan_warning_names_a_function_passed_from_python_by_its_own_name(
+    tmp_path: Path,
+) -> None:
+    """It named target 'callable_target', the in-process name the caller never wrote."""
+    import pytest
+
+    import ffade
+    from ffade.errors import FfadeWarning
+    from tests.api.callables import nan_far_out
+
+    with pytest.warns(FfadeWarning) as caught:
+        ffade.discover(
+            synthetic_spec(), target=nan_far_out, explorer="random", budget=128, save_dir=tmp_path
+        )
+    said = [str(w.message) for w in caught if "metric nan" in str(w.message)]
+    assert said and said[0].startswith(
+        "reward 'margin' scored the outputs of target 'nan_far_out' as metric nan"
+    )

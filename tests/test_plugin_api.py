@@ -153,6 +153,10 @@ def test_scores_are_1d_cpu_tensors_with_one_entry_per_input() -> None:
         ({"failed": [float("nan"), 1.0]}, r"Scores: failed holds nan"),
         ({"failed": ["yes", "no"]}, r"Scores: failed is \['yes', 'no'\]; give True or False per"),
         ({"reward": ["high", "low"]}, r"Scores: reward is \['high', 'low'\]; give a number per"),
+        (  # a long value is cut with "...", not mid-word with a quote left open
+            {"failed": ["yes", "no"] * 20},
+            r"^Scores: failed is \['yes', 'no', [^;]*, 'yes\.\.\.; give True or False per input$",
+        ),
     ],
 )
 def test_scores_refuse_a_table_or_a_failed_that_is_not_true_or_false(fields, message) -> None:

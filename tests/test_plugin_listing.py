@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from ffade_synthetic.reward import MarginReward
 
-from ffade.plugin_api import Reward, Scores
+from ffade.plugin_api import Concept, Reward, Scores
 from ffade.plugin_listing import main
 from tests.test_registry import make_distribution
 
@@ -142,3 +142,57 @@ def test_a_kind_is_taken_as_the_listing_heads_it_too(capsys: pytest.CaptureFixtu
     assert main(["reward", "--names"]) == 0
     assert plural == capsys.readouterr().out
     assert plural.startswith("rewards:\n") and "  margin\n" in plural and "targets:" not in plural
+
+
+class NoGrid(Concept):
+    """Words given in the config only."""
+
+    neutral = "none"
+
+    def check_value(self, value) -> None:  # words: not the base's numbers
+        pass
+
+    def apply(self, inputs, value):
+        return inputs
+
+
+class OwnNeutral(Concept):
+    """Its neutral value is an argument."""
+
+    default_values = (1.0, 2.0, 7.5)
+
+    def __init__(self, values=None, neutral: float = 7.5, label=None) -> None:
+        self.neutral = neutral
+        super().__init__(values, label)
+
+    def apply(self, inputs, value):
+        return inputs
+
+
+def test_a_concepts_default_grid_and_neutral_are_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``args: values=None`` alone does not say which grid a config without ``values`` gets,
+    nor that a concept with no default_values needs them, nor which value changes nothing."""
+    make_distribution(
+        tmp_path,
+        "fake-grids",
+        "[ffade.concepts]\nno_grid = tests.test_plugin_listing:NoGrid\n"
+        "own_neutral = tests.test_plugin_listing:OwnNeutral\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    main(["concept"])
+    out = capsys.readouterr().out
+    axis = out.split("  axis  (", 1)[1].splitlines()
+    assert axis[2] == "      args: index=0, values=None, label=None"
+    assert axis[3] == (
+        "      default grid: 0.0, 0.111, 0.222, 0.333, 0.444, 0.556, ..., 1.0 (10 values; "
+        "neutral 0.0)"
+    )
+    no_grid = out.split("  no_grid  (", 1)[1].splitlines()
+    assert no_grid[3] == "      default grid: none (a config gives its values: [...])"
+    own = out.split("  own_neutral  (", 1)[1].splitlines()  # the class's 0.0 is not its neutral
+    assert own[2:4] == [
+        "      args: values=None, neutral=7.5, label=None",
+        "      default grid: 1.0, 2.0, 7.5",
+    ]

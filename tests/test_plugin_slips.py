@@ -207,9 +207,43 @@ class NumpyScores(RedOrBlue):
         return super().predict(inputs).numpy()
 
 
+class ListScores(RedOrBlue):
+    """Class scores as a list of rows, one per input."""
+
+    def predict(self, inputs):
+        return super().predict(inputs).tolist()
+
+
+class TensorMiss(Reward):
+    """Reads class scores as the tensor docs/plugins.md says they are, with no as_tensor."""
+
+    output_kinds = ("class_scores",)
+
+    def score(self, outputs, references, clean_outputs=None):
+        failed = outputs.argmax(1) != references
+        return Scores(metric=outputs.max(1).values, failed=failed, reward=failed.float() * 2 - 1)
+
+
 @pytest.mark.parametrize("target", ["RedOrBlue", "NumpyScores"])
 def test_the_same_task_with_good_plugins_evaluates(target: str) -> None:
     _evaluate(target=f"{HERE}:{target}")
+
+
+@pytest.mark.parametrize("target", ["NumpyScores", "ListScores"])
+def test_a_reward_gets_class_scores_as_a_tensor_whatever_table_predict_returns(
+    target: str,
+) -> None:
+    """A third-party reward written for class_scores' documented (batch, num_classes) tensor
+    scores a target that returns a NumPy table or a list of rows, as it does a tensor's."""
+    ids, states = np.arange(8), np.zeros((8, 1), dtype=np.int64)
+    expected = Evaluator(build_task(_spec(reward=f"{HERE}:TensorMiss")), batch_size=8)
+    evaluator = Evaluator(
+        build_task(_spec(target=f"{HERE}:{target}", reward=f"{HERE}:TensorMiss")), batch_size=8
+    )
+    got, want = evaluator.evaluate(ids, states), expected.evaluate(ids, states)
+    assert got.evaluated.all() and got.failed.tolist() == want.failed.tolist()
+    assert got.failed.any() and not got.failed.all()  # the comparison can tell a wrong answer
+    np.testing.assert_allclose(got.metric, want.metric, rtol=1e-6)
 
 
 def test_ffade_fit_says_a_cropping_concept_in_one_line(

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from ffade import registry
-from ffade.errors import FfadeError, PluginError
-from ffade.plugin_api import Reward, Scores
+from ffade.cli import main
+from ffade.errors import ConceptValueError, FfadeError, PluginError
+from ffade.plugin_api import Concept, Reward, Scores
 
 
 class GoodReward(Reward):
@@ -336,3 +337,45 @@ def test_a_reward_without_init_given_an_argument_says_it_takes_none() -> None:
         "reward 'tests.test_registry:GoodReward' has no argument 'k'; allowed: none"
     )
     assert isinstance(registry.create("reward", "tests.test_registry:GoodReward"), GoodReward)
+
+
+class CaseStyle(Concept):
+    """A word grid, as docs/plugins.md's Mirror checks it: membership in its own words."""
+
+    neutral = "as_is"
+    default_values = ("as_is", "upper", "off")
+
+    def __init__(self, values=None, label=None) -> None:
+        super().__init__(values, label)
+
+    def check_value(self, value) -> None:
+        if value not in self.default_values:
+            raise ConceptValueError(
+                f"concept '{self.label}': value {value!r} is not allowed; expected one of "
+                f"{', '.join(self.default_values)}"
+            )
+
+    def apply(self, inputs, value):
+        return inputs
+
+
+def test_a_word_grid_refusing_a_word_yaml_read_as_false_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``values: [as_is, "off"]`` arrives as ``[as_is, False]`` (jsonargparse reads it as YAML,
+    quoted or not): the line named a False nobody typed, beside an allowed 'off'."""
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "model:\n  class_path: ffade.explore.DQNExplorer\n  init_args:\n    budget: 16\n"
+        "    task:\n      target: {name: synthetic}\n      dataset: {name: synthetic}\n"
+        "      reward: {name: margin}\n      concepts:\n"
+        f'        - {{name: "{__name__}:CaseStyle", args: {{values: [as_is, "off"]}}}}\n'
+        f"trainer: {{default_root_dir: {tmp_path / 'runs'}}}\n"
+    )
+    assert main(["fit", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"ffade: error: concept '{__name__}:CaseStyle': value False is not allowed; expected one "
+        "of as_is, upper, off; False may be a word YAML read as a boolean or null (on, off, yes, "
+        "no, true, false, null, ~; quoted or not), which a grid cannot hold yet (docs/plugins.md)"
+    )
+    assert not (tmp_path / "runs").exists()

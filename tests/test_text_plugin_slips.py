@@ -147,6 +147,22 @@ def test_a_plugin_without_its_required_method_is_told_which_to_define(
         create(kind, f"{HERE}:{cls}")
 
 
+class LongTokens(Leet):
+    """Splits each text into its characters: a long list, cut in the message."""
+
+    def apply(self, inputs, value):
+        return [list(t) for t in super().apply(inputs, value)]
+
+
+def test_a_concept_that_turns_texts_into_long_token_lists_shows_where_the_list_is_cut() -> None:
+    message = (
+        rf"^concept '{HERE}:LongTokens': apply\(inputs, 1\) returned a list holding a list "
+        r"\(\['.*\.\.\.\) for a batch of texts; return one text \(a str\) per input"
+    )
+    with pytest.raises(PluginError, match=message):
+        _evaluate(concepts=f"{HERE}:LongTokens")
+
+
 def test_a_concept_that_turns_texts_into_token_lists_is_named() -> None:
     message = (
         rf"^concept '{HERE}:Tokens': apply\(inputs, 1\) returned a list holding a list "

@@ -26,6 +26,7 @@ from ffade.api.pieces import (
     check_plugins_known,
     logger_config,
     module_config,
+    plain,
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
@@ -68,16 +69,20 @@ def fit(config: dict[str, Any]) -> Run:
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
-    seed variables are left as they were (its random generators: see :func:`_keeps_generators`).
+    seed variables, warnings filters and Lightning's loggers are left as they were (its random
+    generators: see :func:`_keeps_generators`).
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
+    from ffade.progress import lightning_quieted
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
     try:
-        with monitors_closed():  # tqdm's thread would outlive the run in the caller's process
+        # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
+        # and warnings filters would stay quieted there
+        with monitors_closed(), lightning_quieted():
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
@@ -137,9 +142,17 @@ def discover(
         trainer: Lightning Trainer arguments, as the config's ``trainer`` section.
         **explorer_args: the explorer's other arguments (``num_envs``, ``start_e``, ...).
 
+    Returns:
+        the run (:class:`ffade.Run`): ``dir``, ``summary``, ``evaluations``, ``rules``,
+        ``regions``, ``examples``, ``report()``. The caller's random generators (Python's,
+        NumPy's, torch's), warnings filters and Lightning's loggers are left as they were.
+
     Raises:
         FfadeError: what ``ffade fit`` reports in one line (an unknown plugin, a value off the
             grid, a misspelled argument).
+        KeyboardInterrupt: Ctrl-C, once the run has said where it is (status interrupted,
+            every evaluation kept). An exception out of your own model or plugin is raised as
+            it is, with a note naming it.
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
@@ -155,7 +168,7 @@ def discover(
                     f"discover: unknown argument {key!r} (did you mean {close[0]!r}?)"
                 ) from None
         raise
-    model["init_args"].update(task=section, budget=budget, **explorer_args)
+    model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
     return fit(_config(model, seed, save_dir, name, trainer))
 
 
@@ -212,6 +225,10 @@ def mitigate(
     Returns:
         the fine-tuning run; its ``mitigation`` holds mitigation.json (before and after
         failure rates on held-out inputs, accepted or rejected).
+
+    Raises:
+        FfadeError: a mistake, in the one line ``ffade fit`` prints (priorities that would
+            change a person's answers without ``redo=True`` too); KeyboardInterrupt: Ctrl-C.
     """
     from ffade.feedback.from_file import feedback_from_file
     from ffade.feedback.priorities import FEEDBACK_FILE
@@ -228,7 +245,7 @@ def mitigate(
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
-    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **finetuner_args)
+    model["init_args"].update(run=str(run.dir), feedback=str(feedback), **plain(finetuner_args))
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     runs = Path(save_dir) / name

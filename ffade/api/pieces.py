@@ -92,7 +92,7 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
             name = in_process_name(kind, name, args.get("label"))
         if not isinstance(name, str):
             name = plugin_spec(kind, name, f"{where}.name")["name"]
-        return {"name": name, "args": dict(args)}
+        return {"name": name, "args": plain(dict(args))}
     if isinstance(piece, str):
         return {"name": piece, "args": {}}
     if (inspect.isclass(piece) and issubclass(piece, base)) or isinstance(piece, base):
@@ -104,6 +104,27 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
         f"{where}: {shown(piece)} is not a {kind} name, a {{name, args}} mapping, or a "
         f"ffade.plugin_api.{base.__name__} class or instance{model}"
     )
+
+
+def plain(value: Any) -> Any:
+    """``value`` as a config would hold it: a NumPy array or a torch tensor as a list, a NumPy
+    scalar as a Python number, inside mappings and lists too. A notebook's ``np.linspace(...)``
+    as a concept's ``values`` was "values must be a list, got 'Unable to serialize instance
+    [ 0 10]'", after a JsonargparseWarning."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(plain(item) for item in value)
+    if type(value).__module__ == "numpy" or isinstance(value, _tensor_type()):
+        tolist = getattr(value, "tolist", None)  # ndarray, np.float32, tensor: Python values
+        return tolist() if callable(tolist) else value
+    return value
+
+
+def _tensor_type() -> type:
+    import torch  # the run imports it anyway; ``import ffade`` stays light
+
+    return torch.Tensor
 
 
 _WRAPPERS: dict[int, Any] = {}
@@ -159,7 +180,7 @@ def module_config(piece: Any, aliases: dict[str, str], default_module: str, wher
                 + (f"unknown key {unknown[0]!r}" if unknown else "'class_path' is missing")
             )
         config = module_config(piece["class_path"], aliases, default_module, where)
-        return {**config, "init_args": dict(piece.get("init_args") or {})}
+        return {**config, "init_args": plain(dict(piece.get("init_args") or {}))}
     if inspect.isclass(piece):
         base_name, kind = BASES[where]
         base = getattr(importlib.import_module(default_module), base_name)

@@ -29,7 +29,8 @@ class Run:
     """One run directory: discovery, mitigation or a report's. ``ffade.Run(path)`` reopens one.
 
     Attributes:
-        dir: the run directory (``runs/NAME/version_N``).
+        dir: the run directory (``runs/NAME/version_N``), as an absolute path, so the Run holds
+            after the caller's ``os.chdir``.
         summary, evaluations, rules, regions (alias ``slices``), examples, mitigation: its
             files, read when asked (see each); ``report()`` writes its report.
     """
@@ -37,10 +38,11 @@ class Run:
     dir: Path
 
     def __post_init__(self) -> None:
-        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes a Path."""
+        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes an absolute Path."""
         if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
             raise FfadeError(f"Run: expected a run directory (a path), got {shown(self.dir)}")
-        object.__setattr__(self, "dir", Path(self.dir))
+        # absolute: a Run made before os.chdir (a notebook's) still names its directory after
+        object.__setattr__(self, "dir", Path(os.path.abspath(self.dir)))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
             raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
 
@@ -133,7 +135,29 @@ class Run:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def __repr__(self) -> str:
-        return f"Run({str(self.dir)!r})"
+        """``Run('/…/version_0')``, then what it holds as a comment: a printed run said where it
+        is and nothing of what it found."""
+        try:
+            headline = self._headline()
+        except (FfadeError, OSError, ValueError, TypeError, AttributeError):  # a damaged file
+            headline = ""
+        return f"Run({str(self.dir)!r})" + (f"  # {headline}" if headline else "")
+
+    def _headline(self) -> str:
+        """``dqn, finished: 1500 evaluations, 907 failures``, or a fine-tune's verdict."""
+        fix = self.mitigation
+        if isinstance(fix, dict) and "status" in fix:
+            before, after = (fix.get(f"targeted_failure_rate_{k}") for k in ("before", "after"))
+            known = all(isinstance(rate, (int, float)) for rate in (before, after))
+            rates = f": targeted failure rate {before:.0%} -> {after:.0%}" if known else ""
+            return f"fine-tune {fix['status']}{rates}"
+        if not (self.dir / "summary.json").is_file():
+            return ""
+        summary = self.summary
+        return (
+            f"{summary.get('explorer')}, {summary.get('status')}: "
+            f"{summary.get('evaluations')} evaluations, {summary.get('failures')} failures"
+        )
 
     def _repr_html_(self) -> str:
         """A notebook shows a run as its headline numbers."""

@@ -19,7 +19,6 @@ before ``super().__init__``, which ``ffade loop`` then runs before its first sta
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -48,10 +47,6 @@ from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
 from ffade.task import Task, build_task
-
-# a fine-tune resumed mid-epoch positions its TrainingPairs itself (FineTuner.on_fit_start), so
-# Lightning's warning that the data cannot resume does not hold
-warnings.filterwarnings("ignore", message=r".*your dataloader is not resumable.*")
 
 MODEL_FILE = "model.pt"
 _DISCOVERY_ONLY = {"only_passing_inputs": False, "input_ids": None}

@@ -26,6 +26,7 @@ from ffade.errors import (
     require_within,
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
+from ffade.plugin_checks import predicted
 from ffade.plugin_names import plugin_label
 
 
@@ -89,7 +90,8 @@ class ClassifierFineTuner(FineTuner):
     def select_parameters(self) -> None:
         inputs, references = self.task.dataset.collate(self.task.inputs[:1])
         with torch.no_grad():  # a target without logits: one line here, before Lightning's set-up
-            self.clean_correct(self.target.predict(self.target.to_device(inputs)), references)
+            outputs = predicted(self.target, self.target.to_device(inputs), 1)
+            self.clean_correct(outputs, references)
         self._check_preprocess()
         if self.hparams.train == "head":
             self.network.requires_grad_(False)
@@ -101,23 +103,24 @@ class ClassifierFineTuner(FineTuner):
         The fine-tuner trains the former and judges the latter: a ``preprocess`` that is not
         ``predict``'s way in (an input zeroed, a step left out) would train a model whose fix
         ``predict`` never shows, and the guard would pass it as changing nothing."""
-        inputs = self.target.to_device(self.task.dataset.collate(self.task.inputs[:count])[0])
+        items = self.task.inputs[:count]
+        inputs = self.target.to_device(self.task.dataset.collate(items)[0])
         training = self.network.training
         self.network.eval()
         with torch.no_grad():
-            predicted = torch.as_tensor(self.target.predict(inputs)).float().cpu()
+            predict = torch.as_tensor(predicted(self.target, inputs, len(items))).float().cpu()
             trained = self.network(self.target.preprocess(inputs)).float().cpu()
         self.network.train(training)
         name = plugin_label(self.target)  # a function passed to ffade.discover: its own name
-        same = predicted.shape == trained.shape
-        agree = (predicted.argmax(-1) == trained.argmax(-1)).sum().item() if same else 0
-        if agree < 0.75 * len(predicted):
+        same = predict.shape == trained.shape
+        agree = (predict.argmax(-1) == trained.argmax(-1)).sum().item() if same else 0
+        if agree < 0.75 * len(predict):
             got = (
-                f"the class predict(inputs) picks on {agree} of the first {len(predicted)} "
+                f"the class predict(inputs) picks on {agree} of the first {len(predict)} "
                 "finetune inputs"
                 if same
                 else f"shape {tuple(trained.shape)} where predict(inputs) gives "
-                f"{tuple(predicted.shape)}"
+                f"{tuple(predict.shape)}"
             )
             raise FfadeError(
                 f"target '{name}': model(preprocess(inputs)), which the fine-tuner trains, gave "

@@ -607,3 +607,27 @@ def test_an_argument_the_class_does_not_take_is_said_without_jsonargparses_parse
         ffade.discover(task=synthetic_spec(), budget=10, gama=0.5, save_dir=tmp_path / "api")
     assert str(error.value).startswith(expected)
     assert not (tmp_path / "runs").exists() and not (tmp_path / "api").exists()
+
+
+def test_a_run_leaves_warnings_filters_and_lightning_loggers_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call left Lightning's seed logger at WARNING (the caller's own seed_everything no
+    longer said "Seed set to N"), filters on two of its loggers, and five 'ignore' warnings
+    filters in the caller's process."""
+    import logging
+    import warnings
+
+    import ffade.lightning_run  # what it imports adds filters of its own
+    from ffade.progress import QUIET_LOGGERS, QUIET_WARNINGS, SEED_LOGGER
+
+    loggers = [logging.getLogger(name) for name in (*QUIET_LOGGERS, SEED_LOGGER)]
+    for logger in loggers:  # as in a fresh process, whatever earlier tests ran in this one
+        monkeypatch.setattr(logger, "filters", [])
+        monkeypatch.setattr(logger, "level", logging.NOTSET)
+    with warnings.catch_warnings():
+        mine = [f for f in warnings.filters if f[1] is None or f[1].pattern not in QUIET_WARNINGS]
+        warnings.filters[:] = mine
+        ffade.discover(synthetic_spec(), explorer="random", budget=4, save_dir=tmp_path)
+        assert warnings.filters == mine
+    assert [(logger.level, logger.filters) for logger in loggers] == [(logging.NOTSET, [])] * 3

@@ -32,3 +32,20 @@ def test_an_explorer_or_fine_tuner_class_of_another_kind_is_one_line(tmp_path: P
         "ffade.mitigate.FineTuner, a name (classifier) or a class path"
     )
     assert not (run.dir / "feedback.yaml").exists()  # refused before any priorities applied
+
+
+def test_numpy_arrays_and_tensors_in_arguments_are_taken_as_lists(tmp_path: Path) -> None:
+    """A concept's values as ``np.linspace(...)`` or a tensor were "values must be a list, got
+    'Unable to serialize instance [ 0 10]'" after a JsonargparseWarning; a config holds lists."""
+    import numpy as np
+    import torch
+
+    task = synthetic_spec(num_concepts=2)
+    task["concepts"][0]["args"]["values"] = np.linspace(0.0, 1.0, 3)
+    task["concepts"][1]["args"]["values"] = torch.tensor([0.0, 0.5])
+    run = ffade.discover(
+        task, explorer="grid", budget=6, num_envs=np.int64(2), save_dir=tmp_path, name="d"
+    )
+    grids = [concept["values"] for concept in run.summary["concepts"]]
+    assert grids[:2] == [[0.0, 0.5, 1.0], [0.0, 0.5]]
+    assert run.summary["evaluations"] == 6

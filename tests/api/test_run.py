@@ -142,3 +142,32 @@ def test_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
         ffade.Run(missing)
     link = f"{tmp_path / 'runs'} is a symbolic link to {tmp_path / 'unmounted'}"
     assert str(error.value) == f"run directory '{missing}': {link}, which does not exist"
+
+
+def test_a_run_made_before_os_chdir_still_names_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Run opened from a relative path named another directory, or none, once the caller
+    changed directory: ffade.report(run, mitigation=fix) refused fix as "not found"."""
+    run = ffade.discover(synthetic_spec(), explorer="random", budget=8, save_dir=tmp_path, name="d")
+    monkeypatch.chdir(tmp_path)
+    reopened = ffade.Run("d/version_0")
+    monkeypatch.chdir(run.dir)
+    assert reopened.dir == run.dir and reopened.summary["evaluations"] == 8
+    assert ffade.report(reopened).dir == run.dir
+
+
+def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
+    """A printed Run said only its path: not what it searched, whether it ended, what it found,
+    nor whether a fine-tune was accepted."""
+    run = ffade.discover(synthetic_spec(), explorer="random", budget=8, save_dir=tmp_path, name="d")
+    failures = run.summary["failures"]
+    assert repr(run) == (
+        f"Run({str(run.dir)!r})  # random, finished: 8 evaluations, {failures} failures"
+    )
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    rates = {"targeted_failure_rate_before": 0.5, "targeted_failure_rate_after": 0.25}
+    (fix / "mitigation.json").write_text(json.dumps({"status": "accepted", **rates}))
+    assert repr(ffade.Run(fix)).endswith("  # fine-tune accepted: targeted failure rate 50% -> 25%")
+    assert repr(ffade.Run(tmp_path)) == f"Run({str(tmp_path)!r})"  # nothing to say: the path

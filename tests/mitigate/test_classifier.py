@@ -165,7 +165,11 @@ def test_a_target_without_logits_is_refused_before_lightning_sets_up(
             run=str(run_naming(digits_run, tmp_path, "target", "labels_cnn"))
         )
         trainer = Trainer(max_epochs=1, logger=False, default_root_dir=tmp_path / "out")
-        with pytest.raises(FfadeError, match=r"target 'labels_cnn' returned a torch.int64 tensor"):
+        # its output_kind says class_scores: refused as discovery refuses it
+        match = (
+            r"^target 'labels_cnn': predict\(\) returned a \(1,\) int64 tensor, but its output_kind"
+        )
+        with pytest.raises(FfadeError, match=match):
             trainer.fit(tuner)
     finally:
         registry.unregister("target", "labels_cnn")
@@ -198,6 +202,27 @@ def test_a_preprocess_that_is_not_predicts_way_in_is_refused(digits_run, tmp_pat
             trainer.fit(tuner)
     finally:
         registry.unregister("target", "blank_cnn")
+
+
+class RowsCNN(DigitsCNNTarget):
+    """Class scores as a list of rows, one per input, which discovery takes (docs/plugins.md)."""
+
+    def predict(self, inputs: torch.Tensor) -> list[list[float]]:
+        return super().predict(inputs).tolist()
+
+
+def test_a_target_answering_rows_of_scores_is_fine_tuned_as_discovery_takes_it(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """Discovery hands rewards a list of rows as the (batch, num_classes) tensor; the fine-tuner
+    took the target's predict() as it came and refused it ("returned a list")."""
+    registry.register("target", "rows_cnn", RowsCNN)
+    try:
+        run = run_naming(digits_run, tmp_path, "target", "rows_cnn")
+        tuner = fine_tune(run, tmp_path / "out")
+    finally:
+        registry.unregister("target", "rows_cnn")
+    assert read_summary(tuner.run_dir)["status"] in {"accepted", "rejected"}
 
 
 def test_tensorboard_has_the_documented_tags(accepted) -> None:
