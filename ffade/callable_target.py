@@ -99,34 +99,36 @@ class CallableTarget(Target):
         whole = isinstance(num_classes, numbers.Integral) and not isinstance(num_classes, bool)
         if num_classes is not None and not (whole and num_classes >= 2):  # "10" was a TypeError
             raise PluginError(
-                f"target '{self.called}': num_classes must be a whole number from 2, got "
+                f"target '{self.error_name}': num_classes must be a whole number from 2, got "
                 f"{num_classes!r}"
             )
         self.num_classes = num_classes
         if not isinstance(numpy, bool):  # numpy="no" read as on, as channels_last="no" is not
-            raise PluginError(f"target '{self.called}': numpy must be true or false, got {numpy!r}")
+            raise PluginError(
+                f"target '{self.error_name}': numpy must be true or false, got {numpy!r}"
+            )
         self.numpy = numpy
         if isinstance(self.function, torch.nn.Module):
             self.model = self.function.to(self.device).eval()
             if weights is not None:
-                load_weights(self.model, weights, self.called)
+                load_weights(self.model, weights, self.error_name)
         elif weights is not None:
             raise PluginError(
-                f"target '{self.called}': weights needs predict to be a torch.nn.Module"
+                f"target '{self.error_name}': weights needs predict to be a torch.nn.Module"
             )
         if numpy and (str(precision) != "32" or channels_last or compile):
             raise PluginError(
-                f"target '{self.called}': precision, channels_last and compile need torch inputs; "
-                "set numpy: false"
+                f"target '{self.error_name}': precision, channels_last and compile need torch "
+                "inputs; set numpy: false"
             )
         options = (precision, channels_last, compile)
         self.fast_forward = FastForward(
-            self.function, self.device, *options, target=self.called, cpu_threads=cpu_threads
+            self.function, self.device, *options, target=self.error_name, cpu_threads=cpu_threads
         )
         self.cpu_threads = cpu_threads  # fine-tuners train on these threads (TrainableTarget)
 
     @property
-    def called(self) -> str:
+    def error_name(self) -> str:
         """What its errors call it: the name it was created or registered under (``callable``
         in a config), but a function or module passed to ``ffade.discover`` by its own name:
         the ``callable_target`` it is registered under there is no name the caller gave."""
@@ -140,7 +142,7 @@ class CallableTarget(Target):
         no class indices are left to the reward: the function may score them otherwise."""
         if self.num_classes is not None:
             fix = "pass num_classes the dataset's number of classes"
-            check_class_references(references, self.num_classes, self.called, fix, strict=False)
+            check_class_references(references, self.num_classes, self.error_name, fix, strict=False)
 
     def _argument(self, inputs: Any) -> Any:
         if not self.numpy:
@@ -177,8 +179,8 @@ class CallableTarget(Target):
         scores, expected = self.scores(outputs), batch_size_of(inputs)
         if len(scores) != expected:
             raise PluginError(
-                f"target '{self.called}': predict returned {len(scores)} outputs for a batch of "
-                f"{expected} inputs; return one label or row of scores per input"
+                f"target '{self.error_name}': predict returned {len(scores)} outputs for a batch "
+                f"of {expected} inputs; return one label or row of scores per input"
             )
         return scores
 
@@ -189,7 +191,7 @@ class CallableTarget(Target):
             tensor = torch.as_tensor(np.asarray(outputs) if isinstance(outputs, list) else outputs)
         except (TypeError, ValueError, RuntimeError):  # strings, ragged lists, objects
             raise PluginError(
-                f"target '{self.called}': predict must return {expected}; got "
+                f"target '{self.error_name}': predict must return {expected}; got "
                 f"{type(outputs).__name__} {str(outputs)[:60]}"
             ) from None
         if tensor.dim() in (1, 2) and tensor.is_floating_point():
@@ -197,21 +199,21 @@ class CallableTarget(Target):
         if tensor.dim() == 1 and not tensor.is_floating_point():
             if self.num_classes is None:
                 raise PluginError(
-                    f"target '{self.called}': predict returned labels (B,); pass num_classes so "
-                    "they can be scored (ffade.CallableTarget(predict, num_classes=N), or "
+                    f"target '{self.error_name}': predict returned labels (B,); pass num_classes "
+                    "so they can be scored (ffade.CallableTarget(predict, num_classes=N), or "
                     "args num_classes in a config), or return scores (B, num_classes)"
                 )
             outside = tensor[(tensor < 0) | (tensor >= self.num_classes)]
             if len(outside):
                 raise PluginError(
-                    f"target '{self.called}': predict returned label {outside[0].item()}, outside "
-                    f"0 to {self.num_classes - 1} (num_classes {self.num_classes})"
+                    f"target '{self.error_name}': predict returned label {outside[0].item()}, "
+                    f"outside 0 to {self.num_classes - 1} (num_classes {self.num_classes})"
                 )
             one_hot = torch.nn.functional.one_hot(tensor.long(), self.num_classes).float()
             return one_hot.clamp_min(LABEL_FLOOR).log()
         raise PluginError(
-            f"target '{self.called}': predict must return {expected}; got {tuple(tensor.shape)} of "
-            f"{tensor.dtype}"
+            f"target '{self.error_name}': predict must return {expected}; got "
+            f"{tuple(tensor.shape)} of {tensor.dtype}"
         )
 
     def render(self, inputs: Any) -> torch.Tensor | None:

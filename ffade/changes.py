@@ -14,8 +14,9 @@ import numpy as np
 import torch
 
 from ffade.batch import checked_rows, same_rows, take
+from ffade.blame import blamed
 from ffade.errors import PluginError
-from ffade.plugin_checks import blamed, collated
+from ffade.plugin_checks import collated
 from ffade.task import Task
 
 DEVICE_CACHE_BYTES = 2**30

@@ -14,6 +14,7 @@ import torch
 
 from ffade.errors import PluginError
 from ffade.plugin_api import Target
+from ffade.plugin_names import plugin_label
 
 
 def check_class_references(
@@ -33,7 +34,7 @@ def check_class_references(
     ``target`` is the target itself (``self`` in its ``check_references``, named as the
     registry named it) or its name."""
     if not isinstance(target, str):
-        target = target.plugin_name or type(target).__name__
+        target = plugin_label(target)
     for reference in references:
         value = reference.tolist() if isinstance(reference, torch.Tensor) else reference
         if isinstance(reference, torch.Tensor) and reference.dtype == torch.bool:

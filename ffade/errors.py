@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ffade.plugin_names import plugin_label
+
 
 class FfadeError(Exception):
     """A user-facing error whose message alone says what is wrong and what is allowed."""
@@ -310,7 +312,7 @@ def _require_plugin_number(
     plugin: object, kind: str, key: str, value: object, value_ok: Callable[[float], bool], what: str
 ) -> float:
     if not (is_number(value) and value_ok(value)):  # NaN, null and text too
-        name = getattr(plugin, "plugin_name", "") or type(plugin).__name__
+        name = plugin_label(plugin)
         raise PluginError(
             f"task.{kind}.args.{key} must be a number {what}, got {value!r} ({kind} '{name}')"
         )

@@ -157,14 +157,13 @@ def unfinished_note(run_dir: str | Path, status: Any) -> str | None:
     )
 
 
-def say_run_state(
-    command: str, run_dir: str | Path, summary: dict[str, Any], problems: list[str]
-) -> None:
+def say_run_state(run_dir: str | Path, summary: dict[str, Any], problems: list[str]) -> None:
     """Print, on stderr, that the run did not finish (``summary``: its summary.json, or a
     report's run figures) and what is wrong with its log, as ``ffade report``, ``ffade
-    feedback`` and ``ffade export`` each say them."""
+    feedback`` and ``ffade export`` each say them: ``ffade: note:`` and ``ffade: warning:``
+    lines, the prefix every command's notes and warnings have."""
     note = unfinished_note(run_dir, summary.get("status"))
     if note:
         print(f"ffade: note: {note}", file=sys.stderr)
     for problem in problems:
-        print(f"ffade {command}: warning: {problem}", file=sys.stderr)
+        print(f"ffade: warning: {problem}", file=sys.stderr)

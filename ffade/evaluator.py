@@ -26,7 +26,8 @@ from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
 from ffade.errors import FfadeError, FfadeWarning, require_keyword
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
 from ffade.example_hooks import check_example_hooks
-from ffade.plugin_checks import checked_features, predicted, score_batch, target_name
+from ffade.plugin_checks import checked_features, predicted, score_batch
+from ffade.plugin_names import plugin_label
 from ffade.record_lines import EvaluationEncoder
 from ffade.records import RunRecorder
 from ffade.task import Task, spec_dict
@@ -278,10 +279,10 @@ class Evaluator:
             return
         row = int(np.argmax(invalid))
         reward, target = self.task.reward, self.task.target
-        name = reward.plugin_name or type(reward).__name__
+        name = plugin_label(reward)
         what = f"reward '{name}' gave reward {rewards[row]} for metric {metrics[row]}"
         if math.isnan(metrics[row]):  # NaN outputs, or the reward's own arithmetic
-            of = target_name(target)
+            of = plugin_label(target)
             what = f"reward '{name}' scored the outputs of target '{of}' as metric nan"
         split_id = ids[row] if self.split_ids is None else self.split_ids[ids[row]]
         warnings.warn(

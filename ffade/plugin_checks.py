@@ -10,44 +10,29 @@ the rule it broke.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 
 from ffade.batch import rows_in
+from ffade.blame import blamed
 from ffade.class_references import check_class_references  # noqa: F401  (its documented path)
-from ffade.errors import FfadeError, PluginError, ScoresError
+from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
-
-
-@contextmanager
-def blamed(who: str) -> Iterator[None]:
-    """Add a note naming ``who`` (``"concept 'yours': apply()"``) to an exception out of it.
-
-    docs/plugins.md keeps the traceback of an exception a plugin's own code raises, which points
-    at its line; the note, printed under the error, says which plugin that is in ffade's words.
-    """
-    try:
-        yield
-    except FfadeError:
-        raise
-    except Exception as exc:
-        exc.add_note(f"ffade: raised by {who}, in the plugin's own code (docs/plugins.md)")
-        raise
+from ffade.plugin_names import plugin_label
 
 
 def score_batch(
     reward: Reward, outputs: Any, references: Any, size: int, clean_outputs: Any | None = None
 ) -> Scores:
     """``reward.score(...)``, refused unless it is a :class:`Scores` with one entry per input."""
-    name = f"reward '{reward.plugin_name or type(reward).__name__}'"
-    try:
-        with blamed(f"{name}: score()"):
+    name = f"reward '{plugin_label(reward)}'"
+    with blamed(f"{name}: score()"):
+        try:
             scores = reward.score(outputs, references, clean_outputs)
-    except ScoresError as error:
-        raise PluginError(f"{name}: score() made {error}") from None
+        except ScoresError as error:  # ffade's Scores refused what score() gave it
+            raise PluginError(f"{name}: score() made {error}") from None
     if not isinstance(scores, Scores):
         raise PluginError(
             f"{name}: score() returned a {type(scores).__name__}; return "
@@ -101,27 +86,16 @@ def check_output_kind(
     returns = OUTPUT_KINDS.get(kind, "outputs")
     fix = (fixes or {}).get(kind) or "choose a reward that scores them (ffade plugins lists them)"
     raise PluginError(
-        f"reward '{reward.plugin_name or type(reward).__name__}' needs {needs}, but target "
-        f"'{target_name(target)}' returns {returns} (output_kind "
+        f"reward '{plugin_label(reward)}' needs {needs}, but target "
+        f"'{plugin_label(target)}' returns {returns} (output_kind "
         f"'{kind}'); {fix}"
-    )
-
-
-def target_name(target: Target) -> str:
-    """A target as errors name it: a model or function passed to ffade.discover by its own name
-    (CallableTarget.called), not the ``callable_target`` it is registered under there."""
-    called = getattr(target, "called", None)
-    return (
-        called
-        if isinstance(called, str) and called
-        else target.plugin_name or type(target).__name__
     )
 
 
 def predicted(target: Target, inputs: Any, size: int) -> Any:
     """``target.predict(inputs)``, refused unless it holds one output per input: a short or
     long answer would pair outputs with the wrong inputs, or fail later inside ffade."""
-    with blamed(f"target '{target_name(target)}': predict()"):
+    with blamed(f"target '{plugin_label(target)}': predict()"):
         outputs = target.predict(inputs)
     rows = rows_in(outputs)
     if rows != size:
@@ -129,7 +103,7 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
         if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
             got = f"a tuple of {rows}"
         raise PluginError(
-            f"target '{target_name(target)}': predict() returned {got} "
+            f"target '{plugin_label(target)}': predict() returned {got} "
             f"for a batch of {size} inputs; return one output per input, in order (a tensor "
             "with one row each, or a list)"
         )
@@ -154,7 +128,7 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
         got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
     got = f"a {got}"
     raise PluginError(
-        f"target '{target_name(target)}': predict() returned {got}, but "
+        f"target '{plugin_label(target)}': predict() returned {got}, but "
         "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "
         "scores (logits or log-probabilities), or declare another output_kind"
     )
@@ -162,7 +136,7 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
 
 def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
     """``target.features(inputs)``, refused unless a finite ``(batch, d)`` tensor."""
-    who = f"target '{target_name(target)}': features()"
+    who = f"target '{plugin_label(target)}': features()"
     with blamed(who):
         features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
@@ -234,7 +208,7 @@ def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
     if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
         got = f"shape {shape}" if shape is not None else f"a {type(images).__name__}"
         raise PluginError(
-            f"target '{target_name(target)}': render() returned {got} "
+            f"target '{plugin_label(target)}': render() returned {got} "
             f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
         )
     return images
@@ -255,7 +229,7 @@ def described(
             got = f"a {type(texts).__name__} of shape {tuple(texts.shape)}"
         kind = "reward" if isinstance(plugin, Reward) else "target"
         raise PluginError(
-            f"{kind} '{plugin.plugin_name or type(plugin).__name__}': {method}() returned {got} "
+            f"{kind} '{plugin_label(plugin)}': {method}() returned {got} "
             f"for a batch of {size}; return a list of {size} strings, or None"
         )
     return [str(text) for text in texts]
@@ -275,7 +249,7 @@ def split_pairs(dataset: Dataset, split: str, first: int | None = None) -> list[
     sequence: a dataset that reads its inputs lazily (a folder of 50,000 photos) then reads only
     the inputs a run asks for, not the whole split.
     """
-    name = dataset.plugin_name or type(dataset).__name__
+    name = plugin_label(dataset)
     items = _split_of(dataset, split)
     if first is not None and isinstance(items, Sequence):
         items = items[:first]
@@ -301,7 +275,7 @@ def split_sequence(dataset: Dataset, split: str) -> Sequence[Any]:
 def _split_of(dataset: Dataset, split: str) -> Any:
     """``dataset.split(split)``; a ``KeyError`` of the split's own name (a dict of index arrays
     that lacks it) is the dataset missing that split, said in one line, not a traceback."""
-    name = dataset.plugin_name or type(dataset).__name__
+    name = plugin_label(dataset)
     try:
         items = dataset.split(split)
     except KeyError as error:
@@ -323,7 +297,7 @@ def pairs_at(dataset: Dataset, split: str, items: Sequence[Any], ids: Any) -> li
     """The (input, reference) pairs at positions ``ids`` of a split's ``items``, refused as
     :func:`split_pairs` refuses them: reading a few pairs of a large split reads only those."""
     picked = [(int(i), items[int(i)]) for i in ids]
-    _check_pairs(dataset.plugin_name or type(dataset).__name__, split, picked)
+    _check_pairs(plugin_label(dataset), split, picked)
     return [item for _, item in picked]
 
 
@@ -348,7 +322,7 @@ def collated(dataset: Dataset, items: Sequence[Any]) -> tuple[Any, Any]:
 def _collate_error(dataset: Dataset, items: Sequence[Any], got: str, more: str = "") -> PluginError:
     pairs = f"{len(items)} (input, reference) pair{'s' * (len(items) != 1)}"
     return PluginError(
-        f"dataset '{dataset.plugin_name or type(dataset).__name__}': collate() returned {got} "
+        f"dataset '{plugin_label(dataset)}': collate() returned {got} "
         f"for {pairs}; return (inputs, references): a batch of the inputs and one of their "
         f"references{more}"
     )

@@ -184,11 +184,18 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     run_dir = module.run_dir
     said = "interrupted" if status == "interrupted" else "the run failed"
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
-    if _kept_work(module):  # absolute: the command is copied and run from any directory
+    if _kept_work(module) and not _all_invalid(module):  # absolute: run from any directory
         where = shell_path(run_dir.absolute())
         config = shell_path(run_dir.absolute() / "config.yaml")
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
     return line
+
+
+def _all_invalid(module: RunModule) -> bool:
+    """Whether every evaluation a search made was invalid: a resume would replay them and stop
+    at once again (:func:`ffade.explore.stopping.check_some_valid`); the fix needs a new run."""
+    evaluator = getattr(module, "evaluator", None) if hasattr(module, "replay_from") else None
+    return evaluator is not None and 0 < evaluator.evaluations == evaluator.invalid
 
 
 def _kept_work(module: RunModule) -> bool:

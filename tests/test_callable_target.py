@@ -12,9 +12,11 @@ import yaml
 
 import ffade
 from ffade import registry
+from ffade.api.pieces import callable_target
 from ffade.callable_target import CallableTarget
 from ffade.cli import main
-from ffade.errors import PluginError
+from ffade.errors import FfadeError, FfadeWarning, PluginError
+from ffade.mitigate.plan import check_trainable
 from ffade.plugin_api import TrainableTarget
 from tests.helpers import synthetic_spec, write_config
 
@@ -90,6 +92,43 @@ def test_a_function_target_is_named_by_the_function_not_callable(tmp_path: Path)
     config = {"name": "callable", "args": {"predict": "tests.api.callables:margin", "numpy": 1}}
     with pytest.raises(PluginError, match=r"^target 'callable': numpy must be true or false"):
         registry.create("target", config["name"], config["args"])
+
+
+def coordinate_count(batch: dict) -> torch.Tensor:
+    return torch.zeros(len(batch["coords"]))
+
+
+def flat_features(batch: dict) -> torch.Tensor:
+    return torch.zeros(len(batch["coords"]))
+
+
+def broken_predict(batch: dict) -> torch.Tensor:
+    raise ValueError("broken")
+
+
+def nan_scores(batch: dict) -> torch.Tensor:
+    return torch.full((len(batch["coords"]),), float("nan"))
+
+
+def test_ffades_own_checks_name_a_function_target_not_callable_target(tmp_path: Path) -> None:
+    """ffade.discover registers a function as 'callable_target', a name the caller never wrote;
+    the plugin checks (features, a raising predict), the invalid-metric warning and the
+    fine-tuner's trainability check said so. They name the function, as its own errors do."""
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 4, "save_dir": tmp_path}
+    target = CallableTarget(coordinate_count, features=flat_features)
+    with pytest.raises(PluginError, match=r"^target 'coordinate_count': features\(\) returned"):
+        ffade.discover(target=target, **run)
+    with pytest.raises(ValueError, match="broken") as raised:
+        ffade.discover(target=broken_predict, **run)
+    assert "ffade: raised by target 'broken_predict': predict()" in raised.value.__notes__[0]
+    nan_metric = "outputs of target 'nan_scores' as metric nan"
+    no_valid = "gave no valid score to target 'nan_scores'"  # every evaluation NaN: it stops
+    with pytest.warns(FfadeWarning, match=nan_metric), pytest.raises(FfadeError, match=no_valid):
+        ffade.discover(target=nan_scores, **run)
+    wrapper = callable_target(nan_scores)  # what discover searched, under its registered name
+    assert wrapper.plugin_name.startswith("callable_target")
+    with pytest.raises(FfadeError, match=r"^target 'nan_scores' cannot be fine-tuned"):
+        check_trainable(wrapper, wrapper.plugin_name)
 
 
 def test_one_dimensional_features_are_refused_by_the_features_check() -> None:

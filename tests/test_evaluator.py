@@ -10,6 +10,7 @@ import torch
 import yaml
 
 from ffade.evaluator import Evaluator
+from ffade.explore.stopping import ALL_INVALID_LIMIT
 from ffade.task import build_task
 from tests.api.callables import SLOW_MODEL_SECONDS
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
@@ -26,10 +27,11 @@ def test_a_run_with_no_valid_evaluation_has_no_failure_rate(tmp_path: Path) -> N
     task["concepts"][0]["args"]["values"] = [0.6, 0.8, 1.0]  # NaN beyond 0.5 on the first axis
     config.write_text(yaml.safe_dump(data))
     result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
+    # every evaluation invalid: the search stops after ALL_INVALID_LIMIT of them, as failed
+    assert result.returncode == 2, result.stderr[-2000:]
     run = next(tmp_path.glob("runs/*/version_0"))
     summary = json.loads((run / "summary.json").read_text())
-    assert summary["evaluations"] == summary["invalid"] == 40
+    assert summary["evaluations"] == summary["invalid"] == ALL_INVALID_LIMIT < 40
     assert summary["failure_rate"] is None
     assert ffade_in_process("report", str(run), cwd=tmp_path).returncode == 0
     assert json.loads((run / "report.json").read_text())["run_figures"]["failure_rate"] is None

@@ -26,6 +26,7 @@ from ffade.explore.replay import copy_checkpointed_log, replay_log
 from ffade.explore.stopping import (
     TRAINER_STOPPED,
     RecentFailures,
+    check_some_valid,
     nothing_searched_notes,
     parse_stop_rule,
     search_stop_reason,
@@ -230,6 +231,7 @@ class Explorer(RunModule):
         self.step_scalars = {}
         if self.iterations % 20 == 0:
             self.write_summary()
+        check_some_valid(self)  # a reward that scores nothing: fail now, not at the budget
 
     def choose_inputs(self, count: int) -> np.ndarray:
         """Inputs for episodes about to start; uniformly random unless a subclass knows better."""

@@ -22,12 +22,17 @@ from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.explore.coverage import RemainingEstimate
+from ffade.plugin_names import plugin_label
 
 WINDOW = 1000
 """Evaluations ``new_failures_per_1000`` looks back over."""
 QUANTITIES = ("new_failures_per_1000", "estimated_remaining")
 TRAINER_STOPPED = "Lightning's Trainer stopped it (a trainer limit such as max_time, or a callback)"
 """``stop_reason`` when the search itself saw no reason to end: the budget is not spent."""
+ALL_INVALID_LIMIT = 32
+"""Evaluations, every one invalid, after which a search stops as failed (or fewer, when the search
+ends sooner): a reward that can score nothing would spend the budget finding nothing. A reward
+invalid only somewhere is valid on one of them all but surely, and its search goes on."""
 OPERATORS = {"<": operator.lt, "<=": operator.le}
 _RULE = re.compile(r"\s*([a-z_0-9]+)\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?)\s*")
 
@@ -134,6 +139,25 @@ def search_stop_reason(explorer: Any) -> str | None:
         if rule.met(value):
             return rule.reason(value)
     return None
+
+
+def check_some_valid(explorer: Any) -> None:
+    """Refuse to go on searching when every evaluation so far is invalid (a NaN metric, or a NaN
+    or infinite reward) and there are ``ALL_INVALID_LIMIT`` of them, or the search is over: the
+    run fails, its records kept, instead of spending its budget to report "no failures found"."""
+    evaluator = explorer.evaluator
+    if not evaluator.evaluations or evaluator.invalid < evaluator.evaluations:
+        return
+    if evaluator.evaluations < ALL_INVALID_LIMIT and search_stop_reason(explorer) is None:
+        return
+    task = evaluator.task
+    raise FfadeError(
+        f"reward '{plugin_label(task.reward)}' gave no valid score to target "
+        f"'{plugin_label(task.target)}' in all of its first {evaluator.evaluations} "
+        "evaluations (each a NaN metric, or a NaN or infinite reward), so the search stopped: "
+        "check that the target's outputs are finite numbers the reward can score (the warning "
+        "above names the first such evaluation)"
+    )
 
 
 def stop_rule_notes(rule: StopRule | None, payable: int) -> list[str]:

@@ -211,7 +211,7 @@ def _warn(run_dir: Path) -> None:
     """A damaged log, or counts that differ from the summary, said as `ffade report` says them
     (after the run was read as one: the person ranks what its log shows)."""
     summary = read_summary(run_dir)
-    say_run_state("feedback", run_dir, summary, log_problems(run_dir, summary))
+    say_run_state(run_dir, summary, log_problems(run_dir, summary))
 
 
 def _check_overwrite(out: Path, given: bool) -> None:

@@ -104,7 +104,7 @@ def _target_from(text: str) -> dict[str, Any]:
             )
         if record.get("accepted") is False:  # its fixed_target is the original: say so
             print(
-                f"ffade check: note: --target {text}: that fix was rejected "
+                f"ffade: note: --target {text}: that fix was rejected "
                 f"({record.get('reason', 'see its mitigation.json')}), so this checks the "
                 "original model",
                 file=sys.stderr,

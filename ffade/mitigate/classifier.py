@@ -27,6 +27,7 @@ from ffade.errors import (
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.plugin_checks import predicted
+from ffade.plugin_names import plugin_label
 
 
 class ClassifierFineTuner(FineTuner):
@@ -110,7 +111,7 @@ class ClassifierFineTuner(FineTuner):
             predict = torch.as_tensor(predicted(self.target, inputs, len(items))).float().cpu()
             trained = self.network(self.target.preprocess(inputs)).float().cpu()
         self.network.train(training)
-        name = self.plan.task_spec["target"]["name"]
+        name = plugin_label(self.target)  # a function passed to ffade.discover: its own name
         same = predict.shape == trained.shape
         agree = (predict.argmax(-1) == trained.argmax(-1)).sum().item() if same else 0
         if agree < 0.75 * len(predict):

@@ -29,6 +29,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.mitigate.claimed import ClaimedStates
 from ffade.plugin_api import TrainableTarget
+from ffade.plugin_names import plugin_label
 from ffade.records import SUMMARY_FILE, read_summary
 
 
@@ -224,17 +225,19 @@ def _targeted_states(
 
 
 def check_trainable(target: Any, name: str) -> None:
-    """Raise a one-line error unless ``target`` is a :class:`TrainableTarget` with ``weights``."""
+    """Raise a one-line error unless ``target`` (registered as ``name``) is a
+    :class:`TrainableTarget` with ``weights``."""
+    called = plugin_label(target, name)  # a function passed to ffade.discover: its own
     if not isinstance(target, TrainableTarget):
         members = {"model": "'model'", "preprocess": "'preprocess(inputs)'"}
         missing = [shown for member, shown in members.items() if not hasattr(target, member)]
         raise FfadeError(  # what is missing: hf_pipeline's summarizer has a model, no preprocess
-            f"target '{name}' cannot be fine-tuned: it has no {' and no '.join(missing)}; it needs "
-            "a torch.nn.Module 'model' and a differentiable 'preprocess(inputs)' (see "
+            f"target '{called}' cannot be fine-tuned: it has no {' and no '.join(missing)}; it "
+            "needs a torch.nn.Module 'model' and a differentiable 'preprocess(inputs)' (see "
             "docs/plugins.md, Trainable targets)"
         )
     if "weights" not in inspect.signature(registry.load("target", name).__init__).parameters:
         raise FfadeError(
-            f"target '{name}' cannot load fine-tuned weights: its constructor takes no 'weights' "
+            f"target '{called}' cannot load fine-tuned weights: its constructor takes no 'weights' "
             "argument (see docs/plugins.md, Trainable targets)"
         )

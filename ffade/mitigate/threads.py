@@ -16,6 +16,7 @@ from typing import Any
 from lightning.pytorch import Callback
 from typing_extensions import override
 
+from ffade.plugin_names import plugin_label
 from ffade.threads import cpu_threads, require_cpu_threads
 
 
@@ -29,7 +30,7 @@ class TrainOnTargetThreads(Callback):
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         target = pl_module.task.target
         count = getattr(target, "cpu_threads", None)
-        require_cpu_threads(count, target.plugin_name or type(target).__name__)
+        require_cpu_threads(count, plugin_label(target))
         self._threads.enter_context(cpu_threads(pl_module.device, count))
 
     @override

@@ -290,7 +290,7 @@ def main(argv: list[str]) -> int:
     except FfadeError as error:
         print(f"ffade: error: {error}", file=sys.stderr)
         return 2
-    say_run_state("report", args.run_dir, report["run_figures"], report["log_problems"])
+    say_run_state(args.run_dir, report["run_figures"], report["log_problems"])
     out = Path(args.out or args.run_dir)
     print(ending(report, out / "report.html", args.slices))
     return 0

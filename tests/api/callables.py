@@ -48,3 +48,8 @@ def slow_margin(batch: dict) -> np.ndarray:
     """:func:`margin` after :data:`SLOW_MODEL_SECONDS` of sleep: a model whose time is known."""
     time.sleep(SLOW_MODEL_SECONDS)
     return margin(batch)
+
+
+def all_nan(batch: dict) -> np.ndarray:
+    """A model whose every score is NaN (a diverged checkpoint): no evaluation is valid."""
+    return np.full(len(batch["coords"]), np.nan)

@@ -7,11 +7,18 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
-from ffade.explore.stopping import TRAINER_STOPPED, RecentFailures, StopRule, parse_stop_rule
+from ffade.explore.stopping import (
+    ALL_INVALID_LIMIT,
+    TRAINER_STOPPED,
+    RecentFailures,
+    StopRule,
+    parse_stop_rule,
+)
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 
@@ -189,3 +196,37 @@ def test_max_idle_steps_of_one_reads_one_step(tmp_path: Path) -> None:
     discover(explorer, tmp_path)
     assert explorer.evaluator.evaluations < 800
     assert explorer.stop_reason == "1 step without a new evaluation (max_idle_steps)"
+
+
+@pytest.mark.parametrize(("budget", "made"), [(200, ALL_INVALID_LIMIT), (8, 8)])
+def test_a_search_whose_every_evaluation_is_invalid_fails_early(
+    tmp_path: Path, budget: int, made: int
+) -> None:
+    """Every score NaN spent the whole budget and ended "no failures found"; the search stops
+    after its first ALL_INVALID_LIMIT evaluations (or the budget, if smaller), naming the reward,
+    keeps them, and offers no resume (it would replay them and stop again)."""
+    config = write_config(
+        tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=budget
+    )
+    data = yaml.safe_load(config.read_text())
+    target = {"name": "callable", "args": {"predict": "tests.api.callables:all_nan"}}
+    data["model"]["init_args"]["task"]["target"] = target
+    config.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ffade: ")]
+    assert lines[0].startswith("ffade: warning: reward 'margin' scored the outputs of target")
+    assert lines[1] == (
+        f"ffade: error: reward 'margin' gave no valid score to target 'callable' in all of its "
+        f"first {made} evaluations (each a NaN metric, or a NaN or infinite reward), so the "
+        "search stopped: check that the target's outputs are finite numbers the reward can "
+        "score (the warning above names the first such evaluation)"
+    )
+    run = next(tmp_path.glob("runs/*/version_0"))
+    assert lines[2:] == [
+        f"ffade: the run failed; the run so far is in {run} (summary.json: status failed)"
+    ]
+    assert "Traceback" not in result.stderr
+    summary = json.loads((run / "summary.json").read_text())
+    assert (summary["status"], summary["evaluations"], summary["invalid"]) == ("failed", made, made)
+    assert len((run / "evaluations.jsonl").read_text().splitlines()) == made

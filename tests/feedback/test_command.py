@@ -265,7 +265,7 @@ def test_a_damaged_log_is_warned_about_as_the_report_does(run: Path, in_process)
     log.write_text("\n".join(lines) + "\n")
     code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
     assert code == 0
-    assert f"ffade feedback: warning: {log} line 3: damaged" in err
+    assert f"ffade: warning: {log} line 3: damaged" in err
     assert "says 1000 evaluations but" in err and "holds 999" in err
 
 

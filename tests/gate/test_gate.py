@@ -523,7 +523,7 @@ def test_export_warns_of_a_last_log_line_cut_short(run_dir: Path, tmp_path: Path
     assert main(["export", str(run), "--to", str(to), "--pairs", "4"]) == 0
     err = capsys.readouterr().err
     lines = len((run / "evaluations.jsonl").read_bytes().splitlines())
-    assert f"ffade export: warning: {run / 'evaluations.jsonl'} line {lines}: cut short" in err
+    assert f"ffade: warning: {run / 'evaluations.jsonl'} line {lines}: cut short" in err
     assert to.is_file()
 
 
@@ -1050,7 +1050,7 @@ def test_a_rejected_fix_given_as_target_says_the_original_is_checked(
     assert code in (0, 1)
     err = capsys.readouterr().err
     assert (
-        f"ffade check: note: --target {tmp_path}: that fix was rejected (clean accuracy fell 60 "
+        f"ffade: note: --target {tmp_path}: that fix was rejected (clean accuracy fell 60 "
         "points), so this checks the original model" in err
     )
     verdict["accepted"] = True

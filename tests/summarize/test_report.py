@@ -859,6 +859,9 @@ def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, cap
     (run / "summary.json").write_text(json.dumps(summary))
     assert main([str(run), "--no-tensorboard"]) == 0
     err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "damaged" in line or "says 64" in line]
+    # every command's warnings share one prefix (not `ffade report: warning:`)
+    assert len(said) == 2 and all(line.startswith("ffade: warning: ") for line in said), err
     assert "evaluations.jsonl line 3: damaged" in err
     assert "says 64 evaluations but" in err and "holds 8" in err
     report = json.loads((run / "report.json").read_text())

@@ -18,6 +18,7 @@ from ffade.errors import PluginError
 from ffade.plugin_api import Target
 from ffade.plugin_checks import check_class_references
 from ffade.speed import FastForward
+from ffade_vision.targets._range import warn_outside_unit_range
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -118,7 +119,8 @@ class ImageClassifier(Target):
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
         """Refuse, when the task is built, inputs that are not images (a text dataset's): they
-        would fail at the first evaluation inside preprocessing, as an AttributeError."""
+        would fail at the first evaluation inside preprocessing, as an AttributeError; warn of
+        a concept that takes images outside [0, 1] (:mod:`ffade_vision.targets._range`)."""
         odd = next((x for x in inputs if not (torch.is_tensor(x) and x.dim() == 3)), None)
         if odd is not None:
             kind = f"tensors of shape {tuple(odd.shape)}" if torch.is_tensor(odd) else type(odd)
@@ -128,6 +130,7 @@ class ImageClassifier(Target):
                 " choose an image dataset (digits, image_folder, sample_photos) or a target that "
                 "takes these inputs"
             )
+        warn_outside_unit_range(self.plugin_name or type(self).__name__, inputs, concepts)
 
     def check_references(self, references: Sequence[Any]) -> None:
         """Refuse, when the task is built, a class index past the model's outputs (a 10-class

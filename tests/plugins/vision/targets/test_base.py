@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
 import torch
 
 from ffade import registry
-from ffade.errors import PluginError
+from ffade.errors import FfadeWarning, PluginError
+from ffade.plugin_api import Concept
 from tests.helpers import REPO, ffade_in_process
 
 QUICKSTART = str(REPO / "configs" / "quickstart.yaml")
@@ -57,3 +59,31 @@ def test_references_that_are_no_class_indices_or_masks_of_another_width_are_refu
     wide.check_references([11])
     with pytest.raises(PluginError, match=r"class index 12, .* 12 classes .* set num_classes"):
         wide.check_references([12])
+
+
+class Brighter(Concept):
+    """A third party's brightness that forgets to clamp: a factor 3 leaves [0, 1]."""
+
+    neutral = 1.0
+
+    def apply(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
+        return inputs * value
+
+
+def test_a_concept_that_takes_images_outside_0_1_is_warned_of_once_naming_it() -> None:
+    """plugins/vision/README.md: images are float tensors in [0, 1]. A concept that leaves that
+    range was accepted in silence; one warning names it and the first value that does."""
+    target = registry.create("target", "digits_cnn", {"weights": None})
+    images = [torch.full((1, 8, 8), 0.5), torch.zeros(1, 8, 8)]
+    clamped = registry.create("concept", "brightness", {"values": [1.0, 3.0, 4.0]})
+    unclamped = Brighter(values=[1.0, 1.5, 3.0, 4.0], label="brighter")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        target.check_task(images, [clamped])  # ffade_vision's own concepts clamp
+        target.check_task(images, [clamped, unclamped])
+    assert [str(w.message) for w in caught] == [
+        "concept 'brighter' at 3.0 takes the first image's pixels to [1.5, 1.5], outside the "
+        "[0, 1] target 'digits_cnn' reads (plugins/vision/README.md); the model then sees "
+        "colors no image has: clamp what apply returns to [0, 1], as ffade_vision's concepts do"
+    ]
+    assert caught[0].category is FfadeWarning

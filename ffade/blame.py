@@ -1,0 +1,31 @@
+"""Which plugin, and which of its calls, an exception came out of, said in the exception."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ffade.errors import FfadeError
+
+
+@contextmanager
+def blamed(who: str) -> Iterator[None]:
+    """Name ``who`` (``"concept 'yours': apply(inputs, 1.0)"``) in an exception out of it.
+
+    docs/plugins.md keeps the traceback of an exception a plugin's own code raises, which points
+    at its line; the note, printed under the error, says which plugin that is in ffade's words.
+    A one-line :class:`FfadeError` the plugin raised itself (``value 3 is too large``) is shown
+    alone, so it is led by ``who`` unless it already names the plugin: the one line then says
+    which plugin, and which call (a concept's value), it is about.
+    """
+    try:
+        yield
+    except FfadeError as error:
+        plugin = who.partition(": ")[0]  # "concept 'yours'"
+        message = error.args[0] if len(error.args) == 1 else None
+        if isinstance(message, str) and not message.startswith(plugin):
+            error.args = (f"{who}: {message}",)
+        raise
+    except Exception as exc:
+        exc.add_note(f"ffade: raised by {who}, in the plugin's own code (docs/plugins.md)")
+        raise

@@ -1,0 +1,50 @@
+"""An exception out of a plugin's call names the plugin and the call (docs/plugins.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ffade_synthetic.concept import Axis
+
+import ffade
+from ffade.blame import blamed
+from ffade.errors import ConceptValueError, FfadeError, PluginError
+from tests.helpers import synthetic_spec
+
+
+class TooFar(Axis):
+    """A concept whose ``apply`` refuses every value with a one-line error of its own."""
+
+    def apply(self, inputs: dict, value: float) -> dict:
+        raise ConceptValueError(f"position {value} is past the inputs' edge")
+
+
+def test_a_one_line_error_out_of_apply_before_the_search_names_the_concept_and_value(
+    tmp_path: Path,
+) -> None:
+    """The pre-search check showed the concept's own line alone ("ffade: error: position 0.111
+    is past the inputs' edge"): which concept, at which value, was left to guess. Like the
+    check's other refusals, it leaves no run directory."""
+    task = synthetic_spec()
+    task["concepts"][2] = {"name": TooFar, "args": {"index": 2, "label": "far"}}
+    with pytest.raises(ConceptValueError) as error:
+        ffade.discover(task=task, explorer="random", budget=4, save_dir=tmp_path / "runs")
+    assert str(error.value) == (
+        "concept 'far': apply(inputs, 0.111): position 0.111 is past the inputs' edge"
+    )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_line_that_names_the_plugin_stays_and_other_exceptions_get_a_note() -> None:
+    with pytest.raises(PluginError) as error, blamed("target 'mine': predict()"):
+        raise PluginError("target 'mine': predict returned 3 outputs")
+    assert str(error.value) == "target 'mine': predict returned 3 outputs"
+    with pytest.raises(KeyError) as raised, blamed("target 'mine': predict()"):
+        raise KeyError("image")
+    assert raised.value.__notes__ == [
+        "ffade: raised by target 'mine': predict(), in the plugin's own code (docs/plugins.md)"
+    ]
+    with pytest.raises(FfadeError) as error, blamed("reward 'r': score()"):
+        raise FfadeError("no references")
+    assert str(error.value) == "reward 'r': score(): no references"
