@@ -121,7 +121,10 @@ def test_same_input_and_value_give_same_image_in_any_batch(
     value = data.draw(allowed(cls), label="value")
     whole = cls().apply(batch, value)
     one_by_one = torch.cat([cls().apply(batch[i : i + 1], value) for i in range(len(batch))])
-    assert torch.equal(whole, one_by_one)  # not merely close: evaluations are memoized
+    # the same up to float32's last bits: BLAS takes another kernel for a batch of one than for
+    # more on some sizes (the blur's matrix products at 9 and 11 px here), as ffade's own probe
+    # allows (batch.same_rows); a draw seeded per call or per batch differs by far more
+    torch.testing.assert_close(whole, one_by_one, atol=1e-6, rtol=0)
     torch.testing.assert_close(cls().apply(batch, value), whole, atol=0, rtol=0)
 
 
