@@ -23,6 +23,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.evaluator import Evaluator
+from ffade.rng import torch_random_kept
 from ffade.threads import one_thread
 
 AUTO = "auto"
@@ -107,7 +108,7 @@ def probe_batch_size(evaluator: Evaluator, seed: int) -> BatchSizeProbe:
     rng = np.random.default_rng([seed, 0xBA7C])
     device = torch.device(evaluator.task.target.device)
     size = FIRST_SIZE
-    with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
+    with torch_random_kept(device):
         while size <= MAX_BATCH_SIZE:
             try:
                 seconds = _batch_seconds(evaluator, rng, size, device)

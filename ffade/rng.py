@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -62,3 +64,19 @@ def set_rng_states(states: dict[str, Any]) -> None:
     torch.set_rng_state(states["torch"].cpu())
     if "cuda" in states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(states["cuda"])
+
+
+@contextmanager
+def torch_random_kept(device: str | torch.device) -> Iterator[None]:
+    """torch's CPU stream, and ``device``'s when it is a GPU, as they were before the block.
+
+    A probe or check that calls the target off the record (a batch-size probe, coverage probes,
+    the fine-tuner's preprocess check) must not shift the run: a target that samples (a pipeline's
+    DataLoader seed, a diffusion's noise) draws from these streams, and every dropout mask or
+    noise drawn after it would differ from a run without the probe.
+    """
+    chosen = torch.device(device)
+    if chosen.type == "cuda" and chosen.index is None:  # "cuda": this rank's current GPU
+        chosen = torch.device("cuda", torch.cuda.current_device())
+    with torch.random.fork_rng(devices=[chosen.index] if chosen.type == "cuda" else []):
+        yield

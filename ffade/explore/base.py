@@ -19,7 +19,7 @@ from typing_extensions import override
 from ffade import auto_batch
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
-from ffade.explore.arguments import check_explorer_arguments, checked_mode, mode_notes
+from ffade.explore.arguments import check_explorer_arguments, checked_mode, start_notes
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.replay import copy_checkpointed_log, replay_log
@@ -154,7 +154,7 @@ class Explorer(RunModule):
         self.evaluator.failure_listeners.append(self._track_failures)
         # a share of what the run can spend: a grid sweep's budget of 10^9 is all pairs, once
         self.payable = min(self.budget, self.evaluator.num_inputs * self.space.num_states)
-        self.tell(stop_rule_notes(self.stop_rule, self.payable) + mode_notes(self))
+        self.tell(stop_rule_notes(self.stop_rule, self.payable) + start_notes(self))
         probes = probe_count(self.hparams.coverage_probes, self.payable)
         if probes:
             self.probes = CoverageProbes(self.evaluator, probes, self.seed)

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from scipy.special import betaincinv
 
 from ffade.env import Evaluator
+from ffade.rng import torch_random_kept
 
 CONFIDENCE = 0.95
 """The interval's coverage: two-sided Clopper-Pearson."""
@@ -132,11 +132,7 @@ class CoverageProbes:
         apart.changes = self.evaluator.changes  # share the inputs kept on the device
         num_states = self.evaluator.space.num_states
         input_ids, flat = np.divmod(self.keys, num_states)
-        device = torch.device(self.evaluator.task.target.device)
-        if device.type == "cuda" and device.index is None:  # "cuda": this rank's current GPU
-            device = torch.device("cuda", torch.cuda.current_device())
-        cuda = [device.index] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):  # a sampling target must not shift the run
+        with torch_random_kept(self.evaluator.task.target.device):
             self.failed = apart.evaluate(input_ids, self.evaluator.space.unflat(flat)).failed
         self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
         self.evaluator.concept_seconds += apart.concept_seconds

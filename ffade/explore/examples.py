@@ -146,7 +146,12 @@ def _text_table(entries: list[dict[str, Any]]) -> str:
     """The examples as a Markdown table, which TensorBoard's text tab renders."""
     rows = ["| input | changes | output | reference |", "|---|---|---|---|"]
     for entry in entries:
-        cells = [entry["input"], _changes(entry), entry["output"], str(entry["reference"])]
+        cells = [
+            entry["input"],
+            _changes(entry),
+            entry["output"],
+            str(entry["reference"] if entry["reference"] is not None else ""),
+        ]
         cells = [markdown_text(c.replace("\n", " ")) for c in cells]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -264,7 +269,8 @@ def _grid_figure(
 
 
 def _caption(entry: dict[str, Any]) -> str:
-    return f"input {entry['input_id']} (label {entry['reference']}): {entry['output']}"
+    label = "" if entry["reference"] is None else f" (label {entry['reference']})"
+    return f"input {entry['input_id']}{label}: {entry['output']}"
 
 
 def _label(entry: dict[str, Any]) -> str:
@@ -297,7 +303,9 @@ def _changes(entry: dict[str, Any]) -> str:
     return ", ".join(f"{k}={_short(v)}" for k, v in entry["changed"].items()) or "no change"
 
 
-def _short(value: Any) -> str:
+def _short(value: Any) -> str | None:
+    if value is None:  # no reference (prompts without labels): null, not the text "None"
+        return None
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     if isinstance(value, float):

@@ -176,7 +176,8 @@ def _caption(
     if isinstance(reference, torch.Tensor) and reference.numel() == 1:
         reference = reference.item()
     values = ", ".join(f"{k}={format_value(v)}" for k, v in concepts.items())
-    return f"input {input_id} (label {reference}): {output}", values
+    label = "" if reference is None else f" (label {reference})"  # prompts without labels
+    return f"input {input_id}{label}: {output}", values
 
 
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ffade.concept_names import did_you_mean, listed
+from ffade.concepts import MAX_SUMMARIZED_STATES
 from ffade.errors import FfadeError, does_not_exist, shown
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
@@ -279,7 +280,7 @@ def _read_neutral_index(concept: dict[str, Any], where: str) -> int:
     return index
 
 
-MAX_DENSE_STATES = 20_000_000
+MAX_DENSE_STATES = MAX_SUMMARIZED_STATES
 """Landscapes are dense arrays over the grid (two int64 counts per state): 320 MB at this size."""
 
 

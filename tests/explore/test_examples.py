@@ -17,9 +17,11 @@ from ffade.env import Evaluator
 from ffade.explore.examples import (
     MIN_PAIR_HEIGHT,
     PANEL_PIXELS,
+    _caption,
     _grid_figure,
     _pair_figure,
     _panel,
+    _text_table,
     save_worst_examples,
     worst_failures,
 )
@@ -254,3 +256,18 @@ def test_worst_failures_are_ordered_with_arrays_as_one_sort_would_order_them(
         assert got == expected[:count]
         assert all(type(i) is int and s.dtype == np.int64 for i, s, _, _ in worst)
     assert len(calls) <= 3  # one call per pick, not one per failure
+
+
+def test_an_input_without_a_reference_is_captioned_without_one(tmp_path: Path) -> None:
+    """Prompts without labels (configs/sd14.yaml) were captioned "input 15 (label None)" and
+    "Input 15 (should be None)", and examples.json held the text "None" for null."""
+    evaluator = Evaluator(build_task(synthetic_spec()), batch_size=8)
+    evaluator.task.target.render = _render
+    evaluator.evaluate(np.array([0, 1]), np.array([[9, 9, 0], [9, 9, 0]]))
+    inputs = evaluator.task.inputs
+    inputs[:] = [(x, None) for x, _ in inputs]  # as a dataset without references gives them
+    assert save_worst_examples(evaluator, tmp_path) >= 1
+    entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
+    assert all(entry["reference"] is None for entry in entries)
+    assert _caption(entries[0]) == f"input {entries[0]['input_id']}: {entries[0]['output']}"
+    assert "None" not in _text_table([{**e, "input": "x"} for e in entries])

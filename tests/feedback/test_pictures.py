@@ -10,11 +10,12 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
-from ffade.feedback.pictures import PICTURES_DIR, RegionPictures
+from ffade.feedback.pictures import PICTURES_DIR, RegionPictures, _caption
 from ffade.feedback.priorities import load_regions
 from ffade.records import read_evaluations
 from ffade.summarize.regions import Region
@@ -147,3 +148,11 @@ def test_a_long_title_with_dollars_wraps_and_draws_as_typed() -> None:
     lines = figure._suptitle.get_text().split("\n")
     assert len(lines) > 1 and all(len(line.replace("\\$", "$")) <= 80 for line in lines)
     assert "\\$5" in lines[0] and figure.axes[0].title.get_text() == "input 1: \\$3 \\$4"
+
+
+def test_an_input_without_a_label_is_captioned_without_one() -> None:
+    """Unlabelled prompts (configs/sd14.yaml) read "input 15 (label None): ..." in the pictures
+    `ffade feedback` shows; a label is named only when there is one."""
+    said, values = _caption(15, None, "an image at CLIP cosine 0.12", {"setting": "a city"})
+    assert (said, values) == ("input 15: an image at CLIP cosine 0.12", "setting=a city")
+    assert _caption(2, torch.tensor(7), "drew 1", {})[0] == "input 2 (label 7): drew 1"

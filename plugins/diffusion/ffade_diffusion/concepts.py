@@ -46,6 +46,20 @@ class _Words(_PromptConcept):
 
     neutral: ClassVar[Any] = ""
 
+    def __init__(self, values: Sequence[Any] | None, label: str | None) -> None:
+        super().__init__(values, label)
+        # the prompt is single-spaced (Prompt.text), so "  " adds what "" adds and "on  paper"
+        # what "on paper" does: two states recorded apart that draw the same image
+        seen: dict[str, str] = {}
+        for value in self.values:
+            words = " ".join(value.split())
+            if words in seen:
+                raise ConceptValueError(
+                    f"concept '{self.label}': values {seen[words]!r} and {value!r} give the "
+                    f"prompt the same words ({words!r}: spaces are not words); keep one"
+                )
+            seen[words] = value
+
     def check_value(self, value: Any) -> None:
         if not isinstance(value, str) or any(c in value for c in "{}"):
             raise ConceptValueError(

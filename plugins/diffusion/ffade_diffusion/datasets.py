@@ -152,6 +152,11 @@ class PromptsDataset(Dataset):
                 slot_names(text)
             except FfadeError as exc:
                 raise FfadeError(f"{what}: {place}: {exc}") from exc
+            if not text.strip():  # a blank row: every image drawn from no words at all
+                raise FfadeError(
+                    f"{what}: {place} is an empty prompt {text!r}; give each prompt words or a "
+                    "{slot} a prompt_slot concept fills"
+                )
         self.items = [
             (Prompt(text, sample), label)
             for text, label in entries

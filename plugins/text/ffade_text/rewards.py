@@ -12,6 +12,8 @@ follows the paper's shape: a failure earns ``scale`` times its depth on [0, 1] (
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, ClassVar
@@ -29,15 +31,38 @@ def sentence_bleu(hypothesis: str, reference: str) -> float:
     return float(sacrebleu.sentence_bleu(hypothesis, [reference]).score)
 
 
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORDS = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+"""A Chinese or Japanese character alone (those scripts put no spaces between words), else a
+run of letters and digits in any script."""
+
+
+class _WordTokenizer:
+    """rouge-score's own tokenizer (lowercase, letters and digits, Porter stems of words longer
+    than 3 characters) for every script: rouge-score keeps only ``[a-z0-9]``, so a Russian or
+    Chinese summary identical to its reference scored 0 and failed, and an accented word fell
+    apart ("approuvé" into "approuv"). ASCII text gets the very same tokens."""
+
+    def __init__(self) -> None:
+        from nltk.stem import porter  # what rouge-score stems with
+
+        self.stemmer = porter.PorterStemmer()
+
+    def tokenize(self, text: str) -> list[str]:
+        words = _WORDS.findall(unicodedata.normalize("NFC", text).lower())
+        return [self.stemmer.stem(w) if len(w) > 3 else w for w in words]
+
+
 @cache
 def _rouge_scorer() -> Any:
     from rouge_score import rouge_scorer
 
-    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    return rouge_scorer.RougeScorer(["rougeL"], tokenizer=_WordTokenizer())
 
 
 def rouge_l(hypothesis: str, reference: str) -> float:
-    """ROUGE-L F1 in [0, 1] (longest common subsequence of stemmed, lowercased words)."""
+    """ROUGE-L F1 in [0, 1] (longest common subsequence of stemmed, lowercased words, in any
+    script)."""
     return float(_rouge_scorer().score(reference, hypothesis)["rougeL"].fmeasure)
 
 

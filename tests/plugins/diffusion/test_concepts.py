@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from ffade_diffusion.concepts import (
     GuidanceScale,
     InferenceSteps,
@@ -10,7 +13,9 @@ from ffade_diffusion.concepts import (
 )
 from ffade_diffusion.prompts import Prompt
 
+from ffade.cli import main
 from ffade.errors import ConceptValueError, FfadeError
+from tests.helpers import REPO
 
 PROMPTS = [Prompt("a {descriptor} {profession} in {setting}", sample=s) for s in range(3)]
 
@@ -88,3 +93,23 @@ def test_two_concepts_that_set_one_field_are_refused() -> None:
     # words before or after add up, and distinct slots are distinct fields
     after = [PromptWords("after", ["", "ink"], "a"), PromptWords("after", ["", "red"], "b")]
     check_distinct_fields([style, PromptSlot("digit", ["", "7"]), *after, GuidanceScale()])
+
+
+def test_words_that_differ_only_in_spaces_are_one_line_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "  " composed the same prompt as "" (the text is single-spaced): a second state, searched
+    and reported apart from the unchanged prompt, drew the very same images."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    concepts = [{"name": "prompt_words", "args": {"label": "medium", "values": ["", "  "]}}]
+    config["model"]["init_args"]["task"]["concepts"] = concepts
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.chdir(tmp_path)  # the run would go to ./runs
+    assert main(["fit", "--config", "config.yaml"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ffade: error: concept 'medium': values '' and '  ' give the prompt the same words ('': "
+        "spaces are not words); keep one"
+    )
+    with pytest.raises(ConceptValueError, match="values 'thin' and ' thin ' give the prompt"):
+        PromptSlot("style", ["thin", " thin "])
+    PromptSlot("style", ["", "thin", "thin slanted"])  # distinct words pass

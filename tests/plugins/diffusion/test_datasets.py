@@ -8,6 +8,7 @@ import pytest
 from ffade_diffusion.datasets import DigitPrompts, PromptsDataset
 from ffade_diffusion.prompts import Prompt
 
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
 
@@ -183,3 +184,33 @@ def test_an_empty_split_says_how_to_fill_it() -> None:
     assert all(filled.split(name) for name in SPLITS)
     # a split given no share stays empty, as asked
     assert PromptsDataset(prompts=["a", "b"], fractions=(1.0, 0, 0)).split("heldout") == []
+
+
+def test_an_empty_prompt_is_one_line_naming_its_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A blank prompt (a CSV row with its prompt cell left empty) was searched: every image drawn
+    from no words, judged against what nothing asked for."""
+    task = {
+        "target": {"name": "tiny_digits_t2i", "args": {"num_inference_steps": 2}},
+        "dataset": {"name": "prompts", "args": {"prompts": ["a handwritten seven", "  "]}},
+        "reward": {"name": "clip_score", "args": {"model": "tiny_digits_clip"}},
+        "concepts": [{"name": "prompt_words", "args": {"values": ["", "on paper"]}}],
+    }
+    config = {"model": {"class_path": "ffade.explore.RandomExplorer"}}
+    config["model"]["init_args"] = {"task": task, "budget": 4}
+    (tmp_path / "config.yaml").write_text(json.dumps(config))
+    monkeypatch.chdir(tmp_path)  # the run would go to ./runs
+    assert main(["fit", "--config", "config.yaml"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ffade: error: dataset 'prompts': prompt 1 is an empty prompt '  '; give each prompt "
+        "words or a {slot} a prompt_slot concept fills"
+    )
+    assert not (tmp_path / "runs").exists()
+    table = tmp_path / "prompts.csv"
+    table.write_text("prompt,label\na handwritten seven,7\n,3\n")
+    with pytest.raises(FfadeError, match=r"prompts.csv line 3 is an empty prompt ''"):
+        PromptsDataset(path=str(table))
+    PromptsDataset(
+        ["{descriptor}"], samples_per_prompt=3
+    )  # a slot alone is a prompt the concepts fill

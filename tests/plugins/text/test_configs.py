@@ -147,6 +147,19 @@ def test_the_readmes_bart_command_on_the_bundled_model(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert lines[-2].startswith("no failure rules: ") and "2.44e+10 states" in lines[-2]
     assert lines[-1].startswith("next: read its evaluations in "), lines[-1]
+    # ... and the search said so as it started, before it spent its budget
+    assert "ffade: note: the concept grid has 2.44e+10 states, more than the 20,000,000" in (
+        result.stderr
+    )
+    run_dir = tmp_path / "runs" / "bart" / "version_0"
+    report = ffade("report", str(run_dir))  # one line saying why and what to do, no files
+    assert report.returncode == 2 and report.stderr.splitlines() == [
+        f"ffade: error: {run_dir}: the concept grid has 2.44e+10 states (5 x 5 x 5 x 4"
+        + " x 5" * 11
+        + "), more than the 20,000,000 a landscape holds; summarize a run over fewer concepts "
+        "or coarser grids"
+    ]
+    assert not (run_dir / "report.md").exists() and not (run_dir / "figures").exists()
 
 
 @pytest.mark.slow  # about a minute on two cores

@@ -44,6 +44,41 @@ def test_drop_rewards_compare_with_the_clean_summary(name: str, threshold: float
     assert 0 < scores.reward[1] <= 10
 
 
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Совет Ривертона утвердил бюджет школ.",  # Cyrillic
+        "里弗顿议会批准学校预算",  # Chinese: no spaces between words
+        "Le conseil a approuvé le budget à Zürich.",
+    ],
+)
+def test_rouge_l_reads_every_script(summary: str) -> None:
+    """rouge-score keeps only [a-z0-9]: a perfect Russian or Chinese summary scored 0 and
+    failed, whatever the model wrote."""
+    assert rouge_l(summary, summary) == pytest.approx(1.0)
+    scores = registry.create("reward", "rougel").score([summary], [summary])
+    assert scores.failed.tolist() == [False]
+    assert rouge_l(BAD, summary) == 0.0
+
+
+def test_rouge_l_keeps_accented_words_whole() -> None:
+    # rouge-score cut "approuvé" to "approuv", so "approuv" matched it in full
+    assert rouge_l("budget approuv", "budget approuvé") == pytest.approx(0.5)
+    assert rouge_l("cafe\u0301 ouvert", "café ouvert") == pytest.approx(1.0)  # NFD read as NFC
+
+
+def test_empty_summaries_score_zero_and_fail_only_when_the_edit_emptied_them() -> None:
+    """An empty summary scores 0 (a failure for bleu and rougel); the drop rewards blame the
+    edit only when the unedited article's summary was not empty too."""
+    for name in ("bleu", "rougel"):
+        scores = registry.create("reward", name).score(["", " "], [REFERENCE, REFERENCE])
+        assert scores.metric.tolist() == [0.0, 0.0] and scores.failed.tolist() == [True, True]
+    for name in ("bleu_drop", "rougel_drop"):
+        reward = registry.create("reward", name)
+        scores = reward.score(["", ""], [REFERENCE] * 2, clean_outputs=[GOOD, ""])
+        assert scores.failed.tolist() == [True, False] and scores.metric[1] == 0
+
+
 def test_reward_errors() -> None:
     with pytest.raises(FfadeError, match="clean_outputs=None"):
         registry.create("reward", "bleu_drop").score([GOOD], [REFERENCE])

@@ -44,9 +44,9 @@ from ffade.errors import (
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.claimed import ClaimedStates
 from ffade.records import atomic_path
+from ffade_diffusion.mitigate.adapters import LORA_MODULES, check_rank
 from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
 
-LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 LORA_DIR = "lora"
 SAMPLE_OFFSET = 10_000
 """Extra samples of a prompt are drawn at sample + k * SAMPLE_OFFSET: no dataset has that many."""
@@ -157,6 +157,7 @@ class DiffusionLoRAFineTuner(FineTuner):
                 "ffade_text.mitigate.Seq2SeqFineTuner)"
             )
         h = self.hparams
+        check_rank(self.network, h.rank)  # before peft allocates adapters of that rank
         self.network.requires_grad_(False)
         config = LoraConfig(
             r=h.rank,

@@ -89,10 +89,14 @@ def _field_problems(
     row: dict, fields: tuple[str, str], field_args: tuple[str, str], whole_second: bool
 ) -> list[str]:
     """What is wrong with each of a row's two fields, named as the argument that chose it
-    ("no field 'label' (label_field)", or "field 'label' (label_field) holding 1.5, not text")."""
+    ("no field 'label' (label_field)", "field 'label' (label_field) holding 1.5, not text", or
+    "field 'summary' (summary_field) empty": a blank text or reference, which CSV gives for a
+    missing cell)."""
     problems = []
     for position, (field, arg) in enumerate(zip(fields, field_args, strict=True)):
         if isinstance(row.get(field), str):
+            if not row[field].strip():  # nothing to edit, or a reference every summary misses
+                problems.append(f"field {field!r} ({arg}) empty")
             continue
         if field not in row:
             problems.append(f"no field {field!r} ({arg})")

@@ -18,6 +18,7 @@ import torch
 import yaml
 from diffusers import DiffusionPipeline
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
+from ffade_diffusion.mitigate.adapters import check_rank
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
 from ffade_diffusion.mitigate.lora import unchanged
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
@@ -439,3 +440,40 @@ def test_a_text_to_image_run_sent_to_the_classifier_fine_tuner_names_this_one(
     message = str(error.value)
     assert "' returned a dict (a summarizer takes" in message
     assert "a text-to-image model ffade_diffusion.mitigate.DiffusionLoRAFineTuner" in message
+
+
+def test_a_rank_above_the_attentions_full_rank_is_one_line(
+    t2i_run: Path, tiny_pipeline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rank: 100000 (a typo, or a guess) built adapters of that rank on every attention
+    projection: gigabytes, and minutes an epoch, for an update no deeper than min(in, out)."""
+    unet = DiffusionPipeline.from_pretrained(tiny_pipeline).unet
+    widest = max(
+        min(module.in_features, module.out_features)
+        for name, module in unet.named_modules()
+        if isinstance(module, torch.nn.Linear)
+        and name.endswith(("to_q", "to_k", "to_v", "to_out.0"))
+    )
+    config = tmp_path / "mitigate.yaml"
+    init_args = {"run": str(t2i_run), **SMALL}
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "model": {
+                    "class_path": "ffade_diffusion.mitigate.DiffusionLoRAFineTuner",
+                    "init_args": init_args,
+                },
+                "trainer": {"max_epochs": 1, "default_root_dir": str(tmp_path)},
+            }
+        )
+    )
+    assert main(["fit", "--config", str(config), "--model.init_args.rank", "100000"]) == 2
+    err = capsys.readouterr().err  # beside the pipeline's own loading bars
+    (line,) = [line for line in err.splitlines() if line.startswith("ffade:")]
+    assert "Traceback" not in err
+    assert line == (
+        f"ffade: error: model.init_args.rank 100000 is above {widest}, the full rank of the "
+        "UNet's widest attention projection (to_q, to_k, to_v, to_out.0): a larger rank cannot "
+        f"change the update; choose 1 to {widest} (the paper used 4)"
+    )
+    check_rank(unet, widest)  # the full rank itself is allowed

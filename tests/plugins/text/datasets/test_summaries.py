@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from ffade_text.datasets import SummaryDataset, TinyNewsDataset
+from ffade_text.datasets.classification import TextClassificationDataset
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
@@ -68,6 +69,31 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
         SummaryDataset(str(odd))
     with pytest.raises(FfadeError, match="split 'train' is not allowed"):
         SummaryDataset(str(path), "text", "highlights").split("train")
+
+
+def test_an_empty_text_or_summary_is_one_line_naming_its_row(tmp_path: Path) -> None:
+    """An empty reference made every summary of its article fail, an empty article left the
+    edits nothing to change; both were read without a word (a CSV's missing cell is one)."""
+    path = tmp_path / "pairs.csv"
+    path.write_text("article,summary\nCouncil approves budget.,Budget approved.\nStorm hits.,\n")
+    with pytest.raises(FfadeError, match=r"row 3 has field 'summary' \(summary_field\) empty;"):
+        SummaryDataset(str(path))
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(json.dumps({"article": "  ", "summary": "x"}) + "\n")
+    with pytest.raises(FfadeError, match=r"line 1 has field 'article' \(article_field\) empty;"):
+        SummaryDataset(str(path))
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text(json.dumps({"text": "", "label": 1}) + "\n")
+    with pytest.raises(FfadeError, match=r"line 1 has field 'text' \(text_field\) empty;"):
+        TextClassificationDataset(str(texts))
+    # any script is text
+    rows = [
+        {"article": f"Совет утвердил бюджет {i}. 议会批准", "summary": "бюджет"} for i in range(5)
+    ]
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    assert sorted(SummaryDataset(str(path), fractions=(0.2, 0.6, 0.2)).pairs) == sorted(
+        (row["article"], row["summary"]) for row in rows
+    )
 
 
 def test_bundled_corpus() -> None:
