@@ -20,11 +20,6 @@ from ffade.plugin_api import Concept
 STOP = 0
 """Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
 
-MAX_SUMMARIZED_STATES = 20_000_000
-"""The largest grid ``ffade report``, ``feedback`` and ``export`` summarize: their landscapes are
-dense arrays over the grid (two int64 counts per state, 320 MB at this size). A search runs on
-any grid; one past this is told so as it starts, before it spends its budget."""
-
 
 def is_label(label: object) -> bool:
     """Whether ``label`` can name an axis in records, rules and plots: non-empty text on one

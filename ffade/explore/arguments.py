@@ -12,8 +12,8 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from ffade.concepts import MAX_SUMMARIZED_STATES
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
+from ffade.summarize.landscape import MAX_DENSE_STATES
 
 
 def check_explorer_arguments(args: Mapping[str, Any]) -> None:
@@ -100,11 +100,11 @@ def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> 
 def grid_size_notes(num_states: int) -> list[str]:
     """A note, as the search starts, when the grid is past what reports summarize: bart.yaml's
     2.44e10 states searched for hours and only then heard ``ffade report`` refuse the run."""
-    if num_states <= MAX_SUMMARIZED_STATES:
+    if num_states <= MAX_DENSE_STATES:
         return []
     return [
         f"the concept grid has {num_states:.3g} states, more than the "
-        f"{MAX_SUMMARIZED_STATES:,} that ffade report, feedback and export summarize: this "
+        f"{MAX_DENSE_STATES:,} that ffade report, feedback and export summarize: this "
         "run's failures will be in its evaluations.jsonl only; to report them, search fewer "
         "concepts or coarser grids"
     ]

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from ffade.concept_names import did_you_mean, listed
-from ffade.concepts import MAX_SUMMARIZED_STATES
 from ffade.errors import FfadeError, does_not_exist, shown
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
@@ -280,8 +279,10 @@ def _read_neutral_index(concept: dict[str, Any], where: str) -> int:
     return index
 
 
-MAX_DENSE_STATES = MAX_SUMMARIZED_STATES
-"""Landscapes are dense arrays over the grid (two int64 counts per state): 320 MB at this size."""
+MAX_DENSE_STATES = 20_000_000
+"""The largest grid ``ffade report``, ``feedback`` and ``export`` summarize: their landscapes are
+dense arrays over the grid (two int64 counts per state, 320 MB at this size). A search runs on
+any grid; one past this is told so as it starts, before it spends its budget."""
 
 
 def require_landscape(value: Any) -> Landscape:

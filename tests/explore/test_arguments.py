@@ -131,7 +131,13 @@ def test_a_grid_too_large_to_report_is_told_as_the_search_starts(tmp_path: Path,
     run = tmp_path / "runs" / "test" / "version_0"
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == 32
     files = sorted(p.name for p in run.iterdir())
-    for command in (["report"], ["feedback", "--from", str(config)], ["export", "--to", "s.yaml"]):
+    priorities = tmp_path / "priorities.yaml"  # a well-formed file: its mistakes are said first
+    priorities.write_text("regions: [{rank: 1, priority: high}]\n")
+    for command in (
+        ["report"],
+        ["feedback", "--from", str(priorities)],
+        ["export", "--to", "s.yaml"],
+    ):
         result = ffade_in_process(command[0], str(run), *command[1:], cwd=tmp_path)
         assert result.returncode == 2, (command, result.stderr[-2000:])
         assert result.stderr.splitlines() == [
