@@ -208,6 +208,42 @@ def test_the_callable_target_signature_is_as_shown() -> None:
     assert written == [(p.name, p.default) for p in actual]
 
 
+def test_the_environment_example_builds_and_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/plugins.md's points_env.py on the example package (its dist-info on sys.path), and
+    FailureEnv's keywords as the doc lists them."""
+    from ffade.env import FailureVectorEnv
+
+    package = write_doc_files(tmp_path)
+    monkeypatch.syspath_prepend(str(package))
+    monkeypatch.delitem(sys.modules, "ffade_points", raising=False)
+    code = dict(BLOCK.findall((REPO / "docs" / "plugins.md").read_text()))["points_env.py"]
+    namespace: dict = {}
+    try:
+        exec(code, namespace)  # the doc's own code
+        env = namespace["env"]
+        assert list(env.action_space.nvec) == [5, 4]  # shift_x's and mirror's default grids
+        env.reset(seed=0)
+        _, _, terminated, _, info = env.step(env.action_space.sample())
+        assert (
+            terminated
+            and info["evaluated"]
+            and namespace["task"].reward.plugin_name == "wrong_side"
+        )
+    finally:
+        sys.modules.pop("ffade_points", None)
+    doc = (REPO / "docs" / "plugins.md").read_text()
+    shown = re.search(r"`(FailureEnv\(evaluator, mode=.*?\))`", doc, re.DOTALL)
+    assert shown is not None
+    call = ast.parse(" ".join(shown.group(1).split()), mode="eval").body
+    keywords = [(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
+    actual = inspect.signature(FailureVectorEnv).parameters.values()
+    assert keywords == [
+        (p.name, p.default) for p in actual if p.name not in ("evaluator", "num_envs")
+    ]
+
+
 def test_the_flattening_wrapper_drives_the_environment_to_the_end_of_its_budget() -> None:
     doc = (REPO / "docs" / "plugins.md").read_text()
     namespace: dict = {}
