@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import os
 import re
@@ -9,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from ffade.errors import FfadeError
 from tests.helpers import REPO
@@ -17,15 +21,36 @@ from tests.helpers import REPO
 BLOCK = re.compile(r"```\w+\n# (\S+)\n(.*?)```", re.DOTALL)
 
 
-def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
+DIST_INFO = "ffade_points-0.1.0.dist-info"
+FFADE = str(Path(sys.executable).parent / "ffade")
+
+
+def write_doc_files(tmp_path: Path, *, dist_info: bool = True) -> Path:
+    """The doc's files as it says: the package's in ffade-points/, try.yaml there too (it is
+    run from there), points.yaml beside; the hand-written dist-info only when asked."""
     doc = (REPO / "docs" / "plugins.md").read_text()
     package = tmp_path / "ffade-points"
     files = dict(BLOCK.findall(doc))
     assert {"setup.cfg", "pyproject.toml", "ffade_points/__init__.py", "points.yaml"} <= set(files)
+    assert {"try.yaml", f"{DIST_INFO}/METADATA", f"{DIST_INFO}/entry_points.txt"} <= set(files)
     for name, text in files.items():
-        path = (tmp_path if name.endswith(".yaml") else package) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if name.startswith(DIST_INFO) and not dist_info:
+            continue
+        folder = tmp_path if name.endswith(".yaml") and name != "try.yaml" else package
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return package
+
+
+def env_with(*paths: Path) -> dict[str, str]:
+    """This test's environment with ``paths`` first on PYTHONPATH, then whatever ffade this
+    test runs (a worktree's, CI's)."""
+    old = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [*map(str, paths), old]))}
+
+
+def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
+    package = write_doc_files(tmp_path, dist_info=False)
     site = tmp_path / "site"
     subprocess.run(
         [
@@ -43,17 +68,20 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    # the installed package first, then whatever ffade this test runs (a worktree's, CI's)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
-    }
-    ffade = str(Path(sys.executable).parent / "ffade")
-    listed = subprocess.run([ffade, "plugins"], env=env, capture_output=True, text=True, check=True)
-    assert re.search(r"shift_x\s+\(ffade-points 0\.1\.0", listed.stdout), listed.stdout
-    assert "mirror  (ffade-points 0.1.0" in listed.stdout and "BROKEN" not in listed.stdout
+    env = env_with(site)
+    # the doc's two checks: the names, fast; then the concepts, described
+    names = subprocess.run([FFADE, "plugins", "--names"], env=env, capture_output=True, text=True)
+    assert names.returncode == 0 and "BROKEN" not in names.stdout, names.stdout
+    listed = set(names.stdout.split())
+    assert {"linear", "points", "shift_x", "mirror", "wrong_side"} <= listed, names.stdout
+    concepts = subprocess.run(
+        [FFADE, "plugins", "concept"], env=env, capture_output=True, text=True
+    )
+    assert concepts.returncode == 0 and "BROKEN" not in concepts.stdout, concepts.stdout
+    assert "shift_x  (ffade-points 0.1.0; ffade_points:ShiftX)" in concepts.stdout
+    assert "mirror  (ffade-points 0.1.0" in concepts.stdout and "targets:" not in concepts.stdout
     run = subprocess.run(
-        [ffade, "fit", "--config", str(tmp_path / "points.yaml")],
+        [FFADE, "fit", "--config", str(tmp_path / "points.yaml")],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -72,6 +100,148 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
         ("mirror", ["none", "flip_y", "swap"]),
     ]
     assert "top failure rule:" in run.stdout and "next: ffade report" in run.stdout
+    report = subprocess.run(
+        [FFADE, "report", "runs/ffade/version_0"], cwd=tmp_path, env=env, capture_output=True
+    )
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert (tmp_path / "runs" / "ffade" / "version_0" / "report.md").is_file()
+
+
+def test_the_example_package_runs_uninstalled_by_import_path(tmp_path: Path) -> None:
+    """docs/plugins.md: try.yaml names each plugin module:Class; run from ffade-points/, the
+    ffade command imports ffade_points from there, with no install and no PYTHONPATH."""
+    package = write_doc_files(tmp_path, dist_info=False)
+    run = subprocess.run(
+        [FFADE, "fit", "--config", "try.yaml"], cwd=package, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads((package / "runs" / "ffade" / "version_0" / "summary.json").read_text())
+    assert summary["evaluations"] == 100 and summary["failures"] > 0
+    # a concept named by path is labelled by it unless given a label
+    assert [c["label"] for c in summary["concepts"]] == ["ffade_points:ShiftX", "mirror"]
+    assert summary["task"]["target"]["name"] == "ffade_points:LinearClassifier"
+
+
+def test_a_hand_written_dist_info_on_pythonpath_gives_the_entry_point_names(
+    tmp_path: Path,
+) -> None:
+    """docs/plugins.md: METADATA and entry_points.txt in ffade_points-0.1.0.dist-info beside
+    the package, the folder on PYTHONPATH: listed under its distribution, usable by name."""
+    package = write_doc_files(tmp_path)
+    env = env_with(package)
+    names = subprocess.run([FFADE, "plugins", "--names"], env=env, capture_output=True, text=True)
+    assert {"linear", "points", "shift_x", "mirror", "wrong_side"} <= set(names.stdout.split())
+    concepts = subprocess.run(
+        [FFADE, "plugins", "concept"], cwd=package, env=env, capture_output=True, text=True
+    )
+    assert "shift_x  (ffade-points 0.1.0; ffade_points:ShiftX)" in concepts.stdout
+    run = subprocess.run(
+        [FFADE, "fit", "--config", str(tmp_path / "points.yaml"), "--model.init_args.budget=64"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "ffade" / "version_0" / "summary.json").read_text())
+    assert summary["evaluations"] == 64
+    assert [c["plugin"] for c in summary["concepts"]] == ["shift_x", "shift_x", "mirror"]
+
+
+def test_a_stand_in_for_a_missing_neutral_is_applied_and_clean_outputs_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/plugins.md: with values [1, 2] the stand-in 1 is still applied, at the neutral
+    state that reports, fine-tuners and the guard use; a reward's clean_outputs are not."""
+    from ffade.changes import ChangedInputs
+    from ffade.env import Evaluator
+    from ffade.plugin_api import Reward, Scores
+    from ffade.registry import register, unregister
+    from ffade.task import build_task
+
+    package = write_doc_files(tmp_path, dist_info=False)
+    monkeypatch.syspath_prepend(str(package))
+    monkeypatch.delitem(sys.modules, "ffade_points", raising=False)
+    seen: list = []
+
+    class CleanSeen(Reward):
+        needs_clean_outputs = True
+
+        def score(self, outputs, references, clean_outputs=None) -> Scores:
+            seen.append(clean_outputs)
+            return Scores(metric=outputs[:, 0], failed=outputs[:, 0] > 0, reward=outputs[:, 0])
+
+    register("reward", "clean_seen", CleanSeen)
+    try:
+        task = build_task(
+            {
+                "target": {"name": "ffade_points:LinearClassifier"},
+                "dataset": {"name": "ffade_points:Points", "args": {"num_points": 20}},
+                "reward": {"name": "clean_seen"},
+                "concepts": [{"name": "ffade_points:ShiftX", "args": {"values": [1.0, 2.0]}}],
+            }
+        )
+        assert any("1.0, the closest, stands for 'unchanged'" in note for note in task.notes)
+        assert task.space.neutral.tolist() == [0]  # the grid index of 1.0
+        ids = np.arange(3)
+        unchanged = ChangedInputs(task).unchanged(ids)[0]
+        at_neutral = ChangedInputs(task).inputs(ids, np.zeros((3, 1), np.int64))
+        assert torch.equal(at_neutral, unchanged + torch.tensor([1.0, 0.0]))  # applied
+        Evaluator(task, budget=3).evaluate(ids, np.zeros((3, 1), np.int64))
+        assert torch.equal(seen[0], task.target.predict(unchanged))  # the unchanged inputs'
+    finally:
+        unregister("reward", "clean_seen")
+        sys.modules.pop("ffade_points", None)
+
+
+def test_the_callable_target_signature_is_as_shown() -> None:
+    """The doc's ffade.CallableTarget(...) block: every argument, in order, with its default."""
+    import ffade
+
+    doc = (REPO / "docs" / "plugins.md").read_text()
+    shown = re.search(r"```python\n(ffade\.CallableTarget\(.*?\))\n```", doc, re.DOTALL)
+    assert shown is not None
+    call = ast.parse(shown.group(1), mode="eval").body
+    written = [(a.id, inspect.Parameter.empty) for a in call.args]
+    written += [(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
+    actual = inspect.signature(ffade.CallableTarget).parameters.values()
+    assert written == [(p.name, p.default) for p in actual]
+
+
+def test_the_environment_example_builds_and_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/plugins.md's points_env.py on the example package (its dist-info on sys.path), and
+    FailureEnv's keywords as the doc lists them."""
+    from ffade.env import FailureVectorEnv
+
+    package = write_doc_files(tmp_path)
+    monkeypatch.syspath_prepend(str(package))
+    monkeypatch.delitem(sys.modules, "ffade_points", raising=False)
+    code = dict(BLOCK.findall((REPO / "docs" / "plugins.md").read_text()))["points_env.py"]
+    namespace: dict = {}
+    try:
+        exec(code, namespace)  # the doc's own code
+        env = namespace["env"]
+        assert list(env.action_space.nvec) == [5, 4]  # shift_x's and mirror's default grids
+        env.reset(seed=0)
+        _, _, terminated, _, info = env.step(env.action_space.sample())
+        assert (
+            terminated
+            and info["evaluated"]
+            and namespace["task"].reward.plugin_name == "wrong_side"
+        )
+    finally:
+        sys.modules.pop("ffade_points", None)
+    doc = (REPO / "docs" / "plugins.md").read_text()
+    shown = re.search(r"`(FailureEnv\(evaluator, mode=.*?\))`", doc, re.DOTALL)
+    assert shown is not None
+    call = ast.parse(" ".join(shown.group(1).split()), mode="eval").body
+    keywords = [(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
+    actual = inspect.signature(FailureVectorEnv).parameters.values()
+    assert keywords == [
+        (p.name, p.default) for p in actual if p.name not in ("evaluator", "num_envs")
+    ]
 
 
 def test_the_flattening_wrapper_drives_the_environment_to_the_end_of_its_budget() -> None:
