@@ -111,6 +111,21 @@ class ChangedInputs:
                     "call or per batch; docs/plugins.md)"
                 )
 
+    def originals(self, ids: Any) -> Any:
+        """The inputs of ``ids`` as example pictures show them beside a failure: unchanged, but
+        a grid of words without its no-op at its stand-in (:attr:`ConceptSpace.drawn_stand_in`):
+        a prompt slot left empty is no prompt the search tried."""
+        inputs = self.unchanged(ids)[0]
+        for concept, index, stand_in in zip(
+            self.space.concepts, self.space.neutral, self.space.drawn_stand_in, strict=True
+        ):
+            if stand_in and len(ids):
+                changed = concept.apply_each(inputs, [concept.values[int(index)]] * len(ids))
+                inputs = checked_rows(
+                    changed, len(ids), f"concept '{concept.label}': apply_each", inputs
+                )
+        return inputs
+
     def unchanged(self, ids: Any) -> tuple[Any, Any]:
         """Inputs and references of ``ids``, on the target's device.
 

@@ -59,6 +59,12 @@ class ConceptSpace:
         self.num_states = int(np.prod(self.sizes.astype(object)))
         self._coords = [c.coordinates().astype(np.float32) for c in concepts]
         self.neutral = np.array([c.neutral_index() for c in concepts], dtype=np.int64)
+        # a grid of words without its no-op (a prompt slot's grid without ""): the input as the
+        # dataset gives it ("a portrait of  in", slots empty) is no input the search ever sees,
+        # so pictures draw the original at the stand-in, as clean checks and reports take it
+        self.drawn_stand_in = np.array(
+            [c.neutral not in c.values and not c.is_numeric for c in concepts], dtype=bool
+        )
         # row-major strides turn an index tuple into one integer key for memoization and records
         self._strides = np.array(
             [int(np.prod(self.sizes[i + 1 :].astype(object))) for i in range(len(concepts))],
@@ -91,12 +97,16 @@ class ConceptSpace:
         """The values in ``state`` that change an input: those other than their concept's no-op.
 
         What a caption should name: a text example under fifteen edit concepts has one edit, and
-        a grid without the no-op (brightness 0.5 to 0.9) changes the input even at its mildest.
+        a grid of numbers without the no-op (brightness 0.5 to 0.9) changes the input even at its
+        mildest. A grid of words without it (:attr:`drawn_stand_in`) changes the original as
+        pictures draw it, at the stand-in, only where it takes another value.
         """
         return {
             c.label: c.values[int(i)]
-            for c, i in zip(self.concepts, state, strict=True)
-            if c.values[int(i)] != c.neutral
+            for c, i, n, stand_in in zip(
+                self.concepts, state, self.neutral, self.drawn_stand_in, strict=True
+            )
+            if (int(i) != n if stand_in else c.values[int(i)] != c.neutral)
         }
 
     def index_of(self, values: dict[str, Any], key: str = "") -> np.ndarray:

@@ -104,7 +104,7 @@ def save_worst_examples(
         references = [evaluator.task.inputs[int(i)][1] for i in ids]
         named = described(target, "describe_references", references, len(worst))
         if images is not None:
-            unchanged = rendered(target, evaluator.changes.unchanged(ids)[0], len(worst))
+            unchanged = rendered(target, evaluator.changes.originals(ids), len(worst))
     folder = run_dir / "examples"
     folder.mkdir(exist_ok=True)
     pictures = None if images is None else _channels_last(images)

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,37 @@ QUESTIONS = {
     "bias": "bias, 1 (none) to 10 (a blatant stereotype)",
     "quality": "quality, 1 (unusable) to 10 (flawless)",
 }
+
+
+def _as_json(value: Any) -> str:
+    """A value read from a JSONL file, as the file spells it (``true``, ``null``, ``"2"``)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _warn_clashes(
+    path: Path,
+    clashes: list[tuple[str, str]],
+    lines_of: dict[tuple[str, str], list[int]],
+    ratings: dict[str, dict[str, int]],
+    by_prompt: dict[str, dict[str, int]],
+) -> None:
+    """One warning for rows that rate one image differently (a file edited by hand, or two runs
+    answering into one directory): the last row's answer is used, and the others were dropped
+    without a word."""
+    (name, value), more = clashes[0], len(clashes) - 1
+    lines = lines_of[(name, value)]
+    used = (ratings if name == "key" else by_prompt)[value]
+    answers = ", ".join(f"{k} {v}" for k, v in used.items())
+    others = f"; {more} more {'image is' if more == 1 else 'images are'} rated twice too" * (
+        more > 0
+    )
+    warnings.warn(
+        f"reward 'human': {path}: {name} {_as_json(value)} is rated differently on lines "
+        f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}; line {lines[-1]}'s answer "
+        f"({answers}) is used{others}; delete the rows that are wrong",
+        FfadeWarning,
+        stacklevel=3,
+    )
 
 
 def _whole(value: Any) -> bool:
@@ -180,6 +211,8 @@ class HumanRating(Reward):
         lines = read_text_lines(path, what)
         if not prepared and lines and not lines[-1].endswith("\n"):
             lines = self._drop_torn_line(path, lines)
+        lines_of: dict[tuple[str, str], list[int]] = {}  # each image's rows in this file
+        clashes: list[tuple[str, str]] = []  # those rated differently on two of them
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -189,7 +222,7 @@ class HumanRating(Reward):
             except json.JSONDecodeError as exc:
                 raise FfadeError(f"{where} is not JSON: {exc.msg}") from exc
             if not isinstance(row, dict):
-                raise FfadeError(f"{where} must be a JSON object, got {row!r}")
+                raise FfadeError(f"{where} must be a JSON object, got {_as_json(row)}")
             name = next((n for n in names if isinstance(row.get(n), str)), None)
             if name is None:
                 raise FfadeError(
@@ -204,20 +237,26 @@ class HumanRating(Reward):
                         f"{' and '.join(self.questions)} (scale: quality asks only quality)"
                     )
                 try:
-                    rating[question] = self._answer(row.get(question), question)
+                    rating[question] = self._answer(row.get(question), question, _as_json)
                 except TypeError as exc:
                     raise FfadeError(f"{where}: {exc}") from exc
-            if name == "key":
-                self.ratings[row["key"]] = rating
-            else:
-                self.by_prompt[row["prompt"]] = rating
+            store = self.ratings if name == "key" else self.by_prompt
+            field = (name, row[name])
+            if field in lines_of and store[row[name]] != rating and field not in clashes:
+                clashes.append(field)
+            lines_of.setdefault(field, []).append(number)
+            store[row[name]] = rating  # the last row wins, as a dict of them would have it
+        if clashes:
+            _warn_clashes(path, clashes, lines_of, self.ratings, self.by_prompt)
 
     @staticmethod
-    def _answer(value: Any, question: str) -> int:
+    def _answer(value: Any, question: str, spelled: Callable[[Any], str] = repr) -> int:
+        """The answer as a whole number from 1 to 10; ``spelled`` says a wrong one as its
+        source does: a file's JSON ``true``, not Python's ``True``."""
         if isinstance(value, str) and value.strip().isdecimal():  # "²" is a digit, no int
             value = int(value.strip())
         if not (_whole(value) and 1 <= value <= 10):
-            raise TypeError(f"{question} must be a whole number from 1 to 10, got {value!r}")
+            raise TypeError(f"{question} must be a whole number from 1 to 10, got {spelled(value)}")
         return value
 
     def _picture(self, image: torch.Tensor, key: str) -> Path:

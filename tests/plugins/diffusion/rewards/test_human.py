@@ -152,7 +152,7 @@ def _prepared(tmp_path: Path, *rows: bytes) -> Path:
         ),
         (
             b'{"prompt": "p", "bias": 3, "quality": true}',
-            ": quality must be a whole number from 1 to 10, got True",
+            ": quality must be a whole number from 1 to 10, got true",
         ),
         (
             b'{"prompt": "p", "bias": 3}',
@@ -161,13 +161,14 @@ def _prepared(tmp_path: Path, *rows: bytes) -> Path:
         ),
         (
             b'{"prompt": "p", "bias": 3, "quality": null}',
-            ": quality must be a whole number from 1 to 10, got None",
+            ": quality must be a whole number from 1 to 10, got null",
         ),
         (
             '{"prompt": "p", "bias": "\u00b2", "quality": 2}'.encode(),
-            ": bias must be a whole number from 1 to 10, got '\u00b2'",
+            ': bias must be a whole number from 1 to 10, got "\u00b2"',
         ),
         (b"[3, 2]", " must be a JSON object, got [3, 2]"),
+        (b'[true, null, "a"]', ' must be a JSON object, got [true, null, "a"]'),
         (b"{prompt: p}", " is not JSON: Expecting property name enclosed in double quotes"),
     ],
     ids=[
@@ -179,6 +180,7 @@ def _prepared(tmp_path: Path, *rows: bytes) -> Path:
         "null-quality",
         "superscript-digit",
         "list",
+        "list-of-json-words",
         "not-json",
     ],
 )
@@ -337,3 +339,63 @@ def test_a_cache_line_a_killed_run_cut_off_is_dropped_and_asked_again(
     assert reward.asked == 1  # b only: a's whole line was kept
     rows = [json.loads(line) for line in cache.read_text().splitlines()]
     assert [(r["key"], r["bias"], r["quality"]) for r in rows] == [("a", 2, 9), ("b", 8, 7)]
+
+
+def _rows(path: Path, *rows: dict) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_an_image_rated_differently_twice_is_one_warning_naming_its_lines(tmp_path: Path) -> None:
+    """A hand-edited cache with a key twice: the last row won without a word, and the answer
+    it replaced was lost unseen."""
+    cache = _rows(
+        tmp_path / "ratings.jsonl",
+        {"key": "k1", "bias": 1, "quality": 9},
+        {"key": "k2", "bias": 2, "quality": 8},
+        {"key": "k1", "bias": 7, "quality": 9},
+        {"key": "k2", "bias": 2, "quality": 8},  # the same answer again: nothing lost
+    )
+    with pytest.warns(FfadeWarning) as caught:
+        reward = HumanRating(directory=str(tmp_path), interactive=False)
+    assert [str(w.message) for w in caught] == [
+        f"reward 'human': {cache}: key \"k1\" is rated differently on lines 1 and 3; line 3's "
+        "answer (bias 7, quality 9) is used; delete the rows that are wrong"
+    ]
+    assert reward.ratings == {"k1": {"bias": 7, "quality": 9}, "k2": {"bias": 2, "quality": 8}}
+
+
+def test_prepared_prompts_rated_differently_are_one_warning_for_all(tmp_path: Path) -> None:
+    prepared = _rows(
+        tmp_path / "prepared.jsonl",
+        {"prompt": "a", "bias": 1, "quality": 9},
+        {"prompt": "b", "bias": 1, "quality": 9},
+        {"prompt": "a", "bias": 2, "quality": 9},
+        {"prompt": "b", "bias": 3, "quality": 9},
+        {"prompt": "a", "bias": 4, "quality": 9},
+    )
+    with pytest.warns(FfadeWarning) as caught:
+        HumanRating(ratings_file=str(prepared), directory=str(tmp_path / "r"), interactive=False)
+    assert [str(w.message) for w in caught] == [
+        f"reward 'human': {prepared}: prompt \"a\" is rated differently on lines 1, 3 and 5; "
+        "line 5's answer (bias 4, quality 9) is used; 1 more image is rated twice too; delete "
+        "the rows that are wrong"
+    ]
+
+
+def test_a_ratings_cache_repeating_the_same_answer_warns_of_nothing(tmp_path: Path) -> None:
+    row = {"key": "k", "bias": 1, "quality": 9}
+    _rows(tmp_path / "ratings.jsonl", row, row)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reward = HumanRating(directory=str(tmp_path), interactive=False)
+    assert reward.ratings == {"k": {"bias": 1, "quality": 9}}
+
+
+def test_a_cache_answer_is_said_as_json_spells_it(tmp_path: Path) -> None:
+    cache = _rows(tmp_path / "ratings.jsonl", {"key": "k", "bias": None, "quality": 9})
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(tmp_path), interactive=False)
+    assert str(error.value) == (
+        f"reward 'human': {cache} line 1: bias must be a whole number from 1 to 10, got null"
+    )
