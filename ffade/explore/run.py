@@ -3,7 +3,7 @@
 It changes the process as a one-run command may: it reseeds the global generators (Python's,
 numpy's, torch's), leaves ``PL_GLOBAL_SEED`` set, and leaves Lightning's loggers and warnings
 quieted. From a notebook, a pipeline or a service, use :func:`ffade.discover`, which runs the
-same search (the same seed gives the same evaluations) and puts all of that back.
+same kind of search from a task and puts all of that back.
 """
 
 from __future__ import annotations
