@@ -240,9 +240,10 @@ def _print_ending(args: list[str], model: object) -> None:
     if getattr(model, "global_rank", 0) != 0:
         return
     if args[0] == "fit" and run_dir is not None and (run_dir / "summary.json").is_file():
+        from ffade.memo_counts import logged_state_counts
         from ffade.run_endings import run_ending
 
-        print(run_ending(run_dir))
+        print(run_ending(run_dir, logged_state_counts(model)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,6 +66,13 @@ def logged_records(
     return records
 
 
+def is_large_log(run_dir: str | Path) -> bool:
+    """Whether a run's log is read on a bar (:data:`LARGE_LOG_BYTES`): then so is what a
+    command does with it after, which takes seconds too."""
+    key = _file_key(Path(run_dir) / EVALUATIONS_FILE)
+    return key is not None and key[-2] >= LARGE_LOG_BYTES
+
+
 def _file_key(path: Path) -> tuple | None:
     """What tells a log apart from itself rewritten or grown; None when it is no file."""
     try:

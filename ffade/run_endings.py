@@ -3,7 +3,8 @@
 Lightning's own last line ("`Trainer.fit` stopped: `max_epochs=1` reached") says nothing about
 the run. A discovery ends with its evaluations, failures and top failure rule in words; a
 fine-tune with its verdict and the held-out numbers, which were never searched nor trained on.
-Read from the run directory, so the lines say what the files say.
+Read from the run directory, so the lines say what the files say; a finished fit's counts
+per state, which its log holds line for line, come from its memo (:mod:`ffade.memo_counts`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ffade.errors import FfadeError
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import MITIGATION_FILE, read_summary
@@ -20,13 +23,14 @@ from ffade.shell_words import shell_path
 from ffade.yamlfile import read_yaml
 
 
-def run_ending(run_dir: str | Path) -> str:
-    """The closing lines for the run in ``run_dir`` (a discovery or a fine-tune)."""
+def run_ending(run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | None = None) -> str:
+    """The closing lines for the run in ``run_dir`` (a discovery or a fine-tune); ``counted``:
+    its log's counts per state where already at hand (:mod:`ffade.memo_counts`)."""
     run_dir = Path(run_dir)
     mitigation = run_dir / MITIGATION_FILE
     if mitigation.is_file():
         return _fine_tune_ending(run_dir, json.loads(mitigation.read_text(encoding="utf-8")))
-    return _discovery_ending(run_dir, read_summary(run_dir))
+    return _discovery_ending(run_dir, read_summary(run_dir), counted)
 
 
 def held_out_text(record: dict[str, Any]) -> str:
@@ -60,7 +64,9 @@ def unfixed_note(record: dict[str, Any]) -> str | None:
     )
 
 
-def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
+def _discovery_ending(
+    run_dir: Path, summary: dict[str, Any], counted: tuple[np.ndarray, np.ndarray] | None
+) -> str:
     from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules
     from ffade.summarize.run_figures import counts_line
@@ -77,7 +83,7 @@ def _discovery_ending(run_dir: Path, summary: dict[str, Any]) -> str:
     if reason == TRAINER_STOPPED:
         lines.append(f"continue it: {_continue_command(run_dir)}")
     try:
-        rules = find_rules(load_kept_landscape(run_dir))  # the report's top rule
+        rules = find_rules(load_kept_landscape(run_dir, counted))  # the report's top rule
     except Exception as error:  # the ending must never hide the run it reports on
         lines.append(f"no failure rules: {error}")
         # ffade report reads the same landscape, so it would stop on the same error

@@ -72,6 +72,20 @@ def test_encoded_lines_are_what_json_dumps_writes() -> None:
         assert ('"invalid": true' in line) == bad
 
 
+def test_a_recorder_knows_whether_it_wrote_its_whole_log(tmp_path: Path) -> None:
+    line = EvaluationRecord(1, 0, [0], {"a": 0.0}, 0.5, -1.0, False)
+    first = RunRecorder(tmp_path)
+    first.append([line, line])
+    assert not first.wrote_whole_log()  # still open
+    first.close()
+    assert first.wrote_whole_log() and first.lines_written == 2
+    second = RunRecorder(tmp_path)  # a resumed run appends to the lines of another process
+    second.append([line])
+    second.close()
+    assert not second.wrote_whole_log() and second.lines_written == 1
+    assert not first.wrote_whole_log()  # the file grew after it
+
+
 def test_a_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
     recorder = RunRecorder(tmp_path)
     recorder.append([EvaluationRecord(1, 0, [0], {"a": 0.0}, 0.5, -1.0, False)])

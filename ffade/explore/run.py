@@ -1,4 +1,10 @@
-"""Run an explorer from Python (benchmarks, pipelines, notebooks) the way ``ffade fit`` does."""
+"""Run an explorer from Python the way ``ffade fit`` does: the benchmarks' and tests' helper.
+
+It changes the process as a one-run command may: it reseeds the global generators (Python's,
+numpy's, torch's), leaves ``PL_GLOBAL_SEED`` set, and leaves Lightning's loggers and warnings
+quieted. From a notebook, a pipeline or a service, use :func:`ffade.discover`, which runs the
+same kind of search from a task and puts all of that back.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,10 @@ def discover(
     ckpt_path: str | Path | None = None,
 ) -> Explorer:
     """Seed, then fit ``explorer`` until its budget is spent; the run lands in ``save_dir/name``.
+
+    For benchmarks and tests, not notebooks: the seed, Lightning's loggers (``lightning.pytorch``
+    at WARNING when ``progress`` is False) and its warnings filters stay as set after it returns;
+    :func:`ffade.discover` keeps the caller's (see this module's docstring).
 
     ``callbacks`` are added to the run's own (a benchmark's timer, say); ``ckpt_path`` resumes
     a run from its ``checkpoints/last.ckpt`` (or its run directory), as ``ffade fit --ckpt_path``

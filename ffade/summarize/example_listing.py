@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.summarize.regions import format_value
 
 EXAMPLES_LISTING = Path("examples") / "examples.json"
+
+MAX_EXAMPLES = 12
+"""Worst failing examples a report shows; more make the HTML heavy without telling more."""
 
 
 def read_examples(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -49,3 +53,36 @@ def read_examples(run_dir: str | Path) -> list[dict[str, Any]]:
                 "labels to values"
             )
     return entries
+
+
+def report_examples(run_dir: Path) -> list[dict[str, Any]]:
+    """The worst failing examples the run saved (:func:`read_examples`), as {"path" or "text",
+    "caption"}. An entry whose picture has since been deleted is left out."""
+    examples: list[dict[str, Any]] = []
+    for entry in read_examples(run_dir):
+        if isinstance(entry.get("input"), str):
+            examples.append({"text": entry["input"], "caption": example_caption(entry)})
+        elif (run_dir / "examples" / entry["file"]).is_file():
+            path = str((run_dir / "examples" / entry["file"]).absolute())  # read from anywhere
+            examples.append({"path": path, "caption": example_caption(entry)})
+        if len(examples) == MAX_EXAMPLES:
+            break
+    return examples
+
+
+def example_caption(entry: dict[str, Any]) -> str:
+    """What an example's caption says, in words: which input, what it should be, what changed
+    it (only the concepts that did: fifteen zeros would hide a text's one edit) and what the
+    target answered. The metric and reward are internals; report.json's listing keeps them.
+    """
+    changes = entry.get("changed") or {}
+    changed = (
+        " and ".join(f"{label} {format_value(value)}" for label, value in changes.items())
+        if changes
+        else "no change"
+    )
+    subject = f"Input {entry.get('input_id', '?')}"
+    if entry.get("reference") not in (None, ""):
+        subject += f" (should be {entry['reference']})"
+    output = entry.get("output")
+    return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")

@@ -296,8 +296,14 @@ def require_landscape(value: Any) -> Landscape:
     return value
 
 
-def load_landscape(run_dir: str | Path) -> Landscape:
+def load_landscape(
+    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | None = None
+) -> Landscape:
     """Read a run directory into a :class:`Landscape` (works on running and crashed runs too).
+
+    ``counted``: each state's valid evaluations and failures, shaped like the grid, already
+    counted from this very log (a finished fit's memo, :mod:`ffade.memo_counts`), in place of
+    reading it; ignored where its shape is not the grid's.
 
     Raises:
         FfadeError: the directory is missing or not a run directory, the grid in summary.json is
@@ -319,6 +325,26 @@ def load_landscape(run_dir: str | Path) -> Landscape:
             "concepts or coarser grids"
         )
 
+    if counted is None or any(np.shape(c) != shape for c in counted):
+        counted = _logged_counts(run_dir, grid, size)
+    evaluations, failures = (np.asarray(c, np.int64) for c in counted)
+
+    return Landscape(
+        labels=grid.labels,
+        values=grid.values,
+        grid_coordinates=grid.coordinates,
+        evaluations=evaluations,
+        failures=failures,
+        neutral=grid.neutral,
+        policy=_read_policy(run_dir, shape),
+        mode=str(summary.get("mode", "macroscopic")),
+        source=str(run_dir),
+    )
+
+
+def _logged_counts(run_dir: Path, grid: Grid, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each state's valid evaluations and failures in the log, shaped like the grid."""
+    shape = grid.shape
     records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
     off = _first_off_grid([record.state for _, record in records], shape)
     if off is not None:
@@ -337,19 +363,7 @@ def load_landscape(run_dir: str | Path) -> Landscape:
     )
     evaluations = np.bincount(flat, minlength=size).reshape(shape)
     failures = np.bincount(flat, weights=np.asarray(failed, dtype=float), minlength=size)
-    failures = failures.astype(np.int64).reshape(shape)
-
-    return Landscape(
-        labels=grid.labels,
-        values=grid.values,
-        grid_coordinates=grid.coordinates,
-        evaluations=evaluations,
-        failures=failures,
-        neutral=grid.neutral,
-        policy=_read_policy(run_dir, shape),
-        mode=str(summary.get("mode", "macroscopic")),
-        source=str(run_dir),
-    )
+    return evaluations, failures.astype(np.int64).reshape(shape)
 
 
 def _first_off_grid(states: list[list[int]], shape: tuple[int, ...]) -> int | None:

@@ -68,10 +68,13 @@ def split_by_meaning(
     return kept, entries
 
 
-def load_kept_landscape(run_dir: str | Path) -> Landscape:
+def load_kept_landscape(
+    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | None = None
+) -> Landscape:
     """A run's landscape with meaning-changing failures set apart: the one reports find rules and
     regions on, so that a run's closing line, ``ffade feedback``, ``ffade export`` and the loop
-    name the very rules and regions (ids, ranks) its report shows.
+    name the very rules and regions (ids, ranks) its report shows. ``counted``: as
+    :func:`~ffade.summarize.landscape.load_landscape` takes it.
     """
-    landscape = load_landscape(run_dir)
+    landscape = load_landscape(run_dir, counted)
     return split_by_meaning(landscape, meaning_changing(read_summary(Path(run_dir))))[0]

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
-from ffade.evaluation_log import log_problems, say_run_state, summary_as_logged
+from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
 from ffade.records import write_json_atomic, write_text_atomic
 from ffade.shell_words import shell_path
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
-from ffade.summarize.example_listing import read_examples
+from ffade.summarize.example_listing import report_examples
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
@@ -40,19 +40,16 @@ from ffade.summarize.regions import (
     Region,
     add_region_arguments,
     find_regions,
-    format_value,
     region_arguments,
     smallest_failing_changes,
 )
 from ffade.summarize.report_notes import coverage_line
 from ffade.summarize.report_render import html_page, markdown, relative_path
+from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import counts_line, explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
 from ffade.writable import removed_if_refused, writable_dir
-
-MAX_EXAMPLES = 12
-"""Worst failing examples shown; more make the HTML heavy without telling more."""
 
 
 def build_report(
@@ -103,58 +100,65 @@ def build_report(
     out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
     out = writable_dir(out, option, "" if option else "; write the report elsewhere with --out DIR")
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
-    kept, apart = split_by_meaning(landscape, meaning_changing(summary))  # see .meaning
-    regions = find_regions(kept, threshold, min_evaluations)
-    rules = find_rules(kept, threshold, min_evaluations)
-    other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
-    other_summary = None if compare is None else summary_as_logged(compare)
-    # a --mitigation that is no fine-tune's verdict is refused before any picture is drawn
-    held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
-    # one choice of axes for both runs: pictures pooled over different concepts do not compare
-    axes = default_axes(landscape) if axes is None else axes
-    report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
-    report["rules"] = rules.to_dict(landscape)
-    report["meaning_changing"] = apart
-    if compare is not None and other is not None and other_summary is not None:
-        report["compare"] = assemble_comparison(
-            landscape,
-            rules.rules if slices == "rules" else regions,
-            Path(compare),
-            other_summary,
-            other,
-            threshold,
-            min_evaluations,
-            slices,
-            kept,
-        )
-        report["compare"]["mitigation"] = held_out
-        report["compare"]["compares"] = what_differs(summary, other_summary)
-    # drawn once every file is read: a damaged one is refused before any picture is made
-    # compared, the pictures look alike: each names its run in its title
-    this = None if compare is None else f"this run: {_short(run_dir)}"
-    that = None if compare is None else f"compared run: {_short(compare)}"
-    images = {
-        name: save_figure(figure, out / "figures" / f"{name}.png")
-        for name, figure in landscape_figures(landscape, axes, this).items()
-    }
-    if other is not None and other.evaluations.sum():
-        images["compare_failure_rate"] = save_figure(
-            plot_landscape(other, "failure", axes, that),
-            out / "figures" / "compare_failure_rate.png",
-        )
-    if other is not None and other.policy is not None:  # its mass enters the policy distance
-        images["compare_action_probabilities"] = save_figure(
-            plot_landscape(other, "policy", axes, that),
-            out / "figures" / "compare_action_probabilities.png",
-        )
-    if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
-        report["retest"] = retest
-    report["images"] = {name: relative_path(path, out) for name, path in images.items()}
-    if tensorboard:
-        log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
-    write_json_atomic(out / "report.json", report)
-    write_text_atomic(out / "report.md", markdown(report, out))
-    write_text_atomic(out / "report.html", html_page(report, out))
+    large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
+    with ReportSteps(4 + bool(tensorboard), shown=large) as steps:  # seconds on a large grid
+        kept, apart = split_by_meaning(landscape, meaning_changing(summary))  # see .meaning
+        steps.step("rules and regions")
+        regions = find_regions(kept, threshold, min_evaluations)
+        rules = find_rules(kept, threshold, min_evaluations)
+        other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
+        other_summary = None if compare is None else summary_as_logged(compare)
+        # a --mitigation that is no fine-tune's verdict is refused before any picture is drawn
+        held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
+        # one choice of axes for both runs: pictures pooled over different concepts do not compare
+        axes = default_axes(landscape) if axes is None else axes
+        report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
+        report["rules"] = rules.to_dict(landscape)
+        report["meaning_changing"] = apart
+        if compare is not None and other is not None and other_summary is not None:
+            report["compare"] = assemble_comparison(
+                landscape,
+                rules.rules if slices == "rules" else regions,
+                Path(compare),
+                other_summary,
+                other,
+                threshold,
+                min_evaluations,
+                slices,
+                kept,
+            )
+            report["compare"]["mitigation"] = held_out
+            report["compare"]["compares"] = what_differs(summary, other_summary)
+        # drawn once every file is read: a damaged one is refused before any picture is made
+        # compared, the pictures look alike: each names its run in its title
+        this = None if compare is None else f"this run: {_short(run_dir)}"
+        that = None if compare is None else f"compared run: {_short(compare)}"
+        steps.step("pictures")
+        images = {
+            name: save_figure(figure, out / "figures" / f"{name}.png")
+            for name, figure in landscape_figures(landscape, axes, this).items()
+        }
+        if other is not None and other.evaluations.sum():
+            images["compare_failure_rate"] = save_figure(
+                plot_landscape(other, "failure", axes, that),
+                out / "figures" / "compare_failure_rate.png",
+            )
+        if other is not None and other.policy is not None:  # its mass enters the policy distance
+            images["compare_action_probabilities"] = save_figure(
+                plot_landscape(other, "policy", axes, that),
+                out / "figures" / "compare_action_probabilities.png",
+            )
+        if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
+            report["retest"] = retest
+        report["images"] = {name: relative_path(path, out) for name, path in images.items()}
+        if tensorboard:
+            steps.step("pictures to TensorBoard")
+            log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
+        steps.step("report.json")
+        write_json_atomic(out / "report.json", report)
+        steps.step("report.md, report.html")
+        write_text_atomic(out / "report.md", markdown(report, out))
+        write_text_atomic(out / "report.html", html_page(report, out))
     return report
 
 
@@ -184,7 +188,7 @@ def assemble_report(
         "explorer_smallest_failures": explorer_smallest(summary, landscape)
         if microscopic
         else None,
-        "examples": _examples(run_dir),
+        "examples": report_examples(run_dir),
         "log_problems": log_problems(run_dir, summary),
         "compare": None,
     }
@@ -357,39 +361,6 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
             f"so the distance may be off by up to {a.approximation + b.approximation:.3g}"
         )
     return {"value": transport_cost(a, b), "note": note}
-
-
-def _examples(run_dir: Path) -> list[dict[str, Any]]:
-    """The worst failing examples the run saved (:func:`read_examples`), as {"path" or "text",
-    "caption"}. An entry whose picture has since been deleted is left out."""
-    examples: list[dict[str, Any]] = []
-    for entry in read_examples(run_dir):
-        if isinstance(entry.get("input"), str):
-            examples.append({"text": entry["input"], "caption": _example_caption(entry)})
-        elif (run_dir / "examples" / entry["file"]).is_file():
-            path = str((run_dir / "examples" / entry["file"]).absolute())  # read from anywhere
-            examples.append({"path": path, "caption": _example_caption(entry)})
-        if len(examples) == MAX_EXAMPLES:
-            break
-    return examples
-
-
-def _example_caption(entry: dict[str, Any]) -> str:
-    """What an example's caption says, in words: which input, what it should be, what changed
-    it (only the concepts that did: fifteen zeros would hide a text's one edit) and what the
-    target answered. The metric and reward are internals; report.json's listing keeps them.
-    """
-    changes = entry.get("changed") or {}
-    changed = (
-        " and ".join(f"{label} {format_value(value)}" for label, value in changes.items())
-        if changes
-        else "no change"
-    )
-    subject = f"Input {entry.get('input_id', '?')}"
-    if entry.get("reference") not in (None, ""):
-        subject += f" (should be {entry['reference']})"
-    output = entry.get("output")
-    return f"{subject}, changed by {changed}" + (f": the target says {output}" if output else "")
 
 
 def _short(path: str | Path, keep: int = 60) -> str:
