@@ -280,9 +280,8 @@ def _read_neutral_index(concept: dict[str, Any], where: str) -> int:
 
 
 MAX_DENSE_STATES = 20_000_000
-"""The largest grid ``ffade report``, ``feedback`` and ``export`` summarize: their landscapes are
-dense arrays over the grid (two int64 counts per state, 320 MB at this size). A search runs on
-any grid; one past this is told so as it starts, before it spends its budget."""
+"""The largest grid report, feedback and export summarize (dense arrays, two int64 counts per
+state: 320 MB); a search runs on any grid, and one past this is told so as it starts."""
 
 
 def require_landscape(value: Any) -> Landscape:
