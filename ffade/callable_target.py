@@ -176,11 +176,20 @@ class CallableTarget(Target):
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         with torch.inference_mode():
             outputs = self.fast_forward(self._argument(inputs))
-        scores, expected = self.scores(outputs), batch_size_of(inputs)
+        expected = batch_size_of(inputs)
+        if isinstance(outputs, tuple) and len(outputs) != expected and _whole_batches(outputs):
+            # (logits, probabilities) on a batch of 1 stacked to 2 rows: "returned 2 outputs"
+            raise PluginError(
+                f"target '{self.error_name}': predict returned a tuple of {len(outputs)} for a "
+                f"batch of {expected} inputs; return one label or row of scores per input (one "
+                "tensor, not a tuple of them)"
+            )
+        scores = self.scores(outputs)
         if len(scores) != expected:
             raise PluginError(
-                f"target '{self.error_name}': predict returned {len(scores)} outputs for a batch "
-                f"of {expected} inputs; return one label or row of scores per input"
+                f"target '{self.error_name}': predict returned {len(scores)} "
+                f"output{'s' * (len(scores) != 1)} for a batch of {expected} inputs; return one "
+                "label or row of scores per input"
             )
         return scores
 
@@ -247,3 +256,9 @@ class CallableTarget(Target):
             vectors = torch.as_tensor(self.feature_function(self._argument(inputs)))
         # (B, ...) -> (B, d); a (B,) or scalar is left for the features check to refuse in a line
         return (vectors.flatten(1) if vectors.dim() >= 2 else vectors).float()
+
+
+def _whole_batches(outputs: tuple) -> bool:
+    """Whether a tuple holds batches (tensors or arrays of one dimension or more) rather than one
+    value per input (labels as 0-d tensors or numbers)."""
+    return any(isinstance(o, torch.Tensor | np.ndarray) and o.ndim >= 1 for o in outputs)

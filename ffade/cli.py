@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
 from ffade.interrupts import held_while_loading, sigterm_as_ctrl_c
+from ffade.yamlfile import refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -280,6 +281,7 @@ def _main(args: list[str]) -> int:
     try:
         if args[0].startswith("-"):  # LightningCLI read a config before fit as a fit: section
             raise FfadeError(missing_command(args))
+        refuse_repeated_keys(args[1:])  # a YAML value's repeated key: any command's option
         if args[0] in COMMANDS:
             return COMMANDS[args[0]].run(args[1:])
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:

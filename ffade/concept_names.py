@@ -13,10 +13,14 @@ def listed(labels: Sequence[str]) -> str:
 
 
 def did_you_mean(label: str, labels: Sequence[str]) -> str:
-    """`` (did you mean 'Rotation'?)`` for a label typed in another case, else "": labels are
-    matched exactly (two may differ only by case)."""
+    """`` (did you mean 'Rotation'?)`` for a label typed in another case or misspelt
+    (``swapchar`` for ``swap_char``), else "": labels are matched exactly (two may differ only
+    by case). The cutoff is high so that ``axis7`` on a three-axis grid, an axis that is not
+    there rather than a typo, is not steered to ``axis0``."""
     same = [known for known in labels if known.casefold() == str(label).casefold()]
     same.sort(key=lambda known: -difflib.SequenceMatcher(None, str(label), known).ratio())
+    if not same:
+        same = difflib.get_close_matches(str(label), list(labels), n=1, cutoff=0.85)
     return f" (did you mean {same[0]!r}?)" if same else ""
 
 

@@ -24,23 +24,34 @@ class _UniqueKeys:
     """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        lines: dict[Any, int] = {}
+        # where each key was first written: a key met again at the same place is the same
+        # node (a mapping is constructed again), one on the same line a flow mapping's repeat
+        places: dict[Any, tuple[int, int]] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base" may be overridden
                 continue
             key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            place = (key_node.start_mark.line + 1, key_node.start_mark.column)
             try:
-                first = lines.setdefault(key, key_node.start_mark.line + 1)
+                first = places.setdefault(key, place)
             except TypeError:  # an unhashable key: the constructor says so
                 continue
-            if first != key_node.start_mark.line + 1:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in one "
-                    f"mapping (first on line {first}); YAML would keep only the last: delete one",
-                )
+            if first != place:
+                raise RepeatedKeyError(key, place[0], first[0])
         return super().construct_mapping(node, deep)  # type: ignore[misc]
+
+
+class RepeatedKeyError(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping, said with the lines of both."""
+
+    def __init__(self, key: Any, line: int, first: int) -> None:
+        super().__init__(
+            None,
+            None,
+            f"line {line}: key {key!r} is given twice in one mapping (first on line {first}); "
+            "YAML would keep only the last: delete one",
+        )
+        self.key = key
 
 
 class _FastUniqueLoader(_UniqueKeys, FAST_LOADER):  # type: ignore[misc, valid-type]
@@ -60,6 +71,35 @@ def load_yaml(text: str, unique_keys: bool = False) -> Any:
         return yaml.load(text, Loader=fast)  # a safe loader
     except yaml.YAMLError:
         return yaml.safe_load(text) if slow is None else yaml.load(text, Loader=slow)
+
+
+def refuse_repeated_keys(args: list[str]) -> None:
+    """Refuse a command-line value written in YAML that gives a key twice in one mapping
+    (``--model.init_args.start_state '{swap_char: 4, swap_char: 3}'``, ``--target-arg
+    'args={a: 1, a: 2}'``), as a config file's is: YAML keeps the last without a word.
+
+    Every value that opens a flow mapping or list (``{``, ``[``, after ``KEY=`` too) is read;
+    one that is no YAML is left to the option's own check, which says what is wrong with it.
+    """
+    option = "a command-line value"
+    for arg in args:
+        name, sep, value = arg.partition("=")
+        if arg.startswith("-") and not sep:
+            option = arg
+            continue
+        where, shown = (name, value) if arg.startswith("-") else (option, arg)
+        for text in (arg, value) if sep else (arg,):
+            if text.lstrip()[:1] not in ("{", "["):
+                continue
+            try:
+                yaml.load(text, Loader=_UniqueLoader)  # a safe loader
+            except RepeatedKeyError as exc:
+                raise FfadeError(
+                    f"{where}: key {exc.key!r} is given twice in {shown!r}; YAML would keep "
+                    "only the last: give each key once"
+                ) from None
+            except yaml.YAMLError:
+                pass
 
 
 def read_text(path: Path) -> str:

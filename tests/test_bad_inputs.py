@@ -348,6 +348,42 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.max_epoch", "2"],
         "unknown key 'trainer.max_epoch' (did you mean 'trainer.max_epochs'?); allowed trainer",
     ),
+    "start_state_typo_cli": (  # a case slip only was named: a misspelt label got no hint
+        # (braces doubled: each case is formatted with its paths)
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.mode",
+            "microscopic",
+            "--model.init_args.start_state",
+            "{{axs0: 0.0}}",
+        ],
+        "model.init_args.start_state: unknown concept axs0 (did you mean 'axis0'?); concepts:",
+    ),
+    "start_state_key_twice_cli": (  # jsonargparse kept the last value without a word
+        ["fit", "--config", "{config}", "--model.init_args.start_state", "{{axis0: 0, axis0: 1}}"],
+        "--model.init_args.start_state: key 'axis0' is given twice in '{{axis0: 0, axis0: 1}}'; "
+        "YAML would keep only the last",
+    ),
+    "task_key_twice_cli": (  # nested, after =: the same line
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.target={{name: a, args: {{b: 1, b: 2}}}}",
+        ],
+        "--model.init_args.task.target: key 'b' is given twice in "
+        "'{{name: a, args: {{b: 1, b: 2}}}}'",
+    ),
+    "check_target_key_twice": (
+        ["check", "--suite", "{tmp}/s.yaml", "--target", "{{name: synthetic, name: digits_cnn}}"],
+        "--target: key 'name' is given twice in '{{name: synthetic, name: digits_cnn}}'",
+    ),
+    "check_target_arg_key_twice": (
+        ["check", "--suite", "{tmp}/s.yaml", "--target-arg", "sizes=[{{a: 1, a: 2}}]"],
+        "--target-arg: key 'a' is given twice in 'sizes=[{{a: 1, a: 2}}]'",
+    ),
     "unknown_task_key_cli": (
         ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
         "--model.init_args.task.modes=microscopic (did you mean 'mode'?); task keys: target,",
@@ -646,6 +682,9 @@ FAST = {
     "precision_off_list",
     "report_finetune_run",
     "unknown_task_key_cli",
+    "start_state_typo_cli",
+    "start_state_key_twice_cli",
+    "check_target_arg_key_twice",
     "check_suite_dir",
     "warm_start_damaged",
     "report_threshold_text",

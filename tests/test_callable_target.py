@@ -18,6 +18,7 @@ from ffade.cli import main
 from ffade.errors import FfadeError, FfadeWarning, PluginError
 from ffade.mitigate.plan import check_trainable
 from ffade.plugin_api import TrainableTarget
+from ffade.plugin_checks import predicted
 from tests.helpers import synthetic_spec, write_config
 
 
@@ -46,7 +47,7 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
         CallableTarget("no_colon")
     with pytest.raises(PluginError, match="predict returned 3 outputs for a batch of 2 inputs"):
         CallableTarget(lambda x: torch.zeros(3, 4)).predict({"a": torch.zeros(2, 1), "b": 0})
-    with pytest.raises(PluginError, match="predict returned 1 outputs for a batch of 2 inputs"):
+    with pytest.raises(PluginError, match="predict returned 1 output for a batch of 2 inputs"):
         CallableTarget(lambda x: np.array([1]), num_classes=3).predict(torch.zeros(2, 4))
     with pytest.raises(PluginError, match=r"weights needs predict to be a torch\.nn\.Module"):
         CallableTarget(lambda x: x, weights="w.pt")
@@ -64,6 +65,20 @@ def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
 
 def identity(batch: object) -> object:
     return batch
+
+
+def test_a_tuple_of_outputs_is_said_to_be_a_tuple() -> None:
+    """(logits, probabilities) on a batch of 1 was stacked into two rows: "predict returned 2
+    outputs for a batch of 1 inputs", as though the function had answered for two inputs."""
+    pair = CallableTarget(lambda x: (torch.zeros(len(x), 1), torch.ones(len(x), 1)))
+    with pytest.raises(PluginError) as error:
+        predicted(pair, torch.zeros(1, 4), 1)
+    assert str(error.value).endswith(
+        "<lambda>': predict returned a tuple of 2 for a batch of 1 inputs; return one "
+        "label or row of scores per input (one tensor, not a tuple of them)"
+    )
+    labels = CallableTarget(lambda x: (torch.tensor(1), torch.tensor(0)), num_classes=2)
+    assert predicted(labels, torch.zeros(2, 4), 2).shape == (2, 2)  # a label per input: fine
 
 
 def test_a_function_target_is_named_by_the_function_not_callable(tmp_path: Path) -> None:

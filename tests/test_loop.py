@@ -583,7 +583,7 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
         ),
         (  # the discovery config's concepts and grids are known before its run
             "regions: [{contains: {rotaton: 20}, priority: high}]\n",
-            "regions[0]: unknown concept 'rotaton'; concepts: rotation, brightness, contrast, ",
+            "regions[0]: unknown concept 'rotaton' (did you mean 'rotation'?); concepts: ",
         ),
         (
             "regions: [{contains: {rotation: 25}, priority: high}]\n",

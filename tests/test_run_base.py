@@ -108,6 +108,40 @@ def test_an_interrupted_run_names_its_resume_command_only_when_one_can_resume(
     assert run_base.interrupted_line(module).endswith(f"resume it with: {resume}")
 
 
+def test_a_run_that_failed_before_keeping_anything_says_so(tmp_path: Path) -> None:
+    """A plugin's exception before the first evaluation closed with "the run so far is in ...",
+    though there was no run so far: its folder holds a summary.json with status failed alone."""
+    module = _Crashing()
+    module.run_dir = tmp_path
+    assert run_base.interrupted_line(module, "failed") == (
+        f"ffade: the run failed; its run directory is {tmp_path} (summary.json: status failed), "
+        "with nothing to resume from"
+    )
+
+
+def test_a_plugin_crash_before_the_first_evaluation_names_the_run_directory(
+    tmp_path: Path,
+) -> None:
+    """As typed: the target's own code raises on its first call, so nothing is evaluated."""
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=120)
+    data = yaml.safe_load(config.read_text())
+    crashing = {"predict": "tests.api.callables:crashes_at_env_call"}
+    data["model"]["init_args"]["task"]["target"] = {"name": "callable", "args": crashing}
+    config.write_text(yaml.safe_dump(data))
+    env = {**os.environ, "FFADE_TEST_CRASH_AT": "1", "PYTHONPATH": str(REPO)}
+    env["PYTHONPATH"] += os.pathsep + os.environ.get("PYTHONPATH", "")
+    command = [sys.executable, "-m", "ffade", "fit", "--config", str(config)]
+    crashed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
+    run = tmp_path / "runs" / "test" / "version_0"
+    assert crashed.returncode == 1 and "RuntimeError: planted crash mid-run" in crashed.stderr
+    assert json.loads((run / "summary.json").read_text())["evaluations"] == 0
+    if sys.version_info >= (3, 11):  # the line is the traceback's note; before, printed ahead
+        assert crashed.stderr.strip().splitlines()[-1] == (
+            f"ffade: the run failed; its run directory is {run} (summary.json: status failed), "
+            "with nothing to resume from"
+        )
+
+
 def test_the_resume_command_names_a_relative_run_by_its_absolute_path(
     tmp_path: Path, monkeypatch
 ) -> None:

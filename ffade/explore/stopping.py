@@ -130,6 +130,13 @@ def search_stop_reason(explorer: Any) -> str | None:
     if evaluator.evaluations >= evaluator.num_inputs * explorer.space.num_states:
         return "every (input, state) pair evaluated"
     if explorer.idle_steps >= h.max_idle_steps:
+        if explorer.mode == "microscopic":  # episodes of max_steps moves reach only so far
+            near = reachable_states(explorer.space.sizes, explorer.env.start_state, h.max_steps)
+            if evaluator.evaluations >= evaluator.num_inputs * near:
+                return (
+                    f"every (input, state) pair within max_steps ({h.max_steps}) of the start "
+                    "state evaluated"
+                )
         steps = f"{explorer.idle_steps} step" + ("s" if explorer.idle_steps != 1 else "")
         return f"{steps} without a new evaluation (max_idle_steps)"
     rule = explorer.stop_rule
@@ -139,6 +146,26 @@ def search_stop_reason(explorer: Any) -> str | None:
         if rule.met(value):
             return rule.reason(value)
     return None
+
+
+def reachable_states(sizes: Any, start: Any, max_steps: int) -> int:
+    """How many grid states lie within ``max_steps`` one-step moves of ``start`` (an L1 ball
+    cut by the grid's edges): all a microscopic episode can reach, its start included.
+
+    A microscopic search that has evaluated every input there can find nothing new: it idles
+    until ``max_idle_steps``, and its stop reason says why rather than that it idled.
+    """
+    sizes = [int(n) for n in sizes]
+    cap = min(int(max_steps), sum(n - 1 for n in sizes))
+    ways = [1] + [0] * cap  # ways[d]: states at distance d over the concepts so far
+    for size, at in zip(sizes, (int(i) for i in start), strict=True):
+        per = [0] * (cap + 1)  # this concept's values at each distance from its start
+        for value in range(size):
+            if abs(value - at) <= cap:
+                per[abs(value - at)] += 1
+        some = [(e, n) for e, n in enumerate(per) if n]
+        ways = [sum(ways[d - e] * n for e, n in some if e <= d) for d in range(cap + 1)]
+    return sum(ways)
 
 
 def check_some_valid(explorer: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ffade.errors import OneLineParser, user_path
+from ffade.errors import OneLineParser, user_path, whole_number_from_1
 from ffade.summarize.regions import add_region_arguments
 
 DEFAULT_PAIRS = 64
@@ -60,7 +60,9 @@ def export_parser() -> argparse.ArgumentParser:
         help="whose slices and priorities to use (default RUN_DIR/feedback.yaml if it exists); "
         "it must hold the kind of slices --slices names",
     )
-    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
+    parser.add_argument(  # 0 was refused only once the target and its dataset were loaded
+        "--batch-size", type=whole_number_from_1, default=256, help="inputs per forward pass"
+    )
     return parser
 
 
@@ -91,5 +93,7 @@ def check_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--junit", type=user_path, metavar="OUT.xml", help="also write JUnit XML here"
     )
-    parser.add_argument("--batch-size", type=int, default=256, help="inputs per forward pass")
+    parser.add_argument(  # 0 was refused only once the target and its dataset were loaded
+        "--batch-size", type=whole_number_from_1, default=256, help="inputs per forward pass"
+    )
     return parser

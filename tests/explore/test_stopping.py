@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from ffade.explore.stopping import (
     RecentFailures,
     StopRule,
     parse_stop_rule,
+    reachable_states,
 )
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
@@ -230,3 +232,23 @@ def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     summary = json.loads((run / "summary.json").read_text())
     assert (summary["status"], summary["evaluations"], summary["invalid"]) == ("failed", made, made)
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == made
+
+
+def test_reachable_states_counts_the_grid_states_within_max_steps_moves() -> None:
+    for sizes, start, steps in [((5, 5, 5), (0, 2, 4), 3), ((3, 4), (1, 0), 10), ((2,), (0,), 0)]:
+        grid = itertools.product(*(range(n) for n in sizes))
+        near = [s for s in grid if sum(abs(a - b) for a, b in zip(s, start, strict=True)) <= steps]
+        assert reachable_states(sizes, start, steps) == len(near)
+
+
+def test_a_microscopic_search_that_reached_every_pair_it_can_says_so(tmp_path: Path) -> None:
+    """It said "200 steps without a new evaluation (max_idle_steps)": true, but not why."""
+    explorer = RandomExplorer(
+        task=synthetic_spec(num_inputs=2, mode="microscopic"), budget=800, max_steps=1
+    )
+    discover(explorer, tmp_path)
+    near = reachable_states(explorer.space.sizes, explorer.env.start_state, 1)
+    assert explorer.evaluator.evaluations == explorer.evaluator.num_inputs * near < 800
+    assert explorer.stop_reason == (
+        "every (input, state) pair within max_steps (1) of the start state evaluated"
+    )
