@@ -70,6 +70,18 @@ def fit_with_own_target(
     return [sys.executable, "-m", "ffade", "fit", "--config", str(config)], env
 
 
+def stop_at_step(step: int) -> Any:
+    """A Lightning callback that stops a search once it has taken ``step`` steps: a run that
+    ends partway, to resume."""
+    from lightning.pytorch import Callback
+
+    class StopAtStep(Callback):
+        def on_train_batch_end(self, trainer, explorer, *args) -> None:
+            trainer.should_stop = explorer.iterations == step
+
+    return StopAtStep()
+
+
 def ffade(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the installed ``ffade`` console script as a user would."""
     exe = Path(sys.executable).parent / "ffade"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lightning.pytorch import Callback
 
 import ffade.summarize.landscape as landscape_module
 from ffade.explore import DQNExplorer, RandomExplorer
@@ -14,7 +13,7 @@ from ffade.explore.run import discover
 from ffade.memo_counts import logged_state_counts
 from ffade.run_endings import run_ending
 from ffade.summarize.landscape import load_landscape
-from tests.helpers import ffade_in_process, synthetic_spec, write_config
+from tests.helpers import ffade_in_process, stop_at_step, synthetic_spec, write_config
 
 
 def test_fit_ends_with_the_logs_top_rule_without_reading_the_log_back(
@@ -50,16 +49,12 @@ def test_the_memos_counts_are_the_logs(tmp_path: Path, explorer: type) -> None:
 def test_a_resumed_run_reads_its_log(tmp_path: Path) -> None:
     """Its log holds lines an earlier process wrote: the memo is not trusted for them."""
 
-    class StopAtStep(Callback):
-        def on_train_batch_end(self, trainer, explorer, *args) -> None:
-            trainer.should_stop = explorer.iterations == 3
-
     spec = synthetic_spec()
     first = discover(
         RandomExplorer(task=spec, budget=100, num_envs=10),
         tmp_path,
         checkpoints=True,
-        callbacks=[StopAtStep()],
+        callbacks=[stop_at_step(3)],
     )
     assert logged_state_counts(first) is not None
     again = discover(

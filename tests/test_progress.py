@@ -11,7 +11,7 @@ from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.log_bars import bar_for
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from tests.helpers import ffade_in_process, synthetic_spec, write_config
+from tests.helpers import ffade_in_process, stop_at_step, synthetic_spec, write_config
 
 
 class Fitter(LightningModule):
@@ -147,10 +147,6 @@ def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) ->
     """The bar of a resumed search starts at the evaluations it restored; counted as new, they
     showed a rate of thousands a second in its first render."""
 
-    class StopAtStep(Callback):
-        def on_train_batch_end(self, trainer, explorer, *args) -> None:
-            trainer.should_stop = explorer.iterations == 3
-
     class ReadBar(Callback):
         def on_train_end(self, trainer, explorer) -> None:
             self.initial = trainer.progress_bar_callback.train_progress_bar.initial
@@ -160,7 +156,7 @@ def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) ->
         RandomExplorer(task=spec, budget=100, num_envs=10),
         tmp_path,
         checkpoints=True,
-        callbacks=[StopAtStep()],
+        callbacks=[stop_at_step(3)],
     )
     restored = first.evaluator.evaluations
     assert 0 < restored < 100
