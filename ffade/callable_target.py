@@ -177,8 +177,9 @@ class CallableTarget(Target):
         with torch.inference_mode():
             outputs = self.fast_forward(self._argument(inputs))
         expected = batch_size_of(inputs)
-        if isinstance(outputs, tuple) and len(outputs) != expected and _whole_batches(outputs):
-            # (logits, probabilities) on a batch of 1 stacked to 2 rows: "returned 2 outputs"
+        if isinstance(outputs, tuple) and _whole_batches(outputs, expected):
+            # (logits, probabilities) on a batch of 1 stacked to 2 rows: "returned 2 outputs";
+            # on a batch of 2, to (2, 2, C): "got (2, 2, C)"
             raise PluginError(
                 f"target '{self.error_name}': predict returned a tuple of {len(outputs)} for a "
                 f"batch of {expected} inputs; return one label or row of scores per input (one "
@@ -258,7 +259,14 @@ class CallableTarget(Target):
         return (vectors.flatten(1) if vectors.dim() >= 2 else vectors).float()
 
 
-def _whole_batches(outputs: tuple) -> bool:
-    """Whether a tuple holds batches (tensors or arrays of one dimension or more) rather than one
-    value per input (labels as 0-d tensors or numbers)."""
-    return any(isinstance(o, torch.Tensor | np.ndarray) and o.ndim >= 1 for o in outputs)
+def _whole_batches(outputs: tuple, expected: int) -> bool:
+    """Whether a tuple holds batches rather than one value per input: any tensor of one
+    dimension or more (a tuple of tensors never made scores), or an array that cannot be one
+    input's row (two dimensions or more, or in a tuple not one per input). Labels as numbers or
+    0-d tensors, and ``tuple(scores)`` of a numpy array (one row per input), are values."""
+    per_input = len(outputs) == expected
+    return any(
+        (isinstance(o, torch.Tensor) and o.ndim >= 1)
+        or (isinstance(o, np.ndarray) and (o.ndim >= 2 or (o.ndim == 1 and not per_input)))
+        for o in outputs
+    )

@@ -183,13 +183,13 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     from there, paying nothing twice."""
     run_dir = module.run_dir
     said = "interrupted" if status == "interrupted" else "the run failed"
-    if status != "interrupted" and not _kept_work(module):  # a plugin's crash before any work
+    if not _kept_work(module):  # a crash or Ctrl-C before any work: no "run so far"
         return (
             f"ffade: {said}; its run directory is {run_dir} (summary.json: status {status}), "
             "with nothing to resume from"
         )
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
-    if _kept_work(module) and not _all_invalid(module):  # absolute: run from any directory
+    if not _all_invalid(module):  # absolute: run from any directory
         where = shell_path(run_dir.absolute())
         config = shell_path(run_dir.absolute() / "config.yaml")
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"

@@ -291,7 +291,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
             notes.append(
                 f"concept '{concept.label}': {lacks}; {stand_in!r}, the "
                 f"{'closest' if concept.is_numeric else 'first'}, stands for 'unchanged' (clean "
-                "checks, the neutral state of reports)"
+                "checks, the neutral state of reports) and is still applied to their inputs"
             )
         grid = list(concept.values)
         if concept.is_numeric and grid not in (sorted(grid), sorted(grid, reverse=True)):

@@ -81,6 +81,26 @@ def test_a_tuple_of_outputs_is_said_to_be_a_tuple() -> None:
     assert predicted(labels, torch.zeros(2, 4), 2).shape == (2, 2)  # a label per input: fine
 
 
+def test_a_tuple_of_as_many_tensors_as_inputs_is_said_to_be_a_tuple() -> None:
+    """(logits, probabilities) on a batch of 2 was stacked to (2, 2, 1) and refused as a shape
+    ("got (2, 2, 1)"), where a batch of any other size is told the tuple is the slip. Labels, a
+    tuple of numbers, or of one numpy row per input, stay accepted."""
+    said = (
+        "predict returned a tuple of 2 for a batch of 2 inputs; return one label or row of "
+        "scores per input (one tensor, not a tuple of them)"
+    )
+    for pair in (
+        lambda x: (torch.zeros(len(x), 1), torch.ones(len(x), 1)),
+        lambda x: (np.zeros((len(x), 3)), np.ones((len(x), 3))),
+        lambda x: tuple(torch.zeros(len(x), 3)),  # rows, as tensors: one tensor is asked for
+    ):
+        with pytest.raises(PluginError) as error:
+            predicted(CallableTarget(pair, num_classes=3), torch.zeros(2, 4), 2)
+        assert str(error.value).endswith(f"<lambda>': {said}")
+    for fine in (lambda x: (1, 0), lambda x: tuple(np.zeros((len(x), 3)))):
+        assert predicted(CallableTarget(fine, num_classes=3), torch.zeros(2, 4), 2).shape == (2, 3)
+
+
 def test_a_function_target_is_named_by_the_function_not_callable(tmp_path: Path) -> None:
     """From Python its errors said target 'callable', a name the caller never wrote (README:
     a function is a target as it is); they name the function. A config's `callable` stays."""

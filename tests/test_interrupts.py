@@ -70,7 +70,8 @@ def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -
     run = tmp_path / "runs" / "test" / "version_0"
     assert process.returncode == 1, err[-2000:]
     assert err.strip().splitlines() == [
-        f"ffade: interrupted; the run so far is in {run} (summary.json: status interrupted)"
+        f"ffade: interrupted; its run directory is {run} (summary.json: status interrupted), "
+        "with nothing to resume from"
     ]
     assert json.loads((run / "summary.json").read_text())["status"] == "interrupted"
 

@@ -310,7 +310,7 @@ def test_a_word_grid_without_its_own_neutral_is_said_so() -> None:
         f"concept '{HERE}:Shade': it sets no neutral for its grid of words (neutral is the "
         "base's 0.0; set the class attribute neutral to the word that changes nothing, if there "
         "is one); 'plain', the first, stands for 'unchanged' (clean checks, the neutral state of "
-        "reports)"
+        "reports) and is still applied to their inputs"
     ]
 
 

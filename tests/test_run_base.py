@@ -96,16 +96,20 @@ def test_the_clock_counts_only_while_running(monkeypatch: pytest.MonkeyPatch) ->
 def test_an_interrupted_run_names_its_resume_command_only_when_one_can_resume(
     tmp_path: Path,
 ) -> None:
-    """A fine-tune stopped before its first checkpoint cannot resume: no command is offered."""
+    """A fine-tune stopped before its first checkpoint cannot resume: no command is offered, and
+    the line said "the run so far is in ..." though there was no run so far."""
     module = _Crashing()
     module.run_dir = tmp_path
-    line = run_base.interrupted_line(module)
-    assert line.startswith(f"ffade: interrupted; the run so far is in {tmp_path}")
-    assert "--ckpt_path" not in line
+    assert run_base.interrupted_line(module) == (
+        f"ffade: interrupted; its run directory is {tmp_path} (summary.json: status "
+        "interrupted), with nothing to resume from"
+    )
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"saved")
     resume = f"ffade fit --config {tmp_path / 'config.yaml'} --ckpt_path {tmp_path}"
-    assert run_base.interrupted_line(module).endswith(f"resume it with: {resume}")
+    line = run_base.interrupted_line(module)
+    assert line.startswith(f"ffade: interrupted; the run so far is in {tmp_path} ")
+    assert line.endswith(f"resume it with: {resume}")
 
 
 def test_a_run_that_failed_before_keeping_anything_says_so(tmp_path: Path) -> None:

@@ -69,7 +69,8 @@ def test_a_grid_without_its_neutral_value_says_which_value_stands_for_unchanged(
     task = build_task(spec)
     assert task.notes[0] == (
         "concept 'axis1': its grid lacks the neutral value 0.0; 0.25, the closest, stands for "
-        "'unchanged' (clean checks, the neutral state of reports)"
+        "'unchanged' (clean checks, the neutral state of reports) and is still applied to their "
+        "inputs"
     )
     assert "its values [0.5, 0.25, 1.0] are not in order" in task.notes[1]  # the grid's order
     assert task.space.neutral.tolist() == [0, 1, 0]
@@ -95,7 +96,8 @@ def test_a_discrete_grid_without_its_neutral_value_says_its_first_stands_in() ->
     spec["concepts"][2] = {"name": "tests.test_task:Mirror", "args": {"values": ["flip"]}}
     assert build_task(spec).notes == [
         "concept 'tests.test_task:Mirror': its grid lacks the neutral value 'none'; 'flip', the "
-        "first, stands for 'unchanged' (clean checks, the neutral state of reports)"
+        "first, stands for 'unchanged' (clean checks, the neutral state of reports) and is still "
+        "applied to their inputs"
     ]
 
 
