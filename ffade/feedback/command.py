@@ -132,8 +132,10 @@ def main(argv: list[str]) -> int:
     saved: list[Path] = []  # each answer is saved as it is given
 
     def save(answers: Feedback) -> Path:
-        saved.append(_save(answers, out, run_dir))
-        return saved[-1]
+        # counted before it is written: a signal while feedback.yaml or its pictures are written
+        # said "stopped before the first answer" over a saved answer; it is saved again below
+        saved.append(out)
+        return _save(answers, out, run_dir)
 
     ask = _Input()
     try:

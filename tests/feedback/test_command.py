@@ -122,6 +122,34 @@ def test_ctrl_c_or_sigterm_at_a_prompt_keeps_the_answers_and_exits_130(
     assert [(r.id, r.priority) for r in read_feedback(saved).regions] == [(regions[0].id, "high")]
 
 
+def test_a_signal_while_an_answer_is_being_saved_keeps_it_and_says_so(
+    run: Path, regions: list[Region], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A signal that came while the first answer's pictures were written (feedback.yaml already
+    there) said "stopped before the first answer; feedback.yaml is unchanged" (CI, loaded)."""
+    from ffade.feedback import pictures
+
+    written = pictures.pictures_as_saved
+    calls = []
+
+    def signalled(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # Ctrl-C or SIGTERM just as the first answer is being saved
+            raise KeyboardInterrupt
+        return written(*args, **kwargs)
+
+    monkeypatch.setattr(pictures, "pictures_as_saved", signalled)
+    monkeypatch.setattr("sys.stdin", Terminal("h\n"))
+    assert main(["feedback", str(run), "--slices", "regions"]) == 130
+    assert (
+        capsys.readouterr()
+        .out.rstrip()
+        .endswith("stopped; answers so far are saved. Run the same command again to continue.")
+    )
+    saved = read_feedback(run / "feedback.yaml")
+    assert [(r.id, r.priority) for r in saved.regions] == [(regions[0].id, "high")]
+
+
 def test_piped_lines_that_are_no_priority_are_said_to_be_so(run: Path) -> None:
     """A line that is no priority ('urgent') was re-asked, and then the error said standard input
     "held no answer", as if nothing had been piped in."""
