@@ -4,8 +4,9 @@ against its summary (the counts a live summary trails, the problems a report lis
 A large log takes seconds to read (100,000 evaluations: about a second), and ``ffade report``,
 ``ffade feedback`` and ``ffade export`` each need it more than once: for the landscape, for the
 log's counts beside the summary's and (feedback) for the worst failures pictured. Inside
-:func:`one_read_per_log` (those commands' work), a log read once is handed to every later reader
-of the same, unchanged file; outside it (ffade's Python API) every read reads the file.
+:func:`one_read_per_log` (those commands' work, ``ffade loop``'s report, and in the Python API
+``ffade.report`` and the priorities ``ffade.mitigate`` applies), a log read once is handed to
+every later reader of the same, unchanged file; outside it every read reads the file.
 """
 
 from __future__ import annotations

@@ -291,18 +291,20 @@ def _report(
         f"[5/5] report: {quote(str(first))} --compare {quote(str(second))}"
         f" -> {quote(str(loop_dir / 'report'))}"
     )
+    from ffade.evaluation_log import one_read_per_log
     from ffade.summarize.report import build_report
 
-    retested = retest(loop_dir, first, fixed, say)
-    report = build_report(
-        first,
-        second,
-        loop_dir / "report",
-        config.threshold,
-        config.min_evaluations,
-        slices=config.slices,
-        retest=retested,
-    )
+    with one_read_per_log():  # the retest's slices, the landscape and the log's counts: one read
+        retested = retest(loop_dir, first, fixed, say)
+        report = build_report(
+            first,
+            second,
+            loop_dir / "report",
+            config.threshold,
+            config.min_evaluations,
+            slices=config.slices,
+            retest=retested,
+        )
     return report["compare"]["region_shift"], retested
 
 

@@ -11,8 +11,6 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from numbers import Real
-from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -20,11 +18,11 @@ import torch
 
 from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
 from ffade.devices import usable_device
-from ffade.errors import ConceptValueError, PluginError, ScoresError, clipped
+from ffade.errors import ConceptValueError, ScoresError, clipped
+from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
+from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
+from ffade.plugin_data import read_text_lines as read_text_lines
 from ffade.weights import load_weights as load_weights  # plugins import it from here
-
-SPLITS = ("discovery", "finetune", "heldout")
-"""Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
 
 
 class Concept(ABC):
@@ -351,50 +349,3 @@ class Dataset(ABC):
         inputs, references = zip(*items, strict=True)
         who = f"dataset '{self.plugin_name or type(self).__name__}': collate()"
         return stack(list(inputs), who), stack(list(references), who)
-
-
-def disjoint_split_indices(
-    n: int, fractions: Sequence[float], seed: int, what: str = "split fractions"
-) -> dict[str, np.ndarray]:
-    """Shuffle ``range(n)`` with ``seed`` and cut it into the named splits, disjoint by design.
-
-    ``what`` starts the error message, so it names the key: ``"dataset 'yours': fractions"``.
-    """
-    listed = isinstance(fractions, Iterable) and not isinstance(fractions, str)
-    values = list(fractions) if listed else []
-    numbers = listed and all(isinstance(f, Real) for f in values)
-    valid = numbers and len(values) == len(SPLITS) and all(f >= 0 for f in values)
-    if not (valid and sum(values) <= 1 + 1e-9):  # written so that NaN fails too
-        raise ConceptValueError(
-            f"{what} {values if numbers else repr(fractions)} must be {len(SPLITS)} "
-            f"non-negative numbers summing to at most 1 (for {', '.join(SPLITS)})"
-        )
-    order = np.random.default_rng(seed).permutation(n)
-    bounds = np.cumsum([0, *(round(f * n) for f in values)])
-    return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
-
-
-def read_text_lines(path: str | Path, what: str) -> list[str]:
-    """A UTF-8 text file's lines (ends kept, so ``csv`` reads quoted line breaks): what dataset
-    plugins read their JSONL, CSV and text files with.
-
-    A missing or unreadable file, or a byte that is not UTF-8, is one :class:`PluginError` naming
-    ``what`` (who reads it: ``"dataset 'summaries'"``), the file (``~`` expanded), the line and
-    the fix, where ``open(path, encoding="utf-8")`` would raise a traceback naming neither.
-    """
-    path = Path(path).expanduser()
-    lines = []
-    try:
-        file = open(path, "rb")  # noqa: SIM115 (closed by the with below)
-    except OSError as exc:  # missing, a directory, no permission
-        raise PluginError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
-    with file:
-        for number, raw in enumerate(file, 1):
-            try:
-                lines.append(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise PluginError(
-                    f"{what}: {path} line {number} is not UTF-8 text (byte "
-                    f"{raw[exc.start]:#04x} at column {exc.start + 1}); save the file as UTF-8"
-                ) from None
-    return lines

@@ -230,6 +230,7 @@ def mitigate(
         FfadeError: a mistake, in the one line ``ffade fit`` prints (priorities that would
             change a person's answers without ``redo=True`` too); KeyboardInterrupt: Ctrl-C.
     """
+    from ffade.evaluation_log import one_read_per_log
     from ffade.feedback.from_file import feedback_from_file
     from ffade.feedback.priorities import FEEDBACK_FILE
 
@@ -254,9 +255,10 @@ def mitigate(
     if apply:
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
         try:
-            feedback_from_file(
-                run.dir, given, feedback, threshold, min_evaluations, None, slices, redo, hint
-            )
+            with one_read_per_log():  # the slices and the pictures' worst failures: one read
+                feedback_from_file(
+                    run.dir, given, feedback, threshold, min_evaluations, None, slices, redo, hint
+                )
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
     try:

@@ -187,6 +187,7 @@ def report(
     Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
     does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
     """
+    from ffade.evaluation_log import one_read_per_log
     from ffade.summarize.report import build_report
 
     _check_options(misspelled, ("compare", "out", *REPORT_OPTIONS))
@@ -210,9 +211,18 @@ def report(
     other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
     try:
-        build_report(
-            run.dir, other, out, threshold, min_evaluations, axes, tensorboard, mitigation, slices
-        )
+        with one_read_per_log():  # the landscape and the log's counts, as `ffade report`
+            build_report(
+                run.dir,
+                other,
+                out,
+                threshold,
+                min_evaluations,
+                axes,
+                tensorboard,
+                mitigation,
+                slices,
+            )
     except FfadeError as error:  # "--axes: ..." said as the keyword a Python caller typed
         if str(error).startswith(tuple(f"--{key}" for key in ("compare", "out", *REPORT_OPTIONS))):
             raise FfadeError(str(error)[2:]) from None

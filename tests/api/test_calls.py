@@ -426,6 +426,34 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
     assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == person
 
 
+def test_mitigate_reads_the_log_once_for_the_priorities_and_their_pictures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The priorities' slices and the pictures' worst failures share one read of the log, as
+    in ``ffade feedback --from``: a large log is not read twice. Counted at the reader, which
+    still reads the file; the fine-tuner is then refused (learning_rate), so nothing trains."""
+    from ffade import evaluation_log
+
+    run = ffade.discover(
+        task={"target": "digits_cnn", **ROTATED_DIGITS},
+        budget=24,
+        explorer="grid",
+        save_dir=tmp_path / "runs",
+    )
+    reads: list[Path] = []
+    read = evaluation_log.read_numbered_evaluations
+
+    def counted(run_dir: Path, *args: object, **kwargs: object) -> object:
+        reads.append(Path(run_dir))
+        return read(run_dir, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation_log, "read_numbered_evaluations", counted)
+    high = {"regions": [{"rank": 1, "priority": "high"}]}
+    with pytest.raises(ffade.FfadeError, match="learning_rate"):
+        ffade.mitigate(run, high, save_dir=tmp_path / "runs", name="fix", learning_rate=-1.0)
+    assert reads == [run.dir]
+
+
 def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     """A run whose evidence backs no rule (microscopic ones often) is fixed by its regions; the
     error said to pass ``--slices regions``, a flag a Python caller has no way to give."""
