@@ -427,27 +427,19 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
 
 
 def test_mitigate_reads_the_log_once_for_the_priorities_and_their_pictures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, log_reads: list[Path]
 ) -> None:
     """The priorities' slices and the pictures' worst failures share one read of the log, as
-    in ``ffade feedback --from``: a large log is not read twice. Counted at the reader, which
-    still reads the file; the fine-tuner is then refused (learning_rate), so nothing trains."""
-    from ffade import evaluation_log
-
+    in ``ffade feedback --from``: a large log is not read twice. The fine-tuner is then refused
+    (learning_rate), so nothing trains."""
     run = ffade.discover(
         task={"target": "digits_cnn", **ROTATED_DIGITS},
         budget=24,
         explorer="grid",
         save_dir=tmp_path / "runs",
     )
-    reads: list[Path] = []
-    read = evaluation_log.read_numbered_evaluations
-
-    def counted(run_dir: Path, *args: object, **kwargs: object) -> object:
-        reads.append(Path(run_dir))
-        return read(run_dir, *args, **kwargs)
-
-    monkeypatch.setattr(evaluation_log, "read_numbered_evaluations", counted)
+    log_reads.clear()  # the discovery's own
+    reads = log_reads
     high = {"regions": [{"rank": 1, "priority": "high"}]}
     with pytest.raises(ffade.FfadeError, match="learning_rate"):
         ffade.mitigate(run, high, save_dir=tmp_path / "runs", name="fix", learning_rate=-1.0)

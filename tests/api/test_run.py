@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -175,20 +174,11 @@ def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
 
 
 def test_a_report_from_python_reads_the_log_once(
-    run: ffade.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: ffade.Run, tmp_path: Path, log_reads: list[Path]
 ) -> None:
     """The landscape and the log's counts (its problems) share one read, as in ``ffade report``:
-    a large log is not read twice. Counted at the reader, which still reads the file."""
-    from ffade import evaluation_log
-
-    reads: list[Path] = []
-    read = evaluation_log.read_numbered_evaluations
-
-    def counted(run_dir: Path, *args: Any, **kwargs: Any) -> Any:
-        reads.append(Path(run_dir))
-        return read(run_dir, *args, **kwargs)
-
-    monkeypatch.setattr(evaluation_log, "read_numbered_evaluations", counted)
+    a large log is not read twice."""
+    reads = log_reads
     assert run.report(tensorboard=False) == run.dir / "report.html"
     assert reads == [run.dir]
     ffade.report(run, compare=run.dir, out=tmp_path, tensorboard=False)  # the same log twice
