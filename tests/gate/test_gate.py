@@ -566,7 +566,7 @@ def test_check_notes_a_package_whose_version_changed_since_export(
     assert main(["check", "--suite", str(older)]) == 1  # a note, not a verdict
     notes = [line for line in capsys.readouterr().err.splitlines() if "note" in line]
     now = package_versions()["ffade"]
-    assert len(notes) == 1 and notes[0].startswith(f"ffade check: note: {older} was measured")
+    assert len(notes) == 1 and notes[0].startswith(f"ffade: note: {older} was measured")
     assert f"ffade 0.0.1 -> {now}, ffade-gone 1.0 -> not installed" in notes[0]
 
 
