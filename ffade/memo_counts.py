@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ffade.summarize.landscape import MAX_DENSE_STATES
+
 
 def logged_state_counts(explorer: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """Each state's evaluations and failures in the log ``explorer`` wrote, shaped like its
@@ -21,6 +23,8 @@ def logged_state_counts(explorer: Any) -> tuple[np.ndarray, np.ndarray] | None:
     evaluator = getattr(explorer, "evaluator", None)
     recorder = getattr(evaluator, "recorder", None)
     if evaluator is None or recorder is None or evaluator.invalid:
+        return None
+    if evaluator.space.num_states > MAX_DENSE_STATES:  # no landscape: the log read says why
         return None
     memo = evaluator.memo
     if not (len(memo) == evaluator.evaluations == recorder.lines_written):

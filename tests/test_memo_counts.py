@@ -77,3 +77,15 @@ def test_a_log_changed_after_the_run_or_an_invalid_evaluation_is_read(tmp_path: 
         log.write("\n")
     assert logged_state_counts(done) is None
     assert logged_state_counts(object()) is None  # no explorer: a fine-tune's model
+
+
+def test_a_grid_past_what_a_landscape_holds_is_not_counted(tmp_path: Path) -> None:
+    """bart.yaml's 2.44e10 states: counting the memo over the grid asked numpy for 182 GiB and
+    `ffade fit` ended in a traceback. Past the landscape's limit nothing is counted; the ending
+    reads the run and says why no rule is given."""
+    explorer = RandomExplorer(task=synthetic_spec(num_concepts=8), budget=32, num_envs=16)
+    discover(explorer, tmp_path)
+    assert explorer.space.num_states > landscape_module.MAX_DENSE_STATES
+    assert logged_state_counts(explorer) is None
+    ending = run_ending(explorer.recorder.run_dir, logged_state_counts(explorer))
+    assert "no failure rules: " in ending and "1e+08 states" in ending
