@@ -70,16 +70,20 @@ def fit_with_own_target(
     return [sys.executable, "-m", "ffade", "fit", "--config", str(config)], env
 
 
-def stop_at_step(step: int) -> Any:
-    """A Lightning callback that stops a search once it has taken ``step`` steps: a run that
-    ends partway, to resume."""
+def search_stopped_at_step(root: Path, spec: dict[str, Any], step: int = 3) -> Any:
+    """A random search of ``spec`` under ``root`` (budget 100, 10 pairs a step, checkpoints on),
+    stopped after ``step`` steps: a run that ends partway, to resume."""
     from lightning.pytorch import Callback
+
+    from ffade.explore import RandomExplorer
+    from ffade.explore.run import discover
 
     class StopAtStep(Callback):
         def on_train_batch_end(self, trainer, explorer, *args) -> None:
             trainer.should_stop = explorer.iterations == step
 
-    return StopAtStep()
+    explorer = RandomExplorer(task=spec, budget=100, num_envs=10)
+    return discover(explorer, root, checkpoints=True, callbacks=[StopAtStep()])
 
 
 def ffade(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

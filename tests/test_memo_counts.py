@@ -13,7 +13,7 @@ from ffade.explore.run import discover
 from ffade.memo_counts import logged_state_counts
 from ffade.run_endings import run_ending
 from ffade.summarize.landscape import load_landscape
-from tests.helpers import ffade_in_process, stop_at_step, synthetic_spec, write_config
+from tests.helpers import ffade_in_process, search_stopped_at_step, synthetic_spec, write_config
 
 
 def test_fit_ends_with_the_logs_top_rule_without_reading_the_log_back(
@@ -50,12 +50,7 @@ def test_a_resumed_run_reads_its_log(tmp_path: Path) -> None:
     """Its log holds lines an earlier process wrote: the memo is not trusted for them."""
 
     spec = synthetic_spec()
-    first = discover(
-        RandomExplorer(task=spec, budget=100, num_envs=10),
-        tmp_path,
-        checkpoints=True,
-        callbacks=[stop_at_step(3)],
-    )
+    first = search_stopped_at_step(tmp_path, spec)
     assert logged_state_counts(first) is not None
     again = discover(
         RandomExplorer(task=spec, budget=100, num_envs=10),

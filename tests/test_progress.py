@@ -11,7 +11,7 @@ from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.log_bars import bar_for
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from tests.helpers import ffade_in_process, stop_at_step, synthetic_spec, write_config
+from tests.helpers import ffade_in_process, search_stopped_at_step, synthetic_spec, write_config
 
 
 class Fitter(LightningModule):
@@ -152,12 +152,7 @@ def test_a_resumed_searchs_bar_rates_only_its_own_evaluations(tmp_path: Path) ->
             self.initial = trainer.progress_bar_callback.train_progress_bar.initial
 
     spec = synthetic_spec()
-    first = discover(
-        RandomExplorer(task=spec, budget=100, num_envs=10),
-        tmp_path,
-        checkpoints=True,
-        callbacks=[stop_at_step(3)],
-    )
+    first = search_stopped_at_step(tmp_path, spec)
     restored = first.evaluator.evaluations
     assert 0 < restored < 100
     bar = ReadBar()

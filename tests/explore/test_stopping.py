@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
@@ -207,13 +206,13 @@ def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     """Every score NaN spent the whole budget and ended "no failures found"; the search stops
     after its first ALL_INVALID_LIMIT evaluations (or the budget, if smaller), naming the reward,
     keeps them, and offers no resume (it would replay them and stop again)."""
-    config = write_config(
-        tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=budget
-    )
-    data = yaml.safe_load(config.read_text())
     target = {"name": "callable", "args": {"predict": "tests.api.callables:all_nan"}}
-    data["model"]["init_args"]["task"]["target"] = target
-    config.write_text(yaml.safe_dump(data))
+    config = write_config(
+        tmp_path / "c.yaml",
+        explorer="ffade.explore.RandomExplorer",
+        budget=budget,
+        task={**synthetic_spec(), "target": target},
+    )
     result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2, result.stderr[-2000:]
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade: ")]
