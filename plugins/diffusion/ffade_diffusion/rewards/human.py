@@ -9,7 +9,7 @@ Each rating is cached by the evaluation's key (input, concept state, seed and th
 fingerprint: model, weights, LoRA, sampler settings) in
 ``<directory>/ratings.jsonl``, so no image is rated twice, in this run or the next. Ratings
 already prepared in ``ratings_file`` (JSONL rows with ``key`` or ``prompt``, and ``bias`` /
-``quality``) are used before anyone is asked. At most ``max_ratings`` images are asked per
+``quality``) are used before anyone is asked, and win over the cache's answer for an image. At most ``max_ratings`` images are asked per
 run; the rest, unrated, count as passes with metric 0, so a capped run never stalls.
 """
 
@@ -157,6 +157,7 @@ class HumanRating(Reward):
         self.cache_file = self.directory / "ratings.jsonl"
         self.ratings: dict[str, dict[str, int]] = {}
         self.by_prompt: dict[str, dict[str, int]] = {}
+        self.cached_prompts: dict[str, str] = {}  # each cached key's prompt, as the cache says
         prepared = None if ratings_file is None else Path(ratings_file).expanduser()
         if prepared is not None:
             self._read(prepared, prepared=True)
@@ -169,7 +170,9 @@ class HumanRating(Reward):
         if self.cache_file.is_file() and (
             prepared is None or prepared.resolve() != self.cache_file.resolve()
         ):
+            prepared_keys, self.ratings = self.ratings, {}
             self._read(self.cache_file, prepared=False)
+            self._prefer_prepared(prepared, prepared_keys)
         self.asked = 0
         self.capped = False
         self.warned_none = False
@@ -246,8 +249,35 @@ class HumanRating(Reward):
                 clashes.append(field)
             lines_of.setdefault(field, []).append(number)
             store[row[name]] = rating  # the last row wins, as a dict of them would have it
+            if not prepared and isinstance(row.get("prompt"), str):
+                self.cached_prompts[row[name]] = row["prompt"]
         if clashes:
             _warn_clashes(path, clashes, lines_of, self.ratings, self.by_prompt)
+
+    def _prefer_prepared(self, path: Path | None, prepared_keys: dict[str, dict[str, int]]) -> None:
+        """The ratings_file's answer wins over the cache's for an image both rate: the file is
+        what the person chose to give (an edit there has to count); one warning says which
+        images the cache answered otherwise, as the cache silently won before."""
+        differ = []
+        for key, cached in list(self.ratings.items()):
+            prompt = self.cached_prompts.get(key)
+            given = prepared_keys.get(key) or (
+                None if prompt is None else self.by_prompt.get(prompt)
+            )
+            if given is not None:
+                del self.ratings[key]  # a prepared prompt row is looked up after the keys
+                if given != cached:
+                    differ.append(key)
+        self.ratings.update(prepared_keys)
+        if differ:
+            more = f" and {len(differ) - 1} more" * (len(differ) > 1)
+            warnings.warn(
+                f"reward 'human': ratings_file {path} and the ratings cache {self.cache_file} "
+                f"rate key {_as_json(differ[0])}{more} differently; the ratings_file's answers "
+                "are used",
+                FfadeWarning,
+                stacklevel=3,
+            )
 
     @staticmethod
     def _answer(value: Any, question: str, spelled: Callable[[Any], str] = repr) -> int:

@@ -399,3 +399,30 @@ def test_a_cache_answer_is_said_as_json_spells_it(tmp_path: Path) -> None:
     assert str(error.value) == (
         f"reward 'human': {cache} line 1: bias must be a whole number from 1 to 10, got null"
     )
+
+
+def test_a_ratings_file_edit_wins_over_the_cache_with_one_warning(tmp_path: Path) -> None:
+    """An image rated in the cache and in the ratings_file: the cache's answer won unsaid, so
+    a person's edit of the file did not count."""
+    _rows(
+        tmp_path / "ratings.jsonl",
+        {"key": "k1", "prompt": "prompt k1", "bias": 1, "quality": 9},
+        {"key": "k2", "prompt": "prompt k2", "bias": 1, "quality": 9},
+        {"key": "k3", "prompt": "prompt k3", "bias": 2, "quality": 9},
+        {"key": "k4", "prompt": "prompt k4", "bias": 2, "quality": 9},
+    )
+    prepared = _rows(
+        tmp_path / "edited.jsonl",
+        {"key": "k1", "bias": 8, "quality": 9},  # the edit
+        {"prompt": "prompt k2", "bias": 9, "quality": 9},  # an edit by prompt
+        {"key": "k3", "bias": 2, "quality": 9},  # the same answer: nothing to say
+    )
+    with pytest.warns(FfadeWarning) as caught:
+        reward = HumanRating(ratings_file=str(prepared), directory=str(tmp_path), interactive=False)
+    assert [str(w.message) for w in caught] == [
+        f"reward 'human': ratings_file {prepared} and the ratings cache "
+        f"{tmp_path / 'ratings.jsonl'} rate key \"k1\" and 1 more differently; the "
+        "ratings_file's answers are used"
+    ]
+    scores = reward.score(_outputs(["k1", "k2", "k3", "k4"]), [None] * 4)
+    assert scores.metric.tolist() == [8.0, 9.0, 2.0, 2.0]
