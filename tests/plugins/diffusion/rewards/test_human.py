@@ -421,7 +421,7 @@ def test_a_ratings_file_edit_wins_over_the_cache_with_one_warning(tmp_path: Path
         reward = HumanRating(ratings_file=str(prepared), directory=str(tmp_path), interactive=False)
     assert [str(w.message) for w in caught] == [
         f"reward 'human': ratings_file {prepared} and the ratings cache "
-        f"{tmp_path / 'ratings.jsonl'} rate key \"k1\" and 1 more differently; the "
+        f'{tmp_path / "ratings.jsonl"} rate key "k1" and 1 more differently; the '
         "ratings_file's answers are used"
     ]
     scores = reward.score(_outputs(["k1", "k2", "k3", "k4"]), [None] * 4)
