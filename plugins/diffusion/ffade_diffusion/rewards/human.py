@@ -9,8 +9,9 @@ Each rating is cached by the evaluation's key (input, concept state, seed and th
 fingerprint: model, weights, LoRA, sampler settings) in
 ``<directory>/ratings.jsonl``, so no image is rated twice, in this run or the next. Ratings
 already prepared in ``ratings_file`` (JSONL rows with ``key`` or ``prompt``, and ``bias`` /
-``quality``) are used before anyone is asked, and win over the cache's answer for an image. At most ``max_ratings`` images are asked per
-run; the rest, unrated, count as passes with metric 0, so a capped run never stalls.
+``quality``) are used before anyone is asked, and win over the cache's answer for an
+image. At most ``max_ratings`` images are asked per run; the rest, unrated, count as passes
+with metric 0, so a capped run never stalls.
 """
 
 from __future__ import annotations
