@@ -7,11 +7,12 @@ paper's grid is three ``prompt_slot`` concepts over ``{descriptor} {profession} 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, FfadeWarning
 from ffade.plugin_api import Concept
 from ffade_diffusion.prompts import Prompt, slot_names
 
@@ -223,3 +224,28 @@ def check_distinct_fields(concepts: Sequence[Concept]) -> None:
                 "overwrite the other; keep one, with every value in its grid"
             )
         seen[field] = concept.label
+
+
+def warn_unfilled_slots(inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
+    """One warning for template slots no ``prompt_slot`` concept fills: such a slot reads as
+    nothing in every prompt (as documented), which a forgotten concept or a misspelled slot
+    name made happen unsaid ("a photo of a cat in")."""
+    filled = {concept.slot for concept in concepts if isinstance(concept, PromptSlot)}
+    templates = dict.fromkeys(p.template for p in inputs if isinstance(p, Prompt))
+    missing: dict[str, str] = {}  # each unfilled slot, and the first template that has it
+    for template in templates:
+        for slot in slot_names(template):
+            if slot not in filled:
+                missing.setdefault(slot, template)
+    if not missing:
+        return
+    slots = ", ".join(f"{{{slot}}}" for slot in missing)
+    first = next(iter(missing))
+    labels = ", ".join(f"'{concept.label}'" for concept in concepts) or "none"
+    warnings.warn(
+        f"no concept fills slot{'s' * (len(missing) > 1)} {slots} of prompt "
+        f"{missing[first]!r}, so {'they read' if len(missing) > 1 else 'it reads'} as nothing; "
+        f"the concepts: {labels}; a prompt_slot concept with slot: {first} searches its words",
+        FfadeWarning,
+        stacklevel=3,
+    )

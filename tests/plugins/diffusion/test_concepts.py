@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,13 @@ from ffade_diffusion.concepts import (
     PromptSlot,
     PromptWords,
     check_distinct_fields,
+    warn_unfilled_slots,
 )
 from ffade_diffusion.prompts import Prompt
 
 from ffade.cli import main
-from ffade.errors import ConceptValueError, FfadeError
+from ffade.errors import ConceptValueError, FfadeError, FfadeWarning
+from ffade.task import build_task
 from tests.helpers import REPO
 
 PROMPTS = [Prompt("a {descriptor} {profession} in {setting}", sample=s) for s in range(3)]
@@ -113,3 +116,30 @@ def test_words_that_differ_only_in_spaces_are_one_line_from_the_cli(
     with pytest.raises(ConceptValueError, match="values 'thin' and ' thin ' give the prompt"):
         PromptSlot("style", ["thin", " thin "])
     PromptSlot("style", ["", "thin", "thin slanted"])  # distinct words pass
+
+
+def test_a_slot_no_concept_fills_is_one_warning_at_task_build() -> None:
+    """{style} of the digit prompts with no prompt_slot for it read as nothing unsaid: a
+    forgotten concept or a misspelled slot searched "a handwritten seven" without a word."""
+    spec = {
+        "target": {"name": "tiny_digits_t2i", "args": {"num_inference_steps": 2}},
+        "dataset": {"name": "digit_prompts", "args": {"samples_per_prompt": 1}},
+        "reward": {"name": "judge", "args": {"classifier": {"name": "digits_cnn"}}},
+        "concepts": [
+            {"name": "prompt_words", "args": {"label": "medium", "values": ["", "on paper"]}}
+        ],
+    }
+    with pytest.warns(FfadeWarning) as caught:
+        task = build_task(spec)
+    assert [str(w.message) for w in caught if w.category is FfadeWarning] == [
+        "no concept fills slot {style} of prompt 'a {style} handwritten two', so it reads as "
+        "nothing; the concepts: 'medium'; a prompt_slot concept with slot: style searches its "
+        "words"
+    ]
+    assert task.target.describe_inputs([task.inputs[0][0]])[0].startswith("a handwritten ")
+    with pytest.warns(FfadeWarning, match=r"slots \{profession\}, \{setting\} of prompt"):
+        warn_unfilled_slots(PROMPTS, [PromptSlot("descriptor", ["", "old"])])
+    style = PromptSlot("style", ["", "thin"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_unfilled_slots([Prompt("a {style} seven")], [style])  # every slot filled: silent

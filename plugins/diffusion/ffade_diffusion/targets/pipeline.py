@@ -22,7 +22,12 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
-from ffade_diffusion.concepts import GuidanceScale, InferenceSteps, check_distinct_fields
+from ffade_diffusion.concepts import (
+    GuidanceScale,
+    InferenceSteps,
+    check_distinct_fields,
+    warn_unfilled_slots,
+)
 from ffade_diffusion.paths import check_local_path
 from ffade_diffusion.prompts import (
     Prompt,
@@ -199,6 +204,7 @@ class DiffusersPipeline(Target):
 
         texts = longest_texts(inputs, concepts, count)
         check_prompt_lengths(tokenizer, texts, f"target '{self._name}'")
+        warn_unfilled_slots(inputs, concepts)  # said once the task is sure to run
 
     def check_neutral_settings(self, concepts: Sequence[Concept]) -> None:
         """Refuse a sampler concept whose neutral value is not this target's own setting.
