@@ -37,7 +37,7 @@ from ffade.rng import config_seed, seed_reason
 from ffade.run_base import saved_config
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.value_reasons import choices_reason, expected_types
-from ffade.yamlfile import check_config_files, unparsed_empty_keys
+from ffade.yamlfile import check_config_files, check_option_files, unparsed_empty_keys
 
 
 class AtomicSaveConfig(SaveConfigCallback):
@@ -212,6 +212,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
     """
     if isinstance(args, list):  # a dict from the Python API names no config file
         check_config_files(args)
+        check_option_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
     import ffade.explore

@@ -204,6 +204,32 @@ def check_config_files(args: list[str]) -> None:
                 )
 
 
+def check_option_files(args: list[str]) -> None:
+    """Refuse a YAML file given as an option's value (``--trainer trainer.yaml``,
+    ``--model.init_args.task task.yaml``: jsonargparse reads it) that gives a key twice in one
+    mapping, in the words a ``--config`` file gets: YAML kept the last without a word, while a
+    config file and an inline value were refused. ``--config`` has its own check."""
+    for i, arg in enumerate(args):
+        name, sep, value = arg.partition("=")
+        if not arg.startswith("--") or name == "--config":
+            continue
+        if not sep:
+            if i + 1 == len(args) or args[i + 1].startswith("-"):
+                continue
+            value = args[i + 1]
+        path = Path(value)
+        if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+            continue
+        try:
+            yaml.load(read_text(path), Loader=_UniqueLoader)  # a safe loader
+        except RepeatedKeyError as exc:
+            raise FfadeError(f"{name} {path}: not valid YAML ({yaml_problem(exc)})") from None
+        except FfadeError as exc:  # not UTF-8
+            raise FfadeError(f"{name} {exc}") from None
+        except yaml.YAMLError:  # jsonargparse says what else is wrong, as it did
+            pass
+
+
 def _sections(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """(dotted key, value) of each part of a config that must be a mapping, where a list there
     was a traceback (``trainer: [1]``) or a message naming no key. A string is left alone: it may

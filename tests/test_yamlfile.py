@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
+from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.yamlfile import load_yaml, refuse_repeated_keys
+from tests.helpers import REPO
 
 
 def test_a_key_repeated_on_one_line_is_refused() -> None:
@@ -39,3 +43,26 @@ def test_a_command_line_value_with_a_key_twice_is_refused(args: list[str], says:
 )
 def test_other_values_are_left_to_their_options(args: list[str]) -> None:
     refuse_repeated_keys(args)  # no YAML, or a value that is no flow collection: not read
+
+
+@pytest.mark.parametrize(
+    "option", [["--trainer", "part.yaml"], ["--model.init_args.task=part.yaml"]]
+)
+def test_a_yaml_file_given_as_an_option_value_with_a_key_twice_is_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: list[str],
+) -> None:
+    """jsonargparse reads the file and kept the last key without a word, where a --config file
+    and an inline value with a key twice were refused."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").write_text((REPO / "configs" / "quickstart.yaml").read_text())
+    (tmp_path / "part.yaml").write_text("max_steps: 3\nmax_steps: 5\n")
+    assert main(["fit", "--config", "config.yaml", *option, "--print_config"]) == 2
+    name = option[0].partition("=")[0]
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: {name} part.yaml: not valid YAML (line 2: key 'max_steps' is given twice "
+        "in one mapping (first on line 1); YAML would keep only the last: delete one)"
+    )
+    assert not (tmp_path / "runs").exists()
