@@ -98,18 +98,34 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
     with blamed(f"target '{plugin_label(target)}': predict()"):
         outputs = target.predict(inputs)
     rows = rows_in(outputs)
-    if rows != size:
+    batches = rows == size and _whole_batches(outputs, size)
+    if rows != size or batches:
         got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
         if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
             got = f"a tuple of {rows}"
+        fix = (
+            "one tensor, not a tuple of them"
+            if batches
+            else "a tensor with one row each, or a list"
+        )
         raise PluginError(
             f"target '{plugin_label(target)}': predict() returned {got} "
-            f"for a batch of {size} inputs; return one output per input, in order (a tensor "
-            "with one row each, or a list)"
+            f"for a batch of {size} inputs; return one output per input, in order ({fix})"
         )
     if getattr(target, "output_kind", None) == "class_scores":
         return _class_scores(target, outputs)
     return outputs
+
+
+def _whole_batches(outputs: Any, size: int) -> bool:
+    """Whether a tuple holds whole batches, not one output per input: (logits, probabilities)
+    on a batch of 2 is two tensors of 2 rows each, which read as 2 outputs, paired with the
+    wrong inputs. A tuple of labels (numbers, 0-d tensors) is one output per input."""
+    return (
+        isinstance(outputs, tuple)
+        and len(outputs) > 0
+        and all(isinstance(o, torch.Tensor) and o.ndim >= 1 and o.shape[0] == size for o in outputs)
+    )
 
 
 def _class_scores(target: Target, outputs: Any) -> torch.Tensor:

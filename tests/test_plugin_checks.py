@@ -21,7 +21,8 @@ from ffade import registry
 from ffade.cli import main
 from ffade.env import Evaluator
 from ffade.errors import PluginError
-from ffade.plugin_api import Scores
+from ffade.plugin_api import Scores, Target
+from ffade.plugin_checks import predicted
 from ffade.task import build_task
 from tests.helpers import synthetic_spec, write_config
 from tests.test_registry import make_distribution
@@ -592,3 +593,31 @@ def test_a_plugin_given_as_a_list_on_the_command_line_is_said_whole(
         "ffade: error: model.init_args.task.dataset: a plugin is written "
         "{name: NAME, args: {...}}, not ['synthetic']"
     )
+
+
+class _Answers(Target):
+    """predict() gives back what ``answer`` makes of the batch (a (B,) tensor)."""
+
+    def __init__(self, answer) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def predict(self, inputs):
+        return self.answer(inputs)
+
+
+def test_a_tuple_of_whole_batches_as_long_as_the_batch_is_refused_as_a_tuple() -> None:
+    """(margins, signs) on a batch of 2 holds 2 items, so it passed as one output per input:
+    each input got a whole batch. A tuple of labels is one output per input and passes."""
+    inputs = torch.tensor([-1.0, 2.0])
+    pair = _Answers(lambda x: (x, x.sign()))
+    with pytest.raises(PluginError) as error:
+        predicted(pair, inputs, 2)
+    assert str(error.value) == (
+        "target '_Answers': predict() returned a tuple of 2 for a batch of 2 inputs; "
+        "return one output per input, in order (one tensor, not a tuple of them)"
+    )
+    labels = _Answers(lambda x: tuple(int(v > 0) for v in x))
+    assert predicted(labels, inputs, 2) == (0, 1)
+    scalars = _Answers(lambda x: tuple(v > 0 for v in x))  # 0-d tensors: labels too
+    assert [bool(v) for v in predicted(scalars, inputs, 2)] == [False, True]
