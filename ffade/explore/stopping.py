@@ -129,14 +129,15 @@ def search_stop_reason(explorer: Any) -> str | None:
         return "budget spent"
     if evaluator.evaluations >= evaluator.num_inputs * explorer.space.num_states:
         return "every (input, state) pair evaluated"
+    if explorer.mode == "microscopic":  # episodes of max_steps moves reach only so far
+        # said at once: it idled max_idle_steps (200) more steps first, finding nothing new
+        near = reachable_states(explorer.space.sizes, explorer.env.start_state, h.max_steps)
+        if evaluator.evaluations >= evaluator.num_inputs * near:
+            return (
+                f"every (input, state) pair within max_steps ({h.max_steps}) of the start "
+                "state evaluated"
+            )
     if explorer.idle_steps >= h.max_idle_steps:
-        if explorer.mode == "microscopic":  # episodes of max_steps moves reach only so far
-            near = reachable_states(explorer.space.sizes, explorer.env.start_state, h.max_steps)
-            if evaluator.evaluations >= evaluator.num_inputs * near:
-                return (
-                    f"every (input, state) pair within max_steps ({h.max_steps}) of the start "
-                    "state evaluated"
-                )
         steps = f"{explorer.idle_steps} step" + ("s" if explorer.idle_steps != 1 else "")
         return f"{steps} without a new evaluation (max_idle_steps)"
     rule = explorer.stop_rule
@@ -152,8 +153,8 @@ def reachable_states(sizes: Any, start: Any, max_steps: int) -> int:
     """How many grid states lie within ``max_steps`` one-step moves of ``start`` (an L1 ball
     cut by the grid's edges): all a microscopic episode can reach, its start included.
 
-    A microscopic search that has evaluated every input there can find nothing new: it idles
-    until ``max_idle_steps``, and its stop reason says why rather than that it idled.
+    A microscopic search that has evaluated every input there can find nothing new: it stops
+    at once, saying why, rather than idling until ``max_idle_steps``.
     """
     sizes = [int(n) for n in sizes]
     cap = min(int(max_steps), sum(n - 1 for n in sizes))

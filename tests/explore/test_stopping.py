@@ -251,3 +251,15 @@ def test_a_microscopic_search_that_reached_every_pair_it_can_says_so(tmp_path: P
     assert explorer.stop_reason == (
         "every (input, state) pair within max_steps (1) of the start state evaluated"
     )
+
+
+def test_a_microscopic_search_that_reached_every_pair_it_can_stops_at_once(
+    tmp_path: Path,
+) -> None:
+    """It idled max_idle_steps more steps (200 by default) first, each finding nothing new."""
+    explorer = RandomExplorer(
+        task=synthetic_spec(num_inputs=2, mode="microscopic"), budget=800, max_steps=1
+    )
+    discover(explorer, tmp_path)
+    assert explorer.stop_reason.startswith("every (input, state) pair within max_steps (1)")
+    assert explorer.idle_steps == 0  # stopped on the step after the last new evaluation
