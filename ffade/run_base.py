@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.distributed as dist
@@ -199,7 +199,7 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
 def _all_invalid(module: RunModule) -> bool:
     """Whether every evaluation a search made was invalid: a resume would replay them and stop
     at once again (:func:`ffade.explore.stopping.check_some_valid`); the fix needs a new run."""
-    evaluator = getattr(module, "evaluator", None) if hasattr(module, "replay_from") else None
+    evaluator = getattr(module, "evaluator", None) if module.replays_log else None
     return evaluator is not None and 0 < evaluator.evaluations == evaluator.invalid
 
 
@@ -208,7 +208,7 @@ def _kept_work(module: RunModule) -> bool:
     run_dir = module.run_dir
     log = run_dir / EVALUATIONS_FILE
     logged = log.is_file() and log.stat().st_size > 0
-    replays = hasattr(module, "replay_from") and logged  # an explorer replays its log
+    replays = module.replays_log and logged  # an explorer replays its log
     return (run_dir / LAST_CHECKPOINT).is_file() or replays
 
 
@@ -224,6 +224,11 @@ class RunModule(LightningModule):
         status: how far the run got; summary.json says it.
         wall_seconds: time counted before the clock last started (e.g. by a resumed run).
     """
+
+    replays_log: ClassVar[bool] = False
+    """Whether the run resumes by replaying its evaluations log (``replay_from``), as an
+    explorer does, rather than only from a checkpoint, as a fine-tuner does: said by the class,
+    not guessed from a method's name that any module may have."""
 
     path_arguments: tuple[str, ...] = ()
     """Arguments naming files or run directories: :meth:`absolute_paths` makes them absolute in

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,40 @@ def test_ctrl_c_stops_the_run_at_the_batch_end_and_twice_at_once(tmp_path: Path,
     assert explorer.evaluator.evaluations == 4 * 8  # batches 0 to 3, none after
     assert not pressing.went_on
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again
+
+
+class _Replaying(_Crashing):
+    """A module that says it resumes from its log; its searches were all invalid."""
+
+    replays_log = True
+
+    def __init__(self, evaluations: int, invalid: int) -> None:
+        super().__init__()
+        self.evaluator = types.SimpleNamespace(evaluations=evaluations, invalid=invalid)
+
+
+class _NamedLikeAnExplorer(_Crashing):
+    """A fine-tuner with a method of the explorers' name: it resumes only from a checkpoint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.evaluator = types.SimpleNamespace(evaluations=3, invalid=3)
+
+    def replay_from(self, run_dir: Path) -> None:
+        """Not an explorer's replay: its own, which no resume calls."""
+
+
+def test_the_run_says_whether_it_replays_its_log_not_a_method_name(tmp_path: Path) -> None:
+    """Explorers were recognised by hasattr(module, "replay_from"): the documented class
+    attribute replays_log decides, whatever methods a module has."""
+    (tmp_path / "evaluations.jsonl").write_text('{"input_id": 0}\n')
+    resume = "resume it with: ffade fit --config"
+    for module, offered in [
+        (_Replaying(3, 3), False),  # all invalid: a resume would stop at once again
+        (_Replaying(3, 1), True),  # its log is its run so far
+        (_NamedLikeAnExplorer(), False),  # no checkpoint, and a log it does not replay
+    ]:
+        module.run_dir = tmp_path
+        line = run_base.interrupted_line(module)
+        assert (resume in line) is offered, (type(module).__name__, line)
+        assert ("the run so far is in" in line) is isinstance(module, _Replaying), line

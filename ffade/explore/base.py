@@ -68,6 +68,7 @@ class Explorer(RunModule):
 
     name = "explorer"
     supported_modes: tuple[str, ...] = (MACROSCOPIC, MICROSCOPIC)
+    replays_log = True  # resumed by replaying evaluations.jsonl (replay_from)
 
     def __init__(
         self,
