@@ -251,7 +251,8 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             f"{where}: the run stopped at start-up, before it wrote {SUMMARY_FILE} or evaluated "
             "anything; there is nothing to resume: drop --ckpt_path to run it again"
         )
-    if not hasattr(model, "replay_from") and summary is not None:
+    replays = getattr(model, "replays_log", False)  # an explorer (RunModule.replays_log)
+    if not replays and summary is not None:
         raise FfadeError(  # a fine-tune stopped within its first steps: once a generic error
             f"{where}: the run (status '{summary.get('status')}') stopped before its first "
             f"checkpoint (saved every 10 steps), and a {type(model).__name__} resumes only from "
@@ -262,7 +263,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             f"{where}: a directory with neither {LAST_CHECKPOINT} nor {EVALUATIONS_FILE}; "
             "point it at an ffade run directory or its checkpoint"
         )
-    if not hasattr(model, "replay_from"):
+    if not replays:
         raise FfadeError(
             f"{where} has no {LAST_CHECKPOINT}; a {type(model).__name__} resumes only from a "
             "checkpoint"
