@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import shlex
@@ -498,6 +499,23 @@ def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concep
     rows = parse((run / "report.html").read_text()).tables["regions"][1:]
     assert [row[5] for row in rows[:-1]] == ["5"]  # only the region with 5 evaluations listed
     assert "2 more regions of fewer than 3 evaluations each" in rows[-1][2]
+
+
+def test_regions_too_thin_to_judge_keep_their_row_in_a_folded_table(
+    make_run, image_concepts
+) -> None:
+    """17 judged regions fold after 15; the closing row of thin ones stays, not folded into
+    "... 3 more rows" (it was counted as a region there, and the 2 thin ones went unsaid)."""
+    apart = [s for s in itertools.product(range(5), range(5), range(3)) if sum(s) % 2 == 0]
+    counts = {state: (5, 5) for state in apart[:17]} | {s: (1, 1) for s in apart[17:19]}
+    run = make_run("thin_folded", image_concepts, counts)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    assert len(json.loads((run / "report.json").read_text())["regions"]) == 19
+    rows = parse((run / "report.html").read_text()).tables["regions"][1:]
+    assert [row[0] for row in rows[:15]] == [str(rank) for rank in range(1, 16)]
+    assert rows[15][0] == "... 2 more rows in report.json", rows[15]
+    assert "2 more regions of fewer than 3 evaluations each" in rows[16][2] and len(rows) == 17
+    assert "2 more regions of fewer than 3 evaluations each" in (run / "report.md").read_text()
 
 
 def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) -> None:
