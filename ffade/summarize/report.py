@@ -368,7 +368,7 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
     """A distance, or why there is none (a run without that mass): the report goes on."""
     reasons = [reason for run in (first, second) if (reason := missing_mass(run, kind))]
     if reasons:  # said without advice: the table's other row is the other kind
-        return {"value": None, "note": "; ".join(reasons)}
+        return {"value": None, "note": "; ".join(dict.fromkeys(reasons))}  # a run with itself: once
     a, b = distribution(first, kind), distribution(second, kind)
     note = None
     if a.moved_mass or b.moved_mass:

@@ -748,6 +748,18 @@ def test_distance_notes_do_not_send_a_reader_from_one_missing_landscape_to_the_o
     assert "compare" not in (distances["failure"]["note"] + distances["policy"]["note"])
 
 
+def test_a_run_compared_with_itself_says_why_a_distance_is_missing_once(
+    make_run, image_concepts
+) -> None:
+    """Both sides the same run: the note said the same sentence twice, joined by '; '."""
+    passing = make_run("passing", image_concepts, lambda s: (2, 0))
+    result = ffade_in_process("report", str(passing), "--compare", str(passing), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    distances = json.loads((passing / "report.json").read_text())["compare"]["wasserstein"]
+    for kind, why in (("failure", "no evaluation failed"), ("policy", "no policy.npy")):
+        assert distances[kind]["value"] is None and distances[kind]["note"].count(why) == 1
+
+
 def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
     import ffade.summarize.report_render as render
 
