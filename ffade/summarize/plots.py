@@ -304,7 +304,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         set_label(text, labelpad=pad)
     # colour and size both grow with the value; a blank grid point was never evaluated, or, of
     # a crowded grid, fell below the highest drawn (not "never evaluated": it may have passed)
-    unseen = "; no point: not evaluated" + f", or below the {MAX_POINTS} highest" * crowded
+    unseen = "; no point: not evaluated" + f",\nor below the {MAX_POINTS} highest" * crowded
     unseen = unseen if kind == "failure" else ""
     label = f"{name}\n(colour and size{unseen})"
     figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=label)

@@ -69,7 +69,7 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     assert len(figure.axes[0].collections[0].get_offsets()) == 10
     # a missing point may have been evaluated, and passed: the colour bar does not say otherwise
     assert figure.axes[1].get_ylabel() == (
-        "failure rate\n(colour and size; no point: not evaluated, or below the 10 highest)"
+        "failure rate\n(colour and size; no point: not evaluated,\nor below the 10 highest)"
     )
 
 
