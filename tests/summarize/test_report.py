@@ -760,14 +760,20 @@ def test_a_run_compared_with_itself_says_why_a_distance_is_missing_once(
         assert distances[kind]["value"] is None and distances[kind]["note"].count(why) == 1
 
 
-def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
+def test_long_tables_are_cut_in_md_and_html_but_not_in_json(
+    make_run, image_concepts, monkeypatch
+) -> None:
+    """Two judged regions cut to one, and the row of the thin one after the cut."""
     import ffade.summarize.report_render as render
 
     monkeypatch.setattr(render, "MAX_TABLE_ROWS", 1)
-    assert main([str(image_run), "--no-tensorboard"]) == 0
-    rows = parse((image_run / "report.html").read_text()).tables["regions"]
-    assert len(rows) == 3 and rows[2][0] == "... 1 more row in report.json"
-    assert len(json.loads((image_run / "report.json").read_text())["regions"]) == 2
+    counts = {(0, 0, 0): (5, 5), (4, 4, 2): (4, 4), (2, 2, 0): (1, 1)}
+    run = make_run("cut", image_concepts, counts)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = parse((run / "report.html").read_text()).tables["regions"]
+    assert len(rows) == 4 and rows[1][5] == "5" and rows[2][0] == "... 1 more row in report.json"
+    assert "1 more regions of fewer than 3 evaluations" in rows[3][2]
+    assert len(json.loads((run / "report.json").read_text())["regions"]) == 3
 
 
 def test_runs_without_evaluations_or_failures_still_report(make_run, image_concepts) -> None:
