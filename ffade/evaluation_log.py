@@ -6,7 +6,8 @@ A large log takes seconds to read (100,000 evaluations: about a second), and ``f
 log's counts beside the summary's and (feedback) for the worst failures pictured. Inside
 :func:`one_read_per_log` (those commands' work, ``ffade loop``'s report, and in the Python API
 ``ffade.report`` and the priorities ``ffade.mitigate`` applies), a log read once is handed to
-every later reader of the same, unchanged file; outside it every read reads the file.
+every later reader of the same file, even one that grew meanwhile (a live run's), so the parts
+of a report count the same evaluations; outside it every read reads the file.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ _shared: dict[tuple, tuple[list[tuple[int, EvaluationRecord]], list[str]]] | Non
 
 @contextmanager
 def one_read_per_log() -> Iterator[None]:
-    """While it lasts, :func:`logged_records` reads each log once (until the file changes)."""
+    """While it lasts, :func:`logged_records` reads each log once: a log that grows meanwhile (a
+    live run's) is not read again, so every reader counts the same evaluations; one replaced or
+    cut shorter is."""
     global _shared
     outer = _shared
     _shared = {} if outer is None else outer
@@ -58,6 +61,10 @@ def logged_records(
     key = _file_key(path)
     if _shared is None or key is None:
         return _read(run_dir, 0 if key is None else key[-2], damaged)
+    # a live run's log grows while a command reads it: the first read stands for the whole
+    # command, so the landscape and the log's counts are of the same evaluations
+    same = [k for k in _shared if k[:3] == key[:3] and k[3] <= key[3]]
+    key = same[0] if same else key
     if key not in _shared:
         found: list[str] = []
         _shared[key] = (list(_read(run_dir, key[-2], found)), found)

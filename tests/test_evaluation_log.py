@@ -1,7 +1,10 @@
 """A large evaluations.jsonl is read on a progress bar, and once per report, feedback or export."""
 
 import io
+import json
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -9,7 +12,7 @@ import pytest
 
 from ffade import evaluation_log
 from ffade.evaluation_log import logged_records, one_read_per_log
-from ffade.records import EVALUATIONS_FILE, read_numbered_evaluations
+from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, read_numbered_evaluations
 from tests.helpers import ffade_in_process
 
 
@@ -64,7 +67,10 @@ def test_on_a_terminal_the_bar_redraws(finished: Path, monkeypatch: pytest.Monke
     assert records == list(read_numbered_evaluations(finished))
 
 
-def test_one_read_per_log_until_the_log_changes(tmp_path: Path, finished: Path) -> None:
+def test_one_read_per_log_even_as_a_live_log_grows(tmp_path: Path, finished: Path) -> None:
+    """A live run's log grows while a command reads it: the first read serves every reader, so
+    a report's landscape and its log counts are of the same evaluations; a log replaced is
+    read again."""
     run = tmp_path / "run"
     run.mkdir()
     lines = (finished / EVALUATIONS_FILE).read_bytes().splitlines(keepends=True)
@@ -78,5 +84,42 @@ def test_one_read_per_log_until_the_log_changes(tmp_path: Path, finished: Path) 
         assert again_damage == first_damage and len(first_damage) == 1  # said to each reader
         with open(run / EVALUATIONS_FILE, "ab") as log:
             log.write(lines[-1])
-        grown = logged_records(run)
-        assert grown is not first and len(grown) == len(first) + 1
+        assert logged_records(run) is first  # grown: the command's snapshot stands
+        replaced = tmp_path / "replaced.jsonl"
+        replaced.write_bytes(b"".join(lines))
+        os.replace(replaced, run / EVALUATIONS_FILE)
+        again = logged_records(run)
+        assert again is not first and len(again) == len(first) + 1
+    assert len(list(logged_records(run))) == len(first) + 1  # outside: the file as it is now
+
+
+def test_a_report_on_a_live_run_counts_the_evaluations_its_landscape_holds(
+    tmp_path: Path, finished: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Evaluations logged after the report read the landscape (a live run's next step) do not
+    enter its counts: the Run table said 1632 evaluations beside 781 states evaluated, read from
+    1603 lines."""
+    from ffade.summarize import report as report_module
+
+    run = tmp_path / "live"
+    shutil.copytree(finished, run, ignore=shutil.ignore_patterns("checkpoints"))
+    summary = json.loads((run / SUMMARY_FILE).read_text())
+    (run / SUMMARY_FILE).write_text(json.dumps({**summary, "status": "running"}))
+    log = run / EVALUATIONS_FILE
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:24]))
+    read_landscape = report_module.load_landscape
+
+    def then_the_run_logs_more(run_dir: Path):  # the live run's next step, right after
+        landscape = read_landscape(run_dir)
+        with open(log, "ab") as more:
+            more.write(b"".join(lines[24:]))
+        return landscape
+
+    monkeypatch.setattr(report_module, "load_landscape", then_the_run_logs_more)
+    done = ffade_in_process("report", str(run), "--out", str(tmp_path / "r"), "--no-tensorboard")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads((tmp_path / "r" / "report.json").read_text())["run_figures"]
+    assert len(lines) > 24 and figures["evaluations"] == 24, figures
+    states = {tuple(json.loads(line)["state"]) for line in lines[:24]}
+    assert figures["states_evaluated"] == len(states), figures

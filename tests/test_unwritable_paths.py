@@ -89,8 +89,34 @@ def test_report_into_a_read_only_run_says_to_write_elsewhere(run_dir: Path, tmp_
     read_only(run)
     result = ffade_as_a_user("report", str(run), cwd=tmp_path)
     one_line(result, f"error: {run}: cannot write in this directory (permission denied); ")
-    assert result.stderr.strip().endswith("write the report elsewhere with --out DIR")
+    assert result.stderr.strip().endswith(
+        "write the report elsewhere with --out DIR --no-tensorboard"
+    )
     assert sorted(p.name for p in run.iterdir()) == before
+    # the advice followed works: the report lands elsewhere, the run is left as it was
+    out = tmp_path / "elsewhere"
+    result = ffade_as_a_user(
+        "report", str(run), "--out", str(out), "--no-tensorboard", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {"report.md", "report.html", "report.json"} <= {p.name for p in out.iterdir()}
+    assert sorted(p.name for p in run.iterdir()) == before
+
+
+def test_report_of_a_read_only_run_elsewhere_asks_for_no_tensorboard_first(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """--out elsewhere, the pictures still go to the run's TensorBoard: refused before any work
+    (it drew every picture, then stopped on the events file, with no report written)."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    before = sorted(p.name for p in run.iterdir())
+    read_only(run)
+    out = tmp_path / "out"
+    result = ffade_as_a_user("report", str(run), "--out", str(out), cwd=tmp_path)
+    one_line(result, f"error: {run}: cannot write in this directory (permission denied), ")
+    assert "add --no-tensorboard" in result.stderr
+    assert not out.exists() and sorted(p.name for p in run.iterdir()) == before
 
 
 def test_a_file_one_may_not_read_is_one_line_too(run_dir: Path, tmp_path: Path) -> None:

@@ -261,7 +261,8 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     ax = figure.add_subplot(projection="3d")
     states = np.argwhere(np.isfinite(values))
     shown = values[tuple(states.T)]
-    if len(shown) > MAX_POINTS:
+    crowded = len(shown) > MAX_POINTS
+    if crowded:
         top = np.sort(np.argsort(-shown, kind="stable")[:MAX_POINTS])
         states, shown = states[top], shown[top]
     low, high = _limits(values, kind)
@@ -301,8 +302,10 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         if "\n" in text:  # a wrapped label's lines centre on its place: moved out off the ticks
             pad = (4 if pad is None else pad) + 10 * text.count("\n")
         set_label(text, labelpad=pad)
-    # colour and size both grow with the value; a blank grid point was never evaluated
-    unseen = "; no point: not evaluated" if kind == "failure" else ""
+    # colour and size both grow with the value; a blank grid point was never evaluated, or, of
+    # a crowded grid, fell below the highest drawn (not "never evaluated": it may have passed)
+    unseen = "; no point: not evaluated" + f",\nor below the {MAX_POINTS} highest" * crowded
+    unseen = unseen if kind == "failure" else ""
     label = f"{name}\n(colour and size{unseen})"
     figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=label)
     return figure

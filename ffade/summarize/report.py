@@ -15,6 +15,7 @@ options; docs/report.md says how to read a report.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -97,8 +98,10 @@ def build_report(
                     f"; labels are separate words, one with a space or comma quoted: --axes {words}"
                 )
             raise FfadeError(f"--axes: {error}{hint}") from None
+    _check_tensorboard_writable(run_dir, out, tensorboard)
     out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
-    out = writable_dir(out, option, "" if option else "; write the report elsewhere with --out DIR")
+    elsewhere = "; write the report elsewhere with --out DIR" + " --no-tensorboard" * tensorboard
+    out = writable_dir(out, option, "" if option else elsewhere)
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
     with ReportSteps(4 + bool(tensorboard), shown=large) as steps:  # seconds on a large grid
@@ -160,6 +163,20 @@ def build_report(
         write_text_atomic(out / "report.md", markdown(report, out))
         write_text_atomic(out / "report.html", html_page(report, out))
     return report
+
+
+def _check_tensorboard_writable(run_dir: Path, out: str | Path | None, tensorboard: bool) -> None:
+    """Refuse, before any work, a report whose pictures cannot go to the run's TensorBoard: a
+    read-only run reported with ``--out`` elsewhere drew every picture, then stopped on the
+    TensorBoard file it could not write, with no report written."""
+    if out is None or not tensorboard or not run_dir.is_dir():  # no --out: writable_dir says it
+        return
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        raise FfadeError(
+            f"{run_dir}: cannot write in this directory (permission denied), where the report "
+            "adds its pictures to the run's TensorBoard; add --no-tensorboard "
+            "(tensorboard=False from Python)"
+        )
 
 
 def assemble_report(
@@ -351,7 +368,7 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
     """A distance, or why there is none (a run without that mass): the report goes on."""
     reasons = [reason for run in (first, second) if (reason := missing_mass(run, kind))]
     if reasons:  # said without advice: the table's other row is the other kind
-        return {"value": None, "note": "; ".join(reasons)}
+        return {"value": None, "note": "; ".join(dict.fromkeys(reasons))}  # a run with itself: once
     a, b = distribution(first, kind), distribution(second, kind)
     note = None
     if a.moved_mass or b.moved_mass:

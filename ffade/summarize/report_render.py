@@ -39,6 +39,10 @@ MAX_TABLE_ROWS = 15
 """Rows of a table in report.md/html; longer ones fold into one closing row, and report.json
 keeps them all."""
 
+WHOLE = ("run", "regions")
+"""Tables :func:`_tables` does not cut: the Run figures, and the regions, cut before their
+closing row of regions too thin to judge so that row is never folded away."""
+
 MIN_TABLE_EVALUATIONS = 3
 """Regions with fewer evaluations are counted in one row of the table, not listed (rank by the CI
 puts them last anyway: one or two evaluations say little)."""
@@ -137,7 +141,8 @@ def relative_path(path: Path | str, start: Path) -> str:
 
 def _tables(report: dict[str, Any]) -> list[Table]:
     """Every table of the report, in order, long ones cut to :data:`MAX_TABLE_ROWS` rows; but
-    the Run figures, a fixed short list that docs/report.md promises whole (failure_rate last)."""
+    the Run figures, a fixed short list that docs/report.md promises whole (failure_rate last),
+    and the regions, which cut their own (see :func:`_region_table`)."""
     compare = report["compare"]
     found: list[Table] = []
     if compare is not None and compare.get("mitigation"):
@@ -154,7 +159,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
     if compare is not None:
         found += _compare_tables(compare)
     return [
-        (title, table_id, header, rows if table_id == "run" else _truncate(rows, len(header)))
+        (title, table_id, header, rows if table_id in WHOLE else _truncate(rows, len(header)))
         for title, table_id, header, rows in found
     ]
 
@@ -244,6 +249,7 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
             (r for r in regions if r["evaluations"] >= MIN_TABLE_EVALUATIONS), start=1
         )
     ]
+    rows = _truncate(rows, len(header))  # before the thin row: cut, it was counted as a region
     if thin:
         note = (
             f"... {thin} more regions of fewer than {MIN_TABLE_EVALUATIONS} evaluations each, too "

@@ -67,6 +67,10 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     figure = plot_landscape(load_landscape(image_run))
     assert "\n(the 10 highest of 75 states shown)" in figure._suptitle.get_text()
     assert len(figure.axes[0].collections[0].get_offsets()) == 10
+    # a missing point may have been evaluated, and passed: the colour bar does not say otherwise
+    assert figure.axes[1].get_ylabel() == (
+        "failure rate\n(colour and size; no point: not evaluated,\nor below the 10 highest)"
+    )
 
 
 def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path) -> None:

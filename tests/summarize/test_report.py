@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import shlex
@@ -500,6 +501,23 @@ def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concep
     assert "2 more regions of fewer than 3 evaluations each" in rows[-1][2]
 
 
+def test_regions_too_thin_to_judge_keep_their_row_in_a_folded_table(
+    make_run, image_concepts
+) -> None:
+    """17 judged regions fold after 15; the closing row of thin ones stays, not folded into
+    "... 3 more rows" (it was counted as a region there, and the 2 thin ones went unsaid)."""
+    apart = [s for s in itertools.product(range(5), range(5), range(3)) if sum(s) % 2 == 0]
+    counts = {state: (5, 5) for state in apart[:17]} | {s: (1, 1) for s in apart[17:19]}
+    run = make_run("thin_folded", image_concepts, counts)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    assert len(json.loads((run / "report.json").read_text())["regions"]) == 19
+    rows = parse((run / "report.html").read_text()).tables["regions"][1:]
+    assert [row[0] for row in rows[:15]] == [str(rank) for rank in range(1, 16)]
+    assert rows[15][0] == "... 2 more rows in report.json", rows[15]
+    assert "2 more regions of fewer than 3 evaluations each" in rows[16][2] and len(rows) == 17
+    assert "2 more regions of fewer than 3 evaluations each" in (run / "report.md").read_text()
+
+
 def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) -> None:
     run = make_run("text", image_concepts, {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3)})
     (run / "examples").mkdir()
@@ -730,14 +748,32 @@ def test_distance_notes_do_not_send_a_reader_from_one_missing_landscape_to_the_o
     assert "compare" not in (distances["failure"]["note"] + distances["policy"]["note"])
 
 
-def test_long_tables_are_cut_in_md_and_html_but_not_in_json(image_run, monkeypatch) -> None:
+def test_a_run_compared_with_itself_says_why_a_distance_is_missing_once(
+    make_run, image_concepts
+) -> None:
+    """Both sides the same run: the note said the same sentence twice, joined by '; '."""
+    passing = make_run("passing", image_concepts, lambda s: (2, 0))
+    result = ffade_in_process("report", str(passing), "--compare", str(passing), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    distances = json.loads((passing / "report.json").read_text())["compare"]["wasserstein"]
+    for kind, why in (("failure", "no evaluation failed"), ("policy", "no policy.npy")):
+        assert distances[kind]["value"] is None and distances[kind]["note"].count(why) == 1
+
+
+def test_long_tables_are_cut_in_md_and_html_but_not_in_json(
+    make_run, image_concepts, monkeypatch
+) -> None:
+    """Two judged regions cut to one, and the row of the thin one after the cut."""
     import ffade.summarize.report_render as render
 
     monkeypatch.setattr(render, "MAX_TABLE_ROWS", 1)
-    assert main([str(image_run), "--no-tensorboard"]) == 0
-    rows = parse((image_run / "report.html").read_text()).tables["regions"]
-    assert len(rows) == 3 and rows[2][0] == "... 1 more row in report.json"
-    assert len(json.loads((image_run / "report.json").read_text())["regions"]) == 2
+    counts = {(0, 0, 0): (5, 5), (4, 4, 2): (4, 4), (2, 2, 0): (1, 1)}
+    run = make_run("cut", image_concepts, counts)
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = parse((run / "report.html").read_text()).tables["regions"]
+    assert len(rows) == 4 and rows[1][5] == "5" and rows[2][0] == "... 1 more row in report.json"
+    assert "1 more regions of fewer than 3 evaluations" in rows[3][2]
+    assert len(json.loads((run / "report.json").read_text())["regions"]) == 3
 
 
 def test_runs_without_evaluations_or_failures_still_report(make_run, image_concepts) -> None:
