@@ -252,8 +252,8 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
     rows = _truncate(rows, len(header))  # before the thin row: cut, it was counted as a region
     if thin:
         note = (
-            f"... {thin} more regions of fewer than {MIN_TABLE_EVALUATIONS} evaluations each, too "
-            "few to judge: in report.json"
+            f"... {thin} more {'region' if thin == 1 else 'regions'} of fewer than "
+            f"{MIN_TABLE_EVALUATIONS} evaluations each, too few to judge: in report.json"
         )
         rows.append(["", "", note, "", "", "", ""])
     return header, rows

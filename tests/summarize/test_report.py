@@ -772,7 +772,7 @@ def test_long_tables_are_cut_in_md_and_html_but_not_in_json(
     assert main([str(run), "--no-tensorboard"]) == 0
     rows = parse((run / "report.html").read_text()).tables["regions"]
     assert len(rows) == 4 and rows[1][5] == "5" and rows[2][0] == "... 1 more row in report.json"
-    assert "1 more regions of fewer than 3 evaluations" in rows[3][2]
+    assert "1 more region of fewer than 3 evaluations" in rows[3][2]
     assert len(json.loads((run / "report.json").read_text())["regions"]) == 3
 
 
