@@ -175,7 +175,7 @@ class FineTuner(RunModule):
     def _guard_pairs(self, inputs: np.ndarray | None = None) -> GuardPairs:
         """The guard's pairs, drawn from ``inputs`` of the heldout split (default all)."""
         plan, size = self.plan, len(self.heldout.inputs)
-        args = (plan.states, plan.state_region, self.hparams.guard_pairs, self.seed, inputs)
+        args = (plan.states, plan.state_regions, self.hparams.guard_pairs, self.seed, inputs)
         return guard_pairs(size, self.task.space, *args, plan.claimed)
 
     @override

@@ -63,7 +63,7 @@ class GuardPairs:
     num_inputs: int
     targeted_ids: np.ndarray
     targeted_states: np.ndarray
-    targeted_region: np.ndarray
+    targeted_regions: np.ndarray
     untargeted_ids: np.ndarray
     untargeted_states: np.ndarray
     num_targeted_states: int
@@ -118,7 +118,7 @@ def guard_pairs(
     num_inputs: int,
     space: ConceptSpace,
     targeted: np.ndarray,
-    state_region: np.ndarray,
+    state_regions: np.ndarray,
     max_pairs: int,
     seed: int = 0,
     inputs: np.ndarray | None = None,
@@ -153,7 +153,7 @@ def guard_pairs(
         num_inputs=num_inputs,
         targeted_ids=chosen[ids],
         targeted_states=targeted[rows],
-        targeted_region=np.asarray(state_region, dtype=np.int64)[rows],
+        targeted_regions=np.asarray(state_regions, dtype=bool)[rows],
         untargeted_ids=chosen[other_ids],
         untargeted_states=other_states,
         num_targeted_states=len(targeted),
@@ -227,9 +227,9 @@ def measure(
             failed.append(evaluated_with_progress(evaluator, ids, states, rows, bar))
     clean = torch.cat(correct).float().mean().item()
     targeted, untargeted = failed[0], (failed[1] if len(failed) > 1 else None)
-    per_region = [
-        float(targeted[pairs.targeted_region == r].mean())
-        if (pairs.targeted_region == r).any()
+    per_region = [  # over every pair whose state the region holds, shared or not
+        float(targeted[pairs.targeted_regions[:, r]].mean())
+        if pairs.targeted_regions[:, r].any()
         else None
         for r in range(num_regions)
     ]

@@ -5,6 +5,9 @@ feedback.yaml given for it, checks that the two describe the same grid, and turn
 regions into *targeted states* with sampling weights: a region is drawn in proportion to its
 priority's weight, then one of its member states uniformly, so a high-priority region of 3 states
 gets as much training as a high-priority region of 300.
+A state that two regions share is drawn
+through either (its weight is the sum of its shares), so the order of the feedback's regions
+changes nothing, and a high-priority rule inside a low-priority one keeps its weight.
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ class MitigationPlan:
         feedback_path: the feedback.yaml read.
         task_spec: the run's task, as summary.json records it.
         feedback: the person's answers.
-        regions: the prioritized regions (any priority but skip), most severe first.
-        states: targeted concept states (m, k), the members of those regions.
+        regions: the prioritized regions (any priority but skip), in the feedback's order.
+        states: targeted concept states (m, k), the members of those regions, each once.
         weights: sampling probability of each targeted state (m,), summing to 1.
-        state_region: index into ``regions`` of each targeted state (m,).
+        state_regions: whether each targeted state is a member of each region (m, regions).
     """
 
     run_dir: Path
@@ -55,7 +58,7 @@ class MitigationPlan:
     regions: list[RegionFeedback]
     states: np.ndarray
     weights: np.ndarray
-    state_region: np.ndarray
+    state_regions: np.ndarray
 
     @property
     def claimed(self) -> ClaimedStates:
@@ -121,7 +124,7 @@ def make_plan(
             f"{feedback_path}: no {noun} has priority high, medium or low; nothing to fix "
             "(give one a priority with `ffade feedback`)"
         )
-    states, weights, owner = _targeted_states(regions, weights_by_priority)
+    states, weights, members = _targeted_states(regions, weights_by_priority)
     return MitigationPlan(
         run_dir=run_dir,
         feedback_path=feedback_path,
@@ -130,7 +133,7 @@ def make_plan(
         regions=regions,
         states=states,
         weights=weights,
-        state_region=owner,
+        state_regions=members,
     )
 
 
@@ -201,26 +204,30 @@ def weights_per_priority(priority_weights: dict[str, float] | None) -> dict[str,
 def _targeted_states(
     regions: list[RegionFeedback], weights_by_priority: dict[str, float]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each region's states, their sampling probabilities and their region's index.
+    """Each targeted state once, its sampling probability and its regions (m, regions).
 
-    A region's weight is split evenly among the states it adds, so regions weigh by priority,
-    not by size (see the module docstring). A state in two regions counts once, for the first
-    that lists it, so overlapping regions do not train it twice as often.
+    A region is drawn by its priority's weight, then one of its member states uniformly (see
+    the module docstring): a state's probability is the sum of its regions' shares. Keeping a
+    shared state for the first region that lists it instead would give a high-priority rule
+    inside an earlier low-priority one the low weight, or none.
     """
-    states, weights, owner = [], [], []
-    seen: set[tuple[int, ...]] = set()
+    rows: dict[tuple[int, ...], int] = {}
+    weights: list[float] = []
+    members: list[list[bool]] = []
     for index, region in enumerate(regions):
-        members = [tuple(s) for s in region.states if tuple(s) not in seen]
-        seen.update(members)
-        for state in members:
-            states.append(state)
-            weights.append(weights_by_priority[region.priority] / len(members))
-            owner.append(index)
+        own = list(dict.fromkeys(tuple(s) for s in region.states))  # a state listed twice: once
+        for state in own:
+            row = rows.setdefault(state, len(rows))
+            if row == len(weights):
+                weights.append(0.0)
+                members.append([False] * len(regions))
+            weights[row] += weights_by_priority[region.priority] / len(own)
+            members[row][index] = True
     weights_array = np.asarray(weights, dtype=np.float64)
     return (
-        np.asarray(states, dtype=np.int64),
+        np.asarray(list(rows), dtype=np.int64),
         weights_array / weights_array.sum(),
-        np.asarray(owner, dtype=np.int64),
+        np.asarray(members, dtype=bool).reshape(len(weights), len(regions)),
     )
 
 

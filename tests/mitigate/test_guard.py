@@ -30,21 +30,22 @@ def space(sizes: tuple[int, ...] = (5, 4)) -> ConceptSpace:
 def test_few_pairs_are_all_taken_and_untargeted_excludes_targeted_and_neutral() -> None:
     grid = space()
     targeted = np.array([[4, 3], [4, 2], [3, 3]])
-    pairs = guard_pairs(3, grid, targeted, np.array([0, 0, 1]), max_pairs=10_000, seed=0)
+    members = np.array([[True, False], [True, False], [False, True]])
+    pairs = guard_pairs(3, grid, targeted, members, max_pairs=10_000, seed=0)
     assert len(pairs.targeted_ids) == 3 * 3
     assert pairs.num_untargeted_states == 5 * 4 - 3 - 1
     assert len(pairs.untargeted_ids) == 3 * pairs.num_untargeted_states
     untargeted = {tuple(s) for s in pairs.untargeted_states}
     assert not untargeted & {tuple(s) for s in targeted}
     assert tuple(grid.neutral) not in untargeted
-    assert sorted(pairs.targeted_region.tolist()) == [0] * 6 + [1] * 3
+    assert pairs.targeted_regions.sum(0).tolist() == [6, 3]
 
 
 def test_many_pairs_are_a_seeded_sample_without_repeats() -> None:
     grid = space((10, 10, 10))
     targeted = grid.unflat(np.arange(200, 400))
-    first = guard_pairs(500, grid, targeted, np.zeros(200, int), max_pairs=1000, seed=3)
-    second = guard_pairs(500, grid, targeted, np.zeros(200, int), max_pairs=1000, seed=3)
+    first = guard_pairs(500, grid, targeted, np.ones((200, 1), bool), max_pairs=1000, seed=3)
+    second = guard_pairs(500, grid, targeted, np.ones((200, 1), bool), max_pairs=1000, seed=3)
     assert len(first.targeted_ids) == len(first.untargeted_ids) == 1000
     keys = first.targeted_ids * 1000 + grid.flat(first.targeted_states)
     assert len(np.unique(keys)) == 1000
@@ -58,8 +59,8 @@ def test_pairs_drawn_from_given_inputs_only_and_as_many() -> None:
     grid = space((10, 10, 10))
     targeted = grid.unflat(np.arange(200, 400))
     passing = np.array([1, 4, 5, 9, 20, 33, 47])
-    every = guard_pairs(50, grid, targeted, np.zeros(200, int), max_pairs=500, seed=1)
-    some = guard_pairs(50, grid, targeted, np.zeros(200, int), 500, seed=1, inputs=passing)
+    every = guard_pairs(50, grid, targeted, np.ones((200, 1), bool), max_pairs=500, seed=1)
+    some = guard_pairs(50, grid, targeted, np.ones((200, 1), bool), 500, seed=1, inputs=passing)
     assert set(some.targeted_ids.tolist()) == set(some.untargeted_ids.tolist()) == set(passing)
     assert len(some.targeted_ids) == len(every.targeted_ids) == 500
     assert some.describe()["failure_rate_inputs"] == 7 and some.describe()["inputs"] == 50
@@ -79,7 +80,9 @@ def test_the_held_out_check_counts_its_pairs_and_scores_as_one_call_would(monkey
     task = build_task(synthetic_spec(num_inputs=8))
     targeted = task.space.unflat(np.arange(290, 350))  # a planted box's edge: some fail
     n = len(task.inputs)
-    pairs = guard_pairs(n, task.space, targeted, np.repeat([0, 1], 30), max_pairs=200, seed=0)
+    pairs = guard_pairs(
+        n, task.space, targeted, np.repeat(np.eye(2, dtype=bool), 30, 0), max_pairs=200, seed=0
+    )
     terminal, bars = _Terminal(), []
     monkeypatch.setattr("sys.stderr", terminal)
     monkeypatch.setattr(guard, "bar_for", lambda *a, **k: bars.append(bar_for(*a, **k)) or bars[0])
@@ -100,7 +103,7 @@ def test_untargeted_pairs_avoid_every_state_a_rule_allows_evaluated_or_not() -> 
     grid = space()
     targeted = np.array([[4, 3], [3, 1]])  # the evaluated states the rule holds
     claimed = ClaimedStates(grid.sizes, [[[3, 4], [0, 1, 2, 3]]], targeted)
-    args = (np.array([0, 0]), 10_000, 0)
+    args = (np.ones((2, 1), bool), 10_000, 0)
     pairs = guard_pairs(2, grid, targeted, *args, claimed=claimed)
     assert pairs.num_untargeted_states == 5 * 4 - 2 * 4 - 1
     assert len(pairs.untargeted_ids) == 2 * pairs.num_untargeted_states
@@ -132,3 +135,15 @@ def test_claimed_states_are_counted_exactly_without_listing_the_grid() -> None:
         assert claimed.count() == held.sum()
     wide = ClaimedStates([5] * 15, [[[2, 3, 4]] + [list(range(5))] * 14], np.zeros((0, 15)))
     assert wide.count() == 3 * 5**14
+
+
+def test_a_regions_rate_counts_the_states_it_shares_with_another() -> None:
+    """A rule inside another (`gaussian_blur >= 2` in `gaussian_blur >= 1.5`) left the outer
+    rule's rate in mitigation.json to its other states only, though `num_states` counts all."""
+    task = build_task(synthetic_spec(num_inputs=8))
+    targeted = task.space.unflat(np.arange(290, 350))  # a planted box's edge: some fail
+    members = np.ones((60, 2), bool)
+    members[30:, 0] = False  # region 0: the first 30 states; region 1: all 60
+    pairs = guard_pairs(len(task.inputs), task.space, targeted, members, max_pairs=200, seed=0)
+    result = measure(task, pairs, 2, lambda outputs, references: outputs > 0, batch_size=7)
+    assert result.region_failure_rates[1] == result.targeted_failure_rate > 0

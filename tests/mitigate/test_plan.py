@@ -50,10 +50,15 @@ def test_regions_are_drawn_by_priority_whatever_their_size(run: Path) -> None:
     rewrite_feedback(run, two_regions)
     plan = make_plan(run)
     assert len(plan.regions) == 2
-    per_region = [plan.weights[plan.state_region == r].sum() for r in range(2)]
-    assert np.allclose(per_region, [0.75, 0.25])
+    assert np.allclose(plan.weights, drawn_by_region(plan.state_regions, [0.75, 0.25]))
     half = make_plan(run, priority_weights={"low": 3.0})
-    assert np.allclose([half.weights[half.state_region == r].sum() for r in range(2)], 0.5)
+    assert np.allclose(half.weights, drawn_by_region(half.state_regions, [0.5, 0.5]))
+
+
+def drawn_by_region(members: np.ndarray, region_odds: list[float]) -> np.ndarray:
+    """Each state's chance when a region is drawn with ``region_odds``, then one of its member
+    states uniformly (a state two regions share, through either)."""
+    return (members / members.sum(0) * np.asarray(region_odds)).sum(1)
 
 
 @pytest.mark.parametrize(("slices", "noun"), [("rules", "rule"), ("regions", "region")])
@@ -201,3 +206,27 @@ def test_a_rules_allowed_indices_are_checked(run: Path) -> None:
     rewrite_feedback(run, lambda d: [r.pop("allowed", None) for r in d["regions"]])
     plan = make_plan(run)
     assert plan.claimed.count() == len(plan.states)
+
+
+def test_a_state_two_regions_share_is_drawn_through_either(run: Path) -> None:
+    """A high-priority rule inside an earlier low-priority one (`gaussian_blur >= 1.5` high
+    after `gaussian_blur >= 2` low) gave their shared states the low weight, so the file's order
+    decided what the person's priorities trained on, and the rule's guard rate left them out."""
+    feedback = read_feedback(run / "feedback.yaml")
+    inner, outer = (feedback.regions[0].states, feedback.regions[1].states)
+    shared = [s for s in inner if s not in outer][:2]  # 2 states of region 0, given to both
+
+    def nested(data: dict) -> None:
+        data["regions"][0]["priority"] = "low"
+        data["regions"][0]["states"] = shared
+        data["regions"][1]["priority"] = "high"
+        data["regions"][1]["states"] = shared + outer
+
+    rewrite_feedback(run, nested)
+    plan = make_plan(run)
+    weight = {tuple(s): w for s, w in zip(plan.states.tolist(), plan.weights, strict=True)}
+    high, low = 3 / 4 / (2 + len(outer)), 1 / 4 / 2  # each region's share of its own states
+    assert len(plan.states) == 2 + len(outer)  # each state once
+    assert np.allclose([weight[tuple(s)] for s in shared], high + low)
+    assert np.allclose([weight[tuple(s)] for s in outer], high)
+    assert plan.state_regions.sum(0).tolist() == [2, 2 + len(outer)]
