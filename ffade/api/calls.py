@@ -30,7 +30,14 @@ from ffade.api.pieces import (
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
-from ffade.errors import FfadeError, PluginError, plain_key, require_region_options, shown
+from ffade.errors import (
+    FfadeError,
+    PluginError,
+    plain_key,
+    require_region_options,
+    shown,
+    shown_as_ffade_lines,
+)
 from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
@@ -61,7 +68,7 @@ def _keeps_generators(call: Callable[..., Run]) -> Callable[..., Run]:
     return kept
 
 
-def fit(config: dict[str, Any]) -> Run:
+def fit(config: dict[str, Any], call: str | None = None) -> Run:
     """``ffade fit`` on a config given as a dict; returns the run it wrote.
 
     Ctrl-C raises KeyboardInterrupt, as anywhere in Python: Lightning ends a run stopped by it
@@ -70,19 +77,23 @@ def fit(config: dict[str, Any]) -> Run:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
     seed variables, warnings filters and Lightning's loggers are left as they were (its random
-    generators: see :func:`_keeps_generators`).
+    generators: see :func:`_keeps_generators`). ``call`` (``ffade.discover``) is the call whose
+    ``resume`` keyword a stopped run's line names instead of the shell command. An
+    :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
     from ffade.progress import lightning_quieted
+    from ffade.run_base import PYTHON_CALL
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
+    said = PYTHON_CALL.set(call)
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
-        with monitors_closed(), lightning_quieted():
+        with monitors_closed(), lightning_quieted(), shown_as_ffade_lines(unless_recorded=True):
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
@@ -97,6 +108,7 @@ def fit(config: dict[str, Any]) -> Run:
             raise exc.__context__ from None
         raise
     finally:  # seed_everything left PL_GLOBAL_SEED set
+        PYTHON_CALL.reset(said)
         for key, value in env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -121,6 +133,7 @@ def discover(
     save_dir: str | Path = "runs",
     name: str = "ffade",
     trainer: dict[str, Any] | None = None,
+    resume: Run | str | Path | None = None,
     **explorer_args: Any,
 ) -> Run:
     """Search where a target fails, as ``ffade fit --config`` with an explorer config does.
@@ -140,6 +153,9 @@ def discover(
         seed: ``seed_everything``; the same seed gives the same evaluations as the CLI.
         save_dir, name: the run lands in ``save_dir/name/version_N``.
         trainer: Lightning Trainer arguments, as the config's ``trainer`` section.
+        resume: a run stopped by Ctrl-C or a crash (its directory or Run), continued with the
+            same other arguments, as ``ffade fit --config RUN/config.yaml --ckpt_path RUN``
+            does: a model that lives in this process has no config a shell could run.
         **explorer_args: the explorer's other arguments (``num_envs``, ``start_e``, ...).
 
     Returns:
@@ -158,18 +174,32 @@ def discover(
     pieces.update(mode=mode, max_inputs=max_inputs)
     seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    try:
-        section = task_config(task, pieces)
-    except FfadeError as error:  # a misspelled piece lands in explorer_args: name it instead
-        for key in explorer_args:
-            close = difflib.get_close_matches(key, list(pieces)[:4], n=1)
-            if close and str(error).startswith(f"task.{close[0]} is missing"):
-                raise FfadeError(
-                    f"discover: unknown argument {key!r} (did you mean {close[0]!r}?)"
-                ) from None
-        raise
+    _check_explorer_args(model["class_path"], explorer_args)
+    section = task_config(task, pieces)
     model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
-    return fit(_config(model, seed, save_dir, name, trainer))
+    config = _config(model, seed, save_dir, name, trainer)
+    if resume is not None:  # `ffade fit --ckpt_path`: the same arguments continue the run
+        config["ckpt_path"] = str(Run.of(resume, "resume").dir)
+    return fit(config, "ffade.discover")
+
+
+def _check_explorer_args(class_path: str, explorer_args: dict[str, Any]) -> None:
+    """A keyword discover does not take lands in ``explorer_args``: name it as the keyword typed,
+    with discover's own keywords and the explorer's. jsonargparse said "model: Option 'budjet'
+    is not accepted by ffade.explore.DQNExplorer", config words, and ``trainr={}`` vanished."""
+    from ffade.lightning_run import init_parameters
+
+    takes = [p for p in init_parameters(class_path) if p not in ("task", "budget")]
+    unknown = [key for key in explorer_args if key not in takes]
+    if not takes or not unknown:  # a class it cannot import: the run's own check says so
+        return
+    own = [p for p in inspect.signature(discover).parameters if p != "explorer_args"]
+    close = difflib.get_close_matches(unknown[0], [*own, *takes], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise FfadeError(
+        f"discover: unknown argument {unknown[0]!r}{hint}; allowed: {', '.join(own)}, and "
+        f"{class_path.rpartition('.')[2]}'s {', '.join(takes)}"
+    )
 
 
 def _integers(**values: Any) -> list[int | None]:
