@@ -89,7 +89,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     from ffade.run_base import PYTHON_CALL
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
-    said = PYTHON_CALL.set(call)
+    token = PYTHON_CALL.set(call)
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
@@ -108,7 +108,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             raise exc.__context__ from None
         raise
     finally:  # seed_everything left PL_GLOBAL_SEED set
-        PYTHON_CALL.reset(said)
+        PYTHON_CALL.reset(token)
         for key, value in env.items():
             if value is None:
                 os.environ.pop(key, None)
