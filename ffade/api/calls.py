@@ -179,7 +179,13 @@ def discover(
     model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
     config = _config(model, seed, save_dir, name, trainer)
     if resume is not None:  # `ffade fit --ckpt_path`: the same arguments continue the run
-        config["ckpt_path"] = str(Run.of(resume, "resume").dir)
+        try:
+            config["ckpt_path"] = str(Run.of(resume, "resume").dir)
+        except FfadeError as error:  # named as the keyword typed
+            message = str(error)
+            raise FfadeError(
+                message if message.startswith("resume:") else f"resume: {message}"
+            ) from None
     return fit(config, "ffade.discover")
 
 

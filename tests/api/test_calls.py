@@ -706,6 +706,9 @@ def test_a_run_stopped_in_python_names_the_python_resume_and_resume_goes_on(
     assert (resumed.dir / log).read_bytes() == (whole.dir / log).read_bytes()
     with pytest.raises(ffade.FfadeError, match=r"^resume: expected a run directory"):
         ffade.discover(**run, budget=300, save_dir=tmp_path / "a", resume=3)
+    with pytest.raises(ffade.FfadeError) as error:  # named as the keyword typed
+        ffade.discover(**run, budget=300, resume=tmp_path / "nope")
+    assert str(error.value) == f"resume: run directory '{tmp_path / 'nope'}' does not exist"
 
 
 def test_an_ffade_warning_in_a_script_is_one_ffade_line(tmp_path: Path) -> None:
