@@ -23,6 +23,7 @@ from typing import Any
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
+    check_mode,
     check_plugins_known,
     logger_config,
     module_config,
@@ -172,6 +173,7 @@ def discover(
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
+    check_mode(mode)
     seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
     _check_explorer_args(model["class_path"], explorer_args)

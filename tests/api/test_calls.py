@@ -673,6 +673,10 @@ def test_a_misspelt_discover_keyword_is_named_as_typed_with_the_allowed_ones(
         ffade.discover(task=spec, explorer="random", xyzzy=1, save_dir=tmp_path)
     assert str(error.value).startswith("discover: unknown argument 'xyzzy'; allowed: task, ")
     assert "and RandomExplorer's num_envs, " in str(error.value)
+    for mode in ("macro", 3):  # was "model.init_args.task.mode: 'macro' is not allowed; ..."
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, mode=mode, save_dir=tmp_path)
+        assert str(error.value) == f"mode must be one of macroscopic, microscopic, got {mode!r}"
     assert not any(tmp_path.iterdir())
 
 
