@@ -16,10 +16,10 @@ import numbers
 import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ffade.api.feedback_files import FeedbackFiles, entries
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
@@ -39,7 +39,6 @@ from ffade.errors import (
     shown,
     shown_as_ffade_lines,
 )
-from ffade.records import atomic_path
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
@@ -115,6 +114,8 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    if model.run_dir is None and config.get("ckpt_path"):  # a finished run: not run again
+        return Run(Path(config["ckpt_path"]))
     return Run(Path(model.run_dir))
 
 
@@ -188,7 +189,29 @@ def discover(
             raise FfadeError(
                 message if message.startswith("resume:") else f"resume: {message}"
             ) from None
-    return fit(config, "ffade.discover")
+    try:
+        return fit(config, "ffade.discover")
+    except FfadeError as error:  # the resume's checks, said as the call's keywords
+        if resume is not None:
+            error.args = (_as_python(str(error)),)
+        raise
+
+
+def _as_python(line: str) -> str:
+    """A resume's refusal, worded for ``ffade fit --ckpt_path``, as discover's ``resume``."""
+    for cli, python in (
+        (
+            "resume with that run's own config.yaml, or drop --ckpt_path",
+            "give the arguments the run was started with, or leave resume out",
+        ),
+        ("drop --ckpt_path", "leave resume out"),
+        ("--ckpt_path ", "resume: "),
+        ("the config says", "this call says"),
+        ("the config runs", "this call runs"),
+        ("model.init_args.", ""),
+    ):
+        line = line.replace(cli, python)
+    return line
 
 
 def _check_explorer_args(class_path: str, explorer_args: dict[str, Any]) -> None:
@@ -288,7 +311,7 @@ def mitigate(
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     runs = Path(save_dir) / name
-    runs_before = _entries(runs)
+    runs_before = entries(runs)
     as_it_was = FeedbackFiles.of(run.dir) if apply else None
     if apply:
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
@@ -304,7 +327,7 @@ def mitigate(
     except FfadeError as error:
         # a fine-tune refused (learning_rte=..., a bad value) left no run: the priorities
         # applied for it are taken back too, so answers that redo=True replaced are kept
-        if as_it_was is not None and _entries(runs) == runs_before:
+        if as_it_was is not None and entries(runs) == runs_before:
             as_it_was.restore()
         # max_epoch=1 went to the fine-tuner: name mitigate's own
         own = [p for p in inspect.signature(mitigate).parameters if p != "finetuner_args"]
@@ -315,49 +338,6 @@ def mitigate(
                     f"mitigate: unknown argument {key!r} (did you mean {close[0]!r}?)"
                 ) from None
         raise
-
-
-@dataclass(frozen=True)
-class FeedbackFiles:
-    """A run's feedback.yaml and feedback pictures as they were, to put back after a refusal."""
-
-    run_dir: Path
-    files: dict[Path, bytes | None]
-    pictures_existed: bool
-
-    @classmethod
-    def of(cls, run_dir: Path) -> FeedbackFiles:
-        from ffade.feedback.pictures import PICTURES_DIR
-        from ffade.feedback.priorities import FEEDBACK_FILE
-
-        yaml, pictures = run_dir / FEEDBACK_FILE, run_dir / PICTURES_DIR
-        files = {yaml: yaml.read_bytes() if yaml.is_file() else None}
-        files.update({p: p.read_bytes() for p in _pictures(pictures)})
-        return cls(run_dir, files, pictures.is_dir())
-
-    def restore(self) -> None:
-        from ffade.feedback.pictures import PICTURES_DIR
-        from ffade.feedback.priorities import FEEDBACK_FILE
-
-        pictures = self.run_dir / PICTURES_DIR
-        for path in [self.run_dir / FEEDBACK_FILE, *_pictures(pictures), *self.files]:
-            old = self.files.get(path)
-            if old is None:
-                path.unlink(missing_ok=True)
-            elif not path.is_file() or path.read_bytes() != old:
-                with atomic_path(path) as tmp:
-                    tmp.write_bytes(old)
-        if not self.pictures_existed and pictures.is_dir() and not any(pictures.iterdir()):
-            pictures.rmdir()
-
-
-def _pictures(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.png") if p.is_file()) if folder.is_dir() else []
-
-
-def _entries(folder: Path) -> set[str]:
-    """What a save_dir/name folder holds: a run that started adds its version_N."""
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:

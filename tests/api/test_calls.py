@@ -736,3 +736,24 @@ def test_an_ffade_warning_in_a_script_is_one_ffade_line(tmp_path: Path) -> None:
         "ffade: warning: reward 'margin' scored the outputs of target 'nan_far_out' as metric nan"
     ), result.stderr[-2000:]
     assert "evaluator.py" not in result.stderr and "FfadeWarning" not in result.stderr
+
+
+def test_resuming_a_finished_run_returns_it_and_a_changed_argument_is_said_as_the_call_says(
+    tmp_path: Path,
+) -> None:
+    """resume= of a run that had finished raised TypeError (Path(None)) after "nothing to
+    resume"; one whose budget differs was refused in the command's words (--ckpt_path,
+    model.init_args.budget, "the run's own config.yaml")."""
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 16, "save_dir": tmp_path}
+    finished = ffade.discover(**run)
+    again = ffade.discover(**run, resume=finished)
+    assert again.dir == finished.dir and again.summary["evaluations"] == 16
+    assert [p.name for p in (tmp_path / "ffade").iterdir()] == ["version_0"]  # nothing new
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(**{**run, "budget": 32}, resume=finished.dir)
+    said = str(error.value)
+    assert said.startswith(f"resume: {finished.dir}") and "--ckpt_path" not in said
+    assert "saved with budget = 16, but this call says 32;" in said
+    assert said.endswith(
+        "give the arguments the run was started with, or leave resume out to start a new run"
+    )
