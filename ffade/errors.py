@@ -34,12 +34,17 @@ class FfadeWarning(UserWarning):
 
 
 @contextmanager
-def shown_as_ffade_lines() -> Iterator[None]:
-    """Within the block, an :class:`FfadeWarning` prints as ``ffade: warning: MESSAGE``."""
+def shown_as_ffade_lines(unless_recorded: bool = False) -> Iterator[None]:
+    """Within the block, an :class:`FfadeWarning` prints as ``ffade: warning: MESSAGE``.
+
+    With ``unless_recorded`` (the Python API's calls), only where Python would print it: a
+    caller's ``catch_warnings(record=True)`` (``pytest.warns``) or own ``showwarning``
+    (``logging.captureWarnings``) still gets it as it is; Python printed "ffade/evaluator.py:242:
+    FfadeWarning: ..." and a source line of ffade's, a place that told the caller nothing."""
     show = warnings.showwarning
 
     def show_ffade_warning(message, category, filename, lineno, file=None, line=None) -> None:
-        if not issubclass(category, FfadeWarning):
+        if not issubclass(category, FfadeWarning) or (unless_recorded and not _printed_as_is(show)):
             show(message, category, filename, lineno, file, line)
             return
         print_line(f"ffade: warning: {message}", file or sys.stderr)
@@ -49,6 +54,15 @@ def shown_as_ffade_lines() -> Iterator[None]:
         yield
     finally:
         warnings.showwarning = show
+
+
+def _printed_as_is(show: Any) -> bool:
+    """Whether ``show``, the ``showwarning`` the block found, is Python's own and would print
+    (not a caller's, and no ``catch_warnings(record=True)``, whose log takes the print's place)."""
+    impl = getattr(warnings, "_showwarnmsg_impl", None)
+    return show is getattr(warnings, "_showwarning_orig", None) and (
+        getattr(impl, "__name__", None) == "_showwarnmsg_impl"
+    )
 
 
 def print_line(line: str, file: Any = None) -> None:

@@ -276,13 +276,13 @@ def config_error_line(message: str) -> str:
     if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
-    parameters = _init_parameters(classes[-1]) if in_model and classes else []
+    parameters = init_parameters(classes[-1]) if in_model and classes else []
     section = model_key_reason(reason, message, parameters) if in_model else None
     if section:
         return section
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
-        allowed = _init_parameters(classes[-1])
+        allowed = init_parameters(classes[-1])
         if allowed:
             # model.class_pth reads as an init argument: its own two keys are candidates too
             candidates = [*allowed, "class_path", "init_args"]
@@ -365,7 +365,9 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
     return None
 
 
-def _init_parameters(class_path: str) -> list[str]:
+def init_parameters(class_path: str) -> list[str]:
+    """The arguments a class's constructor takes, its bases' too where it passes ``**kwargs``
+    up (as jsonargparse reads them); empty when the class cannot be imported."""
     module_name, _, name = class_path.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), name)

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -177,6 +178,12 @@ def saved_config(config: Any, module: Any) -> Any:
     return config
 
 
+PYTHON_CALL: ContextVar[str | None] = ContextVar("ffade_python_call", default=None)
+"""The Python API call making the run (``ffade.discover``), else None: a model or plugin passed
+to it lives in that process only, so the shell command ``ffade fit --ckpt_path`` that resumes a
+command's run could not load it; the call's ``resume`` keyword can."""
+
+
 def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
     """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
     can, with absolute paths (run from any directory): a crash's user fixes its cause and goes on
@@ -189,7 +196,12 @@ def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
             "with nothing to resume from"
         )
     line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
-    if not _all_invalid(module):  # absolute: run from any directory
+    call = PYTHON_CALL.get()
+    if call and not _all_invalid(module):  # its model may live only in the calling process
+        line += (
+            f"; resume it with: {call}(<the same arguments>, resume={str(run_dir.absolute())!r})"
+        )
+    elif not _all_invalid(module):  # absolute: run from any directory
         where = shell_path(run_dir.absolute())
         config = shell_path(run_dir.absolute() / "config.yaml")
         line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"

@@ -16,13 +16,14 @@ import numbers
 import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ffade.api.feedback_files import FeedbackFiles, entries
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
+    check_mode,
     check_plugins_known,
     logger_config,
     module_config,
@@ -30,8 +31,14 @@ from ffade.api.pieces import (
     task_config,
 )
 from ffade.api.run import Run, check_flag, check_slices
-from ffade.errors import FfadeError, PluginError, plain_key, require_region_options, shown
-from ffade.records import atomic_path
+from ffade.errors import (
+    FfadeError,
+    PluginError,
+    plain_key,
+    require_region_options,
+    shown,
+    shown_as_ffade_lines,
+)
 
 DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
 """What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
@@ -61,7 +68,7 @@ def _keeps_generators(call: Callable[..., Run]) -> Callable[..., Run]:
     return kept
 
 
-def fit(config: dict[str, Any]) -> Run:
+def fit(config: dict[str, Any], call: str | None = None) -> Run:
     """``ffade fit`` on a config given as a dict; returns the run it wrote.
 
     Ctrl-C raises KeyboardInterrupt, as anywhere in Python: Lightning ends a run stopped by it
@@ -70,19 +77,23 @@ def fit(config: dict[str, Any]) -> Run:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
     seed variables, warnings filters and Lightning's loggers are left as they were (its random
-    generators: see :func:`_keeps_generators`).
+    generators: see :func:`_keeps_generators`). ``call`` (``ffade.discover``) is the call whose
+    ``resume`` keyword a stopped run's line names instead of the shell command. An
+    :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
     from ffade.progress import lightning_quieted
+    from ffade.run_base import PYTHON_CALL
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
+    token = PYTHON_CALL.set(call)
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
-        with monitors_closed(), lightning_quieted():
+        with monitors_closed(), lightning_quieted(), shown_as_ffade_lines(unless_recorded=True):
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
@@ -97,11 +108,14 @@ def fit(config: dict[str, Any]) -> Run:
             raise exc.__context__ from None
         raise
     finally:  # seed_everything left PL_GLOBAL_SEED set
+        PYTHON_CALL.reset(token)
         for key, value in env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+    if model.run_dir is None and config.get("ckpt_path"):  # a finished run: not run again
+        return Run(Path(config["ckpt_path"]))
     return Run(Path(model.run_dir))
 
 
@@ -121,6 +135,7 @@ def discover(
     save_dir: str | Path = "runs",
     name: str = "ffade",
     trainer: dict[str, Any] | None = None,
+    resume: Run | str | Path | None = None,
     **explorer_args: Any,
 ) -> Run:
     """Search where a target fails, as ``ffade fit --config`` with an explorer config does.
@@ -140,6 +155,9 @@ def discover(
         seed: ``seed_everything``; the same seed gives the same evaluations as the CLI.
         save_dir, name: the run lands in ``save_dir/name/version_N``.
         trainer: Lightning Trainer arguments, as the config's ``trainer`` section.
+        resume: a run stopped by Ctrl-C or a crash (its directory or Run), continued with the
+            same other arguments, as ``ffade fit --config RUN/config.yaml --ckpt_path RUN``
+            does: a model that lives in this process has no config a shell could run.
         **explorer_args: the explorer's other arguments (``num_envs``, ``start_e``, ...).
 
     Returns:
@@ -156,20 +174,63 @@ def discover(
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
+    check_mode(mode)
     seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    try:
-        section = task_config(task, pieces)
-    except FfadeError as error:  # a misspelled piece lands in explorer_args: name it instead
-        for key in explorer_args:
-            close = difflib.get_close_matches(key, list(pieces)[:4], n=1)
-            if close and str(error).startswith(f"task.{close[0]} is missing"):
-                raise FfadeError(
-                    f"discover: unknown argument {key!r} (did you mean {close[0]!r}?)"
-                ) from None
-        raise
+    _check_explorer_args(model["class_path"], explorer_args)
+    section = task_config(task, pieces)
     model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
-    return fit(_config(model, seed, save_dir, name, trainer))
+    config = _config(model, seed, save_dir, name, trainer)
+    if resume is not None:  # `ffade fit --ckpt_path`: the same arguments continue the run
+        try:
+            config["ckpt_path"] = str(Run.of(resume, "resume").dir)
+        except FfadeError as error:  # named as the keyword typed
+            message = str(error)
+            raise FfadeError(
+                message if message.startswith("resume:") else f"resume: {message}"
+            ) from None
+    try:
+        return fit(config, "ffade.discover")
+    except FfadeError as error:  # the resume's checks, said as the call's keywords
+        if resume is not None:
+            error.args = (_as_python(str(error)),)
+        raise
+
+
+def _as_python(line: str) -> str:
+    """A resume's refusal, worded for ``ffade fit --ckpt_path``, as discover's ``resume``."""
+    for cli, python in (
+        (
+            "resume with that run's own config.yaml, or drop --ckpt_path",
+            "give the arguments the run was started with, or leave resume out",
+        ),
+        ("drop --ckpt_path", "leave resume out"),
+        ("--ckpt_path ", "resume: "),
+        ("the config says", "this call says"),
+        ("the config runs", "this call runs"),
+        ("model.init_args.", ""),
+    ):
+        line = line.replace(cli, python)
+    return line
+
+
+def _check_explorer_args(class_path: str, explorer_args: dict[str, Any]) -> None:
+    """A keyword discover does not take lands in ``explorer_args``: name it as the keyword typed,
+    with discover's own keywords and the explorer's. jsonargparse said "model: Option 'budjet'
+    is not accepted by ffade.explore.DQNExplorer", config words, and ``trainr={}`` vanished."""
+    from ffade.lightning_run import init_parameters
+
+    takes = [p for p in init_parameters(class_path) if p not in ("task", "budget")]
+    unknown = [key for key in explorer_args if key not in takes]
+    if not takes or not unknown:  # a class it cannot import: the run's own check says so
+        return
+    own = [p for p in inspect.signature(discover).parameters if p != "explorer_args"]
+    close = difflib.get_close_matches(unknown[0], [*own, *takes], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise FfadeError(
+        f"discover: unknown argument {unknown[0]!r}{hint}; allowed: {', '.join(own)}, and "
+        f"{class_path.rpartition('.')[2]}'s {', '.join(takes)}"
+    )
 
 
 def _integers(**values: Any) -> list[int | None]:
@@ -250,7 +311,7 @@ def mitigate(
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     runs = Path(save_dir) / name
-    runs_before = _entries(runs)
+    runs_before = entries(runs)
     as_it_was = FeedbackFiles.of(run.dir) if apply else None
     if apply:
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
@@ -266,7 +327,7 @@ def mitigate(
     except FfadeError as error:
         # a fine-tune refused (learning_rte=..., a bad value) left no run: the priorities
         # applied for it are taken back too, so answers that redo=True replaced are kept
-        if as_it_was is not None and _entries(runs) == runs_before:
+        if as_it_was is not None and entries(runs) == runs_before:
             as_it_was.restore()
         # max_epoch=1 went to the fine-tuner: name mitigate's own
         own = [p for p in inspect.signature(mitigate).parameters if p != "finetuner_args"]
@@ -277,49 +338,6 @@ def mitigate(
                     f"mitigate: unknown argument {key!r} (did you mean {close[0]!r}?)"
                 ) from None
         raise
-
-
-@dataclass(frozen=True)
-class FeedbackFiles:
-    """A run's feedback.yaml and feedback pictures as they were, to put back after a refusal."""
-
-    run_dir: Path
-    files: dict[Path, bytes | None]
-    pictures_existed: bool
-
-    @classmethod
-    def of(cls, run_dir: Path) -> FeedbackFiles:
-        from ffade.feedback.pictures import PICTURES_DIR
-        from ffade.feedback.priorities import FEEDBACK_FILE
-
-        yaml, pictures = run_dir / FEEDBACK_FILE, run_dir / PICTURES_DIR
-        files = {yaml: yaml.read_bytes() if yaml.is_file() else None}
-        files.update({p: p.read_bytes() for p in _pictures(pictures)})
-        return cls(run_dir, files, pictures.is_dir())
-
-    def restore(self) -> None:
-        from ffade.feedback.pictures import PICTURES_DIR
-        from ffade.feedback.priorities import FEEDBACK_FILE
-
-        pictures = self.run_dir / PICTURES_DIR
-        for path in [self.run_dir / FEEDBACK_FILE, *_pictures(pictures), *self.files]:
-            old = self.files.get(path)
-            if old is None:
-                path.unlink(missing_ok=True)
-            elif not path.is_file() or path.read_bytes() != old:
-                with atomic_path(path) as tmp:
-                    tmp.write_bytes(old)
-        if not self.pictures_existed and pictures.is_dir() and not any(pictures.iterdir()):
-            pictures.rmdir()
-
-
-def _pictures(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.png") if p.is_file()) if folder.is_dir() else []
-
-
-def _entries(folder: Path) -> set[str]:
-    """What a save_dir/name folder holds: a run that started adds its version_N."""
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:

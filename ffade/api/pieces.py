@@ -13,7 +13,7 @@ import importlib
 import inspect
 import re
 from dataclasses import asdict, fields, is_dataclass
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from ffade import registry
 from ffade.errors import FfadeError, shown
@@ -168,6 +168,14 @@ def task_config(task: Any, pieces: dict[str, Any]) -> dict[str, Any]:
             plugin_spec("concept", c, f"task.concepts[{i}]") for i, c in enumerate(concepts)
         ],
     }
+
+
+def check_mode(mode: Any) -> None:
+    """discover's ``mode`` keyword, named as typed: jsonargparse said
+    "model.init_args.task.mode: 'macro' is not allowed", config words for a Python keyword."""
+    modes = get_args(get_type_hints(TaskSpec)["mode"])  # the task's own list, not a copy
+    if mode is not None and mode not in modes:
+        raise FfadeError(f"mode must be one of {', '.join(modes)}, got {shown(mode)}")
 
 
 def module_config(piece: Any, aliases: dict[str, str], default_module: str, where: str) -> dict:

@@ -73,7 +73,7 @@ class Run:
         ``invalid``; ``dataclasses.asdict`` makes one a dict)."""
         from ffade.records import read_evaluations
 
-        return list(read_evaluations(self.dir))
+        return list(read_evaluations(Run.of(self).dir))  # a deleted run: the line summary says
 
     @property
     def examples(self) -> list[dict[str, Any]]:
@@ -83,7 +83,7 @@ class Run:
         """
         from ffade.summarize.example_listing import read_examples
 
-        folder = self.dir.absolute() / "examples"
+        folder = Run.of(self).dir.absolute() / "examples"  # a deleted run's are not []
         return [
             {**e, "file": str(folder / e["file"])} if isinstance(e.get("file"), str) else e
             for e in read_examples(self.dir)
@@ -109,7 +109,7 @@ class Run:
     @property
     def mitigation(self) -> dict[str, Any] | None:
         """mitigation.json of a fine-tuning run (before/after rates, status), else None."""
-        path = self.dir / MITIGATION_FILE
+        path = Run.of(self).dir / MITIGATION_FILE  # a deleted fine-tune's is not None
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def report(self, compare: Run | str | Path | None = None, **options: Any) -> Path:

@@ -192,7 +192,9 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     pieces = {k: v for k, v in spec.items() if k != "target"}
     with pytest.raises(ffade.FfadeError) as error:  # not "task.target is missing"
         ffade.discover(task=pieces, targt=SyntheticTarget(seed=0), budget=10, save_dir=tmp_path)
-    assert str(error.value) == "discover: unknown argument 'targt' (did you mean 'target'?)"
+    assert str(error.value).startswith(
+        "discover: unknown argument 'targt' (did you mean 'target'?); allowed: task, target,"
+    )
     for explorer in ("random", "dqn"):  # not "'>=' (or '//') not supported ... 'NoneType'"
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer=explorer, budget=None, save_dir=tmp_path)
@@ -625,7 +627,8 @@ def test_an_argument_the_class_does_not_take_is_said_without_jsonargparses_parse
     assert capsys.readouterr().err.startswith(f"ffade: error: {expected}'gamma'?); allowed: ")
     with pytest.raises(ffade.FfadeError) as error:
         ffade.discover(task=synthetic_spec(), budget=10, gama=0.5, save_dir=tmp_path / "api")
-    assert str(error.value).startswith(expected)
+    typed = "discover: unknown argument 'gama' (did you mean 'gamma'?); allowed: task, "
+    assert str(error.value).startswith(typed)  # named as the keyword a Python caller typed
     assert not (tmp_path / "runs").exists() and not (tmp_path / "api").exists()
 
 
@@ -651,3 +654,106 @@ def test_a_run_leaves_warnings_filters_and_lightning_loggers_as_they_were(
         ffade.discover(synthetic_spec(), explorer="random", budget=4, save_dir=tmp_path)
         assert warnings.filters == mine
     assert [(logger.level, logger.filters) for logger in loggers] == [(logging.NOTSET, [])] * 3
+
+
+def test_a_misspelt_discover_keyword_is_named_as_typed_with_the_allowed_ones(
+    tmp_path: Path,
+) -> None:
+    """budjet=100 was "model: Option 'budjet' is not accepted by ffade.explore.DQNExplorer",
+    config words, and trainr={} vanished in jsonargparse: a whole run with the default Trainer."""
+    spec = synthetic_spec()
+    for typed, meant in (("budjet", "budget"), ("trainr", "trainer"), ("num_env", "num_envs")):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, save_dir=tmp_path, **{typed: {}})
+        said = str(error.value)
+        assert said.startswith(f"discover: unknown argument {typed!r} (did you mean {meant!r}?)")
+        assert "; allowed: task, target, dataset, reward, concepts, " in said
+        assert "resume, and DQNExplorer's num_envs, " in said and "model" not in said
+    with pytest.raises(ffade.FfadeError) as error:  # nothing close: the allowed ones still
+        ffade.discover(task=spec, explorer="random", xyzzy=1, save_dir=tmp_path)
+    assert str(error.value).startswith("discover: unknown argument 'xyzzy'; allowed: task, ")
+    assert "and RandomExplorer's num_envs, " in str(error.value)
+    for mode in ("macro", 3):  # was "model.init_args.task.mode: 'macro' is not allowed; ..."
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, mode=mode, save_dir=tmp_path)
+        assert str(error.value) == f"mode must be one of macroscopic, microscopic, got {mode!r}"
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_run_stopped_in_python_names_the_python_resume_and_resume_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model passed to discover lives in this process only: the stopped run's line gave
+    "resume it with: ffade fit --config ... --ckpt_path ...", which a shell cannot run."""
+    batches, stopped = 0, False
+
+    def predict(batch: dict) -> torch.Tensor:
+        nonlocal batches, stopped
+        batches += 1
+        if batches == 25 and not stopped:
+            stopped = True
+            raise KeyboardInterrupt
+        return 0.7 - batch["coords"][:, 0]
+
+    run = {"task": synthetic_spec(), "target": predict, "explorer": "dqn", "num_envs": 4}
+    with pytest.raises(KeyboardInterrupt):
+        ffade.discover(**run, budget=300, save_dir=tmp_path / "a")
+    stopped_dir = tmp_path / "a" / "ffade" / "version_0"
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.endswith(
+        f"; resume it with: ffade.discover(<the same arguments>, resume={str(stopped_dir)!r})"
+    )
+    assert "ffade fit" not in line
+    resumed = ffade.discover(**run, budget=300, save_dir=tmp_path / "a", resume=stopped_dir)
+    whole = ffade.discover(**run, budget=300, save_dir=tmp_path / "b")
+    assert resumed.summary["status"] == "finished" and resumed.summary["evaluations"] == 300
+    log = "evaluations.jsonl"  # the same decisions as a run never stopped
+    assert (resumed.dir / log).read_bytes() == (whole.dir / log).read_bytes()
+    with pytest.raises(ffade.FfadeError, match=r"^resume: expected a run directory"):
+        ffade.discover(**run, budget=300, save_dir=tmp_path / "a", resume=3)
+    with pytest.raises(ffade.FfadeError) as error:  # named as the keyword typed
+        ffade.discover(**run, budget=300, resume=tmp_path / "nope")
+    assert str(error.value) == f"resume: run directory '{tmp_path / 'nope'}' does not exist"
+
+
+def test_an_ffade_warning_in_a_script_is_one_ffade_line(tmp_path: Path) -> None:
+    """Python printed "/.../ffade/evaluator.py:242: FfadeWarning: ..." and then a source line of
+    ffade's; a caller that records warnings (pytest.warns: test_callable_target.py) still gets
+    the FfadeWarning itself."""
+    code = (
+        "import ffade\n"
+        "from tests.api.callables import nan_far_out\n"
+        "from tests.helpers import synthetic_spec\n"
+        f"ffade.discover(task=synthetic_spec(), target=nan_far_out, explorer='random', "
+        f"budget=64, save_dir={str(tmp_path)!r})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [ln for ln in result.stderr.replace("\r", "\n").splitlines() if "warning" in ln.lower()]
+    assert len(lines) == 1 and lines[0].startswith(
+        "ffade: warning: reward 'margin' scored the outputs of target 'nan_far_out' as metric nan"
+    ), result.stderr[-2000:]
+    assert "evaluator.py" not in result.stderr and "FfadeWarning" not in result.stderr
+
+
+def test_resuming_a_finished_run_returns_it_and_a_changed_argument_is_said_as_the_call_says(
+    tmp_path: Path,
+) -> None:
+    """resume= of a run that had finished raised TypeError (Path(None)) after "nothing to
+    resume"; one whose budget differs was refused in the command's words (--ckpt_path,
+    model.init_args.budget, "the run's own config.yaml")."""
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 16, "save_dir": tmp_path}
+    finished = ffade.discover(**run)
+    again = ffade.discover(**run, resume=finished)
+    assert again.dir == finished.dir and again.summary["evaluations"] == 16
+    assert [p.name for p in (tmp_path / "ffade").iterdir()] == ["version_0"]  # nothing new
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(**{**run, "budget": 32}, resume=finished.dir)
+    said = str(error.value)
+    assert said.startswith(f"resume: {finished.dir}") and "--ckpt_path" not in said
+    assert "saved with budget = 16, but this call says 32;" in said
+    assert said.endswith(
+        "give the arguments the run was started with, or leave resume out to start a new run"
+    )

@@ -133,6 +133,22 @@ def test_run_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
     assert ffade.Run(tmp_path).dir == tmp_path  # a directory that exists still opens
 
 
+def test_a_run_whose_directory_is_deleted_later_says_so_for_every_attribute(
+    tmp_path: Path,
+) -> None:
+    """Opened while its directory stood, then deleted (``rm -r runs``): ``examples`` read [] and
+    ``mitigation`` None, as of a run that found nothing, and ``evaluations`` asked whether the
+    path was an ffade run directory; ``summary``, ``rules`` and ``regions`` said it is gone."""
+    gone = tmp_path / "version_0"
+    gone.mkdir()
+    run = ffade.Run(gone)
+    gone.rmdir()
+    for attribute in ("summary", "evaluations", "examples", "mitigation", "rules", "regions"):
+        with pytest.raises(ffade.FfadeError) as error:
+            getattr(run, attribute)
+        assert str(error.value) == f"run directory '{gone}' does not exist", attribute
+
+
 def test_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
     """It said "does not exist" of a runs folder the user sees listed (a link to a disk not
     mounted), as ``ffade report`` and ``ffade fit`` now name the link."""

@@ -1,0 +1,52 @@
+"""A run's feedback.yaml and pictures kept as they were, so a refused ``ffade.mitigate`` can put
+back the priorities it applied (:func:`ffade.api.calls.mitigate`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ffade.records import atomic_path
+
+
+@dataclass(frozen=True)
+class FeedbackFiles:
+    """A run's feedback.yaml and feedback pictures as they were, to put back after a refusal."""
+
+    run_dir: Path
+    files: dict[Path, bytes | None]
+    pictures_existed: bool
+
+    @classmethod
+    def of(cls, run_dir: Path) -> FeedbackFiles:
+        from ffade.feedback.pictures import PICTURES_DIR
+        from ffade.feedback.priorities import FEEDBACK_FILE
+
+        yaml, pictures = run_dir / FEEDBACK_FILE, run_dir / PICTURES_DIR
+        files = {yaml: yaml.read_bytes() if yaml.is_file() else None}
+        files.update({p: p.read_bytes() for p in picture_files(pictures)})
+        return cls(run_dir, files, pictures.is_dir())
+
+    def restore(self) -> None:
+        from ffade.feedback.pictures import PICTURES_DIR
+        from ffade.feedback.priorities import FEEDBACK_FILE
+
+        pictures = self.run_dir / PICTURES_DIR
+        for path in [self.run_dir / FEEDBACK_FILE, *picture_files(pictures), *self.files]:
+            old = self.files.get(path)
+            if old is None:
+                path.unlink(missing_ok=True)
+            elif not path.is_file() or path.read_bytes() != old:
+                with atomic_path(path) as tmp:
+                    tmp.write_bytes(old)
+        if not self.pictures_existed and pictures.is_dir() and not any(pictures.iterdir()):
+            pictures.rmdir()
+
+
+def picture_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.png") if p.is_file()) if folder.is_dir() else []
+
+
+def entries(folder: Path) -> set[str]:
+    """What a save_dir/name folder holds: a run that started adds its version_N."""
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
