@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,14 +23,16 @@ import torch
 from ffade.batch import concat, take
 from ffade.changes import DEVICE_CACHE_BYTES, ChangedInputs
 from ffade.distributed import SINGLE_PROCESS, Ranks, keys_digest
-from ffade.errors import FfadeError, FfadeWarning, require_keyword
+from ffade.errors import FfadeWarning, require_keyword
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS, EvaluatedPairs
+from ffade.evaluation_totals import MEMO_ROW as MEMO_ROW  # re-exported, as before
+from ffade.evaluation_totals import EvaluationTotals
 from ffade.example_hooks import check_example_hooks
 from ffade.plugin_checks import checked_features, predicted, score_batch
 from ffade.plugin_names import plugin_label
 from ffade.record_lines import EvaluationEncoder
 from ffade.records import RunRecorder
-from ffade.task import Task, spec_dict
+from ffade.task import Task
 from ffade.threads import one_thread
 
 
@@ -61,11 +63,7 @@ class Scores:
     invalid: list[bool]  # NaN metric, or NaN or infinite reward
 
 
-MEMO_ROW = np.dtype([("metric", np.float64), ("reward", np.float64), ("failed", np.bool_)])
-"""A memo entry (metric, reward, failed) as a row: checkpoints keep the memo as its columns."""
-
-
-class Evaluator:
+class Evaluator(EvaluationTotals):
     """Batched, memoized, budgeted, logged evaluation of (input, concept state) pairs.
 
     Args:
@@ -305,96 +303,3 @@ class Evaluator:
             for j, i in enumerate(chunk):
                 self._clean_outputs[i] = take(outputs, [j])
         return concat([self._clean_outputs[int(i)] for i in ids])
-
-    NO_COUNTS: ClassVar[dict[str, Any]] = {
-        "evaluations": 0,
-        "failures": 0,
-        "invalid": 0,
-        "distinct_failure_states": 0,
-        "failure_rate": None,
-        "model_seconds": 0.0,
-        "concept_seconds": 0.0,
-    }
-    """:meth:`counts` before anything is evaluated (a run that fails while it starts)."""
-
-    def counts(self) -> dict[str, Any]:
-        """summary.json's counts of what was evaluated, as every search writes them.
-
-        ``failure_rate`` is over valid evaluations: an invalid one (NaN) is neither a pass nor a
-        failure, as in every rate ``ffade report`` gives; with none, it is None (not 0.0, which
-        would read as a model that never fails), as report.json's ``failure_rate`` is.
-        """
-        valid = self.evaluations - self.invalid
-        return {
-            "evaluations": self.evaluations,
-            "failures": self.failures,
-            "invalid": self.invalid,
-            "distinct_failure_states": self.failures,  # memoized: every failure is a new pair
-            "failure_rate": self.failures / valid if valid else None,
-            "model_seconds": round(self.model_seconds, 3),
-            "concept_seconds": round(self.concept_seconds, 3),
-        }
-
-    def write_summary(self, explorer: str, mode: str = "macroscopic", **extra: Any) -> None:
-        """Write summary.json for a search driven from outside ffade's explorers (another RL
-        library stepping :class:`~ffade.env.FailureEnv`), so that ``ffade report`` reads its log
-        as it reads one ``ffade fit`` wrote.
-
-        Args:
-            explorer: what searched, as reports name it (e.g. ``"stable-baselines3 DQN"``).
-            mode: the environment's mode.
-            extra: more keys, as given (``seed``, ``gradient_updates``, ``wall_seconds``: what
-                only the caller knows; None where not given).
-        """
-        if self.recorder is None:
-            raise FfadeError(
-                "Evaluator.write_summary needs the run directory: build the evaluator with "
-                "recorder=ffade.records.RunRecorder(run_dir)"
-            )
-        failing = {k % self.space.num_states for k, (_, _, failed) in self.memo.items() if failed}
-        summary = {
-            "explorer": explorer,
-            "status": "finished",
-            "mode": mode,
-            "seed": None,
-            "budget": self.budget,
-            **self.counts(),
-            "failing_concept_states": len(failing),
-            "gradient_updates": None,
-            "wall_seconds": None,
-            "num_inputs": self.num_inputs,
-            "num_states": self.space.num_states,
-            "concepts": self.space.describe(),
-            "neutral_state": self.space.neutral.tolist(),
-            "task": spec_dict(self.task.spec),
-        }
-        self.recorder.write_summary({**summary, **extra})
-
-    def state_dict(self) -> dict[str, Any]:
-        """For checkpoints, every 10 steps: the memo as columns, which torch.save writes several
-        times faster than a dict of tuples it pickles one object at a time (3,456 pairs: 4.5 ms
-        to 1.3 ms; 100,000 pairs: 214 ms to 34 ms)."""
-        rows = np.fromiter(self.memo.values(), MEMO_ROW, len(self.memo))
-        columns = {name: torch.from_numpy(rows[name].copy()) for name in MEMO_ROW.names}
-        return {
-            "memo": {"keys": torch.from_numpy(np.fromiter(self.memo, np.int64)), **columns},
-            "evaluations": self.evaluations,
-            "failures": self.failures,
-            "invalid": self.invalid,
-            "model_seconds": self.model_seconds,
-            "concept_seconds": self.concept_seconds,
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        memo = state["memo"]
-        if isinstance(memo.get("keys"), torch.Tensor):  # columns; earlier checkpoints: the dict
-            columns = (memo[name].tolist() for name in MEMO_ROW.names)
-            memo = zip(memo["keys"].tolist(), zip(*columns, strict=True), strict=True)
-        self.memo = dict(memo)
-        if self._evaluated is not None:
-            self._evaluated.replace(np.fromiter(self.memo, np.int64, len(self.memo)))
-        self.evaluations = int(state["evaluations"])
-        self.failures = int(state["failures"])
-        self.invalid = int(state.get("invalid", 0))  # checkpoints from before 'invalid' existed
-        self.model_seconds = float(state.get("model_seconds", 0.0))  # and the timings
-        self.concept_seconds = float(state.get("concept_seconds", 0.0))

@@ -13,17 +13,15 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
-import math
-import numbers
 import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from ffade.errors import FfadeError, PluginError, clipped, yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
+from ffade.plugin_arguments import check_defined, check_numbers, check_switches
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
 
@@ -281,8 +279,8 @@ def checked_arguments(
             f"{kind} '{name}' needs {', '.join(map(repr, missing))} in its args; "
             f"allowed: {', '.join(allowed)}"
         )
-    _check_switches(kind, name, params, init_args)
-    _check_defined(kind, name, cls)
+    check_switches(kind, name, params, init_args)
+    check_defined(kind, name, cls)
     return cls, init_args
 
 
@@ -311,87 +309,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
     except FfadeError as exc:  # a grid's False may have been typed as a word: say so
         raise yaml_words_hint(exc, init_args.get("values")) from exc.__cause__
     except (TypeError, ValueError) as exc:
-        _check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
+        check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
         raise PluginError(f"{kind} '{name}': {exc}") from exc
     check_constructed(instance, kind, name)
     return instance
-
-
-_REQUIRED_METHODS = {
-    "predict": "predict(self, inputs)",
-    "apply": "apply(self, inputs, value)",
-    "score": "score(self, outputs, references, clean_outputs=None)",
-    "split": "split(self, name)",
-}
-"""The base classes' abstract methods -> the signature a plugin defines them with."""
-
-
-def _check_defined(kind: str, name: str, cls: type) -> None:
-    """Refuse a class that lacks a method its base requires (a dataset without ``split``) in
-    ffade's words, rather than Python's "Can't instantiate abstract class"."""
-    missing = sorted(getattr(cls, "__abstractmethods__", ()))
-    if missing:
-        needed = " and ".join(_REQUIRED_METHODS.get(m, f"{m}()") for m in missing)
-        raise PluginError(
-            f"{kind} '{name}': {cls.__name__} does not define {needed}, which every {kind} "
-            "must (docs/plugins.md)"
-        )
-
-
-_BOOL_ANNOTATIONS = {bool: False, "bool": False, "bool | None": True, "Optional[bool]": True}
-"""A constructor annotation that means an on/off switch -> whether it also takes None."""
-
-
-def _check_switches(
-    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
-) -> None:
-    """Refuse a non-bool value for an argument declared ``bool`` (``channels_last: "yes"``,
-    ``trust_remote_code: "false"``): Python would read any non-empty string, or 2, as on."""
-    for key, value in init_args.items():
-        param = params.get(key)
-        annotation = param.annotation if param is not None else None
-        if not isinstance(annotation, (str, type)) or annotation not in _BOOL_ANNOTATIONS:
-            continue
-        if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
-            continue
-        raise PluginError(f"{kind} '{name}': {key} must be true or false, got {value!r}")
-
-
-_NUMBER_ANNOTATIONS = {
-    float: (False, False),
-    "float": (False, False),
-    "float | None": (False, True),
-    "Optional[float]": (False, True),
-    int: (True, False),
-    "int": (True, False),
-    "int | None": (True, True),
-    "Optional[int]": (True, True),
-}
-"""A constructor annotation that means a number -> (whether it must be whole, takes None)."""
-
-
-def _check_numbers(
-    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
-) -> None:
-    """After a plugin's constructor failed with Python's words ("could not convert string to
-    float", "'<=' not supported between 'float' and 'str'"), name the argument declared ``int``
-    or ``float`` that was given something else (``threshold: twenty``, ``seed: abc``), and what
-    it takes. Plugins that check their own numbers keep their own messages."""
-    for key, value in init_args.items():
-        param = params.get(key)
-        annotation = param.annotation if param is not None else None
-        if not isinstance(annotation, (str, type)) or annotation not in _NUMBER_ANNOTATIONS:
-            continue
-        whole, takes_none = _NUMBER_ANNOTATIONS[annotation]
-        if value is None and takes_none:
-            continue
-        is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if key == "seed" and is_number and value < 0:  # numpy: "expected non-negative integer"
-            raise PluginError(f"{kind} '{name}': seed must be a whole number >= 0, got {value!r}")
-        if is_number and (not whole or not math.isfinite(value) or value == int(value)):
-            continue
-        what = "a whole number" if whole else "a number"
-        raise PluginError(
-            f"{kind} '{name}': {key} must be {what}{' or null' if takes_none else ''}, "
-            f"got {value!r}"
-        )

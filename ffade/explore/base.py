@@ -22,7 +22,8 @@ from ffade.env import Evaluator, FailureVectorEnv
 from ffade.explore.arguments import check_explorer_arguments, checked_mode, start_notes
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
-from ffade.explore.replay import copy_checkpointed_log, replay_log
+from ffade.explore.replay import copy_checkpointed_log
+from ffade.explore.search_state import SearchState
 from ffade.explore.stopping import (
     TRAINER_STOPPED,
     RecentFailures,
@@ -43,7 +44,7 @@ MAX_POLICY_STATES = 200_000
 """Grids up to this size get ``policy.npy``; beyond it a per-state table is too big to be useful."""
 
 
-class Explorer(RunModule):
+class Explorer(SearchState, RunModule):
     """Shared machinery of every explorer; see the module docstring.
 
     Args:
@@ -340,59 +341,3 @@ class Explorer(RunModule):
         if self._restored is not None and self.status == "created":
             copy_checkpointed_log(self)
             self.end_run("finished")
-
-    # ---- checkpoints: a killed run resumes where its last checkpoint left it -----------------
-    @override
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["ffade"] = {
-            "evaluator": self.evaluator.state_dict(),
-            "rng": self.rng.bit_generator.state,
-            "env_rng": self.env.np_random.bit_generator.state,
-            "gradient_updates": self.gradient_updates,
-            "iterations": self.iterations,
-            "failing_flat_states": sorted(self.failing_flat_states),
-            "smallest_failures": self.smallest_failures,
-            "wall_seconds": self.elapsed_seconds(),
-            "run_dir": str(self.run_dir),
-            # episodes under way: a resumed microscopic run continues them
-            "episodes": {**self.env.episodes_state(), "done": self._done.tolist()},
-            "explorer": self.explorer_state(),
-            "batch_size": auto_batch.checkpoint_state(self.evaluator, self.batch_size_probe),
-        }
-
-    @override
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        self._restored = checkpoint["ffade"]
-
-    def replay_from(self, run_dir: str | Path) -> None:
-        """Before fitting: resume a run killed before its first checkpoint from its log (see
-        :mod:`ffade.explore.replay`), as ``ffade fit --ckpt_path RUN_DIR`` does."""
-        self._replay_dir = Path(run_dir)
-
-    @override
-    def on_fit_start(self) -> None:
-        if self._replay_dir is not None:
-            replay_log(self, self._replay_dir)
-        if self._restored is None:
-            return
-        state = self._restored
-        self.evaluator.load_state_dict(state["evaluator"])
-        self.rng.bit_generator.state = state["rng"]
-        self.env.np_random.bit_generator.state = state["env_rng"]
-        self.gradient_updates = state["gradient_updates"]
-        self.iterations = state["iterations"]
-        self.failing_flat_states = set(state["failing_flat_states"])
-        self.smallest_failures = dict(state["smallest_failures"])
-        self.wall_seconds = state["wall_seconds"]
-        self.env.load_episodes_state(state["episodes"])
-        self._done = np.array(state["episodes"]["done"], bool)
-        self._obs = self.env.observation()
-        self.load_explorer_state(state["explorer"])
-        self.batch_size_probe = auto_batch.restore(self.evaluator, state, self.batch_size_probe)
-
-    def explorer_state(self) -> dict[str, Any]:
-        """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""
-        return {}
-
-    def load_explorer_state(self, state: dict[str, Any]) -> None:
-        """Inverse of :meth:`explorer_state`."""

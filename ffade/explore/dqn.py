@@ -1,8 +1,9 @@
 """Deep Q-learning explorer: learns which concept changes make the target fail.
 
 Read top to bottom like CleanRL's dqn.py: acting with an epsilon schedule, and the learning
-step (double DQN, target network, Huber TD loss). The Q-network, the replay buffer and the
-optimism bonus live beside it (``q_network.py``, ``replay.py``, ``optimism.py``).
+step (double DQN, target network, Huber TD loss). The Q-network, the replay buffer, the
+optimism bonus and the macroscopic step's plan live beside it (``q_network.py``,
+``replay_buffer.py``, ``optimism.py``, ``macroscopic_plan.py``).
 
 The Q-network scores an (observation, action) pair from *features*, not from an output slot per
 action: the observation is the input's features and the current state's concept coordinates, the
@@ -30,6 +31,8 @@ from typing_extensions import override
 from ffade.errors import require_at_least
 from ffade.explore.arguments import check_dqn_arguments, dqn_notes
 from ffade.explore.base import MACROSCOPIC, MAX_POLICY_STATES, Explorer
+from ffade.explore.macroscopic_plan import INPUT_POOL as INPUT_POOL  # re-exported, as before
+from ffade.explore.macroscopic_plan import MacroscopicPlan
 from ffade.explore.moves import Moves, microscopic_moves
 from ffade.explore.optimism import FailureCounts
 from ffade.explore.q_network import QNetwork, warm_start_weights
@@ -38,8 +41,6 @@ from ffade.explore.warm_start import check_warm_start
 from ffade.task import Task, TaskSpec
 from ffade.threads import one_thread
 
-INPUT_POOL = 256
-"""Inputs scored per macroscopic decision when the split has more (a fresh sample each step)."""
 DEFAULT_STEPS, MIN_DEFAULT_ENVS, MAX_DEFAULT_ENVS = 32, 16, 256
 """Without ``num_envs``, a run takes about 32 steps, of 16 to 256 episodes each."""
 DEFAULT_LEARNING_STARTS = 64
@@ -53,7 +54,7 @@ def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> 
     return max(slope * t + start_e, end_e)
 
 
-class DQNExplorer(Explorer):
+class DQNExplorer(Explorer, MacroscopicPlan):
     """Double DQN over concept states; see the module docstring.
 
     Args:
@@ -219,53 +220,6 @@ class DQNExplorer(Explorer):
         actions = self._action_features(moves.next_states, moves.stop, moves.evaluated)
         q = network(features, self._coords(states), actions)
         return q.masked_fill(~torch.as_tensor(moves.open, device=q.device), -torch.inf)
-
-    def _plan_macroscopic_step(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """The step's (input, state) pairs, chosen together: the most promising unevaluated ones.
-
-        Candidate states are sampled once and shared by a pool of inputs; every (input,
-        candidate) pair not yet evaluated is scored by one matrix product of the two towers'
-        embeddings, plus ``exploration_bonus`` times the state's optimistic failure rate; the
-        neighbours of recent failures are among the candidates. The best ``count`` pairs win,
-        wherever they are: an input with many states left to fail takes many slots, one that
-        never fails takes none (unless explored). With probability epsilon a slot goes to a
-        uniformly random unevaluated pair instead.
-        """
-        h, n = self.hparams, self.evaluator.num_inputs
-        pool = np.arange(n) if n <= INPUT_POOL else self.rng.choice(n, INPUT_POOL, replace=False)
-        flat = self.rng.choice(
-            self.space.num_states, min(h.num_candidates, self.space.num_states), replace=False
-        )
-        sampled = len(flat)  # epsilon draws among these, uniform over the grid
-        if h.exploration_bonus > 0:  # follow up recent failures: their neighbours join
-            near = self.failure_counts.frontier_states(n, h.num_candidates // 2)
-            flat = np.concatenate([flat, np.setdiff1d(near, flat)])
-        candidates = self.space.unflat(flat)  # distinct: a repeated candidate wastes a slot
-        keys = pool[:, None] * self.space.num_states + flat[None, :]
-        unseen = torch.as_tensor(~self.evaluator.is_evaluated(keys))
-        with torch.no_grad():
-            start = self._coords(self.env.start_state[None]).expand(len(pool), -1)
-            observations = self.q_network.embed_observations(
-                self.input_features[torch.as_tensor(pool)], start
-            )
-            actions = self.q_network.embed_actions(
-                self._action_features(candidates, np.zeros(len(candidates)))
-            )
-            q = (observations @ actions.T).cpu()
-        if h.exploration_bonus > 0:
-            q += torch.as_tensor(h.exploration_bonus * self.failure_counts.bonus(pool, candidates))
-        q = q.masked_fill(~unseen, -torch.inf).flatten()
-        explore = int((self.rng.random(count) < self.epsilon).sum())
-        greedy = q.topk(min(count - explore, int(unseen.sum()))).indices
-        q[greedy] = -torch.inf  # taken: the random slots draw from what is left
-        noise = torch.rand(q.shape, generator=self.generator).masked_fill(q == -torch.inf, -1.0)
-        noise = noise.view(len(pool), -1)[:, :sampled].flatten()
-        rest = noise.topk(min(count - len(greedy), len(noise))).indices
-        rest = rest // sampled * len(candidates) + rest % sampled  # back to (pool, candidates)
-        # a grid smaller than a step repeats pairs, which the memo answers for free
-        chosen = np.resize(torch.cat([greedy, rest]).numpy(), count)
-        rows, columns = np.divmod(chosen, len(candidates))
-        return pool[rows], candidates[columns]
 
     @override
     def choose_inputs(self, count: int) -> np.ndarray:

@@ -20,7 +20,6 @@ before ``super().__init__``, which ``ffade loop`` then runs before its first sta
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,22 +36,21 @@ from ffade.mitigate.guard import (
     guard_pairs,
     measure,
     passing_inputs,
-    region_failure_rates,
-    relative_change,
 )
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan, weights_per_priority
 from ffade.mitigate.threads import TrainOnTargetThreads
+from ffade.mitigate.verdict import MODEL_FILE as MODEL_FILE  # re-exported, as before
+from ffade.mitigate.verdict import FixVerdict
 from ffade.model_arguments import stop_after_argument_checks
-from ffade.records import MITIGATION_FILE, atomic_path, write_json_atomic
+from ffade.records import MITIGATION_FILE, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
 from ffade.task import Task, build_task
 
-MODEL_FILE = "model.pt"
 _DISCOVERY_ONLY = {"only_passing_inputs": False, "input_ids": None}
 
 
-class FineTuner(RunModule):
+class FineTuner(FixVerdict, RunModule):
     """Shared machinery of every fine-tuner; see the module docstring.
 
     Args:
@@ -289,83 +287,6 @@ class FineTuner(RunModule):
     def on_fit_end(self) -> None:
         if self.result is None:  # resumed from the checkpoint saved as training ended: judge now
             self.on_train_end()
-
-    def decide(self) -> dict[str, Any]:
-        """Judge the fix, keep or undo it, and return what mitigation.json says of it."""
-        accepted = self.accepts_fix()
-        weights = self.keep_or_undo(accepted)
-        return self.mitigation_record(accepted, weights)
-
-    def accepts_fix(self) -> bool:
-        """The verdict: a fix may cost at most ``clean_tolerance`` of clean accuracy."""
-        loss = self.before.clean_accuracy - self.after.clean_accuracy
-        return loss <= self.hparams.clean_tolerance + 1e-12
-
-    def reason(self, accepted: bool) -> str:
-        """The verdict in words and numbers (subclasses may say it in their own units)."""
-        change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
-        tolerance = self.hparams.clean_tolerance
-        if accepted:
-            return (
-                f"clean accuracy changed by {change * 100:+.2f} points, within the tolerance of "
-                f"{tolerance * 100:.2f}"
-            )
-        return (
-            f"clean accuracy fell {-change * 100:.2f} points, more than the tolerance of "
-            f"{tolerance * 100:.2f}; the original model is kept"
-        )
-
-    def keep_or_undo(self, accepted: bool) -> Path | None:
-        """Save an accepted fix as ``model.pt`` and return its path; else restore the original."""
-        if not accepted:
-            self.network.load_state_dict(self._original)
-            return None
-        weights = self.run_dir / MODEL_FILE
-        with atomic_path(weights) as tmp:
-            torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, tmp)
-        return weights
-
-    def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
-        """mitigation.json: the verdict, the guard's numbers before and after, and the fix."""
-        before, after = self.before, self.after
-        return {
-            "status": "accepted" if accepted else "rejected",
-            "accepted": accepted,
-            "reason": self.reason(accepted),
-            "clean_metric": self.clean_metric,
-            **before.as_dict("before"),
-            **after.as_dict("after"),
-            "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
-            "targeted_failure_rate_relative_change": relative_change(
-                before.targeted_failure_rate, after.targeted_failure_rate
-            ),
-            "untargeted_failure_rate_change": None
-            if before.untargeted_failure_rate is None
-            else after.untargeted_failure_rate - before.untargeted_failure_rate,
-            "clean_tolerance": self.hparams.clean_tolerance,
-            "run": str(self.plan.run_dir.resolve()),
-            "feedback": str(self.plan.feedback_path.resolve()),
-            "regions": region_failure_rates(self.plan.regions, before, after),
-            "untargeted_by_value": self._pairs.untargeted_by_value(self.task.space, before, after),
-            "guard": dict(self._pairs.describe(), left_out=self._left_out["heldout"]),
-            "training": {
-                "finetuner": self.name,
-                "split": "finetune",
-                "inputs": len(self.task.inputs),
-                "left_out": self._left_out["finetune"],
-                "clean_share": self.hparams.clean_share,
-                "epochs": self.current_epoch,
-                "steps": self.global_step,
-                "hyperparameters": self.hyperparameters(),
-            },
-            "fixed_weights": None if weights is None else str(weights.resolve()),
-            "fixed_target": self._fixed_target(weights),
-            "wall_seconds": round(self.elapsed_seconds(), 3),
-        }
-
-    def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
-        """The run's target as a spec, loading the fixed weights when there are some."""
-        return self.plan.fixed_target("weights", weights)
 
     def _log_guard(self, result: GuardResult, when: str) -> None:
         if self.logger is None:

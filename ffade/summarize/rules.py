@@ -38,13 +38,14 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 
-from ffade.summarize.landscape import Landscape, is_numeric, require_landscape, wilson_interval
-from ffade.summarize.regions import Region, describe_values, failing_states
+from ffade.summarize.landscape import Landscape, is_numeric, require_landscape
+from ffade.summarize.regions import Region, describe_values
+from ffade.summarize.rule_evidence import EvaluatedStates
+from ffade.summarize.rule_evidence import reaches as reaches  # re-exported, as before
 
 MAX_RULES = 6
 """Rules learned by default: more than a person reads at a glance says the grid has no short
@@ -52,12 +53,6 @@ description, which the uncovered share then shows."""
 
 COVERAGE = 0.95
 """Share of failing states after which no further rule is learned."""
-
-
-def reaches(low: float, threshold: float) -> bool:
-    """Whether a failure rate's CI, by its lower end, reaches the threshold for sure: "enough
-    evidence" (a rounding's width below, so a rate at the threshold exactly counts)."""
-    return low >= threshold - 1e-12
 
 
 @dataclass
@@ -134,91 +129,6 @@ class RuleList:
         }
 
 
-class _Evaluated:
-    """The evaluated states of a landscape as flat arrays: what rules are fitted on.
-
-    Sparse on purpose: a grid may hold millions of states while a run evaluates thousands.
-    """
-
-    def __init__(self, landscape: Landscape, threshold: float, min_evaluations: int) -> None:
-        self.landscape = landscape
-        self.threshold = threshold
-        seen = np.argwhere(landscape.evaluations > 0)
-        self.states = seen
-        self.n = landscape.evaluations[tuple(seen.T)].astype(float)
-        self.f = landscape.failures[tuple(seen.T)].astype(float)
-        self.failing = failing_states(landscape, threshold, min_evaluations)[tuple(seen.T)]
-
-    def mask(self, allowed: list[np.ndarray]) -> np.ndarray:
-        """Which evaluated states a rule (one boolean array over each concept's grid) holds."""
-        inside = np.ones(len(self.states), dtype=bool)
-        for axis, values in enumerate(allowed):
-            inside &= values[self.states[:, axis]]
-        return inside
-
-    def holds(self, allowed: list[np.ndarray], apart: bool = True) -> bool:
-        """Whether a rule says something true and worth saying.
-
-        True: its pooled rate reaches the threshold and no value or pair of values inside it
-        passes confidently. Worth saying (``apart``): its rate is known (its CI's lower end) to
-        exceed the rate outside it, so "anywhere" is no rule, nor is a slice that fails no more
-        than the rest of the grid; a learning explorer that evaluates mostly failing states
-        leaves rates near 1 everywhere, and only such contrasts tell where failures gather.
-        """
-        inside = self.mask(allowed)
-        n, f = self.n[inside].sum(), self.f[inside].sum()
-        if n == 0 or f < self.threshold * n - 1e-9 or self._passing(inside) is not None:
-            return False
-        if not apart:
-            return True
-        rest_n, rest_f = self.n[~inside].sum(), self.f[~inside].sum()
-        low, _ = wilson_interval(f, n)
-        return rest_n > 0 and float(low) > rest_f / rest_n
-
-    def evident(self, allowed: list[np.ndarray]) -> bool:
-        """Whether a rule's rate is known to reach the threshold (:attr:`Rule.enough_evidence`)."""
-        inside = self.mask(allowed)
-        low, _ = wilson_interval(self.f[inside].sum(), self.n[inside].sum())
-        return reaches(float(low), self.threshold)
-
-    def as_high(self, wider: list[np.ndarray], narrow: list[np.ndarray]) -> bool:
-        """Whether the wider rule's rate is within the narrow rule's 95% interval or above: a
-        widening that reads no shorter must not trade the rate for coverage."""
-        w, k = self.mask(wider), self.mask(narrow)
-        low, _ = wilson_interval(self.f[k].sum(), self.n[k].sum())
-        return self.f[w].sum() / self.n[w].sum() >= float(low)
-
-    def _passing(self, inside: np.ndarray) -> tuple[int, int] | None:
-        """(axis, index) of one value to remove because it, or it with one value of another
-        concept, passes confidently inside the rule; None if none does.
-
-        For a pair, the value removed is the one whose removal loses fewer failures.
-        """
-        states, n, f = self.states[inside], self.n[inside], self.f[inside]
-        shape = self.landscape.shape
-        for axis, size in enumerate(shape):
-            slice_n = np.bincount(states[:, axis], n, size)
-            slice_f = np.bincount(states[:, axis], f, size)
-            passing = self._confidently_passing(slice_f, slice_n)
-            if passing.size:
-                return axis, int(passing[0])
-        for a, b in combinations(range(len(shape)), 2):
-            cell = states[:, a] * shape[b] + states[:, b]
-            cell_n = np.bincount(cell, n, shape[a] * shape[b])
-            cell_f = np.bincount(cell, f, shape[a] * shape[b])
-            passing = self._confidently_passing(cell_f, cell_n)
-            if passing.size:
-                i, j = divmod(int(passing[0]), shape[b])
-                lose_a = f[states[:, a] == i].sum()
-                lose_b = f[states[:, b] == j].sum()
-                return (a, i) if lose_a <= lose_b else (b, j)
-        return None
-
-    def _confidently_passing(self, failures: np.ndarray, evaluations: np.ndarray) -> np.ndarray:
-        _, high = wilson_interval(failures, evaluations)
-        return np.flatnonzero((evaluations > 0) & (np.nan_to_num(high, nan=1.0) < self.threshold))
-
-
 def find_rules(
     landscape: Landscape,
     threshold: float = 0.5,
@@ -236,7 +146,7 @@ def find_rules(
         max_rules: the most rules to learn.
         coverage: stop once this share of failing states is covered.
     """
-    data = _Evaluated(require_landscape(landscape), threshold, min_evaluations)
+    data = EvaluatedStates(require_landscape(landscape), threshold, min_evaluations)
     covered = np.zeros(len(data.states), dtype=bool)
     rules: list[Rule] = []
     while len(rules) < max_rules and data.failing.any():
@@ -265,7 +175,9 @@ def find_rules(
     )
 
 
-def _grow(data: _Evaluated, covered: np.ndarray, to_evidence: bool = False) -> list[np.ndarray]:
+def _grow(
+    data: EvaluatedStates, covered: np.ndarray, to_evidence: bool = False
+) -> list[np.ndarray]:
     """Narrow one concept at a time by FOIL gain until the rule holds (``to_evidence``: with
     its CI's lower end at the threshold) or nothing helps."""
     allowed = [np.ones(size, dtype=bool) for size in data.landscape.shape]
@@ -295,7 +207,7 @@ def _grow(data: _Evaluated, covered: np.ndarray, to_evidence: bool = False) -> l
 
 
 def _narrowings(
-    data: _Evaluated, allowed: list[np.ndarray], axis: int, inside: np.ndarray
+    data: EvaluatedStates, allowed: list[np.ndarray], axis: int, inside: np.ndarray
 ) -> list[np.ndarray]:
     """The ways to narrow one concept: every range of its allowed values (numeric, by value),
     or the values taken best-failing first (discrete: the optimal split's prefixes)."""
@@ -320,14 +232,14 @@ def _narrowings(
     return found
 
 
-def _trim(data: _Evaluated, allowed: list[np.ndarray]) -> list[np.ndarray] | None:
+def _trim(data: EvaluatedStates, allowed: list[np.ndarray]) -> list[np.ndarray] | None:
     """Remove values that pass confidently inside the rule; None if nothing is left."""
     allowed = [a.copy() for a in allowed]
     while True:
         inside = data.mask(allowed)
         if not inside.any():
             return None
-        passing = data._passing(inside)
+        passing = data.passing(inside)
         if passing is None:
             return allowed
         axis, index = passing
@@ -335,7 +247,7 @@ def _trim(data: _Evaluated, allowed: list[np.ndarray]) -> list[np.ndarray] | Non
 
 
 def _widen(
-    data: _Evaluated, allowed: list[np.ndarray] | None, covered: np.ndarray
+    data: EvaluatedStates, allowed: list[np.ndarray] | None, covered: np.ndarray
 ) -> list[np.ndarray] | None:
     """Drop each condition in turn (then re-trim) while the wider rule still holds, keeps its
     evidence (its CI's lower end at the threshold: else the rule is dropped, not reported) and
@@ -365,7 +277,7 @@ def _conditions(allowed: list[np.ndarray]) -> int:
     return sum(not a.all() for a in allowed)
 
 
-def _everywhere(data: _Evaluated) -> list[np.ndarray] | None:
+def _everywhere(data: EvaluatedStates) -> list[np.ndarray] | None:
     """ "Anywhere" as the one rule, when failures are so even that no slice stands apart and
     the whole evaluated grid fails; None otherwise."""
     allowed = [np.ones(size, dtype=bool) for size in data.landscape.shape]
@@ -373,7 +285,7 @@ def _everywhere(data: _Evaluated) -> list[np.ndarray] | None:
 
 
 def _rule(
-    data: _Evaluated, allowed: list[np.ndarray], inside: np.ndarray, covered: np.ndarray
+    data: EvaluatedStates, allowed: list[np.ndarray], inside: np.ndarray, covered: np.ndarray
 ) -> Rule:
     landscape = data.landscape
     indices = tuple(tuple(int(i) for i in np.flatnonzero(a)) for a in allowed)

@@ -1,0 +1,123 @@
+"""A fine-tune's verdict: accept or reject the fix, keep or undo it, and say so in mitigation.json.
+
+Split from :mod:`ffade.mitigate.base`, which builds and trains; this is what happens once the
+guard has measured the model after training. :class:`FixVerdict` is the first base of
+:class:`~ffade.mitigate.base.FineTuner` (import it from there) and reads what the fine-tuner
+keeps (the guard's results before and after, the plan, the network and its original weights).
+Subclasses may say the verdict in their own units (:meth:`FixVerdict.reason`), save their fix
+their own way (:meth:`FixVerdict.keep_or_undo`) or add to the record
+(:meth:`FixVerdict.mitigation_record`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ffade.mitigate.guard import GuardPairs, GuardResult, region_failure_rates, relative_change
+from ffade.mitigate.plan import MitigationPlan
+from ffade.records import atomic_path
+from ffade.task import Task
+
+MODEL_FILE = "model.pt"
+
+
+class FixVerdict:
+    """The verdict of :class:`~ffade.mitigate.base.FineTuner`, which sets every attribute named
+    here (and, through Lightning, ``hparams``, ``current_epoch`` and ``global_step``)."""
+
+    name: str
+    clean_metric: str
+    hparams: Any
+    plan: MitigationPlan
+    task: Task | None
+    network: torch.nn.Module | None
+    before: GuardResult | None
+    after: GuardResult | None
+    run_dir: Path | None
+    current_epoch: int
+    global_step: int
+    _pairs: GuardPairs | None
+    _original: dict[str, torch.Tensor] | None
+    _left_out: dict[str, Any]
+    hyperparameters: Any  # RunModule's
+    elapsed_seconds: Any  # RunModule's
+
+    def decide(self) -> dict[str, Any]:
+        """Judge the fix, keep or undo it, and return what mitigation.json says of it."""
+        accepted = self.accepts_fix()
+        weights = self.keep_or_undo(accepted)
+        return self.mitigation_record(accepted, weights)
+
+    def accepts_fix(self) -> bool:
+        """The verdict: a fix may cost at most ``clean_tolerance`` of clean accuracy."""
+        loss = self.before.clean_accuracy - self.after.clean_accuracy
+        return loss <= self.hparams.clean_tolerance + 1e-12
+
+    def reason(self, accepted: bool) -> str:
+        """The verdict in words and numbers (subclasses may say it in their own units)."""
+        change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
+        tolerance = self.hparams.clean_tolerance
+        if accepted:
+            return (
+                f"clean accuracy changed by {change * 100:+.2f} points, within the tolerance of "
+                f"{tolerance * 100:.2f}"
+            )
+        return (
+            f"clean accuracy fell {-change * 100:.2f} points, more than the tolerance of "
+            f"{tolerance * 100:.2f}; the original model is kept"
+        )
+
+    def keep_or_undo(self, accepted: bool) -> Path | None:
+        """Save an accepted fix as ``model.pt`` and return its path; else restore the original."""
+        if not accepted:
+            self.network.load_state_dict(self._original)
+            return None
+        weights = self.run_dir / MODEL_FILE
+        with atomic_path(weights) as tmp:
+            torch.save({k: v.detach().cpu() for k, v in self.network.state_dict().items()}, tmp)
+        return weights
+
+    def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
+        """mitigation.json: the verdict, the guard's numbers before and after, and the fix."""
+        before, after = self.before, self.after
+        return {
+            "status": "accepted" if accepted else "rejected",
+            "accepted": accepted,
+            "reason": self.reason(accepted),
+            "clean_metric": self.clean_metric,
+            **before.as_dict("before"),
+            **after.as_dict("after"),
+            "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
+            "targeted_failure_rate_relative_change": relative_change(
+                before.targeted_failure_rate, after.targeted_failure_rate
+            ),
+            "untargeted_failure_rate_change": None
+            if before.untargeted_failure_rate is None
+            else after.untargeted_failure_rate - before.untargeted_failure_rate,
+            "clean_tolerance": self.hparams.clean_tolerance,
+            "run": str(self.plan.run_dir.resolve()),
+            "feedback": str(self.plan.feedback_path.resolve()),
+            "regions": region_failure_rates(self.plan.regions, before, after),
+            "untargeted_by_value": self._pairs.untargeted_by_value(self.task.space, before, after),
+            "guard": dict(self._pairs.describe(), left_out=self._left_out["heldout"]),
+            "training": {
+                "finetuner": self.name,
+                "split": "finetune",
+                "inputs": len(self.task.inputs),
+                "left_out": self._left_out["finetune"],
+                "clean_share": self.hparams.clean_share,
+                "epochs": self.current_epoch,
+                "steps": self.global_step,
+                "hyperparameters": self.hyperparameters(),
+            },
+            "fixed_weights": None if weights is None else str(weights.resolve()),
+            "fixed_target": self._fixed_target(weights),
+            "wall_seconds": round(self.elapsed_seconds(), 3),
+        }
+
+    def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
+        """The run's target as a spec, loading the fixed weights when there are some."""
+        return self.plan.fixed_target("weights", weights)

@@ -1,0 +1,96 @@
+"""A plugin's constructor arguments and methods, checked against its class before it is built.
+
+Split from :mod:`ffade.registry`, which finds and builds plugins: these checks turn what Python
+would say (a bool read from any non-empty string, "could not convert string to float", "Can't
+instantiate abstract class") into one line that names the plugin, the argument and what it takes
+(docs/plugins.md). They read only the class and its signature, never construct it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from ffade.errors import PluginError
+
+_REQUIRED_METHODS = {
+    "predict": "predict(self, inputs)",
+    "apply": "apply(self, inputs, value)",
+    "score": "score(self, outputs, references, clean_outputs=None)",
+    "split": "split(self, name)",
+}
+"""The base classes' abstract methods -> the signature a plugin defines them with."""
+
+
+def check_defined(kind: str, name: str, cls: type) -> None:
+    """Refuse a class that lacks a method its base requires (a dataset without ``split``) in
+    ffade's words, rather than Python's "Can't instantiate abstract class"."""
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        needed = " and ".join(_REQUIRED_METHODS.get(m, f"{m}()") for m in missing)
+        raise PluginError(
+            f"{kind} '{name}': {cls.__name__} does not define {needed}, which every {kind} "
+            "must (docs/plugins.md)"
+        )
+
+
+_BOOL_ANNOTATIONS = {bool: False, "bool": False, "bool | None": True, "Optional[bool]": True}
+"""A constructor annotation that means an on/off switch -> whether it also takes None."""
+
+
+def check_switches(
+    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+) -> None:
+    """Refuse a non-bool value for an argument declared ``bool`` (``channels_last: "yes"``,
+    ``trust_remote_code: "false"``): Python would read any non-empty string, or 2, as on."""
+    for key, value in init_args.items():
+        param = params.get(key)
+        annotation = param.annotation if param is not None else None
+        if not isinstance(annotation, (str, type)) or annotation not in _BOOL_ANNOTATIONS:
+            continue
+        if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
+            continue
+        raise PluginError(f"{kind} '{name}': {key} must be true or false, got {value!r}")
+
+
+_NUMBER_ANNOTATIONS = {
+    float: (False, False),
+    "float": (False, False),
+    "float | None": (False, True),
+    "Optional[float]": (False, True),
+    int: (True, False),
+    "int": (True, False),
+    "int | None": (True, True),
+    "Optional[int]": (True, True),
+}
+"""A constructor annotation that means a number -> (whether it must be whole, takes None)."""
+
+
+def check_numbers(
+    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+) -> None:
+    """After a plugin's constructor failed with Python's words ("could not convert string to
+    float", "'<=' not supported between 'float' and 'str'"), name the argument declared ``int``
+    or ``float`` that was given something else (``threshold: twenty``, ``seed: abc``), and what
+    it takes. Plugins that check their own numbers keep their own messages."""
+    for key, value in init_args.items():
+        param = params.get(key)
+        annotation = param.annotation if param is not None else None
+        if not isinstance(annotation, (str, type)) or annotation not in _NUMBER_ANNOTATIONS:
+            continue
+        whole, takes_none = _NUMBER_ANNOTATIONS[annotation]
+        if value is None and takes_none:
+            continue
+        is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if key == "seed" and is_number and value < 0:  # numpy: "expected non-negative integer"
+            raise PluginError(f"{kind} '{name}': seed must be a whole number >= 0, got {value!r}")
+        if is_number and (not whole or not math.isfinite(value) or value == int(value)):
+            continue
+        what = "a whole number" if whole else "a number"
+        raise PluginError(
+            f"{kind} '{name}': {key} must be {what}{' or null' if takes_none else ''}, "
+            f"got {value!r}"
+        )
