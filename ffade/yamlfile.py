@@ -203,6 +203,7 @@ def check_config_files(args: list[str]) -> None:
                     f"got the {type(value).__name__} {value!r}"
                 )
         _check_model_section(path, data.get("model"))
+        _check_concepts(path, _sections(data))
 
 
 def _check_model_section(path: Path, model: Any) -> None:
@@ -228,6 +229,31 @@ def _check_model_section(path: Path, model: Any) -> None:
             f"--config {path}: model.init_args must be a mapping of the model's arguments to "
             f"values, such as {{task: ..., budget: 3000}}, got {_shown(model['init_args'])}"
         )
+
+
+def _check_concepts(path: Path, sections: list[tuple[str, Any]]) -> None:
+    """Refuse a concept that is null (a bare ``-``), whose name is no string or whose args are a
+    string: jsonargparse named the key "model.init_args.name" or "model.init_args.args", or said
+    "Not a valid subclass of PluginSpec", never which concept."""
+    for key, value in sections:
+        if not key.startswith("model.init_args.task.concepts["):
+            continue
+        if key.endswith(".args"):
+            if isinstance(value, str):
+                raise FfadeError(
+                    f"--config {path}: {key} must be a mapping of keys to values, "
+                    f"got {_shown(value)}"
+                )
+        elif value is None or value == "":
+            raise FfadeError(
+                f"--config {path}: {key} must be a concept written {{name: NAME, args: {{...}}}}, "
+                f"got {_shown(value)} (an empty list item?)"
+            )
+        elif isinstance(value, dict) and not isinstance(value.get("name", ""), str):
+            raise FfadeError(
+                f"--config {path}: {key}.name must be a concept's name, such as rotation "
+                f"(ffade plugins concept lists them), got {_shown(value['name'])}"
+            )
 
 
 def _shown(value: Any) -> str:

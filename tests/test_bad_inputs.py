@@ -216,6 +216,11 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "init_args_null": lambda d: d["model"].update(init_args=None),
     "init_args_a_word": lambda d: d["model"].update(init_args="abc"),
     "model_empty": lambda d: d.update(model=""),
+    # a concept's key was named "model.init_args.name" / "model.init_args.args", or none at all
+    "concept_null": lambda d: _args(d)["task"]["concepts"].__setitem__(1, None),
+    "concept_name_a_number": lambda d: _args(d)["task"]["concepts"][1].update(name=5),
+    "concept_args_a_word": lambda d: _args(d)["task"]["concepts"][1].update(args="abc"),
+    "concepts_empty_string": lambda d: _args(d)["task"].update(concepts=""),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -660,6 +665,15 @@ FRAGMENTS = {
     "such as {task: ..., budget: 3000}, got the str 'abc'",
     "model_empty": "model must be {class_path: ..., init_args: {...}} or a model class's dotted "
     "name, such as ffade.explore.DQNExplorer, got an empty string",
+    "concept_null": "model.init_args.task.concepts[1] must be a concept written {name: NAME, "
+    "args: {...}}, got null (an empty list item?)",
+    "concept_name_a_number": "model.init_args.task.concepts[1].name must be a concept's name, "
+    "such as rotation (ffade plugins concept lists them), got the int 5",
+    "concept_args_a_word": "model.init_args.task.concepts[1].args must be a mapping of keys to "
+    "values, got the str 'abc'",
+    "concepts_empty_string": "model.init_args.task.concepts: expected a list of concepts, each "
+    "written {name: ..., args: {...}}, such as [{name: rotation, args: {values: [-10, 0, 10]}}]; "
+    "got an empty string",
     "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
     "got ''",
     "label_two_lines": "task.concepts[0].args.label must be a non-empty name such as "
@@ -730,6 +744,7 @@ FAST = {
     "trainer_a_list",
     "class_path_null",
     "init_args_null",
+    "concept_name_a_number",
     "dataset_a_list",
     "weights_a_json_file",
 }
