@@ -840,6 +840,18 @@ def test_export_with_a_missing_feedback_file_exits_2(run_dir: Path, tmp_path: Pa
     assert not to.exists()
 
 
+def test_export_with_a_feedback_directory_says_so(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """A directory given as --feedback was "not found", though it is there."""
+    to, given = tmp_path / "s.yaml", tmp_path / "fb.yaml"
+    given.mkdir()
+    assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(given)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"ffade: error: --feedback: feedback file '{given}' is a directory; give a " + (
+        "YAML file"
+    )
+    assert not to.exists()
+
+
 def test_export_of_a_summary_without_task_exits_2(run_dir: Path, tmp_path: Path, capsys) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     del summary["task"]
