@@ -221,6 +221,8 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "concept_name_a_number": lambda d: _args(d)["task"]["concepts"][1].update(name=5),
     "concept_args_a_word": lambda d: _args(d)["task"]["concepts"][1].update(args="abc"),
     "concepts_empty_string": lambda d: _args(d)["task"].update(concepts=""),
+    # "Expected a typing.Literal['macroscopic', 'microscopic']. Got value:"
+    "mode_empty": lambda d: _args(d)["task"].update(mode=""),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -671,6 +673,8 @@ FRAGMENTS = {
     "such as rotation (ffade plugins concept lists them), got the int 5",
     "concept_args_a_word": "model.init_args.task.concepts[1].args must be a mapping of keys to "
     "values, got the str 'abc'",
+    "mode_empty": "model.init_args.task.mode: '' is not allowed; choose one of macroscopic, "
+    "microscopic",
     "concepts_empty_string": "model.init_args.task.concepts: expected a list of concepts, each "
     "written {name: ..., args: {...}}, such as [{name: rotation, args: {values: [-10, 0, 10]}}]; "
     "got an empty string",
