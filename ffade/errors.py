@@ -208,6 +208,13 @@ def clipped(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's message to its first line break (or its type, when it has none): torch
+    adds its C++ stack, frame by frame, below the line that says what was wrong."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def yaml_words_hint(error: FfadeError, values: object) -> FfadeError:
     """``error`` from a concept's grid, with why a word in it may have become a boolean or
     null: YAML reads ``off``, ``no``, ``null`` as such, quoted or not, so a word grid's

@@ -134,7 +134,7 @@ def model_class_guess(name: str) -> str | None:
 
 _PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')
 _NEITHER = (
-    re.compile(r"Expected a path but (?P<value>.+) either not accessible or invalid$"),
+    re.compile(r"Expected a path but (?P<value>.*) either not accessible or invalid$"),
     re.compile(r'Unable to load config "(?P<value>[^"]*)"'),
 )
 
@@ -149,7 +149,7 @@ def _other_key_hint(message: str, key: str) -> str:
             break
     else:
         return message
-    value = match.group("value")
+    value = match.group("value") or "an empty string"  # "but  either": the value was ''
     if key.endswith("task.concepts"):
         return (
             f"{key}: expected a list of concepts, each written {{name: ..., args: {{...}}}}, "

@@ -85,9 +85,13 @@ def read_loop_config(path: str | Path) -> LoopConfig:
             "" if data[key].is_absolute() else f" (read from the current directory, {Path.cwd()})"
         )
         read_yaml(data[key], f"{path}: {key} file '{data[key]}' not found{where}", unique_keys=True)
-    rediscover = data.get("rediscover") or {}
+    rediscover = data.get("rediscover")
+    rediscover = {} if rediscover is None else rediscover  # 0 or '' was taken as {} unsaid
     if not isinstance(rediscover, dict):
-        raise FfadeError(f"{path}: 'rediscover' must map explorer arguments to values")
+        raise FfadeError(
+            f"{path}: 'rediscover' must map explorer arguments to values, such as "
+            f"{{start_e: 0.5}}, got {rediscover!r}"
+        )
     for key in sorted(set(rediscover) & set(LOOP_SETS)):  # the loop would overwrite it unsaid
         raise FfadeError(f"{path}: rediscover may not set {key!r}: {LOOP_SETS[key]}")
     return LoopConfig(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from ffade.errors import FfadeError, PluginError, clipped, yaml_words_hint
+from ffade.errors import FfadeError, PluginError, clipped, first_line, yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_arguments import check_defined, check_numbers, check_switches
 from ffade.plugin_checks import check_constructed, declared_kinds
@@ -310,6 +310,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         raise yaml_words_hint(exc, init_args.get("values")) from exc.__cause__
     except (TypeError, ValueError) as exc:
         check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
-        raise PluginError(f"{kind} '{name}': {exc}") from exc
+        # torch's own errors carry its C++ stack below the first line (num_inputs: 1e30)
+        raise PluginError(f"{kind} '{name}': {first_line(exc)}") from exc
     check_constructed(instance, kind, name)
     return instance

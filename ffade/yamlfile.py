@@ -202,6 +202,67 @@ def check_config_files(args: list[str]) -> None:
                     f"--config {path}: {key} must be a mapping of keys to values{hint}, "
                     f"got the {type(value).__name__} {value!r}"
                 )
+        _check_model_section(path, data.get("model"))
+        _check_concepts(path, _sections(data))
+
+
+def _check_model_section(path: Path, model: Any) -> None:
+    """Refuse a ``model:`` whose class_path is no class name or whose init_args is null or a
+    string: jsonargparse said "model: unhashable type: 'list'", "argument of type 'NoneType' is
+    not iterable" or "'str' object has no attribute 'keys'", naming neither key."""
+    if isinstance(model, str) and not model.strip():
+        raise FfadeError(
+            f"--config {path}: model must be {{class_path: ..., init_args: {{...}}}} or a model "
+            "class's dotted name, such as ffade.explore.DQNExplorer, got an empty string"
+        )
+    if not isinstance(model, dict):
+        return
+    if "class_path" in model:
+        name = model["class_path"]
+        if not isinstance(name, str) or not name.strip():
+            raise FfadeError(
+                f"--config {path}: model.class_path must be a model class's dotted name, such "
+                f"as ffade.explore.DQNExplorer (ffade fit --help lists them), got {_shown(name)}"
+            )
+    if "init_args" in model and isinstance(model["init_args"], (str, type(None))):
+        raise FfadeError(
+            f"--config {path}: model.init_args must be a mapping of the model's arguments to "
+            f"values, such as {{task: ..., budget: 3000}}, got {_shown(model['init_args'])}"
+        )
+
+
+def _check_concepts(path: Path, sections: list[tuple[str, Any]]) -> None:
+    """Refuse a concept that is null (a bare ``-``), whose name is no string or whose args are a
+    string: jsonargparse named the key "model.init_args.name" or "model.init_args.args", or said
+    "Not a valid subclass of PluginSpec", never which concept."""
+    for key, value in sections:
+        if not key.startswith("model.init_args.task.concepts["):
+            continue
+        if key.endswith(".args"):
+            if isinstance(value, str):
+                raise FfadeError(
+                    f"--config {path}: {key} must be a mapping of keys to values, "
+                    f"got {_shown(value)}"
+                )
+        elif value is None or value == "":
+            raise FfadeError(
+                f"--config {path}: {key} must be a concept written {{name: NAME, args: {{...}}}}, "
+                f"got {_shown(value)} (an empty list item?)"
+            )
+        elif isinstance(value, dict) and not isinstance(value.get("name", ""), str):
+            raise FfadeError(
+                f"--config {path}: {key}.name must be a concept's name, such as rotation "
+                f"(ffade plugins concept lists them), got {_shown(value['name'])}"
+            )
+
+
+def _shown(value: Any) -> str:
+    """A YAML value as a message shows it: null, an empty string, or its type and value."""
+    if value is None:
+        return "null"
+    if value == "":
+        return "an empty string"
+    return f"the {type(value).__name__} {value!r}"
 
 
 def check_option_files(args: list[str]) -> None:
@@ -234,8 +295,8 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """(dotted key, value) of each part of a config that must be a mapping, where a list there
     was a traceback (``trainer: [1]``) or a message naming no key. A string is left alone: it may
     name a file or a plugin, and jsonargparse or ffade says what is wrong with one."""
-    found: list[tuple[str, Any]] = [("trainer", data.get("trainer"))]
     model = data.get("model")
+    found: list[tuple[str, Any]] = [("trainer", data.get("trainer")), ("model", model)]
     init = model.get("init_args") if isinstance(model, dict) else None
     task = init.get("task") if isinstance(init, dict) else None
     found += [("model.init_args", init), ("model.init_args.task", task)]

@@ -209,6 +209,20 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "task_a_list": lambda d: _args(d).update(task=[1]),
     "dataset_a_list": lambda d: _args(d)["task"].update(dataset=["synthetic"]),
     "concept_args_a_list": lambda d: _args(d)["task"]["concepts"][0].update(args=[0]),
+    # jsonargparse's words: "unhashable type: 'list'", "argument of type 'NoneType' is not
+    # iterable", "'str' object has no attribute 'keys'", "Expected a path but  either ..."
+    "class_path_a_list": lambda d: d["model"].update(class_path=[1]),
+    "class_path_null": lambda d: d["model"].update(class_path=None),
+    "init_args_null": lambda d: d["model"].update(init_args=None),
+    "init_args_a_word": lambda d: d["model"].update(init_args="abc"),
+    "model_empty": lambda d: d.update(model=""),
+    # a concept's key was named "model.init_args.name" / "model.init_args.args", or none at all
+    "concept_null": lambda d: _args(d)["task"]["concepts"].__setitem__(1, None),
+    "concept_name_a_number": lambda d: _args(d)["task"]["concepts"][1].update(name=5),
+    "concept_args_a_word": lambda d: _args(d)["task"]["concepts"][1].update(args="abc"),
+    "concepts_empty_string": lambda d: _args(d)["task"].update(concepts=""),
+    # "Expected a typing.Literal['macroscopic', 'microscopic']. Got value:"
+    "mode_empty": lambda d: _args(d)["task"].update(mode=""),
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -643,6 +657,27 @@ FRAGMENTS = {
     "{name: NAME, args: {...}}, got the list ['synthetic']",
     "concept_args_a_list": "model.init_args.task.concepts[0].args must be a mapping of keys to "
     "values, got the list [0]",
+    "class_path_a_list": "model.class_path must be a model class's dotted name, such as "
+    "ffade.explore.DQNExplorer (ffade fit --help lists them), got the list [1]",
+    "class_path_null": "model.class_path must be a model class's dotted name, such as "
+    "ffade.explore.DQNExplorer (ffade fit --help lists them), got null",
+    "init_args_null": "model.init_args must be a mapping of the model's arguments to values, such "
+    "as {task: ..., budget: 3000}, got null",
+    "init_args_a_word": "model.init_args must be a mapping of the model's arguments to values, "
+    "such as {task: ..., budget: 3000}, got the str 'abc'",
+    "model_empty": "model must be {class_path: ..., init_args: {...}} or a model class's dotted "
+    "name, such as ffade.explore.DQNExplorer, got an empty string",
+    "concept_null": "model.init_args.task.concepts[1] must be a concept written {name: NAME, "
+    "args: {...}}, got null (an empty list item?)",
+    "concept_name_a_number": "model.init_args.task.concepts[1].name must be a concept's name, "
+    "such as rotation (ffade plugins concept lists them), got the int 5",
+    "concept_args_a_word": "model.init_args.task.concepts[1].args must be a mapping of keys to "
+    "values, got the str 'abc'",
+    "mode_empty": "model.init_args.task.mode: '' is not allowed; choose one of macroscopic, "
+    "microscopic",
+    "concepts_empty_string": "model.init_args.task.concepts: expected a list of concepts, each "
+    "written {name: ..., args: {...}}, such as [{name: rotation, args: {values: [-10, 0, 10]}}]; "
+    "got an empty string",
     "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
     "got ''",
     "label_two_lines": "task.concepts[0].args.label must be a non-empty name such as "
@@ -711,6 +746,9 @@ FAST = {
     "label_two_lines",
     "input_ids_repeated",
     "trainer_a_list",
+    "class_path_null",
+    "init_args_null",
+    "concept_name_a_number",
     "dataset_a_list",
     "weights_a_json_file",
 }
@@ -767,6 +805,18 @@ def test_checkpoints_of_another_run(case: str, files, capsys) -> None:
 def test_bad_configs(case: str, files, capsys) -> None:
     fragments = [FRAGMENTS[case]] if case in FRAGMENTS else []
     refused(capsys, files["root"], ["fit", "--config", str(files[f"{case}.yaml"])], *fragments)
+
+
+def test_a_plugin_error_from_torch_is_one_line(files, capsys) -> None:
+    """torch's message for a size past int64 carries its C++ stack, frame by frame, below its
+    first line: ``num_inputs: 1e30`` was an error of eleven lines."""
+    data = yaml.safe_load(files["config"].read_text())
+    _args(data)["task"]["dataset"]["args"]["num_inputs"] = 10**30
+    config = files["root"] / "num_inputs_huge.yaml"
+    config.write_text(yaml.safe_dump(data))
+    assert main(["fit", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ffade: error: dataset 'synthetic': ") and "\n" not in err, err
 
 
 @pytest.mark.parametrize("case", cases(CONFIG_FILE_CASES))

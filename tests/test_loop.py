@@ -292,6 +292,19 @@ def test_an_empty_out_is_refused_not_taken_as_not_given(tmp_path: Path) -> None:
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize("value", ["0", "''", "false"])
+def test_a_rediscover_that_is_no_mapping_is_refused(tmp_path: Path, value: str) -> None:
+    """0, '' or false was read as {} (``or {}``): the loop ran without the word it was given."""
+    config = shipped_digits_loop(tmp_path, f"rediscover: {value}\n")
+    result = ffade_in_process("loop", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"ffade: error: {config}: 'rediscover' must map explorer arguments to "
+    ), line
+    assert line.endswith(f"got {yaml.safe_load(value)!r}") and not (tmp_path / "loops").exists()
+
+
 def shipped_digits_loop(tmp_path: Path, more: str) -> Path:
     """A loop config of the shipped digits configs, out under ``tmp_path``, and ``more`` YAML."""
     config = tmp_path / "loop.yaml"

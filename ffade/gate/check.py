@@ -32,7 +32,7 @@ from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
 from ffade.shell_words import shell_path
 from ffade.writable import removed_if_refused, writable_file
-from ffade.yamlfile import yaml_problem
+from ffade.yamlfile import read_text, yaml_problem
 
 
 def resolve_target(target: str | None, target_args: list[str], suite_target: Any) -> Any:
@@ -93,9 +93,11 @@ def _target_from(text: str) -> dict[str, Any]:
         if not path.is_file():
             raise FfadeError(f"--target: {path} not found")
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(read_text(path))
         except json.JSONDecodeError as error:
             raise FfadeError(f"--target: {path} is not valid JSON ({error})") from error
+        except FfadeError as error:  # a byte that is not UTF-8 was a UnicodeDecodeError traceback
+            raise FfadeError(f"--target: {error}") from None
         fixed = record.get("fixed_target") if isinstance(record, dict) else None
         if not isinstance(fixed, dict) or "name" not in fixed:
             raise FfadeError(

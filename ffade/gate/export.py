@@ -107,7 +107,9 @@ def failure_groups(
             than one given (its answers would not be the slices asked for), or answers none.
     """
     if feedback is not None and not feedback.is_file():
-        raise FfadeError(f"--feedback: feedback file '{feedback}' not found")
+        # a directory was "not found", where the path is there
+        found = "is a directory; give a YAML file" if feedback.is_dir() else "not found"
+        raise FfadeError(f"--feedback: feedback file '{feedback}' {found}")
     feedback = feedback or run_dir / FEEDBACK_FILE
     if not feedback.is_file():
         threshold = DEFAULT_THRESHOLD if threshold is None else threshold

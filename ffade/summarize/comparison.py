@@ -9,6 +9,7 @@ from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.records import MITIGATION_FILE
+from ffade.yamlfile import read_text
 
 
 def mitigation_file(
@@ -46,11 +47,13 @@ def held_out_numbers(
         given = "the compared run's fine-tune"
     path = Path(mitigation)
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(read_text(path))
     except FileNotFoundError as error:
         raise FfadeError(f"{given}: '{path}' not found") from error
     except json.JSONDecodeError as error:
         raise FfadeError(f"{given}: '{path}' is not valid JSON ({error})") from error
+    except FfadeError as error:  # a byte that is not UTF-8 was a UnicodeDecodeError traceback
+        raise FfadeError(f"{given}: {error}") from None
     needed = ("status", "clean_accuracy_before", "clean_accuracy_after")
     if not isinstance(record, dict) or not all(key in record for key in needed):
         raise FfadeError(

@@ -334,6 +334,17 @@ def test_a_target_json_that_is_no_mitigation_json_exits_2(
     assert says in err and "\n" not in err and err.startswith("ffade: error: --target:")
 
 
+def test_a_target_json_that_is_not_utf8_exits_2(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """A mitigation.json with a byte that is not UTF-8 was a UnicodeDecodeError traceback."""
+    given = tmp_path / "mitigation.json"
+    given.write_bytes('{"status": "caf\u00e9"}'.encode("latin-1"))
+    assert main(["check", "--suite", str(suite_path), "--target", str(given)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"ffade: error: --target: {given}: line 1 is not UTF-8 text (byte 0xe9); " + (
+        "save the file as UTF-8"
+    )
+
+
 def test_two_cases_of_one_name_exit_2(suite_path: Path, tmp_path: Path, capsys) -> None:
     """JUnit names a test by its case: two cases of one name would read as one result."""
     data = yaml.safe_load(suite_path.read_text())
@@ -826,6 +837,18 @@ def test_export_with_a_missing_feedback_file_exits_2(run_dir: Path, tmp_path: Pa
     assert main(["export", str(run_dir), "--to", str(to), "--feedback", "nope.yaml"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--feedback: feedback file 'nope.yaml' not found" in err and "\n" not in err
+    assert not to.exists()
+
+
+def test_export_with_a_feedback_directory_says_so(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """A directory given as --feedback was "not found", though it is there."""
+    to, given = tmp_path / "s.yaml", tmp_path / "fb.yaml"
+    given.mkdir()
+    assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(given)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"ffade: error: --feedback: feedback file '{given}' is a directory; give a " + (
+        "YAML file"
+    )
     assert not to.exists()
 
 

@@ -564,6 +564,8 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
         ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
         ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
+        # a byte that is not UTF-8 was a UnicodeDecodeError traceback
+        ("latin1_mitigation", r"--mitigation: .*latin1.json: line 1 is not UTF-8 text \(byte 0xe9"),
         # a directory was IsADirectoryError; a missing file was found after the figures
         ("missing_mitigation", r"--mitigation: '.*empty/mitigation.json' not found; give a fine"),
     ],
@@ -587,9 +589,11 @@ def test_bad_input_is_one_line_and_exit_code_2(
         # a discovery run's summary.json is JSON, but no fine-tune's verdict
         "not_mitigation": [*compare_self, "--mitigation", str(image_run / "summary.json")],
         "list_mitigation": [*compare_self, "--mitigation", str(tmp_path / "list.json")],
+        "latin1_mitigation": [*compare_self, "--mitigation", str(tmp_path / "latin1.json")],
         "missing_mitigation": [*compare_self, "--mitigation", str(tmp_path / "empty")],
     }[case]
     (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "latin1.json").write_bytes('{"status": "caf\u00e9"}'.encode("latin-1"))
     out = tmp_path / "new" / "report"  # a refused report leaves no empty --out behind
     try:
         code = main([*argv, "--out", str(out), "--no-tensorboard"])
