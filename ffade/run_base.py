@@ -40,7 +40,15 @@ class _EndRunOnException(Callback):
         # raises it as a SystemExit with no code, which would end the process with status 0
         interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
         pl_module.end_run("interrupted" if interrupted else "failed")
-        if pl_module.run_dir is None or pl_module.global_rank != 0:
+        if pl_module.global_rank != 0:
+            return
+        if pl_module.run_dir is None:
+            # stopped before the run took its directory (its logger may have made it, empty):
+            # Lightning exits 1 next, and without this line in silence
+            if interrupted:
+                print(
+                    "ffade: interrupted before the run started; nothing to resume", file=sys.stderr
+                )
             return
         if isinstance(exception, FfadeError) and not _kept_work(pl_module):
             return  # a mistake refused before anything was evaluated: its one line says it all

@@ -279,3 +279,36 @@ def test_the_run_says_whether_it_replays_its_log_not_a_method_name(tmp_path: Pat
         line = run_base.interrupted_line(module)
         assert (resume in line) is offered, (type(module).__name__, line)
         assert ("the run so far is in" in line) is isinstance(module, _Replaying), line
+
+
+CTRL_C_AT_SETUP = """
+from lightning.pytorch import Callback
+
+
+class CtrlCAtSetup(Callback):
+    def setup(self, trainer, pl_module, stage):
+        raise KeyboardInterrupt  # Ctrl-C before the explorer's setup gives the run its directory
+"""
+
+
+def test_ctrl_c_before_the_run_has_its_directory_says_so(tmp_path) -> None:
+    """A Ctrl-C as a run starts, before the module's setup (the logger may already have made an
+    empty version_0), ended with exit 1 and not a word: Lightning exits after telling callbacks."""
+    (tmp_path / "ctrl_c_at_setup.py").write_text(CTRL_C_AT_SETUP)
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    data = yaml.safe_load(config.read_text())
+    data["trainer"]["callbacks"] = [{"class_path": "ctrl_c_at_setup.CtrlCAtSetup"}]
+    config.write_text(yaml.safe_dump(data))
+    path = os.pathsep.join([str(tmp_path), str(REPO), os.environ.get("PYTHONPATH", "")])
+    result = subprocess.run(
+        [sys.executable, "-m", "ffade", "fit", "--config", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
+    assert lines == ["ffade: interrupted before the run started; nothing to resume"], result.stderr
+    assert "Traceback" not in result.stderr
