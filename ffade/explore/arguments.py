@@ -91,7 +91,8 @@ def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> 
     if payable > untrained:
         return None
     return (
-        f"num_envs {num_envs} spends all {payable} evaluations before the DQN's first gradient "
+        f"num_envs {num_envs} spends {'all ' if payable > 1 else ''}{payable} "
+        f"{'evaluations' if payable > 1 else 'evaluation'} before the DQN's first gradient "
         f"update (after learning_starts {learning_starts} transitions): none of its choices is "
         "learned; a smaller num_envs or a larger budget lets it learn"
     )

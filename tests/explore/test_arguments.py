@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ffade.cli import main
+from ffade.explore.arguments import untrained_search_note
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 MICROSCOPIC = ["--model.init_args.task.mode", "microscopic", "--model.init_args.budget", "40"]
@@ -150,3 +151,12 @@ def test_a_grid_too_large_to_report_is_told_as_the_search_starts(tmp_path: Path,
     config = write_config(tmp_path / "small.yaml", budget=32)
     assert main(["fit", "--config", str(config)]) == 0
     assert not [note for note in notes(capsys) if "concept grid" in note]
+
+
+def test_the_untrained_search_note_counts_a_budget_of_one_in_the_singular() -> None:
+    """A budget of 1 read "spends all 1 evaluations"."""
+    assert untrained_search_note(1, 32, 1000).startswith(
+        "num_envs 32 spends 1 evaluation before the DQN's first gradient update"
+    )
+    assert "spends all 200 evaluations" in untrained_search_note(200, 256, 1000)
+    assert untrained_search_note(5000, 32, 1000) is None  # it learns before the budget is spent
