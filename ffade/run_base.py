@@ -187,9 +187,9 @@ def saved_config(config: Any, module: Any) -> Any:
 
 
 PYTHON_CALL: ContextVar[str | None] = ContextVar("ffade_python_call", default=None)
-"""The Python API call making the run (``ffade.discover``), else None: a model or plugin passed
-to it lives in that process only, so the shell command ``ffade fit --ckpt_path`` that resumes a
-command's run could not load it; the call's ``resume`` keyword can."""
+"""The Python API call making the run (``ffade.discover``, ``ffade.mitigate``), else None: a
+model or plugin passed to it lives in that process only, so the shell command ``ffade fit
+--ckpt_path`` that resumes a command's run could not load it; the call's ``resume`` keyword can."""
 
 
 def interrupted_line(module: RunModule, status: str = "interrupted") -> str:

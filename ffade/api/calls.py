@@ -9,9 +9,7 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 
 from __future__ import annotations
 
-import difflib
 import functools
-import inspect
 import numbers
 import os
 import random
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.api.feedback_files import FeedbackFiles, entries
+from ffade.api.keywords import as_python, check_module_args, resume_path
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
@@ -77,8 +76,9 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
     seed variables, warnings filters and Lightning's loggers are left as they were (its random
-    generators: see :func:`_keeps_generators`). ``call`` (``ffade.discover``) is the call whose
-    ``resume`` keyword a stopped run's line names instead of the shell command. An
+    generators: see :func:`_keeps_generators`). ``call`` (``ffade.discover``,
+    ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
+    of the shell command. An
     :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -177,60 +177,24 @@ def discover(
     check_mode(mode)
     seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    _check_explorer_args(model["class_path"], explorer_args)
+    check_module_args(discover, model["class_path"], explorer_args, ("task", "budget"))
     section = task_config(task, pieces)
     model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
     config = _config(model, seed, save_dir, name, trainer)
     if resume is not None:  # `ffade fit --ckpt_path`: the same arguments continue the run
-        try:
-            config["ckpt_path"] = str(Run.of(resume, "resume").dir)
-        except FfadeError as error:  # named as the keyword typed
-            message = str(error)
-            raise FfadeError(
-                message if message.startswith("resume:") else f"resume: {message}"
-            ) from None
+        config["ckpt_path"] = resume_path(resume)
+    return _fit_resumable(config, "ffade.discover", resume is not None)
+
+
+def _fit_resumable(config: dict[str, Any], call: str, resuming: bool) -> Run:
+    """:func:`fit`, its stopped run's line naming ``call``'s ``resume``; a resume's refusal is
+    said as the call's keywords, not ``--ckpt_path`` and config.yaml."""
     try:
-        return fit(config, "ffade.discover")
-    except FfadeError as error:  # the resume's checks, said as the call's keywords
-        if resume is not None:
-            error.args = (_as_python(str(error)),)
+        return fit(config, call)
+    except FfadeError as error:
+        if resuming:
+            error.args = (as_python(str(error)),)
         raise
-
-
-def _as_python(line: str) -> str:
-    """A resume's refusal, worded for ``ffade fit --ckpt_path``, as discover's ``resume``."""
-    for cli, python in (
-        (
-            "resume with that run's own config.yaml, or drop --ckpt_path",
-            "give the arguments the run was started with, or leave resume out",
-        ),
-        ("drop --ckpt_path", "leave resume out"),
-        ("--ckpt_path ", "resume: "),
-        ("the config says", "this call says"),
-        ("the config runs", "this call runs"),
-        ("model.init_args.", ""),
-    ):
-        line = line.replace(cli, python)
-    return line
-
-
-def _check_explorer_args(class_path: str, explorer_args: dict[str, Any]) -> None:
-    """A keyword discover does not take lands in ``explorer_args``: name it as the keyword typed,
-    with discover's own keywords and the explorer's. jsonargparse said "model: Option 'budjet'
-    is not accepted by ffade.explore.DQNExplorer", config words, and ``trainr={}`` vanished."""
-    from ffade.lightning_run import init_parameters
-
-    takes = [p for p in init_parameters(class_path) if p not in ("task", "budget")]
-    unknown = [key for key in explorer_args if key not in takes]
-    if not takes or not unknown:  # a class it cannot import: the run's own check says so
-        return
-    own = [p for p in inspect.signature(discover).parameters if p != "explorer_args"]
-    close = difflib.get_close_matches(unknown[0], [*own, *takes], n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise FfadeError(
-        f"discover: unknown argument {unknown[0]!r}{hint}; allowed: {', '.join(own)}, and "
-        f"{class_path.rpartition('.')[2]}'s {', '.join(takes)}"
-    )
 
 
 def _integers(**values: Any) -> list[int | None]:
@@ -261,6 +225,7 @@ def mitigate(
     min_evaluations: int = 1,
     slices: str = "rules",
     redo: bool = False,
+    resume: Run | str | Path | None = None,
     **finetuner_args: Any,
 ) -> Run:
     """Fine-tune a run's target on its prioritized failure regions, as ``ffade fit`` with a
@@ -281,6 +246,10 @@ def mitigate(
         redo: replace a feedback.yaml whose answers ``priorities`` would change (a person's
             ranking is never replaced without it, as ``ffade feedback --from`` needs ``--redo``).
             A fine-tune refused before it starts puts feedback.yaml and its pictures back.
+        resume: a fine-tune stopped by Ctrl-C or a crash (its directory or Run), continued
+            from its last checkpoint with the same other arguments, as ``ffade fit --ckpt_path``
+            does. The same priorities again change nothing; other ones are refused (the
+            resumed fine-tune trains on what its first part did).
         **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
 
     Returns:
@@ -301,15 +270,21 @@ def mitigate(
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
+    check_module_args(mitigate, model["class_path"], finetuner_args, ("run", "feedback"))
+    ckpt_path = None if resume is None else resume_path(resume)
     feedback = run.dir / FEEDBACK_FILE
     apply = priorities is not None or not feedback.is_file()
     given = _priorities(priorities) if apply else None  # a mapping is applied as it is
+    if apply and ckpt_path is not None and feedback.is_file():
+        apply = _resumed_priorities(run, given, threshold, min_evaluations, slices)
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **plain(finetuner_args))
     trainer = {"max_epochs": max_epochs, **(trainer or {})}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
+    if ckpt_path is not None:
+        config["ckpt_path"] = ckpt_path
     runs = Path(save_dir) / name
     runs_before = entries(runs)
     as_it_was = FeedbackFiles.of(run.dir) if apply else None
@@ -323,21 +298,32 @@ def mitigate(
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
     try:
-        return fit(config)
-    except FfadeError as error:
-        # a fine-tune refused (learning_rte=..., a bad value) left no run: the priorities
-        # applied for it are taken back too, so answers that redo=True replaced are kept
+        return _fit_resumable(config, "ffade.mitigate", ckpt_path is not None)
+    except FfadeError:
+        # a fine-tune refused (a bad value, a resume of another run) left no run: the
+        # priorities applied for it are taken back too, so answers that redo=True replaced stay
         if as_it_was is not None and entries(runs) == runs_before:
             as_it_was.restore()
-        # max_epoch=1 went to the fine-tuner: name mitigate's own
-        own = [p for p in inspect.signature(mitigate).parameters if p != "finetuner_args"]
-        for key in finetuner_args:
-            close = difflib.get_close_matches(key, own, n=1)
-            if close and f"Option '{key}' is not accepted" in str(error):
-                raise FfadeError(
-                    f"mitigate: unknown argument {key!r} (did you mean {close[0]!r}?)"
-                ) from None
         raise
+
+
+def _resumed_priorities(
+    run: Run, given: dict[str, Any] | Path, threshold: float, min_evaluations: int, slices: str
+) -> bool:
+    """Whether a resume must apply ``given``: never. The priorities its run was started with,
+    given again, are what feedback.yaml holds (nothing to do, not "holds other priorities"); other
+    ones would change what the resumed fine-tune trains on halfway, and are refused."""
+    from ffade.feedback.from_file import holds_answers
+    from ffade.feedback.priorities import FEEDBACK_FILE
+
+    feedback = run.dir / FEEDBACK_FILE
+    if holds_answers(run.dir, given, feedback, threshold, min_evaluations, slices):
+        return False
+    raise FfadeError(
+        f"resume: {feedback} holds other priorities than these, and a resume keeps the ones its "
+        "fine-tune was started with: give those (or priorities=None, what it holds), or leave "
+        "resume out to start a new fine-tune"
+    )
 
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:

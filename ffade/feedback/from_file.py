@@ -129,6 +129,37 @@ def feedback_from_file(
     return feedback
 
 
+def holds_answers(
+    run_dir: str | Path,
+    priorities: str | Path | dict[str, Any],
+    out: str | Path,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    slices: str = "rules",
+) -> bool:
+    """Whether ``out`` holds exactly the answers ``priorities`` gives the run's slices, found
+    with these settings: applying them again would change nothing (a resumed fine-tune's own
+    priorities, given again), so nothing is rewritten and no picture is drawn again."""
+    out = Path(out)
+    if not out.is_file():
+        return False
+    try:
+        saved = read_feedback(out)
+    except FfadeError:  # damaged: applying them says so
+        return False
+    if (saved.threshold, saved.min_evaluations, saved.slices) != (
+        threshold,
+        min_evaluations,
+        slices,
+    ):
+        return False
+    noun = "rule" if slices == "rules" else "region"
+    landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
+    chosen = read_priorities(priorities, landscape, regions, noun)
+    new = {region.id: priority for region, priority, _ in chosen}
+    return {r.id: r.priority for r in saved.regions} == new
+
+
 def _read_file(path: str | Path) -> Any:
     return read_yaml(Path(path), f"--from: priorities file '{path}' not found", unique_keys=True)
 

@@ -10,10 +10,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from ffade_synthetic.target import SyntheticTarget
+from lightning.pytorch.callbacks import Callback
 
 import ffade
 from ffade import registry
@@ -423,8 +425,11 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
     assert main(["feedback", str(run.dir), "--from", str(priorities)]) == 0
     person = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
     assert person[run.dir / "feedback.yaml"] != b""
-    with pytest.raises(ffade.FfadeError, match="'learning_rte' is not accepted"):
+    with pytest.raises(ffade.FfadeError, match="unknown argument 'learning_rte'"):
         ffade.mitigate(run, high, redo=True, save_dir=runs, name="fix", learning_rte=0.1)
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == person
+    with pytest.raises(ffade.FfadeError, match="learning_rate"):  # refused after they applied
+        ffade.mitigate(run, high, redo=True, save_dir=runs, name="fix", learning_rate=-1.0)
     assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == person
 
 
@@ -470,7 +475,8 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     assert [r["id"] for r in fixed.mitigation["regions"]] == [run.report_data()["regions"][0]["id"]]
     with pytest.raises(ffade.FfadeError) as error:  # not the fine-tuner's list of arguments
         ffade.mitigate(run, max_epoch=1, save_dir=tmp_path)
-    assert str(error.value) == "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?)"
+    said = "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?); allowed: run, "
+    assert str(error.value).startswith(said)
 
 
 def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(
@@ -757,3 +763,84 @@ def test_resuming_a_finished_run_returns_it_and_a_changed_argument_is_said_as_th
     assert said.endswith(
         "give the arguments the run was started with, or leave resume out to start a new run"
     )
+
+
+class StopAtStep(Callback):
+    """Ctrl-C as the fine-tune's ``step``-th optimizer step starts (past its checkpoint at 10)."""
+
+    def __init__(self, step: int) -> None:
+        self.step, self.stopped = step, False
+
+    def on_train_batch_start(self, trainer: Any, *args: Any) -> None:
+        if trainer.global_step == self.step and not self.stopped:
+            self.stopped = True
+            raise KeyboardInterrupt
+
+
+def test_a_fine_tune_stopped_in_python_resumes_with_resume_to_the_uninterrupted_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mitigate had no ``resume``: its stopped fine-tune's line gave "resume it with: ffade fit
+    --config ... --ckpt_path ...", which cannot load a model living in the script. The same
+    priorities given again on resume change nothing (they were refused by nothing, but feedback.yaml
+    and its pictures were written again); other ones are refused, as a resume keeps its run's."""
+    run = ffade.discover(
+        task={"target": "digits_cnn", **ROTATED_DIGITS},
+        explorer="grid",
+        budget=24,
+        save_dir=tmp_path,
+    )
+    high = {"regions": [{"rank": 1, "priority": "high"}]}
+    args = {"save_dir": tmp_path, "name": "fix", "max_epochs": 6, "clean_tolerance": 1.0}
+    args.update(max_finetune_inputs=32, batch_size=8, guard_pairs=64)  # 4 steps an epoch
+    with pytest.raises(KeyboardInterrupt):
+        ffade.mitigate(run, high, trainer={"callbacks": [StopAtStep(15)]}, **args)
+    stopped = tmp_path / "fix" / "version_0"
+    line = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("ffade:")][-1]
+    assert line.endswith(
+        f"; resume it with: ffade.mitigate(<the same arguments>, resume={str(stopped)!r})"
+    )
+    assert "ffade fit" not in line and not (stopped / "mitigation.json").exists()
+    files = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run.dir.rglob("*") if p.is_file()}
+    low = {"regions": [{"rank": 1, "priority": "low"}]}
+    with pytest.raises(ffade.FfadeError) as error:  # redo=True or not: it would train on others
+        ffade.mitigate(run, low, redo=True, resume=stopped, **args)
+    assert str(error.value).startswith(
+        f"resume: {run.dir / 'feedback.yaml'} holds other priorities"
+    )
+    assert not (tmp_path / "fix" / "version_1").exists()
+
+    resumed = ffade.mitigate(run, high, resume=stopped, **args)  # the same priorities: a no-op
+    now = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run.dir.rglob("*") if p.is_file()}
+    assert now == files  # nothing rewritten, no picture drawn again
+    whole = ffade.mitigate(run, high, **{**args, "name": "whole"})
+    assert resumed.dir == tmp_path / "fix" / "version_1"
+    first, second = whole.mitigation, resumed.mitigation
+    for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
+        first.pop(key), second.pop(key)
+    assert second == first and first["status"] == "accepted"
+    assert first["training"]["steps"] == 24
+    a, b = (torch.load(r.dir / "model.pt", weights_only=True) for r in (whole, resumed))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    again = ffade.mitigate(run, resume=resumed, **args)  # finished: returned, not run again
+    assert again.dir == resumed.dir and not (tmp_path / "fix" / "version_2").exists()
+
+
+def test_a_keyword_mitigate_does_not_take_is_named_as_typed_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    """One not close to mitigate's own keywords got jsonargparse's "model: Option 'lerning' is
+    not accepted by ffade.mitigate.ClassifierFineTuner", after the priorities were applied."""
+    run = ffade.discover(task=synthetic_spec(), budget=64, num_envs=16, save_dir=tmp_path)
+    for typed, meant in (("lerning", "learning_rate"), ("max_epoch", "max_epochs")):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.mitigate(run, save_dir=tmp_path, **{typed: 1})
+        said = str(error.value)
+        assert said.startswith(f"mitigate: unknown argument {typed!r} (did you mean {meant!r}?)")
+        assert "; allowed: run, priorities, finetuner, max_epochs, " in said
+        assert "resume, and ClassifierFineTuner's learning_rate, " in said and "model" not in said
+        assert ", run," not in said.partition(" and ")[2]  # mitigate sets run and feedback itself
+    with pytest.raises(ffade.FfadeError) as error:  # nothing close: the allowed ones still
+        ffade.mitigate(run, xyzzy=1, save_dir=tmp_path)
+    assert str(error.value).startswith("mitigate: unknown argument 'xyzzy'; allowed: run, ")
+    assert not (run.dir / "feedback.yaml").exists() and not (tmp_path / "mitigate").exists()

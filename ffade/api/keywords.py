@@ -1,0 +1,77 @@
+"""The keywords :func:`ffade.discover` and :func:`ffade.mitigate` share: the module's own ones
+that land in ``**kwargs``, checked before anything runs, and ``resume``.
+
+A keyword the call does not take went to jsonargparse, which said "model: Option 'budjet' is not
+accepted by ffade.explore.DQNExplorer": config words a Python caller never typed, and
+``trainr={}`` vanished (a whole run with the default Trainer). ``resume`` continues a run
+stopped by Ctrl-C or a crash in the same process, as ``ffade fit --ckpt_path RUN`` does: a
+model that lives in the calling process has no config a shell could run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from ffade.api.run import Run
+from ffade.errors import FfadeError
+
+
+def check_module_args(
+    call: Callable[..., Any],
+    class_path: str,
+    given: dict[str, Any],
+    set_by_call: Iterable[str],
+) -> None:
+    """Refuse a keyword in ``given`` (``call``'s ``**kwargs``) that the module's class does not
+    take, named as typed, with the closest of ``call``'s own keywords and the class's, and all
+    of them. ``set_by_call``: the class's arguments ``call`` fills in itself (an explorer's
+    ``task``, a fine-tuner's ``run``), which a caller does not give."""
+    from ffade.lightning_run import init_parameters
+
+    fixed = set(set_by_call)
+    takes = [p for p in init_parameters(class_path) if p not in fixed]
+    unknown = [key for key in given if key not in takes]
+    if not takes or not unknown:  # a class it cannot import: the run's own check says so
+        return
+    import inspect
+
+    params = inspect.signature(call).parameters.values()
+    own = [p.name for p in params if p.kind is not p.VAR_KEYWORD]
+    close = difflib.get_close_matches(unknown[0], [*own, *takes], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise FfadeError(
+        f"{call.__name__}: unknown argument {unknown[0]!r}{hint}; allowed: {', '.join(own)}, and "
+        f"{class_path.rpartition('.')[2]}'s {', '.join(takes)}"
+    )
+
+
+def resume_path(resume: Run | str | Path) -> str:
+    """The run directory ``resume`` names, as the config's ``ckpt_path``; a mistake is named as
+    the keyword typed."""
+    try:
+        return str(Run.of(resume, "resume").dir)
+    except FfadeError as error:
+        message = str(error)
+        raise FfadeError(
+            message if message.startswith("resume:") else f"resume: {message}"
+        ) from None
+
+
+def as_python(line: str) -> str:
+    """A resume's refusal, worded for ``ffade fit --ckpt_path``, as the call's ``resume``."""
+    for cli, python in (
+        (
+            "resume with that run's own config.yaml, or drop --ckpt_path",
+            "give the arguments the run was started with, or leave resume out",
+        ),
+        ("drop --ckpt_path", "leave resume out"),
+        ("--ckpt_path ", "resume: "),
+        ("the config says", "this call says"),
+        ("the config runs", "this call runs"),
+        ("model.init_args.", ""),
+    ):
+        line = line.replace(cli, python)
+    return line
