@@ -838,7 +838,10 @@ def test_a_keyword_mitigate_does_not_take_is_named_as_typed_before_anything_runs
         said = str(error.value)
         assert said.startswith(f"mitigate: unknown argument {typed!r} (did you mean {meant!r}?)")
         assert "; allowed: run, priorities, finetuner, max_epochs, " in said
-        assert "resume, and ClassifierFineTuner's learning_rate, " in said and "model" not in said
+        assert (
+            "resume, and ClassifierFineTuner's train, learning_rate, " in said
+            and "model" not in said
+        )
         assert ", run," not in said.partition(" and ")[2]  # mitigate sets run and feedback itself
     with pytest.raises(ffade.FfadeError) as error:  # nothing close: the allowed ones still
         ffade.mitigate(run, xyzzy=1, save_dir=tmp_path)
