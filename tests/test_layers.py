@@ -23,6 +23,7 @@ COMMAND_LINE = (
     "ffade.api.calls",
     "ffade.api.run",
     "ffade.api.pieces",
+    "ffade.api.keywords",
 )
 """The top layer: the ``ffade`` command, ``ffade loop``, how both run LightningCLI, and the
 Python API (``ffade.discover`` and friends), which runs the same LightningCLI from a dict."""
