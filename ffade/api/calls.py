@@ -78,8 +78,8 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     seed variables, warnings filters and Lightning's loggers are left as they were (its random
     generators: see :func:`_keeps_generators`). ``call`` (``ffade.discover``,
     ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
-    of the shell command. An
-    :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
+    of the shell command. An :class:`~ffade.errors.FfadeWarning` shows as the command's one
+    ``ffade: warning:`` line.
     """
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
