@@ -2,10 +2,9 @@
 
 A tiny text task built here (a list of texts, a keyword classifier declaring ``class_scores``),
 written from docs/plugins.md as an outside package would be, with one plugin swapped for one
-that breaks it: a class that never defines the method its base requires (a dataset without
-``split``: Python's "Can't instantiate abstract class" said nothing of what to define), and a
-concept that turns texts into token lists (which reached the target and failed there, in the
-target's name).
+that breaks it: a concept that turns texts into token lists (which reached the target and failed
+there, in the target's name). A class without the method its base requires is
+tests/test_plugin_arguments.py's.
 """
 
 from __future__ import annotations
@@ -92,22 +91,6 @@ class Tokens(Leet):
         return [t.split() for t in super().apply(inputs, value)]
 
 
-class NoSplit(Dataset):
-    """Forgot split(name)."""
-
-
-class NoPredict(Target):
-    """Forgot predict(inputs)."""
-
-
-class NoApply(Concept):
-    """Forgot apply(inputs, value)."""
-
-
-class NoScore(Reward):
-    """Forgot score(outputs, references, clean_outputs)."""
-
-
 def _evaluate(**plugins: str) -> dict:
     evaluator = Evaluator(_task(**plugins), batch_size=4)
     return evaluator.evaluate(np.array([0, 1, 2]), np.array([[1], [1], [0]]))
@@ -128,23 +111,6 @@ def _task(**plugins: str):
 def test_the_text_task_with_good_plugins_evaluates() -> None:
     assert Leet().apply(["idiot"], 1) == ["1d1ot"]
     _evaluate()
-
-
-@pytest.mark.parametrize(
-    ("kind", "cls", "method"),
-    [
-        ("dataset", "NoSplit", r"split\(self, name\)"),
-        ("target", "NoPredict", r"predict\(self, inputs\)"),
-        ("concept", "NoApply", r"apply\(self, inputs, value\)"),
-        ("reward", "NoScore", r"score\(self, outputs, references, clean_outputs=None\)"),
-    ],
-)
-def test_a_plugin_without_its_required_method_is_told_which_to_define(
-    kind: str, cls: str, method: str
-) -> None:
-    message = rf"^{kind} '{HERE}:{cls}': {cls} does not define {method}, which every {kind} must"
-    with pytest.raises(PluginError, match=message):
-        create(kind, f"{HERE}:{cls}")
 
 
 class LongTokens(Leet):

@@ -6,7 +6,6 @@ import json
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from lightning.pytorch import Callback
@@ -14,7 +13,7 @@ from lightning.pytorch import Callback
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.cli import main
 from ffade.errors import FfadeError
-from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
+from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import read_evaluations
 from tests.helpers import synthetic_spec, write_config
@@ -221,24 +220,6 @@ def test_worst_failures_are_logged_at_the_step_the_scalars_end(tmp_path: Path, m
     assert [e.step for e in events.Images("discovery/worst_failures")] == [last]
 
 
-def test_budget_goes_to_inputs_that_can_fail(tmp_path: Path) -> None:
-    """Half the inputs never fail (negative growth shrinks their boxes away); they get less."""
-    spec = synthetic_spec(num_inputs=32)
-    spec["target"]["args"] = {"fragility_growth": -0.3}
-    grid = discover(GridExplorer(task=spec, budget=10**6, num_envs=1000), tmp_path, name="grid")
-    num_states = grid.space.num_states
-    failures = np.bincount(
-        [k // num_states for k, (_, _, failed) in grid.evaluator.memo.items() if failed],
-        minlength=grid.evaluator.num_inputs,
-    )
-    never = failures == 0
-    assert 0 < never.sum() < len(never)
-    explorer = discover(DQNExplorer(task=spec, budget=1600), tmp_path, seed=0, name="dqn")
-    spent = np.bincount([k // num_states for k in explorer.evaluator.memo], minlength=len(never))
-    # uniform spending would give every input 100 evaluations
-    assert spent[never].mean() < 0.6 * spent[~never].mean(), (spent[never], spent[~never])
-
-
 @pytest.mark.parametrize("mode", ["macroscopic", "microscopic"])
 def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path, mode: str) -> None:
     """Killed after its checkpoint at step 20 and resumed, a run logs what an unbroken one does
@@ -273,36 +254,6 @@ def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path, mode: str) -> No
     assert logs[1] == logs[0]
     assert resumed.gradient_updates == whole.gradient_updates
     assert resumed.stop_reason == whole.stop_reason
-
-
-def test_a_grid_smaller_than_a_step_is_covered_once(tmp_path: Path) -> None:
-    spec = synthetic_spec(num_concepts=1, num_inputs=8)
-    spec["concepts"][0]["args"]["values"] = [0.0, 0.5, 1.0]
-    explorer = DQNExplorer(task=spec, budget=100, num_envs=64, learning_starts=8)
-    discover(explorer, tmp_path, seed=0)
-    pairs = explorer.evaluator.num_inputs * 3
-    assert explorer.evaluator.evaluations == len(explorer.evaluator.memo) == pairs
-
-
-def test_the_exploration_bonus_brings_the_dqn_back_to_a_small_region(tmp_path: Path) -> None:
-    """A 2-state island beside a 20-state one: without optimism the DQN never returns to it."""
-    spec = synthetic_spec(num_concepts=3, num_inputs=8)
-    for concept in spec["concepts"]:
-        concept["args"]["values"] = [0.0, 0.25, 0.5, 0.75, 1.0]
-    big, small = {0: [0.7, 1.0], 1: [0.7, 1.0]}, {0: [0.0, 0.05], 1: [0.0, 0.05], 2: [0.45, 0.8]}
-    spec["target"]["args"] = {"regions": [big, small]}
-    taken = {}
-    for bonus in (0.0, 8.0):
-        explorer = DQNExplorer(
-            task=spec, budget=240, num_envs=16, exploration_bonus=bonus, gradient_steps=4
-        )
-        discover(explorer, tmp_path, seed=2, name=f"bonus_{bonus}")
-        num_states = explorer.space.num_states
-        failing = [k for k, (_, _, failed) in explorer.evaluator.memo.items() if failed]
-        states = explorer.space.unflat(np.asarray(failing) % num_states)
-        taken[bonus] = int(((states[:, 0] == 0) & (states[:, 1] == 0)).sum())
-    # 4 discovery inputs x 2 island states = 8 failing pairs on the small island
-    assert taken[0.0] <= 2 and taken[8.0] >= 6, taken
 
 
 def test_an_unbuilt_dqn_reaches_a_spawned_process() -> None:

@@ -1,19 +1,24 @@
-"""A small real digits discovery run with priorities, shared by the mitigation tests."""
+"""A small real digits discovery run with priorities, and the small fine-tune of it, shared by
+the mitigation tests."""
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from lightning.pytorch import Callback, Trainer, seed_everything
+from lightning.pytorch.loggers import TensorBoardLogger
 
 from ffade.explore import DQNExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
+from ffade.mitigate import ClassifierFineTuner
 from tests.helpers import REPO
 
 
@@ -48,3 +53,42 @@ def run_naming(digits_run: Path, root: Path, part: str, name: str) -> Path:
     summary["task"][part]["name"] = name
     (run / "summary.json").write_text(json.dumps(summary))
     return run
+
+
+SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
+KEYS = [
+    f"{name}_{when}"
+    for name in ("clean_accuracy", "targeted_failure_rate", "untargeted_failure_rate")
+    for when in ("before", "after")
+]
+
+
+def fine_tune(
+    run: Path,
+    root: Path,
+    epochs: int = 1,
+    callbacks: list[Callback] | None = None,
+    ckpt_path: Path | None = None,
+    **args: Any,
+) -> ClassifierFineTuner:
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    seed_everything(0, verbose=False)
+    tuner = ClassifierFineTuner(run=str(run), **{**SMALL, **args})
+    trainer = Trainer(
+        max_epochs=epochs,
+        logger=TensorBoardLogger(str(root), name="mitigate"),
+        callbacks=callbacks,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+    )
+    trainer.fit(tuner, ckpt_path=ckpt_path)
+    return tuner
+
+
+@pytest.fixture(scope="session")
+def accepted(digits_run: Path, tmp_path_factory: pytest.TempPathFactory) -> ClassifierFineTuner:
+    """One accepted fine-tune (any clean loss tolerated), read by the classifier's and the
+    verdict's tests alike."""
+    return fine_tune(digits_run, tmp_path_factory.mktemp("accepted"), epochs=2, clean_tolerance=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shutil
 from pathlib import Path
@@ -14,8 +13,7 @@ import pytest
 import torch
 import yaml
 from ffade_vision.targets.digits_cnn import DigitsCNNTarget
-from lightning.pytorch import Callback, Trainer, seed_everything
-from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch import Callback, Trainer
 
 from ffade import registry
 from ffade.cli import main
@@ -27,56 +25,7 @@ from ffade.mitigate import ClassifierFineTuner, FineTuner
 from ffade.records import read_summary
 from ffade.task import build_task
 from tests.helpers import REPO, ffade, ffade_in_process
-from tests.mitigate.conftest import digits_spec, run_naming
-
-SMALL = {"max_finetune_inputs": 64, "guard_pairs": 256, "batch_size": 32, "eval_batch_size": 256}
-KEYS = [
-    f"{name}_{when}"
-    for name in ("clean_accuracy", "targeted_failure_rate", "untargeted_failure_rate")
-    for when in ("before", "after")
-]
-
-
-def fine_tune(
-    run: Path,
-    root: Path,
-    epochs: int = 1,
-    callbacks: list[Callback] | None = None,
-    ckpt_path: Path | None = None,
-    **args: Any,
-) -> ClassifierFineTuner:
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    seed_everything(0, verbose=False)
-    tuner = ClassifierFineTuner(run=str(run), **{**SMALL, **args})
-    trainer = Trainer(
-        max_epochs=epochs,
-        logger=TensorBoardLogger(str(root), name="mitigate"),
-        callbacks=callbacks,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-    )
-    trainer.fit(tuner, ckpt_path=ckpt_path)
-    return tuner
-
-
-@pytest.fixture(scope="module")
-def accepted(digits_run: Path, tmp_path_factory: pytest.TempPathFactory) -> ClassifierFineTuner:
-    return fine_tune(digits_run, tmp_path_factory.mktemp("accepted"), epochs=2, clean_tolerance=1)
-
-
-def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None:
-    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
-    for key in KEYS:
-        assert 0.0 <= result[key] <= 1.0, key
-    assert result["status"] == "accepted" and result["accepted"] is True
-    assert result["guard"]["split"] == "heldout" and result["training"]["split"] == "finetune"
-    assert result["guard"]["targeted_pairs"] <= 256
-    assert result["training"]["steps"] == 2 * 2  # 64 inputs in batches of 32, two epochs
-    summary = json.loads((accepted.run_dir / "summary.json").read_text())
-    assert summary["status"] == "accepted" and summary["finetuner"] == "classifier"
-    assert list(accepted.run_dir.glob("events.out.tfevents.*"))
+from tests.mitigate.conftest import KEYS, SMALL, digits_spec, fine_tune, run_naming
 
 
 def test_untargeted_rates_by_value_add_up_to_the_untargeted_rate(accepted) -> None:
@@ -261,19 +210,6 @@ def test_tensorboard_has_the_documented_tags(accepted) -> None:
     assert {"guard/clean_accuracy_before", "guard/clean_accuracy_after"} <= tags, tags
 
 
-def test_the_fixed_model_loads_through_the_targets_weights_argument(accepted) -> None:
-    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
-    fixed = result["fixed_target"]
-    assert fixed["name"] == "digits_cnn"
-    assert fixed["args"]["weights"] == str((accepted.run_dir / "model.pt").resolve())
-    state = torch.load(fixed["args"]["weights"], weights_only=True)
-    assert set(state) == set(accepted.network.state_dict())
-    target = registry.create("target", fixed["name"], fixed["args"])
-    images = torch.rand(4, 1, 28, 28)
-    accepted.network.eval()
-    assert torch.allclose(target.predict(images), accepted.target.predict(images))
-
-
 def test_training_guard_and_discovery_inputs_never_overlap(accepted) -> None:
     dataset = accepted.task.dataset
     splits = {name: set(dataset.indices[name].tolist()) for name in dataset.indices}
@@ -335,22 +271,6 @@ def test_a_run_on_passing_inputs_is_fixed_with_every_finetune_input(tmp_path: Pa
     )
     assert {k: second[k] for k in KEYS} == {k: first[k] for k in KEYS}
     assert second["guard"] == first["guard"]
-
-
-def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(
-    digits_run: Path, tmp_path: Path
-) -> None:
-    tuner = fine_tune(digits_run, tmp_path, learning_rate=5.0, clean_tolerance=0.0)
-    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
-    assert result["status"] == "rejected" and not result["accepted"]
-    assert result["clean_accuracy_after"] < result["clean_accuracy_before"]
-    assert "the original model is kept" in result["reason"] and result["clean_metric"] == "accuracy"
-    assert result["fixed_weights"] is None
-    assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
-    assert not (tuner.run_dir / "model.pt").exists()
-    original = registry.create("target", "digits_cnn").model.state_dict()
-    for name, value in tuner.network.state_dict().items():
-        assert torch.equal(value, original[name]), name
 
 
 class _SaveAfterFirstStep(Callback):
@@ -647,16 +567,6 @@ def test_a_run_and_feedback_given_from_home_as_in_a_config(
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads(next((tmp_path / "fixes").rglob("mitigation.json")).read_text())
     assert record["feedback"] == str(tmp_path / "runs" / "found" / "feedback.yaml")
-
-
-def test_an_unchanged_clean_accuracy_reads_plus_zero_points(
-    digits_run: Path, tmp_path: Path
-) -> None:
-    """A fix that kept every clean answer read "changed by -0.00 points" (the sign of -0.0)."""
-    tuner = fine_tune(digits_run, tmp_path, learning_rate=1e-12)
-    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
-    assert result["clean_accuracy_after"] == result["clean_accuracy_before"]
-    assert result["reason"].startswith("clean accuracy changed by +0.00 points"), result["reason"]
 
 
 def test_a_relative_run_is_recorded_as_an_absolute_path(digits_run: Path, tmp_path: Path) -> None:

@@ -13,8 +13,7 @@ from ffade_vision.datasets.digits import DigitsDataset
 from ffade import registry
 from ffade.errors import FfadeError
 from tests.helpers import REPO, ffade_in_process
-from tests.mitigate.conftest import run_naming
-from tests.mitigate.test_classifier import fine_tune
+from tests.mitigate.conftest import fine_tune, run_naming
 
 
 class LeakyDigits(DigitsDataset):

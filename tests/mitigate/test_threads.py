@@ -11,7 +11,7 @@ import pytest
 import torch
 from lightning.pytorch import Callback
 
-from tests.mitigate.test_classifier import fine_tune
+from tests.mitigate.conftest import fine_tune
 
 
 class _ThreadsSeen(Callback):

@@ -126,6 +126,6 @@ def test_a_fragility_growth_that_is_not_a_finite_number_is_a_one_line_error(grow
 
 def test_a_fragility_growth_of_zero_or_below_is_allowed() -> None:
     """A negative growth shrinks the boxes: it plants inputs that never fail (tests/explore/
-    test_dqn.py's budget test)."""
+    test_macroscopic_plan.py's budget test)."""
     assert SyntheticTarget(fragility_growth=0).fragility_growth == 0
     assert SyntheticTarget(fragility_growth=-0.3).fragility_growth == -0.3

@@ -1,0 +1,64 @@
+"""A fine-tune's verdict (ffade/mitigate/verdict.py): accept or reject the fix, keep or undo it,
+and say so in mitigation.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from ffade import registry
+from tests.mitigate.conftest import KEYS, fine_tune
+
+
+def test_mitigation_json_holds_the_six_numbers_and_the_verdict(accepted) -> None:
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    for key in KEYS:
+        assert 0.0 <= result[key] <= 1.0, key
+    assert result["status"] == "accepted" and result["accepted"] is True
+    assert result["guard"]["split"] == "heldout" and result["training"]["split"] == "finetune"
+    assert result["guard"]["targeted_pairs"] <= 256
+    assert result["training"]["steps"] == 2 * 2  # 64 inputs in batches of 32, two epochs
+    summary = json.loads((accepted.run_dir / "summary.json").read_text())
+    assert summary["status"] == "accepted" and summary["finetuner"] == "classifier"
+    assert list(accepted.run_dir.glob("events.out.tfevents.*"))
+
+
+def test_the_fixed_model_loads_through_the_targets_weights_argument(accepted) -> None:
+    result = json.loads((accepted.run_dir / "mitigation.json").read_text())
+    fixed = result["fixed_target"]
+    assert fixed["name"] == "digits_cnn"
+    assert fixed["args"]["weights"] == str((accepted.run_dir / "model.pt").resolve())
+    state = torch.load(fixed["args"]["weights"], weights_only=True)
+    assert set(state) == set(accepted.network.state_dict())
+    target = registry.create("target", fixed["name"], fixed["args"])
+    images = torch.rand(4, 1, 28, 28)
+    accepted.network.eval()
+    assert torch.allclose(target.predict(images), accepted.target.predict(images))
+
+
+def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    tuner = fine_tune(digits_run, tmp_path, learning_rate=5.0, clean_tolerance=0.0)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["status"] == "rejected" and not result["accepted"]
+    assert result["clean_accuracy_after"] < result["clean_accuracy_before"]
+    assert "the original model is kept" in result["reason"] and result["clean_metric"] == "accuracy"
+    assert result["fixed_weights"] is None
+    assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
+    assert not (tuner.run_dir / "model.pt").exists()
+    original = registry.create("target", "digits_cnn").model.state_dict()
+    for name, value in tuner.network.state_dict().items():
+        assert torch.equal(value, original[name]), name
+
+
+def test_an_unchanged_clean_accuracy_reads_plus_zero_points(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A fix that kept every clean answer read "changed by -0.00 points" (the sign of -0.0)."""
+    tuner = fine_tune(digits_run, tmp_path, learning_rate=1e-12)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["clean_accuracy_after"] == result["clean_accuracy_before"]
+    assert result["reason"].startswith("clean accuracy changed by +0.00 points"), result["reason"]
