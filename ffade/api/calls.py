@@ -276,7 +276,8 @@ def mitigate(
     apply = priorities is not None or not feedback.is_file()
     given = _priorities(priorities) if apply else None  # a mapping is applied as it is
     if apply and ckpt_path is not None and feedback.is_file():
-        apply = _resumed_priorities(run, given, threshold, min_evaluations, slices)
+        _check_same_priorities(run, given, threshold, min_evaluations, slices)
+        apply = False  # what feedback.yaml holds: nothing to write
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
@@ -307,18 +308,18 @@ def mitigate(
         raise
 
 
-def _resumed_priorities(
+def _check_same_priorities(
     run: Run, given: dict[str, Any] | Path, threshold: float, min_evaluations: int, slices: str
-) -> bool:
-    """Whether a resume must apply ``given``: never. The priorities its run was started with,
-    given again, are what feedback.yaml holds (nothing to do, not "holds other priorities"); other
-    ones would change what the resumed fine-tune trains on halfway, and are refused."""
+) -> None:
+    """A resume applies no priorities: those its run was started with, given again, are what
+    feedback.yaml holds (nothing to do, not "holds other priorities"); other ones would change
+    what the resumed fine-tune trains on halfway, and are refused."""
     from ffade.feedback.from_file import holds_answers
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     feedback = run.dir / FEEDBACK_FILE
     if holds_answers(run.dir, given, feedback, threshold, min_evaluations, slices):
-        return False
+        return
     raise FfadeError(
         f"resume: {feedback} holds other priorities than these, and a resume keeps the ones its "
         "fine-tune was started with: give those (or priorities=None, what it holds), or leave "
