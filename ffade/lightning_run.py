@@ -211,7 +211,9 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         FfadeError: a constructor rejected a value (an unknown plugin, a value off the grid).
     """
     if isinstance(args, list):  # a dict from the Python API names no config file
-        check_config_files(args)
+        from ffade.fit_help import model_class_paths  # the explorers: torch, only when needed
+
+        check_config_files(args, model_class_paths())
         check_option_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)

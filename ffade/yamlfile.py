@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,9 +164,10 @@ def _inline_config(text: str) -> bool:
         return False
 
 
-def check_config_files(args: list[str]) -> None:
+def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> None:
     """Refuse, in one line, a ``--config`` file that is missing, a directory, not UTF-8, not
-    YAML, empty or no mapping.
+    YAML, empty or no mapping. ``model_classes``: the class paths a ``model:`` that is no mapping
+    is told it may name (:func:`ffade.fit_help.model_class_paths`).
 
     jsonargparse would say "Unexpected config:" (naming no file), "Parser key "config": File
     does not exist" or raise a UnicodeDecodeError traceback.
@@ -194,7 +196,7 @@ def check_config_files(args: list[str]) -> None:
                 f"--config {path}: a config maps keys (model:, trainer:, ...) to values, "
                 f"not a {type(data).__name__}"
             )
-        _check_model_section(path, data.get("model"))
+        _check_model_section(path, data.get("model"), model_classes)
         for key, value in _sections(data):
             if value is not None and not isinstance(value, (dict, str)):
                 plugin = key.startswith("model.init_args.task.") and not key.endswith(".args")
@@ -206,7 +208,7 @@ def check_config_files(args: list[str]) -> None:
         _check_concepts(path, _sections(data))
 
 
-def _check_model_section(path: Path, model: Any) -> None:
+def _check_model_section(path: Path, model: Any, model_classes: Sequence[str]) -> None:
     """Refuse a ``model:`` that is neither a mapping nor a class name (``model: [1, 2]``), or
     whose class_path is no class name or whose init_args is null or a string: jsonargparse said
     "Not a valid subclass of LightningModule" (listing no class), "model: unhashable type:
@@ -215,11 +217,9 @@ def _check_model_section(path: Path, model: Any) -> None:
     if (isinstance(model, str) and not model.strip()) or not isinstance(
         model, (str, dict, type(None))
     ):  # jsonargparse: "Not a valid subclass of LightningModule", listing no class
-        from ffade.fit_help import model_class_paths  # the explorers: torch, only when needed
-
         raise FfadeError(
             f"--config {path}: model must be {{class_path: CLASS, init_args: {{...}}}} or a model "
-            f"class's dotted name ({', '.join(model_class_paths())}), got {_shown(model)}"
+            f"class's dotted name ({', '.join(model_classes)}), got {_shown(model)}"
         )
     if not isinstance(model, dict):
         return
