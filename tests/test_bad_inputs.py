@@ -861,6 +861,36 @@ def test_other_commands(case: str, files, capsys) -> None:
     refused(capsys, files["root"], args, fragment.format(**places))
 
 
+MITIGATION_CASES: dict[str, tuple[str, Any, str]] = {
+    # Path("") is the working directory: "'.' holds no summary.json", or RUN/feedback.yaml unsaid
+    "run_empty": ("run", "", "model.init_args.run: an empty path; give a file or folder"),
+    "feedback_empty": ("feedback", "", "model.init_args.feedback: an empty path; give a file"),
+    "run_null": (  # was "model: the following arguments are required: run"
+        "run",
+        None,
+        "model.init_args.run has no default: give it a value (null is no value)",
+    ),
+    "learning_rate_empty": (  # was "expected float, got " and nothing
+        "learning_rate",
+        "",
+        "model.init_args.learning_rate: expected float, got an empty string",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MITIGATION_CASES))
+def test_mitigation_configs(case: str, files, tmp_path: Path, capsys) -> None:
+    """configs/mitigate_digits.yaml with one key of the fine-tuner's given a bad value."""
+    key, value, fragment = MITIGATION_CASES[case]
+    data = yaml.safe_load((Path(__file__).parents[1] / "configs/mitigate_digits.yaml").read_text())
+    data["model"]["init_args"]["run"] = str(files["finished"])
+    data["model"]["init_args"][key] = value
+    data["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    config = tmp_path / "mitigate.yaml"
+    config.write_text(yaml.safe_dump(data))
+    refused(capsys, tmp_path, ["fit", "--config", str(config)], fragment)
+
+
 def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> None:
     for ckpt in (files["ckpt"], files["finished"]):
         code = main(["fit", "--config", str(files["config"]), "--ckpt_path", str(ckpt)])
