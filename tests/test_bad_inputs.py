@@ -862,6 +862,11 @@ def test_other_commands(case: str, files, capsys) -> None:
 
 
 MITIGATION_CASES: dict[str, tuple[str, Any, str]] = {
+    "class_images_empty": (  # was "'.' has no class subfolders of images" (t2i_mitigate.yaml)
+        "class_images",
+        "",
+        "model.init_args.class_images: an empty path; give a file or folder",
+    ),
     # Path("") is the working directory: "'.' holds no summary.json", or RUN/feedback.yaml unsaid
     "run_empty": ("run", "", "model.init_args.run: an empty path; give a file or folder"),
     "feedback_empty": ("feedback", "", "model.init_args.feedback: an empty path; give a file"),
@@ -880,9 +885,11 @@ MITIGATION_CASES: dict[str, tuple[str, Any, str]] = {
 
 @pytest.mark.parametrize("case", list(MITIGATION_CASES))
 def test_mitigation_configs(case: str, files, tmp_path: Path, capsys) -> None:
-    """configs/mitigate_digits.yaml with one key of the fine-tuner's given a bad value."""
+    """configs/mitigate_digits.yaml (t2i_mitigate.yaml for its own keys) with one key of the
+    fine-tuner's given a bad value."""
     key, value, fragment = MITIGATION_CASES[case]
-    data = yaml.safe_load((Path(__file__).parents[1] / "configs/mitigate_digits.yaml").read_text())
+    name = "t2i_mitigate" if key == "class_images" else "mitigate_digits"
+    data = yaml.safe_load((Path(__file__).parents[1] / f"configs/{name}.yaml").read_text())
     data["model"]["init_args"]["run"] = str(files["finished"])
     data["model"]["init_args"][key] = value
     data["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
