@@ -281,6 +281,11 @@ def _chosen_class(args: list[str]) -> tuple[type | None, str]:
     return (found, path) if isinstance(found, type) else (None, "")
 
 
+def model_class_paths() -> list[str]:
+    """The full class path of every explorer and fine-tuner ffade provides, as configs name them."""
+    return list(_model_classes().values())
+
+
 def _model_classes() -> dict[str, str]:
     """{class name: full class path} of every explorer and fine-tuner ffade provides."""
     import ffade.explore as explore

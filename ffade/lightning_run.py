@@ -211,7 +211,9 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         FfadeError: a constructor rejected a value (an unknown plugin, a value off the grid).
     """
     if isinstance(args, list):  # a dict from the Python API names no config file
-        check_config_files(args)
+        from ffade.fit_help import model_class_paths  # the explorers: torch, only when needed
+
+        check_config_files(args, model_class_paths())
         check_option_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
@@ -277,6 +279,10 @@ def config_error_line(message: str) -> str:
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
     parameters = init_parameters(classes[-1]) if in_model and classes else []
+    required = re.fullmatch(r"the following arguments are required: ([\w, ]+)", reason)
+    if in_model and required:  # was "model: the following ...": a key left out, or given null
+        names = " and ".join(f"model.init_args.{k}" for k in required.group(1).split(", "))
+        return f"{names} has no default: give it a value (null is no value)"
     section = model_key_reason(reason, message, parameters) if in_model else None
     if section:
         return section

@@ -68,6 +68,9 @@ _NUMBER_ANNOTATIONS = {
 }
 """A constructor annotation that means a number -> (whether it must be whole, takes None)."""
 
+_INT64 = (-(2**63), 2**63 - 1)
+"""The whole numbers torch and numpy take as sizes and seeds: a larger one overflows in C."""
+
 
 def check_numbers(
     kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
@@ -75,7 +78,8 @@ def check_numbers(
     """After a plugin's constructor failed with Python's words ("could not convert string to
     float", "'<=' not supported between 'float' and 'str'"), name the argument declared ``int``
     or ``float`` that was given something else (``threshold: twenty``, ``seed: abc``), and what
-    it takes. Plugins that check their own numbers keep their own messages."""
+    it takes, or one too large for a 64-bit integer (``num_inputs: 1e30`` written out in full).
+    Plugins that check their own numbers keep their own messages."""
     for key, value in init_args.items():
         param = params.get(key)
         annotation = param.annotation if param is not None else None
@@ -87,6 +91,12 @@ def check_numbers(
         is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
         if key == "seed" and is_number and value < 0:  # numpy: "expected non-negative integer"
             raise PluginError(f"{kind} '{name}': seed must be a whole number >= 0, got {value!r}")
+        if is_number and whole and math.isfinite(value) and not _INT64[0] <= value <= _INT64[1]:
+            # torch and numpy said "Overflow when unpacking long long", naming no argument
+            raise PluginError(
+                f"{kind} '{name}': {key} must be a whole number from {_INT64[0]} to {_INT64[1]} "
+                f"(a 64-bit integer), got {value!r}"
+            )
         if is_number and (not whole or not math.isfinite(value) or value == int(value)):
             continue
         what = "a whole number" if whole else "a number"

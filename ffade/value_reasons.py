@@ -42,7 +42,8 @@ def expected_types(message: str) -> str:
     """'expected int or bool, got 1.5' from jsonargparse's per-type complaints."""
     types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
     given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
-    got = f", got {given[0].strip()}" if given else ""
+    shown = given[0].strip() if given else ""
+    got = f", got {shown or 'an empty string'}" if given else ""  # not "got " and nothing
     if f"Expected a {_NONE}" in message and got == ", got None" and "<class 'str'>" in message:
         return (  # --model.init_args.task.max_inputs null reaches the task as the text "None"
             "null given on the command line arrives as the text 'None' (a jsonargparse limit "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,9 +164,10 @@ def _inline_config(text: str) -> bool:
         return False
 
 
-def check_config_files(args: list[str]) -> None:
+def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> None:
     """Refuse, in one line, a ``--config`` file that is missing, a directory, not UTF-8, not
-    YAML, empty or no mapping.
+    YAML, empty or no mapping. ``model_classes``: the class paths a ``model:`` that is no mapping
+    is told it may name (:func:`ffade.fit_help.model_class_paths`).
 
     jsonargparse would say "Unexpected config:" (naming no file), "Parser key "config": File
     does not exist" or raise a UnicodeDecodeError traceback.
@@ -194,6 +196,7 @@ def check_config_files(args: list[str]) -> None:
                 f"--config {path}: a config maps keys (model:, trainer:, ...) to values, "
                 f"not a {type(data).__name__}"
             )
+        _check_model_section(path, data.get("model"), model_classes)
         for key, value in _sections(data):
             if value is not None and not isinstance(value, (dict, str)):
                 plugin = key.startswith("model.init_args.task.") and not key.endswith(".args")
@@ -202,18 +205,21 @@ def check_config_files(args: list[str]) -> None:
                     f"--config {path}: {key} must be a mapping of keys to values{hint}, "
                     f"got the {type(value).__name__} {value!r}"
                 )
-        _check_model_section(path, data.get("model"))
         _check_concepts(path, _sections(data))
 
 
-def _check_model_section(path: Path, model: Any) -> None:
-    """Refuse a ``model:`` whose class_path is no class name or whose init_args is null or a
-    string: jsonargparse said "model: unhashable type: 'list'", "argument of type 'NoneType' is
-    not iterable" or "'str' object has no attribute 'keys'", naming neither key."""
-    if isinstance(model, str) and not model.strip():
+def _check_model_section(path: Path, model: Any, model_classes: Sequence[str]) -> None:
+    """Refuse a ``model:`` that is neither a mapping nor a class name (``model: [1, 2]``), or
+    whose class_path is no class name or whose init_args is null or a string: jsonargparse said
+    "Not a valid subclass of LightningModule" (listing no class), "model: unhashable type:
+    'list'", "argument of type 'NoneType' is not iterable" or "'str' object has no attribute
+    'keys'", naming neither key."""
+    if (isinstance(model, str) and not model.strip()) or not isinstance(
+        model, (str, dict, type(None))
+    ):  # jsonargparse: "Not a valid subclass of LightningModule", listing no class
         raise FfadeError(
-            f"--config {path}: model must be {{class_path: ..., init_args: {{...}}}} or a model "
-            "class's dotted name, such as ffade.explore.DQNExplorer, got an empty string"
+            f"--config {path}: model must be {{class_path: CLASS, init_args: {{...}}}} or a model "
+            f"class's dotted name ({', '.join(model_classes)}), got {_shown(model)}"
         )
     if not isinstance(model, dict):
         return

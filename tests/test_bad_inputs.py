@@ -216,6 +216,9 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "init_args_null": lambda d: d["model"].update(init_args=None),
     "init_args_a_word": lambda d: d["model"].update(init_args="abc"),
     "model_empty": lambda d: d.update(model=""),
+    # "Not a valid subclass of LightningModule", listing no class
+    "model_a_list": lambda d: d.update(model=[1, 2]),
+    "model_a_number": lambda d: d.update(model=5),
     # a concept's key was named "model.init_args.name" / "model.init_args.args", or none at all
     "concept_null": lambda d: _args(d)["task"]["concepts"].__setitem__(1, None),
     "concept_name_a_number": lambda d: _args(d)["task"]["concepts"][1].update(name=5),
@@ -223,6 +226,7 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "concepts_empty_string": lambda d: _args(d)["task"].update(concepts=""),
     # "Expected a typing.Literal['macroscopic', 'microscopic']. Got value:"
     "mode_empty": lambda d: _args(d)["task"].update(mode=""),
+    "mode_null": lambda d: _args(d)["task"].update(mode=None),  # "search None tasks with ..."
     "epsilon_over": lambda d: (
         d["model"].update(class_path="ffade.explore.EpsilonGreedyExplorer"),
         _args(d).pop("learning_starts"),
@@ -249,6 +253,12 @@ MISMATCH_CASES = {
     "other_concepts": ["--config", "two_concepts"],
     "other_num_envs": ["--model.init_args.num_envs", "8"],
 }
+
+MODEL_CLASSES = (
+    "ffade.explore.DQNExplorer, ffade.explore.EpsilonGreedyExplorer, ffade.explore.GridExplorer, "
+    "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner"
+)
+"""The model classes a config's model: takes, as the error for one that is no mapping lists them."""
 
 NULL = "got null (no value: give a number, or leave the key out for its default)"
 """How a refused null is said: a key left without a value, not a value named None."""
@@ -665,8 +675,14 @@ FRAGMENTS = {
     "as {task: ..., budget: 3000}, got null",
     "init_args_a_word": "model.init_args must be a mapping of the model's arguments to values, "
     "such as {task: ..., budget: 3000}, got the str 'abc'",
-    "model_empty": "model must be {class_path: ..., init_args: {...}} or a model class's dotted "
-    "name, such as ffade.explore.DQNExplorer, got an empty string",
+    "model_empty": "model must be {class_path: CLASS, init_args: {...}} or a model class's dotted "
+    f"name ({MODEL_CLASSES}), got an empty string",
+    "model_a_list": "model must be {class_path: CLASS, init_args: {...}} or a model class's dotted "
+    f"name ({MODEL_CLASSES}), got the list [1, 2]",
+    "model_a_number": "model must be {class_path: CLASS, init_args: {...}} or a model class's "
+    f"dotted name ({MODEL_CLASSES}), got the int 5",
+    "mode_null": "model.init_args.task.mode: null is not allowed; choose one of macroscopic, "
+    "microscopic",
     "concept_null": "model.init_args.task.concepts[1] must be a concept written {name: NAME, "
     "args: {...}}, got null (an empty list item?)",
     "concept_name_a_number": "model.init_args.task.concepts[1].name must be a concept's name, "
@@ -751,6 +767,8 @@ FAST = {
     "concept_name_a_number",
     "dataset_a_list",
     "weights_a_json_file",
+    "model_a_list",
+    "mode_null",
 }
 """The cases the default test run takes, one or two per kind; --runslow takes them all."""
 
@@ -816,7 +834,10 @@ def test_a_plugin_error_from_torch_is_one_line(files, capsys) -> None:
     config.write_text(yaml.safe_dump(data))
     assert main(["fit", "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("ffade: error: dataset 'synthetic': ") and "\n" not in err, err
+    assert err == (  # torch said "randn(): ... Overflow when unpacking long long", no argument
+        "ffade: error: dataset 'synthetic': num_inputs must be a whole number from "
+        "-9223372036854775808 to 9223372036854775807 (a 64-bit integer), got 1" + "0" * 30
+    ), err
 
 
 @pytest.mark.parametrize("case", cases(CONFIG_FILE_CASES))
@@ -838,6 +859,43 @@ def test_other_commands(case: str, files, capsys) -> None:
     places = {"tmp": files["root"], "config": files["config"], "finished": files["finished"]}
     args = [arg.format(**places) for arg in template]
     refused(capsys, files["root"], args, fragment.format(**places))
+
+
+MITIGATION_CASES: dict[str, tuple[str, Any, str]] = {
+    "class_images_empty": (  # was "'.' has no class subfolders of images" (t2i_mitigate.yaml)
+        "class_images",
+        "",
+        "model.init_args.class_images: an empty path; give a file or folder",
+    ),
+    # Path("") is the working directory: "'.' holds no summary.json", or RUN/feedback.yaml unsaid
+    "run_empty": ("run", "", "model.init_args.run: an empty path; give a file or folder"),
+    "feedback_empty": ("feedback", "", "model.init_args.feedback: an empty path; give a file"),
+    "run_null": (  # was "model: the following arguments are required: run"
+        "run",
+        None,
+        "model.init_args.run has no default: give it a value (null is no value)",
+    ),
+    "learning_rate_empty": (  # was "expected float, got " and nothing
+        "learning_rate",
+        "",
+        "model.init_args.learning_rate: expected float, got an empty string",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MITIGATION_CASES))
+def test_mitigation_configs(case: str, files, tmp_path: Path, capsys) -> None:
+    """configs/mitigate_digits.yaml (t2i_mitigate.yaml for its own keys) with one key of the
+    fine-tuner's given a bad value."""
+    key, value, fragment = MITIGATION_CASES[case]
+    name = "t2i_mitigate" if key == "class_images" else "mitigate_digits"
+    data = yaml.safe_load((Path(__file__).parents[1] / f"configs/{name}.yaml").read_text())
+    data["model"]["init_args"]["run"] = str(files["finished"])
+    data["model"]["init_args"][key] = value
+    data["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    config = tmp_path / "mitigate.yaml"
+    config.write_text(yaml.safe_dump(data))
+    refused(capsys, tmp_path, ["fit", "--config", str(config)], fragment)
 
 
 def test_resuming_a_finished_run_says_so_and_creates_nothing(files, capsys) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ffade import registry
-from ffade.errors import FfadeError, broken_link, is_number
+from ffade.errors import EMPTY_PATH, FfadeError, broken_link, is_number
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -97,6 +97,9 @@ def make_plan(
         FfadeError: the run or feedback is missing or malformed, the run did not search the
             discovery split, the grids differ, or no region has a priority other than skip.
     """
+    for key, path in (("run", run), ("feedback", feedback)):
+        if isinstance(path, str) and not path.strip():  # Path("") is the cwd, "" read as unset
+            raise FfadeError(f"model.init_args.{key}: {EMPTY_PATH}")
     run_dir = Path(run).expanduser()  # a config's "~/runs/...", as plugins read their paths
     summary = _read_discovery_summary(run_dir)
     feedback_path = Path(feedback).expanduser() if feedback else run_dir / FEEDBACK_FILE
