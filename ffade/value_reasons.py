@@ -23,9 +23,7 @@ def choices_reason(reason: str, message: str) -> str | None:
         reason: the first real reason jsonargparse gave.
         message: its whole message (a union's "Subtypes:" and "Given value:" lines).
     """
-    one = re.match(
-        rf"Expected a {_LITERAL}. Got value: ?(.*)$", reason
-    )  # "value:" alone: it was ""
+    one = re.match(rf"Expected a {_LITERAL}. Got value: ?(.*)$", reason)  # "value:" alone: ""
     if one:
         literals, given = [one.group(1)], one.group(2)
     else:

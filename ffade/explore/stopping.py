@@ -14,6 +14,7 @@ Anything else is refused when the explorer is built, with one line saying what i
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections import deque
@@ -154,12 +155,17 @@ def reachable_states(sizes: Any, start: Any, max_steps: int) -> int:
     cut by the grid's edges): all a microscopic episode can reach, its start included.
 
     A microscopic search that has evaluated every input there can find nothing new: it stops
-    at once, saying why, rather than idling until ``max_idle_steps``.
+    at once, saying why, rather than idling until ``max_idle_steps``. It asks every step, so the
+    count is kept per grid, start and ``max_steps``.
     """
-    sizes = [int(n) for n in sizes]
-    cap = min(int(max_steps), sum(n - 1 for n in sizes))
+    return _reachable(tuple(int(n) for n in sizes), tuple(int(i) for i in start), int(max_steps))
+
+
+@functools.lru_cache(maxsize=16)
+def _reachable(sizes: tuple[int, ...], start: tuple[int, ...], max_steps: int) -> int:
+    cap = min(max_steps, sum(n - 1 for n in sizes))
     ways = [1] + [0] * cap  # ways[d]: states at distance d over the concepts so far
-    for size, at in zip(sizes, (int(i) for i in start), strict=True):
+    for size, at in zip(sizes, start, strict=True):
         per = [0] * (cap + 1)  # this concept's values at each distance from its start
         for value in range(size):
             if abs(value - at) <= cap:
