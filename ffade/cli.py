@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
-from ffade.interrupts import held_while_loading, sigterm_as_ctrl_c
+from ffade.interrupts import exit_with_on_sigterm, held_while_loading, sigterm_as_ctrl_c
 from ffade.yamlfile import refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
@@ -256,13 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
         try:
             with shown_as_ffade_lines():
-                return _main(list(sys.argv[1:] if argv is None else argv))
+                status = _main(list(sys.argv[1:] if argv is None else argv))
         except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
-            return 0
+            status = 0
         except KeyboardInterrupt:  # where _main's own handler is not: printing its help, say
             print("ffade: interrupted", file=sys.stderr)
-            return 130
+            status = 130
+    if argv is None:  # the process's command (ffade, python -m ffade): its shutdown too
+        exit_with_on_sigterm(status)
+    return status
 
 
 def _main(args: list[str]) -> int:

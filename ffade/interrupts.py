@@ -22,10 +22,12 @@ abort): while ffade loads a command's libraries a SIGTERM waits, then stops it a
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 
 
@@ -70,3 +72,23 @@ def held_while_loading() -> Iterator[None]:
             signal.signal(signal.SIGTERM, _interrupt)
     if received:
         raise KeyboardInterrupt
+
+
+def exit_with_on_sigterm(status: int) -> None:
+    """For the rest of the process, a SIGTERM ends it at once with ``status``, its command's.
+
+    Once a command is over, the interpreter still shuts down (Lightning's and torch's teardown,
+    the logger's threads: a second or so). A SIGTERM then ended a finished run with status 143,
+    read as killed, where its summary says finished; its files are whole, so the command's own
+    status is the process's. Only the process's command calls this (not ``main(argv)`` in a
+    caller's process, whose SIGTERM stays its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def end(signum: int, frame: FrameType | None) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+                stream.flush()
+        os._exit(status)
+
+    signal.signal(signal.SIGTERM, end)

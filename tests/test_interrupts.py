@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -189,3 +191,35 @@ def test_python_m_ffade_stopped_in_executed_code_exits_130(tmp_path) -> None:
     )
     assert result.stderr.strip().splitlines() == ["ffade: interrupted"], result.stderr[-2000:]
     assert result.returncode == 130
+
+
+SIGTERM_AFTER_MAIN = """
+import os
+import signal
+import sys
+import time
+
+import ffade.cli
+
+sys.argv = ["ffade", *sys.argv[1:]]
+status = ffade.cli.main()  # as the console script and python -m ffade call it
+print(f"main returned {status}", flush=True)
+os.kill(os.getpid(), signal.SIGTERM)  # as the interpreter shuts down: torch's teardown, say
+time.sleep(30)
+sys.exit(99)
+"""
+
+
+@pytest.mark.parametrize(("args", "status"), [(["--version"], 0), (["no-such-command"], 2)])
+def test_sigterm_after_the_command_is_over_exits_with_its_status(
+    args: list[str], status: int, tmp_path
+) -> None:
+    """A SIGTERM while a finished ``ffade fit`` shut down ended it with status 143, read as
+    killed, where its summary said finished: the command's own status stands."""
+    script = tmp_path / "after_main.py"
+    script.write_text(SIGTERM_AFTER_MAIN)
+    result = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=120
+    )
+    assert f"main returned {status}" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == status, result.stderr[-2000:]
