@@ -279,10 +279,13 @@ def config_error_line(message: str) -> str:
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
     parameters = init_parameters(classes[-1]) if in_model and classes else []
-    required = re.fullmatch(r"the following arguments are required: ([\w, ]+)", reason)
+    required = re.fullmatch(r"the following arguments are required: ([\w., ]+)", reason)
     if in_model and required:  # was "model: the following ...": a key left out, or given null
-        names = " and ".join(f"model.init_args.{k}" for k in required.group(1).split(", "))
-        return f"{names} has no default: give it a value (null is no value)"
+        keys = [f"model.init_args.{k}" for k in required.group(1).split(", ")]
+        if len(keys) == 1:
+            return f"{keys[0]} has no default: give it a value (null is no value)"
+        names = f"{', '.join(keys[:-1])} and {keys[-1]}"
+        return f"{names} have no default: give each a value (null is no value)"
     section = model_key_reason(reason, message, parameters) if in_model else None
     if section:
         return section

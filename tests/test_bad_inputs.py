@@ -825,6 +825,30 @@ def test_bad_configs(case: str, files, capsys) -> None:
     refused(capsys, files["root"], ["fit", "--config", str(files[f"{case}.yaml"])], *fragments)
 
 
+@pytest.mark.parametrize(
+    ("left_out", "said"),
+    [
+        (["dataset"], "model.init_args.task.dataset.name has no default: give it a value"),
+        (
+            ["target", "dataset"],
+            "model.init_args.task.target.name and model.init_args.task.dataset.name have no "
+            "default: give each a value",
+        ),
+    ],
+)
+def test_task_keys_left_out_are_named_as_config_keys(
+    left_out: list[str], said: str, files, tmp_path: Path, capsys
+) -> None:
+    """A task without its dataset said "model: the following arguments are required:
+    task.dataset.name", naming no key as the config writes it."""
+    data = yaml.safe_load(files["config"].read_text())
+    for key in left_out:
+        del _args(data)["task"][key]
+    config = tmp_path / "left_out.yaml"
+    config.write_text(yaml.safe_dump(data))
+    refused(capsys, tmp_path, ["fit", "--config", str(config)], said)
+
+
 def test_a_plugin_error_from_torch_is_one_line(files, capsys) -> None:
     """torch's message for a size past int64 carries its C++ stack, frame by frame, below its
     first line: ``num_inputs: 1e30`` was an error of eleven lines."""
