@@ -29,7 +29,7 @@ def check_module_args(
     take, named as typed, with the closest of ``call``'s own keywords and the class's, and all
     of them. ``set_by_call``: the class's arguments ``call`` fills in itself (an explorer's
     ``task``, a fine-tuner's ``run``), which a caller does not give."""
-    from ffade.lightning_run import init_parameters
+    from ffade.config_errors import init_parameters
 
     fixed = set(set_by_call)
     takes = [p for p in init_parameters(class_path) if p not in fixed]

@@ -1,0 +1,176 @@
+"""jsonargparse's errors about a config, said in one line naming the key as a config writes it.
+
+jsonargparse explains a bad config over many nested lines ("Parser key", "Subtypes:", "Given
+value"), in its own words for ffade's keys. :func:`config_error_line` keeps the deepest key and
+the first real reason, and says it as ffade's other errors do; split from
+:mod:`ffade.lightning_run`, which runs LightningCLI and hands its errors here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import re
+
+from ffade.model_section import model_key_reason, task_key_hint
+from ffade.rng import seed_reason
+from ffade.value_reasons import choices_reason, expected_types
+
+_NOISE = (
+    "Given value",
+    "Subtypes:",
+    "Does not validate",
+    "Errors:",
+    "Expected a <class 'NoneType'>",
+    "Subclass types expect",
+    "a class path",
+    "a dict with",
+    "a dict without",
+)
+
+
+def config_error_line(message: str) -> str:
+    """jsonargparse explains a bad config over many nested lines; say it in one.
+
+    Keeps the deepest key and the first real reason, and for an option a class does not take,
+    lists the options it does take (with the closest match first).
+    """
+    lines = [ln.strip(" -") for ln in str(message).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith(_NOISE)]
+    keys = [ln.rstrip(":") for ln in lines if ln.startswith("Parser key")]
+    classes = re.findall(r"Problem with given class_path '([\w.]+)'", message)
+    reasons = [
+        ln for ln in lines if not ln.startswith(("Parser key", "Problem with given class_path"))
+    ]
+    reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
+    if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
+        reason = expected_types(message)
+    if re.fullmatch(r"expected float, got -?(nan|inf)", reason):  # nan is a float, to a reader
+        reason = f"expected a finite number, got {reason.rsplit(' ', 1)[1]}"
+    if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
+        keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
+    reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
+    if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
+        return seed_reason(reason.rpartition("got ")[2])
+    in_model = keys[:1] == ['Parser key "model"']
+    parameters = init_parameters(classes[-1]) if in_model and classes else []
+    required = re.fullmatch(r"the following arguments are required: ([\w., ]+)", reason)
+    if in_model and required:  # was "model: the following ...": a key left out, or given null
+        keys = [f"model.init_args.{k}" for k in required.group(1).split(", ")]
+        if len(keys) == 1:
+            return f"{keys[0]} has no default: give it a value (null is no value)"
+        names = f"{', '.join(keys[:-1])} and {keys[-1]}"
+        return f"{names} have no default: give each a value (null is no value)"
+    section = model_key_reason(reason, message, parameters) if in_model else None
+    if section:
+        return section
+    unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
+    if unknown and classes:
+        allowed = init_parameters(classes[-1])
+        if allowed:
+            # model.class_pth reads as an init argument: its own two keys are candidates too
+            candidates = [*allowed, "class_path", "init_args"]
+            close = difflib.get_close_matches(unknown.group(1), candidates, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
+    plugin = _plugin_spec_reason(keys[-1] if keys else "", reason)
+    if plugin:
+        return plugin
+    misspelled = None if classes or keys else _unknown_key_reason(reason)
+    if misspelled:
+        return misspelled
+    reason = task_key_hint(reason)
+    return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
+"""The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section)."""
+
+
+def _unknown_key_reason(reason: str) -> str | None:
+    """A misspelled top-level or ``trainer`` key, with the closest match and what is allowed.
+
+    jsonargparse names the key ("Subcommand 'fit' does not accept option 'trainer.max_epoch'")
+    but not what the config may say instead; the README promises both.
+    """
+    found = re.match(
+        r"(?:Option '|Subcommand '\w+' does not accept option '|Group '(trainer)' does not "
+        r"accept option '|unrecognized arguments: --)([\w.]+)",
+        reason,
+    )
+    if not found:
+        return None
+    key = found.group(2) if found.group(1) is None else f"trainer.{found.group(2)}"
+    head, _, rest = key.partition(".")
+    if head == "trainer" and rest and "." not in rest:
+        from lightning.pytorch import Trainer  # loaded already: a config is being read for it
+
+        parameters = inspect.signature(Trainer.__init__).parameters
+        allowed, word, where = [p for p in parameters if p != "self"], rest, "trainer."
+    elif head not in FIT_KEYS:
+        allowed, word, where = list(FIT_KEYS), head, ""
+    else:
+        return None
+    close = difflib.get_close_matches(word, allowed, n=1)
+    hint = f" (did you mean '{where}{close[0]}'?)" if close else ""
+    kind = "trainer" if where else "top-level"
+    return f"unknown key '{where}{word}'{hint}; allowed {kind} keys: {', '.join(allowed)}"
+
+
+PLUGIN_KEYS = ("target", "dataset", "reward", "concepts")
+"""The task keys that name plugins, each as ``{name: ..., args: {...}}``."""
+
+
+def _plugin_spec_reason(key: str, reason: str) -> str | None:
+    """The error for a task plugin not written ``{name: ..., args: {...}}``, said in those words.
+
+    jsonargparse reads a bare string there as a config file to load ("Unable to load config") or,
+    in the concepts list, as a class path, and an unknown key under a plugin as an option of the
+    task ("does not accept option 'target.arg.floor'").
+    """
+    given = re.search(r"task\.(\w+)\"", key)
+    where = given.group(1) if given else None
+    string = re.match(  # the value given, a list or a mapping ("['synthetic']") in full
+        r"(?:Unable to load config (['\"])(.+)\1$|Expected a dot import path string: ([^'\"]+))",
+        reason,
+    )
+    name = string and (string.group(2) or string.group(3))
+    if where in PLUGIN_KEYS and name and not name.endswith((".yaml", ".yml", ".json")):
+        plain = re.fullmatch(r"[\w.:/-]+", name)  # a bare name, not a list like [synthetic]
+        shown, given = (name, f"the bare name {name!r}") if plain else ("NAME", name)
+        return (
+            f"model.init_args.task.{where}: a plugin is written {{name: {shown}, args: {{...}}}}, "
+            f"not {given}"
+        )
+    inner = re.match(r"Group '[\w.]*task' does not accept option '(\w+)\.(\w+)", reason)
+    if inner and inner.group(1) in PLUGIN_KEYS:
+        return (
+            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'; "
+            "a plugin takes only name and args"
+        )
+    return None
+
+
+def init_parameters(class_path: str) -> list[str]:
+    """The arguments a class's constructor takes, its bases' too where it passes ``**kwargs``
+    up (as jsonargparse reads them); empty when the class cannot be imported."""
+    module_name, _, name = class_path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return []
+    names: list[str] = []
+    for klass in cls.__mro__:  # explorers pass **kwargs up to their base
+        if "__init__" in vars(klass):
+            params = inspect.signature(klass.__init__).parameters
+            names += [
+                p
+                for p, v in params.items()
+                if p != "self"
+                and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)
+                and p not in names
+            ]
+            if not any(v.kind is v.VAR_KEYWORD for v in params.values()):
+                break
+    return names
