@@ -183,7 +183,7 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
     A file that gives every slice ``skip`` leaves the fine-tune nothing to fix on any run; the
     fine-tune said so only after the discovery's minutes.
     """
-    from ffade.feedback.from_file import check_priorities
+    from ffade.feedback.priorities_file import check_priorities
     from ffade.task import check_configured_plugins, configured_concepts  # torch: not --help
 
     feedback = str(config.feedback)
