@@ -145,8 +145,9 @@ def guard_pairs(
         other_ids, picks = _product_sample(len(chosen), len(others), max_pairs, rng)
         other_states = space.unflat(others[picks])
     else:  # a huge grid: draw states uniformly and drop the claimed ones
-        flat = rng.integers(0, space.num_states, size=2 * max_pairs + 16)
-        flat = flat[~claimed.contains(space.unflat(flat)) & (flat != neutral)][:max_pairs]
+        wanted = min(max_pairs, len(chosen) * count)  # guard_pairs 10**30: not a 2e30 draw
+        flat = rng.integers(0, space.num_states, size=2 * wanted + 16)
+        flat = flat[~claimed.contains(space.unflat(flat)) & (flat != neutral)][:wanted]
         other_ids = rng.integers(0, len(chosen), size=len(flat))
         other_states = space.unflat(flat)
     return GuardPairs(

@@ -115,6 +115,10 @@ def test_untargeted_pairs_avoid_every_state_a_rule_allows_evaluated_or_not() -> 
     pairs = guard_pairs(2, huge, huge.unflat(np.arange(2)), *args, claimed=claimed)
     assert pairs.num_untargeted_states == 2 * 10**6  # the neutral state is in the box
     assert len(pairs.untargeted_states) and set(pairs.untargeted_states[:, 0].tolist()) <= {8, 9}
+    # guard_pairs past every pair there is asked numpy for 2e30 draws: it is all of them
+    asked = (args[0], 10**30, 0)
+    pairs = guard_pairs(1, huge, huge.unflat(np.arange(2)), *asked, claimed=claimed)
+    assert 0 < len(pairs.untargeted_states) <= 2 * 10**6
 
 
 def test_claimed_states_are_counted_exactly_without_listing_the_grid() -> None:
