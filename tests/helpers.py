@@ -180,3 +180,32 @@ def _main_as_a_process(main: Any, args: list[str]) -> int:
                 return exc.code or 0
             print(exc.code, file=sys.stderr)
             return 1
+
+
+def fine_tuned(
+    make: Any,
+    root: Path,
+    epochs: int = 1,
+    callbacks: list[Any] | None = None,
+    ckpt_path: Path | None = None,
+) -> Any:
+    """The fine-tuner ``make()`` builds (after seed 0), fitted quietly for ``epochs`` with its
+    logs under ``root/mitigate``: the Trainer every fine-tuner's tests run it with."""
+    import logging
+
+    from lightning.pytorch import Trainer, seed_everything
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    seed_everything(0, verbose=False)
+    tuner = make()
+    Trainer(
+        max_epochs=epochs,
+        logger=TensorBoardLogger(str(root), name="mitigate"),
+        callbacks=callbacks,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+    ).fit(tuner, ckpt_path=ckpt_path)
+    return tuner

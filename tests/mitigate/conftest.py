@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from lightning.pytorch import Callback, Trainer, seed_everything
-from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch import Callback
 
 from ffade.explore import DQNExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from ffade.mitigate import ClassifierFineTuner
-from tests.helpers import REPO
+from tests.helpers import REPO, fine_tuned
 
 
 def digits_spec(max_inputs: int = 32) -> dict[str, Any]:
@@ -71,20 +69,10 @@ def fine_tune(
     ckpt_path: Path | None = None,
     **args: Any,
 ) -> ClassifierFineTuner:
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    seed_everything(0, verbose=False)
-    tuner = ClassifierFineTuner(run=str(run), **{**SMALL, **args})
-    trainer = Trainer(
-        max_epochs=epochs,
-        logger=TensorBoardLogger(str(root), name="mitigate"),
-        callbacks=callbacks,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-    )
-    trainer.fit(tuner, ckpt_path=ckpt_path)
-    return tuner
+    def make() -> ClassifierFineTuner:
+        return ClassifierFineTuner(run=str(run), **{**SMALL, **args})
+
+    return fine_tuned(make, root, epochs, callbacks, ckpt_path)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from ffade_diffusion.mitigate.adapters import check_rank
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
 from ffade_diffusion.mitigate.lora import unchanged
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
-from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch import Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
 from PIL import Image
 
@@ -32,7 +32,7 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
-from tests.helpers import REPO
+from tests.helpers import REPO, fine_tuned
 
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
 
@@ -95,18 +95,10 @@ def captioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def fine_tune(run: Path, root: Path, **args: Any) -> DiffusionLoRAFineTuner:
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    seed_everything(0, verbose=False)
-    tuner = DiffusionLoRAFineTuner(run=str(run), **{**SMALL, **args})
-    Trainer(
-        max_epochs=1,
-        logger=TensorBoardLogger(str(root), name="mitigate"),
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-    ).fit(tuner)
-    return tuner
+    def make() -> DiffusionLoRAFineTuner:
+        return DiffusionLoRAFineTuner(run=str(run), **{**SMALL, **args})
+
+    return fine_tuned(make, root)
 
 
 @pytest.mark.slow

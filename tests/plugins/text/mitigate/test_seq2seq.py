@@ -7,21 +7,19 @@ then full and LoRA fine-tuning; the fixed weights load back into the target by n
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ffade_text.mitigate import Seq2SeqFineTuner
-from lightning.pytorch import Callback, Trainer, seed_everything
-from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch import Callback, Trainer
 
 from ffade import registry
 from ffade.errors import FfadeError
 from ffade.explore import GridExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
-from tests.helpers import REPO
+from tests.helpers import REPO, fine_tuned
 
 SMALL = {"max_finetune_inputs": 32, "guard_pairs": 48, "batch_size": 16, "eval_batch_size": 64}
 
@@ -63,19 +61,10 @@ def fine_tune(
     ckpt_path: Path | None = None,
     **args: Any,
 ) -> Seq2SeqFineTuner:
-    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    seed_everything(0, verbose=False)
-    tuner = Seq2SeqFineTuner(run=str(run), **{**SMALL, **args})
-    Trainer(
-        max_epochs=1,
-        logger=TensorBoardLogger(str(root), name="mitigate"),
-        callbacks=callbacks,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-    ).fit(tuner, ckpt_path=ckpt_path)
-    return tuner
+    def make() -> Seq2SeqFineTuner:
+        return Seq2SeqFineTuner(run=str(run), **{**SMALL, **args})
+
+    return fine_tuned(make, root, callbacks=callbacks, ckpt_path=ckpt_path)
 
 
 @pytest.mark.parametrize("train", ["full", "lora"])
