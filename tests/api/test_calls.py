@@ -809,6 +809,11 @@ def test_a_fine_tune_stopped_in_python_resumes_with_resume_to_the_uninterrupted_
         f"resume: {run.dir / 'feedback.yaml'} holds other priorities"
     )
     assert not (tmp_path / "fix" / "version_1").exists()
+    with pytest.raises(ffade.FfadeError) as error:  # other slices: the setting is named
+        ffade.mitigate(run, high, threshold=0.25, resume=stopped, **args)
+    assert str(error.value).startswith(
+        f"resume: {run.dir / 'feedback.yaml'} holds answers for slices found with threshold=0.5,"
+    )
 
     resumed = ffade.mitigate(run, high, resume=stopped, **args)  # the same priorities: a no-op
     now = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run.dir.rglob("*") if p.is_file()}
