@@ -120,7 +120,9 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
 def _whole_batches(outputs: Any, size: int) -> bool:
     """Whether a tuple holds whole batches, not one output per input: (logits, probabilities)
     on a batch of 2 is two tensors of 2 rows each, which read as 2 outputs, paired with the
-    wrong inputs. A tuple of labels (numbers, 0-d tensors) is one output per input."""
+    wrong inputs. A tuple of labels (numbers, 0-d tensors) is one output per input, and so is
+    one of per-input tensors of other lengths (boxes, say): narrower than CallableTarget's own
+    check, whose outputs must become scores, where any tensor in a tuple is a batch."""
     return (
         isinstance(outputs, tuple)
         and len(outputs) > 0

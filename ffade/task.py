@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_type_hints
 
 from ffade import registry
 from ffade.concepts import ConceptSpace, is_label
@@ -61,6 +61,10 @@ class TaskSpec:
     max_inputs: int | None = None
     only_passing_inputs: bool = False
     input_ids: list[int] | None = None
+
+
+TASK_MODES: tuple[str, ...] = get_args(get_type_hints(TaskSpec)["mode"])
+"""The task modes there are, read from ``TaskSpec.mode``: every check of a mode uses this list."""
 
 
 @dataclass

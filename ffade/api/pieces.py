@@ -13,11 +13,11 @@ import importlib
 import inspect
 import re
 from dataclasses import asdict, fields, is_dataclass
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 from ffade import registry
 from ffade.errors import FfadeError, shown
-from ffade.task import TaskSpec, check_task_keys
+from ffade.task import TASK_MODES, TaskSpec, check_task_keys
 
 EXPLORERS = {
     "dqn": "ffade.explore.DQNExplorer",
@@ -173,9 +173,8 @@ def task_config(task: Any, pieces: dict[str, Any]) -> dict[str, Any]:
 def check_mode(mode: Any) -> None:
     """discover's ``mode`` keyword, named as typed: jsonargparse said
     "model.init_args.task.mode: 'macro' is not allowed", config words for a Python keyword."""
-    modes = get_args(get_type_hints(TaskSpec)["mode"])  # the task's own list, not a copy
-    if mode is not None and mode not in modes:
-        raise FfadeError(f"mode must be one of {', '.join(modes)}, got {shown(mode)}")
+    if mode is not None and mode not in TASK_MODES:
+        raise FfadeError(f"mode must be one of {', '.join(TASK_MODES)}, got {shown(mode)}")
 
 
 def module_config(piece: Any, aliases: dict[str, str], default_module: str, where: str) -> dict:

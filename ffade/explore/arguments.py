@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
 from ffade.summarize.landscape import MAX_DENSE_STATES
-from ffade.task import TaskSpec
-
-MODES: tuple[str, ...] = get_args(get_type_hints(TaskSpec)["mode"])
-"""The task modes there are (``TaskSpec.mode``); an explorer searches some or all of them."""
+from ffade.task import TASK_MODES
 
 
 def check_explorer_arguments(args: Mapping[str, Any]) -> None:
@@ -35,10 +32,11 @@ def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
     ``start_state`` (where microscopic episodes start) refused beside a macroscopic one."""
     mode = task.get("mode", "macroscopic") if isinstance(task, dict) else task.mode
     cls, supported = type(explorer).__name__, explorer.supported_modes
-    if mode not in MODES:  # null too: not "search None tasks with another explorer"
+    if mode not in TASK_MODES:  # null too: not "search None tasks with another explorer"
         shown = "null" if mode is None else repr(mode)
         raise FfadeError(
-            f"model.init_args.task.mode: {shown} is not allowed; choose one of {', '.join(MODES)}"
+            f"model.init_args.task.mode: {shown} is not allowed; "
+            f"choose one of {', '.join(TASK_MODES)}"
         )
     if mode not in supported:
         modes = " or ".join(supported)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 import numpy as np
 import yaml
@@ -33,7 +33,7 @@ import yaml
 from ffade.concepts import ConceptSpace
 from ffade.errors import ConceptValueError, FfadeError, is_number
 from ffade.records import write_text_atomic
-from ffade.task import PluginSpec, TaskSpec
+from ffade.task import TASK_MODES, PluginSpec, TaskSpec
 from ffade.yamlfile import FAST_DUMPER, load_yaml, read_yaml
 
 FORMAT = "ffade-suite/1"
@@ -60,7 +60,6 @@ MEASURED_KEYS = ("pairs", "failures", "failure_rate", *SUITE_SPLITS)
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
 TASK_REQUIRED = ("target", "dataset", "reward", "concepts")
 PLUGIN_KEYS = tuple(f.name for f in fields(PluginSpec))
-MODES = get_args(get_type_hints(TaskSpec)["mode"])  # the task's own list, not a copy
 CASE_KEYS = ("name", "conditions", "states", "pairs", "measured", "goal", "max_failure_rate")
 HEADER = """\
 # An ffade regression suite: `ffade check --suite THIS_FILE` re-evaluates every case's pairs.
@@ -228,8 +227,10 @@ def check_task(task: Any, where: str) -> None:
         raise FfadeError(f"{where}.concepts must be a non-empty list of {{name, args}}")
     for i, concept in enumerate(concepts):
         check_plugin_spec(concept, f"{where}.concepts[{i}]")
-    if task.get("mode", MODES[0]) not in MODES:
-        raise FfadeError(f"{where}.mode must be one of {', '.join(MODES)}, got {task['mode']!r}")
+    if task.get("mode", TASK_MODES[0]) not in TASK_MODES:
+        raise FfadeError(
+            f"{where}.mode must be one of {', '.join(TASK_MODES)}, got {task['mode']!r}"
+        )
     if task.get("split", "discovery") != "discovery":  # its pairs would index another split
         raise FfadeError(
             f"{where}.split must be discovery, got {task['split']!r}: a suite's discovery pairs "
