@@ -23,10 +23,14 @@ WORD = re.compile(rf"(?:[^\W_]{_MARKS})+(?:['’](?:[^\W\d_]{_MARKS})+)*")
 (don't, council's). An ASCII-only pattern cut "naïve" into "na" and "ve", so word edits deleted,
 repeated and swapped pieces of words."""
 
-SENTENCE = re.compile(r"[^.!?\s](?:[^.!?\n]|\n(?![ \t\r]*\n))*(?:[.!?]+|(?=\n[ \t\r]*\n)|$)")
+_STOPS = ".!?\u3002\uff01\uff1f\u061f\u0964"  # . ! ? and 。！？ (CJK), ؟ (Arabic), । (Devanagari)
+SENTENCE = re.compile(
+    rf"[^{_STOPS}\s](?:[^{_STOPS}\n]|\n(?![ \t\r]*\n))*(?:[{_STOPS}]+|(?=\n[ \t\r]*\n)|$)"
+)
 """A sentence: from its first visible character up to and including its end marks, or up to a
 blank line: a headline or paragraph without a final stop is a sentence of its own, not the start
-of the next paragraph's first one."""
+of the next paragraph's first one. The marks include other scripts' full stops and question
+marks: without them a Chinese text was one sentence, and shuffle_words swapped its clauses."""
 
 
 def generator(text: str, seed: int, edit: str) -> random.Random:
@@ -78,16 +82,19 @@ def remove_word(text: str, start: int, end: int) -> str:
     """Delete a word and one side's whitespace, so no double space or space before a stop is left.
 
     The following whitespace goes when there is some; otherwise (the word ends the text or stands
-    before punctuation) the preceding whitespace does.
+    before punctuation) the preceding whitespace does, or, where there is none (the word starts
+    the text or a line: "The — budget"), the following (" — budget" was left).
     """
     after = end
     while after < len(text) and text[after] in " \t":
         after += 1
-    if after > end and (after == len(text) or text[after].isalnum() or text[after] in "\"'("):
-        return text[:start] + text[after:]
     before = start
     while before > 0 and text[before - 1] in " \t":
         before -= 1
+    if after > end and (
+        before == start or after == len(text) or text[after].isalnum() or text[after] in "\"'("
+    ):
+        return text[:start] + text[after:]
     return text[:before] + text[end:]
 
 

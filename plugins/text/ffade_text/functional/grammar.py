@@ -26,7 +26,9 @@ from ffade_text.functional._spans import (
 from ffade_text.functional.lexicon import AUXILIARIES, NOUNS, STOP_WORDS, VERBS
 
 _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
-_NOT = re.compile(r"(?<=\bcan)not\b|\bnot\s+", re.IGNORECASE)  # "cannot" -> "can"
+# "cannot" -> "can"; "not " goes; a "not" before a mark or the end ("I do not.") goes with the
+# space before it (missed, it got a second "not": "I do not not.")
+_NOT = re.compile(r"(?<=\bcan)not\b|\bnot\s+|\s*\bnot\b(?!\s)", re.IGNORECASE)
 _AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
 _PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
@@ -42,8 +44,8 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
     """Flip one sentence's polarity, by the first rule that applies.
 
     1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
-       "can", "cannot" -> "can", "won't" -> "will", "needn't" -> "need to"; "ain't" agrees with
-       its subject: "I am", "it is", "they are".
+       "can", "cannot" -> "can", "won't" -> "will", "needn't" -> "need to", "I do not." -> "I
+       do."; "ain't" agrees with its subject: "I am", "it is", "they are".
     2. "not" follows the first auxiliary: "was approved" -> "was not approved".
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
@@ -105,9 +107,10 @@ def _lower_first(sentence: str) -> str:
 def negate(
     text: str, count: int, seed: int = 0, verbs: Iterable[tuple[str, str, str]] = VERBS
 ) -> str:
-    """Negate ``count`` sentences (see :func:`negate_sentence`)."""
+    """Negate ``count`` sentences that hold a word (see :func:`negate_sentence`); marks alone
+    ("!!!", "--") are no sentence to negate ("It is not true that --" was written)."""
     verbs = tuple(verbs)
-    sentences = [m.span() for m in SENTENCE.finditer(text)]
+    sentences = [m.span() for m in SENTENCE.finditer(text) if WORD.search(m.group())]
     sites = first_sites(sentences, count, generator(text, seed, "negate"))
     return splice(text, sites, replace(lambda sentence: negate_sentence(sentence, verbs)))
 

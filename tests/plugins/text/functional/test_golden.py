@@ -232,3 +232,39 @@ def test_shuffle_words_takes_time_linear_in_the_number_of_sentences() -> None:
         return min(times)
 
     assert seconds(2400) < 25 * seconds(300)  # linear: about 8 times; quadratic: about 64
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I do not.", "I do."),
+        ("They did not, sadly.", "They did, sadly."),
+        ("Did he not?", "Did he?"),
+        ("It was not", "It was"),
+    ],
+)
+def test_a_not_before_a_mark_or_the_end_is_removed(sentence: str, negated: str) -> None:
+    """Only a "not" followed by a space was found: "I do not." got a second one, "I do not
+    not."."""
+    assert F.negate(sentence, 1, 0) == negated
+
+
+def test_marks_alone_are_no_sentence_to_negate() -> None:
+    """ "!!! ... --" was negated as "It is not true that --"."""
+    assert F.negate("!!! ... --", 3, 0) == "!!! ... --"
+    assert F.negate("Rain fell. ---", 2, 0) == "Rain did not fall. ---"
+
+
+def test_a_word_that_starts_the_text_leaves_no_space_in_front() -> None:
+    """With no space before it and a mark after the space that follows, deleting the first word
+    kept that space: "The — budget" became " — budget"."""
+    assert F.delete_word("Rain — at last", 1, 0) in {"— at last", "Rain — last", "Rain — at"}
+    assert F.drop_stopwords("The 🎉 party\nThe — budget", 2, 0) == "🎉 party\n— budget"
+
+
+def test_other_scripts_full_stops_end_sentences() -> None:
+    """Only . ! ? ended a sentence: a Chinese text was one sentence, so shuffle_words swapped
+    words across its full stops and negate prefixed the whole text once."""
+    text = "市议会批准了预算。市长很高兴！ 会议结束了吗？"
+    assert F.shuffle_words(text, 5, 0) == text  # one word a sentence: nothing to swap
+    assert F.negate(text, 3, 0).count("It is not true that") == 3
