@@ -18,21 +18,29 @@ from ffade.errors import FfadeError
 
 
 def slot_names(template: str) -> list[str]:
-    """The ``{slot}`` names in a template, in order, e.g. ``["descriptor", "profession"]``."""
+    """The ``{slot}`` names in a template, each once, in order: ``["descriptor", "profession"]``.
+
+    A slot may appear more than once (``{x} and {x}``): one concept fills every place.
+    """
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        fields = [(n, s, c) for _, n, s, c in string.Formatter().parse(template) if n is not None]
     except ValueError as exc:
         raise FfadeError(
             f"prompt {template!r} is not a valid template: {exc}; write each slot as "
             "{descriptor}, or {{ and }} for literal braces"
         ) from exc
-    odd = [name for name in names if not name.isidentifier()]  # {}, {0}, {x.y}: not slots
-    if odd:
+    for name, spec, conversion in fields:
+        if not name.isidentifier():  # {}, {0}, {x.y}: not slots
+            problem = f"{{{name}}} is not a slot name"
+        elif spec or conversion:  # {x!r} wrote quotes into the prompt, "a ''" when unfilled
+            problem = f"slot {{{name}}} has a {'conversion' if conversion else 'format'} part"
+        else:
+            continue
         raise FfadeError(
-            f"prompt {template!r} is not a valid template: {{{odd[0]}}} is not a slot name; "
-            "write {descriptor}, or {{ and }} for literal braces"
+            f"prompt {template!r} is not a valid template: {problem}; write {{descriptor}}, "
+            "or {{ and }} for literal braces"
         )
-    return names
+    return list(dict.fromkeys(name for name, _, _ in fields))
 
 
 @dataclass(frozen=True)

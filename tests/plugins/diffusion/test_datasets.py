@@ -60,6 +60,9 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
         ({"prompts": ["a {} b"]}, r"not a valid template: \{\} is not a slot name"),
         ({"prompts": ["a {0} b"]}, r"not a valid template: \{0\} is not a slot name"),
         ({"prompts": ["a {x.y} b"]}, r"\{x\.y\} is not a slot name; write \{descriptor\}"),
+        # a conversion or format part wrote quotes or padding into the prompt: "a ''" unfilled
+        ({"prompts": ["a {x!r} b"]}, r"template: slot \{x\} has a conversion part; write"),
+        ({"prompts": ["a {x:>9} b"]}, r"template: slot \{x\} has a format part; write"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:

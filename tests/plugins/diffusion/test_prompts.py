@@ -20,6 +20,15 @@ def test_unknown_slot_is_a_one_line_error() -> None:
         Prompt("a {descriptor} cat").with_slot("style", "thin")
 
 
+def test_a_repeated_slot_is_one_slot_filled_everywhere() -> None:
+    """The slot was listed once per place: "its slots: x, x, y"."""
+    prompt = Prompt("a {x} and a {x} in {y}")
+    assert slot_names(prompt.template) == ["x", "y"]
+    assert prompt.with_slot("x", "cat").text == "a cat and a cat in"
+    with pytest.raises(FfadeError, match=r"has no slot \{z\}; its slots: x, y$"):
+        prompt.with_slot("z", "dog")
+
+
 def test_key_and_seed_follow_every_field_and_nothing_else() -> None:
     base = Prompt("a {style} seven", sample=2)
     same = Prompt("a {style} seven", sample=2)
