@@ -9,6 +9,8 @@ as deleted or invented words.
 from __future__ import annotations
 
 import string
+import unicodedata
+from itertools import pairwise
 
 from ffade_text.functional._spans import (
     disjoint_sites,
@@ -21,33 +23,41 @@ from ffade_text.functional._spans import (
 from ffade_text.functional.lexicon import KEYBOARD_NEIGHBOURS
 
 
-def _letters(text: str) -> list[int]:
-    """Indices of letters inside words of two or more letters."""
-    return [
-        i
-        for start, end in words(text)
-        if end - start > 1
-        for i in range(start, end)
-        if text[i].isalpha()
-    ]
+def _letters(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each letter inside words of two or more characters, with the combining
+    marks that follow it: a decomposed "é" (e + U+0301) is one letter, so no edit parts an
+    accent from its letter (deleting the "e" of "café" put the accent on the "f")."""
+    letters = []
+    for start, end in words(text):
+        units, i = [], start
+        while i < end:
+            j = i + 1
+            while j < end and unicodedata.category(text[j]).startswith("M"):
+                j += 1
+            units.append((i, j))
+            i = j
+        if len(units) > 1:
+            letters += [(i, j) for i, j in units if text[i].isalpha()]
+    return letters
 
 
 def delete_char(text: str, count: int, seed: int = 0) -> str:
     """Delete ``count`` letters: "council" -> "counil"."""
     sites = first_sites(_letters(text), count, generator(text, seed, "delete_char"))
-    return splice(text, [(i, i + 1) for i in sites], replace(lambda _: ""))
+    return splice(text, sites, replace(lambda _: ""))
 
 
 def repeat_char(text: str, count: int, seed: int = 0) -> str:
     """Type ``count`` letters twice: "council" -> "counncil"."""
     sites = first_sites(_letters(text), count, generator(text, seed, "repeat_char"))
-    return splice(text, [(i, i + 1) for i in sites], replace(lambda c: c + c))
+    return splice(text, sites, replace(lambda c: c + c))
 
 
 def insert_char(text: str, count: int, seed: int = 0) -> str:
     """Insert ``count`` random lowercase letters between two letters of a word: "coquncil"."""
-    letters = set(_letters(text))
-    gaps = [i for i in sorted(letters) if i - 1 in letters]
+    letters = _letters(text)
+    ends = {end for _, end in letters}
+    gaps = [start for start, _ in letters if start in ends]
     rng = generator(text, seed, "insert_char")
     sites = first_sites(gaps, count, rng)
     inserted = {i: rng.choice(string.ascii_lowercase) for i in sites}
@@ -56,19 +66,21 @@ def insert_char(text: str, count: int, seed: int = 0) -> str:
 
 def swap_char(text: str, count: int, seed: int = 0) -> str:
     """Swap ``count`` pairs of neighbouring letters that differ: "council" -> "cuoncil"."""
-    letters = set(_letters(text))
-    pairs = [
-        (i, i + 2)
-        for i in sorted(letters)
-        if i + 1 in letters and text[i].lower() != text[i + 1].lower()
-    ]
-    sites = disjoint_sites(pairs, count, generator(text, seed, "swap_char"))
-    return splice(text, sites, replace(lambda pair: pair[::-1]))
+    letters = _letters(text)
+    middle = {
+        (a, d): b
+        for (a, b), (c, d) in pairwise(letters)
+        if b == c and text[a:b].lower() != text[c:d].lower()
+    }
+    sites = disjoint_sites(middle, count, generator(text, seed, "swap_char"))
+    return splice(
+        text, sites, lambda t, a, d: t[:a] + t[middle[a, d] : d] + t[a : middle[a, d]] + t[d:]
+    )
 
 
 def keyboard_typo(text: str, count: int, seed: int = 0) -> str:
     """Replace ``count`` letters by a key next to them on a QWERTY keyboard: "coumcil"."""
-    candidates = [i for i in _letters(text) if text[i].lower() in KEYBOARD_NEIGHBOURS]
+    candidates = [i for i, _ in _letters(text) if text[i].lower() in KEYBOARD_NEIGHBOURS]
     rng = generator(text, seed, "keyboard_typo")
     sites = first_sites(candidates, count, rng)
     typed = {}

@@ -268,3 +268,16 @@ def test_other_scripts_full_stops_end_sentences() -> None:
     text = "市议会批准了预算。市长很高兴！ 会议结束了吗？"
     assert F.shuffle_words(text, 5, 0) == text  # one word a sentence: nothing to swap
     assert F.negate(text, 3, 0).count("It is not true that") == 3
+
+
+def test_character_edits_keep_an_accent_on_its_letter() -> None:
+    """A decomposed "é" (e + U+0301) was two characters to the edits: swapping "x" and "e" in
+    "xé" wrote "ex́", the accent on the "x", and deleting the "e" of "café" left "caf́"."""
+    text = "xe\u0301 cafe\u0301 nai\u0308ve"
+    for edit in (F.delete_char, F.repeat_char, F.insert_char, F.swap_char):
+        for count in range(1, 12):
+            edited = edit(text, count, 0)
+            marks = [edited[i - 1 : i + 1] for i, c in enumerate(edited) if c in "\u0301\u0308"]
+            assert all(m[0] in "ei" for m in marks), (edit.__name__, count, edited)
+    assert F.swap_char("xe\u0301", 1, 0) == "e\u0301x"
+    assert F.delete_char("xe\u0301", 1, 0) in {"e\u0301", "x"}
