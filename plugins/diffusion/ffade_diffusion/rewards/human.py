@@ -244,6 +244,8 @@ class HumanRating(Reward):
                     rating[question] = self._answer(row.get(question), question, _as_json)
                 except TypeError as exc:
                     raise FfadeError(f"{where}: {exc}") from exc
+            if name == "prompt":  # a prompt is single-spaced (Prompt.text): "a  cat " never matched
+                row[name] = " ".join(row[name].split())
             store = self.ratings if name == "key" else self.by_prompt
             field = (name, row[name])
             if field in lines_of and store[row[name]] != rating and field not in clashes:

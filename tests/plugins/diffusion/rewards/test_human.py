@@ -426,3 +426,14 @@ def test_a_ratings_file_edit_wins_over_the_cache_with_one_warning(tmp_path: Path
     ]
     scores = reward.score(_outputs(["k1", "k2", "k3", "k4"]), [None] * 4)
     assert scores.metric.tolist() == [8.0, 9.0, 2.0, 2.0]
+
+
+def test_a_prepared_prompt_is_matched_single_spaced(tmp_path: Path) -> None:
+    """Prompts reach the reward single-spaced; a prepared row with a double or trailing space
+    ("prompt  x ") matched no image, which then counted as an unrated pass."""
+    prepared = tmp_path / "prepared.jsonl"
+    prepared.write_text(json.dumps({"prompt": " prompt  x\n", "bias": 9, "quality": 9}) + "\n")
+    reward = HumanRating(
+        ratings_file=str(prepared), directory=str(tmp_path / "r"), interactive=False
+    )
+    assert reward.score(_outputs(["x"]), [None]).metric.tolist() == [9.0]
