@@ -35,18 +35,21 @@ LABEL_FLOOR = 1e-4
 """The probability a label output gives every other class: its scores are log-probabilities."""
 
 
-def resolve_function(value: Callable[..., Any] | str, argument: str) -> Callable[..., Any]:
-    """A callable, or ``module:function`` imported; one-line errors name the argument."""
+def resolve_function(
+    value: Callable[..., Any] | str, argument: str, target: str = "callable"
+) -> Callable[..., Any]:
+    """A callable, or ``module:function`` imported; one-line errors name the argument and the
+    ``target`` (the function's own name once ``predict`` is known)."""
     function = value
     if isinstance(value, str):
         if ":" not in value:
             raise PluginError(
-                f"target 'callable': {argument} {value!r} is not a function; give one as "
+                f"target '{target}': {argument} {value!r} is not a function; give one as "
                 "'module:function'"
             )
-        function = registry.import_attribute(f"target 'callable': {argument}", value)
+        function = registry.import_attribute(f"target '{target}': {argument}", value)
     if not callable(function):
-        raise PluginError(f"target 'callable': {argument} {value!r} is not callable")
+        raise PluginError(f"target '{target}': {argument} {value!r} is not callable")
     return function
 
 
@@ -95,7 +98,9 @@ class CallableTarget(Target):
     ) -> None:
         super().__init__(device)
         self.function = resolve_function(predict, "predict")
-        self.feature_function = None if features is None else resolve_function(features, "features")
+        if features is not None:  # named as predict's errors name it: 'my_predict', not 'callable'
+            features = resolve_function(features, "features", self.error_name)
+        self.feature_function = features
         whole = isinstance(num_classes, numbers.Integral) and not isinstance(num_classes, bool)
         if num_classes is not None and not (whole and num_classes >= 2):  # "10" was a TypeError
             raise PluginError(
@@ -172,8 +177,19 @@ class CallableTarget(Target):
             return {k: self._in_model_dtype(v) for k, v in inputs.items()}
         return inputs
 
+    def _in_eval_mode(self) -> None:
+        """Put ``predict`` and ``features``, where they are modules, in eval mode before they
+        run: the caller may have trained the model between two calls with the same wrapper
+        (``model.train()``), and a search in train mode drew other dropout masks each run and
+        moved batch-norm statistics, the model's own state. Fine-tuners call ``predict`` only
+        with the module in eval mode already, so this changes nothing of their training."""
+        for module in (self.function, self.feature_function):
+            if isinstance(module, torch.nn.Module) and any(m.training for m in module.modules()):
+                module.eval()
+
     def predict(self, inputs: Any) -> torch.Tensor:
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
+        self._in_eval_mode()
         with torch.inference_mode():
             outputs = self.fast_forward(self._argument(inputs))
         expected = batch_size_of(inputs)
@@ -253,6 +269,7 @@ class CallableTarget(Target):
         """The ``features`` function's vectors (B, d), or none when it was not given."""
         if self.feature_function is None:
             return super().features(inputs)
+        self._in_eval_mode()
         with torch.inference_mode():
             vectors = torch.as_tensor(self.feature_function(self._argument(inputs)))
         # (B, ...) -> (B, d); a (B,) or scalar is left for the features check to refuse in a line

@@ -332,3 +332,37 @@ def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -
         )
     note = "ffade: raised by target 'Linear': predict(), in the plugin's own code (docs/plugins.md)"
     assert note in error.value.__notes__
+
+
+def test_a_module_trained_again_after_wrapping_is_searched_in_eval_mode() -> None:
+    """The wrapper put the module in eval mode once, when made: a caller who trained it again
+    between two searches with the same wrapper (`model.train()`, as ffade.discover keeps one
+    wrapper per module) had it searched in train mode, with new dropout masks on each call and
+    its batch-norm statistics moved by the search (README: left in eval mode)."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3)
+    )
+    embed = model[:2]
+    target = CallableTarget(model, features=embed)
+    model.train()
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    inputs = torch.randn(6, 4)
+    first = target.predict(inputs)
+    assert torch.equal(target.predict(inputs), first)
+    assert not any(module.training for module in model.modules())
+    assert all(torch.equal(value, before[name]) for name, value in model.state_dict().items())
+    embed.train()  # features alone, a module of its own
+    vectors = target.features(inputs)
+    assert not embed.training and torch.equal(target.features(inputs), vectors)
+    assert all(torch.equal(value, before[name]) for name, value in model.state_dict().items())
+
+
+def test_a_features_error_names_the_target_as_predict_errors_do() -> None:
+    """features=3 said target 'callable' where every other error of the same wrapper named
+    the function (README: its errors name it)."""
+    with pytest.raises(PluginError) as error:
+        CallableTarget(identity, features=3)
+    assert str(error.value) == "target 'identity': features 3 is not callable"
+    with pytest.raises(PluginError, match=r"^target 'identity': features 'nope' is not a func"):
+        CallableTarget(identity, features="nope")

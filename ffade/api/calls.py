@@ -75,12 +75,14 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
-    seed variables, warnings filters and Lightning's loggers are left as they were (its random
-    generators: see :func:`_keeps_generators`). ``call`` (``ffade.discover``,
+    seed variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
+    filters and Lightning's loggers are left as they were (its random generators: see
+    :func:`_keeps_generators`). ``call`` (``ffade.discover``,
     ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
     of the shell command. An :class:`~ffade.errors.FfadeWarning` shows as the command's one
     ``ffade: warning:`` line.
     """
+    import torch
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from ffade.lightning_run import run_lightning
@@ -89,6 +91,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     from ffade.run_base import PYTHON_CALL
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
+    grad = torch.is_grad_enabled()  # Lightning's fit turns it on and leaves it on
     token = PYTHON_CALL.set(call)
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
@@ -108,6 +111,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             raise exc.__context__ from None
         raise
     finally:  # seed_everything left PL_GLOBAL_SEED set
+        torch.set_grad_enabled(grad)
         PYTHON_CALL.reset(token)
         for key, value in env.items():
             if value is None:

@@ -662,6 +662,17 @@ def test_a_run_leaves_warnings_filters_and_lightning_loggers_as_they_were(
     assert [(logger.level, logger.filters) for logger in loggers] == [(logging.NOTSET, [])] * 3
 
 
+def test_a_run_in_a_no_grad_block_leaves_grad_mode_off(tmp_path: Path) -> None:
+    """Lightning's fit turned grad mode on and left it on: inside the caller's torch.no_grad()
+    block, their own tensors built graphs again after ffade.discover returned."""
+    with torch.no_grad():
+        ffade.discover(synthetic_spec(), explorer="random", budget=4, save_dir=tmp_path)
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+    ffade.discover(synthetic_spec(), explorer="random", budget=4, save_dir=tmp_path)
+    assert torch.is_grad_enabled()
+
+
 def test_a_misspelt_discover_keyword_is_named_as_typed_with_the_allowed_ones(
     tmp_path: Path,
 ) -> None:
