@@ -73,6 +73,7 @@ class ClassifierFineTuner(FineTuner):
         require_above(0, distill_temperature=distill_temperature)
         super().__init__(*args, **kwargs)  # saves these arguments as hyperparameters too
         self._teacher: torch.Tensor | None = None
+        self._requires_grad: list[bool] | None = None  # the caller's flags, while "head" trains
 
     def head(self) -> nn.Module:
         """The target's ``head`` if it names one, else the last ``nn.Linear`` of the model."""
@@ -95,8 +96,19 @@ class ClassifierFineTuner(FineTuner):
             self.clean_correct(outputs, references)
         self._check_preprocess()
         if self.hparams.train == "head":
+            self._requires_grad = [p.requires_grad for p in self.network.parameters()]
             self.network.requires_grad_(False)
             self.head().requires_grad_(True)
+
+    @override
+    def on_train_end(self) -> None:
+        """Hands the model back with the ``requires_grad`` flags it came with: a model passed
+        from Python is the caller's own, and a frozen backbone would stay frozen in their next
+        training."""
+        super().on_train_end()
+        if self._requires_grad is not None:
+            for parameter, flag in zip(self.network.parameters(), self._requires_grad, strict=True):
+                parameter.requires_grad_(flag)
 
     def _check_preprocess(self, count: int = 16) -> None:
         """One line unless ``model(preprocess(x))`` picks the classes ``predict(x)`` picks on the

@@ -310,6 +310,7 @@ def test_head_only_training_changes_only_the_head(digits_run: Path, tmp_path: Pa
     original = registry.create("target", "digits_cnn").model.state_dict()
     changed = {k for k, v in tuner.network.state_dict().items() if not torch.equal(v, original[k])}
     assert changed == {"classifier.2.weight", "classifier.2.bias"}
+    assert all(p.requires_grad for p in tuner.network.parameters())  # the caller's flags back
 
 
 def test_ffade_fit_runs_the_mitigation_config(digits_run: Path, tmp_path: Path) -> None:
