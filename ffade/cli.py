@@ -309,11 +309,12 @@ def _main(args: list[str]) -> int:
         with held_while_loading():
             from ffade.lightning_run import run_lightning
         model = run_lightning(args)  # Lightning holds SIGTERM once the run's task is built
-        from ffade.fit_help import config_arguments_dropped
+        with held_while_loading(interrupt=False):  # the run is over: its lines, its status
+            from ffade.fit_help import config_arguments_dropped
 
-        if args[0] == "fit" and (dropped := config_arguments_dropped(args[1:])):
-            print(f"ffade: note: {dropped}", file=sys.stderr)  # after the run: an error stays
-        _print_ending(args, model)  # one line
+            if args[0] == "fit" and (dropped := config_arguments_dropped(args[1:])):
+                print(f"ffade: note: {dropped}", file=sys.stderr)  # after the run: an error stays
+            _print_ending(args, model)  # one line
     except FfadeError as exc:
         print(f"ffade: error: {_with_hints(args, exc)}", file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):  # a run it stopped: where it is, how to resume

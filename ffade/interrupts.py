@@ -52,9 +52,13 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
 
 
 @contextmanager
-def held_while_loading() -> Iterator[None]:
+def held_while_loading(interrupt: bool = True) -> Iterator[None]:
     """Within the block, a SIGTERM that :func:`sigterm_as_ctrl_c` would take waits for the block
-    to end, then raises KeyboardInterrupt; a second one ends the process at once."""
+    to end, then raises KeyboardInterrupt; a second one ends the process at once.
+
+    ``interrupt=False`` (a finished run's closing lines: its summary says finished, its files
+    are whole) lets the block end and drops the SIGTERM, so the command's own status stands,
+    as it does for one that comes while the process exits: it read as Ctrl-C, exit 130."""
     if signal.getsignal(signal.SIGTERM) is not _interrupt:
         yield
         return
@@ -70,7 +74,7 @@ def held_while_loading() -> Iterator[None]:
     finally:
         if not received:
             signal.signal(signal.SIGTERM, _interrupt)
-    if received:
+    if received and interrupt:
         raise KeyboardInterrupt
 
 

@@ -35,13 +35,13 @@ class BudgetProgressBar(TQDMProgressBar):
 
     def _bar(self, desc: str, position: int, leave: bool, **kwargs: Any) -> Tqdm:
         """A bar as Lightning's init_*_tqdm makes it; not on a terminal, a :class:`LoggedTqdm`."""
-        return (Tqdm if on_terminal(sys.stdout) else LoggedTqdm)(
+        return (Tqdm if on_terminal(sys.stderr) else LoggedTqdm)(
             desc=desc,
             position=2 * self.process_position + position,
             disable=self.is_disabled,
             leave=leave,
             dynamic_ncols=True,
-            file=sys.stdout,
+            file=sys.stderr,
             bar_format=self.BAR_FORMAT,
             **kwargs,
         )

@@ -50,7 +50,10 @@ def test_fit_leaves_a_complete_run_directory(tmp_path: Path) -> None:
     assert environment["packages"]["torch"] and environment["device"].startswith("cpu (")
     assert (run / "config.yaml").is_file() and list(run.glob("events.out.tfevents.*"))
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == 120
-    assert "evaluations: 100%" in result.stdout  # the progress bar counts the budget
+    assert "evaluations: 100%" in result.stderr  # the progress bar counts the budget
+    # on stderr, as the report's and the gate's bars: `ffade fit ... > out.txt` keeps the
+    # closing lines alone (Lightning's bar went to stdout)
+    assert result.stdout.startswith("run: ") and "evaluations: 100%" not in result.stdout
 
 
 def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:

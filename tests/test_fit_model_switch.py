@@ -20,7 +20,9 @@ def test_a_dqn_configs_own_arguments_dropped_by_another_explorer_are_named(
     # so that an error stays one line
     result = ffade_in_process("fit", "--config", str(config), "--model", "RandomExplorer")
     assert result.returncode == 0, result.stderr
-    assert result.stderr.splitlines() == [
+    bar, *notes = result.stderr.splitlines()  # the run's bar, on stderr, then the note
+    assert bar.startswith("evaluations: 100%")
+    assert notes == [
         "ffade: note: --model RandomExplorer takes no exploration_bonus, learning_rate: the "
         "config's values were dropped (--model replaces the model and keeps only the arguments "
         "its class takes)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -53,7 +54,6 @@ def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -
     """README, Resuming a run: SIGTERM stops a run with a line naming its directory, status
     'interrupted'. Before Lightning held SIGTERM (a model loading, a fine-tune's first guard
     measurement), it ended the process without a word, exit 143, its summary.json 'created'."""
-    import json
     import subprocess
     import time
 
@@ -79,6 +79,7 @@ def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -
 
 
 SIGTERM_AT_FIRST_CALL = """
+import json
 import os
 import signal
 import sys
@@ -150,6 +151,7 @@ def test_sigterm_at_any_moment_of_main_is_ctrl_c(moment: str, args: list[str], t
 
 
 SIGTERM_IN_EXECUTED_CODE = """
+import json
 import os
 import signal
 import sys
@@ -194,6 +196,7 @@ def test_python_m_ffade_stopped_in_executed_code_exits_130(tmp_path) -> None:
 
 
 SIGTERM_AFTER_MAIN = """
+import json
 import os
 import signal
 import sys
@@ -223,3 +226,32 @@ def test_sigterm_after_the_command_is_over_exits_with_its_status(
     )
     assert f"main returned {status}" in result.stdout, result.stderr[-2000:]
     assert result.returncode == status, result.stderr[-2000:]
+
+
+def test_sigterm_while_a_finished_run_prints_its_closing_lines_keeps_its_status(
+    tmp_path,
+) -> None:
+    """A SIGTERM after a run's loop, while ``ffade fit`` printed its closing lines, read as
+    Ctrl-C: ``ffade: interrupted``, exit 130, where the run's summary said finished. The lines
+    are printed and the command's own status stands, as for one while the process exits."""
+    from tests.helpers import REPO, write_config
+
+    write_config(tmp_path / "c.yaml", budget=32)
+    (tmp_path / "probe.py").write_text(SIGTERM_AT_FIRST_CALL)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    result = subprocess.run(
+        [sys.executable, "probe.py", "ffade.cli:_print_ending", "fit", "--config", "c.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert "ffade: interrupted" not in result.stderr
+    assert "\nrun: " in "\n" + result.stdout  # the closing lines were printed
+    run = tmp_path / "runs" / "test" / "version_0"
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"

@@ -13,6 +13,7 @@ import functools
 import numbers
 import os
 import random
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,12 @@ from ffade.api.pieces import (
     module_config,
     plain,
     task_config,
+    unrecorded_callbacks,
 )
 from ffade.api.run import Run, check_flag, check_slices
 from ffade.errors import (
     FfadeError,
+    FfadeWarning,
     PluginError,
     plain_key,
     require_region_options,
@@ -96,7 +99,11 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
-        with monitors_closed(), lightning_quieted(), shown_as_ffade_lines(unless_recorded=True):
+        quiet = (monitors_closed(), lightning_quieted(), shown_as_ffade_lines(unless_recorded=True))
+        with quiet[0], quiet[1], quiet[2], warnings.catch_warnings():
+            for line in unrecorded_callbacks(config.get("trainer") or {}):
+                warnings.warn(line, FfadeWarning, stacklevel=2)  # said, not jsonargparse's
+                warnings.filterwarnings("ignore", r"\s*Unable to serialize instance")
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None

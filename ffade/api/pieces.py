@@ -249,3 +249,19 @@ def check_plugins_known(task: dict[str, Any], run_dir: Any) -> None:
                 f"or instance passed to ffade.discover) must be registered again: "
                 f"ffade.register('{kind}', '{name}', ...)"
             )
+
+
+def unrecorded_callbacks(trainer: dict[str, Any]) -> list[str]:
+    """A line for each of ``trainer``'s callbacks given as an object, not ``{class_path,
+    init_args}``: the run uses it, but config.yaml can only hold its class's name and
+    arguments, so jsonargparse wrote "Unable to serialize instance" there (or a name of the
+    caller's ``__main__``) and printed a warning that said neither what nor why."""
+    callbacks = trainer.get("callbacks")
+    listed = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
+    return [
+        f"trainer.callbacks[{i}] is a {type(c).__name__} object made in this process: the run "
+        "uses it, but its config.yaml cannot record it, so `ffade fit --config` cannot rerun "
+        "that config; give {class_path, init_args} to record it"
+        for i, c in enumerate(listed)
+        if c is not None and not isinstance(c, (dict, str))
+    ]

@@ -81,6 +81,15 @@ class MitigationPlan:
         return {"name": given["name"], "args": args}
 
 
+def refuse_empty_paths(**paths: object) -> None:
+    """Refuse a fine-tuner's path argument given as an empty or blank string, one line naming
+    its key: ``Path("")`` is the working directory, so a config's ``run: $RUN`` with the variable
+    unset read the folder the command was typed in. Fine-tuner plugins check theirs with it."""
+    for key, path in paths.items():
+        if isinstance(path, str) and not path.strip():
+            raise FfadeError(f"model.init_args.{key}: {EMPTY_PATH}")
+
+
 def make_plan(
     run: str | Path,
     feedback: str | Path | None = None,
@@ -97,9 +106,7 @@ def make_plan(
         FfadeError: the run or feedback is missing or malformed, the run did not search the
             discovery split, the grids differ, or no region has a priority other than skip.
     """
-    for key, path in (("run", run), ("feedback", feedback)):
-        if isinstance(path, str) and not path.strip():  # Path("") is the cwd, "" read as unset
-            raise FfadeError(f"model.init_args.{key}: {EMPTY_PATH}")
+    refuse_empty_paths(run=run, feedback=feedback)
     run_dir = Path(run).expanduser()  # a config's "~/runs/...", as plugins read their paths
     summary = _read_discovery_summary(run_dir)
     feedback_path = Path(feedback).expanduser() if feedback else run_dir / FEEDBACK_FILE

@@ -21,6 +21,7 @@ import ffade
 from ffade import registry
 from ffade.api.pieces import snake_case
 from ffade.cli import main
+from ffade.errors import FfadeWarning
 from ffade.plugin_api import Reward, Scores
 from tests.helpers import synthetic_spec, write_config
 
@@ -863,3 +864,35 @@ def test_a_keyword_mitigate_does_not_take_is_named_as_typed_before_anything_runs
         ffade.mitigate(run, xyzzy=1, save_dir=tmp_path)
     assert str(error.value).startswith("mitigate: unknown argument 'xyzzy'; allowed: run, ")
     assert not (run.dir / "feedback.yaml").exists() and not (tmp_path / "mitigate").exists()
+
+
+def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    """A callback object passed from Python printed jsonargparse's raw "Unable to serialize
+    instance <...>" warning, though the run used it; config.yaml holds that text instead."""
+
+    class Count(Callback):
+        def __init__(self) -> None:
+            self.batches = 0
+
+        def on_train_batch_end(self, *args: Any) -> None:
+            self.batches += 1
+
+    count = Count()
+    ffade.discover(
+        task=synthetic_spec(),
+        explorer="random",
+        budget=64,
+        num_envs=16,
+        save_dir=tmp_path,
+        trainer={"callbacks": [count]},
+    )
+    assert count.batches == 4  # the run used it
+    said = [str(w.message) for w in recwarn if issubclass(w.category, FfadeWarning)]
+    assert said == [
+        "trainer.callbacks[0] is a Count object made in this process: the run uses it, but its "
+        "config.yaml cannot record it, so `ffade fit --config` cannot rerun that config; give "
+        "{class_path, init_args} to record it"
+    ]
+    assert not [w for w in recwarn if "Unable to serialize" in str(w.message)]

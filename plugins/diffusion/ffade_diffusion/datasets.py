@@ -22,6 +22,10 @@ from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
 FORMATS = ("jsonl", "csv")
 
+# Each input is an image to draw; the (prompt, sample) inputs are listed in memory. A larger
+# samples_per_prompt (a typo such as 9223372036854775807) would fill the memory, not fail.
+MOST_INPUTS = 1_000_000
+
 
 def read_rows(
     path: str | Path, file_format: str | None = None, prompt_field: str = "prompt"
@@ -157,6 +161,12 @@ class PromptsDataset(Dataset):
                     f"{what}: {place} is an empty prompt {text!r}; give each prompt words or a "
                     "{slot} a prompt_slot concept fills"
                 )
+        if len(entries) * samples_per_prompt > MOST_INPUTS:  # else a list past any memory
+            raise FfadeError(
+                f"{what}: {len(entries)} prompt(s) x samples_per_prompt {samples_per_prompt} "
+                f"make {len(entries) * samples_per_prompt} inputs; at most {MOST_INPUTS} are "
+                "allowed: lower samples_per_prompt"
+            )
         self.items = [
             (Prompt(text, sample), label)
             for text, label in entries

@@ -9,6 +9,10 @@ import torch
 from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset, disjoint_split_indices
 
+# The features and axis positions are held in memory as float32: 10**8 values are 400 MB. A
+# larger size (a typo such as 9223372036854775807) would stop in torch with a traceback.
+MOST_VALUES = 10**8
+
 
 class SyntheticDataset(Dataset):
     """Random feature vectors, split into disjoint seeded discovery/finetune/heldout sets.
@@ -36,6 +40,13 @@ class SyntheticDataset(Dataset):
                 raise FfadeError(  # else a torch RuntimeError ("negative dimension")
                     f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"
                 )
+        values = num_inputs * (feature_dim + num_axes)
+        if values > MOST_VALUES:
+            raise FfadeError(
+                f"dataset 'synthetic': num_inputs {num_inputs} x (feature_dim {feature_dim} + "
+                f"num_axes {num_axes}) is {values} values held in memory; at most {MOST_VALUES} "
+                "are allowed: lower num_inputs"
+            )
         generator = torch.Generator().manual_seed(seed)
         self.features = torch.randn(num_inputs, feature_dim, generator=generator)
         self.num_axes = num_axes

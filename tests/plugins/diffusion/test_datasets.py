@@ -107,6 +107,12 @@ def test_digit_prompts_label_each_digit() -> None:
             "dataset 'digit_prompts': samples_per_prompt must be at least 1 (a whole number), "
             "got 0",
         ),
+        (  # int64's largest: it passed, and the list of inputs filled the memory
+            {"samples_per_prompt": 9223372036854775807},
+            "dataset 'digit_prompts': 10 prompt(s) x samples_per_prompt 9223372036854775807 "
+            "make 92233720368547758070 inputs; at most 1000000 are allowed: lower "
+            "samples_per_prompt",
+        ),
     ],
 )
 def test_digit_prompts_errors_name_digit_prompts(kwargs: dict, message: str) -> None:

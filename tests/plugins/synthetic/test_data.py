@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+import yaml
 from ffade_synthetic.data import SyntheticDataset
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
+from tests.helpers import ffade_in_process, write_config
 
 
 def ids(dataset: SyntheticDataset, split: str) -> set[int]:
@@ -77,3 +81,20 @@ def test_sizes_that_are_not_whole_numbers_from_one_are_one_line_errors(key: str,
     assert str(error.value) == (
         f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"
     )
+
+
+def test_a_size_past_what_memory_holds_is_one_line_from_the_cli(tmp_path: Path) -> None:
+    """num_inputs 9223372036854775807 (int64's largest) passed the checks and stopped in
+    torch.randn with a RuntimeError traceback."""
+    config = write_config(tmp_path / "c.yaml")
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["dataset"]["args"]["num_inputs"] = 9223372036854775807
+    config.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "ffade: error: dataset 'synthetic': num_inputs 9223372036854775807 x (feature_dim 8 + "
+        "num_axes 3) is 101457092405402533877 values held in memory; at most 100000000 are "
+        "allowed: lower num_inputs\n"
+    )
+    assert not (tmp_path / "runs").exists()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import torch
 
-from ffade.errors import EMPTY_PATH, FfadeError
+from ffade.errors import FfadeError
+from ffade.mitigate.plan import refuse_empty_paths
 from ffade.plugin_api import read_text_lines
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -83,9 +84,7 @@ def check_sources(image_folder: str | None, class_images: str | None) -> None:
     """Refuse a training-image folder that is missing or holds nothing usable, reading no image:
     the fine-tuner's constructor calls it, so ``ffade loop`` refuses a wrong folder before its
     first stage instead of after minutes of discovery."""
-    for key, folder in (("image_folder", image_folder), ("class_images", class_images)):
-        if isinstance(folder, str) and not folder.strip():  # Path("") is the working directory
-            raise FfadeError(f"model.init_args.{key}: {EMPTY_PATH}")
+    refuse_empty_paths(image_folder=image_folder, class_images=class_images)
     if image_folder is not None:
         captioned_images(image_folder)
     if class_images is not None:

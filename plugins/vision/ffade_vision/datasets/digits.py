@@ -17,6 +17,10 @@ from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset
 from ffade_vision.datasets._splits import check_split_name, split_indices
 
+# All 1797 images are held in memory: at 512 pixels a side and 3 channels, 5.6 GB of float32.
+# A larger size (a typo such as 9223372036854775807) would stop in torch with a traceback.
+MOST_IMAGE_SIZE = 512
+
 
 class DigitsDataset(Dataset):
     """Digits 0-9 as float images in [0, 1]: ink is 1, background is 0; labels are the digit.
@@ -24,7 +28,7 @@ class DigitsDataset(Dataset):
     Args:
         seed: fixes which images go to which split.
         fractions: shares of the discovery, fine-tune and held-out splits (sum at most 1).
-        image_size: side length of the square image.
+        image_size: side length of the square image, at most 512 pixels.
         margin: empty border (pixels each side) around the digit, which is upscaled (bilinear)
             from 8 pixels to ``image_size - 2 * margin``; as in MNIST (20 + 2 * 4 = 28), it
             leaves room to rotate, shrink or shift the digit without cutting it off.
@@ -48,6 +52,12 @@ class DigitsDataset(Dataset):
         super().__init__(seed)
         if channels not in (1, 3):
             raise FfadeError(f"dataset 'digits': channels must be 1 or 3, got {channels!r}")
+        whole = isinstance(image_size, int) and not isinstance(image_size, bool)
+        if not (whole and image_size <= MOST_IMAGE_SIZE):
+            raise FfadeError(
+                f"dataset 'digits': image_size must be a whole number of pixels, at most "
+                f"{MOST_IMAGE_SIZE} (every image is held in memory), got {image_size!r}"
+            )
         digit_size = image_size - 2 * margin
         if margin < 0 or digit_size < 8:
             raise FfadeError(

@@ -63,6 +63,12 @@ def test_options_and_errors() -> None:
         DigitsDataset(channels=2)
     with pytest.raises(FfadeError, match="leave 4 pixels"):
         DigitsDataset(image_size=12, margin=4)
+    with pytest.raises(FfadeError) as error:  # it was a torch RuntimeError, a traceback
+        DigitsDataset(image_size=9223372036854775807)
+    assert str(error.value) == (
+        "dataset 'digits': image_size must be a whole number of pixels, at most 512 (every "
+        "image is held in memory), got 9223372036854775807"
+    )
     with pytest.raises(FfadeError, match="dataset 'digits': split fractions"):
         DigitsDataset(fractions=(0.5, 0.5, 0.5))
     with pytest.raises(FfadeError, match="unknown split 'train'"):
