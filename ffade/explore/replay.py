@@ -15,6 +15,7 @@ import numpy as np
 
 from ffade.checkpoint import checkpoint_run_dir
 from ffade.errors import FfadeError
+from ffade.explore.stopping import RecentFailures
 from ffade.record_lines import EvaluationRecord, record_line
 from ffade.records import EVALUATIONS_FILE, RunRecorder, read_evaluations, write_text_atomic
 
@@ -51,6 +52,7 @@ def replay_log(explorer: Any, run_dir: Path) -> None:
             np.array([r.input_id for r in failing]), np.array([r.state for r in failing])
         )
     explorer.iterations = explorer.env.global_step = max((r.step for r in kept.values()), default=0)
+    explorer.recent_failures = RecentFailures.from_records(kept.values())  # stop_when's window
     recorder = explorer.recorder
     if recorder is None:  # rank 0 keeps the log (see ffade.distributed)
         return

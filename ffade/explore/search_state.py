@@ -18,6 +18,7 @@ import numpy as np
 from ffade import auto_batch
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.explore.replay import replay_log
+from ffade.explore.stopping import RecentFailures
 
 
 class SearchState:
@@ -38,6 +39,7 @@ class SearchState:
     _replay_dir: Path | None
     _done: np.ndarray
     _obs: dict[str, np.ndarray] | None
+    recent_failures: RecentFailures
     elapsed_seconds: Any  # RunModule's
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -54,6 +56,7 @@ class SearchState:
             # episodes under way: a resumed microscopic run continues them
             "episodes": {**self.env.episodes_state(), "done": self._done.tolist()},
             "explorer": self.explorer_state(),
+            "recent_failures": self.recent_failures.steps(),  # stop_when's window
             "batch_size": auto_batch.checkpoint_state(self.evaluator, self.batch_size_probe),
         }
 
@@ -83,6 +86,8 @@ class SearchState:
         self._done = np.array(state["episodes"]["done"], bool)
         self._obs = self.env.observation()
         self.load_explorer_state(state["explorer"])
+        # a checkpoint from before ffade kept the window: judged anew after 1,000 evaluations
+        self.recent_failures = RecentFailures(state.get("recent_failures", []))
         self.batch_size_probe = auto_batch.restore(self.evaluator, state, self.batch_size_probe)
 
     def explorer_state(self) -> dict[str, Any]:

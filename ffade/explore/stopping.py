@@ -18,6 +18,7 @@ import functools
 import operator
 import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,10 +90,15 @@ def parse_stop_rule(text: str | None, probes: bool = True) -> StopRule | None:
 class RecentFailures:
     """New failures per evaluation over a sliding window of the last ``WINDOW`` evaluations."""
 
-    def __init__(self) -> None:
+    def __init__(self, steps: Iterable[tuple[int, int]] = ()) -> None:
+        """``steps``: (evaluations, new failures) of each step so far, oldest first: a resumed
+        run's window, as its checkpoint or its log holds it, so it is judged as if never
+        stopped (an empty window waited 1,000 evaluations more before judging again)."""
         self._steps: deque[tuple[int, int]] = deque()  # (evaluations, new failures) per step
         self._evaluations = 0
         self._failures = 0
+        for evaluations, new_failures in steps:
+            self.add(int(evaluations), int(new_failures))
 
     def add(self, evaluations: int, new_failures: int) -> None:
         self._steps.append((evaluations, new_failures))
@@ -103,6 +109,20 @@ class RecentFailures:
             old_evaluations, old_failures = self._steps.popleft()
             self._evaluations -= old_evaluations
             self._failures -= old_failures
+
+    def steps(self) -> list[tuple[int, int]]:
+        """The window's (evaluations, new failures) per step, oldest first: for checkpoints."""
+        return list(self._steps)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Any]) -> RecentFailures:
+        """The window of a log's records (each with ``step`` and ``failed``), in log order."""
+        steps: dict[int, list[int]] = {}
+        for record in records:
+            counts = steps.setdefault(int(record.step), [0, 0])
+            counts[0] += 1
+            counts[1] += int(bool(record.failed))
+        return cls((evaluations, failed) for evaluations, failed in steps.values())
 
     def per_1000(self) -> float | None:
         """Failures per 1,000 evaluations over the window; None until it holds 1,000."""

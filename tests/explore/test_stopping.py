@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lightning.pytorch import Callback
 
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
@@ -263,3 +264,40 @@ def test_a_microscopic_search_that_reached_every_pair_it_can_stops_at_once(
     discover(explorer, tmp_path)
     assert explorer.stop_reason.startswith("every (input, state) pair within max_steps (1)")
     assert explorer.idle_steps == 0  # stopped on the step after the last new evaluation
+
+
+class CrashAt(Callback):
+    """Kills the search after ``iterations`` steps, as a kill -9 would (no summary, no save)."""
+
+    def __init__(self, iterations: int) -> None:
+        self.iterations = iterations
+
+    def on_train_batch_end(self, trainer, explorer, *args) -> None:
+        if explorer.iterations == self.iterations:
+            raise RuntimeError("killed")
+
+
+@pytest.mark.parametrize(
+    "killed_at",
+    [8, 15],  # before the first checkpoint (step 10): replayed from the log; after it: restored
+    ids=["replayed", "checkpointed"],
+)
+def test_a_resumed_run_judges_the_rate_over_the_evaluations_before_it_stopped(
+    tmp_path: Path, killed_at: int
+) -> None:
+    """A resumed run keeps stop_when's window: it stops where an unbroken run stops (once 1,000
+    evaluations are made), not after 1,000 more than it resumed with."""
+    rule = "new_failures_per_1000 < 1000"  # true whenever it is judged
+
+    def make() -> RandomExplorer:
+        return RandomExplorer(task=synthetic_spec(), budget=4000, num_envs=50, stop_when=rule)
+
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(make(), tmp_path, name="killed", checkpoints=True, callbacks=[CrashAt(killed_at)])
+    killed = tmp_path / "killed" / "version_0"
+    assert (killed / "checkpoints").exists() == (killed_at > 10)
+    resumed = summary_of(discover(make(), tmp_path, name="resumed", ckpt_path=killed))
+    # judged after the step that makes 1,000 evaluations (of up to 50 new pairs each), as an
+    # unbroken run is; a window emptied at the resume waited 1,000 more (1,414 replayed)
+    assert 1000 <= resumed["evaluations"] < 1050
+    assert resumed["stop_reason"].startswith("stop_when: new_failures_per_1000 = ")
