@@ -375,8 +375,8 @@ def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
         ),
         (  # numbers were shown as their str and never refused, though the docs promise texts
             "NumberCaptions",
-            r"target '.*NumberCaptions': describe_outputs\(\) returned a list holding 0 \(type int\) "
-            r"for a batch of 2; return a list of 2 strings, or None",
+            r"target '.*NumberCaptions': describe_outputs\(\) returned a list holding 0 "
+            r"\(type int\) for a batch of 2; return a list of 2 strings, or None",
         ),
         (
             "GreyRender",
