@@ -286,7 +286,9 @@ def _one_per_input(field: str, value: Any, dtype: torch.dtype) -> torch.Tensor:
         raise ScoresError(f"Scores: {field} has shape {tuple(tensor.shape)}; give one per input")
     if dtype == torch.bool and tensor.dtype != torch.bool and ((tensor != 0) & (tensor != 1)).any():
         bad = tensor[(tensor != 0) & (tensor != 1)][0].item()
-        raise ScoresError(f"Scores: failed holds {bad:g}; give True or False per input")
+        shown = f"{bad:g}"  # short, but never "1" for 0.99999994, which is no 1
+        shown = repr(bad) if shown in ("0", "-0", "1") else shown
+        raise ScoresError(f"Scores: failed holds {shown}; give True or False per input")
     return tensor.to(dtype).reshape(-1)
 
 

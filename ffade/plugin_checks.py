@@ -250,7 +250,15 @@ def described(
             f"{kind} '{plugin_label(plugin)}': {method}() returned {got} "
             f"for a batch of {size}; return a list of {size} strings, or None"
         )
-    return [str(text) for text in texts]
+    for text in texts:  # a number or a token list would be shown as its repr, never refused
+        if not isinstance(text, str):
+            kind = "reward" if isinstance(plugin, Reward) else "target"
+            raise PluginError(
+                f"{kind} '{plugin_label(plugin)}': {method}() returned a list holding "
+                f"{repr(text)[:40]} (type {type(text).__name__}) for a batch of {size}; "
+                f"return a list of {size} strings, or None"
+            )
+    return list(texts)
 
 
 def output_captions(task: Any, outputs: Any, references: Any, size: int) -> list[str]:

@@ -150,6 +150,10 @@ def test_scores_are_1d_cpu_tensors_with_one_entry_per_input() -> None:
         ({"metric": torch.ones(2, 3)}, r"Scores: metric has shape \(2, 3\); give one per input"),
         ({"failed": [0.2, 0.9]}, r"Scores: failed holds 0\.2; give True or False per input"),
         ({"failed": [0, 2]}, r"Scores: failed holds 2; give True or False per input"),
+        (  # a probability a hair below 1 (a softmax) was shown as "holds 1", which is allowed
+            {"failed": [1.0, 0.99999994]},
+            r"Scores: failed holds 0\.99999994\d*; give True or False per input",
+        ),
         ({"failed": [float("nan"), 1.0]}, r"Scores: failed holds nan"),
         ({"failed": ["yes", "no"]}, r"Scores: failed is \['yes', 'no'\]; give True or False per"),
         ({"reward": ["high", "low"]}, r"Scores: reward is \['high', 'low'\]; give a number per"),

@@ -67,6 +67,13 @@ class OneCaption(SyntheticTarget):
         return "a caption"
 
 
+class NumberCaptions(SyntheticTarget):
+    """describe_outputs returns a number per output, not a text."""
+
+    def describe_outputs(self, outputs):
+        return list(range(len(outputs)))
+
+
 class GreyRender(SyntheticTarget):
     """render returns (batch, H, W), no channels."""
 
@@ -366,6 +373,11 @@ def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
             r"target '.*TensorCaptions': describe_outputs\(\) returned a Tensor of shape \(2, 3\) "
             r"for a batch of 2; return a list of 2 strings, or None",
         ),
+        (  # numbers were shown as their str and never refused, though the docs promise texts
+            "NumberCaptions",
+            r"target '.*NumberCaptions': describe_outputs\(\) returned a list holding 0 "
+            r"\(type int\) for a batch of 2; return a list of 2 strings, or None",
+        ),
         (
             "GreyRender",
             r"target '.*GreyRender': render\(\) returned shape \(2, 4, 8\) for a batch of 2 "
@@ -465,7 +477,11 @@ def test_a_plugin_not_written_name_and_args_is_said_so(
 
 @pytest.mark.parametrize(
     ("target", "said"),
-    [("GreyRender", "render() returned shape"), ("OneCaption", "describe_outputs() returned")],
+    [
+        ("GreyRender", "render() returned shape"),
+        ("OneCaption", "describe_outputs() returned"),
+        ("NumberCaptions", "describe_outputs() returned a list holding 0"),
+    ],
 )
 def test_a_broken_example_hook_is_said_at_the_first_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, said: str
