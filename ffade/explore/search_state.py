@@ -30,6 +30,7 @@ class SearchState:
     rng: np.random.Generator
     gradient_updates: int
     iterations: int
+    idle_steps: int
     failing_flat_states: set[int]
     smallest_failures: dict[int, tuple[int, list[int]]]
     run_dir: Path | None
@@ -49,6 +50,7 @@ class SearchState:
             "env_rng": self.env.np_random.bit_generator.state,
             "gradient_updates": self.gradient_updates,
             "iterations": self.iterations,
+            "idle_steps": self.idle_steps,  # max_idle_steps' count
             "failing_flat_states": sorted(self.failing_flat_states),
             "smallest_failures": self.smallest_failures,
             "wall_seconds": self.elapsed_seconds(),
@@ -79,6 +81,7 @@ class SearchState:
         self.env.np_random.bit_generator.state = state["env_rng"]
         self.gradient_updates = state["gradient_updates"]
         self.iterations = state["iterations"]
+        self.idle_steps = state.get("idle_steps", 0)  # counted anew from an older checkpoint
         self.failing_flat_states = set(state["failing_flat_states"])
         self.smallest_failures = dict(state["smallest_failures"])
         self.wall_seconds = state["wall_seconds"]

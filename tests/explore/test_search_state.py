@@ -19,12 +19,14 @@ def test_a_checkpoint_brings_another_search_to_the_state_it_saved(tmp_path: Path
     discover(other, tmp_path, seed=5, name="other")
     assert other.iterations != saved.iterations and other.cursor != saved.cursor
     assert saved.failing_flat_states and not other.failing_flat_states
+    saved.idle_steps = 7  # steps without a new evaluation, as max_idle_steps counts them
     checkpoint: dict = {}
     saved.on_save_checkpoint(checkpoint)
     torch.save(checkpoint, tmp_path / "state.ckpt")  # as Lightning writes it
     other.on_load_checkpoint(torch.load(tmp_path / "state.ckpt", weights_only=False))
     other.on_fit_start()
     assert other.iterations == saved.iterations == 50
+    assert other.idle_steps == 7  # a resumed run stops where an unbroken one would
     assert other.cursor == saved.cursor  # the subclass's own state (explorer_state)
     assert other.evaluator.memo == saved.evaluator.memo
     assert other.evaluator.evaluations == saved.evaluator.evaluations == 400
