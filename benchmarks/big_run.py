@@ -1,4 +1,4 @@
-"""What a large run costs after its search: ffade report, feedback --from, export, a resume.
+"""What a large run costs after its search: ffade report, feedback --from, export.
 
     python benchmarks/big_run.py                   # a 200,000-evaluation synthetic DQN run
     python benchmarks/big_run.py --budget 50000    # smaller, quicker
@@ -93,6 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.budget < 1024:  # one step of 1,024 pairs: less would not learn, nor time anything
         parser.error(f"argument --budget: must be at least 1024, got {args.budget}")
+    if args.keep is not None and args.keep.exists() and not args.keep.is_dir():
+        parser.error(f"argument --keep: {args.keep} is a file, not a folder")
     root = args.keep or Path(tempfile.mkdtemp(prefix="ffade-big-"))
     root.mkdir(parents=True, exist_ok=True)
     try:

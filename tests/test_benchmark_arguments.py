@@ -349,3 +349,19 @@ def test_scaling_says_in_one_line_when_its_one_process_run_fails(
     )
     with pytest.raises(RuntimeError, match="the 1-process ffade fit failed: exit 2: "):
         module.processes(budget=100)
+
+
+def test_big_run_refuses_a_file_to_keep_the_run_in_in_one_line(monkeypatch, capsys, tmp_path):
+    """benchmarks/big_run.py --keep FILE was mkdir's FileExistsError traceback."""
+    kept = tmp_path / "notes.txt"
+    kept.write_text("mine\n")
+    monkeypatch.setattr(sys, "argv", ["big_run.py", "--keep", str(kept)])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / "big_run.py"), run_name="__main__")
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"big_run.py: error: argument --keep: {kept} is a file, not a folder"
+    )
+    assert kept.read_text() == "mine\n"
