@@ -11,8 +11,6 @@ digit's caption.
 
 from __future__ import annotations
 
-import argparse
-
 import torch
 import torch.nn.functional as F
 from ffade_diffusion.prompts import Prompt
@@ -21,11 +19,14 @@ from ffade_diffusion.targets.pipeline import TinyDigitsT2I
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
 from ffade import registry
+from ffade.errors import OneLineParser, whole_number_from_1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=20, help="noise samples per digit")
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--samples", type=whole_number_from_1, default=20, help="noise samples per digit"
+    )
     parser.add_argument("--threshold", type=float, default=0.3, help="clip_score's threshold")
     args = parser.parse_args()
     clip = ClipScore("tiny_digits_clip")

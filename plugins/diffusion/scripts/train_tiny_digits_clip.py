@@ -15,7 +15,6 @@ cosines of matching and mismatched captions to ``TRAINING.txt`` there.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -26,6 +25,8 @@ from ffade_diffusion.tiny.clip import build_clip, save_clip
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, VOCABULARY, captioned_digits
 from ffade_diffusion.tiny.tokenizer import write_word_tokenizer
 from transformers import CLIPModel
+
+from ffade.errors import OneLineParser, whole_number_from_1
 
 
 def embed(model: CLIPModel, pixels: torch.Tensor, ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -46,9 +47,9 @@ def contrastive_loss(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=600)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=whole_number_from_1, default=600)
+    parser.add_argument("--batch-size", type=whole_number_from_1, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=BUNDLED_CLIP)
     args = parser.parse_args()

@@ -21,7 +21,6 @@ shipped digits classifier reads in its samples to ``TRAINING.txt`` there.
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from ffade_diffusion.tiny.tokenizer import write_word_tokenizer
 from transformers import CLIPTextModel
 
 from ffade import registry
+from ffade.errors import OneLineParser, whole_number_from_1
 
 OUT = Path(__file__).resolve().parents[1] / "ffade_diffusion" / "models" / "tiny_digits_t2i"
 BATCH = 128
@@ -162,10 +162,10 @@ def judge_reconstructions(vae: AutoencoderKL, images: torch.Tensor, labels: torc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--autoencoder-steps", type=int, default=150)
-    parser.add_argument("--denoiser-steps", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--autoencoder-steps", type=whole_number_from_1, default=150)
+    parser.add_argument("--denoiser-steps", type=whole_number_from_1, default=2000)
+    parser.add_argument("--threads", type=whole_number_from_1, default=1, help="torch CPU threads")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from ffade.errors import OneLineParser
 from ffade.evaluator import Evaluator
 from ffade.mitigate.guard import passing_inputs
 from ffade.task import build_task, restrict_inputs
@@ -54,7 +55,7 @@ def failure_rate(evaluator: Evaluator, states: list[dict[str, Any]]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("config")

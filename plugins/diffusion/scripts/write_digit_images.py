@@ -10,12 +10,13 @@ the model draws them: ``OUT/<digit>/<n>.png``, a seeded choice of ``--per-class`
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import torch
 from ffade_diffusion.tiny.digits import digit_images
 from PIL import Image
+
+from ffade.errors import OneLineParser, whole_number_from_1
 
 
 def write(out: Path, per_class: int, seed: int) -> int:
@@ -36,9 +37,9 @@ def write(out: Path, per_class: int, seed: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--per-class", type=int, default=20)
+    parser.add_argument("--per-class", type=whole_number_from_1, default=20)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(f"wrote {write(args.out, args.per_class, args.seed)} images to {args.out}")

@@ -16,10 +16,11 @@ It overwrites ``plugins/text/ffade_text/data/tiny_news.jsonl``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 from pathlib import Path
+
+from ffade.errors import OneLineParser, whole_number_from_1
 
 OUT = Path(__file__).resolve().parents[1] / "ffade_text" / "data" / "tiny_news.jsonl"
 
@@ -237,8 +238,8 @@ def make(count: int, seed: int) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=800)
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=whole_number_from_1, default=800)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

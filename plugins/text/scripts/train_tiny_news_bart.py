@@ -16,7 +16,6 @@ writes the held-out scores to ``TRAINING.txt`` there.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -26,19 +25,24 @@ from ffade_text.rewards import corpus_scores
 from ffade_text.targets.seq2seq import BUNDLED_MODEL, Seq2SeqSummarizer
 from ffade_text.tiny import build_bart, build_tokenizer, save
 
+from ffade.errors import OneLineParser, whole_number_from_1
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=whole_number_from_1, default=40)
+    parser.add_argument("--batch-size", type=whole_number_from_1, default=16)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--vocab-size", type=int, default=1200)
-    parser.add_argument("--d-model", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--vocab-size", type=whole_number_from_1, default=1200)
+    parser.add_argument("--d-model", type=whole_number_from_1, default=128)
+    parser.add_argument("--layers", type=whole_number_from_1, default=2)
     parser.add_argument("--seed", type=int, default=0, help="seeds the weights and the shuffling")
     parser.add_argument("--out", type=Path, default=BUNDLED_MODEL)
     parser.add_argument(
-        "--threads", type=int, default=1, help="CPU threads; one is fastest for a model this small"
+        "--threads",
+        type=whole_number_from_1,
+        default=1,
+        help="CPU threads; one is fastest for a model this small",
     )
     args = parser.parse_args()
 

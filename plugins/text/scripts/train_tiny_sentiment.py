@@ -14,7 +14,6 @@ and writes the held-out accuracy to ``TRAINING.txt`` there.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -23,15 +22,17 @@ from ffade_text.datasets.classification import TinySentimentDataset
 from ffade_text.targets.pipeline import BUNDLED, HFTextPipeline
 from ffade_text.tiny import build_classifier, build_tokenizer, save
 
+from ffade.errors import OneLineParser, whole_number_from_1
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=whole_number_from_1, default=20)
+    parser.add_argument("--batch-size", type=whole_number_from_1, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--vocab-size", type=int, default=600)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--vocab-size", type=whole_number_from_1, default=600)
+    parser.add_argument("--hidden", type=whole_number_from_1, default=64)
+    parser.add_argument("--layers", type=whole_number_from_1, default=2)
     parser.add_argument("--seed", type=int, default=0, help="seeds the weights and the shuffling")
     parser.add_argument("--out", type=Path, default=BUNDLED["tiny_sentiment"])
     args = parser.parse_args()

@@ -14,7 +14,6 @@ It overwrites ``plugins/vision/ffade_vision/checkpoints/digits_cnn.pt``.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -22,6 +21,8 @@ import torch
 from ffade_vision.datasets.digits import DigitsDataset
 from ffade_vision.targets.digits_cnn import DigitsCNNTarget
 from torch import nn
+
+from ffade.errors import OneLineParser, whole_number_from_1
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "ffade_vision" / "checkpoints" / "digits_cnn.pt"
 
@@ -31,9 +32,9 @@ def accuracy(target: DigitsCNNTarget, images: torch.Tensor, labels: torch.Tensor
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser = OneLineParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=whole_number_from_1, default=30)
+    parser.add_argument("--batch-size", type=whole_number_from_1, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0, help="seeds the weights and the shuffling")
     parser.add_argument("--out", type=Path, default=CHECKPOINT)
