@@ -850,16 +850,17 @@ def test_task_keys_left_out_are_named_as_config_keys(
 
 
 def test_a_plugin_error_from_torch_is_one_line(files, capsys) -> None:
-    """torch's message for a size past int64 carries its C++ stack, frame by frame, below its
-    first line: ``num_inputs: 1e30`` was an error of eleven lines."""
+    """torch's message for a number past int64 carries its C++ stack, frame by frame, below its
+    first line: ``num_inputs: 1e30`` was an error of eleven lines (the synthetic dataset now
+    refuses that size itself; its ``seed`` still reaches torch)."""
     data = yaml.safe_load(files["config"].read_text())
-    _args(data)["task"]["dataset"]["args"]["num_inputs"] = 10**30
+    _args(data)["task"]["dataset"]["args"]["seed"] = 10**30
     config = files["root"] / "num_inputs_huge.yaml"
     config.write_text(yaml.safe_dump(data))
     assert main(["fit", "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (  # torch said "randn(): ... Overflow when unpacking long long", no argument
-        "ffade: error: dataset 'synthetic': num_inputs must be a whole number from "
+        "ffade: error: dataset 'synthetic': seed must be a whole number from "
         "-9223372036854775808 to 9223372036854775807 (a 64-bit integer), got 1" + "0" * 30
     ), err
 
