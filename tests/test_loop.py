@@ -960,7 +960,8 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     config["feedback"] = str(priorities)
     loop.write_text(yaml.safe_dump(config))
     assert main(["loop", "--config", str(loop)]) == 2
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    bar, line = capsys.readouterr().err.strip().splitlines()  # discovery's bar, on stderr
+    assert bar.startswith("evaluations: 100%")
     loop_dir = tmp_path / "loops" / "version_0"
     assert line.startswith(f"ffade: error: {loop_dir / 'discover'}: ") or line.startswith(
         f"ffade: error: {priorities}: regions[0]: id 'S-00000000' is not a failure rule"
