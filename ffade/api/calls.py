@@ -99,11 +99,15 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
-        quiet = (monitors_closed(), lightning_quieted(), shown_as_ffade_lines(unless_recorded=True))
-        with quiet[0], quiet[1], quiet[2], warnings.catch_warnings():
+        with (
+            monitors_closed(),
+            lightning_quieted(),
+            shown_as_ffade_lines(unless_recorded=True),
+            warnings.catch_warnings(),
+        ):
             for line in unrecorded_callbacks(config.get("trainer") or {}):
                 warnings.warn(line, FfadeWarning, stacklevel=2)  # said, not jsonargparse's
-                warnings.filterwarnings("ignore", r"\s*Unable to serialize instance")
+            warnings.filterwarnings("ignore", r"\s*Unable to serialize instance")
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
