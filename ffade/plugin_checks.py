@@ -240,23 +240,22 @@ def described(
     texts = getattr(plugin, method)(batch, *more)
     if texts is None:
         return None
+    who = f"{'reward' if isinstance(plugin, Reward) else 'target'} '{plugin_label(plugin)}'"
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or len(texts) != size:
         listed = isinstance(texts, (list, tuple))
         got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
         if hasattr(texts, "shape"):  # a tensor's repr, cut short, reads as garbage
             got = f"a {type(texts).__name__} of shape {tuple(texts.shape)}"
-        kind = "reward" if isinstance(plugin, Reward) else "target"
         raise PluginError(
-            f"{kind} '{plugin_label(plugin)}': {method}() returned {got} "
-            f"for a batch of {size}; return a list of {size} strings, or None"
+            f"{who}: {method}() returned {got} for a batch of {size}; return a list of {size} "
+            "strings, or None"
         )
     for text in texts:  # a number or a token list would be shown as its repr, never refused
         if not isinstance(text, str):
-            kind = "reward" if isinstance(plugin, Reward) else "target"
             raise PluginError(
-                f"{kind} '{plugin_label(plugin)}': {method}() returned a list holding "
-                f"{repr(text)[:40]} (type {type(text).__name__}) for a batch of {size}; "
-                f"return a list of {size} strings, or None"
+                f"{who}: {method}() returned a list holding {repr(text)[:40]} (type "
+                f"{type(text).__name__}) for a batch of {size}; return a list of {size} "
+                "strings, or None"
             )
     return list(texts)
 
