@@ -8,6 +8,7 @@ a group name close to one of ffade's, without importing anything.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from importlib.metadata import EntryPoint, entry_points
 
 
@@ -41,15 +42,22 @@ def misfiled_line(kind: str, entry: EntryPoint, groups: dict[str, str]) -> str:
     )
 
 
-def unknown_name(kind: str, name: str, names: list[str], groups: dict[str, str]) -> str:
+def unknown_name(
+    kind: str, name: str, names: list[str], groups: dict[str, str], broken: Sequence[str] = ()
+) -> str:
     """The line for a plugin name no entry point of ``kind`` has (``names``: those there are):
-    the group it was misfiled under, if so, else the closest name or every name."""
+    the group it was misfiled under, if so, else the closest name or every name. The ``broken``
+    ones (they fail to import) are not "known": naming one there sent a user to a plugin that
+    then failed too; they follow, flagged BROKEN as ``ffade plugins`` flags them."""
     for entry_kind, entry in misfiled(groups):
         if entry_kind == kind and entry.name == name:
             return f"unknown {kind} '{name}': {misfiled_line(kind, entry, groups)}"
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    known = ", ".join(names) or "none installed"
+    working = [n for n in names if n not in broken]
+    known = ", ".join(working) or ("none working" if broken else "none installed")
+    if broken:
+        known += f"; BROKEN (see ffade plugins): {', '.join(broken)}"
     # on a fresh machine (a CI job) the usual cause is the plugin's package left uninstalled
     missing = "" if close else f"; a plugin's {kind} comes with its package: is it installed?"
     return f"unknown {kind} '{name}'{hint}; known {kind}s: {known}{missing}"

@@ -196,6 +196,18 @@ def _import_here_too(module_name: str) -> Any:
             raise
 
 
+def _broken(kind: str, names: list[str]) -> list[str]:
+    """Those of ``names`` that fail to load, as ``ffade plugins`` flags them BROKEN. It imports
+    every plugin of the kind, so it runs only once a name has been found unknown."""
+    broken = []
+    for name in names:
+        try:
+            load(kind, name)
+        except PluginError:
+            broken.append(name)
+    return broken
+
+
 def load(kind: str, name: str) -> type:
     """The plugin class ``name`` of ``kind``, checking it is what the kind requires.
 
@@ -216,7 +228,7 @@ def load(kind: str, name: str) -> type:
     matches = [e for e in _entries(kind) if e.name == name]
     if not matches:
         names = sorted({e.name for e in _entries(kind)})
-        raise PluginError(unknown_name(kind, name, names, GROUPS))
+        raise PluginError(unknown_name(kind, name, names, GROUPS, _broken(kind, names)))
     if len(matches) > 1:
         dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
         raise PluginError(

@@ -68,6 +68,19 @@ def test_unknown_name_lists_known_names(fake_plugins: Path) -> None:
         registry.load("reward", "nope")
 
 
+def test_unknown_name_flags_the_broken_names_apart(fake_plugins: Path) -> None:
+    """A plugin that fails to import was listed as "known", as if using it would work; they
+    follow the working names, flagged BROKEN as `ffade plugins` flags them."""
+    with pytest.raises(PluginError) as error:
+        registry.load("reward", "nope")
+    known, _, broken = str(error.value).partition("; BROKEN (see ffade plugins): ")
+    working = known.partition("; known rewards: ")[2].split(", ")
+    assert "good" in working and "margin" in working
+    assert not {"broken", "wrongkind", "function", "concept_as_reward", "dup"} & set(working)
+    names = broken.partition(";")[0].split(", ")
+    assert names == ["broken", "concept_as_reward", "dup", "function", "wrongkind"]
+
+
 def test_a_misspelled_name_gets_the_closest_one(fake_plugins: Path) -> None:
     hint = r"unknown reward 'godo' \(did you mean 'good'\?\); known"
     with pytest.raises(PluginError, match=hint):

@@ -58,3 +58,19 @@ def test_a_bad_option_is_one_line(
         f"(see {name} --help)"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_make_tiny_sentiment_refuses_more_reviews_than_its_templates_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A count past the distinct reviews the templates can write looped forever, skipping
+    repeats; it is refused in one line, naming the most, before anything is written."""
+    script = "text/scripts/make_tiny_sentiment.py"
+    most = runpy.run_path(str(REPO / "plugins" / script))["distinct_reviews"]()
+    out = str(tmp_path / "out")
+    lines = refusal(script, ["--out", out, "--count", str(most + 1)], monkeypatch, capsys)
+    assert lines == [
+        f"ffade: error: argument --count: the templates make at most {most} distinct reviews, "
+        f"got '{most + 1}' (see make_tiny_sentiment.py --help)"
+    ]
+    assert not (tmp_path / "out").exists()

@@ -13,7 +13,9 @@ holds). With ``--lora`` the same is measured on the fixed model.
 the ones a fine-tuner's guard measures failure rates on for a run with ``only_passing_inputs``.
 
 The first condition names the concept and value whose effect is measured; the others restrict
-concepts to ``|``-separated values (concepts not named take every value of their grid).
+concepts to ``|``-separated values (concepts not named take every value of their grid). A
+mistake (a config it cannot read, an unknown concept or value) is one ``ffade: error:`` line,
+exit 2, as ffade's commands say theirs.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ffade.errors import OneLineParser
+from ffade.errors import FfadeError, OneLineParser, shown_as_ffade_lines
 from ffade.evaluator import Evaluator
 from ffade.mitigate.guard import passing_inputs
 from ffade.task import build_task, restrict_inputs
@@ -35,14 +37,14 @@ def grid_values(task: Any, condition: str) -> tuple[str, list[Any]]:
     """``label=a|b`` to the concept's label and its grid values named ``a`` and ``b``."""
     label, equals, names = condition.partition("=")
     if not equals:
-        raise SystemExit(f"condition {condition!r} must be label=value or label=a|b")
+        raise FfadeError(f"condition {condition!r} must be label=value or label=a|b")
     concept = next((c for c in task.space.concepts if c.label == label), None)
     if concept is None:
-        raise SystemExit(f"unknown concept {label!r}; concepts: {task.space.labels}")
+        raise FfadeError(f"unknown concept {label!r}; concepts: {task.space.labels}")
     by_name = {str(v): v for v in concept.values}
     unknown = [name for name in names.split("|") if name not in by_name]
     if unknown:
-        raise SystemExit(f"concept {label!r}: {unknown[0]!r} is not one of {list(by_name)}")
+        raise FfadeError(f"concept {label!r}: {unknown[0]!r} is not one of {list(by_name)}")
     return label, [by_name[name] for name in names.split("|")]
 
 
@@ -65,12 +67,21 @@ def main() -> None:
     parser.add_argument("--only-passing", action="store_true", help="see the module docstring")
     args = parser.parse_args()
     try:
+        with shown_as_ffade_lines():
+            measure(args)
+    except FfadeError as exc:  # a bare message, exit 1, where ffade's scripts say "ffade: error:"
+        parser.error(str(exc))
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Print the rule's failure rate as it is and with the first condition's concept neutral."""
+    try:
         with open(args.config) as f:
             spec = yaml.safe_load(f)["model"]["init_args"]["task"]
     except OSError as exc:
-        raise SystemExit(f"cannot read {args.config}: {exc.strerror}") from None
+        raise FfadeError(f"cannot read {args.config}: {exc.strerror}") from None
     except (KeyError, TypeError):
-        raise SystemExit(
+        raise FfadeError(
             f"{args.config} is not an explorer config (no model.init_args.task)"
         ) from None
     spec = {**spec, "split": args.split, "only_passing_inputs": False, "input_ids": None}

@@ -10,6 +10,7 @@ import torch
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Target
+from ffade_synthetic.data import MOST_VALUES
 
 DEFAULT_REGIONS: list[dict[int, tuple[float, float]]] = [
     {0: (0.8, 1.0), 1: (0.8, 1.0)},  # a corner: both axes at their extremes
@@ -82,10 +83,11 @@ class SyntheticTarget(Target):
                 f"target 'synthetic': regions must be a preset ({', '.join(REGION_PRESETS)}) or a "
                 f"list of boxes {{axis index: [low, high]}}, e.g. [{{0: [0.8, 1.0]}}]; got {raw!r}"
             ) from None
-        if isinstance(feature_dim, bool) or not isinstance(feature_dim, int) or feature_dim < 1:
+        whole = isinstance(feature_dim, int) and not isinstance(feature_dim, bool)
+        if not (whole and 1 <= feature_dim <= MOST_VALUES):  # a huge one: torch's error, or RAM
             raise FfadeError(
-                f"target 'synthetic': feature_dim must be a whole number, at least 1, "
-                f"got {feature_dim!r}"
+                f"target 'synthetic': feature_dim must be a whole number from 1 to {MOST_VALUES} "
+                f"(the dataset's most), got {feature_dim!r}"
             )
         for region in self.regions:
             for axis, (lo, hi) in region.items():

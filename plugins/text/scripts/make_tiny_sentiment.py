@@ -14,6 +14,7 @@ It overwrites ``plugins/text/ffade_text/data/tiny_sentiment.jsonl`` (``text``, `
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from pathlib import Path
@@ -67,9 +68,32 @@ def review(rng: random.Random) -> dict[str, str]:
     return {"text": " ".join(parts), "label": label}
 
 
+def distinct_reviews() -> int:
+    """How many different reviews :func:`review` can write: the label and negation pick one of
+    four (verb, word list) pairs, then an adverb, a first word, a second word or none, a
+    subject, a detail before, after or none, and an ending or none. Asked for more, the loop
+    that skips repeats never ended."""
+    opinions = len(ADVERBS) * len(POSITIVE) * len(POSITIVE)  # second: 15 others, or none
+    assert len(POSITIVE) == len(NEGATIVE)
+    endings = 1 + len(ENDINGS["positive"])
+    return 4 * opinions * len(SUBJECTS) * (1 + 2 * len(DETAILS)) * endings
+
+
+def review_count(text: str) -> int:
+    """An argparse type: a count from 1 up to :func:`distinct_reviews`."""
+    count, most = whole_number_from_1(text), distinct_reviews()
+    if count > most:
+        raise argparse.ArgumentTypeError(
+            f"the templates make at most {most} distinct reviews, got {text!r}"
+        )
+    return count
+
+
 def main() -> None:
     parser = OneLineParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=whole_number_from_1, default=800)
+    parser.add_argument(
+        "--count", type=review_count, default=800, help="reviews to write, all different"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -21,16 +21,16 @@ def word_effect(*args: str) -> subprocess.CompletedProcess:
 
 
 def word_effect_in_process(*args: str, monkeypatch: pytest.MonkeyPatch, capsys) -> list[str]:
-    """The lines the script leaves on stderr when run with ``args``, the message it exits with
-    (exit status 1) last: run here, its imports already made, instead of in a process of its own
-    (about 7 s each). The help test runs it as typed."""
+    """The lines the script leaves on stderr when run with ``args``, which must exit 2 (a
+    mistake, as ffade's other scripts exit with theirs): run here, its imports already made,
+    instead of in a process of its own (about 7 s each). The help test runs it as typed."""
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
     monkeypatch.chdir(REPO)
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit:
         runpy.run_path(str(SCRIPT), run_name="__main__")
-    assert isinstance(exit.value.code, str), exit.value.code  # Python prints it, exits 1
-    return [*capsys.readouterr().err.strip().splitlines(), exit.value.code]
+    assert exit.value.code == 2  # a bare message exited 1, unlike every other script's mistake
+    return capsys.readouterr().err.strip().splitlines()
 
 
 def test_help_says_what_it_measures_in_whole_sentences() -> None:
@@ -41,17 +41,23 @@ def test_help_says_what_it_measures_in_whole_sentences() -> None:
 
 
 def test_mistakes_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Each mistake is one ``ffade: error:`` line naming the script's help, as ffade.errors.
+    OneLineParser says the other scripts' (it was a bare message, exit 1)."""
+    hint = " (see word_effect.py --help)"
     missing = word_effect_in_process(
         str(tmp_path / "none.yaml"), "style=thin", monkeypatch=monkeypatch, capsys=capsys
     )
-    assert missing == [f"cannot read {tmp_path / 'none.yaml'}: No such file or directory"]
+    assert missing == [
+        f"ffade: error: cannot read {tmp_path / 'none.yaml'}: No such file or directory{hint}"
+    ]
     loop = word_effect_in_process(
         "configs/loop_t2i.yaml", "style=thin", monkeypatch=monkeypatch, capsys=capsys
     )
-    assert len(loop) == 1
-    assert loop[0].endswith("is not an explorer config (no model.init_args.task)")
+    assert len(loop) == 1 and loop[0].startswith("ffade: error: ")
+    assert loop[0].endswith(f"is not an explorer config (no model.init_args.task){hint}")
     # "style" alone read as style = '' and measured nothing, silently
     bare = word_effect_in_process(
         "configs/t2i_quickstart.yaml", "style", monkeypatch=monkeypatch, capsys=capsys
     )
-    assert bare[-1] == "condition 'style' must be label=value or label=a|b"
+    assert bare[-1] == f"ffade: error: condition 'style' must be label=value or label=a|b{hint}"
+    assert not any(line.startswith("Traceback") for line in bare)

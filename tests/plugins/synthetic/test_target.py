@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 from ffade_synthetic.concept import Axis
 from ffade_synthetic.target import DEFAULT_REGIONS, SyntheticTarget
 
 from ffade.errors import FfadeError
+from tests.helpers import ffade_in_process, write_config
 
 GRID = Axis.default_values  # ten positions per axis, as the default concept grid has them
 
@@ -129,3 +132,21 @@ def test_a_fragility_growth_of_zero_or_below_is_allowed() -> None:
     test_macroscopic_plan.py's budget test)."""
     assert SyntheticTarget(fragility_growth=0).fragility_growth == 0
     assert SyntheticTarget(fragility_growth=-0.3).fragility_growth == -0.3
+
+
+def test_a_feature_dim_past_what_memory_holds_is_one_line_from_the_cli(tmp_path: Path) -> None:
+    """feature_dim 9223372036854775807 (int64's largest) passed the target's check and stopped
+    in torch.randn with a RuntimeError traceback; it is capped as the dataset's sizes are."""
+    config = write_config(tmp_path / "c.yaml")
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["target"].setdefault("args", {})["feature_dim"] = (
+        9223372036854775807
+    )
+    config.write_text(yaml.safe_dump(data))
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "ffade: error: target 'synthetic': feature_dim must be a whole number from 1 to "
+        "100000000 (the dataset's most), got 9223372036854775807\n"
+    )
+    assert not (tmp_path / "runs").exists()

@@ -28,6 +28,11 @@ WORDNET_ID = re.compile(r"n\d{8}")
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
+MOST_IMAGE_SIZE = 1024
+"""The largest ``image_size``: above any torchvision weights' crop (EfficientNet-B7's is 600).
+Each image is 3 x image_size^2 values in memory; a typo such as 10**9 stopped in torch (or
+filled memory) at the first image read, after the task was built."""
+
 
 class ImageFolderDataset(Dataset):
     """Class-folder images, resized and center-cropped to ``image_size``, as floats in [0, 1].
@@ -63,10 +68,11 @@ class ImageFolderDataset(Dataset):
         cache: bool = True,
     ) -> None:
         super().__init__(seed)
-        if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1:
+        whole = isinstance(image_size, int) and not isinstance(image_size, bool)
+        if not (whole and 1 <= image_size <= MOST_IMAGE_SIZE):  # huge: torch's error, or RAM
             raise FfadeError(
-                f"dataset 'image_folder': image_size must be a whole number of pixels, at least 1; "
-                f"got {image_size!r}"
+                f"dataset 'image_folder': image_size must be a whole number of pixels from 1 to "
+                f"{MOST_IMAGE_SIZE}; got {image_size!r}"
             )
         self.root = Path(root).expanduser()
         if not self.root.is_dir():

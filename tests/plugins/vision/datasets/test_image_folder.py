@@ -74,9 +74,15 @@ def test_errors_name_the_problem(tmp_path: Path, image_root: Path) -> None:
         ImageFolderDataset(str(image_root), classes="missing.json")
     with pytest.raises(FfadeError, match="repeat"):
         ImageFolderDataset(str(image_root), classes=["cat", "dog", "fox", "cat"])
-    for size in (0, -5, 2.5):  # was resize's RuntimeError traceback when the split was read
-        with pytest.raises(FfadeError, match=rf"image_size must be .* at least 1; got {size}"):
+    # was resize's RuntimeError traceback (or memory filled) when the split was read
+    for size in (0, -5, 2.5, 1025, 9223372036854775807):
+        with pytest.raises(FfadeError) as error:
             ImageFolderDataset(str(image_root), image_size=size)
+        assert str(error.value) == (
+            "dataset 'image_folder': image_size must be a whole number of pixels from 1 to "
+            f"1024; got {size}"
+        )
+    assert ImageFolderDataset(str(image_root), image_size=1024).image_size == 1024
     (image_root / "cat" / "broken.png").write_bytes(b"not a png")
     data = ImageFolderDataset(str(image_root), fractions=(1.0, 0.0, 0.0))
     with pytest.raises(FfadeError, match="cannot read image"):
