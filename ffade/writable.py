@@ -43,7 +43,7 @@ def _why_not(path: Path) -> str:
 
 
 @contextmanager
-def written(path: str | Path, option: str, hint: str = "") -> Iterator[None]:
+def written(path: str | Path, option: str, hint: str = "; choose another path") -> Iterator[None]:
     """Say an OSError while writing ``path`` as one line naming ``option``, the path and the
     OS's reason: the checks before the work cannot see every failure (``/proc`` passes
     ``os.access`` as root, then refuses the file), and the cause was hidden behind "file not

@@ -45,7 +45,7 @@ def test_export_names_to_and_the_reason_when_the_suite_cannot_be_written(
 ) -> None:
     to = blocked(tmp_path / "s.yaml")
     result = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", str(to))
-    line = one_line(result, f"--to {to}: cannot write it (")
+    line = one_line(result, f"--to {to}: cannot write it (", "; choose another path")
     assert ".tmp" not in line and (to.parent / "s.yaml.tmp" / "kept").is_file()
 
 

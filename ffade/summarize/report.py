@@ -102,6 +102,7 @@ def build_report(
     out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
     elsewhere = "; write the report elsewhere with --out DIR" + " --no-tensorboard" * tensorboard
     out = writable_dir(out, option, "" if option else elsewhere)
+    unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
     with ReportSteps(4 + bool(tensorboard), shown=large) as steps:  # seconds on a large grid
@@ -137,7 +138,7 @@ def build_report(
         this = None if compare is None else f"this run: {_short(run_dir)}"
         that = None if compare is None else f"compared run: {_short(compare)}"
         steps.step("pictures")
-        with written(out, option, "" if option else elsewhere):  # the OS's reason, in one line
+        with written(out, option, **unwritten):  # the OS's reason, in one line
             images = {
                 name: save_figure(figure, out / "figures" / f"{name}.png")
                 for name, figure in landscape_figures(landscape, axes, this).items()
@@ -158,7 +159,7 @@ def build_report(
         if tensorboard:
             steps.step("pictures to TensorBoard")
             log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
-        with written(out, option, "" if option else elsewhere):
+        with written(out, option, **unwritten):
             steps.step("report.json")
             write_json_atomic(out / "report.json", report)
             steps.step("report.md, report.html")
