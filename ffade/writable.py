@@ -28,8 +28,31 @@ def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     except OSError as exc:
         raise FfadeError(f"{named}: cannot create the directory ({exc.strerror}){hint}") from exc
     if not os.access(path, os.W_OK | os.X_OK):  # chmod a-w, a read-only mount
-        raise FfadeError(f"{named}: cannot write in this directory (permission denied){hint}")
+        raise FfadeError(f"{named}: cannot write in this directory ({_why_not(path)}){hint}")
     return path
+
+
+def _why_not(path: Path) -> str:
+    """Why ``os.access`` refused: a read-only mount is no permission to change (chmod cannot
+    help), so it is named as what it is."""
+    try:
+        read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "read-only file system" if read_only else "permission denied"
+
+
+@contextmanager
+def written(path: str | Path, option: str, hint: str = "; choose another path") -> Iterator[None]:
+    """Say an OSError while writing ``path`` as one line naming ``option``, the path and the
+    OS's reason: the checks before the work cannot see every failure (``/proc`` passes
+    ``os.access`` as root, then refuses the file), and the cause was hidden behind "file not
+    found" for the temporary file written beside ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        named = f"{option} {path}" if option else str(path)
+        raise FfadeError(f"{named}: cannot write it ({exc.strerror or exc}){hint}") from exc
 
 
 def missing_dirs(path: str | Path) -> list[Path]:

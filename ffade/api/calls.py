@@ -25,6 +25,7 @@ from ffade.api.pieces import (
     FINETUNERS,
     check_mode,
     check_plugins_known,
+    detach_model_logging,
     logger_config,
     module_config,
     plain,
@@ -108,6 +109,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             for line in unrecorded_callbacks(config.get("trainer") or {}):
                 warnings.warn(line, FfadeWarning, stacklevel=2)  # said, not jsonargparse's
             warnings.filterwarnings("ignore", r"\s*Unable to serialize instance")
+            detach_model_logging(config.get("trainer") or {})  # one given after a run of its own
             model = run_lightning({"fit": config})
     except SIGTERMException:
         raise SystemExit(1) from None
@@ -122,6 +124,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             raise exc.__context__ from None
         raise
     finally:  # seed_everything left PL_GLOBAL_SEED set
+        detach_model_logging(config.get("trainer") or {})  # the caller's callbacks, as given
         torch.set_grad_enabled(grad)
         PYTHON_CALL.reset(token)
         for key, value in env.items():

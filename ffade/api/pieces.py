@@ -265,3 +265,19 @@ def unrecorded_callbacks(trainer: dict[str, Any]) -> list[str]:
         for i, c in enumerate(listed)
         if c is not None and not isinstance(c, (dict, str))
     ]
+
+
+def detach_model_logging(trainer: dict[str, Any]) -> None:
+    """Take back the ``log``/``log_dict`` Lightning sets on each callback object (the run's
+    model's bound methods): kept, they held the finished run's model, trainer and streams, and
+    the same callback given again (the ``resume=`` a stopped run's line names, or a second run)
+    was refused with "trainer.callbacks: cannot pickle '_io.TextIOWrapper' object"."""
+    from lightning.pytorch import LightningModule
+
+    callbacks = trainer.get("callbacks")
+    for callback in callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]:
+        attributes = getattr(callback, "__dict__", {})
+        for name in ("log", "log_dict"):
+            bound_to = getattr(attributes.get(name), "__self__", None)
+            if isinstance(bound_to, LightningModule):
+                del attributes[name]

@@ -24,6 +24,7 @@ from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
 from ffade.summarize.regions import SLICE_KINDS, Region, find_regions
 from ffade.summarize.rules import Rule, find_rules
+from ffade.writable import written
 from ffade.yamlfile import FAST_DUMPER, read_yaml
 
 FEEDBACK_FILE = "feedback.yaml"
@@ -144,7 +145,8 @@ class Feedback:
         text = header + yaml.dump(
             data, Dumper=_FlowListDumper, sort_keys=False, width=100, allow_unicode=True
         )
-        write_text_atomic(path, text)
+        with written(path, ""):  # --out's file or the run's: one line with the OS's reason
+            write_text_atomic(path, text)
         return path
 
 

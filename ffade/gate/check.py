@@ -31,7 +31,7 @@ from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.records import MITIGATION_FILE
 from ffade.shell_words import shell_path
-from ffade.writable import removed_if_refused, writable_file
+from ffade.writable import removed_if_refused, writable_file, written
 from ffade.yamlfile import read_text, yaml_problem
 
 
@@ -248,7 +248,8 @@ def run_check(
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if junit is not None:
         name, tested = junit_names(suite.name or Path(suite_path).stem, target, target_args or [])
-        write_junit(results, junit, tested, time.monotonic() - started, classname=name)
+        with written(junit, "--junit"):  # the table is printed: the file's failure, said
+            write_junit(results, junit, tested, time.monotonic() - started, classname=name)
     return results
 
 

@@ -50,7 +50,7 @@ from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import counts_line, explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
-from ffade.writable import removed_if_refused, writable_dir
+from ffade.writable import removed_if_refused, writable_dir, written
 
 
 def build_report(
@@ -102,6 +102,7 @@ def build_report(
     out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
     elsewhere = "; write the report elsewhere with --out DIR" + " --no-tensorboard" * tensorboard
     out = writable_dir(out, option, "" if option else elsewhere)
+    unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
     with ReportSteps(4 + bool(tensorboard), shown=large) as steps:  # seconds on a large grid
@@ -137,31 +138,33 @@ def build_report(
         this = None if compare is None else f"this run: {_short(run_dir)}"
         that = None if compare is None else f"compared run: {_short(compare)}"
         steps.step("pictures")
-        images = {
-            name: save_figure(figure, out / "figures" / f"{name}.png")
-            for name, figure in landscape_figures(landscape, axes, this).items()
-        }
-        if other is not None and other.evaluations.sum():
-            images["compare_failure_rate"] = save_figure(
-                plot_landscape(other, "failure", axes, that),
-                out / "figures" / "compare_failure_rate.png",
-            )
-        if other is not None and other.policy is not None:  # its mass enters the policy distance
-            images["compare_action_probabilities"] = save_figure(
-                plot_landscape(other, "policy", axes, that),
-                out / "figures" / "compare_action_probabilities.png",
-            )
+        with written(out, option, **unwritten):  # the OS's reason, in one line
+            images = {
+                name: save_figure(figure, out / "figures" / f"{name}.png")
+                for name, figure in landscape_figures(landscape, axes, this).items()
+            }
+            if other is not None and other.evaluations.sum():
+                images["compare_failure_rate"] = save_figure(
+                    plot_landscape(other, "failure", axes, that),
+                    out / "figures" / "compare_failure_rate.png",
+                )
+            if other is not None and other.policy is not None:  # mass in the policy distance
+                images["compare_action_probabilities"] = save_figure(
+                    plot_landscape(other, "policy", axes, that),
+                    out / "figures" / "compare_action_probabilities.png",
+                )
         if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
             report["retest"] = retest
         report["images"] = {name: relative_path(path, out) for name, path in images.items()}
         if tensorboard:
             steps.step("pictures to TensorBoard")
             log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
-        steps.step("report.json")
-        write_json_atomic(out / "report.json", report)
-        steps.step("report.md, report.html")
-        write_text_atomic(out / "report.md", markdown(report, out))
-        write_text_atomic(out / "report.html", html_page(report, out))
+        with written(out, option, **unwritten):
+            steps.step("report.json")
+            write_json_atomic(out / "report.json", report)
+            steps.step("report.md, report.html")
+            write_text_atomic(out / "report.md", markdown(report, out))
+            write_text_atomic(out / "report.html", html_page(report, out))
     return report
 
 

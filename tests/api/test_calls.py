@@ -734,6 +734,39 @@ def test_a_run_stopped_in_python_names_the_python_resume_and_resume_goes_on(
     assert str(error.value) == f"resume: run directory '{tmp_path / 'nope'}' does not exist"
 
 
+def test_a_run_with_a_callback_object_stopped_names_the_python_resume_and_it_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """config.yaml cannot record a callback object (a warning says so up front), so the shell's
+    ``ffade fit --config ... --ckpt_path`` cannot resume such a run: its stopped line names the
+    call's ``resume=``, and that call, given the same callback again, finishes the run."""
+
+    class StopOnce(Callback):
+        def __init__(self) -> None:
+            self.batches, self.stopped = 0, False
+
+        def on_train_batch_end(self, *args: Any) -> None:
+            self.batches += 1
+            if self.batches == 2 and not self.stopped:
+                self.stopped = True
+                raise KeyboardInterrupt
+
+    stop = StopOnce()
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 64, "num_envs": 8}
+    run |= {"save_dir": tmp_path, "trainer": {"callbacks": [stop]}}
+    with pytest.warns(FfadeWarning, match="cannot record it"), pytest.raises(KeyboardInterrupt):
+        ffade.discover(**run)
+    stopped = tmp_path / "ffade" / "version_0"
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "ffade fit" not in line and line.endswith(
+        f"; resume it with: ffade.discover(<the same arguments>, resume={str(stopped)!r})"
+    )
+    with pytest.warns(FfadeWarning, match="cannot record it"):
+        resumed = ffade.discover(**run, resume=stopped)
+    assert resumed.summary["status"] == "finished" and resumed.summary["evaluations"] == 64
+    assert stop.batches > 2  # the resumed run used the callback given again
+
+
 def test_an_ffade_warning_in_a_script_is_one_ffade_line(tmp_path: Path) -> None:
     """Python printed "/.../ffade/evaluator.py:242: FfadeWarning: ..." and then a source line of
     ffade's; a caller that records warnings (pytest.warns: test_callable_target.py) still gets

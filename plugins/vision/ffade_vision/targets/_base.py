@@ -48,7 +48,8 @@ class ImageClassifier(Target):
     while ``predict`` and ``features`` run without gradients.
 
     Args:
-        model: the network; it is moved to ``device`` and put in eval mode.
+        model: the network; it is moved to ``device`` and put in eval mode, here and again
+            before each batch ``predict`` or ``features`` runs.
         mean: per-channel normalization mean, as the model was trained with.
         std: per-channel normalization standard deviation.
         input_size: (height, width) the model is fed; other sizes are resized (None: any size).
@@ -140,8 +141,18 @@ class ImageClassifier(Target):
             name = self.plugin_name or type(self).__name__
             check_class_references(references, self.num_classes, name, self.classes_fix)
 
+    def _in_eval_mode(self) -> None:
+        """Put ``model`` in eval mode before it runs, as :class:`ffade.CallableTarget` does: a
+        caller may train the target's model between two searches (``target.model.train()``),
+        and a search in train mode drew other dropout masks each run and moved batch-norm
+        statistics, the model's own state. Fine-tuners call ``predict`` only with the model in
+        eval mode already, so this changes nothing of their training."""
+        if any(module.training for module in self.model.modules()):
+            self.model.eval()
+
     def predict(self, inputs: torch.Tensor) -> torch.Tensor:
         """Logits (B, num_classes) for a batch of images already on :attr:`device`."""
+        self._in_eval_mode()
         with torch.inference_mode():
             return self.fast_forward(self.preprocess(inputs)).float()
 
@@ -177,6 +188,7 @@ class ImageClassifier(Target):
         It carries no label, so the explorer cannot read correctness off it. Spatial maps (heads
         that are convolutions) are averaged over positions.
         """
+        self._in_eval_mode()
         captured: list[torch.Tensor] = []
         handle = self.head.register_forward_pre_hook(lambda _, args: captured.append(args[0]))
         try:

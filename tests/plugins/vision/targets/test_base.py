@@ -87,3 +87,22 @@ def test_a_concept_that_takes_images_outside_0_1_is_warned_of_once_naming_it() -
         "colors no image has: clamp what apply returns to [0, 1], as ffade_vision's concepts do"
     ]
     assert caught[0].category is FfadeWarning
+
+
+def test_a_model_put_back_in_train_mode_runs_in_eval_mode_each_batch() -> None:
+    """The model was put in eval mode only when the target was made: a caller who trained it in
+    between (``target.model.train()``) searched with dropout on, other outputs each batch, as
+    :class:`ffade.CallableTarget` no longer does."""
+    from ffade_vision.targets._base import ImageClassifier
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 32), nn.Dropout(0.5), nn.Linear(32, 3))
+    target = ImageClassifier(model, mean=(0.5,), std=(0.5,), input_size=None, in_channels=1)
+    images = torch.rand(5, 1, 4, 4)
+    logits, embedding = target.predict(images), target.features(images)
+    for run in (target.predict, target.features):
+        target.model.train()
+        again = run(images)
+        assert not target.model.training
+        assert torch.equal(again, logits if run == target.predict else embedding)

@@ -1,0 +1,107 @@
+"""A file that fails only when written (a folder where its temporary file goes, ``/proc``): one
+line naming the option, the path and the OS's reason; a read-only mount is said as one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, ffade_in_process, write_config
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("writable")
+    config = write_config(root / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    result = ffade_in_process("fit", "--config", str(config), cwd=root)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return root / "runs" / "test" / "version_0"
+
+
+def blocked(path: Path) -> Path:
+    """``path`` passes every check made before the work, and its write fails: a folder (not
+    empty) sits where the temporary file written beside it goes."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.mkdir(parents=True)
+    (tmp / "kept").write_text("x")
+    return path
+
+
+def one_line(result: subprocess.CompletedProcess, *says: str) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert lines[-1].startswith("ffade: error: "), lines[-1]
+    assert all(part in lines[-1] for part in says), lines[-1]
+    return lines[-1]
+
+
+def test_export_names_to_and_the_reason_when_the_suite_cannot_be_written(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    to = blocked(tmp_path / "s.yaml")
+    result = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", str(to))
+    line = one_line(result, f"--to {to}: cannot write it (", "; choose another path")
+    assert ".tmp" not in line and (to.parent / "s.yaml.tmp" / "kept").is_file()
+
+
+def test_check_names_junit_and_the_reason_when_the_report_cannot_be_written(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    suite = tmp_path / "s.yaml"
+    made = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", str(suite))
+    assert made.returncode == 0, made.stderr[-2000:]
+    junit = blocked(tmp_path / "j.xml")
+    one_line(
+        ffade_in_process("check", "--suite", str(suite), "--junit", str(junit)),
+        f"--junit {junit}: ",
+    )
+
+
+def test_feedback_names_its_file_and_the_reason(run_dir: Path, tmp_path: Path) -> None:
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
+    out = blocked(tmp_path / "a.yaml")
+    result = ffade_in_process(
+        "feedback", str(run_dir), "--from", str(priorities), "--slices", "regions",
+        "--out", str(out), "--no-examples",
+    )  # fmt: skip
+    one_line(result, f"{out}: cannot write it (")
+
+
+def test_report_names_out_and_the_reason(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    blocked(out / "report.json")
+    result = ffade_in_process("report", str(run_dir), "--out", str(out), "--no-tensorboard")
+    one_line(result, f"--out {out}: cannot write it (")
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.access("/proc", os.W_OK), reason="/proc passes os.access as root"
+)
+def test_export_into_proc_names_to_not_a_temporary_file(run_dir: Path) -> None:
+    result = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", "/proc/s.yaml")
+    line = one_line(result, "--to /proc/s.yaml: ")
+    assert "s.yaml.tmp" not in line and "file not found" not in line
+
+
+def test_a_read_only_mount_is_said_as_one(run_dir: Path, tmp_path: Path) -> None:
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root's unshare to mount a read-only file system")
+    exe = Path(sys.executable).parent / "ffade"
+    script = (
+        f'mount -t tmpfs -o ro none "{mount}" && exec "{exe}" report "{run_dir}" --out "{mount}"'
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    if "mount:" in result.stderr or "unshare:" in result.stderr:
+        pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+    line = one_line(result, f"--out {mount}: ")
+    assert "(read-only file system)" in line and "permission denied" not in line
