@@ -29,6 +29,7 @@ from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 from ffade.shell_words import shell_path
 from ffade.task import absolute_plugin_paths
+from ffade.writable import no_space
 
 
 class _EndRunOnException(Callback):
@@ -39,7 +40,13 @@ class _EndRunOnException(Callback):
         # SIGTERM (``kill``, a scheduler's preemption) stops a run as Ctrl-C does; Lightning
         # raises it as a SystemExit with no code, which would end the process with status 0
         interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
-        pl_module.end_run("interrupted" if interrupted else "failed")
+        try:
+            pl_module.end_run("interrupted" if interrupted else "failed")
+        except OSError as error:
+            if not no_space(error):
+                raise
+            # a full disk: summary.json keeps its last version; the log and checkpoint stand,
+            # so the line below (where the run is, how to resume it) still matters most
         if pl_module.global_rank != 0:
             return
         if pl_module.run_dir is None:
