@@ -29,7 +29,7 @@ from ffade.errors import (
 )
 from ffade.interrupts import exit_with_on_sigterm, held_while_loading, sigterm_as_ctrl_c
 from ffade.writable import no_space
-from ffade.yamlfile import refuse_repeated_keys
+from ffade.yamlfile import home_expanded, refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -294,6 +294,7 @@ def _main(args: list[str]) -> int:
         refuse_repeated_keys(args[1:])  # a YAML value's repeated key: any command's option
         if args[0] in COMMANDS:
             return COMMANDS[args[0]].run(args[1:])
+        args = [args[0], *home_expanded(args[1:])]  # --config '~/x.yaml', --ckpt_path=~/run
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))
