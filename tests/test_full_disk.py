@@ -5,10 +5,13 @@ disk, and a ``NAME.tmp`` linked to it is where ffade writes ``NAME`` before rena
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,3 +109,40 @@ def test_a_report_on_a_full_disk_is_one_line_and_keeps_the_old_report(tmp_path: 
     assert result.returncode == 1
     said_no_space(result.stderr, out / "report.md")
     assert (out / "report.md").read_text() == before
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 1 MiB tmpfs (root only), filled up by the test; unmounted after it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)])
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_report_whose_tensorboard_file_does_not_fit_is_one_line(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    """TensorBoard's writer thread printed its own traceback, and the error named no file."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = small_disk / "run"
+    shutil.copytree(tmp_path / "runs" / "test" / "version_0", run)
+    # the disk full to the last byte
+    with contextlib.suppress(OSError), open(small_disk / "filler", "wb", buffering=0) as f:
+        while True:
+            f.write(b"\0" * 4096)
+    result = ffade_in_process("report", str(run), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "Exception in thread" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("ffade: error")]
+    assert line.startswith(f"ffade: error: {run}/events.out.tfevents."), line
+    assert line.endswith(
+        ".ffade-report: no space left on device; free some space or choose another path"
+    )
+    assert not (run / "report-events.tmp").exists()
