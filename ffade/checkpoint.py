@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
@@ -55,9 +55,27 @@ class LastCheckpoint(Callback):
         path = self.path(trainer)  # on every rank: Trainer.log_dir is a broadcast from rank 0
         if trainer.is_global_zero:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp:
-                torch.save(checkpoint, tmp)
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                _save(checkpoint, f)
         trainer.strategy.barrier("LastCheckpoint.save")
+
+
+def _save(checkpoint: dict[str, Any], f: BinaryIO) -> None:
+    """``torch.save`` to an open file, closed (and so removed) even when the save fails.
+
+    torch reports a failed write (no space left on the disk) as a ``RuntimeError`` from its
+    zip writer; the ``OSError`` that caused it names the file, so that is the one raised.
+    Given a path, torch also kept its own handle open while the error rose, so the space the
+    partial file took stayed in use and the run's closing summary could not be written either.
+    """
+    try:
+        torch.save(checkpoint, f)
+    except RuntimeError as exc:
+        cause = exc.__context__
+        if isinstance(cause, OSError):
+            cause.filename = cause.filename or f.name
+            raise cause from None
+        raise
 
 
 def checkpoint_run_dir(path: str | Path, saved: str | None) -> Path | None:

@@ -20,9 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
+from ffade.errors import (
+    FfadeError,
+    PluginError,
+    broken_link,
+    plain_key,
+    shown_as_ffade_lines,
+)
 from ffade.interrupts import exit_with_on_sigterm, held_while_loading, sigterm_as_ctrl_c
-from ffade.yamlfile import refuse_repeated_keys
+from ffade.writable import no_space
+from ffade.yamlfile import home_expanded, refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",
@@ -287,6 +294,7 @@ def _main(args: list[str]) -> int:
         refuse_repeated_keys(args[1:])  # a YAML value's repeated key: any command's option
         if args[0] in COMMANDS:
             return COMMANDS[args[0]].run(args[1:])
+        args = [args[0], *home_expanded(args[1:])]  # --config '~/x.yaml', --ckpt_path=~/run
         if not args[0].startswith("-") and args[0] not in LIGHTNING_COMMANDS:
             # said at once, not after Lightning takes seconds to load and reject it
             raise FfadeError(unknown_command(args[0]))
@@ -324,6 +332,18 @@ def _main(args: list[str]) -> int:
         print(f"ffade: error: {_not_found(exc.filename or exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
+        if no_space(exc):
+            # a full disk: the run's log keeps whole lines and each file its old version, so
+            # the command runs again (a run resumes) once there is room
+            path = f"{str(exc.filename).removesuffix('.tmp')}: " if exc.filename else ""
+            print(
+                f"ffade: error: {path}no space left on device; free some space or "
+                "choose another path",
+                file=sys.stderr,
+            )
+            for note in getattr(exc, "__notes__", ()):  # a run it stopped: how to resume it
+                print(note, file=sys.stderr)
+            return 1
         if exc.errno not in UNWRITABLE or exc.filename is None:
             raise
         # mostly a folder one may not write to (chmod a-w, a read-only mount), at times a file

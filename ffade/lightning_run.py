@@ -147,13 +147,18 @@ class FfadeCLI(LightningCLI):
                 self.model.replay_from(resume.replay_dir)
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
+        picked = _picks_version(self.trainer)  # before log_dir, which picks it
         run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
-        if subcommand == "fit":
-            _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
         # runs/NAME/version_N: the folders this run is about to make; under data parallelism
         # they are rank 0's, so another rank removing them would pull them from under rank 0
         rank_0 = self.trainer.global_rank == 0
         fresh = [d for d in (run_dir, *run_dir.parents[:2]) if rank_0 and not d.exists()]
+        if subcommand == "fit":
+            if picked:  # made here and now, so no other run started at once shares it
+                _refuse_a_file_on_the_way(run_dir)
+                run_dir = _claim_version(self.trainer, run_dir)
+                fresh = [run_dir, *(d for d in fresh if d in run_dir.parents)]
+            _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
         try:
             super()._run_subcommand(subcommand)
         except FfadeError:
@@ -165,6 +170,38 @@ class FfadeCLI(LightningCLI):
             raise
 
 
+def _picks_version(trainer: Trainer) -> bool:
+    """Whether the run's logger will pick its ``version_N`` itself, from the folders there: no
+    ``version`` given, no directory made yet, one process (data-parallel ranks share one)."""
+    logger = trainer.logger
+    return (
+        logger is not None
+        and getattr(logger, "_version", 0) is None
+        and getattr(logger, "_experiment", 0) is None
+        and trainer.world_size == 1
+    )
+
+
+def _claim_version(trainer: Trainer, run_dir: Path) -> Path:
+    """Make the run's ``version_N`` with one ``mkdir``, or the next one free.
+
+    Lightning's logger picks the number from the folders already there, so two ``ffade fit``
+    started at the same moment on one ``save_dir`` could pick the same one and write into one
+    directory (both logs appended to one file, one config over the other). A folder another run
+    made first is passed over: the logger picks again, from the folders there now.
+    """
+    for _ in range(1000):
+        try:
+            run_dir.mkdir(parents=True)
+            return run_dir
+        except FileExistsError:  # the next number, or more if the folders there say so
+            logger: Any = trainer.logger
+            taken, logger._version = logger._version, None
+            logger._version = max(logger.version, taken + 1)
+            run_dir = Path(trainer.log_dir or trainer.default_root_dir)
+    return run_dir  # a thousand runs started at once: Lightning's pick, as before
+
+
 def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
     """Refuse a run directory that cannot be made, or that holds another run already.
 
@@ -172,12 +209,7 @@ def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
     a new run there would append to the old run's log and replace its summary and config. A
     resume with such a config (a loop stage's, say) continues its run in that very directory.
     """
-    for path in (run_dir, *run_dir.parents):
-        if path.exists() and not path.is_dir():
-            raise FfadeError(
-                f"run directory {run_dir}: {path} is a file, not a directory; "
-                "choose another trainer.logger save_dir"
-            )
+    _refuse_a_file_on_the_way(run_dir)
     replayed = getattr(model, "_replay_dir", None)
     source = Path(ckpt_path).parent.parent if ckpt_path else replayed
     if source is not None and Path(source).resolve() == run_dir.resolve():
@@ -187,6 +219,15 @@ def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
             f"run directory {run_dir} already holds a run; leave trainer.logger's version unset "
             "(each run gets a new version_N) or give it a new one; ffade never writes over a run"
         )
+
+
+def _refuse_a_file_on_the_way(run_dir: Path) -> None:
+    for path in (run_dir, *run_dir.parents):
+        if path.exists() and not path.is_dir():
+            raise FfadeError(
+                f"run directory {run_dir}: {path} is a file, not a directory; "
+                "choose another trainer.logger save_dir"
+            )
 
 
 def _has_evaluations(run_dir: Path) -> bool:

@@ -83,7 +83,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     """
     if ckpt_path is None:
         return Resume()
-    path = Path(ckpt_path)
+    path = Path(ckpt_path).expanduser()  # a quoted '~/runs/x', as --config reads its own
     if not path.exists():
         raise FfadeError(
             f"--ckpt_path '{ckpt_path}' not found; give a run directory or its "

@@ -29,6 +29,7 @@ from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 from ffade.shell_words import shell_path
 from ffade.task import absolute_plugin_paths
+from ffade.writable import no_space
 
 
 class _EndRunOnException(Callback):
@@ -39,7 +40,15 @@ class _EndRunOnException(Callback):
         # SIGTERM (``kill``, a scheduler's preemption) stops a run as Ctrl-C does; Lightning
         # raises it as a SystemExit with no code, which would end the process with status 0
         interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
-        pl_module.end_run("interrupted" if interrupted else "failed")
+        saved = True
+        try:
+            pl_module.end_run("interrupted" if interrupted else "failed")
+        except OSError as error:
+            if not no_space(error):
+                raise
+            # a full disk: summary.json keeps its last version; the log and checkpoint stand,
+            # so the line below (where the run is, how to resume it) still matters most
+            saved = False
         if pl_module.global_rank != 0:
             return
         if pl_module.run_dir is None:
@@ -54,11 +63,11 @@ class _EndRunOnException(Callback):
             return  # a mistake refused before anything was evaluated: its one line says it all
         # Lightning then exits, so the run's closing lines never come: say where it is
         if interrupted:
-            print(interrupted_line(pl_module), file=sys.stderr)
+            print(interrupted_line(pl_module, saved=saved), file=sys.stderr)
         elif sys.version_info >= (3, 11):  # a crash: the line closes its traceback, as a note
-            exception.add_note(interrupted_line(pl_module, "failed"))
+            exception.add_note(interrupted_line(pl_module, "failed", saved))
         else:
-            print(interrupted_line(pl_module, "failed"), file=sys.stderr)
+            print(interrupted_line(pl_module, "failed", saved), file=sys.stderr)
 
 
 class _CtrlCAtABatchEnd(Callback):
@@ -192,18 +201,20 @@ model or plugin passed to it lives in that process only, so the shell command ``
 --ckpt_path`` that resumes a command's run could not load it; the call's ``resume`` keyword can."""
 
 
-def interrupted_line(module: RunModule, status: str = "interrupted") -> str:
+def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool = True) -> str:
     """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
     can, with absolute paths (run from any directory): a crash's user fixes its cause and goes on
-    from there, paying nothing twice."""
+    from there, paying nothing twice. ``saved`` is False when the full disk refused the run's
+    last summary.json, which then still says what it said before."""
     run_dir = module.run_dir
     said = "interrupted" if status == "interrupted" else "the run failed"
+    summary = f"summary.json: status {status}" if saved else "summary.json not updated: no space"
     if not _kept_work(module):  # a crash or Ctrl-C before any work: no "run so far"
         return (
-            f"ffade: {said}; its run directory is {run_dir} (summary.json: status {status}), "
+            f"ffade: {said}; its run directory is {run_dir} ({summary}), "
             "with nothing to resume from"
         )
-    line = f"ffade: {said}; the run so far is in {run_dir} (summary.json: status {status})"
+    line = f"ffade: {said}; the run so far is in {run_dir} ({summary})"
     call = PYTHON_CALL.get()
     if call and not _all_invalid(module):  # its model may live only in the calling process
         line += (

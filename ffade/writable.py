@@ -4,12 +4,21 @@ traceback after the work is done; and a refused command leaves no empty folder b
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ffade.errors import FfadeError
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+"""A write refused with one of these is a full disk (or quota): the CLI names the file."""
+
+
+def no_space(error: BaseException) -> bool:
+    """Whether ``error`` is a write refused for want of space (a full disk, a quota)."""
+    return isinstance(error, OSError) and error.errno in NO_SPACE
 
 
 def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
@@ -51,6 +60,8 @@ def written(path: str | Path, option: str, hint: str = "; choose another path") 
     try:
         yield
     except OSError as exc:
+        if no_space(exc):  # the CLI says a full disk one way for every file (exit 1)
+            raise
         named = f"{option} {path}" if option else str(path)
         raise FfadeError(f"{named}: cannot write it ({exc.strerror or exc}){hint}") from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,29 @@ def config_paths(args: list[str]) -> list[Path]:
     """The files named by ``--config FILE``, ``--config=FILE`` or ``-c`` (``-c FILE``,
     ``-cFILE``, ``-c=FILE``: argparse's short forms) in command-line arguments."""
     return [Path(value) for value in _config_values(args)]
+
+
+HOME_OPTIONS = ("--config", "-c", "--ckpt_path")
+"""``ffade fit``'s options that name a file or folder themselves (not through a config)."""
+
+
+def home_expanded(args: list[str]) -> list[str]:
+    """``args`` with a leading ``~`` in ``--config`` and ``--ckpt_path`` values expanded.
+
+    The shell leaves ``--ckpt_path=~/runs/x`` and a quoted ``'~/runs/x'`` as typed, and
+    jsonargparse and the resume read them as a folder named ``~`` in the working directory
+    ("file not found"); every other command's paths and a config's own are home already.
+    """
+    expanded, follows = [], False
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        if follows:
+            arg = os.path.expanduser(arg)
+        elif eq and key in HOME_OPTIONS:
+            arg = f"{key}={os.path.expanduser(value)}"
+        follows = arg in HOME_OPTIONS
+        expanded.append(arg)
+    return expanded
 
 
 def _config_values(args: list[str]) -> list[str]:

@@ -54,3 +54,17 @@ def test_a_loop_config_under_home_is_read(home: Path) -> None:
         f"ffade: error: {home / 'loop.yaml'}: unknown key 'colour'; allowed: "
         + result.stderr.split("allowed: ")[1].strip()
     )
+
+
+def test_a_resume_under_home_reads_config_and_ckpt_path_from_home(home: Path) -> None:
+    """``--config '~/run/config.yaml' --ckpt_path=~/run`` (the shell leaves both as typed)
+    resumes the run under home: it said "file not found" for either."""
+    (home / "run" / "checkpoints" / "last.ckpt").unlink()  # replays its log: no Trainer restore
+    summary = home / "run" / "summary.json"
+    summary.write_text(summary.read_text().replace('"finished"', '"interrupted"'))
+    result = ffade_in_process(
+        "fit", "--config", "~/run/config.yaml", "--ckpt_path=~/run", cwd=home.parent / "work"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "not found" not in result.stderr
+    assert result.stdout.startswith("run: "), result.stdout

@@ -326,8 +326,10 @@ class Explorer(SearchState, RunModule):
             self.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             raise
         finally:
-            self.write_summary()
-            self.recorder.close()
+            try:
+                self.write_summary()
+            finally:  # a summary the full disk refused: the log is still synced and closed
+                self.recorder.close()
 
     @override
     def on_train_end(self) -> None:
