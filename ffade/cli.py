@@ -177,6 +177,16 @@ def missing_command(args: list[str]) -> str:
     return f"name a command before the options, e.g. {example}; commands: {', '.join(known)}"
 
 
+def trailing_arguments(args: list[str]) -> str:
+    """The error for ``ffade --help report`` or ``ffade --version x``: the words after the flag
+    were dropped without a word, and the exit 0 read as if they had been taken."""
+    known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    given = next((arg for arg in args[1:] if arg in known), None)
+    if given is not None and args[0] in ("-h", "--help"):
+        return f"ffade {args[0]} takes nothing after it; for a command's help: ffade {given} --help"
+    return f"ffade {args[0]} takes nothing after it; got {shlex.join(args[1:])}"
+
+
 def _with_hints(args: list[str], error: FfadeError) -> str:
     """A Lightning command's error with "did you mean" for a misspelled model class.
 
@@ -272,6 +282,9 @@ def _main(args: list[str]) -> int:
     if not args:
         print(usage(), file=sys.stderr)
         print("ffade: error: name a command", file=sys.stderr)
+        return 2
+    if args[0] in TOP_LEVEL_OPTIONS and len(args) > 1:  # ``ffade --version x`` said 0
+        print(f"ffade: error: {trailing_arguments(args)}", file=sys.stderr)
         return 2
     if args[0] in ("-h", "--help"):
         print(usage())

@@ -213,8 +213,23 @@ COMMAND_LIST = "commands: fit, report, feedback, export, check, loop, plugins"
             ["--threshold", "0.3", "report"],
             f"name a command before the options, e.g. ffade report --threshold 0.3; {COMMAND_LIST}",
         ),
+        (["--version", "x"], "ffade --version takes nothing after it; got x"),  # said 0
+        (["-V", "--bogus"], "ffade -V takes nothing after it; got --bogus"),
+        (
+            ["--help", "report"],
+            "ffade --help takes nothing after it; for a command's help: ffade report --help",
+        ),
     ],
-    ids=["versoin", "v", "no_command", "command_last", "report_last"],
+    ids=[
+        "versoin",
+        "v",
+        "no_command",
+        "command_last",
+        "report_last",
+        "version_then_word",
+        "V_then_option",
+        "help_then_command",
+    ],
 )
 def test_options_before_any_command_say_to_name_one(args: list[str], expected: str) -> None:
     """LightningCLI read them: ``--versoin`` was "unknown key 'versoin'; allowed top-level keys:
