@@ -199,16 +199,20 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         return registered_elsewhere(args, str(error)) or str(error)
     if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
         return str(error)
-    if str(error).startswith("argument --model: expected one argument"):
-        bare = [  # argparse names --model for a --model.init_args.budget given no value
-            arg
+    group = str(error).removeprefix("argument ").removesuffix(": expected one argument")
+    if group == "--model":  # argparse names --model for a --model.init_args.budget given no value
+        bare = [  # or one whose value starts with "-": "--model.init_args.budget -x"
+            (arg, args[i + 1] if i + 1 < len(args) else "")
             for i, arg in enumerate(args)
-            if arg.startswith("--model.")
+            if arg.startswith(f"{group}.")
             and "=" not in arg
-            and (i + 1 == len(args) or args[i + 1].startswith("--"))
+            and (i + 1 == len(args) or args[i + 1].startswith("-"))
         ]
         if bare:
-            return f"argument {bare[0]}: expected one argument"
+            name, after = bare[0]
+            dashed = after[:1] == "-" and after[:2] != "--"
+            hint = f"; '{after}' reads as an option: write {name}={after}" if dashed else ""
+            return f"argument {name}: expected one argument{hint}"
     if str(error).endswith(": expected one argument"):  # --config -x.yaml: a path read as option
         names = str(error).split(":")[0].removeprefix("argument ").split("/")
         after = [args[i + 1] for i, a in enumerate(args[:-1]) if a in names]
