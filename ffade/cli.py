@@ -184,6 +184,16 @@ def missing_command(args: list[str]) -> str:
     return f"name a command before the options, e.g. {example}; commands: {', '.join(known)}"
 
 
+def trailing_arguments(args: list[str]) -> str:
+    """The error for ``ffade --help report`` or ``ffade --version x``: the words after the flag
+    were dropped without a word, and the exit 0 read as if they had been taken."""
+    known = [*LIGHTNING_COMMANDS, *COMMANDS]
+    given = next((arg for arg in args[1:] if arg in known), None)
+    if given is not None and args[0] in ("-h", "--help"):
+        return f"ffade {args[0]} takes nothing after it; for a command's help: ffade {given} --help"
+    return f"ffade {args[0]} takes nothing after it; got {shlex.join(args[1:])}"
+
+
 def _with_hints(args: list[str], error: FfadeError) -> str:
     """A Lightning command's error with "did you mean" for a misspelled model class.
 
@@ -196,16 +206,20 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         return registered_elsewhere(args, str(error)) or str(error)
     if args[0] not in LIGHTNING_COMMANDS or isinstance(error, PluginError):
         return str(error)
-    if str(error).startswith("argument --model: expected one argument"):
-        bare = [  # argparse names --model for a --model.init_args.budget given no value
-            arg
+    group = str(error).removeprefix("argument ").removesuffix(": expected one argument")
+    if group == "--model":  # argparse names --model for a --model.init_args.budget given no value
+        bare = [  # or one whose value starts with "-": "--model.init_args.budget -x"
+            (arg, args[i + 1] if i + 1 < len(args) else "")
             for i, arg in enumerate(args)
-            if arg.startswith("--model.")
+            if arg.startswith(f"{group}.")
             and "=" not in arg
-            and (i + 1 == len(args) or args[i + 1].startswith("--"))
+            and (i + 1 == len(args) or args[i + 1].startswith("-"))
         ]
         if bare:
-            return f"argument {bare[0]}: expected one argument"
+            name, after = bare[0]
+            dashed = after[:1] == "-" and after[:2] != "--"
+            hint = f"; '{after}' reads as an option: write {name}={after}" if dashed else ""
+            return f"argument {name}: expected one argument{hint}"
     if str(error).endswith(": expected one argument"):  # --config -x.yaml: a path read as option
         names = str(error).split(":")[0].removeprefix("argument ").split("/")
         after = [args[i + 1] for i, a in enumerate(args[:-1]) if a in names]
@@ -279,6 +293,9 @@ def _main(args: list[str]) -> int:
     if not args:
         print(usage(), file=sys.stderr)
         print("ffade: error: name a command", file=sys.stderr)
+        return 2
+    if args[0] in TOP_LEVEL_OPTIONS and len(args) > 1:  # ``ffade --version x`` said 0
+        print(f"ffade: error: {trailing_arguments(args)}", file=sys.stderr)
         return 2
     if args[0] in ("-h", "--help"):
         print(usage())

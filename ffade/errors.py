@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
+from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
 
 
@@ -351,24 +353,6 @@ def require_region_options(threshold: object, min_evaluations: object) -> None:
         raise FfadeError(
             f"min_evaluations: expected a whole number from 1, got {min_evaluations!r}"
         )
-
-
-def failure_rate(text: str) -> float:
-    """An argparse type: a failure rate in (0, 1], as ``--threshold`` takes (NaN refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a failure rate in (0, 1], got {text!r}")
-    return value
-
-
-def whole_number_from_1(text: str) -> int:
-    """An argparse type: a count of at least 1, as ``--min-evaluations`` takes."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1, got {text!r}")
-    return int(text)
 
 
 def loading_detail(error: BaseException) -> str:

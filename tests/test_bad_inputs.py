@@ -451,7 +451,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "export_seed_negative": (
         ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--seed", "-1"],
-        "--seed must be at least 0, got -1",
+        "argument --seed: expected a whole number from 0, got '-1'",
     ),
     "export_feedback_answers_none": (
         ["export", "{finished}", "--to", "{tmp}/suite.yaml", "--feedback", "{tmp}/none.yaml"],
@@ -479,7 +479,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "feedback_examples_negative": (
         ["feedback", "{finished}", "--examples", "-1"],
-        "--examples must be at least 0 (0: no pictures), got -1",
+        "argument --examples: expected a whole number from 0, got '-1'",
     ),
     "report_finetune_run": (
         ["report", "{tmp}/finetune_run", "--no-tensorboard"],
@@ -957,6 +957,39 @@ def test_argparse_mistakes_are_one_line_without_the_usage_block(args, capsys) ->
     assert len(err.strip().splitlines()) == 1, err
     # one prefix for every command (the README's), the command named in the hint
     assert err.startswith("ffade: error: ") and f"(see ffade {args[0]} --help)" in err
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (
+            ["feedback", "RUN", "--max-regions", "abc"],
+            "--max-regions: expected a whole number from 1",
+        ),
+        (["feedback", "RUN", "--examples", "2.5"], "--examples: expected a whole number from 0"),
+        (
+            ["export", "RUN", "--to", "s.yaml", "--pairs", "1e30"],
+            "--pairs: expected a whole number",
+        ),
+        (["export", "RUN", "--to", "s.yaml", "--seed", "nan"], "--seed: expected a whole number"),
+        (
+            ["export", "RUN", "--to", "s.yaml", "--max-failure-rate", "x"],
+            "--max-failure-rate: expected a failure rate in [0, 1], got 'x'",
+        ),
+        (["report", "RUN", "--min-evaluations", "\u00b2"], "--min-evaluations: expected a whole"),
+    ],
+    ids=["max_regions", "examples", "pairs", "seed", "max_failure_rate", "superscript_two"],
+)
+def test_numeric_options_say_what_they_allow(args, said, capsys) -> None:
+    """argparse's ``type=int`` said "invalid int value: 'abc'", nothing of what is allowed, and
+    a superscript digit (``isdigit()`` but no int) named a function: "invalid
+    whole_number_from_1 value"."""
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("ffade: error: argument "), err
+    assert said in err and "invalid" not in err, err
 
 
 @pytest.mark.parametrize(

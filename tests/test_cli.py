@@ -213,8 +213,23 @@ COMMAND_LIST = "commands: fit, report, feedback, export, check, loop, plugins"
             ["--threshold", "0.3", "report"],
             f"name a command before the options, e.g. ffade report --threshold 0.3; {COMMAND_LIST}",
         ),
+        (["--version", "x"], "ffade --version takes nothing after it; got x"),  # said 0
+        (["-V", "--bogus"], "ffade -V takes nothing after it; got --bogus"),
+        (
+            ["--help", "report"],
+            "ffade --help takes nothing after it; for a command's help: ffade report --help",
+        ),
     ],
-    ids=["versoin", "v", "no_command", "command_last", "report_last"],
+    ids=[
+        "versoin",
+        "v",
+        "no_command",
+        "command_last",
+        "report_last",
+        "version_then_word",
+        "V_then_option",
+        "help_then_command",
+    ],
 )
 def test_options_before_any_command_say_to_name_one(args: list[str], expected: str) -> None:
     """LightningCLI read them: ``--versoin`` was "unknown key 'versoin'; allowed top-level keys:
@@ -673,6 +688,18 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
         f"config's trainer.logger save_dir {tmp_path / 'runs'} does, as in Lightning; set that "
         f"save_dir to {tmp_path / 'Z'} to put the run there"
     ]
+
+
+@pytest.mark.parametrize("key", ["--model.init_args.budget", "--model.init_args.task.mode"])
+def test_a_value_with_a_leading_dash_names_the_key_and_how_to_write_it(key: str) -> None:
+    """argparse read '-x' as an option and named the group: "argument --model: expected one
+    argument", not the key typed."""
+    result = ffade_in_process("fit", "--config", "configs/synthetic.yaml", key, "-x")
+    assert_one_line_error(result)
+    assert result.stderr.strip() == (
+        f"ffade: error: argument {key}: expected one argument; '-x' reads as an option: "
+        f"write {key}=-x"
+    )
 
 
 @pytest.mark.parametrize("typed", [["-c", "-x.yaml"], ["--config", "-x.yaml"]])

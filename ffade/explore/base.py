@@ -193,7 +193,10 @@ class Explorer(SearchState, RunModule):
         if reason is not None:
             self.stop_reason = reason
             self.tell(nothing_searched_notes(self))
-            return -1  # ends the epoch, and with max_epochs=1 the run
+            # -1 ends the epoch; should_stop the run, whatever max_epochs says: with -1
+            # (Lightning's "no end") empty epochs followed each other at full CPU, forever
+            self.trainer.should_stop = True
+            return -1
         return None
 
     @override

@@ -25,6 +25,7 @@ from ffade.feedback.priorities import (
     read_feedback,
 )
 from ffade.feedback.review import review
+from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import read_summary
 from ffade.shell_words import shell_path
 from ffade.summarize.regions import add_region_arguments
@@ -57,13 +58,15 @@ def parser() -> argparse.ArgumentParser:
     add_region_arguments(p)
     p.add_argument(
         "--max-regions",
-        type=int,
+        type=whole_number_from_1,
         default=10,
         help="ask about the N most severe regions (default 10); the rest are left unanswered",
     )
     # None, not 8: only an --examples the user typed can contradict --no-examples
     p.add_argument(
-        "--examples", type=int, help="examples per region: pictures, or text (default 8)"
+        "--examples",
+        type=whole_number_from_0,
+        help="examples per region: pictures, or text (default 8)",
     )
     p.add_argument("--no-examples", action="store_true", help="save no examples")
     p.add_argument(

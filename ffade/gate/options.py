@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from ffade.errors import OneLineParser, user_path, whole_number_from_1
+from ffade.errors import OneLineParser, user_path
+from ffade.option_types import rate_from_0_to_1, whole_number_from_0, whole_number_from_1
 from ffade.summarize.regions import add_region_arguments
 
 DEFAULT_PAIRS = 64
@@ -41,14 +42,16 @@ def export_parser() -> argparse.ArgumentParser:
     parser.set_defaults(threshold=None, min_evaluations=None)
     parser.add_argument(
         "--pairs",
-        type=int,
+        type=whole_number_from_1,
         default=DEFAULT_PAIRS,
         help=f"pairs per case from each split (default {DEFAULT_PAIRS})",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the pair sample")
+    parser.add_argument(
+        "--seed", type=whole_number_from_0, default=0, help="seed of the pair sample"
+    )
     parser.add_argument(
         "--max-failure-rate",
-        type=float,
+        type=rate_from_0_to_1,
         help="one pass threshold for every case (default: per case, from the 95%% interval of "
         "the run's target's failure rate there: its lower end for a fix case, its upper end for "
         "a hold case, one a person gave priority skip)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from ffade.errors import failure_rate, whole_number_from_1
+from ffade.option_types import failure_rate, whole_number_from_1
 
 SLICE_KINDS = ("rules", "regions")
 """How failures are sliced for a person: rules (:mod:`.rules`) or connected regions."""

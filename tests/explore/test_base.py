@@ -145,3 +145,23 @@ def test_ctrl_c_while_a_finished_search_draws_its_examples_is_an_interruption(
     assert "(summary.json: status interrupted)" in last
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["evaluations"] == 64
+
+
+def test_an_explorer_with_max_epochs_minus_1_ends_when_its_budget_is_spent(
+    tmp_path: Path,
+) -> None:
+    """``--trainer.max_epochs -1`` (Lightning's "no end"): the budget spent ended the epoch, but
+    empty epochs followed each other at full CPU and the run never ended (status running)."""
+    import subprocess
+
+    from tests.helpers import ffade
+
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=40)
+    try:
+        result = ffade("fit", "--config", str(config), "--trainer.max_epochs", "-1", timeout=150)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the run did not end once its budget was spent")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 40
+    assert summary["stop_reason"] == "budget spent"

@@ -520,10 +520,14 @@ def test_examples_and_no_examples_together_are_refused(run: Path, in_process) ->
     assert not (run / "feedback.yaml").exists()
 
 
-def test_max_regions_must_be_positive(run: Path, in_process) -> None:
-    code, _, err = in_process("feedback", str(run), "--max-regions", "0")
-    assert code == 2
-    assert err.strip() == "ffade: error: --max-regions must be at least 1, got 0"
+def test_max_regions_must_be_positive(run: Path, in_process, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:  # refused by argparse, as it parses
+        in_process("feedback", str(run), "--max-regions", "0")
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "ffade: error: argument --max-regions: expected a whole number from 1, got '0' "
+        "(see ffade feedback --help)"
+    )
 
 
 def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_process) -> None:

@@ -1,0 +1,56 @@
+"""argparse types for ffade's numeric options: each refusal names what the option allows.
+
+argparse's own ``type=int`` said "invalid int value: 'abc'" (nothing of what is allowed), and
+``1e30`` or ``nan`` for a count reached the command as a number or a traceback. argparse puts
+"argument --OPTION:" before each message, so the line names the option too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def _whole(text: str) -> int | None:
+    """The whole number ``text`` spells in ASCII digits, else None (``'²'.isdigit()`` is true,
+    but int() refuses it: argparse then named this module's function in its message)."""
+    stripped = text.strip()
+    return int(stripped) if stripped.isascii() and stripped.isdigit() else None
+
+
+def whole_number_from_1(text: str) -> int:
+    """A count of at least 1, as ``--min-evaluations``, ``--pairs`` and ``--max-regions`` take."""
+    value = _whole(text)
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1, got {text!r}")
+    return value
+
+
+def whole_number_from_0(text: str) -> int:
+    """A count or seed that may be 0, as ``--seed`` and ``--examples`` take."""
+    value = _whole(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0, got {text!r}")
+    return value
+
+
+def failure_rate(text: str) -> float:
+    """A failure rate in (0, 1], as ``--threshold`` takes (NaN refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a failure rate in (0, 1], got {text!r}")
+    return value
+
+
+def rate_from_0_to_1(text: str) -> float:
+    """A failure rate in [0, 1], as ``--max-failure-rate`` takes (0: no failure allowed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a failure rate in [0, 1], got {text!r}")
+    return value
