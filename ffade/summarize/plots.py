@@ -176,7 +176,7 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
     shutil.rmtree(staging, ignore_errors=True)  # what a killed report left
     try:
         staging.mkdir()
-        with open(staging / name, "wb") as f:
+        with atomic_path(staging / name) as tmp, open(tmp, "wb") as f:
             records = RecordWriter(f)
             records.write(
                 Event(wall_time=time.time(), file_version="brain.Event:2").SerializeToString()
