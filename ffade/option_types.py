@@ -36,21 +36,20 @@ def whole_number_from_0(text: str) -> int:
 
 def failure_rate(text: str) -> float:
     """A failure rate in (0, 1], as ``--threshold`` takes (NaN refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a failure rate in (0, 1], got {text!r}")
-    return value
+    return _rate(text, zero_allowed=False)
 
 
 def rate_from_0_to_1(text: str) -> float:
     """A failure rate in [0, 1], as ``--max-failure-rate`` takes (0: no failure allowed)."""
+    return _rate(text, zero_allowed=True)
+
+
+def _rate(text: str, zero_allowed: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a failure rate in [0, 1], got {text!r}")
+    if not (0 <= value <= 1 and (zero_allowed or value > 0)):  # NaN fails every comparison
+        interval = "[0, 1]" if zero_allowed else "(0, 1]"
+        raise argparse.ArgumentTypeError(f"expected a failure rate in {interval}, got {text!r}")
     return value
