@@ -27,7 +27,12 @@ from ffade.errors import (
     plain_key,
     shown_as_ffade_lines,
 )
-from ffade.interrupts import exit_with_on_sigterm, held_while_loading, sigterm_as_ctrl_c
+from ffade.interrupts import (
+    exit_with_on_sigterm,
+    held_while_loading,
+    ignored_as_the_interpreter_ends,
+    sigterm_as_ctrl_c,
+)
 from ffade.writable import no_space
 from ffade.yamlfile import home_expanded, refuse_repeated_keys
 
@@ -274,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     SIGTERM is Ctrl-C's from the first moment (see ffade.interrupts): a command stopped while it
     still imported its libraries (seconds for torch) died without a word, status 143.
     """
+    if argv is None:  # the process's command: its very end keeps its status (ffade.interrupts)
+        ignored_as_the_interpreter_ends()
     with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
         try:
             with shown_as_ffade_lines():

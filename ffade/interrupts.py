@@ -22,6 +22,7 @@ abort): while ffade loads a command's libraries a SIGTERM waits, then stops it a
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
@@ -79,13 +80,14 @@ def held_while_loading(interrupt: bool = True) -> Iterator[None]:
 
 
 def exit_with_on_sigterm(status: int) -> None:
-    """For the rest of the process, a SIGTERM ends it at once with ``status``, its command's.
+    """For the rest of the process, a SIGTERM or Ctrl-C ends it at once with ``status``, its
+    command's.
 
     Once a command is over, the interpreter still shuts down (Lightning's and torch's teardown,
     the logger's threads: a second or so). A SIGTERM then ended a finished run with status 143,
-    read as killed, where its summary says finished; its files are whole, so the command's own
-    status is the process's. Only the process's command calls this (not ``main(argv)`` in a
-    caller's process, whose SIGTERM stays its own)."""
+    read as killed, where its summary says finished (Ctrl-C: 130, without a word); its files are
+    whole, so the command's own status is the process's. Only the process's command calls this
+    (not ``main(argv)`` in a caller's process, whose signals stay its own)."""
     if threading.current_thread() is not threading.main_thread():
         return
 
@@ -95,4 +97,23 @@ def exit_with_on_sigterm(status: int) -> None:
                 stream.flush()
         os._exit(status)
 
-    signal.signal(signal.SIGTERM, end)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, end)
+
+
+def ignored_as_the_interpreter_ends() -> None:
+    """Have the process's last atexit hook ignore SIGTERM and Ctrl-C: call before the command.
+
+    Past its atexit hooks, Python gives each signal handled in Python its default back, then
+    tears down its modules (torch's: the last second of a report's exit), so a signal there
+    killed a finished command, status 143 or 130, without a word. Ignored, it lets the process
+    end with the command's status. Hooks run last registered first: registered before the
+    command imports its libraries, this one runs after theirs, which :func:`exit_with_on_sigterm`
+    still ends at once."""
+    if threading.current_thread() is threading.main_thread():
+        atexit.register(_ignore_signals)
+
+
+def _ignore_signals() -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)

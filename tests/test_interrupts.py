@@ -255,3 +255,52 @@ def test_sigterm_while_a_finished_run_prints_its_closing_lines_keeps_its_status(
     assert "\nrun: " in "\n" + result.stdout  # the closing lines were printed
     run = tmp_path / "runs" / "test" / "version_0"
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
+
+
+SIGNAL_AS_THE_INTERPRETER_ENDS = """
+import os
+import signal
+import sys
+import time
+
+import ffade.cli
+
+signum = int(sys.argv[1])
+sys.argv = ["ffade", *sys.argv[2:]]
+status = ffade.cli.main()  # as the console script and python -m ffade call it
+print(f"main returned {status}", flush=True)
+
+
+class Teardown:
+    # As torch's and Lightning's modules are torn down (a second or more after a report),
+    # past the point where Python gives each signal its default handler back.
+    def __del__(self, kill=os.kill, pid=os.getpid(), signum=signum, nap=time.sleep):
+        kill(pid, signum)
+        nap(5)
+
+
+teardown = Teardown()
+sys.exit(status)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(("args", "status"), [(["--version"], 0), (["no-such-command"], 2)])
+def test_a_signal_as_the_interpreter_tears_down_keeps_the_commands_status(
+    signum: int, args: list[str], status: int, tmp_path
+) -> None:
+    """README: a SIGTERM once a command has printed its last line, while the process exits,
+    leaves the command's own status. In the last second of the exit (modules torn down), Python
+    had put the default handlers back: a finished ``ffade report`` stopped then died with 143
+    (Ctrl-C: 130), without a word, its report whole."""
+    script = tmp_path / "teardown.py"
+    script.write_text(SIGNAL_AS_THE_INTERPRETER_ENDS)
+    result = subprocess.run(
+        [sys.executable, str(script), str(int(signum)), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert f"main returned {status}" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == status, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
