@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -28,7 +29,7 @@ from ffade.feedback.review import review
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import read_summary
 from ffade.shell_words import shell_path
-from ffade.summarize.regions import add_region_arguments
+from ffade.summarize.regions import Region, add_region_arguments
 from ffade.writable import writable_file
 from ffade.yamlfile import load_yaml, yaml_problem
 
@@ -132,6 +133,22 @@ def main(argv: list[str]) -> int:
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
         f"Every answer is saved to {out} at once."
     )
+    from ffade.feedback.pictures import pictures_of_answers_only
+
+    with pictures_of_answers_only(run_dir, feedback):  # `q` or no input: no picture left over
+        return _ask(shown, regions, feedback, out, pictures, args)
+
+
+def _ask(
+    shown: list[Region],
+    regions: list[Region],
+    feedback: Feedback,
+    out: Path,
+    pictures: Callable[[Region], str | None],
+    args: argparse.Namespace,
+) -> int:
+    """Ask about the ``shown`` slices of the run's ``regions``, and say how it ended."""
+    run_dir = Path(args.run_dir)
     saved: list[Path] = []  # each answer is saved as it is given
 
     def save(answers: Feedback) -> Path:
