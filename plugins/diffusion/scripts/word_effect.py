@@ -15,8 +15,7 @@ the ones a fine-tuner's guard measures failure rates on for a run with ``only_pa
 The first condition names the concept and value whose effect is measured; the others restrict
 concepts to ``|``-separated values (concepts not named take every value of their grid). A
 mistake (a config it cannot read or that is no YAML, an unknown concept or value) is one
-``ffade: error:`` line,
-exit 2, as ffade's commands say theirs.
+``ffade: error:`` line, exit 2, as ffade's commands say theirs.
 """
 
 from __future__ import annotations
