@@ -33,6 +33,9 @@ from ffade.summarize.regions import Region, add_region_arguments
 from ffade.writable import writable_file
 from ffade.yamlfile import load_yaml, yaml_problem
 
+OUT_SUFFIXES = (".yaml", ".yml")
+"""What ``--out`` may end in: the file is YAML, whatever its name says."""
+
 
 def parser() -> argparse.ArgumentParser:
     p = OneLineParser(
@@ -54,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
         "--out",
         type=user_path,
         metavar="FILE",
-        help="where to save (default RUN_DIR/feedback.yaml)",
+        help="where to save, a .yaml or .yml file (default RUN_DIR/feedback.yaml)",
     )
     add_region_arguments(p)
     p.add_argument(
@@ -90,6 +93,15 @@ def main(argv: list[str]) -> int:
     examples = 8 if args.examples is None else args.examples
     if examples < 0:
         raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {examples}")
+    if (
+        args.out
+        and not Path(args.out).is_dir()
+        and Path(args.out).suffix.lower() not in OUT_SUFFIXES
+    ):
+        raise FfadeError(  # x.txt would hold YAML under another name, which a fine-tuner reads
+            f"--out {args.out}: the answers are saved as YAML (a fine-tuner reads them as "
+            f"model.init_args.feedback); name it {' or '.join(OUT_SUFFIXES)}"
+        )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     _check_overwrite(out, given=bool(args.out))
     from ffade.feedback.pictures import picture_maker  # torch and the plugins: not for --help
@@ -193,7 +205,8 @@ def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
     """Save the answers; the run's pictures of slices they no longer hold go (--redo)."""
     from ffade.feedback.pictures import pictures_as_saved
 
-    feedback.save(out)
+    given = out != run_dir / FEEDBACK_FILE  # --out: a failed write names it
+    feedback.save(out, "--out" if given else "")
     pictures_as_saved(feedback, out, run_dir)
     return out
 
