@@ -732,6 +732,16 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
             "ffade: error: argument --junit: expected one argument; '-j.xml' reads as an option: "
             "write --junit=./-j.xml (see ffade check --help)",
         ),
+        (  # a number's option: no spelling makes '-x' a number, so none is suggested
+            ["report", "runs/x", "--threshold", "-x"],
+            "ffade: error: argument --threshold: expected one argument; '-x' reads as an option; "
+            "--threshold takes a failure rate in (0, 1] (see ffade report --help)",
+        ),
+        (
+            ["export", "runs/x", "--to", "s.yaml", "--seed", "-x"],
+            "ffade: error: argument --seed: expected one argument; '-x' reads as an option; "
+            "--seed takes a whole number from 0 (see ffade export --help)",
+        ),
         (
             ["report", "-runs"],
             "ffade: error: the following arguments are required: RUN_DIR; '-runs' reads as an "
