@@ -27,6 +27,7 @@ from ffade.errors import (
     plain_key,
     shown_as_ffade_lines,
 )
+from ffade.fit_options import dashed_value_hint, repeated_fit_option
 from ffade.interrupts import (
     exit_with_on_sigterm,
     held_while_loading,
@@ -223,13 +224,13 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         if bare:
             name, after = bare[0]
             dashed = after[:1] == "-" and after[:2] != "--"
-            hint = f"; '{after}' reads as an option: write {name}={after}" if dashed else ""
+            hint = f"; {dashed_value_hint(args, name, after)}" if dashed else ""
             return f"argument {name}: expected one argument{hint}"
     if str(error).endswith(": expected one argument"):  # --config -x.yaml: a path read as option
         names = str(error).split(":")[0].removeprefix("argument ").split("/")
         after = [args[i + 1] for i, a in enumerate(args[:-1]) if a in names]
         if after and after[0][:1] == "-" and after[0][:2] != "--":
-            return f"{error}; '{after[0]}' reads as an option: write {names[-1]}=./{after[0]}"
+            return f"{error}; {dashed_value_hint(args, names[-1], after[0])}"
     early = _model_argument_before_config(args)
     if early and 'key "model"' in str(error):  # jsonargparse's "Option 'budget' is not accepted"
         return (
@@ -335,7 +336,11 @@ def _main(args: list[str]) -> int:
             from ffade import fit_help as fit
 
             with held_while_loading():  # it loads jsonargparse, the model's class
-                lost = fit.misspelled_fit_option(args) or fit.arguments_lost_to_model(args)
+                lost = (
+                    repeated_fit_option(args)
+                    or fit.misspelled_fit_option(args)
+                    or fit.arguments_lost_to_model(args)
+                )
             if lost:
                 raise FfadeError(lost)
         with held_while_loading():

@@ -35,7 +35,7 @@ def fit_help(args: list[str] | None = None) -> str:
     from ffade.task import TaskSpec
 
     dqn = getattr(explore, DEFAULT_EXPLORER)
-    chosen, path = _chosen_class(args or [])
+    chosen, path = chosen_class(args or [])
     if chosen is not None and chosen is not dqn:
         given = [arg for arg in args or [] if arg not in ("-h", "--help")]
         task = issubclass(chosen, explore.Explorer)
@@ -254,7 +254,7 @@ def _arguments_of(value: str) -> set[str] | None:
     return taken
 
 
-def _chosen_class(args: list[str]) -> tuple[type | None, str]:
+def chosen_class(args: list[str]) -> tuple[type | None, str]:
     """The model class ``ffade fit ARGS`` runs (the last ``--model`` or config naming one), and
     its class path as given."""
     from ffade.yamlfile import config_paths, read_yaml

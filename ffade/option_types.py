@@ -53,3 +53,15 @@ def _rate(text: str, zero_allowed: bool) -> float:
         interval = "[0, 1]" if zero_allowed else "(0, 1]"
         raise argparse.ArgumentTypeError(f"expected a failure rate in {interval}, got {text!r}")
     return value
+
+
+TAKES = {
+    whole_number_from_1: "a whole number from 1",
+    whole_number_from_0: "a whole number from 0",
+    failure_rate: "a failure rate in (0, 1]",
+    rate_from_0_to_1: "a failure rate in [0, 1]",
+    int: "a whole number",
+    float: "a number",
+}
+"""What an option of each type takes, in words: a value argparse read as an option (``-x``) is
+told so, where a file's would be told to write ``--OPTION=./-x``."""

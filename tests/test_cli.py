@@ -690,18 +690,6 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
     ]
 
 
-@pytest.mark.parametrize("key", ["--model.init_args.budget", "--model.init_args.task.mode"])
-def test_a_value_with_a_leading_dash_names_the_key_and_how_to_write_it(key: str) -> None:
-    """argparse read '-x' as an option and named the group: "argument --model: expected one
-    argument", not the key typed."""
-    result = ffade_in_process("fit", "--config", "configs/synthetic.yaml", key, "-x")
-    assert_one_line_error(result)
-    assert result.stderr.strip() == (
-        f"ffade: error: argument {key}: expected one argument; '-x' reads as an option: "
-        f"write {key}=-x"
-    )
-
-
 @pytest.mark.parametrize("typed", [["-c", "-x.yaml"], ["--config", "-x.yaml"]])
 def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
     tmp_path: Path, typed: list[str]
@@ -743,6 +731,16 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
             ["check", "--suite", "s.yaml", "--junit", "-j.xml"],
             "ffade: error: argument --junit: expected one argument; '-j.xml' reads as an option: "
             "write --junit=./-j.xml (see ffade check --help)",
+        ),
+        (  # a number's option: no spelling makes '-x' a number, so none is suggested
+            ["report", "runs/x", "--threshold", "-x"],
+            "ffade: error: argument --threshold: expected one argument; '-x' reads as an option; "
+            "--threshold takes a failure rate in (0, 1] (see ffade report --help)",
+        ),
+        (
+            ["export", "runs/x", "--to", "s.yaml", "--seed", "-x"],
+            "ffade: error: argument --seed: expected one argument; '-x' reads as an option; "
+            "--seed takes a whole number from 0 (see ffade export --help)",
         ),
         (
             ["report", "-runs"],

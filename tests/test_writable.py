@@ -3,6 +3,7 @@ line naming the option, the path and the OS's reason; a read-only mount is said 
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -62,15 +63,21 @@ def test_check_names_junit_and_the_reason_when_the_report_cannot_be_written(
     )
 
 
-def test_feedback_names_its_file_and_the_reason(run_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("asked", [False, True], ids=["from-file", "interactive"])
+def test_feedback_names_out_its_file_and_the_reason(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asked: bool
+) -> None:
+    """The line named the file but not ``--out``, the option that chose it."""
     priorities = tmp_path / "priorities.yaml"
     priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
     out = blocked(tmp_path / "a.yaml")
+    source = [] if asked else ["--from", str(priorities)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("h\n"))  # the answer typed, when asked
     result = ffade_in_process(
-        "feedback", str(run_dir), "--from", str(priorities), "--slices", "regions",
-        "--out", str(out), "--no-examples",
+        "feedback", str(run_dir), *source, "--slices", "regions", "--out", str(out),
+        "--no-examples",
     )  # fmt: skip
-    one_line(result, f"{out}: cannot write it (")
+    one_line(result, f"ffade: error: --out {out}: cannot write it (")
 
 
 def test_report_names_out_and_the_reason(run_dir: Path, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -28,9 +29,12 @@ from ffade.feedback.review import review
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import read_summary
 from ffade.shell_words import shell_path
-from ffade.summarize.regions import add_region_arguments
+from ffade.summarize.regions import Region, add_region_arguments
 from ffade.writable import writable_file
 from ffade.yamlfile import load_yaml, yaml_problem
+
+OUT_SUFFIXES = (".yaml", ".yml")
+"""What ``--out`` may end in: the file is YAML, whatever its name says."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
         "--out",
         type=user_path,
         metavar="FILE",
-        help="where to save (default RUN_DIR/feedback.yaml)",
+        help="where to save, a .yaml or .yml file (default RUN_DIR/feedback.yaml)",
     )
     add_region_arguments(p)
     p.add_argument(
@@ -89,6 +93,15 @@ def main(argv: list[str]) -> int:
     examples = 8 if args.examples is None else args.examples
     if examples < 0:
         raise FfadeError(f"--examples must be at least 0 (0: no pictures), got {examples}")
+    if (
+        args.out
+        and not Path(args.out).is_dir()
+        and Path(args.out).suffix.lower() not in OUT_SUFFIXES
+    ):
+        raise FfadeError(  # x.txt would hold YAML under another name, which a fine-tuner reads
+            f"--out {args.out}: the answers are saved as YAML (a fine-tuner reads them as "
+            f"model.init_args.feedback); name it {' or '.join(OUT_SUFFIXES)}"
+        )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     _check_overwrite(out, given=bool(args.out))
     from ffade.feedback.pictures import picture_maker  # torch and the plugins: not for --help
@@ -132,6 +145,22 @@ def main(argv: list[str]) -> int:
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
         f"Every answer is saved to {out} at once."
     )
+    from ffade.feedback.pictures import pictures_of_answers_only
+
+    with pictures_of_answers_only(run_dir, feedback):  # `q` or no input: no picture left over
+        return _ask(shown, regions, feedback, out, pictures, args)
+
+
+def _ask(
+    shown: list[Region],
+    regions: list[Region],
+    feedback: Feedback,
+    out: Path,
+    pictures: Callable[[Region], str | None],
+    args: argparse.Namespace,
+) -> int:
+    """Ask about the ``shown`` slices of the run's ``regions``, and say how it ended."""
+    run_dir = Path(args.run_dir)
     saved: list[Path] = []  # each answer is saved as it is given
 
     def save(answers: Feedback) -> Path:
@@ -176,7 +205,8 @@ def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
     """Save the answers; the run's pictures of slices they no longer hold go (--redo)."""
     from ffade.feedback.pictures import pictures_as_saved
 
-    feedback.save(out)
+    given = out != run_dir / FEEDBACK_FILE  # --out: a failed write names it
+    feedback.save(out, "--out" if given else "")
     pictures_as_saved(feedback, out, run_dir)
     return out
 

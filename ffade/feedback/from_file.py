@@ -89,6 +89,7 @@ def feedback_from_file(
     otherwise refused in one line ending with ``redo_hint``, how to replace them.
     """
     run_dir = Path(run_dir)
+    option = "--out" if out else ""  # a failed write names the option that chose the file
     out = Path(out) if out else run_dir / FEEDBACK_FILE
     noun = "rule" if slices == "rules" else "region"
     if not isinstance(priorities, dict):  # a mistake in the file is said before the log is
@@ -112,7 +113,7 @@ def feedback_from_file(
     for region, priority, source in chosen:
         picture = pictures(region) if priority != "skip" else None
         feedback.answer(RegionFeedback.of(region, priority, source, picture))
-    feedback.save(out)
+    feedback.save(out, option)
     from ffade.feedback.pictures import pictures_as_saved  # the replaced answers' go
 
     pictures_as_saved(feedback, out, run_dir)

@@ -12,10 +12,11 @@ a person judging "misspell = 1" reads the misspelt articles and the summaries th
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,26 @@ def pictures_as_saved(feedback: Feedback, out: Path, run_dir: str | Path) -> Non
     for path in folder.iterdir():
         if _PICTURE.fullmatch(path.name) and path.stem not in keep and path.is_file():
             path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def pictures_of_answers_only(run_dir: str | Path, feedback: Feedback) -> Iterator[None]:
+    """Drop, when the block ends however it ends, each picture drawn in it for a slice
+    ``feedback`` holds no answer for: the picture of the slice a person stopped at (``q``,
+    Ctrl-D, Ctrl-C, ``< /dev/null``), which no saved file names, and ``RUN/feedback/`` itself
+    if the block made it and left it empty. A picture there before is left as it was."""
+    folder = Path(run_dir) / PICTURES_DIR
+    before = set(folder.iterdir()) if folder.is_dir() else None
+    try:
+        yield
+    finally:
+        answered = {r.id for r in feedback.regions}
+        drawn = set(folder.iterdir()) - (before or set()) if folder.is_dir() else set()
+        for path in drawn:
+            if _PICTURE.fullmatch(path.name) and path.stem not in answered and path.is_file():
+                path.unlink(missing_ok=True)
+        if before is None and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 class RegionPictures:

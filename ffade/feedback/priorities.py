@@ -132,8 +132,9 @@ class Feedback:
     def counts(self) -> dict[str, int]:
         return {p: sum(r.priority == p for r in self.regions) for p in PRIORITIES}
 
-    def save(self, path: str | Path) -> Path:
-        """Write feedback.yaml atomically (temporary file, then rename): never half a file."""
+    def save(self, path: str | Path, option: str = "") -> Path:
+        """Write feedback.yaml atomically (temporary file, then rename): never half a file.
+        ``option``: the option that named ``path`` (``--out``), for the line a failed write is."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = asdict(self)
@@ -145,7 +146,7 @@ class Feedback:
         text = header + yaml.dump(
             data, Dumper=_FlowListDumper, sort_keys=False, width=100, allow_unicode=True
         )
-        with written(path, ""):  # --out's file or the run's: one line with the OS's reason
+        with written(path, option):  # --out's file or the run's: one line with the OS's reason
             write_text_atomic(path, text)
         return path
 

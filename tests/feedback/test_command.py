@@ -424,17 +424,18 @@ def test_missing_files_are_one_line_errors(run: Path, tmp_path: Path, in_process
 def test_out_never_replaces_a_file_that_holds_no_priorities(
     run: Path, tmp_path: Path, in_process
 ) -> None:
-    """`--out RUN/summary.json` (a slip) must not replace the run's summary with answers."""
+    """`--out CONFIG.yaml` (a slip) must not replace the config with answers."""
     priorities = tmp_path / "p.yaml"
     priorities.write_text("regions:\n  - {rank: 1, priority: high}\n")
-    summary = run / "summary.json"
-    before = summary.read_bytes()
+    config = tmp_path / "config.yaml"
+    config.write_text("model:\n  init_args: {budget: 10}\n")
+    before = config.read_bytes()
     code, _, err = in_process(
-        "feedback", str(run), "--from", str(priorities), "--out", str(summary), "--no-examples"
+        "feedback", str(run), "--from", str(priorities), "--out", str(config), "--no-examples"
     )
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert f"--out {summary}: a file that holds no priorities" in err
-    assert summary.read_bytes() == before
+    assert f"--out {config}: a file that holds no priorities" in err
+    assert config.read_bytes() == before
     mine = tmp_path / "mine.yaml"  # answers saved earlier are replaced, as before
     for _ in range(2):
         code, _, err = in_process(
@@ -448,6 +449,28 @@ def test_out_never_replaces_a_file_that_holds_no_priorities(
         f"ffade: error: {run / 'feedback.yaml'}: a file that holds no priorities (no 'regions') "
         "is there; feedback overwrites only its own answers: move it away, or save with --out FILE"
     )
+
+
+@pytest.mark.parametrize("name", ["answers.txt", "summary.json", "answers"])
+def test_out_must_be_a_yaml_file_name(run: Path, tmp_path: Path, in_process, name: str) -> None:
+    """`--out x.txt` saved YAML under a name that says otherwise (`export --to` refuses it), and
+    `--out RUN/summary.json` was refused only for what the file held."""
+    out = (run if name == "summary.json" else tmp_path / "new") / name
+    before = out.read_bytes() if out.exists() else None
+    code, _, err = in_process(
+        "feedback", str(run), "--out", str(out), "--no-examples", answers="h\n"
+    )
+    assert code == 2 and err.strip() == (
+        f"ffade: error: --out {out}: the answers are saved as YAML (a fine-tuner reads them as "
+        "model.init_args.feedback); name it .yaml or .yml"
+    )
+    assert (out.read_bytes() if out.exists() else None) == before
+    assert not (tmp_path / "new").exists()  # refused before any folder was made
+    code, _, err = in_process(
+        "feedback", str(run), "--out", str(tmp_path / "new" / "a.YML"), "--no-examples",
+        answers="h\n",
+    )  # fmt: skip
+    assert code == 0, err
 
 
 def test_a_feedback_file_broken_by_hand_is_named_with_its_line(run: Path, in_process) -> None:

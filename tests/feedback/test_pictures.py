@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
 import re
 from pathlib import Path
@@ -156,3 +157,49 @@ def test_an_input_without_a_label_is_captioned_without_one() -> None:
     said, values = _caption(15, None, "an image at CLIP cosine 0.12", {"setting": "a city"})
     assert (said, values) == ("input 15: an image at CLIP cosine 0.12", "setting=a city")
     assert _caption(2, torch.tensor(7), "drew 1", {})[0] == "input 2 (label 7): drew 1"
+
+
+def copied_run(digits_run: Path, tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("summary.json", "evaluations.jsonl"):
+        (run / name).write_bytes((digits_run / name).read_bytes())
+    return run
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stdin", [io.StringIO, _Terminal], ids=["dev-null", "ctrl-d"])
+def test_feedback_that_ends_without_an_answer_leaves_no_picture(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stdin: type
+) -> None:
+    """``ffade feedback RUN < /dev/null`` (exit 2) and Ctrl-D at the first question (exit 0)
+    save no answer, yet left the first slice's picture in RUN/feedback/, which no file names."""
+    from ffade.cli import main
+
+    run = copied_run(digits_run, tmp_path)
+    monkeypatch.setattr("sys.stdin", stdin(""))
+    code = main(["feedback", str(run), "--examples", "1"])
+    assert code == (2 if stdin is io.StringIO else 0)
+    assert sorted(p.name for p in run.iterdir()) == ["evaluations.jsonl", "summary.json"]
+
+
+def test_stopping_keeps_only_the_pictures_of_answers_an_out_file_holds(
+    digits_run: Path, tmp_path: Path, in_process
+) -> None:
+    """With ``--out`` elsewhere no picture is deleted on saving (the run's own file may name
+    them), so the picture of the slice stopped at with ``q`` stayed; the answered one is kept."""
+    run = copied_run(digits_run, tmp_path)
+    pictures = run / PICTURES_DIR
+    pictures.mkdir()
+    (pictures / "notes.txt").write_text("mine")  # there before: kept
+    out = tmp_path / "answers.yaml"
+    code, _, _ = in_process(
+        "feedback", str(run), "--examples", "1", "--out", str(out), answers="h\nq\n"
+    )
+    (answered,) = [r["id"] for r in yaml.safe_load(out.read_text())["regions"]]
+    assert code == 0
+    assert sorted(p.name for p in pictures.iterdir()) == [f"{answered}.png", "notes.txt"]

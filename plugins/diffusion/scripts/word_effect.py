@@ -14,8 +14,8 @@ the ones a fine-tuner's guard measures failure rates on for a run with ``only_pa
 
 The first condition names the concept and value whose effect is measured; the others restrict
 concepts to ``|``-separated values (concepts not named take every value of their grid). A
-mistake (a config it cannot read, an unknown concept or value) is one ``ffade: error:`` line,
-exit 2, as ffade's commands say theirs.
+mistake (a config it cannot read or that is no YAML, an unknown concept or value) is one
+``ffade: error:`` line, exit 2, as ffade's commands say theirs.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ffade.errors import FfadeError, OneLineParser, shown_as_ffade_lines
 from ffade.evaluator import Evaluator
 from ffade.mitigate.guard import passing_inputs
 from ffade.task import build_task, restrict_inputs
+from ffade.yamlfile import yaml_problem
 
 
 def grid_values(task: Any, condition: str) -> tuple[str, list[Any]]:
@@ -76,10 +77,14 @@ def main() -> None:
 def measure(args: argparse.Namespace) -> None:
     """Print the rule's failure rate as it is and with the first condition's concept neutral."""
     try:
-        with open(args.config) as f:
+        with open(args.config, encoding="utf-8") as f:
             spec = yaml.safe_load(f)["model"]["init_args"]["task"]
     except OSError as exc:
         raise FfadeError(f"cannot read {args.config}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:  # a traceback, as PyYAML raised it
+        raise FfadeError(f"{args.config}: not valid YAML ({yaml_problem(exc)})") from None
+    except UnicodeDecodeError:
+        raise FfadeError(f"{args.config}: not valid YAML (not UTF-8 text)") from None
     except (KeyError, TypeError):
         raise FfadeError(
             f"{args.config} is not an explorer config (no model.init_args.task)"

@@ -61,3 +61,25 @@ def test_mistakes_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     )
     assert bare[-1] == f"ffade: error: condition 'style' must be label=value or label=a|b{hint}"
     assert not any(line.startswith("Traceback") for line in bare)
+
+
+def test_a_config_that_is_no_yaml_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """PyYAML's ScannerError came out as a traceback."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("model:\n  init_args: {task: [\n")
+    lines = word_effect_in_process(
+        str(broken), "style=thin", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"ffade: error: {broken}: not valid YAML (line ")
+    assert lines[0].endswith(") (see word_effect.py --help)")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00model")
+    lines = word_effect_in_process(
+        str(binary), "style=thin", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert lines == [
+        f"ffade: error: {binary}: not valid YAML (not UTF-8 text) (see word_effect.py --help)"
+    ]

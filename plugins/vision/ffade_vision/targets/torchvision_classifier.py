@@ -11,6 +11,7 @@ from torchvision.models import get_model, get_model_weights, list_models
 
 from ffade.errors import PluginError
 from ffade.plugin_api import load_weights
+from ffade_vision.datasets.image_folder import MOST_IMAGE_SIZE
 from ffade_vision.targets._base import IMAGENET_MEAN, IMAGENET_STD, ImageClassifier
 
 _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
@@ -30,7 +31,8 @@ class TorchvisionClassifier(ImageClassifier):
             a local state-dict file (.pt/.pth, or .safetensors with the safetensors package);
             or None for random weights, as tests use.
         num_classes: output classes for random weights or a local checkpoint (default 1000).
-        image_size: side the model is fed; default the weights' crop size, else the input's own.
+        image_size: side the model is fed, at most ``MOST_IMAGE_SIZE`` (1024); default the
+            weights' crop size, else the input's own.
         device: where the model runs ("cpu", "cuda", "cuda:1").
         precision, channels_last, compile, cpu_threads: speed options of every image target
             ("32" or "bf16" autocast, NHWC convolutions, ``torch.compile``, torch CPU threads);
@@ -64,6 +66,11 @@ class TorchvisionClassifier(ImageClassifier):
                     f"target 'torchvision_classifier': {key} must be a whole number, at least 1, "
                     f"or null; got {value!r}"
                 )
+        if image_size is not None and image_size > MOST_IMAGE_SIZE:  # every batch resized to it
+            raise PluginError(  # 10**6 filled memory (or stopped in torch) at the first batch
+                f"target 'torchvision_classifier': image_size must be at most {MOST_IMAGE_SIZE} "
+                f"pixels (as dataset 'image_folder' allows), or null; got {image_size!r}"
+            )
         self.model_name = model
         self.weights = weights
         self.categories: list[str] | None = None

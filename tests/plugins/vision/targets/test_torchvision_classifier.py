@@ -126,6 +126,12 @@ def test_weights_not_in_the_hub_cache_are_a_plugin_error_and_never_downloaded(
         ({"image_size": "224"}, r"image_size must be a whole number, at least 1, or null; got '"),
         ({"image_size": 0}, r"image_size must be a whole number, at least 1, or null; got 0"),
         ({"num_classes": 0}, r"num_classes must be a whole number, at least 1, or null; got 0"),
+        # every batch resized to a million pixels a side: memory filled at the first evaluation
+        (
+            {"image_size": 10**6},
+            r"^target 'torchvision_classifier': image_size must be at most 1024 pixels \(as "
+            r"dataset 'image_folder' allows\), or null; got 1000000$",
+        ),
     ],
 )
 def test_bad_names_say_what_is_allowed(kwargs: dict, match: str) -> None:

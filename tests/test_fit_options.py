@@ -1,0 +1,137 @@
+"""``ffade fit``'s command line as typed: an option given twice, a value read as an option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import REPO, ffade_in_process
+
+SYNTHETIC = str(REPO / "configs" / "synthetic.yaml")
+
+
+def one_error_line(result) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ffade: error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            ["--model.init_args.budget", "20", "--model.init_args.budget", "30"],
+            "--model.init_args.budget given 2 times",
+        ),
+        (
+            ["--trainer.max_epochs=1", "--trainer.max_epochs", "2"],
+            "--trainer.max_epochs given 2 times",
+        ),
+        (  # one key, two spellings: jsonargparse kept the last just the same
+            ["--model.task.mode=microscopic", "--model.init_args.task.mode", "macroscopic"],
+            "--model.init_args.task.mode given 2 times (as --model.task.mode and "
+            "--model.init_args.task.mode)",
+        ),
+    ],
+)
+def test_an_option_given_twice_is_refused(tmp_path: Path, options: list[str], said: str) -> None:
+    """jsonargparse kept the last value without a word: a budget of 30 ran where the user
+    believed the 20 counted, while ffade's own commands refuse a repeated option."""
+    result = ffade_in_process("fit", "--config", SYNTHETIC, *options, cwd=tmp_path)
+    assert one_error_line(result) == f"ffade: error: {said}; give it once (see ffade fit --help)"
+    assert not (tmp_path / "runs").exists()  # refused before anything ran
+
+
+def test_options_that_layer_or_append_stay_repeatable(tmp_path: Path) -> None:
+    """A second --config merges into the first (README's Configs), ``+=`` appends, and
+    Lightning's callbacks list takes each appended class's arguments after it."""
+    second = tmp_path / "second.yaml"
+    second.write_text(yaml.safe_dump({"model": {"init_args": {"budget": 77}}}))
+    stop = "lightning.pytorch.callbacks.EarlyStopping"
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        SYNTHETIC,
+        "-c",
+        str(second),
+        "--model.init_args.task.concepts+={name: shift_x, args: {label: a}}",
+        "--model.init_args.task.concepts+={name: shift_x, args: {label: b}}",
+        f"--trainer.callbacks+={stop}",
+        "--trainer.callbacks.monitor=a",
+        f"--trainer.callbacks+={stop}",
+        "--trainer.callbacks.monitor=b",
+        "--print_config",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    config = yaml.safe_load(result.stdout)
+    assert config["model"]["init_args"]["budget"] == 77
+    labels = [
+        c.get("args", {}).get("label") for c in config["model"]["init_args"]["task"]["concepts"]
+    ]
+    assert labels[-2:] == ["a", "b"]
+    monitored = [c["init_args"]["monitor"] for c in config["trainer"]["callbacks"]]
+    assert monitored[-2:] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        # a number, a switch, one of a few words: no spelling makes '-x' one
+        (
+            "--trainer.max_epochs",
+            "--trainer.max_epochs takes a whole number, e.g. --trainer.max_epochs 1",
+        ),
+        (
+            "--model.init_args.budget",
+            "--model.init_args.budget takes a whole number, e.g. --model.init_args.budget 1",
+        ),
+        (
+            "--model.init_args.learning_rate",
+            "--model.init_args.learning_rate takes a number, "
+            "e.g. --model.init_args.learning_rate 0.5",
+        ),
+        (
+            "--model.init_args.task.only_passing_inputs",
+            "--model.init_args.task."
+            "only_passing_inputs takes true or false, e.g. --model.init_args.task."
+            "only_passing_inputs true",
+        ),
+        (
+            "--seed_everything",
+            "--seed_everything takes a whole number, or true or false, e.g. --seed_everything 1",
+        ),
+        (
+            "--model.init_args.task.mode",
+            "--model.init_args.task.mode takes one of macroscopic, microscopic",
+        ),
+    ],
+)
+def test_a_dashed_value_for_a_number_says_what_the_option_takes(key: str, hint: str) -> None:
+    """``--trainer.max_epochs -x`` was told to write ``--trainer.max_epochs=./-x``, a path,
+    which Lightning then refused as no int."""
+    result = ffade_in_process("fit", "--config", SYNTHETIC, key, "-x")
+    assert one_error_line(result) == (
+        f"ffade: error: argument {key}: expected one argument; '-x' reads as an option; {hint}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "form"),
+    [
+        ("--trainer.default_root_dir", "=./-x"),  # a folder
+        ("--ckpt_path", "=./-x"),  # a file
+        ("--model.init_args.task.target.name", "=-x"),  # a word: no type to go on
+        ("--trainer.accelerator", "=-x"),
+    ],
+)
+def test_a_dashed_value_for_a_path_or_a_word_gets_how_to_write_it(key: str, form: str) -> None:
+    result = ffade_in_process("fit", "--config", SYNTHETIC, key, "-x")
+    assert one_error_line(result) == (
+        f"ffade: error: argument {key}: expected one argument; '-x' reads as an option: "
+        f"write {key}{form}"
+    )
