@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
+from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade_text.targets.seq2seq import (
@@ -46,6 +47,7 @@ def model_source(model: str) -> tuple[str, bool]:
     """The path or hub id to load, and whether it is a local directory."""
     if model in BUNDLED:
         return str(BUNDLED[model]), True
+    check_model_path(model, NAME)
     path = Path(model).expanduser()
     if path.is_dir():
         return str(path), True
@@ -316,4 +318,5 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             f"target '{NAME}': cannot load {model!r} for text-classification ({where})"
             f"{loading_detail(exc)}"
         ) from exc
+    check_tokenizer(tokenizer, model, NAME)
     return net, tokenizer

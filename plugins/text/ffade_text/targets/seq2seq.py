@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
+from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
 
@@ -289,6 +290,7 @@ def load(
     """
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+    check_model_path(model, "seq2seq_summarizer")
     local = Path(model).expanduser().is_dir()
     if not local and model.startswith((".", "/", "~")):
         raise PluginError(
@@ -323,6 +325,7 @@ def load(
             f"({'local directory' if local else offline_hint(model, only_local)})"
             f"{loading_detail(exc)}{bundled}"
         ) from exc
+    check_tokenizer(tok, tokenizer or model, "seq2seq_summarizer")
     return net, tok
 
 

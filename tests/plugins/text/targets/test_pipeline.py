@@ -118,3 +118,40 @@ def test_a_classifier_is_trainable_and_its_fix_loads_by_weights(
     message = r"^target 'hf_pipeline' cannot be fine-tuned: it has no 'preprocess\(inputs\)';"
     with pytest.raises(FfadeError, match=message):
         check_trainable(summarizer, "hf_pipeline")  # the seq2seq fine-tuner's target is another
+
+
+def test_a_model_without_its_tokenizer_is_refused(tmp_path: Path) -> None:
+    """transformers 5 made an empty tokenizer (special tokens only) for a directory without
+    tokenizer files: every word read as unknown, and the run searched a blind model (75
+    failures where the bundled model has 720). A file or a folder without config is no model."""
+    import shutil
+
+    from ffade_text.targets.pipeline import BUNDLED
+
+    from tests.helpers import REPO, ffade_in_process
+
+    folder = tmp_path / "sentiment"
+    shutil.copytree(BUNDLED["tiny_sentiment"], folder)
+    for file in folder.glob("tokenizer*"):
+        file.unlink()
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "text_classification.yaml"),
+        "--model.init_args.task.target.args.model",
+        str(folder),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: target 'hf_pipeline': the tokenizer of {str(folder)!r} has no vocabulary"
+        " (its 5 tokens are all special ones): the tokenizer files (tokenizer.json, vocab.txt, "
+        "...) are missing; save the tokenizer into the model directory "
+        "(tokenizer.save_pretrained(DIR))"
+    ]
+    assert not (tmp_path / "runs").exists()
+    with pytest.raises(PluginError, match=r"model '.*model.safetensors' is a file, not a model"):
+        HFTextPipeline("text-classification", str(folder / "model.safetensors"))
+    (folder / "config.json").unlink()
+    with pytest.raises(PluginError, match=r"model '.*sentiment' has no config.json"):
+        HFTextPipeline("text-classification", str(folder))
