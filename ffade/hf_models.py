@@ -57,3 +57,21 @@ def check_tokenizer(tokenizer: Any, model: str, plugin: str) -> None:
             "are missing; save the tokenizer into the model directory "
             "(tokenizer.save_pretrained(DIR))"
         )
+
+
+def check_trained_head(info: dict[str, Any], model: str, plugin: str, task: str) -> None:
+    """A checkpoint that lacks weights the model needs (a base model's missing classifier head)
+    is refused in one line.
+
+    transformers fills them with random values and prints a table of them: a summarizer or
+    ``bert-base-uncased`` read as a classifier ran the search on random guesses. ``info`` is
+    ``from_pretrained(..., output_loading_info=True)``'s second value.
+    """
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:
+        more = ", ..." if len(missing) > 3 else ""
+        raise PluginError(
+            f"target '{plugin}': model {model!r} is no trained {task} model: {len(missing)} of "
+            f"its weights are not in the checkpoint and would be random ({', '.join(missing[:3])}"
+            f"{more}); give a model fine-tuned for {task}"
+        )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ffade.errors import PluginError
-from ffade.hf_models import check_model_path, check_tokenizer
+from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
 
 
 def test_a_model_path_must_be_a_directory_with_a_config(tmp_path: Path) -> None:
@@ -34,3 +34,12 @@ def test_a_tokenizer_of_special_tokens_alone_is_refused() -> None:
         check_tokenizer(_Tokenizer(3), "m", "p")
     check_tokenizer(_Tokenizer(4), "m", "p")
     check_tokenizer(object(), "m", "p")  # no tokenizer to judge: left alone
+
+
+def test_weights_missing_from_the_checkpoint_are_refused() -> None:
+    missing = {"missing_keys": {"head.w", "head.b", "head.c", "head.d"}, "unexpected_keys": {"x"}}
+    with pytest.raises(
+        PluginError, match=r"4 of its weights .* \(head.b, head.c, head.d, \.\.\.\)"
+    ):
+        check_trained_head(missing, "m", "p", "text-classification")
+    check_trained_head({"missing_keys": set(), "unexpected_keys": {"x"}}, "m", "p", "t")

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ffade.errors import PluginError, loading_detail
-from ffade.hf_models import check_model_path
+from ffade.hf_models import check_model_path, check_trained_head
 from ffade.plugin_api import load_weights
 from ffade_vision.targets._base import ImageClassifier
 
@@ -170,11 +170,12 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     only_local = local_files_only or local
     try:
         with quiet_loading():
-            network = AutoModelForImageClassification.from_pretrained(
+            network, info = AutoModelForImageClassification.from_pretrained(
                 source,
                 local_files_only=only_local,
                 # not passed on to the LoRA-adapter lookup when peft is installed (see ffade-text)
                 adapter_kwargs={"local_files_only": only_local},
+                output_loading_info=True,
             )
             processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
@@ -187,6 +188,7 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
         raise PluginError(
             f"target '{NAME}': cannot load {model!r} ({where}){loading_detail(exc)}"
         ) from exc
+    check_trained_head(info, model, NAME, "image-classification")
     return network, processor
 
 
@@ -200,9 +202,12 @@ def quiet_loading() -> Iterator[None]:
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # its table of missing weights: check_trained_head says it
     try:
         yield
     finally:
+        hf_logging.set_verbosity(verbosity)
         if was_enabled:
             hf_logging.enable_progress_bar()

@@ -111,3 +111,16 @@ def test_a_file_or_a_folder_without_config_is_no_model(tiny_vit: Path, tmp_path:
     (tmp_path / "images").mkdir()
     with pytest.raises(PluginError, match=r"model '.*images' has no config.json; give the dir"):
         HFImagePipeline(str(tmp_path / "images"))
+
+
+def test_a_model_without_a_trained_classifier_head_is_refused(
+    tiny_vit: Path, tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
+    """A base ViT (no classifier) got a random head and a table of its weights on stderr."""
+    base = transformers.ViTModel.from_pretrained(tiny_vit, add_pooling_layer=False)
+    base.save_pretrained(tmp_path / "base")
+    transformers.ViTImageProcessor.from_pretrained(tiny_vit).save_pretrained(tmp_path / "base")
+    capfd.readouterr()
+    with pytest.raises(PluginError, match=r"is no trained image-classification model: 2 of its "):
+        HFImagePipeline(str(tmp_path / "base"))
+    assert "classifier" not in capfd.readouterr().err  # the error is the one line
