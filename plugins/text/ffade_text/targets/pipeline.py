@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
+from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade_text.targets.seq2seq import (
@@ -46,6 +47,7 @@ def model_source(model: str) -> tuple[str, bool]:
     """The path or hub id to load, and whether it is a local directory."""
     if model in BUNDLED:
         return str(BUNDLED[model]), True
+    check_model_path(model, NAME)
     path = Path(model).expanduser()
     if path.is_dir():
         return str(path), True
@@ -306,8 +308,11 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     only_local = local_files_only or local
     try:
         with quiet_loading():
-            net = AutoModelForSequenceClassification.from_pretrained(
-                source, local_files_only=only_local, adapter_kwargs={"local_files_only": only_local}
+            net, info = AutoModelForSequenceClassification.from_pretrained(
+                source,
+                local_files_only=only_local,
+                adapter_kwargs={"local_files_only": only_local},
+                output_loading_info=True,
             )
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
@@ -316,4 +321,6 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             f"target '{NAME}': cannot load {model!r} for text-classification ({where})"
             f"{loading_detail(exc)}"
         ) from exc
+    check_trained_head(info, model, NAME, "text-classification")
+    check_tokenizer(tokenizer, model, NAME)
     return net, tokenizer

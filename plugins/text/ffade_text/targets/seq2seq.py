@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade.errors import FfadeError, PluginError, loading_detail
+from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
 
@@ -289,6 +290,7 @@ def load(
     """
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+    check_model_path(model, "seq2seq_summarizer")
     local = Path(model).expanduser().is_dir()
     if not local and model.startswith((".", "/", "~")):
         raise PluginError(
@@ -323,6 +325,7 @@ def load(
             f"({'local directory' if local else offline_hint(model, only_local)})"
             f"{loading_detail(exc)}{bundled}"
         ) from exc
+    check_tokenizer(tok, tokenizer or model, "seq2seq_summarizer")
     return net, tok
 
 
@@ -336,9 +339,12 @@ def quiet_loading() -> Iterator[None]:
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # its table of missing weights: check_trained_head says it
     try:
         yield
     finally:
+        hf_logging.set_verbosity(verbosity)
         if was_enabled:
             hf_logging.enable_progress_bar()

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ffade.errors import PluginError, loading_detail
+from ffade.hf_models import check_model_path, check_trained_head
 from ffade.plugin_api import load_weights
 from ffade_vision.targets._base import ImageClassifier
 
@@ -27,15 +28,31 @@ TASKS = ("image-classification",)
 
 
 class _Logits(nn.Module):
-    """The transformers model as ``images -> logits (B, len(columns))``: the dataset's classes."""
+    """The transformers model as ``images -> logits (B, len(columns))``: the dataset's classes.
+
+    Its state dict names the model's tensors ``network.<key>``; a file saved from the model
+    itself (``model.state_dict()``: ``<key>``) loads too, so ``weights`` takes either that or a
+    fine-tune's ``model.pt``. Without this, the model's own state dict "did not fit the model".
+    """
 
     def __init__(self, network: nn.Module, columns: list[int]) -> None:
         super().__init__()
         self.network = network
         self.register_buffer("columns", torch.tensor(columns), persistent=False)
+        self.register_load_state_dict_pre_hook(_prefix_bare_keys)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return self.network(pixel_values=pixel_values).logits[:, self.columns]
+
+
+def _prefix_bare_keys(module: nn.Module, state: dict[str, Any], prefix: str, *_: Any) -> None:
+    """Read a state dict of the transformers model itself as ``network.``'s (in place)."""
+    inner = prefix + "network."
+    if any(key.startswith(inner) for key in state):
+        return  # a fine-tune's model.pt: the keys are this module's already
+    bare = module.network.state_dict()
+    for key in [k for k in state if k.startswith(prefix) and k[len(prefix) :] in bare]:
+        state[inner + key[len(prefix) :]] = state.pop(key)
 
 
 class HFImagePipeline(ImageClassifier):
@@ -140,6 +157,7 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
             f"target '{NAME}' needs transformers: pip install 'ffade-vision[hf]'"
         ) from exc
 
+    check_model_path(model, NAME)
     path = Path(model).expanduser()
     local = path.is_dir()
     if not local and model.startswith((".", "/", "~")):
@@ -152,11 +170,12 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     only_local = local_files_only or local
     try:
         with quiet_loading():
-            network = AutoModelForImageClassification.from_pretrained(
+            network, info = AutoModelForImageClassification.from_pretrained(
                 source,
                 local_files_only=only_local,
                 # not passed on to the LoRA-adapter lookup when peft is installed (see ffade-text)
                 adapter_kwargs={"local_files_only": only_local},
+                output_loading_info=True,
             )
             processor = AutoImageProcessor.from_pretrained(source, local_files_only=only_local)
     except (OSError, ValueError) as exc:
@@ -169,6 +188,7 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
         raise PluginError(
             f"target '{NAME}': cannot load {model!r} ({where}){loading_detail(exc)}"
         ) from exc
+    check_trained_head(info, model, NAME, "image-classification")
     return network, processor
 
 
@@ -182,9 +202,12 @@ def quiet_loading() -> Iterator[None]:
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # its table of missing weights: check_trained_head says it
     try:
         yield
     finally:
+        hf_logging.set_verbosity(verbosity)
         if was_enabled:
             hf_logging.enable_progress_bar()

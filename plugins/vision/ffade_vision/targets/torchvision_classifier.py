@@ -152,8 +152,9 @@ def _load_pretrained(model: str, enum: torchvision.models.WeightsEnum) -> torch.
         )
     try:
         return get_model(model, weights=enum)
-    except (OSError, RuntimeError) as exc:
+    except Exception as exc:  # a file cut short is an UnpicklingError: no common base with OSError
         raise PluginError(
             f"{where}: the cached file {str(cached)!r} failed to load ({type(exc).__name__}: "
-            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); is it cut short or "
+            "damaged? Delete it and fetch it again"
         ) from exc

@@ -71,10 +71,18 @@ def test_registered_by_name() -> None:
     assert registry.load("target", "hf_pipeline") is HFTextPipeline
 
 
-def test_an_encoder_decoder_classifier_gives_features() -> None:
+def test_an_encoder_decoder_classifier_gives_features(tmp_path: Path) -> None:
     # BART-style classifiers (facebook/bart-large-mnli) return no hidden_states: the encoder's
-    # states are the features, as for the summarizers (here the bundled BART with a new head)
-    target = HFTextPipeline("text-classification", "tiny_news_bart")
+    # states are the features, as for the summarizers (here the bundled BART with a new head,
+    # saved with it: a checkpoint without the head is refused)
+    from ffade_text.targets.pipeline import BUNDLED
+    from transformers import AutoTokenizer, BartForSequenceClassification
+
+    BartForSequenceClassification.from_pretrained(BUNDLED["tiny_news_bart"]).save_pretrained(
+        tmp_path / "bart"
+    )
+    AutoTokenizer.from_pretrained(BUNDLED["tiny_news_bart"]).save_pretrained(tmp_path / "bart")
+    target = HFTextPipeline("text-classification", str(tmp_path / "bart"))
     texts = ["The council approved a budget.", "Rain fell on Monday in Belmont town."]
     assert target.features(texts).shape == (2, 128)
     assert target.predict(texts).shape == (2, target.model.config.num_labels)
@@ -118,3 +126,62 @@ def test_a_classifier_is_trainable_and_its_fix_loads_by_weights(
     message = r"^target 'hf_pipeline' cannot be fine-tuned: it has no 'preprocess\(inputs\)';"
     with pytest.raises(FfadeError, match=message):
         check_trainable(summarizer, "hf_pipeline")  # the seq2seq fine-tuner's target is another
+
+
+def test_a_model_without_its_tokenizer_is_refused(tmp_path: Path) -> None:
+    """transformers 5 made an empty tokenizer (special tokens only) for a directory without
+    tokenizer files: every word read as unknown, and the run searched a blind model (75
+    failures where the bundled model has 720). A file or a folder without config is no model."""
+    import shutil
+
+    from ffade_text.targets.pipeline import BUNDLED
+
+    from tests.helpers import REPO, ffade_in_process
+
+    folder = tmp_path / "sentiment"
+    shutil.copytree(BUNDLED["tiny_sentiment"], folder)
+    for file in folder.glob("tokenizer*"):
+        file.unlink()
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "text_classification.yaml"),
+        "--model.init_args.task.target.args.model",
+        str(folder),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: target 'hf_pipeline': the tokenizer of {str(folder)!r} has no vocabulary"
+        " (its 5 tokens are all special ones): the tokenizer files (tokenizer.json, vocab.txt, "
+        "...) are missing; save the tokenizer into the model directory "
+        "(tokenizer.save_pretrained(DIR))"
+    ]
+    assert not (tmp_path / "runs").exists()
+    with pytest.raises(PluginError, match=r"model '.*model.safetensors' is a file, not a model"):
+        HFTextPipeline("text-classification", str(folder / "model.safetensors"))
+    (folder / "config.json").unlink()
+    with pytest.raises(PluginError, match=r"model '.*sentiment' has no config.json"):
+        HFTextPipeline("text-classification", str(folder))
+
+
+def test_a_model_without_a_trained_classifier_head_is_refused(tmp_path: Path) -> None:
+    """A summarizer read as a classifier got a random head and a table of its weights on
+    stderr, and the run searched random guesses."""
+    from tests.helpers import REPO, ffade_in_process
+
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "text_classification.yaml"),
+        "--model.init_args.task.target.args.model",
+        "tiny_news_bart",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'hf_pipeline': model 'tiny_news_bart' is no trained "
+        "text-classification model: 4 of its weights are not in the checkpoint and would be "
+        "random (classification_head.dense.bias, classification_head.dense.weight, "
+        "classification_head.out_proj.bias, ...); give a model fine-tuned for text-classification"
+    ]

@@ -82,8 +82,8 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         Seq2SeqSummarizer("no-such-org/no-such-model")  # not transformers' "couldn't connect"
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(FfadeError, match=r"\(local directory\): \S"):  # what transformers found
-        Seq2SeqSummarizer(str(empty))
+    with pytest.raises(FfadeError, match=r"model '.*empty' has no config.json; give the dir"):
+        Seq2SeqSummarizer(str(empty))  # not transformers' "Should have a `model_type` key"
     with pytest.raises(FfadeError, match="generation key 'temperature' is not allowed"):
         Seq2SeqSummarizer(str(tiny_bart), generation={"temperature": 0.7})
     with pytest.raises(FfadeError, match="dtype 'int8' is not allowed"):
@@ -92,6 +92,20 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         Seq2SeqSummarizer(str(tiny_bart), cpu_threads=0)
     with pytest.raises(FfadeError, match=r"prefix must be text \(\"summarize: \" for T5\), got 5"):
         Seq2SeqSummarizer(str(tiny_bart), prefix=5)  # a TypeError when predicting, before
+
+
+def test_a_model_without_its_tokenizer_is_refused(tiny_bart: Path, tmp_path: Path) -> None:
+    """transformers 5 made a tokenizer of special tokens alone, silently, for a directory
+    without tokenizer files: every article read as unknown tokens."""
+    import shutil
+
+    folder = tmp_path / "bart"
+    shutil.copytree(tiny_bart, folder)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt"):
+        (folder / name).unlink(missing_ok=True)
+    with pytest.raises(FfadeError, match=r"tokenizer of '.*bart' has no vocabulary \(its \d+ "):
+        Seq2SeqSummarizer(str(folder))
+    Seq2SeqSummarizer(str(folder), tokenizer=str(tiny_bart))  # a tokenizer of its own: fine
 
 
 @pytest.mark.parametrize(

@@ -80,3 +80,47 @@ def test_a_class_past_the_listed_labels_is_refused_up_front(tiny_vit: Path) -> N
     with pytest.raises(PluginError, match=r"class index 2, but the target scores 2 .* in labels"):
         target.check_references([0, 2])
     HFImagePipeline(str(tiny_vit)).check_references([9])
+
+
+def test_weights_take_the_models_own_state_dict_or_a_fine_tunes(
+    tiny_vit: Path, tmp_path: Path
+) -> None:
+    """The docs' ``torch.save(model.state_dict())`` of the transformers model was refused as
+    "does not fit the model" (24 keys missing, network.vit...; 24 unexpected, vit...)."""
+    images, _ = DigitsDataset().collate(DigitsDataset().split("discovery")[:4])
+    network = transformers.ViTForImageClassification.from_pretrained(tiny_vit)
+    with torch.no_grad():
+        network.classifier.bias += torch.arange(10.0)  # weights unlike the directory's
+    torch.save(network.state_dict(), tmp_path / "own.pt")
+    loaded = HFImagePipeline(str(tiny_vit), weights=str(tmp_path / "own.pt"))
+    network.eval()
+    with torch.no_grad():
+        expected = network(pixel_values=loaded.preprocess(images)).logits
+    assert torch.allclose(loaded.predict(images), expected, atol=1e-4)
+    # a fine-tune's model.pt holds the target's model, whose keys start with network.
+    torch.save(loaded.model.state_dict(), tmp_path / "model.pt")
+    again = HFImagePipeline(str(tiny_vit), weights=str(tmp_path / "model.pt"))
+    assert torch.allclose(again.predict(images), expected, atol=1e-4)
+
+
+def test_a_file_or_a_folder_without_config_is_no_model(tiny_vit: Path, tmp_path: Path) -> None:
+    """A weights file as model read as "model directory ... does not exist", a folder without
+    config.json as transformers' "Should have a `model_type` key in its config.json"."""
+    with pytest.raises(PluginError, match=r"model '.*model.safetensors' is a file, not a model"):
+        HFImagePipeline(str(tiny_vit / "model.safetensors"))
+    (tmp_path / "images").mkdir()
+    with pytest.raises(PluginError, match=r"model '.*images' has no config.json; give the dir"):
+        HFImagePipeline(str(tmp_path / "images"))
+
+
+def test_a_model_without_a_trained_classifier_head_is_refused(
+    tiny_vit: Path, tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
+    """A base ViT (no classifier) got a random head and a table of its weights on stderr."""
+    base = transformers.ViTModel.from_pretrained(tiny_vit, add_pooling_layer=False)
+    base.save_pretrained(tmp_path / "base")
+    transformers.ViTImageProcessor.from_pretrained(tiny_vit).save_pretrained(tmp_path / "base")
+    capfd.readouterr()
+    with pytest.raises(PluginError, match=r"is no trained image-classification model: 2 of its "):
+        HFImagePipeline(str(tmp_path / "base"))
+    assert "classifier" not in capfd.readouterr().err  # the error is the one line

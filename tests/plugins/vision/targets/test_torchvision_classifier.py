@@ -113,6 +113,35 @@ def test_weights_not_in_the_hub_cache_are_a_plugin_error_and_never_downloaded(
     assert "\n" not in str(error.value) and not fetched
 
 
+def test_a_damaged_file_in_the_hub_cache_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, image_root: Path
+) -> None:
+    """A cached weights file cut short was pickle's UnpicklingError traceback, as typed."""
+    from tests.helpers import REPO, ffade_in_process
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    cached = tmp_path / "torch" / "hub" / "checkpoints" / "resnet50-11ad3fa6.pth"
+    cached.parent.mkdir(parents=True)
+    torch.save(get_model("resnet18").state_dict(), cached)
+    cached.write_bytes(cached.read_bytes()[:5000])  # an interrupted copy
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        str(REPO / "configs" / "resnet50.yaml"),
+        "--model.init_args.task.dataset.args.root",
+        str(image_root),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "ffade: error: target 'torchvision_classifier': weights ResNet50_Weights.IMAGENET1K_V2 of "
+        f"'resnet50' are unavailable: the cached file {str(cached)!r} failed to load ("
+    )
+    assert lines[0].endswith("is it cut short or damaged? Delete it and fetch it again")
+    assert not (tmp_path / "runs").exists()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

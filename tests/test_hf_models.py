@@ -1,0 +1,45 @@
+"""ffade.hf_models: what a Hugging Face model path or tokenizer must be, said in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ffade.errors import PluginError
+from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
+
+
+def test_a_model_path_must_be_a_directory_with_a_config(tmp_path: Path) -> None:
+    (tmp_path / "model.pt").write_bytes(b"")
+    with pytest.raises(PluginError, match=r"^target 'p': model '\S+model.pt' is a file, not a"):
+        check_model_path(str(tmp_path / "model.pt"), "p")
+    with pytest.raises(PluginError, match=r"has no config.json; give the directory"):
+        check_model_path(str(tmp_path), "p")
+    (tmp_path / "adapter_config.json").write_text("{}")  # a LoRA adapter's directory loads
+    check_model_path(str(tmp_path), "p")
+    check_model_path("org/not-here", "p")  # a hub id, or a missing path: the caller says
+
+
+class _Tokenizer:
+    def __init__(self, size: int) -> None:
+        self.size, self.all_special_ids = size, [0, 1, 2]
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def test_a_tokenizer_of_special_tokens_alone_is_refused() -> None:
+    with pytest.raises(PluginError, match=r"tokenizer of 'm' has no vocabulary \(its 3 tokens"):
+        check_tokenizer(_Tokenizer(3), "m", "p")
+    check_tokenizer(_Tokenizer(4), "m", "p")
+    check_tokenizer(object(), "m", "p")  # no tokenizer to judge: left alone
+
+
+def test_weights_missing_from_the_checkpoint_are_refused() -> None:
+    missing = {"missing_keys": {"head.w", "head.b", "head.c", "head.d"}, "unexpected_keys": {"x"}}
+    with pytest.raises(
+        PluginError, match=r"4 of its weights .* \(head.b, head.c, head.d, \.\.\.\)"
+    ):
+        check_trained_head(missing, "m", "p", "text-classification")
+    check_trained_head({"missing_keys": set(), "unexpected_keys": {"x"}}, "m", "p", "t")
