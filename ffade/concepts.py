@@ -126,12 +126,18 @@ class ConceptSpace:
         for i, concept in enumerate(self.concepts):
             if concept.label in values:
                 value = values[concept.label]
-                if value not in concept.values:
+                # true is no 1.0: Python's True == 1 took {axis0: true} for the grid's 1.0
+                same = [
+                    j
+                    for j, v in enumerate(concept.values)
+                    if v == value and isinstance(v, bool) == isinstance(value, bool)
+                ]
+                if not same:
                     raise ConceptValueError(
                         f"{where}concept '{concept.label}': value {value!r} is not on its grid; "
                         f"allowed: {concept.values}"
                     )
-                state[i] = concept.values.index(value)
+                state[i] = same[0]
         return state
 
     def coordinates(self, states: np.ndarray) -> np.ndarray:

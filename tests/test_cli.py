@@ -449,6 +449,15 @@ def test_state_off_the_grid_names_the_allowed_values(tmp_path: Path) -> None:
     )
 
 
+def test_a_boolean_start_state_value_is_not_the_grids_one(tmp_path: Path) -> None:
+    """--model.init_args.start_state '{axis0: true}' ran from axis0 = 1.0 (True == 1)."""
+    config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(mode="microscopic"))
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--model.init_args.start_state", "{axis0: true}"
+    )
+    assert_one_line_error(result, "start_state: concept 'axis0': value True is not on its grid")
+
+
 def test_missing_files_get_one_clear_line(tmp_path: Path) -> None:
     assert_one_line_error(
         ffade_in_process("fit", "--config", str(tmp_path / "nope.yaml")), "nope.yaml"

@@ -22,6 +22,7 @@ from ffade.env import Evaluator, FailureVectorEnv
 from ffade.explore.arguments import check_explorer_arguments, checked_mode, start_notes
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
+from ffade.explore.reachable import ReachedInputs
 from ffade.explore.replay import copy_checkpointed_log
 from ffade.explore.search_state import SearchState
 from ffade.explore.stopping import (
@@ -103,6 +104,7 @@ class Explorer(SearchState, RunModule):
         self.probes: CoverageProbes | None = None
         self.batch_size_probe: auto_batch.BatchSizeProbe | None = None
         self.recent_failures = RecentFailures()
+        self.reached_inputs = ReachedInputs()  # microscopic: inputs with nothing left to reach
         self.stop_reason: str | None = None  # set when the search ends itself
         self.recorder: RunRecorder | None = None
         self.gradient_updates = self.iterations = self.idle_steps = 0

@@ -14,7 +14,6 @@ Anything else is refused when the explorer is built, with one line saying what i
 
 from __future__ import annotations
 
-import functools
 import operator
 import re
 from collections import deque
@@ -24,6 +23,7 @@ from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.explore.coverage import RemainingEstimate
+from ffade.explore.reachable import reachable_states
 from ffade.plugin_names import plugin_label
 
 WINDOW = 1000
@@ -158,6 +158,11 @@ def search_stop_reason(explorer: Any) -> str | None:
                 f"every (input, state) pair within max_steps ({h.max_steps}) of the start "
                 "state evaluated"
             )
+        if explorer.reached_inputs.all_reached(evaluator, explorer.env.start_state, h.max_steps):
+            return (
+                "every (input, state) pair its episodes can reach evaluated (failures end them "
+                f"short of the rest within max_steps ({h.max_steps}) of the start state)"
+            )
     if explorer.idle_steps >= h.max_idle_steps:
         steps = f"{explorer.idle_steps} step" + ("s" if explorer.idle_steps != 1 else "")
         return f"{steps} without a new evaluation (max_idle_steps)"
@@ -168,31 +173,6 @@ def search_stop_reason(explorer: Any) -> str | None:
         if rule.met(value):
             return rule.reason(value)
     return None
-
-
-def reachable_states(sizes: Any, start: Any, max_steps: int) -> int:
-    """How many grid states lie within ``max_steps`` one-step moves of ``start`` (an L1 ball
-    cut by the grid's edges): all a microscopic episode can reach, its start included.
-
-    A microscopic search that has evaluated every input there can find nothing new: it stops
-    at once, saying why, rather than idling until ``max_idle_steps``. It asks every step, so the
-    count is kept per grid, start and ``max_steps``.
-    """
-    return _reachable(tuple(int(n) for n in sizes), tuple(int(i) for i in start), int(max_steps))
-
-
-@functools.lru_cache(maxsize=16)
-def _reachable(sizes: tuple[int, ...], start: tuple[int, ...], max_steps: int) -> int:
-    cap = min(max_steps, sum(n - 1 for n in sizes))
-    ways = [1] + [0] * cap  # ways[d]: states at distance d over the concepts so far
-    for size, at in zip(sizes, start, strict=True):
-        per = [0] * (cap + 1)  # this concept's values at each distance from its start
-        for value in range(size):
-            if abs(value - at) <= cap:
-                per[abs(value - at)] += 1
-        some = [(e, n) for e, n in enumerate(per) if n]
-        ways = [sum(ways[d - e] * n for e, n in some if e <= d) for d in range(cap + 1)]
-    return sum(ways)
 
 
 def check_some_valid(explorer: Any) -> None:
