@@ -1,8 +1,9 @@
 """Checks on a Hugging Face model a target loads, for mistakes the libraries word badly or miss.
 
-Shared by the plugins whose targets read ``save_pretrained`` directories (ffade-text's
-``hf_pipeline`` and ``seq2seq_summarizer``, ffade-vision's ``hf_image_pipeline``). Each check
-raises a one-line :class:`PluginError` naming the target; none imports transformers.
+Shared by the plugins whose targets and rewards read ``save_pretrained`` directories
+(ffade-text's ``hf_pipeline`` and ``seq2seq_summarizer``, ffade-vision's ``hf_image_pipeline``,
+ffade-diffusion's ``clip_score``). Each check raises a one-line :class:`PluginError` naming the
+target or reward (``kind``); none imports transformers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ CONFIG_FILES = ("config.json", "adapter_config.json")
 """What a model directory holds at least one of: a model's config, or a LoRA adapter's."""
 
 
-def check_model_path(model: str, plugin: str) -> None:
+def check_model_path(model: str, plugin: str, kind: str = "target") -> None:
     """A ``model`` that is a file, or a directory without a config, is refused in one line.
 
     A file (a ``model.safetensors`` or a ``model.pt``) read as "model directory ... does not
@@ -25,7 +26,7 @@ def check_model_path(model: str, plugin: str) -> None:
     Anything else (a hub id, a missing path) is left to the caller.
     """
     path = Path(model).expanduser()
-    where = f"target '{plugin}': model {model!r}"
+    where = f"{kind} '{plugin}': model {model!r}"
     if path.is_file():
         raise PluginError(
             f"{where} is a file, not a model directory; give the directory save_pretrained "
@@ -38,7 +39,7 @@ def check_model_path(model: str, plugin: str) -> None:
         )
 
 
-def check_tokenizer(tokenizer: Any, model: str, plugin: str) -> None:
+def check_tokenizer(tokenizer: Any, model: str, plugin: str, kind: str = "target") -> None:
     """A tokenizer whose vocabulary is its special tokens alone is refused in one line.
 
     transformers 5 builds such a tokenizer, with no warning, from a model directory that has
@@ -52,7 +53,7 @@ def check_tokenizer(tokenizer: Any, model: str, plugin: str) -> None:
         return
     if size <= special:
         raise PluginError(
-            f"target '{plugin}': the tokenizer of {model!r} has no vocabulary (its {size} "
+            f"{kind} '{plugin}': the tokenizer of {model!r} has no vocabulary (its {size} "
             "tokens are all special ones): the tokenizer files (tokenizer.json, vocab.txt, ...) "
             "are missing; save the tokenizer into the model directory "
             "(tokenizer.save_pretrained(DIR))"

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ffade.errors import FfadeError, require_positive_arg
+from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade_diffusion.paths import check_local_path, quiet_loading
 from ffade_diffusion.prompts import tokenize_prompts
@@ -36,8 +37,6 @@ def load_clip(model: str, local_files_only: bool) -> tuple[Any, Any, tuple, tupl
     """The CLIP model, its tokenizer and the image normalization its processor config gives."""
     from transformers import AutoTokenizer, CLIPImageProcessor, CLIPModel
 
-    if model != "tiny_digits_clip":
-        check_local_path(model, "reward 'clip_score'")
     path = BUNDLED_CLIP if model == "tiny_digits_clip" else Path(model).expanduser()
     source = str(path) if path.is_dir() else model
     local = local_files_only or path.is_dir()
@@ -51,6 +50,7 @@ def load_clip(model: str, local_files_only: bool) -> tuple[Any, Any, tuple, tupl
             f"reward 'clip_score': cannot load CLIP model {model!r} (a local directory, or a hub "
             f"id in the Hugging Face cache; local_files_only: false downloads it): {first}"
         ) from exc
+    check_tokenizer(tokenizer, model, "clip_score", kind="reward")
     try:
         processor = CLIPImageProcessor.from_pretrained(source, local_files_only=local)
         mean, std = tuple(processor.image_mean), tuple(processor.image_std)
@@ -90,6 +90,7 @@ class ClipScore(Reward):
             )
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         if model != "tiny_digits_clip":  # the missing weights first, then the missing device
+            check_model_path(model, "clip_score", kind="reward")
             check_local_path(model, "reward 'clip_score'")
         self.device = usable_device(device, "reward 'clip_score'")
         self.clip, self.tokenizer, mean, std = load_clip(model, local_files_only)

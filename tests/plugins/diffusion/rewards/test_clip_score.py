@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,24 @@ def test_a_prompt_longer_than_clip_reads_is_one_line(tiny_clip: Path) -> None:
     reward = ClipScore(str(tiny_clip))
     with pytest.raises(FfadeError, match=r"reward 'clip_score': prompt .* text encoder reads"):
         reward.cosine(torch.rand(1, 3, 16, 16), ["a thin handwritten seven" + " in red ink" * 5])
+
+
+def test_a_model_file_a_folder_without_config_or_tokenizer_is_one_line(
+    tiny_clip: Path, tmp_path: Path
+) -> None:
+    """A weights file, a folder without config.json (transformers' size-mismatch table and a
+    RuntimeError) and one without tokenizer files (loaded with no vocabulary: every prompt
+    word unknown) are each refused in one line naming the reward."""
+    with pytest.raises(FfadeError, match=r"reward 'clip_score': model .* is a file, not a model"):
+        ClipScore(str(tiny_clip / "model.safetensors"))
+    no_config = tmp_path / "no_config"
+    shutil.copytree(tiny_clip, no_config)
+    (no_config / "config.json").unlink()
+    with pytest.raises(FfadeError, match=r"reward 'clip_score': model .* has no config.json"):
+        ClipScore(str(no_config))
+    no_tokenizer = tmp_path / "no_tokenizer"
+    no_tokenizer.mkdir()
+    for name in ("config.json", "model.safetensors", "preprocessor_config.json"):
+        shutil.copy(tiny_clip / name, no_tokenizer)
+    with pytest.raises(FfadeError, match=r"reward 'clip_score': the tokenizer of .* no vocabulary"):
+        ClipScore(str(no_tokenizer))
