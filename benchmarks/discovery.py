@@ -356,15 +356,18 @@ def run(
         run_t2i(device, budget_fraction, num_envs)
         return
     spec = TASKS[task_name](device) if task_name in MODEL_TASKS else TASKS[task_name]()
+    task = build_task(spec)  # the grid's size, before minutes of sweeping it
+    pairs = len(task.inputs) * task.space.num_states
+    del task
+    budget = int(budget_fraction * pairs)
+    if budget < 1:
+        raise FfadeError(
+            f"--budget-fraction {budget_fraction:g} of {pairs} pairs is no evaluation; "
+            f"give at least {least_fraction(pairs, 1):g}"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         failed, regions, grid = ground_truth(spec, tmp)
-        pairs, failing = failed.size, int(failed.sum())
-        budget = int(budget_fraction * pairs)
-        if budget < 1:
-            raise FfadeError(
-                f"--budget-fraction {budget_fraction:g} of {pairs} pairs is no evaluation; "
-                f"give at least {1 / pairs:.2g}"
-            )
+        failing = int(failed.sum())
         num_regions = int(regions.max())
         print(
             f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states "
@@ -446,7 +449,7 @@ def run_t2i(device: str, budget_fraction: float, num_envs: int | None = None) ->
     budget = max(int(budget_fraction * pairs), 1)
     starts = t2i_arguments().get("learning_starts")
     if starts is not None and budget <= starts:  # before generating anything
-        least = math.ceil((starts + 1) / pairs * 1e4) / 1e4
+        least = least_fraction(pairs, starts + 1)
         raise FfadeError(
             f"--budget-fraction {budget_fraction:g} is {budget} of the {pairs} (prompt, state) "
             f"pairs, no more than the quickstart's learning_starts ({starts}): the DQN would "
@@ -467,6 +470,18 @@ def run_t2i(device: str, budget_fraction: float, num_envs: int | None = None) ->
         explorer = DQNExplorer(**arguments)
         discover(explorer, tmp, name="dqn_t2i", checkpoints=True, callbacks=[clock])
     print_speed({"dqn": [timing(explorer, clock)]}, device)
+
+
+def least_fraction(pairs: int, evaluations: int) -> float:
+    """The smallest --budget-fraction of two significant digits that buys ``evaluations`` of
+    ``pairs``: an error that suggests 1 / pairs rounded to nearest can suggest a refused value
+    (1.6e-05 of 62,208 pairs is 0.995 evaluations)."""
+    least = evaluations / pairs
+    step = 10.0 ** (math.floor(math.log10(least)) - 1)
+    value = float(f"{math.ceil(round(least / step, 9)) * step:.2g}")
+    while int(value * pairs) < evaluations:  # float rounding of the product
+        value = float(f"{value + step:.2g}")
+    return value
 
 
 def same_images(task: Any, count: int = 8) -> float:

@@ -365,3 +365,26 @@ def test_big_run_refuses_a_file_to_keep_the_run_in_in_one_line(monkeypatch, caps
         f"big_run.py: error: argument --keep: {kept} is a file, not a folder"
     )
     assert kept.read_text() == "mine\n"
+
+
+def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that_runs(
+    benchmark, monkeypatch, capsys
+) -> None:
+    """--task regions --budget-fraction 0.00001 swept the whole grid (minutes) before saying
+    "give at least 1.6e-05", a value it refused too: 1.6e-05 of 62,208 pairs is 0.995."""
+
+    class Swept(Exception):
+        pass
+
+    def sweep(*args) -> None:
+        raise Swept
+
+    monkeypatch.setattr(benchmark, "ground_truth", sweep)
+    line = refused(benchmark, monkeypatch, capsys, "--task", "regions", "--budget-fraction", "1e-5")
+    assert line.startswith("discovery.py: error: --budget-fraction 1e-05 of 62208 pairs is no ")
+    least = re.search(r"give at least (\S+)$", line).group(1)
+    monkeypatch.setattr(
+        sys, "argv", ["discovery.py", "--task", "regions", "--budget-fraction", least]
+    )
+    with pytest.raises(Swept):  # the suggested value passes, on to the sweep
+        benchmark.main()
