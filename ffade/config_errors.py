@@ -54,6 +54,8 @@ def config_error_line(message: str) -> str:
     if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
+    if (in_model and classes[-1:] == [NO_CLASS]) or reason == NO_MODEL:
+        return no_model_class(reason)
     parameters = init_parameters(classes[-1]) if in_model and classes else []
     required = re.fullmatch(r"the following arguments are required: ([\w., ]+)", reason)
     if in_model and required:  # was "model: the following ...": a key left out, or given null
@@ -82,6 +84,29 @@ def config_error_line(message: str) -> str:
         return misspelled
     reason = task_key_hint(reason)
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+NO_MODEL = "the following arguments are required: fit.model"
+"""jsonargparse's words for sources that give no ``model`` section at all."""
+NO_CLASS = "lightning.LightningModule"
+"""The class jsonargparse tries when no source names the model's ``class_path``: its arguments,
+none, made every argument "not accepted" (``Option 'budget' is not accepted``)."""
+
+
+def no_model_class(reason: str) -> str:
+    """The line for a model section that names no class, or for no model section at all: a
+    config of ``model: {init_args: {budget: 10}}`` alone was told its ``budget`` "is not
+    accepted", and one of only ``trainer:`` that "fit.model" is required."""
+    from ffade.fit_help import model_class_paths
+
+    given = re.match(r"Option '(\w+)", reason)
+    what = f"model.init_args.{given.group(1)} has no class to go to" if given else "no model"
+    return (
+        f"{what}: no config names the model's class; give model: {{class_path: CLASS, "
+        f"init_args: {{...}}}} (a later config or --model.init_args.KEY then changes its "
+        f"arguments); model classes: {', '.join(model_class_paths())}, or a plugin's fine-tuner "
+        "by its full class path"
+    )
 
 
 FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
