@@ -97,15 +97,14 @@ def no_model_class(reason: str) -> str:
     """The line for a model section that names no class, or for no model section at all: a
     config of ``model: {init_args: {budget: 10}}`` alone was told its ``budget`` "is not
     accepted", and one of only ``trainer:`` that "fit.model" is required."""
-    from ffade.fit_help import model_class_paths
+    from ffade.fit_help import PLUGIN_CLASSES, model_class_paths
 
     given = re.match(r"Option '(\w+)", reason)
     what = f"model.init_args.{given.group(1)} has no class to go to" if given else "no model"
     return (
         f"{what}: no config names the model's class; give model: {{class_path: CLASS, "
         f"init_args: {{...}}}} (a later config or --model.init_args.KEY then changes its "
-        f"arguments); model classes: {', '.join(model_class_paths())}, or a plugin's fine-tuner "
-        "by its full class path"
+        f"arguments); model classes: {', '.join(model_class_paths())}, {PLUGIN_CLASSES}"
     )
 
 

@@ -53,3 +53,19 @@ def test_argument_meanings_speak_yaml_not_python() -> None:
     preamble = text[: text.index("--trainer")] if "--trainer" in text else text
     assert _row(preamble, "stop_when").endswith("; null: spend the budget")
     assert "None" not in "\n".join(line for line in preamble.splitlines() if line.startswith("  "))
+
+
+def test_a_plugin_fine_tuner_by_its_short_name_is_told_to_give_its_full_path(tmp_path) -> None:
+    """``class_path: Seq2SeqFineTuner`` (ffade-text's, installed) was answered with ffade's own
+    model classes only, as if the plugin were missing: a plugin's class has no short name."""
+    from tests.helpers import ffade_in_process
+
+    config = "model:\n  class_path: Seq2SeqFineTuner\n  init_args:\n    run: runs/x\n"
+    (tmp_path / "short.yaml").write_text(config)
+    done = ffade_in_process("fit", "--config", "short.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "Seq2SeqFineTuner" in done.stderr and "model classes: ffade.explore." in done.stderr
+    assert done.stderr.rstrip().endswith(
+        "or a plugin's fine-tuner by its full class path, as its README gives it"
+    )
