@@ -169,8 +169,10 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
         )
     inner = re.match(r"Group '[\w.]*task' does not accept option '(\w+)\.(\w+)", reason)
     if inner and inner.group(1) in PLUGIN_KEYS:
+        close = difflib.get_close_matches(inner.group(2), ["name", "args"], n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""  # was none at this one level
         return (
-            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'; "
+            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'{hint}; "
             "a plugin takes only name and args"
         )
     return None
