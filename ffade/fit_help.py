@@ -98,6 +98,7 @@ _UNKNOWN_CLASS = (
     re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
     re.compile(r"module '[\w.]+' has no attribute '(?P<name>\w+)'"),
     re.compile(r"No module named '(?P<name>[\w.]+)'"),
+    re.compile(r"Import path (?P<name>[\w.]+) does not correspond to a subclass"),  # ffade.discover
     # --model ffade.explore.RandomExplorr on the command line
     re.compile(r"Expected a path but (?P<name>[\w.]+) either not accessible or invalid"),
 )
