@@ -54,8 +54,6 @@ def config_error_line(message: str) -> str:
     if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
-    if (in_model and classes[-1:] == [NO_CLASS]) or reason == NO_MODEL:
-        return no_model_class(reason)
     parameters = init_parameters(classes[-1]) if in_model and classes else []
     required = re.fullmatch(r"the following arguments are required: ([\w., ]+)", reason)
     if in_model and required:  # was "model: the following ...": a key left out, or given null
@@ -65,8 +63,10 @@ def config_error_line(message: str) -> str:
         names = f"{', '.join(keys[:-1])} and {keys[-1]}"
         return f"{names} have no default: give each a value (null is no value)"
     section = model_key_reason(reason, message, parameters) if in_model else None
-    if section:
+    if section:  # a misspelt class_path or init_args is read as no class given too
         return section
+    if (in_model and classes[-1:] == [NO_CLASS]) or reason == NO_MODEL:
+        return no_model_class(reason)
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = init_parameters(classes[-1])
