@@ -232,7 +232,8 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         if after and after[0][:1] == "-" and after[0][:2] != "--":
             return f"{error}; {dashed_value_hint(args, names[-1], after[0])}"
     early = _model_argument_before_config(args)
-    if early and 'key "model"' in str(error):  # jsonargparse's "Option 'budget' is not accepted"
+    said = str(error)  # jsonargparse's "Option 'budget' is not accepted", or ffade's line for it
+    if early and ('key "model"' in said or "no config names the model's class" in said):
         return (
             f"{early} comes before --config: arguments are read in order and the model's class "
             f"comes from the config; give --config first"

@@ -63,8 +63,10 @@ def config_error_line(message: str) -> str:
         names = f"{', '.join(keys[:-1])} and {keys[-1]}"
         return f"{names} have no default: give each a value (null is no value)"
     section = model_key_reason(reason, message, parameters) if in_model else None
-    if section:
+    if section:  # a misspelt class_path or init_args is read as no class given too
         return section
+    if (in_model and classes[-1:] == [NO_CLASS]) or reason == NO_MODEL:
+        return no_model_class(reason)
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
     if unknown and classes:
         allowed = init_parameters(classes[-1])
@@ -82,6 +84,28 @@ def config_error_line(message: str) -> str:
         return misspelled
     reason = task_key_hint(reason)
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+NO_MODEL = "the following arguments are required: fit.model"
+"""jsonargparse's words for sources that give no ``model`` section at all."""
+NO_CLASS = "lightning.LightningModule"
+"""The class jsonargparse tries when no source names the model's ``class_path``: its arguments,
+none, made every argument "not accepted" (``Option 'budget' is not accepted``)."""
+
+
+def no_model_class(reason: str) -> str:
+    """The line for a model section that names no class, or for no model section at all: a
+    config of ``model: {init_args: {budget: 10}}`` alone was told its ``budget`` "is not
+    accepted", and one of only ``trainer:`` that "fit.model" is required."""
+    from ffade.fit_help import PLUGIN_CLASSES, model_class_paths
+
+    given = re.match(r"Option '(\w+)", reason)
+    what = f"model.init_args.{given.group(1)} has no class to go to" if given else "no model"
+    return (
+        f"{what}: no config names the model's class; give model: {{class_path: CLASS, "
+        f"init_args: {{...}}}} (a later config or --model.init_args.KEY then changes its "
+        f"arguments); model classes: {', '.join(model_class_paths())}, {PLUGIN_CLASSES}"
+    )
 
 
 FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
@@ -145,8 +169,10 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
         )
     inner = re.match(r"Group '[\w.]*task' does not accept option '(\w+)\.(\w+)", reason)
     if inner and inner.group(1) in PLUGIN_KEYS:
+        close = difflib.get_close_matches(inner.group(2), ["name", "args"], n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""  # was none at this one level
         return (
-            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'; "
+            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'{hint}; "
             "a plugin takes only name and args"
         )
     return None

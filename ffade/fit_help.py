@@ -89,10 +89,16 @@ def fit_help(args: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
+PLUGIN_CLASSES = "or a plugin's fine-tuner by its full class path, as its README gives it"
+"""Said after ffade's own model classes: a plugin's fine-tuner has no short name (its module is
+not imported until a config names it), and ``class_path: Seq2SeqFineTuner`` was answered with a
+list that left it out, as if the plugin were not installed."""
+
 _UNKNOWN_CLASS = (
     re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
     re.compile(r"module '[\w.]+' has no attribute '(?P<name>\w+)'"),
     re.compile(r"No module named '(?P<name>[\w.]+)'"),
+    re.compile(r"Import path (?P<name>[\w.]+) does not correspond to a subclass"),  # ffade.discover
     # --model ffade.explore.RandomExplorr on the command line
     re.compile(r"Expected a path but (?P<name>[\w.]+) either not accessible or invalid"),
 )
@@ -121,7 +127,7 @@ def class_path_hint(message: str) -> str:
     guess = model_class_guess(name)
     hint = f" (did you mean '{guess}'?)" if guess else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
-    return f"{message}{hint}; model classes: {', '.join(known.values())}"
+    return f"{message}{hint}; model classes: {', '.join(known.values())}, {PLUGIN_CLASSES}"
 
 
 def model_class_guess(name: str) -> str | None:

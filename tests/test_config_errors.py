@@ -31,3 +31,44 @@ def test_a_key_left_out_of_an_explorer_is_named_as_the_config_writes_it() -> Non
     assert config_error_line(message) == (
         "model.init_args.task.dataset.name has no default: give it a value (null is no value)"
     )
+
+
+def test_a_config_that_names_no_model_class_is_told_so(tmp_path) -> None:
+    """``model: {init_args: {budget: 10}}`` alone was told "model: Option 'budget' is not
+    accepted" (budget is every explorer's argument), and a config of only ``trainer:`` "the
+    following arguments are required: fit.model": neither said that the class was missing."""
+    from tests.helpers import ffade_in_process
+
+    (tmp_path / "args.yaml").write_text("model:\n  init_args:\n    budget: 10\n")
+    (tmp_path / "trainer.yaml").write_text("trainer:\n  max_epochs: 3\n")
+    for config, start in [
+        ("args.yaml", "ffade: error: model.init_args.budget has no class to go to: "),
+        ("trainer.yaml", "ffade: error: no model: "),
+    ]:
+        done = ffade_in_process("fit", "--config", config, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith(start), done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert "class_path" in done.stderr and "ffade.explore.DQNExplorer" in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_misspelt_key_of_a_plugin_spec_gets_the_closest_one(tmp_path) -> None:
+    """Every other level of a config said "did you mean"; a plugin's own two keys did not
+    (``reward: {name: margin, arg: {...}}``: "unknown key 'arg'; a plugin takes only ...")."""
+    from tests.helpers import REPO, ffade_in_process
+
+    for plugin, key, meant in [("reward", "arg", "args"), ("target", "nmae", "name")]:
+        spec = "{name: margin, arg: {x: 1}}" if key == "arg" else "{nmae: synthetic}"
+        (tmp_path / "c.yaml").write_text(
+            f"model:\n  init_args:\n    task:\n      {plugin}: {spec}\n"
+        )
+        done = ffade_in_process(
+            "fit", "-c", str(REPO / "configs" / "synthetic.yaml"), "-c", "c.yaml", cwd=tmp_path
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == (
+            f"ffade: error: model.init_args.task.{plugin}: unknown key '{key}' (did you mean "
+            f"'{meant}'?); a plugin takes only name and args\n"
+        )
+    assert not (tmp_path / "runs").exists()

@@ -53,3 +53,32 @@ def test_argument_meanings_speak_yaml_not_python() -> None:
     preamble = text[: text.index("--trainer")] if "--trainer" in text else text
     assert _row(preamble, "stop_when").endswith("; null: spend the budget")
     assert "None" not in "\n".join(line for line in preamble.splitlines() if line.startswith("  "))
+
+
+def test_a_plugin_fine_tuner_by_its_short_name_is_told_to_give_its_full_path(tmp_path) -> None:
+    """``class_path: Seq2SeqFineTuner`` (ffade-text's, installed) was answered with ffade's own
+    model classes only, as if the plugin were missing: a plugin's class has no short name."""
+    from tests.helpers import ffade_in_process
+
+    config = "model:\n  class_path: Seq2SeqFineTuner\n  init_args:\n    run: runs/x\n"
+    (tmp_path / "short.yaml").write_text(config)
+    done = ffade_in_process("fit", "--config", "short.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "Seq2SeqFineTuner" in done.stderr and "model classes: ffade.explore." in done.stderr
+    assert done.stderr.rstrip().endswith(
+        "or a plugin's fine-tuner by its full class path, as its README gives it"
+    )
+
+
+def test_a_class_path_that_names_no_model_class_lists_the_classes(tmp_path) -> None:
+    """``class_path: ffade.discover`` (a function) or ``collections.OrderedDict`` was told only
+    "does not correspond to a subclass of LightningModule", with nothing about what to name."""
+    from tests.helpers import ffade_in_process
+
+    for path in ("ffade.discover", "collections.OrderedDict"):
+        (tmp_path / "c.yaml").write_text(f"model:\n  class_path: {path}\n")
+        done = ffade_in_process("fit", "--config", "c.yaml", cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert path in done.stderr and "; model classes: ffade.explore.DQNExplorer" in done.stderr

@@ -163,7 +163,8 @@ def test_a_misspelled_model_class_gets_the_closest_one() -> None:
     assert class_path_hint('Parser key "model": Expected a dot import path string: DQNExplorr') == (
         'Parser key "model": Expected a dot import path string: DQNExplorr '
         f"(did you mean 'ffade.explore.DQNExplorer'?){classes} ffade.explore.GridExplorer, "
-        "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner"
+        "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner, or a plugin's "
+        "fine-tuner by its full class path, as its README gives it"
     )
     message = "Parser key \"model\": module 'ffade.explore' has no attribute 'RandomExplore'"
     assert "(did you mean 'ffade.explore.RandomExplorer'?); model classes" in class_path_hint(
@@ -184,7 +185,8 @@ def test_a_misspelled_model_class_gets_the_closest_one() -> None:
     assert class_path_hint(command_line.replace("ffade.explore.RandomExplorr", "FooExplorer")) == (
         "Parser key \"model\": unknown model class 'FooExplorer' (did you mean "
         f"'ffade.explore.DQNExplorer'?){classes} ffade.explore.GridExplorer, "
-        "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner"
+        "ffade.explore.RandomExplorer, ffade.mitigate.ClassifierFineTuner, or a plugin's "
+        "fine-tuner by its full class path, as its README gives it"
     )
     assert class_path_hint("something else") == "something else"
     plugin = "reward 'x.y:Z': cannot import module 'x.y': No module named 'x'"
