@@ -40,8 +40,10 @@ class LoopConfig:
     slices: str = "rules"
 
     def plain(self) -> dict[str, Any]:
-        """The keys as loop.json records them: paths as strings."""
-        return {k: str(v) if isinstance(v, Path) else v for k, v in vars(self).items()}
+        """The keys as loop.json records them: paths as absolute strings, as its runs' paths are,
+        so the files read and the out folder are named from any directory (``out: ../loops``
+        named nothing once loop.json was read from elsewhere)."""
+        return {k: str(v.resolve()) if isinstance(v, Path) else v for k, v in vars(self).items()}
 
 
 def next_loop_dir(out: Path) -> Path:

@@ -1004,3 +1004,6 @@ def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
     assert record["loop_dir"] == str(loop_dir)
     assert record["discover"] == str(loop_dir / "discover")
     assert (Path(record["discover"]) / "summary.json").is_file()
+    assert record["config"]["out"] == str(tmp_path / "my runs" / "loops é")  # not "../loops é"
+    for key in ("discover", "feedback", "mitigate"):  # the files it read, wherever it is read
+        assert Path(record["config"][key]).is_absolute() and Path(record["config"][key]).is_file()
