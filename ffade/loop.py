@@ -58,6 +58,7 @@ from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import (
     LoopConfig,
+    check_discovery_split,
     check_feedback,
     check_no_resume,
     check_stage_kinds,
@@ -158,7 +159,9 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_warm_start_shape(config)
     resolved = fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
-    check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))
+    task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
+    check_discovery_split(config, task)
+    check_feedback(config, task)
     loop_dir = next_loop_dir(config.out)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": config.plain()}
 

@@ -205,6 +205,19 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
         )
 
 
+def check_discovery_split(config: LoopConfig, task: Any) -> None:
+    """The discovery config must search split ``discovery``: the fine-tune trains on
+    ``finetune`` and judges on ``heldout``, so it refuses a run that searched either, and did so
+    only after the discovery's minutes."""
+    split = task.get("split", "discovery") if isinstance(task, dict) else "discovery"
+    if split != "discovery":
+        raise FfadeError(
+            f"{config.discover}: task.split is {split!r}; the loop's fine-tune trains on "
+            "'finetune' and judges the fix on 'heldout', so discovery must search 'discovery': "
+            "remove task.split"
+        )
+
+
 WARM_START_SHAPE = ("hidden_dim", "embedding_dim")
 """The explorer arguments a warm start needs unchanged: they size the Q-network it loads."""
 

@@ -400,6 +400,30 @@ def test_a_misspelt_plugin_in_the_discovery_config_stops_the_loop_before_anythin
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize("split", ["finetune", "heldout"])
+def test_a_discovery_of_another_split_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, split: str
+) -> None:
+    """The fine-tune refuses a run that searched the data it trains or judges on, but the loop
+    found out only at its mitigate stage, after the discovery's minutes."""
+    discover = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    discover["model"]["init_args"]["task"]["split"] = split
+    (tmp_path / "discover.yaml").write_text(yaml.safe_dump(discover))
+    config = shipped_digits_loop(tmp_path, "")
+    config.write_text(
+        config.read_text().replace(
+            str(REPO / "configs" / "quickstart.yaml"), str(tmp_path / "discover.yaml")
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {tmp_path / 'discover.yaml'}: task.split is {split!r}; the loop's "
+        "fine-tune trains on 'finetune' and judges the fix on 'heldout', so discovery must "
+        "search 'discovery': remove task.split"
+    ]
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
