@@ -197,6 +197,13 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
         raise FfadeError(f"{config.discover}: {exc}") from exc
     data = read_yaml(config.feedback, f"{feedback} not found", unique_keys=True)
     default, entries = check_priorities(data, feedback, noun, concepts)
+    other, prefix = ("region", "R-") if config.slices == "rules" else ("rule", "S-")
+    for i, _, kind, value in entries:  # no run holds it: said after discovery's minutes
+        if kind == "id" and str(value).startswith(prefix):
+            raise FfadeError(
+                f"{feedback}: regions[{i}]: id {value!r} is a {other}'s id, not a {noun}'s; "
+                f"the loop has slices: {config.slices}: set slices: {other}s, or name a {noun}"
+            )
     if default == "skip" and all(entry[1] == "skip" for entry in entries):
         raise FfadeError(
             f"{feedback}: every {noun} would be skipped (no entry is high, medium or low, and "

@@ -424,6 +424,32 @@ def test_a_discovery_of_another_split_stops_the_loop_before_anything_runs(
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize(
+    ("slices", "entry", "says"),
+    [
+        ("rules", "{id: R-35321ca0, priority: high}", "a region's id, not a rule's"),
+        ("regions", "{id: S-d6f30cfc, priority: high}", "a rule's id, not a region's"),
+    ],
+)
+def test_an_id_of_the_other_kind_of_slice_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, slices: str, entry: str, says: str
+) -> None:
+    """No run's rules hold a region's id (nor its regions a rule's), so a feedback.yaml saved
+    with the other --slices stopped the loop only at its feedback stage, after the discovery."""
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(f"regions:\n  - {entry}\n")
+    config = shipped_digits_loop(tmp_path, f"slices: {slices}\n")
+    config.write_text(
+        config.read_text().replace(str(REPO / "configs" / "feedback_digits.yaml"), str(priorities))
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    other = "regions" if slices == "rules" else "rules"
+    assert line.startswith(f"ffade: error: {priorities}: regions[0]: id "), line
+    assert says in line and line.endswith(f"set slices: {other}, or name a {slices[:-1]}"), line
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
