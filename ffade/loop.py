@@ -242,8 +242,15 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
         slices=config.slices,
         slices_hint="set slices: regions in the loop config",
     )
-    counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
-    say(f"      {len(feedback.regions)} {feedback.slices}: {counts}")  # rules by default
+    counts = feedback.counts()
+    listed = ", ".join(f"{n} {p}" for p, n in counts.items() if n)
+    say(f"      {len(feedback.regions)} {feedback.slices}{': ' * bool(listed)}{listed}")
+    if counts["skip"] == len(feedback.regions):  # nothing prioritized: the fine-tune refuses it
+        found = f"{len(feedback.regions)} {feedback.slices} found with threshold {config.threshold}"
+        raise FfadeError(
+            f"{config.feedback}: no {feedback.slices[:-1]} of {first} has priority high, medium "
+            f"or low ({found}, min_evaluations {config.min_evaluations}), so nothing is to fix"
+        )
     return first / "feedback.yaml"
 
 

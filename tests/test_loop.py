@@ -1022,6 +1022,32 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     assert "discover" in record and "feedback" not in record
 
 
+def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
+    tmp_path: Path, capsys
+) -> None:
+    """A run without a slice (here, none reaches threshold 1.0 on 1000 evaluations) under a
+    `default: low` file: the loop said "0 rules: ", went on, and stopped in its mitigate stage,
+    leaving a run folder, with a line that said to give a priority with `ffade feedback`."""
+    loop = stopping_loop(tmp_path)
+    config = yaml.safe_load(loop.read_text())
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: []\ndefault: low\n")
+    config.update(feedback=str(priorities), threshold=1.0, min_evaluations=1000)
+    loop.write_text(yaml.safe_dump(config))
+    assert main(["loop", "--config", str(loop)]) == 2
+    captured = capsys.readouterr()
+    loop_dir = tmp_path / "loops" / "version_0"
+    assert "      0 rules\n" in captured.out
+    assert captured.err.strip().splitlines()[-1] == (
+        f"ffade: error: {priorities}: no rule of {loop_dir / 'discover'} has priority high, "
+        "medium or low (0 rules found with threshold 1.0, min_evaluations 1000), so nothing is "
+        "to fix"
+    )
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
+    assert not (loop_dir / "mitigate").exists()
+
+
 def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch) -> None:
     """`out: ~/loops` made a folder named "~" in the current directory, while each stage's
     logger wrote under the home directory: the loop found "no summary.json" and stopped."""
