@@ -58,6 +58,7 @@ from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.feedback.from_file import feedback_from_file
 from ffade.loop_config import (
     LoopConfig,
+    check_discovery_split,
     check_feedback,
     check_no_resume,
     check_stage_kinds,
@@ -158,7 +159,9 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_warm_start_shape(config)
     resolved = fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
     fit(config.mitigate, config.out / "check", placeholders, check=True)
-    check_feedback(config, ((resolved.get("model") or {}).get("init_args") or {}).get("task"))
+    task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
+    check_discovery_split(config, task)
+    check_feedback(config, task)
     loop_dir = next_loop_dir(config.out)
     record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": config.plain()}
 
@@ -239,8 +242,15 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
         slices=config.slices,
         slices_hint="set slices: regions in the loop config",
     )
-    counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items() if n)
-    say(f"      {len(feedback.regions)} {feedback.slices}: {counts}")  # rules by default
+    counts = feedback.counts()
+    listed = ", ".join(f"{n} {p}" for p, n in counts.items() if n)
+    say(f"      {len(feedback.regions)} {feedback.slices}{': ' * bool(listed)}{listed}")
+    if counts["skip"] == len(feedback.regions):  # nothing prioritized: the fine-tune refuses it
+        found = f"{len(feedback.regions)} {feedback.slices} found with threshold {config.threshold}"
+        raise FfadeError(
+            f"{config.feedback}: no {feedback.slices[:-1]} of {first} has priority high, medium "
+            f"or low ({found}, min_evaluations {config.min_evaluations}), so nothing is to fix"
+        )
     return first / "feedback.yaml"
 
 

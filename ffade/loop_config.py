@@ -40,8 +40,10 @@ class LoopConfig:
     slices: str = "rules"
 
     def plain(self) -> dict[str, Any]:
-        """The keys as loop.json records them: paths as strings."""
-        return {k: str(v) if isinstance(v, Path) else v for k, v in vars(self).items()}
+        """The keys as loop.json records them: paths as absolute strings, as its runs' paths are,
+        so the files read and the out folder are named from any directory (``out: ../loops``
+        named nothing once loop.json was read from elsewhere)."""
+        return {k: str(v.resolve()) if isinstance(v, Path) else v for k, v in vars(self).items()}
 
 
 def next_loop_dir(out: Path) -> Path:
@@ -195,11 +197,31 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
         raise FfadeError(f"{config.discover}: {exc}") from exc
     data = read_yaml(config.feedback, f"{feedback} not found", unique_keys=True)
     default, entries = check_priorities(data, feedback, noun, concepts)
+    other, prefix = ("region", "R-") if config.slices == "rules" else ("rule", "S-")
+    for i, _, kind, value in entries:  # no run holds it: said after discovery's minutes
+        if kind == "id" and str(value).startswith(prefix):
+            raise FfadeError(
+                f"{feedback}: regions[{i}]: id {value!r} is a {other}'s id, not a {noun}'s; "
+                f"the loop has slices: {config.slices}: set slices: {other}s, or name a {noun}"
+            )
     if default == "skip" and all(entry[1] == "skip" for entry in entries):
         raise FfadeError(
             f"{feedback}: every {noun} would be skipped (no entry is high, medium or low, and "
             f"default is skip), so the fine-tune would have nothing to fix; give a {noun} a "
             "priority (e.g. {rank: 1, priority: high}) or set default: low"
+        )
+
+
+def check_discovery_split(config: LoopConfig, task: Any) -> None:
+    """The discovery config must search split ``discovery``: the fine-tune trains on
+    ``finetune`` and judges on ``heldout``, so it refuses a run that searched either, and did so
+    only after the discovery's minutes."""
+    split = task.get("split", "discovery") if isinstance(task, dict) else "discovery"
+    if split != "discovery":
+        raise FfadeError(
+            f"{config.discover}: task.split is {split!r}; the loop's fine-tune trains on "
+            "'finetune' and judges the fix on 'heldout', so discovery must search 'discovery': "
+            "remove task.split"
         )
 
 

@@ -400,6 +400,56 @@ def test_a_misspelt_plugin_in_the_discovery_config_stops_the_loop_before_anythin
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize("split", ["finetune", "heldout"])
+def test_a_discovery_of_another_split_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, split: str
+) -> None:
+    """The fine-tune refuses a run that searched the data it trains or judges on, but the loop
+    found out only at its mitigate stage, after the discovery's minutes."""
+    discover = yaml.safe_load((REPO / "configs" / "quickstart.yaml").read_text())
+    discover["model"]["init_args"]["task"]["split"] = split
+    (tmp_path / "discover.yaml").write_text(yaml.safe_dump(discover))
+    config = shipped_digits_loop(tmp_path, "")
+    config.write_text(
+        config.read_text().replace(
+            str(REPO / "configs" / "quickstart.yaml"), str(tmp_path / "discover.yaml")
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {tmp_path / 'discover.yaml'}: task.split is {split!r}; the loop's "
+        "fine-tune trains on 'finetune' and judges the fix on 'heldout', so discovery must "
+        "search 'discovery': remove task.split"
+    ]
+    assert not (tmp_path / "loops").exists()
+
+
+@pytest.mark.parametrize(
+    ("slices", "entry", "says"),
+    [
+        ("rules", "{id: R-35321ca0, priority: high}", "a region's id, not a rule's"),
+        ("regions", "{id: S-d6f30cfc, priority: high}", "a rule's id, not a region's"),
+    ],
+)
+def test_an_id_of_the_other_kind_of_slice_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, slices: str, entry: str, says: str
+) -> None:
+    """No run's rules hold a region's id (nor its regions a rule's), so a feedback.yaml saved
+    with the other --slices stopped the loop only at its feedback stage, after the discovery."""
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(f"regions:\n  - {entry}\n")
+    config = shipped_digits_loop(tmp_path, f"slices: {slices}\n")
+    config.write_text(
+        config.read_text().replace(str(REPO / "configs" / "feedback_digits.yaml"), str(priorities))
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    other = "regions" if slices == "rules" else "rules"
+    assert line.startswith(f"ffade: error: {priorities}: regions[0]: id "), line
+    assert says in line and line.endswith(f"set slices: {other}, or name a {slices[:-1]}"), line
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
@@ -972,6 +1022,32 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     assert "discover" in record and "feedback" not in record
 
 
+def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
+    tmp_path: Path, capsys
+) -> None:
+    """A run without a slice (here, none reaches threshold 1.0 on 1000 evaluations) under a
+    `default: low` file: the loop said "0 rules: ", went on, and stopped in its mitigate stage,
+    leaving a run folder, with a line that said to give a priority with `ffade feedback`."""
+    loop = stopping_loop(tmp_path)
+    config = yaml.safe_load(loop.read_text())
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions: []\ndefault: low\n")
+    config.update(feedback=str(priorities), threshold=1.0, min_evaluations=1000)
+    loop.write_text(yaml.safe_dump(config))
+    assert main(["loop", "--config", str(loop)]) == 2
+    captured = capsys.readouterr()
+    loop_dir = tmp_path / "loops" / "version_0"
+    assert "      0 rules\n" in captured.out
+    assert captured.err.strip().splitlines()[-1] == (
+        f"ffade: error: {priorities}: no rule of {loop_dir / 'discover'} has priority high, "
+        "medium or low (0 rules found with threshold 1.0, min_evaluations 1000), so nothing is "
+        "to fix"
+    )
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
+    assert not (loop_dir / "mitigate").exists()
+
+
 def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch) -> None:
     """`out: ~/loops` made a folder named "~" in the current directory, while each stage's
     logger wrote under the home directory: the loop found "no summary.json" and stopped."""
@@ -1004,3 +1080,6 @@ def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
     assert record["loop_dir"] == str(loop_dir)
     assert record["discover"] == str(loop_dir / "discover")
     assert (Path(record["discover"]) / "summary.json").is_file()
+    assert record["config"]["out"] == str(tmp_path / "my runs" / "loops é")  # not "../loops é"
+    for key in ("discover", "feedback", "mitigate"):  # the files it read, wherever it is read
+        assert Path(record["config"][key]).is_absolute() and Path(record["config"][key]).is_file()
