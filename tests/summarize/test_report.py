@@ -15,7 +15,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ffade.summarize.report import build_report, ending, main
+from ffade.summarize.report import build_report, main
+from ffade.summarize.report_ending import ending
 from tests.helpers import ffade_in_process
 from tests.summarize.conftest import planted_image_counts
 
@@ -908,7 +909,7 @@ def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, cap
     assert len(report["log_problems"]) == 2  # the torn line (a pass), and evaluations differ
     assert report["run_figures"]["invalid"] == 1
     markdown = (run / "report.md").read_text()
-    assert "1 evaluation(s) were invalid" in markdown and "line 3: damaged" in markdown
+    assert "1 evaluation was invalid" in markdown and "line 3: damaged" in markdown
 
 
 def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
