@@ -936,7 +936,9 @@ def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
     assert "did not finish" not in capsys.readouterr().err
 
 
-def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none() -> None:
+def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
+    make_run, monkeypatch, tmp_path
+) -> None:
     """`ffade feedback RUN` on a run with no rule only says to add --slices regions: the report's
     closing line gives the command that works (the text quickstart has regions but no rule)."""
     report = {
@@ -960,6 +962,9 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
         "--threshold 0.25"
     )
     # the command halves the threshold alone: a --min-evaluations given is kept, not dropped
+    # (the run is read to see that a state with a failure has 50 evaluations: 20 of 60 here)
+    make_run("runs/text_quickstart/version_0", {"x": [0, 1]}, {(1,): (60, 20)})
+    monkeypatch.chdir(tmp_path)
     report["min_evaluations"] = 50
     assert (
         ending(report, Path("report.html"))
