@@ -132,7 +132,7 @@ def main(argv: list[str]) -> int:
         f"{run_dir}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
         f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}"
         + (", each with enough evidence" if args.slices == "rules" else "")
-        + (f"); asking about the first {len(shown)}." if shown else ").")
+        + (f"); {_asking(len(shown), len(regions))}." if shown else ").")
     )
     if not shown:
         _save(feedback, out, run_dir)
@@ -342,3 +342,11 @@ def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = Non
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
         fix += f" --model.init_args.feedback {shell_path(out)}"
     return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"
+
+
+def _asking(shown: int, found: int) -> str:
+    """Which slices are asked about: "asking about the first 10" only when --max-regions leaves
+    some out; "the first 1" of 1 would read as if more were found."""
+    if shown < found:
+        return f"asking about the first {shown}"
+    return "asking about it" if shown == 1 else f"asking about all {shown}"

@@ -24,7 +24,6 @@ from typing import Any
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
 from ffade.records import write_json_atomic, write_text_atomic
-from ffade.shell_words import shell_path
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import report_examples
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -41,14 +40,13 @@ from ffade.summarize.regions import (
     Region,
     add_region_arguments,
     find_regions,
-    region_arguments,
     smallest_failing_changes,
 )
-from ffade.summarize.report_notes import coverage_line
+from ffade.summarize.report_ending import ending
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
-from ffade.summarize.run_figures import counts_line, explorer_smallest, run_figures
+from ffade.summarize.run_figures import explorer_smallest, run_figures
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
 from ffade.writable import removed_if_refused, writable_dir, written
 
@@ -318,38 +316,6 @@ def main(argv: list[str]) -> int:
     out = Path(args.out or args.run_dir)
     print(ending(report, out / "report.html", args.slices))
     return 0
-
-
-def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
-    """The lines a finished ``ffade report`` prints: where the report is, what it found, and
-    ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
-    figures, rules = report["run_figures"], report["rules"]
-    lines = [f"report: {page}", counts_line(figures), coverage_line(report)]
-    if report["compare"] is None and not rules["rules"] and not report["regions"]:
-        lines.append(_nothing_to_rank(report))
-    elif report["compare"] is None:
-        # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
-        instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
-        options = region_arguments(
-            report["threshold"], report["min_evaluations"], "regions" if instead else slices
-        )
-        why = " (no failure rule to ask about: its connected regions instead)" if instead else ""
-        lines.append(f"next: ffade feedback {shell_path(report['run'])}{options}{why}")
-    return "\n".join(lines)
-
-
-def _nothing_to_rank(report: dict[str, Any]) -> str:
-    """The closing line when ``ffade feedback`` would have no slice to ask about."""
-    if not report["run_figures"].get("failures"):
-        return "next: nothing to rank (no failure found)"
-    run, threshold = shell_path(report["run"]), report["threshold"]
-    least = report["min_evaluations"]  # kept in the command: it changes the threshold alone
-    return (
-        f"next: nothing to rank: no failure slice at --threshold {threshold:g} (min evaluations "
-        f"{least}); a lower threshold finds slices of rarer failures: "
-        f"ffade report {run} --threshold {threshold / 2:g}"
-        + (f" --min-evaluations {least}" if least > 1 else "")
-    )
 
 
 def _load_comparable(landscape: Landscape, run_dir: Path, compare: Path) -> Landscape:

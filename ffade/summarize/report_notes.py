@@ -24,6 +24,11 @@ def failing_states(count: int) -> str:
     return f"{count} failing state" + ("s" if count != 1 else "")
 
 
+def evaluations(count: int) -> str:
+    """ "1 evaluation" or "N evaluations": a count of one is said right too."""
+    return f"{count} evaluation" + ("s" if count != 1 else "")
+
+
 def threshold_percent(threshold: float) -> str:
     """The threshold as a percentage with the digits it has: --threshold 0.999 reads "99.9%",
     not "100%", which only 1 is (and 0.755 "75.5%", not "76%")."""
@@ -52,6 +57,8 @@ def coverage_line(report: dict[str, Any]) -> str:
     """The closing line's account of the rules: what they cover and the top one, or why none."""
     figures, rules = report["run_figures"], report["rules"]
     at = f"failure rate >= {threshold_percent(report['threshold'])}"
+    if report["min_evaluations"] > 1:  # a state seen fewer times cannot fail: say so
+        at += f" over at least {evaluations(report['min_evaluations'])}"
     if not rules["failing_states"]:
         if figures.get("failures") == 0:
             return "no failures found: no failure rule to find"
@@ -102,7 +109,7 @@ def notes(report: dict[str, Any]) -> list[str]:
         found.append(f"This run's status is '{status}': its numbers cover what was logged so far.")
     found.append(
         f"A concept state fails when at least {threshold_percent(report['threshold'])} of at least "
-        f"{report['min_evaluations']} evaluation(s) there failed; regions join failing states "
+        f"{evaluations(report['min_evaluations'])} there failed; regions join failing states "
         "one grid step apart along one concept."
     )
     if report["run_figures"].get("explorer") not in (None, "grid", "random"):
@@ -114,8 +121,14 @@ def notes(report: dict[str, Any]) -> list[str]:
     invalid = report["run_figures"].get("invalid")
     if invalid:
         found.append(
-            f"{invalid} evaluation(s) were invalid: the target's score was NaN or infinite. They "
-            "count as neither passes nor failures and are left out of every rate."
+            f"{evaluations(invalid)} {'was' if invalid == 1 else 'were'} invalid: the target's "
+            "score was NaN or infinite. "
+            + (
+                "It counts as neither a pass nor a failure and is"
+                if invalid == 1
+                else "They count as neither passes nor failures and are"
+            )
+            + " left out of every rate."
         )
     problems = report.get("log_problems") or []
     found += [f"Log problem: {problem}." for problem in problems[:MAX_PROBLEMS]]

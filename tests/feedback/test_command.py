@@ -43,7 +43,7 @@ def test_interactive_answers_are_saved_and_a_bad_one_is_asked_again(
     result = typed("feedback", str(run), "--slices", "regions", answers="urgent\nh\nskip\nq\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
-        f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); asking about the first 3."
+        f"{run}: 3 failure regions (threshold 0.5, min evaluations 1); asking about all 3."
     )
     assert "'urgent' is not a priority" in result.stdout
     # each piped answer follows its prompt, as in a terminal, not the line said about it

@@ -15,7 +15,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ffade.summarize.report import build_report, ending, main
+from ffade.summarize.report import build_report, main
+from ffade.summarize.report_ending import ending
 from tests.helpers import ffade_in_process
 from tests.summarize.conftest import planted_image_counts
 
@@ -908,7 +909,7 @@ def test_damaged_lines_invalid_evaluations_and_mismatches_are_said(tmp_path, cap
     assert len(report["log_problems"]) == 2  # the torn line (a pass), and evaluations differ
     assert report["run_figures"]["invalid"] == 1
     markdown = (run / "report.md").read_text()
-    assert "1 evaluation(s) were invalid" in markdown and "line 3: damaged" in markdown
+    assert "1 evaluation was invalid" in markdown and "line 3: damaged" in markdown
 
 
 def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
@@ -935,7 +936,9 @@ def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
     assert "did not finish" not in capsys.readouterr().err
 
 
-def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none() -> None:
+def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
+    make_run, monkeypatch, tmp_path
+) -> None:
     """`ffade feedback RUN` on a run with no rule only says to add --slices regions: the report's
     closing line gives the command that works (the text quickstart has regions but no rule)."""
     report = {
@@ -959,6 +962,9 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
         "--threshold 0.25"
     )
     # the command halves the threshold alone: a --min-evaluations given is kept, not dropped
+    # (the run is read to see that a state with a failure has 50 evaluations: 20 of 60 here)
+    make_run("runs/text_quickstart/version_0", {"x": [0, 1]}, {(1,): (60, 20)})
+    monkeypatch.chdir(tmp_path)
     report["min_evaluations"] = 50
     assert (
         ending(report, Path("report.html"))

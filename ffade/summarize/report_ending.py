@@ -1,0 +1,62 @@
+"""The lines a finished ``ffade report`` closes with: where the report is, what it found, and
+the next command to type (``ffade feedback`` with the report's own slice options), or why there
+is nothing to rank and which ``ffade report`` options would find slices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ffade.shell_words import shell_path
+from ffade.summarize.landscape import load_landscape
+from ffade.summarize.regions import region_arguments
+from ffade.summarize.report_notes import coverage_line
+from ffade.summarize.run_figures import counts_line
+
+
+def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
+    """The lines a finished ``ffade report`` prints: where the report is, what it found, and
+    ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
+    figures, rules = report["run_figures"], report["rules"]
+    lines = [f"report: {page}", counts_line(figures), coverage_line(report)]
+    if report["compare"] is None and not rules["rules"] and not report["regions"]:
+        lines.append(_nothing_to_rank(report))
+    elif report["compare"] is None:
+        # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
+        instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
+        options = region_arguments(
+            report["threshold"], report["min_evaluations"], "regions" if instead else slices
+        )
+        why = " (no failure rule to ask about: its connected regions instead)" if instead else ""
+        lines.append(f"next: ffade feedback {shell_path(report['run'])}{options}{why}")
+    return "\n".join(lines)
+
+
+def _nothing_to_rank(report: dict[str, Any]) -> str:
+    """The closing line when ``ffade feedback`` would have no slice to ask about."""
+    if not report["run_figures"].get("failures"):
+        return "next: nothing to rank (no failure found)"
+    run, threshold = shell_path(report["run"]), report["threshold"]
+    least = report["min_evaluations"]  # kept in the command: it changes the threshold alone
+    most = _most_evaluations_failing(report["run"]) if least > 1 else least
+    if most < least:  # no state that failed was seen that often: no threshold finds a slice
+        return (
+            f"next: nothing to rank: no state that failed has at least {least} evaluations (the "
+            f"most is {most}), so no threshold finds a slice; lower --min-evaluations: "
+            f"ffade report {run} --threshold {threshold:g}"
+            + (f" --min-evaluations {most}" if most > 1 else "")
+        )
+    return (
+        f"next: nothing to rank: no failure slice at --threshold {threshold:g} (min evaluations "
+        f"{least}); a lower threshold finds slices of rarer failures: "
+        f"ffade report {run} --threshold {threshold / 2:g}"
+        + (f" --min-evaluations {least}" if least > 1 else "")
+    )
+
+
+def _most_evaluations_failing(run_dir: str | Path) -> int:
+    """The most evaluations any state with a failure has: under ``--min-evaluations`` that many,
+    no threshold makes a state fail (read again only on this rare closing line)."""
+    landscape = load_landscape(run_dir)
+    failing = landscape.evaluations[landscape.failures > 0]
+    return int(failing.max()) if failing.size else 0
