@@ -57,12 +57,14 @@ def test_argument_meanings_speak_yaml_not_python() -> None:
 
 def test_a_plugin_fine_tuner_by_its_short_name_is_told_to_give_its_full_path(tmp_path) -> None:
     """``class_path: Seq2SeqFineTuner`` (ffade-text's, installed) was answered with ffade's own
-    model classes only, as if the plugin were missing: a plugin's class has no short name."""
-    from tests.helpers import ffade_in_process
+    model classes only, as if the plugin were missing: a plugin's class has no short name.
+    A process of its own: once a test has imported the plugin's fine-tuner, jsonargparse finds
+    the class by its short name, as a fresh ``ffade fit`` does not."""
+    from tests.helpers import ffade
 
     config = "model:\n  class_path: Seq2SeqFineTuner\n  init_args:\n    run: runs/x\n"
     (tmp_path / "short.yaml").write_text(config)
-    done = ffade_in_process("fit", "--config", "short.yaml", cwd=tmp_path)
+    done = ffade("fit", "--config", "short.yaml", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "Seq2SeqFineTuner" in done.stderr and "model classes: ffade.explore." in done.stderr
