@@ -244,7 +244,7 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
     )
     counts = feedback.counts()
     listed = ", ".join(f"{n} {p}" for p, n in counts.items() if n)
-    say(f"      {len(feedback.regions)} {feedback.slices}{': ' * bool(listed)}{listed}")
+    say(f"      {len(feedback.regions)} {feedback.slices}" + (f": {listed}" if listed else ""))
     if counts["skip"] == len(feedback.regions):  # nothing prioritized: the fine-tune refuses it
         found = f"{len(feedback.regions)} {feedback.slices} found with threshold {config.threshold}"
         raise FfadeError(
