@@ -74,8 +74,10 @@ def _discovery_ending(
     states = summary.get("failing_concept_states", "-")
     lines = [
         f"run: {run_dir}",
-        f"{counts_line({'evaluations': 0, 'failures': 0, **summary})}"
-        f" (in {states} concept state{'' if states == 1 else 's'})",
+        counts_line(
+            {"evaluations": 0, "failures": 0, **summary},
+            f" (in {states} concept state{'' if states == 1 else 's'})",
+        ),
     ]
     reason = summary.get("stop_reason")
     if reason and reason != "budget spent":  # else a short count reads like a lost budget

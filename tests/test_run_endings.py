@@ -23,6 +23,16 @@ def test_a_discovery_ends_with_its_counts_top_rule_and_next_command(tmp_path: Pa
     ]
 
 
+def test_the_failing_states_follow_the_failures_not_the_invalid_count(tmp_path: Path) -> None:
+    # "failures: 9, invalid: 4 (in 1 concept state)" read as if 1 state held the invalid ones
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    run = write_run(tmp_path / "run", grid, counts, failing_concept_states=1, invalid=4)
+    assert run_ending(run).splitlines()[1] == (
+        "evaluations: 30, failures: 9 (in 1 concept state), invalid: 4"
+    )
+
+
 def test_a_discovery_without_failures_says_so_not_that_no_rule_was_found(tmp_path: Path) -> None:
     # as `ffade report` closes ("no failures found"): "no failure rule found" hinted at failures
     counts = {(2,): (10, 0), (1,): (10, 0), (0,): (10, 0)}

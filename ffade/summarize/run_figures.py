@@ -95,11 +95,13 @@ def explorer_smallest(summary: dict[str, Any], landscape: Landscape) -> list[dic
     ]
 
 
-def counts_line(figures: dict[str, Any]) -> str:
+def counts_line(figures: dict[str, Any], failures_note: str = "") -> str:
     """``evaluations: N, failures: F`` as a run's closing lines and ``ffade report`` print it,
     with ``, invalid: K`` when some evaluations were invalid: neither passes nor failures, so
-    N - F would read as passes that were not."""
+    N - F would read as passes that were not. ``failures_note`` (`` (in S concept states)``)
+    goes right after the failures it is about: after the invalid count it read as that one's."""
     line = (
         f"evaluations: {figures.get('evaluations', '-')}, failures: {figures.get('failures', '-')}"
+        f"{failures_note}"
     )
     return f"{line}, invalid: {figures['invalid']}" if figures.get("invalid") else line
