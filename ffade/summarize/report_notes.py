@@ -88,12 +88,19 @@ def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[st
     ]
     partial = [r for r in rules["rules"] if r["num_states"] < r["range_states"]]
     if partial:
+        # a state evaluated only invalidly has no rate either, but it was evaluated: say so
+        invalid = bool(report["run_figures"].get("invalid"))
+        unseen = (
+            "that have no valid evaluation (never evaluated, or evaluated only invalidly)"
+            if invalid
+            else "that were never evaluated"
+        )
+        seen = "had valid evaluations on" if invalid else "was evaluated on"
         found.append(
-            "A rule is stated over the grid's values and says nothing of the states in its ranges "
-            "that were never evaluated: "
+            f"A rule is stated over the grid's values and says nothing of the states in its ranges "
+            f"{unseen}: "
             + "; ".join(
-                f"{r['id']} was evaluated on {r['num_states']} of the {r['range_states']} states "
-                "it allows"
+                f"{r['id']} {seen} {r['num_states']} of the {r['range_states']} states it allows"
                 for r in partial
             )
             + "."

@@ -31,6 +31,31 @@ def test_a_rule_says_how_much_of_its_range_was_evaluated(make_run, capsys) -> No
     assert not any("never evaluated" in note for note in _md_notes(everywhere))
 
 
+def test_states_evaluated_only_invalidly_are_not_said_never_evaluated(make_run, capsys) -> None:
+    """x = 2 was evaluated, but only with a NaN score: it has no rate, as a state never evaluated
+    has none, yet "never evaluated" was said of it."""
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    run = make_run(
+        "run", grid, {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    )
+    log = run / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    nan = json.loads(lines[-1]) | {"metric": None, "failed": False, "invalid": True}
+    nan["state"] = [2, 0]
+    log.write_text("\n".join([*lines, json.dumps(nan)]) + "\n")
+    summary = json.loads((run / "summary.json").read_text())
+    summary.update(evaluations=summary["evaluations"] + 1, invalid=1)
+    (run / "summary.json").write_text(json.dumps(summary))
+    assert main([str(run), "--no-tensorboard"]) == 0
+    (rule,) = json.loads((run / "report.json").read_text())["rules"]["rules"]
+    assert (rule["num_states"], rule["range_states"]) == (2, 8)
+    assert _md_notes(run)[-1] == (
+        "A rule is stated over the grid's values and says nothing of the states in its ranges "
+        "that have no valid evaluation (never evaluated, or evaluated only invalidly): "
+        f"{rule['id']} had valid evaluations on 2 of the 8 states it allows."
+    )
+
+
 def test_at_threshold_one_the_report_says_why_no_rule_is_found(make_run, capsys) -> None:
     """A Wilson interval's lower end never reaches 100%, so --threshold 1 finds no rule however
     many evaluations fail: the closing line and the notes say so, not "0 rules cover 0%"."""
