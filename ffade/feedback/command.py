@@ -136,10 +136,13 @@ def main(argv: list[str]) -> int:
     )
     if not shown:
         _save(feedback, out, run_dir)
-        hint = None
-        if args.slices == "rules":
-            hint = regions_instead(run_dir, args.threshold, args.min_evaluations)
-        print(f"nothing to review{f' ({hint})' if hint else ''}; saved {out}")
+        # answers kept from an earlier session are about slices not found now: said apart
+        saved = (
+            _saved(feedback, out, 0, set())
+            if feedback.regions
+            else f"saved {out}, with no priorities (a fine-tuner has nothing to fix)"
+        )
+        print(f"nothing to review: {_none_why(run_dir, landscape, args)}; {saved}")
         return 0
     print(
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
@@ -149,6 +152,18 @@ def main(argv: list[str]) -> int:
 
     with pictures_of_answers_only(run_dir, feedback):  # `q` or no input: no picture left over
         return _ask(shown, regions, feedback, out, pictures, args)
+
+
+def _none_why(run_dir: Path, landscape, args: argparse.Namespace) -> str:
+    """Why no slice was found: no failure at all, a rule too little evidenced where regions are
+    (the option that shows them), or no state failing by the threshold and minimum above."""
+    if not landscape.failures.sum():
+        return "no failure was found"
+    if args.slices == "rules":
+        hint = regions_instead(run_dir, args.threshold, args.min_evaluations)
+        if hint:
+            return hint
+    return "no concept state fails by the threshold and min evaluations above"
 
 
 def _ask(

@@ -555,7 +555,14 @@ def test_max_regions_must_be_positive(run: Path, in_process, capsys) -> None:
 
 def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_process) -> None:
     code, out, _ = in_process("feedback", str(run), "--min-evaluations", "2")
-    assert code == 0 and f"nothing to review; saved {run / 'feedback.yaml'}" in out
+    assert (
+        code == 0
+        and (
+            "nothing to review: no concept state fails by the threshold and min evaluations above; "
+            f"saved {run / 'feedback.yaml'}, with no priorities (a fine-tuner has nothing to fix)"
+        )
+        in out
+    )
     assert out.startswith(f"{run}: 0 failure rules (threshold 0.5, min evaluations 2, each ")
     assert "asking about the first 0" not in out
     assert read_feedback(run / "feedback.yaml").regions == []
@@ -564,6 +571,46 @@ def test_a_run_without_regions_saves_an_empty_feedback_file(run: Path, in_proces
     assert code == 0, err
     saved = read_feedback(run / "feedback.yaml")
     assert saved.min_evaluations == 1 and [r.priority for r in saved.regions] == ["high"]
+
+
+def test_a_run_without_failures_says_so_and_saves_no_priority(tmp_path: Path, in_process) -> None:
+    from tests.summarize.conftest import write_run
+
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    run = write_run(tmp_path / "none", grid, {(0,): (4, 0), (1,): (4, 0), (2,): (4, 0)})
+    for slices in ("rules", "regions"):
+        code, out, err = in_process("feedback", str(run), "--slices", slices)
+        assert code == 0, err
+        assert out.splitlines()[-1] == (
+            f"nothing to review: no failure was found; saved {run / 'feedback.yaml'}, with no "
+            "priorities (a fine-tuner has nothing to fix)"
+        )
+        assert read_feedback(run / "feedback.yaml").regions == []
+    # a failing state too thinly evaluated for a rule: the regions that hold it are named
+    run = write_run(tmp_path / "thin", grid, {(0,): (4, 0), (1,): (4, 0), (2,): (1, 1)})
+    code, out, err = in_process("feedback", str(run))
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith(
+        "nothing to review: no failure rule has enough evidence to name"
+    )
+    assert "give --slices regions to prioritize its 1 failure region instead; saved" in out
+
+
+def test_answers_kept_where_no_failure_is_found_now_are_said_apart(run: Path, in_process) -> None:
+    in_process("feedback", str(run), "--no-examples", answers="h\nq\n")
+    (kept,) = read_feedback(run / "feedback.yaml").regions
+    log = run / "evaluations.jsonl"  # the same run's log with every failure gone
+    records = [json.loads(line) | {"failed": False} for line in log.read_text().splitlines()]
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    code, out, err = in_process("feedback", str(run), "--no-examples")
+    assert code == 0, err
+    assert out.splitlines()[-1] == (
+        "nothing to review: no failure was found; saved priorities for 0 of 0 rules and 1 other "
+        f"rule the file held ({kept.id}) to {run / 'feedback.yaml'} (1 high, 0 medium, 0 low, "
+        f"0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        f"--model.init_args.run {run}"
+    )
+    assert [r.id for r in read_feedback(run / "feedback.yaml").regions] == [kept.id]
 
 
 def test_a_different_threshold_does_not_silently_mix_answers(run: Path, in_process) -> None:
