@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ffade.concept_names import did_you_mean, listed
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
 STOP = 0
@@ -134,7 +134,7 @@ class ConceptSpace:
                 ]
                 if not same:
                     raise ConceptValueError(
-                        f"{where}concept '{concept.label}': value {value!r} is not on its grid; "
+                        f"{where}concept '{concept.label}': value {as_written(value)} is not on its grid; "
                         f"allowed: {concept.values}"
                     )
                 state[i] = same[0]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ffade.concept_names import unknown_concept
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.feedback.priorities import PRIORITIES, check_priority
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
@@ -216,7 +216,7 @@ def _grid_indices(
         axis = labels.index(label)
         if value not in grids[axis]:
             raise FfadeError(
-                f"{where}: {label} = {value!r} is not on its grid; allowed: {grids[axis]}"
+                f"{where}: {label} = {as_written(value)} is not on its grid; allowed: {grids[axis]}"
             )
         indices[axis] = grids[axis].index(value)
     return indices
