@@ -134,8 +134,8 @@ class ConceptSpace:
                 ]
                 if not same:
                     raise ConceptValueError(
-                        f"{where}concept '{concept.label}': value {as_written(value)} is not on its grid; "
-                        f"allowed: {concept.values}"
+                        f"{where}concept '{concept.label}': value {as_written(value)} is not on "
+                        f"its grid; allowed: {concept.values}"
                     )
                 state[i] = same[0]
         return state
