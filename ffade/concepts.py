@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ffade.concept_names import did_you_mean, listed
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
 STOP = 0
@@ -126,18 +126,13 @@ class ConceptSpace:
         for i, concept in enumerate(self.concepts):
             if concept.label in values:
                 value = values[concept.label]
-                # true is no 1.0: Python's True == 1 took {axis0: true} for the grid's 1.0
-                same = [
-                    j
-                    for j, v in enumerate(concept.values)
-                    if v == value and isinstance(v, bool) == isinstance(value, bool)
-                ]
-                if not same:
+                same = grid_index(concept.values, value)
+                if same is None:
                     raise ConceptValueError(
-                        f"{where}concept '{concept.label}': value {value!r} is not on its grid; "
-                        f"allowed: {concept.values}"
+                        f"{where}concept '{concept.label}': value {as_written(value)} is not on "
+                        f"its grid; allowed: {concept.values}"
                     )
-                state[i] = same[0]
+                state[i] = same
         return state
 
     def coordinates(self, states: np.ndarray) -> np.ndarray:
@@ -203,3 +198,12 @@ class ConceptSpace:
             }
             for concept, neutral_index in zip(self.concepts, self.neutral, strict=True)
         ]
+
+
+def grid_index(grid: Sequence[Any], value: Any) -> int | None:
+    """Where ``value`` is on ``grid``, or None. True is no 1.0: Python's ``True == 1`` took
+    ``{axis0: true}`` for the grid's 1.0 (``value in grid`` does the same)."""
+    for j, v in enumerate(grid):
+        if v == value and isinstance(v, bool) == isinstance(value, bool):
+            return j
+    return None

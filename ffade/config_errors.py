@@ -51,6 +51,8 @@ def config_error_line(message: str) -> str:
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
+    if keys[-1:] == [START_STATE] and reason.startswith("expected dict"):  # '[0, 3, 9]'
+        reason += f"; give {{concept label: grid value}} ({NOT_NAMED})"
     if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
@@ -85,6 +87,11 @@ def config_error_line(message: str) -> str:
     reason = task_key_hint(reason)
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
 
+
+START_STATE = 'Parser key "model.init_args.start_state"'
+NOT_NAMED = "concepts not named start at their neutral value"
+"""A microscopic start given as a list (grid indices, as summary.json records it) was told only
+"expected dict": the line now names the form the explorer takes."""
 
 NO_MODEL = "the following arguments are required: fit.model"
 """jsonargparse's words for sources that give no ``model`` section at all."""

@@ -207,6 +207,17 @@ def shown(value: object, limit: int = 80) -> str:
     return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
 
 
+def as_written(value: object) -> str:
+    """A value as a YAML or JSON file writes it: ``null``, ``true``, ``false``, not Python's
+    ``None``, ``True``, ``False`` (a user who typed ``{axis0: null}`` was told of a value None);
+    anything else as its ``repr``, whose quotes show a number given as text."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def clipped(value: object, limit: int = 60) -> str:
     """``repr(value)`` cut to ``limit`` characters, with "..." where it was cut: a bare cut
     (``['no', 'no', 'no``) reads as the value itself, a quote left open."""

@@ -455,7 +455,35 @@ def test_a_boolean_start_state_value_is_not_the_grids_one(tmp_path: Path) -> Non
     result = ffade_in_process(
         "fit", "--config", str(config), "--model.init_args.start_state", "{axis0: true}"
     )
-    assert_one_line_error(result, "start_state: concept 'axis0': value True is not on its grid")
+    assert_one_line_error(result, "start_state: concept 'axis0': value true is not on its grid")
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [("{axis0: null}", "value null is not"), ("{axis0: false}", "value false is not")],
+)
+def test_an_off_grid_start_state_value_is_said_as_yaml_writes_it(
+    tmp_path: Path, given: str, said: str
+) -> None:
+    """The user typed null or false: the line said Python's None and False."""
+    config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(mode="microscopic"))
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--model.init_args.start_state", given
+    )
+    assert_one_line_error(result, f"start_state: concept 'axis0': {said} on its grid")
+
+
+def test_a_start_state_given_as_a_list_names_the_form_to_use(tmp_path: Path) -> None:
+    """Grid indices (as summary.json records start_state) were told only "expected dict"."""
+    config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(mode="microscopic"))
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--model.init_args.start_state", "[0, 3, 9]"
+    )
+    assert_one_line_error(
+        result,
+        "model.init_args.start_state: expected dict, got [0, 3, 9]; "
+        "give {concept label: grid value} (concepts not named start at their neutral value)",
+    )
 
 
 def test_missing_files_get_one_clear_line(tmp_path: Path) -> None:

@@ -62,8 +62,8 @@ def test_index_of_names_the_value_and_grid() -> None:
 
 def test_index_of_takes_no_boolean_for_a_number() -> None:
     """YAML's true is Python's True, and True == 1: {axis0: true} started at 1.0, unsaid."""
-    for value in (True, False):
-        with pytest.raises(ConceptValueError, match=f"value {value} is not on its grid"):
+    for value, written in ((True, "true"), (False, "false")):  # said as YAML writes it
+        with pytest.raises(ConceptValueError, match=f"value {written} is not on its grid"):
             space([3]).index_of({"axis0": value})
     assert space([3]).index_of({"axis0": 1}).tolist() == [2]  # a whole number is a number
 

@@ -300,7 +300,9 @@ class Explorer(SearchState, RunModule):
             summary["estimated_remaining_failures"] = self.probes.estimate().to_dict()
         if self.mode == MICROSCOPIC and self.env is not None:
             summary["start_state"] = self.env.start_state.tolist()
-            smallest = sorted(self.smallest_failures.items(), key=lambda x: x[1][0])[:20]
+            # fewest steps first, ties by input id: not by when each input first failed
+            by_steps = sorted(self.smallest_failures.items(), key=lambda x: (x[1][0], x[0]))
+            smallest = by_steps[:20]
             summary["smallest_failing_changes"] = [
                 {"input_id": i, "steps": size, "concepts": self.space.values(state)}
                 for i, (size, state) in smallest

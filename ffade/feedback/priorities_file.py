@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ffade.concept_names import unknown_concept
-from ffade.errors import FfadeError
+from ffade.concepts import grid_index
+from ffade.errors import FfadeError, as_written
 from ffade.feedback.priorities import PRIORITIES, check_priority
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
@@ -214,9 +215,10 @@ def _grid_indices(
         if label not in labels:
             raise FfadeError(f"{where}: {unknown_concept(label, labels)}")
         axis = labels.index(label)
-        if value not in grids[axis]:
+        index = grid_index(grids[axis], value)  # true is not the grid's 1.0
+        if index is None:
             raise FfadeError(
-                f"{where}: {label} = {value!r} is not on its grid; allowed: {grids[axis]}"
+                f"{where}: {label} = {as_written(value)} is not on its grid; allowed: {grids[axis]}"
             )
-        indices[axis] = grids[axis].index(value)
+        indices[axis] = index
     return indices

@@ -95,6 +95,9 @@ def test_smallest_failing_changes_are_the_fewest_steps_in_the_log(tmp_path: Path
     reported = {c["input_id"]: c["steps"] for c in summary["smallest_failing_changes"]}
     assert reported == log
     assert 0 in reported.values()
+    # fewest steps first, ties by input id (README): they went by when each input first failed
+    order = [(c["steps"], c["input_id"]) for c in summary["smallest_failing_changes"]]
+    assert order == sorted(order) and len(set(reported.values())) < len(order)
     failing = {
         tuple(r["state"])
         for r in map(json.loads, (run_dir / "evaluations.jsonl").read_text().splitlines())

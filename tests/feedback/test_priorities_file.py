@@ -100,6 +100,8 @@ def test_a_mapping_is_read_as_the_file_and_named_priorities(
         ),
         ([{"contains": {"axis9": 0.0}, "priority": "low"}], "unknown concept 'axis9'"),
         ([{"contains": {"axis0": 0.5}, "priority": "low"}], "axis0 = 0.5 is not on its grid"),
+        ([{"contains": {"axis0": None}, "priority": "low"}], "axis0 = null is not on its grid"),
+        ([{"contains": {"axis0": True}, "priority": "low"}], "axis0 = true is not on its grid"),
         ([{"contains": {"axis0": 0.0}, "priority": "low"}], "no failure region of"),
         (
             [{"rank": 1, "priority": "high"}, {"rank": 1, "priority": "low"}],
