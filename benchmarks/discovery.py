@@ -56,6 +56,7 @@ from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
+from ffade.run_base import TEMPORARY_RUNS
 from ffade.task import build_task
 
 EXPLORERS = {"dqn": DQNExplorer, "random": RandomExplorer, "epsilon_greedy": EpsilonGreedyExplorer}
@@ -655,6 +656,7 @@ def main() -> None:
     if unused:
         verb = "do" if len(unused) > 1 else "does"
         parser.error(f"{' and '.join(unused)} {verb} nothing {unused_because(args)}")
+    TEMPORARY_RUNS.set(True)  # each run's folder is deleted: no line may name it, nor a resume
     try:
         if args.large:
             run_large(args.large_budget or 4000)
@@ -670,6 +672,8 @@ def main() -> None:
             )
     except FfadeError as error:  # a bad --device, a missing plugin: one line, as ffade prints
         parser.exit(2, f"{parser.prog}: error: {error}\n")
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C or SIGTERM (Lightning's SystemExit(1))
+        parser.exit(130, f"{parser.prog}: interrupted; its runs were temporary: nothing kept\n")
 
 
 def ignored_options(args: argparse.Namespace) -> list[str]:

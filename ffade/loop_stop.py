@@ -18,7 +18,8 @@ STAGE_AFTER = {
     "rediscovered": "report",
 }
 """The stage under way after a status, for what stops the loop outside a Lightning run (whose
-own stops :func:`ffade.loop._run_stage` names): Ctrl-C, a mistake or a crash in the feedback or report."""
+own stops ``ffade.loop._run_stage`` names): Ctrl-C, a mistake or a crash in the feedback or
+report."""
 
 
 class StageStopped(Exception):
