@@ -30,6 +30,9 @@ from launch to its first evaluation.
 ``--task t2i`` times generation: the DQN on the text-to-image quickstart's task (the bundled tiny
 model, judged by digits_cnn) against the diffusers pipeline called directly on the same prompts
 and noise seeds; it sweeps no grid (hours of generation on a CPU), so it measures speed only.
+
+Its runs live in temporary folders it deletes: Ctrl-C or SIGTERM ends it with one line saying
+nothing was kept, exit 130 (no run's "resume it with" for a folder gone by then).
 """
 
 from __future__ import annotations
