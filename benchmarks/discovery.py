@@ -30,6 +30,9 @@ from launch to its first evaluation.
 ``--task t2i`` times generation: the DQN on the text-to-image quickstart's task (the bundled tiny
 model, judged by digits_cnn) against the diffusers pipeline called directly on the same prompts
 and noise seeds; it sweeps no grid (hours of generation on a CPU), so it measures speed only.
+
+Its runs live in temporary folders it deletes: Ctrl-C or SIGTERM ends it with one line saying
+nothing was kept, exit 130 (no run's "resume it with" for a folder gone by then).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
+from ffade.run_base import TEMPORARY_RUNS
 from ffade.task import build_task
 
 EXPLORERS = {"dqn": DQNExplorer, "random": RandomExplorer, "epsilon_greedy": EpsilonGreedyExplorer}
@@ -655,6 +659,7 @@ def main() -> None:
     if unused:
         verb = "do" if len(unused) > 1 else "does"
         parser.error(f"{' and '.join(unused)} {verb} nothing {unused_because(args)}")
+    TEMPORARY_RUNS.set(True)  # each run's folder is deleted: no line may name it, nor a resume
     try:
         if args.large:
             run_large(args.large_budget or 4000)
@@ -670,6 +675,8 @@ def main() -> None:
             )
     except FfadeError as error:  # a bad --device, a missing plugin: one line, as ffade prints
         parser.exit(2, f"{parser.prog}: error: {error}\n")
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C or SIGTERM (Lightning's SystemExit(1))
+        parser.exit(130, f"{parser.prog}: interrupted; its runs were temporary: nothing kept\n")
 
 
 def ignored_options(args: argparse.Namespace) -> list[str]:

@@ -61,6 +61,7 @@ from ffade.loop_config import (
     check_discovery_split,
     check_feedback,
     check_no_resume,
+    check_not_a_loop,
     check_stage_kinds,
     check_warm_start_shape,
     next_loop_dir,
@@ -68,43 +69,12 @@ from ffade.loop_config import (
     takes_warm_start,
 )
 from ffade.loop_retest import retest, retest_line
+from ffade.loop_stop import STAGE_AFTER, StageStopped
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 from ffade.writable import missing_dirs, remove_if_empty, writable_dir
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
-STAGE_AFTER = {
-    "discovered": "feedback",
-    "prioritized": "mitigate",
-    "mitigated": "rediscover",
-    "rediscovered": "report",
-}
-"""The stage under way after a status, for what stops the loop outside a Lightning run (whose
-own stops :func:`_run_stage` names): Ctrl-C, a mistake or a crash in the feedback or report."""
-
-
-class StageStopped(Exception):
-    """A stage's run ended without finishing (Ctrl-C, a crash), so the loop cannot go on.
-
-    Not an :class:`FfadeError`: nothing typed was wrong, so ``ffade loop`` exits 1, not 2. A
-    mistake a stage finds only as it runs (a weights file that is not there) is the cause
-    (``__cause__``) and is still said as the mistake it is (exit 2).
-    """
-
-    def __init__(self, stage: str, run_dir: Path | None, status: str | None) -> None:
-        self.stage, self.run_dir, self.status = stage, run_dir, status
-        if run_dir is None:  # a stage that is no Lightning run (feedback, report): no summary
-            how = status
-        elif status:
-            how = f"{run_dir} ended with status '{status}'"
-        else:
-            how = f"{run_dir} ended with no {SUMMARY_FILE}"
-        super().__init__(f"loop stage {stage} stopped: {how}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """loop.json's ``stopped``."""
-        run = None if self.run_dir is None else str(self.run_dir)
-        return {"stage": self.stage, "run": run, "status": self.status}
 
 
 def fit(
@@ -162,16 +132,17 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
     check_discovery_split(config, task)
     check_feedback(config, task)
-    loop_dir = next_loop_dir(config.out)
-    record: dict[str, Any] = {"loop_dir": str(loop_dir), "config": config.plain()}
+    record: dict[str, Any] = {"loop_dir": None, "config": config.plain()}
 
     def save(status: str) -> None:
         record["status"] = status
         record["wall_seconds"] = round(time.monotonic() - started, 1)
         write_json_atomic(loop_dir / "loop.json", record)
 
+    loop_dir = next_loop_dir(config.out)  # all made ready before: Ctrl-C from here is recorded
     try:
         try:
+            record["loop_dir"] = str(loop_dir)  # in loop.json, not an empty version_N left unsaid
             return _run_stages(config, loop_dir, record, save, say)
         except StageStopped:  # a Lightning stage's run, named by _run_stage
             raise
@@ -367,8 +338,10 @@ def main(argv: list[str]) -> int:
     config = read_loop_config(args.config)
     if args.out is not None:
         config.out = Path(args.out)
+    option = "--out" if args.out is not None else f"{args.config}: out"
+    check_not_a_loop(config.out, option)
     made = missing_dirs(config.out)  # removed again if the up-front checks refuse the loop
-    writable_dir(config.out, "--out" if args.out is not None else f"{args.config}: out")
+    writable_dir(config.out, option)
     try:
         record = run_loop(config)
     except (FfadeError, KeyboardInterrupt):  # refused, or Ctrl-C before the first stage

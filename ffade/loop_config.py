@@ -58,6 +58,16 @@ def next_loop_dir(out: Path) -> Path:
         n += 1
 
 
+def check_not_a_loop(out: Path, option: str) -> None:
+    """``--out L/version_0``, a loop's own folder (the path its closing line gives), nested the
+    new loop in it as ``L/version_0/version_0``, unsaid: refused, naming where loops go."""
+    if (out / "loop.json").is_file():
+        raise FfadeError(
+            f"{option} {out}: a loop's own folder (it holds loop.json), not where loops go; "
+            f"give {out.parent}, where each loop gets a version_N of its own"
+        )
+
+
 def read_loop_config(path: str | Path) -> LoopConfig:
     """Load and check a loop config before anything runs: every file named must exist."""
     if not str(path).strip():  # Path("") is the working directory: "'.' is a directory"

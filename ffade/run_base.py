@@ -49,7 +49,7 @@ class _EndRunOnException(Callback):
             # a full disk: summary.json keeps its last version; the log and checkpoint stand,
             # so the line below (where the run is, how to resume it) still matters most
             saved = False
-        if pl_module.global_rank != 0:
+        if pl_module.global_rank != 0 or TEMPORARY_RUNS.get():
             return
         if pl_module.run_dir is None:
             # stopped before the run took its directory (its logger may have made it, empty):
@@ -199,6 +199,12 @@ PYTHON_CALL: ContextVar[str | None] = ContextVar("ffade_python_call", default=No
 """The Python API call making the run (``ffade.discover``, ``ffade.mitigate``), else None: a
 model or plugin passed to it lives in that process only, so the shell command ``ffade fit
 --ckpt_path`` that resumes a command's run could not load it; the call's ``resume`` keyword can."""
+
+
+TEMPORARY_RUNS: ContextVar[bool] = ContextVar("ffade_temporary_runs", default=False)
+"""True where the caller deletes its runs' directories as it ends (a benchmark's temporary
+folders): a stopped run's line would name a folder gone by then, and a resume that cannot be, so
+the run says nothing and the caller says, once, that nothing was kept."""
 
 
 def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool = True) -> str:

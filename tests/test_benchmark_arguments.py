@@ -4,11 +4,13 @@ directory, and its columns mean what its legend says."""
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import math
 import os
 import re
 import runpy
+import signal
 import sys
 import threading
 import warnings
@@ -112,6 +114,27 @@ def test_num_envs_sets_the_dqns_step_and_explorers_take_turns(benchmark, monkeyp
     benchmark.main()
     assert runs == [("DQNExplorer", 200), ("RandomExplorer", 32)] * 2  # random keeps its default
     assert "dqn_vs_random_distinct_failures:" in capsys.readouterr().out
+
+
+def test_ctrl_c_says_once_that_nothing_was_kept(benchmark, monkeypatch, capsys) -> None:
+    """Ctrl-C printed ffade's "resume it with: ffade fit ... --ckpt_path /tmp/.../version_0" for
+    a run in the temporary folder the benchmark deletes as it stops: a resume of nothing."""
+    batch_end = benchmark.LoopClock.on_train_batch_end
+
+    def then_ctrl_c(self, *args) -> None:
+        batch_end(self, *args)
+        os.kill(os.getpid(), signal.SIGINT)  # as a terminal's Ctrl-C, mid-run
+
+    monkeypatch.setattr(benchmark.LoopClock, "on_train_batch_end", then_ctrl_c)
+    monkeypatch.setattr(sys, "argv", ["discovery.py", "--seeds", "1"])
+    with pytest.raises(SystemExit) as exited:
+        contextvars.copy_context().run(benchmark.main)  # its setting ends with it
+    assert exited.value.code == 130
+    err = capsys.readouterr().err
+    assert "resume" not in err and "version_" not in err, err
+    assert err.strip().splitlines()[-1] == (
+        "discovery.py: interrupted; its runs were temporary: nothing kept"
+    )
 
 
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:

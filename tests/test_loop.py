@@ -908,6 +908,43 @@ def test_ctrl_c_before_the_first_stage_leaves_no_out_folder(
     assert not (tmp_path / "loops").exists()
 
 
+def test_ctrl_c_as_the_loop_sets_up_leaves_no_empty_version_folder(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Ctrl-C once the checks passed, as the loop prepared its loop.json record, left the
+    version_0 folder it had just made, empty, with no loop.json to say what it was."""
+
+    def pressed_ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module.LoopConfig, "plain", pressed_ctrl_c)
+    loop = stopping_loop(tmp_path)
+    assert main(["loop", "--config", str(loop)]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == ["ffade: interrupted"]
+    assert not (tmp_path / "loops").exists()
+
+
+def test_an_out_that_is_a_loops_own_folder_is_refused(tmp_path: Path) -> None:
+    """`--out L/version_0` (the folder a loop's closing line names) ran the new loop into
+    L/version_0/version_0, unsaid."""
+    loop = stopping_loop(tmp_path)
+    done = tmp_path / "loops" / "version_0"
+    done.mkdir(parents=True)
+    (done / "loop.json").write_text('{"status": "finished"}')
+    for args in (["--out", str(done)], []):
+        if not args:  # the config's out, too
+            config = yaml.safe_load(loop.read_text())
+            loop.write_text(yaml.safe_dump({**config, "out": str(done)}))
+        result = ffade_in_process("loop", "--config", str(loop), *args)
+        assert result.returncode == 2, result.stderr
+        named = "--out" if args else f"{loop}: out"
+        assert result.stderr.strip().splitlines() == [
+            f"ffade: error: {named} {done}: a loop's own folder (it holds loop.json), not where"
+            f" loops go; give {done.parent}, where each loop gets a version_N of its own"
+        ]
+        assert sorted(p.name for p in done.iterdir()) == ["loop.json"]
+
+
 def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
