@@ -659,7 +659,7 @@ def main() -> None:
     if unused:
         verb = "do" if len(unused) > 1 else "does"
         parser.error(f"{' and '.join(unused)} {verb} nothing {unused_because(args)}")
-    TEMPORARY_RUNS.set(True)  # each run's folder is deleted: no line may name it, nor a resume
+    temporary = TEMPORARY_RUNS.set(True)  # each run's folder is deleted: no line may name it
     try:
         if args.large:
             run_large(args.large_budget or 4000)
@@ -677,6 +677,8 @@ def main() -> None:
         parser.exit(2, f"{parser.prog}: error: {error}\n")
     except (KeyboardInterrupt, SystemExit):  # Ctrl-C or SIGTERM (Lightning's SystemExit(1))
         parser.exit(130, f"{parser.prog}: interrupted; its runs were temporary: nothing kept\n")
+    finally:  # a caller's later runs (tests calling main in one process) say their lines again
+        TEMPORARY_RUNS.reset(temporary)
 
 
 def ignored_options(args: argparse.Namespace) -> list[str]:

@@ -1,9 +1,11 @@
-"""Concept labels in error lines: the labels allowed, and the one probably meant."""
+"""Concept labels and grid values as a user gives them: the labels allowed, the one probably
+meant, and where a given value is on a grid (torch-free: ``ffade feedback`` reads them too)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from typing import Any
 
 
 def listed(labels: Sequence[str]) -> str:
@@ -27,3 +29,12 @@ def did_you_mean(label: str, labels: Sequence[str]) -> str:
 def unknown_concept(label: str, labels: Sequence[str]) -> str:
     """``unknown concept 'ROTATION' (did you mean 'rotation'?); concepts: rotation, blur``."""
     return f"unknown concept {label!r}{did_you_mean(label, labels)}; concepts: {listed(labels)}"
+
+
+def grid_index(grid: Sequence[Any], value: Any) -> int | None:
+    """Where ``value`` is on ``grid``, or None. True is no 1.0: Python's ``True == 1`` took
+    ``{axis0: true}`` for the grid's 1.0 (``value in grid`` does the same)."""
+    for j, v in enumerate(grid):
+        if v == value and isinstance(v, bool) == isinstance(value, bool):
+            return j
+    return None

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ffade.concept_names import did_you_mean, listed
+from ffade.concept_names import did_you_mean, grid_index, listed
 from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
@@ -198,12 +198,3 @@ class ConceptSpace:
             }
             for concept, neutral_index in zip(self.concepts, self.neutral, strict=True)
         ]
-
-
-def grid_index(grid: Sequence[Any], value: Any) -> int | None:
-    """Where ``value`` is on ``grid``, or None. True is no 1.0: Python's ``True == 1`` took
-    ``{axis0: true}`` for the grid's 1.0 (``value in grid`` does the same)."""
-    for j, v in enumerate(grid):
-        if v == value and isinstance(v, bool) == isinstance(value, bool):
-            return j
-    return None

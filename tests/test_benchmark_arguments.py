@@ -4,7 +4,6 @@ directory, and its columns mean what its legend says."""
 
 from __future__ import annotations
 
-import contextvars
 import importlib.util
 import math
 import os
@@ -20,6 +19,7 @@ from types import ModuleType, SimpleNamespace
 import numpy as np
 import pytest
 
+from ffade import run_base
 from tests.helpers import REPO
 
 
@@ -128,13 +128,14 @@ def test_ctrl_c_says_once_that_nothing_was_kept(benchmark, monkeypatch, capsys) 
     monkeypatch.setattr(benchmark.LoopClock, "on_train_batch_end", then_ctrl_c)
     monkeypatch.setattr(sys, "argv", ["discovery.py", "--seeds", "1"])
     with pytest.raises(SystemExit) as exited:
-        contextvars.copy_context().run(benchmark.main)  # its setting ends with it
+        benchmark.main()
     assert exited.value.code == 130
     err = capsys.readouterr().err
     assert "resume" not in err and "version_" not in err, err
     assert err.strip().splitlines()[-1] == (
         "discovery.py: interrupted; its runs were temporary: nothing kept"
     )
+    assert not run_base.TEMPORARY_RUNS.get()  # put back: a later run in this process says its lines
 
 
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:

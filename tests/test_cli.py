@@ -407,11 +407,15 @@ def test_an_invalid_evaluation_is_one_ffade_warning_line(tmp_path: Path) -> None
     summary = json.loads(next(tmp_path.glob("runs/*/version_0/summary.json")).read_text())
     assert summary["invalid"] > 0
     # the closing lines count them too: N evaluations less F failures are not N - F passes
-    counts = f"evaluations: {summary['evaluations']}, failures: {summary['failures']}, "
-    assert f"{counts}invalid: {summary['invalid']} (in " in result.stdout
+    counts = f"evaluations: {summary['evaluations']}, failures: {summary['failures']}"
+    # the failing states' count follows the failures it is about, not the invalid count
+    states = summary["failing_concept_states"]
+    assert f"{counts} (in {states} concept states), invalid: {summary['invalid']}\n" in (
+        result.stdout
+    )
     run = next(tmp_path.glob("runs/*/version_0"))
     report = ffade_in_process("report", str(run), "--no-tensorboard", cwd=tmp_path)
-    assert f"\n{counts}invalid: {summary['invalid']}\n" in report.stdout, report.stderr[-2000:]
+    assert f"\n{counts}, invalid: {summary['invalid']}\n" in report.stdout, report.stderr[-2000:]
 
 
 def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:

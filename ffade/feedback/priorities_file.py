@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ffade.concept_names import unknown_concept
-from ffade.concepts import grid_index
+from ffade.concept_names import grid_index, unknown_concept
 from ffade.errors import FfadeError, as_written
 from ffade.feedback.priorities import PRIORITIES, check_priority
 from ffade.summarize.landscape import Landscape
