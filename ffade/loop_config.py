@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import importlib
 import inspect
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,12 +61,35 @@ def next_loop_dir(out: Path) -> Path:
 
 def check_not_a_loop(out: Path, option: str) -> None:
     """``--out L/version_0``, a loop's own folder (the path its closing line gives), nested the
-    new loop in it as ``L/version_0/version_0``, unsaid: refused, naming where loops go."""
-    if (out / "loop.json").is_file():
-        raise FfadeError(
-            f"{option} {out}: a loop's own folder (it holds loop.json), not where loops go; "
-            f"give {out.parent}, where each loop gets a version_N of its own"
-        )
+    new loop in it as ``L/version_0/version_0``, unsaid, and ``--out L/version_0/discover``, a
+    stage's run inside it, ran the loop there: both refused, naming ``L``, where loops go, as a
+    path the user can type from where they are (``..``, not ``.``, from inside ``L/version_0``)."""
+    where = Path(os.path.abspath(out))  # lexical: `L/version_0/discover/..` is L/version_0
+    for folder in (where, *where.parents):
+        if _holds_loop_json(folder):
+            give = _typed(folder.parent, out)
+            what = (
+                "a loop's own folder (it holds loop.json)"
+                if folder == where
+                else f"inside a loop's own folder, {_typed(folder, out)} (it holds loop.json)"
+            )
+            raise FfadeError(
+                f"{option} {out}: {what}, not where loops go; "
+                f"give {give}, where each loop gets a version_N of its own"
+            )
+
+
+def _holds_loop_json(folder: Path) -> bool:
+    """Whether ``folder`` holds a loop.json; a folder that cannot be read holds none we know."""
+    try:
+        return (folder / "loop.json").is_file()
+    except OSError:
+        return False
+
+
+def _typed(folder: Path, out: Path) -> str:
+    """``folder`` as the user named ``out``: absolute if they gave it so, else from here."""
+    return str(folder) if out.is_absolute() else os.path.relpath(folder)
 
 
 def read_loop_config(path: str | Path) -> LoopConfig:

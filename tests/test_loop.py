@@ -945,6 +945,35 @@ def test_an_out_that_is_a_loops_own_folder_is_refused(tmp_path: Path) -> None:
         assert sorted(p.name for p in done.iterdir()) == ["loop.json"]
 
 
+def test_an_out_inside_a_loops_own_folder_is_refused_naming_where_loops_go(
+    tmp_path: Path,
+) -> None:
+    """`--out L/version_0/discover` (a stage's run inside a loop) ran a whole new loop there,
+    unsaid; `--out .` from inside L/version_0 was told to "give .", the folder it refused. The
+    path to give is one the user can type from where they are."""
+    loop = stopping_loop(tmp_path)
+    done = tmp_path / "loops" / "version_0"
+    (done / "discover").mkdir(parents=True)
+    (done / "loop.json").write_text('{"status": "finished"}')
+    cases = [  # (where the command is typed, --out, the line's tail)
+        (tmp_path, "loops/version_0/discover", "inside a loop's own folder, loops/version_0"),
+        (tmp_path, str(done / "discover" / "x"), f"inside a loop's own folder, {done}"),
+        (done, ".", "a loop's own folder"),
+        (done / "discover", ".", "inside a loop's own folder, .."),
+    ]
+    for cwd, out, what in cases:
+        result = ffade_in_process("loop", "--config", str(loop), "--out", out, cwd=cwd)
+        assert result.returncode == 2, result.stderr
+        give = done.parent if Path(out).is_absolute() else os.path.relpath(done.parent, cwd)
+        assert result.stderr.strip().splitlines() == [
+            f"ffade: error: --out {out}: {what} (it holds loop.json), not where loops go; "
+            f"give {give}, where each loop gets a version_N of its own"
+        ]
+        assert (cwd / give).resolve() == done.parent  # typed from there, it names the loops
+    assert sorted(p.name for p in done.iterdir()) == ["discover", "loop.json"]
+    assert list((done / "discover").iterdir()) == []
+
+
 def test_sigterm_while_the_feedback_is_applied_stops_the_loop_as_ctrl_c_does(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
