@@ -242,8 +242,9 @@ def yaml_words_hint(error: FfadeError, values: object) -> FfadeError:
     if not isinstance(error, ConceptValueError) or not odd:
         return error
     return ConceptValueError(
-        f"{error}; {odd[0]!r} may be a word YAML read as a boolean or null (on, off, yes, no, "
-        "true, false, null, ~; quoted or not), which a grid cannot hold yet (docs/plugins.md)"
+        f"{error}; {as_written(odd[0])} may be a word YAML read as a boolean or null (on, off, "
+        "yes, no, true, false, null, ~; quoted or not), which a grid cannot hold yet "
+        "(docs/plugins.md)"
     )
 
 

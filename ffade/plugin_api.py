@@ -18,7 +18,7 @@ import torch
 
 from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
 from ffade.devices import usable_device
-from ffade.errors import ConceptValueError, ScoresError, clipped
+from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
 from ffade.plugin_data import read_text_lines as read_text_lines
@@ -58,7 +58,7 @@ class Concept(ABC):
         values = self.default_values if values is None else values
         if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
             raise ConceptValueError(
-                f"concept '{self.label}': values must be a list, got {values!r}"
+                f"concept '{self.label}': values must be a list, got {as_written(values)}"
             )
         values = [v.item() if hasattr(v, "item") else v for v in values]
         if not values:
@@ -91,8 +91,8 @@ class Concept(ABC):
                     else "define its check_value"
                 )
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected a finite "
-                f"number{hint}"
+                f"concept '{self.label}': value {as_written(value)} is not allowed; expected a "
+                f"finite number{hint}"
             )
 
     def coordinates(self) -> np.ndarray:

@@ -186,6 +186,7 @@ class _Grid(Concept):
         ([0.5, np.float32(0.5)], r"concept 'g': values repeat: \[0.5, 0.5\]"),
         (0.5, r"concept 'g': values must be a list, got 0.5"),
         ("0.5", r"concept 'g': values must be a list, got '0.5'"),
+        (True, r"concept 'g': values must be a list, got true"),  # YAML's, not Python's True
     ],
 )
 def test_a_grid_that_repeats_a_number_or_is_no_list_is_refused(values, message) -> None:
@@ -193,6 +194,20 @@ def test_a_grid_that_repeats_a_number_or_is_no_list_is_refused(values, message) 
     two values; a bare number failed with Python's "'float' object is not iterable"."""
     with pytest.raises(ConceptValueError, match=message):
         _Grid(values, label="g")
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [([None, 0.5], "null"), ([0.5, True], "true"), ([False], "false"), ([0.5, "1"], "'1'")],
+)
+def test_a_grid_value_is_said_as_the_config_wrote_it(values, shown) -> None:
+    """A grid's ``null`` or ``true`` was said as Python's None or True, a value nobody typed;
+    a number given as text keeps its quotes."""
+    with pytest.raises(ConceptValueError) as refused:
+        _Grid(values, label="g")
+    assert str(refused.value) == (
+        f"concept 'g': value {shown} is not allowed; expected a finite number"
+    )
 
 
 def test_a_concept_with_no_default_grid_asks_for_values_when_given_none() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from ffade import registry
 from ffade.cli import main
-from ffade.errors import ConceptValueError, PluginError
+from ffade.errors import ConceptValueError, PluginError, as_written
 from ffade.plugin_api import Concept, Reward, Scores
 
 
@@ -294,8 +294,8 @@ class CaseStyle(Concept):
     def check_value(self, value) -> None:
         if value not in self.default_values:
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected one of "
-                f"{', '.join(self.default_values)}"
+                f"concept '{self.label}': value {as_written(value)} is not allowed; "
+                f"expected one of {', '.join(self.default_values)}"
             )
 
     def apply(self, inputs, value):
@@ -306,7 +306,8 @@ def test_a_word_grid_refusing_a_word_yaml_read_as_false_says_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``values: [as_is, "off"]`` arrives as ``[as_is, False]`` (jsonargparse reads it as YAML,
-    quoted or not): the line named a False nobody typed, beside an allowed 'off'."""
+    quoted or not): the line named a False nobody typed, beside an allowed 'off'; it says false,
+    as YAML writes it, not Python's False."""
     config = tmp_path / "c.yaml"
     config.write_text(
         "model:\n  class_path: ffade.explore.DQNExplorer\n  init_args:\n    budget: 16\n"
@@ -317,8 +318,8 @@ def test_a_word_grid_refusing_a_word_yaml_read_as_false_says_why(
     )
     assert main(["fit", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"ffade: error: concept '{__name__}:CaseStyle': value False is not allowed; expected one "
-        "of as_is, upper, off; False may be a word YAML read as a boolean or null (on, off, yes, "
+        f"ffade: error: concept '{__name__}:CaseStyle': value false is not allowed; expected one "
+        "of as_is, upper, off; false may be a word YAML read as a boolean or null (on, off, yes, "
         "no, true, false, null, ~; quoted or not), which a grid cannot hold yet (docs/plugins.md)"
     )
     assert not (tmp_path / "runs").exists()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.records import write_text_atomic
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
@@ -40,7 +40,9 @@ def check_priority(value: Any, where: str) -> str:
     """The priority ``value`` names, or a one-line error saying which ones exist."""
     if isinstance(value, str) and value.strip().lower() in PRIORITY_WEIGHTS:
         return value.strip().lower()
-    raise FfadeError(f"{where}: priority {value!r} is not allowed; choose {', '.join(PRIORITIES)}")
+    raise FfadeError(
+        f"{where}: priority {as_written(value)} is not allowed; choose {', '.join(PRIORITIES)}"
+    )
 
 
 @dataclass
@@ -213,7 +215,9 @@ def read_feedback(path: str | Path) -> Feedback:
     concepts = _checked_concepts(path, data)
     entries = data.get("regions") or []
     if not isinstance(entries, list):
-        raise FfadeError(f"{path}: 'regions' is {entries!r}; expected a list of answered slices")
+        raise FfadeError(
+            f"{path}: 'regions' is {as_written(entries)}; expected a list of answered slices"
+        )
     regions = [
         _read_region_entry(entry, f"{path}: regions[{i}]", concepts)
         for i, entry in enumerate(entries)
@@ -243,7 +247,7 @@ def _checked_option(path: Path, data: dict[Any, Any], key: str) -> Any:
         fits = value in SLICE_KINDS
         allowed = " or ".join(SLICE_KINDS)
     if not fits:
-        raise FfadeError(f"{path}: '{key}' is {value!r}; expected {allowed}")
+        raise FfadeError(f"{path}: '{key}' is {as_written(value)}; expected {allowed}")
     return float(value) if key == "threshold" else value
 
 

@@ -114,7 +114,7 @@ def check_priorities(
             )
         kind, value = given[0], entry[given[0]]
         if kind == "rank" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise FfadeError(f"{where}: rank {value!r} must be a whole number from 1")
+            raise FfadeError(f"{where}: rank {as_written(value)} must be a whole number from 1")
         if kind == "contains" and (not isinstance(value, dict) or not value):
             raise FfadeError(f"{where}: contains must map concept labels to grid values")
         named = (kind, repr(sorted(value.items(), key=repr) if kind == "contains" else value))

@@ -87,6 +87,11 @@ def test_a_mapping_is_read_as_the_file_and_named_priorities(
         ([{"rank": 1, "prio": "high"}], "regions[0]: unknown key 'prio'; allowed: id, rank"),
         ([{"rank": 1}], "regions[0]: 'priority' is missing; give one of high, medium, low, skip"),
         ([{"rank": 1, "priority": "urgent"}], "priority 'urgent' is not allowed; choose high"),
+        # YAML's null and true, not Python's None and True (said of `priority: null`)
+        ([{"rank": 1, "priority": None}], "regions[0]: priority null is not allowed; choose high"),
+        ([{"rank": 1, "priority": True}], "regions[0]: priority true is not allowed; choose high"),
+        ([{"rank": None, "priority": "high"}], "rank null must be a whole number from 1"),
+        ([{"rank": True, "priority": "high"}], "rank true must be a whole number from 1"),
         ([{"id": "R-00000000", "priority": "high"}], "id 'R-00000000' is not a failure region"),
         ([{"rank": 99, "priority": "high"}], "rank 99 is past the last region; "),
         ([{"rank": 0, "priority": "high"}], "rank 0 must be a whole number from 1"),
@@ -143,6 +148,7 @@ def test_the_rank_error_says_how_many_regions_there_are(
         ([{"rank": 1, "priority": "high"}], "expected a mapping with a 'regions' list"),
         ({"regions": [], "colour": "red"}, "unknown key 'colour'; allowed: regions, default"),
         ({"regions": [], "default": "never"}, "default: priority 'never' is not allowed"),
+        ({"regions": [], "default": None}, "default: priority null is not allowed"),
         # a misspelt 'regions' is named as the typo it is, not as a missing list
         ({"regionz": [{"rank": 1, "priority": "high"}]}, "unknown key 'regionz'; allowed: regions"),
         # --from RUN/summary.json: said 'unknown key budget'

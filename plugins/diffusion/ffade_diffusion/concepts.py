@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from ffade.errors import ConceptValueError, FfadeWarning
+from ffade.errors import ConceptValueError, FfadeWarning, as_written
 from ffade.plugin_api import Concept
 from ffade_diffusion.prompts import Prompt, slot_names
 
@@ -64,8 +64,8 @@ class _Words(_PromptConcept):
     def check_value(self, value: Any) -> None:
         if not isinstance(value, str) or any(c in value for c in "{}"):
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected words (a "
-                "string without braces)"
+                f"concept '{self.label}': value {as_written(value)} is not allowed; "
+                "expected words (a string without braces)"
             )
 
 
@@ -152,7 +152,8 @@ class _Knob(_PromptConcept):
     def check_value(self, value: Any) -> None:
         if not self.allows(value):
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected {self.allowed}"
+                f"concept '{self.label}': value {as_written(value)} is not allowed; "
+                f"expected {self.allowed}"
             )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
 
@@ -37,7 +37,7 @@ class Axis(Concept):
         super().check_value(value)
         if not 0.0 <= value <= 1.0:
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; "
+                f"concept '{self.label}': value {as_written(value)} is not allowed; "
                 "expected a position in [0, 1]"
             )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 from ffade_text.functional._spans import WORD
 
@@ -50,8 +50,8 @@ class TextEdit(Concept):
         whole = isinstance(value, int) and not isinstance(value, bool)
         if not (whole and 0 <= value <= MAX_SEVERITY):
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected a whole number "
-                f"of edits in [0, {MAX_SEVERITY}]"
+                f"concept '{self.label}': value {as_written(value)} is not allowed; expected a "
+                f"whole number of edits in [0, {MAX_SEVERITY}]"
             )
 
     def check_inputs(self, inputs: Sequence[Any]) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
 PER_ROW_MAX_ROWS_PER_VALUE = 16
@@ -65,7 +65,8 @@ class RangeConcept(Concept):
         )
         if not in_range:
             raise ConceptValueError(
-                f"concept '{self.label}': value {value!r} is not allowed; expected {self.allowed}"
+                f"concept '{self.label}': value {as_written(value)} is not allowed; "
+                f"expected {self.allowed}"
             )
 
     def apply(self, inputs: torch.Tensor, value: float) -> torch.Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ffade_text import concepts, functional
+from ffade_text.concepts._base import MAX_SEVERITY
 
 from ffade import registry
 from ffade.errors import ConceptValueError
@@ -31,6 +32,17 @@ def test_registered_concept_applies_one_severity_to_a_batch(name: str) -> None:
 def test_severity_must_be_a_whole_number_of_edits(value: object) -> None:
     with pytest.raises(ConceptValueError, match=r"concept 'typo': value .* whole number of edits"):
         concepts.KeyboardTypo(values=[0, value], label="typo")
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, "null"), (True, "true"), (False, "false")])
+def test_a_severity_yaml_read_as_null_or_a_boolean_is_said_as_written(value, shown) -> None:
+    """A grid's null or true was said as Python's None or True, a value nobody typed."""
+    with pytest.raises(ConceptValueError) as error:
+        concepts.KeyboardTypo(values=[0, value], label="typo")
+    assert str(error.value) == (
+        f"concept 'typo': value {shown} is not allowed; expected a whole number of edits in [0, "
+        f"{MAX_SEVERITY}]"
+    )
 
 
 @pytest.mark.parametrize("seed", [1.5, True])

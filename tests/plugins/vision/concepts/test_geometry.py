@@ -70,6 +70,9 @@ def test_scale_below_one_shrinks_toward_the_center() -> None:
         (lambda: Translation(axis="z"), "axis 'z'"),
         (lambda: Scale(values=[0.0]), r"value 0.0 is not allowed; expected a zoom factor in \[0.1"),
         (lambda: Rotation(values=[400]), r"value 400 .*degrees in \[-180, 180\]"),
+        # a grid's YAML null and true, said as written, not as Python's None and True
+        (lambda: Rotation(values=[None]), r"value null is not allowed; expected degrees"),
+        (lambda: Scale(values=[1.0, True]), r"value true is not allowed; expected a zoom"),
     ],
 )
 def test_bad_arguments_say_what_is_allowed(make, match: str) -> None:
