@@ -119,6 +119,13 @@ def main(argv: list[str]) -> int:
             redo=args.redo,
         )
         _warn(run_dir)
+        if not feedback.regions:  # no slice found (each one found is answered): say why, as below
+            landscape = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)[0]
+            print(
+                f"nothing to review: {_none_why(run_dir, landscape, args)}; saved {out}, with no "
+                "priorities (a fine-tuner has nothing to fix)"
+            )
+            return 0
         print(_saved(feedback, out, len(feedback.regions)))
         return 0
 

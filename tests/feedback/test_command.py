@@ -596,6 +596,39 @@ def test_a_run_without_failures_says_so_and_saves_no_priority(tmp_path: Path, in
     assert "give --slices regions to prioritize its 1 failure region instead; saved" in out
 
 
+def test_from_file_on_a_run_without_failures_says_why_nothing_is_reviewed(
+    tmp_path: Path, in_process
+) -> None:
+    """`--from` on a run with no slice said "saved priorities for 0 of 0 rules ...; nothing to
+    fix", never why; plain `ffade feedback RUN` says "nothing to review: <why>"."""
+    from tests.summarize.conftest import write_run
+
+    grid = {"blur": [0.0, 1.0, 2.0]}
+    run = write_run(tmp_path / "none", grid, {(0,): (4, 0), (1,): (4, 0), (2,): (4, 0)})
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions: []\ndefault: low\n")
+    for slices in ("rules", "regions"):
+        code, out, err = in_process(
+            "feedback", str(run), "--from", str(priorities), "--slices", slices, "--redo"
+        )
+        assert code == 0, err
+        assert out.splitlines() == [
+            f"nothing to review: no failure was found; saved {run / 'feedback.yaml'}, with no "
+            "priorities (a fine-tuner has nothing to fix)"
+        ]
+        assert read_feedback(run / "feedback.yaml").regions == []
+    # failures, but no state fails by the threshold: said so, as the plain command says it
+    thin = write_run(tmp_path / "thin", grid, {(0,): (4, 0), (1,): (4, 0), (2,): (4, 1)})
+    code, out, err = in_process(
+        "feedback", str(thin), "--from", str(priorities), "--slices", "regions"
+    )
+    assert code == 0, err
+    assert out.splitlines() == [
+        "nothing to review: no concept state fails by the threshold and min evaluations above; "
+        f"saved {thin / 'feedback.yaml'}, with no priorities (a fine-tuner has nothing to fix)"
+    ]
+
+
 def test_answers_kept_where_no_failure_is_found_now_are_said_apart(run: Path, in_process) -> None:
     in_process("feedback", str(run), "--no-examples", answers="h\nq\n")
     (kept,) = read_feedback(run / "feedback.yaml").regions
