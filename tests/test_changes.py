@@ -147,6 +147,10 @@ def test_an_apply_each_that_mixes_up_its_rows_is_refused_before_any_evaluation(c
     task = dataclasses.replace(
         changes.task, space=ConceptSpace([FirstValueOnly([0.0, 0.1, 0.2], "bright")])
     )
-    with pytest.raises(PluginError, match=r"concept 'bright': apply_each\(inputs, \[0.2, 0.1\]\)"):
+    line = (
+        r"concept 'bright': apply_each\(inputs, \[0.2, 0.1\]\) gave the first input, in row 1, "
+        r"another change than apply\(inputs, 0.1\) gives it alone"
+    )
+    with pytest.raises(PluginError, match=line):
         Evaluator(task)
     Evaluator(dataclasses.replace(task, space=ConceptSpace([Gain([0.0, 0.1, 0.2], "g")])))
