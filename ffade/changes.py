@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ffade.batch import checked_rows, same_rows, take
+from ffade.batch import checked_rows, concat, same_rows, take
 from ffade.blame import blamed
 from ffade.errors import PluginError
+from ffade.plugin_api import Concept
 from ffade.plugin_checks import collated
 from ffade.task import Task
 
@@ -65,9 +66,11 @@ class ChangedInputs:
             values, parents = np.divmod(keys, distinct)
             grid = concept.values
             before = take(inputs, parents)
-            changed = concept.apply_each(before, [grid[i] for i in values.tolist()])
+            row_values = [grid[i] for i in values.tolist()]
+            changed = concept.apply_each(before, row_values)
             who = f"concept '{concept.label}': apply_each"
-            inputs = checked_rows(changed, len(keys), who, like=before)
+            changed = checked_rows(changed, len(keys), who, like=before)
+            inputs = kept_neutral(concept, before, changed, row_values)
             distinct = len(keys)
         return take(inputs, rows), references
 
@@ -93,6 +96,8 @@ class ChangedInputs:
             checked_rows(changed, 1, f"concept '{concept.label}': apply_each", like=inputs)
             if concept.values != [concept.neutral]:
                 self._check_repeats(concept, changing[0], changed, inputs, pair, call)
+            if type(concept).apply_each is not Concept.apply_each and len(changing) > 1:
+                self._check_each(concept, changing[1::-1], inputs)
 
     def _check_repeats(self, concept, value, changed, inputs, pair, call) -> None:
         """One line unless the first input, changed again alone and between others, comes
@@ -109,6 +114,27 @@ class ChangedInputs:
                     f"{where}; apply must give an input the same result in any call and batch "
                     "(seed any randomness from a fixed seed per input or a fixed pattern, not per "
                     "call or per batch; docs/plugins.md)"
+                )
+
+    def _check_each(self, concept: Concept, values: list[Any], inputs: Any) -> None:
+        """One line unless a concept's own ``apply_each``, given the first input twice at two
+        values, gives each row what ``apply`` gives it alone: the search calls ``apply_each``
+        on rows of many values, so one that mixes them up (every row at the first value)
+        would have evaluations logged under states they were not changed by, silently."""
+        call = f"apply_each(inputs, {values!r})"
+        with blamed(f"concept '{concept.label}': {call}"):
+            each = concept.apply_each(take(inputs, [0, 0]), values)
+        each = checked_rows(
+            each, 2, f"concept '{concept.label}': apply_each", like=take(inputs, [0, 0])
+        )
+        for row, value in enumerate(values):
+            with blamed(f"concept '{concept.label}': apply(inputs, {value!r})"):
+                alone = concept.apply(inputs, value)
+            if not same_rows(take(each, [row]), alone):
+                raise PluginError(
+                    f"concept '{concept.label}': {call} gave the first input, in row {row}, "
+                    f"another change than apply(inputs, {value!r}) gives it alone; apply_each "
+                    "must give row i what apply(inputs, values[i]) gives it (docs/plugins.md)"
                 )
 
     def originals(self, ids: Any) -> Any:
@@ -155,6 +181,25 @@ class ChangedInputs:
             return False
         target = self.task.target
         return target.to_device(inputs), target.to_device(references)
+
+
+def kept_neutral(concept: Concept, before: Any, changed: Any, values: list[Any]) -> Any:
+    """``changed`` with the rows at ``concept.neutral`` put back as they were in ``before``.
+
+    The neutral value changes nothing: the base ``apply_each`` never calls ``apply`` with it,
+    and so the neutral state, a reward's clean outputs and a fine-tuner's clean share all see
+    the inputs as the dataset gave them. A concept's own ``apply_each`` gets those rows too (one
+    call for the whole batch); one that changed them anyway (a gain of 0 dB that still clips)
+    would have every neutral evaluation judged on inputs no one asked for, silently.
+    """
+    if type(concept).apply_each is Concept.apply_each:
+        return changed
+    keep = [row for row, value in enumerate(values) if value == concept.neutral]
+    if not keep:
+        return changed
+    index = np.arange(len(values))
+    index[keep] += len(values)
+    return take(concat([changed, before]), index)
 
 
 def _is_tensors(batch: Any) -> bool:

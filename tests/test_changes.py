@@ -10,7 +10,7 @@ import torch
 
 from ffade.changes import ChangedInputs
 from ffade.concepts import ConceptSpace
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, PluginError
 from ffade.evaluator import Evaluator
 from ffade.plugin_api import Concept
 from ffade.task import build_task
@@ -104,3 +104,53 @@ def test_a_concept_for_other_inputs_is_refused_before_any_evaluation(changes) ->
     with pytest.raises(ConceptValueError, match="concept 'typo': inputs must be texts"):
         Evaluator(task)
     Evaluator(changes.task)  # the task's own concepts change its images
+
+
+class Gain(Concept):
+    """Scales pixels by ``1 + value`` and clips at 0.9, as a sound card clips; its
+    ``apply_each`` takes one value per row in one call and so clips the rows at the neutral
+    value too, which ``apply`` (never called at the neutral value) leaves alone: the slip."""
+
+    neutral = 0.0
+
+    def apply(self, inputs, value):
+        return (inputs * (1 + value)).clamp(0.0, 0.9)
+
+    def apply_each(self, inputs, values):
+        factors = 1 + torch.tensor(values, dtype=inputs.dtype).view(-1, 1, 1, 1)
+        return (inputs * factors).clamp(0.0, 0.9)
+
+
+class FirstValueOnly(Gain):
+    """An ``apply_each`` that gives every row the first row's value (a mixed-up batch)."""
+
+    def apply_each(self, inputs, values):
+        return self.apply(inputs, values[0])
+
+
+def test_rows_at_the_neutral_value_stay_unchanged_whatever_apply_each_does(changes) -> None:
+    """A concept's own apply_each gets the neutral rows too; ffade keeps them as the dataset
+    gave them, as it does for apply (never called at the neutral value): a gain of 0 dB that
+    still clipped once judged every neutral evaluation on clipped inputs."""
+    concept = Gain([0.0, 0.25], "gain")
+    task = dataclasses.replace(changes.task, space=ConceptSpace([concept]))
+    ids = np.array([0, 1, 0, 2])
+    changed = ChangedInputs(task).inputs(ids, np.array([[0], [0], [1], [1]]))
+    originals = torch.stack([task.inputs[i][0] for i in ids.tolist()])
+    assert originals.max() > 0.9  # so a clip at the neutral value would show
+    assert torch.equal(changed[:2], originals[:2])
+    assert torch.equal(changed[2:], concept.apply(originals[2:], 0.25))
+
+
+def test_an_apply_each_that_mixes_up_its_rows_is_refused_before_any_evaluation(changes) -> None:
+    """Given the first input at two values, each row must come out as apply gives it alone."""
+    task = dataclasses.replace(
+        changes.task, space=ConceptSpace([FirstValueOnly([0.0, 0.1, 0.2], "bright")])
+    )
+    line = (
+        r"concept 'bright': apply_each\(inputs, \[0.2, 0.1\]\) gave the first input, in row 1, "
+        r"another change than apply\(inputs, 0.1\) gives it alone"
+    )
+    with pytest.raises(PluginError, match=line):
+        Evaluator(task)
+    Evaluator(dataclasses.replace(task, space=ConceptSpace([Gain([0.0, 0.1, 0.2], "g")])))
