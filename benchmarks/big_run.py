@@ -11,18 +11,24 @@ process, and prints per command its wall time and peak resident memory (the chil
 replay buffer's write of a thousand rows by indexed assignment (what it did before) and by
 ``index_copy_`` (what it does), over the same rows, on torch's default thread count.
 Benchmarks are never run as tests; docs/scale.md quotes nothing from here.
+Without --keep its run lives in a temporary folder it deletes: Ctrl-C ends it with one line
+saying nothing was kept, exit 130 (with --keep, the run's own line says how to resume it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from temporary_runs import INTERRUPTED, temporary_runs  # beside this script
 
 CONFIG = """\
 seed_everything: 0
@@ -49,13 +55,25 @@ trainer:
 """
 
 
-def timed(*args: str) -> tuple[float, float]:
-    """(seconds, peak resident MiB) of ``ffade ARGS`` in a child process of its own."""
+def timed(*args: str, errors: Path | None = None) -> tuple[float, float]:
+    """(seconds, peak resident MiB) of ``ffade ARGS`` in a child process of its own; its stderr
+    goes to ``errors`` when given (a run in a folder deleted at the end: a Ctrl-C's "resume it
+    with" would name a folder gone by then). A Ctrl-C reaches the child too: the parent waits
+    for the child to end before it goes on, and so before it deletes that folder."""
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "ffade", *args], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
+    with open(errors, "w") if errors else contextlib.nullcontext() as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ffade", *args], stdout=subprocess.DEVNULL, stderr=stderr
+        )
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGINT)  # when only this process was signalled
+            child.wait()
+            raise
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"ffade {' '.join(args)} failed")
+        last = errors.read_text().strip().splitlines()[-1:] if errors else []
+        raise SystemExit(f"ffade {' '.join(args)} failed{': ' + last[0] if last else ''}")
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
@@ -98,25 +116,33 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="ffade-big-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        config = root / "big.yaml"
-        config.write_text(CONFIG.format(budget=args.budget, runs=root / "runs"))
-        rows = [("ffade fit", *timed("fit", "--config", str(config)))]
-        run = max((root / "runs" / "big").iterdir(), key=lambda p: p.stat().st_mtime)
-        priorities = root / "priorities.yaml"
-        priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: skip\n")
-        commands = {
-            "ffade report": ["report", str(run), "--out", str(root / "report")],
-            "ffade feedback --from": ["feedback", str(run), "--from", str(priorities)],
-            "ffade export": ["export", str(run), "--to", str(root / "suite.yaml")],
-        }
-        rows += [(name, *timed(*argv)) for name, argv in commands.items()]
-        print(f"{args.budget:,} evaluations, {(run / 'evaluations.jsonl').stat().st_size:,} B log")
-        for name, seconds, mib in rows:
-            print(f"  {name:24s} {seconds:7.1f} s  {mib:7.0f} MiB peak")
-        replay_writes()
+        with contextlib.nullcontext() if args.keep else temporary_runs(parser):
+            measure(root, args.budget, errors=None if args.keep else root / "stderr.txt")
+    except KeyboardInterrupt:  # with --keep: the run's own line said how to resume it
+        parser.exit(INTERRUPTED, f"{parser.prog}: interrupted; the run stays in {root}\n")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def measure(root: Path, budget: int, errors: Path | None) -> None:
+    """Runs ``ffade fit`` in ``root``, then the commands a user types next, and prints the table."""
+    config = root / "big.yaml"
+    config.write_text(CONFIG.format(budget=budget, runs=root / "runs"))
+    rows = [("ffade fit", *timed("fit", "--config", str(config), errors=errors))]
+    run = max((root / "runs" / "big").iterdir(), key=lambda p: p.stat().st_mtime)
+    priorities = root / "priorities.yaml"
+    priorities.write_text("regions: [{rank: 1, priority: high}]\ndefault: skip\n")
+    commands = {
+        "ffade report": ["report", str(run), "--out", str(root / "report")],
+        "ffade feedback --from": ["feedback", str(run), "--from", str(priorities)],
+        "ffade export": ["export", str(run), "--to", str(root / "suite.yaml")],
+    }
+    rows += [(name, *timed(*argv, errors=errors)) for name, argv in commands.items()]
+    print(f"{budget:,} evaluations, {(run / 'evaluations.jsonl').stat().st_size:,} B log")
+    for name, seconds, mib in rows:
+        print(f"  {name:24s} {seconds:7.1f} s  {mib:7.0f} MiB peak")
+    replay_writes()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ are the ground truth. Then, per seed, an explorer (the DQN by default) searches 
 interval (ffade.explore.coverage). The truth it should hold is the number of failing pairs that
 are not in that run's evaluations log. The script prints each seed's interval and truth and the
 hit rate: the share of seeds whose interval holds the truth (the issue asks for at least 80%).
+Its runs live in a temporary folder it deletes: Ctrl-C ends it with one line saying nothing was
+kept, exit 130.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
@@ -80,7 +84,7 @@ def main() -> None:
     if args.seeds < 1:  # before the ground truth's minutes, not a ZeroDivisionError after them
         parser.error(f"argument --seeds: must be at least 1, got {args.seeds}")
     task = dict(TASKS[args.task], mode="macroscopic")
-    with tempfile.TemporaryDirectory() as tmp:
+    with temporary_runs(parser), tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         started = time.monotonic()
         grid_dir = run(GridExplorer, task, 10**9, 0, out, coverage_probes=0.0, num_envs=256)

@@ -54,12 +54,12 @@ import torch
 import yaml
 from lightning.pytorch import Callback
 from scipy import ndimage
+from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
-from ffade.run_base import TEMPORARY_RUNS
 from ffade.task import build_task
 
 EXPLORERS = {"dqn": DQNExplorer, "random": RandomExplorer, "epsilon_greedy": EpsilonGreedyExplorer}
@@ -659,26 +659,22 @@ def main() -> None:
     if unused:
         verb = "do" if len(unused) > 1 else "does"
         parser.error(f"{' and '.join(unused)} {verb} nothing {unused_because(args)}")
-    temporary = TEMPORARY_RUNS.set(True)  # each run's folder is deleted: no line may name it
     try:
-        if args.large:
-            run_large(args.large_budget or 4000)
-        else:
-            run(
-                args.task,
-                args.seeds or (5 if args.task == "regions" else 3),
-                args.budget_fraction or 0.1,
-                args.device,
-                args.throughput_only,
-                args.explorers or sorted(EXPLORERS),
-                args.num_envs,
-            )
+        with temporary_runs(parser):  # each run's folder is deleted: no line may name it
+            if args.large:
+                run_large(args.large_budget or 4000)
+            else:
+                run(
+                    args.task,
+                    args.seeds or (5 if args.task == "regions" else 3),
+                    args.budget_fraction or 0.1,
+                    args.device,
+                    args.throughput_only,
+                    args.explorers or sorted(EXPLORERS),
+                    args.num_envs,
+                )
     except FfadeError as error:  # a bad --device, a missing plugin: one line, as ffade prints
         parser.exit(2, f"{parser.prog}: error: {error}\n")
-    except (KeyboardInterrupt, SystemExit):  # Ctrl-C or SIGTERM (Lightning's SystemExit(1))
-        parser.exit(130, f"{parser.prog}: interrupted; its runs were temporary: nothing kept\n")
-    finally:  # a caller's later runs (tests calling main in one process) say their lines again
-        TEMPORARY_RUNS.reset(temporary)
 
 
 def ignored_options(args: argparse.Namespace) -> list[str]:

@@ -19,6 +19,8 @@ inputs; the inputs sweep keeps 10x10x10 states. Last, evaluations per second of 
 ``ffade fit`` (start-up excluded: summary.json's evaluations over wall_seconds) with one process
 and with two under DDP on CPU, ``ddp_speedup: Z`` (two over one), and with CUDA per GPU count.
 Benchmarks are never run as tests; the figures in docs/discovery.md come from this script.
+Its runs live in temporary folders it deletes: Ctrl-C ends it with one line saying nothing was
+kept, exit 130.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 import multiprocessing
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,6 +43,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
+from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 STATE_GRIDS = {100: (5, 5, 4), 10**3: (10, 10, 10), 10**4: (25, 20, 20), 10**5: (50, 50, 40)}
@@ -116,6 +120,15 @@ def measure(grid: tuple[int, ...], num_inputs: int, steps: int) -> tuple[float, 
     queue = context.Queue()
     child = context.Process(target=_measure, args=(grid, num_inputs, steps, queue))
     child.start()
+    try:
+        return _result(child, queue, grid, num_inputs)
+    except KeyboardInterrupt:  # the child ends (a Ctrl-C reaches it too) before this process
+        os.kill(child.pid, signal.SIGINT)  # when only this process was signalled
+        child.join()
+        raise
+
+
+def _result(child: Any, queue: Any, grid: tuple[int, ...], num_inputs: int) -> Any:
     while True:  # a child that dies (killed for memory, a crash) puts nothing: say so, not hang
         try:
             result = queue.get(timeout=1)
@@ -212,13 +225,14 @@ def main() -> None:
     print(f"DQN, synthetic target, {NUM_ENVS} evaluations a step, mean of {steps - WARMUP_STEPS}")
     by_states = [(size, grid, INPUTS_AT_STATE_SWEEP) for size, grid in sorted(STATE_GRIDS.items())]
     try:  # a point that dies, the 1-process ffade fit failing: one line each, exit 1
-        states_exponent = curve("states", by_states, steps)
-        grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
-        inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
-        print(f"states_exponent: {states_exponent:.3f}")
-        print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
-        if not args.skip_ddp:
-            processes(budget=5_000 if args.quick else 20_000)
+        with temporary_runs(parser):  # the runs' folders are deleted: no line may name them
+            states_exponent = curve("states", by_states, steps)
+            grid = STATE_GRIDS[STATES_AT_INPUT_SWEEP]
+            inputs_exponent = curve("inputs", [(n, grid, n) for n in INPUT_COUNTS], steps)
+            print(f"states_exponent: {states_exponent:.3f}")
+            print(f"inputs_exponent: {inputs_exponent:.3f}", flush=True)
+            if not args.skip_ddp:
+                processes(budget=5_000 if args.quick else 20_000)
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ffade.option_types import TAKES
+from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
@@ -149,9 +149,14 @@ class OneLineParser(argparse.ArgumentParser):
         if dashed and not dashed[0].startswith("--") and message.endswith("expected one argument"):
             names = message.split(":")[0].removeprefix("argument ").split("/")
             option = next((n for n in names if n.startswith("--")), names[0])  # -c=x keeps "="
-            kind = next((a.type for a in self._actions if option in a.option_strings), None)
+            action = next((a for a in self._actions if option in a.option_strings), None)
+            kind = action.type if action is not None else None
             if kind in TAKES:  # a number: no spelling makes '-x' one
-                return f"; '{dashed[0]}' reads as an option; {option} takes {TAKES[kind]}"
+                shown = example(kind, action.default)  # inside the option's range
+                return (
+                    f"; '{dashed[0]}' reads as an option; {option} takes {TAKES[kind]}, "
+                    f"e.g. {option} {shown}"
+                )
             return f"; '{dashed[0]}' reads as an option: write {option}=./{dashed[0]}"
         if dashed and not dashed[0].startswith("--") and message.startswith("the following"):
             return f"; '{dashed[0]}' reads as an option: give the path as ./{dashed[0]}"

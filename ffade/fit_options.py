@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 import types
 import typing
 from pathlib import PurePath
@@ -75,7 +76,7 @@ def _what_it_takes(args: list[str], option: str) -> str | None:
     "path" for a file or folder; None for a word or what cannot be told."""
     if option in ("--config", "-c", "--ckpt_path"):
         return "path"
-    annotation = _annotation(args, _key(option).removeprefix("--"))
+    annotation, default = _declared(args, _key(option).removeprefix("--"))
     kinds = [a for a in _alternatives(annotation) if a is not type(None)]
     if not kinds:
         return None
@@ -88,11 +89,16 @@ def _what_it_takes(args: list[str], option: str) -> str | None:
         said = [words[k] for k in (int, float, bool) if k in kinds]
         if said[:2] == ["a whole number", "a number"]:
             said = said[1:]  # a float option takes whole numbers too
-        return f"{', or '.join(said)}, e.g. {option} {_example(kinds)}"
+        return f"{', or '.join(said)}, e.g. {option} {_example(kinds, default)}"
     return None
 
 
-def _example(kinds: list[object]) -> str:
+def _example(kinds: list[object], default: object) -> str:
+    """A number option's default where it is one of ``kinds``, so inside what the option allows
+    (a share below 1, a step size that learns), else a value of the first kind; a switch's
+    example stays ``true``, the way to turn it on."""
+    if type(default) in (int, float) and type(default) in kinds and math.isfinite(default):
+        return str(default)
     return "1" if int in kinds else "0.5" if float in kinds else "true"
 
 
@@ -103,37 +109,40 @@ def _alternatives(annotation: object) -> list[object]:
     return [] if annotation is None else [annotation]
 
 
-def _annotation(args: list[str], key: str) -> object:
-    """The annotation of ``trainer.KEY``, ``seed_everything`` or ``model.init_args.KEY[.SUB]``
-    (a dataclass argument's fields followed: ``task.mode``), or None where none is found."""
+def _declared(args: list[str], key: str) -> tuple[object, object]:
+    """The annotation and default of ``trainer.KEY``, ``seed_everything`` or
+    ``model.init_args.KEY[.SUB]`` (a dataclass argument's fields followed: ``task.mode``); None
+    for what is not found, and for a default the code does not declare."""
     parts = key.split(".")
     if parts == ["seed_everything"]:
-        return int | bool
+        return int | bool, None
     if parts[0] == "trainer" and len(parts) == 2:
         from lightning.pytorch import Trainer
 
         return _parameter(Trainer, parts[1])
     if parts[:2] != ["model", "init_args"] or len(parts) < 3:
-        return None
+        return None, None
     from ffade.fit_help import chosen_class
 
     cls, _ = chosen_class(args)
-    annotation = _parameter(cls, parts[2]) if cls is not None else None
+    annotation, default = _parameter(cls, parts[2]) if cls is not None else (None, None)
     for field in parts[3:]:
         dataclass = next(
             (a for a in _alternatives(annotation) if dataclasses.is_dataclass(a)), None
         )
         annotation = _hints(dataclass).get(field) if dataclass is not None else None
-    return annotation
+        fields = {f.name: f.default for f in dataclasses.fields(dataclass)} if dataclass else {}
+        default = fields.get(field)
+    return annotation, default
 
 
-def _parameter(cls: type, name: str) -> object:
-    """The annotation of ``cls``'s constructor argument ``name``, over its bases."""
+def _parameter(cls: type, name: str) -> tuple[object, object]:
+    """The annotation and default of ``cls``'s constructor argument ``name``, over its bases."""
     for klass in cls.__mro__:
         init = vars(klass).get("__init__")
-        if init is not None and name in inspect.signature(init).parameters:
-            return _hints(init).get(name)
-    return None
+        if init is not None and name in (parameters := inspect.signature(init).parameters):
+            return _hints(init).get(name), parameters[name].default
+    return None, None
 
 
 def _hints(obj: object) -> dict[str, object]:

@@ -8,6 +8,7 @@ target or reward (``kind``); none imports transformers.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,43 @@ CONFIG_FILES = ("config.json", "adapter_config.json")
 """What a model directory holds at least one of: a model's config, or a LoRA adapter's."""
 
 
+FETCH_HINT = (
+    "download the model there first (hf download HUB_ID --local-dir DIR), or give a hub id "
+    "already in the Hugging Face cache"
+)
+"""What to do about a model folder that is not there."""
+
+
+def looks_like_path(model: str) -> bool:
+    """Whether ``model`` is written as a path, not a hub id (``name`` or ``org/name``): it starts
+    with ``./``, ``../``, ``/`` or ``~`` (a hub id starts with none: no ``.`` either), or has
+    more than one separator (``models/team/sst2``)."""
+    parts = model.replace(os.sep, "/").split("/")
+    return model.startswith((".", "/", "~", os.sep)) or len(parts) > 2
+
+
+def check_model_exists(model: str, where: str) -> None:
+    """A ``model`` written as a path (:func:`looks_like_path`) that is not there is refused in
+    one line naming the absolute path it was read as: the loaders took it for a hub id and
+    talked of the Hugging Face cache, and a relative path is read from the current directory,
+    which the user may not have had in mind. ``where`` begins the line (``target 'x'``)."""
+    path = Path(model).expanduser()
+    if looks_like_path(model) and not path.exists():
+        raise PluginError(
+            f"{where}: model {model!r}: no such folder {path.resolve()}; {FETCH_HINT}"
+        )
+
+
 def check_model_path(model: str, plugin: str, kind: str = "target") -> None:
-    """A ``model`` that is a file, or a directory without a config, is refused in one line.
+    """A ``model`` that is a file, or a directory without a config, is refused in one line, and
+    so is one written as a path that is not there (:func:`check_model_exists`).
 
     A file (a ``model.safetensors`` or a ``model.pt``) read as "model directory ... does not
     exist", although it does; a directory without ``config.json`` (weights copied without it, or
     an image folder) read as transformers' "Should have a `model_type` key in its config.json".
-    Anything else (a hub id, a missing path) is left to the caller.
+    Anything else (a hub id) is left to the caller.
     """
+    check_model_exists(model, f"{kind} '{plugin}'")
     path = Path(model).expanduser()
     where = f"{kind} '{plugin}': model {model!r}"
     if path.is_file():

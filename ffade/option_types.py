@@ -65,3 +65,28 @@ TAKES = {
 }
 """What an option of each type takes, in words: a value argparse read as an option (``-x``) is
 told so, where a file's would be told to write ``--OPTION=./-x``."""
+
+
+EXAMPLES = {
+    whole_number_from_1: "1",
+    whole_number_from_0: "0",
+    failure_rate: "0.5",
+    rate_from_0_to_1: "0.5",
+    int: "1",
+    float: "0.5",
+}
+"""A value each type of :data:`TAKES` accepts: the hint's example where the option has no
+default of its own, inside what the option allows."""
+
+
+def example(kind: object, default: object) -> str:
+    """The value a hint shows for an option of type ``kind``: its ``default`` where ``kind``
+    takes it as typed (``--pairs``' 100, ``--threshold``'s 0.5), else :data:`EXAMPLES`'."""
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        try:
+            kind(str(default))  # type: ignore[operator]
+        except (argparse.ArgumentTypeError, ValueError):
+            pass
+        else:
+            return str(default)
+    return EXAMPLES[kind]  # type: ignore[index]

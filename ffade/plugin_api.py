@@ -313,6 +313,12 @@ class Reward(ABC):
         data is read or evaluation runs (a refused run leaves no run directory)."""
         return None
 
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
+        """Optional: once the task is built, see the unchanged inputs and the concepts, before any
+        evaluation: refuse what the reward cannot judge, or warn of what it holds for no input
+        (the human reward's prepared ratings of prompts the grid never makes)."""
+        return None
+
     @abstractmethod
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         """Score one batch: ``outputs[i]`` is the model's answer for input ``i``."""

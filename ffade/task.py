@@ -307,6 +307,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
             )
     target.check_task(unchanged, concepts)
     target.check_references([reference for _, reference in inputs])
+    reward.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 
 

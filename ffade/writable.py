@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,4 +103,21 @@ def writable_file(path: str | Path, option: str) -> Path:
     if path.is_dir():
         raise FfadeError(f"{option} {path}: a directory is there; give a file name inside it")
     writable_dir(path.parent, option)
+    _probe(path, option)
     return path
+
+
+def _probe(path: Path, option: str) -> None:
+    """Create and remove a file beside ``path``: ``os.access`` says yes to root everywhere, and
+    ``/proc`` refuses a new file only when one is made, which was after all the work."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as exc:
+        if no_space(exc):  # the CLI says a full disk one way for every file (exit 1)
+            raise
+        # /proc says "no such file" of the file it would not make, in a folder that is there
+        gone = exc.errno == errno.ENOENT and path.parent.is_dir()
+        why = "its folder takes no new files" if gone else exc.strerror or exc
+        raise FfadeError(f"{option} {path}: cannot write it ({why}); choose another path") from exc
+    os.close(handle)
+    os.unlink(probe)

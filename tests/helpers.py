@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def load_benchmark(script: str) -> ModuleType:
+    """benchmarks/SCRIPT as a module, its folder on sys.path while it loads, as python puts a
+    script's folder there: the benchmarks import their shared pieces from beside them."""
+    folder = str(REPO / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(
+            f"{script[:-3]}_benchmark", f"{folder}/{script}"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
+    return module
 
 
 def synthetic_spec(

@@ -20,16 +20,12 @@ import numpy as np
 import pytest
 
 from ffade import run_base
-from tests.helpers import REPO
+from tests.helpers import REPO, load_benchmark
 
 
 @pytest.fixture(scope="module")
 def benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "discovery_benchmark", REPO / "benchmarks" / "discovery.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("discovery.py")
     return module
 
 
@@ -145,11 +141,7 @@ def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys)
 
 def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:
     """benchmarks/coverage.py --seeds 0 swept the whole grid, then died dividing by zero."""
-    spec = importlib.util.spec_from_file_location(
-        "coverage_benchmark", REPO / "benchmarks" / "coverage.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("coverage.py")
     monkeypatch.setattr(sys, "argv", ["coverage.py", "--seeds", "0"])
     with pytest.raises(SystemExit) as exited:
         module.main()
@@ -271,11 +263,7 @@ def test_help_shows_the_commands_and_what_they_print(monkeypatch, capsys, script
 def test_scaling_says_when_a_point_dies_instead_of_waiting_for_it(monkeypatch) -> None:
     """benchmarks/scaling.py waited for ever on a point whose process died (killed for memory,
     a crash) without putting its result."""
-    spec = importlib.util.spec_from_file_location(
-        "scaling_benchmark", REPO / "benchmarks" / "scaling.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("scaling.py")
     monkeypatch.setattr(module, "_measure", lambda *args: os._exit(3))  # dies in the child
     said: list[str] = []
 
@@ -332,11 +320,7 @@ def test_target_speed_compiles_into_a_folder_it_removes(monkeypatch, tmp_path) -
     /tmp/torchinductor_<user>, but torch had already set TORCHINDUCTOR_CACHE_DIR to that folder
     when Lightning was imported, and ``setdefault`` kept it: the kernels stayed there."""
     monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
-    spec = importlib.util.spec_from_file_location(
-        "target_speed_benchmark", REPO / "benchmarks" / "target_speed.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("target_speed.py")
     monkeypatch.setattr(module.tempfile, "tempdir", str(tmp_path))
     default = str(tmp_path / f"torchinductor_{module.getpass.getuser()}")
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default)  # as torch's import leaves it
@@ -360,11 +344,7 @@ def test_scaling_says_in_one_line_when_its_one_process_run_fails(
 ) -> None:
     """The 1-process ``ffade fit`` of scaling.py's last part failing was a traceback. Here it
     fails as a bad config does: its config names an explorer that does not exist."""
-    spec = importlib.util.spec_from_file_location(
-        "scaling_benchmark", REPO / "benchmarks" / "scaling.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("scaling.py")
     monkeypatch.setattr(module, "REPO", tmp_path)  # its own configs/synthetic.yaml
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "synthetic.yaml").write_text(

@@ -776,12 +776,13 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
         (  # a number's option: no spelling makes '-x' a number, so none is suggested
             ["report", "runs/x", "--threshold", "-x"],
             "ffade: error: argument --threshold: expected one argument; '-x' reads as an option; "
-            "--threshold takes a failure rate in (0, 1] (see ffade report --help)",
+            "--threshold takes a failure rate in (0, 1], e.g. --threshold 0.5 (see ffade report "
+            "--help)",
         ),
         (
             ["export", "runs/x", "--to", "s.yaml", "--seed", "-x"],
             "ffade: error: argument --seed: expected one argument; '-x' reads as an option; "
-            "--seed takes a whole number from 0 (see ffade export --help)",
+            "--seed takes a whole number from 0, e.g. --seed 0 (see ffade export --help)",
         ),
         (
             ["report", "-runs"],
@@ -884,3 +885,27 @@ def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> 
     assert "    epsilon " not in preamble and "GridExplorer" not in preamble
     dqn = ffade_in_process("fit", "--config", str(config), "--help")  # the DQN: the full preamble
     assert dqn.stdout.startswith("ffade fit --config CONFIG.yaml [--model.init_args.NAME VALUE")
+
+
+@pytest.mark.parametrize(
+    "command_line",
+    [
+        ["report", "runs/x", "--threshold"],
+        ["report", "runs/x", "--min-evaluations"],
+        ["feedback", "runs/x", "--max-regions"],
+        ["export", "runs/x", "--to", "s.yaml", "--pairs"],
+        ["export", "runs/x", "--to", "s.yaml", "--seed"],
+        ["export", "runs/x", "--to", "s.yaml", "--max-failure-rate"],
+    ],
+)
+def test_a_dashed_number_gets_an_example_its_option_takes(command_line: list[str]) -> None:
+    """``--threshold -x`` said what the option takes but showed no value to type; the example
+    shown is inside the option's range: typed as shown, the option is no longer what is refused
+    (the run that does not exist is)."""
+    result = ffade_in_process(*command_line, "-x")
+    option = command_line[-1]
+    hint = result.stderr.strip().splitlines()[-1]
+    assert f"'-x' reads as an option; {option} takes " in hint, hint
+    value = hint.split(f", e.g. {option} ", 1)[1].split(" (see ")[0]
+    typed = ffade_in_process(*command_line, value)
+    assert typed.returncode != 0 and option not in typed.stderr, typed.stderr

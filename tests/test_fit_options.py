@@ -88,12 +88,12 @@ def test_options_that_layer_or_append_stay_repeatable(tmp_path: Path) -> None:
         ),
         (
             "--model.init_args.budget",
-            "--model.init_args.budget takes a whole number, e.g. --model.init_args.budget 1",
+            "--model.init_args.budget takes a whole number, e.g. --model.init_args.budget 1000",
         ),
         (
             "--model.init_args.learning_rate",
             "--model.init_args.learning_rate takes a number, "
-            "e.g. --model.init_args.learning_rate 0.5",
+            "e.g. --model.init_args.learning_rate 0.003",  # the default: a step size that learns
         ),
         (
             "--model.init_args.task.only_passing_inputs",

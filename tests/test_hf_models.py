@@ -18,7 +18,28 @@ def test_a_model_path_must_be_a_directory_with_a_config(tmp_path: Path) -> None:
         check_model_path(str(tmp_path), "p")
     (tmp_path / "adapter_config.json").write_text("{}")  # a LoRA adapter's directory loads
     check_model_path(str(tmp_path), "p")
-    check_model_path("org/not-here", "p")  # a hub id, or a missing path: the caller says
+    check_model_path("org/not-here", "p")  # a hub id: the caller says it is not in the cache
+    check_model_path("not-here", "p")
+
+
+@pytest.mark.parametrize("model", ["./my_model", "../my_model", "models/team/my_model", "~/m"])
+def test_a_model_written_as_a_path_that_is_not_there_names_its_absolute_path(
+    model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``model: ./my_model`` went on as a hub id, and ``models/team/my_model`` (not a hub id's
+    ``org/name``) reached the loaders as one: "not in the Hugging Face cache: hf download ..."
+    for a folder the user mistyped or has not made."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")  # ../my_model is tmp_path/my_model
+    monkeypatch.setenv("HOME", str(tmp_path))
+    absolute = (Path.cwd() / Path(model).expanduser()).resolve()
+    with pytest.raises(PluginError) as error:
+        check_model_path(model, "hf_pipeline")
+    assert str(error.value) == (
+        f"target 'hf_pipeline': model {model!r}: no such folder {absolute}; download the model "
+        "there first (hf download HUB_ID --local-dir DIR), or give a hub id already in the "
+        "Hugging Face cache"
+    )
 
 
 class _Tokenizer:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ffade.gate import export
 from tests.helpers import REPO, ffade_in_process, write_config
 
 
@@ -90,10 +91,18 @@ def test_report_names_out_and_the_reason(run_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.skipif(
     os.geteuid() != 0 or not os.access("/proc", os.W_OK), reason="/proc passes os.access as root"
 )
-def test_export_into_proc_names_to_not_a_temporary_file(run_dir: Path) -> None:
+def test_export_into_proc_names_to_not_a_temporary_file(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """And it is refused before the work: it evaluated every case's pairs, then failed to write."""
+    evaluated: list[object] = []
+    evaluate = export.evaluate_cases
+    monkeypatch.setattr(export, "evaluate_cases", lambda *a: evaluated.append(a) or evaluate(*a))
     result = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", "/proc/s.yaml")
-    line = one_line(result, "--to /proc/s.yaml: ")
+    assert not evaluated, result.stderr[-2000:]
+    line = one_line(result, "--to /proc/s.yaml: cannot write it (", "; choose another path")
     assert "s.yaml.tmp" not in line and "file not found" not in line
+    assert "No such file" not in line  # /proc is there: it takes no new file
 
 
 def test_a_read_only_mount_is_said_as_one(run_dir: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from ffade.errors import FfadeError, FfadeWarning, print_line
 from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
+from ffade_diffusion.rewards._unmatched import unmatched
 
 SCALES = {"bias_quality": ("bias", "quality"), "quality": ("quality",)}
 QUESTIONS = {
@@ -160,6 +161,7 @@ class HumanRating(Reward):
         self.by_prompt: dict[str, dict[str, int]] = {}
         self.cached_prompts: dict[str, str] = {}  # each cached key's prompt, as the cache says
         prepared = None if ratings_file is None else Path(ratings_file).expanduser()
+        self.prepared = prepared
         if prepared is not None:
             self._read(prepared, prepared=True)
         if self.cache_file.is_dir():  # was skipped unsaid, then answers were no file to go to
@@ -336,6 +338,21 @@ class HumanRating(Reward):
                 except TypeError as exc:
                     print(f"  {exc}")
         return rating
+
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        """One warning for the ratings_file's prompt rows that no input and state of the task
+        makes (a typo, another config's grid): they rate nothing in this run, said, not lost."""
+        if self.prepared is None or not self.by_prompt:
+            return
+        missed = unmatched(self.by_prompt, inputs, concepts)
+        if missed:
+            warnings.warn(
+                f"reward 'human': ratings_file {self.prepared}: {len(missed)} prompt row(s) "
+                f"match no prompt of this task's inputs and concepts, so they rate no image "
+                f"(first: {missed[0]!r}); a prompt row rates the exact prompt text",
+                FfadeWarning,
+                stacklevel=2,
+            )
 
     def rating(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int] | None:
         """The cached, prepared or freshly asked rating; None past the cap or when not asking."""

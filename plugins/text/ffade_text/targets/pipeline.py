@@ -27,7 +27,6 @@ from ffade.hf_models import check_model_path, check_tokenizer, check_trained_hea
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade_text.targets.seq2seq import (
-    FETCH_HINT,
     Seq2SeqSummarizer,
     check_summaries,
     check_texts,
@@ -51,10 +50,6 @@ def model_source(model: str) -> tuple[str, bool]:
     path = Path(model).expanduser()
     if path.is_dir():
         return str(path), True
-    if model.startswith((".", "/", "~")):
-        raise PluginError(
-            f"target '{NAME}': model directory {model!r} does not exist; {FETCH_HINT}"
-        )
     return model, False
 
 

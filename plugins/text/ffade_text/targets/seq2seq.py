@@ -25,12 +25,6 @@ BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
-FETCH_HINT = (
-    "download the model there first (hf download HUB_ID --local-dir DIR), or give a hub id "
-    "already in the Hugging Face cache"
-)
-"""What to do about a model directory that is not there (the same words as ffade-diffusion)."""
-
 
 def offline_hint(model: str, local_files_only: bool = True) -> str:
     """What to do about a hub id that is not in the cache: runs never download by surprise."""
@@ -292,10 +286,6 @@ def load(
 
     check_model_path(model, "seq2seq_summarizer")
     local = Path(model).expanduser().is_dir()
-    if not local and model.startswith((".", "/", "~")):
-        raise PluginError(
-            f"target 'seq2seq_summarizer': model directory {model!r} does not exist; {FETCH_HINT}"
-        )
     only_local = local_files_only or local
     source = str(Path(model).expanduser()) if local else model
     try:

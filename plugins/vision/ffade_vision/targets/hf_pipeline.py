@@ -160,12 +160,6 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
     check_model_path(model, NAME)
     path = Path(model).expanduser()
     local = path.is_dir()
-    if not local and model.startswith((".", "/", "~")):
-        raise PluginError(
-            f"target '{NAME}': model directory {model!r} does not exist; download the model "
-            "there first (hf download HUB_ID --local-dir DIR), or give a hub id already in the "
-            "Hugging Face cache"
-        )
     source = str(path) if local else model
     only_local = local_files_only or local
     try:

@@ -437,3 +437,47 @@ def test_a_prepared_prompt_is_matched_single_spaced(tmp_path: Path) -> None:
         ratings_file=str(prepared), directory=str(tmp_path / "r"), interactive=False
     )
     assert reward.score(_outputs(["x"]), [None]).metric.tolist() == [9.0]
+
+
+def test_prepared_prompts_no_image_of_the_task_has_are_one_warning(tmp_path: Path) -> None:
+    """A ratings_file's prompt row that matched no prompt of the grid (a typo, another config's
+    words) was silently ignored: its image counted as an unrated pass. Said when the task is
+    built, before any image is made: how many, and the first."""
+    from ffade import registry
+    from ffade.task import build_task
+
+    dataset_args = {"samples_per_prompt": 2, "seed": 0}
+    first = registry.create("dataset", "digit_prompts", dataset_args).split("discovery")[0][0]
+    rows = [
+        {"prompt": f"{first.text} in red ink", "bias": 1, "quality": 9},  # the grid makes it
+        {"prompt": f"{first.text} in blue ink", "bias": 1, "quality": 2},  # it does not
+        {"prompt": "a drawing of a cat", "bias": 1, "quality": 2},
+    ]
+    prepared = tmp_path / "prepared.jsonl"
+    prepared.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    reward_args = {"interactive": False, "ratings_file": str(prepared)}
+    spec = {
+        "target": {"name": "tiny_digits_t2i", "args": {"num_inference_steps": 2}},
+        "dataset": {"name": "digit_prompts", "args": dataset_args},
+        "reward": {"name": "human", "args": {**reward_args, "directory": str(tmp_path / "h")}},
+        "concepts": [
+            {"name": "prompt_slot", "args": {"slot": "style", "values": ["", "thin"]}},
+            {"name": "prompt_words", "args": {"position": "after", "values": ["", "in red ink"]}},
+            {"name": "guidance_scale", "args": {"values": [3.0, 1.0], "neutral": 3.0}},
+        ],
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_task(spec)
+    said = [str(w.message) for w in caught if issubclass(w.category, FfadeWarning)]
+    assert said == [
+        f"reward 'human': ratings_file {prepared}: 2 prompt row(s) match no prompt of this "
+        f"task's inputs and concepts, so they rate no image (first: '{first.text} in blue ink'); "
+        "a prompt row rates the exact prompt text"
+    ]
+    rows[1:] = []  # every row rates a prompt of the grid: nothing to say
+    prepared.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_task(spec)
+    assert not [w for w in caught if issubclass(w.category, FfadeWarning)]

@@ -58,7 +58,10 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
         HFTextPipeline("text-classification", "tiny_sentiment", batch_size=0)
     with pytest.raises(PluginError, match="max_input_tokens must be a whole number, at least 1"):
         HFTextPipeline("text-classification", "tiny_sentiment", max_input_tokens=0)
-    with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
+    with pytest.raises(
+        PluginError,
+        match=r"missing': no such folder /\S+/missing; download the model there first \(hf",
+    ):
         HFTextPipeline("text-classification", str(tmp_path / "missing"))
     with pytest.raises(
         PluginError, match="cache: fetch it once with `hf download nobody/"
@@ -89,7 +92,7 @@ def test_an_encoder_decoder_classifier_gives_features(tmp_path: Path) -> None:
 
 
 def test_a_missing_summarizer_names_hf_pipeline(tmp_path: Path) -> None:
-    with pytest.raises(PluginError, match=r"^target 'hf_pipeline': model directory .* not exist"):
+    with pytest.raises(PluginError, match=r"^target 'hf_pipeline': model '\S+': no such folder "):
         HFTextPipeline("summarization", str(tmp_path / "missing"))
     with pytest.raises(
         PluginError, match=r"^target 'hf_pipeline': cannot load 'nobody/x'"

@@ -59,7 +59,10 @@ def test_mistakes_are_one_line_errors(tiny_vit: Path, tmp_path: Path) -> None:
     with pytest.raises(PluginError, match=fetch) as error:
         HFImagePipeline("nobody/no-such-vit")
     assert "\n" not in str(error.value) and "connect" not in str(error.value)  # none was tried
-    with pytest.raises(PluginError, match=r"does not exist; download the model there first \(hf"):
+    with pytest.raises(
+        PluginError,
+        match=r"missing': no such folder /\S+/missing; download the model there first \(hf",
+    ):
         HFImagePipeline(str(tmp_path / "missing"))
 
 

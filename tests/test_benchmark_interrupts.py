@@ -1,0 +1,104 @@
+"""Ctrl-C in the benchmarks whose runs live in temporary folders they delete (coverage.py,
+scaling.py, big_run.py; discovery.py's test is in test_benchmark_arguments.py): one line saying
+nothing was kept, exit 130, and no run's "resume it with" naming a folder gone a moment later."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+from typing import Any
+
+import pytest
+from lightning.pytorch import Callback
+
+from ffade import run_base
+from tests.helpers import REPO, load_benchmark
+
+
+@pytest.fixture(autouse=True)
+def sigint_put_back():
+    """Lightning ignores SIGINT for good once a run is stopped: the suite's Ctrl-C comes back."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+class CtrlC(Callback):
+    """A terminal's Ctrl-C, mid-run: SIGINT to each process of ``pids`` (default: this one)."""
+
+    def __init__(self, *pids: int) -> None:
+        self.pids = pids
+
+    def on_train_batch_end(self, *args: Any) -> None:
+        for pid in self.pids or (os.getpid(),):
+            os.kill(pid, signal.SIGINT)
+
+
+def said_once(err: str, script: str) -> None:
+    assert "resume" not in err and "version_" not in err and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == (
+        f"{script}: interrupted; its runs were temporary: nothing kept"
+    )
+
+
+def test_coverage_ctrl_c_says_once_that_nothing_was_kept(monkeypatch, capsys) -> None:
+    """coverage.py's runs ran in its TemporaryDirectory: Ctrl-C printed the run's "resume it
+    with: ffade fit ... --ckpt_path /tmp/.../version_0", then a KeyboardInterrupt traceback."""
+    module = load_benchmark("coverage.py")
+    monkeypatch.setattr(module, "discover", partial(module.discover, callbacks=[CtrlC()]))
+    monkeypatch.setattr(sys, "argv", ["coverage.py", "--seeds", "1"])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 130
+    said_once(capsys.readouterr().err, "coverage.py")
+    assert not run_base.TEMPORARY_RUNS.get()  # put back: a later run in this process says its lines
+
+
+def test_scaling_ctrl_c_says_once_that_nothing_was_kept(monkeypatch, capfd) -> None:
+    """scaling.py's points run in forked children, each in a TemporaryDirectory: Ctrl-C (which
+    reaches the child and the benchmark both) printed the child's "resume it with" and the
+    benchmark's traceback."""
+    module = load_benchmark("scaling.py")
+    parent = os.getpid()
+
+    class Stopped(module.StepClock):  # in the child: its run and the benchmark are stopped
+        def on_train_batch_end(self, *args: Any) -> None:
+            super().on_train_batch_end(*args)
+            CtrlC(os.getpid(), parent).on_train_batch_end()
+
+    monkeypatch.setattr(module, "StepClock", Stopped)
+    monkeypatch.setattr(sys, "argv", ["scaling.py", "--quick", "--skip-ddp"])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 130
+    assert not multiprocessing.active_children()  # the child ended before the benchmark
+    said_once(capfd.readouterr().err, "scaling.py")
+
+
+@pytest.mark.slow
+def test_big_run_ctrl_c_says_once_that_nothing_was_kept(tmp_path) -> None:
+    """big_run.py's ``ffade fit`` child printed its "resume it with" for a folder the benchmark
+    deleted as it stopped, and the benchmark a KeyboardInterrupt traceback. Ctrl-C here is a
+    terminal's: SIGINT to the benchmark's process group, once its run has evaluated."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    script = str(REPO / "benchmarks" / "big_run.py")
+    command = [sys.executable, script, "--budget", "100000"]
+    with subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as bench:
+        deadline = time.monotonic() + 300
+        while not any(
+            p.stat().st_size for p in tmp_path.glob("ffade-big-*/runs/big/*/evaluations.jsonl")
+        ):
+            assert bench.poll() is None and time.monotonic() < deadline, bench.stderr.read()
+            time.sleep(0.2)
+        os.killpg(bench.pid, signal.SIGINT)
+        err = bench.stderr.read()
+    assert bench.returncode == 130, err
+    said_once(err, "big_run.py")
+    assert not list(tmp_path.glob("ffade-big-*"))  # the temporary folder is gone
