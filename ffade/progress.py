@@ -178,7 +178,9 @@ def quiet_lightning() -> None:
         warnings.filterwarnings("ignore", message=message)
     # LightningCLI's own use of APIs jsonargparse deprecated: no caller of ffade's can change
     # it, and under ``python -W error`` (or a pytest that errors on warnings) it stopped every run
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"lightning\.pytorch\.cli")
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"lightning\.pytorch\.cli"
+    )
 
 
 @contextmanager

@@ -366,3 +366,65 @@ def test_a_features_error_names_the_target_as_predict_errors_do() -> None:
     assert str(error.value) == "target 'identity': features 3 is not callable"
     with pytest.raises(PluginError, match=r"^target 'identity': features 'nope' is not a func"):
         CallableTarget(identity, features="nope")
+
+
+def test_a_module_on_the_meta_device_is_a_one_line_error() -> None:
+    """A module built under ``torch.device("meta")`` (shapes, no weights) raised torch's
+    "Cannot copy out of meta tensor" from deep inside ``Module.to``."""
+    with torch.device("meta"):
+        network = torch.nn.Linear(4, 3)
+    with pytest.raises(PluginError) as error:
+        CallableTarget(network)
+    assert str(error.value).startswith(
+        "target 'Linear': predict is a module with weights on the 'meta' device (shapes, no "
+        "values); load its weights first"
+    )
+    with pytest.raises(PluginError, match=r"^target 'identity': features is a module .* 'meta'"):
+        CallableTarget(identity, features=network)
+
+
+def test_a_dict_of_outputs_is_told_to_pick_one() -> None:
+    """A model returning ``{"logits": ...}`` (a Hugging Face ModelOutput is such a dict) was
+    told "got dict {'logits': tensor([[-0.05, ..." cut at 60 characters."""
+    target = CallableTarget(lambda x: {"logits": x, "hidden": x})
+    with pytest.raises(PluginError) as error:
+        target.predict(torch.ones(2, 3))
+    assert str(error.value).split(": ", 1)[1] == (
+        "predict returned a dict (keys 'logits', 'hidden'); return labels "
+        "(B,) of integers, or scores (B, num_classes) or (B,) of floats: pick one, e.g. "
+        "predict=lambda batch: model(batch)['logits']"
+    )
+
+
+def test_a_module_that_cannot_take_the_datasets_batch_is_one_line(tmp_path: Path) -> None:
+    """A model built for other inputs (784 features, 3 channels) raised torch's RuntimeError
+    from inside ``nn.Linear`` through 30 frames; it is a mismatch of model and dataset, said in
+    one line with the batch the dataset gives. An error of the user's own code, or one after
+    batches were scored, keeps its traceback (docs/plugins.md)."""
+    with pytest.raises(PluginError) as error:
+        ffade.discover(
+            target=torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(100, 10)),
+            dataset="digits",
+            reward="misclassification",
+            concepts=[{"name": "rotation", "args": {"values": [0, 40]}}],
+            max_inputs=4,
+            explorer="random",
+            budget=4,
+            save_dir=tmp_path,
+        )
+    assert str(error.value) == (
+        "target 'Sequential': predict cannot take the dataset's batches (float32 tensor of shape "
+        "(1, 1, 28, 28)): mat1 and mat2 shapes cannot be multiplied (1x784 and 100x10); give a "
+        "model (or a function) that takes them as the dataset collates them"
+    )
+
+    def own_error(batch: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("my bug")
+
+    with pytest.raises(RuntimeError, match="my bug"):
+        CallableTarget(own_error).predict(torch.ones(2, 4))
+    network = torch.nn.Linear(4, 3)
+    target = CallableTarget(network)
+    assert target.predict(torch.ones(2, 4)).shape == (2, 3)
+    with pytest.raises(RuntimeError, match="mat1 and mat2"):  # worked before: a later batch
+        target.predict(torch.ones(2, 5))
