@@ -201,7 +201,7 @@ class CallableTarget(Target):
         try:
             with torch.inference_mode():
                 outputs = self.fast_forward(self._argument(inputs))
-        except RuntimeError as error:
+        except (RuntimeError, TypeError) as error:  # a shape, a dtype; a dict for a tensor
             if self.ran or not _raised_in_torch(error):
                 raise  # the user's own code, or a batch after others ran: its traceback says where
             raise PluginError(

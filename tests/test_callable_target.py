@@ -321,8 +321,9 @@ def test_a_module_of_another_float_dtype_gets_the_batch_in_its_dtype(dtype: torc
 
 def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -> None:
     """The note under a module's own error said target 'callable_target', the in-process name
-    the caller never wrote; README: a module is named by its class."""
-    with pytest.raises(TypeError) as error:
+    the caller never wrote; README: a module is named by its class. A module that cannot take
+    the dataset's batch at all (a dict, where ``nn.Linear`` takes a tensor) is one line."""
+    with pytest.raises(PluginError) as error:
         ffade.discover(
             target=torch.nn.Linear(5, 2),  # the synthetic batch is a dict, not a tensor
             task=synthetic_spec(),
@@ -330,8 +331,22 @@ def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -
             budget=4,
             save_dir=tmp_path,
         )
-    note = "ffade: raised by target 'Linear': predict(), in the plugin's own code (docs/plugins.md)"
-    assert note in error.value.__notes__
+    line = str(error.value)
+    assert line.startswith(
+        "target 'Linear': predict cannot take the dataset's batches (dict of 'features': float32 "
+        "tensor of shape (1, 8), "
+    )
+    assert "): linear(): argument 'input' (position 1) must be Tensor, not dict; give" in line
+
+    def own_error(batch: torch.Tensor) -> torch.Tensor:
+        raise TypeError("my bug")
+
+    with pytest.raises(TypeError, match="my bug") as error:
+        ffade.discover(
+            target=own_error, task=synthetic_spec(), explorer="random", budget=4, save_dir=tmp_path
+        )
+    note = "ffade: raised by target '"
+    assert any(n.startswith(note) and "own_error': predict()" in n for n in error.value.__notes__)
 
 
 def test_a_module_trained_again_after_wrapping_is_searched_in_eval_mode() -> None:
