@@ -162,7 +162,9 @@ def stack(values: list[Any], who: str = "collate()") -> Any:
                 f"{_described(values[odd])}; give every input (and reference) one shape, "
                 "or override collate (docs/plugins.md)"
             ) from None
-    if isinstance(first, (int, float)) and not isinstance(first, bool):
+    # NumPy's numbers too: labels read from an array (``labels[i]``, an np.int64) were left a
+    # list of them, which a reward comparing them with a tensor of predictions read as one bool
+    if isinstance(first, (int, float, np.integer, np.floating)) and not isinstance(first, bool):
         return torch.tensor(values)
     if isinstance(first, dict):
         return {k: stack([v[k] for v in values], who) for k in first}

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,10 @@ from ffade.speed import FastForward
 
 LABEL_FLOOR = 1e-4
 """The probability a label output gives every other class: its scores are log-probabilities."""
+
+_TORCH = Path(torch.__file__).parent
+"""torch's own code: an error raised there by a module's first batch is a mismatch of the model
+and the dataset's batches (a shape, a dtype), not a line of the user's own code."""
 
 
 def resolve_function(
@@ -113,6 +118,9 @@ class CallableTarget(Target):
                 f"target '{self.error_name}': numpy must be true or false, got {numpy!r}"
             )
         self.numpy = numpy
+        for argument, function in (("predict", self.function), ("features", features)):
+            _refuse_meta(function, argument, self.error_name)
+        self.ran = False  # predict has scored a batch: its errors are no longer a mismatch
         if isinstance(self.function, torch.nn.Module):
             self.model = self.function.to(self.device).eval()
             if weights is not None:
@@ -190,8 +198,17 @@ class CallableTarget(Target):
     def predict(self, inputs: Any) -> torch.Tensor:
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         self._in_eval_mode()
-        with torch.inference_mode():
-            outputs = self.fast_forward(self._argument(inputs))
+        try:
+            with torch.inference_mode():
+                outputs = self.fast_forward(self._argument(inputs))
+        except (RuntimeError, TypeError) as error:  # a shape, a dtype; a dict for a tensor
+            if self.ran or not _raised_in_torch(error):
+                raise  # the user's own code, or a batch after others ran: its traceback says where
+            raise PluginError(
+                f"target '{self.error_name}': predict cannot take the dataset's batches "
+                f"({_batch_text(self._argument(inputs))}): {str(error).splitlines()[0]}; "
+                "give a model (or a function) that takes them as the dataset collates them"
+            ) from None
         expected = batch_size_of(inputs)
         if isinstance(outputs, tuple) and _whole_batches(outputs, expected):
             # (logits, probabilities) on a batch of 1 stacked to 2 rows: "returned 2 outputs";
@@ -202,6 +219,7 @@ class CallableTarget(Target):
                 "tensor, not a tuple of them)"
             )
         scores = self.scores(outputs)
+        self.ran = True
         if len(scores) != expected:
             raise PluginError(
                 f"target '{self.error_name}': predict returned {len(scores)} "
@@ -213,6 +231,13 @@ class CallableTarget(Target):
     def scores(self, outputs: Any) -> torch.Tensor:
         """What ``predict`` returned as float scores, (B, C) or (B,), wherever it computed them."""
         expected = "labels (B,) of integers, or scores (B, num_classes) or (B,) of floats"
+        if isinstance(outputs, Mapping):  # {"logits": ...}, a Hugging Face model's ModelOutput
+            keys = ", ".join(repr(k) for k in list(outputs)[:5])
+            raise PluginError(
+                f"target '{self.error_name}': predict returned a {type(outputs).__name__} (keys "
+                f"{keys}); return {expected}: pick one, e.g. "
+                f"predict=lambda batch: model(batch)[{next(iter(outputs), 'logits')!r}]"
+            )
         try:
             tensor = torch.as_tensor(np.asarray(outputs) if isinstance(outputs, list) else outputs)
         except (TypeError, ValueError, RuntimeError):  # strings, ragged lists, objects
@@ -287,3 +312,39 @@ def _whole_batches(outputs: tuple, expected: int) -> bool:
         or (isinstance(o, np.ndarray) and (o.ndim >= 2 or (o.ndim == 1 and not per_input)))
         for o in outputs
     )
+
+
+def _refuse_meta(function: Any, argument: str, name: str) -> None:
+    """A module whose weights are on the "meta" device (built under ``torch.device("meta")``,
+    or loaded without its weights) has shapes and no values: moving it raised torch's
+    "Cannot copy out of meta tensor" from deep inside ``Module.to``."""
+    if not isinstance(function, torch.nn.Module):
+        return
+    tensors = [*function.parameters(), *function.buffers()]
+    if any(t.is_meta for t in tensors):
+        raise PluginError(
+            f"target '{name}': {argument} is a module with weights on the 'meta' device (shapes, "
+            "no values); load its weights first (model.to_empty(device='cpu'), then "
+            "model.load_state_dict(...))"
+        )
+
+
+def _raised_in_torch(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error`` is torch's own Python code (``nn.Linear``'s
+    forward on a batch of the wrong shape), not the user's."""
+    frames = error.__traceback__
+    last = None
+    while frames is not None:
+        last, frames = frames, frames.tb_next
+    return last is not None and Path(last.tb_frame.f_code.co_filename).is_relative_to(_TORCH)
+
+
+def _batch_text(batch: Any) -> str:
+    """A batch as an error line describes it: ``float32 tensor of shape (2, 1, 28, 28)``."""
+    if isinstance(batch, torch.Tensor):
+        return f"{str(batch.dtype).removeprefix('torch.')} tensor of shape {tuple(batch.shape)}"
+    if isinstance(batch, np.ndarray):
+        return f"{batch.dtype} array of shape {batch.shape}"
+    if isinstance(batch, Mapping):
+        return "dict of " + ", ".join(f"{k!r}: {_batch_text(v)}" for k, v in batch.items())
+    return f"{type(batch).__name__} of {len(batch)}" if isinstance(batch, Sequence) else "a batch"

@@ -176,6 +176,11 @@ def quiet_lightning() -> None:
     logging.getLogger(SEED_LOGGER).setLevel(logging.WARNING)
     for message in QUIET_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
+    # LightningCLI's own use of APIs jsonargparse deprecated: no caller of ffade's can change
+    # it, and under ``python -W error`` (or a pytest that errors on warnings) it stopped every run
+    warnings.filterwarnings(
+        "ignore", category=DeprecationWarning, module=r"lightning\.pytorch\.cli"
+    )
 
 
 @contextmanager

@@ -321,8 +321,9 @@ def test_a_module_of_another_float_dtype_gets_the_batch_in_its_dtype(dtype: torc
 
 def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -> None:
     """The note under a module's own error said target 'callable_target', the in-process name
-    the caller never wrote; README: a module is named by its class."""
-    with pytest.raises(TypeError) as error:
+    the caller never wrote; README: a module is named by its class. A module that cannot take
+    the dataset's batch at all (a dict, where ``nn.Linear`` takes a tensor) is one line."""
+    with pytest.raises(PluginError) as error:
         ffade.discover(
             target=torch.nn.Linear(5, 2),  # the synthetic batch is a dict, not a tensor
             task=synthetic_spec(),
@@ -330,8 +331,22 @@ def test_an_error_in_a_module_passed_as_target_names_its_class(tmp_path: Path) -
             budget=4,
             save_dir=tmp_path,
         )
-    note = "ffade: raised by target 'Linear': predict(), in the plugin's own code (docs/plugins.md)"
-    assert note in error.value.__notes__
+    line = str(error.value)
+    assert line.startswith(
+        "target 'Linear': predict cannot take the dataset's batches (dict of 'features': float32 "
+        "tensor of shape (1, 8), "
+    )
+    assert "): linear(): argument 'input' (position 1) must be Tensor, not dict; give" in line
+
+    def own_error(batch: torch.Tensor) -> torch.Tensor:
+        raise TypeError("my bug")
+
+    with pytest.raises(TypeError, match="my bug") as error:
+        ffade.discover(
+            target=own_error, task=synthetic_spec(), explorer="random", budget=4, save_dir=tmp_path
+        )
+    note = "ffade: raised by target '"
+    assert any(n.startswith(note) and "own_error': predict()" in n for n in error.value.__notes__)
 
 
 def test_a_module_trained_again_after_wrapping_is_searched_in_eval_mode() -> None:
@@ -366,3 +381,65 @@ def test_a_features_error_names_the_target_as_predict_errors_do() -> None:
     assert str(error.value) == "target 'identity': features 3 is not callable"
     with pytest.raises(PluginError, match=r"^target 'identity': features 'nope' is not a func"):
         CallableTarget(identity, features="nope")
+
+
+def test_a_module_on_the_meta_device_is_a_one_line_error() -> None:
+    """A module built under ``torch.device("meta")`` (shapes, no weights) raised torch's
+    "Cannot copy out of meta tensor" from deep inside ``Module.to``."""
+    with torch.device("meta"):
+        network = torch.nn.Linear(4, 3)
+    with pytest.raises(PluginError) as error:
+        CallableTarget(network)
+    assert str(error.value).startswith(
+        "target 'Linear': predict is a module with weights on the 'meta' device (shapes, no "
+        "values); load its weights first"
+    )
+    with pytest.raises(PluginError, match=r"^target 'identity': features is a module .* 'meta'"):
+        CallableTarget(identity, features=network)
+
+
+def test_a_dict_of_outputs_is_told_to_pick_one() -> None:
+    """A model returning ``{"logits": ...}`` (a Hugging Face ModelOutput is such a dict) was
+    told "got dict {'logits': tensor([[-0.05, ..." cut at 60 characters."""
+    target = CallableTarget(lambda x: {"logits": x, "hidden": x})
+    with pytest.raises(PluginError) as error:
+        target.predict(torch.ones(2, 3))
+    assert str(error.value).split(": ", 1)[1] == (
+        "predict returned a dict (keys 'logits', 'hidden'); return labels "
+        "(B,) of integers, or scores (B, num_classes) or (B,) of floats: pick one, e.g. "
+        "predict=lambda batch: model(batch)['logits']"
+    )
+
+
+def test_a_module_that_cannot_take_the_datasets_batch_is_one_line(tmp_path: Path) -> None:
+    """A model built for other inputs (784 features, 3 channels) raised torch's RuntimeError
+    from inside ``nn.Linear`` through 30 frames; it is a mismatch of model and dataset, said in
+    one line with the batch the dataset gives. An error of the user's own code, or one after
+    batches were scored, keeps its traceback (docs/plugins.md)."""
+    with pytest.raises(PluginError) as error:
+        ffade.discover(
+            target=torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(100, 10)),
+            dataset="digits",
+            reward="misclassification",
+            concepts=[{"name": "rotation", "args": {"values": [0, 40]}}],
+            max_inputs=4,
+            explorer="random",
+            budget=4,
+            save_dir=tmp_path,
+        )
+    assert str(error.value) == (
+        "target 'Sequential': predict cannot take the dataset's batches (float32 tensor of shape "
+        "(1, 1, 28, 28)): mat1 and mat2 shapes cannot be multiplied (1x784 and 100x10); give a "
+        "model (or a function) that takes them as the dataset collates them"
+    )
+
+    def own_error(batch: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("my bug")
+
+    with pytest.raises(RuntimeError, match="my bug"):
+        CallableTarget(own_error).predict(torch.ones(2, 4))
+    network = torch.nn.Linear(4, 3)
+    target = CallableTarget(network)
+    assert target.predict(torch.ones(2, 4)).shape == (2, 3)
+    with pytest.raises(RuntimeError, match="mat1 and mat2"):  # worked before: a later batch
+        target.predict(torch.ones(2, 5))

@@ -175,3 +175,24 @@ def test_a_notebooks_output_keeps_its_redrawn_bar() -> None:
         for _ in range(10):
             bar.update(1)
     assert stream.getvalue().count("\r") > 2
+
+
+def test_a_run_works_with_warnings_as_errors(tmp_path: Path) -> None:
+    """``python -W error`` (a strict CI, a pytest run with ``-W error``): LightningCLI's own use
+    of APIs jsonargparse deprecated raised JsonargparseDeprecationWarning before any run began.
+    Only Lightning's CLI's deprecations are ignored: the run itself warns nothing here."""
+    import subprocess
+    import sys
+
+    code = (
+        "import ffade\n"
+        "from tests.helpers import synthetic_spec\n"
+        "run = ffade.discover(task=synthetic_spec(), explorer='random', budget=8, "
+        f"save_dir={str(tmp_path)!r})\n"
+        "print(run.summary['evaluations'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-1:] == ["8"]

@@ -154,10 +154,8 @@ class Run:
         if not (self.dir / "summary.json").is_file():
             return ""
         summary = self.summary
-        return (
-            f"{summary.get('explorer')}, {summary.get('status')}: "
-            f"{summary.get('evaluations')} evaluations, {summary.get('failures')} failures"
-        )
+        counts = (_counted(summary.get(key), key[:-1]) for key in ("evaluations", "failures"))
+        return f"{summary.get('explorer')}, {summary.get('status')}: " + ", ".join(counts)
 
     def _repr_html_(self) -> str:
         """A notebook shows a run as its headline numbers."""
@@ -267,3 +265,8 @@ def _mitigation_file(mitigation: Any) -> Path | None:
 
     kinds = "mitigation.json, its run directory or the Run ffade.mitigate returned"
     return mitigation_file(path, "mitigation", kinds)
+
+
+def _counted(count: Any, noun: str) -> str:
+    """``1 failure``, ``907 failures``: a search of one input said "1 failures"."""
+    return f"{count} {noun}{'s' * (count != 1)}"

@@ -179,8 +179,14 @@ def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
     run = ffade.discover(synthetic_spec(), explorer="random", budget=8, save_dir=tmp_path, name="d")
     failures = run.summary["failures"]
     assert repr(run) == (
-        f"Run({str(run.dir)!r})  # random, finished: 8 evaluations, {failures} failures"
+        f"Run({str(run.dir)!r})  # random, finished: 8 evaluations, {failures} failure"
+        + "s" * (failures != 1)
     )
+    one = tmp_path / "one"  # one input, one value: a run of 1 evaluation and 1 failure
+    one.mkdir()
+    summary = {"explorer": "grid", "status": "finished", "evaluations": 1, "failures": 1}
+    (one / "summary.json").write_text(json.dumps(summary))
+    assert repr(ffade.Run(one)).endswith("  # grid, finished: 1 evaluation, 1 failure")
     fix = tmp_path / "fix"
     fix.mkdir()
     rates = {"targeted_failure_rate_before": 0.5, "targeted_failure_rate_after": 0.25}
