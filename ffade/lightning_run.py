@@ -69,7 +69,40 @@ class ExactArgumentParser(LightningArgumentParser):
         anew drops the old one's arguments (:mod:`ffade.plugin_overrides`); :func:`use_root_dir`."""
         forget_replaced_plugin_args(cfg, getattr(self, "args", None))
         use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
+        if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
+            key = self.print_config.get("key")  # the subcommand's: "fit"
+            _check_before_printing(cfg.get(key) if key else cfg)
         return super()._parse_common(cfg, *args, **kwargs)
+
+
+def _check_before_printing(cfg: Namespace | None) -> None:
+    """``--print_config`` refuses what a run would refuse as it sets up, in the same line: the
+    model's constructor checks (``gamma: 1.5``) and its task's plugins and arguments, without
+    loading a model (:func:`ffade.task.check_task_config`). It printed a config with a misspelt
+    plugin argument, which then failed at run time."""
+    from ffade.model_arguments import check_model_arguments
+    from ffade.task import check_task_config
+
+    model = cfg.get("model") if isinstance(cfg, Namespace) else None
+    model = model.as_dict() if isinstance(model, Namespace) else model
+    if not isinstance(model, dict) or not isinstance(model.get("init_args"), dict):
+        return  # no class named: jsonargparse says so in its words
+    check_model_arguments(model)
+    task = _as_written(model["init_args"].get("task"))
+    if isinstance(task, dict):
+        check_task_config(task)
+
+
+def _as_written(value: Any) -> Any:
+    """A parsed task as its config writes it: jsonargparse holds each concept (a PluginSpec)
+    as ``{class_path: ffade.task.PluginSpec, init_args: {name, args}}``."""
+    if isinstance(value, dict):
+        if str(value.get("class_path", "")).startswith("ffade.task."):
+            return _as_written(value.get("init_args") or {})
+        return {k: _as_written(v) for k, v in value.items() if k != "__subclasses_disabled__"}
+    if isinstance(value, list):
+        return [_as_written(v) for v in value]
+    return value
 
 
 class FfadeCLI(LightningCLI):
