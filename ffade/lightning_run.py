@@ -22,7 +22,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
-from ffade.config_errors import config_error_line
+from ffade.config_errors import FIT_KEYS, config_error_line
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
 from ffade.plugin_overrides import forget_replaced_plugin_args
@@ -32,7 +32,13 @@ from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import saved_config
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
-from ffade.yamlfile import check_config_files, check_option_files, unparsed_empty_keys
+from ffade.yaml_anchors import check_anchor_keys
+from ffade.yamlfile import (
+    check_config_files,
+    check_option_files,
+    config_paths,
+    unparsed_empty_keys,
+)
 
 
 class AtomicSaveConfig(SaveConfigCallback):
@@ -283,6 +289,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         from ffade.fit_help import model_class_paths  # the explorers: torch, only when needed
 
         check_config_files(args, model_class_paths())
+        check_anchor_keys([p for p in config_paths(args) if p.is_file()], FIT_KEYS)
         check_option_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
