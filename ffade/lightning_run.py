@@ -22,7 +22,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
-from ffade.config_errors import config_error_line
+from ffade.config_errors import FIT_KEYS, config_error_line
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
 from ffade.plugin_overrides import forget_replaced_plugin_args
@@ -32,7 +32,13 @@ from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import saved_config
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
-from ffade.yamlfile import check_config_files, check_option_files, unparsed_empty_keys
+from ffade.yaml_anchors import check_anchor_keys
+from ffade.yamlfile import (
+    check_config_files,
+    check_option_files,
+    config_paths,
+    unparsed_empty_keys,
+)
 
 
 class AtomicSaveConfig(SaveConfigCallback):
@@ -69,7 +75,40 @@ class ExactArgumentParser(LightningArgumentParser):
         anew drops the old one's arguments (:mod:`ffade.plugin_overrides`); :func:`use_root_dir`."""
         forget_replaced_plugin_args(cfg, getattr(self, "args", None))
         use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
+        if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
+            key = self.print_config.get("key")  # the subcommand's: "fit"
+            _check_before_printing(cfg.get(key) if key else cfg)
         return super()._parse_common(cfg, *args, **kwargs)
+
+
+def _check_before_printing(cfg: Namespace | None) -> None:
+    """``--print_config`` refuses what a run would refuse as it sets up, in the same line: the
+    model's constructor checks (``gamma: 1.5``) and its task's plugins and arguments, without
+    loading a model (:func:`ffade.task.check_task_config`). It printed a config with a misspelt
+    plugin argument, which then failed at run time."""
+    from ffade.model_arguments import check_model_arguments
+    from ffade.task import check_task_config
+
+    model = cfg.get("model") if isinstance(cfg, Namespace) else None
+    model = model.as_dict() if isinstance(model, Namespace) else model
+    if not isinstance(model, dict) or not isinstance(model.get("init_args"), dict):
+        return  # no class named: jsonargparse says so in its words
+    check_model_arguments(model)
+    task = _as_written(model["init_args"].get("task"))
+    if isinstance(task, dict):
+        check_task_config(task)
+
+
+def _as_written(value: Any) -> Any:
+    """A parsed task as its config writes it: jsonargparse holds each concept (a PluginSpec)
+    as ``{class_path: ffade.task.PluginSpec, init_args: {name, args}}``."""
+    if isinstance(value, dict):
+        if str(value.get("class_path", "")).startswith("ffade.task."):
+            return _as_written(value.get("init_args") or {})
+        return {k: _as_written(v) for k, v in value.items() if k != "__subclasses_disabled__"}
+    if isinstance(value, list):
+        return [_as_written(v) for v in value]
+    return value
 
 
 class FfadeCLI(LightningCLI):
@@ -250,6 +289,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         from ffade.fit_help import model_class_paths  # the explorers: torch, only when needed
 
         check_config_files(args, model_class_paths())
+        check_anchor_keys([p for p in config_paths(args) if p.is_file()], FIT_KEYS)
         check_option_files(args)
     quiet_lightning()
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)

@@ -123,7 +123,9 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     """
     started = time.monotonic()
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
-    with_rediscover = f"{config.discover} with the loop's rediscover {config.rediscover}"
+    with_rediscover = str(config.discover)  # no rediscover: the file alone is at fault
+    if config.rediscover:
+        with_rediscover += f" with the loop's rediscover {config.rediscover}"
     check_stage_kinds(config)
     check_no_resume(config)
     check_warm_start_shape(config)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_type_hints
 
 from ffade import registry
-from ffade.concepts import ConceptSpace, is_label
+from ffade.concepts import ConceptSpace
 from ffade.errors import FfadeError, PluginError, clipped, is_number
-from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Target
+from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
     check_output_kind,
     declared_kinds,
     split_pairs,
 )
+from ffade.task_values import check_spec_values
 
 
 @dataclass
@@ -81,10 +81,6 @@ class Task:
     """What the run should tell the user about how its spec was read (e.g. a capped max_inputs)."""
 
 
-LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
-"""Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
-
-
 def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     """The spec with each argument written ``None`` read as null.
 
@@ -98,25 +94,6 @@ def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
         k: None if isinstance(v, str) and v == "None" else v for k, v in (spec.args or {}).items()
     }
     return replace(spec, args=args)
-
-
-def _check_finite(value: Any, key: str) -> None:
-    """Refuse a plugin argument holding NaN or an infinity (in a list or mapping too).
-
-    The run records its task in summary.json, which tools read as JSON, and JSON has no NaN or
-    Infinity: Python would write the bare tokens that strict readers (``jq``, JavaScript) refuse.
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        raise FfadeError(
-            f"{key} must be a finite number, got {value}: a run records its task in "
-            "summary.json, and JSON has no nan or inf"
-        )
-    if isinstance(value, dict):
-        for name, item in value.items():
-            _check_finite(item, f"{key}.{name}")
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _check_finite(item, f"{key}[{i}]")
 
 
 def configured_concepts(task: dict[str, Any] | None) -> list[Concept]:
@@ -184,6 +161,25 @@ def check_configured_plugins(task: dict[str, Any] | None) -> None:
             registry.checked_arguments(kind, spec.name, spec.args)
 
 
+def check_task_config(task: dict[str, Any]) -> None:
+    """What a run's set-up refuses in a task spec (as a config gives it), in the same words, with
+    no model or data loaded: ``ffade fit --print_config`` prints only a config a run would take.
+    The target, dataset and reward are checked by their signatures (building one may load a
+    model); the concepts, cheap to build, are built, so their own checks run."""
+    spec = _task_from_mapping(task)
+    plugins = {k: _as_spec(getattr(spec, k)) for k in ("target", "dataset", "reward")}
+    spec.concepts = [_as_spec(c) for c in spec.concepts]
+    check_spec_values(spec, plugins)
+    for kind, plugin in plugins.items():
+        cls, _ = registry.checked_arguments(kind, plugin.name, plugin.args)
+        for argument, nested in getattr(cls, "plugin_arguments", {}).items():
+            inner = plugin.args.get(argument)  # the judge reward's classifier: a target spec
+            if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+                registry.checked_arguments(nested, inner["name"], inner.get("args"))
+    for concept in spec.concepts:
+        registry.create("concept", concept.name, concept.args)
+
+
 def check_task_keys(spec: dict[str, Any]) -> None:
     """One line for a task dict with a key left out or unknown, not TaskSpec's TypeError."""
     allowed = [f.name for f in fields(TaskSpec)]
@@ -230,25 +226,7 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
         raise FfadeError(f"task: expected a mapping or a TaskSpec, got {type(spec).__name__}")
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
-    for part, plugin in (
-        ("target", target_spec),
-        ("dataset", dataset_spec),
-        ("reward", reward_spec),
-    ):
-        _check_finite(plugin.args, f"task.{part}.args")
-    for i, concept in enumerate(spec.concepts):  # labels name axes in records, rules and plots
-        _check_finite(concept.args, f"task.concepts[{i}].args")
-        label = concept.args.get("label")
-        if label is not None and not is_label(label):
-            hint = "" if isinstance(label, str) else LABEL_HINT
-            if isinstance(label, str) and label.strip():
-                hint = "; a label is one line, with no control character or space at its ends"
-            raise FfadeError(
-                f"task.concepts[{i}].args.label must be a non-empty name such as "
-                f"'{concept.name}_small', got {label!r}{hint}"
-            )
-    if spec.split not in SPLITS:
-        raise FfadeError(f"task.split '{spec.split}' is not allowed; choose one of {SPLITS}")
+    check_spec_values(spec, {"target": target_spec, "dataset": dataset_spec, "reward": reward_spec})
     target = registry.create("target", target_spec.name, target_spec.args)
     dataset = registry.create("dataset", dataset_spec.name, dataset_spec.args)
     reward = registry.create("reward", reward_spec.name, reward_spec.args)

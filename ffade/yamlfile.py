@@ -135,6 +135,8 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     """What PyYAML found wrong, and on which line (``line 2: expected ',' or ']', but got
     ':'``): its first line alone ("while parsing a flow node") names neither."""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "'\\t'" in problem:  # YAML indents with spaces only; an editor's tab is not seen
+        problem += "; YAML indents with spaces, not tabs"
     mark = getattr(exc, "problem_mark", None)
     return f"line {mark.line + 1}: {problem}" if mark is not None else problem
 

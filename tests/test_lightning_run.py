@@ -35,3 +35,51 @@ def test_a_run_started_at_the_same_moment_as_another_takes_the_next_version(
     assert list((runs / "version_0").iterdir()) == []  # the other run's, left to it
     assert (runs / "version_1" / "summary.json").is_file()
     assert result.stdout.startswith(f"run: {runs / 'version_1'}\n"), result.stdout
+
+
+def _with_task(config: Path, **changes: object) -> Path:
+    spec = yaml.safe_load(config.read_text())
+    spec["model"]["init_args"]["task"].update(changes)
+    config.write_text(yaml.safe_dump(spec))
+    return config
+
+
+def test_print_config_refuses_a_plugin_argument_a_run_refuses_in_the_same_line(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    spec = yaml.safe_load(config.read_text())["model"]["init_args"]["task"]
+    bad = {  # a misspelt dataset argument; a concept argument of the wrong type
+        "dataset": {**spec["dataset"], "args": {**spec["dataset"]["args"], "nmu_inputs": 3}},
+        "concepts": [{"name": "axis", "args": {"index": "x"}}],
+    }
+    for key, value in bad.items():
+        _with_task(config, **{**spec, key: value})
+        printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
+        ran = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+        assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+        assert printed.stdout == ""  # nothing printed for a user to run and see fail
+        assert printed.stderr.strip() == ran.stderr.strip(), (printed.stderr, ran.stderr)
+        assert printed.stderr.count("\n") == 1 and printed.stderr.startswith("ffade: error: ")
+        assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.json"))
+
+
+def test_print_config_refuses_a_model_argument_its_constructor_refuses(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=32)
+    args = ("fit", "--config", str(config), "--model.init_args.gamma", "1.5")
+    printed = ffade_in_process(*args, "--print_config", cwd=tmp_path)
+    assert printed.returncode == 2 and printed.stdout == ""
+    assert printed.stderr == "ffade: error: model.init_args.gamma must be in [0, 1], got 1.5\n"
+
+
+def test_the_printed_config_repeats_the_run_line_for_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=48)
+    printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    (tmp_path / "printed.yaml").write_text(printed.stdout)
+    for source in (config, tmp_path / "printed.yaml"):
+        result = ffade_in_process("fit", "--config", str(source), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-2000:]
+    runs = tmp_path / "runs" / "test"
+    first, second = (runs / f"version_{i}" / "evaluations.jsonl" for i in (0, 1))
+    assert first.read_bytes() == second.read_bytes() and first.stat().st_size > 0

@@ -66,3 +66,14 @@ def test_a_yaml_file_given_as_an_option_value_with_a_key_twice_is_refused(
         "in one mapping (first on line 1); YAML would keep only the last: delete one)"
     )
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_config_indented_with_a_tab_is_told_to_use_spaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (REPO / "configs" / "synthetic.yaml").read_text().replace("    budget", "\tbudget")
+    (tmp_path / "tabs.yaml").write_text(text)
+    assert main(["fit", "--config", str(tmp_path / "tabs.yaml"), "--print_config"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not valid YAML (line 17: found character" in err
+    assert err.endswith("; YAML indents with spaces, not tabs)\n"), err

@@ -1,0 +1,58 @@
+"""A task spec's own values checked before any plugin is built: finite numbers, concept labels,
+the split. Split from :mod:`ffade.task`, so a run's set-up (:func:`ffade.task.build_task`) and
+``ffade fit --print_config`` (:func:`ffade.task.check_task_config`) refuse them in one line,
+the same line."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ffade.concepts import is_label
+from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS
+
+LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
+"""Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
+
+
+def check_finite(value: Any, key: str) -> None:
+    """Refuse a plugin argument holding NaN or an infinity (in a list or mapping too).
+
+    The run records its task in summary.json, which tools read as JSON, and JSON has no NaN or
+    Infinity: Python would write the bare tokens that strict readers (``jq``, JavaScript) refuse.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FfadeError(
+            f"{key} must be a finite number, got {value}: a run records its task in "
+            "summary.json, and JSON has no nan or inf"
+        )
+    if isinstance(value, dict):
+        for name, item in value.items():
+            check_finite(item, f"{key}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_finite(item, f"{key}[{i}]")
+
+
+def check_spec_values(spec: Any, plugins: dict[str, Any]) -> None:
+    """Refuse non-finite plugin arguments, a concept label that is no name, an unknown split.
+
+    ``spec``: a TaskSpec whose concepts are PluginSpecs; ``plugins``: its target, dataset and
+    reward as PluginSpecs, by key.
+    """
+    for part, plugin in plugins.items():
+        check_finite(plugin.args, f"task.{part}.args")
+    for i, concept in enumerate(spec.concepts):  # labels name axes in records, rules and plots
+        check_finite(concept.args, f"task.concepts[{i}].args")
+        label = concept.args.get("label")
+        if label is not None and not is_label(label):
+            hint = "" if isinstance(label, str) else LABEL_HINT
+            if isinstance(label, str) and label.strip():
+                hint = "; a label is one line, with no control character or space at its ends"
+            raise FfadeError(
+                f"task.concepts[{i}].args.label must be a non-empty name such as "
+                f"'{concept.name}_small', got {label!r}{hint}"
+            )
+    if spec.split not in SPLITS:
+        raise FfadeError(f"task.split '{spec.split}' is not allowed; choose one of {SPLITS}")
