@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import torch
 
 from ffade.errors import FfadeError
@@ -28,3 +31,22 @@ def check_rank(network: torch.nn.Module, rank: int) -> None:
             f"widest attention projection ({', '.join(LORA_MODULES)}): a larger rank cannot "
             f"change the update; choose 1 to {max(widths)} (the paper used 4)"
         )
+
+
+def refuse_loaded_lora(network: torch.nn.Module, target: dict[str, Any], run: Path) -> None:
+    """Refuse a UNet that already carries a LoRA (a run that searched a fixed target).
+
+    A new adapter would be the only one active (diffusers' ``add_adapter`` switches the loaded
+    one off): the guard's "before" would measure the model without the first fix, the frozen
+    UNet teach its predictions, and ``fixed_target`` name only the new LoRA, silently dropping
+    the first fix. The target loads one LoRA directory, so one fine-tune fixes every rule.
+    """
+    if not getattr(network, "peft_config", None):
+        return
+    loaded = (target.get("args") or {}).get("lora_weights")
+    named = f" (lora_weights {str(loaded)!r})" if loaded else ""
+    raise FfadeError(
+        f"model.init_args.run: run '{run}' searched target '{target['name']}' with a LoRA "
+        f"already loaded{named}; a new LoRA would replace it and drop that fix: fine-tune the "
+        "run that searched the target without lora_weights, prioritizing every rule to fix"
+    )

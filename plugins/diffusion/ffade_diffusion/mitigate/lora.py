@@ -26,7 +26,6 @@ changed, or their mean CLIP score with ``clip_score``; ``clean_tolerance`` is in
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,11 +42,11 @@ from ffade.errors import (
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.claimed import ClaimedStates
-from ffade.records import atomic_path
-from ffade_diffusion.mitigate.adapters import LORA_MODULES, check_rank
+from ffade_diffusion.mitigate.adapters import LORA_MODULES, check_rank, refuse_loaded_lora
 from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
+from ffade_diffusion.mitigate.verdict import LORA_DIR as LORA_DIR  # re-exported, as before
+from ffade_diffusion.mitigate.verdict import LoRAVerdict
 
-LORA_DIR = "lora"
 SAMPLE_OFFSET = 10_000
 """Extra samples of a prompt are drawn at sample + k * SAMPLE_OFFSET: no dataset has that many."""
 
@@ -59,7 +58,7 @@ def unchanged(prompt: Any) -> Any:
     )
 
 
-class DiffusionLoRAFineTuner(FineTuner):
+class DiffusionLoRAFineTuner(LoRAVerdict):
     """LoRA on a diffusers UNet's attention, taught what the failing prompts ask for.
 
     Args:
@@ -157,6 +156,7 @@ class DiffusionLoRAFineTuner(FineTuner):
                 "ffade_text.mitigate.Seq2SeqFineTuner)"
             )
         h = self.hparams
+        refuse_loaded_lora(self.network, self.plan.task_spec["target"], self.plan.run_dir)
         check_rank(self.network, h.rank)  # before peft allocates adapters of that rank
         self.network.requires_grad_(False)
         config = LoraConfig(
@@ -353,73 +353,3 @@ class DiffusionLoRAFineTuner(FineTuner):
             target[rows] = (1 - mix[rows]) * target[rows] + mix[rows] * frozen.to(target.dtype)
         loss = F.mse_loss(prediction.float(), target.float())
         return loss, {"accepted_share": len(captions) / len(batch.input_ids)}
-
-    # ---- the guard in the reward's units, and the LoRA files ---------------------------------
-    @property
-    def _graded(self) -> bool:
-        """Whether the reward is CLIP score, whose clean score is a mean cosine, not accuracy."""
-        return self.plan.task_spec["reward"]["name"] == "clip_score"
-
-    @override
-    def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
-        """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score). An
-        image a diverged fix turned to NaN scores nothing: wrong, or a cosine of 0."""
-        scores = self.task.reward.score(outputs, references)
-        if self._graded:
-            return scores.metric.masked_fill(scores.metric.isnan(), 0.0)
-        return (~scores.judged_failed()).float()
-
-    @override
-    def reason(self, accepted: bool) -> str:
-        """The verdict in the reward's units: a mean CLIP cosine is no share, so not in points."""
-        if not self._graded:
-            return super().reason(accepted)
-        change = self.after.clean_accuracy - self.before.clean_accuracy
-        tolerance = self.hparams.clean_tolerance
-        if accepted:
-            return (
-                f"mean CLIP cosine on clean prompts changed by {change:+.4f}, within the "
-                f"tolerance of {tolerance:.4f}"
-            )
-        return (
-            f"mean CLIP cosine on clean prompts fell {-change:.4f}, more than the tolerance of "
-            f"{tolerance:.4f}; the original model is kept"
-        )
-
-    @override
-    def keep_or_undo(self, accepted: bool) -> Path | None:
-        """Save an accepted fix in diffusers' LoRA format; else switch the adapters off."""
-        if not accepted:
-            self.network.disable_adapters()
-            return None
-        from diffusers.loaders.lora_base import LORA_WEIGHT_NAME_SAFE
-        from diffusers.utils import convert_state_dict_to_diffusers
-        from peft.utils import get_peft_model_state_dict
-
-        directory = self.run_dir / LORA_DIR
-        layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(self.network))
-        with atomic_path(directory / LORA_WEIGHT_NAME_SAFE) as tmp:  # the name load_lora reads
-            type(self.target.pipeline).save_lora_weights(
-                save_directory=str(directory),
-                unet_lora_layers=layers,
-                weight_name=tmp.name,
-                safe_serialization=True,
-            )
-        return directory
-
-    @override
-    def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
-        return self.plan.fixed_target("lora_weights", weights)
-
-    @override
-    def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
-        result = super().mitigation_record(accepted, weights)
-        result["clean_score_before"] = result["clean_accuracy_before"]
-        result["clean_score_after"] = result["clean_accuracy_after"]
-        result["lora"] = {"rank": self.hparams.rank, "target_modules": list(LORA_MODULES)}
-        unit = "mean CLIP cosine" if self._graded else "judge accuracy"
-        result["clean_metric"] = unit
-        result["guard"]["definitions"]["clean_accuracy"] = (
-            f"{unit} on held-out prompts with no concept changed (also clean_score_*)"
-        )
-        return result

@@ -17,6 +17,7 @@ import pytest
 import torch
 import yaml
 from diffusers import DiffusionPipeline
+from diffusers.utils import convert_state_dict_to_diffusers
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
 from ffade_diffusion.mitigate.adapters import check_rank
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
@@ -24,6 +25,7 @@ from ffade_diffusion.mitigate.lora import unchanged
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
 from lightning.pytorch import Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
+from peft.utils import get_peft_model_state_dict
 from PIL import Image
 
 from ffade import registry
@@ -469,3 +471,49 @@ def test_a_rank_above_the_attentions_full_rank_is_one_line(
         f"change the update; choose 1 to {widest} (the paper used 4)"
     )
     check_rank(unet, widest)  # the full rank itself is allowed
+
+
+def test_a_run_on_a_target_with_a_lora_already_loaded_is_refused_in_one_line(
+    tiny_pipeline: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Fixing a rediscovery run (its target loads the first fix's ``lora_weights``) added a new
+    adapter, which diffusers makes the only active one: the guard's "before" measured the model
+    without the first fix, and ``fixed_target`` named only the new LoRA, silently dropping it."""
+    from peft import LoraConfig
+
+    pipeline = DiffusionPipeline.from_pretrained(tiny_pipeline)
+    pipeline.unet.add_adapter(
+        LoraConfig(r=2, init_lora_weights="gaussian", target_modules=["to_q", "to_v"])
+    )
+    first = tmp_path / "first_fix"
+    type(pipeline).save_lora_weights(
+        save_directory=str(first),
+        unet_lora_layers=convert_state_dict_to_diffusers(get_peft_model_state_dict(pipeline.unet)),
+    )
+    task = _task(tiny_pipeline)
+    task["target"]["args"]["lora_weights"] = str(first)
+    run = _discover(task, tmp_path)
+    config = tmp_path / "mitigate.yaml"
+    init_args = {"run": str(run), **SMALL}
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "model": {
+                    "class_path": "ffade_diffusion.mitigate.DiffusionLoRAFineTuner",
+                    "init_args": init_args,
+                },
+                "trainer": {"max_epochs": 1, "default_root_dir": str(tmp_path)},
+            }
+        )
+    )
+    assert main(["fit", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if line.startswith("ffade:")]
+    assert "Traceback" not in err
+    assert line == (
+        f"ffade: error: model.init_args.run: run '{run}' searched target 'diffusers_pipeline' "
+        f"with a LoRA already loaded (lora_weights '{first}'); a new LoRA would replace it and "
+        "drop that fix: fine-tune the run that searched the target without lora_weights, "
+        "prioritizing every rule to fix"
+    )
+    assert not list(tmp_path.rglob("pytorch_lora_weights.safetensors"))[1:]  # only the first
