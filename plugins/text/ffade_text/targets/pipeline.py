@@ -176,8 +176,12 @@ class HFTextPipeline(Target):
             )
         return self._pipeline
 
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str]:
         check_texts(inputs, NAME)
+        if self.summarizer is None:
+            return []
+        notes = self.summarizer.check_task(inputs, concepts)
+        return [note.replace("target 'seq2seq_summarizer'", f"target '{NAME}'") for note in notes]
 
     def check_references(self, references: Sequence[Any]) -> None:
         """A classifier's references must be class indices it scores: one past its labels (a
