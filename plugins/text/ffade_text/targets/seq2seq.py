@@ -19,6 +19,7 @@ from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
+from ffade_text.targets._reads import length_notes, model_positions, tokens_read
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
 """The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
@@ -161,11 +162,9 @@ class Seq2SeqSummarizer(Target):
         if weights is not None:
             load_weights(self.model, weights, "seq2seq_summarizer")
         self.model.to(self.device).eval()
-        # a model with learned positions (BART) has none past max_position_embeddings: a longer
-        # input was an IndexError mid-search, so no more than that is read (check_task says so)
-        positions = getattr(self.model.config, "max_position_embeddings", None)
-        self.positions: int | None = positions if _whole(positions) else None
-        self.input_tokens = min(max_input_tokens, self.positions or max_input_tokens)
+        # a model with learned positions (BART) has none past them: see targets._reads
+        self.positions = model_positions(self.model)
+        self.input_tokens = tokens_read(max_input_tokens, self.positions)
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
         """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""
@@ -181,31 +180,11 @@ class Seq2SeqSummarizer(Target):
         return {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str]:
-        """Texts only; and notes when the model reads fewer tokens than max_input_tokens asks
-        for, or when inputs are longer than it reads: they are cut, and an edit past the cut
-        changes nothing the model sees, so it would pass for a change the model withstands."""
+        """Texts only; notes on what the model reads (see ``targets._reads``)."""
         name = self.plugin_name or "seq2seq_summarizer"
         check_texts(inputs, name)
-        notes = []
-        if self.input_tokens < self.max_input_tokens:
-            notes.append(
-                f"target '{name}': max_input_tokens {self.max_input_tokens} is more than the "
-                f"model's {self.input_tokens} positions (max_position_embeddings), so it reads "
-                f"the first {self.input_tokens} tokens of each input"
-            )
-        with quiet_loading():  # transformers warns of each sequence longer than the model's
-            ids = self.tokenizer([self.prefix + text for text in inputs])["input_ids"]
-        long = [len(i) for i in ids if len(i) > self.input_tokens]
-        more = self.positions is None or self.positions > self.input_tokens
-        fix = "raise max_input_tokens or choose" if more else "choose"
-        if long:
-            notes.append(
-                f"target '{name}': {len(long)} of the task's {len(ids)} inputs are longer than "
-                f"the {self.input_tokens} tokens it reads (the longest: {max(long)} tokens); "
-                "each is cut there, so edits past the cut change nothing the model sees; "
-                f"{fix} shorter inputs"
-            )
-        return notes
+        texts = [self.prefix + text for text in inputs]
+        return length_notes(name, self.tokenizer, texts, self.max_input_tokens, self.positions)
 
     def check_references(self, references: Sequence[Any]) -> None:
         check_summaries(references, self.plugin_name or "seq2seq_summarizer")
