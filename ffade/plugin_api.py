@@ -185,9 +185,11 @@ class Target(ABC):
     def predict(self, inputs: Any) -> Any:
         """Run the model on a batch already on :attr:`device` and return its outputs."""
 
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> list[str] | None:
         """Optional: refuse the run's inputs and concepts if it could not run them (a prompt the
-        concepts make too long), once, before any evaluation, not hours into the search."""
+        concepts make too long), once, before any evaluation, not hours into the search; return
+        notes, one line each, for what runs but not as it reads (texts cut to the tokens the
+        model reads), printed as ``ffade: note:`` lines before the search."""
         return None
 
     def check_references(self, references: Sequence[Any]) -> None:

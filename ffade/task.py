@@ -283,7 +283,8 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
                 f"in size but apart in the list are no neighbours): list them {sorted(grid)} "
                 "unless this order is meant"
             )
-    target.check_task(unchanged, concepts)
+    checked = f"target '{target.plugin_name}': check_task() returned"
+    notes.extend(note_lines(target.check_task(unchanged, concepts), checked))
     target.check_references([reference for _, reference in inputs])
     reward.check_task(unchanged, concepts)
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)

@@ -165,10 +165,11 @@ class PickyAxis(Axis):
 
 
 class PickyTarget(SyntheticTarget):
-    def check_task(self, inputs, concepts) -> None:
+    def check_task(self, inputs, concepts) -> list[str] | None:
         if len(inputs) > 4:
             labels = [c.label for c in concepts]
             raise FfadeError(f"target 'picky': {len(inputs)} inputs and {labels}: too many")
+        return [f"target 'picky': {len(inputs)} inputs cut short"] if len(inputs) == 2 else None
 
 
 @pytest.fixture
@@ -207,6 +208,16 @@ def test_a_concepts_notes_are_printed_before_the_search(picky_plugins, tmp_path,
     assert build_task(spec).notes == ["concept 'picky_axis': far enough"]
     discover(RandomExplorer(task=spec, budget=16, num_envs=8), tmp_path)
     assert capsys.readouterr().err.count("ffade: note: concept 'picky_axis': far enough\n") == 1
+
+
+def test_a_targets_notes_are_printed_before_the_search(picky_plugins, tmp_path, capsys) -> None:
+    """check_task returns notes as check_inputs does (the text summarizer's: articles cut at the
+    tokens the model reads); they were dropped, as check_task could only refuse."""
+    spec = {**synthetic_spec(num_inputs=16), "target": {"name": "picky"}, "max_inputs": 2}
+    assert build_task(spec).notes == ["target 'picky': 2 inputs cut short"]
+    assert build_task({**spec, "max_inputs": 3}).notes == []
+    discover(RandomExplorer(task=spec, budget=8, num_envs=4), tmp_path)
+    assert capsys.readouterr().err.count("ffade: note: target 'picky': 2 inputs cut short\n") == 1
 
 
 def test_a_command_line_null_for_a_plugin_argument_reaches_the_plugin_as_none() -> None:

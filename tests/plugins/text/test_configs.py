@@ -147,6 +147,8 @@ def test_the_readmes_bart_command_on_the_bundled_model(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert lines[-2].startswith("no failure rules: ") and "2.44e+10 states" in lines[-2]
     assert lines[-1].startswith("next: read its evaluations in "), lines[-1]
+    # the tiny model reads 256 of bart.yaml's max_input_tokens 1024, and no article is longer
+    assert "tokens it reads" not in result.stderr
     # ... and the search said so as it started, before it spent its budget
     assert "ffade: note: the concept grid has 2.44e+10 states, more than the 20,000,000" in (
         result.stderr

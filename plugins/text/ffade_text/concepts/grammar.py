@@ -47,15 +47,36 @@ class _VerbEdit(TextEdit):
 
 
 class Negate(_VerbEdit):
-    """Negate one sentence per edit: "approved" -> "did not approve", "was" -> "was not".
+    """Negate one English sentence per edit: "approved" -> "did not approve", "was" -> "was not".
 
     Changes what the article says, so the original's summary no longer fits it: a summary that
     follows the negation is right. Reports set its failures apart (``keeps_meaning``).
+
+    English only: its rules look for English negations, auxiliaries and verbs, and a sentence
+    with none of them gets "It is not true that" before it, in English whatever the text's
+    language. A task none of whose inputs has such a sentence gets a note before the search.
 
     Args: as :class:`_VerbEdit`.
     """
 
     keeps_meaning = False
+
+    def check_inputs(self, inputs: Sequence[str]) -> list[str]:
+        """The base's checks, and a note when no input has a sentence the English rules can turn
+        around: then every edit is the English prefix (a French or Chinese article, or English
+        with none of the listed verbs), which a user reading 'negate' would not expect."""
+        notes = super().check_inputs(inputs)
+        texts = list(inputs)
+        if max(self.values) == 0 or not texts:
+            return notes
+        if not any(grammar.negatable_in_place(text, self.verbs) for text in texts):
+            notes.append(
+                f"concept '{self.label}': none of the task's {len(texts)} inputs has a sentence "
+                "with an English negation, auxiliary (is, was, can, ...) or listed verb, so every "
+                "edit puts the English 'It is not true that' before a sentence: negate is "
+                "English only; add the texts' verbs with verbs, or leave negate out"
+            )
+        return notes
 
     def edit(self, text: str, count: int) -> str:
         return grammar.negate(text, count, self.seed, self.verbs)

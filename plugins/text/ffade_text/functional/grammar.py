@@ -49,7 +49,15 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
     2. "not" follows the first auxiliary: "was approved" -> "was not approved".
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
+
+    The rules are English: a sentence in another language gets rule 4, English words before it.
     """
+    negated = _negate_in_place(sentence, verbs)
+    return "It is not true that " + _lower_first(sentence) if negated is None else negated
+
+
+def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> str | None:
+    """The sentence negated by rule 1, 2 or 3 of :func:`negate_sentence`; None if none applies."""
     contracted = _CONTRACTED.search(sentence)
     if contracted:
         stem = contracted.group(1)
@@ -73,7 +81,18 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
         if word.lower() in forms:
             helper, base = forms[word.lower()]
             return sentence[:start] + match_case(word, f"{helper} not {base}") + sentence[end:]
-    return "It is not true that " + _lower_first(sentence)
+    return None
+
+
+def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:
+    """Whether a sentence of ``text`` holds an English negation, auxiliary or listed verb, so
+    that :func:`negate` can turn it around inside; without one every edit is rule 4's prefix."""
+    verbs = tuple(verbs)
+    return any(
+        _negate_in_place(m.group(), verbs) is not None
+        for m in SENTENCE.finditer(text)
+        if WORD.search(m.group())
+    )
 
 
 def _aint(sentence: str, start: int, end: int) -> str:

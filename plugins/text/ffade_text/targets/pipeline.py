@@ -26,6 +26,7 @@ from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
+from ffade_text.targets._reads import length_notes, model_positions, tokens_read
 from ffade_text.targets.seq2seq import (
     Seq2SeqSummarizer,
     check_summaries,
@@ -132,6 +133,8 @@ class HFTextPipeline(Target):
         if weights is not None:
             load_weights(self.net, weights, NAME)
         self.net.to(self.device).eval()
+        self.positions = model_positions(self.net)  # no more is read: see targets._reads
+        self.input_tokens = tokens_read(max_input_tokens, self.positions)
         self.columns = self._columns(labels)
         # trainable (docs/plugins.md, Trainable targets): ffade.mitigate.ClassifierFineTuner
         # trains model(preprocess(texts)), the log-probabilities predict gives, with gradients;
@@ -171,8 +174,12 @@ class HFTextPipeline(Target):
             )
         return self._pipeline
 
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str]:
         check_texts(inputs, NAME)
+        if self.summarizer is None:
+            return length_notes(NAME, self.tokenizer, inputs, self.max_input_tokens, self.positions)
+        notes = self.summarizer.check_task(inputs, concepts)
+        return [note.replace("target 'seq2seq_summarizer'", f"target '{NAME}'") for note in notes]
 
     def check_references(self, references: Sequence[Any]) -> None:
         """A classifier's references must be class indices it scores: one past its labels (a
@@ -201,7 +208,7 @@ class HFTextPipeline(Target):
             return self.summarizer.predict(texts)
         options = {"truncation": True, "batch_size": self.batch_size}
         with torch.inference_mode():
-            out = self.pipeline(texts, top_k=None, max_length=self.max_input_tokens, **options)
+            out = self.pipeline(texts, top_k=None, max_length=self.input_tokens, **options)
         label2id = {str(k): v for k, v in self.net.config.label2id.items()}
         table = torch.zeros(len(texts), self.net.config.num_labels)
         for row, scores in enumerate(out):
@@ -219,7 +226,7 @@ class HFTextPipeline(Target):
             self._texts(inputs),
             padding=True,
             truncation=True,
-            max_length=self.max_input_tokens,
+            max_length=self.input_tokens,
             return_tensors="pt",
         )
         return {k: v.to(device) for k, v in batch.items()}

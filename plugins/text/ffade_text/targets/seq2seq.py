@@ -19,6 +19,7 @@ from ffade.errors import FfadeError, PluginError, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
+from ffade_text.targets._reads import length_notes, model_positions, tokens_read
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
 """The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
@@ -155,6 +156,9 @@ class Seq2SeqSummarizer(Target):
         if weights is not None:
             load_weights(self.model, weights, "seq2seq_summarizer")
         self.model.to(self.device).eval()
+        # a model with learned positions (BART) has none past them: see targets._reads
+        self.positions = model_positions(self.model)
+        self.input_tokens = tokens_read(max_input_tokens, self.positions)
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
         """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""
@@ -164,13 +168,17 @@ class Seq2SeqSummarizer(Target):
             [self.prefix + a for a in articles],
             padding=True,
             truncation=True,
-            max_length=self.max_input_tokens,
+            max_length=self.input_tokens,
             return_tensors="pt",
         )
         return {k: v.to(self.device) for k, v in batch.items() if k != "token_type_ids"}
 
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
-        check_texts(inputs, self.plugin_name or "seq2seq_summarizer")
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str]:
+        """Texts only; notes on what the model reads (see ``targets._reads``)."""
+        name = self.plugin_name or "seq2seq_summarizer"
+        check_texts(inputs, name)
+        texts = [self.prefix + text for text in inputs]
+        return length_notes(name, self.tokenizer, texts, self.max_input_tokens, self.positions)
 
     def check_references(self, references: Sequence[Any]) -> None:
         check_summaries(references, self.plugin_name or "seq2seq_summarizer")

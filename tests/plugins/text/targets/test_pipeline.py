@@ -188,3 +188,19 @@ def test_a_model_without_a_trained_classifier_head_is_refused(tmp_path: Path) ->
         "random (classification_head.dense.bias, classification_head.dense.weight, "
         "classification_head.out_proj.bias, ...); give a model fine-tuned for text-classification"
     ]
+
+
+def test_a_review_longer_than_the_model_reads_is_cut_and_noted(sentiment: HFTextPipeline) -> None:
+    """tiny_sentiment has 256 positions and max_input_tokens defaults to 512: a long review was
+    a RuntimeError inside BERT (expanded size 512 against 256), mid-search; now it is cut at
+    256 tokens, for predict and for the fine-tuner's preprocess alike, and the run says so."""
+    review = "a great movie. " * 200
+    scores = sentiment.predict([review, "bad"])
+    assert scores.shape == (2, 2) and torch.isfinite(scores).all()
+    assert sentiment.preprocess([review])["input_ids"].shape == (1, 256)
+    (note,) = sentiment.check_task([review, "bad"], [])
+    assert note.startswith(
+        "target 'hf_pipeline': 1 of the task's 2 inputs are longer than the 256 tokens it reads "
+        "(the model's positions; max_input_tokens is 512); each is cut there (the longest has "
+    )
+    assert sentiment.check_task(["bad", "good"], []) == []

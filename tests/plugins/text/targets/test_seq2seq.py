@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import torch
 import yaml
 from ffade_text.datasets import TinyNewsDataset
 from ffade_text.targets import Seq2SeqSummarizer, TinyNewsBart
+from ffade_text.targets.seq2seq import BUNDLED_MODEL
 
 from ffade import registry
 from ffade.errors import FfadeError
@@ -190,3 +192,58 @@ def test_class_labels_as_references_are_refused_before_the_search(
         "for class labels, hf_pipeline with task text-classification"
     ]
     assert not (tmp_path / "runs").exists()
+
+
+def test_inputs_longer_than_the_model_reads_are_noted_not_a_traceback(tmp_path: Path) -> None:
+    """max_input_tokens past the model's positions (bart.yaml's 1024 on the bundled model's 256)
+    let a long article through to an IndexError inside the embedding, mid-search; now the model
+    reads its first 256 tokens, and the run says so and that long articles are cut there."""
+    pairs = TinyNewsDataset().split("finetune")[:10]
+    rows = [{"article": " ".join([article] * 8), "summary": summary} for article, summary in pairs]
+    data = tmp_path / "news.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    target = {"model": str(BUNDLED_MODEL), "max_input_tokens": 1024}
+    config = {
+        "seed_everything": 0,
+        "model": {
+            "class_path": "ffade.explore.RandomExplorer",
+            "init_args": {
+                "task": {
+                    "target": {"name": "seq2seq_summarizer", "args": target},
+                    "dataset": {"name": "summaries", "args": {"path": str(data)}},
+                    "reward": {"name": "bleu_drop"},
+                    "concepts": [{"name": "repeat_word", "args": {"values": [0, 1]}}],
+                    "mode": "macroscopic",
+                },
+                "budget": 2,
+                "num_envs": 2,
+            },
+        },
+        "trainer": {"logger": {"init_args": {"save_dir": str(tmp_path / "runs")}}},
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade_in_process("fit", "--config", str(path), cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "target 'seq2seq_summarizer'" in line]
+    assert len(notes) == 1 and notes[0].startswith(
+        "ffade: note: target 'seq2seq_summarizer': 2 of the task's 2 inputs are longer than the "
+        "256 tokens it reads (the model's positions; max_input_tokens is 1024); each is cut "
+        "there (the longest has "
+    )
+    assert notes[0].endswith(
+        "edits past the cut change nothing the model sees; choose shorter inputs"
+    )
+
+
+def test_articles_cut_at_max_input_tokens_are_noted(tiny_bart: Path) -> None:
+    lengths = [len(ids) for ids in Seq2SeqSummarizer(str(tiny_bart)).tokenizer(ARTICLES).input_ids]
+    target = Seq2SeqSummarizer(str(tiny_bart), max_input_tokens=min(lengths))
+    assert target.check_task([ARTICLES[lengths.index(min(lengths))]], []) == []
+    notes = target.check_task(ARTICLES, [])
+    assert notes == [
+        f"target 'seq2seq_summarizer': 2 of the task's 3 inputs are longer than the "
+        f"{min(lengths)} tokens it reads (max_input_tokens); each is cut there (the longest has "
+        f"{max(lengths)} tokens), so edits past the cut change nothing the model sees; raise "
+        "max_input_tokens or choose shorter inputs"
+    ]
