@@ -248,6 +248,11 @@ def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, cap
         ({"measured": {"failure_rate": 2}}, "measured.failure_rate must be a number in [0, 1]"),
         ({"measured": {"failures": "many"}}, "measured.failures must be a whole number from 0"),
         ({"measured": {"heldout": {"pairs": -1}}}, "measured.heldout.pairs must be a whole number"),
+        ({"measured": {"pairs": 128, "failures": 200}}, "measured.failures must be at most its"),
+        (
+            {"measured": {"heldout": {"pairs": 64, "failures": 65}}},
+            "measured.heldout.failures must be at most its pairs (64), got 65",
+        ),
     ],
 )
 def test_a_malformed_suite_exits_2_with_one_line(
