@@ -17,7 +17,7 @@ import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -232,8 +232,13 @@ def run_check(
     target_args: list[str] | None = None,
     junit: str | Path | None = None,
     batch_size: int = 256,
+    show: Callable[[list[CaseResult]], None] | None = None,
 ) -> list[CaseResult]:
-    """Evaluate the suite on the target it names (or the one given); write JUnit XML if asked."""
+    """Evaluate the suite on the target it names (or the one given); write JUnit XML if asked.
+
+    ``show`` gets the results before the JUnit file is written: a write that fails after the
+    evaluations (``/proc`` passes the checks made before them) then loses no result.
+    """
     started = time.monotonic()
     with removed_if_refused("." if junit is None else Path(junit).parent):
         if junit is not None:  # before the evaluations, which a failed write would throw away
@@ -246,6 +251,8 @@ def run_check(
             with _from_suite(suite_path, "--target" if target is not None else None):
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
             results = evaluate_cases(suite.cases, tasks, batch_size)
+    if show is not None:
+        show(results)
     if junit is not None:
         name, tested = junit_names(suite.name or Path(suite_path).stem, target, target_args or [])
         with written(junit, "--junit"):  # the table is printed: the file's failure, said
@@ -280,6 +287,12 @@ def junit_names(suite_name: str, target: str | None, target_args: list[str]) -> 
 def main(args: argparse.Namespace) -> int:
     """The ``ffade check`` command, on what :func:`ffade.gate.options.check_parser` read: 0 all
     cases pass, 1 any fails (2 comes from bad input)."""
-    results = run_check(args.suite, args.target, args.target_arg, args.junit, args.batch_size)
-    print(table(results))
+    results = run_check(
+        args.suite,
+        args.target,
+        args.target_arg,
+        args.junit,
+        args.batch_size,
+        show=lambda results: print(table(results), flush=True),
+    )
     return 0 if all(r.passed for r in results) else 1

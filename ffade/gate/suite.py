@@ -23,6 +23,7 @@ A case passes when the target fails on at most ``max_failure_rate`` of its pairs
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -366,6 +367,12 @@ def _check_measured(measured: Any, where: str) -> None:
             raise FfadeError(f"{where}.failure_rate must be a number in [0, 1], got {value!r}")
         elif key != "failure_rate" and not (_whole(value) and value >= 0):
             raise FfadeError(f"{where}.{key} must be a whole number from 0, got {value!r}")
+    for key, counts in [("", measured)] + [(f".{s}", measured.get(s)) for s in SUITE_SPLITS]:
+        if isinstance(counts, dict) and counts.get("failures", 0) > counts.get("pairs", math.inf):
+            raise FfadeError(  # a hand edit: 200 failures of 128 pairs is a rate above 100%
+                f"{where}{key}.failures must be at most its pairs ({counts['pairs']}), got "
+                f"{counts['failures']}"
+            )
 
 
 def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:

@@ -94,6 +94,30 @@ def test_check_fails_the_original_model_and_writes_junit(suite_path: Path, tmp_p
     assert root.get("failures") == str(len(failing)) and root.get("tests") == str(len(cases))
 
 
+def test_a_junit_write_that_fails_after_the_check_still_prints_the_table(
+    suite_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A --junit file refused only when written (``/proc/x.xml`` as root passes the checks made
+    before the evaluations) said one line and exit 2, and the table of results was never shown."""
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr("ffade.gate.check.write_junit", refused)
+    xml = tmp_path / "check.xml"
+    assert main(["check", "--suite", str(suite_path), "--junit", str(xml)]) == 2
+    captured = capsys.readouterr()
+    names = [case.name for case in read_suite(suite_path).cases]
+    rows = captured.out.splitlines()
+    assert rows[0].split()[:2] == ["case", "goal"] and [r.split()[0] for r in rows[1:-1]] == names
+    assert rows[-1].endswith(f"of {len(names)} cases passed")
+    assert captured.err.splitlines()[-1] == (
+        f"ffade: error: --junit {xml}: cannot write it (No such file or directory); choose "
+        "another path"
+    )
+    assert not xml.exists()
+
+
 def test_junit_suite_is_named_after_the_suite_and_the_model_under_test(
     suite_path: Path, tmp_path: Path
 ) -> None:
@@ -224,6 +248,11 @@ def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, cap
         ({"measured": {"failure_rate": 2}}, "measured.failure_rate must be a number in [0, 1]"),
         ({"measured": {"failures": "many"}}, "measured.failures must be a whole number from 0"),
         ({"measured": {"heldout": {"pairs": -1}}}, "measured.heldout.pairs must be a whole number"),
+        ({"measured": {"pairs": 128, "failures": 200}}, "measured.failures must be at most its"),
+        (
+            {"measured": {"heldout": {"pairs": 64, "failures": 65}}},
+            "measured.heldout.failures must be at most its pairs (64), got 65",
+        ),
     ],
 )
 def test_a_malformed_suite_exits_2_with_one_line(
