@@ -315,10 +315,11 @@ class Reward(ABC):
         data is read or evaluation runs (a refused run leaves no run directory)."""
         return None
 
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> None:
-        """Optional: once the task is built, see the unchanged inputs and the concepts, before any
-        evaluation: refuse what the reward cannot judge, or warn of what it holds for no input
-        (the human reward's prepared ratings of prompts the grid never makes)."""
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Concept]) -> list[str] | None:
+        """Optional, as :meth:`Target.check_task`: once the task is built, see the unchanged
+        inputs and the concepts, before any evaluation; refuse what the reward cannot judge, or
+        return notes, one line each, of what it holds for no input (the human reward's prepared
+        ratings of prompts the grid never makes), printed as ``ffade: note:`` lines."""
         return None
 
     @abstractmethod

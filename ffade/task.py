@@ -286,7 +286,8 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     checked = f"target '{target.plugin_name}': check_task() returned"
     notes.extend(note_lines(target.check_task(unchanged, concepts), checked))
     target.check_references([reference for _, reference in inputs])
-    reward.check_task(unchanged, concepts)
+    checked = f"reward '{reward.plugin_name}': check_task() returned"
+    notes.extend(note_lines(reward.check_task(unchanged, concepts), checked))
     return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
 
 

@@ -339,20 +339,19 @@ class HumanRating(Reward):
                     print(f"  {exc}")
         return rating
 
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
-        """One warning for the ratings_file's prompt rows that no input and state of the task
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str] | None:
+        """One note for the ratings_file's prompt rows that no input and state of the task
         makes (a typo, another config's grid): they rate nothing in this run, said, not lost."""
         if self.prepared is None or not self.by_prompt:
-            return
+            return None
         missed = unmatched(self.by_prompt, inputs, concepts)
-        if missed:
-            warnings.warn(
-                f"reward 'human': ratings_file {self.prepared}: {len(missed)} prompt row(s) "
-                f"match no prompt of this task's inputs and concepts, so they rate no image "
-                f"(first: {missed[0]!r}); a prompt row rates the exact prompt text",
-                FfadeWarning,
-                stacklevel=2,
-            )
+        if not missed:
+            return None
+        return [
+            f"reward 'human': ratings_file {self.prepared}: {len(missed)} prompt row(s) match no "
+            f"prompt of this task's inputs and concepts, so they rate no image (first: "
+            f"{missed[0]!r}); a prompt row rates the exact prompt text"
+        ]
 
     def rating(self, image: torch.Tensor, prompt: str, key: str) -> dict[str, int] | None:
         """The cached, prepared or freshly asked rating; None past the cap or when not asking."""

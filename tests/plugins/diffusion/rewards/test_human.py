@@ -439,7 +439,7 @@ def test_a_prepared_prompt_is_matched_single_spaced(tmp_path: Path) -> None:
     assert reward.score(_outputs(["x"]), [None]).metric.tolist() == [9.0]
 
 
-def test_prepared_prompts_no_image_of_the_task_has_are_one_warning(tmp_path: Path) -> None:
+def test_prepared_prompts_no_image_of_the_task_has_are_one_note(tmp_path: Path) -> None:
     """A ratings_file's prompt row that matched no prompt of the grid (a typo, another config's
     words) was silently ignored: its image counted as an unrated pass. Said when the task is
     built, before any image is made: how many, and the first."""
@@ -466,10 +466,7 @@ def test_prepared_prompts_no_image_of_the_task_has_are_one_warning(tmp_path: Pat
             {"name": "guidance_scale", "args": {"values": [3.0, 1.0], "neutral": 3.0}},
         ],
     }
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        build_task(spec)
-    said = [str(w.message) for w in caught if issubclass(w.category, FfadeWarning)]
+    said = [note for note in build_task(spec).notes if note.startswith("reward 'human'")]
     assert said == [
         f"reward 'human': ratings_file {prepared}: 2 prompt row(s) match no prompt of this "
         f"task's inputs and concepts, so they rate no image (first: '{first.text} in blue ink'); "
@@ -477,7 +474,4 @@ def test_prepared_prompts_no_image_of_the_task_has_are_one_warning(tmp_path: Pat
     ]
     rows[1:] = []  # every row rates a prompt of the grid: nothing to say
     prepared.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        build_task(spec)
-    assert not [w for w in caught if issubclass(w.category, FfadeWarning)]
+    assert not [note for note in build_task(spec).notes if note.startswith("reward 'human'")]
