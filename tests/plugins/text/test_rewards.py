@@ -61,6 +61,33 @@ def test_rouge_l_reads_every_script(summary: str) -> None:
     assert rouge_l(BAD, summary) == 0.0
 
 
+def test_a_perfect_summary_scores_exactly_the_top_of_the_documented_range() -> None:
+    """sacrebleu scored an identical summary 100.00000000000004, above BLEU's [0, 100]."""
+    assert sentence_bleu(GOOD, REFERENCE) == 100.0
+    assert corpus_scores([GOOD] * 3, [REFERENCE] * 3)[0] == 100.0
+    assert 0.0 <= sentence_bleu(BAD, REFERENCE) <= 100.0
+
+
+@pytest.mark.parametrize("summary", ["😀😀 🎉", "🌧️🏠🌊", "...", "Budget approved 🎉"])
+def test_a_summary_identical_to_its_reference_scores_the_maximum_without_words(
+    summary: str,
+) -> None:
+    """A summary of emoji (or marks) alone had no word tokens: ROUGE-L scored it 0 against
+    itself, and rougel failed it, while BLEU gave 100."""
+    assert rouge_l(summary, summary) == 1.0
+    assert sentence_bleu(summary, summary) == 100.0
+    assert registry.create("reward", "rougel").score([summary], [summary]).failed.tolist() == [
+        False
+    ]
+
+
+def test_rouge_l_counts_emoji_as_words_and_leaves_punctuation_out() -> None:
+    assert rouge_l("😀😀", "😀😀 🎉") == pytest.approx(0.8)  # LCS 2 of 2 and of 3
+    assert rouge_l("🎉", "😀") == 0.0
+    assert rouge_l("budget, approved!", "Budget approved.") == 1.0
+    assert rouge_l("", "") == 0.0 and rouge_l("!", "?") == 0.0
+
+
 def test_rouge_l_keeps_accented_words_whole() -> None:
     # rouge-score cut "approuvé" to "approuv", so "approuv" matched it in full
     assert rouge_l("budget approuv", "budget approuvé") == pytest.approx(0.5)

@@ -31,6 +31,11 @@ STOP_WORDS = frozenset(
 The negations ("no", "nor"; "not" too) are left out: "no damage" -> "damage" says the opposite,
 and drop_stopwords keeps meaning (only ``negate`` changes it)."""
 
+ENGLISH_MARKERS = frozenset(_split("the and with from this that which"))
+"""Stop words that French, Spanish, German, Dutch or Italian text never writes ("a", "in",
+"was" and "on" are words there too): texts with none of them are likely not English, so
+``drop_stopwords`` and ``misspell``, whose lists and rules are English, say so."""
+
 NEGATIONS = frozenset(_split("no nor not never neither nobody none nothing nowhere cannot"))
 """Words that turn a sentence's meaning around: deleting one says the opposite ("was not
 approved" -> "was approved"), so word deletions skip them, and contractions ending in "n't"

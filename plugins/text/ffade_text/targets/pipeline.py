@@ -177,7 +177,9 @@ class HFTextPipeline(Target):
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str]:
         check_texts(inputs, NAME)
         if self.summarizer is None:
-            return length_notes(NAME, self.tokenizer, inputs, self.max_input_tokens, self.positions)
+            return length_notes(
+                NAME, self.tokenizer, inputs, self.max_input_tokens, self.positions, concepts
+            )
         notes = self.summarizer.check_task(inputs, concepts)
         return [note.replace("target 'seq2seq_summarizer'", f"target '{NAME}'") for note in notes]
 

@@ -177,8 +177,15 @@ class Seq2SeqSummarizer(Target):
         """Texts only; notes on what the model reads (see ``targets._reads``)."""
         name = self.plugin_name or "seq2seq_summarizer"
         check_texts(inputs, name)
-        texts = [self.prefix + text for text in inputs]
-        return length_notes(name, self.tokenizer, texts, self.max_input_tokens, self.positions)
+        return length_notes(
+            name,
+            self.tokenizer,
+            inputs,
+            self.max_input_tokens,
+            self.positions,
+            concepts,
+            self.prefix,
+        )
 
     def check_references(self, references: Sequence[Any]) -> None:
         check_summaries(references, self.plugin_name or "seq2seq_summarizer")

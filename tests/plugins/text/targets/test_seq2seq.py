@@ -232,7 +232,8 @@ def test_inputs_longer_than_the_model_reads_are_noted_not_a_traceback(tmp_path: 
         "there (the longest has "
     )
     assert notes[0].endswith(
-        "edits past the cut change nothing the model sees; choose shorter inputs"
+        "edits past the cut change nothing the model sees, and edits that add words or characters "
+        "(repeat_word, insert_char, ...) lengthen texts further; choose shorter inputs"
     )
 
 
@@ -244,6 +245,26 @@ def test_articles_cut_at_max_input_tokens_are_noted(tiny_bart: Path) -> None:
     assert notes == [
         f"target 'seq2seq_summarizer': 2 of the task's 3 inputs are longer than the "
         f"{min(lengths)} tokens it reads (max_input_tokens); each is cut there (the longest has "
-        f"{max(lengths)} tokens), so edits past the cut change nothing the model sees; raise "
-        "max_input_tokens or choose shorter inputs"
+        f"{max(lengths)} tokens), so edits past the cut change nothing the model sees, and edits "
+        "that add words or characters (repeat_word, insert_char, ...) lengthen texts further; "
+        "raise max_input_tokens or choose shorter inputs"
     ]
+
+
+def test_articles_that_lengthening_edits_push_past_the_cut_are_counted(tiny_bart: Path) -> None:
+    """The note counted only unedited articles: one just under max_input_tokens, pushed past it
+    by repeat_word at its top value, was cut silently, and its last edits changed nothing."""
+    lengths = [len(ids) for ids in Seq2SeqSummarizer(str(tiny_bart)).tokenizer(ARTICLES).input_ids]
+    target = Seq2SeqSummarizer(str(tiny_bart), max_input_tokens=max(lengths))
+    repeat = registry.create("concept", "repeat_word", {"values": [0, 1, 8]})
+    edited = [len(i) for i in target.tokenizer(repeat.apply(ARTICLES, 8)).input_ids]
+    assert target.check_task(ARTICLES, []) == []  # unedited, every article is read whole
+    shorten = registry.create("concept", "delete_word", {"values": [0, 8]})
+    assert target.check_task(ARTICLES, [shorten]) == []
+    (note,) = target.check_task(ARTICLES, [shorten, repeat])
+    pushed = sum(n > max(lengths) for n in edited)
+    assert pushed >= 1 and note.startswith(
+        f"target 'seq2seq_summarizer': 0 of the task's 3 inputs are longer than the "
+        f"{max(lengths)} tokens it reads (max_input_tokens), {pushed} more with one text edit at "
+        f"its top value; each is cut there (the longest has {max(edited)} tokens)"
+    )
