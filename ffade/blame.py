@@ -10,7 +10,8 @@ from ffade.errors import FfadeError
 
 @contextmanager
 def blamed(who: str) -> Iterator[None]:
-    """Name ``who`` (``"concept 'yours': apply(inputs, 1.0)"``) in an exception out of it.
+    """Name ``who`` (``"concept 'yours': apply(inputs, 1.0)"``, or ``apply_each(inputs, [1.0])``
+    where the concept has its own ``apply_each``: the method called) in an exception out of it.
 
     docs/plugins.md keeps the traceback of an exception a plugin's own code raises, which points
     at its line; the note, printed under the error, says which plugin that is in ffade's words.

@@ -32,6 +32,10 @@ from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade.speed import FastForward
 
+MISMATCHES = (RuntimeError, TypeError, ValueError)
+"""What torch's layers raise on a batch they cannot take: a shape or dtype (``nn.Linear``), a
+dict for a tensor, a batch of other dimensions (``nn.BatchNorm1d``'s ``ValueError``)."""
+
 LABEL_FLOOR = 1e-4
 """The probability a label output gives every other class: its scores are log-probabilities."""
 
@@ -121,6 +125,7 @@ class CallableTarget(Target):
         for argument, function in (("predict", self.function), ("features", features)):
             _refuse_meta(function, argument, self.error_name)
         self.ran = False  # predict has scored a batch: its errors are no longer a mismatch
+        self.features_ran = False  # as ``ran``, for features
         if isinstance(self.function, torch.nn.Module):
             self.model = self.function.to(self.device).eval()
             if weights is not None:
@@ -201,14 +206,10 @@ class CallableTarget(Target):
         try:
             with torch.inference_mode():
                 outputs = self.fast_forward(self._argument(inputs))
-        except (RuntimeError, TypeError) as error:  # a shape, a dtype; a dict for a tensor
+        except MISMATCHES as error:
             if self.ran or not _raised_in_torch(error):
                 raise  # the user's own code, or a batch after others ran: its traceback says where
-            raise PluginError(
-                f"target '{self.error_name}': predict cannot take the dataset's batches "
-                f"({_batch_text(self._argument(inputs))}): {str(error).splitlines()[0]}; "
-                "give a model (or a function) that takes them as the dataset collates them"
-            ) from None
+            raise self._mismatch("predict", error, inputs) from None
         expected = batch_size_of(inputs)
         if isinstance(outputs, tuple) and _whole_batches(outputs, expected):
             # (logits, probabilities) on a batch of 1 stacked to 2 rows: "returned 2 outputs";
@@ -227,6 +228,17 @@ class CallableTarget(Target):
                 "label or row of scores per input"
             )
         return scores
+
+    def _mismatch(self, method: str, error: Exception, inputs: Any) -> PluginError:
+        """The one line for an error torch's own layers raised on the first batch ``method`` got:
+        a model built for other inputs is a mismatch of model and dataset, not a line of the
+        user's code to find in 30 frames."""
+        kind = "model (or a function)" if method == "predict" else "features function (or module)"
+        return PluginError(
+            f"target '{self.error_name}': {method} cannot take the dataset's batches "
+            f"({_batch_text(self._argument(inputs))}): {str(error).splitlines()[0]}; "
+            f"give a {kind} that takes them as the dataset collates them"
+        )
 
     def scores(self, outputs: Any) -> torch.Tensor:
         """What ``predict`` returned as float scores, (B, C) or (B,), wherever it computed them."""
@@ -295,8 +307,15 @@ class CallableTarget(Target):
         if self.feature_function is None:
             return super().features(inputs)
         self._in_eval_mode()
-        with torch.inference_mode():
-            vectors = torch.as_tensor(self.feature_function(self._argument(inputs)))
+        try:
+            with torch.inference_mode():
+                vectors = self.feature_function(self._argument(inputs))
+        except MISMATCHES as error:
+            if self.features_ran or not _raised_in_torch(error):
+                raise  # the user's own code, or a batch after others ran: its traceback says where
+            raise self._mismatch("features", error, inputs) from None
+        self.features_ran = True
+        vectors = torch.as_tensor(vectors)
         # (B, ...) -> (B, d); a (B,) or scalar is left for the features check to refuse in a line
         return (vectors.flatten(1) if vectors.dim() >= 2 else vectors).float()
 

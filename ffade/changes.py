@@ -90,13 +90,19 @@ class ChangedInputs:
         pair = self.unchanged(others) if self.num_inputs > 1 else None
         for concept in self.space.concepts:
             changing = [v for v in concept.values if v != concept.neutral] or [concept.neutral]
-            call = f"apply(inputs, {changing[0]!r})"
+            own_each = type(concept).apply_each is not Concept.apply_each
+            # the method called, by name: a concept's own apply_each is not its apply
+            call = (
+                f"apply_each(inputs, {changing[:1]!r})"
+                if own_each
+                else f"apply(inputs, {changing[0]!r})"
+            )
             with blamed(f"concept '{concept.label}': {call}"):
                 changed = concept.apply_each(inputs, changing[:1])
             checked_rows(changed, 1, f"concept '{concept.label}': apply_each", like=inputs)
             if concept.values != [concept.neutral]:
                 self._check_repeats(concept, changing[0], changed, inputs, pair, call)
-            if type(concept).apply_each is not Concept.apply_each and len(changing) > 1:
+            if own_each and len(changing) > 1:
                 self._check_each(concept, changing[1::-1], inputs)
 
     def _check_repeats(self, concept, value, changed, inputs, pair, call) -> None:
@@ -111,7 +117,8 @@ class ChangedInputs:
             if not same_rows(changed, other):
                 raise PluginError(
                     f"concept '{concept.label}': {call} changed the first input differently when "
-                    f"{where}; apply must give an input the same result in any call and batch "
+                    f"{where}; {call.partition('(')[0]} must give an input the same result in "
+                    "any call and batch "
                     "(seed any randomness from a fixed seed per input or a fixed pattern, not per "
                     "call or per batch; docs/plugins.md)"
                 )

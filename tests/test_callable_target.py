@@ -443,3 +443,62 @@ def test_a_module_that_cannot_take_the_datasets_batch_is_one_line(tmp_path: Path
     assert target.predict(torch.ones(2, 4)).shape == (2, 3)
     with pytest.raises(RuntimeError, match="mat1 and mat2"):  # worked before: a later batch
         target.predict(torch.ones(2, 5))
+
+
+def test_features_that_cannot_take_the_datasets_batch_are_one_line(tmp_path: Path) -> None:
+    """Only predict's mismatch was one line: a features module built for other inputs raised
+    torch's RuntimeError from inside ``nn.Linear``, its traceback through the search's start."""
+    digits = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    with pytest.raises(PluginError) as error:
+        ffade.discover(
+            target=CallableTarget(digits, features=torch.nn.Linear(100, 4)),
+            dataset="digits",
+            reward="misclassification",
+            concepts=[{"name": "rotation", "args": {"values": [0, 40]}}],
+            max_inputs=4,
+            explorer="random",
+            budget=4,
+            save_dir=tmp_path,
+        )
+    line = str(error.value)
+    assert line.startswith(
+        "target 'Sequential': features cannot take the dataset's batches (float32 tensor of shape "
+    )
+    assert line.endswith(
+        "x28 and 100x4); give a features function (or module) that takes them as the dataset "
+        "collates them"
+    )
+
+    def own_error(batch: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("my bug")
+
+    with pytest.raises(RuntimeError, match="my bug"):  # the user's own code: its traceback
+        CallableTarget(digits, features=own_error).features(torch.ones(2, 1, 28, 28))
+    target = CallableTarget(digits, features=torch.nn.Linear(4, 3))
+    assert target.features(torch.ones(2, 4)).shape == (2, 3)
+    with pytest.raises(RuntimeError, match="mat1 and mat2"):  # worked before: a later batch
+        target.features(torch.ones(2, 5))
+
+
+def test_a_value_error_of_torchs_layers_on_the_first_batch_is_one_line() -> None:
+    """``nn.BatchNorm1d`` given images raises a ValueError ("expected 2D or 3D input (got 4D
+    input)"), which went through as torch's traceback where a RuntimeError was one line. A
+    ValueError of the user's own code keeps its traceback."""
+    images = torch.ones(2, 1, 28, 28)
+    normed = torch.nn.Sequential(torch.nn.BatchNorm1d(1), torch.nn.Flatten())
+    for target, method in (
+        (CallableTarget(normed, num_classes=10), "predict"),
+        (CallableTarget(lambda batch: batch, features=normed), "features"),
+    ):
+        with pytest.raises(PluginError) as error:
+            getattr(target, method)(images)
+        assert str(error.value).startswith(
+            f"target '{target.error_name}': {method} cannot take the dataset's batches (float32 "
+            "tensor of shape (2, 1, 28, 28)): expected 2D or 3D input (got 4D input); give a "
+        )
+
+    def own_error(batch: torch.Tensor) -> torch.Tensor:
+        raise ValueError("my bug")
+
+    with pytest.raises(ValueError, match="my bug"):
+        CallableTarget(own_error).predict(images)

@@ -154,3 +154,64 @@ def test_an_apply_each_that_mixes_up_its_rows_is_refused_before_any_evaluation(c
     with pytest.raises(PluginError, match=line):
         Evaluator(task)
     Evaluator(dataclasses.replace(task, space=ConceptSpace([Gain([0.0, 0.1, 0.2], "g")])))
+
+
+class RefusingEach(Gain):
+    """An ``apply_each`` of its own that refuses its values in one line of its own."""
+
+    def apply_each(self, inputs, values):
+        raise ConceptValueError(f"gains {values} are past the card's range")
+
+
+class BrokenEach(Gain):
+    """A bug in an ``apply_each`` of the concept's own."""
+
+    def apply_each(self, inputs, values):
+        raise RuntimeError("kaboom")
+
+
+class NoisyEach(Gain):
+    """An ``apply_each`` of its own that draws unseeded noise: another change each call."""
+
+    def apply_each(self, inputs, values):
+        return super().apply_each(inputs, values) + 0.01 * torch.rand(inputs.shape)
+
+
+def _probed(changes: ChangedInputs, concept: Concept) -> None:
+    Evaluator(dataclasses.replace(changes.task, space=ConceptSpace([concept])))
+
+
+def test_the_probe_names_a_concepts_own_apply_each_as_the_method_it_called(changes) -> None:
+    """The probe calls apply_each, which a concept may define itself; its one line, its note
+    and its repeat check said apply(inputs, 0.1), a method that was never called."""
+    with pytest.raises(ConceptValueError) as refused:
+        _probed(changes, RefusingEach([0.0, 0.1, 0.2], "g"))
+    assert str(refused.value) == (
+        "concept 'g': apply_each(inputs, [0.1]): gains [0.1] are past the card's range"
+    )
+    with pytest.raises(RuntimeError) as broken:
+        _probed(changes, BrokenEach([0.0, 0.1], "g"))
+    assert broken.value.__notes__ == [
+        "ffade: raised by concept 'g': apply_each(inputs, [0.1]), in the plugin's own code "
+        "(docs/plugins.md)"
+    ]
+    with pytest.raises(PluginError) as noisy:
+        _probed(changes, NoisyEach([0.0, 0.1], "g"))
+    assert str(noisy.value).startswith(
+        "concept 'g': apply_each(inputs, [0.1]) changed the first input differently when called "
+        "again; apply_each must give an input the same result in any call and batch"
+    )
+
+
+def test_the_probe_names_apply_where_the_base_apply_each_calls_it(changes) -> None:
+    """Without an apply_each of its own, the concept's apply is what ran, and is named."""
+
+    class Refusing(Concept):
+        def apply(self, inputs, value):
+            raise ConceptValueError(f"gain {value} is past the card's range")
+
+    with pytest.raises(ConceptValueError) as refused:
+        _probed(changes, Refusing([0.0, 0.1], "g"))
+    assert (
+        str(refused.value) == "concept 'g': apply(inputs, 0.1): gain 0.1 is past the card's range"
+    )

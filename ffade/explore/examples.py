@@ -40,6 +40,8 @@ PAIR_WIDTH = 440
 """Pixels a per-example PNG is at least wide: its caption's lines, as wide as a grid cell's."""
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
+MARGIN, GAP = 8, 6
+"""Pixels above a picture's first text, and between a caption, its titles and the pictures."""
 
 
 def worst_failures(evaluator: Evaluator, count: int) -> list[tuple[int, np.ndarray, float, float]]:
@@ -193,18 +195,32 @@ def _pair_figure(original: np.ndarray, changed: np.ndarray, entry: dict[str, Any
     label = _label(entry)
     changes = textwrap.fill(_changes(entry), max(34, half // 6), max_lines=3, placeholder=" ...")
     changes = literal(changes)
-    lines = label.count("\n") + 1, changes.count("\n") + 1
-    header = 10 + 12 * lines[0] + 6 + 10 * lines[1] + 6
-    width, height, dpi = max(pair.shape[1] + 20, PAIR_WIDTH), header + pair.shape[0], 100
+    dpi = 100
+    label_height, titles_height = _heights([label], 8, dpi)[0], _heights([changes], 7, dpi)[0]
+    header = MARGIN + label_height + GAP + titles_height + GAP
+    width, height = max(pair.shape[1] + 20, PAIR_WIDTH), math.ceil(header) + pair.shape[0]
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     left = (width - pair.shape[1]) // 2
     figure.figimage(pair, xo=left, yo=0, origin="upper")
-    figure.text(0.5, 1 - 8 / height, label, ha="center", va="top", fontsize=8)
-    titles_top = height - 10 - 12 * lines[0] - 6
+    figure.text(0.5, 1 - MARGIN / height, label, ha="center", va="top", fontsize=8)
+    titles_top = height - MARGIN - label_height - GAP
     for k, title in enumerate(("original", changes)):
         middle = left + (pair.shape[1] - half / 2 if k else half / 2)
         figure.text(middle / width, titles_top / height, title, ha="center", va="top", fontsize=7)
     return figure
+
+
+def _heights(texts: list[str], fontsize: float | str, dpi: int) -> list[float]:
+    """Pixels each text's lines take at ``fontsize``, as the renderer lays them out (call it
+    inside :func:`~ffade.figure_text.fonts`, as the figure is drawn). Fixed 12 and 10 px a line
+    were short of the 14 and 12 px 8 and 7 point lines take: a third line of changed values
+    touched the picture under it, a caption's second line the titles."""
+    figure = Figure(dpi=dpi)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    return [
+        figure.text(0, 0, text, fontsize=fontsize, va="top").get_window_extent(renderer).height
+        for text in texts
+    ]
 
 
 def _drawn(figure: Figure) -> np.ndarray:
@@ -230,21 +246,19 @@ def _grid_figure(
     labels = [_label(entry) for entry in entries]
     titles = [_titles(entry) for entry in entries]
     panels = [_panel(image) for image in (*originals, *pictures)]
+    dpi, cell_width = 100, 440  # pixels
+    label_heights = _heights(labels, 8, dpi)
+    title_heights = _heights([t[1] for t in titles], 7, dpi)
     # as tall as its tallest caption and panel need, and a gap: a fixed 290 px left a fifth of a
     # digits grid blank
-    text = max(
-        12 * (label.count("\n") + 1) + 10 * (t[1].count("\n") + 1)
-        for label, t in zip(labels, titles, strict=True)
-    )
-    dpi, cell_width, header = 100, 440, 40  # pixels
-    cell_height = text + 12 + max(panel.shape[0] for panel in panels) + 18
-    width, height = cell_width * columns, header + cell_height * rows
+    text = max(a + b for a, b in zip(label_heights, title_heights, strict=True))
+    cell_height = math.ceil(text + 2 * GAP + max(panel.shape[0] for panel in panels) + 18)
+    width = cell_width * columns
+    heading = _heading(width, dpi)
+    header = max(40, math.ceil(MARGIN + _heights([heading], "large", dpi)[0] + 13))
+    height = header + cell_height * rows
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-    figure.suptitle(
-        "Worst failing examples: original, and changed as the target failed on it",
-        y=1 - 10 / height,
-        va="top",
-    )
+    figure.suptitle(heading, y=1 - MARGIN / height, va="top")
     for i in range(len(entries)):
         row, column = divmod(i, columns)
         left, top = column * cell_width, height - header - row * cell_height  # from bottom-left
@@ -252,8 +266,8 @@ def _grid_figure(
         figure.text(
             (left + cell_width / 2) / width, top / height, label, ha="center", va="top", fontsize=8
         )
-        titles_top = top - 12 * (label.count("\n") + 1) - 6  # under the label's lines
-        panels_top = titles_top - 10 * (pair[1].count("\n") + 1) - 6
+        titles_top = top - label_heights[i] - GAP  # under the label's lines
+        panels_top = round(titles_top - title_heights[i] - GAP)
         for k, (title, panel) in enumerate(zip(pair, panels[i :: len(entries)], strict=True)):
             x = left + cell_width // 2 + (6 if k else -6 - panel.shape[1])  # a pair, 12 px apart
             figure.figimage(panel, xo=x, yo=panels_top - panel.shape[0], origin="upper")
@@ -266,6 +280,17 @@ def _grid_figure(
                 fontsize=7,
             )
     return figure
+
+
+def _heading(width: int, dpi: int) -> str:
+    """The grid's title, on two lines where one is wider than the grid: a grid of one failure
+    (440 px) cut it at both ends."""
+    heading = "Worst failing examples: original, and changed as the target failed on it"
+    figure = Figure(dpi=dpi)
+    text = figure.text(0, 0, heading, fontsize="large")
+    if text.get_window_extent(FigureCanvasAgg(figure).get_renderer()).width > width - 2 * MARGIN:
+        return heading.replace(": ", ":\n", 1)
+    return heading
 
 
 def _caption(entry: dict[str, Any]) -> str:

@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 import torch
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.image import imread
+from matplotlib.transforms import Bbox
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -184,12 +187,60 @@ def test_the_grid_is_as_tall_as_its_captions_and_panels_need() -> None:
     digits = np.random.default_rng(0).random((8, 28, 28, 3))
     figure = _grid_figure(digits, digits, entries)
     panel = _panel(digits[0]).shape[0]  # 168
-    row = 12 + 10 + 12 + panel + 18
-    assert figure.get_size_inches()[1] * figure.dpi == pytest.approx(40 + 2 * row)
+    row = figure.get_size_inches()[1] * figure.dpi - 40  # two rows under a 40 px heading
+    assert 2 * panel < row < 2 * (panel + 80)  # one-line captions: less than 80 px of text
     assert len(figure.images) == 16
     texts = [text.get_text() for text in figure.texts]
     assert texts.count("original") == 8 and texts.count("blur=1.5") == 8
     assert "input 7 (label 2): predicted 3" in texts
+    assert not _layout_faults(figure)
+
+
+def _layout_faults(figure: Figure) -> list[str]:
+    """Texts of a figure that touch a picture or another text, or run past the figure's edge, as
+    matplotlib's renderer places them (their extents in pixels)."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    texts = [(t.get_text(), t.get_window_extent(renderer)) for t in figure.texts]
+    pictures = [
+        Bbox.from_bounds(i.ox, i.oy, i.get_array().shape[1], i.get_array().shape[0])
+        for i in figure.images
+    ]
+    faults = []
+    for k, (text, box) in enumerate(texts):
+        if box.x0 < 0 or box.y0 < 0 or box.x1 > figure.bbox.x1 or box.y1 > figure.bbox.y1:
+            faults.append(f"{text!r} runs past the figure's edge")
+        faults += [f"{text!r} touches a picture" for p in pictures if box.padded(1).overlaps(p)]
+        faults += [f"{text!r} touches {t!r}" for t, b in texts[k + 1 :] if box.overlaps(b)]
+    return faults
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_three_line_changes_and_two_line_captions_touch_nothing(count: int) -> None:
+    """A text-to-image failure's three lines of changed values ('medium=on paper,
+    inference_steps=2, guidance_scale=1') touched the picture under them, and a two-line prompt
+    caption the titles: a line was given 10 and 12 px, and takes 12 and 14. A grid of one
+    failure cut its heading at both ends."""
+    entries = [
+        {
+            "input_id": i,
+            "reference": 7,
+            "output": 'drew 1 (digits_cnn: p=1.00) for "a slanted handwritten seven in red ink"',
+            "changed": {
+                "style": "slanted",
+                "medium": "on paper",
+                "inference_steps": 2,
+                "guidance_scale": 1,
+            },
+        }
+        for i in range(count)
+    ]
+    pictures = np.random.default_rng(0).random((count, 16, 16, 3))
+    figures = [_grid_figure(pictures, pictures, entries)]
+    figures.append(_pair_figure(pictures[0], pictures[0], entries[0]))
+    for figure in figures:
+        lines = {t.get_text().count("\n") + 1 for t in figure.texts if "input" in t.get_text()}
+        assert lines == {2} and any(t.get_text().count("\n") == 2 for t in figure.texts)
+        assert not _layout_faults(figure)
 
 
 def test_captions_with_dollars_are_drawn_as_typed() -> None:
