@@ -174,6 +174,15 @@ def say_changed_packages(suite_path: str | Path, exported: dict[str, str] | None
         )
 
 
+def _check_junit_name(path: Path) -> None:
+    """JUnit is XML: ``--junit out.json`` wrote XML under a JSON name, as export refuses for
+    ``--to suite.json``; a CI step that globs ``*.xml`` would also miss it."""
+    if path.suffix.lower() != ".xml":
+        raise FfadeError(
+            f"--junit {path}: the JUnit report is XML; name it .xml (--junit check.xml)"
+        )
+
+
 def _check_junit_overwrite(path: Path) -> None:
     """Replace only XML (an earlier report), never a file a slip named (``--junit suite.yaml``)."""
     if not path.is_file():
@@ -244,6 +253,7 @@ def run_check(
         if junit is not None:  # before the evaluations, which a failed write would throw away
             writable_file(junit, "--junit")
             _check_junit_overwrite(Path(junit))
+            _check_junit_name(Path(junit))
         suite = read_suite(suite_path)
         say_changed_packages(suite_path, suite.source.get("packages"))
         target_spec = resolve_target(target, target_args or [], suite.task["target"])

@@ -463,6 +463,20 @@ def test_junit_never_overwrites_xml_that_is_no_junit_report(
     assert ET.parse(report).getroot().get("tests") != "0"
 
 
+@pytest.mark.parametrize("name", ["check.json", "check", "check.yaml"])
+def test_junit_refuses_a_name_that_is_not_xml(
+    suite_path: Path, tmp_path: Path, name: str, capsys
+) -> None:
+    """`--junit out.json` wrote XML under a JSON name, where `export --to suite.json` is refused."""
+    out = tmp_path / "reports" / name
+    assert main(["check", "--suite", str(suite_path), "--junit", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"ffade: error: --junit {out}: the JUnit report is XML; name it .xml (--junit check.xml)"
+    )
+    assert not (tmp_path / "reports").exists()  # the folder made for it is gone again
+
+
 def test_a_weights_file_as_target_says_to_use_target_arg(
     suite_path: Path, tmp_path: Path, capsys
 ) -> None:
