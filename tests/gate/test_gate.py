@@ -684,8 +684,9 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
-        ({"seed": "abc"}, "'seed' must be a whole number, got 'abc'"),
-        ({"seed": 1.5}, "'seed' must be a whole number, got 1.5"),
+        ({"seed": "abc"}, "'seed' must be a whole number from 0, got 'abc'"),
+        ({"seed": 1.5}, "'seed' must be a whole number from 0, got 1.5"),
+        ({"seed": -1}, "'seed' must be a whole number from 0, got -1"),  # export takes none
         ({"source": "runs/x"}, ": source must be a mapping (run, explorer, seed, threshold"),
         # source passed whatever it held
         ({"source": {"rn": "runs/x"}}, "source: unknown key 'rn'; allowed: run, explorer, seed"),
@@ -708,6 +709,22 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ffade: error: {bad}: ") and says in err and "\n" not in err
+
+
+def test_a_suite_without_seed_goal_or_conditions_takes_the_documented_defaults(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    """docs/gate.md: no `seed` is 0, a case without `goal` is `fix`, without `conditions` ''."""
+    data = yaml.safe_load(suite_path.read_text())
+    data.pop("seed")
+    for case in data["cases"]:
+        case.pop("goal")
+        case.pop("conditions")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(data))
+    suite = read_suite(bare)
+    assert suite.seed == 0
+    assert {(case.goal, case.conditions) for case in suite.cases} == {("fix", "")}
 
 
 @pytest.mark.parametrize(
