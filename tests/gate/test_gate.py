@@ -649,6 +649,35 @@ def test_a_target_spec_that_cannot_be_built_names_target_not_the_suite(
     assert err.startswith(f"ffade: error: {says}") and "\n" not in err
 
 
+def test_a_target_spec_at_odds_with_the_suite_names_target_not_the_suite(
+    tmp_path: Path, capsys
+) -> None:
+    """`--target '{name: synthetic}'` on a digits suite: the reward's refusal of the target given
+    started with the suite's path, which holds no such target."""
+    suite = tmp_path / "digits.yaml"
+    task = {
+        "target": {"name": "digits_cnn", "args": {}},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification", "args": {}},
+        "concepts": [{"name": "rotation", "args": {"values": [-20, 0, 20]}}],
+        "mode": "macroscopic",
+        "max_inputs": 4,
+    }
+    case = {"name": "c1", "states": [{"rotation": 20}], "pairs": {"discovery": [[0, 0]]}}
+    suite.write_text(
+        yaml.safe_dump(
+            {"format": "ffade-suite/1", "task": task, "cases": [{**case, "max_failure_rate": 0.5}]}
+        )
+    )
+    assert main(["check", "--suite", str(suite), "--target", "{name: synthetic}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        "ffade: error: --target: reward 'misclassification' needs a classifier's class scores, "
+        "but target 'synthetic' returns"
+    )
+    assert "\n" not in err
+
+
 def test_a_threshold_of_minus_zero_is_zero(
     run_dir: Path, suite_path: Path, tmp_path: Path, capsys
 ) -> None:
