@@ -5,7 +5,7 @@ file, so it can sit in a repository next to the model and be reviewed like code:
 
     format: ffade-suite/1
     task: {target: ..., dataset: ..., reward: ..., concepts: [...], mode: ..., ...}
-    source: {run: runs/quickstart/version_0, explorer: dqn, seed: 0}
+    source: {run: /home/me/runs/quickstart/version_0, explorer: dqn, seed: 0}
     seed: 0
     cases:
       - name: R-1a2b3c4d

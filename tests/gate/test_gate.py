@@ -76,6 +76,16 @@ def test_export_writes_one_case_per_region_with_pairs_from_both_splits(
         assert float(low) - 0.001 < case.max_failure_rate <= float(low)
 
 
+def test_export_records_the_run_it_read_as_an_absolute_path(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """source.run was written as typed (`runs/toy/version_1`) beside the task's absolute paths."""
+    monkeypatch.chdir(run_dir.parent)
+    to = tmp_path / "s.yaml"
+    assert main(["export", run_dir.name, "--to", str(to), "--pairs", "2"]) == 0
+    assert read_suite(to).source["run"] == str(run_dir.resolve())
+
+
 def test_export_is_seeded(run_dir: Path, suite_path: Path, tmp_path: Path) -> None:
     again = export_suite(run_dir, tmp_path / "again.yaml", pairs_per_split=16)
     assert again.to_dict() == read_suite(suite_path).to_dict()
