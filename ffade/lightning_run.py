@@ -25,13 +25,13 @@ from typing_extensions import override
 from ffade.config_errors import FIT_KEYS, config_error_line
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
+from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import saved_config
-from ffade.path_vars import expand_run_folders
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.yaml_anchors import check_anchor_keys
 from ffade.yamlfile import (

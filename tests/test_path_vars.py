@@ -1,5 +1,5 @@
-"""``~``, ``$VAR`` and ``${VAR}`` in a config's ``save_dir`` and ``default_root_dir``: expanded once,
-recorded expanded in config.yaml, and an unset variable refused in one line naming it."""
+"""``~``, ``$VAR`` and ``${VAR}`` in a config's ``save_dir`` and ``default_root_dir``: expanded
+once, recorded expanded in config.yaml, and an unset variable refused in one line naming it."""
 
 from __future__ import annotations
 
