@@ -25,6 +25,7 @@ from typing_extensions import override
 from ffade.config_errors import FIT_KEYS, config_error_line
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
+from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
@@ -74,6 +75,7 @@ class ExactArgumentParser(LightningArgumentParser):
         """Once every source is merged, before ``--print_config`` and validation: a plugin named
         anew drops the old one's arguments (:mod:`ffade.plugin_overrides`); :func:`use_root_dir`."""
         forget_replaced_plugin_args(cfg, getattr(self, "args", None))
+        expand_run_folders(cfg.get("trainer"))
         use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
         if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
             key = self.print_config.get("key")  # the subcommand's: "fit"
@@ -132,6 +134,7 @@ class FfadeCLI(LightningCLI):
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
         super().parse_arguments(parser, args)
         parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        expand_run_folders(parsed.get("trainer"))  # config.yaml records the folder used
         use_root_dir(parsed.get("trainer"), args)  # may print a note
         for config_file in parsed.get("config") or []:
             unknown = unparsed_empty_keys(config_file, parsed)

@@ -174,6 +174,15 @@ def say_changed_packages(suite_path: str | Path, exported: dict[str, str] | None
         )
 
 
+def _check_junit_name(path: Path) -> None:
+    """JUnit is XML: ``--junit out.json`` wrote XML under a JSON name, as export refuses for
+    ``--to suite.json``; a CI step that globs ``*.xml`` would also miss it."""
+    if path.suffix.lower() != ".xml":
+        raise FfadeError(
+            f"--junit {path}: the JUnit report is XML; name it .xml (--junit check.xml)"
+        )
+
+
 def _check_junit_overwrite(path: Path) -> None:
     """Replace only XML (an earlier report), never a file a slip named (``--junit suite.yaml``)."""
     if not path.is_file():
@@ -244,11 +253,13 @@ def run_check(
         if junit is not None:  # before the evaluations, which a failed write would throw away
             writable_file(junit, "--junit")
             _check_junit_overwrite(Path(junit))
+            _check_junit_name(Path(junit))
         suite = read_suite(suite_path)
         say_changed_packages(suite_path, suite.source.get("packages"))
         target_spec = resolve_target(target, target_args or [], suite.task["target"])
         with target_setup_errors():
-            with _from_suite(suite_path, "--target" if target is not None else None):
+            given = target_spec.get("name") if target is not None else None
+            with _from_suite(suite_path, given):
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if show is not None:
@@ -261,16 +272,21 @@ def run_check(
 
 
 @contextmanager
-def _from_suite(suite_path: str | Path, target_from: str | None = None) -> Iterator[None]:
+def _from_suite(suite_path: str | Path, target_given: str | None = None) -> Iterator[None]:
     """An error building the suite's task (an unknown plugin, an argument it does not take, a
     path not there) starts with the suite file's path, as the suite's own key errors do; one
-    about a target that ``--target`` gave starts with ``--target``, as the suite holds none of it
-    (``suite.yaml: unknown target 'digits_cn'`` sent a user to look for it in the suite)."""
+    about the target that ``--target`` gave (named ``target_given``) starts with ``--target``,
+    as the suite holds none of it (``suite.yaml: unknown target 'digits_cn'`` sent a user to
+    look for it in the suite), a mismatch with the suite's reward or concepts too (``reward
+    'misclassification' needs a classifier's class scores, but target 'synthetic' ...``)."""
     try:
         yield
     except FfadeError as error:
-        about_target = str(error).startswith(("target ", "unknown target "))
-        where = target_from if target_from is not None and about_target else Path(suite_path)
+        text = str(error)
+        about_target = text.startswith(("target ", "unknown target ")) or (
+            target_given is not None and f"target '{target_given}'" in text
+        )
+        where = "--target" if target_given is not None and about_target else Path(suite_path)
         error.args = (f"{where}: {error}",)  # same class: a PluginError keeps its hints
         raise
 

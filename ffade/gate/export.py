@@ -300,7 +300,7 @@ def export_suite(
             else max_failure_rate + 0.0  # --max-failure-rate -0 is written 0.0, not -0.0
         )
     source: dict[str, Any] = {
-        "run": str(run_dir),
+        "run": str(run_dir.resolve()),  # absolute, as the task's paths: the suite moves to CI
         "explorer": summary.get("explorer"),
         "seed": summary.get("seed"),
         "threshold": found.threshold,

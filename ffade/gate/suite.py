@@ -5,7 +5,7 @@ file, so it can sit in a repository next to the model and be reviewed like code:
 
     format: ffade-suite/1
     task: {target: ..., dataset: ..., reward: ..., concepts: [...], mode: ..., ...}
-    source: {run: runs/quickstart/version_0, explorer: dqn, seed: 0}
+    source: {run: /home/me/runs/quickstart/version_0, explorer: dqn, seed: 0}
     seed: 0
     cases:
       - name: R-1a2b3c4d
@@ -182,8 +182,9 @@ def read_suite(path: str | Path) -> Suite:
     if not isinstance(cases, list) or not cases:
         raise FfadeError(f"{path}: 'cases' must be a non-empty list")
     seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):  # int('abc') was a traceback, exit 1
-        raise FfadeError(f"{path}: 'seed' must be a whole number, got {seed!r}")
+    # int('abc') was a traceback, exit 1; -1 was taken, a seed export (numpy) never takes
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise FfadeError(f"{path}: 'seed' must be a whole number from 0, got {seed!r}")
     name = data.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise FfadeError(f"{path}: 'name' must be a non-empty string (the JUnit suite's name)")

@@ -76,6 +76,16 @@ def test_export_writes_one_case_per_region_with_pairs_from_both_splits(
         assert float(low) - 0.001 < case.max_failure_rate <= float(low)
 
 
+def test_export_records_the_run_it_read_as_an_absolute_path(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """source.run was written as typed (`runs/toy/version_1`) beside the task's absolute paths."""
+    monkeypatch.chdir(run_dir.parent)
+    to = tmp_path / "s.yaml"
+    assert main(["export", run_dir.name, "--to", str(to), "--pairs", "2"]) == 0
+    assert read_suite(to).source["run"] == str(run_dir.resolve())
+
+
 def test_export_is_seeded(run_dir: Path, suite_path: Path, tmp_path: Path) -> None:
     again = export_suite(run_dir, tmp_path / "again.yaml", pairs_per_split=16)
     assert again.to_dict() == read_suite(suite_path).to_dict()
@@ -463,6 +473,20 @@ def test_junit_never_overwrites_xml_that_is_no_junit_report(
     assert ET.parse(report).getroot().get("tests") != "0"
 
 
+@pytest.mark.parametrize("name", ["check.json", "check", "check.yaml"])
+def test_junit_refuses_a_name_that_is_not_xml(
+    suite_path: Path, tmp_path: Path, name: str, capsys
+) -> None:
+    """`--junit out.json` wrote XML under a JSON name, where `export --to suite.json` is refused."""
+    out = tmp_path / "reports" / name
+    assert main(["check", "--suite", str(suite_path), "--junit", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"ffade: error: --junit {out}: the JUnit report is XML; name it .xml (--junit check.xml)"
+    )
+    assert not (tmp_path / "reports").exists()  # the folder made for it is gone again
+
+
 def test_a_weights_file_as_target_says_to_use_target_arg(
     suite_path: Path, tmp_path: Path, capsys
 ) -> None:
@@ -635,6 +659,35 @@ def test_a_target_spec_that_cannot_be_built_names_target_not_the_suite(
     assert err.startswith(f"ffade: error: {says}") and "\n" not in err
 
 
+def test_a_target_spec_at_odds_with_the_suite_names_target_not_the_suite(
+    tmp_path: Path, capsys
+) -> None:
+    """`--target '{name: synthetic}'` on a digits suite: the reward's refusal of the target given
+    started with the suite's path, which holds no such target."""
+    suite = tmp_path / "digits.yaml"
+    task = {
+        "target": {"name": "digits_cnn", "args": {}},
+        "dataset": {"name": "digits", "args": {"seed": 0}},
+        "reward": {"name": "misclassification", "args": {}},
+        "concepts": [{"name": "rotation", "args": {"values": [-20, 0, 20]}}],
+        "mode": "macroscopic",
+        "max_inputs": 4,
+    }
+    case = {"name": "c1", "states": [{"rotation": 20}], "pairs": {"discovery": [[0, 0]]}}
+    suite.write_text(
+        yaml.safe_dump(
+            {"format": "ffade-suite/1", "task": task, "cases": [{**case, "max_failure_rate": 0.5}]}
+        )
+    )
+    assert main(["check", "--suite", str(suite), "--target", "{name: synthetic}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        "ffade: error: --target: reward 'misclassification' needs a classifier's class scores, "
+        "but target 'synthetic' returns"
+    )
+    assert "\n" not in err
+
+
 def test_a_threshold_of_minus_zero_is_zero(
     run_dir: Path, suite_path: Path, tmp_path: Path, capsys
 ) -> None:
@@ -670,8 +723,9 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
-        ({"seed": "abc"}, "'seed' must be a whole number, got 'abc'"),
-        ({"seed": 1.5}, "'seed' must be a whole number, got 1.5"),
+        ({"seed": "abc"}, "'seed' must be a whole number from 0, got 'abc'"),
+        ({"seed": 1.5}, "'seed' must be a whole number from 0, got 1.5"),
+        ({"seed": -1}, "'seed' must be a whole number from 0, got -1"),  # export takes none
         ({"source": "runs/x"}, ": source must be a mapping (run, explorer, seed, threshold"),
         # source passed whatever it held
         ({"source": {"rn": "runs/x"}}, "source: unknown key 'rn'; allowed: run, explorer, seed"),
@@ -694,6 +748,22 @@ def test_a_malformed_suite_top_level_exits_2_with_one_line(
     assert main(["check", "--suite", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"ffade: error: {bad}: ") and says in err and "\n" not in err
+
+
+def test_a_suite_without_seed_goal_or_conditions_takes_the_documented_defaults(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    """docs/gate.md: no `seed` is 0, a case without `goal` is `fix`, without `conditions` ''."""
+    data = yaml.safe_load(suite_path.read_text())
+    data.pop("seed")
+    for case in data["cases"]:
+        case.pop("goal")
+        case.pop("conditions")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(data))
+    suite = read_suite(bare)
+    assert suite.seed == 0
+    assert {(case.goal, case.conditions) for case in suite.cases} == {("fix", "")}
 
 
 @pytest.mark.parametrize(
