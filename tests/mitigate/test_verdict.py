@@ -54,11 +54,23 @@ def test_a_fix_that_costs_clean_accuracy_is_rejected_and_undone(
         assert torch.equal(value, original[name]), name
 
 
-def test_an_unchanged_clean_accuracy_reads_plus_zero_points(
+def test_a_fix_that_lowers_no_targeted_failure_rate_is_rejected_and_undone(
     digits_run: Path, tmp_path: Path
 ) -> None:
-    """A fix that kept every clean answer read "changed by -0.00 points" (the sign of -0.0)."""
+    """A fine-tune that changed nothing was "accepted" (clean accuracy kept, the targeted rate
+    the same, 31.2% -> 31.2%): a user reads that as fixed. It is rejected, its weights undone."""
     tuner = fine_tune(digits_run, tmp_path, learning_rate=1e-12)
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    before, after = result["targeted_failure_rate_before"], result["targeted_failure_rate_after"]
+    assert before > 0 and after == before
     assert result["clean_accuracy_after"] == result["clean_accuracy_before"]
-    assert result["reason"].startswith("clean accuracy changed by +0.00 points"), result["reason"]
+    assert result["status"] == "rejected" and result["accepted"] is False
+    assert result["reason"] == (
+        f"targeted failure rate did not drop ({before * 100:.1f}% -> {after * 100:.1f}%); "
+        "the original model is kept"
+    )
+    assert json.loads((tuner.run_dir / "summary.json").read_text())["status"] == "rejected"
+    assert result["fixed_weights"] is None and not (tuner.run_dir / "model.pt").exists()
+    assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
+    # the clean side still reads "+0.00", not "-0.00", when clean accuracy is unchanged
+    assert tuner.reason(True).startswith("clean accuracy changed by +0.00 points")

@@ -67,9 +67,12 @@ def test_at_threshold_one_the_report_says_why_no_rule_is_found(make_run, capsys)
         "never reaches 100%; lower the threshold, or read the connected regions (--slices regions)"
     )
     assert capsys.readouterr().out.splitlines()[2] == (
-        f"no failure rule found for the 2 failing states (failure rate >= 100%): {why}"
+        f"no failure rule found for the 2 concept states failing all their evaluations: {why}"
     )
-    assert f"No failure rule was found for the 2 failing states: {why}." in _md_notes(run)
+    assert (
+        f"No failure rule was found for the 2 concept states failing all their evaluations: {why}."
+        in _md_notes(run)
+    )
 
 
 def test_failures_spread_thin_are_told_why_no_rule_holds(make_run, capsys) -> None:
@@ -84,9 +87,37 @@ def test_failures_spread_thin_are_told_why_no_rule_holds(make_run, capsys) -> No
         "(--slices regions), or lower the threshold"
     )
     assert capsys.readouterr().out.splitlines()[2] == (
-        f"no failure rule found for the 5 failing states (failure rate >= 50%): {why}"
+        f"no failure rule found for the 5 concept states failing at least 50% of their "
+        f"evaluations: {why}"
     )
-    assert f"No failure rule was found for the 5 failing states: {why}." in _md_notes(run)
+    said = "5 concept states failing at least 50% of their evaluations"
+    assert f"No failure rule was found for the {said}: {why}." in _md_notes(run)
+
+
+def test_no_rule_line_says_which_states_it_counts_beside_the_fits_count(make_run, capsys) -> None:
+    """`ffade fit` said "failures: 965 (in 337 concept states)" and the report "no failure rule
+    found for the 85 failing states": the report's line now says what it counts, and of how many
+    states with a failure, so the two read as one."""
+
+    def counts(s: tuple[int, ...]) -> tuple[int, int]:
+        return (1, int(s[0] % 2 == 0)) if s[0] < 10 else (4, 1)  # 5 fail 1 of 1, 4 fail 1 of 4
+
+    run = make_run("run", {"x": list(range(14))}, counts, failing_concept_states=9)
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard", "--min-evaluations", "1"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[2]
+        .startswith(
+            "no failure rule found for the 5 concept states failing at least 50% of their "
+            "evaluations (of the 9 with a failure): no range of concept values fails"
+        )
+    )
+    assert main([str(run), "--no-tensorboard", "--min-evaluations", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "no failing state found (failure rate >= 50% over at least 2 evaluations): no failure "
+        "rule to find"
+    )
 
 
 def test_a_run_without_failures_says_none_were_found(make_run, capsys) -> None:
@@ -150,7 +181,7 @@ def test_a_threshold_short_of_one_is_not_said_as_100_percent(make_run, capsys) -
     capsys.readouterr()
     assert main([str(run), "--threshold", "0.999", "--no-tensorboard"]) == 0
     closing = capsys.readouterr().out
-    assert "(failure rate >= 99.9%)" in closing and "100%" not in closing
+    assert "failing at least 99.9% of their evaluations" in closing and "100%" not in closing
     assert _md_notes(run)[0].startswith("A concept state fails when at least 99.9% of at least 1 ")
     assert main([str(run), "--threshold", "0.5", "--no-tensorboard"]) == 0
     assert "(failure rate >= 50%)" in capsys.readouterr().out

@@ -226,7 +226,9 @@ def test_drawn_images_are_accepted_samples_of_the_unchanged_prompt(
     assert tuner._accepted and all("thin" not in key for key in tuner._accepted)
     drawn = [image for image in tuner._accepted.values() if image is not None]
     assert drawn and all(image.shape == (3, 16, 16) for image in drawn)
-    assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
+    assert result["training"]["steps"] >= 1
+    # a fix is kept only where it lowered the targeted rate (docs/mitigation.md, the guard)
+    assert result["accepted"] is (result["targeted_failure_rate_after"] < 1.0)
 
 
 @pytest.mark.slow

@@ -70,8 +70,10 @@ def fine_tune(
 @pytest.mark.parametrize("train", ["full", "lora"])
 def test_fix_is_guarded_and_loads_back(text_run: Path, tmp_path: Path, train: str) -> None:
     lora = {"lora_r": 4} if train == "lora" else {}  # refused with train: full
+    # LoRA's adapters learn slower: at 5e-4 they left the targeted rate as it was (rejected)
+    rate = 5e-3 if train == "lora" else 5e-4
     tuner = fine_tune(
-        text_run, tmp_path, train=train, learning_rate=5e-4, clean_tolerance=1.0, **lora
+        text_run, tmp_path, train=train, learning_rate=rate, clean_tolerance=1.0, **lora
     )
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     for when in ("before", "after"):
@@ -196,13 +198,22 @@ def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) 
     assert (training["inputs"], training["epochs"], training["steps"]) == (16, 1, 1)
     assert (guard["targeted_pairs"], guard["untargeted_pairs"]) == (32, 32)
     assert training["hyperparameters"]["learning_rate"] == 0.0005
-    # one small step at the config's learning rate keeps clean BLEU within its 1-point tolerance
+    # one small step at the config's learning rate keeps clean BLEU within its 1-point tolerance;
+    # whether it lowers the targeted rate decides the verdict (docs/mitigation.md, the guard)
     assert mitigation["clean_tolerance"] == 0.01
     assert abs(mitigation["clean_bleu_change"]) <= 1.0, mitigation["reason"]
-    assert mitigation["status"] == "accepted" and mitigation["accepted"] is True
-    assert "within the tolerance of 1.00" in mitigation["reason"]
-    assert mitigation["fixed_weights"] == str(run_dir / "model.pt")
-    assert (run_dir / "model.pt").is_file()
+    before, after = (
+        mitigation["targeted_failure_rate_before"],
+        mitigation["targeted_failure_rate_after"],
+    )
+    assert mitigation["accepted"] is (after < before), mitigation
+    if mitigation["accepted"]:
+        assert "within the tolerance of 1.00" in mitigation["reason"]
+        assert mitigation["fixed_weights"] == str(run_dir / "model.pt")
+    else:
+        assert mitigation["reason"].startswith("targeted failure rate did not drop")
+        assert mitigation["fixed_weights"] is None
+    assert (run_dir / "model.pt").is_file() is mitigation["accepted"]
 
 
 class _SaveAfterFirstStep(Callback):
