@@ -115,6 +115,11 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             f"next: discover again on the fixed model: {_rediscovery(record.get('run'))} "
             f"--model.init_args.task.target {shlex.quote(json.dumps(target, ensure_ascii=False))}"
         )
+    elif _fixed_nothing(record):
+        lines.append(
+            "next: the original model is kept; train more (a larger --trainer.max_epochs or "
+            "--model.init_args.learning_rate) and run again"
+        )
     else:
         lines.append(
             "next: the original model is kept; change the priorities "
@@ -122,6 +127,18 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             "run again"
         )
     return "\n".join(lines)
+
+
+def _fixed_nothing(record: dict[str, Any]) -> bool:
+    """A fix rejected with clean accuracy kept: it did not lower the targeted failure rate, so
+    the fine-tune trained too little to matter (the guard's verdict, ffade.mitigate.verdict)."""
+    before = record.get("targeted_failure_rate_before")
+    after = record.get("targeted_failure_rate_after")
+    change = record.get("clean_accuracy_change")
+    tolerance = record.get("clean_tolerance")
+    if None in (before, after, change, tolerance):
+        return False
+    return after >= before and -change <= tolerance + 1e-12
 
 
 def _rediscovery(run: str | None) -> str:

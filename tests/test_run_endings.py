@@ -117,14 +117,23 @@ def test_a_fix_rejected_for_fixing_nothing_ends_as_rejected(tmp_path: Path) -> N
         "clean_accuracy_after": 0.9,
         "targeted_failure_rate_before": 0.312,
         "targeted_failure_rate_after": 0.312,
+        "clean_accuracy_change": 0.0,
+        "clean_tolerance": 0.01,
         "fixed_target": {"name": "digits_cnn", "args": {}},
     }
     (tmp_path / "mitigation.json").write_text(json.dumps(record))
     lines = run_ending(tmp_path).splitlines()
     assert lines[1].startswith("fix rejected: clean accuracy 90.0% -> 90.0%")
     assert lines[2] == f"why: {record['reason']}"
-    assert lines[3].startswith("next: the original model is kept")
+    assert lines[3] == (  # it trained too little to matter: say how to train more
+        "next: the original model is kept; train more (a larger --trainer.max_epochs or "
+        "--model.init_args.learning_rate) and run again"
+    )
     assert not any("accepted" in line or line.startswith("note:") for line in lines)
+    # clean accuracy lost past the tolerance as well: the priorities or settings, not "more"
+    record.update(clean_accuracy_after=0.8, clean_accuracy_change=-0.1)
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    assert "change the priorities" in run_ending(tmp_path).splitlines()[3]
 
 
 def test_an_accepted_fix_names_the_rediscovery_as_docs_step_4_runs_it(tmp_path: Path) -> None:
