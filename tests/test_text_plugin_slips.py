@@ -9,8 +9,6 @@ tests/test_plugin_arguments.py's.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -308,9 +306,14 @@ def test_the_classifier_fine_tuner_trains_a_text_classifier(tmp_path) -> None:
         save_dir=tmp_path,
         learning_rate=0.5,
     )
-    assert Path(fix.mitigation["fixed_weights"]).is_file()
-    trained = torch.load(fix.mitigation["fixed_weights"], weights_only=True)
-    assert not torch.equal(trained["embed.weight"], Bag().embed.weight.detach())
+    # the weights as training left them, whatever the guard's verdict: a bag of words this small
+    # cannot learn '1d1ot' without its clean sentences, so the guard may well reject the fix
+    checkpoint = torch.load(fix.dir / "checkpoints" / "last.ckpt", weights_only=True)
+    trained = checkpoint["state_dict"]["network.embed.weight"]
+    assert not torch.equal(trained, Bag().embed.weight.detach())
+    record = fix.mitigation
+    before, after = record["targeted_failure_rate_before"], record["targeted_failure_rate_after"]
+    assert not record["accepted"] or after < before  # kept only if it fixed something
 
 
 class Shout(Concept):
