@@ -124,8 +124,7 @@ class CallableTarget(Target):
         self.numpy = numpy
         for argument, function in (("predict", self.function), ("features", features)):
             _refuse_meta(function, argument, self.error_name)
-        self.ran = False  # predict has scored a batch: its errors are no longer a mismatch
-        self.features_ran = False  # as ``ran``, for features
+        self.took_a_batch: set[str] = set()  # methods whose errors are no longer a mismatch
         if isinstance(self.function, torch.nn.Module):
             self.model = self.function.to(self.device).eval()
             if weights is not None:
@@ -203,13 +202,7 @@ class CallableTarget(Target):
     def predict(self, inputs: Any) -> torch.Tensor:
         """Float scores: the function's own, or its labels as one-hot log-probabilities (B, C)."""
         self._in_eval_mode()
-        try:
-            with torch.inference_mode():
-                outputs = self.fast_forward(self._argument(inputs))
-        except MISMATCHES as error:
-            if self.ran or not _raised_in_torch(error):
-                raise  # the user's own code, or a batch after others ran: its traceback says where
-            raise self._mismatch("predict", error, inputs) from None
+        outputs = self._called("predict", self.fast_forward, inputs)
         expected = batch_size_of(inputs)
         if isinstance(outputs, tuple) and _whole_batches(outputs, expected):
             # (logits, probabilities) on a batch of 1 stacked to 2 rows: "returned 2 outputs";
@@ -220,7 +213,7 @@ class CallableTarget(Target):
                 "tensor, not a tuple of them)"
             )
         scores = self.scores(outputs)
-        self.ran = True
+        self.took_a_batch.add("predict")
         if len(scores) != expected:
             raise PluginError(
                 f"target '{self.error_name}': predict returned {len(scores)} "
@@ -228,6 +221,17 @@ class CallableTarget(Target):
                 "label or row of scores per input"
             )
         return scores
+
+    def _called(self, method: str, function: Callable[..., Any], inputs: Any) -> Any:
+        """``function`` on a batch, without gradients; an error torch's own layers raise on the
+        first batch ``method`` gets is one line (:meth:`_mismatch`)."""
+        try:
+            with torch.inference_mode():
+                return function(self._argument(inputs))
+        except MISMATCHES as error:
+            if method in self.took_a_batch or not _raised_in_torch(error):
+                raise  # the user's own code, or a batch after others ran: its traceback says where
+            raise self._mismatch(method, error, inputs) from None
 
     def _mismatch(self, method: str, error: Exception, inputs: Any) -> PluginError:
         """The one line for an error torch's own layers raised on the first batch ``method`` got:
@@ -307,14 +311,8 @@ class CallableTarget(Target):
         if self.feature_function is None:
             return super().features(inputs)
         self._in_eval_mode()
-        try:
-            with torch.inference_mode():
-                vectors = self.feature_function(self._argument(inputs))
-        except MISMATCHES as error:
-            if self.features_ran or not _raised_in_torch(error):
-                raise  # the user's own code, or a batch after others ran: its traceback says where
-            raise self._mismatch("features", error, inputs) from None
-        self.features_ran = True
+        vectors = self._called("features", self.feature_function, inputs)
+        self.took_a_batch.add("features")
         vectors = torch.as_tensor(vectors)
         # (B, ...) -> (B, d); a (B,) or scalar is left for the features check to refuse in a line
         return (vectors.flatten(1) if vectors.dim() >= 2 else vectors).float()

@@ -120,10 +120,18 @@ def test_lora_fix_is_guarded_saved_and_loads_back(
         assert 0 <= result[f"targeted_failure_rate_{when}"] <= 1
         assert result[f"clean_score_{when}"] == result[f"clean_accuracy_{when}"]
         assert f"untargeted_failure_rate_{when}" in result
-    assert result["status"] == "accepted" and result["training"]["finetuner"] == "diffusion_lora"
+    assert result["training"]["finetuner"] == "diffusion_lora"
+    before, after = result["targeted_failure_rate_before"], result["targeted_failure_rate_after"]
+    assert result["accepted"] is (after < before)  # clean_tolerance 1: kept if it fixed anything
     assert result["clean_metric"] in ("judge accuracy", "mean CLIP cosine")
     assert result["lora"] == {"rank": 2, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]}
-    fixed = result["fixed_target"]
+    # the saved fix: an accepted one's, else saved here as acceptance would have saved it (a
+    # LoRA this small on 6 evaluations may lower no targeted rate, and the guard rejects it)
+    fixed = (
+        result["fixed_target"]
+        if result["accepted"]
+        else tuner._fixed_target(tuner.keep_or_undo(True))
+    )
     assert fixed["name"] == "diffusers_pipeline" and fixed["args"]["model"] == str(tiny_pipeline)
     lora = Path(fixed["args"]["lora_weights"])
     assert (lora / "pytorch_lora_weights.safetensors").is_file()
@@ -170,9 +178,15 @@ def test_lora_fix_runs_with_the_pipeline_on_cuda(
         run, tmp_path, image_folder=str(captioned), rank=2, learning_rate=1e-2, clean_tolerance=1.0
     )
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
-    assert result["status"] == "accepted", result
-    assert result["fixed_target"]["args"]["device"] == "cuda"
-    lora = Path(result["fixed_target"]["args"]["lora_weights"])
+    before, after = result["targeted_failure_rate_before"], result["targeted_failure_rate_after"]
+    assert result["accepted"] is (after < before), result
+    fixed = (
+        result["fixed_target"]
+        if result["accepted"]
+        else tuner._fixed_target(tuner.keep_or_undo(True))
+    )
+    assert fixed["args"]["device"] == "cuda"
+    lora = Path(fixed["args"]["lora_weights"])
     assert (lora / "pytorch_lora_weights.safetensors").is_file()
 
 
@@ -210,10 +224,16 @@ def test_a_clip_score_fix_is_judged_in_cosine_not_accuracy_points(
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["clean_metric"] == "mean CLIP cosine"
     change = result["clean_accuracy_after"] - result["clean_accuracy_before"]
-    verdict = "changed by" if result["accepted"] else "fell"
-    assert result["reason"].startswith(f"mean CLIP cosine on clean prompts {verdict}")
-    assert "tolerance of 0.0200" in result["reason"] and "points" not in result["reason"]
-    assert f"{abs(change):.4f}" in result["reason"]
+    kept = tuner.keeps_clean_accuracy()
+    clean_side = tuner.reason(kept)  # the reason, unless clean was kept and nothing was fixed
+    assert result["reason"] == clean_side or (
+        kept and result["reason"].startswith("targeted failure rate did not drop")
+    )
+    assert clean_side.startswith(
+        f"mean CLIP cosine on clean prompts {'changed by' if kept else 'fell'}"
+    )
+    assert "tolerance of 0.0200" in clean_side and "points" not in clean_side
+    assert f"{abs(change):.4f}" in clean_side
 
 
 def test_drawn_images_are_accepted_samples_of_the_unchanged_prompt(
@@ -244,7 +264,9 @@ def test_class_images_teach_each_prompt_its_class(
     assert any(torch.equal(seven, image) for image in tuner._classes[7])
     assert tuner.class_image(None) is None and tuner.class_image(42) is None
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
-    assert result["training"]["steps"] >= 1 and result["status"] == "accepted"
+    assert result["training"]["steps"] >= 1
+    before, after = result["targeted_failure_rate_before"], result["targeted_failure_rate_after"]
+    assert result["accepted"] is (after < before)  # clean_tolerance 1: kept if it fixed anything
 
 
 def _without_lora(tuner: DiffusionLoRAFineTuner) -> None:
@@ -266,6 +288,7 @@ def test_kept_pairs_learn_the_frozen_unets_prediction(
     neutral = np.tile(tuner.task.space.neutral, (4, 1))
     kept = tuner.make_batch(np.arange(4), neutral)
     assert bool(kept.clean.all())
+    tuner.network.enable_adapters()  # a rejected fix switched them off; its training is kept
     trained, _ = tuner.training_loss(kept)
     assert trained > 0  # the trained LoRA moved the UNet's predictions
     _without_lora(tuner)
