@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -411,22 +412,27 @@ def test_a_dict_of_outputs_is_told_to_pick_one() -> None:
     )
 
 
+def _search_digits(target: Any, save_dir: Path) -> None:
+    """A four-evaluation search of four digits with ``target``, as a user's first call is."""
+    ffade.discover(
+        target=target,
+        dataset="digits",
+        reward="misclassification",
+        concepts=[{"name": "rotation", "args": {"values": [0, 40]}}],
+        max_inputs=4,
+        explorer="random",
+        budget=4,
+        save_dir=save_dir,
+    )
+
+
 def test_a_module_that_cannot_take_the_datasets_batch_is_one_line(tmp_path: Path) -> None:
     """A model built for other inputs (784 features, 3 channels) raised torch's RuntimeError
     from inside ``nn.Linear`` through 30 frames; it is a mismatch of model and dataset, said in
     one line with the batch the dataset gives. An error of the user's own code, or one after
     batches were scored, keeps its traceback (docs/plugins.md)."""
     with pytest.raises(PluginError) as error:
-        ffade.discover(
-            target=torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(100, 10)),
-            dataset="digits",
-            reward="misclassification",
-            concepts=[{"name": "rotation", "args": {"values": [0, 40]}}],
-            max_inputs=4,
-            explorer="random",
-            budget=4,
-            save_dir=tmp_path,
-        )
+        _search_digits(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(100, 10)), tmp_path)
     assert str(error.value) == (
         "target 'Sequential': predict cannot take the dataset's batches (float32 tensor of shape "
         "(1, 1, 28, 28)): mat1 and mat2 shapes cannot be multiplied (1x784 and 100x10); give a "
@@ -450,16 +456,7 @@ def test_features_that_cannot_take_the_datasets_batch_are_one_line(tmp_path: Pat
     torch's RuntimeError from inside ``nn.Linear``, its traceback through the search's start."""
     digits = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
     with pytest.raises(PluginError) as error:
-        ffade.discover(
-            target=CallableTarget(digits, features=torch.nn.Linear(100, 4)),
-            dataset="digits",
-            reward="misclassification",
-            concepts=[{"name": "rotation", "args": {"values": [0, 40]}}],
-            max_inputs=4,
-            explorer="random",
-            budget=4,
-            save_dir=tmp_path,
-        )
+        _search_digits(CallableTarget(digits, features=torch.nn.Linear(100, 4)), tmp_path)
     line = str(error.value)
     assert line.startswith(
         "target 'Sequential': features cannot take the dataset's batches (float32 tensor of shape "

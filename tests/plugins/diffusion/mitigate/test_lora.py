@@ -103,6 +103,18 @@ def fine_tune(run: Path, root: Path, **args: Any) -> DiffusionLoRAFineTuner:
     return fine_tuned(make, root)
 
 
+def _mitigate_config(run: Path, root: Path) -> Path:
+    """A one-epoch LoRA fine-tune of ``run`` as a config file, for ``main(["fit", ...])``."""
+    config = root / "mitigate.yaml"
+    model = {
+        "class_path": "ffade_diffusion.mitigate.DiffusionLoRAFineTuner",
+        "init_args": {"run": str(run), **SMALL},
+    }
+    trainer = {"max_epochs": 1, "default_root_dir": str(root)}
+    config.write_text(yaml.safe_dump({"model": model, "trainer": trainer}))
+    return config
+
+
 @pytest.mark.slow
 def test_lora_fix_is_guarded_saved_and_loads_back(
     t2i_run: Path, captioned: Path, tiny_pipeline: Path, tmp_path: Path
@@ -473,19 +485,7 @@ def test_a_rank_above_the_attentions_full_rank_is_one_line(
         if isinstance(module, torch.nn.Linear)
         and name.endswith(("to_q", "to_k", "to_v", "to_out.0"))
     )
-    config = tmp_path / "mitigate.yaml"
-    init_args = {"run": str(t2i_run), **SMALL}
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "model": {
-                    "class_path": "ffade_diffusion.mitigate.DiffusionLoRAFineTuner",
-                    "init_args": init_args,
-                },
-                "trainer": {"max_epochs": 1, "default_root_dir": str(tmp_path)},
-            }
-        )
-    )
+    config = _mitigate_config(t2i_run, tmp_path)
     assert main(["fit", "--config", str(config), "--model.init_args.rank", "100000"]) == 2
     err = capsys.readouterr().err  # beside the pipeline's own loading bars
     (line,) = [line for line in err.splitlines() if line.startswith("ffade:")]
@@ -518,19 +518,7 @@ def test_a_run_on_a_target_with_a_lora_already_loaded_is_refused_in_one_line(
     task = _task(tiny_pipeline)
     task["target"]["args"]["lora_weights"] = str(first)
     run = _discover(task, tmp_path)
-    config = tmp_path / "mitigate.yaml"
-    init_args = {"run": str(run), **SMALL}
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "model": {
-                    "class_path": "ffade_diffusion.mitigate.DiffusionLoRAFineTuner",
-                    "init_args": init_args,
-                },
-                "trainer": {"max_epochs": 1, "default_root_dir": str(tmp_path)},
-            }
-        )
-    )
+    config = _mitigate_config(run, tmp_path)
     assert main(["fit", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     (line,) = [line for line in err.splitlines() if line.startswith("ffade:")]
