@@ -93,6 +93,16 @@ class ConceptSpace:
         """One state as {concept label: value}, the form records and reports use."""
         return {c.label: c.values[int(i)] for c, i in zip(self.concepts, state, strict=True)}
 
+    def changed_from(self, start: Sequence[int], state: Sequence[int]) -> dict[str, Any]:
+        """The concepts whose grid index differs between ``start`` and ``state``, each as
+        ``{"from": value, "to": value}``: what a microscopic failure changed from its start,
+        which the whole failing state leaves the reader to work out concept by concept."""
+        return {
+            c.label: {"from": c.values[int(a)], "to": c.values[int(b)]}
+            for c, a, b in zip(self.concepts, start, state, strict=True)
+            if int(a) != int(b)
+        }
+
     def changes(self, state: Sequence[int]) -> dict[str, Any]:
         """The values in ``state`` that change an input: those other than their concept's no-op.
 

@@ -303,8 +303,14 @@ class Explorer(SearchState, RunModule):
             # fewest steps first, ties by input id: not by when each input first failed
             by_steps = sorted(self.smallest_failures.items(), key=lambda x: (x[1][0], x[0]))
             smallest = by_steps[:20]
+            start = self.env.start_state
             summary["smallest_failing_changes"] = [
-                {"input_id": i, "steps": size, "concepts": self.space.values(state)}
+                {
+                    "input_id": i,
+                    "steps": size,
+                    "concepts": self.space.values(state),
+                    "changed": self.space.changed_from(start, state),
+                }
                 for i, (size, state) in smallest
             ]
         return summary

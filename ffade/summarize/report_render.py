@@ -23,7 +23,7 @@ from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import notes
 from ffade.summarize.report_retest import retest_tables
 from ffade.summarize.report_side_effects import side_effect_tables
-from ffade.summarize.run_figures import remaining_in_words
+from ffade.summarize.run_figures import changed_in_words, remaining_in_words
 
 Table = tuple[str, str, list[str], list[list[str]]]
 """(section title, html id, header, rows)."""
@@ -280,7 +280,8 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
     per_input = report.get("explorer_smallest_failures")
     if per_input:
         rows = [
-            [_fmt(e.get("input_id")), _fmt(e.get("steps")), _changed_text(e)] for e in per_input
+            [_fmt(e.get("input_id")), _fmt(e.get("steps")), changed_in_words(e, _fmt)]
+            for e in per_input
         ]
         found.append(
             (
@@ -291,13 +292,6 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
             )
         )
     return found
-
-
-def _changed_text(entry: dict[str, Any]) -> str:
-    """What an input's smallest failure changed from the start state; an input that fails at the
-    start state itself changed nothing, which an empty cell would not say."""
-    changed = entry.get("changed", entry["concepts"])
-    return _fmt(changed) if changed else "nothing: it fails at the start state"
 
 
 EXPLORER_LABELS = {

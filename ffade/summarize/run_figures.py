@@ -3,6 +3,7 @@ figures and the explorer's own smallest failures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ffade.errors import FfadeError
@@ -83,16 +84,42 @@ def remaining_in_words(remaining: dict[str, Any], run_dir: str = "the run") -> s
 
 def explorer_smallest(summary: dict[str, Any], landscape: Landscape) -> list[dict[str, Any]] | None:
     """The explorer's smallest failure per input, each with ``changed``: only the concepts whose
-    value differs from the run's start state (the neutral state unless the run set one)."""
+    value differs from the run's start state (the neutral state unless the run set one), as
+    ``{"from": value, "to": value}``. summary.json has them since ffade lists them; a summary
+    written before (``concepts`` alone) has them worked out here from its start state."""
     entries = summary.get("smallest_failing_changes")
     start = summary.get("start_state") or landscape.neutral
-    if not entries or start is None:
+    if not entries:
         return entries
-    before = landscape.state_values(start)
+    before = landscape.state_values(start) if start is not None else {}
     return [
-        {**e, "changed": {k: v for k, v in e["concepts"].items() if before.get(k) != v}}
+        e
+        if isinstance(e.get("changed"), dict)
+        else {
+            **e,
+            "changed": {
+                k: {"from": before.get(k), "to": v}
+                for k, v in e["concepts"].items()
+                if before.get(k) != v
+            },
+        }
         for e in entries
     ]
+
+
+def changed_in_words(entry: dict[str, Any], fmt: Callable[[Any], str] = str) -> str:
+    """What an input's smallest failure changed from the start state, ``rotation: 0 -> 15``
+    per concept (``fmt`` writes a value); an input that fails at the start state itself changed
+    nothing, which an empty cell would not say."""
+    changed = entry.get("changed", entry["concepts"])
+    if not changed:
+        return "nothing: it fails at the start state"
+    return ", ".join(
+        f"{label}: {fmt(change['from'])} -> {fmt(change['to'])}"
+        if isinstance(change, dict) and {"from", "to"} <= set(change)
+        else f"{label}: {fmt(change)}"
+        for label, change in changed.items()
+    )
 
 
 def counts_line(figures: dict[str, Any], failures_note: str = "") -> str:

@@ -106,6 +106,46 @@ def test_smallest_failing_changes_are_the_fewest_steps_in_the_log(tmp_path: Path
     assert summary["failing_concept_states"] == len(failing)
 
 
+@pytest.mark.parametrize("explorer", ["RandomExplorer", "DQNExplorer"])
+def test_smallest_failing_changes_name_what_changed_and_count_grid_steps(
+    tmp_path: Path, explorer: str
+) -> None:
+    """Each entry's ``changed`` lists only the concepts that differ from ``start_state``, each
+    with its start value and its failing value, and ``steps`` is the grid steps between them
+    summed over the concepts (README), counted here from the values' places in each grid."""
+    config = write_config(tmp_path / "c.yaml", f"ffade.explore.{explorer}", budget=300)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["mode"] = "microscopic"
+    config.write_text(yaml.safe_dump(data))
+    start_arg = "{axis2: 0.111, axis1: 1.0}"  # axis1 at the top edge of its grid
+    assert main(["fit", "--config", str(config), "--model.init_args.start_state", start_arg]) == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    summary = json.loads((run / "summary.json").read_text())
+    grids = {c["label"]: c["values"] for c in summary["concepts"]}
+    start = {"axis0": 0.0, "axis1": 1.0, "axis2": 0.111}  # axis0 not named: its neutral value
+    assert summary["start_state"] == [grids[k].index(v) for k, v in start.items()]
+    failing = {
+        (r["input_id"], tuple(r["state"]))
+        for r in map(json.loads, (run / "evaluations.jsonl").read_text().splitlines())
+        if r["failed"]
+    }
+    entries = summary["smallest_failing_changes"]
+    assert entries and any(e["steps"] > 2 for e in entries)  # the planted box: axis0 >= 0.333
+    for entry in entries:
+        values = entry["concepts"]
+        assert set(values) == set(grids)  # the whole failing state
+        state = tuple(grids[k].index(values[k]) for k in grids)
+        assert (entry["input_id"], state) in failing
+        assert entry["changed"] == {
+            k: {"from": start[k], "to": values[k]} for k in grids if values[k] != start[k]
+        }
+        assert entry["steps"] == sum(
+            abs(grids[k].index(c["to"]) - grids[k].index(c["from"]))
+            for k, c in entry["changed"].items()
+        )
+        assert entry["steps"] <= summary["hyperparameters"]["max_steps"]
+
+
 def test_a_task_dict_without_mode_is_macroscopic(tmp_path: Path) -> None:
     """From Python, a task without ``mode`` takes the task's default, as a config does (it was
     a KeyError: 'mode')."""

@@ -457,7 +457,7 @@ def test_examples_and_microscopic_findings_are_shown(make_run, image_concepts) -
     assert (
         "| blur | blur = 2 (neutral 0): 100% failure (95% CI 51-100%), 4 evaluations |" in markdown
     )
-    assert "| 3 | 2 | rotation: 20 |" in markdown
+    assert "| 3 | 2 | rotation: 0 -> 20 |" in markdown  # a summary without "changed": from neutral
     caption = "Input 3 (should be 7), changed by rotation 20 and brightness 0.2: the target says 1"
     assert f"![{caption}](examples/worst_0.png)\n*{caption}*" in markdown
     assert "deleted_since" not in markdown  # a picture deleted since is left out
@@ -489,6 +489,35 @@ def test_an_input_failing_at_the_start_state_reads_nothing_changed(
         "0",
         "nothing: it fails at the start state",
     ]
+
+
+def test_each_input_row_says_what_changed_from_the_start_and_to_what(
+    make_run, image_concepts
+) -> None:
+    """summary.json's ``changed`` (as explorers write it) is the row: each concept that moved,
+    from its start value to its failing one; report.json keeps it as given."""
+    changed = {"rotation": {"from": 20, "to": 0}, "blur": {"from": 0, "to": 2}}
+    run = make_run(
+        "micro_changed",
+        image_concepts,
+        {(0, 0, 2): (4, 4)},
+        mode="microscopic",
+        start_state=[2, 0, 0],
+        smallest_failing_changes=[
+            {
+                "input_id": 5,
+                "steps": 4,
+                "concepts": {"rotation": 0, "brightness": 0.2, "blur": 2},
+                "changed": changed,
+            }
+        ],
+    )
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    row = "| 5 | 4 | rotation: 20 -> 0, blur: 0 -> 2 |"
+    assert row in (run / "report.md").read_text()
+    report = json.loads((run / "report.json").read_text())
+    assert report["explorer_smallest_failures"][0]["changed"] == changed
 
 
 def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concepts) -> None:
