@@ -182,7 +182,7 @@ def test_a_bad_row_names_the_line_a_user_opens(tmp_path: Path) -> None:
 
 def test_an_empty_split_says_how_to_fill_it() -> None:
     """One prompt drawn once cannot fill three disjoint splits: the error says what would. The
-    one input goes to discovery (the largest share), so fine-tuning is the first split left empty."""
+    one input goes to discovery (the largest share): fine-tuning is the first split left empty."""
     with pytest.raises(
         FfadeError,
         match=r"^dataset 'prompts': split 'finetune' would be empty: 1 prompt\(s\) x "
