@@ -1078,10 +1078,13 @@ def test_markdown_text_keeps_a_table_cell_on_one_line() -> None:
 
 def two_blocks(state: tuple[int, ...]) -> tuple[int, int]:
     """Two failing blocks (rotation >= 30, brightness <= 0.4; blur 2 with rotation <= 10), some
-    states failing on 2 evaluations only, and thin failures everywhere else."""
+    states failing on 2 evaluations only, two failing exactly 50% and 60% of their evaluations,
+    and thin failures everywhere else."""
     rotation, brightness, blur = state
     if rotation >= 3 and brightness <= 1:
         return 12, 11
+    if state in ((0, 2, 0), (1, 2, 0)):  # exactly at a threshold: failing ("at least")
+        return 10, 5 + state[0]
     if blur == 2 and rotation <= 1:
         return (2, 2) if brightness == 4 else (9, 7)
     return 10, (rotation + brightness + blur) % 3
@@ -1109,7 +1112,7 @@ def test_rule_figures_and_distance_recomputed_from_the_counts(
     n, k = np.zeros(shape, int), np.zeros(shape, int)
     for state in np.ndindex(*shape):
         n[state], k[state] = two_blocks(state)
-    failing = (n >= min_evaluations) & (k >= threshold * n)
+    failing = (n >= min_evaluations) & (k / n >= threshold)  # the rate, as docs say
     covered = np.zeros(shape, bool)
     rules = report["rules"]["rules"]
     assert len(rules) >= 2
