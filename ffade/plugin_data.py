@@ -37,8 +37,26 @@ def disjoint_split_indices(
             f"non-negative numbers summing to at most 1 (for {', '.join(SPLITS)})"
         )
     order = np.random.default_rng(seed).permutation(n)
-    bounds = np.cumsum([0, *(round(f * n) for f in values)])
+    bounds = np.cumsum([0, *split_counts(n, values)])
     return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
+
+
+def split_counts(n: int, fractions: Sequence[float]) -> list[int]:
+    """How many of ``n`` inputs each split gets: largest remainder over ``fractions * n``.
+
+    Rounding each split on its own lost or invented inputs: 0.33/0.33/0.34 of 10 gave 3 + 3 + 3,
+    dropping one, and 0.35/0.3/0.35 gave 4 + 3 + 4 of 10, the last split then cut short. Here
+    each split gets the whole part of its share, and the inputs left over from the shares' total
+    (``round(sum(fractions) * n)``, so ``n`` when they sum to 1) go one each to the largest
+    fractional parts, ties to the earlier split. The counts sum to that total exactly.
+    """
+    shares = [float(f) * n for f in fractions]
+    counts = [int(np.floor(share)) for share in shares]
+    total = min(n, round(sum(shares)))
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - counts[i]), i))
+    for i in by_remainder[: max(0, total - sum(counts))]:
+        counts[i] += 1
+    return counts
 
 
 def read_text_lines(path: str | Path, what: str) -> list[str]:

@@ -21,6 +21,52 @@ def test_splits_are_disjoint_and_seeded(n: int) -> None:
     assert all(np.array_equal(splits[k], again[k]) for k in splits)
 
 
+def brute_force_counts(n: int, fractions: tuple[float, ...]) -> list[int]:
+    """Largest remainder, written out by hand from exact fractions: whole parts first, then one
+    input each to the largest leftover parts (earlier split first on a tie) until the shares'
+    total, rounded, is reached."""
+    from fractions import Fraction
+
+    shares = [Fraction(str(f)) * n for f in fractions]
+    counts = [int(share) for share in shares]  # floor: shares are >= 0
+    total = round(sum(shares))
+    left = sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))
+    for i in left[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("n", "fractions", "counts"),
+    [
+        (10, (0.33, 0.33, 0.34), [3, 3, 4]),  # rounded each alone: 3 + 3 + 3, one input lost
+        (10, (0.35, 0.3, 0.35), [4, 3, 3]),  # rounded each alone: 4 + 3 + 4 = 11 of 10
+        (3, (0.5, 0.25, 0.25), [1, 1, 1]),  # rounded each alone: 2 + 1 + 1 = 4 of 3
+        (1, (0.5, 0.25, 0.25), [1, 0, 0]),  # rounded each alone: 0 + 0 + 0, the input lost
+        (7, (1 / 3, 1 / 3, 1 / 3), [3, 2, 2]),
+        (1797, (0.4, 0.4, 0.2), [719, 719, 359]),  # the quickstart's digits: as before
+        (20, (0.5, 0.0, 0.25), [10, 0, 5]),  # fractions summing under 1 leave inputs out
+    ],
+)
+def test_split_counts_sum_to_the_inputs_by_largest_remainder(n, fractions, counts) -> None:
+    splits = disjoint_split_indices(n, fractions, seed=0)
+    assert [len(splits[name]) for name in ("discovery", "finetune", "heldout")] == counts
+    assert counts == brute_force_counts(n, fractions)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 7, 10, 11, 29, 97, 101])
+@pytest.mark.parametrize(
+    "fractions", [(0.33, 0.33, 0.34), (0.5, 0.25, 0.25), (0.4, 0.3, 0.3), (0.15, 0.7, 0.15)]
+)
+def test_fractions_summing_to_one_put_every_input_in_exactly_one_split(n, fractions) -> None:
+    splits = disjoint_split_indices(n, fractions, seed=n)
+    together = np.concatenate(list(splits.values()))
+    assert sorted(together.tolist()) == list(range(n))  # each input once, none lost
+    counts = [len(part) for part in splits.values()]
+    assert counts == brute_force_counts(n, fractions)
+    assert all(abs(c - f * n) < 1 for c, f in zip(counts, fractions, strict=True))
+
+
 def test_bad_fractions_are_refused() -> None:
     with pytest.raises(FfadeError, match="summing to at most 1"):
         disjoint_split_indices(10, (0.8, 0.3, 0.2), seed=0)

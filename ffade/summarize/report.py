@@ -117,6 +117,9 @@ def build_report(
         report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
         report["rules"] = rules.to_dict(landscape)
         report["meaning_changing"] = apart
+        # states with a failure only under a meaning-changing edit: in fit's count, in no rule
+        apart_states = int((landscape.failures > 0).sum() - (kept.failures > 0).sum())
+        report["rules"]["failing_concept_states_apart"] = apart_states
         if compare is not None and other is not None and other_summary is not None:
             report["compare"] = assemble_comparison(
                 landscape,

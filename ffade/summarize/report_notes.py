@@ -26,9 +26,10 @@ def failing_states(count: int) -> str:
 
 def counted_failing_states(count: int, report: dict[str, Any]) -> str:
     """What "failing" counts where no rule was found: "85 concept states failing at least 50% of
-    their evaluations (of the 337 with a failure)". ``ffade fit`` ends with "in 337 concept
-    states", every state with a failure: said bare, "the 85 failing states" read as a
-    contradiction."""
+    their evaluations (of the 337 with a failure, 179 of them under negate, reported apart)".
+    ``ffade fit`` ends with "in 337 concept states", every state with a failure: said bare, "the
+    85 failing states" read as a contradiction; and rules are sought only where no
+    meaning-changing edit applies, so the states under one are said apart."""
     threshold = report["threshold"]
     share = "all" if threshold >= 1 else f"at least {threshold_percent(threshold)} of"
     said = f"{count} concept state{'' if count == 1 else 's'} failing {share} their evaluations"
@@ -37,7 +38,12 @@ def counted_failing_states(count: int, report: dict[str, Any]) -> str:
         notes.append(f"with at least {evaluations(report['min_evaluations'])} each")
     with_failure = report["run_figures"].get("failing_concept_states")
     if isinstance(with_failure, int) and with_failure > count:
-        notes.append(f"of the {with_failure} with a failure")
+        # rules are sought only where no meaning-changing edit applies: "85 of the 337" read as
+        # 85 of all 337, where 203 of them failed that often, 118 under negate
+        apart = report["rules"].get("failing_concept_states_apart") or 0
+        changing = [entry["concept"] for entry in report.get("meaning_changing") or []]
+        under = f", {apart} of them under {' or '.join(changing)}, reported apart"
+        notes.append(f"of the {with_failure} with a failure" + (under if apart else ""))
     return said + (f" ({'; '.join(notes)})" if notes else "")
 
 

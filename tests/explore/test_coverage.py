@@ -32,6 +32,17 @@ def test_clopper_pearson_matches_its_closed_forms() -> None:
     assert low == pytest.approx(0.187086, abs=1e-6) and high == pytest.approx(0.812914, abs=1e-6)
 
 
+def test_clopper_pearson_matches_scipy_exact_interval_with_its_edges() -> None:
+    """scipy's ``method="exact"`` is Clopper-Pearson: 0 of n, n of n and n = 1 included."""
+    from scipy.stats import binomtest
+
+    for n in [1, 2, 3, 7, 40, 1000]:
+        for k in sorted({0, 1, n // 2, n - 1, n}):
+            expected = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+            got = clopper_pearson(k, n)
+            assert got == pytest.approx((expected.low, expected.high), abs=1e-12), (k, n)
+
+
 def test_remaining_scales_the_probes_share_to_the_unevaluated_pairs() -> None:
     estimate = remaining_failures(probe_failures=5, probes=10, unevaluated=1000)
     assert estimate.estimate == pytest.approx(500)

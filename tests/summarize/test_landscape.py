@@ -20,6 +20,21 @@ def test_wilson_matches_scipy(failures: int, evaluations: int) -> None:
     assert float(high) == pytest.approx(expected.high, abs=1e-9)
 
 
+def test_wilson_matches_scipy_on_every_count_up_to_forty_and_the_edges() -> None:
+    """0 of n, n of n and n = 1 included, on arrays as the landscape passes them."""
+    pairs = [(k, n) for n in range(1, 41) for k in range(n + 1)] + [(0, 1), (1, 1), (0, 5000)]
+    low, high = wilson_interval(np.array([k for k, _ in pairs]), np.array([n for _, n in pairs]))
+    for (k, n), lo, hi in zip(pairs, low, high, strict=True):
+        expected = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert (lo, hi) == pytest.approx((expected.low, expected.high), abs=1e-12), (k, n)
+
+
+def test_two_of_two_reads_as_docs_report_says() -> None:
+    """docs/report.md: "With 2 of 2 failures the rate is 100% but the interval is 34-100%"."""
+    low, high = wilson_interval(2, 2)
+    assert (round(float(low) * 100), float(high)) == (34, 1.0)
+
+
 def test_wilson_is_undefined_without_evaluations() -> None:
     low, high = wilson_interval(np.array([0, 1]), np.array([0, 2]))
     assert np.isnan(low[0]) and np.isnan(high[0])

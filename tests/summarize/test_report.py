@@ -1103,3 +1103,79 @@ def test_markdown_text_keeps_a_table_cell_on_one_line() -> None:
     from ffade.markdown import markdown_text
 
     assert markdown_text("a\n b|c\r\nd") == "a b\\|c d"
+
+
+def two_blocks(state: tuple[int, ...]) -> tuple[int, int]:
+    """Two failing blocks (rotation >= 30, brightness <= 0.4; blur 2 with rotation <= 10), some
+    states failing on 2 evaluations only, two failing exactly 50% and 60% of their evaluations,
+    and thin failures everywhere else."""
+    rotation, brightness, blur = state
+    if rotation >= 3 and brightness <= 1:
+        return 12, 11
+    if state in ((0, 2, 0), (1, 2, 0)):  # exactly at a threshold: failing ("at least")
+        return 10, 5 + state[0]
+    if blur == 2 and rotation <= 1:
+        return (2, 2) if brightness == 4 else (9, 7)
+    return 10, (rotation + brightness + blur) % 3
+
+
+@pytest.mark.parametrize(("threshold", "min_evaluations"), [(0.5, 1), (0.6, 3)])
+def test_rule_figures_and_distance_recomputed_from_the_counts(
+    make_run, image_concepts, threshold, min_evaluations
+) -> None:
+    """Every figure report.json gives a rule (support, rate, Wilson CI, failing and new failing
+    states, coverage) and the failure distance, recomputed here from the planted counts alone:
+    scipy's Wilson interval, a state failing at rate >= threshold on >= min_evaluations, and the
+    transport linear program over the grid's coordinates."""
+    from scipy.stats import binomtest
+
+    from tests.summarize.test_transport import brute_force_w1, by_value, grid_points
+
+    run = make_run("blocks", image_concepts, two_blocks)
+    other = make_run("other", image_concepts, planted_image_counts)
+    report = build_report(
+        run, other, threshold=threshold, min_evaluations=min_evaluations, tensorboard=False
+    )
+    labels, values = list(image_concepts), list(image_concepts.values())
+    shape = tuple(map(len, values))
+    n, k = np.zeros(shape, int), np.zeros(shape, int)
+    for state in np.ndindex(*shape):
+        n[state], k[state] = two_blocks(state)
+    failing = (n >= min_evaluations) & (k / n >= threshold)  # the rate, as docs say
+    covered = np.zeros(shape, bool)
+    rules = report["rules"]["rules"]
+    assert len(rules) >= 2
+    for rule in rules:
+        inside = np.ones(shape, bool)
+        for label, allowed in rule["allowed"].items():
+            axis = labels.index(label)
+            where = np.isin(values[axis], allowed).reshape(
+                [-1 if i == axis else 1 for i in range(3)]
+            )
+            inside &= where
+        support, failed = int(n[inside].sum()), int(k[inside].sum())
+        interval = binomtest(failed, support).proportion_ci(method="wilson")
+        assert (rule["evaluations"], rule["failures"]) == (support, failed)
+        assert rule["failure_rate"] == pytest.approx(failed / support)
+        assert (rule["ci_low"], rule["ci_high"]) == pytest.approx((interval.low, interval.high))
+        assert rule["failing_states"] == int((failing & inside).sum())
+        assert rule["new_failing_states"] == int((failing & inside & ~covered).sum())
+        assert rule["range_states"] == int(inside.sum())
+        covered |= inside
+    totals = report["rules"]
+    assert totals["failing_states"] == int(failing.sum())
+    assert totals["covered_failing_states"] == int((failing & covered).sum())
+    assert totals["coverage"] == pytest.approx((failing & covered).sum() / failing.sum())
+    assert totals["failed_evaluations"] == int(k.sum())
+    assert totals["covered_failed_evaluations"] == int(k[covered].sum())
+
+    rate_other = np.zeros(shape)
+    for state in np.ndindex(*shape):
+        evaluations, failures = planted_image_counts(state)
+        rate_other[state] = failures / evaluations
+    rate = np.where(n > 0, k / np.maximum(n, 1), 0.0)
+    points = grid_points(*(by_value(v) for v in values))
+    expected = brute_force_w1(
+        (rate / rate.sum()).ravel(), (rate_other / rate_other.sum()).ravel(), points
+    )
+    assert report["compare"]["wasserstein"]["failure"]["value"] == pytest.approx(expected, abs=1e-9)

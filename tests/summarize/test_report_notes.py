@@ -120,6 +120,34 @@ def test_no_rule_line_says_which_states_it_counts_beside_the_fits_count(make_run
     )
 
 
+def test_no_rule_line_says_how_many_states_with_a_failure_are_set_apart(make_run, capsys) -> None:
+    """The text quickstart said "85 concept states failing ... (of the 337 with a failure)", but
+    the 85 count only states no meaning-changing edit applies to (203 of the 337 failed that
+    often): the states under `negate`, set apart from rules, are now counted in the line."""
+
+    def counts(s: tuple[int, ...]) -> tuple[int, int]:
+        negate, x = s
+        if negate:  # a failure on 3 states, each under negate: no rule's business
+            return (2, 1) if x < 3 else (2, 0)
+        return (1, int(x % 2 == 0)) if x < 10 else (4, 1)  # 5 fail 1 of 1, 4 fail 1 of 4
+
+    grid = {"negate": [0, 1], "x": list(range(14))}
+    run = make_run("run", grid, counts, failing_concept_states=12)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][0]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    said = (
+        "no failure rule found for the 5 concept states failing at least 50% of their "
+        "evaluations (of the 12 with a failure, 3 of them under negate, reported apart): "
+    )
+    assert capsys.readouterr().out.splitlines()[2].startswith(said)
+    assert (
+        json.loads((run / "report.json").read_text())["rules"]["failing_concept_states_apart"] == 3
+    )
+
+
 def test_a_run_without_failures_says_none_were_found(make_run, capsys) -> None:
     passing = make_run("passing", {"x": [0, 1, 2]}, lambda s: (4, 0))
     capsys.readouterr()

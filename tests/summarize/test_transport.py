@@ -9,6 +9,7 @@ import pytest
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.transport import (
+    Distribution,
     barycenter,
     distribution,
     transport_cost,
@@ -289,3 +290,217 @@ def test_a_barycenter_of_one_thing_not_a_list_is_one_line(given) -> None:
 def test_max_support_below_one_is_one_line(max_support) -> None:
     with pytest.raises(FfadeError, match=f"max_support {max_support} must be a whole number >= 1"):
         wasserstein_distance(point_mass((0, 0)), point_mass((4, 2)), max_support=max_support)
+
+
+# Independent checks: every expected number below is computed here by brute force (a linear
+# program over the full grid, a 1-D closed form), from the run's counts and grid values alone.
+
+
+def brute_force_w1(first_mass: np.ndarray, second_mass: np.ndarray, points: np.ndarray) -> float:
+    """W1 as the transport linear program over every grid state, solved by scipy's HiGHS."""
+    from scipy.optimize import linprog
+
+    m = len(points)
+    cost = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1)).ravel()
+    rows = np.kron(np.eye(m), np.ones(m))  # sum over j of P[i, j] = first[i]
+    cols = np.kron(np.ones(m), np.eye(m))  # sum over i of P[i, j] = second[j]
+    result = linprog(
+        cost,
+        A_eq=np.vstack([rows, cols]),
+        b_eq=np.concatenate([first_mass, second_mass]),
+        bounds=(0, None),
+        method="highs",
+    )
+    assert result.success
+    return float(result.fun)
+
+
+def by_value(values: list[float]) -> np.ndarray:
+    """A number grid's documented coordinates: placed by value, spanning 0 to 1."""
+    v = np.asarray(values, dtype=float)
+    return (v - v.min()) / (v.max() - v.min())
+
+
+def grid_points(*axes: np.ndarray) -> np.ndarray:
+    """Every state's coordinates, row-major like the grid."""
+    return np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=-1)
+
+
+def failure_mass(counts: dict, shape: tuple[int, ...]) -> np.ndarray:
+    """The documented failure mass: each state's failure rate, normalized to sum 1."""
+    rate = np.zeros(shape)
+    for state, (n, k) in counts.items():
+        rate[state] = k / n
+    return (rate / rate.sum()).ravel()
+
+
+UNEVEN = {"gamma": [0.0, 1.0, 3.0, 10.0], "blur": [0.0, 0.5, 2.0]}
+
+
+def random_counts(seed: int, shape: tuple[int, ...]) -> dict:
+    """Evaluations 1..9 on about two thirds of the states, failures anywhere from none to all."""
+    rng = np.random.default_rng(seed)
+    counts = {}
+    for state in np.ndindex(*shape):
+        if rng.uniform() < 0.67:
+            n = int(rng.integers(1, 10))
+            counts[state] = (n, int(rng.integers(0, n + 1)))
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_distance_between_runs_is_the_transport_program_over_the_grid_geometry(
+    make_run, seed
+) -> None:
+    """Two runs on an uneven grid: the distance is the exact W1 of the rate-normalized masses,
+    in coordinates placed by value, as a brute-force linear program over all 12 states gives."""
+    shape = (4, 3)
+    first_counts, second_counts = random_counts(seed, shape), random_counts(seed + 50, shape)
+    first = load_landscape(make_run(f"a{seed}", UNEVEN, first_counts))
+    second = load_landscape(make_run(f"b{seed}", UNEVEN, second_counts))
+    points = grid_points(by_value(UNEVEN["gamma"]), by_value(UNEVEN["blur"]))
+    expected = brute_force_w1(
+        failure_mass(first_counts, shape), failure_mass(second_counts, shape), points
+    )
+    assert wasserstein_distance(first, second) == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_mass_is_the_failure_rate_not_the_failure_count(make_run) -> None:
+    """9 of 10 failing at gamma 0 and 1 of 1 at gamma 10: by rate the mass sits 0.9 : 1, so the
+    distance to a point mass at gamma 0 is 1 / 1.9; by count (9 : 1) it would be 0.1."""
+    values = {"gamma": [0.0, 1.0, 3.0, 10.0]}
+    two = load_landscape(make_run("two", values, {(0,): (10, 9), (3,): (1, 1)}))
+    one = load_landscape(make_run("one", values, {(0,): (1, 1)}))
+    assert wasserstein_distance(two, one) == pytest.approx(1 / 1.9)
+
+
+@pytest.mark.parametrize("concept", [0, 1])
+def test_a_landscape_shifted_one_grid_step_moves_by_that_step(make_run, concept) -> None:
+    """Every failure moved one step along one concept of an even grid: exactly the step (1/4 of
+    rotation's range, 1/2 of blur's), whatever the rates, as docs/report.md reads 0.25."""
+    grid = {"rotation": [0, 10, 20, 30, 40], "blur": [0.0, 0.5, 1.0]}
+    rng = np.random.default_rng(concept)
+    shape = (5, 3)
+    counts = {}
+    for state in np.ndindex(*shape):
+        if state[concept] < shape[concept] - 1 and rng.uniform() < 0.8:
+            counts[state] = (int(rng.integers(2, 9)), int(rng.integers(1, 3)))
+    step = np.eye(2, dtype=int)[concept]
+    shifted = {tuple(np.add(s, step)): c for s, c in counts.items()}
+    first = load_landscape(make_run("first", grid, counts))
+    second = load_landscape(make_run("second", grid, shifted))
+    expected = [0.25, 0.5][concept]
+    assert wasserstein_distance(first, second) == pytest.approx(expected, abs=1e-12)
+    middle = barycenter([first, second])  # halfway: half a step from each
+    atoms = Distribution(None, middle.coordinates, middle.mass)
+    assert transport_cost(distribution(first), atoms) == pytest.approx(expected / 2, abs=1e-12)
+    assert transport_cost(atoms, distribution(second)) == pytest.approx(expected / 2, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_concept_order_does_not_change_the_distance(make_run, seed) -> None:
+    """The same runs with the concepts listed the other way round: the same distance."""
+    shape = (4, 3)
+    first_counts, second_counts = random_counts(seed, shape), random_counts(seed + 9, shape)
+    swapped = {"blur": UNEVEN["blur"], "gamma": UNEVEN["gamma"]}
+
+    def turned(counts: dict) -> dict:
+        return {(s[1], s[0]): c for s, c in counts.items()}
+
+    runs = [
+        load_landscape(make_run(name, grid, counts))
+        for name, grid, counts in [
+            ("a", UNEVEN, first_counts),
+            ("b", UNEVEN, second_counts),
+            ("a_swapped", swapped, turned(first_counts)),
+            ("b_swapped", swapped, turned(second_counts)),
+        ]
+    ]
+    assert wasserstein_distance(runs[2], runs[3]) == pytest.approx(
+        wasserstein_distance(runs[0], runs[1]), abs=1e-12
+    )
+
+
+def quantiles_1d(points: np.ndarray, mass: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """A 1-D distribution's quantile function at ``levels``."""
+    order = np.argsort(points)
+    cumulative = np.cumsum(mass[order])
+    return points[order][np.minimum(np.searchsorted(cumulative, levels - 1e-12), len(points) - 1)]
+
+
+@pytest.mark.parametrize("weights", [None, [0.3, 0.7]])
+def test_barycenter_of_two_is_the_average_of_quantile_functions_in_one_dimension(
+    weights,
+) -> None:
+    """In 1-D the W2 barycenter's quantile function is the weighted average of the inputs'
+    quantile functions: checked at many levels, and its W1 distance to each input is its share
+    of the whole distance (it lies on the geodesic)."""
+    grid = {"x": [0, 1, 2, 3, 4, 5, 6, 7]}
+    coordinates = [np.linspace(0.0, 1.0, 8)]
+    rng = np.random.default_rng(1)
+    first = point_mass((0,), grid, coordinates=coordinates)
+    second = point_mass((0,), grid, coordinates=coordinates)
+    first.evaluations[:] = 10
+    second.evaluations[:] = 10
+    first.failures = rng.integers(0, 11, size=8) * (np.arange(8) < 5)
+    second.failures = rng.integers(0, 11, size=8) * (np.arange(8) >= 3)
+    result = barycenter([first, second], weights=weights)
+    w = np.array([0.5, 0.5] if weights is None else weights)
+    levels = np.linspace(0.001, 0.999, 997)
+    x = coordinates[0]
+    a = first.failure_rate / first.failure_rate.sum()
+    b = second.failure_rate / second.failure_rate.sum()
+    expected = w[0] * quantiles_1d(x, a, levels) + w[1] * quantiles_1d(x, b, levels)
+    got = quantiles_1d(result.coordinates[:, 0], result.mass, levels)
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+    assert result.mass.sum() == pytest.approx(1.0)
+    whole = np.abs(np.cumsum(a) - np.cumsum(b))[:-1] @ np.diff(x)  # 1-D W1: area between CDFs
+    assert wasserstein_distance(first, second) == pytest.approx(whole)
+    to_first = transport_cost(
+        distribution(first), Distribution(None, result.coordinates, result.mass)
+    )
+    assert to_first == pytest.approx(w[1] * whole)
+
+
+def test_barycenter_of_three_is_pots_fixed_point_and_costs_no_less_than_the_least() -> None:
+    """More than two landscapes: POT's free-support solver on the same points, masses and
+    weights gives the same atoms; its weighted W2 cost is never below the 1-D closed form's."""
+    grid = {"x": [0, 1, 2, 3, 4, 5]}
+    coordinates = [np.linspace(0.0, 1.0, 6)]
+    parts = []
+    for seed in range(3):
+        landscape = point_mass((0,), grid, coordinates=coordinates)
+        landscape.evaluations[:] = 4
+        landscape.failures = np.random.default_rng(seed).integers(0, 5, size=6)
+        landscape.failures[seed] = 4
+        parts.append(landscape)
+    weights = np.array([0.2, 0.3, 0.5])
+    result = barycenter(parts, weights=list(weights))
+    assert result.mass.sum() == pytest.approx(1.0)
+    x = coordinates[0][:, None]
+    masses = [p.failure_rate / p.failure_rate.sum() for p in parts]
+    kept = [m > 0 for m in masses]
+    mixture = sum(w * m for w, m in zip(weights, masses, strict=True))
+    start = mixture > 0
+    pot = ot.lp.free_support_barycenter(
+        [x[k] for k in kept],
+        [m[k] for m, k in zip(masses, kept, strict=True)],
+        x[start],
+        b=mixture[start] / mixture[start].sum(),
+        weights=weights,
+        numItermax=100,
+    )
+    np.testing.assert_allclose(result.coordinates, pot, atol=1e-12)
+
+    def cost(atoms: np.ndarray, mass: np.ndarray) -> float:
+        return sum(
+            w * ot.emd2(mass, m[k], ot.dist(atoms, x[k]))
+            for w, m, k in zip(weights, masses, kept, strict=True)
+        )
+
+    levels = (np.arange(2000) + 0.5) / 2000
+    least_atoms = sum(
+        w * quantiles_1d(x[:, 0], m, levels) for w, m in zip(weights, masses, strict=True)
+    )
+    least = cost(least_atoms[:, None], np.full(2000, 1 / 2000))
+    assert cost(result.coordinates, result.mass) >= least - 1e-6

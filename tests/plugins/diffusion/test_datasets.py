@@ -181,10 +181,11 @@ def test_a_bad_row_names_the_line_a_user_opens(tmp_path: Path) -> None:
 
 
 def test_an_empty_split_says_how_to_fill_it() -> None:
-    """One prompt drawn once cannot fill three disjoint splits: the error says what would."""
+    """One prompt drawn once cannot fill three disjoint splits: the error says what would. The
+    one input goes to discovery (the largest share): fine-tuning is the first split left empty."""
     with pytest.raises(
         FfadeError,
-        match=r"^dataset 'prompts': split 'discovery' would be empty: 1 prompt\(s\) x "
+        match=r"^dataset 'prompts': split 'finetune' would be empty: 1 prompt\(s\) x "
         r"samples_per_prompt 1 make 1 input\(s\) to share out; give more prompts or a larger "
         r"samples_per_prompt$",
     ):
