@@ -79,9 +79,10 @@ class TextMeasure:
         return self.size(literal(line), fontsize)[0] <= pixels
 
     def wrap(
-        self, text: Any, characters: int, pixels: float, fontsize: float | str, lines: int
+        self, text: Any, characters: int, pixels: float, fontsize: float | str, lines: int | None
     ) -> str:
-        """``text`` literal, in at most ``lines`` lines (then ``...``), each at most ``pixels``
+        """``text`` literal, in at most ``lines`` lines (then ``...``; None: as many as it
+        takes), each at most ``pixels``
         wide: wrapped at ``characters`` as before where those lines fit (most captions), else
         word by word by measured width, a word wider than a line broken where it stops fitting.
         """
@@ -99,7 +100,7 @@ class TextMeasure:
                 cut = self._longest_start(word, fontsize, pixels)
                 wrapped.append(word[:cut])
                 word = word[cut:]
-        if len(wrapped) > lines:
+        if lines is not None and len(wrapped) > lines:
             last = wrapped[lines - 1]
             while last and not self.fits(last + " ...", fontsize, pixels):
                 last = last[:-1]

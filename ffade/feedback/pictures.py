@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_records
 from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
-from ffade.figure_text import fonts, literal
+from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import atomic_path, read_summary
@@ -38,6 +37,9 @@ from ffade.task import build_task
 
 PICTURES_DIR = "feedback"
 """Where region pictures go, inside the run directory."""
+
+CAPTION_MARGIN = 8
+"""Pixels a caption's lines keep from its column's edges, so neighbours' captions stay apart."""
 
 _PICTURE = re.compile(r"[RS]-[0-9a-f]{8}\.(png|md)")
 """A picture's name: a region's (``R-``) or rule's (``S-``) id, as :class:`RegionPictures` saves."""
@@ -151,10 +153,10 @@ class RegionPictures:
                 return None
             labels = self._captions(ids, states, inputs, references)
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
-        wrapped = ["\n".join([*textwrap.wrap(a, 44), *textwrap.wrap(b, 44)]) for a, b in labels]
         title = f"Worst failing inputs of {region.id}: {region.description}"
         with fonts():
-            return _grid(pictures, wrapped, title)
+            captions = ["\n".join(part for part in label if part) for label in labels]
+            return _grid(pictures, captions, title)
 
     def _text(self, region: Region, ids: np.ndarray, states: np.ndarray) -> str | None:
         """The examples as Markdown: each caption, then the changed input as the target got it."""
@@ -202,15 +204,21 @@ def _caption(
 
 
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
+    """The pictures in rows of four, each under its caption (each of its lines wrapped to the
+    picture's column by the width it is drawn at: at 44 characters, CJK or a file path ran into
+    the next picture), under the title. Build it inside :func:`~ffade.figure_text.fonts`."""
     columns = min(4, len(pictures))
     rows = math.ceil(len(pictures) / columns)
     figure = Figure(figsize=(3.0 * columns, 3.2 * rows + 0.8), layout="constrained")
+    measure = TextMeasure(figure.dpi)
+    column = 3.0 * figure.dpi - 2 * CAPTION_MARGIN  # pixels
     for i, (picture, caption) in enumerate(zip(pictures, captions, strict=True)):
         axes = figure.add_subplot(rows, columns, i + 1)
         axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
         axes.axis("off")
-        axes.set_title(literal(caption), fontsize=7)
-    figure.suptitle(literal(textwrap.fill(title, 40 * columns)), fontsize=9)
+        lines = [measure.wrap(line, 44, column, 7, None) for line in caption.split("\n")]
+        axes.set_title("\n".join(lines), fontsize=7)
+    figure.suptitle(measure.wrap(title, 40 * columns, column * columns, 9, None), fontsize=9)
     return figure
 
 

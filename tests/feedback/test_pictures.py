@@ -151,6 +151,31 @@ def test_a_long_title_with_dollars_wraps_and_draws_as_typed() -> None:
     assert "\\$5" in lines[0] and figure.axes[0].title.get_text() == "input 1: \\$3 \\$4"
 
 
+def test_wide_captions_wrap_by_their_width_and_stay_over_their_picture() -> None:
+    """Captions wrapped at 44 characters ran into the next picture's or out of the figure: CJK
+    (drawn wider, or as boxes where no font has them) and a file path (one long word). They
+    wrap by the width they are drawn at, keeping every character."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ffade.feedback.pictures import _grid
+    from ffade.figure_text import fonts
+
+    path = "/data/photos/aquarium/tank_03/IMG_20240101_123456_goldfish_closeup.jpg"
+    captions = [f"input {i} (label 猫): predicted {'犬' * 40}\n{path}=1" for i in range(4)]
+    with fonts():
+        figure = _grid(np.zeros((4, 8, 8, 3)), captions, "Worst failing inputs of R-1: " + path)
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)
+    boxes = [axes.title.get_window_extent(renderer) for axes in figure.axes]
+    for left, right in itertools.pairwise(boxes):  # one row, left to right
+        assert left.x1 < right.x0
+    title = figure._suptitle.get_window_extent(renderer)
+    assert min(b.x0 for b in boxes) >= 0 and max(b.x1 for b in boxes) <= figure.bbox.x1
+    assert title.x0 >= 0 and title.x1 <= figure.bbox.x1
+    for axes, caption in zip(figure.axes, captions, strict=True):
+        assert "".join(axes.title.get_text().split()) == "".join(caption.split())
+
+
 def test_an_input_without_a_label_is_captioned_without_one() -> None:
     """Unlabelled prompts (configs/sd14.yaml) read "input 15 (label None): ..." in the pictures
     `ffade feedback` shows; a label is named only when there is one."""
