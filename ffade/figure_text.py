@@ -60,8 +60,9 @@ def axis_label(text: Any, width: int = LABEL_CHARACTERS, lines: int = 2) -> str:
 
 class TextMeasure:
     """Pixels texts take as a figure at ``dpi`` draws them: one figure, renderer and text for
-    all of a picture's measurements (a renderer per caption cost a quickstart's pictures a tenth
-    of a second). Use it inside :func:`fonts`, as the figure it measures for is drawn."""
+    all the measurements of a run's pictures (a renderer per caption cost a quickstart's pictures
+    a tenth of a second; one renderer also measures each line once, matplotlib caching its
+    metrics). Measure inside :func:`fonts`, as the figure measured for is drawn."""
 
     def __init__(self, dpi: float) -> None:
         figure = Figure(dpi=dpi)
@@ -72,6 +73,7 @@ class TextMeasure:
         """(width, height) in pixels of ``text`` (as it is drawn: :func:`literal` it first)."""
         self._text.set_text(text)
         self._text.set_fontsize(fontsize)
+        self._text.set_fontfamily(matplotlib.rcParams["font.family"])  # as a new text's
         box = self._text.get_window_extent(self._renderer)
         return box.width, box.height
 

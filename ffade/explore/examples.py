@@ -39,6 +39,8 @@ PAIR_WIDTH = 440
 """Pixels a per-example PNG is at least wide: its caption's lines, as wide as a grid cell's."""
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
+DPI = 100
+"""The pictures' dots per inch: a caption's 8 points are 11 px."""
 MARGIN, GAP = 8, 6
 """Pixels above a picture's first text, and between a caption, its titles and the pictures."""
 
@@ -111,6 +113,7 @@ def save_worst_examples(
     pictures = None if images is None else _channels_last(images)
     originals = None if images is None else _channels_last(unchanged)
     entries = []
+    measure = TextMeasure(DPI)  # one for all the pictures' texts
     for i, (input_id, state, metric, reward) in enumerate(worst):
         entry: dict[str, Any] = {
             "input_id": int(input_id),
@@ -123,14 +126,14 @@ def save_worst_examples(
         }
         if pictures is not None:
             entry = {"file": f"failure_{i:02d}.png", **entry}
-            _save_pair_png(originals[i], pictures[i], entry, folder / entry["file"])
+            _save_pair_png(originals[i], pictures[i], entry, folder / entry["file"], measure)
         else:
             entry["input"] = texts[i]
         entries.append(entry)
     write_json_atomic(folder / "examples.json", entries)
     if pictures is not None:
         with fonts():
-            grid = _drawn(_grid_figure(originals, pictures, entries))
+            grid = _drawn(_grid_figure(originals, pictures, entries, measure))
         with atomic_path(folder / "worst_failures.png") as tmp:
             imsave(tmp, grid, format="png")
     # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
@@ -174,27 +177,36 @@ def _side_by_side(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
 
 
 def _save_pair_png(
-    original: np.ndarray, changed: np.ndarray, entry: dict[str, Any], path: Path
+    original: np.ndarray,
+    changed: np.ndarray,
+    entry: dict[str, Any],
+    path: Path,
+    measure: TextMeasure | None = None,
 ) -> None:
     """One example as its own picture, captioned as the grid's pairs are; the caption is also
     the PNG's ``Description``."""
     with fonts():
-        pixels = _drawn(_pair_figure(original, changed, entry))
+        pixels = _drawn(_pair_figure(original, changed, entry, measure))
     described = f"{_caption(entry).strip()}; changed: {_changes(entry)}"
     with atomic_path(path) as tmp:
         imsave(tmp, pixels, format="png", metadata={"Description": described})
 
 
-def _pair_figure(original: np.ndarray, changed: np.ndarray, entry: dict[str, Any]) -> Figure:
+def _pair_figure(
+    original: np.ndarray,
+    changed: np.ndarray,
+    entry: dict[str, Any],
+    measure: TextMeasure | None = None,
+) -> Figure:
     """The pair (``_side_by_side``, its pixels as they are, at the bottom, centred) under the
     grid's caption (input, label, what the target said) and "original" and the concept values
     changed over each half. At least ``PAIR_WIDTH`` wide, so that the caption fits."""
     pair = _side_by_side(original, changed)
     half = pair.shape[0] // original.shape[0] * original.shape[1]  # one picture's width
-    dpi = 100
+    dpi = DPI
     width = max(pair.shape[1] + 20, PAIR_WIDTH)
     left = (width - pair.shape[1]) // 2
-    measure = TextMeasure(dpi)
+    measure = measure or TextMeasure(dpi)
     label = _label(entry, measure, width)
     middles = (left + half / 2, left + pair.shape[1] - half / 2)
     changes = _changes_title(entry, measure, middles, width, max(34, half // 6))
@@ -219,7 +231,10 @@ def _drawn(figure: Figure) -> np.ndarray:
 
 
 def _grid_figure(
-    originals: np.ndarray, pictures: np.ndarray, entries: list[dict[str, Any]]
+    originals: np.ndarray,
+    pictures: np.ndarray,
+    entries: list[dict[str, Any]],
+    measure: TextMeasure | None = None,
 ) -> Figure:
     """Each failure as a pair of panels, the original and the changed input the target failed on,
     under one caption: the input, its label and what the target predicted.
@@ -231,8 +246,8 @@ def _grid_figure(
     columns = min(4, len(entries))
     rows = math.ceil(len(entries) / columns)
     panels = [_panel(image) for image in (*originals, *pictures)]
-    dpi, cell_width = 100, PAIR_WIDTH  # pixels
-    measure = TextMeasure(dpi)
+    dpi, cell_width = DPI, PAIR_WIDTH  # pixels
+    measure = measure or TextMeasure(dpi)
     labels = [_label(entry, measure, cell_width) for entry in entries]
     titles = [
         _changes_title(
