@@ -78,6 +78,7 @@ class TextMeasure:
         return box.width, box.height
 
     def fits(self, line: str, fontsize: float | str, pixels: float) -> bool:
+        """Whether ``line`` (as typed: made :func:`literal` here) is at most ``pixels`` wide."""
         return self.size(literal(line), fontsize)[0] <= pixels
 
     def wrap(

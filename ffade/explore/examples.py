@@ -328,6 +328,7 @@ def _changes_title(
     right edge (``width``): a 40-character concept label ran into the next cell."""
     original_right = middles[0] + measure.size("original", 7)[0] / 2
     half = min(middles[1] - original_right - GAP, width - MARGIN - middles[1])
+    half = max(half, 30)  # a panel a few pixels wide: lines of a few characters, not of one
     return measure.wrap(_changes(entry), characters, 2 * half, 7, 3)
 
 
