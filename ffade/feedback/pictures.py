@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -206,18 +207,26 @@ def _caption(
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
     """The pictures in rows of four, each under its caption (each of its lines wrapped to the
     picture's column by the width it is drawn at: at 44 characters, CJK or a file path ran into
-    the next picture), under the title. Build it inside :func:`~ffade.figure_text.fonts`."""
+    the next picture), under the title. Build it inside :func:`~ffade.figure_text.fonts`.
+    Each row is a line taller per caption line past three: five lines of CJK and a path drew
+    their first under the title."""
     columns = min(4, len(pictures))
     rows = math.ceil(len(pictures) / columns)
-    figure = Figure(figsize=(3.0 * columns, 3.2 * rows + 0.8), layout="constrained")
-    measure = TextMeasure(figure.dpi)
-    column = 3.0 * figure.dpi - 2 * CAPTION_MARGIN  # pixels
-    for i, (picture, caption) in enumerate(zip(pictures, captions, strict=True)):
+    dpi = float(matplotlib.rcParams["figure.dpi"])
+    measure = TextMeasure(dpi)
+    column = 3.0 * dpi - 2 * CAPTION_MARGIN  # pixels
+    wrapped = [
+        "\n".join(measure.wrap(line, 44, column, 7, None) for line in caption.split("\n"))
+        for caption in captions
+    ]
+    more = max(0, max(caption.count("\n") + 1 for caption in wrapped) - 3)
+    height = 3.2 * rows + 0.8 + more * rows * 0.2  # inches; 0.14 (one line) left it touching
+    figure = Figure(figsize=(3.0 * columns, height), dpi=dpi, layout="constrained")
+    for i, (picture, caption) in enumerate(zip(pictures, wrapped, strict=True)):
         axes = figure.add_subplot(rows, columns, i + 1)
         axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
         axes.axis("off")
-        lines = [measure.wrap(line, 44, column, 7, None) for line in caption.split("\n")]
-        axes.set_title("\n".join(lines), fontsize=7)
+        axes.set_title(caption, fontsize=7)
     figure.suptitle(measure.wrap(title, 40 * columns, column * columns, 9, None), fontsize=9)
     return figure
 

@@ -93,19 +93,24 @@ def test_captions_name_the_input_and_its_label_in_the_target_s_words(digits_run:
 @pytest.mark.parametrize("count", [2, 3, 4, 8])
 def test_the_title_clears_the_captions_below_it(count: int) -> None:
     """With one row of two or three examples (`--examples 3`), the figure's title was drawn
-    over the first line of the captions: too little height for constrained layout to fit them."""
+    over the first line of the captions: too little height for constrained layout to fit them;
+    and over five-line captions (CJK and a long path, wrapped to the picture's width)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from ffade.feedback.pictures import _grid
+    from ffade.figure_text import fonts
 
     caption = "input 48 (label 2): predicted 4 (p=1.00)\nrotation=-20, brightness=0.8,\nblur=2"
+    long = f"input 1 (label 猫): predicted {'犬' * 40}\n{'/data/photos/IMG_0001' * 3}=1"  # 5 lines
     title = "Worst failing inputs of S-ca1f07a1: brightness <= 0.8: 92% failure (95% CI 91-94%)"
-    figure = _grid(np.zeros((count, 8, 8, 3)), [caption] * count, title)
-    renderer = FigureCanvasAgg(figure).get_renderer()
-    figure.draw(renderer)
-    top = figure._suptitle.get_window_extent(renderer)
-    for axes in figure.axes:
-        assert axes.title.get_window_extent(renderer).y1 <= top.y0  # below the title, apart
+    for captions in ([caption] * count, [long] * count):
+        with fonts():
+            figure = _grid(np.zeros((count, 8, 8, 3)), captions, title)
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            figure.draw(renderer)
+        top = figure._suptitle.get_window_extent(renderer)
+        for axes in figure.axes:
+            assert axes.title.get_window_extent(renderer).y1 <= top.y0  # below the title, apart
 
 
 def test_redo_with_other_slices_leaves_no_pictures_of_the_replaced_answers(
