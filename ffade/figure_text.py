@@ -5,7 +5,9 @@ Matplotlib reads a text with two ``$`` as math (a label ``cost $5`` beside a val
 stopped ``ffade report`` with a parse error), so :func:`literal` escapes them. Its default font
 has no Chinese or Japanese characters: :func:`fonts` lets a figure fall back to an installed
 font that has them, and where none has, the picture shows boxes for them, which one note says
-once, in place of a matplotlib warning per character and picture.
+once, in place of a matplotlib warning per character and picture. :class:`TextMeasure` wraps a
+text by the pixels its lines take, as drawn: a count of characters let CJK, long file paths and
+long concept labels run into the next picture.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 FALLBACK_FAMILIES = (
     "Noto Sans CJK JP",
@@ -52,6 +56,69 @@ def literal(text: Any) -> str:
 def axis_label(text: Any, width: int = LABEL_CHARACTERS, lines: int = 2) -> str:
     """An axis label or title part: literal, wrapped at ``width``, at most ``lines`` lines."""
     return literal(textwrap.fill(str(text), width, max_lines=lines, placeholder=" ..."))
+
+
+class TextMeasure:
+    """Pixels texts take as a figure at ``dpi`` draws them: one figure, renderer and text for
+    all the measurements of a run's pictures (a renderer per caption cost a quickstart's pictures
+    a tenth of a second; one renderer also measures each line once, matplotlib caching its
+    metrics). Measure inside :func:`fonts`, as the figure measured for is drawn."""
+
+    def __init__(self, dpi: float) -> None:
+        figure = Figure(dpi=dpi)
+        self._renderer = FigureCanvasAgg(figure).get_renderer()
+        self._text = figure.text(0, 0, "", va="top")
+
+    def size(self, text: str, fontsize: float | str) -> tuple[float, float]:
+        """(width, height) in pixels of ``text`` (as it is drawn: :func:`literal` it first)."""
+        self._text.set_text(text)
+        self._text.set_fontsize(fontsize)
+        self._text.set_fontfamily(matplotlib.rcParams["font.family"])  # as a new text's
+        box = self._text.get_window_extent(self._renderer)
+        return box.width, box.height
+
+    def fits(self, line: str, fontsize: float | str, pixels: float) -> bool:
+        """Whether ``line`` (as typed: made :func:`literal` here) is at most ``pixels`` wide."""
+        return self.size(literal(line), fontsize)[0] <= pixels
+
+    def wrap(
+        self, text: Any, characters: int, pixels: float, fontsize: float | str, lines: int | None
+    ) -> str:
+        """``text`` literal, in at most ``lines`` lines (then ``...``; None: as many as it
+        takes), each at most ``pixels``
+        wide: wrapped at ``characters`` as before where those lines fit (most captions), else
+        word by word by measured width, a word wider than a line broken where it stops fitting.
+        """
+        text = str(text)
+        filled = textwrap.fill(text, characters, max_lines=lines, placeholder=" ...")
+        if all(self.fits(line, fontsize, pixels) for line in filled.split("\n")):
+            return literal(filled)
+        wrapped: list[str] = []
+        for word in text.split():
+            joined = f"{wrapped[-1]} {word}" if wrapped else word
+            if wrapped and self.fits(joined, fontsize, pixels):
+                wrapped[-1] = joined
+                continue
+            while word:
+                cut = self._longest_start(word, fontsize, pixels)
+                wrapped.append(word[:cut])
+                word = word[cut:]
+        if lines is not None and len(wrapped) > lines:
+            last = wrapped[lines - 1]
+            while last and not self.fits(last + " ...", fontsize, pixels):
+                last = last[:-1]
+            wrapped = [*wrapped[: lines - 1], last.rstrip() + " ..."]
+        return literal("\n".join(wrapped))
+
+    def _longest_start(self, word: str, fontsize: float | str, pixels: float) -> int:
+        """How many of ``word``'s first characters fit in ``pixels`` (at least one)."""
+        low, high = 1, len(word)  # widths grow with characters: a binary search
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (
+                (middle, high) if self.fits(word[:middle], fontsize, pixels) else (low, middle - 1)
+            )
+        return low
 
 
 @contextmanager

@@ -15,7 +15,6 @@ nothing.
 from __future__ import annotations
 
 import math
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
-from ffade.figure_text import fonts, literal
+from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.png_summary import png_summary
@@ -40,6 +39,8 @@ PAIR_WIDTH = 440
 """Pixels a per-example PNG is at least wide: its caption's lines, as wide as a grid cell's."""
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
+DPI = 100
+"""The pictures' dots per inch: a caption's 8 points are 11 px."""
 MARGIN, GAP = 8, 6
 """Pixels above a picture's first text, and between a caption, its titles and the pictures."""
 
@@ -112,6 +113,7 @@ def save_worst_examples(
     pictures = None if images is None else _channels_last(images)
     originals = None if images is None else _channels_last(unchanged)
     entries = []
+    measure = TextMeasure(DPI)  # one for all the pictures' texts
     for i, (input_id, state, metric, reward) in enumerate(worst):
         entry: dict[str, Any] = {
             "input_id": int(input_id),
@@ -124,14 +126,14 @@ def save_worst_examples(
         }
         if pictures is not None:
             entry = {"file": f"failure_{i:02d}.png", **entry}
-            _save_pair_png(originals[i], pictures[i], entry, folder / entry["file"])
+            _save_pair_png(originals[i], pictures[i], entry, folder / entry["file"], measure)
         else:
             entry["input"] = texts[i]
         entries.append(entry)
     write_json_atomic(folder / "examples.json", entries)
     if pictures is not None:
         with fonts():
-            grid = _drawn(_grid_figure(originals, pictures, entries))
+            grid = _drawn(_grid_figure(originals, pictures, entries, measure))
         with atomic_path(folder / "worst_failures.png") as tmp:
             imsave(tmp, grid, format="png")
     # TensorBoard's writer; another logger's (CSVLogger's) takes no pictures or text
@@ -175,52 +177,49 @@ def _side_by_side(original: np.ndarray, changed: np.ndarray) -> np.ndarray:
 
 
 def _save_pair_png(
-    original: np.ndarray, changed: np.ndarray, entry: dict[str, Any], path: Path
+    original: np.ndarray,
+    changed: np.ndarray,
+    entry: dict[str, Any],
+    path: Path,
+    measure: TextMeasure | None = None,
 ) -> None:
     """One example as its own picture, captioned as the grid's pairs are; the caption is also
     the PNG's ``Description``."""
     with fonts():
-        pixels = _drawn(_pair_figure(original, changed, entry))
+        pixels = _drawn(_pair_figure(original, changed, entry, measure))
     described = f"{_caption(entry).strip()}; changed: {_changes(entry)}"
     with atomic_path(path) as tmp:
         imsave(tmp, pixels, format="png", metadata={"Description": described})
 
 
-def _pair_figure(original: np.ndarray, changed: np.ndarray, entry: dict[str, Any]) -> Figure:
+def _pair_figure(
+    original: np.ndarray,
+    changed: np.ndarray,
+    entry: dict[str, Any],
+    measure: TextMeasure | None = None,
+) -> Figure:
     """The pair (``_side_by_side``, its pixels as they are, at the bottom, centred) under the
     grid's caption (input, label, what the target said) and "original" and the concept values
     changed over each half. At least ``PAIR_WIDTH`` wide, so that the caption fits."""
     pair = _side_by_side(original, changed)
     half = pair.shape[0] // original.shape[0] * original.shape[1]  # one picture's width
-    label = _label(entry)
-    changes = textwrap.fill(_changes(entry), max(34, half // 6), max_lines=3, placeholder=" ...")
-    changes = literal(changes)
-    dpi = 100
-    label_height, titles_height = _heights([label], 8, dpi)[0], _heights([changes], 7, dpi)[0]
-    header = MARGIN + label_height + GAP + titles_height + GAP
-    width, height = max(pair.shape[1] + 20, PAIR_WIDTH), math.ceil(header) + pair.shape[0]
-    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    dpi = DPI
+    width = max(pair.shape[1] + 20, PAIR_WIDTH)
     left = (width - pair.shape[1]) // 2
+    measure = measure or TextMeasure(dpi)
+    label = _label(entry, measure, width)
+    middles = (left + half / 2, left + pair.shape[1] - half / 2)
+    changes = _changes_title(entry, measure, middles, width, max(34, half // 6))
+    label_height, titles_height = measure.size(label, 8)[1], measure.size(changes, 7)[1]
+    header = MARGIN + label_height + GAP + titles_height + GAP
+    height = math.ceil(header) + pair.shape[0]
+    figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     figure.figimage(pair, xo=left, yo=0, origin="upper")
     figure.text(0.5, 1 - MARGIN / height, label, ha="center", va="top", fontsize=8)
     titles_top = height - MARGIN - label_height - GAP
-    for k, title in enumerate(("original", changes)):
-        middle = left + (pair.shape[1] - half / 2 if k else half / 2)
+    for middle, title in zip(middles, ("original", changes), strict=True):
         figure.text(middle / width, titles_top / height, title, ha="center", va="top", fontsize=7)
     return figure
-
-
-def _heights(texts: list[str], fontsize: float | str, dpi: int) -> list[float]:
-    """Pixels each text's lines take at ``fontsize``, as the renderer lays them out (call it
-    inside :func:`~ffade.figure_text.fonts`, as the figure is drawn). Fixed 12 and 10 px a line
-    were short of the 14 and 12 px 8 and 7 point lines take: a third line of changed values
-    touched the picture under it, a caption's second line the titles."""
-    figure = Figure(dpi=dpi)
-    renderer = FigureCanvasAgg(figure).get_renderer()
-    return [
-        figure.text(0, 0, text, fontsize=fontsize, va="top").get_window_extent(renderer).height
-        for text in texts
-    ]
 
 
 def _drawn(figure: Figure) -> np.ndarray:
@@ -232,7 +231,10 @@ def _drawn(figure: Figure) -> np.ndarray:
 
 
 def _grid_figure(
-    originals: np.ndarray, pictures: np.ndarray, entries: list[dict[str, Any]]
+    originals: np.ndarray,
+    pictures: np.ndarray,
+    entries: list[dict[str, Any]],
+    measure: TextMeasure | None = None,
 ) -> Figure:
     """Each failure as a pair of panels, the original and the changed input the target failed on,
     under one caption: the input, its label and what the target predicted.
@@ -243,33 +245,39 @@ def _grid_figure(
     """
     columns = min(4, len(entries))
     rows = math.ceil(len(entries) / columns)
-    labels = [_label(entry) for entry in entries]
-    titles = [_titles(entry) for entry in entries]
     panels = [_panel(image) for image in (*originals, *pictures)]
-    dpi, cell_width = 100, 440  # pixels
-    label_heights = _heights(labels, 8, dpi)
-    title_heights = _heights([t[1] for t in titles], 7, dpi)
+    dpi, cell_width = DPI, PAIR_WIDTH  # pixels
+    measure = measure or TextMeasure(dpi)
+    labels = [_label(entry, measure, cell_width) for entry in entries]
+    titles = [
+        _changes_title(
+            entry, measure, _middles(panels[i], panels[i + len(entries)]), cell_width, 34
+        )
+        for i, entry in enumerate(entries)
+    ]
+    label_heights = [measure.size(label, 8)[1] for label in labels]
+    title_heights = [measure.size(title, 7)[1] for title in titles]
     # as tall as its tallest caption and panel need, and a gap: a fixed 290 px left a fifth of a
     # digits grid blank
     text = max(a + b for a, b in zip(label_heights, title_heights, strict=True))
     cell_height = math.ceil(text + 2 * GAP + max(panel.shape[0] for panel in panels) + 18)
     width = cell_width * columns
-    heading = _heading(width, dpi)
-    header = max(40, math.ceil(MARGIN + _heights([heading], "large", dpi)[0] + 13))
+    heading = _heading(width, measure)
+    header = max(40, math.ceil(MARGIN + measure.size(heading, "large")[1] + 13))
     height = header + cell_height * rows
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     figure.suptitle(heading, y=1 - MARGIN / height, va="top")
     for i in range(len(entries)):
         row, column = divmod(i, columns)
         left, top = column * cell_width, height - header - row * cell_height  # from bottom-left
-        label, pair = labels[i], titles[i]
+        label, pair = labels[i], ("original", titles[i])
         figure.text(
             (left + cell_width / 2) / width, top / height, label, ha="center", va="top", fontsize=8
         )
         titles_top = top - label_heights[i] - GAP  # under the label's lines
         panels_top = round(titles_top - title_heights[i] - GAP)
         for k, (title, panel) in enumerate(zip(pair, panels[i :: len(entries)], strict=True)):
-            x = left + cell_width // 2 + (6 if k else -6 - panel.shape[1])  # a pair, 12 px apart
+            x = left + cell_width // 2 + (6 if k else -6 - panel.shape[1])  # see _middles
             figure.figimage(panel, xo=x, yo=panels_top - panel.shape[0], origin="upper")
             figure.text(
                 (x + panel.shape[1] / 2) / width,
@@ -282,13 +290,18 @@ def _grid_figure(
     return figure
 
 
-def _heading(width: int, dpi: int) -> str:
+def _middles(original: np.ndarray, changed: np.ndarray) -> tuple[float, float]:
+    """Where a grid pair's two panels are centred, in px from their cell's left: side by side
+    about the cell's middle, 12 px apart."""
+    middle = PAIR_WIDTH // 2
+    return middle - 6 - original.shape[1] / 2, middle + 6 + changed.shape[1] / 2
+
+
+def _heading(width: int, measure: TextMeasure) -> str:
     """The grid's title, on two lines where one is wider than the grid: a grid of one failure
     (440 px) cut it at both ends."""
     heading = "Worst failing examples: original, and changed as the target failed on it"
-    figure = Figure(dpi=dpi)
-    text = figure.text(0, 0, heading, fontsize="large")
-    if text.get_window_extent(FigureCanvasAgg(figure).get_renderer()).width > width - 2 * MARGIN:
+    if measure.size(heading, "large")[0] > width - 2 * MARGIN:
         return heading.replace(": ", ":\n", 1)
     return heading
 
@@ -298,14 +311,25 @@ def _caption(entry: dict[str, Any]) -> str:
     return f"input {entry['input_id']}{label}: {entry['output']}"
 
 
-def _label(entry: dict[str, Any]) -> str:
-    return literal(
-        textwrap.fill(_caption(entry), LABEL_CHARACTERS, max_lines=2, placeholder=" ...")
-    )
+def _label(entry: dict[str, Any], measure: TextMeasure, width: float) -> str:
+    """The caption over a pair, in two lines at most that stay inside its ``width`` px cell."""
+    return measure.wrap(_caption(entry), LABEL_CHARACTERS, width - 2 * MARGIN, 8, 2)
 
 
-def _titles(entry: dict[str, Any]) -> tuple[str, str]:
-    return "original", literal(textwrap.fill(_changes(entry), 34, max_lines=3, placeholder=" ..."))
+def _changes_title(
+    entry: dict[str, Any],
+    measure: TextMeasure,
+    middles: tuple[float, float],
+    width: float,
+    characters: int,
+) -> str:
+    """The concept values changed, in three lines at most, centred at ``middles[1]`` (px from
+    the cell's left) between the "original" title centred at ``middles[0]`` and the cell's
+    right edge (``width``): a 40-character concept label ran into the next cell."""
+    original_right = middles[0] + measure.size("original", 7)[0] / 2
+    half = min(middles[1] - original_right - GAP, width - MARGIN - middles[1])
+    half = max(half, 30)  # a panel a few pixels wide: lines of a few characters, not of one
+    return measure.wrap(_changes(entry), characters, 2 * half, 7, 3)
 
 
 def _panel(image: np.ndarray) -> np.ndarray:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -28,7 +28,7 @@ from ffade.changes import ChangedInputs
 from ffade.errors import FfadeError
 from ffade.evaluation_log import logged_records
 from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
-from ffade.figure_text import fonts, literal
+from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.records import atomic_path, read_summary
@@ -38,6 +38,9 @@ from ffade.task import build_task
 
 PICTURES_DIR = "feedback"
 """Where region pictures go, inside the run directory."""
+
+CAPTION_MARGIN = 8
+"""Pixels a caption's lines keep from its column's edges, so neighbours' captions stay apart."""
 
 _PICTURE = re.compile(r"[RS]-[0-9a-f]{8}\.(png|md)")
 """A picture's name: a region's (``R-``) or rule's (``S-``) id, as :class:`RegionPictures` saves."""
@@ -151,10 +154,10 @@ class RegionPictures:
                 return None
             labels = self._captions(ids, states, inputs, references)
         pictures = images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
-        wrapped = ["\n".join([*textwrap.wrap(a, 44), *textwrap.wrap(b, 44)]) for a, b in labels]
         title = f"Worst failing inputs of {region.id}: {region.description}"
         with fonts():
-            return _grid(pictures, wrapped, title)
+            captions = ["\n".join(part for part in label if part) for label in labels]
+            return _grid(pictures, captions, title)
 
     def _text(self, region: Region, ids: np.ndarray, states: np.ndarray) -> str | None:
         """The examples as Markdown: each caption, then the changed input as the target got it."""
@@ -202,15 +205,29 @@ def _caption(
 
 
 def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
+    """The pictures in rows of four, each under its caption (each of its lines wrapped to the
+    picture's column by the width it is drawn at: at 44 characters, CJK or a file path ran into
+    the next picture), under the title. Build it inside :func:`~ffade.figure_text.fonts`.
+    Each row is a line taller per caption line past three: five lines of CJK and a path drew
+    their first under the title."""
     columns = min(4, len(pictures))
     rows = math.ceil(len(pictures) / columns)
-    figure = Figure(figsize=(3.0 * columns, 3.2 * rows + 0.8), layout="constrained")
-    for i, (picture, caption) in enumerate(zip(pictures, captions, strict=True)):
+    dpi = float(matplotlib.rcParams["figure.dpi"])
+    measure = TextMeasure(dpi)
+    column = 3.0 * dpi - 2 * CAPTION_MARGIN  # pixels
+    wrapped = [
+        "\n".join(measure.wrap(line, 44, column, 7, None) for line in caption.split("\n"))
+        for caption in captions
+    ]
+    more = max(0, max(caption.count("\n") + 1 for caption in wrapped) - 3)
+    height = 3.2 * rows + 0.8 + more * rows * 0.2  # inches; 0.14 (one line) left it touching
+    figure = Figure(figsize=(3.0 * columns, height), dpi=dpi, layout="constrained")
+    for i, (picture, caption) in enumerate(zip(pictures, wrapped, strict=True)):
         axes = figure.add_subplot(rows, columns, i + 1)
         axes.imshow(np.clip(picture, 0, 1), interpolation="nearest")
         axes.axis("off")
-        axes.set_title(literal(caption), fontsize=7)
-    figure.suptitle(literal(textwrap.fill(title, 40 * columns)), fontsize=9)
+        axes.set_title(caption, fontsize=7)
+    figure.suptitle(measure.wrap(title, 40 * columns, column * columns, 9, None), fontsize=9)
     return figure
 
 

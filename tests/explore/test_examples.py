@@ -19,6 +19,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from ffade.env import Evaluator
 from ffade.explore.examples import (
     MIN_PAIR_HEIGHT,
+    PAIR_WIDTH,
     PANEL_PIXELS,
     _caption,
     _grid_figure,
@@ -28,6 +29,7 @@ from ffade.explore.examples import (
     save_worst_examples,
     worst_failures,
 )
+from ffade.figure_text import fonts
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
 
@@ -196,9 +198,10 @@ def test_the_grid_is_as_tall_as_its_captions_and_panels_need() -> None:
     assert not _layout_faults(figure)
 
 
-def _layout_faults(figure: Figure) -> list[str]:
+def _layout_faults(figure: Figure, cell_width: float | None = None) -> list[str]:
     """Texts of a figure that touch a picture or another text, or run past the figure's edge, as
-    matplotlib's renderer places them (their extents in pixels)."""
+    matplotlib's renderer places them (their extents in pixels); with ``cell_width``, also a
+    caption that runs out of its grid cell (the one its anchor is in) towards the next."""
     renderer = FigureCanvasAgg(figure).get_renderer()
     texts = [(t.get_text(), t.get_window_extent(renderer)) for t in figure.texts]
     pictures = [
@@ -211,6 +214,12 @@ def _layout_faults(figure: Figure) -> list[str]:
             faults.append(f"{text!r} runs past the figure's edge")
         faults += [f"{text!r} touches a picture" for p in pictures if box.padded(1).overlaps(p)]
         faults += [f"{text!r} touches {t!r}" for t, b in texts[k + 1 :] if box.overlaps(b)]
+    for t, (text, box) in zip(figure.texts, texts, strict=True):
+        if cell_width is None or t is figure._suptitle:  # the heading spans the grid
+            continue
+        left = (t.get_position()[0] * figure.bbox.width) // cell_width * cell_width
+        if box.x0 < left or box.x1 > left + cell_width:
+            faults.append(f"{text!r} runs out of its cell")
     return faults
 
 
@@ -240,7 +249,34 @@ def test_three_line_changes_and_two_line_captions_touch_nothing(count: int) -> N
     for figure in figures:
         lines = {t.get_text().count("\n") + 1 for t in figure.texts if "input" in t.get_text()}
         assert lines == {2} and any(t.get_text().count("\n") == 2 for t in figure.texts)
-        assert not _layout_faults(figure)
+        assert not _layout_faults(figure, PAIR_WIDTH)
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_wide_captions_wrap_by_their_width_and_stay_in_their_cell(count: int) -> None:
+    """Captions wrapped at 66 and 34 characters ran past a 440 px cell into the next one, or out
+    of the picture: a file path (one long word), CJK characters (drawn wider, or as boxes where
+    no font has them) and a 40-character concept label. They wrap by the width they are drawn
+    at, a word wider than a line broken where it stops fitting, and keep every character that
+    fits in their lines."""
+    path = "/data/photos/aquarium/tank_03/IMG_20240101_123456_goldfish_closeup.jpg"
+    label = "W" * 40
+    entries = [
+        {"input_id": 0, "reference": "goldfish", "output": f"said {path}", "changed": {label: 1}},
+        {"input_id": 1, "reference": "猫", "output": "predicted " + "犬" * 40, "changed": {}},
+        {"input_id": 2, "reference": 3, "output": "predicted 5", "changed": {"blur": 1.5}},
+    ][:count]
+    pictures = np.random.default_rng(0).random((count, 28, 28, 3))
+    with fonts():
+        figures = [_grid_figure(pictures, pictures, entries)]
+        figures.append(_pair_figure(pictures[0], pictures[0], entries[0]))
+    for figure in figures:
+        assert not _layout_faults(figure, PAIR_WIDTH)
+        texts = [t.get_text().replace("\n", "") for t in figure.texts]
+        assert any(path in t for t in texts)  # broken where it stops fitting, not cut
+        assert f"{label}=1" in texts
+    grid = [t.get_text() for t in figures[0].texts]
+    assert count < 3 or "input 2 (label 3): predicted 5" in grid  # an ordinary caption as it was
 
 
 def test_captions_with_dollars_are_drawn_as_typed() -> None:

@@ -93,19 +93,24 @@ def test_captions_name_the_input_and_its_label_in_the_target_s_words(digits_run:
 @pytest.mark.parametrize("count", [2, 3, 4, 8])
 def test_the_title_clears_the_captions_below_it(count: int) -> None:
     """With one row of two or three examples (`--examples 3`), the figure's title was drawn
-    over the first line of the captions: too little height for constrained layout to fit them."""
+    over the first line of the captions: too little height for constrained layout to fit them;
+    and over five-line captions (CJK and a long path, wrapped to the picture's width)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from ffade.feedback.pictures import _grid
+    from ffade.figure_text import fonts
 
     caption = "input 48 (label 2): predicted 4 (p=1.00)\nrotation=-20, brightness=0.8,\nblur=2"
+    long = f"input 1 (label 猫): predicted {'犬' * 40}\n{'/data/photos/IMG_0001' * 3}=1"  # 5 lines
     title = "Worst failing inputs of S-ca1f07a1: brightness <= 0.8: 92% failure (95% CI 91-94%)"
-    figure = _grid(np.zeros((count, 8, 8, 3)), [caption] * count, title)
-    renderer = FigureCanvasAgg(figure).get_renderer()
-    figure.draw(renderer)
-    top = figure._suptitle.get_window_extent(renderer)
-    for axes in figure.axes:
-        assert axes.title.get_window_extent(renderer).y1 <= top.y0  # below the title, apart
+    for captions in ([caption] * count, [long] * count):
+        with fonts():
+            figure = _grid(np.zeros((count, 8, 8, 3)), captions, title)
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            figure.draw(renderer)
+        top = figure._suptitle.get_window_extent(renderer)
+        for axes in figure.axes:
+            assert axes.title.get_window_extent(renderer).y1 <= top.y0  # below the title, apart
 
 
 def test_redo_with_other_slices_leaves_no_pictures_of_the_replaced_answers(
@@ -149,6 +154,31 @@ def test_a_long_title_with_dollars_wraps_and_draws_as_typed() -> None:
     lines = figure._suptitle.get_text().split("\n")
     assert len(lines) > 1 and all(len(line.replace("\\$", "$")) <= 80 for line in lines)
     assert "\\$5" in lines[0] and figure.axes[0].title.get_text() == "input 1: \\$3 \\$4"
+
+
+def test_wide_captions_wrap_by_their_width_and_stay_over_their_picture() -> None:
+    """Captions wrapped at 44 characters ran into the next picture's or out of the figure: CJK
+    (drawn wider, or as boxes where no font has them) and a file path (one long word). They
+    wrap by the width they are drawn at, keeping every character."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ffade.feedback.pictures import _grid
+    from ffade.figure_text import fonts
+
+    path = "/data/photos/aquarium/tank_03/IMG_20240101_123456_goldfish_closeup.jpg"
+    captions = [f"input {i} (label 猫): predicted {'犬' * 40}\n{path}=1" for i in range(4)]
+    with fonts():
+        figure = _grid(np.zeros((4, 8, 8, 3)), captions, "Worst failing inputs of R-1: " + path)
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)
+    boxes = [axes.title.get_window_extent(renderer) for axes in figure.axes]
+    for left, right in itertools.pairwise(boxes):  # one row, left to right
+        assert left.x1 < right.x0
+    title = figure._suptitle.get_window_extent(renderer)
+    assert min(b.x0 for b in boxes) >= 0 and max(b.x1 for b in boxes) <= figure.bbox.x1
+    assert title.x0 >= 0 and title.x1 <= figure.bbox.x1
+    for axes, caption in zip(figure.axes, captions, strict=True):
+        assert "".join(axes.title.get_text().split()) == "".join(caption.split())
 
 
 def test_an_input_without_a_label_is_captioned_without_one() -> None:
