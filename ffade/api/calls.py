@@ -79,10 +79,10 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
-    SIGINT and SIGTERM handlers (Lightning leaves SIGINT ignored after a Ctrl-C), seed variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
+    SIGINT and SIGTERM handlers (Lightning leaves SIGINT ignored after a Ctrl-C), seed
+    variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
     filters and Lightning's loggers are left as they were (its random generators: see
-    :func:`_keeps_generators`). ``call`` (``ffade.discover``,
-    ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
+    :func:`_keeps_generators`). ``call`` (``ffade.discover``, ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
     of the shell command. An :class:`~ffade.errors.FfadeWarning` shows as the command's one
     ``ffade: warning:`` line.
     """
