@@ -82,9 +82,9 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     SIGINT and SIGTERM handlers (Lightning leaves SIGINT ignored after a Ctrl-C), seed
     variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
     filters and Lightning's loggers are left as they were (its random generators: see
-    :func:`_keeps_generators`). ``call`` (``ffade.discover``, ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
-    of the shell command. An :class:`~ffade.errors.FfadeWarning` shows as the command's one
-    ``ffade: warning:`` line.
+    :func:`_keeps_generators`). ``call`` (``ffade.discover``, ``ffade.mitigate``) is the call
+    whose ``resume`` keyword a stopped run's line names instead of the shell command. An
+    :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
     """
     import torch
     from lightning.pytorch.utilities.exceptions import SIGTERMException
