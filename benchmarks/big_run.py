@@ -12,7 +12,8 @@ replay buffer's write of a thousand rows by indexed assignment (what it did befo
 ``index_copy_`` (what it does), over the same rows, on torch's default thread count.
 Benchmarks are never run as tests; docs/scale.md quotes nothing from here.
 Without --keep its run lives in a temporary folder it deletes: Ctrl-C ends it with one line
-saying nothing was kept, exit 130 (with --keep, the run's own line says how to resume it).
+saying nothing was kept, exit 130, and so does SIGTERM (with --keep, the run's own line says how
+to resume it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import time
 from pathlib import Path
 
 from temporary_runs import INTERRUPTED, temporary_runs  # beside this script
+
+from ffade.interrupts import sigterm_as_ctrl_c
 
 CONFIG = """\
 seed_everything: 0
@@ -116,7 +119,7 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="ffade-big-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        with contextlib.nullcontext() if args.keep else temporary_runs(parser):
+        with sigterm_as_ctrl_c() if args.keep else temporary_runs(parser):
             measure(root, args.budget, errors=None if args.keep else root / "stderr.txt")
     except KeyboardInterrupt:  # with --keep: the run's own line said how to resume it
         parser.exit(INTERRUPTED, f"{parser.prog}: interrupted; the run stays in {root}\n")

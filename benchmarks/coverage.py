@@ -9,8 +9,8 @@ are the ground truth. Then, per seed, an explorer (the DQN by default) searches 
 interval (ffade.explore.coverage). The truth it should hold is the number of failing pairs that
 are not in that run's evaluations log. The script prints each seed's interval and truth and the
 hit rate: the share of seeds whose interval holds the truth (the issue asks for at least 80%).
-Its runs live in a temporary folder it deletes: Ctrl-C ends it with one line saying nothing was
-kept, exit 130.
+Its runs live in a temporary folder it deletes: Ctrl-C or SIGTERM ends it with one line saying
+nothing was kept, exit 130.
 """
 
 from __future__ import annotations

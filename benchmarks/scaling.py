@@ -19,8 +19,8 @@ inputs; the inputs sweep keeps 10x10x10 states. Last, evaluations per second of 
 ``ffade fit`` (start-up excluded: summary.json's evaluations over wall_seconds) with one process
 and with two under DDP on CPU, ``ddp_speedup: Z`` (two over one), and with CUDA per GPU count.
 Benchmarks are never run as tests; the figures in docs/discovery.md come from this script.
-Its runs live in temporary folders it deletes: Ctrl-C ends it with one line saying nothing was
-kept, exit 130.
+Its runs live in temporary folders it deletes: Ctrl-C or SIGTERM ends it with one line saying
+nothing was kept, exit 130.
 """
 
 from __future__ import annotations

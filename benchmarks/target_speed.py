@@ -11,6 +11,7 @@ of ``REPEATS`` after a warm-up (which pays for compilation); the first line of e
 float32 as shipped, on torch's default threads. Then
 ``eval_batch_size: auto``'s probe on the digits quickstart grid prints the size it picks.
 Benchmarks are never run as tests; plugins/vision/README.md quotes the figures.
+Ctrl-C or SIGTERM ends it with one line, exit 130 (its compile cache folder deleted).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ffade.auto_batch import probe_batch_size
 from ffade.devices import usable_device
 from ffade.errors import FfadeError
 from ffade.evaluator import Evaluator
+from ffade.interrupts import sigterm_as_ctrl_c
 from ffade.task import build_task
 
 REPEATS = 3
@@ -141,11 +143,15 @@ def main() -> None:
     except FfadeError as exc:
         parser.error(f"argument --device: {exc}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
-    with compile_cache():
-        for name in args.targets:
-            speed_table(name, args.device, not args.no_compile)
-    if not args.skip_auto:
-        auto_batch(args.device)
+    try:  # a stop is one line, not a traceback from inside torch.compile
+        with sigterm_as_ctrl_c():
+            with compile_cache():
+                for name in args.targets:
+                    speed_table(name, args.device, not args.no_compile)
+            if not args.skip_auto:
+                auto_batch(args.device)
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted\n")
 
 
 if __name__ == "__main__":

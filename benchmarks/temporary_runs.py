@@ -1,6 +1,8 @@
 """The benchmarks whose runs live in temporary folders they delete as they end (discovery.py,
 coverage.py, scaling.py, big_run.py): Ctrl-C or SIGTERM must not print a run's "resume it with"
-for a folder gone a moment later, nor a traceback, but one line saying nothing was kept."""
+for a folder gone a moment later, nor a traceback, but one line saying nothing was kept, exit
+130 for both, as ``ffade report`` says it. SIGTERM to the benchmark alone (``kill``, a scheduler)
+once ended it at once, without a word: its forked child ran on, its temporary folders stayed."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from contextlib import contextmanager
 
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+from ffade.interrupts import sigterm_as_ctrl_c
 from ffade.run_base import TEMPORARY_RUNS
 
 INTERRUPTED = 130
@@ -33,12 +36,15 @@ def interrupted(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def temporary_runs(parser: argparse.ArgumentParser) -> Iterator[None]:
     """Runs made inside say no line of their own when stopped (``TEMPORARY_RUNS``, which forked
-    children inherit too); a stop ends the benchmark by :func:`interrupted`. The flag is put back
-    as the block ends, so a later run in the same process (a test calling ``main``) says its
-    lines again."""
+    children inherit too); a stop ends the benchmark by :func:`interrupted`. SIGTERM stops it as
+    Ctrl-C does (:func:`ffade.interrupts.sigterm_as_ctrl_c`: a KeyboardInterrupt where no run's
+    Lightning holds it), so the children are signalled and waited for, the folders deleted. The
+    flag and the handlers are put back as the block ends, so a later run in the same process (a
+    test calling ``main``) says its lines again."""
     token = TEMPORARY_RUNS.set(True)
     try:
-        yield
+        with sigterm_as_ctrl_c():
+            yield
     except (KeyboardInterrupt, SystemExit) as error:
         if not stopped(error):
             raise

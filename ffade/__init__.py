@@ -16,7 +16,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ffade.inductor_cache import remove_if_left_empty
+
 __version__ = "0.1.0"
+
+remove_if_left_empty()  # the empty folder torch's import makes in $TMPDIR, at the process's end
 
 _EXPORTS = {
     "discover": "ffade.api.calls",

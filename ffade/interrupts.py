@@ -18,6 +18,10 @@ summary.json left ``created``).
 Raised in the middle of a library's import, a KeyboardInterrupt can leave the library half
 loaded, for the next import to fail on (a traceback about ``numpy._core``, a RecursionError, an
 abort): while ffade loads a command's libraries a SIGTERM waits, then stops it as above.
+
+Whatever a run does to the process's handlers (Lightning ignores SIGINT for good once Ctrl-C
+stopped a run), a command run in a caller's process (``ffade.discover``, ``main(argv)``) gives
+them back as it found them: a notebook's or script's next Ctrl-C still interrupts it.
 """
 
 from __future__ import annotations
@@ -40,16 +44,32 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def sigterm_as_ctrl_c() -> Iterator[None]:
-    """Within the block, SIGTERM raises KeyboardInterrupt (main thread only, as signals go)."""
+def handlers_kept() -> Iterator[None]:
+    """The block ends, however it ends, with SIGINT's and SIGTERM's handlers as it found them.
+
+    Lightning sets SIGINT to SIG_IGN when Ctrl-C stops a run ("user could press Ctrl+C many
+    times") and never puts it back: a script's or notebook's later Ctrl-C did nothing. A handler
+    set from C (``getsignal`` gives None) cannot be set again from Python: it is left alone."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    found = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in found.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt (main thread only, as signals go); the
+    block ends with both handlers as it found them (:func:`handlers_kept`)."""
+    with handlers_kept():
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt)
+        yield
 
 
 @contextmanager
@@ -117,3 +137,32 @@ def ignored_as_the_interpreter_ends() -> None:
 def _ignore_signals() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, signal.SIG_IGN)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """A Ctrl-C or SIGTERM that comes within the block waits for it to end, then acts as it
+    would have (its handler, as the block found it, is called by the signal again).
+
+    For steps that must not be cut in two and take microseconds: ``ffade report`` renames its new
+    TensorBoard file in, then deletes the last report's; a Ctrl-C between the two left both, the
+    same pictures twice in TensorBoard until the next report. Main thread only, as signals go."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    found = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    held = [signum for signum, handler in found.items() if handler is not None]
+    for signum in held:
+        signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        for signum in held:
+            signal.signal(signum, found[signum])
+        for signum in dict.fromkeys(received):  # once each: a second press in microseconds
+            signal.raise_signal(signum)

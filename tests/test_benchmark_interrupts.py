@@ -102,3 +102,64 @@ def test_big_run_ctrl_c_says_once_that_nothing_was_kept(tmp_path) -> None:
     assert bench.returncode == 130, err
     said_once(err, "big_run.py")
     assert not list(tmp_path.glob("ffade-big-*"))  # the temporary folder is gone
+
+
+def sigterm_once_it_evaluates(command: list[str], tmp_path) -> tuple[int, str]:
+    """Runs a benchmark with its temporary folders under ``tmp_path``; once a run there has
+    evaluated, SIGTERM to the benchmark's process alone (``kill PID``, a scheduler): its status
+    and its stderr."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as bench:
+        deadline = time.monotonic() + 300
+        while not any(p.stat().st_size for p in tmp_path.rglob("evaluations.jsonl")):
+            assert bench.poll() is None and time.monotonic() < deadline, bench.stderr.read()
+            time.sleep(0.05)
+        bench.send_signal(signal.SIGTERM)
+        err = bench.stderr.read()
+    return bench.returncode, err
+
+
+def test_scaling_sigterm_says_once_that_nothing_was_kept(tmp_path) -> None:
+    """SIGTERM to scaling.py ended it at once without a word (status -15), its forked child
+    left running on, its temporary run folder behind."""
+    script = str(REPO / "benchmarks" / "scaling.py")
+    status, err = sigterm_once_it_evaluates(
+        [sys.executable, script, "--quick", "--skip-ddp"], tmp_path
+    )
+    assert status == 130, err
+    said_once(err, "scaling.py")
+    assert not list(tmp_path.rglob("evaluations.jsonl"))  # the child ended and deleted its run
+
+
+@pytest.mark.slow
+def test_big_run_sigterm_says_once_that_nothing_was_kept(tmp_path) -> None:
+    """SIGTERM to big_run.py ended it without a word, its ``ffade fit`` child running on."""
+    script = str(REPO / "benchmarks" / "big_run.py")
+    status, err = sigterm_once_it_evaluates(
+        [sys.executable, script, "--budget", "100000"], tmp_path
+    )
+    assert status == 130, err
+    said_once(err, "big_run.py")
+    assert not list(tmp_path.glob("ffade-big-*"))  # the temporary folder is gone
+
+
+def test_target_speed_ctrl_c_is_one_line(monkeypatch, capsys) -> None:
+    """Ctrl-C in target_speed.py (minutes of torch.compile on a CPU) was a traceback."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    module = load_benchmark("target_speed.py")
+
+    def pressed(*args: Any) -> None:  # a terminal's Ctrl-C while a table is timed
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+
+    monkeypatch.setattr(module, "speed_table", pressed)
+    monkeypatch.setattr(sys, "argv", ["target_speed.py", "--skip-auto", "--no-compile"])
+    try:
+        module.main()
+        ended: Any = "ran on"
+    except SystemExit as exited:
+        ended = exited.code
+    except KeyboardInterrupt:
+        ended = "KeyboardInterrupt"
+    assert ended == 130
+    assert capsys.readouterr().err == "target_speed.py: interrupted\n"

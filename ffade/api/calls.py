@@ -79,16 +79,17 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
     the run's own line has said where it is (status interrupted, nothing lost). The caller's
-    seed variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
+    SIGINT and SIGTERM handlers (Lightning leaves SIGINT ignored after a Ctrl-C), seed
+    variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
     filters and Lightning's loggers are left as they were (its random generators: see
-    :func:`_keeps_generators`). ``call`` (``ffade.discover``,
-    ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
-    of the shell command. An :class:`~ffade.errors.FfadeWarning` shows as the command's one
-    ``ffade: warning:`` line.
+    :func:`_keeps_generators`). ``call`` (``ffade.discover``, ``ffade.mitigate``) is the call
+    whose ``resume`` keyword a stopped run's line names instead of the shell command. An
+    :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
     """
     import torch
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+    from ffade.interrupts import handlers_kept
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
     from ffade.progress import lightning_quieted
@@ -101,6 +102,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
         with (
+            handlers_kept(),  # Lightning's Ctrl-C leaves SIGINT ignored
             monitors_closed(),
             lightning_quieted(),
             shown_as_ffade_lines(unless_recorded=True),

@@ -27,6 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ffade.figure_text import axis_label, fonts, literal
+from ffade.interrupts import signals_held
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
 from ffade.summarize.landscape import Landscape
@@ -185,10 +186,11 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
                 summary = png_summary(f"summarize/{tag}", Path(path))
                 event = Event(wall_time=time.time(), step=step, summary=summary)
                 records.write(event.SerializeToString())
-        os.replace(staging / name, run_dir / name)
-        for earlier in run_dir.glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}"):
-            if earlier.name != name:
-                earlier.unlink()
+        with signals_held():  # a Ctrl-C between the two steps left both reports' files
+            os.replace(staging / name, run_dir / name)
+            for earlier in run_dir.glob(f"events.out.tfevents.*{REPORT_EVENTS_SUFFIX}"):
+                if earlier.name != name:
+                    earlier.unlink()
     except OSError as exc:  # a full disk: name the file the report could not write
         if exc.filename is None or Path(exc.filename).parent == staging:
             exc.filename = str(run_dir / name)

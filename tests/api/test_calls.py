@@ -297,6 +297,55 @@ def test_the_first_call_in_a_process_leaves_pythons_generator_as_it_was(tmp_path
     assert result.stdout.splitlines()[-1:] == ["True True"], result.stderr[-2000:]
 
 
+CTRL_C_THRICE = """
+import os, signal, ffade
+from lightning.pytorch.callbacks import Callback
+from tests.helpers import synthetic_spec
+
+class CtrlC(Callback):  # a terminal's Ctrl-C: SIGINT to this process, at the hook named
+    def __init__(self, hook):
+        setattr(self, hook, lambda *args: os.kill(os.getpid(), signal.SIGINT))
+
+def mine(signum, frame):  # a script's own handler, as a notebook's may be
+    raise KeyboardInterrupt
+
+term = signal.getsignal(signal.SIGTERM)
+for hook, handler in (
+    ("on_fit_start", signal.default_int_handler),  # while it loads: Lightning's teardown is not due
+    ("on_train_batch_end", signal.default_int_handler),  # the next run, handlers as left
+    ("on_fit_start", mine),
+):
+    if handler is mine:
+        signal.signal(signal.SIGINT, handler)
+    try:
+        ffade.discover(task=synthetic_spec(), budget=4000, save_dir=SAVE_DIR,
+                       trainer={"callbacks": [CtrlC(hook)]})
+        print(hook, "ran to its end")
+    except KeyboardInterrupt:
+        print(hook, "interrupted")
+    kept = signal.getsignal(signal.SIGINT) is handler and signal.getsignal(signal.SIGTERM) == term
+    print(hook, "handlers kept" if kept else f"handlers {signal.getsignal(signal.SIGINT)}")
+"""
+
+
+def test_a_run_stopped_by_ctrl_c_gives_the_callers_signal_handlers_back(tmp_path: Path) -> None:
+    """Lightning sets SIGINT to SIG_IGN when Ctrl-C stops a run and never puts it back: in a
+    script or a notebook, the next Ctrl-C did nothing and the next run could not be stopped."""
+    code = CTRL_C_THRICE.replace("SAVE_DIR", repr(str(tmp_path)))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.splitlines() == [
+        "on_fit_start interrupted",
+        "on_fit_start handlers kept",
+        "on_train_batch_end interrupted",
+        "on_train_batch_end handlers kept",
+        "on_fit_start interrupted",
+        "on_fit_start handlers kept",
+    ], result.stdout + result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+
+
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
     tmp_path: Path,
 ) -> None:

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -199,3 +204,34 @@ def test_characters_no_font_has_are_one_note_not_a_warning_each(make_run, tmp_pa
     if any("CJK" in font.name for font in font_manager.fontManager.ttflist):
         pytest.skip("a font with CJK characters is installed: nothing to note")
     assert capsys.readouterr().err.count("no installed font draws \u4e2d;") == 1
+
+
+def test_a_ctrl_c_while_the_report_events_file_is_swapped_leaves_one(tmp_path, monkeypatch) -> None:
+    """The new report's events file was renamed in, then the last report's deleted: a Ctrl-C
+    between the two left both (the same pictures twice in TensorBoard) until the next report.
+    Here a real SIGINT comes right after the rename: the swap ends, then the Ctrl-C acts."""
+    import ffade.summarize.plots as plots
+
+    figure = Figure()
+    figure.add_subplot().plot([0, 1])
+    picture = save_figure(figure, tmp_path / "a.png")
+    log_images(tmp_path, {"a": picture})
+    (before,) = tmp_path.glob("events.out.tfevents.*")
+    renamed: list[str] = []
+    replace = os.replace
+
+    def rename_then_ctrl_c(source: Any, target: Any) -> None:
+        replace(source, target)
+        if Path(target).parent == tmp_path:  # the swap's rename, not the staging file's
+            renamed.append(Path(target).name)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(plots.os, "replace", rename_then_ctrl_c)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            log_images(tmp_path, {"a": picture})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert renamed and renamed[0] != before.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", renamed[0]])
