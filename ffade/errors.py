@@ -21,6 +21,7 @@ from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
+from ffade.written import as_written as as_written  # re-exported: plugins and core say values so
 
 
 class FfadeError(Exception):
@@ -210,17 +211,6 @@ def shown(value: object, limit: int = 80) -> str:
     "one line" dozens of lines of the object itself."""
     text = repr(value)
     return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
-
-
-def as_written(value: object) -> str:
-    """A value as a YAML or JSON file writes it: ``null``, ``true``, ``false``, not Python's
-    ``None``, ``True``, ``False`` (a user who typed ``{axis0: null}`` was told of a value None);
-    anything else as its ``repr``, whose quotes show a number given as text."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
 
 
 def clipped(value: object, limit: int = 60) -> str:
