@@ -21,6 +21,7 @@ from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
+from ffade.written import as_written as as_written  # re-exported: plugins and core say values so
 
 
 class FfadeError(Exception):
@@ -212,17 +213,6 @@ def shown(value: object, limit: int = 80) -> str:
     return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
 
 
-def as_written(value: object) -> str:
-    """A value as a YAML or JSON file writes it: ``null``, ``true``, ``false``, not Python's
-    ``None``, ``True``, ``False`` (a user who typed ``{axis0: null}`` was told of a value None);
-    anything else as its ``repr``, whose quotes show a number given as text."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
-
-
 def clipped(value: object, limit: int = 60) -> str:
     """``repr(value)`` cut to ``limit`` characters, with "..." where it was cut: a bare cut
     (``['no', 'no', 'no``) reads as the value itself, a quote left open."""
@@ -240,12 +230,17 @@ def first_line(error: BaseException) -> str:
 def yaml_words_hint(error: FfadeError, values: object) -> FfadeError:
     """``error`` from a concept's grid, with why a word in it may have become a boolean or
     null: YAML reads ``off``, ``no``, ``null`` as such, quoted or not, so a word grid's
-    ``value False is not allowed; expected one of as_is, off`` named a value never typed."""
-    odd = (
-        [v for v in values if v is None or isinstance(v, bool)] if isinstance(values, list) else []
-    )
-    if not isinstance(error, ConceptValueError) or not odd:
+    ``value False is not allowed; expected one of as_is, off`` named a value never typed; and
+    the text ``'None'``, which a null typed in a list on the command line arrives as."""
+    listed = values if isinstance(values, list) else []
+    odd = [v for v in listed if v is None or isinstance(v, bool)]
+    if not isinstance(error, ConceptValueError) or not (odd or "None" in listed):
         return error
+    if not odd:  # --model.init_args.task.concepts '[{..., args: {values: [0, null]}}]'
+        return ConceptValueError(
+            f"{error}; 'None' may be a null typed on the command line, which arrives as the text "
+            "'None' (a jsonargparse limit); a grid cannot hold null (docs/plugins.md)"
+        )
     return ConceptValueError(
         f"{error}; {as_written(odd[0])} may be a word YAML read as a boolean or null (on, off, "
         "yes, no, true, false, null, ~; quoted or not), which a grid cannot hold yet "

@@ -13,16 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import PluginError
+from ffade.shell_words import shell_path
 
 CONFIG_FILES = ("config.json", "adapter_config.json")
 """What a model directory holds at least one of: a model's config, or a LoRA adapter's."""
 
 
-FETCH_HINT = (
-    "download the model there first (hf download HUB_ID --local-dir DIR), or give a hub id "
-    "already in the Hugging Face cache"
-)
-"""What to do about a model folder that is not there."""
+def fetch_hint(folder: str | Path) -> str:
+    """What to do about a model folder that is not there: the download command with the folder
+    filled in. A path does not say which hub model it should hold, so ``HUB_ID`` stays a
+    placeholder, said as one (a bare "hf download HUB_ID --local-dir DIR" left both to guess)."""
+    return (
+        f"download the model there first (hf download HUB_ID --local-dir {shell_path(folder)}, "
+        "HUB_ID being the model's id on the Hugging Face hub, as the config's comments or the "
+        "plugin's README name it), or give a hub id already in the Hugging Face cache"
+    )
 
 
 def looks_like_path(model: str) -> bool:
@@ -40,8 +45,9 @@ def check_model_exists(model: str, where: str) -> None:
     which the user may not have had in mind. ``where`` begins the line (``target 'x'``)."""
     path = Path(model).expanduser()
     if looks_like_path(model) and not path.exists():
+        folder = path.resolve()
         raise PluginError(
-            f"{where}: model {model!r}: no such folder {path.resolve()}; {FETCH_HINT}"
+            f"{where}: model {model!r}: no such folder {folder}; {fetch_hint(folder)}"
         )
 
 

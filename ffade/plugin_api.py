@@ -66,7 +66,7 @@ class Concept(ABC):
         for value in values:
             self.check_value(value)
         if len({v if isinstance(v, (int, float)) else repr(v) for v in values}) != len(values):
-            raise ConceptValueError(f"concept '{self.label}': values repeat: {values}")
+            raise ConceptValueError(f"concept '{self.label}': values repeat: {as_written(values)}")
         self.values: list[Any] = values
 
     @property

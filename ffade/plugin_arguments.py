@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, as_written
 
 _REQUIRED_METHODS = {
     "predict": "predict(self, inputs)",
@@ -53,7 +53,7 @@ def check_switches(
             continue
         if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
             continue
-        raise PluginError(f"{kind} '{name}': {key} must be true or false, got {value!r}")
+        raise PluginError(f"{kind} '{name}': {key} must be true or false, got {as_written(value)}")
 
 
 _NUMBER_ANNOTATIONS = {
@@ -90,17 +90,19 @@ def check_numbers(
             continue
         is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
         if key == "seed" and is_number and value < 0:  # numpy: "expected non-negative integer"
-            raise PluginError(f"{kind} '{name}': seed must be a whole number >= 0, got {value!r}")
+            raise PluginError(
+                f"{kind} '{name}': seed must be a whole number >= 0, got {as_written(value)}"
+            )
         if is_number and whole and math.isfinite(value) and not _INT64[0] <= value <= _INT64[1]:
             # torch and numpy said "Overflow when unpacking long long", naming no argument
             raise PluginError(
                 f"{kind} '{name}': {key} must be a whole number from {_INT64[0]} to {_INT64[1]} "
-                f"(a 64-bit integer), got {value!r}"
+                f"(a 64-bit integer), got {as_written(value)}"
             )
         if is_number and (not whole or not math.isfinite(value) or value == int(value)):
             continue
         what = "a whole number" if whole else "a number"
         raise PluginError(
             f"{kind} '{name}': {key} must be {what}{' or null' if takes_none else ''}, "
-            f"got {value!r}"
+            f"got {as_written(value)}"
         )

@@ -66,6 +66,16 @@ def declared_kinds(reward: Any) -> tuple[str, ...] | None:
     return (kinds,) if isinstance(kinds, str) else tuple(kinds)
 
 
+class OutputKindError(PluginError):
+    """A target whose outputs the reward cannot score. ``mismatch`` says so without the advice
+    (which names rewards to choose), for a command where the reward is fixed (``ffade check``:
+    the suite's), and ``needs`` what the reward scores."""
+
+    def __init__(self, mismatch: str, fix: str, needs: str) -> None:
+        super().__init__(f"{mismatch}; {fix}")
+        self.mismatch, self.needs = mismatch, needs
+
+
 def check_output_kind(
     reward: Reward,
     target: Target,
@@ -85,10 +95,11 @@ def check_output_kind(
     needs = " or ".join(OUTPUT_KINDS.get(k, f"output_kind '{k}'") for k in kinds)
     returns = OUTPUT_KINDS.get(kind, "outputs")
     fix = (fixes or {}).get(kind) or "choose a reward that scores them (ffade plugins lists them)"
-    raise PluginError(
+    raise OutputKindError(
         f"reward '{plugin_label(reward)}' needs {needs}, but target "
-        f"'{plugin_label(target)}' returns {returns} (output_kind "
-        f"'{kind}'); {fix}"
+        f"'{plugin_label(target)}' returns {returns} (output_kind '{kind}')",
+        fix,
+        needs,
     )
 
 

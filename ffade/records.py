@@ -28,6 +28,7 @@ from typing import Any
 from ffade.errors import FfadeError, does_not_exist
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
+from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
 
 EVALUATIONS_FILE = "evaluations.jsonl"
@@ -114,11 +115,6 @@ class RunRecorder:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def partial_write(path: str | Path) -> Path:
-    """Where :func:`atomic_path` writes ``path`` before renaming it over ``path``."""
-    return Path(path).with_name(Path(path).name + ".tmp")
 
 
 @contextmanager

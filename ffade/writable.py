@@ -96,12 +96,23 @@ def removed_if_refused(path: str | Path) -> Iterator[None]:
         raise
 
 
+def partial_write(path: str | Path) -> Path:
+    """Where :func:`ffade.records.atomic_path` writes ``path`` before renaming it over ``path``."""
+    return Path(path).with_name(Path(path).name + ".tmp")
+
+
 def writable_file(path: str | Path, option: str) -> Path:
     """Check, before the work, that the file a command will write (``--to``, ``--junit``) can be
-    written: not a directory, in a directory that exists or can be made (it is made here)."""
+    written: not a directory, nor one where its ``NAME.tmp`` is written first (that failed only
+    after the work), in a directory that exists or can be made (it is made here)."""
     path = Path(path)
     if path.is_dir():
         raise FfadeError(f"{option} {path}: a directory is there; give a file name inside it")
+    if partial_write(path).is_dir():
+        raise FfadeError(
+            f"{option} {path}: a directory is at {partial_write(path)}, where the file is written "
+            "before it is renamed into place; remove it or choose another path"
+        )
     writable_dir(path.parent, option)
     _probe(path, option)
     return path

@@ -363,6 +363,17 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task.max_inputs", "null"],
         "null given on the command line arrives as the text 'None'",
     ),
+    "concept_value_null_cli": (  # said value 'None', a text the user never typed
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.concepts",
+            "[{{name: rotation, args: {{values: [0, null]}}}}]",
+        ],
+        "value 'None' is not allowed; expected degrees in [-180, 180]; 'None' may be a null "
+        "typed on the command line, which arrives as the text 'None' (a jsonargparse limit)",
+    ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),
     "unknown_option": (
         ["fit", "--config", "{config}", "--trainer.max_epochz", "2"],

@@ -37,8 +37,9 @@ def test_a_model_written_as_a_path_that_is_not_there_names_its_absolute_path(
         check_model_path(model, "hf_pipeline")
     assert str(error.value) == (
         f"target 'hf_pipeline': model {model!r}: no such folder {absolute}; download the model "
-        "there first (hf download HUB_ID --local-dir DIR), or give a hub id already in the "
-        "Hugging Face cache"
+        f"there first (hf download HUB_ID --local-dir {absolute}, HUB_ID being the model's id on "
+        "the Hugging Face hub, as the config's comments or the plugin's README name it), or give "
+        "a hub id already in the Hugging Face cache"
     )
 
 

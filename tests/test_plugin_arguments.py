@@ -48,7 +48,7 @@ class NumberedReward(GoodReward):
         ({"threshold": "twenty"}, "threshold must be a number or null, got 'twenty'"),
         ({"threshold": [1]}, "threshold must be a number or null, got [1]"),
         ({"seed": "abc"}, "seed must be a whole number, got 'abc'"),
-        ({"seed": None}, "seed must be a whole number, got None"),
+        ({"seed": None}, "seed must be a whole number, got null"),
     ],
 )
 def test_a_number_argument_refuses_anything_but_a_number(args: dict, message: str) -> None:

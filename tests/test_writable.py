@@ -26,8 +26,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def blocked(path: Path) -> Path:
-    """``path`` passes every check made before the work, and its write fails: a folder (not
-    empty) sits where the temporary file written beside it goes."""
+    """A folder (not empty) sits where the temporary file written beside ``path`` goes: its
+    write failed only after the work; the check made before the work refuses it now."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.mkdir(parents=True)
     (tmp / "kept").write_text("x")
@@ -42,26 +42,26 @@ def one_line(result: subprocess.CompletedProcess, *says: str) -> str:
     return lines[-1]
 
 
-def test_export_names_to_and_the_reason_when_the_suite_cannot_be_written(
+def test_export_refuses_a_folder_where_its_temporary_file_goes_before_the_work(
     run_dir: Path, tmp_path: Path
 ) -> None:
     to = blocked(tmp_path / "s.yaml")
     result = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", str(to))
-    line = one_line(result, f"--to {to}: cannot write it (", "; choose another path")
-    assert ".tmp" not in line and (to.parent / "s.yaml.tmp" / "kept").is_file()
+    one_line(result, f"--to {to}: a directory is at {to}.tmp, where the file is written before")
+    assert not to.exists()
+    assert (to.parent / "s.yaml.tmp" / "kept").is_file()  # the user's folder is left alone
 
 
-def test_check_names_junit_and_the_reason_when_the_report_cannot_be_written(
+def test_check_refuses_a_folder_where_its_junit_temporary_file_goes_before_the_work(
     run_dir: Path, tmp_path: Path
 ) -> None:
     suite = tmp_path / "s.yaml"
     made = ffade_in_process("export", str(run_dir), "--slices", "regions", "--to", str(suite))
     assert made.returncode == 0, made.stderr[-2000:]
     junit = blocked(tmp_path / "j.xml")
-    one_line(
-        ffade_in_process("check", "--suite", str(suite), "--junit", str(junit)),
-        f"--junit {junit}: ",
-    )
+    result = ffade_in_process("check", "--suite", str(suite), "--junit", str(junit))
+    one_line(result, f"--junit {junit}: a directory is at {junit}.tmp, where")
+    assert "cases passed" not in result.stdout  # refused before any case was evaluated
 
 
 @pytest.mark.parametrize("asked", [False, True], ids=["from-file", "interactive"])
@@ -78,7 +78,7 @@ def test_feedback_names_out_its_file_and_the_reason(
         "feedback", str(run_dir), *source, "--slices", "regions", "--out", str(out),
         "--no-examples",
     )  # fmt: skip
-    one_line(result, f"ffade: error: --out {out}: cannot write it (")
+    one_line(result, f"ffade: error: --out {out}: a directory is at {out}.tmp, where the file")
 
 
 def test_report_names_out_and_the_reason(run_dir: Path, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from ffade.errors import FfadeError
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
+from ffade.plugin_checks import OutputKindError
 from ffade.records import MITIGATION_FILE
 from ffade.shell_words import shell_path
 from ffade.writable import removed_if_refused, writable_file, written
@@ -287,6 +288,13 @@ def _from_suite(suite_path: str | Path, target_given: str | None = None) -> Iter
             target_given is not None and f"target '{target_given}'" in text
         )
         where = "--target" if target_given is not None and about_target else Path(suite_path)
+        if isinstance(error, OutputKindError) and where == "--target":  # the reward is the suite's
+            error.args = (
+                f"--target: {error.mismatch}; the suite's reward is fixed: give --target a model "
+                f"that returns {error.needs}, or check this one with a suite exported from a run "
+                "of it",
+            )
+            raise
         error.args = (f"{where}: {error}",)  # same class: a PluginError keeps its hints
         raise
 

@@ -339,8 +339,8 @@ def _check_source(source: Any, where: str) -> None:
         if key in ("run", "explorer") and not isinstance(value, str):
             raise FfadeError(f"{where}.{key} must be a string or null, got {value!r}")
         whole = key in ("seed", "min_evaluations", "pairs_per_split")
-        if whole and not (_whole(value) and (key == "seed" or value >= 0)):
-            raise FfadeError(f"{where}.{key} must be null or a whole number, got {value!r}")
+        if whole and not (_whole(value) and value >= 0):  # a fit refuses seed_everything: -1 too
+            raise FfadeError(f"{where}.{key} must be null or a whole number from 0, got {value!r}")
         if key == "threshold" and not (is_number(value) and 0 <= value <= 1):
             raise FfadeError(f"{where}.threshold must be null or a number in [0, 1], got {value!r}")
         if key == "slices" and value not in SLICE_KINDS:

@@ -685,6 +685,11 @@ def test_a_target_spec_at_odds_with_the_suite_names_target_not_the_suite(
         "ffade: error: --target: reward 'misclassification' needs a classifier's class scores, "
         "but target 'synthetic' returns"
     )
+    # the reward's advice ("choose a reward that ...") is no choice a check user has
+    assert err.endswith(
+        "; the suite's reward is fixed: give --target a model that returns a classifier's class "
+        "scores, or check this one with a suite exported from a run of it"
+    )
     assert "\n" not in err
 
 
@@ -731,7 +736,8 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
         ({"source": {"rn": "runs/x"}}, "source: unknown key 'rn'; allowed: run, explorer, seed"),
         ({"source": {"slices": "rule"}}, "source.slices must be one of rules, regions, got 'rule'"),
         ({"source": {"threshold": "half"}}, "source.threshold must be null or a number in [0, 1]"),
-        ({"source": {"seed": 1.5}}, "source.seed must be null or a whole number, got 1.5"),
+        ({"source": {"seed": 1.5}}, "source.seed must be null or a whole number from 0, got 1.5"),
+        ({"source": {"seed": -1}}, "source.seed must be null or a whole number from 0, got -1"),
         ({"source": {"run": 3}}, "source.run must be a string or null, got 3"),
         ({"source": {"packages": ["torch"]}}, "source.packages must be null or a mapping of"),
         ({"source": {"packages": {"torch": 2.1}}}, "source.packages must be null or a mapping of"),

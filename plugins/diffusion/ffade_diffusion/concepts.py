@@ -121,7 +121,8 @@ class PromptWords(_Words):
     ) -> None:
         if position not in POSITIONS:
             raise ConceptValueError(
-                f"concept 'prompt_words': position {position!r} is not allowed; choose one of "
+                f"concept 'prompt_words': position {as_written(position)} is not allowed; "
+                "choose one of "
                 f"{', '.join(POSITIONS)}"
             )
         self.position = position
@@ -142,7 +143,7 @@ class _Knob(_PromptConcept):
         super().__init__(values, label)
         if not self.allows(neutral):
             raise ConceptValueError(
-                f"concept '{self.label}': neutral {neutral!r} is not allowed; expected "
+                f"concept '{self.label}': neutral {as_written(neutral)} is not allowed; expected "
                 f"{self.allowed} (the target's own setting, the value that changes nothing)"
             )
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, read_text_lines
 from ffade_diffusion.prompts import Prompt, slot_names
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
@@ -134,7 +134,7 @@ class PromptsDataset(Dataset):
         if not (whole and samples_per_prompt >= 1):
             raise FfadeError(
                 f"{what}: samples_per_prompt must be at least 1 (a whole number), got "
-                f"{samples_per_prompt!r}"
+                f"{as_written(samples_per_prompt)}"
             )
         if isinstance(prompts, (str, dict)):  # list("a {x}") would make one prompt a letter
             raise FfadeError(

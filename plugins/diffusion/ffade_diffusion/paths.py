@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.hf_models import check_model_exists, looks_like_path
+from ffade.hf_models import check_model_exists, fetch_hint, looks_like_path
 
 
 def check_local_path(model: str, who: str) -> None:
@@ -19,9 +19,8 @@ def check_local_path(model: str, who: str) -> None:
     check_model_exists(model, who)  # not there: named as the absolute path it was read as
     if looks_like_path(model) and not Path(model).expanduser().is_dir():
         raise FfadeError(
-            f"{who}: model {model!r} is not a directory; download the weights there first "
-            "(hf download HUB_ID --local-dir DIR), or give a hub id already in the "
-            "Hugging Face cache"
+            f"{who}: model {model!r} is not a directory; "
+            f"{fetch_hint(Path(model).expanduser().resolve())}"
         )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset, disjoint_split_indices
 
 # The features and axis positions are held in memory as float32: 10**8 values are 400 MB. A
@@ -38,7 +38,8 @@ class SyntheticDataset(Dataset):
         for key, value in sizes:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise FfadeError(  # else a torch RuntimeError ("negative dimension")
-                    f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"
+                    f"dataset 'synthetic': {key} must be a whole number, at least 1, got "
+                    f"{as_written(value)}"
                 )
         values = num_inputs * (feature_dim + num_axes)
         if values > MOST_VALUES:

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Target
 from ffade_synthetic.data import MOST_VALUES
 
@@ -81,13 +81,14 @@ class SyntheticTarget(Target):
         except (AttributeError, TypeError, ValueError):
             raise FfadeError(
                 f"target 'synthetic': regions must be a preset ({', '.join(REGION_PRESETS)}) or a "
-                f"list of boxes {{axis index: [low, high]}}, e.g. [{{0: [0.8, 1.0]}}]; got {raw!r}"
+                f"list of boxes {{axis index: [low, high]}}, e.g. [{{0: [0.8, 1.0]}}]; got "
+                f"{as_written(raw)}"
             ) from None
         whole = isinstance(feature_dim, int) and not isinstance(feature_dim, bool)
         if not (whole and 1 <= feature_dim <= MOST_VALUES):  # a huge one: torch's error, or RAM
             raise FfadeError(
                 f"target 'synthetic': feature_dim must be a whole number from 1 to {MOST_VALUES} "
-                f"(the dataset's most), got {feature_dim!r}"
+                f"(the dataset's most), got {as_written(feature_dim)}"
             )
         for region in self.regions:
             for axis, (lo, hi) in region.items():
@@ -103,7 +104,7 @@ class SyntheticTarget(Target):
         if not (growth_is_number and math.isfinite(fragility_growth)):
             raise FfadeError(
                 f"target 'synthetic': fragility_growth must be a finite number, got "
-                f"{fragility_growth!r}"
+                f"{as_written(fragility_growth)}"
             )
         self.fragility_growth = fragility_growth
         generator = torch.Generator().manual_seed(seed + 1)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
+from ffade.errors import FfadeError, as_written, require_pass_reward, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -125,7 +125,8 @@ class LabelConfidenceDrop(_EditReward):
         super().__init__(scale, pass_reward)
         if not 0.0 <= threshold < 1.0:
             raise FfadeError(
-                f"reward 'label_confidence_drop': threshold {threshold!r} is not allowed; "
+                f"reward 'label_confidence_drop': threshold {as_written(threshold)} is not "
+                "allowed; "
                 "expected a probability drop in [0, 1)"
             )
         self.threshold = float(threshold)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
+from ffade.errors import FfadeError, as_written, require_pass_reward, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -135,7 +135,8 @@ class _SummaryReward(Reward):
         threshold = float(threshold)
         if not 0 <= threshold <= self.full_scale:
             raise FfadeError(
-                f"reward '{self.plugin_name or type(self).__name__}': threshold {threshold!r} is "
+                f"reward '{self.plugin_name or type(self).__name__}': threshold "
+                f"{as_written(threshold)} is "
                 f"not allowed; expected {self.metric_name} in [0, {self.full_scale:g}]"
             )
         self.threshold = threshold

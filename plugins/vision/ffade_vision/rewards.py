@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, require_pass_reward, require_positive_arg
+from ffade.errors import FfadeError, as_written, require_pass_reward, require_positive_arg
 from ffade.plugin_api import Reward, Scores
 
 
@@ -176,7 +176,8 @@ class ConfidenceDrop(_ClassificationReward):
         super().__init__(scale, pass_reward)
         if not 0.0 <= threshold < 1.0:
             raise FfadeError(
-                f"reward 'confidence_drop': threshold {threshold!r} is not allowed; expected a "
+                f"reward 'confidence_drop': threshold {as_written(threshold)} is not allowed; "
+                "expected a "
                 "probability drop in [0, 1)"
             )
         self.threshold = float(threshold)

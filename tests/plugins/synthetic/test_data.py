@@ -12,6 +12,7 @@ from ffade_synthetic.data import SyntheticDataset
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
+from ffade.written import as_written
 from tests.helpers import ffade_in_process, write_config
 
 
@@ -79,7 +80,7 @@ def test_sizes_that_are_not_whole_numbers_from_one_are_one_line_errors(key: str,
     with pytest.raises(FfadeError) as error:
         SyntheticDataset(**{key: value})
     assert str(error.value) == (
-        f"dataset 'synthetic': {key} must be a whole number, at least 1, got {value!r}"
+        f"dataset 'synthetic': {key} must be a whole number, at least 1, got {as_written(value)}"
     )
 
 

@@ -13,6 +13,7 @@ from ffade_synthetic.concept import Axis
 from ffade_synthetic.target import DEFAULT_REGIONS, SyntheticTarget
 
 from ffade.errors import FfadeError
+from ffade.written import as_written
 from tests.helpers import ffade_in_process, write_config
 
 GRID = Axis.default_values  # ten positions per axis, as the default concept grid has them
@@ -123,7 +124,7 @@ def test_a_fragility_growth_that_is_not_a_finite_number_is_a_one_line_error(grow
     with pytest.raises(FfadeError) as error:
         SyntheticTarget(fragility_growth=growth)
     assert str(error.value) == (
-        f"target 'synthetic': fragility_growth must be a finite number, got {growth!r}"
+        f"target 'synthetic': fragility_growth must be a finite number, got {as_written(growth)}"
     )
 
 

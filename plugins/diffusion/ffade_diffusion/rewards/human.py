@@ -32,7 +32,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from ffade.errors import FfadeError, FfadeWarning, print_line
+from ffade.errors import FfadeError, FfadeWarning, as_written, print_line
 from ffade.plugin_api import Reward, Scores, read_text_lines
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
@@ -136,20 +136,22 @@ class HumanRating(Reward):
     ) -> None:
         if not isinstance(scale, str) or scale not in SCALES:
             raise FfadeError(
-                f"reward 'human': scale {scale!r} is not allowed; choose one of {', '.join(SCALES)}"
+                f"reward 'human': scale {as_written(scale)} is not allowed; choose one of "
+                f"{', '.join(SCALES)}"
             )
         if not (_whole(threshold) and 1 <= threshold <= 10):
             raise FfadeError(
-                f"reward 'human': threshold must be a whole number from 1 to 10, got {threshold!r}"
+                f"reward 'human': threshold must be a whole number from 1 to 10, got "
+                f"{as_written(threshold)}"
             )
         if not (_whole(max_ratings) and max_ratings >= 0):
             raise FfadeError(
                 f"reward 'human': max_ratings must be a whole number, at least 0, got "
-                f"{max_ratings!r}"
+                f"{as_written(max_ratings)}"
             )
         if not isinstance(interactive, bool):
             raise FfadeError(
-                f"reward 'human': interactive must be true or false, got {interactive!r}"
+                f"reward 'human': interactive must be true or false, got {as_written(interactive)}"
             )
         self.questions = SCALES[scale]
         self.threshold = threshold

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 
 from ffade import registry
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Reward, Scores
 from ffade_diffusion.rewards._images import generated
 
@@ -44,7 +44,8 @@ class Judge(Reward):
         number = isinstance(min_probability, int | float) and not isinstance(min_probability, bool)
         if not (number and 0 <= min_probability <= 1):
             raise FfadeError(
-                f"reward 'judge': min_probability must be in [0, 1], got {min_probability!r}"
+                f"reward 'judge': min_probability must be in [0, 1], got "
+                f"{as_written(min_probability)}"
             )
         try:
             self.classifier = registry.create(

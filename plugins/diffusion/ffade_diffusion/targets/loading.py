@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ffade.errors import FfadeError, loading_detail
+from ffade.errors import FfadeError, as_written, loading_detail
 from ffade_diffusion.paths import check_local_path, quiet_loading
 
 COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
@@ -96,7 +96,7 @@ def check_size(pipeline: Any, height: Any, width: Any, plugin: str) -> None:
         if value is not None and not (whole and value > 0 and value % step == 0):
             raise FfadeError(
                 f"target '{plugin}': {key} must be a positive multiple of {step} pixels (or null "
-                f"for the pipeline's own), got {value!r}"
+                f"for the pipeline's own), got {as_written(value)}"
             )
 
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Concept, Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
 from ffade_diffusion.concepts import (
@@ -111,7 +111,7 @@ class DiffusersPipeline(Target):
         super().__init__(device)
         if dtype not in DTYPES:
             raise FfadeError(
-                f"target '{name}': dtype {dtype!r} is not allowed; choose one of "
+                f"target '{name}': dtype {as_written(dtype)} is not allowed; choose one of "
                 f"{', '.join(DTYPES)}"
             )
         if dtype == "float16" and torch.device(self.device).type == "cpu":
@@ -128,17 +128,17 @@ class DiffusersPipeline(Target):
         if not isinstance(negative_prompt, str):  # diffusers refused it only when generating
             raise FfadeError(
                 f"target '{name}': negative_prompt must be text (\"\" for none), "
-                f"got {negative_prompt!r}"
+                f"got {as_written(negative_prompt)}"
             )
         if scheduler_args is not None and not isinstance(scheduler_args, Mapping):
             raise FfadeError(  # dict() of a word or a list said "dictionary update sequence"
                 f"target '{name}': scheduler_args must map argument names to values, e.g. "
-                f"{{use_karras_sigmas: true}}; got {scheduler_args!r}"
+                f"{{use_karras_sigmas: true}}; got {as_written(scheduler_args)}"
             )
         if not 0 <= float(guidance_scale) <= 100:  # the guidance_scale concept's range
             raise FfadeError(
                 f"target '{name}': guidance_scale must be in [0, 100] (1 or less: no guidance), "
-                f"got {guidance_scale!r}"
+                f"got {as_written(guidance_scale)}"
             )
         check_weights_kind(weights, lora_weights, name)  # before the minutes a model may load
         self.model_name = str(model)

@@ -41,7 +41,7 @@ class TextEdit(Concept):
         # registry names the argument
         if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
             raise ConceptValueError(
-                f"concept '{self.label}': seed must be a whole number, got {seed!r}"
+                f"concept '{self.label}': seed must be a whole number, got {as_written(seed)}"
             )
         self.seed = int(seed)
 
@@ -138,12 +138,13 @@ def word_list(
         return None
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise ConceptValueError(
-            f"concept '{label}': {key} must be a list of words, e.g. {example}; got {value!r}"
+            f"concept '{label}': {key} must be a list of words, e.g. {example}; got "
+            f"{as_written(value)}"
         )
     bad = [w for w in value if not isinstance(w, str) or not w.strip()]
     if bad:
         raise ConceptValueError(
-            f"concept '{label}': {key} entry {bad[0]!r} is not allowed; expected a word"
+            f"concept '{label}': {key} entry {as_written(bad[0])} is not allowed; expected a word"
         )
     _one_word(label, key, value)
     return list(value)
@@ -155,7 +156,7 @@ def _one_word(label: str, key: str, entries: Any) -> None:
     bad = next((w for w in entries if not WORD.fullmatch(w)), None)
     if bad is not None:
         raise ConceptValueError(
-            f"concept '{label}': {key} entry {bad!r} is not allowed; expected one word "
+            f"concept '{label}': {key} entry {as_written(bad)} is not allowed; expected one word "
             "(letters and digits, inner apostrophes), since the edits match single words"
         )
 
@@ -169,7 +170,7 @@ def word_pairs(label: str, key: str, value: Any) -> dict[str, str]:
     ):
         raise ConceptValueError(
             f"concept '{label}': {key} must map words to their replacements, e.g. "
-            f"{{budget: budjet}}; got {value!r}"
+            f"{{budget: budjet}}; got {as_written(value)}"
         )
     _one_word(label, key, value)
     same = next((k for k, v in value.items() if k.lower() == v.lower()), None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade_text.concepts._base import TextEdit, word_list
 from ffade_text.functional import grammar
 from ffade_text.functional.lexicon import NOUNS, VERBS
@@ -20,7 +20,7 @@ def _verb_table(label: str, extra: Sequence[Sequence[str]] | None) -> tuple[tupl
     for row in extra or ():
         if isinstance(row, str) or not isinstance(row, Sequence) or len(row) != 3:
             raise ConceptValueError(
-                f"concept '{label}': verbs entry {row!r} is not allowed; expected "
+                f"concept '{label}': verbs entry {as_written(row)} is not allowed; expected "
                 "[base, third person present, past], e.g. [approve, approves, approved]"
             )
         word_list(label, "verbs", row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices
 from ffade_text.datasets.summaries import read_pairs
 
@@ -58,13 +58,13 @@ class TextClassificationDataset(Dataset):
         if isinstance(labels, str):
             raise FfadeError(
                 f"dataset {self.config_name!r}: labels must be a list of label names, e.g. "
-                f"[negative, positive]; got {labels!r}"
+                f"[negative, positive]; got {as_written(labels)}"
             )
         given = None if labels is None else [str(label) for label in labels]  # 0 as '0'
         if given is not None and len(set(given)) != len(given):  # two indices for one name
             raise FfadeError(
                 f"dataset {self.config_name!r}: labels repeat a name; each must be unique, "
-                f"got {labels!r}"
+                f"got {as_written(labels)}"
             )
         self.labels = given if given is not None else sorted({y for _, y in pairs})
         unknown = sorted({y for _, y in pairs} - set(self.labels))

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, PluginError, loading_detail
+from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
@@ -94,7 +94,7 @@ class HFTextPipeline(Target):
                 else ""
             )
             raise PluginError(
-                f"target '{NAME}': task {task!r} is not allowed; choose one of "
+                f"target '{NAME}': task {as_written(task)} is not allowed; choose one of "
                 f"{', '.join(TASKS)}{hint}"
             )
         if labels is not None and task != "text-classification":
@@ -104,7 +104,8 @@ class HFTextPipeline(Target):
         for key, value in (("max_input_tokens", max_input_tokens), ("batch_size", batch_size)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise PluginError(
-                    f"target '{NAME}': {key} must be a whole number, at least 1; got {value!r}"
+                    f"target '{NAME}': {key} must be a whole number, at least 1; got "
+                    f"{as_written(value)}"
                 )
         self.task = task
         self.output_kind = "class_scores" if task == "text-classification" else "texts"
@@ -152,7 +153,7 @@ class HFTextPipeline(Target):
         if not listed or len({str(x).lower() for x in labels}) != len(labels):
             raise PluginError(  # a string read as its letters; a repeat made two classes one
                 f"target '{NAME}': labels must be a list of distinct names, e.g. "
-                f"[negative, positive]; got {labels!r}"
+                f"[negative, positive]; got {as_written(labels)}"
             )
         lowered = [n.lower() for n in names]
         missing = [label for label in labels if str(label).lower() not in lowered]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, PluginError, loading_detail
+from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
@@ -59,7 +59,8 @@ def check_generation(generation: Any) -> None:
     where = "target 'seq2seq_summarizer': generation"
     if not isinstance(generation, dict):
         raise FfadeError(
-            f"{where} must be a mapping such as {{max_new_tokens: 64}}, got {generation!r}"
+            f"{where} must be a mapping such as {{max_new_tokens: 64}}, got "
+            f"{as_written(generation)}"
         )
     unknown = sorted(set(generation) - set(GENERATION_KEYS))
     if unknown:
@@ -79,7 +80,9 @@ def check_generation(generation: Any) -> None:
         else:  # length_penalty: an exponent on the length, negative favours short summaries
             ok, expected = number, "a number"
         if not ok:
-            raise FfadeError(f"{where} {key} {value!r} is not allowed; expected {expected}")
+            raise FfadeError(
+                f"{where} {key} {as_written(value)} is not allowed; expected {expected}"
+            )
 
 
 class Seq2SeqSummarizer(Target):
@@ -126,19 +129,19 @@ class Seq2SeqSummarizer(Target):
         super().__init__(device)
         if dtype not in DTYPES:
             raise FfadeError(
-                f"target 'seq2seq_summarizer': dtype {dtype!r} is not allowed; "
+                f"target 'seq2seq_summarizer': dtype {as_written(dtype)} is not allowed; "
                 f"choose one of {', '.join(DTYPES)}"
             )
         check_generation(generation or {})
         if not isinstance(prefix, str):  # it is joined to each article only when predicting
             raise FfadeError(
                 f"target 'seq2seq_summarizer': prefix must be text (\"summarize: \" for T5), "
-                f"got {prefix!r}"
+                f"got {as_written(prefix)}"
             )
         if not _whole(max_input_tokens) or max_input_tokens < 1:
             raise FfadeError(
                 f"target 'seq2seq_summarizer': max_input_tokens must be at least 1, "
-                f"got {max_input_tokens!r}"
+                f"got {as_written(max_input_tokens)}"
             )
         require_cpu_threads(cpu_threads, "seq2seq_summarizer")
         self.cpu_threads = cpu_threads

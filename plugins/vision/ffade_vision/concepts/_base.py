@@ -28,7 +28,8 @@ def checked_fill(label: str, fill: Any) -> float:
     """``fill`` as a float, or a one-line error: it must be a gray level in [0, 1]."""
     if not is_number(fill) or not 0.0 <= fill <= 1.0:
         raise ConceptValueError(
-            f"concept '{label}': fill {fill!r} is not allowed; expected a gray level in [0, 1]"
+            f"concept '{label}': fill {as_written(fill)} is not allowed; expected a gray level "
+            "in [0, 1]"
         )
     return float(fill)
 

@@ -19,7 +19,7 @@ from typing import ClassVar
 import torch
 from torchvision.transforms.v2 import functional as F
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade_vision.concepts._base import RangeConcept, checked_fill, is_number
 
 
@@ -76,7 +76,8 @@ class _SeededConcept(RangeConcept):
         super().__init__(values, label)
         if not is_number(seed) or seed != int(seed) or not 0 <= seed < 2**64:
             raise ConceptValueError(
-                f"concept '{self.label}': seed {seed!r} is not allowed; expected a whole number "
+                f"concept '{self.label}': seed {as_written(seed)} is not allowed; expected a "
+                "whole number "
                 "from 0 to 2**64 - 1"
             )
         self.seed = int(seed)

@@ -18,7 +18,7 @@ import torch
 from torch.nn.functional import grid_sample
 from torchvision.transforms.v2 import functional as F
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 from ffade_vision.concepts._base import RangeConcept, checked_fill
 
 _BILINEAR = F.InterpolationMode.BILINEAR
@@ -129,7 +129,8 @@ class Translation(_GeometryConcept):
         super().__init__(values, label, fill)
         if axis not in ("x", "y"):
             raise ConceptValueError(
-                f"concept '{self.label}': axis {axis!r} is not allowed; expected 'x' or 'y'"
+                f"concept '{self.label}': axis {as_written(axis)} is not allowed; expected 'x' "
+                "or 'y'"
             )
         self.axis = axis
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import SPLITS, disjoint_split_indices
 
 
@@ -20,4 +20,6 @@ def split_indices(
 def check_split_name(plugin: str, name: str) -> None:
     """Raise a one-line error for a split name outside :data:`ffade.plugin_api.SPLITS`."""
     if name not in SPLITS:
-        raise FfadeError(f"dataset '{plugin}': unknown split {name!r}; splits: {', '.join(SPLITS)}")
+        raise FfadeError(
+            f"dataset '{plugin}': unknown split {as_written(name)}; splits: {', '.join(SPLITS)}"
+        )

@@ -13,7 +13,7 @@ import torch
 from sklearn.datasets import load_digits
 from torchvision.transforms.v2 import functional as F
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset
 from ffade_vision.datasets._splits import check_split_name, split_indices
 
@@ -51,17 +51,20 @@ class DigitsDataset(Dataset):
     ) -> None:
         super().__init__(seed)
         if channels not in (1, 3):
-            raise FfadeError(f"dataset 'digits': channels must be 1 or 3, got {channels!r}")
+            raise FfadeError(
+                f"dataset 'digits': channels must be 1 or 3, got {as_written(channels)}"
+            )
         whole = isinstance(image_size, int) and not isinstance(image_size, bool)
         if not (whole and image_size <= MOST_IMAGE_SIZE):
             raise FfadeError(
                 f"dataset 'digits': image_size must be a whole number of pixels, at most "
-                f"{MOST_IMAGE_SIZE} (every image is held in memory), got {image_size!r}"
+                f"{MOST_IMAGE_SIZE} (every image is held in memory), got {as_written(image_size)}"
             )
         digit_size = image_size - 2 * margin
         if margin < 0 or digit_size < 8:
             raise FfadeError(
-                f"dataset 'digits': image_size {image_size!r} and margin {margin!r} leave "
+                f"dataset 'digits': image_size {as_written(image_size)} and margin "
+                f"{as_written(margin)} leave "
                 f"{digit_size} pixels for the digit; it needs at least 8 (and margin >= 0)"
             )
         bunch = load_digits()

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 from torchvision.transforms.v2 import functional as F
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset, read_text_lines
 from ffade_vision.datasets._splits import check_split_name, split_indices
 
@@ -72,7 +72,7 @@ class ImageFolderDataset(Dataset):
         if not (whole and 1 <= image_size <= MOST_IMAGE_SIZE):  # huge: torch's error, or RAM
             raise FfadeError(
                 f"dataset 'image_folder': image_size must be a whole number of pixels from 1 to "
-                f"{MOST_IMAGE_SIZE}; got {image_size!r}"
+                f"{MOST_IMAGE_SIZE}; got {as_written(image_size)}"
             )
         self.root = Path(root).expanduser()
         if not self.root.is_dir():

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torchvision.transforms.v2 import functional as F
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, as_written
 from ffade.plugin_api import Target
 from ffade.plugin_checks import check_class_references
 from ffade.speed import FastForward
@@ -36,7 +36,8 @@ def check_weights_name(weights: Any, keyword: str, plugin: str) -> None:
     ):
         return  # a path: load_weights says whether it is there
     raise PluginError(
-        f"target '{plugin}': weights {weights!r} is not allowed; expected {keyword!r}, a local "
+        f"target '{plugin}': weights {as_written(weights)} is not allowed; expected "
+        f"{keyword!r}, a local "
         "state-dict file (.pt, .pth, .safetensors), or null for random weights"
     )
 

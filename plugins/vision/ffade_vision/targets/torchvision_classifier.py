@@ -9,7 +9,7 @@ import torch
 import torchvision
 from torchvision.models import get_model, get_model_weights, list_models
 
-from ffade.errors import PluginError
+from ffade.errors import PluginError, as_written
 from ffade.plugin_api import load_weights
 from ffade_vision.datasets.image_folder import MOST_IMAGE_SIZE
 from ffade_vision.targets._base import IMAGENET_MEAN, IMAGENET_STD, ImageClassifier
@@ -64,12 +64,12 @@ class TorchvisionClassifier(ImageClassifier):
             if value is not None and not (whole and value >= 1):  # image_size 0 read as null
                 raise PluginError(
                     f"target 'torchvision_classifier': {key} must be a whole number, at least 1, "
-                    f"or null; got {value!r}"
+                    f"or null; got {as_written(value)}"
                 )
         if image_size is not None and image_size > MOST_IMAGE_SIZE:  # every batch resized to it
             raise PluginError(  # 10**6 filled memory (or stopped in torch) at the first batch
                 f"target 'torchvision_classifier': image_size must be at most {MOST_IMAGE_SIZE} "
-                f"pixels (as dataset 'image_folder' allows), or null; got {image_size!r}"
+                f"pixels (as dataset 'image_folder' allows), or null; got {as_written(image_size)}"
             )
         self.model_name = model
         self.weights = weights
@@ -135,7 +135,7 @@ def _weights_enum(model: str, weights: str) -> torchvision.models.WeightsEnum:
         names = ", ".join(["DEFAULT", *(f"{enum_class.__name__}.{w.name}" for w in enum_class)])
         raise PluginError(
             f"target 'torchvision_classifier': {weights!r} is not a weights name of model "
-            f"{model!r}; allowed: {names}, a checkpoint path, or None for random weights"
+            f"{model!r}; allowed: {names}, a checkpoint path, or null for random weights"
         ) from None
 
 

@@ -212,6 +212,9 @@ def test_non_utf8_ratings_file_names_file_and_line(tmp_path: Path) -> None:
         ({"max_ratings": -1}, "max_ratings must be a whole number, at least 0, got -1"),
         ({"max_ratings": "ten"}, "max_ratings must be a whole number, at least 0, got 'ten'"),
         ({"interactive": "no"}, "interactive must be true or false, got 'no'"),
+        ({"threshold": None}, "threshold must be a whole number from 1 to 10, got null"),
+        ({"max_ratings": True}, "max_ratings must be a whole number, at least 0, got true"),
+        ({"scale": [None]}, "scale [null] is not allowed; choose one of bias_quality, quality"),
         (
             {"scale": ["quality"]},
             "scale ['quality'] is not allowed; choose one of bias_quality, quality",

@@ -98,7 +98,8 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
             {"model": "~/no-such-models/sd14"},
             # huggingface_hub 1.x has no huggingface-cli: the command the error gives must exist
             r"model '~/no-such-models/sd14': no such folder /\S+/no-such-models/sd14; download "
-            r"the model there first \(hf download HUB_ID --local-dir DIR\)",
+            r"the model there first \(hf download HUB_ID --local-dir /\S+/no-such-models/sd14, "
+            r"HUB_ID being the model's id on the Hugging Face hub",
         ),
         # neither weights nor the device: the weights are named first, the step all else waits on
         (

@@ -45,12 +45,13 @@ def test_a_severity_yaml_read_as_null_or_a_boolean_is_said_as_written(value, sho
     )
 
 
-@pytest.mark.parametrize("seed", [1.5, True])
-def test_seed_must_be_a_whole_number(seed: object) -> None:
-    """seed: 1.5 ran as seed 1 (int() truncated it) with no word to the user."""
+@pytest.mark.parametrize(("seed", "said"), [(1.5, "1.5"), (True, "true")])
+def test_seed_must_be_a_whole_number(seed: object, said: str) -> None:
+    """seed: 1.5 ran as seed 1 (int() truncated it) with no word to the user; YAML's true is
+    said as the config wrote it, not as Python's True."""
     with pytest.raises(ConceptValueError) as error:
         concepts.DeleteWord(seed=seed, label="drop")
-    assert str(error.value) == f"concept 'drop': seed must be a whole number, got {seed!r}"
+    assert str(error.value) == f"concept 'drop': seed must be a whole number, got {said}"
     assert concepts.DeleteWord(seed=2.0).seed == 2 and concepts.DeleteWord(seed=-3).seed == -3
 
 

@@ -10,6 +10,7 @@ from ffade_vision.concepts import GaussianBlur, GaussianNoise, Occlusion
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
+from ffade.written import as_written
 
 GRAY = torch.full((2, 3, 16, 16), 0.5)
 
@@ -70,7 +71,10 @@ def test_bad_arguments_raise(make) -> None:
 @pytest.mark.parametrize("cls", [GaussianNoise, Occlusion])
 def test_a_seed_that_is_no_whole_number_torch_takes_is_refused_when_built(cls, seed) -> None:
     """Not rounded (1.5 was seed 1), not read as 1 (true), not a traceback at the first image."""
-    with pytest.raises(ConceptValueError, match=rf"seed {seed!r} is not allowed; expected a whole"):
+    with pytest.raises(
+        ConceptValueError,
+        match=rf"seed {as_written(seed)} is not allowed; expected a whole",
+    ):
         cls(seed=seed)
     assert cls(seed=2**64 - 1).apply(GRAY, 0.1).shape == GRAY.shape
 

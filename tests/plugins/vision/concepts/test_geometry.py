@@ -63,11 +63,12 @@ def test_scale_below_one_shrinks_toward_the_center() -> None:
         (lambda: Rotation(fill=2.0), "fill 2.0"),
         (
             lambda: Rotation(fill=True),
-            r"fill True is not allowed; expected a gray level in \[0, 1\]",
+            r"fill true is not allowed; expected a gray level in \[0, 1\]",
         ),
         (lambda: Scale(fill="black"), "fill 'black' is not allowed"),
         (lambda: Translation(fill=float("nan")), "fill nan"),
         (lambda: Translation(axis="z"), "axis 'z'"),
+        (lambda: Translation(axis=None), r"axis null is not allowed; expected 'x' or 'y'"),
         (lambda: Scale(values=[0.0]), r"value 0.0 is not allowed; expected a zoom factor in \[0.1"),
         (lambda: Rotation(values=[400]), r"value 400 .*degrees in \[-180, 180\]"),
         # a grid's YAML null and true, said as written, not as Python's None and True

@@ -1,0 +1,42 @@
+"""Values in messages said as the YAML a user typed (``ffade/written.py``)."""
+
+import pytest
+
+from ffade.errors import ConceptValueError
+from ffade.plugin_api import Concept
+from ffade.written import as_written
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (None, "null"),
+        (True, "true"),
+        ([1, None, False], "[1, null, false]"),
+        ((0.5, "x"), "[0.5, 'x']"),
+        ({"fill": None, "axis": [True]}, "{'fill': null, 'axis': [true]}"),
+        ("None", "'None'"),
+    ],
+)
+def test_a_value_is_said_as_yaml_writes_it(value: object, said: str) -> None:
+    """A list or mapping said its items as Python does (``values repeat: [None, None]``)."""
+    assert as_written(value) == said
+
+
+class _Switch(Concept):
+    """A concept whose grid may hold any YAML value (a plugin's on/off switch)."""
+
+    neutral = 0
+
+    def check_value(self, value: object) -> None:
+        """Any value: the test is about the repeat message."""
+
+    def apply(self, inputs: object, value: object) -> object:
+        return inputs
+
+
+def test_repeated_values_are_said_as_yaml() -> None:
+    """``values: [1, true]`` repeats (YAML's true is Python's 1): the message printed Python's
+    ``[1, True]``; it says the list as the config wrote it."""
+    with pytest.raises(ConceptValueError, match=r"^concept 'switch': values repeat: \[1, true\]$"):
+        _Switch(values=[1, True], label="switch")
