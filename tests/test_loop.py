@@ -1088,26 +1088,29 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     assert "discover" in record and "feedback" not in record
 
 
+@pytest.mark.parametrize("shipped", [False, True], ids=["default-low", "feedback_digits"])
 def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
-    tmp_path: Path, capsys
+    tmp_path: Path, capsys, shipped: bool
 ) -> None:
-    """A run without a slice (here, none reaches threshold 1.0 on 1000 evaluations) under a
-    `default: low` file: the loop said "0 rules: ", went on, and stopped in its mitigate stage,
-    leaving a run folder, with a line that said to give a priority with `ffade feedback`."""
+    """A run without a slice (here, none reaches threshold 1.0 on 1000 evaluations): the loop
+    says why there is nothing to fix, whatever the file names. Under a `default: low` file it said
+    "0 rules: ", went on, and stopped in its mitigate stage, leaving a run folder; under the
+    shipped `rank: 1` file it said "rank 1 is past the last rule", as if the file were wrong."""
     loop = stopping_loop(tmp_path)
     config = yaml.safe_load(loop.read_text())
-    priorities = tmp_path / "priorities.yaml"
-    priorities.write_text("regions: []\ndefault: low\n")
-    config.update(feedback=str(priorities), threshold=1.0, min_evaluations=1000)
+    if not shipped:
+        priorities = tmp_path / "priorities.yaml"
+        priorities.write_text("regions: []\ndefault: low\n")
+        config["feedback"] = str(priorities)
+    config.update(threshold=1.0, min_evaluations=1000)
     loop.write_text(yaml.safe_dump(config))
     assert main(["loop", "--config", str(loop)]) == 2
     captured = capsys.readouterr()
     loop_dir = tmp_path / "loops" / "version_0"
     assert "      0 rules\n" in captured.out
     assert captured.err.strip().splitlines()[-1] == (
-        f"ffade: error: {priorities}: no rule of {loop_dir / 'discover'} has priority high, "
-        "medium or low (0 rules found with threshold 1.0, min_evaluations 1000), so nothing is "
-        "to fix"
+        f"ffade: error: {loop_dir / 'discover'}: nothing to review: no concept state fails by "
+        "threshold 1 and min_evaluations 1000; the fine-tune has nothing to fix"
     )
     record = json.loads((loop_dir / "loop.json").read_text())
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
