@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ffade_vision.rewards import Misclassification
 
 from ffade import loop as loop_module
+from ffade import registry
 from ffade.cli import main
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
@@ -1152,3 +1154,35 @@ def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
     assert record["config"]["out"] == str(tmp_path / "my runs" / "loops é")  # not "../loops é"
     for key in ("discover", "feedback", "mitigate"):  # the files it read, wherever it is read
         assert Path(record["config"][key]).is_absolute() and Path(record["config"][key]).is_file()
+
+
+class NotingReward(Misclassification):
+    """The digits reward with a `check_task` note, as the diffusion `human` reward's unmatched
+    `ratings_file` rows."""
+
+    def check_task(self, inputs, concepts) -> list[str]:
+        return ["reward 'noting': 2 ratings_file prompt row(s) match no prompt"]
+
+
+def test_a_task_note_is_said_once_though_each_stage_builds_the_task(tmp_path: Path, capsys) -> None:
+    """Discovery, the fine-tune and the rediscovery each build the task: the same note came once
+    per stage, as if three things were wrong (here two stages: the fix is rejected)."""
+    registry.register("reward", "noting", NotingReward)
+    try:
+        loop = small_loop_config(tmp_path)
+        discover = Path(yaml.safe_load(loop.read_text())["discover"])
+        config = yaml.safe_load(discover.read_text())
+        config["model"]["init_args"]["budget"] = 96
+        config["model"]["init_args"]["task"].update(max_inputs=16, reward={"name": "noting"})
+        discover.write_text(yaml.safe_dump(config))
+        mitigate = Path(yaml.safe_load(loop.read_text())["mitigate"])
+        config = yaml.safe_load(mitigate.read_text())  # a fix that fixes nothing: rejected, so
+        config["model"]["init_args"]["learning_rate"] = 1e-12  # the loop stops after two stages
+        mitigate.write_text(yaml.safe_dump(config))
+        assert main(["loop", "--config", str(loop)]) == 1
+    finally:
+        registry.unregister("reward", "noting")
+    err = capsys.readouterr().err
+    note = "ffade: note: reward 'noting': 2 ratings_file prompt row(s) match no prompt\n"
+    assert err.count(note) == 1, err
+    assert (tmp_path / "loops" / "version_0" / "mitigate").is_dir()  # a second task was built
