@@ -55,15 +55,17 @@ def regions_instead(
     """When a run has no failure rule but has failure regions, how to prioritize those (``how``:
     the option that does it, ``ffade loop``'s differs; ``to``: what it does, ``ffade export``
     exports them)."""
-    count = len(load_regions(run_dir, threshold, min_evaluations, "regions")[1])
-    if not count:
+    landscape, found = load_regions(run_dir, threshold, min_evaluations, "regions")
+    if not found:
         return None
-    regions = f"{count} failure region{'s' if count > 1 else ''}"
-    why = (
-        "at a threshold of 1 none can: a 95% CI's lower end never reaches 100%"
-        if threshold >= 1
-        else "a microscopic run often has none"
-    )
+    regions = f"{len(found)} failure region{'s' if len(found) > 1 else ''}"
+    if threshold >= 1:
+        why = "at a threshold of 1 none can: a 95% CI's lower end never reaches 100%"
+    elif landscape.mode == "microscopic":
+        why = "a microscopic run often has none"
+    else:  # a short macroscopic run (a small budget): "microscopic" named what it was not
+        count = int(landscape.evaluations.sum())
+        why = f"its {count} evaluation{' is' if count == 1 else 's are'} too few to be sure"
     return (
         f"no failure rule has enough evidence to name ({why}); {how} to {to} its {regions} instead"
     )

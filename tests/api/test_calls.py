@@ -468,8 +468,8 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate(run, save_dir=tmp_path)
     assert str(error.value) == (
-        f"{run.dir}: nothing to review: no failure rule has enough evidence to name (a "
-        "microscopic run often has none); give slices='regions' to prioritize its 1 failure "
+        f"{run.dir}: nothing to review: no failure rule has enough evidence to name (its 1 "
+        "evaluation is too few to be sure); give slices='regions' to prioritize its 1 failure "
         "region instead"
     )
     assert not (run.dir / "feedback.yaml").exists()  # the empty answers are taken back

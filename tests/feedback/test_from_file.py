@@ -3,6 +3,7 @@ in test_priorities_file.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,8 @@ def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_p
     log.write_text(failing[0] + "\n")  # one failure: a region, but too little evidence for a rule
     priorities = write(tmp_path / "p.yaml", {"regions": [{"rank": 1, "priority": "high"}]})
     why = (
-        "nothing to review: no failure rule has enough evidence to name (a microscopic run often "
-        "has none); give --slices regions to prioritize its 1 failure region instead; saved "
+        "nothing to review: no failure rule has enough evidence to name (its 1 evaluation is too "
+        "few to be sure); give --slices regions to prioritize its 1 failure region instead; saved "
         f"{run / 'feedback.yaml'}, with no priorities (a fine-tuner has nothing to fix)"
     )
     code, out, _ = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
@@ -38,6 +39,10 @@ def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_p
     assert read_feedback(run / "feedback.yaml").regions == []
     code, out, _ = in_process("feedback", str(run), "--no-examples")  # the plain command
     assert (code, out.splitlines()[-1]) == (0, why)
+    summary = json.loads((run / "summary.json").read_text())  # "a microscopic run" was said of
+    (run / "summary.json").write_text(json.dumps(summary | {"mode": "microscopic"}))  # any run
+    code, out, _ = in_process("feedback", str(run), "--no-examples")
+    assert "(a microscopic run often has none); give --slices regions" in out.splitlines()[-1]
     code, out, _ = in_process(
         "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
     )
