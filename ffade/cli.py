@@ -34,6 +34,7 @@ from ffade.interrupts import (
     ignored_as_the_interpreter_ends,
     sigterm_as_ctrl_c,
 )
+from ffade.said_once import notes_said_once
 from ffade.writable import no_space
 from ffade.yamlfile import home_expanded, refuse_repeated_keys
 
@@ -285,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         ignored_as_the_interpreter_ends()
     with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
         try:
-            with shown_as_ffade_lines():
+            with shown_as_ffade_lines(), notes_said_once():
                 status = _main(list(sys.argv[1:] if argv is None else argv))
         except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit

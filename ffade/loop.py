@@ -55,7 +55,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError, OneLineParser, user_path
-from ffade.feedback.from_file import feedback_from_file
+from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.loop_config import (
     LoopConfig,
     check_discovery_split,
@@ -73,6 +73,9 @@ from ffade.loop_stop import STAGE_AFTER, StageStopped
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 from ffade.writable import missing_dirs, remove_if_empty, writable_dir
+
+LOOP_SLICES_HINT = "set slices: regions in the loop config"
+"""How a loop prioritizes regions where its run has no rule (``ffade feedback``: --slices)."""
 
 STAGES = ("discover", "mitigate", "rediscover", "report")
 
@@ -213,11 +216,12 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
         config.threshold,
         config.min_evaluations,
         slices=config.slices,
-        slices_hint="set slices: regions in the loop config",
     )
     counts = feedback.counts()
     listed = ", ".join(f"{n} {p}" for p, n in counts.items() if n)
     say(f"      {len(feedback.regions)} {feedback.slices}" + (f": {listed}" if listed else ""))
+    if not feedback.regions:  # why, as `ffade feedback --from` says it ("rank 1 is past the
+        raise FfadeError(_nothing_to_review(config, first))  # last rule" was said)
     if counts["skip"] == len(feedback.regions):  # nothing prioritized: the fine-tune refuses it
         found = f"{len(feedback.regions)} {feedback.slices} found with threshold {config.threshold}"
         raise FfadeError(
@@ -225,6 +229,20 @@ def _prioritize(config: LoopConfig, first: Path, say) -> Path:
             f"or low ({found}, min_evaluations {config.min_evaluations}), so nothing is to fix"
         )
     return first / "feedback.yaml"
+
+
+def _nothing_to_review(config: LoopConfig, first: Path) -> str:
+    """Why the first run has no slice to prioritize, in the loop config's words."""
+    settings = f"threshold {config.threshold:g} and min_evaluations {config.min_evaluations}"
+    why = nothing_to_review(
+        first,
+        config.threshold,
+        config.min_evaluations,
+        config.slices,
+        LOOP_SLICES_HINT,
+        settings=settings,
+    )
+    return f"{first}: nothing to review: {why}; the fine-tune has nothing to fix"
 
 
 def _mitigate(config: LoopConfig, loop_dir: Path, first: Path, say) -> tuple[Path, dict[str, Any]]:

@@ -27,6 +27,7 @@ from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError, print_line
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
+from ffade.said_once import first_time
 from ffade.shell_words import shell_path
 from ffade.task import absolute_plugin_paths
 from ffade.writable import no_space
@@ -327,7 +328,8 @@ class RunModule(LightningModule):
         rank 0 only: a run under data parallelism says it once."""
         if self.global_rank == 0:
             for note in notes:
-                print_line(f"ffade: note: {note}")  # may come as the bar runs
+                if first_time(note):  # a loop's later stages build the same task: said once
+                    print_line(f"ffade: note: {note}")  # may come as the bar runs
 
     def start_clock(self) -> None:
         self._started = time.monotonic()

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ffade_vision.rewards import Misclassification
 
 from ffade import loop as loop_module
+from ffade import registry
 from ffade.cli import main
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
@@ -1088,26 +1090,29 @@ def test_a_mistake_found_as_the_feedback_is_applied_says_the_loop_stopped_there(
     assert "discover" in record and "feedback" not in record
 
 
+@pytest.mark.parametrize("shipped", [False, True], ids=["default-low", "feedback_digits"])
 def test_a_run_with_nothing_to_prioritize_stops_the_loop_at_feedback(
-    tmp_path: Path, capsys
+    tmp_path: Path, capsys, shipped: bool
 ) -> None:
-    """A run without a slice (here, none reaches threshold 1.0 on 1000 evaluations) under a
-    `default: low` file: the loop said "0 rules: ", went on, and stopped in its mitigate stage,
-    leaving a run folder, with a line that said to give a priority with `ffade feedback`."""
+    """A run without a slice (here, none reaches threshold 1.0 on 1000 evaluations): the loop
+    says why there is nothing to fix, whatever the file names. Under a `default: low` file it said
+    "0 rules: ", went on, and stopped in its mitigate stage, leaving a run folder; under the
+    shipped `rank: 1` file it said "rank 1 is past the last rule", as if the file were wrong."""
     loop = stopping_loop(tmp_path)
     config = yaml.safe_load(loop.read_text())
-    priorities = tmp_path / "priorities.yaml"
-    priorities.write_text("regions: []\ndefault: low\n")
-    config.update(feedback=str(priorities), threshold=1.0, min_evaluations=1000)
+    if not shipped:
+        priorities = tmp_path / "priorities.yaml"
+        priorities.write_text("regions: []\ndefault: low\n")
+        config["feedback"] = str(priorities)
+    config.update(threshold=1.0, min_evaluations=1000)
     loop.write_text(yaml.safe_dump(config))
     assert main(["loop", "--config", str(loop)]) == 2
     captured = capsys.readouterr()
     loop_dir = tmp_path / "loops" / "version_0"
     assert "      0 rules\n" in captured.out
     assert captured.err.strip().splitlines()[-1] == (
-        f"ffade: error: {priorities}: no rule of {loop_dir / 'discover'} has priority high, "
-        "medium or low (0 rules found with threshold 1.0, min_evaluations 1000), so nothing is "
-        "to fix"
+        f"ffade: error: {loop_dir / 'discover'}: nothing to review: no concept state fails by "
+        "threshold 1 and min_evaluations 1000; the fine-tune has nothing to fix"
     )
     record = json.loads((loop_dir / "loop.json").read_text())
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "failed"}
@@ -1149,3 +1154,35 @@ def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
     assert record["config"]["out"] == str(tmp_path / "my runs" / "loops é")  # not "../loops é"
     for key in ("discover", "feedback", "mitigate"):  # the files it read, wherever it is read
         assert Path(record["config"][key]).is_absolute() and Path(record["config"][key]).is_file()
+
+
+class NotingReward(Misclassification):
+    """The digits reward with a `check_task` note, as the diffusion `human` reward's unmatched
+    `ratings_file` rows."""
+
+    def check_task(self, inputs, concepts) -> list[str]:
+        return ["reward 'noting': 2 ratings_file prompt row(s) match no prompt"]
+
+
+def test_a_task_note_is_said_once_though_each_stage_builds_the_task(tmp_path: Path, capsys) -> None:
+    """Discovery, the fine-tune and the rediscovery each build the task: the same note came once
+    per stage, as if three things were wrong (here two stages: the fix is rejected)."""
+    registry.register("reward", "noting", NotingReward)
+    try:
+        loop = small_loop_config(tmp_path)
+        discover = Path(yaml.safe_load(loop.read_text())["discover"])
+        config = yaml.safe_load(discover.read_text())
+        config["model"]["init_args"]["budget"] = 96
+        config["model"]["init_args"]["task"].update(max_inputs=16, reward={"name": "noting"})
+        discover.write_text(yaml.safe_dump(config))
+        mitigate = Path(yaml.safe_load(loop.read_text())["mitigate"])
+        config = yaml.safe_load(mitigate.read_text())  # a fix that fixes nothing: rejected, so
+        config["model"]["init_args"]["learning_rate"] = 1e-12  # the loop stops after two stages
+        mitigate.write_text(yaml.safe_dump(config))
+        assert main(["loop", "--config", str(loop)]) == 1
+    finally:
+        registry.unregister("reward", "noting")
+    err = capsys.readouterr().err
+    note = "ffade: note: reward 'noting': 2 ratings_file prompt row(s) match no prompt\n"
+    assert err.count(note) == 1, err
+    assert (tmp_path / "loops" / "version_0" / "mitigate").is_dir()  # a second task was built

@@ -281,7 +281,7 @@ def mitigate(
             change a person's answers without ``redo=True`` too); KeyboardInterrupt: Ctrl-C.
     """
     from ffade.evaluation_log import one_read_per_log
-    from ffade.feedback.from_file import feedback_from_file
+    from ffade.feedback.from_file import feedback_from_file, nothing_to_review
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
@@ -313,9 +313,16 @@ def mitigate(
         hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
         try:
             with one_read_per_log():  # the slices and the pictures' worst failures: one read
-                feedback_from_file(
+                applied = feedback_from_file(
                     run.dir, given, feedback, threshold, min_evaluations, None, slices, redo, hint
                 )
+                if not applied.regions:  # no slice found: why, not the fine-tuner's "no rule has
+                    as_it_was.restore()  # priority high" (and feedback.yaml as it was)
+                    settings = f"threshold {threshold:g} and min_evaluations {min_evaluations}"
+                    why = nothing_to_review(
+                        run.dir, threshold, min_evaluations, slices, settings=settings
+                    )
+                    raise FfadeError(f"{run.dir}: nothing to review: {why}")
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
     try:

@@ -17,7 +17,7 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state
-from ffade.feedback.from_file import feedback_from_file, regions_instead
+from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     Feedback,
@@ -120,10 +120,10 @@ def main(argv: list[str]) -> int:
         )
         _warn(run_dir)
         if not feedback.regions:  # no slice found (each one found is answered): say why, as below
-            landscape = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)[0]
+            why = nothing_to_review(run_dir, args.threshold, args.min_evaluations, args.slices)
             print(
-                f"nothing to review: {_none_why(run_dir, landscape, args)}; saved {out}, with no "
-                "priorities (a fine-tuner has nothing to fix)"
+                f"nothing to review: {why}; saved {out}, with no priorities (a fine-tuner has "
+                "nothing to fix)"
             )
             return 0
         print(_saved(feedback, out, len(feedback.regions)))
@@ -149,7 +149,10 @@ def main(argv: list[str]) -> int:
             if feedback.regions
             else f"saved {out}, with no priorities (a fine-tuner has nothing to fix)"
         )
-        print(f"nothing to review: {_none_why(run_dir, landscape, args)}; {saved}")
+        why = nothing_to_review(
+            run_dir, args.threshold, args.min_evaluations, args.slices, landscape=landscape
+        )
+        print(f"nothing to review: {why}; {saved}")
         return 0
     print(
         "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
@@ -159,18 +162,6 @@ def main(argv: list[str]) -> int:
 
     with pictures_of_answers_only(run_dir, feedback):  # `q` or no input: no picture left over
         return _ask(shown, regions, feedback, out, pictures, args)
-
-
-def _none_why(run_dir: Path, landscape, args: argparse.Namespace) -> str:
-    """Why no slice was found: no failure at all, a rule too little evidenced where regions are
-    (the option that shows them), or no state failing by the threshold and minimum above."""
-    if not landscape.failures.sum():
-        return "no failure was found"
-    if args.slices == "rules":
-        hint = regions_instead(run_dir, args.threshold, args.min_evaluations)
-        if hint:
-            return hint
-    return "no concept state fails by the threshold and min evaluations above"
 
 
 def _ask(

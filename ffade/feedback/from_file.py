@@ -35,6 +35,7 @@ from ffade.feedback.priorities import (
     read_feedback,
 )
 from ffade.feedback.priorities_file import check_priorities, read_priorities, read_priorities_file
+from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
 
 REDO_HINT = "add --redo to replace them, or --out FILE to save these elsewhere"
@@ -54,18 +55,44 @@ def regions_instead(
     """When a run has no failure rule but has failure regions, how to prioritize those (``how``:
     the option that does it, ``ffade loop``'s differs; ``to``: what it does, ``ffade export``
     exports them)."""
-    count = len(load_regions(run_dir, threshold, min_evaluations, "regions")[1])
-    if not count:
+    landscape, found = load_regions(run_dir, threshold, min_evaluations, "regions")
+    if not found:
         return None
-    regions = f"{count} failure region{'s' if count > 1 else ''}"
-    why = (
-        "at a threshold of 1 none can: a 95% CI's lower end never reaches 100%"
-        if threshold >= 1
-        else "a microscopic run often has none"
-    )
+    regions = f"{len(found)} failure region{'s' if len(found) > 1 else ''}"
+    if threshold >= 1:
+        why = "at a threshold of 1 none can: a 95% CI's lower end never reaches 100%"
+    elif landscape.mode == "microscopic":
+        why = "a microscopic run often has none"
+    else:  # a short macroscopic run (a small budget): "microscopic" named what it was not
+        count = int(landscape.evaluations.sum())
+        why = f"its {count} evaluation{' is' if count == 1 else 's are'} too few to be sure"
     return (
         f"no failure rule has enough evidence to name ({why}); {how} to {to} its {regions} instead"
     )
+
+
+def nothing_to_review(
+    run_dir: str | Path,
+    threshold: float,
+    min_evaluations: int,
+    slices: str,
+    how: str = SLICES_HINT,
+    landscape: Landscape | None = None,
+    settings: str = "the threshold and min evaluations above",
+) -> str:
+    """Why a run has no slice to review: no failure at all, rules too little evidenced where
+    regions are (``how``: the option that shows them, as :func:`regions_instead`), or no state
+    failing by the threshold and minimum (``settings``: how to name them where they were not
+    printed above). ``landscape``: the run's, when already read."""
+    if landscape is None:
+        landscape = load_regions(run_dir, threshold, min_evaluations, slices)[0]
+    if not landscape.failures.sum():
+        return "no failure was found"
+    if slices == "rules":
+        hint = regions_instead(run_dir, threshold, min_evaluations, how)
+        if hint:
+            return hint
+    return f"no concept state fails by {settings}"
 
 
 def feedback_from_file(
@@ -78,7 +105,6 @@ def feedback_from_file(
     slices: str = "rules",
     redo: bool = False,
     redo_hint: str = REDO_HINT,
-    slices_hint: str = SLICES_HINT,
 ) -> Feedback:
     """Apply a priorities file (or the same as a mapping) to a run's regions and save
     feedback.yaml; no prompts.
@@ -87,6 +113,10 @@ def feedback_from_file(
     ``out`` may hold answers already, a person's perhaps: unless ``redo``, they are replaced
     only if the file gives each of them the same priority again (a command run twice), and
     otherwise refused in one line ending with ``redo_hint``, how to replace them.
+
+    A run with no slice to review (no failure, or rules too thin to name) saves a file with no
+    priorities, as ``ffade feedback`` without ``--from`` does; the caller says why
+    (:func:`nothing_to_review`) and whether that stops it (``ffade loop``: nothing to fix).
     """
     run_dir = Path(run_dir)
     option = "--out" if out else ""  # a failed write names the option that chose the file
@@ -97,10 +127,6 @@ def feedback_from_file(
             read_priorities_file(priorities), str(priorities), noun
         )  # read (a minute, large)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
-    if not regions and slices == "rules":
-        hint = regions_instead(run_dir, threshold, min_evaluations, slices_hint)
-        if hint:
-            raise FfadeError(f"{run_dir}: {hint}")
     if pictures is None:
         from ffade.feedback.pictures import picture_maker  # torch and the plugins
 

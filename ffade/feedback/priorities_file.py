@@ -42,6 +42,8 @@ def read_priorities(
     """(region, priority, source) for every region of the run, from a priorities file.
 
     Regions the file does not list take its ``default`` priority (skip unless it says otherwise).
+    A run with no region gives none: its entries' ranks and ids name nothing, which is no
+    mistake in the file ("rank 1 is past the last rule" was said where nothing failed).
     ``noun`` is what errors call them: "rule" when the run's slices are rules. A mapping
     (``ffade.mitigate``'s ``priorities``) is read as the file's contents, and errors and sources
     name it "priorities", as the argument a Python caller typed.
@@ -57,6 +59,10 @@ def read_priorities(
     chosen: dict[str, tuple[Region, str, str]] = {}
     for i, priority, kind, value in entries:
         where = f"{path}: regions[{i}]"
+        if not regions:  # nothing to review: no entry can name a slice (callers say why), but
+            if kind == "contains":  # a state off the grid is the file's mistake on any run
+                _state_of(value, landscape, where)
+            continue
         region = _select(kind, value, landscape, regions, where, noun)
         if region.id in chosen:
             raise FfadeError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import os
 import signal
 import subprocess
@@ -515,9 +516,12 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
     log.write_text(failing[0] + "\n")  # one failure: a region, but too little evidence for a rule
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate(run, save_dir=tmp_path)
-    assert str(error.value).endswith(
-        "give slices='regions' to prioritize its 1 failure region instead"
+    assert str(error.value) == (
+        f"{run.dir}: nothing to review: no failure rule has enough evidence to name (its 1 "
+        "evaluation is too few to be sure); give slices='regions' to prioritize its 1 failure "
+        "region instead"
     )
+    assert not (run.dir / "feedback.yaml").exists()  # the empty answers are taken back
     with pytest.raises(
         ffade.FfadeError, match="slices must be one of rules, regions, got 'region'"
     ):
@@ -529,6 +533,12 @@ def test_mitigate_takes_slices_for_a_run_without_rules(tmp_path: Path) -> None:
         ffade.mitigate(run, max_epoch=1, save_dir=tmp_path)
     said = "mitigate: unknown argument 'max_epoch' (did you mean 'max_epochs'?); allowed: run, "
     assert str(error.value).startswith(said)
+    records = [json.loads(line) | {"failed": False} for line in log.read_text().splitlines()]
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    high = {"regions": [{"rank": 1, "priority": "high"}]}  # said "rank 1 is past the last rule"
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, high, redo=True, save_dir=tmp_path)
+    assert str(error.value) == f"{run.dir}: nothing to review: no failure was found"
 
 
 def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anything_runs(

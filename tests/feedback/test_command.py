@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -607,9 +608,15 @@ def test_from_file_on_a_run_without_failures_says_why_nothing_is_reviewed(
     run = write_run(tmp_path / "none", grid, {(0,): (4, 0), (1,): (4, 0), (2,): (4, 0)})
     priorities = tmp_path / "p.yaml"
     priorities.write_text("regions: []\ndefault: low\n")
-    for slices in ("rules", "regions"):
+    named = tmp_path / "named.yaml"  # ranks, ids and states name nothing here: no mistake
+    named.write_text(
+        "regions: [{rank: 1, priority: high}, {id: S-00000000, priority: low}, "
+        "{contains: {blur: 2.0}, priority: low}]\n"
+    )
+    shipped = REPO / "configs" / "feedback_digits.yaml"  # rank 1: "rank 1 is past the last rule"
+    for slices, file in product(("rules", "regions"), (priorities, named, shipped)):
         code, out, err = in_process(
-            "feedback", str(run), "--from", str(priorities), "--slices", slices, "--redo"
+            "feedback", str(run), "--from", str(file), "--slices", slices, "--redo"
         )
         assert code == 0, err
         assert out.splitlines() == [
@@ -617,6 +624,10 @@ def test_from_file_on_a_run_without_failures_says_why_nothing_is_reviewed(
             "priorities (a fine-tuner has nothing to fix)"
         ]
         assert read_feedback(run / "feedback.yaml").regions == []
+    named.write_text("regions: [{contains: {blur: 7}, priority: low}]\n")
+    code, _, err = in_process("feedback", str(run), "--from", str(named))
+    assert code == 2  # a state off the grid is the file's mistake, on any run
+    assert err.strip().endswith("regions[0]: blur = 7 is not on its grid; allowed: [0.0, 1.0, 2.0]")
     # failures, but no state fails by the threshold: said so, as the plain command says it
     thin = write_run(tmp_path / "thin", grid, {(0,): (4, 0), (1,): (4, 0), (2,): (4, 1)})
     code, out, err = in_process(

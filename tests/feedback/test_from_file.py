@@ -3,15 +3,17 @@ in test_priorities_file.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.feedback.from_file import feedback_from_file
-from ffade.feedback.priorities import load_regions
+from ffade.feedback.from_file import nothing_to_review
+from ffade.feedback.priorities import load_regions, read_feedback
 from ffade.feedback.priorities_file import read_priorities
+from ffade.loop import LOOP_SLICES_HINT
 from ffade.summarize.regions import Region
 
 
@@ -21,29 +23,39 @@ def write(path: Path, data: object) -> Path:
 
 
 def test_a_run_without_rules_says_to_use_regions(run: Path, tmp_path: Path, in_process) -> None:
-    """A microscopic run's few evaluations per state back no rule: the error names the way out."""
+    """A microscopic run's few evaluations per state back no rule: `--from` says so as the plain
+    command does (exit 0, the way out named, a file with no priorities saved); it exited 2."""
     log = run / "evaluations.jsonl"
     failing = [line for line in log.read_text().splitlines() if '"failed": true' in line]
     log.write_text(failing[0] + "\n")  # one failure: a region, but too little evidence for a rule
     priorities = write(tmp_path / "p.yaml", {"regions": [{"rank": 1, "priority": "high"}]})
-    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
-    assert code == 2
-    assert err.strip().splitlines() == [
-        f"ffade: error: {run}: no failure rule has enough evidence to name (a microscopic run "
-        "often has none); give --slices regions to prioritize its 1 failure region instead"
-    ]
+    why = (
+        "nothing to review: no failure rule has enough evidence to name (its 1 evaluation is too "
+        "few to be sure); give --slices regions to prioritize its 1 failure region instead; saved "
+        f"{run / 'feedback.yaml'}, with no priorities (a fine-tuner has nothing to fix)"
+    )
+    code, out, _ = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
+    assert (code, out.splitlines()) == (0, [why])
+    assert read_feedback(run / "feedback.yaml").regions == []
+    code, out, _ = in_process("feedback", str(run), "--no-examples")  # the plain command
+    assert (code, out.splitlines()[-1]) == (0, why)
+    summary = json.loads((run / "summary.json").read_text())  # "a microscopic run" was said of
+    (run / "summary.json").write_text(json.dumps(summary | {"mode": "microscopic"}))  # any run
+    code, out, _ = in_process("feedback", str(run), "--no-examples")
+    assert "(a microscopic run often has none); give --slices regions" in out.splitlines()[-1]
     code, out, _ = in_process(
         "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
     )
-    assert code == 0 and (run / "feedback.yaml").exists(), out
-    with pytest.raises(FfadeError) as error:  # ffade loop says it in its config's words
-        feedback_from_file(run, priorities, slices_hint="set slices: regions in the loop config")
-    assert str(error.value).endswith(
+    assert code == 0 and read_feedback(run / "feedback.yaml").counts()["high"] == 1, out
+    # ffade loop says it in its config's words
+    assert nothing_to_review(run, 0.5, 1, "rules", LOOP_SLICES_HINT).endswith(
         "set slices: regions in the loop config to prioritize its 1 failure region instead"
     )
-    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--threshold", "1")
-    assert code == 2  # at 100% no rule can have enough evidence, whatever the run: say so
-    assert "(at a threshold of 1 none can: a 95% CI's lower end never reaches 100%)" in err
+    code, out, _ = in_process(
+        "feedback", str(run), "--from", str(priorities), "--threshold", "1", "--redo"
+    )
+    assert code == 0  # at 100% no rule can have enough evidence, whatever the run: say so
+    assert "(at a threshold of 1 none can: a 95% CI's lower end never reaches 100%)" in out
     code, _, err = in_process("feedback", str(run), "--from", str(tmp_path / "typo.yaml"))
     assert code == 2  # the file's mistake first, not the run's lack of rules
     assert (
