@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import torch
 import yaml
+from ffade_diffusion.mitigate.images import SHIPPED_DIGITS
 from safetensors.torch import load_file
 
 from ffade.cli import main
 from tests.helpers import REPO
-from tests.plugins.diffusion.mitigate.test_lora import _discover, _task
+from tests.plugins.diffusion.mitigate.test_lora import _discover, _task, fine_tune
 
 BATCHES_PER_EPOCH = 4  # 8 finetune inputs in batches of 2
 EPOCHS = 4
@@ -133,3 +134,21 @@ def test_a_lora_fine_tune_stopped_by_ctrl_c_resumes_to_the_uninterrupted_result(
         )
     assert a and a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])]
+
+
+@pytest.mark.slow  # three small fine-tunes
+def test_the_guard_keys_a_trained_loras_images_by_its_adapters_not_its_run_directory(
+    t2i_run: Path, tmp_path: Path
+) -> None:
+    """After training, the guard's images were keyed by the fine-tune's run directory: a resumed
+    fine-tune (a new version_N) trains the same adapters, yet a ``human`` reward asked again every
+    image the stopped run's guard had rated, though the docs promise a resumed run asks only the
+    rest. Keys now name the adapters' contents."""
+    args = {"class_images": str(SHIPPED_DIGITS), "clean_tolerance": 1.0}
+    first = fine_tune(t2i_run, tmp_path / "first", **args)
+    again = fine_tune(t2i_run, tmp_path / "again", **args)
+    other = fine_tune(t2i_run, tmp_path / "other", learning_rate=1e-2, **args)
+    assert first.run_dir != again.run_dir
+    assert "+lora:" in first.target.fingerprint
+    assert first.target.fingerprint == again.target.fingerprint  # the same adapters
+    assert other.target.fingerprint != first.target.fingerprint  # other adapters
