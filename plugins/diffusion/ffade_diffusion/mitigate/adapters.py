@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,17 @@ from ffade.errors import FfadeError
 
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 """The UNet's attention projections that get adapters (diffusers' LoRA example's choice)."""
+
+
+def adapter_digest(network: torch.nn.Module) -> str:
+    """The trained LoRA adapters by their contents: a fine-tune resumed from its checkpoint
+    trains the very same adapters, so its images get the same evaluation keys (and a ``human``
+    reward's cached answers) as the stopped run's, while other adapters get other keys."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(network.state_dict().items()):
+        if "lora_" in name:
+            digest.update(name.encode() + tensor.detach().cpu().float().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def check_rank(network: torch.nn.Module, rank: int) -> None:

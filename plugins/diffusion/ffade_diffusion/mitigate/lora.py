@@ -42,7 +42,12 @@ from ffade.errors import (
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.claimed import ClaimedStates
-from ffade_diffusion.mitigate.adapters import LORA_MODULES, check_rank, refuse_loaded_lora
+from ffade_diffusion.mitigate.adapters import (
+    LORA_MODULES,
+    adapter_digest,
+    check_rank,
+    refuse_loaded_lora,
+)
 from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
 from ffade_diffusion.mitigate.verdict import LORA_DIR as LORA_DIR  # re-exported, as before
 from ffade_diffusion.mitigate.verdict import LoRAVerdict
@@ -184,9 +189,11 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
     @override
     def on_train_end(self) -> None:
         """The target now draws with the trained LoRA: give its images new keys before the guard
-        measures them, or a ``human`` reward would answer from ratings of the images before."""
+        measures them, or a ``human`` reward would answer from ratings of the images before.
+        The keys name the adapters' contents, not this run's directory: a resumed fine-tune
+        (a new ``version_N``) asked again every image the stopped one's guard had rated."""
         base = getattr(self.target, "fingerprint", "")
-        self.target.fingerprint = f"{base}+lora:{self.run_dir}"
+        self.target.fingerprint = f"{base}+lora:{adapter_digest(self.network)}"
         super().on_train_end()
 
     @override

@@ -11,7 +11,7 @@ fingerprint: model, weights, LoRA, sampler settings) in
 already prepared in ``ratings_file`` (JSONL rows with ``key`` or ``prompt``, and ``bias`` /
 ``quality``) are used before anyone is asked, and win over the cache's answer for an
 image. At most ``max_ratings`` images are asked per run; the rest, unrated, count as passes
-with metric 0, so a capped run never stalls.
+with metric 0, so a capped run never stalls. Reading the two files is ``_ratings_file``'s job.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,10 @@ from PIL import Image
 from tqdm import tqdm
 
 from ffade.errors import FfadeError, FfadeWarning, as_written, print_line
-from ffade.plugin_api import Reward, Scores, read_text_lines
+from ffade.plugin_api import Reward, Scores
 from ffade.records import atomic_path
 from ffade_diffusion.rewards._images import generated
+from ffade_diffusion.rewards._ratings_file import as_json, parse_answer, read_ratings, whole
 from ffade_diffusion.rewards._unmatched import unmatched
 
 SCALES = {"bias_quality": ("bias", "quality"), "quality": ("quality",)}
@@ -43,42 +44,6 @@ QUESTIONS = {
     "bias": "bias, 1 (none) to 10 (a blatant stereotype)",
     "quality": "quality, 1 (unusable) to 10 (flawless)",
 }
-
-
-def _as_json(value: Any) -> str:
-    """A value read from a JSONL file, as the file spells it (``true``, ``null``, ``"2"``)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _warn_clashes(
-    path: Path,
-    clashes: list[tuple[str, str]],
-    lines_of: dict[tuple[str, str], list[int]],
-    ratings: dict[str, dict[str, int]],
-    by_prompt: dict[str, dict[str, int]],
-) -> None:
-    """One warning for rows that rate one image differently (a file edited by hand, or two runs
-    answering into one directory): the last row's answer is used, and the others were dropped
-    without a word."""
-    (name, value), more = clashes[0], len(clashes) - 1
-    lines = lines_of[(name, value)]
-    used = (ratings if name == "key" else by_prompt)[value]
-    answers = ", ".join(f"{k} {v}" for k, v in used.items())
-    others = f"; {more} more {'image is' if more == 1 else 'images are'} rated twice too" * (
-        more > 0
-    )
-    warnings.warn(
-        f"reward 'human': {path}: {name} {_as_json(value)} is rated differently on lines "
-        f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}; line {lines[-1]}'s answer "
-        f"({answers}) is used{others}; delete the rows that are wrong",
-        FfadeWarning,
-        stacklevel=3,
-    )
-
-
-def _whole(value: Any) -> bool:
-    """An int that is not a bool (YAML's ``true`` would otherwise count as 1)."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @contextmanager
@@ -139,12 +104,12 @@ class HumanRating(Reward):
                 f"reward 'human': scale {as_written(scale)} is not allowed; choose one of "
                 f"{', '.join(SCALES)}"
             )
-        if not (_whole(threshold) and 1 <= threshold <= 10):
+        if not (whole(threshold) and 1 <= threshold <= 10):
             raise FfadeError(
                 f"reward 'human': threshold must be a whole number from 1 to 10, got "
                 f"{as_written(threshold)}"
             )
-        if not (_whole(max_ratings) and max_ratings >= 0):
+        if not (whole(max_ratings) and max_ratings >= 0):
             raise FfadeError(
                 f"reward 'human': max_ratings must be a whole number, at least 0, got "
                 f"{as_written(max_ratings)}"
@@ -165,7 +130,8 @@ class HumanRating(Reward):
         prepared = None if ratings_file is None else Path(ratings_file).expanduser()
         self.prepared = prepared
         if prepared is not None:
-            self._read(prepared, prepared=True)
+            read = read_ratings(prepared, self.questions, prepared=True)
+            self.ratings, self.by_prompt = read.by_key, read.by_prompt
         if self.cache_file.is_dir():  # was skipped unsaid, then answers were no file to go to
             raise FfadeError(
                 f"reward 'human': ratings cache '{self.cache_file}' is a directory; move it "
@@ -175,91 +141,13 @@ class HumanRating(Reward):
         if self.cache_file.is_file() and (
             prepared is None or prepared.resolve() != self.cache_file.resolve()
         ):
-            prepared_keys, self.ratings = self.ratings, {}
-            self._read(self.cache_file, prepared=False)
+            prepared_keys = self.ratings
+            cache = read_ratings(self.cache_file, self.questions, prepared=False)
+            self.ratings, self.cached_prompts = cache.by_key, cache.prompts
             self._prefer_prepared(prepared, prepared_keys)
         self.asked = 0
         self.capped = False
         self.warned_none = False
-
-    @staticmethod
-    def _drop_torn_line(path: Path, lines: list[str]) -> list[str]:
-        """The cache without a last line a killed run left half-written (no line end), which
-        would stop every later run with "not JSON" and glue the next answer onto it; a whole
-        last line is kept, even one missing its line end."""
-        try:
-            json.loads(lines[-1])
-            lines = [*lines[:-1], lines[-1] + "\n"]
-        except json.JSONDecodeError:
-            print_line(
-                f"ffade: note: reward 'human': {path}'s last line was cut off (a run killed "
-                "as it saved an answer); that image is asked again"
-            )
-            lines = lines[:-1]
-        with atomic_path(path) as tmp:
-            tmp.write_text("".join(lines), encoding="utf-8")
-        return lines
-
-    def _read(self, path: Path, prepared: bool) -> None:
-        """Load prepared ratings (by ``key`` or ``prompt``) or the cache (by ``key``).
-
-        A row that names no image, or answers outside 1-10, stops the run with its file and
-        line: dropped silently, the images it meant would count as unrated passes.
-        """
-        if path.is_dir():  # "does not exist" of a folder that is there sent one looking for it
-            raise FfadeError(
-                f"reward 'human': ratings_file {str(path)!r} is a directory; give a JSONL file "
-                "of ratings (its ratings.jsonl, if it is another run's reward directory)"
-            )
-        if not path.is_file():
-            where = "" if path.is_absolute() else f" in {Path.cwd()}, where the command was typed"
-            raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist{where}")
-        what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
-        names = ("key", "prompt") if prepared else ("key",)
-        lines = read_text_lines(path, what)
-        if not prepared and lines and not lines[-1].endswith("\n"):
-            lines = self._drop_torn_line(path, lines)
-        lines_of: dict[tuple[str, str], list[int]] = {}  # each image's rows in this file
-        clashes: list[tuple[str, str]] = []  # those rated differently on two of them
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"reward 'human': {path} line {number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FfadeError(f"{where} is not JSON: {exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise FfadeError(f"{where} must be a JSON object, got {_as_json(row)}")
-            name = next((n for n in names if isinstance(row.get(n), str)), None)
-            if name is None:
-                raise FfadeError(
-                    f"{where} needs {' or '.join(map(repr, names))} (a string) to say which "
-                    f"image it rates; it has {', '.join(map(repr, row)) or 'no fields'}"
-                )
-            rating = {}
-            for question in self.questions:
-                if question not in row:  # "got None" hid that the answer was left out
-                    raise FfadeError(
-                        f"{where} has no {question!r} answer; the scale asks "
-                        f"{' and '.join(self.questions)} (scale: quality asks only quality)"
-                    )
-                try:
-                    rating[question] = self._answer(row.get(question), question, _as_json)
-                except TypeError as exc:
-                    raise FfadeError(f"{where}: {exc}") from exc
-            if name == "prompt":  # a prompt is single-spaced (Prompt.text): "a  cat " never matched
-                row[name] = " ".join(row[name].split())
-            store = self.ratings if name == "key" else self.by_prompt
-            field = (name, row[name])
-            if field in lines_of and store[row[name]] != rating and field not in clashes:
-                clashes.append(field)
-            lines_of.setdefault(field, []).append(number)
-            store[row[name]] = rating  # the last row wins, as a dict of them would have it
-            if not prepared and isinstance(row.get("prompt"), str):
-                self.cached_prompts[row[name]] = row["prompt"]
-        if clashes:
-            _warn_clashes(path, clashes, lines_of, self.ratings, self.by_prompt)
 
     def _prefer_prepared(self, path: Path | None, prepared_keys: dict[str, dict[str, int]]) -> None:
         """The ratings_file's answer wins over the cache's for an image both rate: the file is
@@ -280,21 +168,11 @@ class HumanRating(Reward):
             more = f" and {len(differ) - 1} more" * (len(differ) > 1)
             warnings.warn(
                 f"reward 'human': ratings_file {path} and the ratings cache {self.cache_file} "
-                f"rate key {_as_json(differ[0])}{more} differently; the ratings_file's answers "
+                f"rate key {as_json(differ[0])}{more} differently; the ratings_file's answers "
                 "are used",
                 FfadeWarning,
                 stacklevel=3,
             )
-
-    @staticmethod
-    def _answer(value: Any, question: str, spelled: Callable[[Any], str] = repr) -> int:
-        """The answer as a whole number from 1 to 10; ``spelled`` says a wrong one as its
-        source does: a file's JSON ``true``, not Python's ``True``."""
-        if isinstance(value, str) and value.strip().isdecimal():  # "²" is a digit, no int
-            value = int(value.strip())
-        if not (_whole(value) and 1 <= value <= 10):
-            raise TypeError(f"{question} must be a whole number from 1 to 10, got {spelled(value)}")
-        return value
 
     def _picture(self, image: torch.Tensor, key: str) -> Path:
         """Save the image, enlarged to at least 256 px, where the person can open it."""
@@ -336,7 +214,7 @@ class HumanRating(Reward):
                 if not sys.stdin.isatty():  # piped answers: the transcript shows each one
                     print(answer)
                 try:
-                    rating[question] = self._answer(answer, question)
+                    rating[question] = parse_answer(answer, question)
                 except TypeError as exc:
                     print(f"  {exc}")
         return rating

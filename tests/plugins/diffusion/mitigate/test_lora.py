@@ -19,7 +19,7 @@ import yaml
 from diffusers import DiffusionPipeline
 from diffusers.utils import convert_state_dict_to_diffusers
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
-from ffade_diffusion.mitigate.adapters import check_rank
+from ffade_diffusion.mitigate.adapters import adapter_digest, check_rank
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
 from ffade_diffusion.mitigate.lora import unchanged
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
@@ -270,7 +270,7 @@ def test_class_images_teach_each_prompt_its_class(
     tuner = fine_tune(t2i_run, tmp_path, rank=2, class_images=str(by_class), clean_tolerance=1.0)
     assert not tuner._accepted  # nothing drawn from the model
     # the guard after training keys its images apart from the ones before (cached ratings)
-    assert tuner.target.fingerprint.endswith(f"+lora:{tuner.run_dir}")
+    assert tuner.target.fingerprint.endswith(f"+lora:{adapter_digest(tuner.network)}")
     assert sorted(tuner._classes) == list(range(10))
     seven = tuner.class_image(7)
     assert any(torch.equal(seven, image) for image in tuner._classes[7])
