@@ -85,10 +85,9 @@ class TextMeasure:
         self, text: Any, characters: int, pixels: float, fontsize: float | str, lines: int | None
     ) -> str:
         """``text`` literal, in at most ``lines`` lines (then ``...``; None: as many as it
-        takes), each at most ``pixels``
-        wide: wrapped at ``characters`` as before where those lines fit (most captions), else
-        word by word by measured width, a word wider than a line broken where it stops fitting.
-        """
+        takes), each at most ``pixels`` wide: wrapped at ``characters`` as before where those
+        lines fit (most captions), else word by word by measured width, a word wider than a line
+        broken where it stops fitting."""
         text = str(text)
         filled = textwrap.fill(text, characters, max_lines=lines, placeholder=" ...")
         if all(self.fits(line, fontsize, pixels) for line in filled.split("\n")):
