@@ -8,7 +8,8 @@ whole grid is covered are left out: they do not matter to the failure), with the
 rate and its Wilson 95% interval over all evaluations of the region's states.
 
 For microscopic runs, which search for the smallest change that makes the target fail,
-:func:`smallest_failing_changes` reports the failing state closest to neutral along each concept.
+:func:`smallest_failing_changes` reports the failing state closest to the run's start state
+(neutral unless the run set one) along each concept.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,46 +238,59 @@ def _densest_range(landscape: Landscape, states: np.ndarray, min_lift: float = 0
 
 
 def smallest_failing_changes(
-    landscape: Landscape, threshold: float = 0.5, min_evaluations: int = 1
+    landscape: Landscape,
+    threshold: float = 0.5,
+    min_evaluations: int = 1,
+    start: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """The smallest change from neutral that fails: along each concept alone, and overall.
+    """The smallest change from the start state that fails: along each concept alone, and overall.
 
-    Per concept, among states that differ from the neutral state in that concept only, the failing
-    one closest to neutral in that concept's normalized coordinate. Overall, the failing state
-    closest to neutral in Euclidean distance over all normalized coordinates (any combination).
-    What microscopic explorers look for: how little it takes to break the target.
+    ``start``: the grid indices a microscopic run started from (summary.json's ``start_state``),
+    default the neutral state. Measured from there, as the explorer's per-input findings are, so
+    the two tables beside each other answer one question, not two.
+
+    Per concept, among states that differ from the start in that concept only, the failing one
+    closest to it in that concept's normalized coordinate. Overall, the failing state closest to
+    it in Euclidean distance over all normalized coordinates (any combination). What microscopic
+    explorers look for: how little it takes to break the target.
     """
     failing = failing_states(landscape, threshold, min_evaluations)
     neutral = np.asarray(landscape.neutral)
+    origin = neutral if start is None else np.asarray(start, dtype=np.int64)
+    # "neutral" where the run started there, as nearly all do; else "start", which it was
+    word = "neutral" if np.array_equal(origin, neutral) else "start"
     return {
         "neutral_state": neutral.tolist(),
         "neutral_values": landscape.state_values(neutral),
+        "start_state": origin.tolist(),
+        "start_values": landscape.state_values(origin),
         "per_concept": [
-            _smallest_change_along(landscape, failing, neutral, axis)
+            _smallest_change_along(landscape, failing, origin, axis, word)
             for axis in range(len(landscape.labels))
         ],
-        "overall": _smallest_change_overall(landscape, failing, neutral),
+        "overall": _smallest_change_overall(landscape, failing, origin, word),
     }
 
 
 def _smallest_change_along(
-    landscape: Landscape, failing: np.ndarray, neutral: np.ndarray, axis: int
+    landscape: Landscape, failing: np.ndarray, origin: np.ndarray, axis: int, word: str
 ) -> dict[str, Any]:
-    """The failing state closest to neutral that changes only concept ``axis``.
+    """The failing state closest to ``origin`` (the start) that changes only concept ``axis``.
 
     Always an entry, with value None when no such state fails, so every concept is listed. When
     no state fails by the threshold but some evaluation along the concept failed, the closest
     such state is described with its counts ("5 of 64 inputs fail, below the threshold"), so this
     table and the explorer's per-input table never contradict each other; "no failure" is said
-    only when no evaluation of a change of this concept alone failed.
+    only when no evaluation of a change of this concept alone failed. ``word`` names the origin
+    in the text: "neutral", or "start" for a run that started elsewhere.
     """
     label, grid = landscape.labels[axis], landscape.values[axis]
     coordinates = landscape.grid_coordinates[axis]
     best = some_failures = None
-    for index in np.argsort(np.abs(coordinates - coordinates[neutral[axis]]), kind="stable"):
-        state = neutral.copy()
+    for index in np.argsort(np.abs(coordinates - coordinates[origin[axis]]), kind="stable"):
+        state = origin.copy()
         state[axis] = index
-        if index == neutral[axis]:
+        if index == origin[axis]:
             continue
         if failing[tuple(state)]:
             best = state
@@ -284,33 +299,31 @@ def _smallest_change_along(
             some_failures = state
     entry: dict[str, Any] = {
         "concept": label,
-        "neutral_value": grid[neutral[axis]],
+        "neutral_value": grid[landscape.neutral[axis]],
+        "start_value": grid[origin[axis]],
         "value": None,
     }
     if best is None and some_failures is None:
         entry["description"] = f"{label}: no failure from a change of {label} alone"
-    elif best is None:
-        # counted as the per-input table counts: failed evaluations, not only failing states
-        entry.update(_state_entry(landscape, some_failures, neutral))
-        entry["description"] = (
-            f"{label} = {format_value(grid[some_failures[axis]])} "
-            f"(neutral {format_value(grid[neutral[axis]])}): {entry['rate_text']}, below the "
-            "threshold for a failing state"
-        )
+        return entry
+    state = some_failures if best is None else best
+    # counted as the per-input table counts: failed evaluations, not only failing states
+    entry.update(_state_entry(landscape, state, origin))
+    entry["description"] = (
+        f"{label} = {format_value(grid[state[axis]])} "
+        f"({word} {format_value(grid[origin[axis]])}): {entry['rate_text']}"
+    )
+    if best is None:
+        entry["description"] += ", below the threshold for a failing state"
     else:
-        entry.update(_state_entry(landscape, best, neutral))
         entry["value"] = grid[best[axis]]
-        entry["description"] = (
-            f"{label} = {format_value(grid[best[axis]])} "
-            f"(neutral {format_value(grid[neutral[axis]])}): {entry['rate_text']}"
-        )
     return entry
 
 
 def _smallest_change_overall(
-    landscape: Landscape, failing: np.ndarray, neutral: np.ndarray
+    landscape: Landscape, failing: np.ndarray, origin: np.ndarray, word: str
 ) -> dict[str, Any] | None:
-    """The failing state closest to neutral in normalized coordinates; None if none fails.
+    """The failing state closest to ``origin`` in normalized coordinates; None if none fails.
 
     Its description names only the concepts it changes, since those are the change.
     """
@@ -318,17 +331,20 @@ def _smallest_change_overall(
     if not len(candidates):
         return None
     distances = np.linalg.norm(
-        landscape.coordinates(candidates) - landscape.coordinates(neutral[None]), axis=1
+        landscape.coordinates(candidates) - landscape.coordinates(origin[None]), axis=1
     )
     best = candidates[int(np.argmin(distances))]
-    changed = best != neutral
-    overall = _state_entry(landscape, best, neutral)
+    changed = best != origin
+    overall = _state_entry(landscape, best, origin)
     names = " and ".join(
         f"{landscape.labels[i]} = {format_value(landscape.values[i][best[i]])}"
         for i in np.flatnonzero(changed)
     )
+    place, since = (
+        ("the neutral state", "neutral") if word == "neutral" else ("the start state",) * 2
+    )
     overall["description"] = (
-        f"{names or 'the neutral state'} (distance {overall['distance']:.3g} from neutral): "
+        f"{names or place} (distance {overall['distance']:.3g} from {since}): "
         f"{overall['rate_text']}"
     )
     return overall

@@ -46,7 +46,7 @@ from ffade.summarize.report_ending import ending
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
-from ffade.summarize.run_figures import explorer_smallest, run_figures
+from ffade.summarize.run_figures import explorer_smallest, run_figures, start_state
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
 from ffade.writable import removed_if_refused, writable_dir, written
 
@@ -204,7 +204,11 @@ def assemble_report(
         ],
         "regions": [region.to_dict(landscape) for region in regions],
         "smallest_failing_changes": (
-            smallest_failing_changes(landscape, threshold, min_evaluations) if microscopic else None
+            smallest_failing_changes(
+                landscape, threshold, min_evaluations, start_state(summary, landscape)
+            )
+            if microscopic
+            else None
         ),
         "explorer_smallest_failures": explorer_smallest(summary, landscape)
         if microscopic

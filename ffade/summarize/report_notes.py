@@ -40,11 +40,33 @@ def counted_failing_states(count: int, report: dict[str, Any]) -> str:
     if isinstance(with_failure, int) and with_failure > count:
         # rules are sought only where no meaning-changing edit applies: "85 of the 337" read as
         # 85 of all 337, where 203 of them failed that often, 118 under negate
-        apart = report["rules"].get("failing_concept_states_apart") or 0
-        changing = [entry["concept"] for entry in report.get("meaning_changing") or []]
-        under = f", {apart} of them under {' or '.join(changing)}, reported apart"
-        notes.append(f"of the {with_failure} with a failure" + (under if apart else ""))
+        apart = set_apart(report)
+        notes.append(f"of the {with_failure} with a failure" + (f", {apart[1]}" if apart else ""))
     return said + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def set_apart(report: dict[str, Any]) -> tuple[str, str] | None:
+    """The edits whose states rules leave out, and how many states with a failure are under
+    them: ("negate", "179 of them under negate, reported apart"); None when no state with a
+    failure is under one. The counts beside a rule's are over the other states only."""
+    apart = report["rules"].get("failing_concept_states_apart") or 0
+    if not apart:
+        return None
+    changing = [entry["concept"] for entry in report.get("meaning_changing") or []]
+    edits = " or ".join(changing) or "an edit that changes the meaning"
+    return edits, f"{apart} of them under {edits}, reported apart"
+
+
+def _outside_edits(report: dict[str, Any]) -> tuple[str, str]:
+    """Where rules find failing states, and the states left out: (" outside negate", "of the 337
+    with a failure, 179 of them under negate, reported apart"); ("", "") when none are: "80% of 85
+    failing states" beside fit's "in 337 concept states" must say it counts only some."""
+    apart = set_apart(report)
+    if apart is None:
+        return "", ""
+    with_failure = report["run_figures"].get("failing_concept_states")
+    of = f"of the {with_failure} with a failure, " if isinstance(with_failure, int) else ""
+    return f" outside {apart[0]}", of + apart[1]
 
 
 def evaluations(count: int) -> str:
@@ -89,9 +111,11 @@ def coverage_line(report: dict[str, Any]) -> str:
     if not rules["rules"]:
         counted = counted_failing_states(rules["failing_states"], report)
         return f"no failure rule found for the {counted}" + no_rule_reason(report)
+    outside, apart = _outside_edits(report)
     return (
         f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
-        f"{failing_states(rules['failing_states'])} ({at}); top: {rules['rules'][0]['description']}"
+        f"{failing_states(rules['failing_states'])}{outside} ({at}{'; ' * bool(apart)}{apart}); "
+        f"top: {rules['rules'][0]['description']}"
     )
 
 
@@ -105,10 +129,12 @@ def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[st
         return [
             f"No failure rule was found for the {counted_failing_states(count, report)}{reason}."
         ]
+    outside, apart = _outside_edits(report)
     found = [
         f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
-        f"{failing_states(rules['failing_states'])} ({rules['coverage']:.0%}); every rule's "
-        "rate is known to reach the threshold, and no value inside a rule passes for sure."
+        f"{failing_states(rules['failing_states'])}{outside} ({rules['coverage']:.0%}"
+        f"{'; ' * bool(apart)}{apart}); every rule's rate is known to reach the threshold, and no "
+        "value inside a rule passes for sure."
     ]
     partial = [r for r in rules["rules"] if r["num_states"] < r["range_states"]]
     if partial:

@@ -276,7 +276,10 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
         rows = [[entry["concept"], entry["description"]] for entry in changes["per_concept"]]
         overall = changes["overall"]
         rows.append(["any combination", overall["description"] if overall else "none found"])
-        found.append(("Smallest failing change", "smallest-change", ["concept", "change"], rows))
+        # measured from where the run started, as the per-input table under it is
+        moved = changes.get("start_state", changes["neutral_state"]) != changes["neutral_state"]
+        title = "Smallest failing change" + " from the start state" * moved
+        found.append((title, "smallest-change", ["concept", "change"], rows))
     per_input = report.get("explorer_smallest_failures")
     if per_input:
         rows = [

@@ -82,16 +82,35 @@ def remaining_in_words(remaining: dict[str, Any], run_dir: str = "the run") -> s
         ) from None
 
 
+def start_state(summary: dict[str, Any], landscape: Landscape) -> list[int]:
+    """Where a microscopic run started (summary.json's ``start_state``, grid indices), else the
+    neutral state: both smallest-failure tables measure from it. A hand-edited one that is not
+    one grid index per concept is one line naming the key, not a traceback."""
+    start = summary.get("start_state")
+    if start is None:
+        return list(landscape.neutral)
+    shape = landscape.evaluations.shape
+    if not (
+        isinstance(start, list)
+        and len(start) == len(shape)
+        and all(type(i) is int and 0 <= i < n for i, n in zip(start, shape, strict=True))
+    ):
+        raise FfadeError(
+            f"{landscape.source}/summary.json is damaged: key 'start_state' is {start!r}; "
+            f"expected grid indices, one per concept, within the grid's sizes {list(shape)}"
+        )
+    return start
+
+
 def explorer_smallest(summary: dict[str, Any], landscape: Landscape) -> list[dict[str, Any]] | None:
     """The explorer's smallest failure per input, each with ``changed``: only the concepts whose
     value differs from the run's start state (the neutral state unless the run set one), as
     ``{"from": value, "to": value}``. summary.json has them since ffade lists them; a summary
     written before (``concepts`` alone) has them worked out here from its start state."""
     entries = summary.get("smallest_failing_changes")
-    start = summary.get("start_state") or landscape.neutral
     if not entries:
         return entries
-    before = landscape.state_values(start) if start is not None else {}
+    before = landscape.state_values(start_state(summary, landscape))
     return [
         e
         if isinstance(e.get("changed"), dict)

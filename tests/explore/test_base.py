@@ -106,6 +106,24 @@ def test_smallest_failing_changes_are_the_fewest_steps_in_the_log(tmp_path: Path
     assert summary["failing_concept_states"] == len(failing)
 
 
+def test_a_quoted_number_in_start_state_is_the_number_as_in_a_grid(tmp_path: Path, capsys) -> None:
+    """jsonargparse reads every value again as YAML, so ``"0.444"`` arrives as 0.444 before the
+    explorer sees it, as a grid's ``values`` do (README, docs/plugins.md): the run starts there and
+    ``hyperparameters.start_state`` records the number; a quoted word is still off the grid."""
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=20)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["mode"] = "microscopic"
+    config.write_text(yaml.safe_dump(data))
+    option = "--model.init_args.start_state"
+    assert main(["fit", "--config", str(config), option, '{axis0: "0.444"}']) == 0
+    summary = json.loads((tmp_path / "runs/test/version_0/summary.json").read_text())
+    assert summary["hyperparameters"]["start_state"] == {"axis0": 0.444}
+    assert summary["start_state"][0] == summary["concepts"][0]["values"].index(0.444)
+    capsys.readouterr()
+    assert main(["fit", "--config", str(config), option, '{axis0: "abc"}']) == 2
+    assert "concept 'axis0': value 'abc' is not on its grid" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("explorer", ["RandomExplorer", "DQNExplorer"])
 def test_smallest_failing_changes_name_what_changed_and_count_grid_steps(
     tmp_path: Path, explorer: str

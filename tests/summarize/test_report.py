@@ -520,6 +520,42 @@ def test_each_input_row_says_what_changed_from_the_start_and_to_what(
     assert report["explorer_smallest_failures"][0]["changed"] == changed
 
 
+def test_a_run_started_away_from_neutral_measures_both_tables_from_its_start(
+    make_run, image_concepts
+) -> None:
+    """Both smallest-failure tables measure from summary.json's ``start_state``: rotation 30 is
+    one step from a start at 40, where rotation 10, one step from neutral, is three."""
+    counts = {(0, 0, 0): (4, 0), (1, 0, 0): (4, 4), (3, 0, 0): (4, 4), (4, 0, 0): (4, 0)}
+    counts[(4, 0, 2)] = (4, 4)  # blur 2 from the start fails; from neutral it was never tried
+    start = [4, 0, 0]
+    run = make_run("far_start", image_concepts, counts, mode="microscopic", start_state=start)
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    page = parse((run / "report.html").read_text())
+    rows = page.tables["smallest-change"][1:]
+    assert [row[1] for row in rows] == [
+        "rotation = 30 (start 40): 100% failure (95% CI 51-100%), 4 evaluations",
+        "brightness: no failure from a change of brightness alone",
+        "blur = 2 (start 0): 100% failure (95% CI 51-100%), 4 evaluations",
+        "rotation = 30 (distance 0.25 from the start state): 100% failure (95% CI 51-100%), "
+        "4 evaluations",
+    ]
+    assert "## Smallest failing change from the start state" in (run / "report.md").read_text()
+    changes = json.loads((run / "report.json").read_text())["smallest_failing_changes"]
+    assert changes["start_state"] == start and changes["neutral_state"] == [0, 0, 0]
+    assert changes["per_concept"][0]["start_value"] == 40
+
+
+def test_a_damaged_start_state_is_one_line(make_run, image_concepts) -> None:
+    run = make_run("bad_start", image_concepts, {}, mode="microscopic", start_state=[9, 0, 0])
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: {run}/summary.json is damaged: key 'start_state' is [9, 0, 0]; expected "
+        "grid indices, one per concept, within the grid's sizes [5, 5, 3]"
+    ]
+
+
 def test_regions_too_thin_to_judge_are_counted_not_listed(make_run, image_concepts) -> None:
     counts = {(0, 0, 0): (6, 0), (4, 4, 2): (5, 5), (2, 0, 2): (1, 1), (0, 4, 0): (2, 2)}
     run = make_run("thin", image_concepts, counts)

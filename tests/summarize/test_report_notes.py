@@ -148,6 +148,40 @@ def test_no_rule_line_says_how_many_states_with_a_failure_are_set_apart(make_run
     )
 
 
+def test_coverage_says_it_counts_failing_states_outside_a_meaning_changing_edit(
+    make_run, capsys
+) -> None:
+    """ "1 failure rule covers 100% of 4 failing states" beside fit's "in 7 concept states" left
+    out that rules count only states outside negate; the line and the note now say so, in the
+    no-rule line's words."""
+
+    def counts(s: tuple[int, ...]) -> tuple[int, int]:
+        negate, x = s
+        if negate:  # 3 states with a failure, each under negate: no rule's business
+            return (2, 2) if x < 3 else (2, 0)
+        return (4, 4) if x >= 10 else (4, 0)
+
+    run = make_run("run", {"negate": [0, 1], "x": list(range(14))}, counts)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][0]["keeps_meaning"] = False
+    summary["failing_concept_states"] = 7
+    (run / "summary.json").write_text(json.dumps(summary))
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    said = (
+        "1 failure rule covers 100% of 4 failing states outside negate (failure rate >= 50%; "
+        "of the 7 with a failure, 3 of them under negate, reported apart); top: "
+    )
+    assert capsys.readouterr().out.splitlines()[2].startswith(said)
+    assert any(
+        note.startswith(
+            "1 failure rule covers 4 of the 4 failing states outside negate (100%; of the 7 with "
+            "a failure, 3 of them under negate, reported apart); every rule's"
+        )
+        for note in _md_notes(run)
+    ), _md_notes(run)
+
+
 def test_a_run_without_failures_says_none_were_found(make_run, capsys) -> None:
     passing = make_run("passing", {"x": [0, 1, 2]}, lambda s: (4, 0))
     capsys.readouterr()
