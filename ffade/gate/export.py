@@ -50,6 +50,7 @@ from ffade.gate.suite import (
 )
 from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, read_summary
+from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
@@ -275,6 +276,7 @@ def export_suite(
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():
         tasks = split_tasks(task)
+        say_notes(tasks["discovery"].notes)  # the run's notes hold for the pairs measured here
         input_ids = {split: list(range(len(t.inputs))) for split, t in tasks.items()}
         if "heldout" in tasks:  # inputs no search and no fine-tune saw, whatever the dataset
             name = task["dataset"]["name"]
