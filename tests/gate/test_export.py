@@ -35,3 +35,39 @@ def test_export_and_check_say_the_tasks_notes_once(tmp_path: Path) -> None:
     check = ffade_in_process("check", "--suite", str(suite))
     assert check.returncode == 1, check.stderr[-2000:]  # the target is unfixed: cases fail
     assert len(notes(check.stderr)) == 1, check.stderr[-2000:]
+
+
+def test_export_of_a_run_with_nothing_to_review_says_why(tmp_path: Path) -> None:
+    """feedback.yaml with no priorities because the run had nothing to review: export said the
+    file "gives none of the run's rules a priority", as if there were rules to answer."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions: []\n")
+    for options, why in (
+        (
+            ["--threshold", "1"],
+            "no failure rule has enough evidence to name (at a threshold of 1 none can",
+        ),
+        (
+            ["--threshold", "1", "--slices", "regions", "--min-evaluations", "1000"],
+            "no concept state fails by the feedback's threshold 1 and min evaluations 1000",
+        ),
+    ):
+        saved = ffade_in_process(
+            "feedback", str(run), "--from", str(priorities), "--redo", *options
+        )
+        assert saved.returncode == 0 and "nothing to review: " in saved.stdout, saved.stderr
+        slices = options[options.index("--slices") + 1] if "--slices" in options else "rules"
+        result = ffade_in_process(
+            "export", str(run), "--slices", slices, "--to", str(tmp_path / "s.yaml")
+        )
+        line = result.stderr.strip().splitlines()[-1]
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert line.startswith(
+            f"ffade: error: {run / 'feedback.yaml'} holds no priorities, as the run had nothing "
+            f"to review: {why}"
+        ), line
+        assert line.endswith("; nothing to guard"), line
+        assert not (tmp_path / "s.yaml").exists()
