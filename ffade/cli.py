@@ -241,7 +241,7 @@ def _with_hints(args: list[str], error: FfadeError) -> str:
         )
     from ffade.fit_help import class_path_hint
 
-    return plain_key(class_path_hint(str(error)))
+    return plain_key(class_path_hint(str(error), args))
 
 
 def _model_argument_before_config(args: list[str]) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import MISSING, fields
 import yaml
 
 from ffade.errors import FfadeError
+from ffade.other_key_hint import other_key_hint
 
 DEFAULT_EXPLORER = "DQNExplorer"
 """The explorer the quickstart uses, whose arguments are shown in full."""
@@ -104,16 +105,17 @@ _UNKNOWN_CLASS = (
 )
 
 
-def class_path_hint(message: str) -> str:
+def class_path_hint(message: str, args: list[str] | None = None) -> str:
     """``message`` with "did you mean" and the model classes added when it is jsonargparse's word
     for a class path that names no class, e.g. ``DQNExplorr`` -> "did you mean
     'ffade.explore.DQNExplorer'?; model classes: ...".
-    A plugin's own ``module:Class`` that does not import is not about model classes."""
+    A plugin's own ``module:Class`` that does not import is not about model classes; another
+    key's value is said as ``args`` (the command's arguments) typed it."""
     if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
         return message
     key = _PARSER_KEY.match(message)
     if key and key.group("key") != "model":
-        return _other_key_hint(message, key.group("key"))
+        return other_key_hint(message, key.group("key"), args or [])
     for pattern in _UNKNOWN_CLASS:
         match = pattern.search(message)
         if match:
@@ -139,33 +141,6 @@ def model_class_guess(name: str) -> str | None:
 
 
 _PARSER_KEY = re.compile(r'^Parser key "(?P<key>[^"]+)": ')
-_NEITHER = (
-    re.compile(r"Expected a path but (?P<value>.*) either not accessible or invalid$"),
-    re.compile(r'Unable to load config "(?P<value>[^"]*)"'),
-)
-
-
-def _other_key_hint(message: str, key: str) -> str:
-    """jsonargparse's words for a value of another key (``trainer.logger``, ``task.concepts``)
-    that it could read neither as it is nor as a file; the model's classes would be the wrong
-    list to offer (``--trainer.logger CSVLoger`` was answered "unknown model class")."""
-    for pattern in _NEITHER:
-        match = pattern.search(message)
-        if match:
-            break
-    else:
-        return message
-    value = match.group("value") or "an empty string"  # "but  either": the value was ''
-    if key.endswith("task.concepts"):
-        return (
-            f"{key}: expected a list of concepts, each written {{name: ..., args: {{...}}}}, "
-            f"such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; got {value}"
-        )
-    if pattern is _NEITHER[1]:
-        return f"{key}: expected a mapping of keys to values, or a YAML file of one; got {value}"
-    return f"{key}: {value} is neither a class (module.Class) nor a readable file"
-
-
 FIT_OPTIONS = ("--config", "--print_config", "--help")
 """What ``ffade fit`` takes beside a config's keys (``--trainer.max_epochs`` and such)."""
 

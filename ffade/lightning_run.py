@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import saved_config
+from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.yaml_anchors import check_anchor_keys
 from ffade.yamlfile import (
@@ -170,9 +170,8 @@ class FfadeCLI(LightningCLI):
         except (MisconfigurationException, ModuleNotFoundError, TypeError) as exc:  # cuda on a
             # machine without one; tpu without torch_xla; devices "x" on cpu (a TypeError)
             raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
-        if trainer.global_rank == 0:
-            for note in trainer_notes(config, self.model):
-                print(f"ffade: note: {note}", file=sys.stderr)
+        if trainer.global_rank == 0:  # a loop's discovery and rediscovery: said once
+            say_notes(trainer_notes(config, self.model))
         return trainer
 
     def _run_subcommand(self, subcommand: str) -> None:

@@ -25,9 +25,9 @@ from typing_extensions import override
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
-from ffade.errors import FfadeError, print_line
+from ffade.errors import FfadeError
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
-from ffade.said_once import first_time
+from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
 from ffade.task import absolute_plugin_paths
 from ffade.writable import no_space
@@ -326,10 +326,8 @@ class RunModule(LightningModule):
     def tell(self, notes: list[str]) -> None:
         """Print each note (e.g. a task's, :attr:`ffade.task.Task.notes`) as one stderr line, on
         rank 0 only: a run under data parallelism says it once."""
-        if self.global_rank == 0:
-            for note in notes:
-                if first_time(note):  # a loop's later stages build the same task: said once
-                    print_line(f"ffade: note: {note}")  # may come as the bar runs
+        if self.global_rank == 0:  # a loop's later stages build the same task: said once
+            say_notes(notes)  # may come as the bar runs
 
     def start_clock(self) -> None:
         self._started = time.monotonic()

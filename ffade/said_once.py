@@ -9,8 +9,10 @@ already said is not said again; a note that differs (another split's count) stil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+
+from ffade.errors import print_line
 
 _said: set[str] | None = None
 """The notes said so far in this command; None outside one (a Python call: each says its own)."""
@@ -39,3 +41,12 @@ def first_time(note: str) -> bool:
         return False
     _said.add(note)
     return True
+
+
+def say_notes(notes: Iterable[str]) -> None:
+    """Print each note not said yet in this command as one ``ffade: note:`` line on stderr: what
+    ``ffade export`` and ``ffade check`` say of the task they build, as ``ffade fit`` does (a
+    target's "text cut to the model's positions" holds for the pairs they measure too)."""
+    for note in notes:
+        if first_time(note):
+            print_line(f"ffade: note: {note}")

@@ -104,21 +104,23 @@ def partial_write(path: str | Path) -> Path:
 def writable_file(path: str | Path, option: str) -> Path:
     """Check, before the work, that the file a command will write (``--to``, ``--junit``) can be
     written: not a directory, nor one where its ``NAME.tmp`` is written first (that failed only
-    after the work), in a directory that exists or can be made (it is made here)."""
+    after the work), in a directory that exists or can be made (it is made here). ``option``
+    is empty for a path the user never typed (a report's files in its run directory)."""
     path = Path(path)
+    named = f"{option} {path}" if option else str(path)
     if path.is_dir():
-        raise FfadeError(f"{option} {path}: a directory is there; give a file name inside it")
+        raise FfadeError(f"{named}: a directory is there; give a file name inside it")
     if partial_write(path).is_dir():
         raise FfadeError(
-            f"{option} {path}: a directory is at {partial_write(path)}, where the file is written "
+            f"{named}: a directory is at {partial_write(path)}, where the file is written "
             "before it is renamed into place; remove it or choose another path"
         )
     writable_dir(path.parent, option)
-    _probe(path, option)
+    _probe(path, named)
     return path
 
 
-def _probe(path: Path, option: str) -> None:
+def _probe(path: Path, named: str) -> None:
     """Create and remove a file beside ``path``: ``os.access`` says yes to root everywhere, and
     ``/proc`` refuses a new file only when one is made, which was after all the work."""
     try:
@@ -129,6 +131,6 @@ def _probe(path: Path, option: str) -> None:
         # /proc says "no such file" of the file it would not make, in a folder that is there
         gone = exc.errno == errno.ENOENT and path.parent.is_dir()
         why = "its folder takes no new files" if gone else exc.strerror or exc
-        raise FfadeError(f"{option} {path}: cannot write it ({why}); choose another path") from exc
+        raise FfadeError(f"{named}: cannot write it ({why}); choose another path") from exc
     os.close(handle)
     os.unlink(probe)

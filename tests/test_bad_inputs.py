@@ -569,6 +569,25 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; "
         "got ['axis']",
     ),
+    "concepts_args_null": (  # was "model.init_args.args: [{'name': ..., 'args': None}] ..."
+        [
+            "fit",
+            "--config",
+            "{config}",
+            "--model.init_args.task.concepts",
+            "[{{name: axis, args: null}}]",
+        ],
+        "model.init_args.task.concepts: expected a list of concepts, each written {{name: ..., "
+        "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; "
+        "got [{{'name': 'axis', 'args': null}}] (for no arguments leave args out or write "
+        "args: {{}})",
+    ),
+    "target_args_null": (  # was "model.init_args.task.target.args: ... 'args': None}"
+        ["fit", "--config", "{config}", "--model.init_args.task.target={{name: t, args: null}}"],
+        "model.init_args.task.target: expected a mapping of keys to values, or a YAML file of "
+        "one; got {{'name': 't', 'args': null}} (for no arguments leave args out or write "
+        "args: {{}})",
+    ),
     "task_a_bare_word": (  # was 'Unable to load config "abc": Unable to load config 'abc''
         ["fit", "--config", "{config}", "--model.init_args.task", "abc"],
         "model.init_args.task: expected a mapping of keys to values, or a YAML file of one; "

@@ -83,3 +83,21 @@ def test_the_printed_config_repeats_the_run_line_for_line(tmp_path: Path) -> Non
     runs = tmp_path / "runs" / "test"
     first, second = (runs / f"version_{i}" / "evaluations.jsonl" for i in (0, 1))
     assert first.read_bytes() == second.read_bytes() and first.stat().st_size > 0
+
+
+def test_a_trainer_note_is_said_once_across_a_loops_runs(tmp_path: Path, capsys) -> None:
+    """``ffade loop`` runs discovery and rediscovery in one process on one config: the note on
+    ``trainer.max_steps`` (a random search makes no optimizer step) came once per stage."""
+    from ffade.loop import fit
+    from ffade.said_once import notes_said_once
+
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=40)
+    data = yaml.safe_load(config.read_text())
+    data["trainer"]["max_steps"] = 5
+    config.write_text(yaml.safe_dump(data))
+    with notes_said_once():  # as each ffade command runs
+        for stage in ("discover", "rediscover"):  # the loop's two runs of the discovery config
+            fit(config, tmp_path / "loop" / stage, {})
+    err = capsys.readouterr().err
+    assert err.count("ffade: note: trainer.max_steps (5) counts optimizer steps") == 1, err
+    assert (tmp_path / "loop" / "rediscover" / "summary.json").is_file()  # both runs ran

@@ -81,11 +81,27 @@ def test_feedback_names_out_its_file_and_the_reason(
     one_line(result, f"ffade: error: --out {out}: a directory is at {out}.tmp, where the file")
 
 
-def test_report_names_out_and_the_reason(run_dir: Path, tmp_path: Path) -> None:
+def test_report_refuses_a_folder_where_its_temporary_file_goes_before_the_work(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """It failed only after every picture was drawn and written ("cannot write it")."""
     out = tmp_path / "report"
-    blocked(out / "report.json")
+    report = blocked(out / "report.json")
     result = ffade_in_process("report", str(run_dir), "--out", str(out), "--no-tensorboard")
-    one_line(result, f"--out {out}: cannot write it (")
+    one_line(result, f"--out {report}: a directory is at {report}.tmp, where the file is written")
+    assert not (out / "figures").exists()  # refused before any picture was drawn
+    assert (out / "report.json.tmp" / "kept").is_file()  # the user's folder is left alone
+
+
+def test_report_into_its_run_directory_names_the_file(run_dir: Path, tmp_path: Path) -> None:
+    """Without --out the files go to the run directory: the line names the file, no option."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    shutil.rmtree(run / "figures", ignore_errors=True)
+    report = blocked(run / "report.html")
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    one_line(result, f"ffade: error: {report}: a directory is at {report}.tmp, where the file")
+    assert not (run / "figures").exists() and not (run / "report.json").exists()
 
 
 @pytest.mark.skipif(

@@ -31,6 +31,7 @@ from ffade.gate.junit import write_junit
 from ffade.gate.suite import check_plugin_spec, read_suite
 from ffade.plugin_checks import OutputKindError
 from ffade.records import MITIGATION_FILE
+from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
 from ffade.writable import removed_if_refused, writable_file, written
 from ffade.yamlfile import read_text, yaml_problem
@@ -262,6 +263,7 @@ def run_check(
             given = target_spec.get("name") if target is not None else None
             with _from_suite(suite_path, given):
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
+            say_notes(tasks["discovery"].notes)  # the task's, as fit says them
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if show is not None:
         show(results)

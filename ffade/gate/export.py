@@ -35,7 +35,7 @@ from ffade.disjoint import unseen_heldout
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.evaluation_log import log_problems, say_run_state
-from ffade.feedback.from_file import regions_instead
+from ffade.feedback.from_file import nothing_to_review, regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
@@ -50,6 +50,7 @@ from ffade.gate.suite import (
 )
 from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, read_summary
+from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import wilson_interval
 from ffade.summarize.regions import (
@@ -144,6 +145,7 @@ def failure_groups(
                 f"feedback {run} {option} {given} --out FILE`) and pass --feedback FILE"
             )
     if not answered.regions:  # not "the run has no failure rule": the file answers none
+        unanswered(run_dir, feedback, answered.threshold, answered.min_evaluations, slices)
         raise FfadeError(
             f"{feedback} gives none of the run's {slices} a priority: nothing to guard; answer "
             f"them with `ffade feedback {run}`, or pass --feedback FILE"
@@ -158,6 +160,24 @@ def failure_groups(
         for r in answered.regions
     ]
     return FailureSlices(groups, answered.threshold, answered.min_evaluations)
+
+
+def unanswered(
+    run_dir: Path, feedback: Path, threshold: float, min_evaluations: int, slices: str
+) -> None:
+    """Refuse a feedback file with no priorities because the run had nothing to review, saying
+    why as ``ffade feedback`` said it when it saved the file ("nothing to review: no failure was
+    found"); "gives none of the run's rules a priority" sent the user to answer rules there are
+    none of. Returns when the run has slices (the file just answers none of them)."""
+    landscape, found = load_regions(run_dir, threshold, min_evaluations, slices)
+    if found:
+        return
+    how = f"run `ffade feedback {shell_path(run_dir)} --slices regions`"
+    settings = f"the feedback's threshold {threshold:g} and min evaluations {min_evaluations}"
+    why = nothing_to_review(run_dir, threshold, min_evaluations, slices, how, landscape, settings)
+    raise FfadeError(
+        f"{feedback} holds no priorities, as the run had nothing to review: {why}; nothing to guard"
+    )
 
 
 def sample_pairs(
@@ -275,6 +295,7 @@ def export_suite(
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():
         tasks = split_tasks(task)
+        say_notes(tasks["discovery"].notes)  # the run's notes hold for the pairs measured here
         input_ids = {split: list(range(len(t.inputs))) for split, t in tasks.items()}
         if "heldout" in tasks:  # inputs no search and no fine-tune saw, whatever the dataset
             name = task["dataset"]["name"]

@@ -48,7 +48,10 @@ from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures, start_state
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
-from ffade.writable import removed_if_refused, writable_dir, written
+from ffade.writable import removed_if_refused, writable_dir, writable_file, written
+
+REPORT_FILES = ("report.json", "report.md", "report.html")
+"""The files a report writes (beside the pictures), each through ``NAME.tmp``."""
 
 
 def build_report(
@@ -100,6 +103,8 @@ def build_report(
     out, option = (out, "--out") if out is not None else (run_dir, "")  # read-only run: say --out
     elsewhere = "; write the report elsewhere with --out DIR" + " --no-tensorboard" * tensorboard
     out = writable_dir(out, option, "" if option else elsewhere)
+    for name in REPORT_FILES:  # a folder at NAME.tmp failed only after every picture was drawn
+        writable_file(out / name, option)
     unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))

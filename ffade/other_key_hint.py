@@ -1,0 +1,79 @@
+"""jsonargparse's words for a value of a key other than ``--model``, said as the user typed it.
+
+A value jsonargparse could read neither as it is nor as a file is quoted as Python writes it,
+under the key of the field it was reading when it gave up: ``--model.init_args.task.concepts
+'[{name: rotation, args: null}]'`` was answered ``model.init_args.args: [{'name': 'rotation',
+'args': None}] is neither a class ...``, a key nobody typed and a ``None`` no YAML has.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from ffade.written import as_written
+
+_NEITHER = (
+    re.compile(r"Expected a path but (?P<value>.*) either not accessible or invalid$"),
+    re.compile(r'Unable to load config "(?P<value>[^"]*)"'),
+)
+NO_ARGS = "for no arguments leave args out or write args: {}"
+"""Said after a value with ``args: null``: a config file takes it, the command line does not."""
+
+
+def other_key_hint(message: str, key: str, args: list[str]) -> str:
+    """``message`` said plainly for ``key`` (``trainer.logger``, ``task.concepts``); the model's
+    classes would be the wrong list to offer (``--trainer.logger CSVLoger`` was answered "unknown
+    model class"). ``args``, the command's arguments, give the key and value as typed."""
+    for pattern in _NEITHER:
+        match = pattern.search(message)
+        if match:
+            break
+    else:
+        return message
+    value = match.group("value") or "an empty string"  # "but  either": the value was ''
+    typed = _typed(match.group("value"), args)
+    after = ""
+    if typed is not None:
+        key, loaded = typed
+        value = as_written(loaded)
+        after = f" ({NO_ARGS})" if _null_args(loaded) else ""
+    if key.endswith("task.concepts"):
+        return (
+            f"{key}: expected a list of concepts, each written {{name: ..., args: {{...}}}}, "
+            f"such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; got {value}{after}"
+        )
+    if pattern is _NEITHER[1]:
+        return (
+            f"{key}: expected a mapping of keys to values, or a YAML file of one; "
+            f"got {value}{after}"
+        )
+    return f"{key}: {value} is neither a class (module.Class) nor a readable file{after}"
+
+
+def _typed(quoted: str, args: list[str]) -> tuple[str, object] | None:
+    """The key (without ``--``) and YAML value of the option in ``args`` whose list or mapping
+    jsonargparse quotes as ``quoted`` (Python's repr), or None."""
+    for i, arg in enumerate(args):
+        if not arg.startswith("--"):
+            continue
+        flag, equals, given = arg.partition("=")
+        if not equals:
+            given = args[i + 1] if i + 1 < len(args) else ""
+        try:
+            loaded = yaml.safe_load(given)
+        except yaml.YAMLError:
+            continue
+        if isinstance(loaded, (list, dict)) and repr(loaded) == quoted:
+            return flag.removeprefix("--"), loaded
+    return None
+
+
+def _null_args(value: object) -> bool:
+    """Whether ``value`` holds a mapping with ``args: null`` (a plugin given no arguments)."""
+    if isinstance(value, dict):
+        return ("args" in value and value["args"] is None) or any(
+            _null_args(v) for v in value.values()
+        )
+    return isinstance(value, list) and any(_null_args(v) for v in value)

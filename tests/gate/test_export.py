@@ -1,0 +1,73 @@
+"""``ffade export`` and ``ffade check`` say the task's notes, as ``ffade fit`` does: they were
+dropped, though a note (a split smaller than ``max_inputs``, text cut to the model's positions)
+holds for the pairs they measure too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import ffade_in_process, write_config
+
+NOTE = "task.max_inputs is 1000, but split 'discovery' of dataset 'synthetic' has 8 inputs"
+
+
+def notes(stderr: str) -> list[str]:
+    return [
+        line for line in stderr.splitlines() if line.startswith("ffade: note: ") and NOTE in line
+    ]
+
+
+def test_export_and_check_say_the_tasks_notes_once(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["max_inputs"] = 1000  # the split holds fewer: a note
+    config.write_text(yaml.safe_dump(data))
+    fit = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert fit.returncode == 0, fit.stderr[-2000:]
+    assert len(notes(fit.stderr)) == 1, fit.stderr[-2000:]  # what the others now say as fit did
+    run = tmp_path / "runs" / "test" / "version_0"
+    suite = tmp_path / "s.yaml"
+    export = ffade_in_process("export", str(run), "--slices", "regions", "--to", str(suite))
+    assert export.returncode == 0, export.stderr[-2000:]
+    assert len(notes(export.stderr)) == 1, export.stderr[-2000:]
+    check = ffade_in_process("check", "--suite", str(suite))
+    assert check.returncode == 1, check.stderr[-2000:]  # the target is unfixed: cases fail
+    assert len(notes(check.stderr)) == 1, check.stderr[-2000:]
+
+
+def test_export_of_a_run_with_nothing_to_review_says_why(tmp_path: Path) -> None:
+    """feedback.yaml with no priorities because the run had nothing to review: export said the
+    file "gives none of the run's rules a priority", as if there were rules to answer."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text("regions: []\n")
+    for options, why in (
+        (
+            ["--threshold", "1"],
+            "no failure rule has enough evidence to name (at a threshold of 1 none can",
+        ),
+        (
+            ["--threshold", "1", "--slices", "regions", "--min-evaluations", "1000"],
+            "no concept state fails by the feedback's threshold 1 and min evaluations 1000",
+        ),
+    ):
+        saved = ffade_in_process(
+            "feedback", str(run), "--from", str(priorities), "--redo", *options
+        )
+        assert saved.returncode == 0 and "nothing to review: " in saved.stdout, saved.stderr
+        slices = options[options.index("--slices") + 1] if "--slices" in options else "rules"
+        result = ffade_in_process(
+            "export", str(run), "--slices", slices, "--to", str(tmp_path / "s.yaml")
+        )
+        line = result.stderr.strip().splitlines()[-1]
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert line.startswith(
+            f"ffade: error: {run / 'feedback.yaml'} holds no priorities, as the run had nothing "
+            f"to review: {why}"
+        ), line
+        assert line.endswith("; nothing to guard"), line
+        assert not (tmp_path / "s.yaml").exists()
