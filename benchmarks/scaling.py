@@ -20,7 +20,7 @@ inputs; the inputs sweep keeps 10x10x10 states. Last, evaluations per second of 
 and with two under DDP on CPU, ``ddp_speedup: Z`` (two over one), and with CUDA per GPU count.
 Benchmarks are never run as tests; the figures in docs/discovery.md come from this script.
 Its runs live in temporary folders it deletes: Ctrl-C or SIGTERM ends it with one line saying
-nothing was kept, exit 130.
+nothing was kept, exit 130, whether it reached this process, its forked child or both.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
-from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
+from temporary_runs import INTERRUPTED, stopped, temporary_runs  # beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 STATE_GRIDS = {100: (5, 5, 4), 10**3: (10, 10, 10), 10**4: (25, 20, 20), 10**5: (50, 50, 40)}
@@ -94,7 +94,25 @@ def _rss_mb() -> float:
 
 
 def _measure(grid: tuple[int, ...], num_inputs: int, steps: int, queue: Any) -> None:
-    """In the child: one DQN run of ``steps`` steps; puts (mean step seconds, peak MB, added MB)."""
+    """In the child: :func:`_point`, ended quietly with status ``INTERRUPTED`` when stopped.
+
+    A Ctrl-C or SIGTERM that reached the child before its run began (while it imported ffade or
+    built its task) printed multiprocessing's ``Process ForkProcess-N:`` traceback above the
+    benchmark's one line; one during the run ended it with status 1, read as a crash. Further
+    signals are ignored from then on (a terminal's Ctrl-C reaches the child, and the benchmark
+    passes it on too), so the child's end is not cut short."""
+    try:
+        _point(grid, num_inputs, steps, queue)
+    except BaseException as error:
+        if not stopped(error):
+            raise
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+        sys.exit(INTERRUPTED)
+
+
+def _point(grid: tuple[int, ...], num_inputs: int, steps: int, queue: Any) -> None:
+    """One DQN run of ``steps`` steps; puts (mean step seconds, peak MB, added MB)."""
     from ffade.explore import DQNExplorer
     from ffade.explore.run import discover
 
@@ -123,7 +141,8 @@ def measure(grid: tuple[int, ...], num_inputs: int, steps: int) -> tuple[float, 
     try:
         return _result(child, queue, grid, num_inputs)
     except KeyboardInterrupt:  # the child ends (a Ctrl-C reaches it too) before this process
-        os.kill(child.pid, signal.SIGINT)  # when only this process was signalled
+        if child.is_alive():  # when only this process was signalled
+            os.kill(child.pid, signal.SIGINT)
         child.join()
         raise
 
@@ -139,6 +158,8 @@ def _result(child: Any, queue: Any, grid: tuple[int, ...], num_inputs: int) -> A
                     result = queue.get(timeout=1)
                     break
                 except Empty:
+                    if child.exitcode == INTERRUPTED:  # the child alone was stopped
+                        raise KeyboardInterrupt from None
                     raise RuntimeError(
                         f"the point at {int(np.prod(grid))} states and {num_inputs} inputs: its "
                         f"process ended (exit code {child.exitcode}) without a result"

@@ -320,7 +320,11 @@ def _run_stage(stage: str, config: Path, run_dir: Path, overrides: dict[str, Any
     try:
         fit(config, run_dir, overrides)
     except (Exception, KeyboardInterrupt, SystemExit) as exc:
-        raise StageStopped(stage, run_dir, _run_status(run_dir)) from exc
+        # Lightning ends a run stopped by Ctrl-C with a SystemExit raised while it handles it
+        ctrl_c = isinstance(exc, KeyboardInterrupt) or isinstance(
+            exc.__context__, KeyboardInterrupt
+        )
+        raise StageStopped(stage, run_dir, _run_status(run_dir), ctrl_c) from exc
     status = _run_status(run_dir)
     ended = (run_dir / MITIGATION_FILE).is_file() if stage == "mitigate" else status == "finished"
     if not ended:

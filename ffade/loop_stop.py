@@ -30,12 +30,16 @@ class StageStopped(Exception):
     (``__cause__``) and is still said as the mistake it is (exit 2).
     """
 
-    def __init__(self, stage: str, run_dir: Path | None, status: str | None) -> None:
+    def __init__(
+        self, stage: str, run_dir: Path | None, status: str | None, interrupted: bool = False
+    ) -> None:
         self.stage, self.run_dir, self.status = stage, run_dir, status
         if run_dir is None:  # a stage that is no Lightning run (feedback, report): no summary
             how = status
         elif status:
             how = f"{run_dir} ended with status '{status}'"
+        elif interrupted:  # Ctrl-C as the stage's run set up: "ended with no summary" hid it
+            how = f"{run_dir} was interrupted before it wrote {SUMMARY_FILE}"
         else:
             how = f"{run_dir} ended with no {SUMMARY_FILE}"
         super().__init__(f"loop stage {stage} stopped: {how}")

@@ -80,6 +80,35 @@ def test_scaling_ctrl_c_says_once_that_nothing_was_kept(monkeypatch, capfd) -> N
     said_once(capfd.readouterr().err, "scaling.py")
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("parent_too", [True, False], ids=["both", "child-alone"])
+def test_scaling_stopped_before_its_run_starts_says_once(
+    monkeypatch, capfd, signum: int, parent_too: bool
+) -> None:
+    """A Ctrl-C or SIGTERM that reached scaling.py's forked child while it built its task printed
+    the child's ``Process ForkProcess-1:`` traceback above the benchmark's line; one to the child
+    alone ended the benchmark with "its process ended (exit code 1) without a result", exit 1."""
+    module = load_benchmark("scaling.py")
+    parent, task = os.getpid(), module.task
+
+    def stopped_task(*args: Any) -> Any:  # in the child, before its run begins
+        if parent_too:  # a terminal's Ctrl-C or a process group's SIGTERM reaches both
+            os.kill(parent, signum)
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the signal interrupts this
+        return task(*args)
+
+    monkeypatch.setattr(module, "task", stopped_task)
+    monkeypatch.setattr(sys, "argv", ["scaling.py", "--quick", "--skip-ddp"])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 130
+    assert not multiprocessing.active_children()
+    err = capfd.readouterr().err
+    assert "ForkProcess" not in err
+    said_once(err, "scaling.py")
+
+
 @pytest.mark.slow
 def test_big_run_ctrl_c_says_once_that_nothing_was_kept(tmp_path) -> None:
     """big_run.py's ``ffade fit`` child printed its "resume it with" for a folder the benchmark

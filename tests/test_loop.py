@@ -894,6 +894,31 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert "discover" in record and "feedback" not in record
 
 
+def test_ctrl_c_as_a_stage_sets_up_its_run_says_it_was_interrupted(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Ctrl-C (or SIGTERM) in a stage before its run wrote summary.json (Lightning still reading
+    its config) ended the loop with "... ended with no summary.json", which did not say why."""
+    checked = loop_module.fit
+
+    def pressed_ctrl_c(config, run_dir, overrides, check=False, where=""):
+        if check:  # the up-front checks run as they do
+            return checked(config, run_dir, overrides, check, where)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module, "fit", pressed_ctrl_c)
+    assert main(["loop", "--config", str(stopping_loop(tmp_path))]) == 1
+    run = tmp_path / "loops" / "version_0" / "discover"
+    stderr = capsys.readouterr().err
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == (
+        f"ffade: error: loop stage discover stopped: {run} was interrupted before it wrote "
+        "summary.json"
+    )
+    record = json.loads((run.parent / "loop.json").read_text())
+    assert record["stopped"] == {"stage": "discover", "run": str(run), "status": None}
+
+
 def test_ctrl_c_before_the_first_stage_leaves_no_out_folder(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:

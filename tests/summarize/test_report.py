@@ -141,6 +141,27 @@ def test_pictures_are_logged_to_tensorboard(image_run) -> None:
     assert logged == (image_run / "figures" / "failure_rate.png").read_bytes()  # the report's
 
 
+def test_no_tensorboard_leaves_two_report_events_files_a_kill_left(image_run) -> None:
+    """A report SIGKILLed between renaming its events file in and deleting the last report's
+    leaves two. ``--no-tensorboard`` leaves the run's TensorBoard alone (docs/report.md; the
+    run directory may be read-only), those two included; the next report with TensorBoard
+    keeps only its own."""
+
+    def report_events() -> dict[str, bytes]:
+        found = image_run.glob("events.out.tfevents.*.ffade-report")
+        return {path.name: path.read_bytes() for path in found}
+
+    assert main([str(image_run)]) == 0
+    (only,) = report_events()
+    left = only.replace("events.out.tfevents.", "events.out.tfevents.1", 1)  # a later report's
+    (image_run / left).write_bytes((image_run / only).read_bytes())
+    both = report_events()
+    assert main([str(image_run), "--no-tensorboard"]) == 0
+    assert report_events() == both
+    assert main([str(image_run)]) == 0
+    assert len(report_events()) == 1 and not set(report_events()) & set(both)
+
+
 def test_compare_reports_distance_and_region_shift(
     image_run, make_run, image_concepts, capsys
 ) -> None:
