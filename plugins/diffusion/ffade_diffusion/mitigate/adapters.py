@@ -18,16 +18,24 @@ LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 
 def save_lora(network: torch.nn.Module, pipeline: Any, directory: Path) -> Path:
     """Write ``network``'s adapters to ``directory`` in diffusers' LoRA format, under the name
-    ``pipeline.load_lora_weights(directory)`` reads; return the directory."""
+    ``pipeline.load_lora_weights(directory)`` reads; return the directory.
+
+    The adapters' config goes with them: without it diffusers loaded an ``alpha`` other than
+    the rank as alpha = rank, so the fixed target drew with another scale than the guard
+    measured. Its lists are sorted (diffusers writes a set in hash order), so the same adapters
+    make the same bytes in every process, as the keys of their images need."""
     from diffusers.loaders.lora_base import LORA_WEIGHT_NAME_SAFE
     from diffusers.utils import convert_state_dict_to_diffusers
     from peft.utils import get_peft_model_state_dict
 
     layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(network))
+    config = next(iter(network.peft_config.values())).to_dict()
+    metadata = {k: sorted(v) if isinstance(v, set) else v for k, v in config.items()}
     with atomic_path(directory / LORA_WEIGHT_NAME_SAFE) as tmp:
         type(pipeline).save_lora_weights(
             save_directory=str(directory),
             unet_lora_layers=layers,
+            unet_lora_adapter_metadata=metadata,
             weight_name=tmp.name,
             safe_serialization=True,
         )
