@@ -1,4 +1,4 @@
-"""Where the LoRA adapters go, and how large a rank they can use."""
+"""Where the LoRA adapters go, how large a rank they can use, how they are saved and keyed."""
 
 from __future__ import annotations
 
