@@ -3,12 +3,15 @@
 Shared by the plugins whose targets and rewards read ``save_pretrained`` directories
 (ffade-text's ``hf_pipeline`` and ``seq2seq_summarizer``, ffade-vision's ``hf_image_pipeline``,
 ffade-diffusion's ``clip_score``). Each check raises a one-line :class:`PluginError` naming the
-target or reward (``kind``); none imports transformers.
+target or reward (``kind``); none imports transformers. :func:`quiet_saving` keeps the tiny
+models ffade and its tests build from printing transformers' progress bars.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +115,29 @@ def check_trained_head(info: dict[str, Any], model: str, plugin: str, task: str)
             f"its weights are not in the checkpoint and would be random ({', '.join(missing[:3])}"
             f"{more}); give a model fine-tuned for {task}"
         )
+
+
+@contextmanager
+def quiet_saving() -> Iterator[None]:
+    """Save Hugging Face models in the block without transformers' "Writing model shards"
+    progress bars: a tiny model written in a fraction of a second (a test fixture's, a bundled
+    model's) is no progress a user waits on, and each bar left lines of noise on stderr. The
+    bars' settings (transformers' and the hub's) are as before afterwards."""
+    from huggingface_hub.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
+    from transformers.utils import logging
+
+    shown, hub_hidden = logging.is_progress_bar_enabled(), are_progress_bars_disabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            logging.enable_progress_bar()
+        if hub_hidden:  # transformers switches the hub's bars with its own
+            disable_progress_bars()
+        else:
+            enable_progress_bars()

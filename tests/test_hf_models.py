@@ -65,3 +65,27 @@ def test_weights_missing_from_the_checkpoint_are_refused() -> None:
     ):
         check_trained_head(missing, "m", "p", "text-classification")
     check_trained_head({"missing_keys": set(), "unexpected_keys": {"x"}}, "m", "p", "t")
+
+
+def test_quiet_saving_hides_the_shard_bars_and_restores_the_settings(
+    tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
+    transformers = pytest.importorskip("transformers")
+    from huggingface_hub.utils import are_progress_bars_disabled
+
+    from ffade.hf_models import quiet_saving
+
+    config = transformers.BertConfig(
+        vocab_size=32, hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+        intermediate_size=8,
+    )  # fmt: skip
+    model = transformers.BertModel(config)
+    capfd.readouterr()
+    with quiet_saving():
+        model.save_pretrained(tmp_path / "quiet")
+    assert "Writing model shards" not in capfd.readouterr().err
+    assert (tmp_path / "quiet" / "config.json").is_file()
+    assert transformers.utils.logging.is_progress_bar_enabled()
+    assert not are_progress_bars_disabled()
+    model.save_pretrained(tmp_path / "loud")  # outside the block the bars are back
+    assert "Writing model shards" in capfd.readouterr().err

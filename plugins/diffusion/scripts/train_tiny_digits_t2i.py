@@ -44,6 +44,7 @@ from transformers import CLIPTextModel
 
 from ffade import registry
 from ffade.errors import OneLineParser, whole_number_from_1
+from ffade.hf_models import quiet_saving
 
 OUT = Path(__file__).resolve().parents[1] / "ffade_diffusion" / "models" / "tiny_digits_t2i"
 BATCH = 128
@@ -198,7 +199,8 @@ def main() -> None:
     data = (latents, encode(captions), encode([""])[0])
     train_denoiser(text_encoder, unet, data, args.denoiser_steps, args.seed, check)
     pipeline = assemble(tokenizer, text_encoder, vae, unet)
-    pipeline.save_pretrained(args.out)
+    with quiet_saving():  # a tiny model's one shard: no progress to watch
+        pipeline.save_pretrained(args.out)
     accuracy = {n: judge_samples(pipeline, n, seeds=20) for n in (5, 10, 20)}
     report = (
         f"trained {args.autoencoder_steps} autoencoder and {args.denoiser_steps} denoiser steps "

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ffade.hf_models import quiet_saving
 from ffade.records import write_text_atomic
 
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
@@ -139,8 +140,9 @@ def save(model, tokenizer, folder: str | Path) -> Path:
     generic ``PreTrainedTokenizerFast`` reads the same ``tokenizer.json`` in both.
     """
     folder = Path(folder)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
+    with quiet_saving():
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
     config_file = folder / "tokenizer_config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
     config["tokenizer_class"] = "PreTrainedTokenizerFast"

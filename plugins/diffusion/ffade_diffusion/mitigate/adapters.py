@@ -1,28 +1,61 @@
-"""Where the LoRA adapters go, and how large a rank they can use."""
+"""Where the LoRA adapters go, how large a rank they can use, how they are saved and keyed."""
 
 from __future__ import annotations
 
-import hashlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ffade.errors import FfadeError
+from ffade.records import atomic_path
+from ffade_diffusion.targets.loading import fingerprint, lora_digest
 
 LORA_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
 """The UNet's attention projections that get adapters (diffusers' LoRA example's choice)."""
 
 
-def adapter_digest(network: torch.nn.Module) -> str:
-    """The trained LoRA adapters by their contents: a fine-tune resumed from its checkpoint
-    trains the very same adapters, so its images get the same evaluation keys (and a ``human``
-    reward's cached answers) as the stopped run's, while other adapters get other keys."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(network.state_dict().items()):
-        if "lora_" in name:
-            digest.update(name.encode() + tensor.detach().cpu().float().numpy().tobytes())
-    return digest.hexdigest()[:16]
+def save_lora(network: torch.nn.Module, pipeline: Any, directory: Path) -> Path:
+    """Write ``network``'s adapters to ``directory`` in diffusers' LoRA format, under the name
+    ``pipeline.load_lora_weights(directory)`` reads; return the directory.
+
+    The adapters' config goes with them: without it diffusers loaded an ``alpha`` other than
+    the rank as alpha = rank, so the fixed target drew with another scale than the guard
+    measured. Its lists are sorted (diffusers writes a set in hash order), so the same adapters
+    make the same bytes in every process, as the keys of their images need."""
+    from diffusers.loaders.lora_base import LORA_WEIGHT_NAME_SAFE
+    from diffusers.utils import convert_state_dict_to_diffusers
+    from peft.utils import get_peft_model_state_dict
+
+    layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(network))
+    config = next(iter(network.peft_config.values())).to_dict()
+    metadata = {k: sorted(v) if isinstance(v, set) else v for k, v in config.items()}
+    with atomic_path(directory / LORA_WEIGHT_NAME_SAFE) as tmp:
+        type(pipeline).save_lora_weights(
+            save_directory=str(directory),
+            unet_lora_layers=layers,
+            unet_lora_adapter_metadata=metadata,
+            weight_name=tmp.name,
+            safe_serialization=True,
+        )
+    return directory
+
+
+def lora_fingerprint(target: Any, network: torch.nn.Module) -> str:
+    """The digest the target, given the saved LoRA as ``lora_weights``, keys its images with.
+
+    The LoRA is written as an accepted fix saves it and digested as the target digests that
+    folder, so the guard's images of the trained LoRA and a rediscovery's images of the fixed
+    target share keys (a ``human`` reward is not asked again), a resumed fine-tune's adapters
+    (the same tensors) key as the stopped run's, and other adapters key apart.
+    """
+    with tempfile.TemporaryDirectory(prefix="ffade-lora-") as folder:
+        digest = lora_digest(save_lora(network, target.pipeline, Path(folder)))
+    settings = getattr(target, "image_settings", None)
+    if settings is None:  # a diffusers target that keys its images some other way
+        return f"{getattr(target, 'fingerprint', '')}+lora:{digest}"
+    return fingerprint(**{**settings, "lora": digest})
 
 
 def check_rank(network: torch.nn.Module, rank: int) -> None:

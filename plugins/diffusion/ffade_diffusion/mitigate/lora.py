@@ -44,8 +44,8 @@ from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.claimed import ClaimedStates
 from ffade_diffusion.mitigate.adapters import (
     LORA_MODULES,
-    adapter_digest,
     check_rank,
+    lora_fingerprint,
     refuse_loaded_lora,
 )
 from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
@@ -190,10 +190,10 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
     def on_train_end(self) -> None:
         """The target now draws with the trained LoRA: give its images new keys before the guard
         measures them, or a ``human`` reward would answer from ratings of the images before.
-        The keys name the adapters' contents, not this run's directory: a resumed fine-tune
-        (a new ``version_N``) asked again every image the stopped one's guard had rated."""
-        base = getattr(self.target, "fingerprint", "")
-        self.target.fingerprint = f"{base}+lora:{adapter_digest(self.network)}"
+        The keys are the fixed target's (``lora_weights`` the saved LoRA), by the LoRA's
+        contents: a rediscovery of the fixed target asks nothing the guard had rated, and a
+        resumed fine-tune (a new ``version_N``) nothing the stopped one's guard had."""
+        self.target.fingerprint = lora_fingerprint(self.target, self.network)
         super().on_train_end()
 
     @override

@@ -15,8 +15,7 @@ import torch
 from typing_extensions import override
 
 from ffade.mitigate.base import FineTuner
-from ffade.records import atomic_path
-from ffade_diffusion.mitigate.adapters import LORA_MODULES
+from ffade_diffusion.mitigate.adapters import LORA_MODULES, save_lora
 
 LORA_DIR = "lora"
 
@@ -62,20 +61,7 @@ class LoRAVerdict(FineTuner):
         if not accepted:
             self.network.disable_adapters()
             return None
-        from diffusers.loaders.lora_base import LORA_WEIGHT_NAME_SAFE
-        from diffusers.utils import convert_state_dict_to_diffusers
-        from peft.utils import get_peft_model_state_dict
-
-        directory = self.run_dir / LORA_DIR
-        layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(self.network))
-        with atomic_path(directory / LORA_WEIGHT_NAME_SAFE) as tmp:  # the name load_lora reads
-            type(self.target.pipeline).save_lora_weights(
-                save_directory=str(directory),
-                unet_lora_layers=layers,
-                weight_name=tmp.name,
-                safe_serialization=True,
-            )
-        return directory
+        return save_lora(self.network, self.target.pipeline, self.run_dir / LORA_DIR)
 
     @override
     def _fixed_target(self, weights: Path | None) -> dict[str, Any]:

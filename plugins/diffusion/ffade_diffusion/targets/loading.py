@@ -120,13 +120,28 @@ def file_identity(path: Path) -> list[Any]:
 
 
 def lora_digest(directory: Path) -> str:
-    """A LoRA directory by its files' contents (megabytes): the same LoRA moved or copied is
-    the same model, a retrained one in the same place is not."""
+    """A LoRA directory by its files' contents (megabytes): the same LoRA moved, copied or
+    saved again is the same model, a retrained one in the same place is not."""
     digest = hashlib.sha256()
     for path in sorted(directory.expanduser().rglob("*")):
         if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
+            digest.update(path.name.encode() + file_content(path))
     return digest.hexdigest()[:16]
+
+
+def file_content(path: Path) -> bytes:
+    """A file's bytes; a safetensors file's with its header's keys in order: safetensors writes
+    the metadata (a LoRA's config) in hash order, so the same tensors and config saved twice
+    differed in bytes."""
+    data = path.read_bytes()
+    if path.suffix != ".safetensors" or len(data) < 8:
+        return data
+    end = 8 + int.from_bytes(data[:8], "little")
+    try:
+        header = json.loads(data[8:end])
+    except ValueError:  # not safetensors after all (UnicodeDecodeError is a ValueError)
+        return data
+    return json.dumps(header, sort_keys=True).encode() + data[end:]
 
 
 def check_weights_kind(weights: str | None, lora_weights: str | None, plugin: str) -> None:

@@ -165,7 +165,7 @@ class DiffusersPipeline(Target):
         self.negative_prompt = negative_prompt
         self.seed = int(seed)
         self.cpu_threads = cpu_threads
-        self.fingerprint = fingerprint(
+        self.image_settings: dict[str, Any] = dict(
             model=self.model_name,
             scheduler=type(self.pipeline.scheduler).__name__,
             scheduler_args=scheduler_args or {},
@@ -176,6 +176,9 @@ class DiffusersPipeline(Target):
             weights=None if weights is None else file_identity(Path(weights)),
             lora=None if lora_weights is None else lora_digest(Path(lora_weights)),
         )
+        """What decides an image besides its prompt and seed: a LoRA fine-tune keys its guard's
+        images as this target with ``lora_weights`` the saved LoRA would key them."""
+        self.fingerprint = fingerprint(**self.image_settings)
         """What else decides an image: each evaluation's key holds it, so a rating cached for
         one model (or LoRA, or sampler) is never reused for another's image."""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
+from ffade.hf_models import quiet_saving
 from ffade_diffusion.tiny.digits import VOCABULARY
 from ffade_diffusion.tiny.tokenizer import write_word_tokenizer
 
@@ -53,9 +54,10 @@ def image_processor() -> CLIPImageProcessor:
 def save_clip(model: CLIPModel, tokenizer: CLIPTokenizer, directory: str | Path) -> Path:
     """Save model, tokenizer and image processor where ``CLIPModel.from_pretrained`` finds them."""
     directory = Path(directory)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(str(directory))
-    image_processor().save_pretrained(directory)
+    with quiet_saving():
+        model.save_pretrained(directory)
+        tokenizer.save_pretrained(str(directory))
+        image_processor().save_pretrained(directory)
     return directory
 
 

@@ -18,6 +18,7 @@ from diffusers import (
 )
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
+from ffade.hf_models import quiet_saving
 from ffade_diffusion.tiny.digits import VOCABULARY
 from ffade_diffusion.tiny.tokenizer import write_word_tokenizer
 
@@ -111,5 +112,6 @@ def save_random_pipeline(directory: str | Path, max_length: int = 16, seed: int 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         pipeline = assemble(tokenizer, build_text_encoder(tokenizer), build_vae(), build_unet())
-    pipeline.save_pretrained(directory)
+    with quiet_saving():
+        pipeline.save_pretrained(directory)
     return directory

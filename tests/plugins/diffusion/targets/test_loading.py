@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,21 @@ def test_a_lora_is_known_by_its_contents_not_its_place(tmp_path: Path) -> None:
         folder.mkdir()
         (folder / "pytorch_lora_weights.safetensors").write_bytes(content)
     assert lora_digest(first) == lora_digest(copy) != lora_digest(other)
+
+
+def test_a_lora_saved_again_is_the_same_lora(tmp_path: Path) -> None:
+    """safetensors writes a file's metadata (a LoRA's config: its alpha) in hash order: the
+    same LoRA saved twice had two digests, so its images two keys."""
+
+    def save(folder: str, metadata: dict[str, str]) -> Path:
+        tensors = {"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
+        header = json.dumps({"__metadata__": metadata, **tensors}).encode()
+        (tmp_path / folder).mkdir()
+        file = tmp_path / folder / "pytorch_lora_weights.safetensors"
+        file.write_bytes(len(header).to_bytes(8, "little") + header + b"\0\0\x80?")
+        return file.parent
+
+    first = save("a", {"format": "pt", "lora_adapter_metadata": '{"lora_alpha": 8}'})
+    again = save("b", {"lora_adapter_metadata": '{"lora_alpha": 8}', "format": "pt"})
+    other = save("c", {"format": "pt", "lora_adapter_metadata": '{"lora_alpha": 2}'})
+    assert lora_digest(first) == lora_digest(again) != lora_digest(other)

@@ -11,6 +11,7 @@ from ffade_text.targets.pipeline import HFTextPipeline
 
 from ffade import registry
 from ffade.errors import FfadeError, PluginError
+from ffade.hf_models import quiet_saving
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +82,11 @@ def test_an_encoder_decoder_classifier_gives_features(tmp_path: Path) -> None:
     from ffade_text.targets.pipeline import BUNDLED
     from transformers import AutoTokenizer, BartForSequenceClassification
 
-    BartForSequenceClassification.from_pretrained(BUNDLED["tiny_news_bart"]).save_pretrained(
-        tmp_path / "bart"
-    )
-    AutoTokenizer.from_pretrained(BUNDLED["tiny_news_bart"]).save_pretrained(tmp_path / "bart")
+    with quiet_saving():
+        BartForSequenceClassification.from_pretrained(BUNDLED["tiny_news_bart"]).save_pretrained(
+            tmp_path / "bart"
+        )
+        AutoTokenizer.from_pretrained(BUNDLED["tiny_news_bart"]).save_pretrained(tmp_path / "bart")
     target = HFTextPipeline("text-classification", str(tmp_path / "bart"))
     texts = ["The council approved a budget.", "Rain fell on Monday in Belmont town."]
     assert target.features(texts).shape == (2, 128)

@@ -10,6 +10,7 @@ from ffade_vision.datasets.digits import DigitsDataset
 from ffade_vision.targets.hf_pipeline import HFImagePipeline
 
 from ffade.errors import PluginError
+from ffade.hf_models import quiet_saving
 from ffade.plugin_api import TrainableTarget
 
 transformers = pytest.importorskip("transformers")
@@ -24,11 +25,12 @@ def tiny_vit(tmp_path_factory: pytest.TempPathFactory) -> Path:
         id2label={i: f"digit {i}" for i in range(10)},
     )  # fmt: skip
     folder = tmp_path_factory.mktemp("tiny_vit")
-    transformers.ViTForImageClassification(config).save_pretrained(folder)
     processor = transformers.ViTImageProcessor(
         size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3
     )
-    processor.save_pretrained(folder)
+    with quiet_saving():
+        transformers.ViTForImageClassification(config).save_pretrained(folder)
+        processor.save_pretrained(folder)
     return folder
 
 
@@ -121,8 +123,9 @@ def test_a_model_without_a_trained_classifier_head_is_refused(
 ) -> None:
     """A base ViT (no classifier) got a random head and a table of its weights on stderr."""
     base = transformers.ViTModel.from_pretrained(tiny_vit, add_pooling_layer=False)
-    base.save_pretrained(tmp_path / "base")
-    transformers.ViTImageProcessor.from_pretrained(tiny_vit).save_pretrained(tmp_path / "base")
+    with quiet_saving():
+        base.save_pretrained(tmp_path / "base")
+        transformers.ViTImageProcessor.from_pretrained(tiny_vit).save_pretrained(tmp_path / "base")
     capfd.readouterr()
     with pytest.raises(PluginError, match=r"is no trained image-classification model: 2 of its "):
         HFImagePipeline(str(tmp_path / "base"))
