@@ -83,3 +83,21 @@ def test_the_printed_config_repeats_the_run_line_for_line(tmp_path: Path) -> Non
     runs = tmp_path / "runs" / "test"
     first, second = (runs / f"version_{i}" / "evaluations.jsonl" for i in (0, 1))
     assert first.read_bytes() == second.read_bytes() and first.stat().st_size > 0
+
+
+def test_print_config_refuses_a_seed_out_of_range_as_the_run_does(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    for seed in ("4294967296", "-1"):
+        args = ("fit", "--config", str(config), "--seed_everything", seed)
+        printed = ffade_in_process(*args, "--print_config", cwd=tmp_path)
+        ran = ffade_in_process(*args, cwd=tmp_path)
+        assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+        assert printed.stdout == ""
+        assert (
+            printed.stderr
+            == ran.stderr
+            == (
+                "ffade: error: seed_everything must be true, false or a whole number in "
+                f"[0, 4294967295], got {seed}\n"
+            )
+        )
