@@ -86,11 +86,15 @@ class ExactArgumentParser(LightningArgumentParser):
 def _check_before_printing(cfg: Namespace | None) -> None:
     """``--print_config`` refuses what a run would refuse as it sets up, in the same line: the
     model's constructor checks (``gamma: 1.5``) and its task's plugins and arguments, without
-    loading a model (:func:`ffade.task.check_task_config`). It printed a config with a misspelt
-    plugin argument, which then failed at run time."""
+    loading a model (:func:`ffade.task.check_task_config`), and a ``seed_everything`` out of
+    range. It printed a config with a misspelt plugin argument (or seed 2^32), which then failed
+    at run time."""
     from ffade.model_arguments import check_model_arguments
     from ffade.task import check_task_config
 
+    seed = cfg.get("seed_everything") if isinstance(cfg, Namespace) else None
+    if seed is not True:  # the run draws ``true``'s seed as it starts; a printed config keeps true
+        config_seed(seed)  # a seed numpy refuses: the run's line, not a config that cannot run
     model = cfg.get("model") if isinstance(cfg, Namespace) else None
     model = model.as_dict() if isinstance(model, Namespace) else model
     if not isinstance(model, dict) or not isinstance(model.get("init_args"), dict):

@@ -101,3 +101,21 @@ def test_a_trainer_note_is_said_once_across_a_loops_runs(tmp_path: Path, capsys)
     err = capsys.readouterr().err
     assert err.count("ffade: note: trainer.max_steps (5) counts optimizer steps") == 1, err
     assert (tmp_path / "loop" / "rediscover" / "summary.json").is_file()  # both runs ran
+
+
+def test_print_config_refuses_a_seed_out_of_range_as_the_run_does(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    for seed in ("4294967296", "-1"):
+        args = ("fit", "--config", str(config), "--seed_everything", seed)
+        printed = ffade_in_process(*args, "--print_config", cwd=tmp_path)
+        ran = ffade_in_process(*args, cwd=tmp_path)
+        assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+        assert printed.stdout == ""
+        assert (
+            printed.stderr
+            == ran.stderr
+            == (
+                "ffade: error: seed_everything must be true, false or a whole number in "
+                f"[0, 4294967295], got {seed}\n"
+            )
+        )
