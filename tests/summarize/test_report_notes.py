@@ -4,6 +4,7 @@ driven through `ffade report`."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ffade.summarize.report import main
 
@@ -132,10 +133,7 @@ def test_no_rule_line_says_how_many_states_with_a_failure_are_set_apart(make_run
         return (1, int(x % 2 == 0)) if x < 10 else (4, 1)  # 5 fail 1 of 1, 4 fail 1 of 4
 
     grid = {"negate": [0, 1], "x": list(range(14))}
-    run = make_run("run", grid, counts, failing_concept_states=12)
-    summary = json.loads((run / "summary.json").read_text())
-    summary["concepts"][0]["keeps_meaning"] = False
-    (run / "summary.json").write_text(json.dumps(summary))
+    run = _first_concept_changes_meaning(make_run("run", grid, counts, failing_concept_states=12))
     capsys.readouterr()
     assert main([str(run), "--no-tensorboard"]) == 0
     said = (
@@ -161,11 +159,8 @@ def test_coverage_says_it_counts_failing_states_outside_a_meaning_changing_edit(
             return (2, 2) if x < 3 else (2, 0)
         return (4, 4) if x >= 10 else (4, 0)
 
-    run = make_run("run", {"negate": [0, 1], "x": list(range(14))}, counts)
-    summary = json.loads((run / "summary.json").read_text())
-    summary["concepts"][0]["keeps_meaning"] = False
-    summary["failing_concept_states"] = 7
-    (run / "summary.json").write_text(json.dumps(summary))
+    grid = {"negate": [0, 1], "x": list(range(14))}
+    run = _first_concept_changes_meaning(make_run("run", grid, counts, failing_concept_states=7))
     capsys.readouterr()
     assert main([str(run), "--no-tensorboard"]) == 0
     said = (
@@ -273,3 +268,11 @@ def test_each_note_is_a_paragraph_of_its_own_in_markdown(make_run) -> None:
     assert len(_md_notes(run)) >= 2
     assert lines[1::2] == [">"] * (len(lines) // 2)  # a quote's blank line between two notes
     assert all(line.startswith("> ") for line in lines[::2])
+
+
+def _first_concept_changes_meaning(run: Path) -> Path:
+    """``run`` with its first concept marked as an edit that changes what the input says."""
+    summary = json.loads((run / "summary.json").read_text())
+    summary["concepts"][0]["keeps_meaning"] = False
+    (run / "summary.json").write_text(json.dumps(summary))
+    return run
