@@ -20,13 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffade.errors import (
-    FfadeError,
-    PluginError,
-    broken_link,
-    plain_key,
-    shown_as_ffade_lines,
-)
+from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
 from ffade.fit_options import dashed_value_hint, repeated_fit_option
 from ffade.interrupts import (
     exit_with_on_sigterm,
@@ -35,6 +29,7 @@ from ffade.interrupts import (
     sigterm_as_ctrl_c,
 )
 from ffade.said_once import notes_said_once
+from ffade.stderr_lines import whole_lines_on_stderr
 from ffade.writable import no_space
 from ffade.yamlfile import home_expanded, refuse_repeated_keys
 
@@ -284,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     if argv is None:  # the process's command: its very end keeps its status (ffade.interrupts)
         ignored_as_the_interpreter_ends()
+        whole_lines_on_stderr()  # two ranks' error lines ran together under PYTHONUNBUFFERED
     with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
         try:
             with shown_as_ffade_lines(), notes_said_once():
