@@ -129,17 +129,41 @@ def lora_digest(directory: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+ADAPTER_METADATA = "lora_adapter_metadata"
+"""The key of diffusers' LoRA config (a JSON text) in a safetensors file's ``__metadata__``."""
+BOOKKEEPING = ("peft_version", "base_model_name_or_path", "revision", "auto_mapping")
+"""LoRA config fields that record where and with what it was made, not what it computes."""
+
+
+def adapter_settings(text: str) -> dict[str, Any]:
+    """A LoRA config (diffusers' ``{"unet.r": 4, ...}`` JSON) less what does not change what the
+    adapters compute: peft's version and the other :data:`BOOKKEEPING` fields, and null fields
+    (an option off; a newer peft adds its new options as null). Else a fine-tune resumed after
+    a peft upgrade keyed the same weights apart, and ``human`` asked for their ratings again."""
+    settings = json.loads(text)
+    if not isinstance(settings, dict):
+        return settings
+    return {
+        key: value
+        for key, value in settings.items()
+        if value is not None and key.rpartition(".")[2] not in BOOKKEEPING
+    }
+
+
 def file_content(path: Path) -> bytes:
     """A file's bytes; a safetensors file's with its header's keys in order: safetensors writes
     the metadata (a LoRA's config) in hash order, so the same tensors and config saved twice
-    differed in bytes."""
+    differed in bytes. The LoRA config counts as :func:`adapter_settings` reads it."""
     data = path.read_bytes()
     if path.suffix != ".safetensors" or len(data) < 8:
         return data
     end = 8 + int.from_bytes(data[:8], "little")
     try:
         header = json.loads(data[8:end])
-    except ValueError:  # not safetensors after all (UnicodeDecodeError is a ValueError)
+        metadata = header.get("__metadata__") or {}
+        if isinstance(metadata.get(ADAPTER_METADATA), str):
+            metadata[ADAPTER_METADATA] = adapter_settings(metadata[ADAPTER_METADATA])
+    except (ValueError, AttributeError):  # not safetensors after all (nor a dict header)
         return data
     return json.dumps(header, sort_keys=True).encode() + data[end:]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 from ffade_diffusion.mitigate.adapters import LORA_MODULES, lora_fingerprint, save_lora
+from ffade_diffusion.targets.loading import lora_digest
 from peft import LoraConfig
 
 from ffade import registry
@@ -49,3 +50,28 @@ def test_the_trained_lora_keys_as_the_target_that_loads_it(
     with torch.no_grad():
         next(w for n, w in unet.named_parameters() if "lora_B" in n).add_(1.0)
     assert lora_fingerprint(target, unet) != key  # other adapters: another key
+
+
+def test_the_key_leaves_out_peft_s_version_but_not_what_the_adapters_compute(
+    tiny_pipeline: Path, tmp_path: Path
+) -> None:
+    """The saved config records peft's version: a fine-tune resumed after a peft upgrade keyed
+    the same adapters apart, and ``human`` asked for their ratings again."""
+    target = registry.create("target", "diffusers_pipeline", {"model": str(tiny_pipeline), **ARGS})
+    unet = target.pipeline.unet
+    config = LoraConfig(r=2, lora_alpha=8, target_modules=list(LORA_MODULES), peft_version="0.17.0")
+    unet.add_adapter(config)
+    saved = unet.peft_config["default"]
+
+    def key(name: str) -> str:
+        lora = save_lora(unet, target.pipeline, tmp_path / name)
+        assert saved.peft_version in (lora / "pytorch_lora_weights.safetensors").read_text(
+            "latin-1"
+        )
+        return lora_digest(lora)
+
+    before = key("before")
+    saved.peft_version = "0.99.0"  # the same adapters, saved by a newer peft
+    assert key("upgraded") == before
+    saved.lora_alpha = 16  # twice the scale: another model
+    assert key("alpha") != before
