@@ -13,6 +13,17 @@ from ffade.plugin_api import read_text_lines
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 SHIPPED_DIGITS = Path(__file__).parents[1] / "data" / "digits"
 """Twenty real digits a class for ``class_images`` (scripts/write_digit_images.py wrote them)."""
+BUNDLED_CLASS_IMAGES = {"digits": SHIPPED_DIGITS}
+"""Folders shipped with the plugin that ``class_images`` takes by name."""
+
+
+def class_images_folder(class_images: str | None) -> str | None:
+    """``class_images`` as the folder to read: a bundled name (``digits``) as the shipped folder,
+    anything else as given. A config naming the shipped folder by its path in the repository
+    worked only from the repository's root (``ffade loop`` from anywhere else refused it)."""
+    if isinstance(class_images, str) and class_images in BUNDLED_CLASS_IMAGES:
+        return str(BUNDLED_CLASS_IMAGES[class_images])
+    return class_images
 
 
 def read_image(path: Path, size: tuple[int, int]) -> torch.Tensor:
@@ -28,6 +39,8 @@ def _directory(folder: str | Path, key: str) -> Path:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         where = "" if folder.is_absolute() else f" (read from the current directory, {Path.cwd()})"
+        if key == "class_images":
+            where += f"; or a bundled name: {', '.join(BUNDLED_CLASS_IMAGES)}"
         raise FfadeError(f"model.init_args.{key} {str(folder)!r} is not a directory{where}")
     return folder
 

@@ -48,7 +48,12 @@ from ffade_diffusion.mitigate.adapters import (
     lora_fingerprint,
     refuse_loaded_lora,
 )
-from ffade_diffusion.mitigate.images import check_sources, read_class_images, read_image_folder
+from ffade_diffusion.mitigate.images import (
+    check_sources,
+    class_images_folder,
+    read_class_images,
+    read_image_folder,
+)
 from ffade_diffusion.mitigate.verdict import LORA_DIR as LORA_DIR  # re-exported, as before
 from ffade_diffusion.mitigate.verdict import LoRAVerdict
 
@@ -71,7 +76,8 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
         alpha: LoRA scaling numerator (the update is scaled by alpha / rank; null: rank).
         learning_rate: AdamW step size (diffusers' LoRA example uses 1e-4).
         image_folder: captioned images of the failure to train on instead of drawn ones.
-        class_images: or a folder of images per class index (``0/``, ``1/``, ...): each
+        class_images: or a folder of images per class index (``0/``, ``1/``, ...), or
+            ``digits``, the plugin's real digits (``mitigate/images.py``'s bundled names): each
             failing prompt is taught with an image of its class (the judge's reference), under
             its own text. Drawn images are the model's own, which at 16 px taught the bundled
             model its own blur (clean judge accuracy 81% -> 33%); real ones did not.
@@ -132,6 +138,7 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
                 "model.init_args.image_folder and class_images are two sources of training "
                 "images; give one of them"
             )
+        class_images = class_images_folder(class_images)  # hparams record the folder read
         check_sources(image_folder, class_images)  # a wrong folder now, before a loop starts
         super().__init__(
             *args,

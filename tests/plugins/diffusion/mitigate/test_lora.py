@@ -35,6 +35,7 @@ from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
+from ffade.model_arguments import check_model_arguments
 from tests.helpers import REPO, fine_tuned
 
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
@@ -396,8 +397,38 @@ def test_a_missing_relative_folder_names_the_directory_it_was_read_from(
         DiffusionLoRAFineTuner(run="no_run", class_images="data/digits")
     assert str(error.value) == (
         "model.init_args.class_images 'data/digits' is not a directory "
-        f"(read from the current directory, {tmp_path})"
+        f"(read from the current directory, {tmp_path}); or a bundled name: digits"
     )
+
+
+def test_the_t2i_mitigate_config_s_class_images_are_found_from_any_directory(
+    t2i_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """configs/t2i_mitigate.yaml named the shipped digits by their path in the repository, so
+    it (and ``ffade loop --config configs/loop_t2i.yaml``) was refused outside the repository's
+    root; ``class_images: digits`` names them from anywhere."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_mitigate.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    check_model_arguments(config["model"])  # what ffade loop checks before its first stage
+    given = config["model"]["init_args"]["class_images"]
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images=given)
+    assert tuner.hparams.class_images == str(
+        SHIPPED_DIGITS.resolve()
+    )  # config.yaml: the folder read
+    assert tuner.hparams_initial.class_images == str(SHIPPED_DIGITS.resolve())
+
+
+def test_a_class_images_path_is_read_as_a_path(
+    t2i_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the bare bundled name means the shipped folder; ``./digits`` is the user's own."""
+    (tmp_path / "digits" / "3").mkdir(parents=True)
+    shutil.copy(next((SHIPPED_DIGITS / "3").iterdir()), tmp_path / "digits" / "3")
+    monkeypatch.chdir(tmp_path)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images="./digits")
+    assert tuner.hparams.class_images == str(tmp_path.resolve() / "digits")
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images="digits")
+    assert tuner.hparams.class_images == str(SHIPPED_DIGITS.resolve())
 
 
 def test_a_wrong_class_images_folder_stops_the_loop_before_anything_runs(
@@ -448,7 +479,7 @@ def test_training_image_folders_are_recorded_as_absolute_paths(
     """config.yaml reruns a fine-tune from any directory: class_images and image_folder were
     recorded as given (configs/t2i_mitigate.yaml's, relative to the repository), unlike run."""
     monkeypatch.chdir(SHIPPED_DIGITS.parent)
-    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images=SHIPPED_DIGITS.name)
+    tuner = DiffusionLoRAFineTuner(run=str(t2i_run), class_images=f"./{SHIPPED_DIGITS.name}")
     assert tuner.hparams.class_images == str(SHIPPED_DIGITS.resolve())
     assert tuner.hparams_initial.class_images == str(SHIPPED_DIGITS.resolve())  # hparams.yaml
     monkeypatch.chdir(captioned.parent)
