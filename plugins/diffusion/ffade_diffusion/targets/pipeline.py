@@ -11,7 +11,6 @@ as the dataset gave it, which says what is asked for and nothing of how the imag
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -41,11 +40,11 @@ from ffade_diffusion.targets.loading import (
     check_weights_kind,
     file_identity,
     fingerprint,
-    first_line,
     load_pipeline,
     lora_digest,
     set_scheduler,
 )
+from ffade_diffusion.targets.lora_loading import load_lora
 
 BUNDLED_T2I = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_t2i"
 """The tiny digits text-to-image pipeline trained by scripts/train_tiny_digits_t2i.py."""
@@ -154,7 +153,7 @@ class DiffusersPipeline(Target):
         if weights is not None:
             load_weights(self.pipeline.unet, weights, name)
         if lora_weights is not None:
-            self.load_lora(lora_weights)
+            load_lora(self.pipeline, lora_weights, name)
         self.pipeline.to(self.device)
         self.num_inference_steps = int(num_inference_steps)
         self.guidance_scale = float(guidance_scale)
@@ -226,28 +225,6 @@ class DiffusersPipeline(Target):
                     f"'{self._name}' samples with {setting[0]} {setting[1]}, which the neutral "
                     f"value leaves in place; set the concept's neutral: {setting[1]}"
                 )
-
-    def load_lora(self, directory: str) -> None:
-        """Load diffusers LoRA weights into the pipeline (one-line error if they do not fit)."""
-        path = Path(directory).expanduser()
-        if not path.is_dir():
-            raise FfadeError(
-                f"target '{self._name}': lora_weights {str(path)!r} is not a directory"
-            )
-        quiet = _NoTextEncoderLoRANotice()
-        loggers = [logging.getLogger(f"diffusers.loaders.{name}") for name in ("lora_base", "peft")]
-        for logger in loggers:  # a logger's filters see only the records logged to it
-            logger.addFilter(quiet)
-        try:
-            self.pipeline.load_lora_weights(str(path))
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise FfadeError(
-                f"target '{self._name}': cannot load LoRA weights from {str(path)!r}: "
-                f"{first_line(exc)}"
-            ) from exc
-        finally:
-            for logger in loggers:
-                logger.removeFilter(quiet)
 
     def threads(self) -> AbstractContextManager[None]:
         """Run a block on :attr:`cpu_threads` CPU threads, then restore the previous count."""
@@ -388,12 +365,3 @@ class TinyDigitsT2I(DiffusersPipeline):
             device=device,
             cpu_threads=cpu_threads,
         )
-
-
-class _NoTextEncoderLoRANotice(logging.Filter):
-    """Drops diffusers' warning that a LoRA holds no text-encoder weights: the LoRA fine-tuner
-    trains the UNet alone, so every LoRA it writes would print it, saying nothing is wrong."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (message.startswith("No LoRA keys associated to") and "TextModel" in message)
