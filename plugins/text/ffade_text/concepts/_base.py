@@ -37,9 +37,10 @@ class TextEdit(Concept):
         self, values: Sequence[int] | None = None, label: str | None = None, seed: int = 0
     ) -> None:
         super().__init__(values, label)
-        # int(1.5) picked seed 1's sites, silently; text or None fail int() below, where the
-        # registry names the argument
-        if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
+        # int(1.5) picked seed 1's sites and int("5") took a text, silently; int("abc") or
+        # int(None) said only "invalid literal for int()", not which argument
+        whole = isinstance(seed, int) or (isinstance(seed, float) and seed.is_integer())
+        if isinstance(seed, bool) or not whole:
             raise ConceptValueError(
                 f"concept '{self.label}': seed must be a whole number, got {as_written(seed)}"
             )

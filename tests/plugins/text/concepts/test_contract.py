@@ -45,7 +45,10 @@ def test_a_severity_yaml_read_as_null_or_a_boolean_is_said_as_written(value, sho
     )
 
 
-@pytest.mark.parametrize(("seed", "said"), [(1.5, "1.5"), (True, "true")])
+@pytest.mark.parametrize(
+    ("seed", "said"),
+    [(1.5, "1.5"), (True, "true"), ("5", "'5'"), ("abc", "'abc'"), (None, "null"), ([1], "[1]")],
+)
 def test_seed_must_be_a_whole_number(seed: object, said: str) -> None:
     """seed: 1.5 ran as seed 1 (int() truncated it) with no word to the user; YAML's true is
     said as the config wrote it, not as Python's True."""
