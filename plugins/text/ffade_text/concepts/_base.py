@@ -180,4 +180,13 @@ def word_pairs(label: str, key: str, value: Any) -> dict[str, str]:
             f"concept '{label}': {key} entry {same!r} is its own misspelling, so its edits "
             "would change nothing; give a different spelling"
         )
+    # the edits match words case aside: {Budget: Budjet, budget: budgit} kept one, silently
+    seen: dict[str, str] = {}
+    for word in value:
+        if word.lower() in seen:
+            raise ConceptValueError(
+                f"concept '{label}': {key} entries {seen[word.lower()]!r} and {word!r} are one "
+                "word (the edits match words case aside); keep one"
+            )
+        seen[word.lower()] = word
     return dict(value)

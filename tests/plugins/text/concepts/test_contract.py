@@ -220,6 +220,18 @@ def test_a_misspelling_that_is_the_word_itself_is_refused() -> None:
     assert registry.create("concept", "misspell", {"misspellings": {"don't": "dont"}})
 
 
+def test_two_misspellings_of_one_word_case_aside_are_refused() -> None:
+    """{Budget: Budjet, budget: budgit} kept budgit only: the edits lowercase the word."""
+    with pytest.raises(ConceptValueError) as error:
+        registry.create(
+            "concept", "misspell", {"misspellings": {"Budget": "Budjet", "budget": "x"}}
+        )
+    assert str(error.value) == (
+        "concept 'misspell': misspellings entries 'Budget' and 'budget' are one word (the edits "
+        "match words case aside); keep one"
+    )
+
+
 def test_a_listed_noun_does_not_overwrite_a_known_form() -> None:
     """nouns: [cities] made inflect's "citiess" the other form of "cities"."""
     plural = concepts.SingularPlural(nouns=["cities", "ferry"])
