@@ -85,7 +85,8 @@ class PromptSlot(_Words):
     ) -> None:
         if not isinstance(slot, str) or not slot.isidentifier():
             raise ConceptValueError(
-                f"concept 'prompt_slot': slot {slot!r} must be a name like 'descriptor'"
+                f"concept 'prompt_slot': slot {as_written(slot)} is not allowed; expected a name "
+                "like 'descriptor' (the {descriptor} of the prompts' templates)"
             )
         self.slot = slot
         super().__init__([""] if values is None else values, label)

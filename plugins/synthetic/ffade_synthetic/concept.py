@@ -26,8 +26,15 @@ class Axis(Concept):
     def __init__(
         self, index: int = 0, values: Sequence[float] | None = None, label: str | None = None
     ) -> None:
-        if index < 0:
-            raise ConceptValueError(f"concept 'axis': index {index} must be >= 0")
+        # True passed as 1 (and coords[:, True] moved every axis), 1.5 failed at the first
+        # evaluation, text raised "'<' not supported": each is one line here instead
+        whole = isinstance(index, int) or (isinstance(index, float) and index.is_integer())
+        if isinstance(index, bool) or not whole or index < 0:
+            raise ConceptValueError(
+                f"concept 'axis': index {as_written(index)} is not allowed; expected a whole "
+                "number from 0 (the axis it moves)"
+            )
+        index = int(index)
         self.index = index
         if label in (None, "axis"):
             label = f"axis{index}"

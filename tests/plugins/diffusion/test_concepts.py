@@ -64,7 +64,9 @@ def test_knobs_set_per_prompt_fields() -> None:
         (lambda: InferenceSteps([5, 10], neutral=0), "neutral 0 is not allowed; expected a whole"),
         (lambda: PromptWords("middle"), "position 'middle' is not allowed"),
         (lambda: PromptSlot("descriptor", ["{x}"]), "without braces"),
-        (lambda: PromptSlot("not a name"), "must be a name"),
+        (lambda: PromptSlot("not a name"), "slot 'not a name' is not allowed; expected a name"),
+        # YAML's null said as written (it read "slot None"), as a grid's values are
+        (lambda: PromptSlot(None), "slot null is not allowed; expected a name"),
     ],
 )
 def test_bad_values_name_what_is_allowed(build, message: str) -> None:

@@ -6,7 +6,7 @@ import pytest
 import torch
 from ffade_synthetic.concept import Axis
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, as_written
 
 
 def test_defaults_are_ten_even_positions_with_the_neutral_first() -> None:
@@ -31,7 +31,11 @@ def test_apply_moves_only_its_axis_and_leaves_the_inputs_alone() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"index": -1}, "concept 'axis': index -1 must be >= 0"),
+        (
+            {"index": -1},
+            "concept 'axis': index -1 is not allowed; expected a whole number from 0 (the axis "
+            "it moves)",
+        ),
         (
             {"index": 0, "values": [0.0, 1.5]},
             "concept 'axis0': value 1.5 is not allowed; expected a position in [0, 1]",
@@ -73,3 +77,20 @@ def test_inputs_that_are_not_the_synthetic_datasets_are_refused_in_one_line() ->
     """Images (a digits task's batch) hold no coordinates: said so, not an IndexError."""
     with pytest.raises(ConceptValueError, match=r"'axis0' moves the synthetic dataset's inputs"):
         Axis(index=0).check_inputs([torch.zeros(1, 28, 28)])
+
+
+@pytest.mark.parametrize("index", [True, 1.5, "one", None, [0]])
+def test_an_index_that_is_no_whole_number_is_refused_when_built(index: object) -> None:
+    """True passed as axis 1 and moved every axis (coords[:, True]); 1.5 was taken and failed
+    at the first evaluation as a traceback; text raised "'<' not supported ..."."""
+    with pytest.raises(ConceptValueError) as error:
+        Axis(index=index)
+    assert str(error.value).startswith(f"concept 'axis': index {as_written(index)} is not allowed")
+    assert "expected a whole number from 0" in str(error.value)
+
+
+def test_a_whole_float_index_is_that_axis() -> None:
+    axis = Axis(index=2.0)
+    assert axis.index == 2 and axis.label == "axis2"
+    out = axis.apply({"features": torch.zeros(1, 8), "coords": torch.zeros(1, 3)}, 0.5)
+    assert out["coords"].tolist() == [[0.0, 0.0, 0.5]]

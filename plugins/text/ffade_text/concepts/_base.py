@@ -37,9 +37,10 @@ class TextEdit(Concept):
         self, values: Sequence[int] | None = None, label: str | None = None, seed: int = 0
     ) -> None:
         super().__init__(values, label)
-        # int(1.5) picked seed 1's sites, silently; text or None fail int() below, where the
-        # registry names the argument
-        if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
+        # int(1.5) picked seed 1's sites and int("5") took a text, silently; int("abc") or
+        # int(None) said only "invalid literal for int()", not which argument
+        whole = isinstance(seed, int) or (isinstance(seed, float) and seed.is_integer())
+        if isinstance(seed, bool) or not whole:
             raise ConceptValueError(
                 f"concept '{self.label}': seed must be a whole number, got {as_written(seed)}"
             )
@@ -179,4 +180,13 @@ def word_pairs(label: str, key: str, value: Any) -> dict[str, str]:
             f"concept '{label}': {key} entry {same!r} is its own misspelling, so its edits "
             "would change nothing; give a different spelling"
         )
+    # the edits match words case aside: {Budget: Budjet, budget: budgit} kept one, silently
+    seen: dict[str, str] = {}
+    for word in value:
+        if word.lower() in seen:
+            raise ConceptValueError(
+                f"concept '{label}': {key} entries {seen[word.lower()]!r} and {word!r} are one "
+                "word (the edits match words case aside); keep one"
+            )
+        seen[word.lower()] = word
     return dict(value)

@@ -99,7 +99,17 @@ class RangeConcept(Concept):
         return super().apply_each(inputs, values)
 
     def _check_images(self, inputs: Any) -> None:
-        """Refuse what is not a batch of images (a text task's strings), in one line."""
+        """Refuse what is not a batch of images (a text task's strings), in one line.
+
+        Whole-number pixels (uint8, as ``torchvision.io.read_image`` gives) are refused too:
+        the clamp to [0, 1] would turn every pixel above 0 into 1, a white image, silently.
+        """
+        if torch.is_tensor(inputs) and inputs.dim() >= 3 and not inputs.is_floating_point():
+            raise ConceptValueError(
+                f"concept '{self.label}': inputs must be images, a float tensor (B, C, H, W) "
+                f"in [0, 1]; got {str(inputs.dtype).removeprefix('torch.')} pixels: have the "
+                "dataset give floats (image.float() / 255 for 8-bit pixels)"
+            )
         if not isinstance(inputs, torch.Tensor) or inputs.dim() < 3:
             got = (
                 f"a {tuple(inputs.shape)} tensor"

@@ -45,7 +45,10 @@ def test_a_severity_yaml_read_as_null_or_a_boolean_is_said_as_written(value, sho
     )
 
 
-@pytest.mark.parametrize(("seed", "said"), [(1.5, "1.5"), (True, "true")])
+@pytest.mark.parametrize(
+    ("seed", "said"),
+    [(1.5, "1.5"), (True, "true"), ("5", "'5'"), ("abc", "'abc'"), (None, "null"), ([1], "[1]")],
+)
 def test_seed_must_be_a_whole_number(seed: object, said: str) -> None:
     """seed: 1.5 ran as seed 1 (int() truncated it) with no word to the user; YAML's true is
     said as the config wrote it, not as Python's True."""
@@ -215,6 +218,18 @@ def test_a_misspelling_that_is_the_word_itself_is_refused() -> None:
     with pytest.raises(ConceptValueError, match=r"^concept 'misspell': misspellings entry 'bud"):
         registry.create("concept", "misspell", {"misspellings": {"budget": "Budget"}})
     assert registry.create("concept", "misspell", {"misspellings": {"don't": "dont"}})
+
+
+def test_two_misspellings_of_one_word_case_aside_are_refused() -> None:
+    """{Budget: Budjet, budget: budgit} kept budgit only: the edits lowercase the word."""
+    with pytest.raises(ConceptValueError) as error:
+        registry.create(
+            "concept", "misspell", {"misspellings": {"Budget": "Budjet", "budget": "x"}}
+        )
+    assert str(error.value) == (
+        "concept 'misspell': misspellings entries 'Budget' and 'budget' are one word (the edits "
+        "match words case aside); keep one"
+    )
 
 
 def test_a_listed_noun_does_not_overwrite_a_known_form() -> None:

@@ -217,3 +217,18 @@ def test_inputs_that_are_not_images_are_a_one_line_error(cls: type[RangeConcept]
     ):
         with pytest.raises(ConceptValueError, match=r"inputs must be images.*got list"):
             call()
+
+
+@pytest.mark.parametrize("cls", CONCEPTS, ids=lambda c: c.__name__)
+def test_whole_number_pixels_are_a_one_line_error(cls: type[RangeConcept]) -> None:
+    """uint8 images (torchvision.io.read_image's) came back as float32 ones and zeros: every
+    concept's clamp to [0, 1] turned each lit pixel white, with no word said."""
+    concept = cls()
+    value = next(v for v in concept.values if v != concept.neutral)
+    pixels = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
+    for call in (
+        lambda: concept.apply(pixels, value),
+        lambda: concept.apply_each(pixels, [value, concept.neutral]),
+    ):
+        with pytest.raises(ConceptValueError, match=r"float tensor .* got uint8 pixels"):
+            call()
