@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 
 from ffade.errors import require_positive_arg
-from ffade.plugin_api import Reward, Scores
+from ffade.plugin_api import Reward, Scores, Target
+from ffade.plugin_checks import check_output_kind
 
 
 class MarginReward(Reward):
@@ -20,6 +21,12 @@ class MarginReward(Reward):
 
     def __init__(self, scale: float = 10.0) -> None:
         self.scale = require_positive_arg(self, "reward", "scale", scale)
+
+    def check_target(self, target: Target) -> None:
+        """Refuse, before the run, a target that declares other outputs than margins: a
+        summarizer's texts reached ``outputs < 0`` at the first evaluation, a TypeError
+        traceback. A target that declares no ``output_kind`` (``callable``) may return margins."""
+        check_output_kind(self, target, "margins")
 
     def score(self, outputs: torch.Tensor, references, clean_outputs=None) -> Scores:
         failed = outputs < 0

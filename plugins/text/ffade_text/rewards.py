@@ -20,7 +20,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, as_written, require_pass_reward, require_positive_arg
+from ffade.errors import (
+    FfadeError,
+    as_written,
+    is_number,
+    require_pass_reward,
+    require_positive_arg,
+)
 from ffade.plugin_api import Reward, Scores
 
 
@@ -132,14 +138,14 @@ class _SummaryReward(Reward):
     output_kinds = ("texts",)
 
     def __init__(self, threshold: float, scale: float = 10.0, pass_reward: float = -1.0) -> None:
-        threshold = float(threshold)
-        if not 0 <= threshold <= self.full_scale:
+        if not is_number(threshold) or not 0 <= threshold <= self.full_scale:  # true is no 1
+            shown = float(threshold) if is_number(threshold) else threshold
             raise FfadeError(
                 f"reward '{self.plugin_name or type(self).__name__}': threshold "
-                f"{as_written(threshold)} is "
+                f"{as_written(shown)} is "
                 f"not allowed; expected {self.metric_name} in [0, {self.full_scale:g}]"
             )
-        self.threshold = threshold
+        self.threshold = float(threshold)
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
 

@@ -13,7 +13,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from ffade.errors import FfadeError, as_written, require_pass_reward, require_positive_arg
+from ffade.errors import (
+    FfadeError,
+    as_written,
+    is_number,
+    require_pass_reward,
+    require_positive_arg,
+)
 from ffade.plugin_api import Reward, Scores
 
 
@@ -174,7 +180,7 @@ class ConfidenceDrop(_ClassificationReward):
         self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
     ) -> None:
         super().__init__(scale, pass_reward)
-        if not 0.0 <= threshold < 1.0:
+        if not is_number(threshold) or not 0.0 <= threshold < 1.0:  # false is no 0
             raise FfadeError(
                 f"reward 'confidence_drop': threshold {as_written(threshold)} is not allowed; "
                 "expected a "

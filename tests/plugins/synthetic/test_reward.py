@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from ffade_synthetic.reward import MarginReward
+
+from tests.helpers import ffade_in_process
 
 
 def test_failed_exactly_when_the_margin_is_negative() -> None:
@@ -18,3 +22,22 @@ def test_failed_exactly_when_the_margin_is_negative() -> None:
 def test_scale_sets_the_reward_per_unit_of_depth() -> None:
     scores = MarginReward(scale=2.0).score(torch.tensor([-0.25, 0.25]), references=None)
     assert scores.reward.tolist() == pytest.approx([1.5, -1.0])
+
+
+def test_a_summarizer_is_refused_before_the_run_in_one_line(tmp_path) -> None:
+    """margin declares no output_kinds (any target), but a summarizer's texts have no margin:
+    the first evaluation raised a TypeError traceback after the run directory was made."""
+    done = ffade_in_process(
+        "fit",
+        "--config",
+        str(Path(__file__).resolve().parents[3] / "configs" / "text_quickstart.yaml"),
+        "--model.init_args.task.reward.name=margin",
+        cwd=tmp_path,
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ffade: error: reward 'margin' needs output_kind 'margins', but target 'tiny_news_bart' "
+        "returns texts (output_kind 'texts'); choose a reward that scores them (ffade plugins "
+        "lists them)"
+    )
+    assert not (tmp_path / "runs").exists()

@@ -123,3 +123,10 @@ def test_dataset_takes_file_format_as_its_error_advises(tmp_path: Path) -> None:
         TextClassificationDataset(str(path))
     data = TextClassificationDataset(str(path), file_format="csv", fractions=(1.0, 0.0, 0.0))
     assert sorted(data.split("discovery")) == [("bad", 0), ("good", 1)]
+
+
+def test_a_false_threshold_is_refused_not_read_as_a_zero_drop() -> None:
+    """YAML's false (also no, off) is a bool, which passed 0 <= threshold < 1 as 0: every drop
+    at all failed."""
+    with pytest.raises(FfadeError, match="'label_confidence_drop': threshold false is not allowed"):
+        LabelConfidenceDrop(threshold=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from ffade_text.rewards import corpus_scores, rouge_l, sentence_bleu
@@ -10,6 +12,7 @@ from ffade import registry
 from ffade.errors import FfadeError
 from tests.helpers import ffade_in_process
 
+CONFIGS = Path(__file__).resolve().parents[3] / "configs"
 REFERENCE = "Riverton council approves 40 million dollar budget for schools and roads."
 GOOD = REFERENCE
 BAD = "Storm floods homes."
@@ -115,6 +118,30 @@ def test_reward_errors() -> None:
         registry.create("reward", "bleu", {"threshold": 150})
     with pytest.raises(FfadeError, match="got 1 references for 2 summaries"):
         registry.create("reward", "rougel").score([GOOD, BAD], [REFERENCE])
+
+
+@pytest.mark.parametrize("name", ["bleu", "rougel", "bleu_drop", "rougel_drop"])
+@pytest.mark.parametrize("threshold", [True, False])
+def test_a_yes_or_no_threshold_is_refused_not_read_as_one_or_zero(name: str, threshold: bool):
+    """YAML's true (also yes, on) is a bool, which Python's float() read as 1: bleu_drop with
+    ``threshold: true`` searched for drops of 1 BLEU point, and ``false`` failed every drop."""
+    with pytest.raises(FfadeError) as error:
+        registry.create("reward", name, {"threshold": threshold})
+    assert f"reward '{name}': threshold {str(threshold).lower()} is not allowed" in str(error.value)
+
+
+def test_a_yes_threshold_on_the_command_line_is_one_error_line(tmp_path) -> None:
+    done = ffade_in_process(
+        "fit",
+        "--config",
+        str(CONFIGS / "text_quickstart.yaml"),
+        "--model.init_args.task.reward.args.threshold=true",
+        cwd=tmp_path,
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ffade: error: reward 'bleu_drop': threshold true is not allowed; expected BLEU in [0, 100]"
+    )
 
 
 def test_a_classifiers_logits_are_refused_with_what_they_are_and_the_reward_to_use() -> None:

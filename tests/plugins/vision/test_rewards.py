@@ -140,3 +140,9 @@ def test_a_target_that_declares_no_output_kind_is_scored_as_before() -> None:
     check_declared_kinds(Misclassification(), target)
     with pytest.raises(FfadeError, match=r"^reward 'Misclassification' needs a classifier's"):
         check_declared_kinds(Misclassification(), registry.create("target", "synthetic"))
+
+
+def test_a_false_threshold_is_refused_not_read_as_a_zero_drop() -> None:
+    """YAML's false (also no, off) is a bool, which passed 0 <= threshold < 1 as 0."""
+    with pytest.raises(FfadeError, match="'confidence_drop': threshold false is not allowed"):
+        registry.create("reward", "confidence_drop", {"threshold": False})

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ffade.errors import FfadeError, require_positive_arg
+from ffade.errors import FfadeError, as_written, is_number, require_positive_arg
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade_diffusion.paths import check_local_path, quiet_loading
@@ -84,9 +84,10 @@ class ClipScore(Reward):
         device: str = "cpu",
         local_files_only: bool = True,
     ) -> None:
-        if not -1 <= threshold <= 1:
+        if not is_number(threshold) or not -1 <= threshold <= 1:  # YAML's true is no 1
             raise FfadeError(
-                f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {threshold}"
+                "reward 'clip_score': threshold must be a cosine in [-1, 1], got "
+                f"{as_written(threshold)}"
             )
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         if model != "tiny_digits_clip":  # the missing weights first, then the missing device

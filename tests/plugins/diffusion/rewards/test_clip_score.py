@@ -85,3 +85,13 @@ def test_a_model_file_a_folder_without_config_or_tokenizer_is_one_line(
         shutil.copy(tiny_clip / name, no_tokenizer)
     with pytest.raises(FfadeError, match=r"reward 'clip_score': the tokenizer of .* no vocabulary"):
         ClipScore(str(no_tokenizer))
+
+
+@pytest.mark.parametrize("threshold", [True, False])
+def test_a_yes_or_no_threshold_is_refused_not_read_as_a_cosine(threshold: bool) -> None:
+    """YAML's true (also yes, on) passed -1 <= threshold <= 1 as 1: every image failed."""
+    with pytest.raises(FfadeError) as error:
+        ClipScore("tiny_digits_clip", threshold=threshold)
+    assert str(error.value) == (
+        f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {str(threshold).lower()}"
+    )
