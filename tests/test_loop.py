@@ -575,7 +575,11 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
             "{discover} with the loop's rediscover {{'num_envs': 2.5}}: "
             "model.init_args.num_envs: expected int, got 2.5",
         ),
-        ({}, {"guard_pairs": 1.5}, "{mitigate}: model.init_args.guard_pairs: expected int, got 1.5"),
+        (
+            {},
+            {"guard_pairs": 1.5},
+            "{mitigate}: model.init_args.guard_pairs: expected int, got 1.5",
+        ),
     ],
 )
 def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_runs(
