@@ -36,6 +36,7 @@ def choices_reason(reason: str, message: str) -> str | None:
         literals, given = re.findall(_LITERAL, union.group(1)), value.group(1).strip()
     choices = [c.strip(" '\"") for group in literals for c in group.split(",")]
     shown = _YAML_BOOLEANS.get(given.lower(), repr(given))  # a boolean is no quoted text
+    shown = "null" if given == "None" else shown  # a task key's null, from the command line
     return f"{shown} is not allowed; choose one of {', '.join(dict.fromkeys(choices))}"
 
 

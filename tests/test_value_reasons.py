@@ -52,6 +52,12 @@ def test_a_union_that_also_takes_a_number_is_no_list_of_choices() -> None:
             "model.init_args.task.mode: true is not allowed; choose one of macroscopic, "
             "microscopic",
         ),
+        (  # a task key's null arrives from the command line as the text "None"
+            "--model.init_args.task.split",
+            "null",
+            "model.init_args.task.split: null is not allowed; choose one of discovery, "
+            "finetune, heldout",
+        ),
     ],
 )
 def test_a_boolean_for_a_number_or_a_choice_is_said_as_yaml_writes_it(
