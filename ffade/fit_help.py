@@ -338,7 +338,16 @@ def as_yaml(value: object) -> str:
 def _row(name: str, default: str | None, text: str) -> str:
     head = f"  {name:<22} " + ("(required)" if default is None else f"(default {default})")
     text = re.sub(r"\bNone\b", "null", text)  # docstrings speak Python; help, a config's YAML
+    text = plain_text(text)
     return head + (f" {text}" if text else "")
+
+
+def plain_text(text: str) -> str:
+    """A docstring's words as a terminal shows them: ``:mod:`ffade.x``` is ``ffade.x`` (a
+    ``~`` role its last name), a ````literal```` the literal, without the markup around it."""
+    text = re.sub(r":\w+:`~[\w.]*?(\w+)`", r"\1", text)
+    text = re.sub(r":\w+:`([^`]*)`", r"\1", text)
+    return re.sub(r"``([^`]*)``", r"\1", text)
 
 
 def _docstring_section(doc: str | None, section: str) -> dict[str, str]:

@@ -54,7 +54,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, user_path
+from ffade.errors import FfadeError, OneLineParser, plain_key, user_path
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.loop_config import (
     LoopConfig,
@@ -113,8 +113,8 @@ def fit(
             return resolved
         run_lightning(args)
     except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs
-        if check or isinstance(exc, ConfigError):
-            raise FfadeError(f"{where or config}: {exc}") from exc
+        if check or isinstance(exc, ConfigError):  # the key as ffade fit would name it
+            raise FfadeError(f"{where or config}: {plain_key(str(exc))}") from exc
         raise
     return {}
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import EMPTY_PATH, FfadeError
+from ffade.written import as_written
 from ffade.yamlfile import read_yaml
 
 LOOP_SETS = {
@@ -110,7 +111,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         value = data.get(key)
         if value is not None and not isinstance(value, str):  # `out: 5` was a TypeError
             what = "a folder" if key == "out" else "a file"
-            raise FfadeError(f"{path}: {key} {value!r} must be a path naming {what}")
+            raise FfadeError(f"{path}: {key} {as_written(value)} must be a path naming {what}")
         if value is not None and not value.strip():  # `out: ""` ran into runs/loop unsaid
             raise FfadeError(f"{path}: {key}: {EMPTY_PATH}")
     for key in ("discover", "feedback", "mitigate"):
@@ -145,20 +146,22 @@ def read_loop_config(path: str | Path) -> LoopConfig:
 def _threshold(value: Any, path: Path) -> float:
     """A failure rate in (0, 1], as ``ffade report --threshold`` takes."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise FfadeError(f"{path}: threshold {value!r} must be a failure rate in (0, 1]")
+        raise FfadeError(f"{path}: threshold {as_written(value)} must be a failure rate in (0, 1]")
     return float(value)
 
 
 def _slices(value: Any, path: Path) -> str:
     """What the feedback ranks and the comparison follows, as ``ffade feedback --slices``."""
     if value not in ("rules", "regions"):
-        raise FfadeError(f"{path}: slices {value!r} must be rules or regions")
+        raise FfadeError(f"{path}: slices {as_written(value)} must be rules or regions")
     return value
 
 
 def _min_evaluations(value: Any, path: Path) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FfadeError(f"{path}: min_evaluations {value!r} must be a whole number from 1")
+        raise FfadeError(
+            f"{path}: min_evaluations {as_written(value)} must be a whole number from 1"
+        )
     return value
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from ffade.concepts import is_label
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS
+from ffade.written import as_written
 
 LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
 """Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
@@ -36,7 +37,8 @@ def check_finite(value: Any, key: str) -> None:
 
 
 def check_spec_values(spec: Any, plugins: dict[str, Any]) -> None:
-    """Refuse non-finite plugin arguments, a concept label that is no name, an unknown split.
+    """Refuse non-finite plugin arguments, a concept label that is no name, an unknown split,
+    an ``only_passing_inputs`` that is neither true nor false.
 
     ``spec``: a TaskSpec whose concepts are PluginSpecs; ``plugins``: its target, dataset and
     reward as PluginSpecs, by key.
@@ -54,5 +56,13 @@ def check_spec_values(spec: Any, plugins: dict[str, Any]) -> None:
                 f"task.concepts[{i}].args.label must be a non-empty name such as "
                 f"'{concept.name}_small', got {label!r}{hint}"
             )
-    if spec.split not in SPLITS:
-        raise FfadeError(f"task.split '{spec.split}' is not allowed; choose one of {SPLITS}")
+    if spec.split not in SPLITS:  # a config's null (the command line's is jsonargparse's)
+        raise FfadeError(
+            f"task.split: {as_written(spec.split)} is not allowed; "
+            f"choose one of {', '.join(SPLITS)}"
+        )
+    if not isinstance(spec.only_passing_inputs, bool):  # a config's null ran as false
+        raise FfadeError(
+            "task.only_passing_inputs must be true or false, got "
+            f"{as_written(spec.only_passing_inputs)}"
+        )

@@ -11,6 +11,8 @@ import re
 
 _LITERAL = r"typing.Literal\[([^\]]*)\]"
 _NONE = "<class 'NoneType'>"
+_YAML_BOOLEANS = {"true": "true", "false": "false"}
+"""jsonargparse says a boolean as Python's ``True``; a user typed YAML's ``true``."""
 
 
 def choices_reason(reason: str, message: str) -> str | None:
@@ -33,7 +35,9 @@ def choices_reason(reason: str, message: str) -> str | None:
             return None
         literals, given = re.findall(_LITERAL, union.group(1)), value.group(1).strip()
     choices = [c.strip(" '\"") for group in literals for c in group.split(",")]
-    return f"{given!r} is not allowed; choose one of {', '.join(dict.fromkeys(choices))}"
+    shown = _YAML_BOOLEANS.get(given.lower(), repr(given))  # a boolean is no quoted text
+    shown = "null" if given == "None" else shown  # a task key's null, from the command line
+    return f"{shown} is not allowed; choose one of {', '.join(dict.fromkeys(choices))}"
 
 
 def expected_types(message: str) -> str:
@@ -41,6 +45,7 @@ def expected_types(message: str) -> str:
     types = [t for t in re.findall(r"Expected a <class '([\w.]+)'>", message) if t != "NoneType"]
     given = re.findall(r"(?:Given value|Got value): (.*)$", message, re.MULTILINE)
     shown = given[0].strip() if given else ""
+    shown = _YAML_BOOLEANS.get(shown.lower(), shown)  # "got True": the user typed true
     got = f", got {shown or 'an empty string'}" if given else ""  # not "got " and nothing
     if f"Expected a {_NONE}" in message and got == ", got None" and "<class 'str'>" in message:
         return (  # --model.init_args.task.max_inputs null reaches the task as the text "None"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ffade.fit_help import fit_help
@@ -84,3 +86,30 @@ def test_a_class_path_that_names_no_model_class_lists_the_classes(tmp_path) -> N
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
         assert path in done.stderr and "; model classes: ffade.explore.DQNExplorer" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fit", "--help"],
+        ["fit", "--config", "configs/mitigate_digits.yaml", "--help"],
+        ["fit", "--model", "ffade_diffusion.mitigate.DiffusionLoRAFineTuner", "--help"],
+    ],
+    ids=["explorers", "classifier-fine-tuner", "lora-fine-tuner"],
+)
+def test_argument_meanings_show_no_docstring_markup(args: list[str]) -> None:
+    """The meanings come from docstrings, whose Sphinx roles and literals (``:mod:`ffade.x```,
+    ````checkpoints/last.ckpt````) read as noise in a terminal: help shows the names alone."""
+    from tests.helpers import ffade_in_process
+
+    done = ffade_in_process(*args)
+    assert done.returncode == 0, done.stderr
+    rows = [
+        line for line in done.stdout.splitlines() if line.startswith("  ") and "(default" in line
+    ]
+    assert rows, done.stdout[:500]
+    assert not [row for row in rows if "``" in row or re.search(r":\w+:`", row)], rows
+    if args == ["fit", "--help"]:  # the text stays, without its markup
+        assert "see ffade.explore.optimism); 0 turns it off" in _row(
+            done.stdout, "exploration_bonus"
+        )

@@ -242,6 +242,17 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
     assert not (loop_dir.parent / "version_1").exists()  # checked before anything ran
 
 
+SHIPPED_STAGES = "".join(
+    f"{stage}: {REPO / 'configs' / name}\n"
+    for stage, name in [
+        ("discover", "quickstart.yaml"),
+        ("feedback", "feedback_digits.yaml"),
+        ("mitigate", "mitigate_digits.yaml"),
+    ]
+)
+"""A loop config's three files, as shipped: a later key is checked once they are found."""
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -255,7 +266,16 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
         # a path that is no string was a TypeError traceback
         ("discover: 5\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover 5 must be a path"),
         ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback ['b'] must be a path"),
-        ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out True must"),
+        # said as YAML writes them: "out True", "threshold None"
+        ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out true must"),
+        (
+            f"{SHIPPED_STAGES}threshold: null\n",
+            "threshold null must be a failure rate in (0, 1]",
+        ),
+        (
+            f"{SHIPPED_STAGES}min_evaluations: true\n",
+            "min_evaluations true must be a whole number from 1",
+        ),
         (  # as `--out ""` is: it ran into the default runs/loop without a word
             "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: ''\n",
             "out: an empty path; give a file or folder",
@@ -567,6 +587,18 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
             {},
             {"priority_weights": {"urgent": 2}},
             "{mitigate}: model.init_args.priority_weights: unknown priority 'urgent'",
+        ),
+        # a wrong type was jsonargparse's 'Parser key "model.init_args.num_envs": ...'
+        (
+            {"num_envs": 2.5},
+            {},
+            "{discover} with the loop's rediscover {{'num_envs': 2.5}}: "
+            "model.init_args.num_envs: expected int, got 2.5",
+        ),
+        (
+            {},
+            {"guard_pairs": 1.5},
+            "{mitigate}: model.init_args.guard_pairs: expected int, got 1.5",
         ),
     ],
 )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from ffade.value_reasons import choices_reason
+from tests.helpers import ffade_in_process, write_config
 
 UNION = """Parser key "trainer.precision":
   Does not validate against any of the Union subtypes
@@ -34,3 +39,34 @@ def test_a_union_that_also_takes_a_number_is_no_list_of_choices() -> None:
     """Literal['auto'] | int: 'choose one of auto' would hide that any whole number does."""
     message = UNION.replace("<class 'NoneType'>", "<class 'int'>")
     assert choices_reason("Expected a <class 'int'>", message) is None
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--model.init_args.budget", "true", "model.init_args.budget: expected int, got true"),
+        ("--model.init_args.gamma", "false", "model.init_args.gamma: expected float, got false"),
+        (
+            "--model.init_args.task.mode",
+            "true",
+            "model.init_args.task.mode: true is not allowed; choose one of macroscopic, "
+            "microscopic",
+        ),
+        (  # a task key's null arrives from the command line as the text "None"
+            "--model.init_args.task.split",
+            "null",
+            "model.init_args.task.split: null is not allowed; choose one of discovery, "
+            "finetune, heldout",
+        ),
+    ],
+)
+def test_a_boolean_for_a_number_or_a_choice_is_said_as_yaml_writes_it(
+    tmp_path: Path, option: str, value: str, says: str
+) -> None:
+    """A user types YAML: ``true`` was echoed back as Python's ``True`` (and ``'True'``, quoted
+    as if it were text)."""
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    done = ffade_in_process("fit", "--config", str(config), option, value, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"ffade: error: {says}"], done.stderr
+    assert not (tmp_path / "runs").exists()
