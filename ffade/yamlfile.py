@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import EMPTY_PATH, FfadeError, broken_link
+from ffade.errors import EMPTY_PATH, FfadeError, as_written, broken_link
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: the same data, several times faster on the large
@@ -229,7 +229,7 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
                 hint = " such as {name: NAME, args: {...}}" if plugin else ""
                 raise FfadeError(
                     f"--config {path}: {key} must be a mapping of keys to values{hint}, "
-                    f"got the {type(value).__name__} {value!r}"
+                    f"got {_shown(value)}"
                 )
         _check_concepts(path, _sections(data))
 
@@ -294,7 +294,7 @@ def _shown(value: Any) -> str:
         return "null"
     if value == "":
         return "an empty string"
-    return f"the {type(value).__name__} {value!r}"
+    return f"the {type(value).__name__} {as_written(value)}"  # [synthetic], not ['synthetic']
 
 
 def check_option_files(args: list[str]) -> None:

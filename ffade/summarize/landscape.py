@@ -222,9 +222,9 @@ def load_landscape(
     """
     if not isinstance(run_dir, (str, os.PathLike)):  # not pathlib's TypeError
         raise FfadeError(f"load_landscape: expected a run directory (a path), got {shown(run_dir)}")
-    run_dir = Path(run_dir)
+    given, run_dir = os.fspath(run_dir), Path(run_dir)  # Path('./-runs') drops the ./ typed
     if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
-        raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
+        raise FfadeError(does_not_exist(f"run directory '{given}'", run_dir))
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
     shape = grid.shape

@@ -23,7 +23,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
-from ffade.records import write_json_atomic, write_text_atomic
+from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import report_examples
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -86,8 +86,8 @@ def build_report(
     Raises:
         FfadeError: a run directory is missing or malformed, or the two grids differ.
     """
+    landscape = load_landscape(run_dir)  # before Path(): './-runs' is named as typed
     run_dir = Path(run_dir)
-    landscape = load_landscape(run_dir)
     if axes is not None:  # before regions, rules and the other run are read or searched
         try:
             landscape.marginal(axes)
@@ -309,6 +309,7 @@ def main(argv: list[str]) -> int:
             raise FfadeError("--mitigation leads a comparison: give --compare OTHER_RUN_DIR too")
         if args.mitigation:
             args.mitigation = mitigation_file(args.mitigation, "--mitigation")
+        check_run_dir(args.run_dir)
         with removed_if_refused(args.out or args.run_dir):
             report = build_report(
                 args.run_dir,
