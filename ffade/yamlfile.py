@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,16 @@ def _config_values(args: list[str]) -> list[str]:
     return values
 
 
+def _dashed(args: list[str], text: str) -> str:
+    """The hint other options give for a value starting with '-' after a space, which argparse
+    reads as an option (jsonargparse says so of a file that exists; a missing one is refused
+    here first, and was told only "file not found")."""
+    for option, value in pairwise(args):
+        if option in ("--config", "-c") and value == text and text.startswith("-"):
+            return f"; '{text}' reads as an option: write {option}=./{text}"
+    return ""
+
+
 def _inline_config(text: str) -> bool:
     """Whether ``--config``'s value is a config itself, a mapping written in YAML."""
     try:
@@ -200,14 +211,15 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
     """
     if any(not value.strip() for value in _config_values(args)):  # Path("") is the cwd
         raise FfadeError(f"--config: {EMPTY_PATH}")
-    for path in config_paths(args):
+    for text in _config_values(args):
+        path = Path(text)
         if path.is_dir():
-            raise FfadeError(f"--config {path}: a directory; give a config file (a .yaml) in it")
+            raise FfadeError(f"--config {text}: a directory; give a config file (a .yaml) in it")
         if not path.exists():
-            if _inline_config(str(path)):  # jsonargparse's --config '{model: ...}'
+            if _inline_config(text):  # jsonargparse's --config '{model: ...}'
                 continue
             link = broken_link(path)  # a configs folder linked to a disk not mounted, say
-            raise FfadeError(f"--config {path}: {link or 'file not found'}")
+            raise FfadeError(f"--config {text}: {link or 'file not found'}{_dashed(args, text)}")
         try:
             data = read_yaml(path, f"{path}: file not found", unique_keys=True)
         except FfadeError as exc:
