@@ -567,6 +567,22 @@ def test_a_run_started_away_from_neutral_measures_both_tables_from_its_start(
     assert changes["per_concept"][0]["start_value"] == 40
 
 
+def test_a_start_state_that_fails_is_said_once(make_run, image_concepts) -> None:
+    """A start state that itself fails is the closest failing combination: its row read "the
+    start state (distance 0 from the start state)"."""
+    counts = {(4, 0, 0): (4, 4), (3, 0, 0): (4, 0), (0, 0, 0): (4, 0)}
+    run = make_run(
+        "failing_start", image_concepts, counts, mode="microscopic", start_state=[4, 0, 0]
+    )
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    rows = parse((run / "report.html").read_text()).tables["smallest-change"][1:]
+    assert rows[-1] == [
+        "any combination",
+        "the start state: 100% failure (95% CI 51-100%), 4 evaluations",
+    ]
+
+
 def test_a_damaged_start_state_is_one_line(make_run, image_concepts) -> None:
     run = make_run("bad_start", image_concepts, {}, mode="microscopic", start_state=[9, 0, 0])
     result = ffade_in_process("report", str(run), "--no-tensorboard")
