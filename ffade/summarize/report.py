@@ -51,6 +51,13 @@ from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_m
 from ffade.writable import removed_if_refused, writable_dir, writable_file, written
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+FIGURES = (
+    "failure_rate",
+    "action_probabilities",
+    "compare_failure_rate",
+    "compare_action_probabilities",
+)
+"""The pictures a report may draw under ``figures/``, each checked before the work."""
 """The files a report writes (beside the pictures), each through ``NAME.tmp``."""
 
 
@@ -105,6 +112,9 @@ def build_report(
     out = writable_dir(out, option, "" if option else elsewhere)
     for name in REPORT_FILES:  # a folder at NAME.tmp failed only after every picture was drawn
         writable_file(out / name, option)
+    for name in FIGURES:  # figures/NAME.png.tmp too; no figures/ yet: nothing in the way
+        if (out / "figures").exists():
+            writable_file(out / "figures" / f"{name}.png", option)
     unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
