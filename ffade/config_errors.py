@@ -121,10 +121,16 @@ def _yaml_got(reason: str) -> str:
     """``reason`` with the value after its "got " said as YAML writes it: jsonargparse quotes
     it as Python does (``got [{'name': 'rotation'}]``), which no config the user wrote says."""
     head, got, value = reason.rpartition("got ")
+    return f"{head}{got}{_yaml_text(value)}" if got else reason
+
+
+def _yaml_text(text: str) -> str:
+    """A value jsonargparse quotes as Python writes it, said as YAML writes it; as it is when it
+    is no Python literal."""
     try:
-        return f"{head}{got}{as_written(ast.literal_eval(value))}" if got else reason
+        return as_written(ast.literal_eval(text))
     except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):  # not a literal
-        return reason
+        return text
 
 
 FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
@@ -181,7 +187,7 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
     name = string and (string.group(2) or string.group(3))
     if where in PLUGIN_KEYS and name and not name.endswith((".yaml", ".yml", ".json")):
         plain = re.fullmatch(r"[\w.:/-]+", name)  # a bare name, not a list like [synthetic]
-        shown, given = (name, f"the bare name {name!r}") if plain else ("NAME", name)
+        shown, given = (name, f"the bare name {name!r}") if plain else ("NAME", _yaml_text(name))
         return (
             f"model.init_args.task.{where}: a plugin is written {{name: {shown}, args: {{...}}}}, "
             f"not {given}"

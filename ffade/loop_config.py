@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import EMPTY_PATH, FfadeError
+from ffade.errors import EMPTY_PATH, FfadeError, as_written
 from ffade.yamlfile import read_yaml
 
 LOOP_SETS = {
@@ -110,7 +110,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         value = data.get(key)
         if value is not None and not isinstance(value, str):  # `out: 5` was a TypeError
             what = "a folder" if key == "out" else "a file"
-            raise FfadeError(f"{path}: {key} {value!r} must be a path naming {what}")
+            raise FfadeError(f"{path}: {key} {as_written(value)} must be a path naming {what}")
         if value is not None and not value.strip():  # `out: ""` ran into runs/loop unsaid
             raise FfadeError(f"{path}: {key}: {EMPTY_PATH}")
     for key in ("discover", "feedback", "mitigate"):

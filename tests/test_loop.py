@@ -254,8 +254,11 @@ def test_a_missing_file_stops_the_loop_before_anything_runs(small_loop, capsys) 
         ),
         # a path that is no string was a TypeError traceback
         ("discover: 5\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover 5 must be a path"),
-        ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback ['b'] must be a path"),
-        ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out True must"),
+        ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback [b] must be a path"),
+        (
+            "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n",
+            "out true must",
+        ),  # YAML's true, not Python's True
         (  # as `--out ""` is: it ran into the default runs/loop without a word
             "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: ''\n",
             "out: an empty path; give a file or folder",

@@ -663,7 +663,7 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
             r"ness, blur; labels are separate words, one with a space or comma quoted: --axes "
             r"rotation brightness$",
         ),
-        ("axes_repeat", r"--axes: concepts repeat in \['blur', 'blur'\]; name each at most once"),
+        ("axes_repeat", r"--axes: concepts repeat in \[blur, blur\]; name each at most once"),
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
         ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
         ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),
