@@ -8,6 +8,7 @@ the first real reason, and says it as ffade's other errors do; split from
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
 import inspect
@@ -16,6 +17,7 @@ import re
 from ffade.model_section import model_key_reason, task_key_hint
 from ffade.rng import seed_reason
 from ffade.value_reasons import choices_reason, expected_types
+from ffade.written import as_written
 
 _NOISE = (
     "Given value",
@@ -52,7 +54,7 @@ def config_error_line(message: str) -> str:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
     if keys[-1:] == [START_STATE] and reason.startswith("expected dict"):  # '[0, 3, 9]'
-        reason += f"; give {{concept label: grid value}} ({NOT_NAMED})"
+        reason = f"{_yaml_got(reason)}; give {{concept label: grid value}} ({NOT_NAMED})"
     if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
@@ -115,6 +117,22 @@ def no_model_class(reason: str) -> str:
     )
 
 
+def _yaml_got(reason: str) -> str:
+    """``reason`` with the value after its "got " said as YAML writes it: jsonargparse quotes
+    it as Python does (``got [{'name': 'rotation'}]``), which no config the user wrote says."""
+    head, got, value = reason.rpartition("got ")
+    return f"{head}{got}{_yaml_text(value)}" if got else reason
+
+
+def _yaml_text(text: str) -> str:
+    """A value jsonargparse quotes as Python writes it, said as YAML writes it; as it is when it
+    is no Python literal."""
+    try:
+        return as_written(ast.literal_eval(text))
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):  # not a literal
+        return text
+
+
 FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
 """The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section)."""
 
@@ -169,7 +187,7 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
     name = string and (string.group(2) or string.group(3))
     if where in PLUGIN_KEYS and name and not name.endswith((".yaml", ".yml", ".json")):
         plain = re.fullmatch(r"[\w.:/-]+", name)  # a bare name, not a list like [synthetic]
-        shown, given = (name, f"the bare name {name!r}") if plain else ("NAME", name)
+        shown, given = (name, f"the bare name {name!r}") if plain else ("NAME", _yaml_text(name))
         return (
             f"model.init_args.task.{where}: a plugin is written {{name: {shown}, args: {{...}}}}, "
             f"not {given}"

@@ -17,8 +17,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import EMPTY_PATH, FfadeError
-from ffade.written import as_written
+from ffade.errors import EMPTY_PATH, FfadeError, as_written
 from ffade.yamlfile import read_yaml
 
 LOOP_SETS = {

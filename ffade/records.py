@@ -277,6 +277,13 @@ def _why(exc: Exception) -> str:
     return str(exc).splitlines()[0][:80]
 
 
+def check_run_dir(typed: str) -> None:
+    """Refuse a missing run directory naming it as typed: ``Path('./-runs')`` is ``-runs``, so
+    the commands that read a run (report, feedback, export) dropped the ``./`` the user typed."""
+    if not Path(typed).exists():
+        raise FfadeError(does_not_exist(f"run directory '{typed}'", typed))
+
+
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
     """A run's summary.json; a damaged one is one line naming the file, not a traceback."""
     path = Path(run_dir) / SUMMARY_FILE

@@ -26,7 +26,7 @@ from typing import Any
 
 from ffade.checkpoint import LAST_CHECKPOINT, checkpoint_run_dir, load_checkpoint_file
 from ffade.errors import FfadeError
-from ffade.explore.stopping import TRAINER_STOPPED
+from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
 from ffade.shell_words import shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
@@ -104,7 +104,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
         return Resume(ckpt_path=str(path))
     if "finetuner" in summary and not (run_dir / "mitigation.json").is_file():
         return Resume(ckpt_path=str(path))  # its verdict was lost: rebuilt from the checkpoint
-    if summary.get("stop_reason") == TRAINER_STOPPED:  # its budget is not spent: it goes on
+    if stopped_by_trainer(summary.get("stop_reason")):  # its budget is not spent: it goes on
         cut_short = (
             f"{run_dir} was stopped by a trainer limit before its budget "
             f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"

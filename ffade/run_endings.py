@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.explore.stopping import TRAINER_STOPPED
+from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import MITIGATION_FILE, read_summary
 from ffade.shell_words import shell_path
 from ffade.yamlfile import read_yaml
@@ -69,7 +69,7 @@ def _discovery_ending(
     reason = summary.get("stop_reason")
     if reason and reason != "budget spent":  # else a short count reads like a lost budget
         lines.append(f"stopped before the budget ({summary.get('budget', '-')}): {reason}")
-    if reason == TRAINER_STOPPED:
+    if stopped_by_trainer(reason):
         lines.append(f"continue it: {_continue_command(run_dir)}")
     try:
         rules = find_rules(load_kept_landscape(run_dir, counted))  # the report's top rule

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ffade.errors import EMPTY_PATH, FfadeError, broken_link
+from ffade.errors import EMPTY_PATH, FfadeError, as_written, broken_link
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: the same data, several times faster on the large
@@ -182,6 +183,16 @@ def _config_values(args: list[str]) -> list[str]:
     return values
 
 
+def _dashed(args: list[str], text: str) -> str:
+    """The hint other options give for a value starting with '-' after a space, which argparse
+    reads as an option (jsonargparse says so of a file that exists; a missing one is refused
+    here first, and was told only "file not found")."""
+    for option, value in pairwise(args):
+        if option in ("--config", "-c") and value == text and text.startswith("-"):
+            return f"; '{text}' reads as an option: write {option}=./{text}"
+    return ""
+
+
 def _inline_config(text: str) -> bool:
     """Whether ``--config``'s value is a config itself, a mapping written in YAML."""
     try:
@@ -200,14 +211,15 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
     """
     if any(not value.strip() for value in _config_values(args)):  # Path("") is the cwd
         raise FfadeError(f"--config: {EMPTY_PATH}")
-    for path in config_paths(args):
+    for text in _config_values(args):
+        path = Path(text)
         if path.is_dir():
-            raise FfadeError(f"--config {path}: a directory; give a config file (a .yaml) in it")
+            raise FfadeError(f"--config {text}: a directory; give a config file (a .yaml) in it")
         if not path.exists():
-            if _inline_config(str(path)):  # jsonargparse's --config '{model: ...}'
+            if _inline_config(text):  # jsonargparse's --config '{model: ...}'
                 continue
             link = broken_link(path)  # a configs folder linked to a disk not mounted, say
-            raise FfadeError(f"--config {path}: {link or 'file not found'}")
+            raise FfadeError(f"--config {text}: {link or 'file not found'}{_dashed(args, text)}")
         try:
             data = read_yaml(path, f"{path}: file not found", unique_keys=True)
         except FfadeError as exc:
@@ -229,7 +241,7 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
                 hint = " such as {name: NAME, args: {...}}" if plugin else ""
                 raise FfadeError(
                     f"--config {path}: {key} must be a mapping of keys to values{hint}, "
-                    f"got the {type(value).__name__} {value!r}"
+                    f"got {_shown(value)}"
                 )
         _check_concepts(path, _sections(data))
 
@@ -294,7 +306,7 @@ def _shown(value: Any) -> str:
         return "null"
     if value == "":
         return "an empty string"
-    return f"the {type(value).__name__} {value!r}"
+    return f"the {type(value).__name__} {as_written(value)}"  # [synthetic], not ['synthetic']
 
 
 def check_option_files(args: list[str]) -> None:

@@ -563,11 +563,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "model.init_args.task.concepts: expected a list of concepts, each written {{name: ..., "
         "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; got axis",
     ),  # braces doubled above: the fragment is formatted
-    "concepts_bare_names_listed": (  # "expected a list ..., got ['axis']": a list was given
+    "concepts_bare_names_listed": (  # was "got ['axis']", Python's quotes
         ["fit", "--config", "{config}", "--model.init_args.task.concepts", "[axis]"],
         "model.init_args.task.concepts: expected a list of concepts, each written {{name: ..., "
         "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; "
-        "got ['axis']",
+        "got [axis]",
     ),
     "concepts_args_null": (  # was "model.init_args.args: [{'name': ..., 'args': None}] ..."
         [
@@ -579,13 +579,13 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ],
         "model.init_args.task.concepts: expected a list of concepts, each written {{name: ..., "
         "args: {{...}}}}, such as [{{name: rotation, args: {{values: [-10, 0, 10]}}}}]; "
-        "got [{{'name': 'axis', 'args': null}}] (for no arguments leave args out or write "
+        "got [{{name: axis, args: null}}] (for no arguments leave args out or write "
         "args: {{}})",
     ),
     "target_args_null": (  # was "model.init_args.task.target.args: ... 'args': None}"
         ["fit", "--config", "{config}", "--model.init_args.task.target={{name: t, args: null}}"],
         "model.init_args.task.target: expected a mapping of keys to values, or a YAML file of "
-        "one; got {{'name': 't', 'args': null}} (for no arguments leave args out or write "
+        "one; got {{name: t, args: null}} (for no arguments leave args out or write "
         "args: {{}})",
     ),
     "task_a_bare_word": (  # was 'Unable to load config "abc": Unable to load config 'abc''
@@ -694,7 +694,7 @@ FRAGMENTS = {
     "init_args_a_list": "model.init_args must be a mapping of keys to values, got the list [1]",
     "task_a_list": "model.init_args.task must be a mapping of keys to values, got the list [1]",
     "dataset_a_list": "model.init_args.task.dataset must be a mapping of keys to values such as "
-    "{name: NAME, args: {...}}, got the list ['synthetic']",
+    "{name: NAME, args: {...}}, got the list [synthetic]",
     "concept_args_a_list": "model.init_args.task.concepts[0].args must be a mapping of keys to "
     "values, got the list [0]",
     "class_path_a_list": "model.class_path must be a model class's dotted name, such as "

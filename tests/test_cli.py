@@ -477,15 +477,25 @@ def test_an_off_grid_start_state_value_is_said_as_yaml_writes_it(
     assert_one_line_error(result, f"start_state: concept 'axis0': {said} on its grid")
 
 
-def test_a_start_state_given_as_a_list_names_the_form_to_use(tmp_path: Path) -> None:
-    """Grid indices (as summary.json records start_state) were told only "expected dict"."""
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("[0, 3, 9]", "[0, 3, 9]"),
+        ("[{name: axis0}]", "[{name: axis0}]"),  # was [{'name': 'axis0'}], Python's quotes
+    ],
+)
+def test_a_start_state_given_as_a_list_names_the_form_to_use(
+    tmp_path: Path, given: str, said: str
+) -> None:
+    """Grid indices (as summary.json records start_state) were told only "expected dict"; the
+    value is said as the YAML typed it."""
     config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(mode="microscopic"))
     result = ffade_in_process(
-        "fit", "--config", str(config), "--model.init_args.start_state", "[0, 3, 9]"
+        "fit", "--config", str(config), "--model.init_args.start_state", given
     )
     assert_one_line_error(
         result,
-        "model.init_args.start_state: expected dict, got [0, 3, 9]; "
+        f"model.init_args.start_state: expected dict, got {said}; "
         "give {concept label: grid value} (concepts not named start at their neutral value)",
     )
 

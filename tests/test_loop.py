@@ -265,7 +265,7 @@ SHIPPED_STAGES = "".join(
         ),
         # a path that is no string was a TypeError traceback
         ("discover: 5\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover 5 must be a path"),
-        ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback ['b'] must be a path"),
+        ("discover: a.yaml\nfeedback: [b]\nmitigate: c.yaml\n", "feedback [b] must be a path"),
         # said as YAML writes them: "out True", "threshold None"
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out true must"),
         (

@@ -608,7 +608,7 @@ def test_a_plugin_given_as_a_list_on_the_command_line_is_said_whole(
     assert status == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "ffade: error: model.init_args.task.dataset: a plugin is written "
-        "{name: NAME, args: {...}}, not ['synthetic']"
+        "{name: NAME, args: {...}}, not [synthetic]"
     )
 
 

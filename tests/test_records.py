@@ -319,3 +319,11 @@ def test_a_recorder_whose_run_directory_is_a_file_is_one_line(tmp_path: Path) ->
     )
     with RunRecorder(tmp_path / "new" / "run") as recorder:  # made, as before
         assert recorder.run_dir.is_dir()
+
+
+@pytest.mark.parametrize("command", [["report"], ["feedback"], ["export", "--to", "s.yaml"]])
+def test_a_missing_run_is_named_as_typed(command: list[str], tmp_path: Path) -> None:
+    """`ffade report ./-nope` was told of run directory '-nope': Path() drops the ./ typed."""
+    result = ffade_in_process(command[0], "./-nope", *command[1:], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "ffade: error: run directory './-nope' does not exist"

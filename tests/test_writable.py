@@ -93,6 +93,18 @@ def test_report_refuses_a_folder_where_its_temporary_file_goes_before_the_work(
     assert (out / "report.json.tmp" / "kept").is_file()  # the user's folder is left alone
 
 
+def test_report_refuses_a_folder_where_a_picture_goes_before_the_work(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """A folder at figures/NAME.png.tmp failed only after the report's work."""
+    out = tmp_path / "report"
+    figure = blocked(out / "figures" / "failure_rate.png")
+    result = ffade_in_process("report", str(run_dir), "--out", str(out), "--no-tensorboard")
+    one_line(result, f"--out {figure}: a directory is at {figure}.tmp, where the file is written")
+    assert not (out / "report.json").exists()  # refused before the work
+    assert (out / "figures" / "failure_rate.png.tmp" / "kept").is_file()  # left alone
+
+
 def test_report_into_its_run_directory_names_the_file(run_dir: Path, tmp_path: Path) -> None:
     """Without --out the files go to the run directory: the line names the file, no option."""
     run = tmp_path / "run"

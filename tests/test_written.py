@@ -13,13 +13,17 @@ from ffade.written import as_written
         (None, "null"),
         (True, "true"),
         ([1, None, False], "[1, null, false]"),
-        ((0.5, "x"), "[0.5, 'x']"),
-        ({"fill": None, "axis": [True]}, "{'fill': null, 'axis': [true]}"),
+        ((0.5, "x"), "[0.5, x]"),
+        ({"fill": None, "axis": [True]}, "{fill: null, axis: [true]}"),
         ("None", "'None'"),
+        (["axis"], "[axis]"),  # was ['axis'], Python's quotes
+        (["5", "null", "a, b", "-x"], "['5', 'null', 'a, b', -x]"),  # quoted where YAML must
+        (["two\nlines"], '["two\\nlines"]'),  # one line, as a message is
     ],
 )
 def test_a_value_is_said_as_yaml_writes_it(value: object, said: str) -> None:
-    """A list or mapping said its items as Python does (``values repeat: [None, None]``)."""
+    """A list or mapping said its items as Python does (``values repeat: [None, None]``), and its
+    strings with Python's quotes (``got ['axis']``, ``{'name': 'rotation'}``)."""
     assert as_written(value) == said
 
 

@@ -10,7 +10,7 @@ import yaml
 from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.yamlfile import load_yaml, refuse_repeated_keys
-from tests.helpers import REPO
+from tests.helpers import REPO, ffade_in_process
 
 
 def test_a_key_repeated_on_one_line_is_refused() -> None:
@@ -77,3 +77,28 @@ def test_a_config_indented_with_a_tab_is_told_to_use_spaces(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not valid YAML (line 17: found character" in err
     assert err.endswith("; YAML indents with spaces, not tabs)\n"), err
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            ["--config", "-x.yaml"],
+            "--config -x.yaml: file not found; '-x.yaml' reads as an "
+            "option: write --config=./-x.yaml",
+        ),
+        (
+            ["-c", "-x.yaml"],
+            "--config -x.yaml: file not found; '-x.yaml' reads as an option: write -c=./-x.yaml",
+        ),
+        (["--config", "./-x.yaml"], "--config ./-x.yaml: file not found"),  # was -x.yaml
+    ],
+)
+def test_a_missing_config_starting_with_a_dash_gets_the_hint(
+    tmp_path: Path, typed: list[str], said: str
+) -> None:
+    """``ffade fit --config -x.yaml`` for a missing file said only "file not found", where
+    every other option's '-x' value is told how to write it; ``./-x.yaml`` lost its ``./``."""
+    result = ffade_in_process("fit", *typed, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"ffade: error: {said}"

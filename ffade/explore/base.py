@@ -26,13 +26,13 @@ from ffade.explore.reachable import ReachedInputs
 from ffade.explore.replay import copy_checkpointed_log
 from ffade.explore.search_state import SearchState
 from ffade.explore.stopping import (
-    TRAINER_STOPPED,
     RecentFailures,
     check_some_valid,
     nothing_searched_notes,
     parse_stop_rule,
     search_stop_reason,
     stop_rule_notes,
+    trainer_stop_reason,
 )
 from ffade.explore.ticks import Ticks
 from ffade.passing import searched_task
@@ -330,7 +330,11 @@ class Explorer(SearchState, RunModule):
             return
         try:  # a plugin's slip in the extras (a render) must still leave a true summary.json
             if status == "finished":
-                self.stop_reason = self.stop_reason or search_stop_reason(self) or TRAINER_STOPPED
+                self.stop_reason = (
+                    self.stop_reason
+                    or search_stop_reason(self)
+                    or trainer_stop_reason(self._trainer)
+                )
                 run_dir, step = self.recorder.run_dir, self.iterations  # the scalars' last step
                 save_worst_examples(self.evaluator, run_dir, logger=self.logger, step=step)
                 probs = self.action_probabilities() if self.mode == MACROSCOPIC else None

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from lightning.pytorch.callbacks import Timer
+
 from ffade.errors import FfadeError
 from ffade.explore.coverage import RemainingEstimate
 from ffade.explore.reachable import reachable_states
@@ -29,8 +31,35 @@ from ffade.plugin_names import plugin_label
 WINDOW = 1000
 """Evaluations ``new_failures_per_1000`` looks back over."""
 QUANTITIES = ("new_failures_per_1000", "estimated_remaining")
-TRAINER_STOPPED = "Lightning's Trainer stopped it (a trainer limit such as max_time, or a callback)"
-"""``stop_reason`` when the search itself saw no reason to end: the budget is not spent."""
+TRAINER_STOPPED = "Lightning's Trainer stopped it"
+"""How ``stop_reason`` starts when the search itself saw no reason to end: the budget is not
+spent; :func:`trainer_stop_reason` adds which limit, where the Trainer shows it."""
+SOME_LIMIT = "a trainer limit such as max_time, or a callback"
+"""The limit named when none of max_steps, max_epochs and max_time was reached: a callback."""
+
+
+def stopped_by_trainer(reason: object) -> bool:
+    """Whether a summary's ``stop_reason`` says the Trainer stopped the search (older runs'
+    reason, which named no limit, included): its budget is not spent, so it can go on."""
+    return isinstance(reason, str) and reason.startswith(TRAINER_STOPPED)
+
+
+def trainer_stop_reason(trainer: Any) -> str:
+    """``stop_reason`` for a search the Trainer ended: the limit it reached (``max_steps 4``),
+    not a list of what it might have been, which told a user who gave ``--trainer.max_steps``
+    of max_time or a callback."""
+    limit = SOME_LIMIT
+    max_steps, max_epochs = getattr(trainer, "max_steps", -1), getattr(trainer, "max_epochs", None)
+    timer = next((c for c in getattr(trainer, "callbacks", []) if isinstance(c, Timer)), None)
+    if max_steps not in (None, -1) and trainer.global_step >= max_steps:
+        limit = f"trainer.max_steps {max_steps}"
+    elif max_epochs not in (None, -1) and trainer.current_epoch >= max_epochs:
+        limit = f"trainer.max_epochs {max_epochs}"
+    elif timer is not None and timer.time_remaining() is not None and timer.time_remaining() <= 0:
+        limit = "trainer.max_time"
+    return f"{TRAINER_STOPPED} ({limit})"
+
+
 ALL_INVALID_LIMIT = 32
 """Evaluations, every one invalid, after which a search stops as failed (or fewer, when the search
 ends sooner): a reward that can score nothing would spend the budget finding nothing. A reward

@@ -27,7 +27,7 @@ from ffade.feedback.priorities import (
 )
 from ffade.feedback.review import review
 from ffade.option_types import whole_number_from_0, whole_number_from_1
-from ffade.records import read_summary
+from ffade.records import check_run_dir, read_summary
 from ffade.shell_words import shell_path
 from ffade.summarize.regions import Region, add_region_arguments
 from ffade.writable import writable_file
@@ -85,6 +85,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Run the command; returns the exit code. User mistakes raise :class:`FfadeError`."""
     args = parser().parse_args(argv)
+    check_run_dir(args.run_dir)
     run_dir = Path(args.run_dir)
     if args.max_regions < 1:
         raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")

@@ -49,7 +49,7 @@ from ffade.gate.suite import (
     write_suite,
 )
 from ffade.passing import passing_ids
-from ffade.records import SUMMARY_FILE, read_summary
+from ffade.records import SUMMARY_FILE, check_run_dir, read_summary
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import wilson_interval
@@ -357,6 +357,7 @@ def _nothing_to_guard(run_dir: Path, found: FailureSlices, slices: str) -> str:
 
 def main(args: argparse.Namespace) -> int:
     """The ``ffade export`` command, on what :func:`ffade.gate.options.export_parser` read."""
+    check_run_dir(args.run_dir)
     with removed_if_refused(Path(args.to).parent):
         suite = export_suite(
             args.run_dir,
@@ -372,5 +373,6 @@ def main(args: argparse.Namespace) -> int:
         )
     pairs = sum(case.measured["pairs"] for case in suite.cases)
     cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
-    print(f"{cases}, {pairs} pairs -> {Path(args.to)}", file=sys.stdout)  # out.yaml/: out.yaml
+    to = args.to.rstrip("/") or args.to  # as typed (./-s.yaml), but out.yaml/ is out.yaml
+    print(f"{cases}, {pairs} pairs -> {to}", file=sys.stdout)
     return 0

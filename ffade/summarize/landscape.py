@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ffade.concept_names import did_you_mean, listed
-from ffade.errors import FfadeError, does_not_exist, shown
+from ffade.errors import FfadeError, as_written, does_not_exist, shown
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
 from ffade.summarize.grid import GEOMETRY_KEYS as GEOMETRY_KEYS  # re-exported, as before
@@ -133,7 +133,9 @@ class Landscape:
         """
         keep = [self.axis(c) for c in concepts]
         if len(set(keep)) != len(keep):
-            raise FfadeError(f"concepts repeat in {list(concepts)}; name each at most once")
+            raise FfadeError(
+                f"concepts repeat in {as_written(list(concepts))}; name each at most once"
+            )
         drop = tuple(i for i in range(self.num_concepts) if i not in keep)
         order = np.argsort(np.argsort(keep))  # where each kept axis sits after summing
 
@@ -176,13 +178,13 @@ class Landscape:
         values, or its coordinates (the same values placed apart: both grids printed in full
         read alike)."""
         if self.labels != other.labels:
-            return f"concepts {self.labels} vs {other.labels}"
+            return f"concepts {as_written(self.labels)} vs {as_written(other.labels)}"
         grids = zip(self.labels, self.values, other.values, strict=True)
         for (label, mine, theirs), at, other_at in zip(
             grids, self.grid_coordinates, other.grid_coordinates, strict=True
         ):
             if mine != theirs:
-                return f"{label} {mine} vs {theirs}"
+                return f"{label} {as_written(mine)} vs {as_written(theirs)}"
             if not np.array_equal(at, other_at):
                 return (
                     f"{label}'s coordinates {np.round(at, 3).tolist()} vs "
@@ -222,9 +224,9 @@ def load_landscape(
     """
     if not isinstance(run_dir, (str, os.PathLike)):  # not pathlib's TypeError
         raise FfadeError(f"load_landscape: expected a run directory (a path), got {shown(run_dir)}")
-    run_dir = Path(run_dir)
+    given, run_dir = os.fspath(run_dir), Path(run_dir)  # Path('./-runs') drops the ./ typed
     if not run_dir.exists():  # a file (RUN/summary.json) is named by read_summary
-        raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
+        raise FfadeError(does_not_exist(f"run directory '{given}'", run_dir))
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
     shape = grid.shape

@@ -343,10 +343,9 @@ def _smallest_change_overall(
     place, since = (
         ("the neutral state", "neutral") if word == "neutral" else ("the start state",) * 2
     )
-    overall["description"] = (
-        f"{names or place} (distance {overall['distance']:.3g} from {since}): "
-        f"{overall['rate_text']}"
-    )
+    where = f"{names} (distance {overall['distance']:.3g} from {since})" if names else place
+    overall["description"] = f"{where}: {overall['rate_text']}"  # not "the start state (distance
+    # 0 from the start state)": a start that fails is said once
     return overall
 
 

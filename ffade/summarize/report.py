@@ -23,7 +23,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
-from ffade.records import write_json_atomic, write_text_atomic
+from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
 from ffade.summarize.example_listing import report_examples
 from ffade.summarize.landscape import Landscape, load_landscape
@@ -51,6 +51,13 @@ from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_m
 from ffade.writable import removed_if_refused, writable_dir, writable_file, written
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+FIGURES = (
+    "failure_rate",
+    "action_probabilities",
+    "compare_failure_rate",
+    "compare_action_probabilities",
+)
+"""The pictures a report may draw under ``figures/``, each checked before the work."""
 """The files a report writes (beside the pictures), each through ``NAME.tmp``."""
 
 
@@ -86,8 +93,8 @@ def build_report(
     Raises:
         FfadeError: a run directory is missing or malformed, or the two grids differ.
     """
+    landscape = load_landscape(run_dir)  # before Path(): './-runs' is named as typed
     run_dir = Path(run_dir)
-    landscape = load_landscape(run_dir)
     if axes is not None:  # before regions, rules and the other run are read or searched
         try:
             landscape.marginal(axes)
@@ -105,6 +112,9 @@ def build_report(
     out = writable_dir(out, option, "" if option else elsewhere)
     for name in REPORT_FILES:  # a folder at NAME.tmp failed only after every picture was drawn
         writable_file(out / name, option)
+    for name in FIGURES:  # figures/NAME.png.tmp too; no figures/ yet: nothing in the way
+        if (out / "figures").exists():
+            writable_file(out / "figures" / f"{name}.png", option)
     unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
@@ -309,6 +319,7 @@ def main(argv: list[str]) -> int:
             raise FfadeError("--mitigation leads a comparison: give --compare OTHER_RUN_DIR too")
         if args.mitigation:
             args.mitigation = mitigation_file(args.mitigation, "--mitigation")
+        check_run_dir(args.run_dir)
         with removed_if_refused(args.out or args.run_dir):
             report = build_report(
                 args.run_dir,

@@ -138,7 +138,7 @@ def test_the_stop_reasons_the_doc_lists_are_the_ones_runs_write(tmp_path: Path) 
     assert ended["idle"] == "2 steps without a new evaluation (max_idle_steps)"
     for text in ("budget spent", ended["all"], "steps without a new evaluation (max_idle_steps)"):
         assert text in doc, text
-    assert f'"{TRAINER_STOPPED}"' in doc
+    assert f'"{TRAINER_STOPPED} (trainer.max_steps 4)"' in doc
     assert '"stop_when: QUANTITY = VALUE < LIMIT"' in doc
     assert re.search(r'"stop_when: estimated_remaining = [0-9.]+ < [0-9]+"', doc)
 

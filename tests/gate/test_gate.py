@@ -437,6 +437,15 @@ def test_export_names_the_file_it_wrote(run_dir: Path, tmp_path: Path, capsys) -
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> {to}")
 
 
+def test_export_names_the_file_as_typed(run_dir: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    """`--to=./-s.yaml` (the way to name a file starting with '-') said `-> -s.yaml`, which
+    the shell reads as an option."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(run_dir), "--to=./-s.yaml", "--pairs", "4"]) == 0
+    assert read_suite(tmp_path / "-s.yaml").cases
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith("pairs -> ./-s.yaml")
+
+
 def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Path, capsys) -> None:
     """A discovery run given as --target says what it is and what to give instead."""
     assert main(["check", "--suite", str(suite_path), "--target", str(run_dir)]) == 2

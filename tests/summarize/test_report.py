@@ -567,6 +567,22 @@ def test_a_run_started_away_from_neutral_measures_both_tables_from_its_start(
     assert changes["per_concept"][0]["start_value"] == 40
 
 
+def test_a_start_state_that_fails_is_said_once(make_run, image_concepts) -> None:
+    """A start state that itself fails is the closest failing combination: its row read "the
+    start state (distance 0 from the start state)"."""
+    counts = {(4, 0, 0): (4, 4), (3, 0, 0): (4, 0), (0, 0, 0): (4, 0)}
+    run = make_run(
+        "failing_start", image_concepts, counts, mode="microscopic", start_state=[4, 0, 0]
+    )
+    result = ffade_in_process("report", str(run), "--no-tensorboard")
+    assert result.returncode == 0, result.stderr
+    rows = parse((run / "report.html").read_text()).tables["smallest-change"][1:]
+    assert rows[-1] == [
+        "any combination",
+        "the start state: 100% failure (95% CI 51-100%), 4 evaluations",
+    ]
+
+
 def test_a_damaged_start_state_is_one_line(make_run, image_concepts) -> None:
     run = make_run("bad_start", image_concepts, {}, mode="microscopic", start_state=[9, 0, 0])
     result = ffade_in_process("report", str(run), "--no-tensorboard")
@@ -647,7 +663,7 @@ def test_text_examples_are_quoted_with_their_captions(make_run, image_concepts) 
             r"ness, blur; labels are separate words, one with a space or comma quoted: --axes "
             r"rotation brightness$",
         ),
-        ("axes_repeat", r"--axes: concepts repeat in \['blur', 'blur'\]; name each at most once"),
+        ("axes_repeat", r"--axes: concepts repeat in \[blur, blur\]; name each at most once"),
         ("threshold", r"argument --threshold: expected a failure rate in \(0, 1\], got '1.5'"),
         ("not_mitigation", r"--mitigation: '.*summary.json' is not a fine-tune's mitigation.json"),
         ("list_mitigation", r"--mitigation: '.*list.json' is not a fine-tune's mitigation.json"),

@@ -174,7 +174,7 @@ def test_grids_that_part_only_in_coordinates_are_said_to_differ_there() -> None:
     ):
         wasserstein_distance(point_mass((0, 0)), point_mass((0, 0), coordinates=spread))
     fewer = {"rotation": [0, 10, 20, 30, 40]}
-    with pytest.raises(FfadeError, match=r"\(concepts \['rotation', 'blur'\] vs \['rotation'\]\)"):
+    with pytest.raises(FfadeError, match=r"\(concepts \[rotation, blur\] vs \[rotation\]\)"):
         wasserstein_distance(
             point_mass((0, 0)), point_mass((0,), fewer, coordinates=COORDINATES[:1])
         )

@@ -26,6 +26,7 @@ from typing_extensions import override
 
 from ffade.errors import (
     FfadeError,
+    as_written,
     require_above,
     require_at_least,
     require_choice,
@@ -43,9 +44,9 @@ def _refuse_lora_settings(**given: Any) -> None:
     for key, value in given.items():
         if value != defaults[key].default:
             raise FfadeError(
-                f"model.init_args.{key} {value!r} needs train: lora (train is 'full', which "
-                f"trains every weight and builds no LoRA adapter); set train: lora, or leave "
-                f"{key} out"
+                f"model.init_args.{key} {as_written(value)} needs train: lora (train is 'full', "
+                "which trains every weight and builds no LoRA adapter); set train: lora, or "
+                f"leave {key} out"
             )
 
 
@@ -104,8 +105,9 @@ class Seq2SeqFineTuner(FineTuner):
             not lora_target_modules or not all(str(m).strip() for m in lora_target_modules)
         ):
             raise FfadeError(
-                f"model.init_args.lora_target_modules: {lora_target_modules!r} names no module to "
-                "adapt; give module names (e.g. [q_proj, v_proj]) or null for peft's default"
+                f"model.init_args.lora_target_modules: {as_written(lora_target_modules)} names "
+                "no module to adapt; give module names (e.g. [q_proj, v_proj]) or null for "
+                "peft's default"
             )
         if train == "full":  # full fine-tuning builds no adapter: a LoRA setting would do nothing
             _refuse_lora_settings(

@@ -92,8 +92,8 @@ class ImageFolderDataset(Dataset):
         unknown = [name for name in folders if name not in index]
         if unknown:
             raise FfadeError(
-                f"dataset 'image_folder': folders {unknown[:5]} are not in classes; add them to "
-                "classes or move them out of root"
+                f"dataset 'image_folder': folders {as_written(unknown[:5])} are not in classes; "
+                "add them to classes or move them out of root"
             )
         self.files: list[Path] = []
         self.labels: list[int] = []

@@ -217,7 +217,7 @@ def test_non_utf8_ratings_file_names_file_and_line(tmp_path: Path) -> None:
         ({"scale": [None]}, "scale [null] is not allowed; choose one of bias_quality, quality"),
         (
             {"scale": ["quality"]},
-            "scale ['quality'] is not allowed; choose one of bias_quality, quality",
+            "scale [quality] is not allowed; choose one of bias_quality, quality",
         ),
     ],
 )

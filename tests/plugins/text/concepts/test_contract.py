@@ -130,7 +130,7 @@ def test_an_edit_with_no_site_in_any_input_is_refused() -> None:
 
 
 def test_bad_verb_rows_are_named() -> None:
-    with pytest.raises(ConceptValueError, match=r"verbs entry \['sail'\] is not allowed"):
+    with pytest.raises(ConceptValueError, match=r"verbs entry \[sail\] is not allowed"):
         concepts.Negate(verbs=[["sail"]])
 
 

@@ -151,7 +151,7 @@ def test_a_lora_argument_with_full_training_is_refused(text_run: Path) -> None:
             f"model.init_args.{key} {value!r} needs train: lora (train is 'full', which trains "
             f"every weight and builds no LoRA adapter); set train: lora, or leave {key} out"
         )
-    with pytest.raises(FfadeError, match=r"^model.init_args.lora_target_modules \['q_proj'\] "):
+    with pytest.raises(FfadeError, match=r"^model.init_args.lora_target_modules \[q_proj\] "):
         Seq2SeqFineTuner(run=str(text_run), train="full", lora_target_modules=["q_proj"])
     # a value equal to the default changes nothing either way: let be
     Seq2SeqFineTuner(run=str(text_run), train="full", lora_r=8, lora_alpha=16, lora_dropout=0.05)

@@ -63,7 +63,7 @@ def test_class_mapping_files(tmp_path: Path, image_root: Path, filename: str, co
 
 
 def test_errors_name_the_problem(tmp_path: Path, image_root: Path) -> None:
-    with pytest.raises(FfadeError, match=r"folders \['fox'\] are not in classes"):
+    with pytest.raises(FfadeError, match=r"folders \[fox\] are not in classes"):
         ImageFolderDataset(str(image_root), classes=["cat", "dog"])
     with pytest.raises(FfadeError, match="is not a folder"):
         ImageFolderDataset(str(tmp_path / "nowhere"))
