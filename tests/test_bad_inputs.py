@@ -172,8 +172,13 @@ EDITS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "reward_clip_zero": lambda d: _args(d).update(reward_clip=0.0),
     # a plugin given another modality's inputs (or sizes its partner does not have): each was a
     # traceback from inside torch or a tokenizer, leaving a run folder behind
-    "target_reads_texts": lambda d: _args(d)["task"].update(target={"name": "tiny_news_bart"}),
-    "target_reads_images": lambda d: _args(d)["task"].update(target={"name": "digits_cnn"}),
+    # (with a reward that scores the target's outputs: a reward's own refusal would come first)
+    "target_reads_texts": lambda d: _args(d)["task"].update(
+        target={"name": "tiny_news_bart"}, reward={"name": "bleu"}
+    ),
+    "target_reads_images": lambda d: _args(d)["task"].update(
+        target={"name": "digits_cnn"}, reward={"name": "misclassification"}
+    ),
     "synthetic_target_on_texts": lambda d: _args(d)["task"].update(
         dataset={"name": "tiny_news"}, concepts=[{"name": "swap_char"}]
     ),
