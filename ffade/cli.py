@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ffade.config_files import home_expanded
 from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
 from ffade.fit_options import dashed_value_hint, repeated_fit_option
 from ffade.interrupts import (
@@ -31,7 +32,7 @@ from ffade.interrupts import (
 from ffade.said_once import notes_said_once
 from ffade.stderr_lines import whole_lines_on_stderr
 from ffade.writable import no_space
-from ffade.yamlfile import home_expanded, refuse_repeated_keys
+from ffade.yamlfile import refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
     "fit": "discover failures (an explorer config) or fix them (a fine-tuner config)",

@@ -333,27 +333,28 @@ def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> 
     to avoid failures, so the search runs and quietly means nothing; refused instead, before any
     evaluation, in one line naming the key as the config spells it (``task.reward.args.scale``).
     """
-    return _require_plugin_number(
-        plugin, kind, key, value, value_ok=lambda v: v > 0, what="above 0"
-    )
+    return require_plugin_number(plugin, kind, key, value, value_ok=lambda v: v > 0, what="above 0")
 
 
 def require_pass_reward(plugin: object, value: object) -> float:
     """A reward's ``pass_reward``, as a float: at most 0. A pass that pays more than nothing can
     pay more than a failure (one is worth ``scale`` times its size, near 0 for a close call), and
     the explorer learns to avoid failures."""
-    return _require_plugin_number(
+    return require_plugin_number(
         plugin, "reward", "pass_reward", value, value_ok=lambda v: v <= 0, what="at most 0"
     )
 
 
-def _require_plugin_number(
+def require_plugin_number(
     plugin: object, kind: str, key: str, value: object, value_ok: Callable[[float], bool], what: str
 ) -> float:
+    """A plugin argument ``value_ok`` accepts, as a float; else one line naming the key as the
+    config spells it and the plugin by the name it was made under (``what``: ``in [0, 1)``)."""
     if not (is_number(value) and value_ok(value)):  # NaN, null and text too
         name = plugin_label(plugin)
         raise PluginError(
-            f"task.{kind}.args.{key} must be a number {what}, got {value!r} ({kind} '{name}')"
+            f"task.{kind}.args.{key} must be a number {what}, got {as_written(value)} "
+            f"({kind} '{name}')"
         )
     return float(value)
 

@@ -194,7 +194,8 @@ def config_arguments_dropped(args: list[str]) -> str | None:
     """A note when ``--model CLASS`` drops arguments a ``--config`` before it gave: a DQN
     config's ``learning_rate`` under ``--model ffade.explore.RandomExplorer`` is dropped by
     jsonargparse without a word, where the same argument on the command line is an error."""
-    from ffade.yamlfile import config_paths, read_yaml
+    from ffade.config_files import config_paths
+    from ffade.yamlfile import read_yaml
 
     model = _last_model(args)
     if model is None:
@@ -238,7 +239,8 @@ def _arguments_of(value: str) -> set[str] | None:
 def chosen_class(args: list[str]) -> tuple[type | None, str]:
     """The model class ``ffade fit ARGS`` runs (the last ``--model`` or config naming one), and
     its class path as given."""
-    from ffade.yamlfile import config_paths, read_yaml
+    from ffade.config_files import config_paths
+    from ffade.yamlfile import read_yaml
 
     chosen = None
     for i, arg in enumerate(args):

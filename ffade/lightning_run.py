@@ -22,6 +22,7 @@ from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
 from ffade.config_errors import FIT_KEYS, config_error_line
+from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
 from ffade.path_vars import expand_run_folders
@@ -34,12 +35,7 @@ from ffade.run_base import saved_config
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.yaml_anchors import check_anchor_keys
-from ffade.yamlfile import (
-    check_config_files,
-    check_option_files,
-    config_paths,
-    unparsed_empty_keys,
-)
+from ffade.yamlfile import check_option_files
 
 
 class AtomicSaveConfig(SaveConfigCallback):

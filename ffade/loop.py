@@ -54,7 +54,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, plain_key, user_path
+from ffade.errors import FfadeError, OneLineParser, as_written, plain_key, user_path
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.loop_config import (
     LoopConfig,
@@ -128,7 +128,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
     with_rediscover = str(config.discover)  # no rediscover: the file alone is at fault
     if config.rediscover:
-        with_rediscover += f" with the loop's rediscover {config.rediscover}"
+        with_rediscover += f" with the loop's rediscover {as_written(config.rediscover)}"
     check_stage_kinds(config)
     check_no_resume(config)
     check_warm_start_shape(config)

@@ -126,7 +126,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
     if not isinstance(rediscover, dict):
         raise FfadeError(
             f"{path}: 'rediscover' must map explorer arguments to values, such as "
-            f"{{start_e: 0.5}}, got {rediscover!r}"
+            f"{{start_e: 0.5}}, got {as_written(rediscover)}"
         )
     for key in sorted(set(rediscover) & set(LOOP_SETS)):  # the loop would overwrite it unsaid
         raise FfadeError(f"{path}: rediscover may not set {key!r}: {LOOP_SETS[key]}")
@@ -280,7 +280,8 @@ def check_warm_start_shape(config: LoopConfig) -> None:
         first = init_args.get(key, parameters[key].default) if isinstance(init_args, dict) else None
         if config.rediscover[key] != first:
             raise FfadeError(
-                f"rediscover: {key} {config.rediscover[key]!r} differs from the discovery's "
-                f"{first!r} ({config.discover}); the loop warm-starts the rediscovery from the "
-                f"first run's Q-network, which needs the same {key}: remove it from rediscover"
+                f"rediscover: {key} {as_written(config.rediscover[key])} differs from the "
+                f"discovery's {as_written(first)} ({config.discover}); the loop warm-starts the "
+                f"rediscovery from the first run's Q-network, which needs the same {key}: remove "
+                "it from rediscover"
             )

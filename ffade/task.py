@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args, get_type_hints
 
 from ffade import registry
 from ffade.concepts import ConceptSpace
-from ffade.errors import FfadeError, PluginError, clipped, is_number
+from ffade.errors import FfadeError, PluginError, as_written, clipped, is_number
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
@@ -208,7 +208,8 @@ def _named(plugin: Any, key: str) -> Any:
         return {"name": plugin}
     if isinstance(plugin, dict) and not ("name" in plugin and set(plugin) <= {"name", "args"}):
         raise FfadeError(
-            f"{key}: expected a plugin name or {{name: ..., args: {{...}}}}, got {plugin!r}"
+            f"{key}: expected a plugin name or {{name: ..., args: {{...}}}}, got "
+            f"{as_written(plugin)}"
         )
     return plugin
 
@@ -250,38 +251,39 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     for concept in concepts:  # before any evaluation: a wrong grid costs no search
         checked = f"concept '{concept.label}': check_inputs() returned"
         notes.extend(note_lines(concept.check_inputs(unchanged), checked))
+        neutral = as_written(concept.neutral)  # said as a config writes it: null, not None
         if list(concept.values) == [concept.neutral]:  # prompt_words with no values: [""]
             notes.append(
                 f"concept '{concept.label}': its grid holds only its neutral value "
-                f"{concept.neutral!r}, so it changes nothing; list the values to try in values"
+                f"{neutral}, so it changes nothing; list the values to try in values"
             )
         elif concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
             if concept.is_numeric and not is_number(concept.neutral):  # "the first" would be a lie
                 raise FfadeError(
-                    f"concept '{concept.label}': its neutral value {concept.neutral!r} is no "
-                    f"number, but its grid is numbers {list(concept.values)}; neutral must be the "
-                    "number that changes nothing"
+                    f"concept '{concept.label}': its neutral value {neutral} is no "
+                    f"number, but its grid is numbers {as_written(list(concept.values))}; neutral "
+                    "must be the number that changes nothing"
                 )
             stand_in = concept.values[concept.neutral_index()]
-            lacks = f"its grid lacks the neutral value {concept.neutral!r}"
+            lacks = f"its grid lacks the neutral value {neutral}"
             if not concept.is_numeric and is_number(concept.neutral):  # the base's 0.0, kept
                 lacks = (
                     f"it sets no neutral for its grid of words (neutral is the base's "
-                    f"{concept.neutral!r}; set the class attribute neutral to the word that "
-                    "changes nothing, if there is one)"
+                    f"{neutral}; set the class attribute neutral to the word that changes "
+                    "nothing, if there is one)"
                 )
             notes.append(
-                f"concept '{concept.label}': {lacks}; {stand_in!r}, the "
+                f"concept '{concept.label}': {lacks}; {as_written(stand_in)}, the "
                 f"{'closest' if concept.is_numeric else 'first'}, stands for 'unchanged' (clean "
                 "checks, the neutral state of reports) and is still applied to their inputs"
             )
         grid = list(concept.values)
         if concept.is_numeric and grid not in (sorted(grid), sorted(grid, reverse=True)):
             notes.append(  # rules read values by size; what is one step apart is the user's
-                f"concept '{concept.label}': its values {grid} are not in order; connected "
-                "regions and microscopic moves step along them in the order given (values next "
-                f"in size but apart in the list are no neighbours): list them {sorted(grid)} "
-                "unless this order is meant"
+                f"concept '{concept.label}': its values {as_written(grid)} are not in order; "
+                "connected regions and microscopic moves step along them in the order given "
+                "(values next in size but apart in the list are no neighbours): list them "
+                f"{as_written(sorted(grid))} unless this order is meant"
             )
     checked = f"target '{target.plugin_name}': check_task() returned"
     notes.extend(note_lines(target.check_task(unchanged, concepts), checked))

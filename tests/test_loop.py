@@ -314,9 +314,10 @@ def test_an_empty_out_is_refused_not_taken_as_not_given(tmp_path: Path) -> None:
     assert not (tmp_path / "loops").exists()
 
 
-@pytest.mark.parametrize("value", ["0", "''", "false"])
+@pytest.mark.parametrize("value", ["0", "''", "false", "[start_e]"])
 def test_a_rediscover_that_is_no_mapping_is_refused(tmp_path: Path, value: str) -> None:
-    """0, '' or false was read as {} (``or {}``): the loop ran without the word it was given."""
+    """0, '' or false was read as {} (``or {}``): the loop ran without the word it was given.
+    The value is said as typed (``false``, ``[start_e]``), not as Python's False, ['start_e']."""
     config = shipped_digits_loop(tmp_path, f"rediscover: {value}\n")
     result = ffade_in_process("loop", "--config", str(config))
     assert result.returncode == 2, result.stderr
@@ -324,7 +325,7 @@ def test_a_rediscover_that_is_no_mapping_is_refused(tmp_path: Path, value: str) 
     assert line.startswith(
         f"ffade: error: {config}: 'rediscover' must map explorer arguments to "
     ), line
-    assert line.endswith(f"got {yaml.safe_load(value)!r}") and not (tmp_path / "loops").exists()
+    assert line.endswith(f"got {value}") and not (tmp_path / "loops").exists()
 
 
 def shipped_digits_loop(tmp_path: Path, more: str) -> Path:
@@ -567,7 +568,7 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
     )
     assert main(["loop", "--config", str(config), "--out", str(tmp_path / "loops")]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "with the loop's rediscover {'budgett': 5}" in line
+    assert "with the loop's rediscover {budgett: 5}" in line
     assert "did you mean 'budget'" in line
 
 
@@ -577,7 +578,7 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
         (
             {"budget": -5},
             {},
-            "{discover} with the loop's rediscover {{'budget': -5}}: model.init_args.budget must "
+            "{discover} with the loop's rediscover {{budget: -5}}: model.init_args.budget must "
             "be at least 1, got -5",
         ),
         ({}, {"clean_share": 1.5}, "{mitigate}: model.init_args.clean_share must be in [0, 1)"),
@@ -592,7 +593,7 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
         (
             {"num_envs": 2.5},
             {},
-            "{discover} with the loop's rediscover {{'num_envs': 2.5}}: "
+            "{discover} with the loop's rediscover {{num_envs: 2.5}}: "
             "model.init_args.num_envs: expected int, got 2.5",
         ),
         (

@@ -66,11 +66,16 @@ def test_a_number_argument_refuses_anything_but_a_number(args: dict, message: st
 
 
 def test_installed_plugins_number_arguments_are_checked() -> None:
-    with pytest.raises(PluginError, match=r"^reward 'bleu_drop': threshold must be a number"):
+    said = r"^task\.reward\.args\.threshold must be a number in \[0, 100\] \(BLEU's range\), got"
+    with pytest.raises(PluginError, match=said + r" 'twenty' \(reward 'bleu_drop'\)$"):
         registry.create("reward", "bleu_drop", {"threshold": "twenty"})
-    with pytest.raises(PluginError, match=r"^reward 'label_confidence_drop': threshold must be a"):
+    said = r"^task\.reward\.args\.threshold must be a number in \[0, 1\) \(a drop in probability\)"
+    with pytest.raises(
+        PluginError, match=said + r", got 'high' \(reward 'label_confidence_drop'\)$"
+    ):
         registry.create("reward", "label_confidence_drop", {"threshold": "high"})
-    with pytest.raises(PluginError, match=r"^concept 'keyboard_typo': seed must be a whole"):
+    # the text concepts check their own seed (a ConceptValueError in their own words)
+    with pytest.raises(FfadeError, match=r"^concept 'keyboard_typo': seed must be a whole"):
         registry.create("concept", "keyboard_typo", {"seed": "abc"})
     # a plugin that checks its own numbers keeps its own words
     with pytest.raises(FfadeError, match=r"^reward 'human': threshold must be a whole number from"):

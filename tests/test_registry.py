@@ -177,17 +177,19 @@ def test_every_installed_reward_with_a_scale_is_checked() -> None:
 
 
 @pytest.mark.parametrize("name", SCALED_REWARDS)
-@pytest.mark.parametrize("scale", [0, -1.5, float("nan"), "ten"])
+@pytest.mark.parametrize("scale", [0, -1.5, float("nan"), "ten", None, True])
 def test_a_rewards_scale_must_be_above_zero(name: str, scale: object) -> None:
     """A scale of 0 makes every failure worth alike; below 0 pays the explorer to avoid failures.
 
-    Both ran silently; refused at construction, before any evaluation, naming the config key.
+    Both ran silently; refused at construction, before any evaluation, naming the config key,
+    and the value as the config writes it (``scale: null`` was said as None).
     """
     args = {"scale": scale, **({"model": "tiny_digits_clip"} if name == "clip_score" else {})}
     with pytest.raises(PluginError) as caught:
         registry.create("reward", name, args)
     assert str(caught.value) == (
-        f"task.reward.args.scale must be a number above 0, got {scale!r} (reward '{name}')"
+        f"task.reward.args.scale must be a number above 0, got {as_written(scale)} "
+        f"(reward '{name}')"
     )
     assert registry.create("reward", name, {**args, "scale": 2}).scale == 2.0
 

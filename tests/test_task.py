@@ -107,6 +107,25 @@ class Quality(Axis):
     neutral = "off"
 
 
+class Unset(Axis):
+    """A plugin author's slip: no neutral value at all (a config's ``neutral: null`` alike)."""
+
+    neutral = None
+
+
+def test_values_in_task_errors_are_said_as_a_config_writes_them() -> None:
+    """A user who typed ``neutral: null`` or ``{name: margin, arg: {}}`` was told of Python's
+    None and ``{'name': 'margin', ...}``, which nothing they wrote looks like."""
+    spec = synthetic_spec(num_inputs=16)
+    spec["concepts"][2] = {"name": "tests.test_task:Unset", "args": {"values": [0.5, 0.9]}}
+    with pytest.raises(FfadeError, match=r"its neutral value null is no number, but its grid"):
+        build_task(spec)
+    spec = {**synthetic_spec(num_inputs=16), "reward": {"name": "margin", "arg": {"x": None}}}
+    said = "task.reward: expected a plugin name or {name: ..., args: {...}}, got "
+    with pytest.raises(FfadeError, match=re.escape(said + "{name: margin, arg: {x: null}}")):
+        build_task(spec)
+
+
 def test_a_word_as_the_neutral_value_of_a_grid_of_numbers_is_refused(tmp_path: Path) -> None:
     """Its first value stood for 'unchanged' (the clean checks, the reports' neutral state), and
     the note called it the first of a grid whose values have an order."""

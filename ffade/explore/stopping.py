@@ -14,6 +14,7 @@ Anything else is refused when the explorer is built, with one line saying what i
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections import deque
@@ -51,12 +52,15 @@ def trainer_stop_reason(trainer: Any) -> str:
     limit = SOME_LIMIT
     max_steps, max_epochs = getattr(trainer, "max_steps", -1), getattr(trainer, "max_epochs", None)
     timer = next((c for c in getattr(trainer, "callbacks", []) if isinstance(c, Timer)), None)
+    # an epoch is the whole search unless limit_train_batches ends it: any stop mid-epoch (the
+    # Timer's too) still counts the epoch done, so max_time was told as "max_epochs 1"
+    epochs_end = math.isfinite(getattr(trainer, "num_training_batches", math.inf))
     if max_steps not in (None, -1) and trainer.global_step >= max_steps:
         limit = f"trainer.max_steps {max_steps}"
-    elif max_epochs not in (None, -1) and trainer.current_epoch >= max_epochs:
-        limit = f"trainer.max_epochs {max_epochs}"
     elif timer is not None and timer.time_remaining() is not None and timer.time_remaining() <= 0:
         limit = "trainer.max_time"
+    elif epochs_end and max_epochs not in (None, -1) and trainer.current_epoch >= max_epochs:
+        limit = f"trainer.max_epochs {max_epochs}"
     return f"{TRAINER_STOPPED} ({limit})"
 
 

@@ -28,7 +28,8 @@ from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
-from ffade.gate.suite import check_plugin_spec, read_suite
+from ffade.gate.suite import read_suite
+from ffade.gate.suite_values import check_plugin_spec
 from ffade.plugin_checks import OutputKindError
 from ffade.records import MITIGATION_FILE
 from ffade.said_once import say_notes

@@ -19,7 +19,8 @@ import numpy as np
 from ffade.counted_evaluation import distinct_rows, evaluated_with_progress
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
-from ffade.gate.suite import SUITE_SPLITS, Case
+from ffade.gate.suite import Case
+from ffade.gate.suite_values import SUITE_SPLITS
 from ffade.log_bars import bar_for
 from ffade.plugin_checks import pairs_at, split_pairs, split_sequence
 from ffade.task import Task, build_task

@@ -44,10 +44,10 @@ from ffade.gate.suite import (
     SUITE_SUFFIXES,
     Case,
     Suite,
-    check_task,
     is_suite_file,
     write_suite,
 )
+from ffade.gate.suite_values import check_task
 from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, check_run_dir, read_summary
 from ffade.said_once import say_notes

@@ -23,8 +23,7 @@ A case passes when the target fails on at most ``max_failure_rate`` of its pairs
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,35 +31,24 @@ import numpy as np
 import yaml
 
 from ffade.concepts import ConceptSpace
-from ffade.errors import ConceptValueError, FfadeError, is_number
+from ffade.errors import ConceptValueError, FfadeError, as_written, is_number
+from ffade.gate.suite_values import (
+    SUITE_SPLITS,
+    check_keys,
+    check_measured,
+    check_source,
+    check_task,
+    whole,
+)
 from ffade.records import write_text_atomic
-from ffade.task import TASK_MODES, PluginSpec, TaskSpec
 from ffade.yamlfile import FAST_DUMPER, load_yaml, read_yaml
 
 FORMAT = "ffade-suite/1"
-SUITE_SPLITS = ("discovery", "heldout")
-"""Where a case's pairs come from: the inputs searched, and inputs never searched nor trained on."""
 SUITE_SUFFIXES = (".yaml", ".yml")
 """What ``ffade export --to`` accepts: a suite is YAML whatever its name, so a .json would lie."""
 GOALS = ("fix", "hold")
 """What a case asks (see :mod:`ffade.gate.export`): fail clearly less, or not clearly more."""
 SUITE_KEYS = ("format", "task", "source", "seed", "cases", "name")
-SOURCE_KEYS = (
-    "run",
-    "explorer",
-    "seed",
-    "threshold",
-    "min_evaluations",
-    "slices",
-    "pairs_per_split",
-    "packages",
-)
-"""What ``ffade export`` records of the run it read; a record only, so each may be left out."""
-SLICE_KINDS = ("rules", "regions")
-MEASURED_KEYS = ("pairs", "failures", "failure_rate", *SUITE_SPLITS)
-TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
-TASK_REQUIRED = ("target", "dataset", "reward", "concepts")
-PLUGIN_KEYS = tuple(f.name for f in fields(PluginSpec))
 CASE_KEYS = ("name", "conditions", "states", "pairs", "measured", "goal", "max_failure_rate")
 HEADER = """\
 # An ffade regression suite: `ffade check --suite THIS_FILE` re-evaluates every case's pairs.
@@ -176,7 +164,7 @@ def read_suite(path: str | Path) -> Suite:
     data = read_yaml(path, f"--suite: suite file '{path}' not found", unique_keys=True)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
-    _check_keys(data, SUITE_KEYS, str(path))
+    check_keys(data, SUITE_KEYS, str(path))
     check_task(data.get("task"), f"{path}: task")
     cases = data.get("cases")
     if not isinstance(cases, list) or not cases:
@@ -184,17 +172,19 @@ def read_suite(path: str | Path) -> Suite:
     seed = data.get("seed", 0)
     # int('abc') was a traceback, exit 1; -1 was taken, a seed export (numpy) never takes
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise FfadeError(f"{path}: 'seed' must be a whole number from 0, got {seed!r}")
+        raise FfadeError(f"{path}: 'seed' must be a whole number from 0, got {as_written(seed)}")
     name = data.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise FfadeError(f"{path}: 'name' must be a non-empty string (the JUnit suite's name)")
     source = data.get("source") or {}
-    _check_source(source, f"{path}: source")
+    check_source(source, f"{path}: source")
     read = [_read_case(path, i, case) for i, case in enumerate(cases)]
     names = [case.name for case in read]
     twice = next((name for name in names if names.count(name) > 1), None)
     if twice is not None:  # JUnit would show one test for two cases, and one result would hide
-        raise FfadeError(f"{path}: case name {twice!r} appears twice; each case needs its own name")
+        raise FfadeError(
+            f"{path}: case name {as_written(twice)} appears twice; each case needs its own name"
+        )
     return Suite(
         task=data["task"],
         cases=read,
@@ -202,62 +192,6 @@ def read_suite(path: str | Path) -> Suite:
         seed=seed,
         name=name,
     )
-
-
-def check_plugin_spec(spec: Any, where: str) -> None:
-    """A plugin as ``{name, args}``: anything else would be a TypeError deep in the task build."""
-    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        raise FfadeError(f"{where} must be a mapping {{name: PLUGIN, args: {{...}}}}, got {spec!r}")
-    _check_keys(spec, PLUGIN_KEYS, where)
-    if not isinstance(spec.get("args") or {}, dict):
-        raise FfadeError(f"{where}.args must be a mapping of argument: value, got {spec['args']!r}")
-
-
-def check_task(task: Any, where: str) -> None:
-    """The suite's task, the summary.json ``task`` that check rebuilds: known keys, plugins as
-    ``{name, args}``, a known mode; the plugins check their own arguments when built."""
-    if not isinstance(task, dict):
-        raise FfadeError(f"{where} must be a mapping ({', '.join(TASK_REQUIRED)}, ...)")
-    _check_keys(task, TASK_KEYS, where)
-    missing = [key for key in TASK_REQUIRED if key not in task]
-    if missing:
-        raise FfadeError(f"{where} has no '{missing[0]}'; it needs {', '.join(TASK_REQUIRED)}")
-    for key in ("target", "dataset", "reward"):
-        check_plugin_spec(task[key], f"{where}.{key}")
-    concepts = task["concepts"]
-    if not isinstance(concepts, list) or not concepts:
-        raise FfadeError(f"{where}.concepts must be a non-empty list of {{name, args}}")
-    for i, concept in enumerate(concepts):
-        check_plugin_spec(concept, f"{where}.concepts[{i}]")
-    if task.get("mode", TASK_MODES[0]) not in TASK_MODES:
-        raise FfadeError(
-            f"{where}.mode must be one of {', '.join(TASK_MODES)}, got {task['mode']!r}"
-        )
-    if task.get("split", "discovery") != "discovery":  # its pairs would index another split
-        raise FfadeError(
-            f"{where}.split must be discovery, got {task['split']!r}: a suite's discovery pairs "
-            "are inputs the run searched and its heldout pairs inputs no search saw, so only a "
-            "run that searched the discovery split makes a suite"
-        )
-    max_inputs, ids = task.get("max_inputs"), task.get("input_ids")
-    if max_inputs is not None and not _whole(max_inputs):
-        raise FfadeError(f"{where}.max_inputs must be null or a whole number, got {max_inputs!r}")
-    if ids is not None and not (isinstance(ids, list) and all(map(_whole, ids))):
-        raise FfadeError(f"{where}.input_ids must be null or a list of input ids, got {ids!r}")
-    passing = task.get("only_passing_inputs", False)
-    if not isinstance(passing, bool):
-        raise FfadeError(f"{where}.only_passing_inputs must be true or false, got {passing!r}")
-    if passing and ids is None:  # the ids would index every input, not the ones searched
-        raise FfadeError(
-            f"{where}.only_passing_inputs is true but input_ids is null: the run searched only "
-            "the inputs its target got right, which summary.json's input_ids lists and the "
-            "discovery pairs' ids index; restore input_ids from the run's summary.json"
-        )
-
-
-def _whole(value: Any) -> bool:
-    """An int that YAML did not read from true or false."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _read_case(path: Path, index: int, data: Any) -> Case:
@@ -268,15 +202,19 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         if key not in data:
             raise FfadeError(f"{where} has no '{key}'")
     if not isinstance(data["name"], str) or not data["name"]:  # the JUnit test's name
-        raise FfadeError(f"{where}: name must be a non-empty string, got {data['name']!r}")
+        raise FfadeError(
+            f"{where}: name must be a non-empty string, got {as_written(data['name'])}"
+        )
     where = f"{path}: case '{data['name']}'"
-    _check_keys(data, CASE_KEYS, where)
+    check_keys(data, CASE_KEYS, where)
     goal = data.get("goal", "fix")
     if goal not in GOALS:
-        raise FfadeError(f"{where}: goal must be one of {', '.join(GOALS)}, got {goal!r}")
+        raise FfadeError(f"{where}: goal must be one of {', '.join(GOALS)}, got {as_written(goal)}")
     threshold = data["max_failure_rate"]
     if not is_number(threshold):
-        raise FfadeError(f"{where}: max_failure_rate must be a number in [0, 1], got {threshold!r}")
+        raise FfadeError(
+            f"{where}: max_failure_rate must be a number in [0, 1], got {as_written(threshold)}"
+        )
     if not 0 <= threshold <= 1:
         raise FfadeError(f"{where}: max_failure_rate must be in [0, 1], got {threshold}")
     states, pairs = data["states"], data["pairs"]
@@ -284,7 +222,7 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         raise FfadeError(f"{where}: states must be a non-empty list of {{concept: value}}")
     if not isinstance(pairs, dict) or not set(pairs) <= set(SUITE_SPLITS):
         other = sorted(map(str, set(pairs) - set(SUITE_SPLITS))) if isinstance(pairs, dict) else []
-        got = f", got split {other[0]!r}" if other else ""
+        got = f", got split {as_written(other[0])}" if other else ""
         raise FfadeError(
             f"{where}: pairs must map splits ({', '.join(SUITE_SPLITS)}) to lists{got}"
         )
@@ -292,11 +230,12 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         if not isinstance(rows, list):
             raise FfadeError(f"{where}: pairs.{split} must be a list of [input id, state index]")
         for number, row in enumerate(rows):  # name the row: a hand edit is one of hundreds
-            ok = isinstance(row, list) and len(row) == 2 and all(map(_whole, row))
+            ok = isinstance(row, list) and len(row) == 2 and all(map(whole, row))
             if not ok or row[0] < 0 or not 0 <= row[1] < len(states):
                 raise FfadeError(
-                    f"{where}: pairs.{split}[{number}] is {row!r}; each row is [input id, state "
-                    f"index], an input id from 0 and a state index from 0 to {len(states) - 1}"
+                    f"{where}: pairs.{split}[{number}] is {as_written(row)}; each row is [input "
+                    f"id, state index], an input id from 0 and a state index from 0 to "
+                    f"{len(states) - 1}"
                 )
     if not any(pairs.values()):
         raise FfadeError(f"{where}: no pairs to evaluate")
@@ -304,10 +243,10 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     if not isinstance(conditions, str):  # a list became "['a', 'b']" in the table and the XML
         raise FfadeError(
             f"{where}: conditions must be a string (the slice in words, e.g. "
-            f"'gaussian_blur >= 2'), got {conditions!r}"
+            f"'gaussian_blur >= 2'), got {as_written(conditions)}"
         )
     measured = data.get("measured") or {}
-    _check_measured(measured, f"{where}: measured")
+    check_measured(measured, f"{where}: measured")
     return Case(
         name=str(data["name"]),
         conditions=conditions,
@@ -318,66 +257,3 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
         measured=measured,
         where=where,
     )
-
-
-def _check_source(source: Any, where: str) -> None:
-    """The run the suite came from, as export records it: a record, but no typo or wrong type."""
-    if not isinstance(source, dict):
-        raise FfadeError(f"{where} must be a mapping ({', '.join(SOURCE_KEYS)})")
-    _check_keys(source, SOURCE_KEYS, where)
-    for key, value in source.items():
-        if value is None:  # export writes null for a summary.json without the key
-            continue
-        if key == "packages" and not (
-            isinstance(value, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-        ):
-            raise FfadeError(
-                f"{where}.packages must be null or a mapping of distribution: version, got "
-                f"{value!r}"
-            )
-        if key in ("run", "explorer") and not isinstance(value, str):
-            raise FfadeError(f"{where}.{key} must be a string or null, got {value!r}")
-        whole = key in ("seed", "min_evaluations", "pairs_per_split")
-        if whole and not (_whole(value) and value >= 0):  # a fit refuses seed_everything: -1 too
-            raise FfadeError(f"{where}.{key} must be null or a whole number from 0, got {value!r}")
-        if key == "threshold" and not (is_number(value) and 0 <= value <= 1):
-            raise FfadeError(f"{where}.threshold must be null or a number in [0, 1], got {value!r}")
-        if key == "slices" and value not in SLICE_KINDS:
-            raise FfadeError(
-                f"{where}.slices must be one of {', '.join(SLICE_KINDS)}, got {value!r}"
-            )
-
-
-def _check_measured(measured: Any, where: str) -> None:
-    """What export's model scored: counts from 0, a rate in [0, 1], per split {pairs, failures}."""
-    if not isinstance(measured, dict):
-        raise FfadeError(f"{where} must be a mapping ({', '.join(MEASURED_KEYS)})")
-    _check_keys(measured, MEASURED_KEYS, where)
-    for key, value in measured.items():
-        if key in SUITE_SPLITS:
-            if not isinstance(value, dict):
-                raise FfadeError(f"{where}.{key} must be a mapping {{pairs, failures}}")
-            _check_keys(value, ("pairs", "failures"), f"{where}.{key}")
-            for count, number in value.items():
-                if not (_whole(number) and number >= 0):
-                    raise FfadeError(
-                        f"{where}.{key}.{count} must be a whole number from 0, got {number!r}"
-                    )
-        elif key == "failure_rate" and not (is_number(value) and 0 <= value <= 1):
-            raise FfadeError(f"{where}.failure_rate must be a number in [0, 1], got {value!r}")
-        elif key != "failure_rate" and not (_whole(value) and value >= 0):
-            raise FfadeError(f"{where}.{key} must be a whole number from 0, got {value!r}")
-    for key, counts in [("", measured)] + [(f".{s}", measured.get(s)) for s in SUITE_SPLITS]:
-        if isinstance(counts, dict) and counts.get("failures", 0) > counts.get("pairs", math.inf):
-            raise FfadeError(  # a hand edit: 200 failures of 128 pairs is a rate above 100%
-                f"{where}{key}.failures must be at most its pairs ({counts['pairs']}), got "
-                f"{counts['failures']}"
-            )
-
-
-def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    """A misspelled key would be ignored and its default used: say so instead."""
-    unknown = [key for key in data if key not in allowed]
-    if unknown:
-        raise FfadeError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")

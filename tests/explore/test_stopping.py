@@ -132,6 +132,31 @@ def test_a_trainer_limit_is_no_spent_budget(tmp_path: Path) -> None:
     assert f"continue it: {command}" in done.stdout
 
 
+def test_a_trainer_max_time_is_named_as_the_limit_reached(tmp_path: Path) -> None:
+    """The Timer stops mid-epoch, and Lightning counts the epoch done: the reason said
+    "trainer.max_epochs 1", a limit the user never gave, and not the max_time they did."""
+    config = write_config(tmp_path / "c.yaml", budget=100_000)  # far more than a second's work
+    done = ffade_in_process("fit", "--config", str(config), "--trainer.max_time", "00:00:00:01")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(next((tmp_path / "runs").rglob("summary.json")).read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] < 100_000
+    assert summary["stop_reason"] == f"{TRAINER_STOPPED} (trainer.max_time)"
+    assert done.stdout.rstrip().count("--trainer.max_time null") == 1  # how to go on
+
+
+def test_a_trainer_max_epochs_is_named_where_an_epoch_ends_before_the_budget(
+    tmp_path: Path,
+) -> None:
+    """An epoch is the whole search, unless limit_train_batches ends it sooner: then the
+    Trainer's max_epochs (1 by default) ends the run after that many batches."""
+    config = write_config(tmp_path / "c.yaml", budget=800)
+    done = ffade_in_process("fit", "--config", str(config), "--trainer.limit_train_batches", "3")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(next((tmp_path / "runs").rglob("summary.json")).read_text())
+    assert summary["evaluations"] == 3 * 16  # three steps of num_envs 16
+    assert summary["stop_reason"] == f"{TRAINER_STOPPED} (trainer.max_epochs 1)"
+
+
 def test_max_steps_on_an_explorer_without_an_optimizer_is_a_note(tmp_path: Path) -> None:
     # Lightning counts optimizer steps; random search makes none, so --trainer.max_steps never
     # stopped it and the run spent its whole budget without a word

@@ -246,10 +246,12 @@ def test_a_suite_key_written_twice_exits_2(suite_path: Path, tmp_path: Path, cap
         ({"pairs": {"discovery": [[0, 0], [-1, 0]]}}, "pairs.discovery[1] is [-1, 0]; each row"),
         ({"pairs": {"finetune": [[0, 0]]}}, "(discovery, heldout) to lists, got split 'finetune'"),
         ({"goal": "fixx"}, "goal must be one of fix, hold, got 'fixx'"),
+        # values are said as the file writes them, not as Python's ['fix'], None, True
+        ({"goal": ["fix"]}, "goal must be one of fix, hold, got [fix]"),
         ({"gaol": "hold"}, "unknown key 'gaol'; allowed: name, conditions"),
         # name: null became a JUnit test named 'None', and a pair [true, 0] input 1
-        ({"name": None}, "cases[0]: name must be a non-empty string, got None"),
-        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery[0] is [True, 0]; each row is"),
+        ({"name": None}, "cases[0]: name must be a non-empty string, got null"),
+        ({"pairs": {"discovery": [[True, 0]]}}, "pairs.discovery[0] is [true, 0]; each row is"),
         ({"pairs": {"heldout": {"0": 1}}}, "pairs.heldout must be a list of [input id, state"),
         # conditions and measured passed whatever they held: a list showed as "['a']" in the table
         ({"conditions": ["axis0 >= 1"]}, "conditions must be a string (the slice in words"),
@@ -748,7 +750,8 @@ def test_an_unknown_suite_key_exits_2(suite_path: Path, tmp_path: Path, capsys) 
         ({"source": {"seed": 1.5}}, "source.seed must be null or a whole number from 0, got 1.5"),
         ({"source": {"seed": -1}}, "source.seed must be null or a whole number from 0, got -1"),
         ({"source": {"run": 3}}, "source.run must be a string or null, got 3"),
-        ({"source": {"packages": ["torch"]}}, "source.packages must be null or a mapping of"),
+        ({"source": {"packages": ["torch"]}}, "a mapping of distribution: version, got [torch]"),
+        ({"seed": True}, "'seed' must be a whole number from 0, got true"),
         ({"source": {"packages": {"torch": 2.1}}}, "source.packages must be null or a mapping of"),
     ],
 )
@@ -791,6 +794,14 @@ def test_a_suite_without_seed_goal_or_conditions_takes_the_documented_defaults(
         ({"reward": {"name": "margin", "args": [1]}}, "task.reward.args must be a mapping"),
         ({"concepts": ["axis"]}, "task.concepts[0] must be a mapping {name: PLUGIN"),
         ({"max_inputs": "all"}, "task.max_inputs must be null or a whole number, got 'all'"),
+        (
+            {"input_ids": [1, "two"]},
+            "task.input_ids must be null or a list of input ids, got [1, two]",
+        ),
+        (
+            {"dataset": ["digits"]},
+            "task.dataset must be a mapping {name: PLUGIN, args: {...}}, got [digits]",
+        ),
         ({"split": "heldout"}, "task.split must be discovery, got 'heldout': a suite's discovery"),
         ({"only_passing_inputs": "yes"}, "task.only_passing_inputs must be true or false"),
         # the discovery ids then indexed every input, not the ones the run searched: no error

@@ -14,9 +14,8 @@ import torch
 
 from ffade.errors import (
     FfadeError,
-    as_written,
-    is_number,
     require_pass_reward,
+    require_plugin_number,
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
@@ -129,13 +128,14 @@ class LabelConfidenceDrop(_EditReward):
         self, threshold: float = 0.3, scale: float = 10.0, pass_reward: float = -1.0
     ) -> None:
         super().__init__(scale, pass_reward)
-        if not is_number(threshold) or not 0.0 <= threshold < 1.0:  # false is no 0
-            raise FfadeError(
-                f"reward 'label_confidence_drop': threshold {as_written(threshold)} is not "
-                "allowed; "
-                "expected a probability drop in [0, 1)"
-            )
-        self.threshold = float(threshold)
+        self.threshold = require_plugin_number(  # false is no 0: YAML's no is refused
+            self,
+            "reward",
+            "threshold",
+            threshold,
+            value_ok=lambda v: 0 <= v < 1,
+            what="in [0, 1) (a drop in probability)",
+        )
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         edited, clean, labels = self._inputs(outputs, references, clean_outputs)

@@ -22,9 +22,8 @@ import torch
 
 from ffade.errors import (
     FfadeError,
-    as_written,
-    is_number,
     require_pass_reward,
+    require_plugin_number,
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
@@ -138,14 +137,14 @@ class _SummaryReward(Reward):
     output_kinds = ("texts",)
 
     def __init__(self, threshold: float, scale: float = 10.0, pass_reward: float = -1.0) -> None:
-        if not is_number(threshold) or not 0 <= threshold <= self.full_scale:  # true is no 1
-            shown = float(threshold) if is_number(threshold) else threshold
-            raise FfadeError(
-                f"reward '{self.plugin_name or type(self).__name__}': threshold "
-                f"{as_written(shown)} is "
-                f"not allowed; expected {self.metric_name} in [0, {self.full_scale:g}]"
-            )
-        self.threshold = float(threshold)
+        self.threshold = require_plugin_number(  # true is no 1: YAML's yes is refused
+            self,
+            "reward",
+            "threshold",
+            threshold,
+            value_ok=lambda v: 0 <= v <= self.full_scale,
+            what=f"in [0, {self.full_scale:g}] ({self.metric_name}'s range)",
+        )
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
 

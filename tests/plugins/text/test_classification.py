@@ -10,6 +10,7 @@ import torch
 from ffade_text.classification_rewards import LabelConfidenceDrop, LabelFlip
 from ffade_text.datasets.classification import TextClassificationDataset, TinySentimentDataset
 
+from ffade import registry
 from ffade.errors import FfadeError
 
 
@@ -32,7 +33,7 @@ def test_confidence_drop_fails_past_its_threshold() -> None:
     edited = log_probs([0.55, 0.45], [0.7, 0.3])
     scores = LabelConfidenceDrop(threshold=0.3).score(edited, torch.tensor([0, 0]), clean)
     assert scores.failed.tolist() == [True, False]
-    with pytest.raises(FfadeError, match=r"threshold 1\.5 is not allowed"):
+    with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 1\) \(a drop in"):
         LabelConfidenceDrop(threshold=1.5)
     with pytest.raises(FfadeError, match="none given"):
         LabelFlip().score(edited, torch.tensor([0, 0]))
@@ -128,5 +129,19 @@ def test_dataset_takes_file_format_as_its_error_advises(tmp_path: Path) -> None:
 def test_a_false_threshold_is_refused_not_read_as_a_zero_drop() -> None:
     """YAML's false (also no, off) is a bool, which passed 0 <= threshold < 1 as 0: every drop
     at all failed."""
-    with pytest.raises(FfadeError, match="'label_confidence_drop': threshold false is not allowed"):
-        LabelConfidenceDrop(threshold=False)
+    with pytest.raises(FfadeError, match=r"got false \(reward 'label_confidence_drop'\)$"):
+        registry.create("reward", "label_confidence_drop", {"threshold": False})
+
+
+def test_a_confidence_drop_error_names_the_reward_as_it_was_registered() -> None:
+    """The error said 'label_confidence_drop' whatever name the config used for the reward."""
+    registry.register("reward", "shaken", LabelConfidenceDrop)
+    try:
+        with pytest.raises(FfadeError) as error:
+            registry.create("reward", "shaken", {"threshold": 1.5})
+    finally:
+        registry.unregister("reward", "shaken")
+    assert str(error.value) == (
+        "task.reward.args.threshold must be a number in [0, 1) (a drop in probability), got 1.5 "
+        "(reward 'shaken')"
+    )

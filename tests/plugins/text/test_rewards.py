@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,10 +113,10 @@ def test_empty_summaries_score_zero_and_fail_only_when_the_edit_emptied_them() -
 def test_reward_errors() -> None:
     with pytest.raises(FfadeError, match="clean_outputs=None"):
         registry.create("reward", "bleu_drop").score([GOOD], [REFERENCE])
-    with pytest.raises(
-        FfadeError, match=r"threshold 150.0 is not allowed; expected BLEU in \[0, 100\]"
-    ):
-        registry.create("reward", "bleu", {"threshold": 150})
+    # named as the scale error names its key, and 101 said as typed, not as 101.0
+    said = "task.reward.args.threshold must be a number in [0, 100] (BLEU's range), got 101 "
+    with pytest.raises(FfadeError, match=re.escape(said + "(reward 'bleu')")):
+        registry.create("reward", "bleu", {"threshold": 101})
     with pytest.raises(FfadeError, match="got 1 references for 2 summaries"):
         registry.create("reward", "rougel").score([GOOD, BAD], [REFERENCE])
 
@@ -127,7 +128,9 @@ def test_a_yes_or_no_threshold_is_refused_not_read_as_one_or_zero(name: str, thr
     ``threshold: true`` searched for drops of 1 BLEU point, and ``false`` failed every drop."""
     with pytest.raises(FfadeError) as error:
         registry.create("reward", name, {"threshold": threshold})
-    assert f"reward '{name}': threshold {str(threshold).lower()} is not allowed" in str(error.value)
+    said = str(error.value)
+    assert said.startswith("task.reward.args.threshold must be a number in [0, "), said
+    assert said.endswith(f"got {str(threshold).lower()} (reward '{name}')"), said
 
 
 def test_a_yes_threshold_on_the_command_line_is_one_error_line(tmp_path) -> None:
@@ -140,7 +143,8 @@ def test_a_yes_threshold_on_the_command_line_is_one_error_line(tmp_path) -> None
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "ffade: error: reward 'bleu_drop': threshold true is not allowed; expected BLEU in [0, 100]"
+        "ffade: error: task.reward.args.threshold must be a number in [0, 100] (BLEU's range), "
+        "got true (reward 'bleu_drop')"
     )
 
 

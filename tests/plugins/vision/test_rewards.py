@@ -66,7 +66,7 @@ def test_confidence_drop_uses_the_threshold() -> None:
     assert scores.metric[2].item() < 0, "confidence rose"
     assert scores.reward[0].item() == pytest.approx(10 * (p - 0.5))
     assert ConfidenceDrop.needs_clean_outputs
-    with pytest.raises(FfadeError, match=r"threshold 1\.5 is not allowed"):
+    with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 1\) \(a drop in"):
         ConfidenceDrop(threshold=1.5)
 
 
@@ -144,5 +144,19 @@ def test_a_target_that_declares_no_output_kind_is_scored_as_before() -> None:
 
 def test_a_false_threshold_is_refused_not_read_as_a_zero_drop() -> None:
     """YAML's false (also no, off) is a bool, which passed 0 <= threshold < 1 as 0."""
-    with pytest.raises(FfadeError, match="'confidence_drop': threshold false is not allowed"):
+    with pytest.raises(FfadeError, match=r"got false \(reward 'confidence_drop'\)$"):
         registry.create("reward", "confidence_drop", {"threshold": False})
+
+
+def test_a_confidence_drop_error_names_the_reward_as_it_was_registered() -> None:
+    """The error said 'confidence_drop' whatever name the config used for the reward."""
+    registry.register("reward", "shaken", ConfidenceDrop)
+    try:
+        with pytest.raises(FfadeError) as error:
+            registry.create("reward", "shaken", {"threshold": 1.5})
+    finally:
+        registry.unregister("reward", "shaken")
+    assert str(error.value) == (
+        "task.reward.args.threshold must be a number in [0, 1) (a drop in probability), got 1.5 "
+        "(reward 'shaken')"
+    )
