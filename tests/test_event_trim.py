@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch.utils.tensorboard import SummaryWriter
 
 from ffade.event_trim import trim_earlier_events
-from tests.helpers import REPO, ffade, write_config
+from tests.helpers import REPO, ffade, ffade_in_process, write_config
 
 
 def repeated_steps(run_dir: Path) -> dict[str, list[int]]:
@@ -81,3 +82,26 @@ def test_earlier_files_keep_the_steps_before_the_resumed_runs_first(tmp_path: Pa
     assert [e.step for e in events.Scalars("train/loss")] == list(range(7))
     assert [e.step for e in events.Scalars("hp_metric")] == [0]
     trim_earlier_events(SimpleNamespace(), 4)  # a logger without TensorBoard's writer: nothing
+
+
+def test_a_search_replayed_in_its_pinned_directory_logs_each_step_once(tmp_path: Path) -> None:
+    """A run killed before its first checkpoint resumes by replaying its log: the steps its
+    events file holds past the log's last step (as after a kill) were shown twice."""
+    config = write_config(tmp_path / "c.yaml", budget=120)
+    pinned = ["--trainer.logger.init_args.version", "stage"]
+    assert ffade_in_process("fit", "--config", str(config), *pinned).returncode == 0
+    run = tmp_path / "runs" / "test" / "stage"
+    log = run / "evaluations.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:50]))  # steps 1 to 4
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "running"}))
+    for path in (run / "checkpoints").iterdir():
+        path.unlink()
+    resumed = ffade("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert repeated_steps(run) == {}
+    events = EventAccumulator(str(run), size_guidance={"scalars": 0})
+    events.Reload()
+    steps = [e.step for e in events.Scalars("discovery/evaluations")]
+    assert steps == list(range(1, len(steps) + 1))  # each step once, none missing
+    assert events.Scalars("discovery/evaluations")[-1].value == 120

@@ -185,8 +185,9 @@ class Explorer(SearchState, RunModule):
     def on_train_start(self) -> None:
         if self._restored is not None:
             copy_checkpointed_log(self)
-            if self.trainer.is_global_zero:  # the steps after the checkpoint are made again
-                trim_earlier_events(self.logger, self.iterations + 1)
+        resumed = self._restored is not None or self._replay_dir is not None
+        if resumed and self.trainer.is_global_zero:  # the steps after the checkpoint come again
+            trim_earlier_events(self.logger, self.iterations + 1)
         self.start_clock()
         if self.probes is not None:
             self.probes.evaluate(self.evaluator.batch_size)
