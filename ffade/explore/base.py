@@ -19,6 +19,7 @@ from typing_extensions import override
 from ffade import auto_batch
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
+from ffade.event_trim import trim_earlier_events
 from ffade.explore.arguments import check_explorer_arguments, checked_mode, start_notes
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
@@ -184,6 +185,9 @@ class Explorer(SearchState, RunModule):
     def on_train_start(self) -> None:
         if self._restored is not None:
             copy_checkpointed_log(self)
+        resumed = self._restored is not None or self._replay_dir is not None
+        if resumed and self.trainer.is_global_zero:  # the steps after the checkpoint come again
+            trim_earlier_events(self.logger, self.iterations + 1)
         self.start_clock()
         if self.probes is not None:
             self.probes.evaluate(self.evaluator.batch_size)

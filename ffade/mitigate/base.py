@@ -30,6 +30,7 @@ from typing_extensions import override
 from ffade.changes import ChangedInputs
 from ffade.disjoint import keep_apart
 from ffade.errors import FfadeError, require_at_least, require_share
+from ffade.event_trim import trim_earlier_events
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import (
     GuardPairs,
@@ -231,6 +232,8 @@ class FineTuner(FixVerdict, RunModule):
         """A resumed run draws on from where the checkpoint left the random generators."""
         if self._restored is not None and "rng" in self._restored:
             set_rng_states(self._restored["rng"])
+        if self._restored is not None and self.trainer.is_global_zero:
+            trim_earlier_events(self.logger, self.global_step)  # its next step is logged again
 
     @override
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
