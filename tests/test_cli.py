@@ -595,7 +595,11 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     assert record == yaml.safe_load((first / "config.yaml").read_text())
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    "stop",  # each a process of its own; the default step stops a run by SIGTERM in tests/api
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
+    ids=["ctrl-c", "sigterm"],
+)
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(
     tmp_path: Path, stop: signal.Signals
 ) -> None:
