@@ -2,12 +2,13 @@
 
 Mistakes ffade refuses before a run starts, and small runs whose files a test reads, go through
 ``ffade.cli.main`` in this process (:func:`tests.helpers.ffade_in_process`, which shows what a
-process would print); a whole run, runs stopped, killed or resumed, and one refusal (a
-constructor's error), start ``ffade`` itself."""
+process would print); a whole run, runs stopped or killed (not their resumes), and one refusal
+(a constructor's error), start ``ffade`` itself."""
 
 from __future__ import annotations
 
 import json
+import runpy
 import signal
 import subprocess
 import sys
@@ -568,7 +569,7 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     assert len(logged) > 300  # everything flushed before the kill is still there
     # as a kill mid-save leaves it (it did here, now and then): the resume clears it
     (first / "checkpoints" / "last.ckpt.tmp").write_bytes(b"half a checkpoint")
-    result = ffade(
+    result = ffade_in_process(  # the kill needs a process; the resume is any run's
         "fit", "--config", str(config), "--ckpt_path", str(first / "checkpoints" / "last.ckpt")
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -594,7 +595,11 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
     assert record == yaml.safe_load((first / "config.yaml").read_text())
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    "stop",  # each a process of its own; the default step stops a run by SIGTERM in tests/api
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
+    ids=["ctrl-c", "sigterm"],
+)
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(
     tmp_path: Path, stop: signal.Signals
 ) -> None:
@@ -642,7 +647,7 @@ def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) 
     (run / "summary.json").write_text(json.dumps({**summary, "status": "running"}))
     for path in (run / "checkpoints").iterdir():
         path.unlink()
-    resumed = ffade("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
+    resumed = ffade_in_process("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert len({(r["input_id"], tuple(r["state"])) for r in records}) == len(records) == 120
@@ -858,16 +863,22 @@ def test_a_config_given_inline_still_runs(tmp_path: Path) -> None:
     assert yaml.safe_load(printed.stdout)["model"]["init_args"]["budget"] == 21
 
 
-def test_python_m_ffade_names_itself_ffade_in_a_classs_help(tmp_path: Path) -> None:
+def test_python_m_ffade_names_itself_ffade_in_a_classs_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``python -m ffade fit --model.help CLASS`` printed ``usage: __main__.py ...``, where
     ``ffade fit --model.help CLASS`` (docs/mitigation.md) prints ``usage: ffade ...``."""
     config = write_config(tmp_path / "c.yaml", budget=40)
     args = ["fit", "--config", str(config), "--model.help", "RandomExplorer"]
-    result = subprocess.run(
-        [sys.executable, "-m", "ffade", *args], cwd=REPO, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.startswith("usage: ffade --model.task.target.name NAME"), result.stdout
+    # ffade/__main__.py run as ``python -m`` runs it (runpy sets sys.argv[0] to its path), in
+    # this process: a process of its own spent seconds importing Lightning for a help text
+    monkeypatch.setattr(sys, "argv", ["-m", *args])
+    monkeypatch.chdir(REPO)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("ffade", run_name="__main__", alter_sys=True)
+    assert exited.value.code in (0, None)
+    stdout = capsys.readouterr().out
+    assert stdout.startswith("usage: ffade --model.task.target.name NAME"), stdout
 
 
 def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def imported(tmp_path: Path, code: str = "") -> list[str]:
     """What the temporary folder holds after a process imports ffade.explore (and Lightning)."""
@@ -30,6 +32,8 @@ def test_importing_ffade_leaves_no_empty_torchinductor_folder(tmp_path: Path) ->
     assert imported(tmp_path) == []
 
 
+@pytest.mark.slow  # a Python importing torch of its own (seconds); the empty folder's
+# removal, which these guard the edges of, is tested in the default step
 def test_a_folder_holding_kernels_stays(tmp_path: Path) -> None:
     """What a torch.compile wrote there is kept for the next run: only an empty folder goes."""
     code = "open(os.path.join(os.environ['TORCHINDUCTOR_CACHE_DIR'], 'kernel'), 'w').close()"
@@ -38,6 +42,8 @@ def test_a_folder_holding_kernels_stays(tmp_path: Path) -> None:
     assert (tmp_path / names[0] / "kernel").is_file()
 
 
+@pytest.mark.slow  # a Python importing torch of its own (seconds); the empty folder's
+# removal, which these guard the edges of, is tested in the default step
 def test_an_empty_folder_there_before_stays(tmp_path: Path) -> None:
     folder = tmp_path / f"torchinductor_{getpass.getuser()}"
     folder.mkdir()

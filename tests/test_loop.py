@@ -877,7 +877,11 @@ def test_a_stage_that_crashes_stops_the_loop_with_exit_1_naming_it(tmp_path: Pat
     assert_stopped(tmp_path / "loops" / "version_0", stderr, "failed")
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(
+    "stop",  # a loop in a process of its own, each: SIGTERM's the slow step's
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
+    ids=[str(int(signal.SIGINT)), str(int(signal.SIGTERM))],
+)
 def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, stop) -> None:
     """SIGTERM too: the loop's own handler (for between stages) leaves a stage's SIGTERM to
     Lightning, which stops the run in order (status 'interrupted', not 'failed')."""

@@ -24,7 +24,7 @@ from ffade import run_base
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.run_base import RunModule
-from tests.helpers import REPO, synthetic_spec, write_config
+from tests.helpers import REPO, ffade_in_process, synthetic_spec, write_config
 
 
 class _Crashing(RunModule):
@@ -193,7 +193,8 @@ def test_a_crashed_run_closes_its_traceback_with_where_it_is_and_how_to_resume(
     logged = (run / "evaluations.jsonl").read_text().splitlines()
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["evaluations"] == len(logged) > 0
-    resumed = fit(*resume.split()[2:])
+    # the crash's traceback is the process's to print; the resume, once fixed, is any run's
+    resumed = ffade_in_process(*resume.split()[1:], cwd=tmp_path)  # FFADE_TEST_CRASH_AT unset
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     again = (tmp_path / "runs" / "test" / "version_1" / "evaluations.jsonl").read_text()
     assert again.splitlines()[: len(logged)] == logged  # what the crash left, kept as it was

@@ -274,10 +274,18 @@ def test_a_run_leaves_no_thread_of_its_own_behind(tmp_path: Path) -> None:
         assert all(thread.is_alive() for thread in mine)
 
 
-def test_the_first_call_in_a_process_leaves_pythons_generator_as_it_was(tmp_path: Path) -> None:
-    """The first discover (or mitigate, even one refused) imports Lightning, whose import draws
-    from Python's generator: taken after that import, its state was not the caller's."""
-    where = str(tmp_path)
+THEN_A_NAN = "--- then a target that scores nan ---"
+
+
+@pytest.fixture(scope="module")
+def first_calls_in_a_process(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> subprocess.CompletedProcess:
+    """One ``python -c`` script, for two tests (a process imports Lightning for seconds): the
+    first discover and a refused mitigate, whether Python's generator is as it was after each;
+    then a discover whose target scores nan, its warning on stderr as a script shows it."""
+    where = str(tmp_path_factory.mktemp("first_calls"))
+    nan = str(tmp_path_factory.mktemp("nan_run"))
     code = (
         "import random, sys, ffade\n"
         "from tests.helpers import synthetic_spec\n"
@@ -291,11 +299,22 @@ def test_the_first_call_in_a_process_leaves_pythons_generator_as_it_was(tmp_path
         "except ffade.FfadeError:\n"
         "    pass\n"
         "print(after_discover, random.random() == expected)\n"
+        f"print({THEN_A_NAN!r}, flush=True)\n"
+        "from tests.api.callables import nan_far_out\n"
+        f"ffade.discover(task=synthetic_spec(), target=nan_far_out, explorer='random', "
+        f"budget=64, save_dir={nan!r})\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
-    )
-    assert result.stdout.splitlines()[-1:] == ["True True"], result.stderr[-2000:]
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+def test_the_first_call_in_a_process_leaves_pythons_generator_as_it_was(
+    first_calls_in_a_process: subprocess.CompletedProcess,
+) -> None:
+    """The first discover (or mitigate, even one refused) imports Lightning, whose import draws
+    from Python's generator: taken after that import, its state was not the caller's."""
+    result = first_calls_in_a_process
+    first_calls = result.stdout.split(THEN_A_NAN)[0]
+    assert first_calls.splitlines()[-1:] == ["True True"], result.stderr[-2000:]
 
 
 CTRL_C_THRICE = """
@@ -828,20 +847,13 @@ def test_a_run_with_a_callback_object_stopped_names_the_python_resume_and_it_goe
     assert stop.batches > 2  # the resumed run used the callback given again
 
 
-def test_an_ffade_warning_in_a_script_is_one_ffade_line(tmp_path: Path) -> None:
+def test_an_ffade_warning_in_a_script_is_one_ffade_line(
+    first_calls_in_a_process: subprocess.CompletedProcess,
+) -> None:
     """Python printed "/.../ffade/evaluator.py:242: FfadeWarning: ..." and then a source line of
     ffade's; a caller that records warnings (pytest.warns: test_callable_target.py) still gets
-    the FfadeWarning itself."""
-    code = (
-        "import ffade\n"
-        "from tests.api.callables import nan_far_out\n"
-        "from tests.helpers import synthetic_spec\n"
-        f"ffade.discover(task=synthetic_spec(), target=nan_far_out, explorer='random', "
-        f"budget=64, save_dir={str(tmp_path)!r})\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
-    )
+    the FfadeWarning itself. (The whole script's stderr: its first calls warn of nothing.)"""
+    result = first_calls_in_a_process
     assert result.returncode == 0, result.stderr[-2000:]
     lines = [ln for ln in result.stderr.replace("\r", "\n").splitlines() if "warning" in ln.lower()]
     assert len(lines) == 1 and lines[0].startswith(
