@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import INTERRUPTED, temporary_runs  # beside this script
 
 from ffade.interrupts import sigterm_as_ctrl_c
@@ -106,7 +107,7 @@ def replay_writes(rows: int = 1024, capacity: int = 50_000, repeats: int = 200) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--budget", type=int, default=200_000, help="evaluations (200,000)")

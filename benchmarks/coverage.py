@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
@@ -70,7 +71,7 @@ def run(explorer: type, task: dict[str, Any], budget: int, seed: int, out: Path,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(

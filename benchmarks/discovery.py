@@ -53,6 +53,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
+from one_line_errors import ArgumentParser  # beside this script
 from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
@@ -603,7 +604,7 @@ def run_large(budget: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
+from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import INTERRUPTED, stopped, temporary_runs  # beside this script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -236,7 +237,7 @@ def processes(budget: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer steps per point")

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 from discovery import digits_task  # benchmarks/discovery.py, beside this script
+from one_line_errors import ArgumentParser  # beside this script
 
 from ffade import registry
 from ffade.auto_batch import probe_batch_size
@@ -124,7 +125,7 @@ def compile_cache() -> Iterator[None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1")

@@ -392,3 +392,46 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
     )
     with pytest.raises(Swept):  # the suggested value passes, on to the sweep
         benchmark.main()
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [  # argparse printed its usage block (five lines for discovery.py) above the reason
+        (
+            ["discovery.py", "--task", "nope"],
+            "discovery.py: error: argument --task: invalid choice: 'nope' (choose from 'digits', "
+            "'regions', 'resnet50', 'synthetic', 't2i')",
+        ),
+        (
+            ["discovery.py", "--explorers", "dqn", "ppo"],
+            "discovery.py: error: argument --explorers: invalid choice: 'ppo' (choose from 'dqn', "
+            "'epsilon_greedy', 'random')",
+        ),
+        (
+            ["discovery.py", "--seeds", "0"],
+            "discovery.py: error: argument --seeds: must be at least 1, got 0",
+        ),
+        (
+            ["coverage.py", "--seeds", "0"],
+            "coverage.py: error: argument --seeds: must be at least 1, got 0",
+        ),
+        (
+            ["big_run.py", "--budget", "-5"],
+            "big_run.py: error: argument --budget: must be at least 1024, got -5",
+        ),
+        (["scaling.py", "--quik"], "scaling.py: error: unrecognized arguments: --quik"),
+        (
+            ["target_speed.py", "--targets", "resnet"],
+            "target_speed.py: error: argument --targets: invalid choice: 'resnet' (choose from "
+            "'digits_cnn', 'torchvision_classifier')",
+        ),
+    ],
+)
+def test_every_benchmark_refuses_a_bad_argument_in_one_line(monkeypatch, capsys, argv, line):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / argv[0]), run_name="__main__")
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [line] and captured.out == ""
