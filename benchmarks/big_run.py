@@ -18,6 +18,11 @@ to resume it).
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import contextlib
 import os

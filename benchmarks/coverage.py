@@ -15,6 +15,11 @@ nothing was kept, exit 130.
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import json
 import tempfile

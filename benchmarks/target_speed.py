@@ -16,6 +16,11 @@ Ctrl-C or SIGTERM ends it with one line, exit 130 (its compile cache folder dele
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import getpass
 import importlib
