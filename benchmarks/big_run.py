@@ -18,6 +18,11 @@ to resume it).
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import contextlib
 import os
@@ -29,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import INTERRUPTED, temporary_runs  # beside this script
 
 from ffade.interrupts import sigterm_as_ctrl_c
@@ -106,7 +112,7 @@ def replay_writes(rows: int = 1024, capacity: int = 50_000, repeats: int = 200) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--budget", type=int, default=200_000, help="evaluations (200,000)")

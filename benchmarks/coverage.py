@@ -15,6 +15,11 @@ nothing was kept, exit 130.
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import json
 import tempfile
@@ -22,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
@@ -70,7 +76,7 @@ def run(explorer: type, task: dict[str, Any], budget: int, seed: int, out: Path,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(

@@ -37,6 +37,11 @@ nothing was kept, exit 130 (no run's "resume it with" for a folder gone by then)
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import itertools
 import math
@@ -53,6 +58,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
+from one_line_errors import ArgumentParser  # beside this script
 from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
@@ -603,7 +609,7 @@ def run_large(budget: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")

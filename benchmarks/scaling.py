@@ -25,6 +25,11 @@ nothing was kept, exit 130, whether it reached this process, its forked child or
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import json
 import multiprocessing
@@ -43,6 +48,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
+from one_line_errors import ArgumentParser  # beside this script
 from temporary_runs import INTERRUPTED, stopped, temporary_runs  # beside this script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -236,7 +242,7 @@ def processes(budget: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer steps per point")

@@ -16,6 +16,11 @@ Ctrl-C or SIGTERM ends it with one line, exit 130 (its compile cache folder dele
 
 from __future__ import annotations
 
+# before torch: ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes (ffade/inductor_cache.py)
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 import getpass
 import importlib
@@ -28,6 +33,7 @@ from typing import Any
 
 import torch
 from discovery import digits_task  # benchmarks/discovery.py, beside this script
+from one_line_errors import ArgumentParser  # beside this script
 
 from ffade import registry
 from ffade.auto_batch import probe_batch_size
@@ -124,7 +130,7 @@ def compile_cache() -> Iterator[None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1")
