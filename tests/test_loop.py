@@ -1189,7 +1189,7 @@ def test_an_out_under_home_is_where_the_stages_write(tmp_path: Path, monkeypatch
     config = yaml.safe_load(loop.read_text())
     loop.write_text(yaml.safe_dump({**config, "out": "~/loops"}))
     (tmp_path / "work").mkdir()
-    ffade("loop", "--config", str(loop), cwd=tmp_path / "work")
+    ffade_in_process("loop", "--config", str(loop), cwd=tmp_path / "work")
     record = json.loads((tmp_path / "home" / "loops" / "version_0" / "loop.json").read_text())
     assert record["status"] != "stopped" or record["stopped"]["stage"] != "discover", record
     assert record["discover"] == str(tmp_path / "home" / "loops" / "version_0" / "discover")
@@ -1206,7 +1206,7 @@ def test_loop_json_names_its_runs_from_any_directory(tmp_path: Path) -> None:
     priorities = tmp_path / "priorities.yaml"
     priorities.write_text("regions: [{id: S-00000000, priority: high}]\n")
     loop.write_text(yaml.safe_dump({**config, "feedback": str(priorities), "out": "../loops é/"}))
-    done = ffade("loop", "--config", str(loop), cwd=work)
+    done = ffade_in_process("loop", "--config", str(loop), cwd=work)
     assert done.returncode == 2, done.stderr
     loop_dir = tmp_path / "my runs" / "loops é" / "version_0"
     record = json.loads((loop_dir / "loop.json").read_text())
