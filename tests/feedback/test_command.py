@@ -21,7 +21,7 @@ from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.summarize.regions import Region
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade_in_process
 
 
 def typed(*args: str, answers: str) -> subprocess.CompletedProcess:
@@ -404,7 +404,7 @@ def test_the_command_prints_a_bad_entry_as_one_line_and_saves_nothing(
 ) -> None:
     priorities = tmp_path / "p.yaml"
     priorities.write_text("regions:\n  - {rank: 1, priority: urgent}\n")
-    result = ffade("feedback", str(run), "--from", str(priorities))
+    result = ffade_in_process("feedback", str(run), "--from", str(priorities))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"ffade: error: {priorities}: regions[0]: priority 'urgent' is not allowed; "
