@@ -153,7 +153,15 @@ def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
     def given(option: str) -> bool:
         return any(a == option or a.startswith((f"{option}=", f"{option}.")) for a in argv)
 
-    if str(save_dir) == str(root) or given("--trainer.logger"):
+    def names_save_dir(option: str) -> bool:
+        """A whole logger, or its save_dir: a logger's name or version given alone places
+        nothing, so it left the run under the config's save_dir, unsaid."""
+        option = option.split("=", 1)[0]
+        return option == "--trainer.logger" or (
+            option.startswith("--trainer.logger.") and option.endswith(".save_dir")
+        )
+
+    if str(save_dir) == str(root) or any(names_save_dir(a) for a in argv):
         return
     default = trainer_defaults()["logger"]
     ffade_default = (
