@@ -99,21 +99,45 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+_STOPPING: list[int] = []
+"""The stop signal the child took, once it took one."""
+
+
+def _stop_once(signum: int, frame: Any) -> None:
+    """The child's handler for both stop signals: the first raises KeyboardInterrupt, any later
+    one does nothing. A terminal's Ctrl-C or a process group's SIGTERM reaches the child and the
+    benchmark both, and the benchmark passes the stop on to the child too: a second
+    KeyboardInterrupt, raised while the child handled the first, printed multiprocessing's
+    ``Process ForkProcess-N:`` traceback. A flag, not SIG_IGN alone: Lightning puts back the
+    handlers it found as its run tears down."""
+    if _STOPPING:
+        return
+    _STOPPING.append(signum)
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def _measure(grid: tuple[int, ...], num_inputs: int, steps: int, queue: Any) -> None:
     """In the child: :func:`_point`, ended quietly with status ``INTERRUPTED`` when stopped.
 
     A Ctrl-C or SIGTERM that reached the child before its run began (while it imported ffade or
     built its task) printed multiprocessing's ``Process ForkProcess-N:`` traceback above the
-    benchmark's one line; one during the run ended it with status 1, read as a crash. Further
-    signals are ignored from then on (a terminal's Ctrl-C reaches the child, and the benchmark
-    passes it on too), so the child's end is not cut short."""
+    benchmark's one line; one during the run ended it with status 1, read as a crash. The stop
+    signals come blocked from :func:`measure` and are let in only once :func:`_stop_once`
+    holds them, inside the ``try``: no moment of the child's is left to the handlers it
+    inherited."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop_once)
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         _point(grid, num_inputs, steps, queue)
     except BaseException as error:
         if not stopped(error):
             raise
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
         sys.exit(INTERRUPTED)
 
 
@@ -143,8 +167,14 @@ def measure(grid: tuple[int, ...], num_inputs: int, steps: int) -> tuple[float, 
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_measure, args=(grid, num_inputs, steps, queue))
-    child.start()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # the child lets them in
     try:
+        child.start()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        raise
+    try:  # a stop that came meanwhile reaches this process now, with the child to end
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return _result(child, queue, grid, num_inputs)
     except KeyboardInterrupt:  # the child ends (a Ctrl-C reaches it too) before this process
         if child.is_alive():  # when only this process was signalled

@@ -109,6 +109,37 @@ def test_scaling_stopped_before_its_run_starts_says_once(
     said_once(err, "scaling.py")
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_scaling_child_stopped_twice_says_once(monkeypatch, capfd, signum: int) -> None:
+    """Under load, the benchmark's SIGINT to its child (passing on a stop that reached both)
+    came while the child still handled its own first stop: a second KeyboardInterrupt there
+    printed ``Process ForkProcess-1:`` and its traceback above the benchmark's line. Here the
+    second signal comes at that moment, as the child decides the first one was a stop."""
+    module = load_benchmark("scaling.py")
+    parent, task, stopped = os.getpid(), module.task, module.stopped
+
+    def stopped_task(*args: Any) -> Any:  # in the child, before its run begins
+        os.kill(parent, signum)
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the signal interrupts this
+        return task(*args)
+
+    def stopped_again(error: BaseException) -> bool:  # the benchmark's SIGINT, passed on
+        os.kill(os.getpid(), signal.SIGINT)
+        return stopped(error)
+
+    monkeypatch.setattr(module, "task", stopped_task)
+    monkeypatch.setattr(module, "stopped", stopped_again)
+    monkeypatch.setattr(sys, "argv", ["scaling.py", "--quick", "--skip-ddp"])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 130
+    assert not multiprocessing.active_children()
+    err = capfd.readouterr().err
+    assert "ForkProcess" not in err
+    said_once(err, "scaling.py")
+
+
 @pytest.mark.slow
 def test_big_run_ctrl_c_says_once_that_nothing_was_kept(tmp_path) -> None:
     """big_run.py's ``ffade fit`` child printed its "resume it with" for a folder the benchmark

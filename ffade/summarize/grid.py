@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import FfadeError
+from ffade.written import as_written
 
 
 def is_numeric(values: Sequence[Any]) -> bool:
@@ -57,15 +58,16 @@ def read_grid(summary: dict[str, Any], source: str) -> Grid:
         )
     if not isinstance(concepts, list) or not concepts:
         raise FfadeError(
-            f"{source}: summary.json key 'concepts' is missing or empty; expected a list of "
-            "{'label', 'plugin', 'values', 'coordinates', 'neutral', 'neutral_index'} in grid order"
+            f"{source}: summary.json key 'concepts' is missing or empty; expected the grid's "
+            "concepts in grid order, each with label, plugin, values, coordinates, neutral and "
+            "neutral_index"
         )
     labels, values, coordinates, neutral = [], [], [], []
     for i, concept in enumerate(concepts):
         where = f"{source}: summary.json 'concepts'[{i}]"
         if not isinstance(concept, dict) or "label" not in concept or not concept.get("values"):
             raise FfadeError(
-                f"{where} needs a 'label' and a non-empty 'values' list; got {concept!r}"
+                f"{where} needs a 'label' and a non-empty 'values' list; got {as_written(concept)}"
             )
         missing = [key for key in GEOMETRY_KEYS if key not in concept]
         if missing:
