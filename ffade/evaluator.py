@@ -45,6 +45,7 @@ class Outcome:
     failed: np.ndarray
     new_failure: np.ndarray  # failed, and evaluated for the first time by this call
     evaluated: np.ndarray  # False where the budget ran out before this pair
+    invalid: np.ndarray  # evaluated by this call with a NaN metric or a NaN or infinite reward
 
     def judged_failed(self) -> np.ndarray:
         """``failed``, with a pair whose metric is NaN (invalid) counted as failed: a search
@@ -117,6 +118,7 @@ class Evaluator(EvaluationTotals):
         self.evaluations = 0
         self.failures = 0
         self.invalid = 0  # evaluations whose metric or reward was NaN or inf
+        self._invalid_now: set[int] = set()  # keys found invalid by the call under way
         # where the loop's time goes: the model calls (target and reward) and the concepts
         self.model_seconds = 0.0
         self.concept_seconds = 0.0
@@ -179,13 +181,15 @@ class Evaluator(EvaluationTotals):
             self._run(input_ids[fresh], states[fresh], keys[fresh], step)
         fresh_keys = {int(keys[r]) for r in fresh}
         n = len(keys)
-        out = Outcome(*(np.zeros(n, t) for t in (np.float32, np.float32, bool, bool, bool)))
+        out = Outcome(*(np.zeros(n, t) for t in (np.float32, np.float32, bool, bool, bool, bool)))
         for row, key in enumerate(keys.tolist()):
             if key in self.memo:
                 out.metric[row], out.reward[row], out.failed[row] = self.memo[key]
                 out.evaluated[row] = True
                 out.new_failure[row] = out.failed[row] and key in fresh_keys
+                out.invalid[row] = key in self._invalid_now
                 fresh_keys.discard(key)  # a pair repeated within one call is new only once
+        self._invalid_now.clear()
         return out
 
     def _run(self, input_ids: np.ndarray, states: np.ndarray, keys: np.ndarray, step: int) -> None:
@@ -238,6 +242,7 @@ class Evaluator(EvaluationTotals):
         paid = rewards
         if invalid.any():  # neither failed nor paid: no NaN reaches a learner
             self._warn_invalid(invalid, metrics, rewards, ids, states)
+            self._invalid_now.update(keys[invalid].tolist())
             failed = (np.asarray(failed, bool) & ~invalid).tolist()
             paid = np.where(invalid, 0.0, rewards).tolist()
         lines = None  # encoded only where the log is kept (rank 0)

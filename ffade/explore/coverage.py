@@ -119,6 +119,7 @@ class CoverageProbes:
         rng = np.random.default_rng([seed, 0xC0FE])
         self.keys = np.sort(rng.choice(self.total_pairs, count, replace=False))
         self.failed = np.zeros(count, bool)
+        self.invalid = np.zeros(count, bool)  # neither a pass nor a failure: not a probe
         self.evaluated = False
 
     def evaluate(self, batch_size: int) -> None:
@@ -133,13 +134,15 @@ class CoverageProbes:
         num_states = self.evaluator.space.num_states
         input_ids, flat = np.divmod(self.keys, num_states)
         with torch_random_kept(self.evaluator.task.target.device):
-            self.failed = apart.evaluate(input_ids, self.evaluator.space.unflat(flat)).failed
+            outcome = apart.evaluate(input_ids, self.evaluator.space.unflat(flat))
+        self.failed, self.invalid = outcome.failed, outcome.invalid
         self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
         self.evaluator.concept_seconds += apart.concept_seconds
 
     def estimate(self) -> RemainingEstimate:
         """The remaining-failure estimate from the probes the explorer has not evaluated."""
-        fresh = ~self.evaluator.is_evaluated(self.keys)
+        # an invalid probe (NaN metric or reward) counted as a pass pulled the estimate down
+        fresh = ~self.evaluator.is_evaluated(self.keys) & ~self.invalid
         unevaluated = self.total_pairs - self.evaluator.evaluations
         return remaining_failures(int(self.failed[fresh].sum()), int(fresh.sum()), unevaluated)
 

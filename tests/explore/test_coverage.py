@@ -123,3 +123,21 @@ def test_a_run_warns_once_about_invalid_evaluations_probes_or_not(tmp_path: Path
         discover(explorer, tmp_path, seed=0)
     assert len([w for w in caught if "count as 'invalid'" in str(w.message)]) == 1
     assert explorer.evaluator.invalid > 0
+
+
+def test_an_invalid_probe_is_neither_a_pass_nor_a_failure() -> None:
+    """A probe whose score was NaN counted as a pass: the estimate ran low (0 for a model that
+    scored nothing), where the README says invalid evaluations are neither."""
+    spec = synthetic_spec(num_inputs=8)
+    spec["target"] = {"name": "callable", "args": {"predict": "tests.api.callables:nan_far_out"}}
+    evaluator = Evaluator(build_task(spec), warn_invalid=False)
+    probes = CoverageProbes(evaluator, count=200, seed=0)
+    probes.evaluate(batch_size=64)
+    input_ids, flat = np.divmod(probes.keys, evaluator.space.num_states)
+    scored = Evaluator(build_task(spec), warn_invalid=False)  # the same pairs, on the record
+    nan = np.isnan(scored.evaluate(input_ids, evaluator.space.unflat(flat)).metric)
+    assert 0 < nan.sum() < len(nan) and scored.invalid == nan.sum()
+    assert (probes.invalid == nan).all()
+    estimate = probes.estimate()
+    assert estimate.probes == int((~nan).sum())
+    assert estimate.probe_failures == int(probes.failed[~nan].sum())
