@@ -155,6 +155,16 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
         self._keep_others = keep_others
 
     @override
+    def absolute_paths(self) -> None:
+        """``class_images: digits`` as the shipped folder, not ``./digits``: the hyperparameters
+        hold the value the config gave (LightningCLI hands them over as parsed), which the
+        base class would read from the current directory."""
+        for record in (self.hparams, getattr(self, "_hparams_initial", {})):
+            if "class_images" in record:
+                record["class_images"] = class_images_folder(record["class_images"])
+        super().absolute_paths()
+
+    @override
     def select_parameters(self) -> None:
         """Freeze the UNet and add trainable LoRA adapters to its attention projections."""
         from peft import LoraConfig

@@ -418,6 +418,21 @@ def test_the_t2i_mitigate_config_s_class_images_are_found_from_any_directory(
     assert tuner.hparams_initial.class_images == str(SHIPPED_DIGITS.resolve())
 
 
+def test_a_bundled_class_images_name_from_a_config_is_the_shipped_folder(
+    t2i_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ffade fit`` (LightningCLI) hands the module the config's values as its hyperparameters,
+    not the constructor's: ``digits`` became ``./digits`` and the fine-tune stopped at setup."""
+    from lightning.pytorch.core.mixins.hparams_mixin import _given_hyperparameters_context
+
+    monkeypatch.chdir(tmp_path)
+    given = {"run": str(t2i_run), "class_images": "digits"}
+    with _given_hyperparameters_context(given, "lightning.pytorch.cli.instantiate_module"):
+        tuner = DiffusionLoRAFineTuner(**given)  # as LightningCLI builds it
+    assert tuner.hparams.class_images == str(SHIPPED_DIGITS.resolve())
+    assert tuner.hparams_initial.class_images == str(SHIPPED_DIGITS.resolve())
+
+
 def test_a_class_images_path_is_read_as_a_path(
     t2i_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
