@@ -343,9 +343,9 @@ def _smallest_change_overall(
     place, since = (
         ("the neutral state", "neutral") if word == "neutral" else ("the start state",) * 2
     )
+    # a start state that fails is said once, not "the start state (distance 0 from ...)"
     where = f"{names} (distance {overall['distance']:.3g} from {since})" if names else place
-    overall["description"] = f"{where}: {overall['rate_text']}"  # not "the start state (distance
-    # 0 from the start state)": a start that fails is said once
+    overall["description"] = f"{where}: {overall['rate_text']}"
     return overall
 
 

@@ -51,6 +51,7 @@ from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_m
 from ffade.writable import removed_if_refused, writable_dir, writable_file, written
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+"""The files a report writes (beside the pictures), each through ``NAME.tmp``."""
 FIGURES = (
     "failure_rate",
     "action_probabilities",
@@ -58,7 +59,6 @@ FIGURES = (
     "compare_action_probabilities",
 )
 """The pictures a report may draw under ``figures/``, each checked before the work."""
-"""The files a report writes (beside the pictures), each through ``NAME.tmp``."""
 
 
 def build_report(
