@@ -31,6 +31,35 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
+INDUCTOR_MADE = pytest.StashKey[list[Path]]()
+"""torch's default inductor folders that were not there when the suite started."""
+
+
+def _inductor_folders() -> list[Path]:
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    default = Path(default_cache_dir())  # whatever TORCHINDUCTOR_CACHE_DIR says: see below
+    return [default, default / "precompiled_headers"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, or -n 0's one process
+        session.config.stash[INDUCTOR_MADE] = [p for p in _inductor_folders() if not p.exists()]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Take back torch.compile's precompiled headers, which go to ``$TMPDIR/torchinductor_<user>``
+    whatever the cache folder: the compile tests left 150 MB there after every slow CI step.
+    Only here, once every worker is done: a compile in the same process reuses them."""
+    import shutil
+
+    for path in reversed(session.config.stash.get(INDUCTOR_MADE, [])):
+        if path.name == "precompiled_headers":
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
 
@@ -43,6 +72,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="slow: pass --runslow"))
         if "gpu" in item.keywords and not torch.cuda.is_available():
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device"))
+
+
+@pytest.fixture
+def compile_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """torch.compile's kernels in the test's own folder, not ``$TMPDIR/torchinductor_<user>``
+    (see :func:`pytest_sessionfinish` for the headers torch puts there anyway)."""
+    folder = tmp_path / "torchinductor"
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="module")

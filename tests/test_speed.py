@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -49,10 +51,11 @@ def test_precision_32_given_as_a_number_is_float32(images) -> None:
 
 
 @pytest.mark.slow
-def test_compiled_forward_gives_the_plain_outputs(images) -> None:
+def test_compiled_forward_gives_the_plain_outputs(images, compile_cache: Path) -> None:
     forward = FastForward(tiny_cnn(), torch.device("cpu"), compile=True)
     torch.testing.assert_close(forward(images), tiny_cnn()(images), atol=1e-5, rtol=1e-5)
     assert forward.compiled is not None
+    assert any(compile_cache.iterdir())  # its kernels went to the test's folder
 
 
 class CountsThreads(nn.Module):

@@ -67,7 +67,7 @@ def test_one_cpu_thread_finds_the_same_failures(float32) -> None:
 
 
 @pytest.mark.slow
-def test_compile_finds_the_same_failures(float32) -> None:
+def test_compile_finds_the_same_failures(float32, compile_cache: Path) -> None:
     failed, logits = evaluate({"compile": True})
     np.testing.assert_array_equal(failed, float32[0])
     torch.testing.assert_close(logits, float32[1], atol=1e-4, rtol=1e-4)
