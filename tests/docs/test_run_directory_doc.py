@@ -30,11 +30,13 @@ def readme_summary_rows() -> str:
 
 
 def summary_keys(summary: dict[str, Any]) -> set[str]:
-    """Top-level keys, each concept's keys and the environment's keys."""
-    keys = set(summary)
+    """Top-level keys, each concept's, the task's, the remaining-failure estimate's and the
+    environment's keys."""
+    keys = set(summary) | set(summary["task"]) | set(summary["environment"])
     for concept in summary["concepts"]:
         keys |= set(concept)
-    return keys | set(summary["environment"])
+    estimate = summary.get("estimated_remaining_failures")
+    return keys | set(estimate) if isinstance(estimate, dict) else keys
 
 
 def test_the_readme_names_every_summary_key_of_both_modes(tmp_path: Path) -> None:
