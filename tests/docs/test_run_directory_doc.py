@@ -64,7 +64,8 @@ def test_report_md_names_every_report_json_key(tmp_path: Path) -> None:
     entries = [*report["rules"]["rules"], *report["regions"]]
     assert entries, "the runs found failures, so rules and regions to name"
     entry_keys = {key for entry in entries for key in entry}
-    keys = set(report) | set(report["compare"]) | set(report["rules"]) | entry_keys
+    figures = set(report["run_figures"]) | set(report["compare"]["run_figures"])
+    keys = set(report) | set(report["compare"]) | set(report["rules"]) | entry_keys | figures
     missing = keys - documented
     assert not missing, f"report.json keys docs/report.md omits: {missing}"
 
