@@ -81,10 +81,15 @@ class Judge(Reward):
                 f"[0, {probabilities.shape[1] - 1}] of the judge, got {sorted(set(labels))}"
             )
         intended = probabilities.gather(1, labels_t[:, None]).squeeze(1)
-        top, predicted = probabilities.max(1)
-        failed = (predicted != labels_t) | (intended < self.min_probability)
-        p = top.clamp(1e-6, 1 - 1e-6)
-        reward = torch.where(failed, 10 * torch.log(p / (1 - p)).abs(), torch.full_like(p, -1.0))
+        # a tie with another class is a miss, whatever the classes' order (max would read the
+        # first listed as the answer); a NaN probability is never read as the label
+        others = probabilities.scatter(1, labels_t[:, None], float("-inf")).amax(1)
+        failed = ~(intended > others) | (intended < self.min_probability)
+        p = probabilities.amax(1).clamp(1e-6, 1 - 1e-6)
+        # at a top probability of exactly one half the log-odds are 0: a failure still earns
+        # more than nothing
+        paid = (10 * torch.log(p / (1 - p)).abs()).clamp(min=torch.finfo(torch.float32).tiny)
+        reward = torch.where(failed, paid, torch.full_like(p, -1.0))
         return Scores(metric=intended, failed=failed, reward=reward)
 
     def describe_outputs(self, outputs: Any, references: Any) -> list[str]:
