@@ -84,12 +84,17 @@ class Judge(Reward):
         # a tie with another class is a miss, whatever the classes' order (max would read the
         # first listed as the answer); a NaN probability is never read as the label
         others = probabilities.scatter(1, labels_t[:, None], float("-inf")).amax(1)
-        failed = ~(intended > others) | (intended < self.min_probability)
-        p = probabilities.amax(1).clamp(1e-6, 1 - 1e-6)
+        read_rightly = intended > others
+        failed = ~read_rightly | (intended < self.min_probability)
+        depth = _log_odds(probabilities.amax(1)).abs()
+        # read rightly but unsurely: the surer the judge, the smaller the failure (the top's
+        # log-odds paid a judge at 0.9 more than a miss at 0.6)
+        short = _log_odds(torch.tensor(self.min_probability)) - _log_odds(intended)
+        depth = torch.where(read_rightly, short.abs(), depth)
         # at a top probability of exactly one half the log-odds are 0: a failure still earns
         # more than nothing
-        paid = (10 * torch.log(p / (1 - p)).abs()).clamp(min=torch.finfo(torch.float32).tiny)
-        reward = torch.where(failed, paid, torch.full_like(p, -1.0))
+        paid = (10 * depth).clamp(min=torch.finfo(torch.float32).tiny)
+        reward = torch.where(failed, paid, torch.full_like(depth, -1.0))
         return Scores(metric=intended, failed=failed, reward=reward)
 
     def describe_outputs(self, outputs: Any, references: Any) -> list[str]:
@@ -105,6 +110,12 @@ class Judge(Reward):
             f'drew {name} ({judge}: p={p:.2f}) for "{prompt}"'
             for name, p, prompt in zip(names, top.tolist(), prompts, strict=True)
         ]
+
+
+def _log_odds(p: torch.Tensor) -> torch.Tensor:
+    """ln(p / (1 - p)), with p kept in [1e-6, 1 - 1e-6] so that it stays finite."""
+    p = p.clamp(1e-6, 1 - 1e-6)
+    return torch.log(p / (1 - p))
 
 
 def _require_image_classifier(classifier: Any, name: str) -> None:

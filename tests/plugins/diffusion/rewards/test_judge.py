@@ -151,3 +151,15 @@ def test_a_tie_for_the_top_fails_whatever_the_label_and_earns_more_than_nothing(
     assert _judged(right, [0], min_probability=0.5).failed.tolist() == [False]
     unsure = _judged(right, [0], min_probability=0.6)
     assert unsure.failed.tolist() == [True] and unsure.reward.item() > 0
+
+
+def test_an_unsure_right_reading_earns_more_the_less_sure_the_judge() -> None:
+    # the top's log-odds paid a right reading at 0.9 more (22) than one at 0.55 (2), and more
+    # than a miss at 0.6
+    sure, unsure = [[math.log(0.9), math.log(0.1)]], [[math.log(0.55), math.log(0.45)]]
+    at_90 = _judged(sure, [0], min_probability=0.95)
+    at_55 = _judged(unsure, [0], min_probability=0.95)
+    assert at_90.failed.item() and at_55.failed.item()
+    assert 0 < at_90.reward.item() < at_55.reward.item()
+    short = math.log(0.95 / 0.05) - math.log(0.55 / 0.45)
+    assert at_55.reward.item() == pytest.approx(10 * short, rel=1e-5)
