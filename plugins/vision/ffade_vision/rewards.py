@@ -177,6 +177,10 @@ class AccuracyDrop(_ClassificationReward):
         is_correct = _is_correct(logits, accepted)
         failed = was_correct & ~is_correct
         metric = was_correct.float() - is_correct.float()
+        # a NaN score, unchanged or changed, is no answer: a NaN metric has the run count the
+        # evaluation invalid (a NaN unchanged read as a pass, every change of that input passing)
+        scored_nan = logits.isnan().any(-1) | clean.isnan().any(-1)
+        metric = metric.masked_fill(scored_nan, float("nan"))
         return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
 
 

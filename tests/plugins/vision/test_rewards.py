@@ -204,3 +204,11 @@ def test_confidence_drop_at_its_threshold_passes() -> None:
     assert ConfidenceDrop(threshold=0.0).score(now, torch.tensor([0]), clean).failed.tolist() == [
         False
     ]
+
+
+def test_accuracy_drop_scores_a_nan_unchanged_or_changed_as_nan() -> None:
+    # a NaN on the unchanged image read as "was wrong", a pass with metric -1, not invalid
+    nan, right = torch.tensor([[float("nan"), 0.0]]), torch.tensor([[0.0, 5.0]])
+    for changed, clean in ((right, nan), (nan, right)):
+        scores = AccuracyDrop().score(changed, torch.tensor([1]), clean)
+        assert math.isnan(scores.metric.item())
