@@ -57,6 +57,17 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
     return scores.softmax(-1), labels.to(scores.device)
 
 
+def _is_right(probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Whether the label's probability is above every other class's, per input.
+
+    A tie with another class is a wrong answer, whatever the classes' order (argmax would read
+    the first listed as the answer, so the same tie passed or failed by the label's index).
+    """
+    label = probabilities.gather(-1, labels[:, None]).squeeze(-1)
+    others = probabilities.scatter(-1, labels[:, None], float("-inf")).amax(-1)
+    return label > others
+
+
 class _EditReward(Reward):
     """Shared arguments: how a failure and a pass are rewarded.
 
@@ -104,7 +115,7 @@ class LabelFlip(_EditReward):
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         edited, clean, labels = self._inputs(outputs, references, clean_outputs)
-        failed = (clean.argmax(-1) == labels) & (edited.argmax(-1) != labels)
+        failed = _is_right(clean, labels) & ~_is_right(edited, labels)
         drop = clean.gather(-1, labels[:, None]).squeeze(-1) - edited.gather(
             -1, labels[:, None]
         ).squeeze(-1)

@@ -9,6 +9,7 @@ right as "tabby" or "tiger cat"). The RL reward follows the paper: a miss earns
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import torch
@@ -20,6 +21,9 @@ from ffade.errors import (
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
+
+CERTAIN_LOG_ODDS = math.log(torch.finfo(torch.float32).max)
+"""The log-odds a certain miss counts (about 88.7): those of the largest odds float32 holds."""
 
 
 def top1_log_odds(logits: torch.Tensor) -> torch.Tensor:
@@ -76,8 +80,16 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def _is_correct(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
-    """Whether the top-1 class is one that counts as right, per input."""
-    return accepted.gather(-1, logits.argmax(-1, keepdim=True)).squeeze(-1)
+    """Whether a class that counts as right scores above every other class, per input.
+
+    A tie for the top between a right and a wrong class is a miss: argmax would pick the
+    class listed first, so the same tie passed or failed by the classes' order (and bf16
+    logits tie often). A NaN score is never right; its metric is NaN, so the run counts it
+    invalid.
+    """
+    best_right = logits.masked_fill(~accepted, float("-inf")).amax(-1)
+    best_wrong = logits.masked_fill(accepted, float("-inf")).amax(-1)
+    return best_right > best_wrong
 
 
 def _accepted_probability(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
@@ -116,9 +128,18 @@ class _ClassificationReward(Reward):
         self.pass_reward = require_pass_reward(self, pass_reward)
 
     def _reward(self, failed: torch.Tensor, amount: torch.Tensor) -> torch.Tensor:
-        return torch.where(
-            failed, self.scale * amount.abs(), torch.full_like(amount, self.pass_reward)
-        )
+        """``scale * |amount|`` on a failure, kept positive and finite, else ``pass_reward``.
+
+        A miss at a top-1 probability of exactly one half (log-odds 0) would earn 0, no more
+        than a pass at ``pass_reward`` 0: it earns the smallest positive float32 instead. A
+        certain miss (every other class scored -inf, as log-probabilities of 0 are) has infinite
+        log-odds, which the run would count as invalid rather than failed: it counts
+        ``CERTAIN_LOG_ODDS``, bounded so that an explorer without a reward clip still learns. A
+        NaN stays NaN (the run counts it invalid).
+        """
+        size = amount.abs().nan_to_num(nan=float("nan"), posinf=CERTAIN_LOG_ODDS)
+        paid = (self.scale * size).clamp(min=torch.finfo(torch.float32).tiny)
+        return torch.where(failed, paid, torch.full_like(amount, self.pass_reward))
 
 
 class Misclassification(_ClassificationReward):
@@ -156,6 +177,10 @@ class AccuracyDrop(_ClassificationReward):
         is_correct = _is_correct(logits, accepted)
         failed = was_correct & ~is_correct
         metric = was_correct.float() - is_correct.float()
+        # a NaN score, unchanged or changed, is no answer: a NaN metric has the run count the
+        # evaluation invalid (a NaN unchanged read as a pass, every change of that input passing)
+        scored_nan = logits.isnan().any(-1) | clean.isnan().any(-1)
+        metric = metric.masked_fill(scored_nan, float("nan"))
         return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
 
 

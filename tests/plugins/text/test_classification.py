@@ -28,6 +28,17 @@ def test_label_flip_fails_only_when_a_right_answer_turns_wrong() -> None:
     assert scores.reward.tolist() == pytest.approx([7.0, -1.0, -1.0, -1.0], abs=1e-4)
 
 
+@pytest.mark.parametrize("label", [0, 1])
+def test_label_flip_reads_a_tie_as_a_wrong_answer_whatever_the_label(label: int) -> None:
+    # argmax read a tie as the first class, so a tie unchanged was "right" for label 0 only
+    tied = torch.tensor([[0.0, 0.0]]).bfloat16()
+    wrong = log_probs([0.1, 0.9], [0.9, 0.1])[label : label + 1]
+    right = log_probs([0.9, 0.1], [0.1, 0.9])[label : label + 1]
+    labels = torch.tensor([label])
+    assert LabelFlip().score(wrong, labels, tied).failed.tolist() == [False]  # nothing to break
+    assert LabelFlip().score(tied, labels, right).failed.tolist() == [True]  # right -> a tie
+
+
 def test_confidence_drop_fails_past_its_threshold() -> None:
     clean = log_probs([0.9, 0.1], [0.9, 0.1])
     edited = log_probs([0.55, 0.45], [0.7, 0.3])

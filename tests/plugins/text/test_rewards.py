@@ -175,3 +175,24 @@ def test_plugins_lists_each_summary_rewards_default_threshold() -> None:
         row = next(i for i, line in enumerate(lines) if line.startswith(f"  {name}  ("))
         assert f"args: threshold={default}, scale=10.0, pass_reward=-1.0" in lines[row + 2]
         assert registry.create("reward", name).threshold == default
+
+
+def test_a_score_or_drop_exactly_at_the_threshold_passes() -> None:
+    """bleu and rougel fail *below* threshold, the drops fail by *more than* it."""
+    reference, summary = "the council approved the budget today", "the council approved a budget"
+    bleu, rouge = sentence_bleu(summary, reference), rouge_l(summary, reference)
+    at = {
+        "bleu": (bleu, [summary]),
+        "rougel": (rouge, [summary]),
+        "bleu_drop": (100 - bleu, [summary], [reference]),
+        "rougel_drop": (1 - rouge, [summary], [reference]),
+    }
+    for name, (threshold, outputs, *clean) in at.items():
+        reward = registry.create("reward", name, {"threshold": threshold, "pass_reward": 0.0})
+        scores = reward.score(outputs, [reference], *clean)
+        assert scores.failed.tolist() == [False], name
+        # a hair past it fails, and the failure pays more than the pass
+        past = threshold - 1e-3 if name.endswith("_drop") else threshold + 1e-3
+        failing = registry.create("reward", name, {"threshold": past, "pass_reward": 0.0})
+        scores = failing.score(outputs, [reference], *clean)
+        assert scores.failed.tolist() == [True] and scores.reward.item() > 0, name

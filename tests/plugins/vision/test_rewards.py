@@ -160,3 +160,55 @@ def test_a_confidence_drop_error_names_the_reward_as_it_was_registered() -> None
         "task.reward.args.threshold must be a number in [0, 1) (a drop in probability), got 1.5 "
         "(reward 'shaken')"
     )
+
+
+@pytest.mark.parametrize("label", [0, 1])
+def test_a_tie_for_the_top_is_a_miss_whatever_the_classes_order(label: int) -> None:
+    # the label ties with a wrong class: argmax read the first listed as the answer, so label 0
+    # passed and label 1 failed on the same scores
+    for dtype in (torch.float32, torch.bfloat16, torch.float16):
+        logits = torch.tensor([[2.0, 2.0, 0.0]], dtype=dtype)
+        assert Misclassification().score(logits, torch.tensor([label])).failed.tolist() == [True]
+    # a tie between two accepted classes is still right
+    both = torch.tensor([[True, True, False]])
+    assert Misclassification().score(torch.tensor([[2.0, 2.0, 0.0]]), both).failed.tolist() == [
+        False
+    ]
+    # accuracy_drop: a tie unchanged was no right answer, so a wrong one after broke nothing
+    tied, wrong = torch.tensor([[1.0, 1.0]]), torch.tensor([[0.0, 5.0], [5.0, 0.0]])
+    drop = AccuracyDrop().score(wrong[label : label + 1], torch.tensor([label]), tied)
+    assert drop.failed.tolist() == [False] and drop.metric.tolist() == [0.0]
+
+
+def test_a_miss_at_one_half_earns_more_than_a_pass_and_a_certain_miss_counts() -> None:
+    # top-1 probability exactly 1/2: log-odds 0, which paid 0, no more than pass_reward 0
+    half = torch.tensor([[0.5, 0.25, 0.25]]).log()
+    scores = Misclassification(pass_reward=0.0).score(half, torch.tensor([1]))
+    assert scores.failed.tolist() == [True]
+    assert scores.reward.item() > 0
+    # log-probabilities of a certain miss: infinite log-odds, which the run counted invalid
+    certain = torch.tensor([[float("-inf"), 0.0]])
+    for reward in (Misclassification(), AccuracyDrop()):
+        scores = reward.score(certain, torch.tensor([0]), torch.tensor([[0.0, float("-inf")]]))
+        assert scores.failed.tolist() == [True]
+        assert math.isfinite(scores.reward.item()) and scores.reward.item() > 0
+        assert math.isfinite(scores.metric.item())
+    # a NaN score stays NaN, for the run to count invalid
+    nan = Misclassification().score(torch.tensor([[float("nan"), 0.0]]), torch.tensor([0]))
+    assert math.isnan(nan.metric.item()) and math.isnan(nan.reward.item())
+
+
+def test_confidence_drop_at_its_threshold_passes() -> None:
+    # "fell by more than threshold": a drop of exactly the threshold passes
+    clean, now = torch.tensor([[1.0, 1.0]]), torch.tensor([[1.0, 1.0]])
+    assert ConfidenceDrop(threshold=0.0).score(now, torch.tensor([0]), clean).failed.tolist() == [
+        False
+    ]
+
+
+def test_accuracy_drop_scores_a_nan_unchanged_or_changed_as_nan() -> None:
+    # a NaN on the unchanged image read as "was wrong", a pass with metric -1, not invalid
+    nan, right = torch.tensor([[float("nan"), 0.0]]), torch.tensor([[0.0, 5.0]])
+    for changed, clean in ((right, nan), (nan, right)):
+        scores = AccuracyDrop().score(changed, torch.tensor([1]), clean)
+        assert math.isnan(scores.metric.item())

@@ -81,10 +81,20 @@ class Judge(Reward):
                 f"[0, {probabilities.shape[1] - 1}] of the judge, got {sorted(set(labels))}"
             )
         intended = probabilities.gather(1, labels_t[:, None]).squeeze(1)
-        top, predicted = probabilities.max(1)
-        failed = (predicted != labels_t) | (intended < self.min_probability)
-        p = top.clamp(1e-6, 1 - 1e-6)
-        reward = torch.where(failed, 10 * torch.log(p / (1 - p)).abs(), torch.full_like(p, -1.0))
+        # a tie with another class is a miss, whatever the classes' order (max would read the
+        # first listed as the answer); a NaN probability is never read as the label
+        others = probabilities.scatter(1, labels_t[:, None], float("-inf")).amax(1)
+        read_rightly = intended > others
+        failed = ~read_rightly | (intended < self.min_probability)
+        depth = _log_odds(probabilities.amax(1)).abs()
+        # read rightly but unsurely: the surer the judge, the smaller the failure (the top's
+        # log-odds paid a judge at 0.9 more than a miss at 0.6)
+        short = _log_odds(torch.tensor(self.min_probability)) - _log_odds(intended)
+        depth = torch.where(read_rightly, short.abs(), depth)
+        # at a top probability of exactly one half the log-odds are 0: a failure still earns
+        # more than nothing
+        paid = (10 * depth).clamp(min=torch.finfo(torch.float32).tiny)
+        reward = torch.where(failed, paid, torch.full_like(depth, -1.0))
         return Scores(metric=intended, failed=failed, reward=reward)
 
     def describe_outputs(self, outputs: Any, references: Any) -> list[str]:
@@ -100,6 +110,12 @@ class Judge(Reward):
             f'drew {name} ({judge}: p={p:.2f}) for "{prompt}"'
             for name, p, prompt in zip(names, top.tolist(), prompts, strict=True)
         ]
+
+
+def _log_odds(p: torch.Tensor) -> torch.Tensor:
+    """ln(p / (1 - p)), with p kept in [1e-6, 1 - 1e-6] so that it stays finite."""
+    p = p.clamp(1e-6, 1 - 1e-6)
+    return torch.log(p / (1 - p))
 
 
 def _require_image_classifier(classifier: Any, name: str) -> None:

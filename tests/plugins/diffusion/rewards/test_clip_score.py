@@ -25,6 +25,9 @@ def test_failure_is_cosine_below_threshold(tiny_clip: Path) -> None:
     assert torch.allclose(scores.reward, expected)
     everything = ClipScore(str(tiny_clip), threshold=1.0).score(_outputs(), [7] * 4)
     assert everything.failed.all() and (everything.reward > 0).all()
+    # a cosine exactly at the threshold is not below it: it passes
+    at = ClipScore(str(tiny_clip), threshold=float(cosine[0])).score(_outputs(), [7] * 4)
+    assert not at.failed[0] and at.reward[0] == -1.0
 
 
 def test_cosine_follows_the_prompt(tiny_clip: Path) -> None:

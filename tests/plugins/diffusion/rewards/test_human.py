@@ -478,3 +478,15 @@ def test_prepared_prompts_no_image_of_the_task_has_are_one_note(tmp_path: Path) 
     rows[1:] = []  # every row rates a prompt of the grid: nothing to say
     prepared.write_text("".join(json.dumps(row) + "\n" for row in rows))
     assert not [note for note in build_task(spec).notes if note.startswith("reward 'human'")]
+
+
+def test_an_image_fails_from_the_threshold_on(tmp_path: Path, monkeypatch) -> None:
+    """'fails from threshold': badness 6 fails at threshold 6 and earns 6; 5 passes."""
+    # image a: bias 6, quality 5 -> badness 6; image b: bias 1, quality 6 -> badness 5
+    monkeypatch.setattr("sys.stdin", io.StringIO("6\n5\n1\n6\n"))
+    scores = HumanRating(directory=str(tmp_path), threshold=6).score(
+        _outputs(["a", "b"]), [None, None]
+    )
+    assert scores.metric.tolist() == [6.0, 5.0]
+    assert scores.failed.tolist() == [True, False]
+    assert scores.reward.tolist() == [6.0, -1.0]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,47 @@ def test_the_classifiers_weights_are_recorded_absolute(tmp_path: Path, monkeypat
     assert changed == {("reward", "args", "classifier", "args", "weights"): absolute}
     assert classifier["args"]["weights"] == absolute
     assert absolute_plugin_paths({"reward": {"name": "judge", "args": {}}}) == {}  # as given
+
+
+class _ReadsItsScoresOffThePicture:
+    """A judge whose logits are the first row of each image's first channel, so a test can
+    hand it exact ties."""
+
+    def to_device(self, images: torch.Tensor) -> torch.Tensor:
+        return images
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        return images[:, 0, 0, :]
+
+
+def _judged(logits: list[list[float]], labels: list[int], **args: float):
+    tied = Judge.__new__(Judge)
+    tied.classifier, tied.min_probability = _ReadsItsScoresOffThePicture(), 0.0
+    tied.__dict__.update(args)
+    images = torch.tensor(logits)[:, None, None, :].expand(-1, 3, 2, -1)
+    return tied.score({"images": images, "prompts": ["a digit"] * len(labels)}, labels)
+
+
+def test_a_tie_for_the_top_fails_whatever_the_label_and_earns_more_than_nothing() -> None:
+    # the label ties with another class: max read the first listed as the answer, so label 0
+    # passed and label 1 failed, at a reward of 0 (log-odds of one half)
+    scores = _judged([[1.0, 1.0], [1.0, 1.0]], [0, 1])
+    assert scores.failed.tolist() == [True, True]
+    assert (scores.reward > 0).all()
+    # min_probability fails from below it, not at it: 0.5 passes at 0.5, fails at 0.6
+    right = [[math.log(0.5), math.log(0.25), math.log(0.25)]]
+    assert _judged(right, [0], min_probability=0.5).failed.tolist() == [False]
+    unsure = _judged(right, [0], min_probability=0.6)
+    assert unsure.failed.tolist() == [True] and unsure.reward.item() > 0
+
+
+def test_an_unsure_right_reading_earns_more_the_less_sure_the_judge() -> None:
+    # the top's log-odds paid a right reading at 0.9 more (22) than one at 0.55 (2), and more
+    # than a miss at 0.6
+    sure, unsure = [[math.log(0.9), math.log(0.1)]], [[math.log(0.55), math.log(0.45)]]
+    at_90 = _judged(sure, [0], min_probability=0.95)
+    at_55 = _judged(unsure, [0], min_probability=0.95)
+    assert at_90.failed.item() and at_55.failed.item()
+    assert 0 < at_90.reward.item() < at_55.reward.item()
+    short = math.log(0.95 / 0.05) - math.log(0.55 / 0.45)
+    assert at_55.reward.item() == pytest.approx(10 * short, rel=1e-5)
