@@ -31,6 +31,10 @@ class RandomExplorer(Explorer):
         return scores.argmax(1)
 
 
+GRID_SCAN_CHUNK = 4096
+"""Pairs the grid explorer checks at a time for the next unevaluated ones."""
+
+
 class GridExplorer(Explorer):
     """Exhaustive search: every (input, state) pair in order; gives the ground truth."""
 
@@ -42,9 +46,31 @@ class GridExplorer(Explorer):
         self.cursor = 0
 
     def _next_pairs(self, count: int) -> np.ndarray:
+        """The next ``count`` pairs in order that are not evaluated yet.
+
+        In a fresh run those are simply the next ``count``; a run resumed from its log alone
+        (killed before its first checkpoint) starts its cursor at 0 with the log's pairs in the
+        memo, and walking over them one step at a time counted as idle steps, so
+        ``max_idle_steps`` could end the sweep before it reached a pair it had not evaluated.
+        Fewer left than ``count``: the last is repeated (a repeat costs nothing).
+        """
         total = self.evaluator.num_inputs * self.space.num_states
-        pairs = np.arange(self.cursor, self.cursor + count) % total
-        self.cursor += count
+        found: list[np.ndarray] = []
+        wanted, scanned = count, 0
+        chunk = max(count, GRID_SCAN_CHUNK)
+        while wanted > 0 and scanned < total:
+            size = min(chunk, total - scanned)
+            pairs = (self.cursor + np.arange(size)) % total
+            fresh = pairs[~self.evaluator.is_evaluated(pairs)][:wanted]
+            found.append(fresh)
+            wanted -= len(fresh)
+            # the cursor goes on past the last pair taken (or the whole chunk, if it took none)
+            advance = size if wanted > 0 else int((pairs == fresh[-1]).argmax()) + 1
+            self.cursor = (self.cursor + advance) % total
+            scanned += size
+        pairs = np.concatenate([*found, np.zeros(0, np.int64)])
+        if len(pairs) < count:  # every pair evaluated: the search stops at the next step
+            pairs = np.resize(pairs if len(pairs) else np.zeros(1, np.int64), count)
         return pairs
 
     @override

@@ -50,7 +50,13 @@ MAX_GRAD_NORM = 10.0
 
 
 def linear_schedule(start_e: float, end_e: float, duration: float, t: float) -> float:
-    slope = (end_e - start_e) / max(duration, 1e-9)
+    """Epsilon after ``t`` of ``duration`` evaluations: linear from ``start_e`` to ``end_e``.
+
+    A duration of 0 (``exploration_fraction: 0``) is at its floor from the start: the slope's
+    formula gave ``start_e`` at t = 0, so the first step still explored at random."""
+    if duration <= 0:
+        return end_e
+    slope = (end_e - start_e) / duration
     return max(slope * t + start_e, end_e)
 
 

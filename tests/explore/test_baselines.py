@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from lightning.pytorch import Callback
 
 from ffade.errors import FfadeError
 from ffade.explore import EpsilonGreedyExplorer, GridExplorer, RandomExplorer
@@ -94,3 +96,38 @@ def test_shares_outside_zero_to_one_are_one_line_naming_the_key(value: float) ->
     assert str(error.value) == f"model.init_args.coverage_probes must be in [0, 1], got {value}"
     with pytest.raises(FfadeError, match=r"model.init_args.epsilon must be in \[0, 1\]"):
         EpsilonGreedyExplorer(synthetic_spec(), epsilon=value)
+
+
+class _KilledAtStep5(Callback):
+    def on_train_batch_end(self, trainer, explorer, *args) -> None:
+        if explorer.iterations == 5:
+            raise RuntimeError("killed")
+
+
+def test_a_grid_sweep_resumed_from_its_log_goes_on_where_it_stopped(tmp_path: Path) -> None:
+    """A grid run killed before its first checkpoint resumes from evaluations.jsonl: its cursor
+    started again at pair 0 and walked over the logged pairs as idle steps, so max_idle_steps
+    ended the sweep ("1 step without a new evaluation" here) with pairs left unevaluated."""
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(
+            GridExplorer(task=synthetic_spec(), budget=120, num_envs=8, max_idle_steps=1),
+            tmp_path,
+            name="killed",
+            callbacks=[_KilledAtStep5()],
+        )
+    killed = tmp_path / "killed" / "version_0"
+    resumed = discover(
+        GridExplorer(task=synthetic_spec(), budget=120, num_envs=8, max_idle_steps=1),
+        tmp_path,
+        name="resumed",
+        ckpt_path=killed,
+    )
+    run_dir = resumed.recorder.run_dir
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["stop_reason"] == "budget spent"
+    num_states = resumed.space.num_states
+    pairs = [
+        r["input_id"] * num_states + resumed.space.flat(r["state"]).item()
+        for r in map(json.loads, (run_dir / "evaluations.jsonl").read_text().splitlines())
+    ]
+    assert pairs == list(range(120))  # in order, every state of input 0 first, none twice

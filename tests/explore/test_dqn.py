@@ -267,3 +267,18 @@ def test_an_unbuilt_dqn_reaches_a_spawned_process() -> None:
     child.start()
     child.join(timeout=120)
     assert child.exitcode == 0
+
+
+def test_exploration_fraction_0_starts_at_end_e(tmp_path: Path) -> None:
+    """docs/discovery.md: epsilon reaches its floor after exploration_fraction of the budget, so
+    with 0 every step is at end_e; the first step was at start_e (1.0), all random."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    explorer = DQNExplorer(
+        task=synthetic_spec(), budget=48, num_envs=16, exploration_fraction=0.0, end_e=0.3
+    )
+    discover(explorer, tmp_path, seed=0, name="eps0")
+    events = EventAccumulator(str(explorer.recorder.run_dir))
+    events.Reload()
+    epsilons = [point.value for point in events.Scalars("train/epsilon")]
+    assert epsilons == pytest.approx([0.3] * len(epsilons)), epsilons
