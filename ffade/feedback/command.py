@@ -9,9 +9,13 @@ under ``RUN_DIR/feedback/``); ``--from priorities.yaml`` applies a file instead 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import yaml
 
@@ -161,8 +165,35 @@ def main(argv: list[str]) -> int:
     )
     from ffade.feedback.pictures import pictures_of_answers_only
 
-    with pictures_of_answers_only(run_dir, feedback):  # `q` or no input: no picture left over
+    # `q`, no input, a closed terminal: no picture left over
+    with pictures_of_answers_only(run_dir, feedback), _hangup_as_ctrl_c():
         return _ask(shown, regions, feedback, out, pictures, args)
+
+
+@contextlib.contextmanager
+def _hangup_as_ctrl_c() -> Iterator[None]:
+    """Within the block, a closed terminal (SIGHUP) stops the review as Ctrl-C does. Its default
+    ended the process at once, leaving the picture of the slice asked about in RUN/feedback/,
+    which no saved file names (the answers themselves were saved already)."""
+    hangup = getattr(signal, "SIGHUP", None)  # not on Windows
+    if hangup is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    found = signal.getsignal(hangup)
+    if found == signal.SIG_IGN:  # nohup: the user asked for a hangup to change nothing
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        signal.signal(hangup, signal.SIG_DFL)  # a second hangup ends it as before
+        raise KeyboardInterrupt
+
+    signal.signal(hangup, stop)
+    try:
+        yield
+    finally:
+        if found is not None:  # a handler set from C cannot be put back from Python
+            signal.signal(hangup, found)
 
 
 def _ask(

@@ -5,7 +5,11 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.image
@@ -233,3 +237,34 @@ def test_stopping_keeps_only_the_pictures_of_answers_an_out_file_holds(
     (answered,) = [r["id"] for r in yaml.safe_load(out.read_text())["regions"]]
     assert code == 0
     assert sorted(p.name for p in pictures.iterdir()) == [f"{answered}.png", "notes.txt"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this system")
+def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A closed terminal (SIGHUP) at the second question ended the process on the spot: the first
+    answer was saved, but the second slice's picture stayed in RUN/feedback/, which no saved
+    file names. It now stops the review as Ctrl-C does."""
+    run = copied_run(digits_run, tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ffade", "feedback", str(run), "--examples", "1"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("h\n")  # the input stays open: the second question waits for a person
+    process.stdin.flush()
+    for line in process.stdout:  # the second question is asked once its picture is drawn
+        if line.startswith("[2/"):
+            break
+    process.send_signal(signal.SIGHUP)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "stopped; answers so far are saved" in out
+    (answered,) = [r["id"] for r in yaml.safe_load((run / "feedback.yaml").read_text())["regions"]]
+    assert sorted(p.name for p in (run / PICTURES_DIR).iterdir()) == [f"{answered}.png"]
