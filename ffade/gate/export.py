@@ -342,7 +342,17 @@ def _nothing_to_guard(run_dir: Path, found: FailureSlices, slices: str) -> str:
 
     A run whose rules need more evidence than it has, but which has failure regions (a
     microscopic run, or ``--threshold 1``), is told to export those, as ``ffade feedback`` says.
+    A run with no failure at all (none found, or no evaluation made: a ``stop_when`` that held at
+    once) is told so: no lower ``--threshold`` finds a slice there.
     """
+    landscape, _ = load_regions(run_dir, found.threshold, found.min_evaluations, slices)
+    if not landscape.failures.sum():
+        made = int(landscape.evaluations.sum())
+        searched = f"none of its {made} evaluations failed" if made else "it made no evaluation"
+        return (
+            f"{run_dir} has no failure to guard: {searched}; search longer (a larger budget, "
+            "another seed) or export a run that found failures"
+        )
     if slices == "rules":
         hint = regions_instead(run_dir, found.threshold, found.min_evaluations, to="export")
         if hint:

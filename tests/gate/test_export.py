@@ -71,3 +71,26 @@ def test_export_of_a_run_with_nothing_to_review_says_why(tmp_path: Path) -> None
         ), line
         assert line.endswith("; nothing to guard"), line
         assert not (tmp_path / "s.yaml").exists()
+
+
+def test_export_of_a_run_with_no_failure_says_no_threshold_finds_one(tmp_path: Path) -> None:
+    """A run that made no evaluation (a stop_when that held at once) was told "a lower
+    --threshold or --min-evaluations finds slices of rarer or less evaluated failures": there
+    are none to find at any threshold."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["stop_when"] = "estimated_remaining < 100000"
+    config.write_text(yaml.safe_dump(data))
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    for slices in ("rules", "regions"):
+        result = ffade_in_process(
+            "export", str(run), "--slices", slices, "--to", str(tmp_path / "s.yaml")
+        )
+        assert result.returncode == 2, result.stderr[-2000:]
+        line = result.stderr.strip().splitlines()[-1]
+        assert line == (
+            f"ffade: error: {run} has no failure to guard: it made no evaluation; search longer "
+            "(a larger budget, another seed) or export a run that found failures"
+        ), line
+        assert not (tmp_path / "s.yaml").exists()
