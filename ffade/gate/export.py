@@ -34,7 +34,7 @@ from ffade.concepts import ConceptSpace
 from ffade.disjoint import unseen_heldout
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
-from ffade.evaluation_log import log_problems, say_run_state
+from ffade.evaluation_log import log_counts, log_problems, say_run_state
 from ffade.feedback.from_file import nothing_to_review, regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
@@ -342,7 +342,27 @@ def _nothing_to_guard(run_dir: Path, found: FailureSlices, slices: str) -> str:
 
     A run whose rules need more evidence than it has, but which has failure regions (a
     microscopic run, or ``--threshold 1``), is told to export those, as ``ffade feedback`` says.
+    A run with no failure at all (none found, or no evaluation made: a ``stop_when`` that held at
+    once) is told so: no lower ``--threshold`` finds a slice there.
     """
+    landscape, _ = load_regions(run_dir, found.threshold, found.min_evaluations, slices)
+    if not landscape.failures.sum():
+        counts = log_counts(run_dir, [], distinct=False)  # invalid ones are in no landscape
+        made, invalid = counts["evaluations"], counts["invalid"]
+        if not made:
+            searched = "it made no evaluation"
+        elif invalid == made:
+            searched = (
+                f"all {made} of its evaluations were invalid (a NaN score: neither a pass nor "
+                "a failure)"
+            )
+        else:
+            searched = f"none of its {made} evaluations failed"
+            searched += f" ({invalid} invalid)" if invalid else ""
+        return (
+            f"{run_dir} has no failure to guard: {searched}; search longer (a larger budget, "
+            "another seed) or export a run that found failures"
+        )
     if slices == "rules":
         hint = regions_instead(run_dir, found.threshold, found.min_evaluations, to="export")
         if hint:

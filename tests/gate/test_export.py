@@ -4,11 +4,19 @@ holds for the pairs they measure too."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.helpers import ffade_in_process, write_config
+from ffade.cli import main
+from ffade.errors import FfadeError
+from ffade.explore import RandomExplorer
+from ffade.explore.run import discover
+from ffade.registry import register, unregister
+from tests.gate.test_gate import NanSynthetic
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 NOTE = "task.max_inputs is 1000, but split 'discovery' of dataset 'synthetic' has 8 inputs"
 
@@ -71,3 +79,50 @@ def test_export_of_a_run_with_nothing_to_review_says_why(tmp_path: Path) -> None
         ), line
         assert line.endswith("; nothing to guard"), line
         assert not (tmp_path / "s.yaml").exists()
+
+
+def test_export_of_a_run_with_no_failure_says_no_threshold_finds_one(tmp_path: Path) -> None:
+    """A run that made no evaluation (a stop_when that held at once) was told "a lower
+    --threshold or --min-evaluations finds slices of rarer or less evaluated failures": there
+    are none to find at any threshold."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["stop_when"] = "estimated_remaining < 100000"
+    config.write_text(yaml.safe_dump(data))
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    for slices in ("rules", "regions"):
+        result = ffade_in_process(
+            "export", str(run), "--slices", slices, "--to", str(tmp_path / "s.yaml")
+        )
+        assert result.returncode == 2, result.stderr[-2000:]
+        line = result.stderr.strip().splitlines()[-1]
+        assert line == (
+            f"ffade: error: {run} has no failure to guard: it made no evaluation; search longer "
+            "(a larger budget, another seed) or export a run that found failures"
+        ), line
+        assert not (tmp_path / "s.yaml").exists()
+
+
+def test_export_of_a_run_whose_evaluations_were_all_invalid_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every answer NaN (a diverged model): no landscape holds an invalid evaluation, so the
+    run read as one that "made no evaluation"; it made 32, none of them a pass or a failure."""
+    register("target", "nan_synthetic", NanSynthetic)
+    try:
+        spec = dict(synthetic_spec(), target={"name": "nan_synthetic", "args": {"regions": []}})
+        # the search stops once its first evaluations all come back NaN; its run is kept
+        with warnings.catch_warnings(), pytest.raises(FfadeError, match="no valid score"):
+            warnings.simplefilter("ignore")  # the search's warning about the NaN answers
+            discover(RandomExplorer(task=spec, budget=40, num_envs=8), tmp_path, seed=0)
+        (run_dir,) = tmp_path.glob("*/version_0")
+        code = main(["export", str(run_dir), "--to", str(tmp_path / "s.yaml")])
+    finally:
+        unregister("target", "nan_synthetic")
+    assert code == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(
+        f"ffade: error: {run_dir} has no failure to guard: all 32 of its evaluations were "
+        "invalid (a NaN score: neither a pass nor a failure); search longer"
+    ), line
