@@ -246,12 +246,15 @@ class FineTuner(FixVerdict, RunModule):
                 "batches_trained": self._batches_trained,
                 "guard_inputs": None if self._pairs.inputs is None else self._pairs.inputs.tolist(),
                 "rng": rng_states(),
+                "trained_on": self.plan.trained_on(),  # a resume must train on the same
                 "wall_seconds": self.elapsed_seconds(),  # a resumed run's counts on from it
             }
 
     @override
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._restored = checkpoint.get("ffade")
+        if self._restored is not None:
+            self.plan.check_resumes(self._restored.get("trained_on"))
 
     def make_batch(self, ids: np.ndarray, states: np.ndarray) -> TrainingBatch:
         """Rebuild the inputs of (input, state) pairs of the finetune split, on the device."""

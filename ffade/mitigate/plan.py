@@ -68,6 +68,33 @@ class MitigationPlan:
         rules = [r.allowed for r in self.regions if r.allowed is not None]
         return ClaimedStates(sizes, rules, self.states)
 
+    def trained_on(self) -> dict[str, Any]:
+        """What the fine-tune trains on and is judged on, for its checkpoint: the regions, their
+        targeted states and each state's weight (the guard's pairs follow from these)."""
+        return {
+            "regions": [r.id for r in self.regions],
+            "states": self.states.tolist(),
+            "weights": self.weights.tolist(),
+        }
+
+    def check_resumes(self, saved: dict[str, Any] | None) -> None:
+        """Refuse to resume a checkpoint whose fine-tune trained on other states or weights.
+
+        Its guard numbers before training were measured on the pairs of those states, and its
+        first part trained on them: a feedback.yaml answered again in between (or other
+        ``priority_weights``) would train on other regions halfway and judge the fix against a
+        baseline of other pairs. ``saved`` is :meth:`trained_on` as the checkpoint kept it (None
+        for a checkpoint written before it was kept).
+        """
+        if saved is None or saved == self.trained_on():
+            return
+        now = self.trained_on()
+        raise FfadeError(
+            f"resume: {self.feedback_path} (with priority_weights) gives other priorities than "
+            f"the checkpoint's fine-tune was started with (it trained on {_few(saved)}; now "
+            f"{_few(now)}); put those back, or drop --ckpt_path to start a new fine-tune"
+        )
+
     def fixed_target(self, argument: str, weights: Path | None) -> dict[str, Any]:
         """The run's target as a spec, with ``argument`` naming the fixed weights when there
         are some. A target registered in this process as an instance (a module or function
@@ -79,6 +106,13 @@ class MitigationPlan:
         if weights is not None and (instance is None or inspect.isclass(instance)):
             args[argument] = str(weights.resolve())
         return {"name": given["name"], "args": args}
+
+
+def _few(trained_on: dict[str, Any]) -> str:
+    """A plan's regions (the first three ids) and targeted states, as a resume error names them."""
+    ids = trained_on["regions"]
+    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    return f"{shown}: {len(trained_on['states'])} targeted states"
 
 
 def refuse_empty_paths(**paths: object) -> None:

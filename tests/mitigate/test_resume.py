@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 import torch
 
 from ffade.cli import main
+from ffade.feedback.from_file import feedback_from_file
 from tests.helpers import REPO, ffade
 
 BATCHES_PER_EPOCH = 16  # 128 inputs in batches of 8
@@ -151,3 +153,30 @@ def test_a_finished_fine_tune_whose_mitigation_json_was_lost_is_judged_again(
     for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
         whole.pop(key), judged.pop(key)
     assert judged == whole
+
+
+def test_a_resume_whose_feedback_changed_since_its_checkpoint_is_refused(
+    digits_run: Path, tmp_path: Path, capsys
+) -> None:
+    """The checkpoint keeps the guard's numbers before training, measured on the pairs of the
+    priorities the fine-tune started with; a resume read feedback.yaml afresh, so priorities
+    changed in between (``ffade feedback RUN --redo``) trained on other regions halfway and
+    judged the fix against a baseline measured on other pairs. It is now one line, exit 2."""
+    run = tmp_path / "discover"
+    shutil.copytree(digits_run, run)
+    args = fit_args(run, tmp_path)
+    assert main(args) == 0
+    fixed = tmp_path / "mitigate_digits" / "version_0"
+    (fixed / "mitigation.json").unlink()  # as a kill while judging leaves it
+    summary = json.loads((fixed / "summary.json").read_text())
+    (fixed / "summary.json").write_text(json.dumps({**summary, "status": "training"}))
+    other = {"regions": [{"rank": 2, "priority": "high"}], "default": "skip"}
+    feedback_from_file(run, other, pictures=lambda r: None, redo=True)
+    capsys.readouterr()
+
+    assert main([*args, "--ckpt_path", str(fixed)]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert str(run / "feedback.yaml") in lines[0] and "other priorities" in lines[0], lines[0]
+    assert not (fixed.parent / "version_1" / "mitigation.json").exists()
