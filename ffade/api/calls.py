@@ -170,7 +170,7 @@ def discover(
         mode: "macroscopic" or "microscopic".
         max_inputs: search only the first N inputs of the discovery split.
         explorer: "dqn", "random", "grid", "epsilon_greedy", a class name or path, an Explorer
-            class, or ``{class_path, init_args}``.
+            class, or ``{class_path, init_args}`` (``task``, ``budget``: the keywords).
         budget: target evaluations to spend.
         seed: ``seed_everything``; the same seed gives the same evaluations as the CLI.
         save_dir, name: the run lands in ``save_dir/name/version_N``.
@@ -197,7 +197,7 @@ def discover(
     check_mode(mode)
     seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    check_module_args(discover, model["class_path"], explorer_args, ("task", "budget"))
+    check_module_args(discover, model, explorer_args, {"task": "task", "budget": "budget"})
     section = task_config(task, pieces)
     model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
     config = _config(model, seed, save_dir, name, trainer)
@@ -258,7 +258,7 @@ def mitigate(
             default: the run's feedback.yaml if ``ffade feedback`` wrote one, else the first
             failure rule, high.
         finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
-            FineTuner class, or ``{class_path, init_args}``.
+            FineTuner class, or ``{class_path, init_args}`` (without ``run``, ``feedback``).
         max_epochs: fine-tuning epochs (the Trainer's).
         seed, save_dir, name, trainer: as for :func:`discover`.
         threshold, min_evaluations, slices: how regions are found, as ``ffade report``'s
@@ -290,7 +290,7 @@ def mitigate(
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
-    check_module_args(mitigate, model["class_path"], finetuner_args, ("run", "feedback"))
+    check_module_args(mitigate, model, finetuner_args, {"run": "run", "feedback": "priorities"})
     ckpt_path = None if resume is None else resume_path(resume)
     feedback = run.dir / FEEDBACK_FILE
     apply = priorities is not None or not feedback.is_file()

@@ -972,6 +972,28 @@ def test_a_keyword_mitigate_does_not_take_is_named_as_typed_before_anything_runs
     assert not (run.dir / "feedback.yaml").exists() and not (tmp_path / "mitigate").exists()
 
 
+def test_an_argument_the_call_sets_is_refused_in_init_args(tmp_path: Path) -> None:
+    """``explorer={class_path, init_args: {budget: 5}}`` was overwritten by ``budget``'s default:
+    a search of 1000 evaluations, not 5, and nothing said so."""
+    spec = synthetic_spec()
+    for key in ("budget", "task"):
+        explorer = {"class_path": "random", "init_args": {key: 5}}
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer=explorer, save_dir=tmp_path)
+        assert str(error.value) == (
+            f"explorer: init_args {key!r} is set by discover's {key!r} keyword, which would "
+            f"replace it; give {key}= to discover instead"
+        )
+    finetuner = {"class_path": "classifier", "init_args": {"feedback": "mine.yaml"}}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(tmp_path, finetuner=finetuner, save_dir=tmp_path)
+    assert str(error.value) == (
+        "finetuner: init_args 'feedback' is set by mitigate's 'priorities' keyword, which would "
+        "replace it; give priorities= to mitigate instead"
+    )
+    assert not any(tmp_path.iterdir())
+
+
 def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
     tmp_path: Path, recwarn: pytest.WarningsRecorder
 ) -> None:
