@@ -505,6 +505,25 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
     assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == person
 
 
+def test_priorities_that_skip_every_rule_are_said_as_the_keyword(tmp_path: Path) -> None:
+    """Priorities with nothing high, medium or low got the fine-tuner's "RUN/feedback.yaml: no
+    rule has priority ...; (give one a priority with `ffade feedback`)", of a feedback.yaml the
+    refusal had just put back as it was: now the keyword, and what to give."""
+    task = {"target": "digits_cnn", **ROTATED_DIGITS}
+    runs = tmp_path / "runs"
+    run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=runs)
+    assert run.rules
+    files = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, {"regions": [], "default": "skip"}, save_dir=runs, name="fix")
+    assert str(error.value) == (
+        "priorities: no rule has priority high, medium or low; nothing to fix (give one a "
+        "priority: {'regions': [{'rank': 1, 'priority': 'high'}]})"
+    )
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
+    assert not (runs / "fix").exists()
+
+
 def test_mitigate_reads_the_log_once_for_the_priorities_and_their_pictures(
     tmp_path: Path, log_reads: list[Path]
 ) -> None:
