@@ -29,6 +29,7 @@ _EXPORTS = {
     "Run": "ffade.api.run",
     "register": "ffade.registry",
     "FfadeError": "ffade.errors",
+    "FfadeWarning": "ffade.errors",
     "CallableTarget": "ffade.callable_target",
     "Target": "ffade.plugin_api",
     "Concept": "ffade.plugin_api",

@@ -129,8 +129,8 @@ def register(kind: str, name: str, plugin: Any) -> None:
         PluginError: an unknown kind, an empty name, a taken name, or a plugin that is not a
             subclass (or an instance of one) of the kind's base class.
     """
-    if kind not in KINDS:
-        raise PluginError(f"unknown plugin kind '{kind}'; known kinds: {', '.join(KINDS)}")
+    if not isinstance(kind, str) or kind not in KINDS:  # a list was "unhashable type" there
+        raise PluginError(f"unknown plugin kind {kind!r}; known kinds: {', '.join(KINDS)}")
     base = KINDS[kind][1]
     if not isinstance(name, str) or not name or ":" in name:
         raise PluginError(f"{kind} name {name!r} is not allowed; give a non-empty name without ':'")

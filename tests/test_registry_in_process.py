@@ -53,6 +53,8 @@ def test_register_refuses_what_would_be_ambiguous() -> None:
         ffade.register("target", "x", Doubled)
     with pytest.raises(PluginError, match="unknown plugin kind 'model'"):
         ffade.register("model", "x", Doubled)
+    with pytest.raises(PluginError, match=r"unknown plugin kind \['target'\]; known kinds: target"):
+        ffade.register(["target"], "x", Doubled)  # not "unhashable type: 'list'"
 
 
 def test_registering_a_bare_model_is_one_line_that_says_to_wrap_it() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ffade.api.feedback_files import FeedbackFiles, entries
+from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
 from ffade.api.keywords import as_python, check_module_args, resume_path
 from ffade.api.pieces import (
     EXPLORERS,
@@ -170,7 +170,7 @@ def discover(
         mode: "macroscopic" or "microscopic".
         max_inputs: search only the first N inputs of the discovery split.
         explorer: "dqn", "random", "grid", "epsilon_greedy", a class name or path, an Explorer
-            class, or ``{class_path, init_args}``.
+            class, or ``{class_path, init_args}`` (``task``, ``budget``: the keywords).
         budget: target evaluations to spend.
         seed: ``seed_everything``; the same seed gives the same evaluations as the CLI.
         save_dir, name: the run lands in ``save_dir/name/version_N``.
@@ -197,7 +197,7 @@ def discover(
     check_mode(mode)
     seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
-    check_module_args(discover, model["class_path"], explorer_args, ("task", "budget"))
+    check_module_args(discover, model, explorer_args, {"task": "task", "budget": "budget"})
     section = task_config(task, pieces)
     model["init_args"].update(task=section, budget=budget, **plain(explorer_args))
     config = _config(model, seed, save_dir, name, trainer)
@@ -258,7 +258,7 @@ def mitigate(
             default: the run's feedback.yaml if ``ffade feedback`` wrote one, else the first
             failure rule, high.
         finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
-            FineTuner class, or ``{class_path, init_args}``.
+            FineTuner class, or ``{class_path, init_args}`` (without ``run``, ``feedback``).
         max_epochs: fine-tuning epochs (the Trainer's).
         seed, save_dir, name, trainer: as for :func:`discover`.
         threshold, min_evaluations, slices: how regions are found, as ``ffade report``'s
@@ -290,13 +290,13 @@ def mitigate(
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
     model = module_config(finetuner, FINETUNERS, "ffade.mitigate", "finetuner")
-    check_module_args(mitigate, model["class_path"], finetuner_args, ("run", "feedback"))
+    check_module_args(mitigate, model, finetuner_args, {"run": "run", "feedback": "priorities"})
     ckpt_path = None if resume is None else resume_path(resume)
     feedback = run.dir / FEEDBACK_FILE
     apply = priorities is not None or not feedback.is_file()
     given = _priorities(priorities) if apply else None  # a mapping is applied as it is
     if apply and ckpt_path is not None and feedback.is_file():
-        _check_same_priorities(run, given, threshold, min_evaluations, slices)
+        check_same_priorities(run, given, threshold, min_evaluations, slices)
         apply = False  # what feedback.yaml holds: nothing to write
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first
@@ -323,6 +323,13 @@ def mitigate(
                         run.dir, threshold, min_evaluations, slices, settings=settings
                     )
                     raise FfadeError(f"{run.dir}: nothing to review: {why}")
+                if not applied.prioritized:  # not the fine-tuner's "RUN/feedback.yaml: ...", a
+                    as_it_was.restore()  # file put back as it was, "with `ffade feedback`"
+                    raise FfadeError(
+                        f"priorities: no {slices[:-1]} has priority high, medium or low; nothing "
+                        "to fix "
+                        "(give one a priority: {'regions': [{'rank': 1, 'priority': 'high'}]})"
+                    )
         except FfadeError as error:  # said as the argument a Python caller types
             raise FfadeError(str(error).replace("--slices regions", "slices='regions'")) from None
     try:
@@ -333,39 +340,6 @@ def mitigate(
         if as_it_was is not None and entries(runs) == runs_before:
             as_it_was.restore()
         raise
-
-
-def _check_same_priorities(
-    run: Run, given: dict[str, Any] | Path, threshold: float, min_evaluations: int, slices: str
-) -> None:
-    """A resume applies no priorities: those its run was started with, given again, are what
-    feedback.yaml holds (nothing to do, not "holds other priorities"); other ones would change
-    what the resumed fine-tune trains on halfway, and are refused."""
-    from ffade.feedback.from_file import holds_answers
-    from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
-
-    feedback = run.dir / FEEDBACK_FILE
-    if holds_answers(run.dir, given, feedback, threshold, min_evaluations, slices):
-        return
-    try:
-        saved = read_feedback(feedback)
-    except FfadeError:  # damaged: it holds no priorities a resume can keep
-        saved = None
-    if saved is not None:
-        kept = {"threshold": saved.threshold, "min_evaluations": saved.min_evaluations}
-        kept["slices"] = saved.slices
-        asked = {"threshold": threshold, "min_evaluations": min_evaluations, "slices": slices}
-        if changed := [f"{key}={value!r}" for key, value in kept.items() if asked[key] != value]:
-            raise FfadeError(  # the settings its slices were found with, named as keywords
-                f"resume: {feedback} holds answers for slices found with {', '.join(changed)}, "
-                "and a resume keeps them: give those, or leave resume out to start a new "
-                "fine-tune"
-            )
-    raise FfadeError(
-        f"resume: {feedback} holds other priorities than these, and a resume keeps the ones its "
-        "fine-tune was started with: give those (or priorities=None, what it holds), or leave "
-        "resume out to start a new fine-tune"
-    )
 
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:

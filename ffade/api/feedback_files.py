@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from ffade.errors import FfadeError
 from ffade.records import atomic_path
+
+if TYPE_CHECKING:
+    from ffade.api.run import Run
 
 
 @dataclass(frozen=True)
@@ -50,3 +55,36 @@ def picture_files(folder: Path) -> list[Path]:
 def entries(folder: Path) -> set[str]:
     """What a save_dir/name folder holds: a run that started adds its version_N."""
     return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def check_same_priorities(
+    run: Run, given: dict[str, Any] | Path, threshold: float, min_evaluations: int, slices: str
+) -> None:
+    """A resume applies no priorities: those its run was started with, given again, are what
+    feedback.yaml holds (nothing to do, not "holds other priorities"); other ones would change
+    what the resumed fine-tune trains on halfway, and are refused."""
+    from ffade.feedback.from_file import holds_answers
+    from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
+
+    feedback = run.dir / FEEDBACK_FILE
+    if holds_answers(run.dir, given, feedback, threshold, min_evaluations, slices):
+        return
+    try:
+        saved = read_feedback(feedback)
+    except FfadeError:  # damaged: it holds no priorities a resume can keep
+        saved = None
+    if saved is not None:
+        kept = {"threshold": saved.threshold, "min_evaluations": saved.min_evaluations}
+        kept["slices"] = saved.slices
+        asked = {"threshold": threshold, "min_evaluations": min_evaluations, "slices": slices}
+        if changed := [f"{key}={value!r}" for key, value in kept.items() if asked[key] != value]:
+            raise FfadeError(  # the settings its slices were found with, named as keywords
+                f"resume: {feedback} holds answers for slices found with {', '.join(changed)}, "
+                "and a resume keeps them: give those, or leave resume out to start a new "
+                "fine-tune"
+            )
+    raise FfadeError(
+        f"resume: {feedback} holds other priorities than these, and a resume keeps the ones its "
+        "fine-tune was started with: give those (or priorities=None, what it holds), or leave "
+        "resume out to start a new fine-tune"
+    )

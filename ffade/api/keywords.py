@@ -11,7 +11,7 @@ model that lives in the calling process has no config a shell could run.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,27 @@ from ffade.errors import FfadeError
 
 def check_module_args(
     call: Callable[..., Any],
-    class_path: str,
+    model: dict[str, Any],
     given: dict[str, Any],
-    set_by_call: Iterable[str],
+    set_by_call: dict[str, str],
 ) -> None:
     """Refuse a keyword in ``given`` (``call``'s ``**kwargs``) that the module's class does not
     take, named as typed, with the closest of ``call``'s own keywords and the class's, and all
     of them. ``set_by_call``: the class's arguments ``call`` fills in itself (an explorer's
-    ``task``, a fine-tuner's ``run``), which a caller does not give."""
+    ``task``, a fine-tuner's ``run``), which a caller does not give, each with the keyword of
+    ``call`` that sets it; ``model``'s ``init_args`` (``explorer={class_path, init_args}``) may
+    not hold them either: ``init_args: {budget: 5}`` was replaced by ``budget``'s default, a
+    search of 1000 evaluations that nothing said."""
     from ffade.config_errors import init_parameters
 
+    for key, keyword in set_by_call.items():
+        if key in model["init_args"]:
+            where = "explorer" if call.__name__ == "discover" else "finetuner"
+            raise FfadeError(
+                f"{where}: init_args {key!r} is set by {call.__name__}'s {keyword!r} keyword, "
+                f"which would replace it; give {keyword}= to {call.__name__} instead"
+            )
+    class_path = model["class_path"]
     fixed = set(set_by_call)
     takes = [p for p in init_parameters(class_path) if p not in fixed]
     unknown = [key for key in given if key not in takes]

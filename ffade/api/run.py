@@ -158,11 +158,28 @@ class Run:
         return f"{summary.get('explorer')}, {summary.get('status')}: " + ", ".join(counts)
 
     def _repr_html_(self) -> str:
-        """A notebook shows a run as its headline numbers."""
-        summary = self.summary
+        """A notebook shows a run as its headline numbers, a fine-tune as its verdict; a
+        directory with no summary.json (``ffade.report(run, out=...)``'s) or a damaged one as
+        its path, as :meth:`__repr__` does: the cell showed summary.json's error instead."""
+        import html
+
+        try:
+            summary = {} if self.mitigation else self.summary
+        except (FfadeError, OSError, ValueError, TypeError):
+            summary = {}
         keys = ("explorer", "status", "evaluations", "failures", "distinct_failure_states")
-        rows = "".join(f"<tr><td>{k}</td><td>{summary[k]}</td></tr>" for k in keys if k in summary)
-        return f"<b>{self.dir}</b><table>{rows}</table>"
+        rows = "".join(
+            f"<tr><td>{k}</td><td>{html.escape(str(summary[k]))}</td></tr>"
+            for k in keys
+            if k in summary
+        )
+        if not rows:
+            try:
+                headline = self._headline()
+            except (FfadeError, OSError, ValueError, TypeError, AttributeError):
+                headline = ""
+            rows = f"<tr><td>{html.escape(headline)}</td></tr>" if headline else ""
+        return f"<b>{html.escape(str(self.dir))}</b><table>{rows}</table>"
 
 
 def report(

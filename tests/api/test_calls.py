@@ -505,6 +505,25 @@ def test_a_refused_fine_tune_takes_back_the_priorities_it_applied(tmp_path: Path
     assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == person
 
 
+def test_priorities_that_skip_every_rule_are_said_as_the_keyword(tmp_path: Path) -> None:
+    """Priorities with nothing high, medium or low got the fine-tuner's "RUN/feedback.yaml: no
+    rule has priority ...; (give one a priority with `ffade feedback`)", of a feedback.yaml the
+    refusal had just put back as it was: now the keyword, and what to give."""
+    task = {"target": "digits_cnn", **ROTATED_DIGITS}
+    runs = tmp_path / "runs"
+    run = ffade.discover(task=task, explorer="grid", budget=24, save_dir=runs)
+    assert run.rules
+    files = {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, {"regions": [], "default": "skip"}, save_dir=runs, name="fix")
+    assert str(error.value) == (
+        "priorities: no rule has priority high, medium or low; nothing to fix (give one a "
+        "priority: {'regions': [{'rank': 1, 'priority': 'high'}]})"
+    )
+    assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == files
+    assert not (runs / "fix").exists()
+
+
 def test_mitigate_reads_the_log_once_for_the_priorities_and_their_pictures(
     tmp_path: Path, log_reads: list[Path]
 ) -> None:
@@ -970,6 +989,28 @@ def test_a_keyword_mitigate_does_not_take_is_named_as_typed_before_anything_runs
         ffade.mitigate(run, xyzzy=1, save_dir=tmp_path)
     assert str(error.value).startswith("mitigate: unknown argument 'xyzzy'; allowed: run, ")
     assert not (run.dir / "feedback.yaml").exists() and not (tmp_path / "mitigate").exists()
+
+
+def test_an_argument_the_call_sets_is_refused_in_init_args(tmp_path: Path) -> None:
+    """``explorer={class_path, init_args: {budget: 5}}`` was overwritten by ``budget``'s default:
+    a search of 1000 evaluations, not 5, and nothing said so."""
+    spec = synthetic_spec()
+    for key in ("budget", "task"):
+        explorer = {"class_path": "random", "init_args": {key: 5}}
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer=explorer, save_dir=tmp_path)
+        assert str(error.value) == (
+            f"explorer: init_args {key!r} is set by discover's {key!r} keyword, which would "
+            f"replace it; give {key}= to discover instead"
+        )
+    finetuner = {"class_path": "classifier", "init_args": {"feedback": "mine.yaml"}}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(tmp_path, finetuner=finetuner, save_dir=tmp_path)
+    assert str(error.value) == (
+        "finetuner: init_args 'feedback' is set by mitigate's 'priorities' keyword, which would "
+        "replace it; give priorities= to mitigate instead"
+    )
+    assert not any(tmp_path.iterdir())
 
 
 def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(

@@ -23,6 +23,7 @@ def test_import_ffade_loads_neither_torch_nor_lightning() -> None:
 def test_public_names_resolve() -> None:
     assert callable(ffade.discover) and callable(ffade.report) and callable(ffade.mitigate)
     assert ffade.Run.__name__ == "Run" and issubclass(ffade.FfadeError, Exception)
+    assert issubclass(ffade.FfadeWarning, UserWarning)  # the README's pytest.warns(...) needs it
     assert {"discover", "register", "CallableTarget"} <= set(dir(ffade))
     import ffade.mitigate as package  # the subpackage shadows the function once imported
 

@@ -195,6 +195,22 @@ def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
     assert repr(ffade.Run(tmp_path)) == f"Run({str(tmp_path)!r})"  # nothing to say: the path
 
 
+def test_a_notebook_shows_any_run_it_is_handed(run: ffade.Run, tmp_path: Path) -> None:
+    """``ffade.report(run, out=...)`` returns a Run of a folder with no summary.json: a notebook
+    cell ending in it showed summary.json's "not found" error instead of the run. A fine-tune
+    shows its verdict, as its repr does."""
+    out = ffade.report(run, out=tmp_path / "out", tensorboard=False)
+    assert out._repr_html_() == f"<b>{out.dir}</b><table></table>"
+    assert "<td>finished</td>" in run._repr_html_()
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    rates = {"targeted_failure_rate_before": 0.5, "targeted_failure_rate_after": 0.25}
+    (fix / "mitigation.json").write_text(json.dumps({"status": "accepted", **rates}))
+    (fix / "summary.json").write_text(json.dumps({"finetuner": "classifier", "status": "accepted"}))
+    verdict = "fine-tune accepted: targeted failure rate 50% -&gt; 25%"
+    assert ffade.Run(fix)._repr_html_().endswith(f"<tr><td>{verdict}</td></tr></table>")
+
+
 def test_a_report_from_python_reads_the_log_once(
     run: ffade.Run, tmp_path: Path, log_reads: list[Path]
 ) -> None:
