@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -64,6 +64,11 @@ class Concept(ABC):
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for value in values:
+            if not isinstance(value, Hashable):  # a list or dict the concept's check let through
+                raise ConceptValueError(
+                    f"concept '{self.label}': value {as_written(value)} is not allowed; a grid "
+                    f"value is one number or word, not a {type(value).__name__}"
+                )
             self.check_value(value)
         if len({v if isinstance(v, (int, float)) else repr(v) for v in values}) != len(values):
             raise ConceptValueError(f"concept '{self.label}': values repeat: {as_written(values)}")

@@ -145,12 +145,13 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
     """The (B, num_classes) tensor of a target that declares ``class_scores``, from a tensor or
     what ``torch.as_tensor`` takes (a NumPy table, a list of rows), so every reward gets the
     tensor docs/plugins.md promises; else one line: class labels, say, would fail in the reward,
-    naming neither plugin."""
+    naming neither plugin. A table of booleans or integers (a one-hot of the predicted class,
+    ``predict(x) > 0``) is labels too: a reward's softmax refused it inside the reward's code."""
     try:
         table = torch.as_tensor(outputs)
     except (TypeError, ValueError, RuntimeError):
         table = None
-    if table is not None and table.dim() == 2:
+    if table is not None and table.dim() == 2 and table.is_floating_point():
         return table
     got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
     if table is not None:
@@ -159,7 +160,7 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
     raise PluginError(
         f"target '{plugin_label(target)}': predict() returned {got}, but "
         "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "
-        "scores (logits or log-probabilities), or declare another output_kind"
+        "scores as floats (logits or log-probabilities), or declare another output_kind"
     )
 
 

@@ -284,3 +284,39 @@ def test_read_text_lines_names_the_reader_for_a_missing_or_bad_file(tmp_path: Pa
         read_text_lines(tmp_path / "latin1.csv", what)
     (tmp_path / "ok.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     assert read_text_lines(tmp_path / "ok.csv", what) == ["a,b\n", "1,2\n"]
+
+
+class _Words(Concept):
+    """A word concept whose check_value lets anything on its default grid through."""
+
+    neutral = "none"
+    default_values = ("none", ["a", "b"], ["c"])
+
+    def check_value(self, value: object) -> None:
+        if value not in self.default_values:
+            raise ConceptValueError(f"concept '{self.label}': value {value!r} is not allowed")
+
+    def apply(self, inputs: torch.Tensor, value: object) -> torch.Tensor:
+        return inputs
+
+
+@pytest.mark.parametrize(
+    ("concept", "values", "got"),
+    [
+        (
+            _Words,
+            None,
+            r"\[a, b\] is not allowed; a grid value is one number or word, not a list",
+        ),
+        (
+            _Grid,
+            [0.0, {"a": 1}],
+            r"\{a: 1\} is not allowed; a grid value is one number or word, not a dict",
+        ),
+    ],
+)
+def test_a_grid_value_that_is_a_list_or_a_mapping_is_refused(concept, values, got) -> None:
+    """A grid of lists (words a concept's own check_value let through, or a list typed in a
+    config's values) stopped at the repeat check with Python's "unhashable type: 'list'"."""
+    with pytest.raises(ConceptValueError, match=rf"^concept 'g': value {got}$"):
+        concept(values, label="g")

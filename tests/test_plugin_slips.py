@@ -57,6 +57,21 @@ class Labels(RedOrBlue):
         return super().predict(inputs).argmax(1)
 
 
+class OneHot(RedOrBlue):
+    """Declares class_scores but returns the predicted class one-hot, as booleans."""
+
+    def predict(self, inputs):
+        scores = super().predict(inputs)
+        return scores == scores.max(1, keepdim=True).values
+
+
+class OneHotInt(OneHot):
+    """The same one-hot table as integers."""
+
+    def predict(self, inputs):
+        return super().predict(inputs).long()
+
+
 class Miss(Reward):
     """Failed when the top class is not the label."""
 
@@ -192,6 +207,16 @@ def _evaluate(**plugins: str) -> None:
             {"target": f"{HERE}:Labels"},
             r"^target '.*Labels': predict\(\) returned a \(\d+,\) int64 tensor, but its "
             r"output_kind 'class_scores' is a \(batch, num_classes\) tensor of scores",
+        ),
+        (  # a table of labels: the built-in rewards' softmax failed on it, in the reward
+            {"target": f"{HERE}:OneHot"},
+            r"^target '.*OneHot': predict\(\) returned a \(\d+, 2\) bool tensor, but its "
+            r"output_kind 'class_scores' is a \(batch, num_classes\) tensor of scores; return "
+            r"scores as floats",
+        ),
+        (
+            {"target": f"{HERE}:OneHotInt"},
+            r"^target '.*OneHotInt': predict\(\) returned a \(\d+, 2\) int64 tensor, but its ",
         ),
     ],
 )
