@@ -17,17 +17,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
-import yaml
-
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state
+from ffade.feedback.continuing import answers_to_continue, check_overwrite
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     Feedback,
     load_regions,
-    new_feedback,
-    read_feedback,
 )
 from ffade.feedback.review import review
 from ffade.option_types import whole_number_from_0, whole_number_from_1
@@ -35,7 +32,6 @@ from ffade.records import check_run_dir, read_summary
 from ffade.shell_words import shell_path
 from ffade.summarize.regions import Region, add_region_arguments
 from ffade.writable import writable_file
-from ffade.yamlfile import load_yaml, yaml_problem
 
 OUT_SUFFIXES = (".yaml", ".yml")
 """What ``--out`` may end in: the file is YAML, whatever its name says."""
@@ -108,7 +104,7 @@ def main(argv: list[str]) -> int:
             f"model.init_args.feedback); name it {' or '.join(OUT_SUFFIXES)}"
         )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
-    _check_overwrite(out, given=bool(args.out))
+    check_overwrite(out, given=bool(args.out))
     from ffade.feedback.pictures import picture_maker  # torch and the plugins: not for --help
 
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
@@ -136,7 +132,7 @@ def main(argv: list[str]) -> int:
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
 
-    feedback = _resume(out, run_dir, landscape, args)
+    feedback = answers_to_continue(out, run_dir, landscape, args)
     _warn(run_dir)
     shown = regions[: args.max_regions]
     noun = "rule" if args.slices == "rules" else "region"
@@ -292,73 +288,6 @@ def _warn(run_dir: Path) -> None:
     (after the run was read as one: the person ranks what its log shows)."""
     summary = read_summary(run_dir)
     say_run_state(run_dir, summary, log_problems(run_dir, summary))
-
-
-def _check_overwrite(out: Path, given: bool) -> None:
-    """Refuse to replace a file that holds no answers (``--out RUN/summary.json``, a slip);
-    ``given``: ``out`` is the ``--out`` the user typed, not the default RUN/feedback.yaml."""
-    if not out.is_file():
-        return
-    try:
-        data = load_yaml(out.read_text(encoding="utf-8"), unique_keys=True)  # as read later
-    except yaml.YAMLError as exc:  # a feedback.yaml edited by hand, most likely: not "no answers"
-        raise FfadeError(
-            f"{'--out ' if given else ''}{out}: not valid YAML ({yaml_problem(exc)}); mend it, "
-            "or move it away to answer again"
-        ) from None
-    except (OSError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict) or "regions" not in data:
-        raise FfadeError(
-            f"{'--out ' if given else ''}{out}: a file that holds no priorities (no 'regions') "
-            "is there; feedback overwrites only its own answers: "
-            + ("give another file name" if given else "move it away, or save with --out FILE")
-        )
-
-
-def _resume(out: Path, run_dir: Path, landscape, args: argparse.Namespace) -> Feedback:
-    """The answers to continue: the saved ones, kept under ``--redo`` until each is replaced
-    (stopping early must not wipe them), unless they were found with other settings or are
-    about another run (its regions share ids, not states, with this one's)."""
-    fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations, args.slices)
-    if not out.is_file():
-        return fresh
-    saved = read_feedback(out)
-    if not saved.regions:  # no answer to keep (a search that found nothing to ask): start afresh
-        return fresh
-    inside = out.resolve().parent == run_dir.resolve()  # a run's own file, even if moved
-    if not inside and Path(saved.run).resolve() != run_dir.resolve():
-        if args.redo:
-            return fresh
-        raise FfadeError(
-            f"--out {out} holds answers about run {saved.run}, not {run_dir}; give another "
-            "file, or --redo to start over (the first answer replaces them)"
-        )
-    asked = (args.threshold, args.min_evaluations, args.slices)
-    if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
-        if args.redo:  # answers about other slices: start over, replacing the file at the first
-            return fresh
-        found_with = _options_found_with(saved, asked)
-        raise FfadeError(
-            f"{out} holds answers for {saved.slices} found with threshold {saved.threshold:g} "
-            f"and min evaluations {saved.min_evaluations}; pass {found_with} to continue it, "
-            "or --redo to start over"
-        )
-    fresh.regions = saved.regions
-    return fresh
-
-
-def _options_found_with(saved: Feedback, asked: tuple[float, int, str]) -> str:
-    """The options that ask for the saved answers' slices again: each setting the saved file
-    differs in, at its saved value (``--threshold 0.5`` too, the default, after ``--threshold
-    0.6``: leaving it out would not continue the file)."""
-    threshold, min_evaluations, slices = asked
-    options = [f"--slices {saved.slices}"] if saved.slices != slices else []
-    if saved.threshold != threshold:
-        options.append(f"--threshold {saved.threshold:g}")
-    if saved.min_evaluations != min_evaluations:
-        options.append(f"--min-evaluations {saved.min_evaluations}")
-    return " ".join(options)
 
 
 def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = None) -> str:

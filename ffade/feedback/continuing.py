@@ -1,0 +1,86 @@
+"""What an answers file already there means for ``ffade feedback``: whether it may be
+overwritten, and which of its answers a new interactive session continues.
+
+Split from :mod:`ffade.feedback.command` (which asks the questions), behaviour unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import yaml
+
+from ffade.errors import FfadeError
+from ffade.feedback.priorities import Feedback, new_feedback, read_feedback
+from ffade.summarize.landscape import Landscape
+from ffade.yamlfile import load_yaml, yaml_problem
+
+
+def check_overwrite(out: Path, given: bool) -> None:
+    """Refuse to replace a file that holds no answers (``--out RUN/summary.json``, a slip);
+    ``given``: ``out`` is the ``--out`` the user typed, not the default RUN/feedback.yaml."""
+    if not out.is_file():
+        return
+    try:
+        data = load_yaml(out.read_text(encoding="utf-8"), unique_keys=True)  # as read later
+    except yaml.YAMLError as exc:  # a feedback.yaml edited by hand, most likely: not "no answers"
+        raise FfadeError(
+            f"{'--out ' if given else ''}{out}: not valid YAML ({yaml_problem(exc)}); mend it, "
+            "or move it away to answer again"
+        ) from None
+    except (OSError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or "regions" not in data:
+        raise FfadeError(
+            f"{'--out ' if given else ''}{out}: a file that holds no priorities (no 'regions') "
+            "is there; feedback overwrites only its own answers: "
+            + ("give another file name" if given else "move it away, or save with --out FILE")
+        )
+
+
+def answers_to_continue(
+    out: Path, run_dir: Path, landscape: Landscape, args: argparse.Namespace
+) -> Feedback:
+    """The answers to continue: the saved ones, kept under ``--redo`` until each is replaced
+    (stopping early must not wipe them), unless they were found with other settings or are
+    about another run (its regions share ids, not states, with this one's)."""
+    fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations, args.slices)
+    if not out.is_file():
+        return fresh
+    saved = read_feedback(out)
+    if not saved.regions:  # no answer to keep (a search that found nothing to ask): start afresh
+        return fresh
+    inside = out.resolve().parent == run_dir.resolve()  # a run's own file, even if moved
+    if not inside and Path(saved.run).resolve() != run_dir.resolve():
+        if args.redo:
+            return fresh
+        raise FfadeError(
+            f"--out {out} holds answers about run {saved.run}, not {run_dir}; give another "
+            "file, or --redo to start over (the first answer replaces them)"
+        )
+    asked = (args.threshold, args.min_evaluations, args.slices)
+    if (saved.threshold, saved.min_evaluations, saved.slices) != asked:
+        if args.redo:  # answers about other slices: start over, replacing the file at the first
+            return fresh
+        found_with = _options_found_with(saved, asked)
+        raise FfadeError(
+            f"{out} holds answers for {saved.slices} found with threshold {saved.threshold:g} "
+            f"and min evaluations {saved.min_evaluations}; pass {found_with} to continue it, "
+            "or --redo to start over"
+        )
+    fresh.regions = saved.regions
+    return fresh
+
+
+def _options_found_with(saved: Feedback, asked: tuple[float, int, str]) -> str:
+    """The options that ask for the saved answers' slices again: each setting the saved file
+    differs in, at its saved value (``--threshold 0.5`` too, the default, after ``--threshold
+    0.6``: leaving it out would not continue the file)."""
+    threshold, min_evaluations, slices = asked
+    options = [f"--slices {saved.slices}"] if saved.slices != slices else []
+    if saved.threshold != threshold:
+        options.append(f"--threshold {saved.threshold:g}")
+    if saved.min_evaluations != min_evaluations:
+        options.append(f"--min-evaluations {saved.min_evaluations}")
+    return " ".join(options)
