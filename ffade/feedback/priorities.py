@@ -36,12 +36,26 @@ PRIORITY_WEIGHTS = {"high": 3.0, "medium": 2.0, "low": 1.0, "skip": 0.0}
 PRIORITIES = tuple(PRIORITY_WEIGHTS)
 
 
+SHORT = {p[0]: p for p in PRIORITIES}
+"""One-letter priorities: h, m, l, s."""
+
+
+def priority_named(text: str) -> str | None:
+    """The priority ``text`` names, by word or first letter, in any case, with spaces around
+    (``High``, `` m ``); None if it names none. The one reading of a priority: the prompt's
+    answers and a file's (``--from``, feedback.yaml) mean the same ("h" was refused in a file)."""
+    answer = text.strip().lower()
+    return answer if answer in PRIORITY_WEIGHTS else SHORT.get(answer)
+
+
 def check_priority(value: Any, where: str) -> str:
     """The priority ``value`` names, or a one-line error saying which ones exist."""
-    if isinstance(value, str) and value.strip().lower() in PRIORITY_WEIGHTS:
-        return value.strip().lower()
+    priority = priority_named(value) if isinstance(value, str) else None
+    if priority is not None:
+        return priority
     raise FfadeError(
-        f"{where}: priority {as_written(value)} is not allowed; choose {', '.join(PRIORITIES)}"
+        f"{where}: priority {as_written(value)} is not allowed; choose {', '.join(PRIORITIES)} "
+        f"(or {', '.join(SHORT)})"
     )
 
 

@@ -94,7 +94,7 @@ def check_priorities(
     if {"task", "evaluations"} <= set(unknown):  # a run's summary.json or report data
         raise FfadeError(f"{path}: a run's summary, not a priorities file (regions, default)")
     if unknown:
-        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default")
+        raise FfadeError(f"{path}: unknown key {unknown[0]!r}; allowed: regions, default{_SAVED}")
     if not isinstance(data, dict) or not isinstance(data.get("regions"), list):
         raise FfadeError(
             f"{path}: expected a mapping with a 'regions' list, e.g. "
@@ -106,9 +106,12 @@ def check_priorities(
         where = f"{path}: regions[{i}]"
         if not isinstance(entry, dict):
             raise FfadeError(f"{where}: expected a mapping like {{rank: 1, priority: high}}")
-        extra = sorted(set(entry) - set(ENTRY_KEYS) - _INFORMATIONAL)
+        extra = sorted(set(entry) - set(ENTRY_KEYS) - set(_INFORMATIONAL))
         if extra:
-            raise FfadeError(f"{where}: unknown key {extra[0]!r}; allowed: {', '.join(ENTRY_KEYS)}")
+            raise FfadeError(
+                f"{where}: unknown key {extra[0]!r}; allowed: {', '.join(ENTRY_KEYS)}"
+                + _saved_also(_INFORMATIONAL)
+            )
         if "priority" not in entry:
             raise FfadeError(f"{where}: 'priority' is missing; give one of {', '.join(PRIORITIES)}")
         priority = check_priority(entry["priority"], where)
@@ -121,7 +124,7 @@ def check_priorities(
         kind, value = given[0], entry[given[0]]
         if kind == "rank" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise FfadeError(f"{where}: rank {as_written(value)} must be a whole number from 1")
-        if kind == "contains" and (not isinstance(value, dict) or not value):
+        if kind == "contains" and not isinstance(value, dict):  # {}: the neutral state
             raise FfadeError(f"{where}: contains must map concept labels to grid values")
         named = (kind, repr(sorted(value.items(), key=repr) if kind == "contains" else value))
         if kind == "contains" and concepts is not None:
@@ -139,7 +142,7 @@ def check_priorities(
 _SAVED_KEYS = ("run", "threshold", "min_evaluations", "slices", "concepts")
 """feedback.yaml's other top-level keys; accepted and ignored, so it can serve as a --from file."""
 
-_INFORMATIONAL = {
+_INFORMATIONAL = (
     "conditions",
     "description",
     "num_states",
@@ -147,8 +150,17 @@ _INFORMATIONAL = {
     "examples",
     "states",
     "allowed",
-}
+)
 """Keys feedback.yaml adds to an entry; accepted and ignored, so it can serve as a --from file."""
+
+
+def _saved_also(keys: Sequence[str]) -> str:
+    """The tail of an unknown-key line: the keys a saved feedback.yaml adds are allowed too (the
+    line named only the priorities file's, though these were accepted)."""
+    return f" (and, not read, a saved feedback.yaml's {', '.join(keys)})"
+
+
+_SAVED = _saved_also(_SAVED_KEYS)
 
 
 def _select(

@@ -13,24 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback
+from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback, priority_named
 from ffade.summarize.regions import Region
 from ffade.summarize.rules import Rule
-
-SHORT = {p[0]: p for p in PRIORITIES}
-"""One-letter answers: h, m, l, s."""
 
 QUIT = ("q", "quit")
 
 
 def parse_answer(text: str) -> str | None:
     """The priority an answer names, "quit" to stop, or None if it names neither."""
-    answer = text.strip().lower()
-    if answer in QUIT:
+    if text.strip().lower() in QUIT:
         return "quit"
-    if answer in PRIORITIES:
-        return answer
-    return SHORT.get(answer)
+    return priority_named(text)
 
 
 def review(

@@ -408,9 +408,25 @@ def test_the_command_prints_a_bad_entry_as_one_line_and_saves_nothing(
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"ffade: error: {priorities}: regions[0]: priority 'urgent' is not allowed; "
-        "choose high, medium, low, skip"
+        "choose high, medium, low, skip (or h, m, l, s)"
     ]
     assert not (run / "feedback.yaml").exists()
+
+
+def test_from_file_takes_the_priorities_the_prompt_takes(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """`h` at the prompt is high; in a --from file it was refused ("choose high, medium, ...")."""
+    priorities = tmp_path / "p.yaml"
+    priorities.write_text(
+        "regions:\n  - {rank: 1, priority: h}\n  - {rank: 3, priority: ' M '}\ndefault: L\n"
+    )
+    code, _, err = in_process(
+        "feedback", str(run), "--from", str(priorities), "--slices", "regions"
+    )
+    assert code == 0, err
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "high"), (regions[1].id, "low"), (regions[2].id, "medium")]
 
 
 def test_missing_files_are_one_line_errors(run: Path, tmp_path: Path, in_process) -> None:
@@ -780,5 +796,8 @@ def test_a_mistake_in_the_from_file_is_said_before_the_log_is_read(
     monkeypatch.setattr("ffade.evaluation_log.read_numbered_evaluations", no_read)
     code, _, err = in_process("feedback", str(run), "--from", str(bad), "--no-examples")
     assert code == 2
-    assert err.strip() == f"ffade: error: {bad}: unknown key 1; allowed: regions, default"
+    assert err.strip() == (
+        f"ffade: error: {bad}: unknown key 1; allowed: regions, default (and, not read, a saved "
+        "feedback.yaml's run, threshold, min_evaluations, slices, concepts)"
+    )
     assert not (run / "feedback.yaml").exists()

@@ -47,10 +47,12 @@ def test_a_stricter_threshold_and_evidence_leave_no_region(run: Path) -> None:
 def test_priorities_are_read_in_any_case_and_others_are_refused() -> None:
     assert check_priority(" High ", "here") == "high"
     assert [check_priority(p, "here") for p in PRIORITIES] == ["high", "medium", "low", "skip"]
+    # the prompt's first letters too: a file and the prompt read a priority alike
+    assert [check_priority(p, "here") for p in ("h", " M ", "l", "S")] == list(PRIORITIES)
     with pytest.raises(FfadeError) as error:
         check_priority(3, "regions[2]")
-    assert (
-        str(error.value) == "regions[2]: priority 3 is not allowed; choose high, medium, low, skip"
+    assert str(error.value) == (
+        "regions[2]: priority 3 is not allowed; choose high, medium, low, skip (or h, m, l, s)"
     )
 
 

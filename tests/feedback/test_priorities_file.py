@@ -78,7 +78,42 @@ def test_a_mapping_is_read_as_the_file_and_named_priorities(
     ]
     with pytest.raises(FfadeError) as error:
         read_priorities({"regionz": []}, landscape, regions)
-    assert str(error.value) == "priorities: unknown key 'regionz'; allowed: regions, default"
+    assert str(error.value) == (
+        "priorities: unknown key 'regionz'; allowed: regions, default (and, not read, a saved "
+        "feedback.yaml's run, threshold, min_evaluations, slices, concepts)"
+    )
+
+
+def test_an_unknown_key_names_the_saved_feedback_yamls_keys_too(
+    run: Path, regions: list[Region]
+) -> None:
+    """A saved feedback.yaml is a --from file (docs/mitigation.md), so its other keys are
+    accepted; the unknown-key line named only regions and default, or an entry's own keys."""
+    landscape, _ = load_regions(run, slices="regions")
+    entry = {"rank": 1, "priority": "high", "states": [], "colour": "red"}
+    with pytest.raises(FfadeError) as error:
+        read_priorities({"regions": [entry]}, landscape, regions)
+    assert str(error.value) == (
+        "priorities: regions[0]: unknown key 'colour'; allowed: id, rank, contains, priority, "
+        "note (and, not read, a saved feedback.yaml's conditions, description, num_states, "
+        "source, examples, states, allowed)"
+    )
+
+
+def test_contains_naming_no_concept_is_the_neutral_state(run: Path, regions: list[Region]) -> None:
+    """Concepts left out of `contains` are at their neutral value (docs/mitigation.md), so `{}`
+    names the neutral state; it was refused as no mapping of concepts to values."""
+    landscape, _ = load_regions(run, slices="regions")
+    with pytest.raises(FfadeError) as error:  # no planted box holds the neutral state
+        read_priorities({"regions": [{"contains": {}, "priority": "low"}]}, landscape, regions)
+    assert str(error.value) == (
+        f"priorities: regions[0]: no failure region of {run} contains "
+        "{'axis0': 0.0, 'axis1': 0.0, 'axis2': 0.0}"
+    )
+    spelt = {"regions": [{"contains": {"axis0": 0.0}, "priority": "low"}]}
+    with pytest.raises(FfadeError) as again:
+        read_priorities(spelt, landscape, regions)
+    assert str(again.value) == str(error.value)
 
 
 @pytest.mark.parametrize(
