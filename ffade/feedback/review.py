@@ -42,7 +42,9 @@ def review(
     Args:
         regions: the regions to ask about, most severe first.
         feedback: answers so far; regions it already answers are not asked again, unless
-            ``redo`` (then a new answer replaces the old one, and stopping keeps the rest).
+            ``redo`` (then a new answer replaces the old one, a blank one gives the old one
+            again, and stopping keeps the rest). Each prompt is numbered by the region's place
+            in ``regions``, answered or not.
         save: writes the feedback (called after each answer).
         pictures: makes a region's example picture and returns where it is (None: no picture).
         ask: reads one answer (``input`` in a terminal; tests pass a script).
@@ -54,25 +56,29 @@ def review(
         KeyboardInterrupt: Ctrl-C (or SIGTERM) at a prompt; each earlier answer is saved.
     """
     answered = set() if redo else {r.id for r in feedback.regions}
-    todo = [r for r in regions if r.id not in answered]
+    earlier = {r.id: r.priority for r in feedback.regions} if redo else {}
+    # numbered by place among all: continuing asked "[1/2]" about the 2nd of 3 rules
+    todo = [(n, r) for n, r in enumerate(regions, start=1) if r.id not in answered]
     if answered:
         done = len(regions) - len(todo)
         noun = "rules" if regions and isinstance(regions[0], Rule) else "regions"
         verb = "is" if done == 1 else "are"
         say(f"{done} of these {noun} {verb} already answered (--redo to ask again)")
     letters = "/".join(p[0] for p in PRIORITIES)
-    for number, region in enumerate(todo, start=1):
+    for number, region in todo:
         picture = pictures(region)
         say("")
-        say(f"[{number}/{len(todo)}] {region.id}  {region.description}")
+        say(f"[{number}/{len(regions)}] {region.id}  {region.description}")
         shown = run_dir / picture if picture and run_dir is not None else picture
         say(f"    {_evidence(region)}" + (f"; examples: {shown}" if shown else ""))
+        kept = earlier.get(region.id)  # --redo: the earlier answer, which Enter gives again
+        keep = f"; Enter keeps {kept}" if kept else ""
         while True:
             try:
-                text = ask(f"priority [{letters}, q to stop]: ")
+                text = ask(f"priority [{letters}, q to stop{keep}]: ")
             except EOFError:
                 text = "quit"
-            answer = parse_answer(text)
+            answer = kept if kept and not text.strip() else parse_answer(text)
             if answer is not None:
                 break
             say(

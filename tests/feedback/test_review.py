@@ -102,9 +102,31 @@ def test_regions_already_answered_are_not_asked_again(regions: list[Region]) -> 
     session = Session(["s", "s"])
     assert session.run(regions, feedback) is True
     assert session.lines[0] == "1 of these regions is already answered (--redo to ask again)"
+    # numbered by place among all 3: continuing said [2/2] of the 3rd
     assert [line for line in session.lines if line.startswith("[")] == [
-        f"[1/2] {regions[0].id}  {regions[0].description}",
-        f"[2/2] {regions[2].id}  {regions[2].description}",
+        f"[1/3] {regions[0].id}  {regions[0].description}",
+        f"[3/3] {regions[2].id}  {regions[2].description}",
+    ]
+
+
+def test_redo_shows_the_earlier_answer_and_enter_keeps_it(regions: list[Region]) -> None:
+    """--redo asked with a bare prompt, so the earlier answer was not seen, and a blank line
+    was no priority; now the prompt names it and Enter gives it again."""
+    feedback = empty()
+    feedback.answer(RegionFeedback.of(regions[0], "high", "interactive"))
+    feedback.answer(RegionFeedback.of(regions[2], "low", "interactive"))
+    session = Session(["", "", "m", " "])
+    assert review(regions, feedback, session.save, lambda r: None, session.ask, redo=True)
+    assert session.prompts == [
+        "priority [h/m/l/s, q to stop; Enter keeps high]: ",
+        "priority [h/m/l/s, q to stop]: ",  # no earlier answer: blank is no priority
+        "priority [h/m/l/s, q to stop]: ",
+        "priority [h/m/l/s, q to stop; Enter keeps low]: ",
+    ]
+    assert [(r.id, r.priority) for r in feedback.regions] == [
+        (regions[0].id, "high"),
+        (regions[2].id, "low"),
+        (regions[1].id, "medium"),
     ]
 
 

@@ -1,0 +1,94 @@
+"""``ffade feedback`` in a terminal (a pseudo-terminal): what a person sees continuing a review
+and redoing it (docs/mitigation.md, "run the command again to continue", ``--redo``)."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ffade.feedback import read_feedback
+from ffade.summarize.regions import Region
+from tests.helpers import REPO
+
+pty = pytest.importorskip("pty")  # not on Windows
+
+
+class Terminal:
+    """``ffade ARGS`` on a pseudo-terminal: read until a text appears, type a line."""
+
+    def __init__(self, *args: str) -> None:
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ffade", *args],
+            cwd=REPO,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # the pseudo-terminal is its controlling terminal
+        )
+        os.close(slave)
+        self.seen = ""
+        self._read_to = 0
+
+    def wait_for(self, text: str) -> str:
+        """What the terminal showed from the last text waited for up to ``text`` (a hung
+        command fails after two minutes, not the test run)."""
+        give_up = time.monotonic() + 120
+        while text not in self.seen[self._read_to :]:
+            left = give_up - time.monotonic()
+            assert left > 0, f"never showed {text!r}: {self.seen[-2000:]!r}"
+            if select.select([self.master], [], [], left)[0]:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the command ended: the terminal is closed
+                    chunk = b""
+                assert chunk, f"ended before showing {text!r}: {self.seen[-2000:]!r}"
+                self.seen += chunk.decode(errors="replace")
+        end = self.seen.index(text, self._read_to) + len(text)
+        shown, self._read_to = self.seen[self._read_to : end], end
+        return shown
+
+    def type(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
+
+    def close(self) -> int:
+        code = self.process.wait(timeout=120)
+        os.close(self.master)
+        return code
+
+
+def test_continuing_numbers_by_place_and_redo_offers_the_earlier_answer(
+    run: Path, regions: list[Region], in_process
+) -> None:
+    """Continuing asked "[1/2]" about the 2nd of 3 regions, and --redo showed a bare prompt, so
+    the earlier answer was not seen (and Enter was "no priority")."""
+    in_process("feedback", str(run), "--slices", "regions", answers="h\nq\n")
+    ask = "priority [h/m/l/s, q to stop]: "
+    terminal = Terminal("feedback", str(run), "--slices", "regions")
+    assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+    terminal.type("m")
+    assert f"\n[3/3] {regions[2].id}  " in terminal.wait_for(ask)
+    terminal.type("q")
+    assert terminal.close() == 0
+
+    terminal = Terminal("feedback", str(run), "--slices", "regions", "--redo")
+    assert f"\n[1/3] {regions[0].id}  " in terminal.wait_for(
+        "priority [h/m/l/s, q to stop; Enter keeps high]: "
+    )
+    terminal.type("")
+    assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(
+        "priority [h/m/l/s, q to stop; Enter keeps medium]: "
+    )
+    terminal.type("l")
+    assert f"\n[3/3] {regions[2].id}  " in terminal.wait_for(ask)  # never answered: no default
+    terminal.type("q")
+    assert terminal.close() == 0
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "high"), (regions[1].id, "low")]
