@@ -202,6 +202,22 @@ def test_compare_reports_distance_and_region_shift(
     assert len(compare["region_shift"]["still_failing"]) == 1
 
 
+def test_a_report_folder_reused_keeps_only_this_reports_pictures(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    """docs/report.md: the pictures under figures/ are this report's; a comparison reported into
+    the same folder before leaves no compared run's picture beside a report without one."""
+    other = make_run("other", image_concepts, lambda state: (10, 0))
+    out = tmp_path / "report"
+    typed = ["--out", str(out), "--no-tensorboard"]
+    assert main([str(image_run), "--compare", str(other), *typed]) == 0
+    assert (out / "figures" / "compare_failure_rate.png").is_file()
+    assert main([str(image_run), *typed]) == 0
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["failure_rate.png"]
+    images = json.loads((out / "report.json").read_text())["images"]
+    assert images == {"failure_rate": "figures/failure_rate.png"}
+
+
 def test_a_slice_is_fixed_only_when_its_interval_is_below_the_threshold(
     image_run, make_run, image_concepts
 ) -> None:
