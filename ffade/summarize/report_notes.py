@@ -32,10 +32,14 @@ def counted_failing_states(count: int, report: dict[str, Any]) -> str:
     meaning-changing edit applies, so the states under one are said apart."""
     threshold = report["threshold"]
     share = "all" if threshold >= 1 else f"at least {threshold_percent(threshold)} of"
-    said = f"{count} concept state{'' if count == 1 else 's'} failing {share} their evaluations"
+    one = count == 1  # "the 1 concept state failing all its evaluations", not "their"
+    said = f"{count} concept state{'' if one else 's'} failing {share} {'its' if one else 'their'}"
+    said += " evaluations"
     notes = []
     if report["min_evaluations"] > 1:
-        notes.append(f"with at least {evaluations(report['min_evaluations'])} each")
+        notes.append(
+            f"with at least {evaluations(report['min_evaluations'])}{'' if one else ' each'}"
+        )
     with_failure = report["run_figures"].get("failing_concept_states")
     if isinstance(with_failure, int) and with_failure > count:
         # rules are sought only where no meaning-changing edit applies: "85 of the 337" read as

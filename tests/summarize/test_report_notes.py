@@ -276,3 +276,16 @@ def _first_concept_changes_meaning(run: Path) -> Path:
     summary["concepts"][0]["keeps_meaning"] = False
     (run / "summary.json").write_text(json.dumps(summary))
     return run
+
+
+def test_no_rule_line_of_one_failing_state_reads_in_the_singular(make_run, capsys) -> None:
+    """One state fails all its 3 evaluations: "the 1 concept state failing all its evaluations
+    (with at least 3 evaluations)", not "their" and "each" as of many states."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, {(0,): (4, 0), (1,): (4, 2), (2,): (3, 3)})
+    capsys.readouterr()
+    assert main([str(run), "--threshold", "1", "--min-evaluations", "3", "--no-tensorboard"]) == 0
+    line = capsys.readouterr().out.splitlines()[2]
+    assert line.startswith(
+        "no failure rule found for the 1 concept state failing all its evaluations "
+        "(with at least 3 evaluations): "
+    ), line
