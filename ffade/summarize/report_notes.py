@@ -207,6 +207,12 @@ def notes(report: dict[str, Any]) -> list[str]:
             "search methods, not models; a slice one run found and the other did not is not "
             "fixed, only found by one explorer."
         )
+    other_status = None if compare is None else compare["run_figures"].get("status")
+    if other_status not in (None, "finished"):  # a rule shift read from a part of the search
+        found.append(
+            f"The compared run's status is '{other_status}': its numbers cover what was logged "
+            "so far, so a slice it has not reached yet reads not retested or unclear."
+        )
     if compare is not None:
         slices = "regions" if compare.get("slices") == "regions" else "rules"
         found.append(
