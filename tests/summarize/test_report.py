@@ -1064,7 +1064,7 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
         "threshold": 0.5,
         "min_evaluations": 1,
         "compare": None,
-        "run_figures": {"evaluations": 3000, "failures": 1012},
+        "run_figures": {"evaluations": 3000, "failures": 1012, "failure_rate": 1012 / 3000},
         "rules": {"rules": [], "coverage": 0.0, "failing_states": 114},
         "regions": [{"id": "R-1"}],
     }
@@ -1091,7 +1091,7 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
             "ffade report runs/text_quickstart/version_0 --threshold 0.25 --min-evaluations 50"
         )
     )
-    report["run_figures"]["failures"] = 0
+    report["run_figures"].update(failures=0, failure_rate=0.0)  # none in the log either
     last = ending(report, Path("report.html")).splitlines()[-1]
     assert last == "next: nothing to rank (no failure found)"
 
