@@ -169,6 +169,7 @@ def build_report(
                     plot_landscape(other, "policy", axes, that),
                     out / "figures" / "compare_action_probabilities.png",
                 )
+            _drop_stale_figures(out / "figures", images)
         if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
             report["retest"] = retest
         report["images"] = {name: relative_path(path, out) for name, path in images.items()}
@@ -182,6 +183,14 @@ def build_report(
             write_text_atomic(out / "report.md", markdown(report, out))
             write_text_atomic(out / "report.html", html_page(report, out))
     return report
+
+
+def _drop_stale_figures(folder: Path, drawn: dict[str, Path]) -> None:
+    """Remove the pictures of :data:`FIGURES` this report did not draw: a folder reported into
+    before, with ``--compare``, kept the other run's pictures beside a report without them."""
+    for name in FIGURES:
+        if name not in drawn:
+            (folder / f"{name}.png").unlink(missing_ok=True)
 
 
 def _check_tensorboard_writable(run_dir: Path, out: str | Path | None, tensorboard: bool) -> None:

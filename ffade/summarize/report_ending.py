@@ -34,7 +34,7 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
 
 def _nothing_to_rank(report: dict[str, Any]) -> str:
     """The closing line when ``ffade feedback`` would have no slice to ask about."""
-    if not report["run_figures"].get("failures"):
+    if not report["run_figures"].get("failure_rate"):  # the log's: a summary may count others
         return "next: nothing to rank (no failure found)"
     run, threshold = shell_path(report["run"]), report["threshold"]
     least = report["min_evaluations"]  # kept in the command: it changes the threshold alone

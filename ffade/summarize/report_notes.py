@@ -32,10 +32,14 @@ def counted_failing_states(count: int, report: dict[str, Any]) -> str:
     meaning-changing edit applies, so the states under one are said apart."""
     threshold = report["threshold"]
     share = "all" if threshold >= 1 else f"at least {threshold_percent(threshold)} of"
-    said = f"{count} concept state{'' if count == 1 else 's'} failing {share} their evaluations"
+    one = count == 1  # "the 1 concept state failing all its evaluations", not "their"
+    said = f"{count} concept state{'' if one else 's'} failing {share} {'its' if one else 'their'}"
+    said += " evaluations"
     notes = []
     if report["min_evaluations"] > 1:
-        notes.append(f"with at least {evaluations(report['min_evaluations'])} each")
+        notes.append(
+            f"with at least {evaluations(report['min_evaluations'])}{'' if one else ' each'}"
+        )
     with_failure = report["run_figures"].get("failing_concept_states")
     if isinstance(with_failure, int) and with_failure > count:
         # rules are sought only where no meaning-changing edit applies: "85 of the 337" read as
@@ -105,7 +109,7 @@ def coverage_line(report: dict[str, Any]) -> str:
     if report["min_evaluations"] > 1:  # a state seen fewer times cannot fail: say so
         at += f" over at least {evaluations(report['min_evaluations'])}"
     if not rules["failing_states"]:
-        if figures.get("failures") == 0:
+        if not figures.get("failure_rate"):  # none logged, whatever summary.json counts
             return "no failures found: no failure rule to find"
         return f"no failing state found ({at}): no failure rule to find"
     if not rules["rules"]:
@@ -202,6 +206,12 @@ def notes(report: dict[str, Any]) -> list[str]:
             "Both runs searched the same model and task with different explorers: this compares "
             "search methods, not models; a slice one run found and the other did not is not "
             "fixed, only found by one explorer."
+        )
+    other_status = None if compare is None else compare["run_figures"].get("status")
+    if other_status not in (None, "finished"):  # a rule shift read from a part of the search
+        found.append(
+            f"The compared run's status is '{other_status}': its numbers cover what was logged "
+            "so far, so a slice it has not reached yet reads not retested or unclear."
         )
     if compare is not None:
         slices = "regions" if compare.get("slices") == "regions" else "rules"

@@ -202,6 +202,22 @@ def test_compare_reports_distance_and_region_shift(
     assert len(compare["region_shift"]["still_failing"]) == 1
 
 
+def test_a_report_folder_reused_keeps_only_this_reports_pictures(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    """docs/report.md: the pictures under figures/ are this report's; a comparison reported into
+    the same folder before leaves no compared run's picture beside a report without one."""
+    other = make_run("other", image_concepts, lambda state: (10, 0))
+    out = tmp_path / "report"
+    typed = ["--out", str(out), "--no-tensorboard"]
+    assert main([str(image_run), "--compare", str(other), *typed]) == 0
+    assert (out / "figures" / "compare_failure_rate.png").is_file()
+    assert main([str(image_run), *typed]) == 0
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["failure_rate.png"]
+    images = json.loads((out / "report.json").read_text())["images"]
+    assert images == {"failure_rate": "figures/failure_rate.png"}
+
+
 def test_a_slice_is_fixed_only_when_its_interval_is_below_the_threshold(
     image_run, make_run, image_concepts
 ) -> None:
@@ -1048,7 +1064,7 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
         "threshold": 0.5,
         "min_evaluations": 1,
         "compare": None,
-        "run_figures": {"evaluations": 3000, "failures": 1012},
+        "run_figures": {"evaluations": 3000, "failures": 1012, "failure_rate": 1012 / 3000},
         "rules": {"rules": [], "coverage": 0.0, "failing_states": 114},
         "regions": [{"id": "R-1"}],
     }
@@ -1075,7 +1091,7 @@ def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(
             "ffade report runs/text_quickstart/version_0 --threshold 0.25 --min-evaluations 50"
         )
     )
-    report["run_figures"]["failures"] = 0
+    report["run_figures"].update(failures=0, failure_rate=0.0)  # none in the log either
     last = ending(report, Path("report.html")).splitlines()[-1]
     assert last == "next: nothing to rank (no failure found)"
 

@@ -36,3 +36,18 @@ def test_the_notes_say_one_evaluation_in_the_singular(make_run) -> None:
     notes = (run / "report.md").read_text()
     assert "at least 50% of at least 1 evaluation there failed" in notes
     assert "(s)" not in notes
+
+
+def test_a_log_without_failures_says_so_whatever_the_summary_counts(make_run, capsys) -> None:
+    """A finished run whose summary.json counts failures its evaluations.jsonl does not hold (a
+    log problem the notes name) has nothing for a lower threshold to find: the closing lines
+    say no failure was found, not to halve the threshold."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, {(0,): (4, 0), (1,): (4, 0)}, failures=5)
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2:] == [
+        "no failures found: no failure rule to find",
+        "next: nothing to rank (no failure found)",
+    ]
+    assert "says 5 failures but" in (run / "report.md").read_text()

@@ -276,3 +276,30 @@ def _first_concept_changes_meaning(run: Path) -> Path:
     summary["concepts"][0]["keeps_meaning"] = False
     (run / "summary.json").write_text(json.dumps(summary))
     return run
+
+
+def test_no_rule_line_of_one_failing_state_reads_in_the_singular(make_run, capsys) -> None:
+    """One state fails all its 3 evaluations: "the 1 concept state failing all its evaluations
+    (with at least 3 evaluations)", not "their" and "each" as of many states."""
+    run = make_run("run", {"x": [0, 1, 2, 3]}, {(0,): (4, 0), (1,): (4, 2), (2,): (3, 3)})
+    capsys.readouterr()
+    assert main([str(run), "--threshold", "1", "--min-evaluations", "3", "--no-tensorboard"]) == 0
+    line = capsys.readouterr().out.splitlines()[2]
+    assert line.startswith(
+        "no failure rule found for the 1 concept state failing all its evaluations "
+        "(with at least 3 evaluations): "
+    ), line
+
+
+def test_a_compared_run_not_finished_is_said_in_the_notes(make_run) -> None:
+    """docs/report.md: a run not finished is reported all the same, its notes saying the numbers
+    cover what was logged so far; a compared run's too, whose rule shift rests on them."""
+    first = make_run("first", {"x": [0, 1, 2, 3]}, {(2,): (4, 4), (3,): (4, 4)})
+    second = make_run("second", {"x": [0, 1, 2, 3]}, {(2,): (1, 1)}, status="interrupted")
+    assert main([str(first), "--compare", str(second), "--no-tensorboard"]) == 0
+    assert (
+        "The compared run's status is 'interrupted': its numbers cover what was logged so far, "
+        "so a slice it has not reached yet reads not retested or unclear."
+    ) in _md_notes(first)
+    assert main([str(first), "--compare", str(first), "--no-tensorboard"]) == 0
+    assert "The compared run's status" not in _md_notes(first)
