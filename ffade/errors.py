@@ -263,9 +263,14 @@ def require_keyword(where: str, key: str, value: object, least: float, kind: str
         raise FfadeError(f"{where}{key} must be {what}, got {shown(value)}")
 
 
-def require_at_least(least: int, **init_args: int) -> None:
-    """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
+def require_at_least(least: int, *, whole: bool = False, **init_args: float) -> None:
+    """Refuse a LightningModule's argument below ``least``, named as the config spells it; with
+    ``whole`` (a count), a fraction or a bool too: ``budget=2.5`` built from Python and was
+    refused only as the run set up, after the CLI's int had refused it at once."""
     for key, value in init_args.items():
+        fraction = is_number(value) and not isinstance(value, numbers.Integral)  # 2.0 too
+        if whole and (isinstance(value, bool) or fraction):
+            raise _refused(key, f"a whole number from {least}", value)
         if not (is_number(value) and value >= least):  # NaN and null (None) too
             raise _refused(key, f"at least {least}", value)
         _require_finite(key, value)
