@@ -21,6 +21,7 @@ from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
+from ffade.written import a_type
 from ffade.written import as_written as as_written  # re-exported: plugins and core say values so
 
 
@@ -210,7 +211,7 @@ def shown(value: object, limit: int = 80) -> str:
     past ``limit`` characters: a model, an array or a Landscape given for a path made the
     "one line" dozens of lines of the object itself."""
     text = repr(value)
-    return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
+    return a_type(value) if "\n" in text or len(text) > limit else text
 
 
 def clipped(value: object, limit: int = 60) -> str:

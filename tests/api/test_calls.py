@@ -717,13 +717,13 @@ def test_a_model_or_an_array_given_for_a_path_or_a_name_is_said_by_its_type_in_o
         "task.dataset: a Sequential is not a dataset name": lambda: ffade.discover(
             task=task, dataset=model, save_dir=tmp_path
         ),
-        "save_dir: expected a directory path, got a ndarray": lambda: ffade.discover(
+        "save_dir: expected a directory path, got an ndarray": lambda: ffade.discover(
             task=task, save_dir=array
         ),
-        "budget: expected an integer, got a ndarray": lambda: ffade.discover(
+        "budget: expected an integer, got an ndarray": lambda: ffade.discover(
             task=task, budget=array, save_dir=tmp_path
         ),
-        "task.concepts[0].args: expected a mapping of arguments, got a ndarray": lambda: (
+        "task.concepts[0].args: expected a mapping of arguments, got an ndarray": lambda: (
             ffade.discover(task={**task, "concepts": [{"name": "axis", "args": array}]})
         ),
     }
