@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ffade.errors import PluginError, clipped
+from ffade.written import a_type
 
 
 def take(batch: Any, rows: Any) -> Any:
@@ -82,7 +83,7 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
         )
     rows = rows_in(batch)
     if rows != size:
-        got = f"a {type(batch).__name__}" if rows is None else f"{rows} row{'s' * (rows != 1)}"
+        got = a_type(batch) if rows is None else f"{rows} row{'s' * (rows != 1)}"
         raise PluginError(
             f"{who} returned {got} for a batch of {size} inputs; return the whole batch, "
             "one row per input, in order"
@@ -92,7 +93,7 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
     elif _texts(like) and not _texts(batch):
         odd = next(x for x in batch if not isinstance(x, str))
         raise PluginError(
-            f"{who} returned a list holding a {type(odd).__name__} ({clipped(odd)}) for a batch of "
+            f"{who} returned a list holding {a_type(odd)} ({clipped(odd)}) for a batch of "
             "texts; return one text (a str) per input, changed (docs/plugins.md)"
         )
     return batch
@@ -143,7 +144,7 @@ def _like(value: Any, first: torch.Tensor) -> bool:
 def _described(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
+    return a_type(value)
 
 
 def stack(values: list[Any], who: str = "collate()") -> Any:

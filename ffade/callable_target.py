@@ -31,6 +31,7 @@ from ffade.errors import PluginError
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
 from ffade.speed import FastForward
+from ffade.written import a_type
 
 MISMATCHES = (RuntimeError, TypeError, ValueError)
 """What torch's layers raise on a batch they cannot take: a shape or dtype (``nn.Linear``), a
@@ -250,7 +251,7 @@ class CallableTarget(Target):
         if isinstance(outputs, Mapping):  # {"logits": ...}, a Hugging Face model's ModelOutput
             keys = ", ".join(repr(k) for k in list(outputs)[:5])
             raise PluginError(
-                f"target '{self.error_name}': predict returned a {type(outputs).__name__} (keys "
+                f"target '{self.error_name}': predict returned {a_type(outputs)} (keys "
                 f"{keys}); return {expected}: pick one, e.g. "
                 f"predict=lambda batch: model(batch)[{next(iter(outputs), 'logits')!r}]"
             )

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import EMPTY_PATH, FfadeError, as_written, broken_link
+from ffade.written import a_type
 from ffade.yamlfile import read_text, read_yaml
 
 
@@ -110,7 +111,7 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
         if not isinstance(data, dict):
             raise FfadeError(
                 f"--config {path}: a config maps keys (model:, trainer:, ...) to values, "
-                f"not a {type(data).__name__}"
+                f"not {a_type(data)}"
             )
         _check_model_section(path, data.get("model"), model_classes)
         for key, value in _sections(data):

@@ -21,6 +21,7 @@ from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
+from ffade.written import a_type
 from ffade.written import as_written as as_written  # re-exported: plugins and core say values so
 
 
@@ -210,7 +211,7 @@ def shown(value: object, limit: int = 80) -> str:
     past ``limit`` characters: a model, an array or a Landscape given for a path made the
     "one line" dozens of lines of the object itself."""
     text = repr(value)
-    return f"a {type(value).__name__}" if "\n" in text or len(text) > limit else text
+    return a_type(value) if "\n" in text or len(text) > limit else text
 
 
 def clipped(value: object, limit: int = 60) -> str:
@@ -263,9 +264,14 @@ def require_keyword(where: str, key: str, value: object, least: float, kind: str
         raise FfadeError(f"{where}{key} must be {what}, got {shown(value)}")
 
 
-def require_at_least(least: int, **init_args: int) -> None:
-    """Refuse a LightningModule's argument below ``least``, named as the config spells it."""
+def require_at_least(least: int, *, whole: bool = False, **init_args: float) -> None:
+    """Refuse a LightningModule's argument below ``least``, named as the config spells it; with
+    ``whole`` (a count), a fraction or a bool too: ``budget=2.5`` built from Python and was
+    refused only as the run set up, after the CLI's int had refused it at once."""
     for key, value in init_args.items():
+        fraction = is_number(value) and not isinstance(value, numbers.Integral)  # 2.0 too
+        if whole and (isinstance(value, bool) or fraction):
+            raise _refused(key, f"a whole number from {least}", value)
         if not (is_number(value) and value >= least):  # NaN and null (None) too
             raise _refused(key, f"at least {least}", value)
         _require_finite(key, value)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from ffade import registry
+from ffade.written import a_type
 
 _MARK = "# ffade: {kind} '{name}' was registered in-process"
 _UNKNOWN = re.compile(r"unknown (\w+) '([^']+)'")
@@ -37,7 +38,7 @@ def with_in_process_header(text: str) -> str:
             if plugin is None:
                 continue
             cls = plugin if inspect.isclass(plugin) else type(plugin)
-            how = cls.__name__ if inspect.isclass(plugin) else f"a {cls.__name__} instance"
+            how = cls.__name__ if inspect.isclass(plugin) else f"{a_type(plugin)} instance"
             lines.append(
                 f"{_MARK.format(kind=kind, name=name)} ({cls.__module__}:{cls.__qualname__}), "
                 f"not installed: rerun this config in Python after ffade.register('{kind}', "

@@ -16,11 +16,18 @@ from tqdm import TMonitor, tqdm
 
 
 class LoggedBar(tqdm):
-    """A bar that draws nothing while it runs and one plain line (no carriage return) when it
+    """A bar that draws nothing while it runs and one plain ASCII line (no carriage return) when it
     closes, or is reset to count again (a fine-tuner's epochs: a line each): ffade's bars
     when their stream is not a terminal (:func:`on_terminal`)."""
 
     _closing = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """ASCII unless told otherwise (``100%|##########|``): tqdm's Unicode blocks became
+        mojibake in a log read in another encoding, and some CI viewers and editors show them
+        as boxes; a terminal's bar keeps tqdm's own."""
+        kwargs.setdefault("ascii", True)
+        super().__init__(*args, **kwargs)
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:
         if not self._closing or msg is not None:  # a redraw, or a leave=False bar's clearing

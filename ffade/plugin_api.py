@@ -23,6 +23,7 @@ from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
 from ffade.plugin_data import read_text_lines as read_text_lines
 from ffade.weights import load_weights as load_weights  # plugins import it from here
+from ffade.written import a_type
 
 
 class Concept(ABC):
@@ -67,7 +68,7 @@ class Concept(ABC):
             if not isinstance(value, Hashable):  # a list or dict the concept's check let through
                 raise ConceptValueError(
                     f"concept '{self.label}': value {as_written(value)} is not allowed; a grid "
-                    f"value is one number or word, not a {type(value).__name__}"
+                    f"value is one number or word, not {a_type(value)}"
                 )
             self.check_value(value)
         if len({v if isinstance(v, (int, float)) else repr(v) for v in values}) != len(values):

@@ -21,6 +21,7 @@ from ffade.class_references import check_class_references  # noqa: F401  (its do
 from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
+from ffade.written import a_type
 
 
 def score_batch(
@@ -35,7 +36,7 @@ def score_batch(
             raise PluginError(f"{name}: score() made {error}") from None
     if not isinstance(scores, Scores):
         raise PluginError(
-            f"{name}: score() returned a {type(scores).__name__}; return "
+            f"{name}: score() returned {a_type(scores)}; return "
             "ffade.plugin_api.Scores(metric=..., failed=..., reward=...)"
         )
     if len(scores.metric) != size:
@@ -111,7 +112,7 @@ def predicted(target: Target, inputs: Any, size: int) -> Any:
     rows = rows_in(outputs)
     batches = rows == size and _whole_batches(outputs, size)
     if rows != size or batches:
-        got = f"a {type(outputs).__name__}" if rows is None else f"{rows} output{'s' * (rows != 1)}"
+        got = a_type(outputs) if rows is None else f"{rows} output{'s' * (rows != 1)}"
         if isinstance(outputs, tuple):  # (logits, probabilities) say: two values, not rows
             got = f"a tuple of {rows}"
         fix = (
@@ -171,7 +172,7 @@ def checked_features(target: Target, inputs: Any, size: int) -> torch.Tensor:
         features = target.features(inputs)
     shape = tuple(features.shape) if isinstance(features, torch.Tensor) else None
     if shape is None or len(shape) != 2 or shape[0] != size:
-        got = f"shape {shape}" if shape is not None else f"a {type(features).__name__}"
+        got = f"shape {shape}" if shape is not None else a_type(features)
         raise PluginError(
             f"{who} returned {got} for a batch of {size} inputs; return a ({size}, d) tensor"
         )
@@ -236,7 +237,7 @@ def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
         return None
     shape = tuple(images.shape) if isinstance(images, torch.Tensor) else None
     if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
-        got = f"shape {shape}" if shape is not None else f"a {type(images).__name__}"
+        got = f"shape {shape}" if shape is not None else a_type(images)
         raise PluginError(
             f"target '{plugin_label(target)}': render() returned {got} "
             f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
@@ -257,7 +258,7 @@ def described(
         listed = isinstance(texts, (list, tuple))
         got = f"{len(texts)} text{'s' * (len(texts) != 1)}" if listed else repr(texts)[:40]
         if hasattr(texts, "shape"):  # a tensor's repr, cut short, reads as garbage
-            got = f"a {type(texts).__name__} of shape {tuple(texts.shape)}"
+            got = f"{a_type(texts)} of shape {tuple(texts.shape)}"
         raise PluginError(
             f"{who}: {method}() returned {got} for a batch of {size}; return a list of {size} "
             "strings, or None"
@@ -324,7 +325,7 @@ def _split_of(dataset: Dataset, split: str) -> Any:
         ) from None
     if isinstance(items, (Mapping, str, bytes)):  # iterable, but over keys or characters
         raise PluginError(
-            f"dataset '{name}': split({split!r}) returned a {type(items).__name__}; return a "
+            f"dataset '{name}': split({split!r}) returned {a_type(items)}; return a "
             "sequence of (input, reference) pairs"
         )
     return items
@@ -347,11 +348,11 @@ def collated(dataset: Dataset, items: Sequence[Any]) -> tuple[Any, Any]:
     if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
         size = len(batch) if isinstance(batch, (tuple, list)) else None
         got = "" if size is None else f" of {size} item{'s' * (size != 1)}"
-        raise _collate_error(dataset, items, f"a {type(batch).__name__}{got}")
+        raise _collate_error(dataset, items, f"{a_type(batch)}{got}")
     for what, part in zip(("inputs", "references"), batch, strict=True):
         rows = rows_in(part)
         if rows != len(items):
-            got = f"a {type(part).__name__}" if rows is None else f"{rows} row{'s' * (rows != 1)}"
+            got = a_type(part) if rows is None else f"{rows} row{'s' * (rows != 1)}"
             raise _collate_error(dataset, items, f"{what} of {got}", ", each with one row per pair")
     return batch[0], batch[1]
 
@@ -369,6 +370,6 @@ def _check_pairs(name: str, split: str, indexed: Any) -> None:
     for index, item in indexed:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise PluginError(
-                f"dataset '{name}': split({split!r}) item {index} is a {type(item).__name__}, "
+                f"dataset '{name}': split({split!r}) item {index} is {a_type(item)}, "
                 "not an (input, reference) pair; return a sequence of such pairs"
             )

@@ -24,6 +24,7 @@ from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_arguments import check_defined, check_numbers, check_switches
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
+from ffade.written import a_type
 
 KINDS: dict[str, tuple[str, type]] = {
     "target": ("ffade.targets", Target),
@@ -74,7 +75,7 @@ def _what(obj: Any) -> str:
     named = getattr(obj, "__qualname__", None)
     if callable(obj) and named:
         return f"the {type(obj).__name__} {getattr(obj, '__module__', '?')}:{named}"
-    return f"a {type(obj).__name__} ({clipped(obj)})"
+    return f"{a_type(obj)} ({clipped(obj)})"
 
 
 def _other_kind(obj: Any) -> str:
@@ -136,7 +137,7 @@ def register(kind: str, name: str, plugin: Any) -> None:
         raise PluginError(f"{kind} name {name!r} is not allowed; give a non-empty name without ':'")
     is_class = inspect.isclass(plugin) and issubclass(plugin, base)
     if not (is_class or isinstance(plugin, base)):
-        what = plugin.__name__ if inspect.isclass(plugin) else f"a {type(plugin).__name__}"
+        what = plugin.__name__ if inspect.isclass(plugin) else a_type(plugin)
         wrap = "; wrap a model or function in ffade.CallableTarget" if kind == "target" else ""
         raise PluginError(  # named by its type: a module's repr runs over many lines
             f"{kind} '{name}': {what} is neither a subclass of ffade.plugin_api."

@@ -30,6 +30,7 @@ from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
 from ffade.shell_words import shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
+from ffade.written import a_type
 
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
 """summary.json statuses of a run that has not ended; any other status is how it ended."""
@@ -255,7 +256,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if not replays and summary is not None:
         raise FfadeError(  # a fine-tune stopped within its first steps: once a generic error
             f"{where}: the run (status '{summary.get('status')}') stopped before its first "
-            f"checkpoint (saved every 10 steps), and a {type(model).__name__} resumes only from "
+            f"checkpoint (saved every 10 steps), and {a_type(model)} resumes only from "
             "a checkpoint: drop --ckpt_path to run it again"
         )
     if not (run_dir / EVALUATIONS_FILE).is_file():
@@ -265,8 +266,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
         )
     if not replays:
         raise FfadeError(
-            f"{where} has no {LAST_CHECKPOINT}; a {type(model).__name__} resumes only from a "
-            "checkpoint"
+            f"{where} has no {LAST_CHECKPOINT}; {a_type(model)} resumes only from a checkpoint"
         )
     if summary is None:
         raise FfadeError(f"{where}: {SUMMARY_FILE} is missing or damaged; cannot tell its task")

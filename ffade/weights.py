@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ffade.errors import PluginError
+from ffade.written import a_type
 
 KEYS_SHOWN = 3
 """Keys named per kind of mismatch; the rest are counted."""
@@ -59,7 +60,7 @@ def load_weights(
         state = state["state_dict"]
     if not isinstance(state, dict):
         raise PluginError(
-            f"{where} holds a {type(state).__name__}, not a state dict; save model.state_dict()"
+            f"{where} holds {a_type(state)}, not a state dict; save model.state_dict()"
         )
     try:
         model.load_state_dict(state)

@@ -17,6 +17,13 @@ def as_written(value: object) -> str:
     return _said(value, inside=False)
 
 
+def a_type(value: object) -> str:
+    """``value``'s type with the article it reads with: ``a list``, ``an int``, ``an ndarray``
+    (said "en-dee-array"; "a ndarray" read as a slip in an error line)."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' or name == 'ndarray' else 'a'} {name}"
+
+
 def _said(value: object, inside: bool) -> str:
     """``value`` as :func:`as_written` says it; ``inside`` a list or mapping, a string plain."""
     if value is None:

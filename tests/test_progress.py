@@ -108,7 +108,8 @@ def test_a_searchs_bar_in_a_log_file_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
     bar = result.stderr.splitlines()
-    assert len(bar) == 1 and bar[0].startswith("evaluations: 100%|") and "failures=" in bar[0]
+    assert len(bar) == 1 and bar[0].startswith("evaluations: 100%|##########|"), bar
+    assert "failures=" in bar[0] and bar[0].isascii()  # tqdm's Unicode blocks were no plain line
     assert result.stdout.startswith("run: ")
 
 
@@ -125,11 +126,19 @@ def test_a_fine_tuners_bars_in_a_log_file_are_one_line_an_epoch(tmp_path: Path, 
     assert "\r" not in out
     epochs = [line for line in out.splitlines() if line.startswith("Epoch")]
     assert [line[:12] for line in epochs] == ["Epoch 0: 100", "Epoch 1: 100"], out
+    assert out.isascii(), out
+
+
+class Utf8Log(io.StringIO):
+    """A log file as ``> out.txt`` opens it under a UTF-8 locale, where tqdm draws Unicode
+    blocks unless told otherwise (a StringIO names no encoding, so tqdm draws ASCII there)."""
+
+    encoding = "utf-8"
 
 
 def test_a_bar_on_a_stream_that_is_not_a_terminal_is_one_line_at_the_end() -> None:
     """The gate's pairs bar on stderr, with a line printed while it runs (tqdm.write)."""
-    stream = io.StringIO()
+    stream = Utf8Log()
     with bar_for(stream, total=100, desc="pairs", unit="pair") as bar:
         for _ in range(100):
             bar.update(1)
@@ -138,7 +147,8 @@ def test_a_bar_on_a_stream_that_is_not_a_terminal_is_one_line_at_the_end() -> No
     assert "\r" not in stream.getvalue()
     lines = stream.getvalue().splitlines()
     assert lines[0] == "ffade: warning: halfway"
-    assert lines[1].startswith("pairs: 100%|") and "100/100" in lines[1]
+    assert lines[1].startswith("pairs: 100%|##########|") and "100/100" in lines[1]
+    assert stream.getvalue().isascii()  # a CI log read in any encoding: no Unicode blocks
     assert len(lines) == 2
 
 

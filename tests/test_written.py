@@ -1,10 +1,13 @@
 """Values in messages said as the YAML a user typed (``ffade/written.py``)."""
 
+import numpy as np
 import pytest
+import torch
 
-from ffade.errors import ConceptValueError
+from ffade.errors import ConceptValueError, PluginError
 from ffade.plugin_api import Concept
-from ffade.written import as_written
+from ffade.plugin_checks import checked_features
+from ffade.written import a_type, as_written
 
 
 @pytest.mark.parametrize(
@@ -44,3 +47,34 @@ def test_repeated_values_are_said_as_yaml() -> None:
     ``[1, True]``; it says the list as the config wrote it."""
     with pytest.raises(ConceptValueError, match=r"^concept 'switch': values repeat: \[1, true\]$"):
         _Switch(values=[1, True], label="switch")
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (np.zeros(2), "an ndarray"),  # said "en-dee-array": "a ndarray" read as a slip
+        (3, "an int"),
+        (object(), "an object"),
+        ([1], "a list"),
+        (torch.zeros(1), "a Tensor"),
+    ],
+)
+def test_a_type_takes_the_article_it_reads_with(value: object, said: str) -> None:
+    assert a_type(value) == said
+
+
+class _NumpyFeatures:
+    """A target whose features() returns a NumPy array, not a tensor."""
+
+    def features(self, inputs: object) -> np.ndarray:
+        return np.zeros((2, 3))
+
+
+def test_an_array_returned_for_features_is_an_ndarray_in_the_error() -> None:
+    """The features check said "returned a ndarray": the line a plugin's author reads."""
+    with pytest.raises(PluginError) as error:
+        checked_features(_NumpyFeatures(), {}, 2)
+    assert str(error.value) == (
+        "target '_NumpyFeatures': features() returned an ndarray for a batch of 2 inputs; "
+        "return a (2, d) tensor"
+    )

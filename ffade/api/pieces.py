@@ -18,6 +18,7 @@ from typing import Any
 from ffade import registry
 from ffade.errors import FfadeError, shown
 from ffade.task import TASK_MODES, TaskSpec, check_task_keys
+from ffade.written import a_type
 
 EXPLORERS = {
     "dqn": "ffade.explore.DQNExplorer",
@@ -259,7 +260,7 @@ def unrecorded_callbacks(trainer: dict[str, Any]) -> list[str]:
     callbacks = trainer.get("callbacks")
     listed = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
     return [
-        f"trainer.callbacks[{i}] is a {type(c).__name__} object made in this process: the run "
+        f"trainer.callbacks[{i}] is {a_type(c)} object made in this process: the run "
         "uses it, but its config.yaml cannot record it, so `ffade fit --config` cannot rerun "
         "that config; give {class_path, init_args} to record it"
         for i, c in enumerate(listed)

@@ -123,7 +123,7 @@ class Run:
         Returns:
             the path of report.html.
         """
-        _check_options(options, REPORT_OPTIONS)
+        _check_options(options, ("compare", *REPORT_OPTIONS))  # the list names all it takes
         report(self, compare=compare, **options)
         return self.dir / "report.html"
 

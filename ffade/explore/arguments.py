@@ -19,8 +19,10 @@ from ffade.task import TASK_MODES
 
 def check_explorer_arguments(args: Mapping[str, Any]) -> None:
     """The arguments every explorer shares (:class:`~ffade.explore.base.Explorer`)."""
-    require_at_least(1, budget=args["budget"], num_envs=args["num_envs"])
-    require_at_least(1, max_steps=args["max_steps"], max_idle_steps=args["max_idle_steps"])
+    require_at_least(1, whole=True, budget=args["budget"], num_envs=args["num_envs"])
+    require_at_least(
+        1, whole=True, max_steps=args["max_steps"], max_idle_steps=args["max_idle_steps"]
+    )
     require_at_least(0, step_penalty=args["step_penalty"], novelty_bonus=args["novelty_bonus"])
     require_within(0, 1, coverage_probes=args["coverage_probes"])
     if args["reward_clip"] is not None:
@@ -60,7 +62,9 @@ def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
 
 def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     """The DQN's own arguments (:class:`~ffade.explore.dqn.DQNExplorer`)."""
-    require_at_least(0, learning_starts=args["learning_starts"])  # null: one line, first
+    require_at_least(
+        0, whole=True, learning_starts=args["learning_starts"]
+    )  # null: one line, first
     require_within(0, 1, start_e=args["start_e"], end_e=args["end_e"])
     if args["learning_starts"] >= args["budget"]:
         raise FfadeError(
@@ -75,13 +79,14 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
             f"decays from start_e to end_e), got start_e={start_e}, end_e={end_e}"
         )
     sizes = ("buffer_size", "batch_size", "num_candidates", "hidden_dim", "embedding_dim")
-    require_at_least(1, **{key: args[key] for key in sizes})
+    require_at_least(1, whole=True, **{key: args[key] for key in sizes})
     require_at_least(
         1,
+        whole=True,
         target_network_frequency=args["target_network_frequency"],
         train_frequency=args["train_frequency"],
     )
-    require_at_least(0, gradient_steps=args["gradient_steps"])  # 0: acts, never learns
+    require_at_least(0, whole=True, gradient_steps=args["gradient_steps"])  # 0: acts, never learns
     require_at_least(0, exploration_bonus=args["exploration_bonus"])
     require_above(0, learning_rate=args["learning_rate"], tau=args["tau"])
     require_within(0, 1, gamma=args["gamma"], tau=args["tau"])

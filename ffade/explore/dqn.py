@@ -138,7 +138,8 @@ class DQNExplorer(Explorer, MacroscopicPlan):
         **kwargs: Any,
     ) -> None:
         if num_envs is None or learning_starts is None:
-            require_at_least(1, budget=budget)  # it sizes the defaults: null is one line
+            # it sizes the defaults: null is one line, 2.5 too
+            require_at_least(1, whole=True, budget=budget)
         if num_envs is None:
             num_envs = min(max(budget // DEFAULT_STEPS, MIN_DEFAULT_ENVS), MAX_DEFAULT_ENVS)
         if learning_starts is None:

@@ -91,10 +91,10 @@ class FineTuner(FixVerdict, RunModule):
         tolerance = f"the most {self.clean_metric} a fix may lose, 0.01 = one point"
         require_share("clean_tolerance", clean_tolerance, tolerance)
         require_share("clean_share", clean_share, SHARE_MEANS, one=False)
-        require_at_least(1, batch_size=batch_size, guard_pairs=guard_pairs)
-        require_at_least(1, eval_batch_size=eval_batch_size)
+        require_at_least(1, whole=True, batch_size=batch_size, guard_pairs=guard_pairs)
+        require_at_least(1, whole=True, eval_batch_size=eval_batch_size)
         if max_finetune_inputs is not None:  # else task.max_inputs would be named, not this
-            require_at_least(1, max_finetune_inputs=max_finetune_inputs)
+            require_at_least(1, whole=True, max_finetune_inputs=max_finetune_inputs)
         weights_per_priority(priority_weights)  # here, so ffade loop refuses it before it starts
         stop_after_argument_checks()  # ffade loop checks a stage's values before it runs
         self.plan: MitigationPlan = make_plan(run, feedback, priority_weights)

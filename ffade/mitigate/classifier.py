@@ -29,6 +29,7 @@ from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.plugin_checks import predicted
 from ffade.plugin_names import plugin_label
 from ffade.rng import torch_random_kept
+from ffade.written import a_type
 
 
 class ClassifierFineTuner(FineTuner):
@@ -225,7 +226,7 @@ class ClassifierFineTuner(FineTuner):
             got = (
                 f"a {outputs.dtype} tensor of shape {tuple(outputs.shape)}"
                 if isinstance(outputs, torch.Tensor)
-                else f"a {type(outputs).__name__}"
+                else a_type(outputs)
             )
             raise FfadeError(
                 f"model.init_args.run: the classifier fine-tuner needs a target whose outputs are "

@@ -70,7 +70,7 @@ class TrainingPairs(IterableDataset):
         seed: int = 0,
     ) -> None:
         require_share("clean_share", clean_share, SHARE_MEANS, one=False)
-        require_at_least(1, batch_size=batch_size)
+        require_at_least(1, whole=True, batch_size=batch_size)
         self.num_inputs = num_inputs
         self.states = np.asarray(states, dtype=np.int64)
         self.weights = np.asarray(weights, dtype=np.float64)

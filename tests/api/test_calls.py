@@ -172,6 +172,17 @@ def test_a_misspelled_explorer_class_gets_the_commands_guess(explorer: str, tmp_
     assert "\n" not in str(error.value) and not list(tmp_path.iterdir())
 
 
+def test_run_report_lists_compare_among_the_options_it_takes(tmp_path: Path) -> None:
+    """The error for an option Run.report does not take listed what it takes without compare
+    (out is ffade.report's: a Run writes its report into its own folder)."""
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.Run(tmp_path).report(out=tmp_path / "elsewhere")
+    assert str(error.value) == (
+        "report: unknown option 'out'; allowed: compare, threshold, min_evaluations, axes, "
+        "tensorboard, slices, mitigation"
+    )
+
+
 def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     spec = synthetic_spec()
     with pytest.raises(ffade.FfadeError, match="unknown target 'nope'; known targets:"):
@@ -706,13 +717,13 @@ def test_a_model_or_an_array_given_for_a_path_or_a_name_is_said_by_its_type_in_o
         "task.dataset: a Sequential is not a dataset name": lambda: ffade.discover(
             task=task, dataset=model, save_dir=tmp_path
         ),
-        "save_dir: expected a directory path, got a ndarray": lambda: ffade.discover(
+        "save_dir: expected a directory path, got an ndarray": lambda: ffade.discover(
             task=task, save_dir=array
         ),
-        "budget: expected an integer, got a ndarray": lambda: ffade.discover(
+        "budget: expected an integer, got an ndarray": lambda: ffade.discover(
             task=task, budget=array, save_dir=tmp_path
         ),
-        "task.concepts[0].args: expected a mapping of arguments, got a ndarray": lambda: (
+        "task.concepts[0].args: expected a mapping of arguments, got an ndarray": lambda: (
             ffade.discover(task={**task, "concepts": [{"name": "axis", "args": array}]})
         ),
     }

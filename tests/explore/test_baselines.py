@@ -9,9 +9,9 @@ import pytest
 from lightning.pytorch import Callback
 
 from ffade.errors import FfadeError
-from ffade.explore import EpsilonGreedyExplorer, GridExplorer, RandomExplorer
+from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 
 def test_grid_evaluates_every_pair_exactly_once(tmp_path: Path) -> None:
@@ -87,6 +87,44 @@ def test_counts_below_their_least_are_one_line_naming_the_key(key: str, least: i
     with pytest.raises(FfadeError) as error:
         RandomExplorer(synthetic_spec(), **{key: least - 1})
     assert str(error.value) == f"model.init_args.{key} must be at least {least}, got {least - 1}"
+
+
+@pytest.mark.parametrize("cls", [GridExplorer, RandomExplorer, EpsilonGreedyExplorer, DQNExplorer])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("budget", 2.5), ("budget", 3.0), ("budget", True), ("num_envs", 1.5), ("max_steps", 2.5)],
+)
+def test_counts_that_are_not_whole_are_refused_as_the_explorer_is_built(
+    cls: type, key: str, value: object
+) -> None:
+    """GridExplorer(budget=2.5) built, and the run refused it only at setup, in other words
+    (``budget must be a whole number from 0``); the CLI's int refuses it at once."""
+    with pytest.raises(FfadeError) as error:
+        cls(synthetic_spec(), **{key: value})
+    assert str(error.value) == f"model.init_args.{key} must be a whole number from 1, got {value}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "least"),
+    [("batch_size", 8.5, 1), ("learning_starts", 1.5, 0), ("gradient_steps", True, 0)],
+)
+def test_dqn_counts_that_are_not_whole_are_refused_as_it_is_built(
+    key: str, value: object, least: int
+) -> None:
+    with pytest.raises(FfadeError) as error:
+        DQNExplorer(synthetic_spec(), budget=100, **{key: value})
+    assert str(error.value) == (
+        f"model.init_args.{key} must be a whole number from {least}, got {value}"
+    )
+
+
+@pytest.mark.parametrize("value", ["2.5", "true"])
+def test_the_cli_refuses_a_budget_that_is_not_whole_in_one_line(tmp_path: Path, value) -> None:
+    config = write_config(tmp_path / "c.yaml")
+    args = ("--model", "GridExplorer", "--model.init_args.budget", value)
+    result = ffade_in_process("fit", "--config", str(config), *args)
+    assert result.returncode == 2
+    assert result.stderr == f"ffade: error: model.init_args.budget: expected int, got {value}\n"
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.5, float("nan")])

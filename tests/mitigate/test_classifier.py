@@ -401,6 +401,19 @@ def test_the_base_arguments_are_taken_once_yet_listed_and_saved(digits_run: Path
 
 
 @pytest.mark.parametrize(
+    ("key", "value"),
+    [("batch_size", 8.5), ("guard_pairs", True), ("eval_batch_size", 64.0)],
+)
+def test_counts_that_are_not_whole_are_refused_as_the_fine_tuner_is_built(
+    digits_run: Path, key: str, value: object
+) -> None:
+    """batch_size=8.5 from Python built a fine-tuner; the CLI's int refuses it at once."""
+    with pytest.raises(FfadeError) as error:
+        ClassifierFineTuner(str(digits_run), **{key: value})
+    assert str(error.value) == f"model.init_args.{key} must be a whole number from 1, got {value}"
+
+
+@pytest.mark.parametrize(
     ("key", "value", "said"),
     [
         ("clean_tolerance", "1.5", "clean_tolerance must be in [0, 1] (the most accuracy a fix"),

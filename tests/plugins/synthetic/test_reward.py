@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from ffade_synthetic.reward import MarginReward
+from ffade_synthetic.reward import CERTAIN_DEPTH, MarginReward
 
 from tests.helpers import ffade_in_process
 
@@ -22,6 +22,23 @@ def test_failed_exactly_when_the_margin_is_negative() -> None:
 def test_scale_sets_the_reward_per_unit_of_depth() -> None:
     scores = MarginReward(scale=2.0).score(torch.tensor([-0.25, 0.25]), references=None)
     assert scores.reward.tolist() == pytest.approx([1.5, -1.0])
+
+
+def test_a_certain_failure_pays_a_finite_reward() -> None:
+    """A margin of -inf paid 1 + scale * inf = inf, so the run counted that evaluation invalid
+    instead of failed; it counts the depth a certain miss has in the vision rewards."""
+    for dtype in (torch.float32, torch.float64):
+        margins = torch.tensor(
+            [float("-inf"), -1e308 if dtype == torch.float64 else -1e38], dtype=dtype
+        )
+        scores = MarginReward().score(margins, references=None)
+        assert scores.failed.tolist() == [True, True]
+        assert torch.isfinite(scores.reward).all()
+        assert scores.reward[0].item() == pytest.approx(1 + 10 * CERTAIN_DEPTH)
+        assert scores.reward[1].item() == torch.finfo(torch.float32).max  # Scores' float32
+    assert round(CERTAIN_DEPTH, 2) == 88.72
+    nan = MarginReward().score(torch.tensor([float("nan")]), references=None)
+    assert nan.failed.tolist() == [False]  # not a failure; the run counts a NaN metric invalid
 
 
 def test_a_summarizer_is_refused_before_the_run_in_one_line(tmp_path) -> None:

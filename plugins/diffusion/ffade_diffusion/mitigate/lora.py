@@ -126,7 +126,7 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
     ) -> None:
         require_above(0, learning_rate=learning_rate)
         require_share("caption_dropout", caption_dropout, "a share of captions", one=False)
-        require_at_least(1, rank=rank, tries=tries)
+        require_at_least(1, whole=True, rank=rank, tries=tries)
         require_within(0, 1, teach_unchanged=teach_unchanged)
         if not isinstance(keep_others, bool):  # a null passed jsonargparse and meant false
             given = "null" if keep_others is None else repr(keep_others)

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from ffade.errors import FfadeError, as_written, loading_detail
+from ffade.written import a_type
 from ffade_diffusion.paths import check_local_path, quiet_loading
 
 COMMON = ("DPMSolverMultistepScheduler", "EulerDiscreteScheduler", "DDIMScheduler", "PNDMScheduler")
@@ -52,7 +53,7 @@ def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin
         ) from exc
     if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
         raise FfadeError(
-            f"target '{plugin}': {model!r} loads a {type(pipeline).__name__}, not a text-to-image "
+            f"target '{plugin}': {model!r} loads {a_type(pipeline)}, not a text-to-image "
             "pipeline with a unet, text_encoder and tokenizer"
         )
     pipeline.set_progress_bar_config(disable=True)

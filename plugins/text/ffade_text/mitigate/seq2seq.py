@@ -100,7 +100,7 @@ class Seq2SeqFineTuner(FineTuner):
         require_at_least(0, weight_decay=weight_decay)
         require_above(0, lora_alpha=lora_alpha)
         require_within(0, 1, lora_dropout=lora_dropout)
-        require_at_least(1, max_target_tokens=max_target_tokens, lora_r=lora_r)
+        require_at_least(1, whole=True, max_target_tokens=max_target_tokens, lora_r=lora_r)
         if lora_target_modules is not None and (
             not lora_target_modules or not all(str(m).strip() for m in lora_target_modules)
         ):

@@ -352,6 +352,10 @@ def test_keep_others_says_when_every_state_is_targeted(
 def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(FfadeError, match="rank must be at least 1, got 0"):
         DiffusionLoRAFineTuner(run=str(tmp_path), rank=0)
+    with pytest.raises(
+        FfadeError, match=r"^model\.init_args\.tries must be a whole number from 1, got 1\.5$"
+    ):
+        DiffusionLoRAFineTuner(run=str(tmp_path), tries=1.5)
     with pytest.raises(FfadeError, match=r"image_folder and class_images .* give one of them"):
         DiffusionLoRAFineTuner(run=str(tmp_path), image_folder="a", class_images="b")
     with pytest.raises(FfadeError, match=r"caption_dropout must be in \[0, 1\)"):

@@ -132,6 +132,10 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
         Seq2SeqFineTuner(run=str(text_run), lora_r=0)
     with pytest.raises(FfadeError, match=r"^model.init_args.max_target_tokens must be at least 1"):
         Seq2SeqFineTuner(run=str(text_run), max_target_tokens=0)
+    with pytest.raises(
+        FfadeError, match=r"^model.init_args.lora_r must be a whole number from 1, got 2.5$"
+    ):
+        Seq2SeqFineTuner(run=str(text_run), lora_r=2.5)  # built, and peft failed later
     # in BLEU / 100, as mitigation.json's clean_metric says: not "a share of accuracy"
     with pytest.raises(FfadeError, match=r"the most BLEU / 100 a fix may lose, .*got 2\.0$"):
         Seq2SeqFineTuner(run=str(text_run), clean_tolerance=2.0)
