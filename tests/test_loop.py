@@ -1248,3 +1248,31 @@ def test_a_task_note_is_said_once_though_each_stage_builds_the_task(tmp_path: Pa
     note = "ffade: note: reward 'noting': 2 ratings_file prompt row(s) match no prompt\n"
     assert err.count(note) == 1, err
     assert (tmp_path / "loops" / "version_0" / "mitigate").is_dir()  # a second task was built
+
+
+@pytest.mark.slow  # discovery and a fine-tune, about 13 s of CPU
+def test_a_rejected_fix_stops_the_loop_before_rediscovery_and_says_so(
+    tmp_path: Path, capsys
+) -> None:
+    """The guard's refusal is the loop's verdict: exit 1, the reason printed, loop.json's status
+    `rejected` with the mitigation numbers, and no rediscovery or report made on a fix not kept."""
+    loop = small_loop_config(tmp_path)
+    discover = Path(yaml.safe_load(loop.read_text())["discover"])
+    config = yaml.safe_load(discover.read_text())
+    config["model"]["init_args"]["budget"] = 96
+    config["model"]["init_args"]["task"]["max_inputs"] = 16
+    discover.write_text(yaml.safe_dump(config))
+    mitigate = Path(yaml.safe_load(loop.read_text())["mitigate"])
+    config = yaml.safe_load(mitigate.read_text())
+    config["model"]["init_args"]["learning_rate"] = 1e-12  # fixes nothing: the guard refuses it
+    mitigate.write_text(yaml.safe_dump(config))
+    assert main(["loop", "--config", str(loop)]) == 1
+    out = capsys.readouterr().out
+    assert "stopping before rediscovery" in out, out
+    assert "loop rejected in" in out, out
+    loop_dir = tmp_path / "loops" / "version_0"
+    record = json.loads((loop_dir / "loop.json").read_text())
+    assert record["status"] == "rejected"
+    assert record["mitigation"]["status"] == "rejected"
+    assert "stopped" not in record and "rediscover" not in record and "report" not in record
+    assert not (loop_dir / "rediscover").exists() and not (loop_dir / "report").exists()
