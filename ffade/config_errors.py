@@ -55,6 +55,10 @@ def config_error_line(message: str) -> str:
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
     if keys[-1:] == [START_STATE] and reason.startswith("expected dict"):  # '[0, 3, 9]'
         reason = f"{_yaml_got(reason)}; give {{concept label: grid value}} ({NOT_NAMED})"
+    hinted = _colon_hint(reason)  # '{high:0}': the space it lacks, not the dict it looks like
+    if hinted == reason and keys[-1:] == [PRIORITY_WEIGHTS] and reason.startswith("expected dict"):
+        hinted = f"{_yaml_got(reason)}; give {{priority: weight}}, such as {{high: 3, low: 0}}"
+    reason = hinted
     if keys[-1:] == ['Parser key "seed_everything"']:  # was "expected bool or int, got 1.5"
         return seed_reason(reason.rpartition("got ")[2])
     in_model = keys[:1] == ['Parser key "model"']
@@ -94,6 +98,23 @@ START_STATE = 'Parser key "model.init_args.start_state"'
 NOT_NAMED = "concepts not named start at their neutral value"
 """A microscopic start given as a list (grid indices, as summary.json records it) was told only
 "expected dict": the line now names the form the explorer takes."""
+
+PRIORITY_WEIGHTS = 'Parser key "model.init_args.priority_weights"'
+"""A fine-tuner's weights per priority: "expected dict, got 5" named no form to give."""
+
+
+def _colon_hint(reason: str) -> str:
+    """``reason`` with the fix for a YAML flow mapping typed without a space after a colon:
+    ``{high:0}`` is read as the one string ``'{high:0}'``, so the user was told only "expected
+    dict, got {high:0}", which looks like a dict."""
+    head, _, value = reason.partition(", got ")
+    if not (head.startswith("expected dict") and value.startswith("{")):
+        return reason
+    spaced = re.sub(r"(?<=[\w'\"]):(?=[^\s/])", ": ", value)
+    if spaced == value:
+        return reason
+    return f"{reason} (YAML reads a colon with no space after it as part of a word: give {spaced})"
+
 
 NO_MODEL = "the following arguments are required: fit.model"
 """jsonargparse's words for sources that give no ``model`` section at all."""

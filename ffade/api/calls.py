@@ -217,6 +217,19 @@ def _fit_resumable(config: dict[str, Any], call: str, resuming: bool) -> Run:
         raise
 
 
+def _check_one_max_epochs(max_epochs: int | None, trainer: Any) -> None:
+    """The keyword sets the fine-tune's epochs; ``trainer={"max_epochs": 3}`` beside it (10 by
+    default) quietly won, so ``max_epochs=`` as the README shows it was overridden unsaid."""
+    if not isinstance(trainer, dict) or "max_epochs" not in trainer:
+        return
+    if trainer["max_epochs"] != max_epochs:
+        raise FfadeError(
+            f"trainer: max_epochs {shown(trainer['max_epochs'])} differs from mitigate's "
+            f"max_epochs={max_epochs} (its default is 10); give the epochs once, as "
+            "max_epochs=N, and leave max_epochs out of trainer"
+        )
+
+
 def _integers(**values: Any) -> list[int | None]:
     """Counts and seeds are integers: LightningCLI said "Expected <class 'bool'>" of a str seed
     and quietly read ``budget="100"`` as 100 (explicit over implicit). A NumPy integer becomes a
@@ -259,7 +272,7 @@ def mitigate(
             failure rule, high.
         finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
             FineTuner class, or ``{class_path, init_args}`` (without ``run``, ``feedback``).
-        max_epochs: fine-tuning epochs (the Trainer's).
+        max_epochs: fine-tuning epochs (the Trainer's); ``trainer`` may repeat it, not differ.
         seed, save_dir, name, trainer: as for :func:`discover`.
         threshold, min_evaluations, slices: how regions are found, as ``ffade report``'s
             options (``slices="regions"`` for a run with no failure rule, microscopic ones often).
@@ -302,7 +315,8 @@ def mitigate(
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **plain(finetuner_args))
-    trainer = {"max_epochs": max_epochs, **(trainer or {})}
+    _check_one_max_epochs(max_epochs, trainer)
+    trainer = {**(trainer or {}), "max_epochs": max_epochs}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     if ckpt_path is not None:
         config["ckpt_path"] = ckpt_path

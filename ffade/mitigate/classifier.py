@@ -29,6 +29,7 @@ from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.plugin_checks import predicted
 from ffade.plugin_names import plugin_label
 from ffade.rng import torch_random_kept
+from ffade.top_class import right_answers
 from ffade.written import a_type
 
 
@@ -198,7 +199,7 @@ class ClassifierFineTuner(FineTuner):
         logits = self.network(self.target.preprocess(batch.inputs))
         labels = torch.as_tensor(batch.references, device=logits.device).long().reshape(-1)
         loss = F.cross_entropy(logits, labels)
-        metrics = {"accuracy": (logits.argmax(-1) == labels).float().mean().detach()}
+        metrics = {"accuracy": right_answers(logits, labels).float().mean().detach()}
         h = self.hparams
         if h.distill_weight > 0 and batch.clean.any():
             t = h.distill_temperature
@@ -216,8 +217,10 @@ class ClassifierFineTuner(FineTuner):
 
     @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
-        """Top-1 accuracy: the arg-max class is the label. A row with a NaN is wrong (an
-        all-NaN row's argmax is class 0, which read as right for every 0 of a diverged fix)."""
+        """Top-1 accuracy by the rewards' rule (:func:`ffade.top_class.right_answers`): the label
+        scores strictly above every other class. A tie for the top is wrong whatever the classes'
+        order (argmax read it as right for the class listed first, where the rewards counted a
+        failure), and so is a row with a NaN (an all-NaN row's argmax is class 0)."""
         if isinstance(outputs, np.ndarray):
             outputs = torch.from_numpy(outputs)
         if not (
@@ -249,4 +252,4 @@ class ClassifierFineTuner(FineTuner):
                 "with single labels, such as digits or image_folder)"
             )
         labels = labels.long().reshape(-1)
-        return (logits.argmax(-1) == labels) & ~logits.isnan().any(-1)
+        return right_answers(logits, labels) & ~logits.isnan().any(-1)

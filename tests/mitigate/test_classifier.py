@@ -88,6 +88,22 @@ def test_a_target_without_class_logits_is_refused_in_one_line(digits_run: Path) 
     assert right.tolist() == [True, False]
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_tie_for_the_top_is_wrong_for_the_guard_as_for_the_rewards(
+    digits_run: Path, dtype: torch.dtype
+) -> None:
+    """The guard's "right on a clean input" and the rewards' "failed" are one rule: a tie for
+    the top with a wrong class is a miss whatever the classes' order (argmax read the tie as
+    right for label 0 only, where misclassification counted a failure)."""
+    tuner = ClassifierFineTuner(run=str(digits_run), **SMALL)
+    logits = torch.tensor([[2.0, 2.0, 0.0], [2.0, 2.0, 0.0], [0.0, 3.0, 1.0]], dtype=dtype)
+    labels = torch.tensor([0, 1, 1])
+    right = tuner.clean_correct(logits, labels)
+    assert right.tolist() == [False, False, True]
+    failed = registry.create("reward", "misclassification").score(logits, labels)
+    assert (~failed.judged_failed()).tolist() == right.tolist()
+
+
 def test_a_nan_answer_is_never_right_on_a_clean_input(accepted) -> None:
     """An all-NaN row's argmax is class 0: a diverged fix was right on every 0 of the clean
     held-out inputs. The classifier's top-1 and the base's default (not failed) both say wrong."""

@@ -15,6 +15,7 @@ from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.mitigate.plan import check_trainable, make_plan
 from ffade.records import read_summary
+from tests.helpers import REPO, ffade_in_process
 
 
 @pytest.fixture
@@ -165,6 +166,32 @@ def test_a_priority_weight_must_be_a_finite_number_from_0(run: Path, weight: obj
     assert str(error.value) == (
         f"model.init_args.priority_weights.high must be a finite number >= 0, got {weight!r}"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "{high:0}",  # YAML reads it as the string '{high:0}'
+            "expected dict, got {high:0} (YAML reads a colon with no space after it as part of "
+            "a word: give {high: 0})",
+        ),
+        ("[3, 2, 1]", "expected dict, got [3, 2, 1]; give {priority: weight}, such as "),
+    ],
+)
+def test_priority_weights_not_typed_as_a_mapping_name_the_form_to_give(
+    typed: str, said: str
+) -> None:
+    """``{high:0}`` on the command line was told only "expected dict, got {high:0}", which looks
+    like the dict it asked for: the missing space after the colon is what to fix."""
+    config = REPO / "configs" / "mitigate_digits.yaml"
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--model.init_args.priority_weights", typed
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"ffade: error: model.init_args.priority_weights: {said}")
 
 
 def test_weights_that_drop_every_prioritized_region_name_priority_weights(run: Path) -> None:

@@ -24,7 +24,7 @@ EPOCHS = 6
 """96 steps: the checkpoint every 10 steps lands mid-epoch (10, 20, ...), past the first epoch."""
 
 
-def fit_args(digits_run: Path, save_dir: Path) -> list[str]:
+def fit_args(digits_run: Path, save_dir: Path, epochs: int = EPOCHS) -> list[str]:
     """``ffade fit`` of configs/mitigate_digits.yaml on the small run, as a user types it."""
     return [
         "fit",
@@ -39,7 +39,7 @@ def fit_args(digits_run: Path, save_dir: Path) -> list[str]:
         "--model.init_args.guard_pairs",
         "256",
         "--trainer.max_epochs",
-        str(EPOCHS),
+        str(epochs),
         "--trainer.logger.init_args.save_dir",
         str(save_dir),
     ]
@@ -164,9 +164,11 @@ def test_a_resume_whose_feedback_changed_since_its_checkpoint_is_refused(
     judged the fix against a baseline measured on other pairs. It is now one line, exit 2."""
     run = tmp_path / "discover"
     shutil.copytree(digits_run, run)
-    args = fit_args(run, tmp_path)
+    # one epoch (16 steps): its checkpoint at step 10 is all the refusal reads (6 took ~60 s)
+    args = fit_args(run, tmp_path, epochs=1)
     assert main(args) == 0
     fixed = tmp_path / "mitigate_digits" / "version_0"
+    assert (fixed / "checkpoints" / "last.ckpt").is_file()
     (fixed / "mitigation.json").unlink()  # as a kill while judging leaves it
     summary = json.loads((fixed / "summary.json").read_text())
     (fixed / "summary.json").write_text(json.dumps({**summary, "status": "training"}))

@@ -19,6 +19,7 @@ from ffade.errors import (
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
+from ffade.top_class import right_answers
 
 
 def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,14 +59,11 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
 
 
 def _is_right(probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Whether the label's probability is above every other class's, per input.
-
-    A tie with another class is a wrong answer, whatever the classes' order (argmax would read
-    the first listed as the answer, so the same tie passed or failed by the label's index).
+    """Whether the label's probability is above every other class's, per input: ffade's one
+    rule (:func:`ffade.top_class.right_answers`), so a tie with another class is a wrong answer
+    whatever the classes' order, here and in the fine-tuners' guard alike.
     """
-    label = probabilities.gather(-1, labels[:, None]).squeeze(-1)
-    others = probabilities.scatter(-1, labels[:, None], float("-inf")).amax(-1)
-    return label > others
+    return right_answers(probabilities, labels)
 
 
 class _EditReward(Reward):

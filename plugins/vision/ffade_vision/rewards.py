@@ -21,6 +21,7 @@ from ffade.errors import (
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
+from ffade.top_class import right_answers
 
 CERTAIN_LOG_ODDS = math.log(torch.finfo(torch.float32).max)
 """The log-odds a certain miss counts (about 88.7): those of the largest odds float32 holds."""
@@ -80,16 +81,12 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def _is_correct(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
-    """Whether a class that counts as right scores above every other class, per input.
-
-    A tie for the top between a right and a wrong class is a miss: argmax would pick the
-    class listed first, so the same tie passed or failed by the classes' order (and bf16
-    logits tie often). A NaN score is never right; its metric is NaN, so the run counts it
-    invalid.
+    """Whether a class that counts as right scores above every other class, per input: ffade's
+    one rule (:func:`ffade.top_class.right_answers`), so a tie for the top is a miss here and in
+    the fine-tuners' guard alike. A NaN score is never right; its metric is NaN, so the run
+    counts it invalid.
     """
-    best_right = logits.masked_fill(~accepted, float("-inf")).amax(-1)
-    best_wrong = logits.masked_fill(accepted, float("-inf")).amax(-1)
-    return best_right > best_wrong
+    return right_answers(logits, accepted)
 
 
 def _accepted_probability(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:

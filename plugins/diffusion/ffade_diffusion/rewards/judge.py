@@ -16,6 +16,7 @@ import torch
 from ffade import registry
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Reward, Scores
+from ffade.top_class import right_answers
 from ffade_diffusion.rewards._images import generated
 
 
@@ -81,10 +82,9 @@ class Judge(Reward):
                 f"[0, {probabilities.shape[1] - 1}] of the judge, got {sorted(set(labels))}"
             )
         intended = probabilities.gather(1, labels_t[:, None]).squeeze(1)
-        # a tie with another class is a miss, whatever the classes' order (max would read the
-        # first listed as the answer); a NaN probability is never read as the label
-        others = probabilities.scatter(1, labels_t[:, None], float("-inf")).amax(1)
-        read_rightly = intended > others
+        # ffade's one rule: a tie with another class is a miss, whatever the classes' order (max
+        # would read the first listed as the answer); a NaN probability is never read as the label
+        read_rightly = right_answers(probabilities, labels_t)
         failed = ~read_rightly | (intended < self.min_probability)
         depth = _log_odds(probabilities.amax(1)).abs()
         # read rightly but unsurely: the surer the judge, the smaller the failure (the top's

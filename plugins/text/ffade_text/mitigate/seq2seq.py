@@ -246,6 +246,9 @@ class Seq2SeqFineTuner(FineTuner):
             "bleu": sum(scores["bleu"]) / len(scores["bleu"]),
             "rougel": sum(scores["rougel"]) / len(scores["rougel"]),
         }
+        # clean_accuracy_* is mean sentence BLEU / 100 (the README): the guard's float32 mean of
+        # per-article float32 shares differed from clean_bleu_* / 100 in the 8th digit
+        result.clean_accuracy = self.clean_scores[when]["bleu"] / 100.0
         if self.logger is not None:
             self.logger.log_metrics(
                 {f"guard/clean_bleu_{when}": self.clean_scores[when]["bleu"]}, step=self.global_step

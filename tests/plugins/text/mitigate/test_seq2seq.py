@@ -79,7 +79,8 @@ def test_fix_is_guarded_and_loads_back(text_run: Path, tmp_path: Path, train: st
     for when in ("before", "after"):
         assert 0 <= result[f"clean_bleu_{when}"] <= 100
         assert 0 <= result[f"clean_rougel_{when}"] <= 1
-        assert result[f"clean_accuracy_{when}"] == pytest.approx(result[f"clean_bleu_{when}"] / 100)
+        # the same number, to the last digit (float32 and float64 means differed in the 8th)
+        assert result[f"clean_accuracy_{when}"] == result[f"clean_bleu_{when}"] / 100
         assert 0 <= result[f"targeted_failure_rate_{when}"] <= 1
     assert result["clean_bleu_before"] > 90  # the bundled model summarizes held-out articles
     assert result["status"] == "accepted" and result["training"]["finetuner"] == "seq2seq"
