@@ -65,12 +65,12 @@ class Concept(ABC):
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for value in values:
+            self.check_value(value)  # the concept's own words for what it allows come first
             if not isinstance(value, Hashable):  # a list or dict the concept's check let through
                 raise ConceptValueError(
                     f"concept '{self.label}': value {as_written(value)} is not allowed; a grid "
                     f"value is one number or word, not {a_type(value)}"
                 )
-            self.check_value(value)
         if len({v if isinstance(v, (int, float)) else repr(v) for v in values}) != len(values):
             raise ConceptValueError(f"concept '{self.label}': values repeat: {as_written(values)}")
         self.values: list[Any] = values

@@ -311,7 +311,7 @@ class _Words(Concept):
         (
             _Grid,
             [0.0, {"a": 1}],
-            r"\{a: 1\} is not allowed; a grid value is one number or word, not a dict",
+            r"\{a: 1\} is not allowed; expected a finite number",  # the concept's words first
         ),
     ],
 )
