@@ -91,11 +91,21 @@ class GridExplorer(Explorer):
         self.cursor = state["cursor"]
 
 
+RANDOM_TRIES = 32
+"""Random draws an epsilon row makes for a new pair before it lists its input's new pairs."""
+RANKED_CHUNK = 64
+"""Ranked arms checked at a time for the best ones an input has not evaluated."""
+
+
 class EpsilonGreedyExplorer(Explorer):
     """An epsilon-greedy bandit with one arm per state and no notion of neighbouring states.
 
-    With probability ``epsilon`` it tries a random state; otherwise it replays the state with the
-    highest mean reward so far on an input where that state is still unevaluated.
+    Each row of a step is random with probability ``epsilon`` and greedy otherwise. The k-th
+    greedy row of an input takes the k-th best arm (by mean reward so far) that is still
+    unevaluated on that input, so rows sharing an input do not all replay the same best arm (a
+    repeat costs nothing and teaches nothing: the memo answers it); a random row, or a greedy
+    one with no such arm left, takes a uniformly random state the input has not evaluated and no
+    other row of the step took. Only new evaluations count as pulls.
 
     Args:
         epsilon: probability of a random state.
@@ -111,31 +121,71 @@ class EpsilonGreedyExplorer(Explorer):
         self.epsilon = epsilon
         self.reward_sum: dict[int, float] = {}
         self.pulls: dict[int, int] = {}
+        self._fresh = np.zeros(0, bool)  # rows of the last step whose pair was new
 
     @override
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
-        n = len(obs["state"])
-        actions = self.space.sample(self.rng, n)
-        ranked = sorted(self.pulls, key=lambda a: self.reward_sum[a] / self.pulls[a], reverse=True)
-        for row in np.nonzero(self.rng.random(n) >= self.epsilon)[0]:
-            for arm in ranked[:64]:
-                key = self.evaluator.keys(
-                    self.env.input_ids[row : row + 1], self.space.unflat([arm])
-                )
-                if not self.evaluator.is_evaluated(key)[0]:
-                    actions[row] = self.space.unflat(arm)
-                    break
-        return actions
+        input_ids = np.asarray(self.env.input_ids, np.int64)
+        n, num_states = len(input_ids), self.space.num_states
+        greedy = self.rng.random(n) >= self.epsilon
+        flat = np.full(n, -1, np.int64)
+        if self.pulls and greedy.any():
+            arms = np.fromiter(self.pulls, np.int64, len(self.pulls))
+            means = np.array([self.reward_sum[a] / self.pulls[a] for a in arms.tolist()])
+            ranked = arms[np.argsort(-means, kind="stable")]  # ties: the arm pulled first
+            for input_id in np.unique(input_ids[greedy]).tolist():
+                rows = np.nonzero(greedy & (input_ids == input_id))[0]
+                best = self._best_unevaluated(input_id, ranked, len(rows))
+                flat[rows[: len(best)]] = best
+        taken = set((input_ids * num_states + flat)[flat >= 0].tolist())
+        for row in np.nonzero(flat < 0)[0].tolist():
+            flat[row] = self._random_unevaluated(int(input_ids[row]), taken)
+            taken.add(int(input_ids[row]) * num_states + int(flat[row]))
+        keys = input_ids * num_states + flat
+        first = np.zeros(n, bool)
+        first[np.unique(keys, return_index=True)[1]] = True
+        self._fresh = first & ~self.evaluator.is_evaluated(keys)
+        return self.space.unflat(flat)
+
+    def _best_unevaluated(self, input_id: int, ranked: np.ndarray, count: int) -> np.ndarray:
+        """Up to ``count`` arms, best first, that ``input_id`` has not evaluated."""
+        found: list[np.ndarray] = []
+        wanted = count
+        for start in range(0, len(ranked), RANKED_CHUNK):
+            chunk = ranked[start : start + RANKED_CHUNK]
+            fresh = chunk[~self.evaluator.is_evaluated(input_id * self.space.num_states + chunk)]
+            found.append(fresh[:wanted])
+            wanted -= len(found[-1])
+            if wanted == 0:
+                break
+        return np.concatenate([*found, np.zeros(0, np.int64)])
+
+    def _random_unevaluated(self, input_id: int, taken: set[int]) -> int:
+        """A uniformly random state ``input_id`` has not evaluated and no row took this step.
+
+        A few draws find one on all but an almost exhausted input; then its new states are
+        listed. An input with none left repeats a state (the memo answers it, for nothing).
+        """
+        num_states = self.space.num_states
+        base = input_id * num_states
+        draws = self.rng.integers(0, num_states, RANDOM_TRIES)
+        keys = base + draws
+        new = ~self.evaluator.is_evaluated(keys)
+        for key, is_new in zip(keys.tolist(), new.tolist(), strict=True):
+            if is_new and key not in taken:
+                return key - base
+        keys = base + np.arange(num_states, dtype=np.int64)
+        keys = keys[~self.evaluator.is_evaluated(keys)]
+        keys = keys[~np.isin(keys, np.fromiter(taken, np.int64, len(taken)))]
+        return int(self.rng.choice(keys) - base) if len(keys) else int(draws[0])
 
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
         arms = self.space.flat(next_obs["state"])
-        for arm, reward, evaluated in zip(
-            arms.tolist(), rewards.tolist(), info["evaluated"], strict=True
-        ):
-            if evaluated:
-                self.reward_sum[arm] = self.reward_sum.get(arm, 0.0) + reward
-                self.pulls[arm] = self.pulls.get(arm, 0) + 1
+        pulled = self._fresh & info["evaluated"]  # a memo repeat is not a pull
+        for arm, reward in zip(arms[pulled].tolist(), rewards[pulled].tolist(), strict=True):
+            self.reward_sum[arm] = self.reward_sum.get(arm, 0.0) + reward
+            self.pulls[arm] = self.pulls.get(arm, 0) + 1
 
     @override
     def action_probabilities(self) -> np.ndarray | None:
