@@ -100,12 +100,13 @@ RANKED_CHUNK = 64
 class EpsilonGreedyExplorer(Explorer):
     """An epsilon-greedy bandit with one arm per state and no notion of neighbouring states.
 
-    Each row of a step is random with probability ``epsilon`` and greedy otherwise. The k-th
-    greedy row of an input takes the k-th best arm (by mean reward so far) that is still
-    unevaluated on that input, so rows sharing an input do not all replay the same best arm (a
-    repeat costs nothing and teaches nothing: the memo answers it); a random row, or a greedy
-    one with no such arm left, takes a uniformly random state the input has not evaluated and no
-    other row of the step took. Only new evaluations count as pulls.
+    Each row of a step is random with probability ``epsilon`` and greedy otherwise. An arm's
+    estimate is its mean reward so far, 0 for an arm never pulled. The k-th greedy row of an
+    input takes the k-th best arm still unevaluated on that input, so rows sharing an input do
+    not all replay the same best arm (a repeat costs nothing and teaches nothing: the memo
+    answers it); past the arms above 0 it takes an untried state (ties broken at random) before
+    an arm below 0. A random row takes a uniformly random state the input has not evaluated and
+    no other row of the step took. Only new evaluations count as pulls.
 
     Args:
         epsilon: probability of a random state.
@@ -129,18 +130,34 @@ class EpsilonGreedyExplorer(Explorer):
         n, num_states = len(input_ids), self.space.num_states
         greedy = self.rng.random(n) >= self.epsilon
         flat = np.full(n, -1, np.int64)
-        if self.pulls and greedy.any():
-            arms = np.fromiter(self.pulls, np.int64, len(self.pulls))
-            means = np.array([self.reward_sum[a] / self.pulls[a] for a in arms.tolist()])
-            ranked = arms[np.argsort(-means, kind="stable")]  # ties: the arm pulled first
+        arms = np.fromiter(self.pulls, np.int64, len(self.pulls))
+        means = np.array([self.reward_sum[a] / self.pulls[a] for a in arms.tolist()])
+        ranked = arms[np.argsort(-means, kind="stable")]  # ties: the arm pulled first
+        above = ranked[: int((means > 0).sum())]  # better than an untried arm's estimate, 0
+        below = ranked[len(ranked) - int((means < 0).sum()) :]
+        if len(above) and greedy.any():
             for input_id in np.unique(input_ids[greedy]).tolist():
                 rows = np.nonzero(greedy & (input_ids == input_id))[0]
-                best = self._best_unevaluated(input_id, ranked, len(rows))
+                best = self._best_unevaluated(input_id, above, len(rows))
                 flat[rows[: len(best)]] = best
         taken = set((input_ids * num_states + flat)[flat >= 0].tolist())
+        worse = set(below.tolist())
         for row in np.nonzero(flat < 0)[0].tolist():
-            flat[row] = self._random_unevaluated(int(input_ids[row]), taken)
-            taken.add(int(input_ids[row]) * num_states + int(flat[row]))
+            input_id = int(input_ids[row])
+            # a greedy row past the input's good arms takes an untried one (estimate 0), at
+            # random among ties, before an arm known to do worse
+            state = self._random_unevaluated(input_id, taken, worse if greedy[row] else set())
+            if state < 0:
+                keys = input_id * num_states + below
+                fresh = below[~np.isin(keys, np.fromiter(taken, np.int64, len(taken)))]
+                fresh = self._best_unevaluated(input_id, fresh, 1)
+                state = (
+                    int(fresh[0])
+                    if len(fresh)
+                    else self._random_unevaluated(input_id, taken, set())
+                )
+            flat[row] = max(state, 0)
+            taken.add(input_id * num_states + int(flat[row]))
         keys = input_ids * num_states + flat
         first = np.zeros(n, bool)
         first[np.unique(keys, return_index=True)[1]] = True
@@ -160,24 +177,24 @@ class EpsilonGreedyExplorer(Explorer):
                 break
         return np.concatenate([*found, np.zeros(0, np.int64)])
 
-    def _random_unevaluated(self, input_id: int, taken: set[int]) -> int:
-        """A uniformly random state ``input_id`` has not evaluated and no row took this step.
+    def _random_unevaluated(self, input_id: int, taken: set[int], avoid: set[int]) -> int:
+        """A uniformly random state ``input_id`` has not evaluated and no row took this step,
+        not one of ``avoid``; -1 if there is none.
 
-        A few draws find one on all but an almost exhausted input; then its new states are
-        listed. An input with none left repeats a state (the memo answers it, for nothing).
+        A few draws find one on all but an almost exhausted input; then its states are listed.
         """
         num_states = self.space.num_states
         base = input_id * num_states
         draws = self.rng.integers(0, num_states, RANDOM_TRIES)
-        keys = base + draws
-        new = ~self.evaluator.is_evaluated(keys)
-        for key, is_new in zip(keys.tolist(), new.tolist(), strict=True):
-            if is_new and key not in taken:
-                return key - base
-        keys = base + np.arange(num_states, dtype=np.int64)
-        keys = keys[~self.evaluator.is_evaluated(keys)]
-        keys = keys[~np.isin(keys, np.fromiter(taken, np.int64, len(taken)))]
-        return int(self.rng.choice(keys) - base) if len(keys) else int(draws[0])
+        new = ~self.evaluator.is_evaluated(base + draws)
+        for state, is_new in zip(draws.tolist(), new.tolist(), strict=True):
+            if is_new and base + state not in taken and state not in avoid:
+                return state
+        states = np.arange(num_states, dtype=np.int64)
+        states = states[~self.evaluator.is_evaluated(base + states)]
+        skip = np.fromiter(avoid | {k - base for k in taken}, np.int64)
+        states = states[~np.isin(states, skip)]
+        return int(self.rng.choice(states)) if len(states) else -1
 
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:

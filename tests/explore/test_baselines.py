@@ -178,3 +178,26 @@ def test_epsilon_greedy_counts_each_evaluated_pair_as_one_pull(tmp_path: Path) -
         logged[arm] = logged.get(arm, 0) + 1
     assert explorer.pulls == logged
     assert sum(explorer.pulls.values()) == explorer.evaluator.evaluations == 200
+
+
+def test_epsilon_greedy_prefers_an_untried_arm_to_one_known_to_pass(tmp_path: Path) -> None:
+    """Greedy rows past an input's arms with a positive mean take an untried state (the
+    estimate of an arm never pulled is 0), not an arm whose every pull passed (mean -1 under
+    the margin reward): with 1,000 states untried ones are always left, so no greedy step
+    replays a state that has only passed."""
+    explorer = discover(
+        EpsilonGreedyExplorer(task=synthetic_spec(), budget=200, num_envs=64, epsilon=0.0),
+        tmp_path,
+    )
+    records = [
+        json.loads(line)
+        for line in (explorer.recorder.run_dir / "evaluations.jsonl").read_text().splitlines()
+    ]
+    outcomes: dict[tuple, list[bool]] = {}  # each state's outcomes before the current step
+    for step in sorted({r["step"] for r in records}):
+        now = [r for r in records if r["step"] == step]
+        for record in now:
+            before = outcomes.get(tuple(record["state"]), [])
+            assert any(before) or not before, f"step {step} replayed a passing state {record}"
+        for record in now:
+            outcomes.setdefault(tuple(record["state"]), []).append(record["failed"])
