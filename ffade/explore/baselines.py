@@ -91,11 +91,22 @@ class GridExplorer(Explorer):
         self.cursor = state["cursor"]
 
 
+RANDOM_TRIES = 32
+"""Random draws an epsilon row makes for a new pair before it lists its input's new pairs."""
+RANKED_CHUNK = 64
+"""Ranked arms checked at a time for the best ones an input has not evaluated."""
+
+
 class EpsilonGreedyExplorer(Explorer):
     """An epsilon-greedy bandit with one arm per state and no notion of neighbouring states.
 
-    With probability ``epsilon`` it tries a random state; otherwise it replays the state with the
-    highest mean reward so far on an input where that state is still unevaluated.
+    Each row of a step is random with probability ``epsilon`` and greedy otherwise. An arm's
+    estimate is its mean reward so far, 0 for an arm never pulled. The k-th greedy row of an
+    input takes the k-th best arm still unevaluated on that input, so rows sharing an input do
+    not all replay the same best arm (a repeat costs nothing and teaches nothing: the memo
+    answers it); past the arms above 0 it takes an untried state (ties broken at random) before
+    an arm below 0. A random row takes a uniformly random state the input has not evaluated and
+    no other row of the step took. Only new evaluations count as pulls.
 
     Args:
         epsilon: probability of a random state.
@@ -111,31 +122,87 @@ class EpsilonGreedyExplorer(Explorer):
         self.epsilon = epsilon
         self.reward_sum: dict[int, float] = {}
         self.pulls: dict[int, int] = {}
+        self._fresh = np.zeros(0, bool)  # rows of the last step whose pair was new
 
     @override
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
-        n = len(obs["state"])
-        actions = self.space.sample(self.rng, n)
-        ranked = sorted(self.pulls, key=lambda a: self.reward_sum[a] / self.pulls[a], reverse=True)
-        for row in np.nonzero(self.rng.random(n) >= self.epsilon)[0]:
-            for arm in ranked[:64]:
-                key = self.evaluator.keys(
-                    self.env.input_ids[row : row + 1], self.space.unflat([arm])
+        input_ids = np.asarray(self.env.input_ids, np.int64)
+        n, num_states = len(input_ids), self.space.num_states
+        greedy = self.rng.random(n) >= self.epsilon
+        flat = np.full(n, -1, np.int64)
+        arms = np.fromiter(self.pulls, np.int64, len(self.pulls))
+        means = np.array([self.reward_sum[a] / self.pulls[a] for a in arms.tolist()])
+        ranked = arms[np.argsort(-means, kind="stable")]  # ties: the arm pulled first
+        above = ranked[: int((means > 0).sum())]  # better than an untried arm's estimate, 0
+        below = ranked[len(ranked) - int((means < 0).sum()) :]
+        if len(above) and greedy.any():
+            for input_id in np.unique(input_ids[greedy]).tolist():
+                rows = np.nonzero(greedy & (input_ids == input_id))[0]
+                best = self._best_unevaluated(input_id, above, len(rows))
+                flat[rows[: len(best)]] = best
+        taken = set((input_ids * num_states + flat)[flat >= 0].tolist())
+        worse = set(below.tolist())
+        for row in np.nonzero(flat < 0)[0].tolist():
+            input_id = int(input_ids[row])
+            # a greedy row past the input's good arms takes an untried one (estimate 0), at
+            # random among ties, before an arm known to do worse
+            state = self._random_unevaluated(input_id, taken, worse if greedy[row] else set())
+            if state < 0:
+                keys = input_id * num_states + below
+                fresh = below[~np.isin(keys, np.fromiter(taken, np.int64, len(taken)))]
+                fresh = self._best_unevaluated(input_id, fresh, 1)
+                state = (
+                    int(fresh[0])
+                    if len(fresh)
+                    else self._random_unevaluated(input_id, taken, set())
                 )
-                if not self.evaluator.is_evaluated(key)[0]:
-                    actions[row] = self.space.unflat(arm)
-                    break
-        return actions
+            flat[row] = max(state, 0)
+            taken.add(input_id * num_states + int(flat[row]))
+        keys = input_ids * num_states + flat
+        first = np.zeros(n, bool)
+        first[np.unique(keys, return_index=True)[1]] = True
+        self._fresh = first & ~self.evaluator.is_evaluated(keys)
+        return self.space.unflat(flat)
+
+    def _best_unevaluated(self, input_id: int, ranked: np.ndarray, count: int) -> np.ndarray:
+        """Up to ``count`` arms, best first, that ``input_id`` has not evaluated."""
+        found: list[np.ndarray] = []
+        wanted = count
+        for start in range(0, len(ranked), RANKED_CHUNK):
+            chunk = ranked[start : start + RANKED_CHUNK]
+            fresh = chunk[~self.evaluator.is_evaluated(input_id * self.space.num_states + chunk)]
+            found.append(fresh[:wanted])
+            wanted -= len(found[-1])
+            if wanted == 0:
+                break
+        return np.concatenate([*found, np.zeros(0, np.int64)])
+
+    def _random_unevaluated(self, input_id: int, taken: set[int], avoid: set[int]) -> int:
+        """A uniformly random state ``input_id`` has not evaluated and no row took this step,
+        not one of ``avoid``; -1 if there is none.
+
+        A few draws find one on all but an almost exhausted input; then its states are listed.
+        """
+        num_states = self.space.num_states
+        base = input_id * num_states
+        draws = self.rng.integers(0, num_states, RANDOM_TRIES)
+        new = ~self.evaluator.is_evaluated(base + draws)
+        for state, is_new in zip(draws.tolist(), new.tolist(), strict=True):
+            if is_new and base + state not in taken and state not in avoid:
+                return state
+        states = np.arange(num_states, dtype=np.int64)
+        states = states[~self.evaluator.is_evaluated(base + states)]
+        skip = np.fromiter(avoid | {k - base for k in taken}, np.int64)
+        states = states[~np.isin(states, skip)]
+        return int(self.rng.choice(states)) if len(states) else -1
 
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
         arms = self.space.flat(next_obs["state"])
-        for arm, reward, evaluated in zip(
-            arms.tolist(), rewards.tolist(), info["evaluated"], strict=True
-        ):
-            if evaluated:
-                self.reward_sum[arm] = self.reward_sum.get(arm, 0.0) + reward
-                self.pulls[arm] = self.pulls.get(arm, 0) + 1
+        pulled = self._fresh & info["evaluated"]  # a memo repeat is not a pull
+        for arm, reward in zip(arms[pulled].tolist(), rewards[pulled].tolist(), strict=True):
+            self.reward_sum[arm] = self.reward_sum.get(arm, 0.0) + reward
+            self.pulls[arm] = self.pulls.get(arm, 0) + 1
 
     @override
     def action_probabilities(self) -> np.ndarray | None:

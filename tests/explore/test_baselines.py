@@ -169,3 +169,73 @@ def test_a_grid_sweep_resumed_from_its_log_goes_on_where_it_stopped(tmp_path: Pa
         for r in map(json.loads, (run_dir / "evaluations.jsonl").read_text().splitlines())
     ]
     assert pairs == list(range(120))  # in order, every state of input 0 first, none twice
+
+
+def _steps_and_pairs(explorer: EpsilonGreedyExplorer) -> tuple[dict[int, int], list[tuple]]:
+    """Evaluations per step and every (input, state) pair, from the run's evaluations.jsonl."""
+    records = [
+        json.loads(line)
+        for line in (explorer.recorder.run_dir / "evaluations.jsonl").read_text().splitlines()
+    ]
+    per_step: dict[int, int] = {}
+    for record in records:
+        per_step[record["step"]] = per_step.get(record["step"], 0) + 1
+    return per_step, [(r["input_id"], tuple(r["state"])) for r in records]
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.2])
+def test_epsilon_greedy_rows_of_a_step_choose_distinct_new_pairs(
+    tmp_path: Path, epsilon: float
+) -> None:
+    """8 inputs, 64 rows a step: greedy rows that share an input all took its best unevaluated
+    arm, so a step evaluated that pair once and the other rows repeated it (budget 200 took 8
+    steps, 18 with epsilon 0). Now each row takes a pair no other row and no earlier step took,
+    so the budget is spent in ceil(200 / 64) = 4 steps of 64, 64, 64 and 8 new pairs."""
+    explorer = discover(
+        EpsilonGreedyExplorer(task=synthetic_spec(), budget=200, num_envs=64, epsilon=epsilon),
+        tmp_path,
+    )
+    per_step, pairs = _steps_and_pairs(explorer)
+    assert len(set(pairs)) == len(pairs) == 200
+    assert per_step == {1: 64, 2: 64, 3: 64, 4: 8}
+    assert explorer.iterations == 4
+
+
+def test_epsilon_greedy_counts_each_evaluated_pair_as_one_pull(tmp_path: Path) -> None:
+    """observe() counted a memo repeat (info["evaluated"] is True for it) as a new pull of its
+    arm, so arms replayed by several rows looked more tried than they were. Now an arm's pulls
+    are the evaluations of its state in the log."""
+    explorer = discover(
+        EpsilonGreedyExplorer(task=synthetic_spec(), budget=200, num_envs=64, epsilon=0.0),
+        tmp_path,
+    )
+    _, pairs = _steps_and_pairs(explorer)
+    logged: dict[int, int] = {}
+    for _, state in pairs:
+        arm = int(explorer.space.flat(list(state)))
+        logged[arm] = logged.get(arm, 0) + 1
+    assert explorer.pulls == logged
+    assert sum(explorer.pulls.values()) == explorer.evaluator.evaluations == 200
+
+
+def test_epsilon_greedy_prefers_an_untried_arm_to_one_known_to_pass(tmp_path: Path) -> None:
+    """Greedy rows past an input's arms with a positive mean take an untried state (the
+    estimate of an arm never pulled is 0), not an arm whose every pull passed (mean -1 under
+    the margin reward): with 1,000 states untried ones are always left, so no greedy step
+    replays a state that has only passed."""
+    explorer = discover(
+        EpsilonGreedyExplorer(task=synthetic_spec(), budget=200, num_envs=64, epsilon=0.0),
+        tmp_path,
+    )
+    records = [
+        json.loads(line)
+        for line in (explorer.recorder.run_dir / "evaluations.jsonl").read_text().splitlines()
+    ]
+    outcomes: dict[tuple, list[bool]] = {}  # each state's outcomes before the current step
+    for step in sorted({r["step"] for r in records}):
+        now = [r for r in records if r["step"] == step]
+        for record in now:
+            before = outcomes.get(tuple(record["state"]), [])
+            assert any(before) or not before, f"step {step} replayed a passing state {record}"
+        for record in now:
+            outcomes.setdefault(tuple(record["state"]), []).append(record["failed"])
