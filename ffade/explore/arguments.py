@@ -62,9 +62,8 @@ def checked_mode(explorer: Any, task: Any, start_state: Any) -> str:
 
 def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     """The DQN's own arguments (:class:`~ffade.explore.dqn.DQNExplorer`)."""
-    require_at_least(
-        0, whole=True, learning_starts=args["learning_starts"]
-    )  # null: one line, first
+    # null: one line, first
+    require_at_least(0, whole=True, learning_starts=args["learning_starts"])
     require_within(0, 1, start_e=args["start_e"], end_e=args["end_e"])
     if args["learning_starts"] >= args["budget"]:
         raise FfadeError(
