@@ -309,7 +309,7 @@ def mitigate(
     apply = priorities is not None or not feedback.is_file()
     given = _priorities(priorities) if apply else None  # a mapping is applied as it is
     if apply and ckpt_path is not None and feedback.is_file():
-        check_same_priorities(run, given, threshold, min_evaluations, slices)
+        check_same_priorities(run.dir, given, threshold, min_evaluations, slices)
         apply = False  # what feedback.yaml holds: nothing to write
     # before feedback.yaml is written: a run of a plugin this process no longer knows is one
     # line, not priorities applied and "no example pictures: unknown target ..." said first

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.records import atomic_path
-
-if TYPE_CHECKING:
-    from ffade.api.run import Run
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,11 @@ def entries(folder: Path) -> set[str]:
 
 
 def check_same_priorities(
-    run: Run, given: dict[str, Any] | Path, threshold: float, min_evaluations: int, slices: str
+    run_dir: Path,
+    given: dict[str, Any] | Path,
+    threshold: float,
+    min_evaluations: int,
+    slices: str,
 ) -> None:
     """A resume applies no priorities: those its run was started with, given again, are what
     feedback.yaml holds (nothing to do, not "holds other priorities"); other ones would change
@@ -66,8 +67,8 @@ def check_same_priorities(
     from ffade.feedback.from_file import holds_answers
     from ffade.feedback.priorities import FEEDBACK_FILE, read_feedback
 
-    feedback = run.dir / FEEDBACK_FILE
-    if holds_answers(run.dir, given, feedback, threshold, min_evaluations, slices):
+    feedback = run_dir / FEEDBACK_FILE
+    if holds_answers(run_dir, given, feedback, threshold, min_evaluations, slices):
         return
     try:
         saved = read_feedback(feedback)
