@@ -30,7 +30,7 @@ from ffade.figure_text import axis_label, fonts, literal
 from ffade.interrupts import signals_held
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
-from ffade.summarize.landscape import Landscape
+from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.regions import format_value
 
 Kind = Literal["failure", "policy"]
@@ -261,7 +261,7 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
     if values.size <= MAX_ANNOTATED_CELLS:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                text = f"{value:.0%}" if kind == "failure" else f"{value:.2g}"
+                text = percent(value) if kind == "failure" else f"{value:.2g}"
                 # magma_r is dark at the top of its range, viridis at the bottom
                 dark = ((value - low) / (high - low) > 0.5) == (kind == "failure")
                 shade = "white" if dark else "black"

@@ -25,7 +25,13 @@ import numpy as np
 from scipy import ndimage
 
 from ffade.errors import require_region_options
-from ffade.summarize.landscape import Landscape, is_numeric, require_landscape, wilson_interval
+from ffade.summarize.landscape import (
+    Landscape,
+    is_numeric,
+    percent,
+    require_landscape,
+    wilson_interval,
+)
 from ffade.summarize.region_options import (  # noqa: F401 (re-exported: commands import them here)
     DEFAULT_MIN_EVALUATIONS,
     DEFAULT_THRESHOLD,
@@ -118,8 +124,8 @@ def describe_rate(failures: int, evaluations: int) -> str:
     """E.g. "87% failure (95% CI 80-92%), 140 evaluations"."""
     low, high = wilson_interval(failures, evaluations)
     return (
-        f"{failures / evaluations:.0%} failure (95% CI {float(low) * 100:.0f}-"
-        f"{float(high) * 100:.0f}%), {evaluations} evaluation{'s' if evaluations != 1 else ''}"
+        f"{percent(failures / evaluations)} failure (95% CI {percent(low, 'low')[:-1]}-"
+        f"{percent(high, 'high')}), {evaluations} evaluation{'s' if evaluations != 1 else ''}"
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ffade.summarize.landscape import percent
+
 MAX_PROBLEMS = 5
 """Log problems listed in the notes; report.json holds them all."""
 
@@ -117,7 +119,7 @@ def coverage_line(report: dict[str, Any]) -> str:
         return f"no failure rule found for the {counted}" + no_rule_reason(report)
     outside, apart = _outside_edits(report)
     return (
-        f"{rules_cover(len(rules['rules']))} {rules['coverage']:.0%} of "
+        f"{rules_cover(len(rules['rules']))} {percent(rules['coverage'])} of "
         f"{failing_states(rules['failing_states'])}{outside} ({at}{'; ' * bool(apart)}{apart}); "
         f"top: {rules['rules'][0]['description']}"
     )
@@ -136,7 +138,7 @@ def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[st
     outside, apart = _outside_edits(report)
     found = [
         f"{rules_cover(len(rules['rules']))} {rules['covered_failing_states']} of the "
-        f"{failing_states(rules['failing_states'])}{outside} ({rules['coverage']:.0%}"
+        f"{failing_states(rules['failing_states'])}{outside} ({percent(rules['coverage'])}"
         f"{'; ' * bool(apart)}{apart}); every rule's rate is known to reach the threshold, and no "
         "value inside a rule passes for sure."
     ]

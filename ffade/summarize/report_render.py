@@ -13,12 +13,13 @@ import base64
 import html
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import numpy as np
 
 from ffade.markdown import markdown_text
+from ffade.summarize.landscape import percent
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import notes
 from ffade.summarize.report_retest import retest_tables
@@ -219,7 +220,7 @@ def _rule_table(rules: dict[str, Any] | None) -> tuple[list[str], list[list[str]
             rule["id"],
             rule["conditions"],
             _pct(rule["failure_rate"]),
-            f"{_pct(rule['ci_low'])}-{_pct(rule['ci_high'])}",
+            f"{_pct(rule['ci_low'], 'low')}-{_pct(rule['ci_high'], 'high')}",
             str(rule["evaluations"]),
             f"{rule['failing_states']} ({rule['new_failing_states']} new)",
         ]
@@ -239,7 +240,7 @@ def _region_table(regions: list[dict[str, Any]]) -> tuple[list[str], list[list[s
             region["id"],
             region["conditions"],
             _pct(region["failure_rate"]),
-            f"{_pct(region['ci_low'])}-{_pct(region['ci_high'])}",
+            f"{_pct(region['ci_low'], 'low')}-{_pct(region['ci_high'], 'high')}",
             str(region["evaluations"]),
             str(region["num_states"])
             if region["num_states"] == region["range_states"]
@@ -371,8 +372,8 @@ def _score(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None or np.isnan(value) else f"{value:.0%}"
+def _pct(value: float | None, end: Literal["low", "high"] | None = None) -> str:
+    return "-" if value is None or np.isnan(value) else percent(value, end)
 
 
 def _pct1(value: float | None) -> str:

@@ -303,3 +303,40 @@ def test_a_compared_run_not_finished_is_said_in_the_notes(make_run) -> None:
     ) in _md_notes(first)
     assert main([str(first), "--compare", str(first), "--no-tensorboard"]) == 0
     assert "The compared run's status" not in _md_notes(first)
+
+
+def test_a_share_short_of_all_never_reads_100_percent(make_run, capsys) -> None:
+    """999 failures of 1000 read "100% failure" and one rule covering 201 of 202 failing states
+    "covers 100%" when rounded plainly: both read as all. A share strictly between 0 and 1 reads
+    1% to 99%; an interval's ends stay bounds (999 of 1000: 99-100%)."""
+    run = make_run("run", {"x": [0, 1]}, {(0,): (1000, 0), (1,): (1000, 999)})
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    out = capsys.readouterr().out
+    assert "top: x = 1: 99% failure (95% CI 99-100%), 1000 evaluations" in out, out
+    assert "| 99% | 99%-100% | 1000 |" in (run / "report.md").read_text()
+
+    # y = 0 fails everywhere; one lone state at y = 1 fails too, which the rule leaves out
+    wide = make_run(
+        "wide", {"x": list(range(201)), "y": [0, 1]}, lambda s: (1, int(s[1] == 0 or s[0] == 200))
+    )
+    assert main([str(wide), "--no-tensorboard"]) == 0
+    out = capsys.readouterr().out
+    rules = json.loads((wide / "report.json").read_text())["rules"]
+    assert (rules["covered_failing_states"], rules["failing_states"]) == (201, 202)
+    assert "1 failure rule covers 99% of 202 failing states" in out, out
+    assert any("covers 201 of the 202 failing states (99%)" in note for note in _md_notes(wide))
+
+
+def test_an_interval_of_all_failures_never_reads_100_to_100(make_run, capsys) -> None:
+    """1000 failures in 1000: the Wilson interval's lower end is 99.6%, which plain rounding
+    reads "100-100%", against the docs (the lower end stays below 100%); none in 1000 reads
+    "0-1%", never "0-0%"."""
+    run = make_run("run", {"x": [0, 1]}, {(0,): (1000, 0), (1,): (1000, 1000)})
+    capsys.readouterr()
+    assert main([str(run), "--no-tensorboard"]) == 0
+    out = capsys.readouterr().out
+    assert "top: x = 1: 100% failure (95% CI 99-100%), 1000 evaluations" in out, out
+    from ffade.summarize.regions import describe_rate
+
+    assert describe_rate(0, 1000) == "0% failure (95% CI 0-1%), 1000 evaluations"
