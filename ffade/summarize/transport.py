@@ -209,7 +209,8 @@ def barycenter(
         max_iterations: fixed-point iterations of the solver (more than two landscapes).
 
     Raises:
-        FfadeError: fewer than two landscapes, grids differ, weights malformed, or no mass.
+        FfadeError: fewer than two landscapes, grids differ, weights or ``max_iterations``
+            malformed, or no mass.
     """
     if isinstance(landscapes, (Landscape, str, os.PathLike)):  # not iterated letter by letter
         got = f"one Landscape ({landscapes.source})" if isinstance(landscapes, Landscape) else None
@@ -219,6 +220,9 @@ def barycenter(
         )
     landscapes = list(landscapes)
     w = _barycenter_weights(landscapes, weights)
+    whole = isinstance(max_iterations, (int, np.integer)) and not isinstance(max_iterations, bool)
+    if not whole or max_iterations < 1:  # POT would hand back the starting atoms unmoved
+        raise FfadeError(f"max_iterations {max_iterations!r} must be a whole number >= 1")
     first = landscapes[0]
     # a landscape of weight 0 takes no part: its states would start atoms of no mass (NaN)
     landscapes, w = [x for x, wx in zip(landscapes, w, strict=True) if wx > 0], w[w > 0]

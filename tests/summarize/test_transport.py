@@ -292,6 +292,15 @@ def test_max_support_below_one_is_one_line(max_support) -> None:
         wasserstein_distance(point_mass((0, 0)), point_mass((4, 2)), max_support=max_support)
 
 
+@pytest.mark.parametrize("max_iterations", [0, -3, 2.5])
+def test_max_iterations_below_one_is_one_line(max_iterations) -> None:
+    """0 or a negative count made POT's solver return its starting atoms, unmoved, as if they
+    were the barycenter; 2.5 iterations are none the solver can run."""
+    three = [point_mass((0, 0)), point_mass((4, 2)), point_mass((2, 2))]
+    with pytest.raises(FfadeError, match=f"max_iterations {max_iterations} must be a whole number"):
+        barycenter(three, max_iterations=max_iterations)
+
+
 # Independent checks: every expected number below is computed here by brute force (a linear
 # program over the full grid, a 1-D closed form), from the run's counts and grid values alone.
 
