@@ -47,6 +47,15 @@ def test_two_concepts_give_a_heatmap_with_text_ticks(make_run) -> None:
     assert "75%" in [t.get_text() for t in ax.texts]
 
 
+def test_a_heatmap_cell_short_of_all_never_reads_100_percent(make_run) -> None:
+    """A cell failing 399 of 400 times read "100%" beside cells that always fail; it reads 99%,
+    as the report's tables do, and 1 of 400 reads 1%, not "0%" beside cells that never fail."""
+    counts = {(0, 0): (400, 399), (1, 0): (400, 400), (0, 1): (400, 1), (1, 1): (400, 0)}
+    run = make_run("run", {"a": [0, 1], "b": [0, 1]}, counts)
+    ax = plot_landscape(load_landscape(run)).axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["0%", "1%", "100%", "99%"]
+
+
 def test_one_concept_gives_bars(make_run) -> None:
     run = make_run("one", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]))
     ax = plot_landscape(load_landscape(run)).axes[0]
