@@ -19,6 +19,12 @@ Raised in the middle of a library's import, a KeyboardInterrupt can leave the li
 loaded, for the next import to fail on (a traceback about ``numpy._core``, a RecursionError, an
 abort): while ffade loads a command's libraries a SIGTERM waits, then stops it as above.
 
+A closed terminal (an ssh connection dropped) sends SIGHUP, whose default ended ``ffade fit``
+and ``ffade loop`` on the spot, the run's summary.json left ``running`` and loop.json without its
+``stopped``. Within these blocks a SIGHUP raises SIGTERM, so whatever holds SIGTERM then (the
+handlers here, Lightning's, a data-parallel run's) stops the command as it stops for SIGTERM. A
+process started under ``nohup`` ignores SIGHUP, and still does; a caller's own handler is kept.
+
 Whatever a run does to the process's handlers (Lightning ignores SIGINT for good once Ctrl-C
 stopped a run), a command run in a caller's process (``ffade.discover``, ``main(argv)``) gives
 them back as it found them: a notebook's or script's next Ctrl-C still interrupts it.
@@ -35,6 +41,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 
+HANGUP = getattr(signal, "SIGHUP", None)
+"""A closed terminal's signal (not on Windows)."""
+KEPT = (signal.SIGINT, signal.SIGTERM, *([] if HANGUP is None else [HANGUP]))
+"""The signals whose handlers a command gives back as it found them."""
+
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     if signal.getsignal(signal.SIGTERM) is not _interrupt:  # called by Lightning's, which stops
@@ -43,9 +54,22 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _hang_up(signum: int, frame: FrameType | None) -> None:
+    """SIGHUP is SIGTERM: raised here, SIGTERM's handler of the moment takes it (nested signal
+    handlers run at once), or its default ends the process as a second SIGTERM does."""
+    signal.raise_signal(signal.SIGTERM)
+
+
+def _hang_up_as_sigterm() -> None:
+    """SIGHUP raises SIGTERM from now on, unless it is ignored (``nohup``) or handled already."""
+    if HANGUP is not None and signal.getsignal(HANGUP) == signal.SIG_DFL:
+        signal.signal(HANGUP, _hang_up)
+
+
 @contextmanager
 def handlers_kept() -> Iterator[None]:
-    """The block ends, however it ends, with SIGINT's and SIGTERM's handlers as it found them.
+    """The block ends, however it ends, with SIGINT's, SIGTERM's and SIGHUP's handlers as it found
+    them.
 
     Lightning sets SIGINT to SIG_IGN when Ctrl-C stops a run ("user could press Ctrl+C many
     times") and never puts it back: a script's or notebook's later Ctrl-C did nothing. A handler
@@ -53,7 +77,7 @@ def handlers_kept() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    found = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    found = {signum: signal.getsignal(signum) for signum in KEPT}
     try:
         yield
     finally:
@@ -64,11 +88,12 @@ def handlers_kept() -> Iterator[None]:
 
 @contextmanager
 def sigterm_as_ctrl_c() -> Iterator[None]:
-    """Within the block, SIGTERM raises KeyboardInterrupt (main thread only, as signals go); the
-    block ends with both handlers as it found them (:func:`handlers_kept`)."""
+    """Within the block, SIGTERM raises KeyboardInterrupt and SIGHUP SIGTERM (main thread only, as
+    signals go); the block ends with the handlers as it found them (:func:`handlers_kept`)."""
     with handlers_kept():
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)
+            _hang_up_as_sigterm()
         yield
 
 
@@ -119,6 +144,7 @@ def exit_with_on_sigterm(status: int) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, end)
+    _hang_up_as_sigterm()  # a terminal closed now: the same end
 
 
 def ignored_as_the_interpreter_ends() -> None:
@@ -135,7 +161,7 @@ def ignored_as_the_interpreter_ends() -> None:
 
 
 def _ignore_signals() -> None:
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in KEPT:  # SIGHUP too: Python gives its default back past this hook
         signal.signal(signum, signal.SIG_IGN)
 
 

@@ -597,14 +597,15 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
 
 @pytest.mark.parametrize(
     "stop",  # each a process of its own; the default step stops a run by SIGTERM in tests/api
-    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
-    ids=["ctrl-c", "sigterm"],
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP],
+    ids=["ctrl-c", "sigterm", "sighup"],
 )
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(
     tmp_path: Path, stop: signal.Signals
 ) -> None:
     """SIGTERM (``kill``, a scheduler) stops a run as Ctrl-C does: it once exited 0, silently,
-    with status ``failed``."""
+    with status ``failed``. SIGHUP (a terminal closed) as SIGTERM does: it once ended the run on
+    the spot, its summary.json left ``running``."""
     config = write_config(tmp_path / "c.yaml", budget=100_000)
     run = tmp_path / "runs" / "test" / "version_0"
     with open(tmp_path / "stderr.txt", "w") as stderr:

@@ -327,3 +327,75 @@ def test_a_signal_as_the_interpreter_tears_down_keeps_the_commands_status(
     assert f"main returned {status}" in result.stdout, result.stderr[-2000:]
     assert result.returncode == status, (result.returncode, result.stderr[-2000:])
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
+
+
+HANGS_UP = """
+import os
+import pathlib
+import signal
+
+from ffade_synthetic.target import SyntheticTarget
+
+
+class HangsUp(SyntheticTarget):
+    calls = 0
+
+    def predict(self, inputs):
+        HangsUp.calls += 1
+        if HangsUp.calls == 12 and pathlib.Path("hang_up").exists():  # mid-run, past a checkpoint
+            pathlib.Path("hang_up").unlink()  # once: the resumed run goes on to its budget
+            os.kill(os.getpid(), signal.SIGHUP)  # the terminal closed, the ssh connection dropped
+        return super().predict(inputs)
+"""
+
+
+@pytest.mark.slow  # two runs, each in a process of its own (tests/test_cli.py: the stop alone)
+def test_a_closed_terminal_stops_a_run_as_sigterm_does_and_it_resumes(tmp_path) -> None:
+    """SIGHUP (a terminal closed, an ssh connection dropped) ended ``ffade fit`` on the spot:
+    summary.json said ``running``, no line said where the run was. Now it stops as SIGTERM
+    does (README, Resuming a run): exit 1, status ``interrupted``, the line that resumes it, and
+    that command finishes the run."""
+    import shlex
+
+    from tests.helpers import fit_with_own_target
+
+    command, env = fit_with_own_target(tmp_path, HANGS_UP, "hangsup:HangsUp", budget=400)
+    (tmp_path / "hang_up").touch()
+    stopped = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    run = tmp_path / "runs" / "test" / "version_0"
+    assert stopped.returncode == 1, stopped.stderr[-2000:]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert 0 < summary["evaluations"] < 400
+    said = stopped.stderr.strip().splitlines()[-1]
+    prefix = f"ffade: interrupted; the run so far is in {run} (summary.json: status interrupted)"
+    assert said.startswith(f"{prefix}; resume it with: ffade fit --config "), said
+    resume = shlex.split(said.split("resume it with: ")[1])
+    assert resume[:2] == ["ffade", "fit"]
+    resumed = subprocess.run(
+        [*command[:3], *resume[1:]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    again = json.loads((run.parent / "version_1" / "summary.json").read_text())
+    assert again["status"] == "finished" and again["evaluations"] == 400
+
+
+@pytest.mark.slow  # a run in a process of its own
+def test_a_hangup_is_still_ignored_under_nohup(tmp_path) -> None:
+    """``nohup ffade fit ...`` asks a closed terminal to change nothing: the run goes on."""
+    from tests.helpers import fit_with_own_target
+
+    command, env = fit_with_own_target(tmp_path, HANGS_UP, "hangsup:HangsUp", budget=400)
+    (tmp_path / "hang_up").touch()
+    ran = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # as nohup starts it
+    )
+    assert not (tmp_path / "hang_up").exists()  # the hangup came
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished"

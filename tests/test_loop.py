@@ -879,12 +879,14 @@ def test_a_stage_that_crashes_stops_the_loop_with_exit_1_naming_it(tmp_path: Pat
 
 @pytest.mark.parametrize(
     "stop",  # a loop in a process of its own, each: SIGTERM's the slow step's
-    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
-    ids=[str(int(signal.SIGINT)), str(int(signal.SIGTERM))],
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP],
+    ids=[str(int(signal.SIGINT)), str(int(signal.SIGTERM)), str(int(signal.SIGHUP))],
 )
 def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, stop) -> None:
     """SIGTERM too: the loop's own handler (for between stages) leaves a stage's SIGTERM to
-    Lightning, which stops the run in order (status 'interrupted', not 'failed')."""
+    Lightning, which stops the run in order (status 'interrupted', not 'failed'). A closed
+    terminal's SIGHUP is SIGTERM: it ended the loop on the spot, loop.json saying 'discovered'
+    nowhere and 'stopped' nowhere, its discovery's summary.json 'running'."""
     loop = stopping_loop(tmp_path, budget=100_000)
     loop_dir = tmp_path / "loops" / "version_0"
     log = loop_dir / "discover" / "evaluations.jsonl"
