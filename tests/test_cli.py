@@ -597,7 +597,11 @@ def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Pa
 
 @pytest.mark.parametrize(
     "stop",  # each a process of its own; the default step stops a run by SIGTERM in tests/api
-    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP],
+    [
+        signal.SIGINT,
+        pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+        pytest.param(signal.SIGHUP, marks=pytest.mark.slow),
+    ],
     ids=["ctrl-c", "sigterm", "sighup"],
 )
 def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(

@@ -879,7 +879,11 @@ def test_a_stage_that_crashes_stops_the_loop_with_exit_1_naming_it(tmp_path: Pat
 
 @pytest.mark.parametrize(
     "stop",  # a loop in a process of its own, each: SIGTERM's the slow step's
-    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP],
+    [
+        signal.SIGINT,
+        pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+        pytest.param(signal.SIGHUP, marks=pytest.mark.slow),
+    ],
     ids=[str(int(signal.SIGINT)), str(int(signal.SIGTERM)), str(int(signal.SIGHUP))],
 )
 def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, stop) -> None:
