@@ -53,9 +53,9 @@ def config_error_line(message: str) -> str:
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
-    if keys[-1:] == [START_STATE] and reason.startswith("expected dict"):  # '[0, 3, 9]'
-        reason = f"{_yaml_got(reason)}; give {{concept label: grid value}} ({NOT_NAMED})"
     hinted = _colon_hint(reason)  # '{high:0}': the space it lacks, not the dict it looks like
+    if hinted == reason and keys[-1:] == [START_STATE] and reason.startswith("expected dict"):
+        hinted = f"{_yaml_got(reason)}; give {{concept label: grid value}} ({NOT_NAMED})"
     if hinted == reason and keys[-1:] == [PRIORITY_WEIGHTS] and reason.startswith("expected dict"):
         hinted = f"{_yaml_got(reason)}; give {{priority: weight}}, such as {{high: 3, low: 0}}"
     reason = hinted
@@ -106,10 +106,17 @@ PRIORITY_WEIGHTS = 'Parser key "model.init_args.priority_weights"'
 def _colon_hint(reason: str) -> str:
     """``reason`` with the fix for a YAML flow mapping typed without a space after a colon:
     ``{high:0}`` is read as the one string ``'{high:0}'``, so the user was told only "expected
-    dict, got {high:0}", which looks like a dict."""
+    dict, got {high:0}", which looks like a dict. It runs before a key's own "give ..." form
+    is added, which it once took for part of the value (``give {axis0: 0.3}; give {concept
+    label: ...}``). ``{axis0: 0.3}`` typed unquoted reaches it as ``{axis0:``: the shell split
+    it at the space, which is what to fix."""
     head, _, value = reason.partition(", got ")
     if not (head.startswith("expected dict") and value.startswith("{")):
         return reason
+    if not value.rstrip().endswith("}"):  # {axis0: 20} typed unquoted: the shell cut it
+        return (
+            f"{reason} (the shell cut the mapping at its spaces: quote it whole, '{value} ...}}')"
+        )
     spaced = re.sub(r"(?<=[\w'\"]):(?=[^\s/])", ": ", value)
     if spaced == value:
         return reason

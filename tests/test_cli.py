@@ -501,6 +501,36 @@ def test_a_start_state_given_as_a_list_names_the_form_to_use(
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            ["{axis0:0.333}"],
+            "expected dict, got {axis0:0.333} (YAML reads a colon with no space after it as "
+            "part of a word: give {axis0: 0.333})",
+        ),
+        (  # '{axis0: 0.333}' typed without quotes: the shell passes '{axis0:' and '0.333}'
+            ["{axis0:", "0.333}"],
+            "expected dict, got {axis0: (the shell cut the mapping at its spaces: quote it "
+            "whole, '{axis0: ...}')",
+        ),
+    ],
+)
+def test_a_start_state_mapping_mistyped_on_the_command_line_says_how_to_type_it(
+    tmp_path: Path, typed: list[str], said: str
+) -> None:
+    """``{axis0:0.333}`` was told the space it lacks and, in the same parentheses, the
+    key's own form again (``give {axis0: 0.333}; give {concept label: grid value} (...)``): the
+    hint read the form added to the line as part of the value. An unquoted mapping was told to
+    give ``{axis0: ; give {concept label: ...``, a space after a colon already followed by one."""
+    config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(mode="microscopic"))
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--model.init_args.start_state", *typed
+    )
+    assert_one_line_error(result, f"model.init_args.start_state: {said}")
+    assert "give {concept label" not in result.stderr
+
+
 def test_missing_files_get_one_clear_line(tmp_path: Path) -> None:
     assert_one_line_error(
         ffade_in_process("fit", "--config", str(tmp_path / "nope.yaml")), "nope.yaml"
