@@ -109,10 +109,17 @@ class ClipScore(Reward):
         self.threshold = float(threshold)
 
     def cosine(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        """Cosine of each image (B, 3, H, W) in [0, 1] with its prompt."""
-        pixels = F.interpolate(
-            images.to(self.device), size=(self.size, self.size), mode="bicubic", antialias=True
-        )
+        """Cosine of each image (B, 3, H, W) in [0, 1] with its prompt.
+
+        The image is read as CLIP's processor reads it: its shorter side resized to CLIP's
+        input size, then the centre cropped square. Squeezed to a square instead, a 512 x 768
+        image's shapes were distorted, and its cosine was not the CLIP score others measure."""
+        height, width = images.shape[-2:]
+        factor = self.size / min(height, width)
+        size = (max(self.size, round(height * factor)), max(self.size, round(width * factor)))
+        pixels = F.interpolate(images.to(self.device), size=size, mode="bicubic", antialias=True)
+        top, left = (size[0] - self.size) // 2, (size[1] - self.size) // 2
+        pixels = pixels[..., top : top + self.size, left : left + self.size]
         pixels = (pixels.clamp(0, 1) - self.mean) / self.std
         text = tokenize_prompts(self.tokenizer, prompts, "reward 'clip_score'", padding=True)
         text = text.to(self.device)

@@ -41,6 +41,18 @@ def test_cosine_follows_the_prompt(tiny_clip: Path) -> None:
     assert cosine.shape == (2,) and not torch.isclose(cosine[0], cosine[1])
 
 
+def test_a_wide_image_is_read_as_its_centre_not_squeezed(tiny_clip: Path) -> None:
+    """As CLIP's processor reads it: a 16 x 32 image (CLIP's 16 px high already) is its centre
+    16 x 16 square; it was squeezed to 16 x 16, distorting every shape in it."""
+    reward = ClipScore(str(tiny_clip))
+    wide = torch.rand(1, 3, 16, 32, generator=torch.Generator().manual_seed(1))
+    prompts = ["a thin handwritten seven"]
+    centre = reward.cosine(wide[..., 8:24], prompts)
+    assert torch.allclose(reward.cosine(wide, prompts), centre, atol=1e-6)
+    square = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    assert reward.cosine(square, prompts).shape == (1,)  # a square is resized whole
+
+
 def test_bad_model_and_outputs_are_one_line_errors(tiny_clip: Path) -> None:
     with pytest.raises(FfadeError, match="cannot load CLIP model 'no-such/clip'") as info:
         ClipScore("no-such/clip")
