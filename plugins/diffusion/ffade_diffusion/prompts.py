@@ -113,10 +113,12 @@ class Prompt:
 
 
 def tokenize_prompts(tokenizer: Any, texts: list[str], who: str, padding: Any = "max_length"):
-    """Token ids (and attention mask) of each prompt as tensors, its length checked first."""
-    batch = tokenizer(texts, padding=padding, verbose=False)  # too long: our error, not theirs
-    _check_lengths(texts, batch.input_ids, tokenizer.model_max_length, who)
-    return batch.convert_to_tensors("pt")
+    """Token ids (and attention mask) of each prompt as tensors, its length checked first.
+
+    The lengths are counted unpadded: padded to the batch's longest, every prompt would count
+    as long as that one, and the error would name the batch's first prompt."""
+    check_prompt_lengths(tokenizer, texts, who)  # too long: our error, not theirs
+    return tokenizer(texts, padding=padding, verbose=False).convert_to_tensors("pt")
 
 
 def check_prompt_lengths(tokenizer: Any, texts: list[str], who: str) -> None:
@@ -140,10 +142,13 @@ def _check_lengths(texts: list[str], ids: list[list[int]], limit: int, who: str)
 
 
 def longest_texts(
-    prompts: Sequence[Prompt], concepts: Sequence[Any], count: Callable[[list[str]], list[int]]
+    prompts: Sequence[Prompt],
+    concepts: Sequence[Any],
+    count: Callable[[list[str]], list[int]],
+    pick: Callable[..., int] = max,
 ) -> list[str]:
     """Each distinct prompt at its longest: concept by concept, the value whose text ``count``
-    (tokens per text) makes longest.
+    (tokens per text) makes longest (``pick=min``: shortest).
 
     Concepts set separate fields (a slot, words before or after), so their lengths add and
     choosing each concept's longest value in turn finds the longest prompt the grid can make,
@@ -156,5 +161,5 @@ def longest_texts(
         width = len(concept.values)
         for i in range(len(longest)):
             row = range(i * width, (i + 1) * width)
-            longest[i] = options[max(row, key=lambda k: sizes[k])]
+            longest[i] = options[pick(row, key=lambda k: sizes[k])]
     return [p.text for p in longest]

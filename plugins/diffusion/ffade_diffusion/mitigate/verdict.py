@@ -72,7 +72,10 @@ class LoRAVerdict(FineTuner):
         result = super().mitigation_record(accepted, weights)
         result["clean_score_before"] = result["clean_accuracy_before"]
         result["clean_score_after"] = result["clean_accuracy_after"]
-        result["lora"] = {"rank": self.hparams.rank, "target_modules": list(LORA_MODULES)}
+        # alpha as the adapters were built (null: the rank), so the record says their scale
+        h = self.hparams
+        result["lora"] = {"rank": h.rank, "alpha": h.alpha or h.rank}
+        result["lora"]["target_modules"] = list(LORA_MODULES)
         unit = "mean CLIP cosine" if self._graded else "judge accuracy"
         result["clean_metric"] = unit
         result["guard"]["definitions"]["clean_accuracy"] = (

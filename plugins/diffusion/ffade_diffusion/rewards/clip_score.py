@@ -8,6 +8,8 @@ is any transformers ``CLIPModel`` from a local directory (or a hub id in the Hug
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,12 @@ from ffade.errors import FfadeError, as_written, is_number, require_positive_arg
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade_diffusion.paths import check_local_path, quiet_loading
-from ffade_diffusion.prompts import tokenize_prompts
+from ffade_diffusion.prompts import (
+    Prompt,
+    check_prompt_lengths,
+    longest_texts,
+    tokenize_prompts,
+)
 from ffade_diffusion.rewards._images import generated
 
 BUNDLED_CLIP = Path(__file__).resolve().parents[1] / "models" / "tiny_digits_clip"
@@ -102,10 +109,17 @@ class ClipScore(Reward):
         self.threshold = float(threshold)
 
     def cosine(self, images: torch.Tensor, prompts: list[str]) -> torch.Tensor:
-        """Cosine of each image (B, 3, H, W) in [0, 1] with its prompt."""
-        pixels = F.interpolate(
-            images.to(self.device), size=(self.size, self.size), mode="bicubic", antialias=True
-        )
+        """Cosine of each image (B, 3, H, W) in [0, 1] with its prompt.
+
+        The image is read as CLIP's processor reads it: its shorter side resized to CLIP's
+        input size, then the centre cropped square. Squeezed to a square instead, a 512 x 768
+        image's shapes were distorted, and its cosine was not the CLIP score others measure."""
+        height, width = images.shape[-2:]
+        factor = self.size / min(height, width)
+        size = (max(self.size, round(height * factor)), max(self.size, round(width * factor)))
+        pixels = F.interpolate(images.to(self.device), size=size, mode="bicubic", antialias=True)
+        top, left = (size[0] - self.size) // 2, (size[1] - self.size) // 2
+        pixels = pixels[..., top : top + self.size, left : left + self.size]
         pixels = (pixels.clamp(0, 1) - self.mean) / self.std
         text = tokenize_prompts(self.tokenizer, prompts, "reward 'clip_score'", padding=True)
         text = text.to(self.device)
@@ -114,6 +128,31 @@ class ClipScore(Reward):
             text_embeds = self.clip.get_text_features(**text)
         image_embeds, text_embeds = projected(image_embeds), projected(text_embeds)
         return F.cosine_similarity(image_embeds.float(), text_embeds.float(), dim=-1).cpu()
+
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        """Refuse now, not mid-search, a prompt the grid makes that CLIP cannot judge: one with
+        no words (a template of slots alone, each with ``""`` among its values), whose cosine
+        with any image says nothing of the image, or one longer than CLIP's text encoder reads
+        (its tokenizer may differ from the target's)."""
+        if not all(isinstance(p, Prompt) for p in inputs):
+            return None  # not a prompt dataset: nothing to see before the outputs
+        prompts = list(dict.fromkeys(replace(p, sample=0) for p in inputs))
+        words = [len(text.split()) for text in longest_texts(prompts, concepts, _words, min)]
+        for prompt, count in zip(prompts, words, strict=True):
+            if count == 0:
+                raise FfadeError(
+                    f"reward 'clip_score': prompt {prompt.template!r} reads as no words when "
+                    'each concept adds its fewest ("" in a slot); CLIP\'s cosine with an empty '
+                    "prompt says nothing of the image: add words to the prompt outside its slots, "
+                    'or drop "" from the slot\'s values (task.concepts)'
+                )
+
+        def tokens(texts: list[str]) -> list[int]:
+            return [len(ids) for ids in self.tokenizer(texts, verbose=False).input_ids]
+
+        longest = longest_texts(prompts, concepts, tokens)
+        check_prompt_lengths(self.tokenizer, longest, "reward 'clip_score'")
+        return None
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         images, prompts, _ = generated(outputs, "clip_score")
@@ -130,3 +169,8 @@ class ClipScore(Reward):
             f'an image at CLIP cosine {c:.2f} (failing below {self.threshold:g}) for "{prompt}"'
             for c, prompt in zip(self.cosine(images, prompts).tolist(), prompts, strict=True)
         ]
+
+
+def _words(texts: list[str]) -> list[int]:
+    """How many words each text has, as the prompt's single-spaced text splits."""
+    return [len(text.split()) for text in texts]

@@ -138,7 +138,8 @@ def test_lora_fix_is_guarded_saved_and_loads_back(
     before, after = result["targeted_failure_rate_before"], result["targeted_failure_rate_after"]
     assert result["accepted"] is (after < before)  # clean_tolerance 1: kept if it fixed anything
     assert result["clean_metric"] in ("judge accuracy", "mean CLIP cosine")
-    assert result["lora"] == {"rank": 2, "target_modules": ["to_q", "to_k", "to_v", "to_out.0"]}
+    modules = ["to_q", "to_k", "to_v", "to_out.0"]  # alpha null: the rank, as peft was given
+    assert result["lora"] == {"rank": 2, "alpha": 2, "target_modules": modules}
     # the saved fix: an accepted one's, else saved here as acceptance would have saved it (a
     # LoRA this small on 6 evaluations may lower no targeted rate, and the guard rejects it)
     fixed = (

@@ -5,9 +5,13 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
+from ffade_diffusion.concepts import PromptWords
+from ffade_diffusion.prompts import Prompt
 from ffade_diffusion.rewards.clip_score import ClipScore
 
 from ffade.errors import FfadeError
+from tests.helpers import ffade_in_process
 
 
 def _outputs(n: int = 4) -> dict:
@@ -35,6 +39,18 @@ def test_cosine_follows_the_prompt(tiny_clip: Path) -> None:
     images = _outputs(2)["images"][:1].repeat(2, 1, 1, 1)
     cosine = reward.cosine(images, ["a thin handwritten seven", "a thick handwritten two"])
     assert cosine.shape == (2,) and not torch.isclose(cosine[0], cosine[1])
+
+
+def test_a_wide_image_is_read_as_its_centre_not_squeezed(tiny_clip: Path) -> None:
+    """As CLIP's processor reads it: a 16 x 32 image (CLIP's 16 px high already) is its centre
+    16 x 16 square; it was squeezed to 16 x 16, distorting every shape in it."""
+    reward = ClipScore(str(tiny_clip))
+    wide = torch.rand(1, 3, 16, 32, generator=torch.Generator().manual_seed(1))
+    prompts = ["a thin handwritten seven"]
+    centre = reward.cosine(wide[..., 8:24], prompts)
+    assert torch.allclose(reward.cosine(wide, prompts), centre, atol=1e-6)
+    square = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    assert reward.cosine(square, prompts).shape == (1,)  # a square is resized whole
 
 
 def test_bad_model_and_outputs_are_one_line_errors(tiny_clip: Path) -> None:
@@ -98,3 +114,77 @@ def test_a_yes_or_no_threshold_is_refused_not_read_as_a_cosine(threshold: bool) 
     assert str(error.value) == (
         f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {str(threshold).lower()}"
     )
+
+
+def _clip_config(tmp_path: Path, prompts: list[str], concepts: list[dict], clip: str) -> Path:
+    """A small clip_score search on the bundled tiny text-to-image model, as a user writes it."""
+    config = {
+        "seed_everything": 0,
+        "model": {
+            "class_path": "ffade.explore.RandomExplorer",
+            "init_args": {
+                "task": {
+                    "target": {"name": "tiny_digits_t2i", "args": {"num_inference_steps": 2}},
+                    "dataset": {
+                        "name": "prompts",
+                        "args": {"prompts": prompts, "samples_per_prompt": 4},
+                    },
+                    "reward": {"name": "clip_score", "args": {"model": clip}},
+                    "concepts": concepts,
+                    "mode": "macroscopic",
+                },
+                "budget": 4,
+            },
+        },
+        "trainer": {
+            "logger": {
+                "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
+                "init_args": {"save_dir": str(tmp_path / "runs"), "name": "clip"},
+            }
+        },
+    }
+    path = tmp_path / "clip.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_a_prompt_the_grid_leaves_without_words_is_one_line_before_any_image(
+    tmp_path: Path,
+) -> None:
+    """'{style}' with style "" was drawn and scored: CLIP's cosine with an empty prompt, which
+    says nothing of the image, was counted as a pass or a failure of the search."""
+    style = {"name": "prompt_slot", "args": {"slot": "style", "label": "style"}}
+    style["args"]["values"] = ["", "thin"]
+    path = _clip_config(tmp_path, ["{style}", "a {style} seven"], [style], "tiny_digits_clip")
+    result = ffade_in_process("fit", "--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: reward 'clip_score': prompt '{style}' reads as no words when each "
+        'concept adds its fewest ("" in a slot); CLIP\'s cosine with an empty prompt says '
+        'nothing of the image: add words to the prompt outside its slots, or drop "" from the '
+        "slot's values (task.concepts)"
+    ]
+    assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))
+
+
+def test_a_prompt_longer_than_clip_reads_is_refused_when_the_task_is_built(
+    tiny_clip: Path,
+) -> None:
+    """The target may read more tokens than CLIP (77 against this CLIP's 16): the long words
+    were found only when a batch was scored, after its images were drawn."""
+    reward = ClipScore(str(tiny_clip))
+    medium = PromptWords(position="after", label="medium", values=["", "in red ink " * 4])
+    inputs = [Prompt("a handwritten seven", sample=k) for k in range(3)]
+    with pytest.raises(FfadeError, match=r"'a handwritten seven in red ink .* at most 16;"):
+        reward.check_task(inputs, [medium])
+    short = PromptWords(position="after", label="medium", values=["", "in red ink"])
+    assert reward.check_task(inputs, [short]) is None
+
+
+def test_a_long_prompt_is_named_not_the_first_of_its_batch(tiny_clip: Path) -> None:
+    """Padded to the batch's longest, every prompt counted as long as it: the error named the
+    batch's first prompt, a short one, with the long one's length."""
+    reward = ClipScore(str(tiny_clip))
+    long = "a handwritten seven" + " in red ink" * 5
+    with pytest.raises(FfadeError, match=r"prompt 'a handwritten seven in red ink"):
+        reward.cosine(torch.rand(2, 3, 16, 16), ["a handwritten seven", long])
