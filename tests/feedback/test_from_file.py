@@ -139,7 +139,8 @@ def test_a_saved_feedback_yaml_as_from_keeps_each_answers_source(
 ) -> None:
     """docs/mitigation.md: `source` is where the answer came from. A saved feedback.yaml given
     to --from (another person's, or the run's own) rewrote each "interactive" answer as the
-    file's entry ("theirs.yaml regions[0] (id)"); the answer is the same one, so its source stays."""
+    file's entry ("theirs.yaml regions[0] (id)"); the answer is the same one, so its
+    source stays."""
     code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="h\nm\nq\n")
     assert code == 0, err
     theirs = tmp_path / "theirs.yaml"
