@@ -136,10 +136,17 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         mitigate=Path(data["mitigate"]),
         rediscover=rediscover,
         out=Path(data.get("out") or "runs/loop").expanduser(),  # the stages' loggers expand it
-        threshold=_threshold(data.get("threshold", 0.5), path),
-        min_evaluations=_min_evaluations(data.get("min_evaluations", 1), path),
-        slices=_slices(data.get("slices", "rules"), path),
+        # null is the default, as for out and rediscover (`threshold:` with nothing after it
+        # was refused as "threshold null", while `rediscover:` was {})
+        threshold=_threshold(_or(data.get("threshold"), 0.5), path),
+        min_evaluations=_min_evaluations(_or(data.get("min_evaluations"), 1), path),
+        slices=_slices(_or(data.get("slices"), "rules"), path),
     )
+
+
+def _or(value: Any, default: Any) -> Any:
+    """A key's value, its default where it is left out or null (0 and "" are values to check)."""
+    return default if value is None else value
 
 
 def _threshold(value: Any, path: Path) -> float:

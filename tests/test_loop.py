@@ -269,8 +269,8 @@ SHIPPED_STAGES = "".join(
         # said as YAML writes them: "out True", "threshold None"
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out true must"),
         (
-            f"{SHIPPED_STAGES}threshold: null\n",
-            "threshold null must be a failure rate in (0, 1]",
+            f"{SHIPPED_STAGES}threshold: false\n",
+            "threshold false must be a failure rate in (0, 1]",
         ),
         (
             f"{SHIPPED_STAGES}min_evaluations: true\n",
@@ -752,6 +752,11 @@ def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:
     read = read_loop_config(config)
     assert (read.rediscover, read.out, read.threshold) == ({}, Path("runs/loop"), 0.5)
     assert (read.min_evaluations, read.slices) == (1, "rules")
+    # null (a key with nothing after it) is the default for each: `rediscover:` and `out:` were,
+    # while `threshold:`, `min_evaluations:` and `slices:` were refused as "threshold null"
+    optional = ("rediscover", "out", "threshold", "min_evaluations", "slices")
+    config.write_text(config.read_text() + "".join(f"{key}:\n" for key in optional))
+    assert read_loop_config(config) == read
 
 
 @pytest.mark.parametrize(
