@@ -278,7 +278,7 @@ SHIPPED_STAGES = "".join(
         ),
         (  # as `--out ""` is: it ran into the default runs/loop without a word
             "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: ''\n",
-            "out: an empty path; give a file or folder",
+            "out: an empty path; give the folder where loops go, such as runs/loop",
         ),
         ("discover: ' '\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover: an empty path; give"),
         (  # YAML kept the last without a word
@@ -310,7 +310,10 @@ def test_an_empty_out_is_refused_not_taken_as_not_given(tmp_path: Path) -> None:
     result = ffade_in_process("loop", "--config", str(config), "--out", "")
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("ffade: error: argument --out: an empty path; give a file or"), line
+    assert line == (  # it said "give a file or folder": loops go into a folder
+        "ffade: error: argument --out: an empty path; give the folder where loops go, such as "
+        "runs/loop (was a variable that names it left unset?) (see ffade loop --help)"
+    )
     assert not (tmp_path / "loops").exists()
 
 
