@@ -54,7 +54,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import FfadeError, OneLineParser, as_written, plain_key, user_path
+from ffade.errors import FfadeError, OneLineParser, as_written, plain_key
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.loop_config import (
     LoopConfig,
@@ -64,6 +64,7 @@ from ffade.loop_config import (
     check_not_a_loop,
     check_stage_kinds,
     check_warm_start_shape,
+    loop_folder,
     next_loop_dir,
     read_loop_config,
     takes_warm_start,
@@ -355,7 +356,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--config", required=True, metavar="LOOP.yaml", help="the loop config")
     parser.add_argument(  # an empty one is refused, not taken as "not given"
-        "--out", metavar="DIR", type=user_path, help="where loops go (overrides the config's out)"
+        "--out", metavar="DIR", type=loop_folder, help="where loops go (overrides the config's out)"
     )
     args = parser.parse_args(argv)
     config = read_loop_config(args.config)

@@ -6,6 +6,7 @@ range before the first stage spends minutes, so a mistake is one line naming the
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import difflib
 import importlib
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ffade.errors import EMPTY_PATH, FfadeError, as_written
+from ffade.errors import EMPTY_PATH, FfadeError, as_written, user_path
 from ffade.yamlfile import read_yaml
 
 LOOP_SETS = {
@@ -92,6 +93,20 @@ def _typed(folder: Path, out: Path) -> str:
     return str(folder) if out.is_absolute() else os.path.relpath(folder)
 
 
+EMPTY_OUT = (
+    "an empty path; give the folder where loops go, such as runs/loop (was a variable that "
+    "names it left unset?)"
+)
+"""An empty ``--out`` or ``out:``: loops go into a folder, so "give a file or folder" misled."""
+
+
+def loop_folder(text: str) -> str:
+    """``ffade loop --out``: :func:`~ffade.errors.user_path`, an empty one said as a folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(EMPTY_OUT)
+    return user_path(text)
+
+
 def read_loop_config(path: str | Path) -> LoopConfig:
     """Load and check a loop config before anything runs: every file named must exist."""
     if not str(path).strip():  # Path("") is the working directory: "'.' is a directory"
@@ -112,7 +127,7 @@ def read_loop_config(path: str | Path) -> LoopConfig:
             what = "a folder" if key == "out" else "a file"
             raise FfadeError(f"{path}: {key} {as_written(value)} must be a path naming {what}")
         if value is not None and not value.strip():  # `out: ""` ran into runs/loop unsaid
-            raise FfadeError(f"{path}: {key}: {EMPTY_PATH}")
+            raise FfadeError(f"{path}: {key}: {EMPTY_OUT if key == 'out' else EMPTY_PATH}")
     for key in ("discover", "feedback", "mitigate"):
         if not data.get(key):
             raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
@@ -136,10 +151,17 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         mitigate=Path(data["mitigate"]),
         rediscover=rediscover,
         out=Path(data.get("out") or "runs/loop").expanduser(),  # the stages' loggers expand it
-        threshold=_threshold(data.get("threshold", 0.5), path),
-        min_evaluations=_min_evaluations(data.get("min_evaluations", 1), path),
-        slices=_slices(data.get("slices", "rules"), path),
+        # null is the default, as for out and rediscover (`threshold:` with nothing after it
+        # was refused as "threshold null", while `rediscover:` was {})
+        threshold=_threshold(_or(data.get("threshold"), 0.5), path),
+        min_evaluations=_min_evaluations(_or(data.get("min_evaluations"), 1), path),
+        slices=_slices(_or(data.get("slices"), "rules"), path),
     )
+
+
+def _or(value: Any, default: Any) -> Any:
+    """A key's value, its default where it is left out or null (0 and "" are values to check)."""
+    return default if value is None else value
 
 
 def _threshold(value: Any, path: Path) -> float:

@@ -269,8 +269,8 @@ SHIPPED_STAGES = "".join(
         # said as YAML writes them: "out True", "threshold None"
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: true\n", "out true must"),
         (
-            f"{SHIPPED_STAGES}threshold: null\n",
-            "threshold null must be a failure rate in (0, 1]",
+            f"{SHIPPED_STAGES}threshold: false\n",
+            "threshold false must be a failure rate in (0, 1]",
         ),
         (
             f"{SHIPPED_STAGES}min_evaluations: true\n",
@@ -278,7 +278,7 @@ SHIPPED_STAGES = "".join(
         ),
         (  # as `--out ""` is: it ran into the default runs/loop without a word
             "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nout: ''\n",
-            "out: an empty path; give a file or folder",
+            "out: an empty path; give the folder where loops go, such as runs/loop",
         ),
         ("discover: ' '\nfeedback: b.yaml\nmitigate: c.yaml\n", "discover: an empty path; give"),
         (  # YAML kept the last without a word
@@ -310,7 +310,10 @@ def test_an_empty_out_is_refused_not_taken_as_not_given(tmp_path: Path) -> None:
     result = ffade_in_process("loop", "--config", str(config), "--out", "")
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("ffade: error: argument --out: an empty path; give a file or"), line
+    assert line == (  # it said "give a file or folder": loops go into a folder
+        "ffade: error: argument --out: an empty path; give the folder where loops go, such as "
+        "runs/loop (was a variable that names it left unset?) (see ffade loop --help)"
+    )
     assert not (tmp_path / "loops").exists()
 
 
@@ -752,6 +755,11 @@ def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:
     read = read_loop_config(config)
     assert (read.rediscover, read.out, read.threshold) == ({}, Path("runs/loop"), 0.5)
     assert (read.min_evaluations, read.slices) == (1, "rules")
+    # null (a key with nothing after it) is the default for each: `rediscover:` and `out:` were,
+    # while `threshold:`, `min_evaluations:` and `slices:` were refused as "threshold null"
+    optional = ("rediscover", "out", "threshold", "min_evaluations", "slices")
+    config.write_text(config.read_text() + "".join(f"{key}:\n" for key in optional))
+    assert read_loop_config(config) == read
 
 
 @pytest.mark.parametrize(

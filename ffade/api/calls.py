@@ -217,17 +217,21 @@ def _fit_resumable(config: dict[str, Any], call: str, resuming: bool) -> Run:
         raise
 
 
-def _check_one_max_epochs(max_epochs: int | None, trainer: Any) -> None:
-    """The keyword sets the fine-tune's epochs; ``trainer={"max_epochs": 3}`` beside it (10 by
-    default) quietly won, so ``max_epochs=`` as the README shows it was overridden unsaid."""
+def _max_epochs(max_epochs: int | None, trainer: Any) -> int:
+    """The fine-tune's epochs: the keyword's, else ``trainer``'s ``max_epochs``, else 10. Both
+    given and different is refused: ``trainer={"max_epochs": 3}`` quietly won over the keyword
+    the README shows. (Alone, it was refused unless 10, the keyword's default then.)"""
     if not isinstance(trainer, dict) or "max_epochs" not in trainer:
-        return
-    if trainer["max_epochs"] != max_epochs:
+        return 10 if max_epochs is None else max_epochs
+    in_trainer = trainer["max_epochs"]
+    if max_epochs is None:
+        return in_trainer  # a bad value: the trainer's checks say what is allowed
+    if in_trainer != max_epochs:
         raise FfadeError(
-            f"trainer: max_epochs {shown(trainer['max_epochs'])} differs from mitigate's "
-            f"max_epochs={max_epochs} (its default is 10); give the epochs once, as "
-            "max_epochs=N, and leave max_epochs out of trainer"
+            f"trainer: max_epochs {shown(in_trainer)} differs from mitigate's "
+            f"max_epochs={max_epochs}; give the epochs once, as max_epochs=N or in trainer"
         )
+    return max_epochs
 
 
 def _integers(**values: Any) -> list[int | None]:
@@ -249,7 +253,7 @@ def mitigate(
     priorities: dict[str, Any] | str | Path | None = None,
     *,
     finetuner: Any = "classifier",
-    max_epochs: int = 10,
+    max_epochs: int | None = None,
     seed: int = 0,
     save_dir: str | Path = "runs",
     name: str = "mitigate",
@@ -272,7 +276,8 @@ def mitigate(
             failure rule, high.
         finetuner: "classifier", a class path (``ffade_text.mitigate.Seq2SeqFineTuner``), a
             FineTuner class, or ``{class_path, init_args}`` (without ``run``, ``feedback``).
-        max_epochs: fine-tuning epochs (the Trainer's); ``trainer`` may repeat it, not differ.
+        max_epochs: fine-tuning epochs (the Trainer's); default ``trainer``'s ``max_epochs``
+            if it has one, else 10; ``trainer`` may repeat it, not differ.
         seed, save_dir, name, trainer: as for :func:`discover`.
         threshold, min_evaluations, slices: how regions are found, as ``ffade report``'s
             options (``slices="regions"`` for a run with no failure rule, microscopic ones often).
@@ -315,8 +320,7 @@ def mitigate(
     # line, not priorities applied and "no example pictures: unknown target ..." said first
     check_plugins_known(run.summary.get("task") or {}, run.dir)
     model["init_args"].update(run=str(run.dir), feedback=str(feedback), **plain(finetuner_args))
-    _check_one_max_epochs(max_epochs, trainer)
-    trainer = {**(trainer or {}), "max_epochs": max_epochs}
+    trainer = {**(trainer or {}), "max_epochs": _max_epochs(max_epochs, trainer)}
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     if ckpt_path is not None:
         config["ckpt_path"] = ckpt_path

@@ -6,6 +6,7 @@ how actions are chosen.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -130,11 +131,7 @@ class EpsilonGreedyExplorer(Explorer):
         n, num_states = len(input_ids), self.space.num_states
         greedy = self.rng.random(n) >= self.epsilon
         flat = np.full(n, -1, np.int64)
-        arms = np.fromiter(self.pulls, np.int64, len(self.pulls))
-        means = np.array([self.reward_sum[a] / self.pulls[a] for a in arms.tolist()])
-        ranked = arms[np.argsort(-means, kind="stable")]  # ties: the arm pulled first
-        above = ranked[: int((means > 0).sum())]  # better than an untried arm's estimate, 0
-        below = ranked[len(ranked) - int((means < 0).sum()) :]
+        above, below = self._ranked_arms()
         if len(above) and greedy.any():
             for input_id in np.unique(input_ids[greedy]).tolist():
                 rows = np.nonzero(greedy & (input_ids == input_id))[0]
@@ -163,6 +160,16 @@ class EpsilonGreedyExplorer(Explorer):
         first[np.unique(keys, return_index=True)[1]] = True
         self._fresh = first & ~self.evaluator.is_evaluated(keys)
         return self.space.unflat(flat)
+
+    def _ranked_arms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The arms whose mean reward is above 0 (an untried arm's estimate), best first, and
+        those below 0, best first; ties: the arm pulled first."""
+        arms = np.fromiter(self.pulls, np.int64, len(self.pulls))
+        means = np.array([self.reward_sum[a] / self.pulls[a] for a in arms.tolist()])
+        ranked = arms[np.argsort(-means, kind="stable")]
+        above = ranked[: int((means > 0).sum())]
+        below = ranked[len(ranked) - int((means < 0).sum()) :]
+        return above, below
 
     def _best_unevaluated(self, input_id: int, ranked: np.ndarray, count: int) -> np.ndarray:
         """Up to ``count`` arms, best first, that ``input_id`` has not evaluated."""
@@ -205,14 +212,55 @@ class EpsilonGreedyExplorer(Explorer):
             self.pulls[arm] = self.pulls.get(arm, 0) + 1
 
     @override
-    def action_probabilities(self) -> np.ndarray | None:
-        if self.space.num_states > MAX_POLICY_STATES:
+    def action_probabilities(self, max_inputs: int = 16) -> np.ndarray | None:
+        """The share of a step's rows expected to take each state, as :meth:`act` picks them.
+
+        It gave 1 - epsilon to the single best arm, while the greedy rows of a step spread over
+        each input's best arms it has not evaluated. Here, for each input of the step (up to
+        ``max_inputs``, weighted by its rows): with G of its m rows greedy (binomial, 1 -
+        epsilon), its k-th best unevaluated arm above 0 is taken when G >= k, greedy rows past
+        those take an untried state (uniformly) before an arm below 0, best first, and the
+        random rows a state it has not evaluated, uniformly. An input with nothing left to
+        evaluate adds nothing. No random number is drawn: the search goes on as it would.
+        """
+        num_states = self.space.num_states
+        if num_states > MAX_POLICY_STATES:
             return None
-        probs = np.full(self.space.num_states, self.epsilon / self.space.num_states)
-        if self.pulls:
-            best = max(self.pulls, key=lambda a: self.reward_sum[a] / self.pulls[a])
-            probs[best] += 1 - self.epsilon
+        if self.env is None or self.evaluator is None:
+            return super().action_probabilities()
+        ids, counts = np.unique(np.asarray(self.env.input_ids, np.int64), return_counts=True)
+        above, below = self._ranked_arms()
+        probs = np.zeros(num_states)
+        for input_id, rows in zip(
+            ids[:max_inputs].tolist(), counts[:max_inputs].tolist(), strict=True
+        ):
+            keys = input_id * num_states + np.arange(num_states, dtype=np.int64)
+            new = ~self.evaluator.is_evaluated(keys)
+            if new.any():
+                probs += self._row_shares(new, rows, above, below)
+        if not probs.sum():  # every input of the step is exhausted
+            return super().action_probabilities()
         return probs / probs.sum()
+
+    def _row_shares(
+        self, new: np.ndarray, rows: int, above: np.ndarray, below: np.ndarray
+    ) -> np.ndarray:
+        """The expected number of ``rows`` (of one input, whose unevaluated states are ``new``)
+        that take each state; see :meth:`action_probabilities`."""
+        shares = np.zeros(len(new))
+        shares[new] += self.epsilon * rows / new.sum()
+        at_least = _at_least(rows, 1 - self.epsilon)  # at_least[k]: P(k or more greedy rows)
+        good = above[new[above]][:rows]
+        shares[good] += at_least[1 : len(good) + 1]
+        past = at_least[len(good) + 1 :]  # greedy rows past the good arms
+        untried = new.copy()
+        untried[good] = untried[below] = False
+        if untried.any():
+            shares[untried] += past.sum() / untried.sum()
+        else:
+            worse = below[new[below]][: len(past)]
+            shares[worse] += past[: len(worse)]
+        return shares
 
     @override
     def explorer_state(self) -> dict[str, Any]:
@@ -221,3 +269,21 @@ class EpsilonGreedyExplorer(Explorer):
     @override
     def load_explorer_state(self, state: dict[str, Any]) -> None:
         self.reward_sum, self.pulls = dict(state["reward_sum"]), dict(state["pulls"])
+
+
+def _at_least(rows: int, p: float) -> np.ndarray:
+    """P(G >= k) for k = 0..rows, G binomial(rows, p): the chance that an input's k-th greedy
+    row exists. In logs, so that many rows neither overflow nor underflow."""
+    if p <= 0 or p >= 1:
+        pmf = np.zeros(rows + 1)
+        pmf[rows if p >= 1 else 0] = 1.0
+    else:
+        k = np.arange(rows + 1)
+        log_comb = np.array(
+            [
+                math.lgamma(rows + 1) - math.lgamma(i + 1) - math.lgamma(rows - i + 1)
+                for i in range(rows + 1)
+            ]
+        )
+        pmf = np.exp(log_comb + k * math.log(p) + (rows - k) * math.log1p(-p))
+    return np.cumsum(pmf[::-1])[::-1]

@@ -69,8 +69,18 @@ def read_priorities(
                 f"{where}: {noun} {region.id} ({region.conditions}) is already given a priority "
                 f"by {chosen[region.id][2]}; list each {noun} once"
             )
-        chosen[region.id] = (region, priority, f"{name} regions[{i}] ({kind})")
+        chosen[region.id] = (region, priority, _source(data["regions"][i], name, i, kind))
     return [chosen.get(region.id, (region, default, f"{name} default")) for region in regions]
+
+
+def _source(entry: dict[str, Any], name: str, index: int, kind: str) -> str:
+    """Where an entry's answer came from: the file's entry, or, for an entry of a saved
+    feedback.yaml, the ``source`` it records (``interactive``, say): the answer is the same one,
+    copied, and applying the file again (over itself too) rewrote its origin."""
+    saved = entry.get("source")
+    if isinstance(saved, str) and saved.strip():
+        return saved
+    return f"{name} regions[{index}] ({kind})"
 
 
 def check_priorities(

@@ -56,7 +56,7 @@ def review(
         KeyboardInterrupt: Ctrl-C (or SIGTERM) at a prompt; each earlier answer is saved.
     """
     answered = set() if redo else {r.id for r in feedback.regions}
-    earlier = {r.id: r.priority for r in feedback.regions} if redo else {}
+    earlier = {r.id: r for r in feedback.regions} if redo else {}
     # numbered by place among all: continuing asked "[1/2]" about the 2nd of 3 rules
     todo = [(n, r) for n, r in enumerate(regions, start=1) if r.id not in answered]
     if answered:
@@ -71,7 +71,8 @@ def review(
         say(f"[{number}/{len(regions)}] {region.id}  {region.description}")
         shown = run_dir / picture if picture and run_dir is not None else picture
         say(f"    {_evidence(region)}" + (f"; examples: {shown}" if shown else ""))
-        kept = earlier.get(region.id)  # --redo: the earlier answer, which Enter gives again
+        before = earlier.get(region.id)  # --redo: the earlier answer, which Enter gives again
+        kept = before.priority if before else None
         keep = f"; Enter keeps {kept}" if kept else ""
         while True:
             try:
@@ -87,7 +88,9 @@ def review(
             )
         if answer == "quit":
             return False
-        feedback.answer(RegionFeedback.of(region, answer, "interactive", picture))
+        # Enter keeps the earlier answer, and where it came from (a --from file's entry)
+        source = before.source if before and not text.strip() and before.source else "interactive"
+        feedback.answer(RegionFeedback.of(region, answer, source, picture))
         save(feedback)
     return True
 

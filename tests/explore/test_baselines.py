@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from lightning.pytorch import Callback
 
@@ -239,3 +240,38 @@ def test_epsilon_greedy_prefers_an_untried_arm_to_one_known_to_pass(tmp_path: Pa
             assert any(before) or not before, f"step {step} replayed a passing state {record}"
         for record in now:
             outcomes.setdefault(tuple(record["state"]), []).append(record["failed"])
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 1.0])
+def test_epsilon_greedy_policy_is_what_its_next_step_takes(tmp_path: Path, epsilon: float) -> None:
+    """policy.npy's ε-greedy action probabilities gave 1 - ε to the single best arm, while the
+    greedy rows of a step take each input's k best unevaluated arms. With 200 arms planted
+    above every other (more than any input has rows) and ε 0, the next step's rows are exactly
+    the shares it reports; with ε 1, each input's rows spread over its unevaluated states."""
+    explorer = discover(
+        EpsilonGreedyExplorer(task=synthetic_spec(), budget=200, num_envs=64, epsilon=epsilon),
+        tmp_path,
+    )
+    num_states, input_ids = explorer.space.num_states, np.asarray(explorer.env.input_ids)
+
+    def unevaluated(input_id: int) -> np.ndarray:
+        keys = input_id * num_states + np.arange(num_states)
+        return ~explorer.evaluator.is_evaluated(keys)
+
+    fresh = np.logical_and.reduce([unevaluated(i) for i in np.unique(input_ids).tolist()])
+    planted = np.nonzero(fresh)[0][:200]
+    for rank, arm in enumerate(planted.tolist()):
+        explorer.pulls[arm], explorer.reward_sum[arm] = 1, 1e6 - rank
+    probs = explorer.action_probabilities()
+    assert probs.sum() == pytest.approx(1.0)
+    if epsilon == 0.0:
+        taken = explorer.space.flat(explorer.act({}))
+        shares = np.bincount(taken, minlength=num_states) / len(taken)
+        assert len(set(taken.tolist())) > 1  # the spread the single best arm hid
+        np.testing.assert_allclose(probs, shares, atol=1e-12)
+    else:
+        expected = sum(
+            (input_ids == i).sum() * unevaluated(i) / unevaluated(i).sum()
+            for i in np.unique(input_ids).tolist()
+        )
+        np.testing.assert_allclose(probs, expected / len(input_ids), atol=1e-12)

@@ -132,3 +132,36 @@ def test_a_concept_typed_in_another_case_is_named_as_meant(tmp_path) -> None:
         "concepts: 'rot|a *b*', 'Rot|A *B*', 'pos, x'"
     )
     assert unknown_concept("axis9", ["rotation"]) == "unknown concept 'axis9'; concepts: rotation"
+
+
+def test_a_saved_feedback_yaml_as_from_keeps_each_answers_source(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """docs/mitigation.md: `source` is where the answer came from. A saved feedback.yaml given
+    to --from (another person's, or the run's own) rewrote each "interactive" answer as the
+    file's entry ("theirs.yaml regions[0] (id)"); the answer is the same one, so its
+    source stays."""
+    code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="h\nm\nq\n")
+    assert code == 0, err
+    theirs = tmp_path / "theirs.yaml"
+    theirs.write_bytes((run / "feedback.yaml").read_bytes())
+    out = tmp_path / "mine.yaml"
+    options = ["--slices", "regions", "--out", str(out)]
+    code, _, err = in_process("feedback", str(run), "--from", str(theirs), *options)
+    assert code == 0, err
+    assert [(r.id, r.priority, r.source) for r in read_feedback(out).regions] == [
+        (regions[0].id, "high", "interactive"),
+        (regions[1].id, "medium", "interactive"),
+        (regions[2].id, "skip", "theirs.yaml default"),  # no answer there: the file's default
+    ]
+    # the run's own file applied over itself: its answers keep their source too
+    code, _, err = in_process(
+        "feedback", str(run), "--from", str(run / "feedback.yaml"), "--slices", "regions"
+    )
+    assert code == 0, err
+    saved = read_feedback(run / "feedback.yaml")
+    assert [r.source for r in saved.regions] == [
+        "interactive",
+        "interactive",
+        "feedback.yaml default",
+    ]

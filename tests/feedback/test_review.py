@@ -130,6 +130,21 @@ def test_redo_shows_the_earlier_answer_and_enter_keeps_it(regions: list[Region])
     ]
 
 
+def test_redo_enter_keeps_where_the_earlier_answer_came_from(regions: list[Region]) -> None:
+    """Enter under --redo gives the earlier answer again, a --from file's entry's included: it
+    was re-saved as "interactive", though no one typed it; a typed answer is interactive."""
+    feedback = empty()
+    feedback.answer(RegionFeedback.of(regions[0], "high", "priorities.yaml regions[0] (rank)"))
+    feedback.answer(RegionFeedback.of(regions[1], "low", "priorities.yaml default"))
+    session = Session(["", "m", "s"])
+    assert review(regions, feedback, session.save, lambda r: None, session.ask, redo=True)
+    assert [(r.id, r.priority, r.source) for r in feedback.regions] == [
+        (regions[0].id, "high", "priorities.yaml regions[0] (rank)"),
+        (regions[1].id, "medium", "interactive"),
+        (regions[2].id, "skip", "interactive"),
+    ]
+
+
 def test_the_prompt_shows_the_region_size_and_its_picture(regions: list[Region]) -> None:
     session = Session(["h", "h", "h"])
     pictures = {regions[0].id: "feedback/first.png"}

@@ -70,6 +70,27 @@ def test_confidence_drop_uses_the_threshold() -> None:
         ConfidenceDrop(threshold=1.5)
 
 
+@pytest.mark.parametrize(
+    ("clean", "changed", "threshold"), [(0.75, 0.5, 0.25), (0.8, 0.7, 0.1), (0.9, 0.6, 0.3)]
+)
+def test_a_confidence_drop_exactly_at_the_threshold_passes(
+    clean: float, changed: float, threshold: float
+) -> None:
+    """plugins/vision/README.md: a failure is a drop of *more than* ``threshold``. The float32
+    softmax made 0.75 -> 0.5 a drop of 0.25000003, so it failed at threshold 0.25; a drop just
+    past the threshold still fails."""
+
+    def logits(*p: float) -> torch.Tensor:
+        return torch.tensor([[math.log(q) for q in p] + [math.log(1 - sum(p))]])
+
+    labels = torch.tensor([0, 0])
+    clean_logits = torch.cat([logits(clean), logits(clean)])
+    changed_logits = torch.cat([logits(changed), logits(changed - 1e-4)])
+    scores = ConfidenceDrop(threshold=threshold).score(changed_logits, labels, clean_logits)
+    assert scores.failed.tolist() == [False, True]
+    assert scores.reward[0].item() == -1.0
+
+
 def test_shapes_are_checked() -> None:
     with pytest.raises(FfadeError, match=r"logits \(B, num_classes\)"):
         Misclassification().score(torch.zeros(3), torch.zeros(3))
