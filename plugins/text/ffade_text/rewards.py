@@ -35,9 +35,14 @@ def sentence_bleu(hypothesis: str, reference: str) -> float:
     Clamped to [0, 100]: sacrebleu's exp(log) scores a summary identical to its reference
     100.00000000000004, above the documented range, in summary.json's clean BLEU and against a
     threshold of 100.
+
+    Both texts are read as NFC, as :func:`rouge_l` reads them: sacrebleu compares code points,
+    so a summary identical to its reference but for a decomposed accent ("e" + U+0301 for "é")
+    scored 0 where ROUGE-L gave it 1.
     """
     import sacrebleu
 
+    hypothesis, reference = (unicodedata.normalize("NFC", t) for t in (hypothesis, reference))
     score = float(sacrebleu.sentence_bleu(hypothesis, [reference]).score)
     return min(max(score, 0.0), 100.0)
 

@@ -98,6 +98,15 @@ def test_rouge_l_keeps_accented_words_whole() -> None:
     assert rouge_l("cafe\u0301 ouvert", "café ouvert") == pytest.approx(1.0)  # NFD read as NFC
 
 
+def test_bleu_reads_a_decomposed_accent_as_its_letter() -> None:
+    """sacrebleu compares code points: "été" written e + U+0301 scored 0 against the composed
+    "été", identical on the page, where ROUGE-L read both as NFC and gave 1."""
+    decomposed = "L'e\u0301te\u0301 est chaud a\u0300 Paris"
+    assert sentence_bleu(decomposed, "L'été est chaud à Paris") == 100.0
+    bleu = registry.create("reward", "bleu").score([decomposed], ["L'été est chaud à Paris"])
+    assert not bleu.failed.item()
+
+
 def test_empty_summaries_score_zero_and_fail_only_when_the_edit_emptied_them() -> None:
     """An empty summary scores 0 (a failure for bleu and rougel); the drop rewards blame the
     edit only when the unedited article's summary was not empty too."""

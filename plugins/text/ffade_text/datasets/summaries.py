@@ -52,6 +52,7 @@ def read_pairs(
             f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
         )
     lines = read_text_lines(path, "dataset")
+    field_names = (article_field, summary_field)
     if file_format == "csv":
         rows = list(csv.DictReader(lines))
         where = [f"row {i + 2}" for i in range(len(rows))]  # row 1 is the header
@@ -60,9 +61,16 @@ def read_pairs(
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:
-                    rows.append(json.loads(line))
+                    row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
+                if not isinstance(row, dict):  # a list or a bare string: no fields to read
+                    raise FfadeError(
+                        f"dataset {dataset!r}: {path}: line {number} is a JSON "
+                        f"{type(row).__name__}, not an object; each line must be one object "
+                        f"with the fields {' and '.join(map(repr, field_names))}"
+                    )
+                rows.append(row)
                 where.append(f"line {number}")
     pairs = []
     for row, place in zip(rows, where, strict=True):

@@ -80,7 +80,11 @@ def swap_char(text: str, count: int, seed: int = 0) -> str:
 
 def keyboard_typo(text: str, count: int, seed: int = 0) -> str:
     """Replace ``count`` letters by a key next to them on a QWERTY keyboard: "coumcil"."""
-    candidates = [i for i, _ in _letters(text) if text[i].lower() in KEYBOARD_NEIGHBOURS]
+    # an accented letter is no key of the map, composed ("é") or not (e + U+0301): typing
+    # the "e" of a decomposed one wrote "ś", an accent on a key never pressed with it
+    candidates = [
+        i for i, end in _letters(text) if end == i + 1 and text[i].lower() in KEYBOARD_NEIGHBOURS
+    ]
     rng = generator(text, seed, "keyboard_typo")
     sites = first_sites(candidates, count, rng)
     typed = {}

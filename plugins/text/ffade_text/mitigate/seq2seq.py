@@ -30,7 +30,7 @@ from ffade.errors import (
     require_above,
     require_at_least,
     require_choice,
-    require_within,
+    require_share,
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.guard import GuardResult
@@ -99,7 +99,9 @@ class Seq2SeqFineTuner(FineTuner):
         require_above(0, learning_rate=learning_rate)
         require_at_least(0, weight_decay=weight_decay)
         require_above(0, lora_alpha=lora_alpha)
-        require_within(0, 1, lora_dropout=lora_dropout)
+        # 1 drops every input of the adapters: they never learn, and the fix was rejected after
+        # a whole training (as unchanged) rather than refused before it
+        require_share("lora_dropout", lora_dropout, "1 would train nothing", one=False)
         require_at_least(1, whole=True, max_target_tokens=max_target_tokens, lora_r=lora_r)
         if lora_target_modules is not None and (
             not lora_target_modules or not all(str(m).strip() for m in lora_target_modules)

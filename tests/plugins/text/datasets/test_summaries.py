@@ -96,6 +96,20 @@ def test_an_empty_text_or_summary_is_one_line_naming_its_row(tmp_path: Path) -> 
     )
 
 
+@pytest.mark.parametrize("line", ['"Council approves budget."', "[1, 2]", "null", "42"])
+def test_a_jsonl_line_that_is_no_object_is_one_line_naming_it(tmp_path: Path, line: str) -> None:
+    """A line of valid JSON that is no object (a bare string, a list) raised AttributeError
+    ('list' object has no attribute 'get'), a traceback after the run had started."""
+    path = tmp_path / "pairs.jsonl"
+    good = json.dumps({"article": "Storm hits.", "summary": "Storm."})
+    path.write_text(f"{good}\n{line}\n")
+    expected = r"^dataset 'summaries': .* line 2 is a JSON \w+, not an object; .*'article' and"
+    with pytest.raises(FfadeError, match=expected):
+        SummaryDataset(str(path))
+    with pytest.raises(FfadeError, match=r"line 2 is a JSON \w+, not an object; .*'text' and"):
+        TextClassificationDataset(str(path))
+
+
 def test_bundled_corpus() -> None:
     data = TinyNewsDataset()
     sizes = [len(data.split(n)) for n in SPLITS]

@@ -273,15 +273,18 @@ def test_other_scripts_full_stops_end_sentences() -> None:
 
 def test_character_edits_keep_an_accent_on_its_letter() -> None:
     """A decomposed "é" (e + U+0301) was two characters to the edits: swapping "x" and "e" in
-    "xé" wrote "ex́", the accent on the "x", and deleting the "e" of "café" left "caf́"."""
+    "xé" wrote "ex́", the accent on the "x", and deleting the "e" of "café" left "caf́"; a
+    keyboard typo typed another key under the accent ("cafś"), where a composed "é" is no key."""
     text = "xe\u0301 cafe\u0301 nai\u0308ve"
-    for edit in (F.delete_char, F.repeat_char, F.insert_char, F.swap_char):
+    for edit in (F.delete_char, F.repeat_char, F.insert_char, F.swap_char, F.keyboard_typo):
         for count in range(1, 12):
             edited = edit(text, count, 0)
             marks = [edited[i - 1 : i + 1] for i, c in enumerate(edited) if c in "\u0301\u0308"]
             assert all(m[0] in "ei" for m in marks), (edit.__name__, count, edited)
     assert F.swap_char("xe\u0301", 1, 0) == "e\u0301x"
     assert F.delete_char("xe\u0301", 1, 0) in {"e\u0301", "x"}
+    accented = "e\u0301e\u0301 i\u0308e\u0301"  # as "éé ïé": no letter on the keyboard map
+    assert [F.keyboard_typo(accented, 2, seed) for seed in range(5)] == [accented] * 5
 
 
 def test_shuffle_words_swaps_words_at_most_swap_reach_apart() -> None:

@@ -124,8 +124,10 @@ def test_bad_arguments_are_one_line(text_run: Path) -> None:
         Seq2SeqFineTuner(run=str(text_run), schedule="cosine")
     with pytest.raises(FfadeError, match=r"weight_decay must be at least 0, got -0\.1"):
         Seq2SeqFineTuner(run=str(text_run), weight_decay=-0.1)
-    with pytest.raises(FfadeError, match=r"lora_dropout must be in \[0, 1\], got 1.5"):
-        Seq2SeqFineTuner(run=str(text_run), lora_dropout=1.5)
+    # 1 dropped every input of the adapters: they learnt nothing, a whole fine-tune for a rejection
+    for dropout in (1.5, 1, 1.0):
+        with pytest.raises(FfadeError, match=r"lora_dropout must be in \[0, 1\) \(.*got 1"):
+            Seq2SeqFineTuner(run=str(text_run), train="lora", lora_dropout=dropout)
     with pytest.raises(FfadeError, match="lora_alpha must be above 0, got 0"):
         Seq2SeqFineTuner(run=str(text_run), lora_alpha=0)
     # each names only the key that is wrong, not a pair of them
