@@ -143,15 +143,23 @@ def _fixed_nothing(record: dict[str, Any]) -> bool:
 
 def _rediscovery(run: str | None) -> str:
     """``ffade fit`` on the searched run's own config, warm-started from its Q-network when a
-    DQN searched it (docs/mitigation.md, step 4); a placeholder when the run is not at hand."""
+    DQN searched it (docs/mitigation.md, step 4); a placeholder when the run is not at hand.
+
+    A run whose ``only_passing_inputs`` chose its inputs gets them as ``task.input_ids``, as
+    ``ffade loop``'s rediscovery does: its config alone would choose again, by the fixed model,
+    and search other inputs than the run it is compared with."""
     config = Path(run) / "config.yaml" if run else None
     if config is None or not config.is_file():
         return "ffade fit --config DISCOVERY.yaml"
     command = f"ffade fit --config {shell_path(config)}"
     try:
-        searched_by = read_summary(Path(run)).get("explorer")
+        summary = read_summary(Path(run))
     except FfadeError:
         return command
-    if searched_by == "dqn":
+    if summary.get("explorer") == "dqn":
         command += f" --model.init_args.warm_start {shell_path(run)}"
+    task = summary.get("task") if isinstance(summary.get("task"), dict) else {}
+    if task.get("only_passing_inputs") and isinstance(task.get("input_ids"), list):
+        chosen = shlex.quote(json.dumps(task["input_ids"]))
+        command += f" --model.init_args.task.input_ids {chosen}"
     return command

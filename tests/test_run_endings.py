@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ffade.fit_help import fit_help
 from ffade.run_endings import run_ending
-from tests.helpers import ffade_in_process, write_config
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 from tests.summarize.conftest import write_run
 
 
@@ -158,6 +158,29 @@ def test_an_accepted_fix_names_the_rediscovery_as_docs_step_4_runs_it(tmp_path: 
     rerun = ffade_in_process(*shlex.split(command)[1:], cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert (tmp_path / "runs" / "test" / "version_1" / "summary.json").is_file()
+
+
+def test_an_accepted_fix_names_the_inputs_only_passing_inputs_chose(tmp_path: Path) -> None:
+    """A run whose only_passing_inputs chose its inputs: the rediscovery's command gives them as
+    task.input_ids (as ffade loop does), else its config would choose again on the fixed model
+    and search other inputs than the run it is compared with."""
+    spec = dict(synthetic_spec(), only_passing_inputs=True)
+    config = write_config(tmp_path / "c.yaml", budget=64, task=spec)
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    searched = tmp_path / "runs" / "test" / "version_0"
+    chosen = json.loads((searched / "summary.json").read_text())["task"]["input_ids"]
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    target = {"name": "synthetic", "args": {"seed": 0}}
+    record = {"status": "accepted", "accepted": True, "run": str(searched), "fixed_target": target}
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    command = run_ending(fix).splitlines()[-1]
+    assert f" --model.init_args.task.input_ids '{json.dumps(chosen)}' " in command
+    prefix = "next: discover again on the fixed model: "
+    rerun = ffade_in_process(*shlex.split(command.removeprefix(prefix))[1:], cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    again = json.loads((tmp_path / "runs/test/version_1/summary.json").read_text())["task"]
+    assert again["input_ids"] == chosen
 
 
 def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:

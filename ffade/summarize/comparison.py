@@ -151,3 +151,19 @@ def what_differs(first: dict[str, Any], second: dict[str, Any]) -> str:
     if first.get("explorer") != second.get("explorer"):
         return "explorers"
     return "runs"
+
+
+SEARCHED = ("dataset", "split", "max_inputs", "input_ids")
+"""The task keys that fix which inputs a run searched."""
+
+
+def inputs_differ(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
+    """The task keys (``task.dataset``, ``task.split``, ...) whose values differ between the two
+    runs' summaries: a rule shift between runs that searched other inputs mixes the model's change
+    with the inputs', and a rediscovery on another split or seed may search inputs the fix was
+    trained or judged on. ``ffade loop`` rediscovers on the first run's task, so its differ in
+    none; a rediscovery typed by hand can."""
+    first_task, second_task = first.get("task") or {}, second.get("task") or {}
+    if not first_task or not second_task:  # a summary without a task: nothing to tell
+        return []
+    return [f"task.{key}" for key in SEARCHED if first_task.get(key) != second_task.get(key)]

@@ -24,7 +24,12 @@ from typing import Any
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
 from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
-from ffade.summarize.comparison import held_out_numbers, mitigation_file, what_differs
+from ffade.summarize.comparison import (
+    held_out_numbers,
+    inputs_differ,
+    mitigation_file,
+    what_differs,
+)
 from ffade.summarize.example_listing import report_examples
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.meaning import meaning_changing, split_by_meaning
@@ -149,6 +154,7 @@ def build_report(
             )
             report["compare"]["mitigation"] = held_out
             report["compare"]["compares"] = what_differs(summary, other_summary)
+            report["compare"]["inputs_differ"] = inputs_differ(summary, other_summary)
         # drawn once every file is read: a damaged one is refused before any picture is made
         # compared, the pictures look alike: each names its run in its title
         this = None if compare is None else f"this run: {_short(run_dir)}"

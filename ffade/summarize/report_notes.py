@@ -209,6 +209,15 @@ def notes(report: dict[str, Any]) -> list[str]:
             "search methods, not models; a slice one run found and the other did not is not "
             "fixed, only found by one explorer."
         )
+    if compare is not None and compare.get("inputs_differ"):
+        keys = compare["inputs_differ"]
+        found.append(
+            f"The compared run searched other inputs than this run (its {', '.join(keys)} "
+            f"differ{'s' if len(keys) == 1 else ''}): "
+            "a slice's shift mixes the change of model with the change of inputs, and inputs "
+            "outside this run's may be ones a fix was trained or judged on; to judge a fix, "
+            "rediscover on this run's task, as ffade loop does."
+        )
     other_status = None if compare is None else compare["run_figures"].get("status")
     if other_status not in (None, "finished"):  # a rule shift read from a part of the search
         found.append(

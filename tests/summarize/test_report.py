@@ -241,6 +241,26 @@ def test_comparing_explorers_on_one_model_says_so(image_run, make_run, image_con
     assert "compares search methods, not models" in (image_run / "report.md").read_text()
 
 
+def test_comparing_runs_that_searched_other_inputs_says_so(make_run, image_concepts) -> None:
+    """A rediscovery typed by hand on another dataset seed or split searched other inputs (maybe
+    ones the fix trained on): the comparison names the task keys that differ, in report.json and
+    in the notes; the same task (as ffade loop's rediscovery has) gets no such note."""
+    task = {"name": "planted", "dataset": {"name": "digits", "args": {"seed": 0}}, "max_inputs": 64}
+    task |= {"split": "discovery", "input_ids": None}
+    first = make_run("first", image_concepts, planted_image_counts, task=task)
+    same = make_run("same", image_concepts, planted_image_counts, task=task)
+    assert build_report(first, same, tensorboard=False)["compare"]["inputs_differ"] == []
+    assert "other inputs" not in (first / "report.md").read_text()
+    other_task = dict(task, dataset={"name": "digits", "args": {"seed": 1}}, split="finetune")
+    other = make_run("other", image_concepts, planted_image_counts, task=other_task)
+    report = build_report(first, other, tensorboard=False)
+    assert report["compare"]["inputs_differ"] == ["task.dataset", "task.split"]
+    assert (
+        "The compared run searched other inputs than this run (its task.dataset, task.split "
+        "differ): a slice's shift mixes the change of model with the change of inputs"
+    ) in (first / "report.md").read_text()
+
+
 def test_comparing_explorers_calls_no_slice_fixed_or_new(image_run, make_run, image_concepts):
     """A DQN run's rule that a random run's evaluations pass is found by one explorer only: the
     table said "fixed" right under the note saying it is not."""
