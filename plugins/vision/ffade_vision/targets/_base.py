@@ -73,6 +73,9 @@ class ImageClassifier(Target):
     output_kind = "class_scores"
     classes_fix: ClassVar[str] = "choose a target that scores every class of the dataset"
     """What to change when the dataset has a class the model does not score (one-line errors)."""
+    interpolation: F.InterpolationMode = F.InterpolationMode.BILINEAR
+    """How images of another size are resized to ``input_size``: pretrained weights set their
+    own (torchvision's EfficientNets, Swin and SWAG ViTs were trained on bicubic resizes)."""
 
     def __init__(
         self,
@@ -116,7 +119,9 @@ class ImageClassifier(Target):
                 f"takes {self.in_channels} (1 or 3 are converted)"
             )
         if self.input_size is not None and tuple(inputs.shape[-2:]) != self.input_size:
-            inputs = F.resize(inputs, list(self.input_size), antialias=True)
+            inputs = F.resize(
+                inputs, list(self.input_size), interpolation=self.interpolation, antialias=True
+            )
         return F.normalize(inputs, self.mean, self.std)
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 import torchvision
 from torchvision.models import get_model, get_model_weights, list_models
+from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError, as_written
 from ffade.plugin_api import load_weights
@@ -21,7 +22,8 @@ class TorchvisionClassifier(ImageClassifier):
     """A ``torchvision.models`` classifier (alexnet, resnet50, efficientnet_v2_l, vit_b_16, ...).
 
     Preprocessing follows the weights' own transforms: their mean and std, and a resize to their
-    crop size (the dataset has already cropped, so the resize only matches the resolution).
+    crop size with their interpolation (bicubic for EfficientNets, Swin, MaxViT and the SWAG
+    weights); the dataset has already cropped, so the resize only matches the resolution.
     Local checkpoints and random weights use ImageNet's mean and std.
 
     Args:
@@ -75,6 +77,7 @@ class TorchvisionClassifier(ImageClassifier):
         self.weights = weights
         self.categories: list[str] | None = None
         mean, std, crop = IMAGENET_MEAN, IMAGENET_STD, None
+        interpolation = F.InterpolationMode.BILINEAR
         if weights is None or _is_path(weights):
             network = get_model(model, weights=None, num_classes=num_classes or 1000)
             if weights is not None:
@@ -94,6 +97,7 @@ class TorchvisionClassifier(ImageClassifier):
             network = _load_pretrained(model, enum)
             preset = enum.transforms()
             mean, std, crop = preset.mean, preset.std, preset.crop_size[0]
+            interpolation = preset.interpolation  # bilinear resizes cost bicubic models accuracy
             self.categories = list(enum.meta.get("categories", [])) or None
         side = image_size or crop
         super().__init__(
@@ -109,6 +113,7 @@ class TorchvisionClassifier(ImageClassifier):
             cpu_threads=cpu_threads,
             num_classes=len(self.categories) if self.categories else num_classes or 1000,
         )
+        self.interpolation = interpolation
 
 
 def _is_path(weights: str) -> bool:

@@ -174,3 +174,24 @@ def test_runs_on_cuda(batch) -> None:
     images = target.to_device(batch[0])
     assert target.predict(images).device.type == "cuda"
     assert target.features(images).shape == (2, 512)
+
+
+def test_pretrained_weights_resize_with_their_own_interpolation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EfficientNet's weights were trained on bicubic resizes; the target resized bilinearly."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    weights = torchvision.models.EfficientNet_B0_Weights.IMAGENET1K_V1
+    cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
+    cached.parent.mkdir(parents=True)
+    torch.save(get_model("efficientnet_b0").state_dict(), cached)  # stands in for the download
+    target = TorchvisionClassifier("efficientnet_b0", weights="DEFAULT")
+    preset = weights.transforms()
+    assert str(preset.interpolation) == "InterpolationMode.BICUBIC"
+    # the weights' own transforms, on an image already cropped square: a resize to the crop size
+    own = type(preset)(
+        crop_size=224, resize_size=224, mean=preset.mean, std=preset.std,
+        interpolation=preset.interpolation,
+    )  # fmt: skip
+    images = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(target.preprocess(images), own(images))
