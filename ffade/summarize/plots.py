@@ -320,7 +320,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
             flat = [_z_word(format_value(v), width, len(grid)) for v in grid]
             chosen = [flat[int(t)] for t in ax.get_zticks()]
             set_labels(chosen, rotation=0, ha="left", va="center", fontsize=8)
-            pad = 8 + 2.2 * max(len(line) for word in chosen for line in word.split("\n"))
+            pad = 8 + 2.8 * max(len(line) for word in chosen for line in word.split("\n"))
         elif any(isinstance(v, str) for v in grid):
             # words turned 45 degrees in 3D ran into the axis label: few fit upright, and the
             # label of more, still turned, moves out past the longest
