@@ -42,8 +42,8 @@ FALLBACK_FAMILIES = (
 """Fonts with CJK characters, tried after matplotlib's default where installed."""
 
 LABEL_CHARACTERS = 40
-"""An axis label longer than this wraps (at most 2 lines, then ``...``), so it does not run into
-the next axis's label or the colour bar."""
+"""An axis label longer than this wraps (at most 2 lines, the last one ``...`` and the label's
+end), so it does not run into the next axis's label or the colour bar."""
 
 _noted: set[str] = set()
 
@@ -54,8 +54,23 @@ def literal(text: Any) -> str:
 
 
 def axis_label(text: Any, width: int = LABEL_CHARACTERS, lines: int = 2) -> str:
-    """An axis label or title part: literal, wrapped at ``width``, at most ``lines`` lines."""
-    return literal(textwrap.fill(str(text), width, max_lines=lines, placeholder=" ..."))
+    """An axis label or title part: literal, wrapped at ``width``, at most ``lines`` lines.
+
+    A label longer still keeps its first lines and its end, ``...`` between: labels often share
+    their start and differ at the end (``blur_horizontal``, ``blur_vertical``), and cutting the
+    end off drew two axes under one name.
+    """
+    text = str(text)
+    wrapped = textwrap.wrap(text, width)
+    if len(wrapped) <= lines:
+        return literal("\n".join(wrapped))
+    head = wrapped[: lines - 1]
+    shown = sum(len(line) for line in head)  # at most this much of the start is already drawn
+    start = max(shown, len(text) - (width - 3))
+    tail = text[start:].strip()
+    if " " in tail and text[start - 1] != " ":  # whole words where the end has words
+        tail = tail.split(" ", 1)[1]
+    return literal("\n".join([*head, f"...{tail}"]))
 
 
 class TextMeasure:

@@ -44,6 +44,10 @@ MAX_POINTS = 4000
 MAX_LEVEL_WORDS = 5
 """A 3D axis of up to this many words writes them upright (more are turned to fit)."""
 
+Z_WORD_CHARACTERS = 20
+"""A word tick of the upright 3D axis, of more than ``MAX_LEVEL_WORDS``, is cut to this (one
+line: the ticks stand one above the other)."""
+
 TITLE_CHARACTERS = 90
 """A title line longer than this wraps (long concept labels): a picture is about 100 wide."""
 
@@ -309,7 +313,15 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         _ticks(set_ticks, set_labels, view.values[i])
         grid = view.values[i]
         pad = None  # numbers: matplotlib's
-        if any(isinstance(v, str) for v in grid):
+        if i == 2 and any(isinstance(v, str) for v in grid):
+            # the upright axis's ticks stand one above the other: its words lie flat (turned,
+            # they ran into each other), and its label moves out past the longest
+            width = 14 if len(grid) <= MAX_LEVEL_WORDS else Z_WORD_CHARACTERS
+            flat = [_z_word(format_value(v), width, len(grid)) for v in grid]
+            chosen = [flat[int(t)] for t in ax.get_zticks()]
+            set_labels(chosen, rotation=0, ha="left", va="center", fontsize=8)
+            pad = 8 + 2.8 * max(len(line) for word in chosen for line in word.split("\n"))
+        elif any(isinstance(v, str) for v in grid):
             # words turned 45 degrees in 3D ran into the axis label: few fit upright, and the
             # label of more, still turned, moves out past the longest
             pad = 14
@@ -322,10 +334,31 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
         if "\n" in text:  # a wrapped label's lines centre on its place: moved out off the ticks
             pad = (4 if pad is None else pad) + 10 * text.count("\n")
         set_label(text, labelpad=pad)
+        if i == 2:  # the colour bar moves right past the upright axis's ticks and label
+            # (inches: a 3D label pad of 1 moves this box's label about 1.65 points)
+            offset = (0 if pad is None else pad - 4) * 1.65 / 72 + 0.15 * text.count("\n")
     # colour and size both grow with the value; a blank grid point was never evaluated, or, of
     # a crowded grid, fell below the highest drawn (not "never evaluated": it may have passed)
     unseen = "; no point: not evaluated" + f",\nor below the {MAX_POINTS} highest" * crowded
     unseen = unseen if kind == "failure" else ""
     label = f"{name}\n(colour and size{unseen})"
-    figure.colorbar(points, ax=ax, shrink=0.6, pad=0.1, label=label)
+    # placed by hand, in inches (where ``colorbar(ax=ax, shrink=0.6, pad=0.1)`` puts them): the
+    # picture widens by what the upright axis's ticks and label need, and the colour bar moves
+    # right by as much, so neither runs under the other and the 3D box keeps its size
+    width = 7 + offset
+    figure.set_size_inches(width, 6)
+    ax.set_position([0.875 / width, 0.156, 4.069 / width, 0.678])
+    bar = figure.add_axes([(5.486 + offset) / width, 0.264, 0.139 / width, 0.462])
+    figure.colorbar(points, cax=bar, label=label)
     return figure
+
+
+def _z_word(word: str, width: int, count: int) -> str:
+    """A word tick of the upright 3D axis: a few wrap onto two lines, more are cut to one line
+    that keeps both ends (``shuffle...number 7``: grid words often differ only at the end)."""
+    if count <= MAX_LEVEL_WORDS:
+        return literal(textwrap.fill(word, width))
+    if len(word) <= width:
+        return literal(word)
+    head = (width - 3) // 2
+    return literal(f"{word[:head]}...{word[len(word) - (width - 3 - head) :]}")

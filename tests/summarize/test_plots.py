@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 from pathlib import Path
@@ -184,7 +185,7 @@ def test_long_labels_wrap_instead_of_running_into_each_other(make_run) -> None:
     figure = plot_landscape(load_landscape(make_run("long", grid, lambda s: (2, s[0]))))
     label = figure.axes[0].get_xlabel()
     assert 1 <= label.count("\n") <= 1 and max(len(line) for line in label.split("\n")) <= 28
-    assert label.endswith("...")
+    assert label.split("\n")[1].startswith("...") and label.endswith("goes on and on")
     assert figure.axes[0].xaxis.labelpad > 4  # moved out off the ticks
     assert all(len(line) <= 90 for line in figure._suptitle.get_text().split("\n"))
     flat = plot_landscape(
@@ -244,3 +245,64 @@ def test_a_ctrl_c_while_the_report_events_file_is_swapped_leaves_one(tmp_path, m
         signal.signal(signal.SIGINT, previous)
     assert renamed and renamed[0] != before.name
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", renamed[0]])
+
+
+def _overlap(first: Any, second: Any) -> bool:
+    """Whether two display boxes share more than a pixel's edge."""
+    return (
+        first.x0 < second.x1 - 1
+        and second.x0 < first.x1 - 1
+        and first.y0 < second.y1 - 1
+        and (second.y0 < first.y1 - 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "upright",
+    [
+        ["none", "swap adjectives", "negate"],
+        [f"shuffle words number {i}" for i in range(8)],
+        [f"word number {i} of many" for i in range(30)],
+        "a_rather_long_concept_label_that_names_the_thing_exactly",
+    ],
+    ids=["few words", "many words", "every third of 30 words", "long label"],
+)
+def test_the_upright_3d_axis_s_ticks_and_label_stay_clear_of_the_colour_bar(
+    make_run, upright
+) -> None:
+    """The upright (z) axis's label ran under the colour bar when it wrapped or moved out past
+    word ticks, and its words, turned 45 degrees, lay across each other: the words now lie
+    flat, and the picture widens so that the colour bar stands right of them and the label."""
+    label = upright if isinstance(upright, str) else "edit"
+    values = upright if isinstance(upright, list) else [0, 1]
+    grid = {"a": [0, 1], "b": [0, 1], label: values}
+    figure = plot_landscape(load_landscape(make_run("z", grid, lambda s: (2, s[0]))))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    ax, bar = figure.axes
+    colour_bar = bar.get_tightbbox(renderer)
+    # the labels as drawn (``get_zticklabels`` would move them back to where 2D axes put them)
+    drawn = [tick.label1 for tick in ax.zaxis.majorTicks if tick.label1.get_text()]
+    texts = [ax.zaxis.label, *drawn]
+    boxes = [text.get_window_extent(renderer) for text in texts]
+    assert not any(_overlap(box, colour_bar) for box in boxes), [t.get_text() for t in texts]
+    ticks = boxes[1:]
+    assert not any(_overlap(one, other) for one, other in itertools.combinations(ticks, 2))
+    assert not any(_overlap(boxes[0], tick) for tick in ticks)
+    assert {text.get_rotation() for text in texts[1:]} == {0}
+
+
+def test_long_labels_alike_but_at_their_end_stay_apart_on_3d_axes(make_run) -> None:
+    """Cut after two lines with ``...``, labels sharing their first 40 characters drew two
+    axes under one name; the cut keeps each label's end, as word ticks cut short do."""
+    stem = "a_rather_long_concept_label_that_names_the_thing_it_changes"
+    grid = {
+        f"{stem}_x": [0, 1],
+        f"{stem}_y": [0, 1],
+        "edit": [f"shuffle words number {i}" for i in range(8)],
+    }
+    ax = plot_landscape(load_landscape(make_run("alike", grid, lambda s: (2, 1)))).axes[0]
+    assert ax.get_xlabel() != ax.get_ylabel()
+    assert ax.get_xlabel().endswith("_x") and ax.get_ylabel().endswith("_y")
+    ticks = tick_texts(ax.get_zticklabels())
+    assert len(set(ticks)) == len(ticks) == 8 and ticks[7].endswith("7")
