@@ -239,6 +239,35 @@ def test_a_targets_notes_are_printed_before_the_search(picky_plugins, tmp_path, 
     assert capsys.readouterr().err.count("ffade: note: target 'picky': 2 inputs cut short\n") == 1
 
 
+class OneNoteTarget(SyntheticTarget):
+    def check_task(self, inputs, concepts):
+        return self.answer
+
+
+class OneNoteReward(MarginReward):
+    def check_task(self, inputs, concepts):
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "cls"),
+    [("target", "one_note_target", OneNoteTarget), ("reward", "one_note_reward", OneNoteReward)],
+)
+def test_a_target_or_reward_check_task_may_give_one_note_as_a_string(kind, name, cls) -> None:
+    """docs/plugins.md: a target's or reward's check_task returns a list of notes or one note as
+    a string (as a concept's check_inputs may); anything else is one line naming the plugin."""
+    registry.register(kind, name, cls)
+    try:
+        spec = {**synthetic_spec(num_inputs=8), kind: {"name": name}}
+        cls.answer = f"{kind} note"
+        assert build_task(spec).notes == [f"{kind} note"]
+        cls.answer = 3
+        with pytest.raises(FfadeError, match=rf"^{kind} '{name}': check_task\(\) returned int 3; "):
+            build_task(spec)
+    finally:
+        registry.unregister(kind, name)
+
+
 def test_a_command_line_null_for_a_plugin_argument_reaches_the_plugin_as_none() -> None:
     """jsonargparse hands --model.init_args.task.target.args.KEY null over as the string "None"
     (torchvision_classifier then said "'None' is not a weights name ... or None for random
