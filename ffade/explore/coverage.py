@@ -123,9 +123,13 @@ class CoverageProbes:
         self.evaluated = False
 
     def evaluate(self, batch_size: int) -> None:
-        """Run the target on the probes, off the record; the torch random state is kept."""
-        self.evaluated = True
+        """Run the target on the probes, off the record; the torch random state is kept.
+
+        ``evaluated`` is set only once their outcomes are in: a target that raised on them (or a
+        Ctrl-C) left every probe read as a pass, and summary.json of the failed run estimated 0.
+        """
         if not len(self.keys):
+            self.evaluated = True
             return
         apart = Evaluator(
             self.evaluator.task, batch_size, ranks=self.evaluator.ranks, warn_invalid=False
@@ -138,6 +142,7 @@ class CoverageProbes:
         self.failed, self.invalid = outcome.failed, outcome.invalid
         self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
         self.evaluator.concept_seconds += apart.concept_seconds
+        self.evaluated = True
 
     def estimate(self) -> RemainingEstimate:
         """The remaining-failure estimate from the probes the explorer has not evaluated."""

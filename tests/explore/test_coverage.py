@@ -141,3 +141,17 @@ def test_an_invalid_probe_is_neither_a_pass_nor_a_failure() -> None:
     estimate = probes.estimate()
     assert estimate.probes == int((~nan).sum())
     assert estimate.probe_failures == int(probes.failed[~nan].sum())
+
+
+def test_a_run_whose_target_raised_on_its_probes_estimates_nothing(tmp_path: Path) -> None:
+    """The target raised on the probes, before any evaluation: summary.json of the failed run
+    said 5 probes, none failing, estimate 0, as if the probes had all passed."""
+    spec = synthetic_spec(num_inputs=8)
+    spec["target"] = {"name": "callable", "args": {"predict": "tests.api.callables:crashes"}}
+    explorer = RandomExplorer(task=spec, budget=100)
+    with pytest.raises(RuntimeError, match="planted crash"):
+        discover(explorer, tmp_path, seed=0)
+    assert explorer.probes is not None and not explorer.probes.evaluated
+    summary = json.loads(next(tmp_path.rglob("summary.json")).read_text())
+    assert summary["status"] == "failed" and summary["evaluations"] == 0
+    assert "estimated_remaining_failures" not in summary
