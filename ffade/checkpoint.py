@@ -13,6 +13,8 @@ from ffade.errors import FfadeError
 from ffade.records import atomic_path
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+SEED_KEY = "seed_everything"
+"""The checkpoint's key for the run's ``seed_everything`` (None in one saved before it was kept)."""
 
 
 class LastCheckpoint(Callback):
@@ -52,6 +54,8 @@ class LastCheckpoint(Callback):
     def save(self, trainer: Trainer) -> None:
         # the whole state (loops, callbacks, optimizers), not the weights alone: a run resumes
         checkpoint = trainer._checkpoint_connector.dump_checkpoint(weights_only=False)
+        # the run's seed, so a resume checks it even when summary.json, which names it too, is lost
+        checkpoint[SEED_KEY] = getattr(trainer.lightning_module, "seed", None)
         path = self.path(trainer)  # on every rank: Trainer.log_dir is a broadcast from rank 0
         if trainer.is_global_zero:
             path.parent.mkdir(parents=True, exist_ok=True)

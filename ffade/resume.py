@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from ffade.checkpoint import LAST_CHECKPOINT, checkpoint_run_dir, load_checkpoint_file
+from ffade.checkpoint import LAST_CHECKPOINT, SEED_KEY, checkpoint_run_dir, load_checkpoint_file
 from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
@@ -99,7 +99,8 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
     run_dir = _run_dir_of(path, checkpoint)
     summary = _summary(run_dir) if run_dir else None
-    _check_same_seed(summary, f"--ckpt_path {path}")
+    seed = summary.get("seed") if summary else None  # summary.json lost: the checkpoint's
+    _check_same_seed(checkpoint.get(SEED_KEY) if seed is None else seed, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
         return Resume(ckpt_path=str(path))
@@ -283,14 +284,14 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
             "config.yaml, or drop --ckpt_path to start a new run"
         )
     check_same_run(saved, model, where)
-    _check_same_seed(summary, where)
+    _check_same_seed(summary.get("seed"), where)
     return Resume(replay_dir=run_dir)
 
 
-def _check_same_seed(summary: dict[str, Any] | None, where: str) -> None:
-    """Refuse another ``seed_everything`` than the run's: its first part was drawn with the
-    run's seed, so the summary (and a rerun of the new config.yaml) would name the wrong one."""
-    seed = summary.get("seed") if summary else None
+def _check_same_seed(seed: Any, where: str) -> None:
+    """Refuse another ``seed_everything`` than the run's (``seed``, None if unknown): its first
+    part was drawn with the run's seed, so the summary (and a rerun of the new config.yaml) would
+    name the wrong one."""
     now = int(os.environ.get("PL_GLOBAL_SEED", 0))  # what the resumed run records (run_base)
     if isinstance(seed, int) and not isinstance(seed, bool) and seed != now:
         raise FfadeError(

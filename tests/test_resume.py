@@ -44,18 +44,22 @@ def test_another_task_is_refused_naming_the_setting(
     assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
 
 
-@pytest.mark.parametrize("keep_checkpoint", [True, False], ids=["checkpoint", "replay"])
+@pytest.mark.parametrize("kept", ["checkpoint", "replay", "checkpoint only"])
 def test_another_seed_is_refused(
-    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], keep_checkpoint: bool
+    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kept: str
 ) -> None:
     """``--seed_everything 1`` on a seed-0 run went on with seed 0's streams from the checkpoint
-    (or, replaying, with fresh seed-1 ones) while summary.json said seed 1."""
+    (or, replaying, with fresh seed-1 ones) while summary.json said seed 1. With summary.json
+    lost (README: a run rebuilt from its checkpoint), the seed was not checked at all: the
+    checkpoint keeps it too."""
     stopped = tmp_path / "stopped"
     shutil.copytree(finished, stopped)
     summary = json.loads((stopped / "summary.json").read_text())
     (stopped / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
-    if not keep_checkpoint:
+    if kept == "replay":
         shutil.rmtree(stopped / "checkpoints")
+    if kept == "checkpoint only":
+        (stopped / "summary.json").unlink()
     config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
     args = ["fit", "--config", str(config), "--ckpt_path", str(stopped), "--seed_everything", "1"]
     assert main(args) == 2
