@@ -14,7 +14,9 @@ import importlib
 import inspect
 import re
 
+from ffade.errors import ConfigError
 from ffade.model_section import model_key_reason, task_key_hint
+from ffade.other_key_hint import NO_DATA
 from ffade.rng import seed_reason
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.written import as_written
@@ -38,6 +40,8 @@ def config_error_line(message: str) -> str:
     Keeps the deepest key and the first real reason, and for an option a class does not take,
     lists the options it does take (with the closest match first).
     """
+    if str(message).startswith('Parser key "data"'):  # was "data: Option 'foo' is not accepted"
+        return NO_DATA
     lines = [ln.strip(" -") for ln in str(message).splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith(_NOISE)]
     keys = [ln.rstrip(":") for ln in lines if ln.startswith("Parser key")]
@@ -92,6 +96,12 @@ def config_error_line(message: str) -> str:
         return misspelled
     reason = task_key_hint(reason)
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+def refuse_data(section: object) -> None:
+    """Refuse a ``data`` section that names anything (null, the default, is no section)."""
+    if section is not None:
+        raise ConfigError(NO_DATA)
 
 
 START_STATE = 'Parser key "model.init_args.start_state"'

@@ -19,7 +19,7 @@ from dataclasses import MISSING, fields
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.other_key_hint import other_key_hint
+from ffade.other_key_hint import NO_DATA, other_key_hint
 
 DEFAULT_EXPLORER = "DQNExplorer"
 """The explorer the quickstart uses, whose arguments are shown in full."""
@@ -114,6 +114,8 @@ def class_path_hint(message: str, args: list[str] | None = None) -> str:
     if "cannot import module" in message:  # ffade.registry's word for a plugin's module:Class
         return message
     key = _PARSER_KEY.match(message)
+    if key and key.group("key") == "data":  # --data '{foo: 1}': no class would do
+        return NO_DATA
     if key and key.group("key") != "model":
         return other_key_hint(message, key.group("key"), args or [])
     for pattern in _UNKNOWN_CLASS:

@@ -21,7 +21,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
-from ffade.config_errors import FIT_KEYS, config_error_line
+from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
@@ -89,6 +89,7 @@ def _check_before_printing(cfg: Namespace | None) -> None:
     from ffade.task import check_task_config
 
     seed = cfg.get("seed_everything") if isinstance(cfg, Namespace) else None
+    refuse_data(cfg.get("data") if isinstance(cfg, Namespace) else None)
     if seed is not True:  # the run draws ``true``'s seed as it starts; a printed config keeps true
         config_seed(seed)  # a seed numpy refuses: the run's line, not a config that cannot run
     model = cfg.get("model") if isinstance(cfg, Namespace) else None
@@ -134,6 +135,7 @@ class FfadeCLI(LightningCLI):
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""
         super().parse_arguments(parser, args)
         parsed = self.config.get(self.config.get("subcommand") or "", Namespace())
+        refuse_data(parsed.get("data"))
         expand_run_folders(parsed.get("trainer"))  # config.yaml records the folder used
         use_root_dir(parsed.get("trainer"), args)  # may print a note
         for config_file in parsed.get("config") or []:

@@ -21,6 +21,14 @@ _NEITHER = (
 NO_ARGS = "for no arguments leave args out or write args: {}"
 """Said after a value with ``args: null``: a config file takes it, the command line does not."""
 
+NO_DATA = (
+    "data: ffade takes no data section: a run's inputs come from its task's dataset "
+    "(model.init_args.task.dataset; a fine-tuner's from its run); leave data out"
+)
+"""LightningCLI's ``data`` section, which no ffade model reads: a misspelt key in it was told
+only "Option 'foo' is not accepted", and a LightningDataModule given there ran without a word,
+unused by an explorer (Lightning feeds a datamodule's batches in place of a model's own)."""
+
 
 def other_key_hint(message: str, key: str, args: list[str]) -> str:
     """``message`` said plainly for ``key`` (``trainer.logger``, ``task.concepts``); the model's

@@ -72,3 +72,26 @@ def test_a_misspelt_key_of_a_plugin_spec_gets_the_closest_one(tmp_path) -> None:
             f"'{meant}'?); a plugin takes only name and args\n"
         )
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_data_section_is_refused_in_one_line_naming_where_inputs_come_from(tmp_path) -> None:
+    """No ffade model reads LightningCLI's ``data`` section: ``data: {foo: 1}`` was told only
+    "data: Option 'foo' is not accepted" (nothing allowed), and a LightningDataModule given
+    there ran, unused, with no word; both now say where a run's inputs come from."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    (tmp_path / "data.yaml").write_text("data:\n  foo: 1\n")
+    module = "lightning.pytorch.demos.boring_classes.BoringDataModule"
+    for extra in (
+        ["-c", "data.yaml"],
+        ["--data.foo", "1"],
+        ["--data", "{foo: 1}"],
+        ["--data", module, "--print_config"],
+        ["--data", module, "--model.init_args.budget", "20"],
+    ):
+        done = ffade_in_process("fit", "-c", config, *extra, cwd=tmp_path)
+        assert done.returncode == 2, (extra, done.stderr)
+        assert done.stderr.startswith("ffade: error: data: ffade takes no data section"), extra
+        assert "model.init_args.task.dataset" in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
