@@ -70,7 +70,7 @@ from ffade.loop_config import (
     takes_warm_start,
 )
 from ffade.loop_retest import retest, retest_line
-from ffade.loop_stop import STAGE_AFTER, StageStopped
+from ffade.loop_stop import STAGE_AFTER, OutputClosed, StageStopped, said_while_read
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 from ffade.writable import missing_dirs, remove_if_empty, writable_dir
@@ -125,7 +125,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
 
     loop.json is rewritten after every stage, so an interrupted loop still says how far it got.
     """
-    started = time.monotonic()
+    started, say = time.monotonic(), said_while_read(say)  # `| head -1`: as Ctrl-C
     placeholders = {"run": "DISCOVER_RUN", "feedback": "DISCOVER_RUN/feedback.yaml"}
     with_rediscover = str(config.discover)  # no rediscover: the file alone is at fault
     if config.rediscover:
@@ -375,7 +375,8 @@ def main(argv: list[str]) -> int:
         cause = stop.__cause__
         if cause is not None and not isinstance(cause, (KeyboardInterrupt, SystemExit)):
             traceback.print_exception(cause)  # a crash is a bug: where it happened, then the line
-        print(f"ffade: error: {stop}", file=sys.stderr)
+        closed = " (its output was closed)" if isinstance(cause, OutputClosed) else ""
+        print(f"ffade: error: {stop}{closed}", file=sys.stderr)
         return 1
     print()
     print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")

@@ -6,6 +6,9 @@ mistake or a crash stops the feedback or the report (no runs of their own).
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +51,29 @@ class StageStopped(Exception):
         """loop.json's ``stopped``."""
         run = None if self.run_dir is None else str(self.run_dir)
         return {"stage": self.stage, "run": run, "status": self.status}
+
+
+class OutputClosed(KeyboardInterrupt):
+    """The loop's standard output was closed by its reader (``ffade loop | head -1``).
+
+    Nothing the loop did failed: the reader went away, as a closed terminal's SIGHUP does, so
+    the loop stops as on Ctrl-C (loop.json's ``stopped`` status ``interrupted``, no traceback),
+    where the ``BrokenPipeError`` of its next line had recorded ``failed`` with a traceback.
+    """
+
+
+def said_while_read(say: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``say``, turning a closed standard output into :class:`OutputClosed`.
+
+    Standard output is then pointed at os.devnull: the lines still buffered for it would fail
+    again as Python exits ("Exception ignored ... BrokenPipeError" on stderr).
+    """
+
+    def said(text: str) -> Any:
+        try:
+            return say(text)
+        except BrokenPipeError as error:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise OutputClosed from error
+
+    return said

@@ -945,6 +945,35 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert "discover" in record and "feedback" not in record
 
 
+def test_a_closed_stdout_stops_the_loop_as_interrupted_without_a_traceback(tmp_path: Path) -> None:
+    """`ffade loop ... | head -1`: the reader went away after the first line. The next line's
+    BrokenPipeError recorded the feedback stage `failed` (a crash, with its traceback); nothing
+    failed, the loop was stopped from outside as a closed terminal's SIGHUP stops it, so it is
+    `interrupted`, in one line, and Python says nothing of the closed pipe as it exits."""
+    loop = stopping_loop(tmp_path)
+    exe = Path(sys.executable).parent / "ffade"
+    with subprocess.Popen(
+        [str(exe), "loop", "--config", str(loop)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the first line comes at once, as on a tty
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("[1/5] discover: ")
+        process.stdout.close()  # as head -1 exits; discovery still runs
+        stderr = process.communicate(timeout=240)[1]
+    assert process.returncode == 1, stderr[-2000:]
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr[-2000:]
+    assert stderr.strip().splitlines()[-1] == (
+        "ffade: error: loop stage feedback stopped: interrupted (its output was closed)"
+    )
+    record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
+    assert record["status"] == "stopped"
+    assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
+
+
 def test_ctrl_c_as_a_stage_sets_up_its_run_says_it_was_interrupted(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:

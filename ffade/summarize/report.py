@@ -23,6 +23,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
+from ffade.folder_options import folder_path
 from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
 from ffade.summarize.comparison import (
     held_out_numbers,
@@ -299,13 +300,16 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--compare",
-        type=user_path,
+        type=folder_path("the other run's directory, such as runs/after_fix"),
         metavar="OTHER_RUN_DIR",
         help="a second run over the same concepts: adds the Wasserstein distance and which "
         "regions were fixed, still fail, or are new",
     )
     parser.add_argument(
-        "--out", type=user_path, metavar="DIR", help="where to write (default: RUN_DIR)"
+        "--out",
+        type=folder_path("the folder where the report goes, such as reports/run1"),
+        metavar="DIR",
+        help="where to write (default: RUN_DIR)",
     )
     add_region_arguments(parser)
     parser.add_argument(

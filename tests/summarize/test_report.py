@@ -1288,3 +1288,25 @@ def test_rule_figures_and_distance_recomputed_from_the_counts(
         (rate / rate.sum()).ravel(), (rate_other / rate_other.sum()).ravel(), points
     )
     assert report["compare"]["wasserstein"]["failure"]["value"] == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--out", "give the folder where the report goes, such as reports/run1"),
+        ("--compare", "give the other run's directory, such as runs/after_fix"),
+    ],
+)
+def test_an_empty_folder_option_says_which_folder_to_give(
+    tmp_path: Path, option: str, said: str
+) -> None:
+    """`ffade report RUN --out ""` (a variable left unset) said "give a file or folder", but
+    only a folder will do: the line names the option and the folder it wants, as `ffade loop
+    --out ""` does, and nothing is written."""
+    result = ffade_in_process("report", str(tmp_path), option, "")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"ffade: error: argument {option}: an empty path; {said} (was a variable that names it "
+        "left unset?) (see ffade report --help)\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,7 @@ from ffade.errors import (
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
+from ffade.thresholds import drop_exceeds
 from ffade.top_class import right_answers
 
 CERTAIN_LOG_ODDS = math.log(torch.finfo(torch.float32).max)
@@ -181,11 +182,6 @@ class AccuracyDrop(_ClassificationReward):
         return Scores(metric, failed, self._reward(failed, top1_log_odds(logits)))
 
 
-DROP_ROUNDING = 1e-6
-"""How far above ``threshold`` a float32 drop in probability must be to count as more than it:
-the probabilities' own rounding (a few float32 steps near 1, 6e-8 each) is no drop."""
-
-
 class ConfidenceDrop(_ClassificationReward):
     """Fails when the true (or accepted) classes' probability fell by more than ``threshold``.
 
@@ -221,5 +217,5 @@ class ConfidenceDrop(_ClassificationReward):
         drop = _accepted_probability(clean, accepted) - _accepted_probability(logits, accepted)
         # "more than threshold": float32 softmax made a drop of exactly 0.25 (0.75 -> 0.5) come
         # out 0.25000003, a failure; a drop within rounding of the threshold is at it
-        failed = drop > self.threshold + DROP_ROUNDING
+        failed = drop_exceeds(drop, self.threshold)
         return Scores(drop, failed, self._reward(failed, drop))

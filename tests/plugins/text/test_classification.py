@@ -54,6 +54,23 @@ def test_confidence_drop_fails_past_its_threshold() -> None:
         LabelFlip().score(one_column, torch.tensor([0, 1]), one_column)
 
 
+@pytest.mark.parametrize(
+    ("clean", "edited", "threshold"), [(0.75, 0.5, 0.25), (0.8, 0.7, 0.1), (0.9, 0.6, 0.3)]
+)
+def test_a_confidence_drop_exactly_at_the_threshold_passes(
+    clean: float, edited: float, threshold: float
+) -> None:
+    """plugins/text/README.md: label_confidence_drop fails when the probability falls by *more
+    than* ``threshold``. The float32 softmax made 0.75 -> 0.5 a drop of 0.25000006, a failure at
+    threshold 0.25; a drop just past the threshold still fails."""
+    reward = LabelConfidenceDrop(threshold=threshold)
+    unedited = log_probs([clean, 1 - clean], [clean, 1 - clean])
+    changed = log_probs([edited, 1 - edited], [edited - 1e-4, 1 - edited + 1e-4])
+    scores = reward.score(changed, torch.tensor([0, 0]), unedited)
+    assert scores.failed.tolist() == [False, True]
+    assert scores.reward[0].item() == -1.0
+
+
 def test_dataset_maps_label_names_to_indices(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     rows = [{"text": f"t{i}", "label": "pos" if i % 2 else "neg"} for i in range(10)]

@@ -36,6 +36,22 @@ def test_absolute_rewards(name: str) -> None:
     assert scores.reward[0] == -1 and scores.reward[1] > 0
 
 
+def test_a_rougel_drop_of_exactly_a_typed_threshold_passes() -> None:
+    """rougel_drop fails when ROUGE-L F1 falls by *more than* ``threshold``. One word of ten
+    changed takes F1 from 1.0 to 0.9, which float32 made a drop of 0.10000002: a failure at
+    threshold 0.1. A drop of 0.1 passes; one just past it still fails."""
+    reference = "the council approved the new budget for schools and roads today"
+    reference = " ".join(reference.split()[:10])
+    edited = reference.replace("budget", "plan")
+    assert rouge_l(edited, reference) == 0.9
+    scores = registry.create("reward", "rougel_drop", {"threshold": 0.1}).score(
+        [edited], [reference], [reference]
+    )
+    assert scores.failed.tolist() == [False] and scores.reward.item() == -1.0
+    past = registry.create("reward", "rougel_drop", {"threshold": 0.0999})
+    assert past.score([edited], [reference], [reference]).failed.tolist() == [True]
+
+
 @pytest.mark.parametrize(("name", "threshold"), [("bleu_drop", 20.0), ("rougel_drop", 0.2)])
 def test_drop_rewards_compare_with_the_clean_summary(name: str, threshold: float) -> None:
     reward = registry.create("reward", name, {"threshold": threshold})
