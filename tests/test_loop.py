@@ -945,6 +945,7 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert "discover" in record and "feedback" not in record
 
 
+@pytest.mark.slow  # a loop in a process of its own, about 30 s
 def test_a_closed_stdout_stops_the_loop_as_interrupted_without_a_traceback(tmp_path: Path) -> None:
     """`ffade loop ... | head -1`: the reader went away after the first line. The next line's
     BrokenPipeError recorded the feedback stage `failed` (a crash, with its traceback); nothing
