@@ -61,8 +61,9 @@ def _cut_groups(
 
     Groups are taken in order of their first copy, each whole, while the split being filled holds
     fewer inputs (copies counted) than its count, so the shares hold; a split may exceed its
-    count by a group's extra copies, and the splits after it get what is left. Without duplicates every group is one input and the cut is
-    exactly the ungrouped one, so a dataset without copies splits as it always did.
+    count by a group's extra copies, and the splits after it get what is left. Without
+    duplicates every group is one input and the cut is exactly the ungrouped one, so a dataset
+    without copies splits as it always did.
     """
     members: dict[Hashable, list[int]] = {}
     for i in order.tolist():
