@@ -8,7 +8,7 @@ to the classes themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from numbers import Real
 from pathlib import Path
 
@@ -21,11 +21,18 @@ SPLITS = ("discovery", "finetune", "heldout")
 
 
 def disjoint_split_indices(
-    n: int, fractions: Sequence[float], seed: int, what: str = "split fractions"
+    n: int,
+    fractions: Sequence[float],
+    seed: int,
+    what: str = "split fractions",
+    keys: Sequence[Hashable] | None = None,
 ) -> dict[str, np.ndarray]:
     """Shuffle ``range(n)`` with ``seed`` and cut it into the named splits, disjoint by design.
 
     ``what`` starts the error message, so it names the key: ``"dataset 'yours': fractions"``.
+    ``keys`` (one per input: its text, a digest of its bytes) keeps identical inputs together:
+    disjoint positions alone let a file's repeated row land in both fine-tuning and held-out,
+    judging the fix on what it trained on. See :func:`_cut_groups`.
     """
     listed = isinstance(fractions, Iterable) and not isinstance(fractions, str)
     values = list(fractions) if listed else []
@@ -37,8 +44,39 @@ def disjoint_split_indices(
             f"non-negative numbers summing to at most 1 (for {', '.join(SPLITS)})"
         )
     order = np.random.default_rng(seed).permutation(n)
-    bounds = np.cumsum([0, *split_counts(n, values)])
+    counts = split_counts(n, values)
+    if keys is not None:
+        if len(keys) != n:
+            raise PluginError(f"{what}: {len(keys)} keys for {n} inputs; give one key per input")
+        return _cut_groups(order, counts, keys)
+    bounds = np.cumsum([0, *counts])
     return {name: order[bounds[i] : bounds[i + 1]] for i, name in enumerate(SPLITS)}
+
+
+def _cut_groups(
+    order: np.ndarray, counts: list[int], keys: Sequence[Hashable]
+) -> dict[str, np.ndarray]:
+    """Cut ``order`` into the splits a group of equal ``keys`` at a time, each in the split where
+    its first copy in the shuffled order falls, so a duplicate never sits in two splits.
+
+    Groups are taken in order of their first copy, each whole, while the split being filled holds
+    fewer inputs (copies counted) than its count, so the shares hold; a split may exceed its
+    count by a group's extra copies, and the splits after it get what is left. Without
+    duplicates every group is one input and the cut is exactly the ungrouped one, so a dataset
+    without copies splits as it always did.
+    """
+    members: dict[Hashable, list[int]] = {}
+    for i in order.tolist():
+        members.setdefault(keys[i], []).append(i)
+    chosen: list[list[int]] = [[] for _ in SPLITS]
+    split = 0
+    for group in members.values():  # in order of first copy (dicts keep insertion order)
+        while split < len(SPLITS) and len(chosen[split]) >= counts[split]:
+            split += 1
+        if split == len(SPLITS):  # fractions summing under 1 leave the rest out
+            break
+        chosen[split].extend(group)
+    return {name: np.array(chosen[i], dtype=order.dtype) for i, name in enumerate(SPLITS)}
 
 
 def split_counts(n: int, fractions: Sequence[float]) -> list[int]:

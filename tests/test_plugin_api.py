@@ -320,3 +320,41 @@ def test_a_grid_value_that_is_a_list_or_a_mapping_is_refused(concept, values, go
     config's values) stopped at the repeat check with Python's "unhashable type: 'list'"."""
     with pytest.raises(ConceptValueError, match=rf"^concept 'g': value {got}$"):
         concept(values, label="g")
+
+
+def test_equal_keys_fall_in_one_split_whatever_the_seed() -> None:
+    keys = [i % 7 for i in range(40)]  # seven inputs, each repeated five or six times
+    for seed in range(20):
+        splits = disjoint_split_indices(40, (0.2, 0.6, 0.2), seed, keys=keys)
+        where = {}
+        for name, indices in splits.items():
+            for i in indices.tolist():
+                assert where.setdefault(keys[i], name) == name, f"seed {seed}: key {keys[i]}"
+        assert sorted(np.concatenate(list(splits.values())).tolist()) == list(range(40))
+
+
+def test_keys_without_copies_split_exactly_as_no_keys() -> None:
+    for n, fractions in [(800, (0.2, 0.6, 0.2)), (13, (0.5, 0.0, 0.3)), (9, (0.33, 0.33, 0.34))]:
+        for seed in range(5):
+            plain = disjoint_split_indices(n, fractions, seed)
+            keyed = disjoint_split_indices(n, fractions, seed, keys=[f"t{i}" for i in range(n)])
+            for name in plain:
+                assert keyed[name].tolist() == plain[name].tolist()
+                assert keyed[name].dtype == plain[name].dtype
+
+
+def test_a_copy_follows_its_first_copy_and_the_counts_still_hold() -> None:
+    plain = disjoint_split_indices(10, (0.2, 0.6, 0.2), 0)
+    first, second = plain["discovery"].tolist()
+    tuned, held = plain["finetune"].tolist(), plain["heldout"].tolist()
+    keys: list[object] = list(range(10))
+    keys[held[0]] = keys[first]  # a held-out input copies a discovery input
+    keyed = disjoint_split_indices(10, (0.2, 0.6, 0.2), 0, keys=keys)
+    assert keyed["discovery"].tolist() == [first, held[0]]  # the pair fills discovery's two
+    assert keyed["finetune"].tolist() == [second, *tuned[:5]]
+    assert keyed["heldout"].tolist() == [tuned[5], held[1]]
+
+
+def test_keys_must_be_one_per_input() -> None:
+    with pytest.raises(PluginError, match="dataset 'yours': fractions: 3 keys for 4 inputs"):
+        disjoint_split_indices(4, (0.5, 0.25, 0.25), 0, "dataset 'yours': fractions", [1, 2, 3])

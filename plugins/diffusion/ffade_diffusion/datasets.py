@@ -172,8 +172,12 @@ class PromptsDataset(Dataset):
             for text, label in entries
             for sample in range(samples_per_prompt)
         ]
-        self.indices = disjoint_split_indices(
-            len(self.items), fractions, seed, what=f"{what}: fractions"
+        self.indices = disjoint_split_indices(  # a repeated prompt's sample n in one split
+            len(self.items),
+            fractions,
+            seed,
+            what=f"{what}: fractions",
+            keys=[(prompt.template, prompt.sample) for prompt, _ in self.items],
         )
         for name, fraction in zip(SPLITS, fractions, strict=True):
             if fraction > 0 and not len(self.indices[name]):  # said here, with the way out

@@ -224,3 +224,13 @@ def test_an_empty_prompt_is_one_line_naming_its_place(
     PromptsDataset(
         ["{descriptor}"], samples_per_prompt=3
     )  # a slot alone is a prompt the concepts fill
+
+
+def test_a_repeated_prompt_draws_each_sample_in_one_split() -> None:
+    for seed in range(10):
+        dataset = PromptsDataset(
+            ["a cat", "a dog", "a cat", "a cow"], samples_per_prompt=3, seed=seed
+        )
+        pairs = _pairs(dataset)
+        assert not (pairs["discovery"] & pairs["finetune"] or pairs["discovery"] & pairs["heldout"])
+        assert not pairs["finetune"] & pairs["heldout"], seed

@@ -12,6 +12,7 @@ from ffade_text.datasets.classification import TextClassificationDataset, TinySe
 
 from ffade import registry
 from ffade.errors import FfadeError
+from ffade.plugin_api import SPLITS, disjoint_split_indices
 
 
 def log_probs(*rows: list[float]) -> torch.Tensor:
@@ -173,3 +174,23 @@ def test_a_confidence_drop_error_names_the_reward_as_it_was_registered() -> None
         "task.reward.args.threshold must be a number in [0, 1) (a drop in probability), got 1.5 "
         "(reward 'shaken')"
     )
+
+
+def test_a_repeated_text_lands_in_one_split_whatever_its_label(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"  # each of 12 texts three times, once with the other label
+    rows = [
+        {"text": f"t{i % 12}", "label": ["pos", "neg"][i % 12 % 2 ^ (i >= 24)]} for i in range(36)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for seed in range(10):
+        data = TextClassificationDataset(str(path), labels=["pos", "neg"], seed=seed)
+        texts = [{t for t, _ in data.split(name)} for name in SPLITS]
+        assert not (texts[0] & texts[1] or texts[0] & texts[2] or texts[1] & texts[2]), seed
+        assert sum(len(data.split(name)) for name in SPLITS) == 36
+
+
+def test_the_bundled_reviews_have_no_copies_and_split_as_before() -> None:
+    data = TinySentimentDataset()
+    assert len({t for t, _ in data.pairs}) == len(data.pairs) == 800
+    plain = disjoint_split_indices(800, (0.2, 0.6, 0.2), 0)
+    assert all(data.indices[name].tolist() == plain[name].tolist() for name in SPLITS)

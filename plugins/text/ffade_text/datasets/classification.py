@@ -74,8 +74,12 @@ class TextClassificationDataset(Dataset):
                 f"labels {self.labels}; list every label name"
             )
         self.pairs = [(text, self.labels.index(label)) for text, label in pairs]
-        self.indices = disjoint_split_indices(
-            len(self.pairs), fractions, seed, what=f"dataset {self.config_name!r}: fractions"
+        self.indices = disjoint_split_indices(  # a repeated text (any label) in one split
+            len(self.pairs),
+            fractions,
+            seed,
+            what=f"dataset {self.config_name!r}: fractions",
+            keys=[text for text, _ in self.pairs],
         )
 
     def split(self, name: str) -> list[tuple[str, int]]:

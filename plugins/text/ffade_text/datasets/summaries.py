@@ -144,8 +144,12 @@ class SummaryDataset(Dataset):
         self.pairs = read_pairs(
             path, article_field, summary_field, file_format, dataset=self.config_name
         )
-        self.indices = disjoint_split_indices(
-            len(self.pairs), fractions, seed, what=f"dataset {self.config_name!r}: fractions"
+        self.indices = disjoint_split_indices(  # a repeated article (any summary) in one split
+            len(self.pairs),
+            fractions,
+            seed,
+            what=f"dataset {self.config_name!r}: fractions",
+            keys=[article for article, _ in self.pairs],
         )
 
     def split(self, name: str) -> list[tuple[str, str]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -11,10 +14,45 @@ from ffade.plugin_api import SPLITS, disjoint_split_indices
 
 
 def split_indices(
-    plugin: str, n: int, fractions: Sequence[float], seed: int
+    plugin: str,
+    n: int,
+    fractions: Sequence[float],
+    seed: int,
+    keys: Sequence[Hashable] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Seeded disjoint indices per split; an error names the dataset if the fractions are wrong."""
-    return disjoint_split_indices(n, fractions, seed, what=f"dataset '{plugin}': split fractions")
+    """Seeded disjoint indices per split, identical images (equal ``keys``) in one split; an
+    error names the dataset if the fractions are wrong."""
+    what = f"dataset '{plugin}': split fractions"
+    return disjoint_split_indices(n, fractions, seed, what=what, keys=keys)
+
+
+def file_keys(files: Sequence[Path]) -> list[Hashable]:
+    """One key per file, equal for files of equal bytes: a photo saved twice is one input.
+
+    Only files whose size another shares are read and digested (a stat costs nothing, reading
+    a 50,000-photo folder would), so a folder without copies is read no further than before.
+    """
+    sizes = [path.stat().st_size for path in files]
+    shared = {size for size, count in Counter(sizes).items() if count > 1}
+    keys: list[Hashable] = []
+    for i, (path, size) in enumerate(zip(files, sizes, strict=True)):
+        if size in shared:
+            keys.append(("bytes", hashlib.blake2b(path.read_bytes(), digest_size=16).digest()))
+        else:
+            keys.append(("file", i))  # no other file has its size: it has no copy
+    return keys
+
+
+def array_keys(arrays: Sequence[np.ndarray]) -> list[Hashable]:
+    """One key per image array, equal for equal shape, dtype and values."""
+    return [
+        (
+            a.dtype.str,
+            a.shape,
+            hashlib.blake2b(np.ascontiguousarray(a).tobytes(), digest_size=16).digest(),
+        )
+        for a in arrays
+    ]
 
 
 def check_split_name(plugin: str, name: str) -> None:

@@ -11,7 +11,7 @@ from ffade_text.datasets import SummaryDataset, TinyNewsDataset
 from ffade_text.datasets.classification import TextClassificationDataset
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS
+from ffade.plugin_api import SPLITS, disjoint_split_indices
 
 
 def write_jsonl(path: Path, count: int) -> Path:
@@ -127,3 +127,22 @@ def test_bad_fractions_name_the_dataset(tmp_path: Path) -> None:
     with pytest.raises(FfadeError) as error:
         TinyNewsDataset(fractions=[0.5, 0.5])
     assert str(error.value) == f"dataset 'tiny_news': fractions [0.5, 0.5] {tail}"
+
+
+def test_a_repeated_article_lands_in_one_split_whatever_its_summary(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"  # 10 articles, each twice with two summaries
+    rows = [{"text": f"Article {i % 10}.", "highlights": f"Summary {i}."} for i in range(20)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for seed in range(10):
+        data = SummaryDataset(str(path), "text", "highlights", (0.2, 0.6, 0.2), seed=seed)
+        articles = [{a for a, _ in data.split(name)} for name in SPLITS]
+        assert not (articles[0] & articles[1] or articles[0] & articles[2]), seed
+        assert not articles[1] & articles[2], seed
+        assert sum(len(data.split(name)) for name in SPLITS) == 20
+
+
+def test_the_bundled_news_has_no_copies_and_splits_as_before() -> None:
+    data = TinyNewsDataset()
+    assert len({a for a, _ in data.pairs}) == len(data.pairs) == 800
+    plain = disjoint_split_indices(800, (0.15, 0.7, 0.15), 0)
+    assert all(data.indices[name].tolist() == plain[name].tolist() for name in SPLITS)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 from ffade_vision.datasets import DigitsDataset
-from ffade_vision.datasets._splits import split_indices
+from ffade_vision.datasets._splits import array_keys, split_indices
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS
+from ffade.plugin_api import SPLITS, disjoint_split_indices
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,22 @@ def test_options_and_errors() -> None:
         DigitsDataset(fractions=(0.5, 0.5, 0.5))
     with pytest.raises(FfadeError, match="unknown split 'train'"):
         DigitsDataset().split("train")
+
+
+def test_the_bundled_digits_have_no_copies_and_split_as_before(digits: DigitsDataset) -> None:
+    assert len({bytes(image.numpy()) for image in digits.images}) == len(digits.labels) == 1797
+    plain = disjoint_split_indices(1797, digits.fractions, 0)
+    assert all(digits.indices[name].tolist() == plain[name].tolist() for name in SPLITS)
+
+
+def test_equal_image_arrays_share_a_key_and_one_split() -> None:
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 17, (8, 8)).astype(float) for _ in range(6)]
+    images += [images[0].copy(), images[0].copy(), images[3].copy()]
+    keys = array_keys(images)
+    assert keys[6] == keys[7] == keys[0] and keys[8] == keys[3] and len(set(keys)) == 6
+    assert array_keys([images[0].astype(np.float32)])[0] != keys[0]  # another dtype, another input
+    for seed in range(10):
+        splits = split_indices("digits", 9, (0.4, 0.3, 0.3), seed, keys)
+        where = {i: name for name in SPLITS for i in splits[name].tolist()}
+        assert where[0] == where[6] == where[7] and where[3] == where[8]

@@ -14,7 +14,7 @@ from ffade_vision.datasets import ImageFolderDataset
 from PIL import Image
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS
+from ffade.plugin_api import SPLITS, disjoint_split_indices
 from ffade.task import build_task
 
 
@@ -193,3 +193,27 @@ def test_an_image_too_large_for_pillow_is_one_line(tmp_path: Path) -> None:
     data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
     with pytest.raises(FfadeError, match=r"cannot read image .*huge\.png.*exceeds limit.*move it"):
         data.split("discovery")[0]
+
+
+def test_a_photo_saved_twice_lands_in_one_split(image_root: Path) -> None:
+    copies = {"cat/0.jpg": ["dog/copy.jpg", "cat/sub/again.jpg"], "fox/1.png": ["fox/1b.png"]}
+    for source, targets in copies.items():
+        for target in targets:
+            (image_root / target).parent.mkdir(exist_ok=True)
+            (image_root / target).write_bytes((image_root / source).read_bytes())
+    for seed in range(10):
+        data = ImageFolderDataset(str(image_root), fractions=(0.5, 0.25, 0.25), seed=seed)
+        where = {
+            data.files[i].relative_to(image_root).as_posix(): name
+            for name in SPLITS
+            for i in data.indices[name].tolist()
+        }
+        assert len(where) == 15
+        for source, targets in copies.items():
+            assert {where[t] for t in targets} == {where[source]}, seed
+
+
+def test_a_folder_without_copies_splits_as_before(image_root: Path) -> None:
+    data = ImageFolderDataset(str(image_root), fractions=(0.5, 0.25, 0.25), seed=2)
+    plain = disjoint_split_indices(12, (0.5, 0.25, 0.25), 2)
+    assert all(data.indices[name].tolist() == plain[name].tolist() for name in SPLITS)
