@@ -26,7 +26,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ffade.figure_text import axis_label, fonts, literal
+from ffade.figure_text import axis_label, fonts, literal, middle_cut
 from ffade.interrupts import signals_held
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
@@ -265,7 +265,7 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
     if values.size <= MAX_ANNOTATED_CELLS:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                text = percent(value) if kind == "failure" else f"{value:.2g}"
+                text = percent(value) if kind == "failure" else _probability(value)
                 # magma_r is dark at the top of its range, viridis at the bottom
                 dark = ((value - low) / (high - low) > 0.5) == (kind == "failure")
                 shade = "white" if dark else "black"
@@ -278,6 +278,12 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
         image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
     )
     return figure
+
+
+def _probability(value: float) -> str:
+    """A heatmap cell's probability in two digits, "1" kept for a certain choice: 0.996 read
+    "1" as if the explorer always chose that state (as :func:`percent` keeps 99.6% at 99%)."""
+    return "0.99" if 0.99 < value < 1 and f"{value:.2g}" == "1" else f"{value:.2g}"
 
 
 def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
@@ -358,7 +364,4 @@ def _z_word(word: str, width: int, count: int) -> str:
     that keeps both ends (``shuffle...number 7``: grid words often differ only at the end)."""
     if count <= MAX_LEVEL_WORDS:
         return literal(textwrap.fill(word, width))
-    if len(word) <= width:
-        return literal(word)
-    head = (width - 3) // 2
-    return literal(f"{word[:head]}...{word[len(word) - (width - 3 - head) :]}")
+    return literal(middle_cut(word, width))

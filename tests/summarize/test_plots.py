@@ -306,3 +306,13 @@ def test_long_labels_alike_but_at_their_end_stay_apart_on_3d_axes(make_run) -> N
     assert ax.get_xlabel().endswith("_x") and ax.get_ylabel().endswith("_y")
     ticks = tick_texts(ax.get_zticklabels())
     assert len(set(ticks)) == len(ticks) == 8 and ticks[7].endswith("7")
+
+
+def test_a_heatmap_cell_of_probability_short_of_one_never_reads_1(make_run) -> None:
+    """An action probability of 0.996 read "1" (two significant digits) in the action
+    probabilities' heatmap, as if the explorer always chose that state; it reads 0.99, as a
+    failure rate short of all reads 99%, and small ones keep their digits."""
+    policy = np.array([0.996, 0.0025, 0.001, 0.0005])
+    run = make_run("run", {"a": [0, 1], "b": [0, 1]}, {(0, 0): (2, 1)}, policy=policy)
+    ax = landscape_figures(load_landscape(run))["action_probabilities"].axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["0.0005", "0.001", "0.0025", "0.99"]
