@@ -73,6 +73,23 @@ def axis_label(text: Any, width: int = LABEL_CHARACTERS, lines: int = 2) -> str:
     return literal("\n".join([*head, f"...{tail}"]))
 
 
+def middle_cut(text: str, width: int) -> str:
+    """``text`` as typed where at most ``width`` characters, else cut to ``width`` at most in
+    its middle, ``...`` there: concept labels and grid words often share their start and differ
+    at the end (``shuffle ... number 7``, ``rotation ... clockwise``), so both ends stay. A text
+    of words keeps whole words at each end where 3 characters or more of them are left."""
+    if len(text) <= width:
+        return text
+    start = (width - 3) // 2
+    end = len(text) - (width - 3 - start)
+    head, tail = text[:start], text[end:]
+    if text[start] != " " and head.rfind(" ") >= 3:  # a word cut at its end: left out
+        head = head[: head.rfind(" ") + 1]
+    if text[end - 1] != " " and 0 <= tail.find(" ") <= len(tail) - 4:  # cut at its start
+        tail = tail[tail.find(" ") :]
+    return f"{head}...{tail}"
+
+
 class TextMeasure:
     """Pixels texts take as a figure at ``dpi`` draws them: one figure, renderer and text for
     all the measurements of a run's pictures (a renderer per caption cost a quickstart's pictures
@@ -123,6 +140,22 @@ class TextMeasure:
                 last = last[:-1]
             wrapped = [*wrapped[: lines - 1], last.rstrip() + " ..."]
         return literal("\n".join(wrapped))
+
+    def pack(self, parts: list[str], fontsize: float | str, pixels: float) -> list[str] | None:
+        """``parts`` in lines at most ``pixels`` wide, ``, `` between, each part whole on one
+        line (a caption's ``label=value`` not split from its value); None where a part alone is
+        wider than a line. Lines as typed: :func:`literal` them to draw them."""
+        lines: list[str] = []
+        for k, part in enumerate(parts):
+            part += "," if k < len(parts) - 1 else ""
+            if not self.fits(part, fontsize, pixels):
+                return None
+            joined = f"{lines[-1]} {part}" if lines else part
+            if lines and self.fits(joined, fontsize, pixels):
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        return lines
 
     def _longest_start(self, word: str, fontsize: float | str, pixels: float) -> int:
         """How many of ``word``'s first characters fit in ``pixels`` (at least one)."""

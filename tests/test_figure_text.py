@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from ffade.figure_text import TextMeasure, fonts
+import pytest
+
+from ffade.figure_text import TextMeasure, fonts, middle_cut
 
 
 def test_an_ordinary_caption_wraps_at_its_character_count_as_before() -> None:
@@ -39,3 +41,25 @@ def test_lines_past_the_last_end_in_dots_that_fit_and_dollars_stay_literal() -> 
         assert len(lines) == 2 and lines[1].endswith(" ...")
         assert all(measure.size(line, 7)[0] <= 150 for line in lines)
         assert wrapped.replace("\\$", "").replace(" ...", "").replace("\n", "") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "cut"),
+    [
+        ("brightness factor applied to every pixel", 21, "brightnes... pixel"),
+        ("gaussian blur sigma in pixels", 18, "gaussia... pixels"),
+        ("contrast factor applied to the digit image", 24, "contrast ...digit image"),
+        ("rotation of the handwritten digit in degrees clockwise", 21, "rotation ...clockwise"),
+        ("shuffle words number 7", 20, "shuffle ... number 7"),
+        ("a_rather_long_concept_label_that_names_it", 18, "a_rathe...names_it"),  # no words
+        ("gaussian blur sigma in pixels", 9, "gau...els"),  # no word left whole
+        ("gaussian blur", 13, "gaussian blur"),  # fits: as typed
+    ],
+)
+def test_a_middle_cut_keeps_both_ends_in_whole_words_where_it_can(
+    text: str, width: int, cut: str
+) -> None:
+    """A label cut in its middle for a caption kept 'ery pixel' and 'n pixels', ends of words
+    that say nothing: each end keeps whole words where 3 characters or more of them are left."""
+    assert middle_cut(text, width) == cut
+    assert len(cut) <= width

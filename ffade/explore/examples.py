@@ -15,6 +15,7 @@ nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
-from ffade.figure_text import TextMeasure, fonts
+from ffade.figure_text import TextMeasure, fonts, literal, middle_cut
 from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.png_summary import png_summary
@@ -41,6 +42,11 @@ MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
 DPI = 100
 """The pictures' dots per inch: a caption's 8 points are 11 px."""
+CHANGES_LINES = 3
+"""Lines the concept values changed take at most over a changed picture."""
+CUT_LABEL_CHARACTERS = (24, 21, 18, 15, 12, 9, 7)
+"""The lengths a grid's concept labels are cut to in turn (in their middle) until the values
+changed fit in their three lines: ``rotati...clockwise=20`` still says which concept it is."""
 MARGIN, GAP = 8, 6
 """Pixels above a picture's first text, and between a caption, its titles and the pictures."""
 
@@ -209,7 +215,7 @@ def _pair_figure(
     measure = measure or TextMeasure(dpi)
     label = _label(entry, measure, width)
     middles = (left + half / 2, left + pair.shape[1] - half / 2)
-    changes = _changes_title(entry, measure, middles, width, max(34, half // 6))
+    changes = _changes_title(entry, measure, middles, width, max(34, half // 6))[0]
     label_height, titles_height = measure.size(label, 8)[1], measure.size(changes, 7)[1]
     header = MARGIN + label_height + GAP + titles_height + GAP
     height = math.ceil(header) + pair.shape[0]
@@ -249,11 +255,17 @@ def _grid_figure(
     dpi, cell_width = DPI, PAIR_WIDTH  # pixels
     measure = measure or TextMeasure(dpi)
     labels = [_label(entry, measure, cell_width) for entry in entries]
+    middles = [_middles(panels[i], panels[i + len(entries)]) for i in range(len(entries))]
+    cuts = [_changes_title(e, measure, middles[i], cell_width, 34) for i, e in enumerate(entries)]
+    # labels cut alike in every caption that cuts them: a grid read "rotatio...lockwise" in one
+    # cell and "rotation ...clockwise" in the next
+    shortest = min((cut for _, cut in cuts if cut is not None), default=0)
+    narrower = [width for width in CUT_LABEL_CHARACTERS if width <= shortest]
     titles = [
-        _changes_title(
-            entry, measure, _middles(panels[i], panels[i + len(entries)]), cell_width, 34
-        )
-        for i, entry in enumerate(entries)
+        title
+        if cut in (None, shortest)
+        else _changes_title(entries[i], measure, middles[i], cell_width, 34, narrower)[0]
+        for i, (title, cut) in enumerate(cuts)
     ]
     label_heights = [measure.size(label, 8)[1] for label in labels]
     title_heights = [measure.size(title, 7)[1] for title in titles]
@@ -322,14 +334,30 @@ def _changes_title(
     middles: tuple[float, float],
     width: float,
     characters: int,
-) -> str:
+    label_widths: Sequence[int] = CUT_LABEL_CHARACTERS,
+) -> tuple[str, int | None]:
     """The concept values changed, in three lines at most, centred at ``middles[1]`` (px from
     the cell's left) between the "original" title centred at ``middles[0]`` and the cell's
-    right edge (``width``): a 40-character concept label ran into the next cell."""
+    right edge (``width``): a 40-character concept label ran into the next cell.
+
+    Where they take more than three lines, the concept labels are cut in their middle
+    (:func:`~ffade.figure_text.middle_cut`), shorter in turn, until every value fits: with long
+    labels the lines held only the first label and every caption of a grid read the same, the
+    values that differ cut off. Only what is still too long then ends in ``...``. Returns the
+    lines and the length ``label_widths`` gave the labels (None: whole).
+    """
     original_right = middles[0] + measure.size("original", 7)[0] / 2
     half = min(middles[1] - original_right - GAP, width - MARGIN - middles[1])
     half = max(half, 30)  # a panel a few pixels wide: lines of a few characters, not of one
-    return measure.wrap(_changes(entry), characters, 2 * half, 7, 3)
+    wrapped = measure.wrap(_changes(entry), characters, 2 * half, 7, None)
+    if wrapped.count("\n") < CHANGES_LINES:
+        return wrapped, None
+    for label_width in label_widths:
+        lines = measure.pack(_changed_parts(entry, label_width), 7, 2 * half)
+        if lines is not None and len(lines) <= CHANGES_LINES:
+            return literal("\n".join(lines)), label_width
+    shortest = _changes(entry, label_widths[-1])
+    return measure.wrap(shortest, characters, 2 * half, 7, CHANGES_LINES), label_widths[-1]
 
 
 def _panel(image: np.ndarray) -> np.ndarray:
@@ -348,8 +376,18 @@ def _panel(image: np.ndarray) -> np.ndarray:
     return image.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
-def _changes(entry: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_short(v)}" for k, v in entry["changed"].items()) or "no change"
+def _changes(entry: dict[str, Any], label_width: int | None = None) -> str:
+    """``label=value, ...`` of the concepts changed (``label_width``: see ``_changed_parts``)."""
+    return ", ".join(_changed_parts(entry, label_width)) or "no change"
+
+
+def _changed_parts(entry: dict[str, Any], label_width: int | None = None) -> list[str]:
+    """``label=value`` of each concept changed; ``label_width``: labels longer are cut in their
+    middle to as many characters."""
+    return [
+        f"{k if label_width is None else middle_cut(str(k), label_width)}={_short(v)}"
+        for k, v in entry["changed"].items()
+    ]
 
 
 def _short(value: Any) -> str | None:

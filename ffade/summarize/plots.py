@@ -26,7 +26,7 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ffade.figure_text import axis_label, fonts, literal
+from ffade.figure_text import axis_label, fonts, literal, middle_cut
 from ffade.interrupts import signals_held
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
@@ -54,6 +54,9 @@ TITLE_CHARACTERS = 90
 LABEL_3D_CHARACTERS = 28
 """A 3D axis's label wraps at this (two lines, then ``...``): longer ones ran into the next
 axis's label and the colour bar."""
+
+TITLE_LINE_INCHES = 0.17
+"""A title line's height at 10 points (1.2 line spacing)."""
 
 MAX_ANNOTATED_CELLS = 100
 """Heatmaps up to this many cells print each cell's value."""
@@ -119,13 +122,32 @@ def _plot_landscape(
         title += f"\n{run}"
     draw = {1: _bars, 2: _heatmap, 3: _scatter3d}[view.num_concepts]
     figure = draw(view, values, kind, name)
-    # a long label wraps, not runs past the picture's edge; every character drawn as it is
-    title = literal("\n".join(textwrap.fill(line, TITLE_CHARACTERS) for line in title.split("\n")))
+    # a long label wraps, not runs past the picture's edge (90 characters span 7 inches: a 6
+    # inch picture's ran past both); every character drawn as it is
+    characters = int(TITLE_CHARACTERS * min(1.0, figure.get_figwidth() / 7))
+    title = literal("\n".join(textwrap.fill(line, characters) for line in title.split("\n")))
     # a 3D box fills the middle of its square axes: a title at the figure's top sat a fifth of
     # the picture above it, so it is lowered onto the box (each further line a little less)
     top = 0.98 if view.num_concepts < 3 else 0.86 + 0.035 * (title.count("\n") - 1)
     figure.suptitle(title, fontsize=10, y=top)
+    if view.num_concepts < 3:
+        _below_title(figure, title.count("\n") + 1)
     return figure
+
+
+def _below_title(figure: Figure, lines: int) -> None:
+    """Moves a flat picture's axes (and colour bar) down, squeezed, below a title of ``lines``
+    lines: matplotlib leaves room for about two, and a fourth ran into the heatmap."""
+    height = figure.get_figheight()
+    top = 0.98 - (0.05 + TITLE_LINE_INCHES * lines) / height  # the title's 10 points a line
+    boxes = [ax.get_position() for ax in figure.axes]
+    bottom, highest = min(b.y0 for b in boxes), max(b.y1 for b in boxes)
+    if top >= highest:
+        return
+    squeeze = (top - bottom) / (highest - bottom)
+    for ax, box in zip(figure.axes, boxes, strict=True):
+        y0 = bottom + (box.y0 - bottom) * squeeze
+        ax.set_position([box.x0, y0, box.width, box.height * squeeze])
 
 
 def landscape_figures(
@@ -265,7 +287,7 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
     if values.size <= MAX_ANNOTATED_CELLS:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                text = percent(value) if kind == "failure" else f"{value:.2g}"
+                text = percent(value) if kind == "failure" else _probability(value)
                 # magma_r is dark at the top of its range, viridis at the bottom
                 dark = ((value - low) / (high - low) > 0.5) == (kind == "failure")
                 shade = "white" if dark else "black"
@@ -278,6 +300,12 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
         image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
     )
     return figure
+
+
+def _probability(value: float) -> str:
+    """A heatmap cell's probability in two digits, "1" kept for a certain choice: 0.996 read
+    "1" as if the explorer always chose that state (as :func:`percent` keeps 99.6% at 99%)."""
+    return "0.99" if 0.99 < value < 1 and f"{value:.2g}" == "1" else f"{value:.2g}"
 
 
 def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
@@ -358,7 +386,4 @@ def _z_word(word: str, width: int, count: int) -> str:
     that keeps both ends (``shuffle...number 7``: grid words often differ only at the end)."""
     if count <= MAX_LEVEL_WORDS:
         return literal(textwrap.fill(word, width))
-    if len(word) <= width:
-        return literal(word)
-    head = (width - 3) // 2
-    return literal(f"{word[:head]}...{word[len(word) - (width - 3 - head) :]}")
+    return literal(middle_cut(word, width))

@@ -279,6 +279,63 @@ def test_wide_captions_wrap_by_their_width_and_stay_in_their_cell(count: int) ->
     assert count < 3 or "input 2 (label 3): predicted 5" in grid  # an ordinary caption as it was
 
 
+LONG_LABELS = [
+    "rotation of the handwritten digit in degrees clockwise",
+    "brightness factor applied to every pixel of the image",
+    "contrast factor applied to the digit image as a whole",
+    "gaussian blur sigma in pixels of the digit image",
+]
+
+
+def test_long_concept_labels_are_cut_in_their_middle_so_every_value_shows() -> None:
+    """With long concept labels, the three lines of changed values held the first label and
+    part of the second, then '...': every caption of the grid read 'rotation of the handwritten
+    digit in degrees clockwise=20, brightness factor applied to ...', the values that differ
+    (contrast, blur) cut off. The labels are cut in their middle instead (both ends kept), each
+    label=value whole on one line, and every value shows, in three lines at most."""
+    values = [(20, 0.6, 1.2, 2.5), (20, 0.6, 0.8, 1.5), (20, 0.6, 1.2, 0.5), (-20, 0.6, 1.2, 2)]
+    entries = [
+        {
+            "input_id": i,
+            "reference": 7,
+            "output": "predicted 1 (p=0.93)",
+            "changed": dict(zip(LONG_LABELS, v, strict=True)),
+        }
+        for i, v in enumerate(values)
+    ]
+    pictures = np.random.default_rng(0).random((4, 28, 28, 3))
+    with fonts():
+        grid = _grid_figure(pictures, pictures, entries)
+        pairs = [_pair_figure(pictures[i], pictures[i], entries[i]) for i in range(4)]
+    grid_texts = [t.get_text() for t in grid.texts]
+    titles = [grid_texts[grid_texts.index("original", 2 + 3 * i) + 1] for i in range(4)]
+    titles += [[t.get_text() for t in pair.texts][-1] for pair in pairs]
+    for title, shown in zip(titles, values * 2, strict=True):
+        assert title.count("\n") < 3 and not title.endswith("...")
+        parts = title.replace("\n", " ").split(", ")  # each label=value whole on its line
+        assert [part.rsplit("=", 1)[1] for part in parts] == [f"{v:g}" for v in shown]
+        for part, label in zip(parts, LONG_LABELS, strict=True):
+            start, end = part.rsplit("=", 1)[0].split("...")
+            assert label.startswith(start) and label.endswith(end) and len(start) >= 4
+    assert len(set(titles[:4])) == 4  # the values that differ tell the captions apart
+    cut = {tuple(p.rsplit("=", 1)[0] for p in t.replace("\n", " ").split(", ")) for t in titles[:4]}
+    assert len(cut) == 1  # each label cut alike in every cell of the grid
+    for figure in (grid, *pairs):
+        assert not _layout_faults(figure, PAIR_WIDTH)
+
+
+def test_changes_that_fit_keep_their_labels_whole() -> None:
+    """Labels are cut only where the values would not fit: two long labels fit in three lines."""
+    entry = {"input_id": 0, "reference": 7, "output": "predicted 1", "changed": {}}
+    entry["changed"] = {LONG_LABELS[0]: 20, "blur": 1.5}
+    pictures = np.random.default_rng(0).random((1, 28, 28, 3))
+    with fonts():
+        texts = [
+            t.get_text().replace("\n", " ") for t in _grid_figure(pictures, pictures, [entry]).texts
+        ]
+    assert f"{LONG_LABELS[0]}=20, blur=1.5" in texts
+
+
 def test_captions_with_dollars_are_drawn_as_typed() -> None:
     """Concept labels or outputs with two '$' ('price $5=1, tax $2=0') were parsed as math:
     the run's end stopped on a ParseException while drawing its worst failures."""

@@ -306,3 +306,36 @@ def test_long_labels_alike_but_at_their_end_stay_apart_on_3d_axes(make_run) -> N
     assert ax.get_xlabel().endswith("_x") and ax.get_ylabel().endswith("_y")
     ticks = tick_texts(ax.get_zticklabels())
     assert len(set(ticks)) == len(ticks) == 8 and ticks[7].endswith("7")
+
+
+def test_a_heatmap_cell_of_probability_short_of_one_never_reads_1(make_run) -> None:
+    """An action probability of 0.996 read "1" (two significant digits) in the action
+    probabilities' heatmap, as if the explorer always chose that state; it reads 0.99, as a
+    failure rate short of all reads 99%, and small ones keep their digits."""
+    policy = np.array([0.996, 0.0025, 0.001, 0.0005])
+    run = make_run("run", {"a": [0, 1], "b": [0, 1]}, {(0, 0): (2, 1)}, policy=policy)
+    ax = landscape_figures(load_landscape(run))["action_probabilities"].axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["0.0005", "0.001", "0.0025", "0.99"]
+
+
+@pytest.mark.parametrize("kind", ["failure", "policy"])
+@pytest.mark.parametrize("drawn", [["a"], ["a", "b"]])
+def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn) -> None:
+    """Long labels wrapped the title of a heatmap or bars to four lines, and its last line ran
+    into the picture (action probabilities by two labels of 40 characters, pooled over two
+    more): the axes move down by the lines the title takes."""
+    long = {
+        "a": "contrast factor applied to the digit image",
+        "b": "gaussian blur sigma in pixels of the image",
+        "c": "rotation of the handwritten digit in degrees clockwise",
+        "d": "brightness factor applied to every pixel",
+    }
+    grid = {long[k]: [0, 1] for k in "abcd"}
+    run = make_run("run", grid, lambda s: (2, s[0]), policy=np.full(16, 1 / 16))
+    figure = plot_landscape(load_landscape(run), kind, [long[k] for k in drawn])
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    title = figure._suptitle.get_window_extent(renderer)
+    assert figure._suptitle.get_text().count("\n") >= 2
+    for ax in figure.axes:
+        assert title.y0 > ax.get_tightbbox(renderer).y1 - 1, ax
+    assert title.y1 <= figure.bbox.y1 and title.x0 >= 0 and title.x1 <= figure.bbox.x1
