@@ -87,6 +87,14 @@ def test_a_misspelled_name_gets_the_closest_one(fake_plugins: Path) -> None:
         registry.load("reward", "godo")
 
 
+def test_a_misspelled_broken_name_is_flagged_broken(fake_plugins: Path) -> None:
+    """The closest name was suggested as if it worked, sending the user to a plugin that then
+    failed to import; the hint says it is broken, as the list of names after it does."""
+    hint = r"unknown reward 'brokn' \(did you mean 'broken'\? it is BROKEN: see ffade plugins\); "
+    with pytest.raises(PluginError, match=hint):
+        registry.load("reward", "brokn")
+
+
 def test_broken_plugin_is_named_and_others_keep_working(fake_plugins: Path) -> None:
     with pytest.raises(PluginError, match=r"reward 'broken' from fake-broken 1.0 failed to import"):
         registry.load("reward", "broken")
