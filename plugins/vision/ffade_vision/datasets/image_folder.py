@@ -155,10 +155,14 @@ def _shown(path: Path) -> bool:
 
 def _rgb(img: Image.Image) -> Image.Image:
     """The image as 8-bit RGB. 16-bit gray (``I;16``, ``I``: 16-bit PNGs) is scaled to 8 bits;
-    Pillow's own conversion clips it at 255, turning nearly every pixel white."""
+    Pillow's own conversion clips it at 255, turning nearly every pixel white. A palette with
+    transparency (a web PNG-8) goes through RGBA, the same colours: straight to RGB, Pillow
+    printed a two-line UserWarning at the top of the run about a conversion ffade makes."""
     if img.mode.startswith("I"):
         wide = np.asarray(img, dtype=np.float64)
         img = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
     return img.convert("RGB")
 
 
