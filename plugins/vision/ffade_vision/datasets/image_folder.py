@@ -100,13 +100,24 @@ class ImageFolderDataset(Dataset):
         for name in folders:  # images in sub-folders of a class folder belong to the class
             for path in sorted((self.root / name).rglob("*")):
                 relative = path.relative_to(self.root)
-                if path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative):
+                if _is_image(path, relative):
                     self.files.append(path)
                     self.labels.append(index[name])
+        # images lying in root itself have no class: said, not skipped in silence
+        loose = sorted(p.name for p in self.root.iterdir() if _is_image(p, Path(p.name)))
+        count = f"{len(loose)} image{'s' * (len(loose) != 1)}"
+        outside = f"{count} in root itself (e.g. {loose[0]!r})" if loose else ""
         if not self.files:
+            fix = f"; {outside}: put each in its class's folder" * bool(loose)
             raise FfadeError(
                 f"dataset 'image_folder': no images ({', '.join(EXTENSIONS)}) in class folders "
-                f"under {str(self.root)!r}"
+                f"under {str(self.root)!r}{fix}"
+            )
+        if loose:
+            self.notes = (
+                *self.notes,
+                f"dataset 'image_folder': left out, in no class folder: {outside}; to use "
+                "them, put each in its class's folder",
             )
         self.image_size = int(image_size)
         self.cache = cache
@@ -145,6 +156,11 @@ class ImageFolderDataset(Dataset):
             ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
+
+
+def _is_image(path: Path, relative: Path) -> bool:
+    """An image file ffade reads, ``relative`` (to root) not hidden."""
+    return path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative)
 
 
 def _shown(path: Path) -> bool:

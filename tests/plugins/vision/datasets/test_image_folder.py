@@ -198,6 +198,27 @@ def test_palette_images_with_transparency_read_as_their_colours_without_a_warnin
     assert torch.equal((image * 255).round().to(torch.uint8), expected)
 
 
+def test_images_in_root_itself_are_said_to_be_in_no_class(tmp_path: Path) -> None:
+    """Images beside the class folders, or a flat folder of images given as root: they were
+    left out in silence, and a flat folder was "no images" although it held some."""
+    for name in ("x.png", "y.png"):
+        Image.new("RGB", (8, 8)).save(tmp_path / name)
+    with pytest.raises(FfadeError) as error:
+        ImageFolderDataset(str(tmp_path))
+    assert str(error.value) == (
+        "dataset 'image_folder': no images (.jpg, .jpeg, .png, .bmp, .webp) in class folders under "
+        f"{str(tmp_path)!r}; 2 images in root itself (e.g. 'x.png'): put each in its class's folder"
+    )
+    (tmp_path / "cat").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "cat" / "a.png")
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    assert data.files == [tmp_path / "cat" / "a.png"]
+    assert data.notes == (
+        "dataset 'image_folder': left out, in no class folder: 2 images in root itself "
+        "(e.g. 'x.png'); to use them, put each in its class's folder",
+    )
+
+
 def test_an_image_too_large_for_pillow_is_one_line(tmp_path: Path) -> None:
     """A PNG header of 20,000 x 20,000 pixels: Pillow's DecompressionBombError, no OSError,
     was a traceback."""
