@@ -228,27 +228,6 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def yaml_words_hint(error: FfadeError, values: object) -> FfadeError:
-    """``error`` from a concept's grid, with why a word in it may have become a boolean or
-    null: YAML reads ``off``, ``no``, ``null`` as such, quoted or not, so a word grid's
-    ``value False is not allowed; expected one of as_is, off`` named a value never typed; and
-    the text ``'None'``, which a null typed in a list on the command line arrives as."""
-    listed = values if isinstance(values, list) else []
-    odd = [v for v in listed if v is None or isinstance(v, bool)]
-    if not isinstance(error, ConceptValueError) or not (odd or "None" in listed):
-        return error
-    if not odd:  # --model.init_args.task.concepts '[{..., args: {values: [0, null]}}]'
-        return ConceptValueError(
-            f"{error}; 'None' may be a null typed on the command line, which arrives as the text "
-            "'None' (a jsonargparse limit); a grid cannot hold null (docs/plugins.md)"
-        )
-    return ConceptValueError(
-        f"{error}; {as_written(odd[0])} may be a word YAML read as a boolean or null (on, off, "
-        "yes, no, true, false, null, ~; quoted or not), which a grid cannot hold yet "
-        "(docs/plugins.md)"
-    )
-
-
 def require_keyword(where: str, key: str, value: object, least: float, kind: str = "") -> None:
     """Refuse, in one line (``where`` prefixed), a Python keyword that is not a finite number
     from ``least`` (above it with ``kind="above"``, whole with ``kind="whole"``): FailureEnv's and

@@ -48,12 +48,15 @@ def unknown_name(
     """The line for a plugin name no entry point of ``kind`` has (``names``: those there are):
     the group it was misfiled under, if so, else the closest name or every name. The ``broken``
     ones (they fail to import) are not "known": naming one there sent a user to a plugin that
-    then failed too; they follow, flagged BROKEN as ``ffade plugins`` flags them."""
+    then failed too; they follow, flagged BROKEN as ``ffade plugins`` flags them, and so is the
+    closest name when it is a broken one."""
     for entry_kind, entry in misfiled(groups):
         if entry_kind == kind and entry.name == name:
             return f"unknown {kind} '{name}': {misfiled_line(kind, entry, groups)}"
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if close and close[0] in broken:  # the right name, but using it fails too: say so first
+        hint = f" (did you mean '{close[0]}'? it is BROKEN: see ffade plugins)"
     working = [n for n in names if n not in broken]
     known = ", ".join(working) or ("none working" if broken else "none installed")
     if broken:

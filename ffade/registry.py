@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from ffade.errors import FfadeError, PluginError, clipped, first_line, yaml_words_hint
+from ffade.errors import FfadeError, PluginError, clipped, first_line
+from ffade.grid_words import yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
 from ffade.plugin_arguments import check_defined, check_numbers, check_switches
 from ffade.plugin_checks import check_constructed, declared_kinds

@@ -87,6 +87,14 @@ def test_a_misspelled_name_gets_the_closest_one(fake_plugins: Path) -> None:
         registry.load("reward", "godo")
 
 
+def test_a_misspelled_broken_name_is_flagged_broken(fake_plugins: Path) -> None:
+    """The closest name was suggested as if it worked, sending the user to a plugin that then
+    failed to import; the hint says it is broken, as the list of names after it does."""
+    hint = r"unknown reward 'brokn' \(did you mean 'broken'\? it is BROKEN: see ffade plugins\); "
+    with pytest.raises(PluginError, match=hint):
+        registry.load("reward", "brokn")
+
+
 def test_broken_plugin_is_named_and_others_keep_working(fake_plugins: Path) -> None:
     with pytest.raises(PluginError, match=r"reward 'broken' from fake-broken 1.0 failed to import"):
         registry.load("reward", "broken")
@@ -323,5 +331,46 @@ def test_a_word_grid_refusing_a_word_yaml_read_as_false_says_why(
         f"ffade: error: concept '{__name__}:CaseStyle': value false is not allowed; expected one "
         "of as_is, upper, off; false may be a word YAML read as a boolean or null (on, off, yes, "
         "no, true, false, null, ~; quoted or not), which a grid cannot hold yet (docs/plugins.md)"
+    )
+    assert not (tmp_path / "runs").exists()
+
+
+class Phrase(Concept):
+    """Words added to a text, as ffade-diffusion's prompt_words takes them: any string."""
+
+    neutral = ""
+    default_values = ("", "old")
+
+    def __init__(self, values=None, label=None) -> None:
+        super().__init__(values, label)
+
+    def check_value(self, value) -> None:
+        if not isinstance(value, str):
+            raise ConceptValueError(
+                f"concept '{self.label}': value {as_written(value)} is not allowed; expected words"
+            )
+
+    def apply(self, inputs, value):
+        return inputs
+
+
+def test_a_word_grid_refusing_a_word_yaml_read_as_a_number_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``values: ["", old, "1990"]`` arrives as ``["", "old", 1990]`` (jsonargparse reads it as
+    YAML, quoted or not): the line refused a 1990 typed as a word, and did not say why."""
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "model:\n  class_path: ffade.explore.DQNExplorer\n  init_args:\n    budget: 16\n"
+        "    task:\n      target: {name: synthetic}\n      dataset: {name: synthetic}\n"
+        "      reward: {name: margin}\n      concepts:\n"
+        f'        - {{name: "{__name__}:Phrase", args: {{values: ["", old, "1990"]}}}}\n'
+        f"trainer: {{default_root_dir: {tmp_path / 'runs'}}}\n"
+    )
+    assert main(["fit", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"ffade: error: concept '{__name__}:Phrase': value 1990 is not allowed; expected words; "
+        "1990 may be a word YAML read as a number (quoted or not), which a grid cannot hold yet "
+        "(docs/plugins.md)"
     )
     assert not (tmp_path / "runs").exists()

@@ -100,13 +100,24 @@ class ImageFolderDataset(Dataset):
         for name in folders:  # images in sub-folders of a class folder belong to the class
             for path in sorted((self.root / name).rglob("*")):
                 relative = path.relative_to(self.root)
-                if path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative):
+                if _is_image(path, relative):
                     self.files.append(path)
                     self.labels.append(index[name])
+        # images lying in root itself have no class: said, not skipped in silence
+        loose = sorted(p.name for p in self.root.iterdir() if _is_image(p, Path(p.name)))
+        count = f"{len(loose)} image{'s' * (len(loose) != 1)}"
+        outside = f"{count} in root itself (e.g. {loose[0]!r})" if loose else ""
         if not self.files:
+            fix = f"; {outside}: put each in its class's folder" * bool(loose)
             raise FfadeError(
                 f"dataset 'image_folder': no images ({', '.join(EXTENSIONS)}) in class folders "
-                f"under {str(self.root)!r}"
+                f"under {str(self.root)!r}{fix}"
+            )
+        if loose:
+            self.notes = (
+                *self.notes,
+                f"dataset 'image_folder': left out, in no class folder: {outside}; to use "
+                "them, put each in its class's folder",
             )
         self.image_size = int(image_size)
         self.cache = cache
@@ -148,6 +159,11 @@ class ImageFolderDataset(Dataset):
         return F.center_crop(pixels, [self.image_size, self.image_size])
 
 
+def _is_image(path: Path, relative: Path) -> bool:
+    """An image file ffade reads, ``relative`` (to root) not hidden."""
+    return path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative)
+
+
 def _shown(path: Path) -> bool:
     """Not hidden: no part of the path starts with a dot (``.ipynb_checkpoints``, macOS's
     ``._photo.jpg`` copies of resource forks, which are no images)."""
@@ -156,10 +172,14 @@ def _shown(path: Path) -> bool:
 
 def _rgb(img: Image.Image) -> Image.Image:
     """The image as 8-bit RGB. 16-bit gray (``I;16``, ``I``: 16-bit PNGs) is scaled to 8 bits;
-    Pillow's own conversion clips it at 255, turning nearly every pixel white."""
+    Pillow's own conversion clips it at 255, turning nearly every pixel white. A palette with
+    transparency (a web PNG-8) goes through RGBA, the same colours: straight to RGB, Pillow
+    printed a two-line UserWarning at the top of the run about a conversion ffade makes."""
     if img.mode.startswith("I"):
         wide = np.asarray(img, dtype=np.float64)
         img = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
     return img.convert("RGB")
 
 

@@ -2,10 +2,11 @@
 
 They make a real ImageNet model's failures visible offline: no image is downloaded, the files
 come with the packages' wheels. Only photos whose subject has an ImageNet class are used, each
-with the set of classes that name it correctly (a tabby cat is right as "tabby", "tiger cat" or
-"Egyptian cat"). Left out: the astronaut (a person: no ImageNet class), the dahlia (no flower
-class fits), the deliberately motion-blurred clock, the right image of the motorcycle stereo
-pair (the left one again), and the drawings, textures and micrographs.
+with the set of classes that name it correctly (the tabby cat is right as any of ImageNet's five
+domestic cats: "tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"). Left
+out: the astronaut (a person: no ImageNet class), the dahlia (no flower class fits), the
+deliberately motion-blurred clock, the right image of the motorcycle stereo pair (the left one
+again), and the drawings, textures and micrographs.
 
 Each photo gives eight deterministic views (crops around its subject at three zooms and three
 positions, and mirrored), so there are enough inputs for three disjoint splits; the same views of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -175,6 +176,47 @@ def test_16_bit_gray_images_keep_their_tones(tmp_path: Path) -> None:
     assert image.shape == (3, 64, 64)
     assert abs(float(image.mean()) - 0.5) < 0.02
     assert float(image[:, :, 0].max()) < 0.05 and float(image[:, :, -1].min()) > 0.95
+
+
+def test_palette_images_with_transparency_read_as_their_colours_without_a_warning(
+    tmp_path: Path,
+) -> None:
+    """A PNG-8 whose palette has transparency (bytes): Pillow's RGB conversion printed a
+    two-line UserWarning ("should be converted to RGBA images") at the top of the run."""
+    (tmp_path / "web").mkdir()
+    rng = np.random.default_rng(0)
+    palette = Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).convert("P")
+    palette.save(tmp_path / "web" / "icon.png", transparency=bytes([0] * 10 + [255] * 246))
+    with Image.open(tmp_path / "web" / "icon.png") as saved:
+        assert saved.mode == "P" and isinstance(saved.info["transparency"], bytes)
+        colours = np.asarray(saved.convert("RGBA"))[..., :3]
+    data = ImageFolderDataset(str(tmp_path), image_size=16, fractions=(1.0, 0.0, 0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        image, _ = data.split("discovery")[0]
+    expected = torch.from_numpy(colours.copy()).permute(2, 0, 1)
+    assert torch.equal((image * 255).round().to(torch.uint8), expected)
+
+
+def test_images_in_root_itself_are_said_to_be_in_no_class(tmp_path: Path) -> None:
+    """Images beside the class folders, or a flat folder of images given as root: they were
+    left out in silence, and a flat folder was "no images" although it held some."""
+    for name in ("x.png", "y.png"):
+        Image.new("RGB", (8, 8)).save(tmp_path / name)
+    with pytest.raises(FfadeError) as error:
+        ImageFolderDataset(str(tmp_path))
+    assert str(error.value) == (
+        "dataset 'image_folder': no images (.jpg, .jpeg, .png, .bmp, .webp) in class folders under "
+        f"{str(tmp_path)!r}; 2 images in root itself (e.g. 'x.png'): put each in its class's folder"
+    )
+    (tmp_path / "cat").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "cat" / "a.png")
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    assert data.files == [tmp_path / "cat" / "a.png"]
+    assert data.notes == (
+        "dataset 'image_folder': left out, in no class folder: 2 images in root itself "
+        "(e.g. 'x.png'); to use them, put each in its class's folder",
+    )
 
 
 def test_an_image_too_large_for_pillow_is_one_line(tmp_path: Path) -> None:
