@@ -181,6 +181,7 @@ class FfadeCLI(LightningCLI):
             resume = plan_resume(settings.get("ckpt_path"), self.model)
             if resume.finished:
                 print(f"ffade: {resume.finished}")
+                self.model.finished_run_dir = resume.finished_dir  # the Python API returns it
                 return
             settings["ckpt_path"] = resume.ckpt_path
             resume.allow_the_rest(self.trainer)

@@ -44,6 +44,8 @@ class Resume:
         ckpt_path: the checkpoint file Lightning restores (None: start without one).
         replay_dir: a run directory whose evaluations log the explorer replays first.
         finished: set when the run already ended: the line to say instead of running it again.
+        finished_dir: that ended run's directory (a checkpoint given names it only through
+            its checkpoint): what ``ffade.discover(..., resume=...)`` returns.
         cut_short: set when the checkpoint is the end of a search a trainer limit stopped
             before its budget: it goes on (:meth:`allow_the_rest`), and this says so.
         epochs_done, steps_done: that checkpoint's epochs and (optimizer) steps.
@@ -52,6 +54,7 @@ class Resume:
     ckpt_path: str | None = None
     replay_dir: Path | None = None
     finished: str | None = None
+    finished_dir: Path | None = None
     cut_short: str | None = None
     epochs_done: int = 0
     steps_done: int = 0
@@ -113,7 +116,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
         )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
         return Resume(str(path), cut_short=cut_short, epochs_done=epochs, steps_done=steps)
-    return Resume(ckpt_path=str(path), finished=_finished_line(run_dir, summary))
+    return Resume(str(path), finished=_finished_line(run_dir, summary), finished_dir=run_dir)
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -274,7 +277,8 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if summary.get("status") not in RUNNING_STATUSES:
         return Resume(
             finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
-            f"resume. Read it with: ffade report {shell_path(run_dir)}"
+            f"resume. Read it with: ffade report {shell_path(run_dir)}",
+            finished_dir=run_dir,
         )
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):

@@ -936,6 +936,14 @@ def test_resuming_a_finished_run_returns_it_and_a_changed_argument_is_said_as_th
     again = ffade.discover(**run, resume=finished)
     assert again.dir == finished.dir and again.summary["evaluations"] == 16
     assert [p.name for p in (tmp_path / "ffade").iterdir()] == ["version_0"]  # nothing new
+    # its checkpoint named instead: the run was returned as Run('.../checkpoints/last.ckpt')
+    again = ffade.discover(**run, resume=finished.dir / "checkpoints" / "last.ckpt")
+    assert again.dir == finished.dir and again.summary["evaluations"] == 16
+    with pytest.raises(ffade.FfadeError) as error:  # was "point resume: at a run's ..."
+        ffade.discover(**run, resume=str(finished.dir / "evaluations.jsonl"))
+    assert str(error.value).endswith(
+        "; point resume at a run's checkpoints/last.ckpt (or its run directory)"
+    )
     with pytest.raises(ffade.FfadeError) as error:
         ffade.discover(**{**run, "budget": 32}, resume=finished.dir)
     said = str(error.value)
