@@ -59,6 +59,18 @@ class Resume:
     epochs_done: int = 0
     steps_done: int = 0
 
+    def check_epochs(self, trainer: Any) -> None:
+        """Refuse a ``max_epochs`` below the epochs the checkpoint has trained: Lightning's own
+        refusal came as a traceback once the run's directory was made (status failed)."""
+        limit = trainer.max_epochs
+        if self.ckpt_path is None or limit in (None, -1) or self.epochs_done <= limit:
+            return
+        raise FfadeError(
+            f"--ckpt_path {self.ckpt_path} has trained {self.epochs_done} epochs already, more "
+            f"than the trainer's max_epochs {limit}; give max_epochs {self.epochs_done} or more, "
+            "or drop --ckpt_path to start a new run"
+        )
+
     def allow_the_rest(self, trainer: Any) -> None:
         """A search stopped by a trainer limit ended Lightning's epoch, which is the whole search
         (``max_epochs`` 1): one more lets it go on to its budget, under this command's limits."""
@@ -105,10 +117,11 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     seed = summary.get("seed") if summary else None  # summary.json lost: the checkpoint's
     _check_same_seed(checkpoint.get(SEED_KEY) if seed is None else seed, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
+    epochs = checkpoint.get("epoch", 0)
     if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
-        return Resume(ckpt_path=str(path))
+        return Resume(ckpt_path=str(path), epochs_done=epochs)
     if "finetuner" in summary and not (run_dir / "mitigation.json").is_file():
-        return Resume(ckpt_path=str(path))  # its verdict was lost: rebuilt from the checkpoint
+        return Resume(str(path), epochs_done=epochs)  # its verdict was lost: rebuilt from it
     if stopped_by_trainer(summary.get("stop_reason")):  # its budget is not spent: it goes on
         cut_short = (
             f"{run_dir} was stopped by a trainer limit before its budget "
