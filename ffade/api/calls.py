@@ -288,7 +288,8 @@ def mitigate(
         resume: a fine-tune stopped by Ctrl-C or a crash (its directory or Run), continued
             from its last checkpoint with the same other arguments, as ``ffade fit --ckpt_path``
             does. The same priorities again change nothing; other ones are refused (the
-            resumed fine-tune trains on what its first part did).
+            resumed fine-tune trains on what its first part did), and so is a ``max_epochs``
+            below the epochs its checkpoint has trained (a larger one trains on to it).
         **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
 
     Returns:
