@@ -183,9 +183,11 @@ class FfadeCLI(LightningCLI):
             resume = plan_resume(settings.get("ckpt_path"), self.model)
             if resume.finished:
                 print(f"ffade: {resume.finished}")
+                self.model.finished_run_dir = resume.finished_dir  # the Python API returns it
                 return
             settings["ckpt_path"] = resume.ckpt_path
-            resume.allow_the_rest(self.trainer)
+            resume.allow_the_rest(self.trainer)  # a search a limit stopped: one more epoch
+            resume.check_epochs(self.trainer)
             if resume.replay_dir is not None:
                 self.model.replay_from(resume.replay_dir)
         if "weights_only" in settings and settings["weights_only"] is None:

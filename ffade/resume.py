@@ -44,6 +44,8 @@ class Resume:
         ckpt_path: the checkpoint file Lightning restores (None: start without one).
         replay_dir: a run directory whose evaluations log the explorer replays first.
         finished: set when the run already ended: the line to say instead of running it again.
+        finished_dir: that ended run's directory (a checkpoint given names it only through
+            its checkpoint): what ``ffade.discover(..., resume=...)`` returns.
         cut_short: set when the checkpoint is the end of a search a trainer limit stopped
             before its budget: it goes on (:meth:`allow_the_rest`), and this says so.
         epochs_done, steps_done: that checkpoint's epochs and (optimizer) steps.
@@ -52,9 +54,22 @@ class Resume:
     ckpt_path: str | None = None
     replay_dir: Path | None = None
     finished: str | None = None
+    finished_dir: Path | None = None
     cut_short: str | None = None
     epochs_done: int = 0
     steps_done: int = 0
+
+    def check_epochs(self, trainer: Any) -> None:
+        """Refuse a ``max_epochs`` below the epochs the checkpoint has trained: Lightning's own
+        refusal came as a traceback once the run's directory was made (status failed)."""
+        limit = trainer.max_epochs
+        if self.ckpt_path is None or limit in (None, -1) or self.epochs_done <= limit:
+            return
+        raise FfadeError(
+            f"--ckpt_path {self.ckpt_path} has trained {self.epochs_done} epochs already, more "
+            f"than the trainer's max_epochs {limit}; give max_epochs {self.epochs_done} or more, "
+            "or drop --ckpt_path to start a new run"
+        )
 
     def allow_the_rest(self, trainer: Any) -> None:
         """A search stopped by a trainer limit ended Lightning's epoch, which is the whole search
@@ -102,10 +117,11 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     seed = summary.get("seed") if summary else None  # summary.json lost: the checkpoint's
     _check_same_seed(checkpoint.get(SEED_KEY) if seed is None else seed, f"--ckpt_path {path}")
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
+    epochs = checkpoint.get("epoch", 0)
     if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
-        return Resume(ckpt_path=str(path))
+        return Resume(ckpt_path=str(path), epochs_done=epochs)
     if "finetuner" in summary and not (run_dir / "mitigation.json").is_file():
-        return Resume(ckpt_path=str(path))  # its verdict was lost: rebuilt from the checkpoint
+        return Resume(str(path), epochs_done=epochs)  # its verdict was lost: rebuilt from it
     if stopped_by_trainer(summary.get("stop_reason")):  # its budget is not spent: it goes on
         cut_short = (
             f"{run_dir} was stopped by a trainer limit before its budget "
@@ -113,7 +129,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
         )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
         return Resume(str(path), cut_short=cut_short, epochs_done=epochs, steps_done=steps)
-    return Resume(ckpt_path=str(path), finished=_finished_line(run_dir, summary))
+    return Resume(str(path), finished=_finished_line(run_dir, summary), finished_dir=run_dir)
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -274,7 +290,8 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if summary.get("status") not in RUNNING_STATUSES:
         return Resume(
             finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
-            f"resume. Read it with: ffade report {shell_path(run_dir)}"
+            f"resume. Read it with: ffade report {shell_path(run_dir)}",
+            finished_dir=run_dir,
         )
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):

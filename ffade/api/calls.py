@@ -134,8 +134,9 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    if model.run_dir is None and config.get("ckpt_path"):  # a finished run: not run again
-        return Run(Path(config["ckpt_path"]))
+    finished = getattr(model, "finished_run_dir", None)
+    if model.run_dir is None and finished is not None:  # a finished run: not run again; its
+        return Run(finished)  # directory, also when resume named its checkpoint file
     return Run(Path(model.run_dir))
 
 
@@ -175,8 +176,8 @@ def discover(
         seed: ``seed_everything``; the same seed gives the same evaluations as the CLI.
         save_dir, name: the run lands in ``save_dir/name/version_N``.
         trainer: Lightning Trainer arguments, as the config's ``trainer`` section.
-        resume: a run stopped by Ctrl-C or a crash (its directory or Run), continued with the
-            same other arguments, as ``ffade fit --config RUN/config.yaml --ckpt_path RUN``
+        resume: a run stopped by Ctrl-C or a crash (its directory, checkpoint or Run), continued
+            with the same other arguments, as ``ffade fit --config RUN/config.yaml --ckpt_path RUN``
             does: a model that lives in this process has no config a shell could run.
         **explorer_args: the explorer's other arguments (``num_envs``, ``start_e``, ...).
 
@@ -287,7 +288,8 @@ def mitigate(
         resume: a fine-tune stopped by Ctrl-C or a crash (its directory or Run), continued
             from its last checkpoint with the same other arguments, as ``ffade fit --ckpt_path``
             does. The same priorities again change nothing; other ones are refused (the
-            resumed fine-tune trains on what its first part did).
+            resumed fine-tune trains on what its first part did), and so is a ``max_epochs``
+            below the epochs its checkpoint has trained (a larger one trains on to it).
         **finetuner_args: the fine-tuner's arguments (``learning_rate``, ``clean_share``, ...).
 
     Returns:

@@ -79,6 +79,7 @@ def as_python(line: str) -> str:
             "give the arguments the run was started with, or leave resume out",
         ),
         ("drop --ckpt_path", "leave resume out"),
+        ("point --ckpt_path at", "point resume at"),
         ("--ckpt_path ", "resume: "),
         ("the config says", "this call says"),
         ("the config runs", "this call runs"),

@@ -936,6 +936,14 @@ def test_resuming_a_finished_run_returns_it_and_a_changed_argument_is_said_as_th
     again = ffade.discover(**run, resume=finished)
     assert again.dir == finished.dir and again.summary["evaluations"] == 16
     assert [p.name for p in (tmp_path / "ffade").iterdir()] == ["version_0"]  # nothing new
+    # its checkpoint named instead: the run was returned as Run('.../checkpoints/last.ckpt')
+    again = ffade.discover(**run, resume=finished.dir / "checkpoints" / "last.ckpt")
+    assert again.dir == finished.dir and again.summary["evaluations"] == 16
+    with pytest.raises(ffade.FfadeError) as error:  # was "point resume: at a run's ..."
+        ffade.discover(**run, resume=str(finished.dir / "evaluations.jsonl"))
+    assert str(error.value).endswith(
+        "; point resume at a run's checkpoints/last.ckpt (or its run directory)"
+    )
     with pytest.raises(ffade.FfadeError) as error:
         ffade.discover(**{**run, "budget": 32}, resume=finished.dir)
     said = str(error.value)
@@ -995,6 +1003,14 @@ def test_a_fine_tune_stopped_in_python_resumes_with_resume_to_the_uninterrupted_
     assert str(error.value).startswith(
         f"resume: {run.dir / 'feedback.yaml'} holds answers for slices found with threshold=0.5,"
     )
+    with pytest.raises(ffade.FfadeError) as error:  # was Lightning's traceback, a failed run
+        ffade.mitigate(run, high, resume=stopped, **{**args, "max_epochs": 1})
+    assert str(error.value) == (
+        f"resume: {stopped / 'checkpoints' / 'last.ckpt'} has trained 2 epochs already, more "
+        "than the trainer's max_epochs 1; give max_epochs 2 or more, or leave resume out to "
+        "start a new run"
+    )
+    assert not (tmp_path / "fix" / "version_1").exists()
 
     resumed = ffade.mitigate(run, high, resume=stopped, **args)  # the same priorities: a no-op
     now = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run.dir.rglob("*") if p.is_file()}
