@@ -171,8 +171,12 @@ def _yaml_text(text: str) -> str:
         return text
 
 
-FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
-"""The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section)."""
+FIT_KEYS = ("seed_everything", "trainer", "model", "ckpt_path", "weights_only")
+"""The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section and
+no ``data``, which :func:`refuse_data` refuses: the list offered ``data`` to a user who then met
+that refusal)."""
+PARSER_KEYS = (*FIT_KEYS, "data")
+"""The top-level keys LightningCLI's parser reads: ``data`` is its own, refused in its own words."""
 
 
 def _unknown_key_reason(reason: str) -> str | None:
@@ -195,7 +199,7 @@ def _unknown_key_reason(reason: str) -> str | None:
 
         parameters = inspect.signature(Trainer.__init__).parameters
         allowed, word, where = [p for p in parameters if p != "self"], rest, "trainer."
-    elif head not in FIT_KEYS:
+    elif head not in PARSER_KEYS:
         allowed, word, where = list(FIT_KEYS), head, ""
     else:
         return None

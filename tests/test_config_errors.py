@@ -95,3 +95,21 @@ def test_a_data_section_is_refused_in_one_line_naming_where_inputs_come_from(tmp
         assert done.stderr.startswith("ffade: error: data: ffade takes no data section"), extra
         assert "model.init_args.task.dataset" in done.stderr and done.stderr.count("\n") == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_top_level_keys_offered_leave_out_the_refused_data(tmp_path) -> None:
+    """The list of allowed top-level keys offered ``data``, and ``dat:`` was asked "did you mean
+    'data'?": a user who followed either met the one-line refusal of a data section."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    (tmp_path / "dat.yaml").write_text("dat: {foo: 1}\n")
+    for extra, word in ((["-c", "dat.yaml"], "dat"), (["--seed_everythin", "3"], "seed_everythin")):
+        done = ffade_in_process("fit", "-c", config, *extra, "--print_config", cwd=tmp_path)
+        assert done.returncode == 2, (extra, done.stderr)
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(f"ffade: error: unknown key '{word}'"), line
+        assert line.endswith(
+            "allowed top-level keys: seed_everything, trainer, model, ckpt_path, weights_only"
+        ), line
+        assert "data" not in line, line
