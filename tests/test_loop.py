@@ -602,7 +602,7 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
     assert main(["loop", "--config", str(config), "--out", str(tmp_path / "loops")]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "with the loop's rediscover {budgett: 5}" in line
-    assert "did you mean 'budget'" in line
+    assert "did you mean 'model.init_args.budget'" in line  # the key as ffade fit names it
 
 
 @pytest.mark.parametrize(
