@@ -80,22 +80,51 @@ def config_error_line(message: str) -> str:
     if (in_model and classes[-1:] == [NO_CLASS]) or reason == NO_MODEL:
         return no_model_class(reason)
     unknown = re.match(r"Option '([\w.]+)' is not accepted", reason)
-    if unknown and classes:
-        allowed = init_parameters(classes[-1])
-        if allowed:
-            # model.class_pth reads as an init argument: its own two keys are candidates too
-            candidates = [*allowed, "class_path", "init_args"]
-            close = difflib.get_close_matches(unknown.group(1), candidates, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            reason = f"{reason} by {classes[-1]}{hint}; allowed: {', '.join(allowed)}"
+    allowed = init_parameters(classes[-1]) if unknown and classes else []
+    if allowed:  # was "model: Option 'budgett' is not accepted by ...": no key a user types
+        return unknown_argument(unknown.group(1), keys[-1] if keys else "", classes[-1], allowed)
     plugin = _plugin_spec_reason(keys[-1] if keys else "", reason)
     if plugin:
         return plugin
     misspelled = None if classes or keys else _unknown_key_reason(reason)
     if misspelled:
         return misspelled
-    reason = task_key_hint(reason)
+    hinted = task_key_hint(reason)
+    if hinted != reason:  # names its key in full: "unknown key 'model.init_args.task.modes'"
+        return hinted
     return f"{keys[-1]}: {reason}" if keys and reason not in keys[-1] else reason
+
+
+def unknown_argument(word: str, key: str, class_path: str, allowed: list[str]) -> str:
+    """An argument the class does not take, said as a misspelt trainer key is: "unknown key
+    'model.init_args.budgett' (did you mean 'model.init_args.budget'?); allowed ...". jsonargparse
+    said "model: Option 'budgett' is not accepted", naming no key a user could find and fix.
+
+    Args:
+        word: the option jsonargparse refused (``budgett``; dotted when given with a sub-key).
+        key: jsonargparse's 'Parser key "..."' of the section it was reading.
+        class_path: the class whose arguments those are.
+        allowed: its arguments.
+    """
+    where = key.partition('"')[2].rstrip('"') or "model"
+    head = word.split(".")[0]
+    if class_path == "ffade.task.PluginSpec":  # one concept of the list: no key of its own
+        close = difflib.get_close_matches(head, allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return (
+            f"unknown key '{head}' in a concept of {where}{hint}; a plugin takes only name and args"
+        )
+    prefix = f"{where}.init_args"
+    # model.class_pth reads as an init argument: the section's own two keys are candidates too
+    close = difflib.get_close_matches(head, [*allowed, "class_path", "init_args"], n=1)
+    # --model.class_pth: a key of the section itself, misspelt, not an init argument
+    own = bool(close) and close[0] in ("class_path", "init_args")
+    hint = f" (did you mean '{where if own else prefix}.{close[0]}'?)" if close else ""
+    return (
+        f"unknown key '{where if own else prefix}.{head}'{hint}; allowed {prefix} keys of "
+        f"{class_path}: "
+        f"{', '.join(allowed)}"
+    )
 
 
 def refuse_data(section: object) -> None:
@@ -171,8 +200,12 @@ def _yaml_text(text: str) -> str:
         return text
 
 
-FIT_KEYS = ("seed_everything", "trainer", "model", "data", "ckpt_path", "weights_only")
-"""The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section)."""
+FIT_KEYS = ("seed_everything", "trainer", "model", "ckpt_path", "weights_only")
+"""The top-level keys of an ``ffade fit`` config (LightningCLI's, with no optimizer section and
+no ``data``, which :func:`refuse_data` refuses: the list offered ``data`` to a user who then met
+that refusal)."""
+PARSER_KEYS = (*FIT_KEYS, "data")
+"""The top-level keys LightningCLI's parser reads: ``data`` is its own, refused in its own words."""
 
 
 def _unknown_key_reason(reason: str) -> str | None:
@@ -195,7 +228,7 @@ def _unknown_key_reason(reason: str) -> str | None:
 
         parameters = inspect.signature(Trainer.__init__).parameters
         allowed, word, where = [p for p in parameters if p != "self"], rest, "trainer."
-    elif head not in FIT_KEYS:
+    elif head not in PARSER_KEYS:
         allowed, word, where = list(FIT_KEYS), head, ""
     else:
         return None
@@ -233,11 +266,9 @@ def _plugin_spec_reason(key: str, reason: str) -> str | None:
     inner = re.match(r"Group '[\w.]*task' does not accept option '(\w+)\.(\w+)", reason)
     if inner and inner.group(1) in PLUGIN_KEYS:
         close = difflib.get_close_matches(inner.group(2), ["name", "args"], n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""  # was none at this one level
-        return (
-            f"model.init_args.task.{inner.group(1)}: unknown key '{inner.group(2)}'{hint}; "
-            "a plugin takes only name and args"
-        )
+        where = f"model.init_args.task.{inner.group(1)}"
+        hint = f" (did you mean '{where}.{close[0]}'?)" if close else ""  # was none at this level
+        return f"unknown key '{where}.{inner.group(2)}'{hint}; a plugin takes only name and args"
     return None
 
 

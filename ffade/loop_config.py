@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import EMPTY_PATH, FfadeError, as_written, user_path
+from ffade.written import a_type
 from ffade.yamlfile import read_yaml
 
 LOOP_SETS = {
@@ -112,10 +113,23 @@ def read_loop_config(path: str | Path) -> LoopConfig:
     if not str(path).strip():  # Path("") is the working directory: "'.' is a directory"
         raise FfadeError(f"--config: {EMPTY_PATH}")
     path = Path(path).expanduser()  # a quoted "~/loop.yaml", as `ffade fit --config` reads it
-    data = read_yaml(path, f"--config: loop config '{path}' not found", unique_keys=True)
+    if path.is_dir():  # in ffade fit's words for the same mistake
+        raise FfadeError(f"--config {path}: a directory; give a loop config file (a .yaml) in it")
+    try:
+        data = read_yaml(path, f"--config {path}: file not found", unique_keys=True)
+    except FfadeError as exc:  # bad YAML names the file: "--config X: not valid YAML ..."
+        raise FfadeError(exc if str(exc).startswith("--config ") else f"--config {exc}") from None
     allowed = list(LoopConfig.__dataclass_fields__)
+    if data is None:  # was "X: expected a mapping with keys ...", where fit said "empty"
+        raise FfadeError(
+            f"--config {path}: the file is empty; a loop config maps keys such as discover:, "
+            f"feedback: and mitigate: to values (allowed: {', '.join(allowed)})"
+        )
     if not isinstance(data, dict):
-        raise FfadeError(f"{path}: expected a mapping with keys {', '.join(allowed)}")
+        raise FfadeError(
+            f"--config {path}: a loop config maps keys ({', '.join(allowed)}) to values, "
+            f"not {a_type(data)}"
+        )
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)

@@ -80,7 +80,8 @@ def task_key_hint(reason: str) -> str:
     keys: the task is a dataclass, whose keys jsonargparse does not list. ``reason`` is returned
     as it is when it is about something else."""
     in_task = re.match(  # in a config file, or --model.init_args.task.KEY on the command line
-        r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: --task\.)(\w+)",
+        r"(?:Group '[\w.]*task' does not accept option '|unrecognized arguments: "
+        r"--(?:model\.init_args\.)?task\.)(\w+)(?:\.(\w+))?",
         reason,
     )
     if not in_task:
@@ -88,11 +89,14 @@ def task_key_hint(reason: str) -> str:
     from ffade.task import TaskSpec
 
     allowed, word = [f.name for f in fields(TaskSpec)], in_task.group(1)
-    # the class's parser names the option from the task down: name it as the user typed it
-    reason = reason.replace("arguments: --task.", "arguments: --model.init_args.task.", 1)
+    # named in full, as a misspelt trainer key is: "model: Group 'task' does not accept option
+    # 'modes'" named neither the key a user types nor the keys the task takes
+    where = "model.init_args.task"
     prefixed = [key for key in allowed if key.startswith(word)]  # 'max' for 'max_inputs'
     close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(word, allowed, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = f" (did you mean '{where}.{close[0]}'?)" if close else ""
     if word in ("target", "dataset", "reward"):  # task.target.nope: no key of the task
-        hint = f" ({word} takes name and args: a plugin's argument is {word}.args.KEY)"
-    return f"{reason}{hint}; task keys: {', '.join(allowed)}"
+        word = f"{word}.{in_task.group(2) or 'KEY'}"
+        argument = word.replace(".", ".args.", 1)
+        hint = f" (a plugin takes name and args: a plugin's argument is {where}.{argument})"
+    return f"unknown key '{where}.{word}'{hint}; allowed task keys: {', '.join(allowed)}"

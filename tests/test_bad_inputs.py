@@ -426,16 +426,18 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "unknown_task_key_cli": (
         ["fit", "--config", "{config}", "--model.init_args.task.modes", "microscopic"],
-        "--model.init_args.task.modes=microscopic (did you mean 'mode'?); task keys: target,",
+        "unknown key 'model.init_args.task.modes' (did you mean 'model.init_args.task.mode'?); "
+        "allowed task keys: target,",
     ),
     "plugin_argument_beside_args_cli": (  # said "(did you mean 'target'?)" of target itself
         ["fit", "--config", "{config}", "--model.init_args.task.target.nope", "1"],
-        "--model.init_args.task.target.nope=1 (target takes name and args: a plugin's argument"
-        " is target.args.KEY); task keys: target,",
+        "unknown key 'model.init_args.task.target.nope' (a plugin takes name and args: a "
+        "plugin's argument is model.init_args.task.target.args.nope); allowed task keys: target,",
     ),
     "abbreviated_task_key_cli": (  # the class's own parser took 'max' as 'max_inputs'
         ["fit", "--config", "{config}", "--model.init_args.task.max", "10"],
-        "--model.init_args.task.max=10 (did you mean 'max_inputs'?); task keys: target,",
+        "unknown key 'model.init_args.task.max' (did you mean 'model.init_args.task.max_inputs'?)"
+        "; allowed task keys: target,",
     ),
     "report_missing": (["report", "{tmp}/no_run"], "no_run"),
     "report_latin1_summary": (["report", "{tmp}/report_latin1", "--no-tensorboard"], "summary"),
@@ -636,7 +638,7 @@ DATA_FILE_CASES = {
 
 FRAGMENTS = {
     "concept_of_other_inputs": "concept 'rotation': inputs must be images",
-    "unknown_task_key": "(did you mean 'mode'?); task keys: target, dataset,",
+    "unknown_task_key": "(did you mean 'model.init_args.task.mode'?); allowed task keys: target,",
     "argz_target": "argz",
     "argz_model": "argz",
     "argz_concept": "argz",

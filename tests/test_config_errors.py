@@ -68,8 +68,8 @@ def test_a_misspelt_key_of_a_plugin_spec_gets_the_closest_one(tmp_path) -> None:
         )
         assert done.returncode == 2, done.stderr
         assert done.stderr == (
-            f"ffade: error: model.init_args.task.{plugin}: unknown key '{key}' (did you mean "
-            f"'{meant}'?); a plugin takes only name and args\n"
+            f"ffade: error: unknown key 'model.init_args.task.{plugin}.{key}' (did you mean "
+            f"'model.init_args.task.{plugin}.{meant}'?); a plugin takes only name and args\n"
         )
     assert not (tmp_path / "runs").exists()
 
@@ -94,4 +94,54 @@ def test_a_data_section_is_refused_in_one_line_naming_where_inputs_come_from(tmp
         assert done.returncode == 2, (extra, done.stderr)
         assert done.stderr.startswith("ffade: error: data: ffade takes no data section"), extra
         assert "model.init_args.task.dataset" in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_top_level_keys_offered_leave_out_the_refused_data(tmp_path) -> None:
+    """The list of allowed top-level keys offered ``data``, and ``dat:`` was asked "did you mean
+    'data'?": a user who followed either met the one-line refusal of a data section."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    (tmp_path / "dat.yaml").write_text("dat: {foo: 1}\n")
+    for extra, word in ((["-c", "dat.yaml"], "dat"), (["--seed_everythin", "3"], "seed_everythin")):
+        done = ffade_in_process("fit", "-c", config, *extra, "--print_config", cwd=tmp_path)
+        assert done.returncode == 2, (extra, done.stderr)
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(f"ffade: error: unknown key '{word}'"), line
+        assert line.endswith(
+            "allowed top-level keys: seed_everything, trainer, model, ckpt_path, weights_only"
+        ), line
+        assert "data" not in line, line
+
+
+def test_a_misspelt_key_is_named_in_full_at_every_level_as_a_trainer_key_is(tmp_path) -> None:
+    """A trainer key was "unknown key 'trainer.max_step' (did you mean ...); allowed trainer
+    keys: ...", but a model argument was "model: Option 'budgett' is not accepted by ..." and a
+    task key "model: Group 'task' does not accept option 'targets.name'": neither named the key a
+    user fixes (model.init_args.budgett). Each level now says it the trainer's way."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    (tmp_path / "budget.yaml").write_text("model:\n  init_args:\n    budgett: 10\n")
+    (tmp_path / "task.yaml").write_text(
+        "model:\n  init_args:\n    task:\n      targets: {name: synthetic}\n"
+    )
+    model = "allowed model.init_args keys of ffade.explore.DQNExplorer: task, budget, "
+    task = "allowed task keys: target, dataset, reward, concepts, mode, split, max_inputs, "
+    for extra, said in [
+        (["-c", "budget.yaml"], "'model.init_args.budgett' (did you mean 'model.init_args.budget'"),
+        (["--model.init_args.budgett", "3"], "'model.init_args.budgett' (did you mean"),
+        (["-c", "task.yaml"], "'model.init_args.task.targets' (did you mean 'model.init_args.task"),
+        (["--model.init_args.task.modes", "x"], "'model.init_args.task.modes' (did you mean 'mod"),
+        (["--trainer.max_step", "3"], "'trainer.max_step' (did you mean 'trainer.max_steps'?)"),
+    ]:
+        done = ffade_in_process("fit", "-c", config, *extra, "--print_config", cwd=tmp_path)
+        assert done.returncode == 2, (extra, done.stderr)
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(f"ffade: error: unknown key {said}"), line
+        allowed = (
+            "allowed trainer keys: " if "trainer" in said else task if "task" in said else model
+        )
+        assert allowed in line, line
     assert not (tmp_path / "runs").exists()

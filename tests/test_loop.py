@@ -258,7 +258,7 @@ SHIPPED_STAGES = "".join(
     [
         ("discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nfixup: 1\n", "unknown key 'fixup'"),
         ("feedback: b.yaml\n", "key 'discover' is missing"),
-        ("- a\n", "expected a mapping"),
+        ("- a\n", "a loop config maps keys (discover, feedback, mitigate"),
         (  # a misspelt key says which it meant
             "discover: a.yaml\nfeedback: b.yaml\nmitigate: c.yaml\nthresold: 0.4\n",
             "unknown key 'thresold' (did you mean 'threshold'?)",
@@ -295,6 +295,36 @@ def test_bad_loop_configs_are_one_line_errors(
     assert main(["loop", "--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda path: None, ": file not found"),
+        (lambda path: path.write_text(""), ": the file is empty; a "),
+        (lambda path: path.write_text("- a\n"), ": a "),
+        (lambda path: path.mkdir(), ": a directory; give a "),
+        (lambda path: path.write_text("a: [\n"), ": not valid YAML (line 2: "),
+    ],
+    ids=["missing", "empty", "list", "directory", "bad-yaml"],
+)
+def test_a_loop_config_file_that_is_no_config_is_said_as_fit_says_it(
+    tmp_path: Path, make, said: str
+) -> None:
+    """``ffade loop`` said "--config: loop config 'X' not found" of a missing file and "X:
+    expected a mapping with keys ..." of an empty one, where ``ffade fit`` says "--config X: file
+    not found" and "--config X: the file is empty; ...": the same mistake is now said alike."""
+    path = tmp_path / "loop.yaml"
+    make(path)
+    lines = {}
+    for command in ("fit", "loop"):
+        result = ffade_in_process(command, "--config", str(path))
+        assert result.returncode == 2, result.stderr
+        (lines[command],) = result.stderr.strip().splitlines()
+    head = f"ffade: error: --config {path}{said}"
+    assert lines["fit"].startswith(head) and lines["loop"].startswith(head), lines
+    if said.startswith(": the file is empty"):  # the loop's own keys, not fit's model: trainer:
+        assert "a loop config maps keys such as discover:" in lines["loop"], lines
 
 
 def test_an_empty_loop_config_path_is_said_as_empty(capsys) -> None:
@@ -572,7 +602,7 @@ def test_a_mistake_in_rediscover_names_the_loop_key_not_just_the_discovery_confi
     assert main(["loop", "--config", str(config), "--out", str(tmp_path / "loops")]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "with the loop's rediscover {budgett: 5}" in line
-    assert "did you mean 'budget'" in line
+    assert "did you mean 'model.init_args.budget'" in line  # the key as ffade fit names it
 
 
 @pytest.mark.parametrize(

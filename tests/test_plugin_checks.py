@@ -461,8 +461,8 @@ def test_a_tensor_of_scores_on_any_device_passes() -> None:
         ),
         (
             {"reward": {"name": "margin", "arg": {"scale": 2.0}}},
-            "model.init_args.task.reward: unknown key 'arg' (did you mean 'args'?); a plugin "
-            "takes only name and args",
+            "unknown key 'model.init_args.task.reward.arg' (did you mean "
+            "'model.init_args.task.reward.args'?); a plugin takes only name and args",
         ),
     ],
 )
