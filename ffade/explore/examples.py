@@ -10,12 +10,13 @@ image of the pairs, also in TensorBoard.
 Targets that are not images (``render`` returns None) save the texts ``describe_inputs`` gives
 instead: in examples.json and as a table in TensorBoard's text tab. Targets with neither save
 nothing.
+The words over each picture (caption, concept values changed) are
+:mod:`ffade.explore.example_captions`'s.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,17 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
 from ffade.env import Evaluator
-from ffade.figure_text import TextMeasure, fonts, literal, middle_cut
+from ffade.explore.example_captions import (
+    CUT_LABEL_CHARACTERS,
+    GAP,
+    MARGIN,
+    caption,
+    changes_text,
+    changes_title,
+    pair_label,
+    short_value,
+)
+from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
 from ffade.png_summary import png_summary
@@ -34,21 +45,12 @@ from ffade.records import atomic_path, write_json_atomic
 
 PANEL_PIXELS = 180
 """At most this many pixels a side per panel of the worst-failures grid."""
-LABEL_CHARACTERS = 66
-"""A grid caption's line length: wider ran into the next cell at 8 points in a 440 px cell."""
 PAIR_WIDTH = 440
 """Pixels a per-example PNG is at least wide: its caption's lines, as wide as a grid cell's."""
 MIN_PAIR_HEIGHT = 128
 """Rows a per-example PNG has at least: a 28 px digit is enlarged 5 times to be seen."""
 DPI = 100
 """The pictures' dots per inch: a caption's 8 points are 11 px."""
-CHANGES_LINES = 3
-"""Lines the concept values changed take at most over a changed picture."""
-CUT_LABEL_CHARACTERS = (24, 21, 18, 15, 12, 9, 7)
-"""The lengths a grid's concept labels are cut to in turn (in their middle) until the values
-changed fit in their three lines: ``rotati...clockwise=20`` still says which concept it is."""
-MARGIN, GAP = 8, 6
-"""Pixels above a picture's first text, and between a caption, its titles and the pictures."""
 
 
 def worst_failures(evaluator: Evaluator, count: int) -> list[tuple[int, np.ndarray, float, float]]:
@@ -123,7 +125,7 @@ def save_worst_examples(
     for i, (input_id, state, metric, reward) in enumerate(worst):
         entry: dict[str, Any] = {
             "input_id": int(input_id),
-            "reference": named[i] if named else _short(references[i]),
+            "reference": named[i] if named else short_value(references[i]),
             "concepts": evaluator.space.values(state),
             "changed": evaluator.space.changes(state),
             "metric": float(metric),  # as evaluations.jsonl has it: the caption rounds
@@ -158,7 +160,7 @@ def _text_table(entries: list[dict[str, Any]]) -> str:
     for entry in entries:
         cells = [
             entry["input"],
-            _changes(entry),
+            changes_text(entry),
             entry["output"],
             str(entry["reference"] if entry["reference"] is not None else ""),
         ]
@@ -193,7 +195,7 @@ def _save_pair_png(
     the PNG's ``Description``."""
     with fonts():
         pixels = _drawn(_pair_figure(original, changed, entry, measure))
-    described = f"{_caption(entry).strip()}; changed: {_changes(entry)}"
+    described = f"{caption(entry).strip()}; changed: {changes_text(entry)}"
     with atomic_path(path) as tmp:
         imsave(tmp, pixels, format="png", metadata={"Description": described})
 
@@ -213,9 +215,9 @@ def _pair_figure(
     width = max(pair.shape[1] + 20, PAIR_WIDTH)
     left = (width - pair.shape[1]) // 2
     measure = measure or TextMeasure(dpi)
-    label = _label(entry, measure, width)
+    label = pair_label(entry, measure, width)
     middles = (left + half / 2, left + pair.shape[1] - half / 2)
-    changes = _changes_title(entry, measure, middles, width, max(34, half // 6))[0]
+    changes = changes_title(entry, measure, middles, width, max(34, half // 6))[0]
     label_height, titles_height = measure.size(label, 8)[1], measure.size(changes, 7)[1]
     header = MARGIN + label_height + GAP + titles_height + GAP
     height = math.ceil(header) + pair.shape[0]
@@ -254,9 +256,9 @@ def _grid_figure(
     panels = [_panel(image) for image in (*originals, *pictures)]
     dpi, cell_width = DPI, PAIR_WIDTH  # pixels
     measure = measure or TextMeasure(dpi)
-    labels = [_label(entry, measure, cell_width) for entry in entries]
+    labels = [pair_label(entry, measure, cell_width) for entry in entries]
     middles = [_middles(panels[i], panels[i + len(entries)]) for i in range(len(entries))]
-    cuts = [_changes_title(e, measure, middles[i], cell_width, 34) for i, e in enumerate(entries)]
+    cuts = [changes_title(e, measure, middles[i], cell_width, 34) for i, e in enumerate(entries)]
     # labels cut alike in every caption that cuts them: a grid read "rotatio...lockwise" in one
     # cell and "rotation ...clockwise" in the next
     shortest = min((cut for _, cut in cuts if cut is not None), default=0)
@@ -264,7 +266,7 @@ def _grid_figure(
     titles = [
         title
         if cut in (None, shortest)
-        else _changes_title(entries[i], measure, middles[i], cell_width, 34, narrower)[0]
+        else changes_title(entries[i], measure, middles[i], cell_width, 34, narrower)[0]
         for i, (title, cut) in enumerate(cuts)
     ]
     label_heights = [measure.size(label, 8)[1] for label in labels]
@@ -318,48 +320,6 @@ def _heading(width: int, measure: TextMeasure) -> str:
     return heading
 
 
-def _caption(entry: dict[str, Any]) -> str:
-    label = "" if entry["reference"] is None else f" (label {entry['reference']})"
-    return f"input {entry['input_id']}{label}: {entry['output']}"
-
-
-def _label(entry: dict[str, Any], measure: TextMeasure, width: float) -> str:
-    """The caption over a pair, in two lines at most that stay inside its ``width`` px cell."""
-    return measure.wrap(_caption(entry), LABEL_CHARACTERS, width - 2 * MARGIN, 8, 2)
-
-
-def _changes_title(
-    entry: dict[str, Any],
-    measure: TextMeasure,
-    middles: tuple[float, float],
-    width: float,
-    characters: int,
-    label_widths: Sequence[int] = CUT_LABEL_CHARACTERS,
-) -> tuple[str, int | None]:
-    """The concept values changed, in three lines at most, centred at ``middles[1]`` (px from
-    the cell's left) between the "original" title centred at ``middles[0]`` and the cell's
-    right edge (``width``): a 40-character concept label ran into the next cell.
-
-    Where they take more than three lines, the concept labels are cut in their middle
-    (:func:`~ffade.figure_text.middle_cut`), shorter in turn, until every value fits: with long
-    labels the lines held only the first label and every caption of a grid read the same, the
-    values that differ cut off. Only what is still too long then ends in ``...``. Returns the
-    lines and the length ``label_widths`` gave the labels (None: whole).
-    """
-    original_right = middles[0] + measure.size("original", 7)[0] / 2
-    half = min(middles[1] - original_right - GAP, width - MARGIN - middles[1])
-    half = max(half, 30)  # a panel a few pixels wide: lines of a few characters, not of one
-    wrapped = measure.wrap(_changes(entry), characters, 2 * half, 7, None)
-    if wrapped.count("\n") < CHANGES_LINES:
-        return wrapped, None
-    for label_width in label_widths:
-        lines = measure.pack(_changed_parts(entry, label_width), 7, 2 * half)
-        if lines is not None and len(lines) <= CHANGES_LINES:
-            return literal("\n".join(lines)), label_width
-    shortest = _changes(entry, label_widths[-1])
-    return measure.wrap(shortest, characters, 2 * half, 7, CHANGES_LINES), label_widths[-1]
-
-
 def _panel(image: np.ndarray) -> np.ndarray:
     """The picture at most ``PANEL_PIXELS`` a side: small ones enlarged by whole pixels (not
     blurred, so a digit's pixels stay pixels), large ones scaled down with antialiasing (a
@@ -374,27 +334,3 @@ def _panel(image: np.ndarray) -> np.ndarray:
         return smaller[0].permute(1, 2, 0).clamp(0, 1).numpy()
     scale = PANEL_PIXELS // size
     return image.repeat(scale, axis=0).repeat(scale, axis=1)
-
-
-def _changes(entry: dict[str, Any], label_width: int | None = None) -> str:
-    """``label=value, ...`` of the concepts changed (``label_width``: see ``_changed_parts``)."""
-    return ", ".join(_changed_parts(entry, label_width)) or "no change"
-
-
-def _changed_parts(entry: dict[str, Any], label_width: int | None = None) -> list[str]:
-    """``label=value`` of each concept changed; ``label_width``: labels longer are cut in their
-    middle to as many characters."""
-    return [
-        f"{k if label_width is None else middle_cut(str(k), label_width)}={_short(v)}"
-        for k, v in entry["changed"].items()
-    ]
-
-
-def _short(value: Any) -> str | None:
-    if value is None:  # no reference (prompts without labels): null, not the text "None"
-        return None
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return value if isinstance(value, (int, str)) else str(value)[:40]

@@ -17,11 +17,11 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from ffade.env import Evaluator
+from ffade.explore.example_captions import caption
 from ffade.explore.examples import (
     MIN_PAIR_HEIGHT,
     PAIR_WIDTH,
     PANEL_PIXELS,
-    _caption,
     _grid_figure,
     _pair_figure,
     _panel,
@@ -413,5 +413,5 @@ def test_an_input_without_a_reference_is_captioned_without_one(tmp_path: Path) -
     assert save_worst_examples(evaluator, tmp_path) >= 1
     entries = json.loads((tmp_path / "examples" / "examples.json").read_text())
     assert all(entry["reference"] is None for entry in entries)
-    assert _caption(entries[0]) == f"input {entries[0]['input_id']}: {entries[0]['output']}"
+    assert caption(entries[0]) == f"input {entries[0]['input_id']}: {entries[0]['output']}"
     assert "None" not in _text_table([{**e, "input": "x"} for e in entries])
