@@ -14,6 +14,12 @@ import numpy as np
 from ffade.summarize.landscape import Landscape, wilson_interval
 from ffade.summarize.regions import Region, describe_rate, failing_states
 
+PASSING = 0.5
+"""A slice is *fixed* only when its failure rate is shown below this as well as below the
+threshold, and *still failing* once its rate is shown at or above it whatever the threshold:
+at ``--threshold 1`` a slice failing 99 times in 100 is below the threshold (its interval's upper
+end under 100%) yet far from fixed. At thresholds up to 50% the threshold alone decides."""
+
 
 def compare_regions(
     first: Landscape,
@@ -27,8 +33,10 @@ def compare_regions(
 
     Each slice (a rule or a region) of the first run is judged on the second run's evaluations
     pooled over it (for a rule, every state its conditions allow): *fixed* only when the upper
-    end of that rate's 95% interval is below the threshold, *still failing* when the rate itself
-    reaches the threshold, *unclear* in between (too few evaluations to tell, or a rate just
+    end of that rate's 95% interval is below the threshold and below 50% (:data:`PASSING`),
+    *still failing* when the rate itself reaches the threshold or the interval's lower end
+    reaches 50% (a slice failing more often than not is not fixed at ``--threshold 1``),
+    *unclear* in between (too few evaluations to tell, or a rate just
     under the threshold), and *not retested* when the second run evaluated none of its states
     at least ``min_evaluations`` times: a second run that never looked there says nothing, which
     must not read as "fixed". Slices of the second run that share no state
@@ -80,9 +88,9 @@ def _retest(
     low, high = wilson_interval(k, n)
     if n == 0 or int(second.evaluations[index].max()) < min_evaluations:
         status = "not_retested"
-    elif float(high) < threshold:
+    elif float(high) < min(threshold, PASSING):
         status = "fixed"
-    elif k >= threshold * n - 1e-9:
+    elif k >= threshold * n - 1e-9 or float(low) >= PASSING:
         status = "still_failing"
     else:
         status = "unclear"

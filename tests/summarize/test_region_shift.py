@@ -87,3 +87,49 @@ def test_every_overlapping_rule_is_named_not_only_the_last_one(make_run) -> None
     shift = compare_regions(first, rules, first, [rule, wider])
     (still,) = shift["still_failing"]
     assert still["overlapping"] == sorted([rule.id, "S-wider"])
+
+
+def test_a_slice_failing_99_of_100_is_still_failing_at_threshold_1_not_fixed(
+    make_run, tmp_path
+) -> None:
+    """docs/report.md, "Rule shift": *fixed* needs the interval's upper end below 50% too, and a
+    lower end at 50% or more is *still failing*, whatever the threshold. At --threshold 1 a
+    region failing 99 of 100 read "fixed" (its upper end, 99.8%, is below 100%)."""
+    import json
+
+    from ffade.summarize.report import main
+
+    grid = {"x": [0, 1, 2], "y": [0, 1]}
+    first = make_run("before", grid, {(0, 0): (100, 100), (2, 1): (10, 0)})
+    second = make_run("after", grid, {(0, 0): (100, 99), (2, 1): (10, 0)})
+    typed = ["--threshold", "1", "--slices", "regions", "--no-tensorboard"]
+    assert main([str(first), "--compare", str(second), *typed]) == 0
+    shift = json.loads((first / "report.json").read_text())["compare"]["region_shift"]
+    assert shift["fixed"] == []
+    (still,) = shift["still_failing"]
+    assert still["now"] == "99% failure (95% CI 95-100%), 100 evaluations"
+
+
+def test_fixed_and_still_failing_at_high_thresholds_and_the_threshold_alone_up_to_half(
+    make_run,
+) -> None:
+    """Above a 50% threshold, a slice at 60% failure over many evaluations is still failing
+    (it read "fixed" at --threshold 0.8), one at 30% with its interval reaching 50% is unclear,
+    and only one clearly under 50% is fixed; up to 50% the threshold alone decides."""
+    grid = {"x": [0, 1, 2, 3, 4]}  # three regions apart: x = 0, x = 2, x = 4
+    before = {(0,): (10, 10), (1,): (10, 0), (2,): (10, 10), (3,): (10, 0), (4,): (10, 10)}
+    after = {(0,): (1000, 600), (1,): (10, 0), (2,): (10, 3), (3,): (10, 0), (4,): (1000, 100)}
+    first = load_landscape(make_run("before", grid, before))
+    second = load_landscape(make_run("after", grid, after))
+
+    def verdicts(threshold: float) -> dict[str, list[str]]:
+        regions = find_regions(first, threshold)
+        shift = compare_regions(first, regions, second, [], threshold)
+        return {k: sorted(e["description"] for e in v) for k, v in shift.items() if v}
+
+    high = verdicts(0.8)
+    assert len(high["still_failing"]) == 1 and "x = 0" in high["still_failing"][0]
+    assert len(high["unclear"]) == 1 and "x = 2" in high["unclear"][0]
+    assert len(high["fixed"]) == 1 and "x = 4" in high["fixed"][0]
+    low = verdicts(0.25)  # 60% reaches it; 30% of 10 does too; 10% of 1000 is fixed
+    assert len(low["still_failing"]) == 2 and len(low["fixed"]) == 1

@@ -513,3 +513,22 @@ def test_barycenter_of_three_is_pots_fixed_point_and_costs_no_less_than_the_leas
     )
     least = cost(least_atoms[:, None], np.full(2000, 1 / 2000))
     assert cost(result.coordinates, result.mass) >= least - 1e-6
+
+
+def test_an_atom_halfway_between_grid_states_is_split_evenly_not_sent_to_the_lower() -> None:
+    """docs/report.md: `grid_mass`, an atom exactly halfway between two values of a concept is
+    split evenly between them. The midpoint of failures on neighbouring states all went to the
+    lower one (argmin's first), so the average of two runs leaned one way; on a grid in thirds,
+    which way hung on rounding."""
+    result = barycenter([point_mass((0, 0)), point_mass((1, 0))])
+    np.testing.assert_allclose(result.coordinates[:, 0], 0.125)  # halfway between 0 and 0.25
+    assert result.grid_mass[0, 0] == pytest.approx(0.5)
+    assert result.grid_mass[1, 0] == pytest.approx(0.5)
+    grid = {"x": [0, 1, 2, 3]}
+    thirds = [np.linspace(0.0, 1.0, 4)]
+    result = barycenter(
+        [point_mass((1,), grid, coordinates=thirds), point_mass((2,), grid, coordinates=thirds)]
+    )
+    np.testing.assert_allclose(result.grid_mass, [0.0, 0.5, 0.5, 0.0])
+    both = barycenter([point_mass((0, 0)), point_mass((1, 1))])  # halfway on both concepts
+    np.testing.assert_allclose(both.grid_mass[:2, :2], [[0.25, 0.25], [0.25, 0.25]])
