@@ -147,10 +147,12 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
     """Refuse a resume whose model class or arguments differ from the run it continues."""
     saved_class = saved.get("_class_path")
     advice = "resume with that run's own config.yaml, or drop --ckpt_path to start a new run"
-    if saved_class and _resolve(saved_class) is not type(model):
+    saved_type = _resolve(saved_class) if saved_class else None
+    if saved_class and saved_type is not type(model):
+        said = _public_path(saved_type) if isinstance(saved_type, type) else saved_class
         raise FfadeError(
-            f"{where} was saved by {saved_class}, but the config runs "
-            f"{type(model).__module__}.{type(model).__qualname__}; {advice}"
+            f"{where} was saved by {said}, but the config runs "
+            f"{_public_path(type(model))}; {advice}"
         )
     now = dict(getattr(model, "hparams", {}))
     for key, value in saved.items():
@@ -160,9 +162,13 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
             value, now[key] = _task(value), _task(now[key])
         if _plain(value) != _plain(now[key]):
             path, value, current = _first_difference(key, _data(value), _data(now[key]))
+            if isinstance(value, list) and isinstance(current, list):
+                said = _count_difference(f"model.init_args.{path}", value, current)
+            else:
+                said = f"model.init_args.{path} = {_short(value)}, but the config says "
+                said += _short(current)
             raise FfadeError(
-                f"{where} was saved with model.init_args.{path} = {_short(value)}, but the config "
-                f"says {_short(current)}; a resume keeps every argument of its run: {advice}"
+                f"{where} was saved with {said}; a resume keeps every argument of its run: {advice}"
             )
 
 
@@ -178,6 +184,59 @@ def _first_difference(path: str, saved: Any, now: Any) -> tuple[str, Any, Any]:
             if _plain(left) != _plain(right):
                 return _first_difference(f"{path}[{index}]", left, right)
     return path, saved, now
+
+
+def _count_difference(path: str, saved: list[Any], now: list[Any]) -> str:
+    """Two lists of different lengths (a concept dropped or added), as the entries one has and
+    the other lacks: both lists cut short hid the difference at their ends."""
+    same = next(
+        (i for i, (a, b) in enumerate(zip(saved, now, strict=False)) if _plain(a) != _plain(b)),
+        min(len(saved), len(now)),
+    )
+    extra, name = len(saved) - len(now), path.rpartition(".")[2]
+    listed = (
+        f"{len(saved)} {path} ({_items(saved)}), but the config says {len(now)} ({_items(now)})"
+    )
+    if extra > 0 and _plain(saved[:same] + saved[same + extra :]) == _plain(now):
+        lacks = ", ".join(
+            f"{name}[{same + i}] = {_item(e)}" for i, e in enumerate(saved[same : same + extra])
+        )
+        return f"{listed}: it lacks the run's {lacks}"
+    if extra < 0 and _plain(now[:same] + now[same - extra :]) == _plain(saved):
+        adds = ", ".join(
+            f"{name}[{same + i}] = {_item(e)}" for i, e in enumerate(now[same : same - extra])
+        )
+        return f"{listed}: it adds {adds}"
+    return f"{listed}: they differ first at {name}[{same}]"
+
+
+def _items(values: list[Any], limit: int = 120) -> str:
+    text = ", ".join(_item(value) for value in values)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _item(value: Any) -> str:
+    """A list entry in short: a plugin spec as ``name(arg=value, ...)``, as a concept reads."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        args = value.get("args") or {}
+        if isinstance(args, dict) and set(value) <= {"name", "args"}:
+            inner = ", ".join(f"{key}={json.dumps(arg, default=str)}" for key, arg in args.items())
+            return f"{value['name']}({inner})" if inner else value["name"]
+    return _short(value, 60)
+
+
+def _public_path(cls: type) -> str:
+    """The shortest import path of ``cls`` (``ffade.explore.RandomExplorer``, not its
+    ``ffade.explore.baselines`` module): how configs and the docs name it."""
+    parts = cls.__module__.split(".")
+    for end in range(1, len(parts) + 1):
+        module = ".".join(parts[:end])
+        try:
+            if getattr(importlib.import_module(module), cls.__qualname__, None) is cls:
+                return f"{module}.{cls.__qualname__}"
+        except ImportError:
+            continue
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _resolve(class_path: str) -> Any:

@@ -44,6 +44,64 @@ def test_another_task_is_refused_naming_the_setting(
     assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
 
 
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (  # both lists were cut at 80 characters, before the concept that was gone
+            lambda concepts: concepts.pop(),
+            "saved with 3 model.init_args.task.concepts (axis(index=0), axis(index=1), "
+            "axis(index=2)), but the config says 2 (axis(index=0), axis(index=1)): it lacks "
+            "the run's concepts[2] = axis(index=2);",
+        ),
+        (
+            lambda concepts: concepts.pop(1),
+            "but the config says 2 (axis(index=0), axis(index=2)): it lacks the run's "
+            "concepts[1] = axis(index=1);",
+        ),
+        (
+            lambda concepts: concepts.insert(0, {"name": "axis", "args": {"index": 2}}),
+            "but the config says 4 (axis(index=2), axis(index=0), axis(index=1), axis(index=2)): "
+            "it adds concepts[0] = axis(index=2);",
+        ),
+        (
+            lambda concepts: concepts.__setitem__(slice(1, None), [concepts[2]] * 3),
+            "but the config says 4 (axis(index=0), axis(index=2), axis(index=2), axis(index=2)): "
+            "they differ first at concepts[1];",
+        ),
+    ],
+)
+def test_another_number_of_concepts_is_refused_naming_the_one_that_differs(
+    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], change, said: str
+) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    data = yaml.safe_load(config.read_text())
+    change(data["model"]["init_args"]["task"]["concepts"])
+    config.write_text(yaml.safe_dump(data))
+    code = main(["fit", "--config", str(config), "--ckpt_path", str(finished)])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("ffade")]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err[-2000:]
+    assert said in lines[0], lines[0]
+    assert not list(tmp_path.glob("runs/**/version_*")), "a refused resume left a run folder"
+
+
+def test_another_explorer_is_named_as_configs_name_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The config's class was named by its module (ffade.explore.baselines.RandomExplorer)
+    beside the run's public path (ffade.explore.DQNExplorer)."""
+    config = write_config(tmp_path / "c.yaml", budget=16, learning_starts=8)
+    assert main(["fit", "--config", str(config)]) == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=16)
+    assert main(["fit", "--config", str(config), "--ckpt_path", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "was saved by ffade.explore.DQNExplorer, but the config runs "
+        "ffade.explore.RandomExplorer; resume with that run's own config.yaml"
+    ) in err, err[-2000:]
+
+
 @pytest.mark.parametrize("kept", ["checkpoint", "replay", "checkpoint only"])
 def test_another_seed_is_refused(
     finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kept: str

@@ -956,6 +956,25 @@ def test_resuming_a_finished_run_returns_it_and_a_changed_argument_is_said_as_th
     )
 
 
+def test_a_resume_of_another_explorer_or_concepts_says_what_differs(tmp_path: Path) -> None:
+    """The refusal named the run's class by its module (ffade.explore.baselines.RandomExplorer)
+    beside this call's public path, and a concept left out only as two lists cut at 80
+    characters, which hid it."""
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 16, "save_dir": tmp_path}
+    finished = ffade.discover(**run)
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(**{**run, "explorer": "dqn"}, resume=finished)
+    assert (
+        "was saved by ffade.explore.RandomExplorer, but this call runs ffade.explore.DQNExplorer;"
+    ) in str(error.value)
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(**{**run, "task": synthetic_spec(num_concepts=2)}, resume=finished)
+    assert (
+        "saved with 3 task.concepts (axis(index=0), axis(index=1), axis(index=2)), but this call "
+        "says 2 (axis(index=0), axis(index=1)): it lacks the run's concepts[2] = axis(index=2);"
+    ) in str(error.value)
+
+
 class StopAtStep(Callback):
     """Ctrl-C as the fine-tune's ``step``-th optimizer step starts (past its checkpoint at 10)."""
 
