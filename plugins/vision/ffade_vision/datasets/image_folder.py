@@ -21,7 +21,12 @@ from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset, read_text_lines
-from ffade_vision.datasets._splits import check_split_name, file_keys, split_indices
+from ffade_vision.datasets._splits import (
+    check_split_name,
+    empty_split_notes,
+    file_keys,
+    split_indices,
+)
 
 WORDNET_ID = re.compile(r"n\d{8}")
 """An ImageNet class folder's name, e.g. n01440764."""
@@ -124,6 +129,8 @@ class ImageFolderDataset(Dataset):
         self._decoded: dict[int, torch.Tensor] = {}
         keys = file_keys(self.files)  # a photo saved twice goes to one split
         self.indices = split_indices("image_folder", len(self.files), fractions, seed, keys)
+        of = f"{len(self.files)} image{'s' * (len(self.files) != 1)}"
+        self.notes = (*self.notes, *empty_split_notes("image_folder", self.indices, fractions, of))
 
     @property
     def num_classes(self) -> int:
