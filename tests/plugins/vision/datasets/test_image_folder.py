@@ -245,6 +245,36 @@ def test_a_split_its_fraction_leaves_empty_is_noted_in_the_task(image_root: Path
     ]
 
 
+def test_images_of_types_not_read_and_broken_links_are_said_to_be_left_out(
+    tmp_path: Path,
+) -> None:
+    """GIFs, TIFFs and links to deleted photos in class folders were skipped without a word: a
+    class of GIFs looked read. Now a note (or the no-images error) counts them and says what is
+    read; other files (notes.txt) and hidden ones stay unsaid."""
+    (tmp_path / "cat").mkdir()
+    for name in ("b.gif", "a.GIF", "c.tif"):
+        Image.new("RGB", (8, 8)).save(tmp_path / "cat" / name)
+    (tmp_path / "cat" / "notes.txt").write_text("not an image")
+    Image.new("RGB", (8, 8)).save(tmp_path / "cat" / ".hidden.gif", format="GIF")
+    (tmp_path / "cat" / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    read = ".jpg, .jpeg, .png, .bmp, .webp"
+    types = f"3 files of another type (e.g. 'cat/a.GIF'); read are {read}: convert them to one "
+    links = "1 file links to no file (e.g. 'cat/gone.jpg'); point each link at its image"
+    with pytest.raises(FfadeError) as error:
+        ImageFolderDataset(str(tmp_path))
+    assert str(error.value) == (
+        f"dataset 'image_folder': no images ({read}) in class folders under {str(tmp_path)!r}; "
+        f"left out: {types}of these to use them; left out: {links}"
+    )
+    Image.new("RGB", (8, 8)).save(tmp_path / "cat" / "d.png")
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    assert data.files == [tmp_path / "cat" / "d.png"]
+    assert data.notes == (
+        f"dataset 'image_folder': left out: {types}of these to use them",
+        f"dataset 'image_folder': left out: {links}",
+    )
+
+
 def test_an_image_too_large_for_pillow_is_one_line(tmp_path: Path) -> None:
     """A PNG header of 20,000 x 20,000 pixels: Pillow's DecompressionBombError, no OSError,
     was a traceback."""
