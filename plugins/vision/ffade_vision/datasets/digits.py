@@ -78,9 +78,10 @@ class DigitsDataset(Dataset):
         images = F.pad(images, [margin], fill=0.0)
         self.images = images.expand(-1, channels, -1, -1).contiguous()
         self.labels = [int(y) for y in bunch.target]
-        self.fractions = tuple(fractions)
         keys = array_keys(bunch.images)  # the 8x8 originals: equal ones stay equal resized
-        self.indices = split_indices("digits", len(self.labels), self.fractions, seed, keys)
+        # checked as given: tuple(5) was "'int' object is not iterable", naming no key
+        self.indices = split_indices("digits", len(self.labels), fractions, seed, keys)
+        self.fractions = tuple(fractions)
         of = f"{len(self.labels)} images"
         self.notes = empty_split_notes("digits", self.indices, self.fractions, of)
 

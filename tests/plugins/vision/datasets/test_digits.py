@@ -103,3 +103,14 @@ def test_a_split_its_fraction_leaves_empty_is_said() -> None:
         "it); raise its fraction"
     )
     assert DigitsDataset(fractions=(0.5, 0.0, 0.4)).notes == ()
+
+
+@pytest.mark.parametrize("fractions", [5, "abc"])
+def test_fractions_that_are_no_list_are_one_line_naming_the_key(fractions: object) -> None:
+    """A number was "'int' object is not iterable", a string split into its letters."""
+    with pytest.raises(FfadeError) as error:
+        DigitsDataset(fractions=fractions)  # type: ignore[arg-type]
+    assert str(error.value) == (
+        f"dataset 'digits': split fractions {fractions!r} must be 3 non-negative numbers "
+        "summing to at most 1 (for discovery, finetune, heldout)"
+    )
