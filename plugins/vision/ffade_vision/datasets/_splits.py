@@ -26,6 +26,32 @@ def split_indices(
     return disjoint_split_indices(n, fractions, seed, what=what, keys=keys)
 
 
+SPLIT_USES = {
+    "discovery": "a run searches it",
+    "finetune": "a fine-tune trains on it",
+    "heldout": "a fine-tune judges its fix on it; ffade export samples it",
+}
+"""What each split is for, said when one is left empty."""
+
+
+def empty_split_notes(
+    plugin: str, indices: dict[str, np.ndarray], fractions: Sequence[float], of: str
+) -> tuple[str, ...]:
+    """A note per split that a fraction above 0 left without inputs (too few to share out):
+    ``[0.1, 0.1, 0.1]`` of 8 views gives 1, 1 and 0, and the held-out split a fine-tune judges
+    its fix on, and a suite samples, was empty with no word. ``of`` says what was shared out
+    ("8 images"). A fraction of 0 asks for an empty split: no note."""
+    sizes = [len(indices[name]) for name in SPLITS]
+    given = ", ".join(f"{float(f):g}" for f in fractions)
+    cut = f"{sizes[0]}, {sizes[1]} and {sizes[2]} to {SPLITS[0]}, {SPLITS[1]} and {SPLITS[2]}"
+    return tuple(
+        f"dataset '{plugin}': fractions [{given}] of {of} give {cut}, so split '{name}' is "
+        f"empty ({SPLIT_USES[name]}); raise its fraction"
+        for name, fraction, size in zip(SPLITS, fractions, sizes, strict=True)
+        if fraction > 0 and size == 0
+    )
+
+
 def file_keys(files: Sequence[Path]) -> list[Hashable]:
     """One key per file, equal for files of equal bytes: a photo saved twice is one input.
 

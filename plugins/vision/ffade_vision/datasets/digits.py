@@ -15,7 +15,12 @@ from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset
-from ffade_vision.datasets._splits import array_keys, check_split_name, split_indices
+from ffade_vision.datasets._splits import (
+    array_keys,
+    check_split_name,
+    empty_split_notes,
+    split_indices,
+)
 
 # All 1797 images are held in memory: at 512 pixels a side and 3 channels, 5.6 GB of float32.
 # A larger size (a typo such as 9223372036854775807) would stop in torch with a traceback.
@@ -73,9 +78,12 @@ class DigitsDataset(Dataset):
         images = F.pad(images, [margin], fill=0.0)
         self.images = images.expand(-1, channels, -1, -1).contiguous()
         self.labels = [int(y) for y in bunch.target]
-        self.fractions = tuple(fractions)
         keys = array_keys(bunch.images)  # the 8x8 originals: equal ones stay equal resized
-        self.indices = split_indices("digits", len(self.labels), self.fractions, seed, keys)
+        # checked as given: tuple(5) was "'int' object is not iterable", naming no key
+        self.indices = split_indices("digits", len(self.labels), fractions, seed, keys)
+        self.fractions = tuple(fractions)
+        of = f"{len(self.labels)} images"
+        self.notes = empty_split_notes("digits", self.indices, self.fractions, of)
 
     def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
         """The (image (C, H, W), digit) pairs of one split, in a seeded order."""

@@ -21,12 +21,24 @@ from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset, read_text_lines
-from ffade_vision.datasets._splits import check_split_name, file_keys, split_indices
+from ffade_vision.datasets._splits import (
+    check_split_name,
+    empty_split_notes,
+    file_keys,
+    split_indices,
+)
 
 WORDNET_ID = re.compile(r"n\d{8}")
 """An ImageNet class folder's name, e.g. n01440764."""
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+OTHER_IMAGES = frozenset(
+    {".gif", ".tif", ".tiff", ".jfif", ".jpe", ".avif", ".heic", ".heif", ".jp2", ".svg", ".ico"}
+    | {".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".psd", ".dng", ".cr2", ".nef", ".arw", ".raw"}
+)
+"""Image types not read: such files in class folders are left out, and a note says how many,
+not in silence (a folder of GIFs or TIFFs looked read, and was not)."""
 
 MOST_IMAGE_SIZE = 1024
 """The largest ``image_size``: above any torchvision weights' crop (EfficientNet-B7's is 600).
@@ -97,12 +109,18 @@ class ImageFolderDataset(Dataset):
             )
         self.files: list[Path] = []
         self.labels: list[int] = []
+        unread: dict[str, list[str]] = {"of another type": [], "links to no file": []}
         for name in folders:  # images in sub-folders of a class folder belong to the class
             for path in sorted((self.root / name).rglob("*")):
                 relative = path.relative_to(self.root)
                 if _is_image(path, relative):
                     self.files.append(path)
                     self.labels.append(index[name])
+                elif _shown(relative):  # skipped, said below: not in silence
+                    kind = _unread_kind(path)
+                    if kind:
+                        unread[kind].append(relative.as_posix())
+        skipped = [_skipped(kind, names) for kind, names in unread.items() if names]
         # images lying in root itself have no class: said, not skipped in silence
         loose = sorted(p.name for p in self.root.iterdir() if _is_image(p, Path(p.name)))
         count = f"{len(loose)} image{'s' * (len(loose) != 1)}"
@@ -111,8 +129,9 @@ class ImageFolderDataset(Dataset):
             fix = f"; {outside}: put each in its class's folder" * bool(loose)
             raise FfadeError(
                 f"dataset 'image_folder': no images ({', '.join(EXTENSIONS)}) in class folders "
-                f"under {str(self.root)!r}{fix}"
+                f"under {str(self.root)!r}{fix}{''.join(f'; left out: {s}' for s in skipped)}"
             )
+        self.notes = (*self.notes, *(f"dataset 'image_folder': left out: {s}" for s in skipped))
         if loose:
             self.notes = (
                 *self.notes,
@@ -124,6 +143,8 @@ class ImageFolderDataset(Dataset):
         self._decoded: dict[int, torch.Tensor] = {}
         keys = file_keys(self.files)  # a photo saved twice goes to one split
         self.indices = split_indices("image_folder", len(self.files), fractions, seed, keys)
+        of = f"{len(self.files)} image{'s' * (len(self.files) != 1)}"
+        self.notes = (*self.notes, *empty_split_notes("image_folder", self.indices, fractions, of))
 
     @property
     def num_classes(self) -> int:
@@ -162,6 +183,25 @@ class ImageFolderDataset(Dataset):
 def _is_image(path: Path, relative: Path) -> bool:
     """An image file ffade reads, ``relative`` (to root) not hidden."""
     return path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative)
+
+
+def _unread_kind(path: Path) -> str | None:
+    """Why a file named as an image is not read: another image type, or a link to no file
+    (``path.is_file()`` is false for both a folder and a broken link); None for other files."""
+    suffix = path.suffix.lower()
+    if suffix in EXTENSIONS and path.is_symlink() and not path.exists():
+        return "links to no file"
+    if suffix in OTHER_IMAGES and path.is_file():
+        return "of another type"
+    return None
+
+
+def _skipped(kind: str, names: list[str]) -> str:
+    """One clause for the files of one kind left out: how many, one example, and what to do."""
+    files = f"{len(names)} file{'s' * (len(names) != 1)} {kind} (e.g. {names[0]!r})"
+    if kind == "links to no file":
+        return f"{files}; point each link at its image"
+    return f"{files}; read are {', '.join(EXTENSIONS)}: convert them to one of these to use them"
 
 
 def _shown(path: Path) -> bool:

@@ -26,7 +26,11 @@ from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset
-from ffade_vision.datasets._splits import check_split_name, split_indices
+from ffade_vision.datasets._splits import (
+    check_split_name,
+    empty_split_notes,
+    split_indices,
+)
 
 NUM_CLASSES = 1000
 """ImageNet-1k, in the usual class order (torchvision's, and EfficientNet-Lite's)."""
@@ -122,6 +126,8 @@ class SamplePhotosDataset(Dataset):
         super().__init__(seed)
         self.photos = PHOTOS
         self.indices = split_indices("sample_photos", len(VIEWS), fractions, seed)
+        of = f"each photo's {len(VIEWS)} views"
+        self.notes = empty_split_notes("sample_photos", self.indices, fractions, of)
         self.views = {p.name: cut_views(_read(p), p.centre) for p in self.photos}
 
     def split(self, name: str) -> list[tuple[torch.Tensor, tuple[int, ...]]]:

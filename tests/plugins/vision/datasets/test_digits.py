@@ -92,3 +92,25 @@ def test_equal_image_arrays_share_a_key_and_one_split() -> None:
         splits = split_indices("digits", 9, (0.4, 0.3, 0.3), seed, keys)
         where = {i: name for name in SPLITS for i in splits[name].tolist()}
         assert where[0] == where[6] == where[7] and where[3] == where[8]
+
+
+def test_a_split_its_fraction_leaves_empty_is_said() -> None:
+    """A fraction too small for one image of 1,797 left its split empty in silence."""
+    (note,) = DigitsDataset(fractions=(0.5, 0.0001, 0.4)).notes
+    assert note == (
+        "dataset 'digits': fractions [0.5, 0.0001, 0.4] of 1797 images give 898, 0 and 719 to "
+        "discovery, finetune and heldout, so split 'finetune' is empty (a fine-tune trains on "
+        "it); raise its fraction"
+    )
+    assert DigitsDataset(fractions=(0.5, 0.0, 0.4)).notes == ()
+
+
+@pytest.mark.parametrize("fractions", [5, "abc"])
+def test_fractions_that_are_no_list_are_one_line_naming_the_key(fractions: object) -> None:
+    """A number was "'int' object is not iterable", a string split into its letters."""
+    with pytest.raises(FfadeError) as error:
+        DigitsDataset(fractions=fractions)  # type: ignore[arg-type]
+    assert str(error.value) == (
+        f"dataset 'digits': split fractions {fractions!r} must be 3 non-negative numbers "
+        "summing to at most 1 (for discovery, finetune, heldout)"
+    )

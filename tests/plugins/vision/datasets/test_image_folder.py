@@ -134,7 +134,10 @@ def test_a_wordnet_subset_without_classes_is_noted_before_the_search(tmp_path: P
             "name": "torchvision_classifier",
             "args": {"model": "resnet18", "weights": None},
         },
-        "dataset": {"name": "image_folder", "args": {"root": str(root), "image_size": 16}},
+        "dataset": {  # two images: all to discovery, no note of an empty split
+            "name": "image_folder",
+            "args": {"root": str(root), "image_size": 16, "fractions": [1, 0, 0]},
+        },
         "reward": {"name": "misclassification"},
         "concepts": [{"name": "rotation", "args": {"values": [0, 10]}}],
     }
@@ -144,7 +147,8 @@ def test_a_wordnet_subset_without_classes_is_noted_before_the_search(tmp_path: P
     ids[:2] = ["n01443537", "n01484850"]  # not ImageNet's order; only the ids matter here
     spec["dataset"]["args"]["classes"] = sorted(ids)
     assert build_task(spec).notes == []
-    assert ImageFolderDataset(str(_wordnet_folders(tmp_path / "pets", ["cat", "dog"]))).notes == ()
+    pets = str(_wordnet_folders(tmp_path / "pets", ["cat", "dog"]))
+    assert ImageFolderDataset(pets, fractions=(1, 0, 0)).notes == ()
 
 
 def test_nested_images_count_and_hidden_entries_do_not(image_root: Path) -> None:
@@ -216,6 +220,58 @@ def test_images_in_root_itself_are_said_to_be_in_no_class(tmp_path: Path) -> Non
     assert data.notes == (
         "dataset 'image_folder': left out, in no class folder: 2 images in root itself "
         "(e.g. 'x.png'); to use them, put each in its class's folder",
+    )
+
+
+def test_a_split_its_fraction_leaves_empty_is_noted_in_the_task(image_root: Path) -> None:
+    """12 images at [0.5, 0.4, 0.02] give 6, 5 and 0: the held-out split a fine-tune judges its
+    fix on was empty with no word until then."""
+    spec = {
+        "target": {
+            "name": "torchvision_classifier",
+            "args": {"model": "resnet18", "weights": None, "num_classes": 3},
+        },
+        "dataset": {
+            "name": "image_folder",
+            "args": {"root": str(image_root), "image_size": 16, "fractions": [0.5, 0.4, 0.02]},
+        },
+        "reward": {"name": "misclassification"},
+        "concepts": [{"name": "rotation", "args": {"values": [0, 10]}}],
+    }
+    assert build_task(spec).notes == [
+        "dataset 'image_folder': fractions [0.5, 0.4, 0.02] of 12 images give 6, 5 and 0 to "
+        "discovery, finetune and heldout, so split 'heldout' is empty (a fine-tune judges its fix "
+        "on it; ffade export samples it); raise its fraction"
+    ]
+
+
+def test_images_of_types_not_read_and_broken_links_are_said_to_be_left_out(
+    tmp_path: Path,
+) -> None:
+    """GIFs, TIFFs and links to deleted photos in class folders were skipped without a word: a
+    class of GIFs looked read. Now a note (or the no-images error) counts them and says what is
+    read; other files (notes.txt) and hidden ones stay unsaid."""
+    (tmp_path / "cat").mkdir()
+    for name in ("b.gif", "a.GIF", "c.tif"):
+        Image.new("RGB", (8, 8)).save(tmp_path / "cat" / name)
+    (tmp_path / "cat" / "notes.txt").write_text("not an image")
+    Image.new("RGB", (8, 8)).save(tmp_path / "cat" / ".hidden.gif", format="GIF")
+    (tmp_path / "cat" / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    read = ".jpg, .jpeg, .png, .bmp, .webp"
+    types = f"3 files of another type (e.g. 'cat/a.GIF'); read are {read}: convert them to one "
+    links = "1 file links to no file (e.g. 'cat/gone.jpg'); point each link at its image"
+    with pytest.raises(FfadeError) as error:
+        ImageFolderDataset(str(tmp_path))
+    assert str(error.value) == (
+        f"dataset 'image_folder': no images ({read}) in class folders under {str(tmp_path)!r}; "
+        f"left out: {types}of these to use them; left out: {links}"
+    )
+    Image.new("RGB", (8, 8)).save(tmp_path / "cat" / "d.png")
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    assert data.files == [tmp_path / "cat" / "d.png"]
+    assert data.notes == (
+        f"dataset 'image_folder': left out: {types}of these to use them",
+        f"dataset 'image_folder': left out: {links}",
     )
 
 

@@ -65,3 +65,14 @@ def test_a_missing_package_and_bad_fractions_are_one_line_errors(
     )
     with pytest.raises(FfadeError, match=r"'chelsea' ships with the 'skimage' package.*pip"):
         SamplePhotosDataset()
+
+
+def test_a_split_its_fraction_leaves_empty_is_said_when_the_dataset_is_built() -> None:
+    """[0.1, 0.1, 0.1] of 8 views gave 1, 1 and 0: a held-out split empty with no word, found
+    only when a suite had no held-out pairs. A fraction of 0 asks for an empty split: no note."""
+    assert SamplePhotosDataset(fractions=(0.1, 0.1, 0.1)).notes == (
+        "dataset 'sample_photos': fractions [0.1, 0.1, 0.1] of each photo's 8 views give 1, 1 "
+        "and 0 to discovery, finetune and heldout, so split 'heldout' is empty (a fine-tune "
+        "judges its fix on it; ffade export samples it); raise its fraction",
+    )
+    assert SamplePhotosDataset(fractions=(1.0, 0.0, 0.0)).notes == ()
