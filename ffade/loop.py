@@ -190,14 +190,14 @@ def _run_stages(
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
     record["mitigate"] = str(fixed)
     record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
-    say(f"      {_numbers(mitigation)}")
-    if not mitigation["accepted"]:
-        save("rejected")
-        said_after_verdict(  # loop.json says rejected: a closed output no longer changes that
+    save("mitigated" if mitigation["accepted"] else "rejected")  # before its lines: see below
+    if not mitigation["accepted"]:  # loop.json says rejected: a closed output no longer changes it
+        said_after_verdict(say, f"      {_numbers(mitigation)}")
+        said_after_verdict(
             say, f"      fix rejected: {mitigation['reason']}; stopping before rediscovery"
         )
         return record
-    save("mitigated")
+    say(f"      {_numbers(mitigation)}")  # closed: stopped at rediscover, its fix kept as done
 
     second = _rediscover(config, loop_dir, first, mitigation["fixed_target"], say)
     record["rediscover"] = str(second)

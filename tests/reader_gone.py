@@ -4,7 +4,7 @@
 read end; this process holds the last one (``FD``) and closes it at ``MOMENT``, so the loop's
 next write finds the pipe closed there, not at whatever moment a reader's timing gives:
 
-- ``verdict``: once loop.json says ``rejected`` (the rejected fix's line is still to be said);
+- ``verdict``: once the fine-tune wrote its verdict (none of its lines said yet);
 - ``summary``: once the stages are done, as the closing summary is to be printed.
 
 Nothing else is changed: the loop runs, prints and exits as ``ffade`` does.
@@ -23,14 +23,14 @@ from ffade.cli import main
 def close_at(fd: int, moment: str) -> None:
     """Close ``fd`` once the loop reaches ``moment``."""
     if moment == "verdict":
-        write = loop.write_json_atomic
+        mitigate = loop._mitigate
 
-        def written(path: Any, record: Any) -> None:
-            write(path, record)
-            if record.get("status") == "rejected":
-                os.close(fd)
+        def mitigated(*args: Any) -> tuple[Any, dict[str, Any]]:
+            done = mitigate(*args)
+            os.close(fd)
+            return done
 
-        loop.write_json_atomic = written
+        loop._mitigate = mitigated
     else:
         run_stages = loop._run_stages
 

@@ -1379,9 +1379,10 @@ def test_a_reader_gone_once_the_fix_is_rejected_leaves_exit_1_and_loop_json_reje
     """`ffade loop ... | head -6`, the reader gone as the loop says its outcome. As its closing
     summary was printed, the BrokenPipeError reached ffade's `| head -1` handler: exit 0 for a
     rejected fix (block-buffered, as a pipe is without PYTHONUNBUFFERED, it came at exit: status
-    120 after "Exception ignored ... BrokenPipeError"). As the rejected fix's line was said, the
-    closed output stopped a loop already over: loop.json went from `rejected` to `stopped` at
-    `discover`. The pipe closes exactly there (tests/reader_gone.py holds its last reader)."""
+    120 after "Exception ignored ... BrokenPipeError"). As the verdict's lines were said, the
+    closed output stopped a loop whose fine-tune was over: loop.json said `stopped` at
+    `mitigate` (its `mitigate` key there too), or at `discover` once it said `rejected`. The
+    pipe closes exactly there (tests/reader_gone.py holds its last reader)."""
     loop = rejected_loop(tmp_path)
     read, write = os.pipe()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
