@@ -56,6 +56,7 @@ import yaml
 
 from ffade.errors import FfadeError, OneLineParser, as_written, plain_key
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
+from ffade.loop_closing import closing_summary
 from ffade.loop_config import (
     LoopConfig,
     check_discovery_split,
@@ -69,8 +70,14 @@ from ffade.loop_config import (
     read_loop_config,
     takes_warm_start,
 )
-from ffade.loop_retest import retest, retest_line
-from ffade.loop_stop import STAGE_AFTER, OutputClosed, StageStopped, said_while_read
+from ffade.loop_retest import retest
+from ffade.loop_stop import (
+    STAGE_AFTER,
+    OutputClosed,
+    StageStopped,
+    said_after_verdict,
+    said_while_read,
+)
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
 from ffade.writable import missing_dirs, remove_if_empty, writable_dir
@@ -183,12 +190,14 @@ def _run_stages(
     fixed, mitigation = _mitigate(config, loop_dir, first, say)
     record["mitigate"] = str(fixed)
     record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
-    say(f"      {_numbers(mitigation)}")
-    if not mitigation["accepted"]:
-        save("rejected")
-        say(f"      fix rejected: {mitigation['reason']}; stopping before rediscovery")
+    save("mitigated" if mitigation["accepted"] else "rejected")  # before its lines: see below
+    if not mitigation["accepted"]:  # loop.json says rejected: a closed output no longer changes it
+        said_after_verdict(say, f"      {_numbers(mitigation)}")
+        said_after_verdict(
+            say, f"      fix rejected: {mitigation['reason']}; stopping before rediscovery"
+        )
         return record
-    save("mitigated")
+    say(f"      {_numbers(mitigation)}")  # closed: stopped at rediscover, its fix kept as done
 
     second = _rediscover(config, loop_dir, first, mitigation["fixed_target"], say)
     record["rediscover"] = str(second)
@@ -378,21 +387,4 @@ def main(argv: list[str]) -> int:
         closed = " (its output was closed)" if isinstance(cause, OutputClosed) else ""
         print(f"ffade: error: {stop}{closed}", file=sys.stderr)
         return 1
-    print()
-    print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")
-    for stage in ("discover", "feedback", "mitigate", "rediscover", "report"):
-        if stage in record:
-            print(f"  {stage:<10} {record[stage]}")
-    if "region_shift" in record:
-        shift = record["region_shift"]
-        print(  # the first run's slices, followed into the second (loop.json's region_shift)
-            f"  {config.slices}: "
-            + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
-        )
-    if "retest" in record:
-        retest = record["retest"]
-        passed, total = retest["passed"], len(retest["cases"])
-        print(f"  retest: {passed} of {total} {retest['slices']} pass on the same sampled pairs")
-        for case in retest["cases"]:
-            print(f"    {retest_line(case)}")
-    return 0 if record["status"] == "finished" else 1
+    return closing_summary(record, config.slices)

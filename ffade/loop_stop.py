@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +66,53 @@ class OutputClosed(KeyboardInterrupt):
 def said_while_read(say: Callable[[str], Any]) -> Callable[[str], Any]:
     """``say``, turning a closed standard output into :class:`OutputClosed`.
 
-    Standard output is then pointed at os.devnull: the lines still buffered for it would fail
-    again as Python exits ("Exception ignored ... BrokenPipeError" on stderr).
+    Each line is flushed as it is said: piped, standard output is block-buffered, and the first
+    to flush it was tqdm, as a stage's progress bar started, so a closed pipe failed the stage's
+    run (status ``failed``, a traceback) instead of stopping the loop. Standard output is then
+    pointed at os.devnull: the lines still buffered for it would fail again as Python exits
+    ("Exception ignored ... BrokenPipeError" on stderr).
     """
 
     def said(text: str) -> Any:
         try:
-            return say(text)
+            result = say(text)
+            sys.stdout.flush()
+            return result
         except BrokenPipeError as error:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _to_devnull()
             raise OutputClosed from error
 
     return said
+
+
+def said_after_verdict(say: Callable[[str], Any], text: str) -> None:
+    """``say(text)`` once the loop's outcome is recorded: a closed output no longer changes it.
+
+    The rejected fix's line, said after loop.json says ``rejected``: its :class:`OutputClosed`
+    had turned that loop into one ``stopped`` at ``discover``.
+    """
+    with suppress(OutputClosed):  # standard output already points at os.devnull
+        say(text)
+
+
+@contextmanager
+def closing_lines() -> Iterator[None]:
+    """The loop's closing summary, printed and flushed; a closed standard output ends it quietly.
+
+    The loop's outcome is decided by then, and its exit status follows it: a ``BrokenPipeError``
+    here reached ``ffade``'s own handler (``ffade plugins | head -1``), which exits 0, though the
+    fix was rejected; piped (block-buffered), it came at exit instead, as "Exception ignored ...
+    BrokenPipeError" and status 120.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _to_devnull()
+
+
+def _to_devnull() -> None:
+    """Point standard output at os.devnull, so what is still buffered for it goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

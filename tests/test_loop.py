@@ -975,21 +975,30 @@ def test_ctrl_c_while_the_feedback_is_applied_stops_the_loop_naming_that_stage(
     assert "discover" in record and "feedback" not in record
 
 
-@pytest.mark.slow  # a loop in a process of its own, about 30 s
-def test_a_closed_stdout_stops_the_loop_as_interrupted_without_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.slow  # a loop in a process of its own, about 30 s each
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["unbuffered", "buffered"])
+def test_a_closed_stdout_stops_the_loop_as_interrupted_without_a_traceback(
+    tmp_path: Path, unbuffered: bool
+) -> None:
     """`ffade loop ... | head -1`: the reader went away after the first line. The next line's
     BrokenPipeError recorded the feedback stage `failed` (a crash, with its traceback); nothing
     failed, the loop was stopped from outside as a closed terminal's SIGHUP stops it, so it is
-    `interrupted`, in one line, and Python says nothing of the closed pipe as it exits."""
+    `interrupted`, in one line, and Python says nothing of the closed pipe as it exits.
+    Block-buffered (a pipe, without PYTHONUNBUFFERED), the first line came only as discovery's
+    progress bar flushed it, and that flush, in the run, failed the run with a traceback once the
+    reader was gone: each of the loop's lines is now flushed as it is said."""
     loop = stopping_loop(tmp_path)
     exe = Path(sys.executable).parent / "ffade"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
     with subprocess.Popen(
         [str(exe), "loop", "--config", str(loop)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the first line comes at once, as on a tty
+        env=env,
     ) as process:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("[1/5] discover: ")
@@ -1324,12 +1333,8 @@ def test_a_task_note_is_said_once_though_each_stage_builds_the_task(tmp_path: Pa
     assert (tmp_path / "loops" / "version_0" / "mitigate").is_dir()  # a second task was built
 
 
-@pytest.mark.slow  # discovery and a fine-tune, about 13 s of CPU
-def test_a_rejected_fix_stops_the_loop_before_rediscovery_and_says_so(
-    tmp_path: Path, capsys
-) -> None:
-    """The guard's refusal is the loop's verdict: exit 1, the reason printed, loop.json's status
-    `rejected` with the mitigation numbers, and no rediscovery or report made on a fix not kept."""
+def rejected_loop(tmp_path: Path) -> Path:
+    """The small digits loop on 16 images, whose fine-tune fixes nothing: the guard rejects it."""
     loop = small_loop_config(tmp_path)
     discover = Path(yaml.safe_load(loop.read_text())["discover"])
     config = yaml.safe_load(discover.read_text())
@@ -1340,6 +1345,16 @@ def test_a_rejected_fix_stops_the_loop_before_rediscovery_and_says_so(
     config = yaml.safe_load(mitigate.read_text())
     config["model"]["init_args"]["learning_rate"] = 1e-12  # fixes nothing: the guard refuses it
     mitigate.write_text(yaml.safe_dump(config))
+    return loop
+
+
+@pytest.mark.slow  # discovery and a fine-tune, about 13 s of CPU
+def test_a_rejected_fix_stops_the_loop_before_rediscovery_and_says_so(
+    tmp_path: Path, capsys
+) -> None:
+    """The guard's refusal is the loop's verdict: exit 1, the reason printed, loop.json's status
+    `rejected` with the mitigation numbers, and no rediscovery or report made on a fix not kept."""
+    loop = rejected_loop(tmp_path)
     assert main(["loop", "--config", str(loop)]) == 1
     out = capsys.readouterr().out
     assert "stopping before rediscovery" in out, out
@@ -1350,3 +1365,44 @@ def test_a_rejected_fix_stops_the_loop_before_rediscovery_and_says_so(
     assert record["mitigation"]["status"] == "rejected"
     assert "stopped" not in record and "rediscover" not in record and "report" not in record
     assert not (loop_dir / "rediscover").exists() and not (loop_dir / "report").exists()
+
+
+@pytest.mark.slow  # the rejected loop in a process of its own, about 30 s each
+@pytest.mark.parametrize(
+    ("moment", "unbuffered"),
+    [("summary", True), ("summary", False), ("verdict", True)],
+    ids=["summary", "summary-buffered", "verdict"],
+)
+def test_a_reader_gone_once_the_fix_is_rejected_leaves_exit_1_and_loop_json_rejected(
+    tmp_path: Path, moment: str, unbuffered: bool
+) -> None:
+    """`ffade loop ... | head -6`, the reader gone as the loop says its outcome. As its closing
+    summary was printed, the BrokenPipeError reached ffade's `| head -1` handler: exit 0 for a
+    rejected fix (block-buffered, as a pipe is without PYTHONUNBUFFERED, it came at exit: status
+    120 after "Exception ignored ... BrokenPipeError"). As the verdict's lines were said, the
+    closed output stopped a loop whose fine-tune was over: loop.json said `stopped` at
+    `mitigate` (its `mitigate` key there too), or at `discover` once it said `rejected`. The
+    pipe closes exactly there (tests/reader_gone.py holds its last reader)."""
+    loop = rejected_loop(tmp_path)
+    read, write = os.pipe()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    command = ["-m", "tests.reader_gone", str(read), moment, "loop", "--config", str(loop)]
+    with subprocess.Popen(
+        [sys.executable, *command],
+        cwd=REPO,
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        pass_fds=(read,),
+    ) as process:
+        os.close(read)  # the child's copy is the pipe's last reader
+        os.close(write)
+        stderr = process.communicate(timeout=300)[1]
+    assert process.returncode == 1, stderr[-2000:]
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr[-2000:]
+    assert "ffade: error" not in stderr, stderr[-2000:]
+    record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
+    assert record["status"] == "rejected" and "stopped" not in record
