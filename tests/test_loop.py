@@ -866,7 +866,7 @@ def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_lo
     assert main(["loop", "--config", str(bad)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and str(broken) in lines[0], lines
-    assert "did you mean 'learning_rate'" in lines[0]
+    assert "did you mean 'model.init_args.learning_rate'" in lines[0]
     assert not (loop_dir.parent / "version_1").exists()  # checked before discovery ran
 
 
