@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from ffade.concept_names import did_you_mean, listed
 from ffade.errors import FfadeError, as_written, does_not_exist, shown
 from ffade.evaluation_log import logged_records
 from ffade.records import POLICY_FILE, read_summary
+from ffade.shown_numbers import percent as percent  # the report's modules read it here
 from ffade.summarize.grid import GEOMETRY_KEYS as GEOMETRY_KEYS  # re-exported, as before
 from ffade.summarize.grid import Grid, read_grid
 from ffade.summarize.grid import is_numeric as is_numeric  # regions and rules read it here
@@ -50,22 +51,6 @@ def wilson_interval(
     low = np.where(n > 0, np.where(k == 0, 0.0, np.clip(center - half, 0.0, 1.0)), np.nan)
     high = np.where(n > 0, np.where(k == n, 1.0, np.clip(center + half, 0.0, 1.0)), np.nan)
     return low, high
-
-
-def percent(share: float, end: Literal["low", "high"] | None = None) -> str:
-    """A share from 0 to 1 as a whole percent, "0%" and "100%" kept for none and all.
-
-    Plain rounding reads 999 failures of 1000 as "100% failure", rules covering 812 of 813
-    failing states as covering "100%", and the interval of 1000 failures in 1000 as "100-100%"
-    (a Wilson interval's lower end stays below 100%): a reader takes each for all. A share
-    strictly between 0 and 1 reads 1% to 99% instead. An interval's ``end`` is held on its own
-    side only, so it stays a bound: a lower end of 0.02% still reads 0, an upper end of 99.98% 100.
-    """
-    value = round(float(share) * 100)
-    if 0 < share < 1:
-        value = min(value, 99) if end != "high" else value
-        value = max(value, 1) if end != "low" else value
-    return f"{value}%"
 
 
 @dataclass

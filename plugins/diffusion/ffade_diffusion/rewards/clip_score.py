@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from ffade.errors import FfadeError, as_written, is_number, require_positive_arg
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Reward, Scores, usable_device
+from ffade.shown_numbers import beside
 from ffade_diffusion.paths import check_local_path, quiet_loading
 from ffade_diffusion.prompts import (
     Prompt,
@@ -165,8 +166,9 @@ class ClipScore(Reward):
         """How well CLIP finds each image to match its prompt: 'an image at CLIP cosine 0.12
         (failing below 0.3) for "a photo of a nurse"'."""
         images, prompts, _ = generated(outputs, "clip_score")
+        limit = self.threshold
         return [
-            f'an image at CLIP cosine {c:.2f} (failing below {self.threshold:g}) for "{prompt}"'
+            f'an image at CLIP cosine {beside(c, limit)} (failing below {limit:g}) for "{prompt}"'
             for c, prompt in zip(self.cosine(images, prompts).tolist(), prompts, strict=True)
         ]
 

@@ -16,6 +16,7 @@ import torch
 from ffade import registry
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Reward, Scores
+from ffade.shown_numbers import share
 from ffade.top_class import right_answers
 from ffade_diffusion.rewards._images import generated
 
@@ -107,7 +108,7 @@ class Judge(Reward):
         names = self.classifier.describe_references(classes) or classes
         judge = self.classifier.plugin_name or type(self.classifier).__name__
         return [
-            f'drew {name} ({judge}: p={p:.2f}) for "{prompt}"'
+            f'drew {name} ({judge}: p={share(p)}) for "{prompt}"'
             for name, p, prompt in zip(names, top.tolist(), prompts, strict=True)
         ]
 

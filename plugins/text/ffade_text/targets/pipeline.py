@@ -26,6 +26,7 @@ from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer, check_trained_head
 from ffade.plugin_api import Target, load_weights
 from ffade.plugin_checks import check_class_references
+from ffade.shown_numbers import share
 from ffade_text.targets._reads import length_notes, model_positions, tokens_read
 from ffade_text.targets.seq2seq import (
     Seq2SeqSummarizer,
@@ -257,7 +258,7 @@ class HFTextPipeline(Target):
         names = [self.net.config.id2label[c] for c in self.columns]
         confidence, predicted = outputs.softmax(-1).max(-1)
         return [
-            f"predicted {names[i]} (p={p:.2f})"
+            f"predicted {names[i]} (p={share(p)})"
             for i, p in zip(predicted.tolist(), confidence.tolist(), strict=True)
         ]
 

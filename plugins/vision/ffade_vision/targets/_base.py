@@ -17,6 +17,7 @@ from torchvision.transforms.v2 import functional as F
 from ffade.errors import PluginError, as_written
 from ffade.plugin_api import Target
 from ffade.plugin_checks import check_class_references
+from ffade.shown_numbers import share
 from ffade.speed import FastForward
 from ffade_vision.targets._range import warn_outside_unit_range
 
@@ -174,7 +175,7 @@ class ImageClassifier(Target):
         confidence, predicted = probabilities.max(-1)
         names = getattr(self, "categories", None)
         return [
-            f"predicted {names[i] if names and i < len(names) else i} (p={p:.2f})"
+            f"predicted {names[i] if names and i < len(names) else i} (p={share(p)})"
             for i, p in zip(predicted.tolist(), confidence.tolist(), strict=True)
         ]
 

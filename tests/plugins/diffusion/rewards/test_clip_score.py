@@ -188,3 +188,18 @@ def test_a_long_prompt_is_named_not_the_first_of_its_batch(tiny_clip: Path) -> N
     long = "a handwritten seven" + " in red ink" * 5
     with pytest.raises(FfadeError, match=r"prompt 'a handwritten seven in red ink"):
         reward.cosine(torch.rand(2, 3, 16, 16), ["a handwritten seven", long])
+
+
+def test_a_failing_caption_reads_below_the_threshold(tiny_clip: Path) -> None:
+    """A cosine just under the threshold read "0.30 (failing below 0.3)": failing for no reason
+    the caption showed. It reads as many decimals as keep it below."""
+    outputs = _outputs(8)
+    cosine = ClipScore(str(tiny_clip)).cosine(outputs["images"], outputs["prompts"]).tolist()
+    up = next(c for c in cosine if float(f"{c:.2f}") > c)  # one that two decimals round up
+    reward = ClipScore(str(tiny_clip), threshold=float(f"{up:.2f}"))
+    captions = reward.describe_outputs(outputs, [7] * 8)
+    failed = reward.score(outputs, [7] * 8).failed.tolist()
+    for caption, fails in zip(captions, failed, strict=True):
+        shown = float(caption.removeprefix("an image at CLIP cosine ").split()[0])
+        assert (shown < reward.threshold) == fails, caption
+    assert f"CLIP cosine {up:.2f} " not in captions[cosine.index(up)]

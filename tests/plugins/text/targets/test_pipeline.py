@@ -206,3 +206,12 @@ def test_a_review_longer_than_the_model_reads_is_cut_and_noted(sentiment: HFText
         "(the model's positions; max_input_tokens is 512); each is cut there (the longest has "
     )
     assert sentiment.check_task(["bad", "good"], []) == []
+
+
+def test_a_caption_says_no_certainty_the_model_does_not_have(sentiment: HFTextPipeline) -> None:
+    """p=0.996 read "p=1.00": a caption claimed a certainty the classifier does not have."""
+    scores = torch.tensor([[0.004, 0.996], [0.5, 0.5]]).log()
+    assert sentiment.describe_outputs(scores) == [
+        "predicted positive (p=0.99)",
+        "predicted negative (p=0.50)",
+    ]

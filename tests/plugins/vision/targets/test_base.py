@@ -106,3 +106,16 @@ def test_a_model_put_back_in_train_mode_runs_in_eval_mode_each_batch() -> None:
         again = run(images)
         assert not target.model.training
         assert torch.equal(again, logits if run == target.predict else embedding)
+
+
+def test_a_caption_says_no_certainty_the_model_does_not_have() -> None:
+    """A softmax of 0.9996 read "p=1.00" in every worst-failure caption, as if the model could
+    not be wrong; only an exact 1 reads so."""
+    target = registry.create("target", "digits_cnn", {"weights": None})
+    logits = torch.zeros(3, 10)
+    logits[0, 4], logits[1, 2], logits[2, 7] = 10.0, 200.0, 1.0
+    assert target.describe_outputs(logits) == [
+        "predicted 4 (p=0.99)",
+        "predicted 2 (p=1.00)",
+        "predicted 7 (p=0.23)",
+    ]
