@@ -20,6 +20,7 @@ from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import MITIGATION_FILE, read_summary
 from ffade.shell_words import shell_path
+from ffade.shown_numbers import share, told_apart
 from ffade.yamlfile import read_yaml
 
 
@@ -36,19 +37,30 @@ def run_ending(run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | Non
 def held_out_text(record: dict[str, Any]) -> str:
     """mitigation.json's verdict and held-out numbers in one line."""
 
-    def pct(x: float | None) -> str:
-        return "n/a" if x is None else f"{x * 100:.1f}%"
+    def change(name: str, shares: bool = True) -> str:
+        return before_after(record.get(f"{name}_before"), record.get(f"{name}_after"), shares)
 
     metric = record.get("clean_metric", "accuracy")  # BLEU / 100, CLIP cosine: not shares
-    clean = pct if metric.endswith("accuracy") else lambda x: "n/a" if x is None else f"{x:.3f}"
     return (
-        f"{record['status']}: clean {metric} {clean(record.get('clean_accuracy_before'))} -> "
-        f"{clean(record.get('clean_accuracy_after'))}; targeted failure rate "
-        f"{pct(record.get('targeted_failure_rate_before'))} -> "
-        f"{pct(record.get('targeted_failure_rate_after'))}; untargeted "
-        f"{pct(record.get('untargeted_failure_rate_before'))} -> "
-        f"{pct(record.get('untargeted_failure_rate_after'))} (held-out)"
+        f"{record['status']}: clean {metric} "
+        f"{change('clean_accuracy', metric.endswith('accuracy'))}; targeted failure rate "
+        f"{change('targeted_failure_rate')}; untargeted "
+        f"{change('untargeted_failure_rate')} (held-out)"
     )
+
+
+def before_after(before: float | None, after: float | None, shares: bool = True) -> str:
+    """``before -> after``: shares as percents with one decimal, scores with three, more where
+    those would read a change as none ("95.0% -> 95.0%" for 95.04% -> 94.96%, a fall the guard
+    weighed), a share short of all never as 100% (:mod:`ffade.shown_numbers`)."""
+    decimals = 1 if shares else 3
+
+    def show(x: float, digits: int) -> str:
+        return share(x, digits, as_percent=True) if shares else f"{x:.{digits}f}"
+
+    if before is None or after is None:
+        return " -> ".join("n/a" if x is None else show(x, decimals) for x in (before, after))
+    return " -> ".join(told_apart(before, after, decimals, show))
 
 
 def _discovery_ending(

@@ -106,6 +106,30 @@ def test_a_fine_tune_ends_with_its_verdict_and_held_out_numbers(tmp_path: Path) 
     )
 
 
+def test_a_fine_tunes_numbers_never_read_a_change_as_none(tmp_path: Path) -> None:
+    """A clean accuracy that fell 95.04% -> 94.96% read "95.0% -> 95.0%" and a targeted rate of
+    99.96% "100.0%": each pair takes the decimals that tell it apart, a share short of all
+    never reads 100%."""
+    record = {
+        "status": "accepted",
+        "accepted": True,
+        "clean_accuracy_before": 0.9504,
+        "clean_accuracy_after": 0.9496,
+        "targeted_failure_rate_before": 0.9996,
+        "targeted_failure_rate_after": 0.25,
+        "untargeted_failure_rate_before": 0.1,
+        "untargeted_failure_rate_after": 0.1,
+    }
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    assert run_ending(tmp_path).splitlines()[1] == (
+        "fix accepted: clean accuracy 95.04% -> 94.96%; targeted failure rate 99.9% -> 25.0%; "
+        "untargeted 10.0% -> 10.0% (held-out)"
+    )
+    scores = {**record, "clean_metric": "BLEU / 100", "clean_accuracy_after": 0.95036}
+    (tmp_path / "mitigation.json").write_text(json.dumps(scores))
+    assert "clean BLEU / 100 0.95040 -> 0.95036;" in run_ending(tmp_path)
+
+
 def test_a_fix_rejected_for_fixing_nothing_ends_as_rejected(tmp_path: Path) -> None:
     """A fix that kept clean accuracy but left the targeted rate where it was read "accepted"
     (31.2% -> 31.2%) with a note; now the guard rejects it and the lines say so."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ffade.errors import FfadeError, does_not_exist, require_region_options, shown
 from ffade.records import MITIGATION_FILE
+from ffade.shown_numbers import shares_told_apart
 
 if TYPE_CHECKING:
     from ffade.record_lines import EvaluationRecord
@@ -149,7 +150,8 @@ class Run:
         if isinstance(fix, dict) and "status" in fix:
             before, after = (fix.get(f"targeted_failure_rate_{k}") for k in ("before", "after"))
             known = all(isinstance(rate, (int, float)) for rate in (before, after))
-            rates = f": targeted failure rate {before:.0%} -> {after:.0%}" if known else ""
+            shown = " -> ".join(shares_told_apart(before, after, 0)) if known else ""
+            rates = f": targeted failure rate {shown}" if known else ""
             return f"fine-tune {fix['status']}{rates}"
         if not (self.dir / "summary.json").is_file():
             return ""

@@ -23,6 +23,7 @@ from ffade.gate.suite import Case
 from ffade.gate.suite_values import SUITE_SPLITS
 from ffade.log_bars import bar_for
 from ffade.plugin_checks import pairs_at, split_pairs, split_sequence
+from ffade.shown_numbers import shares_told_apart
 from ffade.task import Task, build_task
 
 SETUP_ERROR = re.compile(r"cuda|nvidia|\bmps\b|device|driver|state_dict|PytorchStreamReader", re.I)
@@ -76,12 +77,7 @@ class CaseResult:
     def shown_rates(self) -> tuple[str, str]:
         """The failure rate and the case's maximum as percentages, with as many decimals as
         tell them apart: a failing 38.43% against a maximum of 38.36% read "38.4% > max 38.4%"."""
-        rate, bound = self.failure_rate, self.case.max_failure_rate
-        for decimals in range(1, 5):
-            shown = f"{rate:.{decimals}%}", f"{bound:.{decimals}%}"
-            if shown[0] != shown[1] or rate == bound:
-                break
-        return shown
+        return shares_told_apart(self.failure_rate, self.case.max_failure_rate)
 
     def measured(self) -> dict[str, Any]:
         """The suite file's ``measured`` entry."""

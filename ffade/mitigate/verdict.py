@@ -19,6 +19,7 @@ import torch
 from ffade.mitigate.guard import GuardPairs, GuardResult, region_failure_rates, relative_change
 from ffade.mitigate.plan import MitigationPlan
 from ffade.records import atomic_path
+from ffade.shown_numbers import shares_told_apart, told_apart
 from ffade.task import Task
 
 MODEL_FILE = "model.pt"
@@ -70,25 +71,24 @@ class FixVerdict:
         or, for a fix that kept clean accuracy, that it did not lower the targeted rate."""
         if accepted or not self.keeps_clean_accuracy():
             return self.reason(accepted)
-        before, after = self.before.targeted_failure_rate, self.after.targeted_failure_rate
+        rates = shares_told_apart(
+            self.before.targeted_failure_rate, self.after.targeted_failure_rate
+        )
         return (
-            f"targeted failure rate did not drop ({before * 100:.1f}% -> {after * 100:.1f}%); "
-            "the original model is kept"
+            f"targeted failure rate did not drop ({' -> '.join(rates)}); the original model is kept"
         )
 
     def reason(self, accepted: bool) -> str:
         """The clean side of the verdict in words and numbers (subclasses may say it in their
         own units); ``accepted`` False means clean accuracy fell more than the tolerance."""
         change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
-        tolerance = self.hparams.clean_tolerance
-        if accepted:
-            return (
-                f"clean accuracy changed by {change * 100:+.2f} points, within the tolerance of "
-                f"{tolerance * 100:.2f}"
-            )
-        return (
-            f"clean accuracy fell {-change * 100:.2f} points, more than the tolerance of "
-            f"{tolerance * 100:.2f}; the original model is kept"
+        return clean_change_reason(
+            "clean accuracy",
+            100 * change,
+            100 * self.hparams.clean_tolerance,
+            accepted,
+            " points",
+            2,
         )
 
     def keep_or_undo(self, accepted: bool) -> Path | None:
@@ -142,3 +142,20 @@ class FixVerdict:
     def _fixed_target(self, weights: Path | None) -> dict[str, Any]:
         """The run's target as a spec, loading the fixed weights when there are some."""
         return self.plan.fixed_target("weights", weights)
+
+
+def clean_change_reason(
+    what: str, change: float, tolerance: float, accepted: bool, unit: str = "", decimals: int = 2
+) -> str:
+    """The clean side of a verdict in words, in ``what``'s own units: "clean accuracy changed by
+    -0.40 points, within the tolerance of 1.00", or "... fell 1.20 points, more than the
+    tolerance of 1.00; the original model is kept". With more than ``decimals`` decimals where
+    fewer would lie: a change reads "+0.00" only when there is none, and a fall past the
+    tolerance never reads as equal to it ("fell 1.00 points, more than the tolerance of 1.00")."""
+    if accepted:
+        shown = told_apart(change, 0.0, decimals, lambda x, digits: f"{x:+.{digits}f}")[0]
+        return f"{what} changed by {shown}{unit}, within the tolerance of {tolerance:.{decimals}f}"
+    fell, limit = told_apart(-change, tolerance, decimals)
+    return (
+        f"{what} fell {fell}{unit}, more than the tolerance of {limit}; the original model is kept"
+    )

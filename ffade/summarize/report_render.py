@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ffade.markdown import markdown_text
-from ffade.summarize.landscape import percent
+from ffade.shown_numbers import percent, share, told_apart
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import notes
 from ffade.summarize.report_retest import retest_tables
@@ -205,7 +206,7 @@ def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             show = _pct1 if metric.endswith("accuracy") else _score
         elif name == "clean_bleu":  # BLEU points, 0-100
             label, show = "clean BLEU", _points
-        rows.append([label, show(numbers[key]), show(numbers.get(f"{name}_after")), ""])
+        rows.append([label, *_told_apart(numbers[key], numbers.get(f"{name}_after"), show), ""])
     rows[0][3] = numbers["file"]
     return ["held-out figure", "before", "after", "source"], rows
 
@@ -364,20 +365,27 @@ def _fmt(value: Any) -> str:
     return format_value(value) if value == "" else str(value)
 
 
-def _points(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+def _points(value: float | None, decimals: int = 2) -> str:
+    return "-" if value is None else f"{value:.{decimals}f}"
 
 
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+def _score(value: float | None, decimals: int = 3) -> str:
+    return "-" if value is None else f"{value:.{decimals}f}"
 
 
 def _pct(value: float | None, end: Literal["low", "high"] | None = None) -> str:
     return "-" if value is None or np.isnan(value) else percent(value, end)
 
 
-def _pct1(value: float | None) -> str:
-    return "-" if value is None or np.isnan(value) else f"{value:.1%}"
+def _pct1(value: float | None, decimals: int = 1) -> str:
+    return "-" if value is None or np.isnan(value) else share(value, decimals, as_percent=True)
+
+
+def _told_apart(before: Any, after: Any, show: Callable[..., str]) -> list[str]:
+    """A held-out figure before and after, more decimals where fewer read a change as none."""
+    if not all(isinstance(x, (int, float)) and np.isfinite(x) for x in (before, after)):
+        return [show(before), show(after)]
+    return list(told_apart(before, after, {_pct1: 1, _points: 2, _score: 3}[show], show))
 
 
 def _caption(example: dict[str, Any]) -> str:

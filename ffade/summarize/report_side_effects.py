@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ffade.shown_numbers import shares_told_apart, told_apart
+
 SIDE_EFFECT_HEADER = ["concept = value", "pairs", "failure rate before -> after", "change"]
 
 
@@ -32,8 +34,8 @@ def side_effect_tables(
         [
             f"{label} = {row['value']!r}",
             str(row["pairs"]),
-            f"{row['failure_rate_before']:.1%} -> {row['failure_rate_after']:.1%}",
-            f"{(row['failure_rate_after'] - row['failure_rate_before']) * 100:+.1f} points",
+            " -> ".join(shares_told_apart(row["failure_rate_before"], row["failure_rate_after"])),
+            _points_change(row["failure_rate_before"], row["failure_rate_after"]),
         ]
         for label, row in measured
     ]
@@ -42,3 +44,9 @@ def side_effect_tables(
         "effect came from, largest rise first"
     )
     return [(title, "side-effects", SIDE_EFFECT_HEADER, table)]
+
+
+def _points_change(before: float, after: float) -> str:
+    """The rise in percentage points, "+0.0" only for none: a rise of 0.04 points is no none."""
+    rise = (after - before) * 100
+    return told_apart(rise, 0.0, 1, lambda x, digits: f"{x:+.{digits}f}")[0] + " points"

@@ -192,6 +192,10 @@ def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
     rates = {"targeted_failure_rate_before": 0.5, "targeted_failure_rate_after": 0.25}
     (fix / "mitigation.json").write_text(json.dumps({"status": "accepted", **rates}))
     assert repr(ffade.Run(fix)).endswith("  # fine-tune accepted: targeted failure rate 50% -> 25%")
+    # not "100% -> 100%": a fix that lowered the rate a little, from short of all
+    rates = {"targeted_failure_rate_before": 0.998, "targeted_failure_rate_after": 0.995}
+    (fix / "mitigation.json").write_text(json.dumps({"status": "accepted", **rates}))
+    assert repr(ffade.Run(fix)).endswith("targeted failure rate 99.8% -> 99.5%")
     assert repr(ffade.Run(tmp_path)) == f"Run({str(tmp_path)!r})"  # nothing to say: the path
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ffade import registry
+from ffade.mitigate.verdict import clean_change_reason
 from tests.mitigate.conftest import KEYS, fine_tune
 
 
@@ -74,3 +75,22 @@ def test_a_fix_that_lowers_no_targeted_failure_rate_is_rejected_and_undone(
     assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
     # the clean side still reads "+0.00", not "-0.00", when clean accuracy is unchanged
     assert tuner.reason(True).startswith("clean accuracy changed by +0.00 points")
+
+
+def test_the_verdicts_numbers_never_read_a_change_as_none_or_a_fall_as_the_tolerance() -> None:
+    """ "fell 1.00 points, more than the tolerance of 1.00" and "changed by +0.00 points" for a
+    real change: each number takes the decimals that tell it from the other."""
+    assert clean_change_reason("clean accuracy", -1.004, 1.0, False, " points") == (
+        "clean accuracy fell 1.004 points, more than the tolerance of 1.000; the original "
+        "model is kept"
+    )
+    assert clean_change_reason("clean accuracy", 0.004, 1.0, True, " points") == (
+        "clean accuracy changed by +0.004 points, within the tolerance of 1.00"
+    )
+    assert clean_change_reason("clean accuracy", 0.0, 1.0, True, " points").startswith(
+        "clean accuracy changed by +0.00 points"
+    )
+    assert clean_change_reason("mean CLIP cosine", -0.02, 0.01, False, decimals=4) == (
+        "mean CLIP cosine fell 0.0200, more than the tolerance of 0.0100; the original model "
+        "is kept"
+    )

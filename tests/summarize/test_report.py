@@ -438,6 +438,34 @@ def test_a_side_effect_is_traced_to_its_concept_values(
     assert "Untargeted failure rate by concept value" in (image_run / "report.md").read_text()
 
 
+def test_a_change_the_fix_made_never_reads_as_none(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    """One decimal of a percent read a fall of 95.04% -> 94.96% as "95.0% -> 95.0%", a rise of
+    0.03 points as "+0.0 points", and a failure rate of 99.96% as "100.0%": the figures take the
+    decimals that tell them apart, and a rate short of all never reads 100%."""
+    fixed = tmp_path / "small_changes"
+    fixed.mkdir()
+    rows = [
+        {"value": 0, "pairs": 9999, "failure_rate_before": 0.9996, "failure_rate_after": 0.9999}
+    ]
+    record = {
+        "status": "accepted",
+        "clean_accuracy_before": 0.9504,
+        "clean_accuracy_after": 0.9496,
+        "untargeted_by_value": {"rotation": rows},
+    }
+    (fixed / "mitigation.json").write_text(json.dumps(record))
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(fixed / "m.pt")}}}
+    other = make_run("small_after", image_concepts, planted_image_counts, task=task)
+    build_report(image_run, other, tensorboard=False)
+    page = parse((image_run / "report.html").read_text())
+    assert page.tables["held-out"][2][:3] == ["clean accuracy", "95.04%", "94.96%"]
+    assert page.tables["side-effects"][1:] == [
+        ["rotation = 0", "9999", "99.96% -> 99.99%", "+0.03 points"],
+    ]
+
+
 def test_a_summarizers_held_out_numbers_read_in_its_own_units(
     image_run, make_run, image_concepts, tmp_path
 ) -> None:

@@ -15,6 +15,7 @@ import torch
 from typing_extensions import override
 
 from ffade.mitigate.base import FineTuner
+from ffade.mitigate.verdict import clean_change_reason
 from ffade_diffusion.mitigate.adapters import LORA_MODULES, save_lora
 
 LORA_DIR = "lora"
@@ -44,16 +45,8 @@ class LoRAVerdict(FineTuner):
         if not self._graded:
             return super().reason(accepted)
         change = self.after.clean_accuracy - self.before.clean_accuracy
-        tolerance = self.hparams.clean_tolerance
-        if accepted:
-            return (
-                f"mean CLIP cosine on clean prompts changed by {change:+.4f}, within the "
-                f"tolerance of {tolerance:.4f}"
-            )
-        return (
-            f"mean CLIP cosine on clean prompts fell {-change:.4f}, more than the tolerance of "
-            f"{tolerance:.4f}; the original model is kept"
-        )
+        what, tolerance = "mean CLIP cosine on clean prompts", self.hparams.clean_tolerance
+        return clean_change_reason(what, change, tolerance, accepted, decimals=4)
 
     @override
     def keep_or_undo(self, accepted: bool) -> Path | None:

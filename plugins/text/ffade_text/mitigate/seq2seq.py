@@ -34,6 +34,7 @@ from ffade.errors import (
 )
 from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.guard import GuardResult
+from ffade.mitigate.verdict import clean_change_reason
 from ffade_text.rewards import rouge_l, sentence_bleu
 
 
@@ -262,15 +263,7 @@ class Seq2SeqFineTuner(FineTuner):
         """The verdict in clean BLEU points, the summarizer's own units."""
         change = self.clean_scores["after"]["bleu"] - self.clean_scores["before"]["bleu"]
         tolerance = 100 * self.hparams.clean_tolerance
-        if accepted:
-            return (
-                f"clean BLEU changed by {change:+.2f} points, within the tolerance of "
-                f"{tolerance:.2f}"
-            )
-        return (
-            f"clean BLEU fell {-change:.2f} points, more than the tolerance of "
-            f"{tolerance:.2f}; the original model is kept"
-        )
+        return clean_change_reason("clean BLEU", change, tolerance, accepted, " points")
 
     @override
     def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
