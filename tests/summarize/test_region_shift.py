@@ -133,3 +133,20 @@ def test_fixed_and_still_failing_at_high_thresholds_and_the_threshold_alone_up_t
     assert len(high["fixed"]) == 1 and "x = 4" in high["fixed"][0]
     low = verdicts(0.25)  # 60% reaches it; 30% of 10 does too; 10% of 1000 is fixed
     assert len(low["still_failing"]) == 2 and len(low["fixed"]) == 1
+
+
+def test_above_a_50_percent_threshold_a_slice_still_fails_with_no_state_failing(make_run) -> None:
+    """docs/report.md: at --threshold 0.9 a rule whose states now fail 70% of the time each is
+    still failing by its pooled rate (its 95% CI's lower end above 50%) though none of its states
+    reaches 90%: failing_states_now is 0, and no rule of the second run overlaps it."""
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    first = load_landscape(make_run("before", grid, lambda s: (10, 10 * (s[0] >= 3))))
+    second = load_landscape(make_run("after", grid, lambda s: (10, 7 * (s[0] >= 3))))
+    rules = list(find_rules(first, threshold=0.9).rules)
+    again = list(find_rules(second, threshold=0.9).rules)
+    shift = compare_regions(first, rules, second, again, threshold=0.9)
+    (still,) = shift["still_failing"]
+    assert (still["failing_states_now"], still["overlapping"]) == (0, [])
+    assert still["now"] == "70% failure (95% CI 55-82%), 40 evaluations"
