@@ -11,6 +11,7 @@ reads as either end, and two different numbers set side by side never read as th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -55,8 +56,11 @@ def told_apart(
     :data:`MORE_DECIMALS`) as keep two different numbers from reading the same: a clean accuracy
     that fell from 95.04% to 94.96% reads "95.04% -> 94.96%", not "95.0% -> 95.0%", a change
     the guard weighed printed as none. ``show(value, decimals)`` writes one number (default: the
-    plain number, ``f"{value:.{decimals}f}"``)."""
+    plain number, ``f"{value:.{decimals}f}"``). An unknown one (None, NaN) is shown as ``show``
+    shows it, the other with ``decimals``."""
     show = show or (lambda value, digits: f"{value:.{digits}f}")
+    if not all(isinstance(x, (int, float)) and math.isfinite(x) for x in (before, after)):
+        return show(before, decimals), show(after, decimals)
     for digits in range(decimals, decimals + MORE_DECIMALS + 1):
         shown = show(before, digits), show(after, digits)
         if shown[0] != shown[1] or before == after:

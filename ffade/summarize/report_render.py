@@ -179,10 +179,12 @@ def _run_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def _run_figure(key: str, value: Any) -> str:
-    """A run table cell; report.json keeps the remaining-failure estimate's numbers, the table
-    says them in words."""
+    """A run table cell (the remaining-failure estimate in words; a failure rate of 0.99996 not
+    "1", as if every evaluation failed)."""
     if key == "estimated_remaining_failures" and value is not None:
         return remaining_in_words(value)
+    if key == "failure_rate" and isinstance(value, float) and 0.9999 < value < 1:
+        return share(value, 4)  # four digits, as _fmt, but never "1"
     return _fmt(value)
 
 
@@ -383,8 +385,6 @@ def _pct1(value: float | None, decimals: int = 1) -> str:
 
 def _told_apart(before: Any, after: Any, show: Callable[..., str]) -> list[str]:
     """A held-out figure before and after, more decimals where fewer read a change as none."""
-    if not all(isinstance(x, (int, float)) and np.isfinite(x) for x in (before, after)):
-        return [show(before), show(after)]
     return list(told_apart(before, after, {_pct1: 1, _points: 2, _score: 3}[show], show))
 
 

@@ -295,6 +295,18 @@ def test_the_run_table_says_where_each_run_ran(make_run, image_concepts) -> None
     ]
 
 
+def test_the_run_tables_failure_rate_never_reads_all_when_one_passed(make_run) -> None:
+    """29,999 failures in 30,000 evaluations read failure_rate "1", as if every one failed."""
+    run = make_run("nearly_all", {"a": [0, 1]}, {(0,): (20000, 20000), (1,): (10000, 9999)})
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((run / "report.html").read_text()).tables["run"]}
+    assert rows["failure_rate"] == ["0.9999"]
+    every = make_run("all", {"a": [0, 1]}, {(0,): (3, 3), (1,): (2, 2)})
+    assert main([str(every), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((every / "report.html").read_text()).tables["run"]}
+    assert rows["failure_rate"] == ["1"]
+
+
 def test_the_run_table_says_how_much_of_the_loop_was_the_model(make_run, image_concepts) -> None:
     """README: summary.json splits wall_seconds into model_seconds and concept_seconds; the run
     table shows them beside it, and a hand-edited one that is not a number is a damaged summary."""
