@@ -16,6 +16,8 @@ from pathlib import Path
 from shlex import quote
 from typing import Any
 
+from ffade.shown_numbers import shares_told_apart
+
 SUITE_FILE = "suite.yaml"
 """The regression suite the retest writes into the loop's ``report/``."""
 
@@ -63,7 +65,6 @@ def retest(loop_dir: Path, first: Path, fixed: Path, say: Callable[[str], Any]) 
 def retest_line(case: dict[str, Any]) -> str:
     """One case as the loop's closing lines print it: goal, rule, rate before -> after, verdict."""
     verdict = "pass" if case["passed"] else "FAIL"
-    return (
-        f"{case['goal']} {case['conditions']}: {case['failure_rate_before']:.1%} -> "
-        f"{case['failure_rate_after']:.1%} of {case['pairs']} pairs ({verdict})"
-    )
+    before, after = shares_told_apart(case["failure_rate_before"], case["failure_rate_after"])
+    rates = f"{before} -> {after} of {case['pairs']} pairs"
+    return f"{case['goal']} {case['conditions']}: {rates} ({verdict})"

@@ -12,7 +12,8 @@ reads as either end, and two different numbers set side by side never read as th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import combinations
 from typing import Literal
 
 MORE_DECIMALS = 4
@@ -58,12 +59,22 @@ def told_apart(
     the guard weighed printed as none. ``show(value, decimals)`` writes one number (default: the
     plain number, ``f"{value:.{decimals}f}"``). An unknown one (None, NaN) is shown as ``show``
     shows it, the other with ``decimals``."""
+    before_shown, after_shown = all_told_apart([before, after], decimals, show)
+    return before_shown, after_shown
+
+
+def all_told_apart(
+    values: Sequence[float], decimals: int = 2, show: Callable[[float, int], str] | None = None
+) -> list[str]:
+    """Numbers set side by side (a rate before, after, and the most it may be), each pair of
+    different ones told apart as :func:`told_apart` tells two."""
     show = show or (lambda value, digits: f"{value:.{digits}f}")
-    if not all(isinstance(x, (int, float)) and math.isfinite(x) for x in (before, after)):
-        return show(before, decimals), show(after, decimals)
+    if not all(isinstance(x, (int, float)) and math.isfinite(x) for x in values):
+        return [show(x, decimals) for x in values]
     for digits in range(decimals, decimals + MORE_DECIMALS + 1):
-        shown = show(before, digits), show(after, digits)
-        if shown[0] != shown[1] or before == after:
+        shown = [show(x, digits) for x in values]
+        pairs = combinations(zip(values, shown, strict=True), 2)
+        if all((x == y) == (a == b) for (x, a), (y, b) in pairs):
             break
     return shown
 

@@ -76,3 +76,22 @@ def test_a_report_by_hand_has_no_retest(image_run, make_run, image_concepts) -> 
     assert "retest" not in json.loads((image_run / "report.json").read_text())
     assert "retest" not in parse((image_run / "report.html").read_text()).tables
     assert "Retest" not in (image_run / "report.md").read_text()
+
+
+def test_a_failed_case_never_reads_as_its_maximum(image_run, make_run, image_concepts) -> None:
+    """A FAIL at 25.04% against a maximum of 25% read "25.0% -> 25.0%" beside "25.0%": the rates
+    take the decimals that tell them apart, in the report and in the loop's closing lines."""
+    from ffade.loop_retest import retest_line
+
+    case = {
+        **RETEST["cases"][1],
+        "pairs": 10000,
+        "failure_rate_before": 0.2499,
+        "failure_rate_after": 0.2504,
+        "max_failure_rate": 0.25,
+    }
+    other = make_run("after_close", image_concepts, planted_image_counts)
+    build_report(image_run, other, tensorboard=False, retest={**RETEST, "cases": [case]})
+    page = parse((image_run / "report.html").read_text())
+    assert page.tables["retest"][1][4:] == ["24.99% -> 25.04%", "25.00%", "FAIL"]
+    assert retest_line(case) == "hold brightness <= 0.8: 24.99% -> 25.04% of 10000 pairs (FAIL)"
