@@ -25,6 +25,7 @@ from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
 from ffade.folder_options import folder_path
 from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
+from ffade.shown_numbers import share
 from ffade.summarize.comparison import (
     held_out_numbers,
     inputs_differ,
@@ -385,7 +386,8 @@ def _distance(first: Landscape, second: Landscape, kind: Kind) -> dict[str, Any]
     if a.moved_mass or b.moved_mass:
         note = (
             f"approximate: mass beyond each run's {MAX_SUPPORT} heaviest states "
-            f"({a.moved_mass:.1%} and {b.moved_mass:.1%}) was moved to the nearest kept state, "
+            f"({share(a.moved_mass, 1, as_percent=True)} and "
+            f"{share(b.moved_mass, 1, as_percent=True)}) was moved to the nearest kept state, "
             f"so the distance may be off by up to {a.approximation + b.approximation:.3g}"
         )
     return {"value": transport_cost(a, b), "note": note}

@@ -1350,3 +1350,16 @@ def test_an_empty_folder_option_says_which_folder_to_give(
         "left unset?) (see ffade report --help)\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_policy_moved_in_part_never_reads_as_none_moved(make_run) -> None:
+    """A policy over more states than the distance keeps: the mass moved off the lightest
+    states, 0.04% of it, read "0.0%" in the note that says the distance is approximate."""
+    grid = {"a": list(range(50)), "b": list(range(50))}
+    policy = np.full((50, 50), 0.0004 / 500)
+    policy.flat[:2000] = 0.9996 / 2000
+    first = make_run("wide_a", grid, {(0, 0): (2, 2)}, policy=policy)
+    second = make_run("wide_b", grid, {(0, 0): (2, 2)}, policy=policy)
+    build_report(first, second, tensorboard=False)
+    note = json.loads((first / "report.json").read_text())["compare"]["wasserstein"]["policy"]
+    assert "(0.1% and 0.1%) was moved" in note["note"]
