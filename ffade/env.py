@@ -225,8 +225,28 @@ class FailureEnv(gym.Env):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
-    def __init__(self, evaluator: Evaluator, **kwargs: Any) -> None:
-        self.vector = FailureVectorEnv(evaluator, num_envs=1, **kwargs)
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        mode: str = "macroscopic",
+        max_steps: int = 10,
+        step_penalty: float = 0.1,
+        novelty_bonus: float = 1.0,
+        start_state: np.ndarray | Mapping[str, Any] | None = None,
+        reward_clip: float | None = None,
+    ) -> None:
+        # the keywords spelt out, not **kwargs: help() and inspect show what docs/plugins.md
+        # does, and num_envs (always 1 here) is no keyword this class takes
+        self.vector = FailureVectorEnv(
+            evaluator,
+            num_envs=1,
+            mode=mode,
+            max_steps=max_steps,
+            step_penalty=step_penalty,
+            novelty_bonus=novelty_bonus,
+            start_state=start_state,
+            reward_clip=reward_clip,
+        )
         self.observation_space = self.vector.single_observation_space
         self.action_space = self.vector.single_action_space
         self.ended = False  # the episode returned terminated or truncated: reset() comes next

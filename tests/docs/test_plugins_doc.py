@@ -208,6 +208,22 @@ def test_the_callable_target_signature_is_as_shown() -> None:
     assert written == [(p.name, p.default) for p in actual]
 
 
+def test_the_environment_signature_is_as_shown() -> None:
+    """The doc's `FailureEnv(evaluator, mode=..., ...)` line: help() and inspect showed only
+    `**kwargs` (the vector env's, num_envs among them: FailureEnv(ev, num_envs=2) was a
+    'multiple values' TypeError), not the keywords and defaults the doc lists."""
+    from ffade.env import FailureEnv
+
+    doc = (REPO / "docs" / "plugins.md").read_text()
+    shown = re.search(r"`(FailureEnv\(evaluator, mode=.*?\))`", doc, re.DOTALL)
+    assert shown is not None
+    call = ast.parse(shown.group(1).replace("\n", " "), mode="eval").body
+    written = [(a.id, inspect.Parameter.empty) for a in call.args]
+    written += [(k.arg, ast.literal_eval(k.value)) for k in call.keywords]
+    actual = inspect.signature(FailureEnv).parameters.values()
+    assert written == [(p.name, p.default) for p in actual]
+
+
 def test_the_environment_example_builds_and_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
