@@ -30,7 +30,7 @@ from ffade.interrupts import (
     sigterm_as_ctrl_c,
 )
 from ffade.said_once import notes_said_once
-from ffade.stderr_lines import whole_lines_on_stderr
+from ffade.stderr_lines import to_devnull, whole_lines_on_stderr
 from ffade.writable import no_space
 from ffade.yamlfile import refuse_repeated_keys
 
@@ -281,13 +281,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the process's command: its very end keeps its status (ffade.interrupts)
         ignored_as_the_interpreter_ends()
         whole_lines_on_stderr()  # two ranks' error lines ran together under PYTHONUNBUFFERED
+    status: int | None = None  # the command's, once it returns
     with sigterm_as_ctrl_c():  # a loop's or fit's Lightning runs take it over, then give it back
         try:
             with shown_as_ffade_lines(), notes_said_once():
                 status = _main(list(sys.argv[1:] if argv is None else argv))
+            # piped, stdout holds the command's last lines until Python's flush at exit, where a
+            # reader gone (``ffade fit ... | head -0``) said "Exception ignored ..." and ended a
+            # finished run with status 120: flushed here, the command's own status stands
+            sys.stdout.flush()
         except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
-            status = 0
+            to_devnull(sys.stdout)  # nothing more fails as Python exits
+            status = 0 if status is None else status
         except KeyboardInterrupt:  # where _main's own handler is not: printing its help, say
             print("ffade: interrupted", file=sys.stderr)
             status = 130

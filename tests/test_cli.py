@@ -8,6 +8,7 @@ process would print); a whole run, runs stopped or killed (not their resumes), a
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import signal
 import subprocess
@@ -737,6 +738,29 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
         _, err = listing.communicate(timeout=300)
     assert "Traceback" not in err and "BrokenPipeError" not in err, err[-2000:]
     assert listing.returncode == 0
+
+
+def test_a_reader_gone_before_the_last_lines_leaves_the_commands_status() -> None:
+    """``ffade --version | head -0``, ``ffade fit ... | head -0``: piped, stdout held the last
+    lines until Python's flush at exit, where the reader's absence said "Exception ignored ...
+    BrokenPipeError" and ended the command with status 120, a finished run's too."""
+    read, write = os.pipe()
+    os.close(read)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as typed: buffered
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ffade", "--version"],
+            cwd=REPO,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    assert "Exception ignored" not in result.stderr, result.stderr
+    assert result.returncode == 0, result.stderr
 
 
 def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Path) -> None:

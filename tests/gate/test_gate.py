@@ -7,6 +7,8 @@ import os
 import shlex
 import shutil
 import signal
+import subprocess
+import sys
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -1339,3 +1341,38 @@ def test_junit_holds_odd_names_as_typed_and_stays_valid_xml(tmp_path: Path) -> N
     shown = where.replace("\x1b", "\\x1b")
     assert testcase.find("./properties/property[@name='conditions']").get("value") == shown
     assert testcase.find("failure").text.startswith(f"{shown}: failure rate 50.0%")
+
+
+def test_a_check_whose_reader_is_gone_still_fails_and_writes_its_junit(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    """``ffade check ... --junit r.xml | head -0`` (the reader gone before the table): the
+    table's BrokenPipeError reached ffade's answer to ``ffade plugins | head -1``, exit 0, though
+    cases failed, and the JUnit file was never written. The verdict is the exit status."""
+    xml = tmp_path / "check.xml"
+    read, write = os.pipe()
+    os.close(read)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ffade",
+                "check",
+                "--suite",
+                str(suite_path),
+                "--junit",
+                str(xml),
+            ],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
+    assert ET.parse(xml).getroot().get("failures") not in (None, "0")
