@@ -48,6 +48,8 @@ class RangeConcept(Concept):
     unit: ClassVar[str] = "a number"
     max_rows_per_value: ClassVar[float] = PER_ROW_MAX_ROWS_PER_VALUE
     """Rows per distinct value up to which :meth:`apply_each` uses :meth:`transform_each`."""
+    channel_counts: ClassVar[tuple[int, ...] | None] = None
+    """The channel counts the kernel reads (torchvision's color kernels: gray or RGB); None: any."""
 
     @property
     def allowed(self) -> str:
@@ -109,6 +111,17 @@ class RangeConcept(Concept):
                 f"concept '{self.label}': inputs must be images, a float tensor (B, C, H, W) "
                 f"in [0, 1]; got {str(inputs.dtype).removeprefix('torch.')} pixels: have the "
                 "dataset give floats (image.float() / 255 for 8-bit pixels)"
+            )
+        if (
+            torch.is_tensor(inputs)
+            and inputs.dim() >= 3
+            and self.channel_counts is not None
+            and inputs.shape[-3] not in self.channel_counts
+        ):
+            raise ConceptValueError(
+                f"concept '{self.label}': images must have 1 (gray) or 3 (RGB) channels; got "
+                f"{inputs.shape[-3]} (shape {tuple(inputs.shape)}): have the dataset give RGB "
+                "(for RGBA, drop or blend away the alpha channel)"
             )
         if not isinstance(inputs, torch.Tensor) or inputs.dim() < 3:
             got = (

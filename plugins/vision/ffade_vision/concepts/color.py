@@ -26,8 +26,8 @@ class _NeedsColor:
     label: str
 
     def check_inputs(self, inputs: Sequence[object]) -> list[str]:
-        if not all(torch.is_tensor(x) and x.dim() >= 3 for x in inputs):
-            return []  # not images: applying the concept says so in one line
+        if not all(torch.is_tensor(x) and x.dim() >= 3 and x.shape[-3] in (1, 3) for x in inputs):
+            return []  # not gray or RGB images: applying the concept says so in one line
         if any(_has_color(x) for x in inputs):
             return []
         raise ConceptValueError(
@@ -50,6 +50,7 @@ class Brightness(RangeConcept):
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     low, high, unit = 0.0, 4.0, "a brightness factor"
+    channel_counts = (1, 3)
     # a factor per row costs what one per call does, and gives the same floats (no blend)
     max_rows_per_value = math.inf
 
@@ -66,6 +67,7 @@ class Saturation(_NeedsColor, RangeConcept):
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     low, high, unit = 0.0, 10.0, "a saturation factor"
+    channel_counts = (1, 3)
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_saturation(inputs, value)
@@ -82,6 +84,7 @@ class Contrast(RangeConcept):
     neutral: ClassVar[float] = 1.0
     default_values: ClassVar[Sequence[float]] = (0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     low, high, unit = 0.0, 10.0, "a contrast factor"
+    channel_counts = (1, 3)
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_contrast(inputs, value)
@@ -98,6 +101,7 @@ class Hue(_NeedsColor, RangeConcept):
     neutral: ClassVar[float] = 0.0
     default_values: ClassVar[Sequence[float]] = (-0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, 0.3)
     low, high, unit = -0.5, 0.5, "a hue shift (fraction of a turn)"
+    channel_counts = (1, 3)
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
         return F.adjust_hue(inputs, value)

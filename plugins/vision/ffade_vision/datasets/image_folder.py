@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ MOST_IMAGE_SIZE = 1024
 """The largest ``image_size``: above any torchvision weights' crop (EfficientNet-B7's is 600).
 Each image is 3 x image_size^2 values in memory; a typo such as 10**9 stopped in torch (or
 filled memory) at the first image read, after the task was built."""
+
+MOST_ASPECT = 2
+"""Long edge over short edge that is resized whole; a longer edge is center-cropped first."""
 
 
 class ImageFolderDataset(Dataset):
@@ -167,8 +171,12 @@ class ImageFolderDataset(Dataset):
 
     def _decode(self, path: Path) -> torch.Tensor:
         try:
-            with Image.open(path) as img:
-                pixels = F.pil_to_tensor(_rgb(img))
+            with warnings.catch_warnings():
+                # read as asked: Pillow's two-line warning of an image over MAX_IMAGE_PIXELS (not
+                # twice it, an error below) says nothing a user must act on
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(path) as img:
+                    pixels = F.pil_to_tensor(_rgb(_within_aspect(img)))
         except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
             # SyntaxError: Pillow's word for some broken files; DecompressionBombError: an image
             # over twice Image.MAX_IMAGE_PIXELS, which Pillow refuses to decode
@@ -178,6 +186,21 @@ class ImageFolderDataset(Dataset):
             ) from exc
         pixels = F.resize(pixels, [self.image_size], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
+
+
+def _within_aspect(img: Image.Image) -> Image.Image:
+    """The image, its long edge center-cropped to at most ``MOST_ASPECT`` times its short one.
+
+    Only the center square survives the crop after resizing; resizing a 1 x 3,000 strip whole
+    first made a 224 x 672,000 tensor (1.2 GB and seconds for one image, more for longer ones).
+    Images within the ratio come back as they are, so their pixels do not change."""
+    width, height = img.size
+    short = min(width, height)
+    longest = MOST_ASPECT * short
+    if max(width, height) <= longest:
+        return img
+    left, top = max(0, (width - longest) // 2), max(0, (height - longest) // 2)
+    return img.crop((left, top, left + min(width, longest), top + min(height, longest)))
 
 
 def _is_image(path: Path, relative: Path) -> bool:

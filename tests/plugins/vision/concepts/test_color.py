@@ -108,3 +108,20 @@ def test_gamma_gives_an_image_the_same_floats_alone_and_in_a_batch() -> None:
         for row in range(len(images)):
             assert torch.equal(batch[row], Gamma().apply(images[row : row + 1], value)[0]), value
     torch.testing.assert_close(Gamma().apply(images, 2.0), images**2, atol=1e-7, rtol=0)
+
+
+@pytest.mark.parametrize("concept", [Brightness, Contrast, Saturation, Hue])
+def test_images_with_an_alpha_channel_are_a_one_line_error(concept) -> None:
+    """RGBA tensors (4 channels) reached torchvision's color kernels: a TypeError traceback
+    ("permitted channel values are 1 or 3"), and saturation and hue said the images had no color.
+    Gamma, which reads each channel alone, still takes them."""
+    rgba = torch.rand(2, 4, 5, 5, generator=torch.Generator().manual_seed(1))
+    label = concept().label
+    expected = rf"concept '{label}': images must have 1 \(gray\) or 3 \(RGB\) channels; got 4"
+    value = concept(values=[0.2, 0.5]).values[0]
+    with pytest.raises(ConceptValueError, match=expected):
+        concept().apply(rgba, value)
+    with pytest.raises(ConceptValueError, match=expected):
+        concept().apply_each(rgba, [value, value])
+    assert concept().check_inputs(list(rgba)) == []
+    assert Gamma().apply(rgba, 2.0).shape == rgba.shape

@@ -7,12 +7,14 @@ import struct
 import warnings
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 from ffade_vision.datasets import ImageFolderDataset
 from PIL import Image
+from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import SPLITS, disjoint_split_indices
@@ -315,3 +317,40 @@ def test_a_folder_without_copies_splits_as_before(image_root: Path) -> None:
     data = ImageFolderDataset(str(image_root), fractions=(0.5, 0.25, 0.25), seed=2)
     plain = disjoint_split_indices(12, (0.5, 0.25, 0.25), 2)
     assert all(data.indices[name].tolist() == plain[name].tolist() for name in SPLITS)
+
+
+def test_a_long_strip_is_cropped_before_it_is_resized(tmp_path: Path) -> None:
+    """A 2 x 3,000 strip was resized whole, its short edge to 224: a 224 x 336,000 tensor (over
+    200 MB, seconds) for one 224 x 224 crop; its long edge is cut to twice the short one first.
+    Images within that ratio are resized as they were."""
+    (tmp_path / "strip").mkdir()
+    ramp = np.tile(np.linspace(0, 255, 3000).astype(np.uint8), (2, 1))
+    Image.fromarray(ramp).save(tmp_path / "strip" / "long.png")
+    Image.fromarray(ramp[:, 1498:1502]).save(tmp_path / "strip" / "middle.png")
+    resized: list[tuple[int, ...]] = []
+    real_resize = F.resize
+
+    def recording_resize(pixels: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        resized.append(tuple(pixels.shape))
+        return real_resize(pixels, *args, **kwargs)
+
+    data = ImageFolderDataset(str(tmp_path), image_size=8, fractions=(1.0, 0.0, 0.0), seed=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ffade_vision.datasets.image_folder.F.resize", recording_resize)
+        images = {data.files[i].name: data.image(i) for i in range(2)}
+    assert sorted(resized) == [(3, 2, 4), (3, 2, 4)], "both strips resized from their middle"
+    assert torch.equal(images["long.png"], images["middle.png"])
+    assert images["long.png"].shape == (3, 8, 8)
+
+
+def test_an_image_over_pillows_pixel_limit_is_read_without_its_warning(tmp_path: Path) -> None:
+    """Between Image.MAX_IMAGE_PIXELS and twice it, Pillow reads an image but printed a two-line
+    DecompressionBombWarning at the top of the run."""
+    (tmp_path / "big").mkdir()
+    Image.new("L", (40, 40), 200).save(tmp_path / "big" / "wide.png")
+    data = ImageFolderDataset(str(tmp_path), image_size=8, fractions=(1.0, 0.0, 0.0))
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 1,600 pixels: over it, not twice it
+        warnings.simplefilter("error")
+        image = data.image(0)
+    assert image.shape == (3, 8, 8) and abs(float(image.mean()) - 200 / 255) < 1e-6
