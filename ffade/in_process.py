@@ -22,7 +22,8 @@ from ffade import registry
 from ffade.written import a_type
 
 _MARK = "# ffade: {kind} '{name}' was registered in-process"
-_UNKNOWN = re.compile(r"unknown (\w+) '([^']+)'")
+_UNKNOWN = re.compile(r"(?:[\w.\[\]]+\.name: )?unknown (\w+) '([^']+)'")
+"""After the config's key of the plugin, if any (``model.init_args.task.reward.name``)."""
 
 
 def with_in_process_header(text: str) -> str:

@@ -263,8 +263,8 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
     feedback = str(config.feedback)
     noun = "rule" if config.slices == "rules" else "region"
     try:  # what a priorities file's `contains` may name; the other plugins, named right
-        concepts = configured_concepts(task)
-        check_configured_plugins(task)
+        concepts = configured_concepts(task, "model.init_args.task")
+        check_configured_plugins(task, "model.init_args.task")
     except FfadeError as exc:
         raise FfadeError(f"{config.discover}: {exc}") from exc
     data = read_yaml(config.feedback, f"{feedback} not found", unique_keys=True)

@@ -26,8 +26,10 @@ inputs kept."""
 def searched_task(spec: TaskSpec | dict, batch_size: int | str) -> tuple[Task, int | None]:
     """The task an explorer searches: ``build_task(spec)``, on its passing inputs alone when
     ``only_passing_inputs`` asks and ``input_ids`` does not name them already (a rediscovery's
-    spec does); and how many inputs failed unchanged (None when the spec did not ask)."""
-    task = build_task(spec)
+    spec does); and how many inputs failed unchanged (None when the spec did not ask). A
+    misspelt plugin argument is named as the explorer's config spells it
+    (``model.init_args.task.target.args.nope``), as its other arguments are."""
+    task = build_task(spec, task_key="model.init_args.task")
     if not task.spec.only_passing_inputs or task.spec.input_ids is not None:
         return task, None
     return keep_passing_inputs(task, batch_size)

@@ -42,10 +42,15 @@ _BOOL_ANNOTATIONS = {bool: False, "bool": False, "bool | None": True, "Optional[
 
 
 def check_switches(
-    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+    kind: str,
+    name: str,
+    params: Mapping[str, inspect.Parameter],
+    init_args: dict[str, Any],
+    where: str = "",
 ) -> None:
     """Refuse a non-bool value for an argument declared ``bool`` (``channels_last: "yes"``,
-    ``trust_remote_code: "false"``): Python would read any non-empty string, or 2, as on."""
+    ``trust_remote_code: "false"``): Python would read any non-empty string, or 2, as on.
+    ``where``: the config's key of the arguments (``model.init_args.task.target.args.``), if any."""
     for key, value in init_args.items():
         param = params.get(key)
         annotation = param.annotation if param is not None else None
@@ -53,7 +58,9 @@ def check_switches(
             continue
         if isinstance(value, bool) or (value is None and _BOOL_ANNOTATIONS[annotation]):
             continue
-        raise PluginError(f"{kind} '{name}': {key} must be true or false, got {as_written(value)}")
+        raise PluginError(
+            f"{kind} '{name}': {where}{key} must be true or false, got {as_written(value)}"
+        )
 
 
 _NUMBER_ANNOTATIONS = {
@@ -73,13 +80,18 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 
 def check_numbers(
-    kind: str, name: str, params: Mapping[str, inspect.Parameter], init_args: dict[str, Any]
+    kind: str,
+    name: str,
+    params: Mapping[str, inspect.Parameter],
+    init_args: dict[str, Any],
+    where: str = "",
 ) -> None:
     """After a plugin's constructor failed with Python's words ("could not convert string to
     float", "'<=' not supported between 'float' and 'str'"), name the argument declared ``int``
     or ``float`` that was given something else (``threshold: twenty``, ``seed: abc``), and what
     it takes, or one too large for a 64-bit integer (``num_inputs: 1e30`` written out in full).
-    Plugins that check their own numbers keep their own messages."""
+    Plugins that check their own numbers keep their own messages. ``where``: as for
+    :func:`check_switches`."""
     for key, value in init_args.items():
         param = params.get(key)
         annotation = param.annotation if param is not None else None
@@ -91,18 +103,18 @@ def check_numbers(
         is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
         if key == "seed" and is_number and value < 0:  # numpy: "expected non-negative integer"
             raise PluginError(
-                f"{kind} '{name}': seed must be a whole number >= 0, got {as_written(value)}"
+                f"{kind} '{name}': {where}seed must be a whole number >= 0, got {as_written(value)}"
             )
         if is_number and whole and math.isfinite(value) and not _INT64[0] <= value <= _INT64[1]:
             # torch and numpy said "Overflow when unpacking long long", naming no argument
             raise PluginError(
-                f"{kind} '{name}': {key} must be a whole number from {_INT64[0]} to {_INT64[1]} "
-                f"(a 64-bit integer), got {as_written(value)}"
+                f"{kind} '{name}': {where}{key} must be a whole number from {_INT64[0]} to "
+                f"{_INT64[1]} (a 64-bit integer), got {as_written(value)}"
             )
         if is_number and (not whole or not math.isfinite(value) or value == int(value)):
             continue
         what = "a whole number" if whole else "a number"
         raise PluginError(
-            f"{kind} '{name}': {key} must be {what}{' or null' if takes_none else ''}, "
+            f"{kind} '{name}': {where}{key} must be {what}{' or null' if takes_none else ''}, "
             f"got {as_written(value)}"
         )

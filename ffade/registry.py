@@ -254,12 +254,24 @@ def load(kind: str, name: str) -> type:
 
 
 def checked_arguments(
-    kind: str, name: str, init_args: dict[str, Any] | None = None
+    kind: str, name: str, init_args: dict[str, Any] | None = None, key: str | None = None
 ) -> tuple[type, dict[str, Any]]:
     """The plugin class ``name`` of ``kind`` and ``init_args`` as it will be built with, its
     argument names and switches checked against its signature without constructing it (which may
-    load a model): ``ffade loop`` checks its discovery config's plugins so before any stage."""
-    cls = load(kind, name)
+    load a model): ``ffade loop`` checks its discovery config's plugins so before any stage.
+
+    ``key`` is where a config holds the plugin (``model.init_args.task.target``): a misspelt
+    argument is then named as the YAML spells it (``model.init_args.task.target.args.nope``),
+    the key a user searches a config for, as a misspelt model or trainer key is; without it
+    (the Python API) the plugin's name says whose argument it is.
+    """
+    try:
+        cls = load(kind, name)
+    except PluginError as exc:
+        if key is None:
+            raise
+        raise PluginError(f"{key}.name: {exc}") from exc.__cause__
+    where = f"{key}.args." if key else ""
     init_args = dict(init_args or {})
     params = inspect.signature(cls.__init__).parameters
     own_init = cls.__init__ is not object.__init__  # a reward without __init__ takes nothing
@@ -273,7 +285,13 @@ def checked_arguments(
             "super().__init__(values, label)"
         ) * bool(own)
         close = difflib.get_close_matches(unknown[0], allowed, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close and not own else ""
+        hint = f" (did you mean '{where}{close[0]}'?)" if close and not own else ""
+        if key:  # said as a misspelt model key is: "unknown key 'model.init_args....'"
+            words = ", ".join(f"'{where}{k}'" for k in unknown)
+            raise PluginError(
+                f"unknown key{'s' * (len(unknown) > 1)} {words}{hint}; allowed {key}.args keys "
+                f"of {kind} '{name}': {', '.join(allowed) or 'none'}{fix}"
+            )
         raise PluginError(
             f"{kind} '{name}' has no argument {', '.join(map(repr, unknown))}{hint}; "
             f"allowed: {', '.join(allowed) or 'none'}{fix}"
@@ -288,21 +306,33 @@ def checked_arguments(
         and p.name != "self"
         and p.name not in init_args
     ]
-    if missing:  # said here, not as "__init__() missing 1 required positional argument"
+    if missing and key:  # said here, not as "__init__() missing 1 required positional argument"
+        raise PluginError(
+            f"{', '.join(where + m for m in missing)}: {kind} '{name}' needs "
+            f"{'it' if len(missing) == 1 else 'each'} (no default); allowed: {', '.join(allowed)}"
+        )
+    if missing:
         raise PluginError(
             f"{kind} '{name}' needs {', '.join(map(repr, missing))} in its args; "
             f"allowed: {', '.join(allowed)}"
         )
-    check_switches(kind, name, params, init_args)
+    check_switches(kind, name, params, init_args, where)
     check_defined(kind, name, cls)
+    for argument, nested in getattr(cls, "plugin_arguments", {}).items() if key else ():
+        inner = init_args.get(argument)  # the judge reward's classifier: a target, named in full
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+            checked_arguments(nested, inner["name"], inner.get("args"), f"{where}{argument}")
     return cls, init_args
 
 
-def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any:
+def create(
+    kind: str, name: str, init_args: dict[str, Any] | None = None, key: str | None = None
+) -> Any:
     """Load a plugin and construct it, checking its arguments against its signature first.
 
     Misspelled arguments get an error that lists the allowed ones, rather than a TypeError. A
-    registered instance is returned as it is.
+    registered instance is returned as it is. ``key``: where a config holds the plugin, for
+    messages (:func:`checked_arguments`).
     """
     instance = _registered.get((kind, name))
     if instance is not None and not inspect.isclass(instance):
@@ -314,7 +344,7 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
         instance.plugin_name = name
         check_constructed(instance, kind, name)
         return instance
-    cls, init_args = checked_arguments(kind, name, init_args)
+    cls, init_args = checked_arguments(kind, name, init_args, key)
     params = inspect.signature(cls.__init__).parameters
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
@@ -323,7 +353,9 @@ def create(kind: str, name: str, init_args: dict[str, Any] | None = None) -> Any
     except FfadeError as exc:  # a grid's False may have been typed as a word: say so
         raise yaml_words_hint(exc, init_args.get("values")) from exc.__cause__
     except (TypeError, ValueError) as exc:
-        check_numbers(kind, name, params, init_args)  # the likelier cause, said in our words
+        check_numbers(
+            kind, name, params, init_args, f"{key}.args." if key else ""
+        )  # the likelier cause, said in our words
         # torch's own errors carry its C++ stack below the first line (num_inputs: 1e30)
         raise PluginError(f"{kind} '{name}': {first_line(exc)}") from exc
     check_constructed(instance, kind, name)

@@ -96,12 +96,23 @@ def _as_spec(spec: PluginSpec | dict[str, Any]) -> PluginSpec:
     return replace(spec, args=args)
 
 
-def configured_concepts(task: dict[str, Any] | None) -> list[Concept]:
+def configured_concepts(task: dict[str, Any] | None, task_key: str | None = None) -> list[Concept]:
     """The concepts a task spec (as a config gives it) searches, built from their arguments alone
     (no model or data loaded): their labels, grids and neutral values say what a priorities
-    file's ``contains`` may name before the run."""
-    concepts = [_as_spec(c) for c in (task or {}).get("concepts") or []]
-    return [registry.create("concept", c.name, c.args) for c in concepts]
+    file's ``contains`` may name before the run; a misspelt argument named under ``task_key``."""
+    return _built_concepts([_as_spec(c) for c in (task or {}).get("concepts") or []], task_key)
+
+
+def _built_concepts(concepts: list[PluginSpec], task_key: str | None) -> list[Concept]:
+    build = registry.create  # each named under task_key.concepts[i] in messages
+    return [build("concept", c.name, c.args, _key_of(task_key, i)) for i, c in enumerate(concepts)]
+
+
+def _key_of(task_key: str | None, index: int | str) -> str | None:
+    """The config's key of a task's concept (``task.concepts[1]``) or plugin (``task.target``)."""
+    if not task_key:
+        return None
+    return f"{task_key}.{index}" if isinstance(index, str) else f"{task_key}.concepts[{index}]"
 
 
 def _plugins_of(task: Any) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
@@ -150,7 +161,7 @@ def _absolute_paths(kind: str, plugin: Any, key: tuple[Any, ...], changed: dict)
         _absolute_paths(nested_kind, args.get(argument), (*key, "args", argument), changed)
 
 
-def check_configured_plugins(task: dict[str, Any] | None) -> None:
+def check_configured_plugins(task: dict[str, Any] | None, task_key: str | None = None) -> None:
     """The target, dataset and reward a task spec (as a config gives it) names, and their
     argument names, checked without building them (a target may load a model): ``ffade loop``
     says a misspelt one before its first stage, not minutes later as that stage begins."""
@@ -158,26 +169,22 @@ def check_configured_plugins(task: dict[str, Any] | None) -> None:
         spec = (task or {}).get(kind)
         if isinstance(spec, dict) and set(spec) <= {"name", "args"} and "name" in spec:
             spec = _as_spec(spec)  # another shape is the stage's to refuse, in its words
-            registry.checked_arguments(kind, spec.name, spec.args)
+            registry.checked_arguments(kind, spec.name, spec.args, _key_of(task_key, kind))
 
 
-def check_task_config(task: dict[str, Any]) -> None:
+def check_task_config(task: dict[str, Any], task_key: str = "model.init_args.task") -> None:
     """What a run's set-up refuses in a task spec (as a config gives it), in the same words, with
     no model or data loaded: ``ffade fit --print_config`` prints only a config a run would take.
     The target, dataset and reward are checked by their signatures (building one may load a
-    model); the concepts, cheap to build, are built, so their own checks run."""
+    model); the concepts, cheap to build, are built, so their own checks run (named under
+    ``task_key``)."""
     spec = _task_from_mapping(task)
     plugins = {k: _as_spec(getattr(spec, k)) for k in ("target", "dataset", "reward")}
     spec.concepts = [_as_spec(c) for c in spec.concepts]
     check_spec_values(spec, plugins)
-    for kind, plugin in plugins.items():
-        cls, _ = registry.checked_arguments(kind, plugin.name, plugin.args)
-        for argument, nested in getattr(cls, "plugin_arguments", {}).items():
-            inner = plugin.args.get(argument)  # the judge reward's classifier: a target spec
-            if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-                registry.checked_arguments(nested, inner["name"], inner.get("args"))
-    for concept in spec.concepts:
-        registry.create("concept", concept.name, concept.args)
+    for kind, plugin in plugins.items():  # the judge reward's classifier too
+        registry.checked_arguments(kind, plugin.name, plugin.args, f"{task_key}.{kind}")
+    _built_concepts(spec.concepts, task_key)
 
 
 def check_task_keys(spec: dict[str, Any]) -> None:
@@ -214,11 +221,16 @@ def _named(plugin: Any, key: str) -> Any:
     return plugin
 
 
-def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_inputs") -> Task:
+def build_task(
+    spec: TaskSpec | dict[str, Any],
+    max_inputs_key: str = "task.max_inputs",
+    task_key: str | None = "task",
+) -> Task:
     """Load and construct every plugin the spec names; errors name the plugin and the fix.
 
     ``max_inputs_key`` is how the config spells ``max_inputs``, for messages (a fine-tuner's is
-    ``model.init_args.max_finetune_inputs``).
+    ``model.init_args.max_finetune_inputs``); ``task_key``, the task (``task.target.args.nope``
+    is named in full); None names the plugin alone (a run's recorded task, written elsewhere).
     """
     if isinstance(spec, dict):
         spec = _task_from_mapping(spec)
@@ -228,10 +240,12 @@ def build_task(spec: TaskSpec | dict[str, Any], max_inputs_key: str = "task.max_
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
     check_spec_values(spec, {"target": target_spec, "dataset": dataset_spec, "reward": reward_spec})
-    target = registry.create("target", target_spec.name, target_spec.args)
-    dataset = registry.create("dataset", dataset_spec.name, dataset_spec.args)
-    reward = registry.create("reward", reward_spec.name, reward_spec.args)
-    concepts = [registry.create("concept", c.name, c.args) for c in spec.concepts]
+    key = {kind: _key_of(task_key, kind) for kind in ("target", "dataset", "reward")}
+    target, dataset, reward = (
+        registry.create(kind, s.name, s.args, key[kind])
+        for kind, s in zip(key, (target_spec, dataset_spec, reward_spec), strict=True)
+    )
+    concepts = _built_concepts(spec.concepts, task_key)
     check_declared_kinds(reward, target)  # a reward of the wrong kind costs no data read
     reward.check_target(target)
     if spec.max_inputs is not None and spec.max_inputs < 1:

@@ -332,7 +332,8 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "plugin_seed_negative": (  # was "dataset 'digits': expected non-negative integer"
         ["fit", "--config", "{config}", "--model.init_args.task.dataset.args.seed", "-1"],
-        "dataset 'synthetic': seed must be a whole number >= 0, got -1",
+        "dataset 'synthetic': model.init_args.task.dataset.args.seed must be a whole number >= 0, "
+        "got -1",
     ),
     "model_argument_without_value": (  # argparse named --model, not the key typed
         ["fit", "--config", "{config}", "--model.init_args.budget", "--trainer.max_steps", "5"],
@@ -433,6 +434,17 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--model.init_args.task.target.nope", "1"],
         "unknown key 'model.init_args.task.target.nope' (a plugin takes name and args: a "
         "plugin's argument is model.init_args.task.target.args.nope); allowed task keys: target,",
+    ),
+    "plugin_argument_misspelt_cli": (  # said "target 'synthetic' has no argument 'nope'"
+        ["fit", "--config", "{config}", "--model.init_args.task.target.args.nope", "1"],
+        "ffade: error: unknown key 'model.init_args.task.target.args.nope'; allowed "
+        "model.init_args.task.target.args keys of target 'synthetic': regions,",
+    ),
+    "plugin_argument_close_cli": (  # the closest argument named in full too
+        ["fit", "--config", "{config}", "--model.init_args.task.reward.args.scal", "1"],
+        "unknown key 'model.init_args.task.reward.args.scal' (did you mean "
+        "'model.init_args.task.reward.args.scale'?); allowed model.init_args.task.reward.args "
+        "keys of reward 'margin': scale",
     ),
     "abbreviated_task_key_cli": (  # the class's own parser took 'max' as 'max_inputs'
         ["fit", "--config", "{config}", "--model.init_args.task.max", "10"],
@@ -897,7 +909,8 @@ def test_a_plugin_error_from_torch_is_one_line(files, capsys) -> None:
     assert main(["fit", "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (  # torch said "randn(): ... Overflow when unpacking long long", no argument
-        "ffade: error: dataset 'synthetic': seed must be a whole number from "
+        "ffade: error: dataset 'synthetic': model.init_args.task.dataset.args.seed must be a "
+        "whole number from "
         "-9223372036854775808 to 9223372036854775807 (a 64-bit integer), got 1" + "0" * 30
     ), err
 

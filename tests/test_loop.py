@@ -424,15 +424,21 @@ def test_rediscover_that_cannot_load_the_first_q_network_stops_the_loop_before_a
         (
             "target",
             {"name": "digits_cn"},
-            "unknown target 'digits_cn' (did you mean 'digits_cnn'?)",
+            "model.init_args.task.target.name: unknown target 'digits_cn' (did you mean "
+            "'digits_cnn'?)",
         ),
-        ("dataset", {"name": "digitz"}, "unknown dataset 'digitz' (did you mean 'digits'?)"),
-        ("reward", {"name": "misclass"}, "unknown reward 'misclass' (did you mean "),
+        (
+            "dataset",
+            {"name": "digitz"},
+            "model.init_args.task.dataset.name: unknown dataset 'digitz' (did you mean 'digits'?)",
+        ),
+        ("reward", {"name": "misclass"}, "model.init_args.task.reward.name: unknown reward 'mis"),
         (
             "target",
             {"name": "digits_cnn", "args": {"weight": "fixed.pt"}},
-            "target 'digits_cnn' has no argument 'weight' (did you mean 'weights'?); allowed: "
-            "weights, ",
+            "unknown key 'model.init_args.task.target.args.weight' (did you mean "
+            "'model.init_args.task.target.args.weights'?); allowed model.init_args.task.target."
+            "args keys of target 'digits_cnn': weights, ",
         ),
     ],
 )

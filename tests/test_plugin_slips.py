@@ -18,6 +18,7 @@ import pytest
 import torch
 import yaml
 
+from ffade import registry
 from ffade.cli import main
 from ffade.env import Evaluator
 from ffade.errors import PluginError
@@ -392,8 +393,11 @@ def test_a_concept_that_takes_no_label_is_told_to_take_it() -> None:
         {"name": f"{HERE}:NoLabel", "args": {"label": "dim_b"}},
     ]
     message = (
-        r"^concept '.*NoLabel' has no argument 'label'; allowed: values; NoLabel\.__init__ must "
-        r"take values=None and label=None and pass both to super\(\)\.__init__\(values, label\)$"
+        r"^unknown key 'task\.concepts\[0\]\.args\.label'; allowed task\.concepts\[0\]\.args keys "
+        r"of concept '.*NoLabel': values; NoLabel\.__init__ must take values=None and label=None "
+        r"and pass both to super\(\)\.__init__\(values, label\)$"
     )
     with pytest.raises(PluginError, match=message):
         build_task(spec)
+    with pytest.raises(PluginError, match=r"^concept '.*NoLabel' has no argument 'label'; allo"):
+        registry.create("concept", f"{HERE}:NoLabel", {"label": "dim_a"})  # no config key

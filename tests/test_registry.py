@@ -374,3 +374,34 @@ def test_a_word_grid_refusing_a_word_yaml_read_as_a_number_says_why(
         "(docs/plugins.md)"
     )
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_config_plugins_misspelt_argument_and_name_are_named_by_their_full_key() -> None:
+    """A config's misspelt plugin argument read "reward 'margin' has no argument 'scal'",
+    naming no key a user could search the YAML for; given where the config holds the plugin,
+    the line names it in full, as a misspelt model argument is. Without it (Python), as before."""
+    key = "model.init_args.task.reward"
+    with pytest.raises(PluginError) as error:
+        registry.checked_arguments("reward", "margin", {"scal": 1}, key)
+    assert str(error.value) == (
+        "unknown key 'model.init_args.task.reward.args.scal' (did you mean "
+        "'model.init_args.task.reward.args.scale'?); allowed model.init_args.task.reward.args "
+        "keys of reward 'margin': scale"
+    )
+    with pytest.raises(PluginError, match=r"^model\.init_args\.task\.reward\.name: unknown reward"):
+        registry.checked_arguments("reward", "marginn", {}, key)
+    with pytest.raises(PluginError, match=r"^reward 'margin' has no argument 'scal'"):
+        registry.create("reward", "margin", {"scal": 1})
+
+
+def test_a_python_task_dicts_concept_argument_is_named_under_task() -> None:
+    """build_task from Python names a concept's misspelt argument by its place in the dict."""
+    from ffade.task import build_task
+    from tests.helpers import synthetic_spec
+
+    spec = synthetic_spec()
+    spec["concepts"][1] = {"name": "axis", "args": {"idx": 1}}
+    with pytest.raises(
+        PluginError, match=r"^unknown key 'task\.concepts\[1\]\.args\.idx' \(did you"
+    ):
+        build_task(spec)

@@ -96,7 +96,9 @@ class RegionPictures:
 
     def _setup(self) -> ChangedInputs:
         if self._changes is None:
-            self._changes = ChangedInputs(build_task(read_summary(self.run_dir)["task"]))
+            self._changes = ChangedInputs(
+                build_task(read_summary(self.run_dir)["task"], task_key=None)
+            )
             self._failures = [
                 (r.input_id, tuple(r.state), r.reward)
                 for _, r in logged_records(self.run_dir)  # the command's one read

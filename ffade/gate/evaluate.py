@@ -100,7 +100,7 @@ def split_tasks(task_spec: dict[str, Any], read_heldout: bool = True) -> dict[st
     inputs its pairs name, a few hundred of what may be 10,000 photos; export reads them all.
     """
     spec = dict(task_spec, split="discovery")
-    discovery = build_task(spec)
+    discovery = build_task(spec, task_key=None)  # a suite's or run's task; --target's target
     read = split_pairs if read_heldout else split_sequence
     heldout_inputs = read(discovery.dataset, "heldout")
     tasks = {"discovery": discovery}

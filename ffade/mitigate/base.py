@@ -145,7 +145,9 @@ class FineTuner(FixVerdict, RunModule):
         self.start_run()
         self.write_summary()  # status "created" while the model and data load (minutes for some)
         spec = self._spec_on("finetune")
-        self.task = build_task(spec, max_inputs_key="model.init_args.max_finetune_inputs")
+        self.task = build_task(
+            spec, max_inputs_key="model.init_args.max_finetune_inputs", task_key=None
+        )  # the discovery run's task: written in another config
         self._split_inputs = len(self.task.inputs)  # before any is left out as a searched one
         dataset = spec["dataset"]["name"]
         heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset)
