@@ -23,7 +23,7 @@ from ffade_text.functional._spans import (
     splice,
     words,
 )
-from ffade_text.functional.lexicon import AUXILIARIES, NOUNS, STOP_WORDS, VERBS
+from ffade_text.functional.lexicon import AUXILIARIES, NEGATIONS, NOUNS, STOP_WORDS, VERBS
 
 _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
 # "cannot" -> "can"; "not " goes; a "not" before a mark or the end ("I do not.") goes with the
@@ -45,7 +45,9 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
 
     1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
        "can", "cannot" -> "can", "won't" -> "will", "needn't" -> "need to", "I do not." -> "I
-       do."; "ain't" agrees with its subject: "I am", "it is", "they are".
+       do."; "ain't" agrees with its subject: "I am", "it is", "they are". A sentence with
+       another negation ("never", "no", "nobody", ...) goes to rule 4: a "not" beside it
+       said it twice ("They never approved it." -> "They never did not approve it.").
     2. "not" follows the first auxiliary: "was approved" -> "was not approved".
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
@@ -69,6 +71,8 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
     negation = _NOT.search(sentence)
     if negation:
         return sentence[: negation.start()] + sentence[negation.end() :]
+    if any(sentence[s:e].lower() in NEGATIONS for s, e in words(sentence)):
+        return None  # "never", "nobody": one more "not" is a double negative, not the opposite
     auxiliary = _AUXILIARY.search(sentence)
     if auxiliary:
         return sentence[: auxiliary.end()] + " not" + sentence[auxiliary.end() :]

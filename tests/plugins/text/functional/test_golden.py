@@ -114,6 +114,22 @@ def test_negation_rules(sentence: str, negated: str) -> None:
 @pytest.mark.parametrize(
     ("sentence", "negated"),
     [
+        ("They never approved it.", "It is not true that they never approved it."),
+        ("Nobody was there.", "It is not true that nobody was there."),
+        ("The mayor has no plan.", "It is not true that the mayor has no plan."),
+        ("Nothing changed.", "It is not true that nothing changed."),
+        ("Neither side won.", "It is not true that neither side won."),
+    ],
+)
+def test_a_sentence_with_another_negation_is_negated_whole(sentence: str, negated: str) -> None:
+    """A "not" went in beside "never" or "nobody": "They never did not approve it.", "Nobody
+    was not there.", a double negative rather than the opposite."""
+    assert F.negate(sentence, 1, 0) == negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
         ("I ain't going.", "I am going."),
         ("It ain't fair.", "It is fair."),
         ("They ain't here.", "They are here."),
