@@ -32,6 +32,7 @@ _NOT = re.compile(r"(?<=\bcan)not\b|\bnot\s+|\s*\bnot\b(?!\s)", re.IGNORECASE)
 _AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
 _PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
+_PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
 
@@ -48,7 +49,8 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
        do."; "ain't" agrees with its subject: "I am", "it is", "they are". A sentence with
        another negation ("never", "no", "nobody", ...) goes to rule 4: a "not" beside it
        said it twice ("They never approved it." -> "They never did not approve it.").
-    2. "not" follows the first auxiliary: "was approved" -> "was not approved".
+    2. "not" follows the first auxiliary: "was approved" -> "was not approved"; in a question
+       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?".
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
 
@@ -75,7 +77,8 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
         return None  # "never", "nobody": one more "not" is a double negative, not the opposite
     auxiliary = _AUXILIARY.search(sentence)
     if auxiliary:
-        return sentence[: auxiliary.end()] + " not" + sentence[auxiliary.end() :]
+        at = _after_question_subject(sentence, auxiliary.start(), auxiliary.end())
+        return sentence[:at] + " not" + sentence[at:]
     forms = {}
     for base, present, past in verbs:
         forms[past] = ("did", base)
@@ -86,6 +89,19 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
             helper, base = forms[word.lower()]
             return sentence[:start] + match_case(word, f"{helper} not {base}") + sentence[end:]
     return None
+
+
+def _after_question_subject(sentence: str, start: int, end: int) -> int:
+    """Where "not" goes for the auxiliary at ``start:end``: after it, or in a question that
+    opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
+    the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
+    without a parser, where it ends is unknown."""
+    if sentence[:start].strip() or not sentence.rstrip().endswith("?"):
+        return end
+    following = words(sentence[end:])
+    if following and sentence[end:][following[0][0] : following[0][1]].lower() in _PRONOUNS:
+        return end + following[0][1]
+    return end
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:
