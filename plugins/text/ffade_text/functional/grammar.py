@@ -33,6 +33,9 @@ _AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
 _PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
 _PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
+_ENGLISH_NEGATIONS = NEGATIONS - {"no"}
+"""Negations no other language the prefix rule is for spells so ("no" is Spanish and Italian
+too): a sentence with one is English, negated whole on purpose."""
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
 
@@ -106,10 +109,13 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:
     """Whether a sentence of ``text`` holds an English negation, auxiliary or listed verb, so
-    that :func:`negate` can turn it around inside; without one every edit is rule 4's prefix."""
+    that :func:`negate` reads it as English; without one every edit is rule 4's prefix. A
+    sentence with "never" or "nobody" gets the prefix too, but as English, on purpose: "Nobody
+    was there." was counted with French text, a note saying it had no auxiliary."""
     verbs = tuple(verbs)
     return any(
         _negate_in_place(m.group(), verbs) is not None
+        or any(m.group()[s:e].lower() in _ENGLISH_NEGATIONS for s, e in words(m.group()))
         for m in SENTENCE.finditer(text)
         if WORD.search(m.group())
     )

@@ -30,3 +30,12 @@ def test_negate_notes_nothing_when_one_english_sentence_can_be_turned_around() -
     verbs = [["okay", "okays", "okayed"]]
     assert Negate(values=[0, 1], verbs=verbs).check_inputs(english) == []
     assert Negate(values=[0]).check_inputs(["Il est content."]) == []  # a grid that never edits
+
+
+def test_negate_notes_nothing_for_english_negated_whole() -> None:
+    """ "Nobody was there." takes the prefix as English (a "not" beside "nobody" said it twice),
+    and was counted as a text the rules cannot read: the note said it had no auxiliary. A
+    Spanish "no" is no sign of English."""
+    assert Negate(values=[0, 1]).check_inputs(["Nobody was there.", "Il est content."]) == []
+    spanish = ["No hay nada.", "Il est content."]
+    assert Negate(values=[0, 1]).check_inputs(spanish) == [ENGLISH_ONLY]
