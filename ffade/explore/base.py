@@ -29,6 +29,7 @@ from ffade.explore.search_state import SearchState
 from ffade.explore.stopping import (
     RecentFailures,
     check_some_valid,
+    idle_stop_notes,
     nothing_searched_notes,
     parse_stop_rule,
     search_stop_reason,
@@ -198,7 +199,7 @@ class Explorer(SearchState, RunModule):
         reason = search_stop_reason(self)
         if reason is not None:
             self.stop_reason = reason
-            self.tell(nothing_searched_notes(self))
+            self.tell(nothing_searched_notes(self) + idle_stop_notes(self))
             # -1 ends the epoch; should_stop the run, whatever max_epochs says: with -1
             # (Lightning's "no end") empty epochs followed each other at full CPU, forever
             self.trainer.should_stop = True

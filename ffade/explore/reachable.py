@@ -104,3 +104,50 @@ def _input_reached(
                         seen.add(near)
                         queue.append((near, depth + 1))
     return True
+
+
+def unreached_pairs(evaluator: Any, start: np.ndarray, max_steps: int) -> tuple[int, int, int]:
+    """The (input, state) pairs a microscopic search's episodes could still reach but never
+    evaluated: ``(count, fewest moves, most moves)`` from the start, (0, 0, 0) for none.
+
+    Told when ``max_idle_steps`` ends such a search: episodes of ``max_steps`` moves seldom walk
+    out to the far edge of their range, so a small task often ends so with those states left,
+    and the stop reason alone did not say that anything was."""
+    space = evaluator.space
+    moves: list[int] = []
+    for input_id in range(evaluator.num_inputs):
+        moves += _unevaluated(evaluator.memo, input_id * space.num_states, space, start, max_steps)
+    return (len(moves), min(moves), max(moves)) if moves else (0, 0, 0)
+
+
+def _unevaluated(
+    memo: dict[int, tuple[float, float, bool]],
+    base: int,
+    space: Any,
+    start: np.ndarray,
+    max_steps: int,
+) -> list[int]:
+    """Each unevaluated state an input's episodes may reach, as its moves from the start: breadth
+    first through states that passed or were never evaluated (either may let an episode on)."""
+    sizes = [int(n) for n in space.sizes]
+    strides = [int(s) for s in space.flat(np.eye(len(sizes), dtype=np.int64))]
+    first = tuple(int(i) for i in start)
+    seen = {first}
+    queue = deque([(first, 0)])
+    found: list[int] = []
+    while queue:
+        state, depth = queue.popleft()
+        outcome = memo.get(base + sum(i * s for i, s in zip(state, strides, strict=True)))
+        if outcome is None:
+            found.append(depth)
+        if (depth and outcome is not None and outcome[2]) or depth == max_steps:
+            continue
+        for axis, size in enumerate(sizes):
+            for step in (-1, 1):
+                value = state[axis] + step
+                if 0 <= value < size:
+                    near = (*state[:axis], value, *state[axis + 1 :])
+                    if near not in seen:
+                        seen.add(near)
+                        queue.append((near, depth + 1))
+    return found

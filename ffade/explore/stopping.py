@@ -26,7 +26,7 @@ from lightning.pytorch.callbacks import Timer
 
 from ffade.errors import FfadeError
 from ffade.explore.coverage import RemainingEstimate
-from ffade.explore.reachable import reachable_states
+from ffade.explore.reachable import reachable_states, unreached_pairs
 from ffade.plugin_names import plugin_label
 
 WINDOW = 1000
@@ -237,6 +237,26 @@ def stop_rule_notes(rule: StopRule | None, payable: int) -> list[str]:
     return [
         f"stop_when '{text}' is judged over the latest {WINDOW:,} evaluations, and this run "
         f"makes at most {payable}: it never ends this search"
+    ]
+
+
+def idle_stop_notes(explorer: Any) -> list[str]:
+    """A note when ``max_idle_steps`` ended a microscopic search short of states its episodes
+    could still reach: how many pairs were left, how far out, and why; the stop reason alone
+    read as if the search had run dry."""
+    h = explorer.hparams
+    if explorer.mode != "microscopic" or explorer.idle_steps < h.max_idle_steps:
+        return []
+    count, near, far = unreached_pairs(explorer.evaluator, explorer.env.start_state, h.max_steps)
+    if not count:
+        return []
+    moves = f"{near} move" if near == far else f"{near} to {far} moves"
+    return [
+        f"max_idle_steps ({h.max_idle_steps}) ended the search with {count} (input, state) "
+        f"pair{'s' if count != 1 else ''} its episodes could still reach never evaluated, "
+        f"{moves}{'s' if near == far != 1 else ''} from the start state: episodes of at most "
+        f"max_steps ({h.max_steps}) moves kept walking over states evaluated already and seldom "
+        "went that far; a smaller max_idle_steps ends such a search sooner"
     ]
 
 

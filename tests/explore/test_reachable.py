@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,9 +12,9 @@ import numpy as np
 from ffade import registry
 from ffade.concepts import ConceptSpace
 from ffade.explore import DQNExplorer, RandomExplorer
-from ffade.explore.reachable import ReachedInputs
+from ffade.explore.reachable import ReachedInputs, unreached_pairs
 from ffade.explore.run import discover
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec, write_config
 
 CORNER = {"axis0": 1.0, "axis1": 1.0, "axis2": 1.0}  # inside the default preset's corner box
 
@@ -75,3 +77,61 @@ def test_a_search_from_a_failing_corner_stops_once_it_reached_all_it_can(tmp_pat
             "short of the rest within max_steps (10) of the start state)"
         )
         assert explorer.iterations < 50, explorer.iterations
+
+
+def test_unreached_pairs_counts_what_episodes_could_still_reach() -> None:
+    """On a 1x5 line from state 0: a failure at 2 walls off 3 and 4; a state never evaluated
+    may pass, so what lies behind it counts too; max_steps cuts the range."""
+    space = _space(5, 1)
+    start = np.array([0, 0])
+    walled = _evaluator(space, {(0, 0): False, (1, 0): False, (2, 0): True})
+    assert unreached_pairs(walled, start, max_steps=4) == (0, 0, 0)
+    gap = _evaluator(space, {(0, 0): False, (2, 0): True})
+    assert unreached_pairs(gap, start, max_steps=4) == (1, 1, 1)
+    open_line = _evaluator(space, {(0, 0): False, (1, 0): False})
+    assert unreached_pairs(open_line, start, max_steps=4) == (3, 2, 4)
+    assert unreached_pairs(open_line, start, max_steps=3) == (2, 2, 3)
+
+
+def test_a_microscopic_run_ended_by_max_idle_steps_says_what_it_left(tmp_path: Path) -> None:
+    """``max_idle_steps`` ended a microscopic search whose episodes could still reach pairs it
+    never evaluated (on small tasks, the far edge of their range), and the run said only "N
+    steps without a new evaluation", as if nothing were left. It now says how many pairs were
+    left and how far out. Here no state within reach fails (the one planted box lies beyond
+    max_steps), so every pair within max_steps of the start can be reached: the count is
+    those pairs less the log's."""
+    task = synthetic_spec(num_concepts=2, num_inputs=8, mode="microscopic")
+    task["target"] = {"name": "synthetic", "args": {"regions": [{0: [0.9, 1.0]}]}}
+    task["target"]["args"]["fragility_growth"] = 0
+    config = write_config(
+        tmp_path / "c.yaml",
+        explorer="ffade.explore.RandomExplorer",
+        budget=500,
+        task=task,
+        num_envs=4,
+        max_steps=3,
+        max_idle_steps=2,
+        coverage_probes=0,
+    )
+    done = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (run,) = (tmp_path / "runs" / "test").iterdir()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["stop_reason"] == "2 steps without a new evaluation (max_idle_steps)"
+    logged = {
+        (r["input_id"], tuple(r["state"]))
+        for r in map(json.loads, (run / "evaluations.jsonl").read_text().splitlines())
+    }
+    near = [s for s in itertools.product(range(10), repeat=2) if sum(s) <= 3]
+    left = [sum(s) for i in range(summary["num_inputs"]) for s in near if (i, s) not in logged]
+    assert left, "the search reached every pair: nothing to tell"
+    moves = f"{min(left)} to {max(left)} moves" if min(left) != max(left) else None
+    moves = moves or f"{min(left)} move" + ("s" if min(left) != 1 else "")
+    plural = "s" if len(left) != 1 else ""
+    note = (
+        f"ffade: note: max_idle_steps (2) ended the search with {len(left)} (input, state) "
+        f"pair{plural} its episodes could still reach never evaluated, {moves} from the start "
+        "state: episodes of at most max_steps (3) moves kept walking over states evaluated "
+        "already and seldom went that far; a smaller max_idle_steps ends such a search sooner"
+    )
+    assert note in done.stderr.splitlines(), done.stderr[-2000:]
