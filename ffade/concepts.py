@@ -20,7 +20,7 @@ from ffade.plugin_api import Concept
 STOP = 0
 MAX_PAIRS = 2**63 - 1
 """The most (input, state) pairs ffade can number: memo keys and records' flat states are int64,
-and numpy wraps past it without a word (input 10 of 16 on a 10^18-state grid read as another)."""
+and numpy wraps past it without a word (input 10 of 16 on a 10^18-state grid: a negative key)."""
 """Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
 
 
@@ -77,7 +77,7 @@ class ConceptSpace:
 
     def check_pairs(self, num_inputs: int, inputs_key: str = "task.max_inputs") -> None:
         """Refuse a grid whose (input, state) pairs cannot be numbered in int64: twenty concepts
-        of ten values crashed in numpy, eighteen on 16 inputs gave inputs each other's keys."""
+        of ten values crashed in numpy, eighteen on 16 inputs wrapped keys to negative numbers."""
         pairs = num_inputs * self.num_states
         if pairs <= MAX_PAIRS:
             return

@@ -481,8 +481,8 @@ def test_one_note_given_as_a_string_is_one_line_not_one_per_letter() -> None:
 
 def test_inputs_times_states_past_int64_are_refused_naming_max_inputs(tmp_path: Path) -> None:
     """Eighteen concepts of ten values (10^18 states) on 16 inputs: the memo key of input 10
-    wrapped to a negative number in numpy, so inputs shared keys and the run went on. 8 inputs
-    (8e18 pairs) still fit, and each input's keys stay its own."""
+    wrapped to a negative number in numpy (its state read back from the key as another state,
+    its input as input -9) and the run went on. 8 inputs (8e18 pairs) still fit."""
     spec = synthetic_spec(num_inputs=32)
     spec["concepts"] = [{"name": "axis", "args": {"index": 0, "label": f"a{i}"}} for i in range(18)]
     shape = " x ".join(["10"] * 18)
