@@ -18,6 +18,9 @@ from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
 STOP = 0
+MAX_PAIRS = 2**63 - 1
+"""The most (input, state) pairs ffade can number: memo keys and records' flat states are int64,
+and numpy wraps past it without a word (input 10 of 16 on a 10^18-state grid: a negative key)."""
 """Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
 
 
@@ -57,6 +60,7 @@ class ConceptSpace:
         self.labels = labels
         self.sizes = np.array([len(c.values) for c in concepts], dtype=np.int64)
         self.num_states = int(np.prod(self.sizes.astype(object)))
+        self.check_pairs(1)
         self._coords = [c.coordinates().astype(np.float32) for c in concepts]
         self.neutral = np.array([c.neutral_index() for c in concepts], dtype=np.int64)
         # a grid of words without its no-op (a prompt slot's grid without ""): the input as the
@@ -69,6 +73,22 @@ class ConceptSpace:
         self._strides = np.array(
             [int(np.prod(self.sizes[i + 1 :].astype(object))) for i in range(len(concepts))],
             dtype=np.int64,
+        )
+
+    def check_pairs(self, num_inputs: int, inputs_key: str = "task.max_inputs") -> None:
+        """Refuse a grid whose (input, state) pairs cannot be numbered in int64: twenty concepts
+        of ten values crashed in numpy, eighteen on 16 inputs wrapped keys to negative numbers."""
+        pairs = num_inputs * self.num_states
+        if pairs <= MAX_PAIRS:
+            return
+        shape = " x ".join(map(str, self.sizes.tolist()))
+        grid = f"the concept grid has {self.num_states:.3g} states ({shape})"
+        if self.num_states <= MAX_PAIRS:
+            grid += f", and {num_inputs} inputs make {pairs:.3g} (input, state) pairs"
+        fewer = "" if self.num_states > MAX_PAIRS else f"fewer inputs ({inputs_key}), "
+        raise ConceptValueError(
+            f"{grid}, more than the {MAX_PAIRS:.3g} ffade can number; search {fewer}fewer "
+            "concepts or coarser grids"
         )
 
     @property

@@ -304,7 +304,9 @@ def build_task(
     target.check_references([reference for _, reference in inputs])
     checked = f"reward '{reward.plugin_name}': check_task() returned"
     notes.extend(note_lines(reward.check_task(unchanged, concepts), checked))
-    return Task(spec, target, dataset, reward, ConceptSpace(concepts), inputs, notes)
+    space = ConceptSpace(concepts)
+    space.check_pairs(len(inputs), max_inputs_key)
+    return Task(spec, target, dataset, reward, space, inputs, notes)
 
 
 def chosen_pairs(dataset: Dataset, spec: TaskSpec) -> list[Any]:

@@ -167,3 +167,18 @@ def test_describe_records_each_concepts_grid_and_geometry() -> None:
     recorded = np.array([first["coordinates"], second["coordinates"]]).T
     assert [first["neutral_index"], second["neutral_index"]] == s.neutral.tolist()
     np.testing.assert_allclose(s.coordinates(np.array([[0, 0], [1, 1], [2, 2]])), recorded)
+
+
+def test_a_grid_past_what_int64_numbers_is_one_line_not_numpys_overflow() -> None:
+    """Twenty concepts of ten values (10^20 states) stopped ``ffade fit`` with numpy's
+    'OverflowError: Python int too large to convert to C long' from the grid's strides."""
+    concepts = [
+        registry.create("concept", "axis", {"index": 0, "label": f"a{i}"}) for i in range(20)
+    ]
+    shape = " x ".join(["10"] * 20)
+    with pytest.raises(ConceptValueError) as refused:
+        ConceptSpace(concepts)
+    assert str(refused.value) == (
+        f"the concept grid has 1e+20 states ({shape}), more than the 9.22e+18 ffade can "
+        "number; search fewer concepts or coarser grids"
+    )

@@ -477,3 +477,26 @@ def test_one_note_given_as_a_string_is_one_line_not_one_per_letter() -> None:
         "dataset 'one_note': one note",
         "concept 'tests.test_task:OneNoteAxis': one note",
     ]
+
+
+def test_inputs_times_states_past_int64_are_refused_naming_max_inputs(tmp_path: Path) -> None:
+    """Eighteen concepts of ten values (10^18 states) on 16 inputs: the memo key of input 10
+    wrapped to a negative number in numpy (its state read back from the key as another state,
+    its input as input -9) and the run went on. 8 inputs (8e18 pairs) still fit."""
+    spec = synthetic_spec(num_inputs=32)
+    spec["concepts"] = [{"name": "axis", "args": {"index": 0, "label": f"a{i}"}} for i in range(18)]
+    shape = " x ".join(["10"] * 18)
+    config = write_config(tmp_path / "c.yaml", budget=32)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"] = spec
+    config.write_text(yaml.safe_dump(data))
+    done = ffade_in_process("fit", "--config", str(config))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        f"ffade: error: the concept grid has 1e+18 states ({shape}), and 16 inputs make "
+        "1.6e+19 (input, state) pairs, more than the 9.22e+18 ffade can number; search fewer "
+        "inputs (task.max_inputs), fewer concepts or coarser grids"
+    ]
+    task = build_task({**spec, "max_inputs": 8})
+    last = task.space.flat([9] * 18) + 7 * task.space.num_states
+    assert last == 8 * 10**18 - 1  # the largest key, in int64 without wrapping
