@@ -431,3 +431,47 @@ def test_a_command_started_with_sigint_ignored_ignores_it_as_it_ends(tmp_path) -
     )
     assert "went on to its end" in result.stdout, (result.returncode, result.stderr[-2000:])
     assert result.returncode == 7
+
+
+PRESSES_CTRL_C = """
+import os
+import signal
+
+from ffade_synthetic.target import SyntheticTarget
+
+
+class PressesCtrlC(SyntheticTarget):
+    calls = 0
+
+    def __init__(self):
+        super().__init__()
+        os.kill(os.getpid(), signal.SIGINT)  # as the run loads its model: summary.json 'created'
+
+    def predict(self, inputs):
+        PressesCtrlC.calls += 1
+        if PressesCtrlC.calls in (1, 12, 13):  # the first evaluation, then twice mid-run
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().predict(inputs)
+"""
+
+
+@pytest.mark.slow  # a run in a process of its own
+def test_a_run_started_with_sigint_ignored_runs_to_its_end(tmp_path) -> None:
+    """README, Ctrl-C: ``ffade fit ... &`` in a script (or under nohup) starts with SIGINT
+    ignored, and a ``kill -INT`` then changes nothing, at start-up as mid-run: the run finishes.
+    Ctrl-C in a terminal is for the command in the foreground."""
+    from tests.helpers import fit_with_own_target
+
+    command, env = fit_with_own_target(tmp_path, PRESSES_CTRL_C, "presses:PressesCtrlC", budget=400)
+    ran = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` starts it
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 400
