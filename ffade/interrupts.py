@@ -132,7 +132,8 @@ def exit_with_on_sigterm(status: int) -> None:
     the logger's threads: a second or so). A SIGTERM then ended a finished run with status 143,
     read as killed, where its summary says finished (Ctrl-C: 130, without a word); its files are
     whole, so the command's own status is the process's. Only the process's command calls this
-    (not ``main(argv)`` in a caller's process, whose signals stay its own)."""
+    (not ``main(argv)`` in a caller's process, whose signals stay its own). A signal the process
+    was started ignoring (SIGINT in ``cmd &`` from a script) stays ignored, as it was all along."""
     if threading.current_thread() is not threading.main_thread():
         return
 
@@ -143,7 +144,8 @@ def exit_with_on_sigterm(status: int) -> None:
         os._exit(status)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, end)
+        if signal.getsignal(signum) != signal.SIG_IGN:  # ``cmd &`` in a script, nohup: ignored
+            signal.signal(signum, end)
     _hang_up_as_sigterm()  # a terminal closed now: the same end
 
 

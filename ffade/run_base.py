@@ -118,9 +118,13 @@ class _CtrlCAtABatchEnd(Callback):
         self._stop_if_pressed()  # pressed during the last batch
 
     def _restore(self) -> None:
-        if self._installed:
+        """Python's handler back, unless another took over since: Lightning ignores SIGINT
+        while a run stopped by Ctrl-C shuts down, where a press put the handler back on raised
+        in its loggers' closing (``ffade: interrupted``, exit 130, the TensorBoard log left open).
+        The command (or the API call) gives the caller's handler back once the run is over."""
+        if self._installed and signal.getsignal(signal.SIGINT) == self._press:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            self._installed = False
+        self._installed = False
 
     @override
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:

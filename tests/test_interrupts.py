@@ -399,3 +399,79 @@ def test_a_hangup_is_still_ignored_under_nohup(tmp_path) -> None:
     assert ran.returncode == 0, ran.stderr[-2000:]
     summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
     assert summary["status"] == "finished"
+
+
+SIGINT_AFTER_MAIN = """
+import os
+import signal
+import sys
+
+import ffade.cli
+
+sys.argv = ["ffade", "--version"]
+status = ffade.cli.main()  # as the console script and python -m ffade call it
+os.kill(os.getpid(), signal.SIGINT)  # a script's `kill -INT` as the finished command shuts down
+print("went on to its end", flush=True)
+sys.exit(7)
+"""
+
+
+def test_a_command_started_with_sigint_ignored_ignores_it_as_it_ends(tmp_path) -> None:
+    """``ffade ... &`` in a script starts with SIGINT ignored and keeps ignoring it (README,
+    Ctrl-C): once the command was over, ffade set its own SIGINT handler for the shutdown, and a
+    ``kill -INT`` then cut the process's exit short, its atexit hooks unrun."""
+    script = tmp_path / "sigint_after_main.py"
+    script.write_text(SIGINT_AFTER_MAIN)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` starts it
+    )
+    assert "went on to its end" in result.stdout, (result.returncode, result.stderr[-2000:])
+    assert result.returncode == 7
+
+
+PRESSES_CTRL_C = """
+import os
+import signal
+
+from ffade_synthetic.target import SyntheticTarget
+
+
+class PressesCtrlC(SyntheticTarget):
+    calls = 0
+
+    def __init__(self):
+        super().__init__()
+        os.kill(os.getpid(), signal.SIGINT)  # as the run loads its model: summary.json 'created'
+
+    def predict(self, inputs):
+        PressesCtrlC.calls += 1
+        if PressesCtrlC.calls in (1, 12, 13):  # the first evaluation, then twice mid-run
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().predict(inputs)
+"""
+
+
+@pytest.mark.slow  # a run in a process of its own
+def test_a_run_started_with_sigint_ignored_runs_to_its_end(tmp_path) -> None:
+    """README, Ctrl-C: ``ffade fit ... &`` in a script (or under nohup) starts with SIGINT
+    ignored, and a ``kill -INT`` then changes nothing, at start-up as mid-run: the run finishes.
+    Ctrl-C in a terminal is for the command in the foreground."""
+    from tests.helpers import fit_with_own_target
+
+    command, env = fit_with_own_target(tmp_path, PRESSES_CTRL_C, "presses:PressesCtrlC", budget=400)
+    ran = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` starts it
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 400

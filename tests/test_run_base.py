@@ -313,3 +313,58 @@ def test_ctrl_c_before_the_run_has_its_directory_says_so(tmp_path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
     assert lines == ["ffade: interrupted before the run started; nothing to resume"], result.stderr
     assert "Traceback" not in result.stderr
+
+
+CTRL_C_AGAIN_AS_IT_STOPS = """
+import os
+import signal
+import time
+
+from lightning.pytorch import Callback
+from lightning.pytorch.loggers import TensorBoardLogger
+
+
+class CtrlC(Callback):
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if batch_idx == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # noted: the run stops at the next batch
+
+
+class PressedAgainLogger(TensorBoardLogger):
+    def finalize(self, status):
+        if status == "failed":  # Lightning closes its loggers as a stopped run shuts down
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C again: the user waits, presses again
+            time.sleep(0.05)  # a handler that raises does so here
+        super().finalize(status)
+"""
+
+
+@pytest.mark.slow  # a run in a process of its own
+def test_ctrl_c_again_while_a_stopped_run_shuts_down_changes_nothing(tmp_path) -> None:
+    """Lightning ignores SIGINT while a run stopped by Ctrl-C shuts down (its loggers closed, its
+    teardown); ffade's batch-end handler put Python's back first, so a press then cut the
+    shutdown short: the TensorBoard log left unclosed, and ``ffade: interrupted``, exit 130,
+    after the line that said where the run is. Now the run ends as for one press: exit 1."""
+    (tmp_path / "again.py").write_text(CTRL_C_AGAIN_AS_IT_STOPS)
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=2000)
+    data = yaml.safe_load(config.read_text())
+    data["trainer"]["callbacks"] = [{"class_path": "again.CtrlC"}]
+    data["trainer"]["logger"]["class_path"] = "again.PressedAgainLogger"
+    config.write_text(yaml.safe_dump(data))
+    path = os.pathsep.join([str(tmp_path), str(REPO), os.environ.get("PYTHONPATH", "")])
+    result = subprocess.run(
+        [sys.executable, "-m", "ffade", "fit", "--config", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    run = tmp_path / "runs" / "test" / "version_0"
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
+    assert lines == [
+        f"ffade: interrupted; the run so far is in {run} (summary.json: status interrupted); "
+        f"resume it with: ffade fit --config {run / 'config.yaml'} --ckpt_path {run}"
+    ], result.stderr[-2000:]
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert json.loads((run / "summary.json").read_text())["status"] == "interrupted"
