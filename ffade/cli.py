@@ -286,9 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with shown_as_ffade_lines(), notes_said_once():
                 status = _main(list(sys.argv[1:] if argv is None else argv))
-            # piped, stdout holds the command's last lines until Python's flush at exit, where a
-            # reader gone (``ffade fit ... | head -0``) said "Exception ignored ..." and ended a
-            # finished run with status 120: flushed here, the command's own status stands
+            # flushed here, not at exit, where a reader gone (``ffade fit ... | head -0``) said
+            # "Exception ignored ..." and ended a finished run with status 120
             sys.stdout.flush()
         except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
             to_devnull(sys.stdout)  # nothing more fails as Python exits
