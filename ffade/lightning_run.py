@@ -169,8 +169,9 @@ class FfadeCLI(LightningCLI):
             ]
         try:
             trainer = super()._instantiate_trainer(config, callbacks)
-        except (MisconfigurationException, ModuleNotFoundError, TypeError) as exc:  # cuda on a
-            # machine without one; tpu without torch_xla; devices "x" on cpu (a TypeError)
+        except (MisconfigurationException, ModuleNotFoundError, TypeError, ValueError) as exc:
+            # cuda on a machine without one; tpu without torch_xla; devices "x" on cpu (a
+            # TypeError); a strategy name misspelt, "dpp" (a ValueError)
             raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
         if trainer.global_rank == 0:  # a loop's discovery and rediscovery: said once
             say_notes(trainer_notes(config, self.model))

@@ -119,3 +119,21 @@ def test_print_config_refuses_a_seed_out_of_range_as_the_run_does(tmp_path: Path
                 f"[0, 4294967295], got {seed}\n"
             )
         )
+
+
+def test_a_misspelt_strategy_is_refused_as_the_trainer_s_other_settings_are(
+    tmp_path: Path,
+) -> None:
+    """docs/scale.md's ``--trainer.strategy ddp`` typed ``dpp`` printed Lightning's ValueError
+    without the ``trainer:`` that names the key, unlike a bad accelerator or devices."""
+    config = write_config(tmp_path / "c.yaml", save_dir=tmp_path / "runs")
+    result = ffade_in_process(
+        "fit", "--config", str(config), "--trainer.devices", "2", "--trainer.strategy", "dpp"
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "ffade: error: trainer: You selected an invalid strategy name: `strategy='dpp'`."
+    ), line
+    assert "ddp" in line.split("Example choices:")[1]
+    assert not (tmp_path / "runs").exists()

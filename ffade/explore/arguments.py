@@ -92,6 +92,24 @@ def check_dqn_arguments(args: Mapping[str, Any]) -> None:
     require_within(0, 1, exploration_fraction=args["exploration_fraction"])
 
 
+MAX_UNCHECKED_ENVS = 2**16
+"""A ``num_envs`` up to this is never refused for its grid: a grid sweep may take a small grid
+in one step of 1,024 (benchmarks/discovery.py's ground truth), and defaults are at most 256."""
+
+
+def check_num_envs(num_envs: int, num_inputs: int, num_states: int) -> None:
+    """Refuse a step of more episodes than the grid has (input, state) pairs, past
+    ``MAX_UNCHECKED_ENVS``: the step is never filled, yet each episode holds its arrays (about
+    400 bytes each), so a typed 10^8 filled the memory for minutes before evaluating anything."""
+    pairs = num_inputs * num_states
+    if num_envs > max(pairs, MAX_UNCHECKED_ENVS):
+        raise FfadeError(
+            f"model.init_args.num_envs must be at most {MAX_UNCHECKED_ENVS:,} or the "
+            f"{pairs:,} (input, state) pairs of this task's grid ({num_inputs:,} inputs x "
+            f"{num_states:,} states), whichever is more, got {num_envs}"
+        )
+
+
 def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> str | None:
     """A note when the steps taken before the DQN's first gradient update spend the whole
     budget, so that no choice is a learned one: a run that reads as a DQN search but is not.

@@ -20,7 +20,12 @@ from ffade import auto_batch
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.event_trim import trim_earlier_events
-from ffade.explore.arguments import check_explorer_arguments, checked_mode, start_notes
+from ffade.explore.arguments import (
+    check_explorer_arguments,
+    check_num_envs,
+    checked_mode,
+    start_notes,
+)
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
 from ffade.explore.reachable import ReachedInputs
@@ -146,6 +151,7 @@ class Explorer(SearchState, RunModule):
         start = None
         if h.start_state is not None:
             start = self.space.index_of(h.start_state, "model.init_args.start_state")
+        check_num_envs(self.num_envs, self.evaluator.num_inputs, self.space.num_states)
         self.env = FailureVectorEnv(
             self.evaluator,
             self.num_envs,

@@ -22,6 +22,7 @@ from ffade.explore import (
     dqn,
     optimism,
 )
+from ffade.explore.arguments import MAX_UNCHECKED_ENVS
 from ffade.explore.run import discover
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import read_summary
@@ -72,6 +73,7 @@ def test_the_limits_the_doc_names() -> None:
     assert MAX_BITMAP_PAIRS == 2**33 and "up to 2^33 pairs" in doc
     assert base.MAX_POLICY_STATES == 200_000 and "for grids up to 200,000 states" in doc
     assert LastCheckpoint().every_n_steps == 10 and "a checkpoint, every 10 steps" in doc
+    assert MAX_UNCHECKED_ENVS == 2**16 and "past 65,536, such a `num_envs`" in doc
 
 
 SUMMARY_TIMES = ("wall_seconds", "model_seconds", "concept_seconds")

@@ -160,3 +160,20 @@ def test_the_untrained_search_note_counts_a_budget_of_one_in_the_singular() -> N
     )
     assert "spends all 200 evaluations" in untrained_search_note(200, 256, 1000)
     assert untrained_search_note(5000, 32, 1000) is None  # it learns before the budget is spent
+
+
+def test_a_step_of_more_episodes_than_the_grid_has_pairs_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """A num_envs of 10^8 (zeros typed twice) was accepted: each episode holds its arrays, so
+    the run filled the memory for minutes before evaluating anything. More episodes than the
+    grid's (input, state) pairs can never fill a step: past 65,536 (a grid sweep may take a small
+    grid in one step of 1,024), one line, exit 2, no run directory."""
+    config = write_config(tmp_path / "c.yaml", budget=32, save_dir=tmp_path / "runs")
+    result = ffade_in_process("fit", "--config", str(config), "--model.init_args.num_envs", "65537")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: model.init_args.num_envs must be at most 65,536 or the 8,000 (input, "
+        "state) pairs of this task's grid (8 inputs x 1,000 states), whichever is more, got 65537"
+    ]
+    assert not (tmp_path / "runs").exists()
