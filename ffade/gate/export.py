@@ -106,8 +106,10 @@ def failure_groups(
             than one given (its answers would not be the slices asked for), or answers none.
     """
     if feedback is not None and not feedback.is_file():
-        # a directory was "not found", where the path is there
+        # a directory (or /dev/null) was "not found", where the path is there
         found = "is a directory; give a YAML file" if feedback.is_dir() else "not found"
+        if feedback.exists() and not feedback.is_dir():
+            found = "is no regular file (a device or a pipe); give a YAML file"
         raise FfadeError(f"--feedback: feedback file '{feedback}' {found}")
     feedback = feedback or run_dir / FEEDBACK_FILE
     if not feedback.is_file():

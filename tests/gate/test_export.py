@@ -4,6 +4,8 @@ holds for the pairs they measure too."""
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
 from pathlib import Path
 
@@ -183,3 +185,25 @@ def test_export_with_every_held_out_input_left_out_says_none_is_left(tmp_path: P
     ), export.stderr[-2000:]
     cases = yaml.safe_load(suite.read_text())["cases"]
     assert cases and all(not case["pairs"].get("heldout") for case in cases)
+
+
+def test_a_suite_or_feedback_file_that_is_no_regular_file_is_not_called_missing(
+    tmp_path: Path,
+) -> None:
+    """``--suite /dev/null`` or ``--feedback /dev/null`` (a device, a named pipe): "not found",
+    for a path that is there."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"task": synthetic_spec()}))
+    for command, what in (
+        (["check", "--suite", os.devnull], f"--suite: suite file '{os.devnull}'"),
+        (
+            ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--feedback", os.devnull],
+            f"--feedback: feedback file '{os.devnull}'",
+        ),
+    ):
+        result = ffade_in_process(*command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"ffade: error: {what} is no regular file (a device or a pipe); give a YAML file\n"
+        )
