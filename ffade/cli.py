@@ -30,7 +30,7 @@ from ffade.interrupts import (
     sigterm_as_ctrl_c,
 )
 from ffade.said_once import notes_said_once
-from ffade.stderr_lines import to_devnull, whole_lines_on_stderr
+from ffade.stderr_lines import flush_stdout, to_devnull, whole_lines_on_stderr
 from ffade.writable import no_space
 from ffade.yamlfile import refuse_repeated_keys
 
@@ -286,9 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with shown_as_ffade_lines(), notes_said_once():
                 status = _main(list(sys.argv[1:] if argv is None else argv))
-            # flushed here, not at exit, where a reader gone (``ffade fit ... | head -0``) said
-            # "Exception ignored ..." and ended a finished run with status 120
-            sys.stdout.flush()
+            # piped, stdout holds the last lines until Python's flush at exit, where a reader gone
+            # (``ffade fit ... | head -0``) said "Exception ignored ..." and exit 120: flushed here
+            flush_stdout()
         except BrokenPipeError:  # ``ffade plugins | head -1``: the reader has what it wanted
             to_devnull(sys.stdout)  # nothing more fails as Python exits
             status = 0 if status is None else status

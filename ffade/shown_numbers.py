@@ -98,3 +98,15 @@ def beside(value: float, limit: float, decimals: int = 2) -> str:
         if (float(shown) < limit) == (value < limit):
             break
     return shown
+
+
+def count(value: float, end: Literal["low", "high"] | None = None) -> str:
+    """An estimated count (failing pairs not found yet: 6537.8, or 0.4) as a whole number with
+    thousands separators. Rounded, 0.4 read "0": none left, where the probes found some. A value
+    strictly between 0 and 1 reads "<1" instead; an interval's ``end`` is rounded away from the
+    inside (``low`` down, ``high`` up), so it stays a bound: an upper end of 0.4 reads 1, not 0."""
+    if end == "low":
+        return f"{math.floor(value):,}"
+    if end == "high":
+        return f"{math.ceil(value):,}"
+    return "<1" if 0 < value < 1 else f"{value:,.0f}"

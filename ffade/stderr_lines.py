@@ -14,9 +14,11 @@ line, as a search that had done every evaluation ended, turned the run into one 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -72,3 +74,30 @@ def whole_lines_on_stderr() -> None:
         stream.reconfigure(write_through=False, line_buffering=True)
     if isinstance(stream, io.TextIOWrapper):
         sys.stderr = ReaderGoneQuiet(stream)
+
+
+def flush_stdout() -> None:
+    """Flush stdout before ``ffade`` returns; a stdout closed from the start (``>&-``: Python's
+    ``sys.stdout`` is None, so nothing was printed) has nothing to flush. Its ``flush`` raised
+    AttributeError, a traceback and exit 1 after a command that did all it was asked."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def stdout_reader_gone_quiet() -> Iterator[None]:
+    """Within it, stdout drops what it is given once its reader is gone, as stderr does
+    (:class:`ReaderGoneQuiet`), and a stdout closed from the start (``>&-``) takes it too.
+
+    For a command whose work goes on without anyone reading it: ``ffade feedback`` with answers
+    piped in and its transcript piped to ``head -1`` stopped at its next prompt with exit 0 and
+    the answers not saved, and with stdout closed ``input()`` raised "lost sys.stdout".
+    """
+    found = sys.stdout
+    with contextlib.ExitStack() as closed:
+        nowhere = closed.enter_context(open(os.devnull, "w")) if found is None else found
+        sys.stdout = ReaderGoneQuiet(nowhere)  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            sys.stdout = found

@@ -118,9 +118,11 @@ def read_text(path: Path) -> str:
 def read_yaml(path: Path, not_found: str, unique_keys: bool = False) -> Any:
     """The file's data. A missing file raises ``not_found``; bad YAML names the file and why
     (with ``unique_keys``, a key given twice in one mapping too)."""
+    what = not_found.split(" not found")[0]  # e.g. "--suite: suite file 'x'"
     if path.is_dir():  # "not found" would send the user looking for a file that is there
-        what = not_found.split(" not found")[0]  # e.g. "--suite: suite file 'x'"
         raise FfadeError(f"{what} is a directory; give a YAML file")
+    if path.exists() and not path.is_file():  # /dev/null, a named pipe: there, yet "not found"
+        raise FfadeError(f"{what} is no regular file (a device or a pipe); give a YAML file")
     if not path.is_file():
         raise FfadeError(not_found)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ffade.shown_numbers import beside, percent, share, shares_told_apart, told_apart
+from ffade.shown_numbers import beside, count, percent, share, shares_told_apart, told_apart
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,21 @@ def test_the_core_percent_rule_is_the_one_the_report_reads() -> None:
 
     assert report_percent is percent
     assert percent(0.999) == "99%" and percent(1.0) == "100%" and percent(0.001) == "1%"
+
+
+@pytest.mark.parametrize(
+    ("value", "end", "shown"),
+    [
+        (0.4, None, "<1"),
+        (0.0, None, "0"),
+        (6537.8, None, "6,538"),
+        (0.4, "high", "1"),
+        (0.4, "low", "0"),
+        (4644.5, "low", "4,644"),
+        (8781.2, "high", "8,782"),
+    ],
+)
+def test_a_count_below_one_never_reads_none_and_an_end_stays_a_bound(
+    value: float, end: str | None, shown: str
+) -> None:
+    assert count(value, end) == shown  # type: ignore[arg-type]

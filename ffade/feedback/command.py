@@ -30,6 +30,7 @@ from ffade.feedback.review import review
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import check_run_dir, read_summary
 from ffade.shell_words import shell_path
+from ffade.stderr_lines import stdout_reader_gone_quiet
 from ffade.summarize.regions import Region, add_region_arguments
 from ffade.writable import writable_file
 
@@ -83,7 +84,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run the command; returns the exit code. User mistakes raise :class:`FfadeError`."""
+    """Run the command; returns the exit code. User mistakes raise :class:`FfadeError`.
+
+    A reader of stdout gone (``... | head -1``), or stdout closed, stops nothing: the answers
+    piped in are still taken and saved, and the exit status is the command's own."""
+    with stdout_reader_gone_quiet():
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     check_run_dir(args.run_dir)
     run_dir = Path(args.run_dir)

@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from ffade.concepts import ConceptSpace
-from ffade.disjoint import unseen_heldout
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.evaluation_log import log_counts, log_problems, say_run_state
@@ -39,6 +38,7 @@ from ffade.feedback.from_file import nothing_to_review, regions_instead
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import FEEDBACK_FILE, load_regions, read_feedback
 from ffade.gate.evaluate import evaluate_cases, split_tasks, target_setup_errors
+from ffade.gate.heldout import heldout_input_ids
 from ffade.gate.options import DEFAULT_PAIRS
 from ffade.gate.suite import (
     SUITE_SUFFIXES,
@@ -48,7 +48,6 @@ from ffade.gate.suite import (
     write_suite,
 )
 from ffade.gate.suite_values import check_task
-from ffade.passing import passing_ids
 from ffade.records import SUMMARY_FILE, check_run_dir, read_summary
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
@@ -58,7 +57,6 @@ from ffade.summarize.regions import (
     DEFAULT_THRESHOLD,
     SLICE_KINDS,
 )
-from ffade.task import Task
 from ffade.writable import removed_if_refused, writable_file, written
 
 
@@ -108,8 +106,10 @@ def failure_groups(
             than one given (its answers would not be the slices asked for), or answers none.
     """
     if feedback is not None and not feedback.is_file():
-        # a directory was "not found", where the path is there
+        # a directory (or /dev/null) was "not found", where the path is there
         found = "is a directory; give a YAML file" if feedback.is_dir() else "not found"
+        if feedback.exists() and not feedback.is_dir():
+            found = "is no regular file (a device or a pipe); give a YAML file"
         raise FfadeError(f"--feedback: feedback file '{feedback}' {found}")
     feedback = feedback or run_dir / FEEDBACK_FILE
     if not feedback.is_file():
@@ -223,22 +223,6 @@ def default_threshold(failures: int, pairs: int, goal: str) -> float:
     return float(np.ceil(float(high) * 1000) / 1000)
 
 
-def passing_heldout(heldout: Task, ids: list[int], batch_size: int) -> tuple[list[int], str]:
-    """Of these held-out ids, those the run's target gets right unchanged; and a note saying so.
-
-    The run searched only such inputs (``task.only_passing_inputs``), so its failures are the
-    concepts' doing; a held-out input the target fails anyway would count a failure no concept
-    caused, as the fine-tuner's guard does not either.
-    """
-    passing = set(passing_ids(heldout, batch_size).tolist())
-    kept = [i for i in ids if i in passing]
-    note = (
-        f"task.only_passing_inputs: held-out pairs come from the {len(kept)} of {len(ids)} "
-        "held-out inputs the run's target gets right unchanged"
-    )
-    return kept, note
-
-
 def export_suite(
     run_dir: str | Path,
     to: str | Path,
@@ -297,18 +281,9 @@ def export_suite(
         tasks = split_tasks(task)
         say_notes(tasks["discovery"].notes)  # the run's notes hold for the pairs measured here
         input_ids = {split: list(range(len(t.inputs))) for split, t in tasks.items()}
+        heldout = heldout_input_ids(tasks, task, batch_size)  # none left is said in a note
         if "heldout" in tasks:  # inputs no search and no fine-tune saw, whatever the dataset
-            name = task["dataset"]["name"]
-            input_ids["heldout"], notes = unseen_heldout(
-                tasks["discovery"].dataset, tasks["heldout"].inputs, name, tasks["discovery"].inputs
-            )
-            if task.get("only_passing_inputs"):
-                input_ids["heldout"], note = passing_heldout(
-                    tasks["heldout"], input_ids["heldout"], batch_size
-                )
-                notes.append(note)
-            for note in notes:
-                print(f"ffade: note: {note}", file=sys.stderr)
+            input_ids["heldout"] = heldout
         space = tasks["discovery"].space
         cases = make_cases(found.groups, input_ids, space, pairs_per_split, seed)
         results = evaluate_cases(cases, tasks, batch_size)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.shown_numbers import count
 from ffade.summarize.landscape import Landscape
 
 RUN_FIGURES = (
@@ -62,19 +63,18 @@ def remaining_in_words(remaining: dict[str, Any], run_dir: str = "the run") -> s
     keeps summary.json's numbers); a hand-edited one that lacks a number is one line naming the
     key, not a traceback."""
     try:
-        estimate = remaining["estimate"]
-        point = "unknown" if estimate is None else f"{estimate:,.0f}"
+        estimate, found = remaining["estimate"], int(remaining["probe_failures"])
+        point = "unknown" if estimate is None else count(estimate)  # 0.4 read "0": none left
+        if estimate == 0 and found:  # stored to one decimal: 0.04 is 0.0, where probes failed
+            point = "<1"
+        low, high = count(remaining["low"], "low"), count(remaining["high"], "high")
         if not int(remaining["probes"]):  # "95% interval 0 to 20; 0 of 0 probes" told nothing
-            return (
-                f"{point} (no random probe was made: anywhere from {remaining['low']:,.0f} to "
-                f"{remaining['high']:,.0f})"
-            )
+            return f"{point} (no random probe was made: anywhere from {low} to {high})"
         return (
-            f"{point} (95% interval {remaining['low']:,.0f} to {remaining['high']:,.0f}; "
-            f"{int(remaining['probe_failures'])} of {int(remaining['probes'])} random probes "
-            "failed)"
+            f"{point} (95% interval {low} to {high}; {found} of {int(remaining['probes'])} "
+            "random probes failed)"
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise FfadeError(
             f"{run_dir}/summary.json is damaged: key 'estimated_remaining_failures' is "
             f"{remaining!r}; expected numbers 'estimate' (or null), 'low', 'high', 'probes' and "

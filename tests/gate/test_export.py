@@ -4,11 +4,14 @@ holds for the pairs they measure too."""
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
 from pathlib import Path
 
 import pytest
 import yaml
+from ffade_synthetic.data import SyntheticDataset
 
 from ffade.cli import main
 from ffade.errors import FfadeError
@@ -126,3 +129,81 @@ def test_export_of_a_run_whose_evaluations_were_all_invalid_says_so(
         f"ffade: error: {run_dir} has no failure to guard: all 32 of its evaluations were "
         "invalid (a NaN score: neither a pass nor a failure); search longer"
     ), line
+
+
+NO_HELDOUT = (
+    "so the suite holds discovery pairs only and cannot ask whether a fix generalizes to inputs "
+    "no search saw"
+)
+
+
+def test_export_of_a_dataset_with_no_held_out_inputs_says_so(tmp_path: Path) -> None:
+    """A dataset whose held-out split is empty (fractions [0.5, 0.5, 0]) made a suite of
+    discovery pairs alone, and export said nothing of why it held no held-out data."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=80)
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["dataset"]["args"]["fractions"] = [0.5, 0.5, 0.0]
+    config.write_text(yaml.safe_dump(data))
+    assert ffade_in_process("fit", "--config", str(config), cwd=tmp_path).returncode == 0
+    run = tmp_path / "runs" / "test" / "version_0"
+    suite = tmp_path / "s.yaml"
+    export = ffade_in_process("export", str(run), "--slices", "regions", "--to", str(suite))
+    assert export.returncode == 0, export.stderr[-2000:]
+    assert (
+        f"ffade: note: dataset 'synthetic' gives no inputs in split 'heldout', {NO_HELDOUT}; give "
+        "the dataset held-out inputs (docs/plugins.md, Dataset)\n" in export.stderr
+    ), export.stderr[-2000:]
+    cases = yaml.safe_load(suite.read_text())["cases"]
+    assert cases and all(set(case["pairs"]) == {"discovery"} for case in cases)
+
+
+class CopiedHeldout(SyntheticDataset):
+    """A third-party dataset's slip: its held-out split repeats its discovery inputs."""
+
+    def split(self, name: str) -> list:
+        pairs = super().split(name)
+        return super().split("discovery")[: len(pairs)] if name == "heldout" else pairs
+
+
+def test_export_with_every_held_out_input_left_out_says_none_is_left(tmp_path: Path) -> None:
+    """Every held-out input a copy of a searched one: the note said how many were left out, but
+    not that the suite then holds no held-out pair at all."""
+    register("dataset", "copied_heldout", CopiedHeldout)
+    try:
+        spec = dict(synthetic_spec(), dataset={"name": "copied_heldout", "args": {}})
+        discover(RandomExplorer(task=spec, budget=80, num_envs=8), tmp_path, seed=0)
+        (run,) = tmp_path.glob("*/version_0")
+        suite = tmp_path / "s.yaml"
+        export = ffade_in_process("export", str(run), "--slices", "regions", "--to", str(suite))
+    finally:
+        unregister("dataset", "copied_heldout")
+    assert export.returncode == 0, export.stderr[-2000:]
+    size = len(CopiedHeldout().split("heldout"))
+    assert (
+        f"ffade: note: dataset 'copied_heldout': no held-out input is left (all {size} of its "
+        f"held-out inputs are discovery or fine-tuning inputs too), {NO_HELDOUT}\n" in export.stderr
+    ), export.stderr[-2000:]
+    cases = yaml.safe_load(suite.read_text())["cases"]
+    assert cases and all(not case["pairs"].get("heldout") for case in cases)
+
+
+def test_a_suite_or_feedback_file_that_is_no_regular_file_is_not_called_missing(
+    tmp_path: Path,
+) -> None:
+    """``--suite /dev/null`` or ``--feedback /dev/null`` (a device, a named pipe): "not found",
+    for a path that is there."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"task": synthetic_spec()}))
+    for command, what in (
+        (["check", "--suite", os.devnull], f"--suite: suite file '{os.devnull}'"),
+        (
+            ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--feedback", os.devnull],
+            f"--feedback: feedback file '{os.devnull}'",
+        ),
+    ):
+        result = ffade_in_process(*command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"ffade: error: {what} is no regular file (a device or a pipe); give a YAML file\n"
+        )

@@ -360,6 +360,37 @@ def test_a_remaining_estimate_without_probes_says_no_probe_was_made(make_run, im
     assert rows["estimated_remaining_failures"] == [words]
 
 
+@pytest.mark.parametrize(
+    ("estimate", "low", "high", "failed", "words"),
+    [
+        (0.4, 0.0, 2.3, 1, "<1 (95% interval 0 to 3; 1 of 150 random probes failed)"),
+        (0.0, 0.0, 0.4, 1, "<1 (95% interval 0 to 1; 1 of 150 random probes failed)"),
+        (0.0, 0.0, 0.4, 0, "0 (95% interval 0 to 1; 0 of 150 random probes failed)"),
+        (12.6, 1.7, 40.2, 2, "13 (95% interval 1 to 41; 2 of 150 random probes failed)"),
+    ],
+)
+def test_a_remaining_estimate_below_one_never_reads_none(
+    make_run, image_concepts, estimate, low, high, failed, words
+) -> None:
+    """summary.json keeps the estimate to one decimal, the run table a whole number: 0.4 failing
+    pairs left read "0", none, where a probe failed, and an upper end of 0.4 read 0. A share of
+    one below one reads "<1"; the interval's ends are rounded outwards, so they stay bounds."""
+    remaining = {
+        "estimate": estimate,
+        "low": low,
+        "high": high,
+        "probes": 150,
+        "probe_failures": failed,
+        "unevaluated_pairs": 60,
+    }
+    run = make_run(
+        "a", image_concepts, planted_image_counts, estimated_remaining_failures=remaining
+    )
+    assert main([str(run), "--no-tensorboard"]) == 0
+    rows = {row[0]: row[1:] for row in parse((run / "report.html").read_text()).tables["run"]}
+    assert rows["estimated_remaining_failures"] == [words]
+
+
 def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concepts, tmp_path):
     fixed = tmp_path / "mitigate"
     fixed.mkdir()
