@@ -373,6 +373,33 @@ def test_big_run_refuses_a_file_to_keep_the_run_in_in_one_line(monkeypatch, caps
     assert kept.read_text() == "mine\n"
 
 
+@pytest.mark.parametrize(
+    ("keep", "line"),
+    [
+        (  # Path("") is ".": the run, its config and report were written into the current folder
+            "",
+            "big_run.py: error: argument --keep: an empty path; name a folder to keep the run in",
+        ),
+        (  # mkdir's FileNotFoundError traceback
+            "/proc/ffade-kept",
+            "big_run.py: error: argument --keep: cannot make the folder /proc/ffade-kept: "
+            "No such file or directory",
+        ),
+    ],
+)
+def test_big_run_refuses_a_folder_it_cannot_keep_the_run_in_in_one_line(
+    monkeypatch, capsys, tmp_path, keep, line
+):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["big_run.py", "--keep", keep])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / "big_run.py"), run_name="__main__")
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [line]
+    assert list(tmp_path.iterdir()) == []  # nothing run, nothing written where it was typed
+
+
 def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that_runs(
     benchmark, monkeypatch, capsys
 ) -> None:
