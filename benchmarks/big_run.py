@@ -25,6 +25,7 @@ import ffade  # noqa: F401
 # isort: split
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -131,6 +132,12 @@ def main() -> None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def config_text(budget: int, runs: Path) -> str:
+    """The run's config, ``runs`` quoted: a bare path in YAML's flow mapping broke at a comma or
+    a colon (``--keep "runs, 2"`` put the run in ``runs`` and then failed to find it)."""
+    return CONFIG.format(budget=budget, runs=json.dumps(str(runs)))
+
+
 def kept_folder(parser: argparse.ArgumentParser, keep: str | None) -> Path | None:
     """``--keep``'s folder, made before the run starts: an empty path (an unset shell variable)
     once ran in the current folder as ``.``, and a folder that cannot be made was mkdir's
@@ -152,7 +159,7 @@ def kept_folder(parser: argparse.ArgumentParser, keep: str | None) -> Path | Non
 def measure(root: Path, budget: int, errors: Path | None) -> None:
     """Runs ``ffade fit`` in ``root``, then the commands a user types next, and prints the table."""
     config = root / "big.yaml"
-    config.write_text(CONFIG.format(budget=budget, runs=root / "runs"))
+    config.write_text(config_text(budget, root / "runs"))
     rows = [("ffade fit", *timed("fit", "--config", str(config), errors=errors))]
     run = max((root / "runs" / "big").iterdir(), key=lambda p: p.stat().st_mtime)
     priorities = root / "priorities.yaml"

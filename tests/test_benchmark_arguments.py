@@ -20,6 +20,7 @@ from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
+import yaml
 
 from ffade import run_base
 from tests.helpers import REPO, load_benchmark
@@ -398,6 +399,17 @@ def test_big_run_refuses_a_folder_it_cannot_keep_the_run_in_in_one_line(
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines() == [line]
     assert list(tmp_path.iterdir()) == []  # nothing run, nothing written where it was typed
+
+
+def test_big_run_config_keeps_a_folder_named_with_a_comma_and_a_colon(monkeypatch) -> None:
+    """big_run.py --keep "runs, 2: old" wrote the path bare into a YAML flow mapping: the logger's
+    save_dir became "runs" (or the YAML did not parse), and the run was not where it looked."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    module = load_benchmark("big_run.py")
+    runs = Path("/tmp/runs, 2: old") / "runs"
+    config = yaml.safe_load(module.config_text(5000, runs))
+    assert config["trainer"]["logger"]["init_args"] == {"save_dir": str(runs), "name": "big"}
+    assert config["model"]["init_args"]["budget"] == 5000
 
 
 def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that_runs(
