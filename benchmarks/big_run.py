@@ -25,6 +25,7 @@ import ffade  # noqa: F401
 # isort: split
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -116,14 +117,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--budget", type=int, default=200_000, help="evaluations (200,000)")
-    parser.add_argument("--keep", type=Path, help="a folder to keep the run in")
+    parser.add_argument("--keep", help="a folder to keep the run in")
     args = parser.parse_args()
     if args.budget < 1024:  # one step of 1,024 pairs: less would not learn, nor time anything
         parser.error(f"argument --budget: must be at least 1024, got {args.budget}")
-    if args.keep is not None and args.keep.exists() and not args.keep.is_dir():
-        parser.error(f"argument --keep: {args.keep} is a file, not a folder")
-    root = args.keep or Path(tempfile.mkdtemp(prefix="ffade-big-"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = kept_folder(parser, args.keep) or Path(tempfile.mkdtemp(prefix="ffade-big-"))
     try:
         with sigterm_as_ctrl_c() if args.keep else temporary_runs(parser):
             measure(root, args.budget, errors=None if args.keep else root / "stderr.txt")
@@ -134,10 +132,34 @@ def main() -> None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def config_text(budget: int, runs: Path) -> str:
+    """The run's config, ``runs`` quoted: a bare path in YAML's flow mapping broke at a comma or
+    a colon (``--keep "runs, 2"`` put the run in ``runs`` and then failed to find it)."""
+    return CONFIG.format(budget=budget, runs=json.dumps(str(runs)))
+
+
+def kept_folder(parser: argparse.ArgumentParser, keep: str | None) -> Path | None:
+    """``--keep``'s folder, made before the run starts: an empty path (an unset shell variable)
+    once ran in the current folder as ``.``, and a folder that cannot be made was mkdir's
+    traceback; both are refused in one line, as a file is."""
+    if keep is None:
+        return None
+    if not keep.strip():
+        parser.error("argument --keep: an empty path; name a folder to keep the run in")
+    folder = Path(keep)
+    if folder.exists() and not folder.is_dir():
+        parser.error(f"argument --keep: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"argument --keep: cannot make the folder {folder}: {error.strerror}")
+    return folder
+
+
 def measure(root: Path, budget: int, errors: Path | None) -> None:
     """Runs ``ffade fit`` in ``root``, then the commands a user types next, and prints the table."""
     config = root / "big.yaml"
-    config.write_text(CONFIG.format(budget=budget, runs=root / "runs"))
+    config.write_text(config_text(budget, root / "runs"))
     rows = [("ffade fit", *timed("fit", "--config", str(config), errors=errors))]
     run = max((root / "runs" / "big").iterdir(), key=lambda p: p.stat().st_mtime)
     priorities = root / "priorities.yaml"

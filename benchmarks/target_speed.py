@@ -134,7 +134,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1")
-    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="skip torch.compile: no compile, no all three line",
+    )
     parser.add_argument(
         "--targets",
         nargs="+",

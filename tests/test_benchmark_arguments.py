@@ -20,6 +20,7 @@ from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
+import yaml
 
 from ffade import run_base
 from tests.helpers import REPO, load_benchmark
@@ -371,6 +372,44 @@ def test_big_run_refuses_a_file_to_keep_the_run_in_in_one_line(monkeypatch, caps
         f"big_run.py: error: argument --keep: {kept} is a file, not a folder"
     )
     assert kept.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    ("keep", "line"),
+    [
+        (  # Path("") is ".": the run, its config and report were written into the current folder
+            "",
+            "big_run.py: error: argument --keep: an empty path; name a folder to keep the run in",
+        ),
+        (  # mkdir's FileNotFoundError traceback
+            "/proc/ffade-kept",
+            "big_run.py: error: argument --keep: cannot make the folder /proc/ffade-kept: "
+            "No such file or directory",
+        ),
+    ],
+)
+def test_big_run_refuses_a_folder_it_cannot_keep_the_run_in_in_one_line(
+    monkeypatch, capsys, tmp_path, keep, line
+):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["big_run.py", "--keep", keep])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / "big_run.py"), run_name="__main__")
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [line]
+    assert list(tmp_path.iterdir()) == []  # nothing run, nothing written where it was typed
+
+
+def test_big_run_config_keeps_a_folder_named_with_a_comma_and_a_colon(monkeypatch) -> None:
+    """big_run.py --keep "runs, 2: old" wrote the path bare into a YAML flow mapping: the logger's
+    save_dir became "runs" (or the YAML did not parse), and the run was not where it looked."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    module = load_benchmark("big_run.py")
+    runs = Path("/tmp/runs, 2: old") / "runs"
+    config = yaml.safe_load(module.config_text(5000, runs))
+    assert config["trainer"]["logger"]["init_args"] == {"save_dir": str(runs), "name": "big"}
+    assert config["model"]["init_args"]["budget"] == 5000
 
 
 def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that_runs(
