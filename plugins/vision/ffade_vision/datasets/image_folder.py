@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
@@ -176,7 +176,8 @@ class ImageFolderDataset(Dataset):
                 # twice it, an error below) says nothing a user must act on
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 with Image.open(path) as img:
-                    pixels = F.pil_to_tensor(_rgb(_within_aspect(img)))
+                    upright = ImageOps.exif_transpose(img)  # as a phone or viewer shows it
+                    pixels = F.pil_to_tensor(_rgb(_within_aspect(upright)))
         except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
             # SyntaxError: Pillow's word for some broken files; DecompressionBombError: an image
             # over twice Image.MAX_IMAGE_PIXELS, which Pillow refuses to decode

@@ -354,3 +354,61 @@ def test_an_image_over_pillows_pixel_limit_is_read_without_its_warning(tmp_path:
         warnings.simplefilter("error")
         image = data.image(0)
     assert image.shape == (3, 8, 8) and abs(float(image.mean()) - 200 / 255) < 1e-6
+
+
+UPRIGHT_QUADRANTS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255))
+"""Top left, top right, bottom left, bottom right: every turn or mirror moves some colour."""
+
+UNDO_ORIENTATION = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+"""How a camera stores an upright picture for each EXIF orientation value (the EXIF spec's
+table): the stored pixels are the upright ones turned or mirrored this way."""
+
+
+def _quadrants(height: int, width: int, border: int = 0) -> list[tuple[slice, slice]]:
+    """Rows and columns of the top left, top right, bottom left and bottom right quarters, each
+    less ``border`` pixels on every side (where JPEG blurs the edge between two colours)."""
+    top, left = height // 2, width // 2
+    rows = (slice(border, top - border), slice(top + border, height - border))
+    cols = (slice(border, left - border), slice(left + border, width - border))
+    return [(row, col) for row in rows for col in cols]
+
+
+def _quadrant_picture(width: int, height: int) -> Image.Image:
+    pixels = np.zeros((height, width, 3), np.uint8)
+    for (rows, cols), colour in zip(_quadrants(height, width), UPRIGHT_QUADRANTS, strict=True):
+        pixels[rows, cols] = colour
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "suffix"), [*((o, ".jpg") for o in range(1, 9)), (6, ".png")]
+)
+def test_photos_are_turned_upright_from_their_exif_orientation(
+    tmp_path: Path, orientation: int, suffix: str
+) -> None:
+    """A phone stores a portrait photo's pixels sideways with an EXIF orientation tag; read as
+    stored, the model saw it sideways (or mirrored)."""
+    (tmp_path / "phone").mkdir()
+    upright = _quadrant_picture(48, 64)  # portrait, as a phone shows it
+    undo = UNDO_ORIENTATION[orientation]
+    stored = upright if undo is None else upright.transpose(undo)
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # the Orientation tag
+    stored.save(tmp_path / "phone" / f"photo{suffix}", exif=exif, quality=95)
+    data = ImageFolderDataset(str(tmp_path), image_size=48, fractions=(1.0, 0.0, 0.0))
+    image = (data.image(0) * 255).round()
+    assert image.shape == (3, 48, 48)
+    for (rows, cols), colour in zip(_quadrants(48, 48, border=4), UPRIGHT_QUADRANTS, strict=True):
+        mean = image[:, rows, cols].mean(dim=(1, 2))
+        assert torch.allclose(mean, torch.tensor(colour, dtype=torch.float32), atol=12), (
+            f"orientation {orientation}: quadrant expected {colour}, got {mean.tolist()}"
+        )
