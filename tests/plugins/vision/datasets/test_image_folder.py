@@ -354,3 +354,116 @@ def test_an_image_over_pillows_pixel_limit_is_read_without_its_warning(tmp_path:
         warnings.simplefilter("error")
         image = data.image(0)
     assert image.shape == (3, 8, 8) and abs(float(image.mean()) - 200 / 255) < 1e-6
+
+
+UPRIGHT_QUADRANTS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255))
+"""Top left, top right, bottom left, bottom right: every turn or mirror moves some colour."""
+
+UNDO_ORIENTATION = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+"""How a camera stores an upright picture for each EXIF orientation value (the EXIF spec's
+table): the stored pixels are the upright ones turned or mirrored this way."""
+
+
+def _quadrants(height: int, width: int, border: int = 0) -> list[tuple[slice, slice]]:
+    """Rows and columns of the top left, top right, bottom left and bottom right quarters, each
+    less ``border`` pixels on every side (where JPEG blurs the edge between two colours)."""
+    top, left = height // 2, width // 2
+    rows = (slice(border, top - border), slice(top + border, height - border))
+    cols = (slice(border, left - border), slice(left + border, width - border))
+    return [(row, col) for row in rows for col in cols]
+
+
+def _quadrant_picture(width: int, height: int) -> Image.Image:
+    pixels = np.zeros((height, width, 3), np.uint8)
+    for (rows, cols), colour in zip(_quadrants(height, width), UPRIGHT_QUADRANTS, strict=True):
+        pixels[rows, cols] = colour
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "suffix", "image_size"),
+    [*((o, ".jpg", 48) for o in range(1, 9)), (6, ".png", 48), (6, ".jpg", 8)],
+)
+def test_photos_are_turned_upright_from_their_exif_orientation(
+    tmp_path: Path, orientation: int, suffix: str, image_size: int
+) -> None:
+    """A phone stores a portrait photo's pixels sideways with an EXIF orientation tag; read as
+    stored, the model saw it sideways (or mirrored). At image_size 8 the JPEG is decoded at a
+    reduced scale (1/2) before it is turned."""
+    (tmp_path / "phone").mkdir()
+    upright = _quadrant_picture(48, 64)  # portrait, as a phone shows it
+    undo = UNDO_ORIENTATION[orientation]
+    stored = upright if undo is None else upright.transpose(undo)
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # the Orientation tag
+    stored.save(tmp_path / "phone" / f"photo{suffix}", exif=exif, quality=95)
+    data = ImageFolderDataset(str(tmp_path), image_size=image_size, fractions=(1.0, 0.0, 0.0))
+    image = (data.image(0) * 255).round()
+    assert image.shape == (3, image_size, image_size)
+    quadrants = _quadrants(image_size, image_size, border=max(1, image_size // 12))
+    for (rows, cols), colour in zip(quadrants, UPRIGHT_QUADRANTS, strict=True):
+        mean = image[:, rows, cols].mean(dim=(1, 2))
+        assert torch.allclose(mean, torch.tensor(colour, dtype=torch.float32), atol=12), (
+            f"orientation {orientation}: quadrant expected {colour}, got {mean.tolist()}"
+        )
+
+
+def _textured_jpeg(path: Path, width: int, height: int) -> None:
+    """A photo-like JPEG: smooth shading under seeded grain, the hard case for a reduced scale."""
+    rows, cols = np.mgrid[0:height, 0:width] / max(width, height)
+    shading = np.stack([np.sin(cols * 17 + c) * np.cos(rows * 23 - c) for c in range(3)], -1)
+    grain = np.random.default_rng(0).normal(0, 20, shading.shape)
+    pixels = np.clip(shading * 127 + 128 + grain, 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path, quality=90)
+
+
+def _full_decode(path: Path, image_size: int) -> torch.Tensor:
+    """The image as it was read before JPEG drafts: every pixel decoded, then resized."""
+    with Image.open(path) as img:
+        pixels = F.pil_to_tensor(img.convert("RGB"))
+    pixels = F.resize(pixels, [image_size], antialias=True)
+    return F.center_crop(pixels, [image_size, image_size])
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_close_to_a_full_decode(
+    tmp_path: Path,
+) -> None:
+    """A 10,000 x 9,500 JPEG was decoded whole (28 s) for a 224-pixel input. libjpeg's reduced
+    scale keeps at least twice image_size: a 1,024 x 768 photo for a 64-pixel input decodes at
+    1/4 (256 x 192). Its DCT scaling is not the antialiased resize: a pixel may move by some
+    levels of 255 at sharp detail (up to ~30 on the bundled photos), the mean by about one."""
+    (tmp_path / "big").mkdir()
+    _textured_jpeg(tmp_path / "big" / "photo.jpg", 1024, 768)
+    data = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0))
+    resized: list[tuple[int, ...]] = []
+    real_resize = F.resize
+
+    def recording_resize(pixels: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        resized.append(tuple(pixels.shape))
+        return real_resize(pixels, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ffade_vision.datasets.image_folder.F.resize", recording_resize)
+        image = data.image(0)
+    assert resized == [(3, 192, 256)], "decoded at 1/4, short edge 192 >= 2 x 64"
+    difference = (image * 255).round() - _full_decode(data.files[0], 64).float()
+    assert float(difference.abs().mean()) < 1  # 0.33 with Pillow 13's libjpeg-turbo
+    assert float(difference.abs().max()) <= 8  # 3 there
+
+
+def test_a_jpeg_under_twice_the_draft_margin_decodes_exactly_as_before(tmp_path: Path) -> None:
+    """Below 4 x image_size on its short edge no reduced scale applies: the pixels are unchanged."""
+    (tmp_path / "photo").mkdir()
+    _textured_jpeg(tmp_path / "photo" / "photo.jpg", 300, 255)
+    data = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0))
+    expected = F.to_dtype(_full_decode(data.files[0], 64), torch.float32, scale=True)
+    assert torch.equal(data.image(0), expected)
