@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ffade.said_once import notes_said_once, say_notes
 from ffade.summarize.landscape import Landscape, is_numeric, require_landscape
 from ffade.summarize.regions import Region, describe_values
 from ffade.summarize.rule_evidence import EvaluatedStates
@@ -149,6 +150,26 @@ def find_rules(
     data = EvaluatedStates(require_landscape(landscape), threshold, min_evaluations)
     covered = np.zeros(len(data.states), dtype=bool)
     rules: list[Rule] = []
+    with notes_said_once():  # a capped concept's note, once, though each step narrows anew
+        _learn(data, covered, rules, max_rules, coverage)
+    return RuleList(
+        rules=rules,
+        failing_states=int(data.failing.sum()),
+        covered_failing_states=int((covered & data.failing).sum()),
+        failed_evaluations=int(data.f.sum()),
+        covered_failed_evaluations=int(data.f[covered].sum()),
+    )
+
+
+def _learn(
+    data: EvaluatedStates,
+    covered: np.ndarray,
+    rules: list[Rule],
+    max_rules: int,
+    coverage: float,
+) -> None:
+    """Sequential covering: append rules to ``rules`` and mark the states each holds in
+    ``covered`` (both in place) until enough failing states are covered or no rule is found."""
     while len(rules) < max_rules and data.failing.any():
         if covered[data.failing].mean() >= coverage:
             break
@@ -166,13 +187,6 @@ def find_rules(
             break
         rules.append(rule)
         covered |= inside
-    return RuleList(
-        rules=rules,
-        failing_states=int(data.failing.sum()),
-        covered_failing_states=int((covered & data.failing).sum()),
-        failed_evaluations=int(data.f.sum()),
-        covered_failed_evaluations=int(data.f[covered].sum()),
-    )
 
 
 def _grow(
@@ -192,44 +206,79 @@ def _grow(
         for axis, size in enumerate(data.landscape.shape):
             # a narrowing's sums add its values' (whole numbers: exactly its states' sums)
             column, weights = data.states[inside, axis], (new_f, data.n, data.f)
-            by_value = [np.bincount(column, w[inside], size) for w in weights]
-            for candidate in _narrowings(data, allowed, axis, inside):
-                positives, n, f = (sums[candidate].sum() for sums in by_value)
+            by_value = np.stack([np.bincount(column, w[inside], size) for w in weights])
+            for (positives, n, f), span in _narrowings(data, allowed, axis, by_value):
                 if positives <= 0:
                     continue
                 gain = positives * (math.log(f / n) - math.log(rate))
                 if gain > best_gain + 1e-9:
-                    best, best_gain = (axis, candidate), gain
+                    best, best_gain = (axis, span), gain
         if best is None:
             break
-        allowed[best[0]] = best[1]
+        allowed[best[0]] = np.zeros(len(allowed[best[0]]), dtype=bool)
+        allowed[best[0]][best[1]] = True
     return allowed
 
 
 def _narrowings(
-    data: EvaluatedStates, allowed: list[np.ndarray], axis: int, inside: np.ndarray
-) -> list[np.ndarray]:
-    """The ways to narrow one concept: every range of its allowed values (numeric, by value),
-    or the values taken best-failing first (discrete: the optimal split's prefixes)."""
+    data: EvaluatedStates, allowed: list[np.ndarray], axis: int, by_value: np.ndarray
+) -> list[tuple[tuple[float, float, float], np.ndarray]]:
+    """The ways to narrow one concept, as (new failures, evaluations, failures) and the grid
+    indices kept: every range of its allowed values (numeric, by value), or the values taken
+    best-failing first (discrete: the optimal split's prefixes).
+
+    Only spans whose sums differ are listed, each the first of its sums in the order the search
+    has always read them (start, then end): a value with no evaluation inside the rule adds
+    nothing, so a span that differs from an earlier one only by such values ties with it, and
+    a tie never replaces the best. Spans that keep every evaluated value score no gain either.
+    So a concept of thousands of values, of which a run evaluated dozens, costs dozens squared
+    prefix-sum differences, not every range of its values each masked (its cube). ``by_value``:
+    the three sums per grid index over the states inside the rule.
+    """
     grid = data.landscape.values[axis]
     indices = np.flatnonzero(allowed[axis])
     if is_numeric(grid):
-        ordered = sorted(indices, key=lambda i: grid[i])
-        spans = [ordered[i:j] for i in range(len(ordered)) for j in range(i + 1, len(ordered) + 1)]
+        ordered = np.array(sorted(indices, key=lambda i: grid[i]), dtype=int)
     else:
-        column = data.states[inside, axis]
-        n = np.bincount(column, data.n[inside], len(grid))
-        f = np.bincount(column, data.f[inside], len(grid))
-        rate = np.divide(f, n, out=np.zeros_like(f), where=n > 0)
-        ordered = sorted(indices, key=lambda i: (-rate[i], i))
-        spans = [ordered[:j] for j in range(1, len(ordered) + 1)]
+        rate = np.divide(by_value[2], by_value[1], out=np.zeros(len(grid)), where=by_value[1] > 0)
+        ordered = np.array(sorted(indices, key=lambda i: (-rate[i], i)), dtype=int)
+    sums = by_value[:, ordered]
+    cumulative = np.concatenate([np.zeros((3, 1)), np.cumsum(sums, axis=1)], axis=1)
+    # where each group of evaluated values ends (one value a group unless the axis is capped)
+    ends = _span_ends(data, axis, np.flatnonzero(sums.any(axis=0)))
+    starts = np.concatenate([[0], ends[:-1] + 1])
     found = []
-    for span in spans:
-        if len(span) < len(indices):
-            mask = np.zeros(len(grid), dtype=bool)
-            mask[list(span)] = True
-            found.append(mask)
+    for first in range(len(ends) if is_numeric(grid) else 1):
+        for last in range(first, len(ends)):
+            if first == 0 and last == len(ends) - 1:
+                continue  # every evaluated value: the rule's own rate, no gain
+            start, stop = starts[first], ends[last] + 1
+            total = cumulative[:, stop] - cumulative[:, start]
+            found.append(((float(total[0]), float(total[1]), float(total[2])), ordered[start:stop]))
     return found
+
+
+MAX_SPAN_ENDS = 300
+"""Most groups of evaluated values a numeric concept's ranges start and end at (their square,
+halved, is the ranges tried per narrowing step): past it, ranges start and end at about evenly
+spaced evaluated values, and a note says so."""
+
+
+def _span_ends(data: EvaluatedStates, axis: int, evaluated: np.ndarray) -> np.ndarray:
+    """Positions (in value order) of the last value of each group a span may end at: each
+    evaluated value, or, on a numeric axis with more than :data:`MAX_SPAN_ENDS` of them,
+    :data:`MAX_SPAN_ENDS` groups of about as many evaluated values each."""
+    if len(evaluated) <= MAX_SPAN_ENDS or not is_numeric(data.landscape.values[axis]):
+        return evaluated
+    say_notes(
+        [
+            f"concept '{data.landscape.labels[axis]}' has {len(evaluated)} evaluated values; "
+            f"the failure rules read its ranges in {MAX_SPAN_ENDS} steps of about "
+            f"{len(evaluated) // MAX_SPAN_ENDS} evaluated values, not every range"
+        ]
+    )
+    cuts = np.linspace(0, len(evaluated), MAX_SPAN_ENDS + 1).round().astype(int)
+    return evaluated[cuts[1:] - 1]
 
 
 def _trim(data: EvaluatedStates, allowed: list[np.ndarray]) -> list[np.ndarray] | None:
