@@ -372,6 +372,15 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         FfadeError, match=r"^model\.init_args\.keep_others must be true or false, got null$"
     ):
         DiffusionLoRAFineTuner(run=str(tmp_path), keep_others=None)
+    # the core's wording, "the share of unchanged fine-tuning inputs", is keep_others false's
+    with pytest.raises(
+        FfadeError,
+        match=r"clean_share must be in \[0, 1\) \(the share of each batch's pairs kept "
+        r"as they were: other grid states, .*\(keep_others\)\), got 1\.5$",
+    ):
+        DiffusionLoRAFineTuner(run=str(tmp_path), clean_share=1.5)
+    with pytest.raises(FfadeError, match=r"\(the share of unchanged fine-tuning inputs\), got 1"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), clean_share=1, keep_others=False)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
         read_class_images(tmp_path / "empty", (16, 16))
