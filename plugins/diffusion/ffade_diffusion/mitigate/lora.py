@@ -116,7 +116,7 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
         self,
         *args: Any,
         rank: int = 4,
-        alpha: float | None = None,
+        alpha: int | float | None = None,
         learning_rate: float = 1e-4,
         image_folder: str | None = None,
         class_images: str | None = None,

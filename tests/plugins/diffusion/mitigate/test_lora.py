@@ -36,7 +36,7 @@ from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from ffade.model_arguments import check_model_arguments
-from tests.helpers import REPO, fine_tuned
+from tests.helpers import REPO, ffade, fine_tuned
 
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
 
@@ -595,3 +595,14 @@ def test_a_run_on_a_target_with_a_lora_already_loaded_is_refused_in_one_line(
         "prioritizing every rule to fix"
     )
     assert not list(tmp_path.rglob("pytorch_lora_weights.safetensors"))[1:]  # only the first
+
+
+def test_alpha_keeps_the_type_it_was_given() -> None:
+    """`alpha: float` turned 8 into 8.0 (config.yaml, mitigation.json's `lora`) and an error
+    line's `alpha 0` into `got 0.0`: the number is kept as typed. Run as typed: in pytest's own
+    process jsonargparse gave 8.0 even with the fix (cause not found)."""
+    config = str(REPO / "configs" / "t2i_mitigate.yaml")
+    shown = ffade("fit", "--config", config, "--model.init_args.alpha", "8", "--print_config")
+    assert shown.returncode == 0, shown.stderr
+    init_args = yaml.safe_load(shown.stdout)["model"]["init_args"]
+    assert init_args["alpha"] == 8 and isinstance(init_args["alpha"], int)
