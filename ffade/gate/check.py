@@ -31,7 +31,7 @@ from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
 from ffade.gate.suite_values import check_plugin_spec
 from ffade.plugin_checks import OutputKindError
-from ffade.records import MITIGATION_FILE
+from ffade.records import MITIGATION_FILE, SUMMARY_FILE
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
 from ffade.stderr_lines import to_devnull
@@ -67,6 +67,15 @@ def resolve_target(target: str | None, target_args: list[str], suite_target: Any
     return {**spec, "args": args}
 
 
+def _is_discovery_run(path: Path) -> bool:
+    """Whether ``path`` holds a discovery run's summary.json (a fine-tune's names its tuner)."""
+    try:
+        summary = json.loads(read_text(path / SUMMARY_FILE))
+    except (OSError, ValueError, FfadeError):  # no summary.json, or not one ffade wrote
+        return False
+    return isinstance(summary, dict) and "finetuner" not in summary and "task" in summary
+
+
 def _target_from(text: str) -> dict[str, Any]:
     if not text.strip():  # Path("") is the working directory: "--target : no mitigation.json"
         raise FfadeError(
@@ -87,6 +96,14 @@ def _target_from(text: str) -> dict[str, Any]:
                 f"--target {shell_path(path / 'mitigate')}"
             )
         if not (path / MITIGATION_FILE).is_file():  # a discovery run, or a fine-tune not done
+            if _is_discovery_run(path):
+                raise FfadeError(
+                    f"--target {text}: a discovery run, not a fine-tune: --target wants the model "
+                    "to check instead of the suite's, so give a fine-tune's run directory or its "
+                    f"{MITIGATION_FILE} (a loop's mitigate/), or a target spec such as "
+                    "'{name: digits_cnn, args: {weights: model.pt}}'; leave --target out to "
+                    "check the suite's own target"
+                )
             raise FfadeError(
                 f"--target {text}: no {MITIGATION_FILE} there, so it is no finished fine-tune's "
                 f"run directory; give a fine-tune's run directory, a mitigation.json, or a "

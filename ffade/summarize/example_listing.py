@@ -57,14 +57,17 @@ def read_examples(run_dir: str | Path) -> list[dict[str, Any]]:
 
 def report_examples(run_dir: Path) -> list[dict[str, Any]]:
     """The worst failing examples the run saved (:func:`read_examples`), as {"path" or "text",
-    "caption"}. An entry whose picture has since been deleted is left out."""
+    "caption"}; a picture also has its ``file`` from the run directory, which still points at
+    it once the run is moved or copied (``path`` is where it was). An entry whose picture has
+    since been deleted is left out."""
     examples: list[dict[str, Any]] = []
     for entry in read_examples(run_dir):
         if isinstance(entry.get("input"), str):
             examples.append({"text": entry["input"], "caption": example_caption(entry)})
         elif (run_dir / "examples" / entry["file"]).is_file():
             path = str((run_dir / "examples" / entry["file"]).absolute())  # read from anywhere
-            examples.append({"path": path, "caption": example_caption(entry)})
+            file = f"examples/{entry['file']}"
+            examples.append({"path": path, "file": file, "caption": example_caption(entry)})
         if len(examples) == MAX_EXAMPLES:
             break
     return examples

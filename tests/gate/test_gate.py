@@ -454,6 +454,15 @@ def test_a_target_dir_that_is_no_fine_tune_exits_2(run_dir: Path, suite_path: Pa
     """A discovery run given as --target says what it is and what to give instead."""
     assert main(["check", "--suite", str(suite_path), "--target", str(run_dir)]) == 2
     err = capsys.readouterr().err.strip()
+    assert f"--target {run_dir}: a discovery run, not a fine-tune" in err
+    assert "give a fine-tune's run directory or its mitigation.json" in err
+    assert "target spec" in err and "\n" not in err
+
+
+def test_a_target_dir_with_no_run_in_it_exits_2(suite_path: Path, tmp_path: Path, capsys) -> None:
+    """A folder that is no run at all (no summary.json) keeps the general line."""
+    assert main(["check", "--suite", str(suite_path), "--target", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
     assert "no mitigation.json there" in err and "target spec" in err and "\n" not in err
 
 

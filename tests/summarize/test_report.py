@@ -1262,6 +1262,22 @@ def test_report_md_links_work_from_an_out_folder_with_a_space(image_run: Path, t
     assert all((out / image).is_file() for image in report["images"].values())
 
 
+def test_report_json_finds_its_example_pictures_in_a_moved_run(image_run: Path, tmp_path) -> None:
+    """report.json gave each example picture only its absolute `path`, which a run folder
+    moved or copied elsewhere no longer holds; `file` is the path from the run directory."""
+    run = tmp_path / "run"
+    shutil.copytree(image_run, run)
+    (run / "examples").mkdir()
+    matplotlib.image.imsave(run / "examples" / "worst_0.png", np.zeros((4, 4, 3)))
+    listing = [{"file": "worst_0.png", "input_id": 3, "reference": 7, "concepts": {}}]
+    (run / "examples" / "examples.json").write_text(json.dumps(listing))
+    build_report(run, tensorboard=False)
+    moved = shutil.move(run, tmp_path / "moved")
+    (example,) = json.loads((Path(moved) / "report.json").read_text())["examples"]
+    assert example["file"] == "examples/worst_0.png" and (Path(moved) / example["file"]).is_file()
+    assert example["path"] == str(run / "examples" / "worst_0.png")  # as docs/report.md says
+
+
 def test_odd_labels_read_as_typed_in_markdown_and_html(make_run, image_concepts) -> None:
     """Concept labels with Markdown and HTML characters ('a|b', '*c*', '<b>d</b>', '&', '`')
     broke report.md's tables, turned italic or bold, or became tags; the HTML escapes them."""

@@ -13,7 +13,8 @@ holds). With ``--lora`` the same is measured on the fixed model.
 the ones a fine-tuner's guard measures failure rates on for a run with ``only_passing_inputs``.
 
 The first condition names the concept and value whose effect is measured; the others restrict
-concepts to ``|``-separated values (concepts not named take every value of their grid). A
+concepts to ``|``-separated values (concepts not named take every value of their grid); a
+number may be written either way (``guidance_scale=3`` or ``3.0``). A
 mistake (a config it cannot read or that is no YAML, an unknown concept or value) is one
 ``ffade: error:`` line, exit 2, as ffade's commands say theirs.
 """
@@ -43,10 +44,22 @@ def grid_values(task: Any, condition: str) -> tuple[str, list[Any]]:
     if concept is None:
         raise FfadeError(f"unknown concept {label!r}; concepts: {task.space.labels}")
     by_name = {str(v): v for v in concept.values}
-    unknown = [name for name in names.split("|") if name not in by_name]
+    chosen = [by_name.get(name, _same_number(name, concept.values)) for name in names.split("|")]
+    unknown = [name for name, value in zip(names.split("|"), chosen, strict=True) if value is None]
     if unknown:
         raise FfadeError(f"concept {label!r}: {unknown[0]!r} is not one of {list(by_name)}")
-    return label, [by_name[name] for name in names.split("|")]
+    return label, chosen
+
+
+def _same_number(name: str, values: list[Any]) -> Any:
+    """The grid's number that ``name`` spells another way (``3`` for 3.0, ``10.0`` for 10), so a
+    user need not guess whether the grid holds an int or a float; None when there is none."""
+    try:
+        number = float(name)
+    except ValueError:
+        return None
+    numbers = (v for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+    return next((v for v in numbers if v == number), None)
 
 
 def failure_rate(evaluator: Evaluator, states: list[dict[str, Any]]) -> float:

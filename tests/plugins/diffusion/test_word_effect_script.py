@@ -83,3 +83,23 @@ def test_a_config_that_is_no_yaml_is_one_line(
     assert lines == [
         f"ffade: error: {binary}: not valid YAML (not UTF-8 text) (see word_effect.py --help)"
     ]
+
+
+def test_a_number_may_be_written_as_int_or_float(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """`guidance_scale=3` was refused ("'3' is not one of ['3.0', '1.5', '1.0']"), and
+    `inference_steps=10.0` likewise, though both numbers are in the grid: the numbers now match,
+    so the first mistake left is the unknown style at the end."""
+    lines = word_effect_in_process(
+        "configs/t2i_quickstart.yaml",
+        "guidance_scale=3|1.5",
+        "inference_steps=10.0|2",
+        "style=nope",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert lines[-1].startswith("ffade: error: concept 'style': 'nope' is not one of ")
+    module = runpy.run_path(str(SCRIPT))
+    assert module["_same_number"]("3", [3.0, 1.5]) == 3.0
+    assert module["_same_number"]("10.0", [10, 5]) == 10
+    assert module["_same_number"]("1", [True, 2]) is None  # a flag is no number
+    assert module["_same_number"]("thin", ["", "thin"]) is None

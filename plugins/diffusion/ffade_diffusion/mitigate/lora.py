@@ -57,6 +57,11 @@ from ffade_diffusion.mitigate.images import (
 from ffade_diffusion.mitigate.verdict import LORA_DIR as LORA_DIR  # re-exported, as before
 from ffade_diffusion.mitigate.verdict import LoRAVerdict
 
+KEPT_SHARE_MEANS = (
+    "the share of each batch's pairs kept as they were: other grid states, taught what the UNet "
+    "predicted before (keep_others)"
+)
+"""What ``clean_share`` is with ``keep_others``: the core's "unchanged inputs" is its ``false``."""
 SAMPLE_OFFSET = 10_000
 """Extra samples of a prompt are drawn at sample + k * SAMPLE_OFFSET: no dataset has that many."""
 
@@ -111,7 +116,7 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
         self,
         *args: Any,
         rank: int = 4,
-        alpha: float | None = None,
+        alpha: int | float | None = None,
         learning_rate: float = 1e-4,
         image_folder: str | None = None,
         class_images: str | None = None,
@@ -138,6 +143,8 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
                 "model.init_args.image_folder and class_images are two sources of training "
                 "images; give one of them"
             )
+        if keep_others and "clean_share" in kwargs:  # the base says "unchanged inputs": not so
+            require_share("clean_share", kwargs["clean_share"], KEPT_SHARE_MEANS, one=False)
         class_images = class_images_folder(class_images)  # hparams record the folder read
         check_sources(image_folder, class_images)  # a wrong folder now, before a loop starts
         super().__init__(

@@ -36,7 +36,7 @@ from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from ffade.model_arguments import check_model_arguments
-from tests.helpers import REPO, fine_tuned
+from tests.helpers import REPO, ffade, fine_tuned
 
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
 
@@ -372,6 +372,15 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         FfadeError, match=r"^model\.init_args\.keep_others must be true or false, got null$"
     ):
         DiffusionLoRAFineTuner(run=str(tmp_path), keep_others=None)
+    # the core's wording, "the share of unchanged fine-tuning inputs", is keep_others false's
+    with pytest.raises(
+        FfadeError,
+        match=r"clean_share must be in \[0, 1\) \(the share of each batch's pairs kept "
+        r"as they were: other grid states, .*\(keep_others\)\), got 1\.5$",
+    ):
+        DiffusionLoRAFineTuner(run=str(tmp_path), clean_share=1.5)
+    with pytest.raises(FfadeError, match=r"\(the share of unchanged fine-tuning inputs\), got 1"):
+        DiffusionLoRAFineTuner(run=str(tmp_path), clean_share=1, keep_others=False)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
         read_class_images(tmp_path / "empty", (16, 16))
@@ -586,3 +595,14 @@ def test_a_run_on_a_target_with_a_lora_already_loaded_is_refused_in_one_line(
         "prioritizing every rule to fix"
     )
     assert not list(tmp_path.rglob("pytorch_lora_weights.safetensors"))[1:]  # only the first
+
+
+def test_alpha_keeps_the_type_it_was_given() -> None:
+    """`alpha: float` turned 8 into 8.0 (config.yaml, mitigation.json's `lora`) and an error
+    line's `alpha 0` into `got 0.0`: the number is kept as typed. Run as typed: in pytest's own
+    process jsonargparse gave 8.0 even with the fix (cause not found)."""
+    config = str(REPO / "configs" / "t2i_mitigate.yaml")
+    shown = ffade("fit", "--config", config, "--model.init_args.alpha", "8", "--print_config")
+    assert shown.returncode == 0, shown.stderr
+    init_args = yaml.safe_load(shown.stdout)["model"]["init_args"]
+    assert init_args["alpha"] == 8 and isinstance(init_args["alpha"], int)
