@@ -614,11 +614,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "reward_scale_zero": (  # was accepted: every failure then worth alike
         ["fit", "--config", "{config}", "--model.init_args.task.reward.args.scale", "0"],
-        "task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
+        "model.init_args.task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
     ),
     "input_ids_repeated": (  # was accepted: one input searched as three
         ["fit", "--config", "{config}", "--model.init_args.task.input_ids", "[1, 1, 1]"],
-        "task.input_ids: 1 is listed more than once; list each input once",
+        "model.init_args.task.input_ids: 1 is listed more than once; list each input once",
     ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
