@@ -87,6 +87,7 @@ def _check_before_printing(cfg: Namespace | None) -> None:
     at run time."""
     from ffade.model_arguments import check_model_arguments
     from ffade.task import check_task_config
+    from ffade.task_values import named_under
 
     seed = cfg.get("seed_everything") if isinstance(cfg, Namespace) else None
     refuse_data(cfg.get("data") if isinstance(cfg, Namespace) else None)
@@ -99,7 +100,8 @@ def _check_before_printing(cfg: Namespace | None) -> None:
     check_model_arguments(model)
     task = _as_written(model["init_args"].get("task"))
     if isinstance(task, dict):
-        check_task_config(task)
+        with named_under("model.init_args.task"):  # its keys as this config spells them
+            check_task_config(task)
 
 
 def _as_written(value: Any) -> Any:

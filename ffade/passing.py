@@ -17,6 +17,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.evaluator import Evaluator
 from ffade.task import Task, TaskSpec, build_task, restrict_inputs
+from ffade.task_values import named_under
 
 UNPROBED_BATCH_SIZE = 64
 """Batch size of this one pass under ``eval_batch_size: auto``, which probes later, on the
@@ -28,11 +29,13 @@ def searched_task(spec: TaskSpec | dict, batch_size: int | str) -> tuple[Task, i
     ``only_passing_inputs`` asks and ``input_ids`` does not name them already (a rediscovery's
     spec does); and how many inputs failed unchanged (None when the spec did not ask). A
     misspelt plugin argument is named as the explorer's config spells it
-    (``model.init_args.task.target.args.nope``), as its other arguments are."""
-    task = build_task(spec, task_key="model.init_args.task")
-    if not task.spec.only_passing_inputs or task.spec.input_ids is not None:
-        return task, None
-    return keep_passing_inputs(task, batch_size)
+    (``model.init_args.task.target.args.nope``), as its other arguments are, and its checks
+    too (``model.init_args.task.concepts must list ...``)."""
+    with named_under("model.init_args.task"):
+        task = build_task(spec, task_key="model.init_args.task")
+        if not task.spec.only_passing_inputs or task.spec.input_ids is not None:
+            return task, None
+        return keep_passing_inputs(task, batch_size)
 
 
 def keep_passing_inputs(task: Task, batch_size: int | str) -> tuple[Task, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -118,3 +119,16 @@ def check_numbers(
             f"{kind} '{name}': {where}{key} must be {what}{' or null' if takes_none else ''}, "
             f"got {as_written(value)}"
         )
+
+
+def name_by_key(error: Exception, kind: str, params: Mapping[str, Any], where: str) -> Exception:
+    """``error`` from a plugin's own check of one of its arguments (``dataset 'synthetic':
+    num_inputs must be ...``) with that argument named as the config spells it (``dataset
+    'synthetic': model.init_args.task.dataset.args.num_inputs must be ...``), the key a user
+    searches a config for; ``where`` is that key up to the argument (empty: unchanged, as from
+    the Python API). Any other message is left as the plugin wrote it."""
+    said = str(error)
+    found = re.match(rf"({re.escape(kind)} '[^']*'): (\w+)(?=[\s\[.:,;]|$)", said)
+    if where and found and found[2] in params and len(error.args) == 1:
+        error.args = (f"{found[1]}: {where}{found[2]}{said[found.end() :]}",)
+    return error

@@ -22,7 +22,7 @@ from typing import Any
 from ffade.errors import FfadeError, PluginError, clipped, first_line
 from ffade.grid_words import yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
-from ffade.plugin_arguments import check_defined, check_numbers, check_switches
+from ffade.plugin_arguments import check_defined, check_numbers, check_switches, name_by_key
 from ffade.plugin_checks import check_constructed, declared_kinds
 from ffade.plugin_groups import unknown_name
 from ffade.written import a_type
@@ -346,17 +346,18 @@ def create(
         return instance
     cls, init_args = checked_arguments(kind, name, init_args, key)
     params = inspect.signature(cls.__init__).parameters
+    where = f"{key}.args." if key else ""
     try:  # plugin_name is set before __init__, so the plugin's own errors can name it
         instance = cls.__new__(cls)
         instance.plugin_name = name
         instance.__init__(**init_args)
     except FfadeError as exc:  # a grid's False may have been typed as a word: say so
+        exc = name_by_key(exc, kind, params, where)  # its own check, named as the YAML spells it
         raise yaml_words_hint(exc, init_args.get("values")) from exc.__cause__
     except (TypeError, ValueError) as exc:
-        check_numbers(
-            kind, name, params, init_args, f"{key}.args." if key else ""
-        )  # the likelier cause, said in our words
+        check_numbers(kind, name, params, init_args, where)  # the likelier cause, in our words
         # torch's own errors carry its C++ stack below the first line (num_inputs: 1e30)
-        raise PluginError(f"{kind} '{name}': {first_line(exc)}") from exc
+        said = PluginError(f"{kind} '{name}': {first_line(exc)}")
+        raise name_by_key(said, kind, params, where) from exc
     check_constructed(instance, kind, name)
     return instance

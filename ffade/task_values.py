@@ -6,6 +6,8 @@ the same line."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ffade.concepts import is_label
@@ -15,6 +17,20 @@ from ffade.written import as_written
 
 LABEL_HINT = "; give it a letter: 5, '5' and on arrive as a number or boolean, quoted or not"
 """Why a label is not text: jsonargparse reads plugin arguments again as YAML (docs/plugins.md)."""
+
+
+@contextmanager
+def named_under(task_key: str) -> Iterator[None]:
+    """A task's checks, their errors naming its keys under ``task_key`` (``model.init_args.task
+    .concepts must list ...``), as the config spells them, not as a Python task dict does
+    (``task.concepts``): the key a user searches a config for."""
+    try:
+        yield
+    except FfadeError as error:
+        said = str(error)
+        if said.startswith("task.") and len(error.args) == 1:
+            error.args = (f"{task_key}{said[len('task') :]}",)
+        raise
 
 
 def check_finite(value: Any, key: str) -> None:

@@ -614,11 +614,11 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
     ),
     "reward_scale_zero": (  # was accepted: every failure then worth alike
         ["fit", "--config", "{config}", "--model.init_args.task.reward.args.scale", "0"],
-        "task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
+        "model.init_args.task.reward.args.scale must be a number above 0, got 0 (reward 'margin')",
     ),
     "input_ids_repeated": (  # was accepted: one input searched as three
         ["fit", "--config", "{config}", "--model.init_args.task.input_ids", "[1, 1, 1]"],
-        "task.input_ids: 1 is listed more than once; list each input once",
+        "model.init_args.task.input_ids: 1 is listed more than once; list each input once",
     ),
     "accelerator_absent": (
         ["fit", "--config", "{config}", "--trainer.accelerator", "mps"],
@@ -668,7 +668,8 @@ FRAGMENTS = {
     "start_state_off": "model.init_args.start_state: concept 'axis0': value 0.5 is not on its grid",
     "start_state_label": "model.init_args.start_state: unknown concept nope; concepts: axis0,",
     "mode_typo": "error: model.init_args.task.mode: 'macro' is not allowed; choose one of macro",
-    "split_typo": "'train' is not allowed; choose one of discovery, finetune, heldout",
+    "split_typo": "model.init_args.task.split: 'train' is not allowed; choose one of discovery, "
+    "finetune, heldout",
     "seed_negative": "seed_everything must be true, false or a whole number in [0, 4294967295]",
     "learning_rate_negative": "model.init_args.learning_rate must be above 0, got -1.0",
     "buffer_size_zero": "model.init_args.buffer_size must be at least 1, got 0",
@@ -695,20 +696,20 @@ FRAGMENTS = {
     "text_edit_on_other_inputs": "concept 'negate' edits texts, but the task's inputs are dict",
     "prompt_words_on_other_inputs": "concept 'prompt_words': inputs must be prompts from a "
     "ffade-diffusion dataset (prompts, digit_prompts), not dict",
-    "synthetic_num_inputs_negative": "dataset 'synthetic': num_inputs must be a whole number, at "
-    "least 1, got -4",
+    "synthetic_num_inputs_negative": "dataset 'synthetic': model.init_args.task.dataset.args."
+    "num_inputs must be a whole number, at least 1, got -4",
     "synthetic_feature_dims_differ": "target 'synthetic': feature_dim is 8, the dataset's "
     "feature_dim 4; give both the same",
     "synthetic_region_axis_missing": "target 'synthetic': a region names axis 9, but the dataset "
     "has 3 axes (dataset num_axes)",
-    "synthetic_region_malformed": "target 'synthetic': regions must be a preset (default, "
-    "islands) or a list of boxes {axis index: [low, high]}",
-    "synthetic_growth_text": "target 'synthetic': fragility_growth must be a finite number, got "
-    "'abc'",
-    "label_number": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
-    "got 5; give it a letter",
-    "label_quoted_number": "task.concepts[0].args.label must be a non-empty name such as "
-    "'axis_small', got 5; give it a letter",
+    "synthetic_region_malformed": "target 'synthetic': model.init_args.task.target.args.regions "
+    "must be a preset (default, islands) or a list of boxes {axis index: [low, high]}",
+    "synthetic_growth_text": "target 'synthetic': model.init_args.task.target.args."
+    "fragility_growth must be a finite number, got 'abc'",
+    "label_number": "model.init_args.task.concepts[0].args.label must be a non-empty name such "
+    "as 'axis_small', got 5; give it a letter",
+    "label_quoted_number": "model.init_args.task.concepts[0].args.label must be a non-empty "
+    "name such as 'axis_small', got 5; give it a letter",
     "trainer_a_list": "trainer must be a mapping of keys to values, got the list [1]",
     "init_args_a_list": "model.init_args must be a mapping of keys to values, got the list [1]",
     "task_a_list": "model.init_args.task must be a mapping of keys to values, got the list [1]",
@@ -743,11 +744,11 @@ FRAGMENTS = {
     "concepts_empty_string": "model.init_args.task.concepts: expected a list of concepts, each "
     "written {name: ..., args: {...}}, such as [{name: rotation, args: {values: [-10, 0, 10]}}]; "
     "got an empty string",
-    "label_empty": "task.concepts[0].args.label must be a non-empty name such as 'axis_small', "
-    "got ''",
-    "label_two_lines": "task.concepts[0].args.label must be a non-empty name such as "
-    "'axis_small', got 'a\\nb'; a label is one line, with no control character or space at its "
-    "ends",
+    "label_empty": "model.init_args.task.concepts[0].args.label must be a non-empty name such "
+    "as 'axis_small', got ''",
+    "label_two_lines": "model.init_args.task.concepts[0].args.label must be a non-empty name "
+    "such as 'axis_small', got 'a\\nb'; a label is one line, with no control character or space "
+    "at its ends",
 }
 
 

@@ -137,3 +137,17 @@ def test_a_misspelt_strategy_is_refused_as_the_trainer_s_other_settings_are(
     ), line
     assert "ddp" in line.split("Example choices:")[1]
     assert not (tmp_path / "runs").exists()
+
+
+def test_print_config_and_a_run_name_a_task_check_by_the_configs_key(tmp_path: Path) -> None:
+    """A task check (a plugin argument of .inf) said ``task.reward.args.scale`` from ``ffade
+    fit --print_config``, a key the config spells ``model.init_args.task.reward.args.scale``;
+    --print_config and the run say the same line."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    _with_task(config, reward={"name": "margin", "args": {"scale": float("inf")}})
+    printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
+    ran = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    said = "ffade: error: model.init_args.task.reward.args.scale must be a finite number, got inf"
+    assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+    assert printed.stderr.startswith(said), printed.stderr
+    assert ran.stderr.strip() == printed.stderr.strip(), ran.stderr

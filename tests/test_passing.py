@@ -112,3 +112,30 @@ def test_input_ids_repeated_or_empty_are_one_line(ids: list[int], message: str) 
         build_task(spec_with(REGIONS, input_ids=ids))
     assert str(caught.value) == message
     assert len(build_task(spec_with(REGIONS, input_ids=[3, 2, 5])).inputs) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"concepts": []}, "model.init_args.task.concepts must list at least one concept"),
+        ({"split": "nope"}, "model.init_args.task.split: 'nope' is not allowed; choose one of"),
+        (
+            {"reward": {"name": "margin", "args": {"scale": -1}}},
+            "model.init_args.task.reward.args.scale must be a number above 0, got -1 (reward "
+            "'margin')",
+        ),
+    ],
+)
+def test_a_searched_tasks_checks_name_the_configs_key(change: dict, said: str) -> None:
+    """The task an explorer searches is its config's ``model.init_args.task``: its checks said
+    ``task.concepts must list ...`` even from ``ffade fit``, a key no config spells. A task dict
+    built from Python keeps ``task.``, the dict's own key."""
+    from ffade.passing import searched_task
+
+    spec = {**synthetic_spec(), **change}
+    with pytest.raises(FfadeError) as error:
+        searched_task(spec, 16)
+    assert str(error.value).startswith(said)
+    with pytest.raises(FfadeError) as error:
+        build_task({**synthetic_spec(), **change})
+    assert str(error.value).startswith(said.replace("model.init_args.", ""))

@@ -123,3 +123,81 @@ def test_a_plugin_without_its_required_method_is_told_which_to_define(
     message = rf"^{kind} '{HERE}:{cls}': {cls} does not define {method}, which every {kind} must"
     with pytest.raises(PluginError, match=message):
         create(kind, f"{HERE}:{cls}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "args", "key", "said"),
+    [
+        (
+            "target",
+            "synthetic",
+            {"feature_dim": 0},
+            "model.init_args.task.target",
+            "target 'synthetic': model.init_args.task.target.args.feature_dim must be a whole "
+            "number from 1 to",
+        ),
+        (
+            "dataset",
+            "synthetic",
+            {"num_inputs": -3},
+            "model.init_args.task.dataset",
+            "dataset 'synthetic': model.init_args.task.dataset.args.num_inputs must be a whole "
+            "number, at least 1, got -3",
+        ),
+        (
+            "dataset",
+            "digits",
+            {"channels": 2},
+            "model.init_args.task.dataset",
+            "dataset 'digits': model.init_args.task.dataset.args.channels must be 1 or 3, got 2",
+        ),
+        (
+            "reward",
+            "judge",
+            {"classifier": {"name": "digits_cnn"}, "min_probability": 2},
+            "model.init_args.task.reward",
+            "reward 'judge': model.init_args.task.reward.args.min_probability must be in [0, 1], "
+            "got 2",
+        ),
+        (
+            "concept",
+            "swap_char",
+            {"values": [0, 1], "seed": "abc"},
+            "model.init_args.task.concepts[1]",
+            "concept 'swap_char': model.init_args.task.concepts[1].args.seed must be a whole "
+            "number, got 'abc'",
+        ),
+        (
+            "concept",
+            "rotation",
+            {"values": [0, 5], "fill": 3, "label": "turn"},
+            "model.init_args.task.concepts[0]",
+            "concept 'turn': model.init_args.task.concepts[0].args.fill 3 is not allowed; "
+            "expected a gray level in [0, 1]",
+        ),
+    ],
+)
+def test_a_plugins_own_check_names_its_argument_by_the_configs_key(
+    kind: str, name: str, args: dict, key: str, said: str
+) -> None:
+    """A plugin's own check of its argument said it bare ("dataset 'synthetic': num_inputs must
+    be ..."), a word a user cannot search a config for; built from a config (a key given), the
+    argument is named as the YAML spells it, what is allowed kept. From Python (no key), as the
+    plugin wrote it."""
+    with pytest.raises(FfadeError) as error:
+        create(kind, name, args, key)
+    assert str(error.value).startswith(said)
+    with pytest.raises(FfadeError) as error:
+        create(kind, name, args)
+    bare = said.replace(f"{key}.args.", "")
+    assert str(error.value).startswith(bare)
+
+
+def test_a_plugins_other_words_are_left_as_written() -> None:
+    """Only an argument of the plugin's, right after its name, is named by key: a line that goes
+    on with another word is left as the plugin wrote it."""
+    with pytest.raises(FfadeError) as error:
+        create("dataset", "prompts", {}, "model.init_args.task.dataset")
+    assert str(error.value) == (
+        "dataset 'prompts': give 'prompts' (a list) or 'path' (a file); neither is set"
+    )

@@ -390,7 +390,7 @@ def test_the_cli_refuses_an_infinite_plugin_argument_before_the_run(tmp_path: Pa
     result = ffade_in_process("fit", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [
-        f"ffade: error: task.reward.args.scale {NOT_FINITE.format('inf')}"
+        f"ffade: error: model.init_args.task.reward.args.scale {NOT_FINITE.format('inf')}"
     ]
     assert not (tmp_path / "runs").exists()
 

@@ -14,9 +14,16 @@ from tests.helpers import ffade_in_process, write_config
     ("key", "says"),
     [
         # was run as false without a word (the command line's null was refused)
-        ("only_passing_inputs", "task.only_passing_inputs must be true or false, got null"),
+        (
+            "only_passing_inputs",
+            "model.init_args.task.only_passing_inputs must be true or false, got null",
+        ),
         # was "task.split 'None' is not allowed; choose one of ('discovery', ...)"
-        ("split", "task.split: null is not allowed; choose one of discovery, finetune, heldout"),
+        (
+            "split",
+            "model.init_args.task.split: null is not allowed; choose one of discovery, finetune, "
+            "heldout",
+        ),
     ],
 )
 def test_a_task_key_given_null_in_a_config_is_refused_before_the_run(

@@ -147,7 +147,7 @@ def test_a_feature_dim_past_what_memory_holds_is_one_line_from_the_cli(tmp_path:
     result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (
-        "ffade: error: target 'synthetic': feature_dim must be a whole number from 1 to "
-        "100000000 (the dataset's most), got 9223372036854775807\n"
+        "ffade: error: target 'synthetic': model.init_args.task.target.args.feature_dim must be a "
+        "whole number from 1 to 100000000 (the dataset's most), got 9223372036854775807\n"
     )
     assert not (tmp_path / "runs").exists()

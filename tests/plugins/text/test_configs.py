@@ -104,8 +104,8 @@ def test_a_mistaken_generation_value_is_one_line_before_the_search(tmp_path: Pat
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [
-        "ffade: error: target 'tiny_news_bart': generation max_new_tokens 'five' is not allowed; "
-        "expected a whole number, at least 1"
+        "ffade: error: target 'tiny_news_bart': model.init_args.task.target.args.generation "
+        "max_new_tokens 'five' is not allowed; expected a whole number, at least 1"
     ]
     assert not (tmp_path / "runs").exists()
 

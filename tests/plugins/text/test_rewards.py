@@ -168,8 +168,8 @@ def test_a_yes_threshold_on_the_command_line_is_one_error_line(tmp_path) -> None
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "ffade: error: task.reward.args.threshold must be a number in [0, 100] (BLEU's range), "
-        "got true (reward 'bleu_drop')"
+        "ffade: error: model.init_args.task.reward.args.threshold must be a number in [0, 100] "
+        "(BLEU's range), got true (reward 'bleu_drop')"
     )
 
 

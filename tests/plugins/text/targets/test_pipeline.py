@@ -185,10 +185,11 @@ def test_a_model_without_a_trained_classifier_head_is_refused(tmp_path: Path) ->
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "ffade: error: target 'hf_pipeline': model 'tiny_news_bart' is no trained "
-        "text-classification model: 4 of its weights are not in the checkpoint and would be "
-        "random (classification_head.dense.bias, classification_head.dense.weight, "
-        "classification_head.out_proj.bias, ...); give a model fine-tuned for text-classification"
+        "ffade: error: target 'hf_pipeline': model.init_args.task.target.args.model "
+        "'tiny_news_bart' is no trained text-classification model: 4 of its weights are not in "
+        "the checkpoint and would be random (classification_head.dense.bias, "
+        "classification_head.dense.weight, classification_head.out_proj.bias, ...); give a model "
+        "fine-tuned for text-classification"
     ]
 
 

@@ -65,7 +65,8 @@ def test_weights_that_are_a_discovery_checkpoint_are_named_as_such(
     weights = "--model.init_args.task.target.args.weights"
     assert main(["fit", "--config", str(REPO / "configs/quickstart.yaml"), weights, str(ckpt)]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"ffade: error: target 'digits_cnn': weights file '{ckpt}' is an ffade discovery "
+        "ffade: error: target 'digits_cnn': model.init_args.task.target.args.weights file "
+        f"'{ckpt}' is an ffade discovery "
         "checkpoint (what `ffade fit --ckpt_path` resumes), not this model's weights; give a "
         "state-dict file such as the model.pt a fine-tune saves (its mitigation.json's "
         "fixed_weights)"

@@ -112,7 +112,7 @@ def test_a_fractional_cpu_threads_is_one_line_saying_a_whole_number(tmp_path: Pa
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "ffade: error: target 'digits_cnn': cpu_threads must be a whole number from 1 (or null "
-        "for torch's default), got 1.5"
+        "ffade: error: target 'digits_cnn': model.init_args.task.target.args.cpu_threads must be "
+        "a whole number from 1 (or null for torch's default), got 1.5"
     ]
     assert not (tmp_path / "runs").exists()
