@@ -303,7 +303,7 @@ def edit(config: Path, change) -> Path:
         ),
         (
             lambda a: a["task"]["concepts"][0]["args"].update(valuess=[0.0]),
-            ["'valuess'", "allowed: index, values, label"],
+            ["concepts[0].args.valuess'", "keys of concept 'axis': index, values, label"],
         ),
         (lambda a: a["task"].update(mode="macro"), ["task.mode", "macroscopic", "macro"]),
     ],

@@ -429,7 +429,8 @@ def test_a_plugin_that_fails_to_import_is_not_a_model_class_problem(
     status, err = _fit(tmp_path, capsys, reward={"name": "gone"})
     assert status == 2
     assert err.strip().splitlines()[-1] == (
-        "ffade: error: reward 'gone' from fake-missing 1.0 failed to import "
+        "ffade: error: model.init_args.task.reward.name: reward 'gone' from fake-missing 1.0 "
+        "failed to import "
         "(no_such_module_x:Gone): ModuleNotFoundError: No module named 'no_such_module_x'"
     )
 

@@ -17,6 +17,7 @@ from ffade_diffusion.tiny.clip import save_random_clip
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
 from ffade_diffusion.tiny.pipeline import save_random_pipeline
 
+from ffade.shown_numbers import share
 from tests.helpers import REPO, ffade, ffade_in_process
 
 
@@ -168,6 +169,6 @@ def test_t2i_report_captions_say_what_the_judge_saw(tmp_path: Path) -> None:
         assert int(said[1]) != example["reference"]  # judged a failure: another digit
         assert DIGIT_WORDS[example["reference"]] in said[3]  # the prompt asked for this one
         p = 1 / (1 + math.exp(-example["reward"] / 10))  # as the reward 10 |ln(p / (1 - p))|
-        assert said[2] == f"{p:.2f}"  # saw, with the confidence the search was paid for
+        assert said[2] == share(p)  # saw, with the confidence the search was paid for
     shown = re.findall(r"the target says ([^\]*]*)\*", report)  # the report's first few
     assert shown and shown == [example["output"] for example in examples[: len(shown)]]
