@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -66,44 +67,12 @@ class ReachedInputs:
             if input_id in self.done:
                 continue
             base = input_id * space.num_states
-            if not _input_reached(evaluator.memo, base, space, start, max_steps):
+            unevaluated = _unevaluated(evaluator.memo, base, space, start, max_steps)
+            if next(unevaluated, None) is not None:
                 self._unchanged_at = evaluator.evaluations
                 return False
             self.done.add(input_id)
         return True
-
-
-def _input_reached(
-    memo: dict[int, tuple[float, float, bool]],
-    base: int,
-    space: Any,
-    start: np.ndarray,
-    max_steps: int,
-) -> bool:
-    """Breadth first from the start through evaluated passing states (the start itself moves
-    on even when it fails: an episode is evaluated only where it moves or stops); False at the
-    first reachable state not evaluated."""
-    sizes = [int(n) for n in space.sizes]
-    strides = [int(s) for s in space.flat(np.eye(len(sizes), dtype=np.int64))]
-    first = tuple(int(i) for i in start)
-    seen = {first}
-    queue = deque([(first, 0)])
-    while queue:
-        state, depth = queue.popleft()
-        outcome = memo.get(base + sum(i * s for i, s in zip(state, strides, strict=True)))
-        if outcome is None:
-            return False
-        if (depth and outcome[2]) or depth == max_steps:  # a failure ends the episode there
-            continue
-        for axis, size in enumerate(sizes):
-            for step in (-1, 1):
-                value = state[axis] + step
-                if 0 <= value < size:
-                    near = (*state[:axis], value, *state[axis + 1 :])
-                    if near not in seen:
-                        seen.add(near)
-                        queue.append((near, depth + 1))
-    return True
 
 
 def unreached_pairs(evaluator: Any, start: np.ndarray, max_steps: int) -> tuple[int, int, int]:
@@ -116,7 +85,9 @@ def unreached_pairs(evaluator: Any, start: np.ndarray, max_steps: int) -> tuple[
     space = evaluator.space
     moves: list[int] = []
     for input_id in range(evaluator.num_inputs):
-        moves += _unevaluated(evaluator.memo, input_id * space.num_states, space, start, max_steps)
+        moves.extend(
+            _unevaluated(evaluator.memo, input_id * space.num_states, space, start, max_steps)
+        )
     return (len(moves), min(moves), max(moves)) if moves else (0, 0, 0)
 
 
@@ -126,20 +97,21 @@ def _unevaluated(
     space: Any,
     start: np.ndarray,
     max_steps: int,
-) -> list[int]:
-    """Each unevaluated state an input's episodes may reach, as its moves from the start: breadth
-    first through states that passed or were never evaluated (either may let an episode on)."""
+) -> Iterator[int]:
+    """Each unevaluated state an input's episodes may reach, as its moves from the start, nearest
+    first: breadth first through states that passed or were never evaluated (either may let an
+    episode on; the start moves on even when it fails: an episode is evaluated only where it
+    moves or stops). Lazy, so that "is any left?" stops at the first."""
     sizes = [int(n) for n in space.sizes]
     strides = [int(s) for s in space.flat(np.eye(len(sizes), dtype=np.int64))]
     first = tuple(int(i) for i in start)
     seen = {first}
     queue = deque([(first, 0)])
-    found: list[int] = []
     while queue:
         state, depth = queue.popleft()
         outcome = memo.get(base + sum(i * s for i, s in zip(state, strides, strict=True)))
         if outcome is None:
-            found.append(depth)
+            yield depth
         if (depth and outcome is not None and outcome[2]) or depth == max_steps:
             continue
         for axis, size in enumerate(sizes):
@@ -150,4 +122,3 @@ def _unevaluated(
                     if near not in seen:
                         seen.add(near)
                         queue.append((near, depth + 1))
-    return found
