@@ -113,6 +113,33 @@ def ffade(*args: str, cwd: Path | None = None, timeout: float = 300) -> subproce
     )
 
 
+def ffade_reader_gone(
+    *args: str, answers: str = "", closed: bool = False, unbuffered: bool = False
+) -> subprocess.CompletedProcess:
+    """``python -m ffade ARGS`` with ``answers`` on stdin and a stdout nobody reads: a pipe whose
+    reader is gone before the first line (``ffade ... | head -0``), or, with ``closed``, no stdout
+    at all (``>&-``). Buffered as typed, unless ``unbuffered`` (PYTHONUNBUFFERED: each line is
+    written at once, so the first one already meets the gone reader)."""
+    command = [sys.executable, "-m", "ffade", *args]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update({"PYTHONUNBUFFERED": "1"} if unbuffered else {})
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            ["bash", "-c", 'exec "$@" >&-', "-", *command] if closed else command,
+            cwd=REPO,
+            input=answers,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+
+
 def ffade_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """``ffade ARGS`` through ``ffade.cli.main`` in this process, returned as :func:`ffade` does.
 

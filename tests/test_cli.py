@@ -8,7 +8,6 @@ process would print); a whole run, runs stopped or killed (not their resumes), a
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 import yaml
 from lightning.pytorch import LightningModule
 
-from tests.helpers import REPO, ffade, ffade_in_process, write_config
+from tests.helpers import REPO, ffade, ffade_in_process, ffade_reader_gone, write_config
 from tests.summarize.conftest import write_run
 
 
@@ -744,21 +743,7 @@ def test_a_reader_gone_before_the_last_lines_leaves_the_commands_status() -> Non
     """``ffade --version | head -0``, ``ffade fit ... | head -0``: piped, stdout held the last
     lines until Python's flush at exit, where the reader's absence said "Exception ignored ...
     BrokenPipeError" and ended the command with status 120, a finished run's too."""
-    read, write = os.pipe()
-    os.close(read)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as typed: buffered
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "ffade", "--version"],
-            cwd=REPO,
-            stdout=write,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            timeout=300,
-        )
-    finally:
-        os.close(write)
+    result = ffade_reader_gone("--version")  # buffered, as typed
     assert "Exception ignored" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr
 

@@ -5,37 +5,27 @@ away stops nothing but ``ffade loop`` and ``ffade plugins``)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ffade.feedback import read_feedback
-from tests.helpers import REPO
+from tests.helpers import ffade_reader_gone
 
 
 def feedback(run: Path, out: Path, stdout: str, *options: str, answers: str = "") -> str:
     """``ffade feedback RUN --out OUT OPTIONS`` with ``answers`` on stdin, its stdout a pipe
     whose reader is gone (``gone``) or closed (``closed``); its stderr, once it exited 0."""
-    command = [sys.executable, "-m", "ffade", "feedback", str(run), "--out", str(out), *options]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each line written at once: the first fails
-    read, write = os.pipe()
-    os.close(read)  # the reader is gone before the first line
-    try:
-        result = subprocess.run(
-            ["bash", "-c", 'exec "$@" >&-', "-", *command] if stdout == "closed" else command,
-            cwd=REPO,
-            input=answers,
-            stdout=write,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            timeout=300,
-        )
-    finally:
-        os.close(write)
+    result = ffade_reader_gone(
+        "feedback",
+        str(run),
+        "--out",
+        str(out),
+        *options,
+        answers=answers,
+        closed=stdout == "closed",
+        unbuffered=True,  # each line written at once: the first fails
+    )
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, (
         result.stderr[-2000:]
     )

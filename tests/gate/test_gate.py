@@ -7,8 +7,6 @@ import os
 import shlex
 import shutil
 import signal
-import subprocess
-import sys
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -38,7 +36,7 @@ from ffade.passing import passing_ids
 from ffade.records import read_summary
 from ffade.registry import register, unregister
 from ffade.summarize.landscape import wilson_interval
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_reader_gone, synthetic_spec
 from tests.test_cli import TRAINING_LIBRARIES, python_m_ffade
 
 NO_FAILURES = "{name: synthetic, args: {regions: []}}"
@@ -1359,29 +1357,7 @@ def test_a_check_whose_reader_is_gone_still_fails_and_writes_its_junit(
     table's BrokenPipeError reached ffade's answer to ``ffade plugins | head -1``, exit 0, though
     cases failed, and the JUnit file was never written. The verdict is the exit status."""
     xml = tmp_path / "check.xml"
-    read, write = os.pipe()
-    os.close(read)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ffade",
-                "check",
-                "--suite",
-                str(suite_path),
-                "--junit",
-                str(xml),
-            ],
-            stdout=write,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            timeout=300,
-        )
-    finally:
-        os.close(write)
+    result = ffade_reader_gone("check", "--suite", str(suite_path), "--junit", str(xml))
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
     assert ET.parse(xml).getroot().get("failures") not in (None, "0")
