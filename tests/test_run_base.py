@@ -292,6 +292,20 @@ class CtrlCAtSetup(Callback):
 """
 
 
+def fit_beside(config: Path, folder: Path) -> subprocess.CompletedProcess:
+    """``ffade fit --config CONFIG`` run in ``folder``, whose modules (a test's callbacks) the
+    config may name."""
+    path = os.pathsep.join([str(folder), str(REPO), os.environ.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "ffade", "fit", "--config", str(config)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+
+
 def test_ctrl_c_before_the_run_has_its_directory_says_so(tmp_path) -> None:
     """A Ctrl-C as a run starts, before the module's setup (the logger may already have made an
     empty version_0), ended with exit 1 and not a word: Lightning exits after telling callbacks."""
@@ -300,15 +314,7 @@ def test_ctrl_c_before_the_run_has_its_directory_says_so(tmp_path) -> None:
     data = yaml.safe_load(config.read_text())
     data["trainer"]["callbacks"] = [{"class_path": "ctrl_c_at_setup.CtrlCAtSetup"}]
     config.write_text(yaml.safe_dump(data))
-    path = os.pathsep.join([str(tmp_path), str(REPO), os.environ.get("PYTHONPATH", "")])
-    result = subprocess.run(
-        [sys.executable, "-m", "ffade", "fit", "--config", str(config)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": path},
-    )
+    result = fit_beside(config, tmp_path)
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
     assert lines == ["ffade: interrupted before the run started; nothing to resume"], result.stderr
@@ -351,15 +357,7 @@ def test_ctrl_c_again_while_a_stopped_run_shuts_down_changes_nothing(tmp_path) -
     data["trainer"]["callbacks"] = [{"class_path": "again.CtrlC"}]
     data["trainer"]["logger"]["class_path"] = "again.PressedAgainLogger"
     config.write_text(yaml.safe_dump(data))
-    path = os.pathsep.join([str(tmp_path), str(REPO), os.environ.get("PYTHONPATH", "")])
-    result = subprocess.run(
-        [sys.executable, "-m", "ffade", "fit", "--config", str(config)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": path},
-    )
+    result = fit_beside(config, tmp_path)
     run = tmp_path / "runs" / "test" / "version_0"
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
     assert lines == [
