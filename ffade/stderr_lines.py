@@ -38,17 +38,14 @@ class ReaderGoneQuiet:
         try:
             return self._stream.write(text)
         except BrokenPipeError:
-            self._to_devnull()
+            to_devnull(self._stream)
             return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
         except BrokenPipeError:
-            self._to_devnull()
-
-    def _to_devnull(self) -> None:
-        to_devnull(self._stream)
+            to_devnull(self._stream)
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding: the stream's own
         if name == "_stream":  # copied or unpickled without __init__: no endless lookup
