@@ -18,10 +18,10 @@ from ffade.errors import ConceptValueError, as_written
 from ffade.plugin_api import Concept
 
 STOP = 0
+"""Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
 MAX_PAIRS = 2**63 - 1
 """The most (input, state) pairs ffade can number: memo keys and records' flat states are int64,
 and numpy wraps past it without a word (input 10 of 16 on a 10^18-state grid: a negative key)."""
-"""Microscopic action 0 ends the episode; action 1 + 2*i (+1) moves concept i down (up)."""
 
 
 def is_label(label: object) -> bool:
