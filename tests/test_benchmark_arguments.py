@@ -139,7 +139,9 @@ def test_ctrl_c_says_once_that_nothing_was_kept(benchmark, monkeypatch, capsys) 
 
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:
     line = refused(benchmark, monkeypatch, capsys, "--task", "digits", "--device", "cuda:64")
-    assert line.startswith("discovery.py: error: target 'digits_cnn': device 'cuda:64': this ")
+    assert line.startswith(
+        "discovery.py: error: target 'digits_cnn': task.target.args.device 'cuda:64': this "
+    )
 
 
 def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:

@@ -1205,7 +1205,8 @@ def test_a_mistake_found_as_a_stage_runs_is_still_one_line_and_exit_2(
     loop = stopping_loop(tmp_path, {"name": "digits_cnn", "args": {"weights": str(missing)}})
     assert main(["loop", "--config", str(loop)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"ffade: error: target 'digits_cnn': weights file '{missing}' does not exist"
+        "ffade: error: target 'digits_cnn': model.init_args.task.target.args.weights file "
+        f"'{missing}' does not exist"
     ]
     loop_dir = tmp_path / "loops" / "version_0"
     record = json.loads((loop_dir / "loop.json").read_text())

@@ -210,7 +210,8 @@ def test_a_task_refused_on_two_processes_says_why_and_leaves_no_run(tmp_path: Pa
     assert result.returncode == 2, result.stderr[-3000:]
     errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
     assert errors and set(errors) == {
-        "ffade: error: target 'synthetic': device 'banana' is not a device; e.g. cpu, cuda, cuda:1"
+        "ffade: error: target 'synthetic': model.init_args.task.target.args.device 'banana' is "
+        "not a device; e.g. cpu, cuda, cuda:1"
     }
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "runs").exists()  # nothing was computed, so nothing is left

@@ -116,7 +116,8 @@ def test_words_that_differ_only_in_spaces_are_one_line_from_the_cli(
     monkeypatch.chdir(tmp_path)  # the run would go to ./runs
     assert main(["fit", "--config", "config.yaml"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "ffade: error: concept 'medium': values '' and '  ' give the prompt the same words ('': "
+        "ffade: error: concept 'medium': model.init_args.task.concepts[0].args.values '' and "
+        "'  ' give the prompt the same words ('': "
         "spaces are not words); keep one"
     )
     with pytest.raises(ConceptValueError, match="values 'thin' and ' thin ' give the prompt"):

@@ -94,7 +94,8 @@ def test_a_size_past_what_memory_holds_is_one_line_from_the_cli(tmp_path: Path) 
     result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (
-        "ffade: error: dataset 'synthetic': num_inputs 9223372036854775807 x (feature_dim 8 + "
+        "ffade: error: dataset 'synthetic': model.init_args.task.dataset.args.num_inputs "
+        "9223372036854775807 x (feature_dim 8 + "
         "num_axes 3) is 101457092405402533877 values held in memory; at most 100000000 are "
         "allowed: lower num_inputs\n"
     )

@@ -95,7 +95,8 @@ def test_a_judge_that_classifies_no_images_is_one_line_before_the_run(
     result = ffade_in_process("fit", "--config", str(path))
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [
-        f"ffade: error: reward 'judge': classifier {said}, but the judge needs an image "
+        "ffade: error: reward 'judge': model.init_args.task.reward.args.classifier "
+        f"{said}, but the judge needs an image "
         "classifier (a target that reads images and returns class scores), e.g. digits_cnn or "
         "torchvision_classifier"
     ]
