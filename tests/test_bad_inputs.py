@@ -347,7 +347,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
             "--model.init_args.task.target",
             "{{name: digits_cnn, args: {{weights: {tmp}}}}}",
         ],
-        "target 'digits_cnn': weights file '{tmp}' is a directory",
+        "target 'digits_cnn': model.init_args.task.target.args.weights file '{tmp}' is a directory",
     ),
     "weights_a_json_file": (  # torch's paragraph, advising weights_only=False (running code)
         [
