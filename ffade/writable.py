@@ -38,11 +38,11 @@ def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     except OSError as exc:
         raise FfadeError(f"{named}: cannot create the directory ({exc.strerror}){hint}") from exc
     if not os.access(path, os.W_OK | os.X_OK):  # chmod a-w, a read-only mount
-        raise FfadeError(f"{named}: cannot write in this directory ({_why_not(path)}){hint}")
+        raise FfadeError(f"{named}: cannot write in this directory ({why_not(path)}){hint}")
     return path
 
 
-def _why_not(path: Path) -> str:
+def why_not(path: Path) -> str:
     """Why ``os.access`` refused: a read-only mount is no permission to change (chmod cannot
     help), so it is named as what it is."""
     try:

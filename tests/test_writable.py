@@ -149,3 +149,26 @@ def test_a_read_only_mount_is_said_as_one(run_dir: Path, tmp_path: Path) -> None
         pytest.skip(f"cannot mount here: {result.stderr.strip()}")
     line = one_line(result, f"--out {mount}: ")
     assert "(read-only file system)" in line and "permission denied" not in line
+
+
+def test_a_read_only_run_reported_elsewhere_says_read_only(run_dir: Path, tmp_path: Path) -> None:
+    """``--out`` elsewhere, pictures still bound for the run's TensorBoard: a read-only mount was
+    said as "permission denied", which sends the user to chmod, that cannot help."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root's unshare to mount a read-only file system")
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    out = tmp_path / "out"
+    exe = Path(sys.executable).parent / "ffade"
+    script = (
+        f'mount --bind "{run}" "{run}" && mount -o remount,ro,bind "{run}" '
+        f'&& exec "{exe}" report "{run}" --out "{out}"'
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    if "mount:" in result.stderr or "unshare:" in result.stderr:
+        pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+    line = one_line(result, f"{run}: cannot write in this directory (", "--no-tensorboard")
+    assert "(read-only file system)" in line and "permission denied" not in line
+    assert not out.exists()  # refused before any work

@@ -55,7 +55,7 @@ from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
 from ffade.summarize.run_figures import explorer_smallest, run_figures, start_state
 from ffade.summarize.transport import MAX_SUPPORT, Kind, distribution, missing_mass, transport_cost
-from ffade.writable import removed_if_refused, writable_dir, writable_file, written
+from ffade.writable import removed_if_refused, why_not, writable_dir, writable_file, written
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
 """The files a report writes (beside the pictures), each through ``NAME.tmp``."""
@@ -209,7 +209,7 @@ def _check_tensorboard_writable(run_dir: Path, out: str | Path | None, tensorboa
         return
     if not os.access(run_dir, os.W_OK | os.X_OK):
         raise FfadeError(
-            f"{run_dir}: cannot write in this directory (permission denied), where the report "
+            f"{run_dir}: cannot write in this directory ({why_not(run_dir)}), where the report "
             "adds its pictures to the run's TensorBoard; add --no-tensorboard "
             "(tensorboard=False from Python)"
         )
