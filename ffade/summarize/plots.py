@@ -30,6 +30,7 @@ from ffade.figure_text import axis_label, fonts, literal, middle_cut
 from ffade.interrupts import signals_held
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, partial_write
+from ffade.summarize.crowded import highest
 from ffade.summarize.landscape import Landscape, percent
 from ffade.summarize.regions import format_value
 
@@ -315,7 +316,7 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
     shown = values[tuple(states.T)]
     crowded = len(shown) > MAX_POINTS
     if crowded:
-        top = np.sort(np.argsort(-shown, kind="stable")[:MAX_POINTS])
+        top = highest(shown, MAX_POINTS)  # ties at the cut spread evenly, not a block
         states, shown = states[top], shown[top]
     low, high = _limits(values, kind)
     points = ax.scatter(
@@ -367,8 +368,9 @@ def _scatter3d(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Fi
             offset = (0 if pad is None else pad - 4) * 1.65 / 72 + 0.15 * text.count("\n")
     # colour and size both grow with the value; a blank grid point was never evaluated, or, of
     # a crowded grid, fell below the highest drawn (not "never evaluated": it may have passed)
-    unseen = "; no point: not evaluated" + f",\nor below the {MAX_POINTS} highest" * crowded
-    unseen = unseen if kind == "failure" else ""
+    below = f"below the {MAX_POINTS} highest" * crowded  # a policy gives every state a value
+    unseen = "; no point: not evaluated" + f",\nor {below}" * crowded
+    unseen = unseen if kind == "failure" else f";\nno point: {below}" * crowded
     label = f"{name}\n(colour and size{unseen})"
     # placed by hand, in inches (where ``colorbar(ax=ax, shrink=0.6, pad=0.1)`` puts them): the
     # picture widens by what the upright axis's ticks and label need, and the colour bar moves

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ffade.summarize.crowded import highest
 from ffade.summarize.landscape import load_landscape
 from ffade.summarize.plots import (
     default_axes,
@@ -86,6 +87,32 @@ def test_a_crowded_3d_scatter_shows_only_the_highest_values(image_run, monkeypat
     assert figure.axes[1].get_ylabel() == (
         "failure rate\n(colour and size; no point: not evaluated,\nor below the 10 highest)"
     )
+
+
+def test_a_crowded_level_policy_is_drawn_spread_over_the_grid(
+    make_run, image_concepts, monkeypatch
+) -> None:
+    """A uniform policy of 75 states, 10 drawn: the first 10 in grid order were drawn, a block at
+    rotation 0 that read as the explorer's preference; now they spread over the whole grid."""
+    import ffade.summarize.plots as plots
+
+    monkeypatch.setattr(plots, "MAX_POINTS", 10)
+    run = make_run("level", image_concepts, lambda s: (1, 0), policy=np.full((5, 5, 3), 1 / 75))
+    figure = plot_landscape(load_landscape(run), kind="policy")
+    drawn = figure.axes[0].collections[0]._offsets3d[0]  # the rotation index of each point
+    assert len(drawn) == 10 and sorted(set(np.asarray(drawn).tolist())) == [0, 1, 2, 3, 4]
+    # no point here is a state below the 10 drawn (every state has a probability)
+    assert figure.axes[1].get_ylabel() == (
+        "action probability\n(colour and size;\nno point: below the 10 highest)"
+    )
+
+
+def test_the_highest_states_keep_those_above_the_cut_and_spread_the_tied() -> None:
+    values = np.array([0.0, 0.0, 0.9, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0])
+    assert highest(values, 4).tolist() == [0, 2, 6, 8]  # 0.9, 0.5, then two 0s at the ends
+    assert highest(values, 3).tolist() == [0, 2, 6]
+    assert highest(values, 2).tolist() == [2, 6]
+    assert highest(values, 9).tolist() == list(range(9))
 
 
 def test_a_report_events_write_that_fails_keeps_the_previous_one_whole(tmp_path) -> None:
