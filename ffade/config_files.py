@@ -18,7 +18,7 @@ import yaml
 
 from ffade.errors import EMPTY_PATH, FfadeError, as_written, broken_link
 from ffade.written import a_type
-from ffade.yamlfile import read_text, read_yaml
+from ffade.yamlfile import load_yaml, read_text, read_yaml
 
 
 def config_paths(args: list[str]) -> list[Path]:
@@ -216,7 +216,7 @@ def unparsed_empty_keys(path: Any, parsed: Any) -> str | None:
     jsonargparse flattens nested mappings into dotted keys, so an empty one (``argz: {}``, a
     misspelled ``args``) adds no key and nothing rejects it: it would vanish without a word.
     """
-    data = yaml.safe_load(read_text(Path(str(path))))
+    data = load_yaml(read_text(Path(str(path))))  # libyaml: a grid may hold 10^5 values
     return _first_dropped(data, parsed, "")
 
 

@@ -20,6 +20,7 @@ import yaml
 
 from ffade import registry
 from ffade.written import a_type
+from ffade.yamlfile import load_yaml
 
 _MARK = "# ffade: {kind} '{name}' was registered in-process"
 _UNKNOWN = re.compile(r"(?:[\w.\[\]]+\.name: )?unknown (\w+) '([^']+)'")
@@ -29,7 +30,7 @@ _UNKNOWN = re.compile(r"(?:[\w.\[\]]+\.name: )?unknown (\w+) '([^']+)'")
 def with_in_process_header(text: str) -> str:
     """The dumped config ``text``, led by a comment for each in-process plugin it names."""
     try:
-        config = yaml.safe_load(text)
+        config = load_yaml(text)  # libyaml: a config's grid may hold 10^5 values
     except yaml.YAMLError:
         return text
     lines = []

@@ -22,6 +22,7 @@ from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
 from ffade.plugin_data import read_text_lines as read_text_lines
+from ffade.value_range import expand_range, is_range
 from ffade.weights import load_weights as load_weights  # plugins import it from here
 from ffade.written import a_type
 
@@ -35,7 +36,9 @@ class Concept(ABC):
     strings, and their grid order is the order the user gave.
 
     Args:
-        values: the grid the explorer may choose from, in order; each value is checked.
+        values: the grid the explorer may choose from, in order; each value is checked. A
+            mapping ``{start, stop, num}`` is ``num`` evenly spaced numbers from ``start`` to
+            ``stop`` (:mod:`ffade.value_range`): a long grid without a long list in the config.
         label: the name this concept goes by in records and reports; the registry passes the
             plugin name (default here: the class name in lower case).
     """
@@ -57,6 +60,8 @@ class Concept(ABC):
                 "as values: [...]"
             )
         values = self.default_values if values is None else values
+        if is_range(values):  # {start, stop, num}: a long grid in three numbers
+            values = expand_range(self.label, values)
         if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
             raise ConceptValueError(
                 f"concept '{self.label}': values must be a list, got {as_written(values)}"

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from ffade.yamlfile import load_yaml
+
 TASK = "model.init_args.task"
 ENTRIES = ("target", "dataset", "reward")
 """The task's plugin entries besides ``concepts``, which is a list of them."""
@@ -125,6 +127,6 @@ def _load(value: str) -> Any:
     except (OSError, ValueError):  # a YAML value too long or odd for a file name
         text = value
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)  # libyaml: a config's grid may hold 10^5 values
     except yaml.YAMLError:  # jsonargparse reports it in its own words
         return None

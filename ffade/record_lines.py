@@ -52,16 +52,16 @@ class EvaluationEncoder:
     A batch of a thousand evaluations of a small model is scored in milliseconds, and building a
     record and a dict per evaluation for ``json.dumps`` cost as much again. Here each concept's
     ``"label": value`` text is encoded once per grid value, and a line is a join of ready text.
+    A value's text is made the first time a line needs it: a grid of 10^5 values, few of them
+    evaluated, took seconds to encode whole each time an evaluator was built.
 
     Args:
         concepts: (label, grid values) per concept, in state order.
     """
 
     def __init__(self, concepts: Sequence[tuple[str, Sequence[Any]]]) -> None:
-        self._fragments = [
-            [f"{json.dumps(label)}: {json.dumps(value, default=jsonable)}" for value in values]
-            for label, values in concepts
-        ]
+        self._concepts = [(json.dumps(label), values) for label, values in concepts]
+        self._fragments: list[dict[int, str]] = [{} for _ in self._concepts]
 
     def lines(
         self,
@@ -74,12 +74,12 @@ class EvaluationEncoder:
         invalid: Sequence[bool] | None = None,
     ) -> Iterator[str]:
         """One line per evaluation; ``"invalid": true`` is added only where it holds."""
-        fragments = self._fragments
+        fragments, fragment = self._fragments, self._fragment
         invalid = invalid if invalid is not None else [False] * len(failed)
         for input_id, state, metric, reward, fail, bad in zip(
             input_ids, states, metrics, rewards, failed, invalid, strict=True
         ):
-            values = ", ".join(fragments[c][i] for c, i in enumerate(state))
+            values = ", ".join(fragments[c].get(i) or fragment(c, i) for c, i in enumerate(state))
             flag = ', "invalid": true' if bad else ""
             yield (
                 f'{{"step": {int(step)}, "input_id": {int(input_id)}, '
@@ -87,6 +87,13 @@ class EvaluationEncoder:
                 f'"metric": {_number(metric)}, "reward": {_number(reward)}, '
                 f'"failed": {"true" if fail else "false"}{flag}}}'
             )
+
+    def _fragment(self, concept: int, index: int) -> str:
+        """The ``"label": value`` text of one grid value, encoded once and kept."""
+        label, values = self._concepts[concept]
+        text = f"{label}: {json.dumps(values[int(index)], default=jsonable)}"
+        self._fragments[concept][int(index)] = text
+        return text
 
 
 def _number(value: float) -> str:
