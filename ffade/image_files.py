@@ -70,7 +70,7 @@ def read_rgb(
     except READ_ERRORS as exc:
         reason = str(exc).replace(f" {str(path)!r}", "").rstrip(".")  # the path is said once
         raise FfadeError(f"{who}: cannot read image {str(path)!r}: {reason}; {fix}") from exc
-    damaged = [str(w.message).strip() for w in caught if "EXIF" in str(w.message)]
+    damaged = [" ".join(str(w.message).split()) for w in caught if "EXIF" in str(w.message)]
     if damaged:
         warnings.warn(
             f"{who}: image {str(path)!r} has damaged EXIF data ({damaged[0].rstrip('.')}); "
