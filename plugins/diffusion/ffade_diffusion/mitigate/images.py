@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from ffade.errors import FfadeError
+from ffade.image_files import REDUCE_MARGIN, read_rgb
 from ffade.mitigate.plan import refuse_empty_paths
 from ffade.plugin_api import read_text_lines
 
@@ -26,11 +27,20 @@ def class_images_folder(class_images: str | None) -> str | None:
     return class_images
 
 
-def read_image(path: Path, size: tuple[int, int]) -> torch.Tensor:
-    """An image file as RGB (3, H, W) in [0, 1], resized to ``size`` (height, width)."""
-    from PIL import Image
+def read_image(path: Path, size: tuple[int, int], key: str = "image_folder") -> torch.Tensor:
+    """An image file as RGB (3, H, W) in [0, 1], resized (stretched) to ``size`` (height, width).
 
-    picture = Image.open(path).convert("RGB").resize(size[::-1])
+    Read as the vision plugin's ``image_folder`` reads: upright by its EXIF orientation (a
+    phone's portrait photo trained lying on its side), 16-bit and palette PNGs in their colours,
+    and a photo many times ``size`` decoded at a reduced scale first, not whole. An unreadable
+    file is one line naming it and ``model.init_args.<key>``."""
+    picture, _ = read_rgb(
+        path,
+        REDUCE_MARGIN * max(size),
+        f"model.init_args.{key}",
+        f"replace it or move it out of model.init_args.{key}",
+    )
+    picture = picture.resize(size[::-1])
     pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8)
     return pixels.view(size[0], size[1], 3).permute(2, 0, 1).float() / 255
 
@@ -88,7 +98,7 @@ def read_image_folder(folder: str | Path, size: tuple[int, int]) -> list[tuple[s
 def read_class_images(folder: str | Path, size: tuple[int, int]) -> dict[int, torch.Tensor]:
     """Images (n, 3, H, W) in [0, 1] per class index, from subfolders named 0, 1, 2, ..."""
     return {
-        index: torch.stack([read_image(p, size) for p in paths])
+        index: torch.stack([read_image(p, size, "class_images") for p in paths])
         for index, paths in class_folders(folder).items()
     }
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
+from ffade.image_files import REDUCE_MARGIN, read_rgb
 from ffade.plugin_api import Dataset, read_text_lines
 from ffade_vision.datasets._splits import (
     check_split_name,
@@ -49,12 +48,13 @@ filled memory) at the first image read, after the task was built."""
 MOST_ASPECT = 2
 """Long edge over short edge that is resized whole; a longer edge is center-cropped first."""
 
-DRAFT_MARGIN = 2
-"""A JPEG is decoded at libjpeg's reduced scales (1/2, 1/4, 1/8) only down to a short edge of
-this many times ``image_size``, so that the antialiased resize still makes at least a 2x
-reduction itself. The pixels stay close to a full decode's (on the bundled JPEG photos, under
-1.3 levels of 255 on average; single pixels at sharp edges up to ~30), and a 10,000 x 9,500
-JPEG for a 224-pixel input decodes in 0.2 s and ~0.1 GB instead of 4 s and 1.2 GB."""
+DRAFT_MARGIN = REDUCE_MARGIN
+"""An image is decoded at a reduced scale (a JPEG at libjpeg's 1/2, 1/4 or 1/8; any format
+box-averaged by Pillow's ``Image.reduce`` after decoding) only down to a short edge of this many
+times ``image_size``, so that the antialiased resize still makes at least a 2x reduction itself
+(:func:`ffade.image_files.read_rgb`). The pixels stay close to a full decode's (on the bundled
+JPEG photos, under 1.3 levels of 255 on average; single pixels at sharp edges up to ~30); images
+whose short edge is under twice that are decoded exactly as before."""
 
 
 class ImageFolderDataset(Dataset):
@@ -177,38 +177,20 @@ class ImageFolderDataset(Dataset):
         return F.to_dtype(pixels, torch.float32, scale=True)
 
     def _decode(self, path: Path) -> torch.Tensor:
-        try:
-            with warnings.catch_warnings():
-                # read as asked: Pillow's two-line warning of an image over MAX_IMAGE_PIXELS (not
-                # twice it, an error below) says nothing a user must act on
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                with Image.open(path) as img:
-                    _draft(img, self.image_size)
-                    upright = ImageOps.exif_transpose(img)  # as a phone or viewer shows it
-                    pixels = F.pil_to_tensor(_rgb(_within_aspect(upright)))
-        except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
-            # SyntaxError: Pillow's word for some broken files; DecompressionBombError: an image
-            # over twice Image.MAX_IMAGE_PIXELS, which Pillow refuses to decode
-            raise FfadeError(
-                f"dataset 'image_folder': cannot read image {str(path)!r}: "
-                f"{str(exc).rstrip('.')}; replace it or move it out of root"
-            ) from exc
-        pixels = F.resize(pixels, [self.image_size], antialias=True)
+        picture, (width, height) = read_rgb(
+            path,
+            DRAFT_MARGIN * self.image_size,
+            "dataset 'image_folder'",
+            "replace it or move it out of root",
+        )
+        pixels = F.pil_to_tensor(_within_aspect(picture))
+        # the size a full decode is resized to (torchvision's rule for one int), from the full
+        # size: the same numbers when nothing was reduced, so those pixels do not change
+        width, height = min(width, MOST_ASPECT * height), min(height, MOST_ASPECT * width)
+        short, long = sorted((width, height))
+        sides = [self.image_size, int(self.image_size * long / short)]
+        pixels = F.resize(pixels, sides if height <= width else sides[::-1], antialias=True)
         return F.center_crop(pixels, [self.image_size, self.image_size])
-
-
-def _draft(img: Image.Image, image_size: int) -> None:
-    """Have a JPEG decode at the smallest of libjpeg's scales that keeps its short edge at least
-    ``DRAFT_MARGIN * image_size`` (a no-op for other formats, and for JPEGs under twice that).
-
-    Called before any pixel is decoded. The scale only cuts decoding work; the rotation from
-    the EXIF orientation tag, the aspect crop and the resize follow as for a full decode."""
-    width, height = img.size
-    short = min(width, height)
-    needed = DRAFT_MARGIN * image_size
-    if short < 2 * needed:  # no scale would apply: the decode stays exactly as it was
-        return
-    img.draft(img.mode, (-(-width * needed // short), -(-height * needed // short)))
 
 
 def _within_aspect(img: Image.Image) -> Image.Image:
@@ -254,19 +236,6 @@ def _shown(path: Path) -> bool:
     """Not hidden: no part of the path starts with a dot (``.ipynb_checkpoints``, macOS's
     ``._photo.jpg`` copies of resource forks, which are no images)."""
     return not any(part.startswith(".") for part in path.parts)
-
-
-def _rgb(img: Image.Image) -> Image.Image:
-    """The image as 8-bit RGB. 16-bit gray (``I;16``, ``I``: 16-bit PNGs) is scaled to 8 bits;
-    Pillow's own conversion clips it at 255, turning nearly every pixel white. A palette with
-    transparency (a web PNG-8) goes through RGBA, the same colours: straight to RGB, Pillow
-    printed a two-line UserWarning at the top of the run about a conversion ffade makes."""
-    if img.mode.startswith("I"):
-        wide = np.asarray(img, dtype=np.float64)
-        img = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
-    if img.mode == "P" and "transparency" in img.info:
-        img = img.convert("RGBA")
-    return img.convert("RGB")
 
 
 class FolderSplit(Sequence):

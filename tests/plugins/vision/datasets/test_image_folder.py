@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import warnings
@@ -16,7 +17,7 @@ from ffade_vision.datasets import ImageFolderDataset
 from PIL import Image
 from torchvision.transforms.v2 import functional as F
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, FfadeWarning
 from ffade.plugin_api import SPLITS, disjoint_split_indices
 from ffade.task import build_task
 
@@ -467,3 +468,77 @@ def test_a_jpeg_under_twice_the_draft_margin_decodes_exactly_as_before(tmp_path:
     data = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0))
     expected = F.to_dtype(_full_decode(data.files[0], 64), torch.float32, scale=True)
     assert torch.equal(data.image(0), expected)
+
+
+def _recorded_resizes(data: ImageFolderDataset) -> tuple[torch.Tensor, list[tuple[int, ...]]]:
+    """Image 0 of ``data`` and the shapes of what was resized to read it."""
+    resized: list[tuple[int, ...]] = []
+    real_resize = F.resize
+
+    def recording_resize(pixels: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        resized.append(tuple(pixels.shape))
+        return real_resize(pixels, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ffade_vision.datasets.image_folder.F.resize", recording_resize)
+        image = data.image(0)
+    return image, resized
+
+
+def test_a_large_png_is_box_reduced_after_decoding_close_to_a_full_decode(tmp_path: Path) -> None:
+    """A 10,000 x 9,500 PNG took 28 s for a 224-pixel input: no reduced decode exists for PNG,
+    but turning, converting, copying and resizing all its pixels took longer than decoding.
+    A 1,000 x 641 PNG for a 64-pixel input is box-averaged by 5 (641 // 128) to 200 x 128,
+    then resized to the size a full decode would have (99 x 64, not the reduced one's 100 x 64)."""
+    (tmp_path / "big").mkdir()
+    _textured_jpeg(tmp_path / "big" / "as_jpeg.jpg", 1000, 641)
+    with Image.open(tmp_path / "big" / "as_jpeg.jpg") as img:
+        img.save(tmp_path / "big" / "photo.png")
+    (tmp_path / "big" / "as_jpeg.jpg").unlink()
+    data = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0))
+    image, resized = _recorded_resizes(data)
+    assert resized == [(3, 128, 200)]
+    difference = (image * 255).round() - _full_decode(data.files[0], 64).float()
+    assert float(difference.abs().mean()) < 2
+    assert float(difference.abs().max()) <= 24
+
+
+def test_a_png_under_twice_the_margin_decodes_exactly_as_before(tmp_path: Path) -> None:
+    (tmp_path / "photo").mkdir()
+    _textured_jpeg(tmp_path / "photo" / "photo.jpg", 300, 255)
+    with Image.open(tmp_path / "photo" / "photo.jpg") as img:
+        img.save(tmp_path / "photo" / "photo.png")
+    (tmp_path / "photo" / "photo.jpg").unlink()
+    data = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0))
+    expected = F.to_dtype(_full_decode(data.files[0], 64), torch.float32, scale=True)
+    assert torch.equal(data.image(0), expected)
+
+
+def test_a_jpeg_with_damaged_exif_is_one_ffade_warning_naming_it(tmp_path: Path) -> None:
+    """Pillow's "TiffImagePlugin.py:982: UserWarning: Corrupt EXIF data. Expecting to read 12
+    bytes but only got 10." and a source line named no file; ffade's warning does."""
+    (tmp_path / "cut").mkdir()
+    _textured_jpeg(tmp_path / "cut" / "ok.jpg", 64, 48)
+    with Image.open(tmp_path / "cut" / "ok.jpg") as img:
+        exif = Image.Exif()
+        exif[0x010F] = "Maker" * 20
+        buffer = io.BytesIO()
+        img.save(buffer, "JPEG", exif=exif)
+    data = bytearray(buffer.getvalue())
+    tiff = data.find(b"Exif\x00\x00") + 6  # claim 65,280 IFD entries: the EXIF runs short
+    data[tiff + 8 : tiff + 10] = b"\x00\xff" if data[tiff : tiff + 2] == b"MM" else b"\xff\x00"
+    (tmp_path / "cut" / "ok.jpg").write_bytes(bytes(data))
+    images = ImageFolderDataset(str(tmp_path), image_size=32, fractions=(1.0, 0.0, 0.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        images.image(0)
+    assert [w.category for w in caught] == [FfadeWarning]
+    assert "ok.jpg" in str(caught[0].message) and "damaged EXIF" in str(caught[0].message)
+
+
+def test_an_empty_image_file_says_it_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "blank.png").write_bytes(b"")
+    images = ImageFolderDataset(str(tmp_path), image_size=32, fractions=(1.0, 0.0, 0.0))
+    with pytest.raises(FfadeError, match=r"blank\.png': the file is empty; replace it or move"):
+        images.image(0)
