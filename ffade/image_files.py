@@ -2,8 +2,7 @@
 
 Generic (no task): the vision plugin's ``image_folder`` dataset and the diffusion plugin's LoRA
 training images both read files here, so a phone's portrait photo is upright, a 16-bit PNG keeps
-its tones and a 10,000-pixel photo is not decoded whole in either. Pillow comes with matplotlib,
-which core requires.
+its tones and a 10,000-pixel photo is not decoded whole in either.
 """
 
 from __future__ import annotations
