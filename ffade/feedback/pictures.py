@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, FfadeWarning
 from ffade.evaluation_log import logged_records
 from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
 from ffade.figure_text import TextMeasure, fonts
@@ -237,8 +238,9 @@ def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
     """A function that saves a region's pictures and returns their path relative to the run.
 
     ``count`` examples per region; 0 makes none. The first failure (a plugin missing, say) is
-    printed once and later regions get no pictures: they help a person decide, and must not stop
-    the answers from being saved.
+    said once, as an :class:`FfadeWarning` (the CLI's ``ffade: warning:`` line on stderr; it was
+    a bare line on stdout, among the prompts and the answers a script reads), and later regions
+    get no pictures: they help a person decide, and must not stop the answers from being saved.
     """
     if count < 1:
         return lambda region: None
@@ -252,7 +254,7 @@ def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
             path = maker.save(region)
         except FfadeError as exc:  # pictures help a person; missing plugins must not block them
             broken.append(str(exc))
-            print(f"no example pictures: {exc}")
+            warnings.warn(f"no example pictures: {exc}", FfadeWarning, stacklevel=2)
             return None
         return None if path is None else str(path.relative_to(run_dir))
 

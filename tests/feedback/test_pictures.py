@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+import json
 import os
 import re
 import signal
@@ -268,3 +269,22 @@ def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
     assert "stopped; answers so far are saved" in out
     (answered,) = [r["id"] for r in yaml.safe_load((run / "feedback.yaml").read_text())["regions"]]
     assert sorted(p.name for p in (run / PICTURES_DIR).iterdir()) == [f"{answered}.png"]
+
+
+@pytest.mark.filterwarnings("default::ffade.errors.FfadeWarning")  # pyproject ignores UserWarning
+def test_pictures_that_cannot_be_drawn_are_a_warning_on_stderr(
+    digits_run: Path, tmp_path: Path, in_process
+) -> None:
+    """A run whose target is no longer installed still takes its answers, without pictures; the
+    reason was a bare "no example pictures: ..." line on stdout, among the prompts a script
+    reads, where every other such line of ffade's is an ``ffade: warning:`` line on stderr."""
+    run = copied_run(digits_run, tmp_path)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["task"]["target"]["name"] = "not_installed"
+    (run / "summary.json").write_text(json.dumps(summary))
+    code, out, err = in_process("feedback", str(run), "--examples", "1", answers="h\nq\n")
+    assert code == 0
+    assert "no example pictures" not in out
+    assert err.count("ffade: warning: no example pictures: unknown target 'not_installed'") == 1
+    (answer,) = yaml.safe_load((run / "feedback.yaml").read_text())["regions"]
+    assert (answer["priority"], answer["examples"]) == ("high", None)
