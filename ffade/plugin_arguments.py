@@ -12,10 +12,11 @@ import inspect
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from ffade.errors import PluginError, as_written
+from ffade.errors import FfadeError, PluginError, as_written
 
 _REQUIRED_METHODS = {
     "predict": "predict(self, inputs)",
@@ -132,3 +133,18 @@ def name_by_key(error: Exception, kind: str, params: Mapping[str, Any], where: s
     if where and found and found[2] in params and len(error.args) == 1:
         error.args = (f"{found[1]}: {where}{found[2]}{said[found.end() :]}",)
     return error
+
+
+@contextmanager
+def checks_by_key(plugin: Any, kind: str, key: str | None) -> Iterator[None]:
+    """A built plugin's later checks (``check_task``, ``check_references``), an argument they
+    name (``target 'synthetic': feature_dim is 8, ...``) named by the config's key as its
+    constructor's checks are (:func:`name_by_key`); ``key``: where the config holds the plugin
+    (None: the Python API, words left as the plugin wrote them)."""
+    try:
+        yield
+    except FfadeError as error:
+        if key:
+            params = inspect.signature(type(plugin).__init__).parameters
+            name_by_key(error, kind, params, f"{key}.args.")
+        raise

@@ -352,6 +352,7 @@ def create(
         instance.plugin_name = name
         instance.__init__(**init_args)
     except FfadeError as exc:  # a grid's False may have been typed as a word: say so
+        exc = _name_inner(exc, cls, kind, name, init_args, where)
         exc = name_by_key(exc, kind, params, where)  # its own check, named as the YAML spells it
         raise yaml_words_hint(exc, init_args.get("values")) from exc.__cause__
     except (TypeError, ValueError) as exc:
@@ -361,3 +362,28 @@ def create(
         raise name_by_key(said, kind, params, where) from exc
     check_constructed(instance, kind, name)
     return instance
+
+
+def _name_inner(
+    error: FfadeError, cls: type, kind: str, name: str, init_args: dict[str, Any], where: str
+) -> FfadeError:
+    """``error`` from a plugin built inside another (the judge reward's classifier, which the
+    judge wraps as ``reward 'judge': classifier: target 'digits_cnn': device ...``) with the
+    inner plugin's argument named by its full key from a config (``target 'digits_cnn':
+    model.init_args.task.reward.args.classifier.args.device ...``), as its own top-level check
+    would be. From the Python API (no ``where``), or any other words, left as they are."""
+    said = str(error)
+    for argument, nested in getattr(cls, "plugin_arguments", {}).items() if where else ():
+        inner = init_args.get(argument)
+        prefix = f"{kind} '{name}': {argument}: "
+        if not (said.startswith(prefix) and isinstance(inner, dict) and len(error.args) == 1):
+            continue
+        try:
+            params = inspect.signature(load(nested, inner["name"]).__init__).parameters
+        except (PluginError, KeyError, TypeError):  # not loadable: it said so itself
+            return error
+        inner_said = FfadeError(said[len(prefix) :])
+        named = str(name_by_key(inner_said, nested, params, f"{where}{argument}.args."))
+        if named != said[len(prefix) :]:
+            error.args = (named,)
+    return error

@@ -12,6 +12,7 @@ from ffade import registry
 from ffade.concepts import ConceptSpace
 from ffade.errors import FfadeError, PluginError, as_written, clipped, is_number
 from ffade.plugin_api import Concept, Dataset, Reward, Target
+from ffade.plugin_arguments import checks_by_key
 from ffade.plugin_checks import (
     OUTPUT_KINDS,
     check_output_kind,
@@ -300,10 +301,12 @@ def build_task(
                 f"{as_written(sorted(grid))} unless this order is meant"
             )
     checked = f"target '{target.plugin_name}': check_task() returned"
-    notes.extend(note_lines(target.check_task(unchanged, concepts), checked))
-    target.check_references([reference for _, reference in inputs])
+    with checks_by_key(target, "target", key["target"]):  # its arguments named as in the YAML
+        notes.extend(note_lines(target.check_task(unchanged, concepts), checked))
+        target.check_references([reference for _, reference in inputs])
     checked = f"reward '{reward.plugin_name}': check_task() returned"
-    notes.extend(note_lines(reward.check_task(unchanged, concepts), checked))
+    with checks_by_key(reward, "reward", key["reward"]):
+        notes.extend(note_lines(reward.check_task(unchanged, concepts), checked))
     space = ConceptSpace(concepts)
     space.check_pairs(len(inputs), max_inputs_key)
     return Task(spec, target, dataset, reward, space, inputs, notes)

@@ -698,10 +698,10 @@ FRAGMENTS = {
     "ffade-diffusion dataset (prompts, digit_prompts), not dict",
     "synthetic_num_inputs_negative": "dataset 'synthetic': model.init_args.task.dataset.args."
     "num_inputs must be a whole number, at least 1, got -4",
-    "synthetic_feature_dims_differ": "target 'synthetic': feature_dim is 8, the dataset's "
-    "feature_dim 4; give both the same",
-    "synthetic_region_axis_missing": "target 'synthetic': a region names axis 9, but the dataset "
-    "has 3 axes (dataset num_axes)",
+    "synthetic_feature_dims_differ": "target 'synthetic': model.init_args.task.target.args."
+    "feature_dim is 8, the dataset's feature_dim 4; give both the same",
+    "synthetic_region_axis_missing": "target 'synthetic': model.init_args.task.target.args."
+    "regions name axis 9, but the dataset has 3 axes (its num_axes)",
     "synthetic_region_malformed": "target 'synthetic': model.init_args.task.target.args.regions "
     "must be a preset (default, islands) or a list of boxes {axis index: [low, high]}",
     "synthetic_growth_text": "target 'synthetic': model.init_args.task.target.args."

@@ -201,3 +201,26 @@ def test_a_plugins_other_words_are_left_as_written() -> None:
     assert str(error.value) == (
         "dataset 'prompts': give 'prompts' (a list) or 'path' (a file); neither is set"
     )
+
+
+def test_a_built_plugins_check_task_names_its_argument_by_the_configs_key() -> None:
+    """``check_task`` runs after the plugin is built; an argument it named was bare (``target
+    'synthetic': feature_dim is 8``) while the constructor's checks named the config's key."""
+    from ffade.task import build_task
+
+    spec = {
+        "target": {"name": "synthetic", "args": {"feature_dim": 8}},
+        "dataset": {"name": "synthetic", "args": {"feature_dim": 4}},
+        "reward": {"name": "margin"},
+        "concepts": [{"name": "axis", "args": {"index": 0, "values": [0.0, 1.0]}}],
+    }
+    said = "feature_dim is 8, the dataset's feature_dim 4; give both the same"
+    with pytest.raises(FfadeError) as error:
+        build_task(spec, task_key="model.init_args.task")
+    assert str(error.value) == f"target 'synthetic': model.init_args.task.target.args.{said}"
+    with pytest.raises(FfadeError) as error:
+        build_task(spec)  # a task dict: its own keys, as its other checks say them
+    assert str(error.value) == f"target 'synthetic': task.target.args.{said}"
+    with pytest.raises(FfadeError) as error:
+        build_task(spec, task_key=None)  # no key: the plugin's own words
+    assert str(error.value) == f"target 'synthetic': {said}"

@@ -142,7 +142,8 @@ class PromptsDataset(Dataset):
                 f"{prompts!r}; write prompts: [{prompts!r}]"
             )
         if prompts is not None:
-            rows, places = list(prompts), [f"prompt {i}" for i in range(len(prompts))]
+            # named as the config spells each, prompts[1], so ffade fit names the full key
+            rows, places = list(prompts), [f"prompts[{i}]" for i in range(len(prompts))]
         else:
             numbered = read_rows(path, file_format, prompt_field)
             rows, places = [r for _, r in numbered], [f"{path} line {n}" for n, _ in numbered]

@@ -129,8 +129,8 @@ class SyntheticTarget(Target):
         named = max((axis for region in self.regions for axis in region), default=-1)
         if named >= axes:
             raise FfadeError(
-                f"target 'synthetic': a region names axis {named}, but the dataset has {axes} "
-                "axes (dataset num_axes); raise num_axes or change regions"
+                f"target 'synthetic': regions name axis {named}, but the dataset has {axes} "
+                "axes (its num_axes); raise the dataset's num_axes or change regions"
             )
 
     def fragility(self, features: torch.Tensor) -> torch.Tensor:

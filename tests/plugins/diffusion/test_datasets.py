@@ -76,7 +76,7 @@ def test_a_malformed_template_names_the_dataset_its_place_and_the_fix(tmp_path: 
     with pytest.raises(FfadeError) as error:
         PromptsDataset(["a {style} seven", "a photo of {descriptor {profession}"])
     assert str(error.value) == (
-        "dataset 'prompts': prompt 1: prompt 'a photo of {descriptor {profession}' is not a "
+        "dataset 'prompts': prompts[1]: prompt 'a photo of {descriptor {profession}' is not a "
         "valid template: unexpected '{' in field name; write each slot as {descriptor}, or {{ "
         "and }} for literal braces"
     )
@@ -213,7 +213,8 @@ def test_an_empty_prompt_is_one_line_naming_its_place(
     monkeypatch.chdir(tmp_path)  # the run would go to ./runs
     assert main(["fit", "--config", "config.yaml"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "ffade: error: dataset 'prompts': prompt 1 is an empty prompt '  '; give each prompt "
+        "ffade: error: dataset 'prompts': model.init_args.task.dataset.args.prompts[1] is an "
+        "empty prompt '  '; give each prompt "
         "words or a {slot} a prompt_slot concept fills"
     )
     assert not (tmp_path / "runs").exists()

@@ -91,8 +91,24 @@ def test_quickstart_as_shipped(tmp_path: Path) -> None:
     assert summary["smallest_failing_changes"][0]["steps"] == 1
 
 
-def test_a_mistaken_generation_value_is_one_line_before_the_search(tmp_path: Path) -> None:
-    """``generation: {max_new_tokens: five}`` was a TypeError traceback from ``generate``."""
+@pytest.mark.parametrize(
+    ("generation", "said"),
+    [
+        (
+            "{max_new_tokens: five}",
+            ".max_new_tokens 'five' is not allowed; expected a whole number, at least 1",
+        ),
+        (
+            "{temperature: 0.7}",
+            ".temperature is not allowed; allowed generation keys: max_new_tokens,",
+        ),
+    ],
+)
+def test_a_mistaken_generation_value_is_one_line_before_the_search(
+    generation: str, said: str, tmp_path: Path
+) -> None:
+    """``generation: {max_new_tokens: five}`` was a TypeError traceback from ``generate``; the
+    setting is named by its dotted key (it read ``...args.generation max_new_tokens``)."""
     result = ffade_in_process(
         "fit",
         "--config",
@@ -100,13 +116,13 @@ def test_a_mistaken_generation_value_is_one_line_before_the_search(tmp_path: Pat
         "--trainer.logger.init_args.save_dir",
         str(tmp_path / "runs"),
         "--model.init_args.task.target.args.generation",
-        "{max_new_tokens: five}",
+        generation,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
-    assert result.stderr.strip().splitlines() == [
-        "ffade: error: target 'tiny_news_bart': model.init_args.task.target.args.generation "
-        "max_new_tokens 'five' is not allowed; expected a whole number, at least 1"
-    ]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "ffade: error: target 'tiny_news_bart': model.init_args.task.target.args.generation" + said
+    ), lines
     assert not (tmp_path / "runs").exists()
 
 

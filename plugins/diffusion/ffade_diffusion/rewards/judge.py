@@ -41,7 +41,8 @@ class Judge(Reward):
         unknown = sorted(set(classifier) - {"name", "args"})
         if unknown:
             raise FfadeError(
-                f"reward 'judge': classifier key {unknown[0]!r} is not allowed; use name, args"
+                f"reward 'judge': classifier.{unknown[0]} is not allowed; a classifier takes "
+                "name and args"
             )
         number = isinstance(min_probability, int | float) and not isinstance(min_probability, bool)
         if not (number and 0 <= min_probability <= 1):

@@ -77,14 +77,14 @@ def set_scheduler(pipeline: Any, name: str, args: dict[str, Any], plugin: str) -
             "(a class name exported by diffusers)"
         )
     accepted = inspect.signature(cls.__init__).parameters
-    unknown = sorted(set(args) - set(accepted))
+    unknown = sorted(set(map(str, args)) - set(accepted))  # a YAML key 1 is no name either
     open_ended = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     if unknown and not open_ended:
         names = [n for n in accepted if n != "self"]
         close = difflib.get_close_matches(unknown[0], names, n=1)
         hint = f"did you mean {close[0]}?" if close else f"its arguments: {', '.join(names)}"
         raise FfadeError(
-            f"target '{plugin}': scheduler_args {unknown[0]!r} is not an argument of {name}; {hint}"
+            f"target '{plugin}': scheduler_args.{unknown[0]} is not an argument of {name}; {hint}"
         )
     pipeline.scheduler = cls.from_config(pipeline.scheduler.config, **args)
 

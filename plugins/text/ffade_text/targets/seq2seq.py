@@ -62,10 +62,11 @@ def check_generation(generation: Any) -> None:
             f"{where} must be a mapping such as {{max_new_tokens: 64}}, got "
             f"{as_written(generation)}"
         )
-    unknown = sorted(set(generation) - set(GENERATION_KEYS))
-    if unknown:
+    unknown = sorted(map(str, set(generation) - set(GENERATION_KEYS)))
+    if unknown:  # named as the config spells it, generation.temperature, as each value is
+        others = f" (nor {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
         raise FfadeError(
-            f"{where} key {', '.join(map(repr, unknown))} is not allowed; allowed: "
+            f"{where}.{unknown[0]} is not allowed{others}; allowed generation keys: "
             f"{', '.join(GENERATION_KEYS)}"
         )
     for key, value in generation.items():
@@ -81,7 +82,7 @@ def check_generation(generation: Any) -> None:
             ok, expected = number, "a number"
         if not ok:
             raise FfadeError(
-                f"{where} {key} {as_written(value)} is not allowed; expected {expected}"
+                f"{where}.{key} {as_written(value)} is not allowed; expected {expected}"
             )
 
 

@@ -103,6 +103,52 @@ def test_a_judge_that_classifies_no_images_is_one_line_before_the_run(
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(
+    ("classifier", "said"),
+    [
+        (
+            {"name": "digits_cnn", "args": {"cpu_threads": 0}},
+            "target 'digits_cnn': model.init_args.task.reward.args.classifier.args.cpu_threads "
+            "must be a whole number from 1",
+        ),
+        (
+            {"name": "digits_cnn", "args": {"weights": "no_such.pt"}},
+            "target 'digits_cnn': model.init_args.task.reward.args.classifier.args.weights file ",
+        ),
+        (
+            {"name": "digits_cnn", "nme": "x"},
+            "reward 'judge': model.init_args.task.reward.args.classifier.nme is not allowed; a "
+            "classifier takes name and args",
+        ),
+    ],
+)
+def test_the_classifiers_own_checks_name_its_full_key(
+    tmp_path: Path, classifier: dict, said: str
+) -> None:
+    """The classifier's own value checks named its argument bare (``...args.classifier: target
+    'digits_cnn': cpu_threads must be ...``), a word a user cannot search the config for; from a
+    config they name the classifier's argument by its key, as a top-level target's are."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    config["model"]["init_args"]["task"]["reward"]["args"]["classifier"] = classifier
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "t2i.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade_in_process("fit", "--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {said}"), lines
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_classifiers_checks_from_python_keep_the_judges_words() -> None:
+    """Built from Python there is no config key: the judge says whose argument it is."""
+    with pytest.raises(FfadeError) as error:
+        Judge({"name": "digits_cnn", "args": {"cpu_threads": 0}})
+    assert str(error.value).startswith(
+        "reward 'judge': classifier: target 'digits_cnn': cpu_threads must be a whole number"
+    )
+
+
 def test_the_classifiers_weights_are_recorded_absolute(tmp_path: Path, monkeypatch) -> None:
     """docs/plugins.md, Paths: a run records each declared path absolute, the judge's classifier's
     ``weights`` too (its reward declares ``plugin_arguments``); it kept ``w/digits_cnn.pt`` as

@@ -21,12 +21,12 @@ from ffade.errors import FfadeError
         # diffusers ignored a misspelt scheduler argument with a warning
         (
             {"scheduler": "DPMSolverMultistepScheduler", "scheduler_args": {"karras": True}},
-            "scheduler_args 'karras' is not an argument of DPMSolverMultistepScheduler; its "
+            "scheduler_args[.]karras is not an argument of DPMSolverMultistepScheduler; its "
             "arguments: num_train_timesteps, ",
         ),
         (
             {"scheduler": "DPMSolverMultistepScheduler", "scheduler_args": {"solver_ordr": 2}},
-            "scheduler_args 'solver_ordr' is not an argument of DPMSolverMultistepScheduler; "
+            "scheduler_args[.]solver_ordr is not an argument of DPMSolverMultistepScheduler; "
             "did you mean solver_order[?]$",
         ),
         ({"scheduler_args": {"use_karras_sigmas": True}}, "scheduler_args need a scheduler"),

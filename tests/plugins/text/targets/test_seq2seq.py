@@ -88,7 +88,10 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(FfadeError, match=r"model '.*empty' has no config.json; give the dir"):
         Seq2SeqSummarizer(str(empty))  # not transformers' "Should have a `model_type` key"
-    with pytest.raises(FfadeError, match="generation key 'temperature' is not allowed"):
+    with pytest.raises(
+        FfadeError,
+        match=r"generation\.temperature is not allowed; allowed generation keys: max_new_tokens",
+    ):
         Seq2SeqSummarizer(str(tiny_bart), generation={"temperature": 0.7})
     with pytest.raises(FfadeError, match="dtype 'int8' is not allowed"):
         Seq2SeqSummarizer(str(tiny_bart), dtype="int8")
@@ -117,21 +120,21 @@ def test_a_model_without_its_tokenizer_is_refused(tiny_bart: Path, tmp_path: Pat
     [
         (
             {"max_new_tokens": "five"},
-            r"generation max_new_tokens 'five' is not allowed; expected a whole",
+            r"generation\.max_new_tokens 'five' is not allowed; expected a whole",
         ),
         (
             {"num_beams": 0},
-            r"generation num_beams 0 is not allowed; expected a whole number, at least 1",
+            r"generation\.num_beams 0 is not allowed; expected a whole number, at least 1",
         ),
-        ({"num_beams": 2.5}, r"generation num_beams 2\.5 is not allowed"),
-        ({"do_sample": "no"}, r"generation do_sample 'no' is not allowed; expected true or false"),
+        ({"num_beams": 2.5}, r"generation\.num_beams 2\.5 is not allowed"),
+        ({"do_sample": "no"}, r"generation\.do_sample 'no' is not allowed; expected true or false"),
         (
             {"length_penalty": "long"},
-            r"generation length_penalty 'long' is not allowed; expected a number",
+            r"generation\.length_penalty 'long' is not allowed; expected a number",
         ),
         (
             {"repetition_penalty": 0},
-            r"generation repetition_penalty 0 is not allowed; expected a number above 0",
+            r"generation\.repetition_penalty 0 is not allowed; expected a number above 0",
         ),
         (64, r"generation must be a mapping such as \{max_new_tokens: 64\}, got 64"),
     ],
@@ -143,7 +146,7 @@ def test_generation_values_are_checked_when_built(generation: Any, message: str)
         TinyNewsBart(generation=generation)
     with pytest.raises(FfadeError, match=r"max_input_tokens must be at least 1, got 'many'"):
         Seq2SeqSummarizer("./nowhere", max_input_tokens="many")
-    with pytest.raises(FfadeError, match=r"target 'seq2seq_summarizer': generation num_beams 0"):
+    with pytest.raises(FfadeError, match=r"target 'seq2seq_summarizer': generation\.num_beams 0"):
         Seq2SeqSummarizer("./nowhere", generation={"num_beams": 0})
 
 
