@@ -32,6 +32,8 @@ from ffade.shell_words import shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 from ffade.written import a_type
 
+LIGHTNING_VERSION_KEY = "pytorch-lightning_version"
+"""A key every Lightning checkpoint holds: Lightning's restore reads it first."""
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
 """summary.json statuses of a run that has not ended; any other status is how it ended."""
 
@@ -140,6 +142,15 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     checkpoint = load_checkpoint_file(path, "--ckpt_path", fix)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+    # a foreign trainer's {"state_dict": ...} passed the check above, then Lightning's restore
+    # raised KeyError 'pytorch-lightning_version' (or an explorer's 'ffade') in a failed run
+    if LIGHTNING_VERSION_KEY not in checkpoint:
+        raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+    if not isinstance(checkpoint.get("ffade"), dict):
+        raise FfadeError(
+            f"--ckpt_path {path}: a Lightning checkpoint, but not one an ffade run saved "
+            f"(it holds no ffade state); {fix}"
+        )
     return checkpoint
 
 

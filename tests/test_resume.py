@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from ffade.checkpoint import LAST_CHECKPOINT
@@ -206,3 +207,32 @@ def test_a_missing_ckpt_path_is_named_as_typed(tmp_path: Path) -> None:
         "ffade: error: --ckpt_path 'my runs/é/' not found; give a run directory or its "
         "checkpoints/last.ckpt"
     )
+
+
+@pytest.mark.parametrize(
+    ("saved", "said"),
+    [
+        # another trainer's {"state_dict": ..., "epoch": ...}: Lightning's restore raised
+        # KeyError 'pytorch-lightning_version' in a run directory marked failed
+        ({"state_dict": {}, "epoch": 3}, "not a Lightning checkpoint"),
+        (
+            {"state_dict": {}, "epoch": 0, "pytorch-lightning_version": "2.4.0"},
+            "a Lightning checkpoint, but not one an ffade run saved",
+        ),
+    ],
+)
+def test_a_foreign_checkpoint_with_a_state_dict_is_one_line_and_no_run(
+    tmp_path: Path, saved: dict, said: str
+) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    torch.save(saved, tmp_path / "other.ckpt")
+    done = ffade_in_process(
+        "fit", "--config", str(config), "--ckpt_path", "other.ckpt", cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        f"ffade: error: --ckpt_path other.ckpt: {said}"
+        + ("" if said.startswith("not") else " (it holds no ffade state)")
+        + "; point --ckpt_path at a run's checkpoints/last.ckpt (or its run directory)"
+    ]
+    assert not (tmp_path / "runs").exists()
