@@ -236,3 +236,31 @@ def test_a_foreign_checkpoint_with_a_state_dict_is_one_line_and_no_run(
         + "; point --ckpt_path at a run's checkpoints/last.ckpt (or its run directory)"
     ]
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "cut short"])
+def test_a_checkpoint_whose_runs_log_is_lost_is_refused_before_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """The resumed run starts with the evaluations its checkpoint counts, copied from the old
+    log: with that log deleted, it went on silently and finished with a log of 4,960 lines
+    under a summary of 8,000 evaluations."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    cut = tmp_path / "runs" / "test" / "version_0"
+    log = cut / "evaluations.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    if damage == "deleted":
+        log.unlink()
+        said = f"counts {len(lines)} evaluations, but {log} is missing"
+    else:
+        log.write_text("".join(lines[:5]))
+        said = f"holds 5 of the {len(lines)} evaluations it counts"
+    capsys.readouterr()
+    resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: --ckpt_path {cut / LAST_CHECKPOINT} {said}; a resume starts with them: "
+        "put the run's evaluations.jsonl back, or drop --ckpt_path to run it again"
+    )
+    assert sorted(p.name for p in (tmp_path / "runs" / "test").iterdir()) == ["version_0"]
