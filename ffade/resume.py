@@ -26,12 +26,15 @@ from typing import Any
 
 from ffade.checkpoint import LAST_CHECKPOINT, SEED_KEY, checkpoint_run_dir, load_checkpoint_file
 from ffade.errors import FfadeError
+from ffade.explore.replay import check_checkpointed_log
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
 from ffade.shell_words import shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 from ffade.written import a_type
 
+LIGHTNING_VERSION_KEY = "pytorch-lightning_version"
+"""A key every Lightning checkpoint holds: Lightning's restore reads it first."""
 RUNNING_STATUSES = ("created", "running", "measuring", "training", "interrupted", "failed")
 """summary.json statuses of a run that has not ended; any other status is how it ended."""
 
@@ -119,6 +122,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     epochs = checkpoint.get("epoch", 0)
     if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
+        check_checkpointed_log(path, checkpoint)
         return Resume(ckpt_path=str(path), epochs_done=epochs)
     if "finetuner" in summary and not (run_dir / "mitigation.json").is_file():
         return Resume(str(path), epochs_done=epochs)  # its verdict was lost: rebuilt from it
@@ -128,6 +132,7 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
             f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
         )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
+        check_checkpointed_log(path, checkpoint)
         return Resume(str(path), cut_short=cut_short, epochs_done=epochs, steps_done=steps)
     return Resume(str(path), finished=_finished_line(run_dir, summary), finished_dir=run_dir)
 
@@ -140,6 +145,15 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     checkpoint = load_checkpoint_file(path, "--ckpt_path", fix)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+    # a foreign trainer's {"state_dict": ...} passed the check above, then Lightning's restore
+    # raised KeyError 'pytorch-lightning_version' (or an explorer's 'ffade') in a failed run
+    if LIGHTNING_VERSION_KEY not in checkpoint:
+        raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+    if not isinstance(checkpoint.get("ffade"), dict):
+        raise FfadeError(
+            f"--ckpt_path {path}: a Lightning checkpoint, but not one an ffade run saved "
+            f"(it holds no ffade state); {fix}"
+        )
     return checkpoint
 
 

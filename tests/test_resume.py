@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from ffade.checkpoint import LAST_CHECKPOINT
@@ -206,3 +207,60 @@ def test_a_missing_ckpt_path_is_named_as_typed(tmp_path: Path) -> None:
         "ffade: error: --ckpt_path 'my runs/é/' not found; give a run directory or its "
         "checkpoints/last.ckpt"
     )
+
+
+@pytest.mark.parametrize(
+    ("saved", "said"),
+    [
+        # another trainer's {"state_dict": ..., "epoch": ...}: Lightning's restore raised
+        # KeyError 'pytorch-lightning_version' in a run directory marked failed
+        ({"state_dict": {}, "epoch": 3}, "not a Lightning checkpoint"),
+        (
+            {"state_dict": {}, "epoch": 0, "pytorch-lightning_version": "2.4.0"},
+            "a Lightning checkpoint, but not one an ffade run saved",
+        ),
+    ],
+)
+def test_a_foreign_checkpoint_with_a_state_dict_is_one_line_and_no_run(
+    tmp_path: Path, saved: dict, said: str
+) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    torch.save(saved, tmp_path / "other.ckpt")
+    done = ffade_in_process(
+        "fit", "--config", str(config), "--ckpt_path", "other.ckpt", cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        f"ffade: error: --ckpt_path other.ckpt: {said}"
+        + ("" if said.startswith("not") else " (it holds no ffade state)")
+        + "; point --ckpt_path at a run's checkpoints/last.ckpt (or its run directory)"
+    ]
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "cut short"])
+def test_a_checkpoint_whose_runs_log_is_lost_is_refused_before_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """The resumed run starts with the evaluations its checkpoint counts, copied from the old
+    log: with that log deleted, it went on silently and finished with a log of 4,960 lines
+    under a summary of 8,000 evaluations."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    cut = tmp_path / "runs" / "test" / "version_0"
+    log = cut / "evaluations.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    if damage == "deleted":
+        log.unlink()
+        said = f"counts {len(lines)} evaluations, but {log} is missing"
+    else:
+        log.write_text("".join(lines[:5]))
+        said = f"holds 5 of the {len(lines)} evaluations it counts"
+    capsys.readouterr()
+    resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ffade: error: --ckpt_path {cut / LAST_CHECKPOINT} {said}; a resume starts with them: "
+        "put the run's evaluations.jsonl back, or drop --ckpt_path to run it again"
+    )
+    assert sorted(p.name for p in (tmp_path / "runs" / "test").iterdir()) == ["version_0"]

@@ -88,3 +88,31 @@ def copy_checkpointed_log(explorer: Any) -> None:
     explorer.recorder.close()
     write_text_atomic(new, "".join(kept))
     explorer.recorder = explorer.evaluator.recorder = RunRecorder(explorer.recorder.run_dir)
+
+
+def check_checkpointed_log(ckpt_path: Path, checkpoint: dict[str, Any]) -> None:
+    """Refuse a resume whose run no longer holds the evaluations its checkpoint counts.
+
+    :func:`copy_checkpointed_log` starts the resumed run with those lines; a log deleted or cut
+    short left them out without a word, so the finished run's summary counted evaluations its
+    log lacked (and its closing rule was read from the part it had).
+    """
+    state = checkpoint.get("ffade")
+    evaluator = state.get("evaluator") if isinstance(state, dict) else None
+    counted = evaluator.get("evaluations", 0) if isinstance(evaluator, dict) else 0
+    run_dir = checkpoint_run_dir(ckpt_path, state.get("run_dir") if state else None)
+    if not counted or run_dir is None:
+        return
+    log = run_dir / EVALUATIONS_FILE
+    if log.is_file():
+        with open(log, encoding="utf-8", errors="replace") as lines:
+            found = sum(1 for _ in zip(range(counted), lines, strict=False))
+        if found >= counted:
+            return
+        said = f"holds {found} of the {counted} evaluations it counts"
+    else:
+        said = f"counts {counted} evaluations, but {log} is missing"
+    raise FfadeError(
+        f"--ckpt_path {ckpt_path} {said}; a resume starts with them: put the run's "
+        f"{EVALUATIONS_FILE} back, or drop --ckpt_path to run it again"
+    )
