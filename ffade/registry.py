@@ -360,6 +360,10 @@ def create(
         # torch's own errors carry its C++ stack below the first line (num_inputs: 1e30)
         said = PluginError(f"{kind} '{name}': {first_line(exc)}")
         raise name_by_key(said, kind, params, where) from exc
+    except Exception as exc:  # a bug of its own: the traceback stays, and says whose it is
+        own = "in the plugin's own code (docs/plugins.md)"  # as ffade.blame says it
+        exc.add_note(f"ffade: raised by {kind} '{name}': __init__(), {own}")
+        raise
     check_constructed(instance, kind, name)
     return instance
 

@@ -48,3 +48,24 @@ def test_a_line_that_names_the_plugin_stays_and_other_exceptions_get_a_note() ->
     with pytest.raises(FfadeError) as error, blamed("reward 'r': score()"):
         raise FfadeError("no references")
     assert str(error.value) == "reward 'r': score(): no references"
+
+
+class Unreachable(Axis):
+    """A concept whose constructor fails on a bug of its own, not on a bad argument."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("weights server down")
+
+
+def test_an_exception_out_of_a_constructor_keeps_its_traceback_and_names_the_plugin(
+    tmp_path: Path,
+) -> None:
+    """A RuntimeError out of __init__ ended with the plugin's own line and nothing in ffade's
+    words: predict, score and apply name their plugin in a note, a constructor did not."""
+    task = synthetic_spec()
+    task["concepts"][2] = {"name": Unreachable, "args": {"index": 2, "label": "far"}}
+    with pytest.raises(RuntimeError) as raised:
+        ffade.discover(task=task, explorer="random", budget=4, save_dir=tmp_path / "runs")
+    assert raised.value.__notes__[0] == (
+        "ffade: raised by concept 'far': __init__(), in the plugin's own code (docs/plugins.md)"
+    )
