@@ -231,8 +231,9 @@ def check_stage_kinds(config: LoopConfig) -> None:
         ("mitigate", config.mitigate, Explorer, "a fine-tuner (e.g. ClassifierFineTuner)"),
     ):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and not {"model", "trainer"} & set(data):  # a priorities file
-            # as mitigate: the fine-tune's check blamed model.init_args.run, which the loop sets
+        if isinstance(data, dict) and data and not {"model", "trainer"} & set(data):  # keys of
+            # another file (a priorities file as mitigate): the fine-tune's check blamed
+            # model.init_args.run, which the loop sets; `{}` is left to ffade fit's own check
             raise FfadeError(
                 f"{key}: {path} is no ffade fit config (it has neither model: nor trainer:); "
                 f"the {key} stage needs a config for {noun}"
