@@ -221,7 +221,8 @@ def takes_warm_start(config: Path) -> bool:
 
 def check_stage_kinds(config: LoopConfig) -> None:
     """A fine-tuner config given as ``discover`` (or the reverse) would run the wrong stage for
-    minutes before anything noticed: name the mix-up before the first stage."""
+    minutes before anything noticed: name the mix-up before the first stage, and a file that is
+    no ``ffade fit`` config at all (a priorities file given as ``mitigate``) as such."""
     from ffade.explore.base import Explorer  # both import Lightning: not for ``--help``
     from ffade.mitigate.base import FineTuner
 
@@ -229,6 +230,14 @@ def check_stage_kinds(config: LoopConfig) -> None:
         ("discover", config.discover, FineTuner, "an explorer (e.g. ffade.explore.DQNExplorer)"),
         ("mitigate", config.mitigate, Explorer, "a fine-tuner (e.g. ClassifierFineTuner)"),
     ):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data and not {"model", "trainer"} & set(data):  # keys of
+            # another file (a priorities file as mitigate): the fine-tune's check blamed
+            # model.init_args.run, which the loop sets; `{}` is left to ffade fit's own check
+            raise FfadeError(
+                f"{key}: {path} is no ffade fit config (it has neither model: nor trainer:); "
+                f"the {key} stage needs a config for {noun}"
+            )
         cls = model_class(path)
         if cls is not None and issubclass(cls, wanted):
             raise FfadeError(

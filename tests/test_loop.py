@@ -541,6 +541,19 @@ def test_a_relative_file_the_loop_cannot_find_names_the_directory_it_looked_in(
             "mitigate: {mitigate} is a config for DQNExplorer; the mitigate stage needs a config "
             "for a fine-tuner",
         ),
+        (  # the priorities file in the wrong key: the fine-tune's check named a key the loop
+            # sets (model.init_args.run has no class to go to)
+            "quickstart.yaml",
+            "feedback_digits.yaml",
+            "mitigate: {mitigate} is no ffade fit config (it has neither model: nor trainer:); "
+            "the mitigate stage needs a config for a fine-tuner",
+        ),
+        (
+            "feedback_digits.yaml",
+            "mitigate_digits.yaml",
+            "discover: {discover} is no ffade fit config (it has neither model: nor trainer:); "
+            "the discover stage needs a config for an explorer",
+        ),
     ],
 )
 def test_a_config_of_the_other_stage_is_named_before_anything_runs(
