@@ -14,6 +14,10 @@ from ffade.summarize.landscape import percent
 
 MAX_PROBLEMS = 5
 """Log problems listed in the notes; report.json holds them all."""
+DISTANCE_HEADER = "distance (0: the same states; 1: one concept's whole range)"
+"""The Wasserstein table's distance column, saying how to read its number: a bare 0.14 says
+nothing. The distance is in normalized concept coordinates, each concept's grid spanning 0 to 1,
+so 1 is all the failures moved across one concept's range (docs/report.md)."""
 
 
 def rules_cover(count: int) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from ffade.markdown import markdown_text
 from ffade.shown_numbers import percent, share, told_apart
 from ffade.summarize.regions import format_value
-from ffade.summarize.report_notes import notes
+from ffade.summarize.report_notes import DISTANCE_HEADER, notes
 from ffade.summarize.report_retest import retest_tables
 from ffade.summarize.report_side_effects import side_effect_tables
 from ffade.summarize.run_figures import changed_in_words, remaining_in_words
@@ -340,7 +340,7 @@ def _compare_tables(compare: dict[str, Any]) -> list[Table]:
     ]
     kind = "region" if compare.get("slices") == "regions" else "rule"  # what was followed
     return [
-        ("Wasserstein distance", "wasserstein", ["landscape", "distance", "note"], distances),
+        ("Wasserstein distance", "wasserstein", ["landscape", DISTANCE_HEADER, "note"], distances),
         (
             f"{kind.capitalize()} shift",
             "region-shift",

@@ -24,7 +24,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -37,6 +37,13 @@ Kind = Literal["failure", "policy"]
 
 MAX_SUPPORT = 2000
 """States kept per distribution: a 2000 x 2000 transport problem solves in about a second."""
+MAX_COST_ENTRIES = 25_000_000
+"""The largest dense cost matrix one transport problem builds: 200 MB of float64, 5000 x 5000
+states, solved in about half a minute. A bigger ``max_support`` is refused in one line: 10^5
+states a side would need 80 GB and hours, and would fill memory rather than say so."""
+EMD_ITERATIONS = 10**9
+"""Network simplex iterations allowed: enough to finish any problem within ``MAX_COST_ENTRIES``
+(POT's default, 100000, stops a 5000 x 5000 problem short of optimal, with only a warning)."""
 SNAP_TIE = 1e-9
 """How much nearer one grid value must be, in normalized coordinates, before an atom's mass goes
 to it alone: closer than this to two values, it is split evenly between them (``_snap``)."""
@@ -147,6 +154,7 @@ def wasserstein_distance(
         )
     a = distribution(first, kind, max_support)
     b = distribution(second, kind, max_support)
+    _check_size(len(a.mass), len(b.mass))
     return transport_cost(a, b)
 
 
@@ -160,7 +168,32 @@ def transport_cost(first: Distribution, second: Distribution) -> float:
     import ot  # on first use: POT takes seconds to import, and a report of one run needs none
 
     cost = cdist(first.coordinates, second.coordinates)
-    return float(ot.emd2(first.mass, second.mass, cost))
+    value, log = ot.emd2(first.mass, second.mass, cost, numItermax=EMD_ITERATIONS, log=True)
+    _require_optimum(log, first.mass, second.mass)
+    return float(value)
+
+
+def _require_optimum(log: dict[str, Any], a: np.ndarray, b: np.ndarray) -> None:
+    """Refuse a plan POT stopped short of the optimum: it returns what it has when it runs out of
+    iterations, with a warning a report never shows, a distance above the true one read as exact."""
+    if log["result_code"] != 1:  # 1: OPTIMAL
+        raise FfadeError(
+            f"optimal transport between {len(a):,} and {len(b):,} states did not reach the "
+            f"optimum ({log['warning']}); lower max_support (default {MAX_SUPPORT})"
+        )
+
+
+def _check_size(m: int, n: int) -> None:
+    """Refuse a problem whose dense cost matrix would pass ``MAX_COST_ENTRIES``, before building
+    it: numpy's 'Unable to allocate 74.5 GiB' names no option, and a machine with that much
+    memory would spend hours on it."""
+    if m * n > MAX_COST_ENTRIES:
+        raise FfadeError(
+            f"optimal transport between {m:,} and {n:,} states needs a {m:,} x {n:,} cost "
+            f"matrix ({m * n * 8 / 1e9:.3g} GB), more than the {MAX_COST_ENTRIES:,} entries "
+            f"allowed; lower max_support (default {MAX_SUPPORT}), which moves the rest of each "
+            "landscape's mass to its nearest kept state"
+        )
 
 
 @dataclass
@@ -240,12 +273,18 @@ def barycenter(
 
     if len(parts) == 2:
         a, b = parts
-        plan = ot.emd(a.mass, b.mass, ot.dist(a.coordinates, b.coordinates))
+        _check_size(len(a.mass), len(b.mass))
+        plan, log = ot.emd(
+            a.mass, b.mass, ot.dist(a.coordinates, b.coordinates), EMD_ITERATIONS, log=True
+        )
+        _require_optimum(log, a.mass, b.mass)
         i, j = np.nonzero(plan)
         atoms = w[0] * a.coordinates[i] + w[1] * b.coordinates[j]
         mass = plan[i, j] / plan[i, j].sum()
         return Barycenter(coordinates=atoms, mass=mass, grid_mass=_snap(first, atoms, mass))
     start_states, start_mass = _mixture(parts, w)
+    for part in parts:  # each iteration solves one problem per input against all the atoms
+        _check_size(len(start_mass), len(part.mass))
     atoms = ot.lp.free_support_barycenter(
         [p.coordinates for p in parts],
         [p.mass for p in parts],

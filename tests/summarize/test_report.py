@@ -202,6 +202,23 @@ def test_compare_reports_distance_and_region_shift(
     assert len(compare["region_shift"]["still_failing"]) == 1
 
 
+def test_the_distance_table_says_how_to_read_its_number(make_run, image_concepts) -> None:
+    """A bare "0.25" said nothing: the column says its unit, a concept's whole range being 1, so
+    one failure moved one rotation step of four (docs/report.md) reads as a quarter of it."""
+    before = make_run("before", image_concepts, {(1, 0, 0): (4, 4), (0, 0, 0): (4, 0)})
+    after = make_run("after", image_concepts, {(2, 0, 0): (4, 4), (0, 0, 0): (4, 0)})
+    assert main([str(before), "--compare", str(after), "--no-tensorboard"]) == 0
+    header = ["landscape", "distance (0: the same states; 1: one concept's whole range)", "note"]
+    assert parse((before / "report.html").read_text()).tables["wasserstein"][:2] == [
+        header,
+        ["failure", "0.25", ""],
+    ]
+    assert (
+        f"| {' | '.join(header)} |\n|---|---|---|\n| failure | 0.25 |  |"
+        in (before / "report.md").read_text()
+    )
+
+
 def test_a_report_folder_reused_keeps_only_this_reports_pictures(
     image_run, make_run, image_concepts, tmp_path
 ) -> None:

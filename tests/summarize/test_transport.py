@@ -7,6 +7,7 @@ import ot
 import pytest
 
 from ffade.errors import FfadeError
+from ffade.summarize import transport
 from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.transport import (
     Distribution,
@@ -532,3 +533,33 @@ def test_an_atom_halfway_between_grid_states_is_split_evenly_not_sent_to_the_low
     np.testing.assert_allclose(result.grid_mass, [0.0, 0.5, 0.5, 0.0])
     both = barycenter([point_mass((0, 0)), point_mass((1, 1))])  # halfway on both concepts
     np.testing.assert_allclose(both.grid_mass[:2, :2], [[0.25, 0.25], [0.25, 0.25]])
+
+
+def test_a_transport_problem_past_the_cost_matrix_limit_is_one_line_naming_max_support(
+    monkeypatch,
+) -> None:
+    """10^5 states a side would build a 74.5 GiB cost matrix: numpy's MemoryError on a small
+    machine, hours of filled memory on a big one. Refused before it is built (the limit lowered
+    here so that the problem stays small)."""
+    monkeypatch.setattr(transport, "MAX_COST_ENTRIES", 100)
+    first, second = random_landscape(1), random_landscape(2)  # 15 policy states each: 225
+    with pytest.raises(FfadeError, match=r"15 x 15 cost matrix .* lower max_support \(default"):
+        wasserstein_distance(first, second, "policy")
+    with pytest.raises(FfadeError, match="15 x 15 cost matrix"):
+        barycenter([first, second], "policy")
+    with pytest.raises(FfadeError, match="cost matrix"):
+        barycenter([first, second, random_landscape(3)], "policy")
+    assert wasserstein_distance(first, second, "policy", max_support=10) > 0  # 100 entries
+
+
+def test_a_transport_plan_short_of_the_optimum_is_refused_not_returned(monkeypatch) -> None:
+    """POT stops at its iteration limit and returns the plan it has, warning only: a distance
+    above the true one, read as exact (its default limit stops a 5000 x 5000 problem short)."""
+    first, second = random_landscape(1), random_landscape(2)
+    exact = wasserstein_distance(first, second, "policy")
+    monkeypatch.setattr(transport, "EMD_ITERATIONS", 2)
+    with pytest.raises(FfadeError, match="15 and 15 states did not reach the optimum"):
+        wasserstein_distance(first, second, "policy")
+    with pytest.raises(FfadeError, match="did not reach the optimum"):
+        barycenter([first, second], "policy")
+    assert exact > 0
