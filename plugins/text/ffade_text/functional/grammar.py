@@ -8,7 +8,7 @@ may extend. Each function takes ``(text, count, seed, ...)`` and returns the edi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache
 
 import inflect
@@ -36,6 +36,7 @@ _PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
 _ENGLISH_NEGATIONS = NEGATIONS - {"no"}
 """Negations no other language the prefix rule is for spells so ("no" is Spanish and Italian
 too): a sentence with one is English, negated whole on purpose."""
+_APOSTROPHE = re.compile("['’]")
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
 
@@ -44,7 +45,9 @@ def _inflect() -> inflect.engine:
     return inflect.engine()
 
 
-def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> str:
+def negate_sentence(
+    sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS, context: str | None = None
+) -> str:
     """Flip one sentence's polarity, by the first rule that applies.
 
     1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
@@ -58,9 +61,16 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
     4. Otherwise: "It is not true that ..." before the sentence.
 
     The rules are English: a sentence in another language gets rule 4, English words before it.
+    Rule 4 lowers the sentence's first letter unless the word is a name (see
+    :func:`_lower_first`); ``context``, the whole text the sentence is from (default: the
+    sentence), is where a name shows: "London burned." -> "It is not true that London burned."
+    in a text that also writes "Fire reached London.".
     """
     negated = _negate_in_place(sentence, verbs)
-    return "It is not true that " + _lower_first(sentence) if negated is None else negated
+    if negated is not None:
+        return negated
+    names = capitalized_inside(sentence if context is None else context)
+    return "It is not true that " + _lower_first(sentence, names)
 
 
 def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> str | None:
@@ -139,14 +149,33 @@ def _aint(sentence: str, start: int, end: int) -> str:
     return "am" if subject == "i" else "are" if plural else "is"
 
 
-def _lower_first(sentence: str) -> str:
+def _lower_first(sentence: str, names: Collection[str]) -> str:
     """The sentence with its first letter lowered, unless its first word keeps its capital
-    anywhere: "I", "I'm", an acronym ("NASA": "nASA" was written)."""
+    anywhere: "I", "I'm", an acronym ("NASA": "nASA" was written), or a name: a word of
+    ``names``, those the text writes with their capital where they open no sentence ("London
+    burned. Fire reached London."). A stop word ("The", "About") is lowered all the same, and so
+    is a word the text capitalizes only to open a sentence: without a dictionary, "Heavy rain
+    today." and a lone "London burned." look alike, and "heavy" is the likelier."""
     first = WORD.match(sentence)
     word = first.group() if first else ""
     if word == "I" or word[:2] in ("I'", "I’") or (len(word) > 1 and word.isupper()):
         return sentence
+    if _APOSTROPHE.split(word)[0] in names and word.lower() not in STOP_WORDS:
+        return sentence
     return sentence[:1].lower() + sentence[1:]
+
+
+def capitalized_inside(text: str) -> set[str]:
+    """The words ``text`` writes with a capital where they open no sentence: its names, as far
+    as the text shows ("London" in "Fire reached London."; "London's" counts as "London")."""
+    openers = {
+        m.start() + w.start() for m in SENTENCE.finditer(text) if (w := WORD.search(m.group()))
+    }
+    return {
+        _APOSTROPHE.split(m.group())[0]
+        for m in WORD.finditer(text)
+        if m.group()[:1].isupper() and m.start() not in openers
+    }
 
 
 def negate(
@@ -157,7 +186,17 @@ def negate(
     verbs = tuple(verbs)
     sentences = [m.span() for m in SENTENCE.finditer(text) if WORD.search(m.group())]
     sites = first_sites(sentences, count, generator(text, seed, "negate"))
-    return splice(text, sites, replace(lambda sentence: negate_sentence(sentence, verbs)))
+    if not sites:
+        return text
+    names = capitalized_inside(text)  # once per text: a long one has many sentences to negate
+
+    def negated(sentence: str) -> str:
+        in_place = _negate_in_place(sentence, verbs)
+        if in_place is not None:
+            return in_place
+        return "It is not true that " + _lower_first(sentence, names)
+
+    return splice(text, sites, replace(negated))
 
 
 def number_forms(nouns: Iterable[str] = NOUNS) -> dict[str, str]:
