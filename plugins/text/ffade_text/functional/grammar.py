@@ -36,6 +36,14 @@ _PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
 _ENGLISH_NEGATIONS = NEGATIONS - {"no"}
 """Negations no other language the prefix rule is for spells so ("no" is Spanish and Italian
 too): a sentence with one is English, negated whole on purpose."""
+_NEGATIVE_AUXILIARIES = {
+    aux: f"{aux}n't" for aux in ("is", "are", "was", "were", "would", "could", "should", "must")
+} | {
+    "has": "hasn't", "have": "haven't", "had": "hadn't", "does": "doesn't", "do": "don't",
+    "did": "didn't", "will": "won't", "can": "can't", "shall": "shan't", "might": "mightn't",
+}  # fmt: skip
+"""What an auxiliary opening a question becomes before a subject longer than a pronoun: "Isn't
+the mayor late?". "may" has none in use; it keeps "not" after it."""
 _APOSTROPHE = re.compile("['’]")
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
@@ -56,7 +64,9 @@ def negate_sentence(
        another negation ("never", "no", "nobody", ...) goes to rule 4: a "not" beside it
        said it twice ("They never approved it." -> "They never did not approve it.").
     2. "not" follows the first auxiliary: "was approved" -> "was not approved"; in a question
-       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?".
+       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?"; with
+       another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
+       late?" (rule 1 turns it back).
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
 
@@ -90,7 +100,12 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
         return None  # "never", "nobody": one more "not" is a double negative, not the opposite
     auxiliary = _AUXILIARY.search(sentence)
     if auxiliary:
-        at = _after_question_subject(sentence, auxiliary.start(), auxiliary.end())
+        start, end = auxiliary.span()
+        at = _after_question_subject(sentence, start, end)
+        contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
+        if at == end and contracted and _opens_question(sentence, start):
+            # "Is the mayor late?" -> "Isn't the mayor late?"; "Is not the mayor late?" was stiff
+            return sentence[:start] + match_case(auxiliary.group(), contracted) + sentence[end:]
         return sentence[:at] + " not" + sentence[at:]
     forms = {}
     for base, present, past in verbs:
@@ -109,12 +124,17 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
     opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
     the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
     without a parser, where it ends is unknown."""
-    if sentence[:start].strip() or not sentence.rstrip().endswith("?"):
+    if not _opens_question(sentence, start):
         return end
     following = words(sentence[end:])
     if following and sentence[end:][following[0][0] : following[0][1]].lower() in _PRONOUNS:
         return end + following[0][1]
     return end
+
+
+def _opens_question(sentence: str, start: int) -> bool:
+    """Whether ``sentence`` is a question whose first word starts at ``start``."""
+    return not sentence[:start].strip() and sentence.rstrip().endswith("?")
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:
