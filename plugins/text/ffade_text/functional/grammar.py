@@ -8,7 +8,7 @@ may extend. Each function takes ``(text, count, seed, ...)`` and returns the edi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache
 
 import inflect
@@ -36,6 +36,15 @@ _PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
 _ENGLISH_NEGATIONS = NEGATIONS - {"no"}
 """Negations no other language the prefix rule is for spells so ("no" is Spanish and Italian
 too): a sentence with one is English, negated whole on purpose."""
+_NEGATIVE_AUXILIARIES = {
+    aux: f"{aux}n't" for aux in ("is", "are", "was", "were", "would", "could", "should", "must")
+} | {
+    "has": "hasn't", "have": "haven't", "had": "hadn't", "does": "doesn't", "do": "don't",
+    "did": "didn't", "will": "won't", "can": "can't", "shall": "shan't", "might": "mightn't",
+}  # fmt: skip
+"""What an auxiliary opening a question becomes before a subject longer than a pronoun: "Isn't
+the mayor late?". "may" has none in use; it keeps "not" after it."""
+_APOSTROPHE = re.compile("['’]")
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
 
@@ -44,7 +53,9 @@ def _inflect() -> inflect.engine:
     return inflect.engine()
 
 
-def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> str:
+def negate_sentence(
+    sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS, context: str | None = None
+) -> str:
     """Flip one sentence's polarity, by the first rule that applies.
 
     1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
@@ -53,14 +64,23 @@ def negate_sentence(sentence: str, verbs: Iterable[tuple[str, str, str]] = VERBS
        another negation ("never", "no", "nobody", ...) goes to rule 4: a "not" beside it
        said it twice ("They never approved it." -> "They never did not approve it.").
     2. "not" follows the first auxiliary: "was approved" -> "was not approved"; in a question
-       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?".
+       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?"; with
+       another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
+       late?" (rule 1 turns it back).
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
 
     The rules are English: a sentence in another language gets rule 4, English words before it.
+    Rule 4 lowers the sentence's first letter unless the word is a name (see
+    :func:`_lower_first`); ``context``, the whole text the sentence is from (default: the
+    sentence), is where a name shows: "London burned." -> "It is not true that London burned."
+    in a text that also writes "Fire reached London.".
     """
     negated = _negate_in_place(sentence, verbs)
-    return "It is not true that " + _lower_first(sentence) if negated is None else negated
+    if negated is not None:
+        return negated
+    names = capitalized_inside(sentence if context is None else context)
+    return "It is not true that " + _lower_first(sentence, names)
 
 
 def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> str | None:
@@ -80,7 +100,12 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
         return None  # "never", "nobody": one more "not" is a double negative, not the opposite
     auxiliary = _AUXILIARY.search(sentence)
     if auxiliary:
-        at = _after_question_subject(sentence, auxiliary.start(), auxiliary.end())
+        start, end = auxiliary.span()
+        at = _after_question_subject(sentence, start, end)
+        contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
+        if at == end and contracted and _opens_question(sentence, start):
+            # "Is the mayor late?" -> "Isn't the mayor late?"; "Is not the mayor late?" was stiff
+            return sentence[:start] + match_case(auxiliary.group(), contracted) + sentence[end:]
         return sentence[:at] + " not" + sentence[at:]
     forms = {}
     for base, present, past in verbs:
@@ -99,12 +124,17 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
     opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
     the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
     without a parser, where it ends is unknown."""
-    if sentence[:start].strip() or not sentence.rstrip().endswith("?"):
+    if not _opens_question(sentence, start):
         return end
     following = words(sentence[end:])
     if following and sentence[end:][following[0][0] : following[0][1]].lower() in _PRONOUNS:
         return end + following[0][1]
     return end
+
+
+def _opens_question(sentence: str, start: int) -> bool:
+    """Whether ``sentence`` is a question whose first word starts at ``start``."""
+    return not sentence[:start].strip() and sentence.rstrip().endswith("?")
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:
@@ -139,14 +169,33 @@ def _aint(sentence: str, start: int, end: int) -> str:
     return "am" if subject == "i" else "are" if plural else "is"
 
 
-def _lower_first(sentence: str) -> str:
+def _lower_first(sentence: str, names: Collection[str]) -> str:
     """The sentence with its first letter lowered, unless its first word keeps its capital
-    anywhere: "I", "I'm", an acronym ("NASA": "nASA" was written)."""
+    anywhere: "I", "I'm", an acronym ("NASA": "nASA" was written), or a name: a word of
+    ``names``, those the text writes with their capital where they open no sentence ("London
+    burned. Fire reached London."). A stop word ("The", "About") is lowered all the same, and so
+    is a word the text capitalizes only to open a sentence: without a dictionary, "Heavy rain
+    today." and a lone "London burned." look alike, and "heavy" is the likelier."""
     first = WORD.match(sentence)
     word = first.group() if first else ""
     if word == "I" or word[:2] in ("I'", "I’") or (len(word) > 1 and word.isupper()):
         return sentence
+    if _APOSTROPHE.split(word)[0] in names and word.lower() not in STOP_WORDS:
+        return sentence
     return sentence[:1].lower() + sentence[1:]
+
+
+def capitalized_inside(text: str) -> set[str]:
+    """The words ``text`` writes with a capital where they open no sentence: its names, as far
+    as the text shows ("London" in "Fire reached London."; "London's" counts as "London")."""
+    openers = {
+        m.start() + w.start() for m in SENTENCE.finditer(text) if (w := WORD.search(m.group()))
+    }
+    return {
+        _APOSTROPHE.split(m.group())[0]
+        for m in WORD.finditer(text)
+        if m.group()[:1].isupper() and m.start() not in openers
+    }
 
 
 def negate(
@@ -157,7 +206,17 @@ def negate(
     verbs = tuple(verbs)
     sentences = [m.span() for m in SENTENCE.finditer(text) if WORD.search(m.group())]
     sites = first_sites(sentences, count, generator(text, seed, "negate"))
-    return splice(text, sites, replace(lambda sentence: negate_sentence(sentence, verbs)))
+    if not sites:
+        return text
+    names = capitalized_inside(text)  # once per text: a long one has many sentences to negate
+
+    def negated(sentence: str) -> str:
+        in_place = _negate_in_place(sentence, verbs)
+        if in_place is not None:
+            return in_place
+        return "It is not true that " + _lower_first(sentence, names)
+
+    return splice(text, sites, replace(negated))
 
 
 def number_forms(nouns: Iterable[str] = NOUNS) -> dict[str, str]:

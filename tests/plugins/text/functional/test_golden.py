@@ -133,7 +133,10 @@ def test_a_sentence_with_another_negation_is_negated_whole(sentence: str, negate
         ("Is it late?", "Is it not late?"),
         ("Can you see?", "Can you not see?"),
         ("Was she there?", "Was she not there?"),
-        ("Is the mayor late?", "Is not the mayor late?"),
+        ("Is the mayor late?", "Isn't the mayor late?"),
+        ("Will the mayor stay?", "Won't the mayor stay?"),
+        ("DID THE MAYOR GO?", "DIDN'T THE MAYOR GO?"),
+        ("May the mayor stay?", "May not the mayor stay?"),
         ("It is late?", "It is not late?"),
     ],
 )
@@ -141,8 +144,10 @@ def test_a_question_opening_with_an_auxiliary_gets_not_after_its_pronoun(
     sentence: str, negated: str
 ) -> None:
     """A "not" went in after the auxiliary: "Is not it late?". A longer subject's end is unknown
-    without a parser, so "not" stays after the auxiliary there."""
+    without a parser, so the auxiliary takes "n't" there ("Is not the mayor late?" was stiff),
+    and negating again gives the question back."""
     assert F.negate(sentence, 1, 0) == negated
+    assert F.negate(negated, 1, 0) == sentence
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,117 @@
+"""Every text edit on the inputs a user's data brings that the bundled corpus does not: empty and
+blank texts, one word, marks alone, numbers with points, accents, CJK, emoji, Devanagari, many
+sentences, leading spaces and newlines.
+
+For each: no crash, severity 0 is the text itself, the same seed gives the same text, and
+severity n + 1 changes at least what severity n changes (it is never milder).
+"""
+
+from __future__ import annotations
+
+import pytest
+from ffade_text import functional as F
+from ffade_text.functional._spans import SENTENCE, words
+
+ODD = {
+    "empty": "",
+    "blank": "   ",
+    "newline": "\n",
+    "one word": "Budget",
+    "one word and a stop": "Budget.",
+    "marks only": "!!! ... -- ?!",
+    "numbers": "1312 42 7.5 2026",
+    "accents": "Café naïve résumé. Élan vital approved the budget.",
+    "decomposed": "Cafe\u0301 nai\u0308ve was late.",
+    "cjk": "市议会批准了预算。东京は晴れです！",
+    "emoji": "The city 🎉 approved 🙂 the budget 👍.",
+    "zwj emoji": "👨\u200d👩\u200d👧 family 👍🏽 ok.",
+    "devanagari": "यह एक वाक्य है। दूसरा वाक्य।",
+    "arabic": "مرحبا بالعالم؟ هذا نص.",
+    "sentences": "The council approved it. The mayor was late! Was it fair? Voters won't return.",
+    "leading space": "\n\n   The council approved the budget.  \n",
+    "tabs": "\tThe\tcity\tcouncil\t",
+    "upper": "THE COUNCIL APPROVED THE BUDGET.",
+}
+
+
+@pytest.mark.parametrize("name", F.__all__)
+def test_every_edit_is_neutral_deterministic_and_never_milder(name: str) -> None:
+    edit = getattr(F, name)
+    for key, text in ODD.items():
+        assert edit(text, 0, 0) == text, key
+        previous = text
+        for count in (1, 2, 3, 5, 1000):
+            edited = edit(text, count, 3)
+            assert isinstance(edited, str) and edited == edit(text, count, 3), (key, count)
+            if previous != text:
+                assert edited != text, f"{key}: {count} undid the edits of fewer"
+            previous = edited
+
+
+def test_a_long_text_is_edited_fast_enough_at_every_severity() -> None:
+    """800 sentences, 45,000 characters, at the grid's top severity: each edit in well under a
+    second (negate reads the text's names once, not once per sentence)."""
+    text = " ".join(["Heavy rain fell on Harlow. The council approved the budget."] * 400)
+    for name in F.__all__:
+        assert getattr(F, name)(text, 1000, 0) != text
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        (
+            "London burned. Fire reached London.",
+            "It is not true that London burned. It is not true that fire reached London.",
+        ),
+        (
+            "Walsh sang. Fans cheered Walsh's song.",
+            "It is not true that Walsh sang. It is not true that fans cheered Walsh's song.",
+        ),
+        ("Heavy rain today. Heavy rain again.", None),
+        ("The storm hit. The Hague rests.", None),
+    ],
+)
+def test_the_prefix_keeps_the_capital_of_a_name_the_text_shows(
+    text: str, negated: str | None
+) -> None:
+    """ "It is not true that london burned.": the prefix lowered a name opening a sentence. A
+    word the text writes with its capital inside a sentence keeps it; a word the text only
+    capitalizes to open a sentence, and a stop word, are lowered as before."""
+    edited = F.negate(text, 2, 0, verbs=())
+    if negated is None:  # nothing named: every sentence opens lowered
+        assert all(m.group()[20:21].islower() for m in SENTENCE.finditer(edited))
+    else:
+        assert edited == negated
+
+
+def test_a_lone_sentence_opening_with_a_name_is_lowered_for_want_of_evidence() -> None:
+    """Documented limit: without a dictionary a lone "London burned." reads as "Heavy rain."."""
+    assert F.negate("London burned.", 1, 0, verbs=()) == "It is not true that london burned."
+
+
+def test_a_point_between_digits_ends_no_sentence_and_splits_no_number() -> None:
+    """ "7.5" ended a sentence and was two words: negate wrote "7.It is not true that 5 2026",
+    repeat_word "7.5 5", shuffle_words "7.2026 5", delete_word "1, people"."""
+    assert [m.group() for m in SENTENCE.finditer("It rose 7.5 percent. Then 3. Next!")] == [
+        "It rose 7.5 percent.",
+        "Then 3.",
+        "Next!",
+    ]
+    assert F.negate("Prices rose 7.5 percent.", 1, 0, verbs=()) == (
+        "It is not true that prices rose 7.5 percent."
+    )
+    text = "About 1,312 people paid 7.5 dollars."
+    for count in range(1, 6):
+        for edit in (F.delete_word, F.repeat_word, F.shuffle_words):
+            kept = edit(text, count, 0).rstrip(".").split()
+            assert {"1,312", "7.5"} >= {w for w in kept if w[0].isdigit()}, edit.__name__
+
+
+def test_a_devanagari_word_keeps_its_vowel_signs() -> None:
+    """Vowel signs and viramas (combining marks outside the Latin accents) cut words apart:
+    "वाक्य" was three words, and delete_word left "है।ूसरा" (half of "दूसरा")."""
+    text = "यह एक वाक्य है। दूसरा वाक्य।"
+    assert [text[s:e] for s, e in words(text)] == ["यह", "एक", "वाक्य", "है", "दूसरा", "वाक्य"]
+    for count in range(1, 7):
+        kept = F.delete_word(text, count, 0).replace("।", " ").split()
+        assert set(kept) <= {"यह", "एक", "वाक्य", "है", "दूसरा"}
