@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import shlex
 import sys
 import time
@@ -142,6 +143,12 @@ def _target_from(text: str) -> dict[str, Any]:
             f"--target {text}: a weights file is no target; check the suite's target with "
             f"these weights: --target-arg {shlex.quote(f'weights={text}')}"
         )
+    if isinstance(spec, str) and not path.exists() and _PLUGIN_NAME.fullmatch(text):
+        raise FfadeError(  # "give a target spec such as '{name: digits_cnn, ...}'" for digits_cnn
+            f"--target {text}: no file or directory of that name, and a plugin name alone is no "
+            f"target spec: write --target {shlex.quote(f'{{name: {text}}}')} (args: {{...}} for "
+            "its arguments), or give a mitigation.json or a fine-tuner's run directory"
+        )
     if not isinstance(spec, dict) and not path.exists() and ("/" in text or path.suffix):
         raise FfadeError(  # a fine-tune's folder deleted or mistyped: not "give a run directory"
             f"--target {text}: no such file or directory; give a mitigation.json, a fine-tuner's "
@@ -154,6 +161,10 @@ def _target_from(text: str) -> dict[str, Any]:
             "target spec such as '{name: digits_cnn, args: {weights: model.pt}}'"
         )
     return spec
+
+
+_PLUGIN_NAME = re.compile(r"[A-Za-z_][\w-]*|[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+"""A target's name as ``--target`` may be typed for a spec: ``digits_cnn``, ``module:Class``."""
 
 
 def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:

@@ -1361,3 +1361,16 @@ def test_a_check_whose_reader_is_gone_still_fails_and_writes_its_junit(
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
     assert ET.parse(xml).getroot().get("failures") not in (None, "0")
+
+
+@pytest.mark.parametrize("typed", ["synthetic", "ffade_synthetic.target:SyntheticTarget"])
+def test_a_bare_plugin_name_as_target_says_how_to_write_the_spec(
+    suite_path: Path, typed: str, capsys
+) -> None:
+    """``--target digits_cnn`` was told to give "a target spec such as '{name: digits_cnn...}'",
+    and ``--target module:Class`` that no such file exists: neither said what to type."""
+    assert main(["check", "--suite", str(suite_path), "--target", typed]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ffade: error: --target {typed}: no file or directory of that name")
+    assert f"write --target '{{name: {typed}}}'" in err
+    assert "\n" not in err
