@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError, loading_detail
 from ffade.hf_models import check_model_path, check_trained_head
@@ -25,6 +26,8 @@ from ffade_vision.targets._base import ImageClassifier
 
 NAME = "hf_image_pipeline"
 TASKS = ("image-classification",)
+PIL_NEAREST, PIL_LANCZOS, PIL_BICUBIC = 0, 1, 3
+"""The PIL filter numbers image processors name their ``resample`` by."""
 
 
 class _Logits(nn.Module):
@@ -105,7 +108,7 @@ class HFImagePipeline(ImageClassifier):
             wrapped,
             mean=processor.image_mean,
             std=processor.image_std,
-            input_size=_input_size(processor.size),
+            input_size=_input_size(processor),
             in_channels=network.config.num_channels,
             device=device,
             precision=precision,
@@ -114,6 +117,7 @@ class HFImagePipeline(ImageClassifier):
             cpu_threads=cpu_threads,
             num_classes=len(self.categories),
         )
+        self.interpolation = _interpolation(getattr(processor, "resample", None))
 
 
 def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
@@ -136,16 +140,42 @@ def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
     return [lowered.index(str(label).lower()) for label in labels]
 
 
-def _input_size(size: dict[str, int] | int) -> tuple[int, int]:
-    """(height, width) from an image processor's ``size`` (height/width or shortest_edge)."""
+def _input_size(processor: Any) -> tuple[int, int]:
+    """(height, width) the model is fed: the processor's crop when it center-crops (DeiT: resize
+    to 256, crop 224), else its ``size`` (height/width or shortest_edge).
+
+    The dataset has already cropped (``image_folder`` keeps the center square), so, as for
+    ``torchvision_classifier``, a resize to the crop size matches the model's resolution; the
+    resize size fed a 224 DeiT 256 x 256 images, which it refused at the first batch.
+    """
+    crop = getattr(processor, "crop_size", None)
+    if getattr(processor, "do_center_crop", False) and crop:
+        return _side_pair(crop)
+    return _side_pair(processor.size)
+
+
+def _side_pair(size: Any) -> tuple[int, int]:
+    """(height, width) from an image processor's size: an int, height/width or shortest_edge."""
     if isinstance(size, int):
         return size, size
-    if "height" in size and "width" in size:
-        return size["height"], size["width"]
+    height, width = size.get("height"), size.get("width")
+    if height and width:
+        return height, width
     edge = size.get("shortest_edge")
-    if edge is None:
+    if not edge:
         raise PluginError(f"target '{NAME}': cannot read an input size from {size!r}")
     return edge, edge
+
+
+def _interpolation(resample: Any) -> F.InterpolationMode:
+    """The processor's resampling (a PIL filter number) as a tensor resize can do it: bicubic
+    for bicubic (DeiT, BEiT, ConvNeXt, Swin) and Lanczos, nearest for nearest, else bilinear."""
+    modes = {
+        PIL_NEAREST: F.InterpolationMode.NEAREST_EXACT,
+        PIL_LANCZOS: F.InterpolationMode.BICUBIC,
+        PIL_BICUBIC: F.InterpolationMode.BICUBIC,
+    }
+    return modes.get(int(resample) if resample is not None else -1, F.InterpolationMode.BILINEAR)
 
 
 def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:

@@ -87,9 +87,11 @@ def test_saturation_on_the_digits_is_a_one_line_error_before_the_run() -> None:
 
 
 @pytest.mark.parametrize("cls", [Brightness, Saturation, Contrast])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
 def test_a_factor_per_row_gives_each_row_exactly_its_factor_alone(cls, dtype) -> None:
-    """The per-row blend rounds as torchvision's does (0.35's rest, 0.65, was off by 6e-8)."""
+    """The per-row blend rounds as torchvision's does (0.35's rest, 0.65, was off by 6e-8); on
+    half-precision images (a bfloat16 brightness of 0.6 was 0.002 off) rows take their value
+    alone."""
     factors = [0.0, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 3.7]
     images = torch.rand(len(factors), 3, 9, 11, generator=torch.Generator().manual_seed(5))
     concept = cls(values=factors)

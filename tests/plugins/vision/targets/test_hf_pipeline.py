@@ -130,3 +130,42 @@ def test_a_model_without_a_trained_classifier_head_is_refused(
     with pytest.raises(PluginError, match=r"is no trained image-classification model: 2 of its "):
         HFImagePipeline(str(tmp_path / "base"))
     assert "classifier" not in capfd.readouterr().err  # the error is the one line
+
+
+def _saved_tiny_vit(folder: Path, processor: object, cls: str = "ViT") -> Path:
+    config = getattr(transformers, f"{cls}Config")(
+        image_size=32, patch_size=8, num_channels=3, hidden_size=16, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=32, num_labels=3,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = getattr(transformers, f"{cls}ForImageClassification")(config)
+    with quiet_saving():
+        model.save_pretrained(folder)
+        processor.save_pretrained(folder)
+    return folder
+
+
+def test_a_processor_that_center_crops_feeds_the_model_its_crop_size(tmp_path: Path) -> None:
+    """DeiT's processor resizes to 256 and crops 224: the target fed the model 256 x 256 images,
+    which it refused at the first batch (ValueError: Input image size doesn't match model)."""
+    processor = transformers.DeiTImageProcessor(
+        size={"height": 36, "width": 36}, crop_size={"height": 32, "width": 32}
+    )
+    target = HFImagePipeline(str(_saved_tiny_vit(tmp_path, processor, "DeiT")))
+    images = torch.rand(2, 3, 48, 48, generator=torch.Generator().manual_seed(0))
+    assert target.preprocess(images).shape == (2, 3, 32, 32)
+    assert target.predict(images).shape == (2, 3)
+
+
+def test_images_are_resized_with_the_processors_own_resampling(tmp_path: Path) -> None:
+    """A bicubic processor (DeiT, BEiT, ConvNeXt, Swin) gives the logits the processor's
+    pixels give; the target resized bilinearly whatever the processor said."""
+    processor = transformers.ViTImageProcessor(size={"height": 32, "width": 32}, resample=3)
+    folder = _saved_tiny_vit(tmp_path, processor)
+    target = HFImagePipeline(str(folder))
+    images = torch.rand(2, 3, 48, 48, generator=torch.Generator().manual_seed(0))
+    pixels = processor(images=list(images), return_tensors="pt", do_rescale=False)
+    model = transformers.ViTForImageClassification.from_pretrained(folder).eval()
+    with torch.no_grad():
+        expected = model(pixel_values=pixels["pixel_values"]).logits
+    torch.testing.assert_close(target.predict(images), expected, atol=1e-5, rtol=1e-5)
