@@ -48,6 +48,6 @@ def _refused_number_among_words(message: str, listed: list[object]) -> str | Non
     for value in listed:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             written = as_written(value)
-            if f"value {written} " in message:
+            if f"value {written} " in message or f"] {written} " in message:  # values[2] 1990
                 return written
     return None

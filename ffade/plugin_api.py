@@ -22,7 +22,7 @@ from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
 from ffade.plugin_data import read_text_lines as read_text_lines
-from ffade.value_range import expand_range, is_range
+from ffade.value_range import expand_range, grid_entry_named, is_range
 from ffade.weights import load_weights as load_weights  # plugins import it from here
 from ffade.written import a_type
 
@@ -60,7 +60,8 @@ class Concept(ABC):
                 "as values: [...]"
             )
         values = self.default_values if values is None else values
-        if is_range(values):  # {start, stop, num}: a long grid in three numbers
+        ranged = is_range(values)
+        if ranged:  # {start, stop, num}: a long grid in three numbers
             values = expand_range(self.label, values)
         if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
             raise ConceptValueError(
@@ -69,13 +70,17 @@ class Concept(ABC):
         values = [v.item() if hasattr(v, "item") else v for v in values]
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
-        for value in values:
-            self.check_value(value)  # the concept's own words for what it allows come first
-            if not isinstance(value, Hashable):  # a list or dict the concept's check let through
-                raise ConceptValueError(
-                    f"concept '{self.label}': value {as_written(value)} is not allowed; a grid "
-                    f"value is one number or word, not {a_type(value)}"
-                )
+        for index, value in enumerate(values):
+            try:
+                self.check_value(value)  # the concept's own words for what it allows come first
+                if not isinstance(value, Hashable):  # a list or dict its check let through
+                    raise ConceptValueError(
+                        f"concept '{self.label}': value {as_written(value)} is not allowed; a "
+                        f"grid value is one number or word, not {a_type(value)}"
+                    )
+            except ConceptValueError as error:
+                grid_entry_named(error, self.label, index, ranged)  # names where it sits
+                raise
         if len({v if isinstance(v, (int, float)) else repr(v) for v in values}) != len(values):
             raise ConceptValueError(f"concept '{self.label}': values repeat: {as_written(values)}")
         self.values: list[Any] = values

@@ -12,7 +12,7 @@ import inspect
 import math
 import numbers
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -136,15 +136,36 @@ def name_by_key(error: Exception, kind: str, params: Mapping[str, Any], where: s
 
 
 @contextmanager
-def checks_by_key(plugin: Any, kind: str, key: str | None) -> Iterator[None]:
+def checks_by_key(
+    plugin: Any, kind: str, key: str | None, concepts: Sequence[Any] = ()
+) -> Iterator[None]:
     """A built plugin's later checks (``check_task``, ``check_references``), an argument they
     name (``target 'synthetic': feature_dim is 8, ...``) named by the config's key as its
     constructor's checks are (:func:`name_by_key`); ``key``: where the config holds the plugin
-    (None: the Python API, words left as the plugin wrote them)."""
+    (None: the Python API, words left as the plugin wrote them). A concept's argument it names
+    as ``concept 'LABEL' has ARGUMENT`` (a t2i target's ``neutral``) is named by its key too,
+    ``concepts``: the task's, in the config's order, beside the plugin's key."""
     try:
         yield
     except FfadeError as error:
         if key:
             params = inspect.signature(type(plugin).__init__).parameters
             name_by_key(error, kind, params, f"{key}.args.")
+            _name_concept_arguments(error, concepts, key.rpartition(".")[0])
         raise
+
+
+def _name_concept_arguments(error: FfadeError, concepts: Sequence[Any], task_key: str) -> None:
+    """``concept 'inference_steps' has neutral 5`` in ``error`` said with the concept's key,
+    ``concept 'inference_steps' has model.init_args.task.concepts[2].args.neutral 5``."""
+    if len(error.args) != 1:
+        return
+    said = str(error)
+    for index, concept in enumerate(concepts):
+        params = inspect.signature(type(concept).__init__).parameters
+        prefix = f"concept '{concept.label}' has "
+        found = re.search(rf"{re.escape(prefix)}(\w+) ", said)
+        if found and found[1] in params:
+            where = f"{task_key}.concepts[{index}].args.{found[1]}"
+            said = f"{said[: found.start(1)]}{where}{said[found.end(1) :]}"
+    error.args = (said,)

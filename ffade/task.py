@@ -301,7 +301,7 @@ def build_task(
                 f"{as_written(sorted(grid))} unless this order is meant"
             )
     checked = f"target '{target.plugin_name}': check_task() returned"
-    with checks_by_key(target, "target", key["target"]):  # its arguments named as in the YAML
+    with checks_by_key(target, "target", key["target"], concepts):  # named as in the YAML
         notes.extend(note_lines(target.check_task(unchanged, concepts), checked))
         target.check_references([reference for _, reference in inputs])
     checked = f"reward '{reward.plugin_name}': check_task() returned"

@@ -60,3 +60,17 @@ def expand_range(label: str, values: dict[Any, Any]) -> list[float | int]:
     span = float(stop) - float(start)
     grid = [float(f"{start + span * i / (num - 1):.12g}") for i in range(num - 1)]
     return [*grid, float(stop)]
+
+
+def grid_entry_named(error: Exception, label: str, index: int, ranged: bool) -> Exception:
+    """``error`` from a concept's check of one grid value (``concept 'brightness': value 'x' is
+    not allowed; ...``) with the value named by where it sits: ``values[1] 'x' is not allowed``,
+    which :func:`ffade.plugin_arguments.name_by_key` completes into the config's key
+    (``model.init_args.task.concepts[1].args.values[1]``); from a range, which has no entries
+    to point at, ``values: the range's value 9.0 is not allowed``. Other words are left as the
+    concept wrote them."""
+    said, prefix = str(error), f"concept '{label}': value "
+    if said.startswith(prefix) and len(error.args) == 1:
+        where = "values: the range's value " if ranged else f"values[{index}] "
+        error.args = (f"concept '{label}': {where}{said[len(prefix) :]}",)
+    return error

@@ -377,7 +377,7 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
             "--model.init_args.task.concepts",
             "[{{name: rotation, args: {{values: [0, null]}}}}]",
         ],
-        "value 'None' is not allowed; expected degrees in [-180, 180]; 'None' may be a null "
+        "values[1] 'None' is not allowed; expected degrees in [-180, 180]; 'None' may be a null "
         "typed on the command line, which arrives as the text 'None' (a jsonargparse limit)",
     ),
     "budget_cli_text": (["fit", "--config", "{config}", "--model.init_args.budget", "ten"], "ten"),

@@ -294,7 +294,11 @@ def edit(config: Path, change) -> Path:
         ),
         (
             lambda a: a["task"]["concepts"][0]["args"].update(values=[0.0, 1.5]),
-            ["concept 'axis0': value 1.5 is not allowed", "[0, 1]"],
+            [
+                "concept 'axis0': model.init_args.task.concepts[0].args.values[1] 1.5 is not "
+                "allowed",
+                "[0, 1]",
+            ],
         ),
         (
             lambda a: a.update(budgett=a.pop("budget")),

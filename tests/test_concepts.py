@@ -71,7 +71,7 @@ def test_index_of_takes_no_boolean_for_a_number() -> None:
 def test_value_outside_allowed_range_is_refused() -> None:
     with pytest.raises(
         ConceptValueError,
-        match=r"'axis0': value 2.0 is not allowed; expected a position in \[0, 1\]",
+        match=r"'axis0': values\[1\] 2.0 is not allowed; expected a position in \[0, 1\]",
     ):
         registry.create("concept", "axis", {"index": 0, "values": [0.0, 2.0]})
 

@@ -244,7 +244,12 @@ def test_a_grid_that_repeats_a_number_or_is_no_list_is_refused(values, message) 
 
 @pytest.mark.parametrize(
     ("values", "shown"),
-    [([None, 0.5], "null"), ([0.5, True], "true"), ([False], "false"), ([0.5, "1"], "'1'")],
+    [
+        ([None, 0.5], "[0] null"),
+        ([0.5, True], "[1] true"),
+        ([False], "[0] false"),
+        ([0.5, "1"], "[1] '1'"),
+    ],
 )
 def test_a_grid_value_is_said_as_the_config_wrote_it(values, shown) -> None:
     """A grid's ``null`` or ``true`` was said as Python's None or True, a value nobody typed;
@@ -252,7 +257,7 @@ def test_a_grid_value_is_said_as_the_config_wrote_it(values, shown) -> None:
     with pytest.raises(ConceptValueError) as refused:
         _Grid(values, label="g")
     assert str(refused.value) == (
-        f"concept 'g': value {shown} is not allowed; expected a finite number"
+        f"concept 'g': values{shown} is not allowed; expected a finite number"
     )
 
 
@@ -318,7 +323,7 @@ class _Words(Concept):
 def test_a_grid_value_that_is_a_list_or_a_mapping_is_refused(concept, values, got) -> None:
     """A grid of lists (words a concept's own check_value let through, or a list typed in a
     config's values) stopped at the repeat check with Python's "unhashable type: 'list'"."""
-    with pytest.raises(ConceptValueError, match=rf"^concept 'g': value {got}$"):
+    with pytest.raises(ConceptValueError, match=rf"^concept 'g': values\[1\] {got}$"):
         concept(values, label="g")
 
 

@@ -328,9 +328,10 @@ def test_a_word_grid_refusing_a_word_yaml_read_as_false_says_why(
     )
     assert main(["fit", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"ffade: error: concept '{__name__}:CaseStyle': value false is not allowed; expected one "
-        "of as_is, upper, off; false may be a word YAML read as a boolean or null (on, off, yes, "
-        "no, true, false, null, ~; quoted or not), which a grid cannot hold yet (docs/plugins.md)"
+        f"ffade: error: concept '{__name__}:CaseStyle': model.init_args.task.concepts[0].args."
+        "values[1] false is not allowed; expected one of as_is, upper, off; false may be a word "
+        "YAML read as a boolean or null (on, off, yes, no, true, false, null, ~; quoted or not), "
+        "which a grid cannot hold yet (docs/plugins.md)"
     )
     assert not (tmp_path / "runs").exists()
 
@@ -369,7 +370,8 @@ def test_a_word_grid_refusing_a_word_yaml_read_as_a_number_says_why(
     )
     assert main(["fit", "--config", str(config)]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"ffade: error: concept '{__name__}:Phrase': value 1990 is not allowed; expected words; "
+        f"ffade: error: concept '{__name__}:Phrase': model.init_args.task.concepts[0].args."
+        "values[2] 1990 is not allowed; expected words; "
         "1990 may be a word YAML read as a number (quoted or not), which a grid cannot hold yet "
         "(docs/plugins.md)"
     )

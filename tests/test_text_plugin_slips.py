@@ -331,7 +331,7 @@ class Shout(Concept):
 
 def test_a_words_concept_without_its_own_check_value_is_told_to_define_it() -> None:
     message = (
-        rf"^concept '{HERE}:Shout': value 'none' is not allowed; expected a finite number; "
+        rf"^concept '{HERE}:Shout': values\[0\] 'none' is not allowed; expected a finite number; "
         r"Shout takes words: define its check_value$"
     )
     with pytest.raises(ConceptValueError, match=message):
@@ -353,7 +353,8 @@ class ShoutChecked(Shout):
 
 def test_a_words_concept_whose_check_value_calls_the_base_is_told_not_to() -> None:
     message = (
-        rf"^concept '{HERE}:ShoutChecked': value 'none' is not allowed; expected a finite number; "
+        rf"^concept '{HERE}:ShoutChecked': values\[0\] 'none' is not allowed; expected a finite "
+        r"number; "
         r"ShoutChecked takes words: its check_value must not call super\(\)\.check_value$"
     )
     with pytest.raises(ConceptValueError, match=message):

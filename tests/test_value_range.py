@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ffade.errors import ConceptValueError
 from ffade.plugin_api import Concept
 from tests.helpers import ffade_in_process, write_config
 
@@ -80,3 +81,48 @@ def test_a_range_runs_and_config_yaml_keeps_it_so_the_run_reproduces(tmp_path: P
         for v in ("version_0", "version_1")
     )
     assert first == second
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ([0.0, "far", 1.0], "values[1] 'far' is not allowed; expected a finite number"),
+        ([0.0, 1.5], "values[1] 1.5 is not allowed; expected a position in [0, 1]"),
+        (
+            {"start": 0, "stop": 2, "num": 3},
+            "values: the range's value 2 is not allowed; expected a position in [0, 1]",
+        ),
+    ],
+)
+def test_a_refused_grid_value_is_named_by_its_key_in_the_config(
+    tmp_path: Path, values: object, said: str
+) -> None:
+    """``concept 'axis1': value 'far' is not allowed`` named no key: a config with several
+    concepts left the user to find which grid, and which entry, held it."""
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    read = yaml.safe_load(config.read_text())
+    read["model"]["init_args"]["task"]["concepts"][1]["args"]["values"] = values
+    config.write_text(yaml.safe_dump(read))
+    done = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"ffade: error: concept 'axis1': model.init_args.task.concepts[1].args.{said}"
+    ]
+    assert not (tmp_path / "runs").exists()
+
+
+class _Unit(_Grid):
+    """Takes positions in [0, 1] only."""
+
+    def check_value(self, value: float) -> None:
+        super().check_value(value)
+        if not 0 <= value <= 1:
+            raise ConceptValueError(f"concept '{self.label}': value {value} is not in [0, 1]")
+
+
+def test_a_refused_grid_value_from_python_is_named_by_its_place_in_the_grid() -> None:
+    """The Python API has no config key: the grid's entry, or the range, says where it sat."""
+    with pytest.raises(ValueError, match=r"^concept 'g': values\[2\] nan is not allowed; "):
+        _Grid([0.0, 1.0, float("nan")], label="g")
+    with pytest.raises(ValueError, match=r"^concept 'g': values: the range's value 2 is not in"):
+        _Unit({"start": 0, "stop": 2, "num": 3}, label="g")

@@ -56,9 +56,15 @@ def test_knobs_set_per_prompt_fields() -> None:
         (lambda: GuidanceScale([200.0]), "guidance scale in \\[0, 100\\]"),
         (lambda: InferenceSteps([2.5]), "whole number of steps"),
         # a grid's YAML null and true, said as written, not as Python's None and True
-        (lambda: GuidanceScale([None]), "value null is not allowed; expected a guidance scale"),
-        (lambda: InferenceSteps([True]), "value true is not allowed; expected a whole"),
-        (lambda: PromptSlot("descriptor", [None]), "value null is not allowed; expected words"),
+        (
+            lambda: GuidanceScale([None]),
+            r"values\[0\] null is not allowed; expected a guidance scale",
+        ),
+        (lambda: InferenceSteps([True]), r"values\[0\] true is not allowed; expected a whole"),
+        (
+            lambda: PromptSlot("descriptor", [None]),
+            r"values\[0\] null is not allowed; expected words",
+        ),
         # the neutral value is the target's own setting, checked as the grid is
         (lambda: GuidanceScale(neutral="x"), "neutral 'x' is not allowed; expected a guidance"),
         (lambda: InferenceSteps([5, 10], neutral=0), "neutral 0 is not allowed; expected a whole"),

@@ -150,6 +150,27 @@ def test_two_concepts_filling_one_slot_are_one_line_before_any_image(tmp_path: P
     assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))
 
 
+def test_a_neutral_that_disagrees_with_the_target_names_both_keys(tmp_path: Path) -> None:
+    """``concept 'inference_steps': neutral is 5, but target ... samples with
+    num_inference_steps 10`` named neither key: a user had two places to look for two values."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    steps = config["model"]["init_args"]["task"]["concepts"][2]
+    assert steps["name"] == "inference_steps"
+    steps["args"]["neutral"] = 5
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "t2i.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = ffade_in_process("fit", "--config", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'tiny_digits_t2i': model.init_args.task.target.args."
+        "num_inference_steps is 10, but concept 'inference_steps' has "
+        "model.init_args.task.concepts[2].args.neutral 5, a value ffade never applies: its "
+        "states would be drawn with num_inference_steps 10; set the concept's neutral: 10"
+    ]
+    assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))
+
+
 def test_t2i_report_captions_say_what_the_judge_saw(tmp_path: Path) -> None:
     """``ffade report`` on a text-to-image run: each example's caption names the digit the judge
     read and its confidence, which is not the prompt's digit (a failure), and agrees with the

@@ -38,11 +38,11 @@ def test_apply_moves_only_its_axis_and_leaves_the_inputs_alone() -> None:
         ),
         (
             {"index": 0, "values": [0.0, 1.5]},
-            "concept 'axis0': value 1.5 is not allowed; expected a position in [0, 1]",
+            "concept 'axis0': values[1] 1.5 is not allowed; expected a position in [0, 1]",
         ),
         (
             {"index": 0, "values": [0.0, "far"]},
-            "concept 'axis0': value 'far' is not allowed; expected a finite number",
+            "concept 'axis0': values[1] 'far' is not allowed; expected a finite number",
         ),
         ({"index": 0, "values": []}, "concept 'axis0': values must list at least one value"),
         ({"index": 0, "values": [0.5, 0.5]}, "concept 'axis0': values repeat: [0.5, 0.5]"),

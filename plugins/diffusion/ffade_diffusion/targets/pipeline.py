@@ -220,10 +220,11 @@ class DiffusersPipeline(Target):
         for concept in concepts:
             setting = own.get(type(concept))
             if setting is not None and concept.neutral != setting[1]:
-                raise FfadeError(
-                    f"concept '{concept.label}': neutral is {concept.neutral}, but target "
-                    f"'{self._name}' samples with {setting[0]} {setting[1]}, which the neutral "
-                    f"value leaves in place; set the concept's neutral: {setting[1]}"
+                raise FfadeError(  # worded so that a config's keys name both (checks_by_key)
+                    f"target '{self._name}': {setting[0]} is {setting[1]}, but concept "
+                    f"'{concept.label}' has neutral {concept.neutral}, a value ffade never "
+                    f"applies: its states would be drawn with {setting[0]} {setting[1]}; set the "
+                    f"concept's neutral: {setting[1]}"
                 )
 
     def threads(self) -> AbstractContextManager[None]:

@@ -157,11 +157,11 @@ def test_a_sampler_concept_whose_neutral_is_not_the_targets_setting_is_refused(
     with pytest.raises(FfadeError) as info:
         target.check_task(PROMPTS, [GuidanceScale([1.0, 2.0, 7.5], label="guidance_scale")])
     assert str(info.value) == (
-        "concept 'guidance_scale': neutral is 7.5, but target 'diffusers_pipeline' samples with "
-        "guidance_scale 2.0, which the neutral value leaves in place; set the concept's "
-        "neutral: 2.0"
+        "target 'diffusers_pipeline': guidance_scale is 2.0, but concept 'guidance_scale' has "
+        "neutral 7.5, a value ffade never applies: its states would be drawn with guidance_scale "
+        "2.0; set the concept's neutral: 2.0"
     )
-    with pytest.raises(FfadeError, match=r"samples with num_inference_steps 3, .* neutral: 3$"):
+    with pytest.raises(FfadeError, match=r"num_inference_steps 3; set the concept's neutral: 3$"):
         target.check_task(PROMPTS, [InferenceSteps([3, 2], label="steps")])
 
 

@@ -30,7 +30,9 @@ def test_registered_concept_applies_one_severity_to_a_batch(name: str) -> None:
 
 @pytest.mark.parametrize("value", [-1, 1.5, True, "two", 1001])
 def test_severity_must_be_a_whole_number_of_edits(value: object) -> None:
-    with pytest.raises(ConceptValueError, match=r"concept 'typo': value .* whole number of edits"):
+    with pytest.raises(
+        ConceptValueError, match=r"concept 'typo': values\[1\] .* whole number of edits"
+    ):
         concepts.KeyboardTypo(values=[0, value], label="typo")
 
 
@@ -40,8 +42,8 @@ def test_a_severity_yaml_read_as_null_or_a_boolean_is_said_as_written(value, sho
     with pytest.raises(ConceptValueError) as error:
         concepts.KeyboardTypo(values=[0, value], label="typo")
     assert str(error.value) == (
-        f"concept 'typo': value {shown} is not allowed; expected a whole number of edits in [0, "
-        f"{MAX_SEVERITY}]"
+        f"concept 'typo': values[1] {shown} is not allowed; expected a whole number of edits "
+        f"in [0, {MAX_SEVERITY}]"
     )
 
 

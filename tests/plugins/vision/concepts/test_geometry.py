@@ -69,11 +69,14 @@ def test_scale_below_one_shrinks_toward_the_center() -> None:
         (lambda: Translation(fill=float("nan")), "fill nan"),
         (lambda: Translation(axis="z"), "axis 'z'"),
         (lambda: Translation(axis=None), r"axis null is not allowed; expected 'x' or 'y'"),
-        (lambda: Scale(values=[0.0]), r"value 0.0 is not allowed; expected a zoom factor in \[0.1"),
-        (lambda: Rotation(values=[400]), r"value 400 .*degrees in \[-180, 180\]"),
+        (
+            lambda: Scale(values=[0.0]),
+            r"values\[0\] 0.0 is not allowed; expected a zoom factor in \[0.1",
+        ),
+        (lambda: Rotation(values=[400]), r"values\[0\] 400 .*degrees in \[-180, 180\]"),
         # a grid's YAML null and true, said as written, not as Python's None and True
-        (lambda: Rotation(values=[None]), r"value null is not allowed; expected degrees"),
-        (lambda: Scale(values=[1.0, True]), r"value true is not allowed; expected a zoom"),
+        (lambda: Rotation(values=[None]), r"values\[0\] null is not allowed; expected degrees"),
+        (lambda: Scale(values=[1.0, True]), r"values\[1\] true is not allowed; expected a zoom"),
     ],
 )
 def test_bad_arguments_say_what_is_allowed(make, match: str) -> None:
