@@ -295,10 +295,14 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
         )
     if not Path(run_dir).exists():  # said as ffade report and ffade feedback say it
         raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
-    if Path(run_dir).is_file():  # RUN/summary.json given for RUN
+    if Path(run_dir).is_file():  # RUN/summary.json given for RUN; or a file beside no run
         parent = Path(run_dir).parent
+        if (parent / SUMMARY_FILE).is_file():
+            raise FfadeError(
+                f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
+            )
         raise FfadeError(
-            f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
+            f"'{run_dir}' is a file, not a run directory (a folder holding {SUMMARY_FILE})"
         )
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir, rebuild=True)}")

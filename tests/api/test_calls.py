@@ -228,9 +228,17 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
         assert str(error.value) == f"seed: expected an integer, got {seed!r}"
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
+    a_run = tmp_path / "run"
+    a_run.mkdir()
+    (a_run / "summary.json").write_text("{}")
     for not_a_run, expected in (
         (tmp_path / "missing", f"run directory '{tmp_path / 'missing'}' does not exist"),
-        (a_file, f"'{a_file}' is a file; give the run directory that holds it ('{tmp_path}')"),
+        (a_file, f"'{a_file}' is a file, not a run directory (a folder holding summary.json)"),
+        (
+            a_run / "summary.json",
+            f"'{a_run / 'summary.json'}' is a file; give the run directory that holds it "
+            f"('{a_run}')",
+        ),
     ):
         with pytest.raises(ffade.FfadeError) as error:
             ffade.mitigate(not_a_run)
