@@ -58,7 +58,7 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
-from one_line_errors import ArgumentParser  # beside this script
+from one_line_errors import ArgumentParser, positive_int  # beside this script
 from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
@@ -702,17 +702,6 @@ def unused_because(args: argparse.Namespace) -> str:
     if args.task == "t2i" or args.throughput_only:
         return "when only throughput is timed (--throughput-only, --task t2i: one DQN run)"
     return "without --large"
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (``--seeds 0`` would run nothing)."""
-    try:
-        value = int(text)
-    except ValueError:  # argparse said "invalid positive_int value", naming this function
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
 
 
 def fraction(text: str) -> float:

@@ -462,6 +462,22 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
             ["big_run.py", "--budget", "-5"],
             "big_run.py: error: argument --budget: must be at least 1024, got -5",
         ),
+        (  # these two were argparse's "invalid int value: 'x'", unlike discovery.py's wording
+            ["coverage.py", "--seeds", "x"],
+            "coverage.py: error: argument --seeds: must be a whole number, got 'x'",
+        ),
+        (
+            ["big_run.py", "--budget", "1e3"],
+            "big_run.py: error: argument --budget: must be a whole number, got '1e3'",
+        ),
+        (
+            ["big_run.py", "--budget", "1023"],
+            "big_run.py: error: argument --budget: must be at least 1024, got 1023",
+        ),
+        (
+            ["discovery.py", "--large-budget", "4e3"],
+            "discovery.py: error: argument --large-budget: must be a whole number, got '4e3'",
+        ),
         (["scaling.py", "--quik"], "scaling.py: error: unrecognized arguments: --quik"),
         (
             ["target_speed.py", "--targets", "resnet"],
