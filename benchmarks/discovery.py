@@ -63,6 +63,7 @@ from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.changes import ChangedInputs
+from ffade.devices import usable_device
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
@@ -661,6 +662,10 @@ def main() -> None:
             f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not "
             f"{'--large' if args.large else args.task}"
         )
+    try:  # as typed: the task's own check named task.target.args.device, a key only --device sets
+        usable_device(args.device)
+    except FfadeError as error:
+        parser.error(f"argument --device: {error}")
     unused = ignored_options(args)
     if unused:
         verb = "do" if len(unused) > 1 else "does"
