@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from one_line_errors import ArgumentParser  # beside this script
+from one_line_errors import ArgumentParser, at_least  # beside this script
 from temporary_runs import INTERRUPTED, temporary_runs  # beside this script
 
 from ffade.interrupts import sigterm_as_ctrl_c
@@ -116,11 +116,11 @@ def main() -> None:
     parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--budget", type=int, default=200_000, help="evaluations (200,000)")
+    parser.add_argument(  # one step of 1,024 pairs: less would not learn, nor time anything
+        "--budget", type=at_least(1024), default=200_000, help="evaluations (200,000; >= 1024)"
+    )
     parser.add_argument("--keep", help="a folder to keep the run in")
     args = parser.parse_args()
-    if args.budget < 1024:  # one step of 1,024 pairs: less would not learn, nor time anything
-        parser.error(f"argument --budget: must be at least 1024, got {args.budget}")
     root = kept_folder(parser, args.keep) or Path(tempfile.mkdtemp(prefix="ffade-big-"))
     try:
         with sigterm_as_ctrl_c() if args.keep else temporary_runs(parser):

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from one_line_errors import ArgumentParser  # beside this script
+from one_line_errors import ArgumentParser, positive_int  # beside this script
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
@@ -85,10 +85,10 @@ def main() -> None:
     parser.add_argument(
         "--explorer", choices=sorted(EXPLORERS), default="dqn", help="the searcher, default dqn"
     )
-    parser.add_argument("--seeds", type=int, default=10, help="searched runs, default 10")
+    parser.add_argument(  # at least 1: before the ground truth's minutes, not a ZeroDivisionError
+        "--seeds", type=positive_int, default=10, help="searched runs, default 10"
+    )
     args = parser.parse_args()
-    if args.seeds < 1:  # before the ground truth's minutes, not a ZeroDivisionError after them
-        parser.error(f"argument --seeds: must be at least 1, got {args.seeds}")
     task = dict(TASKS[args.task], mode="macroscopic")
     with temporary_runs(parser), tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

@@ -58,11 +58,12 @@ import numpy as np
 import torch
 import yaml
 from lightning.pytorch import Callback
-from one_line_errors import ArgumentParser  # beside this script
+from one_line_errors import ArgumentParser, positive_int  # beside this script
 from scipy import ndimage
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.changes import ChangedInputs
+from ffade.devices import usable_device
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
@@ -661,6 +662,10 @@ def main() -> None:
             f"{', '.join(sorted({*MODEL_TASKS, 't2i'}))}, not "
             f"{'--large' if args.large else args.task}"
         )
+    try:  # as typed: the task's own check named task.target.args.device, a key only --device sets
+        usable_device(args.device)
+    except FfadeError as error:
+        parser.error(f"argument --device: {error}")
     unused = ignored_options(args)
     if unused:
         verb = "do" if len(unused) > 1 else "does"
@@ -702,17 +707,6 @@ def unused_because(args: argparse.Namespace) -> str:
     if args.task == "t2i" or args.throughput_only:
         return "when only throughput is timed (--throughput-only, --task t2i: one DQN run)"
     return "without --large"
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (``--seeds 0`` would run nothing)."""
-    try:
-        value = int(text)
-    except ValueError:  # argparse said "invalid positive_int value", naming this function
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
 
 
 def fraction(text: str) -> float:

@@ -139,9 +139,7 @@ def test_ctrl_c_says_once_that_nothing_was_kept(benchmark, monkeypatch, capsys) 
 
 def test_a_device_this_machine_lacks_is_one_line(benchmark, monkeypatch, capsys) -> None:
     line = refused(benchmark, monkeypatch, capsys, "--task", "digits", "--device", "cuda:64")
-    assert line.startswith(
-        "discovery.py: error: target 'digits_cnn': task.target.args.device 'cuda:64': this "
-    )
+    assert line.startswith("discovery.py: error: argument --device: device 'cuda:64': this ")
 
 
 def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:
@@ -461,6 +459,33 @@ def test_a_budget_of_no_evaluation_is_refused_before_the_sweep_with_a_value_that
         (
             ["big_run.py", "--budget", "-5"],
             "big_run.py: error: argument --budget: must be at least 1024, got -5",
+        ),
+        (  # these two were argparse's "invalid int value: 'x'", unlike discovery.py's wording
+            ["coverage.py", "--seeds", "x"],
+            "coverage.py: error: argument --seeds: must be a whole number, got 'x'",
+        ),
+        (
+            ["big_run.py", "--budget", "1e3"],
+            "big_run.py: error: argument --budget: must be a whole number, got '1e3'",
+        ),
+        (
+            ["big_run.py", "--budget", "1023"],
+            "big_run.py: error: argument --budget: must be at least 1024, got 1023",
+        ),
+        (
+            ["discovery.py", "--large-budget", "4e3"],
+            "discovery.py: error: argument --large-budget: must be a whole number, got '4e3'",
+        ),
+        (  # named the config key the benchmark builds: "target 'digits_cnn':
+            # task.target.args.device 'bogus' is not a device", unlike target_speed.py's line
+            ["discovery.py", "--task", "digits", "--device", "bogus"],
+            "discovery.py: error: argument --device: device 'bogus' is not a device; e.g. cpu, "
+            "cuda, cuda:1",
+        ),
+        (
+            ["target_speed.py", "--device", "bogus"],
+            "target_speed.py: error: argument --device: device 'bogus' is not a device; e.g. "
+            "cpu, cuda, cuda:1",
         ),
         (["scaling.py", "--quik"], "scaling.py: error: unrecognized arguments: --quik"),
         (
