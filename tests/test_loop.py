@@ -811,9 +811,25 @@ def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:
     assert read_loop_config(config) == read
 
 
+def test_a_quoted_number_is_that_number_as_in_a_fit_config(tmp_path: Path) -> None:
+    """``ffade fit`` takes ``budget: "300"`` as 300; the loop refused ``threshold: "0.5"`` as
+    "threshold '0.5' must be a failure rate in (0, 1]"."""
+    from ffade.loop_config import read_loop_config
+
+    names = {"discover": "quickstart", "feedback": "feedback_digits"}
+    names["mitigate"] = "mitigate_digits"
+    config = tmp_path / "loop.yaml"
+    files = "".join(f"{k}: {REPO / 'configs' / n}.yaml\n" for k, n in names.items())
+    config.write_text(files + "threshold: '0.25'\nmin_evaluations: \"50\"\n")
+    read = read_loop_config(config)
+    assert (read.threshold, read.min_evaluations) == (0.25, 50)
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
+        ("threshold: '1.5'", "threshold 1.5 must be a failure rate in (0, 1]"),
+        ("min_evaluations: '2.5'", "min_evaluations '2.5' must be a whole number from 1"),
         ("threshold: high", "threshold 'high' must be a failure rate in (0, 1]"),
         ("threshold: 0", "threshold 0 must be a failure rate in (0, 1]"),
         ("min_evaluations: 2.5", "min_evaluations 2.5 must be a whole number from 1"),
