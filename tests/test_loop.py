@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from ffade_vision.rewards import Misclassification
 from ffade import loop as loop_module
 from ffade import registry
 from ffade.cli import main
+from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
 from tests.helpers import REPO, ffade, ffade_in_process, write_config
@@ -1442,3 +1444,28 @@ def test_a_reader_gone_once_the_fix_is_rejected_leaves_exit_1_and_loop_json_reje
     assert "ffade: error" not in stderr, stderr[-2000:]
     record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
     assert record["status"] == "rejected" and "stopped" not in record
+
+
+def test_ctrl_c_in_the_retest_leaves_no_empty_report_folder(
+    finished: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The retest makes report/ for suite.yaml before it measures the pairs; Ctrl-C there left
+    the folder behind, empty, in a loop stopped at report."""
+    import ffade.gate.export
+    from ffade.loop_config import LoopConfig
+
+    first = tmp_path / "discover"
+    shutil.copytree(finished, first)
+    feedback_from_file(first, {"regions": [], "default": "high"}, slices="regions")
+    loop_dir = tmp_path / "loops" / "version_0"
+    loop_dir.mkdir(parents=True)
+
+    def pressed_ctrl_c(*args, **kwargs):
+        assert (loop_dir / "report").is_dir()  # made, the pairs not yet measured
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ffade.gate.export, "evaluate_cases", pressed_ctrl_c)
+    config = LoopConfig(discover=first, feedback=first, mitigate=first, slices="regions")
+    with pytest.raises(KeyboardInterrupt):
+        loop_module._report(config, loop_dir, first, first, first, print)
+    assert not (loop_dir / "report").exists()
