@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ffade.errors import PluginError, clipped
-from ffade.written import a_type
+from ffade.written import a_type, with_article
 
 
 def take(batch: Any, rows: Any) -> Any:
@@ -78,8 +78,8 @@ def checked_rows(batch: Any, size: int, who: str, like: Any = None) -> Any:
     if expected is not None and _kind(batch) != expected:
         got = _kind(batch) or type(batch).__name__
         raise PluginError(
-            f"{who} returned a {got} for a batch that is a {expected}; return the same kind of "
-            "batch, changed"
+            f"{who} returned {with_article(got)} for a batch that is {with_article(expected)}; "
+            "return the same kind of batch, changed"
         )
     rows = rows_in(batch)
     if rows != size:

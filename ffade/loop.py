@@ -304,8 +304,10 @@ def _report(
     )
     from ffade.evaluation_log import one_read_per_log
     from ffade.summarize.report import build_report
+    from ffade.writable import removed_if_refused
 
-    with one_read_per_log():  # the retest's slices, the landscape and the log's counts: one read
+    # Ctrl-C in the retest's measurement left report/ made (for suite.yaml) and empty
+    with removed_if_refused(loop_dir / "report"), one_read_per_log():  # one read of each log
         retested = retest(loop_dir, first, fixed, say)
         report = build_report(
             first,

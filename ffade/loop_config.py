@@ -178,8 +178,24 @@ def _or(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
+def _quoted_number(value: Any, whole: bool) -> Any:
+    """``value``, or the number a quoted one spells (``"0.5"``, ``"50"``): an ``ffade fit``
+    config takes a quoted number for a number (jsonargparse reads it so), and a loop config
+    refused the same ``threshold: "0.5"``. Anything else comes back as given, to be refused."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if whole:
+        return int(text) if text.isascii() and text.isdigit() else value
+    try:
+        return float(text)
+    except ValueError:
+        return value
+
+
 def _threshold(value: Any, path: Path) -> float:
     """A failure rate in (0, 1], as ``ffade report --threshold`` takes."""
+    value = _quoted_number(value, whole=False)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
         raise FfadeError(f"{path}: threshold {as_written(value)} must be a failure rate in (0, 1]")
     return float(value)
@@ -193,6 +209,7 @@ def _slices(value: Any, path: Path) -> str:
 
 
 def _min_evaluations(value: Any, path: Path) -> int:
+    value = _quoted_number(value, whole=True)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise FfadeError(
             f"{path}: min_evaluations {as_written(value)} must be a whole number from 1"

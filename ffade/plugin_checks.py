@@ -21,7 +21,7 @@ from ffade.class_references import check_class_references  # noqa: F401  (its do
 from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
-from ffade.written import a_type
+from ffade.written import a_type, with_article
 
 
 def score_batch(
@@ -157,7 +157,7 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
     got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
     if table is not None:
         got = f"{tuple(table.shape)} {str(table.dtype).removeprefix('torch.')} {got}"
-    got = f"a {got}"
+    got = with_article(got)
     raise PluginError(
         f"target '{plugin_label(target)}': predict() returned {got}, but "
         "its output_kind 'class_scores' is a (batch, num_classes) tensor of scores; return "

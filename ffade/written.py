@@ -20,7 +20,12 @@ def as_written(value: object) -> str:
 def a_type(value: object) -> str:
     """``value``'s type with the article it reads with: ``a list``, ``an int``, ``an ndarray``
     (said "en-dee-array"; "a ndarray" read as a slip in an error line)."""
-    name = type(value).__name__
+    return with_article(type(value).__name__)
+
+
+def with_article(name: str) -> str:
+    """``name`` (a type's, or a kind of batch) after the article it reads with: ``a tensor``,
+    ``an ndarray``, ``an int``; a message that wrote ``a {name}`` said "a ndarray"."""
     return f"{'an' if name[:1].lower() in 'aeiou' or name == 'ndarray' else 'a'} {name}"
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
-from ffade.batch import stack
+from ffade.batch import checked_rows, stack
+from ffade.errors import PluginError
 from ffade.plugin_api import Dataset
 
 
@@ -27,3 +29,11 @@ def test_numpy_numbers_stack_into_a_tensor_as_python_numbers_do() -> None:
     floats = stack([np.float32(0.5), np.float64(1.5)])
     assert isinstance(floats, torch.Tensor) and floats.tolist() == [0.5, 1.5]
     assert stack([np.bool_(True), np.bool_(False)]) == [True, False]  # no number: as before
+
+
+def test_a_batch_of_another_kind_is_named_with_the_article_it_reads_with() -> None:
+    """A concept that returned a NumPy array for a tensor batch was told it "returned a
+    ndarray"; the line now reads "an ndarray"."""
+    like = torch.zeros(4, 2)
+    with pytest.raises(PluginError, match=r"returned an ndarray for a batch that is a tensor;"):
+        checked_rows(np.zeros((4, 2)), 4, "concept 'x': apply(inputs, 1)", like=like)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from ffade_vision.rewards import Misclassification
 from ffade import loop as loop_module
 from ffade import registry
 from ffade.cli import main
+from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
 from tests.helpers import REPO, ffade, ffade_in_process, write_config
@@ -811,9 +813,25 @@ def test_a_loop_config_needs_only_its_three_files(tmp_path: Path) -> None:
     assert read_loop_config(config) == read
 
 
+def test_a_quoted_number_is_that_number_as_in_a_fit_config(tmp_path: Path) -> None:
+    """``ffade fit`` takes ``budget: "300"`` as 300; the loop refused ``threshold: "0.5"`` as
+    "threshold '0.5' must be a failure rate in (0, 1]"."""
+    from ffade.loop_config import read_loop_config
+
+    names = {"discover": "quickstart", "feedback": "feedback_digits"}
+    names["mitigate"] = "mitigate_digits"
+    config = tmp_path / "loop.yaml"
+    files = "".join(f"{k}: {REPO / 'configs' / n}.yaml\n" for k, n in names.items())
+    config.write_text(files + "threshold: '0.25'\nmin_evaluations: \"50\"\n")
+    read = read_loop_config(config)
+    assert (read.threshold, read.min_evaluations) == (0.25, 50)
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
+        ("threshold: '1.5'", "threshold 1.5 must be a failure rate in (0, 1]"),
+        ("min_evaluations: '2.5'", "min_evaluations '2.5' must be a whole number from 1"),
         ("threshold: high", "threshold 'high' must be a failure rate in (0, 1]"),
         ("threshold: 0", "threshold 0 must be a failure rate in (0, 1]"),
         ("min_evaluations: 2.5", "min_evaluations 2.5 must be a whole number from 1"),
@@ -1426,3 +1444,28 @@ def test_a_reader_gone_once_the_fix_is_rejected_leaves_exit_1_and_loop_json_reje
     assert "ffade: error" not in stderr, stderr[-2000:]
     record = json.loads((tmp_path / "loops" / "version_0" / "loop.json").read_text())
     assert record["status"] == "rejected" and "stopped" not in record
+
+
+def test_ctrl_c_in_the_retest_leaves_no_empty_report_folder(
+    finished: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The retest makes report/ for suite.yaml before it measures the pairs; Ctrl-C there left
+    the folder behind, empty, in a loop stopped at report."""
+    import ffade.gate.export
+    from ffade.loop_config import LoopConfig
+
+    first = tmp_path / "discover"
+    shutil.copytree(finished, first)
+    feedback_from_file(first, {"regions": [], "default": "high"}, slices="regions")
+    loop_dir = tmp_path / "loops" / "version_0"
+    loop_dir.mkdir(parents=True)
+
+    def pressed_ctrl_c(*args, **kwargs):
+        assert (loop_dir / "report").is_dir()  # made, the pairs not yet measured
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ffade.gate.export, "evaluate_cases", pressed_ctrl_c)
+    config = LoopConfig(discover=first, feedback=first, mitigate=first, slices="regions")
+    with pytest.raises(KeyboardInterrupt):
+        loop_module._report(config, loop_dir, first, first, first, print)
+    assert not (loop_dir / "report").exists()

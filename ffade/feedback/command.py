@@ -164,10 +164,12 @@ def _main(argv: list[str]) -> int:
         )
         print(f"nothing to review: {why}; {saved}")
         return 0
-    print(
-        "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves it. "
-        f"Every answer is saved to {out} at once."
-    )
+    answered = {r.id for r in feedback.regions}
+    if args.redo or any(r.id not in answered for r in shown):  # else nothing is asked
+        print(
+            "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves "
+            f"it. Every answer is saved to {out} at once."
+        )
     from ffade.feedback.pictures import pictures_of_answers_only
 
     # `q`, no input, a closed terminal: no picture left over

@@ -51,11 +51,13 @@ def pictures_as_saved(feedback: Feedback, out: Path, run_dir: str | Path) -> Non
     """After ``feedback`` was saved to ``out``: ``RUN/feedback/`` holds the pictures of the
     slices the run's own feedback.yaml holds, no others. Answers replaced (``--redo`` with other
     settings) left theirs beside the new ones, for a reader to take as pictures of what the file
-    ranks. An ``--out`` file elsewhere removes none: the run's own file may still name them."""
+    ranks; so did answers that now name none (``examples: null``: ``--from ... --redo`` making
+    them skip, ``--no-examples``). An ``--out`` file elsewhere removes none: the run's own file
+    may still name them."""
     folder = Path(run_dir) / PICTURES_DIR
     if out.resolve() != (Path(run_dir) / FEEDBACK_FILE).resolve() or not folder.is_dir():
         return
-    keep = {r.id for r in feedback.regions}
+    keep = {r.id for r in feedback.regions if r.examples}
     for path in folder.iterdir():
         if _PICTURE.fullmatch(path.name) and path.stem not in keep and path.is_file():
             path.unlink(missing_ok=True)

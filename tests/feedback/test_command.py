@@ -801,3 +801,20 @@ def test_a_mistake_in_the_from_file_is_said_before_the_log_is_read(
         "feedback.yaml's run, threshold, min_evaluations, slices, concepts)"
     )
     assert not (run / "feedback.yaml").exists()
+
+
+def test_nothing_left_to_ask_prints_no_instructions_for_answering(
+    run: Path, regions: list[Region], in_process
+) -> None:
+    """With every shown slice answered nothing is asked, yet "Give each a priority: ..." was
+    printed before "N of these regions are already answered"."""
+    in_process("feedback", str(run), "--slices", "regions", "--max-regions", "1", answers="h\n")
+    code, out, _ = in_process(
+        "feedback", str(run), "--slices", "regions", "--max-regions", "1", answers=""
+    )
+    assert code == 0 and "1 of these regions is already answered" in out
+    assert "Give each a priority" not in out
+    code, out, _ = in_process(
+        "feedback", str(run), "--slices", "regions", "--max-regions", "1", "--redo", answers="\n"
+    )
+    assert code == 0 and "Give each a priority" in out  # --redo asks again

@@ -288,3 +288,22 @@ def test_pictures_that_cannot_be_drawn_are_a_warning_on_stderr(
     assert err.count("ffade: warning: no example pictures: unknown target 'not_installed'") == 1
     (answer,) = yaml.safe_load((run / "feedback.yaml").read_text())["regions"]
     assert (answer["priority"], answer["examples"]) == ("high", None)
+
+
+def test_an_answer_saved_without_a_picture_leaves_none_of_its_old_one(
+    digits_run: Path, tmp_path: Path, in_process
+) -> None:
+    """``--from ... --redo`` turning pictured answers into skips saves them with ``examples:
+    null``, yet their old pictures stayed in RUN/feedback/, which feedback.yaml no longer named."""
+    run = copied_run(digits_run, tmp_path)
+    pictures = run / PICTURES_DIR
+    code, _, _ = in_process("feedback", str(run), "--examples", "1", answers="h\nm\nq\n")
+    assert code == 0 and len(list(pictures.glob("S-*.png"))) == 2
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text("regions:\n  - {rank: 1, priority: high}\ndefault: skip\n")
+    args = ["--from", str(priorities), "--examples", "1", "--redo"]
+    assert in_process("feedback", str(run), *args)[0] == 0
+    saved = yaml.safe_load((run / "feedback.yaml").read_text())["regions"]
+    named = sorted(Path(r["examples"]).name for r in saved if r["examples"])
+    assert len(named) == 1 and saved[1]["examples"] is None
+    assert sorted(p.name for p in pictures.iterdir()) == named
