@@ -32,7 +32,7 @@ from ffade.changes import ChangedInputs
 from ffade.disjoint import keep_apart
 from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
-from ffade.explore.stopping import trainer_stop_reason
+from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import (
     GuardPairs,
@@ -319,8 +319,10 @@ class FineTuner(FixVerdict, RunModule):
         planned = trainer.estimated_stepping_batches
         if not math.isfinite(planned):  # no max_epochs: the limit that ended it was its length
             return f"no max_epochs; {trainer_stop_reason(trainer)} after {step} steps"
-        if step < planned:
-            return f"{trainer_stop_reason(trainer)} after {step} of its {int(planned)} steps"
+        if step < planned:  # Lightning counts the epoch it cut as done: max_epochs it was not
+            reason = trainer_stop_reason(trainer)
+            reason = f"{TRAINER_STOPPED} ({SOME_LIMIT})" if "max_epochs" in reason else reason
+            return f"{reason} after {step} of its {int(planned)} steps"
         epochs, max_steps = trainer.max_epochs, trainer.max_steps
         whole = math.inf if epochs in (None, -1) else epochs * trainer.num_training_batches
         if max_steps not in (None, -1) and max_steps < whole:  # it set the length: no early end
