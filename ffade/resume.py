@@ -52,6 +52,8 @@ class Resume:
         cut_short: set when the checkpoint is the end of a search a trainer limit stopped
             before its budget: it goes on (:meth:`allow_the_rest`), and this says so.
         epochs_done, steps_done: that checkpoint's epochs and (optimizer) steps.
+        search: False for a fine-tune cut short, whose ``max_epochs`` is its length, not one
+            epoch more (a search is one epoch).
     """
 
     ckpt_path: str | None = None
@@ -61,6 +63,7 @@ class Resume:
     cut_short: str | None = None
     epochs_done: int = 0
     steps_done: int = 0
+    search: bool = True
 
     def check_epochs(self, trainer: Any) -> None:
         """Refuse a ``max_epochs`` below the epochs the checkpoint has trained: Lightning's own
@@ -80,7 +83,7 @@ class Resume:
         if self.cut_short is None:
             return
         loop = trainer.fit_loop
-        if loop.max_epochs not in (None, -1):
+        if self.search and loop.max_epochs not in (None, -1):  # a fine-tune's are its length
             loop.max_epochs = max(loop.max_epochs, self.epochs_done + 1)
         if 0 <= trainer.max_steps <= self.steps_done:  # e.g. the run's own config.yaml's
             then = (
@@ -89,7 +92,8 @@ class Resume:
                 "larger one, or -1 for none"
             )
         else:
-            then = "it goes on to its budget or this command's trainer limits"
+            goal = "its budget" if self.search else "its max_epochs"
+            then = f"it goes on to {goal} or this command's trainer limits"
         if trainer.global_rank == 0:  # every rank of a ddp run resumes: it is said once
             print(f"ffade: note: {self.cut_short}: {then}", file=sys.stderr)
 
@@ -127,13 +131,18 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     if "finetuner" in summary and not (run_dir / "mitigation.json").is_file():
         return Resume(str(path), epochs_done=epochs)  # its verdict was lost: rebuilt from it
     if stopped_by_trainer(summary.get("stop_reason")):  # its budget is not spent: it goes on
+        fine_tune = "finetuner" in summary
         cut_short = (
-            f"{run_dir} was stopped by a trainer limit before its budget "
+            f"{run_dir} was stopped by a trainer limit before its max_epochs "
+            f"({summary.get('stop_reason')})"
+            if fine_tune
+            else f"{run_dir} was stopped by a trainer limit before its budget "
             f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
         )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
         check_checkpointed_log(path, checkpoint)
-        return Resume(str(path), cut_short=cut_short, epochs_done=epochs, steps_done=steps)
+        done = {"epochs_done": epochs, "steps_done": steps, "search": not fine_tune}
+        return Resume(str(path), cut_short=cut_short, **done)
     return Resume(str(path), finished=_finished_line(run_dir, summary), finished_dir=run_dir)
 
 

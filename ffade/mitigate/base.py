@@ -20,6 +20,7 @@ before ``super().__init__``, which ``ffade loop`` then runs before its first sta
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -31,6 +32,7 @@ from ffade.changes import ChangedInputs
 from ffade.disjoint import keep_apart
 from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
+from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import (
     GuardPairs,
@@ -111,6 +113,7 @@ class FineTuner(FixVerdict, RunModule):
         self._original: dict[str, torch.Tensor] | None = None
         self._restored: dict[str, Any] | None = None
         self._batches_trained = 0
+        self.stop_reason: str | None = None  # why training ended, once it has
         self._split_inputs: int | None = None  # how many the finetune split gave, once read
 
     # ---- what subclasses provide -------------------------------------------------------------
@@ -257,6 +260,20 @@ class FineTuner(FixVerdict, RunModule):
         self._restored = checkpoint.get("ffade")
         if self._restored is not None:
             self.plan.check_resumes(self._restored.get("trained_on"))
+            self._reopen_cut_epoch(checkpoint)
+
+    def _reopen_cut_epoch(self, checkpoint: dict[str, Any]) -> None:
+        """A fine-tune a trainer limit stopped mid-epoch (``max_steps``) was saved with that
+        epoch counted done, as Lightning ends it: resumed so, it skipped the epoch's rest and
+        trained one epoch fewer than an unstopped run. Counted open again, as a kill mid-epoch
+        leaves it, Lightning runs the epoch's remaining batches first."""
+        epochs_done = self._restored.get("batches_trained", 0) // len(self._data)
+        progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress")
+        if not progress or progress["current"]["completed"] <= epochs_done:
+            return
+        for counts in (progress["current"], progress["total"]):
+            counts["processed"] = counts["completed"] = epochs_done
+        checkpoint["epoch"] = epochs_done
 
     def make_batch(self, ids: np.ndarray, states: np.ndarray) -> TrainingBatch:
         """Rebuild the inputs of (input, state) pairs of the finetune split, on the device."""
@@ -287,10 +304,30 @@ class FineTuner(FixVerdict, RunModule):
     def on_train_end(self) -> None:
         self.after = self.measure_guard()
         self._log_guard(self.after, "after")
+        self.stop_reason = self.training_stop_reason()
         self.result = self.decide()
         self.network.eval()  # handed back as targets hand it over: a reused instance predicts
         write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
         self.end_run(self.result["status"])
+
+    def training_stop_reason(self) -> str:
+        """Why training ended (mitigation.json's ``stop_reason``). The fine-tune's length is what
+        Lightning plans and the cosine schedule is sized to: ``max_epochs``, or fewer steps where
+        ``max_steps`` says so. A trainer limit that ended it before (``max_time``, a callback)
+        left it mid-schedule: the verdict must not pass that off as the fine-tune asked for."""
+        trainer, step = self.trainer, self.global_step
+        planned = trainer.estimated_stepping_batches
+        if not math.isfinite(planned):  # no max_epochs: the limit that ended it was its length
+            return f"no max_epochs; {trainer_stop_reason(trainer)} after {step} steps"
+        if step < planned:  # Lightning counts the epoch it cut as done: max_epochs it was not
+            reason = trainer_stop_reason(trainer)
+            reason = f"{TRAINER_STOPPED} ({SOME_LIMIT})" if "max_epochs" in reason else reason
+            return f"{reason} after {step} of its {int(planned)} steps"
+        epochs, max_steps = trainer.max_epochs, trainer.max_steps
+        whole = math.inf if epochs in (None, -1) else epochs * trainer.num_training_batches
+        if max_steps not in (None, -1) and max_steps < whole:  # it set the length: no early end
+            return f"trainer.max_steps {max_steps} reached (fewer steps than max_epochs {epochs})"
+        return f"trainer.max_epochs {trainer.max_epochs} trained ({step} steps)"
 
     @override
     def on_fit_end(self) -> None:

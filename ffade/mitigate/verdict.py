@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from ffade.explore.stopping import stopped_by_trainer
 from ffade.mitigate.guard import GuardPairs, GuardResult, region_failure_rates, relative_change
 from ffade.mitigate.plan import MitigationPlan
 from ffade.records import atomic_path
@@ -43,6 +44,7 @@ class FixVerdict:
     _pairs: GuardPairs | None
     _original: dict[str, torch.Tensor] | None
     _left_out: dict[str, Any]
+    stop_reason: str | None
     hyperparameters: Any  # RunModule's
     elapsed_seconds: Any  # RunModule's
 
@@ -109,6 +111,8 @@ class FixVerdict:
             "accepted": accepted,
             "reason": self.verdict_reason(accepted),
             "clean_metric": self.clean_metric,
+            "stop_reason": self.stop_reason,
+            "stopped_early": stopped_by_trainer(self.stop_reason),
             **before.as_dict("before"),
             **after.as_dict("after"),
             "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
