@@ -143,9 +143,7 @@ def feedback_from_file(
         drawn = 0
     # the target loaded, the log read for the worst failures, a figure per slice: seconds with
     # nothing on stderr (22 s on a busy machine for the quickstart's one high rule)
-    bar = bar_for(
-        sys.stderr, total=drawn, desc="examples", unit=noun, disable=not drawn
-    )
+    bar = bar_for(sys.stderr, total=drawn, desc="examples", unit=noun, disable=not drawn)
     try:
         for region, priority, source in chosen:
             picture = pictures(region) if priority != "skip" else None
