@@ -99,6 +99,18 @@ class BudgetProgressBar(TQDMProgressBar):
         return None
 
     @override
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        """A search that ended before its budget (every pair evaluated, ``max_idle_steps``, a
+        Lightning limit) ends its bar at 100% of what it did: the budget's total left the last
+        line at 40% with time still to go; the closing lines say why it stopped, and the budget."""
+        bar = self._train_progress_bar
+        evaluator = getattr(pl_module, "evaluator", None)
+        if evaluator is not None and bar is not None and 0 < bar.n < (bar.total or 0):
+            bar.total = bar.n
+            bar.refresh()
+        super().on_train_end(trainer, pl_module)
+
+    @override
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
         """Close the bar's line, so that the error printed next starts a line of its own; a bar
         that counted nothing yet (a mistake found while the first inputs are changed) is wiped,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import torch
 import tqdm.std
+import yaml
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
 
@@ -206,3 +207,19 @@ def test_a_run_works_with_warnings_as_errors(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-1:] == ["8"]
+
+
+def test_a_search_that_ends_before_its_budget_ends_its_bar_at_100_percent(tmp_path: Path) -> None:
+    """Every (input, state) pair evaluated before the budget: the bar's last line read
+    '40%|####      | 8000/20000 [00:09<00:13' on a finished run; it now counts what was done."""
+    config = write_config(tmp_path / "c.yaml", "ffade.explore.GridExplorer", budget=100_000)
+    spec = yaml.safe_load(config.read_text())
+    spec["model"]["init_args"]["task"] = synthetic_spec(num_concepts=2, num_inputs=4)
+    config.write_text(yaml.safe_dump(spec))
+    result = ffade_in_process("fit", "--config", str(config))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "every (input, state) pair evaluated" in result.stdout, result.stdout
+    done = result.stdout.splitlines()[1].split(",")[0].removeprefix("evaluations: ")
+    bar = result.stderr.splitlines()
+    assert len(bar) == 1 and bar[0].startswith("evaluations: 100%|##########|"), bar
+    assert f" {done}/{done} " in bar[0], bar

@@ -236,6 +236,11 @@ def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
     return figure
 
 
+def no_pictures(region: Region) -> None:
+    """The picture maker of ``--no-examples``: draws nothing, so no bar counts its pictures."""
+    return None
+
+
 def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
     """A function that saves a region's pictures and returns their path relative to the run.
 
@@ -245,7 +250,7 @@ def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
     get no pictures: they help a person decide, and must not stop the answers from being saved.
     """
     if count < 1:
-        return lambda region: None
+        return no_pictures
     maker = RegionPictures(run_dir, count)
     broken: list[str] = []
 

@@ -205,9 +205,16 @@ class FineTuner(FixVerdict, RunModule):
                 len(self.plan.regions),
                 self.clean_correct,
                 self.hparams.eval_batch_size,
+                shown=self._bar_shown(),
             )
         finally:
             self.network.train(training)
+
+    def _bar_shown(self) -> bool:
+        """The held-out check's bar follows the Trainer's: ``--trainer.enable_progress_bar
+        false`` silenced the fine-tune's bar but still drew the check's, before and after."""
+        trainer = self._trainer
+        return trainer is None or trainer.progress_bar_callback is not None
 
     @override
     def on_fit_start(self) -> None:

@@ -199,10 +199,12 @@ def measure(
     num_regions: int,
     clean_correct: Callable[[Any, Any], torch.Tensor],
     batch_size: int = 512,
+    shown: bool = True,
 ) -> GuardResult:
     """Evaluate the task's target (as it is now) on the guard pairs of the held-out ``task``.
 
     A fresh evaluator each call, so nothing memoized from another model's answers is reused.
+    ``shown`` False draws no bar: the fine-tune's Trainer has none (``enable_progress_bar``).
     """
     evaluator = Evaluator(task, batch_size=batch_size, warn_invalid=False)  # NaN fails here
     correct = []
@@ -212,7 +214,14 @@ def measure(
         changed.append((pairs.untargeted_ids, pairs.untargeted_states))
     keys = np.concatenate([evaluator.keys(ids, states) for ids, states in changed])
     total = pairs.num_inputs + len(np.unique(keys))  # a large model's check takes minutes
-    bar = bar_for(sys.stderr, total=total, desc="held-out check", unit="pair", leave=False)
+    bar = bar_for(
+        sys.stderr,
+        total=total,
+        desc="held-out check",
+        unit="pair",
+        leave=False,
+        disable=not shown,
+    )
     with bar:
         for start in range(0, pairs.num_inputs, batch_size):
             ids = np.arange(start, min(start + batch_size, pairs.num_inputs))

@@ -818,3 +818,19 @@ def test_nothing_left_to_ask_prints_no_instructions_for_answering(
         "feedback", str(run), "--slices", "regions", "--max-regions", "1", "--redo", answers="\n"
     )
     assert code == 0 and "Give each a priority" in out  # --redo asks again
+
+
+def test_from_file_counts_its_examples_on_one_line_when_not_a_terminal(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """Loading the target, reading the log for the worst failures and drawing took seconds with
+    nothing on stderr; a bar now counts the prioritized rules, one ASCII line in a log file."""
+    priorities = tmp_path / "priorities.yaml"
+    chosen = [{"rank": 1, "priority": "high"}, {"rank": 2, "priority": "low"}]
+    priorities.write_text(yaml.safe_dump({"regions": chosen}))
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities))
+    assert code == 0, err
+    assert "\r" not in err and err.count("\n") == 1, err
+    assert err.startswith("examples: 100%|##########| 2/2 ") and err.isascii(), err
+    code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
+    assert code == 0 and err == "", err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -684,3 +685,21 @@ def test_the_summary_records_the_inputs_used_not_a_larger_limit(digits_run, tmp_
     tuner = fine_tune(digits_run, tmp_path, clean_tolerance=1, max_finetune_inputs=100000)
     used = len(tuner.task.dataset.split("finetune"))
     assert read_summary(tuner.run_dir)["task"]["max_inputs"] == used < 100000
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_fine_tune_without_a_progress_bar_draws_no_held_out_check_bar(
+    digits_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--trainer.enable_progress_bar false`` silenced Lightning's bar but a terminal still
+    showed the held-out check's, before training and after; it follows the Trainer's now."""
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    tuner = fine_tune(  # as every fine-tune test: no progress bar
+        digits_run, tmp_path, clean_tolerance=1, max_finetune_inputs=16, guard_pairs=32
+    )
+    assert tuner.result is not None and "held-out check" not in terminal.getvalue()
