@@ -34,7 +34,10 @@ def _combining_marks() -> str:
 
 
 _MARKS = _combining_marks()
-WORD = re.compile(rf"(?:[^\W_]{_MARKS}|(?<=\d)[.,](?=\d))+(?:['’](?:[^\W\d_]{_MARKS})+)*")
+NUMBER_MARK = r"(?<=\d)[.,\u066b\u066c](?=\d)"
+"""A decimal point or thousands separator between digits (7.5, 1,312, Arabic ٧٫٥): part of the
+number, not punctuation: the word edits keep the number whole and remove_punctuation keeps it."""
+WORD = re.compile(rf"(?:[^\W_]{_MARKS}|{NUMBER_MARK})+(?:['’](?:[^\W\d_]{_MARKS})+)*")
 """A word: letters (any script, accented: "Café", "naïve", with the vowel signs of "वाक्य") and
 digits, with inner apostrophes (don't, council's); a number's point or comma between digits
 (7.5, 1,312) is part of it. An ASCII-only pattern cut "naïve" into "na" and "ve", and one that

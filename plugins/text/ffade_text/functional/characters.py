@@ -54,14 +54,39 @@ def repeat_char(text: str, count: int, seed: int = 0) -> str:
 
 
 def insert_char(text: str, count: int, seed: int = 0) -> str:
-    """Insert ``count`` random lowercase letters between two letters of a word: "coquncil"."""
+    """Insert ``count`` random lowercase letters between two letters of a word: "coquncil".
+
+    The letter comes from the script of the letter before the gap: a-z after a Latin one, as
+    before; after a letter of another script, one of the letters of that script the text
+    itself uses ("批准了" -> "批准准了" or "批了准了"), since a-z in a Chinese, Hindi or Arabic
+    word ("批准e了") is no slip of that script's writer, and the text's own letters need no
+    table of every script's alphabet.
+    """
     letters = _letters(text)
-    ends = {end for _, end in letters}
-    gaps = [start for start, _ in letters if start in ends]
+    before = {end: start for start, end in letters}
+    gaps = [start for start, _ in letters if start in before]
     rng = generator(text, seed, "insert_char")
     sites = first_sites(gaps, count, rng)
-    inserted = {i: rng.choice(string.ascii_lowercase) for i in sites}
+    alphabets = _alphabets(text, letters)
+    inserted = {i: rng.choice(alphabets[_script(text[before[i]])]) for i in sites}
     return splice(text, [(i, i) for i in sites], lambda t, i, _: t[:i] + inserted[i] + t[i:])
+
+
+def _script(letter: str) -> str:
+    """The script of a letter, as the first word of its Unicode name: LATIN, CJK, ARABIC ..."""
+    return unicodedata.name(letter, "").split(" ")[0]
+
+
+def _alphabets(text: str, letters: list[tuple[int, int]]) -> dict[str, str]:
+    """Per script, the letters to insert: a-z for Latin (as before: English texts keep their
+    edits), else the text's own letters of that script, lowercased, in code point order."""
+    found: dict[str, set[str]] = {}
+    for start, _ in letters:
+        letter = text[start].lower() if len(text[start].lower()) == 1 else text[start]
+        found.setdefault(_script(letter), set()).add(letter)
+    alphabets = {script: "".join(sorted(chars)) for script, chars in found.items()}
+    alphabets["LATIN"] = string.ascii_lowercase
+    return alphabets
 
 
 def swap_char(text: str, count: int, seed: int = 0) -> str:

@@ -6,9 +6,17 @@ unchanged, and a text with fewer sites gets an edit at every site.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from ffade_text.functional._spans import first_sites, generator, replace, splice, words
+from ffade_text.functional._spans import (
+    NUMBER_MARK,
+    first_sites,
+    generator,
+    replace,
+    splice,
+    words,
+)
 
 
 def lowercase(text: str, count: int, seed: int = 0) -> str:
@@ -19,8 +27,15 @@ def lowercase(text: str, count: int, seed: int = 0) -> str:
 
 
 def remove_punctuation(text: str, count: int, seed: int = 0) -> str:
-    """Remove ``count`` punctuation marks (any Unicode punctuation): "Monday." -> "Monday"."""
-    candidates = [i for i, c in enumerate(text) if unicodedata.category(c).startswith("P")]
+    """Remove ``count`` punctuation marks (any Unicode punctuation): "Monday." -> "Monday".
+
+    A point or comma between digits (7.5, 1,312) is part of the number, as it is to the word
+    edits, not a mark: removing it wrote "75" and "1312", another number, not a careless text.
+    """
+    number = {m.start() for m in re.finditer(NUMBER_MARK, text)}
+    candidates = [
+        i for i, c in enumerate(text) if unicodedata.category(c).startswith("P") and i not in number
+    ]
     sites = first_sites(candidates, count, generator(text, seed, "remove_punctuation"))
     return splice(text, [(i, i + 1) for i in sites], _remove_mark)
 

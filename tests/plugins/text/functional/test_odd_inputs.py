@@ -8,6 +8,9 @@ severity n + 1 changes at least what severity n changes (it is never milder).
 
 from __future__ import annotations
 
+import string
+import unicodedata
+
 import pytest
 from ffade_text import functional as F
 from ffade_text.functional._spans import SENTENCE, words
@@ -115,3 +118,38 @@ def test_a_devanagari_word_keeps_its_vowel_signs() -> None:
     for count in range(1, 7):
         kept = F.delete_word(text, count, 0).replace("।", " ").split()
         assert set(kept) <= {"यह", "एक", "वाक्य", "है", "दूसरा"}
+
+
+def test_remove_punctuation_keeps_a_number_whole() -> None:
+    """A point or comma between digits was punctuation to remove_punctuation: "7.5" became "75"
+    and "1,312" "1312", other numbers. The marks around them still go."""
+    text = "About 1,312 people paid 7.5 dollars, or ٧٫٥."
+    assert F.remove_punctuation(text, 1000, 0) == "About 1,312 people paid 7.5 dollars or ٧٫٥"
+    assert F.remove_punctuation("7.5.", 1, 0) == "7.5"
+
+
+def _scripts(text: str) -> set[str]:
+    return {unicodedata.name(c).split(" ")[0] for c in text if c.isalpha()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市议会批准了预算。市长很高兴！",
+        "यह एक वाक्य है। दूसरा वाक्य।",
+        "وافق المجلس على الميزانية",
+        "Совет одобрил бюджет",
+        "The council approved 批准了 and Совет",
+    ],
+)
+def test_insert_char_writes_in_the_script_of_the_word(text: str) -> None:
+    """insert_char put a-z into every word: "批准e了", "वाक्एय" with a Latin "e", so a Chinese
+    or Hindi text read as one with English letters typed in. Each inserted letter now belongs
+    to the script of the letter before it, one the text itself uses."""
+    for seed in range(4):
+        for count in range(1, 9):
+            edited = F.insert_char(text, count, seed)
+            assert len(edited) == len(text) + count
+            assert _scripts(edited) == _scripts(text), (seed, count, edited)
+            assert set(edited.lower()) - set(text.lower()) <= set(string.ascii_lowercase), edited
+    assert F.insert_char("批准了", 2, 0) != "批准了"
