@@ -31,6 +31,7 @@ from one_line_errors import ArgumentParser, positive_int  # beside this script
 from temporary_runs import temporary_runs  # benchmarks/temporary_runs.py, beside this script
 
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
+from ffade.explore.coverage import probe_count
 from ffade.explore.run import discover
 
 EXPLORERS = {"dqn": DQNExplorer, "random": RandomExplorer}
@@ -57,6 +58,10 @@ TASKS: dict[str, dict[str, Any]] = {
 }
 BUDGET_SHARE = 0.1
 """Each searched run gets this share of all pairs, as benchmarks/discovery.py does."""
+COVERAGE_PROBES = 0.05
+"""The probes drawn, as a share of the budget: ffade's default. Each line says how many of them
+the run left unevaluated (summary.json's ``probes``, what the estimate rests on) and how many
+were drawn (docs/gate.md's table)."""
 
 
 def failing_pairs(run_dir: Path) -> set[tuple[int, tuple[int, ...]]]:
@@ -105,8 +110,11 @@ def main() -> None:
             f"{args.explorer} budget {budget}"
         )
         hits = 0
+        drawn = probe_count(COVERAGE_PROBES, budget)  # docs/gate.md's "probes per run"
         for seed in range(args.seeds):
-            run_dir = run(EXPLORERS[args.explorer], task, budget, seed, out)
+            run_dir = run(
+                EXPLORERS[args.explorer], task, budget, seed, out, coverage_probes=COVERAGE_PROBES
+            )
             estimate = json.loads((run_dir / "summary.json").read_text())[
                 "estimated_remaining_failures"
             ]
@@ -117,7 +125,8 @@ def main() -> None:
             print(
                 f"  seed {seed}: true remaining {remaining:6d}, "
                 f"estimate {estimate['estimate']:8.1f} [{low:.1f}, {high:.1f}] from "
-                f"{estimate['probe_failures']} of {estimate['probes']} probes: "
+                f"{estimate['probe_failures']} failing of {estimate['probes']} unevaluated "
+                f"probes ({drawn} drawn): "
                 f"{'hit' if hit else 'MISS'}"
             )
         print(f"interval hit rate: {hits}/{args.seeds} = {hits / args.seeds:.0%} (goal >= 80%)")

@@ -27,9 +27,13 @@ start=$SECONDS
 if [ -d .whl ]; then
     install="python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir"
     if ! $install .whl/*.whl >"$out/install.txt" 2>&1; then  # a read-only environment
-        $install --target /tmp/site .whl/*.whl >>"$out/install.txt" 2>&1 ||
+        # a fresh folder each call: pip keeps what an existing target holds, so a fixed
+        # one would test a warm machine's earlier ffade; removed on exit
+        site=$(mktemp -d) || exit 1
+        trap 'rm -rf "$site"' EXIT
+        $install --target "$site" .whl/*.whl >>"$out/install.txt" 2>&1 ||
             { tail -n 20 "$out/install.txt"; exit 1; }
-        export PYTHONPATH=/tmp/site
+        export PYTHONPATH=$site
     fi
 fi
 # without a CUDA GPU every check below would fail or skip: one line, not torch's traceback

@@ -7,6 +7,9 @@ from contextlib import contextmanager
 
 from ffade.errors import FfadeError
 
+OWN_CODE = ", in the plugin's own code (docs/plugins.md)"
+"""How the note of :func:`blamed` (and the registry's, for ``__init__``) ends."""
+
 
 @contextmanager
 def blamed(who: str) -> Iterator[None]:
@@ -28,5 +31,19 @@ def blamed(who: str) -> Iterator[None]:
             error.args = (f"{who}: {message}",)
         raise
     except Exception as exc:
-        exc.add_note(f"ffade: raised by {who}, in the plugin's own code (docs/plugins.md)")
+        exc.add_note(f"ffade: raised by {who}{OWN_CODE}")
         raise
+
+
+def failure_reason(error: BaseException) -> str:
+    """The one line summary.json's ``error`` keeps of a crash: the exception's type and first
+    line, and the plugin it came out of where ffade's note names one, so that a failed run's
+    folder says why without its traceback (``RuntimeError: no GPU (raised by concept 'x':
+    __init__())``)."""
+    text = str(error).strip()
+    line = type(error).__name__ + (f": {text.splitlines()[0]}" if text else "")
+    for note in getattr(error, "__notes__", ()):
+        if isinstance(note, str) and note.startswith("ffade: raised by "):
+            who = note.removeprefix("ffade: raised by ").removesuffix(OWN_CODE)
+            return f"{line} (raised by {who})"
+    return line

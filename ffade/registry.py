@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from ffade.blame import OWN_CODE
 from ffade.errors import FfadeError, PluginError, clipped, first_line
 from ffade.grid_words import yaml_words_hint
 from ffade.plugin_api import Concept, Dataset, Reward, Target
@@ -361,8 +362,7 @@ def create(
         said = PluginError(f"{kind} '{name}': {first_line(exc)}")
         raise name_by_key(said, kind, params, where) from exc
     except Exception as exc:  # a bug of its own: the traceback stays, and says whose it is
-        own = "in the plugin's own code (docs/plugins.md)"  # as ffade.blame says it
-        exc.add_note(f"ffade: raised by {kind} '{name}': __init__(), {own}")
+        exc.add_note(f"ffade: raised by {kind} '{name}': __init__(){OWN_CODE}")  # as blamed
         raise
     check_constructed(instance, kind, name)
     return instance

@@ -23,6 +23,7 @@ from lightning.pytorch import Callback, LightningModule
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from typing_extensions import override
 
+from ffade.blame import failure_reason
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError
@@ -42,8 +43,13 @@ class _EndRunOnException(Callback):
         # raises it as a SystemExit with no code, which would end the process with status 0
         interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
         saved = True
+        ended = pl_module.status == "failed"  # a crash while the run ended: its summary is out
         try:
+            if not interrupted:
+                pl_module.error = failure_reason(exception)
             pl_module.end_run("interrupted" if interrupted else "failed")
+            if ended and not interrupted:
+                pl_module.write_summary()  # again, with the error
         except OSError as error:
             if not no_space(error):
                 raise
@@ -282,6 +288,7 @@ class RunModule(LightningModule):
         self.seed = 0
         self.run_dir: Path | None = None
         self.status = "created"
+        self.error: str | None = None  # why a failed run failed, in one line (summary.json)
         self.wall_seconds = 0.0
         self._started = 0.0
         self.task_paths: dict[tuple[Any, ...], str] = {}
@@ -369,7 +376,8 @@ class RunModule(LightningModule):
             if self._environment is None or self._environment_where != where:
                 self._environment = run_environment(*where)  # lists plugins: once
                 self._environment_where = where
-            summary = {**self.summary(), "environment": self._environment}
+            error = {"error": self.error} if self.error and self.status == "failed" else {}
+            summary = {**self.summary(), **error, "environment": self._environment}
             write_json_atomic(self.run_dir / SUMMARY_FILE, summary)
 
     def end_run(self, status: str) -> None:

@@ -153,6 +153,21 @@ def test_coverage_refuses_zero_seeds_in_one_line(monkeypatch, capsys) -> None:
     assert lines[-1] == "coverage.py: error: argument --seeds: must be at least 1, got 0"
 
 
+def test_coverage_says_which_probes_it_counts(monkeypatch, capsys) -> None:
+    """coverage.py printed "from 6 of 39 probes" where docs/gate.md's table says 40 probes per
+    run: 39 were those the run left unevaluated (what the estimate rests on), 40 were drawn. A
+    grid of 4 inputs here (2 searched): budget 200, 10 probes drawn."""
+    module = load_benchmark("coverage.py")
+    small = dict(
+        module.TASKS["synthetic"], dataset={"name": "synthetic", "args": {"num_inputs": 4}}
+    )
+    monkeypatch.setitem(module.TASKS, "synthetic", small)
+    monkeypatch.setattr(sys, "argv", ["coverage.py", "--explorer", "random", "--seeds", "1"])
+    module.main()
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  seed 0:")]
+    assert re.search(r"from \d+ failing of \d+ unevaluated probes \(10 drawn\): (hit|MISS)$", line)
+
+
 def test_target_speed_refuses_a_device_this_machine_lacks_in_one_line(monkeypatch, capsys) -> None:
     """benchmarks/target_speed.py --device cuda on a machine without one was torch's traceback
     ("Found no NVIDIA driver") at the first batch moved there. Run here as ``refused`` runs

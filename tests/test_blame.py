@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from ffade_synthetic.concept import Axis
 
 import ffade
-from ffade.blame import blamed
+from ffade.blame import blamed, failure_reason
 from ffade.errors import ConceptValueError, FfadeError, PluginError
 from tests.helpers import synthetic_spec
 
@@ -69,3 +70,23 @@ def test_an_exception_out_of_a_constructor_keeps_its_traceback_and_names_the_plu
     assert raised.value.__notes__[0] == (
         "ffade: raised by concept 'far': __init__(), in the plugin's own code (docs/plugins.md)"
     )
+
+
+def test_a_run_a_plugin_crashed_at_setup_says_why_in_its_summary(tmp_path: Path) -> None:
+    """The crash leaves the run's folder with status failed; its summary.json did not say why,
+    only the traceback did. Its ``error`` is now the one line: type, message, and which plugin."""
+    task = synthetic_spec()
+    task["concepts"][2] = {"name": Unreachable, "args": {"index": 2, "label": "far"}}
+    with pytest.raises(RuntimeError):
+        ffade.discover(task=task, explorer="random", budget=4, save_dir=tmp_path / "runs")
+    (written,) = (tmp_path / "runs").rglob("summary.json")
+    summary = json.loads(written.read_text())
+    assert summary["status"] == "failed"
+    assert summary["error"] == (
+        "RuntimeError: weights server down (raised by concept 'far': __init__())"
+    )
+
+
+def test_a_failure_reason_is_one_line_even_without_a_message_or_a_plugin() -> None:
+    assert failure_reason(RuntimeError()) == "RuntimeError"
+    assert failure_reason(ValueError("bad\nC++ stack")) == "ValueError: bad"

@@ -71,7 +71,7 @@ def test_a_crash_is_recorded_in_the_loggers_run_directory(tmp_path: Path) -> Non
     assert module.run_dir == tmp_path / "crash" / "version_0"
     summary = json.loads((module.run_dir / "summary.json").read_text())
     environment = summary.pop("environment")  # every run says where it ran, a crashed one too
-    assert summary == {"status": "failed", "seed": 7}
+    assert summary == {"status": "failed", "seed": 7, "error": "RuntimeError: boom"}
     assert environment["device"] == "cpu (" + torch.backends.cpu.get_cpu_capability() + ")"
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -183,6 +184,25 @@ def _require_optimum(log: dict[str, Any], a: np.ndarray, b: np.ndarray) -> None:
         )
 
 
+def _require_barycenter_optimum(
+    warned: list[warnings.WarningMessage], atoms: int, sizes: list[int]
+) -> None:
+    """Refuse atoms moved by plans POT stopped short of the optimum, as ``_require_optimum`` does.
+
+    POT's free-support solver runs each step's transport with POT's default iteration limit,
+    which ffade cannot raise, and only warns when one stops short; any other warning is passed on.
+    """
+    for caught in warned:
+        message = str(caught.message)
+        if issubclass(caught.category, UserWarning) and "numItermax" in message:
+            raise FfadeError(
+                f"optimal transport between {atoms:,} atoms and "
+                f"{' / '.join(f'{n:,}' for n in sizes)} states did not reach the optimum in a "
+                f"step of the barycenter ({message}); lower max_support (default {MAX_SUPPORT})"
+            )
+        warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
+
+
 def _check_size(m: int, n: int) -> None:
     """Refuse a problem whose dense cost matrix would pass ``MAX_COST_ENTRIES``, before building
     it: numpy's 'Unable to allocate 74.5 GiB' names no option, and a machine with that much
@@ -248,7 +268,7 @@ def barycenter(
 
     Raises:
         FfadeError: fewer than two landscapes, grids differ, weights or ``max_iterations``
-            malformed, or no mass.
+            malformed, no mass, or a transport problem stopped short of its optimum.
     """
     if isinstance(landscapes, (Landscape, str, os.PathLike)):  # not iterated letter by letter
         got = f"one Landscape ({landscapes.source})" if isinstance(landscapes, Landscape) else None
@@ -285,14 +305,17 @@ def barycenter(
     start_states, start_mass = _mixture(parts, w)
     for part in parts:  # each iteration solves one problem per input against all the atoms
         _check_size(len(start_mass), len(part.mass))
-    atoms = ot.lp.free_support_barycenter(
-        [p.coordinates for p in parts],
-        [p.mass for p in parts],
-        first.coordinates(start_states),
-        b=start_mass,
-        weights=w,
-        numItermax=max_iterations,
-    )
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        atoms = ot.lp.free_support_barycenter(
+            [p.coordinates for p in parts],
+            [p.mass for p in parts],
+            first.coordinates(start_states),
+            b=start_mass,
+            weights=w,
+            numItermax=max_iterations,
+        )
+    _require_barycenter_optimum(warned, len(start_mass), [len(p.mass) for p in parts])
     return Barycenter(coordinates=atoms, mass=start_mass, grid_mass=_snap(first, atoms, start_mass))
 
 

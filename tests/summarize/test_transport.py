@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -563,3 +564,16 @@ def test_a_transport_plan_short_of_the_optimum_is_refused_not_returned(monkeypat
     with pytest.raises(FfadeError, match="did not reach the optimum"):
         barycenter([first, second], "policy")
     assert exact > 0
+
+
+def test_a_barycenter_step_short_of_the_optimum_is_refused_not_returned(monkeypatch) -> None:
+    """With three or more landscapes POT's free-support solver runs each step's transport at
+    POT's default iteration limit, which ffade cannot raise; a step stopped short only warned, and
+    the atoms it moved were returned as the barycenter. POT's own limit is lowered here so that
+    a problem small enough for a test stops short as a large one would."""
+    landscapes = [random_landscape(seed) for seed in (1, 2, 3)]
+    barycenter(landscapes, "policy")  # reaches the optimum at POT's own limit
+    solvers = ot.lp.free_support_barycenter.__globals__
+    monkeypatch.setitem(solvers, "emd", functools.partial(solvers["emd"], numItermax=2))
+    with pytest.raises(FfadeError, match="15 atoms and 15 / 15 / 15 states did not reach the opt"):
+        barycenter(landscapes, "policy")
