@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -87,12 +88,7 @@ def test_a_judge_that_classifies_no_images_is_one_line_before_the_run(
 ) -> None:
     """The README's judge "names any registered image-classifier target"; a summarizer named
     there was a TypeError traceback at the first images, with a failed run left behind."""
-    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
-    config["model"]["init_args"]["task"]["reward"]["args"]["classifier"] = classifier
-    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
-    path = tmp_path / "t2i.yaml"
-    path.write_text(yaml.safe_dump(config))
-    result = ffade_in_process("fit", "--config", str(path))
+    result = _fit_with_classifier(tmp_path, classifier)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines() == [
         "ffade: error: reward 'judge': model.init_args.task.reward.args.classifier "
@@ -128,12 +124,7 @@ def test_the_classifiers_own_checks_name_its_full_key(
     """The classifier's own value checks named its argument bare (``...args.classifier: target
     'digits_cnn': cpu_threads must be ...``), a word a user cannot search the config for; from a
     config they name the classifier's argument by its key, as a top-level target's are."""
-    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
-    config["model"]["init_args"]["task"]["reward"]["args"]["classifier"] = classifier
-    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
-    path = tmp_path / "t2i.yaml"
-    path.write_text(yaml.safe_dump(config))
-    result = ffade_in_process("fit", "--config", str(path))
+    result = _fit_with_classifier(tmp_path, classifier)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {said}"), lines
@@ -212,3 +203,13 @@ def test_an_unsure_right_reading_earns_more_the_less_sure_the_judge() -> None:
     assert 0 < at_90.reward.item() < at_55.reward.item()
     short = math.log(0.95 / 0.05) - math.log(0.55 / 0.45)
     assert at_55.reward.item() == pytest.approx(10 * short, rel=1e-5)
+
+
+def _fit_with_classifier(tmp_path: Path, classifier: dict) -> Any:
+    """``ffade fit`` on the t2i quickstart with the judge's classifier replaced."""
+    config = yaml.safe_load((REPO / "configs" / "t2i_quickstart.yaml").read_text())
+    config["model"]["init_args"]["task"]["reward"]["args"]["classifier"] = classifier
+    config["trainer"]["logger"]["init_args"]["save_dir"] = str(tmp_path / "runs")
+    path = tmp_path / "t2i.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return ffade_in_process("fit", "--config", str(path))

@@ -445,16 +445,7 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale_close_to_a_full_decode(
     (tmp_path / "big").mkdir()
     _textured_jpeg(tmp_path / "big" / "photo.jpg", 1024, 768)
     data = ImageFolderDataset(str(tmp_path), image_size=64, fractions=(1.0, 0.0, 0.0))
-    resized: list[tuple[int, ...]] = []
-    real_resize = F.resize
-
-    def recording_resize(pixels: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-        resized.append(tuple(pixels.shape))
-        return real_resize(pixels, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("ffade_vision.datasets.image_folder.F.resize", recording_resize)
-        image = data.image(0)
+    image, resized = _recorded_resizes(data)
     assert resized == [(3, 192, 256)], "decoded at 1/4, short edge 192 >= 2 x 64"
     difference = (image * 255).round() - _full_decode(data.files[0], 64).float()
     assert float(difference.abs().mean()) < 1  # 0.33 with Pillow 13's libjpeg-turbo
