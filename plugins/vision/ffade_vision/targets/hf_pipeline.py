@@ -104,10 +104,11 @@ class HFImagePipeline(ImageClassifier):
         wrapped = _Logits(network, _columns(names, labels))
         if weights is not None:
             load_weights(wrapped, weights, NAME)
+        mean, std, self.flip_channels = _pixel_scaling(processor, network.config.num_channels)
         super().__init__(
             wrapped,
-            mean=processor.image_mean,
-            std=processor.image_std,
+            mean=mean,
+            std=std,
             input_size=_input_size(processor),
             in_channels=network.config.num_channels,
             device=device,
@@ -118,6 +119,58 @@ class HFImagePipeline(ImageClassifier):
             num_classes=len(self.categories),
         )
         self.interpolation = _interpolation(getattr(processor, "resample", None))
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The processor's pixel values: channels, size, its rescale and normalization folded
+        into one mean and std (:func:`_pixel_scaling`), then its RGB -> BGR flip (MobileViT)."""
+        pixels = super().preprocess(inputs)
+        return pixels.flip(-3) if self.flip_channels else pixels
+
+
+def _pixel_scaling(processor: Any, channels: int) -> tuple[list[float], list[float], bool]:
+    """Mean, std and channel flip that give an image in [0, 1] the pixel values the processor
+    gives the same image in 0..255: ``rescale_factor`` (1/255 by default; 1/127.5 with mean 1 for
+    some), no rescale (``do_rescale: false``: the model takes 0..255), EfficientNet's
+    ``rescale_offset`` (x * factor - 1) and ``include_top`` (divides by the std once more), no
+    normalization (``do_normalize: false``, MobileViT) and ``do_flip_channel_order``.
+
+    The processor computes ``(x * 255 * factor + offset - mean) / std``, which is
+    ``(x - (mean - offset) / k) / (std / k)`` with ``k = 255 * factor``: one normalization. The
+    target normalized with ``image_mean`` and ``image_std`` whatever these said, so a model
+    trained on pixels in [0, 1] (no normalization) got pixels in [-2, 2]; with the default
+    factor (k = 1) and no offset the mean and std are the processor's own, unchanged.
+    """
+
+    def per_channel(value: Any, key: str) -> list[float]:
+        values = list(value) if isinstance(value, list | tuple) else [value] * channels
+        if len(values) != channels or not all(isinstance(v, int | float) for v in values):
+            raise PluginError(
+                f"target '{NAME}': the image processor's {key} must be {channels} numbers (one "
+                f"per channel) or one; got {value!r}"
+            )
+        return [float(v) for v in values]
+
+    rescale = bool(getattr(processor, "do_rescale", True))
+    factor = float(getattr(processor, "rescale_factor", 1 / 255)) if rescale else 1.0
+    if factor <= 0:
+        raise PluginError(
+            f"target '{NAME}': the image processor's rescale_factor must be above 0; got {factor}"
+        )
+    scale = 255 * factor
+    offset = -1.0 if rescale and getattr(processor, "rescale_offset", False) else 0.0
+    if getattr(processor, "do_normalize", False):
+        mean = per_channel(processor.image_mean, "image_mean")
+        std = per_channel(processor.image_std, "image_std")
+    else:
+        mean, std = [0.0] * channels, [1.0] * channels
+    if getattr(processor, "include_top", False):  # EfficientNet: a second division by the std
+        std = [
+            s * t for s, t in zip(std, per_channel(processor.image_std, "image_std"), strict=True)
+        ]
+    if scale != 1 or offset:
+        mean = [(m - offset) / scale for m in mean]
+        std = [s / scale for s in std]
+    return mean, std, bool(getattr(processor, "do_flip_channel_order", False))
 
 
 def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:

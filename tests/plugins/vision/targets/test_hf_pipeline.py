@@ -169,3 +169,33 @@ def test_images_are_resized_with_the_processors_own_resampling(tmp_path: Path) -
     with torch.no_grad():
         expected = model(pixel_values=pixels["pixel_values"]).logits
     torch.testing.assert_close(target.predict(images), expected, atol=1e-5, rtol=1e-5)
+
+
+_SIZE = {"height": 32, "width": 32}
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings"),
+    [
+        ("ViT", {}),
+        ("ViT", {"do_normalize": False}),
+        ("ViT", {"do_rescale": False}),
+        ("ViT", {"rescale_factor": 1 / 127.5, "image_mean": [1.0] * 3, "image_std": [1.0] * 3}),
+        ("MobileViT", {"size": {"shortest_edge": 32}, "crop_size": _SIZE}),
+        ("MobileViT", {"size": {"shortest_edge": 32}, "crop_size": _SIZE, "do_rescale": False}),
+        ("EfficientNet", {"crop_size": _SIZE}),
+        ("EfficientNet", {"crop_size": _SIZE, "rescale_offset": True, "include_top": False}),
+    ],
+)
+def test_pixels_are_the_processors_own(kind: str, settings: dict, tmp_path: Path) -> None:
+    """The target gives the model the pixel values its processor gives the same image: without
+    normalization (do_normalize false, MobileViT), with another rescale (rescale_factor 1/127.5,
+    do_rescale false, EfficientNet's offset and include_top), channels flipped to BGR (MobileViT).
+    The target normalized with image_mean and image_std whatever these settings said."""
+    settings = {"size": _SIZE, **settings}
+    processor = getattr(transformers, f"{kind}ImageProcessor")(**settings)
+    target = HFImagePipeline(str(_saved_tiny_vit(tmp_path, processor)))
+    pixels = torch.randint(0, 256, (2, 3, 32, 32), generator=torch.Generator().manual_seed(0))
+    expected = processor(images=list(pixels.to(torch.uint8)), return_tensors="pt")
+    got = target.preprocess(pixels.float() / 255)
+    torch.testing.assert_close(got, expected["pixel_values"].float(), atol=1e-5, rtol=1e-6)
