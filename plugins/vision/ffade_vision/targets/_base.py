@@ -77,6 +77,15 @@ class ImageClassifier(Target):
     interpolation: F.InterpolationMode = F.InterpolationMode.BILINEAR
     """How images of another size are resized to ``input_size``: pretrained weights set their
     own (torchvision's EfficientNets, Swin and SWAG ViTs were trained on bicubic resizes)."""
+    crop_to_fit: bool = False
+    """An image of another shape than the square ``input_size`` (a 4:3 photo) is resized on its
+    short edge, keeping its aspect, and center-cropped, as torchvision's weights' transforms do;
+    False: stretched to ``input_size``, as Hugging Face processors with a height and width (ViT)
+    do. Images of ``input_size``'s aspect are resized alike either way."""
+    resize_size: int | None = None
+    """The short edge every image is resized to before its center ``input_size`` is cropped
+    (torchvision's weights' ``resize_size``, 256 for most); None: only images of another size
+    are resized, to ``input_size``."""
 
     def __init__(
         self,
@@ -119,11 +128,26 @@ class ImageClassifier(Target):
                 f"target '{name}': got images with {channels} channels; the model "
                 f"takes {self.in_channels} (1 or 3 are converted)"
             )
-        if self.input_size is not None and tuple(inputs.shape[-2:]) != self.input_size:
-            inputs = F.resize(
-                inputs, list(self.input_size), interpolation=self.interpolation, antialias=True
-            )
+        if self.input_size is not None:
+            inputs = self._sized(inputs, self.input_size)
         return F.normalize(inputs, self.mean, self.std)
+
+    def _sized(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """Images resized (and, with ``resize_size`` or ``crop_to_fit``, center-cropped) to
+        ``size``; images of that size already pass unchanged unless ``resize_size`` is set."""
+        height, width = inputs.shape[-2:]
+        short = self.resize_size
+        if short is None:
+            if (height, width) == size:
+                return inputs
+            if not self.crop_to_fit or height * size[1] == width * size[0]:
+                return F.resize(
+                    inputs, list(size), interpolation=self.interpolation, antialias=True
+                )
+            short = min(size)  # a square size: the short edge to it, then its center
+        if min(height, width) != short:
+            inputs = F.resize(inputs, [short], interpolation=self.interpolation, antialias=True)
+        return F.center_crop(inputs, list(size))
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
         """Refuse, when the task is built, inputs that are not images (a text dataset's): they

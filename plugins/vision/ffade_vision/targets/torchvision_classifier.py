@@ -23,8 +23,11 @@ class TorchvisionClassifier(ImageClassifier):
 
     Preprocessing follows the weights' own transforms: their mean and std, and a resize to their
     crop size with their interpolation (bicubic for EfficientNets, Swin, MaxViT and the SWAG
-    weights); the dataset has already cropped, so the resize only matches the resolution.
-    Local checkpoints and random weights use ImageNet's mean and std.
+    weights); the dataset has already cropped, so the resize only matches the resolution. An
+    image that is not square is resized on its short edge and center-cropped, as the weights'
+    transforms do, not stretched. ``weights_transforms`` runs those transforms whole (resize
+    the short edge to their ``resize_size``, then crop). Local checkpoints and random weights
+    use ImageNet's mean and std.
 
     Args:
         model: a torchvision classification model name (``torchvision.models.list_models``).
@@ -35,6 +38,10 @@ class TorchvisionClassifier(ImageClassifier):
         num_classes: output classes for random weights or a local checkpoint (default 1000).
         image_size: side the model is fed, at most ``MOST_IMAGE_SIZE`` (1024); default the
             weights' crop size, else the input's own.
+        weights_transforms: preprocess every image as the weights' ``transforms()`` do: resize
+            its short edge to their ``resize_size`` (256 for most, 232 for ResNet-50's V2), then
+            keep the center crop (224); with a torchvision weights name only, and no image_size.
+            Off (default): the dataset's image is the crop, resized to the crop size.
         device: where the model runs ("cpu", "cuda", "cuda:1").
         precision, channels_last, compile, cpu_threads: speed options of every image target
             ("32" or "bf16" autocast, NHWC convolutions, ``torch.compile``, torch CPU threads);
@@ -54,6 +61,7 @@ class TorchvisionClassifier(ImageClassifier):
         weights: str | None = None,
         num_classes: int | None = None,
         image_size: int | None = None,
+        weights_transforms: bool = False,
         device: str = "cpu",
         precision: str = "32",
         channels_last: bool = False,
@@ -76,8 +84,15 @@ class TorchvisionClassifier(ImageClassifier):
         self.model_name = model
         self.weights = weights
         self.categories: list[str] | None = None
-        mean, std, crop = IMAGENET_MEAN, IMAGENET_STD, None
+        mean, std, crop, resize = IMAGENET_MEAN, IMAGENET_STD, None, None
         interpolation = F.InterpolationMode.BILINEAR
+        if weights_transforms and (weights is None or _is_path(weights) or image_size):
+            raise PluginError(
+                "target 'torchvision_classifier': weights_transforms: true runs a torchvision "
+                "weights name's own transforms (resize, crop); it needs one as weights (e.g. "
+                "DEFAULT) and no image_size (the crop size is theirs); got weights "
+                f"{as_written(weights)}, image_size {as_written(image_size)}"
+            )
         if weights is None or _is_path(weights):
             network = get_model(model, weights=None, num_classes=num_classes or 1000)
             if weights is not None:
@@ -97,6 +112,7 @@ class TorchvisionClassifier(ImageClassifier):
             network = _load_pretrained(model, enum)
             preset = enum.transforms()
             mean, std, crop = preset.mean, preset.std, preset.crop_size[0]
+            resize = preset.resize_size[0] if weights_transforms else None
             interpolation = preset.interpolation  # bilinear resizes cost bicubic models accuracy
             self.categories = list(enum.meta.get("categories", [])) or None
         side = image_size or crop
@@ -114,6 +130,8 @@ class TorchvisionClassifier(ImageClassifier):
             num_classes=len(self.categories) if self.categories else num_classes or 1000,
         )
         self.interpolation = interpolation
+        self.crop_to_fit = True  # a 4:3 photo is cropped, as the weights' transforms crop it
+        self.resize_size = resize
 
 
 def _is_path(weights: str) -> bool:

@@ -196,3 +196,38 @@ def test_pretrained_weights_resize_with_their_own_interpolation(
     )  # fmt: skip
     images = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(target.preprocess(images), own(images))
+
+
+def test_an_image_that_is_not_square_is_cropped_not_stretched() -> None:
+    """A 4:3 image is resized on its short edge and center-cropped, as the weights' transforms
+    do; the target stretched it to the square size, which no torchvision weights were fed."""
+    target = TorchvisionClassifier("resnet18", num_classes=3, image_size=32)
+    images = torch.rand(2, 3, 48, 64, generator=torch.Generator().manual_seed(0))
+    published = torchvision.transforms._presets.ImageClassification(
+        crop_size=32, resize_size=32
+    )  # torchvision's weights' preset: the short edge to 32, its center 32 x 32
+    torch.testing.assert_close(target.preprocess(images), published(images))
+    square = torch.rand(2, 3, 48, 48, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(target.preprocess(square), published(square))
+
+
+@pytest.mark.parametrize("shape", [(3, 300, 400), (3, 224, 224)])
+def test_weights_transforms_are_the_weights_own(
+    shape: tuple[int, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """weights_transforms: true preprocesses as ``weights.transforms()`` does (EfficientNet-B0:
+    the short edge to 256, bicubic, its center 224), square images of the crop size too."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    weights = torchvision.models.EfficientNet_B0_Weights.IMAGENET1K_V1
+    cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
+    cached.parent.mkdir(parents=True)
+    torch.save(get_model("efficientnet_b0").state_dict(), cached)  # stands in for the download
+    target = TorchvisionClassifier("efficientnet_b0", weights="DEFAULT", weights_transforms=True)
+    images = torch.rand(2, *shape, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(target.preprocess(images), weights.transforms()(images))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"weights": "DEFAULT", "image_size": 64}])
+def test_weights_transforms_need_a_weights_name_and_no_image_size(kwargs: dict) -> None:
+    with pytest.raises(PluginError, match=r"weights_transforms: true .* needs one as weights"):
+        TorchvisionClassifier("resnet18", weights_transforms=True, **kwargs)
