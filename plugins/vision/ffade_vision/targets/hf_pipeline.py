@@ -119,6 +119,10 @@ class HFImagePipeline(ImageClassifier):
             num_classes=len(self.categories),
         )
         self.interpolation = _interpolation(getattr(processor, "resample", None))
+        # a processor that resizes the short edge (MobileViT, ConvNeXt) keeps a photo's aspect
+        # and crops it; one with a height and width (ViT, DeiT) stretches it, as this does
+        size = processor.size
+        self.crop_to_fit = not isinstance(size, int) and bool(size.get("shortest_edge"))
 
     def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
         """The processor's pixel values: channels, size, its rescale and normalization folded

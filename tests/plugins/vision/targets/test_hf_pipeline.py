@@ -199,3 +199,20 @@ def test_pixels_are_the_processors_own(kind: str, settings: dict, tmp_path: Path
     expected = processor(images=list(pixels.to(torch.uint8)), return_tensors="pt")
     got = target.preprocess(pixels.float() / 255)
     torch.testing.assert_close(got, expected["pixel_values"].float(), atol=1e-5, rtol=1e-6)
+
+
+def test_a_processor_of_the_short_edge_crops_an_image_that_is_not_square(tmp_path: Path) -> None:
+    """MobileViT's and ConvNeXt's processors resize the short edge and keep the center: a 2:3
+    image came to the model stretched. ViT's (a height and width) stretches, and so does this."""
+    settings = {"size": {"shortest_edge": 32}, "crop_size": _SIZE, "do_flip_channel_order": False}
+    processor = transformers.MobileViTImageProcessor(**settings)
+    target = HFImagePipeline(str(_saved_tiny_vit(tmp_path / "mobilevit", processor)))
+    pixels = torch.randint(0, 256, (2, 3, 32, 48), generator=torch.Generator().manual_seed(0))
+    expected = processor(images=list(pixels.to(torch.uint8)), return_tensors="pt")
+    got = target.preprocess(pixels.float() / 255)
+    torch.testing.assert_close(got, expected["pixel_values"].float(), atol=1e-5, rtol=1e-6)
+    processor = transformers.ViTImageProcessor(size=_SIZE, do_normalize=False)
+    target = HFImagePipeline(str(_saved_tiny_vit(tmp_path / "vit", processor)))
+    assert not target.crop_to_fit
+    stretched = processor(images=list(pixels.to(torch.uint8)), return_tensors="pt")
+    assert stretched["pixel_values"].shape == target.preprocess(pixels.float() / 255).shape
