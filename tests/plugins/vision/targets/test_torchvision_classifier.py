@@ -203,9 +203,8 @@ def test_an_image_that_is_not_square_is_cropped_not_stretched() -> None:
     do; the target stretched it to the square size, which no torchvision weights were fed."""
     target = TorchvisionClassifier("resnet18", num_classes=3, image_size=32)
     images = torch.rand(2, 3, 48, 64, generator=torch.Generator().manual_seed(0))
-    published = torchvision.transforms._presets.ImageClassification(
-        crop_size=32, resize_size=32
-    )  # torchvision's weights' preset: the short edge to 32, its center 32 x 32
+    preset = type(torchvision.models.ResNet18_Weights.DEFAULT.transforms())
+    published = preset(crop_size=32, resize_size=32)  # the weights' kind: short edge, center
     torch.testing.assert_close(target.preprocess(images), published(images))
     square = torch.rand(2, 3, 48, 48, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(target.preprocess(square), published(square))
