@@ -31,8 +31,15 @@ def blamed(who: str) -> Iterator[None]:
             error.args = (f"{who}: {message}",)
         raise
     except Exception as exc:
-        exc.add_note(f"ffade: raised by {who}{OWN_CODE}")
+        # the innermost call is named: a concept's default apply_each names the apply under it
+        if not any(_names_plugin(note) for note in getattr(exc, "__notes__", ())):
+            exc.add_note(f"ffade: raised by {who}{OWN_CODE}")
         raise
+
+
+def _names_plugin(note: object) -> bool:
+    """Whether ``note`` is :func:`blamed`'s (or the registry's) note naming a plugin's call."""
+    return isinstance(note, str) and note.startswith("ffade: raised by ")
 
 
 def failure_reason(error: BaseException) -> str:
@@ -43,7 +50,7 @@ def failure_reason(error: BaseException) -> str:
     text = str(error).strip()
     line = type(error).__name__ + (f": {text.splitlines()[0]}" if text else "")
     for note in getattr(error, "__notes__", ()):
-        if isinstance(note, str) and note.startswith("ffade: raised by "):
+        if _names_plugin(note):
             who = note.removeprefix("ffade: raised by ").removesuffix(OWN_CODE)
             return f"{line} (raised by {who})"
     return line

@@ -67,7 +67,10 @@ class ChangedInputs:
             grid = concept.values
             before = take(inputs, parents)
             row_values = [grid[i] for i in values.tolist()]
-            changed = concept.apply_each(before, row_values)
+            # an exception out of the plugin names it, and summary.json's `error` with it; the
+            # default apply_each names the one apply(inputs, value) that raised
+            with blamed(f"concept '{concept.label}': {each_call(row_values)}"):
+                changed = concept.apply_each(before, row_values)
             who = f"concept '{concept.label}': apply_each"
             changed = checked_rows(changed, len(keys), who, like=before)
             inputs = kept_neutral(concept, before, changed, row_values)
@@ -219,3 +222,11 @@ def _nbytes(batch: Any) -> int:
     if isinstance(batch, dict):
         return sum(_nbytes(v) for v in batch.values())
     return batch.numel() * batch.element_size()
+
+
+def each_call(values: list[Any], shown: int = 3) -> str:
+    """``apply_each(inputs, [v1, v2, v3, ...])``: a search's call, its first distinct values."""
+    distinct = list(dict.fromkeys(values))
+    listed = ", ".join(repr(v) for v in distinct[:shown])
+    listed += ", ..." if len(distinct) > shown else ""
+    return f"apply_each(inputs, [{listed}])"

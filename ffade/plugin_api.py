@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ffade.batch import batch_size_of, checked_rows, concat, move, stack, take
+from ffade.blame import blamed
 from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
@@ -165,7 +166,9 @@ class Concept(ABC):
             part = take(inputs, rows)
             if value != self.neutral:
                 call = f"concept '{self.label}': apply(inputs, {value!r})"
-                part = checked_rows(self.apply(part, value), len(rows), call, like=part)
+                with blamed(call):  # a search's batch: which value the plugin's apply raised on
+                    changed = self.apply(part, value)
+                part = checked_rows(changed, len(rows), call, like=part)
             pieces.append(part)
         changed = concat(pieces)
         if order == list(range(len(order))):  # rows arrived grouped by value: already in order

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,46 @@ def test_a_run_a_plugin_crashed_at_setup_says_why_in_its_summary(tmp_path: Path)
 def test_a_failure_reason_is_one_line_even_without_a_message_or_a_plugin() -> None:
     assert failure_reason(RuntimeError()) == "RuntimeError"
     assert failure_reason(ValueError("bad\nC++ stack")) == "ValueError: bad"
+
+
+class PastHalf(Axis):
+    """A concept whose ``apply`` crashes past the middle of its grid: the pre-search check tries
+    only its first value, so the crash comes in the search."""
+
+    def apply(self, inputs: dict, value: float) -> dict:
+        if value > 0.5:
+            raise RuntimeError("past the middle")
+        return super().apply(inputs, value)
+
+
+class PastHalfEach(PastHalf):
+    """The same crash out of a concept's own ``apply_each``."""
+
+    def apply_each(self, inputs: dict, values: list) -> dict:
+        if any(value > 0.5 for value in values):
+            raise RuntimeError("past the middle")
+        return super().apply_each(inputs, values)
+
+
+@pytest.mark.parametrize(
+    ("concept", "call"),
+    [(PastHalf, r"apply\(inputs, 0\.\d+\)"), (PastHalfEach, r"apply_each\(inputs, \[.*\]\)")],
+)
+def test_a_run_whose_concept_crashes_mid_search_names_the_concept_in_its_summary(
+    tmp_path: Path, concept: type, call: str
+) -> None:
+    """The pre-search check's apply was blamed, the search's was not: a concept crashing on a
+    later value left summary.json's ``error`` as 'RuntimeError: past the middle', naming no
+    plugin, where the README says it names the plugin and call its own code raised in."""
+    task = synthetic_spec()
+    task["concepts"][2] = {"name": concept, "args": {"index": 2, "label": "far"}}
+    with pytest.raises(RuntimeError) as raised:
+        ffade.discover(task=task, explorer="random", budget=200, save_dir=tmp_path / "runs")
+    notes = [n for n in raised.value.__notes__ if n.startswith("ffade: raised by")]
+    assert len(notes) == 1  # the innermost call only, said once
+    (written,) = (tmp_path / "runs").rglob("summary.json")
+    summary = json.loads(written.read_text())
+    assert summary["status"] == "failed"
+    assert re.fullmatch(
+        rf"RuntimeError: past the middle \(raised by concept 'far': {call}\)", summary["error"]
+    ), summary["error"]
