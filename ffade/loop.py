@@ -117,7 +117,7 @@ def fit(
             resolved = yaml.safe_load(printed.getvalue())
             cls = check_model_arguments(resolved.get("model") or {})
             check_trainer_config(resolved.get("trainer") or {}, cls or object)
-            check_trainer_hardware(resolved.get("trainer") or {})
+            check_trainer_hardware(resolved.get("trainer") or {}, one_process=True)
             return resolved
         run_lightning(args)
     except FfadeError as exc:  # say which of the loop's configs it was, unless a stage runs

@@ -73,23 +73,30 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
 _HARDWARE = ("accelerator", "devices", "strategy", "precision", "num_nodes")
 
 
-def check_trainer_hardware(config: dict[str, Any]) -> None:
+def check_trainer_hardware(config: dict[str, Any], one_process: bool = False) -> None:
     """Refuse an accelerator, devices, strategy or precision Lightning would refuse, by building
     a bare Trainer with them (no logger, callbacks or files): ``ffade loop`` checks its later
-    stages' configs so before the first stage runs, as :func:`check_trainer_config` does."""
+    stages' configs so before the first stage runs, as :func:`check_trainer_config` does.
+
+    ``one_process``: also refuse settings that make more than one process (``devices: 2``, on
+    GPUs ``devices: auto`` or several nodes). ``ffade loop`` runs its stages in its own process;
+    Lightning's ``ddp`` starts the command again for every other rank, so each of them ran a
+    whole loop of its own, in a loop directory of its own: rank 1's failed for want of the
+    summary rank 0 writes, and took the others down with it (exit 137, two loop directories).
+    """
     import logging
 
     from lightning import Trainer
     from lightning.fabric.utilities.exceptions import MisconfigurationException
 
     given = {k: config[k] for k in _HARDWARE if k in config and not isinstance(config[k], dict)}
-    if not given:
+    if not given and not one_process:
         return
     quiet = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # no "GPU available: ..." lines for a trainer never used
     try:
-        Trainer(
+        trainer = Trainer(
             **given,
             logger=False,
             enable_checkpointing=False,
@@ -106,6 +113,13 @@ def check_trainer_hardware(config: dict[str, Any]) -> None:
         raise ConfigError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
     finally:
         quiet.setLevel(level)
+    if one_process and trainer.world_size > 1:
+        raise ConfigError(
+            f"trainer: devices {config.get('devices')!r} and num_nodes "
+            f"{config.get('num_nodes', 1)!r} make {trainer.world_size} processes, and ffade loop "
+            "runs its stages in one; give trainer.devices 1, or run the stage as its own ffade "
+            "fit command (docs/scale.md)"
+        )
 
 
 def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:

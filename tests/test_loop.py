@@ -722,6 +722,39 @@ def test_a_trainer_setting_no_fine_tune_can_run_stops_the_loop_before_anything_r
     assert not (tmp_path / "loops").exists()
 
 
+@pytest.mark.parametrize("stage", ["discover", "mitigate"])
+def test_a_stage_on_two_processes_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys, stage: str
+) -> None:
+    """The loop runs its stages in its own process; Lightning's ddp started the whole ``ffade
+    loop`` again as rank 1, which ran a loop of its own in a second loop directory, failed for
+    want of the summary rank 0 writes, and took rank 0 down with it (exit 137)."""
+    two = {"accelerator": "cpu", "devices": 2, "strategy": "ddp"}
+    paths = {
+        "discover": REPO / "configs" / "quickstart.yaml",
+        "mitigate": REPO / "configs" / "mitigate_digits.yaml",
+    }
+    paths[stage] = shrink(paths[stage].name, tmp_path / "two.yaml", {}, two)
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                **{key: str(path) for key, path in paths.items()},
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"ffade: error: {paths[stage]}: trainer: devices 2 and num_nodes 1 make 2 processes, "
+        "and ffade loop runs its stages in one; give trainer.devices 1, or run the stage as its "
+        "own ffade fit command (docs/scale.md)"
+    )
+    assert not (tmp_path / "loops").exists()
+
+
 @pytest.mark.parametrize(
     ("priorities", "says"),
     [
