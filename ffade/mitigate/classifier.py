@@ -37,8 +37,9 @@ class ClassifierFineTuner(FineTuner):
     """Cross-entropy fine-tuning of a classifier target; see the module docstring.
 
     Args:
-        train: "full" trains every weight; "head" only the classifier head (the target's
-            ``head``, else the last ``nn.Linear``), the rest frozen and kept in eval mode.
+        train: "full" trains every weight (one the model froze stays frozen); "head" only the
+            classifier head (the target's ``head``, else the last ``nn.Linear``), the rest
+            frozen and kept in eval mode.
         learning_rate: SGD step size.
         momentum: SGD momentum.
         weight_decay: SGD weight decay.
@@ -101,6 +102,34 @@ class ClassifierFineTuner(FineTuner):
             self._requires_grad = [p.requires_grad for p in self.network.parameters()]
             self.network.requires_grad_(False)
             self.head().requires_grad_(True)
+        self._check_gradient(self.target.to_device(inputs))
+
+    def _check_gradient(self, inputs: Any) -> None:
+        """One line unless ``model(preprocess(inputs))`` carries a gradient to a weight that
+        trains: a module with no parameters, with every one frozen (``requires_grad=False``),
+        or whose forward runs under ``torch.no_grad()`` or ``torch.inference_mode()`` failed
+        in the first training step with torch's "optimizer got an empty parameter list" or
+        "element 0 of tensors does not require grad", a traceback from inside Lightning."""
+        name = plugin_label(self.target)
+        weights = list(self.network.parameters())
+        if not any(p.requires_grad for p in weights):
+            why = "has no parameters" if not weights else "has every parameter frozen"
+            raise FfadeError(
+                f"target '{name}': its model {why}, so the fine-tuner has no weight to train; "
+                "it needs parameters with requires_grad=True (param.requires_grad_(True))"
+            )
+        training = self.network.training
+        self.network.eval()
+        with torch.enable_grad(), torch_random_kept(self.target.device):
+            outputs = self.network(self.target.preprocess(inputs))
+        self.network.train(training)
+        if not isinstance(outputs, torch.Tensor) or not outputs.requires_grad:
+            raise FfadeError(
+                f"target '{name}': model(preprocess(inputs)), which the fine-tuner trains, gives "
+                "outputs with no gradient (a forward under torch.no_grad() or "
+                "torch.inference_mode(), or a .detach()); it must be differentiable "
+                "(docs/plugins.md, Trainable targets)"
+            )
 
     @override
     def on_train_end(self) -> None:

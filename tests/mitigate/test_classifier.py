@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from ffade_vision.targets.digits_cnn import DigitsCNNTarget
+from ffade_vision.targets.digits_cnn import BUNDLED, DigitsCNNTarget
 from lightning.pytorch import Callback, Trainer
 
 from ffade import registry
@@ -168,6 +168,47 @@ def test_a_preprocess_that_is_not_predicts_way_in_is_refused(digits_run, tmp_pat
             trainer.fit(tuner)
     finally:
         registry.unregister("target", "blank_cnn")
+
+
+class FrozenCNN(DigitsCNNTarget):
+    """Every weight frozen (``requires_grad=False``), as a model kept for inference often is."""
+
+    def __init__(self, weights: str | None = BUNDLED) -> None:
+        super().__init__(weights)
+        self.model.requires_grad_(False)
+
+
+class NoGradCNN(DigitsCNNTarget):
+    """A forward that runs under ``torch.no_grad()``: its outputs carry no gradient."""
+
+    def __init__(self, weights: str | None = BUNDLED) -> None:
+        super().__init__(weights)
+        self.model.forward = torch.no_grad()(self.model.forward)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (FrozenCNN, r"its model has every parameter frozen, so the fine-tuner has no weight"),
+        (NoGradCNN, r"model\(preprocess\(inputs\)\), which the fine-tuner trains, gives outputs "),
+    ],
+)
+def test_a_model_that_cannot_train_is_refused_before_the_first_step(
+    digits_run: Path, tmp_path: Path, target: type, message: str
+) -> None:
+    """Torch's own errors came from the first training step, a traceback from inside Lightning:
+    "optimizer got an empty parameter list", "element 0 of tensors does not require grad"."""
+    registry.register("target", "untrainable_cnn", target)
+    try:
+        tuner = ClassifierFineTuner(
+            run=str(run_naming(digits_run, tmp_path, "target", "untrainable_cnn"))
+        )
+        trainer = Trainer(max_epochs=1, logger=False, default_root_dir=tmp_path / "out")
+        with pytest.raises(FfadeError, match=rf"^target 'untrainable_cnn': {message}"):
+            trainer.fit(tuner)
+    finally:
+        registry.unregister("target", "untrainable_cnn")
+    assert trainer.optimizers == []  # stopped in setup: Lightning never asked for an optimizer
 
 
 class RowsCNN(DigitsCNNTarget):
