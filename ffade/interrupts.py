@@ -130,7 +130,7 @@ def exit_with_on_sigterm(status: int) -> None:
     command's.
 
     Once a command is over, the interpreter still shuts down (Lightning's and torch's teardown,
-    the logger's threads: a second or so). A SIGTERM then ended a finished run with status 143,
+    its module teardown: a second or so). A SIGTERM then ended a finished run with status 143,
     read as killed, where its summary says finished (Ctrl-C: 130, without a word); its files are
     whole, so the command's own status is the process's. Only the process's command calls this
     (not ``main(argv)`` in a caller's process, whose signals stay its own). A signal the process
