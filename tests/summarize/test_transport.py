@@ -577,3 +577,41 @@ def test_a_barycenter_step_short_of_the_optimum_is_refused_not_returned(monkeypa
     monkeypatch.setitem(solvers, "emd", functools.partial(solvers["emd"], numItermax=2))
     with pytest.raises(FfadeError, match="15 atoms and 15 / 15 / 15 states did not reach the opt"):
         barycenter(landscapes, "policy")
+
+
+def test_grid_barycenter_costs_at_most_its_bound_above_the_exact_lp_barycenter() -> None:
+    """support="grid" (what a dozen spread-out landscapes get, where the free-support solver was
+    refused by MAX_COST_ENTRIES or ran for hours): its weighted squared cost, computed exactly
+    here, lies between the least over grid-supported measures (POT's exact LP, brute force on 15
+    states) and that least plus the bound it returns."""
+    parts = [random_landscape(seed) for seed in (1, 2, 3)]
+    weights = np.array([0.5, 0.3, 0.2])
+    result = barycenter(parts, "policy", weights=list(weights), support="grid")
+    states = np.argwhere(np.ones(parts[0].shape))
+    cost = ot.dist(parts[0].coordinates(states), parts[0].coordinates(states))  # squared
+    masses = np.stack([p.policy.ravel() / p.policy.sum() for p in parts], axis=1)
+    exact = ot.lp.barycenter(masses, cost, weights)
+    least = sum(w * ot.emd2(exact, masses[:, k], cost) for k, w in enumerate(weights))
+    ours = sum(
+        w * ot.emd2(result.grid_mass.ravel(), masses[:, k], cost) for k, w in enumerate(weights)
+    )
+    assert result.grid_mass.shape == parts[0].shape
+    assert result.grid_mass.sum() == pytest.approx(1.0)
+    assert 0 < result.bound < 0.2
+    assert least - 1e-9 <= ours <= least + result.bound
+
+
+def test_many_spread_out_landscapes_get_the_grid_barycenter_not_a_refusal(monkeypatch) -> None:
+    """Under support="auto" a barycenter whose free-support steps pass FREE_SUPPORT_ENTRIES is
+    solved on the grid (lowered here so a small grid shows it) and says its bound; explicit
+    "free" still takes the free-support solver, whose fixed point has no bound (None)."""
+    parts = [random_landscape(seed) for seed in range(12)]
+    monkeypatch.setattr(transport, "FREE_SUPPORT_ENTRIES", 10)
+    assert barycenter(parts, "policy").bound > 0
+    assert barycenter(parts, "policy", support="free").bound is None
+    assert barycenter(parts[:2], "policy").bound == 0.0  # two: exact
+
+
+def test_an_unknown_barycenter_support_is_one_line() -> None:
+    with pytest.raises(FfadeError, match=r"support 'fixed' is not known; allowed: 'auto'"):
+        barycenter([point_mass((0, 0)), point_mass((1, 0))], support="fixed")
