@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape
@@ -104,8 +103,11 @@ def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
     out = log_f  # (landscapes, *grid): every landscape's at once
     for axis, kernel in enumerate(kernels, start=1):
         moved = np.moveaxis(out, axis, -1)  # (..., n): sum over the last, per target value
-        with np.errstate(divide="ignore", invalid="ignore"):
-            summed = logsumexp(moved[..., None, :] + kernel, axis=-1)
+        terms = moved[..., None, :] + kernel
+        top = terms.max(axis=-1, keepdims=True)
+        top[~np.isfinite(top)] = 0.0  # a line with no mass stays -inf, not NaN
+        with np.errstate(divide="ignore"):
+            summed = np.log(np.exp(terms - top).sum(axis=-1)) + top[..., 0]
         out = np.moveaxis(summed, -1, axis)
     return out
 
