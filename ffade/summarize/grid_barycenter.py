@@ -48,7 +48,8 @@ def grid_barycenter(landscapes: Sequence[Landscape], kind: Kind, weights: np.nda
     """
     first = landscapes[0]
     axes = first.grid_coordinates
-    log_mu = np.stack([np.log(_grid_mass(x, kind)) for x in landscapes])
+    with np.errstate(divide="ignore"):  # a state without mass: log 0 = -inf, no mass moved
+        log_mu = np.stack([np.log(_grid_mass(x, kind)) for x in landscapes])
     steps = [np.diff(np.sort(a)) for a in axes if len(a) > 1]
     positive = np.concatenate(steps)[np.concatenate(steps) > 0] if steps else np.zeros(0)
     eps = REG_STEP_FRACTION * float(positive.min()) ** 2 if positive.size else 1.0
@@ -94,8 +95,7 @@ def _grid_mass(landscape: Landscape, kind: Kind) -> np.ndarray:
         values = np.nan_to_num(landscape.failure_rate, nan=0.0)
     else:
         values = np.asarray(landscape.policy, dtype=float)
-    with np.errstate(divide="ignore"):
-        return values / values.sum()
+    return values / values.sum()
 
 
 def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 
 import numpy as np
 import ot
@@ -615,3 +616,15 @@ def test_many_spread_out_landscapes_get_the_grid_barycenter_not_a_refusal(monkey
 def test_an_unknown_barycenter_support_is_one_line() -> None:
     with pytest.raises(FfadeError, match=r"support 'fixed' is not known; allowed: 'auto'"):
         barycenter([point_mass((0, 0)), point_mass((1, 0))], support="fixed")
+
+
+def test_grid_barycenter_of_point_masses_sits_on_the_grid_state_nearest_their_mean() -> None:
+    """Failures at (0, 0), (4, 2) and (2, 0): mean (0.5, 1/3), nearest grid state (2, 1). The
+    states without failures (log 0) raise no RuntimeWarning (-W error in CI would fail on it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = barycenter(
+            [point_mass((0, 0)), point_mass((4, 2)), point_mass((2, 0))], support="grid"
+        )
+    assert np.unravel_index(result.grid_mass.argmax(), result.grid_mass.shape) == (2, 1)
+    assert result.grid_mass[2, 1] > 0.9
