@@ -19,8 +19,6 @@ mass by at most that much changes a Wasserstein-1 distance by at most that much.
 
 from __future__ import annotations
 
-import itertools
-import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -33,8 +31,10 @@ from scipy.spatial.distance import cdist
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, require_landscape
+from ffade.summarize.snap import snap
 
 Kind = Literal["failure", "policy"]
+Support = Literal["auto", "free", "grid"]
 
 MAX_SUPPORT = 2000
 """States kept per distribution: a 2000 x 2000 transport problem solves in about a second."""
@@ -42,12 +42,13 @@ MAX_COST_ENTRIES = 25_000_000
 """The largest dense cost matrix one transport problem builds: 200 MB of float64, 5000 x 5000
 states, solved in about half a minute. A bigger ``max_support`` is refused in one line: 10^5
 states a side would need 80 GB and hours, and would fill memory rather than say so."""
+FREE_SUPPORT_ENTRIES = 250_000
+"""The largest cost matrix (atoms x one landscape's states) the free-support barycenter solves at
+each step under ``support="auto"``: it solves one per landscape per iteration, so beyond this a
+dozen spread-out landscapes take hours; the grid barycenter takes seconds."""
 EMD_ITERATIONS = 10**9
 """Network simplex iterations allowed: enough to finish any problem within ``MAX_COST_ENTRIES``
 (POT's default, 100000, stops a 5000 x 5000 problem short of optimal, with only a warning)."""
-SNAP_TIE = 1e-9
-"""How much nearer one grid value must be, in normalized coordinates, before an atom's mass goes
-to it alone: closer than this to two values, it is split evenly between them (``_snap``)."""
 
 
 @dataclass
@@ -226,11 +227,15 @@ class Barycenter:
         mass: atom masses (m,), summing to 1.
         grid_mass: the atoms' mass moved to their nearest grid state, shaped like the grid, so the
             barycenter plots and reads like any landscape.
+        bound: how much the weighted squared cost can exceed the least: 0 for two landscapes
+            (exact), the computed bound on the grid (:mod:`.grid_barycenter`), None for the
+            free-support fixed point (no bound known).
     """
 
     coordinates: np.ndarray
     mass: np.ndarray
     grid_mass: np.ndarray
+    bound: float | None = 0.0
 
 
 def barycenter(
@@ -239,6 +244,7 @@ def barycenter(
     weights: Sequence[float] | None = None,
     max_support: int = MAX_SUPPORT,
     max_iterations: int = 100,
+    support: Support = "auto",
 ) -> Barycenter:
     """The Wasserstein-2 barycenter of several landscapes: their "average failure landscape".
 
@@ -265,6 +271,9 @@ def barycenter(
             landscape of weight 0 takes no part (two of positive weight: the exact barycenter).
         max_support: states kept per input distribution (see module docstring).
         max_iterations: fixed-point iterations of the solver (more than two landscapes).
+        support: "free" (above), "grid" (fixed support on the grid's states, entropic, with a
+            bound: :mod:`.grid_barycenter`; ``max_support`` unused), or "auto": exact for two,
+            free while each step's cost matrices stay within ``FREE_SUPPORT_ENTRIES``, else grid.
 
     Raises:
         FfadeError: fewer than two landscapes, grids differ, weights or ``max_iterations``
@@ -284,10 +293,18 @@ def barycenter(
     first = landscapes[0]
     # a landscape of weight 0 takes no part: its states would start atoms of no mass (NaN)
     landscapes, w = [x for x, wx in zip(landscapes, w, strict=True) if wx > 0], w[w > 0]
+    if support not in ("auto", "free", "grid"):
+        raise FfadeError(f"support {support!r} is not known; allowed: 'auto', 'free', 'grid'")
     parts = [distribution(x, kind, max_support) for x in landscapes]
+    atoms = len(_mixture(parts, w)[1]) if len(parts) > 2 else 0
+    large = atoms * max(len(p.mass) for p in parts) > FREE_SUPPORT_ENTRIES
+    if support == "grid" or (support == "auto" and large):
+        from ffade.summarize.grid_barycenter import grid_barycenter
+
+        return grid_barycenter(landscapes, kind, w)
     if len(parts) == 1:
         (only,) = parts
-        grid_mass = _snap(first, only.coordinates, only.mass)
+        grid_mass = snap(first, only.coordinates, only.mass)
         return Barycenter(coordinates=only.coordinates, mass=only.mass, grid_mass=grid_mass)
     import ot  # see transport_cost
 
@@ -301,7 +318,7 @@ def barycenter(
         i, j = np.nonzero(plan)
         atoms = w[0] * a.coordinates[i] + w[1] * b.coordinates[j]
         mass = plan[i, j] / plan[i, j].sum()
-        return Barycenter(coordinates=atoms, mass=mass, grid_mass=_snap(first, atoms, mass))
+        return Barycenter(coordinates=atoms, mass=mass, grid_mass=snap(first, atoms, mass))
     start_states, start_mass = _mixture(parts, w)
     for part in parts:  # each iteration solves one problem per input against all the atoms
         _check_size(len(start_mass), len(part.mass))
@@ -316,7 +333,8 @@ def barycenter(
             numItermax=max_iterations,
         )
     _require_barycenter_optimum(warned, len(start_mass), [len(p.mass) for p in parts])
-    return Barycenter(coordinates=atoms, mass=start_mass, grid_mass=_snap(first, atoms, start_mass))
+    grid_mass = snap(first, atoms, start_mass)
+    return Barycenter(coordinates=atoms, mass=start_mass, grid_mass=grid_mass, bound=None)
 
 
 def _barycenter_weights(
@@ -365,24 +383,3 @@ def _mixture(parts: Sequence[Distribution], w: np.ndarray) -> tuple[np.ndarray, 
     start_mass = np.array([mixture[tuple(s)] for s in start_states])
     start_mass /= start_mass.sum()
     return start_states, start_mass
-
-
-def _snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np.ndarray:
-    """Move each atom's mass to the nearest grid state (per concept: the grid is a product).
-
-    An atom exactly halfway between two values of a concept (the midpoint of failures on
-    neighbouring states, the commonest barycenter atom) splits its mass evenly between them:
-    sending it all to the lower one made the average of two runs lean one way, and which way
-    hung on the last bit of a float (the midpoint of 0 and 1/3 is not exactly 1/6 from both).
-    """
-    grid = np.zeros(landscape.shape)
-    nearest = []
-    for i, axis in enumerate(landscape.grid_coordinates):
-        distance = np.abs(coordinates[:, i, None] - axis[None, :])
-        nearest.append(distance <= distance.min(axis=1, keepdims=True) + SNAP_TIE)
-    for atom, atom_mass in enumerate(mass):
-        choices = [np.flatnonzero(tied[atom]) for tied in nearest]
-        share = atom_mass / math.prod(len(c) for c in choices)
-        for state in itertools.product(*choices):
-            grid[state] += share
-    return grid

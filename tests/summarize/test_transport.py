@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 
 import numpy as np
 import ot
@@ -577,3 +578,53 @@ def test_a_barycenter_step_short_of_the_optimum_is_refused_not_returned(monkeypa
     monkeypatch.setitem(solvers, "emd", functools.partial(solvers["emd"], numItermax=2))
     with pytest.raises(FfadeError, match="15 atoms and 15 / 15 / 15 states did not reach the opt"):
         barycenter(landscapes, "policy")
+
+
+def test_grid_barycenter_costs_at_most_its_bound_above_the_exact_lp_barycenter() -> None:
+    """support="grid" (what a dozen spread-out landscapes get, where the free-support solver was
+    refused by MAX_COST_ENTRIES or ran for hours): its weighted squared cost, computed exactly
+    here, lies between the least over grid-supported measures (POT's exact LP, brute force on 15
+    states) and that least plus the bound it returns."""
+    parts = [random_landscape(seed) for seed in (1, 2, 3)]
+    weights = np.array([0.5, 0.3, 0.2])
+    result = barycenter(parts, "policy", weights=list(weights), support="grid")
+    states = np.argwhere(np.ones(parts[0].shape))
+    cost = ot.dist(parts[0].coordinates(states), parts[0].coordinates(states))  # squared
+    masses = np.stack([p.policy.ravel() / p.policy.sum() for p in parts], axis=1)
+    exact = ot.lp.barycenter(masses, cost, weights)
+    least = sum(w * ot.emd2(exact, masses[:, k], cost) for k, w in enumerate(weights))
+    ours = sum(
+        w * ot.emd2(result.grid_mass.ravel(), masses[:, k], cost) for k, w in enumerate(weights)
+    )
+    assert result.grid_mass.shape == parts[0].shape
+    assert result.grid_mass.sum() == pytest.approx(1.0)
+    assert 0 < result.bound < 0.2
+    assert least - 1e-9 <= ours <= least + result.bound
+
+
+def test_many_spread_out_landscapes_get_the_grid_barycenter_not_a_refusal(monkeypatch) -> None:
+    """Under support="auto" a barycenter whose free-support steps pass FREE_SUPPORT_ENTRIES is
+    solved on the grid (lowered here so a small grid shows it) and says its bound; explicit
+    "free" still takes the free-support solver, whose fixed point has no bound (None)."""
+    parts = [random_landscape(seed) for seed in range(12)]
+    monkeypatch.setattr(transport, "FREE_SUPPORT_ENTRIES", 10)
+    assert barycenter(parts, "policy").bound > 0
+    assert barycenter(parts, "policy", support="free").bound is None
+    assert barycenter(parts[:2], "policy").bound == 0.0  # two: exact
+
+
+def test_an_unknown_barycenter_support_is_one_line() -> None:
+    with pytest.raises(FfadeError, match=r"support 'fixed' is not known; allowed: 'auto'"):
+        barycenter([point_mass((0, 0)), point_mass((1, 0))], support="fixed")
+
+
+def test_grid_barycenter_of_point_masses_sits_on_the_grid_state_nearest_their_mean() -> None:
+    """Failures at (0, 0), (4, 2) and (2, 0): mean (0.5, 1/3), nearest grid state (2, 1). The
+    states without failures (log 0) raise no RuntimeWarning (-W error in CI would fail on it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = barycenter(
+            [point_mass((0, 0)), point_mass((4, 2)), point_mass((2, 0))], support="grid"
+        )
+    assert np.unravel_index(result.grid_mass.argmax(), result.grid_mass.shape) == (2, 1)
+    assert result.grid_mass[2, 1] > 0.9

@@ -1,0 +1,35 @@
+"""Barycenter atoms, which fall between grid states, moved onto the grid (its grid_mass)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ffade.summarize.landscape import Landscape
+
+SNAP_TIE = 1e-9
+"""How much nearer one grid value must be, in normalized coordinates, before an atom's mass goes
+to it alone: closer than this to two values, it is split evenly between them (``snap``)."""
+
+
+def snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np.ndarray:
+    """Move each atom's mass to the nearest grid state (per concept: the grid is a product).
+
+    An atom exactly halfway between two values of a concept (the midpoint of failures on
+    neighbouring states, the commonest barycenter atom) splits its mass evenly between them:
+    sending it all to the lower one made the average of two runs lean one way, and which way
+    hung on the last bit of a float (the midpoint of 0 and 1/3 is not exactly 1/6 from both).
+    """
+    grid = np.zeros(landscape.shape)
+    nearest = []
+    for i, axis in enumerate(landscape.grid_coordinates):
+        distance = np.abs(coordinates[:, i, None] - axis[None, :])
+        nearest.append(distance <= distance.min(axis=1, keepdims=True) + SNAP_TIE)
+    for atom, atom_mass in enumerate(mass):
+        choices = [np.flatnonzero(tied[atom]) for tied in nearest]
+        share = atom_mass / math.prod(len(c) for c in choices)
+        for state in itertools.product(*choices):
+            grid[state] += share
+    return grid
