@@ -153,3 +153,16 @@ def test_insert_char_writes_in_the_script_of_the_word(text: str) -> None:
             assert _scripts(edited) == _scripts(text), (seed, count, edited)
             assert set(edited.lower()) - set(text.lower()) <= set(string.ascii_lowercase), edited
     assert F.insert_char("批准了", 2, 0) != "批准了"
+
+
+@pytest.mark.parametrize("text", ["コーヒーとケーキ", "人々は来た", "ʻokina waʼa"])
+def test_insert_char_never_inserts_a_modifier_letter(text: str) -> None:
+    """A modifier letter (Unicode Lm) was a script of its own, so the gap after the long-vowel
+    mark of "コーヒー" got another: "コーーヒー", and "人々" got "人々々", no slip of a hand
+    that knows the script. Now the gap takes the script of the letter the mark follows."""
+    marks = [c for c in text if unicodedata.category(c) == "Lm"]
+    for seed in range(6):
+        for count in range(1, 8):
+            edited = F.insert_char(text, count, seed)
+            assert [c for c in edited if unicodedata.category(c) == "Lm"] == marks, edited
+    assert F.insert_char("ーー", 3, 0) == "ーー"  # marks alone: no letter to insert
