@@ -92,6 +92,28 @@ def test_a_lone_sentence_opening_with_a_name_is_lowered_for_want_of_evidence() -
     assert F.negate("London burned.", 1, 0, verbs=()) == "It is not true that london burned."
 
 
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("McDonald burned.", "It is not true that McDonald burned."),
+        ("O'Brien spoke.", "It is not true that O'Brien spoke."),
+        ("DeSantis spoke.", "It is not true that DeSantis spoke."),
+        ("Ana Lopez spoke. Lopez left.", "It is not true that ana Lopez spoke. Lopez left."),
+        (
+            "The Lopez family spoke. Lopez left.",
+            "It is not true that the Lopez family spoke. Lopez left.",
+        ),
+    ],
+)
+def test_the_prefix_keeps_a_capital_a_name_shows_without_a_dictionary(
+    text: str, negated: str
+) -> None:
+    """A lone opener lost its capital even where the word itself shows it is a name: a capital
+    inside it ("mcDonald", "o'Brien"). It now keeps it; a stop word, and a first name before a
+    name of the text ("ana Lopez": keeping it moves the text quickstart), are lowered as before."""
+    assert F.negate(text, 1, 0, verbs=()) == negated
+
+
 def test_a_point_between_digits_ends_no_sentence_and_splits_no_number() -> None:
     """ "7.5" ended a sentence and was two words: negate wrote "7.It is not true that 5 2026",
     repeat_word "7.5 5", shuffle_words "7.2026 5", delete_word "1, people"."""
