@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from functools import cache
 from itertools import pairwise
 
 from ffade_text.functional._spans import (
@@ -61,17 +62,35 @@ def insert_char(text: str, count: int, seed: int = 0) -> str:
     itself uses ("批准了" -> "批准准了" or "批了准了"), since a-z in a Chinese, Hindi or Arabic
     word ("批准e了") is no slip of that script's writer, and the text's own letters need no
     table of every script's alphabet.
+
+    A modifier letter (Unicode Lm: the long-vowel mark "ー", the iteration mark "々", "ʼ") is
+    never inserted, and a gap after one takes the script of the letter it follows: the mark
+    lengthens or repeats that letter, so typing it twice ("コーーヒー", "人々々") is no slip
+    of a hand that knows the script, where a letter of it ("コーカヒー") is.
     """
     letters = _letters(text)
     before = {end: start for start, end in letters}
-    gaps = [start for start, _ in letters if start in before]
+    alphabets = _alphabets(text, letters)
+    scripts = {start: _gap_script(text, before, start) for start, _ in letters if start in before}
+    gaps = [start for start, _ in letters if alphabets.get(scripts.get(start, ""))]
     rng = generator(text, seed, "insert_char")
     sites = first_sites(gaps, count, rng)
-    alphabets = _alphabets(text, letters)
-    inserted = {i: rng.choice(alphabets[_script(text[before[i]])]) for i in sites}
+    inserted = {i: rng.choice(alphabets[scripts[i]]) for i in sites}
     return splice(text, [(i, i) for i in sites], lambda t, i, _: t[:i] + inserted[i] + t[i:])
 
 
+def _gap_script(text: str, before: dict[int, int], gap: int) -> str:
+    """The script of the letters a gap takes: that of the letter before it, or, after modifier
+    letters, of the letter they follow ("" when the word starts with them)."""
+    start = before[gap]
+    while unicodedata.category(text[start]) == "Lm":
+        if start not in before:
+            return ""
+        start = before[start]
+    return _script(text[start])
+
+
+@cache  # a name look-up per letter of a long text was most of insert_char's time
 def _script(letter: str) -> str:
     """The script of a letter, as the first word of its Unicode name: LATIN, CJK, ARABIC ..."""
     return unicodedata.name(letter, "").split(" ")[0]
@@ -79,10 +98,13 @@ def _script(letter: str) -> str:
 
 def _alphabets(text: str, letters: list[tuple[int, int]]) -> dict[str, str]:
     """Per script, the letters to insert: a-z for Latin (as before: English texts keep their
-    edits), else the text's own letters of that script, lowercased, in code point order."""
+    edits), else the text's own letters of that script, lowercased, in code point order;
+    modifier letters (Lm: "ー", "々") are none of them."""
     found: dict[str, set[str]] = {}
-    for start, _ in letters:
-        letter = text[start].lower() if len(text[start].lower()) == 1 else text[start]
+    for letter in {text[start] for start, _ in letters}:
+        if unicodedata.category(letter) == "Lm":
+            continue
+        letter = letter.lower() if len(letter.lower()) == 1 else letter
         found.setdefault(_script(letter), set()).add(letter)
     alphabets = {script: "".join(sorted(chars)) for script, chars in found.items()}
     alphabets["LATIN"] = string.ascii_lowercase

@@ -175,12 +175,20 @@ def _lower_first(sentence: str, names: Collection[str]) -> str:
     ``names``, those the text writes with their capital where they open no sentence ("London
     burned. Fire reached London."). A stop word ("The", "About") is lowered all the same, and so
     is a word the text capitalizes only to open a sentence: without a dictionary, "Heavy rain
-    today." and a lone "London burned." look alike, and "heavy" is the likelier."""
+    today." and a lone "London burned." look alike, and "heavy" is the likelier.
+
+    A capital inside the word is a sign of a name that needs no dictionary and keeps the capital
+    too ("McDonald", "O'Brien", "DeSantis": "mcDonald" was written). A first name before a name
+    of the text ("Ana Lopez spoke. Lopez left.") is lowered all the same: keeping it changed
+    what the text quickstart's search found (its swap_char turns "won" into "own", so "Frank
+    Muller own ..." gets the prefix)."""
     first = WORD.match(sentence)
     word = first.group() if first else ""
     if word == "I" or word[:2] in ("I'", "I’") or (len(word) > 1 and word.isupper()):
         return sentence
-    if _APOSTROPHE.split(word)[0] in names and word.lower() not in STOP_WORDS:
+    if word.lower() in STOP_WORDS:
+        return sentence[:1].lower() + sentence[1:]
+    if _APOSTROPHE.split(word)[0] in names or word[1:] != word[1:].lower():
         return sentence
     return sentence[:1].lower() + sentence[1:]
 

@@ -6,7 +6,10 @@ text; ``count`` 0 returns it unchanged, and a text with fewer sites gets an edit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import random
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import accumulate
 
 from ffade_text.functional._spans import (
     SENTENCE,
@@ -87,13 +90,12 @@ def shuffle_words(text: str, count: int, seed: int = 0) -> str:
     "The council approved the budget." -> "The budget approved the council." Words keep their
     places' punctuation, and swaps stay inside sentences so the text keeps its sentence count.
     Every pair of words of a sentence at most ``SWAP_REACH`` words apart is a candidate (every
-    pair, in a sentence of up to 65 words), so the time is linear in the length of the text:
-    with every pair of a long sentence (a text without stops is one), 2,000 words took 9 s and
-    260 MB per call, quadratic.
+    pair, in a sentence of up to 65 words): with every pair of a long sentence (a text without
+    stops is one), 2,000 words took 9 s and 260 MB per call, quadratic.
     """
     spans = words(text)
     lower = [text[s:e].lower() for s, e in spans]
-    pairs = []
+    sentences = []  # (first word, end) of each sentence's words
     k = 0  # one pass over the words: each sentence's words follow the previous sentence's
     for sentence in SENTENCE.finditer(text):
         while k < len(spans) and spans[k][0] < sentence.start():
@@ -101,19 +103,27 @@ def shuffle_words(text: str, count: int, seed: int = 0) -> str:
         first = k
         while k < len(spans) and spans[k][1] <= sentence.end():
             k += 1
-        pairs += [
+        sentences.append((first, k))
+    rng = generator(text, seed, "shuffle_words")
+    reach = [min(end - 1 - i, SWAP_REACH) for first, end in sentences for i in range(first, end)]
+    if sum(reach) <= SHUFFLE_ALL:
+        pairs = [
             (i, j)
-            for i in range(first, k)
-            for j in range(i + 1, min(k, i + 1 + SWAP_REACH))
+            for first, end in sentences
+            for i in range(first, end)
+            for j in range(i + 1, min(end, i + 1 + SWAP_REACH))
             if lower[i] != lower[j]
         ]
-    order = first_sites(pairs, len(pairs), generator(text, seed, "shuffle_words"))
+        order: Iterable[tuple[int, int]] = first_sites(pairs, len(pairs), rng)
+    else:
+        owners = [i for first, end in sentences for i in range(first, end)]
+        order = _drawn_pairs(owners, _differing_reach(lower, sentences, reach), rng)
     used: set[int] = set()
     placed: dict[tuple[int, int], str] = {}
     for i, j in order:
         if len(placed) == 2 * count:
             break
-        if i not in used and j not in used:
+        if i not in used and j not in used and lower[i] != lower[j]:
             used.update((i, j))
             placed[spans[i]] = text[slice(*spans[j])]
             placed[spans[j]] = text[slice(*spans[i])]
@@ -122,3 +132,47 @@ def shuffle_words(text: str, count: int, seed: int = 0) -> str:
         pieces += (text[last:start], placed[(start, end)])
         last = end
     return "".join(pieces) + text[last:]
+
+
+SHUFFLE_ALL = 50_000
+"""Up to this many candidate pairs, shuffle_words lists and shuffles them all (a 700-word
+article with 25-word sentences has about 9,000); above, it draws pairs one at a time."""
+
+
+def _differing_reach(
+    lower: list[str], sentences: list[tuple[int, int]], reach: list[int]
+) -> list[int]:
+    """``reach``, with 0 for each word the next ``reach`` words of whose sentence all equal it:
+    it has no pair to swap, and drawing its pairs only to refuse them ("the the the ...", 25,000
+    words) took 16 s."""
+    kept, n = [], 0
+    for first, end in sentences:
+        other = end  # the first word after i (in its sentence) that differs from it
+        for i in range(end - 1, first - 1, -1):
+            if i + 1 < end and lower[i + 1] != lower[i]:
+                other = i + 1
+            kept.append(reach[n + i - first] if other - i <= reach[n + i - first] else 0)
+        kept[n:] = kept[n:][::-1]
+        n += end - first
+    return kept
+
+
+def _drawn_pairs(
+    owners: list[int], reach: list[int], rng: random.Random
+) -> Iterator[tuple[int, int]]:
+    """Candidate pairs ``(i, i + 1 + d)``, ``d < reach`` of word ``owners[n]``, in seeded random
+    order, drawn one at a time (a Fisher-Yates shuffle that stores only the places it moved).
+
+    Listing and shuffling every pair made shuffle_words's time and memory 64 times the number
+    of words (SWAP_REACH): 25,000 words without a stop, 1.6 million pairs, took 6 s per call.
+    A draw costs a logarithm; the edit needs a few draws per swap.
+    """
+    ends = list(accumulate(reach))  # pairs of the words up to and including each one
+    total = ends[-1] if ends else 0
+    moved: dict[int, int] = {}
+    for place in range(total):
+        drawn = rng.randrange(place, total)
+        pair = moved.get(drawn, drawn)
+        moved[drawn] = moved.pop(place, place)
+        n = bisect_right(ends, pair)
+        yield owners[n], owners[n] + 1 + pair - (ends[n] - reach[n])

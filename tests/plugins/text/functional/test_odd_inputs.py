@@ -92,6 +92,28 @@ def test_a_lone_sentence_opening_with_a_name_is_lowered_for_want_of_evidence() -
     assert F.negate("London burned.", 1, 0, verbs=()) == "It is not true that london burned."
 
 
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("McDonald burned.", "It is not true that McDonald burned."),
+        ("O'Brien spoke.", "It is not true that O'Brien spoke."),
+        ("DeSantis spoke.", "It is not true that DeSantis spoke."),
+        ("Ana Lopez spoke. Lopez left.", "It is not true that ana Lopez spoke. Lopez left."),
+        (
+            "The Lopez family spoke. Lopez left.",
+            "It is not true that the Lopez family spoke. Lopez left.",
+        ),
+    ],
+)
+def test_the_prefix_keeps_a_capital_a_name_shows_without_a_dictionary(
+    text: str, negated: str
+) -> None:
+    """A lone opener lost its capital even where the word itself shows it is a name: a capital
+    inside it ("mcDonald", "o'Brien"). It now keeps it; a stop word, and a first name before a
+    name of the text ("ana Lopez": keeping it moves the text quickstart), are lowered as before."""
+    assert F.negate(text, 1, 0, verbs=()) == negated
+
+
 def test_a_point_between_digits_ends_no_sentence_and_splits_no_number() -> None:
     """ "7.5" ended a sentence and was two words: negate wrote "7.It is not true that 5 2026",
     repeat_word "7.5 5", shuffle_words "7.2026 5", delete_word "1, people"."""
@@ -153,3 +175,16 @@ def test_insert_char_writes_in_the_script_of_the_word(text: str) -> None:
             assert _scripts(edited) == _scripts(text), (seed, count, edited)
             assert set(edited.lower()) - set(text.lower()) <= set(string.ascii_lowercase), edited
     assert F.insert_char("批准了", 2, 0) != "批准了"
+
+
+@pytest.mark.parametrize("text", ["コーヒーとケーキ", "人々は来た", "ʻokina waʼa"])
+def test_insert_char_never_inserts_a_modifier_letter(text: str) -> None:
+    """A modifier letter (Unicode Lm) was a script of its own, so the gap after the long-vowel
+    mark of "コーヒー" got another: "コーーヒー", and "人々" got "人々々", no slip of a hand
+    that knows the script. Now the gap takes the script of the letter the mark follows."""
+    marks = [c for c in text if unicodedata.category(c) == "Lm"]
+    for seed in range(6):
+        for count in range(1, 8):
+            edited = F.insert_char(text, count, seed)
+            assert [c for c in edited if unicodedata.category(c) == "Lm"] == marks, edited
+    assert F.insert_char("ーー", 3, 0) == "ーー"  # marks alone: no letter to insert
