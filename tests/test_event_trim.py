@@ -33,7 +33,7 @@ def repeated_steps(run_dir: Path) -> dict[str, list[int]]:
 def test_a_search_resumed_in_its_pinned_directory_logs_each_step_once(tmp_path: Path) -> None:
     """A pinned ``version`` (a loop stage's) resumes in the same directory: the steps after the
     checkpoint, made again, and Lightning's ``hp_metric`` were in TensorBoard twice."""
-    config = write_config(tmp_path / "c.yaml", budget=3000)
+    config = write_config(tmp_path / "c.yaml", budget=1500)
     run = tmp_path / "runs" / "test" / "stage"
     pinned = ["--trainer.logger.init_args.version", "stage"]
     process = subprocess.Popen(
@@ -60,7 +60,7 @@ def test_a_search_resumed_in_its_pinned_directory_logs_each_step_once(tmp_path: 
     steps = [e.step for e in events.Scalars("discovery/evaluations")]
     iterations = len(steps)
     assert steps == list(range(1, iterations + 1))  # no gap either
-    assert [e.value for e in events.Scalars("discovery/evaluations")][-1] == 3000
+    assert [e.value for e in events.Scalars("discovery/evaluations")][-1] == 1500
     assert [e.step for e in events.Scalars("hp_metric")] == [0]
 
 
@@ -97,7 +97,8 @@ def test_a_search_replayed_in_its_pinned_directory_logs_each_step_once(tmp_path:
     (run / "summary.json").write_text(json.dumps({**summary, "status": "running"}))
     for path in (run / "checkpoints").iterdir():
         path.unlink()
-    resumed = ffade("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
+    # in this process: the test above resumes in a process of its own, from a checkpoint
+    resumed = ffade_in_process("fit", "--config", str(run / "config.yaml"), "--ckpt_path", str(run))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert repeated_steps(run) == {}
     events = EventAccumulator(str(run), size_guidance={"scalars": 0})

@@ -9,7 +9,7 @@ import ffade
 from ffade import registry
 from ffade.errors import PluginError
 from tests.helpers import ffade as ffade_command
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec
 
 
 class Doubled(MarginReward):
@@ -115,7 +115,8 @@ def test_a_rerun_of_an_in_process_instances_config_says_to_register_an_instance(
     finally:
         registry.unregister("target", "mine")
     config = run.dir / "config.yaml"
-    result = ffade_command("fit", "--config", str(config))  # a new process: no registration
+    # unregistered, as in a new process (the test above starts one: the same check, a class's)
+    result = ffade_in_process("fit", "--config", str(config))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
         f"ffade: error: {config}: target 'mine' was registered in-process "
