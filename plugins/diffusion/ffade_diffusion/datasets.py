@@ -87,7 +87,11 @@ def _entry(row: Any, place: str, prompt_field: str, label_field: str) -> tuple[s
     label = row.get(label_field)
     if label in (None, ""):
         return row[prompt_field], None
+    # int() alone cut 7.5 to 7 and read true as 1: the judge then checked another class
+    whole = isinstance(label, str) or (isinstance(label, float) and label.is_integer())
     try:
+        if isinstance(label, bool) or not (isinstance(label, int) or whole):
+            raise ValueError(label)
         return row[prompt_field], int(label)
     except (TypeError, ValueError) as exc:
         raise FfadeError(

@@ -50,6 +50,10 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
         ({"path": "missing.jsonl"}, "does not exist"),
         ({"prompts": [{"text": "a"}]}, "must be a prompt string or an object with a 'prompt'"),
         ({"prompts": [{"prompt": "a", "label": "seven"}]}, "expected a class index"),
+        # int() cut 7.5 to 7 and read true as class 1: the judge then checked another class
+        ({"prompts": [{"prompt": "a", "label": 7.5}]}, "'label' 7.5; expected a class index"),
+        ({"prompts": [{"prompt": "a", "label": True}]}, "'label' True; expected a class index"),
+        ({"prompts": [{"prompt": "a", "label": "7.5"}]}, "'label' '7.5'; expected a class"),
         ({"prompts": ["a"], "samples_per_prompt": 0}, "samples_per_prompt must be at least 1"),
         ({"prompts": ["a"], "samples_per_prompt": "2"}, "samples_per_prompt must be at least 1"),
         # one prompt without the list's brackets would be split into one prompt per letter

@@ -606,3 +606,40 @@ def test_alpha_keeps_the_type_it_was_given() -> None:
     assert shown.returncode == 0, shown.stderr
     init_args = yaml.safe_load(shown.stdout)["model"]["init_args"]
     assert init_args["alpha"] == 8 and isinstance(init_args["alpha"], int)
+
+
+@pytest.mark.slow  # a fine-tune and its guard: about 15 s of a busy CPU
+def test_the_saved_lora_draws_in_plain_diffusers_what_the_fixed_target_draws(
+    t2i_run: Path, captioned: Path, tiny_pipeline: Path, tmp_path: Path
+) -> None:
+    """The README's recipe for using a fix outside ffade: ``load_lora_weights`` on the saved
+    folder, then the pipeline with the same starting noise gives the fixed target's image. An
+    ``alpha`` other than the rank checks that the scale travels with the file."""
+    from ffade_diffusion.prompts import Prompt
+
+    tuner = fine_tune(
+        t2i_run, tmp_path, image_folder=str(captioned), rank=2, alpha=8, learning_rate=5e-2
+    )
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    fixed = (  # as acceptance saves it: a LoRA this small may not pass the guard
+        result["fixed_target"]
+        if result["accepted"]
+        else tuner._fixed_target(tuner.keep_or_undo(True))
+    )
+    lora = Path(fixed["args"]["lora_weights"])
+    assert lora == tuner.run_dir / "lora"
+    target = registry.create("target", fixed["name"], fixed["args"])
+    prompt = Prompt("a {style} handwritten seven").with_slot("style", "thin")
+    drawn = target.render([prompt])
+
+    pipeline = DiffusionPipeline.from_pretrained(str(tiny_pipeline))
+    pipeline.set_progress_bar_config(disable=True)
+    plain = pipeline(
+        prompt.text, num_inference_steps=2, latents=target.latents([prompt]), output_type="pt"
+    ).images
+    assert not torch.allclose(plain, drawn, atol=1e-4)  # the LoRA changes the image
+    pipeline.load_lora_weights(str(lora))
+    again = pipeline(
+        prompt.text, num_inference_steps=2, latents=target.latents([prompt]), output_type="pt"
+    ).images
+    torch.testing.assert_close(again, drawn, atol=1e-5, rtol=0)
