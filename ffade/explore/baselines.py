@@ -103,7 +103,7 @@ def grid_coverage_notes(payable: int, num_inputs: int, num_states: int) -> list[
     if payable >= pairs:
         return []
     reached = -(-payable // num_states)  # the last one partly
-    which = "input 0 only" if reached == 1 else f"inputs 0 to {reached - 1} only"
+    which = "the first input only" if reached == 1 else f"the first {reached:,} inputs only"
     return [
         f"budget {payable:,} covers {payable:,} of the grid's {pairs:,} (input, state) pairs "
         f"({num_inputs:,} inputs x {num_states:,} states); the grid explorer walks every state "

@@ -177,7 +177,7 @@ def _grid_coverage_notes(figures: dict[str, Any]) -> list[str]:
     if figures.get("explorer") != "grid" or not (inputs and done) or done >= inputs * states:
         return []
     reached = min(-(-done // states), inputs)
-    which = "input 0 only" if reached == 1 else f"inputs 0 to {reached - 1} only"
+    which = "the first input only" if reached == 1 else f"the first {reached:,} inputs only"
     whose = "that input's" if reached == 1 else "those inputs'"
     return [
         f"The grid explorer walks every state of one input before the next: its "

@@ -35,7 +35,7 @@ def test_a_grid_budget_short_of_every_pair_says_which_inputs_it_reaches(
     assert note == (
         "ffade: note: budget 250 covers 250 of the grid's 400 (input, state) pairs (4 inputs x "
         "100 states); the grid explorer walks every state of one input before the next, so this "
-        "run evaluates inputs 0 to 2 only: a budget of 400 sweeps them all, and "
+        "run evaluates the first 3 inputs only: a budget of 400 sweeps them all, and "
         "ffade.explore.RandomExplorer samples every input"
     )
     discover(GridExplorer(task=spec, budget=400, num_envs=50), tmp_path, name="all")

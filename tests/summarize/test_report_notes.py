@@ -353,10 +353,10 @@ def test_a_grid_run_short_of_every_pair_says_its_rates_are_its_first_inputs(
     assert main([str(short), "--no-tensorboard"]) == 0
     (note,) = [note for note in _md_notes(short) if "grid explorer" in note]
     assert note == (
-        "The grid explorer walks every state of one input before the next: its 10 evaluations "
-        "of the 40 (input, state) pairs reached input 0 only (of 4 inputs), so its rates are "
-        "that input's, not the model's over its inputs; a budget of every pair, or the random "
-        "explorer, gives rates over all of them."
+        "The grid explorer walks every state of one input before the next: its 10 "
+        "evaluations of the 40 (input, state) pairs reached the first input only (of 4 "
+        "inputs), so its rates are that input's, not the model's over its inputs; a budget of "
+        "every pair, or the random explorer, gives rates over all of them."
     )
     whole = make_run("whole", grid, lambda s: (4, int(s[0] == 4)), num_inputs=4)
     sampled = make_run("random", grid, lambda s: (1, 0), num_inputs=4, explorer="random")
