@@ -168,6 +168,26 @@ def _rule_notes(rules: dict[str, Any] | None, report: dict[str, Any]) -> list[st
     return found
 
 
+def _grid_coverage_notes(figures: dict[str, Any]) -> list[str]:
+    """A grid sweep stopped short covers its first inputs only (it walks every state of one
+    input before the next): its rates are theirs, yet nothing said so, and the note above sent
+    readers to the grid explorer for unbiased rates."""
+    inputs, states = figures.get("num_inputs"), figures["grid_states"]
+    done = figures.get("evaluations")
+    if figures.get("explorer") != "grid" or not (inputs and done) or done >= inputs * states:
+        return []
+    reached = min(-(-done // states), inputs)
+    which = "the first input only" if reached == 1 else f"the first {reached:,} inputs only"
+    whose = "that input's" if reached == 1 else "those inputs'"
+    return [
+        f"The grid explorer walks every state of one input before the next: its "
+        f"{evaluations(done)} of the {inputs * states:,} (input, state) pairs reached {which} "
+        f"(of {inputs:,} inputs), so its rates are {whose}, "
+        "not the model's over its inputs; a budget of every pair, or the random explorer, "
+        "gives rates over all of them."
+    ]
+
+
 def notes(report: dict[str, Any]) -> list[str]:
     """What a reader must know before the numbers: status, the failure rule, biases, gaps."""
     found = []
@@ -183,8 +203,10 @@ def notes(report: dict[str, Any]) -> list[str]:
         found.append(
             "Rates count what this explorer chose to evaluate. A learning explorer seeks out "
             "fragile inputs and failing states, so its rates overstate how often the model fails "
-            "on typical inputs; run the grid or random explorer for unbiased rates."
+            "on typical inputs; run the random explorer, or the grid explorer over every pair, "
+            "for unbiased rates."
         )
+    found += _grid_coverage_notes(report["run_figures"])
     invalid = report["run_figures"].get("invalid")
     if invalid:
         found.append(

@@ -22,6 +22,26 @@ def test_grid_evaluates_every_pair_exactly_once(tmp_path: Path) -> None:
     assert explorer.status == "finished"
 
 
+def test_a_grid_budget_short_of_every_pair_says_which_inputs_it_reaches(
+    tmp_path: Path, capsys
+) -> None:
+    """The grid walks input by input: a budget of 250 on 4 inputs x 100 states searched inputs
+    0 to 2, and the run's rates read as the model's without a word; a full sweep says nothing."""
+    spec = synthetic_spec(num_concepts=2, num_inputs=8)  # 4 discovery inputs x 100 states
+    explorer = discover(GridExplorer(task=spec, budget=250, num_envs=50), tmp_path)
+    reached = explorer.evaluator.is_evaluated(np.arange(400)).reshape(4, 100).sum(1)
+    assert reached.tolist() == [100, 100, 50, 0]
+    (note,) = [line for line in capsys.readouterr().err.splitlines() if "grid explorer" in line]
+    assert note == (
+        "ffade: note: budget 250 covers 250 of the grid's 400 (input, state) pairs (4 inputs x "
+        "100 states); the grid explorer walks every state of one input before the next, so this "
+        "run evaluates the first 3 inputs only: a budget of 400 sweeps them all, and "
+        "ffade.explore.RandomExplorer samples every input"
+    )
+    discover(GridExplorer(task=spec, budget=400, num_envs=50), tmp_path, name="all")
+    assert "grid explorer walks" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("cls", "name"), [(GridExplorer, "grid"), (EpsilonGreedyExplorer, "epsilon_greedy")]
 )

@@ -340,3 +340,26 @@ def test_an_interval_of_all_failures_never_reads_100_to_100(make_run, capsys) ->
     from ffade.summarize.regions import describe_rate
 
     assert describe_rate(0, 1000) == "0% failure (95% CI 0-1%), 1000 evaluations"
+
+
+def test_a_grid_run_short_of_every_pair_says_its_rates_are_its_first_inputs(
+    make_run, capsys
+) -> None:
+    """A grid sweep of 10 of 40 pairs (input 0 alone: it walks input by input) read as the
+    model's rates, and the learning explorers' note even sent readers to the grid for unbiased
+    ones; a sweep of every pair, or a random run, says nothing of it."""
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    short = make_run("short", grid, lambda s: (1, int(s[0] == 4)), num_inputs=4)
+    assert main([str(short), "--no-tensorboard"]) == 0
+    (note,) = [note for note in _md_notes(short) if "grid explorer" in note]
+    assert note == (
+        "The grid explorer walks every state of one input before the next: its 10 "
+        "evaluations of the 40 (input, state) pairs reached the first input only (of 4 "
+        "inputs), so its rates are that input's, not the model's over its inputs; a budget of "
+        "every pair, or the random explorer, gives rates over all of them."
+    )
+    whole = make_run("whole", grid, lambda s: (4, int(s[0] == 4)), num_inputs=4)
+    sampled = make_run("random", grid, lambda s: (1, 0), num_inputs=4, explorer="random")
+    for run in (whole, sampled):
+        assert main([str(run), "--no-tensorboard"]) == 0
+        assert not any("grid explorer" in note for note in _md_notes(run))
