@@ -579,6 +579,53 @@ def test_a_config_of_the_other_stage_is_named_before_anything_runs(
     assert not (tmp_path / "loops" / "version_0").exists()
 
 
+@pytest.mark.parametrize(
+    ("discover", "feedback", "mitigate", "says"),
+    [
+        (
+            "quickstart.yaml",
+            "feedback_digits.yaml",
+            "text_mitigate.yaml",
+            "mitigate: {mitigate} is a config for Seq2SeqFineTuner, which fixes targets that "
+            "return texts; discover: {discover} searches target 'digits_cnn', which returns a "
+            "classifier's class scores: give mitigate a fine-tuner for a classifier's class "
+            "scores, or discover a target that returns texts (seq2seq_summarizer, tiny_news_bart",
+        ),
+        (
+            "text_quickstart.yaml",
+            "feedback_text.yaml",
+            "mitigate_digits.yaml",
+            "mitigate: {mitigate} is a config for ClassifierFineTuner, which fixes targets that "
+            "return a classifier's class scores; discover: {discover} searches target "
+            "'tiny_news_bart', which returns texts: give mitigate a fine-tuner for texts, or "
+            "discover a target that returns a classifier's class scores (",
+        ),
+    ],
+)
+def test_a_fine_tuner_for_another_kind_of_target_is_named_before_anything_runs(
+    tmp_path: Path, capsys, discover: str, feedback: str, mitigate: str, says: str
+) -> None:
+    """A digits discovery with the seq2seq fine-tuner passed every up-front check and was
+    refused by the fine-tune, after the discovery and the feedback had run: the fine-tuner's
+    declared output_kinds against the target's output_kind refuse it before the first stage."""
+    paths = {"discover": REPO / "configs" / discover, "mitigate": REPO / "configs" / mitigate}
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                **{key: str(path) for key, path in paths.items()},
+                "feedback": str(REPO / "configs" / feedback),
+                "slices": "regions",
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {says.format(**paths)}")
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_stage_config_that_resumes_a_run_is_named_before_anything_runs(
     tmp_path: Path, capsys
 ) -> None:
