@@ -1,4 +1,4 @@
-"""``ffade loop``'s check that its fine-tuner can fix the target its discovery searches.
+"""``ffade loop``'s checks of what its stages' plugins declare and hold, before the first stage.
 
 A digits discovery with the seq2seq fine-tuner (or a summarizer's with the classifier fine-tuner)
 passed every up-front check, and the fine-tune refused the run's target only after the
@@ -7,6 +7,10 @@ discovery's and the feedback's work. Both sides declare what they handle: a targ
 two before the first stage, without knowing any plugin by name. A side that declares nothing (a
 target whose kind depends on its arguments, a third party's fine-tuner) passes, and the
 fine-tune's own check still stands.
+
+Likewise a dataset whose ``finetune`` or ``heldout`` split is empty (``fractions: [0.5, 0.5,
+0]``) was refused by the fine-tune after the discovery: :func:`check_stage_splits` asks the
+dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed).
 """
 
 from __future__ import annotations
@@ -75,3 +79,28 @@ def _targets_of(kinds: tuple[str, ...]) -> list[str]:
         if _declared_output_kind(info.name) in kinds and info.name not in names:
             names.append(info.name)
     return names
+
+
+def check_stage_splits(config: LoopConfig, task: Any) -> None:
+    """Refuse, in one line naming the discover file, a dataset with no ``finetune`` inputs to
+    train the fix on or no ``heldout`` inputs to judge it on; a dataset the loop cannot build
+    here is left to the discovery, which says why in its own words."""
+    from ffade import registry  # loads plugins: not for ``ffade loop --help``
+    from ffade.plugin_checks import split_sequence
+
+    spec = task.get("dataset") if isinstance(task, dict) else None
+    spec = {"name": spec} if isinstance(spec, str) else spec
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        return
+    try:
+        dataset = registry.create("dataset", spec["name"], spec.get("args") or {})
+        sizes = {split: len(split_sequence(dataset, split)) for split in ("finetune", "heldout")}
+    except Exception:  # the discovery builds it again and says why (or crashes, as before)
+        return
+    for split, job in (("finetune", "trains the fix on"), ("heldout", "judges the fix on")):
+        if not sizes[split]:
+            raise FfadeError(
+                f"{config.discover}: dataset '{spec['name']}' has no inputs in split '{split}', "
+                f"which the loop's fine-tune {job} (discovery, fine-tuning and held-out inputs "
+                "are apart); give the dataset inputs there (e.g. its fractions)"
+            )

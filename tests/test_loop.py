@@ -626,6 +626,38 @@ def test_a_fine_tuner_for_another_kind_of_target_is_named_before_anything_runs(
     assert not (tmp_path / "loops").exists()
 
 
+def test_a_dataset_with_no_held_out_inputs_is_named_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """fractions [0.5, 0.5, 0] left the fine-tune nothing to judge the fix on, said by the
+    fine-tune after the discovery and the feedback had run: now before the first stage."""
+    discover = yaml.safe_load((small_loop_config(tmp_path)).read_text())["discover"]
+    config = yaml.safe_load(Path(discover).read_text())
+    config["model"]["init_args"]["task"]["dataset"] = {
+        "name": "digits",
+        "args": {"fractions": [0.5, 0.5, 0.0]},
+    }
+    Path(discover).write_text(yaml.safe_dump(config))
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(
+        yaml.safe_dump(
+            {
+                "discover": discover,
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "mitigate": str(REPO / "configs" / "mitigate_digits.yaml"),
+                "out": str(tmp_path / "no held-out"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(loop)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {discover}: dataset 'digits' has no inputs in split 'heldout', which the "
+        "loop's fine-tune judges the fix on (discovery, fine-tuning and held-out inputs are "
+        "apart); give the dataset inputs there (e.g. its fractions)"
+    ]
+    assert not (tmp_path / "no held-out").exists()
+
+
 def test_a_stage_config_that_resumes_a_run_is_named_before_anything_runs(
     tmp_path: Path, capsys
 ) -> None:
