@@ -988,8 +988,12 @@ def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_lo
 
 def stopping_loop(tmp_path: Path, target: dict | None = None, budget: int = 40) -> Path:
     """A loop config whose discovery searches the synthetic task, with ``target`` if given; the
-    digits feedback and fine-tune follow (checked before discovery, never reached)."""
+    digits feedback and fine-tune follow (checked before discovery, never reached; a fine-tuner
+    that declares no kinds, as no fine-tuner fixes the synthetic target's margins)."""
     discover = write_config(tmp_path / "discover.yaml", "ffade.explore.RandomExplorer", budget)
+    mitigate = yaml.safe_load((REPO / "configs" / "mitigate_digits.yaml").read_text())
+    mitigate["model"]["class_path"] = "tests.api.fine_tuners.AnyTargetFineTuner"
+    (tmp_path / "mitigate.yaml").write_text(yaml.safe_dump(mitigate))
     if target is not None:
         config = yaml.safe_load(discover.read_text())
         config["model"]["init_args"]["task"]["target"] = target
@@ -1000,7 +1004,7 @@ def stopping_loop(tmp_path: Path, target: dict | None = None, budget: int = 40) 
             {
                 "discover": str(discover),
                 "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
-                "mitigate": str(REPO / "configs" / "mitigate_digits.yaml"),
+                "mitigate": str(tmp_path / "mitigate.yaml"),
                 "out": str(tmp_path / "loops"),
             }
         )
