@@ -70,6 +70,7 @@ from ffade.loop_config import (
     read_loop_config,
     takes_warm_start,
 )
+from ffade.loop_kinds import check_finetuner_kind, check_stage_splits
 from ffade.loop_retest import retest
 from ffade.loop_stop import (
     STAGE_AFTER,
@@ -145,6 +146,8 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
     check_discovery_split(config, task)
     check_feedback(config, task)
+    check_finetuner_kind(config, task)  # a digits search with the seq2seq fine-tuner
+    check_stage_splits(config, task)  # no held-out inputs to judge the fix on
     record: dict[str, Any] = {"loop_dir": None, "config": config.plain()}
 
     def save(status: str) -> None:

@@ -579,6 +579,85 @@ def test_a_config_of_the_other_stage_is_named_before_anything_runs(
     assert not (tmp_path / "loops" / "version_0").exists()
 
 
+@pytest.mark.parametrize(
+    ("discover", "feedback", "mitigate", "says"),
+    [
+        (
+            "quickstart.yaml",
+            "feedback_digits.yaml",
+            "text_mitigate.yaml",
+            "mitigate: {mitigate} is a config for Seq2SeqFineTuner, which fixes targets that "
+            "return texts; discover: {discover} searches target 'digits_cnn', which returns a "
+            "classifier's class scores: give mitigate a fine-tuner for a classifier's class "
+            "scores, or discover a target that returns texts (seq2seq_summarizer, tiny_news_bart",
+        ),
+        (
+            "text_quickstart.yaml",
+            "feedback_text.yaml",
+            "mitigate_digits.yaml",
+            "mitigate: {mitigate} is a config for ClassifierFineTuner, which fixes targets that "
+            "return a classifier's class scores; discover: {discover} searches target "
+            "'tiny_news_bart', which returns texts: give mitigate a fine-tuner for texts, or "
+            "discover a target that returns a classifier's class scores (",
+        ),
+    ],
+)
+def test_a_fine_tuner_for_another_kind_of_target_is_named_before_anything_runs(
+    tmp_path: Path, capsys, discover: str, feedback: str, mitigate: str, says: str
+) -> None:
+    """A digits discovery with the seq2seq fine-tuner passed every up-front check and was
+    refused by the fine-tune, after the discovery and the feedback had run: the fine-tuner's
+    declared output_kinds against the target's output_kind refuse it before the first stage."""
+    paths = {"discover": REPO / "configs" / discover, "mitigate": REPO / "configs" / mitigate}
+    config = tmp_path / "loop.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                **{key: str(path) for key, path in paths.items()},
+                "feedback": str(REPO / "configs" / feedback),
+                "slices": "regions",
+                "out": str(tmp_path / "loops"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {says.format(**paths)}")
+    assert not (tmp_path / "loops").exists()
+
+
+def test_a_dataset_with_no_held_out_inputs_is_named_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """fractions [0.5, 0.5, 0] left the fine-tune nothing to judge the fix on, said by the
+    fine-tune after the discovery and the feedback had run: now before the first stage."""
+    discover = yaml.safe_load((small_loop_config(tmp_path)).read_text())["discover"]
+    config = yaml.safe_load(Path(discover).read_text())
+    config["model"]["init_args"]["task"]["dataset"] = {
+        "name": "digits",
+        "args": {"fractions": [0.5, 0.5, 0.0]},
+    }
+    Path(discover).write_text(yaml.safe_dump(config))
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(
+        yaml.safe_dump(
+            {
+                "discover": discover,
+                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
+                "mitigate": str(REPO / "configs" / "mitigate_digits.yaml"),
+                "out": str(tmp_path / "no held-out"),
+            }
+        )
+    )
+    assert main(["loop", "--config", str(loop)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {discover}: dataset 'digits' has no inputs in split 'heldout', which the "
+        "loop's fine-tune judges the fix on (discovery, fine-tuning and held-out inputs are "
+        "apart); give the dataset inputs there (e.g. its fractions)"
+    ]
+    assert not (tmp_path / "no held-out").exists()
+
+
 def test_a_stage_config_that_resumes_a_run_is_named_before_anything_runs(
     tmp_path: Path, capsys
 ) -> None:
@@ -942,8 +1021,12 @@ def test_a_mistake_in_a_later_stage_stops_the_loop_before_anything_runs(small_lo
 
 def stopping_loop(tmp_path: Path, target: dict | None = None, budget: int = 40) -> Path:
     """A loop config whose discovery searches the synthetic task, with ``target`` if given; the
-    digits feedback and fine-tune follow (checked before discovery, never reached)."""
+    digits feedback and fine-tune follow (checked before discovery, never reached; a fine-tuner
+    that declares no kinds, as no fine-tuner fixes the synthetic target's margins)."""
     discover = write_config(tmp_path / "discover.yaml", "ffade.explore.RandomExplorer", budget)
+    mitigate = yaml.safe_load((REPO / "configs" / "mitigate_digits.yaml").read_text())
+    mitigate["model"]["class_path"] = "tests.api.fine_tuners.AnyTargetFineTuner"
+    (tmp_path / "mitigate.yaml").write_text(yaml.safe_dump(mitigate))
     if target is not None:
         config = yaml.safe_load(discover.read_text())
         config["model"]["init_args"]["task"]["target"] = target
@@ -954,7 +1037,7 @@ def stopping_loop(tmp_path: Path, target: dict | None = None, budget: int = 40) 
             {
                 "discover": str(discover),
                 "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
-                "mitigate": str(REPO / "configs" / "mitigate_digits.yaml"),
+                "mitigate": str(tmp_path / "mitigate.yaml"),
                 "out": str(tmp_path / "loops"),
             }
         )

@@ -34,6 +34,7 @@ from ffade.explore.search_state import SearchState
 from ffade.explore.stopping import (
     RecentFailures,
     check_some_valid,
+    idle_started_notes,
     idle_stop_notes,
     nothing_searched_notes,
     parse_stop_rule,
@@ -115,6 +116,7 @@ class Explorer(SearchState, RunModule):
         self.stop_reason: str | None = None  # set when the search ends itself
         self.recorder: RunRecorder | None = None
         self.gradient_updates = self.iterations = self.idle_steps = 0
+        self.idle_noted = False  # a long idle streak said once (stopping.idle_started_notes)
         self.step_scalars: dict[str, float] = {}  # subclasses add theirs; logged once per step
         self.failing_flat_states: set[int] = set()
         self.inputs_failing_unchanged: int | None = None  # set by task.only_passing_inputs
@@ -229,6 +231,7 @@ class Explorer(SearchState, RunModule):
         self.iterations += 1
         new = self.evaluator.evaluations - before
         self.idle_steps = 0 if new else self.idle_steps + 1
+        self.tell(idle_started_notes(self))  # the bar stands still: say why, once
         self.recent_failures.add(new, self.evaluator.failures - failures_before)
         if self.probes is not None:
             self.step_scalars.update(self.probes.estimate().scalars())

@@ -240,6 +240,29 @@ def stop_rule_notes(rule: StopRule | None, payable: int) -> list[str]:
     ]
 
 
+IDLE_NOTE_SHARE = 10
+"""A streak of ``max_idle_steps // IDLE_NOTE_SHARE`` idle steps is said as it happens (a
+``max_idle_steps`` under ``IDLE_NOTE_SHARE`` ends its wait too soon to need saying)."""
+
+
+def idle_started_notes(explorer: Any) -> list[str]:
+    """A note, once a run, when a tenth of ``max_idle_steps`` steps in a row evaluated nothing
+    new: random search on a grid it has nearly used up drew pairs evaluated already for a minute
+    until ``max_idle_steps`` ended it, its bar standing still and nothing said."""
+    h, evaluator = explorer.hparams, explorer.evaluator
+    streak = h.max_idle_steps // IDLE_NOTE_SHARE
+    if streak < 1 or explorer.idle_steps != streak or explorer.idle_noted:
+        return []
+    explorer.idle_noted = True
+    total = evaluator.num_inputs * explorer.space.num_states
+    return [
+        f"{streak} steps in a row evaluated nothing new ({evaluator.evaluations:,} of the "
+        f"{total:,} (input, state) pairs are evaluated and the search keeps drawing those): it "
+        f"ends after max_idle_steps ({h.max_idle_steps}) such steps in a row unless a new pair "
+        "comes first; a smaller max_idle_steps ends such a wait sooner"
+    ]
+
+
 def idle_stop_notes(explorer: Any) -> list[str]:
     """A note when ``max_idle_steps`` ended a microscopic search short of states its episodes
     could still reach: how many pairs were left, how far out, and why; the stop reason alone

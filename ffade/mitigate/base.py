@@ -75,6 +75,11 @@ class FineTuner(FixVerdict, RunModule):
     clean_metric = "accuracy"
     """What ``clean_accuracy_*`` measures (mitigation.json's ``clean_metric``): "...accuracy" is
     shown as a percentage, other scores as numbers."""
+    output_kinds: tuple[str, ...] | None = None
+    """The targets' :attr:`~ffade.plugin_api.Target.output_kind` values this fine-tuner can fix
+    ("class_scores", "texts", "images"), as a reward declares what it scores. Declared,
+    ``ffade loop`` refuses a discovery config whose target returns another kind before any stage
+    runs (else the fine-tune said so after the discovery's minutes); None (the default): any."""
 
     def __init__(
         self,

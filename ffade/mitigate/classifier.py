@@ -54,6 +54,7 @@ class ClassifierFineTuner(FineTuner):
     """
 
     name = "classifier"
+    output_kinds = ("class_scores",)
 
     def __init__(
         self,

@@ -226,6 +226,50 @@ def test_max_idle_steps_of_one_reads_one_step(tmp_path: Path) -> None:
     assert explorer.stop_reason == "1 step without a new evaluation (max_idle_steps)"
 
 
+def test_random_search_that_idles_on_a_used_up_grid_says_so_as_it_starts(tmp_path: Path) -> None:
+    """Random search on a grid it had nearly used up drew pairs evaluated already until
+    max_idle_steps ended it, its bar standing still and nothing said for a minute: once a tenth
+    of max_idle_steps steps in a row find nothing new, one note says why and how it ends."""
+    config = write_config(
+        tmp_path / "c.yaml",
+        explorer="ffade.explore.RandomExplorer",
+        budget=100_000,
+        task=synthetic_spec(num_concepts=2, num_inputs=8),
+        num_envs=4,
+        max_idle_steps=40,
+        coverage_probes=0,
+    )
+    done = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (run,) = (tmp_path / "runs" / "test").iterdir()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["stop_reason"] == "40 steps without a new evaluation (max_idle_steps)"
+    notes = [line for line in done.stderr.splitlines() if "in a row evaluated nothing" in line]
+    assert len(notes) == 1, done.stderr  # once, though the search idled again after it
+    said = re.fullmatch(
+        r"ffade: note: 4 steps in a row evaluated nothing new \(([\d,]+) of the 400 \(input, "
+        r"state\) pairs are evaluated and the search keeps drawing those\): it ends after "
+        r"max_idle_steps \(40\) such steps in a row unless a new pair comes first; a smaller "
+        r"max_idle_steps ends such a wait sooner",
+        notes[0],
+    )
+    assert said and int(said[1].replace(",", "")) <= summary["evaluations"] < 400, notes[0]
+
+
+def test_a_small_max_idle_steps_ends_its_wait_without_a_note(tmp_path: Path) -> None:
+    """Under ten idle steps the wait ends too soon to need saying: no note."""
+    explorer = RandomExplorer(
+        task=synthetic_spec(num_concepts=2, num_inputs=8),
+        budget=100_000,
+        num_envs=4,
+        max_idle_steps=9,
+        coverage_probes=0,
+    )
+    discover(explorer, tmp_path)
+    assert explorer.stop_reason == "9 steps without a new evaluation (max_idle_steps)"
+    assert not explorer.idle_noted
+
+
 @pytest.mark.parametrize(("budget", "made"), [(200, ALL_INVALID_LIMIT), (8, 8)])
 def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     tmp_path: Path, budget: int, made: int

@@ -109,6 +109,7 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
     """
 
     name = "diffusion_lora"
+    output_kinds = ("images",)
     # recorded as absolute paths, so config.yaml reruns the fine-tune from any directory
     path_arguments = (*FineTuner.path_arguments, "image_folder", "class_images")
 

@@ -76,6 +76,7 @@ class Seq2SeqFineTuner(FineTuner):
     """
 
     name = "seq2seq"
+    output_kinds = ("texts",)
     clean_metric = "BLEU / 100"  # clean_accuracy_* is mean sentence BLEU / 100
 
     def __init__(

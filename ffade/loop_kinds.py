@@ -1,0 +1,106 @@
+"""``ffade loop``'s checks of what its stages' plugins declare and hold, before the first stage.
+
+A digits discovery with the seq2seq fine-tuner (or a summarizer's with the classifier fine-tuner)
+passed every up-front check, and the fine-tune refused the run's target only after the
+discovery's and the feedback's work. Both sides declare what they handle: a target its
+``output_kind``, a fine-tuner its ``output_kinds`` (as a reward does), so the loop compares the
+two before the first stage, without knowing any plugin by name. A side that declares nothing (a
+target whose kind depends on its arguments, a third party's fine-tuner) passes, and the
+fine-tune's own check still stands.
+
+Likewise a dataset whose ``finetune`` or ``heldout`` split is empty (``fractions: [0.5, 0.5,
+0]``) was refused by the fine-tune after the discovery: :func:`check_stage_splits` asks the
+dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ffade.errors import FfadeError, PluginError
+from ffade.loop_config import LoopConfig, model_class
+from ffade.plugin_checks import OUTPUT_KINDS, declared_kinds
+
+
+def check_finetuner_kind(config: LoopConfig, task: Any) -> None:
+    """Refuse, in one line naming both keys, a fine-tuner whose declared ``output_kinds`` leave
+    out the ``output_kind`` the discovery's target declares; say which targets would match.
+
+    ``task``: the discovery config's task as resolved (what the loop's discovery will search).
+    """
+    finetuner = model_class(config.mitigate)
+    kinds = declared_kinds(finetuner) if finetuner is not None else None
+    name = _target_name(task)
+    if not kinds or name is None:
+        return
+    kind = _declared_output_kind(name)
+    if kind is None or kind in kinds:
+        return
+    fixes = " or ".join(OUTPUT_KINDS.get(k, f"output_kind '{k}'") for k in kinds)
+    returns = OUTPUT_KINDS.get(kind, f"output_kind '{kind}'")
+    matching = _targets_of(kinds)
+    targets = f" ({', '.join(matching)})" if matching else ""
+    raise FfadeError(
+        f"mitigate: {config.mitigate} is a config for {finetuner.__name__}, which fixes "
+        f"targets that return {fixes}; discover: {config.discover} searches target '{name}', "
+        f"which returns {returns}: give mitigate a fine-tuner for {returns}, or discover a "
+        f"target that returns {fixes}{targets}"
+    )
+
+
+def _target_name(task: Any) -> str | None:
+    """The target's plugin name in a resolved task (``name`` or ``{name, args}``)."""
+    target = task.get("target") if isinstance(task, dict) else None
+    if isinstance(target, dict):
+        target = target.get("name")
+    return target if isinstance(target, str) and target else None
+
+
+def _declared_output_kind(name: str) -> str | None:
+    """What target ``name`` declares it returns, from its class (or the instance registered
+    under the name); None when it declares nothing there or cannot be loaded (which the
+    discovery's own checks report)."""
+    from ffade import registry  # loads plugins: not for ``ffade loop --help``
+
+    try:
+        plugin = registry.registered("target", name) or registry.load("target", name)
+    except PluginError:
+        return None
+    kind = getattr(plugin, "output_kind", None)
+    return kind if isinstance(kind, str) else None
+
+
+def _targets_of(kinds: tuple[str, ...]) -> list[str]:
+    """The installed and registered targets whose class declares one of ``kinds``."""
+    from ffade import registry
+
+    names = []
+    for info in registry.available("target"):
+        if _declared_output_kind(info.name) in kinds and info.name not in names:
+            names.append(info.name)
+    return names
+
+
+def check_stage_splits(config: LoopConfig, task: Any) -> None:
+    """Refuse, in one line naming the discover file, a dataset with no ``finetune`` inputs to
+    train the fix on or no ``heldout`` inputs to judge it on; a dataset the loop cannot build
+    here is left to the discovery, which says why in its own words."""
+    from ffade import registry  # loads plugins: not for ``ffade loop --help``
+    from ffade.plugin_checks import split_sequence
+
+    spec = task.get("dataset") if isinstance(task, dict) else None
+    spec = {"name": spec} if isinstance(spec, str) else spec
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        return
+    try:
+        dataset = registry.create("dataset", spec["name"], spec.get("args") or {})
+        sizes = {split: len(split_sequence(dataset, split)) for split in ("finetune", "heldout")}
+    except Exception:  # the discovery builds it again and says why (or crashes, as before)
+        return
+    for split, job in (("finetune", "trains the fix on"), ("heldout", "judges the fix on")):
+        if not sizes[split]:
+            raise FfadeError(
+                f"{config.discover}: dataset '{spec['name']}' has no inputs in split '{split}', "
+                f"which the loop's fine-tune {job} (discovery, fine-tuning and held-out inputs "
+                "are apart); give the dataset inputs there (e.g. its fractions)"
+            )
