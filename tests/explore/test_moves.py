@@ -3,11 +3,16 @@ pair (ffade.explore.moves)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from ffade.concepts import STOP
 from ffade.evaluator import Evaluator
+from ffade.explore import RandomExplorer
 from ffade.explore.moves import microscopic_moves
+from ffade.explore.run import discover
 from ffade.task import build_task
 from tests.helpers import synthetic_spec
 
@@ -48,3 +53,19 @@ def test_a_stop_stays_open_on_a_start_state_that_fails() -> None:
     _know(evaluator, {(0, 0, 0): True})
     moves = microscopic_moves(evaluator, np.array([0]), np.array([[0, 0]]))
     assert moves.open[0, STOP] and moves.evaluated[0, STOP]
+
+
+def test_a_microscopic_run_re_walks_pairs_it_knows_without_evaluating_them_again(
+    tmp_path: Path,
+) -> None:
+    """docs/discovery.md: episodes start at the start state and walk over states evaluated
+    already, but each (input, state) pair goes through the target once: a repeat is the memo's
+    answer, costs no budget and is not logged again."""
+    spec = synthetic_spec(mode="microscopic", num_concepts=2, num_inputs=4)
+    explorer = RandomExplorer(task=spec, budget=60, num_envs=4)
+    discover(explorer, tmp_path, seed=0)
+    lines = (explorer.recorder.run_dir / "evaluations.jsonl").read_text().splitlines()
+    pairs = [(r["input_id"], tuple(r["state"])) for r in map(json.loads, lines)]
+    assert len(pairs) == len(set(pairs)) == explorer.evaluator.evaluations
+    # many more moves were made than pairs evaluated: the rest were re-walks, paid by the memo
+    assert explorer.iterations * explorer.num_envs > 2 * len(pairs)
