@@ -1132,3 +1132,29 @@ def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
         "{class_path, init_args} to record it"
     ]
     assert not [w for w in recwarn if "Unable to serialize" in str(w.message)]
+
+
+def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:
+    """``budget=torch.tensor(20)`` was refused ("expected an integer, got tensor(20)") while
+    ``np.int64(20)`` was taken, and an explorer's ``num_envs`` takes either: a 0-d integer tensor
+    or array is one integer too. A float, a bool or a one-element list of them is still not."""
+    import numpy as np
+    import torch
+
+    spec = synthetic_spec()
+    for mistake in [torch.tensor(8.0), torch.tensor(True), torch.tensor([8]), np.array([8])]:
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer="random", budget=mistake, save_dir=tmp_path)
+        assert str(error.value).startswith("budget: expected an integer, got ")
+    assert not tmp_path.joinpath("ffade").exists()
+    run = ffade.discover(
+        task=spec,
+        explorer="random",
+        budget=torch.tensor(8),
+        seed=np.array(3),
+        max_inputs=torch.tensor(4, dtype=torch.int32),
+        save_dir=tmp_path,
+    )
+    summary = run.summary
+    assert (summary["budget"], summary["seed"], summary["task"]["max_inputs"]) == (8, 3, 4)
+    assert summary["evaluations"] == 8
