@@ -119,6 +119,8 @@ class Evaluator(EvaluationTotals):
         self.failures = 0
         self.invalid = 0  # evaluations whose metric or reward was NaN or inf
         self._invalid_now: set[int] = set()  # keys found invalid by the call under way
+        # what the first invalid evaluation was, for an error that must stand without its warning
+        self.first_invalid: str | None = None
         # where the loop's time goes: the model calls (target and reward) and the concepts
         self.model_seconds = 0.0
         self.concept_seconds = 0.0
@@ -277,8 +279,9 @@ class Evaluator(EvaluationTotals):
         states: np.ndarray,
     ) -> None:
         """Say once per run (and once, on rank 0, under data parallelism) what was not valid:
-        a NaN metric (NaN outputs, or the reward's arithmetic), else a NaN or infinite reward."""
-        if self.invalid or not self.warn_invalid or not self.ranks.is_global_zero:
+        a NaN metric (NaN outputs, or the reward's arithmetic), else a NaN or infinite reward;
+        kept in ``first_invalid`` (warned or not) for an error that outlives the terminal."""
+        if self.invalid:
             return
         row = int(np.argmax(invalid))
         reward, target = self.task.reward, self.task.target
@@ -288,10 +291,14 @@ class Evaluator(EvaluationTotals):
             of = plugin_label(target)
             what = f"reward '{name}' scored the outputs of target '{of}' as metric nan"
         split_id = ids[row] if self.split_ids is None else self.split_ids[ids[row]]
+        where = f"input {int(split_id)} at {self.space.values(states[row])}"
+        score = "metric nan" if math.isnan(metrics[row]) else f"reward {rewards[row]}"
+        self.first_invalid = f"{where}, {score}"
+        if not self.warn_invalid or not self.ranks.is_global_zero:
+            return
         warnings.warn(
-            f"{what} (not a finite number) on input {int(split_id)} at "
-            f"{self.space.values(states[row])}; such evaluations "
-            "count as 'invalid' (summary.json), not as passes or failures",
+            f"{what} (not a finite number) on {where}; such evaluations count as 'invalid' "
+            "(summary.json), not as passes or failures",
             FfadeWarning,
             stacklevel=2,
         )

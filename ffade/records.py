@@ -250,6 +250,12 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def no_run_hint(run_dir: str | Path) -> str:
+    """What to say of a directory that holds no run (``ffade.Run("runs")``): which version folder
+    to give where it holds runs, else the question whether it is a run directory at all."""
+    return _remedy(run_dir)
+
+
 def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
     """What to do about a run's missing or damaged file: its checkpoint rebuilds a summary (in
     a new run directory), its config.yaml reruns the run (the same seed repeats it here)."""

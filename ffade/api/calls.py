@@ -10,7 +10,6 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 from __future__ import annotations
 
 import functools
-import numbers
 import os
 import random
 import warnings
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
-from ffade.api.keywords import as_python, check_module_args, resume_path
+from ffade.api.keywords import as_python, check_module_args, integers, resume_path
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
@@ -196,7 +195,7 @@ def discover(
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
     check_mode(mode)
-    seed, budget, pieces["max_inputs"] = _integers(seed=seed, budget=budget, max_inputs=max_inputs)
+    seed, budget, pieces["max_inputs"] = integers(seed=seed, budget=budget, max_inputs=max_inputs)
     model = module_config(explorer, EXPLORERS, "ffade.explore", "explorer")
     check_module_args(discover, model, explorer_args, {"task": "task", "budget": "budget"})
     section = task_config(task, pieces)
@@ -233,19 +232,6 @@ def _max_epochs(max_epochs: int | None, trainer: Any) -> int:
             f"max_epochs={max_epochs}; give the epochs once, as max_epochs=N or in trainer"
         )
     return max_epochs
-
-
-def _integers(**values: Any) -> list[int | None]:
-    """Counts and seeds are integers: LightningCLI said "Expected <class 'bool'>" of a str seed
-    and quietly read ``budget="100"`` as 100 (explicit over implicit). A NumPy integer becomes a
-    Python one, which the config takes; None goes on to the checks that name the range, but
-    for a seed: seed=None took the seed an earlier run of the process set (PL_GLOBAL_SEED)."""
-    for key, value in values.items():
-        if value is None and key != "seed":
-            continue
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise FfadeError(f"{key}: expected an integer, got {shown(value)}")
-    return [None if value is None else int(value) for value in values.values()]
 
 
 @_keeps_generators
@@ -305,7 +291,7 @@ def mitigate(
     from ffade.feedback.priorities import FEEDBACK_FILE
 
     run = Run.of(run)
-    seed, max_epochs = _integers(seed=seed, max_epochs=max_epochs)
+    seed, max_epochs = integers(seed=seed, max_epochs=max_epochs)
     check_slices(slices)
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)

@@ -11,12 +11,14 @@ model that lives in the calling process has no config a shell could run.
 from __future__ import annotations
 
 import difflib
+import numbers
+import operator
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ffade.api.run import Run
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, shown
 
 
 def check_module_args(
@@ -87,3 +89,37 @@ def as_python(line: str) -> str:
     ):
         line = line.replace(cli, python)
     return line
+
+
+def integers(**values: Any) -> list[int | None]:
+    """Counts and seeds are integers: LightningCLI said "Expected <class 'bool'>" of a str seed
+    and quietly read ``budget="100"`` as 100 (explicit over implicit). A NumPy integer, or a
+    0-d integer array or tensor (``budget=torch.tensor(20)``, refused while ``np.int64(20)`` was
+    taken, though explorer arguments take either), becomes a Python int, which the config takes;
+    None goes on to the checks that name the range, but for a seed: seed=None took the seed an
+    earlier run of the process set (PL_GLOBAL_SEED)."""
+    counts = []
+    for key, value in values.items():
+        if value is None and key != "seed":
+            counts.append(None)
+            continue
+        count = _integral(value)
+        if count is None:
+            raise FfadeError(f"{key}: expected an integer, got {shown(value)}")
+        counts.append(count)
+    return counts
+
+
+def _integral(value: Any) -> int | None:
+    """``value`` as an int if it is one integer (a Python or NumPy integer, a 0-d integer
+    array or tensor), else None: a bool (``True`` is no count), a float or a list is not."""
+    if isinstance(value, bool) or "bool" in str(getattr(value, "dtype", "")):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if getattr(value, "ndim", None) != 0:  # a 1-element list or tensor is no scalar
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None

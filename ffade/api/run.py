@@ -14,13 +14,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ffade.errors import FfadeError, does_not_exist, require_region_options, shown
-from ffade.records import MITIGATION_FILE
+from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint
 from ffade.shown_numbers import shares_told_apart
 
 if TYPE_CHECKING:
     from ffade.record_lines import EvaluationRecord
 
 REPORT_JSON = "report.json"
+RUN_FILES = (
+    SUMMARY_FILE,
+    MITIGATION_FILE,
+    "config.yaml",
+    "hparams.yaml",
+    REPORT_JSON,
+    "report.html",
+)
+"""Files one of which every run directory holds (a search's or fine-tune's, from the moment it
+starts; ``ffade.report(out=...)``'s, which writes report.json and report.html): a directory with
+none holds no run to read."""
 REPORT_OPTIONS = ("threshold", "min_evaluations", "axes", "tensorboard", "slices", "mitigation")
 """What :meth:`Run.report` passes on to :func:`report` (``ffade report``'s options)."""
 
@@ -46,6 +57,9 @@ class Run:
         object.__setattr__(self, "dir", Path(os.path.abspath(self.dir)))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
             raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
+        if self.dir.is_dir() and not any((self.dir / name).exists() for name in RUN_FILES):
+            # ffade.Run("runs"): refused here, not at its first file, asked for later
+            raise FfadeError(f"Run: no run in {self.dir}{no_run_hint(self.dir)}")
 
     @classmethod
     def of(cls, run: Run | str | Path, where: str = "run") -> Run:

@@ -197,8 +197,13 @@ class Explorer(SearchState, RunModule):
         resumed = self._restored is not None or self._replay_dir is not None
         if resumed and self.trainer.is_global_zero:  # the steps after the checkpoint come again
             trim_earlier_events(self.logger, self.iterations + 1)
+        restored = self._restored is not None
+        if self.probes is not None and restored:
+            # evaluated again, off the clock: the checkpoint's three times count them already
+            # (README: a resumed run counts on from the checkpoint's)
+            self.probes.evaluate(self.evaluator.batch_size, timed=False)
         self.start_clock()
-        if self.probes is not None:
+        if self.probes is not None and not restored:
             self.probes.evaluate(self.evaluator.batch_size)
         self.write_summary("running")
 

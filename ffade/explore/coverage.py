@@ -122,11 +122,14 @@ class CoverageProbes:
         self.invalid = np.zeros(count, bool)  # neither a pass nor a failure: not a probe
         self.evaluated = False
 
-    def evaluate(self, batch_size: int) -> None:
+    def evaluate(self, batch_size: int, timed: bool = True) -> None:
         """Run the target on the probes, off the record; the torch random state is kept.
 
         ``evaluated`` is set only once their outcomes are in: a target that raised on them (or a
         Ctrl-C) left every probe read as a pass, and summary.json of the failed run estimated 0.
+        ``timed`` False leaves their time out of the run's ``model_seconds`` and
+        ``concept_seconds``: a run resumed from a checkpoint evaluates them again, and the
+        checkpoint's times already count them once.
         """
         if not len(self.keys):
             self.evaluated = True
@@ -140,8 +143,9 @@ class CoverageProbes:
         with torch_random_kept(self.evaluator.task.target.device):
             outcome = apart.evaluate(input_ids, self.evaluator.space.unflat(flat))
         self.failed, self.invalid = outcome.failed, outcome.invalid
-        self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
-        self.evaluator.concept_seconds += apart.concept_seconds
+        if timed:
+            self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
+            self.evaluator.concept_seconds += apart.concept_seconds
         self.evaluated = True
 
     def estimate(self) -> RemainingEstimate:

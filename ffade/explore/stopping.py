@@ -218,12 +218,13 @@ def check_some_valid(explorer: Any) -> None:
     if evaluator.evaluations < ALL_INVALID_LIMIT and search_stop_reason(explorer) is None:
         return
     task = evaluator.task
+    # the whole story in the one line, as summary.json's ``error`` keeps it without the warning
+    first = f" (the first: {evaluator.first_invalid})" if evaluator.first_invalid else ""
     raise FfadeError(
         f"reward '{plugin_label(task.reward)}' gave no valid score to target "
         f"'{plugin_label(task.target)}' in all of its first {evaluator.evaluations} "
         "evaluations (each a NaN metric, or a NaN or infinite reward), so the search stopped: "
-        "check that the target's outputs are finite numbers the reward can score (the warning "
-        "above names the first such evaluation)"
+        f"check that the target's outputs are finite numbers the reward can score{first}"
     )
 
 

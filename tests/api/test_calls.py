@@ -175,6 +175,7 @@ def test_a_misspelled_explorer_class_gets_the_commands_guess(explorer: str, tmp_
 def test_run_report_lists_compare_among_the_options_it_takes(tmp_path: Path) -> None:
     """The error for an option Run.report does not take listed what it takes without compare
     (out is ffade.report's: a Run writes its report into its own folder)."""
+    (tmp_path / "summary.json").write_text("{}")  # a run directory: ffade.Run takes no other
     with pytest.raises(ffade.FfadeError) as error:
         ffade.Run(tmp_path).report(out=tmp_path / "elsewhere")
     assert str(error.value) == (
@@ -200,10 +201,13 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
         ffade.discover(task=spec, explorer="randm", budget=10, save_dir=tmp_path)
     with pytest.raises(ffade.FfadeError, match=r"task.reward: 3 is not a reward name"):
         ffade.discover(task=spec, reward=3, budget=10, save_dir=tmp_path)
+    reported = tmp_path / "reported"  # a run directory: ffade.Run takes no other
+    reported.mkdir()
+    (reported / "summary.json").write_text("{}")
     with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
-        ffade.Run(tmp_path).report(treshold=0.3)  # a keyword typo is the same kind of mistake
+        ffade.Run(reported).report(treshold=0.3)  # a keyword typo is the same kind of mistake
     with pytest.raises(ffade.FfadeError, match=r"unknown option 'treshold' \(did you mean 'thr"):
-        ffade.report(tmp_path, treshold=0.3)  # not Python's TypeError: the same line as above
+        ffade.report(reported, treshold=0.3)  # not Python's TypeError: the same line as above
     pieces = {k: v for k, v in spec.items() if k != "target"}
     with pytest.raises(ffade.FfadeError) as error:  # not "task.target is missing"
         ffade.discover(task=pieces, targt=SyntheticTarget(seed=0), budget=10, save_dir=tmp_path)
@@ -246,7 +250,7 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
         assert main(["report", str(not_a_run)]) == 2
         assert capsys.readouterr().err == f"ffade: error: {expected}\n"
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
-        ffade.mitigate(tmp_path, "nope.yaml")
+        ffade.mitigate(a_run, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
 
 
@@ -1093,13 +1097,16 @@ def test_an_argument_the_call_sets_is_refused_in_init_args(tmp_path: Path) -> No
             f"replace it; give {key}= to discover instead"
         )
     finetuner = {"class_path": "classifier", "init_args": {"feedback": "mine.yaml"}}
+    run = tmp_path / "run"  # a run directory: ffade.Run takes no other
+    run.mkdir()
+    (run / "summary.json").write_text("{}")
     with pytest.raises(ffade.FfadeError) as error:
-        ffade.mitigate(tmp_path, finetuner=finetuner, save_dir=tmp_path)
+        ffade.mitigate(run, finetuner=finetuner, save_dir=tmp_path)
     assert str(error.value) == (
         "finetuner: init_args 'feedback' is set by mitigate's 'priorities' keyword, which would "
         "replace it; give priorities= to mitigate instead"
     )
-    assert not any(tmp_path.iterdir())
+    assert [path.name for path in tmp_path.iterdir()] == ["run"]
 
 
 def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
@@ -1132,3 +1139,29 @@ def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
         "{class_path, init_args} to record it"
     ]
     assert not [w for w in recwarn if "Unable to serialize" in str(w.message)]
+
+
+def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:
+    """``budget=torch.tensor(20)`` was refused ("expected an integer, got tensor(20)") while
+    ``np.int64(20)`` was taken, and an explorer's ``num_envs`` takes either: a 0-d integer tensor
+    or array is one integer too. A float, a bool or a one-element list of them is still not."""
+    import numpy as np
+    import torch
+
+    spec = synthetic_spec()
+    for mistake in [torch.tensor(8.0), torch.tensor(True), torch.tensor([8]), np.array([8])]:
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, explorer="random", budget=mistake, save_dir=tmp_path)
+        assert str(error.value).startswith("budget: expected an integer, got ")
+    assert not tmp_path.joinpath("ffade").exists()
+    run = ffade.discover(
+        task=spec,
+        explorer="random",
+        budget=torch.tensor(8),
+        seed=np.array(3),
+        max_inputs=torch.tensor(4, dtype=torch.int32),
+        save_dir=tmp_path,
+    )
+    summary = run.summary
+    assert (summary["budget"], summary["seed"], summary["task"]["max_inputs"]) == (8, 3, 4)
+    assert summary["evaluations"] == 8

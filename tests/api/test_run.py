@@ -4,6 +4,7 @@ report already written stays as it was."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,27 @@ def test_run_of_a_missing_directory_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ffade.FfadeError) as error:
         ffade.Run(str(missing))
     assert str(error.value) == f"run directory '{missing}' does not exist"
-    assert ffade.Run(tmp_path).dir == tmp_path  # a directory that exists still opens
+    (tmp_path / "summary.json").write_text("{}")
+    assert ffade.Run(tmp_path).dir == tmp_path  # a run directory that exists still opens
+
+
+def test_run_of_a_directory_holding_no_run_is_one_line(tmp_path: Path) -> None:
+    """``ffade.Run("runs")`` (the save_dir, not a run in it) was taken: a Run whose every file,
+    read later, asked whether it was a run directory. Refused at once, naming the run to give
+    where the folder holds runs; a report folder (``ffade.report(out=...)``'s) is still a Run."""
+    run = ffade.discover(synthetic_spec(), explorer="random", budget=8, save_dir=tmp_path, name="d")
+    for folder in (tmp_path, tmp_path / "d"):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.Run(folder)
+        assert str(error.value).startswith(f"Run: no run in {folder}: ")
+        assert "\n" not in str(error.value)
+    assert str(error.value).endswith(
+        f"holds runs, each in a version folder; give one, e.g. the latest: {run.dir}"
+    )
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(str(tmp_path))  # a path where a Run is taken: the same line
+    assert str(error.value).startswith(f"Run: no run in {tmp_path}: is ")
+    assert ffade.report(run, out=tmp_path / "report").dir == tmp_path / "report"
 
 
 def test_a_run_whose_directory_is_deleted_later_says_so_for_every_attribute(
@@ -141,8 +162,9 @@ def test_a_run_whose_directory_is_deleted_later_says_so_for_every_attribute(
     path was an ffade run directory; ``summary``, ``rules`` and ``regions`` said it is gone."""
     gone = tmp_path / "version_0"
     gone.mkdir()
+    (gone / "summary.json").write_text("{}")
     run = ffade.Run(gone)
-    gone.rmdir()
+    shutil.rmtree(gone)
     for attribute in ("summary", "evaluations", "examples", "mitigation", "rules", "regions"):
         with pytest.raises(ffade.FfadeError) as error:
             getattr(run, attribute)
@@ -196,7 +218,10 @@ def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
     rates = {"targeted_failure_rate_before": 0.998, "targeted_failure_rate_after": 0.995}
     (fix / "mitigation.json").write_text(json.dumps({"status": "accepted", **rates}))
     assert repr(ffade.Run(fix)).endswith("targeted failure rate 99.8% -> 99.5%")
-    assert repr(ffade.Run(tmp_path)) == f"Run({str(tmp_path)!r})"  # nothing to say: the path
+    started = tmp_path / "started"  # killed as it began: only its config
+    started.mkdir()
+    (started / "config.yaml").write_text("model: {}\n")
+    assert repr(ffade.Run(started)) == f"Run({str(started)!r})"  # nothing to say: the path
 
 
 def test_a_notebook_shows_any_run_it_is_handed(run: ffade.Run, tmp_path: Path) -> None:

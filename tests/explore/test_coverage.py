@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lightning.pytorch import Callback
 
 from ffade.env import Evaluator
 from ffade.explore import GridExplorer, RandomExplorer
@@ -155,3 +156,39 @@ def test_a_run_whose_target_raised_on_its_probes_estimates_nothing(tmp_path: Pat
     summary = json.loads(next(tmp_path.rglob("summary.json")).read_text())
     assert summary["status"] == "failed" and summary["evaluations"] == 0
     assert "estimated_remaining_failures" not in summary
+
+
+class KillBeforeStep(Callback):
+    """Kills the search as step ``iterations + 1`` starts, as a kill -9 would: after the
+    checkpoint of step ``iterations``, before the search could stop on its spent budget."""
+
+    def __init__(self, iterations: int) -> None:
+        self.iterations = iterations
+
+    def on_train_batch_start(self, trainer, explorer, *args) -> None:
+        if explorer.iterations == self.iterations:
+            raise RuntimeError("killed")
+
+
+def test_a_run_resumed_from_a_checkpoint_counts_its_probes_time_once(tmp_path: Path) -> None:
+    """README: a resumed run counts model_seconds and concept_seconds on from the checkpoint's,
+    which counted the coverage probes; the resumed run evaluates them again, and their time was
+    added a second time. Resumed with its budget spent, it evaluates nothing new: its times are
+    the checkpoint's. (The model sleeps per batch, so a second count shows.)"""
+    target = {"name": "callable", "args": {"predict": "tests.api.callables:slow_margin"}}
+
+    def make() -> RandomExplorer:
+        task = {**synthetic_spec(), "target": target}
+        return RandomExplorer(task=task, budget=40, num_envs=4, coverage_probes=0.5)
+
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(make(), tmp_path, name="killed", checkpoints=True, callbacks=[KillBeforeStep(10)])
+    killed = tmp_path / "killed" / "version_0"
+    before = json.loads((killed / "summary.json").read_text())
+    assert (before["status"], before["evaluations"]) == ("failed", 40)  # its budget spent
+    resumed = discover(make(), tmp_path, name="resumed", ckpt_path=killed)
+    after = json.loads((Path(resumed.recorder.run_dir) / "summary.json").read_text())
+    assert (after["status"], after["evaluations"]) == ("finished", 40)
+    assert after["model_seconds"] == before["model_seconds"] > 0
+    assert after["concept_seconds"] == before["concept_seconds"]
+    assert resumed.probes is not None and resumed.probes.evaluated  # the estimate still stands

@@ -288,11 +288,13 @@ def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     assert result.returncode == 2, result.stderr[-2000:]
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade: ")]
     assert lines[0].startswith("ffade: warning: reward 'margin' scored the outputs of target")
-    assert lines[1] == (
+    first = re.search(r" on (input \d+ at \{.*\}); such", lines[0])
+    assert first, lines[0]
+    assert lines[1] == (  # the evaluation the warning names, in the line itself
         f"ffade: error: reward 'margin' gave no valid score to target 'callable' in all of its "
         f"first {made} evaluations (each a NaN metric, or a NaN or infinite reward), so the "
         "search stopped: check that the target's outputs are finite numbers the reward can "
-        "score (the warning above names the first such evaluation)"
+        f"score (the first: {first[1]}, metric nan)"
     )
     run = next(tmp_path.glob("runs/*/version_0"))
     assert lines[2:] == [
@@ -301,6 +303,9 @@ def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     assert "Traceback" not in result.stderr
     summary = json.loads((run / "summary.json").read_text())
     assert (summary["status"], summary["evaluations"], summary["invalid"]) == ("failed", made, made)
+    # the file's error stands alone: no "warning above", which only the terminal showed
+    assert summary["error"] == "FfadeError: " + lines[1].removeprefix("ffade: error: ")
+    assert "above" not in summary["error"] and "(the first: input " in summary["error"]
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == made
 
 

@@ -744,3 +744,35 @@ def test_a_fine_tune_without_a_progress_bar_draws_no_held_out_check_bar(
         digits_run, tmp_path, clean_tolerance=1, max_finetune_inputs=16, guard_pairs=32
     )
     assert tuner.result is not None and "held-out check" not in terminal.getvalue()
+
+
+class ConceptBreaks(Callback):
+    """From the fine-tune's second batch on, its first concept's ``apply_each`` raises: a plugin
+    crashing mid fine-tune (its first batch and the measures before training went well)."""
+
+    def on_train_batch_start(self, trainer, tuner, batch, batch_idx: int) -> None:
+        if batch_idx == 1:
+            concept = tuner.task.space.concepts[0]
+
+            def broken(inputs: Any, values: list) -> Any:
+                raise RuntimeError("weights server down")
+
+            concept.apply_each = broken
+
+
+def test_a_fine_tune_whose_plugin_crashes_says_why_in_its_summary_as_fit_does(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """docs/mitigation.md: a failed fine-tune's summary.json has ``error``, in one line, as a
+    search's (README): the exception's type and message, and the plugin call it came out of."""
+    with pytest.raises(RuntimeError, match="weights server down"):
+        fine_tune(digits_run, tmp_path, callbacks=[ConceptBreaks()])
+    run = tmp_path / "mitigate" / "version_0"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "failed"
+    assert re.fullmatch(
+        r"RuntimeError: weights server down \(raised by concept '\w+': apply_each\(.*\)\)",
+        summary["error"],
+    ), summary["error"]
+    assert summary["steps"] == 1  # it trained, then crashed: no verdict, so no mitigation.json
+    assert not (run / "mitigation.json").exists()
