@@ -180,6 +180,8 @@ class FineTuner(FixVerdict, RunModule):
             self.hparams.batch_size,
             self.seed,
         )
+        if self._trainer is not None:  # data parallel: each rank trains on its share
+            self._data.shard(self.trainer.global_rank, self.trainer.world_size)
         self._pairs = self._guard_pairs()
 
     def _guard_pairs(self, inputs: np.ndarray | None = None) -> GuardPairs:
@@ -200,11 +202,13 @@ class FineTuner(FixVerdict, RunModule):
         return [*super().configure_callbacks(), TrainOnTargetThreads()]
 
     def measure_guard(self) -> GuardResult:
-        """The guard's numbers for the model as it is now (in eval mode, then back)."""
+        """The guard's numbers for the model as it is now (in eval mode, then back), over the
+        whole held-out set. Under data parallelism every rank measures it all (the weights are
+        the same on each) and takes rank 0's numbers, so every rank reaches rank 0's verdict."""
         training = self.network.training
         self.network.eval()
         try:
-            return measure(
+            result = measure(
                 self.heldout,
                 self._pairs,
                 len(self.plan.regions),
@@ -214,12 +218,17 @@ class FineTuner(FixVerdict, RunModule):
             )
         finally:
             self.network.train(training)
+        if self._trainer is not None and self.trainer.world_size > 1:
+            result = self.trainer.strategy.broadcast(result, src=0)
+        return result
 
     def _bar_shown(self) -> bool:
         """The held-out check's bar follows the Trainer's: ``--trainer.enable_progress_bar
         false`` silenced the fine-tune's bar but still drew the check's, before and after."""
-        trainer = self._trainer
-        return trainer is None or trainer.progress_bar_callback is not None
+        trainer = self._trainer  # and on rank 0 only, as Lightning's
+        return trainer is None or (
+            trainer.progress_bar_callback is not None and self.global_rank == 0
+        )
 
     @override
     def on_fit_start(self) -> None:
@@ -230,6 +239,7 @@ class FineTuner(FixVerdict, RunModule):
             self.before = GuardResult(**self._restored["before"])
             self._batches_trained = self._restored.get("batches_trained", 0)
             self.wall_seconds = self._restored.get("wall_seconds", 0.0)
+            self._check_same_processes(self._restored.get("processes", 1))
             self._data.resume_after(self._batches_trained)
             if self._restored.get("guard_inputs") is not None:
                 self._pairs = self._guard_pairs(np.asarray(self._restored["guard_inputs"]))
@@ -265,7 +275,17 @@ class FineTuner(FixVerdict, RunModule):
                 "rng": rng_states(),
                 "trained_on": self.plan.trained_on(),  # a resume must train on the same
                 "wall_seconds": self.elapsed_seconds(),  # a resumed run's counts on from it
+                "processes": self.trainer.world_size,  # each rank's share of the batches
             }
+
+    def _check_same_processes(self, saved: int) -> None:
+        """A checkpoint counts each rank's steps over its share of the batches: on another
+        number of processes the shares differ and the resumed epochs would not be the same."""
+        if saved != self.trainer.world_size:
+            raise FfadeError(
+                f"--ckpt_path: this fine-tune trained on {saved} process(es); resume it on as "
+                f"many (trainer.devices x trainer.num_nodes {saved}), not {self.trainer.world_size}"
+            )
 
     @override
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -319,7 +339,8 @@ class FineTuner(FixVerdict, RunModule):
         self.stop_reason = self.training_stop_reason()
         self.result = self.decide()
         self.network.eval()  # handed back as targets hand it over: a reused instance predicts
-        write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
+        if self.global_rank == 0:  # the same verdict on every rank: written once
+            write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
         self.end_run(self.result["status"])
 
     def training_stop_reason(self) -> str:

@@ -10,6 +10,11 @@ the plan's weights.
 An epoch's pairs are a pure function of (seed, epoch), so a resumed fine-tune sees the very batches
 an uninterrupted one would: :meth:`TrainingPairs.resume_after` skips the batches its checkpoint
 had trained on, and the next iteration starts at the epoch and batch where training stopped.
+
+Under data parallelism (``--trainer.devices 2 --trainer.strategy ddp``) every rank draws the same
+epoch and takes its share of the batches (:meth:`TrainingPairs.shard`): rank r of N trains on
+batches r, r + N, r + 2N, ... Lightning does not shard this data (it is no DataLoader), so before
+this every rank trained on every batch: N devices did N times the work for one device's result.
 """
 
 from __future__ import annotations
@@ -80,9 +85,22 @@ class TrainingPairs(IterableDataset):
         self.seed = seed
         self.epoch = 0
         self.first_batch = 0
+        self.rank = 0
+        self.world_size = 1
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Take rank ``rank``'s share of each epoch's batches, of ``world_size`` ranks: batches
+        rank, rank + world_size, ... Every rank steps the same number of times (DDP all-reduces
+        each step's gradients, so a rank with a step fewer would leave the others waiting): where
+        the batches do not divide evenly, the last ranks take the epoch's first batches again, as
+        Lightning's DistributedSampler repeats inputs. One rank takes every batch, in order."""
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} of {world_size} ranks")
+        self.rank, self.world_size = rank, world_size
 
     def resume_after(self, batches_trained: int) -> None:
-        """Start the next iteration after ``batches_trained`` batches, counted from the first epoch.
+        """Start the next iteration after ``batches_trained`` batches (this rank's steps), counted
+        from the first epoch.
 
         Lightning resumes a checkpoint from the middle of an epoch by running only that epoch's
         remaining batches, whatever the data yields: the data must yield those batches, not the
@@ -91,7 +109,17 @@ class TrainingPairs(IterableDataset):
         self.epoch, self.first_batch = divmod(batches_trained, len(self))
 
     def __len__(self) -> int:
+        """This rank's batches per epoch (what Lightning counts as the epoch's steps)."""
+        return -(-self.num_batches() // self.world_size)
+
+    def num_batches(self) -> int:
+        """Batches in one epoch's draw, all ranks together."""
         return -(-self.num_inputs // self.batch_size)
+
+    def batch_numbers(self) -> list[int]:
+        """Which of an epoch's batches this rank trains on, in order (see :meth:`shard`)."""
+        total = self.num_batches()
+        return [(step * self.world_size + self.rank) % total for step in range(len(self))]
 
     def draw(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         """One epoch's pairs: every input once, ``clean_share`` of them neutral."""
@@ -105,8 +133,8 @@ class TrainingPairs(IterableDataset):
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         ids, states = self.draw(self.epoch)
-        first = self.first_batch * self.batch_size
+        numbers = self.batch_numbers()[self.first_batch :]
         self.epoch, self.first_batch = self.epoch + 1, 0
-        for start in range(first, self.num_inputs, self.batch_size):
-            part = slice(start, start + self.batch_size)
+        for number in numbers:
+            part = slice(number * self.batch_size, (number + 1) * self.batch_size)
             yield torch.from_numpy(ids[part]), torch.from_numpy(states[part])

@@ -41,6 +41,7 @@ class FixVerdict:
     run_dir: Path | None
     current_epoch: int
     global_step: int
+    global_rank: int
     _pairs: GuardPairs | None
     _original: dict[str, torch.Tensor] | None
     _left_out: dict[str, Any]
@@ -51,7 +52,10 @@ class FixVerdict:
     def decide(self) -> dict[str, Any]:
         """Judge the fix, keep or undo it, and return what mitigation.json says of it."""
         accepted = self.accepts_fix()
-        weights = self.keep_or_undo(accepted)
+        # rank 0 saves the fix, every rank undoes a rejected one; another rank's record (the
+        # same verdict, no weights file) is not written
+        saves = self.global_rank == 0 or not accepted
+        weights = self.keep_or_undo(accepted) if saves else None
         return self.mitigation_record(accepted, weights)
 
     def accepts_fix(self) -> bool:

@@ -78,3 +78,45 @@ def test_resumed_pairs_go_on_with_the_batch_after_those_trained(trained: int) ->
     assert len(rest) == len(batches) - trained
     for (ids, states), (want_ids, want_states) in zip(rest, batches[trained:], strict=True):
         assert ids.tolist() == want_ids.tolist() and states.tolist() == want_states.tolist()
+
+
+@pytest.mark.parametrize(("num_inputs", "world_size"), [(18, 2), (18, 3), (16, 2), (4, 3)])
+def test_ranks_share_each_epochs_batches_and_step_as_often(
+    num_inputs: int, world_size: int
+) -> None:
+    """Under data parallelism each rank trains on its share of the very batches one process
+    trains on (batch r, r + N, ...), every batch by some rank, and all ranks step as often (a
+    rank short of a step would leave DDP's all-reduce waiting): the last ranks take the first
+    batches again where the batches do not divide evenly."""
+
+    def pairs() -> TrainingPairs:
+        return TrainingPairs(num_inputs, TARGETED, np.full(3, 1 / 3), NEUTRAL, 0.5, 4, seed=3)
+
+    one = [(ids.tolist(), states.tolist()) for ids, states in pairs()]
+    ranks = []
+    for rank in range(world_size):
+        shard = pairs()
+        shard.shard(rank, world_size)
+        ranks.append([(ids.tolist(), states.tolist()) for ids, states in shard])
+        assert len(ranks[-1]) == len(shard) == -(-len(one) // world_size)
+    for rank, batches in enumerate(ranks):
+        want = [one[(step * world_size + rank) % len(one)] for step in range(len(batches))]
+        assert batches == want
+    assert {str(b) for batches in ranks for b in batches} == {str(b) for b in one}
+
+
+def test_a_resumed_rank_goes_on_with_its_own_share() -> None:
+    """Resumed after 4 of its steps (an epoch and a half: 3 steps an epoch, 5 batches on 2
+    ranks), rank 1 yields what its uninterrupted share would have yielded next."""
+
+    def rank_one() -> TrainingPairs:
+        pairs = TrainingPairs(18, TARGETED, np.full(3, 1 / 3), NEUTRAL, 0.5, 4, seed=3)
+        pairs.shard(1, 2)
+        return pairs
+
+    whole = rank_one()
+    batches = [ids.tolist() for _ in range(3) for ids, _ in whole]
+    resumed = rank_one()
+    resumed.resume_after(4)
+    rest = [ids.tolist() for _ in range(2) for ids, _ in resumed]
+    assert rest == batches[4:]

@@ -1,0 +1,87 @@
+"""A fine-tune on two CPU processes (``--trainer.devices 2 --trainer.strategy ddp``, gloo).
+
+Each rank trains on its share of the batches (the fine-tuner's batches are no DataLoader that
+Lightning shards: before, every rank trained on every batch), the guard measures the whole
+held-out set, and rank 0 alone writes the verdict. Slow: three processes start Lightning.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from tests.helpers import ffade
+from tests.mitigate.conftest import KEYS, SMALL
+
+pytestmark = pytest.mark.slow
+
+CPU = ["--trainer.accelerator", "cpu"]
+
+
+def fit(config: Path, save_dir: Path, *args: str) -> tuple[Path, dict, str]:
+    """``ffade fit`` of the fine-tune config into ``save_dir``: its one run dir, mitigation.json
+    and stderr."""
+    logger = f"--trainer.logger.init_args.save_dir={save_dir}"
+    result = ffade("fit", "--config", str(config), logger, *CPU, *args, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = [path for path in save_dir.rglob("version_*") if path.is_dir()]
+    assert len(runs) == 1, runs
+    return runs[0], json.loads((runs[0] / "mitigation.json").read_text()), result.stderr
+
+
+def test_two_processes_share_the_batches_and_judge_the_whole_heldout_set(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "fix.yaml"
+    args = {**SMALL, "run": str(digits_run), "max_finetune_inputs": 128}  # 4 batches of 32
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "seed_everything": 0,
+                "model": {"class_path": "ffade.mitigate.ClassifierFineTuner", "init_args": args},
+                "trainer": {
+                    "max_epochs": 1,
+                    "enable_progress_bar": False,
+                    "logger": {
+                        "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
+                        "init_args": {"save_dir": str(tmp_path), "name": "fix"},
+                    },
+                },
+            }
+        )
+    )
+    _, alone, _ = fit(config, tmp_path / "one", "--trainer.devices", "1")
+    two, shared, _ = fit(
+        config, tmp_path / "two", "--trainer.devices", "2", "--trainer.strategy", "ddp"
+    )
+    assert alone["training"]["steps"] == 4 and shared["training"]["steps"] == 2  # 2 batches each
+    # the original model measured on the whole held-out set: one rank's share would differ
+    assert shared["guard"] == alone["guard"]
+    for key in (k for k in KEYS if k.endswith("_before")):
+        assert shared[key] == alone[key], key
+    summary = json.loads((two / "summary.json").read_text())
+    assert summary["status"] == shared["status"] and summary["environment"]["processes"] == 2
+    checkpoint = torch.load(two / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["ffade"]["processes"] == 2 and checkpoint["ffade"]["batches_trained"] == 2
+    if shared["accepted"]:  # the fix loads as the target's state dict
+        fixed = torch.load(two / "model.pt")
+        trained = {k.removeprefix("network."): v for k, v in checkpoint["state_dict"].items()}
+        assert fixed.keys() == trained.keys()
+
+    # resumed on another number of processes (as a kill while judging leaves the run), the
+    # shares would differ: one line, before training
+    (two / "mitigation.json").unlink()
+    (two / "summary.json").write_text(json.dumps({**summary, "status": "training"}))
+    logger = f"--trainer.logger.init_args.save_dir={tmp_path / 'again'}"
+    resumed = ffade(
+        "fit", "--config", str(config), logger, *CPU, "--trainer.devices", "1",
+        "--ckpt_path", str(two / "checkpoints" / "last.ckpt"),
+    )  # fmt: skip
+    lines = [line for line in resumed.stderr.splitlines() if line.startswith("ffade")]
+    assert resumed.returncode == 2 and len(lines) == 1, resumed.stderr[-2000:]
+    assert "trained on 2 process(es); resume it on as many" in lines[0]
+    assert "Traceback" not in resumed.stderr
