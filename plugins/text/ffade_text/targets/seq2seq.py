@@ -47,7 +47,7 @@ GENERATION_KEYS = (
     "early_stopping",
     "repetition_penalty",
 )
-"""Generation settings a config may set; sampling stays off unless asked, for memoization."""
+"""Generation settings a config may set. ``do_sample`` may only be false: sampling is off."""
 
 _LEAST = {"max_new_tokens": 1, "num_beams": 1, "min_new_tokens": 0, "no_repeat_ngram_size": 0}
 """Generation settings that count something, with the least each may be."""
@@ -84,6 +84,12 @@ def check_generation(generation: Any) -> None:
             raise FfadeError(
                 f"{where}.{key} {as_written(value)} is not allowed; expected {expected}"
             )
+    if generation.get("do_sample") is True:  # a search's failures must reproduce
+        raise FfadeError(
+            f"{where}.do_sample true is not allowed: sampling draws another summary at each "
+            "evaluation, so a failure found would not reproduce; leave it out (greedy) or set "
+            "num_beams"
+        )
 
 
 class Seq2SeqSummarizer(Target):
@@ -147,7 +153,9 @@ class Seq2SeqSummarizer(Target):
         require_cpu_threads(cpu_threads, "seq2seq_summarizer")
         self.cpu_threads = cpu_threads
         self.name = str(model)
+        # do_sample false over the model's generation_config.json, which may turn sampling on
         self.generation = {"max_new_tokens": 64, "num_beams": 1, **(generation or {})}
+        self.generation["do_sample"] = False
         self.prefix = prefix
         self.max_input_tokens = max_input_tokens
         self.model, self.tokenizer = load(

@@ -129,6 +129,10 @@ def test_a_model_without_its_tokenizer_is_refused(tiny_bart: Path, tmp_path: Pat
         ({"num_beams": 2.5}, r"generation\.num_beams 2\.5 is not allowed"),
         ({"do_sample": "no"}, r"generation\.do_sample 'no' is not allowed; expected true or false"),
         (
+            {"do_sample": True},
+            r"generation\.do_sample true is not allowed: sampling draws another summary at each",
+        ),
+        (
             {"length_penalty": "long"},
             r"generation\.length_penalty 'long' is not allowed; expected a number",
         ),
@@ -148,6 +152,25 @@ def test_generation_values_are_checked_when_built(generation: Any, message: str)
         Seq2SeqSummarizer("./nowhere", max_input_tokens="many")
     with pytest.raises(FfadeError, match=r"target 'seq2seq_summarizer': generation\.num_beams 0"):
         Seq2SeqSummarizer("./nowhere", generation={"num_beams": 0})
+
+
+def test_a_model_whose_generation_config_samples_still_summarizes_greedily(
+    tiny_bart: Path, tmp_path: Path
+) -> None:
+    """A model saved with do_sample: true in generation_config.json (many hub models are)
+    sampled silently: the same article gave another summary at each evaluation, so a failure
+    the search found did not reproduce."""
+    import json
+    import shutil
+
+    folder = tmp_path / "bart"
+    shutil.copytree(tiny_bart, folder)
+    config = json.loads((folder / "generation_config.json").read_text())
+    config.update(do_sample=True, top_k=50, temperature=1.5)
+    (folder / "generation_config.json").write_text(json.dumps(config))
+    target = Seq2SeqSummarizer(str(folder), generation={"max_new_tokens": 8})
+    first = target.predict(ARTICLES * 2)
+    assert target.predict(ARTICLES * 2) == first and first[:3] == first[3:]
 
 
 @pytest.mark.gpu
