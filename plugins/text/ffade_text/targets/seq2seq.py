@@ -332,6 +332,7 @@ def load(
                 local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
             )
     except (OSError, ValueError) as exc:
+        _refuse_decoder_only(model, source, only_local, trust_remote_code, exc)
         bundled = (  # the bundled model goes by a target's name, not a model id
             "; the bundled model is target tiny_news_bart, or model: " + str(BUNDLED_MODEL)
             if model == "tiny_news_bart"
@@ -344,6 +345,29 @@ def load(
         ) from exc
     check_tokenizer(tok, tokenizer or model, "seq2seq_summarizer")
     return net, tok
+
+
+def _refuse_decoder_only(
+    model: str, source: str, local_files_only: bool, trust_remote_code: bool, exc: Exception
+) -> None:
+    """A decoder-only model (GPT-2, Llama) was transformers' "Unrecognized configuration class
+    ... for this kind of AutoModel" line: say what it is and what the target takes instead."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(
+            source, local_files_only=local_files_only, trust_remote_code=trust_remote_code
+        )
+    except (OSError, ValueError):
+        return  # no readable config: the loading error says why
+    if getattr(config, "is_encoder_decoder", False):
+        return
+    kind = getattr(config, "model_type", None) or type(config).__name__
+    raise PluginError(
+        f"target 'seq2seq_summarizer': {model!r} is a decoder-only model ({kind}), which "
+        "ffade_text does not run: summarization here takes an encoder-decoder model "
+        "(AutoModelForSeq2SeqLM: BART, T5, Marian, Pegasus, ...)"
+    ) from exc
 
 
 @contextmanager

@@ -173,6 +173,26 @@ def test_a_model_whose_generation_config_samples_still_summarizes_greedily(
     assert target.predict(ARTICLES * 2) == first and first[:3] == first[3:]
 
 
+def test_a_decoder_only_model_is_refused_in_words(tiny_bart: Path, tmp_path: Path) -> None:
+    """A GPT-2 was transformers' "Unrecognized configuration class <class '...GPT2Config'> for
+    this kind of AutoModel: AutoModelForSeq2SeqLM": it is named decoder-only, and what the
+    targets take instead, for seq2seq_summarizer and hf_pipeline's summarization alike."""
+    import shutil
+
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    folder = tmp_path / "gpt2"
+    config = GPT2Config(vocab_size=1200, n_embd=16, n_layer=1, n_head=2, n_positions=64)
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(tiny_bart / name, folder / name)
+    decoder_only = r"is a decoder-only model \(gpt2\), which ffade_text does not run: "
+    with pytest.raises(FfadeError, match="target 'seq2seq_summarizer': '.*gpt2' " + decoder_only):
+        Seq2SeqSummarizer(str(folder))
+    with pytest.raises(FfadeError, match=r"target 'hf_pipeline': .*encoder-decoder model \("):
+        registry.create("target", "hf_pipeline", {"task": "summarization", "model": str(folder)})
+
+
 @pytest.mark.gpu
 def test_cuda_and_bfloat16(tiny_bart: Path) -> None:
     target = Seq2SeqSummarizer(
