@@ -171,6 +171,13 @@ class Seq2SeqSummarizer(Target):
         # a model with learned positions (BART) has none past them: see targets._reads
         self.positions = model_positions(self.model)
         self.input_tokens = tokens_read(max_input_tokens, self.positions)
+        longest = self.generation["max_new_tokens"]
+        if self.positions is not None and longest > self.positions:  # an IndexError mid-search
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': generation.max_new_tokens {longest} is more than "
+                f"the {self.positions} tokens the model writes (its max_position_embeddings); "
+                f"set max_new_tokens to at most {self.positions}"
+            )
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
         """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""

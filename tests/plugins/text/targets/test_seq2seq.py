@@ -193,6 +193,20 @@ def test_a_decoder_only_model_is_refused_in_words(tiny_bart: Path, tmp_path: Pat
         registry.create("target", "hf_pipeline", {"task": "summarization", "model": str(folder)})
 
 
+def test_max_new_tokens_past_a_barts_positions_is_refused(tiny_bart: Path) -> None:
+    """A summary longer than a BART's learned positions was an IndexError from the decoder's
+    position embedding at the first evaluation; the target refuses it when built."""
+    positions = Seq2SeqSummarizer(str(tiny_bart)).positions
+    assert positions is not None
+    Seq2SeqSummarizer(str(tiny_bart), generation={"max_new_tokens": positions})
+    with pytest.raises(
+        FfadeError,
+        match=rf"generation\.max_new_tokens {positions + 1} is more than the {positions} tokens "
+        rf"the model writes \(its max_position_embeddings\); set max_new_tokens to at most",
+    ):
+        Seq2SeqSummarizer(str(tiny_bart), generation={"max_new_tokens": positions + 1})
+
+
 @pytest.mark.gpu
 def test_cuda_and_bfloat16(tiny_bart: Path) -> None:
     target = Seq2SeqSummarizer(
