@@ -36,6 +36,7 @@ from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.guard import GuardResult
 from ffade.mitigate.verdict import clean_change_reason
 from ffade_text.rewards import rouge_l, sentence_bleu
+from ffade_text.targets._reads import tokens_read
 
 
 def _refuse_lora_settings(**given: Any) -> None:
@@ -60,7 +61,8 @@ class Seq2SeqFineTuner(FineTuner):
         learning_rate: AdamW step size (the paper uses 2e-5 for BART and T5).
         weight_decay: AdamW weight decay.
         schedule: "constant", or "linear" decay to zero by the last step.
-        max_target_tokens: reference summaries are truncated to this many tokens.
+        max_target_tokens: reference summaries are truncated to this many tokens, or to the
+            model's positions (BART's ``max_position_embeddings``) where those are fewer.
         lora_r: LoRA rank. Each ``lora_*`` argument needs ``train: lora``: changed from its
             default with ``train: full``, it is refused in one line.
         lora_alpha: LoRA scaling numerator (the update is scaled by alpha / r).
@@ -205,7 +207,8 @@ class Seq2SeqFineTuner(FineTuner):
             text_target=list(batch.references),
             padding=True,
             truncation=True,
-            max_length=self.hparams.max_target_tokens,
+            # a decoder with learned positions (BART) has none past them: an IndexError before
+            max_length=tokens_read(self.hparams.max_target_tokens, self.target.positions),
             return_tensors="pt",
         ).input_ids.to(self.device)
         labels[labels == tokenizer.pad_token_id] = -100

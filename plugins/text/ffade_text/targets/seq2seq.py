@@ -47,7 +47,7 @@ GENERATION_KEYS = (
     "early_stopping",
     "repetition_penalty",
 )
-"""Generation settings a config may set; sampling stays off unless asked, for memoization."""
+"""Generation settings a config may set. ``do_sample`` may only be false: sampling is off."""
 
 _LEAST = {"max_new_tokens": 1, "num_beams": 1, "min_new_tokens": 0, "no_repeat_ngram_size": 0}
 """Generation settings that count something, with the least each may be."""
@@ -84,6 +84,12 @@ def check_generation(generation: Any) -> None:
             raise FfadeError(
                 f"{where}.{key} {as_written(value)} is not allowed; expected {expected}"
             )
+    if generation.get("do_sample") is True:  # a search's failures must reproduce
+        raise FfadeError(
+            f"{where}.do_sample true is not allowed: sampling draws another summary at each "
+            "evaluation, so a failure found would not reproduce; leave it out (greedy) or set "
+            "num_beams"
+        )
 
 
 class Seq2SeqSummarizer(Target):
@@ -147,7 +153,9 @@ class Seq2SeqSummarizer(Target):
         require_cpu_threads(cpu_threads, "seq2seq_summarizer")
         self.cpu_threads = cpu_threads
         self.name = str(model)
+        # do_sample false over the model's generation_config.json, which may turn sampling on
         self.generation = {"max_new_tokens": 64, "num_beams": 1, **(generation or {})}
+        self.generation["do_sample"] = False
         self.prefix = prefix
         self.max_input_tokens = max_input_tokens
         self.model, self.tokenizer = load(
@@ -163,6 +171,13 @@ class Seq2SeqSummarizer(Target):
         # a model with learned positions (BART) has none past them: see targets._reads
         self.positions = model_positions(self.model)
         self.input_tokens = tokens_read(max_input_tokens, self.positions)
+        longest = self.generation["max_new_tokens"]
+        if self.positions is not None and longest > self.positions:  # an IndexError mid-search
+            raise FfadeError(
+                f"target 'seq2seq_summarizer': generation.max_new_tokens {longest} is more than "
+                f"the {self.positions} tokens the model writes (its max_position_embeddings); "
+                f"set max_new_tokens to at most {self.positions}"
+            )
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
         """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""
@@ -324,6 +339,7 @@ def load(
                 local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
             )
     except (OSError, ValueError) as exc:
+        _refuse_decoder_only(model, source, only_local, trust_remote_code, exc)
         bundled = (  # the bundled model goes by a target's name, not a model id
             "; the bundled model is target tiny_news_bart, or model: " + str(BUNDLED_MODEL)
             if model == "tiny_news_bart"
@@ -336,6 +352,29 @@ def load(
         ) from exc
     check_tokenizer(tok, tokenizer or model, "seq2seq_summarizer")
     return net, tok
+
+
+def _refuse_decoder_only(
+    model: str, source: str, local_files_only: bool, trust_remote_code: bool, exc: Exception
+) -> None:
+    """A decoder-only model (GPT-2, Llama) was transformers' "Unrecognized configuration class
+    ... for this kind of AutoModel" line: say what it is and what the target takes instead."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(
+            source, local_files_only=local_files_only, trust_remote_code=trust_remote_code
+        )
+    except (OSError, ValueError):
+        return  # no readable config: the loading error says why
+    if getattr(config, "is_encoder_decoder", False):
+        return
+    kind = getattr(config, "model_type", None) or type(config).__name__
+    raise PluginError(
+        f"target 'seq2seq_summarizer': {model!r} is a decoder-only model ({kind}), which "
+        "ffade_text does not run: summarization here takes an encoder-decoder model "
+        "(AutoModelForSeq2SeqLM: BART, T5, Marian, Pegasus, ...)"
+    ) from exc
 
 
 @contextmanager

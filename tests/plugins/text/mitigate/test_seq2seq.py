@@ -250,3 +250,48 @@ def test_a_resumed_fine_tune_keeps_the_clean_bleu_measured_before_training(
     assert second["clean_bleu_before"] == first["clean_bleu_before"] > 90
     assert second["clean_bleu_after"] < second["clean_bleu_before"]
     assert second["status"] == first["status"] == "rejected"
+
+
+def test_reference_summaries_longer_than_the_decoders_positions_are_cut_there(
+    tmp_path: Path,
+) -> None:
+    """max_target_tokens above a BART's positions (the bundled one has 256) cut a long reference
+    summary past them: an IndexError traceback from the decoder's position embedding."""
+    words = [
+        "the",
+        "council",
+        "approved",
+        "a",
+        "budget",
+        "for",
+        "roads",
+        "and",
+        "schools",
+        "after",
+        "a",
+        "long",
+        "debate",
+    ]
+    rows = [
+        {"article": " ".join(words[(i + j) % len(words)] for j in range(30)), "summary": long}
+        for i, long in enumerate([" ".join(words * 30)] * 20)
+    ]
+    data = tmp_path / "long.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    task = {
+        "target": {"name": "tiny_news_bart", "args": {"generation": {"max_new_tokens": 4}}},
+        "dataset": {"name": "summaries", "args": {"path": str(data)}},
+        "reward": {"name": "bleu", "args": {"threshold": 20.0}},
+        "concepts": [{"name": "delete_word", "args": {"values": [0, 1]}}],
+        "mode": "macroscopic",
+        "max_inputs": 4,
+    }
+    explorer = GridExplorer(task, budget=8, num_envs=8)
+    discover(explorer, tmp_path / "discover", seed=0, name="discover")
+    run = Path(explorer.recorder.run_dir)
+    feedback_from_file(run, REPO / "configs" / "feedback_text.yaml", pictures=lambda r: None)
+    tuner = fine_tune(
+        run, tmp_path, max_target_tokens=512, clean_tolerance=1.0, max_finetune_inputs=4
+    )
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    assert result["status"] in ("accepted", "rejected")

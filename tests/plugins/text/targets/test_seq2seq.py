@@ -129,6 +129,10 @@ def test_a_model_without_its_tokenizer_is_refused(tiny_bart: Path, tmp_path: Pat
         ({"num_beams": 2.5}, r"generation\.num_beams 2\.5 is not allowed"),
         ({"do_sample": "no"}, r"generation\.do_sample 'no' is not allowed; expected true or false"),
         (
+            {"do_sample": True},
+            r"generation\.do_sample true is not allowed: sampling draws another summary at each",
+        ),
+        (
             {"length_penalty": "long"},
             r"generation\.length_penalty 'long' is not allowed; expected a number",
         ),
@@ -148,6 +152,59 @@ def test_generation_values_are_checked_when_built(generation: Any, message: str)
         Seq2SeqSummarizer("./nowhere", max_input_tokens="many")
     with pytest.raises(FfadeError, match=r"target 'seq2seq_summarizer': generation\.num_beams 0"):
         Seq2SeqSummarizer("./nowhere", generation={"num_beams": 0})
+
+
+def test_a_model_whose_generation_config_samples_still_summarizes_greedily(
+    tiny_bart: Path, tmp_path: Path
+) -> None:
+    """A model saved with do_sample: true in generation_config.json (many hub models are)
+    sampled silently: the same article gave another summary at each evaluation, so a failure
+    the search found did not reproduce."""
+    import json
+    import shutil
+
+    folder = tmp_path / "bart"
+    shutil.copytree(tiny_bart, folder)
+    config = json.loads((folder / "generation_config.json").read_text())
+    config.update(do_sample=True, top_k=50, temperature=1.5)
+    (folder / "generation_config.json").write_text(json.dumps(config))
+    target = Seq2SeqSummarizer(str(folder), generation={"max_new_tokens": 8})
+    first = target.predict(ARTICLES * 2)
+    assert target.predict(ARTICLES * 2) == first and first[:3] == first[3:]
+
+
+def test_a_decoder_only_model_is_refused_in_words(tiny_bart: Path, tmp_path: Path) -> None:
+    """A GPT-2 was transformers' "Unrecognized configuration class <class '...GPT2Config'> for
+    this kind of AutoModel: AutoModelForSeq2SeqLM": it is named decoder-only, and what the
+    targets take instead, for seq2seq_summarizer and hf_pipeline's summarization alike."""
+    import shutil
+
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    folder = tmp_path / "gpt2"
+    config = GPT2Config(vocab_size=1200, n_embd=16, n_layer=1, n_head=2, n_positions=64)
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(tiny_bart / name, folder / name)
+    decoder_only = r"is a decoder-only model \(gpt2\), which ffade_text does not run: "
+    with pytest.raises(FfadeError, match="target 'seq2seq_summarizer': '.*gpt2' " + decoder_only):
+        Seq2SeqSummarizer(str(folder))
+    with pytest.raises(FfadeError, match=r"target 'hf_pipeline': .*encoder-decoder model \("):
+        registry.create("target", "hf_pipeline", {"task": "summarization", "model": str(folder)})
+
+
+def test_max_new_tokens_past_a_barts_positions_is_refused(tiny_bart: Path) -> None:
+    """A summary longer than a BART's learned positions was an IndexError from the decoder's
+    position embedding at the first evaluation; the target refuses it when built."""
+    positions = Seq2SeqSummarizer(str(tiny_bart)).positions
+    assert positions is not None
+    Seq2SeqSummarizer(str(tiny_bart), generation={"max_new_tokens": positions})
+    with pytest.raises(
+        FfadeError,
+        match=rf"generation\.max_new_tokens {positions + 1} is more than the {positions} tokens "
+        rf"the model writes \(its max_position_embeddings\); set max_new_tokens to at most",
+    ):
+        Seq2SeqSummarizer(str(tiny_bart), generation={"max_new_tokens": positions + 1})
 
 
 @pytest.mark.gpu
