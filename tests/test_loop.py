@@ -37,6 +37,17 @@ def shrink(source: str, path: Path, init_args: dict, trainer: dict | None = None
     return path
 
 
+def write_loop(root: Path, **keys: object) -> Path:
+    """``root/loop.yaml`` with ``keys`` (paths written as text), the digits feedback file and
+    ``out: root/loops`` unless given."""
+    keys = {"feedback": REPO / "configs" / "feedback_digits.yaml", "out": root / "loops", **keys}
+    loop = root / "loop.yaml"
+    loop.write_text(
+        yaml.safe_dump({k: str(v) if isinstance(v, Path) else v for k, v in keys.items()})
+    )
+    return loop
+
+
 @pytest.fixture(scope="module")
 def small_loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The digits loop on 32 discovery images, one short epoch and a small guard, run as a user
@@ -563,16 +574,7 @@ def test_a_config_of_the_other_stage_is_named_before_anything_runs(
 ) -> None:
     """A fine-tuner config given as discover ran a fine-tune as 'discovery' for minutes."""
     paths = {"discover": REPO / "configs" / discover, "mitigate": REPO / "configs" / mitigate}
-    config = tmp_path / "loop.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                **{key: str(path) for key, path in paths.items()},
-                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
-                "out": str(tmp_path / "loops"),
-            }
-        )
-    )
+    config = write_loop(tmp_path, **paths)
     assert main(["loop", "--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {says.format(**paths)}")
@@ -609,17 +611,7 @@ def test_a_fine_tuner_for_another_kind_of_target_is_named_before_anything_runs(
     refused by the fine-tune, after the discovery and the feedback had run: the fine-tuner's
     declared output_kinds against the target's output_kind refuse it before the first stage."""
     paths = {"discover": REPO / "configs" / discover, "mitigate": REPO / "configs" / mitigate}
-    config = tmp_path / "loop.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                **{key: str(path) for key, path in paths.items()},
-                "feedback": str(REPO / "configs" / feedback),
-                "slices": "regions",
-                "out": str(tmp_path / "loops"),
-            }
-        )
-    )
+    config = write_loop(tmp_path, **paths, feedback=REPO / "configs" / feedback, slices="regions")
     assert main(["loop", "--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"ffade: error: {says.format(**paths)}")
@@ -665,16 +657,8 @@ def test_a_stage_config_that_resumes_a_run_is_named_before_anything_runs(
     mitigate = yaml.safe_load((REPO / "configs" / "mitigate_digits.yaml").read_text())
     mitigate["ckpt_path"] = "runs/mitigate/version_0"
     (tmp_path / "m.yaml").write_text(yaml.safe_dump(mitigate))
-    config = tmp_path / "loop.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "discover": str(REPO / "configs" / "quickstart.yaml"),
-                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
-                "mitigate": str(tmp_path / "m.yaml"),
-                "out": str(tmp_path / "loops"),
-            }
-        )
+    config = write_loop(
+        tmp_path, discover=REPO / "configs" / "quickstart.yaml", mitigate=tmp_path / "m.yaml"
     )
     assert main(["loop", "--config", str(config)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
@@ -746,17 +730,7 @@ def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_ru
         "discover": REPO / "configs" / "quickstart.yaml",
         "mitigate": shrink("mitigate_digits.yaml", tmp_path / "mit.yaml", mitigate),
     }
-    config = tmp_path / "loop.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                **{key: str(path) for key, path in paths.items()},
-                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
-                "rediscover": rediscover,
-                "out": str(tmp_path / "loops" / "digits"),
-            }
-        )
-    )
+    config = write_loop(tmp_path, **paths, rediscover=rediscover, out=tmp_path / "loops" / "digits")
     assert main(["loop", "--config", str(config)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"ffade: error: {says.format(**paths)}"), line
@@ -814,16 +788,7 @@ def test_a_stage_on_two_processes_stops_the_loop_before_anything_runs(
         "mitigate": REPO / "configs" / "mitigate_digits.yaml",
     }
     paths[stage] = shrink(paths[stage].name, tmp_path / "two.yaml", {}, two)
-    config = tmp_path / "loop.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                **{key: str(path) for key, path in paths.items()},
-                "feedback": str(REPO / "configs" / "feedback_digits.yaml"),
-                "out": str(tmp_path / "loops"),
-            }
-        )
-    )
+    config = write_loop(tmp_path, **paths)
     assert main(["loop", "--config", str(config)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line == (
