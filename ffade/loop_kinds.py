@@ -19,7 +19,6 @@ from typing import Any
 
 from ffade.errors import FfadeError, PluginError
 from ffade.loop_config import LoopConfig, model_class
-from ffade.plugin_checks import OUTPUT_KINDS, declared_kinds
 
 
 def check_finetuner_kind(config: LoopConfig, task: Any) -> None:
@@ -28,6 +27,8 @@ def check_finetuner_kind(config: LoopConfig, task: Any) -> None:
 
     ``task``: the discovery config's task as resolved (what the loop's discovery will search).
     """
+    from ffade.plugin_checks import OUTPUT_KINDS, declared_kinds  # torch: not for loop --help
+
     finetuner = model_class(config.mitigate)
     kinds = declared_kinds(finetuner) if finetuner is not None else None
     name = _target_name(task)

@@ -27,8 +27,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from ffade.errors import FfadeError
-from ffade.summarize.landscape import Landscape
-from ffade.summarize.transport import Barycenter, Kind, missing_mass
 
 REG_STEP_FRACTION = 0.25
 """The regularization, as a fraction of the smallest grid step squared (normalized coordinates):
@@ -40,16 +38,17 @@ MAX_ITERATIONS = 20_000
 """Bregman iterations allowed before the solve is refused as not converged."""
 
 
-def grid_barycenter(landscapes: Sequence[Landscape], kind: Kind, weights: np.ndarray) -> Barycenter:
-    """The barycenter of ``landscapes`` (one grid, weights summing 1) on their grid's states.
+def grid_barycenter(
+    masses: np.ndarray, axes: Sequence[np.ndarray], weights: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The barycenter of ``masses`` (landscapes x the grid, each summing 1; weights summing 1)
+    on the grid whose concepts' coordinates are ``axes``, and the bound on its excess cost.
 
     Raises:
-        FfadeError: a landscape has no mass, or the solve did not converge.
+        FfadeError: the solve did not converge.
     """
-    first = landscapes[0]
-    axes = first.grid_coordinates
     with np.errstate(divide="ignore"):  # a state without mass: log 0 = -inf, no mass moved
-        log_mu = np.stack([np.log(_grid_mass(x, kind)) for x in landscapes])
+        log_mu = np.log(masses)
     steps = [np.diff(np.sort(a)) for a in axes if len(a) > 1]
     positive = np.concatenate(steps)[np.concatenate(steps) > 0] if steps else np.zeros(0)
     eps = REG_STEP_FRACTION * float(positive.min()) ** 2 if positive.size else 1.0
@@ -69,33 +68,14 @@ def grid_barycenter(landscapes: Sequence[Landscape], kind: Kind, weights: np.nda
             break
     else:
         raise FfadeError(
-            f"the grid barycenter of {len(landscapes)} landscapes did not converge in "
+            f"the grid barycenter of {len(masses)} landscapes did not converge in "
             f"{MAX_ITERATIONS:,} iterations (marginal error {error:.2g}); use support='free'"
         )
     b = np.exp(log_b)
     b /= b.sum()
     diameter2 = float(sum((a.max() - a.min()) ** 2 for a in axes))
     entropies = [_entropy(np.exp(lm)) for lm in log_mu]
-    bound = eps * (_entropy(b) + float(np.dot(weights, entropies))) + error * diameter2 / 2
-    states = np.argwhere(b > 0)
-    return Barycenter(
-        coordinates=first.coordinates(states),
-        mass=b[tuple(states.T)],
-        grid_mass=b,
-        bound=bound,
-    )
-
-
-def _grid_mass(landscape: Landscape, kind: Kind) -> np.ndarray:
-    """A landscape's whole failure or policy mass on its grid, summing 1 (no support reduced)."""
-    reason = missing_mass(landscape, kind)
-    if reason is not None:
-        raise FfadeError(reason)
-    if kind == "failure":
-        values = np.nan_to_num(landscape.failure_rate, nan=0.0)
-    else:
-        values = np.asarray(landscape.policy, dtype=float)
-    return values / values.sum()
+    return b, eps * (_entropy(b) + float(np.dot(weights, entropies))) + error * diameter2 / 2
 
 
 def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:

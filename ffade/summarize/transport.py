@@ -119,6 +119,16 @@ def distribution(
     )
 
 
+def _grid_mass(landscape: Landscape, kind: Kind) -> np.ndarray:
+    """A landscape's whole failure or policy mass on its grid, summing 1 (no support reduced)."""
+    reason = missing_mass(landscape, kind)
+    if reason is not None:
+        raise FfadeError(reason)
+    values = landscape.failure_rate if kind == "failure" else landscape.policy
+    values = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+    return values / values.sum()
+
+
 def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
     """Why ``landscape`` has no ``kind`` mass to compare (no failure, no policy.npy); None when it
     has some. No advice on what to compare instead: a report shows both kinds side by side, and
@@ -301,7 +311,11 @@ def barycenter(
     if support == "grid" or (support == "auto" and large):
         from ffade.summarize.grid_barycenter import grid_barycenter
 
-        return grid_barycenter(landscapes, kind, w)
+        masses = np.stack([_grid_mass(x, kind) for x in landscapes])
+        grid_mass, bound = grid_barycenter(masses, first.grid_coordinates, w)
+        states = np.argwhere(grid_mass > 0)
+        mass = grid_mass[tuple(states.T)]
+        return Barycenter(first.coordinates(states), mass, grid_mass, bound=bound)
     if len(parts) == 1:
         (only,) = parts
         grid_mass = snap(first, only.coordinates, only.mass)
