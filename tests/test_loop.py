@@ -1051,9 +1051,11 @@ def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, 
     loop_dir = tmp_path / "loops" / "version_0"
     log = loop_dir / "discover" / "evaluations.jsonl"
     exe = Path(sys.executable).parent / "ffade"
+    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])  # tests.api's fine-tuner
     with subprocess.Popen(
         [str(exe), "loop", "--config", str(loop)],
         cwd=REPO,
+        env={**os.environ, "PYTHONPATH": path},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
