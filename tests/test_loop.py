@@ -1010,6 +1010,13 @@ def stopping_loop(tmp_path: Path, target: dict | None = None, budget: int = 40) 
     return loop
 
 
+def repo_on_path(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the repository first on PYTHONPATH, so that a loop in a process of its own
+    finds :func:`stopping_loop`'s fine-tuner in tests.api (CI's installed ffade has no tests
+    package on its path)."""
+    return {**env, "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])}
+
+
 def assert_stopped(loop_dir: Path, stderr: str, status: str) -> None:
     """docs/mitigation.md: one line naming the stage, its run and status; loop.json says so."""
     run = loop_dir / "discover"
@@ -1051,11 +1058,10 @@ def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, 
     loop_dir = tmp_path / "loops" / "version_0"
     log = loop_dir / "discover" / "evaluations.jsonl"
     exe = Path(sys.executable).parent / "ffade"
-    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])  # tests.api's fine-tuner
     with subprocess.Popen(
         [str(exe), "loop", "--config", str(loop)],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": path},
+        env=repo_on_path(dict(os.environ)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -1118,7 +1124,7 @@ def test_a_closed_stdout_stops_the_loop_as_interrupted_without_a_traceback(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=repo_on_path(env),
     ) as process:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("[1/5] discover: ")
