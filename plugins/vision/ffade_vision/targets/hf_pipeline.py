@@ -105,11 +105,12 @@ class HFImagePipeline(ImageClassifier):
         if weights is not None:
             load_weights(wrapped, weights, NAME)
         mean, std, self.flip_channels = _pixel_scaling(processor, network.config.num_channels)
+        resizing = _resizing(processor)
         super().__init__(
             wrapped,
             mean=mean,
             std=std,
-            input_size=_input_size(processor),
+            input_size=_input_size(resizing),
             in_channels=network.config.num_channels,
             device=device,
             precision=precision,
@@ -119,10 +120,38 @@ class HFImagePipeline(ImageClassifier):
             num_classes=len(self.categories),
         )
         self.interpolation = _interpolation(getattr(processor, "resample", None))
-        # a processor that resizes the short edge (MobileViT, ConvNeXt) keeps a photo's aspect
-        # and crops it; one with a height and width (ViT, DeiT) stretches it, as this does
-        size = processor.size
-        self.crop_to_fit = not isinstance(size, int) and bool(size.get("shortest_edge"))
+        self.resizing = resizing
+
+    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
+        """Also refuse images the model cannot take unresized (``do_resize: false``; a ViT
+        refused them in a traceback at the first batch): one image is tried, up front."""
+        super().check_task(inputs, concepts)
+        if self.input_size is not None or not inputs:
+            return
+        image = inputs[0]
+        try:
+            self.predict(image.unsqueeze(0).to(self.device))
+        except (ValueError, RuntimeError) as exc:
+            height, width = image.shape[-2:]
+            raise PluginError(
+                f"target '{NAME}': the model cannot take the dataset's {height} x {width} "
+                "images as they are, and its image processor has do_resize: false (no resize); "
+                "give the dataset the model's image size, or set do_resize to true in "
+                f"preprocessor_config.json ({str(exc).splitlines()[0]})"
+            ) from exc
+
+    def _sized(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """The processor's own resizes and center crops, in its order (:func:`_resizing`)."""
+        for step, value in self.resizing:
+            if step == "crop":
+                inputs = _center_crop(inputs, value[0], value[1])
+            elif tuple(inputs.shape[-2:]) != value and not (
+                step == "short edge" and min(inputs.shape[-2:]) == value[0]
+            ):
+                inputs = F.resize(
+                    inputs, list(value), interpolation=self.interpolation, antialias=True
+                )
+        return inputs
 
     def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
         """The processor's pixel values: channels, size, its rescale and normalization folded
@@ -197,18 +226,85 @@ def _columns(names: list[str], labels: Sequence[str] | None) -> list[int]:
     return [lowered.index(str(label).lower()) for label in labels]
 
 
-def _input_size(processor: Any) -> tuple[int, int]:
-    """(height, width) the model is fed: the processor's crop when it center-crops (DeiT: resize
-    to 256, crop 224), else its ``size`` (height/width or shortest_edge).
+Step = tuple[str, tuple[int, ...]]
+"""("short edge", (edge,)), ("size", (height, width)) or ("crop", (height, width)): center."""
 
-    The dataset has already cropped (``image_folder`` keeps the center square), so, as for
-    ``torchvision_classifier``, a resize to the crop size matches the model's resolution; the
-    resize size fed a 224 DeiT 256 x 256 images, which it refused at the first batch.
+CONVNEXT_WARP_EDGE = 384
+"""ConvNeXt's processor crops (``crop_pct``) below this ``shortest_edge`` and stretches the image
+to a square at or above it, as its models were evaluated."""
+
+
+def _resizing(processor: Any) -> list[Step]:
+    """The processor's resizes and center crops, in order, so the model sees the region and size
+    the processor gives it: ``size`` (height and width: stretched, ViT; ``shortest_edge``: the
+    short edge, aspect kept, MobileViT), ConvNeXt's ``crop_pct`` (below a short edge of 384: the
+    short edge to ``shortest_edge / crop_pct``, then the center ``shortest_edge`` square; from 384
+    on: stretched to the square), PoolFormer's (``size / crop_pct``, then its crop), then
+    ``do_center_crop`` to ``crop_size`` (DeiT: 256, then 224); ``do_resize: false``: no resize.
+
+    The target fed ConvNeXt the crop size directly (objects 12.5% smaller than the processor
+    shows them), cropped a ConvNeXt-384's photos that its processor stretches, resized DeiT's
+    images straight to the crop size, and resized even with ``do_resize: false``.
     """
+    steps: list[Step] = []
+    kind = type(processor).__name__
+    size = processor.size
+    crop_pct = getattr(processor, "crop_pct", None)
+    if crop_pct is not None and not kind.startswith(("ConvNext", "PoolFormer")):
+        raise PluginError(
+            f"target '{NAME}': the image processor's crop_pct ({crop_pct}) is followed for "
+            f"ConvNeXt and PoolFormer processors only, not {kind}'s; remove it from "
+            "preprocessor_config.json or preprocess with that processor yourself"
+        )
+    if getattr(processor, "do_resize", True):
+        if (crop_pct is not None or kind.startswith("ConvNext")) and not (
+            isinstance(crop_pct, int | float) and 0 < crop_pct <= 1
+        ):
+            raise PluginError(
+                f"target '{NAME}': the image processor's crop_pct must be a number in (0, 1] "
+                f"(224 / 256 = 0.875 for most); got {crop_pct!r}"
+            )
+        if kind.startswith("ConvNext"):
+            edge = _shortest_edge(size)
+            if edge < CONVNEXT_WARP_EDGE:
+                steps += [("short edge", (int(edge / crop_pct),)), ("crop", (edge, edge))]
+            else:
+                steps.append(("size", (edge, edge)))
+        elif crop_pct is not None:  # PoolFormer: every side over crop_pct, aspect kept
+            height, width = _side_pair(size)
+            if height == width:
+                steps.append(("short edge", (int(height / crop_pct),)))
+            else:
+                steps.append(("size", (int(height / crop_pct), int(width / crop_pct))))
+        elif size.get("height") and size.get("width"):
+            steps.append(("size", (size["height"], size["width"])))
+        else:
+            steps.append(("short edge", (_shortest_edge(size),)))
     crop = getattr(processor, "crop_size", None)
     if getattr(processor, "do_center_crop", False) and crop:
-        return _side_pair(crop)
-    return _side_pair(processor.size)
+        steps.append(("crop", _side_pair(crop)))
+    return steps
+
+
+def _input_size(resizing: Sequence[Step]) -> tuple[int, int] | None:
+    """(height, width) the model is fed, the last step's (a short edge alone: square images');
+    None when the processor neither resizes (``do_resize: false``) nor crops: the images' own."""
+    if not resizing:
+        return None
+    step, value = resizing[-1]
+    return (value[0], value[0]) if step == "short edge" else (value[0], value[1])
+
+
+def _shortest_edge(size: Any) -> int:
+    """A processor's ``shortest_edge``; any other size (with a ``longest_edge`` cap, a maximum
+    height and width) is refused: its output size would vary with the image's shape."""
+    keys = {key for key, value in dict(size).items() if value}
+    if keys != {"shortest_edge"}:
+        raise PluginError(
+            f"target '{NAME}': cannot follow the image processor's size {dict(size)!r}; "
+            "expected a height and width or a shortest_edge alone"
+        )
+    return int(size["shortest_edge"])
 
 
 def _side_pair(size: Any) -> tuple[int, int]:
@@ -218,10 +314,20 @@ def _side_pair(size: Any) -> tuple[int, int]:
     height, width = size.get("height"), size.get("width")
     if height and width:
         return height, width
-    edge = size.get("shortest_edge")
-    if not edge:
-        raise PluginError(f"target '{NAME}': cannot read an input size from {size!r}")
+    edge = _shortest_edge(size)
     return edge, edge
+
+
+def _center_crop(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """The center (height, width) as image processors cut it: an odd margin leaves its extra
+    pixel below and right (``int(margin / 2)`` above), where torchvision's ``center_crop`` rounds
+    it up; a smaller image is padded with zeros first, as both do."""
+    pad_x, pad_y = max(width - images.shape[-1], 0), max(height - images.shape[-2], 0)
+    if pad_x or pad_y:
+        images = F.pad(images, [pad_x // 2, pad_y // 2, (pad_x + 1) // 2, (pad_y + 1) // 2])
+    top = int((images.shape[-2] - height) / 2)
+    left = int((images.shape[-1] - width) / 2)
+    return images[..., top : top + height, left : left + width]
 
 
 def _interpolation(resample: Any) -> F.InterpolationMode:

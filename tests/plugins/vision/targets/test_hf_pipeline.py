@@ -213,6 +213,79 @@ def test_a_processor_of_the_short_edge_crops_an_image_that_is_not_square(tmp_pat
     torch.testing.assert_close(got, expected["pixel_values"].float(), atol=1e-5, rtol=1e-6)
     processor = transformers.ViTImageProcessor(size=_SIZE, do_normalize=False)
     target = HFImagePipeline(str(_saved_tiny_vit(tmp_path / "vit", processor)))
-    assert not target.crop_to_fit
     stretched = processor(images=list(pixels.to(torch.uint8)), return_tensors="pt")
     assert stretched["pixel_values"].shape == target.preprocess(pixels.float() / 255).shape
+
+
+def _saved_tiny_convnext(folder: Path, processor: object) -> Path:
+    config = transformers.ConvNextConfig(
+        num_channels=3, hidden_sizes=[8, 16], depths=[1, 1], num_stages=2, num_labels=3
+    )
+    torch.manual_seed(0)
+    model = transformers.ConvNextForImageClassification(config)
+    with quiet_saving():
+        model.save_pretrained(folder)
+        processor.save_pretrained(folder)
+    return folder
+
+
+_SHAPES = [(32, 32), (48, 48), (40, 70), (71, 40), (20, 25)]
+"""Square, larger, wide and tall with odd crop margins, smaller than the crop (padded)."""
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings"),
+    [
+        ("ConvNext", {"size": {"shortest_edge": 32}}),  # crop_pct 0.875: short edge 36, crop 32
+        ("ConvNext", {"size": {"shortest_edge": 32}, "crop_pct": 0.5}),
+        ("ConvNext", {"size": {"shortest_edge": 384}}),  # from 384 on: stretched, not cropped
+        ("ConvNext", {"size": {"shortest_edge": 32}, "do_resize": False}),
+        ("PoolFormer", {"size": {"shortest_edge": 32}, "crop_size": _SIZE}),
+        ("DeiT", {"size": {"height": 36, "width": 36}, "crop_size": _SIZE}),
+        ("ViT", {"size": _SIZE, "do_resize": False}),
+    ],
+)
+def test_resizes_and_crops_are_the_processors_own(
+    kind: str, settings: dict, tmp_path: Path
+) -> None:
+    """The model sees the region and size its processor gives it, on square and other images.
+    The target fed ConvNeXt its crop size (short edge 32, not 36, then the center), cropped what
+    a ConvNeXt-384's processor stretches, resized DeiT's images straight to its crop, cut odd
+    margins a pixel off the processor's, and resized even with do_resize false."""
+    processor = getattr(transformers, f"{kind}ImageProcessor")(**settings)
+    target = HFImagePipeline(str(_saved_tiny_convnext(tmp_path, processor)))
+    for height, width in _SHAPES:
+        images = torch.rand(2, 3, height, width, generator=torch.Generator().manual_seed(0))
+        expected = processor(images=list(images), return_tensors="pt", do_rescale=False)
+        got = target.preprocess(images)
+        torch.testing.assert_close(got, expected["pixel_values"], atol=1e-5, rtol=1e-6)
+
+
+def test_a_model_that_cannot_take_unresized_images_is_refused_up_front(tmp_path: Path) -> None:
+    """With do_resize false a ViT of 32 pixels got the digits' 28 x 28 images, and refused them
+    in a traceback at the first evaluation; a ConvNeXt takes any size and is not refused."""
+    processor = transformers.ViTImageProcessor(size=_SIZE, do_resize=False)
+    target = HFImagePipeline(str(_saved_tiny_vit(tmp_path / "vit", processor)))
+    digits = [torch.rand(3, 28, 28)]
+    with pytest.raises(PluginError, match=r"28 x 28 images .* do_resize: false") as caught:
+        target.check_task(digits, [])
+    assert "\n" not in str(caught.value)
+    target.check_task([torch.rand(3, 32, 32)], [])
+    processor = transformers.ConvNextImageProcessor(do_resize=False)
+    target = HFImagePipeline(str(_saved_tiny_convnext(tmp_path / "convnext", processor)))
+    target.check_task(digits, [])
+    assert target.predict(torch.rand(2, 3, 40, 60)).shape == (2, 3)
+
+
+def test_a_crop_pct_the_target_cannot_follow_is_refused(tmp_path: Path) -> None:
+    """A crop_pct on a processor other than ConvNeXt's or PoolFormer's, or one outside (0, 1],
+    is one line naming it (ConvNeXt's resize divided by it whatever it was)."""
+    processor = transformers.ViTImageProcessor(size=_SIZE)
+    processor.crop_pct = 0.9
+    folder = _saved_tiny_vit(tmp_path / "vit", processor)
+    with pytest.raises(PluginError, match=r"crop_pct \(0.9\) is followed for ConvNeXt"):
+        HFImagePipeline(str(folder))
+    processor = transformers.ConvNextImageProcessor(size={"shortest_edge": 32}, crop_pct=1.5)
+    folder = _saved_tiny_convnext(tmp_path / "convnext", processor)
+    with pytest.raises(PluginError, match=r"crop_pct must be a number in \(0, 1\] .*; got 1.5"):
+        HFImagePipeline(str(folder))
