@@ -82,6 +82,10 @@ class ImageClassifier(Target):
     short edge, keeping its aspect, and center-cropped, as torchvision's weights' transforms do;
     False: stretched to ``input_size``, as Hugging Face processors with a height and width (ViT)
     do. Images of ``input_size``'s aspect are resized alike either way."""
+    pad_to_fit: bool = False
+    """An image of another shape than ``input_size`` is resized whole, keeping its aspect, to fit
+    inside it, and padded with black (0) around its center, as MNIST-style digits are laid out
+    (the whole digit, a black border); False: cropped or stretched as above."""
     resize_size: int | None = None
     """The short edge every image is resized to before its center ``input_size`` is cropped
     (torchvision's weights' ``resize_size``, 256 for most); None: only images of another size
@@ -140,14 +144,27 @@ class ImageClassifier(Target):
         if short is None:
             if (height, width) == size:
                 return inputs
-            if not self.crop_to_fit or height * size[1] == width * size[0]:
+            fits = self.crop_to_fit or self.pad_to_fit
+            if not fits or height * size[1] == width * size[0]:
                 return F.resize(
                     inputs, list(size), interpolation=self.interpolation, antialias=True
                 )
+            if self.pad_to_fit:
+                return self._padded(inputs, size)
             short = min(size)  # a square size: the short edge to it, then its center
         if min(height, width) != short:
             inputs = F.resize(inputs, [short], interpolation=self.interpolation, antialias=True)
         return F.center_crop(inputs, list(size))
+
+    def _padded(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """The whole image resized to fit ``size``, aspect kept, centered on black (0)."""
+        height, width = inputs.shape[-2:]
+        scale = min(size[0] / height, size[1] / width)
+        inner = [max(1, round(height * scale)), max(1, round(width * scale))]
+        if inner != [height, width]:
+            inputs = F.resize(inputs, inner, interpolation=self.interpolation, antialias=True)
+        top, left = (size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2
+        return F.pad(inputs, [left, top, size[1] - inner[1] - left, size[0] - inner[0] - top])
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
         """Refuse, when the task is built, inputs that are not images (a text dataset's): they

@@ -63,6 +63,10 @@ class DigitsCNNTarget(ImageClassifier):
 
     path_arguments = ("weights",)  # recorded absolute: a resume finds them from anywhere
 
+    # the digits dataset scales the whole digit into the square, on a black border (MNIST's
+    # layout): an image that is not square keeps all of its digit, padded, not stretched
+    pad_to_fit = True
+
     classes_fix = (
         "digits_cnn scores the digits 0 to 9: choose a dataset with those classes (digits), or "
         "a target that scores every class of the dataset"

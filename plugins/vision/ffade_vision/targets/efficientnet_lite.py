@@ -49,6 +49,10 @@ class EfficientNetLite(ImageClassifier):
 
     path_arguments = ("weights",)  # recorded absolute: a resume finds them from anywhere
 
+    # its reference evaluation (TensorFlow's EfficientNet-Lite) cuts the image's center and
+    # resizes it, never stretching: a 4:3 photo is resized on its short edge and cropped
+    crop_to_fit = True
+
     classes_fix = (
         "efficientnet_lite scores the 1,000 ImageNet classes, in torchvision's order: choose a "
         "dataset labelled with them (sample_photos, or image_folder with the 1,000 classes)"

@@ -85,3 +85,18 @@ def test_weights_that_are_a_discovery_checkpoint_are_named_as_such(
         "fixed_weights)"
     )
     assert not (tmp_path / "runs").exists()
+
+
+def test_an_image_that_is_not_square_keeps_its_whole_digit_on_black(heldout) -> None:
+    """A digit is the whole digit on a black border (the digits dataset's layout, MNIST's): an
+    image twice as tall as wide is shrunk whole into the middle 14 columns, black either side.
+    It was stretched to 28 x 28, the digit twice as wide as any the model learned."""
+    target = DigitsCNNTarget()
+    tall = torch.ones(1, 1, 56, 28)
+    pixels = target.preprocess(tall)[0, 0]  # normalized: white 1, black -1
+    assert pixels.shape == (28, 28)
+    assert torch.equal(pixels[:, 7:21], torch.ones(28, 14))
+    assert torch.equal(pixels[:, :7], -torch.ones(28, 7))
+    assert torch.equal(pixels[:, 21:], -torch.ones(28, 7))
+    images, _ = heldout
+    assert torch.equal(target.preprocess(images[:4]), (images[:4] - 0.5) / 0.5)  # squares as ever

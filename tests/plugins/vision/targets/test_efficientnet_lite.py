@@ -71,3 +71,14 @@ def test_weights_file_round_trip_and_errors(tmp_path: Path, photos) -> None:
         EfficientNetLite(weights=str(tmp_path / "missing.pt"))
     with pytest.raises(PluginError, match=r"weights 'imagenet21k' is not allowed; expected 'imag"):
         EfficientNetLite(weights="imagenet21k")
+
+
+def test_an_image_that_is_not_square_is_cropped_not_stretched(target) -> None:
+    """Its reference evaluation (TensorFlow's EfficientNet-Lite) keeps the image's center and
+    never stretches: a 224 x 300 photo is its center 224 x 224. It was squeezed to 224 wide."""
+    wide = torch.rand(1, 3, 224, 300, generator=torch.Generator().manual_seed(0))
+    center = wide[..., :, 38:262]
+    assert torch.equal(target.preprocess(wide), target.preprocess(center))
+    photo = torch.rand(1, 3, 336, 448, generator=torch.Generator().manual_seed(1))
+    expected = F.center_crop(F.resize(photo, [224], antialias=True), [224, 224])
+    torch.testing.assert_close(target.preprocess(photo), target.preprocess(expected))
