@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import json
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ import pytest
 import torch
 
 from ffade.errors import FfadeError
-from tests.helpers import REPO
+from tests.helpers import REPO, ffade_in_process
 
 BLOCK = re.compile(r"```\w+\n# (\S+)\n(.*?)```", re.DOTALL)
 
@@ -49,7 +51,27 @@ def env_with(*paths: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [*map(str, paths), old]))}
 
 
-def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _on_path(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Iterator[None]:
+    """``folder`` first on sys.path, as PYTHONPATH would put it, with no ffade_points imported
+    before or kept after: the next test finds the package only as its own setup puts it."""
+    with monkeypatch.context() as patch:
+        patch.syspath_prepend(str(folder))
+        patch.delitem(sys.modules, "ffade_points", raising=False)
+        try:
+            yield
+        finally:
+            for name in [m for m in sys.modules if m.split(".")[0] == "ffade_points"]:
+                del sys.modules[name]
+
+
+def test_the_example_package_installs_lists_and_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip installs the doc's package; the doc's two listings find it, and ``ffade fit`` (its own
+    process, as typed) runs points.yaml. The listings and the report go through ``main`` in this
+    process with the install's folder on sys.path, as PYTHONPATH puts it in a new process: each
+    new process spent 2-7 s of CPU importing, and ffade reads the entry points afresh each call."""
     package = write_doc_files(tmp_path, dist_info=False)
     site = tmp_path / "site"
     subprocess.run(
@@ -70,13 +92,12 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
     )
     env = env_with(site)
     # the doc's two checks: the names, fast; then the concepts, described
-    names = subprocess.run([FFADE, "plugins", "--names"], env=env, capture_output=True, text=True)
+    with _on_path(monkeypatch, site):
+        names = ffade_in_process("plugins", "--names")
+        concepts = ffade_in_process("plugins", "concept")
     assert names.returncode == 0 and "BROKEN" not in names.stdout, names.stdout
     listed = set(names.stdout.split())
     assert {"linear", "points", "shift_x", "mirror", "wrong_side"} <= listed, names.stdout
-    concepts = subprocess.run(
-        [FFADE, "plugins", "concept"], env=env, capture_output=True, text=True
-    )
     assert concepts.returncode == 0 and "BROKEN" not in concepts.stdout, concepts.stdout
     assert "shift_x  (ffade-points 0.1.0; ffade_points:ShiftX)" in concepts.stdout
     assert "mirror  (ffade-points 0.1.0" in concepts.stdout and "targets:" not in concepts.stdout
@@ -100,9 +121,8 @@ def test_the_example_package_installs_lists_and_runs(tmp_path: Path) -> None:
         ("mirror", ["none", "flip_y", "swap"]),
     ]
     assert "top failure rule:" in run.stdout and "next: ffade report" in run.stdout
-    report = subprocess.run(
-        [FFADE, "report", "runs/ffade/version_0"], cwd=tmp_path, env=env, capture_output=True
-    )
+    with _on_path(monkeypatch, site):
+        report = ffade_in_process("report", "runs/ffade/version_0", cwd=tmp_path)
     assert report.returncode == 0, report.stderr[-2000:]
     assert (tmp_path / "runs" / "ffade" / "version_0" / "report.md").is_file()
 
@@ -123,25 +143,22 @@ def test_the_example_package_runs_uninstalled_by_import_path(tmp_path: Path) -> 
 
 
 def test_a_hand_written_dist_info_on_pythonpath_gives_the_entry_point_names(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """docs/plugins.md: METADATA and entry_points.txt in ffade_points-0.1.0.dist-info beside
-    the package, the folder on PYTHONPATH: listed under its distribution, usable by name."""
+    the package, the folder on PYTHONPATH: listed under its distribution, usable by name.
+    Through ``main`` in this process with the folder on sys.path, where PYTHONPATH puts it
+    (three new processes cost about 15 s of CPU); the install test runs ``ffade fit`` as typed."""
     package = write_doc_files(tmp_path)
-    env = env_with(package)
-    names = subprocess.run([FFADE, "plugins", "--names"], env=env, capture_output=True, text=True)
+    with _on_path(monkeypatch, package):
+        names = ffade_in_process("plugins", "--names")
+        concepts = ffade_in_process("plugins", "concept", cwd=package)
+        config = str(tmp_path / "points.yaml")
+        run = ffade_in_process(
+            "fit", "--config", config, "--model.init_args.budget=64", cwd=tmp_path
+        )
     assert {"linear", "points", "shift_x", "mirror", "wrong_side"} <= set(names.stdout.split())
-    concepts = subprocess.run(
-        [FFADE, "plugins", "concept"], cwd=package, env=env, capture_output=True, text=True
-    )
     assert "shift_x  (ffade-points 0.1.0; ffade_points:ShiftX)" in concepts.stdout
-    run = subprocess.run(
-        [FFADE, "fit", "--config", str(tmp_path / "points.yaml"), "--model.init_args.budget=64"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
     assert run.returncode == 0, run.stderr[-2000:]
     summary = json.loads((tmp_path / "runs" / "ffade" / "version_0" / "summary.json").read_text())
     assert summary["evaluations"] == 64

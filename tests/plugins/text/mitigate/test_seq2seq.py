@@ -180,9 +180,12 @@ def test_a_classifier_run_is_refused_in_one_line(tmp_path: Path) -> None:
 
 
 def test_text_mitigate_config_as_a_user_runs_it(text_run: Path, tmp_path: Path) -> None:
-    from tests.helpers import ffade
+    """The shipped config with the command line's overrides, through ``main`` in this process
+    (the same argv a typed ``ffade fit`` parses; a process of its own spent about 7 s of CPU
+    importing Lightning and transformers again)."""
+    from tests.helpers import ffade_in_process
 
-    result = ffade(
+    result = ffade_in_process(
         "fit",
         "--config",
         "configs/text_mitigate.yaml",
