@@ -1,5 +1,5 @@
-"""Microscopic moves: a known failure is closed, and each move says whether it leads to a known
-pair (ffade.explore.moves)."""
+"""Microscopic moves: a known failure is closed (a stop at a failing start too), and each move
+says whether it leads to a known pair (ffade.explore.moves)."""
 
 from __future__ import annotations
 
@@ -48,11 +48,24 @@ def test_a_move_into_a_known_failure_is_closed_and_known_passes_are_flagged() ->
     assert moves.stop[:, STOP].all() and not moves.stop[:, 1:].any()
 
 
-def test_a_stop_stays_open_on_a_start_state_that_fails() -> None:
+def test_a_stop_at_a_start_state_known_to_fail_is_closed_while_another_move_is_open() -> None:
+    """A stop there evaluates nothing and ends the episode, as a move into a known failure
+    would: left open, a DQN from a failing start learned to take it for most of its moves."""
     evaluator = _evaluator()
-    _know(evaluator, {(0, 0, 0): True})
+    _know(evaluator, {(0, 0, 0): True, (0, 1, 0): True})
+    moves = microscopic_moves(evaluator, np.array([0, 1]), np.array([[0, 0], [0, 0]]))
+    assert moves.evaluated[0, STOP] and not moves.open[0, STOP]
+    assert moves.open[0].tolist() == [False, False, False, False, True]  # only axis1 up is left
+    assert moves.open[1, STOP]  # input 1 has not failed there: its stop evaluates it
+
+
+def test_a_stop_stays_open_when_every_other_move_is_a_known_failure() -> None:
+    """An episode must act: with the start and both its neighbours known failures, the stop
+    is its only move (and the search's reachability stop ends such a run)."""
+    evaluator = _evaluator()
+    _know(evaluator, {(0, 0, 0): True, (0, 1, 0): True, (0, 0, 1): True})
     moves = microscopic_moves(evaluator, np.array([0]), np.array([[0, 0]]))
-    assert moves.open[0, STOP] and moves.evaluated[0, STOP]
+    assert moves.open[0].tolist() == [True, False, False, False, False]
 
 
 def test_a_microscopic_run_re_walks_pairs_it_knows_without_evaluating_them_again(
