@@ -266,7 +266,9 @@ def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
 class _Input:
     """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
     where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
-    A piped answer is printed after its prompt, so the transcript reads as a terminal's does."""
+    A piped answer is printed after its prompt, so the transcript reads as a terminal's does.
+    The first line loses a UTF-8 byte order mark (answers saved by Notepad, piped in): kept, it
+    made the first answer no priority, and every later answer went to the rule before its own."""
 
     ended = False
     lines = 0  # read, whether or not they were answers
@@ -276,6 +278,8 @@ class _Input:
             if sys.stdin is None:
                 raise EOFError
             line = input(prompt)
+            if not self.lines:
+                line = line.removeprefix("\ufeff")
             self.lines += 1
             if not sys.stdin.isatty():  # piped: the answer is shown as a terminal echoes it
                 print(line)

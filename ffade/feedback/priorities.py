@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 
 from ffade.errors import FfadeError, as_written
+from ffade.feedback.grid_indices import check_allowed, check_states
 from ffade.records import write_text_atomic
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
@@ -236,6 +237,14 @@ def read_feedback(path: str | Path) -> Feedback:
         _read_region_entry(entry, f"{path}: regions[{i}]", concepts)
         for i, entry in enumerate(entries)
     ]
+    first: dict[str, int] = {}  # an id answered twice (a hand edit): both were trained on
+    for i, region in enumerate(regions):
+        j = first.setdefault(region.id, i)
+        if j != i:
+            raise FfadeError(
+                f"{path}: regions[{i}]: id {region.id!r} is answered already by regions[{j}]; "
+                "answer each slice once"
+            )
     return Feedback(
         run=str(data["run"]),
         threshold=_checked_option(path, data, "threshold"),
@@ -323,61 +332,28 @@ def _read_region_entry(entry: Any, where: str, concepts: dict[Any, list[Any]]) -
             raise FfadeError(f"{where}: key {key!r} is missing")
     priority = check_priority(entry["priority"], where)
     states = entry["states"]
-    _check_states(states, where, concepts)
+    check_states(states, where, concepts)
     allowed = entry.get("allowed")
     if allowed is not None:
-        _check_allowed(allowed, where, concepts)
+        check_allowed(allowed, where, concepts)
+    num_states = entry.get("num_states", len(states))
+    if not isinstance(num_states, int) or isinstance(num_states, bool) or num_states < 0:
+        # int() said "invalid literal for int() with base 10: 'many'", naming neither
+        raise FfadeError(
+            f"{where}: 'num_states' is {as_written(num_states)}; expected a whole number from "
+            "0, or leave it out"
+        )
     return RegionFeedback(
         id=str(entry["id"]),
         priority=priority,
         conditions=str(entry.get("conditions", "")),
         description=str(entry.get("description", "")),
-        num_states=int(entry.get("num_states", len(states))),
+        num_states=num_states,
         source=str(entry.get("source", "")),
         examples=entry.get("examples"),
         states=[list(map(int, s)) for s in states],
         allowed=None if allowed is None else [list(map(int, a)) for a in allowed],
     )
-
-
-def _check_states(states: Any, where: str, concepts: dict[Any, list[Any]]) -> None:
-    """Raise unless ``states`` is a non-empty list of grid indices, one within each concept's
-    values: a state off the grid would make the fine-tuner train on a concept value that the
-    run never searched."""
-    sizes = [len(v) for v in concepts.values()]
-    if (
-        not isinstance(states, list)
-        or not states
-        or not all(
-            isinstance(s, list)
-            and len(s) == len(sizes)
-            and all(isinstance(j, int) and 0 <= j < n for j, n in zip(s, sizes, strict=True))
-            for s in states
-        )
-    ):
-        raise FfadeError(
-            f"{where}: 'states' must be a non-empty list of grid indices, one per concept "
-            f"within sizes {sizes} ({', '.join(concepts)})"
-        )
-
-
-def _check_allowed(allowed: Any, where: str, concepts: dict[Any, list[Any]]) -> None:
-    """Raise unless a rule's ``allowed`` is one non-empty list of grid indices per concept."""
-    sizes = [len(v) for v in concepts.values()]
-    if not (
-        isinstance(allowed, list)
-        and len(allowed) == len(sizes)
-        and all(
-            isinstance(a, list)
-            and a
-            and all(isinstance(j, int) and not isinstance(j, bool) and 0 <= j < n for j in a)
-            for a, n in zip(allowed, sizes, strict=True)
-        )
-    ):
-        raise FfadeError(
-            f"{where}: 'allowed' must be one non-empty list of grid indices per concept "
-            f"within sizes {sizes} ({', '.join(map(str, concepts))}), or left out"
-        )
 
 
 def region_states(regions: list[RegionFeedback]) -> np.ndarray:

@@ -165,6 +165,23 @@ def test_piped_lines_that_are_no_priority_are_said_to_be_so(run: Path) -> None:
     assert not (run / "feedback.yaml").exists()
 
 
+def test_answers_piped_from_a_file_with_a_byte_order_mark_go_to_their_own_rules(
+    run: Path, regions: list[Region]
+) -> None:
+    """A file of answers saved with a UTF-8 byte order mark (Notepad) made its first answer
+    no priority ('\\ufeffh'), so each later answer went to the slice before its own."""
+    result = typed(
+        "feedback", str(run), "--slices", "regions", "--no-examples", answers="\ufeffh\r\nm\r\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "is not a priority" not in result.stdout
+    feedback = read_feedback(run / "feedback.yaml")
+    assert [(r.id, r.priority) for r in feedback.regions] == [
+        (regions[0].id, "high"),
+        (regions[1].id, "medium"),
+    ]
+
+
 def test_without_a_terminal_and_no_answer_it_exits_2_naming_from(
     run: Path, in_process, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

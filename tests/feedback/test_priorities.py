@@ -121,6 +121,21 @@ def test_feedback_yaml_is_checked_when_read(
         (lambda d: d.update(min_evaluations=0), "'min_evaluations' is 0; expected a whole numb"),
         (lambda d: d.update(slices="blobs"), "'slices' is 'blobs'; expected rules or regions"),
         (lambda d: d.update(regions=5), "'regions' is 5; expected a list of answered slices"),
+        # "invalid literal for int() with base 10: 'many'" named neither file nor key
+        (
+            lambda d: d["regions"][0].update(num_states="many"),
+            "regions[0]: 'num_states' is 'many'; expected a whole number from 0",
+        ),
+        # YAML's true was read as index 1, 2.0 not refused at all: a state the person never saw
+        (
+            lambda d: d["regions"][0].update(states=[[True] * len(d["concepts"])]),
+            "regions[0]: 'states' must be a non-empty list of grid indices",
+        ),
+        # an id answered twice: the fine-tuner trained on both, whatever the person meant
+        (
+            lambda d: d["regions"].append({**d["regions"][0], "priority": "low"}),
+            "is answered already by regions[0]; answer each slice once",
+        ),
     ],
 )
 def test_each_mistake_in_feedback_yaml_is_one_line_naming_it(

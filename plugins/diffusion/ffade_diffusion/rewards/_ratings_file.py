@@ -108,6 +108,8 @@ def read_ratings(path: Path, questions: Sequence[str], prepared: bool) -> ReadRa
     what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
     names = ("key", "prompt") if prepared else ("key",)
     lines = read_text_lines(path, what)
+    if lines:  # a UTF-8 byte order mark (Notepad's) made line 1 "not JSON: Unexpected UTF-8 BOM"
+        lines[0] = lines[0].removeprefix("\ufeff")
     if not prepared and lines and not lines[-1].endswith("\n"):
         lines = _drop_torn_line(path, lines)
     read = ReadRatings()

@@ -211,6 +211,9 @@ class HumanRating(Reward):
                         f"in this run are kept in {self.cache_file}); rate from a ratings_file "
                         "or set interactive: false"
                     ) from exc
+                # a file of answers saved with a UTF-8 byte order mark, piped in: its first
+                # answer was asked again, and each later one went to the question before its own
+                answer = answer.removeprefix("\ufeff")
                 if not sys.stdin.isatty():  # piped answers: the transcript shows each one
                     print(answer)
                 try:

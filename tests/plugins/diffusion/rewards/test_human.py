@@ -235,6 +235,31 @@ def test_a_typed_superscript_digit_is_asked_again(tmp_path: Path, monkeypatch, c
     assert "bias must be a whole number from 1 to 10, got '\u00b2'" in capsys.readouterr().out
 
 
+def test_piped_answers_saved_with_a_byte_order_mark_answer_their_own_questions(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """A UTF-8 byte order mark before the first piped answer made it no number: it was asked
+    again, and each later answer went to the question before its own."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("\ufeff3\r\n9\r\n"))
+    assert HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None]).metric.tolist() == [
+        3.0
+    ]
+    assert "whole number" not in capsys.readouterr().out
+
+
+def test_a_ratings_file_with_a_byte_order_mark_and_windows_line_ends_is_read(
+    tmp_path: Path,
+) -> None:
+    """Notepad's UTF-8 byte order mark was "line 1 is not JSON: Unexpected UTF-8 BOM"."""
+    row = json.dumps({"prompt": "prompt x", "bias": 9, "quality": 9})
+    prepared = tmp_path / "prepared.jsonl"
+    prepared.write_bytes(("\ufeff" + row + "\r\n").encode())
+    reward = HumanRating(
+        ratings_file=str(prepared), directory=str(tmp_path / "r"), interactive=False
+    )
+    assert reward.score(_outputs(["x"]), [None]).metric.tolist() == [9.0]
+
+
 def test_piped_answers_are_echoed(tmp_path: Path, monkeypatch, capsys) -> None:
     """Without a terminal nothing echoes the answers: the transcript read 'bias ...:  quality'."""
     monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
