@@ -67,8 +67,14 @@ def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
     """The ``count`` concepts along which the failure rate varies most, in grid order.
 
     With more concepts than a picture shows, the informative default is the concepts that change
-    the outcome: those whose pooled one-concept failure rate has the widest range.
+    the outcome: those whose pooled one-concept failure rate has the widest range. A concept of
+    one value changes nothing and pools away exactly: drawn, it was a flat axis with one tick (a
+    3D picture of two concepts, where a heatmap prints each rate), so it is left out while
+    another concept has values to show.
     """
+    varied = [axis for axis, values in enumerate(landscape.values) if len(values) > 1]
+    if 0 < len(varied) <= count:
+        return varied
     if landscape.num_concepts <= count:
         return list(range(landscape.num_concepts))
     spread = []

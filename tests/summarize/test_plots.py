@@ -65,6 +65,18 @@ def test_one_concept_gives_bars(make_run) -> None:
     assert [round(p.get_height(), 2) for p in ax.patches] == [0, 0.25, 0.5]
 
 
+def test_a_concept_of_one_value_is_not_drawn_as_an_axis(make_run) -> None:
+    """Three concepts, one of a single value: drawn, it was a 3D picture with a flat axis of one
+    tick; it changes nothing, so the picture is the heatmap of the other two, rates printed."""
+    run = make_run("flat", {"a": [0, 1], "fixed": [0], "b": [0, 1]}, lambda s: (4, s[0] + s[2]))
+    landscape = load_landscape(run)
+    assert default_axes(landscape) == [0, 2]
+    ax = plot_landscape(landscape).axes[0]
+    assert ax.name != "3d"
+    assert [ax.get_xlabel(), ax.get_ylabel()] == ["a", "b"]
+    assert sorted(t.get_text() for t in ax.texts) == ["0%", "25%", "25%", "50%"]
+
+
 def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concepts) -> None:
     grid = {**image_concepts, "hue": [-0.1, 0.0, 0.1]}
     run = make_run("four", grid, lambda s: (2, 2 * (s[3] == 2 and s[0] >= 3)))
