@@ -38,6 +38,7 @@ Kind = Literal["failure", "policy"]
 
 MAX_TICKS = 12
 """Beyond this many grid values, label every n-th tick so labels stay legible."""
+FLAT_TICK_CHARACTERS = 50  # a flat x axis's ticks (count x longest) past this turn, as words do
 
 MAX_POINTS = 4000
 """A 3D scatter shows at most this many states, the highest values: more are slow and unreadable."""
@@ -67,10 +68,12 @@ def default_axes(landscape: Landscape, count: int = 3) -> list[int]:
     """The ``count`` concepts along which the failure rate varies most, in grid order.
 
     With more concepts than a picture shows, the informative default is the concepts that change
-    the outcome: those whose pooled one-concept failure rate has the widest range.
+    the outcome: those whose pooled one-concept failure rate has the widest range. A concept of
+    one value pools away exactly and is left out (drawn, it was a 3D axis of one tick).
     """
-    if landscape.num_concepts <= count:
-        return list(range(landscape.num_concepts))
+    varied = [axis for axis, values in enumerate(landscape.values) if len(values) > 1]
+    if landscape.num_concepts <= count or 0 < len(varied) <= count:
+        return varied or list(range(landscape.num_concepts))
     spread = []
     for axis in range(landscape.num_concepts):
         rate = landscape.marginal([axis]).failure_rate
@@ -226,17 +229,22 @@ def log_images(run_dir: str | Path, images: dict[str, Path], step: int = 0) -> N
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _ticks(ax_set_ticks: Any, ax_set_labels: Any, grid: list[Any], left: bool = False) -> None:
+def _ticks(
+    setter: Any, set_labels: Any, grid: list[Any], left: bool = False, flat: bool = False
+) -> None:
     """Value ticks; ``left``: a flat picture's y axis, whose labels end at the axis (centred on
-    their tick, "0.889" ran into the heatmap's cells)."""
+    their tick, "0.889" ran into the heatmap's cells); ``flat``: its x axis, whose numbers turn
+    where they would run together ("0.11110.22220.3333")."""
     every = max(1, int(np.ceil(len(grid) / MAX_TICKS)))
     positions = list(range(0, len(grid), every))
-    ax_set_ticks(positions)
+    setter(positions)
+    labels = [literal(format_value(grid[i])) for i in positions]
     text = any(isinstance(v, str) for v in grid) and not left
-    ax_set_labels(
-        [literal(format_value(grid[i])) for i in positions],
-        rotation=45 if text else 0,
-        ha="right" if text or left else "center",
+    turned = text or (flat and len(labels) * max(map(len, labels)) > FLAT_TICK_CHARACTERS)
+    set_labels(
+        labels,
+        rotation=45 if turned else 0,
+        ha="right" if turned or left else "center",
         fontsize=8,
     )
 
@@ -267,7 +275,7 @@ def _bars(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figure:
             ax.text(position, 0.02, "not evaluated", ha="center", rotation=90, fontsize=8)
     else:
         ax.bar(positions, heights, color="tab:blue", alpha=0.8)
-    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
+    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(name)
     return figure
@@ -293,7 +301,7 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
                 dark = ((value - low) / (high - low) > 0.5) == (kind == "failure")
                 shade = "white" if dark else "black"
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
-    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0])
+    _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True)
     ax.set_xlabel(axis_label(view.labels[0]))
     ax.set_ylabel(axis_label(view.labels[1]))

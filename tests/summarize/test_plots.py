@@ -65,6 +65,31 @@ def test_one_concept_gives_bars(make_run) -> None:
     assert [round(p.get_height(), 2) for p in ax.patches] == [0, 0.25, 0.5]
 
 
+def test_a_concept_of_one_value_is_not_drawn_as_an_axis(make_run) -> None:
+    """Three concepts, one of a single value: drawn, it was a 3D picture with a flat axis of one
+    tick; it changes nothing, so the picture is the heatmap of the other two, rates printed."""
+    run = make_run("flat", {"a": [0, 1], "fixed": [0], "b": [0, 1]}, lambda s: (4, s[0] + s[2]))
+    landscape = load_landscape(run)
+    assert default_axes(landscape) == [0, 2]
+    ax = plot_landscape(landscape).axes[0]
+    assert ax.name != "3d"
+    assert [ax.get_xlabel(), ax.get_ylabel()] == ["a", "b"]
+    assert sorted(t.get_text() for t in ax.texts) == ["0%", "25%", "25%", "50%"]
+
+
+def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
+    """Ten values such as 0.1111 ran together level under a heatmap or bars
+    ("0.11110.22220.3333"): they turn, as words do; a few short numbers stay level."""
+    fine = [round(i / 9, 4) for i in range(10)]
+    run = make_run("fine", {"a": fine, "b": [0, 1]}, lambda s: (2, s[1]))
+    for view in ({}, {"axes": ["a"]}):
+        ax = plot_landscape(load_landscape(run), **view).axes[0]
+        assert {label.get_rotation() for label in ax.get_xticklabels()} == {45}
+        assert {label.get_rotation() for label in ax.get_yticklabels()} == {0}
+    ax = plot_landscape(load_landscape(run), axes=["b", "a"]).axes[0]
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {0}
+
+
 def test_more_concepts_pool_all_but_the_ones_that_matter(make_run, image_concepts) -> None:
     grid = {**image_concepts, "hue": [-0.1, 0.0, 0.1]}
     run = make_run("four", grid, lambda s: (2, 2 * (s[3] == 2 and s[0] >= 3)))
