@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from collections.abc import Callable
 from functools import cache
-from itertools import pairwise
+from typing import NamedTuple
+
+import numpy as np
 
 from ffade_text.functional._spans import (
     disjoint_sites,
@@ -24,22 +27,74 @@ from ffade_text.functional._spans import (
 from ffade_text.functional.lexicon import KEYBOARD_NEIGHBOURS
 
 
+class _Letters(NamedTuple):
+    """The letters of a text as arrays: a per-character Python loop over a 25,000-word text
+    (unicodedata per character) took most of a character edit's 0.4-1 s."""
+
+    codes: np.ndarray  # the code point of each character of the text
+    starts: np.ndarray  # where each letter starts, ascending
+    ends: np.ndarray  # where it ends: after the combining marks that follow it
+    chars: frozenset[str]  # the distinct characters of the text
+
+    def lookup(self, value: Callable[[str], int], dtype: type = np.int32) -> np.ndarray:
+        """``value(character)`` per code point of the text's characters (0 elsewhere): a
+        table indexed by ``codes``, computed once per distinct character."""
+        table = np.zeros(int(self.codes.max(initial=0)) + 1, dtype)
+        for char in self.chars:
+            table[ord(char)] = value(char)
+        return table
+
+    def at(self, positions: np.ndarray) -> set[str]:
+        """The distinct characters at ``positions``."""
+        found = np.zeros(int(self.codes.max(initial=0)) + 1, np.bool_)
+        found[self.codes[positions]] = True
+        return {char for char in self.chars if found[ord(char)]}
+
+
+def _letter_table(text: str) -> _Letters:
+    """Each letter inside words of two or more characters, with the combining marks that
+    follow it: a decomposed "é" (e + U+0301) is one letter, so no edit parts an accent from its
+    letter (deleting the "e" of "café" put the accent on the "f").
+
+    A word's characters are units: each one that is no combining mark (Unicode M*) starts one,
+    and so does the word's first; a word of two or more units has letters, the units that start
+    with an alphabetic character (``str.isalpha``), digits and apostrophes being no letters.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    letters = _Letters(codes, np.zeros(0, np.intp), np.zeros(0, np.intp), frozenset(text))
+    spans = words(text)
+    if not spans:
+        return letters
+    kind = letters.lookup(
+        lambda c: unicodedata.category(c).startswith("M") | c.isalpha() << 1, np.uint8
+    )[codes]
+    first, last = np.array(spans, dtype=np.intp).T
+    unit = _inside(len(text), first, last) & (kind & 1 == 0)
+    unit[first] = True
+    several = np.add.reduceat(unit.astype(np.intp), first) > 1
+    starts = np.flatnonzero(
+        unit & (kind & 2 != 0) & _inside(len(text), first[several], last[several])
+    )
+    edge = np.zeros(len(text) + 1, np.bool_)  # where units and words end
+    edge[: len(text)] = unit
+    edge[last] = True
+    edges = np.flatnonzero(edge)
+    ends = edges[np.searchsorted(edges, starts, side="right")]
+    return letters._replace(starts=starts, ends=ends)
+
+
+def _inside(size: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Which of ``size`` characters lie inside one of the disjoint spans [first, last)."""
+    depth = np.zeros(size + 1, np.intp)
+    depth[first] += 1
+    depth[last] -= 1
+    return np.cumsum(depth[:-1]) > 0
+
+
 def _letters(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each letter inside words of two or more characters, with the combining
-    marks that follow it: a decomposed "é" (e + U+0301) is one letter, so no edit parts an
-    accent from its letter (deleting the "e" of "café" put the accent on the "f")."""
-    letters = []
-    for start, end in words(text):
-        units, i = [], start
-        while i < end:
-            j = i + 1
-            while j < end and unicodedata.category(text[j]).startswith("M"):
-                j += 1
-            units.append((i, j))
-            i = j
-        if len(units) > 1:
-            letters += [(i, j) for i, j in units if text[i].isalpha()]
-    return letters
+    """(start, end) of each letter inside words of two or more characters (`_letter_table`)."""
+    letters = _letter_table(text)
+    return list(zip(letters.starts.tolist(), letters.ends.tolist(), strict=True))
 
 
 def delete_char(text: str, count: int, seed: int = 0) -> str:
@@ -68,26 +123,38 @@ def insert_char(text: str, count: int, seed: int = 0) -> str:
     lengthens or repeats that letter, so typing it twice ("コーーヒー", "人々々") is no slip
     of a hand that knows the script, where a letter of it ("コーカヒー") is.
     """
-    letters = _letters(text)
-    before = {end: start for start, end in letters}
-    alphabets = _alphabets(text, letters)
-    scripts = {start: _gap_script(text, before, start) for start, _ in letters if start in before}
-    gaps = [start for start, _ in letters if alphabets.get(scripts.get(start, ""))]
+    letters = _letter_table(text)
+    starts = letters.starts
+    alphabets = _alphabets(letters.at(starts))
+    # the gaps: letters right after another letter (t), whose script has letters to insert
+    after = np.flatnonzero(starts[1:] == letters.ends[:-1]) + 1
+    previous = letters.codes[starts[after - 1]]
+    modifier = letters.lookup(lambda c: unicodedata.category(c) == "Lm", np.bool_)[previous]
+    known = letters.lookup(lambda c: _script(c) in alphabets, np.bool_)[previous]
+    gaps = set(after[~modifier & known].tolist())
+    scripts = {t: _gap_script(text, letters, t) for t in after[modifier].tolist()}
+    gaps.update(t for t, script in scripts.items() if script in alphabets)
     rng = generator(text, seed, "insert_char")
-    sites = first_sites(gaps, count, rng)
-    inserted = {i: rng.choice(alphabets[scripts[i]]) for i in sites}
+    sites = first_sites(starts[sorted(gaps)].tolist(), count, rng)
+    place = np.searchsorted(starts, sites).tolist()
+    inserted = {
+        i: rng.choice(alphabets[_gap_script(text, letters, t)])
+        for i, t in zip(sites, place, strict=True)
+    }
     return splice(text, [(i, i) for i in sites], lambda t, i, _: t[:i] + inserted[i] + t[i:])
 
 
-def _gap_script(text: str, before: dict[int, int], gap: int) -> str:
-    """The script of the letters a gap takes: that of the letter before it, or, after modifier
-    letters, of the letter they follow ("" when the word starts with them)."""
-    start = before[gap]
-    while unicodedata.category(text[start]) == "Lm":
-        if start not in before:
+def _gap_script(text: str, letters: _Letters, gap: int) -> str:
+    """The script of the letters the gap before letter ``gap`` takes: that of the letter before
+    it, or, after modifier letters, of the letter they follow ("" when the word starts with
+    them)."""
+    starts, ends = letters.starts, letters.ends
+    before = gap - 1
+    while unicodedata.category(text[starts[before]]) == "Lm":
+        if before == 0 or starts[before] != ends[before - 1]:
             return ""
-        start = before[start]
-    return _script(text[start])
+        before -= 1
+    return _script(text[starts[before]])
 
 
 @cache  # a name look-up per letter of a long text was most of insert_char's time
@@ -96,12 +163,12 @@ def _script(letter: str) -> str:
     return unicodedata.name(letter, "").split(" ")[0]
 
 
-def _alphabets(text: str, letters: list[tuple[int, int]]) -> dict[str, str]:
+def _alphabets(letters: set[str]) -> dict[str, str]:
     """Per script, the letters to insert: a-z for Latin (as before: English texts keep their
     edits), else the text's own letters of that script, lowercased, in code point order;
     modifier letters (Lm: "ー", "々") are none of them."""
     found: dict[str, set[str]] = {}
-    for letter in {text[start] for start, _ in letters}:
+    for letter in letters:
         if unicodedata.category(letter) == "Lm":
             continue
         letter = letter.lower() if len(letter.lower()) == 1 else letter
@@ -113,12 +180,21 @@ def _alphabets(text: str, letters: list[tuple[int, int]]) -> dict[str, str]:
 
 def swap_char(text: str, count: int, seed: int = 0) -> str:
     """Swap ``count`` pairs of neighbouring letters that differ: "council" -> "cuoncil"."""
-    letters = _letters(text)
-    middle = {
-        (a, d): b
-        for (a, b), (c, d) in pairwise(letters)
-        if b == c and text[a:b].lower() != text[c:d].lower()
-    }
+    letters = _letter_table(text)
+    starts, ends = letters.starts, letters.ends
+    second = np.flatnonzero(starts[1:] == ends[:-1]) + 1  # a letter right after another
+    first = second - 1
+    # letters differ case aside; one-character letters compare by a number per lowercase form
+    lowered: dict[str, int] = {}
+    form = letters.lookup(lambda c: lowered.setdefault(c.lower(), len(lowered) + 1))
+    codes = letters.codes
+    differ = form[codes[starts[first]]] != form[codes[starts[second]]]
+    long = np.flatnonzero((ends[first] - starts[first] > 1) | (ends[second] - starts[second] > 1))
+    for k in long.tolist():
+        a, b, d = int(starts[first[k]]), int(starts[second[k]]), int(ends[second[k]])
+        differ[k] = text[a:b].lower() != text[b:d].lower()
+    a, b, d = starts[first[differ]].tolist(), starts[second[differ]].tolist(), ends[second[differ]]
+    middle = dict(zip(zip(a, d.tolist(), strict=True), b, strict=True))
     sites = disjoint_sites(middle, count, generator(text, seed, "swap_char"))
     return splice(
         text, sites, lambda t, a, d: t[:a] + t[middle[a, d] : d] + t[a : middle[a, d]] + t[d:]
@@ -129,9 +205,10 @@ def keyboard_typo(text: str, count: int, seed: int = 0) -> str:
     """Replace ``count`` letters by a key next to them on a QWERTY keyboard: "coumcil"."""
     # an accented letter is no key of the map, composed ("é") or not (e + U+0301): typing
     # the "e" of a decomposed one wrote "ś", an accent on a key never pressed with it
-    candidates = [
-        i for i, end in _letters(text) if end == i + 1 and text[i].lower() in KEYBOARD_NEIGHBOURS
-    ]
+    letters = _letter_table(text)
+    on_keys = letters.lookup(lambda c: c.lower() in KEYBOARD_NEIGHBOURS, np.bool_)
+    single = letters.starts[letters.ends == letters.starts + 1]
+    candidates = single[on_keys[letters.codes[single]]].tolist()
     rng = generator(text, seed, "keyboard_typo")
     sites = first_sites(candidates, count, rng)
     typed = {}
