@@ -19,7 +19,7 @@ from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
-from ffade_text.targets._generation import GENERATION_KEYS, check_generation
+from ffade_text.targets._generation import GENERATION_KEYS, apply_generation, check_generation
 from ffade_text.targets._reads import length_notes, model_positions, tokens_read
 
 __all__ = ["GENERATION_KEYS", "Seq2SeqSummarizer", "TinyNewsBart", "check_generation", "load"]
@@ -46,8 +46,9 @@ class Seq2SeqSummarizer(Target):
     Args:
         model: a hub id ("facebook/bart-large-cnn") or a directory saved by ``save_pretrained``.
         tokenizer: where the tokenizer lives, when not beside the model.
-        generation: settings for ``generate`` (max_new_tokens, num_beams, ...); see
-            :data:`GENERATION_KEYS`.
+        generation: settings for ``generate`` (max_new_tokens, num_beams, ...; see
+            :data:`GENERATION_KEYS`), each over the model's own ``generation_config.json``;
+            the keys left out keep the model's values (see ``targets._generation``).
         prefix: text put before each article, e.g. "summarize: " for T5.
         max_input_tokens: articles are truncated to this many tokens.
         trust_remote_code: run code shipped with a hub model; off unless the config turns it on.
@@ -101,9 +102,6 @@ class Seq2SeqSummarizer(Target):
         require_cpu_threads(cpu_threads, "seq2seq_summarizer")
         self.cpu_threads = cpu_threads
         self.name = str(model)
-        # do_sample false over the model's generation_config.json, which may turn sampling on
-        self.generation = {"max_new_tokens": 64, "num_beams": 1, **(generation or {})}
-        self.generation["do_sample"] = False
         self.prefix = prefix
         self.max_input_tokens = max_input_tokens
         self.model, self.tokenizer = load(
@@ -119,13 +117,8 @@ class Seq2SeqSummarizer(Target):
         # a model with learned positions (BART) has none past them: see targets._reads
         self.positions = model_positions(self.model)
         self.input_tokens = tokens_read(max_input_tokens, self.positions)
-        longest = self.generation["max_new_tokens"]
-        if self.positions is not None and longest > self.positions:  # an IndexError mid-search
-            raise FfadeError(
-                f"target 'seq2seq_summarizer': generation.max_new_tokens {longest} is more than "
-                f"the {self.positions} tokens the model writes (its max_position_embeddings); "
-                f"set max_new_tokens to at most {self.positions}"
-            )
+        # over the model's generation_config.json, key by key; never sampling (_generation)
+        self.generation = apply_generation(self.model, generation or {}, self.positions)
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
         """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""
@@ -169,7 +162,7 @@ class Seq2SeqSummarizer(Target):
         """One summary per article, generated as one batch."""
         batch = self.encode(inputs)
         with torch.inference_mode(), self.threads():
-            ids = self.model.generate(**batch, **self.generation)
+            ids = self.model.generate(**batch)  # with apply_generation's settings
         return [s.strip() for s in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     def features(self, inputs: Sequence[str]) -> torch.Tensor:
@@ -225,7 +218,7 @@ class TinyNewsBart(Seq2SeqSummarizer):
     """The bundled tiny BART summarizer of the tiny news corpus; no download needed.
 
     Args:
-        generation: settings for ``generate``.
+        generation: settings for ``generate`` over its own (greedy, 32 new tokens).
         device: where the model and its inputs live.
         cpu_threads: torch CPU threads while it runs; one suits a model this small.
         weights: a fine-tuned state dict file to load over the bundled weights.
@@ -242,7 +235,7 @@ class TinyNewsBart(Seq2SeqSummarizer):
             check_generation(generation or {})  # before it is merged with the defaults
             super().__init__(
                 str(BUNDLED_MODEL),
-                generation={"max_new_tokens": 32, **(generation or {})},
+                generation={"max_new_tokens": 32, "num_beams": 1, **(generation or {})},
                 max_input_tokens=256,
                 device=device,
                 cpu_threads=cpu_threads,
