@@ -2,11 +2,10 @@
 
 A hub summarizer ships its decoding in ``generation_config.json`` (BART-large-CNN: four beams,
 a length penalty, a least length, no repeated trigrams, ...). Those are the settings the model
-was tuned with and what ``model.generate()`` or a transformers pipeline uses, so they apply here
-too; a key the config's ``generation`` names overrides the model's own value. Two things are
-ffade's: sampling is always off (a failure found must reproduce), and a model that sets no
-length at all writes at most :data:`DEFAULT_MAX_NEW_TOKENS` tokens (transformers' own fallback
-is 20, with a warning).
+was tuned with and what ``model.generate()`` uses, so they apply here too; a key the config's
+``generation`` names overrides the model's own value. Two things are ffade's: sampling is
+always off (a failure found must reproduce), and a model that sets no length at all writes at
+most :data:`DEFAULT_MAX_NEW_TOKENS` tokens (transformers' own fallback is 20, with a warning).
 """
 
 from __future__ import annotations
