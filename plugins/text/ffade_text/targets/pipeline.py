@@ -63,7 +63,8 @@ class HFTextPipeline(Target):
         model: a local directory, a hub id in the Hugging Face cache, or a bundled model name.
         labels: text-classification only: the dataset's label names in reference order, each
             one of the model's labels (case does not matter); default the model's own order.
-        generation: summarization only: settings for ``generate`` (max_new_tokens, ...).
+        generation: summarization only: settings for ``generate`` (max_new_tokens, ...),
+            each over the model's own generation config, as ``seq2seq_summarizer``'s.
         max_input_tokens: texts are truncated to this many tokens.
         local_files_only: never reach the hub (on by default: runs are offline).
         batch_size: texts per forward pass inside the pipeline.

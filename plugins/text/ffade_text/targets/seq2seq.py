@@ -19,7 +19,10 @@ from ffade.errors import FfadeError, PluginError, as_written, loading_detail
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Target, load_weights
 from ffade.threads import cpu_threads, require_cpu_threads
+from ffade_text.targets._generation import GENERATION_KEYS, apply_generation, check_generation
 from ffade_text.targets._reads import length_notes, model_positions, tokens_read
+
+__all__ = ["GENERATION_KEYS", "Seq2SeqSummarizer", "TinyNewsBart", "check_generation", "load"]
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "models" / "tiny_news_bart"
 """The tiny BART trained here on the bundled corpus (see scripts/train_tiny_news_bart.py)."""
@@ -37,69 +40,15 @@ def offline_hint(model: str, local_files_only: bool = True) -> str:
     )
 
 
-GENERATION_KEYS = (
-    "max_new_tokens",
-    "min_new_tokens",
-    "num_beams",
-    "do_sample",
-    "length_penalty",
-    "no_repeat_ngram_size",
-    "early_stopping",
-    "repetition_penalty",
-)
-"""Generation settings a config may set. ``do_sample`` may only be false: sampling is off."""
-
-_LEAST = {"max_new_tokens": 1, "num_beams": 1, "min_new_tokens": 0, "no_repeat_ngram_size": 0}
-"""Generation settings that count something, with the least each may be."""
-
-
-def check_generation(generation: Any) -> None:
-    """Each generation setting has its key's type, so a mistaken value is one line when the
-    target is built, not a TypeError from inside ``generate`` at the first evaluation."""
-    where = "target 'seq2seq_summarizer': generation"
-    if not isinstance(generation, dict):
-        raise FfadeError(
-            f"{where} must be a mapping such as {{max_new_tokens: 64}}, got "
-            f"{as_written(generation)}"
-        )
-    unknown = sorted(map(str, set(generation) - set(GENERATION_KEYS)))
-    if unknown:  # named as the config spells it, generation.temperature, as each value is
-        others = f" (nor {', '.join(unknown[1:])})" if len(unknown) > 1 else ""
-        raise FfadeError(
-            f"{where}.{unknown[0]} is not allowed{others}; allowed generation keys: "
-            f"{', '.join(GENERATION_KEYS)}"
-        )
-    for key, value in generation.items():
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if key in _LEAST:
-            ok = number and value == int(value) and value >= _LEAST[key]
-            expected = f"a whole number, at least {_LEAST[key]}"
-        elif key in ("do_sample", "early_stopping"):
-            ok, expected = isinstance(value, bool), "true or false"
-        elif key == "repetition_penalty":
-            ok, expected = number and value > 0, "a number above 0 (1: no penalty)"
-        else:  # length_penalty: an exponent on the length, negative favours short summaries
-            ok, expected = number, "a number"
-        if not ok:
-            raise FfadeError(
-                f"{where}.{key} {as_written(value)} is not allowed; expected {expected}"
-            )
-    if generation.get("do_sample") is True:  # a search's failures must reproduce
-        raise FfadeError(
-            f"{where}.do_sample true is not allowed: sampling draws another summary at each "
-            "evaluation, so a failure found would not reproduce; leave it out (greedy) or set "
-            "num_beams"
-        )
-
-
 class Seq2SeqSummarizer(Target):
     """Any ``AutoModelForSeq2SeqLM`` summarizer, from a hub id or a local directory.
 
     Args:
         model: a hub id ("facebook/bart-large-cnn") or a directory saved by ``save_pretrained``.
         tokenizer: where the tokenizer lives, when not beside the model.
-        generation: settings for ``generate`` (max_new_tokens, num_beams, ...); see
-            :data:`GENERATION_KEYS`.
+        generation: settings for ``generate`` (max_new_tokens, num_beams, ...; see
+            :data:`GENERATION_KEYS`), each over the model's own ``generation_config.json``;
+            the keys left out keep the model's values (see ``targets._generation``).
         prefix: text put before each article, e.g. "summarize: " for T5.
         max_input_tokens: articles are truncated to this many tokens.
         trust_remote_code: run code shipped with a hub model; off unless the config turns it on.
@@ -153,9 +102,6 @@ class Seq2SeqSummarizer(Target):
         require_cpu_threads(cpu_threads, "seq2seq_summarizer")
         self.cpu_threads = cpu_threads
         self.name = str(model)
-        # do_sample false over the model's generation_config.json, which may turn sampling on
-        self.generation = {"max_new_tokens": 64, "num_beams": 1, **(generation or {})}
-        self.generation["do_sample"] = False
         self.prefix = prefix
         self.max_input_tokens = max_input_tokens
         self.model, self.tokenizer = load(
@@ -171,13 +117,8 @@ class Seq2SeqSummarizer(Target):
         # a model with learned positions (BART) has none past them: see targets._reads
         self.positions = model_positions(self.model)
         self.input_tokens = tokens_read(max_input_tokens, self.positions)
-        longest = self.generation["max_new_tokens"]
-        if self.positions is not None and longest > self.positions:  # an IndexError mid-search
-            raise FfadeError(
-                f"target 'seq2seq_summarizer': generation.max_new_tokens {longest} is more than "
-                f"the {self.positions} tokens the model writes (its max_position_embeddings); "
-                f"set max_new_tokens to at most {self.positions}"
-            )
+        # over the model's generation_config.json, key by key; never sampling (_generation)
+        self.generation = apply_generation(self.model, generation or {}, self.positions)
 
     def encode(self, articles: Sequence[str]) -> dict[str, torch.Tensor]:
         """Tokenize a batch of articles (with the prefix), padded, truncated, on the device."""
@@ -221,7 +162,7 @@ class Seq2SeqSummarizer(Target):
         """One summary per article, generated as one batch."""
         batch = self.encode(inputs)
         with torch.inference_mode(), self.threads():
-            ids = self.model.generate(**batch, **self.generation)
+            ids = self.model.generate(**batch)  # with apply_generation's settings
         return [s.strip() for s in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     def features(self, inputs: Sequence[str]) -> torch.Tensor:
@@ -277,7 +218,7 @@ class TinyNewsBart(Seq2SeqSummarizer):
     """The bundled tiny BART summarizer of the tiny news corpus; no download needed.
 
     Args:
-        generation: settings for ``generate``.
+        generation: settings for ``generate`` over its own (greedy, 32 new tokens).
         device: where the model and its inputs live.
         cpu_threads: torch CPU threads while it runs; one suits a model this small.
         weights: a fine-tuned state dict file to load over the bundled weights.
@@ -294,7 +235,7 @@ class TinyNewsBart(Seq2SeqSummarizer):
             check_generation(generation or {})  # before it is merged with the defaults
             super().__init__(
                 str(BUNDLED_MODEL),
-                generation={"max_new_tokens": 32, **(generation or {})},
+                generation={"max_new_tokens": 32, "num_beams": 1, **(generation or {})},
                 max_input_tokens=256,
                 device=device,
                 cpu_threads=cpu_threads,
