@@ -33,9 +33,8 @@ def fit(config: Path, save_dir: Path, *args: str) -> tuple[Path, dict, str]:
     return runs[0], json.loads((runs[0] / "mitigation.json").read_text()), result.stderr
 
 
-def test_two_processes_share_the_batches_and_judge_the_whole_heldout_set(
-    digits_run: Path, tmp_path: Path
-) -> None:
+def small_fix(digits_run: Path, tmp_path: Path) -> Path:
+    """The digits fix of 4 batches of 32, one epoch, as a config file."""
     config = tmp_path / "fix.yaml"
     args = {**SMALL, "run": str(digits_run), "max_finetune_inputs": 128}  # 4 batches of 32
     config.write_text(
@@ -54,6 +53,13 @@ def test_two_processes_share_the_batches_and_judge_the_whole_heldout_set(
             }
         )
     )
+    return config
+
+
+def test_two_processes_share_the_batches_and_judge_the_whole_heldout_set(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    config = small_fix(digits_run, tmp_path)
     _, alone, _ = fit(config, tmp_path / "one", "--trainer.devices", "1")
     two, shared, _ = fit(
         config, tmp_path / "two", "--trainer.devices", "2", "--trainer.strategy", "ddp"
@@ -85,3 +91,17 @@ def test_two_processes_share_the_batches_and_judge_the_whole_heldout_set(
     assert resumed.returncode == 2 and len(lines) == 1, resumed.stderr[-2000:]
     assert "trained on 2 process(es); resume it on as many" in lines[0]
     assert "Traceback" not in resumed.stderr
+
+
+def test_spawned_ranks_print_no_more_of_lightning_than_ddp_s(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """``ddp_spawn``'s ranks start afresh, without ``ffade fit``'s quieting: each printed
+    Lightning's deprecation warning, and rank 0 its stepping-batches and ``Trainer.fit
+    stopped`` lines, which ``ddp`` and one process keep quiet."""
+    config = small_fix(digits_run, tmp_path)
+    spawn = ["--trainer.devices", "2", "--trainer.strategy", "ddp_spawn"]
+    _, result, stderr = fit(config, tmp_path / "spawn", *spawn)
+    assert result["training"]["steps"] == 2
+    for noise in ("LeafSpec", "Trainer.fit` stopped", "estimate number of stepping batches"):
+        assert noise not in stderr, stderr[-3000:]
