@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from lightning.pytorch.callbacks import TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, TQDMProgressBar
 from lightning.pytorch.callbacks.progress.tqdm_progress import Tqdm
 from typing_extensions import override
 
@@ -210,3 +211,15 @@ def lightning_quieted() -> Iterator[None]:
             for logger, level, filters in before:
                 logger.filters[:] = filters
                 logger.setLevel(level)
+
+
+class QuietInSpawnedRanks(Callback):
+    """``--trainer.strategy ddp_spawn`` runs the fit in processes it spawns, which start afresh
+    (no ``ffade fit`` in them to call :func:`quiet_lightning`): each rank printed Lightning's
+    ``NOISE`` lines and its internal deprecation warning, which ``ddp``'s ranks keep quiet. The
+    spawned process is ffade's own for the fit's length, so it is quieted for good."""
+
+    @override
+    def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        if multiprocessing.parent_process() is not None:  # a spawned rank, not the caller's
+            quiet_lightning()

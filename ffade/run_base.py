@@ -27,6 +27,7 @@ from ffade.blame import failure_reason
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError
+from ffade.progress import QuietInSpawnedRanks
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
@@ -386,4 +387,4 @@ class RunModule(LightningModule):
 
     @override
     def configure_callbacks(self) -> list[Callback]:
-        return [_EndRunOnException(), _CtrlCAtABatchEnd(), SigtermAtAStep()]
+        return [_EndRunOnException(), _CtrlCAtABatchEnd(), SigtermAtAStep(), QuietInSpawnedRanks()]
