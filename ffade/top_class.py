@@ -30,3 +30,22 @@ def right_answers(scores: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
     best_right = scores.masked_fill(~accepted, float("-inf")).amax(-1)
     best_wrong = scores.masked_fill(accepted, float("-inf")).amax(-1)
     return best_right > best_wrong
+
+
+def settle_infinite(logits: torch.Tensor) -> torch.Tensor:
+    """Logits whose rows holding a ``+inf`` score are replaced by their softmax's limit.
+
+    softmax of ``[inf, 0, 0]`` is NaN in floating point (inf - inf), though the model is as sure
+    as a model can be: an overflowed logit (fp16, a diverged fine-tune) would make a right answer
+    an invalid evaluation and a miss no failure. Such a row becomes 0 at its ``+inf`` classes and
+    ``-inf`` elsewhere, so its probabilities are the limit, ``1 / k`` on each of its ``k`` infinite
+    classes and 0 on the rest, and which class scores highest (ties included) is unchanged. Rows
+    with a NaN are left as they are (no answer), and so are finite rows, bit for bit.
+    """
+    rows = logits.isposinf().any(-1, keepdim=True) & ~logits.isnan().any(-1, keepdim=True)
+    if not bool(rows.any()):
+        return logits
+    limit = torch.where(
+        logits.isposinf(), torch.zeros_like(logits), torch.full_like(logits, float("-inf"))
+    )
+    return torch.where(rows, limit, logits)

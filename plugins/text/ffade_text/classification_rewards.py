@@ -20,7 +20,7 @@ from ffade.errors import (
 )
 from ffade.plugin_api import Reward, Scores
 from ffade.thresholds import drop_exceeds
-from ffade.top_class import right_answers
+from ffade.top_class import right_answers, settle_infinite
 
 
 def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,7 +56,8 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
             f"{scores.shape[1]} scores per input; the target must score every class of the "
             "dataset (hf_pipeline: one entry in labels per class)"
         )
-    return scores.softmax(-1), labels.to(scores.device)
+    # a +inf score is the classifier certain of its class, not NaN probabilities
+    return settle_infinite(scores).softmax(-1), labels.to(scores.device)
 
 
 def _is_right(probabilities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ from ffade.errors import (
 )
 from ffade.plugin_api import Reward, Scores
 from ffade.thresholds import drop_exceeds
-from ffade.top_class import right_answers
+from ffade.top_class import right_answers, settle_infinite
 
 CERTAIN_LOG_ODDS = math.log(torch.finfo(torch.float32).max)
 """The log-odds a certain miss counts (about 88.7): those of the largest odds float32 holds."""
@@ -78,7 +78,7 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
             f"accepted classes (B, num_classes); got {tuple(logits.shape)} and "
             f"{tuple(torch.as_tensor(references).shape)}"
         )
-    return logits, accepted
+    return settle_infinite(logits), accepted
 
 
 def _is_correct(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
@@ -108,7 +108,7 @@ def _clean(reward: Reward, clean_outputs: Any | None, like: torch.Tensor) -> tor
             f"reward '{name}': clean outputs {tuple(clean.shape)} do not match "
             f"outputs {tuple(like.shape)}"
         )
-    return clean
+    return settle_infinite(clean)
 
 
 class _ClassificationReward(Reward):
@@ -130,10 +130,10 @@ class _ClassificationReward(Reward):
 
         A miss at a top-1 probability of exactly one half (log-odds 0) would earn 0, no more
         than a pass at ``pass_reward`` 0: it earns the smallest positive float32 instead. A
-        certain miss (every other class scored -inf, as log-probabilities of 0 are) has infinite
-        log-odds, which the run would count as invalid rather than failed: it counts
-        ``CERTAIN_LOG_ODDS``, bounded so that an explorer without a reward clip still learns. A
-        NaN stays NaN (the run counts it invalid).
+        certain miss (every other class scored -inf, as log-probabilities of 0 are, or the top
+        class +inf) has infinite log-odds, which the run would count as invalid rather than
+        failed: it counts ``CERTAIN_LOG_ODDS``, bounded so that an explorer without a reward
+        clip still learns. A NaN stays NaN (the run counts it invalid).
         """
         size = amount.abs().nan_to_num(nan=float("nan"), posinf=CERTAIN_LOG_ODDS)
         paid = (self.scale * size).clamp(min=torch.finfo(torch.float32).tiny)

@@ -194,3 +194,12 @@ def test_the_bundled_reviews_have_no_copies_and_split_as_before() -> None:
     assert len({t for t, _ in data.pairs}) == len(data.pairs) == 800
     plain = disjoint_split_indices(800, (0.2, 0.6, 0.2), 0)
     assert all(data.indices[name].tolist() == plain[name].tolist() for name in SPLITS)
+
+
+def test_an_infinite_score_is_a_certain_answer_not_nan_probabilities() -> None:
+    # softmax of [inf, 0] is NaN: the edit that made a classifier certainly wrong was invalid
+    inf = float("inf")
+    clean, edited = torch.tensor([[inf, 0.0], [0.0, 0.0]]), torch.tensor([[0.0, inf], [inf, 0.0]])
+    scores = LabelFlip().score(edited, torch.tensor([0, 0]), clean)
+    assert scores.failed.tolist() == [True, False]
+    assert scores.metric.tolist() == [1.0, -0.5]

@@ -6,7 +6,13 @@ import math
 
 import pytest
 import torch
-from ffade_vision.rewards import AccuracyDrop, ConfidenceDrop, Misclassification, top1_log_odds
+from ffade_vision.rewards import (
+    CERTAIN_LOG_ODDS,
+    AccuracyDrop,
+    ConfidenceDrop,
+    Misclassification,
+    top1_log_odds,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -233,3 +239,22 @@ def test_accuracy_drop_scores_a_nan_unchanged_or_changed_as_nan() -> None:
     for changed, clean in ((right, nan), (nan, right)):
         scores = AccuracyDrop().score(changed, torch.tensor([1]), clean)
         assert math.isnan(scores.metric.item())
+
+
+def test_an_infinite_logit_is_a_certain_answer_not_an_invalid_evaluation() -> None:
+    # softmax of [inf, 0, 0] is NaN: a right, certain answer was counted invalid, and a certain
+    # miss too, while the guard counted a NaN metric as failed
+    inf = float("inf")
+    logits = torch.tensor([[inf, 0.0, 0.0], [inf, 0.0, 0.0], [inf, inf, 0.0]])
+    scores = Misclassification().score(logits, torch.tensor([0, 1, 0]))
+    assert scores.failed.tolist() == [False, True, True]
+    assert scores.metric.tolist() == [1.0, 0.0, 0.5]  # the softmax's limit
+    # a certain miss counts CERTAIN_LOG_ODDS, a tie of two infinite classes log-odds 0
+    assert scores.reward.tolist() == pytest.approx([-1.0, 10 * CERTAIN_LOG_ODDS, 0.0])
+    clean = torch.tensor([[inf, 0.0, 0.0]] * 3)
+    drop = ConfidenceDrop(threshold=0.1).score(logits, torch.tensor([0, 1, 0]), clean)
+    assert drop.metric.tolist() == [0.0, 0.0, 0.5]
+    assert drop.failed.tolist() == [False, False, True]
+    # a NaN among infinities is no answer: still invalid
+    nan = Misclassification().score(torch.tensor([[inf, float("nan")]]), torch.tensor([0]))
+    assert math.isnan(nan.metric.item())

@@ -17,7 +17,7 @@ from ffade import registry
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Reward, Scores
 from ffade.shown_numbers import share
-from ffade.top_class import right_answers
+from ffade.top_class import right_answers, settle_infinite
 from ffade_diffusion.rewards._images import generated
 
 
@@ -63,7 +63,8 @@ class Judge(Reward):
         """The judge's class probabilities (B, classes) for images in [0, 1]."""
         with torch.inference_mode():
             logits = self.classifier.predict(self.classifier.to_device(images))
-        return torch.softmax(logits.float(), dim=-1).cpu()
+        # a +inf logit is the judge certain of its class, not a NaN probability
+        return torch.softmax(settle_infinite(logits.float()), dim=-1).cpu()
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         images, prompts, _ = generated(outputs, "judge")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torchvision
 from torch import nn
 from torchvision.transforms.v2 import functional as F
 
@@ -28,6 +29,7 @@ NAME = "hf_image_pipeline"
 TASKS = ("image-classification",)
 PIL_NEAREST, PIL_LANCZOS, PIL_BICUBIC = 0, 1, 3
 """The PIL filter numbers image processors name their ``resample`` by."""
+LANCZOS_TENSORS = tuple(int(p) for p in torchvision.__version__.split(".")[:2]) >= (0, 27)
 
 
 class _Logits(nn.Module):
@@ -142,15 +144,16 @@ class HFImagePipeline(ImageClassifier):
 
     def _sized(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The processor's own resizes and center crops, in its order (:func:`_resizing`)."""
+        mode = self.interpolation  # Lanczos: torchvision's from 0.27, on the CPU only; else
+        if mode == F.InterpolationMode.LANCZOS and not (LANCZOS_TENSORS and inputs.is_cpu):
+            mode = F.InterpolationMode.BICUBIC  # bicubic, as transformers' processors do
         for step, value in self.resizing:
             if step == "crop":
                 inputs = _center_crop(inputs, value[0], value[1])
             elif tuple(inputs.shape[-2:]) != value and not (
                 step == "short edge" and min(inputs.shape[-2:]) == value[0]
             ):
-                inputs = F.resize(
-                    inputs, list(value), interpolation=self.interpolation, antialias=True
-                )
+                inputs = F.resize(inputs, list(value), interpolation=mode, antialias=True)
         return inputs
 
     def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -331,11 +334,11 @@ def _center_crop(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 def _interpolation(resample: Any) -> F.InterpolationMode:
-    """The processor's resampling (a PIL filter number) as a tensor resize can do it: bicubic
-    for bicubic (DeiT, BEiT, ConvNeXt, Swin) and Lanczos, nearest for nearest, else bilinear."""
+    """The processor's resampling (a PIL filter number) as a tensor resize does it: bicubic
+    (DeiT, BEiT, ConvNeXt, Swin), Lanczos (Chameleon), nearest, else bilinear."""
     modes = {
         PIL_NEAREST: F.InterpolationMode.NEAREST_EXACT,
-        PIL_LANCZOS: F.InterpolationMode.BICUBIC,
+        PIL_LANCZOS: F.InterpolationMode.LANCZOS,
         PIL_BICUBIC: F.InterpolationMode.BICUBIC,
     }
     return modes.get(int(resample) if resample is not None else -1, F.InterpolationMode.BILINEAR)

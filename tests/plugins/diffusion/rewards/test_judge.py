@@ -213,3 +213,12 @@ def _fit_with_classifier(tmp_path: Path, classifier: dict) -> Any:
     path = tmp_path / "t2i.yaml"
     path.write_text(yaml.safe_dump(config))
     return ffade_in_process("fit", "--config", str(path))
+
+
+def test_an_infinite_logit_is_the_judge_certain_not_a_nan_probability() -> None:
+    # softmax of [inf, 0] is NaN: a certain right reading was an invalid evaluation
+    inf = float("inf")
+    scores = _judged([[inf, 0.0], [inf, 0.0], [inf, inf]], [0, 1, 0])
+    assert scores.failed.tolist() == [False, True, True]
+    assert scores.metric.tolist() == [1.0, 0.0, 0.5]
+    assert scores.reward[0].item() == -1.0 and (scores.reward[1:] > 0).all()
