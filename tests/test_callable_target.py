@@ -35,6 +35,20 @@ def test_labels_become_log_probabilities_and_scores_pass_through() -> None:
     assert seen == [np.ndarray]
 
 
+def test_probabilities_as_scores_get_a_note_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """The rewards read scores as logits: softmax made probability 0.9 a 0.69 and a fall from 0.9
+    to 0.55 a drop of 0.165 (confidence_drop at 0.3 passed it), so probabilities get a note."""
+    probabilities = CallableTarget(lambda x: np.array([[0.9, 0.1], [0.55, 0.45]]))
+    probabilities.predict(torch.zeros(2, 4))
+    probabilities.predict(torch.zeros(2, 4))
+    err = capsys.readouterr().err
+    assert err.count("read as probabilities") == 1 and "log-probabilities" in err
+    logits = CallableTarget(lambda x: np.log(np.array([[0.9, 0.1], [0.55, 0.45]])))
+    logits.predict(torch.zeros(2, 4))
+    CallableTarget(lambda x: np.array([1, 0]), num_classes=2).predict(torch.zeros(2, 4))
+    assert capsys.readouterr().err == ""
+
+
 def test_bad_outputs_and_arguments_are_one_line_errors() -> None:
     with pytest.raises(PluginError, match="pass num_classes"):
         CallableTarget(lambda x: np.array([1, 0])).predict(torch.zeros(2))
