@@ -5,7 +5,6 @@ import time
 import warnings
 
 import numpy as np
-import ot
 import pytest
 
 from ffade.errors import FfadeError
@@ -219,6 +218,8 @@ def test_barycenter_of_two_landscapes_is_the_exact_w2_barycenter() -> None:
     at 1/4 and 1/2 at 3/4 (in one dimension, the average of the quantile functions). The free-
     support solver, whose atoms keep the mixture's masses, returned 1/4, 1/2, 1/4 at 1/4, 1/2,
     3/4: a mass at 1/2 that no W2 average has, at a cost 0.094 against the least 0.0625."""
+    import ot  # here, not at the top: POT costs ~1 s of CPU in every worker's collection
+
     grid = {"x": [0, 1, 2, 3, 4]}
     coordinates = [np.linspace(0.0, 1.0, 5)]
     ends = point_mass((0,), grid, coordinates=coordinates)
@@ -477,6 +478,8 @@ def test_barycenter_of_two_is_the_average_of_quantile_functions_in_one_dimension
 def test_barycenter_of_three_is_pots_fixed_point_and_costs_no_less_than_the_least() -> None:
     """More than two landscapes: POT's free-support solver on the same points, masses and
     weights gives the same atoms; its weighted W2 cost is never below the 1-D closed form's."""
+    import ot
+
     grid = {"x": [0, 1, 2, 3, 4, 5]}
     coordinates = [np.linspace(0.0, 1.0, 6)]
     parts = []
@@ -572,6 +575,8 @@ def test_a_barycenter_step_short_of_the_optimum_is_refused_not_returned(monkeypa
     POT's default iteration limit, which ffade cannot raise; a step stopped short only warned, and
     the atoms it moved were returned as the barycenter. POT's own limit is lowered here so that
     a problem small enough for a test stops short as a large one would."""
+    import ot
+
     landscapes = [random_landscape(seed) for seed in (1, 2, 3)]
     barycenter(landscapes, "policy")  # reaches the optimum at POT's own limit
     solvers = ot.lp.free_support_barycenter.__globals__
@@ -585,6 +590,8 @@ def test_grid_barycenter_costs_at_most_its_bound_above_the_exact_lp_barycenter()
     refused by MAX_COST_ENTRIES or ran for hours): its weighted squared cost, computed exactly
     here, lies between the least over grid-supported measures (POT's exact LP, brute force on 15
     states) and that least plus the bound it returns."""
+    import ot
+
     parts = [random_landscape(seed) for seed in (1, 2, 3)]
     weights = np.array([0.5, 0.3, 0.2])
     result = barycenter(parts, "policy", weights=list(weights), support="grid")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 STROKES = ("thin", "thick")
@@ -63,6 +62,8 @@ def digit_images(size: int = 16, margin: int = 2) -> tuple[torch.Tensor, torch.T
     The 8-pixel digit is upscaled (bilinear) to ``size - 2 * margin`` and framed by an empty
     margin, the proportions of ffade-vision's digits (20 + 2 * 4 = 28).
     """
+    from sklearn.datasets import load_digits  # here: ~1 s of CPU, paid by `ffade plugins`
+
     bunch = load_digits()
     small = torch.from_numpy(bunch.images).float().div(16.0).unsqueeze(1)
     inner = F.interpolate(small, size=size - 2 * margin, mode="bilinear", align_corners=False)

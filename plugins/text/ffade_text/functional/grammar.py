@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from functools import cache
-
-import inflect
+from typing import TYPE_CHECKING
 
 from ffade_text.functional._spans import (
     SENTENCE,
@@ -24,6 +23,9 @@ from ffade_text.functional._spans import (
     words,
 )
 from ffade_text.functional.lexicon import AUXILIARIES, NEGATIONS, NOUNS, STOP_WORDS, VERBS
+
+if TYPE_CHECKING:
+    import inflect
 
 _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
 # "cannot" -> "can"; "not " goes; a "not" before a mark or the end ("I do not.") goes with the
@@ -50,6 +52,10 @@ _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", 
 
 @cache
 def _inflect() -> inflect.engine:
+    """The plural engine, imported on first use: importing ``inflect`` costs ~5 s of CPU
+    (its type-checking decorators), which listing plugins and collecting tests paid for nothing."""
+    import inflect
+
     return inflect.engine()
 
 

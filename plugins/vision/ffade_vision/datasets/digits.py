@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
-from sklearn.datasets import load_digits
 from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
@@ -72,6 +71,8 @@ class DigitsDataset(Dataset):
                 f"{as_written(margin)} leave "
                 f"{digit_size} pixels for the digit; it needs at least 8 (and margin >= 0)"
             )
+        from sklearn.datasets import load_digits  # here: ~1 s of CPU, paid by `ffade plugins`
+
         bunch = load_digits()
         images = torch.from_numpy(bunch.images).float().div_(16.0).unsqueeze(1)
         images = F.resize(images, [digit_size, digit_size], antialias=True).clamp_(0.0, 1.0)

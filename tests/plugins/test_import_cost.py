@@ -1,0 +1,29 @@
+"""Plugins import the libraries only their work needs when that work runs: ``inflect`` (~5 s of
+CPU) to pluralize, scikit-learn (~1 s) to load the digits. Importing the text edits, listing the
+plugins (``ffade plugins``) and every pytest worker's collection paid for both."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+LATE = ("inflect", "sklearn")
+"""Libraries no plugin needs just to be imported or listed."""
+
+
+def test_importing_the_text_edits_or_listing_plugins_imports_neither_inflect_nor_sklearn() -> None:
+    # one fresh interpreter for both (each start imports torch: seconds of CPU)
+    code = (
+        "import sys\n"
+        "import ffade_text.concepts, ffade_text.functional\n"
+        f"print('import:', [m for m in {LATE!r} if m in sys.modules])\n"
+        "from ffade.cli import main\n"
+        "assert main(['plugins']) == 0\n"
+        f"print('listing:', [m for m in {LATE!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if line.startswith(("import:", "listing:"))]
+    assert said == ["import: []", "listing: []"]
