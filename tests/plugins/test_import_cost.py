@@ -1,4 +1,4 @@
-"""Plugins import the libraries only their work needs when that work runs: ``inflect`` (~5 s of
+"""Plugins import the libraries only their work needs when that work runs: ``inflect`` (~2 s of
 CPU) to pluralize, scikit-learn (~1 s) to load the digits. Importing the text edits, listing the
 plugins (``ffade plugins``) and every pytest worker's collection paid for both."""
 
