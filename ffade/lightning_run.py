@@ -34,6 +34,7 @@ from ffade.rng import config_seed
 from ffade.run_base import saved_config
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
+from ffade.writer_threads import quiet_writer_threads
 from ffade.yaml_anchors import check_anchor_keys
 from ffade.yamlfile import check_option_files
 
@@ -301,6 +302,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         check_anchor_keys([p for p in config_paths(args) if p.is_file()], FIT_KEYS)
         check_option_files(args)
     quiet_lightning()
+    quiet_writer_threads()  # TensorBoard's writer failing: one line, not its thread's traceback
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
     import ffade.explore
     import ffade.mitigate.classifier  # noqa: F401  (the package itself is also the API's call)

@@ -22,6 +22,22 @@ def no_space(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in NO_SPACE
 
 
+def failed_path(error: OSError) -> str | None:
+    """The file an ``OSError`` was about: its ``filename``, or, for one that names none (a write
+    TensorBoard's writer made, failing as its file closed), the ``filename`` that the frame
+    which raised it held; None when neither says."""
+    if error.filename is not None:
+        return str(error.filename)
+    frame_path = None
+    trace = error.__traceback__
+    while trace is not None:  # the deepest frame holding a file name: the one that wrote
+        name = trace.tb_frame.f_locals.get("filename")  # bytes in TensorBoard's gfile
+        if isinstance(name, str | bytes) and "tensorboard" in trace.tb_frame.f_code.co_filename:
+            frame_path = os.fsdecode(name)
+        trace = trace.tb_next
+    return frame_path
+
+
 def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     """Make the directory a command writes into, before it computes anything to write there.
 
