@@ -38,6 +38,23 @@ def failed_path(error: OSError) -> str | None:
     return frame_path
 
 
+def folder_gone(path: str | Path) -> str | None:
+    """``cannot write it: the folder FOLDER was removed ...`` for a file being written (its
+    ``NAME.tmp``) whose folder no longer exists: a run directory removed while the run went on
+    said "file not found: .../summary.json.tmp", which read as a file ffade had lost. None
+    otherwise (an input file that is missing is said as such)."""
+    path = Path(path)
+    if path.suffix != ".tmp" or path.parent.exists():
+        return None
+    gone = path.parent
+    while not gone.parent.exists():
+        gone = gone.parent
+    return (
+        f"cannot write it: the folder {gone} was removed while ffade wrote there "
+        "(what was in it is gone); run the command again"
+    )
+
+
 def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     """Make the directory a command writes into, before it computes anything to write there.
 
