@@ -40,11 +40,12 @@ def failed_path(error: OSError) -> str | None:
 
 def folder_gone(path: str | Path) -> str | None:
     """``cannot write it: the folder FOLDER was removed ...`` for a file being written (its
-    ``NAME.tmp``) whose folder no longer exists: a run directory removed while the run went on
-    said "file not found: .../summary.json.tmp", which read as a file ffade had lost. None
-    otherwise (an input file that is missing is said as such)."""
+    ``NAME.tmp``, or TensorBoard's events file) whose folder no longer exists: a run directory
+    removed while the run went on said "file not found: .../summary.json.tmp", which read as a
+    file ffade had lost. None otherwise (an input file that is missing is said as such)."""
     path = Path(path)
-    if path.suffix != ".tmp" or path.parent.exists():
+    written = path.suffix == ".tmp" or ".tfevents." in path.name  # TensorBoard's, by name
+    if not written or path.parent.exists():
         return None
     gone = path.parent
     while not gone.parent.exists():

@@ -41,5 +41,7 @@ def test_a_run_directory_removed_mid_run_is_named_as_removed(tmp_path: Path) -> 
 def test_only_a_write_in_a_removed_folder_is_said_so(tmp_path: Path) -> None:
     assert folder_gone(tmp_path / "config.yaml") is None  # a missing input: "file not found"
     assert folder_gone(tmp_path / "summary.json.tmp") is None  # its folder is there
+    events = folder_gone(tmp_path / "gone" / "events.out.tfevents.1.host.2.0")
+    assert events is not None and f"the folder {tmp_path / 'gone'} was removed" in events
     said = folder_gone(tmp_path / "a" / "b" / "summary.json.tmp")
     assert said is not None and f"the folder {tmp_path / 'a'} was removed" in said
