@@ -31,7 +31,7 @@ from ffade.interrupts import (
 )
 from ffade.said_once import notes_said_once
 from ffade.stderr_lines import flush_stdout, to_devnull, whole_lines_on_stderr
-from ffade.writable import no_space
+from ffade.writable import failed_path, folder_gone, no_space
 from ffade.yamlfile import refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
@@ -253,8 +253,8 @@ def _not_found(filename: object) -> str:
     """What a missing file's error says: a broken symbolic link on its way is the cause to name
     (a ``runs`` folder linked to an unmounted disk said "file not found: runs/quickstart")."""
     path = Path(str(filename))
-    link = broken_link(path)
-    return f"{path}: {link}" if link else f"file not found: {path}"
+    link = broken_link(path) or folder_gone(path)  # a run directory removed mid-run
+    return f"{str(path).removesuffix('.tmp')}: {link}" if link else f"file not found: {path}"
 
 
 def _print_ending(args: list[str], model: object) -> None:
@@ -367,7 +367,7 @@ def _main(args: list[str]) -> int:
         if no_space(exc):
             # a full disk: the run's log keeps whole lines and each file its old version, so
             # the command runs again (a run resumes) once there is room
-            path = f"{str(exc.filename).removesuffix('.tmp')}: " if exc.filename else ""
+            path = f"{failed.removesuffix('.tmp')}: " if (failed := failed_path(exc)) else ""
             print(
                 f"ffade: error: {path}no space left on device; free some space or "
                 "choose another path",

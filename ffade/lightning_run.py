@@ -32,8 +32,10 @@ from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import saved_config
+from ffade.run_lock import hold_run_dir, release_run_dir
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
+from ffade.writer_threads import quiet_writer_threads
 from ffade.yaml_anchors import check_anchor_keys
 from ffade.yamlfile import check_option_files
 
@@ -201,13 +203,18 @@ class FfadeCLI(LightningCLI):
         # they are rank 0's, so another rank removing them would pull them from under rank 0
         rank_0 = self.trainer.global_rank == 0
         fresh = [d for d in (run_dir, *run_dir.parents[:2]) if rank_0 and not d.exists()]
+        held = False
         if subcommand == "fit":
             if picked:  # made here and now, so no other run started at once shares it
                 _refuse_a_file_on_the_way(run_dir)
                 run_dir = _claim_version(self.trainer, run_dir)
                 fresh = [run_dir, *(d for d in fresh if d in run_dir.parents)]
-            _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
+            _refuse_a_file_on_the_way(run_dir)
+            # held before the check, so that a run starting there at once sees this one
+            held = rank_0 and hold_run_dir(run_dir)  # data-parallel ranks share rank 0's
         try:
+            if subcommand == "fit":
+                _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
             super()._run_subcommand(subcommand)
         except FfadeError:
             if run_dir in fresh and not _has_evaluations(run_dir):
@@ -216,6 +223,9 @@ class FfadeCLI(LightningCLI):
                     with contextlib.suppress(OSError):
                         parent.rmdir()
             raise
+        finally:
+            if held:
+                release_run_dir(run_dir)
 
 
 def _picks_version(trainer: Trainer) -> bool:
@@ -301,6 +311,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         check_anchor_keys([p for p in config_paths(args) if p.is_file()], FIT_KEYS)
         check_option_files(args)
     quiet_lightning()
+    quiet_writer_threads()  # TensorBoard's writer failing: one line, not its thread's traceback
     # explorers and fine-tuners known by their short class names (class_path: DQNExplorer)
     import ffade.explore
     import ffade.mitigate.classifier  # noqa: F401  (the package itself is also the API's call)

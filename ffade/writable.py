@@ -22,6 +22,40 @@ def no_space(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in NO_SPACE
 
 
+def failed_path(error: OSError) -> str | None:
+    """The file an ``OSError`` was about: its ``filename``, or, for one that names none (a write
+    TensorBoard's writer made, failing as its file closed), the ``filename`` that the frame
+    which raised it held; None when neither says."""
+    if error.filename is not None:
+        return str(error.filename)
+    frame_path = None
+    trace = error.__traceback__
+    while trace is not None:  # the deepest frame holding a file name: the one that wrote
+        name = trace.tb_frame.f_locals.get("filename")  # bytes in TensorBoard's gfile
+        if isinstance(name, str | bytes) and "tensorboard" in trace.tb_frame.f_code.co_filename:
+            frame_path = os.fsdecode(name)
+        trace = trace.tb_next
+    return frame_path
+
+
+def folder_gone(path: str | Path) -> str | None:
+    """``cannot write it: the folder FOLDER was removed ...`` for a file being written (its
+    ``NAME.tmp``, or TensorBoard's events file) whose folder no longer exists: a run directory
+    removed while the run went on said "file not found: .../summary.json.tmp", which read as a
+    file ffade had lost. None otherwise (an input file that is missing is said as such)."""
+    path = Path(path)
+    written = path.suffix == ".tmp" or ".tfevents." in path.name  # TensorBoard's, by name
+    if not written or path.parent.exists():
+        return None
+    gone = path.parent
+    while not gone.parent.exists():
+        gone = gone.parent
+    return (
+        f"cannot write it: the folder {gone} was removed while ffade wrote there "
+        "(what was in it is gone); run the command again"
+    )
+
+
 def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     """Make the directory a command writes into, before it computes anything to write there.
 

@@ -1,0 +1,47 @@
+"""A run directory removed while the run went on (``rm -rf runs/x`` in another terminal): the
+error names the folder removed, not "file not found" for the run's own ``summary.json.tmp``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch import Callback
+
+from ffade.writable import folder_gone
+from tests.helpers import ffade_in_process, write_config
+
+
+class RemovesRunDir(Callback):
+    """Removes the run's directory after its third step, as a user's ``rm -rf`` would."""
+
+    steps = 0
+
+    def on_train_batch_end(self, trainer: Any, *args: Any) -> None:
+        self.steps += 1
+        if self.steps == 3:
+            shutil.rmtree(trainer.log_dir)
+
+
+def test_a_run_directory_removed_mid_run_is_named_as_removed(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "c.yaml", budget=200)
+    callback = ["--trainer.callbacks+=tests.test_folder_gone.RemovesRunDir"]
+    result = ffade_in_process("fit", "--config", str(config), *callback, cwd=tmp_path)
+    run = tmp_path / "runs" / "test" / "version_0"
+    assert not run.exists()
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
+    assert len(errors) == 1, result.stderr[-3000:]
+    assert f": cannot write it: the folder {run} was removed while ffade wrote there" in errors[0]
+    assert ".tmp" not in errors[0]
+
+
+def test_only_a_write_in_a_removed_folder_is_said_so(tmp_path: Path) -> None:
+    assert folder_gone(tmp_path / "config.yaml") is None  # a missing input: "file not found"
+    assert folder_gone(tmp_path / "summary.json.tmp") is None  # its folder is there
+    events = folder_gone(tmp_path / "gone" / "events.out.tfevents.1.host.2.0")
+    assert events is not None and f"the folder {tmp_path / 'gone'} was removed" in events
+    said = folder_gone(tmp_path / "a" / "b" / "summary.json.tmp")
+    assert said is not None and f"the folder {tmp_path / 'a'} was removed" in said
