@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -104,12 +105,20 @@ def remaining_failures(probe_failures: int, probes: int, unevaluated: int) -> Re
 class CoverageProbes:
     """The probes of one run: drawn and evaluated once, then read at every step.
 
+    Each step's estimate looks up only the pairs evaluated since the last one among the probes
+    (a sorted array, searched in bulk), not every probe in the memo: on a grid too large for the
+    evaluator's bitmap that was a Python loop over every probe at every step (50,000 for a budget
+    of 1,000,000), which slowed a large run more than its target did.
+
     Args:
         evaluator: the run's evaluator; the probes use its task and changed inputs, never its
             memo, budget or log.
         count: probes to draw (at most every pair there is).
         seed: the run's seed; the probes use a generator of their own, so the explorer's random
             draws are those of a run without probes.
+
+    Attributes:
+        lookups: pair keys looked up so far to keep the estimate current (the work it costs).
     """
 
     def __init__(self, evaluator: Evaluator, count: int, seed: int) -> None:
@@ -121,6 +130,11 @@ class CoverageProbes:
         self.failed = np.zeros(count, bool)
         self.invalid = np.zeros(count, bool)  # neither a pass nor a failure: not a probe
         self.evaluated = False
+        self.lookups = 0
+        self._seen = np.zeros(count, bool)  # probes the explorer has evaluated itself
+        self._memo: dict[int, Any] | None = None  # the memo read into _seen, and its length then
+        self._memo_read = 0
+        self._left = self._left_failed = 0  # probes not seen and valid, and which of them failed
 
     def evaluate(self, batch_size: int, timed: bool = True) -> None:
         """Run the target on the probes, off the record; the torch random state is kept.
@@ -143,6 +157,7 @@ class CoverageProbes:
         with torch_random_kept(self.evaluator.task.target.device):
             outcome = apart.evaluate(input_ids, self.evaluator.space.unflat(flat))
         self.failed, self.invalid = outcome.failed, outcome.invalid
+        self._memo = None  # counted anew with these outcomes
         if timed:
             self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
             self.evaluator.concept_seconds += apart.concept_seconds
@@ -150,10 +165,34 @@ class CoverageProbes:
 
     def estimate(self) -> RemainingEstimate:
         """The remaining-failure estimate from the probes the explorer has not evaluated."""
-        # an invalid probe (NaN metric or reward) counted as a pass pulled the estimate down
-        fresh = ~self.evaluator.is_evaluated(self.keys) & ~self.invalid
+        self._catch_up()
         unevaluated = self.total_pairs - self.evaluator.evaluations
-        return remaining_failures(int(self.failed[fresh].sum()), int(fresh.sum()), unevaluated)
+        return remaining_failures(self._left_failed, self._left, unevaluated)
+
+    def _catch_up(self) -> None:
+        """Mark the probes among the pairs the memo gained since the last call as seen.
+
+        The memo only grows, in the order pairs were evaluated, so they are its last entries. A
+        memo replaced (a restored checkpoint) or probe outcomes new since the last call: every
+        probe is looked up once more and the counts are taken anew."""
+        memo = self.evaluator.memo
+        new = len(memo) - self._memo_read
+        if memo is not self._memo or new < 0:
+            self._seen = self.evaluator.is_evaluated(self.keys)
+            self.lookups += len(self.keys)
+            # an invalid probe (NaN metric or reward) counted as a pass pulled the estimate down
+            left = ~self._seen & ~self.invalid
+            self._left, self._left_failed = int(left.sum()), int(self.failed[left].sum())
+        elif new and len(self.keys):
+            added = np.fromiter(islice(reversed(memo), new), np.int64, new)
+            rows = np.minimum(np.searchsorted(self.keys, added), len(self.keys) - 1)
+            rows = rows[(self.keys[rows] == added) & ~self._seen[rows]]  # memo keys are unique
+            self.lookups += new
+            self._seen[rows] = True
+            valid = rows[~self.invalid[rows]]
+            self._left -= len(valid)
+            self._left_failed -= int(self.failed[valid].sum())
+        self._memo, self._memo_read = memo, len(memo)
 
 
 def probe_count(share: float, budget: int) -> int:

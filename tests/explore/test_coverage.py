@@ -72,6 +72,47 @@ def test_probes_drop_out_of_the_sample_once_the_explorer_evaluates_them() -> Non
     assert later.probe_failures == int(probes.failed[25:].sum())
 
 
+def test_each_estimate_looks_up_only_the_pairs_evaluated_since_the_last() -> None:
+    """On a grid too large for the evaluator's bitmap (10^10 states here), every estimate looked
+    up every probe in the memo, one Python lookup each: a run of a budget of 1,000,000 did 50,000
+    at each of its 15,600 steps. Now the probes are read once, then only the pairs the memo
+    gained; the estimates are those of reading every probe, a restored memo included."""
+    evaluator = Evaluator(build_task(synthetic_spec(num_concepts=10, num_inputs=8)))
+    assert evaluator._evaluated is None  # the memo answers, pair by pair
+    probes = CoverageProbes(evaluator, count=300, seed=0)
+    probes.evaluate(batch_size=64)
+    looked_up = []
+    read = evaluator.is_evaluated
+
+    def counted(keys: np.ndarray) -> np.ndarray:
+        looked_up.append(len(keys))
+        return read(keys)
+
+    evaluator.is_evaluated = counted
+    space, rng = evaluator.space, np.random.default_rng(0)
+
+    def check_against_every_probe() -> None:
+        left = ~read(probes.keys) & ~probes.invalid
+        unevaluated = probes.total_pairs - evaluator.evaluations
+        reference = remaining_failures(int(probes.failed[left].sum()), int(left.sum()), unevaluated)
+        assert probes.estimate() == reference
+
+    check_against_every_probe()  # before the first step: every probe is read, once
+    for _ in range(5):  # steps evaluating some probes and some other pairs, repeats included
+        keys = np.concatenate(
+            [rng.choice(probes.keys, 20), rng.integers(0, probes.total_pairs, 20)]
+        )
+        evaluator.evaluate(keys // space.num_states, space.unflat(keys % space.num_states))
+        check_against_every_probe()
+    assert probes.estimate().probes < 300 - 50  # the explorer took some probes out
+    assert sum(looked_up) == 300  # then only the pairs each step added (40 at most)
+    assert probes.lookups == 300 + evaluator.evaluations
+    evaluator.load_state_dict(evaluator.state_dict())  # a resumed run's memo: read again, once
+    check_against_every_probe()
+    check_against_every_probe()
+    assert sum(looked_up) == 600
+
+
 def run_summary(tmp_path: Path, explorer: type, **kwargs) -> tuple[dict, list[str]]:
     run = discover(explorer(task=synthetic_spec(), num_envs=16, **kwargs), tmp_path, seed=0)
     run_dir = Path(run.recorder.run_dir)
