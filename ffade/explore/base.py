@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 from typing_extensions import override
 
 from ffade import auto_batch
+from ffade.concepts import STOP
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.event_trim import trim_earlier_events
@@ -28,6 +29,7 @@ from ffade.explore.arguments import (
 )
 from ffade.explore.coverage import CoverageProbes, probe_count
 from ffade.explore.examples import save_worst_examples
+from ffade.explore.moves import first_stops
 from ffade.explore.reachable import ReachedInputs
 from ffade.explore.replay import copy_checkpointed_log
 from ffade.explore.search_state import SearchState
@@ -229,6 +231,8 @@ class Explorer(SearchState, RunModule):
         obs = self._obs
         before, failures_before = self.evaluator.evaluations, self.evaluator.failures
         actions = self.act(obs)
+        if self.mode == MICROSCOPIC:  # an input's start state is its smallest change: try it first
+            actions = self.stop_first(obs, actions)
         next_obs, rewards, terminated, truncated, info = self.env.step(actions)
         self.observe(obs, actions, rewards, next_obs, terminated, truncated, info)
         self._obs = next_obs
@@ -269,6 +273,15 @@ class Explorer(SearchState, RunModule):
 
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:
         """Learn from one environment step; baselines that do not learn ignore it."""
+
+    def stop_first(self, obs: dict[str, np.ndarray], actions: np.ndarray) -> np.ndarray:
+        """``actions`` with a stop for each input's first episode whose start state is not
+        evaluated yet (ffade.explore.moves.first_stops); a subclass that keeps what it chose
+        (the DQN's move features) overrides it to match."""
+        fresh = np.nonzero(self.env.steps == 0)[0]
+        stops = np.zeros(len(actions), bool)
+        stops[fresh] = first_stops(self.evaluator, self.env.input_ids[fresh], obs["state"][fresh])
+        return np.where(stops, STOP, actions)
 
     def _track_failures(self, input_ids: np.ndarray, states: np.ndarray) -> None:
         """Every failing pair the evaluator records (a stop's at the start state included)."""

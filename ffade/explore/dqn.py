@@ -255,6 +255,14 @@ class DQNExplorer(Explorer, MacroscopicPlan):
         self._chosen_evaluated = moves.evaluated[np.arange(len(chosen)), chosen]
         return chosen
 
+    @override
+    def stop_first(self, obs: dict[str, np.ndarray], actions: np.ndarray) -> np.ndarray:
+        """As the Explorer's; a stop put in place of a chosen move leads to a state not
+        evaluated yet, and the replay buffer stores the move's flag so."""
+        stops = super().stop_first(obs, actions)
+        self._chosen_evaluated[stops != actions] = False
+        return stops
+
     # ---- learning ---------------------------------------------------------------------------
     @override
     def observe(self, obs, actions, rewards, next_obs, terminated, truncated, info) -> None:

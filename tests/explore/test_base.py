@@ -232,3 +232,34 @@ def test_an_explorer_with_max_epochs_minus_1_ends_when_its_budget_is_spent(
     summary = json.loads((tmp_path / "runs" / "test" / "version_0" / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["evaluations"] == 40
     assert summary["stop_reason"] == "budget spent"
+
+
+@pytest.mark.parametrize("cls", [RandomExplorer, DQNExplorer], ids=["random", "dqn"])
+def test_every_microscopic_explorer_evaluates_an_inputs_start_state_first(
+    tmp_path: Path, cls
+) -> None:
+    """The start state was evaluated only by a stop there, which a DQN seldom takes at once: an
+    input that failed unchanged was listed a step or more out (digits, budget 1,500: input 21 at
+    1 step, where random search had it at 0). Now each input's first episode stops at once, so
+    its first record is the start state and every input that fails unchanged is listed at 0."""
+    explorer = cls(
+        task=synthetic_spec(mode="microscopic"),
+        budget=60,
+        num_envs=16,
+        start_state={"axis0": 0.444},  # the planted region axis0 >= 0.333, axis2 <= 0.111
+    )
+    discover(explorer, tmp_path, name=cls.name)
+    run_dir = explorer.recorder.run_dir
+    summary = json.loads((run_dir / "summary.json").read_text())
+    start = summary["start_state"]
+    first: dict[int, dict] = {}
+    for line in (run_dir / "evaluations.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        first.setdefault(record["input_id"], record)
+    assert len(first) == 8  # every discovery input had an episode
+    assert all(record["state"] == start for record in first.values())
+    failing_unchanged = {i for i, record in first.items() if record["failed"]}
+    reported = {c["input_id"]: c["steps"] for c in summary["smallest_failing_changes"]}
+    assert failing_unchanged and {i: reported[i] for i in failing_unchanged} == dict.fromkeys(
+        failing_unchanged, 0
+    )
