@@ -69,6 +69,9 @@ class Concept(ABC):
                 f"concept '{self.label}': values must be a list, got {as_written(values)}"
             )
         values = [v.item() if hasattr(v, "item") else v for v in values]
+        from ffade.plugin_checks import check_signature  # it imports this module
+
+        check_signature(self, "concept", self.label, "check_value", "value")  # called just below
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for index, value in enumerate(values):

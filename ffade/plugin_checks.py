@@ -211,10 +211,10 @@ def check_constructed(instance: Any, kind: str, name: str) -> None:
     for base, calls in CALLS.items():
         if isinstance(instance, base):
             for method, args in calls:
-                _check_signature(instance, kind, name, method, args)
+                check_signature(instance, kind, name, method, args)
 
 
-def _check_signature(instance: Any, kind: str, name: str, method: str, args: str) -> None:
+def check_signature(instance: Any, kind: str, name: str, method: str, args: str) -> None:
     """One line unless ``instance.method`` can be called with ``args`` (positionally)."""
     try:
         signature = inspect.signature(getattr(instance, method))

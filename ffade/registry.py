@@ -236,7 +236,8 @@ def load(kind: str, name: str) -> type:
         dists = "; ".join(f"{_distribution(e)} ({e.value})" for e in matches)
         raise PluginError(
             f"{kind} '{name}' is registered more than once in '{group}': {dists}. "
-            "Uninstall one of these distributions."
+            "Rename the entry point in one of them (a name of its own, such as 'tab_mlp', not "
+            "a built-in's) and reinstall it, or uninstall one of these distributions."
         )
     entry = matches[0]
     try:

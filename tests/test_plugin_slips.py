@@ -115,6 +115,13 @@ class NoValue(Dim):
         return inputs
 
 
+class NoValueCheck(Dim):
+    """check_value forgets its value argument: once a TypeError from inside the base's __init__."""
+
+    def check_value(self):  # type: ignore[override]
+        pass
+
+
 class Unseeded(Dim):
     """Adds fresh noise at every call: no input is changed the same way twice."""
 
@@ -183,6 +190,11 @@ def _evaluate(**plugins: str) -> None:
             {"concept": f"{HERE}:NoValue"},
             r"^concept '.*NoValue': NoValue\.apply\(inputs\) cannot be called as apply\(inputs, "
             r"value\), as ffade calls it; define apply\(self, inputs, value\)",
+        ),
+        (
+            {"concept": f"{HERE}:NoValueCheck"},
+            r"^concept '.*NoValueCheck': NoValueCheck\.check_value\(\) cannot be called as "
+            r"check_value\(value\), as ffade calls it; define check_value\(self, value\)",
         ),
         (
             {"concept": f"{HERE}:Unseeded"},

@@ -140,6 +140,13 @@ def test_duplicate_names_are_an_error(fake_plugins: Path) -> None:
         registry.load("reward", "dup")
 
 
+def test_a_duplicate_name_says_to_rename_one(fake_plugins: Path) -> None:
+    """A third party whose name clashes with a built-in's is told the fix that is theirs to
+    make, a name of their own, not only to uninstall a distribution (ffade's own, say)."""
+    with pytest.raises(PluginError, match=r"Rename the entry point in one of them .* reinstall"):
+        registry.load("reward", "dup")
+
+
 def test_create_rejects_misspelled_arguments() -> None:
     with pytest.raises(
         PluginError,
