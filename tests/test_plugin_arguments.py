@@ -66,7 +66,10 @@ def test_a_number_argument_refuses_anything_but_a_number(args: dict, message: st
 
 
 def test_installed_plugins_number_arguments_are_checked() -> None:
-    said = r"^task\.reward\.args\.threshold must be a number in \[0, 100\] \(BLEU's range\), got"
+    said = (
+        r"^task\.reward\.args\.threshold must be a number in \[0, 100\) \(a drop in BLEU; "
+        r"at 100 no edit can fail\), got"
+    )
     with pytest.raises(PluginError, match=said + r" 'twenty' \(reward 'bleu_drop'\)$"):
         registry.create("reward", "bleu_drop", {"threshold": "twenty"})
     said = r"^task\.reward\.args\.threshold must be a number in \[0, 1\) \(a drop in probability\)"

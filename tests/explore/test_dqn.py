@@ -287,3 +287,30 @@ def test_exploration_fraction_0_starts_at_end_e(tmp_path: Path) -> None:
     events.Reload()
     epsilons = [point.value for point in events.Scalars("train/epsilon")]
     assert epsilons == pytest.approx([0.3] * len(epsilons)), epsilons
+
+
+def test_an_unclipped_reward_of_1e31_leaves_the_q_network_finite(tmp_path: Path) -> None:
+    """docs/discovery.md: with reward_clip null, a miss paid 1e31 (logits 1e30 apart) cannot
+    blow up the Q-network: the Huber loss and the clipped gradient norm bound every update."""
+    from ffade_synthetic.reward import MarginReward
+
+    from ffade.plugin_api import Scores
+    from ffade.registry import register, unregister
+
+    class Enormous(MarginReward):
+        def score(self, outputs, references, clean_outputs=None) -> Scores:
+            scores = super().score(outputs, references, clean_outputs)
+            reward = torch.where(scores.failed, torch.tensor(1e31), scores.reward)
+            return Scores(scores.metric, scores.failed, reward)
+
+    register("reward", "enormous", Enormous)
+    try:
+        spec = synthetic_spec()
+        spec["reward"] = {"name": "enormous"}
+        explorer = DQNExplorer(task=spec, budget=160, num_envs=16, reward_clip=None)
+        discover(explorer, tmp_path, seed=0, name="a")
+    finally:
+        unregister("reward", "enormous")
+    assert explorer.gradient_updates > 0 and explorer.evaluator.failures > 0
+    assert all(torch.isfinite(p).all() for p in explorer.q_network.parameters())
+    assert max(r.reward for r in read_evaluations(explorer.recorder.run_dir)) == pytest.approx(1e31)

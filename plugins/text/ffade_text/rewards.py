@@ -148,11 +148,20 @@ class _SummaryReward(Reward):
             "reward",
             "threshold",
             threshold,
-            value_ok=lambda v: 0 <= v <= self.full_scale,
-            what=f"in [0, {self.full_scale:g}] ({self.metric_name}'s range)",
+            value_ok=self.threshold_ok,
+            what=self.threshold_range(),
         )
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         self.pass_reward = require_pass_reward(self, pass_reward)
+
+    def threshold_ok(self, threshold: float) -> bool:
+        """Whether ``threshold`` lets some summaries fail and others pass; one at which none can
+        fail would spend a whole search finding nothing."""
+        raise NotImplementedError
+
+    def threshold_range(self) -> str:
+        """The thresholds :meth:`threshold_ok` takes, as the error line says them."""
+        raise NotImplementedError
 
     def metric(self, hypothesis: str, reference: str) -> float:
         raise NotImplementedError
@@ -174,6 +183,13 @@ class _SummaryReward(Reward):
 class _Absolute(_SummaryReward):
     """metric: the summary's score; failed: score below ``threshold``."""
 
+    def threshold_ok(self, threshold: float) -> bool:
+        # no score is below 0; at the top, only a perfect summary passes, which is a choice
+        return 0 < threshold <= self.full_scale
+
+    def threshold_range(self) -> str:
+        return f"in (0, {self.full_scale:g}] ({self.metric_name}'s range; at 0 no summary can fail)"
+
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         scores = self._scores(outputs, references)
         failed = scores < self.threshold
@@ -184,6 +200,17 @@ class _Drop(_SummaryReward):
     """metric: clean score minus edited score; failed: the drop exceeds ``threshold``."""
 
     needs_clean_outputs: ClassVar[bool] = True
+
+    def threshold_ok(self, threshold: float) -> bool:
+        # a drop is at most the full scale (a perfect summary to a score of 0); at 0 every
+        # loss beyond rounding fails, which is a choice
+        return 0 <= threshold < self.full_scale
+
+    def threshold_range(self) -> str:
+        return (
+            f"in [0, {self.full_scale:g}) (a drop in {self.metric_name}; at "
+            f"{self.full_scale:g} no edit can fail)"
+        )
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         name = self.plugin_name or type(self).__name__

@@ -133,10 +133,14 @@ class _ClassificationReward(Reward):
         certain miss (every other class scored -inf, as log-probabilities of 0 are, or the top
         class +inf) has infinite log-odds, which the run would count as invalid rather than
         failed: it counts ``CERTAIN_LOG_ODDS``, bounded so that an explorer without a reward
-        clip still learns. A NaN stays NaN (the run counts it invalid).
+        clip still learns. A NaN stays NaN (the run counts it invalid). A finite miss is paid in
+        full, but ``scale`` times log-odds past about 3e37 overflowed float32 to inf, which the
+        run counted invalid: a failure that costs the most was dropped; it is kept at float32's
+        largest value, as the synthetic margin reward keeps its own.
         """
         size = amount.abs().nan_to_num(nan=float("nan"), posinf=CERTAIN_LOG_ODDS)
-        paid = (self.scale * size).clamp(min=torch.finfo(torch.float32).tiny)
+        finite = torch.finfo(torch.float32)
+        paid = (self.scale * size).clamp(min=finite.tiny, max=finite.max)
         return torch.where(failed, paid, torch.full_like(amount, self.pass_reward))
 
 

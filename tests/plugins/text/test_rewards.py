@@ -139,7 +139,10 @@ def test_reward_errors() -> None:
     with pytest.raises(FfadeError, match="clean_outputs=None"):
         registry.create("reward", "bleu_drop").score([GOOD], [REFERENCE])
     # named as the scale error names its key, and 101 said as typed, not as 101.0
-    said = "task.reward.args.threshold must be a number in [0, 100] (BLEU's range), got 101 "
+    said = (
+        "task.reward.args.threshold must be a number in (0, 100] (BLEU's range; at 0 no summary "
+        "can fail), got 101 "
+    )
     with pytest.raises(FfadeError, match=re.escape(said + "(reward 'bleu')")):
         registry.create("reward", "bleu", {"threshold": 101})
     with pytest.raises(FfadeError, match="got 1 references for 2 summaries"):
@@ -154,7 +157,7 @@ def test_a_yes_or_no_threshold_is_refused_not_read_as_one_or_zero(name: str, thr
     with pytest.raises(FfadeError) as error:
         registry.create("reward", name, {"threshold": threshold})
     said = str(error.value)
-    assert said.startswith("task.reward.args.threshold must be a number in [0, "), said
+    assert said.startswith("task.reward.args.threshold must be a number in "), said
     assert said.endswith(f"got {str(threshold).lower()} (reward '{name}')"), said
 
 
@@ -168,9 +171,36 @@ def test_a_yes_threshold_on_the_command_line_is_one_error_line(tmp_path) -> None
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "ffade: error: model.init_args.task.reward.args.threshold must be a number in [0, 100] "
-        "(BLEU's range), got true (reward 'bleu_drop')"
+        "ffade: error: model.init_args.task.reward.args.threshold must be a number in [0, 100) "
+        "(a drop in BLEU; at 100 no edit can fail), got true (reward 'bleu_drop')"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "threshold", "allowed"),
+    [
+        ("bleu", 0, "(0, 100] (BLEU's range; at 0 no summary can fail)"),
+        ("rougel", 0, "(0, 1] (ROUGE-L F1's range; at 0 no summary can fail)"),
+        ("bleu_drop", 100, "[0, 100) (a drop in BLEU; at 100 no edit can fail)"),
+        ("rougel_drop", 1, "[0, 1) (a drop in ROUGE-L F1; at 1 no edit can fail)"),
+    ],
+)
+def test_a_threshold_at_which_nothing_can_fail_is_refused(name, threshold, allowed) -> None:
+    """No score is below 0 and no drop is above the full scale (a perfect summary to a score of
+    0, then a drop must also pass rounding): these thresholds took a whole search that could
+    never find a failure."""
+    said = f"task.reward.args.threshold must be a number in {allowed}, got {threshold} "
+    with pytest.raises(FfadeError, match=re.escape(said + f"(reward '{name}')") + "$"):
+        registry.create("reward", name, {"threshold": threshold})
+
+
+@pytest.mark.parametrize(("name", "threshold"), [("bleu", 100), ("rougel", 1), ("bleu_drop", 0)])
+def test_a_threshold_at_the_far_end_still_decides(name: str, threshold: float) -> None:
+    """Only a perfect summary passes bleu 100 / rougel 1; any loss fails a drop of 0."""
+    reward = registry.create("reward", name, {"threshold": threshold})
+    clean = [REFERENCE, REFERENCE] if name.endswith("_drop") else None
+    scores = reward.score([REFERENCE, BAD], [REFERENCE, REFERENCE], clean)
+    assert scores.failed.tolist() == [False, True]
 
 
 def test_a_classifiers_logits_are_refused_with_what_they_are_and_the_reward_to_use() -> None:

@@ -38,6 +38,16 @@ def test_misclassification_reward_stays_finite_when_the_model_is_certain() -> No
     assert scores.failed.item() and scores.reward.item() == pytest.approx(500.0)
 
 
+def test_a_miss_with_logits_1e38_apart_is_a_finite_failure_not_an_invalid_evaluation() -> None:
+    """10 x log-odds of 2e38 overflowed float32 to inf, which the run counts as invalid."""
+    logits = torch.tensor([[1e38, -1e38], [1e30, -1e30]])
+    scores = Misclassification().score(logits, [1, 1])
+    assert scores.failed.tolist() == [True, True]
+    assert scores.reward.isfinite().all(), scores.reward
+    assert scores.reward[0] == torch.finfo(torch.float32).max
+    assert scores.reward[1].item() == pytest.approx(2e31, rel=1e-6)  # a finite miss is paid in full
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(-20, 20), min_size=2, max_size=6))
 def test_log_odds_match_the_definition(row: list[float]) -> None:

@@ -92,10 +92,12 @@ class ClipScore(Reward):
         device: str = "cpu",
         local_files_only: bool = True,
     ) -> None:
-        if not is_number(threshold) or not -1 <= threshold <= 1:  # YAML's true is no 1
+        # YAML's true is no 1; no cosine is below -1, and an image's embedding is never its
+        # prompt's, so at -1 no image could fail and at 1 every one would: a wasted search
+        if not is_number(threshold) or not -1 < threshold < 1:
             raise FfadeError(
-                "reward 'clip_score': threshold must be a cosine in [-1, 1], got "
-                f"{as_written(threshold)}"
+                "reward 'clip_score': threshold must be a cosine in (-1, 1) (at -1 no image can "
+                f"fail, at 1 every one does), got {as_written(threshold)}"
             )
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         if model != "tiny_digits_clip":  # the missing weights first, then the missing device

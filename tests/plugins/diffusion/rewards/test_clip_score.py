@@ -27,7 +27,7 @@ def test_failure_is_cosine_below_threshold(tiny_clip: Path) -> None:
     assert torch.equal(scores.failed, cosine < 0.0)
     expected = torch.where(cosine < 0.0, 100 * (1 - cosine), torch.tensor(-1.0))
     assert torch.allclose(scores.reward, expected)
-    everything = ClipScore(str(tiny_clip), threshold=1.0).score(_outputs(), [7] * 4)
+    everything = ClipScore(str(tiny_clip), threshold=0.99).score(_outputs(), [7] * 4)
     assert everything.failed.all() and (everything.reward > 0).all()
     # a cosine exactly at the threshold is not below it: it passes
     at = ClipScore(str(tiny_clip), threshold=float(cosine[0])).score(_outputs(), [7] * 4)
@@ -106,13 +106,15 @@ def test_a_model_file_a_folder_without_config_or_tokenizer_is_one_line(
         ClipScore(str(no_tokenizer))
 
 
-@pytest.mark.parametrize("threshold", [True, False])
-def test_a_yes_or_no_threshold_is_refused_not_read_as_a_cosine(threshold: bool) -> None:
-    """YAML's true (also yes, on) passed -1 <= threshold <= 1 as 1: every image failed."""
+@pytest.mark.parametrize("threshold", [True, False, -1, 1, -1.0, 1.5])
+def test_a_threshold_that_cannot_decide_is_refused(threshold: float) -> None:
+    """YAML's true (also yes, on) passed -1 <= threshold <= 1 as 1: every image failed. No
+    cosine is below -1 and an image's is never exactly 1: -1 failed none, 1 every one."""
     with pytest.raises(FfadeError) as error:
         ClipScore("tiny_digits_clip", threshold=threshold)
     assert str(error.value) == (
-        f"reward 'clip_score': threshold must be a cosine in [-1, 1], got {str(threshold).lower()}"
+        "reward 'clip_score': threshold must be a cosine in (-1, 1) (at -1 no image can fail, "
+        f"at 1 every one does), got {str(threshold).lower()}"
     )
 
 

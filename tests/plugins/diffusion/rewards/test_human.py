@@ -203,16 +203,20 @@ def test_non_utf8_ratings_file_names_file_and_line(tmp_path: Path) -> None:
     )
 
 
+THRESHOLD_SAID = "threshold must be a whole number from 2 to 10 (at 1 every rated image fails), got"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"threshold": "high"}, "threshold must be a whole number from 1 to 10, got 'high'"),
-        ({"threshold": 11}, "threshold must be a whole number from 1 to 10, got 11"),
-        ({"threshold": 5.5}, "threshold must be a whole number from 1 to 10, got 5.5"),
+        ({"threshold": "high"}, f"{THRESHOLD_SAID} 'high'"),
+        ({"threshold": 1}, f"{THRESHOLD_SAID} 1"),
+        ({"threshold": 11}, f"{THRESHOLD_SAID} 11"),
+        ({"threshold": 5.5}, f"{THRESHOLD_SAID} 5.5"),
         ({"max_ratings": -1}, "max_ratings must be a whole number, at least 0, got -1"),
         ({"max_ratings": "ten"}, "max_ratings must be a whole number, at least 0, got 'ten'"),
         ({"interactive": "no"}, "interactive must be true or false, got 'no'"),
-        ({"threshold": None}, "threshold must be a whole number from 1 to 10, got null"),
+        ({"threshold": None}, f"{THRESHOLD_SAID} null"),
         ({"max_ratings": True}, "max_ratings must be a whole number, at least 0, got true"),
         ({"scale": [None]}, "scale [null] is not allowed; choose one of bias_quality, quality"),
         (
