@@ -21,7 +21,6 @@ before ``super().__init__``, which ``ffade loop`` then runs before its first sta
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from typing import Any
@@ -199,7 +198,7 @@ class FineTuner(FixVerdict, RunModule):
     def configure_callbacks(self) -> list[Any]:
         return [*super().configure_callbacks(), TrainOnTargetThreads()]
 
-    def measure_guard(self, each_batch: Callable[[], None] | None = None) -> GuardResult:
+    def measure_guard(self) -> GuardResult:
         """The guard's numbers for the model as it is now (in eval mode, then back), over the
         whole held-out set. Under data parallelism every rank measures it all (the weights are
         the same on each) and takes rank 0's numbers, so every rank reaches rank 0's verdict."""
@@ -213,7 +212,7 @@ class FineTuner(FixVerdict, RunModule):
                 self.clean_correct,
                 self.hparams.eval_batch_size,
                 shown=self._bar_shown(),
-                each_batch=each_batch,
+                each_batch=getattr(self, "_stop_if_sigterm", None),  # set after training
             )
         finally:
             self.network.train(training)
@@ -336,9 +335,10 @@ class FineTuner(FixVerdict, RunModule):
         """The check after training (a SIGTERM stops it before its next batch), then the verdict
         (one that comes while its files are written is dropped: the run is over)."""
         self.write_summary("measuring")
-        stop = partial(stop_if_sigterm, self.trainer)  # Lightning reads it between steps only
-        self.after = self.measure_guard(each_batch=stop)
-        stop()  # one that came during the check's last batch
+        # Lightning reads its SIGTERM note between steps only: the check reads it per batch
+        self._stop_if_sigterm = partial(stop_if_sigterm, self.trainer)
+        self.after = self.measure_guard()
+        self._stop_if_sigterm()  # one that came during the check's last batch
         self._log_guard(self.after, "after")
         self.stop_reason = self.training_stop_reason()
         with signals_held(act_after=False):  # never an interrupted run with a verdict's files

@@ -18,7 +18,6 @@ numbers appear in the summarizer's own units as ``clean_bleu_*`` and ``clean_rou
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -244,11 +243,11 @@ class Seq2SeqFineTuner(FineTuner):
             checkpoint["ffade"]["clean_scores"] = dict(self.clean_scores)
 
     @override
-    def measure_guard(self, each_batch: Callable[[], None] | None = None) -> GuardResult:
+    def measure_guard(self) -> GuardResult:
         """The guard, plus clean BLEU and ROUGE-L, labelled by when: before training or after."""
         when = "before" if self.before is None else "after"  # the base sets before once measured
         self._batch_scores = {"bleu": [], "rougel": []}
-        result = super().measure_guard(each_batch)
+        result = super().measure_guard()
         scores = self._batch_scores
         self.clean_scores[when] = {
             "bleu": sum(scores["bleu"]) / len(scores["bleu"]),
