@@ -6,6 +6,8 @@ pairs as they are evaluated (``ffade check``'s and ``ffade export``'s suite, a f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from tqdm import tqdm
 
@@ -24,15 +26,18 @@ def evaluated_with_progress(
     states: np.ndarray,
     rows: np.ndarray,
     bar: tqdm,
+    each_batch: Callable[[], None] | None = None,
 ) -> np.ndarray:
     """``evaluator.evaluate(positions, states).judged_failed()``, one batch at a time on ``bar``.
 
     The evaluator runs a call's distinct pairs (``rows``: :func:`distinct_rows`) in batches of
     its batch size, in order of first appearance; feeding it those pairs a batch at a time makes
     the same batches (so the same scores, bit for bit), and the whole call then reads every pair
-    from its memo.
+    from its memo. ``each_batch`` is called before each batch (where a stop may be raised).
     """
     for start in range(0, len(rows), evaluator.batch_size):
+        if each_batch is not None:
+            each_batch()
         batch = rows[start : start + evaluator.batch_size]
         evaluator.evaluate(positions[batch], states[batch])
         bar.update(len(batch))

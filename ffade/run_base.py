@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
-import torch.distributed as dist
 from lightning.pytorch import Callback, LightningModule
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from typing_extensions import override
@@ -31,6 +30,7 @@ from ffade.progress import QuietInSpawnedRanks
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
+from ffade.sigterm_step import SigtermAtAStep
 from ffade.task import absolute_plugin_paths
 from ffade.writable import no_space
 
@@ -140,49 +140,6 @@ class _CtrlCAtABatchEnd(Callback):
     @override
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
         self._restore()
-
-
-class SigtermAtAStep(Callback):
-    """SIGTERM stops every rank of a data-parallel run at the same step, as on one device.
-
-    Lightning's SIGTERM handler broadcasts from inside the signal handler, wherever the ranks
-    are: in the middle of a step's all-gather, say, or twice on a rank that gets the signal from
-    the scheduler and again from the launcher (``ddp`` sends it on to its children). The ranks'
-    collectives then no longer paired up and every rank waited forever, the run left
-    ``running``; and a rank that noted it stopped at the end of its step, alone. Here rank 0
-    only notes the signal (the other ranks leave it to rank 0), and at every step's start all
-    ranks read rank 0's note (one broadcast) and stop there together, status ``interrupted``. A
-    second SIGTERM ends rank 0 at once. One process keeps Lightning's handler.
-    """
-
-    def __init__(self) -> None:
-        self.pending = False
-        self.world_size = 1
-
-    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-        # not earlier: Lightning installs its handler after the setup hooks
-        self.pending, self.world_size = False, int(trainer.world_size)
-        if self.world_size < 2 or threading.current_thread() is not threading.main_thread():
-            return
-        launcher, is_zero = trainer.strategy.launcher, bool(trainer.is_global_zero)
-
-        def noted(signum: int, frame: Any) -> None:
-            if not is_zero:  # rank 0 decides; a rank gets it twice (from its launcher too)
-                return
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second one ends the process
-            if launcher is not None:
-                launcher.kill(signum)  # ddp's children, when only the command was signalled
-            self.pending = True
-
-        signal.signal(signal.SIGTERM, noted)
-
-    def on_train_batch_start(self, trainer: Any, *args: Any) -> None:
-        if self.world_size < 2:
-            return
-        flag = torch.tensor([int(self.pending)], device=trainer.strategy.root_device)
-        dist.broadcast(flag, src=0)
-        if flag.item():
-            raise SIGTERMException
 
 
 def saved_config(config: Any, module: Any) -> Any:

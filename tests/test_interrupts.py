@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from ffade.interrupts import sigterm_as_ctrl_c
+from ffade.interrupts import signals_held, sigterm_as_ctrl_c
 
 
 def test_sigterm_raises_keyboard_interrupt_once_then_the_default_is_back() -> None:
@@ -33,6 +33,22 @@ def test_sigterm_raises_keyboard_interrupt_once_then_the_default_is_back() -> No
         assert signal.getsignal(signal.SIGTERM) is outside
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_a_ctrl_c_while_a_fine_tunes_verdict_is_written_is_dropped_once_it_is() -> None:
+    """A fine-tune writes model.pt, mitigation.json and its summary's verdict in one block: a
+    Ctrl-C that came then was raised between two of them (an ``interrupted`` run with a
+    mitigation.json, or an accepted fix's model.pt and no verdict), or right after them, which
+    turned the written verdict into ``interrupted``. The run is over: it is dropped; the
+    handler the block found is back."""
+    with signals_held(act_after=False):
+        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [])  # a bytecode boundary to run it on
+    signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt), signals_held():  # as before elsewhere: after it
+        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
 
 SLOW_TO_LOAD = """

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -33,14 +34,9 @@ from ffade.disjoint import keep_apart
 from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
 from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
+from ffade.interrupts import signals_held
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
-from ffade.mitigate.guard import (
-    GuardPairs,
-    GuardResult,
-    guard_pairs,
-    measure,
-    passing_inputs,
-)
+from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure, passing_inputs
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan, weights_per_priority
 from ffade.mitigate.threads import TrainOnTargetThreads
 from ffade.mitigate.verdict import MODEL_FILE as MODEL_FILE  # re-exported, as before
@@ -49,6 +45,7 @@ from ffade.model_arguments import stop_after_argument_checks
 from ffade.records import MITIGATION_FILE, write_json_atomic
 from ffade.rng import rng_states, set_rng_states
 from ffade.run_base import RunModule
+from ffade.sigterm_step import stop_if_sigterm
 from ffade.task import Task, build_task
 
 _DISCOVERY_ONLY = {"only_passing_inputs": False, "input_ids": None}
@@ -215,6 +212,7 @@ class FineTuner(FixVerdict, RunModule):
                 self.clean_correct,
                 self.hparams.eval_batch_size,
                 shown=self._bar_shown(),
+                each_batch=getattr(self, "_stop_if_sigterm", None),  # set after training
             )
         finally:
             self.network.train(training)
@@ -334,14 +332,21 @@ class FineTuner(FixVerdict, RunModule):
 
     @override
     def on_train_end(self) -> None:
+        """The check after training (a SIGTERM stops it before its next batch), then the verdict
+        (one that comes while its files are written is dropped: the run is over)."""
+        self.write_summary("measuring")
+        # Lightning reads its SIGTERM note between steps only: the check reads it per batch
+        self._stop_if_sigterm = partial(stop_if_sigterm, self.trainer)
         self.after = self.measure_guard()
+        self._stop_if_sigterm()  # one that came during the check's last batch
         self._log_guard(self.after, "after")
         self.stop_reason = self.training_stop_reason()
-        self.result = self.decide()
-        self.network.eval()  # handed back as targets hand it over: a reused instance predicts
-        if self.global_rank == 0:  # the same verdict on every rank: written once
-            write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
-        self.end_run(self.result["status"])
+        with signals_held(act_after=False):  # never an interrupted run with a verdict's files
+            self.result = self.decide()
+            self.network.eval()  # handed back as targets hand it over: the same predictions
+            if self.global_rank == 0:  # the same verdict on every rank: written once
+                write_json_atomic(self.run_dir / MITIGATION_FILE, self.result)
+            self.end_run(self.result["status"])
 
     def training_stop_reason(self) -> str:
         """Why training ended (mitigation.json's ``stop_reason``). The fine-tune's length is what

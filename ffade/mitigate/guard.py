@@ -200,11 +200,13 @@ def measure(
     clean_correct: Callable[[Any, Any], torch.Tensor],
     batch_size: int = 512,
     shown: bool = True,
+    each_batch: Callable[[], None] | None = None,
 ) -> GuardResult:
     """Evaluate the task's target (as it is now) on the guard pairs of the held-out ``task``.
 
     A fresh evaluator each call, so nothing memoized from another model's answers is reused.
     ``shown`` False draws no bar: the fine-tune's Trainer has none (``enable_progress_bar``).
+    ``each_batch`` is called before each batch: a SIGTERM stops the check there, not after it.
     """
     evaluator = Evaluator(task, batch_size=batch_size, warn_invalid=False)  # NaN fails here
     correct = []
@@ -225,6 +227,8 @@ def measure(
     with bar:
         for start in range(0, pairs.num_inputs, batch_size):
             ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
+            if each_batch is not None:
+                each_batch()
             with torch.inference_mode():
                 inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
                 _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
@@ -235,7 +239,7 @@ def measure(
         for ids, states in changed:  # the untargeted pairs that the targeted share are memoized
             rows = distinct_rows(evaluator, ids, states)
             rows = rows[~evaluator.is_evaluated(evaluator.keys(ids[rows], states[rows]))]
-            failed.append(evaluated_with_progress(evaluator, ids, states, rows, bar))
+            failed.append(evaluated_with_progress(evaluator, ids, states, rows, bar, each_batch))
     # in float64: float32 made 91 of 100 right 0.9100000262 and 90 of 100 0.8999999762, so a
     # fix that lost exactly clean_tolerance (0.01) was rejected
     clean = torch.cat(correct).double().mean().item()

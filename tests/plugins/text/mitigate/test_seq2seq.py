@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ffade_text.mitigate import Seq2SeqFineTuner
 from lightning.pytorch import Callback, Trainer
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from ffade import registry
 from ffade.errors import FfadeError
@@ -20,6 +21,7 @@ from ffade.explore import GridExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from tests.helpers import REPO, fine_tuned
+from tests.mitigate.test_signals import SigtermAsTrainingEnds
 
 SMALL = {"max_finetune_inputs": 32, "guard_pairs": 48, "batch_size": 16, "eval_batch_size": 64}
 
@@ -115,6 +117,18 @@ def test_a_costly_fix_is_rejected(text_run: Path, tmp_path: Path) -> None:
     assert result["status"] == "rejected" and result["fixed_weights"] is None
     assert "clean BLEU fell" in result["reason"] and result["clean_metric"] == "BLEU / 100"
     assert not (tuner.run_dir / "model.pt").exists()
+
+
+def test_sigterm_as_training_ends_stops_the_bleu_check_after_it(
+    text_run: Path, tmp_path: Path
+) -> None:
+    """The text fine-tuner's guard (its own measure_guard, with BLEU) stops as the base's does:
+    status interrupted, no verdict (tests/mitigate/test_signals.py)."""
+    with pytest.raises(SIGTERMException):
+        fine_tune(text_run, tmp_path, callbacks=[SigtermAsTrainingEnds()])
+    run = tmp_path / "mitigate" / "version_0"
+    assert json.loads((run / "summary.json").read_text())["status"] == "interrupted"
+    assert not (run / "mitigation.json").exists() and not (run / "model.pt").exists()
 
 
 def test_bad_arguments_are_one_line(text_run: Path) -> None:
