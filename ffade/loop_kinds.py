@@ -23,7 +23,8 @@ from ffade.loop_config import LoopConfig, model_class
 
 def check_finetuner_kind(config: LoopConfig, task: Any) -> None:
     """Refuse, in one line naming both keys, a fine-tuner whose declared ``output_kinds`` leave
-    out the ``output_kind`` the discovery's target declares; say which targets would match.
+    out the ``output_kind`` the discovery's target declares; say which targets would match, and
+    where the docs show how to write a fine-tuner (a new output kind has none installed).
 
     ``task``: the discovery config's task as resolved (what the loop's discovery will search).
     """
@@ -45,7 +46,8 @@ def check_finetuner_kind(config: LoopConfig, task: Any) -> None:
         f"mitigate: {config.mitigate} is a config for {finetuner.__name__}, which fixes "
         f"targets that return {fixes}; discover: {config.discover} searches target '{name}', "
         f"which returns {returns}: give mitigate a fine-tuner for {returns}, or discover a "
-        f"target that returns {fixes}{targets}"
+        f"target that returns {fixes}{targets}; to write a fine-tuner, see docs/plugins.md, "
+        "Your own fine-tuner"
     )
 
 

@@ -618,6 +618,25 @@ def test_a_fine_tuner_for_another_kind_of_target_is_named_before_anything_runs(
     assert not (tmp_path / "loops").exists()
 
 
+def test_a_target_of_a_kind_no_fine_tuner_fixes_is_told_where_to_write_one(
+    tmp_path: Path, capsys
+) -> None:
+    """A target of its own output kind (the synthetic one's 'margins') with the classifier
+    fine-tuner: the line said to "give mitigate a fine-tuner for output_kind 'margins'" and no
+    more, though none is installed; it now ends with the docs section that shows how."""
+    paths = {
+        "discover": REPO / "configs" / "synthetic.yaml",
+        "mitigate": REPO / "configs" / "mitigate_digits.yaml",
+    }
+    config = write_loop(tmp_path, **paths, slices="regions")
+    assert main(["loop", "--config", str(config)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "which returns output_kind 'margins': give mitigate a fine-tuner for " in lines[0]
+    assert lines[0].endswith("; to write a fine-tuner, see docs/plugins.md, Your own fine-tuner")
+    assert not (tmp_path / "loops").exists()
+
+
 def test_a_dataset_with_no_held_out_inputs_is_named_before_anything_runs(
     tmp_path: Path, capsys
 ) -> None:
