@@ -60,7 +60,7 @@ class LastCheckpoint(Callback):
         self._last_end: float | None = None
 
     def due(self) -> bool:
-        """Whether a step save is worth its cost: it took at most ``max_share`` of the time since."""
+        """Whether a step save is due: the last took at most ``max_share`` of the time since."""
         if self._last_end is None:
             return True
         return self._last_cost <= self.max_share * (self.clock() - self._last_end)
