@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+from lightning.pytorch import Callback
 
-from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.checkpoint import LAST_CHECKPOINT, LastCheckpoint
 from ffade.explore import DQNExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
 from tests.helpers import synthetic_spec
@@ -44,3 +46,51 @@ def test_a_learners_checkpoint_does_not_grow_with_feature_width(tmp_path: Path) 
     # the Q-network's first layer grows with the width (2048 x 128 floats = 1 MiB); a buffer of
     # features would add 50,000 x 2 x 2048 floats = 800 MB
     assert sizes[2048] - sizes[8] < 2 * 2048 * 128 * 4 * 3, sizes
+
+
+class _Clock:
+    """A clock that moves one second a step and ``save_seconds`` a save: no sleeping, no timing."""
+
+    def __init__(self, save_seconds: float) -> None:
+        self.now = 0.0
+        self.save_seconds = save_seconds
+        self.steps = 0
+        self.saved_at: list[int] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Ticks(Callback):
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+
+    def on_train_batch_end(self, *args: Any, **kwargs: Any) -> None:
+        self.clock.steps += 1
+        self.clock.now += 1.0
+
+    def on_save_checkpoint(self, *args: Any, **kwargs: Any) -> None:  # within each save
+        self.clock.saved_at.append(self.clock.steps)
+        self.clock.now += self.clock.save_seconds
+
+
+@pytest.mark.parametrize(
+    ("save_seconds", "step_saves"),
+    [
+        (0.0, None),  # cheap saves: every 10 steps
+        # a save of 5 s (5 steps' time) waits until it is 5% of the time since: 100 s later
+        (5.0, [10, 110]),
+    ],
+)
+def test_a_slow_save_stretches_the_cadence_to_5_percent_of_the_run(
+    save_seconds: float, step_saves: list[int] | None, tmp_path: Path
+) -> None:
+    clock = _Clock(save_seconds)
+    explorer = RandomExplorer(task=synthetic_spec(), budget=400, num_envs=2)
+    discover(explorer, tmp_path, callbacks=[_Ticks(clock), LastCheckpoint(clock=clock)])
+    assert 200 <= clock.steps < 210
+    if step_saves is None:
+        step_saves = list(range(10, clock.steps + 1, 10))
+    assert clock.saved_at == [*step_saves, clock.steps]  # and once more at the end, always
+    saved = torch.load(explorer.recorder.run_dir / LAST_CHECKPOINT, weights_only=False)["ffade"]
+    assert saved["iterations"] == explorer.iterations  # the final state
