@@ -22,6 +22,11 @@ SEED_KEY = "seed_everything"
 SAVE_SHARE = 0.05
 """The most of a run's time that its step checkpoints take: a save skipped beyond it."""
 
+CHEAP_SAVE = 0.25
+"""Seconds under which a save never delays the next: a small run (the quickstart's saves take
+hundredths of a second) saves every ``every_n_steps`` steps however loaded the machine is, so
+where it resumes does not depend on the load."""
+
 
 class LastCheckpoint(Callback):
     """Saves the run's ``checkpoints/last.ckpt`` every ``every_n_steps`` steps and when it ends.
@@ -29,11 +34,12 @@ class LastCheckpoint(Callback):
     A save writes the whole state, an explorer's memo of every evaluation too, so its cost grows
     with the run (0.23 s at 190,000 evaluations): saved every 10 steps, a long discovery spent a
     third of its time saving, more the longer it ran. So a step's save is skipped while the last
-    save took more than ``max_share`` of the time since it ended: saving never takes more than
-    that share of the run, and a kill loses at most ``every_n_steps`` steps plus the last save's
-    time divided by ``max_share`` (20 times it at 5%). Where saves are cheap, as on a small run,
-    it saves every ``every_n_steps`` steps, as before. Which steps are saved does not change what
-    the run decides: a run resumed from any checkpoint goes on as if never stopped.
+    save took more than ``max_share`` of the time since it ended (and more than ``CHEAP_SAVE``):
+    saving never takes much more than that share of the run, and a kill loses at most
+    ``every_n_steps`` steps plus the last save's time divided by ``max_share`` (20 times it at
+    5%). Where saves are cheap, as on a small run, it saves every ``every_n_steps`` steps, as
+    before. Which steps are saved does not change what the run decides: a run resumed from any
+    checkpoint goes on as if never stopped.
 
     Lightning's ModelCheckpoint counts optimizer steps: an explorer without an optimizer (random,
     grid, ε-greedy search) never takes one, so it never saved, and a learner's final Q-network was
@@ -60,8 +66,9 @@ class LastCheckpoint(Callback):
         self._last_end: float | None = None
 
     def due(self) -> bool:
-        """Whether a step save is due: the last took at most ``max_share`` of the time since."""
-        if self._last_end is None:
+        """Whether a step save is due: the last was cheap or took at most ``max_share`` of the
+        time since."""
+        if self._last_end is None or self._last_cost < CHEAP_SAVE:
             return True
         return self._last_cost <= self.max_share * (self.clock() - self._last_end)
 

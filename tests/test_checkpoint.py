@@ -49,11 +49,13 @@ def test_a_learners_checkpoint_does_not_grow_with_feature_width(tmp_path: Path) 
 
 
 class _Clock:
-    """A clock that moves one second a step and ``save_seconds`` a save: no sleeping, no timing."""
+    """A clock that moves ``step_seconds`` a step and ``save_seconds`` a save: no sleeping, no
+    timing."""
 
-    def __init__(self, save_seconds: float) -> None:
+    def __init__(self, save_seconds: float, step_seconds: float = 1.0) -> None:
         self.now = 0.0
         self.save_seconds = save_seconds
+        self.step_seconds = step_seconds
         self.steps = 0
         self.saved_at: list[int] = []
 
@@ -67,7 +69,7 @@ class _Ticks(Callback):
 
     def on_train_batch_end(self, *args: Any, **kwargs: Any) -> None:
         self.clock.steps += 1
-        self.clock.now += 1.0
+        self.clock.now += self.clock.step_seconds
 
     def on_save_checkpoint(self, *args: Any, **kwargs: Any) -> None:  # within each save
         self.clock.saved_at.append(self.clock.steps)
@@ -75,17 +77,20 @@ class _Ticks(Callback):
 
 
 @pytest.mark.parametrize(
-    ("save_seconds", "step_saves"),
+    ("save_seconds", "step_seconds", "step_saves"),
     [
-        (0.0, None),  # cheap saves: every 10 steps
+        (0.0, 1.0, None),  # cheap saves: every 10 steps
         # a save of 5 s (5 steps' time) waits until it is 5% of the time since: 100 s later
-        (5.0, [10, 110]),
+        (5.0, 1.0, [10, 110]),
+        # a save under CHEAP_SAVE never waits, however quick the steps (a small run on a loaded
+        # machine resumes where it would on an idle one)
+        (0.2, 0.001, None),
     ],
 )
 def test_a_slow_save_stretches_the_cadence_to_5_percent_of_the_run(
-    save_seconds: float, step_saves: list[int] | None, tmp_path: Path
+    save_seconds: float, step_seconds: float, step_saves: list[int] | None, tmp_path: Path
 ) -> None:
-    clock = _Clock(save_seconds)
+    clock = _Clock(save_seconds, step_seconds)
     explorer = RandomExplorer(task=synthetic_spec(), budget=400, num_envs=2)
     discover(explorer, tmp_path, callbacks=[_Ticks(clock), LastCheckpoint(clock=clock)])
     assert 200 <= clock.steps < 210
