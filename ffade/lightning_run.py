@@ -25,6 +25,7 @@ from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
+from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
@@ -216,8 +217,9 @@ class FfadeCLI(LightningCLI):
             if subcommand == "fit":
                 _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
             super()._run_subcommand(subcommand)
-        except FfadeError:
-            if run_dir in fresh and not _has_evaluations(run_dir):
+        except FfadeError as error:
+            damaged = isinstance(error, RunDirDamaged)  # what is left there is the user's to see
+            if run_dir in fresh and not damaged and not _has_evaluations(run_dir):
                 shutil.rmtree(run_dir, ignore_errors=True)
                 for parent in fresh[1:]:  # unless something else is in them
                     with contextlib.suppress(OSError):
