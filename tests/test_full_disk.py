@@ -81,6 +81,8 @@ def test_a_checkpoint_on_a_full_disk_is_one_line_and_the_run_resumes(tmp_path: P
     summary = json.loads((run / "summary.json").read_text())
     log = (run / EVALUATIONS_FILE).read_text()
     assert summary["status"] == "failed" and log.endswith("\n")
+    ckpt = run / "checkpoints" / "last.ckpt"  # the file written, not its last.ckpt.tmp
+    assert summary["error"] == f"OSError: {ckpt}: no space left on device"
     assert summary["evaluations"] == len([json.loads(line) for line in log.splitlines()]) > 0
     assert not (run / "checkpoints" / "last.ckpt").exists()
 
