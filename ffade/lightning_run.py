@@ -220,7 +220,7 @@ class FfadeCLI(LightningCLI):
             if subcommand == "fit":
                 _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
             super()._run_subcommand(subcommand)
-        except FfadeError as error:
+        except (FfadeError, OSError) as error:  # a refused start, or a full disk at once
             damaged = isinstance(error, RunDirDamaged)  # what is left there is the user's to see
             if run_dir in fresh and not damaged and not _has_evaluations(run_dir):
                 shutil.rmtree(run_dir, ignore_errors=True)
