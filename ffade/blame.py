@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ffade.errors import FfadeError
+from ffade.writable import no_space, no_space_said
 
 OWN_CODE = ", in the plugin's own code (docs/plugins.md)"
 """How the note of :func:`blamed` (and the registry's, for ``__init__``) ends."""
@@ -48,6 +49,8 @@ def failure_reason(error: BaseException) -> str:
     folder says why without its traceback (``RuntimeError: no GPU (raised by concept 'x':
     __init__())``)."""
     text = str(error).strip()
+    if isinstance(error, OSError) and no_space(error):
+        text = no_space_said(error)  # NAME, not the NAME.tmp written first
     line = type(error).__name__ + (f": {text.splitlines()[0]}" if text else "")
     for note in getattr(error, "__notes__", ()):
         if _names_plugin(note):

@@ -31,7 +31,7 @@ from ffade.interrupts import (
 )
 from ffade.said_once import notes_said_once
 from ffade.stderr_lines import flush_stdout, to_devnull, whole_lines_on_stderr
-from ffade.writable import failed_path, folder_gone, no_space
+from ffade.writable import folder_gone, no_space, no_space_said
 from ffade.yamlfile import refuse_repeated_keys
 
 LIGHTNING_COMMANDS = {
@@ -367,12 +367,8 @@ def _main(args: list[str]) -> int:
         if no_space(exc):
             # a full disk: the run's log keeps whole lines and each file its old version, so
             # the command runs again (a run resumes) once there is room
-            path = f"{failed.removesuffix('.tmp')}: " if (failed := failed_path(exc)) else ""
-            print(
-                f"ffade: error: {path}no space left on device; free some space or "
-                "choose another path",
-                file=sys.stderr,
-            )
+            said = no_space_said(exc)
+            print(f"ffade: error: {said}; free some space or choose another path", file=sys.stderr)
             for note in getattr(exc, "__notes__", ()):  # a run it stopped: how to resume it
                 print(note, file=sys.stderr)
             return 1

@@ -25,6 +25,7 @@ from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError
 from ffade.in_process import with_in_process_header
+from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
@@ -205,19 +206,23 @@ class FfadeCLI(LightningCLI):
         fresh = [d for d in (run_dir, *run_dir.parents[:2]) if rank_0 and not d.exists()]
         held = False
         if subcommand == "fit":
-            if picked:  # made here and now, so no other run started at once shares it
+            try:
+                if picked:  # made here and now, so no other run started at once shares it
+                    _refuse_a_file_on_the_way(run_dir)
+                    run_dir = _claim_version(self.trainer, run_dir)
+                    fresh = [run_dir, *(d for d in fresh if d in run_dir.parents)]
                 _refuse_a_file_on_the_way(run_dir)
-                run_dir = _claim_version(self.trainer, run_dir)
-                fresh = [run_dir, *(d for d in fresh if d in run_dir.parents)]
-            _refuse_a_file_on_the_way(run_dir)
-            # held before the check, so that a run starting there at once sees this one
-            held = rank_0 and hold_run_dir(run_dir)  # data-parallel ranks share rank 0's
+                # held before the check, so that a run starting there at once sees this one
+                held = rank_0 and hold_run_dir(run_dir)  # data-parallel ranks share rank 0's
+            except FileNotFoundError as exc:  # /proc says so of a folder it will not make
+                raise _not_made(run_dir) from exc
         try:
             if subcommand == "fit":
                 _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
             super()._run_subcommand(subcommand)
-        except FfadeError:
-            if run_dir in fresh and not _has_evaluations(run_dir):
+        except (FfadeError, OSError) as error:  # a refused start, or a full disk at once
+            damaged = isinstance(error, RunDirDamaged)  # what is left there is the user's to see
+            if run_dir in fresh and not damaged and not _has_evaluations(run_dir):
                 shutil.rmtree(run_dir, ignore_errors=True)
                 for parent in fresh[1:]:  # unless something else is in them
                     with contextlib.suppress(OSError):
@@ -286,6 +291,16 @@ def _refuse_a_file_on_the_way(run_dir: Path) -> None:
                 f"run directory {run_dir}: {path} is a file, not a directory; "
                 "choose another trainer.logger save_dir"
             )
+
+
+def _not_made(run_dir: Path) -> FfadeError:
+    """A run directory under a folder that takes no new ones (``/proc``): the OS says "no such
+    file" of the folder it refused to make, which read as a file ffade had lost."""
+    there = next(folder for folder in run_dir.parents if folder.exists())
+    return FfadeError(
+        f"run directory {run_dir}: cannot create it ({there} takes no new folders); choose "
+        "another trainer.logger save_dir"
+    )
 
 
 def _has_evaluations(run_dir: Path) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, does_not_exist
+from ffade.log_guard import check_log
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
@@ -67,6 +68,7 @@ class RunRecorder:
         every batch (an fsync, 2 ms here, was 4% of a quickstart DQN step).
         """
         lines = list(lines)
+        self.check()
         self._write_whole("".join(line + "\n" for line in lines).encode("utf-8"))
         self.lines_written += len(lines)
         if time.monotonic() - self._synced >= SYNC_SECONDS:
@@ -85,6 +87,11 @@ class RunRecorder:
                 exc.filename = str(self.run_dir / EVALUATIONS_FILE)
             raise
         self._size += len(data)
+
+    def check(self) -> None:
+        """Stop the run (:class:`ffade.log_guard.RunDirDamaged`) if its log was removed or cut."""
+        if not self._log.closed:
+            check_log(self._log.fileno(), self.run_dir / EVALUATIONS_FILE, self._size)
 
     def _sync(self) -> None:
         os.fsync(self._log.fileno())

@@ -26,6 +26,7 @@ from ffade.blame import failure_reason
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.environment import run_environment
 from ffade.errors import FfadeError
+from ffade.log_guard import RunDirDamaged
 from ffade.progress import QuietInSpawnedRanks
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
 from ffade.said_once import say_notes
@@ -52,6 +53,8 @@ class _EndRunOnException(Callback):
             if ended and not interrupted:
                 pl_module.write_summary()  # again, with the error
         except OSError as error:
+            if isinstance(exception, RunDirDamaged):
+                return  # its folder is gone too: the run's one line says so
             if not no_space(error):
                 raise
             # a full disk: summary.json keeps its last version; the log and checkpoint stand,
@@ -67,7 +70,9 @@ class _EndRunOnException(Callback):
                     "ffade: interrupted before the run started; nothing to resume", file=sys.stderr
                 )
             return
-        if isinstance(exception, FfadeError) and not _kept_work(pl_module):
+        if isinstance(exception, RunDirDamaged) or (
+            isinstance(exception, FfadeError) and not _kept_work(pl_module)
+        ):
             return  # a mistake refused before anything was evaluated: its one line says it all
         # Lightning then exits, so the run's closing lines never come: say where it is
         if interrupted:

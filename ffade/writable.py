@@ -38,6 +38,13 @@ def failed_path(error: OSError) -> str | None:
     return frame_path
 
 
+def no_space_said(error: OSError) -> str:
+    """``PATH: no space left on device``, naming the file being written, not the ``NAME.tmp``
+    it is written to first (the CLI's line and summary.json's ``error`` say it alike)."""
+    failed = failed_path(error)
+    return f"{failed.removesuffix('.tmp')}: " * bool(failed) + "no space left on device"
+
+
 def folder_gone(path: str | Path) -> str | None:
     """``cannot write it: the folder FOLDER was removed ...`` for a file being written (its
     ``NAME.tmp``, or TensorBoard's events file) whose folder no longer exists: a run directory

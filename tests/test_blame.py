@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from pathlib import Path
@@ -134,3 +135,9 @@ def test_a_run_whose_concept_crashes_mid_search_names_the_concept_in_its_summary
     assert re.fullmatch(
         rf"RuntimeError: past the middle \(raised by concept 'far': {call}\)", summary["error"]
     ), summary["error"]
+
+
+def test_a_full_disk_is_kept_naming_the_file_written_not_its_tmp() -> None:
+    error = OSError(errno.ENOSPC, "No space left on device", "/runs/x/checkpoints/last.ckpt.tmp")
+    said = "OSError: /runs/x/checkpoints/last.ckpt: no space left on device"
+    assert failure_reason(error) == said

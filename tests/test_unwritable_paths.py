@@ -127,3 +127,15 @@ def test_a_file_one_may_not_read_is_one_line_too(run_dir: Path, tmp_path: Path) 
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("ffade: error: ") and "c.yaml" in line and "write to" not in line, line
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+@pytest.mark.parametrize("pinned", [[], ["--trainer.logger.init_args.version", "0"]])
+def test_a_save_dir_where_no_folder_can_be_made_says_so(tmp_path: Path, pinned: list[str]) -> None:
+    """/proc takes no new folders, and says "no such file" of the one refused: that read as
+    "file not found: /proc/runs", as if ffade had lost a file."""
+    config = write_config(tmp_path / "c.yaml", budget=20)
+    where = ("--trainer.logger.init_args.save_dir", "/proc/runs")
+    result = ffade_in_process("fit", "--config", str(config), *where, *pinned, cwd=tmp_path)
+    one_line(result, "run directory /proc/runs/test/version_0: cannot create it (/proc takes")
+    assert "not found" not in result.stderr

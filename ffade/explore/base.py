@@ -362,6 +362,7 @@ class Explorer(SearchState, RunModule):
             return
         try:  # a plugin's slip in the extras (a render) must still leave a true summary.json
             if status == "finished":
+                self.recorder.check()  # a log removed or cut after its last append: no finish
                 self.stop_reason = (
                     self.stop_reason
                     or search_stop_reason(self)

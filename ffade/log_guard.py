@@ -1,0 +1,44 @@
+"""A run's evaluations.jsonl checked, before each append, to be the file the run has been
+writing: an ``rm -rf`` of the run folder (or of the log) or a log cut short (``: > log``)
+while the run went on was not noticed. The run kept appending to a file no folder held, or
+after the cut, ended with exit 0 and a summary.json whose counts its log no longer matched.
+
+One ``fstat`` of the open log per batch (a microsecond): its link count (0 once the file was
+removed or replaced) and its size against the bytes the run wrote.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ffade.errors import FfadeError
+
+
+class RunDirDamaged(FfadeError):
+    """The run's folder or log was removed or cut while the run wrote it: the run stops, and
+    its closing line offers no resume from a run that is no longer whole."""
+
+
+def check_log(fd: int, path: Path, written: int) -> None:
+    """Raise :class:`RunDirDamaged` when the open log ``fd`` (at ``path``) is no longer linked
+    there, or no longer holds the ``written`` bytes the run left in it."""
+    stat = os.fstat(fd)
+    folder = path.parent
+    if stat.st_nlink == 0 and not folder.is_dir():
+        raise RunDirDamaged(
+            f"the folder {folder} was removed while the run wrote there (what was in it is "
+            "gone); the run stops: run the command again"
+        )
+    if stat.st_nlink == 0:
+        raise RunDirDamaged(
+            f"{path} was removed or replaced while the run wrote it; the run stops, as what it "
+            f"logs would go nowhere: run the command again (the run folder is {folder})"
+        )
+    if stat.st_size != written:
+        how = "cut short" if stat.st_size < written else "written by something else"
+        raise RunDirDamaged(
+            f"{path} was {how} while the run wrote it ({stat.st_size} bytes where the run wrote "
+            f"{written}): its lines no longer match the run's counts; the run stops: run the "
+            f"command again (the run folder is {folder})"
+        )
