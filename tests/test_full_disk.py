@@ -150,23 +150,17 @@ def test_a_report_whose_tensorboard_file_does_not_fit_is_one_line(
     assert not (run / "report-events.tmp").exists()
 
 
-def test_a_run_refused_at_once_by_a_full_disk_leaves_no_empty_version(tmp_path: Path) -> None:
+def test_a_run_refused_at_once_by_a_full_disk_leaves_no_empty_version(
+    tmp_path: Path, small_disk: Path
+) -> None:
     """A start (a resume, say) on a disk still full left a version_N holding a 0-byte
     TensorBoard file; it goes, as a refused start's folder does. A real full disk: a tmpfs."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)])
-    if mounted.returncode != 0:
-        pytest.skip("needs to mount a tmpfs (root)")
-    try:
-        with contextlib.suppress(OSError), open(disk / "filler", "wb") as filler:
-            while True:
-                filler.write(b"x" * 4096)
-                filler.flush()
-        config = write_config(tmp_path / "c.yaml", budget=20)
-        where = ("--trainer.logger.init_args.save_dir", str(disk / "runs"))
-        result = ffade_in_process("fit", "--config", str(config), *where, cwd=tmp_path)
-        assert result.returncode == 1 and "no space left on device" in result.stderr
-        assert not (disk / "runs").exists(), list((disk / "runs").rglob("*"))
-    finally:
-        subprocess.run(["umount", str(disk)])
+    with contextlib.suppress(OSError), open(small_disk / "filler", "wb") as filler:
+        while True:
+            filler.write(b"x" * 4096)
+            filler.flush()
+    config = write_config(tmp_path / "c.yaml", budget=20)
+    where = ("--trainer.logger.init_args.save_dir", str(small_disk / "runs"))
+    result = ffade_in_process("fit", "--config", str(config), *where, cwd=tmp_path)
+    assert result.returncode == 1 and "no space left on device" in result.stderr
+    assert not (small_disk / "runs").exists(), list((small_disk / "runs").rglob("*"))
