@@ -21,7 +21,7 @@ class FeedbackFiles:
 
     @classmethod
     def of(cls, run_dir: Path) -> FeedbackFiles:
-        from ffade.feedback.pictures import PICTURES_DIR
+        from ffade.feedback.picture_files import PICTURES_DIR
         from ffade.feedback.priorities import FEEDBACK_FILE
 
         yaml, pictures = run_dir / FEEDBACK_FILE, run_dir / PICTURES_DIR
@@ -30,7 +30,7 @@ class FeedbackFiles:
         return cls(run_dir, files, pictures.is_dir())
 
     def restore(self) -> None:
-        from ffade.feedback.pictures import PICTURES_DIR
+        from ffade.feedback.picture_files import PICTURES_DIR
         from ffade.feedback.priorities import FEEDBACK_FILE
 
         pictures = self.run_dir / PICTURES_DIR

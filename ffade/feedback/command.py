@@ -114,7 +114,7 @@ def _main(argv: list[str]) -> int:
         )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     check_overwrite(out, given=bool(args.out))
-    from ffade.feedback.pictures import picture_maker  # torch and the plugins: not for --help
+    from ffade.feedback.picture_files import picture_maker  # torch, plugins: when it draws
 
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
     if args.from_file:
@@ -170,7 +170,7 @@ def _main(argv: list[str]) -> int:
             "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves "
             f"it. Every answer is saved to {out} at once."
         )
-    from ffade.feedback.pictures import pictures_of_answers_only
+    from ffade.feedback.picture_files import pictures_of_answers_only
 
     # `q`, no input, a closed terminal: no picture left over
     with pictures_of_answers_only(run_dir, feedback), _hangup_as_ctrl_c():
@@ -255,7 +255,7 @@ def _ask(
 
 def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
     """Save the answers; the run's pictures of slices they no longer hold go (--redo)."""
-    from ffade.feedback.pictures import pictures_as_saved
+    from ffade.feedback.picture_files import pictures_as_saved
 
     given = out != run_dir / FEEDBACK_FILE  # --out: a failed write names it
     feedback.save(out, "--out" if given else "")

@@ -130,7 +130,7 @@ def feedback_from_file(
         )  # read (a minute, large)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     if pictures is None:
-        from ffade.feedback.pictures import picture_maker  # torch and the plugins
+        from ffade.feedback.picture_files import picture_maker  # torch, plugins: when it draws
 
         pictures = picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)
@@ -156,7 +156,7 @@ def feedback_from_file(
     finally:
         bar.close()
     feedback.save(out, option)
-    from ffade.feedback.pictures import pictures_as_saved  # the replaced answers' go
+    from ffade.feedback.picture_files import pictures_as_saved  # the replaced answers' go
 
     pictures_as_saved(feedback, out, run_dir)
     return feedback

@@ -12,11 +12,7 @@ a person judging "misspell = 1" reads the misspelt articles and the summaries th
 
 from __future__ import annotations
 
-import contextlib
 import math
-import re
-import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +22,14 @@ import torch
 from matplotlib.figure import Figure
 
 from ffade.changes import ChangedInputs
-from ffade.errors import FfadeError, FfadeWarning
 from ffade.evaluation_log import logged_records
-from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
+from ffade.feedback.picture_files import (  # here too, as before the split
+    PICTURES_DIR,
+    no_pictures,
+    picture_maker,
+    pictures_as_saved,
+    pictures_of_answers_only,
+)
 from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
 from ffade.plugin_checks import described, output_captions, predicted, rendered
@@ -37,50 +38,17 @@ from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
 from ffade.task import build_task
 
-PICTURES_DIR = "feedback"
-"""Where region pictures go, inside the run directory."""
-
 CAPTION_MARGIN = 8
 """Pixels a caption's lines keep from its column's edges, so neighbours' captions stay apart."""
 
-_PICTURE = re.compile(r"[RS]-[0-9a-f]{8}\.(png|md)")
-"""A picture's name: a region's (``R-``) or rule's (``S-``) id, as :class:`RegionPictures` saves."""
-
-
-def pictures_as_saved(feedback: Feedback, out: Path, run_dir: str | Path) -> None:
-    """After ``feedback`` was saved to ``out``: ``RUN/feedback/`` holds the pictures of the
-    slices the run's own feedback.yaml holds, no others. Answers replaced (``--redo`` with other
-    settings) left theirs beside the new ones, for a reader to take as pictures of what the file
-    ranks; so did answers that now name none (``examples: null``: ``--from ... --redo`` making
-    them skip, ``--no-examples``). An ``--out`` file elsewhere removes none: the run's own file
-    may still name them."""
-    folder = Path(run_dir) / PICTURES_DIR
-    if out.resolve() != (Path(run_dir) / FEEDBACK_FILE).resolve() or not folder.is_dir():
-        return
-    keep = {r.id for r in feedback.regions if r.examples}
-    for path in folder.iterdir():
-        if _PICTURE.fullmatch(path.name) and path.stem not in keep and path.is_file():
-            path.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def pictures_of_answers_only(run_dir: str | Path, feedback: Feedback) -> Iterator[None]:
-    """Drop, when the block ends however it ends, each picture drawn in it for a slice
-    ``feedback`` holds no answer for: the picture of the slice a person stopped at (``q``,
-    Ctrl-D, Ctrl-C, ``< /dev/null``), which no saved file names, and ``RUN/feedback/`` itself
-    if the block made it and left it empty. A picture there before is left as it was."""
-    folder = Path(run_dir) / PICTURES_DIR
-    before = set(folder.iterdir()) if folder.is_dir() else None
-    try:
-        yield
-    finally:
-        answered = {r.id for r in feedback.regions}
-        drawn = set(folder.iterdir()) - (before or set()) if folder.is_dir() else set()
-        for path in drawn:
-            if _PICTURE.fullmatch(path.name) and path.stem not in answered and path.is_file():
-                path.unlink(missing_ok=True)
-        if before is None and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+__all__ = [
+    "PICTURES_DIR",
+    "RegionPictures",
+    "no_pictures",
+    "picture_maker",
+    "pictures_as_saved",
+    "pictures_of_answers_only",
+]
 
 
 class RegionPictures:
@@ -234,35 +202,3 @@ def _grid(pictures: np.ndarray, captions: list[str], title: str) -> Figure:
         axes.set_title(caption, fontsize=7)
     figure.suptitle(measure.wrap(title, 40 * columns, column * columns, 9, None), fontsize=9)
     return figure
-
-
-def no_pictures(region: Region) -> None:
-    """The picture maker of ``--no-examples``: draws nothing, so no bar counts its pictures."""
-    return None
-
-
-def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
-    """A function that saves a region's pictures and returns their path relative to the run.
-
-    ``count`` examples per region; 0 makes none. The first failure (a plugin missing, say) is
-    said once, as an :class:`FfadeWarning` (the CLI's ``ffade: warning:`` line on stderr; it was
-    a bare line on stdout, among the prompts and the answers a script reads), and later regions
-    get no pictures: they help a person decide, and must not stop the answers from being saved.
-    """
-    if count < 1:
-        return no_pictures
-    maker = RegionPictures(run_dir, count)
-    broken: list[str] = []
-
-    def picture(region: Region) -> str | None:
-        if broken:
-            return None
-        try:
-            path = maker.save(region)
-        except FfadeError as exc:  # pictures help a person; missing plugins must not block them
-            broken.append(str(exc))
-            warnings.warn(f"no example pictures: {exc}", FfadeWarning, stacklevel=2)
-            return None
-        return None if path is None else str(path.relative_to(run_dir))
-
-    return picture

@@ -128,7 +128,7 @@ def test_a_signal_while_an_answer_is_being_saved_keeps_it_and_says_so(
 ) -> None:
     """A signal that came while the first answer's pictures were written (feedback.yaml already
     there) said "stopped before the first answer; feedback.yaml is unchanged" (CI, loaded)."""
-    from ffade.feedback import pictures
+    from ffade.feedback import picture_files as pictures
 
     written = pictures.pictures_as_saved
     calls = []
@@ -851,3 +851,29 @@ def test_from_file_counts_its_examples_on_one_line_when_not_a_terminal(
     assert err.startswith("examples: 100%|##########| 2/2 ") and err.isascii(), err
     code, _, err = in_process("feedback", str(run), "--from", str(priorities), "--no-examples")
     assert code == 0 and err == "", err
+
+
+@pytest.mark.parametrize(
+    ("first", "options"),
+    [("high", ["--no-examples"]), ("skip", [])],
+    ids=["no-examples", "every-answer-skip"],
+)
+def test_feedback_that_draws_no_picture_imports_neither_torch_nor_matplotlib(
+    run: Path, tmp_path: Path, first: str, options: list[str]
+) -> None:
+    """Saving answers without pictures took ~2.5 s of CPU, all of it importing torch and
+    matplotlib for the picture code it never ran; now they load only to draw a picture."""
+    priorities = tmp_path / "prio.yaml"
+    priorities.write_text(f"regions:\n  - {{rank: 1, priority: {first}}}\ndefault: skip\n")
+    args = ["feedback", str(run), "--from", str(priorities), "--slices", "regions", *options]
+    code = (
+        "import sys; from ffade.cli import main; "
+        f"code = main({args!r}); "
+        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules)); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("[]"), result.stdout
+    assert read_feedback(run / "feedback.yaml").regions[0].priority == first

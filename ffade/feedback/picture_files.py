@@ -1,0 +1,95 @@
+"""Where ``ffade feedback`` keeps example pictures, and which of them stay: no torch, matplotlib
+or plugin here, so ``--no-examples`` and the saving of answers import none of them; drawing the
+pictures (:mod:`ffade.feedback.pictures`) is imported only when a picture is drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ffade.errors import FfadeError, FfadeWarning
+from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
+from ffade.summarize.regions import Region
+
+PICTURES_DIR = "feedback"
+"""Where region pictures go, inside the run directory."""
+
+_PICTURE = re.compile(r"[RS]-[0-9a-f]{8}\.(png|md)")
+"""A picture's name: a region's (``R-``) or rule's (``S-``) id, as :class:`RegionPictures` saves."""
+
+
+def pictures_as_saved(feedback: Feedback, out: Path, run_dir: str | Path) -> None:
+    """After ``feedback`` was saved to ``out``: ``RUN/feedback/`` holds the pictures of the
+    slices the run's own feedback.yaml holds, no others. Answers replaced (``--redo`` with other
+    settings) left theirs beside the new ones, for a reader to take as pictures of what the file
+    ranks; so did answers that now name none (``examples: null``: ``--from ... --redo`` making
+    them skip, ``--no-examples``). An ``--out`` file elsewhere removes none: the run's own file
+    may still name them."""
+    folder = Path(run_dir) / PICTURES_DIR
+    if out.resolve() != (Path(run_dir) / FEEDBACK_FILE).resolve() or not folder.is_dir():
+        return
+    keep = {r.id for r in feedback.regions if r.examples}
+    for path in folder.iterdir():
+        if _PICTURE.fullmatch(path.name) and path.stem not in keep and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def pictures_of_answers_only(run_dir: str | Path, feedback: Feedback) -> Iterator[None]:
+    """Drop, when the block ends however it ends, each picture drawn in it for a slice
+    ``feedback`` holds no answer for: the picture of the slice a person stopped at (``q``,
+    Ctrl-D, Ctrl-C, ``< /dev/null``), which no saved file names, and ``RUN/feedback/`` itself
+    if the block made it and left it empty. A picture there before is left as it was."""
+    folder = Path(run_dir) / PICTURES_DIR
+    before = set(folder.iterdir()) if folder.is_dir() else None
+    try:
+        yield
+    finally:
+        answered = {r.id for r in feedback.regions}
+        drawn = set(folder.iterdir()) - (before or set()) if folder.is_dir() else set()
+        for path in drawn:
+            if _PICTURE.fullmatch(path.name) and path.stem not in answered and path.is_file():
+                path.unlink(missing_ok=True)
+        if before is None and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def no_pictures(region: Region) -> None:
+    """The picture maker of ``--no-examples``: draws nothing, so no bar counts its pictures."""
+    return None
+
+
+def picture_maker(run_dir: Path, count: int) -> Callable[[Region], str | None]:
+    """A function that saves a region's pictures and returns their path relative to the run.
+
+    ``count`` examples per region; 0 makes none. The first failure (a plugin missing, say) is
+    said once, as an :class:`FfadeWarning` (the CLI's ``ffade: warning:`` line on stderr; it was
+    a bare line on stdout, among the prompts and the answers a script reads), and later regions
+    get no pictures: they help a person decide, and must not stop the answers from being saved.
+    """
+    if count < 1:
+        return no_pictures
+    makers: list[Any] = []  # made at the first picture: every answer skip imports no torch
+    broken: list[str] = []
+
+    def picture(region: Region) -> str | None:
+        if broken:
+            return None
+        if not makers:
+            from ffade.feedback.pictures import RegionPictures  # torch, matplotlib: to draw
+
+            makers.append(RegionPictures(run_dir, count))
+        try:
+            path = makers[0].save(region)
+        except FfadeError as exc:  # pictures help a person; missing plugins must not block them
+            broken.append(str(exc))
+            warnings.warn(f"no example pictures: {exc}", FfadeWarning, stacklevel=2)
+            return None
+        return None if path is None else str(path.relative_to(run_dir))
+
+    return picture
