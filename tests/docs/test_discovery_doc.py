@@ -183,4 +183,6 @@ def test_the_argument_table_gives_every_explorer_argument_and_its_default() -> N
         if explorers.split(" (")[0] == "DQN":  # the DQN's alone
             assert name in dqn_defaults and name not in base_defaults
     assert rows["epsilon"][0] == "ε-greedy" and "epsilon" not in defaults(GridExplorer)
-    assert dqn_defaults["reward_clip"] == 1.0 and "DQN: 1.0" in rows["reward_clip"][1]
+    # the DQN and the ε-greedy bandit clip by default; random and grid learn nothing from it
+    assert dqn_defaults["reward_clip"] == defaults(EpsilonGreedyExplorer)["reward_clip"] == 1.0
+    assert "DQN and ε-greedy: 1.0" in rows["reward_clip"][1]

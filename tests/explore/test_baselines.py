@@ -295,3 +295,40 @@ def test_epsilon_greedy_policy_is_what_its_next_step_takes(tmp_path: Path, epsil
             for i in np.unique(input_ids).tolist()
         )
         np.testing.assert_allclose(probs, expected / len(input_ids), atol=1e-12)
+
+
+def test_epsilon_greedy_clips_rewards_as_the_dqn_does(tmp_path: Path) -> None:
+    """reward_clip was null by default for the bandit, so one state whose miss was paid 1e31
+    kept the top mean for good and its greedy rows crowded out the rest. Now it is 1.0 by
+    default, as the DQN's: every arm's mean is at most the clip plus the novelty bonus, and
+    ``reward_clip: null`` still pays the plugin's reward in full."""
+    import torch
+    from ffade_synthetic.reward import MarginReward
+
+    from ffade.plugin_api import Scores
+    from ffade.registry import register, unregister
+
+    class Enormous(MarginReward):
+        def score(self, outputs, references, clean_outputs=None) -> Scores:
+            scores = super().score(outputs, references, clean_outputs)
+            reward = torch.where(scores.failed, torch.tensor(1e31), scores.reward)
+            return Scores(scores.metric, scores.failed, reward)
+
+    register("reward", "enormous", Enormous)
+    try:
+        spec = {**synthetic_spec(), "reward": {"name": "enormous"}}
+        means = {}
+        for clip in ("default", None):
+            args = {} if clip == "default" else {"reward_clip": clip}
+            explorer = discover(
+                EpsilonGreedyExplorer(task=spec, budget=64, num_envs=16, **args),
+                tmp_path,
+                name=str(clip),
+            )
+            assert explorer.evaluator.failures > 0
+            means[clip] = max(explorer.reward_sum[a] / explorer.pulls[a] for a in explorer.pulls)
+    finally:
+        unregister("reward", "enormous")
+    assert explorer.hparams["reward_clip"] is None
+    assert means["default"] <= 1.0 + 1.0  # the clip plus novelty_bonus
+    assert means[None] > 1e30
