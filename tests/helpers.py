@@ -6,6 +6,8 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -254,3 +256,26 @@ def fine_tuned(
         log_every_n_steps=1,
     ).fit(tuner, ckpt_path=ckpt_path)
     return tuner
+
+
+@contextmanager
+def enormous_reward() -> Iterator[dict[str, Any]]:
+    """The synthetic task with a reward paying each miss 1e31 (logits 1e30 apart), registered
+    as ``enormous`` while the block runs: what a huge reward does to a learner."""
+    import torch
+    from ffade_synthetic.reward import MarginReward
+
+    from ffade.plugin_api import Scores
+    from ffade.registry import register, unregister
+
+    class Enormous(MarginReward):
+        def score(self, outputs, references, clean_outputs=None) -> Scores:
+            scores = super().score(outputs, references, clean_outputs)
+            reward = torch.where(scores.failed, torch.tensor(1e31), scores.reward)
+            return Scores(scores.metric, scores.failed, reward)
+
+    register("reward", "enormous", Enormous)
+    try:
+        yield {**synthetic_spec(), "reward": {"name": "enormous"}}
+    finally:
+        unregister("reward", "enormous")

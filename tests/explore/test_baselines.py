@@ -12,7 +12,7 @@ from lightning.pytorch import Callback
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, EpsilonGreedyExplorer, GridExplorer, RandomExplorer
 from ffade.explore.run import discover
-from tests.helpers import ffade_in_process, synthetic_spec, write_config
+from tests.helpers import enormous_reward, ffade_in_process, synthetic_spec, write_config
 
 
 def test_grid_evaluates_every_pair_exactly_once(tmp_path: Path) -> None:
@@ -302,21 +302,7 @@ def test_epsilon_greedy_clips_rewards_as_the_dqn_does(tmp_path: Path) -> None:
     kept the top mean for good and its greedy rows crowded out the rest. Now it is 1.0 by
     default, as the DQN's: every arm's mean is at most the clip plus the novelty bonus, and
     ``reward_clip: null`` still pays the plugin's reward in full."""
-    import torch
-    from ffade_synthetic.reward import MarginReward
-
-    from ffade.plugin_api import Scores
-    from ffade.registry import register, unregister
-
-    class Enormous(MarginReward):
-        def score(self, outputs, references, clean_outputs=None) -> Scores:
-            scores = super().score(outputs, references, clean_outputs)
-            reward = torch.where(scores.failed, torch.tensor(1e31), scores.reward)
-            return Scores(scores.metric, scores.failed, reward)
-
-    register("reward", "enormous", Enormous)
-    try:
-        spec = {**synthetic_spec(), "reward": {"name": "enormous"}}
+    with enormous_reward() as spec:
         means = {}
         for clip in ("default", None):
             args = {} if clip == "default" else {"reward_clip": clip}
@@ -327,8 +313,6 @@ def test_epsilon_greedy_clips_rewards_as_the_dqn_does(tmp_path: Path) -> None:
             )
             assert explorer.evaluator.failures > 0
             means[clip] = max(explorer.reward_sum[a] / explorer.pulls[a] for a in explorer.pulls)
-    finally:
-        unregister("reward", "enormous")
     assert explorer.hparams["reward_clip"] is None
     assert means["default"] <= 1.0 + 1.0  # the clip plus novelty_bonus
     assert means[None] > 1e30

@@ -16,7 +16,7 @@ from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.run import discover
 from ffade.records import read_evaluations
-from tests.helpers import synthetic_spec, write_config
+from tests.helpers import enormous_reward, synthetic_spec, write_config
 
 
 def test_makes_gradient_updates_that_change_the_network(tmp_path: Path) -> None:
@@ -292,25 +292,9 @@ def test_exploration_fraction_0_starts_at_end_e(tmp_path: Path) -> None:
 def test_an_unclipped_reward_of_1e31_leaves_the_q_network_finite(tmp_path: Path) -> None:
     """docs/discovery.md: with reward_clip null, a miss paid 1e31 (logits 1e30 apart) cannot
     blow up the Q-network: the Huber loss and the clipped gradient norm bound every update."""
-    from ffade_synthetic.reward import MarginReward
-
-    from ffade.plugin_api import Scores
-    from ffade.registry import register, unregister
-
-    class Enormous(MarginReward):
-        def score(self, outputs, references, clean_outputs=None) -> Scores:
-            scores = super().score(outputs, references, clean_outputs)
-            reward = torch.where(scores.failed, torch.tensor(1e31), scores.reward)
-            return Scores(scores.metric, scores.failed, reward)
-
-    register("reward", "enormous", Enormous)
-    try:
-        spec = synthetic_spec()
-        spec["reward"] = {"name": "enormous"}
+    with enormous_reward() as spec:
         explorer = DQNExplorer(task=spec, budget=160, num_envs=16, reward_clip=None)
         discover(explorer, tmp_path, seed=0, name="a")
-    finally:
-        unregister("reward", "enormous")
     assert explorer.gradient_updates > 0 and explorer.evaluator.failures > 0
     assert all(torch.isfinite(p).all() for p in explorer.q_network.parameters())
     assert max(r.reward for r in read_evaluations(explorer.recorder.run_dir)) == pytest.approx(1e31)
