@@ -70,9 +70,12 @@ def test_a_ctrl_c_after_a_search_finished_keeps_it_finished(
     assert summary["status"] == "finished" and summary["evaluations"] == 32, result.stderr
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
-    assert lines[0].startswith(
-        f"ffade: stopped after the run had ended; its results are complete in {run} "
-        "(summary.json: status finished); "
-    ) and cut in lines[0], result.stderr
+    assert (
+        lines[0].startswith(
+            f"ffade: stopped after the run had ended; its results are complete in {run} "
+            "(summary.json: status finished); "
+        )
+        and cut in lines[0]
+    ), result.stderr
     assert "interrupted" not in result.stderr and "Traceback" not in result.stderr
     assert str(run) in result.stdout  # its closing lines, as a run that ran to its end
