@@ -348,7 +348,7 @@ def _main(args: list[str]) -> int:
                 raise FfadeError(lost)
         with held_while_loading():
             from ffade.lightning_run import run_lightning
-        model = run_lightning(args)  # Lightning holds SIGTERM once the run's task is built
+        model = run_lightning(args, ended_ok=True)  # Lightning holds SIGTERM once its task is built
         with held_while_loading(interrupt=False):  # the run is over: its lines, its status
             from ffade.fit_help import config_arguments_dropped
 

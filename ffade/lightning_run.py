@@ -32,7 +32,7 @@ from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
-from ffade.run_base import saved_config
+from ffade.run_base import ENDED_WHEN_STOPPED, saved_config
 from ffade.run_lock import hold_run_dir, release_run_dir
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
@@ -308,12 +308,16 @@ def _has_evaluations(run_dir: Path) -> bool:
     return log.is_file() and log.stat().st_size > 0
 
 
-def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
+def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> LightningModule:
     """Run ``ffade ARGS`` for a Lightning subcommand (``fit --config c.yaml``, ...) in this process;
     returns the model it ran (its ``run_dir`` says where the run is).
 
     ``args`` may also be a config as a dict under its subcommand (``{"fit": {...}}``), as the
     Python API (:mod:`ffade.api`) passes it.
+
+    With ``ended_ok`` (the command), a run a Ctrl-C or SIGTERM stopped after its results were
+    recorded (:data:`ffade.run_base.ENDED_WHEN_STOPPED`, said in one line) is returned too: its
+    command prints its closing lines and exits with its own status, not as a stopped run.
 
     Raises:
         ConfigError: jsonargparse rejected the arguments or the config they name.
@@ -331,6 +335,7 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
     import ffade.explore
     import ffade.mitigate.classifier  # noqa: F401  (the package itself is also the API's call)
 
+    ENDED_WHEN_STOPPED.set(None)
     try:
         cli = FfadeCLI(
             LightningModule,
@@ -346,6 +351,10 @@ def run_lightning(args: list[str] | dict[str, Any]) -> LightningModule:
         )
     except ArgumentError as exc:
         raise ConfigError(config_error_line(str(exc))) from exc
+    except (KeyboardInterrupt, SystemExit):  # Lightning's exit of a run Ctrl-C or SIGTERM stopped
+        if not ended_ok or (model := ENDED_WHEN_STOPPED.get()) is None:
+            raise
+        return model
     return cli.model
 
 

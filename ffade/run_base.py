@@ -44,6 +44,13 @@ class _EndRunOnException(Callback):
         # SIGTERM (``kill``, a scheduler's preemption) stops a run as Ctrl-C does; Lightning
         # raises it as a SystemExit with no code, which would end the process with status 0
         interrupted = isinstance(exception, (KeyboardInterrupt, SIGTERMException))
+        if interrupted and pl_module.status in ENDED_STATUSES:
+            # its results (the search's, the verdict) are whole and recorded: only the teardown
+            # after them is cut, so summary.json keeps how it ended and the command its status
+            ENDED_WHEN_STOPPED.set(pl_module)
+            if pl_module.global_rank == 0 and not TEMPORARY_RUNS.get():
+                print(ended_line(pl_module), file=sys.stderr)
+            return
         saved = True
         ended = pl_module.status == "failed"  # a crash while the run ended: its summary is out
         try:
@@ -181,6 +188,24 @@ folders): a stopped run's line would name a folder gone by then, and a resume th
 the run says nothing and the caller says, once, that nothing was kept."""
 
 
+ENDED_STATUSES = ("finished", "accepted", "rejected")
+"""Statuses of a run whose results are complete and recorded (a search's, a fine-tune's verdict):
+a Ctrl-C or SIGTERM after them cuts only what is left (pictures, the logger's closing)."""
+
+ENDED_WHEN_STOPPED: ContextVar[RunModule | None] = ContextVar("ffade_ended_run", default=None)
+"""The run a Ctrl-C or SIGTERM stopped after it had ended: the command then prints its closing
+lines and exits with its own status, not Lightning's 1 of a stopped run."""
+
+
+def ended_line(module: RunModule) -> str:
+    """The one line of a run stopped after its results were recorded: what was cut, what stays."""
+    cut = module.extras_cut or "only its teardown was cut short"
+    return (
+        f"ffade: stopped after the run had ended; its results are complete in {module.run_dir} "
+        f"(summary.json: status {module.status}); {cut}"
+    )
+
+
 def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool = True) -> str:
     """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
     can, with absolute paths (run from any directory): a crash's user fixes its cause and goes on
@@ -252,6 +277,7 @@ class RunModule(LightningModule):
         self.run_dir: Path | None = None
         self.status = "created"
         self.error: str | None = None  # why a failed run failed, in one line (summary.json)
+        self.extras_cut: str | None = None  # what a Ctrl-C after the results left unwritten
         self.wall_seconds = 0.0
         self._started = 0.0
         self.task_paths: dict[tuple[Any, ...], str] = {}

@@ -372,8 +372,11 @@ class Explorer(SearchState, RunModule):
                 save_worst_examples(self.evaluator, run_dir, logger=self.logger, step=step)
                 probs = self.action_probabilities() if self.mode == MACROSCOPIC else None
                 write_policy(run_dir, probs)  # None (too many states): no file
-        except BaseException as error:  # Ctrl-C while pictures are drawn is no failure
-            self.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        except KeyboardInterrupt:  # the search's results are whole: only the extras are cut
+            self.extras_cut = "its worst examples and policy.npy may be missing"
+            raise
+        except BaseException:
+            self.status = "failed"
             raise
         finally:
             try:

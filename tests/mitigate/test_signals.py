@@ -18,7 +18,7 @@ import pytest
 from lightning.pytorch import Callback
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from tests.helpers import REPO, ffade
+from tests.helpers import REPO, ffade, ffade_in_process
 from tests.mitigate.conftest import fine_tune
 
 
@@ -38,6 +38,38 @@ def test_sigterm_as_training_ends_stops_the_check_after_it_with_no_verdict(
     run = tmp_path / "mitigate" / "version_0"
     assert json.loads((run / "summary.json").read_text())["status"] == "interrupted"
     assert not (run / "mitigation.json").exists() and not (run / "model.pt").exists()
+
+
+class CtrlCOnceJudged(Callback):
+    """Ctrl-C as Lightning ends the fit, once the verdict is written (mitigation.json)."""
+
+    def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
+        if (Path(trainer.log_dir) / "mitigation.json").is_file():
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_a_ctrl_c_after_the_verdict_keeps_it(digits_run: Path, tmp_path: Path) -> None:
+    """Lightning's path for a stopped run ended a judged fine-tune with exit 1 and "ffade:
+    interrupted; ... (summary.json: status interrupted)" beside its verdict (the summary keeps the
+    verdict's status): the command's own lines and status, as a run that ran to its end."""
+    args = fit_args(digits_run, tmp_path / "runs")
+    args[args.index("128")] = "64"
+    small = ["--model.init_args.guard_pairs", "256", "--model.init_args.eval_batch_size", "256"]
+    callback = ["--trainer.callbacks+=tests.mitigate.test_signals.CtrlCOnceJudged"]
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        result = ffade_in_process(*args, *small, *callback, cwd=tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, handler)  # Lightning ignores it as a stopped run ends
+    run = tmp_path / "runs" / "mitigate_digits" / "version_0"
+    verdict = json.loads((run / "mitigation.json").read_text())["status"]
+    assert json.loads((run / "summary.json").read_text())["status"] == verdict, result.stderr
+    assert verdict in ("accepted", "rejected") and (run / "model.pt").is_file()
+    assert result.returncode == 0, result.stderr
+    assert "interrupted" not in result.stderr and "Traceback" not in result.stderr
+    assert f"ffade: stopped after the run had ended; its results are complete in {run} " in (
+        result.stderr
+    )
 
 
 def fit_args(digits_run: Path, save_dir: Path) -> list[str]:
