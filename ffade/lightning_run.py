@@ -23,7 +23,7 @@ from typing_extensions import override
 
 from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
-from ffade.errors import ConfigError, FfadeError
+from ffade.errors import ConfigError, FfadeError, broken_link
 from ffade.in_process import with_in_process_header
 from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
@@ -285,6 +285,9 @@ def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
 
 
 def _refuse_a_file_on_the_way(run_dir: Path) -> None:
+    link = broken_link(run_dir)  # a runs folder linked to a disk not mounted: name the link
+    if link:
+        raise FfadeError(f"run directory {run_dir}: {link}")
     for path in (run_dir, *run_dir.parents):
         if path.exists() and not path.is_dir():
             raise FfadeError(

@@ -23,6 +23,7 @@ from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
 from ffade.plugin_data import read_text_lines as read_text_lines
+from ffade.signatures import check_signature
 from ffade.value_range import expand_range, grid_entry_named, is_range
 from ffade.weights import load_weights as load_weights  # plugins import it from here
 from ffade.written import a_type
@@ -69,8 +70,6 @@ class Concept(ABC):
                 f"concept '{self.label}': values must be a list, got {as_written(values)}"
             )
         values = [v.item() if hasattr(v, "item") else v for v in values]
-        from ffade.plugin_checks import check_signature  # it imports this module
-
         check_signature(self, "concept", self.label, "check_value", "value")  # called just below
         if not values:
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")

@@ -9,7 +9,6 @@ the rule it broke.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from ffade.class_references import check_class_references  # noqa: F401  (its do
 from ffade.errors import PluginError, ScoresError
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
+from ffade.signatures import check_signature
 from ffade.written import a_type, with_article
 
 
@@ -212,22 +212,6 @@ def check_constructed(instance: Any, kind: str, name: str) -> None:
         if isinstance(instance, base):
             for method, args in calls:
                 check_signature(instance, kind, name, method, args)
-
-
-def check_signature(instance: Any, kind: str, name: str, method: str, args: str) -> None:
-    """One line unless ``instance.method`` can be called with ``args`` (positionally)."""
-    try:
-        signature = inspect.signature(getattr(instance, method))
-    except (TypeError, ValueError):  # a builtin or C function: nothing to read
-        return
-    try:
-        signature.bind(*args.split(", "))
-    except TypeError:
-        raise PluginError(
-            f"{kind} '{name}': {type(instance).__name__}.{method}{signature} cannot be called "
-            f"as {method}({args}), as ffade calls it; define {method}(self, {args}) "
-            "(docs/plugins.md)"
-        ) from None
 
 
 def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:

@@ -132,9 +132,8 @@ class EpsilonGreedyExplorer(Explorer):
     Args:
         reward_clip: as the Explorer's, but 1.0 by default, as the DQN's: an arm's mean then
             follows how often its state fails rather than how deep one failure went, so one
-            miss paid 1e31 no longer holds the top arm for good (on the synthetic task,
-            budget 400, seeds 0-3, distinct failures went from 171-183 to 184-198; on the
-            digits grid, budget 512, from 141-172 to 156-201).
+            miss paid 1e31 no longer holds the top arm for good (docs/discovery.md has the
+            figures).
         epsilon: probability of a random state.
         (the rest): as :class:`~ffade.explore.base.Explorer`.
     """

@@ -114,7 +114,7 @@ def _main(argv: list[str]) -> int:
         )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     check_overwrite(out, given=bool(args.out))
-    from ffade.feedback.picture_files import picture_maker  # torch, plugins: when it draws
+    from ffade.feedback.picture_maker import picture_maker  # torch, plugins: when it draws
 
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
     if args.from_file:

@@ -130,7 +130,7 @@ def feedback_from_file(
         )  # read (a minute, large)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     if pictures is None:
-        from ffade.feedback.picture_files import picture_maker  # torch, plugins: when it draws
+        from ffade.feedback.picture_maker import picture_maker  # torch, plugins: when it draws
 
         pictures = picture_maker(run_dir, 8)
     feedback = new_feedback(run_dir, landscape, threshold, min_evaluations, slices)

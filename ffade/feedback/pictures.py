@@ -25,8 +25,6 @@ from ffade.changes import ChangedInputs
 from ffade.evaluation_log import logged_records
 from ffade.feedback.picture_files import (  # here too, as before the split
     PICTURES_DIR,
-    no_pictures,
-    picture_maker,
     pictures_as_saved,
     pictures_of_answers_only,
 )
@@ -44,8 +42,6 @@ CAPTION_MARGIN = 8
 __all__ = [
     "PICTURES_DIR",
     "RegionPictures",
-    "no_pictures",
-    "picture_maker",
     "pictures_as_saved",
     "pictures_of_answers_only",
 ]
