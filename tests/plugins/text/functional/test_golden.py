@@ -372,3 +372,13 @@ def test_shuffle_words_stops_drawing_when_no_swap_is_left() -> None:
         tracemalloc.stop()
     assert peak < 8_000_000  # drawing all 245,000 pairs: 13 MB
     assert sum(w != t for w, t in zip(moved, text.split(), strict=True)) == 120  # each cat moved
+
+
+def test_the_readme_examples_of_edits_that_leave_agreement_as_it_was() -> None:
+    """plugins/text/README.md: singular_plural and verb_tense change one word, and shuffle_words
+    moves a word with its own case; the examples it gives are what the edits write."""
+    assert F.singular_plural("The cities are big.", 1, 0) == "The city are big."
+    assert F.singular_plural("It took three years.", 1, 0) == "It took three year."
+    assert F.verb_tense("They approved it.", 1, 0) == "They approves it."
+    text = "Residents said the town needed a library."
+    assert F.shuffle_words(text, 1, 1) == "town said the Residents needed a library."
