@@ -24,7 +24,7 @@ from typing import Any
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
 from ffade.folder_options import folder_path
-from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
+from ffade.records import check_run_dir, write_text_atomic
 from ffade.shown_numbers import share
 from ffade.summarize.comparison import (
     held_out_numbers,
@@ -50,6 +50,7 @@ from ffade.summarize.regions import (
     smallest_failing_changes,
 )
 from ffade.summarize.report_ending import ending
+from ffade.summarize.report_json import report_json_text
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
@@ -186,7 +187,7 @@ def build_report(
             log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
         with written(out, option, **unwritten):
             steps.step("report.json")
-            write_json_atomic(out / "report.json", report)
+            write_text_atomic(out / "report.json", report_json_text(report))
             steps.step("report.md, report.html")
             write_text_atomic(out / "report.md", markdown(report, out))
             write_text_atomic(out / "report.html", html_page(report, out))
