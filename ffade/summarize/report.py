@@ -126,7 +126,7 @@ def build_report(
     unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
-    with ReportSteps(4 + bool(tensorboard), shown=large) as steps:  # seconds on a large grid
+    with ReportSteps(4 + bool(tensorboard) + (compare is not None), shown=large) as steps:
         kept, apart = split_by_meaning(landscape, meaning_changing(summary))  # see .meaning
         steps.step("rules and regions")
         regions = find_regions(kept, threshold, min_evaluations)
@@ -144,6 +144,7 @@ def build_report(
         apart_states = int((landscape.failures > 0).sum() - (kept.failures > 0).sum())
         report["rules"]["failing_concept_states_apart"] = apart_states
         if compare is not None and other is not None and other_summary is not None:
+            steps.step("comparison, Wasserstein distances")
             report["compare"] = assemble_comparison(
                 landscape,
                 rules.rules if slices == "rules" else regions,
@@ -158,8 +159,7 @@ def build_report(
             report["compare"]["mitigation"] = held_out
             report["compare"]["compares"] = what_differs(summary, other_summary)
             report["compare"]["inputs_differ"] = inputs_differ(summary, other_summary)
-        # drawn once every file is read: a damaged one is refused before any picture is made
-        # compared, the pictures look alike: each names its run in its title
+        # drawn once every file is read; compared, each picture names its run in its title
         this = None if compare is None else f"this run: {_short(run_dir)}"
         that = None if compare is None else f"compared run: {_short(compare)}"
         steps.step("pictures")
