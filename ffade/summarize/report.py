@@ -24,7 +24,7 @@ from typing import Any
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
 from ffade.folder_options import folder_path
-from ffade.records import check_run_dir, write_json_atomic, write_text_atomic
+from ffade.records import check_run_dir, write_text_atomic
 from ffade.shown_numbers import share
 from ffade.summarize.comparison import (
     held_out_numbers,
@@ -50,6 +50,7 @@ from ffade.summarize.regions import (
     smallest_failing_changes,
 )
 from ffade.summarize.report_ending import ending
+from ffade.summarize.report_json import report_json_text
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps
 from ffade.summarize.rules import find_rules
@@ -125,7 +126,7 @@ def build_report(
     unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
     summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
-    with ReportSteps(4 + bool(tensorboard), shown=large) as steps:  # seconds on a large grid
+    with ReportSteps(4 + bool(tensorboard) + (compare is not None), shown=large) as steps:
         kept, apart = split_by_meaning(landscape, meaning_changing(summary))  # see .meaning
         steps.step("rules and regions")
         regions = find_regions(kept, threshold, min_evaluations)
@@ -143,6 +144,7 @@ def build_report(
         apart_states = int((landscape.failures > 0).sum() - (kept.failures > 0).sum())
         report["rules"]["failing_concept_states_apart"] = apart_states
         if compare is not None and other is not None and other_summary is not None:
+            steps.step("comparison, Wasserstein distances")
             report["compare"] = assemble_comparison(
                 landscape,
                 rules.rules if slices == "rules" else regions,
@@ -157,8 +159,7 @@ def build_report(
             report["compare"]["mitigation"] = held_out
             report["compare"]["compares"] = what_differs(summary, other_summary)
             report["compare"]["inputs_differ"] = inputs_differ(summary, other_summary)
-        # drawn once every file is read: a damaged one is refused before any picture is made
-        # compared, the pictures look alike: each names its run in its title
+        # drawn once every file is read; compared, each picture names its run in its title
         this = None if compare is None else f"this run: {_short(run_dir)}"
         that = None if compare is None else f"compared run: {_short(compare)}"
         steps.step("pictures")
@@ -186,7 +187,7 @@ def build_report(
             log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
         with written(out, option, **unwritten):
             steps.step("report.json")
-            write_json_atomic(out / "report.json", report)
+            write_text_atomic(out / "report.json", report_json_text(report))
             steps.step("report.md, report.html")
             write_text_atomic(out / "report.md", markdown(report, out))
             write_text_atomic(out / "report.html", html_page(report, out))

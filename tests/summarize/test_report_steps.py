@@ -31,6 +31,19 @@ def test_a_large_logs_report_names_its_steps_and_writes_the_same_files(
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_a_comparison_is_a_step_of_its_own(
+    finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Wasserstein distances (seconds on a 10^6-state grid, POT's import included) ran
+    under the "rules and regions" step; they are a step of their own."""
+    monkeypatch.setattr(evaluation_log, "LARGE_LOG_BYTES", 1)
+    out = str(tmp_path / "c")
+    shown = ffade_in_process("report", str(finished), "--out", out, "--compare", str(finished))
+    assert shown.returncode == 0, shown.stderr
+    lines = [line for line in shown.stderr.splitlines() if line.startswith("writing the report")]
+    assert len(lines) == 1 and lines[0].startswith("writing the report: 6/6 steps ["), lines
+
+
 def test_a_refused_report_leaves_no_half_bar_above_its_error(
     finished: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
