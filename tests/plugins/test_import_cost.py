@@ -1,17 +1,18 @@
 """Plugins import the libraries only their work needs when that work runs: ``inflect`` (~2 s of
 CPU) to pluralize, scikit-learn (~1 s) to load the digits. Importing the text edits, listing the
-plugins (``ffade plugins``) and every pytest worker's collection paid for both."""
+plugins (``ffade plugins``) and every pytest worker's collection paid for both. torchvision
+(~1 s: ``import torchvision`` imports ``torch._dynamo``) waits for the first image transform."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-LATE = ("inflect", "sklearn")
+LATE = ("inflect", "sklearn", "torchvision", "torch._dynamo")
 """Libraries no plugin needs just to be imported or listed."""
 
 
-def test_importing_the_text_edits_or_listing_plugins_imports_neither_inflect_nor_sklearn() -> None:
+def test_importing_the_text_edits_or_listing_plugins_imports_no_late_library() -> None:
     # one fresh interpreter for both (each start imports torch: seconds of CPU)
     code = (
         "import sys\n"

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError
+from ffade_vision._lazy import F
 from ffade_vision.concepts._base import RangeConcept
 
 _PER_ROW_DTYPES = (torch.float32, torch.float64)

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError, as_written
+from ffade_vision._lazy import F
 from ffade_vision.concepts._base import RangeConcept, checked_fill, is_number
 
 

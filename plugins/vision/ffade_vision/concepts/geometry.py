@@ -16,12 +16,10 @@ from typing import ClassVar
 
 import torch
 from torch.nn.functional import grid_sample
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import ConceptValueError, as_written
+from ffade_vision._lazy import F
 from ffade_vision.concepts._base import RangeConcept, checked_fill
-
-_BILINEAR = F.InterpolationMode.BILINEAR
 
 
 class _GeometryConcept(RangeConcept):
@@ -48,7 +46,7 @@ class Rotation(_GeometryConcept):
     low, high, unit = -180.0, 180.0, "degrees"
 
     def transform(self, inputs: torch.Tensor, value: float) -> torch.Tensor:
-        return F.rotate(inputs, value, interpolation=_BILINEAR, fill=[self.fill])
+        return F.rotate(inputs, value, interpolation=F.InterpolationMode.BILINEAR, fill=[self.fill])
 
     def transform_each(self, inputs: torch.Tensor, values: torch.Tensor) -> torch.Tensor | None:
         # torchvision turns by a % 360, and by quarter turns exactly (rot90): leave those to it
@@ -87,7 +85,7 @@ class Scale(_GeometryConcept):
             translate=[0.0, 0.0],
             scale=value,
             shear=[0.0, 0.0],
-            interpolation=_BILINEAR,
+            interpolation=F.InterpolationMode.BILINEAR,
             fill=[self.fill],
         )
 

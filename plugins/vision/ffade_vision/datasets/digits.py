@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
 from ffade.plugin_api import Dataset
+from ffade_vision._lazy import F
 from ffade_vision.datasets._splits import (
     array_keys,
     check_split_name,

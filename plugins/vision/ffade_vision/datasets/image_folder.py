@@ -16,11 +16,11 @@ from typing import Any
 
 import torch
 from PIL import Image
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError, as_written
 from ffade.image_files import REDUCE_MARGIN, read_rgb
 from ffade.plugin_api import Dataset, read_text_lines
+from ffade_vision._lazy import F
 from ffade_vision.datasets._splits import (
     check_split_name,
     empty_split_notes,

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset
+from ffade_vision._lazy import F
 from ffade_vision.datasets._splits import (
     check_split_name,
     empty_split_notes,

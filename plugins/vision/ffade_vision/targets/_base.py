@@ -12,13 +12,13 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError, as_written
 from ffade.plugin_api import Target
 from ffade.plugin_checks import check_class_references
 from ffade.shown_numbers import share
 from ffade.speed import FastForward
+from ffade_vision._lazy import F
 from ffade_vision.targets._range import warn_outside_unit_range
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -74,9 +74,10 @@ class ImageClassifier(Target):
     output_kind = "class_scores"
     classes_fix: ClassVar[str] = "choose a target that scores every class of the dataset"
     """What to change when the dataset has a class the model does not score (one-line errors)."""
-    interpolation: F.InterpolationMode = F.InterpolationMode.BILINEAR
-    """How images of another size are resized to ``input_size``: pretrained weights set their
-    own (torchvision's EfficientNets, Swin and SWAG ViTs were trained on bicubic resizes)."""
+    interpolation: Any = "bilinear"
+    """How images of another size are resized to ``input_size``, a torchvision
+    ``InterpolationMode`` or its value ("bicubic"): pretrained weights set their own
+    (torchvision's EfficientNets, Swin and SWAG ViTs were trained on bicubic resizes)."""
     crop_to_fit: bool = False
     """An image of another shape than the square ``input_size`` (a 4:3 photo) is resized on its
     short edge, keeping its aspect, and center-cropped, as torchvision's weights' transforms do;
@@ -147,13 +148,21 @@ class ImageClassifier(Target):
             fits = self.crop_to_fit or self.pad_to_fit
             if not fits or height * size[1] == width * size[0]:
                 return F.resize(
-                    inputs, list(size), interpolation=self.interpolation, antialias=True
+                    inputs,
+                    list(size),
+                    interpolation=F.InterpolationMode(self.interpolation),
+                    antialias=True,
                 )
             if self.pad_to_fit:
                 return self._padded(inputs, size)
             short = min(size)  # a square size: the short edge to it, then its center
         if min(height, width) != short:
-            inputs = F.resize(inputs, [short], interpolation=self.interpolation, antialias=True)
+            inputs = F.resize(
+                inputs,
+                [short],
+                interpolation=F.InterpolationMode(self.interpolation),
+                antialias=True,
+            )
         return F.center_crop(inputs, list(size))
 
     def _padded(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -162,7 +171,9 @@ class ImageClassifier(Target):
         scale = min(size[0] / height, size[1] / width)
         inner = [max(1, round(height * scale)), max(1, round(width * scale))]
         if inner != [height, width]:
-            inputs = F.resize(inputs, inner, interpolation=self.interpolation, antialias=True)
+            inputs = F.resize(
+                inputs, inner, interpolation=F.InterpolationMode(self.interpolation), antialias=True
+            )
         top, left = (size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2
         return F.pad(inputs, [left, top, size[1] - inner[1] - left, size[0] - inner[0] - top])
 

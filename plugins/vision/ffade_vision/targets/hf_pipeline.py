@@ -16,20 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torchvision
 from torch import nn
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError, loading_detail
 from ffade.hf_models import check_model_path, check_trained_head
 from ffade.plugin_api import load_weights
+from ffade_vision._lazy import F
 from ffade_vision.targets._base import ImageClassifier
 
 NAME = "hf_image_pipeline"
 TASKS = ("image-classification",)
 PIL_NEAREST, PIL_LANCZOS, PIL_BICUBIC = 0, 1, 3
 """The PIL filter numbers image processors name their ``resample`` by."""
-LANCZOS_TENSORS = tuple(int(p) for p in torchvision.__version__.split(".")[:2]) >= (0, 27)
 
 
 class _Logits(nn.Module):
@@ -145,7 +143,7 @@ class HFImagePipeline(ImageClassifier):
     def _sized(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The processor's own resizes and center crops, in its order (:func:`_resizing`)."""
         mode = self.interpolation  # Lanczos: torchvision's from 0.27, on the CPU only; else
-        if mode == F.InterpolationMode.LANCZOS and not (LANCZOS_TENSORS and inputs.is_cpu):
+        if mode == F.InterpolationMode.LANCZOS and not (_lanczos_tensors() and inputs.is_cpu):
             mode = F.InterpolationMode.BICUBIC  # bicubic, as transformers' processors do
         for step, value in self.resizing:
             if step == "crop":
@@ -331,6 +329,13 @@ def _center_crop(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
     top = int((images.shape[-2] - height) / 2)
     left = int((images.shape[-1] - width) / 2)
     return images[..., top : top + height, left : left + width]
+
+
+def _lanczos_tensors() -> bool:
+    """Whether torchvision resizes tensors with Lanczos (0.27 on; transformers then does too)."""
+    import torchvision
+
+    return tuple(int(p) for p in torchvision.__version__.split(".")[:2]) >= (0, 27)
 
 
 def _interpolation(resample: Any) -> F.InterpolationMode:

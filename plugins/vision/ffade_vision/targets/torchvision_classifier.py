@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
-import torchvision
-from torchvision.models import get_model, get_model_weights, list_models
-from torchvision.transforms.v2 import functional as F
 
 from ffade.errors import PluginError, as_written
 from ffade.plugin_api import load_weights
+from ffade_vision._lazy import F
 from ffade_vision.datasets.image_folder import MOST_IMAGE_SIZE
 from ffade_vision.targets._base import IMAGENET_MEAN, IMAGENET_STD, ImageClassifier
+
+if TYPE_CHECKING:
+    import torchvision
 
 _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 
@@ -69,6 +71,8 @@ class TorchvisionClassifier(ImageClassifier):
         cpu_threads: int | None = None,
     ) -> None:
         _check_model_name(model)
+        from torchvision.models import get_model  # imported here: see ffade_vision._lazy
+
         for key, value in (("num_classes", num_classes), ("image_size", image_size)):
             whole = isinstance(value, int) and not isinstance(value, bool)
             if value is not None and not (whole and value >= 1):  # image_size 0 read as null
@@ -140,6 +144,9 @@ def _is_path(weights: str) -> bool:
 
 
 def _check_model_name(name: str) -> None:
+    import torchvision
+    from torchvision.models import list_models
+
     known = list_models(module=torchvision.models)
     if name not in known:
         close = difflib.get_close_matches(name, known, n=3)
@@ -151,6 +158,8 @@ def _check_model_name(name: str) -> None:
 
 
 def _weights_enum(model: str, weights: str) -> torchvision.models.WeightsEnum:
+    from torchvision.models import get_model_weights
+
     enum_class = get_model_weights(model)
     try:
         return enum_class.verify(weights)
@@ -173,6 +182,8 @@ def _load_pretrained(model: str, enum: torchvision.models.WeightsEnum) -> torch.
             f"network is reachable (torchvision.models.get_model({model!r}, weights={str(enum)!r})"
             ") or copy the file there, or pass a local checkpoint path as weights"
         )
+    from torchvision.models import get_model
+
     try:
         return get_model(model, weights=enum)
     except Exception as exc:  # a file cut short is an UnpicklingError: no common base with OSError
