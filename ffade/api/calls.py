@@ -193,8 +193,8 @@ def discover(
         FfadeError: what ``ffade fit`` reports in one line (an unknown plugin, a value off the
             grid, a misspelled argument).
         KeyboardInterrupt: Ctrl-C, once the run has said where it is (status interrupted,
-            every evaluation kept). An exception out of your own model or plugin is raised as
-            it is, with a note naming it.
+            every evaluation kept; ``finished`` kept once the search had finished). An
+            exception out of your own model or plugin is raised as it is, with a note naming it.
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
