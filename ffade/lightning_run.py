@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,13 @@ from ffade.progress import BudgetProgressBar, quiet_lightning
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
-from ffade.run_base import ENDED_WHEN_STOPPED, saved_config
+from ffade.run_base import (
+    ENDED_STATUSES,
+    ENDED_WHEN_STOPPED,
+    TEMPORARY_RUNS,
+    ended_line,
+    saved_config,
+)
 from ffade.run_lock import hold_run_dir, release_run_dir
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
@@ -320,7 +327,10 @@ def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> L
 
     With ``ended_ok`` (the command), a run a Ctrl-C or SIGTERM stopped after its results were
     recorded (:data:`ffade.run_base.ENDED_WHEN_STOPPED`, said in one line) is returned too: its
-    command prints its closing lines and exits with its own status, not as a stopped run.
+    command prints its closing lines and exits with its own status, not as a stopped run. A
+    SIGTERM that Lightning held as the run ended (its pictures) lets the run return as usual;
+    it is recorded there too, and said in one line unless ``ended_ok``, so that a Python call or
+    the loop, which would go on, stops.
 
     Raises:
         ConfigError: jsonargparse rejected the arguments or the config they name.
@@ -358,7 +368,13 @@ def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> L
         if not ended_ok or (model := ENDED_WHEN_STOPPED.get()) is None:
             raise
         return model
-    return cli.model
+    model = cli.model
+    held = getattr(cli.trainer, "received_sigterm", False)  # noted; nothing read it once trained
+    if held and getattr(model, "status", None) in ENDED_STATUSES:
+        ENDED_WHEN_STOPPED.set(model)
+        if not ended_ok and model.global_rank == 0 and not TEMPORARY_RUNS.get():
+            print(ended_line(model, "a SIGTERM came as it ended: nothing was cut"), file=sys.stderr)
+    return model
 
 
 _BUGS = (NameError, AttributeError, LookupError, AssertionError, ArithmeticError)

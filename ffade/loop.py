@@ -76,6 +76,7 @@ from ffade.loop_stop import (
     STAGE_AFTER,
     OutputClosed,
     StageStopped,
+    run_ended_when_stopped,
     said_after_verdict,
     said_while_read,
 )
@@ -154,6 +155,8 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
         record["status"] = status
         record["wall_seconds"] = round(time.monotonic() - started, 1)
         write_json_atomic(loop_dir / "loop.json", record)
+        if status in STAGE_AFTER and run_ended_when_stopped():  # its stage is recorded as done
+            raise KeyboardInterrupt  # a Ctrl-C or SIGTERM as a stage's run ended: stop here
 
     loop_dir = next_loop_dir(config.out)  # all made ready before: Ctrl-C from here is recorded
     try:
@@ -335,11 +338,12 @@ def _run_stage(stage: str, config: Path, run_dir: Path, overrides: dict[str, Any
     try:
         fit(config, run_dir, overrides)
     except (Exception, KeyboardInterrupt, SystemExit) as exc:
-        # Lightning ends a run stopped by Ctrl-C with a SystemExit raised while it handles it
-        ctrl_c = isinstance(exc, KeyboardInterrupt) or isinstance(
-            exc.__context__, KeyboardInterrupt
-        )
-        raise StageStopped(stage, run_dir, _run_status(run_dir), ctrl_c) from exc
+        if not run_ended_when_stopped():  # else its results are recorded: see run_loop's save
+            # Lightning ends a run stopped by Ctrl-C with a SystemExit raised while it handles it
+            ctrl_c = isinstance(exc, KeyboardInterrupt) or isinstance(
+                exc.__context__, KeyboardInterrupt
+            )
+            raise StageStopped(stage, run_dir, _run_status(run_dir), ctrl_c) from exc
     status = _run_status(run_dir)
     ended = (run_dir / MITIGATION_FILE).is_file() if stage == "mitigate" else status == "finished"
     if not ended:

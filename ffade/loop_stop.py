@@ -26,6 +26,16 @@ own stops ``ffade.loop._run_stage`` names): Ctrl-C, a mistake or a crash in the 
 report."""
 
 
+def run_ended_when_stopped() -> bool:
+    """Whether the stage's run that just returned or raised was stopped by a Ctrl-C or SIGTERM
+    only once its results were recorded (a search's ``finished``, a fine-tune's verdict): the
+    stage ended, so the loop records it as done, then stops as the signal asked (going on would
+    drop a scheduler's SIGTERM), as a Ctrl-C just after it stops the loop."""
+    from ffade.run_base import ENDED_WHEN_STOPPED  # Lightning: not for ``ffade loop --help``
+
+    return ENDED_WHEN_STOPPED.get() is not None
+
+
 class StageStopped(Exception):
     """A stage's run ended without finishing (Ctrl-C, a crash), so the loop cannot go on.
 

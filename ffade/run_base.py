@@ -193,13 +193,15 @@ ENDED_STATUSES = ("finished", "accepted", "rejected")
 a Ctrl-C or SIGTERM after them cuts only what is left (pictures, the logger's closing)."""
 
 ENDED_WHEN_STOPPED: ContextVar[RunModule | None] = ContextVar("ffade_ended_run", default=None)
-"""The run a Ctrl-C or SIGTERM stopped after it had ended: the command then prints its closing
-lines and exits with its own status, not Lightning's 1 of a stopped run."""
+"""The run a Ctrl-C or SIGTERM stopped after it had ended, or one that ended with a SIGTERM
+Lightning held: the command then prints its closing lines and exits with its own status, not
+Lightning's 1 of a stopped run; a Python call or ``ffade loop`` stops after it (the signal asked
+them to), with the run kept as it ended."""
 
 
-def ended_line(module: RunModule) -> str:
+def ended_line(module: RunModule, cut: str | None = None) -> str:
     """The one line of a run stopped after its results were recorded: what was cut, what stays."""
-    cut = module.extras_cut or "only its teardown was cut short"
+    cut = cut or module.extras_cut or "only its teardown was cut short"
     return (
         f"ffade: stopped after the run had ended; its results are complete in {module.run_dir} "
         f"(summary.json: status {module.status}); {cut}"

@@ -77,7 +77,9 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     with ``sys.exit(1)``, which ``except KeyboardInterrupt`` misses and which ended the caller's
     script. SIGTERM (``kill``, a scheduler) ends the process with status 1, as the command does:
     Lightning's SIGTERMException has no code, so the script ended with 0, a success. Either way
-    the run's own line has said where it is (status interrupted, nothing lost). The caller's
+    the run's own line has said where it is (status interrupted, nothing lost). Once the run's
+    results are recorded (summary.json ``finished``, a fine-tune's verdict), either still stops
+    the script, which asked to stop, but the run keeps its status and its line says so. The caller's
     SIGINT and SIGTERM handlers (Lightning leaves SIGINT ignored after a Ctrl-C), seed
     variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
     filters and Lightning's loggers are left as they were (its random generators: see
@@ -92,7 +94,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
     from ffade.progress import lightning_quieted
-    from ffade.run_base import PYTHON_CALL
+    from ffade.run_base import ENDED_WHEN_STOPPED, PYTHON_CALL
 
     env = {key: os.environ.get(key) for key in SEED_ENV}
     grad = torch.is_grad_enabled()  # Lightning's fit turns it on and leaves it on
@@ -112,6 +114,8 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             warnings.filterwarnings("ignore", r"\s*Unable to serialize instance")
             detach_model_logging(config.get("trainer") or {})  # one given after a run of its own
             model = run_lightning({"fit": config})
+            if ENDED_WHEN_STOPPED.get() is model:  # a SIGTERM as it ended: the script ends too
+                raise SystemExit(1)
     except SIGTERMException:
         raise SystemExit(1) from None
     except FfadeError as error:  # said as the command says it, "did you mean" a class too
@@ -189,8 +193,8 @@ def discover(
         FfadeError: what ``ffade fit`` reports in one line (an unknown plugin, a value off the
             grid, a misspelled argument).
         KeyboardInterrupt: Ctrl-C, once the run has said where it is (status interrupted,
-            every evaluation kept). An exception out of your own model or plugin is raised as
-            it is, with a note naming it.
+            every evaluation kept; ``finished`` kept once the search had finished). An
+            exception out of your own model or plugin is raised as it is, with a note naming it.
     """
     pieces = {"target": target, "dataset": dataset, "reward": reward, "concepts": concepts}
     pieces.update(mode=mode, max_inputs=max_inputs)
