@@ -129,13 +129,23 @@ def log_counts(
     return counts
 
 
-def summary_as_logged(run_dir: str | Path) -> dict[str, Any]:
-    """A run's summary.json, with the log's counts when the summary is not final: a report on
-    a killed run must not say 0 evaluations where its log holds 1,488."""
+def report_summary(run_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
+    """A run's summary.json with the counts its log holds wherever the two differ, and the
+    log's problems (:func:`log_problems`), as ``ffade report`` shows them.
+
+    A live summary trails its log (a report on a killed run must not say 0 evaluations where
+    its log holds 1,488); a final one whose counts are not the log's (a log cut short) would
+    have put summary.json's 186 evaluations beside a failure rate and grid coverage counted
+    over the 46 the log holds. The report counts what it reads; the warning names the claim.
+    """
     summary = read_summary(run_dir)
-    if summary.get("status") in LIVE_STATUSES:
+    damaged: list[str] = []
+    counted = log_counts(run_dir, damaged, distinct=False)
+    live = summary.get("status") in LIVE_STATUSES
+    differ = [] if live else count_differences(run_dir, summary, counted)
+    if live or differ:
         summary.update(log_counts(run_dir))
-    return summary
+    return summary, damaged + [f"{said}; the report counts the log's" for said in differ]
 
 
 def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
@@ -146,18 +156,24 @@ def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
     """
     damaged: list[str] = []
     counted = log_counts(run_dir, damaged, distinct=False)
-    problems = damaged
     if summary.get("status") in LIVE_STATUSES:
-        return problems
+        return damaged
+    return damaged + count_differences(run_dir, summary, counted)
+
+
+def count_differences(
+    run_dir: str | Path, summary: dict[str, Any], counted: dict[str, int]
+) -> list[str]:
+    """Each count summary.json says that its log does not hold, in a line."""
+    said = []
     for key in ("evaluations", "failures", "invalid"):
-        logged = counted[key]
         claimed = summary.get(key)
-        if isinstance(claimed, int) and claimed != logged:
-            problems.append(
+        if isinstance(claimed, int) and claimed != counted[key]:
+            said.append(
                 f"{Path(run_dir) / SUMMARY_FILE} says {claimed} {key} but "
-                f"{Path(run_dir) / EVALUATIONS_FILE} holds {logged}"
+                f"{Path(run_dir) / EVALUATIONS_FILE} holds {counted[key]}"
             )
-    return problems
+    return said
 
 
 def unfinished_note(run_dir: str | Path, status: Any) -> str | None:

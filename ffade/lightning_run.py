@@ -43,6 +43,7 @@ from ffade.run_base import (
 from ffade.run_lock import hold_run_dir, release_run_dir
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
+from ffade.writable import folder_gone
 from ffade.writer_threads import quiet_writer_threads
 from ffade.yaml_anchors import check_anchor_keys
 from ffade.yamlfile import check_option_files
@@ -228,7 +229,11 @@ class FfadeCLI(LightningCLI):
                 _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
             super()._run_subcommand(subcommand)
         except (FfadeError, OSError) as error:  # a refused start, or a full disk at once
-            damaged = isinstance(error, RunDirDamaged)  # what is left there is the user's to see
+            # what is left there is the user's to see; a folder removed under a fine-tune (which
+            # has no log to guard) took its parents, which named them as the folder removed
+            damaged = isinstance(error, RunDirDamaged) or bool(
+                isinstance(error, OSError) and error.filename and folder_gone(error.filename)
+            )
             if run_dir in fresh and not damaged and not _has_evaluations(run_dir):
                 shutil.rmtree(run_dir, ignore_errors=True)
                 for parent in fresh[1:]:  # unless something else is in them

@@ -30,3 +30,32 @@ def drop_exceeds(drop: torch.Tensor, threshold: float, full_scale: float = 1.0) 
         A boolean tensor shaped like ``drop``; a NaN drop is False.
     """
     return drop > threshold + DROP_ROUNDING * full_scale
+
+
+def as_compared(threshold: float) -> float:
+    """``threshold`` as a float32 score tensor compares it: torch casts a Python number to the
+    tensor's dtype, so ``1e-50`` is 0 and ``-0.99999999`` is -1 there. A threshold that rounds to
+    an end of the score's range decides as that end does."""
+    return float(torch.tensor(threshold, dtype=torch.float32))
+
+
+def drop_threshold_decides(threshold: float, full_scale: float = 1.0) -> bool:
+    """Whether some drop can be more than ``threshold`` under :func:`drop_exceeds`: the largest
+    drop a score allows (its full range, from the top to 0) must pass it. The drop must pass
+    ``threshold`` plus the rounding allowance, so a threshold just under the full range
+    (``bleu_drop`` 99.99995, of at most 100) could never fail an edit."""
+    top = full_scale * (1 - DROP_ROUNDING)
+    largest = torch.tensor([full_scale], dtype=torch.float32)
+    return 0 <= threshold < top and bool(drop_exceeds(largest, threshold, full_scale))
+
+
+def drop_threshold_range(full_scale: float, what: str, failing: str) -> str:
+    """The thresholds :func:`drop_threshold_decides` takes, as an error line says them:
+    ``in [0, 99.9999) (a drop in BLEU, at most 100: it must pass the threshold by 0.0001, float32
+    rounding, so from about 99.9999 up no edit can fail)``."""
+    top = full_scale * (1 - DROP_ROUNDING)
+    return (
+        f"in [0, {top:g}) ({what}, at most {full_scale:g}: it must pass the threshold by "
+        f"{DROP_ROUNDING * full_scale:g}, float32 rounding, so from about {top:g} up no "
+        f"{failing} can fail)"
+    )

@@ -52,4 +52,29 @@ def expected_types(message: str) -> str:
             "null given on the command line arrives as the text 'None' (a jsonargparse limit "
             "for task keys); leave the option out, or write null in the config"
         )
-    return f"expected {' or '.join(dict.fromkeys(types))}{got}"
+    named = " or ".join(dict.fromkeys(types))
+    quoted = _quoted_number(types, shown.strip('"'))
+    if quoted:
+        return f"expected {named}, got the string {quoted}"
+    return f"expected {named}{got}"
+
+
+_NUMBER_WORDS = {"float": "a number", "int": "a whole number"}
+_NUMERALS = {
+    "float": r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?",
+    "int": r"[-+]?\d+",
+}
+
+
+def _quoted_number(types: list[str], shown: str) -> str | None:
+    """'"0.5" (in quotes: text, not a number); give 0.5 without them' for a number written in
+    quotes, or None. jsonargparse says ``Got value: 0.5`` of the string "0.5" that
+    ``--model.init_args.gamma '"0.5"'`` (or ``gamma: "0.5"`` in a config) gives a float key: a
+    number it refused can only have been text, and "expected float, got 0.5" hid the quotes."""
+    for kind in types:
+        if kind in _NUMERALS and re.fullmatch(_NUMERALS[kind], shown):
+            return (
+                f'"{shown}" (in quotes: text, not a number); give {_NUMBER_WORDS[kind]} without '
+                f"quotes: {shown}"
+            )
+    return None

@@ -66,13 +66,18 @@ def test_a_number_argument_refuses_anything_but_a_number(args: dict, message: st
 
 
 def test_installed_plugins_number_arguments_are_checked() -> None:
-    said = (
-        r"^task\.reward\.args\.threshold must be a number in \[0, 100\) \(a drop in BLEU; "
-        r"at 100 no edit can fail\), got"
+    said = "^" + re.escape(
+        "task.reward.args.threshold must be a number in [0, 99.9999) (a drop in BLEU, at most "
+        "100: it must pass the threshold by 0.0001, float32 rounding, so from about 99.9999 up "
+        "no edit can fail), got"
     )
     with pytest.raises(PluginError, match=said + r" 'twenty' \(reward 'bleu_drop'\)$"):
         registry.create("reward", "bleu_drop", {"threshold": "twenty"})
-    said = r"^task\.reward\.args\.threshold must be a number in \[0, 1\) \(a drop in probability\)"
+    said = "^" + re.escape(
+        "task.reward.args.threshold must be a number in [0, 0.999999) (a drop in probability, "
+        "at most 1: it must pass the threshold by 1e-06, float32 rounding, so from about "
+        "0.999999 up no input can fail)"
+    )
     with pytest.raises(
         PluginError, match=said + r", got 'high' \(reward 'label_confidence_drop'\)$"
     ):

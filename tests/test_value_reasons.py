@@ -70,3 +70,38 @@ def test_a_boolean_for_a_number_or_a_choice_is_said_as_yaml_writes_it(
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"ffade: error: {says}"], done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        (
+            "--model.init_args.gamma",
+            '"0.5"',
+            'model.init_args.gamma: expected float, got the string "0.5" (in quotes: text, not a '
+            "number); give a number without quotes: 0.5",
+        ),
+        (
+            "--model.init_args.learning_rate",
+            "'1e-3'",
+            'model.init_args.learning_rate: expected float, got the string "1e-3" (in quotes: '
+            "text, not a number); give a number without quotes: 1e-3",
+        ),
+        (
+            "--model.init_args.budget",
+            '"16"',
+            'model.init_args.budget: expected int, got the string "16" (in quotes: text, not a '
+            "number); give a whole number without quotes: 16",
+        ),
+    ],
+)
+def test_a_quoted_number_is_said_as_the_string_it_is(
+    tmp_path: Path, option: str, value: str, says: str
+) -> None:
+    """jsonargparse says "Got value: 0.5" of the string "0.5": the line read "expected float,
+    got 0.5", which looks like the very number it asked for."""
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    done = ffade_in_process("fit", "--config", str(config), option, value, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"ffade: error: {says}"], done.stderr
+    assert not (tmp_path / "runs").exists()

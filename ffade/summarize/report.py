@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
-from ffade.evaluation_log import is_large_log, log_problems, say_run_state, summary_as_logged
+from ffade.evaluation_log import is_large_log, report_summary, say_run_state
 from ffade.folder_options import folder_path
 from ffade.records import check_run_dir, write_text_atomic
 from ffade.shown_numbers import share
@@ -124,7 +124,7 @@ def build_report(
         if (out / "figures").exists():
             writable_file(out / "figures" / f"{name}.png", option)
     unwritten = {} if option else {"hint": elsewhere}  # a write that fails anyway: what to do
-    summary = summary_as_logged(run_dir)  # read once: a live run's counts come from its log
+    summary, problems = report_summary(run_dir)  # read once: counts as the log holds them
     large = is_large_log(run_dir) or (compare is not None and is_large_log(compare))
     with ReportSteps(4 + bool(tensorboard) + (compare is not None), shown=large) as steps:
         kept, apart = split_by_meaning(landscape, meaning_changing(summary))  # see .meaning
@@ -132,12 +132,13 @@ def build_report(
         regions = find_regions(kept, threshold, min_evaluations)
         rules = find_rules(kept, threshold, min_evaluations)
         other = None if compare is None else _load_comparable(landscape, run_dir, Path(compare))
-        other_summary = None if compare is None else summary_as_logged(compare)
+        other_summary = None if compare is None else report_summary(compare)[0]
         # a --mitigation that is no fine-tune's verdict is refused before any picture is drawn
         held_out = None if other_summary is None else held_out_numbers(other_summary, mitigation)
         # one choice of axes for both runs: pictures pooled over different concepts do not compare
         axes = default_axes(landscape) if axes is None else axes
         report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
+        report["log_problems"] = problems
         report["rules"] = rules.to_dict(landscape)
         report["meaning_changing"] = apart
         # states with a failure only under a meaning-changing edit: in fit's count, in no rule
@@ -247,7 +248,7 @@ def assemble_report(
         if microscopic
         else None,
         "examples": report_examples(run_dir),
-        "log_problems": log_problems(run_dir, summary),
+        "log_problems": [],  # the caller's, read with the summary (report_summary)
         "compare": None,
     }
 

@@ -1157,9 +1157,32 @@ def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
     finished = make_run("finished", grid, counts, **stale)  # final: a mismatch is a log problem
     assert main([str(finished), "--no-tensorboard"]) == 0
     report = json.loads((finished / "report.json").read_text())
-    assert report["run_figures"]["evaluations"] == 0
+    assert report["run_figures"]["evaluations"] == 12  # the log's, as the failure rate's
     assert any("says 0 evaluations but" in p for p in report["log_problems"])
     assert "did not finish" not in capsys.readouterr().err
+
+
+def test_a_finished_run_whose_log_was_cut_is_counted_from_the_log(tmp_path, capsys) -> None:
+    """A log cut short under a finished (or failed) summary: the Run table and the terminal said
+    summary.json's 64 evaluations beside a failure rate and states counted over the log's 8."""
+    from tests.summarize.conftest import write_run
+
+    run = write_run(
+        tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, {(2,): (4, 3), (1,): (4, 0)}, evaluations=64
+    )
+    summary = json.loads((run / "summary.json").read_text()) | {"failures": 40}
+    (run / "summary.json").write_text(json.dumps(summary))
+    assert main([str(run), "--no-tensorboard"]) == 0
+    out, err = capsys.readouterr()
+    figures = json.loads((run / "report.json").read_text())["run_figures"]
+    assert (figures["evaluations"], figures["failures"], figures["failure_rate"]) == (8, 3, 0.375)
+    assert "evaluations: 8, failures: 3" in out.splitlines()
+    log, said = run / "evaluations.jsonl", run / "summary.json"
+    assert err.splitlines()[:2] == [
+        f"ffade: warning: {said} says 64 evaluations but {log} holds 8; the report counts the "
+        "log's",
+        f"ffade: warning: {said} says 40 failures but {log} holds 3; the report counts the log's",
+    ]
 
 
 def test_with_no_rule_the_next_command_asks_about_regions_or_says_there_is_none(

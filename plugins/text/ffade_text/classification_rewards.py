@@ -19,7 +19,7 @@ from ffade.errors import (
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
-from ffade.thresholds import drop_exceeds
+from ffade.thresholds import drop_exceeds, drop_threshold_decides, drop_threshold_range
 from ffade.top_class import right_answers, settle_infinite
 
 
@@ -144,8 +144,8 @@ class LabelConfidenceDrop(_EditReward):
             "reward",
             "threshold",
             threshold,
-            value_ok=lambda v: 0 <= v < 1,
-            what="in [0, 1) (a drop in probability)",
+            value_ok=drop_threshold_decides,
+            what=drop_threshold_range(1.0, "a drop in probability", "input"),
         )
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:

@@ -27,7 +27,12 @@ from ffade.errors import (
     require_positive_arg,
 )
 from ffade.plugin_api import Reward, Scores
-from ffade.thresholds import drop_exceeds
+from ffade.thresholds import (
+    as_compared,
+    drop_exceeds,
+    drop_threshold_decides,
+    drop_threshold_range,
+)
 
 
 def sentence_bleu(hypothesis: str, reference: str) -> float:
@@ -184,11 +189,15 @@ class _Absolute(_SummaryReward):
     """metric: the summary's score; failed: score below ``threshold``."""
 
     def threshold_ok(self, threshold: float) -> bool:
-        # no score is below 0; at the top, only a perfect summary passes, which is a choice
-        return 0 < threshold <= self.full_scale
+        # no score is below 0 (nor below what float32 rounds 1e-50 to); at the top, only a
+        # perfect summary passes, which is a choice
+        return as_compared(threshold) > 0 and threshold <= self.full_scale
 
     def threshold_range(self) -> str:
-        return f"in (0, {self.full_scale:g}] ({self.metric_name}'s range; at 0 no summary can fail)"
+        return (
+            f"in (0, {self.full_scale:g}] ({self.metric_name}'s range; at 0, or at a number "
+            "float32 rounds to 0, no summary can fail)"
+        )
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         scores = self._scores(outputs, references)
@@ -204,13 +213,10 @@ class _Drop(_SummaryReward):
     def threshold_ok(self, threshold: float) -> bool:
         # a drop is at most the full scale (a perfect summary to a score of 0); at 0 every
         # loss beyond rounding fails, which is a choice
-        return 0 <= threshold < self.full_scale
+        return drop_threshold_decides(threshold, self.full_scale)
 
     def threshold_range(self) -> str:
-        return (
-            f"in [0, {self.full_scale:g}) (a drop in {self.metric_name}; at "
-            f"{self.full_scale:g} no edit can fail)"
-        )
+        return drop_threshold_range(self.full_scale, f"a drop in {self.metric_name}", "edit")
 
     def score(self, outputs: Any, references: Any, clean_outputs: Any | None = None) -> Scores:
         name = self.plugin_name or type(self).__name__

@@ -45,7 +45,9 @@ def test_confidence_drop_fails_past_its_threshold() -> None:
     edited = log_probs([0.55, 0.45], [0.7, 0.3])
     scores = LabelConfidenceDrop(threshold=0.3).score(edited, torch.tensor([0, 0]), clean)
     assert scores.failed.tolist() == [True, False]
-    with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 1\) \(a drop in"):
+    with pytest.raises(
+        FfadeError, match=r"threshold must be a number in \[0, 0\.999999\) \(a drop in"
+    ):
         LabelConfidenceDrop(threshold=1.5)
     with pytest.raises(FfadeError, match="none given"):
         LabelFlip().score(edited, torch.tensor([0, 0]))
@@ -171,8 +173,9 @@ def test_a_confidence_drop_error_names_the_reward_as_it_was_registered() -> None
     finally:
         registry.unregister("reward", "shaken")
     assert str(error.value) == (
-        "task.reward.args.threshold must be a number in [0, 1) (a drop in probability), got 1.5 "
-        "(reward 'shaken')"
+        "task.reward.args.threshold must be a number in [0, 0.999999) (a drop in probability, "
+        "at most 1: it must pass the threshold by 1e-06, float32 rounding, so from about "
+        "0.999999 up no input can fail), got 1.5 (reward 'shaken')"
     )
 
 
@@ -203,3 +206,10 @@ def test_an_infinite_score_is_a_certain_answer_not_nan_probabilities() -> None:
     scores = LabelFlip().score(edited, torch.tensor([0, 0]), clean)
     assert scores.failed.tolist() == [True, False]
     assert scores.metric.tolist() == [1.0, -0.5]
+
+
+@pytest.mark.parametrize("threshold", [0.999999, 0.9999995])
+def test_a_threshold_within_rounding_of_one_is_refused(threshold: float) -> None:
+    """A drop must pass its threshold by 1e-6 and is at most 1: at 0.9999995 no text could fail."""
+    with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 0\.999999\) "):
+        registry.create("reward", "label_confidence_drop", {"threshold": threshold})

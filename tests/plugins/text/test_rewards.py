@@ -135,13 +135,29 @@ def test_empty_summaries_score_zero_and_fail_only_when_the_edit_emptied_them() -
         assert scores.failed.tolist() == [True, False] and scores.metric[1] == 0
 
 
+BLEU_RANGE = (
+    "(0, 100] (BLEU's range; at 0, or at a number float32 rounds to 0, no summary can fail)"
+)
+ROUGEL_RANGE = (
+    "(0, 1] (ROUGE-L F1's range; at 0, or at a number float32 rounds to 0, no summary can fail)"
+)
+BLEU_DROP_RANGE = (
+    "[0, 99.9999) (a drop in BLEU, at most 100: it must pass the threshold by 0.0001, float32 "
+    "rounding, so from about 99.9999 up no edit can fail)"
+)
+ROUGEL_DROP_RANGE = (
+    "[0, 0.999999) (a drop in ROUGE-L F1, at most 1: it must pass the threshold by 1e-06, "
+    "float32 rounding, so from about 0.999999 up no edit can fail)"
+)
+
+
 def test_reward_errors() -> None:
     with pytest.raises(FfadeError, match="clean_outputs=None"):
         registry.create("reward", "bleu_drop").score([GOOD], [REFERENCE])
     # named as the scale error names its key, and 101 said as typed, not as 101.0
     said = (
-        "task.reward.args.threshold must be a number in (0, 100] (BLEU's range; at 0 no summary "
-        "can fail), got 101 "
+        "task.reward.args.threshold must be a number in (0, 100] (BLEU's range; at 0, or at a "
+        "number float32 rounds to 0, no summary can fail), got 101 "
     )
     with pytest.raises(FfadeError, match=re.escape(said + "(reward 'bleu')")):
         registry.create("reward", "bleu", {"threshold": 101})
@@ -171,18 +187,23 @@ def test_a_yes_threshold_on_the_command_line_is_one_error_line(tmp_path) -> None
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "ffade: error: model.init_args.task.reward.args.threshold must be a number in [0, 100) "
-        "(a drop in BLEU; at 100 no edit can fail), got true (reward 'bleu_drop')"
+        "ffade: error: model.init_args.task.reward.args.threshold must be a number in "
+        f"{BLEU_DROP_RANGE}, got true (reward 'bleu_drop')"
     )
 
 
 @pytest.mark.parametrize(
     ("name", "threshold", "allowed"),
     [
-        ("bleu", 0, "(0, 100] (BLEU's range; at 0 no summary can fail)"),
-        ("rougel", 0, "(0, 1] (ROUGE-L F1's range; at 0 no summary can fail)"),
-        ("bleu_drop", 100, "[0, 100) (a drop in BLEU; at 100 no edit can fail)"),
-        ("rougel_drop", 1, "[0, 1) (a drop in ROUGE-L F1; at 1 no edit can fail)"),
+        ("bleu", 0, BLEU_RANGE),
+        ("rougel", 0, ROUGEL_RANGE),
+        ("bleu_drop", 100, BLEU_DROP_RANGE),
+        ("rougel_drop", 1, ROUGEL_DROP_RANGE),
+        # within float32 rounding of the end: no drop passes 99.99995 by the 0.0001 of rounding
+        ("bleu_drop", 99.99995, BLEU_DROP_RANGE),
+        ("bleu_drop", 99.9999, BLEU_DROP_RANGE),
+        ("rougel_drop", 0.9999995, ROUGEL_DROP_RANGE),
+        ("bleu", 1e-50, BLEU_RANGE),  # float32 reads it as 0, and no score is below 0
     ],
 )
 def test_a_threshold_at_which_nothing_can_fail_is_refused(name, threshold, allowed) -> None:
@@ -194,12 +215,16 @@ def test_a_threshold_at_which_nothing_can_fail_is_refused(name, threshold, allow
         registry.create("reward", name, {"threshold": threshold})
 
 
-@pytest.mark.parametrize(("name", "threshold"), [("bleu", 100), ("rougel", 1), ("bleu_drop", 0)])
+@pytest.mark.parametrize(
+    ("name", "threshold"),
+    [("bleu", 100), ("rougel", 1), ("bleu_drop", 0), ("bleu_drop", 99.9998), ("bleu", 1e-30)],
+)
 def test_a_threshold_at_the_far_end_still_decides(name: str, threshold: float) -> None:
-    """Only a perfect summary passes bleu 100 / rougel 1; any loss fails a drop of 0."""
+    """Only a perfect summary passes bleu 100 / rougel 1; any loss fails a drop of 0. Just inside
+    the rounding limits, the empty summary (BLEU 0, a drop of 100) still fails."""
     reward = registry.create("reward", name, {"threshold": threshold})
     clean = [REFERENCE, REFERENCE] if name.endswith("_drop") else None
-    scores = reward.score([REFERENCE, BAD], [REFERENCE, REFERENCE], clean)
+    scores = reward.score([REFERENCE, ""], [REFERENCE, REFERENCE], clean)
     assert scores.failed.tolist() == [False, True]
 
 

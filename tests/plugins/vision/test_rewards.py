@@ -82,7 +82,9 @@ def test_confidence_drop_uses_the_threshold() -> None:
     assert scores.metric[2].item() < 0, "confidence rose"
     assert scores.reward[0].item() == pytest.approx(10 * (p - 0.5))
     assert ConfidenceDrop.needs_clean_outputs
-    with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 1\) \(a drop in"):
+    with pytest.raises(
+        FfadeError, match=r"threshold must be a number in \[0, 0\.999999\) \(a drop in"
+    ):
         ConfidenceDrop(threshold=1.5)
 
 
@@ -194,8 +196,9 @@ def test_a_confidence_drop_error_names_the_reward_as_it_was_registered() -> None
     finally:
         registry.unregister("reward", "shaken")
     assert str(error.value) == (
-        "task.reward.args.threshold must be a number in [0, 1) (a drop in probability), got 1.5 "
-        "(reward 'shaken')"
+        "task.reward.args.threshold must be a number in [0, 0.999999) (a drop in probability, "
+        "at most 1: it must pass the threshold by 1e-06, float32 rounding, so from about "
+        "0.999999 up no input can fail), got 1.5 (reward 'shaken')"
     )
 
 
@@ -268,3 +271,14 @@ def test_an_infinite_logit_is_a_certain_answer_not_an_invalid_evaluation() -> No
     # a NaN among infinities is no answer: still invalid
     nan = Misclassification().score(torch.tensor([[inf, float("nan")]]), torch.tensor([0]))
     assert math.isnan(nan.metric.item())
+
+
+@pytest.mark.parametrize("threshold", [0.999999, 0.9999995])
+def test_a_threshold_within_rounding_of_one_is_refused(threshold: float) -> None:
+    """A drop must pass its threshold by 1e-6 and is at most 1: at 0.9999995 no input could fail,
+    and the search would have run to the end finding nothing."""
+    with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 0\.999999\) "):
+        registry.create("reward", "confidence_drop", {"threshold": threshold})
+    reward = registry.create("reward", "confidence_drop", {"threshold": 0.999998})
+    certain = torch.tensor([[0.0, 100.0]])  # all on class 1, then all on class 0
+    assert reward.score(certain.flip(-1), [1], clean_outputs=certain).failed.tolist() == [True]

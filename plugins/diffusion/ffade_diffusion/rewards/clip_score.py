@@ -20,6 +20,7 @@ from ffade.errors import FfadeError, as_written, is_number, require_positive_arg
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade.shown_numbers import beside
+from ffade.thresholds import as_compared
 from ffade_diffusion.paths import check_local_path, quiet_loading
 from ffade_diffusion.prompts import (
     Prompt,
@@ -93,11 +94,13 @@ class ClipScore(Reward):
         local_files_only: bool = True,
     ) -> None:
         # YAML's true is no 1; no cosine is below -1, and an image's embedding is never its
-        # prompt's, so at -1 no image could fail and at 1 every one would: a wasted search
-        if not is_number(threshold) or not -1 < threshold < 1:
+        # prompt's, so at -1 no image could fail and at 1 every one would: a wasted search. The
+        # float32 cosine compares -0.99999999 as -1.
+        if not is_number(threshold) or not -1 < as_compared(threshold) < 1:
             raise FfadeError(
                 "reward 'clip_score': threshold must be a cosine in (-1, 1) (at -1 no image can "
-                f"fail, at 1 every one does), got {as_written(threshold)}"
+                "fail, at 1 every one does, and so at a number float32 rounds to either), got "
+                f"{as_written(threshold)}"
             )
         self.scale = require_positive_arg(self, "reward", "scale", scale)
         if model != "tiny_digits_clip":  # the missing weights first, then the missing device

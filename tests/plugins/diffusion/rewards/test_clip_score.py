@@ -106,15 +106,17 @@ def test_a_model_file_a_folder_without_config_or_tokenizer_is_one_line(
         ClipScore(str(no_tokenizer))
 
 
-@pytest.mark.parametrize("threshold", [True, False, -1, 1, -1.0, 1.5])
+@pytest.mark.parametrize("threshold", [True, False, -1, 1, -1.0, 1.5, -0.99999999, 0.99999999])
 def test_a_threshold_that_cannot_decide_is_refused(threshold: float) -> None:
     """YAML's true (also yes, on) passed -1 <= threshold <= 1 as 1: every image failed. No
-    cosine is below -1 and an image's is never exactly 1: -1 failed none, 1 every one."""
+    cosine is below -1 and an image's is never exactly 1: -1 failed none, 1 every one. The
+    float32 cosine compares -0.99999999 as -1 and 0.99999999 as 1."""
     with pytest.raises(FfadeError) as error:
         ClipScore("tiny_digits_clip", threshold=threshold)
     assert str(error.value) == (
         "reward 'clip_score': threshold must be a cosine in (-1, 1) (at -1 no image can fail, "
-        f"at 1 every one does), got {str(threshold).lower()}"
+        "at 1 every one does, and so at a number float32 rounds to either), got "
+        f"{str(threshold).lower()}"
     )
 
 

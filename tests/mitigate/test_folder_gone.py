@@ -1,0 +1,43 @@
+"""A fine-tune's run directory removed while it trains (``rm -rf runs/x/version_0``): one line
+naming that folder, exit 2, as a discovery run says it (a fine-tune has no log to guard; its next
+summary.json write finds the folder gone)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lightning.pytorch import Callback
+
+from tests.helpers import ffade_in_process
+from tests.mitigate.test_stopped_early import fit_args
+
+
+class RemovesRunDir(Callback):
+    """Removes the run's directory after its second step, as a user's ``rm -rf`` would."""
+
+    steps = 0
+
+    def on_train_batch_end(self, trainer: Any, *args: Any) -> None:
+        self.steps += 1
+        if self.steps == 2:
+            shutil.rmtree(trainer.log_dir)
+
+
+@pytest.mark.slow  # a small fine-tune through the CLI, about 12 s
+def test_a_fine_tunes_folder_removed_mid_run_is_named_as_removed(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """The fine-tune's cleanup of a start that made no evaluations then removed the empty
+    runs/mitigate_digits and runs too, and the line named runs as the folder removed."""
+    callback = "--trainer.callbacks+=tests.mitigate.test_folder_gone.RemovesRunDir"
+    result = ffade_in_process(*fit_args(digits_run, tmp_path / "runs"), callback, cwd=tmp_path)
+    run = tmp_path / "runs" / "mitigate_digits" / "version_0"
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ffade: error:")]
+    assert len(errors) == 1, result.stderr[-3000:]
+    assert f"the folder {run} was removed while ffade wrote there" in errors[0]
+    assert run.parent.is_dir() and not run.exists()  # only what the user removed is gone
