@@ -138,7 +138,7 @@ def build_report(
         # one choice of axes for both runs: pictures pooled over different concepts do not compare
         axes = default_axes(landscape) if axes is None else axes
         report = assemble_report(run_dir, summary, landscape, regions, threshold, min_evaluations)
-        report["log_problems"] = problems
+        report["log_problems"] = problems  # read with the summary (report_summary)
         report["rules"] = rules.to_dict(landscape)
         report["meaning_changing"] = apart
         # states with a failure only under a meaning-changing edit: in fit's count, in no rule
@@ -248,7 +248,6 @@ def assemble_report(
         if microscopic
         else None,
         "examples": report_examples(run_dir),
-        "log_problems": [],  # the caller's, read with the summary (report_summary)
         "compare": None,
     }
 
