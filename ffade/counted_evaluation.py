@@ -33,12 +33,15 @@ def evaluated_with_progress(
     The evaluator runs a call's distinct pairs (``rows``: :func:`distinct_rows`) in batches of
     its batch size, in order of first appearance; feeding it those pairs a batch at a time makes
     the same batches (so the same scores, bit for bit), and the whole call then reads every pair
-    from its memo. ``each_batch`` is called before each batch (where a stop may be raised).
+    from its memo. Under data parallelism each call holds one batch per rank, dealt out by the
+    evaluator (:mod:`ffade.distributed`). ``each_batch`` is called before each of those calls
+    (where a stop may be raised).
     """
-    for start in range(0, len(rows), evaluator.batch_size):
+    per_call = evaluator.batch_size * evaluator.ranks.world_size  # a batch for each rank
+    for start in range(0, len(rows), per_call):
         if each_batch is not None:
             each_batch()
-        batch = rows[start : start + evaluator.batch_size]
+        batch = rows[start : start + per_call]
         evaluator.evaluate(positions[batch], states[batch])
         bar.update(len(batch))
     return evaluator.evaluate(positions, states).judged_failed()

@@ -12,6 +12,7 @@ from typing import Any
 
 from lightning.pytorch.callbacks import Callback, TQDMProgressBar
 from lightning.pytorch.callbacks.progress.tqdm_progress import Tqdm
+from lightning.pytorch.strategies.launchers import _MultiProcessingLauncher
 from typing_extensions import override
 
 from ffade.log_bars import LoggedBar, on_terminal
@@ -217,9 +218,18 @@ class QuietInSpawnedRanks(Callback):
     """``--trainer.strategy ddp_spawn`` runs the fit in processes it spawns, which start afresh
     (no ``ffade fit`` in them to call :func:`quiet_lightning`): each rank printed Lightning's
     ``NOISE`` lines and its internal deprecation warning, which ``ddp``'s ranks keep quiet. The
-    spawned process is ffade's own for the fit's length, so it is quieted for good."""
+    spawned process is the fit's own, so it is quieted for good.
+
+    Only ranks that Lightning's multiprocessing launcher started: any other child process (a
+    worker of the caller's own ``multiprocessing.Pool`` running a fit) is the caller's, and was
+    quieted for good too, for its later fits and ``seed_everything`` calls, while the same code
+    in the caller's main process printed Lightning's lines."""
 
     @override
     def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
-        if multiprocessing.parent_process() is not None:  # a spawned rank, not the caller's
-            quiet_lightning()
+        launcher = getattr(trainer.strategy, "launcher", None)
+        if (
+            isinstance(launcher, _MultiProcessingLauncher)
+            and multiprocessing.parent_process() is not None
+        ):
+            quiet_lightning()  # setup runs in the launched ranks only, never the launcher's

@@ -2,6 +2,7 @@ import io
 import logging
 from pathlib import Path
 
+import pytest
 import torch
 import tqdm.std
 import yaml
@@ -223,3 +224,42 @@ def test_a_search_that_ends_before_its_budget_ends_its_bar_at_100_percent(tmp_pa
     bar = result.stderr.splitlines()
     assert len(bar) == 1 and bar[0].startswith("evaluations: 100%|##########|"), bar
     assert f" {done}/{done} " in bar[0], bar
+
+
+@pytest.mark.slow  # a fresh Python, a Pool worker and a Lightning fit: ~15 s of CPU
+def test_a_fit_in_the_callers_own_worker_process_leaves_lightning_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """Only ranks that Lightning's ``ddp_spawn`` started are quieted for good: a worker of the
+    caller's own ``multiprocessing.Pool`` fitting an explorer with a plain Trainer was quieted
+    too (its later ``seed_everything`` said nothing, Lightning's lines were gone), while the
+    same code in the caller's main process printed them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, multiprocessing, sys\n"
+        "def work(save_dir):\n"
+        "    from lightning.pytorch import Trainer\n"
+        "    from lightning.pytorch.loggers import CSVLogger\n"
+        "    from ffade.explore import RandomExplorer\n"
+        "    from tests.helpers import synthetic_spec\n"
+        "    explorer = RandomExplorer(task=synthetic_spec(num_inputs=4), budget=4)\n"
+        "    Trainer(accelerator='cpu', devices=1, max_epochs=1, logger=CSVLogger(save_dir),\n"
+        "            enable_progress_bar=False, enable_model_summary=False).fit(explorer)\n"
+        "    seed = logging.getLogger('lightning.fabric.utilities.seed')\n"
+        "    rank_zero = logging.getLogger('lightning.pytorch.utilities.rank_zero')\n"
+        "    return seed.level, len(rank_zero.filters)\n"
+        "if __name__ == '__main__':\n"
+        "    with multiprocessing.get_context('fork').Pool(1) as pool:\n"
+        "        print(pool.map(work, [sys.argv[1]])[0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-1:] == ["(0, 0)"], result.stdout  # NOTSET, no filter

@@ -31,6 +31,7 @@ from typing_extensions import override
 
 from ffade.changes import ChangedInputs
 from ffade.disjoint import keep_apart
+from ffade.distributed import SINGLE_PROCESS, trainer_ranks
 from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
 from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
@@ -200,8 +201,8 @@ class FineTuner(FixVerdict, RunModule):
 
     def measure_guard(self) -> GuardResult:
         """The guard's numbers for the model as it is now (in eval mode, then back), over the
-        whole held-out set. Under data parallelism every rank measures it all (the weights are
-        the same on each) and takes rank 0's numbers, so every rank reaches rank 0's verdict."""
+        whole held-out set. Under data parallelism the ranks share its batches and gather every
+        answer (ffade.mitigate.guard.measure): one process's numbers and verdict on every rank."""
         training = self.network.training
         self.network.eval()
         try:
@@ -213,11 +214,10 @@ class FineTuner(FixVerdict, RunModule):
                 self.hparams.eval_batch_size,
                 shown=self._bar_shown(),
                 each_batch=getattr(self, "_stop_if_sigterm", None),  # set after training
+                ranks=SINGLE_PROCESS if self._trainer is None else trainer_ranks(self.trainer),
             )
         finally:
             self.network.train(training)
-        if self._trainer is not None and self.trainer.world_size > 1:
-            result = self.trainer.strategy.broadcast(result, src=0)
         return result
 
     def _bar_shown(self) -> bool:

@@ -35,6 +35,7 @@ import torch
 
 from ffade.concepts import ConceptSpace
 from ffade.counted_evaluation import distinct_rows, evaluated_with_progress
+from ffade.distributed import SINGLE_PROCESS, Ranks
 from ffade.env import Evaluator
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import RegionFeedback
@@ -201,14 +202,17 @@ def measure(
     batch_size: int = 512,
     shown: bool = True,
     each_batch: Callable[[], None] | None = None,
+    ranks: Ranks = SINGLE_PROCESS,
 ) -> GuardResult:
     """Evaluate the task's target (as it is now) on the guard pairs of the held-out ``task``.
 
     A fresh evaluator each call, so nothing memoized from another model's answers is reused.
     ``shown`` False draws no bar: the fine-tune's Trainer has none (``enable_progress_bar``).
     ``each_batch`` is called before each batch: a SIGTERM stops the check there, not after it.
+    Under data parallelism (``ranks``) the batches are one process's, dealt round robin, and each
+    input's and pair's answer is gathered in order: the same numbers as one process's.
     """
-    evaluator = Evaluator(task, batch_size=batch_size, warn_invalid=False)  # NaN fails here
+    evaluator = Evaluator(task, batch_size=batch_size, warn_invalid=False, ranks=ranks)
     correct = []
     neutral = task.space.neutral
     changed = [(pairs.targeted_ids, pairs.targeted_states)]
@@ -225,16 +229,23 @@ def measure(
         disable=not shown,
     )
     with bar:
-        for start in range(0, pairs.num_inputs, batch_size):
-            ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
+        starts = range(0, pairs.num_inputs, batch_size)
+        for first in range(0, len(starts), ranks.world_size):
+            round_ = starts[first : first + ranks.world_size]  # a batch for each rank
             if each_batch is not None:
                 each_batch()
-            with torch.inference_mode():
-                inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
-                _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
-                outputs = predicted(task.target, inputs, len(ids))
-                correct.append(clean_correct(outputs, task.target.to_device(references)).cpu())
-            bar.update(len(ids))
+            mine = None
+            if ranks.rank < len(round_):
+                start = round_[ranks.rank]
+                ids = np.arange(start, min(start + batch_size, pairs.num_inputs))
+                with torch.inference_mode():
+                    inputs = evaluator.changes.inputs(ids, np.tile(neutral, (len(ids), 1)))
+                    _, references = task.dataset.collate([task.inputs[int(i)] for i in ids])
+                    outputs = predicted(task.target, inputs, len(ids))
+                    mine = clean_correct(outputs, task.target.to_device(references)).cpu()
+            gathered = [part for part in ranks.gather(mine) if part is not None]
+            correct.extend(gathered)
+            bar.update(sum(len(part) for part in gathered))
         failed = []
         for ids, states in changed:  # the untargeted pairs that the targeted share are memoized
             rows = distinct_rows(evaluator, ids, states)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import torch
@@ -174,3 +175,46 @@ def test_clean_accuracy_is_the_exact_share_so_a_loss_of_the_tolerance_is_accepte
         rates.append(measure(task, pairs, 1, first_right, batch_size=64).clean_accuracy)
     assert rates == [round(0.91 * n) / n, round(0.90 * n) / n]
     assert rates[0] - rates[1] <= 0.01 + 1e-12  # the verdict's test (ffade.mitigate.verdict)
+
+
+def test_ranks_share_the_held_out_check_and_get_one_process_s_numbers() -> None:
+    """Under data parallelism every rank measured the whole check (N devices did one device's
+    work N times); the ranks now deal its batches round robin and gather every answer in order,
+    so each gets one process's numbers exactly (the verdict must not depend on N)."""
+    import threading
+
+    from tests.test_distributed import Exchange, ThreadRanks
+
+    def counted_task() -> tuple[Any, list[int]]:
+        """The synthetic task, its target's batches counted."""
+        task, calls = build_task(synthetic_spec(num_inputs=8)), []
+        predict = task.target.predict
+        task.target.predict = lambda inputs: calls.append(1) or predict(inputs)
+        return task, calls
+
+    task, alone_calls = counted_task()
+    targeted = task.space.unflat(np.arange(290, 350))  # a planted box's edge: some fail
+    regions = np.repeat(np.eye(2, dtype=bool), 30, 0)
+    pairs = guard_pairs(len(task.inputs), task.space, targeted, regions, max_pairs=200, seed=0)
+
+    def correct(outputs: torch.Tensor, references: Any) -> torch.Tensor:
+        return outputs > 0
+
+    alone = measure(task, pairs, 2, correct, batch_size=7, shown=False)
+    exchange, results, counts = Exchange(2), [None, None], []
+
+    def rank(r: int) -> None:
+        task, calls = counted_task()
+        counts.append(calls)
+        results[r] = measure(task, pairs, 2, correct, 7, False, ranks=ThreadRanks(r, 2, exchange))
+
+    threads = [threading.Thread(target=rank, args=(r,)) for r in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [alone, alone], results
+    assert 0 < alone.targeted_failure_rate < 1 and len(alone_calls) > 10
+    # each of the three phases (clean inputs, targeted, untargeted pairs) deals from rank 0
+    assert max(len(calls) for calls in counts) <= len(alone_calls) // 2 + 3, counts
+    assert sum(len(calls) for calls in counts) == len(alone_calls)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import torch
 from typing_extensions import override
 
+from ffade.distributed import trainer_ranks
 from ffade.errors import (
     FfadeError,
     as_written,
@@ -133,7 +134,7 @@ class Seq2SeqFineTuner(FineTuner):
         # once, before the first step, and travels in checkpoints: a resumed run never re-measures
         # its half-trained model as if it were the original
         self.clean_scores: dict[str, dict[str, float]] = {}
-        self._batch_scores: dict[str, list[float]] = {"bleu": [], "rougel": []}
+        self._batch_scores: dict[str, list[list[float]]] = {"bleu": [], "rougel": []}  # by batch
         self._base_weights: dict[str, torch.Tensor] | None = None
 
     # ---- what to train -----------------------------------------------------------------------
@@ -230,10 +231,10 @@ class Seq2SeqFineTuner(FineTuner):
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
         """Sentence BLEU / 100 per unedited article: correctness graded, not all or nothing."""
         bleu = [sentence_bleu(h, r) for h, r in zip(outputs, references, strict=True)]
-        self._batch_scores["bleu"] += bleu
-        self._batch_scores["rougel"] += [
-            rouge_l(h, r) for h, r in zip(outputs, references, strict=True)
-        ]
+        self._batch_scores["bleu"].append(bleu)
+        self._batch_scores["rougel"].append(
+            [rouge_l(h, r) for h, r in zip(outputs, references, strict=True)]
+        )
         return torch.tensor(bleu, dtype=torch.float32) / 100.0
 
     @override
@@ -248,7 +249,9 @@ class Seq2SeqFineTuner(FineTuner):
         when = "before" if self.before is None else "after"  # the base sets before once measured
         self._batch_scores = {"bleu": [], "rougel": []}
         result = super().measure_guard()
-        scores = self._batch_scores
+        scores = {
+            key: [s for batch in batches for s in batch] for key, batches in self._every_batch()
+        }
         self.clean_scores[when] = {
             "bleu": sum(scores["bleu"]) / len(scores["bleu"]),
             "rougel": sum(scores["rougel"]) / len(scores["rougel"]),
@@ -261,6 +264,20 @@ class Seq2SeqFineTuner(FineTuner):
                 {f"guard/clean_bleu_{when}": self.clean_scores[when]["bleu"]}, step=self.global_step
             )
         return result
+
+    def _every_batch(self) -> list[tuple[str, list[list[float]]]]:
+        """Every clean batch's scores in one process's order: under data parallelism this rank
+        scored batches rank, rank + N, ... of the held-out check (ffade.mitigate.guard.measure),
+        so the ranks' lists are gathered and dealt back in turn, and the means are one
+        process's, summed in its order."""
+        if self._trainer is None or self.trainer.world_size == 1:
+            return list(self._batch_scores.items())
+        every = trainer_ranks(self.trainer).gather(self._batch_scores)
+        rounds = max(len(ranks["bleu"]) for ranks in every)
+        return [
+            (key, [r[key][i] for i in range(rounds) for r in every if i < len(r[key])])
+            for key in self._batch_scores
+        ]
 
     @override
     def reason(self, accepted: bool) -> str:
