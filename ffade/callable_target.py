@@ -29,7 +29,7 @@ from ffade import registry
 from ffade.batch import batch_size_of
 from ffade.errors import PluginError, print_line
 from ffade.plugin_api import Target, load_weights
-from ffade.plugin_checks import check_class_references
+from ffade.plugin_checks import check_class_references, probability_note, probability_rows
 from ffade.speed import FastForward
 from ffade.written import a_type
 
@@ -264,14 +264,9 @@ class CallableTarget(Target):
                 f"{type(outputs).__name__} {str(outputs)[:60]}"
             ) from None
         if tensor.dim() in (1, 2) and tensor.is_floating_point():
-            if not self.said_probabilities and _probability_rows(tensor):
+            if not self.said_probabilities and probability_rows(tensor):
                 self.said_probabilities = True
-                print_line(
-                    f"ffade: note: target '{self.error_name}': predict's scores read as "
-                    "probabilities (every row sums to 1); the classification rewards take the "
-                    "softmax of scores, so return logits or log-probabilities "
-                    "(torch.log(p), np.log(p)) for their probability and drop to be the model's"
-                )
+                print_line(probability_note(self.error_name, "(torch.log(p), np.log(p))"))
             return tensor.float()
         if tensor.dim() == 1 and not tensor.is_floating_point():
             if self.num_classes is None:
@@ -326,16 +321,6 @@ class CallableTarget(Target):
         vectors = torch.as_tensor(vectors)
         # (B, ...) -> (B, d); a (B,) or scalar is left for the features check to refuse in a line
         return (vectors.flatten(1) if vectors.dim() >= 2 else vectors).float()
-
-
-def _probability_rows(scores: torch.Tensor) -> bool:
-    """Whether every row of a (B, C) table is a probability distribution (C >= 2). The rewards
-    read scores as logits: softmax turned probabilities 0.9 / 0.1 into 0.69 / 0.31, and a fall
-    from 0.9 to 0.55 (more than confidence_drop's 0.3) into 0.165, a pass."""
-    if scores.dim() != 2 or scores.shape[1] < 2 or not len(scores):
-        return False
-    rows = scores.double()
-    return bool(((rows >= 0).all() & ((rows.sum(-1) - 1).abs() < 1e-4).all()).item())
 
 
 def _whole_batches(outputs: tuple, expected: int) -> bool:

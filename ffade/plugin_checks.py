@@ -9,6 +9,7 @@ the rule it broke.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ import torch
 from ffade.batch import rows_in
 from ffade.blame import blamed
 from ffade.class_references import check_class_references  # noqa: F401  (its documented path)
-from ffade.errors import PluginError, ScoresError
+from ffade.errors import PluginError, ScoresError, print_line
 from ffade.plugin_api import SPLITS, Concept, Dataset, Reward, Scores, Target
 from ffade.plugin_names import plugin_label
 from ffade.signatures import check_signature
@@ -142,6 +143,30 @@ def _whole_batches(outputs: Any, size: int) -> bool:
     )
 
 
+def probability_rows(scores: torch.Tensor) -> bool:
+    """Whether every row of a (B, C) table is a probability distribution (C >= 2). The rewards
+    read scores as logits: softmax turned probabilities 0.9 / 0.1 into 0.69 / 0.31, and a fall
+    from 0.9 to 0.55 (more than confidence_drop's 0.3) into 0.165, a pass."""
+    if scores.dim() != 2 or scores.shape[1] < 2 or not len(scores):
+        return False
+    rows = scores.double()
+    return bool(((rows >= 0).all() & ((rows.sum(-1) - 1).abs() < 1e-4).all()).item())
+
+
+def probability_note(name: str, fix: str = "(torch.log(p))") -> str:
+    """The note for a target whose class scores read as probabilities, said once per target."""
+    return (
+        f"ffade: note: target '{name}': predict's scores read as probabilities (every row sums "
+        "to 1); the classification rewards take the softmax of scores, so return logits or "
+        f"log-probabilities {fix} for their probability and drop to be the model's"
+    )
+
+
+_SAID_PROBABILITIES: weakref.WeakValueDictionary[int, Target] = weakref.WeakValueDictionary()
+"""Targets told of :func:`probability_note` in this process, by id (a target that defines
+``__eq__`` may not hash): once each, not once a batch."""
+
+
 def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
     """The (B, num_classes) tensor of a target that declares ``class_scores``, from a tensor or
     what ``torch.as_tensor`` takes (a NumPy table, a list of rows), so every reward gets the
@@ -153,6 +178,9 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
     except (TypeError, ValueError, RuntimeError):
         table = None
     if table is not None and table.dim() == 2 and table.is_floating_point():
+        if _SAID_PROBABILITIES.get(id(target)) is not target and probability_rows(table):
+            _SAID_PROBABILITIES[id(target)] = target  # a softmax would misread every probability
+            print_line(probability_note(plugin_label(target)))
         return table
     got = "tensor" if isinstance(outputs, torch.Tensor) else type(outputs).__name__
     if table is not None:

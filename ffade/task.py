@@ -273,11 +273,12 @@ def build_task(
                 f"{neutral}, so it changes nothing; list the values to try in values"
             )
         elif concept.neutral not in concept.values:  # the paper's grids: brightness 0.5 to 0.9
-            if concept.is_numeric and not is_number(concept.neutral):  # "the first" would be a lie
+            finite = is_number(concept.neutral) and abs(concept.neutral) < float("inf")
+            if concept.is_numeric and not finite:  # "the first" would be a lie; inf: no JSON
                 raise FfadeError(
-                    f"concept '{concept.label}': its neutral value {neutral} is no "
-                    f"number, but its grid is numbers {as_written(list(concept.values))}; neutral "
-                    "must be the number that changes nothing"
+                    f"concept '{concept.label}': its neutral value {neutral} is no finite number, "
+                    f"but its grid is numbers {as_written(list(concept.values))}; neutral must be "
+                    "the finite number that changes nothing (summary.json has no inf or nan)"
                 )
             stand_in = concept.values[concept.neutral_index()]
             lacks = f"its grid lacks the neutral value {neutral}"

@@ -413,3 +413,29 @@ def test_a_concept_that_takes_no_label_is_told_to_take_it() -> None:
         build_task(spec)
     with pytest.raises(PluginError, match=r"^concept '.*NoLabel' has no argument 'label'; allo"):
         registry.create("concept", f"{HERE}:NoLabel", {"label": "dim_a"})  # no config key
+
+
+class Probabilities(RedOrBlue):
+    """Declares class_scores but returns softmax probabilities."""
+
+    def predict(self, inputs):
+        return (super().predict(inputs) * 10).softmax(1)
+
+
+def test_class_scores_that_read_as_probabilities_get_one_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A Target class of class_scores that returned probabilities ran silently, and the
+    classification rewards took their softmax (0.9 / 0.1 read as 0.69 / 0.31): the callable
+    target noted it, a plugin's target did not. One note per target, not one per batch."""
+    evaluator = Evaluator(build_task(_spec(target=f"{HERE}:Probabilities")), batch_size=4)
+    evaluator.evaluate(np.arange(8), np.zeros((8, 1), dtype=np.int64))
+    notes = [line for line in capsys.readouterr().err.splitlines() if "probabilities" in line]
+    assert notes == [
+        f"ffade: note: target '{HERE}:Probabilities': predict's scores read as probabilities "
+        "(every row sums to 1); the classification rewards take the softmax of scores, so return "
+        "logits or log-probabilities (torch.log(p)) for their probability and drop to be the "
+        "model's"
+    ]
+    _evaluate()  # logits: no note
+    assert "probabilities" not in capsys.readouterr().err

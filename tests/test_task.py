@@ -118,7 +118,7 @@ def test_values_in_task_errors_are_said_as_a_config_writes_them() -> None:
     None and ``{'name': 'margin', ...}``, which nothing they wrote looks like."""
     spec = synthetic_spec(num_inputs=16)
     spec["concepts"][2] = {"name": "tests.test_task:Unset", "args": {"values": [0.5, 0.9]}}
-    with pytest.raises(FfadeError, match=r"its neutral value null is no number, but its grid"):
+    with pytest.raises(FfadeError, match=r"its neutral value null is no finite number, but"):
         build_task(spec)
     spec = {**synthetic_spec(num_inputs=16), "reward": {"name": "margin", "arg": {"x": None}}}
     said = "task.reward: expected a plugin name or {name: ..., args: {...}}, got "
@@ -137,8 +137,34 @@ def test_a_word_as_the_neutral_value_of_a_grid_of_numbers_is_refused(tmp_path: P
     done = ffade_in_process("fit", "--config", str(config))
     assert done.returncode == 2, done.stderr[-2000:]
     assert done.stderr.strip().splitlines() == [
-        "ffade: error: concept 'tests.test_task:Quality': its neutral value 'off' is no number, "
-        "but its grid is numbers [0.5, 0.9]; neutral must be the number that changes nothing"
+        "ffade: error: concept 'tests.test_task:Quality': its neutral value 'off' is no finite "
+        "number, but its grid is numbers [0.5, 0.9]; neutral must be the finite number that "
+        "changes nothing (summary.json has no inf or nan)"
+    ]
+
+
+class NoNoise(Axis):
+    """An author's signal-to-noise concept whose 'no noise' is an infinite SNR."""
+
+    neutral = float("inf")
+
+
+def test_an_infinite_neutral_value_is_refused_before_it_reaches_summary_json(
+    tmp_path: Path,
+) -> None:
+    """``neutral = float("inf")`` ran, and summary.json held ``"neutral": Infinity``, which is no
+    JSON (a strict reader, jq or a browser, refuses the file); it is refused as the run starts."""
+    config = write_config(tmp_path / "c.yaml", budget=32)
+    data = yaml.safe_load(config.read_text())
+    concept = {"name": "tests.test_task:NoNoise", "args": {"values": [1.0, 0.5, 0.0]}}
+    data["model"]["init_args"]["task"]["concepts"][2] = concept
+    config.write_text(yaml.safe_dump(data))
+    done = ffade_in_process("fit", "--config", str(config))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        "ffade: error: concept 'tests.test_task:NoNoise': its neutral value inf is no finite "
+        "number, but its grid is numbers [1.0, 0.5, 0.0]; neutral must be the finite number "
+        "that changes nothing (summary.json has no inf or nan)"
     ]
 
 

@@ -373,3 +373,23 @@ def test_the_fine_tuner_for_a_new_output_kind_runs_as_shown(tmp_path: Path) -> N
     assert refused.stderr.strip().endswith("see docs/plugins.md, Your own fine-tuner")
     doc = (REPO / "docs" / "plugins.md").read_text()
     assert "\n## Your own fine-tuner\n" in doc  # the section the line names
+
+
+def test_the_reused_rewards_are_listed_with_the_distribution_that_holds_them() -> None:
+    """A package that reuses `misclassification` needs ffade-vision installed, which the page
+    never said: an author who listed only `ffade` in install_requires met `unknown reward` on a
+    fresh machine. The page's list must be every shipped reward, each under its distribution."""
+    from ffade.registry import available
+
+    doc = (REPO / "docs" / "plugins.md").read_text()
+    section = doc.split("**Reusing one of ffade's rewards:**")[1].split("**Details")[0]
+    items = [item.split("\n\n")[0] for item in section.split("\n- ")[1:]]
+    listed = {
+        item.split("`")[1]: set(re.findall(r"`(\w+)`", item.split(":", 1)[1])) for item in items
+    }
+    shipped: dict[str, set[str]] = {}
+    for plugin in available("reward"):
+        dist = plugin.distribution.split()[0]
+        if dist in {"ffade-vision", "ffade-text", "ffade-diffusion"}:
+            shipped.setdefault(dist, set()).add(plugin.name)
+    assert listed == shipped
