@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from contextlib import suppress
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -134,7 +134,7 @@ class LastCheckpoint(Callback):
 
 
 def save_where_stopped(trainer: Trainer) -> None:
-    """:meth:`LastCheckpoint.save_where_stopped`, for the run's checkpoint callback if it has one."""
+    """:meth:`LastCheckpoint.save_where_stopped`, by the run's checkpoint callback, if any."""
     for callback in trainer.callbacks:
         if isinstance(callback, LastCheckpoint):
             callback.save_where_stopped(trainer)
