@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -64,6 +65,7 @@ class LastCheckpoint(Callback):
         self._steps = 0
         self._last_cost = 0.0  # how long the last save took (none yet: the first is due)
         self._last_end: float | None = None
+        self._training = False  # between the run's first step and its end
 
     def due(self) -> bool:
         """Whether a step save is due: the last was cheap or took at most ``max_share`` of the
@@ -86,8 +88,31 @@ class LastCheckpoint(Callback):
             self.save(trainer)
 
     @override
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._training = True
+
+    @override
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._training = False  # what follows (a fine-tune's check, pictures) is no step
         self.save(trainer)
+
+    def save_where_stopped(self, trainer: Trainer) -> None:
+        """Save the run as a Ctrl-C, SIGTERM or SIGHUP left it, when that was between two steps.
+
+        Those stop a run at the end of the batch under way, where nothing is half done, yet it
+        resumed from its last step save, up to ``every_n_steps`` steps back (more where saves are
+        slow), and made those steps again. A stop within a step (a second Ctrl-C) keeps the
+        last save: Lightning counts the step started and not processed. On one process only:
+        several would each have to reach the save's barrier. A second Ctrl-C during the save
+        drops it, the file written aside (:func:`~ffade.records.atomic_path`), so the last
+        checkpoint stands whole, as it does when the save fails (a full disk).
+        """
+        progress = trainer.fit_loop.epoch_loop.batch_progress.current
+        between_steps = progress.started == progress.processed
+        if not (self._training and self._steps and between_steps and trainer.world_size == 1):
+            return
+        with suppress(KeyboardInterrupt, OSError):
+            self.save(trainer)
 
     def save(self, trainer: Trainer) -> None:
         start = self.clock()
@@ -106,6 +131,13 @@ class LastCheckpoint(Callback):
             with atomic_path(path) as tmp, open(tmp, "wb") as f:
                 _save(checkpoint, f)
         trainer.strategy.barrier("LastCheckpoint.save")
+
+
+def save_where_stopped(trainer: Trainer) -> None:
+    """:meth:`LastCheckpoint.save_where_stopped`, by the run's checkpoint callback, if any."""
+    for callback in trainer.callbacks:
+        if isinstance(callback, LastCheckpoint):
+            callback.save_where_stopped(trainer)
 
 
 def _save(checkpoint: dict[str, Any], f: BinaryIO) -> None:

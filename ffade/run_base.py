@@ -23,7 +23,7 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from typing_extensions import override
 
 from ffade.blame import failure_reason
-from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.checkpoint import LAST_CHECKPOINT, save_where_stopped
 from ffade.environment import run_environment
 from ffade.errors import FfadeError
 from ffade.log_guard import RunDirDamaged
@@ -51,6 +51,8 @@ class _EndRunOnException(Callback):
             if pl_module.global_rank == 0 and not TEMPORARY_RUNS.get():
                 print(ended_line(pl_module), file=sys.stderr)
             return
+        if interrupted:  # at a batch's end: resumed from here, nothing is made again
+            save_where_stopped(trainer)
         saved = True
         ended = pl_module.status == "failed"  # a crash while the run ended: its summary is out
         try:

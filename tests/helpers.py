@@ -90,9 +90,10 @@ def fit_with_own_target(
     return [sys.executable, "-m", "ffade", "fit", "--config", str(config)], env
 
 
-def search_stopped_at_step(root: Path, spec: dict[str, Any], step: int = 3) -> Any:
-    """A random search of ``spec`` under ``root`` (budget 100, 10 pairs a step, checkpoints on),
-    stopped after ``step`` steps: a run that ends partway, to resume."""
+def search_stopped_at_step(root: Path, spec: dict[str, Any], step: int = 3, **args: Any) -> Any:
+    """A random search of ``spec`` under ``root`` (budget 100, 10 pairs a step, checkpoints on,
+    the explorer's other ``args``), stopped after ``step`` steps: a run that ends partway, to
+    resume."""
     from lightning.pytorch import Callback
 
     from ffade.explore import RandomExplorer
@@ -102,7 +103,7 @@ def search_stopped_at_step(root: Path, spec: dict[str, Any], step: int = 3) -> A
         def on_train_batch_end(self, trainer, explorer, *args) -> None:
             trainer.should_stop = explorer.iterations == step
 
-    explorer = RandomExplorer(task=spec, budget=100, num_envs=10)
+    explorer = RandomExplorer(task=spec, budget=100, num_envs=10, **args)
     return discover(explorer, root, checkpoints=True, callbacks=[StopAtStep()])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +101,71 @@ def test_a_slow_save_stretches_the_cadence_to_5_percent_of_the_run(
     assert clock.saved_at == [*step_saves, clock.steps]  # and once more at the end, always
     saved = torch.load(explorer.recorder.run_dir / LAST_CHECKPOINT, weights_only=False)["ffade"]
     assert saved["iterations"] == explorer.iterations  # the final state
+
+
+class _SignalAtStep(Callback):
+    """Sends the process ``signum`` as the search's step ``step`` ends (Ctrl-C, ``kill``)."""
+
+    def __init__(self, signum: int, step: int) -> None:
+        self.signum, self.step = signum, step
+
+    def on_train_batch_end(self, trainer: Any, explorer: Any, *args: Any) -> None:
+        if explorer.iterations == self.step:
+            os.kill(os.getpid(), self.signum)
+
+
+def _dqn() -> DQNExplorer:
+    return DQNExplorer(task=synthetic_spec(), budget=480, num_envs=16, learning_starts=32)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_a_search_stopped_between_steps_resumes_where_it_stopped(signum: int, tmp_path) -> None:
+    """Ctrl-C and SIGTERM stop a search at the end of the step under way, yet no checkpoint was
+    saved there: its resume went back to the last every-10-steps save and made those steps
+    again. Now the stop saves one, and the resumed run goes on from the very step, to the log
+    an unstopped run writes."""
+    unstopped = _dqn()
+    discover(unstopped, tmp_path / "unstopped", checkpoints=True)
+    stopped = _dqn()
+    with pytest.raises(SystemExit):  # how Lightning ends a run Ctrl-C or SIGTERM stopped
+        discover(
+            stopped, tmp_path / "stopped", checkpoints=True, callbacks=[_SignalAtStep(signum, 13)]
+        )
+    run = stopped.recorder.run_dir
+    assert stopped.status == "interrupted" and stopped.iterations == 13
+    saved = torch.load(run / LAST_CHECKPOINT, weights_only=True)["ffade"]
+    assert saved["iterations"] == 13  # not 10: nothing is made again
+    logged = (run / "evaluations.jsonl").read_text().splitlines()
+    assert saved["evaluator"]["evaluations"] == len(logged) == stopped.evaluator.evaluations
+    resumed = _dqn()
+    discover(resumed, tmp_path / "stopped", checkpoints=True, ckpt_path=run)
+    log = (resumed.recorder.run_dir / "evaluations.jsonl").read_bytes()
+    assert log == (unstopped.recorder.run_dir / "evaluations.jsonl").read_bytes()
+    assert resumed.gradient_updates == unstopped.gradient_updates
+
+
+class _CtrlCDuringTheStopSave(_SignalAtStep):
+    """SIGTERM at step 13, then Ctrl-C again in the middle of the save that stop makes."""
+
+    def on_save_checkpoint(self, trainer: Any, explorer: Any, checkpoint: Any) -> None:
+        if explorer.iterations == self.step:
+            raise KeyboardInterrupt  # where a second Ctrl-C's handler raises it
+
+
+def test_a_second_ctrl_c_during_the_stop_save_leaves_the_last_checkpoint_whole(tmp_path) -> None:
+    """The save a stop makes can be cut by a second Ctrl-C: the file is written aside and
+    renamed, so the checkpoint of step 10 stands, the run still ends ``interrupted`` and its
+    resume goes on from step 10 as before."""
+    stopped = _dqn()
+    with pytest.raises((SystemExit, KeyboardInterrupt)):  # the latter: the save let it out
+        discover(
+            stopped,
+            tmp_path,
+            checkpoints=True,
+            callbacks=[_CtrlCDuringTheStopSave(signal.SIGTERM, 13)],
+        )
+    run = stopped.recorder.run_dir
+    assert stopped.status == "interrupted"
+    saved = torch.load(run / LAST_CHECKPOINT, weights_only=True)["ffade"]
+    assert saved["iterations"] == 10
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["last.ckpt"]

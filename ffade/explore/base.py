@@ -200,10 +200,9 @@ class Explorer(SearchState, RunModule):
         if resumed and self.trainer.is_global_zero:  # the steps after the checkpoint come again
             trim_earlier_events(self.logger, self.iterations + 1)
         restored = self._restored is not None
-        if self.probes is not None and restored:
-            # evaluated again, off the clock: the checkpoint's three times count them already
-            # (README: a resumed run counts on from the checkpoint's)
-            self.probes.evaluate(self.evaluator.batch_size, timed=False)
+        if self.probes is not None and restored:  # their outcomes, kept in the checkpoint
+            # (README: a resumed run counts its times on from the checkpoint's)
+            self.probes.resume(self._restored.get("probes"), self.evaluator.batch_size)
         self.start_clock()
         if self.probes is not None and not restored:
             self.probes.evaluate(self.evaluator.batch_size)

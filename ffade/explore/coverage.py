@@ -23,6 +23,7 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+import torch
 from scipy.special import betaincinv
 
 from ffade.env import Evaluator
@@ -161,6 +162,27 @@ class CoverageProbes:
         if timed:
             self.evaluator.model_seconds += apart.model_seconds  # in the run's loop time too
             self.evaluator.concept_seconds += apart.concept_seconds
+        self.evaluated = True
+
+    def outcomes(self) -> dict[str, torch.Tensor] | None:
+        """What a checkpoint keeps of the probes: which failed and which were invalid, once in."""
+        if not self.evaluated:
+            return None
+        return {
+            "failed": torch.from_numpy(np.array(self.failed, bool)),
+            "invalid": torch.from_numpy(np.array(self.invalid, bool)),
+        }
+
+    def resume(self, outcomes: dict[str, torch.Tensor] | None, batch_size: int) -> None:
+        """A run resumed from a checkpoint takes the probes' outcomes it holds; evaluated them
+        again (5% of the budget on the target) before its first step, as it still does from a
+        checkpoint saved before they were kept, off the clock: its times count them once."""
+        if outcomes is None or len(outcomes["failed"]) != len(self.keys):
+            self.evaluate(batch_size, timed=False)
+            return
+        self.failed = outcomes["failed"].numpy().astype(bool)
+        self.invalid = outcomes["invalid"].numpy().astype(bool)
+        self._memo = None  # counted anew with these outcomes
         self.evaluated = True
 
     def estimate(self) -> RemainingEstimate:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ffade import auto_batch
 from ffade.env import Evaluator, FailureVectorEnv
+from ffade.explore.coverage import CoverageProbes
 from ffade.explore.replay import replay_log
 from ffade.explore.stopping import RecentFailures
 
@@ -36,6 +37,7 @@ class SearchState:
     run_dir: Path | None
     wall_seconds: float
     batch_size_probe: auto_batch.BatchSizeProbe | None
+    probes: CoverageProbes | None
     _restored: dict[str, Any] | None
     _replay_dir: Path | None
     _done: np.ndarray
@@ -60,6 +62,8 @@ class SearchState:
             "explorer": self.explorer_state(),
             "recent_failures": self.recent_failures.steps(),  # stop_when's window
             "batch_size": auto_batch.checkpoint_state(self.evaluator, self.batch_size_probe),
+            # the coverage probes' outcomes: a resume need not evaluate them again
+            "probes": None if self.probes is None else self.probes.outcomes(),
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from ffade.explore.coverage import (
 )
 from ffade.explore.run import discover
 from ffade.task import build_task
-from tests.helpers import synthetic_spec
+from tests.helpers import search_stopped_at_step, synthetic_spec
 
 
 def test_clopper_pearson_matches_its_closed_forms() -> None:
@@ -233,3 +233,43 @@ def test_a_run_resumed_from_a_checkpoint_counts_its_probes_time_once(tmp_path: P
     assert after["model_seconds"] == before["model_seconds"] > 0
     assert after["concept_seconds"] == before["concept_seconds"]
     assert resumed.probes is not None and resumed.probes.evaluated  # the estimate still stands
+
+
+class _TargetCallsBeforeTheFirstStep(Callback):
+    """Counts the pairs the target is asked about before the search's first step."""
+
+    def __init__(self) -> None:
+        self.pairs: int | None = None
+        self._counted = 0
+
+    def on_train_start(self, trainer, explorer) -> None:  # before the explorer's own
+        target, predict = explorer.task.target, explorer.task.target.predict
+
+        def counted(inputs):
+            outputs = predict(inputs)
+            self._counted += len(outputs)
+            return outputs
+
+        target.predict = counted
+
+    def on_train_batch_start(self, trainer, explorer, *args) -> None:
+        if self.pairs is None:
+            self.pairs = self._counted
+
+
+def test_a_resumed_run_keeps_its_probes_outcomes(tmp_path: Path) -> None:
+    """The checkpoint keeps the probes' outcomes: a resumed run evaluated them again (5% of the
+    budget on the target) before its first step. Its estimate is an unstopped run's."""
+    spec = synthetic_spec()
+    unstopped = RandomExplorer(task=spec, budget=100, num_envs=10, coverage_probes=0.2)
+    discover(unstopped, tmp_path / "unstopped")
+    stopped = search_stopped_at_step(tmp_path / "stopped", spec, coverage_probes=0.2)
+    assert stopped.probes.evaluated and len(stopped.probes.keys) == 20
+    counting = _TargetCallsBeforeTheFirstStep()
+    resumed = RandomExplorer(task=spec, budget=100, num_envs=10, coverage_probes=0.2)
+    discover(resumed, tmp_path / "stopped", callbacks=[counting], ckpt_path=stopped.run_dir)
+    assert counting.pairs == 0
+    assert (
+        resumed.summary()["estimated_remaining_failures"]
+        == (unstopped.summary()["estimated_remaining_failures"])
+    )

@@ -182,3 +182,43 @@ def test_a_resume_whose_feedback_changed_since_its_checkpoint_is_refused(
     assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
     assert str(run / "feedback.yaml") in lines[0] and "other priorities" in lines[0], lines[0]
     assert not (fixed.parent / "version_1" / "mitigation.json").exists()
+
+
+def stop_after_first_checkpoint(args: list[str], run: Path) -> subprocess.CompletedProcess:
+    """Start ``ffade fit``, send it SIGTERM a moment after its first checkpoint (step 10)."""
+    exe = Path(sys.executable).parent / "ffade"
+    process = subprocess.Popen(
+        [str(exe), *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 240
+    while not (run / "checkpoints" / "last.ckpt").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # a few steps on: between two saves
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=240)
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
+
+
+@pytest.mark.slow  # three fine-tunes through the CLI, about a minute
+def test_a_fine_tune_stopped_by_sigterm_resumes_from_the_step_it_stopped_at(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """SIGTERM stops a fine-tune at the end of the batch under way, and saves its checkpoint
+    there: the resume goes on from that very step (it went back to the last every-10-steps
+    save), to the uninterrupted numbers and verdict."""
+    whole = ffade(*fit_args(digits_run, tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    stopped = tmp_path / "stopped" / "mitigate_digits" / "version_0"
+    result = stop_after_first_checkpoint(fit_args(digits_run, tmp_path / "stopped"), stopped)
+    assert result.returncode == 1, result.stderr[-2000:]
+    summary = json.loads((stopped / "summary.json").read_text())
+    assert summary["status"] == "interrupted", result.stderr[-2000:]
+    saved = torch.load(stopped / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert saved["ffade"]["batches_trained"] == summary["steps"] > 10
+    resumed = ffade(*fit_args(digits_run, tmp_path / "stopped"), "--ckpt_path", str(stopped))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    runs = (tmp_path / "whole" / "mitigate_digits" / "version_0", stopped.parent / "version_1")
+    first, second = (json.loads((r / "mitigation.json").read_text()) for r in runs)
+    for key in ("wall_seconds", "fixed_weights", "fixed_target"):  # times and paths differ
+        first.pop(key), second.pop(key)
+    assert second == first
