@@ -16,10 +16,10 @@ from ffade.summarize.landscape import load_landscape
 from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
-    log_images,
     plot_landscape,
     save_figure,
 )
+from ffade.summarize.report_events import log_images
 
 TEXT_GRID = {"edit": ["none", "negate", "shuffle words"], "strength": [1, 2]}
 
@@ -272,7 +272,7 @@ def test_a_ctrl_c_while_the_report_events_file_is_swapped_leaves_one(tmp_path, m
     """The new report's events file was renamed in, then the last report's deleted: a Ctrl-C
     between the two left both (the same pictures twice in TensorBoard) until the next report.
     Here a real SIGINT comes right after the rename: the swap ends, then the Ctrl-C acts."""
-    import ffade.summarize.plots as plots
+    import ffade.summarize.report_events as events
 
     figure = Figure()
     figure.add_subplot().plot([0, 1])
@@ -288,7 +288,7 @@ def test_a_ctrl_c_while_the_report_events_file_is_swapped_leaves_one(tmp_path, m
             renamed.append(Path(target).name)
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(plots.os, "replace", rename_then_ctrl_c)
+    monkeypatch.setattr(events.os, "replace", rename_then_ctrl_c)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
