@@ -109,9 +109,7 @@ def _plot_landscape(
     else:
         values, name = view.failure_rate, "failure rate"
 
-    title = f"{name.capitalize()} by {', '.join(view.labels)}"
-    if view.pooled:
-        title += f"\n(pooled over {', '.join(view.pooled)})"
+    title = f"{name.capitalize()} by {', '.join(view.labels)}" + _pooled_line(landscape, view)
     shown = int(np.isfinite(values).sum())
     if view.num_concepts == 3 and shown > MAX_POINTS:
         title += f"\n(the {MAX_POINTS} highest of {shown} states shown)"
@@ -130,6 +128,24 @@ def _plot_landscape(
     if view.num_concepts < 3:
         _below_title(figure, title.count("\n") + 1)
     return figure
+
+
+def _pooled_line(landscape: Landscape, view: Landscape) -> str:
+    """The title's line on the concepts not drawn: those pooled over, and those of one value,
+    which pool nothing ("pooled over brightness" of a grid whose brightness is always 1 told a
+    reader the picture mixed brightnesses)."""
+    one = {
+        label: values[0]
+        for label, values in zip(landscape.labels, landscape.values, strict=True)
+        if len(values) == 1 and label not in view.labels
+    }
+    pooled = [label for label in view.pooled if label not in one]
+    parts = [f"pooled over {', '.join(pooled)}"] * bool(pooled)
+    parts += [
+        ", ".join(f"{label} = {format_value(value)}" for label, value in one.items())
+        + " in every state"
+    ] * bool(one)
+    return f"\n({'; '.join(parts)})" if parts else ""
 
 
 def _below_title(figure: Figure, lines: int) -> None:

@@ -77,6 +77,20 @@ def test_a_concept_of_one_value_is_not_drawn_as_an_axis(make_run) -> None:
     assert sorted(t.get_text() for t in ax.texts) == ["0%", "25%", "25%", "50%"]
 
 
+def test_a_concept_of_one_value_is_named_with_its_value_not_as_pooled(make_run) -> None:
+    """A one-value concept left out of the picture read "(pooled over fixed)", as if the picture
+    mixed its values: it has one, so the title says it ("fixed = 0.5 in every state"), and only
+    concepts of several values read as pooled."""
+    grid = {"a": [0, 1], "fixed": [0.5], "b": [0, 1], "c": [0, 1, 2]}
+    run = make_run("flat4", grid, lambda s: (4, s[0] + s[2]))
+    landscape = load_landscape(run)
+    title = plot_landscape(landscape, axes=["a", "b"])._suptitle.get_text()
+    assert title.splitlines()[1] == "(pooled over c; fixed = 0.5 in every state)"
+    title = plot_landscape(landscape, axes=["a", "b", "c"])._suptitle.get_text()
+    assert title.splitlines()[1] == "(fixed = 0.5 in every state)"
+    assert "pooled" not in title
+
+
 def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
     """Ten values such as 0.1111 ran together level under a heatmap or bars
     ("0.11110.22220.3333"): they turn, as words do; a few short numbers stay level."""
