@@ -239,11 +239,12 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
     figure = Figure(figsize=(6.5, 5))
     ax = figure.add_subplot()
     low, high = _limits(values, kind)
+    cmap = colormaps[_colormap(kind)].with_extremes(bad="lightgrey")
     image = ax.imshow(
         np.ma.masked_invalid(values.T),
         origin="lower",
         aspect="auto",
-        cmap=colormaps[_colormap(kind)].with_extremes(bad="lightgrey"),
+        cmap=cmap,
         vmin=low,
         vmax=high,
     )
@@ -251,9 +252,7 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
                 text = percent(value) if kind == "failure" else _probability(value)
-                # magma_r is dark at the top of its range, viridis at the bottom
-                dark = ((value - low) / (high - low) > 0.5) == (kind == "failure")
-                shade = "white" if dark else "black"
+                shade = _text_shade(cmap((value - low) / (high - low)))
                 ax.text(i, j, text, ha="center", va="center", fontsize=7, color=shade)
     _ticks(ax.set_xticks, ax.set_xticklabels, view.values[0], flat=True)
     _ticks(ax.set_yticks, ax.set_yticklabels, view.values[1], left=True)
@@ -263,6 +262,15 @@ def _heatmap(view: Landscape, values: np.ndarray, kind: Kind, name: str) -> Figu
         image, ax=ax, label=name + (" (grey: not evaluated)" if kind == "failure" else "")
     )
     return figure
+
+
+def _text_shade(colour: tuple[float, ...]) -> str:
+    """Black or white, whichever stands out more on a cell of ``colour`` (WCAG contrast of the
+    relative luminance): split at the middle of the scale, a 50% cell's black stood on mid purple
+    at 3.8:1, where white reads at 5.6:1 (magma_r and viridis cross over near 44%)."""
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in colour[:3]]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
 
 
 def _probability(value: float) -> str:

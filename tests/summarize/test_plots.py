@@ -58,6 +58,22 @@ def test_a_heatmap_cell_short_of_all_never_reads_100_percent(make_run) -> None:
     assert sorted(t.get_text() for t in ax.texts) == ["0%", "1%", "100%", "99%"]
 
 
+def test_a_heatmap_cell_prints_in_the_shade_that_stands_out_on_it(make_run) -> None:
+    """A cell's value was black above the middle of the scale's light half and white on its dark
+    half, split at 50%: a 50% failure cell (mid purple) read black at 3.8:1 contrast. Each is
+    now in whichever of black and white contrasts more with its own colour."""
+    counts = {(0, 0): (4, 0), (1, 0): (4, 2), (0, 1): (4, 4), (1, 1): (4, 1)}
+    policy = np.array([0.0, 0.2, 0.4, 0.4])  # cell (0, 1) is half the top probability
+    run = make_run("shades", {"a": [0, 1], "b": [0, 1]}, counts, policy=policy)
+    figures = landscape_figures(load_landscape(run))
+    failure = {t.get_text(): t.get_color() for t in figures["failure_rate"].axes[0].texts}
+    assert failure == {"0%": "black", "50%": "white", "100%": "white", "25%": "black"}
+    shades = {
+        t.get_position(): t.get_color() for t in figures["action_probabilities"].axes[0].texts
+    }
+    assert shades[(0, 0)] == "white" and shades[(0, 1)] == "black"  # viridis: dark at 0
+
+
 def test_one_concept_gives_bars(make_run) -> None:
     run = make_run("one", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]))
     ax = plot_landscape(load_landscape(run)).axes[0]
