@@ -53,6 +53,10 @@ axis's label and the colour bar."""
 TITLE_LINE_INCHES = 0.17
 """A title line's height at 10 points (1.2 line spacing)."""
 
+UNBIASED_EXPLORERS = ("random", "grid", "")
+"""Explorers whose failure rates estimate the model's; a picture of any other's says its rates
+are over the inputs it chose ("" : a run that does not say, drawn as before)."""
+
 MAX_ANNOTATED_CELLS = 100
 """Heatmaps up to this many cells print each cell's value."""
 
@@ -110,6 +114,9 @@ def _plot_landscape(
         values, name = view.failure_rate, "failure rate"
 
     title = f"{name.capitalize()} by {', '.join(view.labels)}" + _pooled_line(landscape, view)
+    if kind == "failure" and landscape.explorer not in UNBIASED_EXPLORERS:
+        # seen without the docs (TensorBoard), "75%" at the unchanged state read as the model's
+        title += f"\nof the inputs the {landscape.explorer} explorer chose: it seeks failures"
     shown = int(np.isfinite(values).sum())
     if view.num_concepts == 3 and shown > MAX_POINTS:
         title += f"\n(the {MAX_POINTS} highest of {shown} states shown)"

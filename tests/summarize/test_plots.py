@@ -107,6 +107,23 @@ def test_a_concept_of_one_value_is_named_with_its_value_not_as_pooled(make_run) 
     assert "pooled" not in title
 
 
+def test_a_learning_explorers_failure_picture_says_its_rates_are_over_the_inputs_it_chose(
+    make_run,
+) -> None:
+    """The quickstart's heatmap read 75% failure at rotation 0, blur 0 with no word that the DQN
+    had chosen inputs that fail (one failing input, 16 times): seen in TensorBoard, without the
+    docs, that read as the model's rate. A learning explorer's failure picture now says so; a
+    random or grid search's rates estimate the model's and are titled as before."""
+    for explorer, noted in (("dqn", True), ("epsilon_greedy", True), ("random", False)):
+        run = make_run(explorer, {"a": [0, 1, 2]}, lambda s: (4, s[0]), explorer=explorer)
+        figures = landscape_figures(load_landscape(run))
+        title = figures["failure_rate"]._suptitle.get_text()
+        note = f"of the inputs the {explorer} explorer chose: it seeks failures"
+        assert (note in title.splitlines()) == noted
+    run = make_run("policy", {"a": [0, 1]}, lambda s: (2, s[0]), explorer="dqn", policy=[0.5, 0.5])
+    assert "chose" not in plot_landscape(load_landscape(run), "policy")._suptitle.get_text()
+
+
 def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
     """Ten values such as 0.1111 ran together level under a heatmap or bars
     ("0.11110.22220.3333"): they turn, as words do; a few short numbers stay level."""
