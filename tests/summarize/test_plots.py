@@ -419,7 +419,8 @@ def test_a_heatmap_cell_of_probability_short_of_one_never_reads_1(make_run) -> N
 
 @pytest.mark.parametrize("kind", ["failure", "policy"])
 @pytest.mark.parametrize("drawn", [["a"], ["a", "b"]])
-def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn) -> None:
+@pytest.mark.parametrize("explorer", ["grid", "dqn"])  # a DQN's failure title has a line more
+def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn, explorer) -> None:
     """Long labels wrapped the title of a heatmap or bars to four lines, and its last line ran
     into the picture (action probabilities by two labels of 40 characters, pooled over two
     more): the axes move down by the lines the title takes."""
@@ -430,7 +431,7 @@ def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn)
         "d": "brightness factor applied to every pixel",
     }
     grid = {long[k]: [0, 1] for k in "abcd"}
-    run = make_run("run", grid, lambda s: (2, s[0]), policy=np.full(16, 1 / 16))
+    run = make_run("run", grid, lambda s: (2, s[0]), policy=np.full(16, 1 / 16), explorer=explorer)
     figure = plot_landscape(load_landscape(run), kind, [long[k] for k in drawn])
     renderer = FigureCanvasAgg(figure).get_renderer()
     title = figure._suptitle.get_window_extent(renderer)
