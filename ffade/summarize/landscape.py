@@ -71,6 +71,8 @@ class Landscape:
         policy: the explorer's action probabilities per state (sums to 1), or None.
         mode: "macroscopic" or "microscopic", from summary.json.
         source: where it came from, for messages.
+        explorer: summary.json's ``explorer`` ("dqn", "random", ...; "" when unknown): a
+            learning explorer's rates are over the inputs it chose, which run high.
         pooled: labels of concepts pooled away by :meth:`marginal`.
     """
 
@@ -83,6 +85,7 @@ class Landscape:
     policy: np.ndarray | None = None
     mode: str = "macroscopic"
     source: str = ""
+    explorer: str = ""
     pooled: list[str] = field(default_factory=list)
 
     @property
@@ -153,6 +156,7 @@ class Landscape:
             policy=None if self.policy is None else pool(self.policy),
             mode=self.mode,
             source=self.source,
+            explorer=self.explorer,
             pooled=[*self.pooled, *(self.labels[i] for i in drop)],
         )
 
@@ -253,6 +257,7 @@ def load_landscape(
         policy=_read_policy(run_dir, shape),
         mode=str(summary.get("mode", "macroscopic")),
         source=str(run_dir),
+        explorer=str(summary.get("explorer") or ""),
     )
 
 

@@ -38,7 +38,6 @@ from ffade.summarize.meaning import meaning_changing, split_by_meaning
 from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
-    log_images,
     plot_landscape,
     save_figure,
 )
@@ -50,6 +49,7 @@ from ffade.summarize.regions import (
     smallest_failing_changes,
 )
 from ffade.summarize.report_ending import ending
+from ffade.summarize.report_events import log_images
 from ffade.summarize.report_json import report_json_text
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps

@@ -16,10 +16,10 @@ from ffade.summarize.landscape import load_landscape
 from ffade.summarize.plots import (
     default_axes,
     landscape_figures,
-    log_images,
     plot_landscape,
     save_figure,
 )
+from ffade.summarize.report_events import log_images
 
 TEXT_GRID = {"edit": ["none", "negate", "shuffle words"], "strength": [1, 2]}
 
@@ -58,6 +58,22 @@ def test_a_heatmap_cell_short_of_all_never_reads_100_percent(make_run) -> None:
     assert sorted(t.get_text() for t in ax.texts) == ["0%", "1%", "100%", "99%"]
 
 
+def test_a_heatmap_cell_prints_in_the_shade_that_stands_out_on_it(make_run) -> None:
+    """A cell's value was black above the middle of the scale's light half and white on its dark
+    half, split at 50%: a 50% failure cell (mid purple) read black at 3.8:1 contrast. Each is
+    now in whichever of black and white contrasts more with its own colour."""
+    counts = {(0, 0): (4, 0), (1, 0): (4, 2), (0, 1): (4, 4), (1, 1): (4, 1)}
+    policy = np.array([0.0, 0.2, 0.4, 0.4])  # cell (0, 1) is half the top probability
+    run = make_run("shades", {"a": [0, 1], "b": [0, 1]}, counts, policy=policy)
+    figures = landscape_figures(load_landscape(run))
+    failure = {t.get_text(): t.get_color() for t in figures["failure_rate"].axes[0].texts}
+    assert failure == {"0%": "black", "50%": "white", "100%": "white", "25%": "black"}
+    shades = {
+        t.get_position(): t.get_color() for t in figures["action_probabilities"].axes[0].texts
+    }
+    assert shades[(0, 0)] == "white" and shades[(0, 1)] == "black"  # viridis: dark at 0
+
+
 def test_one_concept_gives_bars(make_run) -> None:
     run = make_run("one", {"blur": [0, 0.5, 1]}, lambda s: (4, s[0]))
     ax = plot_landscape(load_landscape(run)).axes[0]
@@ -75,6 +91,37 @@ def test_a_concept_of_one_value_is_not_drawn_as_an_axis(make_run) -> None:
     assert ax.name != "3d"
     assert [ax.get_xlabel(), ax.get_ylabel()] == ["a", "b"]
     assert sorted(t.get_text() for t in ax.texts) == ["0%", "25%", "25%", "50%"]
+
+
+def test_a_concept_of_one_value_is_named_with_its_value_not_as_pooled(make_run) -> None:
+    """A one-value concept left out of the picture read "(pooled over fixed)", as if the picture
+    mixed its values: it has one, so the title says it ("fixed = 0.5 in every state"), and only
+    concepts of several values read as pooled."""
+    grid = {"a": [0, 1], "fixed": [0.5], "b": [0, 1], "c": [0, 1, 2]}
+    run = make_run("flat4", grid, lambda s: (4, s[0] + s[2]))
+    landscape = load_landscape(run)
+    title = plot_landscape(landscape, axes=["a", "b"])._suptitle.get_text()
+    assert title.splitlines()[1] == "(pooled over c; fixed = 0.5 in every state)"
+    title = plot_landscape(landscape, axes=["a", "b", "c"])._suptitle.get_text()
+    assert title.splitlines()[1] == "(fixed = 0.5 in every state)"
+    assert "pooled" not in title
+
+
+def test_a_learning_explorers_failure_picture_says_its_rates_are_over_the_inputs_it_chose(
+    make_run,
+) -> None:
+    """The quickstart's heatmap read 75% failure at rotation 0, blur 0 with no word that the DQN
+    had chosen inputs that fail (one failing input, 16 times): seen in TensorBoard, without the
+    docs, that read as the model's rate. A learning explorer's failure picture now says so; a
+    random or grid search's rates estimate the model's and are titled as before."""
+    for explorer, noted in (("dqn", True), ("epsilon_greedy", True), ("random", False)):
+        run = make_run(explorer, {"a": [0, 1, 2]}, lambda s: (4, s[0]), explorer=explorer)
+        figures = landscape_figures(load_landscape(run))
+        title = figures["failure_rate"]._suptitle.get_text()
+        note = f"of the inputs the {explorer} explorer chose: it seeks failures"
+        assert (note in title.splitlines()) == noted
+    run = make_run("policy", {"a": [0, 1]}, lambda s: (2, s[0]), explorer="dqn", policy=[0.5, 0.5])
+    assert "chose" not in plot_landscape(load_landscape(run), "policy")._suptitle.get_text()
 
 
 def test_crowded_number_ticks_of_a_flat_picture_turn(make_run) -> None:
@@ -272,7 +319,7 @@ def test_a_ctrl_c_while_the_report_events_file_is_swapped_leaves_one(tmp_path, m
     """The new report's events file was renamed in, then the last report's deleted: a Ctrl-C
     between the two left both (the same pictures twice in TensorBoard) until the next report.
     Here a real SIGINT comes right after the rename: the swap ends, then the Ctrl-C acts."""
-    import ffade.summarize.plots as plots
+    import ffade.summarize.report_events as events
 
     figure = Figure()
     figure.add_subplot().plot([0, 1])
@@ -288,7 +335,7 @@ def test_a_ctrl_c_while_the_report_events_file_is_swapped_leaves_one(tmp_path, m
             renamed.append(Path(target).name)
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(plots.os, "replace", rename_then_ctrl_c)
+    monkeypatch.setattr(events.os, "replace", rename_then_ctrl_c)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -372,7 +419,8 @@ def test_a_heatmap_cell_of_probability_short_of_one_never_reads_1(make_run) -> N
 
 @pytest.mark.parametrize("kind", ["failure", "policy"])
 @pytest.mark.parametrize("drawn", [["a"], ["a", "b"]])
-def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn) -> None:
+@pytest.mark.parametrize("explorer", ["grid", "dqn"])  # a DQN's failure title has a line more
+def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn, explorer) -> None:
     """Long labels wrapped the title of a heatmap or bars to four lines, and its last line ran
     into the picture (action probabilities by two labels of 40 characters, pooled over two
     more): the axes move down by the lines the title takes."""
@@ -383,7 +431,7 @@ def test_a_flat_picture_s_long_title_stays_above_its_axes(make_run, kind, drawn)
         "d": "brightness factor applied to every pixel",
     }
     grid = {long[k]: [0, 1] for k in "abcd"}
-    run = make_run("run", grid, lambda s: (2, s[0]), policy=np.full(16, 1 / 16))
+    run = make_run("run", grid, lambda s: (2, s[0]), policy=np.full(16, 1 / 16), explorer=explorer)
     figure = plot_landscape(load_landscape(run), kind, [long[k] for k in drawn])
     renderer = FigureCanvasAgg(figure).get_renderer()
     title = figure._suptitle.get_window_extent(renderer)
