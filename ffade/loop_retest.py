@@ -16,7 +16,7 @@ from pathlib import Path
 from shlex import quote
 from typing import Any
 
-from ffade.shown_numbers import shares_told_apart
+from ffade.shown_numbers import all_told_apart, share
 
 SUITE_FILE = "suite.yaml"
 """The regression suite the retest writes into the loop's ``report/``."""
@@ -63,8 +63,13 @@ def retest(loop_dir: Path, first: Path, fixed: Path, say: Callable[[str], Any]) 
 
 
 def retest_line(case: dict[str, Any]) -> str:
-    """One case as the loop's closing lines print it: goal, rule, rate before -> after, verdict."""
+    """One case as the loop's closing lines print it: goal, rule, rate before -> after, the most
+    the fix may fail there (``ffade check``'s ``max``, what "pass" is judged on) and verdict."""
     verdict = "pass" if case["passed"] else "FAIL"
-    before, after = shares_told_apart(case["failure_rate_before"], case["failure_rate_after"])
-    rates = f"{before} -> {after} of {case['pairs']} pairs"
+    before, after, most = all_told_apart(
+        [case["failure_rate_before"], case["failure_rate_after"], case["max_failure_rate"]],
+        1,
+        lambda value, digits: share(value, digits, as_percent=True),
+    )
+    rates = f"{before} -> {after} of {case['pairs']} pairs, max {most}"
     return f"{case['goal']} {case['conditions']}: {rates} ({verdict})"

@@ -79,6 +79,10 @@ def test_every_stage_of_the_loop_runs_with_the_model_on_cuda(tmp_path: Path) -> 
     assert "accepted" in json.loads(mitigation.read_text())
 
 
+CASE_RATES = [("", "_before"), ("", "_after"), ("max_", "")]
+"""loop.json's retest case keys, in the order a closing line prints them (before -> after, max)."""
+
+
 def small_loop_config(root: Path, target_args: dict | None = None) -> Path:
     """A loop config for the digits loop on 32 discovery images, one short epoch and a small
     guard; ``target_args`` replace the discovery target's (where it runs)."""
@@ -144,10 +148,34 @@ def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(smal
     stages = ("discover", "feedback", "mitigate", "rediscover", "report")
     assert [line.split(maxsplit=1) for line in closing[1:6]] == [[s, record[s]] for s in stages]
     shift = record["region_shift"]
-    assert closing[6] == "  rules: " + ", ".join(
-        f"{n} {status.replace('_', ' ')}" for status, n in shift.items()
+    # each verdict line names what it measures: "rules: 3 still failing, 0 fixed" above a
+    # retest's "fix ...: 64.8% -> 33.6% of 128 pairs (pass)" read as a contradiction
+    assert closing[6] == (
+        "  rules in the rediscovery, a search for what still fails (its failure rate there vs the "
+        "50% threshold): "
+        + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
     )
     assert list(shift) == ["still_failing", "unclear", "fixed", "not_retested", "new"]
+    retest = record["retest"]
+    assert closing[7] == (
+        "  retest on the same sampled pairs, original vs fix (pass: the fix fails at most the "
+        f"case's max): {retest['passed']} of {len(retest['cases'])} rules pass"
+    )
+    for line, case in zip(closing[8:], retest["cases"], strict=True):
+        shown = re.fullmatch(
+            r"    (\w+) (.+): (.+)% -> (.+)% of (\d+) pairs, max (.+)% \((\w+)\)", line
+        )
+        assert shown is not None, line
+        goal, conditions, before, after, pairs, most, verdict = shown.groups()
+        assert [goal, conditions, int(pairs), verdict] == [
+            case["goal"],
+            case["conditions"],
+            case["pairs"],
+            "pass" if case["passed"] else "FAIL",
+        ]
+        shares = [case[f"{key}failure_rate{end}"] for key, end in CASE_RATES]
+        shown_shares = [float(x) / 100 for x in (before, after, most)]
+        assert shown_shares == pytest.approx(shares, abs=0.0005), line
 
 
 @pytest.mark.slow  # runs every stage of the digits loop (small_loop)
@@ -193,7 +221,10 @@ def test_the_loop_retests_the_judged_rules_on_the_same_pairs(small_loop) -> None
     assert retest["passed"] == sum(c["passed"] for c in retest["cases"])
     # the loop's report.html shows the same retest, case by case
     html = (loop_dir / "report" / "report.html").read_text()
-    assert f"{retest['passed']} of {len(retest['cases'])} cases pass</h2>" in html
+    passed = f"{retest['passed']} of {len(retest['cases'])} cases pass"
+    assert f"{passed} (pass: the fix fails at most the max allowed)</h2>" in html
+    shift = "Rule shift: this run&#x27;s rules on the compared run&#x27;s evaluations (failure rate"
+    assert f"<h2>{shift} there vs the 50% threshold)</h2>" in html  # its measure named too
     rows = parse(html).tables["retest"][1:]
     assert [row[0] for row in rows] == [c["name"] for c in retest["cases"]]
     for row, case in zip(rows, retest["cases"], strict=True):

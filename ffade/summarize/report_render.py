@@ -24,6 +24,7 @@ from ffade.shown_numbers import percent, share, told_apart
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import DISTANCE_HEADER, notes
 from ffade.summarize.report_retest import retest_tables
+from ffade.summarize.report_shift import shift_table
 from ffade.summarize.report_side_effects import side_effect_tables
 from ffade.summarize.run_figures import changed_in_words, remaining_in_words
 
@@ -159,7 +160,7 @@ def _tables(report: dict[str, Any]) -> list[Table]:
         *_smallest_change_tables(report),
     ]
     if compare is not None:
-        found += _compare_tables(compare)
+        found += _compare_tables(compare, report["threshold"])
     return [
         (title, table_id, header, rows if table_id in WHOLE else _truncate(rows, len(header)))
         for title, table_id, header, rows in found
@@ -301,52 +302,15 @@ def _smallest_change_tables(report: dict[str, Any]) -> list[Table]:
     return found
 
 
-EXPLORER_LABELS = {
-    "fixed": "found by this run's explorer only",
-    "new": "found by the compared run's explorer only",
-}
-"""The rule shift's statuses when both runs searched one model with different explorers
-(``compare.compares`` "explorers"): where one passes, the other explorer's inputs passed there,
-so "fixed" and "new" would say what a comparison of search methods cannot."""
-
-
-def _compare_tables(compare: dict[str, Any]) -> list[Table]:
-    """The Wasserstein distances and where each rule (or region) went in the compared run."""
+def _compare_tables(compare: dict[str, Any], threshold: float) -> list[Table]:
+    """The Wasserstein distances, then where each rule (or region) went in the compared run."""
     distances = [
         [kind, _fmt(entry["value"]), entry["note"] or ""]
         for kind, entry in compare["wasserstein"].items()
     ]
-    shift = compare["region_shift"]
-    # two explorers on one model: a slice one of them found is no fix, nor a new failure
-    labels = EXPLORER_LABELS if compare.get("compares") == "explorers" else {}
-    # the compared run's slices have no table of their own: an id alone could not be looked up
-    named = {
-        slice_["id"]: f"{slice_['id']} ({slice_['conditions']})" for slice_ in compare["regions"]
-    }
-    shift_rows = [
-        [
-            labels.get(entry["status"], entry["status"]),
-            entry["id"],
-            entry["description"],
-            entry["now"],
-            ", ".join(named.get(id_, id_) for id_ in entry["overlapping"]) or "-",
-        ]
-        for status in ("still_failing", "unclear", "fixed", "not_retested")
-        for entry in shift[status]
-    ]
-    shift_rows += [
-        [labels.get("new", "new"), entry["id"], entry["before"], entry["description"], "-"]
-        for entry in shift["new"]
-    ]
-    kind = "region" if compare.get("slices") == "regions" else "rule"  # what was followed
     return [
         ("Wasserstein distance", "wasserstein", ["landscape", DISTANCE_HEADER, "note"], distances),
-        (
-            f"{kind.capitalize()} shift",
-            "region-shift",
-            ["status", kind, "first run", "second run", f"overlapping {kind}s now"],
-            shift_rows,
-        ),
+        shift_table(compare, threshold),
     ]
 
 
