@@ -1,5 +1,6 @@
-"""The README's run directory table and docs/report.md's report.json paragraph name every key a
-run writes: a key added to summary.json or report.json fails here until the docs say it."""
+"""The README's run directory subsections (What a run leaves) and docs/report.md's report.json
+paragraph name every key a run writes: a key added to summary.json or report.json fails here until
+the docs say it."""
 
 from __future__ import annotations
 
@@ -22,11 +23,25 @@ def named(text: str) -> set[str]:
     return {key for name in re.findall(r"`([a-z_.]+)`", text) for key in name.split(".")}
 
 
-def readme_summary_rows() -> str:
-    """The run directory table's summary.json rows."""
-    rows = [line for line in README.splitlines() if line.startswith("| `summary.json`")]
-    assert len(rows) == 2, "the run directory table has a summary.json row and a (search) one"
-    return "\n".join(rows)
+def readme_subsection(heading: str) -> str:
+    """The text of the README's ``### heading`` subsection, up to the next heading."""
+    parts = README.split(f"\n### {heading}\n")
+    assert len(parts) == 2, f"the README has one subsection {heading}"
+    return re.split(r"\n#{1,3} ", parts[1], maxsplit=1)[0]
+
+
+def test_the_run_directory_table_links_a_subsection_per_file() -> None:
+    """Each file the short table names has its subsection, so the table's links lead somewhere."""
+    section = README.split("\n## What a run leaves\n", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| [")]
+    assert len(rows) == 9
+    for row in rows:
+        link = re.match(r"\| \[(.+?)\]\(#([a-z-]+)\)", row)
+        assert link, row
+        name, anchor = link.groups()
+        heading = name if name.startswith("`") else name.capitalize()
+        assert readme_subsection(heading)
+        assert anchor == re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
 
 
 def summary_keys(summary: dict[str, Any]) -> set[str]:
@@ -46,11 +61,13 @@ def test_the_readme_names_every_summary_key_of_both_modes(tmp_path: Path) -> Non
         tmp_path,
         name="micro",
     )
-    documented = named(readme_summary_rows())
+    documented = named(readme_subsection("`summary.json`"))
     for explorer in (macro, micro):
         summary = read_summary(explorer.recorder.run_dir)
         missing = summary_keys(summary) - documented
-        assert not missing, f"summary.json keys the README's run directory table omits: {missing}"
+        assert not missing, (
+            f"summary.json keys the README's summary.json subsection omits: {missing}"
+        )
     assert {"start_state", "smallest_failing_changes"} <= set(summary)  # the microscopic run's
 
 
@@ -71,19 +88,13 @@ def test_report_md_names_every_report_json_key(tmp_path: Path) -> None:
 
 
 def readme_tensorboard_tags() -> set[str]:
-    """The tags the run directory table's events row names (`_low`: the tag before it + _low)."""
-    (row,) = [line for line in README.splitlines() if line.startswith("| `events.out.tfevents")]
-    tags: set[str] = set()
-    for name in re.findall(r"`([a-z_/]+)`", row):
-        if name.startswith("_"):
-            name = "discovery/estimated_remaining" + name
-        tags.add(name)
-    return tags
+    """The tags the README's events.out.tfevents.* subsection names."""
+    return set(re.findall(r"`([a-z_/]+)`", readme_subsection("`events.out.tfevents.*`")))
 
 
 def test_the_readme_names_every_tensorboard_tag_a_search_logs(tmp_path: Path) -> None:
-    """What a DQN search logs to TensorBoard is what the README's events row lists, no more, no
-    less (a macroscopic run has no worst-failures picture: the synthetic target draws nothing)."""
+    """What a DQN search logs to TensorBoard is what the README's events subsection lists, no more,
+    no less (a macroscopic run has no worst-failures picture: the synthetic target draws none)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     explorer = DQNExplorer(task=synthetic_spec(), budget=60, learning_starts=16)
