@@ -89,6 +89,14 @@ def task_key_hint(reason: str) -> str:
     from ffade.task import TaskSpec
 
     allowed, word = [f.name for f in fields(TaskSpec)], in_task.group(1)
+    entry = re.match(r"\[\d*\][\w.\[\]]*", reason[in_task.end(1) :])
+    if word in allowed and entry:  # --model.init_args.task.concepts[0].args.values, as errors
+        # name such keys: jsonargparse sets no list entry alone, and the hint named the key itself
+        return (
+            f"model.init_args.task.{word}{entry.group(0)}: one entry of a list cannot be set on "
+            f"the command line; give the whole list (--model.init_args.task.{word}='[...]') or "
+            "put it in a second --config"
+        )
     # named in full, as a misspelt trainer key is: "model: Group 'task' does not accept option
     # 'modes'" named neither the key a user types nor the keys the task takes
     where = "model.init_args.task"

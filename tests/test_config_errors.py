@@ -145,3 +145,22 @@ def test_a_misspelt_key_is_named_in_full_at_every_level_as_a_trainer_key_is(tmp_
         )
         assert allowed in line, line
     assert not (tmp_path / "runs").exists()
+
+
+def test_one_list_entry_on_the_command_line_is_refused_in_one_line_naming_it(tmp_path) -> None:
+    """Copied from an error line, ``--model.init_args.task.concepts[0].args.values`` was
+    "unknown key 'model.init_args.task.concepts' (did you mean 'model.init_args.task.concepts'?)":
+    the hint named the key itself. jsonargparse sets no single list entry, so the line says that
+    and how to give the list."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    option = "--model.init_args.task.concepts[0].args.values"
+    done = ffade_in_process("fit", "-c", config, option, "[0.0]", "--print_config", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (
+        "ffade: error: model.init_args.task.concepts[0].args.values: one entry of a list cannot be "
+        "set on the command line; give the whole list (--model.init_args.task.concepts='[...]') or "
+        "put it in a second --config"
+    ), line

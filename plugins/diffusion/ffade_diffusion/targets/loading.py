@@ -36,6 +36,14 @@ def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin
 
     check_local_path(model, f"target '{plugin}'")
     local = Path(model).expanduser()
+    if local.is_dir() and not (local / "model_index.json").is_file():
+        # diffusers said "expected a local directory, or a hub id" of a directory: a CLIP or
+        # UNet folder given as the pipeline is a local directory, just not a pipeline's
+        raise FfadeError(
+            f"target '{plugin}': model {model!r}: {local.resolve()} has no model_index.json, so "
+            "it is not a diffusers pipeline folder (one written by save_pretrained or downloaded "
+            "whole with hf download has it)"
+        )
     try:
         with quiet_loading():
             pipeline = DiffusionPipeline.from_pretrained(
