@@ -33,6 +33,7 @@ from ffade.api.pieces import (
 )
 from ffade.api.run import Run, check_flag, check_slices
 from ffade.errors import (
+    EMPTY_PATH,
     FfadeError,
     FfadeWarning,
     PluginError,
@@ -368,6 +369,8 @@ def _config(
         raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
     if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
         raise FfadeError(f"save_dir: expected a directory path, got {shown(save_dir)}")
+    if not str(os.fspath(save_dir)).strip():  # "" put the runs in the working directory
+        raise FfadeError(f"save_dir: {EMPTY_PATH}")
     if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
         raise FfadeError(
             f"name: expected a non-empty str (the runs' folder in save_dir), got {shown(name)}"

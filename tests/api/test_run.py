@@ -74,6 +74,31 @@ def test_report_refuses_wrong_values_in_one_line_and_keeps_the_report(
     assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == written
 
 
+def test_an_empty_path_is_refused_not_read_as_the_working_directory(
+    run: ffade.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``out=""`` (``os.environ.get("REPORTS", "")`` with the variable unset) wrote report.html,
+    report.json and figures/ into the working directory, and ``save_dir=""`` put a search's
+    ``ffade/version_0`` there: ``Path("")`` is ".", which ``--out ""`` is refused as."""
+    monkeypatch.chdir(tmp_path)
+    calls = {
+        "out": lambda: ffade.report(run, out=""),
+        "save_dir": lambda: ffade.discover(
+            task=synthetic_spec(num_inputs=4), explorer="random", budget=8, save_dir=""
+        ),
+    }
+    for key, call in calls.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            call()
+        assert str(error.value) == (
+            f"{key}: an empty path; give a file or folder (was a variable that names it left "
+            "unset?)"
+        )
+    with pytest.raises(ffade.FfadeError, match=r"^save_dir: an empty path; "):
+        ffade.mitigate(run, save_dir=" ")
+    assert not any(tmp_path.iterdir())
+
+
 def test_mitigation_may_be_the_fine_tunes_file_directory_or_run(
     run: ffade.Run, tmp_path: Path
 ) -> None:
