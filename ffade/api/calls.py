@@ -351,7 +351,8 @@ def mitigate(
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:
     """The priorities to apply: the file given, or a mapping (the default one if None)."""
-    if isinstance(priorities, (str, Path)):
+    if isinstance(priorities, (str, os.PathLike)):
+        priorities = os.fspath(priorities)
         if not Path(priorities).is_file():  # said as the argument a Python caller typed
             raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
         return Path(priorities)

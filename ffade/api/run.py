@@ -71,11 +71,11 @@ class Run:
     def of(cls, run: Run | str | Path, where: str = "run") -> Run:
         """A Run from a Run or a path; the directory must exist. ``where`` is the keyword the
         caller gave it as (``compare``), which a wrong type is said under."""
-        if not isinstance(run, (Run, str, Path)):
+        if not isinstance(run, (Run, str, os.PathLike)):  # any path ffade.Run(path) takes
             raise FfadeError(
                 f"{where}: expected a run directory (a path or a Run), got {shown(run)}"
             )
-        run = run if isinstance(run, Run) else cls(Path(run))
+        run = run if isinstance(run, Run) else cls(Path(os.fspath(run)))
         if not run.dir.exists():  # a Run whose directory went since; a file: by read_summary
             raise FfadeError(does_not_exist(f"run directory '{run.dir}'", run.dir))
         return run

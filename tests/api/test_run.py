@@ -4,6 +4,7 @@ report already written stays as it was."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -97,6 +98,27 @@ def test_an_empty_path_is_refused_not_read_as_the_working_directory(
     with pytest.raises(ffade.FfadeError, match=r"^save_dir: an empty path; "):
         ffade.mitigate(run, save_dir=" ")
     assert not any(tmp_path.iterdir())
+
+
+class _PathLike(os.PathLike):
+    """A path of the user's own kind (not pathlib's): ``os.fspath`` gives its text."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+def test_any_path_like_is_taken_where_a_path_is(run: ffade.Run, tmp_path: Path) -> None:
+    """``ffade.Run(path)`` took any ``os.PathLike``, but ``ffade.report``, ``compare`` and
+    ``mitigate``'s ``run`` and ``priorities`` said it was no path ("expected a run directory
+    (a path or a Run), got a _PathLike")."""
+    assert ffade.report(_PathLike(run.dir), compare=_PathLike(run.dir), tensorboard=False) == run
+    missing = tmp_path / "priorities.yaml"
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(_PathLike(run.dir), _PathLike(missing), save_dir=tmp_path)
+    assert str(error.value) == f"priorities: file '{missing}' not found; give a priorities file"
 
 
 def test_mitigation_may_be_the_fine_tunes_file_directory_or_run(
