@@ -379,5 +379,6 @@ def _config(
     return {
         "seed_everything": seed,
         "model": model,
-        "trainer": {"logger": logger_config(str(save_dir), name), **(trainer or {})},
+        # plain: trainer={"max_steps": np.int64(5)} was "trainer.max_steps: expected int, got 5"
+        "trainer": {"logger": logger_config(str(save_dir), name), **plain(trainer or {})},
     }
