@@ -293,6 +293,10 @@ def mitigate(
 
     run = Run.of(run)
     seed, max_epochs = integers(seed=seed, max_epochs=max_epochs)
+    if max_epochs is not None and (max_epochs == 0 or max_epochs < -1):  # before priorities
+        # are applied and their pictures drawn; was "trainer.max_epochs 0 trains nothing", of a
+        # key this call's caller never typed (-1, Lightning's "no end", goes with max_steps)
+        raise FfadeError(f"max_epochs: expected a whole number from 1, got {max_epochs}")
     check_slices(slices)
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
