@@ -33,6 +33,7 @@ from ffade.api.pieces import (
 )
 from ffade.api.run import Run, check_flag, check_slices
 from ffade.errors import (
+    EMPTY_PATH,
     FfadeError,
     FfadeWarning,
     PluginError,
@@ -296,6 +297,10 @@ def mitigate(
 
     run = Run.of(run)
     seed, max_epochs = integers(seed=seed, max_epochs=max_epochs)
+    if max_epochs is not None and (max_epochs == 0 or max_epochs < -1):  # before priorities
+        # are applied and their pictures drawn; was "trainer.max_epochs 0 trains nothing", of a
+        # key this call's caller never typed (-1, Lightning's "no end", goes with max_steps)
+        raise FfadeError(f"max_epochs: expected a whole number from 1, got {max_epochs}")
     check_slices(slices)
     require_region_options(threshold, min_evaluations)  # even when feedback.yaml is what it fixes
     check_flag("redo", redo)
@@ -354,7 +359,8 @@ def mitigate(
 
 def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:
     """The priorities to apply: the file given, or a mapping (the default one if None)."""
-    if isinstance(priorities, (str, Path)):
+    if isinstance(priorities, (str, os.PathLike)):
+        priorities = os.fspath(priorities)
         if not Path(priorities).is_file():  # said as the argument a Python caller typed
             raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
         return Path(priorities)
@@ -372,6 +378,8 @@ def _config(
         raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
     if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
         raise FfadeError(f"save_dir: expected a directory path, got {shown(save_dir)}")
+    if not str(os.fspath(save_dir)).strip():  # "" put the runs in the working directory
+        raise FfadeError(f"save_dir: {EMPTY_PATH}")
     if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
         raise FfadeError(
             f"name: expected a non-empty str (the runs' folder in save_dir), got {shown(name)}"
@@ -379,5 +387,6 @@ def _config(
     return {
         "seed_everything": seed,
         "model": model,
-        "trainer": {"logger": logger_config(str(save_dir), name), **(trainer or {})},
+        # plain: trainer={"max_steps": np.int64(5)} was "trainer.max_steps: expected int, got 5"
+        "trainer": {"logger": logger_config(str(save_dir), name), **plain(trainer or {})},
     }

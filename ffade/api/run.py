@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ffade.errors import FfadeError, does_not_exist, require_region_options, shown
+from ffade.errors import (
+    EMPTY_PATH,
+    FfadeError,
+    does_not_exist,
+    require_region_options,
+    shown,
+)
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint
 from ffade.shown_numbers import shares_told_apart
 
@@ -65,11 +71,11 @@ class Run:
     def of(cls, run: Run | str | Path, where: str = "run") -> Run:
         """A Run from a Run or a path; the directory must exist. ``where`` is the keyword the
         caller gave it as (``compare``), which a wrong type is said under."""
-        if not isinstance(run, (Run, str, Path)):
+        if not isinstance(run, (Run, str, os.PathLike)):  # any path ffade.Run(path) takes
             raise FfadeError(
                 f"{where}: expected a run directory (a path or a Run), got {shown(run)}"
             )
-        run = run if isinstance(run, Run) else cls(Path(run))
+        run = run if isinstance(run, Run) else cls(Path(os.fspath(run)))
         if not run.dir.exists():  # a Run whose directory went since; a file: by read_summary
             raise FfadeError(does_not_exist(f"run directory '{run.dir}'", run.dir))
         return run
@@ -239,6 +245,8 @@ def report(
         raise FfadeError("mitigation leads a comparison: give compare too")
     if out is not None and not isinstance(out, (str, os.PathLike)):  # not os.fspath's TypeError
         raise FfadeError(f"out: expected a directory path, got {shown(out)}")
+    if out is not None and not str(os.fspath(out)).strip():  # as `--out ""` is refused: Path("")
+        raise FfadeError(f"out: {EMPTY_PATH}")  # is the working directory, written into
     other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
     try:

@@ -632,6 +632,8 @@ def test_numbers_paths_and_switches_of_the_wrong_type_are_refused_before_anythin
         "threshold: expected a failure rate in (0, 1], got 'x'": {"threshold": "x"},
         "min_evaluations: expected a whole number from 1, got 0": {"min_evaluations": 0},
         "redo: expected True or False, got 'yes'": {"redo": "yes"},
+        "max_epochs: expected a whole number from 1, got 0": {"max_epochs": 0},
+        "max_epochs: expected a whole number from 1, got -2": {"max_epochs": -2},
     }
     for expected, mistake in mistakes.items():
         with pytest.raises(ffade.FfadeError) as error:

@@ -49,3 +49,17 @@ def test_numpy_arrays_and_tensors_in_arguments_are_taken_as_lists(tmp_path: Path
     grids = [concept["values"] for concept in run.summary["concepts"]]
     assert grids[:2] == [[0.0, 0.5, 1.0], [0.0, 0.5]]
     assert run.summary["evaluations"] == 6
+
+
+def test_numpy_and_tensor_numbers_in_trainer_are_taken_as_numbers(tmp_path: Path) -> None:
+    """``trainer={"max_steps": np.int64(3)}`` was "trainer.max_steps: expected int, got 3":
+    the README takes a NumPy or tensor number among the arguments as the number it holds, and
+    ``trainer`` is one of them."""
+    import numpy as np
+    import torch
+
+    trainer = {"log_every_n_steps": np.int64(3), "num_sanity_val_steps": torch.tensor(1)}
+    run = ffade.discover(synthetic_spec(), explorer="random", budget=6, trainer=trainer,
+                         save_dir=tmp_path)  # fmt: skip
+    recorded = (run.dir / "config.yaml").read_text(encoding="utf-8")
+    assert "log_every_n_steps: 3\n" in recorded and "num_sanity_val_steps: 1\n" in recorded

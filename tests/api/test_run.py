@@ -4,6 +4,7 @@ report already written stays as it was."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -72,6 +73,52 @@ def test_report_refuses_wrong_values_in_one_line_and_keeps_the_report(
         ffade.report(run, **options)
     assert str(error.value).startswith(expected) and "\n" not in str(error.value)
     assert {p: p.read_bytes() for p in run.dir.rglob("*") if p.is_file()} == written
+
+
+def test_an_empty_path_is_refused_not_read_as_the_working_directory(
+    run: ffade.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``out=""`` (``os.environ.get("REPORTS", "")`` with the variable unset) wrote report.html,
+    report.json and figures/ into the working directory, and ``save_dir=""`` put a search's
+    ``ffade/version_0`` there: ``Path("")`` is ".", which ``--out ""`` is refused as."""
+    monkeypatch.chdir(tmp_path)
+    calls = {
+        "out": lambda: ffade.report(run, out=""),
+        "save_dir": lambda: ffade.discover(
+            task=synthetic_spec(num_inputs=4), explorer="random", budget=8, save_dir=""
+        ),
+    }
+    for key, call in calls.items():
+        with pytest.raises(ffade.FfadeError) as error:
+            call()
+        assert str(error.value) == (
+            f"{key}: an empty path; give a file or folder (was a variable that names it left "
+            "unset?)"
+        )
+    with pytest.raises(ffade.FfadeError, match=r"^save_dir: an empty path; "):
+        ffade.mitigate(run, save_dir=" ")
+    assert not any(tmp_path.iterdir())
+
+
+class _PathLike(os.PathLike):
+    """A path of the user's own kind (not pathlib's): ``os.fspath`` gives its text."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+def test_any_path_like_is_taken_where_a_path_is(run: ffade.Run, tmp_path: Path) -> None:
+    """``ffade.Run(path)`` took any ``os.PathLike``, but ``ffade.report``, ``compare`` and
+    ``mitigate``'s ``run`` and ``priorities`` said it was no path ("expected a run directory
+    (a path or a Run), got a _PathLike")."""
+    assert ffade.report(_PathLike(run.dir), compare=_PathLike(run.dir), tensorboard=False) == run
+    missing = tmp_path / "priorities.yaml"
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(_PathLike(run.dir), _PathLike(missing), save_dir=tmp_path)
+    assert str(error.value) == f"priorities: file '{missing}' not found; give a priorities file"
 
 
 def test_mitigation_may_be_the_fine_tunes_file_directory_or_run(
