@@ -175,10 +175,10 @@ def _last_hook() -> None:
 
 
 @contextmanager
-def signals_held(act_after: bool = True) -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """A Ctrl-C or SIGTERM that comes within the block waits for it to end, then acts as it
-    would have (its handler, as the block found it, is called by the signal again); with
-    ``act_after`` False it is dropped (a fine-tune's verdict written: its run is over).
+    would have (its handler, as the block found it, is called by the signal again): a fine-tune's
+    verdict is written whole, then the signal stops what would follow it.
 
     For steps that must not be cut in two and take microseconds: ``ffade report`` renames its new
     TensorBoard file in, then deletes the last report's; a Ctrl-C between the two left both, the
@@ -200,5 +200,5 @@ def signals_held(act_after: bool = True) -> Iterator[None]:
     finally:
         for signum in held:
             signal.signal(signum, found[signum])
-        for signum in dict.fromkeys(received if act_after else []):  # once each
+        for signum in dict.fromkeys(received):  # once each
             signal.raise_signal(signum)
