@@ -48,11 +48,16 @@ KEPT = (signal.SIGINT, signal.SIGTERM, *([] if HANGUP is None else [HANGUP]))
 """The signals whose handlers a command gives back as it found them."""
 
 
+class Terminated(KeyboardInterrupt):
+    """The KeyboardInterrupt a SIGTERM raises: stopped as Ctrl-C is, but a Python call
+    (``ffade.discover``) tells them apart, ending the script with status 1 for SIGTERM."""
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     if signal.getsignal(signal.SIGTERM) is not _interrupt:  # called by Lightning's, which stops
         return
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise KeyboardInterrupt
+    raise Terminated
 
 
 def _hang_up(signum: int, frame: FrameType | None) -> None:
