@@ -48,11 +48,16 @@ KEPT = (signal.SIGINT, signal.SIGTERM, *([] if HANGUP is None else [HANGUP]))
 """The signals whose handlers a command gives back as it found them."""
 
 
+class Terminated(KeyboardInterrupt):
+    """The KeyboardInterrupt a SIGTERM raises: stopped as Ctrl-C is, but a Python call
+    (``ffade.discover``) tells them apart, ending the script with status 1 for SIGTERM."""
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     if signal.getsignal(signal.SIGTERM) is not _interrupt:  # called by Lightning's, which stops
         return
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise KeyboardInterrupt
+    raise Terminated
 
 
 def _hang_up(signum: int, frame: FrameType | None) -> None:
@@ -175,10 +180,10 @@ def _last_hook() -> None:
 
 
 @contextmanager
-def signals_held(act_after: bool = True) -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """A Ctrl-C or SIGTERM that comes within the block waits for it to end, then acts as it
-    would have (its handler, as the block found it, is called by the signal again); with
-    ``act_after`` False it is dropped (a fine-tune's verdict written: its run is over).
+    would have (its handler, as the block found it, is called by the signal again): a fine-tune's
+    verdict is written whole, then the signal stops what would follow it.
 
     For steps that must not be cut in two and take microseconds: ``ffade report`` renames its new
     TensorBoard file in, then deletes the last report's; a Ctrl-C between the two left both, the
@@ -200,5 +205,5 @@ def signals_held(act_after: bool = True) -> Iterator[None]:
     finally:
         for signum in held:
             signal.signal(signum, found[signum])
-        for signum in dict.fromkeys(received if act_after else []):  # once each
+        for signum in dict.fromkeys(received):  # once each
             signal.raise_signal(signum)

@@ -204,6 +204,8 @@ class FfadeCLI(LightningCLI):
             resume.check_epochs(self.trainer)
             if resume.replay_dir is not None:
                 self.model.replay_from(resume.replay_dir)
+            source = resume.ckpt_path or resume.replay_dir  # a stop before it saves names it
+            self.model.resumed_from = None if source is None else Path(source).absolute()
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
         picked = _picks_version(self.trainer)  # before log_dir, which picks it

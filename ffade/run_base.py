@@ -23,14 +23,15 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from typing_extensions import override
 
 from ffade.blame import failure_reason
-from ffade.checkpoint import LAST_CHECKPOINT, save_where_stopped
+from ffade.checkpoint import save_where_stopped
 from ffade.environment import run_environment
 from ffade.errors import FfadeError
 from ffade.log_guard import RunDirDamaged
 from ffade.progress import QuietInSpawnedRanks
-from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_json_atomic
+from ffade.records import SUMMARY_FILE, write_json_atomic
+from ffade.run_lines import PYTHON_CALL as PYTHON_CALL
+from ffade.run_lines import _kept_work, ended_line, interrupted_line
 from ffade.said_once import say_notes
-from ffade.shell_words import shell_path
 from ffade.sigterm_step import SigtermAtAStep
 from ffade.task import absolute_plugin_paths
 from ffade.writable import no_space
@@ -178,12 +179,6 @@ def saved_config(config: Any, module: Any) -> Any:
     return config
 
 
-PYTHON_CALL: ContextVar[str | None] = ContextVar("ffade_python_call", default=None)
-"""The Python API call making the run (``ffade.discover``, ``ffade.mitigate``), else None: a
-model or plugin passed to it lives in that process only, so the shell command ``ffade fit
---ckpt_path`` that resumes a command's run could not load it; the call's ``resume`` keyword can."""
-
-
 TEMPORARY_RUNS: ContextVar[bool] = ContextVar("ffade_temporary_runs", default=False)
 """True where the caller deletes its runs' directories as it ends (a benchmark's temporary
 folders): a stopped run's line would name a folder gone by then, and a resume that cannot be, so
@@ -199,57 +194,6 @@ ENDED_WHEN_STOPPED: ContextVar[RunModule | None] = ContextVar("ffade_ended_run",
 Lightning held: the command then prints its closing lines and exits with its own status, not
 Lightning's 1 of a stopped run; a Python call or ``ffade loop`` stops after it (the signal asked
 them to), with the run kept as it ended."""
-
-
-def ended_line(module: RunModule, cut: str | None = None) -> str:
-    """The one line of a run stopped after its results were recorded: what was cut, what stays."""
-    cut = cut or module.extras_cut or "only its teardown was cut short"
-    return (
-        f"ffade: stopped after the run had ended; its results are complete in {module.run_dir} "
-        f"(summary.json: status {module.status}); {cut}"
-    )
-
-
-def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool = True) -> str:
-    """Where a run stopped by Ctrl-C (or a crash) is, and the command that resumes it when one
-    can, with absolute paths (run from any directory): a crash's user fixes its cause and goes on
-    from there, paying nothing twice. ``saved`` is False when the full disk refused the run's
-    last summary.json, which then still says what it said before."""
-    run_dir = module.run_dir
-    said = "interrupted" if status == "interrupted" else "the run failed"
-    summary = f"summary.json: status {status}" if saved else "summary.json not updated: no space"
-    if not _kept_work(module):  # a crash or Ctrl-C before any work: no "run so far"
-        return (
-            f"ffade: {said}; its run directory is {run_dir} ({summary}), "
-            "with nothing to resume from"
-        )
-    line = f"ffade: {said}; the run so far is in {run_dir} ({summary})"
-    call = PYTHON_CALL.get()
-    if call and not _all_invalid(module):  # its model may live only in the calling process
-        line += (
-            f"; resume it with: {call}(<the same arguments>, resume={str(run_dir.absolute())!r})"
-        )
-    elif not _all_invalid(module):  # absolute: run from any directory
-        where = shell_path(run_dir.absolute())
-        config = shell_path(run_dir.absolute() / "config.yaml")
-        line += f"; resume it with: ffade fit --config {config} --ckpt_path {where}"
-    return line
-
-
-def _all_invalid(module: RunModule) -> bool:
-    """Whether every evaluation a search made was invalid: a resume would replay them and stop
-    at once again (:func:`ffade.explore.stopping.check_some_valid`); the fix needs a new run."""
-    evaluator = getattr(module, "evaluator", None) if module.replays_log else None
-    return evaluator is not None and 0 < evaluator.evaluations == evaluator.invalid
-
-
-def _kept_work(module: RunModule) -> bool:
-    """Whether the run has something to resume from: a checkpoint, or an explorer's log."""
-    run_dir = module.run_dir
-    log = run_dir / EVALUATIONS_FILE
-    logged = log.is_file() and log.stat().st_size > 0
-    replays = module.replays_log and logged  # an explorer replays its log
-    return (run_dir / LAST_CHECKPOINT).is_file() or replays
 
 
 class RunModule(LightningModule):
@@ -282,6 +226,8 @@ class RunModule(LightningModule):
         self.status = "created"
         self.error: str | None = None  # why a failed run failed, in one line (summary.json)
         self.extras_cut: str | None = None  # what a Ctrl-C after the results left unwritten
+        # ``--ckpt_path`` (or ``resume=``) as resolved: a checkpoint, or a run replayed
+        self.resumed_from: Path | None = None
         self.wall_seconds = 0.0
         self._started = 0.0
         self.task_paths: dict[tuple[Any, ...], str] = {}

@@ -35,20 +35,18 @@ def test_sigterm_raises_keyboard_interrupt_once_then_the_default_is_back() -> No
         signal.signal(signal.SIGTERM, before)
 
 
-def test_a_ctrl_c_while_a_fine_tunes_verdict_is_written_is_dropped_once_it_is() -> None:
+def test_a_ctrl_c_held_in_the_block_acts_once_after_it() -> None:
     """A fine-tune writes model.pt, mitigation.json and its summary's verdict in one block: a
     Ctrl-C that came then was raised between two of them (an ``interrupted`` run with a
-    mitigation.json, or an accepted fix's model.pt and no verdict), or right after them, which
-    turned the written verdict into ``interrupted``. The run is over: it is dropped; the
-    handler the block found is back."""
-    with signals_held(act_after=False):
+    mitigation.json, or an accepted fix's model.pt and no verdict). It waits for the block, then
+    acts once (tests/mitigate/test_verdict_signals.py: the call stops); the handler is back."""
+    with pytest.raises(KeyboardInterrupt), signals_held():
         os.kill(os.getpid(), signal.SIGINT)
         signal.pthread_sigmask(signal.SIG_BLOCK, [])  # a bytecode boundary to run it on
-    signal.pthread_sigmask(signal.SIG_BLOCK, [])
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with pytest.raises(KeyboardInterrupt), signals_held():  # as before elsewhere: after it
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)  # twice held: once after
         signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        done = True
+    assert done and signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 SLOW_TO_LOAD = """

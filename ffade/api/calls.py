@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import signal
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -91,7 +92,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     import torch
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-    from ffade.interrupts import handlers_kept
+    from ffade.interrupts import Terminated, handlers_kept, sigterm_as_ctrl_c
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
     from ffade.progress import lightning_quieted
@@ -103,8 +104,12 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     try:
         # tqdm's thread would outlive the run in the caller's process, and Lightning's loggers
         # and warnings filters would stay quieted there
+        # SIGTERM before Lightning holds it (the model loading) or after (its teardown): the
+        # run stopped as Ctrl-C stops it, not Python's default end (143, no line); a caller's
+        # own handler is kept
+        own = signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
         with (
-            handlers_kept(),  # Lightning's Ctrl-C leaves SIGINT ignored
+            handlers_kept() if own else sigterm_as_ctrl_c(),  # Ctrl-C leaves SIGINT ignored
             monitors_closed(),
             lightning_quieted(),
             shown_as_ffade_lines(unless_recorded=True),
@@ -117,7 +122,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             model = run_lightning({"fit": config})
             if ENDED_WHEN_STOPPED.get() is model:  # a SIGTERM as it ended: the script ends too
                 raise SystemExit(1)
-    except SIGTERMException:
+    except (SIGTERMException, Terminated):
         raise SystemExit(1) from None
     except FfadeError as error:  # said as the command says it, "did you mean" a class too
         from ffade.fit_help import class_path_hint
@@ -126,6 +131,8 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
         error.args = (plain_key(said),)
         raise
     except SystemExit as exc:
+        if isinstance(exc.__context__, Terminated):
+            raise SystemExit(1) from None
         if isinstance(exc.__context__, KeyboardInterrupt):
             raise exc.__context__ from None
         raise

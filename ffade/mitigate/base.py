@@ -333,7 +333,7 @@ class FineTuner(FixVerdict, RunModule):
     @override
     def on_train_end(self) -> None:
         """The check after training (a SIGTERM stops it before its next batch), then the verdict
-        (one that comes while its files are written is dropped: the run is over)."""
+        (one that comes while its files are written acts once they are, as one just after it)."""
         self.write_summary("measuring")
         # Lightning reads its SIGTERM note between steps only: the check reads it per batch
         self._stop_if_sigterm = partial(stop_if_sigterm, self.trainer)
@@ -341,7 +341,7 @@ class FineTuner(FixVerdict, RunModule):
         self._stop_if_sigterm()  # one that came during the check's last batch
         self._log_guard(self.after, "after")
         self.stop_reason = self.training_stop_reason()
-        with signals_held(act_after=False):  # never an interrupted run with a verdict's files
+        with signals_held():  # never an interrupted run with a verdict's files
             self.result = self.decide()
             self.network.eval()  # handed back as targets hand it over: the same predictions
             if self.global_rank == 0:  # the same verdict on every rank: written once
