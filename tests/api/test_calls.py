@@ -1041,8 +1041,8 @@ def test_a_fine_tune_stopped_in_python_resumes_with_resume_to_the_uninterrupted_
     with pytest.raises(ffade.FfadeError) as error:  # was Lightning's traceback, a failed run
         ffade.mitigate(run, high, resume=stopped, **{**args, "max_epochs": 1})
     assert str(error.value) == (
-        f"resume: {stopped / 'checkpoints' / 'last.ckpt'} has trained 2 epochs already, more "
-        "than the trainer's max_epochs 1; give max_epochs 2 or more, or leave resume out to "
+        f"resume: {stopped / 'checkpoints' / 'last.ckpt'} has trained 3 epochs already, more "
+        "than the trainer's max_epochs 1; give max_epochs 3 or more, or leave resume out to "
         "start a new run"
     )
     assert not (tmp_path / "fix" / "version_1").exists()
