@@ -6,7 +6,7 @@ from typing import Any
 
 from ffade.loop_retest import retest_line
 from ffade.loop_stop import closing_lines
-from ffade.summarize.report_notes import threshold_percent
+from ffade.summarize.report_shift import shift_line
 
 
 def closing_summary(record: dict[str, Any], slices: str) -> int:
@@ -23,7 +23,8 @@ def closing_summary(record: dict[str, Any], slices: str) -> int:
             if stage in record:
                 print(f"  {stage:<10} {record[stage]}")
         if "region_shift" in record:
-            print(f"  {shift_line(record['region_shift'], slices, record['config']['threshold'])}")
+            shift, threshold = record["region_shift"], record["config"]["threshold"]
+            print(f"  {shift_line(shift, slices, threshold)}")
         if "retest" in record:
             retest = record["retest"]
             passed, total, kind = retest["passed"], len(retest["cases"]), retest["slices"]
@@ -38,14 +39,3 @@ RETEST_HEAD = (
 )
 """What the retest line measures and what its "pass" means (``ffade check``'s criterion): a case
 line's "(pass)" printed below "rules: 3 still failing, 0 fixed" read as a contradiction."""
-
-
-def shift_line(shift: dict[str, int], slices: str, threshold: float) -> str:
-    """The first run's slices followed into the rediscovery (loop.json's ``region_shift``), named
-    as what they are: the rediscovery's own rates against the threshold. A search seeks out what
-    still fails, so a rule "still failing" there may well pass the retest on the same pairs."""
-    counts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in shift.items())
-    return (
-        f"{slices} in the rediscovery, a search for what still fails (its failure rate there vs "
-        f"the {threshold_percent(threshold)} threshold): {counts}"
-    )

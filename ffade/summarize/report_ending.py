@@ -1,6 +1,7 @@
 """The lines a finished ``ffade report`` closes with: where the report is, what it found, and
 the next command to type (``ffade feedback`` with the report's own slice options), or why there
-is nothing to rank and which ``ffade report`` options would find slices."""
+is nothing to rank and which ``ffade report`` options would find slices; with ``--compare``, how
+this run's slices fared in the compared run, in the words ``ffade loop`` closes with."""
 
 from __future__ import annotations
 
@@ -11,17 +12,21 @@ from ffade.shell_words import shell_path
 from ffade.summarize.landscape import load_landscape
 from ffade.summarize.regions import region_arguments
 from ffade.summarize.report_notes import coverage_line
+from ffade.summarize.report_shift import compare_shift_line
 from ffade.summarize.run_figures import counts_line
 
 
 def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     """The lines a finished ``ffade report`` prints: where the report is, what it found, and
-    ``ffade feedback`` with the report's own slice options, to ask about the slices just read."""
+    ``ffade feedback`` with the report's own slice options, to ask about the slices just read;
+    compared, the rule shift's counts instead: what a fix changed was seen only in report.md."""
     figures, rules = report["run_figures"], report["rules"]
     lines = [f"report: {page}", counts_line(figures), coverage_line(report)]
-    if report["compare"] is None and not rules["rules"] and not report["regions"]:
+    if report["compare"] is not None:
+        lines.append(compare_shift_line(report["compare"], report["threshold"]))
+    elif not rules["rules"] and not report["regions"]:
         lines.append(_nothing_to_rank(report))
-    elif report["compare"] is None:
+    else:
         # with no rule to ask about, `ffade feedback` on rules only says to use regions: say it here
         instead = slices == "rules" and not rules["rules"] and bool(report["regions"])
         options = region_arguments(

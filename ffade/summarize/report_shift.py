@@ -31,6 +31,40 @@ def shift_title(kind: str, threshold: float) -> str:
     )
 
 
+REDISCOVERY = "in the rediscovery, a search for what still fails"
+"""Where ``ffade loop`` follows the first run's slices: its own rediscovery of the fixed model."""
+
+
+def shift_line(
+    shift: dict[str, int],
+    slices: str,
+    threshold: float,
+    where: str = REDISCOVERY,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """The first run's slices followed into the other run (loop.json's ``region_shift``, or the
+    counts of report.json's), named as what they are: the other run's own rates against the
+    threshold. A search seeks out what still fails, so a rule "still failing" there may well pass
+    the loop's retest on the same pairs. ``labels`` renames statuses (:data:`EXPLORER_LABELS`)."""
+    labels = labels or {}
+    counts = ", ".join(
+        f"{n} {labels.get(status, status.replace('_', ' '))}" for status, n in shift.items()
+    )
+    return (
+        f"{slices} {where} (its failure rate there vs the {threshold_percent(threshold)} "
+        f"threshold): {counts}"
+    )
+
+
+def compare_shift_line(compare: dict[str, Any], threshold: float) -> str:
+    """``ffade report --compare``'s closing shift line: the loop's words (:func:`shift_line`),
+    with the run compared with named as such (it may be no rediscovery: another explorer's run,
+    say, whose "fixed" and "new" the report's table renames, and so does this line)."""
+    shift = {status: len(entries) for status, entries in compare["region_shift"].items()}
+    labels = EXPLORER_LABELS if compare.get("compares") == "explorers" else None
+    return shift_line(shift, compare["slices"], threshold, "in the compared run", labels)
+
+
 def shift_table(
     compare: dict[str, Any], threshold: float
 ) -> tuple[str, str, list[str], list[list[str]]]:

@@ -3,6 +3,8 @@ command as a user types it."""
 
 from __future__ import annotations
 
+import json
+
 from ffade.summarize.report import main
 
 
@@ -51,3 +53,62 @@ def test_a_log_without_failures_says_so_whatever_the_summary_counts(make_run, ca
         "next: nothing to rank (no failure found)",
     ]
     assert "says 5 failures but" in (run / "report.md").read_text()
+
+
+def _after_fix(state: tuple[int, ...]) -> tuple[int, int]:
+    """The planted run after a fix: rotation 30 passes, rotation 40 still fails, and a new
+    failure at rotation 0, brightness 1."""
+    rotation, brightness, _ = state
+    if rotation == 4 and brightness <= 1:
+        return 10, 9
+    if rotation == 3 and brightness <= 1:
+        return 10, 0
+    if rotation == 0 and brightness == 4:
+        return 10, 8
+    return 10, 1
+
+
+def test_a_comparison_closes_with_the_shift_in_the_loops_words(
+    image_run, make_run, image_concepts, capsys
+) -> None:
+    """`ffade report RUN --compare RERUN` typed by hand printed no word on what shifted (the user
+    had to open report.md), where `ffade loop` closes with its "rules in the rediscovery" line:
+    the report now closes with the same counts and words, the compared run named as such."""
+    other = make_run("after", image_concepts, _after_fix)
+    argv = [str(image_run), "--compare", str(other), "--no-tensorboard"]
+    for options, last in (
+        (
+            [],
+            "rules in the compared run (its failure rate there vs the 50% threshold): "
+            "0 still failing, 1 unclear, 0 fixed, 0 not retested, 1 new",
+        ),
+        (
+            ["--slices", "regions", "--threshold", "0.4"],
+            "regions in the compared run (its failure rate there vs the 40% threshold): "
+            "2 still failing, 0 unclear, 0 fixed, 0 not retested, 0 new",
+        ),
+    ):
+        capsys.readouterr()
+        assert main([*argv, *options]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == f"report: {image_run / 'report.html'}"
+        assert lines[-1] == last
+        assert not any(line.startswith("next:") for line in lines)  # feedback asks one run
+        shift = json.loads((image_run / "report.json").read_text())["compare"]["region_shift"]
+        counts = ", ".join(f"{len(v)} {k.replace('_', ' ')}" for k, v in shift.items())
+        assert lines[-1].endswith(f": {counts}")
+
+
+def test_a_comparison_of_two_explorers_names_fixed_and_new_as_the_table_does(
+    image_run, make_run, image_concepts, capsys
+) -> None:
+    """Two explorers on one model: a rule one of them found is no fix nor a new failure; the
+    closing line renames them as the report's rule shift table does."""
+    other = make_run("random", image_concepts, lambda s: (4, 0), explorer="random")
+    capsys.readouterr()
+    assert main([str(image_run), "--compare", str(other), "--no-tensorboard"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "rules in the compared run (its failure rate there vs the 50% threshold): "
+        "0 still failing, 0 unclear, 1 found by this run's explorer only, 0 not retested, "
+        "0 found by the compared run's explorer only"
+    )
