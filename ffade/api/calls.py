@@ -20,6 +20,7 @@ from typing import Any
 
 from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
 from ffade.api.keywords import as_python, check_module_args, integers, resume_path
+from ffade.api.notebook import from_the_call, without_ipywidgets_warning
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
@@ -56,7 +57,8 @@ def _keeps_generators(call: Callable[..., Run]) -> Callable[..., Run]:
     """``call`` leaves the caller's random generators (Python's, numpy's, torch's) as they were,
     whether it returns or raises: seed_everything reseeds them, and the first call in a process
     imports Lightning, whose import (rich's) draws from Python's generator, so its state is
-    taken before anything is imported."""
+    taken before anything is imported. A mistake or a Ctrl-C comes out of the call itself, not
+    from deep inside it (:mod:`ffade.api.notebook`)."""
 
     @functools.wraps(call)
     def kept(*args: Any, **kwargs: Any) -> Run:
@@ -65,7 +67,10 @@ def _keeps_generators(call: Callable[..., Run]) -> Callable[..., Run]:
 
         states = {**rng_states(), "python": python}
         try:
+            without_ipywidgets_warning()
             return call(*args, **kwargs)
+        except (FfadeError, KeyboardInterrupt) as stop:  # a notebook shows the whole traceback
+            raise from_the_call(stop) from stop.__cause__  # cause kept or dropped there
         finally:
             set_rng_states(states)
 
