@@ -48,8 +48,6 @@ TOLERANCE = 1e-6
 LINEAR_FLOOR = 1e-250
 """Below this (relative to a landscape's largest value) a result of the fast kernel product may
 have lost terms that underflowed (smaller than 1e-308), so that landscape is redone in log space."""
-GROUP_VALUES = 128
-"""Most values (states of neighbouring concepts) one kernel matrix of the fast product covers."""
 MAX_ITERATIONS = 20_000
 """Bregman iterations allowed before the solve is refused as not converged."""
 
@@ -133,11 +131,8 @@ def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
     top = log_f.reshape(len(log_f), -1).max(axis=1)
     top[~np.isfinite(top)] = 0.0  # a landscape with no mass stays -inf, not NaN
     linear = np.exp(log_f - top.reshape(shape))
-    groups = _grouped([np.exp(kernel) for kernel in kernels])
-    linear = linear.reshape(len(linear), *(len(matrix) for matrix in groups))
-    for axis, matrix in enumerate(groups, start=1):
-        linear = _product(matrix, linear, axis)
-    linear = linear.reshape(log_f.shape)
+    for axis, kernel in enumerate(kernels, start=1):
+        linear = _product(np.exp(kernel), linear, axis)
     low = (linear.reshape(len(linear), -1) < LINEAR_FLOOR).any(axis=1)
     with np.errstate(divide="ignore"):
         out = np.log(linear, out=linear)
@@ -145,18 +140,6 @@ def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
     if low.any():
         out[low] = _apply_logs(kernels, log_f[low])
     return out
-
-
-def _grouped(matrices: list[np.ndarray]) -> list[np.ndarray]:
-    """Neighbouring concepts' kernels merged (Kronecker products) up to :data:`GROUP_VALUES`
-    values: a matrix product of 10 x 10 is mostly overhead, two concepts at once halve the time."""
-    groups = [matrices[0]]
-    for matrix in matrices[1:]:
-        if len(groups[-1]) * len(matrix) <= GROUP_VALUES:
-            groups[-1] = np.kron(groups[-1], matrix)
-        else:
-            groups.append(matrix)
-    return groups
 
 
 def _product(matrix: np.ndarray, values: np.ndarray, axis: int) -> np.ndarray:
