@@ -124,8 +124,8 @@ def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
     Fast way: each landscape shifted by its largest value, exponentiated once, the concepts'
     kernels applied as matrix products, one log. Exact to rounding wherever the result stays
     above :data:`LINEAR_FLOOR` of the shift (what fell below it is smaller still); a landscape
-    with a result below it (mass spread over a range of more than ~575 in log) is redone in
-    log space, one concept at a time (:func:`_apply_logs`), as before.
+    with a result below it (values spanning more than ~575 in log) is redone one concept at a
+    time with each line shifted by its own largest value (:func:`_apply_logs`).
     """
     shape = (-1,) + (1,) * (log_f.ndim - 1)
     top = log_f.reshape(len(log_f), -1).max(axis=1)
