@@ -8,7 +8,10 @@ landscape already lives, and the problem is solved with entropic regularization 
 Bregman projections, Benamou et al. 2015). The squared Euclidean cost of a product grid is a sum
 over concepts, so its Gibbs kernel is a product of one small kernel per concept: applying it costs
 the grid's size times the values of one concept, per concept, and no grid x grid matrix is built.
-It runs in log space, so a kernel much sharper than the grid step neither underflows nor overflows.
+The scalings are kept as logs, so a kernel much sharper than the grid step neither underflows nor
+overflows; the kernel is applied as matrix products on values shifted by their largest (BLAS, no
+landscapes x states x values temporaries), redone in log space only where that underflows
+(:func:`_apply`), which is 5 to 20 times faster than a log-sum-exp of every term.
 
 How far from the least it is (the bound is returned as ``Barycenter.bound``): with regularization
 ``eps`` the plans' weighted squared cost is at most the least over grid-supported measures plus
@@ -36,12 +39,15 @@ enough that mass a step apart is told apart (weight e^-4 per step), blunt enough
 few hundred iterations. The step is each concept's median step, the smallest over concepts
 (:func:`regularization`)."""
 BAR_FROM_ENTRIES = 10_000
-"""Landscapes x grid states from which the iterations are counted on a bar on stderr: 12
-landscapes of 5 concepts x 6 values (93,312) take tens of seconds, 5 of 4 x 6 (6,480) about 4 s."""
+"""Landscapes x grid states from which the iterations are counted on a bar on stderr: 3
+landscapes of 10^4 states take about 4 s, of 10^5 a minute, of 10^6 17 minutes (845 iterations)."""
 BAR_FORMAT = "{desc}: {n_fmt} iterations [{elapsed}]{postfix}"
 """Iterations, with no total: the solve stops when the marginal error (shown) reaches TOLERANCE."""
 TOLERANCE = 1e-6
 """Stop once every plan's marginal on its landscape is within this (L1) of that landscape."""
+LINEAR_FLOOR = 1e-250
+"""Below this (relative to a landscape's largest value) a result of the fast kernel product may
+have lost terms that underflowed (smaller than 1e-308), so that landscape is redone in log space."""
 MAX_ITERATIONS = 20_000
 """Bregman iterations allowed before the solve is refused as not converged."""
 
@@ -113,15 +119,56 @@ def regularization(axes: Sequence[np.ndarray]) -> float:
 
 
 def _apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
-    """log(K exp(log_f)) for the product kernel K: one concept's kernel along its axis at a time."""
+    """log(K exp(log_f)) for the product kernel K, every landscape at once.
+
+    Fast way: each landscape shifted by its largest value, exponentiated once, the concepts'
+    kernels applied as matrix products, one log. Exact to rounding wherever the result stays
+    above :data:`LINEAR_FLOOR` of the shift (what fell below it is smaller still); a landscape
+    with a result below it (values spanning more than ~575 in log) is redone one concept at a
+    time with each line shifted by its own largest value (:func:`_apply_logs`).
+    """
+    shape = (-1,) + (1,) * (log_f.ndim - 1)
+    top = log_f.reshape(len(log_f), -1).max(axis=1)
+    top[~np.isfinite(top)] = 0.0  # a landscape with no mass stays -inf, not NaN
+    linear = np.exp(log_f - top.reshape(shape))
+    for axis, kernel in enumerate(kernels, start=1):
+        linear = _product(np.exp(kernel), linear, axis)
+    low = (linear.reshape(len(linear), -1) < LINEAR_FLOOR).any(axis=1)
+    with np.errstate(divide="ignore"):
+        out = np.log(linear, out=linear)
+    out += top.reshape(shape)
+    if low.any():
+        out[low] = _apply_logs(kernels, log_f[low])
+    return out
+
+
+def _product(matrix: np.ndarray, values: np.ndarray, axis: int) -> np.ndarray:
+    """``matrix`` applied along ``axis`` of ``values`` (one BLAS call, or one batch of them)."""
+    shape = values.shape
+    n, post = shape[axis], int(np.prod(shape[axis + 1 :]))
+    if post == 1:  # the last axis: rows of n values
+        return (values.reshape(-1, n) @ matrix.T).reshape(shape)
+    return np.matmul(matrix, values.reshape(-1, n, post)).reshape(shape)
+
+
+def _apply_logs(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
+    """log(K exp(log_f)) one concept's kernel along its axis at a time, each line (the values of
+    that concept, the others fixed) shifted by its own largest value: a matrix product where the
+    kernel's own range stays above :data:`LINEAR_FLOOR`, a log-sum-exp of every term otherwise."""
     out = log_f  # (landscapes, *grid): every landscape's at once
     for axis, kernel in enumerate(kernels, start=1):
         moved = np.moveaxis(out, axis, -1)  # (..., n): sum over the last, per target value
-        terms = moved[..., None, :] + kernel
-        top = terms.max(axis=-1, keepdims=True)
-        top[~np.isfinite(top)] = 0.0  # a line with no mass stays -inf, not NaN
-        with np.errstate(divide="ignore"):
-            summed = np.log(np.exp(terms - top).sum(axis=-1)) + top[..., 0]
+        if kernel.min() >= np.log(LINEAR_FLOOR):
+            top = moved.max(axis=-1, keepdims=True)
+            top[~np.isfinite(top)] = 0.0  # a line with no mass stays -inf, not NaN
+            with np.errstate(divide="ignore"):
+                summed = np.log(np.exp(moved - top) @ np.exp(kernel).T) + top
+        else:
+            terms = moved[..., None, :] + kernel
+            top = terms.max(axis=-1, keepdims=True)
+            top[~np.isfinite(top)] = 0.0
+            with np.errstate(divide="ignore"):
+                summed = np.log(np.exp(terms - top).sum(axis=-1)) + top[..., 0]
         out = np.moveaxis(summed, -1, axis)
     return out
 

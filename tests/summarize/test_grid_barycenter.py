@@ -45,3 +45,96 @@ def test_a_long_solve_counts_its_iterations_on_a_bar(monkeypatch, capsys) -> Non
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("grid barycenter: ") and " iterations [" in line
     assert "marginal error" in line and "(stops at 1e-06)" in line
+
+
+def log_space_apply(kernels: list[np.ndarray], log_f: np.ndarray) -> np.ndarray:
+    """The kernel as it was applied before matrix products: every term's log-sum-exp, per axis."""
+    out = log_f
+    for axis, kernel in enumerate(kernels, start=1):
+        terms = np.moveaxis(out, axis, -1)[..., None, :] + kernel
+        top = terms.max(axis=-1, keepdims=True)
+        top[~np.isfinite(top)] = 0.0
+        with np.errstate(divide="ignore"):
+            summed = np.log(np.exp(terms - top).sum(axis=-1)) + top[..., 0]
+        out = np.moveaxis(summed, -1, axis)
+    return out
+
+
+def corner_masses(shape: tuple[int, ...]) -> np.ndarray:
+    """Three landscapes with no mass outside a corner each: their potentials span more than the
+    fast product's range, so the per-line and log-space ways are taken too."""
+    masses = spread_masses(shape)
+    grid = np.meshgrid(*[np.linspace(0, 1, n) for n in shape], indexing="ij")
+    for k in range(3):
+        masses[k][(grid[0] < 0.5 + 0.1 * k) | (grid[1] > 0.6)] = 0
+    return masses / masses.reshape(3, -1).sum(axis=1).reshape(-1, *[1] * len(shape))
+
+
+def kernels_of(axes: list[np.ndarray]) -> list[np.ndarray]:
+    eps = regularization(axes)
+    return [-((a[:, None] - a[None, :]) ** 2) / eps for a in axes]
+
+
+@pytest.mark.parametrize(
+    ("shape", "span"),
+    [
+        ((5, 5), 10.0),  # one product per concept
+        ((10, 10, 10), 1500.0),  # a landscape spanning more: lines shifted one by one
+        ((20, 3), 1500.0),  # and one concept's own kernel too: that concept in log space
+    ],
+)
+def test_matrix_products_apply_the_log_space_kernel(shape, span) -> None:
+    """The kernel is now applied with matrix products (3 landscapes of 10^6 states took hours):
+    the same logs as every term's log-sum-exp, also where values span too much for one product,
+    and a landscape without mass stays without."""
+    axes = [np.linspace(0, 1, n) for n in shape]
+    kernels = kernels_of(axes)
+    ramp = sum(np.meshgrid(*axes, indexing="ij")) / len(shape)  # 0 at a corner, 1 at the other
+    log_f = -span * (ramp + 0.1 * np.random.default_rng(1).random((3, *shape)))
+    log_f[0, 0] = -np.inf  # states without mass
+    log_f[2] = -np.inf  # a landscape without any
+    applied = module._apply(kernels, log_f)
+    expected = log_space_apply(kernels, log_f)
+    assert np.isneginf(applied[2]).all() and np.isfinite(applied[:2]).all()
+    assert np.abs(applied[:2] - expected[:2]).max() < 1e-12
+
+
+@pytest.mark.parametrize(
+    "masses",
+    [spread_masses((5, 5)), spread_masses((3, 4, 5)), corner_masses((6, 6, 6))],
+)
+def test_the_barycenter_is_the_log_space_solver_s(monkeypatch, masses) -> None:
+    """The barycenter, its bound and the iterations it takes are those of the log-space solver."""
+    axes = [np.linspace(0, 1, n) for n in masses.shape[1:]]
+    weights = np.full(3, 1 / 3)
+    solves = []
+    for apply in (module._apply, log_space_apply):
+        calls = []
+
+        def counted(kernels, log_f, apply=apply, calls=calls):
+            calls.append(1)
+            return apply(kernels, log_f)
+
+        monkeypatch.setattr(module, "_apply", counted)
+        solves.append((*grid_barycenter(masses, axes, weights), len(calls)))
+    (fast, fast_bound, fast_calls), (slow, slow_bound, slow_calls) = solves
+    assert fast_calls == slow_calls
+    assert np.abs(fast - slow).max() < 1e-12
+    assert fast_bound == pytest.approx(slow_bound, rel=1e-9)
+
+
+def test_no_array_of_landscapes_x_states_x_values_is_built() -> None:
+    """Each concept's kernel was applied by building every (state, value) term of every
+    landscape: 10 values made 10 times the landscapes' size per temporary, gigabytes at 10^6
+    states. Matrix products keep the peak near the landscapes' own size."""
+    import tracemalloc
+
+    masses = spread_masses((10, 10, 10, 10))
+    axes = [np.linspace(0, 1, 10)] * 4
+    kernels = kernels_of(axes)
+    log_f = np.log(masses)
+    tracemalloc.start()
+    module._apply(kernels, log_f)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 * log_f.nbytes
