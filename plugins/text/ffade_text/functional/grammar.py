@@ -31,7 +31,12 @@ _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
 # "cannot" -> "can"; "not " goes; a "not" before a mark or the end ("I do not.") goes with the
 # space before it (missed, it got a second "not": "I do not not.")
 _NOT = re.compile(r"(?<=\bcan)not\b|\bnot\s+|\s*\bnot\b(?!\s)", re.IGNORECASE)
-_AUXILIARY = re.compile(rf"\b({'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
+_AM_OF_A_CLOCK = r"(?<!\d )(?<!\d)am"
+_AUXILIARY = re.compile(
+    r"\b(" + "|".join(_AM_OF_A_CLOCK if a == "am" else a for a in AUXILIARIES) + r")\b",
+    re.IGNORECASE,
+)
+"""The first auxiliary; "am" after a number is the time of day ("at 9 am"), not "I am"."""
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
 _PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
 _PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
@@ -184,10 +189,9 @@ def _lower_first(sentence: str, names: Collection[str]) -> str:
     today." and a lone "London burned." look alike, and "heavy" is the likelier.
 
     A capital inside the word is a sign of a name that needs no dictionary and keeps the capital
-    too ("McDonald", "O'Brien", "DeSantis": "mcDonald" was written). A first name before a name
-    of the text ("Ana Lopez spoke. Lopez left.") is lowered all the same: keeping it changed
-    what the text quickstart's search found (its swap_char turns "won" into "own", so "Frank
-    Muller own ..." gets the prefix)."""
+    too ("McDonald", "O'Brien", "DeSantis": "mcDonald" was written), and so does a word the
+    next word of the sentence follows with a capital ("Ana Lopez spoke.", "Frank Muller own the
+    race.": "frank Muller" was written); "I" next is no sign ("Yesterday I left.")."""
     first = WORD.match(sentence)
     word = first.group() if first else ""
     if word == "I" or word[:2] in ("I'", "I’") or (len(word) > 1 and word.isupper()):
@@ -195,6 +199,15 @@ def _lower_first(sentence: str, names: Collection[str]) -> str:
     if word.lower() in STOP_WORDS:
         return sentence[:1].lower() + sentence[1:]
     if _APOSTROPHE.split(word)[0] in names or word[1:] != word[1:].lower():
+        return sentence
+    following = WORD.search(sentence, first.end()) if first else None
+    if (
+        following
+        and not sentence[first.end() : following.start()].strip()  # no mark between: one name
+        and following.group()[:1].isupper()
+        and following.group() != "I"
+        and following.group()[:2] not in ("I'", "I’")
+    ):
         return sentence
     return sentence[:1].lower() + sentence[1:]
 

@@ -59,9 +59,9 @@ NOUNS = _split(
 """Singular nouns whose number singular_plural may flip (their plurals are derived)."""
 
 AUXILIARIES = _split(
-    "is are was were will would can could should shall may might must has have had does do did"
+    "am is are was were will would can could should shall may might must has have had does do did"
 )
-"""Verbs a negation attaches to: "was" -> "was not"."""
+"""Verbs a negation attaches to: "was" -> "was not", "am" -> "am not"."""
 
 VERBS = tuple(
     tuple(row.split())

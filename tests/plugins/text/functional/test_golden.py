@@ -236,6 +236,41 @@ def test_negation_by_prefix_keeps_the_capitals_a_word_always_has(
     assert F.negate(sentence, 1, 0, verbs=()) == negated  # no verbs: the prefix rule applies
 
 
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Frank Muller own the race.", "It is not true that Frank Muller own the race."),
+        ("Grace Kim Lopez spoke.", "It is not true that Grace Kim Lopez spoke."),
+        ("Yesterday I left town.", "It is not true that yesterday I left town."),
+        ("Yesterday I'm told it rained.", "It is not true that yesterday I'm told it rained."),
+        ("Heavy rain, Ashford said.", "It is not true that heavy rain, Ashford said."),
+    ],
+)
+def test_the_prefix_keeps_the_capital_of_a_first_name_before_a_name(
+    sentence: str, negated: str
+) -> None:
+    """ "Frank Muller own ..." (swap_char's "own" for "won") became "... frank Muller own ...":
+    a first word followed by a capitalized word is a name and keeps its capital; "I" next, or a
+    capital after a mark, is no sign of one."""
+    assert F.negate(sentence, 1, 0, verbs=()) == negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I am here.", "I am not here."),
+        ("Am I late?", "Am I not late?"),
+        ("I ain't here.", "I am here."),
+        ("The talk ended at 9 am and I am late.", "The talk ended at 9 am and I am not late."),
+        ("The talk is at 10am.", "The talk is not at 10am."),
+    ],
+)
+def test_am_is_an_auxiliary(sentence: str, negated: str) -> None:
+    """ "I am here." -> "It is not true that I am here.": "am" was no auxiliary. It takes "not"
+    like "is"; "am" after a number is the time of day, not the verb."""
+    assert F.negate(sentence, 1, 0, verbs=()) == negated
+
+
 def test_a_blank_line_ends_a_sentence() -> None:
     """A headline without a stop ran into the next paragraph's first sentence: negate put "not"
     after the body's auxiliary and left the headline as it was, and shuffle_words swapped words
