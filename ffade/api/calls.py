@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
-from ffade.api.keywords import as_python, check_module_args, integers, resume_path
+from ffade.api.keywords import (
+    as_keywords,
+    as_python,
+    check_module_args,
+    integers,
+    resume_path,
+)
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
@@ -119,11 +125,11 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
                 raise SystemExit(1)
     except SIGTERMException:
         raise SystemExit(1) from None
-    except FfadeError as error:  # said as the command says it, "did you mean" a class too
-        from ffade.fit_help import class_path_hint
+    except FfadeError as error:  # said as the command says it, "did you mean" a class too,
+        from ffade.fit_help import class_path_hint  # with the keys as this call's keywords
 
         said = str(error) if isinstance(error, PluginError) else class_path_hint(str(error))
-        error.args = (plain_key(said),)
+        error.args = (as_keywords(plain_key(said)),)
         raise
     except SystemExit as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):

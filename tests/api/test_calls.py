@@ -217,8 +217,8 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     for explorer in ("random", "dqn"):  # not "'>=' (or '//') not supported ... 'NoneType'"
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer=explorer, budget=None, save_dir=tmp_path)
-        assert str(error.value) == (
-            "model.init_args.budget must be at least 1, got null (no value: give a number, "
+        assert str(error.value) == (  # the keyword as typed, not model.init_args.budget
+            "budget must be at least 1, got null (no value: give a number, "
             "or leave the key out for its default)"
         )
     with pytest.raises(ffade.FfadeError, match="trainer: expected a mapping of Trainer arg"):
@@ -252,6 +252,32 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(a_run, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+
+
+def test_a_bad_value_is_named_as_the_keyword_typed_and_the_command_keeps_the_config_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ffade.discover(budget=0)`` said "model.init_args.budget must be at least 1, got 0", a
+    key the Python caller never typed; the command, whose user types that key, still says it."""
+    spec = synthetic_spec()
+    for keywords, expected in (
+        ({"budget": 0}, "budget must be at least 1, got 0"),
+        ({"budget": 10, "learning_rate": 0}, "learning_rate must be above 0, got 0.0"),
+        ({"budget": 10, "gamma": 2.0}, "gamma must be in [0, 1], got 2.0"),
+    ):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, save_dir=tmp_path, **keywords)
+        assert str(error.value) == expected
+    run = ffade.discover(task=spec, explorer="random", budget=16, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, save_dir=tmp_path, max_epochs=1, slices="regions", learning_rate=0)
+    assert str(error.value).startswith("learning_rate ")
+    config = write_config(tmp_path / "c.yaml", budget=10, save_dir=tmp_path / "cli")
+    capsys.readouterr()
+    assert main(["fit", "--config", str(config), "--model.init_args.budget", "0"]) == 2
+    assert capsys.readouterr().err == (
+        "ffade: error: model.init_args.budget must be at least 1, got 0\n"
+    )
 
 
 def test_a_run_leaves_the_callers_random_generators_and_seed_variables_as_they_were(
