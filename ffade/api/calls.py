@@ -43,6 +43,7 @@ from ffade.errors import (
     FfadeError,
     FfadeWarning,
     PluginError,
+    calling_line,
     plain_key,
     require_region_options,
     shown,
@@ -113,7 +114,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             handlers_kept(),  # Lightning's Ctrl-C leaves SIGINT ignored
             monitors_closed(),
             lightning_quieted(),
-            shown_as_ffade_lines(unless_recorded=True),
+            shown_as_ffade_lines(unless_recorded=True, caller=calling_line()),
             warnings.catch_warnings(),
         ):
             for line in unrecorded_callbacks(config.get("trainer") or {}):

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -1167,6 +1168,28 @@ def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
         "{class_path, init_args} to record it"
     ]
     assert not [w for w in recwarn if "Unable to serialize" in str(w.message)]
+
+
+def test_an_ffade_warning_points_at_the_callers_line(tmp_path: Path) -> None:
+    """A recorded (or logged) FfadeWarning was located in ffade/api/calls.py or
+    ffade/evaluator.py, lines of ffade's that told the caller nothing; it is at the call."""
+    from tests.api.callables import nan_far_out
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        ffade.discover(
+            task=synthetic_spec(),
+            target=nan_far_out,  # a metric nan: a warning from deep in the run
+            explorer="random",
+            budget=64,
+            save_dir=tmp_path,
+            trainer={"callbacks": [Callback()]},  # one from the call itself: config.yaml
+        )
+    ours = [w for w in caught if issubclass(w.category, FfadeWarning)]
+    said = [str(w.message) for w in ours]
+    assert any("cannot record it" in m for m in said) and any("metric nan" in m for m in said)
+    assert {(w.filename, w.lineno) for w in ours} == {(__file__, line)}
 
 
 def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:
