@@ -1192,6 +1192,36 @@ def test_an_ffade_warning_points_at_the_callers_line(tmp_path: Path) -> None:
     assert {(w.filename, w.lineno) for w in ours} == {(__file__, line)}
 
 
+def test_a_callback_whose_default_config_yaml_cannot_hold_is_one_line_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lightning's Timer by class_path was refused as "('cannot represent an object',
+    <Interval.step: 'step'>)" (jsonargparse cannot write its Enum default to config.yaml),
+    naming neither the callback nor the fix; the value given plainly runs."""
+    expected = (
+        "lightning.pytorch.callbacks.Timer: config.yaml cannot record its interval "
+        "<Interval.step: 'step'>; give it as a plain value (init_args: {interval: 'step'}), "
+        "or, from Python, pass a Timer object"
+    )
+    timer = {"class_path": "lightning.pytorch.callbacks.Timer"}
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 8, "save_dir": tmp_path}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(**run, trainer={"callbacks": [timer]})
+    assert str(error.value) == expected
+    config = write_config(tmp_path / "c.yaml", budget=8, save_dir=tmp_path / "cli")
+    typed = [
+        "fit",
+        "--config",
+        str(config),
+        "--trainer.callbacks+=lightning.pytorch.callbacks.Timer",
+    ]
+    capsys.readouterr()
+    assert main(typed) == 2
+    assert capsys.readouterr().err == f"ffade: error: {expected}\n"
+    timer["init_args"] = {"interval": "step"}
+    assert ffade.discover(**run, trainer={"callbacks": [timer]}).summary["evaluations"] == 8
+
+
 def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:
     """``budget=torch.tensor(20)`` was refused ("expected an integer, got tensor(20)") while
     ``np.int64(20)`` was taken, and an explorer's ``num_envs`` takes either: a 0-d integer tensor
