@@ -294,3 +294,29 @@ def init_parameters(class_path: str) -> list[str]:
             if not any(v.kind is v.VAR_KEYWORD for v in params.values()):
                 break
     return names
+
+
+def unwritable_value(exc: BaseException) -> str | None:
+    """The line for a class argument config.yaml cannot hold, else None. jsonargparse writes
+    the config with its defaults, and cannot write an Enum default (Lightning's ``Timer``'s
+    ``interval=Interval.step``): ``trainer.callbacks: [{class_path: ...Timer}]`` was refused as
+    "('cannot represent an object', <Interval.step: 'step'>)", naming neither the class nor
+    the fix, which is to give that argument as its plain value."""
+    cause: BaseException | None = exc
+    while cause is not None and type(cause).__name__ != "RepresenterError":
+        cause = cause.__cause__ or cause.__context__
+    if cause is None or len(cause.args) < 2:
+        return None
+    value = cause.args[1]
+    message = str(exc)
+    at = message.find(f"={value!r}")
+    owner = re.findall(r"class_path='([\w.]+)'", message[: max(at, 0)])
+    argument = re.findall(r"(\w+)$", message[: max(at, 0)])
+    if at < 0 or not owner or not argument:
+        return None
+    plain = getattr(value, "value", value)
+    return (
+        f"{owner[-1]}: config.yaml cannot record its {argument[0]} {value!r}; give it as a "
+        f"plain value (init_args: {{{argument[0]}: {as_written(plain)}}}), or, from Python, "
+        f"pass a {owner[-1].rpartition('.')[2]} object"
+    )

@@ -39,17 +39,23 @@ class FfadeWarning(UserWarning):
 
 
 @contextmanager
-def shown_as_ffade_lines(unless_recorded: bool = False) -> Iterator[None]:
+def shown_as_ffade_lines(
+    unless_recorded: bool = False, caller: tuple[str, int] | None = None
+) -> Iterator[None]:
     """Within the block, an :class:`FfadeWarning` prints as ``ffade: warning: MESSAGE``.
 
     With ``unless_recorded`` (the Python API's calls), only where Python would print it: a
     caller's ``catch_warnings(record=True)`` (``pytest.warns``) or own ``showwarning``
     (``logging.captureWarnings``) still gets it as it is; Python printed "ffade/evaluator.py:242:
-    FfadeWarning: ..." and a source line of ffade's, a place that told the caller nothing."""
+    FfadeWarning: ..." and a source line of ffade's, a place that told the caller nothing.
+    ``caller``: the file and line of the call (``ffade.discover(...)``) those get it at, as
+    ``stacklevel`` would give it, not ffade's own line deep in the run."""
     show = warnings.showwarning
 
     def show_ffade_warning(message, category, filename, lineno, file=None, line=None) -> None:
         if not issubclass(category, FfadeWarning) or (unless_recorded and not _printed_as_is(show)):
+            if caller is not None and issubclass(category, FfadeWarning):
+                (filename, lineno), line = caller, None  # None: the caller's source line
             show(message, category, filename, lineno, file, line)
             return
         print_line(f"ffade: warning: {message}", file or sys.stderr)
@@ -59,6 +65,16 @@ def shown_as_ffade_lines(unless_recorded: bool = False) -> Iterator[None]:
         yield
     finally:
         warnings.showwarning = show
+
+
+def calling_line() -> tuple[str, int]:
+    """The file and line that called into ffade (``ffade.discover(...)`` in a script): the
+    first frame out of the ``ffade`` package, where an API call's warnings point."""
+    package = os.path.dirname(os.path.realpath(__file__)) + os.sep
+    frame = sys._getframe(1)
+    while frame.f_back and os.path.realpath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno
 
 
 def _printed_as_is(show: Any) -> bool:

@@ -22,7 +22,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
 
-from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data
+from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data, unwritable_value
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError, broken_link
 from ffade.in_process import with_in_process_header
@@ -142,7 +142,7 @@ class FfadeCLI(LightningCLI):
                 cause = cause.__cause__ or cause.__context__
             if cause is not None:  # ours, said in one line; or a bug, with its own traceback
                 raise cause from None
-            raise FfadeError(config_error_line(str(exc))) from exc
+            raise FfadeError(unwritable_value(exc) or config_error_line(str(exc))) from exc
 
     def parse_arguments(self, parser: Any, args: Any) -> None:
         """Parse, then refuse keys jsonargparse drops without a word (``argz: {}``)."""

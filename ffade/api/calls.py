@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
-from ffade.api.keywords import as_python, check_module_args, integers, resume_path
+from ffade.api.keywords import as_keywords, as_python, check_module_args, integers, resume_path
 from ffade.api.notebook import from_the_call, without_ipywidgets_warning
 from ffade.api.pieces import (
     EXPLORERS,
@@ -39,6 +39,7 @@ from ffade.errors import (
     FfadeError,
     FfadeWarning,
     PluginError,
+    calling_line,
     plain_key,
     require_region_options,
     shown,
@@ -117,7 +118,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             handlers_kept() if own else sigterm_as_ctrl_c(),  # Ctrl-C leaves SIGINT ignored
             monitors_closed(),
             lightning_quieted(),
-            shown_as_ffade_lines(unless_recorded=True),
+            shown_as_ffade_lines(unless_recorded=True, caller=calling_line()),
             warnings.catch_warnings(),
         ):
             for line in unrecorded_callbacks(config.get("trainer") or {}):
@@ -129,11 +130,11 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
                 raise SystemExit(1)
     except (SIGTERMException, Terminated):
         raise SystemExit(1) from None
-    except FfadeError as error:  # said as the command says it, "did you mean" a class too
-        from ffade.fit_help import class_path_hint
+    except FfadeError as error:  # said as the command says it, "did you mean" a class too,
+        from ffade.fit_help import class_path_hint  # with the keys as this call's keywords
 
         said = str(error) if isinstance(error, PluginError) else class_path_hint(str(error))
-        error.args = (plain_key(said),)
+        error.args = (as_keywords(plain_key(said)),)
         raise
     except SystemExit as exc:
         if isinstance(exc.__context__, Terminated):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import numbers
 import operator
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,10 +86,21 @@ def as_python(line: str) -> str:
         ("--ckpt_path ", "resume: "),
         ("the config says", "this call says"),
         ("the config runs", "this call runs"),
-        ("model.init_args.", ""),
     ):
         line = line.replace(cli, python)
-    return line
+    return as_keywords(line)
+
+
+CONFIG_PREFIX = re.compile(r"(?<![-\w.])model\.init_args\.")
+"""``model.init_args.`` before a key, not in a shell option (``--model.init_args.X``)."""
+
+
+def as_keywords(line: str) -> str:
+    """A config check's line with its keys as a Python caller types them: ``budget must be at
+    least 1, got 0``, not ``model.init_args.budget ...`` (a key ``ffade.discover(budget=0)``
+    never typed; the command keeps the config key). A task key stays ``task.KEY``, as the
+    task section's own checks name it."""
+    return CONFIG_PREFIX.sub("", line)
 
 
 def integers(**values: Any) -> list[int | None]:

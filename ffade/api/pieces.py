@@ -91,6 +91,23 @@ def plugin_spec(kind: str, piece: Any, where: str) -> dict[str, Any]:
         name = piece["name"]
         if kind == "concept" and inspect.isclass(name) and issubclass(name, base):  # its label
             name = in_process_name(kind, name, args.get("label"))
+        if not isinstance(name, str) and not inspect.isclass(name) and args:
+            # was refused under the name it was registered by ("reward 'margin_reward_2' is an
+            # instance"), a name never typed, and registered again at each try
+            function = getattr(name, "__qualname__", None)  # a function has no class to give
+            given = function or f"a {type(name).__name__} instance"
+            fix = (
+                "bind them yourself (functools.partial)"
+                if function
+                else (
+                    f"give its class as name ({{'name': {type(name).__name__}, 'args': {{...}}}}), "
+                    "or construct it with them"
+                )
+            )
+            raise FfadeError(
+                f"{where}: {given} is used as it is; it takes no args "
+                f"(got {', '.join(map(repr, args))}); {fix}"
+            )
         if not isinstance(name, str):
             name = plugin_spec(kind, name, f"{where}.name")["name"]
         return {"name": name, "args": plain(dict(args))}

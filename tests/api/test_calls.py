@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -217,8 +218,8 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     for explorer in ("random", "dqn"):  # not "'>=' (or '//') not supported ... 'NoneType'"
         with pytest.raises(ffade.FfadeError) as error:
             ffade.discover(task=spec, explorer=explorer, budget=None, save_dir=tmp_path)
-        assert str(error.value) == (
-            "model.init_args.budget must be at least 1, got null (no value: give a number, "
+        assert str(error.value) == (  # the keyword as typed, not model.init_args.budget
+            "budget must be at least 1, got null (no value: give a number, "
             "or leave the key out for its default)"
         )
     with pytest.raises(ffade.FfadeError, match="trainer: expected a mapping of Trainer arg"):
@@ -252,6 +253,32 @@ def test_mistakes_raise_one_line_errors(tmp_path: Path, capsys) -> None:
     with pytest.raises(ffade.FfadeError) as error:  # named as the argument, not as a CLI flag
         ffade.mitigate(a_run, "nope.yaml")
     assert str(error.value) == "priorities: file 'nope.yaml' not found; give a priorities file"
+
+
+def test_a_bad_value_is_named_as_the_keyword_typed_and_the_command_keeps_the_config_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ffade.discover(budget=0)`` said "model.init_args.budget must be at least 1, got 0", a
+    key the Python caller never typed; the command, whose user types that key, still says it."""
+    spec = synthetic_spec()
+    for keywords, expected in (
+        ({"budget": 0}, "budget must be at least 1, got 0"),
+        ({"budget": 10, "learning_rate": 0}, "learning_rate must be above 0, got 0.0"),
+        ({"budget": 10, "gamma": 2.0}, "gamma must be in [0, 1], got 2.0"),
+    ):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(task=spec, save_dir=tmp_path, **keywords)
+        assert str(error.value) == expected
+    run = ffade.discover(task=spec, explorer="random", budget=16, save_dir=tmp_path)
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate(run, save_dir=tmp_path, max_epochs=1, slices="regions", learning_rate=0)
+    assert str(error.value).startswith("learning_rate ")
+    config = write_config(tmp_path / "c.yaml", budget=10, save_dir=tmp_path / "cli")
+    capsys.readouterr()
+    assert main(["fit", "--config", str(config), "--model.init_args.budget", "0"]) == 2
+    assert capsys.readouterr().err == (
+        "ffade: error: model.init_args.budget must be at least 1, got 0\n"
+    )
 
 
 def test_a_run_leaves_the_callers_random_generators_and_seed_variables_as_they_were(
@@ -1141,6 +1168,58 @@ def test_a_callback_object_is_one_warning_that_config_yaml_cannot_record_it(
         "{class_path, init_args} to record it"
     ]
     assert not [w for w in recwarn if "Unable to serialize" in str(w.message)]
+
+
+def test_an_ffade_warning_points_at_the_callers_line(tmp_path: Path) -> None:
+    """A recorded (or logged) FfadeWarning was located in ffade/api/calls.py or
+    ffade/evaluator.py, lines of ffade's that told the caller nothing; it is at the call."""
+    from tests.api.callables import nan_far_out
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        ffade.discover(
+            task=synthetic_spec(),
+            target=nan_far_out,  # a metric nan: a warning from deep in the run
+            explorer="random",
+            budget=64,
+            save_dir=tmp_path,
+            trainer={"callbacks": [Callback()]},  # one from the call itself: config.yaml
+        )
+    ours = [w for w in caught if issubclass(w.category, FfadeWarning)]
+    said = [str(w.message) for w in ours]
+    assert any("cannot record it" in m for m in said) and any("metric nan" in m for m in said)
+    assert {(w.filename, w.lineno) for w in ours} == {(__file__, line)}
+
+
+def test_a_callback_whose_default_config_yaml_cannot_hold_is_one_line_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lightning's Timer by class_path was refused as "('cannot represent an object',
+    <Interval.step: 'step'>)" (jsonargparse cannot write its Enum default to config.yaml),
+    naming neither the callback nor the fix; the value given plainly runs."""
+    expected = (
+        "lightning.pytorch.callbacks.Timer: config.yaml cannot record its interval "
+        "<Interval.step: 'step'>; give it as a plain value (init_args: {interval: 'step'}), "
+        "or, from Python, pass a Timer object"
+    )
+    timer = {"class_path": "lightning.pytorch.callbacks.Timer"}
+    run = {"task": synthetic_spec(), "explorer": "random", "budget": 8, "save_dir": tmp_path}
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(**run, trainer={"callbacks": [timer]})
+    assert str(error.value) == expected
+    config = write_config(tmp_path / "c.yaml", budget=8, save_dir=tmp_path / "cli")
+    typed = [
+        "fit",
+        "--config",
+        str(config),
+        "--trainer.callbacks+=lightning.pytorch.callbacks.Timer",
+    ]
+    capsys.readouterr()
+    assert main(typed) == 2
+    assert capsys.readouterr().err == f"ffade: error: {expected}\n"
+    timer["init_args"] = {"interval": "step"}
+    assert ffade.discover(**run, trainer={"callbacks": [timer]}).summary["evaluations"] == 8
 
 
 def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:

@@ -63,3 +63,38 @@ def test_numpy_and_tensor_numbers_in_trainer_are_taken_as_numbers(tmp_path: Path
                          save_dir=tmp_path)  # fmt: skip
     recorded = (run.dir / "config.yaml").read_text(encoding="utf-8")
     assert "log_every_n_steps: 3\n" in recorded and "num_sanity_val_steps: 1\n" in recorded
+
+
+def test_an_instance_given_with_args_is_refused_as_what_was_given(tmp_path: Path) -> None:
+    """``{"name": MarginReward(), "args": {...}}`` was refused as "reward 'margin_reward_2' is
+    an instance registered in this process", a name the caller never typed (registered anew at
+    each try); it names what was given, and registers nothing."""
+    from ffade_synthetic.reward import MarginReward
+
+    from ffade import registry
+    from tests.api.callables import nan_far_out
+
+    before = {info.name for info in registry.available("reward")}
+    for _ in range(2):
+        with pytest.raises(ffade.FfadeError) as error:
+            ffade.discover(
+                synthetic_spec(),
+                reward={"name": MarginReward(), "args": {"scale": 2.0}},
+                budget=8,
+                save_dir=tmp_path,
+            )
+        assert str(error.value) == (
+            "task.reward: a MarginReward instance is used as it is; it takes no args (got "
+            "'scale'); give its class as name ({'name': MarginReward, 'args': {...}}), or "
+            "construct it with them"
+        )
+    assert {info.name for info in registry.available("reward")} == before
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.discover(
+            synthetic_spec(), target={"name": nan_far_out, "args": {"x": 1}}, save_dir=tmp_path
+        )
+    assert str(error.value) == (
+        "task.target: nan_far_out is used as it is; it takes no args (got 'x'); "
+        "bind them yourself (functools.partial)"
+    )
+    assert not (tmp_path / "ffade").exists()
