@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.records import EVALUATIONS_FILE
 from ffade.shell_words import shell_path
 
-if TYPE_CHECKING:
-    from ffade.run_base import RunModule
+RunModule = Any
+"""A :class:`ffade.run_base.RunModule`, which imports this module: not imported back, even for
+type checking (tests/test_layers.py counts such an import as a cycle)."""
 
 PYTHON_CALL: ContextVar[str | None] = ContextVar("ffade_python_call", default=None)
 """The Python API call making the run (``ffade.discover``, ``ffade.mitigate``), else None: a

@@ -9,18 +9,15 @@ progress bar, same run directory, the same evaluations for the same seed. Nothin
 
 from __future__ import annotations
 
-import functools
 import os
-import random
 import signal
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
+from ffade.api.generators import keeps_generators
 from ffade.api.keywords import as_keywords, as_python, check_module_args, integers, resume_path
-from ffade.api.notebook import from_the_call, without_ipywidgets_warning
 from ffade.api.pieces import (
     EXPLORERS,
     FINETUNERS,
@@ -54,30 +51,6 @@ SEED_ENV = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
 """What Lightning's seed_everything leaves in os.environ; a later seed_everything(None) reads it."""
 
 
-def _keeps_generators(call: Callable[..., Run]) -> Callable[..., Run]:
-    """``call`` leaves the caller's random generators (Python's, numpy's, torch's) as they were,
-    whether it returns or raises: seed_everything reseeds them, and the first call in a process
-    imports Lightning, whose import (rich's) draws from Python's generator, so its state is
-    taken before anything is imported. A mistake or a Ctrl-C comes out of the call itself, not
-    from deep inside it (:mod:`ffade.api.notebook`)."""
-
-    @functools.wraps(call)
-    def kept(*args: Any, **kwargs: Any) -> Run:
-        python = random.getstate()
-        from ffade.rng import rng_states, set_rng_states
-
-        states = {**rng_states(), "python": python}
-        try:
-            without_ipywidgets_warning()
-            return call(*args, **kwargs)
-        except (FfadeError, KeyboardInterrupt) as stop:  # a notebook shows the whole traceback
-            raise from_the_call(stop) from stop.__cause__  # cause kept or dropped there
-        finally:
-            set_rng_states(states)
-
-    return kept
-
-
 def fit(config: dict[str, Any], call: str | None = None) -> Run:
     """``ffade fit`` on a config given as a dict; returns the run it wrote.
 
@@ -91,9 +64,10 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     SIGINT and SIGTERM handlers (Lightning leaves SIGINT ignored after a Ctrl-C), seed
     variables, grad mode (a ``torch.no_grad()`` block around the call stays one), warnings
     filters and Lightning's loggers are left as they were (its random generators: see
-    :func:`_keeps_generators`). ``call`` (``ffade.discover``, ``ffade.mitigate``) is the call
-    whose ``resume`` keyword a stopped run's line names instead of the shell command. An
-    :class:`~ffade.errors.FfadeWarning` shows as the command's one ``ffade: warning:`` line.
+    :func:`~ffade.api.generators.keeps_generators`). ``call`` (``ffade.discover``,
+    ``ffade.mitigate``) is the call whose ``resume`` keyword a stopped run's line names instead
+    of the shell command. An :class:`~ffade.errors.FfadeWarning` shows as the command's one
+    ``ffade: warning:`` line.
     """
     import torch
     from lightning.pytorch.utilities.exceptions import SIGTERMException
@@ -157,7 +131,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     return Run(Path(model.run_dir))
 
 
-@_keeps_generators
+@keeps_generators
 def discover(
     task: Any = None,
     *,
@@ -252,7 +226,7 @@ def _max_epochs(max_epochs: int | None, trainer: Any) -> int:
     return max_epochs
 
 
-@_keeps_generators
+@keeps_generators
 def mitigate(
     run: Run | str | Path,
     priorities: dict[str, Any] | str | Path | None = None,

@@ -24,9 +24,9 @@ MISTAKES = {
     "trainer": ({"trainer": {"max_epochs": "x"}}, "trainer.max_epochs: expected int, got x"),
     "concept": (
         {"concepts": ["axs"]},
-        "model.init_args.task.concepts[0].name: unknown concept 'axs' (did you mean 'axis'?)",
+        "task.concepts[0].name: unknown concept 'axs' (did you mean 'axis'?)",
     ),
-    "budget": ({"budget": -5}, "model.init_args.budget must be at least 1, got -5"),
+    "budget": ({"budget": -5}, "budget must be at least 1, got -5"),
 }
 
 
@@ -40,7 +40,7 @@ def _only_the_call(files: list[str], text: str) -> None:
     """This test's frame, then the API's (``ffade.mitigate``, the callable module, hands the call
     on): no jsonargparse, Lightning or ffade insides, and no chained exception ("The above
     exception was the direct cause ...")."""
-    api = ("ffade/api/calls.py", "ffade/mitigate/__init__.py")
+    api = ("ffade/api/generators.py", "ffade/mitigate/__init__.py")
     assert files[0] == __file__ and len(files) <= 3, files
     assert all(name.endswith(api) for name in files[1:]), files
     assert "The above exception" not in text and "During handling" not in text, text
