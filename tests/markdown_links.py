@@ -57,12 +57,19 @@ def links(text: str) -> list[str]:
     return [m.group(1) for m in LINK.finditer(prose)] + REFERENCE.findall(prose)
 
 
+@cache
+def tracked() -> frozenset[Path]:
+    """Every file git tracks, and every folder that holds one: what GitHub shows."""
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    files = {REPO / name for name in listed}
+    return frozenset(files | {folder for path in files for folder in path.parents})
+
+
 def markdown_files() -> list[Path]:
     """Every Markdown file git tracks in the repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "*.md"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
-    return [REPO / name for name in listed]
+    return sorted(path for path in tracked() if path.suffix == ".md" and path.is_file())
 
 
 def broken(target: str, page: Path) -> str | None:
@@ -75,6 +82,10 @@ def broken(target: str, page: Path) -> str | None:
     where = (page.parent / path).resolve() if path else page
     if not where.exists():
         return f"no file {path}"
+    if page.is_relative_to(REPO) and not where.is_relative_to(REPO):
+        return f"{path} is outside the repository"
+    if where.is_relative_to(REPO) and where not in tracked():
+        return f"{path} is not tracked by git, so GitHub has no such file"
     if anchor and where.suffix == ".md" and anchor not in anchors(where.read_text("utf-8")):
         return f"{path or page.name} has no heading #{anchor}"
     return None

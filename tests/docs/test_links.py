@@ -81,3 +81,11 @@ def test_a_link_to_a_missing_heading_or_file_is_found(tmp_path: Path) -> None:
         "page.md#top": None,
         "https://example.com/x#y": None,
     }
+
+
+def test_a_link_to_a_file_github_does_not_have_is_found() -> None:
+    """A file on this disk but not in git (.git itself) or above the repository is no link."""
+    readme = REPO / "README.md"
+    assert broken(".git", readme) == ".git is not tracked by git, so GitHub has no such file"
+    assert broken("../", readme) == "../ is outside the repository"
+    assert broken("docs/", readme) is None
