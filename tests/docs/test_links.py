@@ -61,7 +61,10 @@ def test_a_heading_is_slugged_as_github_slugs_it(heading: str, anchor: str) -> N
 
 
 def test_a_repeated_heading_gets_a_numbered_anchor_and_code_is_no_heading() -> None:
-    text = "# Exit status\n\n```sh\n# not a heading\n```\n## Exit status\n### Exit status\n"
+    text = (
+        "# Exit status\n\n```sh\n# not a heading\n```\n## Exit status\n"
+        "- a list item\n\n  ```sh\n# nor this\n  ```\n### Exit status\n"
+    )
     assert anchors(text) == {"exit-status", "exit-status-1", "exit-status-2"}
 
 
