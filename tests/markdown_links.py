@@ -109,11 +109,12 @@ def one_line(source: str) -> str:
 
 
 def code_citations() -> list[tuple[str, str, str, str, str]]:
-    """(file, doc, anchor, passage, heading) for each doc that ffade's and the plugins' code
-    cites by its path from the repository's root; a bare name such as ``report.md`` is a
-    run's file, not a doc."""
+    """(file, doc, anchor, passage, heading) for each doc that ffade's, the plugins', the
+    example's and the benchmarks' code cites by its path from the repository's root; a bare
+    name such as ``report.md`` is a run's file, not a doc."""
     found = []
-    for path in sorted([*REPO.glob("ffade/**/*.py"), *REPO.glob("plugins/*/*/**/*.py")]):
+    code = ["ffade/**/*.py", "plugins/*/*/**/*.py", "examples/**/*.py", "benchmarks/**/*.py"]
+    for path in sorted(file for pattern in code for file in REPO.glob(pattern)):
         for match in CITED.finditer(one_line(path.read_text("utf-8"))):
             doc = match.group(1)
             if "/" in doc or doc == "README.md":

@@ -36,7 +36,7 @@ def test_every_relative_link_in_every_tracked_markdown_file_leads_to_a_file_and_
 
 def test_every_doc_the_code_cites_has_the_heading_or_words_it_names() -> None:
     """``docs/X.md#anchor``, ``docs/X.md, Heading words`` and ``docs/X.md, "a passage"`` in
-    ffade's and the plugins' messages, docstrings and comments."""
+    the messages, docstrings and comments of ffade, the plugins, the example and the benchmarks."""
     citations = code_citations()
     assert len(citations) > 40 and any(heading for *_, heading in citations)
     failures = [
