@@ -161,7 +161,8 @@ def _fixed_nothing(record: dict[str, Any]) -> bool:
 
 def _rediscovery(run: str | None) -> str:
     """``ffade fit`` on the searched run's own config, warm-started from its Q-network when a
-    DQN searched it (docs/mitigation.md, step 4); a placeholder when the run is not at hand.
+    DQN searched it (docs/mitigation.md#45-verify-discover-again-compare); a placeholder when
+    the run is not at hand.
 
     A run whose ``only_passing_inputs`` chose its inputs gets them as ``task.input_ids``, as
     ``ffade loop``'s rediscovery does: its config alone would choose again, by the fixed model,

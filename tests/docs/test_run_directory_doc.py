@@ -13,6 +13,7 @@ from ffade.explore.run import discover
 from ffade.records import read_summary
 from ffade.summarize.report import build_report
 from tests.helpers import REPO, synthetic_spec
+from tests.markdown_links import slug
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 REPORT_DOC = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
@@ -41,7 +42,7 @@ def test_the_run_directory_table_links_a_subsection_per_file() -> None:
         name, anchor = link.groups()
         heading = name if name.startswith("`") else name.capitalize()
         assert readme_subsection(heading)
-        assert anchor == re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+        assert anchor == slug(heading)
 
 
 def summary_keys(summary: dict[str, Any]) -> set[str]:
