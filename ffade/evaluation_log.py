@@ -139,17 +139,20 @@ def report_summary(run_dir: str | Path) -> tuple[dict[str, Any], list[str]]:
     over the 46 the log holds. The report counts what it reads; the warning names the claim.
     """
     summary = read_summary(run_dir)
-    damaged: list[str] = []
-    counted = log_counts(run_dir, damaged, distinct=False)
-    live = summary.get("status") in LIVE_STATUSES
-    differ = [] if live else count_differences(run_dir, summary, counted)
-    if live or differ:
+    damaged, differ = _log_checks(run_dir, summary)
+    if differ or summary.get("status") in LIVE_STATUSES:
         summary.update(log_counts(run_dir))
     return summary, damaged + [f"{said}; the report counts the log's" for said in differ]
 
 
 def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
-    """What is wrong between a run's log and its summary: damaged lines, counts that differ.
+    """What is wrong between a run's log and its summary: damaged lines, counts that differ."""
+    damaged, differ = _log_checks(run_dir, summary)
+    return damaged + differ
+
+
+def _log_checks(run_dir: str | Path, summary: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The log's damaged lines, and each count summary.json says that the log does not hold.
 
     The counts are compared only where the summary says it is final (status not ``running``):
     a live run's summary trails its log by up to a few steps.
@@ -157,23 +160,16 @@ def log_problems(run_dir: str | Path, summary: dict[str, Any]) -> list[str]:
     damaged: list[str] = []
     counted = log_counts(run_dir, damaged, distinct=False)
     if summary.get("status") in LIVE_STATUSES:
-        return damaged
-    return damaged + count_differences(run_dir, summary, counted)
-
-
-def count_differences(
-    run_dir: str | Path, summary: dict[str, Any], counted: dict[str, int]
-) -> list[str]:
-    """Each count summary.json says that its log does not hold, in a line."""
-    said = []
+        return damaged, []
+    differ = []
     for key in ("evaluations", "failures", "invalid"):
         claimed = summary.get(key)
         if isinstance(claimed, int) and claimed != counted[key]:
-            said.append(
+            differ.append(
                 f"{Path(run_dir) / SUMMARY_FILE} says {claimed} {key} but "
                 f"{Path(run_dir) / EVALUATIONS_FILE} holds {counted[key]}"
             )
-    return said
+    return damaged, differ
 
 
 def unfinished_note(run_dir: str | Path, status: Any) -> str | None:

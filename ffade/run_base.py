@@ -30,7 +30,7 @@ from ffade.log_guard import RunDirDamaged
 from ffade.progress import QuietInSpawnedRanks
 from ffade.records import SUMMARY_FILE, write_json_atomic
 from ffade.run_lines import PYTHON_CALL as PYTHON_CALL
-from ffade.run_lines import _kept_work, ended_line, interrupted_line
+from ffade.run_lines import ended_line, interrupted_line, kept_work
 from ffade.said_once import say_notes
 from ffade.sigterm_step import SigtermAtAStep
 from ffade.task import absolute_plugin_paths
@@ -81,7 +81,7 @@ class _EndRunOnException(Callback):
                 )
             return
         if isinstance(exception, RunDirDamaged) or (
-            isinstance(exception, FfadeError) and not _kept_work(pl_module)
+            isinstance(exception, FfadeError) and not kept_work(pl_module)
         ):
             return  # a mistake refused before anything was evaluated: its one line says it all
         # Lightning then exits, so the run's closing lines never come: say where it is

@@ -26,7 +26,8 @@ model or plugin passed to it lives in that process only, so the shell command ``
 
 
 def ended_line(module: RunModule, cut: str | None = None) -> str:
-    """The one line of a run stopped after its results were recorded: what was cut, what stays."""
+    """The one line of a run stopped after its results were recorded: what was cut (``cut``, for
+    a SIGTERM that cut nothing; else the run's own ``extras_cut``), what stays."""
     cut = cut or module.extras_cut or "only its teardown was cut short"
     return (
         f"ffade: stopped after the run had ended; its results are complete in {module.run_dir} "
@@ -49,7 +50,7 @@ def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool
             f"to resume from; resume it from where it was resumed from with: "
             f"{_resume_command(module, source)}"
         )
-    if not _kept_work(module):  # a crash or Ctrl-C before any work: no "run so far"
+    if not kept_work(module):  # a crash or Ctrl-C before any work: no "run so far"
         return (
             f"ffade: {said}; its run directory is {run_dir} ({summary}), "
             "with nothing to resume from"
@@ -98,7 +99,7 @@ def _all_invalid(module: RunModule) -> bool:
     return evaluator is not None and 0 < evaluator.evaluations == evaluator.invalid
 
 
-def _kept_work(module: RunModule) -> bool:
+def kept_work(module: RunModule) -> bool:
     """Whether the run has something to resume from: a checkpoint, or an explorer's log."""
     run_dir = module.run_dir
     log = run_dir / EVALUATIONS_FILE

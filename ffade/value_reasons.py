@@ -67,8 +67,8 @@ _NUMERALS = {
 
 
 def _quoted_number(types: list[str], shown: str) -> str | None:
-    """'"0.5" (in quotes: text, not a number); give 0.5 without them' for a number written in
-    quotes, or None. jsonargparse says ``Got value: 0.5`` of the string "0.5" that
+    """'"0.5" (in quotes: text, not a number); give a number without quotes: 0.5' for a number
+    written in quotes, or None. jsonargparse says ``Got value: 0.5`` of the string "0.5" that
     ``--model.init_args.gamma '"0.5"'`` (or ``gamma: "0.5"`` in a config) gives a float key: a
     number it refused can only have been text, and "expected float, got 0.5" hid the quotes."""
     for kind in types:

@@ -90,6 +90,25 @@ def fit_with_own_target(
     return [sys.executable, "-m", "ffade", "fit", "--config", str(config)], env
 
 
+def stopped_while_loading(command: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run ``command`` in ``cwd`` until its target is loading (the test's target touches
+    ``loading`` there, then sleeps), SIGTERM it; its stderr, exit 1 asserted."""
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not (cwd / "loading").exists() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err[-2000:]
+    return err
+
+
 def search_stopped_at_step(root: Path, spec: dict[str, Any], step: int = 3, **args: Any) -> Any:
     """A random search of ``spec`` under ``root`` (budget 100, 10 pairs a step, checkpoints on,
     the explorer's other ``args``), stopped after ``step`` steps: a run that ends partway, to

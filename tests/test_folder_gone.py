@@ -14,13 +14,15 @@ from tests.helpers import ffade_in_process, write_config
 
 
 class RemovesRunDir(Callback):
-    """Removes the run's directory after its third step, as a user's ``rm -rf`` would."""
+    """Removes the run's directory after its ``after_steps``-th step, as a user's ``rm -rf``
+    would."""
 
+    after_steps = 3
     steps = 0
 
     def on_train_batch_end(self, trainer: Any, *args: Any) -> None:
         self.steps += 1
-        if self.steps == 3:
+        if self.steps == self.after_steps:
             shutil.rmtree(trainer.log_dir)
 
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import shlex
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 
 from ffade import run_base
-from tests.helpers import fit_with_own_target
+from tests.helpers import fit_with_own_target, stopped_while_loading
 
 SLOW_WHEN_TOLD = """
 import pathlib
@@ -31,23 +28,6 @@ class SlowWhenTold(SyntheticTarget):
             pathlib.Path("loading").touch()
             time.sleep(60)
 """
-
-
-def _stopped_while_loading(command: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """Run ``command`` until its model loads, SIGTERM it; its stderr (exit 1 asserted)."""
-    (cwd / "slow").touch()
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 120
-    while not (cwd / "loading").exists() and time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 1, err[-2000:]
-    (cwd / "slow").unlink()
-    return err
 
 
 def _resumed_by_its_line(line: str) -> int:
@@ -81,7 +61,9 @@ def test_a_resumed_search_stopped_before_it_kept_anything_names_where_it_was_res
         given = v0
     config = [sys.executable, "-m", "ffade", "fit", "--config", str(v0 / "config.yaml")]
     config += ["--trainer.max_steps", "-1"]  # to its budget, as the line's config.yaml says
-    err = _stopped_while_loading([*config, "--ckpt_path", str(given)], tmp_path, env)
+    (tmp_path / "slow").touch()  # this run's target loads slowly, not the first's
+    err = stopped_while_loading([*config, "--ckpt_path", str(given)], tmp_path, env)
+    (tmp_path / "slow").unlink()
     assert "Traceback" not in err  # a checkpoint cut short says so in a note first
     line = err.strip().splitlines()[-1]
     assert line == (

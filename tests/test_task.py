@@ -126,17 +126,23 @@ def test_values_in_task_errors_are_said_as_a_config_writes_them() -> None:
         build_task(spec)
 
 
-def test_a_word_as_the_neutral_value_of_a_grid_of_numbers_is_refused(tmp_path: Path) -> None:
-    """Its first value stood for 'unchanged' (the clean checks, the reports' neutral state), and
-    the note called it the first of a grid whose values have an order."""
+def _refused(tmp_path: Path, concept: str, values: list[float]) -> list[str]:
+    """The error lines of ``ffade fit`` on the synthetic config with ``concept`` (on ``values``)
+    as its third concept, refused (exit 2) as the run starts."""
     config = write_config(tmp_path / "c.yaml", budget=32)
     data = yaml.safe_load(config.read_text())
-    concept = {"name": "tests.test_task:Quality", "args": {"values": [0.5, 0.9]}}
-    data["model"]["init_args"]["task"]["concepts"][2] = concept
+    entry = {"name": concept, "args": {"values": values}}
+    data["model"]["init_args"]["task"]["concepts"][2] = entry
     config.write_text(yaml.safe_dump(data))
     done = ffade_in_process("fit", "--config", str(config))
     assert done.returncode == 2, done.stderr[-2000:]
-    assert done.stderr.strip().splitlines() == [
+    return done.stderr.strip().splitlines()
+
+
+def test_a_word_as_the_neutral_value_of_a_grid_of_numbers_is_refused(tmp_path: Path) -> None:
+    """Its first value stood for 'unchanged' (the clean checks, the reports' neutral state), and
+    the note called it the first of a grid whose values have an order."""
+    assert _refused(tmp_path, "tests.test_task:Quality", [0.5, 0.9]) == [
         "ffade: error: concept 'tests.test_task:Quality': its neutral value 'off' is no finite "
         "number, but its grid is numbers [0.5, 0.9]; neutral must be the finite number that "
         "changes nothing (summary.json has no inf or nan)"
@@ -154,14 +160,7 @@ def test_an_infinite_neutral_value_is_refused_before_it_reaches_summary_json(
 ) -> None:
     """``neutral = float("inf")`` ran, and summary.json held ``"neutral": Infinity``, which is no
     JSON (a strict reader, jq or a browser, refuses the file); it is refused as the run starts."""
-    config = write_config(tmp_path / "c.yaml", budget=32)
-    data = yaml.safe_load(config.read_text())
-    concept = {"name": "tests.test_task:NoNoise", "args": {"values": [1.0, 0.5, 0.0]}}
-    data["model"]["init_args"]["task"]["concepts"][2] = concept
-    config.write_text(yaml.safe_dump(data))
-    done = ffade_in_process("fit", "--config", str(config))
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert done.stderr.strip().splitlines() == [
+    assert _refused(tmp_path, "tests.test_task:NoNoise", [1.0, 0.5, 0.0]) == [
         "ffade: error: concept 'tests.test_task:NoNoise': its neutral value inf is no finite "
         "number, but its grid is numbers [1.0, 0.5, 0.0]; neutral must be the finite number "
         "that changes nothing (summary.json has no inf or nan)"

@@ -15,7 +15,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ffade.api.feedback_files import FeedbackFiles, check_same_priorities, entries
+from ffade.api.feedback_files import (
+    FeedbackFiles,
+    check_same_priorities,
+    entries,
+    given_priorities,
+)
 from ffade.api.generators import keeps_generators
 from ffade.api.keywords import as_keywords, as_python, check_module_args, integers, resume_path
 from ffade.api.pieces import (
@@ -42,10 +47,6 @@ from ffade.errors import (
     shown,
     shown_as_ffade_lines,
 )
-
-DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
-"""What :func:`mitigate` fixes when told nothing: the first failure rule (``run.rules[0]``)."""
-
 
 SEED_ENV = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
 """What Lightning's seed_everything leaves in os.environ; a later seed_everything(None) reads it."""
@@ -296,7 +297,7 @@ def mitigate(
     ckpt_path = None if resume is None else resume_path(resume)
     feedback = run.dir / FEEDBACK_FILE
     apply = priorities is not None or not feedback.is_file()
-    given = _priorities(priorities) if apply else None  # a mapping is applied as it is
+    given = given_priorities(priorities) if apply else None  # a mapping is applied as it is
     if apply and ckpt_path is not None and feedback.is_file():
         check_same_priorities(run.dir, given, threshold, min_evaluations, slices)
         apply = False  # what feedback.yaml holds: nothing to write
@@ -342,19 +343,6 @@ def mitigate(
         if as_it_was is not None and entries(runs) == runs_before:
             as_it_was.restore()
         raise
-
-
-def _priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:
-    """The priorities to apply: the file given, or a mapping (the default one if None)."""
-    if isinstance(priorities, (str, os.PathLike)):
-        priorities = os.fspath(priorities)
-        if not Path(priorities).is_file():  # said as the argument a Python caller typed
-            raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
-        return Path(priorities)
-    data = DEFAULT_PRIORITIES if priorities is None else priorities
-    if not isinstance(data, dict):
-        raise FfadeError(f"priorities: expected a mapping or a file path, got {shown(data)}")
-    return data
 
 
 def _config(

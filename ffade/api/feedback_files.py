@@ -1,14 +1,19 @@
-"""A run's feedback.yaml and pictures kept as they were, so a refused ``ffade.mitigate`` can put
-back the priorities it applied (:func:`ffade.api.calls.mitigate`)."""
+"""The priorities ``ffade.mitigate`` applies, and a run's feedback.yaml and pictures kept as they
+were, so a refused call can put back what it applied (:func:`ffade.api.calls.mitigate`)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ffade.errors import FfadeError
+from ffade.errors import FfadeError, shown
 from ffade.records import atomic_path
+
+DEFAULT_PRIORITIES = {"regions": [{"rank": 1, "priority": "high"}], "default": "skip"}
+"""What :func:`ffade.api.calls.mitigate` fixes when told nothing: the first failure rule
+(``run.rules[0]``)."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +94,17 @@ def check_same_priorities(
         "fine-tune was started with: give those (or priorities=None, what it holds), or leave "
         "resume out to start a new fine-tune"
     )
+
+
+def given_priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str, Any] | Path:
+    """The priorities :func:`ffade.api.calls.mitigate` applies: the file given, or a mapping (the
+    default one if None), each refusal said as the keyword a Python caller typed."""
+    if isinstance(priorities, (str, os.PathLike)):
+        priorities = os.fspath(priorities)
+        if not Path(priorities).is_file():  # said as the argument a Python caller typed
+            raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
+        return Path(priorities)
+    data = DEFAULT_PRIORITIES if priorities is None else priorities
+    if not isinstance(data, dict):
+        raise FfadeError(f"priorities: expected a mapping or a file path, got {shown(data)}")
+    return data

@@ -32,6 +32,8 @@ def report_json_text(data: Any) -> str:
 
 
 def _write(value: Any, pad: str, parts: list[str]) -> None:
+    """Append ``value``'s JSON to ``parts`` at indentation ``pad``: containers of containers a
+    line per item (recursively), anything else on one line, as :func:`report_json_text` says."""
     if not isinstance(value, (dict, list, tuple, str, int, float, bool, type(None))):
         value = jsonable(value)  # numpy numbers, as write_json_atomic writes them
     inner = pad + INDENT

@@ -4,26 +4,19 @@ summary.json write finds the folder gone)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-from lightning.pytorch import Callback
 
+from tests import test_folder_gone
 from tests.helpers import ffade_in_process
 from tests.mitigate.test_stopped_early import fit_args
 
 
-class RemovesRunDir(Callback):
-    """Removes the run's directory after its second step, as a user's ``rm -rf`` would."""
+class RemovesRunDir(test_folder_gone.RemovesRunDir):
+    """Removes the fine-tune's run directory after its second step."""
 
-    steps = 0
-
-    def on_train_batch_end(self, trainer: Any, *args: Any) -> None:
-        self.steps += 1
-        if self.steps == 2:
-            shutil.rmtree(trainer.log_dir)
+    after_steps = 2
 
 
 @pytest.mark.slow  # a small fine-tune through the CLI, about 12 s

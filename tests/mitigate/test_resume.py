@@ -11,9 +11,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+from lightning.pytorch import Callback
 
 from ffade.cli import main
 from ffade.feedback.from_file import feedback_from_file
@@ -184,19 +186,19 @@ def test_a_resume_whose_feedback_changed_since_its_checkpoint_is_refused(
     assert not (fixed.parent / "version_1" / "mitigation.json").exists()
 
 
-def stop_after_first_checkpoint(args: list[str], run: Path) -> subprocess.CompletedProcess:
-    """Start ``ffade fit``, send it SIGTERM a moment after its first checkpoint (step 10)."""
-    exe = Path(sys.executable).parent / "ffade"
-    process = subprocess.Popen(
-        [str(exe), *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 240
-    while not (run / "checkpoints" / "last.ckpt").exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.3)  # a few steps on: between two saves
-    process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=240)
-    return subprocess.CompletedProcess(args, process.returncode, out, err)
+STOPPED_AT = 13
+"""Between the step-10 and step-20 saves: a stop that kept no checkpoint of its own resumes 3
+steps back."""
+
+
+class SigtermMidway(Callback):
+    """SIGTERM to its own process as step :data:`STOPPED_AT` starts. A ``kill`` from outside a
+    moment after the first save could land on a save's step (20, 30: the test then passes without
+    the fix) or after training ended; this lands between saves however loaded the machine is."""
+
+    def on_train_batch_start(self, trainer: Any, *args: Any) -> None:
+        if trainer.global_step == STOPPED_AT - 1:
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 @pytest.mark.slow  # three fine-tunes through the CLI, about a minute
@@ -209,12 +211,19 @@ def test_a_fine_tune_stopped_by_sigterm_resumes_from_the_step_it_stopped_at(
     whole = ffade(*fit_args(digits_run, tmp_path / "whole"))
     assert whole.returncode == 0, whole.stderr[-2000:]
     stopped = tmp_path / "stopped" / "mitigate_digits" / "version_0"
-    result = stop_after_first_checkpoint(fit_args(digits_run, tmp_path / "stopped"), stopped)
+    callback = "--trainer.callbacks+=tests.mitigate.test_resume.SigtermMidway"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    exe = Path(sys.executable).parent / "ffade"
+    args = [str(exe), *fit_args(digits_run, tmp_path / "stopped"), callback]
+    result = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 1, result.stderr[-2000:]
     summary = json.loads((stopped / "summary.json").read_text())
     assert summary["status"] == "interrupted", result.stderr[-2000:]
     saved = torch.load(stopped / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
-    assert saved["ffade"]["batches_trained"] == summary["steps"] > 10
+    assert saved["ffade"]["batches_trained"] == summary["steps"] == STOPPED_AT
     resumed = ffade(*fit_args(digits_run, tmp_path / "stopped"), "--ckpt_path", str(stopped))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     runs = (tmp_path / "whole" / "mitigate_digits" / "version_0", stopped.parent / "version_1")

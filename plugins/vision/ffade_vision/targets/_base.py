@@ -147,23 +147,18 @@ class ImageClassifier(Target):
                 return inputs
             fits = self.crop_to_fit or self.pad_to_fit
             if not fits or height * size[1] == width * size[0]:
-                return F.resize(
-                    inputs,
-                    list(size),
-                    interpolation=F.InterpolationMode(self.interpolation),
-                    antialias=True,
-                )
+                return self._resized(inputs, list(size))
             if self.pad_to_fit:
                 return self._padded(inputs, size)
             short = min(size)  # a square size: the short edge to it, then its center
         if min(height, width) != short:
-            inputs = F.resize(
-                inputs,
-                [short],
-                interpolation=F.InterpolationMode(self.interpolation),
-                antialias=True,
-            )
+            inputs = self._resized(inputs, [short])
         return F.center_crop(inputs, list(size))
+
+    def _resized(self, inputs: torch.Tensor, size: list[int]) -> torch.Tensor:
+        """``F.resize`` with this target's ``interpolation`` (a mode or its value), antialiased."""
+        mode = F.InterpolationMode(self.interpolation)
+        return F.resize(inputs, size, interpolation=mode, antialias=True)
 
     def _padded(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The whole image resized to fit ``size``, aspect kept, centered on black (0)."""
@@ -171,9 +166,7 @@ class ImageClassifier(Target):
         scale = min(size[0] / height, size[1] / width)
         inner = [max(1, round(height * scale)), max(1, round(width * scale))]
         if inner != [height, width]:
-            inputs = F.resize(
-                inputs, inner, interpolation=F.InterpolationMode(self.interpolation), antialias=True
-            )
+            inputs = self._resized(inputs, inner)
         top, left = (size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2
         return F.pad(inputs, [left, top, size[1] - inner[1] - left, size[0] - inner[0] - top])
 

@@ -401,18 +401,24 @@ def test_shuffle_words_swaps_words_at_most_swap_reach_apart() -> None:
     assert sum(w != t for w, t in zip(moved, text, strict=True)) == 200
 
 
+def _shuffled_with_peak_memory(text: str, swaps: int) -> tuple[list[str], int]:
+    """``shuffle_words(text, swaps, 0)``'s words and the most memory the call held (bytes),
+    after a warm-up call so that first-call imports and caches are not counted."""
+    F.shuffle_words("warm up", 1, 0)
+    tracemalloc.start()
+    try:
+        moved = F.shuffle_words(text, swaps, 0).split()
+        return moved, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_shuffle_words_on_a_long_text_without_stops_lists_no_pair_of_its_words() -> None:
     """Every pair of words at most SWAP_REACH apart was listed and shuffled, 64 per word: 25,000
     words without a full stop took 6 s per call. Pairs are now drawn one at a time: the memory
     used grows with the words, not with their pairs (about 37 MB before for 5,000 words; 4 MB)."""
     text = " ".join(f"w{i}" for i in range(5000))
-    F.shuffle_words("warm up", 1, 0)
-    tracemalloc.start()
-    try:
-        moved = F.shuffle_words(text, 40, 0).split()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    moved, peak = _shuffled_with_peak_memory(text, 40)
     assert peak < 12_000_000
     assert sorted(moved) == sorted(text.split())
     assert sum(w != t for w, t in zip(moved, text.split(), strict=True)) == 80
@@ -427,13 +433,7 @@ def test_shuffle_words_stops_drawing_when_no_swap_is_left() -> None:
     before stopping (24,000 x "the" with 240 "cat", 1,000 swaps: 3-8 s and 100 MB a call). It
     stops once no pair of different, unmoved words is left: the same text, little memory."""
     text = " ".join("cat" if i % 100 == 0 else "the" for i in range(6000)) + "."
-    F.shuffle_words("warm up", 1, 0)
-    tracemalloc.start()
-    try:
-        moved = F.shuffle_words(text, 1000, 0).split()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    moved, peak = _shuffled_with_peak_memory(text, 1000)
     assert peak < 8_000_000  # drawing all 245,000 pairs: 13 MB
     assert sum(w != t for w, t in zip(moved, text.split(), strict=True)) == 120  # each cat moved
 
