@@ -24,7 +24,7 @@ from typing_extensions import override
 
 from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
-from ffade.errors import ConfigError, FfadeError, broken_link, print_line
+from ffade.errors import ConfigError, FfadeError, broken_link
 from ffade.in_process import with_in_process_header
 from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
@@ -206,9 +206,6 @@ class FfadeCLI(LightningCLI):
                 self.model.replay_from(resume.replay_dir)
             source = resume.ckpt_path or resume.replay_dir  # a stop before it saves names it
             self.model.resumed_from = None if source is None else Path(source).absolute()
-            if source is not None and self.trainer.global_rank == 0:  # for Lightning's 2 lines
-                how = "" if resume.ckpt_path else " (replaying its evaluations.jsonl)"
-                print_line(f"ffade: resuming from {self.model.resumed_from}{how}")
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
         picked = _picks_version(self.trainer)  # before log_dir, which picks it

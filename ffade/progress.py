@@ -155,7 +155,7 @@ NOISE = (
 """Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
 own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``) and its notes of
 Ctrl-C and SIGTERM, which ffade's (ffade.run_endings, the interrupted line) replace, as
-``ffade: resuming from ...`` (ffade.lightning_run) replaces its two lines of a restore."""
+``ffade: resuming from ...`` (ffade.run_lines) replaces its two lines of a restore."""
 
 
 def _not_noise(record: logging.LogRecord) -> bool:
