@@ -18,6 +18,29 @@
 # wheels hold a 175 MB library)
 # then run, from the repository root there:  bash benchmarks/gpu_checks.sh
 set -uo pipefail
+usage() {
+    cat <<'HELP'
+usage: bash benchmarks/gpu_checks.sh [--help]
+
+Every GPU check in one call, run from the repository root on a machine with a CUDA GPU:
+  1. the gpu-marked tests (pytest -m gpu), with the two figures they print:
+     dqn_throughput_ratio for ResNet-50 in bf16 and for text-to-image generation;
+  2. a cProfile of benchmarks/discovery.py for each of those two under 0.9;
+  3. benchmarks/target_speed.py --device cuda (the image targets' speed options);
+  4. the default test suite (pytest -n 8), its explorers and fine-tuners on the GPU.
+It needs torch with CUDA, Lightning, transformers and peft; ffade, its plugins and what the
+machine lacks as wheels in .whl/ if they are not installed (the script's header says how to
+make them). Outputs go to $OUT (default ./gpu_checks); about 15 minutes at most.
+Without a CUDA GPU it says so in one line and exits 2, running no check.
+HELP
+}
+for arg in "$@"; do  # before anything is installed or checked
+    case $arg in
+        -h | --help) usage; exit 0 ;;
+        *) echo "gpu_checks.sh: error: unknown argument '$arg' (it takes none but --help)" >&2
+            exit 2 ;;
+    esac
+done
 export PYTHONUNBUFFERED=1
 out=${OUT:-gpu_checks}
 made=$([ -e "$out" ] || echo 1)

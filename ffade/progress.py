@@ -29,9 +29,11 @@ class BudgetProgressBar(TQDMProgressBar):
     @override
     def train_description(self) -> str:
         """A search's bar says what it counts from its first render: in a log file every render
-        stays, and 'Training: 0/?' then 'Epoch 0: 0/?' came before the evaluations."""
+        stays, and 'Training: 0/?' then 'Epoch 0: 0/?' came before the evaluations. A
+        fine-tune's says its epoch from the first render too: 'Training: 0/?' stood on the
+        terminal while it set up, then Lightning renamed it 'Epoch 0'."""
         searching = getattr(self.trainer.lightning_module, "evaluator", None) is not None
-        return "evaluations" if searching else super().train_description
+        return "evaluations" if searching else f"Epoch {self.trainer.current_epoch}"
 
     _restored = 0
 
@@ -147,10 +149,13 @@ NOISE = (
     "to estimate number of stepping batches",
     "Detected KeyboardInterrupt",
     "Received SIGTERM",
+    "Restoring states from the checkpoint path at ",
+    "Restored all states from the checkpoint at ",
 )
 """Lightning's lines that say nothing about an ffade run: adverts, absent accelerators, and its
 own ending (an explorer's ``max_epochs=1``, a fine-tuner's ``max_epochs=10``) and its notes of
-Ctrl-C and SIGTERM, which ffade's (ffade.run_endings, the interrupted line) replace."""
+Ctrl-C and SIGTERM, which ffade's (ffade.run_endings, the interrupted line) replace, as
+``ffade: resuming from ...`` (ffade.run_lines) replaces its two lines of a restore."""
 
 
 def _not_noise(record: logging.LogRecord) -> bool:

@@ -30,7 +30,7 @@ from ffade.log_guard import RunDirDamaged
 from ffade.progress import QuietInSpawnedRanks
 from ffade.records import SUMMARY_FILE, write_json_atomic
 from ffade.run_lines import PYTHON_CALL as PYTHON_CALL
-from ffade.run_lines import ended_line, interrupted_line, kept_work
+from ffade.run_lines import SayResumedFrom, ended_line, interrupted_line, kept_work
 from ffade.said_once import say_notes
 from ffade.sigterm_step import SigtermAtAStep
 from ffade.task import absolute_plugin_paths
@@ -325,4 +325,10 @@ class RunModule(LightningModule):
 
     @override
     def configure_callbacks(self) -> list[Callback]:
-        return [_EndRunOnException(), _CtrlCAtABatchEnd(), SigtermAtAStep(), QuietInSpawnedRanks()]
+        return [
+            _EndRunOnException(),
+            _CtrlCAtABatchEnd(),
+            SigtermAtAStep(),
+            QuietInSpawnedRanks(),
+            SayResumedFrom(),
+        ]

@@ -2,7 +2,8 @@
 
 A run stopped by Ctrl-C, SIGTERM or a crash prints one line naming its directory and, when it
 can go on, the command (or the Python call) that resumes it, by absolute paths. A resumed run
-stopped again before it kept anything of its own names what it was itself resumed from.
+stopped again before it kept anything of its own names what it was itself resumed from; a
+resumed run says what it goes on from (:class:`SayResumedFrom`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from lightning.pytorch import Callback
+from typing_extensions import override
+
 from ffade.checkpoint import LAST_CHECKPOINT
+from ffade.errors import print_line
 from ffade.records import EVALUATIONS_FILE
 from ffade.shell_words import shell_path
 
@@ -106,3 +111,17 @@ def kept_work(module: RunModule) -> bool:
     logged = log.is_file() and log.stat().st_size > 0
     replays = module.replays_log and logged  # an explorer replays its log
     return (run_dir / LAST_CHECKPOINT).is_file() or replays
+
+
+class SayResumedFrom(Callback):
+    """``ffade: resuming from CHECKPOINT`` (or ``... RUN (replaying its evaluations.jsonl)``) once
+    the run has restored it, in place of Lightning's "Restoring states ..." and "Restored all
+    states ..." lines (ffade.progress.NOISE): at train start, so a resume refused while its
+    checkpoint loads (other priorities, say) stays the one line of its error."""
+
+    @override
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        source = getattr(pl_module, "resumed_from", None)
+        if source is not None and trainer.global_rank == 0:
+            how = " (replaying its evaluations.jsonl)" if source.is_dir() else ""
+            print_line(f"ffade: resuming from {source}{how}")

@@ -131,6 +131,34 @@ def test_a_fine_tuners_bars_in_a_log_file_are_one_line_an_epoch(tmp_path: Path, 
     assert out.isascii(), out
 
 
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal: the bar redraws itself there, each render kept."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_fine_tuners_bar_on_a_terminal_says_its_epoch_from_its_first_render(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A fine-tune's bar first drew Lightning's 'Training: 0/?', standing while the fine-tuner set
+    up, before Lightning renamed it 'Epoch 0'."""
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    trainer = Trainer(
+        max_epochs=2,
+        callbacks=[BudgetProgressBar()],
+        logger=TensorBoardLogger(tmp_path),
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(Fitter())
+    renders = [r.strip() for r in terminal.getvalue().replace("\n", "\r").split("\r")]
+    renders = [r for r in renders if r]
+    assert renders and all(r.startswith("Epoch ") for r in renders), renders[:3]
+    assert renders[0].startswith("Epoch 0: ") and renders[-1].startswith("Epoch 1: 100%")
+
+
 class Utf8Log(io.StringIO):
     """A log file as ``> out.txt`` opens it under a UTF-8 locale, where tqdm draws Unicode
     blocks unless told otherwise (a StringIO names no encoding, so tqdm draws ASCII there)."""

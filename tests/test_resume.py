@@ -264,3 +264,31 @@ def test_a_checkpoint_whose_runs_log_is_lost_is_refused_before_a_run(
         "put the run's evaluations.jsonl back, or drop --ckpt_path to run it again"
     )
     assert sorted(p.name for p in (tmp_path / "runs" / "test").iterdir()) == ["version_0"]
+
+
+def test_a_resume_says_where_it_resumes_from_in_ffades_own_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A resume printed Lightning's "Restoring states from the checkpoint path at ..." and
+    "Restored all states from the checkpoint at ..." beside ffade's lines, while ffade quiets
+    Lightning's other lines (progress.NOISE): it now says where it resumes from once, its way."""
+    config = write_config(tmp_path / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    cut = tmp_path / "runs" / "test" / "version_0"
+    capfd.readouterr()
+    resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 0
+    printed = capfd.readouterr()
+    lines = [
+        line.strip()
+        for line in (printed.err + printed.out).replace("\r", "\n").splitlines()
+        if line.strip() and "it/s" not in line and "?it" not in line  # the progress bar
+    ]
+    assert not any("Restor" in line for line in lines), lines
+    said = [line for line in lines if line.startswith("ffade:")]
+    assert said == [
+        f"ffade: note: {cut} was stopped by a trainer limit before its budget (32 of 200 "
+        "evaluations): it goes on to its budget or this command's trainer limits",
+        f"ffade: resuming from {cut / LAST_CHECKPOINT}",
+    ]
+    assert lines[-1] == f"next: ffade report {tmp_path / 'runs' / 'test' / 'version_1'}"

@@ -1,7 +1,8 @@
 """The lines a finished ``ffade report`` closes with: where the report is, what it found, and
 the next command to type (``ffade feedback`` with the report's own slice options), or why there
 is nothing to rank and which ``ffade report`` options would find slices; with ``--compare``, how
-this run's slices fared in the compared run, in the words ``ffade loop`` closes with."""
+this run's slices fared in the compared run, in the words ``ffade loop`` closes with (after
+report.md's note, when the two runs searched other inputs)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import load_landscape
 from ffade.summarize.regions import region_arguments
-from ffade.summarize.report_notes import coverage_line
+from ffade.summarize.report_notes import coverage_line, inputs_differ_note
 from ffade.summarize.report_shift import compare_shift_line
 from ffade.summarize.run_figures import counts_line
 
@@ -23,6 +24,9 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     figures, rules = report["run_figures"], report["rules"]
     lines = [f"report: {page}", counts_line(figures), coverage_line(report)]
     if report["compare"] is not None:
+        if keys := report["compare"].get("inputs_differ"):  # report.md's note: it mixes both
+            note = inputs_differ_note(keys)
+            lines.append(f"note: {note[0].lower()}{note[1:]}")
         lines.append(compare_shift_line(report["compare"], report["threshold"]))
     elif not rules["rules"] and not report["regions"]:
         lines.append(_nothing_to_rank(report))

@@ -236,14 +236,7 @@ def notes(report: dict[str, Any]) -> list[str]:
             "fixed, only found by one explorer."
         )
     if compare is not None and compare.get("inputs_differ"):
-        keys = compare["inputs_differ"]
-        found.append(
-            f"The compared run searched other inputs than this run (its {', '.join(keys)} "
-            f"differ{'s' if len(keys) == 1 else ''}): "
-            "a slice's shift mixes the change of model with the change of inputs, and inputs "
-            "outside this run's may be ones a fix was trained or judged on; to judge a fix, "
-            "rediscover on this run's task, as ffade loop does."
-        )
+        found.append(inputs_differ_note(compare["inputs_differ"]))
     other_status = None if compare is None else compare["run_figures"].get("status")
     if other_status not in (None, "finished"):  # a rule shift read from a part of the search
         found.append(
@@ -258,3 +251,16 @@ def notes(report: dict[str, Any]) -> list[str]:
             f"{slices} into the compared run."
         )
     return found
+
+
+def inputs_differ_note(keys: list[str]) -> str:
+    """The note on a comparison of runs that searched other inputs (``compare.inputs_differ``):
+    in report.md's notes and, in the same words, above ``ffade report --compare``'s last line,
+    since the shift counted there mixes the model's change with the inputs'."""
+    return (
+        f"The compared run searched other inputs than this run (its {', '.join(keys)} "
+        f"differ{'s' if len(keys) == 1 else ''}): "
+        "a slice's shift mixes the change of model with the change of inputs, and inputs "
+        "outside this run's may be ones a fix was trained or judged on; to judge a fix, "
+        "rediscover on this run's task, as ffade loop does."
+    )

@@ -278,6 +278,34 @@ def test_comparing_runs_that_searched_other_inputs_says_so(make_run, image_conce
     ) in (first / "report.md").read_text()
 
 
+def test_the_terminal_says_when_the_compared_run_searched_other_inputs(
+    make_run, image_concepts, capsys
+) -> None:
+    """report.md said that two runs of other max_inputs or dataset seeds searched other inputs,
+    while the terminal's ending said nothing: it now says so, in report.md's words, just above
+    the shift line it qualifies (the last line still); runs of one task get no such line."""
+    task = {"name": "planted", "dataset": {"name": "digits", "args": {"seed": 0}}, "max_inputs": 64}
+    first = make_run("first", image_concepts, planted_image_counts, task=task)
+    other_task = dict(task, dataset={"name": "digits", "args": {"seed": 1}}, max_inputs=32)
+    other = make_run("other", image_concepts, planted_image_counts, task=other_task)
+    same = make_run("same", image_concepts, planted_image_counts, task=task)
+    capsys.readouterr()
+    assert main([str(first), "--compare", str(other), "--no-tensorboard"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-2] == (
+        "note: the compared run searched other inputs than this run (its task.dataset, "
+        "task.max_inputs differ): a slice's shift mixes the change of model with the change of "
+        "inputs, and inputs outside this run's may be ones a fix was trained or judged on; to "
+        "judge a fix, rediscover on this run's task, as ffade loop does."
+    )
+    assert printed[-1].startswith("rules in the compared run (")
+    assert printed[-2][len("note: t") :] in (first / "report.md").read_text()
+    assert main([str(first), "--compare", str(same), "--no-tensorboard"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert not any("other inputs" in line for line in printed)
+    assert printed[-1].startswith("rules in the compared run (")
+
+
 def test_comparing_explorers_calls_no_slice_fixed_or_new(image_run, make_run, image_concepts):
     """A DQN run's rule that a random run's evaluations pass is found by one explorer only: the
     table said "fixed" right under the note saying it is not."""
