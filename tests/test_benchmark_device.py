@@ -107,19 +107,24 @@ def test_gpu_checks_reads_each_ratio_from_its_own_test(tmp_path) -> None:
     assert result.stdout.strip() == "[] [0.52]", result.stderr
 
 
-@pytest.mark.parametrize("flag", ["--help", "-h"])
-def test_gpu_checks_help_says_what_it_runs(tmp_path, flag: str) -> None:
-    """bash benchmarks/gpu_checks.sh --help ignored its argument: it went on to install .whl/ and
-    check for CUDA (here: the no-CUDA error, exit 2), printing no help."""
-    out = tmp_path / "out"
-    result = subprocess.run(
-        ["bash", "benchmarks/gpu_checks.sh", flag],
+def gpu_checks(*args: str, out: Path) -> subprocess.CompletedProcess:
+    """``bash benchmarks/gpu_checks.sh ARGS`` as typed, its output folder ``out``."""
+    return subprocess.run(
+        ["bash", "benchmarks/gpu_checks.sh", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
         env={**os.environ, "OUT": str(out)},
     )
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_gpu_checks_help_says_what_it_runs(tmp_path, flag: str) -> None:
+    """bash benchmarks/gpu_checks.sh --help ignored its argument: it went on to install .whl/ and
+    check for CUDA (here: the no-CUDA error, exit 2), printing no help."""
+    out = tmp_path / "out"
+    result = gpu_checks(flag, out=out)
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.startswith("usage: bash benchmarks/gpu_checks.sh [--help]\n")
@@ -130,14 +135,7 @@ def test_gpu_checks_help_says_what_it_runs(tmp_path, flag: str) -> None:
 
 def test_gpu_checks_unknown_argument_is_one_line(tmp_path) -> None:
     out = tmp_path / "out"
-    result = subprocess.run(
-        ["bash", "benchmarks/gpu_checks.sh", "--quick"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "OUT": str(out)},
-    )
+    result = gpu_checks("--quick", out=out)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [

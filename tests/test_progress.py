@@ -115,7 +115,8 @@ def test_a_searchs_bar_in_a_log_file_is_one_line(tmp_path: Path) -> None:
     assert result.stdout.startswith("run: ")
 
 
-def test_a_fine_tuners_bars_in_a_log_file_are_one_line_an_epoch(tmp_path: Path, capsys) -> None:
+def fit_two_epochs(tmp_path: Path) -> None:
+    """Two epochs of the stand-in fine-tuner under ffade's bar, logged to ``tmp_path``."""
     trainer = Trainer(
         max_epochs=2,
         callbacks=[BudgetProgressBar()],
@@ -124,6 +125,10 @@ def test_a_fine_tuners_bars_in_a_log_file_are_one_line_an_epoch(tmp_path: Path, 
         enable_model_summary=False,
     )
     trainer.fit(Fitter())
+
+
+def test_a_fine_tuners_bars_in_a_log_file_are_one_line_an_epoch(tmp_path: Path, capsys) -> None:
+    fit_two_epochs(tmp_path)
     out = capsys.readouterr().err  # on stderr, as ffade's own bars
     assert "\r" not in out
     epochs = [line for line in out.splitlines() if line.startswith("Epoch")]
@@ -145,14 +150,7 @@ def test_a_fine_tuners_bar_on_a_terminal_says_its_epoch_from_its_first_render(
     up, before Lightning renamed it 'Epoch 0'."""
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    trainer = Trainer(
-        max_epochs=2,
-        callbacks=[BudgetProgressBar()],
-        logger=TensorBoardLogger(tmp_path),
-        enable_checkpointing=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(Fitter())
+    fit_two_epochs(tmp_path)
     renders = [r.strip() for r in terminal.getvalue().replace("\n", "\r").split("\r")]
     renders = [r for r in renders if r]
     assert renders and all(r.startswith("Epoch ") for r in renders), renders[:3]
