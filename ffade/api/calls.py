@@ -35,9 +35,8 @@ from ffade.api.pieces import (
     task_config,
     unrecorded_callbacks,
 )
-from ffade.api.run import Run, check_flag, check_slices
+from ffade.api.run import Run, check_dir_path, check_flag, check_slices
 from ffade.errors import (
-    EMPTY_PATH,
     FfadeError,
     FfadeWarning,
     PluginError,
@@ -351,10 +350,7 @@ def _config(
     """The whole ``ffade fit`` config around a model section."""
     if trainer is not None and not isinstance(trainer, dict):
         raise FfadeError(f"trainer: expected a mapping of Trainer arguments, got {shown(trainer)}")
-    if not isinstance(save_dir, (str, os.PathLike)):  # save_dir=123 made a folder "123"
-        raise FfadeError(f"save_dir: expected a directory path, got {shown(save_dir)}")
-    if not str(os.fspath(save_dir)).strip():  # "" put the runs in the working directory
-        raise FfadeError(f"save_dir: {EMPTY_PATH}")
+    check_dir_path("save_dir", save_dir)
     if not isinstance(name, str) or not name.strip():  # "" put version_N in save_dir itself
         raise FfadeError(
             f"name: expected a non-empty str (the runs' folder in save_dir), got {shown(name)}"

@@ -243,10 +243,8 @@ def report(
     check_flag("tensorboard", tensorboard)
     if mitigation is not None and compare is None:
         raise FfadeError("mitigation leads a comparison: give compare too")
-    if out is not None and not isinstance(out, (str, os.PathLike)):  # not os.fspath's TypeError
-        raise FfadeError(f"out: expected a directory path, got {shown(out)}")
-    if out is not None and not str(os.fspath(out)).strip():  # as `--out ""` is refused: Path("")
-        raise FfadeError(f"out: {EMPTY_PATH}")  # is the working directory, written into
+    if out is not None:
+        check_dir_path("out", out)
     other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
     try:
@@ -286,6 +284,17 @@ def check_slices(slices: Any) -> None:
 
     if slices not in SLICE_KINDS:
         raise FfadeError(f"slices must be one of {', '.join(SLICE_KINDS)}, got {shown(slices)}")
+
+
+def check_dir_path(key: str, value: Any) -> None:
+    """A folder keyword (``report``'s ``out``, ``discover``'s ``save_dir``) is a str or path and
+    not empty: ``Path("")`` is the working directory, which an unset variable wrote into (as
+    ``--out ""`` is refused on the command line); 123 made a folder "123", a list os.fspath's
+    TypeError."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise FfadeError(f"{key}: expected a directory path, got {shown(value)}")
+    if not str(os.fspath(value)).strip():
+        raise FfadeError(f"{key}: {EMPTY_PATH}")
 
 
 def check_flag(key: str, value: Any) -> None:

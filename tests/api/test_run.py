@@ -100,6 +100,25 @@ def test_an_empty_path_is_refused_not_read_as_the_working_directory(
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (Path(" "), "an empty path; give a file or folder"),
+        ("\t", "an empty path; give a file or folder"),
+        (5, "expected a directory path, got 5"),
+    ],
+)
+def test_one_folder_check_says_both_keywords_lines(value: object, said: str) -> None:
+    """``out`` and ``save_dir`` are checked by one helper (it was written twice, in run.py and
+    calls.py): the same value is refused in the same line under either keyword."""
+    from ffade.api.run import check_dir_path
+
+    for key in ("out", "save_dir"):
+        with pytest.raises(ffade.FfadeError, match=rf"^{key}: {said}"):
+            check_dir_path(key, value)
+    check_dir_path("out", Path("runs"))  # a path is taken as it is
+
+
 class _PathLike(os.PathLike):
     """A path of the user's own kind (not pathlib's): ``os.fspath`` gives its text."""
 
