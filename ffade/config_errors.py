@@ -15,7 +15,7 @@ import inspect
 import re
 
 from ffade.errors import ConfigError
-from ffade.model_section import model_key_reason, task_key_hint
+from ffade.model_section import list_entry_hint, model_key_reason, task_key_hint
 from ffade.other_key_hint import NO_DATA
 from ffade.rng import seed_reason
 from ffade.value_reasons import choices_reason, expected_types
@@ -42,6 +42,9 @@ def config_error_line(message: str) -> str:
     """
     if str(message).startswith('Parser key "data"'):  # was "data: Option 'foo' is not accepted"
         return NO_DATA
+    entry = list_entry_hint(str(message))  # --model.init_args.task.concepts.0.args.values
+    if entry:
+        return entry
     lines = [ln.strip(" -") for ln in str(message).splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith(_NOISE)]
     keys = [ln.rstrip(":") for ln in lines if ln.startswith("Parser key")]

@@ -92,11 +92,7 @@ def task_key_hint(reason: str) -> str:
     entry = re.match(r"\[\d*\][\w.\[\]]*", reason[in_task.end(1) :])
     if word in allowed and entry:  # --model.init_args.task.concepts[0].args.values, as errors
         # name such keys: jsonargparse sets no list entry alone, and the hint named the key itself
-        return (
-            f"model.init_args.task.{word}{entry.group(0)}: one entry of a list cannot be set on "
-            f"the command line; give the whole list (--model.init_args.task.{word}='[...]') or "
-            "put it in a second --config"
-        )
+        return _one_list_entry(word, f"{word}{entry.group(0)}")
     # named in full, as a misspelt trainer key is: "model: Group 'task' does not accept option
     # 'modes'" named neither the key a user types nor the keys the task takes
     where = "model.init_args.task"
@@ -108,3 +104,32 @@ def task_key_hint(reason: str) -> str:
         argument = word.replace(".", ".args.", 1)
         hint = f" (a plugin takes name and args: a plugin's argument is {where}.{argument})"
     return f"unknown key '{where}.{word}'{hint}; allowed task keys: {', '.join(allowed)}"
+
+
+def list_entry_hint(message: str) -> str | None:
+    """The line for one entry of a task list given in the dot form on the command line
+    (``--model.init_args.task.concepts.0.args.values=[x]``), as the ``[0]`` form gets it; None
+    for any other error. jsonargparse said "model.init_args.task.concepts: unrecognized
+    arguments: --0.args.values=['x']", or "unknown key '0' in a concept" for ``concepts.0``:
+    its value arrives as the NestedArg the message ends with."""
+    given = re.search(
+        r"Given value: NestedArg\(key='(?:init_args\.)?task\.(\w+)\.(\d+[\w.]*)'", message
+    )
+    if not given:
+        return None
+    from ffade.task import TaskSpec
+
+    word = given.group(1)
+    if word not in [f.name for f in fields(TaskSpec)]:
+        return None
+    return _one_list_entry(word, f"{word}.{given.group(2)}")
+
+
+def _one_list_entry(word: str, typed: str) -> str:
+    """jsonargparse sets no entry of a list alone: the line says so and how to give the list.
+    ``typed``: the option's key after ``task.``, as the user gave it."""
+    return (
+        f"model.init_args.task.{typed}: one entry of a list cannot be set on the command line; "
+        f"give the whole list (--model.init_args.task.{word}='[...]') or put it in a second "
+        "--config"
+    )

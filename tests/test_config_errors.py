@@ -164,3 +164,23 @@ def test_one_list_entry_on_the_command_line_is_refused_in_one_line_naming_it(tmp
         "set on the command line; give the whole list (--model.init_args.task.concepts='[...]') or "
         "put it in a second --config"
     ), line
+
+
+def test_one_list_entry_in_the_dot_form_gets_the_same_line(tmp_path) -> None:
+    """``--model.init_args.task.concepts.0.args.values`` (jsonargparse's dot form for nested
+    keys) was "model.init_args.task.concepts: unrecognized arguments: --0.args.values=[0.0]",
+    and ``concepts.0`` "unknown key '0' in a concept": now the line the ``[0]`` form gets, with
+    the key as typed."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    for key, value in (("concepts.0.args.values", "[0.0]"), ("concepts.0", "{name: x}")):
+        option = f"--model.init_args.task.{key}={value}"
+        done = ffade_in_process("fit", "-c", config, option, "--print_config", cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert line == (
+            f"ffade: error: model.init_args.task.{key}: one entry of a list cannot be set on the "
+            "command line; give the whole list (--model.init_args.task.concepts='[...]') or put "
+            "it in a second --config"
+        ), line
