@@ -193,3 +193,25 @@ def test_t2i_report_captions_say_what_the_judge_saw(tmp_path: Path) -> None:
         assert said[2] == share(p)  # saw, with the confidence the search was paid for
     shown = re.findall(r"the target says ([^\]*]*)\*", report)  # the report's first few
     assert shown and shown == [example["output"] for example in examples[: len(shown)]]
+
+
+def test_an_uncached_hub_id_names_the_model_key(tmp_path: Path) -> None:
+    """``model: nosuch/model`` (a hub id not in the cache) said "target 'diffusers_pipeline':
+    cannot load pipeline 'nosuch/model' ...", the one target error that named no key: now
+    ``model.init_args.task.target.args.model``, as a missing model folder's line does."""
+    target = "--model.init_args.task.target.args."
+    result = ffade_in_process(
+        "fit",
+        *("--config", str(REPO / "configs" / "sd14.yaml")),
+        f"{target}model=nosuch/model",
+        f"{target}device=cpu",  # sd14.yaml's cuda and float16: refused first on this machine
+        f"{target}dtype=float32",
+        *("--trainer.logger.init_args.save_dir", str(tmp_path / "runs")),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: target 'diffusers_pipeline': model.init_args.task.target.args.model "
+        "'nosuch/model': cannot load the pipeline (expected a local directory, or a hub id "
+        "already in the Hugging Face cache; set local_files_only: false to download)"
+    ]
+    assert not (tmp_path / "runs").exists()

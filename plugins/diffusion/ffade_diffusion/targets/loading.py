@@ -53,15 +53,15 @@ def load_pipeline(model: str, dtype: torch.dtype, local_files_only: bool, plugin
                 safety_checker=None,
                 requires_safety_checker=False,
             )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # worded "model ...:" for the config's key to name it
         where = "a local directory, or a hub id already in the Hugging Face cache"
         raise FfadeError(
-            f"target '{plugin}': cannot load pipeline {model!r} (expected {where}; set "
-            f"local_files_only: false to download){loading_detail(exc)}"
+            f"target '{plugin}': model {model!r}: cannot load the pipeline (expected {where}; "
+            f"set local_files_only: false to download){loading_detail(exc)}"
         ) from exc
     if not all(hasattr(pipeline, c) for c in ("unet", "text_encoder", "tokenizer")):
         raise FfadeError(
-            f"target '{plugin}': {model!r} loads {a_type(pipeline)}, not a text-to-image "
+            f"target '{plugin}': model {model!r} loads {a_type(pipeline)}, not a text-to-image "
             "pipeline with a unet, text_encoder and tokenizer"
         )
     pipeline.set_progress_bar_config(disable=True)

@@ -75,7 +75,7 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
     [
         (
             {"model": "no-such-org/no-such-model"},
-            "cannot load pipeline 'no-such-org/no-such-model'",
+            "model 'no-such-org/no-such-model': cannot load the pipeline",
         ),
         # a folder that is not a pipeline's was "expected a local directory, or a hub id"
         ({"model": "."}, r"model '\.': .* has no model_index.json, so it is not a diffusers"),
