@@ -200,4 +200,5 @@ def test_the_text_loop_runs_on_regions(tmp_path: Path) -> None:
     assert m["targeted_failure_rate_after"] < m["targeted_failure_rate_before"]
     if m["accepted"]:
         assert record["retest"]["slices"] == "regions" and record["retest"]["cases"]
-        assert "  regions: " in result.stdout and "  rules: " not in result.stdout
+        assert "  regions in the rediscovery" in result.stdout
+        assert "  rules in the rediscovery" not in result.stdout
