@@ -7,6 +7,8 @@ in one line for a search or a fine-tune.
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,9 +63,29 @@ def on_terminal(stream: IO[Any] | Any) -> bool:
         return False
 
 
+def sized(stream: IO[Any] | Any) -> dict[str, Any]:
+    """tqdm's size arguments for a terminal that says it has no size: none for any other stream.
+
+    A terminal made without one (``docker run -t`` or ``script`` started from a CI job, ``ssh -t``
+    from a script) has 0 columns and 0 rows; tqdm read that as -1 rows, so every bar sat below
+    the screen and drew nothing, not even its last line. Such a terminal gets ``COLUMNS`` and
+    ``LINES`` where they are set, else 80 by 24 (:func:`shutil.get_terminal_size`), fixed.
+    """
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):  # no file descriptor, no terminal, closed
+        return {}
+    if size.columns > 0 and size.lines > 0:
+        return {}
+    fallback = shutil.get_terminal_size()
+    return {"dynamic_ncols": False, "ncols": fallback.columns, "nrows": fallback.lines}
+
+
 def bar_for(stream: IO[Any] | Any, **kwargs: Any) -> tqdm:
     """A tqdm bar on ``stream``: tqdm's own on a terminal, a :class:`LoggedBar` elsewhere."""
-    return (tqdm if on_terminal(stream) else LoggedBar)(file=stream, **kwargs)
+    if not on_terminal(stream):
+        return LoggedBar(file=stream, **kwargs)
+    return tqdm(file=stream, **{**kwargs, **sized(stream)})
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from lightning.pytorch.callbacks.progress.tqdm_progress import Tqdm
 from lightning.pytorch.strategies.launchers import _MultiProcessingLauncher
 from typing_extensions import override
 
-from ffade.log_bars import LoggedBar, on_terminal
+from ffade.log_bars import LoggedBar, on_terminal, sized
 
 
 class LoggedTqdm(LoggedBar, Tqdm):
@@ -38,16 +38,18 @@ class BudgetProgressBar(TQDMProgressBar):
     _restored = 0
 
     def _bar(self, desc: str, position: int, leave: bool, **kwargs: Any) -> Tqdm:
-        """A bar as Lightning's init_*_tqdm makes it; not on a terminal, a :class:`LoggedTqdm`."""
-        return (Tqdm if on_terminal(sys.stderr) else LoggedTqdm)(
+        """A bar as Lightning's init_*_tqdm makes it; not on a terminal, a :class:`LoggedTqdm`;
+        on a terminal that says it has no size, one of a fixed size (ffade.log_bars.sized)."""
+        terminal = on_terminal(sys.stderr)
+        return (Tqdm if terminal else LoggedTqdm)(
             desc=desc,
             position=2 * self.process_position + position,
             disable=self.is_disabled,
             leave=leave,
-            dynamic_ncols=True,
             file=sys.stderr,
             bar_format=self.BAR_FORMAT,
             **kwargs,
+            **{"dynamic_ncols": True, **(sized(sys.stderr) if terminal else {})},
         )
 
     @override

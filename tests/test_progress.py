@@ -1,6 +1,15 @@
+import fcntl
 import io
 import logging
+import os
+import struct
+import sys
+import termios
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 import torch
@@ -289,3 +298,58 @@ def test_a_fit_in_the_callers_own_worker_process_leaves_lightning_as_it_was(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-1:] == ["(0, 0)"], result.stdout  # NOTSET, no filter
+
+
+@contextmanager
+def sizeless_terminal() -> Iterator[tuple[IO[str], list[bytes]]]:
+    """A real terminal (a pty) that says it has 0 columns and 0 rows, as ``docker run -t`` or
+    ``script`` started from a CI job makes one: its stream, and what was drawn on it once the
+    block ends."""
+    main, side = os.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+    drawn: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the side closed: all is read
+                return
+            if not chunk:
+                return
+            drawn.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    stream = open(side, "w", encoding="utf-8")  # noqa: SIM115  (closed below, ending the reader)
+    try:
+        yield stream, drawn
+    finally:
+        stream.close()
+        reader.join(timeout=30)
+        os.close(main)
+
+
+def test_a_bar_on_a_terminal_with_no_size_is_drawn(monkeypatch) -> None:
+    """tqdm read a terminal of 0 columns and 0 rows as -1 rows and drew its bars below the
+    screen: nothing at all, not even the last line (the gate's bar on stderr, as report's)."""
+    with sizeless_terminal() as (stream, drawn):
+        assert stream.isatty() and os.get_terminal_size(stream.fileno()).columns == 0
+        monkeypatch.setattr("sys.stderr", stream)  # tqdm sizes its bar only on sys's streams
+        with bar_for(sys.stderr, total=10, desc="pairs", unit="pair") as bar:
+            for _ in range(10):
+                bar.update(1)
+        monkeypatch.undo()
+    assert "pairs: 100%|" in b"".join(drawn).decode(), drawn
+
+
+def test_a_searchs_bar_on_a_terminal_with_no_size_is_drawn(tmp_path: Path, monkeypatch) -> None:
+    """``docker run -t ... ffade fit`` from a CI job: the search's bar (Lightning's, ffade's
+    BudgetProgressBar) showed nothing on such a terminal."""
+    with sizeless_terminal() as (stream, drawn):
+        monkeypatch.setattr("sys.stderr", stream)
+        explorer = RandomExplorer(task=synthetic_spec(), budget=64, num_envs=16)
+        discover(explorer, tmp_path, progress=True)
+        monkeypatch.undo()
+    shown = b"".join(drawn).decode()
+    assert "evaluations: 100%|" in shown and "64/64" in shown, shown
