@@ -18,6 +18,7 @@ from typing import Any
 
 from jsonargparse import ArgumentError, Namespace
 from lightning.pytorch import Callback, LightningModule, Trainer
+from lightning.pytorch.callbacks.progress import ProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.utilities.exceptions import MisconfigurationException
 from typing_extensions import override
@@ -172,10 +173,15 @@ class FfadeCLI(LightningCLI):
         in ``_run_subcommand`` instead, and refuses a checkpoint that differs from the config."""
 
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list[Callback]) -> Trainer:
-        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it;
-        settings no run can work with are refused first (:func:`check_trainer_config`)."""
+        """``--trainer.enable_progress_bar false`` drops ffade's bar instead of clashing with it,
+        and so does a progress bar of the user's own (``--trainer.callbacks+=RichProgressBar``),
+        which replaces it as one replaces Lightning's default bar: Lightning refused the pair
+        with "You added multiple progress bar callbacks", though the user added one; settings no
+        run can work with are refused first (:func:`check_trainer_config`)."""
         check_trainer_config(config, self.model)
-        if config.get("enable_progress_bar") is False:
+        own = config.get("callbacks") or []
+        own_bar = any(isinstance(c, ProgressBar) for c in (own if isinstance(own, list) else [own]))
+        if config.get("enable_progress_bar") is False or own_bar:
             defaults = self.trainer_defaults["callbacks"]
             self.trainer_defaults["callbacks"] = [
                 c for c in defaults if not isinstance(c, BudgetProgressBar)

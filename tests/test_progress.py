@@ -353,3 +353,16 @@ def test_a_searchs_bar_on_a_terminal_with_no_size_is_drawn(tmp_path: Path, monke
         monkeypatch.undo()
     shown = b"".join(drawn).decode()
     assert "evaluations: 100%|" in shown and "64/64" in shown, shown
+
+
+def test_a_progress_bar_of_ones_own_replaces_ffades(tmp_path: Path) -> None:
+    """``--trainer.callbacks+=...RichProgressBar`` replaces the default bar in Lightning; ffade
+    refused it with Lightning's "You added multiple progress bar callbacks", though the user
+    added one: ffade's own was the other."""
+    config = str(write_config(tmp_path / "c.yaml", "ffade.explore.RandomExplorer", budget=32))
+    own = "--trainer.callbacks+=lightning.pytorch.callbacks.TQDMProgressBar"
+    result = ffade_in_process("fit", "--config", config, own)
+    assert result.returncode == 0, result.stderr[-2000:]
+    shown = result.stdout + result.stderr  # Lightning's own bar draws on stdout
+    assert "Epoch 0" in shown and "evaluations: 100%" not in shown, shown
+    assert "run: " in result.stdout
