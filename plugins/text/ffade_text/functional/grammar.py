@@ -22,7 +22,14 @@ from ffade_text.functional._spans import (
     splice,
     words,
 )
-from ffade_text.functional.lexicon import AUXILIARIES, NEGATIONS, NOUNS, STOP_WORDS, VERBS
+from ffade_text.functional.lexicon import (
+    AUXILIARIES,
+    NEGATIONS,
+    NOUNS,
+    OPENERS,
+    STOP_WORDS,
+    VERBS,
+)
 
 if TYPE_CHECKING:
     import inflect
@@ -32,8 +39,16 @@ _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
 # space before it (missed, it got a second "not": "I do not not.")
 _NOT = re.compile(r"(?<=\bcan)not\b|\bnot\s+|\s*\bnot\b(?!\s)", re.IGNORECASE)
 _AM_OF_A_CLOCK = r"(?<!\d )(?<!\d)am"
+_BE_CONTRACTED = (
+    r"i['’]m|(?:he|she|it|that|there|here|what|who)['’]s|(?:you|we|they|what|who)['’]re"
+)
+"""A pronoun and "am", "is" or "are" in one word ("I'm", "he's", "we're"); "'s" after another
+word is a possessive ("Paris's") and "'s" here may be "has" ("he's gone"): "not" fits after
+either."""
 _AUXILIARY = re.compile(
-    r"\b(" + "|".join(_AM_OF_A_CLOCK if a == "am" else a for a in AUXILIARIES) + r")\b",
+    r"\b("
+    + "|".join([_BE_CONTRACTED, *(_AM_OF_A_CLOCK if a == "am" else a for a in AUXILIARIES)])
+    + r")\b",
     re.IGNORECASE,
 )
 """The first auxiliary; "am" after a number is the time of day ("at 9 am"), not "I am"."""
@@ -52,6 +67,7 @@ _NEGATIVE_AUXILIARIES = {
 """What an auxiliary opening a question becomes before a subject longer than a pronoun: "Isn't
 the mayor late?". "may" has none in use; it keeps "not" after it."""
 _APOSTROPHE = re.compile("['’]")
+_COMMON_NOUNS = frozenset(noun.lower() for noun in NOUNS)
 _PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
 
 
@@ -74,7 +90,8 @@ def negate_sentence(
        do."; "ain't" agrees with its subject: "I am", "it is", "they are". A sentence with
        another negation ("never", "no", "nobody", ...) goes to rule 4: a "not" beside it
        said it twice ("They never approved it." -> "They never did not approve it.").
-    2. "not" follows the first auxiliary: "was approved" -> "was not approved"; in a question
+    2. "not" follows the first auxiliary: "was approved" -> "was not approved", "I'm here" ->
+       "I'm not here", "he's late" -> "he's not late" (a pronoun's "'m", "'s", "'re"); in a question
        that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?"; with
        another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
        late?" (rule 1 turns it back).
@@ -82,16 +99,18 @@ def negate_sentence(
     4. Otherwise: "It is not true that ..." before the sentence.
 
     The rules are English: a sentence in another language gets rule 4, English words before it.
-    Rule 4 lowers the sentence's first letter unless the word is a name (see
+    Rule 4 lowers the sentence's first letter only where the word is evidently no name (see
     :func:`_lower_first`); ``context``, the whole text the sentence is from (default: the
-    sentence), is where a name shows: "London burned." -> "It is not true that London burned."
-    in a text that also writes "Fire reached London.".
+    sentence), is where that shows: "Rain fell." -> "It is not true that rain fell." in a text
+    that also writes "the rain"; "Anna smiled." keeps "Anna".
     """
     negated = _negate_in_place(sentence, verbs)
     if negated is not None:
         return negated
-    names = capitalized_inside(sentence if context is None else context)
-    return "It is not true that " + _lower_first(sentence, names)
+    text = sentence if context is None else context
+    return "It is not true that " + _lower_first(
+        sentence, capitalized_inside(text), lower_case(text)
+    )
 
 
 def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> str | None:
@@ -112,6 +131,8 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
     auxiliary = _AUXILIARY.search(sentence)
     if auxiliary:
         start, end = auxiliary.span()
+        if _APOSTROPHE.search(auxiliary.group()):  # "I'm" holds its subject: "I'm not late?"
+            return sentence[:end] + " not" + sentence[end:]
         at = _after_question_subject(sentence, start, end)
         contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
         if at == end and contracted and _opens_question(sentence, start):
@@ -180,36 +201,44 @@ def _aint(sentence: str, start: int, end: int) -> str:
     return "am" if subject == "i" else "are" if plural else "is"
 
 
-def _lower_first(sentence: str, names: Collection[str]) -> str:
-    """The sentence with its first letter lowered, unless its first word keeps its capital
-    anywhere: "I", "I'm", an acronym ("NASA": "nASA" was written), or a name: a word of
-    ``names``, those the text writes with their capital where they open no sentence ("London
-    burned. Fire reached London."). A stop word ("The", "About") is lowered all the same, and so
-    is a word the text capitalizes only to open a sentence: without a dictionary, "Heavy rain
-    today." and a lone "London burned." look alike, and "heavy" is the likelier.
+def _lower_first(sentence: str, names: Collection[str], lowered: Collection[str]) -> str:
+    """The sentence with its first letter lowered where its first word is evidently no name: a
+    stop word, a negation ("Nobody") or another common opener (``lexicon.OPENERS``: "However",
+    "Heavy"),
+    a listed noun ("Fire", "Storms"; ``lexicon.NOUNS``), or a word of ``lowered``, those the
+    text also writes in lower case ("Rain fell. The rain stopped."). Any other first word keeps
+    its capital: without a dictionary "Anna smiled at Bob." and "Paris burned." may open with
+    a name ("anna" and "paris" were written).
 
-    A capital inside the word is a sign of a name that needs no dictionary and keeps the capital
-    too ("McDonald", "O'Brien", "DeSantis": "mcDonald" was written), and so does a word the
-    next word of the sentence follows with a capital ("Ana Lopez spoke.", "Frank Muller own the
-    race.": "frank Muller" was written); "I" next is no sign ("Yesterday I left.")."""
+    A stop word is lowered even before a name ("the Lopez family"); another word keeps its
+    capital where it shows as a name all the same: "I", "I'm", an acronym ("NASA": "nASA" was
+    written), a word of ``names``, those the text writes with their capital where they open no
+    sentence, a capital inside the word ("McDonald", "O'Brien"), and a word the next word of the
+    sentence follows with a capital ("New York grew.", "Frank Muller own the race."); "I" next is
+    no sign ("Yesterday I left.")."""
     first = WORD.match(sentence)
-    word = first.group() if first else ""
-    if word == "I" or word[:2] in ("I'", "I’") or (len(word) > 1 and word.isupper()):
+    if not first:
         return sentence
-    if word.lower() in STOP_WORDS:
+    word = first.group()
+    bare = _APOSTROPHE.split(word)[0]
+    if word == "I" or bare == "I" or (len(word) > 1 and word.isupper()):
+        return sentence
+    if bare.lower() in STOP_WORDS:
         return sentence[:1].lower() + sentence[1:]
-    if _APOSTROPHE.split(word)[0] in names or word[1:] != word[1:].lower():
+    if bare in names or word[1:] != word[1:].lower():
         return sentence
-    following = WORD.search(sentence, first.end()) if first else None
+    following = WORD.search(sentence, first.end())
     if (
         following
         and not sentence[first.end() : following.start()].strip()  # no mark between: one name
         and following.group()[:1].isupper()
-        and following.group() != "I"
-        and following.group()[:2] not in ("I'", "I’")
+        and _APOSTROPHE.split(following.group())[0] != "I"
     ):
         return sentence
-    return sentence[:1].lower() + sentence[1:]
+    common = bare.lower() in OPENERS | NEGATIONS or bare.lower().removesuffix("s") in _COMMON_NOUNS
+    if common or bare.lower() in lowered:
+        return sentence[:1].lower() + sentence[1:]
+    return sentence
 
 
 def capitalized_inside(text: str) -> set[str]:
@@ -225,6 +254,12 @@ def capitalized_inside(text: str) -> set[str]:
     }
 
 
+def lower_case(text: str) -> set[str]:
+    """The words ``text`` writes in lower case ("rain" in "The rain stopped."), apostrophe
+    endings cut ("rain's" counts as "rain"): a capitalized first word among them is no name."""
+    return {_APOSTROPHE.split(m.group())[0] for m in WORD.finditer(text) if m.group()[:1].islower()}
+
+
 def negate(
     text: str, count: int, seed: int = 0, verbs: Iterable[tuple[str, str, str]] = VERBS
 ) -> str:
@@ -236,12 +271,13 @@ def negate(
     if not sites:
         return text
     names = capitalized_inside(text)  # once per text: a long one has many sentences to negate
+    lowered = lower_case(text)
 
     def negated(sentence: str) -> str:
         in_place = _negate_in_place(sentence, verbs)
         if in_place is not None:
             return in_place
-        return "It is not true that " + _lower_first(sentence, names)
+        return "It is not true that " + _lower_first(sentence, names, lowered)
 
     return splice(text, sites, replace(negated))
 

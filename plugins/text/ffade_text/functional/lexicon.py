@@ -31,6 +31,27 @@ STOP_WORDS = frozenset(
 The negations ("no", "nor"; "not" too) are left out: "no damage" -> "damage" says the opposite,
 and drop_stopwords keeps meaning (only ``negate`` changes it)."""
 
+OPENERS = frozenset(
+    _split(
+        """
+    across along also although amid among another anybody anyone anything around away behind
+    beside besides beyond despite either else even ever every everybody everyone everything
+    finally however instead later let like maybe meanwhile much near nearly next now often
+    perhaps plus rather recently since somebody someone sometimes somewhere soon still though
+    thus today together tomorrow tonight toward towards upon whatever whenever whether within
+    without worth yet yesterday
+    big early earlier first heavy high large last late latest local low major many new old
+    recent second several small third
+    """
+    )
+)
+"""Words other than :data:`STOP_WORDS` that open English sentences and are no names: the
+determiners, pronouns, prepositions, conjunctions and adverbs the stop words leave out, and the
+commonest adjectives a news sentence opens with ("Heavy rain flooded ...", "Local leaders ...").
+``negate``'s prefix lowers them ("It is not true that heavy rain ..."); a first word outside
+both lists keeps its capital unless the text also writes it in lower case: without a
+dictionary, "Anna smiled at Bob." may open with a name."""
+
 ENGLISH_MARKERS = frozenset(_split("the and with from this that which"))
 """Stop words that French, Spanish, German, Dutch or Italian text never writes ("a", "in",
 "was" and "on" are words there too): texts with none of them are likely not English, so

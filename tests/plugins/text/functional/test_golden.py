@@ -14,6 +14,7 @@ from types import FrameType
 
 import pytest
 from ffade_text import functional as F
+from ffade_text.functional import grammar
 from ffade_text.functional.words import SWAP_REACH
 
 TEXT = (
@@ -223,7 +224,7 @@ def test_word_edits_treat_accented_words_as_whole_words() -> None:
 @pytest.mark.parametrize(
     ("sentence", "negated"),
     [
-        ("I'm fine today.", "It is not true that I'm fine today."),
+        ("I'd rather stay.", "It is not true that I'd rather stay."),
         ("NASA launched a probe.", "It is not true that NASA launched a probe."),
         ("UN staff left.", "It is not true that UN staff left."),
         ("A storm hit Harlow.", "It is not true that a storm hit Harlow."),
@@ -242,7 +243,7 @@ def test_negation_by_prefix_keeps_the_capitals_a_word_always_has(
         ("Frank Muller own the race.", "It is not true that Frank Muller own the race."),
         ("Grace Kim Lopez spoke.", "It is not true that Grace Kim Lopez spoke."),
         ("Yesterday I left town.", "It is not true that yesterday I left town."),
-        ("Yesterday I'm told it rained.", "It is not true that yesterday I'm told it rained."),
+        ("Yesterday I'd told them.", "It is not true that yesterday I'd told them."),
         ("Heavy rain, Ashford said.", "It is not true that heavy rain, Ashford said."),
     ],
 )
@@ -253,6 +254,71 @@ def test_the_prefix_keeps_the_capital_of_a_first_name_before_a_name(
     a first word followed by a capitalized word is a name and keeps its capital; "I" next, or a
     capital after a mark, is no sign of one."""
     assert F.negate(sentence, 1, 0, verbs=()) == negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Anna smiled at Bob.", "It is not true that Anna smiled at Bob."),
+        ("Paris burned.", "It is not true that Paris burned."),
+        ("Worth every penny.", "It is not true that worth every penny."),
+        ("However, rain fell.", "It is not true that however, rain fell."),
+        ("Heavy rain flooded homes.", "It is not true that heavy rain flooded homes."),
+        ("Nobody smiled.", "It is not true that nobody smiled."),
+        ("Storms hit Harlow.", "It is not true that storms hit Harlow."),
+        ("Let's go.", "It is not true that let's go."),
+        ("New York grew.", "It is not true that New York grew."),
+    ],
+)
+def test_the_prefix_lowers_a_first_word_only_where_it_is_no_name(
+    sentence: str, negated: str
+) -> None:
+    """ "Anna smiled at Bob." became "It is not true that anna smiled at Bob.": the prefix lowered
+    any first word it had no sign of a name for. Now only a word evidently no name is lowered:
+    a stop word, a negation, a common opener or adjective, a listed noun ("Storms")."""
+    assert F.negate(sentence, 1, 0, verbs=()) == negated
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        (
+            "Rain fell. The rain stopped.",
+            "It is not true that rain fell. It is not true that the rain stopped.",
+        ),
+        (
+            "Mist fell. Mist rose.",
+            "It is not true that Mist fell. It is not true that Mist rose.",
+        ),
+    ],
+)
+def test_the_prefix_lowers_a_first_word_the_text_writes_in_lower_case(
+    text: str, negated: str
+) -> None:
+    """A first word the text also writes in lower case is no name ("the rain"); one it never
+    does keeps its capital: without a dictionary "Mist" may be a name."""
+    assert F.negate(text, 2, 0, verbs=()) == negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I'm here.", "I'm not here."),
+        ("He's late.", "He's not late."),
+        ("We're done.", "We're not done."),
+        ("It’s late.", "It’s not late."),
+        ("That's right, I am sure.", "That's not right, I am sure."),
+        ("I'm late?", "I'm not late?"),
+        ("Who's coming?", "Who's not coming?"),
+        ("Paris's mayor smiled.", "It is not true that Paris's mayor smiled."),
+        ("The mayor's car stopped.", "It is not true that the mayor's car stopped."),
+    ],
+)
+def test_a_pronoun_contraction_of_be_takes_not(sentence: str, negated: str) -> None:
+    """ "I'm here." became "It is not true that I'm here.": "'m", "'s" and "'re" after a pronoun
+    are "am", "is" and "are", and "not" follows them; a possessive "'s" is no verb."""
+    assert F.negate(sentence, 1, 0, verbs=()) == negated
+    assert grammar.negatable_in_place(sentence, verbs=()) == (not negated.startswith("It is not"))
 
 
 @pytest.mark.parametrize(

@@ -67,8 +67,8 @@ def test_a_long_text_is_edited_fast_enough_at_every_severity() -> None:
             "It is not true that London burned. It is not true that fire reached London.",
         ),
         (
-            "Walsh sang. Fans cheered Walsh's song.",
-            "It is not true that Walsh sang. It is not true that fans cheered Walsh's song.",
+            "Walsh sang. Crowds cheered Walsh's song.",
+            "It is not true that Walsh sang. It is not true that crowds cheered Walsh's song.",
         ),
         ("Heavy rain today. Heavy rain again.", None),
         ("The storm hit. The Hague rests.", None),
@@ -78,8 +78,8 @@ def test_the_prefix_keeps_the_capital_of_a_name_the_text_shows(
     text: str, negated: str | None
 ) -> None:
     """ "It is not true that london burned.": the prefix lowered a name opening a sentence. A
-    word the text writes with its capital inside a sentence keeps it; a word the text only
-    capitalizes to open a sentence, and a stop word, are lowered as before."""
+    word the text writes with its capital inside a sentence keeps it; a common opener
+    ("Heavy") and a stop word are lowered as before."""
     edited = F.negate(text, 2, 0, verbs=())
     if negated is None:  # nothing named: every sentence opens lowered
         assert all(m.group()[20:21].islower() for m in SENTENCE.finditer(edited))
@@ -87,9 +87,10 @@ def test_the_prefix_keeps_the_capital_of_a_name_the_text_shows(
         assert edited == negated
 
 
-def test_a_lone_sentence_opening_with_a_name_is_lowered_for_want_of_evidence() -> None:
-    """Documented limit: without a dictionary a lone "London burned." reads as "Heavy rain."."""
-    assert F.negate("London burned.", 1, 0, verbs=()) == "It is not true that london burned."
+def test_a_lone_sentence_opening_with_a_name_keeps_its_capital() -> None:
+    """ "London burned." alone was lowered for want of evidence ("london"); now a first word is
+    lowered only on evidence that it is no name."""
+    assert F.negate("London burned.", 1, 0, verbs=()) == "It is not true that London burned."
 
 
 @pytest.mark.parametrize(
