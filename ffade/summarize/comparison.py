@@ -18,7 +18,7 @@ def mitigation_file(
     """The mitigation.json a comparison leads with, given as the file or the fine-tune's run
     directory; a missing one is refused in one line naming ``key`` (and ``kinds``, what the
     caller takes) before any picture is drawn."""
-    path = Path(given)
+    path = Path(given).expanduser()  # "~/fix/version_0", as the other paths read it
     path = path / MITIGATION_FILE if path.is_dir() else path
     if not path.is_file():
         raise FfadeError(f"{key}: '{path}' not found; give a fine-tune's {kinds}")
