@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import EMPTY_PATH, FfadeError, as_written, broken_link
+from ffade.shell_words import backslash_hint
 from ffade.written import a_type
 from ffade.yamlfile import load_yaml, read_text, read_yaml
 
@@ -98,7 +99,8 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
             if _inline_config(text):  # jsonargparse's --config '{model: ...}'
                 continue
             link = broken_link(path)  # a configs folder linked to a disk not mounted, say
-            raise FfadeError(f"--config {text}: {link or 'file not found'}{_dashed(args, text)}")
+            missing = link or f"file not found{backslash_hint(path)}"
+            raise FfadeError(f"--config {text}: {missing}{_dashed(args, text)}")
         try:
             data = read_yaml(path, f"{path}: file not found", unique_keys=True)
         except FfadeError as exc:

@@ -21,6 +21,7 @@ from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
 from ffade.plugin_names import plugin_label
+from ffade.shell_words import backslash_hint
 from ffade.written import a_type
 from ffade.written import as_written as as_written  # re-exported: plugins and core say values so
 
@@ -137,9 +138,9 @@ def broken_link(path: str | os.PathLike) -> str | None:
 
 def does_not_exist(what: str, path: str | os.PathLike) -> str:
     """``WHAT does not exist``, or, through a broken link, ``WHAT: LINK is a symbolic link to
-    TARGET, which does not exist`` (:func:`broken_link`)."""
+    TARGET, which does not exist`` (:func:`broken_link`); a Windows path names the one meant."""
     link = broken_link(path)
-    return f"{what}: {link}" if link else f"{what} does not exist"
+    return f"{what}: {link}" if link else f"{what} does not exist{backslash_hint(path)}"
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -29,7 +29,7 @@ from ffade.errors import FfadeError
 from ffade.explore.replay import check_checkpointed_log
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
-from ffade.shell_words import shell_path
+from ffade.shell_words import backslash_hint, shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 from ffade.written import a_type
 
@@ -109,8 +109,8 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     path = Path(ckpt_path).expanduser()  # a quoted '~/runs/x', as --config reads its own
     if not path.exists():
         raise FfadeError(
-            f"--ckpt_path '{ckpt_path}' not found; give a run directory or its "
-            "checkpoints/last.ckpt"
+            f"--ckpt_path '{ckpt_path}' not found{backslash_hint(path)}; give a run directory "
+            "or its checkpoints/last.ckpt"
         )
     if path.is_dir():
         if (path / LAST_CHECKPOINT).is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -12,3 +13,19 @@ def shell_path(path: str | Path) -> str:
     otherwise take for an option (``ffade report -runs/x`` is refused)."""
     text = str(path)
     return shlex.quote(f"./{text}" if text.startswith("-") else text)
+
+
+def backslash_hint(path: str | os.PathLike) -> str:
+    """`` (paths here are written with /, not \\: 'runs/quickstart/version_0' exists)`` when
+    ``path`` holds a backslash and names something once each backslash is a ``/``; else "".
+
+    A Windows path typed by mistake (``'runs\\quickstart\\version_0'``, quoted, so the shell
+    keeps the backslashes) names nothing where ``/`` separates: a backslash is part of a name
+    there, and "does not exist" alone hid that the run was right there."""
+    text = os.fspath(path)
+    if os.sep == "\\" or "\\" not in text:  # on Windows a backslash is the separator
+        return ""
+    typed = text.replace("\\", "/")
+    if not os.path.exists(os.path.expanduser(typed)):
+        return ""
+    return f" (paths here are written with /, not \\: {shell_path(typed)} exists)"

@@ -308,7 +308,7 @@ def mitigate(
     config = _config(model, seed, save_dir, name, trainer)  # its mistakes before any writing
     if ckpt_path is not None:
         config["ckpt_path"] = ckpt_path
-    runs = Path(save_dir) / name
+    runs = Path(save_dir).expanduser() / name  # where the logger puts it: "~" is home
     runs_before = entries(runs)
     as_it_was = FeedbackFiles.of(run.dir) if apply else None
     if apply:

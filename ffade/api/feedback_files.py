@@ -100,7 +100,7 @@ def given_priorities(priorities: dict[str, Any] | str | Path | None) -> dict[str
     """The priorities :func:`ffade.api.calls.mitigate` applies: the file given, or a mapping (the
     default one if None), each refusal said as the keyword a Python caller typed."""
     if isinstance(priorities, (str, os.PathLike)):
-        priorities = os.fspath(priorities)
+        priorities = os.path.expanduser(priorities)  # "~/priorities.yaml", as --from reads it
         if not Path(priorities).is_file():  # said as the argument a Python caller typed
             raise FfadeError(f"priorities: file '{priorities}' not found; give a priorities file")
         return Path(priorities)

@@ -56,11 +56,12 @@ class Run:
     dir: Path
 
     def __post_init__(self) -> None:
-        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes an absolute Path."""
+        """``ffade.Run("runs/ffade/version_0")`` reopens a run: a str becomes an absolute Path, a
+        leading ``~`` the home directory (as ``ffade report '~/runs/x'`` and configs read it)."""
         if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
             raise FfadeError(f"Run: expected a run directory (a path), got {shown(self.dir)}")
         # absolute: a Run made before os.chdir (a notebook's) still names its directory after
-        object.__setattr__(self, "dir", Path(os.path.abspath(self.dir)))
+        object.__setattr__(self, "dir", Path(os.path.abspath(os.path.expanduser(self.dir))))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
             raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
         if self.dir.is_dir() and not any((self.dir / name).exists() for name in RUN_FILES):
@@ -245,6 +246,7 @@ def report(
         raise FfadeError("mitigation leads a comparison: give compare too")
     if out is not None:
         check_dir_path("out", out)
+        out = os.path.expanduser(out)  # "~/reports": home, not a folder "~" in the working one
     other = None if compare is None else Run.of(compare, "compare").dir
     mitigation = _mitigation_file(mitigation)
     try:

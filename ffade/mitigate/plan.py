@@ -34,6 +34,7 @@ from ffade.mitigate.claimed import ClaimedStates
 from ffade.plugin_api import TrainableTarget
 from ffade.plugin_names import plugin_label
 from ffade.records import SUMMARY_FILE, read_summary
+from ffade.shell_words import backslash_hint
 
 
 @dataclass
@@ -191,8 +192,8 @@ def _read_discovery_summary(run_dir: Path) -> dict[str, Any]:
         raise FfadeError(f"model.init_args.run: '{run_dir}': {link}")
     if not run_dir.exists():  # the usual slip: the fine-tune config run before its discovery
         raise FfadeError(
-            f"model.init_args.run: '{run_dir}' does not exist; run the discovery first, or "
-            "give the discovery run whose failures to fix"
+            f"model.init_args.run: '{run_dir}' does not exist{backslash_hint(run_dir)}; run the "
+            "discovery first, or give the discovery run whose failures to fix"
         )
     if not run_dir.is_dir():
         raise FfadeError(f"model.init_args.run: '{run_dir}' is not a run directory")

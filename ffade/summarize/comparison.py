@@ -9,6 +9,7 @@ from typing import Any
 
 from ffade.errors import FfadeError
 from ffade.records import MITIGATION_FILE
+from ffade.said_once import say_notes
 from ffade.yamlfile import read_text
 
 
@@ -18,11 +19,22 @@ def mitigation_file(
     """The mitigation.json a comparison leads with, given as the file or the fine-tune's run
     directory; a missing one is refused in one line naming ``key`` (and ``kinds``, what the
     caller takes) before any picture is drawn."""
-    path = Path(given)
+    path = Path(given).expanduser()  # "~/fix/version_0", as the other paths read it
     path = path / MITIGATION_FILE if path.is_dir() else path
     if not path.is_file():
         raise FfadeError(f"{key}: '{path}' not found; give a fine-tune's {kinds}")
     return path
+
+
+def _gone_weights(fixed: str) -> str:
+    """Why a comparison has no held-out numbers when the compared run's weights are gone: a run
+    records them by absolute path, so a runs (or loop) folder moved or copied elsewhere no longer
+    finds the mitigation.json beside them, which had led the report before the move."""
+    return (
+        f"--compare: the compared run's weights {fixed} are not there (moved or removed?), so no "
+        "fine-tune's held-out numbers lead the comparison; give the fine-tune's mitigation.json "
+        "(or its run directory) with --mitigation"
+    )
 
 
 def held_out_numbers(
@@ -41,6 +53,8 @@ def held_out_numbers(
         args = target.get("args") or {}
         # a fine-tune's run directory holds its weights (model.pt) or its LoRA directory (lora/)
         fixed = args.get("weights") or args.get("lora_weights")
+        if fixed and Path(fixed).is_absolute() and not Path(fixed).exists():
+            say_notes([_gone_weights(fixed)])  # a moved loop folder: the fix is still beside it
         if not fixed or not (Path(fixed).parent / "mitigation.json").is_file():
             return None
         mitigation = Path(fixed).parent / "mitigation.json"

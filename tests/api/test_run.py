@@ -316,3 +316,31 @@ def test_a_report_from_python_reads_the_log_once(
     assert reads == [run.dir]
     ffade.report(run, compare=run.dir, out=tmp_path, tensorboard=False)  # the same log twice
     assert reads == [run.dir, run.dir] and (tmp_path / "report.json").is_file()
+
+
+def test_a_path_under_home_is_read_and_written_there(
+    run: ffade.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ffade.Run("~/run")`` said "run directory '.../~/run' does not exist", and
+    ``ffade.report(run, out="~/report")`` wrote into a folder named ``~`` in the working
+    directory, where ``ffade report '~/run' --out=~/report`` and ``discover(save_dir="~/runs")``
+    read ``~`` as home."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    shutil.copytree(run.dir, home / "run")
+    fix = home / "fix"
+    fix.mkdir()
+    record = {"status": "accepted", "clean_accuracy_before": 0.9, "clean_accuracy_after": 0.89}
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert ffade.Run("~/run").dir == home / "run"
+    written = ffade.report(
+        "~/run", compare="~/run", mitigation="~/fix", out="~/report", tensorboard=False
+    )
+    assert written.dir == home / "report" and (home / "report" / "report.md").is_file()
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.mitigate("~/run", "~/priorities.yaml", save_dir="~/runs")
+    said = f"priorities: file '{home / 'priorities.yaml'}' not found; give a priorities file"
+    assert str(error.value) == said
+    assert list(work.iterdir()) == []

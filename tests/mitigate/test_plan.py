@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -97,6 +98,20 @@ def test_a_run_behind_a_broken_link_names_the_link(tmp_path: Path) -> None:
     assert str(error.value) == (
         f"model.init_args.run: '{run}': {tmp_path / 'runs'} is a symbolic link to "
         f"{tmp_path / 'unmounted'}, which does not exist"
+    )
+
+
+def test_a_run_typed_with_backslashes_names_the_one_meant(tmp_path: Path) -> None:
+    """``--model.init_args.run 'runs\\x\\version_0'`` (Windows' separators, quoted) said only
+    "does not exist; run the discovery first" of a run that is there once written with /."""
+    (tmp_path / "runs" / "version_0").mkdir(parents=True)
+    typed = Path(f"{tmp_path}\\runs\\version_0")
+    with pytest.raises(FfadeError) as error:
+        make_plan(typed)
+    assert str(error.value) == (
+        f"model.init_args.run: '{typed}' does not exist (paths here are written with /, not \\: "
+        f"{shlex.quote(str(tmp_path / 'runs' / 'version_0'))} exists); run the discovery first, "
+        "or give the discovery run whose failures to fix"
     )
 
 

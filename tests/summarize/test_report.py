@@ -472,6 +472,27 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
         assert held_out["targeted_failure_rate_after"] == 0.2
 
 
+def test_a_compared_run_whose_fix_moved_says_why_no_held_out_numbers_lead(
+    image_run, make_run, image_concepts, tmp_path, capsys
+):
+    """A loop (or runs) folder moved elsewhere: the rediscovery's summary.json names the fix's
+    weights by their old absolute path, so its mitigation.json was not found and the held-out
+    numbers silently left the report; now a note says so and names --mitigation."""
+    gone = tmp_path / "moved_away" / "mitigate" / "model.pt"
+    for name, weights in (("after_move", str(gone)), ("after_name", "bundled")):
+        task = {"name": "planted", "target": {"name": "t", "args": {"weights": weights}}}
+        other = make_run(name, image_concepts, planted_image_counts, task=task)
+        argv = [str(image_run), "--compare", str(other), "--no-tensorboard"]
+        assert main([*argv, "--out", str(tmp_path / f"report_{name}")]) == 0
+        notes = [n for n in capsys.readouterr().err.splitlines() if "--compare: " in n]
+        said = [
+            f"ffade: note: --compare: the compared run's weights {gone} are not there (moved or "
+            "removed?), so no fine-tune's held-out numbers lead the comparison; give the "
+            "fine-tune's mitigation.json (or its run directory) with --mitigation"
+        ]
+        assert notes == (said if weights == str(gone) else [])
+
+
 def test_a_mitigation_that_fixed_another_model_is_refused(
     image_run, make_run, image_concepts, tmp_path, capsys
 ):

@@ -1,0 +1,53 @@
+"""A path typed with Windows' backslashes by mistake, quoted so the shell keeps them: the one-line
+error names the ``/`` path that exists: a run directory, a ``--config``, a ``--ckpt_path``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ffade.shell_words import backslash_hint
+from tests.helpers import ffade_in_process, write_config
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A working directory holding ``my runs/x/version_0`` (a folder with a run's summary.json)
+    and ``configs/c.yaml``."""
+    run = tmp_path / "my runs" / "x" / "version_0"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text("{}")
+    (tmp_path / "configs").mkdir()
+    write_config(tmp_path / "configs" / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=8)
+    return tmp_path
+
+
+def test_a_backslashed_run_directory_names_the_one_meant(work: Path) -> None:
+    result = ffade_in_process("report", "my runs\\x\\version_0", cwd=work)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "ffade: error: run directory 'my runs\\x\\version_0' does not exist (paths here are "
+        "written with /, not \\: 'my runs/x/version_0' exists)"
+    )
+
+
+def test_a_backslashed_config_and_ckpt_path_name_the_ones_meant(work: Path) -> None:
+    result = ffade_in_process("fit", "--config", "configs\\c.yaml", cwd=work)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "ffade: error: --config configs\\c.yaml: file not found (paths here are written with /, "
+        "not \\: configs/c.yaml exists)"
+    )
+    result = ffade_in_process(
+        "fit", "--config", "configs/c.yaml", "--ckpt_path", "my runs\\x\\version_0", cwd=work
+    )
+    assert result.returncode == 2
+    assert "not found (paths here are written with /, not \\: 'my runs/x/version_0' exists);" in (
+        result.stderr
+    )
+
+
+def test_no_hint_where_the_slashed_path_names_nothing_either(work: Path) -> None:
+    assert backslash_hint(work / "nothing\\here") == ""
+    assert backslash_hint(work / "my runs") == ""  # no backslash: nothing to say
