@@ -127,11 +127,21 @@ def name_by_key(error: Exception, kind: str, params: Mapping[str, Any], where: s
     num_inputs must be ...``) with that argument named as the config spells it (``dataset
     'synthetic': model.init_args.task.dataset.args.num_inputs must be ...``), the key a user
     searches a config for; ``where`` is that key up to the argument (empty: unchanged, as from
-    the Python API). Any other message is left as the plugin wrote it."""
+    the Python API). A later argument its hint sets as YAML writes it (``set local_files_only:
+    false to download``) is named so too: the key to type on the command line. Any other
+    message is left as the plugin wrote it."""
     said = str(error)
+    if not where or len(error.args) != 1:
+        return error
     found = re.match(rf"({re.escape(kind)} '[^']*'): (\w+)(?=[\s\[.:,;]|$)", said)
-    if where and found and found[2] in params and len(error.args) == 1:
-        error.args = (f"{found[1]}: {where}{found[2]}{said[found.end() :]}",)
+    if found and found[2] in params:
+        said = f"{found[1]}: {where}{found[2]}{said[found.end() :]}"
+    said = re.sub(
+        r"(?<=[\s(;])(\w+)(?=: [\w.-]+)",
+        lambda m: f"{where}{m[1]}" if m[1] in params and m[1] != "self" else m[1],
+        said,
+    )
+    error.args = (said,)
     return error
 
 

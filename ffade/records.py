@@ -297,6 +297,20 @@ def check_run_dir(typed: str) -> None:
         raise FfadeError(does_not_exist(f"run directory '{typed}'", typed))
 
 
+def refuse_a_file(run_dir: str | Path) -> None:
+    """Refuse a file given for a run directory (RUN/summary.json for RUN, a config), in the
+    words ``ffade report FILE`` and ``ffade.Run(FILE)`` share."""
+    if Path(run_dir).is_file():
+        parent = Path(run_dir).parent
+        if (parent / SUMMARY_FILE).is_file():
+            raise FfadeError(
+                f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
+            )
+        raise FfadeError(
+            f"'{run_dir}' is a file, not a run directory (a folder holding {SUMMARY_FILE})"
+        )
+
+
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
     """A run's summary.json; a damaged one is one line naming the file, not a traceback."""
     path = Path(run_dir) / SUMMARY_FILE
@@ -308,15 +322,7 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
         )
     if not Path(run_dir).exists():  # said as ffade report and ffade feedback say it
         raise FfadeError(does_not_exist(f"run directory '{run_dir}'", run_dir))
-    if Path(run_dir).is_file():  # RUN/summary.json given for RUN; or a file beside no run
-        parent = Path(run_dir).parent
-        if (parent / SUMMARY_FILE).is_file():
-            raise FfadeError(
-                f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
-            )
-        raise FfadeError(
-            f"'{run_dir}' is a file, not a run directory (a folder holding {SUMMARY_FILE})"
-        )
+    refuse_a_file(run_dir)
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir, rebuild=True)}")
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import numbers
 import operator
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -64,7 +65,10 @@ def check_module_args(
 
 def resume_path(resume: Run | str | Path) -> str:
     """The run directory ``resume`` names, as the config's ``ckpt_path``; a mistake is named as
-    the keyword typed."""
+    the keyword typed. A file is taken as the run's checkpoint (``checkpoints/last.ckpt``),
+    which ``ffade.Run`` refuses: the resume's own checks say what a wrong file is."""
+    if isinstance(resume, (str, os.PathLike)) and Path(resume).is_file():
+        return os.path.abspath(resume)
     try:
         return str(Run.of(resume, "resume").dir)
     except FfadeError as error:

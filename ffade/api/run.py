@@ -20,7 +20,7 @@ from ffade.errors import (
     require_region_options,
     shown,
 )
-from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint
+from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint, refuse_a_file
 from ffade.shown_numbers import shares_told_apart
 
 if TYPE_CHECKING:
@@ -60,10 +60,14 @@ class Run:
         leading ``~`` the home directory (as ``ffade report '~/runs/x'`` and configs read it)."""
         if not isinstance(self.dir, (str, os.PathLike)):  # not pathlib's TypeError
             raise FfadeError(f"Run: expected a run directory (a path), got {shown(self.dir)}")
+        typed = self.dir
         # absolute: a Run made before os.chdir (a notebook's) still names its directory after
         object.__setattr__(self, "dir", Path(os.path.abspath(os.path.expanduser(self.dir))))
         if not self.dir.exists():  # not an empty Run whose files fail one by one, later
             raise FfadeError(does_not_exist(f"run directory '{self.dir}'", self.dir))
+        # ffade.Run("RUN/summary.json"): its examples read [] and its mitigation None; said as
+        # ffade report says it, the path as typed
+        refuse_a_file(os.fspath(typed))
         if self.dir.is_dir() and not any((self.dir / name).exists() for name in RUN_FILES):
             # ffade.Run("runs"): refused here, not at its first file, asked for later
             raise FfadeError(f"Run: no run in {self.dir}{no_run_hint(self.dir)}")

@@ -1192,6 +1192,32 @@ def test_an_ffade_warning_points_at_the_callers_line(tmp_path: Path) -> None:
     assert {(w.filename, w.lineno) for w in ours} == {(__file__, line)}
 
 
+@pytest.mark.parametrize(
+    ("action", "filters"),
+    [("ignore", {"category": FfadeWarning}), ("ignore", {"module": "ffade"}), ("error", {})],
+)
+def test_an_ffade_warning_is_silenced_or_raised_by_a_warnings_filter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str, filters: dict
+) -> None:
+    """The README says how to silence FfadeWarning or make it an error: a filter on its
+    category, or on the ``ffade`` module (a warning is issued from ffade's modules; only its
+    shown place is the caller's line). "error" ends the call with the warning raised and the
+    run's summary.json saying ``status: failed``."""
+    from tests.api.callables import nan_far_out
+
+    call = {"task": synthetic_spec(), "target": nan_far_out, "explorer": "random", "budget": 64}
+    with warnings.catch_warnings():
+        warnings.filterwarnings(action, **(filters or {"category": FfadeWarning}))
+        if action == "error":
+            with pytest.raises(FfadeWarning, match="metric nan"):
+                ffade.discover(**call, save_dir=tmp_path)
+            summary = json.loads((tmp_path / "ffade" / "version_0" / "summary.json").read_text())
+            assert summary["status"] == "failed"
+        else:
+            assert ffade.discover(**call, save_dir=tmp_path).summary["invalid"] > 0
+            assert "warning" not in capsys.readouterr().err
+
+
 def test_a_callback_whose_default_config_yaml_cannot_hold_is_one_line_with_the_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

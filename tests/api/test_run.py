@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import ffade
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade_in_process, synthetic_spec
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +218,29 @@ def test_run_of_a_directory_holding_no_run_is_one_line(tmp_path: Path) -> None:
         ffade.mitigate(str(tmp_path))  # a path where a Run is taken: the same line
     assert str(error.value).startswith(f"Run: no run in {tmp_path}: is ")
     assert ffade.report(run, out=tmp_path / "report").dir == tmp_path / "report"
+
+
+def test_run_of_a_file_is_one_line_as_ffade_report_says_it(
+    run: ffade.Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ffade.Run("RUN/summary.json")`` was taken: its examples then read [] and its
+    mitigation None, and only other attributes said it was a file. Refused at once, in the
+    words ``ffade report FILE`` says, the path as typed."""
+    monkeypatch.chdir(run.dir.parent)
+    typed = f"{run.dir.name}/summary.json"
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.Run(typed)
+    said = f"'{typed}' is a file; give the run directory that holds it ('{run.dir.name}')"
+    assert str(error.value) == said
+    cli = ffade_in_process("report", typed, cwd=run.dir.parent)
+    assert cli.returncode == 2 and cli.stderr.strip() == f"ffade: error: {said}"
+    config = tmp_path / "quickstart.yaml"
+    config.write_text("trainer: {}\n")
+    with pytest.raises(ffade.FfadeError) as error:
+        ffade.Run(config)
+    assert str(error.value) == (
+        f"'{config}' is a file, not a run directory (a folder holding summary.json)"
+    )
 
 
 def test_a_run_whose_directory_is_deleted_later_says_so_for_every_attribute(

@@ -198,7 +198,8 @@ def test_t2i_report_captions_say_what_the_judge_saw(tmp_path: Path) -> None:
 def test_an_uncached_hub_id_names_the_model_key(tmp_path: Path) -> None:
     """``model: nosuch/model`` (a hub id not in the cache) said "target 'diffusers_pipeline':
     cannot load pipeline 'nosuch/model' ...", the one target error that named no key: now
-    ``model.init_args.task.target.args.model``, as a missing model folder's line does."""
+    ``model.init_args.task.target.args.model``, as a missing model folder's line does. Its hint
+    named ``local_files_only`` bare too: now by its full key, the one to type."""
     target = "--model.init_args.task.target.args."
     result = ffade_in_process(
         "fit",
@@ -212,6 +213,7 @@ def test_an_uncached_hub_id_names_the_model_key(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "ffade: error: target 'diffusers_pipeline': model.init_args.task.target.args.model "
         "'nosuch/model': cannot load the pipeline (expected a local directory, or a hub id "
-        "already in the Hugging Face cache; set local_files_only: false to download)"
+        "already in the Hugging Face cache; set model.init_args.task.target.args.local_files_only:"
+        " false to download)"
     ]
     assert not (tmp_path / "runs").exists()
