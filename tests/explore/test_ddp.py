@@ -215,3 +215,50 @@ def test_a_task_refused_on_two_processes_says_why_and_leaves_no_run(tmp_path: Pa
     }
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "runs").exists()  # nothing was computed, so nothing is left
+
+
+COUNTING_TARGET = '''
+import os
+import traceback
+
+from ffade_synthetic.target import SyntheticTarget
+
+
+class Counting(SyntheticTarget):
+    """The synthetic target; each rank notes the batches of the unchanged check it runs."""
+
+    def predict(self, inputs):
+        if any(frame.name == "passing_ids" for frame in traceback.extract_stack()):
+            with open(os.path.join(os.environ["FFADE_COUNTS"], str(os.getpid())), "a") as f:
+                f.write("batch\\n")
+        return super().predict(inputs)
+'''
+
+
+def test_only_passing_inputs_is_checked_once_across_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``task.only_passing_inputs`` runs the target on every input unchanged before the search:
+    every rank ran all of it (two processes did one process's check twice). The ranks now share
+    its batches: each runs half, both keep one process's inputs, and the log is one process's."""
+    (tmp_path / "counting_target.py").write_text(COUNTING_TARGET)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    config = write_config(tmp_path / "c.yaml", budget=240, eval_batch_size=4)
+    data = yaml.safe_load(config.read_text())
+    task = data["model"]["init_args"]["task"]
+    regions = [{0: [-1.0, -0.06]}, {0: [0.8, 1.0], 1: [0.8, 1.0]}]  # fragile inputs fail unchanged
+    task["target"] = {"name": "counting_target:Counting", "args": {"regions": regions}}
+    task["only_passing_inputs"], task["dataset"]["args"]["num_inputs"] = True, 32
+    config.write_text(yaml.safe_dump(data))
+    runs, batches = [], []
+    for name, processes in (("one", ONE_PROCESS), ("two", TWO_PROCESSES)):
+        counts = tmp_path / f"{name}-counts"
+        counts.mkdir()
+        monkeypatch.setenv("FFADE_COUNTS", str(counts))
+        runs.append(fit(config, tmp_path / name, *processes)[0])
+        batches.append(sorted(len(path.read_text().splitlines()) for path in counts.iterdir()))
+    assert_same_run(*runs)
+    kept = [json.loads((run / "summary.json").read_text())["task"]["input_ids"] for run in runs]
+    assert kept[0] == kept[1] and 0 < len(kept[0]) < 16, kept  # some inputs fail unchanged
+    (alone,) = batches[0]
+    assert batches[1] == [alone // 2, (alone + 1) // 2], batches  # each rank ran all of it
