@@ -262,3 +262,60 @@ def test_only_passing_inputs_is_checked_once_across_two_processes(
     assert kept[0] == kept[1] and 0 < len(kept[0]) < 16, kept  # some inputs fail unchanged
     (alone,) = batches[0]
     assert batches[1] == [alone // 2, (alone + 1) // 2], batches  # each rank ran all of it
+
+
+SIGTERM_TARGET = '''
+import os
+import signal
+
+import torch.distributed as dist
+from ffade_synthetic.target import SyntheticTarget
+
+CALLS = [0]
+
+
+class TermAt(SyntheticTarget):
+    """The synthetic target; rank 0 (the command) sends itself SIGTERM at its batch
+    FFADE_TERM_AT, if set (the environment, so that the resume's config is the run's own)."""
+
+    def predict(self, inputs):
+        if os.environ.get("FFADE_TERM_AT") and dist.is_initialized() and dist.get_rank() == 0:
+            CALLS[0] += 1
+            if CALLS[0] == int(os.environ["FFADE_TERM_AT"]):
+                os.kill(os.getpid(), signal.SIGTERM)
+        return super().predict(inputs)
+'''
+
+
+def test_sigterm_saves_where_two_processes_stopped_and_the_resume_goes_on_from_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM stops every rank at one step's start (rank 0's note, read by all), yet on two
+    processes the stop saved no checkpoint: the resume went back to the last every-10-steps save
+    and made those steps again. Every rank now reaches the stop's save, so the resume goes on
+    from the very step, to the log an unstopped run writes."""
+    import torch
+
+    (tmp_path / "term_target.py").write_text(SIGTERM_TARGET)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    config = write_config(
+        tmp_path / "c.yaml", budget=480, eval_batch_size=4, learning_starts=32, save_dir=tmp_path
+    )
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["target"] = {"name": "term_target:TermAt"}
+    config.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("FFADE_TERM_AT", "30")  # rank 0 batch 30: step 14 of 30
+    result = ffade("fit", "--config", str(config), *TWO_PROCESSES, timeout=600)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert result.stderr.count("ffade: interrupted; the run so far is in") == 1
+    run = tmp_path / "test" / "version_0"
+    saved = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["ffade"]
+    logged = (run / "evaluations.jsonl").read_text().splitlines()
+    assert 10 < saved["iterations"] < 20, saved["iterations"]  # was 10, the last step save
+    assert saved["evaluator"]["evaluations"] == len(logged)
+    assert json.loads(logged[-1])["step"] == saved["iterations"]
+    monkeypatch.delenv("FFADE_TERM_AT")
+    resumed = ffade("fit", "--config", str(config), "--ckpt_path", str(run), *TWO_PROCESSES)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
+    assert len(assert_same_run(one, run.parent / "version_1")) == 480
