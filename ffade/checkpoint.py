@@ -96,20 +96,24 @@ class LastCheckpoint(Callback):
         self._training = False  # what follows (a fine-tune's check, pictures) is no step
         self.save(trainer)
 
-    def save_where_stopped(self, trainer: Trainer) -> None:
+    def save_where_stopped(self, trainer: Trainer, every_rank: bool = False) -> None:
         """Save the run as a Ctrl-C, SIGTERM or SIGHUP left it, when that was between two steps.
 
         Those stop a run at the end of the batch under way, where nothing is half done, yet it
         resumed from its last step save, up to ``every_n_steps`` steps back (more where saves are
         slow), and made those steps again. A stop within a step (a second Ctrl-C) keeps the
-        last save: Lightning counts the step started and not processed. On one process only:
-        several would each have to reach the save's barrier. A second Ctrl-C during the save
+        last save: Lightning counts the step started and not processed. On several processes
+        only when ``every_rank`` stopped at the same step, since each must reach the save's
+        barrier: a SIGTERM (or SIGHUP), which rank 0 notes and every rank reads at one step's
+        start (:mod:`ffade.sigterm_step`). Ctrl-C reaches each rank where it happens to be, so
+        a data-parallel run it stops keeps its last step save. A second Ctrl-C during the save
         drops it, the file written aside (:func:`~ffade.records.atomic_path`), so the last
         checkpoint stands whole, as it does when the save fails (a full disk).
         """
         progress = trainer.fit_loop.epoch_loop.batch_progress.current
         between_steps = progress.started == progress.processed
-        if not (self._training and self._steps and between_steps and trainer.world_size == 1):
+        alike = trainer.world_size == 1 or every_rank
+        if not (self._training and self._steps and between_steps and alike):
             return
         with suppress(KeyboardInterrupt, OSError):
             self.save(trainer)
@@ -133,11 +137,11 @@ class LastCheckpoint(Callback):
         trainer.strategy.barrier("LastCheckpoint.save")
 
 
-def save_where_stopped(trainer: Trainer) -> None:
+def save_where_stopped(trainer: Trainer, every_rank: bool = False) -> None:
     """:meth:`LastCheckpoint.save_where_stopped`, by the run's checkpoint callback, if any."""
     for callback in trainer.callbacks:
         if isinstance(callback, LastCheckpoint):
-            callback.save_where_stopped(trainer)
+            callback.save_where_stopped(trainer, every_rank)
 
 
 def _save(checkpoint: dict[str, Any], f: BinaryIO) -> None:

@@ -53,7 +53,8 @@ class _EndRunOnException(Callback):
                 print(ended_line(pl_module), file=sys.stderr)
             return
         if interrupted:  # at a batch's end: resumed from here, nothing is made again
-            save_where_stopped(trainer)
+            # every rank stops at one step on SIGTERM alone (ffade.sigterm_step)
+            save_where_stopped(trainer, every_rank=isinstance(exception, SIGTERMException))
         saved = True
         ended = pl_module.status == "failed"  # a crash while the run ended: its summary is out
         try:

@@ -139,3 +139,43 @@ def test_a_searched_tasks_checks_name_the_configs_key(change: dict, said: str) -
     with pytest.raises(FfadeError) as error:
         build_task({**synthetic_spec(), **change})
     assert str(error.value).startswith(said.replace("model.init_args.", ""))
+
+
+def test_ranks_share_the_unchanged_check_and_keep_one_process_s_inputs() -> None:
+    """Under data parallelism every rank ran the whole unchanged check before the search (N
+    ranks did one process's work N times); the ranks now deal its batches round robin and
+    gather every verdict in order, so each keeps one process's inputs, in one process's order."""
+    import threading
+
+    from ffade.passing import keep_passing_inputs, passing_ids
+    from tests.test_distributed import Exchange, ThreadRanks
+
+    def counted_task() -> tuple[Any, list[int]]:
+        """The task with fragile inputs failing unchanged, its target's batches counted."""
+        task, calls = build_task(spec_with(REGIONS)), []
+        predict = task.target.predict
+        task.target.predict = lambda inputs: calls.append(1) or predict(inputs)
+        return task, calls
+
+    task, alone_calls = counted_task()
+    alone = passing_ids(task, 3)
+    assert 0 < len(alone) < len(task.inputs) and len(alone_calls) >= 6  # some fail unchanged
+    exchange, kept, counts = Exchange(2), [None, None], []
+
+    def rank(r: int) -> None:
+        task, calls = counted_task()
+        counts.append(calls)
+        kept[r] = keep_passing_inputs(task, 3, ThreadRanks(r, 2, exchange))
+
+    threads = [threading.Thread(target=rank, args=(r,)) for r in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for searched, failing in kept:
+        assert searched.spec.input_ids == alone.tolist()
+        assert failing == len(task.inputs) - len(alone)
+    assert sorted(len(calls) for calls in counts) == [
+        len(alone_calls) // 2,
+        (len(alone_calls) + 1) // 2,
+    ]

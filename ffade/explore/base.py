@@ -140,7 +140,7 @@ class Explorer(SearchState, RunModule):
         run_dir = self.start_run()
         self.write_summary()  # status "created" until the search starts (see on_fit_end)
         self.task, self.inputs_failing_unchanged = searched_task(
-            self.task_spec, self.hparams.eval_batch_size
+            self.task_spec, self.hparams.eval_batch_size, ranks
         )
         self.tell(self.task.notes)
         if self.inputs_failing_unchanged is not None:

@@ -206,7 +206,7 @@ class FineTuner(FixVerdict, RunModule):
         training = self.network.training
         self.network.eval()
         try:
-            result = measure(
+            return measure(
                 self.heldout,
                 self._pairs,
                 len(self.plan.regions),
@@ -218,7 +218,6 @@ class FineTuner(FixVerdict, RunModule):
             )
         finally:
             self.network.train(training)
-        return result
 
     def _bar_shown(self) -> bool:
         """The held-out check's bar follows the Trainer's: ``--trainer.enable_progress_bar
@@ -245,7 +244,8 @@ class FineTuner(FixVerdict, RunModule):
             self._original = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
             self.write_summary("measuring")
             if self.plan.task_spec.get("only_passing_inputs"):  # the failures the search found
-                passing = passing_inputs(self.heldout, self.hparams.eval_batch_size)
+                ranks = trainer_ranks(self.trainer)  # they share its batches
+                passing = passing_inputs(self.heldout, self.hparams.eval_batch_size, ranks)
                 self._pairs = self._guard_pairs(passing)
             self.before = self.measure_guard()
             self._log_guard(self.before, "before")

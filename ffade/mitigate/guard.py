@@ -285,10 +285,11 @@ def _rates_by_value(
     return rates
 
 
-def passing_inputs(task: Task, batch_size: int = 512) -> np.ndarray:
+def passing_inputs(task: Task, batch_size: int = 512, ranks: Ranks = SINGLE_PROCESS) -> np.ndarray:
     """The held-out inputs the task's target (as it is now) does not fail unchanged, by the
-    reward's verdict: as ``task.only_passing_inputs`` chose the inputs the run searched."""
-    passing = passing_ids(task, batch_size)
+    reward's verdict: as ``task.only_passing_inputs`` chose the inputs the run searched. Under
+    data parallelism (``ranks``) the ranks share its batches, as :func:`measure`'s."""
+    passing = passing_ids(task, batch_size, ranks)
     if not len(passing):
         raise FfadeError(
             f"the run searched only inputs its target gets right unchanged, but the target "

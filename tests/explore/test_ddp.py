@@ -215,3 +215,107 @@ def test_a_task_refused_on_two_processes_says_why_and_leaves_no_run(tmp_path: Pa
     }
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "runs").exists()  # nothing was computed, so nothing is left
+
+
+COUNTING_TARGET = '''
+import os
+import traceback
+
+from ffade_synthetic.target import SyntheticTarget
+
+
+class Counting(SyntheticTarget):
+    """The synthetic target; each rank notes the batches of the unchanged check it runs."""
+
+    def predict(self, inputs):
+        if any(frame.name == "passing_ids" for frame in traceback.extract_stack()):
+            with open(os.path.join(os.environ["FFADE_COUNTS"], str(os.getpid())), "a") as f:
+                f.write("batch\\n")
+        return super().predict(inputs)
+'''
+
+
+def test_only_passing_inputs_is_checked_once_across_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``task.only_passing_inputs`` runs the target on every input unchanged before the search:
+    every rank ran all of it (two processes did one process's check twice). The ranks now share
+    its batches: each runs half, both keep one process's inputs, and the log is one process's."""
+    (tmp_path / "counting_target.py").write_text(COUNTING_TARGET)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    config = write_config(tmp_path / "c.yaml", budget=240, eval_batch_size=4)
+    data = yaml.safe_load(config.read_text())
+    task = data["model"]["init_args"]["task"]
+    regions = [{0: [-1.0, -0.06]}, {0: [0.8, 1.0], 1: [0.8, 1.0]}]  # fragile inputs fail unchanged
+    task["target"] = {"name": "counting_target:Counting", "args": {"regions": regions}}
+    task["only_passing_inputs"], task["dataset"]["args"]["num_inputs"] = True, 32
+    config.write_text(yaml.safe_dump(data))
+    runs, batches = [], []
+    for name, processes in (("one", ONE_PROCESS), ("two", TWO_PROCESSES)):
+        counts = tmp_path / f"{name}-counts"
+        counts.mkdir()
+        monkeypatch.setenv("FFADE_COUNTS", str(counts))
+        runs.append(fit(config, tmp_path / name, *processes)[0])
+        batches.append(sorted(len(path.read_text().splitlines()) for path in counts.iterdir()))
+    assert_same_run(*runs)
+    kept = [json.loads((run / "summary.json").read_text())["task"]["input_ids"] for run in runs]
+    assert kept[0] == kept[1] and 0 < len(kept[0]) < 16, kept  # some inputs fail unchanged
+    (alone,) = batches[0]
+    assert batches[1] == [alone // 2, (alone + 1) // 2], batches  # each rank ran all of it
+
+
+SIGTERM_TARGET = '''
+import os
+import signal
+
+import torch.distributed as dist
+from ffade_synthetic.target import SyntheticTarget
+
+CALLS = [0]
+
+
+class TermAt(SyntheticTarget):
+    """The synthetic target; rank 0 (the command) sends itself SIGTERM at its batch
+    FFADE_TERM_AT, if set (the environment, so that the resume's config is the run's own)."""
+
+    def predict(self, inputs):
+        if os.environ.get("FFADE_TERM_AT") and dist.is_initialized() and dist.get_rank() == 0:
+            CALLS[0] += 1
+            if CALLS[0] == int(os.environ["FFADE_TERM_AT"]):
+                os.kill(os.getpid(), signal.SIGTERM)
+        return super().predict(inputs)
+'''
+
+
+def test_sigterm_saves_where_two_processes_stopped_and_the_resume_goes_on_from_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM stops every rank at one step's start (rank 0's note, read by all), yet on two
+    processes the stop saved no checkpoint: the resume went back to the last every-10-steps save
+    and made those steps again. Every rank now reaches the stop's save, so the resume goes on
+    from the very step, to the log an unstopped run writes."""
+    import torch
+
+    (tmp_path / "term_target.py").write_text(SIGTERM_TARGET)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    config = write_config(
+        tmp_path / "c.yaml", budget=480, eval_batch_size=4, learning_starts=32, save_dir=tmp_path
+    )
+    data = yaml.safe_load(config.read_text())
+    data["model"]["init_args"]["task"]["target"] = {"name": "term_target:TermAt"}
+    config.write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("FFADE_TERM_AT", "30")  # rank 0 batch 30: step 14 of 30
+    result = ffade("fit", "--config", str(config), *TWO_PROCESSES, timeout=600)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert result.stderr.count("ffade: interrupted; the run so far is in") == 1
+    run = tmp_path / "test" / "version_0"
+    saved = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["ffade"]
+    logged = (run / "evaluations.jsonl").read_text().splitlines()
+    assert 10 < saved["iterations"] < 20, saved["iterations"]  # was 10, the last step save
+    assert saved["evaluator"]["evaluations"] == len(logged)
+    assert json.loads(logged[-1])["step"] == saved["iterations"]
+    monkeypatch.delenv("FFADE_TERM_AT")
+    resumed = ffade("fit", "--config", str(config), "--ckpt_path", str(run), *TWO_PROCESSES)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
+    assert len(assert_same_run(one, run.parent / "version_1")) == 480
