@@ -31,6 +31,7 @@ from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
+from ffade.write_lock import writing_alone
 
 EVALUATIONS_FILE = "evaluations.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -131,18 +132,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     Readers see the old file or the new one, never half of one. The temporary file sits in the
     same directory (a rename across file systems is a copy), and is removed if the write fails;
     a process killed mid-write leaves it there, where the next write of that file replaces it
-    (and a resume from that checkpoint removes it: :func:`partial_write`).
+    (and a resume from that checkpoint removes it: :func:`partial_write`). Two processes
+    writing one file at once take turns (:func:`ffade.write_lock.writing_alone`).
     """
     path = Path(path)
     tmp = partial_write(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:  # a write's error (no space left) names no file: this is the one
-        exc.filename = exc.filename or str(path)
-        raise
-    finally:
-        tmp.unlink(missing_ok=True)
+    with writing_alone(tmp):  # another process writing this file waits: one NAME.tmp at a time
+        try:
+            yield tmp
+            os.replace(tmp, path)
+        except OSError as exc:  # a write's error (no space left) names no file: this is the one
+            exc.filename = exc.filename or str(path)
+            raise
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
