@@ -29,6 +29,7 @@ from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
+from ffade.summary_reads import summary_as_first_read
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
 from ffade.write_lock import writing_alone
@@ -301,8 +302,13 @@ def check_run_dir(typed: str) -> None:
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """A run's summary.json; a damaged one is one line naming the file, not a traceback."""
+    """A run's summary.json; a damaged one is one line naming the file, not a traceback. Read
+    once per command where the command reads it with its log (:mod:`ffade.summary_reads`)."""
     path = Path(run_dir) / SUMMARY_FILE
+    return summary_as_first_read(path, lambda: _read_summary(run_dir, path))
+
+
+def _read_summary(run_dir: str | Path, path: Path) -> dict[str, Any]:
     if not path.is_file() and (Path(run_dir) / "loop.json").is_file():  # ffade loop's out/version_N
         raise FfadeError(
             f"{run_dir} is a loop's directory (loop.json), not a run: its runs are "
