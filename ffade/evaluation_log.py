@@ -28,6 +28,7 @@ from ffade.records import (
     read_numbered_evaluations,
     read_summary,
 )
+from ffade.summary_reads import one_summary_read
 
 LARGE_LOG_BYTES = 8 * 2**20
 """A log from this size (about 35,000 evaluations of a small task) is read on a progress bar on
@@ -45,7 +46,8 @@ def one_read_per_log() -> Iterator[None]:
     outer = _shared
     _shared = {} if outer is None else outer
     try:
-        yield
+        with one_summary_read():  # and its summary, read before it: said as of the same moment
+            yield
     finally:
         _shared = outer
 

@@ -41,7 +41,7 @@ from ffade.run_base import (
     ended_line,
     saved_config,
 )
-from ffade.run_lock import hold_run_dir, release_run_dir
+from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.writable import folder_gone
@@ -211,6 +211,8 @@ class FfadeCLI(LightningCLI):
             if resume.replay_dir is not None:
                 self.model.replay_from(resume.replay_dir)
             source = resume.ckpt_path or resume.replay_dir  # a stop before it saves names it
+            if self.trainer.global_rank == 0:  # the other ranks would see rank 0's own lock
+                refuse_a_run_still_going(source)
             self.model.resumed_from = None if source is None else Path(source).absolute()
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)

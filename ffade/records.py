@@ -29,8 +29,10 @@ from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
+from ffade.summary_reads import summary_as_first_read
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
+from ffade.write_lock import writing_alone
 
 EVALUATIONS_FILE = "evaluations.jsonl"
 SUMMARY_FILE = "summary.json"
@@ -131,18 +133,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     Readers see the old file or the new one, never half of one. The temporary file sits in the
     same directory (a rename across file systems is a copy), and is removed if the write fails;
     a process killed mid-write leaves it there, where the next write of that file replaces it
-    (and a resume from that checkpoint removes it: :func:`partial_write`).
+    (and a resume from that checkpoint removes it: :func:`partial_write`). Two processes
+    writing one file at once take turns (:func:`ffade.write_lock.writing_alone`).
     """
     path = Path(path)
     tmp = partial_write(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:  # a write's error (no space left) names no file: this is the one
-        exc.filename = exc.filename or str(path)
-        raise
-    finally:
-        tmp.unlink(missing_ok=True)
+    with writing_alone(tmp):  # another process writing this file waits: one NAME.tmp at a time
+        try:
+            yield tmp
+            os.replace(tmp, path)
+        except OSError as exc:  # a write's error (no space left) names no file: this is the one
+            exc.filename = exc.filename or str(path)
+            raise
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -312,8 +316,13 @@ def refuse_a_file(run_dir: str | Path) -> None:
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """A run's summary.json; a damaged one is one line naming the file, not a traceback."""
+    """A run's summary.json; a damaged one is one line naming the file, not a traceback. Read
+    once per command where the command reads it with its log (:mod:`ffade.summary_reads`)."""
     path = Path(run_dir) / SUMMARY_FILE
+    return summary_as_first_read(path, lambda: _read_summary(run_dir, path))
+
+
+def _read_summary(run_dir: str | Path, path: Path) -> dict[str, Any]:
     if not path.is_file() and (Path(run_dir) / "loop.json").is_file():  # ffade loop's out/version_N
         raise FfadeError(
             f"{run_dir} is a loop's directory (loop.json), not a run: its runs are "

@@ -56,3 +56,34 @@ def release_run_dir(run_dir: Path) -> None:
     if handle is not None:
         with contextlib.suppress(OSError):
             os.close(handle)  # closing the descriptor drops its lock
+
+
+def refuse_a_run_still_going(source: str | Path | None) -> None:
+    """Refuse to resume from a run another process is still writing (``source``: its
+    directory, or a checkpoint in its ``checkpoints/``): its lock is held. Such a resume went
+    on in a new version_N from the last checkpoint while the run itself went on too, two runs
+    doing one's work, where a user took a run still going (another shell, ``nohup``) for one
+    killed. Nothing is checked where no lock can be taken (see :func:`hold_run_dir`)."""
+    if source is None:
+        return
+    run_dir = Path(source)
+    if not run_dir.is_dir():
+        run_dir = run_dir.parent.parent if run_dir.parent.name == "checkpoints" else run_dir
+    if run_dir.resolve() in _held or not run_dir.is_dir():
+        return  # this process's own run, or no run directory to ask
+    try:
+        import fcntl
+
+        handle = os.open(run_dir, os.O_RDONLY)
+    except (ImportError, OSError):
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise FfadeError(
+                f"--ckpt_path {source}: {run_dir} is still running (another ffade process is "
+                "writing there now); wait for it to end, or stop it (Ctrl-C) and resume then"
+            ) from None
+    finally:
+        os.close(handle)  # closing the descriptor drops a lock taken here

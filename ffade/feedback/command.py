@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state
@@ -114,6 +115,7 @@ def _main(argv: list[str]) -> int:
         )
     out = writable_file(args.out, "--out") if args.out else run_dir / FEEDBACK_FILE
     check_overwrite(out, given=bool(args.out))
+    summary = read_summary(run_dir)  # before the log: a run that ends meanwhile is said as read
     from ffade.feedback.picture_maker import picture_maker  # torch, plugins: when it draws
 
     pictures = picture_maker(run_dir, 0 if args.no_examples else examples)
@@ -128,7 +130,7 @@ def _main(argv: list[str]) -> int:
             args.slices,
             redo=args.redo,
         )
-        _warn(run_dir)
+        _warn(run_dir, summary)
         if not feedback.regions:  # no slice found (each one found is answered): say why, as below
             why = nothing_to_review(run_dir, args.threshold, args.min_evaluations, args.slices)
             print(
@@ -142,7 +144,7 @@ def _main(argv: list[str]) -> int:
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
 
     feedback = answers_to_continue(out, run_dir, landscape, args)
-    _warn(run_dir)
+    _warn(run_dir, summary)
     shown = regions[: args.max_regions]
     noun = "rule" if args.slices == "rules" else "region"
     print(
@@ -298,10 +300,13 @@ def _stopped(out: Path, answered: bool) -> str:
     return "stopped before the first answer; nothing saved"
 
 
-def _warn(run_dir: Path) -> None:
+def _warn(run_dir: Path, summary: dict[str, Any]) -> None:
     """A damaged log, or counts that differ from the summary, said as `ffade report` says them
-    (after the run was read as one: the person ranks what its log shows)."""
-    summary = read_summary(run_dir)
+    (after the run was read as one: the person ranks what its log shows).
+
+    ``summary`` is the one read before the log: a run still going that ended while the log was
+    read and ranked (pictures take seconds) was said to be finished with a log cut short
+    ("summary.json says 6000 evaluations but ... holds 4488"), not to be still running."""
     say_run_state(run_dir, summary, log_problems(run_dir, summary))
 
 

@@ -877,3 +877,45 @@ def test_feedback_that_draws_no_picture_imports_neither_torch_nor_matplotlib(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("[]"), result.stdout
     assert read_feedback(run / "feedback.yaml").regions[0].priority == first
+
+
+@pytest.mark.parametrize("answered", ["typed", "from a file"])
+def test_a_run_that_ends_while_it_is_ranked_is_said_as_read(
+    run: Path, tmp_path: Path, in_process, monkeypatch: pytest.MonkeyPatch, answered: str
+) -> None:
+    """``ffade feedback`` on a run still searching ranks the log as read: a run that ended
+    while the rules and pictures were made was said to be a finished run whose log is cut
+    short ("summary.json says 1000 evaluations but ... holds 600"), not a run still going.
+    The run ends here as the slices are found, as it would between two reads."""
+    import ffade.feedback.command as command
+
+    log, summary_file = run / "evaluations.jsonl", run / "summary.json"
+    whole_log, final = log.read_text(), json.loads(summary_file.read_text())
+    log.write_text("".join(whole_log.splitlines(keepends=True)[:600]))
+    summary_file.write_text(json.dumps({**final, "status": "running", "evaluations": 500}))
+
+    def run_ends(found):  # the search ends just after ffade feedback read its log
+        def read(*args, **kwargs):
+            result = found(*args, **kwargs)
+            log.write_text(whole_log)
+            summary_file.write_text(json.dumps(final))
+            return result
+
+        return read
+
+    if answered == "typed":
+        monkeypatch.setattr(command, "load_regions", run_ends(command.load_regions))
+        code, _, err = in_process("feedback", str(run), "--slices", "regions", answers="q\n")
+    else:
+        priorities = tmp_path / "priorities.yaml"
+        priorities.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
+        monkeypatch.setattr(command, "feedback_from_file", run_ends(command.feedback_from_file))
+        code, _, err = in_process(
+            "feedback", str(run), "--from", str(priorities), "--slices", "regions"
+        )
+    assert code == 0, err
+    assert "says 1000 evaluations" not in err
+    assert (
+        f"ffade: note: {run} did not finish: its summary.json status is 'running' (still "
+        "running, or killed); its figures cover the evaluations made so far"
+    ) in err.splitlines()

@@ -1211,6 +1211,46 @@ def test_a_killed_runs_counts_come_from_its_log(make_run, capsys) -> None:
     assert "did not finish" not in capsys.readouterr().err
 
 
+def test_a_run_that_ends_while_it_is_reported_is_reported_as_read(
+    make_run, monkeypatch, capsys
+) -> None:
+    """`ffade report` on a run still searching: a run that ended between the landscape's read
+    of its log and the summary's read was reported finished, its log "cut short" (says 12
+    evaluations but ... holds 4), over the landscape of 4. The summary read with the log (the
+    landscape's, first) stands for the command. The run ends here just after the log is read,
+    as it would between two reads."""
+    import ffade.summarize.report as report_module
+    from ffade.cli import main as ffade_main
+
+    counts = {(0, 0, 0): (4, 0), (2, 0, 0): (4, 3), (0, 0, 2): (4, 4)}
+    grid = {"rotation": [0, 10, 20], "brightness": [1.0], "blur": [0, 1, 2]}
+    stale = {"evaluations": 0, "failures": 0, "distinct_failure_states": 0}
+    run = make_run("live", grid, counts, status="running", **stale)
+    log, summary_file = run / "evaluations.jsonl", run / "summary.json"
+    whole = log.read_text()
+    log.write_text("".join(whole.splitlines(keepends=True)[:4]))
+    final = {**json.loads(summary_file.read_text()), "status": "finished"}
+    final.update(evaluations=12, failures=7, distinct_failure_states=7)
+    landscape_of = report_module.load_landscape
+
+    def run_ends(*args, **kwargs):
+        landscape = landscape_of(*args, **kwargs)
+        log.write_text(whole)
+        summary_file.write_text(json.dumps(final))
+        return landscape
+
+    monkeypatch.setattr(report_module, "load_landscape", run_ends)
+    assert ffade_main(["report", str(run), "--no-tensorboard"]) == 0
+    err = capsys.readouterr().err
+    assert "says 12 evaluations" not in err
+    assert (
+        f"ffade: note: {run} did not finish: its summary.json status is 'running' (still "
+        "running, or killed); its figures cover the evaluations made so far"
+    ) in err.splitlines()
+    report = json.loads((run / "report.json").read_text())
+    assert report["run_figures"]["evaluations"] == 4 and not report["log_problems"]
+
+
 def test_a_finished_run_whose_log_was_cut_is_counted_from_the_log(tmp_path, capsys) -> None:
     """A log cut short under a finished (or failed) summary: the Run table and the terminal said
     summary.json's 64 evaluations beside a failure rate and states counted over the log's 8."""
