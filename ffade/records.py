@@ -133,8 +133,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     Readers see the old file or the new one, never half of one. The temporary file sits in the
     same directory (a rename across file systems is a copy), and is removed if the write fails;
     a process killed mid-write leaves it there, where the next write of that file replaces it
-    (and a resume from that checkpoint removes it: :func:`partial_write`). Two processes
-    writing one file at once take turns (:func:`ffade.write_lock.writing_alone`).
+    (and a resume from that checkpoint removes it: :func:`partial_write`); writers take turns.
     """
     path = Path(path)
     tmp = partial_write(path)
@@ -316,8 +315,7 @@ def refuse_a_file(run_dir: str | Path) -> None:
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """A run's summary.json; a damaged one is one line naming the file, not a traceback. Read
-    once per command where the command reads it with its log (:mod:`ffade.summary_reads`)."""
+    """summary.json (damaged: one line naming it), read once per command (ffade.summary_reads)."""
     path = Path(run_dir) / SUMMARY_FILE
     return summary_as_first_read(path, lambda: _read_summary(run_dir, path))
 
