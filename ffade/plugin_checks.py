@@ -178,6 +178,14 @@ def _class_scores(target: Target, outputs: Any) -> torch.Tensor:
     except (TypeError, ValueError, RuntimeError):
         table = None
     if table is not None and table.dim() == 2 and table.is_floating_point():
+        if table.shape[1] == 1:  # a binary classifier's one logit: its softmax is always 1
+            raise PluginError(
+                f"target '{plugin_label(target)}': predict() returned one score per input "
+                f"(a {tuple(table.shape)} table), but output_kind 'class_scores' has a column "
+                "per class, and a softmax over one column is 1 whatever the model says; for a "
+                "binary classifier's logit z return torch.cat([torch.zeros_like(z), z], 1) "
+                "(classes 0 and 1)"
+            )
         if _SAID_PROBABILITIES.get(id(target)) is not target and probability_rows(table):
             _SAID_PROBABILITIES[id(target)] = target  # a softmax would misread every probability
             print_line(probability_note(plugin_label(target)))

@@ -106,3 +106,48 @@ def _forget_registrations() -> Iterator[None]:
     yield
     registry._registered.clear()
     registry._registered.update(before)
+
+
+_STOPS = tuple(
+    getattr(signal, name) for name in ("SIGHUP", "SIGINT", "SIGTERM") if hasattr(signal, name)
+)
+"""The signals that stop a command: a test that left one's handler changed, or blocked in this
+process, changed what every later test of its worker, and each command it starts, does with it."""
+
+
+def _signal_state() -> tuple[dict[int, object], frozenset[int]]:
+    handlers = {signum: signal.getsignal(signum) for signum in _STOPS}
+    blocked = (
+        signal.pthread_sigmask(signal.SIG_BLOCK, []) if hasattr(signal, "pthread_sigmask") else ()
+    )
+    return handlers, frozenset(blocked) & frozenset(_STOPS)
+
+
+@pytest.fixture(autouse=True)
+def _signals_as_found() -> Iterator[None]:
+    """A test ends with the stop signals' handlers and blocking as it found them, or fails.
+
+    SIG_IGN and a blocked signal pass on through exec: a test left behind with SIGHUP ignored
+    or blocked would make a later one's ``ffade feedback`` child ignore the closed terminal it
+    tests (exit 0 for 130, the way CI once failed). Put back here, so no later test inherits
+    it; a handler set from C (``getsignal`` gives None) cannot be, and is only named."""
+    before = _signal_state()
+    yield
+    after = _signal_state()
+    if after == before:
+        return
+    for signum, handler in before[0].items():
+        if handler is not None and after[0][signum] != handler:
+            signal.signal(signum, handler)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, after[1] - before[1])
+        signal.pthread_sigmask(signal.SIG_BLOCK, before[1] - after[1])
+    changed = [
+        f"{signal.Signals(s).name}: handler {before[0][s]!r} -> {after[0][s]!r}"
+        for s in _STOPS
+        if before[0][s] != after[0][s]
+    ]
+    if before[1] != after[1]:
+        names = [sorted(signal.Signals(s).name for s in state[1]) for state in (before, after)]
+        changed.append(f"blocked {names[0]} -> {names[1]}")
+    pytest.fail("the test left signal handling changed (put back): " + "; ".join(changed))

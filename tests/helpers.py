@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,19 @@ def load_benchmark(script: str) -> ModuleType:
     finally:
         sys.path.remove(folder)
     return module
+
+
+def hangup_as_a_terminal_gives_it() -> None:
+    """``preexec_fn`` for a command a test closes the terminal of (sends SIGHUP): the command
+    starts with SIGHUP's default, not blocked, as a shell in a terminal starts it.
+
+    Otherwise it inherits the test process's: a suite started under ``nohup`` (SIGHUP ignored)
+    or with SIGHUP blocked passes either on through exec to every command it starts, which then
+    never took the hangup; ``ffade feedback`` waited on, read the end of its input, exit 0.
+    That is ffade under ``nohup`` (README: it ignores the hangup), not the closed terminal the
+    test means."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
 
 
 def synthetic_spec(

@@ -20,7 +20,14 @@ import pytest
 import yaml
 from lightning.pytorch import LightningModule
 
-from tests.helpers import REPO, ffade, ffade_in_process, ffade_reader_gone, write_config
+from tests.helpers import (
+    REPO,
+    ffade,
+    ffade_in_process,
+    ffade_reader_gone,
+    hangup_as_a_terminal_gives_it,
+    write_config,
+)
 from tests.summarize.conftest import write_run
 
 
@@ -576,6 +583,7 @@ def start_fit_and_wait(
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
+        preexec_fn=hangup_as_a_terminal_gives_it,  # the SIGHUP case: not this process's state
     )
     log, deadline = run / "evaluations.jsonl", time.monotonic() + 240
     while time.monotonic() < deadline:

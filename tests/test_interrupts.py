@@ -359,11 +359,18 @@ def test_a_closed_terminal_stops_a_run_as_sigterm_does_and_it_resumes(tmp_path) 
     that command finishes the run."""
     import shlex
 
-    from tests.helpers import fit_with_own_target
+    from tests.helpers import fit_with_own_target, hangup_as_a_terminal_gives_it
 
     command, env = fit_with_own_target(tmp_path, HANGS_UP, "hangsup:HangsUp", budget=400)
     (tmp_path / "hang_up").touch()
-    stopped = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    stopped = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=hangup_as_a_terminal_gives_it,  # not this process's SIGHUP state
+    )
     run = tmp_path / "runs" / "test" / "version_0"
     assert stopped.returncode == 1, stopped.stderr[-2000:]
     summary = json.loads((run / "summary.json").read_text())

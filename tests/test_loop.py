@@ -25,7 +25,7 @@ from ffade.cli import main
 from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
-from tests.helpers import REPO, ffade, ffade_in_process, write_config
+from tests.helpers import REPO, ffade, ffade_in_process, hangup_as_a_terminal_gives_it, write_config
 from tests.summarize.test_report import parse
 
 
@@ -1115,6 +1115,7 @@ def test_ctrl_c_in_a_stage_stops_the_loop_with_exit_1_naming_it(tmp_path: Path, 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=hangup_as_a_terminal_gives_it,  # the SIGHUP case: not this process's state
     ) as process:
         deadline = time.monotonic() + 240
         while not (log.is_file() and len(log.read_bytes().splitlines()) > 100):

@@ -73,6 +73,14 @@ class OneHotInt(OneHot):
         return super().predict(inputs).long()
 
 
+class OneLogit(RedOrBlue):
+    """A binary classifier's one logit per input, as BCE trains it: (B, 1)."""
+
+    def predict(self, inputs):
+        scores = super().predict(inputs)
+        return scores[:, 1:] - scores[:, :1]
+
+
 class Miss(Reward):
     """Failed when the top class is not the label."""
 
@@ -226,6 +234,12 @@ def _evaluate(**plugins: str) -> None:
             r"^target '.*OneHot': predict\(\) returned a \(\d+, 2\) bool tensor, but its "
             r"output_kind 'class_scores' is a \(batch, num_classes\) tensor of scores; return "
             r"scores as floats",
+        ),
+        (  # softmax over one column is 1: every label-0 input passed, every label-1 one failed
+            {"target": f"{HERE}:OneLogit"},
+            r"^target '.*OneLogit': predict\(\) returned one score per input \(a \(\d+, 1\) "
+            r"table\), but output_kind 'class_scores' has a column per class.*"
+            r"torch\.cat\(\[torch\.zeros_like\(z\), z\], 1\)",
         ),
         (
             {"target": f"{HERE}:OneHotInt"},

@@ -271,6 +271,15 @@ class ClassifierFineTuner(FineTuner):
         logits = outputs
         labels = torch.as_tensor(references, device=logits.device)
         one_each = labels.numel() == len(logits)
+        if labels.is_floating_point() and one_each:
+            # a label column read as floats (pandas, sklearn) is one class per input, but no
+            # index: "a set of accepted classes" sent its author looking for a set it never gave
+            raise FfadeError(
+                "model.init_args.run: the classifier fine-tuner trains on one class index per "
+                f"input; dataset '{self.plan.task_spec['dataset']['name']}' gives {labels.dtype} "
+                f"references such as {round(labels.reshape(-1)[0].item(), 6)}, which are no class "
+                "indices; make its split give each reference as an integer (int(label))"
+            )
         if labels.dtype == torch.bool or labels.is_floating_point() or not one_each:
             # a set of accepted classes (sample_photos' boolean mask) has no one class to teach;
             # reshaped, one row's mask compared as if it were 1,000 labels (no error, no sense)

@@ -25,7 +25,7 @@ from ffade.feedback.pictures import PICTURES_DIR, RegionPictures, _caption
 from ffade.feedback.priorities import load_regions
 from ffade.records import read_evaluations
 from ffade.summarize.regions import Region
-from tests.helpers import REPO
+from tests.helpers import REPO, hangup_as_a_terminal_gives_it
 
 
 @pytest.fixture(scope="module")
@@ -256,16 +256,21 @@ def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=hangup_as_a_terminal_gives_it,  # not this process's SIGHUP: see there
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("h\n")  # the input stays open: the second question waits for a person
     process.stdin.flush()
+    read = []
     for line in process.stdout:  # the second question is asked once its picture is drawn
+        read.append(line)
         if line.startswith("[2/"):
             break
+    else:  # the command ended before it: no closed terminal was tested
+        pytest.fail(f"no second question: {''.join(read)}{process.communicate()[1]}")
     process.send_signal(signal.SIGHUP)
     out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    assert process.returncode == 130, "".join(read) + out + err
     assert "stopped; answers so far are saved" in out
     (answered,) = [r["id"] for r in yaml.safe_load((run / "feedback.yaml").read_text())["regions"]]
     assert sorted(p.name for p in (run / PICTURES_DIR).iterdir()) == [f"{answered}.png"]

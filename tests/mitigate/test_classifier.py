@@ -784,3 +784,16 @@ def test_a_fine_tune_whose_plugin_crashes_says_why_in_its_summary_as_fit_does(
     ), summary["error"]
     assert summary["steps"] == 1  # it trained, then crashed: no verdict, so no mitigation.json
     assert not (run / "mitigation.json").exists()
+
+
+def test_float_references_are_named_as_floats_not_as_sets_of_classes(
+    accepted: ClassifierFineTuner,
+) -> None:
+    """A dataset whose split gave each label as a float (1.0, a pandas column) was refused as
+    "a set of accepted classes is for discovery", sending its author after a set it never gave;
+    the line now says the references are floats and how to give them."""
+    with pytest.raises(FfadeError) as refused:
+        accepted.clean_correct(torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0.0, 1.0]))
+    message = str(refused.value)
+    assert "references such as 0.0, which are no class indices" in message
+    assert "int(label)" in message and "set of accepted classes" not in message

@@ -37,13 +37,20 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
             "or for a text-to-image model judge or clip_score"
         ) from exc
     try:
-        labels = torch.as_tensor(references).long().reshape(-1)
+        labels = torch.as_tensor(references)
     except (TypeError, ValueError) as exc:  # a summary dataset's reference texts
         raise FfadeError(
             f"reward '{name}' needs class indices as references, e.g. from dataset "
             f"text_classification or tiny_sentiment; got {type(references).__name__} of "
             f"{type(next(iter(references), None)).__name__}"
         ) from exc
+    if labels.is_floating_point():  # .long() read a label column's 0.7 as class 0, silently
+        raise FfadeError(
+            f"reward '{name}' needs class indices as references (integers); got {labels.dtype} "
+            f"references such as {round(labels.reshape(-1)[0].item(), 6)}: make the dataset's "
+            "split give each reference as an integer (int(label))"
+        )
+    labels = labels.long().reshape(-1)
     if scores.dim() != 2 or labels.shape[0] != scores.shape[0]:
         raise FfadeError(
             f"reward '{name}' needs scores (B, num_classes) and labels (B,); got "

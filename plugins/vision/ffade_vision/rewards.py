@@ -54,6 +54,14 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
             "summarizer needs a summary reward (bleu_drop, ...), a text-to-image model judge "
             "or clip_score"
         ) from exc
+    # .long() read a label column's 0.7 as class 0, silently (a wrong shape is said first)
+    if accepted.is_floating_point() and logits.dim() == 2:
+        first = round(accepted.reshape(-1)[0].item(), 6)
+        raise FfadeError(
+            "classification rewards need class indices as references (integers, or a boolean "
+            f"mask of the classes that count as right); got {accepted.dtype} references such as "
+            f"{first}: make the dataset's split give each reference as an integer (int(label))"
+        )
     is_labels = accepted.dtype != torch.bool and logits.dim() == 2
     if is_labels and accepted.numel() == logits.shape[0]:
         outside = accepted[(accepted < 0) | (accepted >= logits.shape[-1])]

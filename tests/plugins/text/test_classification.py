@@ -213,3 +213,14 @@ def test_a_threshold_within_rounding_of_one_is_refused(threshold: float) -> None
     """A drop must pass its threshold by 1e-6 and is at most 1: at 0.9999995 no text could fail."""
     with pytest.raises(FfadeError, match=r"threshold must be a number in \[0, 0\.999999\) "):
         registry.create("reward", "label_confidence_drop", {"threshold": threshold})
+
+
+@pytest.mark.parametrize("reward", [LabelFlip, LabelConfidenceDrop])
+def test_float_references_are_refused_not_read_as_truncated_classes(reward) -> None:
+    """A label column read as floats (0.7, 1.0) reached ``.long()``, which read 0.7 as class 0
+    without a word; such references are refused in one line naming one of them."""
+    scores = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
+    with pytest.raises(FfadeError) as refused:
+        reward().score(scores, torch.tensor([0.7, 1.0]), scores)
+    assert "needs class indices as references" in str(refused.value)
+    assert "such as 0.7" in str(refused.value) and "int(label)" in str(refused.value)

@@ -282,3 +282,14 @@ def test_a_threshold_within_rounding_of_one_is_refused(threshold: float) -> None
     reward = registry.create("reward", "confidence_drop", {"threshold": 0.999998})
     certain = torch.tensor([[0.0, 100.0]])  # all on class 1, then all on class 0
     assert reward.score(certain.flip(-1), [1], clean_outputs=certain).failed.tolist() == [True]
+
+
+def test_float_references_are_refused_not_read_as_truncated_classes() -> None:
+    """A label column read as floats (pandas, sklearn) reached the rewards as 0.0/1.0, and
+    ``.long()`` read a 0.7 as class 0 without a word, while the classifier fine-tuner refused the
+    same run's references later; they are refused at the first score, naming one of them."""
+    with pytest.raises(FfadeError) as refused:
+        Misclassification().score(torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0.7, 1.0]))
+    message = str(refused.value)
+    assert "need class indices as references" in message and "such as 0.7" in message
+    assert "int(label)" in message
