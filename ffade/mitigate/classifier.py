@@ -80,9 +80,26 @@ class ClassifierFineTuner(FineTuner):
         self._requires_grad: list[bool] | None = None  # the caller's flags, while "head" trains
 
     def head(self) -> nn.Module:
-        """The target's ``head`` if it names one, else the last ``nn.Linear`` of the model."""
+        """The target's ``head`` if it names one, else the last ``nn.Linear`` of the model.
+
+        A ``head`` that is no module of ``model`` is refused in one line: one that is no module
+        was ignored (the last ``nn.Linear`` trained instead, unsaid), and one outside ``model``
+        left nothing of it to train ("its model has every parameter frozen")."""
         head = getattr(self.target, "head", None)
-        if isinstance(head, nn.Module):
+        if head is not None:
+            name = plugin_label(self.target)
+            if not isinstance(head, nn.Module):
+                raise FfadeError(
+                    f"target '{name}': its head is {a_type(head)}, not a torch.nn.Module; make "
+                    "it the module of its model to train with train: head (such as model.fc), "
+                    "or leave it out to train the model's last nn.Linear"
+                )
+            if not any(module is head for module in self.network.modules()):
+                raise FfadeError(
+                    f"target '{name}': its head is not a module of its model, which is what the "
+                    "fine-tuner trains and saves; make head a part of model (such as model.fc), "
+                    "or leave it out to train the model's last nn.Linear"
+                )
             return head
         linears = [m for m in self.network.modules() if isinstance(m, nn.Linear)]
         if not linears:

@@ -393,3 +393,31 @@ def test_the_reused_rewards_are_listed_with_the_distribution_that_holds_them() -
         if dist in {"ffade-vision", "ffade-text", "ffade-diffusion"}:
             shipped.setdefault(dist, set()).add(plugin.name)
     assert listed == shipped
+
+
+def test_the_trainable_target_example_meets_the_contract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/plugins.md, Trainable targets: the example has what a fine-tuner checks (model,
+    preprocess, weights), model(preprocess(x)) is predict(x) with gradients, and the weights a
+    fine-tuner would save load back through its weights argument."""
+    from ffade import registry
+    from ffade.mitigate.plan import check_trainable
+    from ffade.plugin_api import TrainableTarget
+
+    package = write_doc_files(tmp_path, dist_info=False)
+    name = "ffade_points.trainable:TrainableLinear"
+    with _on_path(monkeypatch, package):
+        target = registry.create("target", name)
+        assert isinstance(target, TrainableTarget) and target.cpu_threads is None
+        check_trainable(target, name)  # raises if a member is missing
+        points = torch.randn(8, 2)
+        trained = target.model(target.preprocess(points))
+        assert trained.requires_grad and torch.equal(trained.detach(), target.predict(points))
+        assert not target.model.training  # handed over in eval mode
+        with torch.no_grad():
+            target.model.weight.mul_(-1)
+        torch.save(target.model.state_dict(), tmp_path / "model.pt")
+        fixed = registry.create("target", name, {"weights": str(tmp_path / "model.pt")})
+        assert torch.equal(fixed.model.weight, target.model.weight)
+        assert target.path_arguments == ("weights",)

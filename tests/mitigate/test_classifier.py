@@ -219,6 +219,47 @@ def test_a_model_that_cannot_train_is_refused_before_the_first_step(
     assert trainer.optimizers == []  # stopped in setup: Lightning never asked for an optimizer
 
 
+class HeadOutsideCNN(DigitsCNNTarget):
+    """A ``head`` that is a module, but not one of ``model``'s."""
+
+    def __init__(self, weights: str | None = BUNDLED) -> None:
+        super().__init__(weights)
+        self.head = torch.nn.Linear(128, 10)
+
+
+class HeadNamedCNN(DigitsCNNTarget):
+    """A ``head`` given as the module's name rather than the module."""
+
+    def __init__(self, weights: str | None = BUNDLED) -> None:
+        super().__init__(weights)
+        self.head = "classifier.2"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (HeadOutsideCNN, r"its head is not a module of its model, which is what the fine-tuner"),
+        (HeadNamedCNN, r"its head is a str, not a torch\.nn\.Module; make it the module"),
+    ],
+)
+def test_a_head_that_is_no_module_of_the_model_is_refused(
+    digits_run: Path, tmp_path: Path, target: type, message: str
+) -> None:
+    """docs/plugins.md: ``head`` is the module of ``model`` that ``train: head`` trains. One
+    outside the model was refused as "its model has every parameter frozen", which the user
+    never did; a name instead of the module was ignored, and the last nn.Linear trained."""
+    registry.register("target", "headed_cnn", target)
+    try:
+        run = run_naming(digits_run, tmp_path, "target", "headed_cnn")
+        tuner = ClassifierFineTuner(run=str(run), train="head")
+        trainer = Trainer(max_epochs=1, logger=False, default_root_dir=tmp_path / "out")
+        with pytest.raises(FfadeError, match=rf"^target 'headed_cnn': {message}"):
+            trainer.fit(tuner)
+    finally:
+        registry.unregister("target", "headed_cnn")
+    assert trainer.optimizers == []  # stopped in setup: Lightning never asked for an optimizer
+
+
 class RowsCNN(DigitsCNNTarget):
     """Class scores as a list of rows, one per input, which discovery takes (docs/plugins.md)."""
 
