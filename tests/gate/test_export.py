@@ -226,3 +226,13 @@ def test_each_case_is_measured_on_its_own_pairs(tmp_path: Path) -> None:
         alone.write_text(yaml.safe_dump(dict(data, cases=[case]), sort_keys=False))
         [result] = run_check(alone)
         assert result.measured() == case["measured"], case["name"]
+
+
+def test_a_suite_of_another_format_version_is_named_so(tmp_path: Path, capsys) -> None:
+    """`format: ffade-suite/2` (a newer ffade's suite) was called "not an ffade suite"."""
+    suite = tmp_path / "s.yaml"
+    suite.write_text("format: ffade-suite/2\ncases: []\n")
+    assert main(["check", "--suite", str(suite)]) == 2
+    err = capsys.readouterr().err
+    assert "format 'ffade-suite/2' is not one this ffade reads" in err, err
+    assert "reads 'format: ffade-suite/1'" in err, err
