@@ -162,6 +162,13 @@ def read_suite(path: str | Path) -> Suite:
     """Read and check a suite file; every mistake is one line naming the case and key."""
     path = Path(path)
     data = read_yaml(path, f"--suite: suite file '{path}' not found", unique_keys=True)
+    given = data.get("format") if isinstance(data, dict) else None
+    if isinstance(given, str) and given.startswith("ffade-suite") and given != FORMAT:
+        # a suite of another format version (or a typo there) is named as such, not "no suite"
+        raise FfadeError(
+            f"{path}: format {given!r} is not one this ffade reads; it reads "
+            f"'format: {FORMAT}' (re-export the suite with this ffade, or fix the line)"
+        )
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FfadeError(f"{path}: not an ffade suite (expected 'format: {FORMAT}')")
     check_keys(data, SUITE_KEYS, str(path))

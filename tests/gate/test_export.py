@@ -17,6 +17,7 @@ from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
+from ffade.gate.check import run_check
 from ffade.registry import register, unregister
 from tests.gate.test_gate import NanSynthetic
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
@@ -207,3 +208,31 @@ def test_a_suite_or_feedback_file_that_is_no_regular_file_is_not_called_missing(
         assert result.stderr == (
             f"ffade: error: {what} is no regular file (a device or a pipe); give a YAML file\n"
         )
+
+
+def test_each_case_is_measured_on_its_own_pairs(tmp_path: Path) -> None:
+    """docs/gate.md: two rows of one count are not one case measured twice. Every case's
+    measured counts, exported together, are those of its pairs checked in a suite of its own."""
+    explorer = RandomExplorer(task=synthetic_spec(), budget=1500, num_envs=100)
+    run = Path(discover(explorer, tmp_path, seed=0).recorder.run_dir)
+    suite = tmp_path / "s.yaml"
+    export = ["export", str(run), "--slices", "regions", "--pairs", "16", "--to", str(suite)]
+    assert main(export) == 0
+    data = yaml.safe_load(suite.read_text())
+    cases = data["cases"]
+    assert len(cases) >= 2
+    for case in cases:
+        alone = tmp_path / f"{case['name']}.yaml"
+        alone.write_text(yaml.safe_dump(dict(data, cases=[case]), sort_keys=False))
+        [result] = run_check(alone)
+        assert result.measured() == case["measured"], case["name"]
+
+
+def test_a_suite_of_another_format_version_is_named_so(tmp_path: Path, capsys) -> None:
+    """`format: ffade-suite/2` (a newer ffade's suite) was called "not an ffade suite"."""
+    suite = tmp_path / "s.yaml"
+    suite.write_text("format: ffade-suite/2\ncases: []\n")
+    assert main(["check", "--suite", str(suite)]) == 2
+    err = capsys.readouterr().err
+    assert "format 'ffade-suite/2' is not one this ffade reads" in err, err
+    assert "reads 'format: ffade-suite/1'" in err, err
