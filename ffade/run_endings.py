@@ -143,15 +143,15 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
         f"fix {held_out_text(record)}",
         f"why: {record.get('reason', '-')}",
     ]
-    unclear = unclear_fix_line(record)
-    if unclear is not None:  # accepted, yet the targeted fall may be noise: say so
-        lines.append(unclear)
     if record.get("stopped_early"):  # judged all the same, on fewer steps than its config asked
         lines.append(
             f"stopped early: {record.get('stop_reason')}; the guard judged the model as trained "
             f"so far, so '{record['status']}' is this shorter fine-tune's verdict"
         )
         lines.append(f"continue it: {_continue_command(run_dir)}")
+    unclear = unclear_fix_line(record)
+    if unclear is not None:  # accepted, yet the targeted fall may be noise: say so
+        lines.append(unclear)
     target = record.get("fixed_target")
     if record.get("accepted") and target:
         lines.append(
