@@ -359,9 +359,9 @@ def _run_status(run_dir: Path) -> str | None:
 
 
 def _numbers(m: dict[str, Any]) -> str:
-    from ffade.run_endings import held_out_text
+    from ffade.run_endings import held_out_text, unclear_fix_line  # an unclear fall: said too
 
-    return held_out_text(m)
+    return "\n      ".join(line for line in (held_out_text(m), unclear_fix_line(m)) if line)
 
 
 def main(argv: list[str]) -> int:

@@ -49,6 +49,28 @@ def held_out_text(record: dict[str, Any]) -> str:
     )
 
 
+def unclear_fix_line(record: dict[str, Any]) -> str | None:
+    """For an accepted fix whose targeted failure rate did not fall clearly (mitigation.json's
+    ``targeted_change``, :mod:`ffade.mitigate.evidence`), the closing line that says so: the
+    guard accepts any fall that keeps clean accuracy, which a reader takes for a fixed failure.
+    None otherwise, and for a record written before ``targeted_change``."""
+    change = record.get("targeted_change")
+    if not record.get("accepted") or not isinstance(change, dict):
+        return None
+    if change.get("outcome") == "clear fall":
+        return None
+    rates = before_after(
+        record.get("targeted_failure_rate_before"), record.get("targeted_failure_rate_after")
+    )
+    return (
+        f"but: targeted failure rate {rates} of {change.get('pairs', 0):,} held-out pairs is no "
+        f"clear change (a two-proportion test at 95%): 'accepted' says clean "
+        f"{record.get('clean_metric', 'accuracy')} was kept and the rate fell, not that the "
+        "failure is fixed; for a clear fall, train more (a larger --trainer.max_epochs or "
+        "--model.init_args.learning_rate)"
+    )
+
+
 def before_after(before: float | None, after: float | None, shares: bool = True) -> str:
     """``before -> after``: shares as percents with one decimal, scores with three, more where
     those would read a change as none ("95.0% -> 95.0%" for 95.04% -> 94.96%, a fall the guard
@@ -127,6 +149,9 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             f"so far, so '{record['status']}' is this shorter fine-tune's verdict"
         )
         lines.append(f"continue it: {_continue_command(run_dir)}")
+    unclear = unclear_fix_line(record)
+    if unclear is not None:  # accepted, yet the targeted fall may be noise: say so
+        lines.append(unclear)
     target = record.get("fixed_target")
     if record.get("accepted") and target:
         lines.append(

@@ -1609,3 +1609,26 @@ def test_ctrl_c_in_the_retest_leaves_no_empty_report_folder(
     with pytest.raises(KeyboardInterrupt):
         loop_module._report(config, loop_dir, first, first, first, print)
     assert not (loop_dir / "report").exists()
+
+
+def test_the_loops_stage_line_says_an_accepted_fixs_unclear_fall() -> None:
+    """The loop's mitigate stage printed "accepted: ... targeted failure rate 9.3% -> 9.2% ..."
+    and went on, as if the failure were fixed; the line under it now says the fall is no clear
+    change (mitigation.json's targeted_change), and a clear fall's stage line is one line as
+    before."""
+    record = {
+        "status": "accepted",
+        "accepted": True,
+        "clean_accuracy_before": 0.98,
+        "clean_accuracy_after": 0.98,
+        "targeted_failure_rate_before": 112 / 1200,
+        "targeted_failure_rate_after": 111 / 1200,
+        "untargeted_failure_rate_before": None,
+        "untargeted_failure_rate_after": None,
+        "targeted_change": {"pairs": 1200, "outcome": "no clear change"},
+    }
+    first, second = loop_module._numbers(record).split("\n")
+    assert first.startswith("accepted: clean accuracy 98.0% -> 98.0%; targeted failure rate")
+    assert second.startswith("      but: targeted failure rate 9.3% -> 9.2% of 1,200 held-out")
+    record["targeted_change"]["outcome"] = "clear fall"
+    assert loop_module._numbers(record) == first

@@ -305,3 +305,58 @@ def test_a_run_folder_starting_with_a_dash_is_named_so_the_next_command_reads_it
     )
     assert done.returncode == 0, done.stderr
     assert "next: ffade feedback ./-runs/x" in done.stdout
+
+
+UNCLEAR = {
+    "status": "accepted",
+    "accepted": True,
+    "reason": "clean accuracy changed by +0.00 points, within the tolerance of 1.00",
+    "clean_accuracy_before": 0.981,
+    "clean_accuracy_after": 0.981,
+    "targeted_failure_rate_before": 112 / 1200,
+    "targeted_failure_rate_after": 111 / 1200,
+    "untargeted_failure_rate_before": 0.2,
+    "untargeted_failure_rate_after": 0.2,
+    "targeted_change": {"pairs": 1200, "outcome": "no clear change"},
+    "fixed_target": {"name": "digits_cnn", "args": {"weights": "/runs/fix/model.pt"}},
+}
+
+
+def test_an_accepted_fix_whose_targeted_fall_is_noise_says_so(tmp_path: Path) -> None:
+    """9.33% -> 9.25% of 1,200 held-out pairs read "fix accepted" and nothing else, which a
+    user takes for a fixed failure: a line now says the fall is no clear change, and what
+    'accepted' does say."""
+    (tmp_path / "mitigation.json").write_text(json.dumps(UNCLEAR))
+    lines = run_ending(tmp_path).splitlines()
+    assert lines[1].startswith("fix accepted: clean accuracy 98.1% -> 98.1%; targeted")
+    assert lines[2] == f"why: {UNCLEAR['reason']}"
+    assert lines[3] == (
+        "but: targeted failure rate 9.3% -> 9.2% of 1,200 held-out pairs is no clear change "
+        "(a two-proportion test at 95%): 'accepted' says clean accuracy was kept and the rate "
+        "fell, not that the failure is fixed; for a clear fall, train more (a larger "
+        "--trainer.max_epochs or --model.init_args.learning_rate)"
+    )
+    assert lines[4].startswith("next: discover again")
+    text = {**UNCLEAR, "clean_metric": "BLEU / 100"}  # said in the fine-tuner's clean metric
+    (tmp_path / "mitigation.json").write_text(json.dumps(text))
+    assert "'accepted' says clean BLEU / 100 was kept" in run_ending(tmp_path)
+
+
+def test_a_clear_fall_and_an_older_record_end_as_before(tmp_path: Path) -> None:
+    """The documented fixes (the digits loop's 47.8% -> 19.3% of 4,096 pairs) fall clearly: their
+    lines read as before, and so do a rejected fix's and a record from before targeted_change."""
+    clear = {
+        **UNCLEAR,
+        "targeted_failure_rate_before": 0.478,
+        "targeted_failure_rate_after": 0.193,
+        "targeted_change": {"pairs": 4096, "outcome": "clear fall"},
+    }
+    for record in (
+        clear,
+        {k: v for k, v in UNCLEAR.items() if k != "targeted_change"},
+        {**UNCLEAR, "status": "rejected", "accepted": False, "reason": "clean accuracy fell"},
+    ):
+        (tmp_path / "mitigation.json").write_text(json.dumps(record))
+        lines = run_ending(tmp_path).splitlines()
+        assert len(lines) == 4 and lines[3].startswith("next: ")
+        assert not any(line.startswith("but:") for line in lines)

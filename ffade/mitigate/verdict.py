@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from ffade.explore.stopping import stopped_by_trainer
+from ffade.mitigate.evidence import targeted_change
 from ffade.mitigate.guard import GuardPairs, GuardResult, region_failure_rates, relative_change
 from ffade.mitigate.plan import MitigationPlan
 from ffade.records import atomic_path
@@ -122,6 +123,11 @@ class FixVerdict:
             "clean_accuracy_change": after.clean_accuracy - before.clean_accuracy,
             "targeted_failure_rate_relative_change": relative_change(
                 before.targeted_failure_rate, after.targeted_failure_rate
+            ),
+            "targeted_change": targeted_change(
+                before.targeted_failure_rate,
+                after.targeted_failure_rate,
+                len(self._pairs.targeted_ids),
             ),
             "untargeted_failure_rate_change": None
             if before.untargeted_failure_rate is None

@@ -10,6 +10,7 @@ import torch
 
 from ffade import registry
 from ffade.mitigate.verdict import clean_change_reason
+from ffade.run_endings import before_after, run_ending
 from tests.mitigate.conftest import KEYS, fine_tune
 
 
@@ -75,6 +76,30 @@ def test_a_fix_that_lowers_no_targeted_failure_rate_is_rejected_and_undone(
     assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
     # the clean side still reads "+0.00", not "-0.00", when clean accuracy is unchanged
     assert tuner.reason(True).startswith("clean accuracy changed by +0.00 points")
+
+
+def test_a_barely_moving_fix_is_accepted_and_said_to_be_no_clear_change(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """One short epoch lowers the targeted failure rate by a few of its 256 pairs (157 -> 151
+    here) and keeps clean accuracy: the guard accepts it, and "fix accepted" was all the command
+    said, which a user reads as the failure fixed. mitigation.json's targeted_change and a
+    closing line now say the fall is no clear change; the verdict is the same."""
+    tuner = fine_tune(digits_run, tmp_path)
+    result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+    before, after = result["targeted_failure_rate_before"], result["targeted_failure_rate_after"]
+    assert result["status"] == "accepted" and after < before
+    change = result["targeted_change"]
+    pairs = result["guard"]["targeted_pairs"]
+    assert change["pairs"] == pairs == 256
+    assert change["failures_before"] == round(before * pairs) > change["failures_after"]
+    assert change["outcome"] == "no clear change"
+    lines = run_ending(tuner.run_dir).splitlines()
+    assert lines[1].startswith("fix accepted: ")
+    assert lines[3].startswith(
+        f"but: targeted failure rate {before_after(before, after)} of 256 held-out pairs is no "
+        "clear change (a two-proportion test at 95%): 'accepted' says clean accuracy was kept"
+    )
 
 
 def test_the_verdicts_numbers_never_read_a_change_as_none_or_a_fall_as_the_tolerance() -> None:
