@@ -206,4 +206,33 @@ def _rediscovery(run: str | None) -> str:
     if task.get("only_passing_inputs") and isinstance(task.get("input_ids"), list):
         chosen = shlex.quote(json.dumps(task["input_ids"]))
         command += f" --model.init_args.task.input_ids {chosen}"
-    return command
+    return command + _new_run_dir(Path(run))
+
+
+def _new_run_dir(run: Path) -> str:
+    """What the rediscovery needs so that it is not refused as writing over ``run``: a config
+    that pins its logger's ``version`` (each ``ffade loop`` stage's does) names ``run`` itself.
+
+    A loop's own discovery gets the ``rediscover`` folder beside it and the loop's
+    ``rediscover`` keys, as the loop's stage 4 runs it (a fine-tune stopped in a loop and
+    resumed by hand then continues the loop by hand); any other pinned run a new ``version_N``.
+    """
+    try:
+        trainer = read_yaml(run / "config.yaml", "no config.yaml").get("trainer") or {}
+        version = ((trainer.get("logger") or {}).get("init_args") or {}).get("version")
+    except (FfadeError, AttributeError):  # no readable config: nothing pinned to lift
+        return ""
+    if version is None:
+        return ""
+    try:  # the loop's record, when ``run`` is a loop's discovery
+        loop = json.loads((run.parent / "loop.json").read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return " --trainer.logger.init_args.version null"
+    keys = loop.get("rediscover") if run.name == "discover" else None
+    if not isinstance(keys, dict):
+        return " --trainer.logger.init_args.version null"
+    words = [" --trainer.logger.init_args.version rediscover"]
+    for key, value in keys.items():  # as ffade.loop.fit passes them: a string as typed
+        text = value if isinstance(value, str) else json.dumps(value)
+        words.append(f" --model.init_args.{key} {shlex.quote(text)}")
+    return "".join(words)

@@ -6,6 +6,8 @@ import json
 import shlex
 from pathlib import Path
 
+import yaml
+
 from ffade.fit_help import fit_help
 from ffade.run_endings import run_ending
 from tests.helpers import ffade_in_process, synthetic_spec, write_config
@@ -205,6 +207,59 @@ def test_an_accepted_fix_names_the_inputs_only_passing_inputs_chose(tmp_path: Pa
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     again = json.loads((tmp_path / "runs/test/version_1/summary.json").read_text())["task"]
     assert again["input_ids"] == chosen
+
+
+def pinned_discovery(tmp_path: Path, save_dir: Path, version: str) -> Path:
+    """A DQN discovery whose config pins its logger to ``save_dir/version``, as a loop stage's."""
+    config = yaml.safe_load(write_config(tmp_path / "c.yaml", budget=32).read_text())
+    config["trainer"]["logger"]["init_args"] = {
+        "save_dir": str(save_dir),
+        "name": "",
+        "version": version,
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    assert ffade_in_process("fit", "--config", str(tmp_path / "c.yaml")).returncode == 0
+    return save_dir / version
+
+
+def rediscovery_command(fix: Path, searched: Path) -> list[str]:
+    """The accepted fix's `next:` command for ``searched``, as the words a shell would pass."""
+    fix.mkdir()
+    target = {"name": "synthetic", "args": {"seed": 0}}
+    record = {"status": "accepted", "accepted": True, "run": str(searched), "fixed_target": target}
+    (fix / "mitigation.json").write_text(json.dumps(record))
+    line = run_ending(fix).splitlines()[-1]
+    return shlex.split(line.removeprefix("next: discover again on the fixed model: "))[1:]
+
+
+def test_a_fine_tune_resumed_in_a_stopped_loop_names_a_rediscovery_that_runs(
+    tmp_path: Path,
+) -> None:
+    """A loop stopped in its fine-tune, resumed by the printed `ffade fit --ckpt_path`, ended
+    with `next: discover again ...` on the loop's discover/config.yaml, whose logger is pinned
+    to that very run: the command was refused (`already holds a run`). Now it writes the loop's
+    rediscover/ beside it, with the loop's `rediscover` keys, as the loop's stage 4 would."""
+    loop_dir = tmp_path / "loops" / "version_0"
+    searched = pinned_discovery(tmp_path, loop_dir, "discover")
+    (loop_dir / "loop.json").write_text(
+        json.dumps({"status": "stopped", "config": {"rediscover": {"budget": 16}}})
+    )
+    words = rediscovery_command(loop_dir / "mitigate", searched)
+    assert words[-4:-2] == ["--model.init_args.budget", "16"]
+    rerun = ffade_in_process(*words)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    summary = json.loads((loop_dir / "rediscover" / "summary.json").read_text())
+    assert summary["evaluations"] == 16
+    assert summary["hyperparameters"]["warm_start"] == str(searched)
+
+
+def test_a_rediscovery_of_a_run_pinned_to_its_version_gets_a_new_one(tmp_path: Path) -> None:
+    """Outside a loop, a discovery whose config pins `version: first` gets a new version_N."""
+    searched = pinned_discovery(tmp_path, tmp_path / "runs", "first")
+    words = rediscovery_command(tmp_path / "fix", searched)
+    rerun = ffade_in_process(*words)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert (tmp_path / "runs" / "version_0" / "summary.json").is_file()
 
 
 def test_fit_help_leads_with_the_explorer_and_task_arguments() -> None:
