@@ -257,10 +257,10 @@ def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None and process.stderr is not None
     process.stdin.write("h\n")  # the input stays open: the second question waits for a person
     process.stdin.flush()
-    for line in process.stdout:  # the second question is asked once its picture is drawn
+    for line in process.stderr:  # the second question is asked once its picture is drawn
         if line.startswith("[2/"):
             break
     process.send_signal(signal.SIGHUP)
