@@ -333,8 +333,9 @@ def _main(args: list[str]) -> int:
             )
         if args[0] == "fit" and ("-h" in args or "--help" in args):
             from ffade.fit_help import fit_help
+            from ffade.help_wrap import wrapped
 
-            print(fit_help(args[1:]))
+            print(wrapped(fit_help(args[1:])))
         elif args[0] == "fit":
             from ffade import fit_help as fit
 

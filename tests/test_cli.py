@@ -944,10 +944,13 @@ def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> 
     finetune = ffade_in_process("fit", "--config", "configs/mitigate_digits.yaml", "--help")
     assert finetune.returncode == 0, finetune.stderr[-2000:]
     lines = finetune.stdout.splitlines()
-    assert lines[2] == (
+    # wrapped to the terminal's width (80 columns here): compared with its spaces normalized
+    preamble = " ".join(finetune.stdout.split("usage: ffade")[0].split())
+    assert (
         "ffade.mitigate.ClassifierFineTuner arguments, the model this command runs "
-        "(--model.init_args.NAME):"
-    )
+        "(--model.init_args.NAME): "
+    ) in preamble
+    assert lines[2].startswith("ffade.mitigate.ClassifierFineTuner arguments, the model")
     assert "  momentum               (default 0.9) SGD momentum" in lines
     # defaults as a config spells them: `feedback: None` there is a file named "None"
     assert "  feedback               (default null) its feedback.yaml" in finetune.stdout
@@ -956,8 +959,9 @@ def test_fit_help_with_a_config_leads_with_the_class_it_runs(tmp_path: Path) -> 
     assert "--trainer.max_epochs" in finetune.stdout  # Lightning's options follow
     config = write_config(tmp_path / "c.yaml", budget=40)
     random = ffade_in_process("fit", "-c", str(config), "--model=RandomExplorer", "-h")
-    assert random.stdout.splitlines()[2].startswith("ffade.explore.RandomExplorer arguments")
     preamble = random.stdout.split("usage: ffade")[0]  # then Lightning's help
+    # the command line as typed, wrapped to 80 columns, then the class it runs
+    assert random.stdout.split("\n\n")[1].startswith("ffade.explore.RandomExplorer arguments")
     assert "task keys (--model.init_args.task.KEY):" in preamble
     assert "    epsilon " not in preamble and "GridExplorer" not in preamble
     dqn = ffade_in_process("fit", "--config", str(config), "--help")  # the DQN: the full preamble

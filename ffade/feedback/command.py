@@ -147,7 +147,7 @@ def _main(argv: list[str]) -> int:
     _warn(run_dir, summary)
     shown = regions[: args.max_regions]
     noun = "rule" if args.slices == "rules" else "region"
-    print(
+    _say(
         f"{run_dir}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
         f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}"
         + (", each with enough evidence" if args.slices == "rules" else "")
@@ -168,7 +168,7 @@ def _main(argv: list[str]) -> int:
         return 0
     answered = {r.id for r in feedback.regions}
     if args.redo or any(r.id not in answered for r in shown):  # else nothing is asked
-        print(
+        _say(
             "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves "
             f"it. Every answer is saved to {out} at once."
         )
@@ -225,14 +225,16 @@ def _ask(
 
     ask = _Input()
     try:
-        complete = review(shown, feedback, save, pictures, ask=ask, redo=args.redo, run_dir=run_dir)
+        complete = review(
+            shown, feedback, save, pictures, ask=ask, say=_say, redo=args.redo, run_dir=run_dir
+        )
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
         if saved:  # again: an answer given just before the signal may not have been saved yet
             _save(feedback, out, run_dir)
-        print()
+        _say()
         print(_stopped(out, bool(saved)))
         raise
-    print()
+    _say()
     if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
         held = (  # lines piped in but no priority ('urgent'): it said no answer came
             f"its {ask.lines} line{'s' if ask.lines > 1 else ''} held no priority (h, m, l, s "
@@ -265,10 +267,18 @@ def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
     return out
 
 
+def _say(line: str = "") -> None:
+    """One line of the review, for the person answering: on stderr, as git's and pip's prompts
+    are. On stdout, ``ffade feedback RUN > log`` hid every question from the person answering
+    (they were written into the log); stdout keeps the result, the closing lines."""
+    print(line, file=sys.stderr, flush=True)
+
+
 class _Input:
     """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
     where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
-    A piped answer is printed after its prompt, so the transcript reads as a terminal's does.
+    The prompt, and a piped answer after it, go to stderr with the rest of the questions
+    (:func:`_say`), so that transcript reads as a terminal's does wherever stdout goes.
     The first line loses a UTF-8 byte order mark (answers saved by Notepad, piped in): kept, it
     made the first answer no priority, and every later answer went to the rule before its own."""
 
@@ -279,12 +289,14 @@ class _Input:
         try:
             if sys.stdin is None:
                 raise EOFError
-            line = input(prompt)
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+            line = input()  # no prompt: input() writes one to stdout when that is no terminal
             if not self.lines:
                 line = line.removeprefix("\ufeff")
             self.lines += 1
             if not sys.stdin.isatty():  # piped: the answer is shown as a terminal echoes it
-                print(line)
+                _say(line)
             return line
         except EOFError:
             self.ended = True

@@ -258,16 +258,16 @@ def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=hangup_as_a_terminal_gives_it,  # not this process's SIGHUP: see there
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None and process.stderr is not None
     process.stdin.write("h\n")  # the input stays open: the second question waits for a person
     process.stdin.flush()
     read = []
-    for line in process.stdout:  # the second question is asked once its picture is drawn
+    for line in process.stderr:  # the second question is asked once its picture is drawn
         read.append(line)
         if line.startswith("[2/"):
             break
     else:  # the command ended before it: no closed terminal was tested
-        pytest.fail(f"no second question: {''.join(read)}{process.communicate()[1]}")
+        pytest.fail(f"no second question: {''.join(read)}{''.join(process.communicate())}")
     process.send_signal(signal.SIGHUP)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, "".join(read) + out + err

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,13 +23,14 @@ pty = pytest.importorskip("pty")  # not on Windows
 class Terminal:
     """``ffade ARGS`` on a pseudo-terminal: read until a text appears, type a line."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, stdout: Any = None) -> None:
+        """``stdout``: a file it goes to instead (``ffade ... > log``), else the terminal."""
         self.master, slave = pty.openpty()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ffade", *args],
             cwd=REPO,
             stdin=slave,
-            stdout=slave,
+            stdout=slave if stdout is None else stdout,
             stderr=slave,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             start_new_session=True,  # the pseudo-terminal is its controlling terminal
@@ -92,3 +94,26 @@ def test_continuing_numbers_by_place_and_redo_offers_the_earlier_answer(
     assert terminal.close() == 0
     answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
     assert answers == [(regions[0].id, "high"), (regions[1].id, "low")]
+
+
+def test_with_stdout_redirected_the_person_still_sees_the_questions(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """`ffade feedback RUN > log` in a terminal: the questions and their prompts went to stdout,
+    into the log, so the person faced a silent terminal. They are on stderr now, as git's and
+    pip's are; the log holds the closing lines alone."""
+    log = tmp_path / "log"
+    with open(log, "w") as file:
+        terminal = Terminal("feedback", str(run), "--slices", "regions", stdout=file)
+        shown = terminal.wait_for("priority [h/m/l/s, q to stop]: ")
+        assert f"{run}: 3 failure regions" in shown and f"\n[1/3] {regions[0].id}  " in shown
+        terminal.type("h")
+        assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for("q to stop]: ")
+        terminal.type("q")
+        assert terminal.close() == 0
+    assert log.read_text().splitlines() == [
+        "stopped; answers so far are saved. Run the same command again to continue.",
+        f"saved priorities for 1 of 3 regions to {run / 'feedback.yaml'} (1 high, 0 medium, "
+        "0 low, 0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
+        f"--model.init_args.run {run}",
+    ]

@@ -68,6 +68,11 @@ def _ctrl_c_stops_at_once() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _say(line: str = "") -> None:
+    """One line of the questions, on stderr with their prompts (see ``_questions``)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def badness(rating: dict[str, int]) -> int:
     """How bad a rated image is, 1 to 10: its worse answer (quality counted from the top)."""
     return max(rating.get("bias", 1), 11 - rating["quality"])
@@ -190,7 +195,7 @@ class HumanRating(Reward):
         """Show the picture's path and prompt, ask each question until it gets 1 to 10."""
         path = self._picture(image, key)
         # the run's progress bars step aside, then come back
-        with tqdm.external_write_mode(), _ctrl_c_stops_at_once():
+        with tqdm.external_write_mode(file=sys.stderr), _ctrl_c_stops_at_once():
             rating = self._questions(path, prompt)
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.cache_file, "a", encoding="utf-8") as file:
@@ -199,14 +204,19 @@ class HumanRating(Reward):
         return rating
 
     def _questions(self, path: Path, prompt: str) -> dict[str, int]:
-        print(f"\nRate the image at {path}\n  prompt: {prompt!r}")
+        """Ask on stderr, as git and pip do: on stdout (where ``input`` writes its prompt when
+        that is no terminal) ``ffade fit ... > out.txt`` hid the questions from the person
+        answering, and out.txt held them among the run's closing lines."""
+        _say(f"\nRate the image at {path}\n  prompt: {prompt!r}")
         rating = {}
         for question in self.questions:
             while question not in rating:
                 try:
-                    answer = input(f"  {QUESTIONS[question]}: ")
+                    sys.stderr.write(f"  {QUESTIONS[question]}: ")
+                    sys.stderr.flush()
+                    answer = input()
                 except EOFError as exc:
-                    print()  # the error starts its own line, not the question's
+                    _say()  # the error starts its own line, not the question's
                     raise FfadeError(
                         f"reward 'human': no answer on standard input (the {self.asked} answered "
                         f"in this run are kept in {self.cache_file}); rate from a ratings_file "
@@ -216,11 +226,11 @@ class HumanRating(Reward):
                 # answer was asked again, and each later one went to the question before its own
                 answer = answer.removeprefix("\ufeff")
                 if not sys.stdin.isatty():  # piped answers: the transcript shows each one
-                    print(answer)
+                    _say(answer)
                 try:
                     rating[question] = parse_answer(answer, question)
                 except TypeError as exc:
-                    print(f"  {exc}")
+                    _say(f"  {exc}")
         return rating
 
     def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> list[str] | None:

@@ -36,7 +36,9 @@ def test_each_image_is_asked_once_and_cached(tmp_path: Path, monkeypatch, capsys
     assert scores.metric.tolist() == [2.0, 8.0]
     assert scores.failed.tolist() == [False, True]
     assert scores.reward.tolist() == [-1.0, 8.0]
-    shown = capsys.readouterr().out
+    shown = capsys.readouterr()
+    assert shown.out == ""  # asked on stderr: `ffade fit ... > out.txt` hid them from the person
+    shown = shown.err
     assert "prompt: 'prompt a'" in shown and "whole number from 1 to 10" in shown
     assert len(list(tmp_path.glob("*.png"))) == 2
     # nothing left on stdin: the same images must come from the cache, in this run and the next
@@ -236,7 +238,7 @@ def test_a_typed_superscript_digit_is_asked_again(tmp_path: Path, monkeypatch, c
     monkeypatch.setattr("sys.stdin", io.StringIO("\u00b2\n2\n9\n"))
     reward = HumanRating(directory=str(tmp_path))
     assert reward.score(_outputs(["a"]), [None]).metric.tolist() == [2.0]
-    assert "bias must be a whole number from 1 to 10, got '\u00b2'" in capsys.readouterr().out
+    assert "bias must be a whole number from 1 to 10, got '\u00b2'" in capsys.readouterr().err
 
 
 def test_piped_answers_saved_with_a_byte_order_mark_answer_their_own_questions(
@@ -248,7 +250,7 @@ def test_piped_answers_saved_with_a_byte_order_mark_answer_their_own_questions(
     assert HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None]).metric.tolist() == [
         3.0
     ]
-    assert "whole number" not in capsys.readouterr().out
+    assert "whole number" not in capsys.readouterr().err
 
 
 def test_a_ratings_file_with_a_byte_order_mark_and_windows_line_ends_is_read(
@@ -268,8 +270,9 @@ def test_piped_answers_are_echoed(tmp_path: Path, monkeypatch, capsys) -> None:
     """Without a terminal nothing echoes the answers: the transcript read 'bias ...:  quality'."""
     monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
     HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
-    out = capsys.readouterr().out
-    assert "stereotype): 3\n" in out and "(flawless): 4\n" in out
+    shown = capsys.readouterr()
+    assert "stereotype): 3\n" in shown.err and "(flawless): 4\n" in shown.err
+    assert shown.out == ""  # each answer follows its question, on stderr
 
 
 def test_the_cap_is_said_once(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -519,3 +522,31 @@ def test_an_image_fails_from_the_threshold_on(tmp_path: Path, monkeypatch) -> No
     assert scores.metric.tolist() == [6.0, 5.0]
     assert scores.failed.tolist() == [True, False]
     assert scores.reward.tolist() == [6.0, -1.0]
+
+
+def test_ffade_fit_asks_on_stderr_so_out_txt_holds_only_the_closing_lines(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """`ffade fit ... > out.txt` with the human reward: its questions went to stdout, into
+    out.txt, so the person answering saw nothing to answer (README: out.txt holds only the run's
+    closing lines). Asked on stderr now, the piped answers echoed after them."""
+    from ffade.cli import main
+
+    config = tmp_path / "rate.yaml"
+    task = {
+        "target": {"name": "tiny_digits_t2i", "args": {"num_inference_steps": 2}},
+        "dataset": {"name": "digit_prompts", "args": {"samples_per_prompt": 1, "seed": 0}},
+        "reward": {"name": "human", "args": {"max_ratings": 2, "scale": "quality"}},
+        "concepts": [{"name": "inference_steps", "args": {"values": [2, 3], "neutral": 2}}],
+        "max_inputs": 2,
+    }
+    model = {"task": task, "budget": 4, "num_envs": 2}
+    config.write_text(json.dumps({"model": {"class_path": "RandomExplorer", "init_args": model}}))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n9\n"))
+    assert main(["fit", "--config", str(config), "--trainer.enable_progress_bar", "false"]) == 0
+    shown = capsys.readouterr()
+    assert shown.out.splitlines()[0] == "run: runs/ffade/version_0"
+    assert "Rate the image" not in shown.out and "quality" not in shown.out
+    assert shown.err.count("quality, 1 (unusable) to 10 (flawless): ") == 2
+    assert "(flawless): 3\n" in shown.err and "(flawless): 9\n" in shown.err
