@@ -157,7 +157,7 @@ class FineTuner(FixVerdict, RunModule):
         self._split_inputs = len(self.task.inputs)  # before any is left out as a searched one
         dataset = spec["dataset"]["name"]
         heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset)
-        self.tell(self.task.notes)
+        self.tell([*self.plan.notes, *self.task.notes])  # "RUN did not finish", first
         check_trainable(self.task.target, spec["target"]["name"])
         t = self.task
         self.heldout = Task(

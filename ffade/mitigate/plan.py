@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from ffade import registry
 from ffade.errors import EMPTY_PATH, FfadeError, broken_link, is_number
+from ffade.evaluation_log import unfinished_note
 from ffade.feedback.ownership import check_feedback_ranks_run
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -50,6 +51,9 @@ class MitigationPlan:
         states: targeted concept states (m, k), the members of those regions, each once.
         weights: sampling probability of each targeted state (m,), summing to 1.
         state_regions: whether each targeted state is a member of each region (m, regions).
+        notes: what the fine-tune says of the run before it trains: that it did not finish
+            (summary.json status ``running``, ``interrupted``...), as ``ffade report``,
+            ``feedback`` and ``export`` say it, since its failures are those found so far.
     """
 
     run_dir: Path
@@ -60,6 +64,7 @@ class MitigationPlan:
     states: np.ndarray
     weights: np.ndarray
     state_regions: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
     @property
     def claimed(self) -> ClaimedStates:
@@ -179,6 +184,7 @@ def make_plan(
         states=states,
         weights=weights,
         state_regions=members,
+        notes=[note] if (note := unfinished_note(run_dir, summary.get("status"))) else [],
     )
 
 

@@ -146,6 +146,40 @@ def test_redo_with_other_slices_leaves_no_pictures_of_the_replaced_answers(
     assert sorted(p.name for p in pictures.iterdir()) == [f"{high}.png", "notes.txt"]
 
 
+TRAINING_LIBRARIES = ("lightning", "lightning_fabric", "pytorch_lightning", "torchmetrics")
+
+
+def test_feedback_from_a_file_draws_its_picture_without_lightning_or_scikit_learn(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """``ffade feedback RUN --from FILE`` is among the commands that do not train: it imports
+    torch, torchvision and matplotlib to rebuild and draw the examples, never Lightning; nor
+    scikit-learn (0.6 s of its 6.5 s of CPU) to read the digits it draws."""
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("summary.json", "evaluations.jsonl"):
+        (run / name).write_bytes((digits_run / name).read_bytes())
+    priorities = REPO / "configs" / "feedback_digits.yaml"
+    args = ["feedback", str(run), "--from", str(priorities), "--examples", "2"]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ffade", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(list((run / PICTURES_DIR).glob("S-*.png"))) == 1  # rank 1: high, one picture
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"torch", "matplotlib", "ffade.feedback.pictures"} <= imported  # it drew one
+    late = sorted(m for m in imported if m.split(".")[0] in (*TRAINING_LIBRARIES, "sklearn"))
+    assert late == [], late[:5]
+
+
 def test_a_long_title_with_dollars_wraps_and_draws_as_typed() -> None:
     """A slice over labels with '$' stopped the pictures on a ParseException; a slice over long
     labels made a title several times the picture's width."""

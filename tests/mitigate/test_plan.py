@@ -167,6 +167,34 @@ def test_a_fine_tunes_run_directory_is_named_as_one(run: Path) -> None:
     )
 
 
+def test_a_fine_tune_of_a_run_that_did_not_finish_says_so_as_report_does(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ffade report``, ``feedback`` and ``export`` say a run still running (or killed) did not
+    finish; a fine-tune of it trained on the failures found so far and said nothing."""
+    from ffade.cli import main
+
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "status": "running"}))
+    note = (
+        f"ffade: note: {run} did not finish: its summary.json status is 'running' (still "
+        "running, or killed); its figures cover the evaluations made so far"
+    )
+    assert main(["report", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert note in capsys.readouterr().err.splitlines()  # the words report says it in
+    args = ["fit", "--config", str(REPO / "configs" / "mitigate_digits.yaml")]
+    args += ["--model.init_args.run", str(run), "--trainer.max_epochs", "1"]
+    args += ["--model.init_args.max_finetune_inputs", "64", "--model.init_args.guard_pairs", "256"]
+    args += ["--trainer.enable_progress_bar", "false"]
+    code = main([*args, "--trainer.logger.init_args.save_dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 0, err[-2000:]
+    assert err.splitlines().count(note) == 1, err[-2000:]
+    assert make_plan(run).notes == [note.removeprefix("ffade: note: ")]
+    (run / "summary.json").write_text(json.dumps(summary))  # finished: nothing to say
+    assert summary["status"] == "finished" and make_plan(run).notes == []
+
+
 def test_unknown_priority_weight_is_refused(run: Path) -> None:
     with pytest.raises(FfadeError, match="unknown priority 'urgent'"):
         make_plan(run, priority_weights={"urgent": 5.0})

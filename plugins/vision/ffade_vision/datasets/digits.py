@@ -6,9 +6,13 @@ data. Images are upscaled (bilinear) so that rotation, blur and occlusion have p
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from ffade.errors import FfadeError, as_written
@@ -71,15 +75,13 @@ class DigitsDataset(Dataset):
                 f"{as_written(margin)} leave "
                 f"{digit_size} pixels for the digit; it needs at least 8 (and margin >= 0)"
             )
-        from sklearn.datasets import load_digits  # here: ~1 s of CPU, paid by `ffade plugins`
-
-        bunch = load_digits()
-        images = torch.from_numpy(bunch.images).float().div_(16.0).unsqueeze(1)
+        originals, labels = digits_arrays()
+        images = torch.from_numpy(originals).float().div_(16.0).unsqueeze(1)
         images = F.resize(images, [digit_size, digit_size], antialias=True).clamp_(0.0, 1.0)
         images = F.pad(images, [margin], fill=0.0)
         self.images = images.expand(-1, channels, -1, -1).contiguous()
-        self.labels = [int(y) for y in bunch.target]
-        keys = array_keys(bunch.images)  # the 8x8 originals: equal ones stay equal resized
+        self.labels = [int(y) for y in labels]
+        keys = array_keys(originals)  # the 8x8 originals: equal ones stay equal resized
         # checked as given: tuple(5) was "'int' object is not iterable", naming no key
         self.indices = split_indices("digits", len(self.labels), fractions, seed, keys)
         self.fractions = tuple(fractions)
@@ -90,3 +92,22 @@ class DigitsDataset(Dataset):
         """The (image (C, H, W), digit) pairs of one split, in a seeded order."""
         check_split_name("digits", name)
         return [(self.images[i], self.labels[i]) for i in self.indices[name]]
+
+
+def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 8x8 images (0-16) and their digits, as ``sklearn.datasets.load_digits`` gives
+    them, read from the file scikit-learn ships without importing scikit-learn: its import
+    (scipy.stats and more) was 0.6 s of the 6.5 s of CPU of ``ffade feedback`` drawing the
+    quickstart's pictures (1.3 s alone), to read a 57 kB file. A scikit-learn that keeps the
+    file elsewhere is read with ``load_digits``."""
+    spec = importlib.util.find_spec("sklearn")  # finds the package; runs none of it
+    folders = (spec.submodule_search_locations or []) if spec is not None else []
+    table = next((Path(f, "datasets", "data", "digits.csv.gz") for f in folders), None)
+    if table is None or not table.is_file():
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        return bunch.images, bunch.target
+    with gzip.open(table, mode="rt", encoding="utf-8") as rows:
+        data = np.loadtxt(rows, delimiter=",")  # as load_digits reads it: float64, 65 columns
+    return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(int)
