@@ -242,8 +242,8 @@ class Evaluator(EvaluationTotals):
         metrics, rewards, failed = scores.metric, scores.reward, scores.failed
         invalid = np.asarray(scores.invalid, bool)
         paid = rewards
+        warn_now = bool(invalid.any()) and not self.invalid  # warned once the batch is kept
         if invalid.any():  # neither failed nor paid: no NaN reaches a learner
-            self._warn_invalid(invalid, metrics, rewards, ids, states)
             self._invalid_now.update(keys[invalid].tolist())
             failed = (np.asarray(failed, bool) & ~invalid).tolist()
             paid = np.where(invalid, 0.0, rewards).tolist()
@@ -269,6 +269,8 @@ class Evaluator(EvaluationTotals):
                 listener(ids[rows], states[rows])
         if lines is not None:
             self.recorder.append_lines(lines)
+        if warn_now:  # after its batch is recorded: a warning made an error keeps it
+            self._warn_invalid(invalid, metrics, rewards, ids, states)
 
     def _warn_invalid(
         self,
@@ -280,9 +282,9 @@ class Evaluator(EvaluationTotals):
     ) -> None:
         """Say once per run (and once, on rank 0, under data parallelism) what was not valid:
         a NaN metric (NaN outputs, or the reward's arithmetic), else a NaN or infinite reward;
-        kept in ``first_invalid`` (warned or not) for an error that outlives the terminal."""
-        if self.invalid:
-            return
+        kept in ``first_invalid`` (warned or not) for an error that outlives the terminal.
+        Called once its batch is recorded: ``python -W error`` makes the warning an exception
+        that ends the run, and the batch it is about stays in the log and the counts."""
         row = int(np.argmax(invalid))
         reward, target = self.task.reward, self.task.target
         name = plugin_label(reward)

@@ -137,7 +137,9 @@ def name_by_key(error: Exception, kind: str, params: Mapping[str, Any], where: s
     if found and found[2] in params:
         said = f"{found[1]}: {where}{found[2]}{said[found.end() :]}"
     said = re.sub(
-        r"(?<=[\s(;])(\w+)(?=: [\w.-]+)",
+        # after "set ", "; " or "(" only: "... text-classification model: 4 of its weights" is
+        # prose, not an argument set
+        r"(?:(?<=set )|(?<=; )|(?<=\())(\w+)(?=: [\w.-]+)",
         lambda m: f"{where}{m[1]}" if m[1] in params and m[1] != "self" else m[1],
         said,
     )

@@ -19,7 +19,7 @@ import numpy as np
 from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import MITIGATION_FILE, read_summary
-from ffade.shell_words import shell_path
+from ffade.shell_words import absolute, shell_path
 from ffade.shown_numbers import share, told_apart
 from ffade.yamlfile import read_yaml
 
@@ -94,7 +94,7 @@ def _discovery_ending(
 
     states = summary.get("failing_concept_states", "-")
     lines = [
-        f"run: {run_dir}",
+        f"run: {shell_path(run_dir)}",  # quoted as the next: command is
         counts_line(
             {"evaluations": 0, "failures": 0, **summary},
             f" (in {states} concept state{'' if states == 1 else 's'})",
@@ -123,7 +123,7 @@ def _discovery_ending(
 def _continue_command(run_dir: Path) -> str:
     """``ffade fit --ckpt_path`` for a search a trainer limit stopped, lifting the limits its
     config.yaml keeps (a resume under the same limit would stop again at once)."""
-    run_dir = run_dir.absolute()  # the command is copied and run from any directory
+    run_dir = absolute(run_dir)  # the command is copied and run from any directory
     run = shell_path(run_dir)
     command = f"ffade fit --config {shell_path(run_dir / 'config.yaml')} --ckpt_path {run}"
     try:
@@ -139,7 +139,7 @@ def _continue_command(run_dir: Path) -> str:
 
 def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
     lines = [
-        f"run: {run_dir}",
+        f"run: {shell_path(run_dir)}",  # quoted as the next: command is
         f"fix {held_out_text(record)}",
         f"why: {record.get('reason', '-')}",
     ]

@@ -18,7 +18,7 @@ from typing_extensions import override
 from ffade.checkpoint import LAST_CHECKPOINT
 from ffade.errors import print_line
 from ffade.records import EVALUATIONS_FILE
-from ffade.shell_words import shell_path
+from ffade.shell_words import absolute, shell_path
 
 RunModule = Any
 """A :class:`ffade.run_base.RunModule`, which imports this module: not imported back, even for
@@ -72,9 +72,9 @@ def _resume_command(module: RunModule, source: Path) -> str:
     call = PYTHON_CALL.get()
     if call:  # its model may live only in the calling process; resume= takes a run directory
         run = source.parent.parent if source.is_file() else source
-        return f"{call}(<the same arguments>, resume={str(run.absolute())!r})"
-    config = shell_path(module.run_dir.absolute() / "config.yaml")
-    return f"ffade fit --config {config} --ckpt_path {shell_path(source.absolute())}"
+        return f"{call}(<the same arguments>, resume={str(absolute(run))!r})"
+    config = shell_path(absolute(module.run_dir) / "config.yaml")
+    return f"ffade fit --config {config} --ckpt_path {shell_path(absolute(source))}"
 
 
 def _resumed_from(module: RunModule) -> Path | None:

@@ -15,6 +15,13 @@ def shell_path(path: str | Path) -> str:
     return shlex.quote(f"./{text}" if text.startswith("-") else text)
 
 
+def absolute(path: Path) -> Path:
+    """``path`` from the filesystem's root, for a command run from any directory; a ``..`` in it
+    resolved (``/work/runs/x``, not ``/work/scripts/../runs/x``), links and all, since dropping
+    ``a/..`` by its letters alone names another folder where ``a`` is a link."""
+    return path.resolve() if ".." in path.parts else path.absolute()
+
+
 def backslash_hint(path: str | os.PathLike) -> str:
     """`` (paths here are written with /, not \\: 'runs/quickstart/version_0' exists)`` when
     ``path`` holds a backslash and names something once each backslash is a ``/``; else "".

@@ -430,6 +430,30 @@ def test_an_invalid_evaluation_is_one_ffade_warning_line(tmp_path: Path) -> None
     assert f"\n{counts}, invalid: {summary['invalid']}\n" in report.stdout, report.stderr[-2000:]
 
 
+@pytest.mark.parametrize("option", ["error::UserWarning", "error"])
+def test_a_warning_made_an_error_is_one_ffade_error_line(option: str, tmp_path: Path) -> None:
+    """README: ``python -W error`` makes the invalid evaluation's warning an error that ends the
+    run (summary.json: failed). It ended in a Python traceback above "ffade: the run failed",
+    and the batch it was about was lost (summary.json: evaluations 0): now one ``ffade: error:``
+    line naming the warning, exit 1, and that batch kept in the log and the counts."""
+    predict = {"name": "callable", "args": {"predict": "tests.api.callables:nan_far_out"}}
+    config = edit(write_config(tmp_path / "c.yaml"), lambda a: a["task"].update(target=predict))
+    command = [sys.executable, "-W", option, "-m", "ffade", "fit", "--config", str(config)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    error, ending = result.stderr.strip().splitlines()
+    assert error.startswith("ffade: error: reward 'margin' scored the outputs of target 'callable'")
+    assert error.endswith(
+        "not as passes or failures (FfadeWarning, made an error by python -W or PYTHONWARNINGS)"
+    )
+    run = next(tmp_path.glob("runs/*/version_0"))
+    assert ending.startswith(f"ffade: the run failed; the run so far is in {run} ")
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["error"].startswith("FfadeWarning: reward")
+    logged = (run / "evaluations.jsonl").read_text().splitlines()
+    assert summary["invalid"] > 0 and summary["evaluations"] == len(logged) > 0
+
+
 def test_a_run_needs_a_logger_but_not_tensorboard(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("mine\n")  # a user's file where the run would land
     config = write_config(tmp_path / "c.yaml", budget=120)

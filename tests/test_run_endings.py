@@ -415,3 +415,32 @@ def test_a_clear_fall_and_an_older_record_end_as_before(tmp_path: Path) -> None:
         lines = run_ending(tmp_path).splitlines()
         assert len(lines) == 4 and lines[3].startswith("next: ")
         assert not any(line.startswith("but:") for line in lines)
+
+
+def test_label_lines_quote_paths_as_the_commands_do_and_resolve_dot_dot(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``run: my runs/x`` was printed bare under a shell-quoted ``next:`` command, so a copied
+    label split into two words; the ``continue it:`` command kept ``scripts/../my runs``, a path
+    that breaks if ``scripts`` is later removed or is a link. Now the label is one shell word (as
+    typed, relative) and the command's path is absolute without ``..``."""
+    (tmp_path / "scripts").mkdir()
+    monkeypatch.chdir(tmp_path / "scripts")
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    reason = "Lightning's Trainer stopped it (max_steps 4)"
+    run = write_run(
+        tmp_path / "my runs" / "é x",
+        {"blur": [0.0, 1.0, 2.0]},
+        counts,
+        budget=800,
+        stop_reason=reason,
+    )
+    (run / "config.yaml").write_text("{}")
+    lines = run_ending(Path("../my runs/é x")).splitlines()
+    assert lines[0] == "run: '../my runs/é x'"
+    assert shlex.split(lines[0].removeprefix("run: ")) == ["../my runs/é x"]
+    (command,) = [line for line in lines if line.startswith("continue it: ")]
+    words = shlex.split(command.removeprefix("continue it: "))
+    assert words[:3] == ["ffade", "fit", "--config"] and ".." not in command
+    assert words[3] == str(run / "config.yaml") and words[5] == str(run)
+    assert lines[-1] == "next: ffade report '../my runs/é x'"

@@ -112,3 +112,17 @@ def test_a_resumed_fine_tune_stopped_in_its_check_names_the_checkpoint_it_resume
     (module.run_dir / "checkpoints").mkdir()  # once it saved its own, that one resumes it
     (module.run_dir / "checkpoints" / "last.ckpt").write_bytes(b"saved")
     assert run_base.interrupted_line(module).endswith(f"--ckpt_path {module.run_dir}")
+
+
+def test_the_resume_command_names_the_run_without_dot_dot(tmp_path: Path, monkeypatch) -> None:
+    """A run saved under ``../runs`` (from ``scripts/``) was resumed by ``--ckpt_path
+    /work/scripts/../runs/...``: a path to nowhere once ``scripts/`` is removed or renamed."""
+    (tmp_path / "scripts").mkdir()
+    monkeypatch.chdir(tmp_path / "scripts")
+    run = tmp_path / "runs" / "version_0"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "last.ckpt").write_bytes(b"saved")
+    module = _Tuned()
+    module.run_dir = Path("../runs/version_0")
+    line = run_base.interrupted_line(module)
+    assert line.endswith(f"with: ffade fit --config {run / 'config.yaml'} --ckpt_path {run}")

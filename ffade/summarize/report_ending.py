@@ -6,6 +6,7 @@ report.md's note, when the two runs searched other inputs)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,16 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     ``ffade feedback`` with the report's own slice options, to ask about the slices just read;
     compared, the rule shift's counts instead: what a fix changed was seen only in report.md."""
     figures, rules = report["run_figures"], report["rules"]
-    lines = [f"report: {page}", counts_line(figures), coverage_line(report)]
+    lines = [f"report: {shell_path(page)}", counts_line(figures), coverage_line(report)]
+    out = page.parent
+    if "\\" in str(out) and os.sep != "\\" and out != Path(report["run"]):  # --out, typed so
+        meant = Path(str(out).replace("\\", "/"))  # a legal name here: said, not refused
+        lines.insert(
+            1,
+            f"note: the report went to one folder named {shell_path(out)} (paths here are "
+            f"written with /, not \\: --out {shell_path(meant)} for folder "
+            f"{shell_path(meant.name)} in {shell_path(meant.parent)})",
+        )
     if report["compare"] is not None:
         if keys := report["compare"].get("inputs_differ"):  # report.md's note: it mixes both
             note = inputs_differ_note(keys)

@@ -112,3 +112,36 @@ def test_a_comparison_of_two_explorers_names_fixed_and_new_as_the_table_does(
         "0 still failing, 0 unclear, 1 found by this run's explorer only, 0 not retested, "
         "0 found by the compared run's explorer only"
     )
+
+
+def test_the_report_line_quotes_its_path_as_the_next_command_does(make_run, capsys) -> None:
+    """``report: rep ort/é/report.html`` was printed bare under a shell-quoted ``next:``
+    command: copied into a shell, it split into two words."""
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    run = make_run("run", {"blur": [0.0, 1.0, 2.0]}, counts)
+    out = run.parent / "rep ort" / "é"
+    capsys.readouterr()
+    assert main([str(run), "--out", str(out), "--no-tensorboard"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"report: '{out / 'report.html'}'"
+
+
+def test_an_out_folder_typed_with_a_backslash_is_named_with_its_slash_form(
+    make_run, capsys, monkeypatch
+) -> None:
+    """``--out 'reports\\run1'`` silently made one folder of that name (a backslash is part of a
+    name on Linux): now a note names it and the ``/`` path meant; ``reports/run1`` gets none."""
+    counts = {(2,): (10, 9), (1,): (10, 0), (0,): (10, 0)}
+    run = make_run("run", {"blur": [0.0, 1.0, 2.0]}, counts)
+    monkeypatch.chdir(run.parent)
+    capsys.readouterr()
+    assert main(["run", "--out", "reports\\run1", "--no-tensorboard"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (run.parent / "reports\\run1" / "report.html").is_file()
+    assert lines[:2] == [
+        "report: 'reports\\run1/report.html'",
+        "note: the report went to one folder named 'reports\\run1' (paths here are written "
+        "with /, not \\: --out reports/run1 for folder run1 in reports)",
+    ]
+    assert main(["run", "--out", "reports/run1", "--no-tensorboard"]) == 0
+    assert not any(line.startswith("note:") for line in capsys.readouterr().out.splitlines())

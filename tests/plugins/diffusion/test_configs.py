@@ -217,3 +217,23 @@ def test_an_uncached_hub_id_names_the_model_key(tmp_path: Path) -> None:
         " false to download)"
     ]
     assert not (tmp_path / "runs").exists()
+
+
+def test_an_uncached_clip_model_names_the_reward_key(tmp_path: Path) -> None:
+    """clip_score's ``model: nosuch/model`` (not in the cache) said "reward 'clip_score': cannot
+    load CLIP model 'nosuch/model' ...: We couldn't connect to 'https://huggingface.co' ...",
+    naming no key and a connection never tried: now the key, and the hint alone."""
+    result = ffade_in_process(
+        "fit",
+        *("--config", str(REPO / "configs" / "t2i_quickstart.yaml")),
+        "--model.init_args.task.reward={name: clip_score, args: {model: nosuch/model}}",
+        *("--trainer.logger.init_args.save_dir", str(tmp_path / "runs")),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [
+        "ffade: error: reward 'clip_score': model.init_args.task.reward.args.model "
+        "'nosuch/model': cannot load the CLIP model (a local directory, or a hub id in the "
+        "Hugging Face cache; model.init_args.task.reward.args.local_files_only: false "
+        "downloads it)"
+    ]
+    assert not (tmp_path / "runs").exists()

@@ -147,7 +147,10 @@ def test_a_paper_config_without_its_weights_is_one_line(name: str, tmp_path: Pat
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("ffade: error: target 'seq2seq_summarizer': cannot load 'no-such-org/")
+    assert line.startswith(  # the key to change, named in full (it once led with no key)
+        "ffade: error: target 'seq2seq_summarizer': model.init_args.task.target.args.model "
+        "'no-such-org/"
+    )
     assert f"fetch it once with `hf download no-such-org/{hub_id.split('/')[1]}`" in line
 
 
@@ -202,3 +205,22 @@ def test_the_text_loop_runs_on_regions(tmp_path: Path) -> None:
         assert record["retest"]["slices"] == "regions" and record["retest"]["cases"]
         assert "  regions in the rediscovery" in result.stdout
         assert "  rules in the rediscovery" not in result.stdout
+
+
+def test_an_uncached_classifier_names_the_model_key(tmp_path: Path) -> None:
+    """hf_pipeline's ``model: nosuch/model`` (a hub id not in the cache) said "target
+    'hf_pipeline': cannot load 'nosuch/model' ...", naming no key: now the key to change."""
+    result = ffade_in_process(
+        "fit",
+        *("--config", "configs/text_classification.yaml"),
+        "--model.init_args.task.target.args.model=nosuch/model",
+        *("--trainer.logger.init_args.save_dir", str(tmp_path / "runs")),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "ffade: error: target 'hf_pipeline': model.init_args.task.target.args.model "
+        "'nosuch/model': cannot load it for text-classification (hub id, not in the Hugging Face "
+        "cache: fetch it once with `hf download nosuch/model`"
+    )
+    assert not (tmp_path / "runs").exists()

@@ -16,7 +16,13 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ffade.errors import FfadeError, as_written, is_number, require_positive_arg
+from ffade.errors import (
+    FfadeError,
+    as_written,
+    is_number,
+    loading_detail,
+    require_positive_arg,
+)
 from ffade.hf_models import check_model_path, check_tokenizer
 from ffade.plugin_api import Reward, Scores, usable_device
 from ffade.shown_numbers import beside
@@ -53,11 +59,11 @@ def load_clip(model: str, local_files_only: bool) -> tuple[Any, Any, tuple, tupl
         with quiet_loading():
             clip = CLIPModel.from_pretrained(source, local_files_only=local)
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-    except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except (OSError, ValueError) as exc:  # worded "model ...:" for the config's key to name it
         raise FfadeError(
-            f"reward 'clip_score': cannot load CLIP model {model!r} (a local directory, or a hub "
-            f"id in the Hugging Face cache; local_files_only: false downloads it): {first}"
+            f"reward 'clip_score': model {model!r}: cannot load the CLIP model (a local directory, "
+            "or a hub id in the Hugging Face cache; local_files_only: false downloads it)"
+            f"{loading_detail(exc)}"
         ) from exc
     check_tokenizer(tokenizer, model, "clip_score", kind="reward")
     try:

@@ -322,10 +322,10 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
                 output_loading_info=True,
             )
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=only_local)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # worded "model ...:" for the config's key to name it
         where = "local directory" if local else offline_hint(model, only_local)
         raise PluginError(
-            f"target '{NAME}': cannot load {model!r} for text-classification ({where})"
+            f"target '{NAME}': model {model!r}: cannot load it for text-classification ({where})"
             f"{loading_detail(exc)}"
         ) from exc
     check_trained_head(info, model, NAME, "text-classification")

@@ -279,7 +279,7 @@ def load(
                 trust_remote_code=trust_remote_code,
                 local_files_only=only_local or bool(tokenizer and Path(tokenizer).is_dir()),
             )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # worded "model ...:" for the config's key to name it
         _refuse_decoder_only(model, source, only_local, trust_remote_code, exc)
         bundled = (  # the bundled model goes by a target's name, not a model id
             "; the bundled model is target tiny_news_bart, or model: " + str(BUNDLED_MODEL)
@@ -287,7 +287,7 @@ def load(
             else ""
         )
         raise PluginError(
-            f"target 'seq2seq_summarizer': cannot load {model!r} "
+            f"target 'seq2seq_summarizer': model {model!r}: cannot load it "
             f"({'local directory' if local else offline_hint(model, only_local)})"
             f"{loading_detail(exc)}{bundled}"
         ) from exc

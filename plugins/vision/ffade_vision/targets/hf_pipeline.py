@@ -381,7 +381,7 @@ def _load(model: str, local_files_only: bool) -> tuple[Any, Any]:
                 " or give a local directory; local_files_only: false downloads it at run time"
             )
         raise PluginError(
-            f"target '{NAME}': cannot load {model!r} ({where}){loading_detail(exc)}"
+            f"target '{NAME}': model {model!r}: cannot load it ({where}){loading_detail(exc)}"
         ) from exc
     check_trained_head(info, model, NAME, "image-classification")
     return network, processor

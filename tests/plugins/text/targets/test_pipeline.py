@@ -97,7 +97,7 @@ def test_a_missing_summarizer_names_hf_pipeline(tmp_path: Path) -> None:
     with pytest.raises(PluginError, match=r"^target 'hf_pipeline': model '\S+': no such folder "):
         HFTextPipeline("summarization", str(tmp_path / "missing"))
     with pytest.raises(
-        PluginError, match=r"^target 'hf_pipeline': cannot load 'nobody/x'"
+        PluginError, match=r"^target 'hf_pipeline': model 'nobody/x': cannot load it "
     ) as error:
         HFTextPipeline("summarization", "nobody/x")
     assert str(error.value).endswith("local_files_only: false downloads it at run time)")

@@ -79,7 +79,8 @@ def test_errors_are_one_line(tiny_bart: Path, tmp_path: Path) -> None:
         FfadeError, match=r"'\./nowhere': no such folder /\S+/nowhere; download the model there"
     ):
         Seq2SeqSummarizer("./nowhere")
-    fetch = r"cannot load 'no-such-org/no-such-model' \(hub id, not in the Hugging Face cache: "
+    fetch = r"model 'no-such-org/no-such-model': cannot load it \(hub id, not in the Hugging Face "
+    fetch += "cache: "
     with pytest.raises(FfadeError, match=fetch + "fetch it once with `hf download no-such-org/"):
         Seq2SeqSummarizer("no-such-org/no-such-model")  # cache only, by default: no download
     with pytest.raises(FfadeError, match=r"downloads it at run time\)$"):

@@ -12,6 +12,7 @@ from ffade_vision.targets.hf_pipeline import HFImagePipeline
 from ffade.errors import PluginError
 from ffade.hf_models import quiet_saving
 from ffade.plugin_api import TrainableTarget
+from tests.helpers import REPO, ffade_in_process
 
 transformers = pytest.importorskip("transformers")
 
@@ -301,3 +302,21 @@ def test_a_crop_pct_the_target_cannot_follow_is_refused(tmp_path: Path) -> None:
     folder = _saved_tiny_convnext(tmp_path / "convnext", processor)
     with pytest.raises(PluginError, match=r"crop_pct must be a number in \(0, 1\] .*; got 1.5"):
         HFImagePipeline(str(folder))
+
+
+def test_an_uncached_hub_id_names_the_model_key(tmp_path: Path) -> None:
+    """``model: nosuch/model`` (not in the cache) said "target 'hf_image_pipeline': cannot load
+    'nosuch/model' ...", naming no key: now the CLI names the one to change."""
+    result = ffade_in_process(
+        "fit",
+        *("--config", str(REPO / "configs" / "quickstart.yaml")),
+        "--model.init_args.task.target={name: hf_image_pipeline, args: {model: nosuch/model}}",
+        *("--trainer.logger.init_args.save_dir", str(tmp_path / "runs")),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "ffade: error: target 'hf_image_pipeline': model.init_args.task.target.args.model "
+        "'nosuch/model': cannot load it (hub id, not in the Hugging Face cache: fetch it once "
+    )
+    assert not (tmp_path / "runs").exists()
