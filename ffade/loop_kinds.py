@@ -116,11 +116,12 @@ def check_stage_splits(config: LoopConfig, task: Any) -> None:
 
 def check_target_trainable(config: LoopConfig, task: Any) -> None:
     """Refuse, in the fine-tune's own line, a discovery target that a :class:`FineTuner` in
-    ``mitigate`` would refuse once the discovery has run (ffade.mitigate.plan.check_trainable):
-    the ``weights`` argument is read from the class; ``model`` and ``preprocess`` too where the
-    class has them (a property, a method), else the target is built with the discovery's
-    arguments. A target that cannot be loaded or built here is left to the discovery, which
-    says why in its own words; a fine-tuner of another base checks what it needs itself."""
+    ``mitigate`` would refuse once the discovery has run (its ``check_target``; by default
+    ffade.mitigate.plan.check_trainable): then the ``weights`` argument is read from the class;
+    ``model`` and ``preprocess`` too where the class has them (a property, a method), else the
+    target is built with the discovery's arguments (always for a fine-tuner's own check). A
+    target that cannot be loaded or built here is left to the discovery, which says why in its
+    own words; a fine-tuner of another base checks what it needs itself."""
     from ffade import registry  # torch: not for ``ffade loop --help``
     from ffade.mitigate.base import FineTuner
     from ffade.mitigate.plan import check_takes_weights, check_trainable
@@ -139,9 +140,10 @@ def check_target_trainable(config: LoopConfig, task: Any) -> None:
         cls = registry.load("target", name)
     except PluginError:
         return
-    check_takes_weights(cls, plugin_label(registry.registered("target", name) or cls, name))
-    if all(hasattr(cls, member) for member in ("model", "preprocess")):
-        return  # no need to load a model to know
+    if finetuner.check_target is check_trainable:  # else its own checks, on the built target
+        check_takes_weights(cls, plugin_label(registry.registered("target", name) or cls, name))
+        if all(hasattr(cls, member) for member in ("model", "preprocess")):
+            return  # no need to load a model to know
     states = rng_states()  # a model's random init draws: the stages' runs see none of it
     try:
         built = registry.create("target", name, args, key="model.init_args.task.target")
@@ -149,4 +151,4 @@ def check_target_trainable(config: LoopConfig, task: Any) -> None:
         return
     finally:
         set_rng_states(states)
-    check_trainable(built, name)
+    finetuner.check_target(built, name)
