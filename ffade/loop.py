@@ -70,7 +70,7 @@ from ffade.loop_config import (
     read_loop_config,
     takes_warm_start,
 )
-from ffade.loop_kinds import check_finetuner_kind, check_stage_splits
+from ffade.loop_kinds import check_finetuner_kind, check_stage_splits, check_target_trainable
 from ffade.loop_retest import retest
 from ffade.loop_stop import (
     STAGE_AFTER,
@@ -149,6 +149,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_feedback(config, task)
     check_finetuner_kind(config, task)  # a digits search with the seq2seq fine-tuner
     check_stage_splits(config, task)  # no held-out inputs to judge the fix on
+    check_target_trainable(config, task)  # no preprocess: refused after the discovery
     record: dict[str, Any] = {"loop_dir": None, "config": config.plain()}
 
     def save(status: str) -> None:

@@ -11,6 +11,11 @@ fine-tune's own check still stands.
 Likewise a dataset whose ``finetune`` or ``heldout`` split is empty (``fractions: [0.5, 0.5,
 0]``) was refused by the fine-tune after the discovery: :func:`check_stage_splits` asks the
 dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed).
+
+And a target the fine-tuner cannot train (no ``model`` or ``preprocess``, no ``weights``
+argument) was refused by the fine-tune after the discovery: :func:`check_target_trainable`
+makes the fine-tuner's own member checks first, building the target only where its class
+leaves them open (an attribute set in the constructor).
 """
 
 from __future__ import annotations
@@ -107,3 +112,43 @@ def check_stage_splits(config: LoopConfig, task: Any) -> None:
                 f"which the loop's fine-tune {job} (discovery, fine-tuning and held-out inputs "
                 "are apart); give the dataset inputs there (e.g. its fractions)"
             )
+
+
+def check_target_trainable(config: LoopConfig, task: Any) -> None:
+    """Refuse, in the fine-tune's own line, a discovery target that a :class:`FineTuner` in
+    ``mitigate`` would refuse once the discovery has run (its ``check_target``; by default
+    ffade.mitigate.plan.check_trainable): then the ``weights`` argument is read from the class;
+    ``model`` and ``preprocess`` too where the class has them (a property, a method), else the
+    target is built with the discovery's arguments (always for a fine-tuner's own check). A
+    target that cannot be loaded or built here is left to the discovery, which says why in its
+    own words; a fine-tuner of another base checks what it needs itself."""
+    from ffade import registry  # torch: not for ``ffade loop --help``
+    from ffade.mitigate.base import FineTuner
+    from ffade.mitigate.plan import check_takes_weights, check_trainable
+    from ffade.plugin_names import plugin_label
+    from ffade.rng import rng_states, set_rng_states
+
+    finetuner = model_class(config.mitigate)
+    target = task.get("target") if isinstance(task, dict) else None
+    spec = {"name": target} if isinstance(target, str) else target
+    if not (finetuner and issubclass(finetuner, FineTuner) and isinstance(spec, dict)):
+        return
+    name, args = spec.get("name"), spec.get("args") or {}
+    if not isinstance(name, str) or not isinstance(args, dict):
+        return
+    try:
+        cls = registry.load("target", name)
+    except PluginError:
+        return
+    if finetuner.check_target is check_trainable:  # else its own checks, on the built target
+        check_takes_weights(cls, plugin_label(registry.registered("target", name) or cls, name))
+        if all(hasattr(cls, member) for member in ("model", "preprocess")):
+            return  # no need to load a model to know
+    states = rng_states()  # a model's random init draws: the stages' runs see none of it
+    try:
+        built = registry.create("target", name, args, key="model.init_args.task.target")
+    except Exception:  # the discovery builds it again and says why
+        return
+    finally:
+        set_rng_states(states)
+    finetuner.check_target(built, name)

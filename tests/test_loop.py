@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from ffade_vision.rewards import Misclassification
 
@@ -25,6 +26,7 @@ from ffade.cli import main
 from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
+from ffade.plugin_api import Target
 from tests.helpers import REPO, ffade, ffade_in_process, hangup_as_a_terminal_gives_it, write_config
 from tests.summarize.test_report import parse
 
@@ -666,6 +668,57 @@ def test_a_target_of_a_kind_no_fine_tuner_fixes_is_told_where_to_write_one(
     assert "which returns output_kind 'margins': give mitigate a fine-tuner for " in lines[0]
     assert lines[0].endswith("; to write a fine-tuner, see docs/plugins.md, Your own fine-tuner")
     assert not (tmp_path / "loops").exists()
+
+
+class _NoPreprocess(Target):
+    """Digit class scores from a model with no ``preprocess``: explorable, not trainable."""
+
+    output_kind = "class_scores"
+
+    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
+        super().__init__(device)
+        self.model = torch.nn.Linear(784, 10)  # set here: the class alone cannot tell
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.model(inputs.flatten(1))
+
+
+class _NoWeights(_NoPreprocess):
+    """Has ``model`` and ``preprocess`` but takes no ``weights``: a fix could not be loaded."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        super().__init__(device=device)
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.flatten(1)
+
+
+@pytest.mark.parametrize(
+    ("cls", "says"),
+    [
+        (_NoPreprocess, "cannot be fine-tuned: it has no 'preprocess(inputs)'; it needs a"),
+        (_NoWeights, "cannot load fine-tuned weights: its constructor takes no 'weights'"),
+    ],
+)
+def test_a_target_the_fine_tuner_cannot_train_is_named_before_anything_runs(
+    tmp_path: Path, capsys, cls: type, says: str
+) -> None:
+    """The fine-tune refused such a target (in one line) only after the discovery's minutes and
+    the feedback had run: its member checks are made before the first stage now."""
+    registry.register("target", "untrainable", cls)
+    try:
+        loop = small_loop_config(tmp_path)
+        discover = Path(yaml.safe_load(loop.read_text())["discover"])
+        config = yaml.safe_load(discover.read_text())
+        config["model"]["init_args"]["task"]["target"] = {"name": "untrainable"}
+        discover.write_text(yaml.safe_dump(config))
+        assert main(["loop", "--config", str(loop)]) == 2
+    finally:
+        registry.unregister("target", "untrainable")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ffade: error: target 'untrainable' {says}")
+    assert lines[0].endswith("(see docs/plugins.md, Trainable targets)")
+    assert not (tmp_path / "loops").exists()  # no discovery ran
 
 
 def test_a_dataset_with_no_held_out_inputs_is_named_before_anything_runs(

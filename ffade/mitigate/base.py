@@ -78,6 +78,9 @@ class FineTuner(FixVerdict, RunModule):
     ("class_scores", "texts", "images"), as a reward declares what it scores. Declared,
     ``ffade loop`` refuses a discovery config whose target returns another kind before any stage
     runs (else the fine-tune said so after the discovery's minutes); None (the default): any."""
+    check_target = staticmethod(check_trainable)
+    """``(target, name)``: one line unless this fine-tuner can train the run's target; ``setup``
+    calls it, and ``ffade loop`` before its first stage. A fine-tuner may check more or other."""
 
     def __init__(
         self,
@@ -158,7 +161,7 @@ class FineTuner(FixVerdict, RunModule):
         dataset = spec["dataset"]["name"]
         heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset)
         self.tell([*self.plan.notes, *self.task.notes])  # "RUN did not finish", first
-        check_trainable(self.task.target, spec["target"]["name"])
+        self.check_target(self.task.target, spec["target"]["name"])
         t = self.task
         self.heldout = Task(
             self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout
@@ -321,13 +324,9 @@ class FineTuner(FixVerdict, RunModule):
         self._batches_trained += 1
         # on_step only: one TensorBoard tag, train/loss (with on_epoch too, _step and _epoch)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=False)
-        self.log_dict(
-            {
-                **{f"train/{k}": v for k, v in metrics.items()},
-                "train/clean_share": float(pairs.clean.float().mean()),
-            },
-            on_step=True,
-        )
+        logged = {f"train/{k}": v for k, v in metrics.items()}
+        logged["train/clean_share"] = float(pairs.clean.float().mean())
+        self.log_dict(logged, on_step=True)
         return loss
 
     @override

@@ -294,7 +294,16 @@ def check_trainable(target: Any, name: str) -> None:
             "needs a torch.nn.Module 'model' and a differentiable 'preprocess(inputs)' (see "
             "docs/plugins.md, Trainable targets)"
         )
-    if "weights" not in inspect.signature(registry.load("target", name).__init__).parameters:
+    check_takes_weights(registry.load("target", name), called)
+
+
+def check_takes_weights(cls: type, called: str) -> None:
+    """Raise a one-line error unless the target class ``cls`` can be given ``weights``: a
+    ``weights`` argument, or ``**kwargs`` (a subclass handing its arguments on), which take it."""
+    parameters = inspect.signature(cls.__init__).parameters
+    own = cls.__init__ is not object.__init__  # object's (*args, **kwargs) takes nothing
+    takes_any = own and any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    if "weights" not in parameters and not takes_any:
         raise FfadeError(
             f"target '{called}' cannot load fine-tuned weights: its constructor takes no 'weights' "
             "argument (see docs/plugins.md, Trainable targets)"

@@ -7,6 +7,8 @@ whose margins no fine-tuner fixes, so they name this one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ffade.mitigate import ClassifierFineTuner
 
 
@@ -14,3 +16,8 @@ class AnyTargetFineTuner(ClassifierFineTuner):
     """:class:`ClassifierFineTuner` that leaves the target's kind to its own checks."""
 
     output_kinds = None
+
+    @staticmethod
+    def check_target(target: Any, name: str) -> None:
+        """Any target, trainable or not (the synthetic one is not): the fine-tune is never
+        reached, and ``ffade loop`` checks the target with this before its first stage."""

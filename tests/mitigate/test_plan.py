@@ -6,15 +6,18 @@ import json
 import shlex
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from ffade import registry
 from ffade.errors import FfadeError
 from ffade.feedback import read_feedback
 from ffade.mitigate.plan import check_trainable, make_plan
+from ffade.plugin_api import Target
 from ffade.records import read_summary
 from tests.helpers import REPO, ffade_in_process
 
@@ -254,6 +257,55 @@ def test_targets_without_a_trainable_model_are_refused() -> None:
     said = "target 'synthetic' cannot be fine-tuned: it has no 'model' and no 'preprocess"
     with pytest.raises(FfadeError, match=said):
         check_trainable(target, "synthetic")
+
+
+class _Linear(Target):
+    """A trainable target with a ``weights`` argument (one never given here)."""
+
+    output_kind = "class_scores"
+
+    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
+        super().__init__(device)
+        self.model = torch.nn.Linear(2, 2).eval()
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.float()
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.model(self.preprocess(inputs))
+
+
+class _HandsOn(_Linear):
+    """Takes ``weights`` through ``**kwargs``, handing them to its parent."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+
+class _NoWeights(_Linear):
+    """Takes no ``weights``: a fixed model could not be loaded into it."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        super().__init__(device=device)
+
+
+@pytest.mark.parametrize(
+    ("cls", "refused"), [(_Linear, False), (_HandsOn, False), (_NoWeights, True)]
+)
+def test_a_target_taking_weights_through_kwargs_is_trainable(cls: type, refused: bool) -> None:
+    """A constructor with ``**kwargs`` can be given ``weights`` (registry.create passes it on);
+    it was refused as taking no 'weights' argument, as one that truly takes none still is."""
+    registry.register("target", "own_linear", cls)
+    try:
+        target = registry.create("target", "own_linear", {"weights": None} if not refused else {})
+        if not refused:
+            check_trainable(target, "own_linear")
+            return
+        said = "target 'own_linear' cannot load fine-tuned weights: its constructor takes no "
+        with pytest.raises(FfadeError, match=said):
+            check_trainable(target, "own_linear")
+    finally:
+        registry.unregister("target", "own_linear")
 
 
 def test_a_rule_claims_every_state_it_allows_not_only_those_evaluated(run: Path) -> None:

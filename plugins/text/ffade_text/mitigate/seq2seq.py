@@ -37,7 +37,7 @@ from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.mitigate.guard import GuardResult
 from ffade.mitigate.verdict import clean_change_reason
 from ffade_text.rewards import rouge_l, sentence_bleu
-from ffade_text.targets._reads import tokens_read
+from ffade_text.targets._reads import model_positions, tokens_read
 
 
 def _refuse_lora_settings(**given: Any) -> None:
@@ -136,6 +136,7 @@ class Seq2SeqFineTuner(FineTuner):
         self.clean_scores: dict[str, dict[str, float]] = {}
         self._batch_scores: dict[str, list[list[float]]] = {"bleu": [], "rougel": []}  # by batch
         self._base_weights: dict[str, torch.Tensor] | None = None
+        self._positions: int | None = None  # the most tokens the decoder has positions for
 
     # ---- what to train -----------------------------------------------------------------------
     def check_summarizer(self) -> None:
@@ -152,6 +153,9 @@ class Seq2SeqFineTuner(FineTuner):
                 f"'{name}' (a classifier takes ffade.mitigate.ClassifierFineTuner, a text-to-image "
                 "model ffade_diffusion.mitigate.DiffusionLoRAFineTuner)"
             )
+        # the target's own count (seq2seq_summarizer's), else its model config's: a target with
+        # no 'positions' stopped with an AttributeError at the first training step
+        self._positions = getattr(self.target, "positions", model_positions(self.network))
 
     @override
     def select_parameters(self) -> None:
@@ -209,7 +213,7 @@ class Seq2SeqFineTuner(FineTuner):
             padding=True,
             truncation=True,
             # a decoder with learned positions (BART) has none past them: an IndexError before
-            max_length=tokens_read(self.hparams.max_target_tokens, self.target.positions),
+            max_length=tokens_read(self.hparams.max_target_tokens, self._positions),
             return_tensors="pt",
         ).input_ids.to(self.device)
         labels[labels == tokenizer.pad_token_id] = -100

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from ffade_text.mitigate import Seq2SeqFineTuner
+from ffade_text.targets.seq2seq import TinyNewsBart
 from lightning.pytorch import Callback, Trainer
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
@@ -20,6 +22,7 @@ from ffade.errors import FfadeError
 from ffade.explore import GridExplorer
 from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
+from ffade.plugin_api import Target
 from tests.helpers import REPO, fine_tuned
 from tests.mitigate.test_signals import SigtermAsTrainingEnds
 
@@ -31,11 +34,16 @@ def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return text_discovery(tmp_path_factory.mktemp("text_discovery"))
 
 
-def text_discovery(root: Path, target_args: dict[str, Any] | None = None) -> Path:
-    """Every pair of 12 articles x 16 states, its most severe region prioritized."""
+def text_discovery(
+    root: Path,
+    target_args: dict[str, Any] | None = None,
+    target: str = "tiny_news_bart",
+    inputs: int = 12,
+) -> Path:
+    """Every pair of ``inputs`` articles x 16 states, its most severe region prioritized."""
     values = [0, 1, 2, 3]
     task = {
-        "target": {"name": "tiny_news_bart", "args": target_args or {}},
+        "target": {"name": target, "args": target_args or {}},
         "dataset": {"name": "tiny_news"},
         "reward": {"name": "bleu_drop", "args": {"pass_reward": 0.0}},
         "concepts": [
@@ -43,10 +51,10 @@ def text_discovery(root: Path, target_args: dict[str, Any] | None = None) -> Pat
             {"name": "delete_word", "args": {"values": values}},
         ],
         "mode": "macroscopic",
-        "max_inputs": 12,
+        "max_inputs": inputs,
     }
-    # every pair (12 inputs x 16 states): the fine-tuner needs regions, not a search that may miss
-    explorer = GridExplorer(task, budget=192, num_envs=64)
+    # every pair (inputs x 16 states): the fine-tuner needs regions, not a search that may miss
+    explorer = GridExplorer(task, budget=16 * inputs, num_envs=64)
     discover(explorer, root, seed=0, name="discover")
     run = Path(explorer.recorder.run_dir)
     # a population rate (the grid's), not a searcher's: 40% of these pairs fail, no state has half
@@ -312,3 +320,40 @@ def test_reference_summaries_longer_than_the_decoders_positions_are_cut_there(
     )
     result = json.loads((tuner.run_dir / "mitigation.json").read_text())
     assert result["status"] in ("accepted", "rejected")
+
+
+class _OwnSummarizer(Target):
+    """A summarizer of a user's own: a tokenizer, an encoder-decoder model, ``preprocess`` and
+    ``weights``, and no ``positions`` (which docs/plugins.md does not ask for)."""
+
+    output_kind = "texts"
+
+    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
+        super().__init__(device)
+        self._bart = TinyNewsBart(weights=weights, device=device)
+        self.model, self.tokenizer = self._bart.model, self._bart.tokenizer
+
+    def preprocess(self, inputs: list[str]) -> dict[str, torch.Tensor]:
+        return self._bart.encode(inputs)
+
+    def predict(self, inputs: list[str]) -> list[str]:
+        return self._bart.predict(inputs)
+
+    def features(self, inputs: list[str]) -> torch.Tensor:
+        return self._bart.features(inputs)
+
+
+def test_a_summarizer_without_positions_is_fine_tuned(tmp_path: Path) -> None:
+    """The fine-tuner read the target's ``positions`` (seq2seq_summarizer's own) at the first
+    training step: an AttributeError traceback for a target without it; the model's config
+    gives the count now."""
+    registry.register("target", "own_summarizer", _OwnSummarizer)
+    try:
+        run = text_discovery(tmp_path, target="own_summarizer", inputs=4)
+        small = {"max_finetune_inputs": 8, "guard_pairs": 16, "eval_batch_size": 16}
+        tuner = fine_tune(run, tmp_path, clean_tolerance=1.0, **small)
+        result = json.loads((tuner.run_dir / "mitigation.json").read_text())
+        assert result["status"] in ("accepted", "rejected")
+        assert tuner._positions == 256  # the bundled BART's max_position_embeddings
+    finally:
+        registry.unregister("target", "own_summarizer")
