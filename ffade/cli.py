@@ -272,9 +272,10 @@ def _print_ending(args: list[str], model: object) -> None:
         print(run_ending(run_dir, logged_state_counts(model)))
 
 
-def _said(line: str, error: BaseException, status: int) -> int:
-    """Print an error's line and its notes (a run it stopped: where it is, how to resume it)."""
-    print(line, file=sys.stderr)
+def _print_error(text: str, error: BaseException, status: int) -> int:
+    """Print ``ffade: error: TEXT`` and the error's notes (a run it stopped: where it is, how to
+    resume it) on stderr; return ``status``, the exit status."""
+    print(f"ffade: error: {text}", file=sys.stderr)
     for note in getattr(error, "__notes__", ()):
         print(note, file=sys.stderr)
     return status
@@ -365,11 +366,12 @@ def _main(args: list[str]) -> int:
                 print(f"ffade: note: {dropped}", file=sys.stderr)  # after the run: an error stays
             _print_ending(args, model)  # one line
     except FfadeError as exc:
-        return _said(f"ffade: error: {_with_hints(args, exc)}", exc, 2)
+        return _print_error(_with_hints(args, exc), exc, 2)
     except Warning as exc:  # one the user made an error: python -W error, PYTHONWARNINGS=error
         kind, text = type(exc).__name__, str(exc).strip()
-        said = f"{text.splitlines()[0] if text else kind} ({kind}, made an error by python -W"
-        return _said(f"ffade: error: {said} or PYTHONWARNINGS)", exc, 1)
+        first = text.splitlines()[0] if text else kind
+        said = f"{first} ({kind}, made an error by python -W or PYTHONWARNINGS)"
+        return _print_error(said, exc, 1)
     except FileNotFoundError as exc:
         print(f"ffade: error: {_not_found(exc.filename or exc)}", file=sys.stderr)
         return 2
@@ -378,14 +380,14 @@ def _main(args: list[str]) -> int:
             # a full disk: the run's log keeps whole lines and each file its old version, so
             # the command runs again (a run resumes) once there is room
             said = no_space_said(exc)
-            return _said(f"ffade: error: {said}; free some space or choose another path", exc, 1)
+            return _print_error(f"{said}; free some space or choose another path", exc, 1)
         if exc.errno not in UNWRITABLE or exc.filename is None:
             raise
         # mostly a folder one may not write to (chmod a-w, a read-only mount), at times a file
         # one may not read: a path to change either way
         path = str(exc.filename).removesuffix(".tmp")  # the file written beside its place
         said = f"{path}: {exc.strerror}; check its permissions or choose another path"
-        return _said(f"ffade: error: {said}", exc, 2)
+        return _print_error(said, exc, 2)
     except KeyboardInterrupt:
         # before a run began or after it ended (a run stopped mid-way says where it is itself)
         print("ffade: interrupted", file=sys.stderr)

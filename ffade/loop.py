@@ -199,12 +199,12 @@ def _run_stages(
     record["mitigation"] = {k: v for k, v in mitigation.items() if k not in ("guard", "training")}
     save("mitigated" if mitigation["accepted"] else "rejected")  # before its lines: see below
     if not mitigation["accepted"]:  # loop.json says rejected: a closed output no longer changes it
-        said_after_verdict(say, f"      {_numbers(mitigation)}")
+        said_after_verdict(say, _numbers(mitigation))
         said_after_verdict(
             say, f"      fix rejected: {mitigation['reason']}; stopping before rediscovery"
         )
         return record
-    say(f"      {_numbers(mitigation)}")  # closed: stopped at rediscover, its fix kept as done
+    say(_numbers(mitigation))  # closed: stopped at rediscover, its fix kept as done
 
     second = _rediscover(config, loop_dir, first, mitigation["fixed_target"], say)
     record["rediscover"] = str(second)
@@ -360,9 +360,10 @@ def _run_status(run_dir: Path) -> str | None:
 
 
 def _numbers(m: dict[str, Any]) -> str:
-    from ffade.run_endings import held_out_text, unclear_fix_line  # an unclear fall: said too
+    """The fix's held-out figures, and an unclear fall's line, indented as a stage's details."""
+    from ffade.run_endings import held_out_text, unclear_fix_line
 
-    return "\n      ".join(line for line in (held_out_text(m), unclear_fix_line(m)) if line)
+    return "\n".join(f"      {line}" for line in (held_out_text(m), unclear_fix_line(m)) if line)
 
 
 def main(argv: list[str]) -> int:

@@ -302,10 +302,10 @@ def check_run_dir(typed: str) -> None:
 
 def refuse_a_file(run_dir: str | Path) -> None:
     """Refuse a file given for a run directory (RUN/summary.json for RUN, a config), in the
-    words ``ffade report FILE`` and ``ffade.Run(FILE)`` share."""
-    if Path(run_dir).is_file():
+    words ``ffade report FILE`` and ``ffade.Run(FILE)`` share, the path as typed (``~`` too)."""
+    if Path(run_dir).expanduser().is_file():
         parent = Path(run_dir).parent
-        if (parent / SUMMARY_FILE).is_file():
+        if (parent.expanduser() / SUMMARY_FILE).is_file():
             raise FfadeError(
                 f"'{run_dir}' is a file; give the run directory that holds it ('{parent}')"
             )

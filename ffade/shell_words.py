@@ -22,6 +22,15 @@ def absolute(path: Path) -> Path:
     return path.resolve() if ".." in path.parts else path.absolute()
 
 
+SLASHES_NOTE = "paths here are written with /, not \\"
+"""Said of a path typed with Windows' backslashes, where ``/`` alone separates folders."""
+
+
+def stray_backslash(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds a backslash, which is part of a name here (on Windows, not)."""
+    return os.sep != "\\" and "\\" in os.fspath(path)
+
+
 def backslash_hint(path: str | os.PathLike) -> str:
     """`` (paths here are written with /, not \\: 'runs/quickstart/version_0' exists)`` when
     ``path`` holds a backslash and names something once each backslash is a ``/``; else "".
@@ -29,10 +38,9 @@ def backslash_hint(path: str | os.PathLike) -> str:
     A Windows path typed by mistake (``'runs\\quickstart\\version_0'``, quoted, so the shell
     keeps the backslashes) names nothing where ``/`` separates: a backslash is part of a name
     there, and "does not exist" alone hid that the run was right there."""
-    text = os.fspath(path)
-    if os.sep == "\\" or "\\" not in text:  # on Windows a backslash is the separator
+    if not stray_backslash(path):
         return ""
-    typed = text.replace("\\", "/")
+    typed = os.fspath(path).replace("\\", "/")
     if not os.path.exists(os.path.expanduser(typed)):
         return ""
-    return f" (paths here are written with /, not \\: {shell_path(typed)} exists)"
+    return f" ({SLASHES_NOTE}: {shell_path(typed)} exists)"

@@ -313,3 +313,23 @@ def enormous_reward() -> Iterator[dict[str, Any]]:
         yield {**synthetic_spec(), "reward": {"name": "enormous"}}
     finally:
         unregister("reward", "enormous")
+
+
+TRAINING_LIBRARIES = ("lightning", "lightning_fabric", "pytorch_lightning", "torchmetrics")
+
+
+def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """``python -X importtime -m ffade ARGS``: its result and every module it imported."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ffade", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return result, imported

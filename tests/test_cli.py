@@ -22,10 +22,12 @@ from lightning.pytorch import LightningModule
 
 from tests.helpers import (
     REPO,
+    TRAINING_LIBRARIES,
     ffade,
     ffade_in_process,
     ffade_reader_gone,
     hangup_as_a_terminal_gives_it,
+    python_m_ffade,
     write_config,
 )
 from tests.summarize.conftest import write_run
@@ -78,26 +80,6 @@ def test_baselines_run_through_the_same_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads((run_dir(tmp_path / "runs") / "summary.json").read_text())
     assert summary["explorer"] == "epsilon_greedy" and summary["evaluations"] == 60
-
-
-TRAINING_LIBRARIES = ("lightning", "lightning_fabric", "pytorch_lightning", "torchmetrics")
-
-
-def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
-    """``python -X importtime -m ffade ARGS``: its result and every module it imported."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ffade", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    imported = {
-        line.rpartition("|")[2].strip()
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
-    return result, imported
 
 
 @pytest.mark.parametrize(

@@ -1681,7 +1681,7 @@ def test_the_loops_stage_line_says_an_accepted_fixs_unclear_fall() -> None:
         "targeted_change": {"pairs": 1200, "outcome": "no clear change"},
     }
     first, second = loop_module._numbers(record).split("\n")
-    assert first.startswith("accepted: clean accuracy 98.0% -> 98.0%; targeted failure rate")
+    assert first.startswith("      accepted: clean accuracy 98.0% -> 98.0%; targeted failure rate")
     assert second.startswith("      but: targeted failure rate 9.3% -> 9.2% of 1,200 held-out")
     record["targeted_change"]["outcome"] = "clear fall"
     assert loop_module._numbers(record) == first

@@ -67,8 +67,8 @@ def resume_path(resume: Run | str | Path) -> str:
     """The run directory ``resume`` names, as the config's ``ckpt_path``; a mistake is named as
     the keyword typed. A file is taken as the run's checkpoint (``checkpoints/last.ckpt``),
     which ``ffade.Run`` refuses: the resume's own checks say what a wrong file is."""
-    if isinstance(resume, (str, os.PathLike)) and Path(resume).is_file():
-        return os.path.abspath(resume)
+    if isinstance(resume, (str, os.PathLike)) and Path(resume).expanduser().is_file():
+        return os.path.abspath(os.path.expanduser(resume))
     try:
         return str(Run.of(resume, "resume").dir)
     except FfadeError as error:

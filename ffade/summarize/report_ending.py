@@ -6,11 +6,10 @@ report.md's note, when the two runs searched other inputs)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from ffade.shell_words import shell_path
+from ffade.shell_words import SLASHES_NOTE, shell_path, stray_backslash
 from ffade.summarize.landscape import load_landscape
 from ffade.summarize.regions import region_arguments
 from ffade.summarize.report_notes import coverage_line, inputs_differ_note
@@ -25,12 +24,12 @@ def ending(report: dict[str, Any], page: Path, slices: str = "rules") -> str:
     figures, rules = report["run_figures"], report["rules"]
     lines = [f"report: {shell_path(page)}", counts_line(figures), coverage_line(report)]
     out = page.parent
-    if "\\" in str(out) and os.sep != "\\" and out != Path(report["run"]):  # --out, typed so
+    if stray_backslash(out) and out != Path(report["run"]):  # --out, typed so
         meant = Path(str(out).replace("\\", "/"))  # a legal name here: said, not refused
         lines.insert(
             1,
-            f"note: the report went to one folder named {shell_path(out)} (paths here are "
-            f"written with /, not \\: --out {shell_path(meant)} for folder "
+            f"note: the report went to one folder named {shell_path(out)} ({SLASHES_NOTE}: "
+            f"--out {shell_path(meant)} for folder "
             f"{shell_path(meant.name)} in {shell_path(meant.parent)})",
         )
     if report["compare"] is not None:

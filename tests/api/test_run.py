@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import ffade
+from ffade.api.keywords import resume_path
 from tests.helpers import ffade_in_process, synthetic_spec
 
 
@@ -358,6 +359,13 @@ def test_a_path_under_home_is_read_and_written_there(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(work)
     assert ffade.Run("~/run").dir == home / "run"
+    with pytest.raises(ffade.FfadeError) as error:  # a file is refused, "~" or not
+        ffade.Run("~/run/summary.json")
+    assert str(error.value) == (
+        "'~/run/summary.json' is a file; give the run directory that holds it ('~/run')"
+    )
+    (home / "saved.ckpt").write_bytes(b"")  # resume= takes a checkpoint file, "~" or not
+    assert resume_path("~/saved.ckpt") == str(home / "saved.ckpt")
     written = ffade.report(
         "~/run", compare="~/run", mitigation="~/fix", out="~/report", tensorboard=False
     )

@@ -25,7 +25,12 @@ from ffade.feedback.pictures import PICTURES_DIR, RegionPictures, _caption
 from ffade.feedback.priorities import load_regions
 from ffade.records import read_evaluations
 from ffade.summarize.regions import Region
-from tests.helpers import REPO, hangup_as_a_terminal_gives_it
+from tests.helpers import (
+    REPO,
+    TRAINING_LIBRARIES,
+    hangup_as_a_terminal_gives_it,
+    python_m_ffade,
+)
 
 
 @pytest.fixture(scope="module")
@@ -146,9 +151,6 @@ def test_redo_with_other_slices_leaves_no_pictures_of_the_replaced_answers(
     assert sorted(p.name for p in pictures.iterdir()) == [f"{high}.png", "notes.txt"]
 
 
-TRAINING_LIBRARIES = ("lightning", "lightning_fabric", "pytorch_lightning", "torchmetrics")
-
-
 def test_feedback_from_a_file_draws_its_picture_without_lightning_or_scikit_learn(
     digits_run: Path, tmp_path: Path
 ) -> None:
@@ -161,20 +163,9 @@ def test_feedback_from_a_file_draws_its_picture_without_lightning_or_scikit_lear
         (run / name).write_bytes((digits_run / name).read_bytes())
     priorities = REPO / "configs" / "feedback_digits.yaml"
     args = ["feedback", str(run), "--from", str(priorities), "--examples", "2"]
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ffade", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result, imported = python_m_ffade(*args)
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(list((run / PICTURES_DIR).glob("S-*.png"))) == 1  # rank 1: high, one picture
-    imported = {
-        line.rpartition("|")[2].strip()
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
     assert {"torch", "matplotlib", "ffade.feedback.pictures"} <= imported  # it drew one
     late = sorted(m for m in imported if m.split(".")[0] in (*TRAINING_LIBRARIES, "sklearn"))
     assert late == [], late[:5]

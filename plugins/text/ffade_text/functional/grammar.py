@@ -204,9 +204,8 @@ def _aint(sentence: str, start: int, end: int) -> str:
 def _lower_first(sentence: str, names: Collection[str], lowered: Collection[str]) -> str:
     """The sentence with its first letter lowered where its first word is evidently no name: a
     stop word, a negation ("Nobody") or another common opener (``lexicon.OPENERS``: "However",
-    "Heavy"),
-    a listed noun ("Fire", "Storms"; ``lexicon.NOUNS``), or a word of ``lowered``, those the
-    text also writes in lower case ("Rain fell. The rain stopped."). Any other first word keeps
+    "Heavy"), a listed noun ("Fire", "Storms"; ``lexicon.NOUNS``), or a word of ``lowered``, those
+    the text also writes in lower case ("Rain fell. The rain stopped."). Any other first word keeps
     its capital: without a dictionary "Anna smiled at Bob." and "Paris burned." may open with
     a name ("anna" and "paris" were written).
 
