@@ -341,9 +341,7 @@ def _run_stage(stage: str, config: Path, run_dir: Path, overrides: dict[str, Any
     except (Exception, KeyboardInterrupt, SystemExit) as exc:
         if not run_ended_when_stopped():  # else its results are recorded: see run_loop's save
             # Lightning ends a run stopped by Ctrl-C with a SystemExit raised while it handles it
-            ctrl_c = isinstance(exc, KeyboardInterrupt) or isinstance(
-                exc.__context__, KeyboardInterrupt
-            )
+            ctrl_c = any(isinstance(e, KeyboardInterrupt) for e in (exc, exc.__context__))
             raise StageStopped(stage, run_dir, _run_status(run_dir), ctrl_c) from exc
     status = _run_status(run_dir)
     ended = (run_dir / MITIGATION_FILE).is_file() if stage == "mitigate" else status == "finished"
