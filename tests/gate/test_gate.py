@@ -455,6 +455,14 @@ def test_export_names_the_file_it_wrote(run_dir: Path, tmp_path: Path, capsys) -
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> {to}")
 
 
+def test_export_quotes_the_file_it_names(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """A suite under a path with a space is said as a shell word, as `run:` lines say theirs:
+    `-> my suites/s 1.yaml` pasted into `ffade check --suite` named two files."""
+    to = tmp_path / "my suites" / "s 1.yaml"
+    assert main(["export", str(run_dir), "--to", str(to), "--pairs", "4"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> '{to}'")
+
+
 def test_export_names_the_file_as_typed(run_dir: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     """`--to=./-s.yaml` (the way to name a file starting with '-') said `-> -s.yaml`, which
     the shell reads as an option."""
