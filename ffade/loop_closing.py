@@ -6,6 +6,7 @@ from typing import Any
 
 from ffade.loop_retest import retest_line
 from ffade.loop_stop import closing_lines
+from ffade.shell_words import shell_path
 from ffade.summarize.report_shift import shift_line
 
 
@@ -18,10 +19,11 @@ def closing_summary(record: dict[str, Any], slices: str) -> int:
     """
     with closing_lines():
         print()
-        print(f"loop {record['status']} in {record['wall_seconds']:.0f} s: {record['loop_dir']}")
+        seconds, loop_dir = record["wall_seconds"], shell_path(record["loop_dir"])
+        print(f"loop {record['status']} in {seconds:.0f} s: {loop_dir}")
         for stage in ("discover", "feedback", "mitigate", "rediscover", "report"):
             if stage in record:
-                print(f"  {stage:<10} {record[stage]}")
+                print(f"  {stage:<10} {shell_path(record[stage])}")
         if "region_shift" in record:
             shift, threshold = record["region_shift"], record["config"]["threshold"]
             print(f"  {shift_line(shift, slices, threshold)}")

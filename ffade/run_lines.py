@@ -35,8 +35,8 @@ def ended_line(module: RunModule, cut: str | None = None) -> str:
     a SIGTERM that cut nothing; else the run's own ``extras_cut``), what stays."""
     cut = cut or module.extras_cut or "only its teardown was cut short"
     return (
-        f"ffade: stopped after the run had ended; its results are complete in {module.run_dir} "
-        f"(summary.json: status {module.status}); {cut}"
+        "ffade: stopped after the run had ended; its results are complete in "
+        f"{shell_path(module.run_dir)} (summary.json: status {module.status}); {cut}"
     )
 
 
@@ -45,7 +45,7 @@ def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool
     can, with absolute paths (run from any directory): a crash's user fixes its cause and goes on
     from there, paying nothing twice. ``saved`` is False when the full disk refused the run's
     last summary.json, which then still says what it said before."""
-    run_dir = module.run_dir
+    run_dir = shell_path(module.run_dir)  # quoted as the resume command is
     said = "interrupted" if status == "interrupted" else "the run failed"
     summary = f"summary.json: status {status}" if saved else "summary.json not updated: no space"
     source = _resumed_from(module)
@@ -62,7 +62,7 @@ def interrupted_line(module: RunModule, status: str = "interrupted", saved: bool
         )
     line = f"ffade: {said}; the run so far is in {run_dir} ({summary})"
     if not _all_invalid(module):
-        line += f"; resume it with: {_resume_command(module, run_dir)}"
+        line += f"; resume it with: {_resume_command(module, module.run_dir)}"
     return line
 
 

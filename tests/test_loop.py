@@ -27,6 +27,7 @@ from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
 from ffade.plugin_api import Target
+from ffade.shell_words import shell_path
 from tests.helpers import REPO, ffade, ffade_in_process, hangup_as_a_terminal_gives_it, write_config
 from tests.summarize.test_report import parse
 
@@ -146,9 +147,11 @@ def test_the_loop_closes_with_where_each_stage_is_and_how_its_rules_shifted(smal
     record = json.loads((loop_dir / "loop.json").read_text())
     stdout = (loop_dir.parent.parent / "stdout.txt").read_text()
     closing = stdout[stdout.index("loop finished in ") :].splitlines()
-    assert closing[0].endswith(f" s: {loop_dir}")
+    assert closing[0].endswith(f" s: {shell_path(loop_dir)}")
     stages = ("discover", "feedback", "mitigate", "rediscover", "report")
-    assert [line.split(maxsplit=1) for line in closing[1:6]] == [[s, record[s]] for s in stages]
+    assert [line.split(maxsplit=1) for line in closing[1:6]] == [
+        [s, shell_path(record[s])] for s in stages
+    ]
     shift = record["region_shift"]
     # each verdict line names what it measures: "rules: 3 still failing, 0 fixed" above a
     # retest's "fix ...: 64.8% -> 33.6% of 128 pairs (pass)" read as a contradiction

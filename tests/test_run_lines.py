@@ -126,3 +126,18 @@ def test_the_resume_command_names_the_run_without_dot_dot(tmp_path: Path, monkey
     module.run_dir = Path("../runs/version_0")
     line = run_base.interrupted_line(module)
     assert line.endswith(f"with: ffade fit --config {run / 'config.yaml'} --ckpt_path {run}")
+
+
+def test_a_failed_runs_line_quotes_its_run_directory(tmp_path: Path) -> None:
+    """`ffade: the run failed; ... is in my runs/version_0` named two words where its resume
+    command, a word later, quotes the same directory: both are quoted as shlex.quote does."""
+    run = tmp_path / "my runs" / "version_0"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "last.ckpt").write_bytes(b"saved")
+    module = _Tuned()
+    module.run_dir = run
+    line = run_base.interrupted_line(module, "failed")
+    assert line == (
+        f"ffade: the run failed; the run so far is in '{run}' (summary.json: status failed); "
+        f"resume it with: ffade fit --config '{run / 'config.yaml'}' --ckpt_path '{run}'"
+    )

@@ -21,7 +21,7 @@ from ffade.errors import (
     shown,
 )
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, no_run_hint, refuse_a_file
-from ffade.shown_numbers import shares_told_apart
+from ffade.shown_numbers import change_note, shares_told_apart
 
 if TYPE_CHECKING:
     from ffade.record_lines import EvaluationRecord
@@ -176,7 +176,7 @@ class Run:
             before, after = (fix.get(f"targeted_failure_rate_{k}") for k in ("before", "after"))
             known = all(isinstance(rate, (int, float)) for rate in (before, after))
             shown = " -> ".join(shares_told_apart(before, after, 0)) if known else ""
-            rates = f": targeted failure rate {shown}" if known else ""
+            rates = f": targeted failure rate {shown}{change_note(fix)}" if known else ""
             return f"fine-tune {fix['status']}{rates}"
         if not (self.dir / "summary.json").is_file():
             return ""

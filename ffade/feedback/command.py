@@ -134,8 +134,8 @@ def _main(argv: list[str]) -> int:
         if not feedback.regions:  # no slice found (each one found is answered): say why, as below
             why = nothing_to_review(run_dir, args.threshold, args.min_evaluations, args.slices)
             print(
-                f"nothing to review: {why}; saved {out}, with no priorities (a fine-tuner has "
-                "nothing to fix)"
+                f"nothing to review: {why}; saved {shell_path(out)}, with no priorities (a "
+                "fine-tuner has nothing to fix)"
             )
             return 0
         print(_saved(feedback, out, len(feedback.regions)))
@@ -159,7 +159,7 @@ def _main(argv: list[str]) -> int:
         saved = (
             _saved(feedback, out, 0, set())
             if feedback.regions
-            else f"saved {out}, with no priorities (a fine-tuner has nothing to fix)"
+            else f"saved {shell_path(out)}, with no priorities (a fine-tuner has nothing to fix)"
         )
         why = nothing_to_review(
             run_dir, args.threshold, args.min_evaluations, args.slices, landscape=landscape
@@ -244,7 +244,7 @@ def _ask(
         )
         raise FfadeError(  # `< /dev/null`, a CI job: nobody was there to ask
             f"standard input is no terminal and {held}"
-            + (f"{out} is unchanged" if out.is_file() else "nothing saved")
+            + (f"{shell_path(out)} is unchanged" if out.is_file() else "nothing saved")
             + "); answer in a terminal, or pass --from PRIORITIES.yaml (docs/mitigation.md)"
         )
     if not complete and not saved:  # stopped at the first question: write nothing
@@ -308,7 +308,7 @@ def _stopped(out: Path, answered: bool) -> str:
     if answered:
         return "stopped; answers so far are saved. Run the same command again to continue."
     if out.is_file():
-        return f"stopped before the first answer; {out} is unchanged"
+        return f"stopped before the first answer; {shell_path(out)} is unchanged"
     return "stopped before the first answer; nothing saved"
 
 
@@ -338,7 +338,7 @@ def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = Non
     if others:
         noun = feedback.slices.removesuffix("s") + ("s" if len(others) > 1 else "")
         saved += f" and {len(others)} other {noun} the file held ({', '.join(others)})"
-    saved += f" to {out}"
+    saved += f" to {shell_path(out)}"  # quoted as the fix command is
     if not feedback.prioritized:  # all skip: a fine-tuner refuses the file, so name no command
         return (
             f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "

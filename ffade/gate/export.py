@@ -369,5 +369,5 @@ def main(args: argparse.Namespace) -> int:
     pairs = sum(case.measured["pairs"] for case in suite.cases)
     cases = f"{len(suite.cases)} case{'' if len(suite.cases) == 1 else 's'}"
     to = args.to.rstrip("/") or args.to  # as typed (./-s.yaml), but out.yaml/ is out.yaml
-    print(f"{cases}, {pairs} pairs -> {to}", file=sys.stdout)
+    print(f"{cases}, {pairs} pairs -> {shell_path(to)}", file=sys.stdout)
     return 0

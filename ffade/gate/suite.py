@@ -205,14 +205,16 @@ def _read_case(path: Path, index: int, data: Any) -> Case:
     where = f"{path}: cases[{index}]"
     if not isinstance(data, dict):
         raise FfadeError(f"{where} must be a mapping")
-    for key in ("name", "states", "pairs", "max_failure_rate"):
-        if key not in data:
-            raise FfadeError(f"{where} has no '{key}'")
+    if "name" not in data:
+        raise FfadeError(f"{where} has no 'name'")
     if not isinstance(data["name"], str) or not data["name"]:  # the JUnit test's name
         raise FfadeError(
             f"{where}: name must be a non-empty string, got {as_written(data['name'])}"
         )
-    where = f"{path}: case '{data['name']}'"
+    where = f"{path}: case '{data['name']}'"  # named from here on, as every later error is
+    for key in ("states", "pairs", "max_failure_rate"):
+        if key not in data:
+            raise FfadeError(f"{where} has no '{key}'")
     check_keys(data, CASE_KEYS, where)
     goal = data.get("goal", "fix")
     if goal not in GOALS:

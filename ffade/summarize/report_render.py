@@ -20,7 +20,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ffade.markdown import markdown_text
-from ffade.shown_numbers import percent, share, told_apart
+from ffade.shown_numbers import change_note, percent, share, told_apart
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import DISTANCE_HEADER, notes
 from ffade.summarize.report_retest import retest_tables
@@ -210,6 +210,8 @@ def _held_out(compare: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         elif name == "clean_bleu":  # BLEU points, 0-100
             label, show = "clean BLEU", _points
         rows.append([label, *_told_apart(numbers[key], numbers.get(f"{name}_after"), show), ""])
+        if name == "targeted_failure_rate":  # a fall within noise reads as none: said so
+            rows[-1][2] += change_note(numbers)
     rows[0][3] = numbers["file"]
     return ["held-out figure", "before", "after", "source"], rows
 

@@ -308,6 +308,11 @@ def test_a_runs_repr_says_what_it_found(tmp_path: Path) -> None:
     rates = {"targeted_failure_rate_before": 0.998, "targeted_failure_rate_after": 0.995}
     (fix / "mitigation.json").write_text(json.dumps({"status": "accepted", **rates}))
     assert repr(ffade.Run(fix)).endswith("targeted failure rate 99.8% -> 99.5%")
+    # a fall within noise (mitigation.json's targeted_change) is said to be one; a clear one not
+    for outcome, said in (("no clear change", " (no clear change)"), ("clear fall", "")):
+        record = {"status": "accepted", **rates, "targeted_change": {"outcome": outcome}}
+        (fix / "mitigation.json").write_text(json.dumps(record))
+        assert repr(ffade.Run(fix)).endswith(f"targeted failure rate 99.8% -> 99.5%{said}")
     started = tmp_path / "started"  # killed as it began: only its config
     started.mkdir()
     (started / "config.yaml").write_text("model: {}\n")

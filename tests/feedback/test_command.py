@@ -360,15 +360,15 @@ def test_from_file_saves_every_region_and_says_how_to_fix_them(
 ) -> None:
     priorities = tmp_path / "priorities.yaml"
     priorities.write_text(yaml.safe_dump({"regions": [{"rank": 2, "priority": "high"}]}))
-    out = tmp_path / "elsewhere" / "answers.yaml"
+    out = tmp_path / "else where" / "answers.yaml"  # said quoted, as the command names it
     code, stdout, err = in_process(
         "feedback", str(run), "--from", str(priorities), "--out", str(out), "--slices", "regions"
     )
     assert code == 0, err
     assert stdout.strip() == (
-        f"saved priorities for 3 of 3 regions to {out} (1 high, 0 medium, 0 low, 2 skip); "
+        f"saved priorities for 3 of 3 regions to '{out}' (1 high, 0 medium, 0 low, 2 skip); "
         f"fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
-        f"--model.init_args.run {run} --model.init_args.feedback {out}"
+        f"--model.init_args.run {run} --model.init_args.feedback '{out}'"
     )
     feedback = read_feedback(out)
     assert [(r.id, r.priority) for r in feedback.regions] == [

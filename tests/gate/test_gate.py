@@ -279,6 +279,22 @@ def test_a_malformed_suite_exits_2_with_one_line(
     assert says in err and "\n" not in err
 
 
+@pytest.mark.parametrize("key", ["max_failure_rate", "states", "pairs", "name"])
+def test_a_case_missing_a_key_is_named_as_other_errors_name_it(
+    suite_path: Path, tmp_path: Path, capsys, key: str
+) -> None:
+    """A case with a name is named by it ("case 'S-1a2b'"), as every other error of a case is;
+    a missing max_failure_rate said "cases[0]". Only a case with no name is said by position."""
+    data = yaml.safe_load(suite_path.read_text())
+    name = data["cases"][0]["name"]
+    del data["cases"][0][key]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    assert main(["check", "--suite", str(bad)]) == 2
+    where = "cases[0]" if key == "name" else f"case '{name}'"
+    assert capsys.readouterr().err.strip() == f"ffade: error: {bad}: {where} has no '{key}'"
+
+
 @pytest.mark.parametrize("split", ["discovery", "heldout"])
 def test_an_input_id_past_the_split_names_its_case(
     suite_path: Path, tmp_path: Path, capsys, split: str
@@ -437,6 +453,14 @@ def test_export_names_the_file_it_wrote(run_dir: Path, tmp_path: Path, capsys) -
     assert main(["export", str(run_dir), "--to", f"{to}/", "--pairs", "4"]) == 0
     assert read_suite(to).cases
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> {to}")
+
+
+def test_export_quotes_the_file_it_names(run_dir: Path, tmp_path: Path, capsys) -> None:
+    """A suite under a path with a space is said as a shell word, as `run:` lines say theirs:
+    `-> my suites/s 1.yaml` pasted into `ffade check --suite` named two files."""
+    to = tmp_path / "my suites" / "s 1.yaml"
+    assert main(["export", str(run_dir), "--to", str(to), "--pairs", "4"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(f"pairs -> '{to}'")
 
 
 def test_export_names_the_file_as_typed(run_dir: Path, tmp_path: Path, monkeypatch, capsys) -> None:

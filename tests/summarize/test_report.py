@@ -472,6 +472,32 @@ def test_held_out_numbers_lead_the_comparison(image_run, make_run, image_concept
         assert held_out["targeted_failure_rate_after"] == 0.2
 
 
+def test_held_out_numbers_say_a_targeted_fall_within_noise_is_one(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    """mitigation.json's targeted_change: an accepted fall that is no clear change reads so in
+    the held-out table; a clear fall reads as before. The record (a dict, under a name ending
+    in _change) was refused as 'expected a number', so no fine-tune's report could compare."""
+    for outcome, said in (("no clear change", " (no clear change)"), ("clear fall", "")):
+        fixed = tmp_path / outcome.replace(" ", "_")
+        fixed.mkdir()
+        record = {
+            "status": "accepted",
+            "clean_accuracy_before": 0.9,
+            "clean_accuracy_after": 0.9,
+            "targeted_failure_rate_before": 0.4783,
+            "targeted_failure_rate_after": 0.4778,
+            "targeted_change": {"pairs": 4096, "outcome": outcome},
+        }
+        (fixed / "mitigation.json").write_text(json.dumps(record))
+        out = tmp_path / f"report_{fixed.name}"
+        argv = [str(image_run), "--compare", str(image_run), "--mitigation", str(fixed)]
+        assert main([*argv, "--out", str(out), "--no-tensorboard"]) == 0
+        rows = parse((out / "report.html").read_text()).tables["held-out"]
+        assert ["targeted failure rate", "47.83%", f"47.78%{said}", ""] in rows
+        assert f"| 47.78%{said} |" in (out / "report.md").read_text()
+
+
 def test_a_compared_run_whose_fix_moved_says_why_no_held_out_numbers_lead(
     image_run, make_run, image_concepts, tmp_path, capsys
 ):
