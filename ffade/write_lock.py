@@ -39,7 +39,11 @@ def writing_alone(tmp: Path, folder: bool = False) -> Iterator[None]:
             tmp.mkdir(exist_ok=True)
             handle = os.open(tmp, os.O_RDONLY)
         else:
-            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o666)
+            try:
+                handle = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o666)
+            except FileNotFoundError:  # its folder is not made yet (diffusers' save_lora_weights
+                yield  # makes it as it writes): no other writer can be in it, nothing to hold
+                return
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
         except OSError as exc:
