@@ -82,6 +82,7 @@ from ffade.loop_stop import (
 )
 from ffade.model_arguments import check_model_arguments
 from ffade.records import MITIGATION_FILE, SUMMARY_FILE, read_summary, write_json_atomic
+from ffade.shell_words import model_overrides
 from ffade.writable import missing_dirs, remove_if_empty, writable_dir
 
 LOOP_SLICES_HINT = "set slices: regions in the loop config"
@@ -108,9 +109,7 @@ def fit(
         "init_args": {"save_dir": str(run_dir.parent), "name": "", "version": run_dir.name},
     }
     args = ["fit", "--config", str(config), "--trainer.logger", json.dumps(logger)]
-    for key, value in overrides.items():
-        text = value if isinstance(value, str) else json.dumps(value)  # str as typed
-        args += [f"--model.init_args.{key}", text]
+    args += model_overrides(overrides)
     try:
         if check:
             printed = io.StringIO()

@@ -19,7 +19,7 @@ import numpy as np
 from ffade.errors import FfadeError
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import MITIGATION_FILE, read_summary
-from ffade.shell_words import absolute, shell_path
+from ffade.shell_words import absolute, model_overrides, shell_path
 from ffade.shown_numbers import share, told_apart
 from ffade.yamlfile import read_yaml
 
@@ -231,8 +231,5 @@ def _new_run_dir(run: Path) -> str:
     keys = loop.get("rediscover") if run.name == "discover" else None
     if not isinstance(keys, dict):
         return " --trainer.logger.init_args.version null"
-    words = [" --trainer.logger.init_args.version rediscover"]
-    for key, value in keys.items():  # as ffade.loop.fit passes them: a string as typed
-        text = value if isinstance(value, str) else json.dumps(value)
-        words.append(f" --model.init_args.{key} {shlex.quote(text)}")
-    return "".join(words)
+    words = ["--trainer.logger.init_args.version", "rediscover", *model_overrides(keys)]
+    return "".join(f" {shlex.quote(word)}" for word in words)  # as ffade.loop.fit passes them

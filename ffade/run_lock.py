@@ -17,6 +17,9 @@ from pathlib import Path
 
 from ffade.errors import FfadeError
 
+IN_USE = "is in use: another ffade run is writing there now"
+"""What both refusals of a locked run directory say is happening (a new run there, a resume)."""
+
 _held: dict[Path, int] = {}
 """Directories this process holds, each with its open descriptor (the lock is on it)."""
 
@@ -42,9 +45,8 @@ def hold_run_dir(run_dir: Path) -> bool:
         if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             return False  # no locks there (ENOLCK, EINVAL): unlocked, as before
         raise FfadeError(
-            f"run directory {run_dir} is in use: another ffade run is writing there now; "
-            "leave trainer.logger's version unset (each run gets a new version_N), give it a "
-            "new one, or wait for that run to end"
+            f"run directory {run_dir} {IN_USE}; leave trainer.logger's version unset (each run "
+            "gets a new version_N), give it a new one, or wait for that run to end"
         ) from exc
     _held[key] = handle
     return True
@@ -82,8 +84,8 @@ def refuse_a_run_still_going(source: str | Path | None) -> None:
     except OSError as exc:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             raise FfadeError(
-                f"--ckpt_path {source}: {run_dir} is still running (another ffade process is "
-                "writing there now); wait for it to end, or stop it (Ctrl-C) and resume then"
+                f"--ckpt_path {source}: run directory {run_dir} {IN_USE}; wait for that run to "
+                "end, or stop it (Ctrl-C) and resume then"
             ) from None
     finally:
         os.close(handle)  # closing the descriptor drops a lock taken here

@@ -1,10 +1,13 @@
-"""Paths in the commands ffade prints for a person to type next ("next: ffade report RUN")."""
+"""Paths in the commands ffade prints for a person to type next ("next: ffade report RUN"), and
+the ``--model.init_args`` words that both the loop and its printed ``next:`` command pass."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from pathlib import Path
+from typing import Any
 
 
 def shell_path(path: str | Path) -> str:
@@ -13,6 +16,19 @@ def shell_path(path: str | Path) -> str:
     otherwise take for an option (``ffade report -runs/x`` is refused)."""
     text = str(path)
     return shlex.quote(f"./{text}" if text.startswith("-") else text)
+
+
+def model_overrides(overrides: dict[str, Any]) -> list[str]:
+    """``--model.init_args.KEY TEXT`` per key, as arguments (unquoted): a string as typed, any
+    other value as JSON. ``ffade loop`` runs its stages with these and its printed ``next:``
+    command (:mod:`ffade.run_endings`) repeats them, so one builder keeps the two alike."""
+    words: list[str] = []
+    for key, value in overrides.items():
+        words += [
+            f"--model.init_args.{key}",
+            value if isinstance(value, str) else json.dumps(value),
+        ]
+    return words
 
 
 def absolute(path: Path) -> Path:

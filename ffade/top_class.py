@@ -1,5 +1,7 @@
 """Whether a classifier's answer is right: the one rule the rewards and the fine-tuners share.
 
+Also the one refusal of float references they share (:func:`refuse_float_references`).
+
 A right class must score strictly above every wrong one. A tie for the top with a wrong class is
 a miss whatever the classes' order: ``argmax`` picks the class listed first, so the same tie
 passed for label 0 and failed for label 1 (and bf16 or fp16 scores tie often). A tie between two
@@ -9,6 +11,26 @@ accepted classes (a mask of them, as sample_photos gives) is right. A NaN score 
 from __future__ import annotations
 
 import torch
+
+from ffade.errors import FfadeError
+
+
+def refuse_float_references(
+    lead: str, references: torch.Tensor, dataset: str = "the dataset"
+) -> None:
+    """Refuse float references (a label column read as floats, ``1.0``) in one wording.
+
+    ``.long()`` would read a 0.7 as class 0 without a word, so the rewards and the classifier
+    fine-tuner each refuse such references; one helper makes them say it alike. ``lead`` says who
+    needs what (``reward 'label_flip' needs class indices as references``); ``dataset`` names the
+    dataset where the caller knows it.
+    """
+    if references.is_floating_point():
+        first = round(references.reshape(-1)[0].item(), 6)
+        raise FfadeError(
+            f"{lead}; {dataset} gives {references.dtype} references such as {first}, which are "
+            "no class indices: make its split give each reference as an integer (int(label))"
+        )
 
 
 def right_answers(scores: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:

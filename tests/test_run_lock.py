@@ -63,8 +63,8 @@ def test_resuming_a_run_still_going_is_refused(tmp_path: Path) -> None:
         os.close(going)  # that run ends (killed: its summary still says running)
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.strip().splitlines() == [
-        f"ffade: error: --ckpt_path {run / 'checkpoints' / 'last.ckpt'}: {run} is still "
-        "running (another ffade process is writing there now); wait for it to end, or stop it "
+        f"ffade: error: --ckpt_path {run / 'checkpoints' / 'last.ckpt'}: run directory {run} is "
+        "in use: another ffade run is writing there now; wait for that run to end, or stop it "
         "(Ctrl-C) and resume then"
     ], result.stderr[-3000:]
     assert sorted(p.name for p in run.parent.iterdir()) == ["version_0"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ffade.shell_words import backslash_hint
+from ffade.shell_words import backslash_hint, model_overrides
 from tests.helpers import ffade_in_process, write_config
 
 
@@ -51,3 +51,11 @@ def test_a_backslashed_config_and_ckpt_path_name_the_ones_meant(work: Path) -> N
 def test_no_hint_where_the_slashed_path_names_nothing_either(work: Path) -> None:
     assert backslash_hint(work / "nothing\\here") == ""
     assert backslash_hint(work / "my runs") == ""  # no backslash: nothing to say
+
+
+def test_model_overrides_give_a_string_as_typed_and_other_values_as_json() -> None:
+    """The words ``ffade loop`` runs a stage with, and that its printed ``next:`` repeats."""
+    assert model_overrides({"budget": 16, "start_e": 0.5, "name": "my x", "on": True}) == [
+        *("--model.init_args.budget", "16", "--model.init_args.start_e", "0.5"),
+        *("--model.init_args.name", "my x", "--model.init_args.on", "true"),
+    ]

@@ -29,7 +29,7 @@ from ffade.mitigate.base import FineTuner, TrainingBatch
 from ffade.plugin_checks import predicted
 from ffade.plugin_names import plugin_label
 from ffade.rng import torch_random_kept
-from ffade.top_class import right_answers
+from ffade.top_class import refuse_float_references, right_answers
 from ffade.written import a_type
 
 
@@ -288,14 +288,14 @@ class ClassifierFineTuner(FineTuner):
         logits = outputs
         labels = torch.as_tensor(references, device=logits.device)
         one_each = labels.numel() == len(logits)
-        if labels.is_floating_point() and one_each:
+        if one_each:
             # a label column read as floats (pandas, sklearn) is one class per input, but no
             # index: "a set of accepted classes" sent its author looking for a set it never gave
-            raise FfadeError(
+            refuse_float_references(
                 "model.init_args.run: the classifier fine-tuner trains on one class index per "
-                f"input; dataset '{self.plan.task_spec['dataset']['name']}' gives {labels.dtype} "
-                f"references such as {round(labels.reshape(-1)[0].item(), 6)}, which are no class "
-                "indices; make its split give each reference as an integer (int(label))"
+                "input",
+                labels,
+                f"dataset '{self.plan.task_spec['dataset']['name']}'",
             )
         if labels.dtype == torch.bool or labels.is_floating_point() or not one_each:
             # a set of accepted classes (sample_photos' boolean mask) has no one class to teach;

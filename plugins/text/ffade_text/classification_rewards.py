@@ -20,7 +20,7 @@ from ffade.errors import (
 )
 from ffade.plugin_api import Reward, Scores
 from ffade.thresholds import drop_exceeds, drop_threshold_decides, drop_threshold_range
-from ffade.top_class import right_answers, settle_infinite
+from ffade.top_class import refuse_float_references, right_answers, settle_infinite
 
 
 def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -44,12 +44,8 @@ def probabilities(name: str, outputs: Any, references: Any) -> tuple[torch.Tenso
             f"text_classification or tiny_sentiment; got {type(references).__name__} of "
             f"{type(next(iter(references), None)).__name__}"
         ) from exc
-    if labels.is_floating_point():  # .long() read a label column's 0.7 as class 0, silently
-        raise FfadeError(
-            f"reward '{name}' needs class indices as references (integers); got {labels.dtype} "
-            f"references such as {round(labels.reshape(-1)[0].item(), 6)}: make the dataset's "
-            "split give each reference as an integer (int(label))"
-        )
+    # .long() read a label column's 0.7 as class 0, silently
+    refuse_float_references(f"reward '{name}' needs class indices as references", labels)
     labels = labels.long().reshape(-1)
     if scores.dim() != 2 or labels.shape[0] != scores.shape[0]:
         raise FfadeError(

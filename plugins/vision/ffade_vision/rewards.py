@@ -22,7 +22,7 @@ from ffade.errors import (
 )
 from ffade.plugin_api import Reward, Scores
 from ffade.thresholds import drop_exceeds, drop_threshold_decides, drop_threshold_range
-from ffade.top_class import right_answers, settle_infinite
+from ffade.top_class import refuse_float_references, right_answers, settle_infinite
 
 CERTAIN_LOG_ODDS = math.log(torch.finfo(torch.float32).max)
 """The log-odds a certain miss counts (about 88.7): those of the largest odds float32 holds."""
@@ -55,12 +55,11 @@ def _prepare(outputs: Any, references: Any) -> tuple[torch.Tensor, torch.Tensor]
             "or clip_score"
         ) from exc
     # .long() read a label column's 0.7 as class 0, silently (a wrong shape is said first)
-    if accepted.is_floating_point() and logits.dim() == 2:
-        first = round(accepted.reshape(-1)[0].item(), 6)
-        raise FfadeError(
-            "classification rewards need class indices as references (integers, or a boolean "
-            f"mask of the classes that count as right); got {accepted.dtype} references such as "
-            f"{first}: make the dataset's split give each reference as an integer (int(label))"
+    if logits.dim() == 2:
+        refuse_float_references(
+            "classification rewards need class indices as references (or a boolean mask of the "
+            "classes that count as right)",
+            accepted,
         )
     is_labels = accepted.dtype != torch.bool and logits.dim() == 2
     if is_labels and accepted.numel() == logits.shape[0]:

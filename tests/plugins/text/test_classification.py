@@ -222,5 +222,8 @@ def test_float_references_are_refused_not_read_as_truncated_classes(reward) -> N
     scores = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
     with pytest.raises(FfadeError) as refused:
         reward().score(scores, torch.tensor([0.7, 1.0]), scores)
-    assert "needs class indices as references" in str(refused.value)
-    assert "such as 0.7" in str(refused.value) and "int(label)" in str(refused.value)
+    assert str(refused.value) == (
+        f"reward '{reward.name}' needs class indices as references; the dataset gives "
+        "torch.float32 references such as 0.7, which are no class indices: make its split give "
+        "each reference as an integer (int(label))"
+    )

@@ -290,6 +290,8 @@ def test_float_references_are_refused_not_read_as_truncated_classes() -> None:
     same run's references later; they are refused at the first score, naming one of them."""
     with pytest.raises(FfadeError) as refused:
         Misclassification().score(torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0.7, 1.0]))
-    message = str(refused.value)
-    assert "need class indices as references" in message and "such as 0.7" in message
-    assert "int(label)" in message
+    assert str(refused.value) == (
+        "classification rewards need class indices as references (or a boolean mask of the "
+        "classes that count as right); the dataset gives torch.float32 references such as 0.7, "
+        "which are no class indices: make its split give each reference as an integer (int(label))"
+    )
