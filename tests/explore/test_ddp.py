@@ -235,6 +235,12 @@ class Counting(SyntheticTarget):
 '''
 
 
+def with_folder_first(folder: Path) -> str:
+    """PYTHONPATH with ``folder`` first, for the processes ``ffade fit`` starts; CI sets no
+    PYTHONPATH (ffade is installed there), a run by hand sets the checkout's."""
+    return os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
+
+
 def test_only_passing_inputs_is_checked_once_across_two_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -242,7 +248,7 @@ def test_only_passing_inputs_is_checked_once_across_two_processes(
     every rank ran all of it (two processes did one process's check twice). The ranks now share
     its batches: each runs half, both keep one process's inputs, and the log is one process's."""
     (tmp_path / "counting_target.py").write_text(COUNTING_TARGET)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    monkeypatch.setenv("PYTHONPATH", with_folder_first(tmp_path))
     config = write_config(tmp_path / "c.yaml", budget=240, eval_batch_size=4)
     data = yaml.safe_load(config.read_text())
     task = data["model"]["init_args"]["task"]
@@ -297,7 +303,7 @@ def test_sigterm_saves_where_two_processes_stopped_and_the_resume_goes_on_from_t
     import torch
 
     (tmp_path / "term_target.py").write_text(SIGTERM_TARGET)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ["PYTHONPATH"]]))
+    monkeypatch.setenv("PYTHONPATH", with_folder_first(tmp_path))
     config = write_config(
         tmp_path / "c.yaml", budget=480, eval_batch_size=4, learning_starts=32, save_dir=tmp_path
     )
