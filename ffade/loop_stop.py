@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.records import SUMMARY_FILE
+from ffade.shell_words import shell_path
 
 STAGE_AFTER = {
     "discovered": "feedback",
@@ -39,7 +40,9 @@ def run_ended_when_stopped() -> bool:
 class StageStopped(Exception):
     """A stage's run ended without finishing (Ctrl-C, a crash), so the loop cannot go on.
 
-    Not an :class:`FfadeError`: nothing typed was wrong, so ``ffade loop`` exits 1, not 2. A
+    The run is named as one shell word, as every path ffade prints for a person to type is
+    (``runs/my loop/version_0/discover`` unquoted read as two words). Not an
+    :class:`FfadeError`: nothing typed was wrong, so ``ffade loop`` exits 1, not 2. A
     mistake a stage finds only as it runs (a weights file that is not there) is the cause
     (``__cause__``) and is still said as the mistake it is (exit 2).
     """
@@ -51,11 +54,11 @@ class StageStopped(Exception):
         if run_dir is None:  # a stage that is no Lightning run (feedback, report): no summary
             how = status
         elif status:
-            how = f"{run_dir} ended with status '{status}'"
+            how = f"{shell_path(run_dir)} ended with status '{status}'"
         elif interrupted:  # Ctrl-C as the stage's run set up: "ended with no summary" hid it
-            how = f"{run_dir} was interrupted before it wrote {SUMMARY_FILE}"
+            how = f"{shell_path(run_dir)} was interrupted before it wrote {SUMMARY_FILE}"
         else:
-            how = f"{run_dir} ended with no {SUMMARY_FILE}"
+            how = f"{shell_path(run_dir)} ended with no {SUMMARY_FILE}"
         super().__init__(f"loop stage {stage} stopped: {how}")
 
     def to_dict(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ffade.cli import main
+from ffade.loop_stop import StageStopped
 from tests.test_loop import stopping_loop
 
 DRAWN_ON_SIGNAL = """
@@ -60,3 +61,20 @@ def test_a_signal_once_a_stage_ended_records_it_and_stops_the_loop(
     assert record["status"] == "stopped" and record["discover"] == str(run)
     assert record["stopped"] == {"stage": "feedback", "run": None, "status": "interrupted"}
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
+
+
+@pytest.mark.parametrize(
+    ("status", "interrupted", "how"),
+    [
+        ("failed", False, "ended with status 'failed'"),
+        (None, True, "was interrupted before it wrote summary.json"),
+        (None, False, "ended with no summary.json"),
+    ],
+)
+def test_a_stopped_stage_names_its_run_as_one_shell_word(
+    status: str | None, interrupted: bool, how: str
+) -> None:
+    """`loop stage discover stopped: runs/my loop/version_0/discover ended ...` named the run
+    unquoted, two words to a shell, where the loop's other printed paths are quoted."""
+    stop = StageStopped("discover", Path("runs/my loop/version_0/discover"), status, interrupted)
+    assert str(stop) == f"loop stage discover stopped: 'runs/my loop/version_0/discover' {how}"

@@ -20,7 +20,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, OneLineParser, user_path
 from ffade.evaluation_log import log_problems, say_run_state
-from ffade.feedback.continuing import answers_to_continue, check_overwrite
+from ffade.feedback.continuing import AnswersFile, answers_to_continue, check_overwrite
 from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
@@ -28,6 +28,7 @@ from ffade.feedback.priorities import (
     load_regions,
 )
 from ffade.feedback.review import review
+from ffade.feedback.terminal import AnswerInput, say
 from ffade.option_types import whole_number_from_0, whole_number_from_1
 from ffade.records import check_run_dir, read_summary
 from ffade.shell_words import shell_path
@@ -143,18 +144,19 @@ def _main(argv: list[str]) -> int:
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
 
+    file = AnswersFile(out)  # as read here: a save over another session's answers is refused
     feedback = answers_to_continue(out, run_dir, landscape, args)
     _warn(run_dir, summary)
     shown = regions[: args.max_regions]
     noun = "rule" if args.slices == "rules" else "region"
-    _say(
-        f"{run_dir}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
+    say(
+        f"{shell_path(run_dir)}: {len(regions)} failure {noun}{'s' if len(regions) != 1 else ''} "
         f"(threshold {args.threshold:g}, min evaluations {args.min_evaluations}"
         + (", each with enough evidence" if args.slices == "rules" else "")
         + (f"); {_asking(len(shown), len(regions))}." if shown else ").")
     )
     if not shown:
-        _save(feedback, out, run_dir)
+        _save(feedback, out, run_dir, file)
         # answers kept from an earlier session are about slices not found now: said apart
         saved = (
             _saved(feedback, out, 0, set())
@@ -168,15 +170,15 @@ def _main(argv: list[str]) -> int:
         return 0
     answered = {r.id for r in feedback.regions}
     if args.redo or any(r.id not in answered for r in shown):  # else nothing is asked
-        _say(
+        say(
             "Give each a priority: high, medium or low asks a fine-tuner to fix it; skip leaves "
-            f"it. Every answer is saved to {out} at once."
+            f"it. Every answer is saved to {shell_path(out)} at once."
         )
     from ffade.feedback.picture_files import pictures_of_answers_only
 
     # `q`, no input, a closed terminal: no picture left over
     with pictures_of_answers_only(run_dir, feedback), _hangup_as_ctrl_c():
-        return _ask(shown, regions, feedback, out, pictures, args)
+        return _ask(shown, regions, feedback, file, pictures, args)
 
 
 @contextlib.contextmanager
@@ -209,32 +211,32 @@ def _ask(
     shown: list[Region],
     regions: list[Region],
     feedback: Feedback,
-    out: Path,
+    file: AnswersFile,
     pictures: Callable[[Region], str | None],
     args: argparse.Namespace,
 ) -> int:
     """Ask about the ``shown`` slices of the run's ``regions``, and say how it ended."""
-    run_dir = Path(args.run_dir)
+    run_dir, out = Path(args.run_dir), file.out
     saved: list[Path] = []  # each answer is saved as it is given
 
     def save(answers: Feedback) -> Path:
         # counted before it is written: a signal while feedback.yaml or its pictures are written
         # said "stopped before the first answer" over a saved answer; it is saved again below
         saved.append(out)
-        return _save(answers, out, run_dir)
+        return _save(answers, out, run_dir, file)
 
-    ask = _Input()
+    ask = AnswerInput()
     try:
         complete = review(
-            shown, feedback, save, pictures, ask=ask, say=_say, redo=args.redo, run_dir=run_dir
+            shown, feedback, save, pictures, ask=ask, say=say, redo=args.redo, run_dir=run_dir
         )
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: said, then `ffade: interrupted`, exit 130
         if saved:  # again: an answer given just before the signal may not have been saved yet
-            _save(feedback, out, run_dir)
-        _say()
+            _save(feedback, out, run_dir, file)
+        say()
         print(_stopped(out, bool(saved)))
         raise
-    _say()
+    say()
     if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
         held = (  # lines piped in but no priority ('urgent'): it said no answer came
             f"its {ask.lines} line{'s' if ask.lines > 1 else ''} held no priority (h, m, l, s "
@@ -250,57 +252,24 @@ def _ask(
     if not complete and not saved:  # stopped at the first question: write nothing
         print(_stopped(out, False))
         return 0
-    _save(feedback, out, run_dir)
+    _save(feedback, out, run_dir, file)
     if not complete:
         print(_stopped(out, True))
     print(_saved(feedback, out, len(regions), {r.id for r in regions}))
     return 0
 
 
-def _save(feedback: Feedback, out: Path, run_dir: Path) -> Path:
-    """Save the answers; the run's pictures of slices they no longer hold go (--redo)."""
+def _save(feedback: Feedback, out: Path, run_dir: Path, file: AnswersFile) -> Path:
+    """Save the answers, unless another session saved there meanwhile (refused: ``file``);
+    the run's pictures of slices they no longer hold go (--redo)."""
     from ffade.feedback.picture_files import pictures_as_saved
 
+    file.check()
     given = out != run_dir / FEEDBACK_FILE  # --out: a failed write names it
     feedback.save(out, "--out" if given else "")
+    file.saved()
     pictures_as_saved(feedback, out, run_dir)
     return out
-
-
-def _say(line: str = "") -> None:
-    """One line of the review, for the person answering: on stderr, as git's and pip's prompts
-    are. On stdout, ``ffade feedback RUN > log`` hid every question from the person answering
-    (they were written into the log); stdout keeps the result, the closing lines."""
-    print(line, file=sys.stderr, flush=True)
-
-
-class _Input:
-    """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
-    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
-    The prompt, and a piped answer after it, go to stderr with the rest of the questions
-    (:func:`_say`), so that transcript reads as a terminal's does wherever stdout goes.
-    The first line loses a UTF-8 byte order mark (answers saved by Notepad, piped in): kept, it
-    made the first answer no priority, and every later answer went to the rule before its own."""
-
-    ended = False
-    lines = 0  # read, whether or not they were answers
-
-    def __call__(self, prompt: str) -> str:
-        try:
-            if sys.stdin is None:
-                raise EOFError
-            sys.stderr.write(prompt)
-            sys.stderr.flush()
-            line = input()  # no prompt: input() writes one to stdout when that is no terminal
-            if not self.lines:
-                line = line.removeprefix("\ufeff")
-            self.lines += 1
-            if not sys.stdin.isatty():  # piped: the answer is shown as a terminal echoes it
-                _say(line)
-            return line
-        except EOFError:
-            self.ended = True
-            raise
 
 
 def _stopped(out: Path, answered: bool) -> str:

@@ -1,7 +1,8 @@
 """What an answers file already there means for ``ffade feedback``: whether it may be
 overwritten, and which of its answers a new interactive session continues.
 
-Split from :mod:`ffade.feedback.command` (which asks the questions), behaviour unchanged.
+Split from :mod:`ffade.feedback.command` (which asks the questions); :class:`AnswersFile` keeps
+a session from saving over answers another saved there meanwhile.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 
 from ffade.errors import FfadeError
 from ffade.feedback.priorities import Feedback, new_feedback, read_feedback
+from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
 from ffade.yamlfile import load_yaml, yaml_problem
 
@@ -84,3 +86,41 @@ def _options_found_with(saved: Feedback, asked: tuple[float, int, str]) -> str:
     if saved.min_evaluations != min_evaluations:
         options.append(f"--min-evaluations {saved.min_evaluations}")
     return " ".join(options)
+
+
+class AnswersFile:
+    """The answers file as this session last read or saved it, so that a save never replaces
+    what someone else saved there meanwhile.
+
+    Two interactive sessions on one feedback.yaml (two shells, a review left open) each saved
+    whole files, so the later save silently replaced the other session's ranking with its own.
+    Each save now first checks that the file still holds what this session saw; when it does
+    not, it refuses in one line (the answer just given is not saved; every earlier one was),
+    and running the command again continues from what the file holds now.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.seen = _contents(out)
+
+    def check(self) -> None:
+        """Refuse to save over answers this session has not seen."""
+        if _contents(self.out) != self.seen:
+            raise FfadeError(
+                f"{shell_path(self.out)} changed since this session read it (another ffade "
+                "feedback, a --from or an edit saved it meanwhile), so the last answer was not "
+                "saved over it; run the command again to continue from the answers it holds "
+                "now (rank a run in one shell at a time)"
+            )
+
+    def saved(self) -> None:
+        """Note the file as this session just saved it."""
+        self.seen = _contents(self.out)
+
+
+def _contents(path: Path) -> bytes | None:
+    """The file's bytes, or None where there is none (or none can be read: its save says why)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ffade.feedback.priorities import PRIORITIES, Feedback, RegionFeedback, priority_named
+from ffade.shell_words import shell_path
 from ffade.summarize.regions import Region
 from ffade.summarize.rules import Rule
 
@@ -70,7 +71,8 @@ def review(
         say("")
         say(f"[{number}/{len(regions)}] {region.id}  {region.description}")
         shown = run_dir / picture if picture and run_dir is not None else picture
-        say(f"    {_evidence(region)}" + (f"; examples: {shown}" if shown else ""))
+        # one shell word, as ffade's other printed paths: `xdg-open` it as shown
+        say(f"    {_evidence(region)}" + (f"; examples: {shell_path(shown)}" if shown else ""))
         before = earlier.get(region.id)  # --redo: the earlier answer, which Enter gives again
         kept = before.priority if before else None
         keep = f"; Enter keeps {kept}" if kept else ""

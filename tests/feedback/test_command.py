@@ -933,3 +933,19 @@ def test_a_run_that_ends_while_it_is_ranked_is_said_as_read(
         f"ffade: note: {run} did not finish: its summary.json status is 'running' (still "
         "running, or killed); its figures cover the evaluations made so far"
     ) in err.splitlines()
+
+
+def test_paths_said_on_stderr_are_one_shell_word_each(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """The heading said `my runs/x: 3 failure regions` and `saved to my runs/x/feedback.yaml`
+    unquoted, where the closing line (`saved ... to 'my runs/x/feedback.yaml'`) quotes it."""
+    spaced = tmp_path / "my runs" / "x"
+    shutil.copytree(run, spaced)
+    code, out, err = in_process("feedback", str(spaced), "--slices", "regions", answers="h\nq\n")
+    assert code == 0, err
+    quoted = shlex.quote(str(spaced))
+    assert err.startswith(f"{quoted}: 3 failure regions (threshold 0.5")
+    saved_to = shlex.quote(str(spaced / "feedback.yaml"))
+    assert f"Every answer is saved to {saved_to} at once." in err
+    assert f"saved priorities for 1 of 3 regions to {saved_to} " in out

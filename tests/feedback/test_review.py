@@ -186,3 +186,21 @@ def test_a_rule_says_how_many_of_its_states_fail(run) -> None:
     assert _evidence(rules[0]) == (
         "40 failing concept states among the 40 evaluated (of 40 the rule allows)"
     )
+
+
+def test_the_picture_path_is_one_shell_word_as_other_printed_paths(
+    regions: list[Region],
+) -> None:
+    """A run under a folder with a space showed `examples: my runs/x/feedback/first.png`, two
+    words to a shell, where ffade's other printed paths (`next:`, `saved ... to`) are quoted."""
+    session = Session(["h"])
+    review(
+        regions[:1],
+        empty(),
+        session.save,
+        lambda region: "feedback/first.png",
+        session.ask,
+        session.lines.append,
+        run_dir=Path("my runs/x"),
+    )
+    assert session.lines[2].endswith("; examples: 'my runs/x/feedback/first.png'")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -117,3 +118,64 @@ def test_with_stdout_redirected_the_person_still_sees_the_questions(
         "0 low, 0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {run}",
     ]
+
+
+LEFT, UP = "\x1b[D", "\x1b[A"  # the arrow keys, as a terminal sends them
+
+
+@pytest.mark.parametrize("redirected", [False, True], ids=["terminal", "stdout-to-log"])
+def test_an_answer_is_edited_as_at_any_prompt(
+    run: Path, regions: list[Region], tmp_path: Path, redirected: bool
+) -> None:
+    """Without readline an arrow key typed to mend `mdium` went into the answer (`'mdiu\\x1b[De'
+    is not a priority`), and Up recalled nothing; with stdout in a log too (the prompt is on the
+    terminal, the log keeps the closing lines)."""
+    log = tmp_path / "log"
+    with open(log, "w") as file:
+        terminal = Terminal(
+            "feedback", str(run), "--slices", "regions", stdout=file if redirected else None
+        )
+        ask = "priority [h/m/l/s, q to stop]: "
+        terminal.wait_for(ask)
+        terminal.type("mdium" + LEFT * 4 + "e")
+        assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+        terminal.type(UP)  # the last answer again
+        assert f"\n[3/3] {regions[2].id}  " in terminal.wait_for(ask)
+        terminal.type("q")
+        assert terminal.close() == 0
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "medium"), (regions[1].id, "medium")]
+    assert "not a priority" not in terminal.seen
+    if redirected:
+        assert log.read_text().startswith("stopped; answers so far are saved.")
+
+
+def test_a_second_session_never_saves_over_the_first_ones_answers(
+    run: Path, regions: list[Region]
+) -> None:
+    """Two sessions ranking one run (two shells): the later save replaced the other's ranking
+    with its own, silently. Now a session whose file changed since it read it refuses to save
+    in one line that says to run it again, which continues from the other's answers."""
+    ask = "priority [h/m/l/s, q to stop]: "
+    first = Terminal("feedback", str(run), "--slices", "regions")
+    second = Terminal("feedback", str(run), "--slices", "regions")
+    first.wait_for(ask)
+    second.wait_for(ask)
+    first.type("h")
+    first.wait_for(f"\n[2/3] {regions[1].id}  ")
+    second.type("l")
+    saved = shlex.quote(str(run / "feedback.yaml"))
+    refused = second.wait_for("(rank a run in one shell at a time)")
+    assert f"ffade: error: {saved} changed since this session read it" in refused
+    assert "run the command again to continue from the answers it holds now" in refused
+    assert second.close() == 2
+    first.wait_for(ask)
+    first.type("q")
+    assert first.close() == 0
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "high")]  # the first session's, whole
+
+    again = Terminal("feedback", str(run), "--slices", "regions")
+    assert f"\n[2/3] {regions[1].id}  " in again.wait_for(ask)
+    again.type("q")
+    assert again.close() == 0

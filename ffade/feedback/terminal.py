@@ -1,0 +1,81 @@
+"""Where ``ffade feedback``'s questions go and how a person's answers are read: the questions
+on stderr, the answers from standard input, edited with readline when typed at a terminal.
+
+Split from :mod:`ffade.feedback.command` (which runs the review) as the terminal's own job.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def say(line: str = "") -> None:
+    """One line of the review, for the person answering: on stderr, as git's and pip's prompts
+    are. On stdout, ``ffade feedback RUN > log`` hid every question from the person answering
+    (they were written into the log); stdout keeps the result, the closing lines."""
+    print(line, file=sys.stderr, flush=True)
+
+
+class AnswerInput:
+    """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
+    where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
+    The prompt, and a piped answer after it, go to stderr with the rest of the questions
+    (:func:`say`), so that transcript reads as a terminal's does wherever stdout goes.
+    The first line loses a UTF-8 byte order mark (answers saved by Notepad, piped in): kept, it
+    made the first answer no priority, and every later answer went to the rule before its own."""
+
+    ended = False
+    lines = 0  # read, whether or not they were answers
+
+    def __call__(self, prompt: str) -> str:
+        try:
+            if sys.stdin is None:
+                raise EOFError
+            if _typed_at_a_terminal():
+                line = _edited_line(prompt)
+            else:
+                sys.stderr.write(prompt)
+                sys.stderr.flush()
+                line = input()  # no prompt: input() writes one to stdout when that is no terminal
+            if not self.lines:
+                line = line.removeprefix("\ufeff")
+            self.lines += 1
+            if not sys.stdin.isatty():  # piped: the answer is shown as a terminal echoes it
+                say(line)
+            return line
+        except EOFError:
+            self.ended = True
+            raise
+
+
+def _typed_at_a_terminal() -> bool:
+    """Whether a person types the answers at the terminal the questions are shown on."""
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty() and sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):  # a stream replaced, or closed (>&-)
+        return False
+
+
+def _edited_line(prompt: str) -> str:
+    """One answer typed at a terminal, with line editing (arrows, Home, Ctrl-U, Up for the
+    last answer) as any shell prompt has.
+
+    Without ``readline`` loaded, an arrow key typed to mend ``hgih`` went into the answer as
+    ``^[[D`` and the answer was no priority. ``input`` edits with readline only when standard
+    output is the terminal too, and only a prompt it writes itself survives the edits (one
+    written before it was wiped by the redisplay of a long or recalled line), so the prompt is
+    ``input``'s, and a standard output redirected (``ffade feedback RUN > log``) points at the
+    questions' terminal (stderr) for the moment the line is typed: the log keeps the result."""
+    import readline  # noqa: F401  loading it gives input() its line editing
+
+    sys.stdout.flush()
+    redirected = None if sys.stdout.isatty() else os.dup(1)
+    if redirected is not None:
+        os.dup2(2, 1)
+    try:
+        return input(prompt)
+    finally:
+        if redirected is not None:
+            os.dup2(redirected, 1)
+            os.close(redirected)
