@@ -6,6 +6,7 @@ Split from :mod:`ffade.feedback.command` (which runs the review) as the terminal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -64,10 +65,12 @@ def _edited_line(prompt: str) -> str:
     Without ``readline`` loaded, an arrow key typed to mend ``hgih`` went into the answer as
     ``^[[D`` and the answer was no priority. ``input`` edits with readline only when standard
     output is the terminal too, and only a prompt it writes itself survives the edits (one
-    written before it was wiped by the redisplay of a long or recalled line), so the prompt is
+    written before it is lost when readline redraws the line: Ctrl-L showed `medium` alone on
+    a cleared screen, and the cursor moved as if the line began at column 0), so the prompt is
     ``input``'s, and a standard output redirected (``ffade feedback RUN > log``) points at the
     questions' terminal (stderr) for the moment the line is typed: the log keeps the result."""
-    import readline  # noqa: F401  loading it gives input() its line editing
+    with contextlib.suppress(ImportError):  # not on Windows, whose console edits lines itself
+        import readline  # noqa: F401  loading it gives input() its line editing
 
     sys.stdout.flush()
     redirected = None if sys.stdout.isatty() else os.dup(1)
