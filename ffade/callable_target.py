@@ -306,9 +306,13 @@ class CallableTarget(Target):
         return [t if len(t) <= 400 else t[:397] + "..." for t in inputs]
 
     def describe_outputs(self, outputs: Any) -> list[str] | None:
-        """ "predicted <class>" per input when the scores are per class (B, C); else none."""
-        if not isinstance(outputs, torch.Tensor) or outputs.dim() != 2:
+        """ "predicted <class>" per input when the scores are per class (B, C); a regression
+        model's one value per input, (B,) or (B, 1), as that value ("predicted 1.52"), since the
+        top class of one column is always 0; else none."""
+        if not isinstance(outputs, torch.Tensor) or outputs.dim() not in (1, 2):
             return None
+        if outputs.dim() == 1 or outputs.shape[1] == 1:
+            return [f"predicted {value:.4g}" for value in outputs.reshape(-1).tolist()]
         return [f"predicted {label}" for label in outputs.argmax(-1).tolist()]
 
     def features(self, inputs: Any) -> torch.Tensor:

@@ -13,6 +13,7 @@ import difflib
 import importlib
 import inspect
 import re
+from dataclasses import fields
 
 from ffade.errors import ConfigError
 from ffade.model_section import list_entry_hint, model_key_reason, task_key_hint
@@ -123,11 +124,21 @@ def unknown_argument(word: str, key: str, class_path: str, allowed: list[str]) -
     # --model.class_pth: a key of the section itself, misspelt, not an init argument
     own = bool(close) and close[0] in ("class_path", "init_args")
     hint = f" (did you mean '{where if own else prefix}.{close[0]}'?)" if close else ""
+    if "task" in allowed and head in _task_keys():  # mode, max_inputs: beside task, not in it
+        hint = f" (a key of the task: '{prefix}.task.{head}')"
     return (
         f"unknown key '{where if own else prefix}.{head}'{hint}; allowed {prefix} keys of "
         f"{class_path}: "
         f"{', '.join(allowed)}"
     )
+
+
+def _task_keys() -> list[str]:
+    """The task's keys (``mode``, ``split``, ...): one put beside ``task`` in an explorer's
+    arguments is told where it goes, as a plugin's argument beside its name is."""
+    from ffade.task import TaskSpec
+
+    return [f.name for f in fields(TaskSpec)]
 
 
 def refuse_data(section: object) -> None:

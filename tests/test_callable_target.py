@@ -18,7 +18,7 @@ from ffade.callable_target import CallableTarget
 from ffade.cli import main
 from ffade.errors import FfadeError, FfadeWarning, PluginError
 from ffade.mitigate.plan import check_trainable
-from ffade.plugin_api import TrainableTarget
+from ffade.plugin_api import Reward, Scores, TrainableTarget
 from ffade.plugin_checks import predicted
 from tests.helpers import synthetic_spec, write_config
 
@@ -213,7 +213,10 @@ def test_images_render_and_texts_describe_so_runs_save_examples() -> None:
         "predicted 1",
         "predicted 0",
     ]
-    assert target.describe_outputs(torch.zeros(3)) is None
+    assert target.describe_outputs(torch.tensor([1.5, -2.25])) == [
+        "predicted 1.5",
+        "predicted -2.25",
+    ]
 
 
 def test_the_readme_module_target_saves_worst_examples(
@@ -242,6 +245,47 @@ def test_the_readme_module_target_saves_worst_examples(
     assert run.examples and Path(run.examples[0]["file"]).is_file()
     assert Path(run.examples[0]["file"]).is_absolute()
     assert run.examples[0]["output"].startswith("predicted ")
+
+
+class DigitError(Reward):
+    """A regression reward: failed when the predicted digit is off by more than ``tolerance``."""
+
+    def __init__(self, tolerance: float = 0.5) -> None:
+        self.tolerance = tolerance
+
+    def score(self, outputs: Any, references: Any, clean_outputs: Any = None) -> Scores:
+        error = (outputs.reshape(-1) - references.float()).abs()
+        failed = error > self.tolerance
+        return Scores(metric=error, failed=failed, reward=torch.where(failed, error, -1.0))
+
+
+def test_a_regression_module_s_worst_examples_give_its_value_not_a_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regression module returns one value per input, (B, 1): its worst examples were
+    captioned "predicted 0", the top class of one column, whatever it predicted."""
+    monkeypatch.chdir(tmp_path)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(28 * 28, 1))
+    with torch.no_grad():
+        model[1].bias.fill_(20.0)  # far from every digit: each evaluation fails
+    run = ffade.discover(
+        target=model,
+        dataset="digits",
+        reward=DigitError,
+        concepts=["rotation"],
+        max_inputs=4,
+        explorer="random",
+        budget=8,
+        save_dir="runs",
+    )
+    captions = [example["output"] for example in run.examples]
+    values = [float(c.removeprefix("predicted ")) for c in captions]
+    assert values and all(15 < v < 25 for v in values), captions
+    assert CallableTarget(model).describe_outputs(torch.tensor([[1.5], [-2.25]])) == [
+        "predicted 1.5",
+        "predicted -2.25",
+    ]
 
 
 def test_a_config_names_a_function_as_module_colon_function(tmp_path: Path) -> None:

@@ -147,6 +147,26 @@ def test_a_misspelt_key_is_named_in_full_at_every_level_as_a_trainer_key_is(tmp_
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_task_key_beside_task_is_told_where_it_goes(tmp_path) -> None:
+    """``mode: microscopic`` written one level too high, beside ``task`` (as a plugin author
+    reading docs/plugins.md, which never shows ``mode``, wrote it) was "unknown key
+    'model.init_args.mode'; allowed ...", and ``max_inputs`` there was asked "did you mean
+    'model.init_args.max_steps'?": each is now told it is the task's key."""
+    from tests.helpers import REPO, ffade_in_process
+
+    config = str(REPO / "configs" / "synthetic.yaml")
+    for key, value in [("mode", "microscopic"), ("max_inputs", "8")]:
+        (tmp_path / "c.yaml").write_text(f"model:\n  init_args:\n    {key}: {value}\n")
+        done = ffade_in_process("fit", "-c", config, "-c", "c.yaml", "--print_config", cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(
+            f"ffade: error: unknown key 'model.init_args.{key}' (a key of the task: "
+            f"'model.init_args.task.{key}'); allowed model.init_args keys of "
+        ), line
+    assert not (tmp_path / "runs").exists()
+
+
 def test_one_list_entry_on_the_command_line_is_refused_in_one_line_naming_it(tmp_path) -> None:
     """Copied from an error line, ``--model.init_args.task.concepts[0].args.values`` was
     "unknown key 'model.init_args.task.concepts' (did you mean 'model.init_args.task.concepts'?)":
