@@ -117,11 +117,24 @@ class SayResumedFrom(Callback):
     """``ffade: resuming from CHECKPOINT`` (or ``... RUN (replaying its evaluations.jsonl)``) once
     the run has restored it, in place of Lightning's "Restoring states ..." and "Restored all
     states ..." lines (ffade.progress.NOISE): at train start, so a resume refused while its
-    checkpoint loads (other priorities, say) stays the one line of its error."""
+    checkpoint loads (other priorities, say) stays the one line of its error; else at fit end,
+    for a checkpoint saved as its run ended, whose fit loop has nothing left to run (Lightning
+    then skips train start) while the run completes its summary."""
+
+    def __init__(self) -> None:
+        self._said = False
 
     @override
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self._say(trainer, pl_module)
+
+    @override
+    def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
+        self._say(trainer, pl_module)
+
+    def _say(self, trainer: Any, pl_module: Any) -> None:
         source = getattr(pl_module, "resumed_from", None)
-        if source is not None and trainer.global_rank == 0:
+        if source is not None and trainer.global_rank == 0 and not self._said:
+            self._said = True
             how = " (replaying its evaluations.jsonl)" if source.is_dir() else ""
             print_line(f"ffade: resuming from {source}{how}")

@@ -292,3 +292,23 @@ def test_a_resume_says_where_it_resumes_from_in_ffades_own_line(
         f"ffade: resuming from {cut / LAST_CHECKPOINT}",
     ]
     assert lines[-1] == f"next: ffade report {tmp_path / 'runs' / 'test' / 'version_1'}"
+
+
+def test_a_run_whose_summary_was_lost_after_its_final_checkpoint_says_it_resumes(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """README: a run killed after its final checkpoint but before its summary is completed in
+    the new directory, and a resumed run says where it goes on from. Its fit loop had nothing left
+    to run, so Lightning never called on_train_start, and the resume went by without its
+    ``ffade: resuming from`` line."""
+    config = write_config(tmp_path / "c.yaml", budget=120, learning_starts=8)
+    assert main(["fit", "--config", str(config)]) == 0
+    done = tmp_path / "runs" / "test" / "version_0"
+    (done / "summary.json").unlink()  # as a kill between the final save and the summary
+    capfd.readouterr()
+    assert main(["fit", "--config", str(done / "config.yaml"), "--ckpt_path", str(done)]) == 0
+    printed = capfd.readouterr()
+    said = [line for line in printed.err.splitlines() if line.startswith("ffade: resuming")]
+    assert said == [f"ffade: resuming from {done / LAST_CHECKPOINT}"], printed.err[-2000:]
+    summary = json.loads((done.parent / "version_1" / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["evaluations"] == 120
