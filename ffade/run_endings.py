@@ -64,7 +64,7 @@ def unclear_fix_line(record: dict[str, Any]) -> str | None:
     )
     return (
         f"but: targeted failure rate {rates} of {change.get('pairs', 0):,} held-out pairs is no "
-        f"clear change (a two-proportion test at 95%): 'accepted' says clean "
+        f"clear change (an exact McNemar test at 95%): 'accepted' says clean "
         f"{record.get('clean_metric', 'accuracy')} was kept and the rate fell, not that the "
         "failure is fixed; for a clear fall, train more (a larger --trainer.max_epochs or "
         "--model.init_args.learning_rate)"

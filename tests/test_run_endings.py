@@ -387,7 +387,7 @@ def test_an_accepted_fix_whose_targeted_fall_is_noise_says_so(tmp_path: Path) ->
     assert lines[2] == f"why: {UNCLEAR['reason']}"
     assert lines[3] == (
         "but: targeted failure rate 9.3% -> 9.2% of 1,200 held-out pairs is no clear change "
-        "(a two-proportion test at 95%): 'accepted' says clean accuracy was kept and the rate "
+        "(an exact McNemar test at 95%): 'accepted' says clean accuracy was kept and the rate "
         "fell, not that the failure is fixed; for a clear fall, train more (a larger "
         "--trainer.max_epochs or --model.init_args.learning_rate)"
     )

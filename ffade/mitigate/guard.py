@@ -185,6 +185,10 @@ class GuardResult:
     untargeted_by_value: dict[str, list[float | None]] | None = None
     """Per concept label, the untargeted failure rate of the pairs holding each of its values
     (None where no pair does): where a side effect landed, which one rate hides."""
+    targeted_failed: list[bool] | None = None
+    """Each targeted pair's outcome, in the pairs' order: the paired test of ``targeted_change``
+    (:mod:`ffade.mitigate.evidence`) compares them pair by pair. None from a checkpoint of an
+    earlier ffade, which kept the rates only."""
 
     def as_dict(self, suffix: str) -> dict[str, Any]:
         return {
@@ -269,6 +273,7 @@ def measure(
         untargeted_by_value=None
         if untargeted is None
         else _rates_by_value(task.space, pairs.untargeted_states, untargeted),
+        targeted_failed=[bool(f) for f in targeted],
     )
 
 

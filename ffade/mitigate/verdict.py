@@ -125,9 +125,9 @@ class FixVerdict:
                 before.targeted_failure_rate, after.targeted_failure_rate
             ),
             "targeted_change": targeted_change(
-                before.targeted_failure_rate,
-                after.targeted_failure_rate,
-                len(self._pairs.targeted_ids),
+                before.targeted_failed,
+                after.targeted_failed,
+                round(before.targeted_failure_rate * len(self._pairs.targeted_ids)),
             ),
             "untargeted_failure_rate_change": None
             if before.untargeted_failure_rate is None

@@ -93,12 +93,15 @@ def test_a_barely_moving_fix_is_accepted_and_said_to_be_no_clear_change(
     pairs = result["guard"]["targeted_pairs"]
     assert change["pairs"] == pairs == 256
     assert change["failures_before"] == round(before * pairs) > change["failures_after"]
-    assert change["outcome"] == "no clear change"
+    assert change["outcome"] == "no clear change" and change["p_value"] >= 0.05
+    # paired, pair by pair: the discordant pairs' difference is the failures' fall
+    fixed, broken = change["failed_before_only"], change["failed_after_only"]
+    assert fixed - broken == change["failures_before"] - change["failures_after"] > 0
     lines = run_ending(tuner.run_dir).splitlines()
     assert lines[1].startswith("fix accepted: ")
     assert lines[3].startswith(
         f"but: targeted failure rate {before_after(before, after)} of 256 held-out pairs is no "
-        "clear change (a two-proportion test at 95%): 'accepted' says clean accuracy was kept"
+        "clear change (an exact McNemar test at 95%): 'accepted' says clean accuracy was kept"
     )
 
 
