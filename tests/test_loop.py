@@ -26,6 +26,7 @@ from ffade.cli import main
 from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
+from ffade.loop_config import check_feedback, read_loop_config
 from ffade.plugin_api import Target
 from ffade.shell_words import shell_path
 from tests.helpers import REPO, ffade, ffade_in_process, hangup_as_a_terminal_gives_it, write_config
@@ -841,6 +842,54 @@ def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_ru
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"ffade: error: {says.format(**paths)}"), line
     assert not (tmp_path / "loops").exists()  # the refused loop made out, and removed it again
+
+
+@pytest.mark.parametrize(
+    ("priorities", "weights", "used"),
+    [
+        ("regions: [{rank: 1, priority: high}]\ndefault: skip\n", {"high": 0}, "high"),
+        ("regions: []\ndefault: low\n", {"low": 0}, "low"),
+        (
+            "regions: [{rank: 1, priority: high}, {rank: 2, priority: skip}]\ndefault: medium\n",
+            {"high": 0, "medium": 0},
+            "high, medium",
+        ),
+    ],
+)
+def test_priority_weights_that_drop_every_priority_the_file_gives_stop_the_loop_first(
+    tmp_path: Path, capsys, priorities: str, weights: dict, used: str
+) -> None:
+    """The fine-tuner's priority_weights gave weight 0 to every priority the priorities file
+    uses, which the fine-tune refused only after the discovery and the feedback (97 s of a
+    147 s loop on 2 shared cores); the loop now says it first, in the fine-tune's words."""
+    feedback = tmp_path / "priorities.yaml"
+    feedback.write_text(priorities)
+    mitigate = shrink("mitigate_digits.yaml", tmp_path / "mit.yaml", {"priority_weights": weights})
+    discover = REPO / "configs" / "quickstart.yaml"
+    config = write_loop(tmp_path, discover=discover, feedback=feedback, mitigate=mitigate)
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"ffade: error: {mitigate}: model.init_args.priority_weights gives weight 0 to every "
+        f"priority {feedback} uses ({used}), so no rule would be trained on; give one a weight "
+        "above 0"
+    )
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
+def test_priority_weights_that_keep_one_priority_the_file_gives_pass_the_check(
+    tmp_path: Path,
+) -> None:
+    """Weight 0 for some of the file's priorities leaves the others to train on (here the
+    default's low, for every rule but the first): the up-front check lets it through."""
+    feedback = tmp_path / "priorities.yaml"
+    feedback.write_text("regions: [{rank: 1, priority: high}]\ndefault: low\n")
+    discover = REPO / "configs" / "quickstart.yaml"
+    mitigate = REPO / "configs" / "mitigate_digits.yaml"
+    loop = read_loop_config(write_loop(tmp_path, discover=discover, mitigate=mitigate))
+    loop.feedback = feedback
+    task = yaml.safe_load(discover.read_text())["model"]["init_args"]["task"]
+    check_feedback(loop, task, {"priority_weights": {"high": 0}})  # no error
 
 
 @pytest.mark.parametrize(
