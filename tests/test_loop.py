@@ -674,6 +674,46 @@ def test_a_target_of_a_kind_no_fine_tuner_fixes_is_told_where_to_write_one(
     assert not (tmp_path / "loops").exists()
 
 
+def test_a_lora_module_the_summarizer_lacks_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """lora_target_modules: [q_projj] passed every up-front check; peft refused it as the
+    fine-tune set up, after the discovery and the feedback. The fine-tuner's check_settings_on
+    tries its adapters on a copy of the discovery's target first, in the fine-tune's words."""
+    lora = {"train": "lora", "lora_target_modules": ["q_projj"]}
+    mitigate = shrink("text_mitigate.yaml", tmp_path / "mit.yaml", lora)
+    config = write_loop(
+        tmp_path,
+        discover=REPO / "configs" / "text_quickstart.yaml",
+        feedback=REPO / "configs" / "feedback_text.yaml",
+        mitigate=mitigate,
+        slices="regions",
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {mitigate}: model.init_args.lora_target_modules: "), line
+    assert "q_projj" in line
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
+def test_lora_modules_the_summarizer_has_pass_and_leave_the_random_streams_alone(
+    tmp_path: Path,
+) -> None:
+    """Adapters on the model's own modules pass; building them draws random numbers, which
+    the loop's stages must not see (the digits quickstart's results stay as they were)."""
+    from ffade.loop_kinds import check_target_trainable
+
+    mitigate = shrink("text_mitigate.yaml", tmp_path / "mit.yaml", {"train": "lora"})
+    discover = REPO / "configs" / "text_quickstart.yaml"
+    loop = read_loop_config(write_loop(tmp_path, discover=discover, mitigate=mitigate))
+    task = yaml.safe_load(discover.read_text())["model"]["init_args"]["task"]
+    fixing = {"train": "lora", "lora_target_modules": ["q_proj", "v_proj"], "lora_r": 8}
+    fixing |= {"lora_alpha": 16.0, "lora_dropout": 0.05}
+    before = torch.random.get_rng_state()
+    check_target_trainable(loop, task, fixing)  # no error
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
 class _NoPreprocess(Target):
     """Digit class scores from a model with no ``preprocess``: explorable, not trainable."""
 
