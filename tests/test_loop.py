@@ -765,6 +765,47 @@ def test_a_target_the_fine_tuner_cannot_train_is_named_before_anything_runs(
     assert not (tmp_path / "loops").exists()  # no discovery ran
 
 
+class _NoLinear(_NoWeights):
+    """Trainable, but its model has no nn.Linear and it names no head: nothing for train: head."""
+
+    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
+        Target.__init__(self, device)
+        self.model = torch.nn.Sequential(torch.nn.Conv2d(1, 10, 28), torch.nn.Flatten())
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.reshape(-1, 1, 28, 28).float()  # the digits, 28 x 28
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.model(self.preprocess(inputs))
+
+
+def test_train_head_on_a_target_with_no_head_is_named_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """ClassifierFineTuner's train: head on a model with no nn.Linear (and no head named) was
+    refused as the fine-tune set up, after the discovery and the feedback had run; its
+    check_settings_on makes the fine-tune's own check on the discovery's target first."""
+    registry.register("target", "headless", _NoLinear)
+    try:
+        loop = small_loop_config(tmp_path)
+        paths = yaml.safe_load(loop.read_text())
+        discover, mitigate = Path(paths["discover"]), Path(paths["mitigate"])
+        config = yaml.safe_load(discover.read_text())
+        config["model"]["init_args"]["task"]["target"] = {"name": "headless"}
+        discover.write_text(yaml.safe_dump(config))
+        config = yaml.safe_load(mitigate.read_text())
+        config["model"]["init_args"]["train"] = "head"
+        mitigate.write_text(yaml.safe_dump(config))
+        assert main(["loop", "--config", str(loop)]) == 2
+    finally:
+        registry.unregister("target", "headless")
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {mitigate}: model.init_args.train 'head': the target's model has no "
+        "nn.Linear and the target names no 'head'; use train: full"
+    ]
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
 def test_a_dataset_with_no_held_out_inputs_is_named_before_anything_runs(
     tmp_path: Path, capsys
 ) -> None:
