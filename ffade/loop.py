@@ -142,13 +142,14 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_no_resume(config)
     check_warm_start_shape(config)
     resolved = fit(config.discover, config.out / "check", config.rediscover, True, with_rediscover)
-    fit(config.mitigate, config.out / "check", placeholders, check=True)
+    fixing = fit(config.mitigate, config.out / "check", placeholders, check=True)
+    fixing = (fixing.get("model") or {}).get("init_args") or {}  # the fine-tuner's, resolved
     task = ((resolved.get("model") or {}).get("init_args") or {}).get("task")
     check_discovery_split(config, task)
-    check_feedback(config, task)
+    check_feedback(config, task, fixing)
     check_finetuner_kind(config, task)  # a digits search with the seq2seq fine-tuner
     check_stage_splits(config, task)  # no held-out inputs to judge the fix on
-    check_target_trainable(config, task)  # no preprocess: refused after the discovery
+    check_target_trainable(config, task, fixing)  # no preprocess, a LoRA module typo
     record: dict[str, Any] = {"loop_dir": None, "config": config.plain()}
 
     def save(status: str) -> None:

@@ -276,14 +276,16 @@ def check_no_resume(config: LoopConfig) -> None:
             )
 
 
-def check_feedback(config: LoopConfig, task: Any) -> None:
+def check_feedback(config: LoopConfig, task: Any, fixing: dict[str, Any] | None = None) -> None:
     """The priorities file, as far as it can be read without the run (``task``: the discovery
     config's, whose grid its ``contains`` name): which rules it names is known only later.
 
-    A file that gives every slice ``skip`` leaves the fine-tune nothing to fix on any run; the
-    fine-tune said so only after the discovery's minutes.
+    A file that gives every slice ``skip`` leaves the fine-tune nothing to fix on any run, and
+    so does one whose priorities the fine-tuner's ``priority_weights`` (in ``fixing``, its
+    resolved init_args) all weigh 0; the fine-tune said so only after the discovery's minutes.
     """
     from ffade.feedback.priorities_file import check_priorities
+    from ffade.mitigate.plan import check_weighted, weights_per_priority
     from ffade.task import check_configured_plugins, configured_concepts  # torch: not --help
 
     feedback = str(config.feedback)
@@ -308,6 +310,13 @@ def check_feedback(config: LoopConfig, task: Any) -> None:
             f"default is skip), so the fine-tune would have nothing to fix; give a {noun} a "
             "priority (e.g. {rank: 1, priority: high}) or set default: low"
         )
+    weights = (fixing or {}).get("priority_weights")  # checked by the fine-tuner's constructor
+    if weights is None or isinstance(weights, dict):
+        used = [default, *(entry[1] for entry in entries)]
+        try:
+            check_weighted(used, weights_per_priority(weights), feedback, noun)
+        except FfadeError as exc:
+            raise FfadeError(f"{config.mitigate}: {exc}") from exc
 
 
 def check_discovery_split(config: LoopConfig, task: Any) -> None:

@@ -114,14 +114,20 @@ def check_stage_splits(config: LoopConfig, task: Any) -> None:
             )
 
 
-def check_target_trainable(config: LoopConfig, task: Any) -> None:
+def check_target_trainable(
+    config: LoopConfig, task: Any, fixing: dict[str, Any] | None = None
+) -> None:
     """Refuse, in the fine-tune's own line, a discovery target that a :class:`FineTuner` in
     ``mitigate`` would refuse once the discovery has run (its ``check_target``; by default
     ffade.mitigate.plan.check_trainable): then the ``weights`` argument is read from the class;
     ``model`` and ``preprocess`` too where the class has them (a property, a method), else the
-    target is built with the discovery's arguments (always for a fine-tuner's own check). A
-    target that cannot be loaded or built here is left to the discovery, which says why in its
-    own words; a fine-tuner of another base checks what it needs itself."""
+    target is built with the discovery's arguments (always for a fine-tuner's own check). Then
+    the fine-tuner's settings (``fixing``, its resolved init_args) on that target, where the
+    fine-tuner has a classmethod ``check_settings_on(init_args, target)`` (``target()`` builds
+    it once, None if it cannot be built here; Seq2SeqFineTuner's tries its LoRA modules), the
+    line prefixed by the mitigate file. A target that cannot be loaded or built here is left to
+    the discovery, which says why in its own words; a fine-tuner of another base checks what it
+    needs itself."""
     from ffade import registry  # torch: not for ``ffade loop --help``
     from ffade.mitigate.base import FineTuner
     from ffade.mitigate.plan import check_takes_weights, check_trainable
@@ -140,15 +146,37 @@ def check_target_trainable(config: LoopConfig, task: Any) -> None:
         cls = registry.load("target", name)
     except PluginError:
         return
+    built: dict[str, Any] = {}
+
+    def build() -> Any:
+        """The target with the discovery's arguments, built once; None if it cannot be here."""
+        if "target" not in built:
+            states = rng_states()  # a model's random init draws: the stages' runs see none of it
+            try:
+                built["target"] = registry.create(
+                    "target", name, args, key="model.init_args.task.target"
+                )
+            except Exception:  # the discovery builds it again and says why
+                built["target"] = None
+            finally:
+                set_rng_states(states)
+        return built["target"]
+
     if finetuner.check_target is check_trainable:  # else its own checks, on the built target
         check_takes_weights(cls, plugin_label(registry.registered("target", name) or cls, name))
-        if all(hasattr(cls, member) for member in ("model", "preprocess")):
-            return  # no need to load a model to know
-    states = rng_states()  # a model's random init draws: the stages' runs see none of it
-    try:
-        built = registry.create("target", name, args, key="model.init_args.task.target")
-    except Exception:  # the discovery builds it again and says why
+    if finetuner.check_target is not check_trainable or not all(
+        hasattr(cls, member) for member in ("model", "preprocess")
+    ):  # no need to load a model to know where the class has both
+        if build() is None:
+            return
+        finetuner.check_target(build(), name)
+    check_settings = getattr(finetuner, "check_settings_on", None)  # a fine-tuner's own, if any
+    if check_settings is None:
         return
+    states = rng_states()  # adapters' random init: the stages' runs see none of it either
+    try:
+        check_settings(fixing or {}, build)
+    except FfadeError as exc:
+        raise FfadeError(f"{config.mitigate}: {exc}") from exc
     finally:
         set_rng_states(states)
-    finetuner.check_target(built, name)

@@ -26,6 +26,7 @@ from ffade.cli import main
 from ffade.feedback.from_file import feedback_from_file
 from ffade.gate.check import run_check
 from ffade.gate.suite import read_suite
+from ffade.loop_config import check_feedback, read_loop_config
 from ffade.plugin_api import Target
 from ffade.shell_words import shell_path
 from tests.helpers import REPO, ffade, ffade_in_process, hangup_as_a_terminal_gives_it, write_config
@@ -673,6 +674,46 @@ def test_a_target_of_a_kind_no_fine_tuner_fixes_is_told_where_to_write_one(
     assert not (tmp_path / "loops").exists()
 
 
+def test_a_lora_module_the_summarizer_lacks_stops_the_loop_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """lora_target_modules: [q_projj] passed every up-front check; peft refused it as the
+    fine-tune set up, after the discovery and the feedback. The fine-tuner's check_settings_on
+    tries its adapters on a copy of the discovery's target first, in the fine-tune's words."""
+    lora = {"train": "lora", "lora_target_modules": ["q_projj"]}
+    mitigate = shrink("text_mitigate.yaml", tmp_path / "mit.yaml", lora)
+    config = write_loop(
+        tmp_path,
+        discover=REPO / "configs" / "text_quickstart.yaml",
+        feedback=REPO / "configs" / "feedback_text.yaml",
+        mitigate=mitigate,
+        slices="regions",
+    )
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"ffade: error: {mitigate}: model.init_args.lora_target_modules: "), line
+    assert "q_projj" in line
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
+def test_lora_modules_the_summarizer_has_pass_and_leave_the_random_streams_alone(
+    tmp_path: Path,
+) -> None:
+    """Adapters on the model's own modules pass; building them draws random numbers, which
+    the loop's stages must not see (the digits quickstart's results stay as they were)."""
+    from ffade.loop_kinds import check_target_trainable
+
+    mitigate = shrink("text_mitigate.yaml", tmp_path / "mit.yaml", {"train": "lora"})
+    discover = REPO / "configs" / "text_quickstart.yaml"
+    loop = read_loop_config(write_loop(tmp_path, discover=discover, mitigate=mitigate))
+    task = yaml.safe_load(discover.read_text())["model"]["init_args"]["task"]
+    fixing = {"train": "lora", "lora_target_modules": ["q_proj", "v_proj"], "lora_r": 8}
+    fixing |= {"lora_alpha": 16.0, "lora_dropout": 0.05}
+    before = torch.random.get_rng_state()
+    check_target_trainable(loop, task, fixing)  # no error
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
 class _NoPreprocess(Target):
     """Digit class scores from a model with no ``preprocess``: explorable, not trainable."""
 
@@ -721,6 +762,47 @@ def test_a_target_the_fine_tuner_cannot_train_is_named_before_anything_runs(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"ffade: error: target 'untrainable' {says}")
     assert lines[0].endswith("(see docs/plugins.md, Trainable targets)")
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
+class _NoLinear(_NoWeights):
+    """Trainable, but its model has no nn.Linear and it names no head: nothing for train: head."""
+
+    def __init__(self, weights: str | None = None, device: str = "cpu") -> None:
+        Target.__init__(self, device)
+        self.model = torch.nn.Sequential(torch.nn.Conv2d(1, 10, 28), torch.nn.Flatten())
+
+    def preprocess(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.reshape(-1, 1, 28, 28).float()  # the digits, 28 x 28
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.model(self.preprocess(inputs))
+
+
+def test_train_head_on_a_target_with_no_head_is_named_before_anything_runs(
+    tmp_path: Path, capsys
+) -> None:
+    """ClassifierFineTuner's train: head on a model with no nn.Linear (and no head named) was
+    refused as the fine-tune set up, after the discovery and the feedback had run; its
+    check_settings_on makes the fine-tune's own check on the discovery's target first."""
+    registry.register("target", "headless", _NoLinear)
+    try:
+        loop = small_loop_config(tmp_path)
+        paths = yaml.safe_load(loop.read_text())
+        discover, mitigate = Path(paths["discover"]), Path(paths["mitigate"])
+        config = yaml.safe_load(discover.read_text())
+        config["model"]["init_args"]["task"]["target"] = {"name": "headless"}
+        discover.write_text(yaml.safe_dump(config))
+        config = yaml.safe_load(mitigate.read_text())
+        config["model"]["init_args"]["train"] = "head"
+        mitigate.write_text(yaml.safe_dump(config))
+        assert main(["loop", "--config", str(loop)]) == 2
+    finally:
+        registry.unregister("target", "headless")
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ffade: error: {mitigate}: model.init_args.train 'head': the target's model has no "
+        "nn.Linear and the target names no 'head'; use train: full"
+    ]
     assert not (tmp_path / "loops").exists()  # no discovery ran
 
 
@@ -841,6 +923,54 @@ def test_a_value_out_of_range_in_a_later_stage_stops_the_loop_before_anything_ru
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"ffade: error: {says.format(**paths)}"), line
     assert not (tmp_path / "loops").exists()  # the refused loop made out, and removed it again
+
+
+@pytest.mark.parametrize(
+    ("priorities", "weights", "used"),
+    [
+        ("regions: [{rank: 1, priority: high}]\ndefault: skip\n", {"high": 0}, "high"),
+        ("regions: []\ndefault: low\n", {"low": 0}, "low"),
+        (
+            "regions: [{rank: 1, priority: high}, {rank: 2, priority: skip}]\ndefault: medium\n",
+            {"high": 0, "medium": 0},
+            "high, medium",
+        ),
+    ],
+)
+def test_priority_weights_that_drop_every_priority_the_file_gives_stop_the_loop_first(
+    tmp_path: Path, capsys, priorities: str, weights: dict, used: str
+) -> None:
+    """The fine-tuner's priority_weights gave weight 0 to every priority the priorities file
+    uses, which the fine-tune refused only after the discovery and the feedback (97 s of a
+    147 s loop on 2 shared cores); the loop now says it first, in the fine-tune's words."""
+    feedback = tmp_path / "priorities.yaml"
+    feedback.write_text(priorities)
+    mitigate = shrink("mitigate_digits.yaml", tmp_path / "mit.yaml", {"priority_weights": weights})
+    discover = REPO / "configs" / "quickstart.yaml"
+    config = write_loop(tmp_path, discover=discover, feedback=feedback, mitigate=mitigate)
+    assert main(["loop", "--config", str(config)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"ffade: error: {mitigate}: model.init_args.priority_weights gives weight 0 to every "
+        f"priority {feedback} uses ({used}), so no rule would be trained on; give one a weight "
+        "above 0"
+    )
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
+def test_priority_weights_that_keep_one_priority_the_file_gives_pass_the_check(
+    tmp_path: Path,
+) -> None:
+    """Weight 0 for some of the file's priorities leaves the others to train on (here the
+    default's low, for every rule but the first): the up-front check lets it through."""
+    feedback = tmp_path / "priorities.yaml"
+    feedback.write_text("regions: [{rank: 1, priority: high}]\ndefault: low\n")
+    discover = REPO / "configs" / "quickstart.yaml"
+    mitigate = REPO / "configs" / "mitigate_digits.yaml"
+    loop = read_loop_config(write_loop(tmp_path, discover=discover, mitigate=mitigate))
+    loop.feedback = feedback
+    task = yaml.safe_load(discover.read_text())["model"]["init_args"]["task"]
+    check_feedback(loop, task, {"priority_weights": {"high": 0}})  # no error
 
 
 @pytest.mark.parametrize(

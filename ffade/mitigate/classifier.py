@@ -10,6 +10,7 @@ indices: ``model(preprocess(inputs))`` is trained against the labels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -80,34 +81,18 @@ class ClassifierFineTuner(FineTuner):
         self._requires_grad: list[bool] | None = None  # the caller's flags, while "head" trains
 
     def head(self) -> nn.Module:
-        """The target's ``head`` if it names one, else the last ``nn.Linear`` of the model.
+        """The target's ``head`` if it names one, else the last ``nn.Linear`` of the model."""
+        return head_of(self.target, self.network)
 
-        A ``head`` that is no module of ``model`` is refused in one line: one that is no module
-        was ignored (the last ``nn.Linear`` trained instead, unsaid), and one outside ``model``
-        left nothing of it to train ("its model has every parameter frozen")."""
-        head = getattr(self.target, "head", None)
-        if head is not None:
-            name = plugin_label(self.target)
-            if not isinstance(head, nn.Module):
-                raise FfadeError(
-                    f"target '{name}': its head is {a_type(head)}, not a torch.nn.Module; make "
-                    "it the module of its model to train with train: head (such as model.fc), "
-                    "or leave it out to train the model's last nn.Linear"
-                )
-            if not any(module is head for module in self.network.modules()):
-                raise FfadeError(
-                    f"target '{name}': its head is not a module of its model, which is what the "
-                    "fine-tuner trains and saves; make head a part of model (such as model.fc), "
-                    "or leave it out to train the model's last nn.Linear"
-                )
-            return head
-        linears = [m for m in self.network.modules() if isinstance(m, nn.Linear)]
-        if not linears:
-            raise FfadeError(
-                "model.init_args.train 'head': the target's model has no nn.Linear and the "
-                "target names no 'head'; use train: full"
-            )
-        return linears[-1]
+    @classmethod
+    def check_settings_on(cls, init_args: dict[str, Any], target: Callable[[], Any]) -> None:
+        """Called by ``ffade loop`` before its first stage (ffade.loop_kinds): ``train: head``
+        on a target with no head to train was refused as the fine-tune set up, after the
+        discovery; :func:`head_of` on the discovery's target (built) says so first."""
+        if init_args.get("train") == "head":
+            built = target()
+            if isinstance(getattr(built, "model", None), nn.Module):
+                head_of(built, built.model)
 
     @override
     def select_parameters(self) -> None:
@@ -309,3 +294,35 @@ class ClassifierFineTuner(FineTuner):
             )
         labels = labels.long().reshape(-1)
         return right_answers(logits, labels) & ~logits.isnan().any(-1)
+
+
+def head_of(target: Any, network: nn.Module) -> nn.Module:
+    """The module ``train: head`` trains: ``target.head`` if it names one, else the last
+    ``nn.Linear`` of ``network`` (the target's model).
+
+    A ``head`` that is no module of ``model`` is refused in one line: one that is no module
+    was ignored (the last ``nn.Linear`` trained instead, unsaid), and one outside ``model``
+    left nothing of it to train ("its model has every parameter frozen")."""
+    head = getattr(target, "head", None)
+    if head is not None:
+        name = plugin_label(target)
+        if not isinstance(head, nn.Module):
+            raise FfadeError(
+                f"target '{name}': its head is {a_type(head)}, not a torch.nn.Module; make "
+                "it the module of its model to train with train: head (such as model.fc), "
+                "or leave it out to train the model's last nn.Linear"
+            )
+        if not any(module is head for module in network.modules()):
+            raise FfadeError(
+                f"target '{name}': its head is not a module of its model, which is what the "
+                "fine-tuner trains and saves; make head a part of model (such as model.fc), "
+                "or leave it out to train the model's last nn.Linear"
+            )
+        return head
+    linears = [m for m in network.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise FfadeError(
+            "model.init_args.train 'head': the target's model has no nn.Linear and the "
+            "target names no 'head'; use train: full"
+        )
+    return linears[-1]

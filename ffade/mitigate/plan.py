@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,13 +163,9 @@ def make_plan(
     weights_by_priority = weights_per_priority(priority_weights)
     regions = [r for r in answers.prioritized if weights_by_priority[r.priority] > 0]
     noun = "rule" if answers.slices == "rules" else "region"  # what the feedback ranked
-    if answers.prioritized and not regions:  # the feedback is fine: the weights drop them all
-        given = sorted({r.priority for r in answers.prioritized})
-        raise FfadeError(
-            f"model.init_args.priority_weights gives weight 0 to every priority {feedback_path} "
-            f"uses ({', '.join(given)}), so no {noun} would be trained on; give one a weight "
-            "above 0"
-        )
+    check_weighted(
+        [r.priority for r in answers.prioritized], weights_by_priority, feedback_path, noun
+    )
     if not regions:
         raise FfadeError(
             f"{feedback_path}: no {noun} has priority high, medium or low; nothing to fix "
@@ -250,6 +247,22 @@ def weights_per_priority(priority_weights: dict[str, float] | None) -> dict[str,
             "rule or region would be trained on; give one a weight above 0"
         )
     return weights_by_priority
+
+
+def check_weighted(
+    priorities: Iterable[str], weights_by_priority: dict[str, float], feedback: object, noun: str
+) -> None:
+    """Refuse weights that give 0 to every priority (but skip) the feedback uses: the feedback
+    is fine, the weights would drop all it prioritized. ``ffade loop`` calls it with the
+    priorities its priorities file names before the discovery (the fine-tune said so after it).
+    """
+    given = sorted(set(priorities) - {"skip"})
+    if given and not any(weights_by_priority[p] > 0 for p in given):
+        raise FfadeError(
+            f"model.init_args.priority_weights gives weight 0 to every priority {feedback} "
+            f"uses ({', '.join(given)}), so no {noun} would be trained on; give one a weight "
+            "above 0"
+        )
 
 
 def _targeted_states(

@@ -17,7 +17,9 @@ numbers appear in the summarizer's own units as ``clean_bleu_*`` and ``clean_rou
 
 from __future__ import annotations
 
+import copy
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +40,24 @@ from ffade.mitigate.guard import GuardResult
 from ffade.mitigate.verdict import clean_change_reason
 from ffade_text.rewards import rouge_l, sentence_bleu
 from ffade_text.targets._reads import model_positions, tokens_read
+
+
+def _with_adapters(network: torch.nn.Module, h: Any) -> torch.nn.Module:
+    """``network`` with peft's LoRA adapters as the settings ``h`` ask (hparams or a mapping);
+    a ``lora_target_modules`` that names no module of it is one line naming the key."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    config = LoraConfig(
+        task_type=TaskType.SEQ_2_SEQ_LM,
+        r=h["lora_r"],
+        lora_alpha=h["lora_alpha"],
+        lora_dropout=h["lora_dropout"],
+        target_modules=h["lora_target_modules"],
+    )
+    try:
+        return get_peft_model(network, config)
+    except ValueError as exc:
+        raise FfadeError(f"model.init_args.lora_target_modules: {exc}") from exc
 
 
 def _refuse_lora_settings(**given: Any) -> None:
@@ -162,21 +182,19 @@ class Seq2SeqFineTuner(FineTuner):
         self.check_summarizer()
         if self.hparams.train != "lora":
             return
-        from peft import LoraConfig, TaskType, get_peft_model
-
-        h = self.hparams
         self._base_weights = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
-        config = LoraConfig(
-            task_type=TaskType.SEQ_2_SEQ_LM,
-            r=h.lora_r,
-            lora_alpha=h.lora_alpha,
-            lora_dropout=h.lora_dropout,
-            target_modules=h.lora_target_modules,
-        )
-        try:
-            self.network = get_peft_model(self.network, config)  # adapters go into target.model
-        except ValueError as exc:
-            raise FfadeError(f"model.init_args.lora_target_modules: {exc}") from exc
+        self.network = _with_adapters(self.network, self.hparams)  # into target.model
+
+    @classmethod
+    def check_settings_on(cls, init_args: dict[str, Any], target: Callable[[], Any]) -> None:
+        """Called by ``ffade loop`` before its first stage (ffade.loop_kinds): ``init_args`` are
+        this fine-tuner's, resolved; ``target()`` builds the discovery's target (None if it
+        cannot be here). A ``lora_target_modules`` naming no module of its model (``[q_projj]``)
+        was refused as the fine-tune set up, after the discovery: tried on a copy first."""
+        if init_args.get("train") == "lora" and init_args.get("lora_target_modules"):
+            network = getattr(target(), "model", None)
+            if isinstance(network, torch.nn.Module):
+                _with_adapters(copy.deepcopy(network), init_args)  # resolved: defaults filled
 
     @override
     def configure_optimizers(self) -> Any:
