@@ -177,15 +177,15 @@ def check_task_config(task: dict[str, Any], task_key: str = "model.init_args.tas
     """What a run's set-up refuses in a task spec (as a config gives it), in the same words, with
     no model or data loaded: ``ffade fit --print_config`` prints only a config a run would take.
     The target, dataset and reward are checked by their signatures (building one may load a
-    model); the concepts, cheap to build, are built, so their own checks run (named under
-    ``task_key``)."""
+    model); the concepts, cheap to build, are built into a space, so their own checks and the
+    space's (none listed, labels that repeat) run (named under ``task_key``)."""
     spec = _task_from_mapping(task)
     plugins = {k: _as_spec(getattr(spec, k)) for k in ("target", "dataset", "reward")}
     spec.concepts = [_as_spec(c) for c in spec.concepts]
     check_spec_values(spec, plugins)
     for kind, plugin in plugins.items():  # the judge reward's classifier too
         registry.checked_arguments(kind, plugin.name, plugin.args, f"{task_key}.{kind}")
-    _built_concepts(spec.concepts, task_key)
+    ConceptSpace(_built_concepts(spec.concepts, task_key))
 
 
 def check_task_keys(spec: dict[str, Any]) -> None:

@@ -151,3 +151,22 @@ def test_print_config_and_a_run_name_a_task_check_by_the_configs_key(tmp_path: P
     assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
     assert printed.stderr.startswith(said), printed.stderr
     assert ran.stderr.strip() == printed.stderr.strip(), ran.stderr
+
+
+def test_print_config_refuses_an_empty_or_relabelled_concept_list_as_the_run_does(
+    tmp_path: Path,
+) -> None:
+    """``--print_config`` built each concept but not their space, so ``concepts: []`` and two
+    concepts of one label were printed as a config that ran, then failed at set-up."""
+    config = write_config(tmp_path / "c.yaml", explorer="ffade.explore.RandomExplorer", budget=32)
+    twice = [{"name": "axis", "args": {"index": i, "label": "a"}} for i in (0, 1)]
+    for concepts, said in (
+        ([], "ffade: error: model.init_args.task.concepts must list at least one concept"),
+        (twice, "ffade: error: concept labels repeat: a; give each a distinct 'label'"),
+    ):
+        _with_task(config, concepts=concepts)
+        printed = ffade_in_process("fit", "--config", str(config), "--print_config", cwd=tmp_path)
+        ran = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+        assert printed.returncode == ran.returncode == 2, (printed.stdout, ran.stderr)
+        assert printed.stdout == ""
+        assert printed.stderr.strip() == ran.stderr.strip() == said, (printed.stderr, ran.stderr)
