@@ -43,6 +43,7 @@ from ffade.run_base import (
 )
 from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
+from ffade.spawn_scratch import remove_spawn_scratch
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.writable import folder_gone
 from ffade.writer_threads import quiet_writer_threads
@@ -192,6 +193,7 @@ class FfadeCLI(LightningCLI):
             # cuda on a machine without one; tpu without torch_xla; devices "x" on cpu (a
             # TypeError); a strategy name misspelt, "dpp" (a ValueError)
             raise FfadeError(f"trainer: {str(exc).strip().splitlines()[0]}") from exc
+        remove_spawn_scratch(trainer.strategy)
         if trainer.global_rank == 0:  # a loop's discovery and rediscovery: said once
             say_notes(trainer_notes(config, self.model))
         return trainer

@@ -325,3 +325,20 @@ def test_sigterm_saves_where_two_processes_stopped_and_the_resume_goes_on_from_t
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     one, _ = fit(config, tmp_path / "one", *ONE_PROCESS)
     assert len(assert_same_run(one, run.parent / "version_1")) == 480
+
+
+def test_ddp_spawn_leaves_the_temporary_folder_as_it_found_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/scale.md's ``--trainer.strategy ddp_spawn``: Lightning hands rank 0's weights back
+    through ``tempfile.mkdtemp()/.temp.ckpt`` and removed only the file, so every such fit left
+    an empty ``$TMPDIR/tmpXXXXXXXX`` (one per CI run, until a full /tmp broke one)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    config = write_config(tmp_path / "c.yaml", budget=32, save_dir=tmp_path / "runs")
+    spawn = ["--trainer.accelerator", "cpu", "--trainer.devices", "2"]
+    result = ffade("fit", "--config", str(config), *spawn, "--trainer.strategy", "ddp_spawn")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "runs" / "test" / "version_0" / "summary.json").is_file()
+    assert sorted(p.name for p in scratch.iterdir()) == []
