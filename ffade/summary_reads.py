@@ -53,5 +53,7 @@ def not_a_run_hint(run_dir: str | Path) -> str:
     try:
         source = json.loads((Path(run_dir) / "report.json").read_text(encoding="utf-8"))["run"]
     except (OSError, ValueError, TypeError, KeyError):  # no report there, or not one of ours
-        return f": is '{run_dir}' an ffade run directory?"
+        source = None
+    if not isinstance(source, str) or Path(source).resolve() == Path(run_dir).resolve():
+        return f": is '{run_dir}' an ffade run directory?"  # a run's own report: files lost
     return f": '{run_dir}' holds a report only; its run's files are in {shell_path(source)}"
