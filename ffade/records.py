@@ -29,7 +29,7 @@ from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
-from ffade.summary_reads import summary_as_first_read
+from ffade.summary_reads import not_a_run_hint, summary_as_first_read
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
 from ffade.write_lock import writing_alone
@@ -280,7 +280,7 @@ def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
                 f": '{run_dir}' holds runs, each in a version folder; give one, e.g. the latest: "
                 f"{shell_path(versions[-1])}"
             )
-        return f": is '{run_dir}' an ffade run directory?"
+        return not_a_run_hint(run_dir)
     if rebuild and (run / "checkpoints" / "last.ckpt").is_file():
         return f"; rebuild the run: ffade fit --config {config} --ckpt_path {shell_path(run)}"
     return f"; restore it from a copy, or run it again: ffade fit --config {config}"

@@ -120,13 +120,13 @@ def reward_kinds() -> dict[str, list[str]]:
     return kinds
 
 
-def register(kind: str, name: str, plugin: Any) -> None:
-    """Make ``plugin`` usable by ``name`` for the rest of this process: no package, no entry point.
+def register(kind: str, name: str, cls_or_instance: Any) -> None:
+    """Make a plugin usable by ``name`` for the rest of this process: no package, no entry point.
 
-    ``plugin`` is a class (configs give it arguments, as for any plugin) or a ready instance
-    (used as it is; it takes no arguments). Registering a name again replaces it, so a notebook
-    cell that redefines a class can run twice; a name an installed plugin already has is
-    refused, so a config never means two things.
+    ``cls_or_instance`` (the docs' name for it, a keyword too) is a class (configs give it
+    arguments, as for any plugin) or a ready instance (used as it is; it takes no arguments).
+    Registering a name again replaces it, so a notebook cell that redefines a class can run
+    twice; a name an installed plugin already has is refused, so a config never means two things.
 
     Raises:
         PluginError: an unknown kind, an empty name, a taken name, or a plugin that is not a
@@ -137,6 +137,7 @@ def register(kind: str, name: str, plugin: Any) -> None:
     base = KINDS[kind][1]
     if not isinstance(name, str) or not name or ":" in name:
         raise PluginError(f"{kind} name {name!r} is not allowed; give a non-empty name without ':'")
+    plugin = cls_or_instance
     is_class = inspect.isclass(plugin) and issubclass(plugin, base)
     if not (is_class or isinstance(plugin, base)):
         what = plugin.__name__ if inspect.isclass(plugin) else a_type(plugin)

@@ -12,6 +12,7 @@ partial landscape. While :func:`one_summary_read` lasts, the first read of each 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,3 +41,19 @@ def summary_as_first_read(path: Path, read: Callable[[], dict[str, Any]]) -> dic
     if key not in _read:
         _read[key] = read()
     return copy.deepcopy(_read[key])  # a reader that adds the log's counts changes its own
+
+
+def not_a_run_hint(run_dir: str | Path) -> str:
+    """Why a folder with no config.yaml lacks a run's files: a report written elsewhere
+    (``ffade report RUN --out DIR``, ``ffade.report(run, out=DIR)``) holds report.json, which
+    names its run, and no summary.json or log: reading them said "is DIR an ffade run
+    directory?", which it half is; the line names the run whose they are instead."""
+    from ffade.shell_words import shell_path
+
+    try:
+        source = json.loads((Path(run_dir) / "report.json").read_text(encoding="utf-8"))["run"]
+    except (OSError, ValueError, TypeError, KeyError):  # no report there, or not one of ours
+        source = None
+    if not isinstance(source, str) or Path(source).resolve() == Path(run_dir).resolve():
+        return f": is '{run_dir}' an ffade run directory?"  # a run's own report: files lost
+    return f": '{run_dir}' holds a report only; its run's files are in {shell_path(source)}"

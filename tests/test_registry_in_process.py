@@ -36,6 +36,9 @@ def test_a_registered_instance_is_used_as_it_is() -> None:
     reward = Doubled(5.0)
     ffade.register("reward", "mine", reward)
     assert registry.create("reward", "mine") is reward and reward.plugin_name == "mine"
+    # by keyword, as the README and docs/plugins.md name them: `plugin=` was a TypeError
+    ffade.register(kind="reward", name="mine", cls_or_instance=reward)
+    assert registry.create("reward", "mine") is reward
     with pytest.raises(PluginError, match="takes no arguments"):
         registry.create("reward", "mine", {"scale": 1.0})
 

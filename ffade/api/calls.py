@@ -175,7 +175,8 @@ def discover(
     Returns:
         the run (:class:`ffade.Run`): ``dir``, ``summary``, ``evaluations``, ``rules``,
         ``regions``, ``examples``, ``report()``. The caller's random generators (Python's,
-        NumPy's, torch's), warnings filters and Lightning's loggers are left as they were.
+        NumPy's, torch's), torch's grad mode, warnings filters and Lightning's loggers are
+        left as they were.
 
     Raises:
         FfadeError: what ``ffade fit`` reports in one line (an unknown plugin, a value off the

@@ -226,8 +226,10 @@ def report(
     ``mitigation`` may also be the fine-tune's run directory or its Run (what
     :func:`ffade.mitigate` returned), whose mitigation.json is read.
 
-    Returns the run; its ``regions`` and ``report_data()`` read what was written. A keyword it
-    does not take (``treshold=``) is an :class:`FfadeError` naming it, as for the other calls.
+    Returns the run, or with ``out=DIR`` the Run of DIR: its ``rules``, ``regions`` and
+    ``report_data()`` read what was written, while ``summary`` and ``evaluations`` stay
+    ``run``'s. A keyword it does not take (``treshold=``) is an :class:`FfadeError` naming it,
+    as for the other calls.
     """
     from ffade.evaluation_log import one_read_per_log
     from ffade.summarize.report import build_report

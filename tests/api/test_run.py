@@ -335,6 +335,22 @@ def test_a_notebook_shows_any_run_it_is_handed(run: ffade.Run, tmp_path: Path) -
     assert ffade.Run(fix)._repr_html_().endswith(f"<tr><td>{verdict}</td></tr></table>")
 
 
+def test_a_report_written_elsewhere_names_its_run(run: ffade.Run, tmp_path: Path) -> None:
+    """``ffade.report(run, out=DIR)`` returns the Run of DIR, which holds the report and not the
+    run's summary.json or log: asking it for them said "is DIR an ffade run directory?", as if
+    the report had gone astray. The line names the run they are in, as ``ffade report DIR``
+    says it."""
+    out = ffade.report(run, out=tmp_path / "out", tensorboard=False)
+    assert out.rules == run.rules  # the report's own, read from DIR
+    where = f"'{out.dir}' holds a report only; its run's files are in {run.dir}"
+    for read in ("summary", "evaluations"):
+        with pytest.raises(ffade.FfadeError) as error:
+            getattr(out, read)
+        assert str(error.value).endswith(f" not found: {where}")
+    result = ffade_in_process("report", str(out.dir))
+    assert result.returncode == 2 and result.stderr.strip().endswith(where)
+
+
 def test_a_report_from_python_reads_the_log_once(
     run: ffade.Run, tmp_path: Path, log_reads: list[Path]
 ) -> None:
