@@ -14,10 +14,13 @@ import contextlib
 import os
 from typing import Any
 
-from lightning.pytorch.strategies.launchers.multiprocessing import _MultiProcessingLauncher
+try:  # a private class: a later Lightning may move it, and then the empty folder stays, no more
+    from lightning.pytorch.strategies.launchers.multiprocessing import _MultiProcessingLauncher
+except ImportError:  # pragma: no cover - Lightning 2.4 to 2.6 have it
+    _MultiProcessingLauncher = object
 
 
-class TidyMultiProcessingLauncher(_MultiProcessingLauncher):
+class TidyMultiProcessingLauncher(_MultiProcessingLauncher):  # type: ignore[misc,valid-type]
     """Lightning's multiprocessing launcher, which removes its weights' folder once read.
 
     A module-level class, not a patched method: the launcher is pickled to the ranks it spawns.
@@ -42,5 +45,5 @@ def remove_spawn_scratch(strategy: Any) -> None:
     A launcher of another class (the user's own subclass) is left as it is.
     """
     launcher = getattr(strategy, "launcher", None)
-    if type(launcher) is _MultiProcessingLauncher:
+    if _MultiProcessingLauncher is not object and type(launcher) is _MultiProcessingLauncher:
         launcher.__class__ = TidyMultiProcessingLauncher
