@@ -138,3 +138,70 @@ def test_no_array_of_landscapes_x_states_x_values_is_built() -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 4 * log_f.nbytes
+
+
+def dense_marginal_error(masses: np.ndarray):
+    """Every plan's marginal against its landscape over every grid state, as the solve did."""
+    return lambda log_v, applied_u: float(
+        np.abs(np.exp(log_v + applied_u) - masses).sum(tuple(range(1, masses.ndim))).max()
+    )
+
+
+def sparse_masses(shape: tuple[int, ...], count: int = 3, states: int = 4) -> np.ndarray:
+    """Failure landscapes: each landscape's mass on a few states of its own, none elsewhere."""
+    rng = np.random.default_rng(2)
+    masses = np.zeros((count, *shape))
+    for landscape in masses:
+        landscape.flat[rng.choice(landscape.size, states, replace=False)] = rng.random(states)
+    return masses / masses.reshape(count, -1).sum(axis=1).reshape(-1, *[1] * len(shape))
+
+
+@pytest.mark.parametrize("masses", [sparse_masses((6, 5)), spread_masses((4, 5))])
+def test_the_marginal_error_is_read_where_the_landscapes_have_mass(monkeypatch, masses) -> None:
+    """The error that stops the solve was two exponentials over every landscape's whole grid each
+    iteration, most of an iteration's own time on a sparse failure landscape; off a landscape's
+    mass its plan's marginal is 0 too, so only its states are read. The barycenter, its bound
+    and the iterations taken (error values too) are the whole grid's."""
+    axes = [np.linspace(0, 1, n) for n in masses.shape[1:]]
+    weights = np.array([0.5, 0.3, 0.2])
+    rng = np.random.default_rng(3)
+    with np.errstate(divide="ignore"):  # no mass: log 0 = -inf, as in the solve
+        log_v = np.log(masses) - rng.random(masses.shape)
+    applied_u = rng.random(masses.shape)
+    expected = dense_marginal_error(masses)(log_v, applied_u)
+    assert module._marginal_error(masses)(log_v, applied_u) == pytest.approx(expected, rel=1e-12)
+    solves = []
+    for error in (module._marginal_error, dense_marginal_error):
+        calls = []
+
+        def counted(of_masses, error=error, calls=calls):
+            measure = error(of_masses)
+
+            def recorded(log_v, applied_u):
+                calls.append(measure(log_v, applied_u))
+                return calls[-1]
+
+            return recorded
+
+        monkeypatch.setattr(module, "_marginal_error", counted)
+        solves.append((*grid_barycenter(masses, axes, weights), calls))
+    (fast, fast_bound, fast_errors), (whole, whole_bound, whole_errors) = solves
+    assert len(fast_errors) == len(whole_errors) > 1
+    assert np.allclose(fast_errors, whole_errors, rtol=1e-9, atol=1e-15)
+    assert np.abs(fast - whole).max() < 1e-12
+    assert fast_bound == pytest.approx(whole_bound, rel=1e-9)
+
+
+def test_the_marginal_error_of_sparse_landscapes_builds_nothing_grid_sized() -> None:
+    """Three landscapes of 10^4 states with mass on a few: the error reads those states, not three
+    temporaries of the landscapes' whole size each iteration."""
+    import tracemalloc
+
+    masses = sparse_masses((10, 10, 10, 10))
+    log_v, applied_u = np.log(masses + 1e-300), np.zeros_like(masses)
+    error = module._marginal_error(masses)
+    tracemalloc.start()
+    error(log_v, applied_u)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < masses.nbytes / 10
