@@ -184,6 +184,7 @@ def _explorer(name: str) -> Any:
     return cls(task=synthetic_spec(mode=mode), budget=320, num_envs=16, **extra)
 
 
+@pytest.mark.slow  # five runs stopped and resumed: about 30 s idle, minutes under load
 @pytest.mark.parametrize(
     "name",
     [
