@@ -380,12 +380,7 @@ def run(
         failed, regions, grid = ground_truth(spec, tmp)
         failing = int(failed.sum())
         num_regions = int(regions.max())
-        print(
-            f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states "
-            f"= {pairs} pairs; "
-            f"{failing} fail (base rate {failing / pairs:.3f}); {num_regions} failure regions; "
-            f"budget {budget} evaluations ({100 * budget_fraction:g}%)"
-        )
+        print(task_line(task_name, failed, num_regions, budget, budget_fraction))
         if task_name in MODEL_TASKS:
             print(  # its coverage probes too: the loop evaluated them, the raw clock timed them
                 f"\nevaluations per second on {device}: grid sweep ({GRID_STEP:,} pairs a step), "
@@ -432,6 +427,20 @@ def run(
         print_region_recall(results)
     if task_name == "digits":
         print(f"startup_seconds: {fit_startup_seconds():.1f}  (ffade fit, quickstart config)")
+
+
+def task_line(
+    task_name: str, failed: np.ndarray, num_regions: int, budget: int, budget_fraction: float
+) -> str:
+    """The run's first line: the grid's ground truth (``failed``: inputs x states) and the
+    budget. The digits grid has one region, printed "1 failure regions" until it counted."""
+    pairs, failing = failed.size, int(failed.sum())
+    regions = f"{num_regions} failure region{'' if num_regions == 1 else 's'}"
+    return (
+        f"task {task_name}: {failed.shape[0]} inputs x {failed.shape[1]} states = {pairs} pairs; "
+        f"{failing} fail (base rate {failing / pairs:.3f}); {regions}; "
+        f"budget {budget} evaluations ({100 * budget_fraction:g}%)"
+    )
 
 
 def print_ratios(results: dict[str, list[dict[str, Any]]]) -> None:

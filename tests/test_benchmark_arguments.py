@@ -551,3 +551,15 @@ def test_every_benchmark_imports_ffade_before_torch(script) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom))
     ]
     assert imports[:2] == ["__future__", "ffade"], imports[:4]
+
+
+def test_the_first_line_counts_its_regions(benchmark) -> None:
+    """--task digits printed "1 failure regions" (its grid has one)."""
+    failed = np.zeros((32, 1080), bool)
+    failed[:, :10] = True
+    line = benchmark.task_line("digits", failed, 1, 345, 0.01)
+    assert line == (
+        "task digits: 32 inputs x 1080 states = 34560 pairs; 320 fail (base rate 0.009); "
+        "1 failure region; budget 345 evaluations (1%)"
+    )
+    assert "; 5 failure regions;" in benchmark.task_line("regions", failed, 5, 622, 0.01)

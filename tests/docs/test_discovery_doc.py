@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ffade.checkpoint import LastCheckpoint
+from ffade.checkpoint import LAST_CHECKPOINT, LastCheckpoint, load_checkpoint_file
 from ffade.errors import FfadeError
 from ffade.evaluated_pairs import MAX_BITMAP_PAIRS
 from ffade.explore import (
@@ -22,7 +22,7 @@ from ffade.explore import (
     dqn,
     optimism,
 )
-from ffade.explore.arguments import MAX_UNCHECKED_ENVS
+from ffade.explore.arguments import MAX_UNCHECKED_ENVS, check_num_envs
 from ffade.explore.run import discover
 from ffade.explore.stopping import TRAINER_STOPPED
 from ffade.records import read_summary
@@ -77,6 +77,37 @@ def test_the_limits_the_doc_names() -> None:
 
 
 SUMMARY_TIMES = ("wall_seconds", "model_seconds", "concept_seconds")
+
+
+def test_what_the_checkpoint_holds_is_what_the_doc_lists(tmp_path: Path) -> None:
+    """ "Resume keeps the path" named "both random generators": a DQN run's checkpoint holds
+    three (the explorer's and the environment's numpy streams, the DQN's torch one), and the
+    failure counts and frontier that the optimism bonus reads."""
+    doc = flat(DISCOVERY)
+    assert (
+        "the checkpoint holds the replay buffer, the failure counts and frontier, all three "
+        "random generators" in doc
+    )
+    assert (
+        "all three random generators (the explorer's and the environment's numpy streams, the "
+        "DQN's torch one), the optimizer and the episodes under way" in doc
+    )
+    explorer = discover(DQNExplorer(task=synthetic_spec(), budget=40), tmp_path, checkpoints=True)
+    saved = load_checkpoint_file(
+        Path(explorer.recorder.run_dir) / LAST_CHECKPOINT, "checkpoint", "run it again"
+    )
+    state = saved["ffade"]
+    generators = {"rng", "env_rng"} & set(state) | {"generator"} & set(state["explorer"])
+    assert generators == {"rng", "env_rng", "generator"}
+    assert {"buffer", "failure_counts"} <= set(state["explorer"])
+    assert set(state["explorer"]["failure_counts"]) >= {"cells", "counts", "frontier"}
+    assert saved["optimizer_states"] and "episodes" in state
+
+
+def test_the_num_envs_refusal_is_the_one_the_doc_quotes() -> None:
+    with pytest.raises(FfadeError) as refused:
+        check_num_envs(100_000_000, num_inputs=8, num_states=1000)
+    assert f"`ffade: error: {refused.value}`" in flat(DISCOVERY)
 
 
 def test_the_summary_keys_the_docs_name(tmp_path: Path) -> None:
