@@ -103,7 +103,9 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
 
     A missing or unreadable file, or a byte that is not UTF-8, is one :class:`PluginError` naming
     ``what`` (who reads it: ``"dataset 'summaries'"``), the file (``~`` expanded), the line and
-    the fix, where ``open(path, encoding="utf-8")`` would raise a traceback naming neither.
+    the fix, where ``open(path, encoding="utf-8")`` would raise a traceback naming neither. A
+    byte-order mark opening the file (Excel's "CSV UTF-8", Notepad's UTF-8) is no text: kept,
+    it made a CSV's first column "\\ufeffarticle", no field the config could name.
     """
     path = Path(path).expanduser()
     lines = []
@@ -114,7 +116,7 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
     with file:
         for number, raw in enumerate(file, 1):
             try:
-                lines.append(raw.decode("utf-8"))
+                lines.append(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
             except UnicodeDecodeError as exc:
                 raise PluginError(
                     f"{what}: {path} line {number} is not UTF-8 text (byte "

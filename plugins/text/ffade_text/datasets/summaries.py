@@ -51,7 +51,7 @@ def read_pairs(
             "one of "
             f"{', '.join(FORMATS)} (set 'file_format' when the suffix says otherwise)"
         )
-    lines = read_text_lines(path, "dataset")
+    lines = read_text_lines(path, f"dataset {dataset!r}")
     field_names = (article_field, summary_field)
     if file_format == "csv":
         rows = list(csv.DictReader(lines))
@@ -63,7 +63,9 @@ def read_pairs(
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise FfadeError(f"{path}: line {number} is not JSON: {exc.msg}") from exc
+                    raise FfadeError(
+                        f"dataset {dataset!r}: {path}: line {number} is not JSON: {exc.msg}"
+                    ) from exc
                 if not isinstance(row, dict):  # a list or a bare string: no fields to read
                     raise FfadeError(
                         f"dataset {dataset!r}: {path}: line {number} is a JSON "

@@ -165,8 +165,10 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
 
 
 def _opens_question(sentence: str, start: int) -> bool:
-    """Whether ``sentence`` is a question whose first word starts at ``start``."""
-    return not sentence[:start].strip() and sentence.rstrip().endswith("?")
+    """Whether ``sentence`` is a question whose first word starts at ``start``. Marks before
+    that word (an opening quote or bracket, a Spanish "¿") open no other clause: a quoted
+    question ('"Is it late?" she asked.') read "Is not it late?"."""
+    return WORD.search(sentence[:start]) is None and sentence.rstrip().endswith("?")
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:

@@ -110,6 +110,47 @@ def test_a_jsonl_line_that_is_no_object_is_one_line_naming_it(tmp_path: Path, li
         TextClassificationDataset(str(path))
 
 
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_a_file_opening_with_a_byte_order_mark_reads_as_without(
+    tmp_path: Path, suffix: str
+) -> None:
+    """Excel saves "CSV UTF-8" with a byte-order mark; it was read as part of the first column,
+    whose name became "\\ufeffarticle", a missing field 'article' no config could name (and a
+    JSONL file's first line was "not JSON")."""
+    if suffix == "csv":
+        body = "article,summary\nStorm hits Harlow.,Storm.\nFair opens.,Fair.\n"
+        labelled = "text,label\nGreat film.,positive\nDull film.,negative\n"
+    else:
+        body = '{"article": "Storm hits Harlow.", "summary": "Storm."}\n'
+        body += '{"article": "Fair opens.", "summary": "Fair."}\n'
+        labelled = '{"text": "Great film.", "label": "positive"}\n'
+        labelled += '{"text": "Dull film.", "label": "negative"}\n'
+    pairs = tmp_path / f"pairs.{suffix}"
+    pairs.write_text(body, encoding="utf-8-sig")
+    data = SummaryDataset(str(pairs), fractions=(1.0, 0.0, 0.0))
+    assert sorted(data.split("discovery")) == [
+        ("Fair opens.", "Fair."),
+        ("Storm hits Harlow.", "Storm."),
+    ]
+    texts = tmp_path / f"texts.{suffix}"
+    texts.write_text(labelled, encoding="utf-8-sig")
+    classified = TextClassificationDataset(str(texts), fractions=(1.0, 0.0, 0.0))
+    assert sorted(text for text, _ in classified.split("discovery")) == [
+        "Dull film.",
+        "Great film.",
+    ]
+
+
+def test_a_line_that_is_not_json_names_the_dataset(tmp_path: Path) -> None:
+    """It was the one reading error without the dataset's name."""
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"article": "Storm.", "summary": "S"\n')
+    with pytest.raises(
+        FfadeError, match=r"^dataset 'summaries': .*pairs.jsonl: line 1 is not JSON"
+    ):
+        SummaryDataset(str(path))
+
+
 def test_bundled_corpus() -> None:
     data = TinyNewsDataset()
     sizes = [len(data.split(n)) for n in SPLITS]

@@ -155,6 +155,21 @@ def test_a_question_opening_with_an_auxiliary_gets_not_after_its_pronoun(
 
 
 @pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ('"Is it late?" she asked.', '"Is it not late?" she asked.'),
+        ("“Is the mayor late?” asked Bob.", "“Isn't the mayor late?” asked Bob."),
+        ("(Can you see?) Yes.", "(Can you not see?) Yes."),
+        ("¿Is it late?", "¿Is it not late?"),
+    ],
+)
+def test_a_quoted_question_is_a_question(text: str, negated: str) -> None:
+    """News quotes questions; the opening quote before the auxiliary made it no question, and
+    "not" went after the auxiliary: '"Is not it late?" she asked.'."""
+    assert F.negate(text, 1, 0) == negated
+
+
+@pytest.mark.parametrize(
     ("sentence", "negated"),
     [
         ("I ain't going.", "I am going."),
