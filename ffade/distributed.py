@@ -105,6 +105,24 @@ def check_ranks_ended_alike(explorer: Any) -> None:
     ev.ranks.check_same(state_digest(explorer, counts, rngs), "ended in a different state")
 
 
+def wait_for_rank_0(model: Any) -> None:
+    """After a data-parallel fit from Python, hold every rank until rank 0 has ended it.
+
+    Lightning's ``ddp`` runs the calling script on every rank, so the code after
+    ``ffade.discover`` (or ``ffade.mitigate``) runs on every rank too. The other ranks leave the
+    fit as soon as the search ends, while rank 0 still writes the run directory: their ``Run``
+    read a summary.json still ``running`` (640 of 800 evaluations) and a ``run.report()`` there
+    would write the report beside rank 0's. A barrier after the fit gives every rank the
+    finished run. One process (or a caller's own process group around a one-device fit) waits
+    for nothing.
+    """
+    trainer = getattr(model, "_trainer", None)
+    if trainer is None or int(trainer.world_size) < 2:
+        return
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
 def trainer_ranks(trainer: Any) -> Ranks:
     """The Trainer's global rank and world size (set up before a LightningModule's ``setup``)."""
     return Ranks(int(trainer.global_rank), int(trainer.world_size))

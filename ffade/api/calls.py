@@ -72,6 +72,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
     import torch
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+    from ffade.distributed import wait_for_rank_0
     from ffade.interrupts import Terminated, handlers_kept, sigterm_as_ctrl_c
     from ffade.lightning_run import run_lightning
     from ffade.log_bars import monitors_closed
@@ -100,6 +101,7 @@ def fit(config: dict[str, Any], call: str | None = None) -> Run:
             warnings.filterwarnings("ignore", r"\s*Unable to serialize instance")
             detach_model_logging(config.get("trainer") or {})  # one given after a run of its own
             model = run_lightning({"fit": config})
+            wait_for_rank_0(model)  # the other ranks' Run: the run rank 0 finished writing
             if ENDED_WHEN_STOPPED.get() is model:  # a SIGTERM as it ended: the script ends too
                 raise SystemExit(1)
     except (SIGTERMException, Terminated):
