@@ -73,6 +73,8 @@ class ImageClassifier(Target):
     modality: ClassVar[str] = "image"
     output_kind = "class_scores"
     classes_fix: ClassVar[str] = "choose a target that scores every class of the dataset"
+    size_fix: ClassVar[str] = "; give the dataset an image size the model takes"
+    """Ends the one-line error for images the model cannot take unresized (``input_size`` None)."""
     """What to change when the dataset has a class the model does not score (one-line errors)."""
     interpolation: Any = "bilinear"
     """How images of another size are resized to ``input_size``, a torchvision
@@ -184,6 +186,22 @@ class ImageClassifier(Target):
                 "takes these inputs"
             )
         warn_outside_unit_range(self.plugin_name or type(self).__name__, inputs, concepts)
+        if self.input_size is None and inputs:
+            self._check_takes(inputs[0])
+
+    def _check_takes(self, image: torch.Tensor) -> None:
+        """Refuse images the model cannot take as they are (nothing resizes them): a ViT or an
+        AlexNet with random weights on 28 x 28 digits raised a traceback after the run
+        directory was made. One image is tried, up front."""
+        try:
+            self.predict(image.unsqueeze(0).to(self.device))
+        except (ValueError, RuntimeError, AssertionError) as exc:
+            height, width = image.shape[-2:]
+            raise PluginError(
+                f"target '{self.plugin_name or type(self).__name__}': the model cannot take the "
+                f"dataset's {height} x {width} images as they are{self.size_fix} "
+                f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})"
+            ) from exc
 
     def check_references(self, references: Sequence[Any]) -> None:
         """Refuse, when the task is built, a class index past the model's outputs (a 10-class

@@ -76,6 +76,10 @@ class HFImagePipeline(ImageClassifier):
 
     path_arguments = ("model", "weights")  # recorded absolute: a resume finds them from anywhere
 
+    size_fix = (
+        ", and its image processor has do_resize: false (no resize); give the dataset the "
+        "model's image size, or set do_resize to true in preprocessor_config.json"
+    )
     classes_fix = (
         "list one of the model's labels per dataset class, in the dataset's order, in labels"
     )
@@ -121,24 +125,6 @@ class HFImagePipeline(ImageClassifier):
         )
         self.interpolation = _interpolation(getattr(processor, "resample", None))
         self.resizing = resizing
-
-    def check_task(self, inputs: Sequence[Any], concepts: Sequence[Any]) -> None:
-        """Also refuse images the model cannot take unresized (``do_resize: false``; a ViT
-        refused them in a traceback at the first batch): one image is tried, up front."""
-        super().check_task(inputs, concepts)
-        if self.input_size is not None or not inputs:
-            return
-        image = inputs[0]
-        try:
-            self.predict(image.unsqueeze(0).to(self.device))
-        except (ValueError, RuntimeError) as exc:
-            height, width = image.shape[-2:]
-            raise PluginError(
-                f"target '{NAME}': the model cannot take the dataset's {height} x {width} "
-                "images as they are, and its image processor has do_resize: false (no resize); "
-                "give the dataset the model's image size, or set do_resize to true in "
-                f"preprocessor_config.json ({str(exc).splitlines()[0]})"
-            ) from exc
 
     def _sized(self, inputs: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The processor's own resizes and center crops, in its order (:func:`_resizing`)."""

@@ -50,6 +50,10 @@ class TorchvisionClassifier(ImageClassifier):
             see ``ImageClassifier``.
     """
 
+    size_fix = (
+        " (with random or local weights nothing resizes them); set image_size to a size it "
+        "takes (224, the ImageNet models' own; a ViT takes only its own)"
+    )
     path_arguments = ("weights",)  # recorded absolute: a resume finds them from anywhere
 
     classes_fix = (

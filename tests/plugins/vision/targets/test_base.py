@@ -119,3 +119,28 @@ def test_a_caption_says_no_certainty_the_model_does_not_have() -> None:
         "predicted 2 (p=1.00)",
         "predicted 7 (p=0.23)",
     ]
+
+
+@pytest.mark.parametrize("model", ["alexnet", "vit_b_16"])
+def test_a_model_that_cannot_take_the_images_unresized_is_one_line(
+    tmp_path: Path, model: str
+) -> None:
+    """With random weights nothing resizes the 28 x 28 digits: AlexNet's pools shrank them to
+    nothing and a ViT asserted its 224, in a traceback after the run directory was made."""
+    runs = tmp_path / "runs"
+    target = f"--model.init_args.task.target={{name: torchvision_classifier, args: {{model: {model}, num_classes: 10}}}}"  # noqa: E501
+    result = ffade_in_process(
+        "fit", "--config", QUICKSTART, target, "--model.init_args.task.max_inputs=4",
+        "--trainer.logger.init_args.save_dir", str(runs), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert (
+        lines[0].startswith(
+            "ffade: error: target 'torchvision_classifier': the model cannot take the dataset's "
+            "28 x 28 images as they are"
+        )
+        and "set image_size" in lines[0]
+    ), lines
+    assert not runs.exists()
