@@ -174,8 +174,19 @@ def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:
     fine-tune's run directory: once that directory is moved or copied, the file of the same name
     beside this mitigation.json is the one, even while the old path still holds other weights (a
     copy's, or a later fine-tune's); the saved path is used only when nothing lies beside it.
+    When neither is there (a copy made without its weights, the original gone), the line names
+    the file missing beside the copy, not only the saved path the user never typed.
     """
-    if not isinstance(saved, str) or not (here / Path(saved).name).exists():
+    if not isinstance(saved, str) or saved not in (fixed.get("args") or {}).values():
+        return fixed  # a rejected fix's fixed_target is the original: it needs no saved weights
+    beside = here / Path(saved).name
+    if not beside.exists() and not Path(saved).exists():
+        raise FfadeError(
+            f"--target {here}: the fine-tune's weights are not there: no {beside} beside its "
+            f"mitigation.json, nor {saved}, where it saved them; copy its {beside.name} beside "
+            "its mitigation.json"
+        )
+    if not beside.exists():
         return fixed
     args = {
         k: str(here / Path(saved).name) if v == saved else v

@@ -571,6 +571,22 @@ def test_a_copied_fine_tune_is_checked_with_the_weights_beside_its_mitigation_js
     assert resolve_target(str(alone), [], suites)["args"]["weights"] == saved
 
 
+def test_a_fine_tune_without_its_weights_names_the_file_missing_beside_it(tmp_path: Path) -> None:
+    """A fine-tune copied without its model.pt, the original gone, said only that the saved path
+    (one the user never typed) did not exist; the line now names the file missing beside it."""
+    record = {
+        "accepted": True,
+        "fixed_target": {"name": "digits_cnn", "args": {"weights": str(tmp_path / "gone.pt")}},
+        "fixed_weights": str(tmp_path / "gone.pt"),
+    }
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "mitigation.json").write_text(json.dumps(record))
+    with pytest.raises(FfadeError) as caught:
+        resolve_target(str(copy), [], {"name": "digits_cnn"})
+    assert f"no {copy / 'gone.pt'} beside its mitigation.json" in str(caught.value)
+
+
 def test_export_help_gives_both_default_thresholds() -> None:
     """--help said every case's default was the interval's lower end; a hold case's is the upper."""
     text = " ".join(export_parser().format_help().split())
