@@ -203,6 +203,13 @@ class HumanRating(Reward):
         self.asked += 1
         return rating
 
+    def _kept(self) -> str:
+        """Where this run's answers are, without promising a file that no answer has written."""
+        if self.asked == 0:
+            return f"none answered in this run, so {self.cache_file} has nothing new"
+        verb = "is" if self.asked == 1 else "are"
+        return f"the {self.asked} answered in this run {verb} kept in {self.cache_file}"
+
     def _questions(self, path: Path, prompt: str) -> dict[str, int]:
         """Ask on stderr, as git and pip do: on stdout (where ``input`` writes its prompt when
         that is no terminal) ``ffade fit ... > out.txt`` hid the questions from the person
@@ -218,9 +225,8 @@ class HumanRating(Reward):
                 except EOFError as exc:
                     _say()  # the error starts its own line, not the question's
                     raise FfadeError(
-                        f"reward 'human': no answer on standard input (the {self.asked} answered "
-                        f"in this run are kept in {self.cache_file}); rate from a ratings_file "
-                        "or set interactive: false"
+                        f"reward 'human': no answer on standard input ({self._kept()}); rate "
+                        "from a ratings_file or set interactive: false"
                     ) from exc
                 # a file of answers saved with a UTF-8 byte order mark, piped in: its first
                 # answer was asked again, and each later one went to the question before its own

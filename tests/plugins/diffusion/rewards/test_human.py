@@ -293,8 +293,21 @@ def test_closed_input_says_where_the_answers_are_kept(tmp_path: Path, monkeypatc
     with pytest.raises(FfadeError) as error:
         HumanRating(directory=str(tmp_path)).score(_outputs(["a", "b"]), [None, None])
     assert str(error.value) == (
-        f"reward 'human': no answer on standard input (the 1 answered in this run are kept in "
+        f"reward 'human': no answer on standard input (the 1 answered in this run is kept in "
         f"{tmp_path / 'ratings.jsonl'}); rate from a ratings_file or set interactive: false"
+    )
+
+
+def test_closed_input_before_any_answer_promises_no_file(tmp_path: Path, monkeypatch) -> None:
+    """`< /dev/null` on a fresh directory: no ratings.jsonl exists, so none is said to keep any."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None])
+    cache = tmp_path / "ratings.jsonl"
+    assert not cache.exists()
+    assert str(error.value) == (
+        f"reward 'human': no answer on standard input (none answered in this run, so {cache} "
+        "has nothing new); rate from a ratings_file or set interactive: false"
     )
 
 
