@@ -221,6 +221,14 @@ def config_arguments_dropped(args: list[str]) -> str | None:
     )
 
 
+def printed_config_notes(args: list[str] | None) -> list[str]:
+    """The notes ``ffade fit ARGS --print_config`` says, on stderr, of the config it prints: the
+    run says :func:`config_arguments_dropped`'s once it ends, but ``--print_config`` ends before,
+    so the config it showed had lost a config's ``learning_rate`` without a word."""
+    dropped = config_arguments_dropped([arg for arg in args or [] if isinstance(arg, str)])
+    return [dropped] if dropped else []
+
+
 def _arguments_of(value: str) -> set[str] | None:
     """The constructor arguments of the model class ``--model VALUE`` names (over its bases),
     or None when no such class is found."""

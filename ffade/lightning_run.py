@@ -26,6 +26,7 @@ from typing_extensions import override
 from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data, unwritable_value
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError, broken_link
+from ffade.fit_help import printed_config_notes
 from ffade.in_process import with_in_process_header
 from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
@@ -89,6 +90,7 @@ class ExactArgumentParser(LightningArgumentParser):
         if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
             key = self.print_config.get("key")  # the subcommand's: "fit"
             _check_before_printing(cfg.get(key) if key else cfg)
+            say_notes(printed_config_notes(getattr(self, "args", None)))  # as the run says them
         return super()._parse_common(cfg, *args, **kwargs)
 
 

@@ -29,7 +29,7 @@ from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
 from ffade.shell_words import shell_path
-from ffade.summary_reads import not_a_run_hint, summary_as_first_read
+from ffade.summary_reads import not_a_run_hint, run_folders_hint, summary_as_first_read
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
 from ffade.write_lock import writing_alone
@@ -271,16 +271,7 @@ def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
     a new run directory), its config.yaml reruns the run (the same seed repeats it here)."""
     run, config = Path(run_dir), shell_path(Path(run_dir) / "config.yaml")
     if not (run / "config.yaml").is_file():
-        versions = sorted(
-            (path for path in run.glob("version_*") if (path / SUMMARY_FILE).is_file()),
-            key=lambda path: (len(path.name), path.name),
-        )
-        if versions:  # a logger's name folder: ffade fit printed the version inside it
-            return (
-                f": '{run_dir}' holds runs, each in a version folder; give one, e.g. the latest: "
-                f"{shell_path(versions[-1])}"
-            )
-        return not_a_run_hint(run_dir)
+        return run_folders_hint(run_dir) or not_a_run_hint(run_dir)
     if rebuild and (run / "checkpoints" / "last.ckpt").is_file():
         return f"; rebuild the run: ffade fit --config {config} --ckpt_path {shell_path(run)}"
     return f"; restore it from a copy, or run it again: ffade fit --config {config}"

@@ -53,3 +53,30 @@ def test_nothing_dropped_says_nothing(tmp_path: Path) -> None:
         "--model ffade.explore.GridExplorer takes no learning_rate: the config's value was "
         "dropped (--model replaces the model and keeps only the arguments its class takes)"
     )
+
+
+def test_print_config_says_the_note_the_run_would_say(tmp_path: Path) -> None:
+    """``--print_config`` ended before the run's note, so the config it showed had lost the
+    config's learning_rate without a word; it says the note on stderr (stdout: the config alone,
+    once, wherever --print_config stands), and a config it refuses still gets its error alone."""
+    config = str(write_config(tmp_path / "c.yaml", learning_rate=0.01))
+    note = (
+        "ffade: note: --model RandomExplorer takes no learning_rate: the config's value was "
+        "dropped (--model replaces the model and keeps only the arguments its class takes)"
+    )
+    for args in (
+        ["--config", config, "--model", "RandomExplorer", "--print_config"],
+        ["--print_config", "--config", config, "--model", "RandomExplorer"],
+    ):
+        result = ffade_in_process("fit", *args)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.splitlines() == [note]
+        printed = yaml.safe_load(result.stdout)["model"]
+        assert printed["class_path"].endswith("RandomExplorer")
+        assert "learning_rate" not in printed["init_args"]
+    refused = ["--model", "RandomExplorer", "--model.init_args.budget", "0", "--print_config"]
+    result = ffade_in_process("fit", "--config", config, *refused)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "ffade: error: model.init_args.budget must be at least 1, got 0"
+    ]

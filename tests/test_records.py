@@ -120,6 +120,29 @@ def test_a_loggers_name_folder_is_told_which_version_folder_to_give(tmp_path: Pa
         read_summary(tmp_path / "quickstart")
 
 
+def test_a_loggers_save_dir_is_told_the_runs_it_holds_the_latest_first(tmp_path: Path) -> None:
+    """`ffade report runs` (the save_dir, its runs in NAME/version_N) asked "is 'runs' an ffade
+    run directory?": the hint looked one level down only. It names the run written last first,
+    then the others (at most three, then how many more), as typed from where the user stands."""
+    import os
+
+    runs = tmp_path / "runs"
+    for moment, run in enumerate(
+        ["ffade/version_0", "quickstart/version_0", "ffade/version_1", "a/version_0", "b/version_0"]
+    ):
+        (runs / run).mkdir(parents=True)
+        (runs / run / "summary.json").write_text("{}")
+        os.utime(runs / run / "summary.json", ns=(10**9 * (moment + 1),) * 2)
+    (runs / "c" / "version_0").mkdir(parents=True)  # begun, no summary yet: no run
+    result = ffade_in_process("report", "runs", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "ffade: error: runs/summary.json not found: 'runs' holds runs, each in a NAME/version_N "
+        "folder; give one, e.g. the latest: runs/b/version_0 (also runs/a/version_0, "
+        "runs/ffade/version_1, runs/quickstart/version_0 and 1 more)"
+    ]
+
+
 def test_a_run_file_given_for_its_directory_names_the_directory(tmp_path: Path) -> None:
     with RunRecorder(tmp_path) as recorder:
         recorder.write_summary({"a": 1})

@@ -217,7 +217,10 @@ def test_run_of_a_directory_holding_no_run_is_one_line(tmp_path: Path) -> None:
     )
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate(str(tmp_path))  # a path where a Run is taken: the same line
-    assert str(error.value).startswith(f"Run: no run in {tmp_path}: is ")
+    assert str(error.value) == (
+        f"Run: no run in {tmp_path}: '{tmp_path}' holds runs, each in a NAME/version_N folder; "
+        f"give one, e.g. the latest: {run.dir}"
+    )
     assert ffade.report(run, out=tmp_path / "report").dir == tmp_path / "report"
 
 

@@ -366,8 +366,9 @@ def test_the_fine_tuner_for_a_new_output_kind_runs_as_shown(tmp_path: Path) -> N
         json.dumps({**loop, "mitigate": str(REPO / "configs" / "mitigate_digits.yaml")})
     )
     refused = typed("loop", "--config", "wrong.yaml")
-    assert "fix accepted" in fixed.stdout
+    assert "fix accepted: clean sign accuracy " in fixed.stdout  # its own clean_metric, named
     mitigation = json.loads((fix / "version_0" / "mitigation.json").read_text())
+    assert mitigation["clean_metric"] == "sign accuracy"
     assert mitigation["fixed_target"]["args"]["weights"].endswith("model.pt")
     assert refused.returncode == 2 and "returns output_kind 'margin'" in refused.stderr
     assert refused.stderr.strip().endswith("see docs/plugins.md, Your own fine-tuner")

@@ -11,7 +11,7 @@ from lightning.pytorch import Callback
 from ffade.errors import FfadeError
 from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.run import discover
-from tests.helpers import synthetic_spec
+from tests.helpers import REPO, synthetic_spec
 
 
 class Crash(Callback):
@@ -104,3 +104,40 @@ def test_a_replayed_microscopic_run_keeps_the_smallest_failing_changes_of_its_lo
     reported = {c["input_id"]: c["steps"] for c in summary["smallest_failing_changes"]}
     assert reported == best
     assert failed_before <= set(reported)
+
+
+def test_a_replayed_random_run_redraws_its_replayed_steps_as_the_readme_says(
+    tmp_path: Path,
+) -> None:
+    """README, Resuming a run: killed after step 5 and replayed, the random explorer's stream
+    starts again from the seed, so steps 6 to 10 draw the replayed pairs again (free, unlogged),
+    step 11 makes step 6's evaluations, and ``iterations`` ends 5 higher; the same evaluations,
+    in the same order. The README said only that the random streams start afresh."""
+    whole = discover(RandomExplorer(task=synthetic_spec(), budget=120, num_envs=8), tmp_path)
+    with pytest.raises(RuntimeError, match="killed"):
+        discover(
+            RandomExplorer(task=synthetic_spec(), budget=120, num_envs=8),
+            tmp_path,
+            name="killed",
+            callbacks=[Crash()],
+        )
+    resumed = discover(
+        RandomExplorer(task=synthetic_spec(), budget=120, num_envs=8),
+        tmp_path,
+        name="resumed",
+        ckpt_path=tmp_path / "killed" / "version_0",
+    )
+    before, after = records(whole.recorder.run_dir), records(resumed.recorder.run_dir)
+    pairs = [(r["input_id"], r["state"]) for r in before]
+    assert [(r["input_id"], r["state"]) for r in after] == pairs
+    steps = sorted({r["step"] for r in after})
+    assert steps[:6] == [1, 2, 3, 4, 5, 11]  # 6 to 10: the replayed pairs drawn again
+    assert [r["step"] + 5 for r in before if r["step"] > 5] == [
+        r["step"] for r in after if r["step"] > 5
+    ]
+    assert resumed.iterations == whole.iterations + 5
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        "killed after step 5: steps 6 to 10 evaluate nothing, flat in TensorBoard and counted by "
+        "`max_idle_steps`, step 11 makes step 6's evaluations, and `iterations` ends 5 higher"
+    ) in readme

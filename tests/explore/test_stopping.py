@@ -21,7 +21,7 @@ from ffade.explore.stopping import (
     parse_stop_rule,
     reachable_states,
 )
-from tests.helpers import ffade_in_process, synthetic_spec, write_config
+from tests.helpers import REPO, ffade_in_process, synthetic_spec, write_config
 
 
 @pytest.mark.parametrize(
@@ -306,6 +306,12 @@ def test_a_search_whose_every_evaluation_is_invalid_fails_early(
     # the file's error stands alone: no "warning above", which only the terminal showed
     assert summary["error"] == "FfadeError: " + lines[1].removeprefix("ffade: error: ")
     assert "above" not in summary["error"] and "(the first: input " in summary["error"]
+    # the README said "the same line" as the printed one, which summary.json never wrote
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    quoted = re.search(
+        r"that line's message in summary\.json's `error` \(`([^`]+?) \.\.\.`\)", readme
+    )
+    assert quoted and summary["error"].startswith(quoted[1]), quoted
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == made
 
 
