@@ -75,7 +75,11 @@ class Concept(ABC):
             raise ConceptValueError(f"concept '{self.label}': values must list at least one value")
         for index, value in enumerate(values):
             try:
-                self.check_value(value)  # the concept's own words for what it allows come first
+                try:
+                    self.check_value(value)  # the concept's own words for what it allows first
+                except TypeError:  # `value not in {...}` cannot hash a list or dict: said below
+                    if isinstance(value, Hashable):
+                        raise
                 if not isinstance(value, Hashable):  # a list or dict its check let through
                     raise ConceptValueError(
                         f"concept '{self.label}': value {as_written(value)} is not allowed; a "

@@ -80,11 +80,15 @@ def _what(obj: Any) -> str:
     return f"{a_type(obj)} ({clipped(obj)})"
 
 
-def _other_kind(obj: Any) -> str:
-    """For a plugin class listed under another kind's group: where it belongs."""
+def _other_kind(obj: Any, by_path: bool = False) -> str:
+    """For a plugin class listed under another kind's group, or named by import path in another
+    kind's place in a config (no group to move it to): where it belongs."""
     for kind, (group, base) in KINDS.items():
         if inspect.isclass(obj) and issubclass(obj, base):
-            return f"; it is a {kind}: list it under '{group}'"
+            place = "one of the task's concepts" if kind == "concept" else f"the task's {kind}"
+            return f"; it is a {kind}: " + (
+                f"give it as {place}" if by_path else f"list it under '{group}'"
+            )
     return ""
 
 
@@ -226,7 +230,7 @@ def load(kind: str, name: str) -> type:
         if not (inspect.isclass(obj) and issubclass(obj, base)):
             raise PluginError(
                 f"{kind} '{name}' is {_what(obj)}, not a subclass of "
-                f"ffade.plugin_api.{base.__name__}{_other_kind(obj)}"
+                f"ffade.plugin_api.{base.__name__}{_other_kind(obj, by_path=True)}"
             )
         return obj
     matches = [e for e in _entries(kind) if e.name == name]

@@ -305,9 +305,27 @@ class _Words(Concept):
         return inputs
 
 
+class _WordSet(Concept):
+    """A word concept that checks membership in a set, as docs/plugins.md tells one to: a list
+    or dict value makes ``value not in OPERATORS`` raise TypeError (unhashable)."""
+
+    neutral = "none"
+    default_values = ("none", "flip")
+    OPERATORS = frozenset({"none", "flip"})
+
+    def check_value(self, value: object) -> None:
+        if value not in self.OPERATORS:
+            raise ConceptValueError(f"concept '{self.label}': value {value!r} is not allowed")
+
+    def apply(self, inputs: torch.Tensor, value: object) -> torch.Tensor:
+        return inputs
+
+
 @pytest.mark.parametrize(
     ("concept", "values", "got"),
     [
+        (_WordSet, ["none", ["flip", "none"]], r"\[flip, none\] is not allowed; .* not a list"),
+        (_WordSet, ["none", {"flip": 1}], r"\{flip: 1\} is not allowed; .* not a dict"),
         (
             _Words,
             None,
@@ -322,7 +340,9 @@ class _Words(Concept):
 )
 def test_a_grid_value_that_is_a_list_or_a_mapping_is_refused(concept, values, got) -> None:
     """A grid of lists (words a concept's own check_value let through, or a list typed in a
-    config's values) stopped at the repeat check with Python's "unhashable type: 'list'"."""
+    config's values) stopped at the repeat check with Python's "unhashable type: 'list'"; a
+    word concept checking membership in a set stopped in its own check_value with the same
+    words (``ffade: error: concept 'x': unhashable type: 'list'``, no key, from ``ffade fit``)."""
     with pytest.raises(ConceptValueError, match=rf"^concept 'g': values\[1\] {got}$"):
         concept(values, label="g")
 

@@ -81,6 +81,20 @@ class GreyRender(SyntheticTarget):
         return inputs["features"][:, None, :].expand(-1, 4, -1).clamp(0, 1)
 
 
+class PixelRender(SyntheticTarget):
+    """render returns uint8 pixels (torchvision's read_image), saved clipped as white squares."""
+
+    def render(self, inputs):
+        return torch.full((len(inputs["features"]), 3, 4, 4), 200, dtype=torch.uint8)
+
+
+class ByteScaleRender(SyntheticTarget):
+    """render returns floats from 0 to 255, saved clipped to [0, 1] as white squares."""
+
+    def render(self, inputs):
+        return torch.full((len(inputs["features"]), 3, 4, 4), 200.0)
+
+
 class DropsRows(Axis):
     """apply() returns the first row only."""
 
@@ -481,6 +495,8 @@ def test_a_plugin_not_written_name_and_args_is_said_so(
     ("target", "said"),
     [
         ("GreyRender", "render() returned shape"),
+        ("PixelRender", "render() returned uint8 images from 200 to 200 for a batch of"),
+        ("ByteScaleRender", "render() returned float32 images from 200 to 200 for a batch of"),
         ("OneCaption", "describe_outputs() returned"),
         ("NumberCaptions", "describe_outputs() returned a list holding 0"),
     ],

@@ -132,6 +132,31 @@ def test_a_wrong_object_is_named_by_its_import_path(fake_plugins: Path, name, me
         registry.load("reward", name)
 
 
+@pytest.mark.parametrize(
+    ("kind", "name", "place"),
+    [
+        (
+            "reward",
+            "ffade_synthetic.concept:Axis",
+            "it is a concept: give it as one of the task's concepts",
+        ),
+        (
+            "concept",
+            "ffade_synthetic.reward:MarginReward",
+            "it is a reward: give it as the task's reward",
+        ),
+    ],
+)
+def test_a_plugin_named_by_import_path_in_another_kinds_place_is_told_that_place(
+    kind: str, name: str, place: str
+) -> None:
+    """A ``module:Class`` name has no entry-point group to move: a concept named as a config's
+    reward was told "list it under 'ffade.concepts'", a fix for a package it is not in."""
+    with pytest.raises(PluginError) as raised:
+        registry.load(kind, name)
+    assert str(raised.value).endswith(f"; {place}")
+
+
 def test_duplicate_names_are_an_error(fake_plugins: Path) -> None:
     with pytest.raises(
         PluginError,

@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from ffade.errors import FfadeError
+from ffade.plugin_api import Dataset
 from tests.helpers import REPO, ffade_in_process
 
 BLOCK = re.compile(r"```\w+\n# (\S+)\n(.*?)```", re.DOTALL)
@@ -422,3 +423,32 @@ def test_the_trainable_target_example_meets_the_contract(
         fixed = registry.create("target", name, {"weights": str(tmp_path / "model.pt")})
         assert torch.equal(fixed.model.weight, target.model.weight)
         assert target.path_arguments == ("weights",)
+
+
+class _Named(Dataset):
+    """A dataset whose constructor names itself as docs/plugins.md says it may."""
+
+    def __init__(self, num_inputs: int = 4, seed: int = 0) -> None:
+        if num_inputs < 1:
+            raise FfadeError(f"dataset '{self.plugin_name}': num_inputs must be at least 1")
+        super().__init__(seed)
+
+    def split(self, name: str) -> list[tuple[torch.Tensor, int]]:
+        return [(torch.zeros(2), 0)]
+
+
+def test_plugin_name_is_set_before_the_constructor_runs_as_the_page_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/plugins.md said ffade set ``plugin_name`` "after" a reward's ``__init__``, which left
+    a plugin's constructor errors no documented way to name the plugin; the registry sets it
+    before, so the page says so, and a constructor's error names the plugin as the config does."""
+    from ffade import registry
+
+    doc = " ".join((REPO / "docs" / "plugins.md").read_text().split())
+    assert "before the instance's `__init__` runs" in doc
+    assert "on the instance after" not in doc
+    monkeypatch.setitem(registry._registered, ("dataset", "named_points"), _Named)
+    with pytest.raises(FfadeError) as raised:
+        registry.create("dataset", "named_points", {"num_inputs": 0}, "task.dataset")
+    assert str(raised.value).startswith("dataset 'named_points': task.dataset.args.num_inputs")
