@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ffade.plugin_checks import described, output_captions, rendered
+from ffade.plugin_checks import described, output_captions
+from ffade.rendered_images import rendered
 from ffade.task import Task
 
 

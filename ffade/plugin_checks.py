@@ -250,25 +250,6 @@ def check_constructed(instance: Any, kind: str, name: str) -> None:
                 check_signature(instance, kind, name, method, args)
 
 
-def rendered(target: Target, inputs: Any, size: int) -> torch.Tensor | None:
-    """``target.render(inputs)``: None, or ``(batch, 3, H, W)`` images, else one line."""
-    images = target.render(inputs)
-    if images is None:
-        return None
-    shape = tuple(images.shape) if isinstance(images, torch.Tensor) else None
-    if shape is None or len(shape) != 4 or shape[0] != size or shape[1] != 3:
-        got = f"shape {shape}" if shape is not None else a_type(images)
-    elif not images.is_floating_point() or not -0.01 <= images.min() <= images.max() <= 1.01:
-        low, high = (float(v) for v in images.aminmax())  # saved clipped: 255 is a white square
-        got = f"{str(images.dtype).removeprefix('torch.')} images from {low:g} to {high:g}"
-    else:
-        return images
-    raise PluginError(
-        f"target '{plugin_label(target)}': render() returned {got} "
-        f"for a batch of {size} inputs; return ({size}, 3, H, W) images in [0, 1], or None"
-    )
-
-
 def described(
     plugin: Target | Reward, method: str, batch: Any, size: int, *more: Any
 ) -> list[str] | None:

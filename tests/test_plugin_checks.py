@@ -400,7 +400,8 @@ def test_a_registered_instance_that_skipped_super_init_is_refused() -> None:
     ],
 )
 def test_the_optional_hooks_are_checked_too(target: str, message: str) -> None:
-    from ffade.plugin_checks import described, rendered
+    from ffade.plugin_checks import described
+    from ffade.rendered_images import rendered
 
     spec = {**synthetic_spec(num_inputs=16), "target": {"name": f"{HERE}:{target}"}}
     task = build_task(spec)
@@ -655,3 +656,20 @@ def test_a_tuple_of_whole_batches_as_long_as_the_batch_is_refused_as_a_tuple() -
     assert predicted(labels, inputs, 2) == (0, 1)
     scalars = _Answers(lambda x: tuple(v > 0 for v in x))  # 0-d tensors: labels too
     assert [bool(v) for v in predicted(scalars, inputs, 2)] == [False, True]
+
+
+def test_a_diverged_render_of_nan_pixels_is_saved_not_refused() -> None:
+    """A generator that diverged renders NaN or inf pixels: a failure to look at, not a slip
+    of the plugin's, so only finite pixels outside [0, 1] are refused."""
+    from ffade.rendered_images import rendered
+
+    class Diverged:
+        plugin_name = "diverged"
+
+        def render(self, inputs: object) -> torch.Tensor:
+            images = torch.full((2, 3, 4, 4), 0.5)
+            images[0] = float("nan")
+            images[1, 0, 0, 0] = float("inf")
+            return images
+
+    assert rendered(Diverged(), [0, 1], 2).shape == (2, 3, 4, 4)  # type: ignore[arg-type]

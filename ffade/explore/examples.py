@@ -39,9 +39,10 @@ from ffade.explore.example_captions import (
 )
 from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
-from ffade.plugin_checks import described, output_captions, predicted, rendered
+from ffade.plugin_checks import described, output_captions, predicted
 from ffade.png_summary import png_summary
 from ffade.records import atomic_path, write_json_atomic
+from ffade.rendered_images import rendered
 
 PANEL_PIXELS = 180
 """At most this many pixels a side per panel of the worst-failures grid."""

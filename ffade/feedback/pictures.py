@@ -30,8 +30,9 @@ from ffade.feedback.picture_files import (  # here too, as before the split
 )
 from ffade.figure_text import TextMeasure, fonts
 from ffade.markdown import markdown_text
-from ffade.plugin_checks import described, output_captions, predicted, rendered
+from ffade.plugin_checks import described, output_captions, predicted
 from ffade.records import atomic_path, read_summary
+from ffade.rendered_images import rendered
 from ffade.summarize.plots import save_figure
 from ffade.summarize.regions import Region, format_value
 from ffade.task import build_task
