@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.feedback.priorities import Feedback
+from ffade.feedback.priorities import Feedback, refuse_another_concept_order
 from ffade.records import read_summary
 from ffade.shell_words import shell_path
 
@@ -43,14 +43,7 @@ def check_feedback_ranks_run(
             f"{path}: its concepts are not the grid of run '{run_dir}' "
             f"({grid_difference(answers.concepts, grid)}); give the feedback made for this run"
         )
-    if list(answers.concepts) != list(grid):
-        # dicts compare equal in any order, but a state's indices follow the concepts' order:
-        # a file whose keys a tool sorted would fine-tune (or export) other states than ranked
-        raise FfadeError(
-            f"{path}: its concepts are in another order ({', '.join(answers.concepts)}) than "
-            f"the grid of run '{run_dir}' ({', '.join(grid)}), the order its states index; "
-            "put them back in the run's order (a tool that sorts YAML keys moves them)"
-        )
+    refuse_another_concept_order(path, list(answers.concepts), list(grid), run_dir)
     ranked = Path(answers.run)
     if path.resolve().parent == run_dir.resolve() or not ranked.is_dir():
         return
