@@ -924,6 +924,13 @@ def test_export_refuses_a_feedback_file_whose_concepts_were_reordered(
     says = f"its concepts are in another order ({', '.join(reversed(order))}) than the grid"
     assert says in err and f"({', '.join(order)}), the order its states index" in err, err
     assert "\n" not in err and not to.exists()
+    # ffade feedback, continuing the answers saved in a run's own feedback.yaml, reads it alike
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    data["run"] = str(copy)
+    (copy / "feedback.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["feedback", str(copy), "--from", str(priorities(tmp_path)), "--no-examples"]) == 2
+    assert says in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("slices", ["rules", "regions"])
