@@ -50,7 +50,7 @@ def answers_to_continue(
     fresh = new_feedback(run_dir, landscape, args.threshold, args.min_evaluations, args.slices)
     if not out.is_file():
         return fresh
-    saved = read_feedback(out)
+    saved = read_feedback(out, run_dir)
     if not saved.regions:  # no answer to keep (a search that found nothing to ask): start afresh
         return fresh
     inside = out.resolve().parent == run_dir.resolve()  # a run's own file, even if moved

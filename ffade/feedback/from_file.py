@@ -203,7 +203,7 @@ def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: s
     if not out.is_file():
         return
     try:
-        saved = read_feedback(out)
+        saved = read_feedback(out, fresh.run)
     except FfadeError as error:  # damaged, or edited by hand: it may still hold answers
         raise FfadeError(
             f"{out} is there but its answers cannot be read ({error}); {hint}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.feedback.priorities import Feedback
+from ffade.feedback.priorities import Feedback, refuse_another_concept_order
 from ffade.records import read_summary
 from ffade.shell_words import shell_path
 
@@ -43,6 +43,7 @@ def check_feedback_ranks_run(
             f"{path}: its concepts are not the grid of run '{run_dir}' "
             f"({grid_difference(answers.concepts, grid)}); give the feedback made for this run"
         )
+    refuse_another_concept_order(path, list(answers.concepts), list(grid), run_dir)
     ranked = Path(answers.run)
     if path.resolve().parent == run_dir.resolve() or not ranked.is_dir():
         return

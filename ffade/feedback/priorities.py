@@ -19,7 +19,7 @@ import yaml
 
 from ffade.errors import FfadeError, as_written
 from ffade.feedback.grid_indices import check_allowed, check_states
-from ffade.records import write_text_atomic
+from ffade.records import read_summary, write_text_atomic
 from ffade.shell_words import shell_path
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
@@ -213,8 +213,12 @@ def new_feedback(
     )
 
 
-def read_feedback(path: str | Path) -> Feedback:
+def read_feedback(path: str | Path, run_dir: str | Path | None = None) -> Feedback:
     """Load and check a feedback.yaml, so a fine-tuner never trains on a malformed one.
+
+    ``run_dir``, the run the file is meant to rank: its concepts' order is checked before any
+    state, since a file whose keys a tool sorted reads its states against the wrong axes
+    (:func:`refuse_another_concept_order`).
 
     Raises:
         FfadeError: the file is missing or not YAML, a key is missing or unknown, a priority is
@@ -228,6 +232,9 @@ def read_feedback(path: str | Path) -> Feedback:
         unique_keys=True,
     )
     concepts = _checked_concepts(path, data)
+    if run_dir is not None:
+        run_order = [c.get("label") for c in read_summary(run_dir).get("concepts", [])]
+        refuse_another_concept_order(path, list(concepts), run_order, run_dir)
     entries = data.get("regions") or []
     if not isinstance(entries, list):
         raise FfadeError(
@@ -302,6 +309,24 @@ def _checked_concepts(path: Path, data: Any) -> dict[Any, list[Any]]:
     ):
         raise FfadeError(f"{path}: 'concepts' must map each concept label to its grid values")
     return concepts
+
+
+def refuse_another_concept_order(
+    path: Path, order: list[Any], run_order: list[Any], run_dir: str | Path
+) -> None:
+    """Refuse a feedback file listing the run's concepts in another order.
+
+    Two grids compare equal as mappings in any order, but a state's indices follow the order:
+    a file rewritten by a tool that sorts YAML keys would fine-tune (or export) other states
+    than the person ranked, or fail on a state "off the grid" that is not.
+    """
+    if order != run_order and sorted(map(str, order)) == sorted(map(str, run_order)):
+        raise FfadeError(
+            f"{path}: its concepts are in another order ({', '.join(map(str, order))}) than "
+            f"the grid of run '{run_dir}' ({', '.join(map(str, run_order))}), the order its "
+            "states index; put them back in the run's order (a tool that sorts YAML keys moves "
+            "them)"
+        )
 
 
 def _is_priorities_file(data: dict[Any, Any]) -> bool:

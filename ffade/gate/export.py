@@ -118,7 +118,7 @@ def failure_groups(
         _, found = load_regions(run_dir, threshold, min_evaluations, slices)
         groups = [FailureGroup(r.id, r.conditions, r.states) for r in found]
         return FailureSlices(groups, threshold, min_evaluations)
-    answered = read_feedback(feedback)
+    answered = read_feedback(feedback, run_dir)
     check_feedback_ranks_run(
         feedback,
         answered,

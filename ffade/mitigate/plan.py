@@ -151,7 +151,7 @@ def make_plan(
     run_dir = Path(run).expanduser()  # a config's "~/runs/...", as plugins read their paths
     summary = _read_discovery_summary(run_dir)
     feedback_path = Path(feedback).expanduser() if feedback else run_dir / FEEDBACK_FILE
-    answers = read_feedback(feedback_path)
+    answers = read_feedback(feedback_path, run_dir)
     check_feedback_ranks_run(
         feedback_path,
         answers,

@@ -920,6 +920,35 @@ def test_export_refuses_a_feedback_file_made_for_another_run(
         assert says in err and "\n" not in err and not to.exists()
 
 
+def test_export_refuses_a_feedback_file_whose_concepts_were_reordered(
+    run_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """A feedback.yaml rewritten by a tool that sorts keys (``yaml.safe_dump``, ``yq``) keeps
+    its states but lists the concepts in another order: the grids compared equal as dicts, so
+    on a grid of equal sizes the states were exported as if they indexed the new order."""
+    feedback = tmp_path / "feedback.yaml"
+    made = ["--from", str(priorities(tmp_path)), "--out", str(feedback), "--no-examples"]
+    assert main(["feedback", str(run_dir), *made]) == 0
+    data = yaml.safe_load(feedback.read_text())
+    order = list(data["concepts"])
+    data["concepts"] = dict(reversed(list(data["concepts"].items())))
+    feedback.write_text(yaml.safe_dump(data, sort_keys=False))
+    capsys.readouterr()
+    to = tmp_path / "s.yaml"
+    assert main(["export", str(run_dir), "--to", str(to), "--feedback", str(feedback)]) == 2
+    err = capsys.readouterr().err.strip()
+    says = f"its concepts are in another order ({', '.join(reversed(order))}) than the grid"
+    assert says in err and f"({', '.join(order)}), the order its states index" in err, err
+    assert "\n" not in err and not to.exists()
+    # ffade feedback, continuing the answers saved in a run's own feedback.yaml, reads it alike
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    data["run"] = str(copy)
+    (copy / "feedback.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["feedback", str(copy), "--from", str(priorities(tmp_path)), "--no-examples"]) == 2
+    assert says in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("slices", ["rules", "regions"])
 def test_export_cases_are_the_slices_report_finds(
     run_dir: Path, tmp_path: Path, slices: str
