@@ -28,8 +28,9 @@ from typing import Any
 from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
 from ffade.record_lines import EvaluationRecord, jsonable, record_line
+from ffade.run_folder_hints import not_a_run_hint, run_folders_hint
 from ffade.shell_words import shell_path
-from ffade.summary_reads import not_a_run_hint, run_folders_hint, summary_as_first_read
+from ffade.summary_reads import summary_as_first_read
 from ffade.writable import partial_write as partial_write  # its home before writable.py's
 from ffade.writable import writable_dir
 from ffade.write_lock import writing_alone
