@@ -396,3 +396,32 @@ def test_a_concept_class_of_ones_own_goes_by_its_name_in_snake_case() -> None:
 
     assert MyBlur(values=[0, 1]).label == "my_blur"
     assert MyBlur(values=[0, 1], label="soft").label == "soft"
+
+
+def test_a_missing_weights_file_is_said_as_typed_and_where_it_was_read(tmp_path: Path) -> None:
+    """``weights: nothere.pt`` said only 'nothere.pt' (a missing model folder names the path it
+    was read as); now the file as typed, then where a relative one was looked for, and through
+    a broken link the link (as a missing run directory says it), in one line, exit 2."""
+    from tests.helpers import REPO, ffade_in_process
+
+    (tmp_path / "gone.pt").symlink_to(tmp_path / "unmounted" / "model.pt")
+    said = {}
+    for weights in ("nothere.pt", "gone.pt"):
+        result = ffade_in_process(
+            "fit",
+            "--config",
+            str(REPO / "configs" / "quickstart.yaml"),
+            "--model.init_args.task.target.args.weights",
+            weights,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 2 and result.stdout == ""
+        said[weights] = result.stderr
+    where = "ffade: error: target 'digits_cnn': model.init_args.task.target.args.weights file"
+    assert said["nothere.pt"] == (
+        f"{where} 'nothere.pt' does not exist (read as {tmp_path / 'nothere.pt'})\n"
+    )
+    assert said["gone.pt"] == (
+        f"{where} 'gone.pt': gone.pt is a symbolic link to {tmp_path / 'unmounted' / 'model.pt'}, "
+        "which does not exist\n"
+    )
