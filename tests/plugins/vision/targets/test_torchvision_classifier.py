@@ -144,7 +144,7 @@ def test_a_damaged_file_in_the_hub_cache_is_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         "ffade: error: target 'torchvision_classifier': model.init_args.task.target.args.weights "
-        "ResNet50_Weights.IMAGENET1K_V2 of "
+        "'ResNet50_Weights.IMAGENET1K_V2' of "
         f"'resnet50' are unavailable: the cached file {str(cached)!r} failed to load ("
     )
     assert lines[0].endswith("is it cut short or damaged? Delete it and fetch it again")
