@@ -351,12 +351,16 @@ def require_plugin_number(
     plugin: object, kind: str, key: str, value: object, value_ok: Callable[[float], bool], what: str
 ) -> float:
     """A plugin argument ``value_ok`` accepts, as a float; else one line naming the key as the
-    config spells it and the plugin by the name it was made under (``what``: ``in [0, 1)``)."""
-    if not (is_number(value) and value_ok(value)):  # NaN, null and text too
-        name = plugin_label(plugin)
+    config spells it and the plugin by the name it was made under (``what``: ``in [0, 1)``).
+
+    An infinity is refused even where ``value_ok`` takes it (a ``scale`` of inf is "above 0",
+    every reward inf): a plugin built in Python never meets the config's finite check."""
+    allowed = is_number(value) and value_ok(value)  # NaN, null and text are not
+    if not allowed or not math.isfinite(value):
+        must = f"a number {what}" if not allowed else "a finite number"
         raise PluginError(
-            f"task.{kind}.args.{key} must be a number {what}, got {as_written(value)} "
-            f"({kind} '{name}')"
+            f"task.{kind}.args.{key} must be {must}, got {as_written(value)} "
+            f"({kind} '{plugin_label(plugin)}')"
         )
     return float(value)
 

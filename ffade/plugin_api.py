@@ -23,6 +23,7 @@ from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
 from ffade.plugin_data import read_text_lines as read_text_lines
+from ffade.plugin_names import default_name
 from ffade.signatures import check_signature
 from ffade.value_range import expand_range, grid_entry_named, is_range
 from ffade.weights import load_weights as load_weights  # plugins import it from here
@@ -42,7 +43,8 @@ class Concept(ABC):
             mapping ``{start, stop, num}`` is ``num`` evenly spaced numbers from ``start`` to
             ``stop`` (:mod:`ffade.value_range`): a long grid without a long list in the config.
         label: the name this concept goes by in records and reports; the registry passes the
-            plugin name (default here: the class name in lower case).
+            plugin name. Default: the name its class is installed under (``GaussianBlur()`` is
+            ``gaussian_blur``, as in a config), else the class name in snake case.
     """
 
     plugin_name: str = ""
@@ -55,7 +57,7 @@ class Concept(ABC):
     new meaning is right, not a failure, so reports set such failures apart (docs/report.md)."""
 
     def __init__(self, values: Sequence[Any] | None = None, label: str | None = None) -> None:
-        self.label = label or type(self).__name__.lower()
+        self.label = label or default_name("ffade.concepts", type(self))
         if values is None and not self.default_values:
             raise ConceptValueError(
                 f"concept '{self.label}' has no default grid (default_values); give its grid "

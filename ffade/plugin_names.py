@@ -9,6 +9,11 @@ by the function's ``__qualname__``, as the README promises, in ffade's own check
 
 from __future__ import annotations
 
+import re
+import sys
+from functools import cache
+from importlib.metadata import entry_points
+
 
 def plugin_label(plugin: object, registered: str | None = None) -> str:
     """``error_name`` when the plugin gives one, else ``plugin_name``, else ``registered`` (the
@@ -17,3 +22,32 @@ def plugin_label(plugin: object, registered: str | None = None) -> str:
         if isinstance(name, str) and name:
             return name
     return registered or type(plugin).__name__
+
+
+def snake_case(name: str) -> str:
+    """A class name as a plugin name: ``MyReward`` -> ``my_reward``, ``HTTPReward`` ->
+    ``http_reward`` (an acronym stays one word, not ``h_t_t_p``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def default_name(group: str, cls: type) -> str:
+    """The name a plugin class built in Python goes by when given none: the entry point it is
+    installed under in ``group`` (``GaussianBlur()`` is ``gaussian_blur``, as in a config and
+    in ``ffade plugins``), else its class name in snake case (``MyBlur`` -> ``my_blur``, as
+    ``ffade.discover`` registers a class). Nothing is imported: the entry point's module is
+    looked up among those already imported (the class's own, or one re-exporting it)."""
+    for name, module, attr in _entries(group):  # sorted: a class under two names takes the first
+        found: object = sys.modules.get(module)
+        for part in attr.split(".") if found is not None else ():
+            found = getattr(found, part, None)
+        if found is cls:
+            return name
+    return snake_case(cls.__name__)
+
+
+@cache
+def _entries(group: str) -> tuple[tuple[str, str, str], ...]:
+    """``group``'s installed entry points as (name, module, attribute), read once: installed
+    distributions do not change while a process runs, and reading them takes milliseconds."""
+    found = sorted(entry_points(group=group), key=lambda e: e.name)
+    return tuple((entry.name, entry.module, entry.attr or "") for entry in found)

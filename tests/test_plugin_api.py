@@ -383,3 +383,65 @@ def test_a_copy_follows_its_first_copy_and_the_counts_still_hold() -> None:
 def test_keys_must_be_one_per_input() -> None:
     with pytest.raises(PluginError, match="dataset 'yours': fractions: 3 keys for 4 inputs"):
         disjoint_split_indices(4, (0.5, 0.25, 0.25), 0, "dataset 'yours': fractions", [1, 2, 3])
+
+
+def test_a_concept_built_in_python_goes_by_its_installed_name() -> None:
+    """``GaussianBlur()`` was labelled ``gaussianblur`` (its class name lower-cased) and
+    ``RemovePunctuation()`` ``removepunctuation``, in records, rules and plots, where a config
+    says ``gaussian_blur`` and ``remove_punctuation``: every installed concept built without a
+    label now takes the name a config gives it (its installed name; the synthetic ``axis``,
+    ``axis<index>`` either way)."""
+    from ffade import registry
+
+    checked = 0
+    for info in registry.available("concept"):
+        if info.distribution == registry.IN_PROCESS:
+            continue
+        try:
+            made = registry.create("concept", info.name, {})
+        except FfadeError:  # needs an argument a test cannot guess
+            continue
+        assert type(made)(values=made.values).label == made.label, info.name
+        checked += 1
+    assert checked >= 20  # the vision and text concepts at least: the list is read, not typed
+
+
+def test_a_concept_class_of_ones_own_goes_by_its_name_in_snake_case() -> None:
+    """Unregistered, a class is named as ``ffade.discover`` registers it (``MyBlur`` ->
+    ``my_blur``), not ``myblur``; a subclass of an installed concept is a concept of its own."""
+    from ffade_vision.concepts import GaussianBlur
+
+    class MyBlur(GaussianBlur):
+        pass
+
+    assert MyBlur(values=[0, 1]).label == "my_blur"
+    assert MyBlur(values=[0, 1], label="soft").label == "soft"
+
+
+def test_a_missing_weights_file_is_said_as_typed_and_where_it_was_read(tmp_path: Path) -> None:
+    """``weights: nothere.pt`` said only 'nothere.pt' (a missing model folder names the path it
+    was read as); now the file as typed, then where a relative one was looked for, and through
+    a broken link the link (as a missing run directory says it), in one line, exit 2."""
+    from tests.helpers import REPO, ffade_in_process
+
+    (tmp_path / "gone.pt").symlink_to(tmp_path / "unmounted" / "model.pt")
+    said = {}
+    for weights in ("nothere.pt", "gone.pt"):
+        result = ffade_in_process(
+            "fit",
+            "--config",
+            str(REPO / "configs" / "quickstart.yaml"),
+            "--model.init_args.task.target.args.weights",
+            weights,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 2 and result.stdout == ""
+        said[weights] = result.stderr
+    where = "ffade: error: target 'digits_cnn': model.init_args.task.target.args.weights file"
+    assert said["nothere.pt"] == (
+        f"{where} 'nothere.pt' does not exist (read as {tmp_path / 'nothere.pt'})\n"
+    )
+    assert said["gone.pt"] == (
+        f"{where} 'gone.pt': gone.pt is a symbolic link to {tmp_path / 'unmounted' / 'model.pt'}, "
+        "which does not exist\n"
+    )

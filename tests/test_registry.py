@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,26 @@ def test_a_rewards_scale_must_be_above_zero(name: str, scale: object) -> None:
         f"(reward '{name}')"
     )
     assert registry.create("reward", name, {**args, "scale": 2}).scale == 2.0
+
+
+@pytest.mark.parametrize("name", SCALED_REWARDS)
+@pytest.mark.parametrize("key, value", [("scale", math.inf), ("pass_reward", -math.inf)])
+def test_a_rewards_numbers_must_be_finite(name: str, key: str, value: float) -> None:
+    """A scale of inf is "above 0" and a pass_reward of -inf "at most 0", and both made rewards
+    infinite: a reward built in Python (``ffade.discover(reward=MarginReward(scale=inf))``)
+    never meets the config's finite check, so the shared helper refuses them, said as that
+    check says it."""
+    args = {key: value, **({"model": "tiny_digits_clip"} if name == "clip_score" else {})}
+    if (
+        key == "pass_reward"
+        and key not in inspect.signature(registry.load("reward", name)).parameters
+    ):
+        pytest.skip(f"reward '{name}' takes no pass_reward")
+    with pytest.raises(PluginError) as caught:
+        registry.create("reward", name, args)
+    assert str(caught.value) == (
+        f"task.reward.args.{key} must be a finite number, got {as_written(value)} (reward '{name}')"
+    )
 
 
 PASS_REWARDS = [

@@ -17,6 +17,7 @@ from typing import Any
 
 from ffade import registry
 from ffade.errors import FfadeError, shown
+from ffade.plugin_names import snake_case
 from ffade.task import TASK_MODES, TaskSpec, check_task_keys
 from ffade.written import a_type
 
@@ -35,12 +36,6 @@ BASES = {"explorer": ("Explorer", "an explorer"), "finetuner": ("FineTuner", "a 
 """The class an explorer or fine-tuner class passed in must subclass, in its default module."""
 
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
-
-
-def snake_case(name: str) -> str:
-    """A class name as a plugin name: ``MyReward`` -> ``my_reward``, ``HTTPReward`` ->
-    ``http_reward`` (an acronym stays one word, not ``h_t_t_p``)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def in_process_name(kind: str, plugin: Any, label: Any = None) -> str:

@@ -115,15 +115,22 @@ def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> 
     budget, so that no choice is a learned one: a run that reads as a DQN search but is not.
 
     A macroscopic step of ``num_envs`` pairs adds that many transitions; the first update comes
-    once ``learning_starts`` are stored, so its first informed step is the one after."""
+    once ``learning_starts`` are stored, so its first informed step is the one after. Where
+    the budget stores that many, updates follow the last step and the progress bar counts them
+    (``updates=2``): the note says they came too late, not that there were none."""
     untrained = max(-(-learning_starts // num_envs), 1) * num_envs
     if payable > untrained:
         return None
+    late = (
+        "the updates the progress bar counts come after its last choice"
+        if payable >= learning_starts
+        else "it stores too few transitions for any update"
+    )
     return (
         f"num_envs {num_envs} spends {'all ' if payable > 1 else ''}{payable} "
         f"{'evaluations' if payable > 1 else 'evaluation'} before the DQN's first gradient "
         f"update (after learning_starts {learning_starts} transitions): none of its choices is "
-        "learned; a smaller num_envs or a larger budget lets it learn"
+        f"learned ({late}); a smaller num_envs or a larger budget lets it learn"
     )
 
 

@@ -21,10 +21,10 @@ from lightning.pytorch.callbacks import Callback
 
 import ffade
 from ffade import registry
-from ffade.api.pieces import snake_case
 from ffade.cli import main
 from ffade.errors import FfadeWarning
 from ffade.plugin_api import Reward, Scores
+from ffade.plugin_names import snake_case
 from tests.helpers import synthetic_spec, write_config
 
 ROTATED_DIGITS = {

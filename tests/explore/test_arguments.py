@@ -161,6 +161,11 @@ def test_the_untrained_search_note_counts_a_budget_of_one_in_the_singular() -> N
     )
     assert "spends all 200 evaluations" in untrained_search_note(200, 256, 1000)
     assert untrained_search_note(5000, 32, 1000) is None  # it learns before the budget is spent
+    # updates the bar counts follow the last step, or none come: the note tells which
+    assert "(the updates the progress bar counts come after its last choice)" in (
+        untrained_search_note(200, 256, 64)
+    )
+    assert "(it stores too few transitions for any update)" in untrained_search_note(1, 32, 1000)
 
 
 def test_a_step_of_more_episodes_than_the_grid_has_pairs_is_refused_in_one_line(

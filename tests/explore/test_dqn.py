@@ -48,6 +48,10 @@ def test_a_budget_spent_before_the_first_update_is_noted(
     said = "num_envs 256 spends all 200 evaluations before the DQN's first gradient update"
     assert any(said in note for note in notes) == noted, notes
     assert (explorer.iterations == 1) == noted  # one step chose every pair
+    # the bar's updates=2 came after that step: the note says so, not "nothing learned" alone
+    assert explorer.gradient_updates > 0
+    late = "none of its choices is learned (the updates the progress bar counts come after its"
+    assert any(late in note for note in notes) == noted, notes
 
 
 def test_a_target_without_features_explores_without_warnings(tmp_path: Path) -> None:

@@ -117,7 +117,7 @@ class TorchvisionClassifier(ImageClassifier):
                     f"local checkpoint; {weights!r} fixes the classes its weights were trained on"
                 )
             enum = _weights_enum(model, weights)
-            network = _load_pretrained(model, enum)
+            network = _load_pretrained(model, weights, enum)
             preset = enum.transforms()
             mean, std, crop = preset.mean, preset.std, preset.crop_size[0]
             resize = preset.resize_size[0] if weights_transforms else None
@@ -175,11 +175,20 @@ def _weights_enum(model: str, weights: str) -> torchvision.models.WeightsEnum:
         ) from None
 
 
-def _load_pretrained(model: str, enum: torchvision.models.WeightsEnum) -> torch.nn.Module:
+def _load_pretrained(
+    model: str, weights: str, enum: torchvision.models.WeightsEnum
+) -> torch.nn.Module:
     """Build the model with pretrained weights from the torch hub cache; nothing is downloaded
-    at run time (an offline machine would wait on the network, a shared one fetch unasked)."""
+    at run time (an offline machine would wait on the network, a shared one fetch unasked).
+    Its errors say ``weights`` as the user wrote them, then what they resolved to where that
+    differs (``'DEFAULT' (ResNet18_Weights.IMAGENET1K_V1)``): a user who wrote DEFAULT was
+    told only of an enum they never typed."""
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(enum.url).name
-    where = f"target 'torchvision_classifier': weights {enum} of {model!r} are unavailable"
+    resolved = "" if weights == str(enum) else f" ({enum})"
+    where = (
+        f"target 'torchvision_classifier': weights {weights!r}{resolved} of {model!r} are "
+        "unavailable"
+    )
     if not cached.exists():
         raise PluginError(
             f"{where}: not in the torch hub cache ({str(cached)!r}); fetch them once where the "

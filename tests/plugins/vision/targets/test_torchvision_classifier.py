@@ -111,6 +111,14 @@ def test_weights_not_in_the_hub_cache_are_a_plugin_error_and_never_downloaded(
     with pytest.raises(PluginError, match="unavailable: not in the torch hub cache") as error:
         TorchvisionClassifier("resnet18", weights="DEFAULT")
     assert "\n" not in str(error.value) and not fetched
+    # said as the user wrote it, then what it resolved to (was only the enum, never typed)
+    assert str(error.value).startswith(
+        "target 'torchvision_classifier': weights 'DEFAULT' (ResNet18_Weights.IMAGENET1K_V1) of "
+        "'resnet18' are unavailable: "
+    )
+    with pytest.raises(PluginError) as error:
+        TorchvisionClassifier("resnet18", weights="ResNet18_Weights.IMAGENET1K_V1")
+    assert "weights 'ResNet18_Weights.IMAGENET1K_V1' of 'resnet18' are" in str(error.value)
 
 
 def test_a_damaged_file_in_the_hub_cache_is_one_line(
@@ -136,7 +144,7 @@ def test_a_damaged_file_in_the_hub_cache_is_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         "ffade: error: target 'torchvision_classifier': model.init_args.task.target.args.weights "
-        "ResNet50_Weights.IMAGENET1K_V2 of "
+        "'ResNet50_Weights.IMAGENET1K_V2' of "
         f"'resnet50' are unavailable: the cached file {str(cached)!r} failed to load ("
     )
     assert lines[0].endswith("is it cut short or damaged? Delete it and fetch it again")
