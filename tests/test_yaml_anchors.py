@@ -21,7 +21,7 @@ model:
       concepts:
         - {first}
         - {{name: axis, args: {{<<: *a0, index: 1}}}}
-        - *ax0
+        - {{name: axis, args: {{<<: *a0, label: axis0_again}}}}
     budget: 24
 trainer: {trainer}
 """
