@@ -39,9 +39,10 @@ def read_rows(
     glue itself to the first column's name, and a correct ``prompt`` column would not be found.
     """
     path = Path(path).expanduser()
-    if not path.is_file():
+    if not path.is_file():  # a folder that is there was said not to exist, sending one to look
+        gone = "is a directory" if path.is_dir() else "does not exist"
         raise FfadeError(
-            f"dataset 'prompts': path {str(path)!r} does not exist; give a .jsonl or .csv file"
+            f"dataset 'prompts': path {str(path)!r} {gone}; give a .jsonl or .csv file"
         )
     file_format = file_format or path.suffix.lower().lstrip(".")
     file_format = "jsonl" if file_format == "json" else file_format

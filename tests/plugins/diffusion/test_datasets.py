@@ -74,6 +74,13 @@ def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:
         PromptsDataset(**kwargs)
 
 
+def test_a_folder_given_as_the_prompts_file_is_said_to_be_one(tmp_path: Path) -> None:
+    """A folder that is there was said "does not exist", sending the user to look for it; the
+    summaries dataset says "is a directory", and so does this one."""
+    with pytest.raises(FfadeError, match=r"path '.*' is a directory; give a \.jsonl or \.csv"):
+        PromptsDataset(path=str(tmp_path))
+
+
 def test_a_malformed_template_names_the_dataset_its_place_and_the_fix(tmp_path: Path) -> None:
     """An unclosed brace is refused naming the dataset and the prompt's place (its index, or
     the file's line a user opens), and says how a slot is written, not str.format's words."""
