@@ -44,18 +44,26 @@ digits, with inner apostrophes (don't, council's); a number's point or comma bet
 knew only Latin accents cut "वाक्य" into three, so word edits deleted, repeated and swapped
 pieces of words; without the point, "7.5" was two words and repeat_word wrote "7.5 5"."""
 
-_STOPS = ".!?\u3002\uff01\uff1f\u061f\u0964"  # . ! ? and 。！？ (CJK), ؟ (Arabic), । (Devanagari)
+STOPS = ".!?\u3002\uff01\uff1f\u061f\u0964"  # . ! ? and 。！？ (CJK), ؟ (Arabic), । (Devanagari)
 _POINT = r"(?<=\d)\.(?=\d)"  # 7.5: a decimal point, no stop
+CLOSERS = "\"'" + "".join(
+    chr(code) for code in range(0x10000) if unicodedata.category(chr(code)) in ("Pe", "Pf", "Pi")
+)
+"""Marks that close what a stop ends: quotes and brackets ('"', "”", "»", ")", "」"); right
+after the stop they end its sentence, not open the next one."""
+_CLOSE = "[" + re.escape(CLOSERS) + "]*"
 SENTENCE = re.compile(
-    rf"(?:[^{_STOPS}\s]|{_POINT})(?:[^{_STOPS}\n]|{_POINT}|\n(?![ \t\r]*\n))*"
-    rf"(?:[{_STOPS}]+|(?=\n[ \t\r]*\n)|$)"
+    rf"(?:[^{STOPS}\s]|{_POINT})(?:[^{STOPS}\n]|{_POINT}|\n(?![ \t\r]*\n))*"
+    rf"(?:[{STOPS}]+{_CLOSE}|(?=\n[ \t\r]*\n)|$)"
 )
 """A sentence: from its first visible character up to and including its end marks, or up to a
 blank line: a headline or paragraph without a final stop is a sentence of its own, not the start
 of the next paragraph's first one. The marks include other scripts' full stops and question
 marks: without them a Chinese text was one sentence, and shuffle_words swapped its clauses. A
 point between digits ends none: "It rose 7.5 percent." was two sentences, and negate wrote "7.It
-is not true that 5 percent"."""
+is not true that 5 percent". A quote or bracket right after the stops (:data:`CLOSERS`) closes
+the sentence: '"We won." Anna smiled.' opened its second sentence with the quote, and negate
+wrote '"We won.It is not true that " Anna smiled.'."""
 
 
 def generator(text: str, seed: int, edit: str) -> random.Random:

@@ -13,7 +13,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from ffade_text.functional._spans import (
+    CLOSERS,
     SENTENCE,
+    STOPS,
     WORD,
     first_sites,
     generator,
@@ -53,8 +55,11 @@ _AUXILIARY = re.compile(
 )
 """The first auxiliary; "am" after a number is the time of day ("at 9 am"), not "I am"."""
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
-_PLURAL_PRONOUNS = {"you", "we", "they", "these", "those"}
+_PLURAL_PRONOUNS = {"you", "we", "they", "these", "those", "y'all", "y’all"}
 _PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
+_SUBJECTS = {"i", "you", "he", "she", "we", "they"}
+"""Pronouns that are only ever subjects: after "do" or "have" they make a question ("Do you
+know"), where "Do it now" is a command."""
 _ENGLISH_NEGATIONS = NEGATIONS - {"no"}
 """Negations no other language the prefix rule is for spells so ("no" is Spanish and Italian
 too): a sentence with one is English, negated whole on purpose."""
@@ -135,7 +140,7 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
             return sentence[:end] + " not" + sentence[end:]
         at = _after_question_subject(sentence, start, end)
         contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
-        if at == end and contracted and _opens_question(sentence, start):
+        if at == end and contracted and _opens_question(sentence, start, end):
             # "Is the mayor late?" -> "Isn't the mayor late?"; "Is not the mayor late?" was stiff
             return sentence[:start] + match_case(auxiliary.group(), contracted) + sentence[end:]
         return sentence[:at] + " not" + sentence[at:]
@@ -156,7 +161,7 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
     opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
     the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
     without a parser, where it ends is unknown."""
-    if not _opens_question(sentence, start):
+    if not _opens_question(sentence, start, end):
         return end
     following = words(sentence[end:])
     if following and sentence[end:][following[0][0] : following[0][1]].lower() in _PRONOUNS:
@@ -164,11 +169,24 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
     return end
 
 
-def _opens_question(sentence: str, start: int) -> bool:
-    """Whether ``sentence`` is a question whose first word starts at ``start``. Marks before
+def _opens_question(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence`` is a question opened by the auxiliary at ``start:end``. Marks before
     that word (an opening quote or bracket, a Spanish "¿") open no other clause: a quoted
-    question ('"Is it late?" she asked.') read "Is not it late?"."""
-    return WORD.search(sentence[:start]) is None and sentence.rstrip().endswith("?")
+    question ('"Is it late?" she asked.') read "Is not it late?". A sentence with no end mark
+    that opens with an auxiliary is a question too, as typed into a search box or a chat ("Is
+    it late" read "Is not it late"), but for "do" and "have" before anything but a subject
+    pronoun, which open commands ("Do it now", "Have a seat")."""
+    if WORD.search(sentence[:start]) is not None:
+        return False
+    ending = sentence.rstrip().rstrip(CLOSERS)
+    if ending.endswith(("?", "\uff1f", "\u061f")):
+        return True
+    if ending.endswith(tuple(STOPS)):
+        return False
+    if sentence[start:end].lower() not in ("do", "have"):
+        return True
+    following = WORD.search(sentence, end)
+    return following is not None and following.group().lower() in _SUBJECTS
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:

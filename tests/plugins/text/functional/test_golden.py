@@ -527,3 +527,43 @@ def test_the_readme_examples_of_edits_that_leave_agreement_as_it_was() -> None:
     assert F.verb_tense("They approved it.", 1, 0) == "They approves it."
     text = "Residents said the town needed a library."
     assert F.shuffle_words(text, 1, 1) == "town said the Residents needed a library."
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ('"We approved it." Anna smiled.', '"We did not approve it." It is not true that Anna smiled.'),
+        ("He left (for good.) Anna stayed.", "He did not leave (for good.) It is not true that Anna stayed."),
+        ("„Es regnete.“ Anna ging.", "It is not true that „Es regnete.“ It is not true that Anna ging."),
+        ("「市长很高兴。」他说。", "It is not true that 「市长很高兴。」It is not true that 他说。"),
+    ],
+)  # fmt: skip
+def test_a_quote_or_bracket_after_the_stop_closes_its_sentence(text: str, negated: str) -> None:
+    """The closing quote opened the next sentence, so its prefix went inside the quotes: '"We
+    did not approve it.It is not true that " Anna smiled.'."""
+    assert F.negate(text, 2, 0) == negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Is it late", "Is it not late"),
+        ("Can you help me", "Can you not help me"),
+        ("Do you know him", "Do you not know him"),
+        ("Is the mayor late", "Isn't the mayor late"),
+        ("Is it late？", "Is it not late？"),
+        ("Are prices rising\n\nThey rose.", "Aren't prices rising\n\nThey rose."),
+    ],
+)
+def test_a_question_without_its_mark_is_a_question(sentence: str, negated: str) -> None:
+    """Typed without "?" (a search query, a chat), "Is it late" read "Is not it late"."""
+    assert F.negate(sentence, 1, 0) == negated
+
+
+def test_a_command_opening_with_do_or_have_is_no_question() -> None:
+    assert F.negate("Have a seat", 1, 0) != "Haven't a seat"
+    assert F.negate("Do the dishes", 1, 0) != "Don't the dishes"
+
+
+def test_y_all_takes_are() -> None:
+    assert F.negate("Y'all ain't ready.", 1, 0) == "Y'all are ready."
