@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
@@ -56,7 +57,8 @@ def _letter_table(text: str) -> _Letters:
     follow it: a decomposed "é" (e + U+0301) is one letter, so no edit parts an accent from its
     letter (deleting the "e" of "café" put the accent on the "f").
 
-    A word's characters are units: each one that is no combining mark (Unicode M*) starts one,
+    A word's characters are units: each one that continues no letter (:func:`_continues`: a
+    combining mark, a Hangul vowel or final written apart) starts one,
     and so does the word's first; a word of two or more units has letters, the units that start
     with an alphabetic character (``str.isalpha``), digits and apostrophes being no letters.
     """
@@ -65,9 +67,7 @@ def _letter_table(text: str) -> _Letters:
     spans = words(text)
     if not spans:
         return letters
-    kind = letters.lookup(
-        lambda c: unicodedata.category(c).startswith("M") | c.isalpha() << 1, np.uint8
-    )[codes]
+    kind = letters.lookup(lambda c: _continues(c) | c.isalpha() << 1, np.uint8)[codes]
     first, last = np.array(spans, dtype=np.intp).T
     unit = _inside(len(text), first, last) & (kind & 1 == 0)
     unit[first] = True
@@ -81,6 +81,16 @@ def _letter_table(text: str) -> _Letters:
     edges = np.flatnonzero(edge)
     ends = edges[np.searchsorted(edges, starts, side="right")]
     return letters._replace(starts=starts, ends=ends)
+
+
+def _continues(char: str) -> bool:
+    """Whether ``char`` continues the letter before it: a combining mark (Unicode M*), or a
+    conjoining Hangul vowel or final consonant (jamo), the parts of a syllable written apart
+    (NFD, as macOS writes file names): deleting or swapping them one by one left a syllable
+    without its vowel ("승인" to "승ᆫ"), no slip of a Korean typist's hand."""
+    return unicodedata.category(char).startswith("M") or (
+        "\u1160" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff"
+    )
 
 
 def _inside(size: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -98,8 +108,27 @@ def _letters(text: str) -> list[tuple[int, int]]:
 
 
 def delete_char(text: str, count: int, seed: int = 0) -> str:
-    """Delete ``count`` letters: "council" -> "counil"."""
-    sites = first_sites(_letters(text), count, generator(text, seed, "delete_char"))
+    """Delete ``count`` letters: "council" -> "counil"; each word keeps one of its letters.
+
+    Letters are taken in one seeded order, skipping one that is the last its word has left, so
+    severity n + 1 is still severity n plus one deletion: at two or more edits both letters of
+    "Is" went, and "Is it late" became " it late", a word deleted rather than mistyped.
+    """
+    letters = _letter_table(text)
+    word_starts = [s for s, _ in words(text)]
+    left = np.bincount(np.searchsorted(word_starts, letters.starts, side="right") - 1)
+    order = first_sites(
+        letters.starts.tolist(), len(letters.starts), generator(text, seed, "delete_char")
+    )
+    ends = dict(zip(letters.starts.tolist(), letters.ends.tolist(), strict=True))
+    sites = []
+    for start in order:
+        if len(sites) == count:
+            break
+        word = bisect_right(word_starts, start) - 1
+        if left[word] > 1:
+            left[word] -= 1
+            sites.append((start, ends[start]))
     return splice(text, sites, replace(lambda _: ""))
 
 
@@ -163,13 +192,19 @@ def _script(letter: str) -> str:
     return unicodedata.name(letter, "").split(" ")[0]
 
 
+def _is_initial_jamo(letter: str) -> bool:
+    """A Hangul initial consonant written apart from its syllable: inserted alone, it makes no
+    syllable (a precomposed one, "가", is a letter to insert)."""
+    return "\u1100" <= letter <= "\u115f" or "\ua960" <= letter <= "\ua97f"
+
+
 def _alphabets(letters: set[str]) -> dict[str, str]:
     """Per script, the letters to insert: a-z for Latin (as before: English texts keep their
     edits), else the text's own letters of that script, lowercased, in code point order;
-    modifier letters (Lm: "ー", "々") are none of them."""
+    modifier letters (Lm: "ー", "々") and Hangul initials written apart are none of them."""
     found: dict[str, set[str]] = {}
     for letter in letters:
-        if unicodedata.category(letter) == "Lm":
+        if unicodedata.category(letter) == "Lm" or _is_initial_jamo(letter):
             continue
         letter = letter.lower() if len(letter.lower()) == 1 else letter
         found.setdefault(_script(letter), set()).add(letter)

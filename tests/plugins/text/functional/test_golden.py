@@ -7,8 +7,10 @@ edit per step; every golden pair below shows it.
 
 from __future__ import annotations
 
+import re
 import sys
 import tracemalloc
+import unicodedata
 from pathlib import Path
 from types import FrameType
 
@@ -567,3 +569,29 @@ def test_a_command_opening_with_do_or_have_is_no_question() -> None:
 
 def test_y_all_takes_are() -> None:
     assert F.negate("Y'all ain't ready.", 1, 0) == "Y'all are ready."
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_delete_char_keeps_a_letter_of_each_word(seed: int) -> None:
+    """Both letters of "Is" went at two edits: "Is it late" became " it late", a word deleted,
+    not mistyped. The edits still add up: severity n + 1 is severity n and one deletion."""
+    text = "Is it late? Ok, go."
+    for count in range(8):
+        edited = F.delete_char(text, count, seed)
+        assert len(edited.split()) == 5
+        assert len(edited) == len(text) - min(count, 7)  # all but one letter of each word may go
+        if count:
+            smaller = F.delete_char(text, count - 1, seed)
+            assert len(smaller) - len(edited) in (0, 1)
+
+
+@pytest.mark.parametrize("name", ["delete_char", "swap_char", "repeat_char", "insert_char"])
+def test_character_edits_keep_hangul_syllables_written_apart_whole(name: str) -> None:
+    """Korean written apart (NFD: an initial, a vowel and a final per syllable, as macOS writes
+    file names) lost a syllable's vowel ("승인" to "승ᆫ") or had it swapped away from its
+    initial: text no Korean typist could write. Syllables are letters, as composed ones are."""
+    text = unicodedata.normalize("NFD", "서울시 의회가 예산을 승인했다. 가게는 크다.")
+    for count in (1, 3, 30):
+        for seed in (0, 1):
+            edited = unicodedata.normalize("NFC", getattr(F, name)(text, count, seed))
+            assert not re.search("[\u1100-\u11ff]", edited), edited
