@@ -33,6 +33,7 @@ from ffade.thresholds import (
     drop_threshold_decides,
     drop_threshold_range,
 )
+from ffade_text.marks import COMBINING_MARKS
 
 
 def sentence_bleu(hypothesis: str, reference: str) -> float:
@@ -54,17 +55,26 @@ def sentence_bleu(hypothesis: str, reference: str) -> float:
 
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORDS = re.compile(f"(?P<word>[{_CJK}]|[^\\W_{_CJK}]+)|[^\\w\\s]")
-"""A Chinese or Japanese character alone (those scripts put no spaces between words), else a
-run of letters and digits in any script; else one other visible character, kept as a word only
-when it is a symbol such as an emoji (:func:`_is_word`)."""
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Myanmar, Khmer
+_EMOJI_TAIL = "(?:[\U0001f3fb-\U0001f3ff\ufe0e\ufe0f\u20e3\U000e0020-\U000e007f]|\u200d[^\\w\\s])*"
+_WORDS = re.compile(
+    f"(?P<word>[{_CJK}]|[{_UNSPACED}]{COMBINING_MARKS}|(?:[^\\W_{_CJK}{_UNSPACED}]{COMBINING_MARKS})+)"
+    f"|[\U0001f1e6-\U0001f1ff]{{2}}|[^\\w\\s]{_EMOJI_TAIL}"
+)
+"""A Chinese or Japanese character alone (those scripts put no spaces between words), and so a
+Thai, Lao, Myanmar or Khmer letter with its vowel signs; else a run of letters and digits in any
+script with their combining marks (Python's ``\\w`` has none: "सूची" and "อนุมัติ" fell into
+pieces at their vowel signs); else one other visible character, kept as a word only when it is a
+symbol such as an emoji (:func:`_is_word`), with what makes it one emoji: a skin tone ("👍🏽" is
+not "👍🏿"), a variation selector, a keycap, a joined sequence ("👨‍👩‍👧" is one family, not three
+people), a flag's two letters ("🇫🇷")."""
 
 
 def _is_word(match: re.Match[str]) -> bool:
     """Words, and emoji and other symbols (Unicode category So) one by one: a summary of emoji
     alone had no words, so it scored 0 against itself. No ASCII character is in So, so ASCII
     text keeps rouge-score's own tokens; punctuation stays out, as there."""
-    return match["word"] is not None or unicodedata.category(match[0]) == "So"
+    return match["word"] is not None or unicodedata.category(match[0][0]) == "So"
 
 
 class _WordTokenizer:

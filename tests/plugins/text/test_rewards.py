@@ -276,3 +276,22 @@ def test_a_score_or_drop_exactly_at_the_threshold_passes() -> None:
         failing = registry.create("reward", name, {"threshold": past, "pass_reward": 0.0})
         scores = failing.score(outputs, [reference], *clean)
         assert scores.failed.tolist() == [True] and scores.reward.item() > 0, name
+
+
+def test_rouge_l_keeps_vowel_signs_with_their_letters() -> None:
+    """Python's \\w has no combining marks: Hindi and Thai words fell into pieces at their vowel
+    signs ("मंजूरी" into "म", "ज", "र"), and summaries sharing no word shared pieces of them."""
+    assert rouge_l("बजट को मंजूरी", "बजट को मंजूर") == pytest.approx(2 / 3)  # not 0.8, in pieces
+    assert rouge_l("मिला", "मुला") == 0.0  # two words, not two shared letters
+    # Thai writes no spaces between words: each letter with its signs is a word, as in Chinese
+    assert rouge_l("อนุมัติงบ", "อนุมัติ") == pytest.approx(2 * 4 / 6 / (4 / 6 + 1))
+    assert rouge_l("สภาเมือง", "สภาเมือง") == 1.0
+
+
+def test_rouge_l_reads_one_emoji_as_one_word() -> None:
+    """A skin tone, a joiner or a flag's second letter was no part of its emoji: "👍🏿" matched
+    "👍🏽", a family of three joined was three people, and a flag's letters were two words."""
+    assert rouge_l("Great 👍🏿 job", "Great 👍🏽 job") == pytest.approx(2 / 3)
+    assert rouge_l("👨 👩 👧", "👨\u200d👩\u200d👧") == 0.0
+    assert rouge_l("🇷🇫", "🇫🇷") == 0.0
+    assert rouge_l("I ❤️ it", "I ❤️ it!") == 1.0

@@ -16,24 +16,12 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from ffade_text.marks import COMBINING_MARKS
+
 T = TypeVar("T")
 
 
-def _combining_marks() -> str:
-    """A character class of the combining marks of the Basic Multilingual Plane (categories Mn,
-    Mc, Me): a decomposed accent (e + U+0301), and the vowel signs and viramas of Devanagari,
-    Bengali, Thai, Arabic ..., which Python's ``\\w`` leaves out (0.1 s, once)."""
-    ranges: list[list[int]] = []
-    for code in range(0x300, 0x10000):
-        if unicodedata.category(chr(code)).startswith("M"):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1][1] = code
-            else:
-                ranges.append([code, code])
-    return "[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]*"
-
-
-_MARKS = _combining_marks()
+_MARKS = COMBINING_MARKS
 NUMBER_MARK = r"(?<=\d)[.,\u066b\u066c](?=\d)"
 """A decimal point or thousands separator between digits (7.5, 1,312, Arabic ٧٫٥): part of the
 number, not punctuation: the word edits keep the number whole and remove_punctuation keeps it."""
