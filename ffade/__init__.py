@@ -14,6 +14,7 @@ and Lightning load only when a run needs them.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 from ffade.inductor_cache import remove_if_left_empty
@@ -43,8 +44,13 @@ __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
+    """A public name from its module; else a submodule, imported on first use, so that the
+    names the docs write out (``ffade.registry.available()``, ``ffade.task.build_task``) work
+    after a plain ``import ffade``, as they would had ``import ffade`` imported them all."""
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'ffade' has no attribute {name!r}")
 
 

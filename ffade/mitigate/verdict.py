@@ -86,17 +86,15 @@ class FixVerdict:
         )
 
     def reason(self, accepted: bool) -> str:
-        """The clean side of the verdict in words and numbers (subclasses may say it in their
-        own units); ``accepted`` False means clean accuracy fell more than the tolerance."""
+        """The clean side of the verdict in words and numbers, named by ``clean_metric`` as the
+        closing line names it (a fine-tuner's "sign accuracy" is no classifier's accuracy): an
+        accuracy in points, any other score as a number in its own units (subclasses may say
+        it otherwise); ``accepted`` False means it fell more than the tolerance."""
         change = self.after.clean_accuracy - self.before.clean_accuracy  # not -loss: no "-0.00"
-        return clean_change_reason(
-            "clean accuracy",
-            100 * change,
-            100 * self.hparams.clean_tolerance,
-            accepted,
-            " points",
-            2,
-        )
+        what, tolerance = f"clean {self.clean_metric}", self.hparams.clean_tolerance
+        if self.clean_metric.endswith("accuracy"):
+            return clean_change_reason(what, 100 * change, 100 * tolerance, accepted, " points")
+        return clean_change_reason(what, change, tolerance, accepted, decimals=3)
 
     def keep_or_undo(self, accepted: bool) -> Path | None:
         """Save an accepted fix as ``model.pt`` and return its path; else restore the original."""

@@ -34,3 +34,23 @@ def test_public_names_resolve() -> None:
     assert inspect.signature(ffade.mitigate) == inspect.signature(mitigate)
     assert "finetuner" in str(inspect.signature(ffade.mitigate))
     assert "ffade.api.calls.mitigate" in ffade.mitigate.__doc__
+
+
+def test_the_modules_the_docs_name_resolve_after_a_plain_import() -> None:
+    """docs/plugins.md says ``ffade.registry.available()`` lists registered plugins, and names
+    ``ffade.registry.create``, ``ffade.task.build_task`` and ``ffade.errors.as_written`` so; after
+    ``import ffade`` each was an AttributeError ("module 'ffade' has no attribute 'registry'")
+    in a fresh process. Each resolves, and a name that is no module still says it is none."""
+    code = (
+        "import ffade, sys; print(callable(ffade.registry.available), "
+        "callable(ffade.task.build_task), ffade.errors.as_written(None), "
+        "'ffade.explore' in sys.modules)\n"
+        "try:\n    ffade.no_such_module\nexcept AttributeError as error:\n    print(error)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.splitlines() == [
+        "True True null False",
+        "module 'ffade' has no attribute 'no_such_module'",
+    ], result.stderr

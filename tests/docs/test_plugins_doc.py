@@ -368,6 +368,7 @@ def test_the_fine_tuner_for_a_new_output_kind_runs_as_shown(tmp_path: Path) -> N
     )
     refused = typed("loop", "--config", "wrong.yaml")
     assert "fix accepted: clean sign accuracy " in fixed.stdout  # its own clean_metric, named
+    assert "\nwhy: clean sign accuracy changed by " in fixed.stdout  # there too, not "accuracy"
     mitigation = json.loads((fix / "version_0" / "mitigation.json").read_text())
     assert mitigation["clean_metric"] == "sign accuracy"
     assert mitigation["fixed_target"]["args"]["weights"].endswith("model.pt")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from ffade import registry
+from ffade.mitigate import ClassifierFineTuner
 from ffade.mitigate.verdict import clean_change_reason
 from ffade.run_endings import before_after, run_ending
 from tests.mitigate.conftest import KEYS, fine_tune
@@ -76,6 +78,21 @@ def test_a_fix_that_lowers_no_targeted_failure_rate_is_rejected_and_undone(
     assert result["fixed_target"] == {"name": "digits_cnn", "args": {}}
     # the clean side still reads "+0.00", not "-0.00", when clean accuracy is unchanged
     assert tuner.reason(True).startswith("clean accuracy changed by +0.00 points")
+
+
+def test_the_verdicts_why_names_the_fine_tuners_own_clean_metric(
+    accepted: ClassifierFineTuner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/plugins.md's MarginFineTuner (clean_metric "sign accuracy") closed with "fix
+    accepted: clean sign accuracy 88.0% -> 98.0%" but "why: clean accuracy changed by +10.00
+    points": the why line named a classifier's accuracy. It names the fine-tuner's metric, in
+    points for an accuracy and as a number in its own units for any other score."""
+    monkeypatch.setattr(accepted, "clean_metric", "sign accuracy")
+    assert accepted.reason(True).startswith("clean sign accuracy changed by ")
+    assert accepted.reason(True).endswith(" points, within the tolerance of 100.00")
+    monkeypatch.setattr(accepted, "clean_metric", "F1")
+    assert accepted.reason(True).startswith("clean F1 changed by ")
+    assert accepted.reason(True).endswith("within the tolerance of 1.000")  # no "points"
 
 
 def test_a_barely_moving_fix_is_accepted_and_said_to_be_no_clear_change(
