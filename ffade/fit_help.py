@@ -15,6 +15,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import MISSING, fields
+from typing import Any
 
 import yaml
 
@@ -221,12 +222,18 @@ def config_arguments_dropped(args: list[str]) -> str | None:
     )
 
 
-def printed_config_notes(args: list[str] | None) -> list[str]:
+def printed_config_notes(args: list[str] | None, config: Any = None) -> list[str]:
     """The notes ``ffade fit ARGS --print_config`` says, on stderr, of the config it prints: the
     run says :func:`config_arguments_dropped`'s once it ends, but ``--print_config`` ends before,
-    so the config it showed had lost a config's ``learning_rate`` without a word."""
+    so the config it showed had lost a config's ``learning_rate`` without a word; and the run's
+    note that its ``trainer.default_root_dir`` places nothing (:func:`use_root_dir`), else the
+    config shown named a folder the run would not go to. ``config``: the one printed."""
+    from ffade.trainer import use_root_dir
+
     dropped = config_arguments_dropped([arg for arg in args or [] if isinstance(arg, str)])
-    return [dropped] if dropped else []
+    trainer = config.get("trainer") if config is not None else None
+    root = use_root_dir(trainer, args, say=False)
+    return [note for note in (dropped, root) if note]
 
 
 def _arguments_of(value: str) -> set[str] | None:

@@ -89,17 +89,17 @@ class ExactArgumentParser(LightningArgumentParser):
         use_root_dir(cfg.get("trainer"), getattr(self, "args", None), say=False)  # for print_config
         if hasattr(self, "print_config"):  # jsonargparse prints before it validates anything
             key = self.print_config.get("key")  # the subcommand's: "fit"
-            _check_before_printing(cfg.get(key) if key else cfg)
-            say_notes(printed_config_notes(getattr(self, "args", None)))  # as the run says them
+            section = cfg.get(key) if key else cfg
+            _check_before_printing(section)
+            say_notes(printed_config_notes(getattr(self, "args", None), section))  # as the run's
         return super()._parse_common(cfg, *args, **kwargs)
 
 
 def _check_before_printing(cfg: Namespace | None) -> None:
     """``--print_config`` refuses what a run would refuse as it sets up, in the same line: the
     model's constructor checks (``gamma: 1.5``) and its task's plugins and arguments, without
-    loading a model (:func:`ffade.task.check_task_config`), and a ``seed_everything`` out of
-    range. It printed a config with a misspelt plugin argument (or seed 2^32), which then failed
-    at run time."""
+    loading a model (:func:`ffade.task.check_task_config`), and a ``seed_everything`` out of range:
+    it printed a config with a misspelt plugin argument (or seed 2^32), which failed at run time."""
     from ffade.model_arguments import check_model_arguments
     from ffade.task import check_task_config
     from ffade.task_values import named_under

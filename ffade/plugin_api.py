@@ -22,6 +22,7 @@ from ffade.devices import usable_device
 from ffade.errors import ConceptValueError, ScoresError, as_written, clipped
 from ffade.plugin_data import SPLITS as SPLITS  # plugins import these from here (docs/plugins.md)
 from ffade.plugin_data import disjoint_split_indices as disjoint_split_indices
+from ffade.plugin_data import missing_file as missing_file
 from ffade.plugin_data import read_text_lines as read_text_lines
 from ffade.plugin_names import default_name
 from ffade.signatures import check_signature

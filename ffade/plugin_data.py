@@ -1,5 +1,6 @@
 """What dataset plugins split and read their data with: the three splits, seeded disjoint
-indices over them, and a text file's lines with one clear error for a missing or non-UTF-8 file.
+indices over them, a text file's lines with one clear error for a missing or non-UTF-8 file, and
+the line that says a data file (or weights file) is missing, with where a relative one was read.
 
 Plugins import these from :mod:`ffade.plugin_api` (the contract docs/plugins.md shows), which
 re-exports them; they live here, needing neither torch nor the base classes, to keep that module
@@ -8,13 +9,14 @@ to the classes themselves.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Sequence
 from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
-from ffade.errors import ConceptValueError, PluginError
+from ffade.errors import ConceptValueError, PluginError, broken_link, does_not_exist
 
 SPLITS = ("discovery", "finetune", "heldout")
 """Discovery searches for failures, fine-tuning fixes them, held-out judges the fix: never mixed."""
@@ -112,7 +114,9 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
     try:
         file = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:  # missing, a directory, no permission
-        raise PluginError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+        raise PluginError(
+            f"{what}: cannot read {path}: {exc.strerror or exc}{read_as(path)}"
+        ) from None
     with file:
         for number, raw in enumerate(file, 1):
             try:
@@ -123,3 +127,23 @@ def read_text_lines(path: str | Path, what: str) -> list[str]:
                     f"{raw[exc.start]:#04x} at column {exc.start + 1}); save the file as UTF-8"
                 ) from None
     return lines
+
+
+def read_as(path: str | os.PathLike) -> str:
+    """`` (read as /abs/path)`` for a relative ``path``, the file it named: a path in a config
+    is read from the directory the command was typed in, not the config's, and "'data/x.jsonl'
+    does not exist" alone left the user to guess which folder was looked in. "" for an absolute
+    path, or one through a broken link (that line names the link)."""
+    path = Path(path)
+    if path.is_absolute() or broken_link(path) is not None:
+        return ""
+    return f" (read as {path.absolute()})"
+
+
+def missing_file(what: str, path: str | os.PathLike) -> str:
+    """``WHAT does not exist (read as /abs/path)``: the one line a plugin's missing data file
+    (a dataset's, a ratings file, a weights file) is, as :func:`ffade.errors.does_not_exist`
+    says it (a broken link named, a Windows path's ``/`` form) and where a relative one was
+    read (:func:`read_as`). ``what`` names the plugin, the argument and the path as typed:
+    ``"dataset 'yours': path 'data.jsonl'"``; a hint may follow (``; give a .jsonl file``)."""
+    return does_not_exist(what, path) + read_as(path)

@@ -142,7 +142,7 @@ def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:
     ]
 
 
-def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
+def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> str | None:
     """Put the run under ``trainer.default_root_dir`` where a Lightning user expects it there.
 
     Lightning's default logger saves under ``default_root_dir``; a logger given its own
@@ -152,15 +152,16 @@ def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
     ffade's default; a ``save_dir`` on the command line still wins, as in Lightning. A
     ``default_root_dir`` that a config sets beside its logger's own ``save_dir`` places nothing,
     as in Lightning: an ``ffade: note:`` line says so, unless ``say`` is false (jsonargparse
-    parses a config file on its own first, then the whole command line).
+    parses a config file on its own first, then the whole command line); the note is returned
+    either way, for ``--print_config`` to say of the config it prints.
     """
     if trainer is None:  # a parser's own section, not the subcommand's
-        return
+        return None
     root = trainer.get("default_root_dir")
     logger = trainer.get("logger")
     args = getattr(logger, "init_args", None)
     if root is None or args is None or args.get("save_dir") is None:
-        return  # no root, or Lightning's own default logger (logger: true) uses it
+        return None  # no root, or Lightning's own default logger (logger: true) uses it
     save_dir = args.get("save_dir")
     argv = [a for a in argv if isinstance(a, str)] if isinstance(argv, list) else []
 
@@ -176,7 +177,7 @@ def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
         )
 
     if str(save_dir) == str(root) or any(names_save_dir(a) for a in argv):
-        return
+        return None
     default = trainer_defaults()["logger"]
     ffade_default = (
         logger.get("class_path") == default["class_path"]
@@ -185,11 +186,12 @@ def use_root_dir(trainer: Any, argv: Any, say: bool = True) -> None:
     )
     if given("--trainer.default_root_dir") or ffade_default:
         args["save_dir"] = str(root)
-        return
+        return None
+    note = (
+        f"trainer.default_root_dir {root} does not place this run: the config's trainer.logger "
+        f"save_dir {save_dir} does, as in Lightning; set that save_dir to {root} to put the run "
+        "there"
+    )
     if say:
-        print(
-            f"ffade: note: trainer.default_root_dir {root} does not place this run: the "
-            f"config's trainer.logger save_dir {save_dir} does, as in Lightning; set that "
-            f"save_dir to {root} to put the run there",
-            file=sys.stderr,
-        )
+        print(f"ffade: note: {note}", file=sys.stderr)
+    return note

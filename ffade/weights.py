@@ -14,7 +14,8 @@ from typing import Any
 
 import torch
 
-from ffade.errors import PluginError, broken_link, does_not_exist
+from ffade.errors import PluginError
+from ffade.plugin_data import missing_file
 from ffade.written import a_type
 
 KEYS_SHOWN = 3
@@ -49,9 +50,7 @@ def load_weights(
     if file.is_dir():
         raise PluginError(f"{where} is a directory")
     if not file.is_file():  # as ffade's other missing paths, and where a relative one was read
-        relative = not file.is_absolute() and broken_link(file) is None  # a link says its own
-        read_as = f" (read as {file.absolute()})" if relative else ""
-        raise PluginError(f"{does_not_exist(where, file)}{read_as}")
+        raise PluginError(missing_file(where, file))
     state = _read_state_dict(file, plugin)
     if isinstance(state, dict) and isinstance(state.get("ffade"), dict):
         kind = "discovery" if "evaluator" in state["ffade"] else "fine-tune"

@@ -808,6 +808,44 @@ def test_default_root_dir_places_the_run_as_lightning_users_expect(tmp_path: Pat
     ]
 
 
+def test_print_config_says_a_default_root_dir_places_nothing_as_the_run_does(
+    tmp_path: Path,
+) -> None:
+    """``--print_config`` of a config whose default_root_dir sits beside its logger's own
+    save_dir showed the folder with no word, while the run says it places nothing: a user
+    checking where a run goes was told nothing. The run's note now comes on stderr, once, and
+    stdout stays the config alone (valid YAML); with the save_dir set there too, or the root
+    given on the command line (it places the run), no note."""
+    data = yaml.safe_load(write_config(tmp_path / "c.yaml", budget=40).read_text())
+    data["trainer"]["default_root_dir"] = str(tmp_path / "Z")
+    both = tmp_path / "both.yaml"
+    both.write_text(yaml.safe_dump(data))
+    printed = ffade_in_process("fit", "--config", str(both), "--print_config")
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert yaml.safe_load(printed.stdout)["trainer"]["default_root_dir"] == str(tmp_path / "Z")
+    assert printed.stderr.splitlines() == [
+        f"ffade: note: trainer.default_root_dir {tmp_path / 'Z'} does not place this run: the "
+        f"config's trainer.logger save_dir {tmp_path / 'runs'} does, as in Lightning; set that "
+        f"save_dir to {tmp_path / 'Z'} to put the run there"
+    ]
+    there = tmp_path / "there.yaml"  # a later config puts the logger there: nothing to say
+    there.write_text(
+        yaml.safe_dump({"trainer": {"logger": {"init_args": {"save_dir": str(tmp_path / "Z")}}}})
+    )
+    for given in (
+        ["--print_config", "--config", str(both), "--config", str(there)],
+        [
+            "--config",
+            str(both),
+            "--trainer.default_root_dir",
+            str(tmp_path / "W"),
+            "--print_config",
+        ],
+    ):
+        printed = ffade_in_process("fit", *given)
+        assert (printed.returncode, printed.stderr) == (0, ""), printed.stderr[-2000:]
+
+
 @pytest.mark.parametrize("typed", [["-c", "-x.yaml"], ["--config", "-x.yaml"]])
 def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
     tmp_path: Path, typed: list[str]

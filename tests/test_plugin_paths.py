@@ -98,3 +98,43 @@ def test_a_runs_target_weights_are_found_when_it_resumes_from_another_directory(
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     again = json.loads((run.parent / "version_1" / "summary.json").read_text())
     assert again["status"] == "finished" and again["evaluations"] == 400
+
+
+def test_every_missing_data_file_says_where_a_relative_path_was_read(tmp_path: Path) -> None:
+    """A plugin's missing data file (a dataset's, a ratings file) said only the path as typed
+    ("path 'data/news.jsonl' does not exist"), where a missing weights file said where it was
+    read: a path in a config is read from where the command was typed, not beside the config,
+    and the user was left to guess which folder was looked in. Each now says it alike."""
+    vision = REPO / "plugins" / "vision" / "ffade_vision"
+    key = "model.init_args.task"
+    cases = [  # (config, what is set, to what, the line's start)
+        ("text_quickstart", "dataset", "{name: summaries, args: {path: data/news.jsonl}}",
+         f"dataset 'summaries': {key}.dataset.args.path 'data/news.jsonl'"),
+        ("text_classification", "dataset",
+         "{name: text_classification, args: {path: sent.csv}}",
+         f"dataset 'text_classification': {key}.dataset.args.path 'sent.csv'"),
+        ("t2i_quickstart", "dataset", "{name: prompts, args: {path: p.jsonl}}",
+         f"dataset 'prompts': {key}.dataset.args.path 'p.jsonl'"),
+        ("t2i_quickstart", "reward", "{name: human, args: {ratings_file: r.jsonl}}",
+         f"reward 'human': {key}.reward.args.ratings_file 'r.jsonl'"),
+        ("quickstart", "dataset", "{name: image_folder, args: {root: photos}}",
+         f"dataset 'image_folder': {key}.dataset.args.root 'photos'"),
+        ("quickstart", "dataset",
+         f"{{name: image_folder, args: {{root: {vision}, classes: names.txt}}}}",
+         f"dataset 'image_folder': {key}.dataset.args.classes file 'names.txt'"),
+    ]  # fmt: skip
+    for config, part, value, start in cases:
+        result = ffade_in_process(
+            "fit",
+            "--config",
+            str(REPO / "configs" / f"{config}.yaml"),
+            f"--{key}.{part}",
+            value,
+            cwd=tmp_path,
+        )
+        typed = start.rpartition(" ")[2].strip("'")
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.startswith(
+            f"ffade: error: {start} does not exist (read as {tmp_path / typed})"
+        ), result.stderr
+        assert len(result.stderr.splitlines()) == 1

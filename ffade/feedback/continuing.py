@@ -2,7 +2,7 @@
 overwritten, and which of its answers a new interactive session continues.
 
 Split from :mod:`ffade.feedback.command` (which asks the questions); :class:`AnswersFile` keeps
-a session from saving over answers another saved there meanwhile.
+a session (or ``--from``) from saving over answers another saved there meanwhile.
 """
 
 from __future__ import annotations
@@ -103,15 +103,23 @@ class AnswersFile:
         self.out = out
         self.seen = _contents(out)
 
-    def check(self) -> None:
-        """Refuse to save over answers this session has not seen."""
-        if _contents(self.out) != self.seen:
+    def check(self, applying: bool = False) -> None:
+        """Refuse to save over answers this session has not seen; ``applying``: the answers are
+        a priorities file's (``--from``), which is checked again against what the file holds."""
+        if _contents(self.out) == self.seen:
+            return
+        if applying:
             raise FfadeError(
-                f"{shell_path(self.out)} changed since this session read it (another ffade "
-                "feedback, a --from or an edit saved it meanwhile), so the last answer was not "
-                "saved over it; run the command again to continue from the answers it holds "
-                "now (rank a run in one shell at a time)"
+                f"{shell_path(self.out)} changed while these priorities were applied (another "
+                "ffade feedback or an edit saved it meanwhile), so they were not saved over it; "
+                "run the command again to apply them to the answers it holds now"
             )
+        raise FfadeError(
+            f"{shell_path(self.out)} changed since this session read it (another ffade "
+            "feedback, a --from or an edit saved it meanwhile), so the last answer was not "
+            "saved over it; run the command again to continue from the answers it holds "
+            "now (rank a run in one shell at a time)"
+        )
 
     def saved(self) -> None:
         """Note the file as this session just saved it."""

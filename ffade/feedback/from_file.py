@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.feedback.continuing import AnswersFile
 from ffade.feedback.priorities import (
     FEEDBACK_FILE,
     Feedback,
@@ -128,6 +129,9 @@ def feedback_from_file(
         check_priorities(
             read_priorities_file(priorities), str(priorities), noun
         )  # read (a minute, large)
+    # as read before its answers are: an interactive session saving there while the pictures
+    # are drawn (seconds) lost its answer to this save, silently; refused at the save now
+    file = AnswersFile(out)
     landscape, regions = load_regions(run_dir, threshold, min_evaluations, slices)
     if pictures is None:
         from ffade.feedback.picture_maker import picture_maker  # torch, plugins: when it draws
@@ -155,6 +159,7 @@ def feedback_from_file(
         raise
     finally:
         bar.close()
+    file.check(applying=True)
     feedback.save(out, option)
     from ffade.feedback.picture_files import pictures_as_saved  # the replaced answers' go
 

@@ -50,6 +50,7 @@ from ffade.summarize.regions import (
 )
 from ffade.summarize.report_ending import ending
 from ffade.summarize.report_events import log_images
+from ffade.summarize.report_figures import FIGURES, report_pictures
 from ffade.summarize.report_json import report_json_text
 from ffade.summarize.report_render import html_page, markdown, relative_path
 from ffade.summarize.report_steps import ReportSteps
@@ -60,13 +61,6 @@ from ffade.writable import removed_if_refused, why_not, writable_dir, writable_f
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
 """The files a report writes (beside the pictures), each through ``NAME.tmp``."""
-FIGURES = (
-    "failure_rate",
-    "action_probabilities",
-    "compare_failure_rate",
-    "compare_action_probabilities",
-)
-"""The pictures a report may draw under ``figures/``, each checked before the work."""
 
 
 def build_report(
@@ -164,43 +158,33 @@ def build_report(
         this = None if compare is None else f"this run: {_short(run_dir)}"
         that = None if compare is None else f"compared run: {_short(compare)}"
         steps.step("pictures")
-        with written(out, option, **unwritten):  # the OS's reason, in one line
-            images = {
-                name: save_figure(figure, out / "figures" / f"{name}.png")
-                for name, figure in landscape_figures(landscape, axes, this).items()
-            }
-            if other is not None and other.evaluations.sum():
-                images["compare_failure_rate"] = save_figure(
-                    plot_landscape(other, "failure", axes, that),
-                    out / "figures" / "compare_failure_rate.png",
-                )
-            if other is not None and other.policy is not None:  # mass in the policy distance
-                images["compare_action_probabilities"] = save_figure(
-                    plot_landscape(other, "policy", axes, that),
-                    out / "figures" / "compare_action_probabilities.png",
-                )
-            _drop_stale_figures(out / "figures", images)
-        if retest is not None:  # only a loop has one: a report by hand keeps its keys as they were
-            report["retest"] = retest
-        report["images"] = {name: relative_path(path, out) for name, path in images.items()}
-        if tensorboard:
-            steps.step("pictures to TensorBoard")
-            log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
-        with written(out, option, **unwritten):
-            steps.step("report.json")
-            write_text_atomic(out / "report.json", report_json_text(report))
-            steps.step("report.md, report.html")
-            write_text_atomic(out / "report.md", markdown(report, out))
-            write_text_atomic(out / "report.html", html_page(report, out))
+        with report_pictures(out / "figures") as images:  # stopped: the run as it was
+            with written(out, option, **unwritten):  # the OS's reason, in one line
+                for name, figure in landscape_figures(landscape, axes, this).items():
+                    images[name] = save_figure(figure, out / "figures" / f"{name}.png")
+                if other is not None and other.evaluations.sum():
+                    images["compare_failure_rate"] = save_figure(
+                        plot_landscape(other, "failure", axes, that),
+                        out / "figures" / "compare_failure_rate.png",
+                    )
+                if other is not None and other.policy is not None:  # mass in the policy distance
+                    images["compare_action_probabilities"] = save_figure(
+                        plot_landscape(other, "policy", axes, that),
+                        out / "figures" / "compare_action_probabilities.png",
+                    )
+            if retest is not None:  # only a loop's: a report by hand keeps its keys as they were
+                report["retest"] = retest
+            report["images"] = {name: relative_path(path, out) for name, path in images.items()}
+            if tensorboard:
+                steps.step("pictures to TensorBoard")
+                log_images(run_dir, images, summary.get("iterations") or 0)  # the run's last step
+            with written(out, option, **unwritten):
+                steps.step("report.json")
+                write_text_atomic(out / "report.json", report_json_text(report))
+                steps.step("report.md, report.html")
+                write_text_atomic(out / "report.md", markdown(report, out))
+                write_text_atomic(out / "report.html", html_page(report, out))
     return report
-
-
-def _drop_stale_figures(folder: Path, drawn: dict[str, Path]) -> None:
-    """Remove the pictures of :data:`FIGURES` this report did not draw: a folder reported into
-    before, with ``--compare``, kept the other run's pictures beside a report without them."""
-    for name in FIGURES:
-        if name not in drawn:
-            (folder / f"{name}.png").unlink(missing_ok=True)
 
 
 def _check_tensorboard_writable(run_dir: Path, out: str | Path | None, tensorboard: bool) -> None:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.feedback.from_file import nothing_to_review
+from ffade.feedback.from_file import feedback_from_file, nothing_to_review
 from ffade.feedback.priorities import load_regions, read_feedback
 from ffade.feedback.priorities_file import read_priorities
 from ffade.loop import LOOP_SLICES_HINT
@@ -165,3 +165,37 @@ def test_a_saved_feedback_yaml_as_from_keeps_each_answers_source(
         "interactive",
         "feedback.yaml default",
     ]
+
+
+def test_from_never_saves_over_answers_a_session_saved_while_it_drew(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """A person ranking the run in one shell while `--from` drew its pictures (seconds) in
+    another: the person's answer, saved meanwhile, was replaced by `--from`'s save, silently
+    (the interactive side refuses to save over a file changed since it read it; `--from` did
+    not). Now `--from` refuses in one line and the person's answer stays."""
+    priorities = write(tmp_path / "p.yaml", {"regions": [{"rank": 1, "priority": "high"}]})
+    said = []
+
+    def person_answers_meanwhile(region: Region) -> None:
+        if not said:  # the other shell: `ffade feedback RUN --slices regions`, answer `l`, `q`
+            said.append(in_process("feedback", str(run), "--slices", "regions", answers="l\nq\n"))
+        return None
+
+    with pytest.raises(FfadeError) as refused:
+        feedback_from_file(
+            run, priorities, pictures=person_answers_meanwhile, slices="regions", redo=True
+        )
+    assert said[0][0] == 0
+    assert str(refused.value) == (
+        f"{run / 'feedback.yaml'} changed while these priorities were applied (another ffade "
+        "feedback or an edit saved it meanwhile), so they were not saved over it; run the "
+        "command again to apply them to the answers it holds now"
+    )
+    saved = read_feedback(run / "feedback.yaml").regions
+    assert [(r.id, r.priority) for r in saved] == [(regions[0].id, "low")]  # the person's
+    # again, as the line says: the person's answer is another priority, so it is refused
+    code, _, err = in_process(
+        "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
+    )
+    assert code == 2 and "holds other priorities: 1 of its 1 answer would change" in err

@@ -3,9 +3,11 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import urllib.parse
 from html.parser import HTMLParser
@@ -233,6 +235,43 @@ def test_a_report_folder_reused_keeps_only_this_reports_pictures(
     assert sorted(p.name for p in (out / "figures").iterdir()) == ["failure_rate.png"]
     images = json.loads((out / "report.json").read_text())["images"]
     assert images == {"failure_rate": "figures/failure_rate.png"}
+
+
+@pytest.mark.parametrize("reported_before", [False, True], ids=["first", "again"])
+def test_a_report_stopped_by_ctrl_c_leaves_the_run_as_it_was(
+    image_run, make_run, image_concepts, monkeypatch, reported_before: bool
+) -> None:
+    """`ffade report RUN` stopped by Ctrl-C mid-way left figures/ (empty, or with pictures no
+    report names) in a run that had no report; a report written before lost the compared run's
+    pictures it names. Here a real SIGINT comes once every picture is drawn, as report.json is
+    about to be written: the run keeps what it had, a previous report with each picture it
+    names."""
+    import ffade.summarize.report as report_module
+
+    if reported_before:  # a complete report with the compared run's pictures
+        other = make_run("other", image_concepts, lambda state: (10, 0))
+        assert main([str(image_run), "--compare", str(other), "--no-tensorboard"]) == 0
+    before = {p.relative_to(image_run): p.read_bytes() for p in image_run.rglob("*") if p.is_file()}
+    write = report_module.write_text_atomic
+
+    def ctrl_c_then_write(*args, **kwargs):  # Ctrl-C as the first report file is written
+        os.kill(os.getpid(), signal.SIGINT)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "write_text_atomic", ctrl_c_then_write)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = ffade_in_process("report", str(image_run), "--no-tensorboard")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.returncode == 130, result.stderr
+    after = {p.relative_to(image_run) for p in image_run.rglob("*")}
+    assert after == set(before) | ({Path("figures")} if reported_before else set())
+    assert all((image_run / p).read_bytes() == before[p] for p in before if p.parent == Path("."))
+    if reported_before:  # every picture the report there names is there
+        images = json.loads((image_run / "report.json").read_text())["images"]
+        assert "compare_failure_rate" in images  # no policy: 2 pictures
+        assert all((image_run / p).is_file() for p in images.values())
 
 
 def test_a_slice_is_fixed_only_when_its_interval_is_below_the_threshold(

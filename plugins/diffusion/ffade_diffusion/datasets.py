@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, as_written
-from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, read_text_lines
+from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, missing_file, read_text_lines
 from ffade_diffusion.prompts import Prompt, slot_names
 from ffade_diffusion.tiny.digits import DIGIT_WORDS
 
@@ -40,10 +40,9 @@ def read_rows(
     """
     path = Path(path).expanduser()
     if not path.is_file():  # a folder that is there was said not to exist, sending one to look
-        gone = "is a directory" if path.is_dir() else "does not exist"
-        raise FfadeError(
-            f"dataset 'prompts': path {str(path)!r} {gone}; give a .jsonl or .csv file"
-        )
+        where = f"dataset 'prompts': path {str(path)!r}"
+        gone = f"{where} is a directory" if path.is_dir() else missing_file(where, path)
+        raise FfadeError(f"{gone}; give a .jsonl or .csv file")
     file_format = file_format or path.suffix.lower().lstrip(".")
     file_format = "jsonl" if file_format == "json" else file_format
     if file_format not in FORMATS:

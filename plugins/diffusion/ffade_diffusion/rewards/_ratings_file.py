@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError, FfadeWarning, print_line
-from ffade.plugin_api import read_text_lines
+from ffade.plugin_api import missing_file, read_text_lines
 from ffade.records import atomic_path
 
 Rating = dict[str, int]
@@ -103,8 +103,7 @@ def read_ratings(path: Path, questions: Sequence[str], prepared: bool) -> ReadRa
             "of ratings (its ratings.jsonl, if it is another run's reward directory)"
         )
     if not path.is_file():
-        where = "" if path.is_absolute() else f" in {Path.cwd()}, where the command was typed"
-        raise FfadeError(f"reward 'human': ratings_file {str(path)!r} does not exist{where}")
+        raise FfadeError(missing_file(f"reward 'human': ratings_file {str(path)!r}", path))
     what = "reward 'human': " + ("ratings_file" if prepared else "ratings cache")
     names = ("key", "prompt") if prepared else ("key",)
     lines = read_text_lines(path, what)

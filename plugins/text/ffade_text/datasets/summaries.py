@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, read_text_lines
+from ffade.plugin_api import SPLITS, Dataset, disjoint_split_indices, missing_file, read_text_lines
 
 BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "data" / "tiny_news.jsonl"
 """The synthetic news corpus that ships with ffade-text (see scripts/make_tiny_news.py)."""
@@ -38,10 +38,9 @@ def read_pairs(
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        gone = "is a directory" if path.is_dir() else "does not exist"
-        raise FfadeError(
-            f"dataset {dataset!r}: path {str(path)!r} {gone}; give a .jsonl or .csv file"
-        )
+        where = f"dataset {dataset!r}: path {str(path)!r}"
+        gone = f"{where} is a directory" if path.is_dir() else missing_file(where, path)
+        raise FfadeError(f"{gone}; give a .jsonl or .csv file")
     file_format = file_format or path.suffix.lower().lstrip(".")
     if file_format == "json":
         file_format = "jsonl"

@@ -19,7 +19,7 @@ from PIL import Image
 
 from ffade.errors import FfadeError, as_written
 from ffade.image_files import REDUCE_MARGIN, read_rgb
-from ffade.plugin_api import Dataset, read_text_lines
+from ffade.plugin_api import Dataset, missing_file, read_text_lines
 from ffade_vision._lazy import F
 from ffade_vision.datasets._splits import (
     check_split_name,
@@ -99,7 +99,11 @@ class ImageFolderDataset(Dataset):
             )
         self.root = Path(root).expanduser()
         if not self.root.is_dir():
-            raise FfadeError(f"dataset 'image_folder': root {str(self.root)!r} is not a folder")
+            where = f"dataset 'image_folder': root {str(self.root)!r}"
+            gone = (
+                f"{where} is not a folder" if self.root.exists() else missing_file(where, self.root)
+            )
+            raise FfadeError(gone)
         folders = sorted(p.name for p in self.root.iterdir() if p.is_dir() and _shown(Path(p.name)))
         self.classes = _read_classes(classes) if classes is not None else folders
         if classes is None and 0 < len(folders) < 1000 and all(map(WORDNET_ID.fullmatch, folders)):
@@ -261,10 +265,9 @@ def _read_classes(classes: Sequence[str] | str) -> list[str]:
         return [str(c) for c in classes]
     path = Path(classes).expanduser()
     if not path.is_file():
-        raise FfadeError(
-            f"dataset 'image_folder': classes file {classes!r} does not exist; pass a list of "
-            "class names or a .json/.txt file"
-        )
+        where = f"dataset 'image_folder': classes file {classes!r}"
+        gone = f"{where} is a directory" if path.is_dir() else missing_file(where, path)
+        raise FfadeError(f"{gone}; pass a list of class names or a .json/.txt file")
     lines = read_text_lines(path, "dataset 'image_folder': classes file")
     if path.suffix.lower() != ".json":
         return [line.strip() for line in lines if line.strip()]

@@ -100,8 +100,7 @@ def test_bad_settings_and_closed_input_are_one_line_errors(tmp_path: Path, monke
     with pytest.raises(FfadeError) as error:
         HumanRating(ratings_file="none.jsonl")
     assert str(error.value) == (
-        f"reward 'human': ratings_file 'none.jsonl' does not exist in {tmp_path}, where the "
-        "command was typed"
+        f"reward 'human': ratings_file 'none.jsonl' does not exist (read as {tmp_path}/none.jsonl)"
     )
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     with pytest.raises(FfadeError, match="no answer on standard input"):

@@ -69,8 +69,11 @@ def test_class_mapping_files(tmp_path: Path, image_root: Path, filename: str, co
 def test_errors_name_the_problem(tmp_path: Path, image_root: Path) -> None:
     with pytest.raises(FfadeError, match=r"folders \[fox\] are not in classes"):
         ImageFolderDataset(str(image_root), classes=["cat", "dog"])
-    with pytest.raises(FfadeError, match="is not a folder"):
+    with pytest.raises(FfadeError, match=r"root '.*nowhere' does not exist$"):
         ImageFolderDataset(str(tmp_path / "nowhere"))
+    (tmp_path / "a.png").write_bytes(b"")
+    with pytest.raises(FfadeError, match=r"root '.*a\.png' is not a folder$"):
+        ImageFolderDataset(str(tmp_path / "a.png"))
     (tmp_path / "empty" / "cat").mkdir(parents=True)
     with pytest.raises(FfadeError, match="no images"):
         ImageFolderDataset(str(tmp_path / "empty"))
