@@ -260,9 +260,18 @@ class FolderSplit(Sequence):
 
 
 def _read_classes(classes: Sequence[str] | str) -> list[str]:
-    """Class names in index order from a list, a JSON file or a text file."""
-    if not isinstance(classes, str):
+    """Class names in index order from a list, a JSON file or a text file.
+
+    Anything else is refused by name: a number was "'int' object is not iterable", and an
+    inline mapping was read in its keys' order, its indices silently ignored.
+    """
+    if isinstance(classes, (list, tuple)):
         return [str(c) for c in classes]
+    if not isinstance(classes, str):
+        raise FfadeError(
+            "dataset 'image_folder': classes must be a list of class names in index order or "
+            f"a .json/.txt file of them, got {as_written(classes)}"
+        )
     path = Path(classes).expanduser()
     if not path.is_file():
         where = f"dataset 'image_folder': classes file {classes!r}"
@@ -271,16 +280,32 @@ def _read_classes(classes: Sequence[str] | str) -> list[str]:
     lines = read_text_lines(path, "dataset 'image_folder': classes file")
     if path.suffix.lower() != ".json":
         return [line.strip() for line in lines if line.strip()]
-    data = json.loads("".join(lines))
+    where = f"dataset 'image_folder': classes file {classes!r}"
+    try:
+        data = json.loads("".join(lines))
+    except json.JSONDecodeError as error:
+        raise FfadeError(f"{where} is not valid JSON ({error})") from None
     if isinstance(data, list):
         return [str(c) for c in data]
-    # {name: index}, or {"index": name} / {"index": [wordnet id, name]} (imagenet_class_index.json)
-    if all(isinstance(v, int) for v in data.values()):
-        by_index = {int(i): name for name, i in data.items()}
-    else:
-        by_index = {int(i): v[0] if isinstance(v, list) else v for i, v in data.items()}
-    if sorted(by_index) != list(range(len(by_index))):
+    if not isinstance(data, dict):
+        raise FfadeError(f"{where} must hold a list of names or a mapping of names to indices")
+    return _by_index(data, where)
+
+
+def _by_index(data: dict[str, Any], where: str) -> list[str]:
+    """Names in index order from {name: index}, or {"index": name} / {"index": [wordnet id,
+    name]} (imagenet_class_index.json); each index 0..n-1 exactly once, so no class is lost."""
+    try:
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
+            pairs = [(int(i), str(name)) for name, i in data.items()]
+        else:
+            pairs = [(int(i), str(v[0] if isinstance(v, list) else v)) for i, v in data.items()]
+    except (ValueError, TypeError, IndexError):
+        pairs = []
+    if not pairs or sorted(i for i, _ in pairs) != list(range(len(pairs))):
         raise FfadeError(
-            f"dataset 'image_folder': class indices in {classes!r} must be 0..{len(by_index) - 1}"
+            f"{where}: class indices must be 0..{len(data) - 1}, each once "
+            '({name: index} or {"index": name})'
         )
-    return [str(by_index[i]) for i in range(len(by_index))]
+    by_index = dict(pairs)
+    return [by_index[i] for i in range(len(by_index))]

@@ -536,3 +536,40 @@ def test_an_empty_image_file_says_it_is_empty(tmp_path: Path) -> None:
     images = ImageFolderDataset(str(tmp_path), image_size=32, fractions=(1.0, 0.0, 0.0))
     with pytest.raises(FfadeError, match=r"blank\.png': the file is empty; replace it or move"):
         images.image(0)
+
+
+def test_classes_of_another_shape_are_one_line_naming_the_key(
+    tmp_path: Path, image_root: Path
+) -> None:
+    """The README's ``classes`` is "a list, or a JSON or text file". A number was "'int' object
+    is not iterable" (naming no key), an inline mapping was read in its keys' order with its
+    indices ignored (``{dog: 1, cat: 0}`` labelled dogs 0), and a JSON file that is no list or
+    mapping, is not JSON, or repeats an index gave Python's words or a misleading line."""
+    from tests.helpers import ffade_in_process
+
+    spec = f"{{name: image_folder, args: {{root: {image_root}, image_size: 28, classes: 5}}}}"
+    result = ffade_in_process(
+        "fit",
+        "--config",
+        "configs/quickstart.yaml",
+        "--model.init_args.task.dataset",
+        spec,
+        "--trainer.logger.init_args.save_dir",
+        str(tmp_path / "runs"),
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ffade: error: "), lines
+    assert "classes must be a list of class names" in lines[0] and "got 5" in lines[0]
+    with pytest.raises(FfadeError, match="classes must be a list"):
+        ImageFolderDataset(str(image_root), classes={"dog": 1, "cat": 0, "fox": 2})  # type: ignore[arg-type]
+    files = {
+        "bad.json": ('["cat", "dog"', "is not valid JSON"),
+        "number.json": ("5", "a list of names or a mapping"),
+        "twice.json": ('{"cat": 0, "dog": 0, "fox": 1}', r"indices must be 0\.\.2, each once"),
+        "words.json": ('{"cat": "zero"}', r"indices must be 0\.\.0, each once"),
+    }
+    for name, (text, message) in files.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(FfadeError, match=rf"classes file '.*{name}' {message}|{message}"):
+            ImageFolderDataset(str(image_root), classes=str(tmp_path / name))
