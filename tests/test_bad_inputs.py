@@ -1086,6 +1086,7 @@ def test_a_run_folder_behind_a_broken_link_names_the_link(tmp_path: Path, capsys
     args = ["fit", "--config", str(config), "--trainer.default_root_dir", str(tmp_path / "runs")]
     line = refused(capsys, tmp_path, args, f"{tmp_path / 'runs'} is a symbolic link to")
     assert line.endswith(f"{tmp_path / 'unmounted'}, which does not exist")
+    assert line.startswith(f"ffade: error: run directory {tmp_path / 'runs'}/")  # as README quotes
 
 
 @pytest.mark.parametrize(
