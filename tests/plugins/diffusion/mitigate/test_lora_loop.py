@@ -32,8 +32,11 @@ def _loop(root: Path, discover: Path, mitigate: Path) -> Path:
 
 
 def _with(source: str, path: Path, change) -> Path:
-    """``configs/source`` with ``change`` made to its ``model.init_args``, written to ``path``."""
+    """``configs/source`` with ``change`` made to its ``model.init_args``, written to ``path``;
+    a discovery's budget cut, so that a loop these checks let through ends in minutes."""
     config = yaml.safe_load((REPO / "configs" / source).read_text())
+    if "budget" in config["model"]["init_args"]:
+        config["model"]["init_args"] |= {"budget": 96, "num_envs": 16, "learning_starts": 32}
     change(config["model"]["init_args"])
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -86,7 +89,7 @@ def test_a_rank_above_the_unets_stops_the_loop_before_the_discovery(
         init_args["rank"] = 100000
 
     mitigate = _with("t2i_mitigate.yaml", tmp_path / "mitigate.yaml", typo)
-    discover = REPO / "configs" / "t2i_quickstart.yaml"
+    discover = _with("t2i_quickstart.yaml", tmp_path / "discover.yaml", lambda init_args: None)
     assert main(["loop", "--config", str(_loop(tmp_path, discover, mitigate))]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
