@@ -115,7 +115,7 @@ def check_stage_splits(config: LoopConfig, task: Any, fixing: dict[str, Any] | N
                 f"which the loop's fine-tune {job} (discovery, fine-tuning and held-out inputs "
                 "are apart); give the dataset inputs there (e.g. its fractions)"
             )
-    check_inputs_apart(config, task, fixing or {})
+    check_inputs_apart(config, task, fixing or {}, dataset)
 
 
 def check_target_trainable(

@@ -12,6 +12,7 @@ from ffade_vision.datasets.digits import DigitsDataset
 
 from ffade import loop_apart, registry
 from ffade.cli import main
+from ffade.errors import FfadeError
 from tests.test_loop import small_loop_config
 
 ALL_COPIES = (
@@ -81,10 +82,11 @@ def test_a_dataset_too_large_to_digest_up_front_is_left_to_the_fine_tune(
     task = yaml.safe_load(discover.read_text())["model"]["init_args"]["task"]
     registry.register("dataset", "copied_digits", HeldOutCopies)
     try:
-        config = read_loop_config(loop)
-        with pytest.raises(Exception, match="every held-out input"):
-            loop_apart.check_inputs_apart(config, task, {"max_finetune_inputs": 64})
+        config, dataset = read_loop_config(loop), HeldOutCopies()
+        fixing = {"max_finetune_inputs": 64}
+        with pytest.raises(FfadeError, match="every held-out input"):
+            loop_apart.check_inputs_apart(config, task, fixing, dataset)
         monkeypatch.setattr(loop_apart, "APART_CHECK_INPUTS", 32 + 64 + 8 - 1)
-        loop_apart.check_inputs_apart(config, task, {"max_finetune_inputs": 64})  # passes
+        loop_apart.check_inputs_apart(config, task, fixing, dataset)  # passes
     finally:
         registry.unregister("dataset", "copied_digits")
