@@ -10,7 +10,8 @@ fine-tune's own check still stands.
 
 Likewise a dataset whose ``finetune`` or ``heldout`` split is empty (``fractions: [0.5, 0.5,
 0]``) was refused by the fine-tune after the discovery: :func:`check_stage_splits` asks the
-dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed).
+dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed),
+then, where that is cheap, whether they are all copies of searched ones (:mod:`ffade.loop_apart`).
 
 And a target the fine-tuner cannot train (no ``model`` or ``preprocess``, no ``weights``
 argument) was refused by the fine-tune after the discovery: :func:`check_target_trainable`

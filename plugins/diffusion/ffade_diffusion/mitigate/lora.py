@@ -176,10 +176,8 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
 
     @classmethod
     def check_settings_on(cls, init_args: dict[str, Any], target: Callable[[], Any]) -> None:
-        """Called by ``ffade loop`` before its first stage (ffade.loop_kinds): a discovery
-        target with a LoRA already loaded, or a ``rank`` above the UNet's, was refused as the
-        fine-tune set up, after the discovery and the feedback; the same checks on the
-        discovery's target (built) say so first."""
+        """``ffade loop``'s, before its first stage: a LoRA already loaded or a ``rank`` above
+        the UNet's was refused as the fine-tune set up, after the discovery and the feedback."""
         built = target()
         if not isinstance(getattr(built, "model", None), torch.nn.Module):
             return  # not built here, or no diffusers target: the fine-tune says why
