@@ -148,7 +148,7 @@ def run_loop(config: LoopConfig, say=print) -> dict[str, Any]:
     check_discovery_split(config, task)
     check_feedback(config, task, fixing)
     check_finetuner_kind(config, task)  # a digits search with the seq2seq fine-tuner
-    check_stage_splits(config, task)  # no held-out inputs to judge the fix on
+    check_stage_splits(config, task, fixing)  # no held-out inputs, or all copies
     check_target_trainable(config, task, fixing)  # no preprocess, a LoRA module typo
     record: dict[str, Any] = {"loop_dir": None, "config": config.plain()}
 

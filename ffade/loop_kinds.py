@@ -10,7 +10,8 @@ fine-tune's own check still stands.
 
 Likewise a dataset whose ``finetune`` or ``heldout`` split is empty (``fractions: [0.5, 0.5,
 0]``) was refused by the fine-tune after the discovery: :func:`check_stage_splits` asks the
-dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed).
+dataset for both splits' sizes first (a dataset reads its inputs only when they are indexed),
+then, where that is cheap, whether they are all copies of searched ones (:mod:`ffade.loop_apart`).
 
 And a target the fine-tuner cannot train (no ``model`` or ``preprocess``, no ``weights``
 argument) was refused by the fine-tune after the discovery: :func:`check_target_trainable`
@@ -23,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ffade.errors import FfadeError, PluginError
+from ffade.loop_apart import check_inputs_apart
 from ffade.loop_config import LoopConfig, model_class
 
 
@@ -89,10 +91,12 @@ def _targets_of(kinds: tuple[str, ...]) -> list[str]:
     return names
 
 
-def check_stage_splits(config: LoopConfig, task: Any) -> None:
+def check_stage_splits(config: LoopConfig, task: Any, fixing: dict[str, Any] | None = None) -> None:
     """Refuse, in one line naming the discover file, a dataset with no ``finetune`` inputs to
-    train the fix on or no ``heldout`` inputs to judge it on; a dataset the loop cannot build
-    here is left to the discovery, which says why in its own words."""
+    train the fix on or no ``heldout`` inputs to judge it on, then (where that is cheap) one
+    whose inputs there are all copies (:func:`ffade.loop_apart.check_inputs_apart`, with
+    ``fixing``, the fine-tuner's resolved init_args); a dataset the loop cannot build here is
+    left to the discovery, which says why in its own words."""
     from ffade import registry  # loads plugins: not for ``ffade loop --help``
     from ffade.plugin_checks import split_sequence
 
@@ -112,6 +116,7 @@ def check_stage_splits(config: LoopConfig, task: Any) -> None:
                 f"which the loop's fine-tune {job} (discovery, fine-tuning and held-out inputs "
                 "are apart); give the dataset inputs there (e.g. its fractions)"
             )
+    check_inputs_apart(config, task, fixing or {}, dataset)
 
 
 def check_target_trainable(

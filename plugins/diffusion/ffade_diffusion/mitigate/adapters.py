@@ -86,12 +86,31 @@ def refuse_loaded_lora(network: torch.nn.Module, target: dict[str, Any], run: Pa
     UNet teach its predictions, and ``fixed_target`` name only the new LoRA, silently dropping
     the first fix. The target loads one LoRA directory, so one fine-tune fixes every rule.
     """
-    if not getattr(network, "peft_config", None):
-        return
-    loaded = (target.get("args") or {}).get("lora_weights")
+    if getattr(network, "peft_config", None):
+        loaded = (target.get("args") or {}).get("lora_weights")
+        raise FfadeError(
+            f"model.init_args.run: run '{run}' searched {_loaded(target['name'], loaded)}: "
+            "fine-tune the run that searched the target without lora_weights, prioritizing "
+            "every rule to fix"
+        )
+
+
+def refuse_loaded_lora_before_discovery(target: Any) -> None:
+    """:func:`refuse_loaded_lora` for ``ffade loop``, on the discovery's target as built,
+    before the discovery: there is no run yet to name, and the fix is the discover config's."""
+    if getattr(getattr(target, "model", None), "peft_config", None):
+        name = getattr(target, "plugin_name", None) or type(target).__name__
+        loaded = getattr(target, "lora_weights", None)
+        raise FfadeError(
+            f"the discovery searches {_loaded(name, loaded)}: discover the target without "
+            "lora_weights, prioritizing every rule to fix"
+        )
+
+
+def _loaded(name: str, loaded: Any) -> str:
+    """The words both refusals share: which target, with which LoRA, and why not another."""
     named = f" (lora_weights {str(loaded)!r})" if loaded else ""
-    raise FfadeError(
-        f"model.init_args.run: run '{run}' searched target '{target['name']}' with a LoRA "
-        f"already loaded{named}; a new LoRA would replace it and drop that fix: fine-tune the "
-        "run that searched the target without lora_weights, prioritizing every rule to fix"
+    return (
+        f"target '{name}' with a LoRA already loaded{named}; a new LoRA would replace it and "
+        "drop that fix"
     )

@@ -25,6 +25,7 @@ changed, or their mean CLIP score with ``clip_score``; ``clean_tolerance`` is in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +48,7 @@ from ffade_diffusion.mitigate.adapters import (
     check_rank,
     lora_fingerprint,
     refuse_loaded_lora,
+    refuse_loaded_lora_before_discovery,
 )
 from ffade_diffusion.mitigate.images import (
     check_sources,
@@ -171,6 +173,17 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
             if "class_images" in record:
                 record["class_images"] = class_images_folder(record["class_images"])
         super().absolute_paths()
+
+    @classmethod
+    def check_settings_on(cls, init_args: dict[str, Any], target: Callable[[], Any]) -> None:
+        """``ffade loop``'s, before its first stage: a LoRA already loaded or a ``rank`` above
+        the UNet's was refused as the fine-tune set up, after the discovery and the feedback."""
+        built = target()
+        if not isinstance(getattr(built, "model", None), torch.nn.Module):
+            return  # not built here, or no diffusers target: the fine-tune says why
+        refuse_loaded_lora_before_discovery(built)
+        if isinstance(init_args.get("rank"), int):
+            check_rank(built.model, init_args["rank"])
 
     @override
     def select_parameters(self) -> None:

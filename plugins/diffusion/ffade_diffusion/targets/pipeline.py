@@ -154,6 +154,8 @@ class DiffusersPipeline(Target):
             load_weights(self.pipeline.unet, weights, name)
         if lora_weights is not None:
             load_lora(self.pipeline, lora_weights, name)
+        self.lora_weights = lora_weights
+        """The LoRA directory loaded, if any: the LoRA fine-tuner's refusal names it."""
         self.pipeline.to(self.device)
         self.num_inference_steps = int(num_inference_steps)
         self.guidance_scale = float(guidance_scale)
