@@ -1017,7 +1017,8 @@ def test_each_commands_help_fits_80_columns_and_names_its_defaults(
     calls the argument KIND); ``--batch-size`` (default 256, as docs/gate.md says) and
     ``--seed`` (default 0) were the only options with a default whose help did not say it; and
     ``feedback --max-regions MAX_REGIONS`` spoke of regions only, though it bounds the rules
-    asked about too (docs/mitigation.md: ``--max-regions N``, ``--examples N``)."""
+    asked about too (docs/mitigation.md: ``--max-regions N``, ``--examples N``), as report's
+    ``--compare`` said "which regions were fixed" of its rule shift."""
     monkeypatch.setenv("COLUMNS", "80")
     result = ffade_in_process(command, "--help")
     assert result.returncode == 0, result.stderr
@@ -1028,6 +1029,8 @@ def test_each_commands_help_fits_80_columns_and_names_its_defaults(
         assert "--batch-size BATCH_SIZE inputs per forward pass (default 256)" in help_text
     if command == "export":
         assert "--seed SEED seed of the pair sample (default 0)" in help_text
+    if command == "report":  # the shift follows rules unless --slices regions
+        assert "whether this run's rules (or regions) are fixed, still failing or " in help_text
     if command == "feedback":  # they bound and draw rules too, the default --slices
         assert "--max-regions N ask about the N most severe failure slices, rules or " in help_text
         assert "--examples N inputs shown per slice, drawn or as text (default 8)" in help_text
