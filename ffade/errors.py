@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from ffade.option_types import TAKES, example
 from ffade.option_types import failure_rate as failure_rate  # re-exported: plugins' scripts
 from ffade.option_types import whole_number_from_1 as whole_number_from_1
+from ffade.parser_checks import CheckedParser
 from ffade.plugin_names import plugin_label
 from ffade.shell_words import backslash_hint
 from ffade.written import a_type
@@ -143,7 +144,7 @@ def does_not_exist(what: str, path: str | os.PathLike) -> str:
     return f"{what}: {link}" if link else f"{what} does not exist{backslash_hint(path)}"
 
 
-class OneLineParser(argparse.ArgumentParser):
+class OneLineParser(CheckedParser):
     """argparse for ffade's own commands: a bad argument is one ``ffade: error:`` line, exit 2.
 
     argparse prints its whole usage block first; the usage is one ``--help`` away, and a
@@ -200,15 +201,6 @@ class OneLineParser(argparse.ArgumentParser):
         self._given = given
         self._refuse_repeats(given[: given.index("--")] if "--" in given else given)
         return super().parse_known_args(args, namespace)
-
-    def _refuse_repeats(self, given: list[str]) -> None:
-        for action in self._actions:
-            if not isinstance(action, argparse._StoreAction) or not action.option_strings:
-                continue
-            spellings = set(action.option_strings)
-            uses = [a for a in given if a.split("=", 1)[0] in spellings]
-            if len(uses) > 1:
-                self.error(f"{action.option_strings[-1]} given {len(uses)} times; give it once")
 
 
 class PluginError(FfadeError):

@@ -546,7 +546,10 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "ffade: error: argument --min-evaluations: expected a whole number from 1, got '0'",
     ),
     "export_to_missing": (["export", "{finished}"], "required: --to (see ffade export --help)"),
-    "plugins_kind_typo": (["plugins", "targetz"], "argument kind: invalid choice: 'targetz'"),
+    "plugins_kind_typo": (
+        ["plugins", "targetz"],
+        "argument KIND: invalid choice: 'targetz' (did you mean 'target'?)",
+    ),
     "loop_config_missing": (["loop"], "ffade: error: the following arguments are required"),
     "loop_out_file": (
         ["loop", "--config", "{tmp}/loop.yaml", "--out", "{config}"],

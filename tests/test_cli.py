@@ -904,6 +904,17 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
             "ffade: error: the following arguments are required: RUN_DIR; '-runs' reads as an "
             "option: give the path as ./-runs (see ffade report --help)",
         ),
+        (  # a misspelt choice: Python 3.11's argparse listed the choices and meant none
+            ["report", "runs/x", "--slices", "region"],
+            "ffade: error: argument --slices: invalid choice: 'region' (did you mean "
+            "'regions'?); choose from rules, regions (see ffade report --help)",
+        ),
+        (
+            ["plugins", "rewrd"],
+            "ffade: error: argument KIND: invalid choice: 'rewrd' (did you mean 'reward'?); "
+            "choose from target, concept, reward, dataset, targets, concepts, rewards, datasets "
+            "(see ffade plugins --help)",
+        ),
         (
             ["fit", "--config", "configs/quickstart.yaml", "--print_confg"],
             "ffade: error: unknown option '--print_confg' (did you mean '--print_config'?); see "
@@ -1034,3 +1045,32 @@ def test_a_dashed_number_gets_an_example_its_option_takes(command_line: list[str
     value = hint.split(f", e.g. {option} ", 1)[1].split(" (see ")[0]
     typed = ffade_in_process(*command_line, value)
     assert typed.returncode != 0 and option not in typed.stderr, typed.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "feedback", "export", "check", "loop", "plugins"])
+def test_each_commands_help_fits_80_columns_and_names_its_defaults(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ffade plugins --help``'s usage line listed its eight kinds in 88 columns (docs/plugins.md
+    calls the argument KIND); ``--batch-size`` (default 256, as docs/gate.md says) and
+    ``--seed`` (default 0) were the only options with a default whose help did not say it; and
+    ``feedback --max-regions MAX_REGIONS`` spoke of regions only, though it bounds the rules
+    asked about too (docs/mitigation.md: ``--max-regions N``, ``--examples N``), as report's
+    ``--compare`` said "which regions were fixed" of its rule shift."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = ffade_in_process(command, "--help")
+    assert result.returncode == 0, result.stderr
+    for line in result.stdout.splitlines():
+        assert len(line) <= 80, line
+    help_text = " ".join(result.stdout.split())
+    if command in ("export", "check"):
+        assert "--batch-size BATCH_SIZE inputs per forward pass (default 256)" in help_text
+    if command == "export":
+        assert "--seed SEED seed of the pair sample (default 0)" in help_text
+    if command == "report":  # the shift follows rules unless --slices regions
+        assert "whether this run's rules (or regions) are fixed, still failing or " in help_text
+    if command == "feedback":  # they bound and draw rules too, the default --slices
+        assert "--max-regions N ask about the N most severe failure slices, rules or " in help_text
+        assert "--examples N inputs shown per slice, drawn or as text (default 8)" in help_text
+    if command == "plugins":
+        assert result.stdout.startswith("usage: ffade plugins [-h] [--names] [KIND]\n")

@@ -112,3 +112,12 @@ def test_argument_meanings_show_no_docstring_markup(args: list[str]) -> None:
     if args == ["fit", "--help"]:  # the text stays, without its markup
         row = re.split(r"\n  \S", done.stdout[done.stdout.index("  exploration_bonus ") :])[0]
         assert "see ffade.explore.optimism); 0 turns it off" in " ".join(row.split())
+
+
+def test_each_model_class_row_says_what_it_does_not_where_to_read() -> None:
+    """The fine-tuner's row read "Cross-entropy fine-tuning of a classifier target; see the
+    module docstring": a terminal has no module docstring to see."""
+    text = fit_help()
+    assert "docstring" not in text
+    row = _row(text, "ClassifierFineTuner")
+    assert row.split(None, 1)[1].startswith("Cross-entropy fine-tuning of a classifier target")

@@ -67,19 +67,22 @@ def parser() -> argparse.ArgumentParser:
         "--max-regions",
         type=whole_number_from_1,
         default=10,
-        help="ask about the N most severe regions (default 10); the rest are left unanswered",
+        metavar="N",  # rules (the default --slices) or regions: it bounds either
+        help="ask about the N most severe failure slices, rules or regions (default 10); the "
+        "rest are left unanswered",
     )
     # None, not 8: only an --examples the user typed can contradict --no-examples
     p.add_argument(
         "--examples",
         type=whole_number_from_0,
-        help="examples per region: pictures, or text (default 8)",
+        metavar="N",
+        help="inputs shown per slice, drawn or as text (default 8)",
     )
     p.add_argument("--no-examples", action="store_true", help="save no examples")
     p.add_argument(
         "--redo",
         action="store_true",
-        help="ask again about every region, answered or not; an earlier answer stays until you "
+        help="ask again about every slice, answered or not; an earlier answer stays until you "
         "give a new one. With --from: replace saved answers the file would change",
     )
     return p

@@ -16,6 +16,7 @@ from ffade.option_types import rate_from_0_to_1, whole_number_from_0, whole_numb
 from ffade.summarize.regions import add_region_arguments
 
 DEFAULT_PAIRS = 64
+DEFAULT_BATCH_SIZE = 256  # inputs per forward pass, export and check alike
 """Pairs per case and split: enough for a failure rate to within about ±12 points."""
 
 
@@ -47,14 +48,14 @@ def export_parser() -> argparse.ArgumentParser:
         help=f"pairs per case from each split (default {DEFAULT_PAIRS})",
     )
     parser.add_argument(
-        "--seed", type=whole_number_from_0, default=0, help="seed of the pair sample"
+        "--seed", type=whole_number_from_0, default=0, help="seed of the pair sample (default 0)"
     )
     parser.add_argument(
         "--max-failure-rate",
         type=rate_from_0_to_1,
         help="one pass threshold for every case (default: per case, from the 95%% interval of "
         "the run's target's failure rate there: its lower end for a fix case, its upper end for "
-        "a hold case, one a person gave priority skip)",
+        "a hold case, a slice a person gave priority skip)",
     )
     parser.add_argument(
         "--feedback",
@@ -64,7 +65,10 @@ def export_parser() -> argparse.ArgumentParser:
         "it must hold the kind of slices --slices names",
     )
     parser.add_argument(  # 0 was refused only once the target and its dataset were loaded
-        "--batch-size", type=whole_number_from_1, default=256, help="inputs per forward pass"
+        "--batch-size",
+        type=whole_number_from_1,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"inputs per forward pass (default {DEFAULT_BATCH_SIZE})",
     )
     return parser
 
@@ -97,6 +101,9 @@ def check_parser() -> argparse.ArgumentParser:
         "--junit", type=user_path, metavar="OUT.xml", help="also write JUnit XML here"
     )
     parser.add_argument(  # 0 was refused only once the target and its dataset were loaded
-        "--batch-size", type=whole_number_from_1, default=256, help="inputs per forward pass"
+        "--batch-size",
+        type=whole_number_from_1,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"inputs per forward pass (default {DEFAULT_BATCH_SIZE})",
     )
     return parser

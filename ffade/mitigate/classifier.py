@@ -35,7 +35,9 @@ from ffade.written import a_type
 
 
 class ClassifierFineTuner(FineTuner):
-    """Cross-entropy fine-tuning of a classifier target; see the module docstring.
+    """Cross-entropy fine-tuning of a classifier target, every weight or the head only (SGD).
+
+    ``ffade fit --help`` lists the first line; the module docstring says more.
 
     Args:
         train: "full" trains every weight (one the model froze stays frozen); "head" only the

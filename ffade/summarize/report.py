@@ -288,8 +288,8 @@ def main(argv: list[str]) -> int:
         "--compare",
         type=folder_path("the other run's directory, such as runs/after_fix"),
         metavar="OTHER_RUN_DIR",
-        help="a second run over the same concepts: adds the Wasserstein distance and which "
-        "regions were fixed, still fail, or are new",
+        help="a second run over the same concepts: adds the Wasserstein distance and whether "
+        "this run's rules (or regions) are fixed, still failing or unclear there; and what is new",
     )
     parser.add_argument(
         "--out",

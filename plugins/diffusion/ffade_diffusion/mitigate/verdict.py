@@ -30,6 +30,16 @@ class LoRAVerdict(FineTuner):
         """Whether the reward is CLIP score, whose clean score is a mean cosine, not accuracy."""
         return self.plan.task_spec["reward"]["name"] == "clip_score"
 
+    @property
+    def clean_metric(self) -> str:  # type: ignore[override]
+        """The reward's clean score, as mitigation.json's ``clean_metric`` and the verdict's
+        reason (the closing ``why:`` line) both name it: the base's "accuracy" said "clean
+        accuracy" of a judge's accuracy. "accuracy" while ``FineTuner.__init__`` checks its
+        values, before the run (and so its reward) is read."""
+        if "plan" not in self.__dict__:
+            return FineTuner.clean_metric
+        return "mean CLIP cosine" if self._graded else "judge accuracy"
+
     @override
     def clean_correct(self, outputs: Any, references: Any) -> torch.Tensor:
         """Judge: right or wrong per image; CLIP score: the cosine itself (a graded score). An
@@ -69,9 +79,7 @@ class LoRAVerdict(FineTuner):
         h = self.hparams
         result["lora"] = {"rank": h.rank, "alpha": h.alpha or h.rank}
         result["lora"]["target_modules"] = list(LORA_MODULES)
-        unit = "mean CLIP cosine" if self._graded else "judge accuracy"
-        result["clean_metric"] = unit
         result["guard"]["definitions"]["clean_accuracy"] = (
-            f"{unit} on held-out prompts with no concept changed (also clean_score_*)"
+            f"{self.clean_metric} on held-out prompts with no concept changed (also clean_score_*)"
         )
         return result

@@ -643,3 +643,24 @@ def test_the_saved_lora_draws_in_plain_diffusers_what_the_fixed_target_draws(
         prompt.text, num_inference_steps=2, latents=target.latents([prompt]), output_type="pt"
     ).images
     torch.testing.assert_close(again, drawn, atol=1e-5, rtol=0)
+
+
+@pytest.mark.slow  # a fine-tune and its guard
+def test_a_judge_fix_s_why_line_names_judge_accuracy_as_its_record_does(
+    t2i_run: Path, captioned: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mitigation.json said clean_metric "judge accuracy" and the fix line "clean judge accuracy
+    ..." but the closing line "why: clean accuracy changed by ...": the class kept the base's
+    "accuracy". The why: line names the metric the record names."""
+    config = _mitigate_config(t2i_run, tmp_path)
+    extra = ["--model.init_args.image_folder", str(captioned), "--model.init_args.rank", "2"]
+    extra += ["--model.init_args.learning_rate", "10", "--model.init_args.clean_tolerance", "0"]
+    assert main(["fit", "--config", str(config), *extra]) == 0
+    (record,) = tmp_path.rglob("mitigation.json")
+    result = json.loads(record.read_text())
+    assert result["clean_metric"] == "judge accuracy"
+    reason = result["reason"]
+    out = capsys.readouterr().out
+    (why,) = [line for line in out.splitlines() if line.startswith("why: ")]
+    assert why == f"why: {reason}"
+    assert reason.startswith("clean judge accuracy "), reason
