@@ -56,10 +56,13 @@ def config_error_line(message: str) -> str:
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
     if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
         reason = expected_types(message)
-    if re.fullmatch(r"expected float, got -?(nan|inf)", reason):  # nan is a float, to a reader
-        reason = f"expected a finite number, got {reason.rsplit(' ', 1)[1]}"
+    infinite = re.fullmatch(r"expected float, got (-?(?:nan|inf))", reason)  # a float, to a reader
+    if infinite:
+        reason = f"expected a finite number, got {infinite.group(1)}"
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
+    if infinite and keys:  # "inf" said as a YAML .inf is (docs quote that line), not in two ways
+        return f"{keys[-1].split(chr(34))[1]} must be a finite number, got {infinite.group(1)}"
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
     hinted = _colon_hint(reason)  # '{high:0}': the space it lacks, not the dict it looks like
     if hinted == reason and keys[-1:] == [START_STATE] and reason.startswith("expected dict"):

@@ -260,15 +260,15 @@ def require_at_least(least: int, *, whole: bool = False, **init_args: float) -> 
         fraction = is_number(value) and not isinstance(value, numbers.Integral)  # 2.0 too
         if whole and (isinstance(value, bool) or fraction):
             raise _refused(key, f"a whole number from {least}", value)
-        if not (is_number(value) and value >= least):  # NaN and null (None) too
+        _require_finite(key, value)  # .nan said as the command line's nan is, not "at least"
+        if not (is_number(value) and value >= least):  # null (None) too
             raise _refused(key, f"at least {least}", value)
-        _require_finite(key, value)
 
 
-def _require_finite(key: str, value: float) -> None:
-    """Refuse an infinite argument (``.inf`` in a YAML config, ``float("inf")`` from Python):
+def _require_finite(key: str, value: object) -> None:
+    """Refuse a NaN or infinite number (``.inf`` in a YAML config, ``float("inf")`` from Python):
     summary.json records the arguments, and JSON has no Infinity (strict readers refuse it)."""
-    if not math.isfinite(value):
+    if is_number(value) and not math.isfinite(value):
         raise _refused(key, "a finite number", value)
 
 
@@ -315,9 +315,9 @@ def require_share(key: str, value: object, meaning: str, *, one: bool = True) ->
 def require_above(bound: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument not strictly above ``bound`` (a step size, a clip)."""
     for key, value in init_args.items():
+        _require_finite(key, value)
         if not (is_number(value) and value > bound):
             raise _refused(key, f"above {bound}", value)
-        _require_finite(key, value)
 
 
 def require_positive_arg(plugin: object, kind: str, key: str, value: object) -> float:

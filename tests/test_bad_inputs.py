@@ -277,10 +277,24 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         "seed_everything must be true, false or a whole number in [0, 4294967295], got 1.5",
     ),
     "max_epochs_text": (["fit", "--config", "{config}", "--trainer.max_epochs", "many"], "many"),
-    "learning_rate_nan": (  # was "expected float, got nan"
+    "learning_rate_nan": (  # was "expected float, got nan", then "...: expected a finite number"
         ["fit", "--config", "{config}", "--model.init_args.learning_rate", "nan"],
-        "model.init_args.learning_rate: expected a finite number, got nan",
+        "model.init_args.learning_rate must be a finite number, got nan",
     ),
+    # one wording for inf and YAML's .inf (README quotes it): inf said "...: expected a finite
+    # number, got inf", .nan "must be at least 0, got nan"
+    **{
+        f"exploration_bonus_{name}": (
+            ["fit", "--config", "{config}", f"--model.init_args.exploration_bonus={value}"],
+            f"error: model.init_args.exploration_bonus must be a finite number, got {said}",
+        )
+        for name, value, said in [
+            ("inf", "inf", "inf"),
+            ("yaml_inf", ".inf", "inf"),
+            ("yaml_nan", ".nan", "nan"),
+            ("minus_inf", "-inf", "-inf"),
+        ]
+    },
     "max_epochs_zero": (
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",

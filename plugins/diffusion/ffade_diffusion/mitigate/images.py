@@ -9,7 +9,7 @@ import torch
 from ffade.errors import FfadeError
 from ffade.image_files import REDUCE_MARGIN, read_rgb
 from ffade.mitigate.plan import refuse_empty_paths
-from ffade.plugin_api import read_text_lines
+from ffade.plugin_api import missing_file, read_text_lines
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 SHIPPED_DIGITS = Path(__file__).parents[1] / "data" / "digits"
@@ -46,12 +46,15 @@ def read_image(path: Path, size: tuple[int, int], key: str = "image_folder") -> 
 
 
 def _directory(folder: str | Path, key: str) -> Path:
+    """``folder`` if it is a directory; else one line as every plugin data path says it: a
+    missing one ``does not exist (read as /abs/path)`` (:func:`missing_file`), a file where a
+    folder belongs ``is not a directory``."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        where = "" if folder.is_absolute() else f" (read from the current directory, {Path.cwd()})"
-        if key == "class_images":
-            where += f"; or a bundled name: {', '.join(BUNDLED_CLASS_IMAGES)}"
-        raise FfadeError(f"model.init_args.{key} {str(folder)!r} is not a directory{where}")
+        what = f"model.init_args.{key} {str(folder)!r}"
+        gone = f"{what} is not a directory" if folder.exists() else missing_file(what, folder)
+        hint = f"; or a bundled name: {', '.join(BUNDLED_CLASS_IMAGES)}"
+        raise FfadeError(gone + (hint if key == "class_images" else ""))
     return folder
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.plugin_api import missing_file
 from ffade_diffusion.targets.loading import first_line
 
 
@@ -15,7 +16,10 @@ def load_lora(pipeline: Any, directory: str, name: str) -> None:
     they do not fit), without diffusers' notice that the LoRA holds no text-encoder weights."""
     path = Path(directory).expanduser()
     if not path.is_dir():
-        raise FfadeError(f"target '{name}': lora_weights {str(path)!r} is not a directory")
+        what = f"target '{name}': lora_weights {str(path)!r}"
+        raise FfadeError(
+            f"{what} is not a directory" if path.exists() else missing_file(what, path)
+        )
     quiet = _NoTextEncoderLoRANotice()
     loggers = [logging.getLogger(f"diffusers.loaders.{module}") for module in ("lora_base", "peft")]
     for logger in loggers:  # a logger's filters see only the records logged to it

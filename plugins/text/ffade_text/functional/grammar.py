@@ -26,6 +26,7 @@ from ffade_text.functional._spans import (
 )
 from ffade_text.functional.lexicon import (
     AUXILIARIES,
+    DONE,
     NEGATIONS,
     NOUNS,
     OPENERS,
@@ -99,7 +100,9 @@ def negate_sentence(
        "I'm not here", "he's late" -> "he's not late" (a pronoun's "'m", "'s", "'re"); in a question
        that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?"; with
        another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
-       late?" (rule 1 turns it back).
+       late?" (rule 1 turns it back). A command that opens with "do" or "have" as its verb
+       takes "do not" before it: "Do it now." -> "Do not do it now.", "Have a seat." -> "Do
+       not have a seat."
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
 
@@ -138,6 +141,9 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
         start, end = auxiliary.span()
         if _APOSTROPHE.search(auxiliary.group()):  # "I'm" holds its subject: "I'm not late?"
             return sentence[:end] + " not" + sentence[end:]
+        if _opens_command(sentence, start, end):  # "Do it now." read "Do not it now."
+            verb = auxiliary.group()
+            return sentence[:start] + match_case(verb, f"do not {verb.lower()}") + sentence[end:]
         at = _after_question_subject(sentence, start, end)
         contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
         if at == end and contracted and _opens_question(sentence, start, end):
@@ -187,6 +193,27 @@ def _opens_question(sentence: str, start: int, end: int) -> bool:
         return True
     following = WORD.search(sentence, end)
     return following is not None and following.group().lower() in _SUBJECTS
+
+
+def _opens_command(sentence: str, start: int, end: int) -> bool:
+    """Whether the "do" or "have" at ``start:end`` is the verb of a command that opens with it
+    (after a "please" at most): "Do it now.", "Have a seat." take "do not" before them, as a
+    listed verb takes "does not" ("Do not do it now.", "Do not have a seat."), where "not" after
+    them read "Do not it now.". Not a question ("Do you know"), nor a "do" that stresses the verb
+    after it ("Do come in." -> "Do not come in."; see ``lexicon.DONE``), nor "Have been ..."."""
+    verb = sentence[start:end].lower()
+    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
+    if verb not in ("do", "have") or before not in ([], ["please"]):
+        return False
+    if _opens_question(sentence, start, end):
+        return False
+    following = WORD.search(sentence, end)
+    if following is None:  # "Do." answers "May I?": it stays "Do not."
+        return False
+    after = following.group().lower()
+    if after in _SUBJECTS:  # "Do you know." with a full stop is still no command
+        return False
+    return after in DONE if verb == "do" else after != "been"
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:

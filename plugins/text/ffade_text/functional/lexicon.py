@@ -57,6 +57,17 @@ ENGLISH_MARKERS = frozenset(_split("the and with from this that which"))
 "was" and "on" are words there too): texts with none of them are likely not English, so
 ``drop_stopwords`` and ``misspell``, whose lists and rules are English, say so."""
 
+DONE = frozenset(
+    _split(
+        """
+    a an the it this that these those them me him her us my your his its our their some any
+    something anything everything what so as more less well better again now
+    """
+    )
+)
+"""Words after a command's "Do" that make "do" its verb ("Do it now", "Do the dishes"); before
+anything else it stresses the verb after it ("Do come in" -> "Do not come in")."""
+
 NEGATIONS = frozenset(_split("no nor not never neither nobody none nothing nowhere cannot"))
 """Words that turn a sentence's meaning around: deleting one says the opposite ("was not
 approved" -> "was approved"), so word deletions skip them, and contractions ending in "n't"

@@ -384,7 +384,7 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(FfadeError, match=r"class_images .* has no class subfolders"):
         read_class_images(tmp_path / "empty", (16, 16))
-    with pytest.raises(FfadeError, match=r"class_images .* is not a directory"):
+    with pytest.raises(FfadeError, match=r"class_images .*missing' does not exist; or a bundled"):
         read_class_images(tmp_path / "missing", (16, 16))
 
 
@@ -394,7 +394,7 @@ def test_a_wrong_image_folder_is_refused_when_the_fine_tuner_is_built(tmp_path: 
     (tmp_path / "data").mkdir()  # class_images one level too high: no 0/, 1/, ... in it
     (tmp_path / "data" / "digits").mkdir()
     cases = [
-        ({"class_images": str(tmp_path / "digit")}, r"class_images .*digit' is not a directory"),
+        ({"class_images": str(tmp_path / "digit")}, r"class_images .*digit' does not exist; or"),
         ({"class_images": str(tmp_path / "data")}, "class_images .* has no class subfolders"),
         ({"image_folder": str(tmp_path / "data")}, "image_folder .* has no captioned images"),
     ]
@@ -406,13 +406,31 @@ def test_a_wrong_image_folder_is_refused_when_the_fine_tuner_is_built(tmp_path: 
 def test_a_missing_relative_folder_names_the_directory_it_was_read_from(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Said as every other plugin data path is (``does not exist (read as /abs/path)``, what
+    :func:`ffade.plugin_api.missing_file` writes); it said "is not a directory (read from the
+    current directory, CWD)", and a file where the folder belongs said the same."""
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(FfadeError) as error:
-        DiffusionLoRAFineTuner(run="no_run", class_images="data/digits")
-    assert str(error.value) == (
-        "model.init_args.class_images 'data/digits' is not a directory "
-        f"(read from the current directory, {tmp_path}); or a bundled name: digits"
-    )
+    (tmp_path / "notes.txt").write_text("not a folder")
+    cases = [
+        (
+            {"class_images": "data/digits"},
+            "model.init_args.class_images 'data/digits' does not exist "
+            f"(read as {tmp_path / 'data' / 'digits'}); or a bundled name: digits",
+        ),
+        (
+            {"image_folder": "pics"},
+            f"model.init_args.image_folder 'pics' does not exist (read as {tmp_path / 'pics'})",
+        ),
+        (
+            {"class_images": "notes.txt"},
+            "model.init_args.class_images 'notes.txt' is not a directory; "
+            "or a bundled name: digits",
+        ),
+    ]
+    for folder, message in cases:
+        with pytest.raises(FfadeError) as error:
+            DiffusionLoRAFineTuner(run="no_run", **folder)
+        assert str(error.value) == message
 
 
 def test_the_t2i_mitigate_config_s_class_images_are_found_from_any_directory(

@@ -90,7 +90,7 @@ def test_scheduler_and_size_come_from_config(tiny_pipeline: Path) -> None:
         # both refused only when the first image was generated, with a traceback
         ({"negative_prompt": 5}, r"negative_prompt must be text \(\"\" for none\), got 5"),
         ({"guidance_scale": -1}, r"guidance_scale must be in \[0, 100\]"),
-        ({"lora_weights": "/no/such/dir"}, "is not a directory"),
+        ({"lora_weights": "/no/such/dir"}, r"lora_weights '/no/such/dir' does not exist$"),
         (
             {"cpu_threads": "2"},
             r"cpu_threads must be a whole number from 1 \(or null .*got '2'",
@@ -188,6 +188,19 @@ def test_a_long_prompt_error_is_the_only_message(tiny_pipeline: Path, check) -> 
     finally:
         logging.getLogger("transformers").removeHandler(handler)
     assert not [m for m in messages if "sequence length" in m]
+
+
+def test_a_missing_relative_lora_says_where_it_was_read(
+    tiny_pipeline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing lora_weights said only "is not a directory"; every other plugin data path says
+    ``does not exist (read as /abs/path)`` (ffade.plugin_api.missing_file)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FfadeError) as info:
+        DiffusersPipeline(str(tiny_pipeline), lora_weights="lora")
+    assert str(info.value).endswith(
+        f"lora_weights 'lora' does not exist (read as {tmp_path / 'lora'})"
+    )
 
 
 def test_a_lora_given_as_weights_or_as_its_file_names_the_argument(
