@@ -27,7 +27,7 @@ from typing import Any
 
 from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
-from ffade.record_lines import EvaluationRecord, jsonable, record_line
+from ffade.record_lines import EvaluationRecord, LineReader, jsonable, record_line
 from ffade.run_folder_hints import not_a_run_hint, run_folders_hint
 from ffade.shell_words import shell_path
 from ffade.summary_reads import summary_as_first_read
@@ -195,14 +195,14 @@ def read_numbered_evaluations(
         )
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir)}")
-    read = 0
+    read, reader = 0, LineReader()
     with open(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):
             if progress is not None and (read := read + len(raw)) >= 2**20:
                 progress(read)
                 read = 0
             try:
-                record = EvaluationRecord(**json.loads(raw.decode("utf-8")))
+                record = reader.record(raw.decode("utf-8"))
                 _check_record(record)
                 if record.metric is None or record.reward is None:
                     record.metric, record.reward = _nan_if_none(record.metric, record.reward)

@@ -6,9 +6,10 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 import yaml
 
-from ffade.record_lines import EvaluationEncoder, EvaluationRecord, record_line
+from ffade.record_lines import EvaluationEncoder, EvaluationRecord, LineReader, record_line
 from ffade.records import RunRecorder, read_evaluations
 from tests.helpers import ffade_in_process, write_config
 
@@ -74,3 +75,49 @@ def test_a_run_whose_target_scores_nan_writes_a_strict_json_log(tmp_path: Path) 
     report = ffade_in_process("report", str(run), cwd=tmp_path)
     assert report.returncode == 0, report.stderr[-2000:]
     assert _strict((run / "report.json").read_text())["run_figures"]["invalid"] == len(invalid)
+
+
+_LINE = (
+    '{"step": 3, "input_id": 7, "state": [1, 0], "concepts": {"blur": 0.5, "hue_shift": -0.0}, '
+    '"metric": -0.25, "reward": 3.5, "failed": true}'
+)
+_ODD_LINES = [
+    _LINE + "\n",
+    _LINE,  # the last line, no newline
+    " " + _LINE + "\n",  # whitespace json.loads allows
+    _LINE + "  \r\n",
+    _LINE.replace('"metric": -0.25', '"metric": NaN'),  # Python's json reads NaN
+    _LINE.replace('"reward": 3.5', '"reward": null') + "\n",
+    _LINE.replace("}}", '}, "invalid": true}') + "\n",
+    '{"step": 1, "step": 3, ' + _LINE[1:],  # a key twice: the last one stands
+    _LINE + " x\n",  # text after the object
+    _LINE[:-9] + "\n",  # cut short
+    "[1, 2]\n",
+    '{"step": 1}\n',
+    "{}\n",
+    "\n",
+    '{"a": 1e999}\n',
+]
+
+
+@pytest.mark.parametrize("text", _ODD_LINES)
+def test_line_reader_reads_every_line_as_json_loads_does(text: str) -> None:
+    """The fast path (the C scanner alone) returns what EvaluationRecord(**json.loads(line))
+    does, or raises the same kind of error, on the lines it takes and on those it leaves."""
+    try:
+        expected: object = EvaluationRecord(**json.loads(text))
+    except (json.JSONDecodeError, TypeError) as exc:
+        expected = type(exc)
+    try:
+        got: object = LineReader().record(text)
+    except (json.JSONDecodeError, TypeError) as exc:
+        got = type(exc)
+    assert repr(got) == repr(expected)  # repr: NaN == NaN, -0.0 told from 0.0
+
+
+def test_line_reader_keeps_one_copy_of_each_concept_label() -> None:
+    """A report keeps every record of the log: each label is one string, not one per line."""
+    reader = LineReader()
+    first, second = reader.record(_LINE + "\n"), reader.record(_LINE.replace("0.5", "1.0"))
+    assert first.concepts == {"blur": 0.5, "hue_shift": -0.0} and second.concepts["blur"] == 1.0
+    assert [id(k) for k in first.concepts] == [id(k) for k in second.concepts]
