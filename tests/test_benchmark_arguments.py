@@ -520,6 +520,7 @@ def test_every_benchmark_refuses_a_bad_argument_in_one_line(monkeypatch, capsys,
     assert captured.err.splitlines() == [line] and captured.out == ""
 
 
+@pytest.mark.slow
 def test_a_benchmark_leaves_no_empty_torchinductor_folder(tmp_path) -> None:
     """discovery.py imported torch before ffade, so ffade took the empty
     ``$TMPDIR/torchinductor_<user>`` that torch's import made for the user's and left it there,

@@ -600,6 +600,7 @@ def start_fit_and_wait(
     return process
 
 
+@pytest.mark.slow
 def test_a_killed_run_keeps_its_log_and_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     budget = 3000  # enough left after 300 logged lines that the kill lands mid-run under load
     config = write_config(tmp_path / "c.yaml", budget=budget)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.tensorboard import SummaryWriter
 
@@ -30,6 +31,7 @@ def repeated_steps(run_dir: Path) -> dict[str, list[int]]:
     return {tag: steps for tag, steps in repeated.items() if steps}
 
 
+@pytest.mark.slow
 def test_a_search_resumed_in_its_pinned_directory_logs_each_step_once(tmp_path: Path) -> None:
     """A pinned ``version`` (a loop stage's) resumes in the same directory: the steps after the
     checkpoint, made again, and Lightning's ``hp_metric`` were in TensorBoard twice."""

@@ -253,6 +253,7 @@ sys.exit(ffade.cli.main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow
 def test_sigterm_while_a_finished_run_prints_its_closing_lines_keeps_its_status(
     tmp_path,
 ) -> None:

@@ -224,6 +224,7 @@ def test_a_notebooks_output_keeps_its_redrawn_bar() -> None:
     assert stream.getvalue().count("\r") > 2
 
 
+@pytest.mark.slow
 def test_a_run_works_with_warnings_as_errors(tmp_path: Path) -> None:
     """``python -W error`` (a strict CI, a pytest run with ``-W error``): LightningCLI's own use
     of APIs jsonargparse deprecated raised JsonargparseDeprecationWarning before any run began.

@@ -398,6 +398,7 @@ for hook, handler in (
 """
 
 
+@pytest.mark.slow
 def test_a_run_stopped_by_ctrl_c_gives_the_callers_signal_handlers_back(tmp_path: Path) -> None:
     """Lightning sets SIGINT to SIG_IGN when Ctrl-C stops a run and never puts it back: in a
     script or a notebook, the next Ctrl-C did nothing and the next run could not be stopped."""

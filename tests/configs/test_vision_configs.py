@@ -56,6 +56,7 @@ def test_paper_model_configs_run_with_random_weights(name: str, tmp_path: Path) 
     assert len((run / "evaluations.jsonl").read_text().splitlines()) == 24
 
 
+@pytest.mark.slow
 def test_quickstart_runs_offline_and_leaves_everything(tmp_path: Path) -> None:
     result = ffade(
         "fit",

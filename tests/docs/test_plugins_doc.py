@@ -66,6 +66,7 @@ def _on_path(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
+@pytest.mark.slow
 def test_the_example_package_installs_lists_and_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -335,6 +336,7 @@ def test_an_environment_with_a_recorder_leaves_a_run_that_ffade_report_reads(
         Evaluator(evaluator.task).write_summary(explorer="no recorder")
 
 
+@pytest.mark.slow
 def test_the_fine_tuner_for_a_new_output_kind_runs_as_shown(tmp_path: Path) -> None:
     """docs/plugins.md, Your own fine-tuner: margin.yaml, priorities.yaml and fix.yaml with the
     package on PYTHONPATH, as its commands run them; the loop names that section for a

@@ -179,6 +179,7 @@ def test_a_seeded_discovery_reproduces_its_golden_run(
     assert_same_run(found, golden)
 
 
+@pytest.mark.slow
 def test_the_cli_as_typed_reproduces_the_same_run(tmp_path: Path) -> None:
     """``ffade fit`` with the quickstart config, the explorer swapped: the discover() golden."""
     args = RUN_ARGS["digits"]

@@ -437,6 +437,7 @@ def test_head_only_training_changes_only_the_head(digits_run: Path, tmp_path: Pa
     assert all(p.requires_grad for p in tuner.network.parameters())  # the caller's flags back
 
 
+@pytest.mark.slow
 def test_ffade_fit_runs_the_mitigation_config(digits_run: Path, tmp_path: Path) -> None:
     result = ffade(
         "fit",

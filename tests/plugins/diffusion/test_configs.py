@@ -171,6 +171,7 @@ def test_a_neutral_that_disagrees_with_the_target_names_both_keys(tmp_path: Path
     assert not list((tmp_path / "runs").glob("*/*/evaluations.jsonl"))
 
 
+@pytest.mark.slow
 def test_t2i_report_captions_say_what_the_judge_saw(tmp_path: Path) -> None:
     """``ffade report`` on a text-to-image run: each example's caption names the digit the judge
     read and its confidence, which is not the prompt's digit (a failure), and agrees with the

@@ -33,6 +33,7 @@ def word_effect_in_process(*args: str, monkeypatch: pytest.MonkeyPatch, capsys) 
     return capsys.readouterr().err.strip().splitlines()
 
 
+@pytest.mark.slow
 def test_help_says_what_it_measures_in_whole_sentences() -> None:
     result = word_effect("--help")
     assert result.returncode == 0
