@@ -119,7 +119,8 @@ def _few(trained_on: dict[str, Any]) -> str:
     """A plan's regions (the first three ids) and targeted states, as a resume error names them."""
     ids = trained_on["regions"]
     shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
-    return f"{shown}: {len(trained_on['states'])} targeted states"
+    count = len(trained_on["states"])
+    return f"{shown}: {count} targeted state{'' if count == 1 else 's'}"
 
 
 def refuse_empty_paths(**paths: object) -> None:

@@ -352,3 +352,14 @@ def test_a_state_two_regions_share_is_drawn_through_either(run: Path) -> None:
     assert np.allclose([weight[tuple(s)] for s in shared], high + low)
     assert np.allclose([weight[tuple(s)] for s in outer], high)
     assert plan.state_regions.sum(0).tolist() == [2, 2 + len(outer)]
+
+
+def test_a_resume_of_other_priorities_counts_one_state_as_one(run: Path) -> None:
+    """Seen as "now R-3323de55: 1 targeted states" when a text run's feedback was redone."""
+    plan = make_plan(run)
+    saved = plan.trained_on()
+    one = {"regions": ["R-00000000"], "states": saved["states"][:1], "weights": [1.0]}
+    with pytest.raises(FfadeError) as refused:
+        plan.check_resumes(one)
+    assert "R-00000000: 1 targeted state;" in str(refused.value)
+    assert f"{len(saved['states'])} targeted states)" in str(refused.value)
