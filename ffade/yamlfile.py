@@ -115,9 +115,10 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def read_yaml(path: Path, not_found: str, unique_keys: bool = False) -> Any:
+def read_yaml(path: Path, not_found: str, unique_keys: bool = False, mend: str = "") -> Any:
     """The file's data. A missing file raises ``not_found``; bad YAML names the file and why
-    (with ``unique_keys``, a key given twice in one mapping too)."""
+    (with ``unique_keys``, a key given twice in one mapping too), then ``mend`` (``"; mend it,
+    ..."``), where the caller knows a way out the line alone would not say."""
     what = not_found.split(" not found")[0]  # e.g. "--suite: suite file 'x'"
     if path.is_dir():  # "not found" would send the user looking for a file that is there
         raise FfadeError(f"{what} is a directory; give a YAML file")
@@ -128,7 +129,7 @@ def read_yaml(path: Path, not_found: str, unique_keys: bool = False) -> Any:
     try:
         return load_yaml(read_text(path), unique_keys)
     except yaml.YAMLError as exc:
-        raise FfadeError(f"{path}: not valid YAML ({yaml_problem(exc)})") from exc
+        raise FfadeError(f"{path}: not valid YAML ({yaml_problem(exc)}){mend}") from exc
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:

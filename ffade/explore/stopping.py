@@ -249,16 +249,23 @@ IDLE_NOTE_SHARE = 10
 def idle_started_notes(explorer: Any) -> list[str]:
     """A note, once a run, when a tenth of ``max_idle_steps`` steps in a row evaluated nothing
     new: random search on a grid it has nearly used up drew pairs evaluated already for a minute
-    until ``max_idle_steps`` ended it, its bar standing still and nothing said."""
+    until ``max_idle_steps`` ended it, its bar standing still and nothing said. It names what
+    repeats: uniform draws (macroscopic), or episodes re-walking their way out (microscopic)."""
     h, evaluator = explorer.hparams, explorer.evaluator
     streak = h.max_idle_steps // IDLE_NOTE_SHARE
     if streak < 1 or explorer.idle_steps != streak or explorer.idle_noted:
         return []
     explorer.idle_noted = True
     total = evaluator.num_inputs * explorer.space.num_states
+    # uniform draws repeat pairs; microscopic episodes walk back over states on their way out
+    repeats = (
+        "its episodes keep walking over states evaluated already"
+        if explorer.mode == "microscopic"
+        else "the search keeps drawing those"
+    )
     return [
         f"{streak} steps in a row evaluated nothing new ({evaluator.evaluations:,} of the "
-        f"{total:,} (input, state) pairs are evaluated and the search keeps drawing those): it "
+        f"{total:,} (input, state) pairs are evaluated and {repeats}): it "
         f"ends after max_idle_steps ({h.max_idle_steps}) such steps in a row unless a new pair "
         "comes first; a smaller max_idle_steps ends such a wait sooner"
     ]
@@ -276,7 +283,7 @@ def idle_stop_notes(explorer: Any) -> list[str]:
         return []
     moves = f"{near} move" if near == far else f"{near} to {far} moves"
     return [
-        f"max_idle_steps ({h.max_idle_steps}) ended the search with {count} (input, state) "
+        f"max_idle_steps ({h.max_idle_steps}) ended the search with {count:,} (input, state) "
         f"pair{'s' if count != 1 else ''} its episodes could still reach never evaluated, "
         f"{moves}{'s' if near == far != 1 else ''} from the start state: episodes of at most "
         f"max_steps ({h.max_steps}) moves kept walking over states evaluated already and seldom "

@@ -148,22 +148,23 @@ def feedback_from_file(
     # the target loaded, the log read for the worst failures, a figure per slice: seconds with
     # nothing on stderr (22 s on a busy machine for the quickstart's one high rule)
     bar = bar_for(sys.stderr, total=drawn, desc="examples", unit=noun, disable=not drawn)
-    try:
-        for region, priority, source in chosen:
-            picture = pictures(region) if priority != "skip" else None
-            if priority != "skip":
-                bar.update(1)
-            feedback.answer(RegionFeedback.of(region, priority, source, picture))
-    except BaseException:  # the error's own line follows: a half bar above it would be noise
-        bar.leave = False
-        raise
-    finally:
-        bar.close()
-    file.check(applying=True)
-    feedback.save(out, option)
-    from ffade.feedback.picture_files import pictures_as_saved  # the replaced answers' go
+    from ffade.feedback.picture_files import pictures_as_saved, pictures_dropped_if_unsaved
 
-    pictures_as_saved(feedback, out, run_dir)
+    with pictures_dropped_if_unsaved(run_dir, out):  # refused: its pictures name no answer
+        try:
+            for region, priority, source in chosen:
+                picture = pictures(region) if priority != "skip" else None
+                if priority != "skip":
+                    bar.update(1)
+                feedback.answer(RegionFeedback.of(region, priority, source, picture))
+        except BaseException:  # the error's own line follows: a half bar above it is noise
+            bar.leave = False
+            raise
+        finally:
+            bar.close()
+        file.check(applying=True)
+        feedback.save(out, option)
+    pictures_as_saved(feedback, out, run_dir)  # the replaced answers' go
     return feedback
 
 

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ffade.feedback.priorities import FEEDBACK_FILE, Feedback
+from ffade.errors import FfadeError
+from ffade.feedback.priorities import FEEDBACK_FILE, Feedback, read_feedback
 
 PICTURES_DIR = "feedback"
 """Where region pictures go, inside the run directory."""
@@ -47,10 +48,39 @@ def pictures_of_answers_only(run_dir: str | Path, feedback: Feedback) -> Iterato
     try:
         yield
     finally:
-        answered = {r.id for r in feedback.regions}
-        drawn = set(folder.iterdir()) - (before or set()) if folder.is_dir() else set()
-        for path in drawn:
-            if _PICTURE.fullmatch(path.name) and path.stem not in answered and path.is_file():
-                path.unlink(missing_ok=True)
-        if before is None and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+        _drop_drawn(folder, before, {r.id for r in feedback.regions})
+
+
+@contextlib.contextmanager
+def pictures_dropped_if_unsaved(run_dir: str | Path, out: Path) -> Iterator[None]:
+    """Drop, when the block fails (``--from`` refused because ``out`` changed meanwhile, an
+    error, Ctrl-C), each picture drawn in it that no saved answer names (in ``out`` or the run's
+    own feedback.yaml, as they are now): the refused command left them in ``RUN/feedback/``, for
+    a reader to take as pictures of answers. A picture there before is left as it was."""
+    folder = Path(run_dir) / PICTURES_DIR
+    before = set(folder.iterdir()) if folder.is_dir() else None
+    try:
+        yield
+    except BaseException:
+        named = _named_pictures(out) | _named_pictures(Path(run_dir) / FEEDBACK_FILE)
+        _drop_drawn(folder, before, named)
+        raise
+
+
+def _named_pictures(path: Path) -> set[str]:
+    """The ids whose pictures the answers saved at ``path`` name (none if it cannot be read)."""
+    try:
+        return {r.id for r in read_feedback(path).regions if r.examples}
+    except (FfadeError, OSError):
+        return set()
+
+
+def _drop_drawn(folder: Path, before: set[Path] | None, keep: set[str]) -> None:
+    """Remove the pictures in ``folder`` not in ``before`` whose id is not in ``keep``, and the
+    folder itself if it was not there ``before`` and is left empty."""
+    drawn = set(folder.iterdir()) - (before or set()) if folder.is_dir() else set()
+    for path in drawn:
+        if _PICTURE.fullmatch(path.name) and path.stem not in keep and path.is_file():
+            path.unlink(missing_ok=True)
+    if before is None and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()

@@ -225,11 +225,14 @@ def read_feedback(path: str | Path, run_dir: str | Path | None = None) -> Feedba
             not one of :data:`PRIORITIES`, or a state does not index the grid in ``concepts``.
     """
     path = Path(path)
+    # a hand edit gone wrong: `ffade export` or a fine-tuner cannot answer again itself
+    run = shell_path(run_dir) if run_dir is not None else "RUN_DIR"
     data = read_yaml(
         path,
         f"feedback file '{path}' not found; make one with `ffade feedback RUN_DIR` "
         "(interactive) or `ffade feedback RUN_DIR --from priorities.yaml`",
         unique_keys=True,
+        mend=f"; mend it, or move it away and answer again with `ffade feedback {run}`",
     )
     concepts = _checked_concepts(path, data)
     if run_dir is not None:

@@ -256,6 +256,35 @@ def test_random_search_that_idles_on_a_used_up_grid_says_so_as_it_starts(tmp_pat
     assert said and int(said[1].replace(",", "")) <= summary["evaluations"] < 400, notes[0]
 
 
+def test_a_microscopic_search_that_idles_says_its_episodes_walk_over_evaluated_states(
+    tmp_path: Path,
+) -> None:
+    """A microscopic search idles because its episodes walk back over states evaluated already on
+    their way out, not because it draws evaluated pairs: its note said "keeps drawing those",
+    the words for uniform draws; it now says what the episodes do."""
+    config = write_config(
+        tmp_path / "c.yaml",
+        explorer="ffade.explore.RandomExplorer",
+        budget=500,
+        task=synthetic_spec(num_concepts=2, num_inputs=8, mode="microscopic"),
+        num_envs=4,
+        max_steps=3,
+        max_idle_steps=20,
+        coverage_probes=0,
+    )
+    done = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    notes = [line for line in done.stderr.splitlines() if "in a row evaluated nothing" in line]
+    assert len(notes) == 1, done.stderr[-2000:]
+    assert re.fullmatch(
+        r"ffade: note: 2 steps in a row evaluated nothing new \([\d,]+ of the 400 \(input, "
+        r"state\) pairs are evaluated and its episodes keep walking over states evaluated "
+        r"already\): it ends after max_idle_steps \(20\) such steps in a row unless a new pair "
+        r"comes first; a smaller max_idle_steps ends such a wait sooner",
+        notes[0],
+    ), notes[0]
+
+
 def test_a_small_max_idle_steps_ends_its_wait_without_a_note(tmp_path: Path) -> None:
     """Under ten idle steps the wait ends too soon to need saying: no note."""
     explorer = RandomExplorer(

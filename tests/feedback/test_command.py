@@ -534,8 +534,16 @@ def test_a_feedback_file_broken_by_hand_is_named_with_its_line(run: Path, in_pro
         assert code == 2 and err.startswith(f"ffade: error: {saved}: not valid YAML (line 5: ")
         assert err.rstrip().endswith("mend it, or move it away to answer again")
         assert len(err.strip().splitlines()) == 1 and saved.read_bytes() == before
-    with pytest.raises(FfadeError, match=r"not valid YAML \(line 5: expected ','"):
-        read_feedback(saved)  # as a fine-tuner reads it
+    # export and a fine-tuner cannot answer again: they say which command does
+    mend = f"mend it, or move it away and answer again with `ffade feedback {run}`"
+    suite = run.parent / "suite.yaml"
+    code, _, err = in_process("export", str(run), "--to", str(suite))
+    assert code == 2 and err.startswith(f"ffade: error: {saved}: not valid YAML (line 5: ")
+    assert err.rstrip().endswith(mend) and len(err.strip().splitlines()) == 1, err
+    assert not suite.exists() and saved.read_bytes() == before
+    with pytest.raises(FfadeError, match=r"not valid YAML \(line 5: expected ','") as raised:
+        read_feedback(saved, run)  # as a fine-tuner reads it
+    assert str(raised.value).endswith(mend)
 
 
 def test_a_key_written_twice_in_a_saved_feedback_file_is_one_line(run: Path, in_process) -> None:

@@ -167,6 +167,42 @@ def test_a_saved_feedback_yaml_as_from_keeps_each_answers_source(
     ]
 
 
+def test_a_refused_from_drops_the_pictures_it_drew_and_keeps_those_there_before(
+    run: Path, regions: list[Region], tmp_path: Path, in_process
+) -> None:
+    """`--from` refused because feedback.yaml changed while it drew left its pictures in
+    RUN/feedback/, pictures no saved answer names, for a reader to take as the answers'. Now
+    the refused command removes those it drew; a picture there before stays."""
+    priorities = write(
+        tmp_path / "p.yaml",
+        {"regions": [{"rank": 1, "priority": "high"}, {"rank": 2, "priority": "medium"}]},
+    )
+    code, _, err = in_process(
+        "feedback", str(run), "--slices", "regions", "--no-examples", answers="l\nq\n"
+    )
+    assert code == 0, err
+    folder = run / "feedback"
+    folder.mkdir(exist_ok=True)
+    earlier = folder / f"{regions[2].id}.png"
+    earlier.write_bytes(b"drawn by an earlier session")
+    saved = run / "feedback.yaml"
+
+    def draw_while_a_person_edits(region: Region) -> str:
+        if not saved.read_text().endswith("# edited\n"):  # the other shell: an edit, saved
+            saved.write_text(saved.read_text() + "# edited\n")
+        picture = folder / f"{region.id}.png"
+        picture.write_bytes(b"drawn by --from")
+        return str(picture)
+
+    with pytest.raises(FfadeError, match="changed while these priorities were applied"):
+        feedback_from_file(
+            run, priorities, pictures=draw_while_a_person_edits, slices="regions", redo=True
+        )
+    assert [r.examples for r in read_feedback(run / "feedback.yaml").regions] == [None]
+    assert sorted(folder.iterdir()) == [earlier]
+    assert earlier.read_bytes() == b"drawn by an earlier session"
+
+
 def test_from_never_saves_over_answers_a_session_saved_while_it_drew(
     run: Path, regions: list[Region], tmp_path: Path, in_process
 ) -> None:
