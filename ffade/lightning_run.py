@@ -251,7 +251,8 @@ class FfadeCLI(LightningCLI):
                 remove_fresh_run_dir(run_dir, fresh)
             raise
         except (KeyboardInterrupt, SystemExit):  # Lightning exits 1 after a Ctrl-C or SIGTERM
-            if run_dir in fresh and getattr(self.model, "run_dir", None) is None:
+            taken = getattr(self.model, "run_dir", None) is not None or has_evaluations(run_dir)
+            if run_dir in fresh and not taken:
                 remove_fresh_run_dir(run_dir, fresh)  # stopped before the run took it
             raise
         finally:
