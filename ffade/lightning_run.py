@@ -10,8 +10,6 @@ removes the run directory it created, so refusals never shift the next run's ``v
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,12 +25,13 @@ from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data, unwrit
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
 from ffade.errors import ConfigError, FfadeError, broken_link
 from ffade.fit_help import printed_config_notes
+from ffade.fresh_run_dir import has_evaluations, remove_fresh_run_dir
 from ffade.in_process import with_in_process_header
 from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, write_text_atomic
+from ffade.records import SUMMARY_FILE, write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import (
@@ -248,11 +247,13 @@ class FfadeCLI(LightningCLI):
             damaged = isinstance(error, RunDirDamaged) or bool(
                 isinstance(error, OSError) and error.filename and folder_gone(error.filename)
             )
-            if run_dir in fresh and not damaged and not _has_evaluations(run_dir):
-                shutil.rmtree(run_dir, ignore_errors=True)
-                for parent in fresh[1:]:  # unless something else is in them
-                    with contextlib.suppress(OSError):
-                        parent.rmdir()
+            if run_dir in fresh and not damaged and not has_evaluations(run_dir):
+                remove_fresh_run_dir(run_dir, fresh)
+            raise
+        except (KeyboardInterrupt, SystemExit):  # Lightning exits 1 after a Ctrl-C or SIGTERM
+            taken = getattr(self.model, "run_dir", None) is not None or has_evaluations(run_dir)
+            if run_dir in fresh and not taken:
+                remove_fresh_run_dir(run_dir, fresh)  # stopped before the run took it
             raise
         finally:
             if held:
@@ -303,7 +304,7 @@ def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
     source = Path(ckpt_path).parent.parent if ckpt_path else replayed
     if source is not None and Path(source).resolve() == run_dir.resolve():
         return
-    if (run_dir / SUMMARY_FILE).is_file() or _has_evaluations(run_dir):
+    if (run_dir / SUMMARY_FILE).is_file() or has_evaluations(run_dir):
         raise FfadeError(
             f"run directory {run_dir} already holds a run; leave trainer.logger's version unset "
             "(each run gets a new version_N) or give it a new one; ffade never writes over a run"
@@ -330,11 +331,6 @@ def _not_made(run_dir: Path) -> FfadeError:
         f"run directory {run_dir}: cannot create it ({there} takes no new folders); choose "
         "another trainer.logger save_dir"
     )
-
-
-def _has_evaluations(run_dir: Path) -> bool:
-    log = run_dir / EVALUATIONS_FILE
-    return log.is_file() and log.stat().st_size > 0
 
 
 def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> LightningModule:

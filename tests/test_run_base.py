@@ -319,6 +319,9 @@ def test_ctrl_c_before_the_run_has_its_directory_says_so(tmp_path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.startswith("ffade:")]
     assert lines == ["ffade: interrupted before the run started; nothing to resume"], result.stderr
     assert "Traceback" not in result.stderr
+    # no version_0 with an events file of no data: TensorBoard listed it as an empty run
+    assert not list(tmp_path.rglob("events.out.tfevents.*"))
+    assert not list(tmp_path.rglob("version_*"))
 
 
 CTRL_C_AGAIN_AS_IT_STOPS = """

@@ -312,9 +312,19 @@ def test_the_preprocess_check_leaves_the_training_stream_as_it_was(digits_run, t
 def test_tensorboard_has_the_documented_tags(accepted) -> None:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    tags = set(EventAccumulator(str(accepted.run_dir)).Reload().Tags()["scalars"])
+    events = EventAccumulator(str(accepted.run_dir), size_guidance={"scalars": 0}).Reload()
+    tags = set(events.Tags()["scalars"])
     assert {"train/loss", "train/accuracy", "train/clean_share"} <= tags, tags
     assert {"guard/clean_accuracy_before", "guard/clean_accuracy_after"} <= tags, tags
+    # docs/mitigation.md: one point per training step, counted from 0; the guard before at
+    # step 0, after at summary.json's steps, one past the last training point
+    steps = read_summary(Path(accepted.run_dir))["steps"]
+    assert steps > 0
+    for tag in ("train/loss", "train/accuracy", "train/distill_loss", "train/clean_share", "epoch"):
+        assert [e.step for e in events.Scalars(tag)] == list(range(steps)), tag
+    for tag in tags - {"hp_metric"}:
+        if tag.startswith("guard/"):
+            assert [e.step for e in events.Scalars(tag)] == [0 if "before" in tag else steps], tag
 
 
 def test_training_guard_and_discovery_inputs_never_overlap(accepted) -> None:
