@@ -100,7 +100,8 @@ def negate_sentence(
        not approve it.").
     2. "not" follows the first auxiliary: "was approved" -> "was not approved", "I'm here" ->
        "I'm not here", "he's late" -> "he's not late" (a pronoun's "'m", "'s", "'re"); in a question
-       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?"; with
+       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?" (after a
+       question word, a subject pronoun: "Why do you know?" -> "Why do you not know?"); with
        another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
        late?" (rule 1 turns it back). A command that opens with "do" or "have" as its verb
        takes "do not" before it: "Do it now." -> "Do not do it now.", "Have a seat." -> "Do
@@ -190,11 +191,17 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
     """Where "not" goes for the auxiliary at ``start:end``: after it, or in a question that
     opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
     the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
-    without a parser, where it ends is unknown."""
-    if not _opens_question(sentence, start, end):
-        return end
+    without a parser, where it ends is unknown. After a question word, a pronoun that is only
+    a subject takes it too: "Why do you know?" -> "Why do you not know?" (was "Why do not you
+    know?"); "it" may be an object there ("Who did it?")."""
     following = words(sentence[end:])
-    if following and sentence[end:][following[0][0] : following[0][1]].lower() in _PRONOUNS:
+    if not following:
+        return end
+    pronoun = sentence[end:][following[0][0] : following[0][1]].lower()
+    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
+    if _opens_question(sentence, start, end) and pronoun in _PRONOUNS:
+        return end + following[0][1]
+    if len(before) == 1 and before[0] in _WH_WORDS and pronoun in _SUBJECTS:
         return end + following[0][1]
     return end
 

@@ -665,6 +665,23 @@ def test_do_or_have_as_a_statement_s_verb_takes_do_not(sentence: str, negated: s
 
 
 @pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Why do you know?", "Why do you not know?"),
+        ("What did they say?", "What did they not say?"),
+        ("Where is she", "Where is she not"),
+        ("Why is the mayor late?", "Why is not the mayor late?"),  # the subject's end is unknown
+    ],
+)
+def test_a_question_word_s_auxiliary_takes_not_after_a_subject_pronoun(
+    sentence: str, negated: str
+) -> None:
+    """ "Why do you know?" read "Why do not you know?"."""
+    assert F.negate(sentence, 1, 0) == negated
+    assert F.negate(negated, 1, 0) == sentence
+
+
+@pytest.mark.parametrize(
     "sentence", ["Why did the council approve it?", "So did the mayor win it?"]
 )
 def test_a_question_s_do_stays_its_auxiliary(sentence: str) -> None:
