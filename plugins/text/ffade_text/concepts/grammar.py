@@ -1,4 +1,5 @@
-"""Grammar concepts: negation, singular/plural, verb tense (``functional.grammar``).
+"""Grammar concepts: negation (``functional.grammar``), singular/plural and verb tense
+(``functional.inflection``).
 
 Nouns and verbs are recognized from word lists; the ``nouns`` and ``verbs`` arguments add to the
 built-in ones, so a domain's own vocabulary can be edited too.
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 
 from ffade.errors import ConceptValueError, as_written
 from ffade_text.concepts._base import TextEdit, word_list
-from ffade_text.functional import grammar
+from ffade_text.functional import grammar, inflection
 from ffade_text.functional.lexicon import NOUNS, VERBS
 
 
@@ -99,10 +100,10 @@ class SingularPlural(TextEdit):
     ) -> None:
         super().__init__(values, label, seed)
         nouns = word_list(self.label, "nouns", nouns)
-        self.forms = grammar.number_forms((*NOUNS, *(nouns or ())))
+        self.forms = inflection.number_forms((*NOUNS, *(nouns or ())))
 
     def edit(self, text: str, count: int) -> str:
-        return grammar.singular_plural(text, count, self.seed, self.forms)
+        return inflection.singular_plural(text, count, self.seed, self.forms)
 
 
 class VerbTense(_VerbEdit):
@@ -112,4 +113,4 @@ class VerbTense(_VerbEdit):
     """
 
     def edit(self, text: str, count: int) -> str:
-        return grammar.verb_tense(text, count, self.seed, self.verbs)
+        return inflection.verb_tense(text, count, self.seed, self.verbs)

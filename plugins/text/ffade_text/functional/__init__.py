@@ -13,7 +13,8 @@ from ffade_text.functional.characters import (
     repeat_char,
     swap_char,
 )
-from ffade_text.functional.grammar import negate, singular_plural, verb_tense
+from ffade_text.functional.grammar import negate
+from ffade_text.functional.inflection import singular_plural, verb_tense
 from ffade_text.functional.style import lowercase, remove_punctuation
 from ffade_text.functional.words import (
     delete_word,

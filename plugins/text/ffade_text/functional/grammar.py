@@ -1,16 +1,14 @@
-"""Grammar edits: negate sentences, flip nouns between singular and plural, change verb tense.
+"""Negation: flip sentences' polarity (the number and tense edits are in ``inflection``).
 
-Without a parser, nouns and verbs are recognized from word lists (see ``lexicon``), which callers
-may extend. Each function takes ``(text, count, seed, ...)`` and returns the edited text;
-``count`` 0 returns it unchanged, and a text with fewer sites gets an edit at every site.
+Without a parser, auxiliaries and verbs are recognized from word lists (see ``lexicon``), which
+callers may extend. ``negate(text, count, seed, verbs)`` returns the edited text; ``count`` 0
+returns it unchanged, and a text with fewer sentences gets an edit in every one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from functools import cache
-from typing import TYPE_CHECKING
 
 from ffade_text.functional._spans import (
     CLOSERS,
@@ -24,6 +22,7 @@ from ffade_text.functional._spans import (
     splice,
     words,
 )
+from ffade_text.functional.inflection import plural_engine
 from ffade_text.functional.lexicon import (
     AUXILIARIES,
     DONE,
@@ -33,9 +32,6 @@ from ffade_text.functional.lexicon import (
     STOP_WORDS,
     VERBS,
 )
-
-if TYPE_CHECKING:
-    import inflect
 
 _CONTRACTED = re.compile(r"\b(\w+)n['’]t\b", re.IGNORECASE)
 # "cannot" -> "can"; "not " goes; a "not" before a mark or the end ("I do not.") goes with the
@@ -72,18 +68,22 @@ _NEGATIVE_AUXILIARIES = {
 }  # fmt: skip
 """What an auxiliary opening a question becomes before a subject longer than a pronoun: "Isn't
 the mayor late?". "may" has none in use; it keeps "not" after it."""
+_MAIN_VERB = {
+    "do": ("do", "do"), "does": ("does", "do"), "did": ("did", "do"),
+    "have": ("do", "have"), "has": ("does", "have"), "had": ("did", "have"),
+}  # fmt: skip
+"""A "do" or "have" that is a sentence's verb, not its auxiliary ("I do it now.", "She has a
+car."), and the helper and verb its negation takes: "I do not do it now.", "She does not have a
+car." ("not" after it read "I do not it now.", "She has not a car.")."""
+_HELPER_AND_VERB = {pair: verb for verb, pair in _MAIN_VERB.items()}
+"""Removing a negation joins them back: "I do not do it now." -> "I do it now.", "Don't have a
+seat." -> "Have a seat." ("I do do it now." and "Do have a seat." were written)."""
+_HAD_ADVERBS = {"so", "as", "well", "better", "again", "now", "more", "less"}
+"""Words of ``lexicon.DONE`` that after "has" or "had" start no object: "He has now left.",
+"You had better go." keep "has"/"had" an auxiliary."""
+_WH_WORDS = {"why", "what", "when", "where", "who", "whom", "whose", "which", "how"}
 _APOSTROPHE = re.compile("['’]")
 _COMMON_NOUNS = frozenset(noun.lower() for noun in NOUNS)
-_PERFECT_OR_PASSIVE = {"has", "have", "had", "was", "were", "been", "be", "is", "are", "being"}
-
-
-@cache
-def _inflect() -> inflect.engine:
-    """The plural engine, imported on first use: importing ``inflect`` costs ~5 s of CPU
-    (its type-checking decorators), which listing plugins and collecting tests paid for nothing."""
-    import inflect
-
-    return inflect.engine()
 
 
 def negate_sentence(
@@ -93,16 +93,24 @@ def negate_sentence(
 
     1. A negation is removed: "did not approve" -> "did approve", "isn't" -> "is", "can't" ->
        "can", "cannot" -> "can", "won't" -> "will", "needn't" -> "need to", "I do not." -> "I
-       do."; "ain't" agrees with its subject: "I am", "it is", "they are". A sentence with
-       another negation ("never", "no", "nobody", ...) goes to rule 4: a "not" beside it
-       said it twice ("They never approved it." -> "They never did not approve it.").
+       do."; "ain't" agrees with its subject: "I am", "it is", "they are"; a "do" left before
+       a "do" or "have" joins it: "Don't do it." -> "Do it.", "He does not have a car." -> "He
+       has a car.". A sentence with another negation ("never", "no", "nobody", ...) goes to
+       rule 4: a "not" beside it said it twice ("They never approved it." -> "They never did
+       not approve it.").
     2. "not" follows the first auxiliary: "was approved" -> "was not approved", "I'm here" ->
        "I'm not here", "he's late" -> "he's not late" (a pronoun's "'m", "'s", "'re"); in a question
-       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?"; with
+       that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?" (after a
+       question word, a subject pronoun: "Why do you know?" -> "Why do you not know?"); with
        another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
        late?" (rule 1 turns it back). A command that opens with "do" or "have" as its verb
        takes "do not" before it: "Do it now." -> "Do not do it now.", "Have a seat." -> "Do
-       not have a seat."
+       not have a seat." So does a "do" or "have" that is a statement's verb, before an
+       object: "I do it now." -> "I do not do it now.", "She has a car." -> "She does not have
+       a car.", "They had a plan." -> "They did not have a plan."; before another verb it stays
+       an auxiliary ("I do like it.", "He has left."). A question keeps its form with a full
+       stop too: "Do you know." -> "Do you not know." "had better" takes "not" after it: "You
+       had better go." -> "You had better not go."
     3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
     4. Otherwise: "It is not true that ..." before the sentence.
 
@@ -130,10 +138,19 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
             positive = match_case(stem, _aint(sentence, contracted.start(), contracted.end()))
         else:
             positive = match_case(stem, _IRREGULAR_CONTRACTIONS.get(stem.lower(), stem))
-        return sentence[: contracted.start()] + positive + sentence[contracted.end() :]
+        positive_end = contracted.start() + len(positive)
+        return _join_helper_and_verb(
+            sentence[: contracted.start()] + positive + sentence[contracted.end() :],
+            contracted.start(),
+            positive_end,
+        )
     negation = _NOT.search(sentence)
     if negation:
-        return sentence[: negation.start()] + sentence[negation.end() :]
+        positive = sentence[: negation.start()] + sentence[negation.end() :]
+        before = words(positive[: negation.start()])
+        if before and not positive[before[-1][1] : negation.start()].strip():
+            return _join_helper_and_verb(positive, *before[-1])
+        return positive
     if any(sentence[s:e].lower() in NEGATIONS for s, e in words(sentence)):
         return None  # "never", "nobody": one more "not" is a double negative, not the opposite
     auxiliary = _AUXILIARY.search(sentence)
@@ -144,6 +161,14 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
         if _opens_command(sentence, start, end):  # "Do it now." read "Do not it now."
             verb = auxiliary.group()
             return sentence[:start] + match_case(verb, f"do not {verb.lower()}") + sentence[end:]
+        if _is_main_verb(sentence, start, end):  # "I do it now." read "I do not it now."
+            helper, verb = _MAIN_VERB[auxiliary.group().lower()]
+            negative = match_case(auxiliary.group(), f"{helper} not {verb}")
+            return sentence[:start] + negative + sentence[end:]
+        better = re.match(r"\s+(?:better|best)\b", sentence[end:], re.IGNORECASE)
+        if auxiliary.group().lower() == "had" and better:  # "You had better not go."
+            at = end + better.end()
+            return sentence[:at] + " not" + sentence[at:]
         at = _after_question_subject(sentence, start, end)
         contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
         if at == end and contracted and _opens_question(sentence, start, end):
@@ -166,11 +191,17 @@ def _after_question_subject(sentence: str, start: int, end: int) -> int:
     """Where "not" goes for the auxiliary at ``start:end``: after it, or in a question that
     opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
     the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
-    without a parser, where it ends is unknown."""
-    if not _opens_question(sentence, start, end):
-        return end
+    without a parser, where it ends is unknown. After a question word, a pronoun that is only
+    a subject takes it too: "Why do you know?" -> "Why do you not know?" (was "Why do not you
+    know?"); "it" may be an object there ("Who did it?")."""
     following = words(sentence[end:])
-    if following and sentence[end:][following[0][0] : following[0][1]].lower() in _PRONOUNS:
+    if not following:
+        return end
+    pronoun = sentence[end:][following[0][0] : following[0][1]].lower()
+    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
+    if _opens_question(sentence, start, end) and pronoun in _PRONOUNS:
+        return end + following[0][1]
+    if len(before) == 1 and before[0] in _WH_WORDS and pronoun in _SUBJECTS:
         return end + following[0][1]
     return end
 
@@ -181,18 +212,20 @@ def _opens_question(sentence: str, start: int, end: int) -> bool:
     question ('"Is it late?" she asked.') read "Is not it late?". A sentence with no end mark
     that opens with an auxiliary is a question too, as typed into a search box or a chat ("Is
     it late" read "Is not it late"), but for "do" and "have" before anything but a subject
-    pronoun, which open commands ("Do it now", "Have a seat")."""
+    pronoun, which open commands ("Do it now", "Have a seat"). One with a full stop is a
+    question where a pronoun follows its auxiliary ("Do you know.", "Is it late."): "Do not you
+    know." was written."""
     if WORD.search(sentence[:start]) is not None:
         return False
     ending = sentence.rstrip().rstrip(CLOSERS)
     if ending.endswith(("?", "\uff1f", "\u061f")):
         return True
-    if ending.endswith(tuple(STOPS)):
-        return False
-    if sentence[start:end].lower() not in ("do", "have"):
-        return True
     following = WORD.search(sentence, end)
-    return following is not None and following.group().lower() in _SUBJECTS
+    after = "" if following is None else following.group().lower()
+    command = sentence[start:end].lower() in ("do", "have")
+    if ending.endswith(tuple(STOPS)):  # "Do you know." with a full stop is still a question
+        return after in _SUBJECTS or (not command and after in _PRONOUNS)
+    return not command or after in _SUBJECTS
 
 
 def _opens_command(sentence: str, start: int, end: int) -> bool:
@@ -211,9 +244,39 @@ def _opens_command(sentence: str, start: int, end: int) -> bool:
     if following is None:  # "Do." answers "May I?": it stays "Do not."
         return False
     after = following.group().lower()
-    if after in _SUBJECTS:  # "Do you know." with a full stop is still no command
-        return False
     return after in DONE if verb == "do" else after != "been"
+
+
+def _is_main_verb(sentence: str, start: int, end: int) -> bool:
+    """Whether the "do", "does", "did", "have", "has" or "had" at ``start:end`` is the verb of a
+    statement after its subject: a word of ``lexicon.DONE`` follows it ("I do it now.", "They
+    had a meeting."), not a verb ("I do like it.", "He has left."). A question keeps the
+    auxiliary ("Why did the council approve it?" read "Why did not do the council ..."), and
+    so does a "has"/"had" before an adverb ("He has now left.", "You had better go.")."""
+    verb = sentence[start:end].lower()
+    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
+    if verb not in _MAIN_VERB or not before or before[-1] in _WH_WORDS:
+        return False
+    if sentence.rstrip().rstrip(CLOSERS).endswith(("?", "\uff1f", "\u061f")):
+        return False
+    following = WORD.search(sentence, end)
+    if following is None or sentence[end : following.start()].strip():
+        return False
+    after = following.group().lower()
+    return after in DONE and (verb in ("do", "does", "did") or after not in _HAD_ADVERBS)
+
+
+def _join_helper_and_verb(sentence: str, start: int, end: int) -> str:
+    """``sentence`` with the "do", "does" or "did" at ``start:end``, its negation just removed,
+    joined to a "do" or "have" right after it: "Do do it." -> "Do it.", "He does have a car."
+    -> "He has a car." (see ``_HELPER_AND_VERB``); any other sentence as it is."""
+    following = WORD.search(sentence, end)
+    if following is None or sentence[end : following.start()].strip():
+        return sentence
+    verb = _HELPER_AND_VERB.get((sentence[start:end].lower(), following.group().lower()))
+    if verb is None:
+        return sentence
+    return sentence[:start] + match_case(sentence[start:end], verb) + sentence[following.end() :]
 
 
 def negatable_in_place(text: str, verbs: Iterable[tuple[str, str, str]] = VERBS) -> bool:
@@ -241,7 +304,7 @@ def _aint(sentence: str, start: int, end: int) -> str:
     plural = subject in _PLURAL_PRONOUNS or (
         subject not in STOP_WORDS
         and subject.endswith("s")
-        and bool(_inflect().singular_noun(subject))
+        and bool(plural_engine().singular_noun(subject))
     )
     if after[:1] == ["got"]:
         return "have" if plural or subject == "i" else "has"
@@ -326,68 +389,3 @@ def negate(
         return "It is not true that " + _lower_first(sentence, names, lowered)
 
     return splice(text, sites, replace(negated))
-
-
-def number_forms(nouns: Iterable[str] = NOUNS) -> dict[str, str]:
-    """singular -> plural and plural -> singular for each noun, plurals from ``inflect``."""
-    engine = _inflect()
-    forms: dict[str, str] = {}
-    for noun in nouns:
-        if noun.lower() in forms:  # a known form: "cities", given again, would get "citiess"
-            continue
-        plural = engine.plural_noun(noun.lower())
-        if plural and plural != noun.lower():
-            forms[noun.lower()] = plural
-            forms.setdefault(plural, noun.lower())
-    return forms
-
-
-@cache
-def _default_number_forms() -> dict[str, str]:
-    return number_forms()
-
-
-def singular_plural(
-    text: str, count: int, seed: int = 0, forms: dict[str, str] | None = None
-) -> str:
-    """Flip ``count`` listed nouns between singular and plural: "city" <-> "cities".
-
-    ``forms`` maps each form to the other (see :func:`number_forms`); default: the built-in nouns.
-    """
-    forms = _default_number_forms() if forms is None else forms
-    candidates = [(s, e) for s, e in words(text) if text[s:e].lower() in forms]
-    sites = first_sites(candidates, count, generator(text, seed, "singular_plural"))
-    return splice(text, sites, replace(lambda word: match_case(word, forms[word.lower()])))
-
-
-def tense_forms(verbs: Iterable[tuple[str, str, str]] = VERBS) -> dict[str, str]:
-    """past -> present (third person) and present -> past, for each listed verb.
-
-    Base forms are left out: after "did not" or "to" they are not a tense, and many double as
-    nouns ("vote", "plan").
-    """
-    forms: dict[str, str] = {}
-    for _base, present, past in verbs:
-        forms[past] = present
-        forms[present] = past
-    return forms
-
-
-def verb_tense(
-    text: str, count: int, seed: int = 0, verbs: Iterable[tuple[str, str, str]] = VERBS
-) -> str:
-    """Move ``count`` listed verbs between past and present: "approved" <-> "approves".
-
-    A verb right after "has", "was", "been"... is skipped: it is a participle ("has approved"),
-    and turning it into "has approves" is noise rather than a change of tense.
-    """
-    forms = tense_forms(verbs)
-    spans = words(text)
-    candidates = [
-        (s, e)
-        for k, (s, e) in enumerate(spans)
-        if text[s:e].lower() in forms
-        and (k == 0 or text[slice(*spans[k - 1])].lower() not in _PERFECT_OR_PASSIVE)
-    ]
-    sites = first_sites(candidates, count, generator(text, seed, "verb_tense"))
-    return splice(text, sites, replace(lambda word: match_case(word, forms[word.lower()])))

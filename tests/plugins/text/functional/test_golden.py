@@ -612,6 +612,102 @@ def test_a_command_opening_with_do_or_have_takes_do_not(sentence: str, negated: 
     assert F.negate(sentence, 1, 0) == negated
 
 
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Don't do it.", "Do it."),
+        ("Do not do it.", "Do it."),
+        ("Please don't do it.", "Please do it."),
+        ("DON'T DO IT.", "DO IT."),
+        ("Don't have a seat.", "Have a seat."),
+        ("I do not do it now.", "I do it now."),
+        ("He doesn't do it.", "He does it."),
+        ("The mayor does not have a plan.", "The mayor has a plan."),
+        ("They didn't have a meeting.", "They had a meeting."),
+        # a "do" before another verb, or a subject, keeps its place
+        ("Don't come in.", "Do come in."),
+        ("Don't you know?", "Do you know?"),
+    ],
+)
+def test_removing_a_negation_joins_do_to_the_do_or_have_after_it(
+    sentence: str, negated: str
+) -> None:
+    """ "Don't do it." read "Do do it.", "He does not have a car." "He does have a car.": the
+    helper "do" that the negation needed stayed behind it."""
+    assert F.negate(sentence, 1, 0) == negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("I do it now.", "I do not do it now."),
+        ("They do their best.", "They do not do their best."),
+        ("He does it well.", "He does not do it well."),
+        ("He did it.", "He did not do it."),
+        ("I have a dog.", "I do not have a dog."),
+        ("She has a car.", "She does not have a car."),
+        ("They had a meeting.", "They did not have a meeting."),
+        ("The council had the votes.", "The council did not have the votes."),
+        # before a verb or an adverb it is an auxiliary
+        ("I do like it.", "I do not like it."),
+        ("He has left.", "He has not left."),
+        ("He has now left.", "He has not now left."),
+        ("You had better go.", "You had better not go."),
+        ("We had best leave.", "We had best not leave."),
+    ],
+)
+def test_do_or_have_as_a_statement_s_verb_takes_do_not(sentence: str, negated: str) -> None:
+    """ "I do it now." read "I do not it now.", "She has a car." "She has not a car.": "not" went
+    after the verb as if it were an auxiliary. Negating again gives the sentence back."""
+    assert F.negate(sentence, 1, 0) == negated
+    if "now left" not in sentence:
+        assert F.negate(negated, 1, 0) == sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Why do you know?", "Why do you not know?"),
+        ("What did they say?", "What did they not say?"),
+        ("Where is she", "Where is she not"),
+        ("Why is the mayor late?", "Why is not the mayor late?"),  # the subject's end is unknown
+    ],
+)
+def test_a_question_word_s_auxiliary_takes_not_after_a_subject_pronoun(
+    sentence: str, negated: str
+) -> None:
+    """ "Why do you know?" read "Why do not you know?"."""
+    assert F.negate(sentence, 1, 0) == negated
+    assert F.negate(negated, 1, 0) == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Why did the council approve it?", "So did the mayor win it?"]
+)
+def test_a_question_s_do_stays_its_auxiliary(sentence: str) -> None:
+    """A "do" before a question's subject is no verb with an object: "... did not do the
+    council approve it?" must not be written."""
+    assert "not do" not in F.negate(sentence, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Do you know.", "Do you not know."),
+        ("Did you do it.", "Did you not do it."),
+        ("Is it late.", "Is it not late."),
+        ("Has he left.", "Has he not left."),
+        ("Do it now.", "Do not do it now."),  # "it" after "do": a command
+    ],
+)
+def test_a_question_with_a_full_stop_gets_not_after_its_pronoun(
+    sentence: str, negated: str
+) -> None:
+    """ "Do you know." read "Do not you know.": only "?" or no end mark made a question."""
+    assert F.negate(sentence, 1, 0) == negated
+    assert F.negate(negated, 1, 0) == sentence
+
+
 def test_y_all_takes_are() -> None:
     assert F.negate("Y'all ain't ready.", 1, 0) == "Y'all are ready."
 
