@@ -252,7 +252,24 @@ def _unknown_key_reason(reason: str) -> str | None:
     close = difflib.get_close_matches(word, allowed, n=1)
     hint = f" (did you mean '{where}{close[0]}'?)" if close else ""
     kind = "trainer" if where else "top-level"
-    return f"unknown key '{where}{word}'{hint}; allowed {kind} keys: {', '.join(allowed)}"
+    from_file = not reason.startswith("unrecognized arguments")  # not a flag typed
+    other = OTHER_FILES.get(word, "") if from_file and not where else ""
+    return f"unknown key '{where}{word}'{hint}; allowed {kind} keys: {', '.join(allowed)}{other}"
+
+
+OTHER_FILES = {
+    **dict.fromkeys(
+        ("discover", "mitigate", "rediscover", "out"),
+        " (this is a loop config: run it with ffade loop --config FILE)",
+    ),
+    **dict.fromkeys(
+        ("regions", "default"),
+        " (this is a priorities file: apply it with ffade feedback RUN_DIR --from FILE)",
+    ),
+}
+"""Top-level keys of configs/ files that are not ``ffade fit`` configs (configs/loop_*.yaml,
+configs/feedback_*.yaml): every one sits beside the fit configs, so give it to the command that
+reads it."""
 
 
 PLUGIN_KEYS = ("target", "dataset", "reward", "concepts")

@@ -204,3 +204,32 @@ def test_one_list_entry_in_the_dot_form_gets_the_same_line(tmp_path) -> None:
             "command line; give the whole list (--model.init_args.task.concepts='[...]') or put "
             "it in a second --config"
         ), line
+
+
+def test_a_loop_config_or_priorities_file_given_to_fit_names_the_command_that_reads_it(
+    tmp_path,
+) -> None:
+    """configs/loop_*.yaml and configs/feedback_*.yaml sit beside the fit configs; ``ffade fit
+    --config configs/loop_digits.yaml`` said only "unknown key 'discover'" and listed fit's keys,
+    not that the file is ``ffade loop``'s (or ``ffade feedback --from``'s). A flag typed on the
+    command line is no such file and gets no such hint."""
+    from tests.helpers import REPO, ffade_in_process
+
+    configs = REPO / "configs"
+    for name, word, command in (
+        ("loop_digits", "discover", "ffade loop --config FILE"),
+        ("loop_text", "discover", "ffade loop --config FILE"),
+        ("feedback_digits", "regions", "ffade feedback RUN_DIR --from FILE"),
+        ("feedback_t2i", "regions", "ffade feedback RUN_DIR --from FILE"),
+    ):
+        config = str(configs / f"{name}.yaml")
+        done = ffade_in_process("fit", "--config", config, "--print_config", cwd=tmp_path)
+        assert done.returncode == 2, (name, done.stderr)
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(f"ffade: error: unknown key '{word}'"), line
+        assert line.endswith(f"{command})"), line
+    config = str(configs / "quickstart.yaml")
+    done = ffade_in_process("fit", "--config", config, "--regions", "3", cwd=tmp_path)
+    assert done.returncode == 2 and "unknown key 'regions'" in done.stderr, done.stderr
+    assert "priorities file" not in done.stderr
+    assert not (tmp_path / "runs").exists()
