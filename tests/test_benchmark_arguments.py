@@ -264,6 +264,7 @@ def test_grid_rates_count_the_coverage_probes_the_loop_evaluated(benchmark, tmp_
     ("script", "says"),
     [  # --help showed the docstring's first line only: not its commands, nor what it prints
         ("coverage.py", "python benchmarks/coverage.py --task synthetic --seeds 20"),
+        ("discovery.py", "default synthetic"),  # --task's default was nowhere in --help
         ("scaling.py", "states_exponent: X"),
         ("target_speed.py", "python benchmarks/target_speed.py --no-compile"),
         ("big_run.py", "python benchmarks/big_run.py --budget 50000"),
