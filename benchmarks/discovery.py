@@ -622,7 +622,12 @@ def main() -> None:
     parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--task", choices=sorted(TASKS), default="synthetic")
+    parser.add_argument(
+        "--task",
+        choices=sorted(TASKS),
+        default="synthetic",
+        help="the grid and target to search, default synthetic",
+    )
     parser.add_argument("--seeds", type=positive_int, help="default 3 (5 for --task regions)")
     parser.add_argument(
         "--explorers",

@@ -7,6 +7,7 @@ the usage."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -41,3 +42,25 @@ def at_least(least: int) -> Callable[[str], int]:
 
 positive_int = at_least(1)
 """A whole number of at least 1: a count of seeds, of steps, of evaluations."""
+
+
+BENCHMARKS = "discovery.py, coverage.py, scaling.py, target_speed.py or big_run.py"
+"""The scripts in benchmarks/ that measure something, as README.md's Benchmarks lists them."""
+
+
+def not_a_benchmark(docstring: str) -> NoReturn:
+    """Ends a helper module run as a script (this one, temporary_runs.py). Run so, it once
+    printed nothing and exited 0, ``--help`` included, as if it had measured something: now
+    ``--help`` says what it is, exit 0, and anything else is one line naming the benchmarks,
+    exit 2."""
+    parser = ArgumentParser(
+        description=f"{docstring}\n\nIt measures nothing: a module the benchmarks import, not one "
+        f"of them.\nRun {BENCHMARKS} (README.md's Benchmarks).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.parse_args(sys.argv[1:])
+    parser.error(f"a module the benchmarks import, not a benchmark: run {BENCHMARKS}")
+
+
+if __name__ == "__main__":
+    not_a_benchmark(__doc__)

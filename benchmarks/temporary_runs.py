@@ -6,6 +6,11 @@ once ended it at once, without a word: its forked child ran on, its temporary fo
 
 from __future__ import annotations
 
+# before Lightning (torch): ffade's import takes back, as the process ends, the empty
+# $TMPDIR/torchinductor_<user> folder torch's import makes, should this module run as a script
+import ffade  # noqa: F401
+
+# isort: split
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,3 +56,9 @@ def temporary_runs(parser: argparse.ArgumentParser) -> Iterator[None]:
         interrupted(parser)
     finally:
         TEMPORARY_RUNS.reset(token)
+
+
+if __name__ == "__main__":
+    from one_line_errors import not_a_benchmark  # beside this script
+
+    not_a_benchmark(__doc__)

@@ -264,6 +264,7 @@ def test_grid_rates_count_the_coverage_probes_the_loop_evaluated(benchmark, tmp_
     ("script", "says"),
     [  # --help showed the docstring's first line only: not its commands, nor what it prints
         ("coverage.py", "python benchmarks/coverage.py --task synthetic --seeds 20"),
+        ("discovery.py", "default synthetic"),  # --task's default was nowhere in --help
         ("scaling.py", "states_exponent: X"),
         ("target_speed.py", "python benchmarks/target_speed.py --no-compile"),
         ("big_run.py", "python benchmarks/big_run.py --budget 50000"),
@@ -539,8 +540,38 @@ def test_a_benchmark_leaves_no_empty_torchinductor_folder(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("script", ["one_line_errors.py", "temporary_runs.py"])
+def test_a_helper_module_run_as_a_script_says_it_is_no_benchmark(monkeypatch, capsys, script):
+    """benchmarks/ lists these two beside the benchmarks; run, they printed nothing and exited 0,
+    ``--help`` included, as if they had measured something."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # as python puts the script's folder
+    monkeypatch.setattr(sys, "argv", [script])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / script), run_name="__main__")
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"{script}: error: a module the benchmarks import, not a benchmark: run discovery.py, "
+        "coverage.py, scaling.py, target_speed.py or big_run.py"
+    ]
+    monkeypatch.setattr(sys, "argv", [script, "--help"])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(REPO / "benchmarks" / script), run_name="__main__")
+    assert exited.value.code == 0
+    assert "It measures nothing: a module the benchmarks import" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
-    "script", ["discovery.py", "scaling.py", "big_run.py", "coverage.py", "target_speed.py"]
+    "script",
+    [
+        "discovery.py",
+        "scaling.py",
+        "big_run.py",
+        "coverage.py",
+        "target_speed.py",
+        "temporary_runs.py",  # runnable too: it says it is no benchmark
+    ],
 )
 def test_every_benchmark_imports_ffade_before_torch(script) -> None:
     """The first import after ``__future__``'s is ffade's, which registers the folder's removal
