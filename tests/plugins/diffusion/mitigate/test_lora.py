@@ -17,7 +17,6 @@ import pytest
 import torch
 import yaml
 from diffusers import DiffusionPipeline
-from diffusers.utils import convert_state_dict_to_diffusers
 from ffade_diffusion.mitigate import DiffusionLoRAFineTuner
 from ffade_diffusion.mitigate.adapters import check_rank, lora_fingerprint
 from ffade_diffusion.mitigate.images import SHIPPED_DIGITS, read_class_images
@@ -26,7 +25,6 @@ from ffade_diffusion.targets.loading import fingerprint
 from ffade_diffusion.tiny.digits import DIGIT_WORDS, digit_images
 from lightning.pytorch import Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
-from peft.utils import get_peft_model_state_dict
 from PIL import Image
 
 from ffade import registry
@@ -37,6 +35,7 @@ from ffade.explore.run import discover
 from ffade.feedback.command import feedback_from_file
 from ffade.model_arguments import check_model_arguments
 from tests.helpers import REPO, ffade, fine_tuned
+from tests.plugins.diffusion.mitigate.first_fix import save_first_fix
 
 SMALL = {"guard_pairs": 6, "batch_size": 4, "eval_batch_size": 8, "max_finetune_inputs": 4}
 
@@ -587,17 +586,7 @@ def test_a_run_on_a_target_with_a_lora_already_loaded_is_refused_in_one_line(
     """Fixing a rediscovery run (its target loads the first fix's ``lora_weights``) added a new
     adapter, which diffusers makes the only active one: the guard's "before" measured the model
     without the first fix, and ``fixed_target`` named only the new LoRA, silently dropping it."""
-    from peft import LoraConfig
-
-    pipeline = DiffusionPipeline.from_pretrained(tiny_pipeline)
-    pipeline.unet.add_adapter(
-        LoraConfig(r=2, init_lora_weights="gaussian", target_modules=["to_q", "to_v"])
-    )
-    first = tmp_path / "first_fix"
-    type(pipeline).save_lora_weights(
-        save_directory=str(first),
-        unet_lora_layers=convert_state_dict_to_diffusers(get_peft_model_state_dict(pipeline.unet)),
-    )
+    first = save_first_fix(tiny_pipeline, tmp_path / "first_fix")
     task = _task(tiny_pipeline)
     task["target"]["args"]["lora_weights"] = str(first)
     run = _discover(task, tmp_path)

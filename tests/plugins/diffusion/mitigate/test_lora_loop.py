@@ -10,16 +10,14 @@ import pytest
 import torch
 import yaml
 from diffusers import DiffusionPipeline
-from diffusers.utils import convert_state_dict_to_diffusers
 from ffade_diffusion.mitigate.adapters import LORA_MODULES
 from ffade_diffusion.targets.pipeline import BUNDLED_T2I
-from peft import LoraConfig
-from peft.utils import get_peft_model_state_dict
 
 from ffade.cli import main
 from ffade.loop_config import read_loop_config
 from ffade.loop_kinds import check_target_trainable
 from tests.helpers import REPO
+from tests.plugins.diffusion.mitigate.first_fix import save_first_fix
 
 
 def _loop(root: Path, discover: Path, mitigate: Path) -> Path:
@@ -47,15 +45,7 @@ def test_a_target_with_a_lora_loaded_stops_the_loop_before_the_discovery(
 ) -> None:
     """A loop on a fixed target (its discover config loads the first fix's ``lora_weights``)
     searched for minutes, took the feedback, and only then the fine-tune refused it."""
-    pipeline = DiffusionPipeline.from_pretrained(BUNDLED_T2I)
-    pipeline.unet.add_adapter(
-        LoraConfig(r=2, init_lora_weights="gaussian", target_modules=["to_q", "to_v"])
-    )
-    first = tmp_path / "first_fix"
-    type(pipeline).save_lora_weights(
-        save_directory=str(first),
-        unet_lora_layers=convert_state_dict_to_diffusers(get_peft_model_state_dict(pipeline.unet)),
-    )
+    first = save_first_fix(BUNDLED_T2I, tmp_path / "first_fix")
 
     def load_first(init_args: dict) -> None:
         init_args["task"]["target"]["args"]["lora_weights"] = str(first)
