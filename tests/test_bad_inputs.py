@@ -305,6 +305,15 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.enable_progress_bar", "2"],
         "error: trainer.enable_progress_bar must be true, false or null, got 2",
     ),
+    # a key checked against [0, 1] said YAML's .nan as "must be in [0, 1], got nan", the
+    # command line's nan as "must be a finite number, got nan": one wording, as above
+    **{
+        f"gamma_{name}": (
+            ["fit", "--config", "{config}", f"--model.init_args.gamma={value}"],
+            f"error: model.init_args.gamma must be a finite number, got {value.strip('.')}",
+        )
+        for name, value in [("yaml_nan", ".nan"), ("yaml_inf", ".inf")]
+    },
     "max_epochs_zero": (
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
@@ -982,6 +991,11 @@ MITIGATION_CASES: dict[str, tuple[str, Any, str]] = {
         "learning_rate",
         "",
         "model.init_args.learning_rate: expected float, got an empty string",
+    ),
+    "clean_share_nan": (  # was "must be in [0, 1) (the share of ...), got nan"
+        "clean_share",
+        float("nan"),
+        "error: model.init_args.clean_share must be a finite number, got nan",
     ),
     "keep_others_maybe": (  # was "model.init_args.keep_others: expected bool, got maybe"
         "keep_others",
