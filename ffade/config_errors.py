@@ -22,6 +22,7 @@ from ffade.rng import seed_reason
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.written import as_written
 
+_NONE_TYPE = "<class 'NoneType'>"
 _NOISE = (
     "Given value",
     "Subtypes:",
@@ -63,6 +64,12 @@ def config_error_line(message: str) -> str:
         keys[-1] = keys[-1].replace('"', '"model.init_args.', 1)  # the key as a user types it
     if infinite and keys:  # "inf" said as a YAML .inf is (docs quote that line), not in two ways
         return f"{keys[-1].split(chr(34))[1]} must be a finite number, got {infinite.group(1)}"
+    boolean = re.fullmatch(r"expected bool, got (.*)", reason)  # "true", not Python's "bool"
+    if boolean and keys:  # as ffade's own checks say it (task.only_passing_inputs, keep_others)
+        own = message.rpartition("Parser key")[2]  # the key's own union, not the model's
+        null = re.search(rf"Subtypes: \[.*{_NONE_TYPE}", own)  # Lightning's Optional[bool]
+        allowed = "true, false or null" if null else "true or false"
+        return f"{keys[-1].split(chr(34))[1]} must be {allowed}, got {boolean.group(1)}"
     reason = choices_reason(reason, message) or reason  # "Expected a typing.Literal[...]"
     hinted = _colon_hint(reason)  # '{high:0}': the space it lacks, not the dict it looks like
     if hinted == reason and keys[-1:] == [START_STATE] and reason.startswith("expected dict"):

@@ -301,6 +301,7 @@ def require_within(low: float, high: float, **init_args: float) -> None:
     """Refuse a LightningModule's argument outside [low, high] (NaN too): a rate, a share, a
     probability that would otherwise run and quietly mean nothing."""
     for key, value in init_args.items():
+        _require_finite(key, value)  # YAML's .nan said as the command line's nan is
         if not (is_number(value) and low <= value <= high):  # null: not Python's TypeError
             raise _refused(key, f"in [{low}, {high}]", value)
 
@@ -308,6 +309,7 @@ def require_within(low: float, high: float, **init_args: float) -> None:
 def require_share(key: str, value: object, meaning: str, *, one: bool = True) -> None:
     """Refuse a LightningModule's share outside [0, 1] (``one=False``: [0, 1)), NaN and null
     too, in one line that says what the share is (a null reached ``<=`` as Python's TypeError)."""
+    _require_finite(key, value)  # YAML's .nan said as the command line's nan is
     if not (is_number(value) and 0 <= value <= 1 and (one or value < 1)):
         raise _refused(key, f"in [0, {'1]' if one else '1)'} ({meaning})", value)
 

@@ -91,7 +91,10 @@ class BudgetProgressBar(TQDMProgressBar):
         self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
         evaluator = getattr(pl_module, "evaluator", None)
-        if evaluator is None:
+        if evaluator is None:  # a fine-tune resumed mid-epoch skips on_train_epoch_start, which
+            bar = self.train_progress_bar  # sets the total: its first epoch showed "35/?"
+            if bar.total is None and self.total_train_batches != float("inf"):
+                bar.total = int(self.total_train_batches)
             return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
         bar = self.train_progress_bar
         if bar.total != evaluator.budget:  # a resumed run skips on_train_epoch_start

@@ -295,6 +295,25 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
             ("minus_inf", "-inf", "-inf"),
         ]
     },
+    # a boolean said as ffade's own checks say one (task.only_passing_inputs from Python), not
+    # jsonargparse's "expected bool, got maybe"; Lightning's Optional[bool] takes null too
+    "only_passing_inputs_text": (
+        ["fit", "--config", "{config}", "--model.init_args.task.only_passing_inputs", "maybe"],
+        "error: model.init_args.task.only_passing_inputs must be true or false, got maybe",
+    ),
+    "enable_progress_bar_number": (
+        ["fit", "--config", "{config}", "--trainer.enable_progress_bar", "2"],
+        "error: trainer.enable_progress_bar must be true, false or null, got 2",
+    ),
+    # a key checked against [0, 1] said YAML's .nan as "must be in [0, 1], got nan", the
+    # command line's nan as "must be a finite number, got nan": one wording, as above
+    **{
+        f"gamma_{name}": (
+            ["fit", "--config", "{config}", f"--model.init_args.gamma={value}"],
+            f"error: model.init_args.gamma must be a finite number, got {value.strip('.')}",
+        )
+        for name, value in [("yaml_nan", ".nan"), ("yaml_inf", ".inf")]
+    },
     "max_epochs_zero": (
         ["fit", "--config", "{config}", "--trainer.max_epochs", "0"],  # was exit 0, no summary
         "trainer.max_epochs 0 trains nothing",
@@ -973,6 +992,16 @@ MITIGATION_CASES: dict[str, tuple[str, Any, str]] = {
         "",
         "model.init_args.learning_rate: expected float, got an empty string",
     ),
+    "clean_share_nan": (  # was "must be in [0, 1) (the share of ...), got nan"
+        "clean_share",
+        float("nan"),
+        "error: model.init_args.clean_share must be a finite number, got nan",
+    ),
+    "keep_others_maybe": (  # was "model.init_args.keep_others: expected bool, got maybe"
+        "keep_others",
+        "maybe",
+        "error: model.init_args.keep_others must be true or false, got maybe",
+    ),
 }
 
 
@@ -981,7 +1010,7 @@ def test_mitigation_configs(case: str, files, tmp_path: Path, capsys) -> None:
     """configs/mitigate_digits.yaml (t2i_mitigate.yaml for its own keys) with one key of the
     fine-tuner's given a bad value."""
     key, value, fragment = MITIGATION_CASES[case]
-    name = "t2i_mitigate" if key == "class_images" else "mitigate_digits"
+    name = "t2i_mitigate" if key in ("class_images", "keep_others") else "mitigate_digits"
     data = yaml.safe_load((Path(__file__).parents[1] / f"configs/{name}.yaml").read_text())
     data["model"]["init_args"]["run"] = str(files["finished"])
     data["model"]["init_args"][key] = value

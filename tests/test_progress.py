@@ -367,3 +367,37 @@ def test_a_progress_bar_of_ones_own_replaces_ffades(tmp_path: Path) -> None:
     shown = result.stdout + result.stderr  # Lightning's own bar draws on stdout
     assert "Epoch 0" in shown and "evaluations: 100%" not in shown, shown
     assert "run: " in result.stdout
+
+
+class SixBatches(Fitter):
+    def train_dataloader(self) -> torch.utils.data.DataLoader:
+        return torch.utils.data.DataLoader(torch.ones(6, 1), batch_size=1)
+
+
+class _SavedAndKilledAtStep3(Callback):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_train_batch_end(self, trainer: Trainer, *args) -> None:
+        if trainer.global_step == 3:  # mid-epoch, as a Ctrl-C'd fine-tune's last.ckpt is
+            trainer.save_checkpoint(self.path)
+            raise RuntimeError("killed")
+
+
+def test_a_fine_tune_resumed_mid_epoch_shows_its_epochs_total(tmp_path: Path, capsys) -> None:
+    """Lightning skips on_train_epoch_start when it resumes mid-epoch, and that hook sets the
+    bar's total: a resumed fine-tune's first epoch showed 'Epoch 0: | | 35/?' though its data
+    has a length."""
+    quiet = {"enable_model_summary": False, "logger": False, "enable_checkpointing": False}
+    ckpt = tmp_path / "mid.ckpt"
+    first = Trainer(
+        max_epochs=1, callbacks=[BudgetProgressBar(), _SavedAndKilledAtStep3(ckpt)], **quiet
+    )
+    with pytest.raises(RuntimeError, match="killed"):
+        first.fit(SixBatches())
+    capsys.readouterr()
+    resumed = Trainer(max_epochs=1, callbacks=[BudgetProgressBar()], **quiet)
+    resumed.fit(SixBatches(), ckpt_path=ckpt)
+    err = capsys.readouterr().err
+    epochs = [line for line in err.splitlines() if line.startswith("Epoch")]
+    assert len(epochs) == 1 and "| 6/6 [" in epochs[0], err

@@ -315,7 +315,7 @@ def mitigate(
     runs_before = entries(runs)
     as_it_was = FeedbackFiles.of(run.dir) if apply else None
     if apply:
-        hint = "pass redo=True to replace them, or priorities=None to fix what it holds"
+        hint = "pass redo=True to replace {them}, or priorities=None to fix what it holds"
         try:
             with one_read_per_log():  # the slices and the pictures' worst failures: one read
                 applied = feedback_from_file(

@@ -41,8 +41,9 @@ from ffade.log_bars import bar_for
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.regions import Region
 
-REDO_HINT = "add --redo to replace them, or --out FILE to save these elsewhere"
-"""How ``ffade feedback --from`` replaces answers saved earlier; see :func:`feedback_from_file`."""
+REDO_HINT = "add --redo to replace {them}, or --out FILE to save these elsewhere"
+"""How ``ffade feedback --from`` replaces answers saved earlier; see :func:`feedback_from_file`.
+``{them}`` agrees with how many the file holds ("holds 1 answer ...; add --redo to replace it")."""
 
 
 SLICES_HINT = "give --slices regions"
@@ -115,7 +116,8 @@ def feedback_from_file(
     Example pictures are made for the prioritized regions only (``pictures``; default 8 each).
     ``out`` may hold answers already, a person's perhaps: unless ``redo``, they are replaced
     only if the file gives each of them the same priority again (a command run twice), and
-    otherwise refused in one line ending with ``redo_hint``, how to replace them.
+    otherwise refused in one line ending with ``redo_hint``, how to replace them (its ``{them}``
+    becomes "it" for one answer).
 
     A run with no slice to review (no failure, or rules too thin to name) saves a file with no
     priorities, as ``ffade feedback`` without ``--from`` does; the caller says why
@@ -212,8 +214,10 @@ def _keep_other_answers(out: Path, fresh: Feedback, new: dict[str, str], hint: s
         saved = read_feedback(out, fresh.run)
     except FfadeError as error:  # damaged, or edited by hand: it may still hold answers
         raise FfadeError(
-            f"{out} is there but its answers cannot be read ({error}); {hint}"
+            f"{out} is there but its answers cannot be read ({error}); {hint.format(them='them')}"
         ) from None
+    them = "it" if len(saved.regions) == 1 else "them"  # "holds 1 answer ...; replace it"
+    hint = hint.format(them=them)
     run = Path(fresh.run).resolve()
     inside = out.resolve().parent == run  # a run's own file, even if the run was moved
     if saved.regions and not inside and Path(saved.run).resolve() != run:

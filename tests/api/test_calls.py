@@ -477,9 +477,10 @@ def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mod
     with pytest.raises(ffade.FfadeError) as error:
         ffade.mitigate(run, low, max_epochs=1, save_dir=tmp_path, **small)
     answers = f"{len(run.rules)} answer{'s' if len(run.rules) != 1 else ''}"
+    them = "it" if len(run.rules) == 1 else "them"
     assert str(error.value) == (
         f"{feedback} holds other priorities: 1 of its {answers} would change "
-        f"(first: {run.rules[0]['id']} high -> low); pass redo=True to replace them, or "
+        f"(first: {run.rules[0]['id']} high -> low); pass redo=True to replace {them}, or "
         "priorities=None to fix what it holds"
     )
     assert (feedback.read_bytes(), mine.read_bytes()) == before

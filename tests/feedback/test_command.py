@@ -301,7 +301,7 @@ def test_from_file_never_replaces_answers_about_another_run(
     assert code == 2 and out == "" and answers.read_bytes() == before
     assert err.strip() == (
         f"ffade: error: {answers} holds 1 answer about run {run}, not {other}; add --redo to "
-        "replace them, or --out FILE to save these elsewhere"
+        "replace it, or --out FILE to save these elsewhere"  # one answer: "it", not "them"
     )
     code, _, err = in_process("feedback", str(other), *options, "--redo")
     assert code == 0, err

@@ -235,3 +235,4 @@ def test_from_never_saves_over_answers_a_session_saved_while_it_drew(
         "feedback", str(run), "--from", str(priorities), "--slices", "regions", "--no-examples"
     )
     assert code == 2 and "holds other priorities: 1 of its 1 answer would change" in err
+    assert "add --redo to replace it, or" in err  # one answer: "it", not "them"
