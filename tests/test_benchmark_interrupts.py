@@ -179,6 +179,7 @@ def sigterm_once_it_evaluates(command: list[str], tmp_path) -> tuple[int, str]:
     return bench.returncode, err
 
 
+@pytest.mark.slow
 def test_scaling_sigterm_says_once_that_nothing_was_kept(tmp_path) -> None:
     """SIGTERM to scaling.py ended it at once without a word (status -15), its forked child
     left running on, its temporary run folder behind."""

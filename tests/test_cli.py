@@ -48,6 +48,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
         assert fragment in errors[0], errors[0]
 
 
+@pytest.mark.slow
 def test_fit_leaves_a_complete_run_directory(tmp_path: Path) -> None:
     config = write_config(tmp_path / "c.yaml", budget=120)
     result = ffade("fit", "--config", str(config))
@@ -412,7 +413,9 @@ def test_an_invalid_evaluation_is_one_ffade_warning_line(tmp_path: Path) -> None
     assert f"\n{counts}, invalid: {summary['invalid']}\n" in report.stdout, report.stderr[-2000:]
 
 
-@pytest.mark.parametrize("option", ["error::UserWarning", "error"])
+@pytest.mark.parametrize(
+    "option", ["error::UserWarning", pytest.param("error", marks=pytest.mark.slow)]
+)
 def test_a_warning_made_an_error_is_one_ffade_error_line(option: str, tmp_path: Path) -> None:
     """README: ``python -W error`` makes the invalid evaluation's warning an error that ends the
     run (summary.json: failed). It ended in a Python traceback above "ffade: the run failed",

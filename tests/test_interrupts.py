@@ -64,6 +64,7 @@ class Slow(SyntheticTarget):
 """
 
 
+@pytest.mark.slow
 def test_sigterm_while_a_run_loads_its_model_stops_it_as_ctrl_c_does(tmp_path) -> None:
     """README, Resuming a run: SIGTERM stops a run with a line naming its directory, status
     'interrupted'. Before Lightning held SIGTERM (a model loading, a fine-tune's first guard
@@ -119,7 +120,9 @@ sys.exit(ffade.cli.main(sys.argv[2:]))
         ("ffade.cli:_main", ["--help"]),
         # in a library's import: a KeyboardInterrupt there was swallowed (the command went on,
         # "file not found") or left numpy half loaded (a RecursionError's traceback)
-        ("numpy:<module>", ["fit", "--config", "c.yaml"]),
+        pytest.param(  # seconds in its own process; the check below covers numpy's import
+            "numpy:<module>", ["fit", "--config", "c.yaml"], marks=pytest.mark.slow
+        ),
         pytest.param(  # numpy's import stopped deeper in: its own process for seconds
             "numpy._core.overrides:<module>", ["fit", "--config", "c.yaml"], marks=pytest.mark.slow
         ),

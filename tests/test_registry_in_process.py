@@ -79,6 +79,7 @@ class Halved(MarginReward):
     """A reward a script passes to ffade.discover: registered for that process only."""
 
 
+@pytest.mark.slow
 def test_a_rerun_of_an_in_process_plugins_config_says_why_it_is_unknown(tmp_path) -> None:
     """A new process rerunning the config.yaml of a run that used an in-process plugin said only
     "unknown reward 'halved'; known rewards: ...": not why, nor how to rerun it."""

@@ -417,6 +417,7 @@ def test_a_run_stopped_by_ctrl_c_gives_the_callers_signal_handlers_back(tmp_path
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_mitigate_trains_the_users_module_in_place_and_hands_it_back_in_eval_mode(
     tmp_path: Path,
 ) -> None:

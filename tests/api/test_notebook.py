@@ -118,6 +118,7 @@ print(run.summary["evaluations"])
 """
 
 
+@pytest.mark.slow
 def test_no_ipywidgets_warning_in_a_kernel_without_ipywidgets(tmp_path: Path) -> None:
     """tqdm.auto, which Lightning's import of torchmetrics imports through transformers, said
     "TqdmWarning: IProgress not found. Please update jupyter and ipywidgets" under the first

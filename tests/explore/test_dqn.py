@@ -265,6 +265,7 @@ def test_a_resumed_run_makes_the_same_decisions(tmp_path: Path, mode: str) -> No
     assert resumed.stop_reason == whole.stop_reason
 
 
+@pytest.mark.slow
 def test_an_unbuilt_dqn_reaches_a_spawned_process() -> None:
     """docs/scale.md: ``--trainer.strategy ddp_spawn`` hands the module to processes it spawns.
     A torch.Generator made in ``__init__`` pickled as a shared-memory tensor that the child
