@@ -10,10 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from ffade_text.functional._clauses import (
+    MAIN_VERB,
+    NEGATIVE_AUXILIARIES,
+    PLURAL_PRONOUNS,
+    after_question_subject,
+    contracts_in_wh_question,
+    is_main_verb,
+    opens_command,
+    opens_question,
+)
 from ffade_text.functional._spans import (
-    CLOSERS,
     SENTENCE,
-    STOPS,
     WORD,
     first_sites,
     generator,
@@ -25,7 +33,6 @@ from ffade_text.functional._spans import (
 from ffade_text.functional.inflection import plural_engine
 from ffade_text.functional.lexicon import (
     AUXILIARIES,
-    DONE,
     NEGATIONS,
     NOUNS,
     OPENERS,
@@ -52,36 +59,12 @@ _AUXILIARY = re.compile(
 )
 """The first auxiliary; "am" after a number is the time of day ("at 9 am"), not "I am"."""
 _IRREGULAR_CONTRACTIONS = {"wo": "will", "ca": "can", "sha": "shall", "need": "need to"}
-_PLURAL_PRONOUNS = {"you", "we", "they", "these", "those", "y'all", "y’all"}
-_PRONOUNS = {"i", "he", "she", "it", "there", "this", "that"} | _PLURAL_PRONOUNS
-_SUBJECTS = {"i", "you", "he", "she", "we", "they"}
-"""Pronouns that are only ever subjects: after "do" or "have" they make a question ("Do you
-know"), where "Do it now" is a command."""
 _ENGLISH_NEGATIONS = NEGATIONS - {"no"}
 """Negations no other language the prefix rule is for spells so ("no" is Spanish and Italian
 too): a sentence with one is English, negated whole on purpose."""
-_NEGATIVE_AUXILIARIES = {
-    aux: f"{aux}n't" for aux in ("is", "are", "was", "were", "would", "could", "should", "must")
-} | {
-    "has": "hasn't", "have": "haven't", "had": "hadn't", "does": "doesn't", "do": "don't",
-    "did": "didn't", "will": "won't", "can": "can't", "shall": "shan't", "might": "mightn't",
-}  # fmt: skip
-"""What an auxiliary opening a question becomes before a subject longer than a pronoun: "Isn't
-the mayor late?". "may" has none in use; it keeps "not" after it."""
-_MAIN_VERB = {
-    "do": ("do", "do"), "does": ("does", "do"), "did": ("did", "do"),
-    "have": ("do", "have"), "has": ("does", "have"), "had": ("did", "have"),
-}  # fmt: skip
-"""A "do" or "have" that is a sentence's verb, not its auxiliary ("I do it now.", "She has a
-car."), and the helper and verb its negation takes: "I do not do it now.", "She does not have a
-car." ("not" after it read "I do not it now.", "She has not a car.")."""
-_HELPER_AND_VERB = {pair: verb for verb, pair in _MAIN_VERB.items()}
+_HELPER_AND_VERB = {pair: verb for verb, pair in MAIN_VERB.items()}
 """Removing a negation joins them back: "I do not do it now." -> "I do it now.", "Don't have a
 seat." -> "Have a seat." ("I do do it now." and "Do have a seat." were written)."""
-_HAD_ADVERBS = {"so", "as", "well", "better", "again", "now", "more", "less"}
-"""Words of ``lexicon.DONE`` that after "has" or "had" start no object: "He has now left.",
-"You had better go." keep "has"/"had" an auxiliary."""
-_WH_WORDS = {"why", "what", "when", "where", "who", "whom", "whose", "which", "how"}
 _APOSTROPHE = re.compile("['’]")
 _COMMON_NOUNS = frozenset(noun.lower() for noun in NOUNS)
 
@@ -131,6 +114,10 @@ def negate_sentence(
 
 def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> str | None:
     """The sentence negated by rule 1, 2 or 3 of :func:`negate_sentence`; None if none applies."""
+    verbs = tuple(verbs)
+    tagged = _flip_tag_question(sentence, verbs)
+    if tagged is not None:
+        return tagged
     contracted = _CONTRACTED.search(sentence)
     if contracted:
         stem = contracted.group(1)
@@ -158,122 +145,97 @@ def _negate_in_place(sentence: str, verbs: Iterable[tuple[str, str, str]]) -> st
         start, end = auxiliary.span()
         if _APOSTROPHE.search(auxiliary.group()):  # "I'm" holds its subject: "I'm not late?"
             return sentence[:end] + " not" + sentence[end:]
-        if _opens_command(sentence, start, end):  # "Do it now." read "Do not it now."
+        if opens_command(sentence, start, end):  # "Do it now." read "Do not it now."
             verb = auxiliary.group()
             return sentence[:start] + match_case(verb, f"do not {verb.lower()}") + sentence[end:]
-        if _is_main_verb(sentence, start, end):  # "I do it now." read "I do not it now."
-            helper, verb = _MAIN_VERB[auxiliary.group().lower()]
+        pasts = {past for _, _, past in verbs}
+        if is_main_verb(sentence, start, end, pasts):  # "I do it now." read "I do not it now."
+            helper, verb = MAIN_VERB[auxiliary.group().lower()]
             negative = match_case(auxiliary.group(), f"{helper} not {verb}")
             return sentence[:start] + negative + sentence[end:]
         better = re.match(r"\s+(?:better|best)\b", sentence[end:], re.IGNORECASE)
         if auxiliary.group().lower() == "had" and better:  # "You had better not go."
             at = end + better.end()
             return sentence[:at] + " not" + sentence[at:]
-        at = _after_question_subject(sentence, start, end)
-        contracted = _NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
-        if at == end and contracted and _opens_question(sentence, start, end):
+        at = after_question_subject(sentence, start, end)
+        contracted = NEGATIVE_AUXILIARIES.get(auxiliary.group().lower())
+        if at == end and contracted and opens_question(sentence, start, end):
             # "Is the mayor late?" -> "Isn't the mayor late?"; "Is not the mayor late?" was stiff
+            return sentence[:start] + match_case(auxiliary.group(), contracted) + sentence[end:]
+        if at == end and contracted and contracts_in_wh_question(sentence, start, end):
+            # "Why is the mayor late?" -> "Why isn't the mayor late?"
             return sentence[:start] + match_case(auxiliary.group(), contracted) + sentence[end:]
         return sentence[:at] + " not" + sentence[at:]
     forms = {}
     for base, present, past in verbs:
         forms[past] = ("did", base)
         forms[present] = ("does", base)
-    for start, end in words(sentence):
+    spans = words(sentence)
+    for at, (start, end) in enumerate(spans):
         word = sentence[start:end]
-        if word.lower() in forms:
+        if word.lower() == "used" and "used" not in forms:  # "used" alone: "used cars"
+            if [sentence[s:e].lower() for s, e in spans[at + 1 : at + 2]] == ["to"]:
+                return sentence[:start] + match_case(word, "did not use") + sentence[end:]
+        elif word.lower() in forms:
             helper, base = forms[word.lower()]
             return sentence[:start] + match_case(word, f"{helper} not {base}") + sentence[end:]
     return None
 
 
-def _after_question_subject(sentence: str, start: int, end: int) -> int:
-    """Where "not" goes for the auxiliary at ``start:end``: after it, or in a question that
-    opens with it and a pronoun, after the pronoun ("Is it late?" -> "Is it not late?"; after
-    the auxiliary it read "Is not it late?"). A longer subject keeps "not" after the auxiliary:
-    without a parser, where it ends is unknown. After a question word, a pronoun that is only
-    a subject takes it too: "Why do you know?" -> "Why do you not know?" (was "Why do not you
-    know?"); "it" may be an object there ("Who did it?")."""
-    following = words(sentence[end:])
-    if not following:
-        return end
-    pronoun = sentence[end:][following[0][0] : following[0][1]].lower()
-    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
-    if _opens_question(sentence, start, end) and pronoun in _PRONOUNS:
-        return end + following[0][1]
-    if len(before) == 1 and before[0] in _WH_WORDS and pronoun in _SUBJECTS:
-        return end + following[0][1]
-    return end
+_TAG = re.compile(
+    r",\s*(?P<tag>[^\W\d_]+(?:n['’]t)?)\s+(?P<pronoun>i|you|he|she|it|we|they|there)\s*[?\uff1f][^\w]*$",
+    re.IGNORECASE,
+)
+_TAG_FLIPPED = (
+    NEGATIVE_AUXILIARIES
+    | {"won't": "will", "can't": "can", "shan't": "shall"}
+    | {negative: positive for positive, negative in NEGATIVE_AUXILIARIES.items()}
+)
+"""A tag's auxiliary and its opposite; after "I", "am" and "aren't" ("aren't I?")."""
+_TAG_OF_I = {"am": "aren't", "aren't": "am"}
 
 
-def _opens_question(sentence: str, start: int, end: int) -> bool:
-    """Whether ``sentence`` is a question opened by the auxiliary at ``start:end``. Marks before
-    that word (an opening quote or bracket, a Spanish "¿") open no other clause: a quoted
-    question ('"Is it late?" she asked.') read "Is not it late?". A sentence with no end mark
-    that opens with an auxiliary is a question too, as typed into a search box or a chat ("Is
-    it late" read "Is not it late"), but for "do" and "have" before anything but a subject
-    pronoun, which open commands ("Do it now", "Have a seat"). One with a full stop is a
-    question where a pronoun follows its auxiliary ("Do you know.", "Is it late."): "Do not you
-    know." was written."""
-    if WORD.search(sentence[:start]) is not None:
-        return False
-    ending = sentence.rstrip().rstrip(CLOSERS)
-    if ending.endswith(("?", "\uff1f", "\u061f")):
-        return True
-    following = WORD.search(sentence, end)
-    after = "" if following is None else following.group().lower()
-    command = sentence[start:end].lower() in ("do", "have")
-    if ending.endswith(tuple(STOPS)):  # "Do you know." with a full stop is still a question
-        return after in _SUBJECTS or (not command and after in _PRONOUNS)
-    return not command or after in _SUBJECTS
-
-
-def _opens_command(sentence: str, start: int, end: int) -> bool:
-    """Whether the "do" or "have" at ``start:end`` is the verb of a command that opens with it
-    (after a "please" at most): "Do it now.", "Have a seat." take "do not" before them, as a
-    listed verb takes "does not" ("Do not do it now.", "Do not have a seat."), where "not" after
-    them read "Do not it now.". Not a question ("Do you know"), nor a "do" that stresses the verb
-    after it ("Do come in." -> "Do not come in."; see ``lexicon.DONE``), nor "Have been ..."."""
-    verb = sentence[start:end].lower()
-    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
-    if verb not in ("do", "have") or before not in ([], ["please"]):
-        return False
-    if _opens_question(sentence, start, end):
-        return False
-    following = WORD.search(sentence, end)
-    if following is None:  # "Do." answers "May I?": it stays "Do not."
-        return False
-    after = following.group().lower()
-    return after in DONE if verb == "do" else after != "been"
-
-
-def _is_main_verb(sentence: str, start: int, end: int) -> bool:
-    """Whether the "do", "does", "did", "have", "has" or "had" at ``start:end`` is the verb of a
-    statement after its subject: a word of ``lexicon.DONE`` follows it ("I do it now.", "They
-    had a meeting."), not a verb ("I do like it.", "He has left."). A question keeps the
-    auxiliary ("Why did the council approve it?" read "Why did not do the council ..."), and
-    so does a "has"/"had" before an adverb ("He has now left.", "You had better go.")."""
-    verb = sentence[start:end].lower()
-    before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
-    if verb not in _MAIN_VERB or not before or before[-1] in _WH_WORDS:
-        return False
-    if sentence.rstrip().rstrip(CLOSERS).endswith(("?", "\uff1f", "\u061f")):
-        return False
-    following = WORD.search(sentence, end)
-    if following is None or sentence[end : following.start()].strip():
-        return False
-    after = following.group().lower()
-    return after in DONE and (verb in ("do", "does", "did") or after not in _HAD_ADVERBS)
+def _flip_tag_question(sentence: str, verbs: tuple[tuple[str, str, str], ...]) -> str | None:
+    """A tag question turned around, its clause and its tag both: "It is late, isn't it?" ->
+    "It is not late, is it?", "It isn't late, is it?" -> "It is late, isn't it?" (the tag
+    read "It is late, is it?"). Only a tag of the clause's opposite polarity after a comma,
+    ("I'm late, aren't I?" -> "I'm not late, am I?"); a tag of the clause's own polarity ("You're
+    leaving, are you?") is negated as before. None for any other sentence, or a clause no rule
+    turns around ("They never come, do they?" gets rule 4)."""
+    tag = _TAG.search(sentence)
+    if tag is None:
+        return None
+    word = tag.group("tag").lower().replace("’", "'")
+    table = _TAG_OF_I if tag.group("pronoun").lower() == "i" else _TAG_FLIPPED
+    flipped = table.get(word)
+    clause = sentence[: tag.start()]
+    negative = bool(_CONTRACTED.search(clause) or _NOT.search(clause))
+    if flipped is None or negative == bool(_CONTRACTED.search(word)):
+        return None  # a tag of the clause's own polarity, or no auxiliary
+    turned = _negate_in_place(clause, verbs)
+    if turned is None:
+        return None
+    start, end = tag.span("tag")
+    return (
+        turned
+        + sentence[tag.start() : start]
+        + match_case(tag.group("tag"), flipped)
+        + sentence[end:]
+    )
 
 
 def _join_helper_and_verb(sentence: str, start: int, end: int) -> str:
     """``sentence`` with the "do", "does" or "did" at ``start:end``, its negation just removed,
     joined to a "do" or "have" right after it: "Do do it." -> "Do it.", "He does have a car."
-    -> "He has a car." (see ``_HELPER_AND_VERB``); any other sentence as it is."""
+    -> "He has a car." (see ``_HELPER_AND_VERB``), and a "did" to "use to": "He did use to" ->
+    "He used to"; any other sentence as it is."""
     following = WORD.search(sentence, end)
     if following is None or sentence[end : following.start()].strip():
         return sentence
-    verb = _HELPER_AND_VERB.get((sentence[start:end].lower(), following.group().lower()))
+    pair = (sentence[start:end].lower(), following.group().lower())
+    verb = _HELPER_AND_VERB.get(pair)
+    if pair == ("did", "use") and re.match(r"\s+to\b", sentence[following.end() :], re.I):
+        verb = "used"  # "He did not use to work there." -> "He used to work there."
     if verb is None:
         return sentence
     return sentence[:start] + match_case(sentence[start:end], verb) + sentence[following.end() :]
@@ -301,7 +263,7 @@ def _aint(sentence: str, start: int, end: int) -> str:
     before = [sentence[s:e].lower() for s, e in words(sentence[:start])]
     after = [sentence[end:][s:e].lower() for s, e in words(sentence[end:])]
     subject = before[-1] if before else (after.pop(0) if after else "")
-    plural = subject in _PLURAL_PRONOUNS or (
+    plural = subject in PLURAL_PRONOUNS or (
         subject not in STOP_WORDS
         and subject.endswith("s")
         and bool(plural_engine().singular_noun(subject))

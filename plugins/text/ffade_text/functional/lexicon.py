@@ -68,6 +68,23 @@ DONE = frozenset(
 """Words after a command's "Do" that make "do" its verb ("Do it now", "Do the dishes"); before
 anything else it stresses the verb after it ("Do come in" -> "Do not come in")."""
 
+PARTICIPLES = frozenset(
+    _split(
+        """
+    been gone done seen made said told got gotten given taken known shown grown thrown come
+    become run won lost left kept held met paid sent spent built bought brought thought taught
+    caught sold found had heard put set cut let hit read led fed felt sat stood understood begun
+    drunk sung swum rung eaten fallen forgotten hidden ridden risen written broken chosen spoken
+    stolen woken frozen driven beaten bitten flown drawn worn torn sworn born borne fought sought
+    dealt meant slept struck hung shut spread quit bet burst cast cost hurt shed split upset dug
+    stuck spun lit laid fled bled sped lent bent dreamt learnt burnt spelt overcome withdrawn
+    arisen forgiven mistaken shaken undertaken undergone forbidden proven sunk shrunk slid
+    """
+    )
+)
+"""Irregular past participles: after "has" or "had" one keeps it an auxiliary for ``negate``
+("He has won." -> "He has not won."); a regular one ends in "-ed" ("The council has voted.")."""
+
 NEGATIONS = frozenset(_split("no nor not never neither nobody none nothing nowhere cannot"))
 """Words that turn a sentence's meaning around: deleting one says the opposite ("was not
 approved" -> "was approved"), so word deletions skip them, and contractions ending in "n't"
