@@ -84,17 +84,22 @@ def negate_sentence(
     2. "not" follows the first auxiliary: "was approved" -> "was not approved", "I'm here" ->
        "I'm not here", "he's late" -> "he's not late" (a pronoun's "'m", "'s", "'re"); in a question
        that opens with it, the pronoun after it: "Is it late?" -> "Is it not late?" (after a
-       question word, a subject pronoun: "Why do you know?" -> "Why do you not know?"); with
-       another subject the auxiliary takes "n't": "Is the mayor late?" -> "Isn't the mayor
-       late?" (rule 1 turns it back). A command that opens with "do" or "have" as its verb
-       takes "do not" before it: "Do it now." -> "Do not do it now.", "Have a seat." -> "Do
-       not have a seat." So does a "do" or "have" that is a statement's verb, before an
-       object: "I do it now." -> "I do not do it now.", "She has a car." -> "She does not have
-       a car.", "They had a plan." -> "They did not have a plan."; before another verb it stays
-       an auxiliary ("I do like it.", "He has left."). A question keeps its form with a full
-       stop too: "Do you know." -> "Do you not know." "had better" takes "not" after it: "You
-       had better go." -> "You had better not go."
-    3. A listed verb gets "did not"/"does not": "approved" -> "did not approve".
+       question word, a subject pronoun: "Why do you know?" -> "Why do you not know?", "Why is
+       it late?" -> "Why is it not late?"); with another subject the auxiliary takes "n't": "Is
+       the mayor late?" -> "Isn't the mayor late?", "Why is the mayor late?" -> "Why isn't the
+       mayor late?" (rule 1 turns it back; ``_clauses`` says what a question word allows).
+       A command that opens with "do" or "have" as its verb takes "do not" before it: "Do it
+       now." -> "Do not do it now.", "Have a seat." -> "Do not have a seat." So does a "do" or
+       "have" that is a statement's verb, before an object: "I do it now." -> "I do not do it
+       now.", "She has a car." -> "She does not have a car.", "They had a plan." -> "They did
+       not have a plan.", "We had fun." -> "We did not have fun.", "He has to go." -> "He does
+       not have to go.", "Who did it?" -> "Who did not do it?"; before another verb it stays an
+       auxiliary ("I do like it.", "He has left."). A question keeps its form with a full stop
+       too: "Do you know." -> "Do you not know." "had better" takes "not" after it: "You had
+       better go." -> "You had better not go." A tag question turns around whole: "It is late,
+       isn't it?" -> "It is not late, is it?".
+    3. A listed verb gets "did not"/"does not": "approved" -> "did not approve"; "used to" gets
+       "did not use to".
     4. Otherwise: "It is not true that ..." before the sentence.
 
     The rules are English: a sentence in another language gets rule 4, English words before it.
