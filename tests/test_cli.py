@@ -123,12 +123,14 @@ def test_report_on_a_run_imports_neither_lightning_nor_torch(tmp_path: Path) -> 
     result, imported = python_m_ffade("report", str(run))
     assert result.returncode == 0, result.stderr[-2000:]
     assert (run / "report.md").is_file() and list(run.glob("events.out.tfevents.*.ffade-report"))
-    # the Wasserstein distances' library (seconds to import) waits for a comparison
-    assert "ot" not in imported
+    # the Wasserstein distances' libraries (POT: seconds; scipy.spatial: a third of a second)
+    # wait for a comparison
+    assert "ot" not in imported and "scipy.spatial" not in imported
     assert not [m for m in imported if m.split(".")[0] in (*TRAINING_LIBRARIES, "torch")]
     result, imported = python_m_ffade("report", str(run), "--compare", str(run))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ot" in imported  # loaded for the distances, without torch all the same
+    assert "scipy.spatial" in imported
     assert not [m for m in imported if m.split(".")[0] in (*TRAINING_LIBRARIES, "torch")]
 
 

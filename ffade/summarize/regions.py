@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from ffade.errors import require_region_options
 from ffade.summarize.landscape import (
@@ -142,6 +141,9 @@ def find_regions(
         threshold: failure rate at which a state counts as failing.
         min_evaluations: evaluations a state needs before it can count as failing.
     """
+    from scipy import ndimage  # here: most commands that import Region never find regions, and
+    # scipy.ndimage took about a second of `ffade check`'s and `ffade feedback`'s start
+
     failing = failing_states(landscape, threshold, min_evaluations)
     # connectivity 1: neighbours differ by one grid step along exactly one concept
     structure = ndimage.generate_binary_structure(landscape.num_concepts, 1)

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
-from scipy.spatial.distance import cdist
 
 from ffade.errors import FfadeError
 from ffade.summarize.landscape import Landscape, require_landscape
@@ -107,6 +105,8 @@ def distribution(
 
     order = np.argsort(-mass, kind="stable")
     keep, move = np.sort(order[:max_support]), order[max_support:]
+    from scipy.spatial import cKDTree  # here: a report of one run measures no distance
+
     distance, nearest = cKDTree(coordinates[keep]).query(coordinates[move])
     kept_mass = mass[keep].copy()
     np.add.at(kept_mass, nearest, mass[move])
@@ -178,6 +178,7 @@ def transport_cost(first: Distribution, second: Distribution) -> float:
     landscape compared with an identical one read 2.3e-09 instead of 0.
     """
     import ot  # on first use: POT takes seconds to import, and a report of one run needs none
+    from scipy.spatial.distance import cdist  # scipy.spatial too: a third of a second
 
     cost = cdist(first.coordinates, second.coordinates)
     value, log = ot.emd2(first.mass, second.mass, cost, numItermax=EMD_ITERATIONS, log=True)

@@ -169,6 +169,8 @@ def test_feedback_from_a_file_draws_its_picture_without_lightning_or_scikit_lear
     assert {"torch", "matplotlib", "ffade.feedback.pictures"} <= imported  # it drew one
     late = sorted(m for m in imported if m.split(".")[0] in (*TRAINING_LIBRARIES, "sklearn"))
     assert late == [], late[:5]
+    # rules (the default slices) need no connected regions: scipy.ndimage (about a second) waits
+    assert not [m for m in imported if m.startswith("scipy.ndimage")]
 
 
 def test_a_long_title_with_dollars_wraps_and_draws_as_typed() -> None:

@@ -670,6 +670,9 @@ def test_check_never_imports_lightning(suite_path: Path) -> None:
     result, imported = python_m_ffade("check", "--suite", str(suite_path))
     assert result.returncode == 1, result.stderr[-2000:]
     assert not [m for m in imported if m.split(".")[0] in TRAINING_LIBRARIES]
+    # a suite's cases are states, not regions to find: scipy.ndimage (about a second) waits
+    assert "ffade.summarize.regions" in imported  # imported all the same (Region, options)
+    assert not [m for m in imported if m.startswith("scipy.ndimage")]
 
 
 def test_check_notes_a_package_whose_version_changed_since_export(
