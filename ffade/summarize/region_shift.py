@@ -39,8 +39,10 @@ def compare_regions(
     *unclear* in between (too few evaluations to tell, or a rate just
     under the threshold), and *not retested* when the second run evaluated none of its states
     at least ``min_evaluations`` times: a second run that never looked there says nothing, which
-    must not read as "fixed". Slices of the second run that share no state
-    with any region of the first are *new*. Each entry carries the other run's pooled counts over
+    must not read as "fixed". Slices of the second run that hold no state a slice of the first
+    pools (a rule's: every state its conditions allow, evaluated in the first run or not) are
+    *new*: one named as overlapping a first slice is the same failure, seen on other states, not
+    a new one. Each entry carries the other run's pooled counts over
     the region's states (``now`` for the first run's regions, ``before`` for new ones), so the
     evidence behind "fixed" is visible, and so is whether a "new" region had passed before or had
     simply never been evaluated.
@@ -50,7 +52,11 @@ def compare_regions(
     for region in second_regions:
         for state in map(tuple, region.states):
             owner.setdefault(state, set()).add(region.id)
-    first_states = set()
+    # what the first slices pool: a region's member states (one set), a rule's allowed ranges
+    first_members = {
+        tuple(int(i) for i in s) for r in first_regions if not _allowed(r) for s in r.states
+    }
+    first_rules = [_pooling(region) for region in first_regions if _allowed(region)]
     shifts: dict[str, list[dict[str, Any]]] = {
         "still_failing": [],
         "unclear": [],
@@ -59,11 +65,11 @@ def compare_regions(
         "new": [],
     }
     for region in first_regions:
-        first_states.update(tuple(s) for s in region.states)
         status, entry = _retest(region, second, second_failing, owner, threshold, min_evaluations)
         shifts[status].append(entry)
-    for region in second_regions:
-        if not any(tuple(s) in first_states for s in region.states):
+    for region in second_regions:  # new: in no state a first slice pools, so none overlaps it
+        states = [tuple(int(i) for i in s) for s in region.states]
+        if not any(s in first_members or any(p(s) for p in first_rules) for s in states):
             shifts["new"].append(_new_region_entry(region, first, second))
     return shifts
 
@@ -109,6 +115,11 @@ def _retest(
         "now": describe_rate(k, n) if n else "not evaluated",
         "overlapping": sorted(set().union(*(ids for s, ids in owner.items() if pools(s)))),
     }
+
+
+def _allowed(region: Region) -> bool:
+    """Whether ``region`` is a rule, pooled over the ranges it allows (a region: its members)."""
+    return bool(getattr(region, "allowed", None))
 
 
 def _pooling(region: Region) -> Callable[[tuple[int, ...]], bool]:

@@ -35,6 +35,33 @@ def test_two_of_two_reads_as_docs_report_says() -> None:
     assert (round(float(low) * 100), float(high)) == (34, 1.0)
 
 
+@pytest.mark.parametrize(
+    ("evaluations", "rate", "coverage"), [(20, 0.05, 0.9245), (5, 0.5, 0.9375)]
+)
+def test_wilson_coverage_at_small_counts_is_as_docs_report_says(
+    evaluations: int, rate: float, coverage: float
+) -> None:
+    """docs/report.md: the interval holds the true rate 92.5% of the time at 20 evaluations and a
+    rate of 5%, 93.75% at 5 and 50% (exact, over every count the binomial gives), not 95%."""
+    from scipy.stats import binom
+
+    counts = np.arange(evaluations + 1)
+    low, high = wilson_interval(counts, np.full_like(counts, evaluations))
+    inside = (low <= rate) & (rate <= high)
+    assert binom.pmf(counts, evaluations, rate)[inside].sum() == pytest.approx(coverage, abs=1e-4)
+
+
+def test_none_and_all_of_five_read_as_docs_report_says() -> None:
+    """docs/report.md: "0 of 5 reads 0-43%, 5 of 5 57-100%": never [0, 0] or [1, 1]."""
+    from ffade.shown_numbers import percent
+
+    low, high = wilson_interval(np.array([0, 5]), np.array([5, 5]))
+    shown = [
+        f"{percent(lo, 'low')[:-1]}-{percent(hi, 'high')}" for lo, hi in zip(low, high, strict=True)
+    ]
+    assert shown == ["0-43%", "57-100%"]
+
+
 def test_wilson_is_undefined_without_evaluations() -> None:
     low, high = wilson_interval(np.array([0, 1]), np.array([0, 2]))
     assert np.isnan(low[0]) and np.isnan(high[0])

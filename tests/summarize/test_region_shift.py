@@ -150,3 +150,45 @@ def test_above_a_50_percent_threshold_a_slice_still_fails_with_no_state_failing(
     (still,) = shift["still_failing"]
     assert (still["failing_states_now"], still["overlapping"]) == (0, [])
     assert still["now"] == "70% failure (95% CI 55-82%), 40 evaluations"
+
+
+def test_a_rule_named_as_overlapping_a_still_failing_rule_is_not_also_new(make_run, capsys) -> None:
+    """The compared run's x >= 2, seen failing on x = 3 and 4 alone, lies inside this run's
+    x >= 1 (seen on x = 1 alone), whose retest it fails: the same failure seen on other states.
+    It was listed as overlapping x >= 1 *and* counted new ("1 still failing, ..., 1 new"), since
+    new was judged on the states each run evaluated, the retest on every state a rule allows."""
+    from ffade.summarize.report import main
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    before = {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    after = {(x, y): (10, 0) for x in (0, 1) for y in (0, 1)}
+    after.update({(x, y): (10, 10) for x in (3, 4) for y in (0, 1)})
+    first_dir, second_dir = make_run("before", grid, before), make_run("after", grid, after)
+    first, second = load_landscape(first_dir), load_landscape(second_dir)
+    rules, second_rules = list(find_rules(first).rules), list(find_rules(second).rules)
+    shift = compare_regions(first, rules, second, second_rules)
+    (still,) = shift["still_failing"]
+    assert still["overlapping"] == [second_rules[0].id]
+    assert shift["new"] == []
+
+    assert main([str(first_dir), "--compare", str(second_dir), "--no-tensorboard"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.endswith("1 still failing, 0 unclear, 0 fixed, 0 not retested, 0 new"), last
+
+
+def test_a_rule_of_the_compared_run_outside_every_rule_here_is_new(make_run) -> None:
+    """The other side of the test above: the compared run fails on x = 0 alone (its rule reads
+    "x in {0, 2, 3, 4}": x = 2 to 4 unevaluated there), outside x >= 1: new."""
+    from ffade.summarize.rules import find_rules
+
+    grid = {"x": [0, 1, 2, 3, 4], "y": [0, 1]}
+    before = {(0, 0): (10, 0), (0, 1): (10, 0), (1, 0): (10, 10), (1, 1): (10, 10)}
+    after = {(0, 0): (10, 10), (0, 1): (10, 10), (1, 0): (10, 0), (1, 1): (10, 0)}
+    first = load_landscape(make_run("before", grid, before))
+    second = load_landscape(make_run("after", grid, after))
+    rules, second_rules = list(find_rules(first).rules), list(find_rules(second).rules)
+    shift = compare_regions(first, rules, second, second_rules)
+    (new,) = shift["new"]
+    assert {x for x, _ in new["states"]} == {0}
+    assert [entry["id"] for entry in shift["fixed"] + shift["unclear"]] == [rules[0].id]
