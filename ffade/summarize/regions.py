@@ -303,6 +303,9 @@ def _smallest_change_along(
         "start_value": grid[origin[axis]],
         "value": None,
     }
+    if len(grid) == 1:  # no change to try: "no failure from a change" read as one tried
+        entry["description"] = f"{label}: its grid holds only {format_value(grid[0])}: no change"
+        return entry
     if best is None and some_failures is None:
         entry["description"] = f"{label}: no failure from a change of {label} alone"
         return entry

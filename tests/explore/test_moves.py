@@ -1,5 +1,6 @@
 """Microscopic moves: a known failure is closed (a stop at a failing start too), and each move
-says whether it leads to a known pair (ffade.explore.moves)."""
+says whether it leads to a known pair (ffade.explore.moves); every evaluation is one grid step
+from where its episode stood."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ffade.concepts import STOP
 from ffade.evaluator import Evaluator
-from ffade.explore import RandomExplorer
+from ffade.explore import DQNExplorer, RandomExplorer
 from ffade.explore.moves import microscopic_moves
 from ffade.explore.run import discover
 from ffade.task import build_task
@@ -82,3 +84,36 @@ def test_a_microscopic_run_re_walks_pairs_it_knows_without_evaluating_them_again
     assert len(pairs) == len(set(pairs)) == explorer.evaluator.evaluations
     # many more moves were made than pairs evaluated: the rest were re-walks, paid by the memo
     assert explorer.iterations * explorer.num_envs > 2 * len(pairs)
+
+
+@pytest.mark.parametrize("cls", [RandomExplorer, DQNExplorer], ids=["random", "dqn"])
+@pytest.mark.parametrize("start", [None, {"axis0": 0.444}], ids=["neutral", "failing-start"])
+def test_every_microscopic_evaluation_is_one_grid_step_from_where_its_episode_was(
+    tmp_path: Path, cls, start: dict[str, float] | None
+) -> None:
+    """docs/discovery.md: a move changes one concept by one grid step, and a failure ends the
+    episode. So in the log, each input's first record is its start state, and every later one is
+    one grid step from its start state or from a pair of the same input logged earlier as a pass:
+    nothing is evaluated past a failure or more than a step from a state an episode stood on
+    (from a start state that fails, episodes still walk on from it)."""
+    explorer = cls(
+        task=synthetic_spec(mode="microscopic"), budget=80, num_envs=8, start_state=start
+    )
+    discover(explorer, tmp_path, name=cls.name)
+    run_dir = explorer.recorder.run_dir
+    begin = tuple(json.loads((run_dir / "summary.json").read_text())["start_state"])
+    passed: set[tuple[int, tuple[int, ...]]] = set()
+    seen: set[int] = set()
+    for line in (run_dir / "evaluations.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        input_id, state = record["input_id"], tuple(record["state"])
+        if input_id not in seen:
+            assert state == begin, record  # its first record: the start state
+            seen.add(input_id)
+        else:
+            came_from = [begin] + [s for i, s in passed if i == input_id]
+            steps = [sum(abs(a - b) for a, b in zip(state, s, strict=True)) for s in came_from]
+            assert min(steps) == 1, record
+        if not record["failed"]:
+            passed.add((input_id, state))
+    assert len(seen) == 8 and explorer.evaluator.evaluations == 80

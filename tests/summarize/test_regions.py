@@ -135,6 +135,17 @@ def test_smallest_failing_change_per_concept_and_overall(make_run) -> None:
     assert overall["description"].startswith("rotation = 10 and blur = 1 (distance 0.417")
 
 
+def test_a_concept_with_one_value_says_it_has_no_change_to_make(make_run) -> None:
+    """A one-value grid (``values: [0.0]``) can never change, so its row said "no failure from a
+    change of axis1 alone", as if changes were tried and passed; it now says there is none."""
+    grid = {"axis0": [0, 1, 2], "axis1": [0]}
+    run = make_run("one", grid, {(2, 0): (4, 4), (0, 0): (4, 0)}, mode="microscopic")
+    axis0, axis1 = smallest_failing_changes(load_landscape(run))["per_concept"]
+    assert axis0["value"] == 2
+    assert axis1["value"] is None
+    assert axis1["description"] == "axis1: its grid holds only 0: no change"
+
+
 def test_a_region_that_does_not_fill_its_ranges_says_so(make_run) -> None:
     grid = {"a": [0, 1, 2], "b": [0, 1, 2]}
     run = make_run("ell", grid, {(1, 1): (2, 2), (2, 1): (2, 2), (2, 2): (2, 2), (0, 0): (2, 0)})
