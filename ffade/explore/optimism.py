@@ -18,7 +18,8 @@ islands the DQN took 0-7% of three of them). Two cheap, vectorized aids keep it 
   followed up the next step instead of waiting for random sampling to offer its neighbours.
 
 Counts are per state up to :data:`MAX_COUNTED_STATES`; a larger grid shares cells by the flat
-index modulo the table size, as hashed counts do (Tang et al., #Exploration).
+index modulo a prime table size (:data:`HASHED_CELLS`), as hashed counts do (Tang et al.,
+#Exploration).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from ffade.concepts import ConceptSpace
 
 MAX_COUNTED_STATES = 2**22
 """States counted one by one up to this many (two int64 tables, 64 MB); beyond, hashed cells."""
+HASHED_CELLS = 4_194_301
+"""The cells of a larger grid: the largest prime below 2^22. Modulo 2^22 itself, a grid of 4
+values per concept (strides 4^i) put every value of its first concepts in one cell: 12 such
+concepts rated a never-tried state like the failing one three steps away along the first."""
 PRIOR_STRENGTH = 2.0
 """Pseudo-evaluations of the prior: a neighbourhood's own evidence outweighs it after two."""
 
@@ -47,11 +52,11 @@ class FailureCounts:
         self.space = space
         self.input_counts = np.zeros((2, num_inputs), np.int64)  # evaluations, failures
         self.frontier_size = frontier_size
-        self.counts = np.zeros((2, min(space.num_states, MAX_COUNTED_STATES)), np.int64)
+        self.hashed = space.num_states > MAX_COUNTED_STATES
+        self.counts = np.zeros((2, HASHED_CELLS if self.hashed else space.num_states), np.int64)
         k = space.num_concepts
         strides = space.flat(np.eye(k, dtype=np.int64))  # one step up each concept, flattened
         self.flat_offsets = np.concatenate([[0], -strides, strides])
-        self.hashed = space.num_states > MAX_COUNTED_STATES
         self.weights = np.full(1 + 2 * k, 1.0 / (2 * k))
         self.weights[0] = 1.0  # the state's own evidence weighs as much as all its neighbours'
         self.frontier = np.zeros(0, np.int64)  # flat states, most recent failure first
@@ -132,7 +137,9 @@ class FailureCounts:
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         self.counts[:] = 0
-        self.counts[:, state["cells"].numpy()] = state["counts"].numpy()
+        # a checkpoint of a hashed grid from before HASHED_CELLS may name cells up to 2^22
+        cells = state["cells"].numpy() % self.counts.shape[1]
+        np.add.at(self.counts, (slice(None), cells), state["counts"].numpy())
         self.input_counts[:] = state["input_counts"].numpy()
         self.frontier = state["frontier"].numpy().copy()
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import require_region_options
+from ffade.summarize.components import connected_groups
 from ffade.summarize.landscape import (
     Landscape,
     is_numeric,
@@ -145,13 +146,8 @@ def find_regions(
     # scipy.ndimage took about a second of `ffade check`'s and `ffade feedback`'s start
 
     failing = failing_states(landscape, threshold, min_evaluations)
-    # connectivity 1: neighbours differ by one grid step along exactly one concept
-    structure = ndimage.generate_binary_structure(landscape.num_concepts, 1)
-    labels, count = ndimage.label(failing, structure=structure)
-    flat_labels = labels.ravel()
-    members = np.flatnonzero(flat_labels)
-    members = members[np.argsort(flat_labels[members], kind="stable")]
-    groups = np.split(members, np.flatnonzero(np.diff(flat_labels[members])) + 1) if count else []
+    # neighbours differ by one grid step along exactly one concept
+    groups = connected_groups(failing)
 
     evaluations = landscape.evaluations.ravel()
     failures = landscape.failures.ravel()

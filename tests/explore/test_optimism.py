@@ -67,3 +67,22 @@ def test_an_input_that_never_fails_gets_less_bonus() -> None:
         counts.add(np.full(25, input_id), states, failed, failed)
     bonus = counts.bonus(np.array([0, 1]), np.array([[4, 4], [0, 0]]))
     assert (bonus[0] > bonus[1]).all()
+
+
+def test_a_hashed_grid_of_four_values_tells_its_first_concept_apart() -> None:
+    """Past 2^22 states counts are hashed; modulo 2^22, twelve concepts of four values (strides
+    4^i) put all of the first concept's values in one cell, so a never-tried state three steps
+    from a failing one rated exactly like it (and above the failure's own neighbour)."""
+    space = ConceptSpace([Axis(i, [0.0, 1 / 3, 2 / 3, 1.0]) for i in range(12)])
+    counts = FailureCounts(space, num_inputs=4, frontier_size=4)
+    misses = np.array([[1] * 12] * 9)  # elsewhere: the prior is low, as in test 1
+    counts.add(np.zeros(9, int), misses, np.zeros(9, bool), np.zeros(9, bool))
+    failing = np.array([[3] + [0] * 11] * 4)
+    counts.add(np.arange(4), failing, np.ones(4, bool), np.ones(4, bool))
+    hit, far, neighbour = counts.state_bonus(
+        np.array([[3] + [0] * 11, [0] * 12, [3] + [0] * 10 + [1]])
+    )
+    assert hit > neighbour > far
+    restored = FailureCounts(space, num_inputs=4, frontier_size=4)
+    restored.load_state_dict(counts.state_dict())
+    assert np.array_equal(restored.counts, counts.counts)

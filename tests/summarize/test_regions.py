@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ffade.errors import FfadeError
-from ffade.summarize.landscape import load_landscape
+from ffade.summarize.landscape import Landscape, load_landscape
 from ffade.summarize.regions import (
     describe_states,
     describe_values,
@@ -177,3 +177,27 @@ def test_values_six_digits_would_merge_are_told_apart() -> None:
     assert describe_values("x", grid, np.array([4])) == "x = 0.3"  # 0.30000000000000004
     assert describe_values("x", grid, np.array([5, 6])) == "x in {1e-09, 1e+09}"
     assert describe_values("x", grid, np.array([7, 0])) == "x <= 0"  # -5 and 0, the lowest
+
+
+def test_regions_over_twenty_concepts_cost_the_failing_states_not_three_to_the_twentieth() -> None:
+    """ndimage.label's neighbourhood over 20 concepts is 3^20 cells: on this 2^20-state grid
+    `ffade report` asked numpy for 520 GiB and died with a MemoryError."""
+    shape = (2,) * 20
+    evaluations = np.zeros(shape, np.int64)
+    failures = np.zeros(shape, np.int64)
+    pair = [(1,) * 19 + (0,), (1,) * 20]  # one step apart along the last concept
+    lone = (0, 1) * 10
+    for state in [*pair, lone]:
+        evaluations[state], failures[state] = 4, 4
+    evaluations[(0,) * 20] = 4  # passes: joins nothing
+    landscape = Landscape(
+        labels=[f"c{i}" for i in range(20)],
+        values=[[0, 1]] * 20,
+        grid_coordinates=[np.array([0.0, 1.0])] * 20,
+        evaluations=evaluations,
+        failures=failures,
+        neutral=(0,) * 20,
+    )
+    regions = find_regions(landscape)
+    assert [sorted(map(tuple, r.states.tolist())) for r in regions] == [pair, [lone]]
+    assert regions[0].conditions == " and ".join(f"c{i} = 1" for i in range(19))
