@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from ffade.errors import require_region_options
-from ffade.summarize.components import connected_groups
 from ffade.summarize.landscape import (
     Landscape,
     is_numeric,
@@ -142,8 +141,9 @@ def find_regions(
         threshold: failure rate at which a state counts as failing.
         min_evaluations: evaluations a state needs before it can count as failing.
     """
-    from scipy import ndimage  # here: most commands that import Region never find regions, and
-    # scipy.ndimage took about a second of `ffade check`'s and `ffade feedback`'s start
+    # here: most commands that import Region never find regions, and scipy (which
+    # connected_groups imports) took about a second of `ffade check`'s and `ffade feedback`'s start
+    from ffade.summarize.components import connected_groups
 
     failing = failing_states(landscape, threshold, min_evaluations)
     # neighbours differ by one grid step along exactly one concept
