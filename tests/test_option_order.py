@@ -46,3 +46,19 @@ def test_an_option_the_config_leaves_unset_may_come_before_it(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load(result.stdout)["seed_everything"] == 7
+
+
+def test_a_checkpoint_typed_before_a_runs_own_config_is_refused(tmp_path: Path) -> None:
+    """A run's config.yaml records ``ckpt_path: null``: ``ffade fit --ckpt_path RUN --config
+    RUN/config.yaml`` started the run afresh, exit 0, without resuming or a word about it."""
+    config = write_config(tmp_path / "config.yaml")
+    data = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**data, "ckpt_path": None}))
+    result = ffade_in_process("fit", "--ckpt_path", str(tmp_path), "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"ffade: error: --ckpt_path comes before --config {config}, which sets ckpt_path too: "
+        "arguments are read in order, so the config's value would replace yours; give --config "
+        "first"
+    ]
+    assert not (tmp_path / "runs").exists()
