@@ -22,13 +22,14 @@ from pathlib import Path
 
 from ffade.config_files import home_expanded
 from ffade.errors import FfadeError, PluginError, broken_link, plain_key, shown_as_ffade_lines
-from ffade.fit_options import dashed_value_hint, repeated_fit_option
+from ffade.fit_options import dashed_value_hint
 from ffade.interrupts import (
     exit_with_on_sigterm,
     held_while_loading,
     ignored_as_the_interpreter_ends,
     sigterm_as_ctrl_c,
 )
+from ffade.option_order import repeated_or_replaced_option
 from ffade.said_once import notes_said_once
 from ffade.stderr_lines import flush_stdout, to_devnull, whole_lines_on_stderr
 from ffade.writable import folder_gone, no_space, no_space_said
@@ -45,8 +46,7 @@ NOT_FITTING = ("validate", "test", "predict")
 runs inside ``fit``), so ffade refuses them in one line rather than let Lightning fail."""
 
 
-# Each command's module is imported under held_while_loading: a SIGTERM meanwhile stops the
-# command once the import is whole (raised inside one, it could leave a library half-loaded).
+# Commands import under held_while_loading: a SIGTERM waits until the import is whole.
 
 
 def plugins_command(args: list[str]) -> int:
@@ -350,7 +350,7 @@ def _main(args: list[str]) -> int:
 
             with held_while_loading():  # it loads jsonargparse, the model's class
                 lost = (
-                    repeated_fit_option(args)
+                    repeated_or_replaced_option(args)
                     or fit.misspelled_fit_option(args)
                     or fit.arguments_lost_to_model(args)
                 )
