@@ -43,6 +43,7 @@ from ffade.run_base import (
 )
 from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
+from ffade.shell_words import shell_path
 from ffade.spawn_scratch import remove_spawn_scratch
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.writable import folder_gone
@@ -306,20 +307,21 @@ def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
         return
     if (run_dir / SUMMARY_FILE).is_file() or has_evaluations(run_dir):
         raise FfadeError(
-            f"run directory {run_dir} already holds a run; leave trainer.logger's version unset "
-            "(each run gets a new version_N) or give it a new one; ffade never writes over a run"
+            f"run directory {shell_path(run_dir)} already holds a run; leave trainer.logger's "
+            "version unset (each run gets a new version_N) or give it a new one; ffade never "
+            "writes over a run"
         )
 
 
 def _refuse_a_file_on_the_way(run_dir: Path) -> None:
     link = broken_link(run_dir)  # a runs folder linked to a disk not mounted: name the link
     if link:
-        raise FfadeError(f"run directory {run_dir}: {link}")
+        raise FfadeError(f"run directory {shell_path(run_dir)}: {link}")
     for path in (run_dir, *run_dir.parents):
         if path.exists() and not path.is_dir():
             raise FfadeError(
-                f"run directory {run_dir}: {path} is a file, not a directory; "
-                "choose another trainer.logger save_dir"
+                f"run directory {shell_path(run_dir)}: {shell_path(path)} is a file, not a "
+                "directory; choose another trainer.logger save_dir"
             )
 
 
@@ -328,8 +330,8 @@ def _not_made(run_dir: Path) -> FfadeError:
     file" of the folder it refused to make, which read as a file ffade had lost."""
     there = next(folder for folder in run_dir.parents if folder.exists())
     return FfadeError(
-        f"run directory {run_dir}: cannot create it ({there} takes no new folders); choose "
-        "another trainer.logger save_dir"
+        f"run directory {shell_path(run_dir)}: cannot create it ({shell_path(there)} takes no "
+        "new folders); choose another trainer.logger save_dir"
     )
 
 

@@ -112,11 +112,11 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
             f"--ckpt_path '{ckpt_path}' not found{backslash_hint(path)}; give a run directory "
             "or its checkpoints/last.ckpt"
         )
-    if path.is_dir():
-        if (path / LAST_CHECKPOINT).is_file():
-            path = path / LAST_CHECKPOINT
-        else:
+    if path.is_dir():  # a run directory, or its checkpoints folder (tab-completed there)
+        kept = [p for p in (path / LAST_CHECKPOINT, path / LAST_CHECKPOINT.name) if p.is_file()]
+        if not kept:
             return _plan_replay(path, model)
+        path = kept[0]
     checkpoint = read_checkpoint(path)
     check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
     run_dir = _run_dir_of(path, checkpoint)

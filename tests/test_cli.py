@@ -680,6 +680,19 @@ def test_ctrl_c_marks_the_run_interrupted_and_keeps_every_evaluation(
     assert f"ffade fit --config {run / 'config.yaml'} --ckpt_path {run}" in said
 
 
+def test_a_save_dir_with_a_space_is_named_quoted(tmp_path: Path) -> None:
+    """``save_dir: my runs``, a file there, said "run directory my runs/test/version_0: my runs
+    is a file", where the path's words read as the sentence's; each path is one shell word now."""
+    config = write_config(tmp_path / "c.yaml", budget=120)
+    (tmp_path / "my runs").write_text("notes")
+    typed = ["--trainer.logger.init_args.save_dir", "my runs"]
+    assert_one_line_error(
+        ffade_in_process("fit", "--config", str(config), *typed, cwd=tmp_path),
+        "run directory 'my runs/test/version_0': 'my runs' is a file, not a directory; choose",
+    )
+    assert (tmp_path / "my runs").read_text() == "notes"
+
+
 def test_a_run_directory_that_holds_a_run_is_never_written_over(tmp_path: Path) -> None:
     """A logger given a version names an existing directory: the new run once appended to the
     old run's log and replaced its summary.json and config.yaml."""

@@ -312,3 +312,17 @@ def test_a_run_whose_summary_was_lost_after_its_final_checkpoint_says_it_resumes
     assert said == [f"ffade: resuming from {done / LAST_CHECKPOINT}"], printed.err[-2000:]
     summary = json.loads((done.parent / "version_1" / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["evaluations"] == 120
+
+
+def test_a_runs_checkpoints_folder_resumes_from_its_last_checkpoint(
+    finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--ckpt_path RUN/checkpoints/``, where tab completion stops, was "a directory with
+    neither checkpoints/last.ckpt nor evaluations.jsonl": the folder's own last.ckpt is taken."""
+    config = write_config(tmp_path / "c.yaml", budget=40, learning_starts=8)
+    folder = f"{finished / LAST_CHECKPOINT.parent}/"
+    code = main(["fit", "--config", str(config), "--ckpt_path", folder])
+    out, err = capsys.readouterr()
+    assert code == 0 and "Traceback" not in err, err[-2000:]
+    assert f"{finished} already finished (status finished)" in out, out
+    assert not list(tmp_path.glob("runs/**/version_*")), "a finished run was run again"

@@ -172,3 +172,14 @@ def test_a_read_only_run_reported_elsewhere_says_read_only(run_dir: Path, tmp_pa
     line = one_line(result, f"{run}: cannot write in this directory (", "--no-tensorboard")
     assert "(read-only file system)" in line and "permission denied" not in line
     assert not out.exists()  # refused before any work
+
+
+def test_a_path_with_a_space_is_named_quoted_as_typed(run_dir: Path, tmp_path: Path) -> None:
+    """``--to 'my suites/'`` (a folder) said "--to my suites: a directory is there", which reads
+    as the option taking "my" and a stray word; the path is now quoted as one shell word."""
+    (tmp_path / "my suites").mkdir()
+    (tmp_path / "my report").write_text("x")
+    to = ffade_in_process("export", str(run_dir), "--to", "my suites/", cwd=tmp_path)
+    one_line(to, "--to 'my suites': a directory is there; give a file name inside it")
+    out = ffade_in_process("report", str(run_dir), "--out=my report", cwd=tmp_path)
+    one_line(out, "--out 'my report': a file is there, not a directory; give a directory")

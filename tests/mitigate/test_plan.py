@@ -82,6 +82,20 @@ def test_nothing_to_fix_is_an_error_naming_the_slices_ranked(
         make_plan(run)
 
 
+def test_a_relative_run_not_there_says_where_it_was_read(tmp_path: Path) -> None:
+    """configs/mitigate_digits.yaml typed from another folder than the quickstart's: "run:
+    'runs/quickstart/version_0' does not exist" left the user to guess which folder was looked
+    in (the working directory, not the config's, as the README says); it says so now."""
+    config = REPO / "configs" / "mitigate_digits.yaml"
+    result = ffade_in_process("fit", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ffade: error: model.init_args.run: 'runs/quickstart/version_0' does not exist (read as "
+        f"{tmp_path / 'runs' / 'quickstart' / 'version_0'}); run the discovery first, or give "
+        "the discovery run whose failures to fix"
+    )
+
+
 def test_a_run_not_made_yet_is_named_as_missing(tmp_path: Path) -> None:
     # `ffade fit --config configs/mitigate_digits.yaml` before the quickstart it fixes ran
     with pytest.raises(FfadeError, match=r"run: '.*version_0' does not exist; run the discovery"):
