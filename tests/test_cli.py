@@ -919,6 +919,21 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
             "choose from target, concept, reward, dataset, targets, concepts, rewards, datasets "
             "(see ffade plugins --help)",
         ),
+        (  # an abbreviation: argparse read --name as --names, --comp as --compare, unsaid
+            ["plugins", "--name"],
+            "ffade: error: unrecognized arguments: --name (did you mean '--names'?) (see ffade "
+            "plugins --help)",
+        ),
+        (
+            ["report", "runs/x", "--comp", "runs/y"],
+            "ffade: error: unrecognized arguments: --comp runs/y (did you mean '--compare'?) "
+            "(see ffade report --help)",
+        ),
+        (
+            ["loop", "--conf", "configs/loop_digits.yaml"],
+            "ffade: error: the following arguments are required: --config; unknown option "
+            "'--conf' (did you mean '--config'?) (see ffade loop --help)",
+        ),
         (
             ["fit", "--config", "configs/quickstart.yaml", "--print_confg"],
             "ffade: error: unknown option '--print_confg' (did you mean '--print_config'?); see "
