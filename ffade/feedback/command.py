@@ -76,7 +76,8 @@ def parser() -> argparse.ArgumentParser:
         "--examples",
         type=whole_number_from_0,
         metavar="N",
-        help="inputs shown per slice, drawn or as text (default 8)",
+        help="inputs shown per slice, drawn or as text (default 8; 0 shows none, as "
+        "--no-examples does)",
     )
     p.add_argument("--no-examples", action="store_true", help="save no examples")
     p.add_argument(
@@ -103,7 +104,7 @@ def _main(argv: list[str]) -> int:
     run_dir = Path(args.run_dir)
     if args.max_regions < 1:
         raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")
-    if args.examples is not None and args.no_examples:
+    if args.examples and args.no_examples:  # --examples 0 --no-examples: both say none
         raise FfadeError(f"--examples {args.examples} and --no-examples contradict: give one")
     examples = 8 if args.examples is None else args.examples
     if examples < 0:

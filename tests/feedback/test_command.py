@@ -598,6 +598,18 @@ def test_examples_and_no_examples_together_are_refused(run: Path, in_process) ->
     assert not (run / "feedback.yaml").exists()
 
 
+def test_examples_0_shows_none_as_no_examples_does(run: Path, in_process) -> None:
+    """docs/mitigation.md: 0 is the lower bound and means no pictures, so it agrees with
+    --no-examples (was refused as a contradiction); --help says what 0 means."""
+    args = ("feedback", str(run), "--examples", "0", "--no-examples")
+    code, _, err = in_process(*args, answers="h\nq\n")
+    assert code == 0, err
+    assert (run / "feedback.yaml").exists()
+    from ffade.feedback.command import parser
+
+    assert "0 shows none, as --no-examples does" in " ".join(parser().format_help().split())
+
+
 def test_max_regions_must_be_positive(run: Path, in_process, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:  # refused by argparse, as it parses
         in_process("feedback", str(run), "--max-regions", "0")
