@@ -1090,6 +1090,9 @@ def test_each_commands_help_fits_80_columns_and_names_its_defaults(
         assert "whether this run's rules (or regions) are fixed, still failing or " in help_text
     if command == "feedback":  # they bound and draw rules too, the default --slices
         assert "--max-regions N ask about the N most severe failure slices, rules or " in help_text
-        assert "--examples N inputs shown per slice, drawn or as text (default 8)" in help_text
+        assert (
+            "--examples N inputs shown per slice, drawn or as text (default 8; 0 shows none, "
+            "as --no-examples does)"
+        ) in help_text
     if command == "plugins":
         assert result.stdout.startswith("usage: ffade plugins [-h] [--names] [KIND]\n")
