@@ -57,7 +57,9 @@ def config_error_line(message: str) -> str:
     reason = reasons[0] if reasons else (lines[0] if lines else "invalid arguments")
     if reason.startswith("Expected a <class"):  # "Expected a <class 'bool'>": say what was given
         reason = expected_types(message)
-    infinite = re.fullmatch(r"expected float, got (-?(?:nan|inf))", reason)  # a float, to a reader
+    infinite = re.fullmatch(
+        r"expected (?:int or )?float, got (-?(?:nan|inf))", reason
+    )  # a float, to a reader
     if infinite:
         reason = f"expected a finite number, got {infinite.group(1)}"
     if len(keys) > 1 and keys[0] == 'Parser key "model"' and "model." not in keys[-1]:

@@ -187,8 +187,9 @@ class OneLineParser(CheckedParser):
         for word in getattr(self, "_given", []):
             option = word.split("=")[0]
             if option.startswith("--") and option not in known and len(option) > 2:
-                close = difflib.get_close_matches(option, known, n=1)
-                if close and not any(o.startswith(option) for o in known):  # not an abbreviation
+                close = [o for o in known if o.startswith(option)][:1]  # --comp: abbreviated
+                close = close or difflib.get_close_matches(option, known, n=1)
+                if close:
                     hint = f"(did you mean '{close[0]}'?)"
                     refused = message.startswith("unrecognized")
                     return f" {hint}" if refused else f"; unknown option '{option}' {hint}"

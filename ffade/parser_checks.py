@@ -11,7 +11,14 @@ from typing import Any
 
 
 class CheckedParser(argparse.ArgumentParser):
-    """argparse with a closest-choice hint and no silently repeated option."""
+    """argparse with a closest-choice hint, no silently repeated option and no abbreviation."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Only whole option names, as ``ffade fit`` takes them: argparse read ``--name`` as
+        ``--names`` and ``--comp`` as ``--compare``, so a shortened or mistyped option silently
+        meant another; refused now, the whole name suggested (``OneLineParser.error``)."""
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         """A value outside ``choices`` names the closest allowed one: ``--slices region`` said

@@ -7,6 +7,7 @@ same checkpoints.
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
@@ -48,7 +49,16 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     directory with a config and no evaluations. ``max_epochs: -1`` (Lightning's "no end")
     never ends a fine-tune, whose fix is judged when training ends; an explorer ends when its
     budget is spent whatever it says.
+
+    A NaN or infinite float (``.nan`` in YAML) is refused in ffade's words: ``gradient_clip_val
+    .nan`` was taken, and clipping by NaN made every gradient of a fine-tune NaN. An explorer
+    makes its own updates (Lightning's manual optimization: the DQN clips their norm itself), so
+    any ``gradient_clip_val`` above 0 ended its run in Lightning's traceback.
     """
+    for key in _FLOAT_KEYS:  # before the checks below: nan == 0 is false
+        value = config.get(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"trainer.{key} must be a finite number, got {value}")
     if config.get("logger") in (False, []):
         raise ConfigError(
             "trainer.logger false leaves the run no directory of its own: its log, "
@@ -59,16 +69,35 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     for key in ("max_epochs", "max_steps", "limit_train_batches"):  # 0.0 too
         if config.get(key) == 0:
             raise ConfigError(f"trainer.{key} 0 trains nothing; give at least 1, or leave it out")
+    from ffade.explore.base import Explorer
+
+    cls = model if isinstance(model, type) else type(model)
+    clip = config.get("gradient_clip_val")
+    if issubclass(cls, Explorer) and clip is not None and clip > 0:
+        raise ConfigError(
+            f"trainer.gradient_clip_val {clip} clips a fine-tuner's gradients; {cls.__name__} "
+            "makes its own updates (the DQN clips their norm itself), so leave it out"
+        )
     if config.get("max_epochs") == -1 and config.get("max_steps") in (None, -1):
         from ffade.mitigate.base import FineTuner
 
-        cls = model if isinstance(model, type) else type(model)
         if issubclass(cls, FineTuner):
             raise ConfigError(
                 f"trainer.max_epochs -1 never ends {cls.__name__}, whose fix is judged "
                 "when training ends; give at least 1, or leave it out"
             )
 
+
+_FLOAT_KEYS = (
+    "gradient_clip_val",
+    "val_check_interval",
+    "overfit_batches",
+    "limit_train_batches",
+    "limit_val_batches",
+    "limit_test_batches",
+    "limit_predict_batches",
+)
+"""The Trainer's float settings: Lightning named NaN in its own words, or took it unsaid."""
 
 _HARDWARE = ("accelerator", "devices", "strategy", "precision", "num_nodes")
 

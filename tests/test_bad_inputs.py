@@ -398,6 +398,26 @@ OTHER_CASES: dict[str, tuple[list[str], str]] = {
         ["fit", "--config", "{config}", "--trainer.limit_train_batches", "0"],
         "trainer.limit_train_batches 0 trains nothing",
     ),
+    # clipping by NaN made every gradient of a fine-tune NaN, unsaid; Lightning named a NaN
+    # limit_val_batches in its own words, and "inf" said "expected int or float, got inf"
+    **{
+        f"{key}_{name}": (
+            ["fit", "--config", "{config}", f"--trainer.{key}", value],
+            f"error: trainer.{key} must be a finite number, got {value.strip('.')}",
+        )
+        for key, name, value in [
+            ("gradient_clip_val", "yaml_nan", ".nan"),
+            ("gradient_clip_val", "nan", "nan"),
+            ("gradient_clip_val", "yaml_inf", ".inf"),
+            ("val_check_interval", "yaml_nan", ".nan"),
+            ("limit_val_batches", "inf", "inf"),
+        ]
+    },
+    "gradient_clip_val_explorer": (  # was Lightning's traceback: "not supported for manual
+        ["fit", "--config", "{config}", "--trainer.gradient_clip_val", "1"],  # optimization"
+        "error: trainer.gradient_clip_val 1 clips a fine-tuner's gradients; DQNExplorer makes its "
+        "own updates (the DQN clips their norm itself), so leave it out",
+    ),
     "task_key_null_cli": (  # said 'expected int, got None' of the null the user gave
         ["fit", "--config", "{config}", "--model.init_args.task.max_inputs", "null"],
         "null given on the command line arrives as the text 'None'",
@@ -790,6 +810,7 @@ FRAGMENTS = {
 
 FAST = {
     "random",
+    "gradient_clip_val_yaml_nan",
     "truncated",
     "pickle",
     "empty_dir",

@@ -934,6 +934,21 @@ def test_a_config_named_with_a_leading_dash_gets_how_to_write_it(
             "choose from target, concept, reward, dataset, targets, concepts, rewards, datasets "
             "(see ffade plugins --help)",
         ),
+        (  # an abbreviation: argparse read --name as --names, --comp as --compare, unsaid
+            ["plugins", "--name"],
+            "ffade: error: unrecognized arguments: --name (did you mean '--names'?) (see ffade "
+            "plugins --help)",
+        ),
+        (
+            ["report", "runs/x", "--comp", "runs/y"],
+            "ffade: error: unrecognized arguments: --comp runs/y (did you mean '--compare'?) "
+            "(see ffade report --help)",
+        ),
+        (
+            ["loop", "--conf", "configs/loop_digits.yaml"],
+            "ffade: error: the following arguments are required: --config; unknown option "
+            "'--conf' (did you mean '--config'?) (see ffade loop --help)",
+        ),
         (
             ["fit", "--config", "configs/quickstart.yaml", "--print_confg"],
             "ffade: error: unknown option '--print_confg' (did you mean '--print_config'?); see "
@@ -1090,6 +1105,9 @@ def test_each_commands_help_fits_80_columns_and_names_its_defaults(
         assert "whether this run's rules (or regions) are fixed, still failing or " in help_text
     if command == "feedback":  # they bound and draw rules too, the default --slices
         assert "--max-regions N ask about the N most severe failure slices, rules or " in help_text
-        assert "--examples N inputs shown per slice, drawn or as text (default 8)" in help_text
+        assert (
+            "--examples N inputs shown per slice, drawn or as text (default 8; 0 shows none, "
+            "as --no-examples does)"
+        ) in help_text
     if command == "plugins":
         assert result.stdout.startswith("usage: ffade plugins [-h] [--names] [KIND]\n")

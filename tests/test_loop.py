@@ -977,6 +977,7 @@ def test_priority_weights_that_keep_one_priority_the_file_gives_pass_the_check(
     ("trainer", "says"),
     [
         ({"max_epochs": 0}, "trainer.max_epochs 0 trains nothing; give at least 1"),
+        ({"gradient_clip_val": float("nan")}, "trainer.gradient_clip_val must be a finite number"),
         (
             {"max_epochs": -1},
             "trainer.max_epochs -1 never ends ClassifierFineTuner, whose fix is judged when "

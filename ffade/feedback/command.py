@@ -76,7 +76,8 @@ def parser() -> argparse.ArgumentParser:
         "--examples",
         type=whole_number_from_0,
         metavar="N",
-        help="inputs shown per slice, drawn or as text (default 8)",
+        help="inputs shown per slice, drawn or as text (default 8; 0 shows none, as "
+        "--no-examples does)",
     )
     p.add_argument("--no-examples", action="store_true", help="save no examples")
     p.add_argument(
@@ -103,7 +104,7 @@ def _main(argv: list[str]) -> int:
     run_dir = Path(args.run_dir)
     if args.max_regions < 1:
         raise FfadeError(f"--max-regions must be at least 1, got {args.max_regions}")
-    if args.examples is not None and args.no_examples:
+    if args.examples and args.no_examples:  # --examples 0 --no-examples: both say none
         raise FfadeError(f"--examples {args.examples} and --no-examples contradict: give one")
     examples = 8 if args.examples is None else args.examples
     if examples < 0:
@@ -142,7 +143,7 @@ def _main(argv: list[str]) -> int:
                 "fine-tuner has nothing to fix)"
             )
             return 0
-        print(_saved(feedback, out, len(feedback.regions)))
+        print(_saved(feedback, out, run_dir, len(feedback.regions)))
         return 0
 
     landscape, regions = load_regions(run_dir, args.threshold, args.min_evaluations, args.slices)
@@ -162,7 +163,7 @@ def _main(argv: list[str]) -> int:
         _save(feedback, out, run_dir, file)
         # answers kept from an earlier session are about slices not found now: said apart
         saved = (
-            _saved(feedback, out, 0, set())
+            _saved(feedback, out, run_dir, 0, set())
             if feedback.regions
             else f"saved {shell_path(out)}, with no priorities (a fine-tuner has nothing to fix)"
         )
@@ -258,7 +259,7 @@ def _ask(
     _save(feedback, out, run_dir, file)
     if not complete:
         print(_stopped(out, True))
-    print(_saved(feedback, out, len(regions), {r.id for r in regions}))
+    print(_saved(feedback, out, run_dir, len(regions), {r.id for r in regions}))
     return 0
 
 
@@ -294,8 +295,15 @@ def _warn(run_dir: Path, summary: dict[str, Any]) -> None:
     say_run_state(run_dir, summary, log_problems(run_dir, summary))
 
 
-def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = None) -> str:
+def _saved(
+    feedback: Feedback, out: Path, run_dir: Path, total: int, ids: set[str] | None = None
+) -> str:
     """The closing line: what was saved, and the command that fixes it.
+
+    The run is named as the user typed it (``run_dir``), as the saved file is and as ``ffade
+    fit``'s and ``ffade report``'s ``next:`` lines name theirs: the feedback file's own ``run``
+    is absolute (a fine-tuner finds it from anywhere), which put a long ``/home/...`` path where
+    docs/mitigation.md shows ``RUN``.
 
     A fine-tuner reads ``RUN/feedback.yaml`` unless told otherwise, so answers saved elsewhere
     (``--out``) need ``--model.init_args.feedback`` in that command, or it would not find them.
@@ -316,7 +324,7 @@ def _saved(feedback: Feedback, out: Path, total: int, ids: set[str] | None = Non
             f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
             "priority high, medium or low"
         )
-    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shell_path(feedback.run)}"
+    fix = f"ffade fit --config MITIGATE.yaml --model.init_args.run {shell_path(run_dir)}"
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
         fix += f" --model.init_args.feedback {shell_path(out)}"
     return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"

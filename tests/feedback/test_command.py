@@ -355,6 +355,23 @@ def test_from_file_with_rules_says_rules(run: Path, tmp_path: Path, in_process) 
     assert stdout.strip().endswith(f"--model.init_args.run {run}"), stdout
 
 
+def test_the_closing_line_names_the_run_as_typed(
+    run: Path, tmp_path: Path, in_process, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/mitigation.md's last line is '... to RUN/feedback.yaml ...; ... --model.init_args.run
+    RUN', the run as typed, as ffade report's next: line says it; the command said the run's
+    absolute path (the feedback file's own record) beside the file's relative one."""
+    priorities = tmp_path / "priorities.yaml"
+    priorities.write_text(yaml.safe_dump({"regions": [{"rank": 1, "priority": "high"}]}))
+    monkeypatch.chdir(run.parent)
+    code, stdout, err = in_process("feedback", "./run", "--from", str(priorities))
+    assert code == 0, err
+    line = stdout.strip()
+    assert " to run/feedback.yaml (" in line, line
+    assert line.endswith("ffade fit --config MITIGATE.yaml --model.init_args.run run"), line
+    assert read_feedback(run / "feedback.yaml").run == str(run)  # the file keeps it absolute
+
+
 def test_from_file_saves_every_region_and_says_how_to_fix_them(
     run: Path, regions: list[Region], tmp_path: Path, in_process
 ) -> None:
@@ -596,6 +613,18 @@ def test_examples_and_no_examples_together_are_refused(run: Path, in_process) ->
     assert code == 2
     assert err.strip() == "ffade: error: --examples 3 and --no-examples contradict: give one"
     assert not (run / "feedback.yaml").exists()
+
+
+def test_examples_0_shows_none_as_no_examples_does(run: Path, in_process) -> None:
+    """docs/mitigation.md: 0 is the lower bound and means no pictures, so it agrees with
+    --no-examples (was refused as a contradiction); --help says what 0 means."""
+    args = ("feedback", str(run), "--examples", "0", "--no-examples")
+    code, _, err = in_process(*args, answers="h\nq\n")
+    assert code == 0, err
+    assert (run / "feedback.yaml").exists()
+    from ffade.feedback.command import parser
+
+    assert "0 shows none, as --no-examples does" in " ".join(parser().format_help().split())
 
 
 def test_max_regions_must_be_positive(run: Path, in_process, capsys) -> None:

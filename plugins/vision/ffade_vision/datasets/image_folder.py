@@ -66,10 +66,13 @@ class ImageFolderDataset(Dataset):
     Args:
         root: the folder holding one sub-folder per class (its images may sit in sub-folders
             of it; files and folders whose names start with a dot are skipped).
-        classes: class names in index order: a list, or a path to a JSON file (a list of names,
-            or a {name: index} object) or a text file (one name per line). Folders must be
-            among them; classes without a folder are fine (a subset of ImageNet, say).
-            Default: the sorted folder names.
+        classes: class names in index order: a list, or a path to a ``.json`` file holding a
+            list of names, a ``{"name": index}`` object, an ``{"index": "name"}`` object or an
+            ``{"index": ["wordnet_id", "label"]}`` object (``imagenet_class_index.json``: the
+            WordNet id, its first item, is the class name, as ImageNet's folders are named; the
+            label is not read), each index 0..n-1 exactly once; or a path to a file of any
+            other suffix, one name per line. Folders must be among them; classes without a
+            folder are fine (a subset of ImageNet, say). Default: the sorted folder names.
         image_size: side of the square center crop; the shorter edge is resized to it first.
         seed: fixes which images go to which split.
         fractions: shares of the discovery, fine-tune and held-out splits (sum at most 1).

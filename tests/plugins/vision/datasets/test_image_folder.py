@@ -53,7 +53,9 @@ def test_labels_follow_the_folder_of_each_file(image_root: Path) -> None:
             "classes.json",
             json.dumps({"0": ["fox", "red fox"], "1": ["dog", "x"], "2": ["cat", "y"]}),
         ),
+        ("classes.json", json.dumps({"2": "cat", "0": "fox", "1": "dog"})),
         ("classes.txt", "fox\ndog\ncat\n"),
+        ("classes.names", "fox\n\n  dog\ncat\n"),  # any other suffix: one name a line
     ],
 )
 def test_class_mapping_files(tmp_path: Path, image_root: Path, filename: str, content: str) -> None:
@@ -536,6 +538,24 @@ def test_an_empty_image_file_says_it_is_empty(tmp_path: Path) -> None:
     images = ImageFolderDataset(str(tmp_path), image_size=32, fractions=(1.0, 0.0, 0.0))
     with pytest.raises(FfadeError, match=r"blank\.png': the file is empty; replace it or move"):
         images.image(0)
+
+
+def test_the_readme_names_every_classes_file_shape_the_dataset_reads() -> None:
+    """Each shape test_class_mapping_files reads is in the README's ``classes``: it said only
+    "a list, or a JSON or text file", and imagenet_class_index.json's {"index": [wordnet id,
+    label]}, whose first item becomes the class name, was nowhere."""
+    readme = (Path(__file__).parents[4] / "plugins/vision/README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `image_folder` |"))
+    said = row[row.index("`classes` (") :]
+    for shape in (
+        "a list of names",
+        '`{"name": index}`',
+        '`{"index": "name"}`',
+        '`{"index": ["wordnet_id", "label"]}`',
+        "the WordNet id, is the class name",
+        "any other suffix, one name per line",
+    ):
+        assert shape in " ".join(said.split()), shape
 
 
 def test_classes_of_another_shape_are_one_line_naming_the_key(
