@@ -27,6 +27,7 @@ import yaml
 
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
+from ffade.gate.check_table import table
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
 from ffade.gate.suite import read_suite
@@ -255,29 +256,6 @@ def _root_tag(path: Path) -> str | None:
     return None
 
 
-def table(results: list[CaseResult]) -> str:
-    """The human-readable result: one row per case, then the verdict."""
-    rows = [("case", "goal", "pairs", "failed", "rate", "max", "result", "where")]
-    for r in results:
-        rows.append(
-            (
-                r.case.name,
-                r.case.goal,
-                str(r.pairs),
-                str(r.failures),
-                *r.shown_rates(),
-                "pass" if r.passed else "FAIL",
-                r.case.conditions,
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
-    lines = [f"{line}  {row[-1]}" for line, row in zip(lines, rows, strict=True)]
-    failed = sum(not r.passed for r in results)
-    lines.append(f"{len(results) - failed} of {len(results)} cases passed")
-    return "\n".join(lines)
-
-
 def run_check(
     suite_path: str | Path,
     target: str | None = None,
@@ -360,18 +338,18 @@ def main(args: argparse.Namespace) -> int:
         args.target_arg,
         args.junit,
         args.batch_size,
-        show=_show,
+        show=lambda results: _show(results, args.junit),
     )
     return 0 if all(r.passed for r in results) else 1
 
 
-def _show(results: list[CaseResult]) -> None:
+def _show(results: list[CaseResult], junit: str | None = None) -> None:
     """Print the table; a reader gone (``ffade check ... | head -0``) loses it, not the verdict.
 
     Its BrokenPipeError reached ``ffade``'s answer to ``ffade plugins | head -1``, exit 0: a
     suite whose cases failed passed the gate, and its JUnit file was never written.
     """
     try:
-        print(table(results), flush=True)
+        print(table(results, junit), flush=True)
     except BrokenPipeError:
         to_devnull(sys.stdout)

@@ -25,7 +25,8 @@ def export_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="ffade export",
         description="Turn a discovery run's failure slices into a regression suite that "
-        "`ffade check` runs on any version of the model.",
+        "`ffade check` runs on any version of the model: one case for every slice found, or "
+        "each slice its feedback file answers (skipped ones as hold cases), in its order.",
     )
     parser.add_argument(
         "run_dir", type=user_path, metavar="RUN_DIR", help="the discovery run to export"
@@ -78,7 +79,9 @@ def check_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="ffade check",
         description="Re-evaluate a regression suite (from `ffade export`) on the current or a "
-        "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input.",
+        "fixed model; exit 0 if every case passes, 1 if any fails, 2 on bad input. Prints "
+        "a table of the cases: a suite of more than 15 shows every failing case and the first "
+        "passing ones, up to 15 rows, and counts the rest (--junit lists every case).",
     )
     parser.add_argument(
         "--suite", required=True, type=user_path, metavar="SUITE.yaml", help="the suite file"

@@ -1,0 +1,73 @@
+"""The table ``ffade check`` prints: one row per case, capped for a suite of hundreds.
+
+A suite exported from a run of many regions, whose feedback skipped all but one (``ffade
+feedback --from`` with ``default: skip``), holds a case per region: 831 of them on a 20-concept
+synthetic run, and ``ffade check`` printed an 833-line table in which its one failure was
+somewhere. So a long table, as the report's tables, shows :data:`MAX_TABLE_ROWS` rows, every
+failing case always among them (each is a thing to act on, and the verdict's reason), the first
+passing ones in the suite's order after, and one row counting the passing cases left out and
+where every case is listed (the ``--junit`` file). The closing verdict line stays last, where a
+CI log's reader looks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ffade.gate.evaluate import CaseResult
+from ffade.shell_words import shell_path
+
+MAX_TABLE_ROWS = 15
+"""Cases a table shows in full (the report's cap too); a longer suite's rows are chosen above."""
+
+HEADER = ("case", "goal", "pairs", "failed", "rate", "max", "result", "where")
+
+
+def table(results: list[CaseResult], junit: str | Path | None = None) -> str:
+    """The human-readable result: the cases' rows (every one for up to :data:`MAX_TABLE_ROWS`,
+    otherwise every failing one and the first passing ones), a row counting the passing cases
+    left out, then the verdict. ``junit`` is the file that lists every case, if one is written.
+    """
+    shown = _shown(results)
+    rows = [HEADER, *(_row(r) for r in shown)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
+    lines = [f"{line}  {row[-1]}" for line, row in zip(lines, rows, strict=True)]
+    if left_out := len(results) - len(shown):
+        lines.append(_left_out_line(left_out, junit))
+    failed = sum(not r.passed for r in results)
+    lines.append(f"{len(results) - failed} of {len(results)} cases passed")
+    return "\n".join(lines)
+
+
+def _shown(results: list[CaseResult]) -> list[CaseResult]:
+    """The cases the table lists, in the suite's order: all of a short suite; of a long one,
+    every failing case and as many passing ones, first first, as fill :data:`MAX_TABLE_ROWS`."""
+    if len(results) <= MAX_TABLE_ROWS:
+        return results
+    room = max(MAX_TABLE_ROWS - sum(not r.passed for r in results), 0)
+    kept = {id(r) for r in [r for r in results if r.passed][:room]}
+    return [r for r in results if not r.passed or id(r) in kept]
+
+
+def _row(result: CaseResult) -> tuple[str, ...]:
+    return (
+        result.case.name,
+        result.case.goal,
+        str(result.pairs),
+        str(result.failures),
+        *result.shown_rates(),
+        "pass" if result.passed else "FAIL",
+        result.case.conditions,
+    )
+
+
+def _left_out_line(count: int, junit: str | Path | None) -> str:
+    """``... 816 more passing cases: check.xml lists every case`` (or how to get such a file)."""
+    cases = "case" if count == 1 else "cases"
+    where = (
+        f"{shell_path(junit)} lists every case"
+        if junit is not None
+        else "--junit FILE.xml lists every case"
+    )
+    return f"... {count:,} more passing {cases}: {where}"
