@@ -9,6 +9,7 @@ holding it, such as imagenet_class_index.json), or every index shifts.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,7 +127,7 @@ class ImageFolderDataset(Dataset):
         self.labels: list[int] = []
         unread: dict[str, list[str]] = {"of another type": [], "links to no file": []}
         for name in folders:  # images in sub-folders of a class folder belong to the class
-            for path in sorted((self.root / name).rglob("*")):
+            for path in _files_under(self.root / name):
                 relative = path.relative_to(self.root)
                 if _is_image(path, relative):
                     self.files.append(path)
@@ -210,6 +211,27 @@ def _within_aspect(img: Image.Image) -> Image.Image:
         return img
     left, top = max(0, (width - longest) // 2), max(0, (height - longest) // 2)
     return img.crop((left, top, left + min(width, longest), top + min(height, longest)))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sorted, linked sub-folders followed (as torchvision's
+    ``ImageFolder`` follows them): ``Path.rglob`` skipped them, and the images of a class
+    organised with links were left out with no word. A link back to a folder already walked, or
+    to one above ``folder`` (a loop), is not walked again; folders named with a dot (hidden) are
+    not walked, as none of their files is read."""
+    seen = {os.path.realpath(folder)}
+    files: list[Path] = []
+    for parent, folders, names in os.walk(folder, followlinks=True):
+        kept = []
+        for name in sorted(folders):
+            real = os.path.realpath(os.path.join(parent, name))
+            above = os.path.realpath(folder).startswith(os.path.join(real, ""))
+            if not name.startswith(".") and real not in seen and not above:
+                seen.add(real)
+                kept.append(name)
+        folders[:] = kept
+        files.extend(Path(parent, name) for name in names)
+    return sorted(files)
 
 
 def _is_image(path: Path, relative: Path) -> bool:
