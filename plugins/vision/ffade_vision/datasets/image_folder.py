@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -114,10 +115,10 @@ class ImageFolderDataset(Dataset):
                 "1,000 are there; for an ImageNet model pass classes (the 1,000 ids in order, "
                 "e.g. imagenet_class_index.json), or every label shifts",
             )
-        if len(set(self.classes)) != len(self.classes):
+        if len(set(map(_nfc, self.classes))) != len(self.classes):
             raise FfadeError("dataset 'image_folder': classes repeat a name; each must be unique")
-        index = {name: i for i, name in enumerate(self.classes)}
-        unknown = [name for name in folders if name not in index]
+        index = {_nfc(name): i for i, name in enumerate(self.classes)}
+        unknown = [name for name in folders if _nfc(name) not in index]
         if unknown:
             raise FfadeError(
                 f"dataset 'image_folder': folders {as_written(unknown[:5])} are not in classes; "
@@ -131,7 +132,7 @@ class ImageFolderDataset(Dataset):
                 relative = path.relative_to(self.root)
                 if _is_image(path, relative):
                     self.files.append(path)
-                    self.labels.append(index[name])
+                    self.labels.append(index[_nfc(name)])
                 elif _shown(relative):  # skipped, said below: not in silence
                     kind = _unread_kind(path)
                     if kind:
@@ -256,6 +257,13 @@ def _skipped(kind: str, names: list[str]) -> str:
     if kind == "links to no file":
         return f"{files}; point each link at its image"
     return f"{files}; read are {', '.join(EXTENSIONS)}: convert them to one of these to use them"
+
+
+def _nfc(name: str) -> str:
+    """A class or folder name in Unicode's composed form (NFC), so that they match as they read:
+    macOS writes ``café`` as ``cafe`` plus a combining accent (NFD), a YAML or JSON class list
+    as one ``é``, and the folder was "not in classes" though the names looked the same."""
+    return unicodedata.normalize("NFC", name)
 
 
 def _shown(path: Path) -> bool:

@@ -193,6 +193,21 @@ def test_linked_sub_folders_are_read_and_a_link_loop_is_not_walked(tmp_path: Pat
     assert data.labels == [0, 0, 1] and data.notes == ()
 
 
+def test_a_class_name_matches_its_folder_in_either_unicode_form(tmp_path: Path) -> None:
+    """macOS names a folder ``café`` as ``cafe`` + a combining accent (NFD); the class list in a
+    YAML file has one ``é`` (NFC). They read the same, and were "folders [café] are not in
+    classes"."""
+    decomposed = "cafe\u0301"
+    for name in (decomposed, "dog"):
+        (tmp_path / name).mkdir()
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / name / f"{name}.png")
+    data = ImageFolderDataset(str(tmp_path), classes=["dog", "caf\u00e9"], fractions=(1, 0, 0))
+    assert data.classes == ["dog", "caf\u00e9"]
+    assert data.labels == [1, 0]  # sorted folders: the café folder first, labelled 1
+    with pytest.raises(FfadeError, match="classes repeat a name"):
+        ImageFolderDataset(str(tmp_path), classes=["dog", "caf\u00e9", decomposed])
+
+
 def test_transparency_is_dropped_leaving_the_stored_colours(tmp_path: Path) -> None:
     """RGBA (and gray with alpha) reads as its colour channels, as torchvision's ImageFolder
     loader reads it (the README says so): a fully transparent pixel keeps the colour stored
