@@ -42,6 +42,12 @@ OTHER_IMAGES = frozenset(
 """Image types not read: such files in class folders are left out, and a note says how many,
 not in silence (a folder of GIFs or TIFFs looked read, and was not)."""
 
+SPLIT_FOLDERS = frozenset(
+    {"train", "training", "val", "valid", "validation", "test", "testing", "eval", "dev"}
+)
+"""Names of the split folders many datasets ship (``root/train/<class>``): a root whose folders
+are all such names was most likely given one level too high, each split read as a class."""
+
 MOST_IMAGE_SIZE = 1024
 """The largest ``image_size``: above any torchvision weights' crop (EfficientNet-B7's is 600).
 Each image is 3 x image_size^2 values in memory; a typo such as 10**9 stopped in torch (or
@@ -114,6 +120,14 @@ class ImageFolderDataset(Dataset):
                 f"0-{len(folders) - 1} in sorted order, ImageNet's class order only when all "
                 "1,000 are there; for an ImageNet model pass classes (the 1,000 ids in order, "
                 "e.g. imagenet_class_index.json), or every label shifts",
+            )
+        if classes is None and folders and all(n.lower() in SPLIT_FOLDERS for n in folders):
+            self.notes = (  # root/train/cat/...: "train" became the class of every cat and dog
+                *self.notes,
+                f"dataset 'image_folder': root's folders {as_written(folders)} are named as "
+                "splits, yet each is read as one class (all the images under it labelled with "
+                "it); if they hold the class folders, point root at one of them (root: "
+                f"{str(self.root / folders[0])!r}): ffade cuts its own splits",
             )
         if len(set(map(_nfc, self.classes))) != len(self.classes):
             raise FfadeError("dataset 'image_folder': classes repeat a name; each must be unique")

@@ -208,6 +208,20 @@ def test_a_class_name_matches_its_folder_in_either_unicode_form(tmp_path: Path) 
         ImageFolderDataset(str(tmp_path), classes=["dog", "caf\u00e9", decomposed])
 
 
+def test_a_root_of_split_folders_is_noted_as_one_level_too_high(tmp_path: Path) -> None:
+    """``root: data`` over ``data/train/cat``, ``data/val/dog`` made two classes, "train" and
+    "val", every image labelled by its split, and nothing said so."""
+    for split, name in (("train", "cat"), ("train", "dog"), ("val", "cat")):
+        (tmp_path / split / name).mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / split / name / "a.png")
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    assert data.classes == ["train", "val"]  # as asked, but said
+    (note,) = data.notes
+    assert "named as splits" in note and repr(str(tmp_path / "train")) in note
+    one_level_down = ImageFolderDataset(str(tmp_path / "train"), fractions=(1.0, 0.0, 0.0))
+    assert one_level_down.classes == ["cat", "dog"] and one_level_down.notes == ()
+
+
 def test_transparency_is_dropped_leaving_the_stored_colours(tmp_path: Path) -> None:
     """RGBA (and gray with alpha) reads as its colour channels, as torchvision's ImageFolder
     loader reads it (the README says so): a fully transparent pixel keeps the colour stored
