@@ -234,13 +234,14 @@ def _files_under(folder: Path) -> list[Path]:
     organised with links were left out with no word. A link back to a folder already walked, or
     to one above ``folder`` (a loop), is not walked again; folders named with a dot (hidden) are
     not walked, as none of their files is read."""
-    seen = {os.path.realpath(folder)}
+    start = os.path.realpath(folder)
+    seen = {start}
     files: list[Path] = []
     for parent, folders, names in os.walk(folder, followlinks=True):
         kept = []
         for name in sorted(folders):
             real = os.path.realpath(os.path.join(parent, name))
-            above = os.path.realpath(folder).startswith(os.path.join(real, ""))
+            above = start.startswith(os.path.join(real, ""))  # a link up: a loop
             if not name.startswith(".") and real not in seen and not above:
                 seen.add(real)
                 kept.append(name)
