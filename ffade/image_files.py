@@ -125,7 +125,9 @@ def _rgb(img: Image.Image) -> Image.Image:
         return img
     if img.mode.startswith("I"):
         wide = np.asarray(img, dtype=np.float64)
-        img = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
+        narrow = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
+        narrow.info = dict(img.info)  # its EXIF orientation: a large one is turned after this
+        img = narrow
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     return img.convert("RGB")

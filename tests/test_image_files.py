@@ -87,6 +87,24 @@ def test_a_quarter_turn_in_exif_turns_the_image_and_its_full_size(
     assert min(picture.size) >= 200
 
 
+@pytest.mark.parametrize("mode", ["I;16", "P", "L"])
+def test_a_large_16_bit_or_palette_png_with_a_quarter_turn_is_turned(
+    tmp_path: Path, mode: str
+) -> None:
+    """Modes converted before they are reduced keep their EXIF orientation: the 16-bit
+    conversion made a new image without it, so a large 16-bit PNG was read sideways."""
+    gray = np.zeros((400, 600), np.uint16)
+    gray[:200, :300] = 65535  # stored: the top-left quarter bright
+    stored = Image.fromarray(gray if mode == "I;16" else (gray // 257).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to view: the bright quarter goes top-right
+    stored.convert(mode).save(tmp_path / "scan.png", exif=exif)
+    picture, full = _read(tmp_path / "scan.png", 100)  # 4x the need: reduced, then turned
+    assert full == (400, 600) and picture.size == (100, 150)
+    red = np.asarray(picture)[..., 0].astype(float)
+    assert red[:75, 50:].mean() > 250 and red[:75, :50].mean() < 5 and red[75:].mean() < 5
+
+
 def _damaged_exif_jpeg(path: Path) -> None:
     """A JPEG whose EXIF block claims more IFD entries than it holds (a cut-short EXIF)."""
     exif = Image.Exif()

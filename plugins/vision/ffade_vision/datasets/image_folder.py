@@ -9,7 +9,9 @@ holding it, such as imagenet_class_index.json), or every index shifts.
 from __future__ import annotations
 
 import json
+import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,12 @@ OTHER_IMAGES = frozenset(
 )
 """Image types not read: such files in class folders are left out, and a note says how many,
 not in silence (a folder of GIFs or TIFFs looked read, and was not)."""
+
+SPLIT_FOLDERS = frozenset(
+    {"train", "training", "val", "valid", "validation", "test", "testing", "eval", "dev"}
+)
+"""Names of the split folders many datasets ship (``root/train/<class>``): a root whose folders
+are all such names was most likely given one level too high, each split read as a class."""
 
 MOST_IMAGE_SIZE = 1024
 """The largest ``image_size``: above any torchvision weights' crop (EfficientNet-B7's is 600).
@@ -116,10 +124,18 @@ class ImageFolderDataset(Dataset):
                 "1,000 are there; for an ImageNet model pass classes (the 1,000 ids in order, "
                 "e.g. imagenet_class_index.json), or every label shifts",
             )
-        if len(set(self.classes)) != len(self.classes):
+        if classes is None and folders and all(n.lower() in SPLIT_FOLDERS for n in folders):
+            self.notes = (  # root/train/cat/...: "train" became the class of every cat and dog
+                *self.notes,
+                f"dataset 'image_folder': root's folders {as_written(folders)} are named as "
+                "splits, yet each is read as one class (all the images under it labelled with "
+                "it); if they hold the class folders, point root at one of them (root: "
+                f"{str(self.root / folders[0])!r}): ffade cuts its own splits",
+            )
+        if len(set(map(_nfc, self.classes))) != len(self.classes):
             raise FfadeError("dataset 'image_folder': classes repeat a name; each must be unique")
-        index = {name: i for i, name in enumerate(self.classes)}
-        unknown = [name for name in folders if name not in index]
+        index = {_nfc(name): i for i, name in enumerate(self.classes)}
+        unknown = [name for name in folders if _nfc(name) not in index]
         if unknown:
             raise FfadeError(
                 f"dataset 'image_folder': folders {as_written(unknown[:5])} are not in classes; "
@@ -129,11 +145,11 @@ class ImageFolderDataset(Dataset):
         self.labels: list[int] = []
         unread: dict[str, list[str]] = {"of another type": [], "links to no file": []}
         for name in folders:  # images in sub-folders of a class folder belong to the class
-            for path in sorted((self.root / name).rglob("*")):
+            for path in _files_under(self.root / name):
                 relative = path.relative_to(self.root)
                 if _is_image(path, relative):
                     self.files.append(path)
-                    self.labels.append(index[name])
+                    self.labels.append(index[_nfc(name)])
                 elif _shown(relative):  # skipped, said below: not in silence
                     kind = _unread_kind(path)
                     if kind:
@@ -215,6 +231,28 @@ def _within_aspect(img: Image.Image) -> Image.Image:
     return img.crop((left, top, left + min(width, longest), top + min(height, longest)))
 
 
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sorted, linked sub-folders followed (as torchvision's
+    ``ImageFolder`` follows them): ``Path.rglob`` skipped them, and the images of a class
+    organised with links were left out with no word. A link back to a folder already walked, or
+    to one above ``folder`` (a loop), is not walked again; folders named with a dot (hidden) are
+    not walked, as none of their files is read."""
+    start = os.path.realpath(folder)
+    seen = {start}
+    files: list[Path] = []
+    for parent, folders, names in os.walk(folder, followlinks=True):
+        kept = []
+        for name in sorted(folders):
+            real = os.path.realpath(os.path.join(parent, name))
+            above = start.startswith(os.path.join(real, ""))  # a link up: a loop
+            if not name.startswith(".") and real not in seen and not above:
+                seen.add(real)
+                kept.append(name)
+        folders[:] = kept
+        files.extend(Path(parent, name) for name in names)
+    return sorted(files)
+
+
 def _is_image(path: Path, relative: Path) -> bool:
     """An image file ffade reads, ``relative`` (to root) not hidden."""
     return path.suffix.lower() in EXTENSIONS and path.is_file() and _shown(relative)
@@ -237,6 +275,13 @@ def _skipped(kind: str, names: list[str]) -> str:
     if kind == "links to no file":
         return f"{files}; point each link at its image"
     return f"{files}; read are {', '.join(EXTENSIONS)}: convert them to one of these to use them"
+
+
+def _nfc(name: str) -> str:
+    """A class or folder name in Unicode's composed form (NFC), so that they match as they read:
+    macOS writes ``café`` as ``cafe`` plus a combining accent (NFD), a YAML or JSON class list
+    as one ``é``, and the folder was "not in classes" though the names looked the same."""
+    return unicodedata.normalize("NFC", name)
 
 
 def _shown(path: Path) -> bool:

@@ -176,6 +176,70 @@ def test_nested_images_count_and_hidden_entries_do_not(image_root: Path) -> None
     assert len(list(data.split("discovery"))) == 13  # every file decodes
 
 
+def test_linked_sub_folders_are_read_and_a_link_loop_is_not_walked(tmp_path: Path) -> None:
+    """A class organised with linked sub-folders (``cat/indoor -> /data/indoor``) was read
+    without them, and said nothing: ``Path.rglob`` does not follow links. torchvision's
+    ``ImageFolder`` follows them; a link back up (``cat/up -> ..``) must not loop."""
+    (tmp_path / "shelf").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "shelf" / "a.png")
+    root = tmp_path / "images"
+    (root / "cat").mkdir(parents=True)
+    Image.fromarray(np.full((8, 8, 3), 255, np.uint8)).save(root / "cat" / "b.png")
+    (root / "cat" / "indoor").symlink_to(tmp_path / "shelf")
+    (root / "cat" / "up").symlink_to(root)
+    (root / "dog").mkdir()
+    Image.fromarray(np.full((8, 8, 3), 99, np.uint8)).save(root / "dog" / "c.png")
+    data = ImageFolderDataset(str(root), fractions=(1.0, 0.0, 0.0))
+    cat = [root / "cat" / "b.png", root / "cat" / "indoor" / "a.png"]
+    assert data.files == [*cat, root / "dog" / "c.png"]  # no dog read through cat/up as a cat
+    assert data.labels == [0, 0, 1] and data.notes == ()
+
+
+def test_a_class_name_matches_its_folder_in_either_unicode_form(tmp_path: Path) -> None:
+    """macOS names a folder ``café`` as ``cafe`` + a combining accent (NFD); the class list in a
+    YAML file has one ``é`` (NFC). They read the same, and were "folders [café] are not in
+    classes"."""
+    decomposed = "cafe\u0301"
+    for name in (decomposed, "dog"):
+        (tmp_path / name).mkdir()
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / name / f"{name}.png")
+    data = ImageFolderDataset(str(tmp_path), classes=["dog", "caf\u00e9"], fractions=(1, 0, 0))
+    assert data.classes == ["dog", "caf\u00e9"]
+    assert data.labels == [1, 0]  # sorted folders: the café folder first, labelled 1
+    with pytest.raises(FfadeError, match="classes repeat a name"):
+        ImageFolderDataset(str(tmp_path), classes=["dog", "caf\u00e9", decomposed])
+
+
+def test_a_root_of_split_folders_is_noted_as_one_level_too_high(tmp_path: Path) -> None:
+    """``root: data`` over ``data/train/cat``, ``data/val/dog`` made two classes, "train" and
+    "val", every image labelled by its split, and nothing said so."""
+    for split, name in (("train", "cat"), ("train", "dog"), ("val", "cat")):
+        (tmp_path / split / name).mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / split / name / "a.png")
+    data = ImageFolderDataset(str(tmp_path), fractions=(1.0, 0.0, 0.0))
+    assert data.classes == ["train", "val"]  # as asked, but said
+    (note,) = data.notes
+    assert "named as splits" in note and repr(str(tmp_path / "train")) in note
+    one_level_down = ImageFolderDataset(str(tmp_path / "train"), fractions=(1.0, 0.0, 0.0))
+    assert one_level_down.classes == ["cat", "dog"] and one_level_down.notes == ()
+
+
+def test_transparency_is_dropped_leaving_the_stored_colours(tmp_path: Path) -> None:
+    """RGBA (and gray with alpha) reads as its colour channels, as torchvision's ImageFolder
+    loader reads it (the README says so): a fully transparent pixel keeps the colour stored
+    under it, not a background it would be composited onto."""
+    (tmp_path / "cat").mkdir()
+    pixels = np.zeros((4, 4, 4), np.uint8)
+    pixels[..., 0], pixels[:, :2, 3] = 200, 255  # red everywhere, the right half transparent
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "cat" / "a.png")
+    Image.fromarray(pixels[..., [0, 3]], "LA").save(tmp_path / "cat" / "b.png")
+    data = ImageFolderDataset(str(tmp_path), image_size=4, fractions=(1.0, 0.0, 0.0))
+    rgba, gray_alpha = data.image(0), data.image(1)
+    red = torch.full((4, 4), 200 / 255)
+    assert torch.allclose(rgba[0], red) and rgba[1:].eq(0).all()
+    assert torch.allclose(gray_alpha, red.expand(3, 4, 4))
+
+
 def test_16_bit_gray_images_keep_their_tones(tmp_path: Path) -> None:
     """A 16-bit PNG (Pillow mode I;16) was clipped at 255 by Pillow's RGB conversion: white."""
     (tmp_path / "gray").mkdir()
