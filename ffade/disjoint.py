@@ -68,6 +68,15 @@ def inputs_digest(pairs: list[Any]) -> str | None:
     return digest.hexdigest()
 
 
+def check_searched(pairs: list[Any], searched_digest: str | None, dataset: str) -> None:
+    """Refuse, in one line, ``pairs`` read again as a run's searched inputs that are not the
+    ones it searched (``searched_digest``, its summary.json's ``inputs_digest``; None: a run
+    from before it was recorded, not checked): a fine-tune would keep apart from, and a suite
+    would measure, other inputs than the search saw."""
+    if searched_digest is not None and inputs_digest(pairs) != searched_digest:
+        raise FfadeError(_other_inputs(dataset))
+
+
 def keep_apart(
     task: Task, run_spec: dict[str, Any], dataset: str, searched_digest: str | None = None
 ) -> tuple[list[Any], dict[str, int]]:
@@ -88,8 +97,7 @@ def keep_apart(
     """
     run = TaskSpec(**dict(run_spec, split="discovery"))
     chosen = chosen_pairs(task.dataset, run)
-    if searched_digest is not None and inputs_digest(chosen) != searched_digest:
-        raise FfadeError(_other_inputs(dataset))
+    check_searched(chosen, searched_digest, dataset)
     _, searched = unseen(chosen, set())
     heldout = split_pairs(task.dataset, "heldout")
     keep, trained = unseen(task.inputs, searched)

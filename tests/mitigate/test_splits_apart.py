@@ -179,3 +179,25 @@ def test_a_dataset_that_no_longer_gives_the_searched_inputs_is_one_error_line(
         "arguments), so the fine-tuning and held-out inputs cannot be kept apart from them; run "
         "the discovery again on the data as it is now"
     )
+
+
+def test_export_of_a_run_whose_dataset_changed_since_is_one_error_line(
+    digits_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite's discovery pairs are the run's searched inputs; sampled from other inputs, its
+    failure rates measured inputs the search never saw, and its held-out pairs could be some."""
+    from ffade.cli import main
+
+    run = run_naming(digits_run, tmp_path, "dataset", "reshuffled_digits")
+    registry.register("dataset", "reshuffled_digits", ReshuffledDigits)
+    try:
+        code = main(["export", str(run), "--to", str(tmp_path / "suite.yaml"), "--pairs", "4"])
+    finally:
+        registry.unregister("dataset", "reshuffled_digits")
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(
+        "ffade: error: dataset 'reshuffled_digits' no longer gives the discovery inputs the run "
+        "searched"
+    )
+    assert not (tmp_path / "suite.yaml").exists()
