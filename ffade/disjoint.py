@@ -55,8 +55,30 @@ def _feed(digest: Any, item: Any) -> None:
         digest.update(pickle.dumps(item, protocol=4))
 
 
+def inputs_digest(pairs: list[Any]) -> str | None:
+    """One digest of the inputs of (input, reference) ``pairs``, in order: what a discovery run
+    records (summary.json's ``inputs_digest``) so that a fine-tune can tell whether the dataset
+    still gives the inputs the run searched. None when an input has no digest."""
+    digest = hashlib.blake2b(digest_size=16)
+    for pair in pairs:
+        key = fingerprint(pair[0])
+        if key is None:
+            return None
+        digest.update(key)
+    return digest.hexdigest()
+
+
+def check_searched(pairs: list[Any], searched_digest: str | None, dataset: str) -> None:
+    """Refuse, in one line, ``pairs`` read again as a run's searched inputs that are not the
+    ones it searched (``searched_digest``, its summary.json's ``inputs_digest``; None: a run
+    from before it was recorded, not checked): a fine-tune would keep apart from, and a suite
+    would measure, other inputs than the search saw."""
+    if searched_digest is not None and inputs_digest(pairs) != searched_digest:
+        raise FfadeError(_other_inputs(dataset))
+
+
 def keep_apart(
-    task: Task, run_spec: dict[str, Any], dataset: str
+    task: Task, run_spec: dict[str, Any], dataset: str, searched_digest: str | None = None
 ) -> tuple[list[Any], dict[str, int]]:
     """Leave out of a fine-tune what its dataset's splits share; return the held-out pairs kept
     and how many inputs of each split were left out (``finetune``, ``heldout``), for the record.
@@ -67,9 +89,16 @@ def keep_apart(
     those equal to a searched input or to a fine-tuning input kept (the fix would be judged on
     what it saw). What is left out is said in ``task.notes``; a split left empty (or empty to
     begin with: the held-out inputs judge the fix) is one error line.
+
+    The searched inputs are read again from the dataset as built now, so ``searched_digest``
+    (the run's ``inputs_digest``; None: not recorded, no check) must match them: a photo added
+    to an ``image_folder`` since the run reshuffles its splits, and searched photos then sat
+    in the fine-tuning and held-out splits with nothing left out (one error line instead).
     """
     run = TaskSpec(**dict(run_spec, split="discovery"))
-    _, searched = unseen(chosen_pairs(task.dataset, run), set())
+    chosen = chosen_pairs(task.dataset, run)
+    check_searched(chosen, searched_digest, dataset)
+    _, searched = unseen(chosen, set())
     heldout = split_pairs(task.dataset, "heldout")
     keep, trained = unseen(task.inputs, searched)
     left_out = {"finetune": len(task.inputs) - len(keep)}
@@ -123,6 +152,16 @@ def _note(dataset: str, split: str, shared: int, of: int, where: str) -> str:
     return (
         f"dataset '{dataset}': {shared} of {of} {split} inputs are identical to {where} inputs "
         f"and are left out; {SPLITS_APART}"
+    )
+
+
+def _other_inputs(dataset: str) -> str:
+    """Why a fine-tune cannot keep apart from what the run searched: the inputs differ now."""
+    return (
+        f"dataset '{dataset}' no longer gives the discovery inputs the run searched (its files "
+        "were added, removed or changed since, or its splits draw on more than its arguments), "
+        "so the fine-tuning and held-out inputs cannot be kept apart from them; run the "
+        "discovery again on the data as it is now"
     )
 
 

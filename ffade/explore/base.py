@@ -18,6 +18,7 @@ from typing_extensions import override
 
 from ffade import auto_batch
 from ffade.concepts import STOP
+from ffade.disjoint import inputs_digest
 from ffade.distributed import check_ranks_ended_alike, keep_module_unwrapped, trainer_ranks
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.event_trim import trim_earlier_events
@@ -143,6 +144,7 @@ class Explorer(SearchState, RunModule):
             self.task_spec, self.hparams.eval_batch_size, ranks
         )
         self.tell(self.task.notes)
+        self.inputs_digest = inputs_digest(self.task.inputs)  # a fine-tune checks it
         if self.inputs_failing_unchanged is not None:
             self.task_spec = self.task.spec  # summary.json names the inputs searched
         self.rng = np.random.default_rng(self.seed)
@@ -316,6 +318,7 @@ class Explorer(SearchState, RunModule):
             "wall_seconds": round(self.elapsed_seconds(), 3),
             "num_inputs": ev.num_inputs if ev else 0,
             "inputs_failing_unchanged": self.inputs_failing_unchanged,
+            "inputs_digest": self.inputs_digest,
             **auto_batch.batch_size_summary(ev, self.batch_size_probe),
             "num_states": self.space.num_states if self.task else 0,
             "concepts": self.space.describe() if self.task else [],

@@ -44,6 +44,7 @@ class SearchState:
     _obs: dict[str, np.ndarray] | None
     recent_failures: RecentFailures
     elapsed_seconds: Any  # RunModule's
+    inputs_digest: str | None = None  # of the inputs searched, set once they are (summary.json)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["ffade"] = {

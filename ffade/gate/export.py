@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ffade.concepts import ConceptSpace
+from ffade.disjoint import check_searched
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.evaluation_log import log_counts, log_problems, say_run_state
@@ -279,6 +280,8 @@ def export_suite(
         raise FfadeError(_nothing_to_guard(run_dir, found, slices))
     with target_setup_errors():
         tasks = split_tasks(task)
+        digest = summary.get("inputs_digest")  # the pairs sampled are the ones searched
+        check_searched(tasks["discovery"].inputs, digest, task["dataset"]["name"])
         say_notes(tasks["discovery"].notes)  # the run's notes hold for the pairs measured here
         input_ids = {split: list(range(len(t.inputs))) for split, t in tasks.items()}
         heldout = heldout_input_ids(tasks, task, batch_size)  # none left is said in a note

@@ -158,8 +158,8 @@ class FineTuner(FixVerdict, RunModule):
             spec, max_inputs_key="model.init_args.max_finetune_inputs", task_key=None
         )  # the discovery run's task: written in another config
         self._split_inputs = len(self.task.inputs)  # before any is left out as a searched one
-        dataset = spec["dataset"]["name"]
-        heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset)
+        dataset, digest = spec["dataset"]["name"], self.plan.inputs_digest
+        heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset, digest)
         self.tell([*self.plan.notes, *self.task.notes])  # "RUN did not finish", first
         self.check_target(self.task.target, spec["target"]["name"])
         t = self.task

@@ -56,6 +56,8 @@ class MitigationPlan:
         notes: what the fine-tune says of the run before it trains: that it did not finish
             (summary.json status ``running``, ``interrupted``...), as ``ffade report``,
             ``feedback`` and ``export`` say it, since its failures are those found so far.
+        inputs_digest: summary.json's digest of the inputs the run searched (None: a run from
+            before it was recorded), checked against the dataset as the fine-tune builds it.
     """
 
     run_dir: Path
@@ -67,6 +69,7 @@ class MitigationPlan:
     weights: np.ndarray
     state_regions: np.ndarray
     notes: list[str] = field(default_factory=list)
+    inputs_digest: str | None = None
 
     @property
     def claimed(self) -> ClaimedStates:
@@ -184,6 +187,7 @@ def make_plan(
         weights=weights,
         state_regions=members,
         notes=[note] if (note := unfinished_note(run_dir, summary.get("status"))) else [],
+        inputs_digest=summary.get("inputs_digest"),
     )
 
 

@@ -145,3 +145,59 @@ def test_a_run_whose_dataset_has_no_heldout_split_is_one_line_and_leaves_no_run(
         "judges its fix; give the dataset held-out inputs (docs/plugins.md, Dataset)\n"
     )
     assert not list((tmp_path / "fixes").rglob("*.json"))
+
+
+class ReshuffledDigits(DigitsDataset):
+    """The run's data as it is after the run: the same arguments now give other splits (as a
+    photo added to an ``image_folder`` reshuffles every split of it)."""
+
+    def __init__(self, seed: int = 0, **args) -> None:
+        super().__init__(seed + 1, **args)
+
+
+def test_a_dataset_that_no_longer_gives_the_searched_inputs_is_one_error_line(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """Compared with the inputs the dataset gives now, searched inputs that moved to the
+    fine-tuning or held-out split went unseen: the fix was trained and judged on them."""
+    summary = json.loads((digits_run / "summary.json").read_text())
+    assert len(summary["inputs_digest"]) == 32  # the run recorded the inputs it searched
+    searched = DigitsDataset().split("discovery")[:32]
+    now = ReshuffledDigits()
+    moved = [a for a, _ in searched for b, _ in now.split("finetune") if torch.equal(a, b)]
+    assert moved  # without the check, these searched digits would be trained on
+    run = run_naming(digits_run, tmp_path, "dataset", "reshuffled_digits")
+    registry.register("dataset", "reshuffled_digits", ReshuffledDigits)
+    try:
+        with pytest.raises(FfadeError) as error:
+            fine_tune(run, tmp_path / "out")
+    finally:
+        registry.unregister("dataset", "reshuffled_digits")
+    assert str(error.value) == (
+        "dataset 'reshuffled_digits' no longer gives the discovery inputs the run searched (its "
+        "files were added, removed or changed since, or its splits draw on more than its "
+        "arguments), so the fine-tuning and held-out inputs cannot be kept apart from them; run "
+        "the discovery again on the data as it is now"
+    )
+
+
+def test_export_of_a_run_whose_dataset_changed_since_is_one_error_line(
+    digits_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite's discovery pairs are the run's searched inputs; sampled from other inputs, its
+    failure rates measured inputs the search never saw, and its held-out pairs could be some."""
+    from ffade.cli import main
+
+    run = run_naming(digits_run, tmp_path, "dataset", "reshuffled_digits")
+    registry.register("dataset", "reshuffled_digits", ReshuffledDigits)
+    try:
+        code = main(["export", str(run), "--to", str(tmp_path / "suite.yaml"), "--pairs", "4"])
+    finally:
+        registry.unregister("dataset", "reshuffled_digits")
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(
+        "ffade: error: dataset 'reshuffled_digits' no longer gives the discovery inputs the run "
+        "searched"
+    )
+    assert not (tmp_path / "suite.yaml").exists()
