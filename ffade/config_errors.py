@@ -249,17 +249,25 @@ def _unknown_key_reason(reason: str) -> str | None:
         return None
     key = found.group(2) if found.group(1) is None else f"trainer.{found.group(2)}"
     head, _, rest = key.partition(".")
-    if head == "trainer" and rest and "." not in rest:
+    if head == "trainer" and rest:
         from lightning.pytorch import Trainer  # loaded already: a config is being read for it
 
         parameters = inspect.signature(Trainer.__init__).parameters
-        allowed, word, where = [p for p in parameters if p != "self"], rest, "trainer."
+        allowed, word, where = (
+            [p for p in parameters if p != "self"],
+            rest.split(".")[0],
+            "trainer.",
+        )
+        if word in allowed:  # a key inside a trainer key (logger.init_args.x): not this one's
+            return None
     elif head not in PARSER_KEYS:
         allowed, word, where = list(FIT_KEYS), head, ""
     else:
         return None
     close = difflib.get_close_matches(word, allowed, n=1)
     hint = f" (did you mean '{where}{close[0]}'?)" if close else ""
+    if where and word in ("class_path", "init_args"):  # the `logger:` line above them deleted
+        hint = f" (a class's {word} goes under the key that takes it, such as trainer.logger)"
     kind = "trainer" if where else "top-level"
     from_file = not reason.startswith("unrecognized arguments")  # not a flag typed
     other = OTHER_FILES.get(word, "") if from_file and not where else ""

@@ -125,6 +125,7 @@ def check_config_files(args: list[str], model_classes: Sequence[str] = ()) -> No
                     f"got {_shown(value)}"
                 )
         _check_concepts(path, _sections(data))
+        _check_class_sections(path, "trainer", data.get("trainer"))
 
 
 def _check_model_section(path: Path, model: Any, model_classes: Sequence[str]) -> None:
@@ -154,6 +155,34 @@ def _check_model_section(path: Path, model: Any, model_classes: Sequence[str]) -
             f"--config {path}: model.init_args must be a mapping of the model's arguments to "
             f"values, such as {{task: ..., budget: 3000}}, got {_shown(model['init_args'])}"
         )
+
+
+def _check_class_sections(path: Path, key: str, value: Any) -> None:
+    """Refuse a ``{class_path, init_args}`` section outside ``model`` (``trainer.logger``, a
+    callback) whose class_path is no class name or whose init_args is no mapping: jsonargparse
+    said "trainer.logger: argument of type 'NoneType' is not iterable" (``class_path:`` left
+    empty) or "'int' object has no attribute 'keys'" (``init_args: 7``, or null), naming no key."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_class_sections(path, f"{key}[{i}]", item)
+        return
+    if not isinstance(value, dict):
+        return
+    name = value.get("class_path", "")
+    if "class_path" in value and (not isinstance(name, str) or not name.strip()):
+        raise FfadeError(
+            f"--config {path}: {key}.class_path must be a class's dotted name, such as "
+            f"lightning.pytorch.loggers.TensorBoardLogger, got {_shown(name)}"
+        )
+    init = value.get("init_args")
+    if "init_args" in value and not isinstance(init, dict):
+        raise FfadeError(
+            f"--config {path}: {key}.init_args must be a mapping of {name or 'the class'}'s "
+            f"arguments to values, got {_shown(init)}"
+        )
+    for sub, item in value.items():
+        if sub != "init_args":
+            _check_class_sections(path, f"{key}.{sub}", item)
 
 
 def _check_concepts(path: Path, sections: list[tuple[str, Any]]) -> None:

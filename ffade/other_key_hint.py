@@ -8,7 +8,10 @@ under the key of the field it was reading when it gave up: ``--model.init_args.t
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import re
+import sys
 
 import yaml
 
@@ -18,6 +21,7 @@ _NEITHER = (
     re.compile(r"Expected a path but (?P<value>.*) either not accessible or invalid$"),
     re.compile(r'Unable to load config "(?P<value>[^"]*)"'),
 )
+_NO_CLASS = re.compile(r"module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'$")
 NO_ARGS = "for no arguments leave args out or write args: {}"
 """Said after a value with ``args: null``: a config file takes it, the command line does not."""
 
@@ -34,6 +38,9 @@ def other_key_hint(message: str, key: str, args: list[str]) -> str:
     """``message`` said plainly for ``key`` (``trainer.logger``, ``task.concepts``); the model's
     classes would be the wrong list to offer (``--trainer.logger CSVLoger`` was answered "unknown
     model class"). ``args``, the command's arguments, give the key and value as typed."""
+    missing = _NO_CLASS.search(message)
+    if missing:  # class_path: ...TensorBoardLoger was told no closest class, nor any class
+        return message + _classes_hint(missing.group("module"), missing.group("name"))
     for pattern in _NEITHER:
         match = pattern.search(message)
         if match:
@@ -85,3 +92,15 @@ def _null_args(value: object) -> bool:
             _null_args(v) for v in value.values()
         )
     return isinstance(value, list) and any(_null_args(v) for v in value)
+
+
+def _classes_hint(module_name: str, name: str) -> str:
+    """The closest class of the module a class path names (jsonargparse imported it already),
+    and its public classes, to append to "module 'M' has no attribute 'N'"."""
+    module = sys.modules.get(module_name)
+    names = sorted(
+        n for n, v in vars(module or object()).items() if inspect.isclass(v) and n[0] != "_"
+    )
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean '{module_name}.{close[0]}'?)" if close else ""
+    return f"{hint}; its classes: {', '.join(names)}" if names else hint

@@ -217,10 +217,8 @@ def _broken(kind: str, names: list[str]) -> list[str]:
 
 
 def load(kind: str, name: str) -> type:
-    """The plugin class ``name`` of ``kind``, checking it is what the kind requires.
-
-    In order: a class or instance :func:`register` was given, ``module:Class``, an entry point.
-    """
+    """The plugin class ``name`` of ``kind``, checked to be what the kind requires; found, in
+    order, as a class or instance :func:`register` was given, ``module:Class``, an entry point."""
     group, base = KINDS.get(kind, (None, None))
     if base is not None and (kind, name) in _registered:
         obj = _registered[(kind, name)]
@@ -272,6 +270,8 @@ def checked_arguments(
     the key a user searches a config for, as a misspelt model or trainer key is; without it
     (the Python API) the plugin's name says whose argument it is.
     """
+    if name is None and key is not None:  # `name:` left empty, or the plugin left out
+        raise PluginError(f"{key}.name has no default: give it a value (null is no value)")
     try:
         cls = load(kind, name)
     except PluginError as exc:

@@ -240,7 +240,8 @@ def build_task(
         raise FfadeError(f"task: expected a mapping or a TaskSpec, got {type(spec).__name__}")
     target_spec, dataset_spec, reward_spec = map(_as_spec, (spec.target, spec.dataset, spec.reward))
     spec.concepts = [_as_spec(c) for c in spec.concepts]
-    check_spec_values(spec, {"target": target_spec, "dataset": dataset_spec, "reward": reward_spec})
+    plugins = {"target": target_spec, "dataset": dataset_spec, "reward": reward_spec}
+    check_spec_values(spec, plugins, max_inputs_key)
     key = {kind: _key_of(task_key, kind) for kind in ("target", "dataset", "reward")}
     target, dataset, reward = (
         registry.create(kind, s.name, s.args, key[kind])
@@ -249,8 +250,6 @@ def build_task(
     concepts = _built_concepts(spec.concepts, task_key)
     check_declared_kinds(reward, target)  # a reward of the wrong kind costs no data read
     reward.check_target(target)
-    if spec.max_inputs is not None and spec.max_inputs < 1:
-        raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     inputs = split_pairs(dataset, spec.split, first=spec.max_inputs)
     notes = note_lines(getattr(dataset, "notes", ()), f"dataset '{dataset_spec.name}': notes is")
     if spec.max_inputs is not None and spec.max_inputs > len(inputs) > 0:

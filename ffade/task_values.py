@@ -52,13 +52,18 @@ def check_finite(value: Any, key: str) -> None:
             check_finite(item, f"{key}[{i}]")
 
 
-def check_spec_values(spec: Any, plugins: dict[str, Any]) -> None:
+def check_spec_values(
+    spec: Any, plugins: dict[str, Any], max_inputs_key: str = "task.max_inputs"
+) -> None:
     """Refuse non-finite plugin arguments, a concept label that is no name, an unknown split,
-    an ``only_passing_inputs`` that is neither true nor false.
+    an ``only_passing_inputs`` that is neither true nor false, a ``max_inputs`` below 1 (here,
+    not as the data loads: ``--print_config`` printed ``max_inputs: 0``, which the run refused).
 
     ``spec``: a TaskSpec whose concepts are PluginSpecs; ``plugins``: its target, dataset and
-    reward as PluginSpecs, by key.
+    reward as PluginSpecs, by key; ``max_inputs_key``: how the config spells ``max_inputs``.
     """
+    if spec.max_inputs is not None and spec.max_inputs < 1:
+        raise FfadeError(f"{max_inputs_key} must be at least 1, got {spec.max_inputs}")
     for part, plugin in plugins.items():
         check_finite(plugin.args, f"task.{part}.args")
     for i, concept in enumerate(spec.concepts):  # labels name axes in records, rules and plots

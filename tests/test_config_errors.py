@@ -3,6 +3,10 @@ tests/test_bad_inputs.py, these are the pieces it is made of."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from ffade.config_errors import config_error_line, init_parameters
 
 
@@ -233,3 +237,38 @@ def test_a_loop_config_or_priorities_file_given_to_fit_names_the_command_that_re
     assert done.returncode == 2 and "unknown key 'regions'" in done.stderr, done.stderr
     assert "priorities file" not in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (  # the `logger:` line deleted: its class_path and init_args land under trainer
+            ("  logger:\n", ""),
+            "unknown key 'trainer.init_args' (a class's init_args goes under the key that takes "
+            "it, such as trainer.logger)",
+        ),
+        (
+            ("  logger:\n", "  loger:\n"),
+            "unknown key 'trainer.loger' (did you mean 'trainer.logger'?)",
+        ),
+        (
+            ("  logger:\n", "  callback:\n"),
+            "unknown key 'trainer.callback' (did you mean 'trainer.callbacks'?)",
+        ),
+    ],
+)
+def test_a_trainer_key_holding_a_mapping_is_named_when_unknown(
+    edit: tuple[str, str], said: str, tmp_path: Path
+) -> None:
+    """A trainer key that is no Trainer argument but holds keys of its own (``loger:`` above a
+    logger's class_path) was jsonargparse's "Group 'trainer' does not accept option
+    'loger.class_path'", with no closest key and nothing allowed."""
+    from tests.helpers import REPO, ffade_in_process
+
+    text = (REPO / "configs" / "synthetic.yaml").read_text()
+    config = tmp_path / "c.yaml"
+    config.write_text(text.replace(*edit))
+    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith(f"ffade: error: {said}; allowed trainer keys: accelerator, ")

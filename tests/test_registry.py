@@ -460,3 +460,30 @@ def test_a_python_task_dicts_concept_argument_is_named_under_task() -> None:
         PluginError, match=r"^unknown key 'task\.concepts\[1\]\.args\.idx' \(did you"
     ):
         build_task(spec)
+
+
+@pytest.mark.parametrize(
+    ("edit", "kind"),
+    [
+        (("      target: {name: synthetic}\n", ""), "target"),  # the line deleted
+        (("{name: margin}", "{name: }"), "reward"),  # the name left empty
+        (("{name: synthetic, args:", "{name: null, args:"), "dataset"),
+    ],
+)
+def test_a_plugin_left_unnamed_is_refused_by_print_config_in_the_runs_words(
+    edit: tuple[str, str], kind: str, tmp_path: Path
+) -> None:
+    """``--print_config`` said "ffade: error: argument of type 'NoneType' is not iterable" (the
+    registry looked for ':' in a name of None) where the run says which key has no value."""
+    from tests.helpers import REPO, ffade_in_process
+
+    text = (REPO / "configs" / "synthetic.yaml").read_text()
+    assert edit[0] in text
+    config = tmp_path / "c.yaml"
+    config.write_text(text.replace(edit[0], edit[1]))
+    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"ffade: error: model.init_args.task.{kind}.name has no default: give it a value "
+        "(null is no value)"
+    ]

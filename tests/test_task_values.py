@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import ffade_in_process, write_config
+from tests.helpers import REPO, ffade_in_process, write_config
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,26 @@ def test_a_task_key_given_null_in_a_config_is_refused_before_the_run(
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"ffade: error: {says}"], done.stderr
     assert not (tmp_path / "runs").exists()  # refused before a run directory was made
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (("      mode: macroscopic\n", "      mode: macroscopic\n      max_inputs: 0\n"), "0"),
+        (("      mode: macroscopic\n", "      mode: macroscopic\n      max_inputs: -3\n"), "-3"),
+    ],
+)
+def test_print_config_refuses_max_inputs_below_one_as_the_run_does(
+    edit: tuple[str, str], said: str, tmp_path: Path
+) -> None:
+    """``--print_config`` printed ``max_inputs: 0`` as a config that runs; the run refused it
+    once it had loaded the target (docs: it refuses what the run would refuse as it sets up)."""
+    text = (REPO / "configs" / "synthetic.yaml").read_text()
+    assert edit[0] in text
+    config = tmp_path / "c.yaml"
+    config.write_text(text.replace(edit[0], edit[1]))
+    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"ffade: error: model.init_args.task.max_inputs must be at least 1, got {said}"
+    ]

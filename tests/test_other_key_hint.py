@@ -1,0 +1,48 @@
+"""jsonargparse's words for a key other than ``model`` said as the user typed it
+(ffade.other_key_hint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, ffade_in_process
+
+LOGGERS = "lightning.pytorch.loggers"
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            (f"{LOGGERS}.TensorBoardLogger", f"{LOGGERS}.TensorBoardLoger"),
+            f"trainer.logger: module '{LOGGERS}' has no attribute 'TensorBoardLoger' (did you "
+            f"mean '{LOGGERS}.TensorBoardLogger'?); its classes: CSVLogger, ",
+        ),
+        (
+            (f"{LOGGERS}.TensorBoardLogger", f"{LOGGERS}.CSVLoger"),
+            f"trainer.logger: module '{LOGGERS}' has no attribute 'CSVLoger' (did you mean "
+            f"'{LOGGERS}.CSVLogger'?); its classes: CSVLogger, ",
+        ),
+        (
+            ("trainer:\n", "trainer:\n  callbacks: [lightning.pytorch.callbacks.EarlyStoping]\n"),
+            "trainer.callbacks: module 'lightning.pytorch.callbacks' has no attribute "
+            "'EarlyStoping' (did you mean 'lightning.pytorch.callbacks.EarlyStopping'?); its "
+            "classes: ",
+        ),
+    ],
+)
+def test_a_misspelt_trainer_class_gets_the_closest_class_of_its_module(
+    edit: tuple[str, str], said: str, tmp_path: Path
+) -> None:
+    """A logger's or callback's misspelt class_path was told only "module '...' has no
+    attribute '...'", where a misspelt model class gets the closest one and the list."""
+    text = (REPO / "configs" / "synthetic.yaml").read_text()
+    assert edit[0] in text
+    config = tmp_path / "c.yaml"
+    config.write_text(text.replace(*edit))
+    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith(f"ffade: error: {said}")
