@@ -74,7 +74,11 @@ def refuse_a_file_on_the_way(run_dir: Path, trainer: Trainer) -> None:
     if link:
         raise FfadeError(f"run directory {shell_path(run_dir)}: {link}")
     for path in (run_dir, *run_dir.parents):
-        if path.exists() and not path.is_dir():
+        # as the OS will walk it once the folders are made: in ``x/../my file/sub``, with no
+        # ``x`` yet, ``my file`` (a file) could not be seen, then mkdir made ``x`` and raised
+        # NotADirectoryError as a traceback; an existing ``x`` that is a link is followed
+        seen = Path(os.path.realpath(path))
+        if seen.exists() and not seen.is_dir():
             raise FfadeError(
                 f"run directory {shell_path(run_dir)}: {shell_path(path)} is a file, not a "
                 f"directory; choose another {placing_key(trainer)}"

@@ -45,3 +45,18 @@ def test_a_file_on_the_run_directorys_way_names_the_key_typed(
         f"choose another {key}"
     ]
     assert (tmp_path / "my file").read_text() == "notes"
+
+
+def test_a_file_behind_a_dotdot_through_a_folder_not_made_yet_is_refused(tmp_path: Path) -> None:
+    """``x/../my file/sub`` with no ``x`` yet: ``my file`` (a file) could not be seen through
+    ``x``, so mkdir made ``x`` and ended in a NotADirectoryError traceback, ``x`` left behind."""
+    config = write_config(tmp_path / "c.yaml", budget=16)
+    (tmp_path / "my file").write_text("notes")
+    typed = ["--trainer.default_root_dir", "x/../my file/sub"]
+    done = ffade_in_process("fit", "--config", str(config), *typed, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [
+        "ffade: error: run directory 'x/../my file/sub/test/version_0': 'x/../my file' is a "
+        "file, not a directory; choose another trainer.default_root_dir"
+    ]
+    assert not (tmp_path / "x").exists()
