@@ -6,7 +6,8 @@ Trainer makes a run directory, so every mistake is one line naming the file and 
 
 - a missing, empty, truncated, random or non-checkpoint file is refused;
 - a checkpoint saved by another model class, or with other model arguments (task, concepts,
-  budget, any ``model.init_args``) than the config's, is refused, naming the first difference:
+  budget, any ``model.init_args``) than the config's, is refused, naming the first difference
+  (:mod:`ffade.same_run`):
   a resume continues *that* run, so it keeps every argument it was started with;
 - a run that already finished is not run again: it is said, and nothing is created (a search a
   trainer limit stopped before its budget has not finished: it goes on, see :class:`Resume`);
