@@ -14,6 +14,7 @@ from typing_extensions import override
 
 from ffade.errors import FfadeError
 from ffade.records import atomic_path
+from ffade.shell_words import option_path
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
 SEED_KEY = "seed_everything"
@@ -185,6 +186,6 @@ def load_checkpoint_file(path: Path, option: str, fix: str) -> Any:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises anything from EOFError to UnpicklingError here
         raise FfadeError(
-            f"{option} {path}: not a readable checkpoint (damaged, cut short, or not one ffade "
-            f"saved: {type(exc).__name__}); {fix}"
+            f"{option_path(option, path)}: not a readable checkpoint (damaged, cut short, or not "
+            f"one ffade saved: {type(exc).__name__}); {fix}"
         ) from None

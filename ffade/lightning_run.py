@@ -23,7 +23,7 @@ from typing_extensions import override
 
 from ffade.config_errors import FIT_KEYS, config_error_line, refuse_data, unwritable_value
 from ffade.config_files import check_config_files, config_paths, unparsed_empty_keys
-from ffade.errors import ConfigError, FfadeError, broken_link
+from ffade.errors import ConfigError, FfadeError
 from ffade.fit_help import printed_config_notes
 from ffade.fresh_run_dir import has_evaluations, remove_fresh_run_dir
 from ffade.in_process import with_in_process_header
@@ -31,7 +31,7 @@ from ffade.log_guard import RunDirDamaged
 from ffade.path_vars import expand_run_folders
 from ffade.plugin_overrides import forget_replaced_plugin_args
 from ffade.progress import BudgetProgressBar, quiet_lightning
-from ffade.records import SUMMARY_FILE, write_text_atomic
+from ffade.records import write_text_atomic
 from ffade.resume import plan_resume
 from ffade.rng import config_seed
 from ffade.run_base import (
@@ -41,9 +41,15 @@ from ffade.run_base import (
     ended_line,
     saved_config,
 )
+from ffade.run_dir_checks import (
+    check_run_dir,
+    claim_version,
+    not_made,
+    picks_version,
+    refuse_a_file_on_the_way,
+)
 from ffade.run_lock import hold_run_dir, refuse_a_run_still_going, release_run_dir
 from ffade.said_once import say_notes
-from ffade.shell_words import shell_path
 from ffade.spawn_scratch import remove_spawn_scratch
 from ffade.trainer import check_trainer_config, trainer_defaults, trainer_notes, use_root_dir
 from ffade.writable import folder_gone
@@ -220,7 +226,7 @@ class FfadeCLI(LightningCLI):
             self.model.resumed_from = None if source is None else Path(source).absolute()
         if "weights_only" in settings and settings["weights_only"] is None:
             settings["weights_only"] = True  # a checkpoint never runs code (torch < 2.6: False)
-        picked = _picks_version(self.trainer)  # before log_dir, which picks it
+        picked = picks_version(self.trainer)  # before log_dir, which picks it
         run_dir = Path(self.trainer.log_dir or self.trainer.default_root_dir)
         # runs/NAME/version_N: the folders this run is about to make; under data parallelism
         # they are rank 0's, so another rank removing them would pull them from under rank 0
@@ -230,17 +236,17 @@ class FfadeCLI(LightningCLI):
         if subcommand == "fit":
             try:
                 if picked:  # made here and now, so no other run started at once shares it
-                    _refuse_a_file_on_the_way(run_dir)
-                    run_dir = _claim_version(self.trainer, run_dir)
+                    refuse_a_file_on_the_way(run_dir, self.trainer)
+                    run_dir = claim_version(self.trainer, run_dir)
                     fresh = [run_dir, *(d for d in fresh if d in run_dir.parents)]
-                _refuse_a_file_on_the_way(run_dir)
+                refuse_a_file_on_the_way(run_dir, self.trainer)
                 # held before the check, so that a run starting there at once sees this one
                 held = rank_0 and hold_run_dir(run_dir)  # data-parallel ranks share rank 0's
             except FileNotFoundError as exc:  # /proc says so of a folder it will not make
-                raise _not_made(run_dir) from exc
+                raise not_made(run_dir, self.trainer) from exc
         try:
             if subcommand == "fit":
-                _check_run_dir(run_dir, settings.get("ckpt_path"), self.model)
+                check_run_dir(run_dir, settings.get("ckpt_path"), self.model, self.trainer)
             super()._run_subcommand(subcommand)
         except (FfadeError, OSError) as error:  # a refused start, or a full disk at once
             # what is left there is the user's to see; a folder removed under a fine-tune (which
@@ -259,80 +265,6 @@ class FfadeCLI(LightningCLI):
         finally:
             if held:
                 release_run_dir(run_dir)
-
-
-def _picks_version(trainer: Trainer) -> bool:
-    """Whether the run's logger will pick its ``version_N`` itself, from the folders there: no
-    ``version`` given, no directory made yet, one process (data-parallel ranks share one)."""
-    logger = trainer.logger
-    return (
-        logger is not None
-        and getattr(logger, "_version", 0) is None
-        and getattr(logger, "_experiment", 0) is None
-        and trainer.world_size == 1
-    )
-
-
-def _claim_version(trainer: Trainer, run_dir: Path) -> Path:
-    """Make the run's ``version_N`` with one ``mkdir``, or the next one free.
-
-    Lightning's logger picks the number from the folders already there, so two ``ffade fit``
-    started at the same moment on one ``save_dir`` could pick the same one and write into one
-    directory (both logs appended to one file, one config over the other). A folder another run
-    made first is passed over: the logger picks again, from the folders there now.
-    """
-    for _ in range(1000):
-        try:
-            run_dir.mkdir(parents=True)
-            return run_dir
-        except FileExistsError:  # the next number, or more if the folders there say so
-            logger: Any = trainer.logger
-            taken, logger._version = logger._version, None
-            logger._version = max(logger.version, taken + 1)
-            run_dir = Path(trainer.log_dir or trainer.default_root_dir)
-    return run_dir  # a thousand runs started at once: Lightning's pick, as before
-
-
-def _check_run_dir(run_dir: Path, ckpt_path: str | None, model: Any) -> None:
-    """Refuse a run directory that cannot be made, or that holds another run already.
-
-    A logger given a ``version`` (or a ``save_dir`` that is a file) names its directory itself:
-    a new run there would append to the old run's log and replace its summary and config. A
-    resume with such a config (a loop stage's, say) continues its run in that very directory.
-    """
-    _refuse_a_file_on_the_way(run_dir)
-    replayed = getattr(model, "_replay_dir", None)
-    source = Path(ckpt_path).parent.parent if ckpt_path else replayed
-    if source is not None and Path(source).resolve() == run_dir.resolve():
-        return
-    if (run_dir / SUMMARY_FILE).is_file() or has_evaluations(run_dir):
-        raise FfadeError(
-            f"run directory {shell_path(run_dir)} already holds a run; leave trainer.logger's "
-            "version unset (each run gets a new version_N) or give it a new one; ffade never "
-            "writes over a run"
-        )
-
-
-def _refuse_a_file_on_the_way(run_dir: Path) -> None:
-    link = broken_link(run_dir)  # a runs folder linked to a disk not mounted: name the link
-    if link:
-        raise FfadeError(f"run directory {shell_path(run_dir)}: {link}")
-    for path in (run_dir, *run_dir.parents):
-        if path.exists() and not path.is_dir():
-            raise FfadeError(
-                f"run directory {shell_path(run_dir)}: {shell_path(path)} is a file, not a "
-                "directory; choose another trainer.logger save_dir"
-            )
-
-
-def _not_made(run_dir: Path) -> FfadeError:
-    """A run directory under a folder that takes no new ones (``/proc``): the OS says "no such
-    file" of the folder it refused to make, which read as a file ffade had lost."""
-    there = next(folder for folder in run_dir.parents if folder.exists())
-    return FfadeError(
-        f"run directory {shell_path(run_dir)}: cannot create it ({shell_path(there)} takes no "
-        "new folders); choose another trainer.logger save_dir"
-    )
 
 
 def run_lightning(args: list[str] | dict[str, Any], ended_ok: bool = False) -> LightningModule:

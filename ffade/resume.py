@@ -6,7 +6,8 @@ Trainer makes a run directory, so every mistake is one line naming the file and 
 
 - a missing, empty, truncated, random or non-checkpoint file is refused;
 - a checkpoint saved by another model class, or with other model arguments (task, concepts,
-  budget, any ``model.init_args``) than the config's, is refused, naming the first difference:
+  budget, any ``model.init_args``) than the config's, is refused, naming the first difference
+  (:mod:`ffade.same_run`):
   a resume continues *that* run, so it keeps every argument it was started with;
 - a run that already finished is not run again: it is said, and nothing is created (a search a
   trainer limit stopped before its budget has not finished: it goes on, see :class:`Resume`);
@@ -16,11 +17,10 @@ Trainer makes a run directory, so every mistake is one line naming the file and 
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,8 @@ from ffade.errors import FfadeError
 from ffade.explore.replay import check_checkpointed_log
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
-from ffade.shell_words import backslash_hint, shell_path
-from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
+from ffade.same_run import check_same_run
+from ffade.shell_words import backslash_hint, option_path, shell_path
 from ffade.written import a_type
 
 LIGHTNING_VERSION_KEY = "pytorch-lightning_version"
@@ -72,9 +72,9 @@ class Resume:
         if self.ckpt_path is None or limit in (None, -1) or self.epochs_done <= limit:
             return
         raise FfadeError(
-            f"--ckpt_path {self.ckpt_path} has trained {self.epochs_done} epochs already, more "
-            f"than the trainer's max_epochs {limit}; give max_epochs {self.epochs_done} or more, "
-            "or drop --ckpt_path to start a new run"
+            f"{option_path('--ckpt_path', self.ckpt_path)} has trained {self.epochs_done} epochs "
+            f"already, more than the trainer's max_epochs {limit}; give max_epochs "
+            f"{self.epochs_done} or more, or drop --ckpt_path to start a new run"
         )
 
     def allow_the_rest(self, trainer: Any) -> None:
@@ -109,8 +109,8 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     path = Path(ckpt_path).expanduser()  # a quoted '~/runs/x', as --config reads its own
     if not path.exists():
         raise FfadeError(
-            f"--ckpt_path '{ckpt_path}' not found{backslash_hint(path)}; give a run directory "
-            "or its checkpoints/last.ckpt"
+            f"{option_path('--ckpt_path', ckpt_path)} not found{backslash_hint(path)}; give a run "
+            "directory or its checkpoints/last.ckpt"
         )
     if path.is_dir():  # a run directory, or its checkpoints folder (tab-completed there)
         kept = [p for p in (path / LAST_CHECKPOINT, path / LAST_CHECKPOINT.name) if p.is_file()]
@@ -118,11 +118,12 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
             return _plan_replay(path, model)
         path = kept[0]
     checkpoint = read_checkpoint(path)
-    check_same_run(checkpoint.get("hyper_parameters") or {}, model, f"--ckpt_path {path}")
+    where = option_path("--ckpt_path", path)
+    check_same_run(checkpoint.get("hyper_parameters") or {}, model, where)
     run_dir = _run_dir_of(path, checkpoint)
     summary = _summary(run_dir) if run_dir else None
     seed = summary.get("seed") if summary else None  # summary.json lost: the checkpoint's
-    _check_same_seed(checkpoint.get(SEED_KEY) if seed is None else seed, f"--ckpt_path {path}")
+    _check_same_seed(checkpoint.get(SEED_KEY) if seed is None else seed, where)
     partial_write(path).unlink(missing_ok=True)  # a newer save a kill cut short: never completed
     epochs = checkpoint.get("epoch", 0)
     if run_dir is None or summary is None or not _is_final_state(checkpoint, summary):
@@ -149,161 +150,22 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """The checkpoint's data, read with ``weights_only=True``: tensors and plain data, no code."""
     fix = "point --ckpt_path at a run's checkpoints/last.ckpt (or its run directory)"
+    where = option_path("--ckpt_path", path)
     if path.stat().st_size == 0:
-        raise FfadeError(f"--ckpt_path {path}: the file is empty; {fix}")
+        raise FfadeError(f"{where}: the file is empty; {fix}")
     checkpoint = load_checkpoint_file(path, "--ckpt_path", fix)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
-        raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+        raise FfadeError(f"{where}: not a Lightning checkpoint; {fix}")
     # a foreign trainer's {"state_dict": ...} passed the check above, then Lightning's restore
     # raised KeyError 'pytorch-lightning_version' (or an explorer's 'ffade') in a failed run
     if LIGHTNING_VERSION_KEY not in checkpoint:
-        raise FfadeError(f"--ckpt_path {path}: not a Lightning checkpoint; {fix}")
+        raise FfadeError(f"{where}: not a Lightning checkpoint; {fix}")
     if not isinstance(checkpoint.get("ffade"), dict):
         raise FfadeError(
-            f"--ckpt_path {path}: a Lightning checkpoint, but not one an ffade run saved "
+            f"{where}: a Lightning checkpoint, but not one an ffade run saved "
             f"(it holds no ffade state); {fix}"
         )
     return checkpoint
-
-
-def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
-    """Refuse a resume whose model class or arguments differ from the run it continues."""
-    saved_class = saved.get("_class_path")
-    advice = "resume with that run's own config.yaml, or drop --ckpt_path to start a new run"
-    saved_type = _resolve(saved_class) if saved_class else None
-    if saved_class and saved_type is not type(model):
-        said = _public_path(saved_type) if isinstance(saved_type, type) else saved_class
-        raise FfadeError(
-            f"{where} was saved by {said}, but the config runs "
-            f"{_public_path(type(model))}; {advice}"
-        )
-    now = dict(getattr(model, "hparams", {}))
-    for key, value in saved.items():
-        if key.startswith("_") or key not in now:
-            continue
-        if key == "task":
-            value, now[key] = _task(value), _task(now[key])
-        if _plain(value) != _plain(now[key]):
-            path, value, current = _first_difference(key, _data(value), _data(now[key]))
-            if isinstance(value, list) and isinstance(current, list):
-                said = _count_difference(f"model.init_args.{path}", value, current)
-            else:
-                said = f"model.init_args.{path} = {_short(value)}, but the config says "
-                said += _short(current)
-            raise FfadeError(
-                f"{where} was saved with {said}; a resume keeps every argument of its run: {advice}"
-            )
-
-
-def _first_difference(path: str, saved: Any, now: Any) -> tuple[str, Any, Any]:
-    """The first leaf where two plain values differ, so a long task spec's difference shows;
-    a plugin's ``name`` before its ``args``, which differ because the plugin does."""
-    if isinstance(saved, dict) and isinstance(now, dict):
-        for key in sorted(set(saved) | set(now), key=lambda key: (key != "name", key)):
-            if key not in saved or key not in now or _plain(saved[key]) != _plain(now[key]):
-                return _first_difference(f"{path}.{key}", saved.get(key), now.get(key))
-    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
-        for index, (left, right) in enumerate(zip(saved, now, strict=True)):
-            if _plain(left) != _plain(right):
-                return _first_difference(f"{path}[{index}]", left, right)
-    return path, saved, now
-
-
-def _count_difference(path: str, saved: list[Any], now: list[Any]) -> str:
-    """Two lists of different lengths (a concept dropped or added), as the entries one has and
-    the other lacks: both lists cut short hid the difference at their ends."""
-    same = next(
-        (i for i, (a, b) in enumerate(zip(saved, now, strict=False)) if _plain(a) != _plain(b)),
-        min(len(saved), len(now)),
-    )
-    extra, name = len(saved) - len(now), path.rpartition(".")[2]
-    listed = (
-        f"{len(saved)} {path} ({_items(saved)}), but the config says {len(now)} ({_items(now)})"
-    )
-    if extra > 0 and _plain(saved[:same] + saved[same + extra :]) == _plain(now):
-        lacks = ", ".join(
-            f"{name}[{same + i}] = {_item(e)}" for i, e in enumerate(saved[same : same + extra])
-        )
-        return f"{listed}: it lacks the run's {lacks}"
-    if extra < 0 and _plain(now[:same] + now[same - extra :]) == _plain(saved):
-        adds = ", ".join(
-            f"{name}[{same + i}] = {_item(e)}" for i, e in enumerate(now[same : same - extra])
-        )
-        return f"{listed}: it adds {adds}"
-    return f"{listed}: they differ first at {name}[{same}]"
-
-
-def _items(values: list[Any], limit: int = 120) -> str:
-    text = ", ".join(_item(value) for value in values)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _item(value: Any) -> str:
-    """A list entry in short: a plugin spec as ``name(arg=value, ...)``, as a concept reads."""
-    if isinstance(value, dict) and isinstance(value.get("name"), str):
-        args = value.get("args") or {}
-        if isinstance(args, dict) and set(value) <= {"name", "args"}:
-            inner = ", ".join(f"{key}={json.dumps(arg, default=str)}" for key, arg in args.items())
-            return f"{value['name']}({inner})" if inner else value["name"]
-    return _short(value, 60)
-
-
-def _public_path(cls: type) -> str:
-    """The shortest import path of ``cls`` (``ffade.explore.RandomExplorer``, not its
-    ``ffade.explore.baselines`` module): how configs and the docs name it."""
-    parts = cls.__module__.split(".")
-    for end in range(1, len(parts) + 1):
-        module = ".".join(parts[:end])
-        try:
-            if getattr(importlib.import_module(module), cls.__qualname__, None) is cls:
-                return f"{module}.{cls.__qualname__}"
-        except ImportError:
-            continue
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _resolve(class_path: str) -> Any:
-    """The class a saved ``_class_path`` names (``ffade.explore.DQNExplorer``), None if gone."""
-    module, _, name = class_path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
-        return None
-
-
-def _task(spec: Any) -> Any:
-    """A task spec with its defaults filled in, as a dict: written out or not, they are equal."""
-    try:
-        spec = TaskSpec(**spec) if isinstance(spec, dict) else spec
-        spec.concepts = [PluginSpec(**c) if isinstance(c, dict) else c for c in spec.concepts]
-        for name in ("target", "dataset", "reward"):
-            plugin = getattr(spec, name)
-            setattr(spec, name, PluginSpec(**plugin) if isinstance(plugin, dict) else plugin)
-    except TypeError:
-        return spec  # not a task spec: compared as it is, and it differs
-    spec = asdict(spec)
-    absolute_plugin_paths(spec)  # a run saved with a relative weights path, resumed from there
-    return spec
-
-
-def _plain(value: Any) -> str:
-    """A comparable text of a config value: dataclasses (TaskSpec) and dicts alike."""
-    return json.dumps(_data(value), sort_keys=True, default=str)
-
-
-def _data(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, dict):
-        return {str(k): _data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_data(v) for v in value]
-    return value
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = _plain(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _run_dir_of(path: Path, checkpoint: dict[str, Any]) -> Path | None:
@@ -339,7 +201,7 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 
 def _plan_replay(run_dir: Path, model: Any) -> Resume:
     """A run directory without a checkpoint: an explorer replays its evaluations log."""
-    where = f"--ckpt_path {run_dir}"
+    where = option_path("--ckpt_path", run_dir)
     summary = _summary(run_dir)
     if not (run_dir / EVALUATIONS_FILE).is_file() and summary and summary.get("concepts") == []:
         raise FfadeError(  # stopped while its task was built (see ffade.explore.base.setup)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from ffade.errors import FfadeError
+from ffade.shell_words import option_path, shell_path
 
 IN_USE = "is in use: another ffade run is writing there now"
 """What both refusals of a locked run directory say is happening (a new run there, a resume)."""
@@ -84,8 +85,8 @@ def refuse_a_run_still_going(source: str | Path | None) -> None:
     except OSError as exc:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             raise FfadeError(
-                f"--ckpt_path {source}: run directory {run_dir} {IN_USE}; wait for that run to "
-                "end, or stop it (Ctrl-C) and resume then"
+                f"{option_path('--ckpt_path', source)}: run directory {shell_path(run_dir)} "
+                f"{IN_USE}; wait for that run to end, or stop it (Ctrl-C) and resume then"
             ) from None
     finally:
         os.close(handle)  # closing the descriptor drops a lock taken here

@@ -18,6 +18,12 @@ def shell_path(path: str | Path) -> str:
     return shlex.quote(f"./{text}" if text.startswith("-") else text)
 
 
+def option_path(option: str, path: str | Path) -> str:
+    """``option`` and ``path`` as the user would type them again: a path with a space quoted, or
+    ``--out my reports: a directory is there`` reads as two words the option never took."""
+    return f"{option} {shell_path(path)}" if option else shell_path(path)
+
+
 def model_overrides(overrides: dict[str, Any]) -> list[str]:
     """``--model.init_args.KEY TEXT`` per key, as arguments (unquoted): a string as typed, any
     other value as JSON. ``ffade loop`` runs its stages with these and its printed ``next:``

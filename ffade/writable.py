@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ffade.errors import FfadeError
-from ffade.shell_words import shell_path
+from ffade.shell_words import option_path
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 """A write refused with one of these is a full disk (or quota): the CLI names the file."""
@@ -72,7 +72,7 @@ def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     an OSError traceback after the work is done.
     """
     path = Path(path)
-    named = _named(path, option)
+    named = option_path(option, path)
     if path.exists() and not path.is_dir():
         raise FfadeError(f"{named}: a file is there, not a directory; give a directory{hint}")
     try:
@@ -82,12 +82,6 @@ def writable_dir(path: str | Path, option: str, hint: str = "") -> Path:
     if not os.access(path, os.W_OK | os.X_OK):  # chmod a-w, a read-only mount
         raise FfadeError(f"{named}: cannot write in this directory ({why_not(path)}){hint}")
     return path
-
-
-def _named(path: str | Path, option: str) -> str:
-    """``option`` and ``path`` as the user would type them again: a path with a space quoted, or
-    ``--out my reports: a directory is there`` reads as two words the option never took."""
-    return f"{option} {shell_path(path)}" if option else shell_path(path)
 
 
 def why_not(path: Path) -> str:
@@ -111,7 +105,7 @@ def written(path: str | Path, option: str, hint: str = "; choose another path") 
     except OSError as exc:
         if no_space(exc):  # the CLI says a full disk one way for every file (exit 1)
             raise
-        named = _named(path, option)
+        named = option_path(option, path)
         raise FfadeError(f"{named}: cannot write it ({exc.strerror or exc}){hint}") from exc
 
 
@@ -155,7 +149,7 @@ def writable_file(path: str | Path, option: str) -> Path:
     after the work), in a directory that exists or can be made (it is made here). ``option``
     is empty for a path the user never typed (a report's files in its run directory)."""
     path = Path(path)
-    named = _named(path, option)
+    named = option_path(option, path)
     if path.is_dir():
         raise FfadeError(f"{named}: a directory is there; give a file name inside it")
     if partial_write(path).is_dir():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from ffade.resume import check_same_run
+from ffade.same_run import check_same_run
 from ffade.task import absolute_plugin_paths
 from tests.helpers import REPO, ffade_in_process, synthetic_spec
 

@@ -210,6 +210,36 @@ def test_a_missing_ckpt_path_is_named_as_typed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("checkpoints/last.ckpt", " was saved with model.init_args.budget = 40, but the config"),
+        ("empty.ckpt", ": the file is empty;"),
+        ("random.ckpt", ": not a readable checkpoint (damaged, cut short"),
+        ("", ": a directory with neither checkpoints/last.ckpt nor evaluations.jsonl;"),
+        ("nothing here", " not found;"),
+    ],
+)
+def test_a_ckpt_path_with_a_space_or_accents_is_quoted_in_the_error(
+    finished: Path, tmp_path: Path, where: str, said: str
+) -> None:
+    """`--ckpt_path 'données/実行 x/...'` was said unquoted (`--ckpt_path données/実行 x/...
+    was saved with ...`), which reads as two words and cannot be pasted back, while ffade's
+    `next:` lines and other options' errors quote such a path."""
+    run = tmp_path / "données" / "実行 x"
+    shutil.copytree(finished, run)
+    (run / "empty.ckpt").touch()
+    (run / "random.ckpt").write_bytes(bytes(range(256)))
+    if not where:  # a run directory holding neither a checkpoint nor a log
+        (run / LAST_CHECKPOINT).unlink()
+        (run / "evaluations.jsonl").unlink()
+    config = write_config(tmp_path / "c.yaml", budget=48, learning_starts=8)
+    typed = str(Path("données", "実行 x", where)) if where else "données/実行 x"
+    done = ffade_in_process("fit", "--config", str(config), "--ckpt_path", typed, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.startswith(f"ffade: error: --ckpt_path '{typed}'{said}"), done.stderr
+
+
+@pytest.mark.parametrize(
     ("saved", "said"),
     [
         # another trainer's {"state_dict": ..., "epoch": ...}: Lightning's restore raised

@@ -18,6 +18,7 @@ from ffade.errors import FfadeError
 from ffade.explore.stopping import RecentFailures
 from ffade.record_lines import EvaluationRecord, record_line
 from ffade.records import EVALUATIONS_FILE, RunRecorder, read_evaluations, write_text_atomic
+from ffade.shell_words import option_path, shell_path
 
 
 def replay_log(explorer: Any, run_dir: Path) -> None:
@@ -30,8 +31,8 @@ def replay_log(explorer: Any, run_dir: Path) -> None:
         )
         if not (on_grid and 0 <= record.input_id < evaluator.num_inputs):
             raise FfadeError(
-                f"--ckpt_path {run_dir}: its log has input {record.input_id} at state "
-                f"{record.state}, which this config's task does not have; is it this run?"
+                f"{option_path('--ckpt_path', run_dir)}: its log has input {record.input_id} at "
+                f"state {record.state}, which this config's task does not have; is it this run?"
             )
         key = int(evaluator.keys(np.array([record.input_id]), np.array([record.state]))[0])
         records.setdefault(key, record)
@@ -111,8 +112,8 @@ def check_checkpointed_log(ckpt_path: Path, checkpoint: dict[str, Any]) -> None:
             return
         said = f"holds {found} of the {counted} evaluations it counts"
     else:
-        said = f"counts {counted} evaluations, but {log} is missing"
+        said = f"counts {counted} evaluations, but {shell_path(log)} is missing"
     raise FfadeError(
-        f"--ckpt_path {ckpt_path} {said}; a resume starts with them: put the run's "
+        f"{option_path('--ckpt_path', ckpt_path)} {said}; a resume starts with them: put the run's "
         f"{EVALUATIONS_FILE} back, or drop --ckpt_path to run it again"
     )
