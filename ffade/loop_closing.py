@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from ffade.gate.check_table import more_passing_line, shown
 from ffade.loop_retest import retest_line
 from ffade.loop_stop import closing_lines
 from ffade.shell_words import shell_path
@@ -31,9 +33,19 @@ def closing_summary(record: dict[str, Any], slices: str) -> int:
             retest = record["retest"]
             passed, total, kind = retest["passed"], len(retest["cases"]), retest["slices"]
             print(f"  {RETEST_HEAD}: {passed} of {total} {kind} pass")
-            for case in retest["cases"]:
-                print(f"    {retest_line(case)}")
+            for line in retest_lines(retest["cases"], Path(record["loop_dir"]) / "loop.json"):
+                print(f"    {line}")
     return 0 if record["status"] == "finished" else 1
+
+
+def retest_lines(cases: list[dict[str, Any]], listed_in: Path) -> list[str]:
+    """A line per retest case, cut as ``ffade check``'s table is (every failing case, passing
+    ones up to its cap, then a count naming ``listed_in``, loop.json, which holds every case):
+    a loop whose feedback answered 831 regions printed 831 lines, its one failure among them."""
+    lines = [retest_line(case) for case in shown(cases, lambda case: case["passed"])]
+    if left_out := len(cases) - len(lines):
+        lines.append(more_passing_line(left_out, shell_path(listed_in)))
+    return lines
 
 
 RETEST_HEAD = (

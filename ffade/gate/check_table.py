@@ -7,18 +7,23 @@ somewhere. So a long table, as the report's tables, shows :data:`MAX_TABLE_ROWS`
 failing case always among them (each is a thing to act on, and the verdict's reason), the first
 passing ones in the suite's order after, and one row counting the passing cases left out and
 where every case is listed (the ``--junit`` file). The closing verdict line stays last, where a
-CI log's reader looks.
+CI log's reader looks. ``ffade loop``'s closing retest lines, one per case of the same kind of
+suite, are cut by the same rule (:func:`shown` and :func:`more_passing_line`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ffade.gate.evaluate import CaseResult
 from ffade.shell_words import shell_path
 
 MAX_TABLE_ROWS = 15
 """Cases a table shows in full (the report's cap too); a longer suite's rows are chosen above."""
+
+Case = TypeVar("Case")
 
 HEADER = ("case", "goal", "pairs", "failed", "rate", "max", "result", "where")
 
@@ -28,26 +33,31 @@ def table(results: list[CaseResult], junit: str | Path | None = None) -> str:
     otherwise every failing one and the first passing ones), a row counting the passing cases
     left out, then the verdict. ``junit`` is the file that lists every case, if one is written.
     """
-    shown = _shown(results)
-    rows = [HEADER, *(_row(r) for r in shown)]
+    shown_results = shown(results, lambda result: result.passed)
+    rows = [HEADER, *(_row(r) for r in shown_results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
     lines = [f"{line}  {row[-1]}" for line, row in zip(lines, rows, strict=True)]
-    if left_out := len(results) - len(shown):
-        lines.append(_left_out_line(left_out, junit))
+    if left_out := len(results) - len(shown_results):
+        where = shell_path(junit) if junit is not None else "--junit FILE.xml"
+        lines.append(more_passing_line(left_out, where))
     failed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - failed} of {len(results)} cases passed")
     return "\n".join(lines)
 
 
-def _shown(results: list[CaseResult]) -> list[CaseResult]:
-    """The cases the table lists, in the suite's order: all of a short suite; of a long one,
-    every failing case and as many passing ones, first first, as fill :data:`MAX_TABLE_ROWS`."""
-    if len(results) <= MAX_TABLE_ROWS:
-        return results
-    room = max(MAX_TABLE_ROWS - sum(not r.passed for r in results), 0)
-    kept = {id(r) for r in [r for r in results if r.passed][:room]}
-    return [r for r in results if not r.passed or id(r) in kept]
+def shown(cases: list[Case], passed: Callable[[Case], bool]) -> list[Case]:
+    """The cases a table lists, in the suite's order: all of a short suite; of a long one, every
+    failing case and as many passing ones, first first, as fill :data:`MAX_TABLE_ROWS`.
+
+    ``passed`` says whether a case passed: ``ffade check``'s are results, the loop's retest
+    cases loop.json's mappings.
+    """
+    if len(cases) <= MAX_TABLE_ROWS:
+        return cases
+    room = max(MAX_TABLE_ROWS - sum(not passed(c) for c in cases), 0)
+    kept = {id(c) for c in [c for c in cases if passed(c)][:room]}
+    return [c for c in cases if not passed(c) or id(c) in kept]
 
 
 def _row(result: CaseResult) -> tuple[str, ...]:
@@ -62,12 +72,8 @@ def _row(result: CaseResult) -> tuple[str, ...]:
     )
 
 
-def _left_out_line(count: int, junit: str | Path | None) -> str:
-    """``... 816 more passing cases: check.xml lists every case`` (or how to get such a file)."""
+def more_passing_line(count: int, listed_in: str) -> str:
+    """``... 816 more passing cases: check.xml lists every case``: what :func:`shown` left out
+    and ``listed_in``, where every case is (a file, or how to get one)."""
     cases = "case" if count == 1 else "cases"
-    where = (
-        f"{shell_path(junit)} lists every case"
-        if junit is not None
-        else "--junit FILE.xml lists every case"
-    )
-    return f"... {count:,} more passing {cases}: {where}"
+    return f"... {count:,} more passing {cases}: {listed_in} lists every case"
