@@ -29,6 +29,7 @@ from ffade.errors import FfadeError
 from ffade.explore.replay import check_checkpointed_log
 from ffade.explore.stopping import stopped_by_trainer
 from ffade.records import EVALUATIONS_FILE, SUMMARY_FILE, partial_write
+from ffade.resume_names import as_saved
 from ffade.shell_words import backslash_hint, shell_path
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 from ffade.written import a_type
@@ -47,8 +48,7 @@ class Resume:
         ckpt_path: the checkpoint file Lightning restores (None: start without one).
         replay_dir: a run directory whose evaluations log the explorer replays first.
         finished: set when the run already ended: the line to say instead of running it again.
-        finished_dir: that ended run's directory (a checkpoint given names it only through
-            its checkpoint): what ``ffade.discover(..., resume=...)`` returns.
+        finished_dir: that ended run's directory: what ``ffade.discover(resume=...)`` returns.
         cut_short: set when the checkpoint is the end of a search a trainer limit stopped
             before its budget: it goes on (:meth:`allow_the_rest`), and this says so.
         epochs_done, steps_done: that checkpoint's epochs and (optimizer) steps.
@@ -182,7 +182,7 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
         if key.startswith("_") or key not in now:
             continue
         if key == "task":
-            value, now[key] = _task(value), _task(now[key])
+            value, now[key] = _task(value), as_saved(_task(value), _task(now[key]))
         if _plain(value) != _plain(now[key]):
             path, value, current = _first_difference(key, _data(value), _data(now[key]))
             if isinstance(value, list) and isinstance(current, list):
