@@ -10,6 +10,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.resume_names import as_saved
 from ffade.task import PluginSpec, TaskSpec, absolute_plugin_paths
 
 
@@ -29,7 +30,7 @@ def check_same_run(saved: dict[str, Any], model: Any, where: str) -> None:
         if key.startswith("_") or key not in now:
             continue
         if key == "task":
-            value, now[key] = _task(value), _task(now[key])
+            value, now[key] = _task(value), as_saved(_task(value), _task(now[key]))
         if _plain(value) != _plain(now[key]):
             path, value, current = _first_difference(key, _data(value), _data(now[key]))
             if isinstance(value, list) and isinstance(current, list):

@@ -164,10 +164,12 @@ def trainer_notes(config: dict[str, Any], model: Any) -> list[str]:
     learns = getattr(cls, "configure_optimizers", None) is not Explorer.configure_optimizers
     if max_steps in (None, -1) or not issubclass(cls, Explorer) or learns:
         return []
+    from ffade.run_lines import PYTHON_CALL  # ffade.discover(budget=...): the keyword it took
+
+    budget = "budget" if PYTHON_CALL.get() else "model.init_args.budget"
     return [
         f"trainer.max_steps ({max_steps}) counts optimizer steps and {cls.__name__} makes "
-        "none, so it will not stop this run; give trainer.max_time, or a smaller "
-        "model.init_args.budget"
+        f"none, so it will not stop this run; give trainer.max_time, or a smaller {budget}"
     ]
 
 
