@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import ffade
 from tests.api import callables
 
@@ -29,6 +31,7 @@ except RuntimeError:
 """
 
 
+@pytest.mark.slow
 def test_a_model_resumed_in_a_fresh_process_is_the_same_run(tmp_path: Path) -> None:
     """The in-process name of the first run's model carried a number its process added
     (``callable_target_2``: another function came first); resuming with the same model in a
