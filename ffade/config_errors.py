@@ -44,6 +44,12 @@ def config_error_line(message: str) -> str:
     """
     if str(message).startswith('Parser key "data"'):  # was "data: Option 'foo' is not accepted"
         return NO_DATA
+    flag = re.fullmatch(r'Invalid option "(.*)" for --print_config', str(message).strip())
+    if flag:  # jsonargparse's line named the wrong word but not the right ones
+        return (
+            f"--print_config takes no value, or skip_default and/or skip_unset "
+            f"(--print_config=skip_default,skip_unset), got '{flag.group(1)}'"
+        )
     entry = list_entry_hint(str(message))  # --model.init_args.task.concepts.0.args.values
     if entry:
         return entry

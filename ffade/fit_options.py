@@ -59,6 +59,21 @@ def _key(arg: str) -> str:
     return flag
 
 
+def model_help_without_class(args: list[str]) -> str | None:
+    """The error for ``--model.help`` given no class: jsonargparse then printed the help of
+    ``LightningModule``, which takes nothing, as a usage line and no options, exit 0."""
+    for position, arg in enumerate(args):
+        following = args[position + 1] if position + 1 < len(args) else "-"
+        if (arg == "--model.help" and following.startswith("-")) or arg == "--model.help=":
+            from ffade.fit_help import PLUGIN_CLASSES, model_class_paths
+
+            return (
+                "--model.help takes a model class, e.g. ffade fit --model.help DQNExplorer; "
+                f"model classes: {', '.join(model_class_paths())}, {PLUGIN_CLASSES}"
+            )
+    return None
+
+
 def dashed_value_hint(args: list[str], option: str, value: str) -> str:
     """How to give ``option`` the ``value`` that argparse read as an option (``-x``), for what
     the option takes: a path as ``=./-x``, a word as ``=-x``; a number, a switch or one of a few

@@ -12,14 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ffade.fit_options import _key, repeated_fit_option
+from ffade.fit_options import _key, model_help_without_class, repeated_fit_option
 
 CONFIG_FLAGS = ("--config", "-c")
 
 
 def repeated_or_replaced_option(args: list[str]) -> str | None:
-    """The error for an option given twice, or given before a config that sets it again."""
-    return repeated_fit_option(args) or option_replaced_by_config(args)
+    """The error for an option given twice, or given before a config that sets it again (or
+    ``--model.help`` given no class to show)."""
+    return (
+        repeated_fit_option(args)
+        or option_replaced_by_config(args)
+        or model_help_without_class(args)
+    )
 
 
 def option_replaced_by_config(args: list[str]) -> str | None:

@@ -135,3 +135,30 @@ def test_a_dashed_value_for_a_path_or_a_word_gets_how_to_write_it(key: str, form
         f"ffade: error: argument {key}: expected one argument; '-x' reads as an option: "
         f"write {key}{form}"
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--model.help"], ["--model.help="], ["--config", SYNTHETIC, "--model.help"]],
+)
+def test_model_help_without_a_class_names_the_classes(options: list[str]) -> None:
+    """``ffade fit --model.help`` printed LightningModule's help, a bare usage line, exit 0."""
+    line = one_error_line(ffade_in_process("fit", *options))
+    assert line.startswith("ffade: error: --model.help takes a model class, e.g. ffade fit ")
+    assert "model classes: ffade.explore.DQNExplorer, " in line
+
+
+def test_model_help_with_a_class_shows_its_options() -> None:
+    done = ffade_in_process("fit", "--model.help", "RandomExplorer")
+    assert done.returncode == 0, done.stderr
+    assert "--model.budget BUDGET" in done.stdout and "learning_rate" not in done.stdout
+
+
+@pytest.mark.parametrize("flags", ["nope", "skip_unset,nope"])
+def test_print_config_given_an_unknown_flag_names_the_ones_it_takes(flags: str) -> None:
+    """jsonargparse said 'Invalid option "nope" for --print_config' and no word it takes."""
+    done = ffade_in_process("fit", "--config", SYNTHETIC, f"--print_config={flags}")
+    assert one_error_line(done) == (
+        "ffade: error: --print_config takes no value, or skip_default and/or skip_unset "
+        "(--print_config=skip_default,skip_unset), got 'nope'"
+    )
