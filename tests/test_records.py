@@ -412,3 +412,22 @@ def test_a_log_line_of_the_wrong_shape_says_what_it_lacks(
     result = ffade_in_process(command[0], str(run), *command[1:], cwd=tmp_path)
     warning = f"ffade: warning: {log} line 2: damaged, skipped (not an evaluation record: {why}"
     assert warning in result.stderr
+
+
+@pytest.mark.parametrize("concepts", ["rotation"])
+@pytest.mark.parametrize("command", [["export", "--to", "s.yaml"], ["report"]])
+def test_a_summary_with_concepts_out_of_shape_is_one_line(
+    tmp_path: Path, small_run: Path, concepts: object, command: list[str]
+) -> None:
+    """`ffade export` on a run with a feedback.yaml ended in a traceback ('str' object has no
+    attribute 'get') where summary.json's concepts were hand-edited out of shape."""
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run)
+    (tmp_path / "f.yaml").write_text("regions: []\ndefault: skip\n")
+    assert ffade_in_process("feedback", str(run), "--from", "f.yaml", cwd=tmp_path).returncode == 0
+    summary = json.loads((run / SUMMARY_FILE).read_text())
+    (run / SUMMARY_FILE).write_text(json.dumps({**summary, "concepts": concepts}))
+    result = ffade_in_process(command[0], str(run), *command[1:], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ffade: error: {run}: summary.json key 'concepts' ")
+    assert "Traceback" not in result.stderr
