@@ -110,6 +110,33 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+class RecordShapeError(TypeError):
+    """A log line that is JSON but no record: not an object, or a key missing or unknown."""
+
+
+_RECORD_KEYS = tuple(EvaluationRecord.__dataclass_fields__)
+_REQUIRED_KEYS = _RECORD_KEYS[:-1]  # every key but ``invalid``, which older logs lack
+_JSON_KINDS = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def shape_problem(data: Any) -> str:
+    """What makes ``data`` (a log line's JSON) no record, in words a person mends the line by:
+    a hand-edited line that lost ``failed`` was only "not an evaluation record"."""
+    if not isinstance(data, dict):
+        return f"{_JSON_KINDS.get(type(data), 'a number')}, expected an object"
+    missing = [key for key in _REQUIRED_KEYS if key not in data]
+    if missing:
+        return f"no {_quoted(missing)}"
+    unknown = [str(key) for key in data if key not in _RECORD_KEYS]
+    if not unknown:  # no shape problem after all: the reader says only "not a record"
+        return ""
+    return f"unknown {_quoted(unknown)} (a record's keys: {', '.join(_RECORD_KEYS)})"
+
+
+def _quoted(keys: list[str]) -> str:
+    return ", ".join(f"'{key}'" for key in keys)
+
+
 class LineReader:
     """Turns the log's lines back into records, as ``EvaluationRecord(**json.loads(line))`` does,
     only faster and smaller, since a report reads a million of them.
@@ -131,7 +158,7 @@ class LineReader:
 
         Raises:
             json.JSONDecodeError: ``text`` is not JSON.
-            TypeError: it is not an object with a record's keys.
+            RecordShapeError: it is empty, or not an object with a record's keys.
         """
         data: Any = None
         if text[:1] == "{":
@@ -142,8 +169,13 @@ class LineReader:
             else:
                 data = data if text[end:] in ("", "\n") else None
         if data is None:
+            if not text.strip():  # json's "Expecting value: line 2 column 1" said nothing useful
+                raise RecordShapeError("an empty line")
             data = json.loads(text)
-        record = EvaluationRecord(**data)
+        try:
+            record = EvaluationRecord(**data)
+        except TypeError:  # said as the dataclass says it, it named no line's field
+            raise RecordShapeError(shape_problem(data)) from None
         concepts = record.concepts
         if type(concepts) is dict:
             labels = self._labels

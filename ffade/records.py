@@ -27,7 +27,13 @@ from typing import Any
 
 from ffade.errors import FfadeError, does_not_exist
 from ffade.log_guard import check_log
-from ffade.record_lines import EvaluationRecord, LineReader, jsonable, record_line
+from ffade.record_lines import (
+    EvaluationRecord,
+    LineReader,
+    RecordShapeError,
+    jsonable,
+    record_line,
+)
 from ffade.run_folder_hints import not_a_run_hint, run_folders_hint
 from ffade.shell_words import shell_path
 from ffade.summary_reads import summary_as_first_read
@@ -279,8 +285,9 @@ def _remedy(run_dir: str | Path, rebuild: bool = False) -> str:
 
 
 def _why(exc: Exception) -> str:
-    if isinstance(exc, TypeError):
-        detail = str(exc) if str(exc).startswith("'") else ""  # a field _check_record named
+    if isinstance(exc, TypeError):  # a field _check_record named, or the line's shape
+        shaped = isinstance(exc, RecordShapeError) or str(exc).startswith("'")
+        detail = str(exc) if shaped else ""
         return "not an evaluation record" + (f": {detail}" if detail else "")
     return str(exc).splitlines()[0][:80]
 

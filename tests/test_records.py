@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -359,3 +360,74 @@ def test_a_missing_run_is_named_as_typed(command: list[str], tmp_path: Path) -> 
     result = ffade_in_process(command[0], "./-nope", *command[1:], cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "ffade: error: run directory './-nope' does not exist"
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished synthetic discovery that each damage test copies, rather than runs again."""
+    explorer = discover(
+        RandomExplorer(task=synthetic_spec(), budget=20, num_envs=10),
+        tmp_path_factory.mktemp("runs"),
+        seed=0,
+    )
+    return Path(explorer.recorder.run_dir)
+
+
+_WRONG_SHAPES = [
+    ("[1, 2, 3]", "an array, expected an object"),
+    ('"step"', "a string, expected an object"),
+    ("", "an empty line"),
+    ("drop:failed", "no 'failed'"),
+    ("drop:state,concepts", "no 'state', 'concepts'"),
+    ("add:colour", "unknown 'colour' (a record's keys: step, input_id, state, concepts, "),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "line", "why"),
+    [(["report"], line, why) for line, why in _WRONG_SHAPES]
+    + [  # the other readers of the log say it the same way
+        (["feedback", "--from", "f.yaml"], *_WRONG_SHAPES[3]),
+        (["export", "--to", "s.yaml"], *_WRONG_SHAPES[0]),
+    ],
+)
+def test_a_log_line_of_the_wrong_shape_says_what_it_lacks(
+    tmp_path: Path, small_run: Path, command: list[str], line: str, why: str
+) -> None:
+    """A hand-edited line that lost its ``failed`` key, or a line that is a JSON array, was
+    named only "damaged, skipped (not an evaluation record)": no word of what to mend."""
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run)
+    (tmp_path / "f.yaml").write_text("regions: []\ndefault: skip\n")
+    log = run / EVALUATIONS_FILE
+    first, *rest = log.read_text().splitlines(keepends=True)
+    record = json.loads(first)
+    if line.startswith("drop:"):
+        for key in line[5:].split(","):
+            del record[key]
+        line = json.dumps(record)
+    elif line.startswith("add:"):
+        line = json.dumps({**record, line[4:]: "red"})
+    log.write_text(first + line + "\n" + "".join(rest))
+    result = ffade_in_process(command[0], str(run), *command[1:], cwd=tmp_path)
+    warning = f"ffade: warning: {log} line 2: damaged, skipped (not an evaluation record: {why}"
+    assert warning in result.stderr
+
+
+@pytest.mark.parametrize("concepts", ["rotation"])
+@pytest.mark.parametrize("command", [["export", "--to", "s.yaml"], ["report"]])
+def test_a_summary_with_concepts_out_of_shape_is_one_line(
+    tmp_path: Path, small_run: Path, concepts: object, command: list[str]
+) -> None:
+    """`ffade export` on a run with a feedback.yaml ended in a traceback ('str' object has no
+    attribute 'get') where summary.json's concepts were hand-edited out of shape."""
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run)
+    (tmp_path / "f.yaml").write_text("regions: []\ndefault: skip\n")
+    assert ffade_in_process("feedback", str(run), "--from", "f.yaml", cwd=tmp_path).returncode == 0
+    summary = json.loads((run / SUMMARY_FILE).read_text())
+    (run / SUMMARY_FILE).write_text(json.dumps({**summary, "concepts": concepts}))
+    result = ffade_in_process(command[0], str(run), *command[1:], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ffade: error: {run}: summary.json key 'concepts' ")
+    assert "Traceback" not in result.stderr

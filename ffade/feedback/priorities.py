@@ -21,6 +21,7 @@ from ffade.errors import FfadeError, as_written
 from ffade.feedback.grid_indices import check_allowed, check_states
 from ffade.records import read_summary, write_text_atomic
 from ffade.shell_words import shell_path
+from ffade.summarize.grid import read_grid
 from ffade.summarize.landscape import Landscape
 from ffade.summarize.meaning import load_kept_landscape
 from ffade.summarize.regions import SLICE_KINDS, Region, find_regions
@@ -236,7 +237,8 @@ def read_feedback(path: str | Path, run_dir: str | Path | None = None) -> Feedba
     )
     concepts = _checked_concepts(path, data)
     if run_dir is not None:
-        run_order = [c.get("label") for c in read_summary(run_dir).get("concepts", [])]
+        # read_grid: a hand-edited summary whose concepts are out of shape is one line here too
+        run_order = list(read_grid(read_summary(run_dir), str(run_dir)).labels)
         refuse_another_concept_order(path, list(concepts), run_order, run_dir)
     entries = data.get("regions") or []
     if not isinstance(entries, list):
