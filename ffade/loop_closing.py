@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ffade.gate.check_table import more_passing_line, shown
 from ffade.loop_retest import retest_line
 from ffade.loop_stop import closing_lines
 from ffade.shell_words import shell_path
+from ffade.shown_rows import more_passing_line, shown
 from ffade.summarize.report_shift import shift_line
 
 

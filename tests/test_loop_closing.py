@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ffade import shown_rows
 from ffade.cli import main
-from ffade.gate import check_table
-from ffade.gate.check_table import MAX_TABLE_ROWS
 from ffade.loop_closing import closing_summary
 from ffade.loop_retest import retest_line
+from ffade.shown_rows import MAX_TABLE_ROWS
 from tests.helpers import REPO
 from tests.test_loop import shrink, write_loop
 
@@ -102,7 +102,7 @@ def test_the_loop_as_typed_cuts_its_retest_lines_and_names_loop_json(
     loop = write_loop(
         tmp_path, discover=discover, feedback=feedback, mitigate=mitigate, slices="regions"
     )
-    monkeypatch.setattr(check_table, "MAX_TABLE_ROWS", 3)
+    monkeypatch.setattr(shown_rows, "MAX_TABLE_ROWS", 3)
     assert main(["loop", "--config", str(loop)]) == 0
     out = capsys.readouterr().out.splitlines()
     loop_json = tmp_path / "loops" / "version_0" / "loop.json"

@@ -8,22 +8,17 @@ failing case always among them (each is a thing to act on, and the verdict's rea
 passing ones in the suite's order after, and one row counting the passing cases left out and
 where every case is listed (the ``--junit`` file). The closing verdict line stays last, where a
 CI log's reader looks. ``ffade loop``'s closing retest lines, one per case of the same kind of
-suite, are cut by the same rule (:func:`shown` and :func:`more_passing_line`).
+suite, and the loop report's retest table are cut by the same rule (:mod:`ffade.shown_rows`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from ffade.gate.evaluate import CaseResult
 from ffade.shell_words import shell_path
-
-MAX_TABLE_ROWS = 15
-"""Cases a table shows in full (the report's cap too); a longer suite's rows are chosen above."""
-
-Case = TypeVar("Case")
+from ffade.shown_rows import MAX_TABLE_ROWS as MAX_TABLE_ROWS  # tests and callers read it here
+from ffade.shown_rows import more_passing_line, shown
 
 HEADER = ("case", "goal", "pairs", "failed", "rate", "max", "result", "where")
 
@@ -46,20 +41,6 @@ def table(results: list[CaseResult], junit: str | Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def shown(cases: list[Case], passed: Callable[[Case], bool]) -> list[Case]:
-    """The cases a table lists, in the suite's order: all of a short suite; of a long one, every
-    failing case and as many passing ones, first first, as fill :data:`MAX_TABLE_ROWS`.
-
-    ``passed`` says whether a case passed: ``ffade check``'s are results, the loop's retest
-    cases loop.json's mappings.
-    """
-    if len(cases) <= MAX_TABLE_ROWS:
-        return cases
-    room = max(MAX_TABLE_ROWS - sum(not passed(c) for c in cases), 0)
-    kept = {id(c) for c in [c for c in cases if passed(c)][:room]}
-    return [c for c in cases if not passed(c) or id(c) in kept]
-
-
 def _row(result: CaseResult) -> tuple[str, ...]:
     return (
         result.case.name,
@@ -70,10 +51,3 @@ def _row(result: CaseResult) -> tuple[str, ...]:
         "pass" if result.passed else "FAIL",
         result.case.conditions,
     )
-
-
-def more_passing_line(count: int, listed_in: str) -> str:
-    """``... 816 more passing cases: check.xml lists every case``: what :func:`shown` left out
-    and ``listed_in``, where every case is (a file, or how to get one)."""
-    cases = "case" if count == 1 else "cases"
-    return f"... {count:,} more passing {cases}: {listed_in} lists every case"

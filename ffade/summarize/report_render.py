@@ -42,9 +42,10 @@ MAX_TABLE_ROWS = 15
 """Rows of a table in report.md/html; longer ones fold into one closing row, and report.json
 keeps them all."""
 
-WHOLE = ("run", "regions")
-"""Tables :func:`_tables` does not cut: the Run figures, and the regions, cut before their
-closing row of regions too thin to judge so that row is never folded away."""
+WHOLE = ("run", "regions", "retest")
+"""Tables :func:`_tables` does not cut: the Run figures; the regions, cut before their closing
+row of regions too thin to judge so that row is never folded away; and a loop's retest, cut as
+``ffade check``'s table is (:mod:`.report_retest`) so that no failing case is folded away."""
 
 MIN_TABLE_EVALUATIONS = 3
 """Regions with fewer evaluations are counted in one row of the table, not listed (rank by the CI
@@ -145,7 +146,8 @@ def relative_path(path: Path | str, start: Path) -> str:
 def _tables(report: dict[str, Any]) -> list[Table]:
     """Every table of the report, in order, long ones cut to :data:`MAX_TABLE_ROWS` rows; but
     the Run figures, a fixed short list that docs/report.md promises whole (failure_rate last),
-    and the regions, which cut their own (see :func:`_region_table`)."""
+    and the regions and the retest, which cut their own (:func:`_region_table`,
+    :func:`.report_retest.retest_tables`)."""
     compare = report["compare"]
     found: list[Table] = []
     if compare is not None and compare.get("mitigation"):

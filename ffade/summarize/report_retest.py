@@ -5,7 +5,11 @@ original model and on the fix (:mod:`ffade.loop_retest`), and hands that result 
 :func:`ffade.summarize.report.build_report`; this module turns it into one table for report.md
 and report.html. A report made by hand (``ffade report A --compare B``) has no retest, and no
 such section. Rates read as the loop's closing lines and ``ffade check`` print them (46.9%), so
-the page and the terminal agree to the digit.
+the page and the terminal agree to the digit. A retest of more than 15 cases (one per region a
+feedback file answered: hundreds on a run of many small regions) is cut as the loop's closing
+lines and ``ffade check``'s table are (:mod:`ffade.shown_rows`): every failing case, passing ones
+up to 15 rows, one row counting the rest; the report's usual cut, the first 15 rows, hid a FAIL
+in row 16.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ffade.shown_numbers import all_told_apart, share
+from ffade.shown_rows import more_passing_line, shown
 
 RETEST_HEADER = [
     "case",
@@ -34,7 +39,8 @@ def retest_tables(
     failure rate at most the case's maximum, not "fixed" as the rule shift judges it), the rows
     one case each: its name (the rule's id), conditions, goal (``fix`` or ``hold``), pairs, the
     failure rate on the original model -> on the fix, the most the fix may fail there, and pass
-    or FAIL.
+    or FAIL. Past :data:`ffade.shown_rows.MAX_TABLE_ROWS` cases, only every failing case and the
+    first passing ones, then a row counting the passing cases left out (report.json lists all).
     """
     if retest is None:
         return []
@@ -48,8 +54,10 @@ def retest_tables(
             *_rates(case),
             "pass" if case["passed"] else "FAIL",
         ]
-        for case in cases
+        for case in shown(cases, lambda case: case["passed"])
     ]
+    if left_out := len(cases) - len(rows):
+        rows.append([more_passing_line(left_out, "report.json")] + [""] * (len(RETEST_HEADER) - 1))
     title = (
         f"Retest on the same sampled pairs, original model vs fix: {retest['passed']} of "
         f"{len(cases)} cases pass (pass: the fix fails at most the max allowed)"

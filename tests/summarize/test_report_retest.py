@@ -102,3 +102,58 @@ def test_a_failed_case_never_reads_as_its_maximum(image_run, make_run, image_con
     assert retest_line(case) == (
         "hold brightness <= 0.8: 24.99% -> 25.04% of 10000 pairs, max 25.00% (FAIL)"
     )
+
+
+def _many_cases(count: int, failing: set[int]) -> dict:
+    """A loop's retest of ``count`` regions (``slices: regions`` answers every one), those in
+    ``failing`` failing."""
+    cases = [
+        {
+            "name": f"R-{i:08x}",
+            "conditions": f"axis{i} = 1",
+            "goal": "fix" if i == 0 else "hold",
+            "pairs": 128,
+            "failure_rate_before": 0.5,
+            "failure_rate_after": 0.75 if i in failing else 0.25,
+            "max_failure_rate": 0.6,
+            "passed": i not in failing,
+        }
+        for i in range(count)
+    ]
+    return {**RETEST, "slices": "regions", "passed": count - len(failing), "cases": cases}
+
+
+def test_a_long_retest_lists_every_failing_case_and_counts_the_passes(
+    image_run, make_run, image_concepts, tmp_path
+) -> None:
+    """A retest of 40 regions, two failing past row 15, showed the first 15 (all passing) and
+    "... 25 more rows in report.json": report.html said "38 of 40 cases pass" and hid both FAILs,
+    while the loop's closing lines listed them. Now it is cut as those lines are."""
+    from ffade.loop_closing import retest_lines
+
+    retest = _many_cases(40, {20, 37})
+    other = make_run("after_many", image_concepts, planted_image_counts)
+    build_report(image_run, other, tensorboard=False, retest=retest)
+    rows = parse((image_run / "report.html").read_text()).tables["retest"][1:]
+    expected = [f"R-{i:08x}" for i in [*range(13), 20, 37]]
+    assert [row[0] for row in rows[:-1]] == expected
+    assert [row[6] for row in rows[:-1]].count("FAIL") == 2
+    assert rows[-1] == ["... 25 more passing cases: report.json lists every case"] + [""] * 6
+    # the same cases as the loop's closing lines, line for line
+    lines = retest_lines(retest["cases"], tmp_path / "loop.json")
+    assert [line.split(":")[0] for line in lines[:-1]] == [f"{r[2]} {r[1]}" for r in rows[:-1]]
+    assert len(lines) == len(rows)
+    markdown = (image_run / "report.md").read_text()
+    assert "| R-00000025 | axis37 = 1 | hold | 128 | 50.0% -> 75.0% | 60.0% | FAIL |" in markdown
+    assert "| ... 25 more passing cases: report.json lists every case |  |  |" in markdown
+    assert "more rows in report.json" not in markdown
+
+
+def test_a_retest_of_fifteen_cases_is_shown_whole(image_run, make_run, image_concepts) -> None:
+    """Up to 15 cases every row shows, in order, and no count row: as before the cut changed."""
+    retest = _many_cases(15, {14})
+    other = make_run("after_fifteen", image_concepts, planted_image_counts)
+    build_report(image_run, other, tensorboard=False, retest=retest)
+    rows = parse((image_run / "report.html").read_text()).tables["retest"][1:]
+    assert [row[0] for row in rows] == [f"R-{i:08x}" for i in range(15)]
+    assert rows[-1][6] == "FAIL"
