@@ -3,7 +3,7 @@
 A suite exported from a run of many regions, whose feedback skipped all but one (``ffade
 feedback --from`` with ``default: skip``), holds a case per region: 831 of them on a 20-concept
 synthetic run, and ``ffade check`` printed an 833-line table in which its one failure was
-somewhere. So a long table, as the report's tables, shows :data:`MAX_TABLE_ROWS` rows, every
+somewhere. So a long table, as the report's tables, shows 15 rows, every
 failing case always among them (each is a thing to act on, and the verdict's reason), the first
 passing ones in the suite's order after, and one row counting the passing cases left out and
 where every case is listed (the ``--junit`` file). The closing verdict line stays last, where a
@@ -17,14 +17,13 @@ from pathlib import Path
 
 from ffade.gate.evaluate import CaseResult
 from ffade.shell_words import shell_path
-from ffade.shown_rows import MAX_TABLE_ROWS as MAX_TABLE_ROWS  # tests and callers read it here
 from ffade.shown_rows import more_passing_line, shown
 
 HEADER = ("case", "goal", "pairs", "failed", "rate", "max", "result", "where")
 
 
 def table(results: list[CaseResult], junit: str | Path | None = None) -> str:
-    """The human-readable result: the cases' rows (every one for up to :data:`MAX_TABLE_ROWS`,
+    """The human-readable result: the cases' rows (every one for up to 15,
     otherwise every failing one and the first passing ones), a row counting the passing cases
     left out, then the verdict. ``junit`` is the file that lists every case, if one is written.
     """

@@ -21,6 +21,7 @@ import numpy as np
 
 from ffade.markdown import markdown_text
 from ffade.shown_numbers import change_note, percent, share, told_apart
+from ffade.shown_rows import MAX_TABLE_ROWS as SHOWN_ROWS
 from ffade.summarize.regions import format_value
 from ffade.summarize.report_notes import DISTANCE_HEADER, notes
 from ffade.summarize.report_retest import retest_tables
@@ -38,9 +39,9 @@ IMAGE_CAPTIONS = {
     "compare_action_probabilities": "The explorer's action probabilities (compared run)",
 }
 
-MAX_TABLE_ROWS = 15
+MAX_TABLE_ROWS = SHOWN_ROWS
 """Rows of a table in report.md/html; longer ones fold into one closing row, and report.json
-keeps them all."""
+keeps them all (the cap of ``ffade check``'s and the retest's tables: :mod:`ffade.shown_rows`)."""
 
 WHOLE = ("run", "regions", "retest")
 """Tables :func:`_tables` does not cut: the Run figures; the regions, cut before their closing

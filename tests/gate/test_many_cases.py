@@ -17,8 +17,8 @@ import yaml
 from ffade.cli import main
 from ffade.explore import RandomExplorer
 from ffade.explore.run import discover
-from ffade.gate.check_table import MAX_TABLE_ROWS
 from ffade.gate.suite import read_suite
+from ffade.shown_rows import MAX_TABLE_ROWS
 
 AXES = 12
 """Binary axes: 2,048 failing states (axis 0 at 1), few of them sampled, so few touch."""
