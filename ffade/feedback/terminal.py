@@ -13,6 +13,10 @@ import sys
 import textwrap
 
 _GLUE = "\x00"  # a space no line is broken at, put back after wrapping
+# COLUMNS as the person set it, read before readline loads: readline sets it to the terminal's
+# size when it starts, 80 for one with no size, so the heading and the lines after the first
+# prompt wrapped at different widths
+_COLUMNS = os.environ.get("COLUMNS", "")
 _CONDITION = re.compile(r"\S+ (?:>=|<=|!=|=|<|>|in) \S+")  # a rule's condition: one piece
 
 
@@ -43,9 +47,8 @@ def _terminal_width() -> int:
     try:
         if not sys.stderr.isatty():
             return 0
-        columns = os.environ.get("COLUMNS", "")
-        if columns.isdecimal() and int(columns) > 0:
-            return int(columns)
+        if _COLUMNS.isdecimal() and int(_COLUMNS) > 0:
+            return int(_COLUMNS)
         return os.get_terminal_size(sys.stderr.fileno()).columns
     except (AttributeError, OSError, ValueError):  # a stream replaced, or closed (2>&-)
         return 0
