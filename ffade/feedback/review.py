@@ -85,7 +85,7 @@ def review(
             if answer is not None:
                 break
             say(
-                f"    {text.strip()!r} is not a priority; type one of "
+                f"    {_quoted(text)} is not a priority; type one of "
                 f"{', '.join(f'{p[0]} ({p})' for p in PRIORITIES)}, or q to stop"
             )
         if answer == "quit":
@@ -95,6 +95,13 @@ def review(
         feedback.answer(RegionFeedback.of(region, answer, source, picture))
         save(feedback)
     return True
+
+
+def _quoted(text: str, most: int = 20) -> str:
+    """A wrong answer as said back, cut after ``most`` characters: a line pasted at the prompt
+    by mistake was repeated whole (3,000 characters, screens of it on a narrow terminal)."""
+    shown = text.strip()
+    return repr(shown) if len(shown) <= most else f"{shown[:most]!r}..."
 
 
 def _evidence(region: Region) -> str:

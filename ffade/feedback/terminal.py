@@ -8,14 +8,50 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
+import textwrap
+
+_GLUE = "\x00"  # a space no line is broken at, put back after wrapping
+# COLUMNS as the person set it, read before readline loads: readline sets it to the terminal's
+# size when it starts, 80 for one with no size, so the heading and the lines after the first
+# prompt wrapped at different widths
+_COLUMNS = os.environ.get("COLUMNS", "")
+_CONDITION = re.compile(r"\S+ (?:>=|<=|!=|=|<|>|in) \S+")  # a rule's condition: one piece
 
 
 def say(line: str = "") -> None:
     """One line of the review, for the person answering: on stderr, as git's and pip's prompts
     are. On stdout, ``ffade feedback RUN > log`` hid every question from the person answering
-    (they were written into the log); stdout keeps the result, the closing lines."""
+    (they were written into the log); stdout keeps the result, the closing lines.
+
+    On a terminal narrower than the line, it is wrapped between words, its later lines indented
+    under its text: the terminal cut it at the last column, mid-word (``min ev`` / ``aluations``
+    on 40 columns). A word longer than the width (a picture's path) stays whole, so it copies
+    as one, and so does a condition (``gaussian_blur >= 2``); a log or pipe gets the line as it
+    is."""
+    width = _terminal_width()
+    if width and len(line) > width:
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        kept = _CONDITION.sub(lambda m: m[0].replace(" ", _GLUE), line)
+        wrapped = textwrap.fill(
+            kept, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+        )
+        line = wrapped.replace(_GLUE, " ")
     print(line, file=sys.stderr, flush=True)
+
+
+def _terminal_width() -> int:
+    """The columns of the terminal the questions are shown on (``COLUMNS`` where it is set, as
+    the progress bars read it); 0 where stderr is no terminal or says it has no size."""
+    try:
+        if not sys.stderr.isatty():
+            return 0
+        if _COLUMNS.isdecimal() and int(_COLUMNS) > 0:
+            return int(_COLUMNS)
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # a stream replaced, or closed (2>&-)
+        return 0
 
 
 class AnswerInput:

@@ -89,6 +89,17 @@ def test_a_wrong_answer_is_explained_and_asked_again(regions: list[Region]) -> N
     assert session.saved == [[(regions[0].id, "medium")]]
 
 
+def test_a_long_wrong_answer_is_said_back_cut(regions: list[Region]) -> None:
+    """A line pasted at the prompt by mistake (3,000 characters) was said back whole."""
+    session = Session(["y" * 3000, "q"])
+    assert session.run(regions, empty()) is False
+    refused = [line for line in session.lines if "is not a priority" in line]
+    assert refused == [
+        f"    {'y' * 20!r}... is not a priority; type one of h (high), m (medium), l (low), "
+        "s (skip), or q to stop"
+    ]
+
+
 def test_end_of_input_stops_with_earlier_answers_kept(regions: list[Region]) -> None:
     session = Session(["l"])
     feedback = empty()

@@ -3,9 +3,11 @@ and redoing it (docs/mitigation.md, "run the command again to continue", ``--red
 
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import shlex
+import struct
 import subprocess
 import sys
 import time
@@ -19,21 +21,27 @@ from ffade.summarize.regions import Region
 from tests.helpers import REPO
 
 pty = pytest.importorskip("pty")  # not on Windows
+termios = pytest.importorskip("termios")
 
 
 class Terminal:
     """``ffade ARGS`` on a pseudo-terminal: read until a text appears, type a line."""
 
-    def __init__(self, *args: str, stdout: Any = None) -> None:
-        """``stdout``: a file it goes to instead (``ffade ... > log``), else the terminal."""
+    def __init__(self, *args: str, stdout: Any = None, columns: int = 0) -> None:
+        """``stdout``: a file it goes to instead (``ffade ... > log``), else the terminal;
+        ``columns``: the terminal's width (0: one that says it has no size)."""
         self.master, slave = pty.openpty()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("COLUMNS", None)  # the terminal's own size, not the test runner's
+        if columns:
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ffade", *args],
             cwd=REPO,
             stdin=slave,
             stdout=slave if stdout is None else stdout,
             stderr=slave,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=env,
             start_new_session=True,  # the pseudo-terminal is its controlling terminal
         )
         os.close(slave)
@@ -179,3 +187,23 @@ def test_a_second_session_never_saves_over_the_first_ones_answers(
     assert f"\n[2/3] {regions[1].id}  " in again.wait_for(ask)
     again.type("q")
     assert again.close() == 0
+
+
+def test_on_a_narrow_terminal_lines_wrap_between_words(run: Path, regions: list[Region]) -> None:
+    """On 40 columns the terminal cut the heading and each slice's lines at the last column,
+    mid-word (`min ev` / `aluations 1`), and a pasted line said back as no priority filled
+    screens. Lines now wrap between words, indented under their text; a path longer than the
+    width stays whole (it copies as one word); a wrong answer is said back cut."""
+    terminal = Terminal("feedback", str(run), "--slices", "regions", columns=40)
+    ask = "priority [h/m/l/s, q to stop]: "
+    shown = terminal.wait_for(ask).replace("\r", "")
+    terminal.type("x" * 300)
+    refused = terminal.wait_for(ask).replace("\r", "")
+    terminal.type("q")
+    assert terminal.close() == 0
+    lines = shown.splitlines()[:-1] + refused.splitlines()[1:-1]  # less the prompts and echo
+    assert [line for line in lines if len(line) > 40 and " " in line.strip()] == []
+    text = " ".join(line.strip() for line in shown.splitlines())
+    assert "(threshold 0.5, min evaluations 1)" in text
+    assert f"[1/3] {regions[0].id}  {regions[0].description}" in text
+    assert "'xxxxxxxxxxxxxxxxxxxx'... is not a priority" in " ".join(refused.split())
