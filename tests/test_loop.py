@@ -347,6 +347,20 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def test_a_stage_key_left_with_no_value_says_so_and_what_it_names(tmp_path: Path, capsys) -> None:
+    """``feedback:`` with nothing after it, in the shipped loop config, was told "key 'feedback'
+    is missing", though the key is there."""
+    text = (REPO / "configs" / "loop_digits.yaml").read_text()
+    assert "\nfeedback: configs/feedback_digits.yaml\n" in text
+    config = tmp_path / "loop.yaml"
+    config.write_text(text.replace("feedback: configs/feedback_digits.yaml", "feedback:"))
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"ffade: error: {config}: key 'feedback' has no value; it names the feedback file ffade "
+        "feedback --from reads, such as configs/feedback_digits.yaml\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "said"),
     [
