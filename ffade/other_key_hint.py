@@ -137,3 +137,23 @@ def _classes_hint(module_name: str, name: str) -> str:
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean '{module_name}.{close[0]}'?)" if close else ""
     return f"{hint}; its classes: {', '.join(names)}" if names else hint
+
+
+def module_class_guess(module_name: str, name: str) -> str | None:
+    """The closest model class of the module a misspelt class path names: a plugin's fine-tuner
+    (``ffade_text.mitigate.Seq2SeqFineTunerTypo`` -> ``...Seq2SeqFineTuner``) is in no list of
+    ffade's own, so it got the list and no "did you mean". jsonargparse imported the module
+    already; core imports no plugin itself."""
+    from lightning.pytorch import LightningModule  # a model class, not any class there
+
+    module = sys.modules.get(module_name)  # none for a bare name (DQNExplorr)
+    names = [
+        n
+        for n, v in (vars(module) if module else {}).items()
+        if inspect.isclass(v)
+        and issubclass(v, LightningModule)
+        and n[0] != "_"
+        and n not in ("Explorer", "FineTuner")  # ffade's bases: no model to run
+    ]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"{module_name}.{close[0]}" if close else None
