@@ -17,7 +17,7 @@ from dataclasses import fields
 
 from ffade.errors import ConfigError
 from ffade.model_section import list_entry_hint, model_key_reason, task_key_hint
-from ffade.other_key_hint import NO_DATA
+from ffade.other_key_hint import NO_DATA, logger_reason
 from ffade.rng import seed_reason
 from ffade.value_reasons import choices_reason, expected_types
 from ffade.written import as_written
@@ -50,6 +50,9 @@ def config_error_line(message: str) -> str:
             f"--print_config takes no value, or skip_default and/or skip_unset "
             f"(--print_config=skip_default,skip_unset), got '{flag.group(1)}'"
         )
+    logger = logger_reason(str(message))  # was "trainer.logger: Not a valid subclass of Logger"
+    if logger:
+        return logger
     entry = list_entry_hint(str(message))  # --model.init_args.task.concepts.0.args.values
     if entry:
         return entry

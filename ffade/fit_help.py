@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ffade.errors import FfadeError
-from ffade.other_key_hint import NO_DATA, other_key_hint
+from ffade.other_key_hint import NO_DATA, module_class_guess, other_key_hint
 
 DEFAULT_EXPLORER = "DQNExplorer"
 """The explorer the quickstart uses, whose arguments are shown in full."""
@@ -98,7 +98,7 @@ list that left it out, as if the plugin were not installed."""
 
 _UNKNOWN_CLASS = (
     re.compile(r"Expected a dot import path string: (?P<name>[\w.]+)"),
-    re.compile(r"module '[\w.]+' has no attribute '(?P<name>\w+)'"),
+    re.compile(r"module '(?P<module>[\w.]+)' has no attribute '(?P<name>\w+)'"),
     re.compile(r"No module named '(?P<name>[\w.]+)'"),
     re.compile(r"Import path (?P<name>[\w.]+) does not correspond to a subclass"),  # ffade.discover
     # --model ffade.explore.RandomExplorr on the command line
@@ -129,7 +129,8 @@ def class_path_hint(message: str, args: list[str] | None = None) -> str:
     name = match.group("name")
     if pattern is _UNKNOWN_CLASS[-1]:  # jsonargparse's words for it say nothing a user can use
         message = message.replace(match.group(0), f"unknown model class '{name}'")
-    guess = model_class_guess(name)
+    module = match.groupdict().get("module") or name.rpartition(".")[0]  # a plugin's module
+    guess = module_class_guess(module, name.rpartition(".")[2]) or model_class_guess(name)
     hint = f" (did you mean '{guess}'?)" if guess else ""
     # what is allowed, even with a guess: the guess may be wrong ("FooExplorer")
     return f"{message}{hint}; model classes: {', '.join(known.values())}, {PLUGIN_CLASSES}"

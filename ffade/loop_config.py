@@ -49,6 +49,15 @@ class LoopConfig:
         return {k: str(v.resolve()) if isinstance(v, Path) else v for k, v in vars(self).items()}
 
 
+_STAGE_FILES = {
+    "discover": "the discovery run's config, such as configs/quickstart.yaml",
+    "feedback": "the feedback file ffade feedback --from reads, such as "
+    "configs/feedback_digits.yaml",
+    "mitigate": "the fine-tuner's config, such as configs/mitigate_digits.yaml",
+}
+"""What each stage's key of a loop config names, said when it is left out or left empty."""
+
+
 def next_loop_dir(out: Path) -> Path:
     """``out/version_N``, absolute (what loop.json records works from anywhere), with the first
     N not taken, made by one mkdir: two loops started at once never share one."""
@@ -143,8 +152,9 @@ def read_loop_config(path: str | Path) -> LoopConfig:
         if value is not None and not value.strip():  # `out: ""` ran into runs/loop unsaid
             raise FfadeError(f"{path}: {key}: {EMPTY_OUT if key == 'out' else EMPTY_PATH}")
     for key in ("discover", "feedback", "mitigate"):
-        if not data.get(key):
-            raise FfadeError(f"{path}: key {key!r} is missing; it names a file")
+        if not data.get(key):  # `feedback:` with no value was told the key "is missing"
+            state = "has no value" if key in data else "is missing"
+            raise FfadeError(f"{path}: key {key!r} {state}; it names {_STAGE_FILES[key]}")
         data[key] = Path(data[key]).expanduser()  # "~/configs/x.yaml": home, as Lightning reads
         where = (
             "" if data[key].is_absolute() else f" (read from the current directory, {Path.cwd()})"

@@ -34,6 +34,39 @@ only "Option 'foo' is not accepted", and a LightningDataModule given there ran w
 unused by an explorer (Lightning feeds a datamodule's batches in place of a model's own)."""
 
 
+LOGGER_VALUES = (
+    "true, false, a logger as {class_path: lightning.pytorch.loggers.CSVLogger, init_args: "
+    "{save_dir: runs}}, or a list of loggers"
+)
+"""What ``trainer.logger`` takes (Lightning's ``Logger | Iterable[Logger] | bool | None``)."""
+_LOGGER_GIVEN = re.compile(
+    r'^Parser key "trainer\.logger":.*?Subtypes: \[.*?Logger.*?Given value: (?P<value>.*)$',
+    re.DOTALL,
+)
+
+
+def logger_reason(message: str) -> str | None:
+    """ "trainer.logger must be true, false, a logger ... got 7", or None when ``message``,
+    jsonargparse's whole error, is not about a ``trainer.logger`` value of no type it takes.
+
+    jsonargparse said "trainer.logger: Not a valid subclass of Logger" for ``logger: 7`` (and
+    "7 is neither a class nor a readable file" for ``--trainer.logger 7``), naming nothing it
+    takes. A class path that does not import is left to :func:`other_key_hint`, whose closest
+    class says more.
+    """
+    given = _LOGGER_GIVEN.search(message)
+    if not given or "has no attribute" in message or "No module named" in message:
+        return None
+    value = given.group("value").strip()
+    if "." in value and not value.replace(".", "").isdigit():  # a class or file path: said better
+        return None
+    try:
+        shown = as_written(yaml.safe_load(value))
+    except yaml.YAMLError:
+        shown = value
+    return f"trainer.logger must be {LOGGER_VALUES}; got {shown}"
+
+
 def other_key_hint(message: str, key: str, args: list[str]) -> str:
     """``message`` said plainly for ``key`` (``trainer.logger``, ``task.concepts``); the model's
     classes would be the wrong list to offer (``--trainer.logger CSVLoger`` was answered "unknown
@@ -104,3 +137,23 @@ def _classes_hint(module_name: str, name: str) -> str:
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean '{module_name}.{close[0]}'?)" if close else ""
     return f"{hint}; its classes: {', '.join(names)}" if names else hint
+
+
+def module_class_guess(module_name: str, name: str) -> str | None:
+    """The closest model class of the module a misspelt class path names: a plugin's fine-tuner
+    (``ffade_text.mitigate.Seq2SeqFineTunerTypo`` -> ``...Seq2SeqFineTuner``) is in no list of
+    ffade's own, so it got the list and no "did you mean". jsonargparse imported the module
+    already; core imports no plugin itself."""
+    from lightning.pytorch import LightningModule  # a model class, not any class there
+
+    module = sys.modules.get(module_name)  # none for a bare name (DQNExplorr)
+    names = [
+        n
+        for n, v in (vars(module) if module else {}).items()
+        if inspect.isclass(v)
+        and issubclass(v, LightningModule)
+        and n[0] != "_"
+        and n not in ("Explorer", "FineTuner")  # ffade's bases: no model to run
+    ]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"{module_name}.{close[0]}" if close else None

@@ -48,7 +48,8 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     ``max_steps`` or ``limit_train_batches`` would end at once with exit 0, leaving a run
     directory with a config and no evaluations. ``max_epochs: -1`` (Lightning's "no end")
     never ends a fine-tune, whose fix is judged when training ends; an explorer ends when its
-    budget is spent whatever it says.
+    budget is spent whatever it says. Below -1 is no limit at all: Lightning refused it only
+    when the stage's Trainer was built, in ``ffade loop`` after its discovery had run.
 
     A NaN or infinite float (``.nan`` in YAML) is refused in ffade's words: ``gradient_clip_val
     .nan`` was taken, and clipping by NaN made every gradient of a fine-tune NaN. An explorer
@@ -69,6 +70,13 @@ def check_trainer_config(config: dict[str, Any], model: Any) -> None:
     for key in ("max_epochs", "max_steps", "limit_train_batches"):  # 0.0 too
         if config.get(key) == 0:
             raise ConfigError(f"trainer.{key} 0 trains nothing; give at least 1, or leave it out")
+    for key in ("max_epochs", "max_steps"):  # Lightning refused -3 only once its stage began
+        value = config.get(key)
+        if isinstance(value, int) and value < -1:
+            unit = key.removeprefix("max_")
+            raise ConfigError(
+                f"trainer.{key} {value} is no number of {unit}; give at least 1, or leave it out"
+            )
     from ffade.explore.base import Explorer
 
     cls = model if isinstance(model, type) else type(model)

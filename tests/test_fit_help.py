@@ -75,6 +75,34 @@ def test_a_plugin_fine_tuner_by_its_short_name_is_told_to_give_its_full_path(tmp
     )
 
 
+@pytest.mark.parametrize("how", ["config", "command line"])
+def test_a_misspelt_plugin_fine_tuner_gets_the_closest_class_of_its_module(
+    how: str, tmp_path
+) -> None:
+    """``class_path: ffade_text.mitigate.Seq2SeqFineTunerTypo`` got the list of model classes
+    but no "did you mean", as a misspelt core class (``ffade.explore.DQNExplorr``) gets it."""
+    from tests.helpers import REPO, ffade_in_process
+
+    shipped = REPO / "configs" / "text_mitigate.yaml"
+    typo = "ffade_text.mitigate.Seq2SeqFineTunerTypo"
+    if how == "config":
+        text = shipped.read_text()
+        assert "class_path: ffade_text.mitigate.Seq2SeqFineTuner\n" in text
+        (tmp_path / "typo.yaml").write_text(
+            text.replace("ffade_text.mitigate.Seq2SeqFineTuner", typo)
+        )
+        args = ["--config", str(tmp_path / "typo.yaml")]
+    else:
+        args = ["--config", str(shipped), "--model", typo]
+    done = ffade_in_process("fit", *args, "--print_config")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "Seq2SeqFineTunerTypo' (did you mean 'ffade_text.mitigate.Seq2SeqFineTuner'?); " in (
+        done.stderr
+    )
+    assert "; model classes: ffade.explore.DQNExplorer" in done.stderr
+
+
 def test_a_class_path_that_names_no_model_class_lists_the_classes(tmp_path) -> None:
     """``class_path: ffade.discover`` (a function) or ``collections.OrderedDict`` was told only
     "does not correspond to a subclass of LightningModule", with nothing about what to name."""

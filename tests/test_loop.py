@@ -347,6 +347,48 @@ def test_bad_loop_configs_are_one_line_errors(
     assert len(lines) == 1 and message in lines[0], lines
 
 
+def test_a_stage_key_left_with_no_value_says_so_and_what_it_names(tmp_path: Path, capsys) -> None:
+    """``feedback:`` with nothing after it, in the shipped loop config, was told "key 'feedback'
+    is missing", though the key is there."""
+    text = (REPO / "configs" / "loop_digits.yaml").read_text()
+    assert "\nfeedback: configs/feedback_digits.yaml\n" in text
+    config = tmp_path / "loop.yaml"
+    config.write_text(text.replace("feedback: configs/feedback_digits.yaml", "feedback:"))
+    assert main(["loop", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"ffade: error: {config}: key 'feedback' has no value; it names the feedback file ffade "
+        "feedback --from reads, such as configs/feedback_digits.yaml\n"
+    )
+
+
+@pytest.mark.parametrize("epochs", [-3, 0])
+def test_a_fine_tune_of_no_number_of_epochs_is_refused_before_discovery(
+    epochs: int, tmp_path: Path, capsys
+) -> None:
+    """``max_epochs: -3`` in the loop's mitigate config ran the loop's discovery and feedback
+    and was refused only at its fine-tune, in Lightning's words; 0 is refused before too."""
+    mitigate = (REPO / "configs" / "mitigate_digits.yaml").read_text()
+    assert "  max_epochs: 10\n" in mitigate
+    (tmp_path / "mitigate.yaml").write_text(
+        mitigate.replace("max_epochs: 10", f"max_epochs: {epochs}")
+    )
+    loop = (REPO / "configs" / "loop_digits.yaml").read_text()
+    for key in ("discover", "feedback", "mitigate"):
+        loop = loop.replace(f"{key}: configs/", f"{key}: {REPO}/configs/")
+    loop = loop.replace(
+        f"mitigate: {REPO}/configs/mitigate_digits.yaml", f"mitigate: {tmp_path}/mitigate.yaml"
+    )
+    loop = loop.replace("out: runs/loop_digits", f"out: {tmp_path}/loops")
+    (tmp_path / "loop.yaml").write_text(loop)
+    assert main(["loop", "--config", str(tmp_path / "loop.yaml")]) == 2
+    said = "is no number of epochs" if epochs else "trains nothing"
+    assert capsys.readouterr().err == (
+        f"ffade: error: {tmp_path}/mitigate.yaml: trainer.max_epochs {epochs} {said}; give at "
+        "least 1, or leave it out\n"
+    )
+    assert not (tmp_path / "loops").exists()  # no discovery ran
+
+
 @pytest.mark.parametrize(
     ("make", "said"),
     [

@@ -46,3 +46,24 @@ def test_a_misspelt_trainer_class_gets_the_closest_class_of_its_module(
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1
     assert done.stderr.startswith(f"ffade: error: {said}")
+
+
+@pytest.mark.parametrize("how", ["config", "command line"])
+def test_a_logger_of_no_kind_it_takes_is_told_what_trainer_logger_takes(
+    how: str, tmp_path: Path
+) -> None:
+    """``trainer: {logger: 7}`` was told "trainer.logger: Not a valid subclass of Logger" (and
+    ``--trainer.logger 7`` "7 is neither a class nor a readable file"), naming nothing it takes."""
+    quickstart = str(REPO / "configs" / "synthetic.yaml")
+    if how == "config":
+        config = tmp_path / "logger.yaml"
+        config.write_text("trainer:\n  logger: 7\n")
+        done = ffade_in_process("fit", "--config", quickstart, "--config", str(config))
+    else:
+        done = ffade_in_process("fit", "--config", quickstart, "--trainer.logger", "7")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "ffade: error: trainer.logger must be true, false, a logger as {class_path: "
+        "lightning.pytorch.loggers.CSVLogger, init_args: {save_dir: runs}}, or a list of "
+        "loggers; got 7\n"
+    )
