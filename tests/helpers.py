@@ -333,3 +333,13 @@ def python_m_ffade(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
         if line.startswith("import time:")
     }
     return result, imported
+
+
+def print_config_of_edited(tmp_path: Path, edit: tuple[str, str]) -> tuple[Path, Any]:
+    """``ffade fit --print_config`` on configs/synthetic.yaml with ``edit`` (old, new) made:
+    the config's path and the finished command."""
+    text = (REPO / "configs" / "synthetic.yaml").read_text()
+    assert edit[0] in text
+    config = tmp_path / "c.yaml"
+    config.write_text(text.replace(edit[0], edit[1]))
+    return config, ffade_in_process("fit", "--config", str(config), "--print_config")

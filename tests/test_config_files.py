@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, ffade_in_process
+from tests.helpers import print_config_of_edited
 
 LOGGER = "lightning.pytorch.loggers.TensorBoardLogger"
 INIT_ARGS = "    init_args: {save_dir: runs, name: synthetic}\n"
@@ -48,10 +48,6 @@ def test_a_trainer_class_section_of_the_wrong_shape_is_one_line_naming_its_key(
     """A logger's or callback's class_path left empty, or init_args that is no mapping, said
     jsonargparse's "argument of type 'NoneType' is not iterable" or "'int' object has no
     attribute 'keys'", naming neither key nor what it takes."""
-    text = (REPO / "configs" / "synthetic.yaml").read_text()
-    assert edit[0] in text
-    config = tmp_path / "c.yaml"
-    config.write_text(text.replace(edit[0], edit[1]))
-    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    config, done = print_config_of_edited(tmp_path, edit)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"ffade: error: --config {config}: {said}"]

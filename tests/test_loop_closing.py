@@ -30,9 +30,10 @@ def test_the_closing_lines_quote_paths_as_shell_words(tmp_path: Path, capsys) ->
     assert lines[2:] == [f"  {stage:<10} '{paths[stage]}'" for stage in stages]
 
 
-def _retest_record(loop_dir: Path, cases: int, failing: set[int]) -> dict:
-    """A finished loop's record whose retest has ``cases`` regions, those in ``failing`` failing."""
-    retested = [
+def retest_cases(count: int, failing: set[int]) -> list[dict]:
+    """A loop's retest of ``count`` regions (``slices: regions`` answers every one), those in
+    ``failing`` failing (the report's retest table tests use them too)."""
+    return [
         {
             "name": f"R-{i:08x}",
             "conditions": f"axis{i} = 1",
@@ -43,8 +44,13 @@ def _retest_record(loop_dir: Path, cases: int, failing: set[int]) -> dict:
             "max_failure_rate": 0.6,
             "passed": i not in failing,
         }
-        for i in range(cases)
+        for i in range(count)
     ]
+
+
+def _retest_record(loop_dir: Path, cases: int, failing: set[int]) -> dict:
+    """A finished loop's record whose retest has ``cases`` regions, those in ``failing`` failing."""
+    retested = retest_cases(cases, failing)
     retest = {"suite": "suite.yaml", "slices": "regions", "passed": cases - len(failing)}
     return {
         "status": "finished",

@@ -475,13 +475,9 @@ def test_a_plugin_left_unnamed_is_refused_by_print_config_in_the_runs_words(
 ) -> None:
     """``--print_config`` said "ffade: error: argument of type 'NoneType' is not iterable" (the
     registry looked for ':' in a name of None) where the run says which key has no value."""
-    from tests.helpers import REPO, ffade_in_process
+    from tests.helpers import print_config_of_edited
 
-    text = (REPO / "configs" / "synthetic.yaml").read_text()
-    assert edit[0] in text
-    config = tmp_path / "c.yaml"
-    config.write_text(text.replace(edit[0], edit[1]))
-    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    _, done = print_config_of_edited(tmp_path, edit)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"ffade: error: model.init_args.task.{kind}.name has no default: give it a value "

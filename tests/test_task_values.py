@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import REPO, ffade_in_process, write_config
+from tests.helpers import ffade_in_process, print_config_of_edited, write_config
 
 
 @pytest.mark.parametrize(
@@ -51,11 +51,7 @@ def test_print_config_refuses_max_inputs_below_one_as_the_run_does(
 ) -> None:
     """``--print_config`` printed ``max_inputs: 0`` as a config that runs; the run refused it
     once it had loaded the target (docs: it refuses what the run would refuse as it sets up)."""
-    text = (REPO / "configs" / "synthetic.yaml").read_text()
-    assert edit[0] in text
-    config = tmp_path / "c.yaml"
-    config.write_text(text.replace(edit[0], edit[1]))
-    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    _, done = print_config_of_edited(tmp_path, edit)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"ffade: error: model.init_args.task.max_inputs must be at least 1, got {said}"

@@ -8,6 +8,7 @@ import json
 from ffade.summarize.report import build_report, main
 from tests.summarize.conftest import planted_image_counts
 from tests.summarize.test_report import parse
+from tests.test_loop_closing import retest_cases
 
 RETEST = {
     "suite": "/loops/version_0/report/suite.yaml",
@@ -105,21 +106,8 @@ def test_a_failed_case_never_reads_as_its_maximum(image_run, make_run, image_con
 
 
 def _many_cases(count: int, failing: set[int]) -> dict:
-    """A loop's retest of ``count`` regions (``slices: regions`` answers every one), those in
-    ``failing`` failing."""
-    cases = [
-        {
-            "name": f"R-{i:08x}",
-            "conditions": f"axis{i} = 1",
-            "goal": "fix" if i == 0 else "hold",
-            "pairs": 128,
-            "failure_rate_before": 0.5,
-            "failure_rate_after": 0.75 if i in failing else 0.25,
-            "max_failure_rate": 0.6,
-            "passed": i not in failing,
-        }
-        for i in range(count)
-    ]
+    """A loop's retest of ``count`` regions, those in ``failing`` failing."""
+    cases = retest_cases(count, failing)
     return {**RETEST, "slices": "regions", "passed": count - len(failing), "cases": cases}
 
 
