@@ -52,7 +52,7 @@ from ffade.gate.suite_values import check_task
 from ffade.records import SUMMARY_FILE, check_run_dir, read_summary
 from ffade.said_once import say_notes
 from ffade.shell_words import shell_path
-from ffade.summarize.landscape import wilson_interval
+from ffade.summarize.landscape import check_log_fits, wilson_interval
 from ffade.summarize.regions import (
     DEFAULT_MIN_EVALUATIONS,
     DEFAULT_THRESHOLD,
@@ -128,6 +128,7 @@ def failure_groups(
         run_name=str(run_dir),
         other_fix="export that run",
     )
+    check_log_fits(run_dir)  # as report and feedback refuse it, which load the landscape
     run = shell_path(run_dir)  # in the commands below, as typed into a shell
     if answered.slices != slices:
         raise FfadeError(

@@ -244,7 +244,7 @@ def load_landscape(
         )
 
     if counted is None or any(np.shape(c) != shape for c in counted):
-        counted = _logged_counts(run_dir, grid, size)
+        counted = _logged_counts(run_dir, grid, size, summary.get("num_inputs"))
     evaluations, failures = (np.asarray(c, np.int64) for c in counted)
 
     return Landscape(
@@ -261,17 +261,48 @@ def load_landscape(
     )
 
 
-def _logged_counts(run_dir: Path, grid: Grid, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each state's valid evaluations and failures in the log, shaped like the grid."""
-    shape = grid.shape
-    records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
+def check_log_fits(run_dir: str | Path) -> None:
+    """Refuse a run whose log holds a state off its grid or an input it did not search, as
+    ``ffade report`` and ``ffade feedback`` do (:func:`load_landscape`): ``ffade export`` reads
+    the log's slices from a feedback file, not from a landscape, and so checked neither."""
+    summary = read_summary(run_dir)
+    grid = read_grid(summary, str(run_dir))
+    _check_records(Path(run_dir), grid, list(logged_records(run_dir)), summary.get("num_inputs"))
+
+
+_MEND = "mend or remove that line"
+
+
+def _check_records(
+    run_dir: Path, grid: Grid, records: list[tuple[int, Any]], num_inputs: Any
+) -> None:
+    """One line naming the first record off the grid or of an input not searched: log and
+    summary are not of one run (input 9999 was counted; -1 would picture the last input)."""
+    shape, log = grid.shape, run_dir / "evaluations.jsonl"
     off = _first_off_grid([record.state for _, record in records], shape)
     if off is not None:
         line, record = records[off]
         raise FfadeError(
-            f"{run_dir / 'evaluations.jsonl'} line {line}: state {record.state} is off the "
-            f"grid of summary.json (sizes {list(shape)} for {', '.join(grid.labels)})"
+            f"{log} line {line}: state {record.state} is off the grid of summary.json (sizes "
+            f"{list(shape)} for {', '.join(grid.labels)}); {_MEND}"
         )
+    if not isinstance(num_inputs, int) or num_inputs < 1:  # an older summary may not say
+        return
+    for line, record in records:
+        if not 0 <= record.input_id < num_inputs:
+            raise FfadeError(
+                f"{log} line {line}: input_id {record.input_id} is not one of the run's searched "
+                f"inputs (0 to {num_inputs - 1}, summary.json's num_inputs {num_inputs}); {_MEND}"
+            )
+
+
+def _logged_counts(
+    run_dir: Path, grid: Grid, size: int, num_inputs: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each state's valid evaluations and failures in the log, shaped like the grid."""
+    shape = grid.shape
+    records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
+    _check_records(run_dir, grid, records, num_inputs)
     # a NaN score (invalid) is neither a pass nor a failure
     states = [record.state for _, record in records if not record.invalid]
     failed = [bool(record.failed) for _, record in records if not record.invalid]
