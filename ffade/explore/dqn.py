@@ -45,6 +45,8 @@ DEFAULT_STEPS, MIN_DEFAULT_ENVS, MAX_DEFAULT_ENVS = 32, 16, 256
 """Without ``num_envs``, a run takes about 32 steps, of 16 to 256 episodes each."""
 DEFAULT_LEARNING_STARTS = 64
 """Without ``learning_starts``: 64 transitions, or half the budget when that is fewer."""
+MIN_TARGET_ROWS = 16
+"""From this many live transitions, the target network embeds only each one's chosen move."""
 MAX_GRAD_NORM = 10.0
 """Gradient norm clip of each update: one large TD error must not undo what was learned."""
 
@@ -228,6 +230,29 @@ class DQNExplorer(Explorer, MacroscopicPlan):
         q = network(features, self._coords(states), actions)
         return q.masked_fill(~torch.as_tensor(moves.open, device=q.device), -torch.inf)
 
+    def _double_q(self, features: torch.Tensor, states: np.ndarray, moves: Moves) -> torch.Tensor:
+        """The target network's Q of the move the online network rates best, from each state.
+
+        The target network embeds only that move, not all 1 + 2k: with 20 concepts those 41
+        moves of a 256-transition minibatch, through both networks, took most of a microscopic
+        run (two thirds of its gradient update). The chosen move's Q must be the same bits as
+        when every move was embedded, or decisions drift: on the CPU a matrix product sums each
+        row alone from 4 rows up (1 to 3 rows take another kernel, 1e-7 apart), so fewer than
+        :data:`MIN_TARGET_ROWS` states, or a GPU, whose kernels change with the shape, embed
+        every move as before (a test checks both ways agree)."""
+        inputs = self.q_network.action_inputs(
+            self._action_features(moves.next_states, moves.stop, moves.evaluated)
+        )
+        coords = self._coords(states)
+        online = self.q_network.score(features, coords, inputs)
+        online = online.masked_fill(~torch.as_tensor(moves.open, device=online.device), -torch.inf)
+        best = online.argmax(1)  # double DQN: online picks, target rates
+        if len(best) < MIN_TARGET_ROWS or best.device.type != "cpu":
+            target_q = self.target_network.score(features, coords, inputs)
+            return target_q.gather(1, best.unsqueeze(1)).squeeze(1)
+        chosen = inputs[torch.arange(len(best)), best].unsqueeze(1)
+        return self.target_network.score(features, coords, chosen).squeeze(1)
+
     @override
     def choose_inputs(self, count: int) -> np.ndarray:
         """Macroscopic: the inputs of the step's planned pairs; microscopic: uniformly random."""
@@ -315,10 +340,7 @@ class DQNExplorer(Explorer, MacroscopicPlan):
                 next_states = batch["next_state"][live].cpu().numpy()
                 input_ids = batch["input_id"][live].cpu().numpy()
                 moves = microscopic_moves(self.evaluator, input_ids, next_states)
-                online = self._move_q(self.q_network, features[live], next_states, moves)
-                best = online.argmax(1, keepdim=True)  # double DQN: online picks, target rates
-                target_q = self._move_q(self.target_network, features[live], next_states, moves)
-                td_target[live] += h.gamma * target_q.gather(1, best).squeeze(1)
+                td_target[live] += h.gamma * self._double_q(features[live], next_states, moves)
         loss = F.smooth_l1_loss(q, td_target)
         optimizer = self.optimizers()
         optimizer.zero_grad()

@@ -92,7 +92,13 @@ class QNetwork(nn.Module):
 
     def embed_actions(self, actions: torch.Tensor) -> torch.Tensor:
         """actions (..., k + action_flags): coordinates of the state reached, then the flags."""
-        return self.action_tower(torch.cat([actions, self.bumps(actions)], -1))
+        return self.action_tower(self.action_inputs(actions))
+
+    def action_inputs(self, actions: torch.Tensor) -> torch.Tensor:
+        """What the action tower reads: ``actions`` and their bumps. A function of the grids
+        only, never of the weights, so the online and target networks share one (a double DQN
+        target rates the moves the online network scored)."""
+        return torch.cat([actions, self.bumps(actions)], -1)
 
     def bumps(self, actions: torch.Tensor) -> torch.Tensor:
         """(..., bumps): how close each coordinate of ``actions`` is to each of its bumps' centers.
@@ -108,9 +114,15 @@ class QNetwork(nn.Module):
         self, features: torch.Tensor, coords: torch.Tensor, actions: torch.Tensor
     ) -> torch.Tensor:
         """features (..., d), coords (..., k), actions (..., m, k + flags) -> Q values (..., m)."""
+        return self.score(features, coords, self.action_inputs(actions))
+
+    def score(
+        self, features: torch.Tensor, coords: torch.Tensor, action_inputs: torch.Tensor
+    ) -> torch.Tensor:
+        """As :meth:`forward`, from the action tower's inputs (:meth:`action_inputs`)."""
         observations = self.embed_observations(features, coords).unsqueeze(-2)
         # multiply and sum: a batched matrix product of (m x e) by (e x 1) is a slow kernel
-        return (self.embed_actions(actions) * observations).sum(-1)
+        return (self.action_tower(action_inputs) * observations).sum(-1)
 
 
 def warm_start_weights(path: str | Path, q_network: QNetwork) -> dict[str, torch.Tensor]:

@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from lightning.pytorch import Callback
@@ -303,3 +304,32 @@ def test_an_unclipped_reward_of_1e31_leaves_the_q_network_finite(tmp_path: Path)
     assert explorer.gradient_updates > 0 and explorer.evaluator.failures > 0
     assert all(torch.isfinite(p).all() for p in explorer.q_network.parameters())
     assert max(r.reward for r in read_evaluations(explorer.recorder.run_dir)) == pytest.approx(1e31)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 4, 16, 17, 200])
+def test_the_double_dqn_target_is_the_same_bits_as_embedding_every_move(
+    tmp_path: Path, rows: int
+) -> None:
+    """A microscopic update's target network embeds only the move the online network picks (the
+    41 moves of 20 concepts through both networks took most of a run); its Q must equal, bit for
+    bit, the one read off every move's, or the search's decisions would change."""
+    from ffade.explore.moves import microscopic_moves
+
+    explorer = DQNExplorer(
+        task=synthetic_spec(mode="microscopic"), budget=200, num_envs=16, learning_starts=32
+    )
+    discover(explorer, tmp_path, seed=0, name="a")
+    assert explorer.gradient_updates > 0
+    with torch.no_grad():  # the target network apart from the online one, as between syncs
+        for parameter in explorer.target_network.parameters():
+            parameter.mul_(0.9)
+    rng = np.random.default_rng(rows)
+    input_ids = rng.integers(0, explorer.evaluator.num_inputs, rows)
+    states = explorer.space.sample(rng, rows)
+    moves = microscopic_moves(explorer.evaluator, input_ids, states)
+    features = explorer.input_features[torch.as_tensor(input_ids)]
+    with torch.no_grad():
+        online = explorer._move_q(explorer.q_network, features, states, moves)
+        target = explorer._move_q(explorer.target_network, features, states, moves)
+        expected = target.gather(1, online.argmax(1, keepdim=True)).squeeze(1)
+        assert torch.equal(explorer._double_q(features, states, moves), expected)
