@@ -263,12 +263,9 @@ def test_a_trainer_key_holding_a_mapping_is_named_when_unknown(
     """A trainer key that is no Trainer argument but holds keys of its own (``loger:`` above a
     logger's class_path) was jsonargparse's "Group 'trainer' does not accept option
     'loger.class_path'", with no closest key and nothing allowed."""
-    from tests.helpers import REPO, ffade_in_process
+    from tests.helpers import print_config_of_edited
 
-    text = (REPO / "configs" / "synthetic.yaml").read_text()
-    config = tmp_path / "c.yaml"
-    config.write_text(text.replace(*edit))
-    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    _, done = print_config_of_edited(tmp_path, edit)
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1
     assert done.stderr.startswith(f"ffade: error: {said}; allowed trainer keys: accelerator, ")

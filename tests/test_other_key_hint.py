@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, ffade_in_process
+from tests.helpers import REPO, ffade_in_process, print_config_of_edited
 
 LOGGERS = "lightning.pytorch.loggers"
 
@@ -38,11 +38,7 @@ def test_a_misspelt_trainer_class_gets_the_closest_class_of_its_module(
 ) -> None:
     """A logger's or callback's misspelt class_path was told only "module '...' has no
     attribute '...'", where a misspelt model class gets the closest one and the list."""
-    text = (REPO / "configs" / "synthetic.yaml").read_text()
-    assert edit[0] in text
-    config = tmp_path / "c.yaml"
-    config.write_text(text.replace(*edit))
-    done = ffade_in_process("fit", "--config", str(config), "--print_config")
+    _, done = print_config_of_edited(tmp_path, edit)
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1
     assert done.stderr.startswith(f"ffade: error: {said}")
