@@ -14,28 +14,22 @@ from typing import Any
 
 import numpy as np
 
-from ffade.summarize.landscape import MAX_DENSE_STATES
 
-
-def logged_state_counts(explorer: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """Each state's evaluations and failures in the log ``explorer`` wrote, shaped like its
-    grid, from its memo; None where the memo may not be the log (a resumed run, say)."""
+def logged_state_counts(explorer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The states the log ``explorer`` wrote holds (flat, ascending) with each one's evaluations
+    and failures, from its memo; None where the memo may not be the log (a resumed run, say)."""
     evaluator = getattr(explorer, "evaluator", None)
     recorder = getattr(evaluator, "recorder", None)
     if evaluator is None or recorder is None or evaluator.invalid:
-        return None
-    if evaluator.space.num_states > MAX_DENSE_STATES:  # no landscape: the log read says why
         return None
     memo = evaluator.memo
     if not (len(memo) == evaluator.evaluations == recorder.lines_written):
         return None
     if not recorder.wrote_whole_log():
         return None
-    space = evaluator.space
     keys = np.fromiter(memo, np.int64, len(memo))
     failed = np.fromiter((bool(row[2]) for row in memo.values()), bool, len(memo))
-    flat = keys % space.num_states
-    evaluations = np.bincount(flat, minlength=space.num_states)
-    failures = np.bincount(flat[failed], minlength=space.num_states)
-    shape = tuple(int(n) for n in space.sizes)
-    return evaluations.reshape(shape), failures.reshape(shape)
+    visited, where = np.unique(keys % evaluator.space.num_states, return_inverse=True)
+    evaluations = np.bincount(where, minlength=visited.size).astype(np.int64)
+    failures = np.bincount(where[failed], minlength=visited.size).astype(np.int64)
+    return visited.astype(np.int64), evaluations, failures

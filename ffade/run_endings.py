@@ -24,7 +24,9 @@ from ffade.shown_numbers import share, told_apart
 from ffade.yamlfile import read_yaml
 
 
-def run_ending(run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | None = None) -> str:
+def run_ending(
+    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> str:
     """The closing lines for the run in ``run_dir`` (a discovery or a fine-tune); ``counted``:
     its log's counts per state where already at hand (:mod:`ffade.memo_counts`)."""
     run_dir = Path(run_dir)
@@ -86,7 +88,9 @@ def before_after(before: float | None, after: float | None, shares: bool = True)
 
 
 def _discovery_ending(
-    run_dir: Path, summary: dict[str, Any], counted: tuple[np.ndarray, np.ndarray] | None
+    run_dir: Path,
+    summary: dict[str, Any],
+    counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
 ) -> str:
     from ffade.summarize.meaning import load_kept_landscape
     from ffade.summarize.rules import find_rules

@@ -68,7 +68,7 @@ def regions_instead(
     elif landscape.mode == "microscopic":
         why = "a microscopic run often has none"
     else:  # a short macroscopic run (a small budget): "microscopic" named what it was not
-        count = int(landscape.evaluations.sum())
+        count = int(landscape.visited_evaluations.sum())
         why = f"its {count} evaluation{' is' if count == 1 else 's are'} too few to be sure"
     return (
         f"no failure rule has enough evidence to name ({why}); {how} to {to} its {regions} instead"
@@ -90,7 +90,7 @@ def nothing_to_review(
     printed above). ``landscape``: the run's, when already read."""
     if landscape is None:
         landscape = load_regions(run_dir, threshold, min_evaluations, slices)[0]
-    if not landscape.failures.sum():
+    if not landscape.visited_failures.sum():
         return "no failure was found"
     if slices == "rules":
         hint = regions_instead(run_dir, threshold, min_evaluations, how)

@@ -325,7 +325,7 @@ def _nothing_to_guard(run_dir: Path, found: FailureSlices, slices: str) -> str:
     once) is told so: no lower ``--threshold`` finds a slice there.
     """
     landscape, _ = load_regions(run_dir, found.threshold, found.min_evaluations, slices)
-    if not landscape.failures.sum():
+    if not landscape.visited_failures.sum():
         counts = log_counts(run_dir, [], distinct=False)  # invalid ones are in no landscape
         made, invalid = counts["evaluations"], counts["invalid"]
         if not made:

@@ -15,15 +15,16 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
-def connected_groups(cells: np.ndarray) -> list[np.ndarray]:
-    """The flat (row-major) indices of each connected group of True cells of ``cells``.
+def connected_groups(members: np.ndarray, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """Each connected group of ``members`` (flat row-major indices of cells of a grid shaped
+    ``shape``, ascending), as flat indices.
 
     Two cells are neighbours when they differ by one step along exactly one axis (what
     ``ndimage.label`` calls connectivity 1). Groups come in the order of their first cell in
-    row-major order, each sorted, as ``ndimage.label``'s labels number them.
+    row-major order, each sorted, as ``ndimage.label``'s labels number them. The grid itself is
+    never built: a run of thousands of evaluations on a grid of 10^10 states costs thousands.
     """
-    shape = cells.shape
-    members = np.flatnonzero(cells)  # sorted
+    members = np.asarray(members, dtype=np.int64)
     if not members.size:
         return []
     strides = [int(np.prod(shape[i + 1 :], dtype=np.int64)) for i in range(len(shape))]

@@ -11,9 +11,12 @@ recorded from the concepts themselves (:meth:`ffade.concepts.ConceptSpace.descri
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +25,13 @@ import numpy as np
 from ffade.concept_names import did_you_mean, listed
 from ffade.errors import FfadeError, as_written, does_not_exist, shown
 from ffade.evaluation_log import logged_records
-from ffade.records import POLICY_FILE, read_summary
+from ffade.records import read_summary
 from ffade.shown_numbers import percent as percent  # the report's modules read it here
 from ffade.summarize.grid import GEOMETRY_KEYS as GEOMETRY_KEYS  # re-exported, as before
 from ffade.summarize.grid import Grid, read_grid
 from ffade.summarize.grid import is_numeric as is_numeric  # regions and rules read it here
+from ffade.summarize.log_fit import check_log_fits as check_log_fits  # export reads it here
+from ffade.summarize.log_fit import check_records, read_policy
 
 Z_95 = 1.959963984540054
 """The normal quantile for a two-sided 95% interval."""
@@ -57,16 +62,21 @@ def wilson_interval(
 class Landscape:
     """Evaluation and failure counts (and optionally the policy) over a concept grid.
 
-    Arrays have one axis per concept, in grid order. A state never evaluated has count 0 and an
-    undefined (NaN) failure rate: the log says nothing about it, which is not the same as passing.
+    Only the states the run evaluated are stored (``visited``, with their counts): a grid of
+    10^10 states searched with a few thousand evaluations costs what those evaluations cost.
+    :attr:`evaluations` and :attr:`failures` give the counts as arrays shaped like the grid for
+    grids up to :data:`MAX_DENSE_STATES` (plots of a marginal, planted tests). A state never
+    evaluated has count 0 and an undefined (NaN) failure rate: the log says nothing about it,
+    which is not the same as passing.
 
     Attributes:
         labels: concept labels, one per axis.
         values: each concept's grid values.
         grid_coordinates: each grid value's position in [0, 1], per concept (summary.json's
             ``coordinates``): the ground metric of regions and optimal transport.
-        evaluations: evaluations per state (int array shaped like the grid).
-        failures: failed evaluations per state.
+        visited: flat (row-major) indices of the states with at least one evaluation, ascending.
+        visited_evaluations: evaluations of each visited state.
+        visited_failures: failed evaluations of each visited state.
         neutral: the state that changes nothing (one index per concept).
         policy: the explorer's action probabilities per state (sums to 1), or None.
         mode: "macroscopic" or "microscopic", from summary.json.
@@ -79,14 +89,40 @@ class Landscape:
     labels: list[str]
     values: list[list[Any]]
     grid_coordinates: list[np.ndarray]
-    evaluations: np.ndarray
-    failures: np.ndarray
+    visited: np.ndarray
+    visited_evaluations: np.ndarray
+    visited_failures: np.ndarray
     neutral: tuple[int, ...]
     policy: np.ndarray | None = None
     mode: str = "macroscopic"
     source: str = ""
     explorer: str = ""
     pooled: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_counts(
+        cls,
+        labels: list[str],
+        values: list[list[Any]],
+        grid_coordinates: list[np.ndarray],
+        evaluations: np.ndarray,
+        failures: np.ndarray,
+        neutral: tuple[int, ...],
+        **rest: Any,
+    ) -> Landscape:
+        """A landscape from counts shaped like the grid (planted landscapes, a small memo)."""
+        evaluations, failures = np.asarray(evaluations), np.asarray(failures)
+        visited = np.flatnonzero(evaluations > 0)
+        return cls(
+            labels,
+            values,
+            grid_coordinates,
+            visited,
+            evaluations.ravel()[visited].astype(np.int64),
+            failures.ravel()[visited].astype(np.int64),
+            neutral,
+            **rest,
+        )
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -95,6 +131,40 @@ class Landscape:
     @property
     def num_concepts(self) -> int:
         return len(self.labels)
+
+    @property
+    def num_states(self) -> int:
+        """The grid's states, evaluated or not (a Python int: it may pass 2**31)."""
+        return math.prod(self.shape)
+
+    @cached_property
+    def states(self) -> np.ndarray:
+        """The visited states as grid indices (m, k), in the order of :attr:`visited`."""
+        return np.stack(np.unravel_index(self.visited, self.shape), axis=-1).reshape(
+            -1, self.num_concepts
+        )
+
+    @property
+    def evaluations(self) -> np.ndarray:
+        """Evaluations per state, shaped like the grid (grids up to MAX_DENSE_STATES); a new
+        array each time: changing it changes no landscape (:meth:`from_counts` makes one)."""
+        return self._dense(self.visited_evaluations)
+
+    @property
+    def failures(self) -> np.ndarray:
+        """Failed evaluations per state, shaped like the grid (as :attr:`evaluations`)."""
+        return self._dense(self.visited_failures)
+
+    def _dense(self, counts: np.ndarray) -> np.ndarray:
+        if self.num_states > MAX_DENSE_STATES:
+            raise FfadeError(
+                f"{self.source or 'landscape'}: the concept grid has {self.num_states:.3g} states, "
+                f"more than the {MAX_DENSE_STATES:,} an array over the whole grid holds; read "
+                "its visited states (Landscape.visited) or a marginal over fewer concepts"
+            )
+        dense = np.zeros(self.num_states, dtype=np.int64)
+        dense[self.visited] = counts
+        return dense.reshape(self.shape)
 
     @property
     def failure_rate(self) -> np.ndarray:
@@ -106,6 +176,29 @@ class Landscape:
     def confidence_interval(self) -> tuple[np.ndarray, np.ndarray]:
         """Wilson 95% interval of the failure rate per state (NaN where never evaluated)."""
         return wilson_interval(self.failures, self.evaluations)
+
+    def counts_at(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluations and failures of ``states`` (m, k), 0 where never evaluated."""
+        states = np.asarray(states, dtype=np.int64).reshape(-1, self.num_concepts)
+        flat = np.ravel_multi_index(tuple(states.T), self.shape)
+        if not self.visited.size:
+            return np.zeros(flat.size, np.int64), np.zeros(flat.size, np.int64)
+        at = np.minimum(np.searchsorted(self.visited, flat), self.visited.size - 1)
+        seen = self.visited[at] == flat
+        return (
+            np.where(seen, self.visited_evaluations[at], 0),
+            np.where(seen, self.visited_failures[at], 0),
+        )
+
+    def keep_visited(self, keep: np.ndarray) -> Landscape:
+        """The same grid with only the visited states where ``keep`` (a mask over
+        :attr:`visited`) holds evaluations: the others read as never evaluated."""
+        return dataclasses.replace(
+            self,
+            visited=self.visited[keep],
+            visited_evaluations=self.visited_evaluations[keep],
+            visited_failures=self.visited_failures[keep],
+        )
 
     def coordinates(self, states: np.ndarray) -> np.ndarray:
         """States (m, k) to normalized coordinates (m, k) in [0, 1]: the ground metric of OT."""
@@ -142,18 +235,25 @@ class Landscape:
             )
         drop = tuple(i for i in range(self.num_concepts) if i not in keep)
         order = np.argsort(np.argsort(keep))  # where each kept axis sits after summing
-
-        def pool(array: np.ndarray) -> np.ndarray:
-            return np.transpose(array.sum(axis=drop), order) if drop else np.transpose(array, order)
-
+        shape = tuple(self.shape[i] for i in keep)
+        pooled = np.ravel_multi_index(tuple(self.states[:, i] for i in keep), shape)
+        visited, where = np.unique(pooled, return_inverse=True)
+        evaluations = np.zeros(visited.size, np.int64)
+        failures = np.zeros(visited.size, np.int64)
+        np.add.at(evaluations, where, self.visited_evaluations)
+        np.add.at(failures, where, self.visited_failures)
+        policy = self.policy
+        if policy is not None:
+            policy = np.transpose(policy.sum(axis=drop), order) if drop else policy.transpose(order)
         return Landscape(
             labels=[self.labels[i] for i in keep],
             values=[self.values[i] for i in keep],
             grid_coordinates=[self.grid_coordinates[i] for i in keep],
-            evaluations=pool(self.evaluations),
-            failures=pool(self.failures),
+            visited=visited.astype(np.int64),
+            visited_evaluations=evaluations,
+            visited_failures=failures,
             neutral=tuple(self.neutral[i] for i in keep),
-            policy=None if self.policy is None else pool(self.policy),
+            policy=policy,
             mode=self.mode,
             source=self.source,
             explorer=self.explorer,
@@ -199,8 +299,12 @@ class Landscape:
 
 
 MAX_DENSE_STATES = 20_000_000
-"""The largest grid report, feedback and export summarize (dense arrays, two int64 counts per
-state: 320 MB); a search runs on any grid, and one past this is told so as it starts."""
+"""The largest grid :attr:`Landscape.evaluations` gives as one array (two int64 counts per state:
+320 MB). Reports, feedback and export read the visited states only and need no such array."""
+
+MAX_NUMBERED_STATES = 2**63 - 1
+"""States are numbered (row-major) in int64, as the search numbers them: a larger grid is
+refused."""
 
 
 def require_landscape(value: Any) -> Landscape:
@@ -215,13 +319,13 @@ def require_landscape(value: Any) -> Landscape:
 
 
 def load_landscape(
-    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | None = None
+    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 ) -> Landscape:
     """Read a run directory into a :class:`Landscape` (works on running and crashed runs too).
 
-    ``counted``: each state's valid evaluations and failures, shaped like the grid, already
-    counted from this very log (a finished fit's memo, :mod:`ffade.memo_counts`), in place of
-    reading it; ignored where its shape is not the grid's.
+    ``counted``: the visited states (flat, ascending) with their valid evaluations and failures,
+    already counted from this very log (a finished fit's memo, :mod:`ffade.memo_counts`), in
+    place of reading it.
 
     Raises:
         FfadeError: the directory is missing or not a run directory, the grid in summary.json is
@@ -235,117 +339,55 @@ def load_landscape(
     summary = read_summary(run_dir)
     grid = read_grid(summary, str(run_dir))
     shape = grid.shape
-    size = int(np.prod([float(n) for n in shape]))
-    if size > MAX_DENSE_STATES:
+    size = math.prod(shape)
+    if size > MAX_NUMBERED_STATES:
         raise FfadeError(
             f"{run_dir}: the concept grid has {size:.3g} states ({' x '.join(map(str, shape))}), "
-            f"more than the {MAX_DENSE_STATES:,} a landscape holds; summarize a run over fewer "
-            "concepts or coarser grids"
+            f"more than the {MAX_NUMBERED_STATES:.3g} ffade can number; summarize a run over "
+            "fewer concepts or coarser grids"
         )
-
-    if counted is None or any(np.shape(c) != shape for c in counted):
-        counted = _logged_counts(run_dir, grid, size, summary.get("num_inputs"))
-    evaluations, failures = (np.asarray(c, np.int64) for c in counted)
+    if counted is None:
+        counted = _logged_counts(run_dir, grid, summary.get("num_inputs"))
+    visited, evaluations, failures = (np.asarray(c, np.int64) for c in counted)
 
     return Landscape(
         labels=grid.labels,
         values=grid.values,
         grid_coordinates=grid.coordinates,
-        evaluations=evaluations,
-        failures=failures,
+        visited=visited,
+        visited_evaluations=evaluations,
+        visited_failures=failures,
         neutral=grid.neutral,
-        policy=_read_policy(run_dir, shape),
+        policy=read_policy(run_dir, shape),
         mode=str(summary.get("mode", "macroscopic")),
         source=str(run_dir),
         explorer=str(summary.get("explorer") or ""),
     )
 
 
-def check_log_fits(run_dir: str | Path) -> None:
-    """Refuse a run whose log holds a state off its grid or an input it did not search, as
-    ``ffade report`` and ``ffade feedback`` do (:func:`load_landscape`): ``ffade export`` reads
-    the log's slices from a feedback file, not from a landscape, and so checked neither."""
-    summary = read_summary(run_dir)
-    grid = read_grid(summary, str(run_dir))
-    _check_records(Path(run_dir), grid, list(logged_records(run_dir)), summary.get("num_inputs"))
-
-
-_MEND = "mend or remove that line"
-
-
-def _check_records(
-    run_dir: Path, grid: Grid, records: list[tuple[int, Any]], num_inputs: Any
-) -> None:
-    """One line naming the first record off the grid or of an input not searched: log and
-    summary are not of one run (input 9999 was counted; -1 would picture the last input)."""
-    shape, log = grid.shape, run_dir / "evaluations.jsonl"
-    off = _first_off_grid([record.state for _, record in records], shape)
-    if off is not None:
-        line, record = records[off]
-        raise FfadeError(
-            f"{log} line {line}: state {record.state} is off the grid of summary.json (sizes "
-            f"{list(shape)} for {', '.join(grid.labels)}); {_MEND}"
-        )
-    if not isinstance(num_inputs, int) or num_inputs < 1:  # an older summary may not say
-        return
-    for line, record in records:
-        if not 0 <= record.input_id < num_inputs:
-            raise FfadeError(
-                f"{log} line {line}: input_id {record.input_id} is not one of the run's searched "
-                f"inputs (0 to {num_inputs - 1}, summary.json's num_inputs {num_inputs}); {_MEND}"
-            )
-
-
 def _logged_counts(
-    run_dir: Path, grid: Grid, size: int, num_inputs: Any = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each state's valid evaluations and failures in the log, shaped like the grid."""
-    shape = grid.shape
+    run_dir: Path, grid: Grid, num_inputs: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The log's visited states (flat, ascending) with their valid evaluations and failures."""
     records = list(logged_records(run_dir))  # a command's one read of the log, a bar if large
-    _check_records(run_dir, grid, records, num_inputs)
+    check_records(run_dir, grid, records, num_inputs)
     # a NaN score (invalid) is neither a pass nor a failure
     states = [record.state for _, record in records if not record.invalid]
     failed = [bool(record.failed) for _, record in records if not record.invalid]
-    flat = (
-        np.ravel_multi_index(np.asarray(states, dtype=np.int64).T, shape)
-        if states
-        else np.zeros(0, dtype=np.int64)
-    )
-    evaluations = np.bincount(flat, minlength=size).reshape(shape)
-    failures = np.bincount(flat, weights=np.asarray(failed, dtype=float), minlength=size)
-    return evaluations, failures.astype(np.int64).reshape(shape)
+    return visited_counts(states, failed, grid.shape)
 
 
-def _first_off_grid(states: list[list[int]], shape: tuple[int, ...]) -> int | None:
-    """The position of the first state that is not a grid index of ``shape``, or None."""
-    wrong = next((i for i, state in enumerate(states) if len(state) != len(shape)), len(states))
-    try:
-        indices = np.asarray(states[:wrong], dtype=np.int64).reshape(wrong, len(shape))
-    except OverflowError:  # an index past int64 is off any grid: find it one by one
-        inside = lambda state: all(0 <= v < n for v, n in zip(state, shape, strict=True))  # noqa: E731
-        return next(i for i, s in enumerate(states) if len(s) != len(shape) or not inside(s))
-    outside = np.flatnonzero(((indices < 0) | (indices >= np.asarray(shape))).any(axis=1))
-    if outside.size:
-        return int(outside[0])
-    return wrong if wrong < len(states) else None
-
-
-def _read_policy(run_dir: Path, shape: tuple[int, ...]) -> np.ndarray | None:
-    path = run_dir / POLICY_FILE
-    if not path.is_file():
-        return None
-    try:  # never pickles (allow_pickle stays off): a foreign or damaged file is one line
-        policy = np.load(path).astype(float).ravel()
-    except (OSError, EOFError, ValueError, TypeError) as error:
-        raise FfadeError(
-            f"{path} is damaged ({str(error).split('. ')[0][:80]}); expected the float32 "
-            "action probabilities the explorer saves, one per grid state"
-        ) from None
-    if policy.size != int(np.prod(shape)):
-        raise FfadeError(
-            f"{path} holds {policy.size} probabilities but the concept grid has "
-            f"{int(np.prod(shape))} states ({' x '.join(map(str, shape))}); it needs one per state"
-        )
-    if not np.all(np.isfinite(policy)) or np.any(policy < 0) or policy.sum() <= 0:
-        raise FfadeError(f"{path} must hold finite non-negative probabilities with a positive sum")
-    return (policy / policy.sum()).reshape(shape)
+def visited_counts(
+    states: Sequence[Sequence[int]] | np.ndarray,
+    failed: Sequence[bool] | np.ndarray,
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evaluated states (grid indices, one row per evaluation) and whether each failed, as the
+    distinct states (flat, ascending) with their evaluations and failures."""
+    if not len(states):
+        return (np.zeros(0, np.int64),) * 3
+    flat = np.ravel_multi_index(np.asarray(states, dtype=np.int64).T, shape)
+    visited, where = np.unique(flat, return_inverse=True)
+    evaluations = np.bincount(where, minlength=visited.size)
+    failures = np.bincount(where[np.asarray(failed, dtype=bool)], minlength=visited.size)
+    return visited.astype(np.int64), evaluations.astype(np.int64), failures.astype(np.int64)

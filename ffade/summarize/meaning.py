@@ -12,7 +12,6 @@ the meaning.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +40,15 @@ def split_by_meaning(
     """
     if not labels:
         return landscape, []
-    changed = np.zeros(landscape.shape, dtype=bool)
+    states = landscape.states
+    changed = np.zeros(len(states), dtype=bool)
     entries = []
     for label in labels:
         axis = landscape.axis(label)
-        shape = [1] * landscape.num_concepts
-        shape[axis] = landscape.shape[axis]
-        applies = (np.arange(landscape.shape[axis]) != landscape.neutral[axis]).reshape(shape)
-        applies = np.broadcast_to(applies, landscape.shape)
+        applies = states[:, axis] != landscape.neutral[axis]
         changed |= applies
-        n = int(landscape.evaluations[applies].sum())
-        k = int(landscape.failures[applies].sum())
+        n = int(landscape.visited_evaluations[applies].sum())
+        k = int(landscape.visited_failures[applies].sum())
         entries.append(
             {
                 "concept": label,
@@ -60,16 +57,11 @@ def split_by_meaning(
                 "description": describe_rate(k, n) if n else "not evaluated",
             }
         )
-    kept = dataclasses.replace(
-        landscape,
-        evaluations=np.where(changed, 0, landscape.evaluations),
-        failures=np.where(changed, 0, landscape.failures),
-    )
-    return kept, entries
+    return landscape.keep_visited(~changed), entries
 
 
 def load_kept_landscape(
-    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray] | None = None
+    run_dir: str | Path, counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 ) -> Landscape:
     """A run's landscape with meaning-changing failures set apart: the one reports find rules and
     regions on, so that a run's closing line, ``ffade feedback``, ``ffade export`` and the loop

@@ -6,6 +6,7 @@ runs is a job of its own: ``ffade report --compare`` (and through it ``ffade loo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -87,12 +88,13 @@ def _retest(
     ``owner`` maps each state of a second-run region to the ids of the regions holding it (rules
     overlap), so the entry can say which of the second run's regions overlap it.
     """
-    index, pools = _index(region), _pooling(region)
-    n = int(second.evaluations[index].sum())
-    k = int(second.failures[index].sum())
-    still = int(second_failing[index].sum())
+    inside, pools = _pooled(region, second), _pooling(region)
+    evaluations = second.visited_evaluations[inside]
+    n = int(evaluations.sum())
+    k = int(second.visited_failures[inside].sum())
+    still = int(second_failing[inside].sum())
     low, high = wilson_interval(k, n)
-    if n == 0 or int(second.evaluations[index].max()) < min_evaluations:
+    if n == 0 or int(evaluations.max()) < min_evaluations:
         status = "not_retested"
     elif float(high) < min(threshold, PASSING):
         status = "fixed"
@@ -105,7 +107,7 @@ def _retest(
         "description": region.description,
         "status": status.replace("_", " "),
         "failing_states_now": still,  # of pooled_states, not of num_states (a rule's may
-        "pooled_states": int(second.evaluations[index].size),  # exceed the states it was seen on)
+        "pooled_states": _pooled_states(region),  # exceed the states it was seen on)
         "num_states": region.num_states,
         "evaluations_now": n,
         "failures_now": k,
@@ -133,13 +135,23 @@ def _pooling(region: Region) -> Callable[[tuple[int, ...]], bool]:
     return lambda state: state in members
 
 
-def _index(region: Region) -> tuple[np.ndarray, ...]:
-    """Where a slice lies on the grid: every state a rule's conditions allow (an open mesh), or
-    a region's member states."""
+def _pooled(region: Region, landscape: Landscape) -> np.ndarray:
+    """Which of ``landscape``'s visited states a slice pools (a mask over them): every state a
+    rule's conditions allow, or a region's member states."""
     allowed = getattr(region, "allowed", None)
     if allowed:
-        return np.ix_(*[np.asarray(a, dtype=np.int64) for a in allowed])
-    return tuple(region.states.T)
+        states, inside = landscape.states, np.ones(landscape.visited.size, dtype=bool)
+        for axis, values in enumerate(allowed):
+            inside &= np.isin(states[:, axis], np.asarray(values, dtype=np.int64))
+        return inside
+    members = np.ravel_multi_index(tuple(np.asarray(region.states).T), landscape.shape)
+    return np.isin(landscape.visited, members)
+
+
+def _pooled_states(region: Region) -> int:
+    """The states a slice pools, evaluated or not (a rule's: every combination it allows)."""
+    allowed = getattr(region, "allowed", None)
+    return math.prod(len(a) for a in allowed) if allowed else len(region.states)
 
 
 def _new_region_entry(region: Region, first: Landscape, second: Landscape) -> dict[str, Any]:
@@ -148,8 +160,8 @@ def _new_region_entry(region: Region, first: Landscape, second: Landscape) -> di
     Those counts tell a region that passed before (a regression) from one the first run never
     evaluated.
     """
-    index = tuple(region.states.T)
-    n, k = int(first.evaluations[index].sum()), int(first.failures[index].sum())
+    evaluations, failures = first.counts_at(region.states)
+    n, k = int(evaluations.sum()), int(failures.sum())
     entry = region.to_dict(second)
     entry.update(
         evaluations_before=n,

@@ -15,7 +15,6 @@ For microscopic runs, which search for the smallest change that makes the target
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,11 +119,12 @@ def describe_rate(failures: int, evaluations: int) -> str:
 
 
 def failing_states(landscape: Landscape, threshold: float, min_evaluations: int) -> np.ndarray:
-    """Boolean grid: rate >= threshold on at least ``min_evaluations`` evaluations."""
+    """Which visited states (a mask over ``landscape.visited``) fail: rate >= threshold on at
+    least ``min_evaluations`` evaluations. A state never evaluated never fails."""
     require_region_options(threshold, min_evaluations)
-    n = require_landscape(landscape).evaluations
+    n = require_landscape(landscape).visited_evaluations
     # compare counts, not rates, so no NaN and no rounding near the threshold
-    return (n >= min_evaluations) & (landscape.failures >= threshold * n - 1e-9)
+    return (n >= min_evaluations) & (landscape.visited_failures >= threshold * n - 1e-9)
 
 
 def find_regions(
@@ -147,19 +147,18 @@ def find_regions(
 
     failing = failing_states(landscape, threshold, min_evaluations)
     # neighbours differ by one grid step along exactly one concept
-    groups = connected_groups(failing)
+    groups = connected_groups(landscape.visited[failing], landscape.shape)
 
-    evaluations = landscape.evaluations.ravel()
-    failures = landscape.failures.ravel()
     regions = []
     for flat in groups:
         states = np.stack(np.unravel_index(flat, landscape.shape), axis=-1)
+        at = np.searchsorted(landscape.visited, flat)  # every member was visited
         regions.append(
             Region(
                 id=_region_id(landscape.shape, flat),
                 states=states,
-                evaluations=int(evaluations[flat].sum()),
-                failures=int(failures[flat].sum()),
+                evaluations=int(landscape.visited_evaluations[at].sum()),
+                failures=int(landscape.visited_failures[at].sum()),
                 conditions=describe_states(landscape, states),
             )
         )
@@ -186,7 +185,7 @@ def describe_states(landscape: Landscape, states: np.ndarray) -> str:
     ]
     if parts:
         return " and ".join(parts)
-    if len(states) == math.prod(landscape.shape):
+    if len(states) == landscape.num_states:
         return "anywhere"
     densest = _densest_range(landscape, states)
     return "spread over the whole grid" + (f", most where {densest}" if densest else "")
@@ -250,7 +249,8 @@ def smallest_failing_changes(
     it in Euclidean distance over all normalized coordinates (any combination). What microscopic
     explorers look for: how little it takes to break the target.
     """
-    failing = failing_states(landscape, threshold, min_evaluations)
+    failing = landscape.states[failing_states(landscape, threshold, min_evaluations)]
+    failing_set = {tuple(state) for state in failing.tolist()}
     neutral = np.asarray(landscape.neutral)
     origin = neutral if start is None else np.asarray(start, dtype=np.int64)
     # "neutral" where the run started there, as nearly all do; else "start", which it was
@@ -261,7 +261,7 @@ def smallest_failing_changes(
         "start_state": origin.tolist(),
         "start_values": landscape.state_values(origin),
         "per_concept": [
-            _smallest_change_along(landscape, failing, origin, axis, word)
+            _smallest_change_along(landscape, failing_set, origin, axis, word)
             for axis in range(len(landscape.labels))
         ],
         "overall": _smallest_change_overall(landscape, failing, origin, word),
@@ -269,7 +269,7 @@ def smallest_failing_changes(
 
 
 def _smallest_change_along(
-    landscape: Landscape, failing: np.ndarray, origin: np.ndarray, axis: int, word: str
+    landscape: Landscape, failing: set[tuple[int, ...]], origin: np.ndarray, axis: int, word: str
 ) -> dict[str, Any]:
     """The failing state closest to ``origin`` (the start) that changes only concept ``axis``.
 
@@ -288,10 +288,10 @@ def _smallest_change_along(
         state[axis] = index
         if index == origin[axis]:
             continue
-        if failing[tuple(state)]:
+        if tuple(state.tolist()) in failing:
             best = state
             break
-        if some_failures is None and landscape.failures[tuple(state)] > 0:
+        if some_failures is None and landscape.counts_at(state)[1][0] > 0:
             some_failures = state
     entry: dict[str, Any] = {
         "concept": label,
@@ -322,11 +322,12 @@ def _smallest_change_along(
 def _smallest_change_overall(
     landscape: Landscape, failing: np.ndarray, origin: np.ndarray, word: str
 ) -> dict[str, Any] | None:
-    """The failing state closest to ``origin`` in normalized coordinates; None if none fails.
+    """The failing state (``failing``: grid indices, one row each) closest to ``origin`` in
+    normalized coordinates; None if none fails.
 
     Its description names only the concepts it changes, since those are the change.
     """
-    candidates = np.argwhere(failing)
+    candidates = failing
     if not len(candidates):
         return None
     distances = np.linalg.norm(
@@ -349,8 +350,8 @@ def _smallest_change_overall(
 
 
 def _state_entry(landscape: Landscape, state: np.ndarray, neutral: np.ndarray) -> dict[str, Any]:
-    key = tuple(state)
-    n, k = int(landscape.evaluations[key]), int(landscape.failures[key])
+    evaluations, failures = landscape.counts_at(state)
+    n, k = int(evaluations[0]), int(failures[0])
     low, high = wilson_interval(k, n)
     distance = np.linalg.norm(landscape.coordinates(state) - landscape.coordinates(neutral))
     return {

@@ -136,7 +136,8 @@ def build_report(
         report["rules"] = rules.to_dict(landscape)
         report["meaning_changing"] = apart
         # states with a failure only under a meaning-changing edit: in fit's count, in no rule
-        apart_states = int((landscape.failures > 0).sum() - (kept.failures > 0).sum())
+        apart_states = int((landscape.visited_failures > 0).sum())
+        apart_states -= int((kept.visited_failures > 0).sum())
         report["rules"]["failing_concept_states_apart"] = apart_states
         if compare is not None and other is not None and other_summary is not None:
             steps.step("comparison, Wasserstein distances")
@@ -162,7 +163,7 @@ def build_report(
             with written(out, option, **unwritten):  # the OS's reason, in one line
                 for name, figure in landscape_figures(landscape, axes, this).items():
                     images[name] = save_figure(figure, out / "figures" / f"{name}.png")
-                if other is not None and other.evaluations.sum():
+                if other is not None and other.visited.size:
                     images["compare_failure_rate"] = save_figure(
                         plot_landscape(other, "failure", axes, that),
                         out / "figures" / "compare_failure_rate.png",

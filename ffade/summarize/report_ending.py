@@ -76,5 +76,5 @@ def _most_evaluations_failing(run_dir: str | Path) -> int:
     """The most evaluations any state with a failure has: under ``--min-evaluations`` that many,
     no threshold makes a state fail (read again only on this rare closing line)."""
     landscape = load_landscape(run_dir)
-    failing = landscape.evaluations[landscape.failures > 0]
+    failing = landscape.visited_evaluations[landscape.visited_failures > 0]
     return int(failing.max()) if failing.size else 0

@@ -31,11 +31,10 @@ class EvaluatedStates:
     def __init__(self, landscape: Landscape, threshold: float, min_evaluations: int) -> None:
         self.landscape = landscape
         self.threshold = threshold
-        seen = np.argwhere(landscape.evaluations > 0)
-        self.states = seen
-        self.n = landscape.evaluations[tuple(seen.T)].astype(float)
-        self.f = landscape.failures[tuple(seen.T)].astype(float)
-        self.failing = failing_states(landscape, threshold, min_evaluations)[tuple(seen.T)]
+        self.states = landscape.states
+        self.n = landscape.visited_evaluations.astype(float)
+        self.f = landscape.visited_failures.astype(float)
+        self.failing = failing_states(landscape, threshold, min_evaluations)
 
     def mask(self, allowed: list[np.ndarray]) -> np.ndarray:
         """Which evaluated states a rule (one boolean array over each concept's grid) holds."""

@@ -35,11 +35,11 @@ def run_figures(summary: dict[str, Any], landscape: Landscape) -> dict[str, Any]
     """The run table's figures: summary.json's counts, the grid's coverage, the failure rate
     over the log's evaluations, failures still to find, and where the run ran."""
     figures = {key: summary[key] for key in RUN_FIGURES if key in summary}
-    evaluated = int((landscape.evaluations > 0).sum())
-    figures["grid_states"] = int(landscape.evaluations.size)
-    figures["states_evaluated"] = evaluated
-    total = int(landscape.evaluations.sum())
-    figures["failure_rate"] = float(landscape.failures.sum() / total) if total else None
+    figures["grid_states"] = landscape.num_states
+    figures["states_evaluated"] = int(landscape.visited.size)
+    total = int(landscape.visited_evaluations.sum())
+    failures = int(landscape.visited_failures.sum())
+    figures["failure_rate"] = float(failures / total) if total else None
     remaining = summary.get("estimated_remaining_failures")
     if remaining:  # failing pairs not found yet (ffade.explore.coverage), numbers as recorded
         remaining_in_words(remaining, landscape.source)  # a damaged one: one line, now
@@ -89,7 +89,7 @@ def start_state(summary: dict[str, Any], landscape: Landscape) -> list[int]:
     start = summary.get("start_state")
     if start is None:
         return list(landscape.neutral)
-    shape = landscape.evaluations.shape
+    shape = landscape.shape
     if not (
         isinstance(start, list)
         and len(start) == len(shape)

@@ -91,13 +91,13 @@ def distribution(
             else "failure landscapes"
         )
         raise FfadeError(f"{reason}; compare {other}")
-    if kind == "failure":
-        values = np.nan_to_num(landscape.failure_rate, nan=0.0)
+    if kind == "failure":  # the states that failed: a grid of 10^10 states is never built
+        failed = landscape.visited_failures > 0
+        rate = landscape.visited_failures[failed] / landscape.visited_evaluations[failed]
+        flat, mass = landscape.visited[failed], rate / rate.sum()
     else:
-        values = landscape.policy
-
-    flat = np.flatnonzero(values)
-    mass = values.ravel()[flat] / values.sum()
+        flat = np.flatnonzero(landscape.policy)
+        mass = landscape.policy.ravel()[flat] / landscape.policy.sum()
     states = np.stack(np.unravel_index(flat, landscape.shape), axis=-1)
     coordinates = landscape.coordinates(states)
     if flat.size <= max_support:
@@ -134,8 +134,8 @@ def missing_mass(landscape: Landscape, kind: Kind) -> str | None:
     has some. No advice on what to compare instead: a report shows both kinds side by side, and
     a run with neither would be sent from each to the other."""
     source = landscape.source or "landscape"
-    if kind == "failure" and np.nan_to_num(landscape.failure_rate, nan=0.0).sum() <= 0:
-        what = "no evaluation failed" if landscape.evaluations.sum() else "it has no evaluations"
+    if kind == "failure" and not landscape.visited_failures.any():
+        what = "no evaluation failed" if landscape.visited.size else "it has no evaluations"
         return (
             f"{source}: {what}, so its failure landscape has no mass: a Wasserstein "
             "distance or barycenter with it is undefined"

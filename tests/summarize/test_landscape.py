@@ -256,7 +256,9 @@ def test_a_landscape_given_for_a_run_directory_is_said_by_its_type_in_one_line()
 
     counts = np.zeros((10, 10), dtype=int)
     grid = [np.linspace(0, 1, 10)] * 2
-    landscape = Landscape(["a", "b"], [list(range(10))] * 2, grid, counts, counts, (0, 0))
+    landscape = Landscape.from_counts(
+        ["a", "b"], [list(range(10))] * 2, grid, counts, counts, (0, 0)
+    )
     with pytest.raises(FfadeError) as error:
         load_landscape(landscape)
     expected = "load_landscape: expected a run directory (a path), got a Landscape"

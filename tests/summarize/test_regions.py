@@ -190,7 +190,7 @@ def test_regions_over_twenty_concepts_cost_the_failing_states_not_three_to_the_t
     for state in [*pair, lone]:
         evaluations[state], failures[state] = 4, 4
     evaluations[(0,) * 20] = 4  # passes: joins nothing
-    landscape = Landscape(
+    landscape = Landscape.from_counts(
         labels=[f"c{i}" for i in range(20)],
         values=[[0, 1]] * 20,
         grid_coordinates=[np.array([0.0, 1.0])] * 20,

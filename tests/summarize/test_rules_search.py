@@ -26,7 +26,7 @@ from ffade.summarize.rules import (
 
 
 def landscape_of(values: list[list], evaluations: np.ndarray, failures: np.ndarray) -> Landscape:
-    return Landscape(
+    return Landscape.from_counts(
         labels=[f"c{i}" for i in range(len(values))],
         values=values,
         grid_coordinates=[np.linspace(0, 1, len(v)) for v in values],

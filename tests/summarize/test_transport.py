@@ -36,7 +36,7 @@ def point_mass(
     evaluations = np.ones(shape, dtype=np.int64)
     failures = np.zeros(shape, dtype=np.int64)
     failures[state] = 1
-    return Landscape(
+    return Landscape.from_counts(
         labels=list(values),
         values=list(values.values()),
         grid_coordinates=coordinates,
@@ -48,10 +48,31 @@ def point_mass(
     )
 
 
+def with_counts(landscape: Landscape, evaluations: np.ndarray, failures: np.ndarray) -> Landscape:
+    """``landscape``'s grid with other counts per state (shaped like the grid)."""
+    return Landscape.from_counts(
+        landscape.labels,
+        landscape.values,
+        landscape.grid_coordinates,
+        evaluations,
+        failures,
+        landscape.neutral,
+        policy=landscape.policy,
+        source=landscape.source,
+    )
+
+
+def failing_also(landscape: Landscape, state: tuple[int, ...]) -> Landscape:
+    """``landscape`` with ``state``'s evaluations failing too."""
+    failures = landscape.failures
+    failures[state] = landscape.evaluations[state]
+    return with_counts(landscape, landscape.evaluations, failures)
+
+
 def random_landscape(seed: int, shape: tuple[int, ...] = (5, 3)) -> Landscape:
     rng = np.random.default_rng(seed)
     evaluations = rng.integers(1, 20, size=shape)
-    return Landscape(
+    return Landscape.from_counts(
         labels=list(GRID),
         values=list(GRID.values()),
         grid_coordinates=COORDINATES,
@@ -104,9 +125,7 @@ def test_uneven_grids_keep_their_geometry(make_run) -> None:
 def test_mass_is_attached_to_states_not_pooled_as_samples() -> None:
     """The paper's bug: the same rates at swapped states looked identical as a bag of numbers."""
     first = random_landscape(0)
-    second = random_landscape(0)
-    second.failures = second.failures[::-1].copy()
-    second.evaluations = second.evaluations[::-1].copy()
+    second = with_counts(random_landscape(0), first.evaluations[::-1], first.failures[::-1])
     rates = np.sort(first.failure_rate.ravel()), np.sort(second.failure_rate.ravel())
     np.testing.assert_allclose(*rates)
     assert wasserstein_distance(first, second) > 0.05
@@ -142,8 +161,7 @@ def test_barycenter_of_identical_landscapes_is_the_landscape(image_run) -> None:
 
 
 def test_no_failures_means_no_distance_with_a_clear_message() -> None:
-    empty = point_mass((0, 0))
-    empty.failures[:] = 0
+    empty = with_counts(point_mass((0, 0)), np.ones((5, 3)), np.zeros((5, 3)))
     with pytest.raises(FfadeError, match=r"no evaluation failed.*undefined"):
         wasserstein_distance(empty, point_mass((1, 1)))
     # the barycenter's message speaks of a barycenter, not only of a distance
@@ -154,9 +172,7 @@ def test_no_failures_means_no_distance_with_a_clear_message() -> None:
 
 
 def test_a_landscape_without_evaluations_says_so_rather_than_that_none_failed() -> None:
-    unseen = point_mass((0, 0))
-    unseen.evaluations[:] = 0
-    unseen.failures[:] = 0
+    unseen = with_counts(point_mass((0, 0)), np.zeros((5, 3)), np.zeros((5, 3)))
     with pytest.raises(FfadeError, match=r"it has no evaluations, so its failure landscape"):
         wasserstein_distance(point_mass((1, 1)), unseen)
 
@@ -194,8 +210,7 @@ def test_only_states_with_mass_enter_the_problem(monkeypatch: pytest.MonkeyPatch
     coordinates = [np.linspace(0.0, 1.0, 100)] * 3
     first = point_mass((0, 0, 0), values, coordinates=coordinates)
     second = point_mass((0, 0, 0), values, coordinates=coordinates)
-    first.failures[10, 20, 30] = 1
-    second.failures[99, 0, 0] = 1
+    first, second = failing_also(first, (10, 20, 30)), failing_also(second, (99, 0, 0))
     problems, placed = [], []
     solve, place = ot.emd2, Landscape.coordinates
 
@@ -256,8 +271,7 @@ def test_barycenter_of_two_landscapes_is_the_exact_w2_barycenter() -> None:
 
     grid = {"x": [0, 1, 2, 3, 4]}
     coordinates = [np.linspace(0.0, 1.0, 5)]
-    ends = point_mass((0,), grid, coordinates=coordinates)
-    ends.failures[4] = 1
+    ends = failing_also(point_mass((0,), grid, coordinates=coordinates), (4,))
     middle = point_mass((2,), grid, coordinates=coordinates)
     result = barycenter([ends, middle])
     order = np.argsort(result.coordinates[:, 0])
@@ -277,8 +291,7 @@ def test_a_landscape_of_weight_zero_takes_no_part_in_the_barycenter() -> None:
     the same as without the third."""
     grid = {"x": [0, 1, 2, 3, 4]}
     coordinates = [np.linspace(0.0, 1.0, 5)]
-    ends = point_mass((0,), grid, coordinates=coordinates)
-    ends.failures[4] = 1
+    ends = failing_also(point_mass((0,), grid, coordinates=coordinates), (4,))
     middle = point_mass((2,), grid, coordinates=coordinates)
     ignored = point_mass((3,), grid, coordinates=coordinates)
     with np.errstate(all="raise"):
@@ -487,10 +500,9 @@ def test_barycenter_of_two_is_the_average_of_quantile_functions_in_one_dimension
     rng = np.random.default_rng(1)
     first = point_mass((0,), grid, coordinates=coordinates)
     second = point_mass((0,), grid, coordinates=coordinates)
-    first.evaluations[:] = 10
-    second.evaluations[:] = 10
-    first.failures = rng.integers(0, 11, size=8) * (np.arange(8) < 5)
-    second.failures = rng.integers(0, 11, size=8) * (np.arange(8) >= 3)
+    ten = np.full(8, 10)
+    first = with_counts(first, ten, rng.integers(0, 11, size=8) * (np.arange(8) < 5))
+    second = with_counts(second, ten, rng.integers(0, 11, size=8) * (np.arange(8) >= 3))
     result = barycenter([first, second], weights=weights)
     w = np.array([0.5, 0.5] if weights is None else weights)
     levels = np.linspace(0.001, 0.999, 997)
@@ -518,11 +530,10 @@ def test_barycenter_of_three_is_pots_fixed_point_and_costs_no_less_than_the_leas
     coordinates = [np.linspace(0.0, 1.0, 6)]
     parts = []
     for seed in range(3):
+        failures = np.random.default_rng(seed).integers(0, 5, size=6)
+        failures[seed] = 4
         landscape = point_mass((0,), grid, coordinates=coordinates)
-        landscape.evaluations[:] = 4
-        landscape.failures = np.random.default_rng(seed).integers(0, 5, size=6)
-        landscape.failures[seed] = 4
-        parts.append(landscape)
+        parts.append(with_counts(landscape, np.full(6, 4), failures))
     weights = np.array([0.2, 0.3, 0.5])
     result = barycenter(parts, weights=list(weights))
     assert result.mass.sum() == pytest.approx(1.0)
