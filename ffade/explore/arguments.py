@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ffade.errors import FfadeError, require_above, require_at_least, require_within
-from ffade.summarize.landscape import MAX_DENSE_STATES
 from ffade.task import TASK_MODES
 
 
@@ -134,19 +133,6 @@ def untrained_search_note(payable: int, num_envs: int, learning_starts: int) -> 
     )
 
 
-def grid_size_notes(num_states: int) -> list[str]:
-    """A note, as the search starts, when the grid is past what reports summarize: bart.yaml's
-    2.44e10 states searched for hours and only then heard ``ffade report`` refuse the run."""
-    if num_states <= MAX_DENSE_STATES:
-        return []
-    return [
-        f"the concept grid has {num_states:.3g} states, more than the "
-        f"{MAX_DENSE_STATES:,} that ffade report, feedback and export summarize: this "
-        "run's failures will be in its evaluations.jsonl only; to report them, search fewer "
-        "concepts or coarser grids"
-    ]
-
-
 ONLY_IN_MODE = {
     "macroscopic": ("num_candidates", "exploration_bonus"),  # they shape a step's plan
     "microscopic": ("max_steps", "step_penalty", "gamma"),  # they shape episodes of many steps
@@ -176,9 +162,9 @@ def mode_notes(explorer: Any) -> list[str]:
 
 
 def start_notes(explorer: Any) -> list[str]:
-    """Every explorer's notes as its search starts: options its mode ignores, a grid too large
-    to report."""
-    return mode_notes(explorer) + grid_size_notes(explorer.space.num_states)
+    """Every explorer's notes as its search starts: options its mode ignores. (A grid of any size
+    is reported: a landscape holds the states a run visited, not the grid.)"""
+    return mode_notes(explorer)
 
 
 def dqn_notes(explorer: Any) -> list[str]:
