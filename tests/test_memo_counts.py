@@ -40,10 +40,10 @@ def test_the_memos_counts_are_the_logs(tmp_path: Path, explorer: type) -> None:
     counted = logged_state_counts(done)
     assert counted is not None
     landscape = load_landscape(done.recorder.run_dir)  # read from the log
-    assert counted[0].shape == landscape.shape
-    assert np.array_equal(counted[0], landscape.evaluations)
-    assert np.array_equal(counted[1], landscape.failures)
-    assert landscape.failures.sum() > 0 and counted[0].sum() == 250
+    assert np.array_equal(counted[0], landscape.visited)
+    assert np.array_equal(counted[1], landscape.visited_evaluations)
+    assert np.array_equal(counted[2], landscape.visited_failures)
+    assert landscape.failures.sum() > 0 and counted[1].sum() == 250
 
 
 def test_a_resumed_run_reads_its_log(tmp_path: Path) -> None:
@@ -74,13 +74,17 @@ def test_a_log_changed_after_the_run_or_an_invalid_evaluation_is_read(tmp_path: 
     assert logged_state_counts(object()) is None  # no explorer: a fine-tune's model
 
 
-def test_a_grid_past_what_a_landscape_holds_is_not_counted(tmp_path: Path) -> None:
+def test_a_grid_past_any_whole_grid_array_is_counted_on_its_visited_states(
+    tmp_path: Path,
+) -> None:
     """bart.yaml's 2.44e10 states: counting the memo over the grid asked numpy for 182 GiB and
-    `ffade fit` ended in a traceback. Past the landscape's limit nothing is counted; the ending
-    reads the run and says why no rule is given."""
+    `ffade fit` ended in a traceback; then nothing was counted and the ending said no rule could
+    be read. The memo's visited states are counted, as many as it holds, and name the top rule."""
     explorer = RandomExplorer(task=synthetic_spec(num_concepts=8), budget=32, num_envs=16)
     discover(explorer, tmp_path)
     assert explorer.space.num_states > landscape_module.MAX_DENSE_STATES
-    assert logged_state_counts(explorer) is None
-    ending = run_ending(explorer.recorder.run_dir, logged_state_counts(explorer))
-    assert "no failure rules: " in ending and "1e+08 states" in ending
+    visited, evaluations, _ = logged_state_counts(explorer)
+    assert visited.size == evaluations.size <= 32 and evaluations.sum() == 32
+    ending = run_ending(explorer.recorder.run_dir, (visited, evaluations, _))
+    assert ending == run_ending(explorer.recorder.run_dir)  # the log's own counts
+    assert "no failure rules" not in ending and "next: ffade report " in ending

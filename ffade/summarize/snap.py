@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 
-from ffade.summarize.landscape import Landscape
+from ffade.errors import FfadeError
+from ffade.summarize.landscape import MAX_DENSE_STATES, Landscape
 
 SNAP_TIE = 1e-9
 """How much nearer one grid value must be, in normalized coordinates, before an atom's mass goes
@@ -22,6 +23,12 @@ def snap(landscape: Landscape, coordinates: np.ndarray, mass: np.ndarray) -> np.
     sending it all to the lower one made the average of two runs lean one way, and which way
     hung on the last bit of a float (the midpoint of 0 and 1/3 is not exactly 1/6 from both).
     """
+    if landscape.num_states > MAX_DENSE_STATES:  # numpy's MemoryError, or minutes of swap
+        raise FfadeError(
+            f"{landscape.source or 'landscape'}: the concept grid has {landscape.num_states:.3g} "
+            f"states, more than the {MAX_DENSE_STATES:,} a barycenter's grid_mass (an array "
+            "shaped like the grid) holds; take the barycenter of marginals over fewer concepts"
+        )
     grid = np.zeros(landscape.shape)
     nearest = []
     for i, axis in enumerate(landscape.grid_coordinates):
