@@ -314,20 +314,24 @@ def test_a_misspelled_model_class_gets_the_closest_one() -> None:
     assert class_path_hint(plugin) == plugin  # a plugin's module, not a model class
 
 
-def test_a_grid_too_large_to_report_names_its_log_not_ffade_report(tmp_path: Path) -> None:
-    # configs/bart.yaml's 2.44e10 states: ffade report refuses such a run, so the closing lines
-    # must not send the user there (plugins/text/README.md)
+def test_a_grid_past_any_whole_grid_array_ends_with_its_rule_and_ffade_report(
+    tmp_path: Path,
+) -> None:
+    # configs/bart.yaml's 2.44e10 states: ffade report refused such a run, and the closing lines
+    # named its log instead; it reports the visited states now (plugins/text/README.md)
     run = write_run(tmp_path / "run", {"blur": [0.0, 1.0, 2.0]}, {(2,): (10, 9)})
     summary = json.loads((run / "summary.json").read_text())
     concept = summary["concepts"][0]
     summary["concepts"] = [dict(concept, label=f"c{i}") for i in range(16)]  # 3^16 = 43M
     (run / "summary.json").write_text(json.dumps(summary))
-    lines = run_ending(run).splitlines()
-    assert lines[2].startswith("no failure rules: ") and "4.3e+07 states" in lines[2]
-    assert lines[3] == f"next: read its evaluations in {run / 'evaluations.jsonl'}; " + (
-        "ffade report stops on this too"
+    log = run / "evaluations.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    log.write_text(
+        "".join(json.dumps({**r, "state": r["state"] + [0] * 15}) + "\n" for r in records)
     )
-    assert not any(line.startswith("next: ffade report") for line in lines)
+    lines = run_ending(run).splitlines()
+    assert lines[2] == "top failure rule: anywhere: 90% failure (95% CI 60-98%), 10 evaluations"
+    assert lines[3] == f"next: ffade report {run}"
 
 
 def test_the_rediscovery_names_a_fixed_model_under_my_runs_as_it_is(tmp_path: Path) -> None:

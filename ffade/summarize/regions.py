@@ -249,7 +249,8 @@ def smallest_failing_changes(
     it in Euclidean distance over all normalized coordinates (any combination). What microscopic
     explorers look for: how little it takes to break the target.
     """
-    failing = landscape.states[failing_states(landscape, threshold, min_evaluations)]
+    failing = failing_states(landscape, threshold, min_evaluations)  # checks landscape first
+    failing = landscape.states[failing]
     failing_set = {tuple(state) for state in failing.tolist()}
     neutral = np.asarray(landscape.neutral)
     origin = neutral if start is None else np.asarray(start, dtype=np.int64)
