@@ -1,11 +1,12 @@
 """The failure landscape of a run: counts, failure rates and the explorer's policy per state.
 
 A run's log is a list of evaluations; a person needs, for each combination of concept values, how
-often the target failed there and how sure we are of it. This module turns the log into dense
-arrays shaped like the concept grid (one axis per concept, row-major, the order of
-:meth:`ffade.concepts.ConceptSpace.flat`), so that regions, plots and optimal transport all read the
-same numbers. It needs no plugin: everything comes from ``summary.json`` and ``evaluations.jsonl``,
-including the grid's geometry (each value's coordinate and the neutral state), which the explorer
+often the target failed there and how sure we are of it. This module turns the log into counts
+per evaluated state (numbered row-major, the order of :meth:`ffade.concepts.ConceptSpace.flat`),
+so that regions, rules, plots and optimal transport all read the same numbers, at a cost that
+grows with the evaluations, never with the grid (10^10 states searched a few thousand times).
+It needs no plugin: everything comes from ``summary.json`` and ``evaluations.jsonl``, including
+the grid's geometry (each value's coordinate and the neutral state), which the explorer
 recorded from the concepts themselves (:meth:`ffade.concepts.ConceptSpace.describe`).
 """
 
