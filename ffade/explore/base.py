@@ -49,6 +49,7 @@ from ffade.explore.ticks import Ticks
 from ffade.passing import searched_task
 from ffade.records import RunRecorder, write_policy
 from ffade.run_base import RunModule
+from ffade.step_scalars import log_step_scalars
 from ffade.task import Task, TaskSpec, spec_dict
 
 MACROSCOPIC, MICROSCOPIC = "macroscopic", "microscopic"
@@ -256,9 +257,8 @@ class Explorer(SearchState, RunModule):
             }
         )
         if self.logger is not None:
-            # straight to TensorBoard: Lightning's self.log moves and reduces a result collection
-            # every step, which costs as much as a small model's whole evaluation batch
-            self.logger.log_metrics(self.step_scalars, step=self.iterations)
+            # not self.log, which reduces a result collection a step (as costly as a model batch)
+            log_step_scalars(self.logger, self.step_scalars, self.iterations)
         self.step_scalars = {}
         if self.iterations % 20 == 0:
             self.write_summary()
