@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ffade.disjoint import check_exported
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
 from ffade.gate.check_table import table
@@ -282,6 +283,10 @@ def run_check(
             given = target_spec.get("name") if target is not None else None
             with _from_suite(suite_path, given):
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
+                dataset = suite.task["dataset"]["name"]
+                check_exported(
+                    tasks["discovery"].inputs, suite.source.get("inputs_digest"), dataset
+                )
             say_notes(tasks["discovery"].notes)  # the task's, as fit says them
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if show is not None:
