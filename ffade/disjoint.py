@@ -77,6 +77,34 @@ def check_searched(pairs: list[Any], searched_digest: str | None, dataset: str) 
         raise FfadeError(_other_inputs(dataset))
 
 
+def check_exported(pairs: list[Any], searched_digest: str | None, dataset: str) -> None:
+    """Refuse, in one line, a suite's discovery inputs read again that are not the ones its run
+    searched (``searched_digest``, the suite's ``source.inputs_digest``; None: a suite exported
+    before it was recorded, not checked): its pairs index them by position, so on a folder
+    changed since, ``ffade check`` would judge other pairs than export measured, and its held-out
+    pairs could be inputs the search saw."""
+    if searched_digest is not None and inputs_digest(pairs) != searched_digest:
+        raise FfadeError(
+            f"dataset '{dataset}' no longer gives the discovery inputs the run searched "
+            f"{CHANGED_SINCE}, so the suite's pairs would be other inputs than those it was "
+            "exported with; export the suite again from a run on the data as it is now"
+        )
+
+
+def check_resumed(now: str | None, searched: str | None, dataset: str, where: str) -> None:
+    """Refuse, in one line, a resumed search whose dataset gives other inputs (digest ``now``)
+    than its first part searched (``searched``, what the checkpoint or the run's summary.json
+    recorded; None: a run from before it was recorded, not checked): the memo, the failures
+    found and the input ids of its log would be carried over to other inputs, in silence."""
+    if searched is not None and now != searched:
+        raise FfadeError(
+            f"{where}: dataset '{dataset}' no longer gives the discovery inputs the run searched "
+            f"{CHANGED_SINCE}, so the resumed search would go on over other inputs than its "
+            "first part searched; put the data back as it was to resume it, or drop --ckpt_path "
+            "to start a new run on the data as it is now"
+        )
+
+
 def keep_apart(
     task: Task, run_spec: dict[str, Any], dataset: str, searched_digest: str | None = None
 ) -> tuple[list[Any], dict[str, int]]:
@@ -145,6 +173,12 @@ def unseen(pairs: list[Any], seen: set[bytes]) -> tuple[list[int], set[bytes]]:
     return keep, digests
 
 
+CHANGED_SINCE = (
+    "(its files were added, removed or changed since, or its splits draw on more than its "
+    "arguments)"
+)
+"""Why a dataset may give other inputs than a run searched, as every refusal of it says."""
+
 SPLITS_APART = "a dataset's splits must not share an input (docs/plugins.md, Dataset)"
 
 
@@ -158,10 +192,9 @@ def _note(dataset: str, split: str, shared: int, of: int, where: str) -> str:
 def _other_inputs(dataset: str) -> str:
     """Why a fine-tune cannot keep apart from what the run searched: the inputs differ now."""
     return (
-        f"dataset '{dataset}' no longer gives the discovery inputs the run searched (its files "
-        "were added, removed or changed since, or its splits draw on more than its arguments), "
-        "so the fine-tuning and held-out inputs cannot be kept apart from them; run the "
-        "discovery again on the data as it is now"
+        f"dataset '{dataset}' no longer gives the discovery inputs the run searched "
+        f"{CHANGED_SINCE}, so the fine-tuning and held-out inputs cannot be kept apart from "
+        "them; run the discovery again on the data as it is now"
     )
 
 

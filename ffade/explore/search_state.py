@@ -10,16 +10,22 @@ through :meth:`SearchState.explorer_state` and :meth:`SearchState.load_explorer_
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ffade import auto_batch
+from ffade.checkpoint import checkpoint_run_dir
+from ffade.disjoint import check_resumed
 from ffade.env import Evaluator, FailureVectorEnv
 from ffade.explore.coverage import CoverageProbes
 from ffade.explore.replay import replay_log
 from ffade.explore.stopping import RecentFailures
+from ffade.records import SUMMARY_FILE
+from ffade.shell_words import option_path
+from ffade.task import spec_dict
 
 
 class SearchState:
@@ -44,7 +50,10 @@ class SearchState:
     _obs: dict[str, np.ndarray] | None
     recent_failures: RecentFailures
     elapsed_seconds: Any  # RunModule's
+    task_spec: Any  # the explorer's task (a TaskSpec, or its dict)
+    trainer: Any  # Lightning's
     inputs_digest: str | None = None  # of the inputs searched, set once they are (summary.json)
+    _replayed_digest: str | None = None  # what the replayed run's summary.json recorded
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["ffade"] = {
@@ -65,6 +74,8 @@ class SearchState:
             "batch_size": auto_batch.checkpoint_state(self.evaluator, self.batch_size_probe),
             # the coverage probes' outcomes: a resume need not evaluate them again
             "probes": None if self.probes is None else self.probes.outcomes(),
+            # the inputs searched: a resume on data changed since is refused (on_fit_start)
+            "inputs_digest": self.inputs_digest,
         }
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -74,13 +85,21 @@ class SearchState:
         """Before fitting: resume a run killed before its first checkpoint from its log (see
         :mod:`ffade.explore.replay`), as ``ffade fit --ckpt_path RUN_DIR`` does."""
         self._replay_dir = Path(run_dir)
+        # read now: a resume in its own directory (a pinned version) rewrites its summary.json
+        self._replayed_digest = _summary_digest(self._replay_dir)
 
     def on_fit_start(self) -> None:
         if self._replay_dir is not None:
+            self.check_same_inputs(self._replayed_digest, self._replay_dir)
             replay_log(self, self._replay_dir)
         if self._restored is None:
             return
         state = self._restored
+        if "inputs_digest" in state:
+            self.check_same_inputs(state["inputs_digest"])
+        else:  # a checkpoint from before it kept the digest: its run's summary.json has it
+            run_dir = checkpoint_run_dir(self.trainer.ckpt_path, state.get("run_dir"))
+            self.check_same_inputs(None if run_dir is None else _summary_digest(run_dir))
         self.evaluator.load_state_dict(state["evaluator"])
         self.rng.bit_generator.state = state["rng"]
         self.env.np_random.bit_generator.state = state["env_rng"]
@@ -98,9 +117,34 @@ class SearchState:
         self.recent_failures = RecentFailures(state.get("recent_failures", []))
         self.batch_size_probe = auto_batch.restore(self.evaluator, state, self.batch_size_probe)
 
+    def check_same_inputs(self, searched: str | None, resumed: str | Path | None = None) -> None:
+        """Refuse, in one line naming ``--ckpt_path`` (``resumed``, or the checkpoint restored), a
+        resume whose dataset no longer gives the inputs the run searched (``searched``: their
+        digest as its first part recorded it; None: not recorded, not checked).
+
+        The task is built anew from the data as it is now: a photo added to an ``image_folder``
+        since reshuffles its splits, and the memo, failures and log of the first part would be
+        carried over to the other inputs now at their positions, a run of two searches in one.
+        """
+        if searched is None or searched == self.inputs_digest:
+            return
+        where = option_path("--ckpt_path", resumed or self.trainer.ckpt_path)
+        dataset = spec_dict(self.task_spec)["dataset"]["name"]
+        check_resumed(self.inputs_digest, searched, dataset, where)
+
     def explorer_state(self) -> dict[str, Any]:
         """Subclass state beyond parameters (replay buffer, tables) for checkpoints."""
         return {}
 
     def load_explorer_state(self, state: dict[str, Any]) -> None:
         """Inverse of :meth:`explorer_state`."""
+
+
+def _summary_digest(run_dir: Path) -> str | None:
+    """The ``inputs_digest`` a run's summary.json recorded; None when it has none (a run from
+    before it was recorded, or killed before its inputs were read) or cannot be read."""
+    try:
+        summary = json.loads((Path(run_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary.get("inputs_digest") if isinstance(summary, dict) else None

@@ -25,8 +25,10 @@ from typing import Any
 
 import yaml
 
+from ffade.disjoint import check_exported
 from ffade.environment import package_versions
 from ffade.errors import FfadeError
+from ffade.fixed_files import fixed_target_here
 from ffade.gate.check_table import table
 from ffade.gate.evaluate import CaseResult, evaluate_cases, split_tasks, target_setup_errors
 from ffade.gate.junit import write_junit
@@ -134,7 +136,7 @@ def _target_from(text: str) -> dict[str, Any]:
                 "original model",
                 file=sys.stderr,
             )
-        return _weights_where_they_lie(fixed, record.get("fixed_weights"), path.parent)
+        return fixed_target_here(record, path.parent, "--target")
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError:
@@ -166,34 +168,6 @@ def _target_from(text: str) -> dict[str, Any]:
 
 _PLUGIN_NAME = re.compile(r"[A-Za-z_][\w-]*|[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 """A target's name as ``--target`` may be typed for a spec: ``digits_cnn``, ``module:Class``."""
-
-
-def _weights_where_they_lie(fixed: dict, saved: Any, here: Path) -> dict:
-    """``fixed`` with its weights read from the fine-tune's directory as it lies now.
-
-    mitigation.json names the fixed weights by the absolute path they were saved at, inside the
-    fine-tune's run directory: once that directory is moved or copied, the file of the same name
-    beside this mitigation.json is the one, even while the old path still holds other weights (a
-    copy's, or a later fine-tune's); the saved path is used only when nothing lies beside it.
-    When neither is there (a copy made without its weights, the original gone), the line names
-    the file missing beside the copy, not only the saved path the user never typed.
-    """
-    if not isinstance(saved, str) or saved not in (fixed.get("args") or {}).values():
-        return fixed  # a rejected fix's fixed_target is the original: it needs no saved weights
-    beside = here / Path(saved).name
-    if not beside.exists() and not Path(saved).exists():
-        raise FfadeError(
-            f"--target {here}: the fine-tune's weights are not there: no {beside} beside its "
-            f"mitigation.json, nor {saved}, where it saved them; copy its {beside.name} beside "
-            "its mitigation.json"
-        )
-    if not beside.exists():
-        return fixed
-    args = {
-        k: str(here / Path(saved).name) if v == saved else v
-        for k, v in (fixed.get("args") or {}).items()
-    }
-    return {**fixed, "args": args}
 
 
 def say_changed_packages(suite_path: str | Path, exported: dict[str, str] | None) -> None:
@@ -282,6 +256,10 @@ def run_check(
             given = target_spec.get("name") if target is not None else None
             with _from_suite(suite_path, given):
                 tasks = split_tasks(dict(suite.task, target=target_spec), read_heldout=False)
+                dataset = suite.task["dataset"]["name"]
+                check_exported(
+                    tasks["discovery"].inputs, suite.source.get("inputs_digest"), dataset
+                )
             say_notes(tasks["discovery"].notes)  # the task's, as fit says them
             results = evaluate_cases(suite.cases, tasks, batch_size)
     if show is not None:

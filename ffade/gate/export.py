@@ -307,6 +307,8 @@ def export_suite(
         "min_evaluations": found.min_evaluations,
         "slices": slices,
         "pairs_per_split": pairs_per_split,
+        # the searched inputs the discovery pairs index: check refuses a dataset changed since
+        "inputs_digest": summary.get("inputs_digest"),
         # what measured these rates: check says when a plugin or torch has changed since
         "packages": package_versions(),
     }

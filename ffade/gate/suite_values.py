@@ -26,8 +26,10 @@ SOURCE_KEYS = (
     "slices",
     "pairs_per_split",
     "packages",
+    "inputs_digest",
 )
-"""What ``ffade export`` records of the run it read; a record only, so each may be left out."""
+"""What ``ffade export`` records of the run it read, each of which may be left out: a record,
+but for ``inputs_digest``, with which ``ffade check`` refuses a dataset changed since."""
 SLICE_KINDS = ("rules", "regions")
 MEASURED_KEYS = ("pairs", "failures", "failure_rate", *SUITE_SPLITS)
 TASK_KEYS = tuple(f.name for f in fields(TaskSpec))
@@ -117,7 +119,7 @@ def check_source(source: Any, where: str) -> None:
                 f"{where}.packages must be null or a mapping of distribution: version, got "
                 f"{as_written(value)}"
             )
-        if key in ("run", "explorer") and not isinstance(value, str):
+        if key in ("run", "explorer", "inputs_digest") and not isinstance(value, str):
             raise FfadeError(f"{where}.{key} must be a string or null, got {as_written(value)}")
         counted = key in ("seed", "min_evaluations", "pairs_per_split")
         if counted and not (whole(value) and value >= 0):  # a fit refuses seed_everything: -1 too

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from ffade.explore.stopping import stopped_by_trainer
+from ffade.fixed_files import FIXED_FILES, fixed_files
 from ffade.mitigate.evidence import targeted_change
 from ffade.mitigate.guard import GuardPairs, GuardResult, region_failure_rates, relative_change
 from ffade.mitigate.plan import MitigationPlan
@@ -109,6 +110,7 @@ class FixVerdict:
     def mitigation_record(self, accepted: bool, weights: Path | None) -> dict[str, Any]:
         """mitigation.json: the verdict, the guard's numbers before and after, and the fix."""
         before, after = self.before, self.after
+        fixed = self._fixed_target(weights)
         return {
             "status": "accepted" if accepted else "rejected",
             "accepted": accepted,
@@ -147,7 +149,8 @@ class FixVerdict:
                 "hyperparameters": self.hyperparameters(),
             },
             "fixed_weights": None if weights is None else str(weights.resolve()),
-            "fixed_target": self._fixed_target(weights),
+            "fixed_target": fixed,
+            FIXED_FILES: fixed_files(fixed, self.run_dir),  # a copied folder uses its own
             "wall_seconds": round(self.elapsed_seconds(), 3),
         }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ffade.errors import FfadeError
+from ffade.fixed_files import fixed_paths_here
 from ffade.records import MITIGATION_FILE
 from ffade.said_once import say_notes
 from ffade.yamlfile import read_text
@@ -108,7 +109,9 @@ def _check_it_fixed_the_compared_model(
     # a model registered in-process as an instance (ffade.discover(target=model)) is fixed in
     # place: the compared run searched it by the very spec mitigation.json's fixed_target holds
     in_place = record.get("fixed_target") == {"name": target.get("name"), "args": args}
-    if str(Path(saved).resolve()) not in loaded and not in_place:
+    # the fine-tune's folder copied or moved: its own model.pt, where it lies now, is the fix
+    fixed = [Path(saved), *fixed_paths_here(record, path.parent)]
+    if not loaded.intersection(str(p.resolve()) for p in fixed) and not in_place:
         files = [f"{k} {v}" for k, v in args.items() if isinstance(v, str) and Path(v).exists()]
         raise FfadeError(
             f"--mitigation: '{path}' saved the fixed model {saved}, which the compared run's "

@@ -3,13 +3,18 @@ through the hooks themselves rather than a killed run."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import numpy as np
 import torch
+import yaml
+from PIL import Image
 
 from ffade.explore import GridExplorer
 from ffade.explore.run import discover
-from tests.helpers import synthetic_spec
+from tests.helpers import ffade, ffade_in_process, synthetic_spec
 
 
 def test_a_checkpoint_brings_another_search_to_the_state_it_saved(tmp_path: Path) -> None:
@@ -35,3 +40,100 @@ def test_a_checkpoint_brings_another_search_to_the_state_it_saved(tmp_path: Path
     assert other.rng.bit_generator.state == saved.rng.bit_generator.state
     assert other.env.np_random.bit_generator.state == saved.env.np_random.bit_generator.state
     assert other.wall_seconds == checkpoint["ffade"]["wall_seconds"]
+
+
+def _photos(root: Path, first: int, count: int) -> list[Path]:
+    """``count`` random 16-pixel photos per class (cat, dog), numbered from ``first``."""
+    rng = np.random.default_rng(first)
+    made = []
+    for name in ("cat", "dog"):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(first, first + count):
+            pixels = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+            made.append(root / name / f"{i}.png")
+    return made
+
+
+def test_a_resume_on_a_folder_changed_since_is_one_error_line(tmp_path: Path) -> None:
+    """A search stopped partway resumed on an ``image_folder`` that gained photos since: the task
+    was rebuilt from the folder as it is now, whose splits are reshuffled, and the resumed run
+    went on with the first part's memo and failures over other inputs, in silence (exit 0, a
+    summary.json digest unlike the first part's). From its checkpoint or by replaying its log
+    (a run killed before its first checkpoint), it is now one line, exit 2, and no new run."""
+    _photos(tmp_path / "photos", 0, 20)
+    config = {
+        "seed_everything": 0,
+        "model": {
+            "class_path": "ffade.explore.DQNExplorer",
+            "init_args": {
+                "task": {
+                    "target": {
+                        "name": "torchvision_classifier",
+                        "args": {"model": "resnet18", "weights": None, "num_classes": 2},
+                    },
+                    "dataset": {
+                        "name": "image_folder",
+                        "args": {"root": "photos", "image_size": 16},
+                    },
+                    "reward": {"name": "misclassification"},
+                    "concepts": [
+                        {"name": "rotation", "args": {"values": [0, 10, 20, 30]}},
+                        {"name": "brightness", "args": {"values": [0.5, 1.0]}},
+                    ],
+                    "max_inputs": 8,
+                },
+                "budget": 60,
+                "num_envs": 4,
+                "learning_starts": 4,
+            },
+        },
+        "trainer": {
+            "logger": {
+                "class_path": "lightning.pytorch.loggers.TensorBoardLogger",
+                "init_args": {"save_dir": "runs", "name": "photos"},
+            }
+        },
+    }
+    (tmp_path / "photos.yaml").write_text(yaml.safe_dump(config))
+    stopped = ffade_in_process(
+        "fit", "--config", "photos.yaml", "--trainer.max_steps", "3", cwd=tmp_path
+    )
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
+    run = tmp_path / "runs" / "photos" / "version_0"
+    searched = json.loads((run / "summary.json").read_text())["inputs_digest"]
+    killed = tmp_path / "killed"  # as a run killed before it kept a checkpoint leaves it
+    shutil.copytree(run, killed)
+    shutil.rmtree(killed / "checkpoints")
+    summary = json.loads((killed / "summary.json").read_text())
+    (killed / "summary.json").write_text(json.dumps(dict(summary, status="interrupted")))
+    added = _photos(tmp_path / "photos", 20, 5)
+    changed = (
+        "dataset 'image_folder' no longer gives the discovery inputs the run searched (its "
+        "files were added, removed or changed since, or its splits draw on more than its "
+        "arguments), so the resumed search would go on over other inputs than its first part "
+        "searched; put the data back as it was to resume it, or drop --ckpt_path to start a new "
+        "run on the data as it is now"
+    )
+    config_path = str(run / "config.yaml")
+    for resumed, named in [
+        (str(run), str(run / "checkpoints" / "last.ckpt")),
+        (str(killed), str(killed)),
+    ]:
+        result = ffade(
+            "fit", "--config", config_path, "--ckpt_path", resumed, "--trainer.max_steps", "-1",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert result.stderr.splitlines()[-1] == f"ffade: error: --ckpt_path {named}: {changed}"
+        assert sorted(p.name for p in (tmp_path / "runs" / "photos").iterdir()) == ["version_0"]
+    for photo in added:  # the folder as it was: the run resumes, and searches what it did
+        photo.unlink()
+    result = ffade(
+        "fit", "--config", config_path, "--ckpt_path", str(run), "--trainer.max_steps", "-1",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    resumed_run = tmp_path / "runs" / "photos" / "version_1"
+    summary = json.loads((resumed_run / "summary.json").read_text())
+    assert summary["inputs_digest"] == searched and summary["evaluations"] == 60

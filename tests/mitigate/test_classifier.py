@@ -694,6 +694,49 @@ def test_ffade_check_reads_a_fine_tune_moved_after_it_ran(
     assert (by_dir, checked.out) == (by_weights, capsys.readouterr().out)
 
 
+def test_ffade_check_of_a_copied_fine_tune_uses_the_copy_and_never_the_original(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A copy of a fine-tune's folder made without its model.pt (or whose model.pt was removed)
+    was checked on the model at the path the original saved, in silence: the original's own
+    model.pt, trained again since here. mitigation.json now records ``fixed_files`` relative to
+    its folder, read against the folder it lies in: the copy is checked on its own model.pt, or
+    refused in one line when that is not there. A record without ``fixed_files`` (written
+    before it) still reads the file beside it, else the saved path."""
+    suite = tmp_path / "suite.yaml"
+    assert (
+        ffade_in_process("export", str(digits_run), "--to", str(suite), "--pairs", "16").returncode
+        == 0
+    )
+    original = Path(fine_tune(digits_run, tmp_path / "fix", clean_tolerance=1).run_dir)
+    record = json.loads((original / "mitigation.json").read_text())
+    assert record["fixed_files"] == {"weights": "model.pt"}
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    fixed = ffade_in_process("check", "--suite", str(suite), "--target", str(copy))
+    state = torch.load(original / "model.pt")
+    torch.save({k: torch.zeros_like(v) for k, v in state.items()}, original / "model.pt")
+    copied = ffade_in_process("check", "--suite", str(suite), "--target", str(copy))
+    assert copied.returncode in (0, 1), copied.stderr
+    assert copied.stdout == fixed.stdout  # the copy's model, not the original's zeros
+    (copy / "model.pt").unlink()
+    missing = ffade_in_process("check", "--suite", str(suite), "--target", str(copy))
+    assert missing.returncode == 2
+    assert missing.stderr == (
+        f"ffade: error: --target {copy}: the fine-tune's fixed model is not there: no "
+        f"{copy / 'model.pt'} beside its mitigation.json (weights of its fixed_target); copy the "
+        "fine-tune's folder whole, its model.pt with it\n"
+    )
+    old = {k: v for k, v in record.items() if k != "fixed_files"}  # a record from before it
+    (copy / "mitigation.json").write_text(json.dumps(old))
+    shutil.copy(original / "model.pt", copy / "model.pt")
+    by_old_record = ffade_in_process("check", "--suite", str(suite), "--target", str(copy))
+    zeros = ffade_in_process(
+        "check", "--suite", str(suite), "--target-arg", f"weights={copy}/model.pt"
+    )
+    assert (by_old_record.returncode, by_old_record.stdout) == (zeros.returncode, zeros.stdout)
+
+
 def test_a_run_and_feedback_given_from_home_as_in_a_config(
     digits_run: Path, tmp_path: Path, monkeypatch
 ) -> None:

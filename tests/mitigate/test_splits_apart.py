@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from ffade_vision.datasets.digits import DigitsDataset
 
 from ffade import registry
@@ -201,3 +202,32 @@ def test_export_of_a_run_whose_dataset_changed_since_is_one_error_line(
         "searched"
     )
     assert not (tmp_path / "suite.yaml").exists()
+
+
+def test_check_of_a_suite_whose_dataset_changed_since_is_one_error_line(
+    digits_run: Path, tmp_path: Path
+) -> None:
+    """A suite's pairs index the run's searched inputs by position: on data changed since its
+    export, ``ffade check`` judged other pairs than export measured (its thresholds were theirs),
+    and its held-out pairs could be inputs the search saw, with a verdict all the same."""
+    suite = tmp_path / "suite.yaml"
+    exported = ffade_in_process("export", str(digits_run), "--to", str(suite), "--pairs", "4")
+    assert exported.returncode == 0, exported.stderr
+    summary = json.loads((digits_run / "summary.json").read_text())
+    assert yaml.safe_load(suite.read_text())["source"]["inputs_digest"] == summary["inputs_digest"]
+    same = ffade_in_process("check", "--suite", str(suite))
+    assert same.returncode in (0, 1), same.stderr  # the data as exported: a verdict
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(suite.read_text().replace("name: digits\n", "name: reshuffled_digits\n", 1))
+    registry.register("dataset", "reshuffled_digits", ReshuffledDigits)
+    try:
+        result = ffade_in_process("check", "--suite", str(changed))
+    finally:
+        registry.unregister("dataset", "reshuffled_digits")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"ffade: error: {changed}: dataset 'reshuffled_digits' no longer gives the discovery "
+        "inputs the run searched (its files were added, removed or changed since, or its splits "
+        "draw on more than its arguments), so the suite's pairs would be other inputs than those "
+        "it was exported with; export the suite again from a run on the data as it is now\n"
+    )

@@ -581,6 +581,32 @@ def test_a_mitigation_that_fixed_another_model_is_refused(
     assert main([*argv, str(tmp_path / "this_fix"), "--out", str(out)]) == 0
 
 
+def test_a_mitigation_copied_elsewhere_leads_a_run_of_the_copy_s_model(
+    image_run, make_run, image_concepts, tmp_path, capsys
+):
+    """A fine-tune's folder copied elsewhere, and its copied model.pt searched again: its
+    mitigation.json names the original's model.pt, so --mitigation COPY was refused as another
+    model's fix. Its ``fixed_files`` (model.pt, relative to its folder) is the copy's own."""
+    original, copy = tmp_path / "fix", tmp_path / "elsewhere" / "fix"
+    original.mkdir()
+    (original / "model.pt").write_bytes(b"")
+    saved = str(original / "model.pt")
+    record = {
+        "status": "accepted",
+        "clean_accuracy_before": 0.9,
+        "clean_accuracy_after": 0.89,
+        "fixed_weights": saved,
+        "fixed_target": {"name": "t", "args": {"weights": saved}},
+        "fixed_files": {"weights": "model.pt"},
+    }
+    (original / "mitigation.json").write_text(json.dumps(record))
+    shutil.copytree(original, copy)
+    task = {"name": "planted", "target": {"name": "t", "args": {"weights": str(copy / "model.pt")}}}
+    other = make_run("after_copied_fix", image_concepts, planted_image_counts, task=task)
+    argv = [str(image_run), "--compare", str(other), "--no-tensorboard", "--mitigation", str(copy)]
+    assert main([*argv, "--out", str(tmp_path / "report")]) == 0, capsys.readouterr().err
+
+
 def test_a_side_effect_is_traced_to_its_concept_values(
     image_run, make_run, image_concepts, tmp_path
 ):
