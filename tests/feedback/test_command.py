@@ -131,7 +131,8 @@ def test_ctrl_c_or_sigterm_at_a_prompt_keeps_the_answers_and_exits_130(
     assert err.strip().splitlines()[-1] == "ffade: interrupted"
     assert "Traceback" not in err
     assert out.strip() == (
-        "stopped; answers so far are saved. Run the same command again to continue."
+        f"stopped; saved priorities for 1 of 3 regions to {shlex.quote(str(saved))} (1 high, "
+        "0 medium, 0 low, 0 skip). Run the same command again to continue."
     )
     assert [(r.id, r.priority) for r in read_feedback(saved).regions] == [(regions[0].id, "high")]
 
@@ -155,10 +156,14 @@ def test_a_signal_while_an_answer_is_being_saved_keeps_it_and_says_so(
     monkeypatch.setattr(pictures, "pictures_as_saved", signalled)
     monkeypatch.setattr("sys.stdin", Terminal("h\n"))
     assert main(["feedback", str(run), "--slices", "regions"]) == 130
+    file = shlex.quote(str(run / "feedback.yaml"))
     assert (
         capsys.readouterr()
         .out.rstrip()
-        .endswith("stopped; answers so far are saved. Run the same command again to continue.")
+        .endswith(
+            f"stopped; saved priorities for 1 of 3 regions to {file} (1 high, 0 medium, 0 low, "
+            "0 skip). Run the same command again to continue."
+        )
     )
     saved = read_feedback(run / "feedback.yaml")
     assert [(r.id, r.priority) for r in saved.regions] == [(regions[0].id, "high")]

@@ -24,6 +24,13 @@ pty = pytest.importorskip("pty")  # not on Windows
 termios = pytest.importorskip("termios")
 
 
+def _controlling_terminal() -> None:
+    """Make the pseudo-terminal (standard input) the command's controlling terminal, as a shell's
+    is, so that Ctrl-C typed there is SIGINT for it: a new session (``start_new_session``) has
+    none until it asks for one."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """``ffade ARGS`` on a pseudo-terminal: read until a text appears, type a line."""
 
@@ -42,7 +49,8 @@ class Terminal:
             stdout=slave if stdout is None else stdout,
             stderr=slave,
             env=env,
-            start_new_session=True,  # the pseudo-terminal is its controlling terminal
+            start_new_session=True,
+            preexec_fn=_controlling_terminal,
         )
         os.close(slave)
         self.seen = ""
@@ -68,6 +76,9 @@ class Terminal:
 
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
+
+    def ctrl_c(self) -> None:
+        os.write(self.master, b"\x03")  # the terminal makes it SIGINT for the command
 
     def close(self) -> int:
         code = self.process.wait(timeout=120)
@@ -126,6 +137,32 @@ def test_with_stdout_redirected_the_person_still_sees_the_questions(
         "0 low, 0 skip); fix them with a fine-tuner config: ffade fit --config MITIGATE.yaml "
         f"--model.init_args.run {run}",
     ]
+
+
+def test_ctrl_c_says_how_many_answers_were_saved_and_where(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """Ctrl-C at the second question said "stopped; answers so far are saved", naming neither
+    how many nor the file, and `q`'s closing line (which names both) is not printed for an
+    interrupted review. One line now says both (the file quoted for a shell, as the heading's),
+    then `ffade: interrupted`, exit 130; the answer given stays saved."""
+    spaced = run.rename(tmp_path / "my runs")
+    terminal = Terminal("feedback", str(spaced), "--slices", "regions", "--no-examples")
+    ask = "priority [h/m/l/s, q to stop]: "
+    terminal.wait_for(ask)
+    terminal.type("h")
+    assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+    terminal.ctrl_c()
+    shown = terminal.wait_for("ffade: interrupted").replace("\r", "")
+    assert terminal.close() == 130
+    saved = shlex.quote(str(spaced / "feedback.yaml"))
+    assert shown.strip().splitlines()[-2:] == [
+        f"stopped; saved priorities for 1 of 3 regions to {saved} (1 high, 0 medium, 0 low, "
+        "0 skip). Run the same command again to continue.",
+        "ffade: interrupted",
+    ]
+    answers = [(r.id, r.priority) for r in read_feedback(spaced / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "high")]
 
 
 LEFT, UP = "\x1b[D", "\x1b[A"  # the arrow keys, as a terminal sends them
