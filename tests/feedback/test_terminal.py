@@ -34,9 +34,11 @@ def _controlling_terminal() -> None:
 class Terminal:
     """``ffade ARGS`` on a pseudo-terminal: read until a text appears, type a line."""
 
-    def __init__(self, *args: str, stdout: Any = None, columns: int = 0) -> None:
-        """``stdout``: a file it goes to instead (``ffade ... > log``), else the terminal;
-        ``columns``: the terminal's width (0: one that says it has no size)."""
+    def __init__(
+        self, *args: str, stdout: Any = None, stderr: Any = None, columns: int = 0
+    ) -> None:
+        """``stdout``, ``stderr``: a file it goes to instead (``ffade ... > log``, ``2> log``),
+        else the terminal; ``columns``: the terminal's width (0: one that says it has no size)."""
         self.master, slave = pty.openpty()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("COLUMNS", None)  # the terminal's own size, not the test runner's
@@ -47,7 +49,7 @@ class Terminal:
             cwd=REPO,
             stdin=slave,
             stdout=slave if stdout is None else stdout,
-            stderr=slave,
+            stderr=slave if stderr is None else stderr,
             env=env,
             start_new_session=True,
             preexec_fn=_controlling_terminal,
@@ -193,6 +195,30 @@ def test_an_answer_is_edited_as_at_any_prompt(
     assert "not a priority" not in terminal.seen
     if redirected:
         assert log.read_text().startswith("stopped; answers so far are saved.")
+
+
+def test_with_stderr_redirected_the_person_still_sees_the_questions(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """`ffade feedback RUN 2>log` in a terminal: the questions and their prompts went to stderr,
+    into the log, so the person faced a silent terminal and the command waited for answers to
+    questions never seen. With stderr no terminal and stdout one, they are on stdout; an answer
+    is still edited at the prompt, and the log gets no question."""
+    log = tmp_path / "log"
+    with open(log, "w") as file:
+        terminal = Terminal("feedback", str(run), "--slices", "regions", stderr=file)
+        ask = "priority [h/m/l/s, q to stop]: "
+        shown = terminal.wait_for(ask)
+        assert f"{run}: 3 failure regions" in shown and f"\n[1/3] {regions[0].id}  " in shown
+        terminal.type("mdium" + LEFT * 4 + "e")  # medium, mended with an arrow key
+        assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+        terminal.type("q")
+        closing = terminal.wait_for("--model.init_args.run ")
+        assert terminal.close() == 0
+    assert "stopped; answers so far are saved." in closing
+    assert "priority [" not in log.read_text() and "[1/3]" not in log.read_text()
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "medium")]
 
 
 def test_a_second_session_never_saves_over_the_first_ones_answers(
