@@ -991,3 +991,32 @@ def test_paths_said_on_stderr_are_one_shell_word_each(
     saved_to = shlex.quote(str(spaced / "feedback.yaml"))
     assert f"Every answer is saved to {saved_to} at once." in err
     assert f"saved priorities for 1 of 3 regions to {saved_to} " in out
+
+
+def test_notes_and_warnings_about_the_run_quote_its_paths(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """The note that a run did not finish and the warnings about its log (a damaged line, counts
+    that differ from summary.json) named `my runs/x` unquoted, as two words, while every error
+    and closing line quotes a path a shell would split: `ffade report`, `feedback` and `export`
+    say them alike."""
+    spaced = tmp_path / "my runs" / "x"
+    shutil.copytree(run, spaced)
+    summary = json.loads((spaced / "summary.json").read_text())
+    (spaced / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    log = spaced / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    lines[2] = "not json"
+    log.write_text("\n".join(lines) + "\n")
+    code, _, err = in_process("feedback", str(spaced), "--slices", "regions", answers="q\n")
+    assert code == 0, err
+    quoted, logged = shlex.quote(str(spaced)), shlex.quote(str(log))
+    said = [line for line in err.splitlines() if line.startswith("ffade: ")]
+    assert said == [
+        f"ffade: note: {quoted} did not finish: its summary.json status is 'interrupted'; its "
+        "figures cover the evaluations made so far",
+        f"ffade: warning: {logged} line 3: damaged, skipped (Expecting value: line 1 column 1 "
+        "(char 0))",
+        f"ffade: warning: {shlex.quote(str(spaced / 'summary.json'))} says 1000 evaluations "
+        f"but {logged} holds 999",
+    ]
