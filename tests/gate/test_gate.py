@@ -993,7 +993,9 @@ def test_export_refusals_quote_the_commands_they_suggest(
     run_dir: Path, tmp_path: Path, capsys
 ) -> None:
     """A run under `my runs/` was named bare in the suggested `ffade feedback RUN ...`, and a
-    priorities file bare after `--from`: pasted into bash, each became two arguments."""
+    priorities file bare after `--from`: pasted into bash, each became two arguments. The
+    feedback file the refusal is about was bare too (`my runs/résumé é/feedback.yaml holds
+    priorities for rules, not regions`)."""
     run = tmp_path / "my runs" / "résumé é"
     shutil.copytree(run_dir, run)
     given = tmp_path / "my priorities é.yaml"
@@ -1003,6 +1005,8 @@ def test_export_refusals_quote_the_commands_they_suggest(
     export = ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--slices", "regions"]
     assert main(export) == 2
     err = capsys.readouterr().err.strip()
+    saved = shlex.quote(str(run / "feedback.yaml"))
+    assert err.startswith(f"ffade: error: {saved} holds priorities for rules, not regions"), err
     command = err.split("`")[1]
     expected = ["ffade", "feedback", str(run), "--slices", "regions", "--out", "FILE"]
     assert shlex.split(command) == expected, err
