@@ -35,6 +35,7 @@ from tqdm import tqdm
 from ffade.errors import FfadeError, FfadeWarning, as_written, print_line
 from ffade.plugin_api import Reward, Scores
 from ffade.records import atomic_path
+from ffade.shell_words import shell_path
 from ffade_diffusion.rewards._images import generated
 from ffade_diffusion.rewards._ratings_file import as_json, parse_answer, read_ratings, whole
 from ffade_diffusion.rewards._unmatched import unmatched
@@ -206,15 +207,15 @@ class HumanRating(Reward):
     def _kept(self) -> str:
         """Where this run's answers are, without promising a file that no answer has written."""
         if self.asked == 0:
-            return f"none answered in this run, so {self.cache_file} has nothing new"
+            return f"none answered in this run, so {shell_path(self.cache_file)} has nothing new"
         verb = "is" if self.asked == 1 else "are"
-        return f"the {self.asked} answered in this run {verb} kept in {self.cache_file}"
+        return f"the {self.asked} answered in this run {verb} kept in {shell_path(self.cache_file)}"
 
     def _questions(self, path: Path, prompt: str) -> dict[str, int]:
         """Ask on stderr, as git and pip do: on stdout (where ``input`` writes its prompt when
         that is no terminal) ``ffade fit ... > out.txt`` hid the questions from the person
         answering, and out.txt held them among the run's closing lines."""
-        _say(f"\nRate the image at {path}\n  prompt: {prompt!r}")
+        _say(f"\nRate the image at {shell_path(path)}\n  prompt: {prompt!r}")  # one word to open
         rating = {}
         for question in self.questions:
             while question not in rating:

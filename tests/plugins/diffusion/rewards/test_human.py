@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import signal
 import sys
 import warnings
@@ -295,6 +296,22 @@ def test_closed_input_says_where_the_answers_are_kept(tmp_path: Path, monkeypatc
         f"reward 'human': no answer on standard input (the 1 answered in this run is kept in "
         f"{tmp_path / 'ratings.jsonl'}); rate from a ratings_file or set interactive: false"
     )
+
+
+def test_the_picture_and_the_kept_answers_are_named_as_one_shell_word(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Under a folder with a space, `Rate the image at my ratings/a.png` and `kept in my
+    ratings/ratings.jsonl` named the files unquoted, two words to a shell that opens them."""
+    folder = tmp_path / "my ratings"
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n5\n"))
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(folder)).score(_outputs(["a", "b"]), [None, None])
+    pictures = sorted(folder.glob("*.png"))
+    shown = capsys.readouterr().err
+    assert f"Rate the image at {shlex.quote(str(pictures[0]))}\n" in shown
+    kept = shlex.quote(str(folder / "ratings.jsonl"))
+    assert f"the 1 answered in this run is kept in {kept});" in str(error.value)
 
 
 def test_closed_input_before_any_answer_promises_no_file(tmp_path: Path, monkeypatch) -> None:
