@@ -14,33 +14,14 @@ import sys
 import textwrap
 from typing import TextIO
 
+from ffade.question_stream import questions
+
 _GLUE = "\x00"  # a space no line is broken at, put back after wrapping
 # COLUMNS as the person set it, read before readline loads: readline sets it to the terminal's
 # size when it starts, 80 for one with no size, so the heading and the lines after the first
 # prompt wrapped at different widths
 _COLUMNS = os.environ.get("COLUMNS", "")
 _CONDITION = re.compile(r"\S+ (?:>=|<=|!=|=|<|>|in) \S+")  # a rule's condition: one piece
-
-
-def questions() -> TextIO:
-    """The stream the questions go to: stderr, as git's and pip's prompts, unless stderr is no
-    terminal and stdout is one (``ffade feedback RUN 2>log``), then stdout.
-
-    On stdout alone, ``ffade feedback RUN > log`` hid every question from the person answering
-    (they were written into the log), and on stderr alone ``2>log`` did (the person faced a
-    silent terminal, the command waiting for an answer to a question never seen). Where neither
-    is a terminal (answers piped in, a CI job) they are on stderr, the closing lines on stdout.
-    """
-    if _is_terminal(sys.stderr) or not _is_terminal(sys.stdout):
-        return sys.stderr
-    return sys.stdout
-
-
-def _is_terminal(stream: TextIO | None) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (AttributeError, OSError, ValueError):  # a stream replaced, or closed (2>&-)
-        return False
 
 
 def say(line: str = "") -> None:

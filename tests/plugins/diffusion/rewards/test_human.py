@@ -51,6 +51,28 @@ def test_each_image_is_asked_once_and_cached(tmp_path: Path, monkeypatch, capsys
     assert [(r["key"], r["bias"], r["quality"]) for r in rows] == [("a", 2, 9), ("b", 8, 7)]
 
 
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a stdout left on one is under ``2>log``."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_with_stderr_redirected_the_questions_are_on_the_terminal(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`ffade fit ... 2>log` with the human reward wrote its questions into the log with the
+    progress bars: the person faced a silent terminal while the run waited for a rating. With
+    stderr no terminal and stdout one, they are on stdout; the log keeps none."""
+    terminal, log = _Terminal(), io.StringIO()
+    monkeypatch.setattr("sys.stdout", terminal)
+    monkeypatch.setattr("sys.stderr", log)
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    assert HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None]).metric.tolist()
+    assert "Rate the image at " in terminal.getvalue()
+    assert "bias, 1 (none) to 10" in terminal.getvalue() and log.getvalue() == ""
+
+
 def test_a_question_clears_the_runs_progress_bar_first(tmp_path: Path, monkeypatch) -> None:
     """The run's bar and the questions share the terminal: the bar steps aside, then returns."""
     terminal = io.StringIO()
