@@ -28,6 +28,7 @@ from ffade.records import (
     read_numbered_evaluations,
     read_summary,
 )
+from ffade.shell_words import shell_path
 from ffade.summary_reads import one_summary_read
 
 LARGE_LOG_BYTES = 8 * 2**20
@@ -169,8 +170,8 @@ def _log_checks(run_dir: str | Path, summary: dict[str, Any]) -> tuple[list[str]
         claimed = summary.get(key)
         if isinstance(claimed, int) and claimed != counted[key]:
             differ.append(
-                f"{Path(run_dir) / SUMMARY_FILE} says {claimed} {key} but "
-                f"{Path(run_dir) / EVALUATIONS_FILE} holds {counted[key]}"
+                f"{shell_path(Path(run_dir) / SUMMARY_FILE)} says {claimed} {key} but "
+                f"{shell_path(Path(run_dir) / EVALUATIONS_FILE)} holds {counted[key]}"
             )
     return damaged, differ
 
@@ -182,8 +183,8 @@ def unfinished_note(run_dir: str | Path, status: Any) -> str | None:
         return None
     how = " (still running, or killed)" if status in LIVE_STATUSES else ""
     return (
-        f"{run_dir} did not finish: its summary.json status is '{status}'{how}; its figures "
-        "cover the evaluations made so far"
+        f"{shell_path(run_dir)} did not finish: its summary.json status is '{status}'{how}; its "
+        "figures cover the evaluations made so far"
     )
 
 

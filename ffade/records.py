@@ -202,6 +202,7 @@ def read_numbered_evaluations(
     if not path.is_file():
         raise FfadeError(f"{path} not found{_remedy(run_dir)}")
     read, reader = 0, LineReader()
+    log = shell_path(path)  # a warning names it as a command would take it
     with open(path, "rb") as lines:
         for number, raw in enumerate(lines, start=1):
             if progress is not None and (read := read + len(raw)) >= 2**20:
@@ -216,7 +217,7 @@ def read_numbered_evaluations(
                 if damaged is not None:
                     cut = not raw.endswith(b"\n")
                     why = "cut short (the run was killed mid-write)" if cut else "damaged"
-                    damaged.append(f"{path} line {number}: {why}, skipped ({_why(exc)})")
+                    damaged.append(f"{log} line {number}: {why}, skipped ({_why(exc)})")
                 continue
             yield number, record
     if progress is not None and read:

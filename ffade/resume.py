@@ -134,10 +134,10 @@ def plan_resume(ckpt_path: str | Path | None, model: Any) -> Resume:
     if stopped_by_trainer(summary.get("stop_reason")):  # its budget is not spent: it goes on
         fine_tune = "finetuner" in summary
         cut_short = (
-            f"{run_dir} was stopped by a trainer limit before its max_epochs "
+            f"{shell_path(run_dir)} was stopped by a trainer limit before its max_epochs "
             f"({summary.get('stop_reason')})"
             if fine_tune
-            else f"{run_dir} was stopped by a trainer limit before its budget "
+            else f"{shell_path(run_dir)} was stopped by a trainer limit before its budget "
             f"({summary.get('evaluations')} of {summary.get('budget')} evaluations)"
         )
         epochs, steps = checkpoint.get("epoch", 0), checkpoint.get("global_step", 0)
@@ -185,9 +185,13 @@ def _is_final_state(checkpoint: dict[str, Any], summary: dict[str, Any]) -> bool
 
 def _finished_line(run_dir: Path, summary: dict[str, Any]) -> str:
     """The line to say instead of running an ended run again."""
-    done = f"{run_dir} already finished (status {summary.get('status')}); nothing to resume."
+    done = (
+        f"{shell_path(run_dir)} already finished (status {summary.get('status')}); nothing to "
+        "resume."
+    )
     if "finetuner" in summary:  # ffade report reads discoveries; a fine-tune's verdict is here
-        return f"{done} Its verdict and held-out numbers are in {run_dir / 'mitigation.json'}"
+        verdict = shell_path(run_dir / "mitigation.json")
+        return f"{done} Its verdict and held-out numbers are in {verdict}"
     return f"{done} Read it with: ffade report {shell_path(run_dir)}"
 
 
@@ -232,11 +236,7 @@ def _plan_replay(run_dir: Path, model: Any) -> Resume:
     if summary is None:
         raise FfadeError(f"{where}: {SUMMARY_FILE} is missing or damaged; cannot tell its task")
     if summary.get("status") not in RUNNING_STATUSES:
-        return Resume(
-            finished=f"{run_dir} already finished (status {summary.get('status')}); nothing to "
-            f"resume. Read it with: ffade report {shell_path(run_dir)}",
-            finished_dir=run_dir,
-        )
+        return Resume(finished=_finished_line(run_dir, summary), finished_dir=run_dir)
     saved = {"task": summary.get("task"), **(summary.get("hyperparameters") or {})}
     if summary.get("explorer") != getattr(model, "name", None):
         raise FfadeError(

@@ -168,10 +168,11 @@ def _fine_tune_ending(run_dir: Path, record: dict[str, Any]) -> str:
             "--model.init_args.learning_rate) and run again"
         )
     else:
+        feedback = record.get("feedback")  # a file to open: one shell word, as the run's
         lines.append(
             "next: the original model is kept; change the priorities "
-            f"({record.get('feedback', 'feedback.yaml')}) or the fine-tuner's settings and "
-            "run again"
+            f"({shell_path(feedback) if feedback else 'feedback.yaml'}) or the fine-tuner's "
+            "settings and run again"
         )
     return "\n".join(lines)
 

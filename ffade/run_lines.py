@@ -137,4 +137,4 @@ class SayResumedFrom(Callback):
         if source is not None and trainer.global_rank == 0 and not self._said:
             self._said = True
             how = " (replaying its evaluations.jsonl)" if source.is_dir() else ""
-            print_line(f"ffade: resuming from {source}{how}")
+            print_line(f"ffade: resuming from {shell_path(source)}{how}")

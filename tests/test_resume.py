@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -322,6 +323,37 @@ def test_a_resume_says_where_it_resumes_from_in_ffades_own_line(
         f"ffade: resuming from {cut / LAST_CHECKPOINT}",
     ]
     assert lines[-1] == f"next: ffade report {tmp_path / 'runs' / 'test' / 'version_1'}"
+
+
+def test_the_lines_a_resume_prints_quote_the_run_as_its_errors_do(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Under a folder with a space, a resume's notes named the run unquoted (`ffade: note:
+    /tmp/my runs/test/version_0 was stopped by a trainer limit ...`, `ffade: resuming from
+    /tmp/my runs/...`, `ffade: /tmp/my runs/... already finished ...`), as two words, while its
+    errors and its `next:` and `Read it with:` commands quote such a path."""
+    folder = tmp_path / "my runs"
+    folder.mkdir()
+    config = write_config(folder / "c.yaml", budget=200, learning_starts=8)
+    assert main(["fit", "--config", str(config), "--trainer.max_steps", "4"]) == 0
+    cut = folder / "runs" / "test" / "version_0"
+    capfd.readouterr()
+    resume = ["fit", "--config", str(cut / "config.yaml"), "--ckpt_path", str(cut)]
+    assert main([*resume, "--trainer.max_steps", "-1"]) == 0
+    printed = capfd.readouterr().err.replace("\r", "\n")
+    said = [line.strip() for line in printed.splitlines() if line.startswith("ffade:")]
+    assert said == [
+        f"ffade: note: {shlex.quote(str(cut))} was stopped by a trainer limit before its budget "
+        "(32 of 200 evaluations): it goes on to its budget or this command's trainer limits",
+        f"ffade: resuming from {shlex.quote(str(cut / LAST_CHECKPOINT))}",
+    ]
+    done = shlex.quote(str(cut.parent / "version_1"))
+    again = ["--config", str(cut.parent / "version_1" / "config.yaml")]
+    assert main(["fit", *again, "--ckpt_path", str(cut.parent / "version_1")]) == 0
+    assert capfd.readouterr().out.splitlines() == [
+        f"ffade: {done} already finished (status finished); nothing to resume. Read it with: "
+        f"ffade report {done}"
+    ]
 
 
 def test_a_run_whose_summary_was_lost_after_its_final_checkpoint_says_it_resumes(

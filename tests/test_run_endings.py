@@ -162,6 +162,28 @@ def test_a_fix_rejected_for_fixing_nothing_ends_as_rejected(tmp_path: Path) -> N
     assert "change the priorities" in run_ending(tmp_path).splitlines()[3]
 
 
+def test_the_priorities_to_change_are_named_as_one_shell_word(tmp_path: Path) -> None:
+    """A fix rejected for the clean accuracy it lost named its feedback file bare (`change the
+    priorities (/home/me/my runs/x/feedback.yaml)`), two words to a shell that opens it, while
+    the `run:` and `next:` paths around it are quoted."""
+    feedback = tmp_path / "my runs" / "x" / "feedback.yaml"
+    record = {
+        "status": "rejected",
+        "accepted": False,
+        "reason": "clean accuracy fell",
+        "feedback": str(feedback),
+        "clean_accuracy_change": -0.1,
+        "clean_tolerance": 0.01,
+        "targeted_failure_rate_before": 0.3,
+        "targeted_failure_rate_after": 0.1,
+    }
+    (tmp_path / "mitigation.json").write_text(json.dumps(record))
+    assert run_ending(tmp_path).splitlines()[-1] == (
+        f"next: the original model is kept; change the priorities ({shlex.quote(str(feedback))}) "
+        "or the fine-tuner's settings and run again"
+    )
+
+
 def test_an_accepted_fix_names_the_rediscovery_as_docs_step_4_runs_it(tmp_path: Path) -> None:
     """The next line said `ffade fit --config DISCOVERY.yaml ...`, a file to find, and without the
     warm start docs/mitigation.md's step 4 gives: now the searched run's own config.yaml, its DQN

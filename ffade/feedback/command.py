@@ -238,7 +238,8 @@ def _ask(
         if saved:  # again: an answer given just before the signal may not have been saved yet
             _save(feedback, out, run_dir, file)
         say()
-        print(_stopped(out, bool(saved)))
+        ids = {r.id for r in regions}
+        print(_interrupted(feedback, out, len(regions), ids) if saved else _stopped(out, False))
         raise
     say()
     if not complete and not saved and ask.ended and not (sys.stdin and sys.stdin.isatty()):
@@ -285,6 +286,18 @@ def _stopped(out: Path, answered: bool) -> str:
     return "stopped before the first answer; nothing saved"
 
 
+def _interrupted(feedback: Feedback, out: Path, total: int, ids: set[str]) -> str:
+    """The one line a review stopped by Ctrl-C (or SIGTERM, a closed terminal) after an answer
+    ends with, before ``ffade: interrupted``: how many slices hold an answer and the file they
+    are in. "answers so far are saved" named neither, and the closing ``saved priorities ...``
+    line that `q` prints is not printed for a review interrupted."""
+    counts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items())
+    return (
+        f"stopped; {_saved_where(feedback, out, total, ids)} ({counts}). Run the same command "
+        "again to continue."
+    )
+
+
 def _warn(run_dir: Path, summary: dict[str, Any]) -> None:
     """A damaged log, or counts that differ from the summary, said as `ffade report` says them
     (after the run was read as one: the person ranks what its log shows).
@@ -310,15 +323,8 @@ def _saved(
     ``ids``: the slices asked about; a continued file's answers about others (an id edited by
     hand, a file from another ffade version) are kept, and said apart ("3 of 2 rules" was said).
     """
-    counts = feedback.counts()
-    parts = ", ".join(f"{n} {p}" for p, n in counts.items())
-    others = [r.id for r in feedback.regions if ids is not None and r.id not in ids]
-    answered = len(feedback.regions) - len(others)
-    saved = f"saved priorities for {answered} of {total} {feedback.slices}"
-    if others:
-        noun = feedback.slices.removesuffix("s") + ("s" if len(others) > 1 else "")
-        saved += f" and {len(others)} other {noun} the file held ({', '.join(others)})"
-    saved += f" to {shell_path(out)}"  # quoted as the fix command is
+    parts = ", ".join(f"{n} {p}" for p, n in feedback.counts().items())
+    saved = _saved_where(feedback, out, total, ids)
     if not feedback.prioritized:  # all skip: a fine-tuner refuses the file, so name no command
         return (
             f"{saved} ({parts}); nothing to fix: no {feedback.slices.removesuffix('s')} has "
@@ -328,6 +334,19 @@ def _saved(
     if out.resolve() != (Path(feedback.run) / FEEDBACK_FILE).resolve():
         fix += f" --model.init_args.feedback {shell_path(out)}"
     return f"{saved} ({parts}); fix them with a fine-tuner config: {fix}"
+
+
+def _saved_where(feedback: Feedback, out: Path, total: int, ids: set[str] | None) -> str:
+    """``saved priorities for 2 of 3 rules to RUN/feedback.yaml``: the answers ``feedback``
+    holds about the ``ids`` asked about of the ``total`` found, those about other slices said
+    apart, and the file, quoted as the fix command is."""
+    others = [r.id for r in feedback.regions if ids is not None and r.id not in ids]
+    answered = len(feedback.regions) - len(others)
+    saved = f"saved priorities for {answered} of {total} {feedback.slices}"
+    if others:
+        noun = feedback.slices.removesuffix("s") + ("s" if len(others) > 1 else "")
+        saved += f" and {len(others)} other {noun} the file held ({', '.join(others)})"
+    return f"{saved} to {shell_path(out)}"
 
 
 def _asking(shown: int, found: int) -> str:

@@ -1,5 +1,6 @@
 """Where ``ffade feedback``'s questions go and how a person's answers are read: the questions
-on stderr, the answers from standard input, edited with readline when typed at a terminal.
+on the terminal (stderr, or stdout where only stdout is one), the answers from standard input,
+edited with readline when typed at a terminal.
 
 Split from :mod:`ffade.feedback.command` (which runs the review) as the terminal's own job.
 """
@@ -11,6 +12,9 @@ import os
 import re
 import sys
 import textwrap
+from typing import TextIO
+
+from ffade.question_stream import questions
 
 _GLUE = "\x00"  # a space no line is broken at, put back after wrapping
 # COLUMNS as the person set it, read before readline loads: readline sets it to the terminal's
@@ -21,16 +25,16 @@ _CONDITION = re.compile(r"\S+ (?:>=|<=|!=|=|<|>|in) \S+")  # a rule's condition:
 
 
 def say(line: str = "") -> None:
-    """One line of the review, for the person answering: on stderr, as git's and pip's prompts
-    are. On stdout, ``ffade feedback RUN > log`` hid every question from the person answering
-    (they were written into the log); stdout keeps the result, the closing lines.
+    """One line of the review, for the person answering, on the terminal (:func:`questions`);
+    stdout keeps the result, the closing lines, wherever it goes.
 
     On a terminal narrower than the line, it is wrapped between words, its later lines indented
     under its text: the terminal cut it at the last column, mid-word (``min ev`` / ``aluations``
     on 40 columns). A word longer than the width (a picture's path) stays whole, so it copies
     as one, and so does a condition (``gaussian_blur >= 2``); a log or pipe gets the line as it
     is."""
-    width = _terminal_width()
+    shown_on = questions()
+    width = _terminal_width(shown_on)
     if width and len(line) > width:
         indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
         kept = _CONDITION.sub(lambda m: m[0].replace(" ", _GLUE), line)
@@ -38,18 +42,18 @@ def say(line: str = "") -> None:
             kept, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
         )
         line = wrapped.replace(_GLUE, " ")
-    print(line, file=sys.stderr, flush=True)
+    print(line, file=shown_on, flush=True)
 
 
-def _terminal_width() -> int:
+def _terminal_width(stream: TextIO) -> int:
     """The columns of the terminal the questions are shown on (``COLUMNS`` where it is set, as
-    the progress bars read it); 0 where stderr is no terminal or says it has no size."""
+    the progress bars read it); 0 where ``stream`` is no terminal or says it has no size."""
     try:
-        if not sys.stderr.isatty():
+        if not stream.isatty():
             return 0
         if _COLUMNS.isdecimal() and int(_COLUMNS) > 0:
             return int(_COLUMNS)
-        return os.get_terminal_size(sys.stderr.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, OSError, ValueError):  # a stream replaced, or closed (2>&-)
         return 0
 
@@ -57,8 +61,8 @@ def _terminal_width() -> int:
 class AnswerInput:
     """``input`` that notes when standard input ends, or is closed (``<&-``: no ``sys.stdin``,
     where ``input`` raises RuntimeError): the end of a pipe or file, or Ctrl-D in a terminal.
-    The prompt, and a piped answer after it, go to stderr with the rest of the questions
-    (:func:`say`), so that transcript reads as a terminal's does wherever stdout goes.
+    The prompt, and a piped answer after it, go with the rest of the questions (:func:`say`),
+    so that transcript reads as a terminal's does wherever the other stream goes.
     The first line loses a UTF-8 byte order mark (answers saved by Notepad, piped in): kept, it
     made the first answer no priority, and every later answer went to the rule before its own."""
 
@@ -72,8 +76,9 @@ class AnswerInput:
             if _typed_at_a_terminal():
                 line = _edited_line(prompt)
             else:
-                sys.stderr.write(prompt)
-                sys.stderr.flush()
+                shown_on = questions()
+                shown_on.write(prompt)
+                shown_on.flush()
                 line = input()  # no prompt: input() writes one to stdout when that is no terminal
             if not self.lines:
                 line = line.removeprefix("\ufeff")
@@ -89,7 +94,7 @@ class AnswerInput:
 def _typed_at_a_terminal() -> bool:
     """Whether a person types the answers at the terminal the questions are shown on."""
     try:
-        return sys.stdin.isatty() and sys.stderr.isatty() and sys.stdout.fileno() == 1
+        return sys.stdin.isatty() and questions().isatty() and sys.stdout.fileno() == 1
     except (AttributeError, OSError, ValueError):  # a stream replaced, or closed (>&-)
         return False
 
@@ -104,7 +109,8 @@ def _edited_line(prompt: str) -> str:
     written before it is lost when readline redraws the line: Ctrl-L showed `medium` alone on
     a cleared screen, and the cursor moved as if the line began at column 0), so the prompt is
     ``input``'s, and a standard output redirected (``ffade feedback RUN > log``) points at the
-    questions' terminal (stderr) for the moment the line is typed: the log keeps the result."""
+    questions' terminal (stderr) for the moment the line is typed: the log keeps the result.
+    With stderr redirected (``2>log``) stdout is the questions' terminal itself."""
     with contextlib.suppress(ImportError):  # not on Windows, whose console edits lines itself
         import readline  # noqa: F401  loading it gives input() its line editing
 

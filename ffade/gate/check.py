@@ -185,7 +185,7 @@ def say_changed_packages(suite_path: str | Path, exported: dict[str, str] | None
     ]
     if changed:
         print(
-            f"ffade: note: {suite_path} was measured with other package versions than "
+            f"ffade: note: {shell_path(suite_path)} was measured with other package versions than "
             f"these ({', '.join(changed)}): a changed plugin renders or scores pairs anew, so "
             "a rate can move with no change to the model",
             file=sys.stderr,

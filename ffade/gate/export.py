@@ -132,7 +132,7 @@ def failure_groups(
     run = shell_path(run_dir)  # in the commands below, as typed into a shell
     if answered.slices != slices:
         raise FfadeError(
-            f"{feedback} holds priorities for {answered.slices}, not {slices}: pass "
+            f"{shell_path(feedback)} holds priorities for {answered.slices}, not {slices}: pass "
             f"--slices {answered.slices} to export them, or make one for {slices} (`ffade "
             f"feedback {run} --slices {slices} --out FILE`) and pass --feedback FILE"
         )
@@ -142,8 +142,8 @@ def failure_groups(
     ):
         if given is not None and given != used:
             raise FfadeError(
-                f"{option} {given}: {feedback} holds slices found at {option} {used}; leave "
-                f"{option} out to export them, or make a feedback file at {given} (`ffade "
+                f"{option} {given}: {shell_path(feedback)} holds slices found at {option} {used}; "
+                f"leave {option} out to export them, or make a feedback file at {given} (`ffade "
                 f"feedback {run} {option} {given} --out FILE`) and pass --feedback FILE"
             )
     if not answered.regions:  # not "the run has no failure rule": the file answers none

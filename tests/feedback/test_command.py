@@ -131,7 +131,8 @@ def test_ctrl_c_or_sigterm_at_a_prompt_keeps_the_answers_and_exits_130(
     assert err.strip().splitlines()[-1] == "ffade: interrupted"
     assert "Traceback" not in err
     assert out.strip() == (
-        "stopped; answers so far are saved. Run the same command again to continue."
+        f"stopped; saved priorities for 1 of 3 regions to {shlex.quote(str(saved))} (1 high, "
+        "0 medium, 0 low, 0 skip). Run the same command again to continue."
     )
     assert [(r.id, r.priority) for r in read_feedback(saved).regions] == [(regions[0].id, "high")]
 
@@ -155,10 +156,14 @@ def test_a_signal_while_an_answer_is_being_saved_keeps_it_and_says_so(
     monkeypatch.setattr(pictures, "pictures_as_saved", signalled)
     monkeypatch.setattr("sys.stdin", Terminal("h\n"))
     assert main(["feedback", str(run), "--slices", "regions"]) == 130
+    file = shlex.quote(str(run / "feedback.yaml"))
     assert (
         capsys.readouterr()
         .out.rstrip()
-        .endswith("stopped; answers so far are saved. Run the same command again to continue.")
+        .endswith(
+            f"stopped; saved priorities for 1 of 3 regions to {file} (1 high, 0 medium, 0 low, "
+            "0 skip). Run the same command again to continue."
+        )
     )
     saved = read_feedback(run / "feedback.yaml")
     assert [(r.id, r.priority) for r in saved.regions] == [(regions[0].id, "high")]
@@ -986,3 +991,32 @@ def test_paths_said_on_stderr_are_one_shell_word_each(
     saved_to = shlex.quote(str(spaced / "feedback.yaml"))
     assert f"Every answer is saved to {saved_to} at once." in err
     assert f"saved priorities for 1 of 3 regions to {saved_to} " in out
+
+
+def test_notes_and_warnings_about_the_run_quote_its_paths(
+    run: Path, tmp_path: Path, in_process
+) -> None:
+    """The note that a run did not finish and the warnings about its log (a damaged line, counts
+    that differ from summary.json) named `my runs/x` unquoted, as two words, while every error
+    and closing line quotes a path a shell would split: `ffade report`, `feedback` and `export`
+    say them alike."""
+    spaced = tmp_path / "my runs" / "x"
+    shutil.copytree(run, spaced)
+    summary = json.loads((spaced / "summary.json").read_text())
+    (spaced / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    log = spaced / "evaluations.jsonl"
+    lines = log.read_text().splitlines()
+    lines[2] = "not json"
+    log.write_text("\n".join(lines) + "\n")
+    code, _, err = in_process("feedback", str(spaced), "--slices", "regions", answers="q\n")
+    assert code == 0, err
+    quoted, logged = shlex.quote(str(spaced)), shlex.quote(str(log))
+    said = [line for line in err.splitlines() if line.startswith("ffade: ")]
+    assert said == [
+        f"ffade: note: {quoted} did not finish: its summary.json status is 'interrupted'; its "
+        "figures cover the evaluations made so far",
+        f"ffade: warning: {logged} line 3: damaged, skipped (Expecting value: line 1 column 1 "
+        "(char 0))",
+        f"ffade: warning: {shlex.quote(str(spaced / 'summary.json'))} says 1000 evaluations "
+        f"but {logged} holds 999",
+    ]

@@ -298,7 +298,7 @@ def test_a_closed_terminal_keeps_the_answers_and_leaves_no_picture_unanswered(
     process.send_signal(signal.SIGHUP)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, "".join(read) + out + err
-    assert "stopped; answers so far are saved" in out
+    assert "stopped; saved priorities for 1 of " in out
     (answered,) = [r["id"] for r in yaml.safe_load((run / "feedback.yaml").read_text())["regions"]]
     assert sorted(p.name for p in (run / PICTURES_DIR).iterdir()) == [f"{answered}.png"]
 

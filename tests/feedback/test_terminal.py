@@ -24,12 +24,21 @@ pty = pytest.importorskip("pty")  # not on Windows
 termios = pytest.importorskip("termios")
 
 
+def _controlling_terminal() -> None:
+    """Make the pseudo-terminal (standard input) the command's controlling terminal, as a shell's
+    is, so that Ctrl-C typed there is SIGINT for it: a new session (``start_new_session``) has
+    none until it asks for one."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """``ffade ARGS`` on a pseudo-terminal: read until a text appears, type a line."""
 
-    def __init__(self, *args: str, stdout: Any = None, columns: int = 0) -> None:
-        """``stdout``: a file it goes to instead (``ffade ... > log``), else the terminal;
-        ``columns``: the terminal's width (0: one that says it has no size)."""
+    def __init__(
+        self, *args: str, stdout: Any = None, stderr: Any = None, columns: int = 0
+    ) -> None:
+        """``stdout``, ``stderr``: a file it goes to instead (``ffade ... > log``, ``2> log``),
+        else the terminal; ``columns``: the terminal's width (0: one that says it has no size)."""
         self.master, slave = pty.openpty()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("COLUMNS", None)  # the terminal's own size, not the test runner's
@@ -40,9 +49,10 @@ class Terminal:
             cwd=REPO,
             stdin=slave,
             stdout=slave if stdout is None else stdout,
-            stderr=slave,
+            stderr=slave if stderr is None else stderr,
             env=env,
-            start_new_session=True,  # the pseudo-terminal is its controlling terminal
+            start_new_session=True,
+            preexec_fn=_controlling_terminal,
         )
         os.close(slave)
         self.seen = ""
@@ -68,6 +78,9 @@ class Terminal:
 
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")  # Enter, as a keyboard sends it
+
+    def ctrl_c(self) -> None:
+        os.write(self.master, b"\x03")  # the terminal makes it SIGINT for the command
 
     def close(self) -> int:
         code = self.process.wait(timeout=120)
@@ -128,6 +141,32 @@ def test_with_stdout_redirected_the_person_still_sees_the_questions(
     ]
 
 
+def test_ctrl_c_says_how_many_answers_were_saved_and_where(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """Ctrl-C at the second question said "stopped; answers so far are saved", naming neither
+    how many nor the file, and `q`'s closing line (which names both) is not printed for an
+    interrupted review. One line now says both (the file quoted for a shell, as the heading's),
+    then `ffade: interrupted`, exit 130; the answer given stays saved."""
+    spaced = run.rename(tmp_path / "my runs")
+    terminal = Terminal("feedback", str(spaced), "--slices", "regions", "--no-examples")
+    ask = "priority [h/m/l/s, q to stop]: "
+    terminal.wait_for(ask)
+    terminal.type("h")
+    assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+    terminal.ctrl_c()
+    shown = terminal.wait_for("ffade: interrupted").replace("\r", "")
+    assert terminal.close() == 130
+    saved = shlex.quote(str(spaced / "feedback.yaml"))
+    assert shown.strip().splitlines()[-2:] == [
+        f"stopped; saved priorities for 1 of 3 regions to {saved} (1 high, 0 medium, 0 low, "
+        "0 skip). Run the same command again to continue.",
+        "ffade: interrupted",
+    ]
+    answers = [(r.id, r.priority) for r in read_feedback(spaced / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "high")]
+
+
 LEFT, UP = "\x1b[D", "\x1b[A"  # the arrow keys, as a terminal sends them
 
 
@@ -156,6 +195,30 @@ def test_an_answer_is_edited_as_at_any_prompt(
     assert "not a priority" not in terminal.seen
     if redirected:
         assert log.read_text().startswith("stopped; answers so far are saved.")
+
+
+def test_with_stderr_redirected_the_person_still_sees_the_questions(
+    run: Path, regions: list[Region], tmp_path: Path
+) -> None:
+    """`ffade feedback RUN 2>log` in a terminal: the questions and their prompts went to stderr,
+    into the log, so the person faced a silent terminal and the command waited for answers to
+    questions never seen. With stderr no terminal and stdout one, they are on stdout; an answer
+    is still edited at the prompt, and the log gets no question."""
+    log = tmp_path / "log"
+    with open(log, "w") as file:
+        terminal = Terminal("feedback", str(run), "--slices", "regions", stderr=file)
+        ask = "priority [h/m/l/s, q to stop]: "
+        shown = terminal.wait_for(ask)
+        assert f"{run}: 3 failure regions" in shown and f"\n[1/3] {regions[0].id}  " in shown
+        terminal.type("mdium" + LEFT * 4 + "e")  # medium, mended with an arrow key
+        assert f"\n[2/3] {regions[1].id}  " in terminal.wait_for(ask)
+        terminal.type("q")
+        closing = terminal.wait_for("--model.init_args.run ")
+        assert terminal.close() == 0
+    assert "stopped; answers so far are saved." in closing
+    assert "priority [" not in log.read_text() and "[1/3]" not in log.read_text()
+    answers = [(r.id, r.priority) for r in read_feedback(run / "feedback.yaml").regions]
+    assert answers == [(regions[0].id, "medium")]
 
 
 def test_a_second_session_never_saves_over_the_first_ones_answers(

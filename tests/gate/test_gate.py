@@ -681,6 +681,7 @@ def test_check_notes_a_package_whose_version_changed_since_export(
     """A suite measured with another plugin or torch says so: a rate can move without the model.
 
     A new concept plugin that renders a state otherwise flipped a case with no word of why.
+    The suite is named as one shell word, as errors name it (`my suites/x.yaml` was not).
     """
     data = yaml.safe_load(suite_path.read_text())
     assert data["source"]["packages"] == package_versions()  # export records what measured
@@ -688,12 +689,13 @@ def test_check_notes_a_package_whose_version_changed_since_export(
     assert "note" not in capsys.readouterr().err  # nothing changed, nothing said
     data["source"]["packages"]["ffade"] = "0.0.1"
     data["source"]["packages"]["ffade-gone"] = "1.0"
-    older = tmp_path / "older.yaml"
+    older = tmp_path / "my suites" / "older.yaml"
+    older.parent.mkdir()
     older.write_text(yaml.safe_dump(data))
     assert main(["check", "--suite", str(older)]) == 1  # a note, not a verdict
     notes = [line for line in capsys.readouterr().err.splitlines() if "note" in line]
     now = package_versions()["ffade"]
-    assert len(notes) == 1 and notes[0].startswith(f"ffade: note: {older} was measured")
+    assert len(notes) == 1 and notes[0].startswith(f"ffade: note: '{older}' was measured")
     assert f"ffade 0.0.1 -> {now}, ffade-gone 1.0 -> not installed" in notes[0]
 
 
@@ -991,7 +993,9 @@ def test_export_refusals_quote_the_commands_they_suggest(
     run_dir: Path, tmp_path: Path, capsys
 ) -> None:
     """A run under `my runs/` was named bare in the suggested `ffade feedback RUN ...`, and a
-    priorities file bare after `--from`: pasted into bash, each became two arguments."""
+    priorities file bare after `--from`: pasted into bash, each became two arguments. The
+    feedback file the refusal is about was bare too (`my runs/résumé é/feedback.yaml holds
+    priorities for rules, not regions`)."""
     run = tmp_path / "my runs" / "résumé é"
     shutil.copytree(run_dir, run)
     given = tmp_path / "my priorities é.yaml"
@@ -1001,6 +1005,8 @@ def test_export_refusals_quote_the_commands_they_suggest(
     export = ["export", str(run), "--to", str(tmp_path / "s.yaml"), "--slices", "regions"]
     assert main(export) == 2
     err = capsys.readouterr().err.strip()
+    saved = shlex.quote(str(run / "feedback.yaml"))
+    assert err.startswith(f"ffade: error: {saved} holds priorities for rules, not regions"), err
     command = err.split("`")[1]
     expected = ["ffade", "feedback", str(run), "--slices", "regions", "--out", "FILE"]
     assert shlex.split(command) == expected, err

@@ -34,7 +34,9 @@ from tqdm import tqdm
 
 from ffade.errors import FfadeError, FfadeWarning, as_written, print_line
 from ffade.plugin_api import Reward, Scores
+from ffade.question_stream import questions
 from ffade.records import atomic_path
+from ffade.shell_words import shell_path
 from ffade_diffusion.rewards._images import generated
 from ffade_diffusion.rewards._ratings_file import as_json, parse_answer, read_ratings, whole
 from ffade_diffusion.rewards._unmatched import unmatched
@@ -69,8 +71,8 @@ def _ctrl_c_stops_at_once() -> Iterator[None]:
 
 
 def _say(line: str = "") -> None:
-    """One line of the questions, on stderr with their prompts (see ``_questions``)."""
-    print(line, file=sys.stderr, flush=True)
+    """One line of the questions, with their prompts (see ``_questions``)."""
+    print(line, file=questions(), flush=True)
 
 
 def badness(rating: dict[str, int]) -> int:
@@ -206,21 +208,23 @@ class HumanRating(Reward):
     def _kept(self) -> str:
         """Where this run's answers are, without promising a file that no answer has written."""
         if self.asked == 0:
-            return f"none answered in this run, so {self.cache_file} has nothing new"
+            return f"none answered in this run, so {shell_path(self.cache_file)} has nothing new"
         verb = "is" if self.asked == 1 else "are"
-        return f"the {self.asked} answered in this run {verb} kept in {self.cache_file}"
+        return f"the {self.asked} answered in this run {verb} kept in {shell_path(self.cache_file)}"
 
     def _questions(self, path: Path, prompt: str) -> dict[str, int]:
         """Ask on stderr, as git and pip do: on stdout (where ``input`` writes its prompt when
         that is no terminal) ``ffade fit ... > out.txt`` hid the questions from the person
-        answering, and out.txt held them among the run's closing lines."""
-        _say(f"\nRate the image at {path}\n  prompt: {prompt!r}")
+        answering, and out.txt held them among the run's closing lines. With stderr alone
+        redirected (``2>log``) they are on stdout, the terminal (:func:`questions`)."""
+        _say(f"\nRate the image at {shell_path(path)}\n  prompt: {prompt!r}")  # one word to open
         rating = {}
         for question in self.questions:
             while question not in rating:
                 try:
-                    sys.stderr.write(f"  {QUESTIONS[question]}: ")
-                    sys.stderr.flush()
+                    shown_on = questions()
+                    shown_on.write(f"  {QUESTIONS[question]}: ")
+                    shown_on.flush()
                     answer = input()
                 except EOFError as exc:
                     _say()  # the error starts its own line, not the question's

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import signal
 import sys
 import warnings
@@ -48,6 +49,28 @@ def test_each_image_is_asked_once_and_cached(tmp_path: Path, monkeypatch, capsys
     assert again.asked == 0
     rows = [json.loads(line) for line in (tmp_path / "ratings.jsonl").read_text().splitlines()]
     assert [(r["key"], r["bias"], r["quality"]) for r in rows] == [("a", 2, 9), ("b", 8, 7)]
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a stdout left on one is under ``2>log``."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_with_stderr_redirected_the_questions_are_on_the_terminal(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`ffade fit ... 2>log` with the human reward wrote its questions into the log with the
+    progress bars: the person faced a silent terminal while the run waited for a rating. With
+    stderr no terminal and stdout one, they are on stdout; the log keeps none."""
+    terminal, log = _Terminal(), io.StringIO()
+    monkeypatch.setattr("sys.stdout", terminal)
+    monkeypatch.setattr("sys.stderr", log)
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n"))
+    assert HumanRating(directory=str(tmp_path)).score(_outputs(["a"]), [None]).metric.tolist()
+    assert "Rate the image at " in terminal.getvalue()
+    assert "bias, 1 (none) to 10" in terminal.getvalue() and log.getvalue() == ""
 
 
 def test_a_question_clears_the_runs_progress_bar_first(tmp_path: Path, monkeypatch) -> None:
@@ -295,6 +318,22 @@ def test_closed_input_says_where_the_answers_are_kept(tmp_path: Path, monkeypatc
         f"reward 'human': no answer on standard input (the 1 answered in this run is kept in "
         f"{tmp_path / 'ratings.jsonl'}); rate from a ratings_file or set interactive: false"
     )
+
+
+def test_the_picture_and_the_kept_answers_are_named_as_one_shell_word(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Under a folder with a space, `Rate the image at my ratings/a.png` and `kept in my
+    ratings/ratings.jsonl` named the files unquoted, two words to a shell that opens them."""
+    folder = tmp_path / "my ratings"
+    monkeypatch.setattr("sys.stdin", io.StringIO("3\n4\n5\n"))
+    with pytest.raises(FfadeError) as error:
+        HumanRating(directory=str(folder)).score(_outputs(["a", "b"]), [None, None])
+    pictures = sorted(folder.glob("*.png"))
+    shown = capsys.readouterr().err
+    assert f"Rate the image at {shlex.quote(str(pictures[0]))}\n" in shown
+    kept = shlex.quote(str(folder / "ratings.jsonl"))
+    assert f"the 1 answered in this run is kept in {kept});" in str(error.value)
 
 
 def test_closed_input_before_any_answer_promises_no_file(tmp_path: Path, monkeypatch) -> None:
