@@ -134,6 +134,11 @@ class PromptsDataset(Dataset):
             raise FfadeError(f"{what}: give 'prompts' (a list) or 'path' (a file); neither is set")
         if prompts is not None and path is not None:
             raise FfadeError(f"{what}: give either 'prompts' (a list) or 'path' (a file), not both")
+        if file_format is not None and file_format not in (*FORMATS, "json"):  # said, not unused
+            raise FfadeError(
+                f"{what}: file_format {as_written(file_format)} is not allowed; use one of "
+                f"{', '.join(FORMATS)}, or null (a path's suffix says)"
+            )
         whole = isinstance(samples_per_prompt, int) and not isinstance(samples_per_prompt, bool)
         if not (whole and samples_per_prompt >= 1):
             raise FfadeError(

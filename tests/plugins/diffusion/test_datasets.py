@@ -67,6 +67,8 @@ def test_jsonl_and_csv_read_the_same(tmp_path: Path) -> None:
         # a conversion or format part wrote quotes or padding into the prompt: "a ''" unfilled
         ({"prompts": ["a {x!r} b"]}, r"template: slot \{x\} has a conversion part; write"),
         ({"prompts": ["a {x:>9} b"]}, r"template: slot \{x\} has a format part; write"),
+        # refused with an inline list too, where it was read by nothing and said by nothing
+        ({"prompts": ["a"], "file_format": "xml"}, r"file_format 'xml' is not allowed; use one"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(kwargs: dict, message: str) -> None:

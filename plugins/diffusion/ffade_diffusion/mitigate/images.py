@@ -18,6 +18,15 @@ BUNDLED_CLASS_IMAGES = {"digits": SHIPPED_DIGITS}
 """Folders shipped with the plugin that ``class_images`` takes by name."""
 
 
+def extra_sample(sample: int, attempt: int, tries: int) -> int:
+    """The noise sample of a fine-tune input's ``attempt``-th of ``tries`` draws (0: its own),
+    when the model's own images are taught: negative after the first, and one per (sample,
+    attempt), so no sample a dataset gives (they count 0, 1, ...). ``sample + 10_000 *
+    attempt`` was a searched or held-out input's noise once ``samples_per_prompt`` passed
+    10,000: the fix was trained on that input's image, and judged on it."""
+    return sample if attempt == 0 else -(sample * tries + attempt)
+
+
 def class_images_folder(class_images: str | None) -> str | None:
     """``class_images`` as the folder to read: a bundled name (``digits``) as the shipped folder,
     anything else as given. A config naming the shipped folder by its path in the repository

@@ -53,6 +53,7 @@ from ffade_diffusion.mitigate.adapters import (
 from ffade_diffusion.mitigate.images import (
     check_sources,
     class_images_folder,
+    extra_sample,
     read_class_images,
     read_image_folder,
 )
@@ -64,8 +65,6 @@ KEPT_SHARE_MEANS = (
     "predicted before (keep_others)"
 )
 """What ``clean_share`` is with ``keep_others``: the core's "unchanged inputs" is its ``false``."""
-SAMPLE_OFFSET = 10_000
-"""Extra samples of a prompt are drawn at sample + k * SAMPLE_OFFSET: no dataset has that many."""
 
 
 def unchanged(prompt: Any) -> Any:
@@ -270,7 +269,8 @@ class DiffusionLoRAFineTuner(LoRAVerdict):
             todo = [i for i in range(len(bases)) if found[i] is None]
             if not todo:
                 break
-            group = [replace(bases[i], sample=bases[i].sample + SAMPLE_OFFSET * t) for i in todo]
+            n = self.hparams.tries
+            group = [replace(bases[i], sample=extra_sample(bases[i].sample, t, n)) for i in todo]
             outputs = self.target.predict(group)
             scores = self.task.reward.score(outputs, [references[i] for i in todo])
             for j, i in enumerate(todo):

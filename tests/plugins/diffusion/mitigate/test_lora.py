@@ -266,6 +266,25 @@ def test_drawn_images_are_accepted_samples_of_the_unchanged_prompt(
     assert result["training"]["steps"] >= 1
     # a fix is kept only where it lowered the targeted rate (docs/mitigation.md, the guard)
     assert result["accepted"] is (result["targeted_failure_rate_after"] < 1.0)
+    # a prompt the reward never accepts takes every try; none of them may be the noise of a
+    # searched or held-out input, even with more than 10,000 samples a prompt (an input is a
+    # (prompt, sample) pair: the same pair draws the same image)
+    many = registry.create(
+        "dataset",
+        "prompts",
+        {"prompts": ["a thin handwritten seven"], "samples_per_prompt": 30_001},
+    )
+    apart = {p.sample for split in ("discovery", "heldout") for p, _ in many.split(split)}
+    samples: list[int] = []
+    predict = tuner.target.predict
+    tuner.target.predict = lambda prompts: (
+        samples.extend(p.sample for p in prompts) or predict(prompts)
+    )
+    tuner.hparams.tries = 4
+    base = next(p for p, _ in many.split("finetune") if p.sample + 10_000 in apart)
+    tuner._draw([base], [None])
+    assert len(samples) == 4 and samples[0] == base.sample and len(set(samples)) == 4
+    assert not set(samples[1:]) & apart
 
 
 @pytest.mark.slow
