@@ -551,8 +551,11 @@ def test_a_text_to_image_run_sent_to_the_classifier_fine_tuner_names_this_one(
     with pytest.raises(FfadeError) as error:
         trainer.fit(tuner)
     message = str(error.value)
-    assert "' returned a dict (a summarizer takes" in message
-    assert "a text-to-image model ffade_diffusion.mitigate.DiffusionLoRAFineTuner" in message
+    assert message.startswith(
+        "model.init_args.run: ClassifierFineTuner fixes targets that return a classifier's class "
+        "scores, but the run's target '"
+    )
+    assert "give model.class_path: ffade_diffusion.mitigate.DiffusionLoRAFineTuner;" in message
 
 
 def test_a_rank_above_the_attentions_full_rank_is_one_line(
