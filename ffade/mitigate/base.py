@@ -36,9 +36,9 @@ from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
 from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
 from ffade.interrupts import signals_held
+from ffade.mitigate.contract import check_fixes_kind, checked_loss
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure, passing_inputs
-from ffade.mitigate.kinds import check_fixes_kind
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan, weights_per_priority
 from ffade.mitigate.threads import TrainOnTargetThreads
 from ffade.mitigate.verdict import MODEL_FILE as MODEL_FILE  # re-exported, as before
@@ -321,7 +321,7 @@ class FineTuner(FixVerdict, RunModule):
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
         ids, states = (b.cpu().numpy() for b in batch)
         pairs = self.make_batch(ids, states)
-        loss, metrics = self.training_loss(pairs)
+        loss, metrics = checked_loss(self, self.training_loss(pairs))
         self._batches_trained += 1
         # on_step only: one TensorBoard tag, train/loss (with on_epoch too, _step and _epoch)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=False)

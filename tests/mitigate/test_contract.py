@@ -1,5 +1,5 @@
 """The fine-tune's check of the fine-tuner's output_kinds against the run's target's output_kind
-(ffade.mitigate.kinds): ``ffade fit`` with a fine-tuner config, as ``ffade loop`` did already."""
+(ffade.mitigate.contract): ``ffade fit`` with a fine-tuner config, as ``ffade loop`` did already."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import yaml
 from ffade.cli import main
 from ffade.errors import FfadeError
 from ffade.mitigate import ClassifierFineTuner
-from ffade.mitigate.kinds import check_fixes_kind
+from ffade.mitigate.contract import check_fixes_kind, checked_loss
 from ffade.plugin_api import Reward, Scores, Target, load_weights
-from tests.mitigate.conftest import run_naming
+from tests.mitigate.conftest import SMALL, run_naming
 
-HERE = "tests.mitigate.test_kinds"
+HERE = "tests.mitigate.test_contract"
 
 
 class Level(Target):
@@ -99,3 +99,51 @@ def test_a_kind_a_shipped_fine_tuner_fixes_is_named_and_an_undeclared_one_passes
         output_kinds = ("level",)
 
     check_fixes_kind(Mine, Level(), "level", Path("runs/x"))  # no error
+
+
+class LossAlone(ClassifierFineTuner):
+    """A fine-tuner of one's own whose training_loss forgot the metrics."""
+
+    def training_loss(self, batch):
+        return super().training_loss(batch)[0]
+
+
+def test_a_training_loss_without_its_metrics_is_one_line_naming_the_fine_tuner(
+    digits_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Returning the loss alone crashed in the unpacking, with torch's "TypeError: iteration
+    over a 0-d tensor" under Lightning's traceback; now one line says what to return."""
+    init_args = {"run": str(digits_run), **SMALL}
+    config = {
+        "seed_everything": 0,
+        "model": {"class_path": f"{HERE}.LossAlone", "init_args": init_args},
+        "trainer": {"max_epochs": 1, "default_root_dir": str(tmp_path / "fix")},
+    }
+    (tmp_path / "fix.yaml").write_text(yaml.safe_dump(config))
+    assert main(["fit", "--config", str(tmp_path / "fix.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"ffade: error: fine-tuner {HERE}.LossAlone: training_loss(batch) returned a tensor of "
+        "shape (); return (loss, metrics): a one-number tensor with gradients and a dict of "
+        "numbers to log ({} for none) (docs/plugins.md, Your own fine-tuner)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("returned", "says"),
+    [
+        ((torch.ones(3, requires_grad=True), {}), "a loss that is a tensor of shape (3,), not one"),
+        ((1.5, {}), "a loss that is a float, not one number"),
+        ((torch.tensor(1.0), {}), "a loss with no gradient (made under torch.no_grad()"),
+        ((torch.tensor(1.0, requires_grad=True), None), "metrics that are None, not a dict"),
+        (None, "returned None; return (loss, metrics)"),
+    ],
+)
+def test_what_training_loss_returns_is_checked(returned: object, says: str) -> None:
+    with pytest.raises(FfadeError) as error:
+        checked_loss(object(), returned)
+    assert str(error.value).startswith("fine-tuner builtins.object: training_loss(batch) returned")
+    assert says in str(error.value)
+    loss = torch.tensor(2.0, requires_grad=True)
+    assert checked_loss(object(), (loss, {"x": 1})) == (loss, {"x": 1})
