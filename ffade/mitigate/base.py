@@ -36,6 +36,7 @@ from ffade.errors import FfadeError, require_at_least, require_share
 from ffade.event_trim import trim_earlier_events
 from ffade.explore.stopping import SOME_LIMIT, TRAINER_STOPPED, trainer_stop_reason
 from ffade.interrupts import signals_held
+from ffade.mitigate.contract import check_fixes_kind, checked_loss
 from ffade.mitigate.data import SHARE_MEANS, TrainingBatch, TrainingPairs
 from ffade.mitigate.guard import GuardPairs, GuardResult, guard_pairs, measure, passing_inputs
 from ffade.mitigate.plan import MitigationPlan, check_trainable, make_plan, weights_per_priority
@@ -75,9 +76,8 @@ class FineTuner(FixVerdict, RunModule):
     shown as a percentage, other scores as numbers."""
     output_kinds: tuple[str, ...] | None = None
     """The targets' :attr:`~ffade.plugin_api.Target.output_kind` values this fine-tuner can fix
-    ("class_scores", "texts", "images"), as a reward declares what it scores. Declared,
-    ``ffade loop`` refuses a discovery config whose target returns another kind before any stage
-    runs (else the fine-tune said so after the discovery's minutes); None (the default): any."""
+    ("class_scores", "texts", "images"), as a reward declares. Declared, a target of another kind
+    is refused by ``setup`` and by ``ffade loop`` before its first stage; None (default): any."""
     check_target = staticmethod(check_trainable)
     """``(target, name)``: one line unless this fine-tuner can train the run's target; ``setup``
     calls it, and ``ffade loop`` before its first stage. A fine-tuner may check more or other."""
@@ -162,6 +162,7 @@ class FineTuner(FixVerdict, RunModule):
         heldout, self._left_out = keep_apart(self.task, self.plan.task_spec, dataset, digest)
         self.tell([*self.plan.notes, *self.task.notes])  # "RUN did not finish", first
         self.check_target(self.task.target, spec["target"]["name"])
+        check_fixes_kind(type(self), self.task.target, spec["target"]["name"], self.plan.run_dir)
         t = self.task
         self.heldout = Task(
             self._spec_on("heldout"), t.target, t.dataset, t.reward, t.space, heldout
@@ -320,7 +321,7 @@ class FineTuner(FixVerdict, RunModule):
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
         ids, states = (b.cpu().numpy() for b in batch)
         pairs = self.make_batch(ids, states)
-        loss, metrics = self.training_loss(pairs)
+        loss, metrics = checked_loss(self, self.training_loss(pairs))
         self._batches_trained += 1
         # on_step only: one TensorBoard tag, train/loss (with on_epoch too, _step and _epoch)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=False)

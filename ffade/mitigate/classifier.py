@@ -270,7 +270,8 @@ class ClassifierFineTuner(FineTuner):
                 f"class logits (a float tensor, inputs x classes); target "
                 f"'{self.plan.task_spec['target']['name']}' returned {got} (a summarizer takes "
                 "ffade_text.mitigate.Seq2SeqFineTuner, a text-to-image model "
-                "ffade_diffusion.mitigate.DiffusionLoRAFineTuner)"
+                "ffade_diffusion.mitigate.DiffusionLoRAFineTuner, a target of another kind a "
+                "fine-tuner of your own: see docs/plugins.md, Your own fine-tuner)"
             )
         logits = outputs
         labels = torch.as_tensor(references, device=logits.device)

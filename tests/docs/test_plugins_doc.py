@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from ffade.errors import FfadeError
 from ffade.plugin_api import Dataset
@@ -369,6 +370,19 @@ def test_the_fine_tuner_for_a_new_output_kind_runs_as_shown(tmp_path: Path) -> N
         json.dumps({**loop, "mitigate": str(REPO / "configs" / "mitigate_digits.yaml")})
     )
     refused = typed("loop", "--config", "wrong.yaml")
+    # the classifier fine-tuner on the margin run: ffade fit refuses it as it sets up, as quoted
+    wrong_fix = yaml.safe_load((tmp_path / "fix.yaml").read_text())
+    run_it = {"run": "runs/margin/version_0"}
+    wrong_fix["model"] = {"class_path": "ffade.mitigate.ClassifierFineTuner", "init_args": run_it}
+    (tmp_path / "wrong_fix.yaml").write_text(yaml.safe_dump(wrong_fix))
+    wrong = typed("fit", "--config", "wrong_fix.yaml")
+    assert wrong.returncode == 2 and wrong.stderr.strip().startswith(
+        "ffade: error: model.init_args.run: ClassifierFineTuner fixes targets that return a "
+        "classifier's class scores, but the run 'runs/margin/version_0' searched target "
+        "'ffade_points.margin:MarginLine', which returns output_kind 'margin': give "
+        "model.class_path a fine-tuner of your own for output_kind 'margin', which no "
+        "fine-tuner shipped with ffade fixes; "
+    ), wrong.stderr[-2000:]
     assert "fix accepted: clean sign accuracy " in fixed.stdout  # its own clean_metric, named
     assert "\nwhy: clean sign accuracy changed by " in fixed.stdout  # there too, not "accuracy"
     mitigation = json.loads((fix / "version_0" / "mitigation.json").read_text())

@@ -532,10 +532,13 @@ def test_a_classifier_run_is_refused_in_one_line_naming_its_target(tmp_path: Pat
     with pytest.raises(FfadeError) as error:
         fine_tune(run, tmp_path)
     message = str(error.value)
-    assert message.startswith("model.init_args.run: the diffusion LoRA fine-tuner needs")
-    assert f"run '{run}' searched target 'digits_cnn'" in message
-    assert "a classifier takes ffade.mitigate.ClassifierFineTuner" in message
-    assert "\n" not in message
+    # the kinds both declare refuse it as the fine-tune sets up (ffade.mitigate.contract)
+    assert message == (
+        "model.init_args.run: DiffusionLoRAFineTuner fixes targets that return generated images, "
+        f"but the run '{run}' searched target 'digits_cnn', which returns a classifier's class "
+        "scores: give model.class_path: ffade.mitigate.ClassifierFineTuner; to write a "
+        "fine-tuner, see docs/plugins.md, Your own fine-tuner"
+    )
 
 
 def test_training_image_folders_are_recorded_as_absolute_paths(
@@ -570,8 +573,12 @@ def test_a_text_to_image_run_sent_to_the_classifier_fine_tuner_names_this_one(
     with pytest.raises(FfadeError) as error:
         trainer.fit(tuner)
     message = str(error.value)
-    assert "' returned a dict (a summarizer takes" in message
-    assert "a text-to-image model ffade_diffusion.mitigate.DiffusionLoRAFineTuner" in message
+    assert message.startswith(
+        "model.init_args.run: ClassifierFineTuner fixes targets that return a classifier's class "
+        "scores, but the run '"
+    )
+    assert "searched target 'diffusers_pipeline', which returns generated images: " in message
+    assert "give model.class_path: ffade_diffusion.mitigate.DiffusionLoRAFineTuner;" in message
 
 
 def test_a_rank_above_the_attentions_full_rank_is_one_line(
