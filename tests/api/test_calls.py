@@ -1321,3 +1321,30 @@ def test_a_count_given_as_any_integer_scalar_is_taken(tmp_path: Path) -> None:
     summary = run.summary
     assert (summary["budget"], summary["seed"], summary["task"]["max_inputs"]) == (8, 3, 4)
     assert summary["evaluations"] == 8
+
+
+def test_a_finished_run_resumed_from_python_names_what_python_types(tmp_path: Path, capsys) -> None:
+    """A finished run given to ``resume=`` said "Read it with: ffade report RUN", and a search a
+    trainer limit stopped, resumed under the same limit, "--trainer.max_steps 3 is reached
+    already": shell words for a caller in Python, as ``ffade.discover(budget=0)`` is told
+    ``budget``, not ``model.init_args.budget``."""
+    spec = synthetic_spec()
+    run = ffade.discover(spec, explorer="random", budget=20, save_dir=tmp_path, name="done")
+    capsys.readouterr()
+    again = ffade.discover(
+        spec, explorer="random", budget=20, save_dir=tmp_path, name="done", resume=run
+    )
+    said = capsys.readouterr()
+    assert again.dir == run.dir
+    assert said.out == (
+        f"ffade: {run.dir} already finished (status finished); nothing to resume. Read it with: "
+        f"ffade.report({str(run.dir)!r})\n"
+    )
+    limit = {"max_steps": 3}
+    short = ffade.discover(spec, budget=200, save_dir=tmp_path, name="short", trainer=limit)
+    assert short.summary["stop_reason"] == "Lightning's Trainer stopped it (trainer.max_steps 3)"
+    capsys.readouterr()
+    ffade.discover(spec, budget=200, save_dir=tmp_path, name="short", trainer=limit, resume=short)
+    err = capsys.readouterr().err
+    assert "trainer's max_steps 3 is reached already (" in err
+    assert "--trainer" not in err
